@@ -1,0 +1,150 @@
+/*
+ * IEC 61851-1 Annex A charging control for one connector, as a pure state
+ * machine: events in (CP level, PP, feedback, faults, authorization, limits,
+ * timers), desired outputs and notes out. It never touches hardware, files or
+ * clocks; `now` is always an argument. The app applies `cs_outputs` through
+ * the HAL and turns notes into storage and API events.
+ *
+ * Every timing used is a named constant below, with its reference; the same
+ * table is in docs/iec61851.md.
+ */
+#ifndef BORNE_CORE_CONNECTOR_H
+#define BORNE_CORE_CONNECTOR_H
+
+#include "core/limits.h"
+#include "core/types.h"
+
+/* Timings (ms). See docs/iec61851.md for the clause behind each. */
+#define CS_CONTACTOR_OPEN_MAX_MS 100       /* C->B, ->A, ->E/F, RCD: open within 100 ms */
+#define CS_FEEDBACK_TIMEOUT_MS 200         /* contactor/lock feedback must follow command */
+#define CS_LOCK_TIMEOUT_MS 1000            /* lock actuator must confirm */
+#define CS_EV_STOP_TIMEOUT_MS 6000         /* EV must leave C after PWM off, else open under load */
+#define CS_EV_ADAPT_MS 5000                /* EV must follow a lower duty cycle within 5 s */
+#define CS_OVERCURRENT_TOLERANCE 0.10      /* 10 % over offered ... */
+#define CS_OVERCURRENT_MIN_A 0.5           /* ... and at least 0.5 A, beyond CS_EV_ADAPT_MS */
+#define CS_RCD_RETRY_DELAY_MS 30000        /* wait before an automatic retry after an RCD trip */
+#define CS_TEMP_HYSTERESIS_C 10.0          /* resume when this far below the derating start */
+
+typedef struct {
+  int id;                      /* 1-based connector number */
+  int phases;                  /* 1 or 3 */
+  double selector_a;           /* installer selector position, already resolved to amps */
+  double breaker_a;            /* circuit breaker / installation limit per phase */
+  bool tethered;               /* fixed cable: no PP reading, no lock */
+  bool permanent_lock;         /* socket: keep the cable locked between sessions (seed 000) */
+  bool ventilation_allowed;    /* state D may charge */
+  int rcd_auto_retries;        /* automatic retries after an RCD trip; 0 = until unplug */
+  double derate_temp_c;        /* derating starts here */
+  double max_temp_c;           /* charging stops here */
+} connector_config;
+
+typedef enum {
+  CS_EV_CP,                 /* .cp, .diode_ok: new pilot measurement */
+  CS_EV_PP,                 /* .value: PP resistor in ohms, < 0 when open */
+  CS_EV_LOCK_FEEDBACK,      /* .flag: lock reports locked */
+  CS_EV_CONTACTOR_FEEDBACK, /* .flag: auxiliary contact reports closed */
+  CS_EV_RCD_TRIP,           /* residual current monitor tripped */
+  CS_EV_TEMPERATURE,        /* .value: connector temperature, degrees C */
+  CS_EV_CURRENT,            /* .value: highest measured phase current, A */
+  CS_EV_AUTHORIZE,          /* .uid, .user: authorization granted for this connector */
+  CS_EV_STOP,               /* .reason: end the session (Local, Remote, DeAuthorized...) */
+  CS_EV_LIMIT,              /* .limit_src, .value (< 0 clears the limit) */
+  CS_EV_AVAILABILITY,       /* .flag: operative (true) or inoperative */
+  CS_EV_SELFTEST,           /* .error: ERR_NONE or the first failing check */
+  CS_EV_FAULT_CLEAR,        /* operator clears a latched fault (welding, ...) */
+  CS_EV_TIMER,              /* a deadline from cs_next_deadline() passed */
+} cs_event_type;
+
+typedef struct {
+  cs_event_type type;
+  cp_state cp;
+  bool diode_ok;
+  bool flag;
+  double value;
+  limit_source limit_src;
+  stop_reason reason;
+  error_code error;
+  const char *uid;
+  const char *user;
+} cs_event;
+
+/* What the hardware should be doing. The app applies differences only. */
+typedef struct {
+  int pwm_permille;       /* PILOT_STEADY_HIGH, PILOT_STEADY_LOW or 1..999 */
+  bool contactor_closed;
+  bool lock_engaged;
+} cs_outputs;
+
+typedef enum {
+  CS_NOTE_STATUS,          /* .status changed */
+  CS_NOTE_SESSION_START,   /* plugged and authorized: a session begins (.uid, .user) */
+  CS_NOTE_SESSION_STOP,    /* .reason */
+  CS_NOTE_ERROR,           /* .error raised */
+  CS_NOTE_ERROR_CLEARED,   /* .error cleared */
+  CS_NOTE_OFFERED,         /* offered current or its limiting source changed */
+} cs_note_type;
+
+typedef struct {
+  cs_note_type type;
+  connector_status status;
+  stop_reason reason;
+  error_code error;
+} cs_note;
+
+#define CS_MAX_NOTES 8
+typedef struct {
+  cs_note notes[CS_MAX_NOTES];
+  int count;
+} cs_notes;
+
+/* Everything the state machine knows. Read it through the accessors below;
+ * fields are visible only so that the struct can be embedded by value. */
+typedef struct {
+  connector_config cfg;
+  limit_set limits;
+  cs_outputs out;
+  connector_status status;
+  cp_state cp;
+  bool selftest_done;
+  bool operative;
+  bool authorized;             /* an authorization is attached to this connector */
+  bool session_active;
+  bool stopping;               /* PWM off, waiting for the EV to leave C */
+  bool lock_confirmed;
+  bool contactor_feedback;
+  double cable_a;              /* from PP; 0 when unknown */
+  double temperature_c;
+  error_code error;            /* current error, ERR_NONE when none */
+  bool error_latched;          /* cleared only by operator (welding) */
+  int rcd_retries_left;
+  char uid[BORNE_UID_MAX + 1];
+  char user[BORNE_NAME_MAX + 1];
+  stop_reason last_stop_reason;
+  /* deadlines, INT64_MAX when unarmed */
+  borne_ms lock_deadline;
+  borne_ms contactor_check_deadline;
+  borne_ms ev_stop_deadline;
+  borne_ms overcurrent_since;
+  borne_ms adapt_until;        /* grace after a duty decrease */
+  borne_ms retry_at;
+  double offered_a;
+  limit_source limited_by;
+} connector_sm;
+
+void cs_init(connector_sm *sm, const connector_config *cfg, borne_ms now);
+/* Feed one event. Outputs are updated in sm->out; notes are appended to `notes`. */
+void cs_handle(connector_sm *sm, const cs_event *ev, borne_ms now, cs_notes *notes);
+/* Earliest time at which cs_handle(CS_EV_TIMER) must be called; INT64_MAX if none. */
+borne_ms cs_next_deadline(const connector_sm *sm);
+
+connector_status cs_status(const connector_sm *sm);
+const cs_outputs *cs_outputs_of(const connector_sm *sm);
+/* Offered current now (0 when none may be offered) and which limit set it. */
+double cs_offered_current(const connector_sm *sm, limit_source *limited_by);
+bool cs_plugged(const connector_sm *sm);
+bool cs_waiting_for_authorization(const connector_sm *sm);
+bool cs_has_session(const connector_sm *sm);
+const char *cs_session_uid(const connector_sm *sm);
+error_code cs_error(const connector_sm *sm);
+
+#endif

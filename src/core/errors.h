@@ -1,0 +1,21 @@
+/*
+ * The error-code table (data): code, text for the owner, action for the
+ * installer, OCPP 1.6 ChargePointErrorCode. Mirrored in docs/error-codes.md.
+ */
+#ifndef BORNE_CORE_ERRORS_H
+#define BORNE_CORE_ERRORS_H
+
+#include "core/types.h"
+
+typedef struct {
+  error_code code;
+  const char *owner_text;
+  const char *installer_action;
+  const char *ocpp16_code;  /* e.g. "GroundFailure", "OtherError" */
+} error_info;
+
+/* Never NULL: unknown codes get a generic entry. */
+const error_info *error_info_of(error_code code);
+const error_info *error_table(int *count);
+
+#endif

@@ -1,0 +1,86 @@
+/*
+ * The pure decision layer of one station: its connectors' state machines plus
+ * the station-wide authorization flow (one badge reader for all connectors,
+ * seed 002). Authorization is asynchronous: a tap produces an AUTH_REQUEST
+ * note carrying a request id; whoever validates the badge (local badge table
+ * now, an OCPP back end later) answers with sc_auth_result().
+ *
+ * Tap rules:
+ *  - a tap of the badge that owns a running session stops that session (Local);
+ *  - otherwise the badge is validated; if accepted it goes to the connector that
+ *    waits for authorization (plugged earliest first), or, if none waits, it is
+ *    held for auth_timeout_ms and given to the next connector plugged;
+ *  - in free mode a plugged connector is authorized at once with an empty uid.
+ */
+#ifndef BORNE_CORE_STATION_CORE_H
+#define BORNE_CORE_STATION_CORE_H
+
+#include "core/connector.h"
+#include "core/led.h"
+
+typedef enum { AUTH_FREE, AUTH_BADGE, AUTH_OCPP } auth_mode;
+
+typedef enum {
+  SC_NOTE_CONNECTOR,     /* .connector, .cs: a connector note */
+  SC_NOTE_AUTH_REQUEST,  /* .request_id, .uid: validate this badge */
+  SC_NOTE_AUTH_REFUSED,  /* .uid (and .connector if one was waiting) */
+  SC_NOTE_AUTH_ACCEPTED, /* .uid, .connector (0 when held for the next plug) */
+  SC_NOTE_AUTH_EXPIRED,  /* .uid: a held authorization timed out unused */
+} sc_note_type;
+
+typedef struct {
+  sc_note_type type;
+  int connector;  /* 1-based, 0 = station */
+  cs_note cs;
+  uint32_t request_id;
+  char uid[BORNE_UID_MAX + 1];
+} sc_note;
+
+#define SC_MAX_NOTES 32
+typedef struct {
+  sc_note notes[SC_MAX_NOTES];
+  int count;
+} sc_notes;
+
+typedef struct {
+  connector_sm conn[BORNE_MAX_CONNECTORS];
+  borne_ms plugged_at[BORNE_MAX_CONNECTORS];
+  int count;
+  auth_mode mode;
+  borne_ms auth_timeout_ms;
+  /* an accepted authorization waiting for a plug */
+  bool held;
+  char held_uid[BORNE_UID_MAX + 1];
+  char held_user[BORNE_NAME_MAX + 1];
+  borne_ms held_until;
+  /* a validation in flight */
+  uint32_t next_request_id;
+  uint32_t pending_request_id;
+  char pending_uid[BORNE_UID_MAX + 1];
+  /* short LED feedback after a tap (accepted / refused) */
+  led_state flash;
+  int flash_connector;  /* 0 = all connectors */
+  borne_ms flash_until;
+  bool offline;          /* back end configured and not reachable */
+  bool firmware_updating;
+} station_core;
+
+void sc_init(station_core *sc, const connector_config *cfgs, int count, auth_mode mode,
+             borne_ms auth_timeout_ms, borne_ms now);
+/* A connector event (1-based connector). */
+void sc_connector_event(station_core *sc, int connector, const cs_event *ev, borne_ms now,
+                        sc_notes *notes);
+/* A badge presented to the reader. */
+void sc_tap(station_core *sc, const char *uid, borne_ms now, sc_notes *notes);
+/* Answer to an SC_NOTE_AUTH_REQUEST. `user` may be NULL. */
+void sc_auth_result(station_core *sc, uint32_t request_id, bool accepted, const char *user,
+                    borne_ms now, sc_notes *notes);
+/* Remote start (later OCPP / owner page): authorize `connector` for `uid` directly. */
+void sc_remote_start(station_core *sc, int connector, const char *uid, const char *user,
+                     borne_ms now, sc_notes *notes);
+void sc_timer(station_core *sc, borne_ms now, sc_notes *notes);
+borne_ms sc_next_deadline(const station_core *sc);
+/* The LED a connector should show now. */
+led_state sc_led(const station_core *sc, int connector, borne_ms now);
+
+#endif

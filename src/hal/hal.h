@@ -1,0 +1,62 @@
+/*
+ * The hardware abstraction: the only way borne reaches the charging hardware.
+ * A back end is a struct of function pointers (like SQLite's VFS): `sim`
+ * (simulated hardware and EVs) and `linux` (libgpiod, sysfs PWM, IIO ADC).
+ *
+ * Inputs are reported through a hal_listener, always from the event loop and
+ * never re-entrantly from inside a hal_* call: a back end queues what it
+ * learns during a call and delivers it on the next loop turn. Outputs are
+ * commands; their effect is confirmed by feedback inputs where the hardware
+ * has them (contactor auxiliary contact, lock switch).
+ */
+#ifndef BORNE_HAL_HAL_H
+#define BORNE_HAL_HAL_H
+
+#include <uv.h>
+
+#include "core/led.h"
+#include "core/types.h"
+
+typedef struct hal hal;
+
+typedef struct {
+  void *ctx;
+  void (*on_cp)(void *ctx, int connector, cp_state s, bool diode_ok);
+  void (*on_pp)(void *ctx, int connector, double ohms);           /* < 0: open */
+  void (*on_lock)(void *ctx, int connector, bool locked);
+  void (*on_contactor)(void *ctx, int connector, bool closed);
+  void (*on_rcd_trip)(void *ctx, int connector, bool dc);
+  void (*on_temperature)(void *ctx, int connector, double celsius);
+  void (*on_badge)(void *ctx, const char *uid);
+} hal_listener;
+
+/* Start-up self-test of one connector (seed 004). */
+typedef struct {
+  bool rcd_ok;        /* RCD test current trips the monitor */
+  bool contactor_ok;  /* feedback open while commanded open */
+  bool cp_ok;         /* CP generator reads back +12 V and -12 V */
+  bool meter_ok;      /* meter answers */
+} hal_selftest;
+
+typedef struct {
+  const char *name;
+  /* Begin reporting inputs; the current input levels are reported once at start. */
+  int (*start)(hal *h, uv_loop_t *loop, const hal_listener *listener);
+  void (*stop)(hal *h);
+  void (*set_pwm)(hal *h, int connector, int permille);
+  void (*set_contactor)(hal *h, int connector, bool closed);
+  void (*set_lock)(hal *h, int connector, bool engaged);
+  void (*set_led)(hal *h, int connector, const led_look *look);
+  /* 0 on success; -1 with a reason in the back end's last error. */
+  int (*read_meter)(hal *h, int connector, meter_reading *out);
+  int (*selftest)(hal *h, int connector, hal_selftest *out);
+  const char *(*last_error)(hal *h);
+  void (*destroy)(hal *h);
+} hal_ops;
+
+struct hal {
+  const hal_ops *ops;
+  int connectors;
+};
+
+#endif

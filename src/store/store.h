@@ -1,0 +1,120 @@
+/*
+ * Persistent state in one SQLite database (DATA_DIR/borne.db, WAL mode,
+ * synchronous=FULL). Owns sessions, the event log, meter samples, users and
+ * badges, run-time settings and self-test results. Schema changes are
+ * numbered migrations applied by PRAGMA user_version.
+ *
+ * Durability rule: a function that records a session start or stop, or a
+ * meter sample, returns only after the transaction is committed to disk.
+ * All functions return 0 on success and -1 on failure, with a message in
+ * store_last_error(). None of them calls exit() or aborts on bad input.
+ */
+#ifndef BORNE_STORE_STORE_H
+#define BORNE_STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/types.h"
+
+typedef struct store store;
+
+int store_open(store **out, const char *path, char *err, size_t errlen);
+void store_close(store *s);
+const char *store_last_error(const store *s);
+int store_schema_version(store *s);
+
+/* ---- sessions ---- */
+typedef struct {
+  int64_t id;
+  int connector;
+  char uid[BORNE_UID_MAX + 1];    /* "" in free mode */
+  char user[BORNE_NAME_MAX + 1];  /* "" when unknown */
+  borne_ms start_ms;
+  borne_ms stop_ms;               /* 0 while open */
+  double meter_start_wh;
+  double meter_stop_wh;           /* last known register while open */
+  stop_reason reason;             /* STOP_NONE while open */
+} session_row;
+
+typedef struct {
+  borne_ms since_ms;   /* 0 = no bound; sessions that started at or after */
+  borne_ms until_ms;   /* 0 = no bound; sessions that started before */
+  const char *uid;     /* NULL = any */
+  const char *user;    /* NULL = any */
+  int connector;       /* 0 = any */
+  int limit;           /* 0 = no limit; newest first */
+} session_filter;
+
+typedef int (*session_cb)(void *ctx, const session_row *row); /* non-zero stops */
+
+int store_session_begin(store *s, int connector, const char *uid, const char *user,
+                        borne_ms start, double meter_start_wh, int64_t *id_out);
+int store_session_progress(store *s, int64_t id, double meter_now_wh);
+int store_session_end(store *s, int64_t id, borne_ms stop, double meter_stop_wh,
+                      stop_reason reason);
+int store_session_get(store *s, int64_t id, session_row *out); /* -1 if none */
+/* Sessions with no stop (after a crash), oldest first. */
+int store_sessions_open(store *s, session_cb cb, void *ctx);
+int store_sessions_query(store *s, const session_filter *f, session_cb cb, void *ctx);
+
+/* ---- event log ---- */
+typedef struct {
+  int64_t id;         /* strictly increasing */
+  borne_ms at;
+  int connector;      /* 0 = station */
+  char kind[32];      /* "status", "error", "session_start", ... */
+  char detail[256];   /* short text or compact JSON */
+} event_row;
+typedef int (*event_cb)(void *ctx, const event_row *row);
+
+int store_event_add(store *s, borne_ms at, int connector, const char *kind,
+                    const char *detail, int64_t *id_out);
+/* Events with id > after_id, oldest first, at most `limit` (0 = 1000). */
+int store_events_query(store *s, int64_t after_id, int limit, event_cb cb, void *ctx);
+int64_t store_events_last_id(store *s);
+
+/* ---- meter samples ---- */
+int store_meter_sample(store *s, int connector, const meter_reading *r);
+/* Last durable register of a connector's meter; -1 if none was ever stored. */
+int store_meter_last(store *s, int connector, meter_reading *out);
+
+/* ---- users and badges ---- */
+typedef struct {
+  int64_t id;
+  char name[BORNE_NAME_MAX + 1];
+  bool enabled;
+} user_row;
+typedef struct {
+  char uid[BORNE_UID_MAX + 1];     /* upper-case hex, unique */
+  int64_t user_id;                 /* 0 = no user */
+  char user[BORNE_NAME_MAX + 1];   /* joined user name, "" if none */
+  bool enabled;
+  borne_ms created_ms;
+} badge_row;
+typedef int (*user_cb)(void *ctx, const user_row *row);
+typedef int (*badge_cb)(void *ctx, const badge_row *row);
+
+int store_user_create(store *s, const char *name, bool enabled, int64_t *id_out);
+int store_user_update(store *s, int64_t id, const char *name, bool enabled);
+int store_user_delete(store *s, int64_t id);   /* its badges keep existing, unassigned */
+int store_user_get(store *s, int64_t id, user_row *out);
+int store_user_find(store *s, const char *name, user_row *out);
+int store_users_list(store *s, user_cb cb, void *ctx);
+int store_badge_add(store *s, const char *uid, int64_t user_id, bool enabled, borne_ms now);
+int store_badge_update(store *s, const char *uid, int64_t user_id, bool enabled);
+int store_badge_remove(store *s, const char *uid);
+int store_badge_get(store *s, const char *uid, badge_row *out);  /* -1 if unknown */
+int store_badges_list(store *s, badge_cb cb, void *ctx);
+
+/* ---- run-time settings (configuration keys changed through the API) ---- */
+typedef int (*setting_cb)(void *ctx, const char *key, const char *value);
+int store_setting_put(store *s, const char *key, const char *value);
+int store_setting_delete(store *s, const char *key);
+int store_settings_each(store *s, setting_cb cb, void *ctx);
+
+/* ---- self-test results ---- */
+int store_selftest_record(store *s, borne_ms at, int connector, const char *check, bool ok,
+                          const char *detail);
+
+#endif

@@ -1,0 +1,23 @@
+/*
+ * Logging to stderr with a level, one line per message:
+ *   2026-11-22T10:00:00.123Z info  station: both connectors Available
+ * The level is process-wide configuration set once at start (not state that
+ * modules share), so it is the one static in util.
+ */
+#ifndef BORNE_UTIL_LOG_H
+#define BORNE_UTIL_LOG_H
+
+typedef enum { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG } log_level;
+
+void log_set_level(log_level level);
+/* "error" | "warn" | "info" | "debug"; returns -1 when unknown. */
+int log_level_parse(const char *name, log_level *out);
+void log_msg(log_level level, const char *module, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#define log_error(mod, ...) log_msg(LOG_ERROR, mod, __VA_ARGS__)
+#define log_warn(mod, ...) log_msg(LOG_WARN, mod, __VA_ARGS__)
+#define log_info(mod, ...) log_msg(LOG_INFO, mod, __VA_ARGS__)
+#define log_debug(mod, ...) log_msg(LOG_DEBUG, mod, __VA_ARGS__)
+
+#endif
