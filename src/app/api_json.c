@@ -1,0 +1,191 @@
+/*
+ * Request/response JSON plumbing for the API handlers. Every error it
+ * produces names the member and says what was expected; it never trusts a
+ * type it has not checked.
+ */
+#include "app/api_json.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void format_time(borne_ms t, char *out, size_t len) {
+  time_t secs = (time_t)(t / 1000);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  snprintf(out, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+           tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(t % 1000));
+}
+
+json_t *json_time(borne_ms t) {
+  if (t == 0) return json_null();
+  char buf[40];
+  format_time(t, buf, sizeof buf);
+  return json_string(buf);
+}
+
+int parse_time(const char *text, borne_ms *out) {
+  if (!text || !*text) return -1;
+  char *end;
+  errno = 0;
+  if (strspn(text, "0123456789") == strlen(text)) {
+    long long secs = strtoll(text, &end, 10);
+    if (errno || secs > 32503680000LL) return -1;
+    *out = (borne_ms)secs * 1000;
+    return 0;
+  }
+  struct tm tm = {0};
+  const char *p = strptime(text, "%Y-%m-%dT%H:%M:%S", &tm);
+  if (!p) {
+    memset(&tm, 0, sizeof tm);
+    p = strptime(text, "%Y-%m-%d", &tm);
+    if (!p) return -1;
+  }
+  long ms = 0;
+  if (*p == '.') {
+    p++;
+    int digits = 0;
+    while (isdigit((unsigned char)*p)) {
+      if (digits < 3) ms = ms * 10 + (*p - '0');
+      digits++;
+      p++;
+    }
+    if (digits == 0) return -1;
+    for (; digits < 3; digits++) ms *= 10;
+  }
+  long offset = 0;
+  if (*p == 'Z') {
+    p++;
+  } else if (*p == '+' || *p == '-') {
+    int sign = *p == '-' ? -1 : 1;
+    int hh, mm;
+    if (sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2 || hh > 23 || mm > 59) return -1;
+    offset = sign * (hh * 3600L + mm * 60L);
+    p += 6;
+  }
+  if (*p != '\0') return -1;
+  time_t secs = timegm(&tm);
+  if (secs == (time_t)-1) return -1;
+  *out = ((borne_ms)secs - offset) * 1000 + ms;
+  return 0;
+}
+
+void api_json_body(http_response *res, json_t *o) {
+  res->body = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(10));
+  res->body_len = 0;
+  res->content_type = "application/json";
+  json_decref(o);
+}
+
+json_t *api_parse_object(const http_request *req, http_response *res, int empty_ok) {
+  if (req->body_len == 0) {
+    if (empty_ok) return json_object();
+    http_json_error(res, 400, "a JSON object is required in the request body");
+    return NULL;
+  }
+  json_error_t e;
+  json_t *o = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &e);
+  if (!o) {
+    http_json_error(res, 400, "malformed JSON at line %d column %d: %s", e.line, e.column, e.text);
+    return NULL;
+  }
+  if (!json_is_object(o)) {
+    json_decref(o);
+    http_json_error(res, 400, "the request body must be a JSON object");
+    return NULL;
+  }
+  return o;
+}
+
+int api_opt_number(json_t *o, const char *name, double min, double max, double *out,
+                   http_response *res) {
+  json_t *v = json_object_get(o, name);
+  if (!v) return 0;
+  if (!json_is_number(v)) {
+    http_json_error(res, 400, "%s: must be a number", name);
+    return -1;
+  }
+  double d = json_number_value(v);
+  if (!isfinite(d) || d < min || d > max) {
+    http_json_error(res, 400, "%s: %g is out of range (%g to %g)", name, d, min, max);
+    return -1;
+  }
+  *out = d;
+  return 1;
+}
+
+int api_opt_int(json_t *o, const char *name, long min, long max, long *out, http_response *res) {
+  json_t *v = json_object_get(o, name);
+  if (!v) return 0;
+  if (!json_is_integer(v)) {
+    http_json_error(res, 400, "%s: must be an integer", name);
+    return -1;
+  }
+  json_int_t i = json_integer_value(v);
+  if (i < min || i > max) {
+    http_json_error(res, 400, "%s: %lld is out of range (%ld to %ld)", name, (long long)i, min,
+                    max);
+    return -1;
+  }
+  *out = (long)i;
+  return 1;
+}
+
+int api_opt_bool(json_t *o, const char *name, int *out, http_response *res) {
+  json_t *v = json_object_get(o, name);
+  if (!v) return 0;
+  if (!json_is_boolean(v)) {
+    http_json_error(res, 400, "%s: must be true or false", name);
+    return -1;
+  }
+  *out = json_is_true(v);
+  return 1;
+}
+
+int api_opt_string(json_t *o, const char *name, size_t maxlen, const char **out,
+                   http_response *res) {
+  json_t *v = json_object_get(o, name);
+  if (!v) return 0;
+  if (!json_is_string(v)) {
+    http_json_error(res, 400, "%s: must be a string", name);
+    return -1;
+  }
+  if (json_string_length(v) > maxlen) {
+    http_json_error(res, 400, "%s: longer than %zu characters", name, maxlen);
+    return -1;
+  }
+  *out = json_string_value(v);
+  return 1;
+}
+
+int api_only_members(json_t *o, const char *const *allowed, http_response *res) {
+  const char *key;
+  json_t *v;
+  json_object_foreach(o, key, v) {
+    int ok = 0;
+    for (const char *const *a = allowed; *a; a++)
+      if (strcmp(*a, key) == 0) ok = 1;
+    if (!ok) {
+      http_json_error(res, 400, "unknown member `%s`", key);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+int api_connector_param(const http_request *req, int idx, int count, http_response *res) {
+  const char *p = idx < req->param_count ? req->params[idx] : "";
+  char *end;
+  errno = 0;
+  long c = strtol(p, &end, 10);
+  if (errno || end == p || *end || c < 1 || c > count) {
+    http_json_error(res, 404, "no connector `%s` (this station has connectors 1 to %d)", p,
+                    count);
+    return -1;
+  }
+  return (int)c;
+}

@@ -1,0 +1,401 @@
+/*
+ * Simulated hardware: connectors with an EV model each, contactor and lock
+ * with feedback, RCD, temperature, meter, and a badge reader. Inputs are
+ * queued and delivered from a zero-delay loop timer so that listeners are
+ * never called from inside a hal_* command (no re-entrancy into the core).
+ * Physics advances only at the instants something changes (an EV reaction,
+ * a full battery) or when the meter is read: no periodic tick, no polling.
+ */
+#include "hal/hal_sim.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/pilot.h"
+
+#define SIM_QUEUE_MAX 64
+#define SIM_DEFAULT_PP_OHMS 220.0
+
+typedef enum { IN_CP, IN_PP, IN_LOCK, IN_CONTACTOR, IN_RCD, IN_TEMP, IN_BADGE } input_kind;
+
+typedef struct {
+  input_kind kind;
+  int connector;
+  cp_state cp;
+  bool flag;
+  double value;
+  char uid[BORNE_UID_MAX + 1];
+} sim_input;
+
+typedef struct {
+  sim_ev ev;
+  bool contactor_cmd;
+  bool lock_cmd;
+  bool welded;
+  bool lock_broken;
+  double temperature_c;
+  double pp_ohms;
+  cp_state reported_cp;
+  bool reported_diode;
+  bool reported_once;
+  char selftest_fail[16];
+} sim_connector;
+
+typedef struct {
+  hal base;
+  const station_clock *clock;
+  uv_loop_t *loop;
+  hal_listener listener;
+  bool started;
+  bool tethered;
+  sim_connector conn[BORNE_MAX_CONNECTORS];
+  sim_input queue[SIM_QUEUE_MAX];
+  int queued;
+  uv_timer_t flush_timer;
+  uv_timer_t physics_timer;
+  char error[160];
+} hal_sim;
+
+static hal_sim *as_sim(hal *h) { return (hal_sim *)h; }
+
+static int check_connector(hal_sim *s, int c, char *err, size_t errlen) {
+  if (c >= 1 && c <= s->base.connectors) return 0;
+  snprintf(err, errlen, "no connector %d (this station has %d)", c, s->base.connectors);
+  return -1;
+}
+
+static void flush_cb(uv_timer_t *t);
+
+static void enqueue(hal_sim *s, const sim_input *in) {
+  if (s->queued == SIM_QUEUE_MAX) {
+    /* Inputs are level-like; keeping the newest matters more than the oldest. */
+    memmove(&s->queue[0], &s->queue[1], sizeof s->queue[0] * (SIM_QUEUE_MAX - 1));
+    s->queued--;
+  }
+  s->queue[s->queued++] = *in;
+  if (s->started) uv_timer_start(&s->flush_timer, flush_cb, 0, 0);
+}
+
+/* Report the CP level if it changed since last reported. */
+static void sync_cp(hal_sim *s, int c) {
+  sim_connector *sc = &s->conn[c - 1];
+  cp_state cp = sim_ev_cp(&sc->ev);
+  bool diode_ok = !sc->ev.diode_missing;
+  if (sc->reported_once && cp == sc->reported_cp && diode_ok == sc->reported_diode) return;
+  sc->reported_once = true;
+  sc->reported_cp = cp;
+  sc->reported_diode = diode_ok;
+  enqueue(s, &(sim_input){.kind = IN_CP, .connector = c, .cp = cp, .flag = diode_ok});
+}
+
+static void physics_cb(uv_timer_t *t);
+
+/* Advance every EV to now, report visible changes and arm the next wake-up. */
+static void advance_all(hal_sim *s) {
+  borne_ms now = clock_now(s->clock);
+  borne_ms next = INT64_MAX;
+  for (int c = 1; c <= s->base.connectors; c++) {
+    sim_connector *sc = &s->conn[c - 1];
+    sim_ev_advance(&sc->ev, now);
+    sync_cp(s, c);
+    borne_ms n = sim_ev_next_change(&sc->ev, now);
+    if (n < next) next = n;
+  }
+  if (!s->started) return;
+  if (next == INT64_MAX) {
+    uv_timer_stop(&s->physics_timer);
+  } else {
+    uv_timer_start(&s->physics_timer, physics_cb, clock_real_delay_ms(s->clock, next), 0);
+  }
+}
+
+static void physics_cb(uv_timer_t *t) { advance_all(t->data); }
+
+static void deliver(hal_sim *s, const sim_input *in) {
+  const hal_listener *l = &s->listener;
+  switch (in->kind) {
+  case IN_CP:
+    if (l->on_cp) l->on_cp(l->ctx, in->connector, in->cp, in->flag);
+    break;
+  case IN_PP:
+    if (l->on_pp) l->on_pp(l->ctx, in->connector, in->value);
+    break;
+  case IN_LOCK:
+    if (l->on_lock) l->on_lock(l->ctx, in->connector, in->flag);
+    break;
+  case IN_CONTACTOR:
+    if (l->on_contactor) l->on_contactor(l->ctx, in->connector, in->flag);
+    break;
+  case IN_RCD:
+    if (l->on_rcd_trip) l->on_rcd_trip(l->ctx, in->connector, in->flag);
+    break;
+  case IN_TEMP:
+    if (l->on_temperature) l->on_temperature(l->ctx, in->connector, in->value);
+    break;
+  case IN_BADGE:
+    if (l->on_badge) l->on_badge(l->ctx, in->uid);
+    break;
+  }
+}
+
+static void flush_cb(uv_timer_t *t) {
+  hal_sim *s = t->data;
+  /* Listeners may issue commands that queue more inputs: take a snapshot. */
+  while (s->queued > 0) {
+    sim_input in = s->queue[0];
+    memmove(&s->queue[0], &s->queue[1], sizeof s->queue[0] * (size_t)(s->queued - 1));
+    s->queued--;
+    deliver(s, &in);
+  }
+}
+
+static int sim_start(hal *h, uv_loop_t *loop, const hal_listener *listener) {
+  hal_sim *s = as_sim(h);
+  s->loop = loop;
+  s->listener = *listener;
+  uv_timer_init(loop, &s->flush_timer);
+  uv_timer_init(loop, &s->physics_timer);
+  s->flush_timer.data = s;
+  s->physics_timer.data = s;
+  s->started = true;
+  for (int c = 1; c <= h->connectors; c++) {
+    sim_connector *sc = &s->conn[c - 1];
+    sc->reported_once = false;
+    sync_cp(s, c);
+    if (!s->tethered) enqueue(s, &(sim_input){.kind = IN_PP, .connector = c, .value = -1});
+    enqueue(s, &(sim_input){.kind = IN_TEMP, .connector = c, .value = sc->temperature_c});
+    enqueue(s, &(sim_input){.kind = IN_CONTACTOR, .connector = c, .flag = sc->welded});
+    enqueue(s, &(sim_input){.kind = IN_LOCK, .connector = c, .flag = false});
+  }
+  uv_timer_start(&s->flush_timer, flush_cb, 0, 0);
+  return 0;
+}
+
+static void sim_stop(hal *h) {
+  hal_sim *s = as_sim(h);
+  if (!s->started) return;
+  s->started = false;
+  uv_close((uv_handle_t *)&s->flush_timer, NULL);
+  uv_close((uv_handle_t *)&s->physics_timer, NULL);
+}
+
+static void outputs_changed(hal_sim *s, int c) {
+  sim_connector *sc = &s->conn[c - 1];
+  borne_ms now = clock_now(s->clock);
+  sim_ev_set_outputs(&sc->ev, sc->ev.pwm_permille, sc->contactor_cmd || sc->welded, now);
+  advance_all(s);
+}
+
+static void sim_set_pwm(hal *h, int c, int permille) {
+  hal_sim *s = as_sim(h);
+  if (c < 1 || c > h->connectors) return;
+  sim_connector *sc = &s->conn[c - 1];
+  sim_ev_set_outputs(&sc->ev, permille, sc->ev.contactor_closed, clock_now(s->clock));
+  advance_all(s);
+}
+
+static void sim_set_contactor(hal *h, int c, bool closed) {
+  hal_sim *s = as_sim(h);
+  if (c < 1 || c > h->connectors) return;
+  sim_connector *sc = &s->conn[c - 1];
+  sc->contactor_cmd = closed;
+  outputs_changed(s, c);
+  enqueue(s, &(sim_input){.kind = IN_CONTACTOR, .connector = c, .flag = closed || sc->welded});
+}
+
+static void sim_set_lock(hal *h, int c, bool engaged) {
+  hal_sim *s = as_sim(h);
+  if (c < 1 || c > h->connectors) return;
+  sim_connector *sc = &s->conn[c - 1];
+  sc->lock_cmd = engaged;
+  enqueue(s, &(sim_input){.kind = IN_LOCK, .connector = c, .flag = engaged && !sc->lock_broken});
+}
+
+static void sim_set_led(hal *h, int c, const led_look *look) {
+  (void)h, (void)c, (void)look; /* the API shows the LED from the core's state */
+}
+
+static int sim_read_meter(hal *h, int c, meter_reading *out) {
+  hal_sim *s = as_sim(h);
+  if (c < 1 || c > h->connectors) {
+    snprintf(s->error, sizeof s->error, "no connector %d", c);
+    return -1;
+  }
+  sim_connector *sc = &s->conn[c - 1];
+  if (strcmp(sc->selftest_fail, "meter") == 0) {
+    snprintf(s->error, sizeof s->error, "simulated meter of connector %d does not answer", c);
+    return -1;
+  }
+  advance_all(s);
+  sim_ev_meter(&sc->ev, out);
+  return 0;
+}
+
+static int sim_selftest(hal *h, int c, hal_selftest *out) {
+  hal_sim *s = as_sim(h);
+  if (c < 1 || c > h->connectors) return -1;
+  const char *fail = s->conn[c - 1].selftest_fail;
+  out->rcd_ok = strcmp(fail, "rcd") != 0;
+  out->contactor_ok = strcmp(fail, "contactor") != 0 && !s->conn[c - 1].welded;
+  out->cp_ok = strcmp(fail, "cp") != 0;
+  out->meter_ok = strcmp(fail, "meter") != 0;
+  return 0;
+}
+
+static const char *sim_last_error(hal *h) { return as_sim(h)->error; }
+
+static void sim_destroy(hal *h) { free(h); }
+
+static const hal_ops sim_ops = {
+    .name = "sim",
+    .start = sim_start,
+    .stop = sim_stop,
+    .set_pwm = sim_set_pwm,
+    .set_contactor = sim_set_contactor,
+    .set_lock = sim_set_lock,
+    .set_led = sim_set_led,
+    .read_meter = sim_read_meter,
+    .selftest = sim_selftest,
+    .last_error = sim_last_error,
+    .destroy = sim_destroy,
+};
+
+hal *hal_sim_create(int connectors, const station_clock *clock, double voltage_v,
+                    const double *energy_wh, bool tethered) {
+  if (connectors < 1 || connectors > BORNE_MAX_CONNECTORS) return NULL;
+  hal_sim *s = calloc(1, sizeof *s);
+  if (!s) return NULL;
+  s->base.ops = &sim_ops;
+  s->base.connectors = connectors;
+  s->clock = clock;
+  s->tethered = tethered;
+  borne_ms now = clock_now(clock);
+  for (int i = 0; i < connectors; i++) {
+    sim_ev_init(&s->conn[i].ev, voltage_v, energy_wh ? energy_wh[i] : 0.0, now);
+    s->conn[i].temperature_c = SIM_AMBIENT_C;
+    s->conn[i].pp_ohms = -1;
+  }
+  return &s->base;
+}
+
+int hal_sim_plug(hal *h, int c, const sim_ev_params *p, double pp_ohms, char *err,
+                 size_t errlen) {
+  hal_sim *s = as_sim(h);
+  if (check_connector(s, c, err, errlen)) return -1;
+  sim_connector *sc = &s->conn[c - 1];
+  if (sc->ev.plugged) {
+    snprintf(err, errlen, "connector %d already has an EV plugged in", c);
+    return -1;
+  }
+  sc->pp_ohms = pp_ohms > 0 ? pp_ohms : SIM_DEFAULT_PP_OHMS;
+  /* The cable is inserted (PP) before the vehicle side is detected on CP. */
+  if (!s->tethered) enqueue(s, &(sim_input){.kind = IN_PP, .connector = c, .value = sc->pp_ohms});
+  sim_ev_plug(&sc->ev, p, clock_now(s->clock));
+  advance_all(s);
+  return 0;
+}
+
+int hal_sim_unplug(hal *h, int c, char *err, size_t errlen) {
+  hal_sim *s = as_sim(h);
+  if (check_connector(s, c, err, errlen)) return -1;
+  sim_connector *sc = &s->conn[c - 1];
+  if (!sc->ev.plugged) {
+    snprintf(err, errlen, "connector %d has no EV plugged in", c);
+    return -1;
+  }
+  sim_ev_unplug(&sc->ev, clock_now(s->clock));
+  advance_all(s);
+  if (!s->tethered) enqueue(s, &(sim_input){.kind = IN_PP, .connector = c, .value = -1});
+  return 0;
+}
+
+int hal_sim_ev_request(hal *h, int c, sim_ev_request r, char *err, size_t errlen) {
+  hal_sim *s = as_sim(h);
+  if (check_connector(s, c, err, errlen)) return -1;
+  sim_connector *sc = &s->conn[c - 1];
+  if (!sc->ev.plugged) {
+    snprintf(err, errlen, "connector %d has no EV plugged in", c);
+    return -1;
+  }
+  sim_ev_set_request(&sc->ev, r, clock_now(s->clock));
+  advance_all(s);
+  return 0;
+}
+
+int sim_fault_parse(const char *name, sim_fault *out) {
+  static const char *const names[] = {"rcd",      "diode",   "welding", "lock",
+                                      "overtemp", "cpshort", "clear"};
+  for (int i = 0; i < (int)(sizeof names / sizeof names[0]); i++) {
+    if (strcmp(name, names[i]) == 0) {
+      *out = (sim_fault)i;
+      return 0;
+    }
+  }
+  return -1;
+}
+
+int hal_sim_fault(hal *h, int c, sim_fault f, char *err, size_t errlen) {
+  hal_sim *s = as_sim(h);
+  if (check_connector(s, c, err, errlen)) return -1;
+  sim_connector *sc = &s->conn[c - 1];
+  switch (f) {
+  case SIM_FAULT_RCD:
+    enqueue(s, &(sim_input){.kind = IN_RCD, .connector = c, .flag = true});
+    break;
+  case SIM_FAULT_DIODE:
+    sc->ev.diode_missing = true;
+    break;
+  case SIM_FAULT_WELDING:
+    sc->welded = true;
+    outputs_changed(s, c);
+    enqueue(s, &(sim_input){.kind = IN_CONTACTOR, .connector = c, .flag = true});
+    break;
+  case SIM_FAULT_LOCK:
+    sc->lock_broken = true;
+    if (sc->lock_cmd) enqueue(s, &(sim_input){.kind = IN_LOCK, .connector = c, .flag = false});
+    break;
+  case SIM_FAULT_OVERTEMP:
+    sc->temperature_c = SIM_OVERTEMP_C;
+    enqueue(s, &(sim_input){.kind = IN_TEMP, .connector = c, .value = sc->temperature_c});
+    break;
+  case SIM_FAULT_CPSHORT:
+    if (!sc->ev.plugged) {
+      snprintf(err, errlen, "connector %d: a CP short needs an EV plugged in", c);
+      return -1;
+    }
+    sc->ev.cp_short = true;
+    break;
+  case SIM_FAULT_CLEAR:
+    sc->ev.diode_missing = false;
+    sc->ev.cp_short = false;
+    sc->lock_broken = false;
+    sc->welded = false;
+    sc->selftest_fail[0] = '\0';
+    sc->temperature_c = SIM_AMBIENT_C;
+    outputs_changed(s, c);
+    enqueue(s, &(sim_input){.kind = IN_TEMP, .connector = c, .value = sc->temperature_c});
+    enqueue(s, &(sim_input){.kind = IN_CONTACTOR, .connector = c, .flag = sc->contactor_cmd});
+    enqueue(s, &(sim_input){.kind = IN_LOCK, .connector = c, .flag = sc->lock_cmd});
+    break;
+  }
+  advance_all(s);
+  return 0;
+}
+
+void hal_sim_tap(hal *h, const char *uid) {
+  hal_sim *s = as_sim(h);
+  sim_input in = {.kind = IN_BADGE};
+  snprintf(in.uid, sizeof in.uid, "%s", uid);
+  enqueue(s, &in);
+}
+
+int hal_sim_fail_selftest(hal *h, int c, const char *check) {
+  hal_sim *s = as_sim(h);
+  if (c < 1 || c > h->connectors) return -1;
+  if (strcmp(check, "rcd") && strcmp(check, "contactor") && strcmp(check, "cp") &&
+      strcmp(check, "meter"))
+    return -1;
+  snprintf(s->conn[c - 1].selftest_fail, sizeof s->conn[c - 1].selftest_fail, "%s", check);
+  return 0;
+}

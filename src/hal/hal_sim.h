@@ -1,0 +1,41 @@
+/*
+ * The simulated hardware back end: per connector an EV (sim_ev), a meter,
+ * a contactor and a lock with feedback, an RCD and a temperature sensor,
+ * plus one badge reader. Driven by the simulator endpoints of the API.
+ */
+#ifndef BORNE_HAL_HAL_SIM_H
+#define BORNE_HAL_HAL_SIM_H
+
+#include <stddef.h>
+
+#include "hal/hal.h"
+#include "hal/sim_ev.h"
+#include "util/clock.h"
+
+typedef enum {
+  SIM_FAULT_RCD,
+  SIM_FAULT_DIODE,
+  SIM_FAULT_WELDING,
+  SIM_FAULT_LOCK,
+  SIM_FAULT_OVERTEMP,
+  SIM_FAULT_CPSHORT,
+  SIM_FAULT_CLEAR,
+} sim_fault;
+
+/* `energy_wh[i]`: where connector i+1's meter register starts (last durable value). */
+hal *hal_sim_create(int connectors, const station_clock *clock, double voltage_v,
+                    const double *energy_wh, bool tethered);
+/* Sets `pp_ohms` of the cable plugged at connector c (default 220 ohm = 32 A). */
+int hal_sim_plug(hal *h, int connector, const sim_ev_params *p, double pp_ohms, char *err,
+                 size_t errlen);
+int hal_sim_unplug(hal *h, int connector, char *err, size_t errlen);
+int hal_sim_ev_request(hal *h, int connector, sim_ev_request r, char *err, size_t errlen);
+int hal_sim_fault(hal *h, int connector, sim_fault f, char *err, size_t errlen);
+void hal_sim_tap(hal *h, const char *uid);
+/* Parse "rcd", "diode", ... ; -1 when unknown. */
+int sim_fault_parse(const char *name, sim_fault *out);
+/* Make the start-up self-test of `connector` fail the named check ("rcd",
+ * "contactor", "cp", "meter"); used by tests and --set sim.selftest_fail. */
+int hal_sim_fail_selftest(hal *h, int connector, const char *check);
+
+#endif

@@ -1,0 +1,197 @@
+/*
+ * borned, the station daemon: parses the command line, builds the
+ * configuration (defaults < config file < saved settings < flags), opens the
+ * station on one libuv loop and runs it until SIGINT/SIGTERM. The only place
+ * allowed to exit the process.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "app/station.h"
+#include "config/config.h"
+#include "store/store.h"
+#include "util/log.h"
+
+#define DEFAULT_DATA_DIR "/var/lib/borne"
+
+static void usage(FILE *to) {
+  fprintf(to,
+          "usage: borned [options]\n"
+          "  --config FILE        configuration file (key = value lines)\n"
+          "  --data-dir DIR       database, API token, keys (default " DEFAULT_DATA_DIR ")\n"
+          "  --sim                simulated hardware (hal.backend=sim)\n"
+          "  --id STATION_ID      station.id\n"
+          "  --connectors N       station.connectors (1-8)\n"
+          "  --http ADDR:PORT     http.listen (API and web page)\n"
+          "  --sim-speed X        simulated time runs X times faster (sim.speed)\n"
+          "  --log-level LEVEL    error, warn, info or debug (log.level)\n"
+          "  --set KEY=VALUE      set any configuration key (repeatable)\n"
+          "  --version, --help\n"
+          "Configuration keys: docs/configuration.md\n");
+}
+
+typedef struct {
+  const char *key;
+  char *value;
+} flag_setting;
+
+typedef struct {
+  config *cfg;
+  char *err;
+  size_t errlen;
+  int failed;
+} saved_ctx;
+
+static int apply_saved(void *ctx, const char *key, const char *value) {
+  saved_ctx *sc = ctx;
+  if (config_set(sc->cfg, key, value, sc->err, sc->errlen) != 0) {
+    /* A saved value that is no longer valid (older version) must not block
+     * the start silently either: report it by name. */
+    sc->failed = 1;
+    return 1;
+  }
+  return 0;
+}
+
+static void on_signal(uv_signal_t *h, int signum) {
+  station *st = h->data;
+  log_info("borned", "signal %d: stopping", signum);
+  station_close(st);
+  uv_signal_stop(h);
+  uv_close((uv_handle_t *)h, NULL);
+}
+
+static void close_walk(uv_handle_t *h, void *arg) {
+  (void)arg;
+  if (!uv_is_closing(h)) uv_close(h, NULL);
+}
+
+int main(int argc, char **argv) {
+  static const struct option opts[] = {
+      {"config", required_argument, 0, 'c'},     {"data-dir", required_argument, 0, 'd'},
+      {"sim", no_argument, 0, 's'},              {"id", required_argument, 0, 'i'},
+      {"connectors", required_argument, 0, 'n'}, {"http", required_argument, 0, 'H'},
+      {"sim-speed", required_argument, 0, 'x'},  {"log-level", required_argument, 0, 'l'},
+      {"set", required_argument, 0, 'S'},        {"version", no_argument, 0, 'V'},
+      {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
+  const char *config_file = NULL;
+  const char *data_dir = DEFAULT_DATA_DIR;
+  flag_setting flags[128];
+  int nflags = 0;
+  int opt;
+  while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    const char *key = NULL;
+    switch (opt) {
+    case 'c': config_file = optarg; continue;
+    case 'd': data_dir = optarg; continue;
+    case 's': key = "hal.backend"; optarg = "sim"; break;
+    case 'i': key = "station.id"; break;
+    case 'n': key = "station.connectors"; break;
+    case 'H': key = "http.listen"; break;
+    case 'x': key = "sim.speed"; break;
+    case 'l': key = "log.level"; break;
+    case 'S': {
+      char *eq = strchr(optarg, '=');
+      if (!eq || eq == optarg) {
+        fprintf(stderr, "borned: --set %s: expected KEY=VALUE\n", optarg);
+        return 2;
+      }
+      *eq = '\0';
+      key = optarg;
+      optarg = eq + 1;
+      break;
+    }
+    case 'V': printf("borned %s\n", BORNE_VERSION); return 0;
+    case 'h': usage(stdout); return 0;
+    default: usage(stderr); return 2;
+    }
+    if (nflags == (int)(sizeof flags / sizeof flags[0])) {
+      fprintf(stderr, "borned: too many settings on the command line\n");
+      return 2;
+    }
+    flags[nflags++] = (flag_setting){key, optarg};
+  }
+  if (optind < argc) {
+    fprintf(stderr, "borned: unexpected argument `%s`\n", argv[optind]);
+    usage(stderr);
+    return 2;
+  }
+
+  char err[512];
+  config *cfg = config_new();
+  int rc = 1;
+  station *st = NULL;
+  if (config_file && config_load_file(cfg, config_file, err, sizeof err) != 0) goto bad_config;
+  /* Settings saved at run time through the API rank above the file. */
+  {
+    char dbpath[600];
+    snprintf(dbpath, sizeof dbpath, "%s/borne.db", data_dir);
+    FILE *exists = fopen(dbpath, "r");
+    if (exists) {
+      fclose(exists);
+      store *db;
+      if (store_open(&db, dbpath, err, sizeof err) != 0) {
+        fprintf(stderr, "borned: %s\n", err);
+        goto out;
+      }
+      saved_ctx sc = {cfg, err, sizeof err, 0};
+      store_settings_each(db, apply_saved, &sc);
+      store_close(db);
+      if (sc.failed) {
+        fprintf(stderr, "borned: saved setting: %s (change it with --set or PUT /api/v1/settings)\n",
+                err);
+        goto out;
+      }
+    }
+  }
+  for (int i = 0; i < nflags; i++) {
+    if (config_set(cfg, flags[i].key, flags[i].value, err, sizeof err) != 0) goto bad_config;
+  }
+  if (config_check(cfg, err, sizeof err) != 0) goto bad_config;
+
+  log_level level;
+  if (log_level_parse(config_get(cfg, "log.level"), &level) == 0) log_set_level(level);
+
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  signal(SIGPIPE, SIG_IGN);
+  st = calloc(1, sizeof *st);
+  station_options so = {.data_dir = data_dir, .cfg = cfg};
+  if (station_open(st, &loop, &so, err, sizeof err) != 0) {
+    fprintf(stderr, "borned: %s\n", err);
+    uv_walk(&loop, close_walk, NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    goto out;
+  }
+  uv_signal_t sigint, sigterm;
+  uv_signal_init(&loop, &sigint);
+  uv_signal_init(&loop, &sigterm);
+  sigint.data = sigterm.data = st;
+  uv_signal_start(&sigint, on_signal, SIGINT);
+  uv_signal_start(&sigterm, on_signal, SIGTERM);
+  fprintf(stderr, "borned: station %s with %ld connectors; API http://%s/api/v1/status "
+                  "(token in %s/api-token)\n",
+          config_get(cfg, "station.id"), config_get_int(cfg, "station.connectors"),
+          config_get(cfg, "http.listen"), data_dir);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  /* the first signal closed the station; close the other signal handle too */
+  uv_walk(&loop, close_walk, NULL);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  station_free(st);
+  uv_loop_close(&loop);
+  rc = 0;
+  goto out;
+
+bad_config:
+  fprintf(stderr, "borned: %s\n", err);
+  rc = 2;
+out:
+  free(st);
+  config_free(cfg);
+  return rc;
+}
