@@ -1,0 +1,68 @@
+# borne — the two commands of README.md, and the developer targets around them.
+#   make run    install what is missing, build, start a simulated 2-point station
+#   make test   install, build (normal, ASan+UBSan, fuzz), run every test
+# Other targets: build, sanitize, fuzz, soak, bench, format, deps, clean.
+
+SHELL := /bin/bash
+BUILD      ?= build
+BUILD_ASAN ?= build-asan
+BUILD_FUZZ ?= build-fuzz
+DATA_DIR   ?= .data
+HTTP       ?= 127.0.0.1:8080
+JOBS       ?= $(shell nproc)
+
+# Debian packages the build and the tests need (bookworm names).
+DEB_PACKAGES := build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev \
+  clang-format libuv1-dev libwebsockets-dev libwebsockets-evlib-uv libjansson-dev \
+  libsqlite3-dev libcurl4-openssl-dev libssl-dev libcmocka-dev libgpiod-dev libmodbus-dev \
+  libqrencode-dev sqlite3 curl
+
+.PHONY: all run test build sanitize fuzz soak bench format format-check deps clean
+
+all: build
+
+deps:
+	@./tools/install-deps.sh $(DEB_PACKAGES)
+	@command -v node >/dev/null || ./tools/install-deps.sh nodejs npm
+
+build: deps
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@ninja -C $(BUILD) -j $(JOBS)
+
+sanitize: deps
+	@cmake -S . -B $(BUILD_ASAN) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DBORNE_SANITIZE=ON >/dev/null
+	@ninja -C $(BUILD_ASAN) -j $(JOBS)
+
+fuzz: deps
+	@CC=clang cmake -S . -B $(BUILD_FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DBORNE_FUZZ=ON >/dev/null
+	@ninja -C $(BUILD_FUZZ) -j $(JOBS)
+
+run: build
+	@mkdir -p $(DATA_DIR)
+	@echo "borne: simulated station on http://$(HTTP)/api/v1/status"
+	@echo "borne: try  $(BUILD)/bornectl --data-dir $(DATA_DIR) --url http://$(HTTP) status"
+	@exec $(BUILD)/borned --sim --data-dir $(DATA_DIR) --http $(HTTP) $(ARGS)
+
+# Every test, in the normal build and under ASan+UBSan; fuzz targets get a short smoke run.
+test: build sanitize fuzz
+	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS) -LE fuzz
+	@ctest --test-dir $(BUILD_FUZZ) --output-on-failure -j $(JOBS) -L fuzz
+
+# Long fault-injection and crash runs (the same tests with large counts).
+soak: build
+	@BORNE_SOAK=1 ctest --test-dir $(BUILD) --output-on-failure -L integration
+
+bench: build
+	@for b in $(BUILD)/bench_*; do [ -x "$$b" ] && "$$b"; done; \
+	  node bench/startup.mjs $(BUILD)
+
+format:
+	@git ls-files '*.c' '*.h' | xargs clang-format -i
+
+format-check:
+	@git ls-files '*.c' '*.h' | xargs clang-format --dry-run --Werror
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)
