@@ -12,17 +12,24 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 typedef enum { CFG_STRING, CFG_INT, CFG_NUMBER, CFG_BOOL, CFG_ENUM } cfg_type;
 
+/* Extra validation of a value that already passed its type and range check.
+ * Returns 0, or -1 with a reason (without the key) in why. */
+typedef int (*cfg_check_fn)(const char *value, char *why, size_t whylen);
+
 typedef struct {
-  const char *key;        /* "station.id", "connector.*.phases" */
+  const char *key; /* "station.id", "connector.*.phases" */
   cfg_type type;
-  const char *def;        /* default as text; NULL = no default (unset) */
-  double min, max;        /* for CFG_INT / CFG_NUMBER */
-  const char *choices;    /* for CFG_ENUM: "free|badge|ocpp" */
-  bool runtime;           /* may change without a restart (PUT /api/v1/settings) */
-  const char *doc;        /* one line for docs/configuration.md */
+  const char *def;     /* default as text; NULL = no default (unset) */
+  double min, max;     /* for CFG_INT / CFG_NUMBER (ignored when min == max) */
+  const char *choices; /* CFG_ENUM: "free|badge|ocpp"; CFG_INT: allowed values "1|3" */
+  bool runtime;        /* may change without a restart (PUT /api/v1/settings) */
+  const char *doc;     /* one line for docs/configuration.md */
+  const char *format;  /* CFG_STRING: the accepted shape, for the docs; NULL = any text */
+  cfg_check_fn check;  /* CFG_STRING: validates that shape; NULL = none */
 } cfg_key_def;
 
 typedef struct config config;
@@ -33,11 +40,17 @@ void config_free(config *c);
 /* Registry lookup ("connector.2.phases" finds "connector.*.phases"). */
 const cfg_key_def *config_key_def(const char *key);
 const cfg_key_def *config_registry(int *count);
+const char *config_type_name(cfg_type t); /* "string", "int", "number", "bool", "enum" */
 
-/* Validate and set. On error returns -1 and writes "KEY: reason" into err. */
+/* Validate and set. On error returns -1 and writes "KEY: reason" into err.
+ * Values are stored in canonical form (bools as true/false, numbers as
+ * decimal). An empty value clears a key that has no default. */
 int config_set(config *c, const char *key, const char *value, char *err, size_t errlen);
+/* Validate only, as config_set would, without a config. */
+int config_validate(const char *key, const char *value, char *err, size_t errlen);
 /* Parse a file of `key = value` lines, `# comments` and optional `[section]`
- * headers that prefix the keys below them. Errors: "FILE:LINE: KEY: reason". */
+ * headers that prefix the keys below them. Errors: "FILE:LINE: KEY: reason".
+ * All or nothing: on error the config is left as it was. */
 int config_load_file(config *c, const char *path, char *err, size_t errlen);
 int config_load_string(config *c, const char *text, const char *name, char *err, size_t errlen);
 /* Cross-key checks (e.g. connector.N for N > station.connectors). */
@@ -48,8 +61,15 @@ const char *config_get(const config *c, const char *key);
 long config_get_int(const config *c, const char *key);
 double config_get_number(const config *c, const char *key);
 bool config_get_bool(const config *c, const char *key);
-/* Keys explicitly set (not defaults), in insertion order. */
+/* The installer current selector of a connector in amps: selector_position
+ * when set (0-5 -> 32/25/20/16/12/8 A, reserved 6-9 -> 8 A), else selector_a. */
+int config_selector_amps(const config *c, int connector);
+/* Keys explicitly set (not defaults), in insertion order. A non-zero return
+ * from cb stops the walk and is returned. */
 typedef int (*config_cb)(void *ctx, const char *key, const char *value);
 int config_each_set(const config *c, config_cb cb, void *ctx);
+
+/* The key table of docs/configuration.md (markdown), from the registry. */
+int config_doc_markdown(FILE *out);
 
 #endif

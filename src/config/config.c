@@ -1,0 +1,437 @@
+/*
+ * The configuration value: keys explicitly set, validated against the
+ * registry and stored in canonical text, with the defaults behind them; and
+ * the cross-key checks. Every refusal is an error value naming the key and
+ * the reason; this file must never print, exit, or accept a value it cannot
+ * read back.
+ */
+#include "config/config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/types.h"
+
+#define VALUE_MAX 512 /* longest value accepted (file lines are at most 1024) */
+
+typedef struct {
+  char *key;
+  char *value;
+} entry;
+
+struct config {
+  entry *entries; /* in insertion order */
+  size_t count, cap;
+};
+
+config *config_new(void) { return calloc(1, sizeof(config)); }
+
+void config_free(config *c) {
+  if (!c) return;
+  for (size_t i = 0; i < c->count; i++) {
+    free(c->entries[i].key);
+    free(c->entries[i].value);
+  }
+  free(c->entries);
+  free(c);
+}
+
+static void errf(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void errf(char *err, size_t errlen, const char *fmt, ...) {
+  if (!err || errlen == 0) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+}
+
+/* ---------- value parsing ---------- */
+
+/* Decimal integer, optional sign, nothing else: rejects "", "12abc", " 1",
+ * "0x10" and values that overflow a long. */
+static int parse_long(const char *s, long *out) {
+  const char *p = s;
+  if (*p == '+' || *p == '-') p++;
+  if (*p < '0' || *p > '9') return -1;
+  errno = 0;
+  char *end;
+  long v = strtol(s, &end, 10);
+  if (errno == ERANGE || *end != '\0') return -1;
+  *out = v;
+  return 0;
+}
+
+/* Decimal number (optional sign, fraction, exponent); rejects NaN, inf, hex
+ * floats, garbage and values that overflow a double. */
+static int parse_double(const char *s, double *out) {
+  if (s[0] == '\0' || strspn(s, "0123456789+-.eE") != strlen(s)) return -1;
+  const char *p = s;
+  if (*p == '+' || *p == '-') p++;
+  if (!((*p >= '0' && *p <= '9') || (*p == '.' && p[1] >= '0' && p[1] <= '9'))) return -1;
+  errno = 0;
+  char *end;
+  double v = strtod(s, &end);
+  if (*end != '\0' || !isfinite(v) || (errno == ERANGE && fabs(v) > 1.0)) return -1;
+  *out = v;
+  return 0;
+}
+
+static int parse_bool(const char *s, bool *out) {
+  static const char *const yes[] = {"true", "yes", "on", "1"};
+  static const char *const no[] = {"false", "no", "off", "0"};
+  for (size_t i = 0; i < 4; i++) {
+    if (strcmp(s, yes[i]) == 0) return *out = true, 0;
+    if (strcmp(s, no[i]) == 0) return *out = false, 0;
+  }
+  return -1;
+}
+
+/* Is `s` one of the '|'-separated words of `choices`? */
+static bool in_choices(const char *choices, const char *s) {
+  size_t n = strlen(s);
+  for (const char *p = choices; *p;) {
+    size_t w = strcspn(p, "|");
+    if (w == n && strncmp(p, s, n) == 0) return true;
+    p += w;
+    if (*p == '|') p++;
+  }
+  return false;
+}
+
+/* "a|b|c" -> "a, b or c" (sep ", ") */
+static void choices_text(const char *choices, char *out, size_t len) {
+  size_t o = 0, words = 1;
+  for (const char *p = choices; *p; p++) words += *p == '|';
+  size_t w = 0;
+  out[0] = '\0';
+  for (const char *p = choices; *p && o + 1 < len; p++) {
+    if (*p == '|') {
+      w++;
+      const char *sep = w + 1 == words ? " or " : ", ";
+      int k = snprintf(out + o, len - o, "%s", sep);
+      if (k < 0 || (size_t)k >= len - o) break;
+      o += (size_t)k;
+    } else {
+      out[o++] = *p;
+      out[o] = '\0';
+    }
+  }
+}
+
+static void format_number(double v, char *out, size_t len) { snprintf(out, len, "%.15g", v); }
+
+static bool has_control_char(const char *s) {
+  for (; *s; s++)
+    if ((unsigned char)*s < 0x20 || *s == 0x7f) return true;
+  return false;
+}
+
+/* Validates `value` for `def` and writes its canonical text into canon. */
+static int validate(const cfg_key_def *def, const char *key, const char *value, char *canon,
+                    size_t canonlen, char *err, size_t errlen) {
+  char why[256] = "";
+  char range[128];
+  if (strlen(value) > VALUE_MAX) {
+    errf(err, errlen, "%s: the value is longer than %d characters", key, VALUE_MAX);
+    return -1;
+  }
+  if (has_control_char(value)) {
+    errf(err, errlen, "%s: the value contains a control character", key);
+    return -1;
+  }
+  switch (def->type) {
+  case CFG_STRING:
+    if (def->check && def->check(value, why, sizeof why) != 0) {
+      errf(err, errlen, "%s: %s", key, why);
+      return -1;
+    }
+    snprintf(canon, canonlen, "%s", value);
+    return 0;
+  case CFG_INT: {
+    long v;
+    if (parse_long(value, &v) != 0) {
+      errf(err, errlen, "%s: `%s` is not a whole number", key, value);
+      return -1;
+    }
+    snprintf(canon, canonlen, "%ld", v);
+    if (def->choices && !in_choices(def->choices, canon)) {
+      choices_text(def->choices, range, sizeof range);
+      errf(err, errlen, "%s: %s is not allowed (%s)", key, value, range);
+      return -1;
+    }
+    if (def->min < def->max && ((double)v < def->min || (double)v > def->max)) {
+      errf(err, errlen, "%s: %s is out of range (%.15g to %.15g)", key, value, def->min, def->max);
+      return -1;
+    }
+    return 0;
+  }
+  case CFG_NUMBER: {
+    double v;
+    if (parse_double(value, &v) != 0) {
+      errf(err, errlen, "%s: `%s` is not a number", key, value);
+      return -1;
+    }
+    if (def->min < def->max && (v < def->min || v > def->max)) {
+      errf(err, errlen, "%s: %s is out of range (%.15g to %.15g)", key, value, def->min, def->max);
+      return -1;
+    }
+    format_number(v == 0 ? 0.0 : v, canon, canonlen); /* no "-0" */
+    return 0;
+  }
+  case CFG_BOOL: {
+    bool b;
+    if (parse_bool(value, &b) != 0) {
+      errf(err, errlen, "%s: `%s` is not a boolean (true/false, yes/no, on/off, 1/0)", key, value);
+      return -1;
+    }
+    snprintf(canon, canonlen, "%s", b ? "true" : "false");
+    return 0;
+  }
+  case CFG_ENUM:
+    if (!in_choices(def->choices, value)) {
+      choices_text(def->choices, range, sizeof range);
+      errf(err, errlen, "%s: `%s` is not one of %s", key, value, range);
+      return -1;
+    }
+    snprintf(canon, canonlen, "%s", value);
+    return 0;
+  }
+  errf(err, errlen, "%s: unsupported type", key);
+  return -1;
+}
+
+static const cfg_key_def *lookup(const char *key, char *err, size_t errlen) {
+  const cfg_key_def *def = config_key_def(key);
+  if (!def) errf(err, errlen, "unknown key `%s`", key ? key : "(null)");
+  return def;
+}
+
+int config_validate(const char *key, const char *value, char *err, size_t errlen) {
+  char canon[VALUE_MAX + 32];
+  const cfg_key_def *def = lookup(key, err, errlen);
+  if (!def) return -1;
+  if (!value) {
+    errf(err, errlen, "%s: no value", key);
+    return -1;
+  }
+  if (value[0] == '\0' && !def->def) return 0; /* clears an optional key */
+  return validate(def, key, value, canon, sizeof canon, err, errlen);
+}
+
+static entry *find(const config *c, const char *key) {
+  for (size_t i = 0; i < c->count; i++)
+    if (strcmp(c->entries[i].key, key) == 0) return &c->entries[i];
+  return NULL;
+}
+
+int config_set(config *c, const char *key, const char *value, char *err, size_t errlen) {
+  char canon[VALUE_MAX + 32];
+  if (!c) {
+    errf(err, errlen, "no configuration");
+    return -1;
+  }
+  const cfg_key_def *def = lookup(key, err, errlen);
+  if (!def) return -1;
+  if (!value) {
+    errf(err, errlen, "%s: no value", key);
+    return -1;
+  }
+  entry *e = find(c, key);
+  if (value[0] == '\0' && !def->def) {
+    if (e) { /* back to unset, keeping the order of the others */
+      free(e->key);
+      free(e->value);
+      size_t i = (size_t)(e - c->entries);
+      memmove(e, e + 1, (c->count - i - 1) * sizeof *e);
+      c->count--;
+    }
+    return 0;
+  }
+  if (validate(def, key, value, canon, sizeof canon, err, errlen) != 0) return -1;
+  char *v = strdup(canon);
+  if (!v) {
+    errf(err, errlen, "%s: out of memory", key);
+    return -1;
+  }
+  if (e) {
+    free(e->value);
+    e->value = v;
+    return 0;
+  }
+  if (c->count == c->cap) {
+    size_t cap = c->cap ? c->cap * 2 : 32;
+    entry *grown = realloc(c->entries, cap * sizeof *grown);
+    if (!grown) {
+      free(v);
+      errf(err, errlen, "%s: out of memory", key);
+      return -1;
+    }
+    c->entries = grown;
+    c->cap = cap;
+  }
+  char *k = strdup(key);
+  if (!k) {
+    free(v);
+    errf(err, errlen, "%s: out of memory", key);
+    return -1;
+  }
+  c->entries[c->count++] = (entry){k, v};
+  return 0;
+}
+
+/* ---------- reading ---------- */
+
+const char *config_get(const config *c, const char *key) {
+  const cfg_key_def *def = config_key_def(key);
+  if (!def) return NULL;
+  const entry *e = c ? find(c, key) : NULL;
+  return e ? e->value : def->def;
+}
+
+long config_get_int(const config *c, const char *key) {
+  const char *v = config_get(c, key);
+  long n;
+  return v && parse_long(v, &n) == 0 ? n : 0;
+}
+
+double config_get_number(const config *c, const char *key) {
+  const char *v = config_get(c, key);
+  double d;
+  return v && parse_double(v, &d) == 0 ? d : 0.0;
+}
+
+bool config_get_bool(const config *c, const char *key) {
+  const char *v = config_get(c, key);
+  bool b;
+  return v && parse_bool(v, &b) == 0 ? b : false;
+}
+
+int config_selector_amps(const config *c, int connector) {
+  /* Seed 001 selector: positions 0-5 are 32/25/20/16/12/8 A; the reserved
+   * positions 6-9 must fail safe to the lowest current, 8 A. */
+  static const int amps_at[10] = {32, 25, 20, 16, 12, 8, 8, 8, 8, 8};
+  char key[64];
+  snprintf(key, sizeof key, "connector.%d.selector_position", connector);
+  const char *pos = config_get(c, key);
+  long p;
+  if (pos && parse_long(pos, &p) == 0 && p >= 0 && p <= 9) return amps_at[p];
+  snprintf(key, sizeof key, "connector.%d.selector_a", connector);
+  return (int)config_get_int(c, key);
+}
+
+int config_each_set(const config *c, config_cb cb, void *ctx) {
+  if (!c) return 0;
+  for (size_t i = 0; i < c->count; i++) {
+    int rc = cb(ctx, c->entries[i].key, c->entries[i].value);
+    if (rc != 0) return rc;
+  }
+  return 0;
+}
+
+/* ---------- cross-key checks ---------- */
+
+static const char *conn_get(const config *c, int n, const char *rest, char *key, size_t len) {
+  snprintf(key, len, "connector.%d.%s", n, rest);
+  return config_get(c, key);
+}
+
+/* GPIO outputs and inputs that must exist for the Linux HAL to run a
+ * connector safely; a socket outlet (not tethered) also needs its lock and
+ * the PP input (IEC 61851-1 Annex B: the cable coding limits the current). */
+static int check_linux_pins(const config *c, int n, char *err, size_t errlen) {
+  static const char *const always[] = {"gpio.contactor", "pwm", "adc.cp"};
+  static const char *const socket[] = {"gpio.lock", "adc.pp"};
+  char key[64];
+  for (size_t i = 0; i < 3; i++) {
+    const char *v = conn_get(c, n, always[i], key, sizeof key);
+    if (!v || !v[0]) {
+      errf(err, errlen, "%s: required when hal.backend = linux", key);
+      return -1;
+    }
+  }
+  snprintf(key, sizeof key, "connector.%d.tethered", n);
+  if (!config_get_bool(c, key)) {
+    for (size_t i = 0; i < 2; i++) {
+      const char *v = conn_get(c, n, socket[i], key, sizeof key);
+      if (!v || !v[0]) {
+        errf(err, errlen,
+             "%s: required when hal.backend = linux and the connector is a socket "
+             "(tethered = false)",
+             key);
+        return -1;
+      }
+    }
+  }
+  return 0;
+}
+
+/* Two functions on one GPIO line or PWM channel would drive each other. */
+static int check_pin_reuse(const config *c, int connectors, char *err, size_t errlen) {
+  static const char *const pins[] = {"gpio.contactor",
+                                     "gpio.contactor_feedback",
+                                     "gpio.lock",
+                                     "gpio.lock_feedback",
+                                     "gpio.rcd_trip",
+                                     "gpio.rcd_test",
+                                     "pwm",
+                                     "adc.cp",
+                                     "adc.pp",
+                                     "adc.temp"};
+  enum { NPINS = sizeof pins / sizeof pins[0] };
+  char ka[64], kb[64];
+  for (int a = 0; a < connectors * (int)NPINS; a++) {
+    const char *va = conn_get(c, a / NPINS + 1, pins[a % NPINS], ka, sizeof ka);
+    if (!va || !va[0]) continue;
+    for (int b = 0; b < a; b++) {
+      const char *vb = conn_get(c, b / NPINS + 1, pins[b % NPINS], kb, sizeof kb);
+      if (vb && strcmp(va, vb) == 0) {
+        errf(err, errlen, "%s: %s is already used by %s", ka, va, kb);
+        return -1;
+      }
+    }
+  }
+  return 0;
+}
+
+int config_check(const config *c, char *err, size_t errlen) {
+  if (!c) {
+    errf(err, errlen, "no configuration");
+    return -1;
+  }
+  long connectors = config_get_int(c, "station.connectors");
+  for (size_t i = 0; i < c->count; i++) {
+    const char *k = c->entries[i].key;
+    int n;
+    if (sscanf(k, "connector.%d.", &n) == 1 && n > connectors) {
+      errf(err, errlen, "%s: connector %d does not exist (station.connectors = %ld)", k, n,
+           connectors);
+      return -1;
+    }
+  }
+  const char *fail = config_get(c, "sim.selftest_fail");
+  if (fail && fail[0] && fail[0] - '0' > connectors) {
+    errf(err, errlen, "sim.selftest_fail: connector %c does not exist (station.connectors = %ld)",
+         fail[0], connectors);
+    return -1;
+  }
+  bool linux_hal = strcmp(config_get(c, "hal.backend"), "linux") == 0;
+  for (int n = 1; n <= connectors; n++) {
+    char kd[64], km[64];
+    const char *derate = conn_get(c, n, "derate_temp_c", kd, sizeof kd);
+    const char *max = conn_get(c, n, "max_temp_c", km, sizeof km);
+    double d, m;
+    if (derate && max && parse_double(derate, &d) == 0 && parse_double(max, &m) == 0 && m <= d) {
+      errf(err, errlen, "%s: %s must be above %s (%s): derating starts before the stop", km, max,
+           kd, derate);
+      return -1;
+    }
+    if (linux_hal && check_linux_pins(c, n, err, errlen) != 0) return -1;
+  }
+  if (linux_hal && check_pin_reuse(c, (int)connectors, err, errlen) != 0) return -1;
+  return 0;
+}

@@ -1,0 +1,324 @@
+/*
+ * The registry: one row per configuration key (name, type, default, range or
+ * choices, run-time flag, one-line doc), plus the shape checks of string
+ * keys. Key names are a public interface (files, --set, the API, the docs):
+ * never rename one. This file holds data and pure checks only; it must never
+ * keep state or read anything.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "core/types.h"
+
+static int fail(char *why, size_t len, const char *fmt, const char *value) {
+  if (why && len) snprintf(why, len, fmt, value);
+  return -1;
+}
+
+static bool all_digits(const char *s, size_t n) {
+  if (n == 0) return false;
+  for (size_t i = 0; i < n; i++)
+    if (!isdigit((unsigned char)s[i])) return false;
+  return true;
+}
+
+/* Decimal without sign, at most `max`. */
+static bool small_uint(const char *s, size_t n, long max) {
+  if (!all_digits(s, n) || n > 6) return false;
+  long v = 0;
+  for (size_t i = 0; i < n; i++) v = v * 10 + (s[i] - '0');
+  return v <= max;
+}
+
+static int check_station_id(const char *v, char *why, size_t len) {
+  size_t n = strlen(v);
+  if (n < 1 || n > 48) return fail(why, len, "`%s` must be 1 to 48 characters long", v);
+  for (size_t i = 0; i < n; i++) {
+    unsigned char ch = (unsigned char)v[i];
+    if (!isalnum(ch) && ch != '.' && ch != '_' && ch != '-')
+      return fail(why, len, "`%s` may only contain A-Z a-z 0-9 . _ -", v);
+  }
+  return 0;
+}
+
+/* OCPP 1.6 BootNotification.req: chargePointVendor and chargePointModel are
+ * CiString20Type, chargePointSerialNumber CiString25Type (printable ASCII). */
+static int printable_ascii(const char *v, size_t min, size_t max, char *why, size_t len) {
+  size_t n = strlen(v);
+  if (n < min || n > max) {
+    char fmt[80];
+    snprintf(fmt, sizeof fmt, "`%%s` must be %zu to %zu characters long", min, max);
+    return fail(why, len, fmt, v);
+  }
+  for (size_t i = 0; i < n; i++)
+    if ((unsigned char)v[i] < 0x20 || (unsigned char)v[i] > 0x7e)
+      return fail(why, len, "`%s` may only contain printable ASCII characters", v);
+  return 0;
+}
+static int check_ci20(const char *v, char *why, size_t len) {
+  return printable_ascii(v, 1, 20, why, len);
+}
+static int check_ci25(const char *v, char *why, size_t len) {
+  return printable_ascii(v, 0, 25, why, len);
+}
+
+/* RFC 1123 section 2.1 host name: labels of letters, digits and hyphens, not
+ * starting or ending with a hyphen, at most 63 characters, 253 in all. */
+static bool is_hostname(const char *h, size_t n) {
+  if (n == 0 || n > 253) return false;
+  size_t label = 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char ch = (unsigned char)h[i];
+    if (ch == '.') {
+      if (label == 0 || h[i - 1] == '-') return false;
+      label = 0;
+      continue;
+    }
+    if (!isalnum(ch) && ch != '-') return false;
+    if (label == 0 && ch == '-') return false;
+    if (++label > 63) return false;
+  }
+  return label > 0 && h[n - 1] != '-';
+}
+
+static bool is_ipv4(const char *h, size_t n) {
+  char buf[16];
+  if (n >= sizeof buf) return false;
+  memcpy(buf, h, n);
+  buf[n] = '\0';
+  struct in_addr a;
+  return inet_pton(AF_INET, buf, &a) == 1;
+}
+
+static bool is_ipv6(const char *h, size_t n) {
+  char buf[INET6_ADDRSTRLEN];
+  if (n >= sizeof buf) return false;
+  memcpy(buf, h, n);
+  buf[n] = '\0';
+  struct in6_addr a;
+  return inet_pton(AF_INET6, buf, &a) == 1;
+}
+
+static int check_listen(const char *v, char *why, size_t len) {
+  const char *colon = strrchr(v, ':');
+  if (!colon) return fail(why, len, "`%s` is not HOST:PORT (e.g. 127.0.0.1:8080)", v);
+  const char *port = colon + 1;
+  if (!small_uint(port, strlen(port), 65535))
+    return fail(why, len, "`%s`: the port must be a number from 0 to 65535", v);
+  size_t hn = (size_t)(colon - v);
+  if (hn >= 2 && v[0] == '[' && v[hn - 1] == ']') {
+    if (!is_ipv6(v + 1, hn - 2)) return fail(why, len, "`%s`: not an IPv6 address in [ ]", v);
+    return 0;
+  }
+  if (hn == 0) return fail(why, len, "`%s`: the host is missing (e.g. 0.0.0.0:8080)", v);
+  if (memchr(v, ':', hn)) return fail(why, len, "`%s`: write an IPv6 address as [ADDR]:PORT", v);
+  /* All digits and dots reads as an IPv4 address, so it must be one. */
+  if (strspn(v, "0123456789.") >= hn) {
+    if (!is_ipv4(v, hn)) return fail(why, len, "`%s`: not an IPv4 address", v);
+    return 0;
+  }
+  if (!is_hostname(v, hn)) return fail(why, len, "`%s`: not a valid host name", v);
+  return 0;
+}
+
+/* A name made of [A-Za-z0-9._-], at least one character. */
+static size_t name_span(const char *s) {
+  return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-");
+}
+
+/* libgpiod: a chip (gpiochip0, or its label) and a line offset. */
+static int check_gpio(const char *v, char *why, size_t len) {
+  size_t chip = name_span(v);
+  const char *line = v + chip;
+  if (chip == 0 || *line != ':' || !small_uint(line + 1, strlen(line + 1), 65535))
+    return fail(why, len, "`%s` is not CHIP:LINE (e.g. gpiochip0:17)", v);
+  return 0;
+}
+
+/* Linux PWM sysfs: /sys/class/pwm/pwmchipN/pwmCHANNEL. */
+static int check_pwm(const char *v, char *why, size_t len) {
+  static const char prefix[] = "pwmchip";
+  const char *p = v + sizeof prefix - 1;
+  const char *colon = strncmp(v, prefix, sizeof prefix - 1) == 0 ? strchr(p, ':') : NULL;
+  if (!colon || !small_uint(p, (size_t)(colon - p), 9999) ||
+      !small_uint(colon + 1, strlen(colon + 1), 9999))
+    return fail(why, len, "`%s` is not pwmchipN:CHANNEL (e.g. pwmchip0:0)", v);
+  return 0;
+}
+
+/* Linux IIO sysfs: /sys/bus/iio/devices/iio:deviceN/CHANNEL. */
+static int check_adc(const char *v, char *why, size_t len) {
+  static const char prefix[] = "iio:device";
+  const char *p = v + sizeof prefix - 1;
+  const char *colon = strncmp(v, prefix, sizeof prefix - 1) == 0 ? strchr(p, ':') : NULL;
+  bool ok = colon && small_uint(p, (size_t)(colon - p), 9999);
+  if (ok) {
+    const char *ch = colon + 1;
+    size_t n = strspn(ch, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
+    ok = n > 0 && ch[n] == '\0';
+  }
+  if (!ok)
+    return fail(why, len, "`%s` is not iio:deviceN:CHANNEL (e.g. iio:device0:in_voltage0_raw)", v);
+  return 0;
+}
+
+static int check_abs_path(const char *v, char *why, size_t len) {
+  if (v[0] != '/') return fail(why, len, "`%s` must be an absolute path", v);
+  if (strlen(v) > 200) return fail(why, len, "`%s` is longer than 200 characters", v);
+  return 0;
+}
+
+static int check_selftest_fail(const char *v, char *why, size_t len) {
+  static const char *const checks[] = {"rcd", "contactor", "cp", "meter"};
+  if (v[0] >= '1' && v[0] <= '0' + BORNE_MAX_CONNECTORS && v[1] == ':')
+    for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++)
+      if (strcmp(v + 2, checks[i]) == 0) return 0;
+  return fail(why, len, "`%s` is not CONNECTOR:rcd|contactor|cp|meter (e.g. 2:rcd)", v);
+}
+
+#define PIN_GPIO(name, what)                                                                       \
+  {                                                                                                \
+    "connector.*.gpio." name, CFG_STRING, NULL, 0, 0, NULL, false,                                 \
+        "Linux HAL: GPIO line of the " what ".", "CHIP:LINE", check_gpio                           \
+  }
+#define PIN_ADC(name, what)                                                                        \
+  {                                                                                                \
+    "connector.*.adc." name, CFG_STRING, NULL, 0, 0, NULL, false,                                  \
+        "Linux HAL: ADC channel measuring the " what ".", "iio:deviceN:CHANNEL", check_adc         \
+  }
+
+static const cfg_key_def registry[] = {
+    /* station */
+    {"station.id", CFG_STRING, "borne-sim-1", 0, 0, NULL, false,
+     "Station identity: shown in the API and used as the OCPP charge point id.",
+     "1-48 of A-Z a-z 0-9 . _ -", check_station_id},
+    {"station.connectors", CFG_INT, "2", 1, BORNE_MAX_CONNECTORS, NULL, false,
+     "Number of connectors (charging points) of the station.", NULL, NULL},
+    {"station.vendor", CFG_STRING, "borne", 0, 0, NULL, false,
+     "Vendor name (OCPP BootNotification chargePointVendor).", "1-20 printable ASCII", check_ci20},
+    {"station.model", CFG_STRING, "borne-sim", 0, 0, NULL, false,
+     "Model name (OCPP BootNotification chargePointModel).", "1-20 printable ASCII", check_ci20},
+    {"station.serial", CFG_STRING, "", 0, 0, NULL, false,
+     "Serial number (OCPP chargePointSerialNumber); empty when unknown.", "0-25 printable ASCII",
+     check_ci25},
+    /* API */
+    {"http.listen", CFG_STRING, "127.0.0.1:8080", 0, 0, NULL, false,
+     "Address and port of the HTTP API and web page; port 0 picks a free port.",
+     "HOST:PORT (IPv4, [IPv6] or host name)", check_listen},
+    /* authorization */
+    {"auth.mode", CFG_ENUM, "badge", 0, 0, "free|badge|ocpp", false,
+     "Who may charge: anyone (free), known badges (badge), or as the OCPP central system says.",
+     NULL, NULL},
+    {"auth.timeout_s", CFG_INT, "60", 5, 600, NULL, true,
+     "Seconds a badge authorization waits for a plug (and a plug for a badge).", NULL, NULL},
+    /* operation */
+    {"log.level", CFG_ENUM, "info", 0, 0, "error|warn|info|debug", true,
+     "Least severe log message written to stderr.", NULL, NULL},
+    {"meter.sample_interval_s", CFG_INT, "60", 1, 3600, NULL, true,
+     "Seconds between two stored meter readings while charging.", NULL, NULL},
+    /* hardware */
+    {"hal.backend", CFG_ENUM, "sim", 0, 0, "sim|linux", false,
+     "Hardware: the simulator (sim) or Linux GPIO/PWM/IIO (linux).", NULL, NULL},
+    {"hal.sysfs_root", CFG_STRING, "/sys", 0, 0, NULL, false,
+     "Linux HAL: where sysfs is mounted (PWM and IIO); tests point it at a fake tree.",
+     "absolute path", check_abs_path},
+    {"hal.gpio_dev_root", CFG_STRING, "/dev", 0, 0, NULL, false,
+     "Linux HAL: directory holding the gpiochip device nodes.", "absolute path", check_abs_path},
+    {"sim.speed", CFG_NUMBER, "1", 0.1, 100000, NULL, false,
+     "Simulator: simulated time runs this many times faster than real time.", NULL, NULL},
+    {"sim.selftest_fail", CFG_STRING, NULL, 0, 0, NULL, false,
+     "Simulator: make one self-test check of one connector fail at start.",
+     "CONNECTOR:rcd|contactor|cp|meter", check_selftest_fail},
+    /* site (installation) */
+    {"site.grid_type", CFG_ENUM, "TN", 0, 0, "TN|TT|IT", false,
+     "Earthing system of the supply (IEC 60364-1 312.2).", NULL, NULL},
+    {"site.phase_rotation", CFG_ENUM, "L1L2L3", 0, 0, "L1L2L3|L2L3L1|L3L1L2", false,
+     "Order in which the supply phases are wired to the station's L1 L2 L3.", NULL, NULL},
+    {"site.voltage_v", CFG_NUMBER, "230", 100, 277, NULL, false,
+     "Nominal phase-to-neutral voltage, used to turn amps into watts.", NULL, NULL},
+    /* per connector */
+    {"connector.*.selector_a", CFG_INT, "32", 0, 0, "32|25|20|16|12|8", true,
+     "Installer current selector, in amps: the most this connector may offer.", NULL, NULL},
+    {"connector.*.selector_position", CFG_INT, NULL, 0, 9, NULL, true,
+     "Physical selector position; when set it wins over selector_a (0-5: 32/25/20/16/12/8 A, "
+     "6-9: 8 A).",
+     NULL, NULL},
+    {"connector.*.phases", CFG_INT, "3", 0, 0, "1|3", false, "Phases wired to the connector.", NULL,
+     NULL},
+    {"connector.*.tethered", CFG_BOOL, "false", 0, 0, NULL, false,
+     "A fixed cable (case C) instead of a socket outlet (case B); no PP cable coding then.", NULL,
+     NULL},
+    {"connector.*.breaker_a", CFG_NUMBER, "32", 6, 80, NULL, true,
+     "Rating of the circuit breaker feeding the connector, in amps per phase.", NULL, NULL},
+    {"connector.*.permanent_lock", CFG_BOOL, "false", 0, 0, NULL, true,
+     "Keep the socket's cable locked even when not charging.", NULL, NULL},
+    {"connector.*.ventilation", CFG_BOOL, "false", 0, 0, NULL, true,
+     "Charging with ventilation (state D) is allowed; else state D is a fault.", NULL, NULL},
+    {"connector.*.rcd_auto_retries", CFG_INT, "0", 0, 5, NULL, true,
+     "Automatic re-closes after a residual current trip before staying Faulted.", NULL, NULL},
+    {"connector.*.derate_temp_c", CFG_NUMBER, "70", 40, 100, NULL, true,
+     "Temperature in degrees C above which the offered current is reduced.", NULL, NULL},
+    {"connector.*.max_temp_c", CFG_NUMBER, "85", 50, 110, NULL, true,
+     "Temperature in degrees C at which charging stops (error 601); above derate_temp_c.", NULL,
+     NULL},
+    /* Linux HAL pin map, per connector */
+    PIN_GPIO("contactor", "contactor coil (output)"),
+    PIN_GPIO("contactor_feedback", "contactor auxiliary contact (input)"),
+    PIN_GPIO("lock", "socket lock actuator (output)"),
+    PIN_GPIO("lock_feedback", "socket lock position switch (input)"),
+    PIN_GPIO("rcd_trip", "residual current monitor trip signal (input)"),
+    PIN_GPIO("rcd_test", "residual current monitor test winding (output)"),
+    {"connector.*.pwm", CFG_STRING, NULL, 0, 0, NULL, false,
+     "Linux HAL: PWM channel driving the control pilot oscillator.", "pwmchipN:CHANNEL", check_pwm},
+    PIN_ADC("cp", "control pilot voltage"),
+    PIN_ADC("pp", "proximity pilot (cable coding)"),
+    PIN_ADC("temp", "connector temperature"),
+};
+
+const cfg_key_def *config_registry(int *count) {
+  if (count) *count = (int)(sizeof registry / sizeof registry[0]);
+  return registry;
+}
+
+const char *config_type_name(cfg_type t) {
+  switch (t) {
+  case CFG_STRING:
+    return "string";
+  case CFG_INT:
+    return "int";
+  case CFG_NUMBER:
+    return "number";
+  case CFG_BOOL:
+    return "bool";
+  case CFG_ENUM:
+    return "enum";
+  }
+  return "?";
+}
+
+/* "connector.N.rest" with N = 1..8 written without leading zeros -> rest. */
+static const char *connector_rest(const char *key) {
+  static const char prefix[] = "connector.";
+  if (strncmp(key, prefix, sizeof prefix - 1) != 0) return NULL;
+  const char *n = key + sizeof prefix - 1;
+  if (n[0] < '1' || n[0] > '0' + BORNE_MAX_CONNECTORS || n[1] != '.') return NULL;
+  return n + 2;
+}
+
+const cfg_key_def *config_key_def(const char *key) {
+  if (!key) return NULL;
+  const char *rest = connector_rest(key);
+  for (size_t i = 0; i < sizeof registry / sizeof registry[0]; i++) {
+    const char *k = registry[i].key;
+    if (rest) {
+      if (strncmp(k, "connector.*.", 12) == 0 && strcmp(k + 12, rest) == 0) return &registry[i];
+    } else if (strcmp(k, key) == 0 && !strchr(k, '*')) {
+      return &registry[i];
+    }
+  }
+  return NULL;
+}
