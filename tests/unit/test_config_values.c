@@ -3,13 +3,16 @@
  * every type and its errors, the shape checks of string keys, canonical
  * storage, precedence of later sets, and the selector resolution.
  */
-#include <cmocka.h>
+/* cmocka.h needs these first */
+// clang-format off
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <cmocka.h>
+// clang-format on
 
 #include "config/config.h"
 
