@@ -136,6 +136,11 @@ static int validate(const cfg_key_def *def, const char *key, const char *value, 
                     size_t canonlen, char *err, size_t errlen) {
   char why[256] = "";
   char range[128];
+  char shown[VALUE_MAX + 8]; /* the value as quoted in messages */
+  if (value[0])
+    snprintf(shown, sizeof shown, "`%s`", value);
+  else
+    snprintf(shown, sizeof shown, "an empty value");
   if (strlen(value) > VALUE_MAX) {
     errf(err, errlen, "%s: the value is longer than %d characters", key, VALUE_MAX);
     return -1;
@@ -155,7 +160,7 @@ static int validate(const cfg_key_def *def, const char *key, const char *value, 
   case CFG_INT: {
     long v;
     if (parse_long(value, &v) != 0) {
-      errf(err, errlen, "%s: `%s` is not a whole number", key, value);
+      errf(err, errlen, "%s: %s is not a whole number", key, shown);
       return -1;
     }
     snprintf(canon, canonlen, "%ld", v);
@@ -173,7 +178,7 @@ static int validate(const cfg_key_def *def, const char *key, const char *value, 
   case CFG_NUMBER: {
     double v;
     if (parse_double(value, &v) != 0) {
-      errf(err, errlen, "%s: `%s` is not a number", key, value);
+      errf(err, errlen, "%s: %s is not a number", key, shown);
       return -1;
     }
     if (def->min < def->max && (v < def->min || v > def->max)) {
@@ -186,7 +191,7 @@ static int validate(const cfg_key_def *def, const char *key, const char *value, 
   case CFG_BOOL: {
     bool b;
     if (parse_bool(value, &b) != 0) {
-      errf(err, errlen, "%s: `%s` is not a boolean (true/false, yes/no, on/off, 1/0)", key, value);
+      errf(err, errlen, "%s: %s is not a boolean (true/false, yes/no, on/off, 1/0)", key, shown);
       return -1;
     }
     snprintf(canon, canonlen, "%s", b ? "true" : "false");
@@ -195,7 +200,7 @@ static int validate(const cfg_key_def *def, const char *key, const char *value, 
   case CFG_ENUM:
     if (!in_choices(def->choices, value)) {
       choices_text(def->choices, range, sizeof range);
-      errf(err, errlen, "%s: `%s` is not one of %s", key, value, range);
+      errf(err, errlen, "%s: %s is not one of %s", key, shown, range);
       return -1;
     }
     snprintf(canon, canonlen, "%s", value);
