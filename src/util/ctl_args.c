@@ -1,0 +1,695 @@
+/*
+ * bornectl command line -> ctl_command. Everything an operator can get wrong
+ * on the command line is caught here, before anything is sent (exit code 2):
+ * unknown verbs and options, missing or extra arguments, numbers out of
+ * range, times that are not times. What only the daemon can know (does
+ * connector 7 exist, is this badge known) is left to the daemon. Pure: no
+ * I/O, no environment, no allocation.
+ */
+#include "util/ctl_args.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util/timefmt.h"
+
+#define MAX_TOKENS 128
+
+static const char usage_text[] =
+    "usage: bornectl [--url URL] [--data-dir DIR] [--json] VERB ...\n"
+    "\n"
+    "  status                          station and connectors\n"
+    "  sessions [--since T] [--until T] [--badge UID] [--user NAME] [--connector N] [--csv]\n"
+    "  badges list | add UID [--user NAME] | remove UID | enable UID | disable UID\n"
+    "  users list | add NAME | remove ID\n"
+    "  get [KEY]                       effective settings\n"
+    "  set KEY=VALUE [KEY=VALUE...]    change settings (all or nothing)\n"
+    "  start C [--badge UID]           remote start on connector C\n"
+    "  stop C                          remote stop on connector C\n"
+    "  events [--after ID] [--follow]  the event log; --follow keeps printing new events\n"
+    "  wait C STATUS [--timeout S]     until connector C has STATUS (default 60 s)\n"
+    "  help                            this text\n"
+    "simulator (borned --sim):\n"
+    "  plug C [--ev-max-current A] [--phases 1|3] [--battery-kwh K] [--soc P] [--target-soc P]\n"
+    "  unplug C\n"
+    "  ev C charge|pause|ventilation\n"
+    "  tap UID\n"
+    "  fault C rcd|diode|welding|lock|overtemp|cpshort|clear\n"
+    "\n"
+    "T: ISO-8601 (2026-01-31, 2026-01-31T18:00:00Z, ...+01:00) or epoch seconds.\n"
+    "URL: --url, else $BORNE_URL, else " CTL_DEFAULT_URL ".\n"
+    "Token: $BORNE_TOKEN, else DIR/api-token, DIR = --data-dir, else $BORNE_DATA_DIR,\n"
+    "else " CTL_DEFAULT_DATA_DIR ".\n"
+    "--json prints the API's JSON answer. Exit codes: 0 ok, 1 the API answered an error\n"
+    "(or wait timed out), 2 usage error, 3 cannot reach borned.\n";
+
+const char *ctl_usage(void) { return usage_text; }
+
+typedef struct {
+  const char *text;
+  bool literal; /* after "--": never an option */
+} token;
+
+typedef struct {
+  const char *name; /* without the leading "--" */
+  bool takes_value;
+  const char *value; /* set when seen; "" for a flag */
+} opt_spec;
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+static bool is_option(const token *t) {
+  return !t->literal && strncmp(t->text, "--", 2) == 0 && t->text[2] != '\0';
+}
+
+/* Splits verb arguments into options (by `specs`) and positionals. */
+static int split_opts(const char *verb, const token *tok, int n, opt_spec *specs, int nspecs,
+                      const char **pos, int *npos, int maxpos, char *err, size_t errlen) {
+  *npos = 0;
+  for (int i = 0; i < n; i++) {
+    if (!is_option(&tok[i])) {
+      if (*npos == maxpos)
+        return fail(err, errlen, "%s: unexpected argument `%s`", verb, tok[i].text);
+      pos[(*npos)++] = tok[i].text;
+      continue;
+    }
+    const char *name = tok[i].text + 2;
+    const char *eq = strchr(name, '=');
+    size_t name_len = eq ? (size_t)(eq - name) : strlen(name);
+    opt_spec *spec = NULL;
+    for (int s = 0; s < nspecs; s++)
+      if (strlen(specs[s].name) == name_len && strncmp(specs[s].name, name, name_len) == 0)
+        spec = &specs[s];
+    if (!spec) return fail(err, errlen, "%s: unknown option --%.*s", verb, (int)name_len, name);
+    if (spec->value) return fail(err, errlen, "%s: --%s given twice", verb, spec->name);
+    if (!spec->takes_value) {
+      if (eq) return fail(err, errlen, "%s: --%s takes no value", verb, spec->name);
+      spec->value = "";
+    } else if (eq) {
+      spec->value = eq + 1;
+    } else if (i + 1 < n) {
+      spec->value = tok[++i].text;
+    } else {
+      return fail(err, errlen, "%s: --%s needs a value", verb, spec->name);
+    }
+  }
+  return 0;
+}
+
+static int parse_integer(const char *text, long long min, long long max, long long *out) {
+  if (!text || !*text) return -1;
+  char *end;
+  errno = 0;
+  long long v = strtoll(text, &end, 10);
+  if (errno || *end || v < min || v > max) return -1;
+  *out = v;
+  return 0;
+}
+
+static int parse_number(const char *text, double min, double max, double *out) {
+  if (!text || !*text || strchr(" \t\n", text[0])) return -1;
+  char *end;
+  errno = 0;
+  double v = strtod(text, &end);
+  if (errno || *end || !isfinite(v) || v < min || v > max) return -1;
+  *out = v;
+  return 0;
+}
+
+static int parse_connector(const char *verb, const char *text, int *out, char *err, size_t errlen) {
+  long long c;
+  if (parse_integer(text, 1, CTL_MAX_CONNECTOR, &c) != 0)
+    return fail(err, errlen, "%s: connector `%s` is not a number from 1 to %d", verb, text,
+                CTL_MAX_CONNECTOR);
+  *out = (int)c;
+  return 0;
+}
+
+static int add_field(ctl_command *cmd, const char *key, ctl_value_kind kind, const char *text,
+                     char *err, size_t errlen) {
+  if (cmd->field_count == CTL_MAX_FIELDS)
+    return fail(err, errlen, "%s: more than %d values", cmd->verb, CTL_MAX_FIELDS);
+  if (strlen(key) >= CTL_KEY_MAX)
+    return fail(err, errlen, "%s: key `%.40s...` too long", cmd->verb, key);
+  if (strlen(text) >= CTL_TEXT_MAX)
+    return fail(err, errlen, "%s: value for %s too long (at most %d bytes)", cmd->verb, key,
+                CTL_TEXT_MAX - 1);
+  for (int i = 0; i < cmd->field_count; i++)
+    if (strcmp(cmd->fields[i].key, key) == 0)
+      return fail(err, errlen, "%s: %s given twice", cmd->verb, key);
+  ctl_field *f = &cmd->fields[cmd->field_count++];
+  snprintf(f->key, sizeof f->key, "%s", key);
+  f->kind = kind;
+  snprintf(f->text, sizeof f->text, "%s", text);
+  cmd->has_body = true;
+  return 0;
+}
+
+static int set_path(ctl_command *cmd, char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int set_path(ctl_command *cmd, char *err, size_t errlen, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(cmd->path, sizeof cmd->path, fmt, ap);
+  va_end(ap);
+  if (n < 0 || (size_t)n >= sizeof cmd->path)
+    return fail(err, errlen, "%s: arguments too long", cmd->verb);
+  return 0;
+}
+
+/* Appends "?name=value" or "&name=value" (value percent-encoded) to the path. */
+static int add_query(ctl_command *cmd, const char *name, const char *value, char *err,
+                     size_t errlen) {
+  char enc[CTL_TEXT_MAX * 3];
+  size_t len = strlen(cmd->path);
+  if (ctl_url_encode(value, enc, sizeof enc) != 0)
+    return fail(err, errlen, "%s: %s too long", cmd->verb, name);
+  int n = snprintf(cmd->path + len, sizeof cmd->path - len, "%c%s=%s",
+                   strchr(cmd->path, '?') ? '&' : '?', name, enc);
+  if (n < 0 || (size_t)n >= sizeof cmd->path - len)
+    return fail(err, errlen, "%s: arguments too long", cmd->verb);
+  return 0;
+}
+
+static int need_args(const char *verb, int npos, int min, int max, const char *shape, char *err,
+                     size_t errlen) {
+  if (npos < min || npos > max) return fail(err, errlen, "%s: expected %s", verb, shape);
+  return 0;
+}
+
+static int one_of(const char *word, const char *const *choices) {
+  for (int i = 0; choices[i]; i++)
+    if (strcmp(word, choices[i]) == 0) return i;
+  return -1;
+}
+
+/* ---- verbs ---- */
+
+static int verb_status(ctl_command *cmd, const token *tok, int n, char *err, size_t errlen) {
+  const char *pos[1];
+  int npos;
+  if (split_opts("status", tok, n, NULL, 0, pos, &npos, 0, err, errlen)) return -1;
+  cmd->method = "GET";
+  cmd->view = CTL_VIEW_STATUS;
+  return set_path(cmd, err, errlen, "/api/v1/status");
+}
+
+static int verb_plug(ctl_command *cmd, const token *tok, int n, char *err, size_t errlen) {
+  opt_spec specs[] = {{"ev-max-current", true, NULL},
+                      {"phases", true, NULL},
+                      {"battery-kwh", true, NULL},
+                      {"soc", true, NULL},
+                      {"target-soc", true, NULL}};
+  const char *pos[1];
+  int npos, c;
+  if (split_opts("plug", tok, n, specs, 5, pos, &npos, 1, err, errlen) ||
+      need_args("plug", npos, 1, 1, "plug C [options]", err, errlen) ||
+      parse_connector("plug", pos[0], &c, err, errlen))
+    return -1;
+  /* Ranges the simulated EV accepts (IEC 61851-1 allows 1- and 3-phase AC only). */
+  static const struct {
+    const char *json;
+    double min, max;
+    const char *what;
+  } num[] = {{"ev_max_current_a", 1, 80, "a current from 1 to 80 A"},
+             {NULL, 0, 0, NULL},
+             {"battery_kwh", 1, 500, "a capacity from 1 to 500 kWh"},
+             {"soc_pct", 0, 100, "a percentage from 0 to 100"},
+             {"target_soc_pct", 0, 100, "a percentage from 0 to 100"}};
+  for (int i = 0; i < 5; i++) {
+    const char *v = specs[i].value;
+    if (!v) continue;
+    if (i == 1) {
+      if (strcmp(v, "1") != 0 && strcmp(v, "3") != 0)
+        return fail(err, errlen, "plug: --phases `%s` is not allowed (1 or 3)", v);
+      if (add_field(cmd, "phases", CTL_VAL_INTEGER, v, err, errlen)) return -1;
+      continue;
+    }
+    double d;
+    if (parse_number(v, num[i].min, num[i].max, &d) != 0)
+      return fail(err, errlen, "plug: --%s `%s` is not %s", specs[i].name, v, num[i].what);
+    if (add_field(cmd, num[i].json, CTL_VAL_NUMBER, v, err, errlen)) return -1;
+  }
+  if (specs[3].value && specs[4].value && atof(specs[4].value) < atof(specs[3].value))
+    return fail(err, errlen, "plug: --target-soc is below --soc");
+  cmd->method = "POST";
+  cmd->has_body = true;
+  cmd->view = CTL_VIEW_DONE;
+  cmd->connector = c;
+  snprintf(cmd->done, sizeof cmd->done, "connector %d: plugged", c);
+  return set_path(cmd, err, errlen, "/api/v1/sim/connectors/%d/plug", c);
+}
+
+static int verb_connector_only(ctl_command *cmd, const char *verb, const char *path_fmt,
+                               const char *done, const token *tok, int n, char *err,
+                               size_t errlen) {
+  const char *pos[1];
+  int npos, c;
+  if (split_opts(verb, tok, n, NULL, 0, pos, &npos, 1, err, errlen) ||
+      need_args(verb, npos, 1, 1, "a connector number", err, errlen) ||
+      parse_connector(verb, pos[0], &c, err, errlen))
+    return -1;
+  cmd->method = "POST";
+  cmd->has_body = true;
+  cmd->view = CTL_VIEW_DONE;
+  cmd->connector = c;
+  snprintf(cmd->done, sizeof cmd->done, "connector %d: %s", c, done);
+  return set_path(cmd, err, errlen, path_fmt, c);
+}
+
+/* `ev C STATE` and `fault C KIND`: a connector and one word from a list. */
+static int verb_connector_word(ctl_command *cmd, const char *verb, const char *member,
+                               const char *const *choices, const char *choice_text,
+                               const token *tok, int n, char *err, size_t errlen) {
+  const char *pos[2];
+  int npos, c;
+  char shape[160];
+  snprintf(shape, sizeof shape, "%s C %s", verb, choice_text);
+  if (split_opts(verb, tok, n, NULL, 0, pos, &npos, 2, err, errlen) ||
+      need_args(verb, npos, 2, 2, shape, err, errlen) ||
+      parse_connector(verb, pos[0], &c, err, errlen))
+    return -1;
+  if (one_of(pos[1], choices) < 0)
+    return fail(err, errlen, "%s: `%s` is not %s", verb, pos[1], choice_text);
+  if (add_field(cmd, member, CTL_VAL_STRING, pos[1], err, errlen)) return -1;
+  cmd->method = "POST";
+  cmd->view = CTL_VIEW_DONE;
+  cmd->connector = c;
+  snprintf(cmd->done, sizeof cmd->done, "connector %d: %s %s", c, verb, pos[1]);
+  return set_path(cmd, err, errlen, "/api/v1/sim/connectors/%d/%s", c, verb);
+}
+
+static int verb_tap(ctl_command *cmd, const token *tok, int n, char *err, size_t errlen) {
+  const char *pos[1];
+  int npos;
+  if (split_opts("tap", tok, n, NULL, 0, pos, &npos, 1, err, errlen) ||
+      need_args("tap", npos, 1, 1, "tap UID", err, errlen) ||
+      add_field(cmd, "uid", CTL_VAL_STRING, pos[0], err, errlen))
+    return -1;
+  if (!pos[0][0]) return fail(err, errlen, "tap: empty badge UID");
+  cmd->method = "POST";
+  cmd->view = CTL_VIEW_DONE;
+  snprintf(cmd->done, sizeof cmd->done, "badge %.200s presented", pos[0]);
+  return set_path(cmd, err, errlen, "/api/v1/sim/tap");
+}
+
+static int time_query(ctl_command *cmd, const char *opt, const char *text, int64_t *ms, char *err,
+                      size_t errlen) {
+  if (timefmt_parse(text, ms) != 0)
+    return fail(err, errlen,
+                "sessions: --%s `%s` is not an ISO-8601 time (2026-01-31T18:00:00Z) or epoch "
+                "seconds",
+                opt, text);
+  char iso[40];
+  timefmt_iso(*ms, iso, sizeof iso);
+  return add_query(cmd, opt, iso, err, errlen);
+}
+
+static int verb_sessions(ctl_command *cmd, const token *tok, int n, char *err, size_t errlen) {
+  opt_spec specs[] = {{"since", true, NULL}, {"until", true, NULL},     {"badge", true, NULL},
+                      {"user", true, NULL},  {"connector", true, NULL}, {"csv", false, NULL}};
+  const char *pos[1];
+  int npos;
+  if (split_opts("sessions", tok, n, specs, 6, pos, &npos, 0, err, errlen)) return -1;
+  cmd->method = "GET";
+  if (set_path(cmd, err, errlen, "/api/v1/sessions")) return -1;
+  int64_t since = 0, until = 0;
+  if (specs[0].value && time_query(cmd, "since", specs[0].value, &since, err, errlen)) return -1;
+  if (specs[1].value && time_query(cmd, "until", specs[1].value, &until, err, errlen)) return -1;
+  if (specs[0].value && specs[1].value && since > until)
+    return fail(err, errlen, "sessions: --since is after --until");
+  if (specs[2].value && add_query(cmd, "badge", specs[2].value, err, errlen)) return -1;
+  if (specs[3].value && add_query(cmd, "user", specs[3].value, err, errlen)) return -1;
+  if (specs[4].value) {
+    int c;
+    if (parse_connector("sessions", specs[4].value, &c, err, errlen) ||
+        add_query(cmd, "connector", specs[4].value, err, errlen))
+      return -1;
+  }
+  cmd->view = CTL_VIEW_SESSIONS;
+  if (specs[5].value) {
+    cmd->view = CTL_VIEW_CSV;
+    if (add_query(cmd, "format", "csv", err, errlen)) return -1;
+  }
+  return 0;
+}
+
+static int verb_badges(ctl_command *cmd, const token *tok, int n, char *err, size_t errlen) {
+  opt_spec specs[] = {{"user", true, NULL}};
+  const char *pos[2];
+  int npos;
+  static const char shape[] = "badges list|add UID [--user NAME]|remove UID|enable UID|disable UID";
+  if (split_opts("badges", tok, n, specs, 1, pos, &npos, 2, err, errlen) ||
+      need_args("badges", npos, 1, 2, shape, err, errlen))
+    return -1;
+  static const char *const subs[] = {"list", "add", "remove", "enable", "disable", NULL};
+  int sub = one_of(pos[0], subs);
+  if (sub < 0)
+    return fail(err, errlen, "badges: `%s` is not list, add, remove, enable or disable", pos[0]);
+  if ((sub == 0) != (npos == 1)) return fail(err, errlen, "badges: expected %s", shape);
+  if (specs[0].value && sub != 1)
+    return fail(err, errlen, "badges %s: unknown option --user", pos[0]);
+  if (sub == 0) {
+    cmd->verb = "badges list";
+    cmd->method = "GET";
+    cmd->view = CTL_VIEW_BADGES;
+    return set_path(cmd, err, errlen, "/api/v1/badges");
+  }
+  const char *uid = pos[1];
+  if (!uid[0]) return fail(err, errlen, "badges %s: empty badge UID", pos[0]);
+  if (sub == 1) {
+    cmd->verb = "badges add";
+    if (add_field(cmd, "uid", CTL_VAL_STRING, uid, err, errlen)) return -1;
+    if (specs[0].value && add_field(cmd, "user", CTL_VAL_STRING, specs[0].value, err, errlen))
+      return -1;
+    cmd->method = "POST";
+    cmd->view = CTL_VIEW_BADGE;
+    snprintf(cmd->done, sizeof cmd->done, "added");
+    return set_path(cmd, err, errlen, "/api/v1/badges");
+  }
+  char seg[CTL_TEXT_MAX * 3];
+  if (ctl_uid_segment(uid, seg, sizeof seg) != 0) return fail(err, errlen, "badges: UID too long");
+  if (sub == 2) {
+    cmd->verb = "badges remove";
+    cmd->method = "DELETE";
+    cmd->view = CTL_VIEW_DONE;
+    snprintf(cmd->done, sizeof cmd->done, "badge %.200s removed", uid);
+  } else {
+    cmd->verb = sub == 3 ? "badges enable" : "badges disable";
+    if (add_field(cmd, "enabled", CTL_VAL_BOOL, sub == 3 ? "true" : "false", err, errlen))
+      return -1;
+    cmd->method = "PUT";
+    cmd->view = CTL_VIEW_BADGE;
+    snprintf(cmd->done, sizeof cmd->done, "%s", sub == 3 ? "enabled" : "disabled");
+  }
+  return set_path(cmd, err, errlen, "/api/v1/badges/%s", seg);
+}
+
+static int verb_users(ctl_command *cmd, const token *tok, int n, char *err, size_t errlen) {
+  const char *pos[2];
+  int npos;
+  static const char shape[] = "users list|add NAME|remove ID";
+  if (split_opts("users", tok, n, NULL, 0, pos, &npos, 2, err, errlen) ||
+      need_args("users", npos, 1, 2, shape, err, errlen))
+    return -1;
+  static const char *const subs[] = {"list", "add", "remove", NULL};
+  int sub = one_of(pos[0], subs);
+  if (sub < 0) return fail(err, errlen, "users: `%s` is not list, add or remove", pos[0]);
+  if ((sub == 0) != (npos == 1)) return fail(err, errlen, "users: expected %s", shape);
+  if (sub == 0) {
+    cmd->verb = "users list";
+    cmd->method = "GET";
+    cmd->view = CTL_VIEW_USERS;
+    return set_path(cmd, err, errlen, "/api/v1/users");
+  }
+  if (sub == 1) {
+    cmd->verb = "users add";
+    if (!pos[1][0]) return fail(err, errlen, "users add: empty name");
+    if (add_field(cmd, "name", CTL_VAL_STRING, pos[1], err, errlen)) return -1;
+    cmd->method = "POST";
+    cmd->view = CTL_VIEW_USER;
+    snprintf(cmd->done, sizeof cmd->done, "added");
+    return set_path(cmd, err, errlen, "/api/v1/users");
+  }
+  cmd->verb = "users remove";
+  long long id;
+  if (parse_integer(pos[1], 1, 9007199254740991LL, &id) != 0)
+    return fail(err, errlen, "users remove: `%s` is not a user id (see `bornectl users list`)",
+                pos[1]);
+  cmd->method = "DELETE";
+  cmd->view = CTL_VIEW_DONE;
+  snprintf(cmd->done, sizeof cmd->done, "user %lld removed", id);
+  return set_path(cmd, err, errlen, "/api/v1/users/%lld", id);
+}
+
+static int verb_set(ctl_command *cmd, const token *tok, int n, char *err, size_t errlen) {
+  const char *pos[CTL_MAX_FIELDS];
+  int npos;
+  if (split_opts("set", tok, n, NULL, 0, pos, &npos, CTL_MAX_FIELDS, err, errlen) ||
+      need_args("set", npos, 1, CTL_MAX_FIELDS, "set KEY=VALUE [KEY=VALUE...]", err, errlen))
+    return -1;
+  for (int i = 0; i < npos; i++) {
+    const char *eq = strchr(pos[i], '=');
+    if (!eq || eq == pos[i]) return fail(err, errlen, "set: `%s` is not KEY=VALUE", pos[i]);
+    char key[CTL_KEY_MAX];
+    if ((size_t)(eq - pos[i]) >= sizeof key) return fail(err, errlen, "set: key too long");
+    snprintf(key, sizeof key, "%.*s", (int)(eq - pos[i]), pos[i]);
+    if (add_field(cmd, key, CTL_VAL_GUESS, eq + 1, err, errlen)) return -1;
+  }
+  cmd->method = "PUT";
+  cmd->view = CTL_VIEW_APPLIED;
+  return set_path(cmd, err, errlen, "/api/v1/settings");
+}
+
+static int verb_get(ctl_command *cmd, const token *tok, int n, char *err, size_t errlen) {
+  const char *pos[1];
+  int npos;
+  if (split_opts("get", tok, n, NULL, 0, pos, &npos, 1, err, errlen)) return -1;
+  if (npos == 1) {
+    if (strlen(pos[0]) >= sizeof cmd->key) return fail(err, errlen, "get: key too long");
+    snprintf(cmd->key, sizeof cmd->key, "%s", pos[0]);
+  }
+  cmd->method = "GET";
+  cmd->view = CTL_VIEW_SETTINGS;
+  return set_path(cmd, err, errlen, "/api/v1/settings");
+}
+
+static int verb_start(ctl_command *cmd, const token *tok, int n, char *err, size_t errlen) {
+  opt_spec specs[] = {{"badge", true, NULL}};
+  const char *pos[1];
+  int npos, c;
+  if (split_opts("start", tok, n, specs, 1, pos, &npos, 1, err, errlen) ||
+      need_args("start", npos, 1, 1, "start C [--badge UID]", err, errlen) ||
+      parse_connector("start", pos[0], &c, err, errlen))
+    return -1;
+  if (specs[0].value && add_field(cmd, "badge", CTL_VAL_STRING, specs[0].value, err, errlen))
+    return -1;
+  cmd->method = "POST";
+  cmd->has_body = true;
+  cmd->view = CTL_VIEW_DONE;
+  cmd->connector = c;
+  snprintf(cmd->done, sizeof cmd->done, "connector %d: remote start accepted", c);
+  return set_path(cmd, err, errlen, "/api/v1/connectors/%d/start", c);
+}
+
+static int verb_events(ctl_command *cmd, const token *tok, int n, char *err, size_t errlen) {
+  opt_spec specs[] = {{"after", true, NULL}, {"follow", false, NULL}};
+  const char *pos[1];
+  int npos;
+  if (split_opts("events", tok, n, specs, 2, pos, &npos, 0, err, errlen)) return -1;
+  if (specs[0].value && parse_integer(specs[0].value, 0, 9007199254740991LL, &cmd->after) != 0)
+    return fail(err, errlen, "events: --after `%s` is not an event id", specs[0].value);
+  cmd->follow = specs[1].value != NULL;
+  cmd->run = CTL_RUN_EVENTS;
+  cmd->method = "GET";
+  return set_path(cmd, err, errlen, "/api/v1/events");
+}
+
+static int verb_wait(ctl_command *cmd, const token *tok, int n, char *err, size_t errlen) {
+  opt_spec specs[] = {{"timeout", true, NULL}};
+  const char *pos[2];
+  int npos;
+  if (split_opts("wait", tok, n, specs, 1, pos, &npos, 2, err, errlen) ||
+      need_args("wait", npos, 2, 2, "wait C STATUS [--timeout S]", err, errlen) ||
+      parse_connector("wait", pos[0], &cmd->connector, err, errlen))
+    return -1;
+  const char *status = ctl_status_canonical(pos[1]);
+  if (!status)
+    return fail(err, errlen,
+                "wait: `%s` is not an OCPP 1.6 status (Available, Preparing, Charging, "
+                "SuspendedEV, SuspendedEVSE, Finishing, Reserved, Unavailable, Faulted)",
+                pos[1]);
+  snprintf(cmd->status, sizeof cmd->status, "%s", status);
+  cmd->timeout_s = 60;
+  if (specs[0].value && parse_number(specs[0].value, 0.001, 86400, &cmd->timeout_s) != 0)
+    return fail(err, errlen, "wait: --timeout `%s` is not a number of seconds (up to 86400)",
+                specs[0].value);
+  cmd->run = CTL_RUN_WAIT;
+  cmd->method = "GET";
+  return set_path(cmd, err, errlen, "/api/v1/status");
+}
+
+int ctl_parse(int argc, char *const argv[], ctl_globals *g, ctl_command *cmd, char *err,
+              size_t errlen) {
+  memset(g, 0, sizeof *g);
+  memset(cmd, 0, sizeof *cmd);
+  cmd->run = CTL_RUN_REQUEST;
+  if (errlen) err[0] = '\0';
+  token tok[MAX_TOKENS];
+  int n = 0;
+  bool literal = false, help = false;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!literal) {
+      if (strcmp(a, "--") == 0) {
+        literal = true;
+        continue;
+      }
+      if (strcmp(a, "--json") == 0) {
+        g->json = true;
+        continue;
+      }
+      if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+        help = true;
+        continue;
+      }
+      bool is_url = strncmp(a, "--url", 5) == 0 && (a[5] == '\0' || a[5] == '=');
+      bool is_dir = strncmp(a, "--data-dir", 10) == 0 && (a[10] == '\0' || a[10] == '=');
+      if (is_url || is_dir) {
+        const char *name = is_url ? "--url" : "--data-dir";
+        const char *v = strchr(a, '=');
+        if (v) {
+          v++;
+        } else if (i + 1 < argc) {
+          v = argv[++i];
+        } else {
+          return fail(err, errlen, "%s needs a value", name);
+        }
+        char *dst = is_url ? g->url : g->data_dir;
+        size_t cap = is_url ? sizeof g->url : sizeof g->data_dir;
+        if (!*v) return fail(err, errlen, "%s: empty value", name);
+        if (strlen(v) >= cap) return fail(err, errlen, "%s: value too long", name);
+        snprintf(dst, cap, "%s", v);
+        *(is_url ? &g->url_given : &g->data_dir_given) = true;
+        continue;
+      }
+    }
+    if (n == MAX_TOKENS) return fail(err, errlen, "too many arguments");
+    tok[n++] = (token){a, literal};
+  }
+  if (help) {
+    cmd->run = CTL_RUN_HELP;
+    cmd->verb = "help";
+    return 0;
+  }
+  if (n == 0) return fail(err, errlen, "no verb given");
+  const char *verb = tok[0].text;
+  const token *rest = tok + 1;
+  int nrest = n - 1;
+  static const char *const ev_states[] = {"charge", "pause", "ventilation", NULL};
+  static const char *const faults[] = {"rcd",      "diode",   "welding", "lock",
+                                       "overtemp", "cpshort", "clear",   NULL};
+  static const char *const verbs[] = {"status",   "plug",   "unplug", "ev",   "tap", "fault",
+                                      "sessions", "badges", "users",  "set",  "get", "start",
+                                      "stop",     "events", "wait",   "help", NULL};
+  int v = tok[0].literal ? -1 : one_of(verb, verbs);
+  if (v < 0) return fail(err, errlen, "unknown verb `%s`", verb);
+  cmd->verb = verbs[v];
+  switch (v) {
+  case 0:
+    return verb_status(cmd, rest, nrest, err, errlen);
+  case 1:
+    return verb_plug(cmd, rest, nrest, err, errlen);
+  case 2:
+    return verb_connector_only(cmd, "unplug", "/api/v1/sim/connectors/%d/unplug", "unplugged", rest,
+                               nrest, err, errlen);
+  case 3:
+    return verb_connector_word(cmd, "ev", "state", ev_states, "charge, pause or ventilation", rest,
+                               nrest, err, errlen);
+  case 4:
+    return verb_tap(cmd, rest, nrest, err, errlen);
+  case 5:
+    return verb_connector_word(cmd, "fault", "kind", faults,
+                               "rcd, diode, welding, lock, overtemp, cpshort or clear", rest, nrest,
+                               err, errlen);
+  case 6:
+    return verb_sessions(cmd, rest, nrest, err, errlen);
+  case 7:
+    return verb_badges(cmd, rest, nrest, err, errlen);
+  case 8:
+    return verb_users(cmd, rest, nrest, err, errlen);
+  case 9:
+    return verb_set(cmd, rest, nrest, err, errlen);
+  case 10:
+    return verb_get(cmd, rest, nrest, err, errlen);
+  case 11:
+    return verb_start(cmd, rest, nrest, err, errlen);
+  case 12:
+    return verb_connector_only(cmd, "stop", "/api/v1/connectors/%d/stop", "remote stop accepted",
+                               rest, nrest, err, errlen);
+  case 13:
+    return verb_events(cmd, rest, nrest, err, errlen);
+  case 14:
+    return verb_wait(cmd, rest, nrest, err, errlen);
+  default:
+    if (nrest > 0) return fail(err, errlen, "help: takes no arguments");
+    cmd->run = CTL_RUN_HELP;
+    return 0;
+  }
+}
+
+void ctl_resolve_url(const ctl_globals *g, const char *env_url, char *out, size_t len) {
+  const char *url = g->url_given ? g->url : env_url && *env_url ? env_url : CTL_DEFAULT_URL;
+  snprintf(out, len, "%s", url);
+  size_t n = strlen(out);
+  while (n > 0 && out[n - 1] == '/') out[--n] = '\0';
+}
+
+void ctl_token_path(const ctl_globals *g, const char *env_data_dir, char *out, size_t len) {
+  const char *dir = g->data_dir_given               ? g->data_dir
+                    : env_data_dir && *env_data_dir ? env_data_dir
+                                                    : CTL_DEFAULT_DATA_DIR;
+  size_t n = strlen(dir);
+  snprintf(out, len, "%s%sapi-token", dir, n > 0 && dir[n - 1] == '/' ? "" : "/");
+}
+
+const char *ctl_status_canonical(const char *name) {
+  static const char *const names[] = {"Available",     "Preparing", "Charging", "SuspendedEV",
+                                      "SuspendedEVSE", "Finishing", "Reserved", "Unavailable",
+                                      "Faulted",       NULL};
+  for (int i = 0; names[i]; i++)
+    if (strcasecmp(name, names[i]) == 0) return names[i];
+  return NULL;
+}
+
+int ctl_url_encode(const char *in, char *out, size_t len) {
+  static const char hex[] = "0123456789ABCDEF";
+  size_t o = 0;
+  for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
+    bool plain = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+                 strchr("-._~", *p);
+    size_t need = plain ? 1 : 3;
+    if (o + need >= len) return -1;
+    if (plain) {
+      out[o++] = (char)*p;
+    } else {
+      out[o++] = '%';
+      out[o++] = hex[*p >> 4];
+      out[o++] = hex[*p & 15];
+    }
+  }
+  if (o >= len) return -1;
+  out[o] = '\0';
+  return 0;
+}
+
+int ctl_uid_segment(const char *uid, char *out, size_t len) {
+  bool hex_only = *uid != '\0';
+  size_t digits = 0;
+  for (const char *p = uid; *p; p++) {
+    if ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F'))
+      digits++;
+    else if (!strchr(":- ", *p))
+      hex_only = false;
+  }
+  if (!hex_only || digits == 0) return ctl_url_encode(uid, out, len);
+  if (digits >= len) return -1;
+  size_t o = 0;
+  for (const char *p = uid; *p; p++)
+    if (!strchr(":- ", *p)) out[o++] = (char)(*p >= 'a' && *p <= 'f' ? *p - 'a' + 'A' : *p);
+  out[o] = '\0';
+  return 0;
+}

@@ -1,0 +1,90 @@
+/*
+ * `bornectl status` without --json: one line about the station, then one row
+ * per connector (status, pilot state, offered current and what limits it,
+ * power, session energy, badge, error). Reads the answer only; the columns
+ * are for people, scripts use --json.
+ */
+#include "ctl.h"
+
+#include <string.h>
+
+#include "util/timefmt.h"
+
+static void station_line(ctl_ctx *ctx, const json_t *st) {
+  char id[96], fw[64], mode[32], auth[32], up[32], now[40];
+  json_t *uptime = json_object_get(st, "uptime_s");
+  if (json_is_number(uptime))
+    timefmt_duration((int64_t)json_number_value(uptime), up, sizeof up);
+  else
+    snprintf(up, sizeof up, "-");
+  fprintf(ctx->out, "station %s  firmware %s  mode %s  auth %s  up %s  time %s UTC",
+          ctl_cell(st, "id", id, sizeof id), ctl_cell(st, "firmware_version", fw, sizeof fw),
+          ctl_cell(st, "mode", mode, sizeof mode), ctl_cell(st, "auth_mode", auth, sizeof auth), up,
+          ctl_time_cell(json_object_get(st, "time"), now, sizeof now));
+  json_t *speed = json_object_get(st, "sim_speed");
+  if (json_is_number(speed) && json_number_value(speed) != 1.0)
+    fprintf(ctx->out, "  speed x%g", json_number_value(speed));
+  fputc('\n', ctx->out);
+}
+
+int ctl_show_status(ctl_ctx *ctx, const json_t *answer) {
+  station_line(ctx, json_object_get(answer, "station"));
+  static const char *const headers[] = {"C",        "STATUS",      "CP",    "OFFERED",
+                                        "POWER kW", "SESSION kWh", "BADGE", "ERROR"};
+  text_table t;
+  table_init(&t, 8, headers);
+  table_set_align(&t, 0, TABLE_RIGHT);
+  table_set_align(&t, 4, TABLE_RIGHT);
+  table_set_align(&t, 5, TABLE_RIGHT);
+  size_t i;
+  json_t *c;
+  json_array_foreach(json_object_get(answer, "connectors"), i, c) {
+    char id[16], status[32], cp[8], offered[96], power[32], energy[32], badge[160], error[192];
+    json_t *o = json_object_get(c, "offered_a");
+    const char *by = json_string_value(json_object_get(c, "limited_by"));
+    if (json_is_number(o))
+      snprintf(offered, sizeof offered, "%.1f A%s%s%s", json_number_value(o), by ? " (" : "",
+               by ? by : "", by ? ")" : "");
+    else
+      snprintf(offered, sizeof offered, "-");
+    json_t *p = json_object_get(c, "power_w");
+    if (json_is_number(p))
+      snprintf(power, sizeof power, "%.2f", json_number_value(p) / 1000.0);
+    else
+      snprintf(power, sizeof power, "-");
+    json_t *s = json_object_get(c, "session");
+    json_t *se = json_object_get(s, "energy_wh");
+    if (json_is_number(se))
+      snprintf(energy, sizeof energy, "%.2f", json_number_value(se) / 1000.0);
+    else
+      snprintf(energy, sizeof energy, "-");
+    const char *uid = json_string_value(json_object_get(s, "badge"));
+    const char *user = json_string_value(json_object_get(s, "user"));
+    if (uid && *uid && user && *user)
+      snprintf(badge, sizeof badge, "%s (%s)", uid, user);
+    else if (user && *user)
+      snprintf(badge, sizeof badge, "(%s)", user);
+    else
+      snprintf(badge, sizeof badge, "%s", uid && *uid ? uid : "-");
+    json_t *e = json_object_get(c, "error");
+    char code[32];
+    if (json_is_object(e))
+      snprintf(error, sizeof error, "%s %s", ctl_cell(e, "code", code, sizeof code),
+               json_string_value(json_object_get(e, "text"))
+                   ? json_string_value(json_object_get(e, "text"))
+                   : "");
+    else
+      snprintf(error, sizeof error, "-");
+    const char *row[] = {ctl_cell(c, "id", id, sizeof id),
+                         ctl_cell(c, "status", status, sizeof status),
+                         ctl_cell(c, "cp_state", cp, sizeof cp),
+                         offered,
+                         power,
+                         energy,
+                         badge,
+                         error};
+    table_add_row(&t, row);
+  }
+  ctl_print_table(ctx, &t);
+  return CTL_EXIT_OK;
+}
