@@ -3,11 +3,15 @@
  * contract asks for (method, path, typed body), and every usage error is
  * caught before anything would be sent.
  */
-#include <cmocka.h>
+/* cmocka.h needs these first */
+// clang-format off
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <cmocka.h>
+// clang-format on
+
 #include <string.h>
 
 #include "util/ctl_args.h"

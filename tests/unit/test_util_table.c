@@ -2,11 +2,15 @@
  * Text tables (util/table): column widths from the widest cell in UTF-8
  * characters, alignment, "-" for missing cells, no trailing spaces.
  */
-#include <cmocka.h>
+/* cmocka.h needs these first */
+// clang-format off
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <cmocka.h>
+// clang-format on
+
 #include <stdlib.h>
 
 #include "util/table.h"

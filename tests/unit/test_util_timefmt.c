@@ -2,11 +2,14 @@
  * ISO-8601 parsing and formatting (util/timefmt): known instants, offsets,
  * fractions, and the texts that must be refused (impossible dates, junk).
  */
-#include <cmocka.h>
+/* cmocka.h needs these first */
+// clang-format off
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <cmocka.h>
+// clang-format on
 
 #include "util/timefmt.h"
 
