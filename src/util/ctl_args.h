@@ -56,9 +56,9 @@ typedef enum {
   CTL_VIEW_SESSIONS, /* session table */
   CTL_VIEW_CSV,      /* the body as is (sessions --csv) */
   CTL_VIEW_BADGES,   /* badge table */
-  CTL_VIEW_BADGE,    /* one badge, after `done` ("added", "enabled", ...) */
+  CTL_VIEW_BADGE,    /* one badge, then `done` ("added", "enabled", ...) */
   CTL_VIEW_USERS,    /* user table */
-  CTL_VIEW_USER,     /* one user, after `done` */
+  CTL_VIEW_USER,     /* one user, then `done` */
   CTL_VIEW_SETTINGS, /* key/value table, or one value when `key` is set */
   CTL_VIEW_APPLIED,  /* answer of PUT /settings */
   CTL_VIEW_DONE,     /* a one-line confirmation: `done` with the answer's fields */

@@ -83,9 +83,12 @@ int ctl_show_badges(ctl_ctx *ctx, const json_t *answer) {
 int ctl_show_badge(ctl_ctx *ctx, const char *done, const json_t *badge) {
   char uid[64];
   const char *user = json_string_value(json_object_get(badge, "user"));
-  fprintf(ctx->out, "%s badge %s%s%s (%s)\n", done, ctl_cell(badge, "uid", uid, sizeof uid),
-          user ? " of " : "", user ? user : "",
-          json_is_false(json_object_get(badge, "enabled")) ? "disabled" : "enabled");
+  fprintf(ctx->out, "badge %s%s%s %s", ctl_cell(badge, "uid", uid, sizeof uid), user ? " of " : "",
+          user ? user : "", done);
+  /* "added" says nothing about the state: say it when the badge cannot be used */
+  if (json_is_false(json_object_get(badge, "enabled")) && strcmp(done, "disabled") != 0)
+    fputs(" (disabled)", ctx->out);
+  fputc('\n', ctx->out);
   return CTL_EXIT_OK;
 }
 
@@ -108,9 +111,9 @@ int ctl_show_users(ctl_ctx *ctx, const json_t *answer) {
 
 int ctl_show_user(ctl_ctx *ctx, const char *done, const json_t *user) {
   char id[24], name[96];
-  fprintf(ctx->out, "%s user %s %s (%s)\n", done, ctl_cell(user, "id", id, sizeof id),
-          ctl_cell(user, "name", name, sizeof name),
-          json_is_false(json_object_get(user, "enabled")) ? "disabled" : "enabled");
+  fprintf(ctx->out, "user %s %s %s%s\n", ctl_cell(user, "id", id, sizeof id),
+          ctl_cell(user, "name", name, sizeof name), done,
+          json_is_false(json_object_get(user, "enabled")) ? " (disabled)" : "");
   return CTL_EXIT_OK;
 }
 
