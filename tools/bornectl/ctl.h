@@ -20,6 +20,7 @@ typedef struct {
   char base_url[CTL_TEXT_MAX];
   char auth_header[CTL_TEXT_MAX + 32]; /* "Authorization: Bearer TOKEN", "" without a token */
   char token_note[CTL_TEXT_MAX + 64];  /* why there is no token, for a 401 hint */
+  char no_proxy[512];                  /* loopback plus $no_proxy */
 } ctl_http;
 
 /* One answer of borned, whatever its status. */

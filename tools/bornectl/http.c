@@ -17,6 +17,11 @@ int ctl_http_init(ctl_http *h, const char *base_url, const char *token, const ch
   if (token && *token)
     snprintf(h->auth_header, sizeof h->auth_header, "Authorization: Bearer %s", token);
   snprintf(h->token_note, sizeof h->token_note, "%s", token_note ? token_note : "");
+  /* An http_proxy in the environment must never capture the local daemon. */
+  const char *env = getenv("no_proxy");
+  if (!env || !*env) env = getenv("NO_PROXY");
+  snprintf(h->no_proxy, sizeof h->no_proxy, "localhost,127.0.0.1,::1%s%s", env && *env ? "," : "",
+           env && *env ? env : "");
   h->curl = curl_easy_init();
   return h->curl ? 0 : -1;
 }
@@ -69,6 +74,7 @@ int ctl_http_call(ctl_http *h, const char *method, const char *path, const char 
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
   curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
   curl_easy_setopt(c, CURLOPT_USERAGENT, "bornectl/" BORNE_VERSION);
+  curl_easy_setopt(c, CURLOPT_NOPROXY, h->no_proxy);
   if (body) {
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
