@@ -90,8 +90,8 @@ int main(void) {
   }
   b->st.on_outputs_applied = on_applied;
   b->st.on_outputs_applied_ctx = b;
-  sim_ev_params p = {.max_current_a = 16, .phases = 3, .battery_kwh = 500, .soc_pct = 10,
-                     .target_soc_pct = 100};
+  sim_ev_params p = {
+      .max_current_a = 16, .phases = 3, .battery_kwh = 500, .soc_pct = 10, .target_soc_pct = 100};
   hal_sim_plug(b->st.hw, 1, &p, 220, err, sizeof err);
   uv_timer_t t;
   uv_timer_init(&loop, &t);

@@ -5,73 +5,20 @@
  */
 #include "app/api_json.h"
 
+#include "util/timefmt.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-void format_time(borne_ms t, char *out, size_t len) {
-  time_t secs = (time_t)(t / 1000);
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  snprintf(out, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-           tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(t % 1000));
-}
 
 json_t *json_time(borne_ms t) {
   if (t == 0) return json_null();
   char buf[40];
-  format_time(t, buf, sizeof buf);
+  timefmt_iso(t, buf, sizeof buf);
   return json_string(buf);
-}
-
-int parse_time(const char *text, borne_ms *out) {
-  if (!text || !*text) return -1;
-  char *end;
-  errno = 0;
-  if (strspn(text, "0123456789") == strlen(text)) {
-    long long secs = strtoll(text, &end, 10);
-    if (errno || secs > 32503680000LL) return -1;
-    *out = (borne_ms)secs * 1000;
-    return 0;
-  }
-  struct tm tm = {0};
-  const char *p = strptime(text, "%Y-%m-%dT%H:%M:%S", &tm);
-  if (!p) {
-    memset(&tm, 0, sizeof tm);
-    p = strptime(text, "%Y-%m-%d", &tm);
-    if (!p) return -1;
-  }
-  long ms = 0;
-  if (*p == '.') {
-    p++;
-    int digits = 0;
-    while (isdigit((unsigned char)*p)) {
-      if (digits < 3) ms = ms * 10 + (*p - '0');
-      digits++;
-      p++;
-    }
-    if (digits == 0) return -1;
-    for (; digits < 3; digits++) ms *= 10;
-  }
-  long offset = 0;
-  if (*p == 'Z') {
-    p++;
-  } else if (*p == '+' || *p == '-') {
-    int sign = *p == '-' ? -1 : 1;
-    int hh, mm;
-    if (sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2 || hh > 23 || mm > 59) return -1;
-    offset = sign * (hh * 3600L + mm * 60L);
-    p += 6;
-  }
-  if (*p != '\0') return -1;
-  time_t secs = timegm(&tm);
-  if (secs == (time_t)-1) return -1;
-  *out = ((borne_ms)secs - offset) * 1000 + ms;
-  return 0;
 }
 
 void api_json_body(http_response *res, json_t *o) {
@@ -183,8 +130,7 @@ int api_connector_param(const http_request *req, int idx, int count, http_respon
   errno = 0;
   long c = strtol(p, &end, 10);
   if (errno || end == p || *end || c < 1 || c > count) {
-    http_json_error(res, 404, "no connector `%s` (this station has connectors 1 to %d)", p,
-                    count);
+    http_json_error(res, 404, "no connector `%s` (this station has connectors 1 to %d)", p, count);
     return -1;
   }
   return (int)c;

@@ -11,11 +11,8 @@
 #include "api/http.h"
 #include "core/types.h"
 
-/* ISO-8601 UTC with milliseconds, e.g. "2026-11-22T10:00:00.123Z"; null for 0. */
+/* ISO-8601 UTC with milliseconds (util/timefmt.h), e.g. "2026-11-22T10:00:00.123Z"; null for 0. */
 json_t *json_time(borne_ms t);
-void format_time(borne_ms t, char *out, size_t len);
-/* ISO-8601 (Z or +hh:mm, optional fraction) or epoch seconds. -1 when invalid. */
-int parse_time(const char *text, borne_ms *out);
 
 /* Serialize `o` (reference stolen) as the response body. */
 void api_json_body(http_response *res, json_t *o);

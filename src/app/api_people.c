@@ -224,5 +224,6 @@ void api_people_routes(station *st) {
       {"PUT", "/api/v1/badges/{uid}", put_badge, st},
       {"DELETE", "/api/v1/badges/{uid}", delete_badge, st},
   };
-  for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) http_add_route(st->http, &routes[i]);
+  for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+    http_add_route(st->http, &routes[i]);
 }

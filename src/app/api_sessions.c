@@ -9,6 +9,7 @@
 #include "app/api_json.h"
 #include "app/api_routes.h"
 #include "app/station.h"
+#include "util/timefmt.h"
 
 static double live_stop_wh(station *st, const session_row *r) {
   if (r->stop_ms == 0 && r->connector >= 1 && r->connector <= st->core.count &&
@@ -88,10 +89,10 @@ static int collect(void *ctx, const session_row *r) {
   csv_field(cc, num, 0);
   csv_field(cc, r->uid, 0);
   csv_field(cc, r->user, 0);
-  format_time(r->start_ms, start, sizeof start);
+  timefmt_iso(r->start_ms, start, sizeof start);
   csv_field(cc, start, 0);
   if (r->stop_ms)
-    format_time(r->stop_ms, stop, sizeof stop);
+    timefmt_iso(r->stop_ms, stop, sizeof stop);
   else
     stop[0] = '\0';
   csv_field(cc, stop, 0);
@@ -112,9 +113,9 @@ static int get_sessions(void *ctx, const http_request *req, http_response *res) 
   char since[64], until[64], badge[BORNE_UID_MAX + 2], user[BORNE_NAME_MAX + 2], conn[16],
       limit[16], format[16];
   const char *v;
-  if ((v = http_query_param(req, "since", since, sizeof since)) && parse_time(v, &f.since_ms))
+  if ((v = http_query_param(req, "since", since, sizeof since)) && timefmt_parse(v, &f.since_ms))
     return http_json_error(res, 400, "since: `%s` is not an ISO-8601 time or epoch seconds", v), 0;
-  if ((v = http_query_param(req, "until", until, sizeof until)) && parse_time(v, &f.until_ms))
+  if ((v = http_query_param(req, "until", until, sizeof until)) && timefmt_parse(v, &f.until_ms))
     return http_json_error(res, 400, "until: `%s` is not an ISO-8601 time or epoch seconds", v), 0;
   f.uid = http_query_param(req, "badge", badge, sizeof badge);
   f.user = http_query_param(req, "user", user, sizeof user);
@@ -128,7 +129,8 @@ static int get_sessions(void *ctx, const http_request *req, http_response *res) 
   if ((v = http_query_param(req, "limit", limit, sizeof limit))) {
     char *end;
     long l = strtol(v, &end, 10);
-    if (*end || l < 1 || l > 100000) return http_json_error(res, 400, "limit: must be 1 to 100000"), 0;
+    if (*end || l < 1 || l > 100000)
+      return http_json_error(res, 400, "limit: must be 1 to 100000"), 0;
     f.limit = (int)l;
   }
   v = http_query_param(req, "format", format, sizeof format);

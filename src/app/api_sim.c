@@ -27,10 +27,10 @@ static int post_plug(void *ctx, const http_request *req, http_response *res) {
   if (c < 0) return 0;
   json_t *body = api_parse_object(req, res, 1);
   if (!body) return 0;
-  static const char *const allowed[] = {"ev_max_current_a", "phases", "battery_kwh", "soc_pct",
-                                        "target_soc_pct", "pp_ohms", NULL};
-  sim_ev_params p = {.max_current_a = 32, .phases = 3, .battery_kwh = 60, .soc_pct = 20,
-                     .target_soc_pct = 80};
+  static const char *const allowed[] = {"ev_max_current_a", "phases",  "battery_kwh", "soc_pct",
+                                        "target_soc_pct",   "pp_ohms", NULL};
+  sim_ev_params p = {
+      .max_current_a = 32, .phases = 3, .battery_kwh = 60, .soc_pct = 20, .target_soc_pct = 80};
   long phases = 3;
   double pp = 0;
   if (api_only_members(body, allowed, res) ||
@@ -144,5 +144,6 @@ void api_sim_routes(station *st) {
       {"POST", "/api/v1/sim/connectors/{id}/fault", post_fault, st},
       {"POST", "/api/v1/sim/tap", post_tap, st},
   };
-  for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) http_add_route(st->http, &routes[i]);
+  for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+    http_add_route(st->http, &routes[i]);
 }

@@ -35,9 +35,9 @@ static json_t *connector_json(station *st, int c) {
   json_object_set_new(o, "contactor_closed", json_boolean(out->contactor_closed));
   json_object_set_new(o, "locked", json_boolean(sc->locked_feedback));
   const led_look *led = led_look_of(sc->led);
-  json_object_set_new(o, "led", json_pack("{s:s, s:s, s:s}", "state", led->name, "colour",
-                                          led->colour, "pattern",
-                                          led_pattern_name(led->pattern)));
+  json_object_set_new(o, "led",
+                      json_pack("{s:s, s:s, s:s}", "state", led->name, "colour", led->colour,
+                                "pattern", led_pattern_name(led->pattern)));
   const meter_reading *m = &sc->meter;
   json_object_set_new(o, "power_w", json_real(sc->meter_ok ? m->power_total_w : 0));
   json_object_set_new(o, "energy_wh", json_real(m->energy_import_wh));
@@ -60,10 +60,11 @@ static json_t *connector_json(station *st, int c) {
     json_object_set_new(o, "session", json_null());
   }
   error_code e = cs_error(sm);
-  json_object_set_new(o, "error", e == ERR_NONE ? json_null()
-                                                : json_pack("{s:i, s:s, s:s}", "code", (int)e,
-                                                            "text", error_info_of(e)->owner_text,
-                                                            "ocpp", error_info_of(e)->ocpp16_code));
+  json_object_set_new(o, "error",
+                      e == ERR_NONE ? json_null()
+                                    : json_pack("{s:i, s:s, s:s}", "code", (int)e, "text",
+                                                error_info_of(e)->owner_text, "ocpp",
+                                                error_info_of(e)->ocpp16_code));
   return o;
 }
 
@@ -105,8 +106,8 @@ static int post_start(void *ctx, const http_request *req, http_response *res) {
   if (!body) return 0;
   const char *badge = NULL;
   static const char *const allowed[] = {"badge", NULL};
-  if (api_only_members(body, allowed, res) || api_opt_string(body, "badge", BORNE_UID_MAX,
-                                                              &badge, res) < 0) {
+  if (api_only_members(body, allowed, res) ||
+      api_opt_string(body, "badge", BORNE_UID_MAX, &badge, res) < 0) {
     json_decref(body);
     return 0;
   }
@@ -174,7 +175,8 @@ void api_status_routes(station *st) {
       {"POST", "/api/v1/connectors/{id}/stop", post_stop, st},
       {"GET", "/api/v1/events", get_events, st},
   };
-  for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) http_add_route(st->http, &routes[i]);
+  for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+    http_add_route(st->http, &routes[i]);
 }
 
 void station_register_routes(station *st) {

@@ -9,6 +9,8 @@
 
 #include <jansson.h>
 
+#include "api/http.h"
+
 struct station;
 
 /* {"events": [...], "last_id": N} for events with id > after_id. */

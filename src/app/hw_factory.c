@@ -59,7 +59,8 @@ static hal *create_sim(station *st, char *err, size_t errlen) {
     int c;
     char check[16];
     if (sscanf(fail, "%d:%15s", &c, check) != 2 || hal_sim_fail_selftest(h, c, check) != 0) {
-      snprintf(err, errlen, "sim.selftest_fail: `%s` is not CONNECTOR:rcd|contactor|cp|meter", fail);
+      snprintf(err, errlen, "sim.selftest_fail: `%s` is not CONNECTOR:rcd|contactor|cp|meter",
+               fail);
       h->ops->destroy(h);
       return NULL;
     }

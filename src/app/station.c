@@ -19,8 +19,8 @@
 
 #include <openssl/rand.h>
 
-#include "app/events.h"
 #include "app/api_routes.h"
+#include "app/events.h"
 #include "app/hw_factory.h"
 #include "core/errors.h"
 #include "util/log.h"
@@ -152,8 +152,8 @@ static void store_sample(station *st, int c) {
     log_error(MOD, "connector %d: cannot store meter sample: %s", c, store_last_error(st->db));
     return;
   }
-  if (sc->session_id && store_session_progress(st->db, sc->session_id,
-                                               sc->meter.energy_import_wh) != 0)
+  if (sc->session_id &&
+      store_session_progress(st->db, sc->session_id, sc->meter.energy_import_wh) != 0)
     log_error(MOD, "session %lld: cannot store progress: %s", (long long)sc->session_id,
               store_last_error(st->db));
   sc->last_sample_at = sc->meter.at;
@@ -168,17 +168,15 @@ static void session_started(station *st, int c) {
   if (sc->resume_session_id && strcmp(sc->resume_uid, uid) == 0) {
     sc->session_id = sc->resume_session_id;
     session_row row;
-    sc->session_start_wh = store_session_get(st->db, sc->session_id, &row) == 0
-                               ? row.meter_start_wh
-                               : wh;
+    sc->session_start_wh =
+        store_session_get(st->db, sc->session_id, &row) == 0 ? row.meter_start_wh : wh;
     sc->resume_session_id = 0;
     station_event(st, c, "session_resume", "{\"session\":%lld}", (long long)sc->session_id);
     return;
   }
   int64_t id = 0;
   if (store_session_begin(st->db, c, uid, sm->user, now_of(st), wh, &id) != 0) {
-    log_error(MOD, "connector %d: cannot record session start: %s", c,
-              store_last_error(st->db));
+    log_error(MOD, "connector %d: cannot record session start: %s", c, store_last_error(st->db));
     return;
   }
   sc->session_id = id;
@@ -324,7 +322,8 @@ static void meter_timer_cb(uv_timer_t *t) {
     read_meter(st, c);
     if (!sc->meter_ok) continue;
     if (st->core.conn[c - 1].out.contactor_closed) {
-      double imax = fmax(sc->meter.current_a[0], fmax(sc->meter.current_a[1], sc->meter.current_a[2]));
+      double imax =
+          fmax(sc->meter.current_a[0], fmax(sc->meter.current_a[1], sc->meter.current_a[2]));
       station_connector_event(st, c, &(cs_event){.type = CS_EV_CURRENT, .value = imax});
     }
     if (sc->session_id && now - sc->last_sample_at >= st->sample_interval_ms) store_sample(st, c);
@@ -411,15 +410,32 @@ void station_apply_setting(station *st, const char *key) {
   int c = 0;
   char rest[64] = "";
   if (sscanf(key, "connector.%d.%63s", &c, rest) == 2 && c >= 1 && c <= connector_count(st)) {
-    connector_config cc;
-    connector_config_from(st, c, &cc);
-    st->core.conn[c - 1].cfg = cc;
-    if (strcmp(rest, "selector_a") == 0 || strcmp(rest, "selector_position") == 0)
+    /* Only the changed field: restart-only keys (phases, tethered) saved at the
+     * same time must not take effect before the restart. */
+    connector_config fresh;
+    connector_config_from(st, c, &fresh);
+    connector_config *cur = &st->core.conn[c - 1].cfg;
+    if (strcmp(rest, "selector_a") == 0 || strcmp(rest, "selector_position") == 0) {
+      cur->selector_a = fresh.selector_a;
       station_connector_event(
-          st, c, &(cs_event){.type = CS_EV_LIMIT, .limit_src = LIMIT_SELECTOR, .value = cc.selector_a});
-    else if (strcmp(rest, "breaker_a") == 0)
-      station_connector_event(
-          st, c, &(cs_event){.type = CS_EV_LIMIT, .limit_src = LIMIT_INSTALLATION, .value = cc.breaker_a});
+          st, c,
+          &(cs_event){.type = CS_EV_LIMIT, .limit_src = LIMIT_SELECTOR, .value = fresh.selector_a});
+    } else if (strcmp(rest, "breaker_a") == 0) {
+      cur->breaker_a = fresh.breaker_a;
+      station_connector_event(st, c,
+                              &(cs_event){.type = CS_EV_LIMIT,
+                                          .limit_src = LIMIT_INSTALLATION,
+                                          .value = fresh.breaker_a});
+    } else if (strcmp(rest, "permanent_lock") == 0) {
+      cur->permanent_lock = fresh.permanent_lock;
+    } else if (strcmp(rest, "ventilation") == 0) {
+      cur->ventilation_allowed = fresh.ventilation_allowed;
+    } else if (strcmp(rest, "rcd_auto_retries") == 0) {
+      cur->rcd_auto_retries = fresh.rcd_auto_retries;
+    } else if (strcmp(rest, "derate_temp_c") == 0 || strcmp(rest, "max_temp_c") == 0) {
+      cur->derate_temp_c = fresh.derate_temp_c;
+      cur->max_temp_c = fresh.max_temp_c;
+    }
     return;
   }
   if (strcmp(key, "auth.timeout_s") == 0) {

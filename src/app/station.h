@@ -22,19 +22,20 @@
 #define STATION_MAX_WAITERS 64
 
 typedef struct {
-  int64_t session_id;          /* 0 when none */
+  int64_t session_id; /* 0 when none */
   double session_start_wh;
-  meter_reading meter;         /* latest reading */
+  meter_reading meter; /* latest reading */
   bool meter_ok;
   char meter_error[128];
-  borne_ms last_sample_at;     /* station time of the last durable sample */
-  cs_outputs applied;          /* what the HAL was last told */
+  borne_ms last_sample_at; /* station time of the last durable sample */
+  cs_outputs applied;      /* what the HAL was last told */
   bool applied_valid;
   led_state led;
   bool led_valid;
   double temperature_c;
   bool locked_feedback;
-  int64_t resume_session_id;   /* an open session from before a crash, kept if the EV is still there */
+  int64_t
+      resume_session_id; /* an open session from before a crash, kept if the EV is still there */
   char resume_uid[BORNE_UID_MAX + 1];
 } station_connector;
 
@@ -42,13 +43,13 @@ typedef struct {
   http_pending *pending;
   int64_t after_id;
   int limit;
-  uint64_t deadline_real_ms;   /* uv_now() based */
+  uint64_t deadline_real_ms; /* uv_now() based */
 } events_waiter;
 
 typedef struct station {
   uv_loop_t *loop;
   station_clock clock;
-  config *cfg;                 /* owned by the caller, outlives the station */
+  config *cfg; /* owned by the caller, outlives the station */
   store *db;
   hal *hw;
   http_server *http;

@@ -279,8 +279,7 @@ hal *hal_sim_create(int connectors, const station_clock *clock, double voltage_v
   return &s->base;
 }
 
-int hal_sim_plug(hal *h, int c, const sim_ev_params *p, double pp_ohms, char *err,
-                 size_t errlen) {
+int hal_sim_plug(hal *h, int c, const sim_ev_params *p, double pp_ohms, char *err, size_t errlen) {
   hal_sim *s = as_sim(h);
   if (check_connector(s, c, err, errlen)) return -1;
   sim_connector *sc = &s->conn[c - 1];

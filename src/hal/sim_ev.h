@@ -16,8 +16,8 @@
 #define SIM_OVERTEMP_C 90.0
 
 typedef struct {
-  double max_current_a;  /* per phase */
-  int phases;            /* 1 or 3 */
+  double max_current_a; /* per phase */
+  int phases;           /* 1 or 3 */
   double battery_kwh;
   double soc_pct;
   double target_soc_pct;
@@ -29,20 +29,20 @@ typedef struct {
   bool plugged;
   sim_ev_params p;
   sim_ev_request request;
-  bool cp_short;          /* fault: CP shorted to PE (state E) */
-  bool diode_missing;     /* fault: diode check fails */
+  bool cp_short;      /* fault: CP shorted to PE (state E) */
+  bool diode_missing; /* fault: diode check fails */
   /* what the EVSE outputs */
   int pwm_permille;
   bool contactor_closed;
   /* what the EV does */
-  bool s2_closed;         /* EV asks for power (state C/D) */
-  double draw_a;          /* per phase, as drawn now */
-  double want_a;          /* what it will draw after the reaction delay */
-  borne_ms change_at;     /* when s2/draw follow the EVSE's latest signal */
+  bool s2_closed;     /* EV asks for power (state C/D) */
+  double draw_a;      /* per phase, as drawn now */
+  double want_a;      /* what it will draw after the reaction delay */
+  borne_ms change_at; /* when s2/draw follow the EVSE's latest signal */
   bool want_s2;
   /* meter */
   double voltage_v;
-  double energy_wh;       /* lifetime import register */
+  double energy_wh; /* lifetime import register */
   borne_ms updated_at;
 } sim_ev;
 

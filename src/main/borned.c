@@ -19,19 +19,18 @@
 #define DEFAULT_DATA_DIR "/var/lib/borne"
 
 static void usage(FILE *to) {
-  fprintf(to,
-          "usage: borned [options]\n"
-          "  --config FILE        configuration file (key = value lines)\n"
-          "  --data-dir DIR       database, API token, keys (default " DEFAULT_DATA_DIR ")\n"
-          "  --sim                simulated hardware (hal.backend=sim)\n"
-          "  --id STATION_ID      station.id\n"
-          "  --connectors N       station.connectors (1-8)\n"
-          "  --http ADDR:PORT     http.listen (API and web page)\n"
-          "  --sim-speed X        simulated time runs X times faster (sim.speed)\n"
-          "  --log-level LEVEL    error, warn, info or debug (log.level)\n"
-          "  --set KEY=VALUE      set any configuration key (repeatable)\n"
-          "  --version, --help\n"
-          "Configuration keys: docs/configuration.md\n");
+  fprintf(to, "usage: borned [options]\n"
+              "  --config FILE        configuration file (key = value lines)\n"
+              "  --data-dir DIR       database, API token, keys (default " DEFAULT_DATA_DIR ")\n"
+              "  --sim                simulated hardware (hal.backend=sim)\n"
+              "  --id STATION_ID      station.id\n"
+              "  --connectors N       station.connectors (1-8)\n"
+              "  --http ADDR:PORT     http.listen (API and web page)\n"
+              "  --sim-speed X        simulated time runs X times faster (sim.speed)\n"
+              "  --log-level LEVEL    error, warn, info or debug (log.level)\n"
+              "  --set KEY=VALUE      set any configuration key (repeatable)\n"
+              "  --version, --help\n"
+              "Configuration keys: docs/configuration.md\n");
 }
 
 typedef struct {
@@ -71,13 +70,18 @@ static void close_walk(uv_handle_t *h, void *arg) {
 }
 
 int main(int argc, char **argv) {
-  static const struct option opts[] = {
-      {"config", required_argument, 0, 'c'},     {"data-dir", required_argument, 0, 'd'},
-      {"sim", no_argument, 0, 's'},              {"id", required_argument, 0, 'i'},
-      {"connectors", required_argument, 0, 'n'}, {"http", required_argument, 0, 'H'},
-      {"sim-speed", required_argument, 0, 'x'},  {"log-level", required_argument, 0, 'l'},
-      {"set", required_argument, 0, 'S'},        {"version", no_argument, 0, 'V'},
-      {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
+  static const struct option opts[] = {{"config", required_argument, 0, 'c'},
+                                       {"data-dir", required_argument, 0, 'd'},
+                                       {"sim", no_argument, 0, 's'},
+                                       {"id", required_argument, 0, 'i'},
+                                       {"connectors", required_argument, 0, 'n'},
+                                       {"http", required_argument, 0, 'H'},
+                                       {"sim-speed", required_argument, 0, 'x'},
+                                       {"log-level", required_argument, 0, 'l'},
+                                       {"set", required_argument, 0, 'S'},
+                                       {"version", no_argument, 0, 'V'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
   const char *config_file = NULL;
   const char *data_dir = DEFAULT_DATA_DIR;
   flag_setting flags[128];
@@ -86,14 +90,31 @@ int main(int argc, char **argv) {
   while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     const char *key = NULL;
     switch (opt) {
-    case 'c': config_file = optarg; continue;
-    case 'd': data_dir = optarg; continue;
-    case 's': key = "hal.backend"; optarg = "sim"; break;
-    case 'i': key = "station.id"; break;
-    case 'n': key = "station.connectors"; break;
-    case 'H': key = "http.listen"; break;
-    case 'x': key = "sim.speed"; break;
-    case 'l': key = "log.level"; break;
+    case 'c':
+      config_file = optarg;
+      continue;
+    case 'd':
+      data_dir = optarg;
+      continue;
+    case 's':
+      key = "hal.backend";
+      optarg = "sim";
+      break;
+    case 'i':
+      key = "station.id";
+      break;
+    case 'n':
+      key = "station.connectors";
+      break;
+    case 'H':
+      key = "http.listen";
+      break;
+    case 'x':
+      key = "sim.speed";
+      break;
+    case 'l':
+      key = "log.level";
+      break;
     case 'S': {
       char *eq = strchr(optarg, '=');
       if (!eq || eq == optarg) {
@@ -105,9 +126,15 @@ int main(int argc, char **argv) {
       optarg = eq + 1;
       break;
     }
-    case 'V': printf("borned %s\n", BORNE_VERSION); return 0;
-    case 'h': usage(stdout); return 0;
-    default: usage(stderr); return 2;
+    case 'V':
+      printf("borned %s\n", BORNE_VERSION);
+      return 0;
+    case 'h':
+      usage(stdout);
+      return 0;
+    default:
+      usage(stderr);
+      return 2;
     }
     if (nflags == (int)(sizeof flags / sizeof flags[0])) {
       fprintf(stderr, "borned: too many settings on the command line\n");
@@ -142,8 +169,8 @@ int main(int argc, char **argv) {
       store_settings_each(db, apply_saved, &sc);
       store_close(db);
       if (sc.failed) {
-        fprintf(stderr, "borned: saved setting: %s (change it with --set or PUT /api/v1/settings)\n",
-                err);
+        fprintf(stderr,
+                "borned: saved setting: %s (change it with --set or PUT /api/v1/settings)\n", err);
         goto out;
       }
     }
@@ -174,8 +201,9 @@ int main(int argc, char **argv) {
   sigint.data = sigterm.data = st;
   uv_signal_start(&sigint, on_signal, SIGINT);
   uv_signal_start(&sigterm, on_signal, SIGTERM);
-  fprintf(stderr, "borned: station %s with %ld connectors; API http://%s/api/v1/status "
-                  "(token in %s/api-token)\n",
+  fprintf(stderr,
+          "borned: station %s with %ld connectors; API http://%s/api/v1/status "
+          "(token in %s/api-token)\n",
           config_get(cfg, "station.id"), config_get_int(cfg, "station.connectors"),
           config_get(cfg, "http.listen"), data_dir);
   uv_run(&loop, UV_RUN_DEFAULT);

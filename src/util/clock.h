@@ -10,9 +10,9 @@
 #include "core/types.h"
 
 typedef struct {
-  double speed;          /* 1.0 = real time */
-  borne_ms wall_at_start;/* epoch ms when the clock started */
-  uint64_t mono_at_start;/* monotonic ns when the clock started */
+  double speed;           /* 1.0 = real time */
+  borne_ms wall_at_start; /* epoch ms when the clock started */
+  uint64_t mono_at_start; /* monotonic ns when the clock started */
 } station_clock;
 
 void clock_init(station_clock *c, double speed);

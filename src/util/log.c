@@ -32,9 +32,10 @@ void log_msg(log_level level, const char *module, const char *fmt, ...) {
   struct tm tm;
   gmtime_r(&tv.tv_sec, &tm);
   char line[1024];
-  int n = snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s %s: ",
-                   tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                   tm.tm_sec, (long)(tv.tv_usec / 1000), tags[level], module);
+  int n =
+      snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s %s: ", tm.tm_year + 1900,
+               tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+               (long)(tv.tv_usec / 1000), tags[level], module);
   if (n < 0) return;
   va_list ap;
   va_start(ap, fmt);

@@ -19,7 +19,10 @@
 static sim_ev plugged_ev(double soc, double target) {
   sim_ev ev;
   sim_ev_init(&ev, 230.0, 1000.0, T0);
-  sim_ev_params p = {.max_current_a = 16, .phases = 3, .battery_kwh = 50, .soc_pct = soc,
+  sim_ev_params p = {.max_current_a = 16,
+                     .phases = 3,
+                     .battery_kwh = 50,
+                     .soc_pct = soc,
                      .target_soc_pct = target};
   sim_ev_plug(&ev, &p, T0);
   return ev;
