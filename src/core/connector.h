@@ -15,27 +15,27 @@
 #include "core/types.h"
 
 /* Timings (ms). See docs/iec61851.md for the clause behind each. */
-#define CS_CONTACTOR_OPEN_MAX_MS 100       /* C->B, ->A, ->E/F, RCD: open within 100 ms */
-#define CS_FEEDBACK_TIMEOUT_MS 200         /* contactor/lock feedback must follow command */
-#define CS_LOCK_TIMEOUT_MS 1000            /* lock actuator must confirm */
-#define CS_EV_STOP_TIMEOUT_MS 6000         /* EV must leave C after PWM off, else open under load */
-#define CS_EV_ADAPT_MS 5000                /* EV must follow a lower duty cycle within 5 s */
-#define CS_OVERCURRENT_TOLERANCE 0.10      /* 10 % over offered ... */
-#define CS_OVERCURRENT_MIN_A 0.5           /* ... and at least 0.5 A, beyond CS_EV_ADAPT_MS */
-#define CS_RCD_RETRY_DELAY_MS 30000        /* wait before an automatic retry after an RCD trip */
-#define CS_TEMP_HYSTERESIS_C 10.0          /* resume when this far below the derating start */
+#define CS_CONTACTOR_OPEN_MAX_MS 100  /* C->B, ->A, ->E/F, RCD: open within 100 ms */
+#define CS_FEEDBACK_TIMEOUT_MS 200    /* contactor/lock feedback must follow command */
+#define CS_LOCK_TIMEOUT_MS 1000       /* lock actuator must confirm */
+#define CS_EV_STOP_TIMEOUT_MS 6000    /* EV must leave C after PWM off, else open under load */
+#define CS_EV_ADAPT_MS 5000           /* EV must follow a lower duty cycle within 5 s */
+#define CS_OVERCURRENT_TOLERANCE 0.10 /* 10 % over offered ... */
+#define CS_OVERCURRENT_MIN_A 0.5      /* ... and at least 0.5 A, beyond CS_EV_ADAPT_MS */
+#define CS_RCD_RETRY_DELAY_MS 30000   /* wait before an automatic retry after an RCD trip */
+#define CS_TEMP_HYSTERESIS_C 10.0     /* resume when this far below the derating start */
 
 typedef struct {
-  int id;                      /* 1-based connector number */
-  int phases;                  /* 1 or 3 */
-  double selector_a;           /* installer selector position, already resolved to amps */
-  double breaker_a;            /* circuit breaker / installation limit per phase */
-  bool tethered;               /* fixed cable: no PP reading, no lock */
-  bool permanent_lock;         /* socket: keep the cable locked between sessions (seed 000) */
-  bool ventilation_allowed;    /* state D may charge */
-  int rcd_auto_retries;        /* automatic retries after an RCD trip; 0 = until unplug */
-  double derate_temp_c;        /* derating starts here */
-  double max_temp_c;           /* charging stops here */
+  int id;                   /* 1-based connector number */
+  int phases;               /* 1 or 3 */
+  double selector_a;        /* installer selector position, already resolved to amps */
+  double breaker_a;         /* circuit breaker / installation limit per phase */
+  bool tethered;            /* fixed cable: no PP reading, no lock */
+  bool permanent_lock;      /* socket: keep the cable locked between sessions (seed 000) */
+  bool ventilation_allowed; /* state D may charge */
+  int rcd_auto_retries;     /* automatic retries after an RCD trip; 0 = until unplug */
+  double derate_temp_c;     /* derating starts here */
+  double max_temp_c;        /* charging stops here */
 } connector_config;
 
 typedef enum {
@@ -70,18 +70,18 @@ typedef struct {
 
 /* What the hardware should be doing. The app applies differences only. */
 typedef struct {
-  int pwm_permille;       /* PILOT_STEADY_HIGH, PILOT_STEADY_LOW or 1..999 */
+  int pwm_permille; /* PILOT_STEADY_HIGH, PILOT_STEADY_LOW or 1..999 */
   bool contactor_closed;
   bool lock_engaged;
 } cs_outputs;
 
 typedef enum {
-  CS_NOTE_STATUS,          /* .status changed */
-  CS_NOTE_SESSION_START,   /* plugged and authorized: a session begins (.uid, .user) */
-  CS_NOTE_SESSION_STOP,    /* .reason */
-  CS_NOTE_ERROR,           /* .error raised */
-  CS_NOTE_ERROR_CLEARED,   /* .error cleared */
-  CS_NOTE_OFFERED,         /* offered current or its limiting source changed */
+  CS_NOTE_STATUS,        /* .status changed */
+  CS_NOTE_SESSION_START, /* plugged and authorized: a session begins (.uid, .user) */
+  CS_NOTE_SESSION_STOP,  /* .reason */
+  CS_NOTE_ERROR,         /* .error raised */
+  CS_NOTE_ERROR_CLEARED, /* .error cleared */
+  CS_NOTE_OFFERED,       /* offered current or its limiting source changed */
 } cs_note_type;
 
 typedef struct {
@@ -107,15 +107,17 @@ typedef struct {
   cp_state cp;
   bool selftest_done;
   bool operative;
-  bool authorized;             /* an authorization is attached to this connector */
+  bool authorized; /* an authorization is attached to this connector */
   bool session_active;
-  bool stopping;               /* PWM off, waiting for the EV to leave C */
+  bool finishing; /* session ended while plugged: no new one until unplug */
   bool lock_confirmed;
   bool contactor_feedback;
-  double cable_a;              /* from PP; 0 when unknown */
+  double cable_a;        /* from PP; 0 when unknown */
+  bool pp_seen;          /* a PP reading arrived since the last unplug */
+  double last_current_a; /* latest measured phase current (overcurrent supervision) */
   double temperature_c;
-  error_code error;            /* current error, ERR_NONE when none */
-  bool error_latched;          /* cleared only by operator (welding) */
+  error_code error;   /* current error, ERR_NONE when none */
+  bool error_latched; /* cleared only by operator (welding) */
   int rcd_retries_left;
   char uid[BORNE_UID_MAX + 1];
   char user[BORNE_NAME_MAX + 1];
@@ -125,7 +127,7 @@ typedef struct {
   borne_ms contactor_check_deadline;
   borne_ms ev_stop_deadline;
   borne_ms overcurrent_since;
-  borne_ms adapt_until;        /* grace after a duty decrease */
+  borne_ms adapt_until; /* grace after a duty decrease */
   borne_ms retry_at;
   double offered_a;
   limit_source limited_by;

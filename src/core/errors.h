@@ -11,7 +11,7 @@ typedef struct {
   error_code code;
   const char *owner_text;
   const char *installer_action;
-  const char *ocpp16_code;  /* e.g. "GroundFailure", "OtherError" */
+  const char *ocpp16_code; /* e.g. "GroundFailure", "OtherError" */
 } error_info;
 
 /* Never NULL: unknown codes get a generic entry. */

@@ -7,29 +7,29 @@
 
 typedef enum {
   LED_OFF,
-  LED_READY,                /* green steady */
-  LED_WAITING_AUTH,         /* yellow (amber) slow pulse */
-  LED_AUTH_ACCEPTED,        /* green, 3 fast flashes */
-  LED_AUTH_REFUSED,         /* red, 3 fast flashes */
-  LED_CONNECTED,            /* blue steady: authorized, EV not drawing yet */
-  LED_CHARGING,             /* blue breathing */
-  LED_PAUSED_BY_EV,         /* blue steady dimmed... see table */
-  LED_WAITING_FOR_POWER,    /* yellow steady: a limit below 6 A */
-  LED_RESERVED,             /* yellow blinking */
-  LED_OFFLINE,              /* white slow blink overlay */
-  LED_ERROR,                /* red steady */
-  LED_FIRMWARE_UPDATE,      /* purple pulse */
-  LED_UNAVAILABLE,          /* red slow blink */
+  LED_READY,             /* green steady */
+  LED_WAITING_AUTH,      /* yellow (amber) slow pulse */
+  LED_AUTH_ACCEPTED,     /* green, 3 fast flashes */
+  LED_AUTH_REFUSED,      /* red, 3 fast flashes */
+  LED_CONNECTED,         /* blue steady: authorized, EV not drawing yet */
+  LED_CHARGING,          /* blue breathing */
+  LED_PAUSED_BY_EV,      /* blue steady dimmed... see table */
+  LED_WAITING_FOR_POWER, /* yellow steady: a limit below 6 A */
+  LED_RESERVED,          /* yellow blinking */
+  LED_OFFLINE,           /* white slow blink overlay */
+  LED_ERROR,             /* red steady */
+  LED_FIRMWARE_UPDATE,   /* purple pulse */
+  LED_UNAVAILABLE,       /* red slow blink */
   LED_STATE_COUNT,
 } led_state;
 
 typedef enum { LED_STEADY, LED_SLOW_BLINK, LED_FAST_BLINK, LED_PULSE, LED_FLASH3 } led_pattern;
 
 typedef struct {
-  const char *name;     /* stable, e.g. "charging" */
-  const char *colour;   /* "green", "blue", "yellow", "red", "purple", "white", "off" */
+  const char *name;   /* stable, e.g. "charging" */
+  const char *colour; /* "green", "blue", "yellow", "red", "purple", "white", "off" */
   led_pattern pattern;
-  unsigned rgb;         /* 0xRRGGBB for RGB LEDs */
+  unsigned rgb; /* 0xRRGGBB for RGB LEDs */
 } led_look;
 
 const led_look *led_look_of(led_state s);

@@ -11,14 +11,14 @@
 
 /* Order matters only for ties: the first source with the minimum wins. */
 typedef enum {
-  LIMIT_CABLE,            /* PP resistor coding (IEC 61851-1 Table B.2) */
-  LIMIT_SELECTOR,         /* installer current selector (seed 001) */
-  LIMIT_INSTALLATION,     /* breaker rating, phases, grid type */
-  LIMIT_THERMAL,          /* over-temperature derating */
-  LIMIT_LOAD_MANAGEMENT,  /* site allocation (energy management) */
-  LIMIT_SCHEDULE,         /* charging windows */
-  LIMIT_OCPP,             /* OCPP smart-charging composite schedule */
-  LIMIT_API,              /* a limit set by an operator through the API */
+  LIMIT_CABLE,           /* PP resistor coding (IEC 61851-1 Table B.2) */
+  LIMIT_SELECTOR,        /* installer current selector (seed 001) */
+  LIMIT_INSTALLATION,    /* breaker rating, phases, grid type */
+  LIMIT_THERMAL,         /* over-temperature derating */
+  LIMIT_LOAD_MANAGEMENT, /* site allocation (energy management) */
+  LIMIT_SCHEDULE,        /* charging windows */
+  LIMIT_OCPP,            /* OCPP smart-charging composite schedule */
+  LIMIT_API,             /* a limit set by an operator through the API */
   LIMIT_COUNT,
 } limit_source;
 

@@ -30,7 +30,7 @@ typedef enum {
 
 typedef struct {
   sc_note_type type;
-  int connector;  /* 1-based, 0 = station */
+  int connector; /* 1-based, 0 = station */
   cs_note cs;
   uint32_t request_id;
   char uid[BORNE_UID_MAX + 1];
@@ -59,9 +59,9 @@ typedef struct {
   char pending_uid[BORNE_UID_MAX + 1];
   /* short LED feedback after a tap (accepted / refused) */
   led_state flash;
-  int flash_connector;  /* 0 = all connectors */
+  int flash_connector; /* 0 = all connectors */
   borne_ms flash_until;
-  bool offline;          /* back end configured and not reachable */
+  bool offline; /* back end configured and not reachable */
   bool firmware_updating;
 } station_core;
 

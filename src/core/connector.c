@@ -1,0 +1,392 @@
+/*
+ * IEC 61851-1 Annex A control of one connector. Each event updates the facts
+ * (pilot level, PP, feedback, temperature, authorization, limits) and then
+ * evaluate() derives everything else from them: offered current, lock,
+ * contactor, PWM, status, deadlines. Deriving instead of patching per
+ * transition keeps every path through the state machine consistent.
+ * Must never read a clock or touch I/O: `now` comes in, outputs go out.
+ */
+#include "core/connector.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/pilot.h"
+
+#define NEVER INT64_MAX
+
+static void note(cs_notes *n, cs_note_type type, connector_status status, stop_reason reason,
+                 error_code error) {
+  if (!n || n->count >= CS_MAX_NOTES) return;
+  n->notes[n->count++] =
+      (cs_note){.type = type, .status = status, .reason = reason, .error = error};
+}
+
+/* Errors that only an operator clears (CS_EV_FAULT_CLEAR); the others clear on unplug
+ * or when their cause goes away. */
+static bool is_latched(error_code e) {
+  return e == ERR_CONTACTOR_WELDED || e == ERR_CONTACTOR_STUCK_OPEN || e == ERR_RCD_SELFTEST ||
+         e == ERR_CP_GENERATOR || e == ERR_METER_MISSING;
+}
+
+static bool plugged_cp(cp_state cp) { return cp == CP_B || cp == CP_C || cp == CP_D; }
+
+static bool needs_lock(const connector_sm *sm) { return !sm->cfg.tethered; }
+
+static void raise_error(connector_sm *sm, error_code e, cs_notes *n) {
+  if (sm->error == e) return;
+  /* The first error stays until it clears; a later, latched one replaces it. */
+  if (sm->error != ERR_NONE && !is_latched(e)) return;
+  sm->error = e;
+  sm->error_latched = is_latched(e);
+  note(n, CS_NOTE_ERROR, sm->status, STOP_NONE, e);
+}
+
+static void clear_error(connector_sm *sm, cs_notes *n) {
+  if (sm->error == ERR_NONE) return;
+  error_code e = sm->error;
+  sm->error = ERR_NONE;
+  sm->error_latched = false;
+  note(n, CS_NOTE_ERROR_CLEARED, sm->status, STOP_NONE, e);
+}
+
+static void end_session(connector_sm *sm, stop_reason reason, cs_notes *n) {
+  if (!sm->session_active) return;
+  sm->session_active = false;
+  sm->authorized = false;
+  sm->last_stop_reason = reason;
+  sm->finishing = plugged_cp(sm->cp);
+  note(n, CS_NOTE_SESSION_STOP, sm->status, reason, ERR_NONE);
+}
+
+static void start_session_if_ready(connector_sm *sm, cs_notes *n) {
+  if (sm->session_active || !sm->authorized || !plugged_cp(sm->cp) || sm->finishing) return;
+  if (sm->error != ERR_NONE || !sm->selftest_done) return;
+  sm->session_active = true;
+  sm->rcd_retries_left = sm->cfg.rcd_auto_retries;
+  note(n, CS_NOTE_SESSION_START, sm->status, STOP_NONE, ERR_NONE);
+}
+
+void cs_init(connector_sm *sm, const connector_config *cfg, borne_ms now) {
+  (void)now;
+  memset(sm, 0, sizeof *sm);
+  sm->cfg = *cfg;
+  limits_init(&sm->limits);
+  limits_set(&sm->limits, LIMIT_SELECTOR, cfg->selector_a);
+  limits_set(&sm->limits, LIMIT_INSTALLATION, cfg->breaker_a);
+  sm->status = STATUS_UNAVAILABLE;
+  sm->cp = CP_A;
+  sm->operative = true;
+  sm->temperature_c = 25.0;
+  sm->out.pwm_permille = PILOT_STEADY_LOW;
+  sm->lock_deadline = NEVER;
+  sm->contactor_check_deadline = NEVER;
+  sm->ev_stop_deadline = NEVER;
+  sm->overcurrent_since = NEVER;
+  sm->adapt_until = 0;
+  sm->retry_at = NEVER;
+  sm->rcd_retries_left = cfg->rcd_auto_retries;
+  sm->limited_by = LIMIT_COUNT;
+}
+
+/* Thermal derating: full current below derate_temp_c, falling linearly to
+ * 6 A at max_temp_c; at max_temp_c charging stops (ERR_OVERTEMP). */
+static void update_thermal(connector_sm *sm, cs_notes *n) {
+  double t = sm->temperature_c, lo = sm->cfg.derate_temp_c, hi = sm->cfg.max_temp_c;
+  if (t >= hi) {
+    raise_error(sm, ERR_OVERTEMP, n);
+  } else if (sm->error == ERR_OVERTEMP && t < lo - CS_TEMP_HYSTERESIS_C) {
+    clear_error(sm, n);
+  }
+  if (t >= lo && hi > lo) {
+    double full = sm->cfg.selector_a;
+    double frac = (t - lo) / (hi - lo);
+    if (frac > 1) frac = 1;
+    limits_set(&sm->limits, LIMIT_THERMAL, full - (full - PILOT_MIN_CURRENT_A) * frac);
+  } else {
+    limits_clear(&sm->limits, LIMIT_THERMAL);
+  }
+}
+
+static connector_status derive_status(const connector_sm *sm) {
+  if (!sm->selftest_done) return STATUS_UNAVAILABLE;
+  if (sm->error != ERR_NONE) return STATUS_FAULTED;
+  if (sm->finishing && plugged_cp(sm->cp)) return STATUS_FINISHING;
+  if (sm->session_active) {
+    if (sm->out.contactor_closed) return STATUS_CHARGING;
+    if (needs_lock(sm) && !sm->lock_confirmed) return STATUS_PREPARING;
+    if (sm->offered_a < PILOT_MIN_CURRENT_A) return STATUS_SUSPENDED_EVSE;
+    if (sm->cp == CP_C || sm->cp == CP_D) return STATUS_CHARGING;
+    return STATUS_SUSPENDED_EV;
+  }
+  if (!sm->operative) return STATUS_UNAVAILABLE;
+  if (plugged_cp(sm->cp)) return STATUS_PREPARING;
+  return STATUS_AVAILABLE;
+}
+
+static void evaluate(connector_sm *sm, borne_ms now, cs_notes *n) {
+  /* 1. offered current */
+  limit_source by;
+  double offered = limits_offered(&sm->limits, 0.0, &by);
+  if (offered > PILOT_MAX_CURRENT_A) offered = PILOT_MAX_CURRENT_A;
+  if (offered < sm->offered_a) sm->adapt_until = now + CS_EV_ADAPT_MS;
+  if (offered != sm->offered_a || by != sm->limited_by) {
+    sm->offered_a = offered;
+    sm->limited_by = by;
+    note(n, CS_NOTE_OFFERED, sm->status, STOP_NONE, ERR_NONE);
+  }
+  bool power_allowed = offered >= PILOT_MIN_CURRENT_A;
+
+  /* 2. cable coding: checked when a session wants the cable */
+  if (sm->session_active && needs_lock(sm) && sm->cable_a <= 0) {
+    raise_error(sm, ERR_PP_INVALID, n);
+    end_session(sm, STOP_OTHER, n);
+  }
+  bool latched_out = !sm->selftest_done || sm->error_latched;
+
+  /* 3. lock: engaged for a session (before energizing) or permanently */
+  bool want_lock =
+      needs_lock(sm) && (sm->cfg.permanent_lock || (sm->session_active && plugged_cp(sm->cp)));
+  if (want_lock != sm->out.lock_engaged) {
+    sm->out.lock_engaged = want_lock;
+    sm->lock_confirmed = false;
+    sm->lock_deadline = want_lock ? now + CS_LOCK_TIMEOUT_MS : NEVER;
+  }
+  if (!want_lock) sm->lock_deadline = NEVER;
+  if (want_lock && !sm->lock_confirmed && now >= sm->lock_deadline) {
+    sm->lock_deadline = NEVER;
+    raise_error(sm, ERR_LOCK_FAILURE, n);
+    end_session(sm, STOP_OTHER, n);
+  }
+  bool lock_ok = !needs_lock(sm) || sm->lock_confirmed;
+
+  /* 4. contactor */
+  bool ev_wants = sm->cp == CP_C || (sm->cp == CP_D && sm->cfg.ventilation_allowed);
+  bool may_charge = sm->session_active && !sm->finishing && sm->error == ERR_NONE && lock_ok &&
+                    !latched_out && ev_wants;
+  bool close = may_charge && power_allowed;
+  if (may_charge && !power_allowed && sm->out.contactor_closed) {
+    /* No current may be offered: PWM is off (x1); the EV must leave C, else
+     * open under load after CS_EV_STOP_TIMEOUT_MS (Annex A). */
+    if (sm->ev_stop_deadline == NEVER) sm->ev_stop_deadline = now + CS_EV_STOP_TIMEOUT_MS;
+    close = now < sm->ev_stop_deadline;
+  }
+  if (!(may_charge && !power_allowed)) sm->ev_stop_deadline = NEVER;
+  if (close != sm->out.contactor_closed) {
+    sm->out.contactor_closed = close;
+    sm->contactor_check_deadline = now + CS_FEEDBACK_TIMEOUT_MS;
+    if (close) sm->adapt_until = now + CS_EV_ADAPT_MS;
+    sm->overcurrent_since = NEVER;
+  }
+
+  /* 5. pilot */
+  int pwm;
+  if (latched_out || (!sm->operative && !sm->session_active))
+    pwm = PILOT_STEADY_LOW; /* state F: EVSE not available */
+  else if (sm->session_active && !sm->finishing && sm->error == ERR_NONE && lock_ok &&
+           power_allowed && plugged_cp(sm->cp))
+    pwm = pilot_duty_for_current(offered);
+  else
+    pwm = PILOT_STEADY_HIGH;
+  sm->out.pwm_permille = pwm;
+
+  /* 6. status */
+  connector_status st = derive_status(sm);
+  if (st != sm->status) {
+    sm->status = st;
+    note(n, CS_NOTE_STATUS, st, STOP_NONE, ERR_NONE);
+  }
+}
+
+static void check_feedback(connector_sm *sm, borne_ms now, cs_notes *n) {
+  if (now < sm->contactor_check_deadline) return;
+  sm->contactor_check_deadline = NEVER;
+  if (!sm->out.contactor_closed && sm->contactor_feedback) {
+    raise_error(sm, ERR_CONTACTOR_WELDED, n);
+    end_session(sm, STOP_OTHER, n);
+  } else if (sm->out.contactor_closed && !sm->contactor_feedback) {
+    raise_error(sm, ERR_CONTACTOR_STUCK_OPEN, n);
+    end_session(sm, STOP_OTHER, n);
+  }
+}
+
+static void check_overcurrent(connector_sm *sm, borne_ms now, cs_notes *n) {
+  double offered = sm->offered_a;
+  double limit = offered * (1.0 + CS_OVERCURRENT_TOLERANCE);
+  if (limit < offered + CS_OVERCURRENT_MIN_A) limit = offered + CS_OVERCURRENT_MIN_A;
+  bool over = sm->out.contactor_closed && sm->last_current_a > limit && now >= sm->adapt_until;
+  if (!over) {
+    sm->overcurrent_since = NEVER;
+    return;
+  }
+  if (sm->overcurrent_since == NEVER) sm->overcurrent_since = now;
+  if (now - sm->overcurrent_since >= CS_EV_ADAPT_MS) {
+    sm->overcurrent_since = NEVER;
+    raise_error(sm, ERR_OVERCURRENT, n);
+    end_session(sm, STOP_OTHER, n);
+  }
+}
+
+static void on_cp(connector_sm *sm, const cs_event *ev, cs_notes *n) {
+  cp_state was = sm->cp;
+  if (sm->out.pwm_permille == PILOT_STEADY_LOW && ev->cp == CP_F) return; /* our own -12 V */
+  sm->cp = ev->cp;
+  if (ev->cp == CP_A) {
+    /* Unplugged: the session ends and unplug-clearing faults go. */
+    end_session(sm, STOP_EV_DISCONNECTED, n);
+    sm->finishing = false;
+    sm->authorized = false;
+    sm->cable_a = 0;
+    sm->pp_seen = false;
+    sm->rcd_retries_left = sm->cfg.rcd_auto_retries;
+    sm->retry_at = NEVER;
+    if (sm->error != ERR_NONE && !sm->error_latched && sm->error != ERR_OVERTEMP)
+      clear_error(sm, n);
+    return;
+  }
+  switch (ev->cp) {
+  case CP_E:
+    raise_error(sm, ERR_CP_SHORT, n);
+    end_session(sm, STOP_OTHER, n);
+    return;
+  case CP_F:
+  case CP_INVALID:
+    raise_error(sm, ERR_CP_INVALID, n);
+    end_session(sm, STOP_OTHER, n);
+    return;
+  default:
+    break;
+  }
+  if ((sm->error == ERR_CP_SHORT || sm->error == ERR_CP_INVALID) && plugged_cp(ev->cp))
+    clear_error(sm, n);
+  bool pwm_running =
+      sm->out.pwm_permille != PILOT_STEADY_HIGH && sm->out.pwm_permille != PILOT_STEADY_LOW;
+  if (pwm_running && !ev->diode_ok) {
+    raise_error(sm, ERR_DIODE, n);
+    end_session(sm, STOP_OTHER, n);
+  }
+  if (ev->cp == CP_D && !sm->cfg.ventilation_allowed && sm->session_active) {
+    raise_error(sm, ERR_VENTILATION, n);
+  }
+  (void)was;
+}
+
+void cs_handle(connector_sm *sm, const cs_event *ev, borne_ms now, cs_notes *n) {
+  switch (ev->type) {
+  case CS_EV_CP:
+    on_cp(sm, ev, n);
+    break;
+  case CS_EV_PP:
+    if (!sm->cfg.tethered) {
+      sm->cable_a = pilot_cable_rating_for_pp(ev->value);
+      sm->pp_seen = ev->value > 0;
+      if (sm->cable_a > 0)
+        limits_set(&sm->limits, LIMIT_CABLE, sm->cable_a);
+      else
+        limits_clear(&sm->limits, LIMIT_CABLE);
+      if (sm->pp_seen && sm->cable_a <= 0 && plugged_cp(sm->cp)) raise_error(sm, ERR_PP_INVALID, n);
+    }
+    break;
+  case CS_EV_LOCK_FEEDBACK:
+    sm->lock_confirmed = sm->out.lock_engaged && ev->flag;
+    if (sm->lock_confirmed) sm->lock_deadline = NEVER;
+    break;
+  case CS_EV_CONTACTOR_FEEDBACK:
+    sm->contactor_feedback = ev->flag;
+    if (sm->contactor_check_deadline == NEVER && ev->flag != sm->out.contactor_closed)
+      sm->contactor_check_deadline = now + CS_FEEDBACK_TIMEOUT_MS; /* settle, then judge */
+    break;
+  case CS_EV_RCD_TRIP:
+    /* Open at once: evaluate() below sees the error in this same call. */
+    raise_error(sm, ERR_RCD_TRIP, n);
+    if (sm->rcd_retries_left > 0 && sm->session_active) {
+      sm->retry_at = now + CS_RCD_RETRY_DELAY_MS;
+    } else {
+      end_session(sm, STOP_EMERGENCY_STOP, n);
+    }
+    break;
+  case CS_EV_TEMPERATURE:
+    sm->temperature_c = ev->value;
+    update_thermal(sm, n);
+    break;
+  case CS_EV_CURRENT:
+    sm->last_current_a = ev->value;
+    break;
+  case CS_EV_AUTHORIZE:
+    if (!sm->session_active && !sm->finishing && sm->error == ERR_NONE) {
+      sm->authorized = true;
+      snprintf(sm->uid, sizeof sm->uid, "%s", ev->uid ? ev->uid : "");
+      snprintf(sm->user, sizeof sm->user, "%s", ev->user ? ev->user : "");
+    }
+    break;
+  case CS_EV_STOP:
+    end_session(sm, ev->reason == STOP_NONE ? STOP_LOCAL : ev->reason, n);
+    break;
+  case CS_EV_LIMIT:
+    if ((unsigned)ev->limit_src < LIMIT_COUNT) {
+      if (ev->value < 0)
+        limits_clear(&sm->limits, ev->limit_src);
+      else
+        limits_set(&sm->limits, ev->limit_src, ev->value);
+      if (ev->limit_src == LIMIT_SELECTOR) update_thermal(sm, n);
+    }
+    break;
+  case CS_EV_AVAILABILITY:
+    sm->operative = ev->flag;
+    break;
+  case CS_EV_SELFTEST:
+    sm->selftest_done = true;
+    if (ev->error != ERR_NONE) raise_error(sm, ev->error, n);
+    break;
+  case CS_EV_FAULT_CLEAR:
+    if (sm->error != ERR_NONE) {
+      bool cause_gone = sm->error != ERR_OVERTEMP ||
+                        sm->temperature_c < sm->cfg.derate_temp_c - CS_TEMP_HYSTERESIS_C;
+      if (cause_gone) clear_error(sm, n);
+    }
+    break;
+  case CS_EV_TIMER:
+    break;
+  }
+  if (sm->error == ERR_RCD_TRIP && now >= sm->retry_at) {
+    sm->retry_at = NEVER;
+    sm->rcd_retries_left--;
+    clear_error(sm, n);
+  }
+  check_feedback(sm, now, n);
+  check_overcurrent(sm, now, n);
+  start_session_if_ready(sm, n);
+  /* A stop or an error may change what evaluate decides; two passes settle it. */
+  evaluate(sm, now, n);
+  start_session_if_ready(sm, n);
+  evaluate(sm, now, n);
+}
+
+borne_ms cs_next_deadline(const connector_sm *sm) {
+  borne_ms d = NEVER;
+  borne_ms candidates[] = {
+      sm->lock_deadline, sm->contactor_check_deadline, sm->ev_stop_deadline, sm->retry_at,
+      sm->overcurrent_since == NEVER ? NEVER : sm->overcurrent_since + CS_EV_ADAPT_MS};
+  for (unsigned i = 0; i < sizeof candidates / sizeof candidates[0]; i++)
+    if (candidates[i] < d) d = candidates[i];
+  return d;
+}
+
+connector_status cs_status(const connector_sm *sm) { return sm->status; }
+const cs_outputs *cs_outputs_of(const connector_sm *sm) { return &sm->out; }
+
+double cs_offered_current(const connector_sm *sm, limit_source *limited_by) {
+  if (limited_by) *limited_by = sm->limited_by;
+  return sm->offered_a;
+}
+
+bool cs_plugged(const connector_sm *sm) { return plugged_cp(sm->cp); }
+
+bool cs_waiting_for_authorization(const connector_sm *sm) {
+  return plugged_cp(sm->cp) && !sm->authorized && !sm->session_active && !sm->finishing &&
+         sm->error == ERR_NONE && sm->selftest_done && sm->operative;
+}
+
+bool cs_has_session(const connector_sm *sm) { return sm->session_active; }
+const char *cs_session_uid(const connector_sm *sm) { return sm->uid; }
+error_code cs_error(const connector_sm *sm) { return sm->error; }

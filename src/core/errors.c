@@ -1,0 +1,54 @@
+/*
+ * The error-code table (data): what the owner reads, what the installer
+ * does, and the OCPP 1.6 ChargePointErrorCode reported for it. Mirrored in
+ * docs/error-codes.md; texts contain no quotes (they travel in JSON and logs).
+ */
+#include "core/errors.h"
+
+static const error_info table[] = {
+    {ERR_RCD_TRIP, "Residual current detected: charging stopped for safety",
+     "Check the vehicle and cable for insulation faults; unplug to reset", "GroundFailure"},
+    {ERR_RCD_SELFTEST, "Safety test of the residual current monitor failed",
+     "Replace or rewire the RCD module; the point stays out of service", "GroundFailure"},
+    {ERR_CONTACTOR_WELDED, "Power relay stuck closed: point out of service",
+     "Isolate the point, replace the contactor, then clear the fault", "OtherError"},
+    {ERR_CONTACTOR_STUCK_OPEN, "Power relay does not close",
+     "Check the contactor coil, its supply and the feedback wiring", "OtherError"},
+    {ERR_LOCK_FAILURE, "Cable could not be locked",
+     "Check the lock actuator and its feedback switch", "ConnectorLockFailure"},
+    {ERR_UNLOCK_FAILURE, "Cable could not be unlocked", "Check the lock actuator; release manually",
+     "ConnectorLockFailure"},
+    {ERR_CP_SHORT, "Vehicle connection fault (pilot short circuit)",
+     "Check the cable and the vehicle inlet for a CP to PE short", "EVCommunicationError"},
+    {ERR_DIODE, "Vehicle connection fault (pilot diode missing)",
+     "The vehicle or adapter lacks the pilot diode; try another cable", "EVCommunicationError"},
+    {ERR_CP_INVALID, "Vehicle connection fault (pilot level out of range)",
+     "Check the CP wiring and the CP measurement calibration", "EVCommunicationError"},
+    {ERR_CP_GENERATOR, "Pilot signal generator failed its self-test",
+     "Check the CP driver board and the PWM wiring", "InternalError"},
+    {ERR_PP_INVALID, "Cable not recognised",
+     "Use a cable with a valid coding resistor (IEC 61851-1 B.2)", "OtherError"},
+    {ERR_OVERTEMP, "Too hot: charging paused until it cools down",
+     "Check ventilation, terminal tightness and the temperature sensor", "HighTemperature"},
+    {ERR_OVERCURRENT, "Vehicle drew more current than allowed: charging stopped",
+     "Check the vehicle; if repeated, check the current measurement", "OverCurrentFailure"},
+    {ERR_VENTILATION, "Vehicle requires ventilation, which this point does not provide",
+     "Charge this vehicle at a ventilated point or outdoors", "EVCommunicationError"},
+    {ERR_METER_MISSING, "Energy meter does not answer",
+     "Check the meter wiring, address and configuration", "PowerMeterFailure"},
+    {ERR_READER, "Badge reader does not answer", "Check the RFID reader connection",
+     "ReaderFailure"},
+};
+
+static const error_info unknown = {ERR_NONE, "Unknown error", "Read the event log", "OtherError"};
+
+const error_info *error_info_of(error_code code) {
+  for (unsigned i = 0; i < sizeof table / sizeof table[0]; i++)
+    if (table[i].code == code) return &table[i];
+  return &unknown;
+}
+
+const error_info *error_table(int *count) {
+  *count = (int)(sizeof table / sizeof table[0]);
+  return table;
+}

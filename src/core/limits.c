@@ -1,0 +1,42 @@
+/*
+ * Limit composition: the offered current is the minimum of the active
+ * limits, and the first source holding that minimum is the one shown.
+ */
+#include "core/limits.h"
+
+void limits_init(limit_set *l) {
+  for (int i = 0; i < LIMIT_COUNT; i++) {
+    l->amps[i] = 0;
+    l->active[i] = false;
+  }
+}
+
+void limits_set(limit_set *l, limit_source src, double amps) {
+  if ((unsigned)src >= LIMIT_COUNT) return;
+  l->amps[src] = amps < 0 ? 0 : amps;
+  l->active[src] = true;
+}
+
+void limits_clear(limit_set *l, limit_source src) {
+  if ((unsigned)src >= LIMIT_COUNT) return;
+  l->active[src] = false;
+}
+
+double limits_offered(const limit_set *l, double fallback, limit_source *by) {
+  double best = fallback;
+  limit_source who = LIMIT_COUNT;
+  for (int i = 0; i < LIMIT_COUNT; i++) {
+    if (l->active[i] && (who == LIMIT_COUNT || l->amps[i] < best)) {
+      best = l->amps[i];
+      who = (limit_source)i;
+    }
+  }
+  if (by) *by = who;
+  return best;
+}
+
+const char *limit_source_name(limit_source src) {
+  static const char *const names[] = {"cable",           "selector", "installation", "thermal",
+                                      "load_management", "schedule", "ocpp_profile", "api"};
+  return (unsigned)src < LIMIT_COUNT ? names[src] : "none";
+}

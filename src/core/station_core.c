@@ -1,0 +1,209 @@
+/*
+ * Station-wide decisions over the connectors: which connector a badge goes
+ * to, held authorizations, validation in flight, LED feedback after a tap.
+ * Pure logic like connector.c: `now` in, notes out.
+ */
+#include "core/station_core.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define NEVER INT64_MAX
+#define FLASH_MS 3000
+
+static void push(sc_notes *n, const sc_note *x) {
+  if (n && n->count < SC_MAX_NOTES) n->notes[n->count++] = *x;
+}
+
+static void push_auth(sc_notes *n, sc_note_type type, int connector, uint32_t id, const char *uid) {
+  sc_note x = {.type = type, .connector = connector, .request_id = id};
+  snprintf(x.uid, sizeof x.uid, "%s", uid ? uid : "");
+  push(n, &x);
+}
+
+static void run(station_core *sc, int c, const cs_event *ev, borne_ms now, sc_notes *notes) {
+  connector_sm *sm = &sc->conn[c - 1];
+  bool was_plugged = cs_plugged(sm);
+  cs_notes cn = {0};
+  cs_handle(sm, ev, now, &cn);
+  for (int i = 0; i < cn.count; i++) {
+    sc_note x = {.type = SC_NOTE_CONNECTOR, .connector = c, .cs = cn.notes[i]};
+    push(notes, &x);
+  }
+  if (!was_plugged && cs_plugged(sm)) sc->plugged_at[c - 1] = now;
+}
+
+static void authorize(station_core *sc, int c, const char *uid, const char *user, borne_ms now,
+                      sc_notes *notes) {
+  run(sc, c, &(cs_event){.type = CS_EV_AUTHORIZE, .uid = uid, .user = user}, now, notes);
+}
+
+/* The connector that waits for authorization longest, or 0. */
+static int waiting_connector(const station_core *sc) {
+  int best = 0;
+  for (int c = 1; c <= sc->count; c++) {
+    if (!cs_waiting_for_authorization(&sc->conn[c - 1])) continue;
+    if (!best || sc->plugged_at[c - 1] < sc->plugged_at[best - 1]) best = c;
+  }
+  return best;
+}
+
+static void flash(station_core *sc, led_state led, int connector, borne_ms now) {
+  sc->flash = led;
+  sc->flash_connector = connector;
+  sc->flash_until = now + FLASH_MS;
+}
+
+/* Give free-mode or held authorizations to connectors that now wait. */
+static void dispatch(station_core *sc, borne_ms now, sc_notes *notes) {
+  for (int guard = 0; guard < sc->count; guard++) {
+    int c = waiting_connector(sc);
+    if (!c) return;
+    if (sc->mode == AUTH_FREE) {
+      authorize(sc, c, "", "", now, notes);
+    } else if (sc->held) {
+      sc->held = false;
+      sc->held_until = NEVER;
+      char uid[BORNE_UID_MAX + 1], user[BORNE_NAME_MAX + 1];
+      snprintf(uid, sizeof uid, "%s", sc->held_uid);
+      snprintf(user, sizeof user, "%s", sc->held_user);
+      authorize(sc, c, uid, user, now, notes);
+      push_auth(notes, SC_NOTE_AUTH_ACCEPTED, c, 0, uid);
+    } else {
+      return;
+    }
+  }
+}
+
+void sc_init(station_core *sc, const connector_config *cfgs, int count, auth_mode mode,
+             borne_ms auth_timeout_ms, borne_ms now) {
+  memset(sc, 0, sizeof *sc);
+  if (count < 1) count = 1;
+  if (count > BORNE_MAX_CONNECTORS) count = BORNE_MAX_CONNECTORS;
+  sc->count = count;
+  sc->mode = mode;
+  sc->auth_timeout_ms = auth_timeout_ms;
+  sc->held_until = NEVER;
+  sc->flash_until = NEVER;
+  for (int i = 0; i < count; i++) cs_init(&sc->conn[i], &cfgs[i], now);
+}
+
+void sc_connector_event(station_core *sc, int c, const cs_event *ev, borne_ms now,
+                        sc_notes *notes) {
+  if (c < 1 || c > sc->count) return;
+  run(sc, c, ev, now, notes);
+  dispatch(sc, now, notes);
+}
+
+void sc_tap(station_core *sc, const char *uid, borne_ms now, sc_notes *notes) {
+  if (!uid || !uid[0]) return;
+  for (int c = 1; c <= sc->count; c++) {
+    const connector_sm *sm = &sc->conn[c - 1];
+    if (cs_has_session(sm) && strcmp(cs_session_uid(sm), uid) == 0) {
+      run(sc, c, &(cs_event){.type = CS_EV_STOP, .reason = STOP_LOCAL}, now, notes);
+      flash(sc, LED_AUTH_ACCEPTED, c, now);
+      return;
+    }
+  }
+  if (sc->mode == AUTH_FREE) return;  /* nothing to authorize: anyone may charge */
+  if (sc->pending_request_id) return; /* one validation at a time; the reader repeats */
+  sc->pending_request_id = ++sc->next_request_id;
+  if (sc->pending_request_id == 0) sc->pending_request_id = ++sc->next_request_id;
+  snprintf(sc->pending_uid, sizeof sc->pending_uid, "%s", uid);
+  push_auth(notes, SC_NOTE_AUTH_REQUEST, 0, sc->pending_request_id, uid);
+}
+
+void sc_auth_result(station_core *sc, uint32_t request_id, bool accepted, const char *user,
+                    borne_ms now, sc_notes *notes) {
+  if (request_id == 0 || request_id != sc->pending_request_id) return;
+  sc->pending_request_id = 0;
+  char uid[BORNE_UID_MAX + 1];
+  snprintf(uid, sizeof uid, "%s", sc->pending_uid);
+  int target = waiting_connector(sc);
+  if (!accepted) {
+    push_auth(notes, SC_NOTE_AUTH_REFUSED, target, request_id, uid);
+    flash(sc, LED_AUTH_REFUSED, target, now);
+    return;
+  }
+  flash(sc, LED_AUTH_ACCEPTED, target, now);
+  if (target) {
+    authorize(sc, target, uid, user, now, notes);
+    push_auth(notes, SC_NOTE_AUTH_ACCEPTED, target, request_id, uid);
+    return;
+  }
+  sc->held = true;
+  snprintf(sc->held_uid, sizeof sc->held_uid, "%s", uid);
+  snprintf(sc->held_user, sizeof sc->held_user, "%s", user ? user : "");
+  sc->held_until = now + sc->auth_timeout_ms;
+  push_auth(notes, SC_NOTE_AUTH_ACCEPTED, 0, request_id, uid);
+}
+
+void sc_remote_start(station_core *sc, int c, const char *uid, const char *user, borne_ms now,
+                     sc_notes *notes) {
+  if (c < 1 || c > sc->count) return;
+  if (cs_waiting_for_authorization(&sc->conn[c - 1])) {
+    authorize(sc, c, uid, user, now, notes);
+    push_auth(notes, SC_NOTE_AUTH_ACCEPTED, c, 0, uid);
+    return;
+  }
+  sc->held = true;
+  snprintf(sc->held_uid, sizeof sc->held_uid, "%s", uid ? uid : "");
+  snprintf(sc->held_user, sizeof sc->held_user, "%s", user ? user : "");
+  sc->held_until = now + sc->auth_timeout_ms;
+  push_auth(notes, SC_NOTE_AUTH_ACCEPTED, 0, 0, uid);
+}
+
+void sc_timer(station_core *sc, borne_ms now, sc_notes *notes) {
+  if (sc->held && now >= sc->held_until) {
+    sc->held = false;
+    sc->held_until = NEVER;
+    push_auth(notes, SC_NOTE_AUTH_EXPIRED, 0, 0, sc->held_uid);
+  }
+  if (now >= sc->flash_until) sc->flash_until = NEVER;
+  for (int c = 1; c <= sc->count; c++) {
+    if (cs_next_deadline(&sc->conn[c - 1]) <= now)
+      run(sc, c, &(cs_event){.type = CS_EV_TIMER}, now, notes);
+  }
+  dispatch(sc, now, notes);
+}
+
+borne_ms sc_next_deadline(const station_core *sc) {
+  borne_ms d = sc->held ? sc->held_until : NEVER;
+  if (sc->flash_until < d) d = sc->flash_until;
+  for (int c = 1; c <= sc->count; c++) {
+    borne_ms x = cs_next_deadline(&sc->conn[c - 1]);
+    if (x < d) d = x;
+  }
+  return d;
+}
+
+led_state sc_led(const station_core *sc, int c, borne_ms now) {
+  if (c < 1 || c > sc->count) return LED_OFF;
+  const connector_sm *sm = &sc->conn[c - 1];
+  connector_status st = cs_status(sm);
+  if (sc->firmware_updating) return LED_FIRMWARE_UPDATE;
+  if (now < sc->flash_until &&
+      (sc->flash_connector == c || (sc->flash_connector == 0 && st == STATUS_AVAILABLE)))
+    return sc->flash;
+  switch (st) {
+  case STATUS_AVAILABLE:
+    return sc->offline ? LED_OFFLINE : LED_READY;
+  case STATUS_PREPARING:
+    return sm->authorized ? LED_CONNECTED : LED_WAITING_AUTH;
+  case STATUS_CHARGING:
+    return LED_CHARGING;
+  case STATUS_SUSPENDED_EV:
+    return LED_PAUSED_BY_EV;
+  case STATUS_SUSPENDED_EVSE:
+    return LED_WAITING_FOR_POWER;
+  case STATUS_FINISHING:
+    return LED_CONNECTED;
+  case STATUS_RESERVED:
+    return LED_RESERVED;
+  case STATUS_UNAVAILABLE:
+    return LED_UNAVAILABLE;
+  case STATUS_FAULTED:
+    return LED_ERROR;
+  }
+  return LED_OFF;
+}
