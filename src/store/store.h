@@ -80,6 +80,11 @@ int store_meter_sample(store *s, int connector, const meter_reading *r);
 int store_meter_last(store *s, int connector, meter_reading *out);
 
 /* ---- users and badges ---- */
+/* Badge UIDs are stored as upper-case hex without separators: "04:a1:b2"
+ * and "04A1B2" are the same badge. Returns -1 with a reason in err when the
+ * text is not a UID (non-hex, empty, longer than BORNE_UID_MAX). */
+int store_uid_normalize(const char *in, char *out, size_t outlen, char *err, size_t errlen);
+
 typedef struct {
   int64_t id;
   char name[BORNE_NAME_MAX + 1];

@@ -1,0 +1,801 @@
+/*
+ * SQLite storage. Every write is its own committed transaction (WAL,
+ * synchronous=FULL): when a function returns 0 the record survives kill -9
+ * and power loss. Statements are prepared once and always bound, never built
+ * from values. Must never abort on bad input: every failure is a -1 with a
+ * message in store_last_error().
+ */
+#include "store/store.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#define SAMPLE_RETENTION_MS (35LL * 24 * 3600 * 1000)
+#define EVENT_RETENTION_ROWS 200000
+#define HOUSEKEEPING_EVERY 1000
+
+/* Numbered migrations: user_version N means steps 1..N are applied. */
+static const char *const migrations[] = {
+    /* 1: core tables */
+    "CREATE TABLE sessions("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT, connector INTEGER NOT NULL,"
+    " uid TEXT NOT NULL DEFAULT '', user TEXT NOT NULL DEFAULT '',"
+    " start_ms INTEGER NOT NULL, stop_ms INTEGER NOT NULL DEFAULT 0,"
+    " meter_start_wh REAL NOT NULL, meter_stop_wh REAL NOT NULL,"
+    " stop_reason TEXT NOT NULL DEFAULT '');"
+    "CREATE TABLE events("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL,"
+    " connector INTEGER NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL);"
+    "CREATE TABLE meter_samples("
+    " connector INTEGER NOT NULL, at_ms INTEGER NOT NULL,"
+    " v1 REAL, v2 REAL, v3 REAL, i1 REAL, i2 REAL, i3 REAL, p1 REAL, p2 REAL, p3 REAL,"
+    " p_total REAL, energy_wh REAL NOT NULL);"
+    "CREATE TABLE users("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE,"
+    " enabled INTEGER NOT NULL DEFAULT 1);"
+    "CREATE TABLE badges("
+    " uid TEXT PRIMARY KEY, user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,"
+    " enabled INTEGER NOT NULL DEFAULT 1, created_ms INTEGER NOT NULL);"
+    "CREATE TABLE settings("
+    " key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_ms INTEGER NOT NULL);",
+    /* 2: frequency in samples, self-test results, query indexes */
+    "ALTER TABLE meter_samples ADD COLUMN frequency_hz REAL NOT NULL DEFAULT 0;"
+    "CREATE TABLE selftest("
+    " at_ms INTEGER NOT NULL, connector INTEGER NOT NULL, check_name TEXT NOT NULL,"
+    " ok INTEGER NOT NULL, detail TEXT NOT NULL);"
+    "CREATE INDEX sessions_start ON sessions(start_ms);"
+    "CREATE INDEX sessions_uid ON sessions(uid);"
+    "CREATE INDEX sessions_user ON sessions(user);"
+    "CREATE INDEX sessions_open ON sessions(stop_ms) WHERE stop_ms = 0;"
+    "CREATE INDEX samples_connector_time ON meter_samples(connector, at_ms);",
+};
+#define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
+
+enum {
+  Q_SESSION_BEGIN,
+  Q_SESSION_PROGRESS,
+  Q_SESSION_END,
+  Q_SESSION_GET,
+  Q_SESSIONS_OPEN,
+  Q_SESSIONS_QUERY,
+  Q_EVENT_ADD,
+  Q_EVENTS_AFTER,
+  Q_EVENTS_LAST,
+  Q_EVENTS_TRIM,
+  Q_SAMPLE_ADD,
+  Q_SAMPLE_LAST,
+  Q_SAMPLES_TRIM,
+  Q_USER_CREATE,
+  Q_USER_UPDATE,
+  Q_USER_DELETE,
+  Q_USER_GET,
+  Q_USER_FIND,
+  Q_USERS_LIST,
+  Q_BADGE_ADD,
+  Q_BADGE_UPDATE,
+  Q_BADGE_REMOVE,
+  Q_BADGE_GET,
+  Q_BADGES_LIST,
+  Q_SETTING_PUT,
+  Q_SETTING_DELETE,
+  Q_SETTINGS_EACH,
+  Q_SELFTEST_ADD,
+  Q_COUNT
+};
+
+#define SESSION_COLS                                                                        \
+  "id, connector, uid, user, start_ms, stop_ms, meter_start_wh, meter_stop_wh, stop_reason"
+#define BADGE_COLS                                                                          \
+  "b.uid, COALESCE(b.user_id, 0), COALESCE(u.name, ''), b.enabled, b.created_ms"
+
+static const char *const sql[Q_COUNT] = {
+    [Q_SESSION_BEGIN] = "INSERT INTO sessions(connector, uid, user, start_ms, meter_start_wh,"
+                        " meter_stop_wh) VALUES(?1, ?2, ?3, ?4, ?5, ?5)",
+    [Q_SESSION_PROGRESS] = "UPDATE sessions SET meter_stop_wh = ?2 WHERE id = ?1 AND stop_ms = 0",
+    [Q_SESSION_END] = "UPDATE sessions SET stop_ms = ?2, meter_stop_wh = ?3, stop_reason = ?4"
+                      " WHERE id = ?1",
+    [Q_SESSION_GET] = "SELECT " SESSION_COLS " FROM sessions WHERE id = ?1",
+    [Q_SESSIONS_OPEN] = "SELECT " SESSION_COLS " FROM sessions WHERE stop_ms = 0 ORDER BY id",
+    [Q_SESSIONS_QUERY] = "SELECT " SESSION_COLS " FROM sessions"
+                         " WHERE (?1 = 0 OR start_ms >= ?1) AND (?2 = 0 OR start_ms < ?2)"
+                         " AND (?3 IS NULL OR uid = ?3) AND (?4 IS NULL OR user = ?4)"
+                         " AND (?5 = 0 OR connector = ?5) ORDER BY id DESC LIMIT ?6",
+    [Q_EVENT_ADD] = "INSERT INTO events(at_ms, connector, kind, detail) VALUES(?1, ?2, ?3, ?4)",
+    [Q_EVENTS_AFTER] = "SELECT id, at_ms, connector, kind, detail FROM events WHERE id > ?1"
+                       " ORDER BY id LIMIT ?2",
+    [Q_EVENTS_LAST] = "SELECT COALESCE(MAX(id), 0) FROM events",
+    [Q_EVENTS_TRIM] = "DELETE FROM events WHERE id <= ?1",
+    [Q_SAMPLE_ADD] = "INSERT INTO meter_samples(connector, at_ms, v1, v2, v3, i1, i2, i3, p1,"
+                     " p2, p3, p_total, energy_wh, frequency_hz)"
+                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    [Q_SAMPLE_LAST] = "SELECT at_ms, v1, v2, v3, i1, i2, i3, p1, p2, p3, p_total, energy_wh,"
+                      " frequency_hz FROM meter_samples WHERE connector = ?1"
+                      " ORDER BY at_ms DESC, rowid DESC LIMIT 1",
+    [Q_SAMPLES_TRIM] = "DELETE FROM meter_samples WHERE at_ms < ?1",
+    [Q_USER_CREATE] = "INSERT INTO users(name, enabled) VALUES(?1, ?2)",
+    [Q_USER_UPDATE] = "UPDATE users SET name = ?2, enabled = ?3 WHERE id = ?1",
+    [Q_USER_DELETE] = "DELETE FROM users WHERE id = ?1",
+    [Q_USER_GET] = "SELECT id, name, enabled FROM users WHERE id = ?1",
+    [Q_USER_FIND] = "SELECT id, name, enabled FROM users WHERE name = ?1",
+    [Q_USERS_LIST] = "SELECT id, name, enabled FROM users ORDER BY name",
+    [Q_BADGE_ADD] = "INSERT INTO badges(uid, user_id, enabled, created_ms) VALUES(?1, ?2, ?3, ?4)",
+    [Q_BADGE_UPDATE] = "UPDATE badges SET user_id = ?2, enabled = ?3 WHERE uid = ?1",
+    [Q_BADGE_REMOVE] = "DELETE FROM badges WHERE uid = ?1",
+    [Q_BADGE_GET] = "SELECT " BADGE_COLS " FROM badges b LEFT JOIN users u ON u.id = b.user_id"
+                    " WHERE b.uid = ?1",
+    [Q_BADGES_LIST] = "SELECT " BADGE_COLS " FROM badges b LEFT JOIN users u ON u.id = b.user_id"
+                      " ORDER BY b.uid",
+    [Q_SETTING_PUT] = "INSERT INTO settings(key, value, updated_ms) VALUES(?1, ?2,"
+                      " CAST(strftime('%s','now') AS INTEGER) * 1000)"
+                      " ON CONFLICT(key) DO UPDATE SET value = excluded.value,"
+                      " updated_ms = excluded.updated_ms",
+    [Q_SETTING_DELETE] = "DELETE FROM settings WHERE key = ?1",
+    [Q_SETTINGS_EACH] = "SELECT key, value FROM settings ORDER BY updated_ms, key",
+    [Q_SELFTEST_ADD] = "INSERT INTO selftest(at_ms, connector, check_name, ok, detail)"
+                       " VALUES(?1, ?2, ?3, ?4, ?5)",
+};
+
+struct store {
+  sqlite3 *db;
+  sqlite3_stmt *q[Q_COUNT];
+  char error[320];
+  unsigned writes_since_housekeeping;
+};
+
+static int fail(store *s, const char *what) {
+  snprintf(s->error, sizeof s->error, "%s: %s", what, sqlite3_errmsg(s->db));
+  return -1;
+}
+
+static sqlite3_stmt *stmt(store *s, int q) {
+  sqlite3_stmt *st = s->q[q];
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  return st;
+}
+
+/* Run a write statement to completion. */
+static int exec_write(store *s, sqlite3_stmt *st, const char *what) {
+  int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  if (rc != SQLITE_DONE) return fail(s, what);
+  return 0;
+}
+
+static int exec_sql(store *s, const char *text, const char *what) {
+  char *msg = NULL;
+  if (sqlite3_exec(s->db, text, NULL, NULL, &msg) != SQLITE_OK) {
+    snprintf(s->error, sizeof s->error, "%s: %s", what, msg ? msg : sqlite3_errmsg(s->db));
+    sqlite3_free(msg);
+    return -1;
+  }
+  return 0;
+}
+
+static int user_version(store *s) {
+  sqlite3_stmt *st;
+  int v = -1;
+  if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK) return -1;
+  if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  return v;
+}
+
+static int migrate(store *s) {
+  int v = user_version(s);
+  if (v < 0) return fail(s, "cannot read the schema version");
+  if (v > MIGRATION_COUNT) {
+    snprintf(s->error, sizeof s->error,
+             "database schema version %d is newer than this borne knows (%d): "
+             "it was written by a later version",
+             v, MIGRATION_COUNT);
+    return -1;
+  }
+  for (int i = v; i < MIGRATION_COUNT; i++) {
+    char what[64], bump[64];
+    snprintf(what, sizeof what, "migration %d", i + 1);
+    snprintf(bump, sizeof bump, "PRAGMA user_version = %d", i + 1);
+    if (exec_sql(s, "BEGIN IMMEDIATE", what)) return -1;
+    if (exec_sql(s, migrations[i], what) || exec_sql(s, bump, what)) {
+      char keep[sizeof s->error];
+      memcpy(keep, s->error, sizeof keep);
+      sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+      memcpy(s->error, keep, sizeof keep);
+      return -1;
+    }
+    if (exec_sql(s, "COMMIT", what)) return -1;
+  }
+  return 0;
+}
+
+int store_open(store **out, const char *path, char *err, size_t errlen) {
+  *out = NULL;
+  store *s = calloc(1, sizeof *s);
+  if (!s) {
+    snprintf(err, errlen, "%s: out of memory", path);
+    return -1;
+  }
+  int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                             SQLITE_OPEN_FULLMUTEX, NULL);
+  if (rc != SQLITE_OK) {
+    snprintf(err, errlen, "cannot open database %s: %s", path,
+             s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+    sqlite3_close(s->db);
+    free(s);
+    return -1;
+  }
+  sqlite3_busy_timeout(s->db, 5000);
+  if (exec_sql(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+               "cannot configure the database") ||
+      migrate(s)) {
+    snprintf(err, errlen, "database %s: %s", path, s->error);
+    store_close(s);
+    return -1;
+  }
+  for (int i = 0; i < Q_COUNT; i++) {
+    if (sqlite3_prepare_v3(s->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->q[i], NULL) !=
+        SQLITE_OK) {
+      snprintf(err, errlen, "database %s: cannot prepare statement %d: %s", path, i,
+               sqlite3_errmsg(s->db));
+      store_close(s);
+      return -1;
+    }
+  }
+  *out = s;
+  return 0;
+}
+
+void store_close(store *s) {
+  if (!s) return;
+  for (int i = 0; i < Q_COUNT; i++) sqlite3_finalize(s->q[i]);
+  sqlite3_close(s->db);
+  free(s);
+}
+
+const char *store_last_error(const store *s) { return s ? s->error : "no database"; }
+
+int store_schema_version(store *s) { return user_version(s); }
+
+static void bind_text_or_null(sqlite3_stmt *st, int i, const char *v) {
+  if (v)
+    sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null(st, i);
+}
+
+static void copy_text(char *dst, size_t len, sqlite3_stmt *st, int col) {
+  const unsigned char *t = sqlite3_column_text(st, col);
+  snprintf(dst, len, "%s", t ? (const char *)t : "");
+}
+
+/* ---- sessions ---- */
+
+static stop_reason reason_from_name(const char *name) {
+  for (int r = STOP_LOCAL; r <= STOP_OTHER; r++)
+    if (strcmp(stop_reason_name((stop_reason)r), name) == 0) return (stop_reason)r;
+  return name[0] ? STOP_OTHER : STOP_NONE;
+}
+
+static void read_session(sqlite3_stmt *st, session_row *r) {
+  memset(r, 0, sizeof *r);
+  r->id = sqlite3_column_int64(st, 0);
+  r->connector = sqlite3_column_int(st, 1);
+  copy_text(r->uid, sizeof r->uid, st, 2);
+  copy_text(r->user, sizeof r->user, st, 3);
+  r->start_ms = sqlite3_column_int64(st, 4);
+  r->stop_ms = sqlite3_column_int64(st, 5);
+  r->meter_start_wh = sqlite3_column_double(st, 6);
+  r->meter_stop_wh = sqlite3_column_double(st, 7);
+  char reason[32];
+  copy_text(reason, sizeof reason, st, 8);
+  r->reason = reason_from_name(reason);
+}
+
+int store_session_begin(store *s, int connector, const char *uid, const char *user,
+                        borne_ms start, double meter_start_wh, int64_t *id_out) {
+  sqlite3_stmt *st = stmt(s, Q_SESSION_BEGIN);
+  sqlite3_bind_int(st, 1, connector);
+  sqlite3_bind_text(st, 2, uid ? uid : "", -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 3, user ? user : "", -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 4, start);
+  sqlite3_bind_double(st, 5, meter_start_wh);
+  if (exec_write(s, st, "cannot record the session start")) return -1;
+  if (id_out) *id_out = sqlite3_last_insert_rowid(s->db);
+  return 0;
+}
+
+int store_session_progress(store *s, int64_t id, double meter_now_wh) {
+  sqlite3_stmt *st = stmt(s, Q_SESSION_PROGRESS);
+  sqlite3_bind_int64(st, 1, id);
+  sqlite3_bind_double(st, 2, meter_now_wh);
+  return exec_write(s, st, "cannot record session progress");
+}
+
+int store_session_end(store *s, int64_t id, borne_ms stop, double meter_stop_wh,
+                      stop_reason reason) {
+  sqlite3_stmt *st = stmt(s, Q_SESSION_END);
+  sqlite3_bind_int64(st, 1, id);
+  sqlite3_bind_int64(st, 2, stop);
+  sqlite3_bind_double(st, 3, meter_stop_wh);
+  sqlite3_bind_text(st, 4, stop_reason_name(reason), -1, SQLITE_STATIC);
+  if (exec_write(s, st, "cannot record the session stop")) return -1;
+  if (sqlite3_changes(s->db) != 1) {
+    snprintf(s->error, sizeof s->error, "no session %lld", (long long)id);
+    return -1;
+  }
+  return 0;
+}
+
+int store_session_get(store *s, int64_t id, session_row *out) {
+  sqlite3_stmt *st = stmt(s, Q_SESSION_GET);
+  sqlite3_bind_int64(st, 1, id);
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    read_session(st, out);
+    sqlite3_reset(st);
+    return 0;
+  }
+  sqlite3_reset(st);
+  if (rc == SQLITE_DONE) {
+    snprintf(s->error, sizeof s->error, "no session %lld", (long long)id);
+    return -1;
+  }
+  return fail(s, "cannot read a session");
+}
+
+/* Step a query and hand each row to `each`; a non-zero return stops. */
+static int each_row(store *s, sqlite3_stmt *st, int (*each)(sqlite3_stmt *, void *),
+                    void *ctx, const char *what) {
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if (each(st, ctx)) {
+      sqlite3_reset(st);
+      return 0;
+    }
+  }
+  sqlite3_reset(st);
+  return rc == SQLITE_DONE ? 0 : fail(s, what);
+}
+
+typedef struct {
+  session_cb cb;
+  void *ctx;
+} session_walk;
+
+static int session_row_cb(sqlite3_stmt *st, void *ctx) {
+  session_walk *w = ctx;
+  session_row r;
+  read_session(st, &r);
+  return w->cb(w->ctx, &r);
+}
+
+int store_sessions_open(store *s, session_cb cb, void *ctx) {
+  session_walk w = {cb, ctx};
+  return each_row(s, stmt(s, Q_SESSIONS_OPEN), session_row_cb, &w, "cannot list open sessions");
+}
+
+int store_sessions_query(store *s, const session_filter *f, session_cb cb, void *ctx) {
+  sqlite3_stmt *st = stmt(s, Q_SESSIONS_QUERY);
+  sqlite3_bind_int64(st, 1, f->since_ms);
+  sqlite3_bind_int64(st, 2, f->until_ms);
+  char uid[BORNE_UID_MAX + 1];
+  if (f->uid) {
+    char err[128];
+    /* an invalid UID matches nothing rather than everything */
+    if (store_uid_normalize(f->uid, uid, sizeof uid, err, sizeof err) != 0) snprintf(uid, sizeof uid, "!");
+    bind_text_or_null(st, 3, uid);
+  }
+  bind_text_or_null(st, 4, f->user);
+  sqlite3_bind_int(st, 5, f->connector);
+  sqlite3_bind_int(st, 6, f->limit > 0 ? f->limit : -1);
+  session_walk w = {cb, ctx};
+  return each_row(s, st, session_row_cb, &w, "cannot query sessions");
+}
+
+/* ---- events ---- */
+
+static void housekeeping(store *s, borne_ms newest_sample_at) {
+  if (++s->writes_since_housekeeping < HOUSEKEEPING_EVERY) return;
+  s->writes_since_housekeeping = 0;
+  int64_t last = store_events_last_id(s);
+  if (last > EVENT_RETENTION_ROWS) {
+    sqlite3_stmt *st = stmt(s, Q_EVENTS_TRIM);
+    sqlite3_bind_int64(st, 1, last - EVENT_RETENTION_ROWS);
+    exec_write(s, st, "cannot trim the event log");
+  }
+  if (newest_sample_at > 0) {
+    sqlite3_stmt *st = stmt(s, Q_SAMPLES_TRIM);
+    sqlite3_bind_int64(st, 1, newest_sample_at - SAMPLE_RETENTION_MS);
+    exec_write(s, st, "cannot trim meter samples");
+  }
+}
+
+int store_event_add(store *s, borne_ms at, int connector, const char *kind, const char *detail,
+                    int64_t *id_out) {
+  sqlite3_stmt *st = stmt(s, Q_EVENT_ADD);
+  sqlite3_bind_int64(st, 1, at);
+  sqlite3_bind_int(st, 2, connector);
+  sqlite3_bind_text(st, 3, kind, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 4, detail ? detail : "", -1, SQLITE_TRANSIENT);
+  if (exec_write(s, st, "cannot record an event")) return -1;
+  if (id_out) *id_out = sqlite3_last_insert_rowid(s->db);
+  housekeeping(s, 0);
+  return 0;
+}
+
+typedef struct {
+  event_cb cb;
+  void *ctx;
+} event_walk;
+
+static int event_row_cb(sqlite3_stmt *st, void *ctx) {
+  event_walk *w = ctx;
+  event_row r;
+  memset(&r, 0, sizeof r);
+  r.id = sqlite3_column_int64(st, 0);
+  r.at = sqlite3_column_int64(st, 1);
+  r.connector = sqlite3_column_int(st, 2);
+  copy_text(r.kind, sizeof r.kind, st, 3);
+  copy_text(r.detail, sizeof r.detail, st, 4);
+  return w->cb(w->ctx, &r);
+}
+
+int store_events_query(store *s, int64_t after_id, int limit, event_cb cb, void *ctx) {
+  sqlite3_stmt *st = stmt(s, Q_EVENTS_AFTER);
+  sqlite3_bind_int64(st, 1, after_id);
+  sqlite3_bind_int(st, 2, limit > 0 ? limit : 1000);
+  event_walk w = {cb, ctx};
+  return each_row(s, st, event_row_cb, &w, "cannot read events");
+}
+
+int64_t store_events_last_id(store *s) {
+  sqlite3_stmt *st = stmt(s, Q_EVENTS_LAST);
+  int64_t id = 0;
+  if (sqlite3_step(st) == SQLITE_ROW) id = sqlite3_column_int64(st, 0);
+  sqlite3_reset(st);
+  return id;
+}
+
+/* ---- meter samples ---- */
+
+int store_meter_sample(store *s, int connector, const meter_reading *r) {
+  sqlite3_stmt *st = stmt(s, Q_SAMPLE_ADD);
+  sqlite3_bind_int(st, 1, connector);
+  sqlite3_bind_int64(st, 2, r->at);
+  for (int i = 0; i < 3; i++) {
+    sqlite3_bind_double(st, 3 + i, r->voltage_v[i]);
+    sqlite3_bind_double(st, 6 + i, r->current_a[i]);
+    sqlite3_bind_double(st, 9 + i, r->power_w[i]);
+  }
+  sqlite3_bind_double(st, 12, r->power_total_w);
+  sqlite3_bind_double(st, 13, r->energy_import_wh);
+  sqlite3_bind_double(st, 14, r->frequency_hz);
+  if (exec_write(s, st, "cannot record a meter sample")) return -1;
+  housekeeping(s, r->at);
+  return 0;
+}
+
+int store_meter_last(store *s, int connector, meter_reading *out) {
+  sqlite3_stmt *st = stmt(s, Q_SAMPLE_LAST);
+  sqlite3_bind_int(st, 1, connector);
+  int rc = sqlite3_step(st);
+  if (rc != SQLITE_ROW) {
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE) {
+      snprintf(s->error, sizeof s->error, "no meter sample for connector %d", connector);
+      return -1;
+    }
+    return fail(s, "cannot read the last meter sample");
+  }
+  memset(out, 0, sizeof *out);
+  out->at = sqlite3_column_int64(st, 0);
+  for (int i = 0; i < 3; i++) {
+    out->voltage_v[i] = sqlite3_column_double(st, 1 + i);
+    out->current_a[i] = sqlite3_column_double(st, 4 + i);
+    out->power_w[i] = sqlite3_column_double(st, 7 + i);
+  }
+  out->power_total_w = sqlite3_column_double(st, 10);
+  out->energy_import_wh = sqlite3_column_double(st, 11);
+  out->frequency_hz = sqlite3_column_double(st, 12);
+  sqlite3_reset(st);
+  return 0;
+}
+
+/* ---- users and badges ---- */
+
+static int check_name(store *s, const char *name) {
+  size_t n = name ? strlen(name) : 0;
+  if (n == 0 || n > BORNE_NAME_MAX) {
+    snprintf(s->error, sizeof s->error, "a user name must be 1 to %d characters", BORNE_NAME_MAX);
+    return -1;
+  }
+  for (const char *p = name; *p; p++) {
+    if ((unsigned char)*p < 0x20) {
+      snprintf(s->error, sizeof s->error, "a user name must not contain control characters");
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static void read_user(sqlite3_stmt *st, user_row *u) {
+  memset(u, 0, sizeof *u);
+  u->id = sqlite3_column_int64(st, 0);
+  copy_text(u->name, sizeof u->name, st, 1);
+  u->enabled = sqlite3_column_int(st, 2) != 0;
+}
+
+int store_user_create(store *s, const char *name, bool enabled, int64_t *id_out) {
+  if (check_name(s, name)) return -1;
+  sqlite3_stmt *st = stmt(s, Q_USER_CREATE);
+  sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int(st, 2, enabled);
+  if (sqlite3_step(st) != SQLITE_DONE) {
+    int ext = sqlite3_extended_errcode(s->db);
+    sqlite3_reset(st);
+    if (ext == SQLITE_CONSTRAINT_UNIQUE) {
+      snprintf(s->error, sizeof s->error, "a user named `%s` already exists", name);
+      return -1;
+    }
+    return fail(s, "cannot create the user");
+  }
+  sqlite3_reset(st);
+  if (id_out) *id_out = sqlite3_last_insert_rowid(s->db);
+  return 0;
+}
+
+int store_user_update(store *s, int64_t id, const char *name, bool enabled) {
+  if (check_name(s, name)) return -1;
+  sqlite3_stmt *st = stmt(s, Q_USER_UPDATE);
+  sqlite3_bind_int64(st, 1, id);
+  sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int(st, 3, enabled);
+  if (sqlite3_step(st) != SQLITE_DONE) {
+    int ext = sqlite3_extended_errcode(s->db);
+    sqlite3_reset(st);
+    if (ext == SQLITE_CONSTRAINT_UNIQUE) {
+      snprintf(s->error, sizeof s->error, "a user named `%s` already exists", name);
+      return -1;
+    }
+    return fail(s, "cannot update the user");
+  }
+  sqlite3_reset(st);
+  if (sqlite3_changes(s->db) != 1) {
+    snprintf(s->error, sizeof s->error, "no user %lld", (long long)id);
+    return -1;
+  }
+  return 0;
+}
+
+int store_user_delete(store *s, int64_t id) {
+  sqlite3_stmt *st = stmt(s, Q_USER_DELETE);
+  sqlite3_bind_int64(st, 1, id);
+  if (exec_write(s, st, "cannot delete the user")) return -1;
+  if (sqlite3_changes(s->db) != 1) {
+    snprintf(s->error, sizeof s->error, "no user %lld", (long long)id);
+    return -1;
+  }
+  return 0;
+}
+
+static int user_one(store *s, sqlite3_stmt *st, user_row *out, const char *what) {
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) read_user(st, out);
+  sqlite3_reset(st);
+  if (rc == SQLITE_ROW) return 0;
+  if (rc == SQLITE_DONE) {
+    snprintf(s->error, sizeof s->error, "%s", what);
+    return -1;
+  }
+  return fail(s, "cannot read users");
+}
+
+int store_user_get(store *s, int64_t id, user_row *out) {
+  sqlite3_stmt *st = stmt(s, Q_USER_GET);
+  sqlite3_bind_int64(st, 1, id);
+  return user_one(s, st, out, "no such user");
+}
+
+int store_user_find(store *s, const char *name, user_row *out) {
+  sqlite3_stmt *st = stmt(s, Q_USER_FIND);
+  sqlite3_bind_text(st, 1, name ? name : "", -1, SQLITE_TRANSIENT);
+  return user_one(s, st, out, "no such user");
+}
+
+typedef struct {
+  user_cb cb;
+  void *ctx;
+} user_walk;
+
+static int user_row_cb(sqlite3_stmt *st, void *ctx) {
+  user_walk *w = ctx;
+  user_row u;
+  read_user(st, &u);
+  return w->cb(w->ctx, &u);
+}
+
+int store_users_list(store *s, user_cb cb, void *ctx) {
+  user_walk w = {cb, ctx};
+  return each_row(s, stmt(s, Q_USERS_LIST), user_row_cb, &w, "cannot list users");
+}
+
+int store_uid_normalize(const char *in, char *out, size_t outlen, char *err, size_t errlen) {
+  size_t n = 0;
+  if (!in) in = "";
+  for (const char *p = in; *p; p++) {
+    if (*p == ':' || *p == '-' || *p == ' ') continue;
+    if (!isxdigit((unsigned char)*p)) {
+      snprintf(err, errlen, "badge UID `%.48s` is not hexadecimal", in);
+      return -1;
+    }
+    if (n + 1 >= outlen || n >= BORNE_UID_MAX) {
+      snprintf(err, errlen, "badge UID `%.48s` is longer than %d hex digits", in, BORNE_UID_MAX);
+      return -1;
+    }
+    out[n++] = (char)toupper((unsigned char)*p);
+  }
+  if (n == 0) {
+    snprintf(err, errlen, "badge UID is empty");
+    return -1;
+  }
+  out[n] = '\0';
+  return 0;
+}
+
+static int normalize(store *s, const char *uid, char *out) {
+  return store_uid_normalize(uid, out, BORNE_UID_MAX + 1, s->error, sizeof s->error);
+}
+
+static void read_badge(sqlite3_stmt *st, badge_row *b) {
+  memset(b, 0, sizeof *b);
+  copy_text(b->uid, sizeof b->uid, st, 0);
+  b->user_id = sqlite3_column_int64(st, 1);
+  copy_text(b->user, sizeof b->user, st, 2);
+  b->enabled = sqlite3_column_int(st, 3) != 0;
+  b->created_ms = sqlite3_column_int64(st, 4);
+}
+
+static void bind_user_id(sqlite3_stmt *st, int i, int64_t user_id) {
+  if (user_id > 0)
+    sqlite3_bind_int64(st, i, user_id);
+  else
+    sqlite3_bind_null(st, i);
+}
+
+static int badge_write_error(store *s, const char *uid, const char *what) {
+  int ext = sqlite3_extended_errcode(s->db);
+  if (ext == SQLITE_CONSTRAINT_PRIMARYKEY || ext == SQLITE_CONSTRAINT_UNIQUE) {
+    snprintf(s->error, sizeof s->error, "badge %s already exists", uid);
+    return -1;
+  }
+  if (ext == SQLITE_CONSTRAINT_FOREIGNKEY) {
+    snprintf(s->error, sizeof s->error, "badge %s: no such user", uid);
+    return -1;
+  }
+  return fail(s, what);
+}
+
+int store_badge_add(store *s, const char *uid, int64_t user_id, bool enabled, borne_ms now) {
+  char norm[BORNE_UID_MAX + 1];
+  if (normalize(s, uid, norm)) return -1;
+  sqlite3_stmt *st = stmt(s, Q_BADGE_ADD);
+  sqlite3_bind_text(st, 1, norm, -1, SQLITE_TRANSIENT);
+  bind_user_id(st, 2, user_id);
+  sqlite3_bind_int(st, 3, enabled);
+  sqlite3_bind_int64(st, 4, now);
+  int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  return rc == SQLITE_DONE ? 0 : badge_write_error(s, norm, "cannot add the badge");
+}
+
+int store_badge_update(store *s, const char *uid, int64_t user_id, bool enabled) {
+  char norm[BORNE_UID_MAX + 1];
+  if (normalize(s, uid, norm)) return -1;
+  sqlite3_stmt *st = stmt(s, Q_BADGE_UPDATE);
+  sqlite3_bind_text(st, 1, norm, -1, SQLITE_TRANSIENT);
+  bind_user_id(st, 2, user_id);
+  sqlite3_bind_int(st, 3, enabled);
+  int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  if (rc != SQLITE_DONE) return badge_write_error(s, norm, "cannot update the badge");
+  if (sqlite3_changes(s->db) != 1) {
+    snprintf(s->error, sizeof s->error, "no badge %s", norm);
+    return -1;
+  }
+  return 0;
+}
+
+int store_badge_remove(store *s, const char *uid) {
+  char norm[BORNE_UID_MAX + 1];
+  if (normalize(s, uid, norm)) return -1;
+  sqlite3_stmt *st = stmt(s, Q_BADGE_REMOVE);
+  sqlite3_bind_text(st, 1, norm, -1, SQLITE_TRANSIENT);
+  if (exec_write(s, st, "cannot remove the badge")) return -1;
+  if (sqlite3_changes(s->db) != 1) {
+    snprintf(s->error, sizeof s->error, "no badge %s", norm);
+    return -1;
+  }
+  return 0;
+}
+
+int store_badge_get(store *s, const char *uid, badge_row *out) {
+  char norm[BORNE_UID_MAX + 1];
+  if (normalize(s, uid, norm)) return -1;
+  sqlite3_stmt *st = stmt(s, Q_BADGE_GET);
+  sqlite3_bind_text(st, 1, norm, -1, SQLITE_TRANSIENT);
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) read_badge(st, out);
+  sqlite3_reset(st);
+  if (rc == SQLITE_ROW) return 0;
+  if (rc == SQLITE_DONE) {
+    snprintf(s->error, sizeof s->error, "no badge %s", norm);
+    return -1;
+  }
+  return fail(s, "cannot read the badge");
+}
+
+typedef struct {
+  badge_cb cb;
+  void *ctx;
+} badge_walk;
+
+static int badge_row_cb(sqlite3_stmt *st, void *ctx) {
+  badge_walk *w = ctx;
+  badge_row b;
+  read_badge(st, &b);
+  return w->cb(w->ctx, &b);
+}
+
+int store_badges_list(store *s, badge_cb cb, void *ctx) {
+  badge_walk w = {cb, ctx};
+  return each_row(s, stmt(s, Q_BADGES_LIST), badge_row_cb, &w, "cannot list badges");
+}
+
+/* ---- settings ---- */
+
+int store_setting_put(store *s, const char *key, const char *value) {
+  sqlite3_stmt *st = stmt(s, Q_SETTING_PUT);
+  sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 2, value, -1, SQLITE_TRANSIENT);
+  return exec_write(s, st, "cannot save the setting");
+}
+
+int store_setting_delete(store *s, const char *key) {
+  sqlite3_stmt *st = stmt(s, Q_SETTING_DELETE);
+  sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+  return exec_write(s, st, "cannot delete the setting");
+}
+
+typedef struct {
+  setting_cb cb;
+  void *ctx;
+} setting_walk;
+
+static int setting_row_cb(sqlite3_stmt *st, void *ctx) {
+  setting_walk *w = ctx;
+  return w->cb(w->ctx, (const char *)sqlite3_column_text(st, 0),
+               (const char *)sqlite3_column_text(st, 1));
+}
+
+int store_settings_each(store *s, setting_cb cb, void *ctx) {
+  setting_walk w = {cb, ctx};
+  return each_row(s, stmt(s, Q_SETTINGS_EACH), setting_row_cb, &w, "cannot read settings");
+}
+
+/* ---- self-test ---- */
+
+int store_selftest_record(store *s, borne_ms at, int connector, const char *check, bool ok,
+                          const char *detail) {
+  sqlite3_stmt *st = stmt(s, Q_SELFTEST_ADD);
+  sqlite3_bind_int64(st, 1, at);
+  sqlite3_bind_int(st, 2, connector);
+  sqlite3_bind_text(st, 3, check, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int(st, 4, ok);
+  sqlite3_bind_text(st, 5, detail ? detail : "", -1, SQLITE_TRANSIENT);
+  return exec_write(s, st, "cannot record the self-test");
+}
