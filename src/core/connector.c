@@ -33,13 +33,22 @@ static bool plugged_cp(cp_state cp) { return cp == CP_B || cp == CP_C || cp == C
 
 static bool needs_lock(const connector_sm *sm) { return !sm->cfg.tethered; }
 
-static void raise_error(connector_sm *sm, error_code e, cs_notes *n) {
-  if (sm->error == e) return;
+/* `latch` forces operator clearing whatever the code (self-test failures). */
+static void raise_error_as(connector_sm *sm, error_code e, bool latch, cs_notes *n) {
+  latch = latch || is_latched(e);
+  if (sm->error == e) {
+    sm->error_latched = sm->error_latched || latch;
+    return;
+  }
   /* The first error stays until it clears; a later, latched one replaces it. */
-  if (sm->error != ERR_NONE && !is_latched(e)) return;
+  if (sm->error != ERR_NONE && !latch) return;
   sm->error = e;
-  sm->error_latched = is_latched(e);
+  sm->error_latched = latch;
   note(n, CS_NOTE_ERROR, sm->status, STOP_NONE, e);
+}
+
+static void raise_error(connector_sm *sm, error_code e, cs_notes *n) {
+  raise_error_as(sm, e, false, n);
 }
 
 static void clear_error(connector_sm *sm, cs_notes *n) {
@@ -61,7 +70,7 @@ static void end_session(connector_sm *sm, stop_reason reason, cs_notes *n) {
 
 static void start_session_if_ready(connector_sm *sm, cs_notes *n) {
   if (sm->session_active || !sm->authorized || !plugged_cp(sm->cp) || sm->finishing) return;
-  if (sm->error != ERR_NONE || !sm->selftest_done) return;
+  if (sm->error != ERR_NONE || !sm->selftest_done || !sm->operative) return;
   sm->session_active = true;
   sm->rcd_retries_left = sm->cfg.rcd_auto_retries;
   note(n, CS_NOTE_SESSION_START, sm->status, STOP_NONE, ERR_NONE);
@@ -99,7 +108,7 @@ static void update_thermal(connector_sm *sm, cs_notes *n) {
     clear_error(sm, n);
   }
   if (t >= lo && hi > lo) {
-    double full = sm->cfg.selector_a;
+    double full = sm->cfg.selector_a; /* kept in step with LIMIT_SELECTOR updates */
     double frac = (t - lo) / (hi - lo);
     if (frac > 1) frac = 1;
     limits_set(&sm->limits, LIMIT_THERMAL, full - (full - PILOT_MIN_CURRENT_A) * frac);
@@ -111,15 +120,18 @@ static void update_thermal(connector_sm *sm, cs_notes *n) {
 static connector_status derive_status(const connector_sm *sm) {
   if (!sm->selftest_done) return STATUS_UNAVAILABLE;
   if (sm->error != ERR_NONE) return STATUS_FAULTED;
-  if (sm->finishing && plugged_cp(sm->cp)) return STATUS_FINISHING;
   if (sm->session_active) {
+    /* No current may be offered: suspended by the EVSE, even during the few
+     * seconds the contactor waits for the EV to leave C. */
+    if (sm->offered_a < PILOT_MIN_CURRENT_A) return STATUS_SUSPENDED_EVSE;
     if (sm->out.contactor_closed) return STATUS_CHARGING;
     if (needs_lock(sm) && !sm->lock_confirmed) return STATUS_PREPARING;
-    if (sm->offered_a < PILOT_MIN_CURRENT_A) return STATUS_SUSPENDED_EVSE;
     if (sm->cp == CP_C || sm->cp == CP_D) return STATUS_CHARGING;
     return STATUS_SUSPENDED_EV;
   }
+  /* Inoperative takes effect once no session runs ("scheduled" in OCPP 1.6). */
   if (!sm->operative) return STATUS_UNAVAILABLE;
+  if (sm->finishing && plugged_cp(sm->cp)) return STATUS_FINISHING;
   if (plugged_cp(sm->cp)) return STATUS_PREPARING;
   return STATUS_AVAILABLE;
 }
@@ -137,8 +149,11 @@ static void evaluate(connector_sm *sm, borne_ms now, cs_notes *n) {
   }
   bool power_allowed = offered >= PILOT_MIN_CURRENT_A;
 
-  /* 2. cable coding: checked when a session wants the cable */
-  if (sm->session_active && needs_lock(sm) && sm->cable_a <= 0) {
+  /* 2. cable coding (Annex B): a plugged socket outlet needs a valid PP
+   * resistor. A reading that is open or out of band is a fault at once; no
+   * reading at all is one as soon as a session wants the cable. */
+  if (needs_lock(sm) && plugged_cp(sm->cp) && sm->cable_a <= 0 &&
+      (sm->pp_seen || sm->session_active)) {
     raise_error(sm, ERR_PP_INVALID, n);
     end_session(sm, STOP_OTHER, n);
   }
@@ -183,14 +198,18 @@ static void evaluate(connector_sm *sm, borne_ms now, cs_notes *n) {
   int pwm;
   if (latched_out || (!sm->operative && !sm->session_active))
     pwm = PILOT_STEADY_LOW; /* state F: EVSE not available */
+  /* Faults that clear on unplug keep +12 V (x1) instead of state F: the EV
+   * leaving (state A) is only visible on the positive level. */
   else if (sm->session_active && !sm->finishing && sm->error == ERR_NONE && lock_ok &&
            power_allowed && plugged_cp(sm->cp))
     pwm = pilot_duty_for_current(offered);
   else
     pwm = PILOT_STEADY_HIGH;
   sm->out.pwm_permille = pwm;
+}
 
-  /* 6. status */
+/* Once per cs_handle call, after the outputs settled: one note per change. */
+static void publish_status(connector_sm *sm, cs_notes *n) {
   connector_status st = derive_status(sm);
   if (st != sm->status) {
     sm->status = st;
@@ -238,6 +257,7 @@ static void on_cp(connector_sm *sm, const cs_event *ev, cs_notes *n) {
     sm->authorized = false;
     sm->cable_a = 0;
     sm->pp_seen = false;
+    limits_clear(&sm->limits, LIMIT_CABLE);
     sm->rcd_retries_left = sm->cfg.rcd_auto_retries;
     sm->retry_at = NEVER;
     if (sm->error != ERR_NONE && !sm->error_latched && sm->error != ERR_OVERTEMP)
@@ -279,12 +299,14 @@ void cs_handle(connector_sm *sm, const cs_event *ev, borne_ms now, cs_notes *n) 
   case CS_EV_PP:
     if (!sm->cfg.tethered) {
       sm->cable_a = pilot_cable_rating_for_pp(ev->value);
-      sm->pp_seen = ev->value > 0;
+      /* An open PP while plugged is an invalid cable; while unplugged it is
+       * just the empty socket. A coded value counts whenever it arrives (the
+       * cable is often inserted before the EV answers on CP). */
+      sm->pp_seen = sm->pp_seen || ev->value > 0 || plugged_cp(sm->cp);
       if (sm->cable_a > 0)
         limits_set(&sm->limits, LIMIT_CABLE, sm->cable_a);
       else
         limits_clear(&sm->limits, LIMIT_CABLE);
-      if (sm->pp_seen && sm->cable_a <= 0 && plugged_cp(sm->cp)) raise_error(sm, ERR_PP_INVALID, n);
     }
     break;
   case CS_EV_LOCK_FEEDBACK:
@@ -313,7 +335,8 @@ void cs_handle(connector_sm *sm, const cs_event *ev, borne_ms now, cs_notes *n) 
     sm->last_current_a = ev->value;
     break;
   case CS_EV_AUTHORIZE:
-    if (!sm->session_active && !sm->finishing && sm->error == ERR_NONE) {
+    if (!sm->session_active && !sm->finishing && sm->error == ERR_NONE && sm->operative &&
+        sm->selftest_done) {
       sm->authorized = true;
       snprintf(sm->uid, sizeof sm->uid, "%s", ev->uid ? ev->uid : "");
       snprintf(sm->user, sizeof sm->user, "%s", ev->user ? ev->user : "");
@@ -321,6 +344,7 @@ void cs_handle(connector_sm *sm, const cs_event *ev, borne_ms now, cs_notes *n) 
     break;
   case CS_EV_STOP:
     end_session(sm, ev->reason == STOP_NONE ? STOP_LOCAL : ev->reason, n);
+    sm->authorized = false; /* also withdraws an authorization waiting for a plug */
     break;
   case CS_EV_LIMIT:
     if ((unsigned)ev->limit_src < LIMIT_COUNT) {
@@ -328,7 +352,10 @@ void cs_handle(connector_sm *sm, const cs_event *ev, borne_ms now, cs_notes *n) 
         limits_clear(&sm->limits, ev->limit_src);
       else
         limits_set(&sm->limits, ev->limit_src, ev->value);
-      if (ev->limit_src == LIMIT_SELECTOR) update_thermal(sm, n);
+      if (ev->limit_src == LIMIT_SELECTOR && ev->value >= 0) {
+        sm->cfg.selector_a = ev->value; /* thermal derating starts from it */
+        update_thermal(sm, n);
+      }
     }
     break;
   case CS_EV_AVAILABILITY:
@@ -336,13 +363,16 @@ void cs_handle(connector_sm *sm, const cs_event *ev, borne_ms now, cs_notes *n) 
     break;
   case CS_EV_SELFTEST:
     sm->selftest_done = true;
-    if (ev->error != ERR_NONE) raise_error(sm, ev->error, n);
+    if (ev->error != ERR_NONE) raise_error_as(sm, ev->error, true, n);
     break;
   case CS_EV_FAULT_CLEAR:
     if (sm->error != ERR_NONE) {
       bool cause_gone = sm->error != ERR_OVERTEMP ||
                         sm->temperature_c < sm->cfg.derate_temp_c - CS_TEMP_HYSTERESIS_C;
       if (cause_gone) clear_error(sm, n);
+      /* Still welded after the clear: judge the feedback again. */
+      if (sm->contactor_feedback != sm->out.contactor_closed)
+        sm->contactor_check_deadline = now + CS_FEEDBACK_TIMEOUT_MS;
     }
     break;
   case CS_EV_TIMER:
@@ -360,6 +390,7 @@ void cs_handle(connector_sm *sm, const cs_event *ev, borne_ms now, cs_notes *n) 
   evaluate(sm, now, n);
   start_session_if_ready(sm, n);
   evaluate(sm, now, n);
+  publish_status(sm, n);
 }
 
 borne_ms cs_next_deadline(const connector_sm *sm) {

@@ -12,11 +12,11 @@ typedef enum {
   LED_AUTH_ACCEPTED,     /* green, 3 fast flashes */
   LED_AUTH_REFUSED,      /* red, 3 fast flashes */
   LED_CONNECTED,         /* blue steady: authorized, EV not drawing yet */
-  LED_CHARGING,          /* blue breathing */
-  LED_PAUSED_BY_EV,      /* blue steady dimmed... see table */
-  LED_WAITING_FOR_POWER, /* yellow steady: a limit below 6 A */
-  LED_RESERVED,          /* yellow blinking */
-  LED_OFFLINE,           /* white slow blink overlay */
+  LED_CHARGING,          /* blue pulse (breathing) */
+  LED_PAUSED_BY_EV,      /* blue slow blink */
+  LED_WAITING_FOR_POWER, /* light blue steady: a limit below 6 A */
+  LED_RESERVED,          /* orange steady */
+  LED_OFFLINE,           /* white steady (shown instead of ready) */
   LED_ERROR,             /* red steady */
   LED_FIRMWARE_UPDATE,   /* purple pulse */
   LED_UNAVAILABLE,       /* red slow blink */
@@ -27,7 +27,8 @@ typedef enum { LED_STEADY, LED_SLOW_BLINK, LED_FAST_BLINK, LED_PULSE, LED_FLASH3
 
 typedef struct {
   const char *name;   /* stable, e.g. "charging" */
-  const char *colour; /* "green", "blue", "yellow", "red", "purple", "white", "off" */
+  const char *colour; /* "green", "blue", "light_blue", "yellow", "orange", "red", "purple",
+                         "white", "off" */
   led_pattern pattern;
   unsigned rgb; /* 0xRRGGBB for RGB LEDs */
 } led_look;

@@ -29,14 +29,26 @@ double pilot_current_for_duty(int permille) {
 }
 
 double pilot_cable_rating_for_pp(double ohms) {
-  /* Nominal Rc 1.5 kOhm / 680 / 220 / 100 Ohm (Table B.2). Band edges sit at
-   * the geometric means between neighbouring nominal values, and at about
-   * 0.6x / 1.7x outside the extremes: see docs/iec61851.md. */
-  if (!(ohms > 0)) return 0.0;
-  if (ohms < 60.0) return 0.0;
-  if (ohms < 148.0) return 63.0;
-  if (ohms < 387.0) return 32.0;
-  if (ohms < 1010.0) return 20.0;
-  if (ohms <= 2500.0) return 13.0;
+  /* Nominal Rc 1.5 kOhm / 680 / 220 / 100 Ohm (Table B.2). The bands are the
+   * interpretation ranges an EVSE applies to the measured value (Table B.2 as
+   * rendered in vendor controller manuals; see docs/iec61851.md): below 75 Ohm
+   * and above 2.2 kOhm the coding is invalid. Upper edges belong to the lower
+   * rating so that a reading on an edge never offers more than the cable. */
+  static const struct {
+    double min_ohms, max_ohms, amps;
+  } bands[] = {
+      {75.0, 150.0, 63.0},
+      {150.0, 330.0, 32.0},
+      {330.0, 1000.0, 20.0},
+      {1000.0, 2200.0, 13.0},
+  };
+  if (!(ohms > 0)) return 0.0; /* open (negative) or NaN */
+  for (unsigned i = 0; i < sizeof bands / sizeof bands[0]; i++)
+    if (ohms >= bands[i].min_ohms && ohms <= bands[i].max_ohms) {
+      /* On a shared edge the higher resistance (lower current) wins. */
+      if (i + 1 < sizeof bands / sizeof bands[0] && ohms >= bands[i + 1].min_ohms)
+        return bands[i + 1].amps;
+      return bands[i].amps;
+    }
   return 0.0;
 }

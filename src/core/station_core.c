@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/pilot.h"
+
 #define NEVER INT64_MAX
 #define FLASH_MS 3000
 
@@ -182,14 +184,22 @@ led_state sc_led(const station_core *sc, int c, borne_ms now) {
   const connector_sm *sm = &sc->conn[c - 1];
   connector_status st = cs_status(sm);
   if (sc->firmware_updating) return LED_FIRMWARE_UPDATE;
+  /* Tap feedback: on its connector, or on every free one when held. */
   if (now < sc->flash_until &&
       (sc->flash_connector == c || (sc->flash_connector == 0 && st == STATUS_AVAILABLE)))
     return sc->flash;
+  if (st == STATUS_FAULTED) return LED_ERROR;
+  if (st == STATUS_UNAVAILABLE) return LED_UNAVAILABLE;
+  /* A session that may not draw because a limit is below 6 A (seed 001:
+   * "waiting for power, e.g. load management"). */
+  limit_source by;
+  if (cs_has_session(sm) && cs_offered_current(sm, &by) < PILOT_MIN_CURRENT_A)
+    return LED_WAITING_FOR_POWER;
   switch (st) {
   case STATUS_AVAILABLE:
     return sc->offline ? LED_OFFLINE : LED_READY;
   case STATUS_PREPARING:
-    return sm->authorized ? LED_CONNECTED : LED_WAITING_AUTH;
+    return cs_has_session(sm) || sm->authorized ? LED_CONNECTED : LED_WAITING_AUTH;
   case STATUS_CHARGING:
     return LED_CHARGING;
   case STATUS_SUSPENDED_EV:
