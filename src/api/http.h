@@ -22,10 +22,15 @@ typedef struct http_server http_server;
 typedef struct http_pending http_pending;
 
 typedef struct {
-  const char *method;      /* "GET", "POST", "PUT", "DELETE", "PATCH" */
-  const char *path;        /* without the query string, e.g. "/api/v1/badges/04A1" */
-  const char *query;       /* raw query string without '?', "" when none */
-  const char *body;        /* NUL-terminated, "" when none */
+  const char *method; /* "GET", "POST", "PUT", "DELETE", "PATCH" */
+  /* Without the query string, e.g. "/api/v1/badges/04A1". Already URL-decoded
+   * and normalised by libwebsockets ("//" -> "/", "/a/../b" -> "/b"). */
+  const char *path;
+  /* The query string without '?', "" when none. libwebsockets decodes it while
+   * parsing, so the server re-encodes it canonically (name=value pairs joined
+   * by '&', reserved bytes as %XX): read it with http_query_param(). */
+  const char *query;
+  const char *body; /* NUL-terminated, "" when none */
   size_t body_len;
   /* values captured by `{name}` segments of the route pattern, in order */
   const char *params[HTTP_MAX_PARAMS];
@@ -33,11 +38,11 @@ typedef struct {
 } http_request;
 
 typedef struct {
-  int status;              /* default 200 */
-  const char *content_type;/* default "application/json" */
-  char *body;              /* malloc'd, freed by the server; NULL = empty */
-  size_t body_len;         /* 0 = strlen(body) */
-  const char *extra_header;/* e.g. "Content-Disposition: attachment; ..." or NULL */
+  int status;               /* default 200 */
+  const char *content_type; /* default "application/json" */
+  char *body;               /* malloc'd, freed by the server; NULL = empty */
+  size_t body_len;          /* 0 = strlen(body) */
+  const char *extra_header; /* e.g. "Content-Disposition: attachment; ..." or NULL */
 } http_response;
 
 /* Return 0 when `res` is filled, or 1 after keeping `pending` (from
@@ -46,19 +51,27 @@ typedef int (*http_handler)(void *ctx, const http_request *req, http_response *r
 
 typedef struct {
   const char *method;
-  const char *pattern;     /* "/api/v1/connectors/{id}/plug"; a segment `{x}` matches one path segment */
+  const char
+      *pattern; /* "/api/v1/connectors/{id}/plug"; a segment `{x}` matches one path segment */
   http_handler handler;
   void *ctx;
 } http_route;
 
 typedef struct {
-  const char *listen;      /* "127.0.0.1:8080", "0.0.0.0:80", "[::1]:8080" */
-  const char *token;       /* API bearer token; NULL disables the check (tests only) */
+  const char *listen; /* "127.0.0.1:8080", "0.0.0.0:80", "[::1]:8080" */
+  const char *token;  /* API bearer token; NULL disables the check (tests only) */
   uv_loop_t *loop;
 } http_config;
 
-/* Creates the lws context on `loop`. On error returns NULL and writes a reason. */
+/* Creates the lws context on `loop`. On error returns NULL and writes a reason,
+ * e.g. "cannot listen on 127.0.0.1:8080: Address already in use". */
 http_server *http_server_start(const http_config *cfg, char *err, size_t errlen);
+/* Closes every connection (their deferred requests become dead: http_complete
+ * then just frees) and starts destroying the lws context. The context's libuv
+ * handles close asynchronously: the caller must keep running the loop (the
+ * server keeps it alive with a handle of its own until everything is freed),
+ * and must not uv_close() handles it does not own before that (no uv_walk
+ * closing everything right after this call). `s` is invalid on return. */
 void http_server_stop(http_server *s);
 /* Bound port (useful with port 0). */
 int http_server_port(const http_server *s);
@@ -69,12 +82,39 @@ int http_add_route(http_server *s, const http_route *route);
  * once; if the client went away meanwhile the response is simply dropped.
  * Returns NULL if the request cannot be deferred. */
 http_pending *http_defer(const http_request *req);
-/* Answer a deferred request; `res->body` ownership passes to the server. */
+/* Answer a deferred request; `res->body` ownership passes to the server.
+ * Frees `p`. Safe after the client went away or the server was stopped. */
 void http_complete(http_pending *p, http_response *res);
-/* Small helpers for handlers. */
+/* Whether the client of a deferred request is still connected (a long-poll
+ * owner may drop dead waiters early; it must still call http_complete). */
+bool http_pending_alive(const http_pending *p);
+/* Small helpers for handlers. http_json_error fills res with
+ * {"error":"<message>"} (JSON-escaped) and `status`, freeing any body res
+ * already had (so res must be initialised, e.g. `http_response res = {0}`). */
 void http_json_error(http_response *res, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Value of a query parameter, URL-decoded into buf; NULL when absent. */
+/* Value of a query parameter, URL-decoded ('+' is a space) into buf; NULL
+ * when absent, "" for `?name` or `?name=`. A value longer than len - 1 bytes is
+ * cut to len - 1 bytes (validate it: a cut number or time will not parse). */
 const char *http_query_param(const http_request *req, const char *name, char *buf, size_t len);
+
+/* Pure parsing helpers (no I/O), used by the server and exposed for tests and
+ * the fuzzer. */
+
+/* Percent-decodes in[0..len) into out (NUL-terminated). With plus_is_space,
+ * '+' becomes ' ' (application/x-www-form-urlencoded). A '%' not followed by
+ * two hex digits is kept as is. Returns the decoded length, or -1 when out
+ * (outlen bytes) is too small. */
+int http_url_decode(const char *in, size_t len, char *out, size_t outlen, bool plus_is_space);
+/* Percent-encodes every byte outside RFC 3986 unreserved (ALPHA DIGIT - . _ ~)
+ * into out (NUL-terminated). Returns the length, or -1 when out is too small. */
+int http_url_encode(const char *in, size_t len, char *out, size_t outlen);
+/* Matches `path` against a route pattern segment by segment; a `{name}`
+ * segment matches one non-empty segment. The captured segments are copied
+ * into buf (buflen bytes) and pointed to by params[0..*count). Returns 1 on a
+ * match, 0 otherwise (also when more than HTTP_MAX_PARAMS would be captured
+ * or buf is too small). */
+int http_route_match(const char *pattern, const char *path, char *buf, size_t buflen,
+                     const char *params[HTTP_MAX_PARAMS], int *count);
 
 #endif
