@@ -136,7 +136,10 @@ static connector_status derive_status(const connector_sm *sm) {
   return STATUS_AVAILABLE;
 }
 
-static void evaluate(connector_sm *sm, borne_ms now, cs_notes *n) {
+/* Deadlines that judge hardware feedback (lock, contactor) are only judged on
+ * CS_EV_TIMER: feedback that is already queued behind another input must not
+ * lose the race against its own deadline. */
+static void evaluate(connector_sm *sm, borne_ms now, bool timer, cs_notes *n) {
   /* 1. offered current */
   limit_source by;
   double offered = limits_offered(&sm->limits, 0.0, &by);
@@ -168,7 +171,7 @@ static void evaluate(connector_sm *sm, borne_ms now, cs_notes *n) {
     sm->lock_deadline = want_lock ? now + CS_LOCK_TIMEOUT_MS : NEVER;
   }
   if (!want_lock) sm->lock_deadline = NEVER;
-  if (want_lock && !sm->lock_confirmed && now >= sm->lock_deadline) {
+  if (timer && want_lock && !sm->lock_confirmed && now >= sm->lock_deadline) {
     sm->lock_deadline = NEVER;
     raise_error(sm, ERR_LOCK_FAILURE, n);
     end_session(sm, STOP_OTHER, n);
@@ -185,6 +188,7 @@ static void evaluate(connector_sm *sm, borne_ms now, cs_notes *n) {
      * open under load after CS_EV_STOP_TIMEOUT_MS (Annex A). */
     if (sm->ev_stop_deadline == NEVER) sm->ev_stop_deadline = now + CS_EV_STOP_TIMEOUT_MS;
     close = now < sm->ev_stop_deadline;
+    if (!close) sm->ev_stop_deadline = NEVER; /* fired: open, and nothing left to wait for */
   }
   if (!(may_charge && !power_allowed)) sm->ev_stop_deadline = NEVER;
   if (close != sm->out.contactor_closed) {
@@ -315,7 +319,9 @@ void cs_handle(connector_sm *sm, const cs_event *ev, borne_ms now, cs_notes *n) 
     break;
   case CS_EV_CONTACTOR_FEEDBACK:
     sm->contactor_feedback = ev->flag;
-    if (sm->contactor_check_deadline == NEVER && ev->flag != sm->out.contactor_closed)
+    if (ev->flag == sm->out.contactor_closed)
+      sm->contactor_check_deadline = NEVER; /* the contact followed the command */
+    else if (sm->contactor_check_deadline == NEVER)
       sm->contactor_check_deadline = now + CS_FEEDBACK_TIMEOUT_MS; /* settle, then judge */
     break;
   case CS_EV_RCD_TRIP:
@@ -383,13 +389,14 @@ void cs_handle(connector_sm *sm, const cs_event *ev, borne_ms now, cs_notes *n) 
     sm->rcd_retries_left--;
     clear_error(sm, n);
   }
-  check_feedback(sm, now, n);
+  bool timer = ev->type == CS_EV_TIMER;
+  if (timer) check_feedback(sm, now, n);
   check_overcurrent(sm, now, n);
   start_session_if_ready(sm, n);
   /* A stop or an error may change what evaluate decides; two passes settle it. */
-  evaluate(sm, now, n);
+  evaluate(sm, now, timer, n);
   start_session_if_ready(sm, n);
-  evaluate(sm, now, n);
+  evaluate(sm, now, timer, n);
   publish_status(sm, n);
 }
 
