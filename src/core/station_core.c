@@ -161,7 +161,10 @@ void sc_timer(station_core *sc, borne_ms now, sc_notes *notes) {
     sc->held_until = NEVER;
     push_auth(notes, SC_NOTE_AUTH_EXPIRED, 0, 0, sc->held_uid);
   }
-  if (now >= sc->flash_until) sc->flash_until = NEVER;
+  if (now >= sc->flash_until) { /* the flash is over */
+    sc->flash = LED_OFF;
+    sc->flash_until = NEVER;
+  }
   for (int c = 1; c <= sc->count; c++) {
     if (cs_next_deadline(&sc->conn[c - 1]) <= now)
       run(sc, c, &(cs_event){.type = CS_EV_TIMER}, now, notes);
@@ -171,7 +174,7 @@ void sc_timer(station_core *sc, borne_ms now, sc_notes *notes) {
 
 borne_ms sc_next_deadline(const station_core *sc) {
   borne_ms d = sc->held ? sc->held_until : NEVER;
-  if (sc->flash_until < d) d = sc->flash_until;
+  if (sc->flash != LED_OFF && sc->flash_until < d) d = sc->flash_until;
   for (int c = 1; c <= sc->count; c++) {
     borne_ms x = cs_next_deadline(&sc->conn[c - 1]);
     if (x < d) d = x;
@@ -185,7 +188,8 @@ led_state sc_led(const station_core *sc, int c, borne_ms now) {
   connector_status st = cs_status(sm);
   if (sc->firmware_updating) return LED_FIRMWARE_UPDATE;
   /* Tap feedback: on its connector, or on every free one when held. */
-  if (now < sc->flash_until &&
+  /* LED_OFF as flash means none (flash_until is NEVER then, not "forever"). */
+  if (sc->flash != LED_OFF && now < sc->flash_until &&
       (sc->flash_connector == c || (sc->flash_connector == 0 && st == STATUS_AVAILABLE)))
     return sc->flash;
   if (st == STATUS_FAULTED) return LED_ERROR;

@@ -1,0 +1,319 @@
+/*
+ * Station-wide authorization over connectors sharing one badge reader
+ * (station_core): free mode, tap before and after plug, the same badge
+ * stopping its session, refusal, one validation in flight, expiry of a held
+ * authorization, the longest-waiting connector first, and the LED shown.
+ */
+/* cmocka.h needs these first */
+// clang-format off
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+// clang-format on
+
+#include <string.h>
+
+#include "core/pilot.h"
+#include "core/station_core.h"
+
+#define AUTH_TIMEOUT_MS 60000
+
+typedef struct {
+  station_core sc;
+  borne_ms now;
+  sc_notes notes; /* notes of the last call */
+} rig;
+
+static connector_config cfg_for(int id) {
+  return (connector_config){.id = id,
+                            .phases = 3,
+                            .selector_a = 32,
+                            .breaker_a = 32,
+                            .tethered = false,
+                            .derate_temp_c = 60,
+                            .max_temp_c = 80};
+}
+
+static void boot(rig *r, int count, auth_mode mode) {
+  memset(r, 0, sizeof *r);
+  r->now = 5000000;
+  connector_config cfgs[2] = {cfg_for(1), cfg_for(2)};
+  sc_init(&r->sc, cfgs, count, mode, AUTH_TIMEOUT_MS, r->now);
+  for (int c = 1; c <= count; c++) {
+    sc_connector_event(&r->sc, c, &(cs_event){.type = CS_EV_SELFTEST}, r->now, &r->notes);
+    sc_connector_event(&r->sc, c, &(cs_event){.type = CS_EV_CP, .cp = CP_A, .diode_ok = true},
+                       r->now, &r->notes);
+  }
+}
+
+static void ev(rig *r, int c, cs_event e) {
+  r->notes.count = 0;
+  sc_connector_event(&r->sc, c, &e, r->now, &r->notes);
+}
+
+static void plug(rig *r, int c) {
+  ev(r, c, (cs_event){.type = CS_EV_PP, .value = 220});
+  ev(r, c, (cs_event){.type = CS_EV_CP, .cp = CP_B, .diode_ok = true});
+}
+
+static void tap(rig *r, const char *uid) {
+  r->notes.count = 0;
+  sc_tap(&r->sc, uid, r->now, &r->notes);
+}
+
+static void answer(rig *r, uint32_t id, bool ok) {
+  r->notes.count = 0;
+  sc_auth_result(&r->sc, id, ok, ok ? "Room 12" : NULL, r->now, &r->notes);
+}
+
+static void tick(rig *r, borne_ms ms) {
+  r->now += ms;
+  r->notes.count = 0;
+  sc_timer(&r->sc, r->now, &r->notes);
+}
+
+static const sc_note *find(const sc_notes *n, sc_note_type t) {
+  for (int i = 0; i < n->count; i++)
+    if (n->notes[i].type == t) return &n->notes[i];
+  return NULL;
+}
+
+static const sc_note *find_cs(const sc_notes *n, int c, cs_note_type t) {
+  for (int i = 0; i < n->count; i++)
+    if (n->notes[i].type == SC_NOTE_CONNECTOR && n->notes[i].connector == c &&
+        n->notes[i].cs.type == t)
+      return &n->notes[i];
+  return NULL;
+}
+
+static const connector_sm *conn(rig *r, int c) { return &r->sc.conn[c - 1]; }
+
+static void free_mode_authorizes_on_plug(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, 1, AUTH_FREE);
+  assert_int_equal(sc_led(&r.sc, 1, r.now), LED_READY);
+  ev(&r, 1, (cs_event){.type = CS_EV_PP, .value = 220});
+  ev(&r, 1, (cs_event){.type = CS_EV_CP, .cp = CP_B, .diode_ok = true});
+  assert_non_null(find_cs(&r.notes, 1, CS_NOTE_SESSION_START));
+  assert_true(cs_has_session(conn(&r, 1)));
+  assert_string_equal(cs_session_uid(conn(&r, 1)), "");
+  assert_null(find(&r.notes, SC_NOTE_AUTH_REQUEST));
+  ev(&r, 1, (cs_event){.type = CS_EV_LOCK_FEEDBACK, .flag = true});
+  ev(&r, 1, (cs_event){.type = CS_EV_CP, .cp = CP_C, .diode_ok = true});
+  assert_true(cs_outputs_of(conn(&r, 1))->contactor_closed);
+  assert_int_equal(sc_led(&r.sc, 1, r.now), LED_CHARGING);
+  /* A tap in free mode asks nobody anything. */
+  tap(&r, "04AA");
+  assert_int_equal(r.notes.count, 0);
+}
+
+static void tap_after_plug(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, 1, AUTH_BADGE);
+  plug(&r, 1);
+  assert_false(cs_has_session(conn(&r, 1)));
+  assert_int_equal(sc_led(&r.sc, 1, r.now), LED_WAITING_AUTH);
+  tap(&r, "04A1B2");
+  const sc_note *req = find(&r.notes, SC_NOTE_AUTH_REQUEST);
+  assert_non_null(req);
+  assert_string_equal(req->uid, "04A1B2");
+  assert_true(req->request_id != 0);
+  uint32_t id = req->request_id;
+  answer(&r, id, true);
+  const sc_note *acc = find(&r.notes, SC_NOTE_AUTH_ACCEPTED);
+  assert_non_null(acc);
+  assert_int_equal(acc->connector, 1);
+  assert_non_null(find_cs(&r.notes, 1, CS_NOTE_SESSION_START));
+  assert_string_equal(cs_session_uid(conn(&r, 1)), "04A1B2");
+  assert_string_equal(conn(&r, 1)->user, "Room 12");
+  assert_int_equal(sc_led(&r.sc, 1, r.now), LED_AUTH_ACCEPTED); /* ~3 s flash */
+  /* A stale answer for the same request changes nothing. */
+  answer(&r, id, false);
+  assert_int_equal(r.notes.count, 0);
+}
+
+static void tap_before_plug_is_held(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, 2, AUTH_BADGE);
+  tap(&r, "CAFE");
+  uint32_t id = find(&r.notes, SC_NOTE_AUTH_REQUEST)->request_id;
+  answer(&r, id, true);
+  const sc_note *acc = find(&r.notes, SC_NOTE_AUTH_ACCEPTED);
+  assert_non_null(acc);
+  assert_int_equal(acc->connector, 0);                     /* held for the next plug */
+  assert_int_equal(sc_next_deadline(&r.sc), r.now + 3000); /* the flash ends first */
+  /* The accepted flash shows on every free connector. */
+  assert_int_equal(sc_led(&r.sc, 1, r.now), LED_AUTH_ACCEPTED);
+  assert_int_equal(sc_led(&r.sc, 2, r.now), LED_AUTH_ACCEPTED);
+  tick(&r, 10000);
+  assert_int_equal(sc_led(&r.sc, 1, r.now), LED_READY);
+  plug(&r, 2);
+  acc = find(&r.notes, SC_NOTE_AUTH_ACCEPTED);
+  assert_non_null(acc);
+  assert_int_equal(acc->connector, 2);
+  assert_string_equal(cs_session_uid(conn(&r, 2)), "CAFE");
+  assert_non_null(find_cs(&r.notes, 2, CS_NOTE_SESSION_START));
+  /* Used once: the next plug waits for its own badge. */
+  plug(&r, 1);
+  assert_false(cs_has_session(conn(&r, 1)));
+  assert_true(cs_waiting_for_authorization(conn(&r, 1)));
+}
+
+static void held_authorization_expires(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, 1, AUTH_BADGE);
+  tap(&r, "CAFE");
+  answer(&r, find(&r.notes, SC_NOTE_AUTH_REQUEST)->request_id, true);
+  borne_ms accepted_at = r.now;
+  tick(&r, 3000); /* flash over */
+  assert_int_equal(sc_next_deadline(&r.sc), accepted_at + AUTH_TIMEOUT_MS);
+  tick(&r, AUTH_TIMEOUT_MS - 3000 - 1);
+  assert_null(find(&r.notes, SC_NOTE_AUTH_EXPIRED));
+  tick(&r, 1);
+  const sc_note *exp = find(&r.notes, SC_NOTE_AUTH_EXPIRED);
+  assert_non_null(exp);
+  assert_string_equal(exp->uid, "CAFE");
+  assert_true(sc_next_deadline(&r.sc) == INT64_MAX);
+  plug(&r, 1);
+  assert_false(cs_has_session(conn(&r, 1)));
+}
+
+static void same_badge_stops_its_session(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, 1, AUTH_BADGE);
+  plug(&r, 1);
+  tap(&r, "04A1B2");
+  answer(&r, find(&r.notes, SC_NOTE_AUTH_REQUEST)->request_id, true);
+  ev(&r, 1, (cs_event){.type = CS_EV_LOCK_FEEDBACK, .flag = true});
+  ev(&r, 1, (cs_event){.type = CS_EV_CP, .cp = CP_C, .diode_ok = true});
+  assert_true(cs_outputs_of(conn(&r, 1))->contactor_closed);
+  tap(&r, "04A1B2");
+  assert_null(find(&r.notes, SC_NOTE_AUTH_REQUEST)); /* no validation needed */
+  const sc_note *stop = find_cs(&r.notes, 1, CS_NOTE_SESSION_STOP);
+  assert_non_null(stop);
+  assert_int_equal(stop->cs.reason, STOP_LOCAL);
+  assert_false(cs_outputs_of(conn(&r, 1))->contactor_closed);
+  assert_int_equal(cs_status(conn(&r, 1)), STATUS_FINISHING);
+}
+
+static void unknown_badge_is_refused(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, 1, AUTH_BADGE);
+  plug(&r, 1);
+  tap(&r, "BAD0");
+  uint32_t id = find(&r.notes, SC_NOTE_AUTH_REQUEST)->request_id;
+  answer(&r, id, false);
+  const sc_note *ref = find(&r.notes, SC_NOTE_AUTH_REFUSED);
+  assert_non_null(ref);
+  assert_string_equal(ref->uid, "BAD0");
+  assert_int_equal(ref->connector, 1);
+  assert_false(cs_has_session(conn(&r, 1)));
+  assert_int_equal(sc_led(&r.sc, 1, r.now), LED_AUTH_REFUSED);
+  tick(&r, 3000);
+  assert_int_equal(sc_led(&r.sc, 1, r.now), LED_WAITING_AUTH);
+}
+
+static void one_validation_at_a_time(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, 1, AUTH_BADGE);
+  plug(&r, 1);
+  tap(&r, "AAAA");
+  uint32_t first = find(&r.notes, SC_NOTE_AUTH_REQUEST)->request_id;
+  tap(&r, "BBBB"); /* ignored while AAAA is being validated */
+  assert_int_equal(r.notes.count, 0);
+  answer(&r, first + 1, true); /* an answer to nothing we asked */
+  assert_int_equal(r.notes.count, 0);
+  assert_false(cs_has_session(conn(&r, 1)));
+  answer(&r, first, true);
+  assert_string_equal(cs_session_uid(conn(&r, 1)), "AAAA");
+  /* The next tap gets a fresh id. */
+  tap(&r, "BBBB");
+  assert_true(find(&r.notes, SC_NOTE_AUTH_REQUEST)->request_id != first);
+}
+
+static void longest_waiting_connector_gets_the_badge(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, 2, AUTH_BADGE);
+  plug(&r, 2);
+  r.now += 20000;
+  plug(&r, 1);
+  tap(&r, "CAFE");
+  answer(&r, find(&r.notes, SC_NOTE_AUTH_REQUEST)->request_id, true);
+  assert_int_equal(find(&r.notes, SC_NOTE_AUTH_ACCEPTED)->connector, 2);
+  assert_true(cs_has_session(conn(&r, 2)));
+  assert_false(cs_has_session(conn(&r, 1)));
+  /* The flash shows where the badge went; the other keeps waiting. */
+  assert_int_equal(sc_led(&r.sc, 2, r.now), LED_AUTH_ACCEPTED);
+  assert_int_equal(sc_led(&r.sc, 1, r.now), LED_WAITING_AUTH);
+  tap(&r, "BEEF");
+  answer(&r, find(&r.notes, SC_NOTE_AUTH_REQUEST)->request_id, true);
+  assert_int_equal(find(&r.notes, SC_NOTE_AUTH_ACCEPTED)->connector, 1);
+  assert_string_equal(cs_session_uid(conn(&r, 1)), "BEEF");
+}
+
+static void timer_drives_connector_deadlines(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, 1, AUTH_FREE);
+  plug(&r, 1); /* free mode: lock commanded, never confirmed */
+  assert_true(cs_outputs_of(conn(&r, 1))->lock_engaged);
+  assert_int_equal(sc_next_deadline(&r.sc), r.now + CS_LOCK_TIMEOUT_MS);
+  tick(&r, CS_LOCK_TIMEOUT_MS);
+  assert_int_equal(cs_error(conn(&r, 1)), ERR_LOCK_FAILURE);
+  assert_non_null(find_cs(&r.notes, 1, CS_NOTE_ERROR));
+  assert_int_equal(sc_led(&r.sc, 1, r.now), LED_ERROR);
+}
+
+static void led_follows_status_and_flags(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, 1, AUTH_FREE);
+  r.sc.offline = true;
+  assert_int_equal(sc_led(&r.sc, 1, r.now), LED_OFFLINE);
+  r.sc.offline = false;
+  plug(&r, 1);
+  assert_int_equal(sc_led(&r.sc, 1, r.now), LED_CONNECTED); /* lock pending */
+  ev(&r, 1, (cs_event){.type = CS_EV_LOCK_FEEDBACK, .flag = true});
+  assert_int_equal(sc_led(&r.sc, 1, r.now), LED_PAUSED_BY_EV);
+  ev(&r, 1, (cs_event){.type = CS_EV_LIMIT, .limit_src = LIMIT_LOAD_MANAGEMENT, .value = 3});
+  assert_int_equal(sc_led(&r.sc, 1, r.now), LED_WAITING_FOR_POWER);
+  ev(&r, 1, (cs_event){.type = CS_EV_LIMIT, .limit_src = LIMIT_LOAD_MANAGEMENT, .value = -1});
+  ev(&r, 1, (cs_event){.type = CS_EV_CP, .cp = CP_C, .diode_ok = true});
+  assert_int_equal(sc_led(&r.sc, 1, r.now), LED_CHARGING);
+  r.sc.firmware_updating = true;
+  assert_int_equal(sc_led(&r.sc, 1, r.now), LED_FIRMWARE_UPDATE);
+  r.sc.firmware_updating = false;
+  ev(&r, 1, (cs_event){.type = CS_EV_RCD_TRIP});
+  assert_int_equal(sc_led(&r.sc, 1, r.now), LED_ERROR);
+  ev(&r, 1, (cs_event){.type = CS_EV_CP, .cp = CP_A, .diode_ok = true});
+  assert_int_equal(sc_led(&r.sc, 1, r.now), LED_READY);
+  ev(&r, 1, (cs_event){.type = CS_EV_AVAILABILITY, .flag = false});
+  assert_int_equal(sc_led(&r.sc, 1, r.now), LED_UNAVAILABLE);
+  assert_int_equal(sc_led(&r.sc, 7, r.now), LED_OFF); /* no such connector */
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(free_mode_authorizes_on_plug),
+      cmocka_unit_test(tap_after_plug),
+      cmocka_unit_test(tap_before_plug_is_held),
+      cmocka_unit_test(held_authorization_expires),
+      cmocka_unit_test(same_badge_stops_its_session),
+      cmocka_unit_test(unknown_badge_is_refused),
+      cmocka_unit_test(one_validation_at_a_time),
+      cmocka_unit_test(longest_waiting_connector_gets_the_badge),
+      cmocka_unit_test(timer_drives_connector_deadlines),
+      cmocka_unit_test(led_follows_status_and_flags),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
