@@ -34,7 +34,7 @@ static json_t *connector_json(station *st, int c) {
                       by == LIMIT_COUNT ? json_null() : json_string(limit_source_name(by)));
   json_object_set_new(o, "contactor_closed", json_boolean(out->contactor_closed));
   json_object_set_new(o, "locked", json_boolean(sc->locked_feedback));
-  const led_look *led = led_look_of(sc->led);
+  const led_look *led = led_look_of(sc_led(&st->core, c, clock_now(&st->clock)));
   json_object_set_new(o, "led",
                       json_pack("{s:s, s:s, s:s}", "state", led->name, "colour", led->colour,
                                 "pattern", led_pattern_name(led->pattern)));

@@ -107,14 +107,18 @@ static void apply_outputs(station *st, int c) {
   const cs_outputs *want = cs_outputs_of(&st->core.conn[c - 1]);
   const hal_ops *ops = st->hw->ops;
   /* Safety order: open the contactor before anything else changes, close it last. */
-  if (!sc->applied_valid || (sc->applied.contactor_closed && !want->contactor_closed))
+  if (!sc->applied_valid || (sc->applied.contactor_closed && !want->contactor_closed)) {
+    log_debug(MOD, "connector %d: contactor %s", c, want->contactor_closed ? "close" : "open");
     ops->set_contactor(st->hw, c, want->contactor_closed);
+  }
   if (!sc->applied_valid || sc->applied.pwm_permille != want->pwm_permille)
     ops->set_pwm(st->hw, c, want->pwm_permille);
   if (!sc->applied_valid || sc->applied.lock_engaged != want->lock_engaged)
     ops->set_lock(st->hw, c, want->lock_engaged);
-  if (sc->applied_valid && !sc->applied.contactor_closed && want->contactor_closed)
+  if (sc->applied_valid && !sc->applied.contactor_closed && want->contactor_closed) {
+    log_debug(MOD, "connector %d: contactor close", c);
     ops->set_contactor(st->hw, c, true);
+  }
   sc->applied = *want;
   sc->applied_valid = true;
   led_state led = sc_led(&st->core, c, now_of(st));
@@ -254,6 +258,9 @@ static bool authorize_locally(station *st, const char *uid, char *user, size_t u
 static void handle_notes(station *st, sc_notes *notes, int depth) {
   auth_request requests[4];
   int request_count = 0;
+  /* Outputs first: a contactor that must open opens before any record is
+   * written, and a stop reading is taken once no more energy flows. */
+  for (int c = 1; c <= connector_count(st); c++) apply_outputs(st, c);
   for (int i = 0; i < notes->count; i++) {
     const sc_note *n = &notes->notes[i];
     switch (n->type) {
@@ -278,7 +285,7 @@ static void handle_notes(station *st, sc_notes *notes, int depth) {
       break;
     }
   }
-  for (int c = 1; c <= connector_count(st); c++) apply_outputs(st, c);
+  for (int c = 1; c <= connector_count(st); c++) apply_outputs(st, c); /* LEDs after notes */
   for (int i = 0; i < request_count && depth < 4; i++) {
     char user[BORNE_NAME_MAX + 1];
     bool ok = authorize_locally(st, requests[i].uid, user, sizeof user);
@@ -344,6 +351,7 @@ static void on_lock(void *ctx, int c, bool locked) {
   station_connector_event(st, c, &(cs_event){.type = CS_EV_LOCK_FEEDBACK, .flag = locked});
 }
 static void on_contactor(void *ctx, int c, bool closed) {
+  log_debug(MOD, "connector %d: contactor feedback %s", c, closed ? "closed" : "open");
   station_connector_event(ctx, c, &(cs_event){.type = CS_EV_CONTACTOR_FEEDBACK, .flag = closed});
 }
 static void on_rcd(void *ctx, int c, bool dc) {

@@ -42,7 +42,8 @@ test('plugging without a badge waits for authorization, contactor open', async (
 
 test('a room badge starts charging at min(offered, EV max)', async () => {
   assert.equal(st.ctl('tap', '04A1B2C3').code, 0);
-  const s = await st.waitFor((x) => x.connectors[0].status === 'Charging' && x.connectors[0].power_w > 0, { what: 'charging with power' });
+  const s = await st.waitFor((x) => x.connectors[0].status === 'Charging' && x.connectors[0].power_w > 0 &&
+    x.connectors[0].led.colour === 'blue', { what: 'charging with power, LED blue once the accepted-badge flash is over' });
   const c = s.connectors[0];
   assert.equal(c.contactor_closed, true);
   assert.equal(c.locked, true);
