@@ -56,12 +56,18 @@ static int apply_saved(void *ctx, const char *key, const char *value) {
   return 0;
 }
 
+typedef struct {
+  station *st;
+  uv_signal_t sigint, sigterm;
+} daemon_signals;
+
 static void on_signal(uv_signal_t *h, int signum) {
-  station *st = h->data;
+  daemon_signals *ds = h->data;
   log_info("borned", "signal %d: stopping", signum);
-  station_close(st);
-  uv_signal_stop(h);
-  uv_close((uv_handle_t *)h, NULL);
+  station_close(ds->st);
+  /* Both signal handles go, so the loop ends once the station's handles closed. */
+  uv_close((uv_handle_t *)&ds->sigint, NULL);
+  uv_close((uv_handle_t *)&ds->sigterm, NULL);
 }
 
 static void close_walk(uv_handle_t *h, void *arg) {
@@ -195,20 +201,17 @@ int main(int argc, char **argv) {
     uv_loop_close(&loop);
     goto out;
   }
-  uv_signal_t sigint, sigterm;
-  uv_signal_init(&loop, &sigint);
-  uv_signal_init(&loop, &sigterm);
-  sigint.data = sigterm.data = st;
-  uv_signal_start(&sigint, on_signal, SIGINT);
-  uv_signal_start(&sigterm, on_signal, SIGTERM);
+  daemon_signals ds = {.st = st};
+  uv_signal_init(&loop, &ds.sigint);
+  uv_signal_init(&loop, &ds.sigterm);
+  ds.sigint.data = ds.sigterm.data = &ds;
+  uv_signal_start(&ds.sigint, on_signal, SIGINT);
+  uv_signal_start(&ds.sigterm, on_signal, SIGTERM);
   fprintf(stderr,
           "borned: station %s with %ld connectors; API http://%s/api/v1/status "
           "(token in %s/api-token)\n",
           config_get(cfg, "station.id"), config_get_int(cfg, "station.connectors"),
           config_get(cfg, "http.listen"), data_dir);
-  uv_run(&loop, UV_RUN_DEFAULT);
-  /* the first signal closed the station; close the other signal handle too */
-  uv_walk(&loop, close_walk, NULL);
   uv_run(&loop, UV_RUN_DEFAULT);
   station_free(st);
   uv_loop_close(&loop);
