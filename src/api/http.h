@@ -66,12 +66,14 @@ typedef struct {
 /* Creates the lws context on `loop`. On error returns NULL and writes a reason,
  * e.g. "cannot listen on 127.0.0.1:8080: Address already in use". */
 http_server *http_server_start(const http_config *cfg, char *err, size_t errlen);
-/* Closes every connection (their deferred requests become dead: http_complete
- * then just frees) and starts destroying the lws context. The context's libuv
- * handles close asynchronously: the caller must keep running the loop (the
- * server keeps it alive with a handle of its own until everything is freed),
- * and must not uv_close() handles it does not own before that (no uv_walk
- * closing everything right after this call). `s` is invalid on return. */
+/* Stops accepting requests, lets responses already queued go out (at most
+ * one second), then closes every connection (their deferred requests become
+ * dead: http_complete then just frees) and destroys the lws context. lws
+ * closes its libuv handles asynchronously: the caller must keep running the
+ * loop (the server keeps it alive with a handle of its own until everything
+ * is freed), and must not uv_close() handles it does not own before that (no
+ * uv_walk closing everything right after this call). May be called from a
+ * handler or any loop callback. `s` is invalid on return. */
 void http_server_stop(http_server *s);
 /* Bound port (useful with port 0). */
 int http_server_port(const http_server *s);

@@ -24,11 +24,18 @@
  * callback has run, lws uv_close()s its static handles (the idle and the
  * timer, whose handle->data is the lws context). With a foreign loop nothing
  * calls lws_context_destroy2() after that: a second lws_context_destroy() call
- * once those handles are gone frees the vhosts and the context. So
- * http_server_stop() makes the first call and starts an idle handle of ours
- * (which also keeps uv_run from returning); the idle callback walks the loop
- * each turn and, when no handle with data == the context is left, makes the
- * second call and closes itself, and its close callback frees the server.
+ * once those handles are gone frees the vhosts and the context. So:
+ *  1. http_server_stop() refuses new requests; if responses are still being
+ *     written (or we are inside an lws callback, where lws would only
+ *     postpone the destruction) a timer waits for them, at most
+ *     HTTP_DRAIN_MS;
+ *  2. first lws_context_destroy(), then an idle handle of ours (which also
+ *     keeps uv_run from returning) walks the loop each turn;
+ *  3. when no handle with data == the context is left, the second
+ *     lws_context_destroy(); the idle and timer close, and the last close
+ *     callback frees the server.
+ * The loop is never run from here (uv_run is not reentrant and the daemon
+ * calls stop from a signal callback); the caller just keeps running it.
  */
 #include "api/http.h"
 
@@ -54,6 +61,8 @@
 #define HTTP_SEND_TIMEOUT_S 60
 /* How often deferred requests are checked for a client that hung up. */
 #define HTTP_PROBE_MS 500
+/* How long http_server_stop waits for responses already being written. */
+#define HTTP_DRAIN_MS 1000
 
 typedef struct http_txn http_txn;
 
@@ -80,6 +89,7 @@ struct http_server {
   int callback_depth; /* > 0 while lws is inside our protocol callback */
   bool stopping;
   bool context_destroy_started;
+  uint64_t drain_deadline; /* uv_now() limit for responses queued at stop */
 };
 
 struct http_pending {
@@ -621,7 +631,7 @@ bool http_pending_alive(const http_pending *p) { return p && p->txn && p->txn->w
 void http_complete(http_pending *p, http_response *res) {
   http_txn *t = p ? p->txn : NULL;
   free(p);
-  if (!t || !t->wsi || t->srv->stopping) {
+  if (!t || !t->wsi) {
     free(res->body);
     res->body = NULL;
     if (t) t->pending = NULL;
@@ -834,13 +844,6 @@ static void handle_closed(uv_handle_t *h) {
 
 static void reaper_cb(uv_idle_t *idle) {
   http_server *s = idle->data;
-  if (!s->context_destroy_started) {
-    /* http_server_stop was called from inside an lws callback, where lws
-     * would only defer the destruction: start it now, outside lws. */
-    s->context_destroy_started = true;
-    lws_context_destroy(s->ctx);
-    return;
-  }
   void *arg[2] = {s->ctx, NULL};
   uv_walk(s->loop, count_lws_handles, arg);
   if (arg[1]) return;          /* lws's idle and timer handles are still closing */
@@ -861,12 +864,38 @@ static void teardown(http_server *s) {
   uv_idle_start(&s->reaper, reaper_cb);
 }
 
+/* Whether a response is still being written to a connected client. */
+static bool responses_in_flight(const http_server *s) {
+  for (const http_txn *t = s->txns; t; t = t->next)
+    if (t->wsi && t->responding) return true;
+  return false;
+}
+
+static void destroy_and_teardown(http_server *s) {
+  s->context_destroy_started = true;
+  lws_context_destroy(s->ctx);
+  teardown(s);
+}
+
+/* While stopping: lets queued responses (e.g. the 503s the app gives its
+ * long-poll clients just before stopping) go out, for at most
+ * HTTP_DRAIN_MS, then destroys the context from outside any lws callback. */
+static void drain_cb(uv_timer_t *timer) {
+  http_server *s = timer->data;
+  if (responses_in_flight(s) && uv_now(s->loop) < s->drain_deadline) return;
+  destroy_and_teardown(s);
+}
+
 void http_server_stop(http_server *s) {
   if (!s || s->stopping) return;
-  s->stopping = true;
-  if (s->callback_depth == 0) {
-    s->context_destroy_started = true;
-    lws_context_destroy(s->ctx);
+  s->stopping = true; /* no new requests from here on */
+  if (s->callback_depth == 0 && !responses_in_flight(s)) {
+    destroy_and_teardown(s);
+    return;
   }
-  teardown(s);
+  /* Inside an lws callback lws would only postpone the destruction, and
+   * pending writes need the loop: continue from a timer. */
+  s->drain_deadline = uv_now(s->loop) + HTTP_DRAIN_MS;
+  uv_ref((uv_handle_t *)&s->probe);
+  uv_timer_start(&s->probe, drain_cb, 0, 5);
 }

@@ -176,6 +176,7 @@ struct fixture {
   http_server *srv;
   int port;
   uv_async_t done;
+  uv_async_t stop_now; /* complete the parked request, then stop at once */
   uv_check_t watch;
   uv_timer_t later;
   pthread_t thread;
@@ -322,8 +323,19 @@ static void done_cb(uv_async_t *a) {
     f->parked = NULL;
   }
   uv_close((uv_handle_t *)&f->done, NULL);
+  uv_close((uv_handle_t *)&f->stop_now, NULL);
   uv_close((uv_handle_t *)&f->watch, NULL);
   uv_close((uv_handle_t *)&f->later, NULL);
+}
+
+static void stop_now_cb(uv_async_t *a) {
+  fixture *f = a->data;
+  http_response res = {0};
+  http_json_error(&res, 503, "shutting down");
+  http_complete(f->parked, &res);
+  f->parked = NULL;
+  http_server_stop(f->srv); /* right after: the 503 must still go out */
+  f->srv = NULL;
 }
 
 static void *client_main(void *arg) {
@@ -362,6 +374,8 @@ static fixture *fixture_start(void) {
     assert_int_equal(http_add_route(f->srv, &routes[i]), 0);
   uv_async_init(&f->loop, &f->done, done_cb);
   f->done.data = f;
+  uv_async_init(&f->loop, &f->stop_now, stop_now_cb);
+  f->stop_now.data = f;
   uv_check_init(&f->loop, &f->watch);
   f->watch.data = f;
   uv_check_start(&f->watch, watch_cb);
@@ -734,6 +748,31 @@ static void stop_inside_handler_with_deferred_request(void **state) {
   fixture_free(f);
 }
 
+static void sc_answer_then_stop(fixture *f) {
+  conn c;
+  if (conn_open(&c, f->port) != 0) return;
+  const char *w = "GET /api/v1/park HTTP/1.1\r\nHost: t\r\n" AUTH "\r\n";
+  conn_send(&c, w, strlen(w));
+  wait_flag(f, &f->parked_seen);
+  uv_async_send(&f->stop_now);
+  f->r[0] = conn_read(&c);
+  f->flags[0] = conn_closed_by_peer(&c); /* and then the server is gone */
+  conn_close(&c);
+  f->flags[1] = conn_open(&c, f->port) != 0; /* nothing listens any more */
+  conn_close(&c);
+}
+
+static void stop_delivers_responses_already_queued(void **state) {
+  (void)state;
+  fixture *f = fixture_start();
+  fixture_run(f, sc_answer_then_stop);
+  assert_int_equal(f->r[0].status, 503);
+  assert_error_body(&f->r[0], "shutting down");
+  assert_true(f->flags[0]);
+  assert_true(f->flags[1]);
+  fixture_free(f);
+}
+
 static void sc_json_errors(fixture *f) {
   /* (no %0A: lws 4.1 takes a decoded CR or LF in the URI for the end of the
    * request line; http_json_error's own test covers control bytes) */
@@ -952,6 +991,7 @@ int main(void) {
       cmocka_unit_test(deferred_response_completed_later),
       cmocka_unit_test(deferred_request_whose_client_left),
       cmocka_unit_test(stop_inside_handler_with_deferred_request),
+      cmocka_unit_test(stop_delivers_responses_already_queued),
       cmocka_unit_test(errors_are_escaped_json),
       cmocka_unit_test(malformed_requests_never_crash),
       cmocka_unit_test(listen_addresses_and_errors),
