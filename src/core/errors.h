@@ -12,6 +12,9 @@ typedef struct {
   const char *owner_text;
   const char *installer_action;
   const char *ocpp16_code; /* e.g. "GroundFailure", "OtherError" */
+  /* OCPP 1.6 StatusNotification.vendorErrorCode (max 50 chars): says what
+   * an "OtherError" really is, and refines the others. */
+  const char *vendor_code;
 } error_info;
 
 /* Never NULL: unknown codes get a generic entry. */

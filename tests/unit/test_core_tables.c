@@ -207,11 +207,14 @@ static void error_table_is_complete_and_mapped(void **state) {
     assert_true(strlen(t[i].installer_action) > 5);
     assert_true(is_ocpp16_error_code(t[i].ocpp16_code));
     assert_null(strchr(t[i].owner_text, '"'));
+    assert_non_null(t[i].vendor_code);
+    assert_true(strlen(t[i].vendor_code) > 0 && strlen(t[i].vendor_code) <= 50);
     assert_ptr_equal(error_info_of(t[i].code), &t[i]);
     for (int j = i + 1; j < n; j++) assert_int_not_equal(t[i].code, t[j].code);
   }
   assert_string_equal(error_info_of(ERR_RCD_TRIP)->ocpp16_code, "GroundFailure");
   assert_string_equal(error_info_of(ERR_CONTACTOR_WELDED)->ocpp16_code, "OtherError");
+  assert_string_equal(error_info_of(ERR_CONTACTOR_WELDED)->vendor_code, "borne.ContactorWelded");
   assert_string_equal(error_info_of(ERR_OVERTEMP)->ocpp16_code, "HighTemperature");
   assert_string_equal(error_info_of(ERR_LOCK_FAILURE)->ocpp16_code, "ConnectorLockFailure");
   assert_string_equal(error_info_of(ERR_METER_MISSING)->ocpp16_code, "PowerMeterFailure");
