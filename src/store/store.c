@@ -113,9 +113,11 @@ static const char *const sql[Q_COUNT] = {
     [Q_SAMPLE_ADD] = "INSERT INTO meter_samples(connector, at_ms, v1, v2, v3, i1, i2, i3, p1,"
                      " p2, p3, p_total, energy_wh, frequency_hz)"
                      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    /* Newest by insertion, not by time: under --sim-speed station time is not
+     * monotonic across restarts, insertion order is. */
     [Q_SAMPLE_LAST] = "SELECT at_ms, v1, v2, v3, i1, i2, i3, p1, p2, p3, p_total, energy_wh,"
                       " frequency_hz FROM meter_samples WHERE connector = ?1"
-                      " ORDER BY at_ms DESC, rowid DESC LIMIT 1",
+                      " ORDER BY rowid DESC LIMIT 1",
     [Q_SAMPLES_TRIM] = "DELETE FROM meter_samples WHERE at_ms < ?1",
     [Q_USER_CREATE] = "INSERT INTO users(name, enabled) VALUES(?1, ?2)",
     [Q_USER_UPDATE] = "UPDATE users SET name = ?2, enabled = ?3 WHERE id = ?1",
