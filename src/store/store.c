@@ -8,7 +8,6 @@
 #include "store/store.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,10 +87,9 @@ enum {
   Q_COUNT
 };
 
-#define SESSION_COLS                                                                        \
+#define SESSION_COLS                                                                               \
   "id, connector, uid, user, start_ms, stop_ms, meter_start_wh, meter_stop_wh, stop_reason"
-#define BADGE_COLS                                                                          \
-  "b.uid, COALESCE(b.user_id, 0), COALESCE(u.name, ''), b.enabled, b.created_ms"
+#define BADGE_COLS "b.uid, COALESCE(b.user_id, 0), COALESCE(u.name, ''), b.enabled, b.created_ms"
 
 static const char *const sql[Q_COUNT] = {
     [Q_SESSION_BEGIN] = "INSERT INTO sessions(connector, uid, user, start_ms, meter_start_wh,"
@@ -222,8 +220,8 @@ int store_open(store **out, const char *path, char *err, size_t errlen) {
     snprintf(err, errlen, "%s: out of memory", path);
     return -1;
   }
-  int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                             SQLITE_OPEN_FULLMUTEX, NULL);
+  int rc = sqlite3_open_v2(
+      path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
   if (rc != SQLITE_OK) {
     snprintf(err, errlen, "cannot open database %s: %s", path,
              s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
@@ -298,8 +296,8 @@ static void read_session(sqlite3_stmt *st, session_row *r) {
   r->reason = reason_from_name(reason);
 }
 
-int store_session_begin(store *s, int connector, const char *uid, const char *user,
-                        borne_ms start, double meter_start_wh, int64_t *id_out) {
+int store_session_begin(store *s, int connector, const char *uid, const char *user, borne_ms start,
+                        double meter_start_wh, int64_t *id_out) {
   sqlite3_stmt *st = stmt(s, Q_SESSION_BEGIN);
   sqlite3_bind_int(st, 1, connector);
   sqlite3_bind_text(st, 2, uid ? uid : "", -1, SQLITE_TRANSIENT);
@@ -351,8 +349,8 @@ int store_session_get(store *s, int64_t id, session_row *out) {
 }
 
 /* Step a query and hand each row to `each`; a non-zero return stops. */
-static int each_row(store *s, sqlite3_stmt *st, int (*each)(sqlite3_stmt *, void *),
-                    void *ctx, const char *what) {
+static int each_row(store *s, sqlite3_stmt *st, int (*each)(sqlite3_stmt *, void *), void *ctx,
+                    const char *what) {
   int rc;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     if (each(st, ctx)) {
@@ -389,7 +387,8 @@ int store_sessions_query(store *s, const session_filter *f, session_cb cb, void 
   if (f->uid) {
     char err[128];
     /* an invalid UID matches nothing rather than everything */
-    if (store_uid_normalize(f->uid, uid, sizeof uid, err, sizeof err) != 0) snprintf(uid, sizeof uid, "!");
+    if (store_uid_normalize(f->uid, uid, sizeof uid, err, sizeof err) != 0)
+      snprintf(uid, sizeof uid, "!");
     bind_text_or_null(st, 3, uid);
   }
   bind_text_or_null(st, 4, f->user);
