@@ -214,7 +214,7 @@ static int verb_plug(ctl_command *cmd, const token *tok, int n, char *err, size_
                       {"soc", true, NULL},
                       {"target-soc", true, NULL}};
   const char *pos[1];
-  int npos, c;
+  int npos, c = 0;
   if (split_opts("plug", tok, n, specs, 5, pos, &npos, 1, err, errlen) ||
       need_args("plug", npos, 1, 1, "plug C [options]", err, errlen) ||
       parse_connector("plug", pos[0], &c, err, errlen))
@@ -257,7 +257,7 @@ static int verb_connector_only(ctl_command *cmd, const char *verb, const char *p
                                const char *done, const token *tok, int n, char *err,
                                size_t errlen) {
   const char *pos[1];
-  int npos, c;
+  int npos, c = 0;
   if (split_opts(verb, tok, n, NULL, 0, pos, &npos, 1, err, errlen) ||
       need_args(verb, npos, 1, 1, "a connector number", err, errlen) ||
       parse_connector(verb, pos[0], &c, err, errlen))
@@ -275,7 +275,7 @@ static int verb_connector_word(ctl_command *cmd, const char *verb, const char *m
                                const char *const *choices, const char *choice_text,
                                const token *tok, int n, char *err, size_t errlen) {
   const char *pos[2];
-  int npos, c;
+  int npos, c = 0;
   char shape[160];
   snprintf(shape, sizeof shape, "%s C %s", verb, choice_text);
   if (split_opts(verb, tok, n, NULL, 0, pos, &npos, 2, err, errlen) ||
@@ -470,7 +470,7 @@ static int verb_get(ctl_command *cmd, const token *tok, int n, char *err, size_t
 static int verb_start(ctl_command *cmd, const token *tok, int n, char *err, size_t errlen) {
   opt_spec specs[] = {{"badge", true, NULL}};
   const char *pos[1];
-  int npos, c;
+  int npos, c = 0;
   if (split_opts("start", tok, n, specs, 1, pos, &npos, 1, err, errlen) ||
       need_args("start", npos, 1, 1, "start C [--badge UID]", err, errlen) ||
       parse_connector("start", pos[0], &c, err, errlen))
