@@ -9,13 +9,9 @@
 #include <string.h>
 
 #include "app/station.h"
-#if __has_include("hal/hal_linux.h")
 #include "hal/hal_linux.h"
-#define HAVE_HAL_LINUX 1
-#endif
 #include "hal/hal_sim.h"
 
-#ifdef HAVE_HAL_LINUX
 static void pin(const station *st, int c, const char *key, char *out, size_t len) {
   char k[96];
   snprintf(k, sizeof k, "connector.%d.%s", c, key);
@@ -24,7 +20,8 @@ static void pin(const station *st, int c, const char *key, char *out, size_t len
 }
 
 static hal *create_linux(station *st, char *err, size_t errlen) {
-  hal_linux_config lc = {0};
+  hal_linux_config lc;
+  hal_linux_config_defaults(&lc);
   lc.connectors = st->core.count;
   snprintf(lc.sysfs_root, sizeof lc.sysfs_root, "%s", config_get(st->cfg, "hal.sysfs_root"));
   snprintf(lc.dev_root, sizeof lc.dev_root, "%s", config_get(st->cfg, "hal.gpio_dev_root"));
@@ -44,13 +41,6 @@ static hal *create_linux(station *st, char *err, size_t errlen) {
   }
   return hal_linux_create(&lc, err, errlen);
 }
-#else
-static hal *create_linux(station *st, char *err, size_t errlen) {
-  (void)st;
-  snprintf(err, errlen, "hal.backend: the linux back end is not built in");
-  return NULL;
-}
-#endif
 
 static hal *create_sim(station *st, char *err, size_t errlen) {
   double energy[BORNE_MAX_CONNECTORS] = {0};

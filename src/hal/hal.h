@@ -22,7 +22,7 @@ typedef struct hal hal;
 typedef struct {
   void *ctx;
   void (*on_cp)(void *ctx, int connector, cp_state s, bool diode_ok);
-  void (*on_pp)(void *ctx, int connector, double ohms);           /* < 0: open */
+  void (*on_pp)(void *ctx, int connector, double ohms); /* < 0: open */
   void (*on_lock)(void *ctx, int connector, bool locked);
   void (*on_contactor)(void *ctx, int connector, bool closed);
   void (*on_rcd_trip)(void *ctx, int connector, bool dc);
@@ -32,10 +32,10 @@ typedef struct {
 
 /* Start-up self-test of one connector (seed 004). */
 typedef struct {
-  bool rcd_ok;        /* RCD test current trips the monitor */
-  bool contactor_ok;  /* feedback open while commanded open */
-  bool cp_ok;         /* CP generator reads back +12 V and -12 V */
-  bool meter_ok;      /* meter answers */
+  bool rcd_ok;       /* RCD test current trips the monitor */
+  bool contactor_ok; /* feedback open while commanded open */
+  bool cp_ok;        /* CP generator reads back +12 V and -12 V */
+  bool meter_ok;     /* meter answers */
 } hal_selftest;
 
 typedef struct {
