@@ -44,5 +44,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     abort(); /* a body that does not parse must be a 400 */
   }
   free(res.body);
+  free(body);
   return 0;
 }

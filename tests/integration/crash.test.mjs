@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { SOAK, startBorned, tempDataDir } from './lib/borne.mjs';
 
-const ROUNDS = SOAK ? 200 : 10;
+const ROUNDS = SOAK ? 300 : 30;
 
 function checkHistory(sessions, registers) {
   const byConnector = new Map();
