@@ -14,6 +14,7 @@
 
 #include "app/station.h"
 #include "hal/hal_sim.h"
+#include "util/log.h"
 
 #define ROUNDS 200
 
@@ -73,6 +74,7 @@ static int cmp(const void *a, const void *b) {
 int main(void) {
   char dir[] = "/tmp/borne-bench-XXXXXX";
   if (!mkdtemp(dir)) return 1;
+  log_set_level(LOG_ERROR);
   config *cfg = config_new();
   char err[256];
   config_set(cfg, "auth.mode", "free", err, sizeof err);

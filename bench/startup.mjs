@@ -20,7 +20,7 @@ function cpuTicks(pid) {
 
 async function readyTime(connectors) {
   const t0 = process.hrtime.bigint();
-  const st = await startBorned({ connectors, auth: 'free', logLevel: 'warn' });
+  const st = await startBorned({ connectors, auth: 'free' });
   await st.waitFor((x) => x.connectors.every((c) => c.status === 'Available'), { what: 'Available' });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   return { st, ms };

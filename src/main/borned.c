@@ -196,6 +196,8 @@ int main(int argc, char **argv) {
   station_options so = {.data_dir = data_dir, .cfg = cfg};
   if (station_open(st, &loop, &so, err, sizeof err) != 0) {
     fprintf(stderr, "borned: %s\n", err);
+    /* Let closing handles (lws's among them) finish before closing the rest. */
+    uv_run(&loop, UV_RUN_DEFAULT);
     uv_walk(&loop, close_walk, NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
