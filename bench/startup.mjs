@@ -13,6 +13,11 @@ function rssKb(pid) {
   const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
   return Number(m[1]);
 }
+function smaps(pid) {
+  const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = (k) => Number(text.match(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm'))[1]);
+  return { pss: kb('Pss'), priv: kb('Private_Dirty') + kb('Private_Clean') };
+}
 function cpuTicks(pid) {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return Number(f[11]) + Number(f[12]); // utime + stime, in clock ticks (1/100 s)
@@ -39,7 +44,8 @@ console.log(`start to both connectors Available: median ${times[Math.floor(RUNS 
 for (const n of [2, 8]) {
   const { st } = await readyTime(n);
   const rss = rssKb(st.proc.pid);
-  console.log(`RSS at idle with ${n} connectors: ${(rss / 1024).toFixed(2)} MiB (${rss} kB)`);
+  const m = smaps(st.proc.pid);
+  console.log(`memory at idle with ${n} connectors: RSS ${(rss / 1024).toFixed(2)} MiB, PSS ${(m.pss / 1024).toFixed(2)} MiB, private ${(m.priv / 1024).toFixed(2)} MiB`);
   if (n === 2) {
     const before = cpuTicks(st.proc.pid);
     await new Promise((r) => setTimeout(r, IDLE_S * 1000));
