@@ -6,6 +6,7 @@
  * read back.
  */
 #include "config/config.h"
+#include "config/config_error.h"
 
 #include <errno.h>
 #include <math.h>
@@ -40,9 +41,7 @@ void config_free(config *c) {
   free(c);
 }
 
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void errf(char *err, size_t errlen, const char *fmt, ...) {
+void config_errf(char *err, size_t errlen, const char *fmt, ...) {
   if (!err || errlen == 0) return;
   va_list ap;
   va_start(ap, fmt);
@@ -142,17 +141,17 @@ static int validate(const cfg_key_def *def, const char *key, const char *value, 
   else
     snprintf(shown, sizeof shown, "an empty value");
   if (strlen(value) > VALUE_MAX) {
-    errf(err, errlen, "%s: the value is longer than %d characters", key, VALUE_MAX);
+    config_errf(err, errlen, "%s: the value is longer than %d characters", key, VALUE_MAX);
     return -1;
   }
   if (has_control_char(value)) {
-    errf(err, errlen, "%s: the value contains a control character", key);
+    config_errf(err, errlen, "%s: the value contains a control character", key);
     return -1;
   }
   switch (def->type) {
   case CFG_STRING:
     if (def->check && def->check(value, why, sizeof why) != 0) {
-      errf(err, errlen, "%s: %s", key, why);
+      config_errf(err, errlen, "%s: %s", key, why);
       return -1;
     }
     snprintf(canon, canonlen, "%s", value);
@@ -160,17 +159,18 @@ static int validate(const cfg_key_def *def, const char *key, const char *value, 
   case CFG_INT: {
     long v;
     if (parse_long(value, &v) != 0) {
-      errf(err, errlen, "%s: %s is not a whole number", key, shown);
+      config_errf(err, errlen, "%s: %s is not a whole number", key, shown);
       return -1;
     }
     snprintf(canon, canonlen, "%ld", v);
     if (def->choices && !in_choices(def->choices, canon)) {
       choices_text(def->choices, range, sizeof range);
-      errf(err, errlen, "%s: %s is not allowed (%s)", key, value, range);
+      config_errf(err, errlen, "%s: %s is not allowed (%s)", key, value, range);
       return -1;
     }
     if (def->min < def->max && ((double)v < def->min || (double)v > def->max)) {
-      errf(err, errlen, "%s: %s is out of range (%.15g to %.15g)", key, value, def->min, def->max);
+      config_errf(err, errlen, "%s: %s is out of range (%.15g to %.15g)", key, value, def->min,
+                  def->max);
       return -1;
     }
     return 0;
@@ -178,11 +178,12 @@ static int validate(const cfg_key_def *def, const char *key, const char *value, 
   case CFG_NUMBER: {
     double v;
     if (parse_double(value, &v) != 0) {
-      errf(err, errlen, "%s: %s is not a number", key, shown);
+      config_errf(err, errlen, "%s: %s is not a number", key, shown);
       return -1;
     }
     if (def->min < def->max && (v < def->min || v > def->max)) {
-      errf(err, errlen, "%s: %s is out of range (%.15g to %.15g)", key, value, def->min, def->max);
+      config_errf(err, errlen, "%s: %s is out of range (%.15g to %.15g)", key, value, def->min,
+                  def->max);
       return -1;
     }
     format_number(v == 0 ? 0.0 : v, canon, canonlen); /* no "-0" */
@@ -191,7 +192,8 @@ static int validate(const cfg_key_def *def, const char *key, const char *value, 
   case CFG_BOOL: {
     bool b;
     if (parse_bool(value, &b) != 0) {
-      errf(err, errlen, "%s: %s is not a boolean (true/false, yes/no, on/off, 1/0)", key, shown);
+      config_errf(err, errlen, "%s: %s is not a boolean (true/false, yes/no, on/off, 1/0)", key,
+                  shown);
       return -1;
     }
     snprintf(canon, canonlen, "%s", b ? "true" : "false");
@@ -200,19 +202,19 @@ static int validate(const cfg_key_def *def, const char *key, const char *value, 
   case CFG_ENUM:
     if (!in_choices(def->choices, value)) {
       choices_text(def->choices, range, sizeof range);
-      errf(err, errlen, "%s: %s is not one of %s", key, shown, range);
+      config_errf(err, errlen, "%s: %s is not one of %s", key, shown, range);
       return -1;
     }
     snprintf(canon, canonlen, "%s", value);
     return 0;
   }
-  errf(err, errlen, "%s: unsupported type", key);
+  config_errf(err, errlen, "%s: unsupported type", key);
   return -1;
 }
 
 static const cfg_key_def *lookup(const char *key, char *err, size_t errlen) {
   const cfg_key_def *def = config_key_def(key);
-  if (!def) errf(err, errlen, "unknown key `%s`", key ? key : "(null)");
+  if (!def) config_errf(err, errlen, "unknown key `%s`", key ? key : "(null)");
   return def;
 }
 
@@ -221,7 +223,7 @@ int config_validate(const char *key, const char *value, char *err, size_t errlen
   const cfg_key_def *def = lookup(key, err, errlen);
   if (!def) return -1;
   if (!value) {
-    errf(err, errlen, "%s: no value", key);
+    config_errf(err, errlen, "%s: no value", key);
     return -1;
   }
   if (value[0] == '\0' && !def->def) return 0; /* clears an optional key */
@@ -237,13 +239,13 @@ static entry *find(const config *c, const char *key) {
 int config_set(config *c, const char *key, const char *value, char *err, size_t errlen) {
   char canon[VALUE_MAX + 32];
   if (!c) {
-    errf(err, errlen, "no configuration");
+    config_errf(err, errlen, "no configuration");
     return -1;
   }
   const cfg_key_def *def = lookup(key, err, errlen);
   if (!def) return -1;
   if (!value) {
-    errf(err, errlen, "%s: no value", key);
+    config_errf(err, errlen, "%s: no value", key);
     return -1;
   }
   entry *e = find(c, key);
@@ -260,7 +262,7 @@ int config_set(config *c, const char *key, const char *value, char *err, size_t 
   if (validate(def, key, value, canon, sizeof canon, err, errlen) != 0) return -1;
   char *v = strdup(canon);
   if (!v) {
-    errf(err, errlen, "%s: out of memory", key);
+    config_errf(err, errlen, "%s: out of memory", key);
     return -1;
   }
   if (e) {
@@ -273,7 +275,7 @@ int config_set(config *c, const char *key, const char *value, char *err, size_t 
     entry *grown = realloc(c->entries, cap * sizeof *grown);
     if (!grown) {
       free(v);
-      errf(err, errlen, "%s: out of memory", key);
+      config_errf(err, errlen, "%s: out of memory", key);
       return -1;
     }
     c->entries = grown;
@@ -282,7 +284,7 @@ int config_set(config *c, const char *key, const char *value, char *err, size_t 
   char *k = strdup(key);
   if (!k) {
     free(v);
-    errf(err, errlen, "%s: out of memory", key);
+    config_errf(err, errlen, "%s: out of memory", key);
     return -1;
   }
   c->entries[c->count++] = (entry){k, v};
@@ -355,7 +357,7 @@ static int check_linux_pins(const config *c, int n, char *err, size_t errlen) {
   for (size_t i = 0; i < 3; i++) {
     const char *v = conn_get(c, n, always[i], key, sizeof key);
     if (!v || !v[0]) {
-      errf(err, errlen, "%s: required when hal.backend = linux", key);
+      config_errf(err, errlen, "%s: required when hal.backend = linux", key);
       return -1;
     }
   }
@@ -364,10 +366,10 @@ static int check_linux_pins(const config *c, int n, char *err, size_t errlen) {
     for (size_t i = 0; i < 2; i++) {
       const char *v = conn_get(c, n, socket[i], key, sizeof key);
       if (!v || !v[0]) {
-        errf(err, errlen,
-             "%s: required when hal.backend = linux and the connector is a socket "
-             "(tethered = false)",
-             key);
+        config_errf(err, errlen,
+                    "%s: required when hal.backend = linux and the connector is a socket "
+                    "(tethered = false)",
+                    key);
         return -1;
       }
     }
@@ -395,7 +397,7 @@ static int check_pin_reuse(const config *c, int connectors, char *err, size_t er
     for (int b = 0; b < a; b++) {
       const char *vb = conn_get(c, b / NPINS + 1, pins[b % NPINS], kb, sizeof kb);
       if (vb && strcmp(va, vb) == 0) {
-        errf(err, errlen, "%s: %s is already used by %s", ka, va, kb);
+        config_errf(err, errlen, "%s: %s is already used by %s", ka, va, kb);
         return -1;
       }
     }
@@ -405,7 +407,7 @@ static int check_pin_reuse(const config *c, int connectors, char *err, size_t er
 
 int config_check(const config *c, char *err, size_t errlen) {
   if (!c) {
-    errf(err, errlen, "no configuration");
+    config_errf(err, errlen, "no configuration");
     return -1;
   }
   long connectors = config_get_int(c, "station.connectors");
@@ -413,15 +415,16 @@ int config_check(const config *c, char *err, size_t errlen) {
     const char *k = c->entries[i].key;
     int n;
     if (sscanf(k, "connector.%d.", &n) == 1 && n > connectors) {
-      errf(err, errlen, "%s: connector %d does not exist (station.connectors = %ld)", k, n,
-           connectors);
+      config_errf(err, errlen, "%s: connector %d does not exist (station.connectors = %ld)", k, n,
+                  connectors);
       return -1;
     }
   }
   const char *fail = config_get(c, "sim.selftest_fail");
   if (fail && fail[0] && fail[0] - '0' > connectors) {
-    errf(err, errlen, "sim.selftest_fail: connector %c does not exist (station.connectors = %ld)",
-         fail[0], connectors);
+    config_errf(err, errlen,
+                "sim.selftest_fail: connector %c does not exist (station.connectors = %ld)",
+                fail[0], connectors);
     return -1;
   }
   bool linux_hal = strcmp(config_get(c, "hal.backend"), "linux") == 0;
@@ -431,8 +434,8 @@ int config_check(const config *c, char *err, size_t errlen) {
     const char *max = conn_get(c, n, "max_temp_c", km, sizeof km);
     double d, m;
     if (derate && max && parse_double(derate, &d) == 0 && parse_double(max, &m) == 0 && m <= d) {
-      errf(err, errlen, "%s: %s must be above %s (%s): derating starts before the stop", km, max,
-           kd, derate);
+      config_errf(err, errlen, "%s: %s must be above %s (%s): derating starts before the stop", km,
+                  max, kd, derate);
       return -1;
     }
     if (linux_hal && check_linux_pins(c, n, err, errlen) != 0) return -1;

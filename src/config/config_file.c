@@ -12,20 +12,11 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "config/config_error.h"
 
 #define LINE_MAX_CHARS 1024
 #define KEY_MAX 128
 #define FILE_MAX_BYTES (1024 * 1024)
-
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void errf(char *err, size_t errlen, const char *fmt, ...) {
-  if (!err || errlen == 0) return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
 
 static bool is_space(char ch) { return ch == ' ' || ch == '\t'; }
 
@@ -123,7 +114,7 @@ typedef struct {
 } where;
 
 static int line_error(const where *w, const char *why) {
-  errf(w->err, w->errlen, "%s:%d: %s", w->name, w->line, why);
+  config_errf(w->err, w->errlen, "%s:%d: %s", w->name, w->line, why);
   return -1;
 }
 
@@ -144,14 +135,14 @@ static int parse_line(config *c, const where *w, const char *b, const char *e, c
     if (nb == ne) return line_error(w, "empty section name `[]`");
     char name[KEY_MAX];
     if (!dotted_name(nb, ne) || (size_t)(ne - nb) >= sizeof name) {
-      errf(w->err, w->errlen, "%s:%d: bad section name `%.*s`", w->name, w->line, (int)(ne - nb),
-           nb);
+      config_errf(w->err, w->errlen, "%s:%d: bad section name `%.*s`", w->name, w->line,
+                  (int)(ne - nb), nb);
       return -1;
     }
     memcpy(name, nb, (size_t)(ne - nb));
     name[ne - nb] = '\0';
     if (!known_section(name)) {
-      errf(w->err, w->errlen, "%s:%d: unknown section `[%s]`", w->name, w->line, name);
+      config_errf(w->err, w->errlen, "%s:%d: unknown section `[%s]`", w->name, w->line, name);
       return -1;
     }
     snprintf(section, seclen, "%s", name);
@@ -165,8 +156,8 @@ static int parse_line(config *c, const where *w, const char *b, const char *e, c
   char key[KEY_MAX * 2];
   size_t klen = (size_t)(ke - kb);
   if (!dotted_name(kb, ke) || klen >= KEY_MAX) {
-    errf(w->err, w->errlen, "%s:%d: bad key `%.*s`", w->name, w->line, (int)(klen > 64 ? 64 : klen),
-         kb);
+    config_errf(w->err, w->errlen, "%s:%d: bad key `%.*s`", w->name, w->line,
+                (int)(klen > 64 ? 64 : klen), kb);
     return -1;
   }
   snprintf(key, sizeof key, "%s%s%.*s", section, section[0] ? "." : "", (int)klen, kb);
@@ -185,7 +176,7 @@ static int parse_line(config *c, const where *w, const char *b, const char *e, c
   }
   char why[512];
   if (config_set(c, key, value, why, sizeof why) != 0) {
-    errf(w->err, w->errlen, "%s:%d: %s", w->name, w->line, why);
+    config_errf(w->err, w->errlen, "%s:%d: %s", w->name, w->line, why);
     return -1;
   }
   return 0;
@@ -207,12 +198,12 @@ static int merge(void *ctx, const char *key, const char *value) {
 static int load_text(config *c, const char *text, size_t len, const char *name, char *err,
                      size_t errlen) {
   if (!c) {
-    errf(err, errlen, "%s: no configuration", name);
+    config_errf(err, errlen, "%s: no configuration", name);
     return -1;
   }
   config *fresh = config_new();
   if (!fresh) {
-    errf(err, errlen, "%s: out of memory", name);
+    config_errf(err, errlen, "%s: out of memory", name);
     return -1;
   }
   char section[KEY_MAX] = "";
@@ -240,31 +231,31 @@ int config_load_string(config *c, const char *text, const char *name, char *err,
 
 int config_load_file(config *c, const char *path, char *err, size_t errlen) {
   if (!path) {
-    errf(err, errlen, "no configuration file given");
+    config_errf(err, errlen, "no configuration file given");
     return -1;
   }
   FILE *f = fopen(path, "rb");
   if (!f) {
-    errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    config_errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
     return -1;
   }
   size_t cap = 4096, len = 0;
   char *buf = malloc(cap);
   int rc = -1;
   if (!buf) {
-    errf(err, errlen, "%s: out of memory", path);
+    config_errf(err, errlen, "%s: out of memory", path);
     goto out;
   }
   for (;;) {
     if (len == cap) {
       if (cap >= FILE_MAX_BYTES) {
-        errf(err, errlen, "%s: larger than %d bytes; not a configuration file?", path,
-             FILE_MAX_BYTES);
+        config_errf(err, errlen, "%s: larger than %d bytes; not a configuration file?", path,
+                    FILE_MAX_BYTES);
         goto out;
       }
       char *grown = realloc(buf, cap * 2);
       if (!grown) {
-        errf(err, errlen, "%s: out of memory", path);
+        config_errf(err, errlen, "%s: out of memory", path);
         goto out;
       }
       buf = grown;
@@ -275,7 +266,7 @@ int config_load_file(config *c, const char *path, char *err, size_t errlen) {
     if (n == 0) break;
   }
   if (ferror(f)) {
-    errf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+    config_errf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
     goto out;
   }
   rc = load_text(c, buf, len, path, err, errlen);
