@@ -89,6 +89,9 @@ static int get_status(void *ctx, const http_request *req, http_response *res) {
   json_object_set_new(station_obj, "time", json_time(clock_now(&st->clock)));
   json_object_set_new(station_obj, "sim_speed", json_real(st->clock.speed));
   json_object_set_new(station_obj, "selftest_done", json_boolean(st->selftest_done));
+  json_object_set_new(station_obj, "grid_type", json_string(config_get(st->cfg, "site.grid_type")));
+  json_object_set_new(station_obj, "phase_rotation",
+                      json_string(config_get(st->cfg, "site.phase_rotation")));
   json_t *conns = json_array();
   for (int c = 1; c <= st->core.count; c++) json_array_append_new(conns, connector_json(st, c));
   json_t *o = json_object();

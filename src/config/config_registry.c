@@ -235,9 +235,13 @@ static const cfg_key_def registry[] = {
      "CONNECTOR:rcd|contactor|cp|meter", check_selftest_fail},
     /* site (installation) */
     {"site.grid_type", CFG_ENUM, "TN", 0, 0, "TN|TT|IT", false,
-     "Earthing system of the supply (IEC 60364-1 312.2).", NULL, NULL},
+     "Earthing system of the supply (IEC 60364-1 312.2); recorded and shown, used by energy "
+     "management.",
+     NULL, NULL},
     {"site.phase_rotation", CFG_ENUM, "L1L2L3", 0, 0, "L1L2L3|L2L3L1|L3L1L2", false,
-     "Order in which the supply phases are wired to the station's L1 L2 L3.", NULL, NULL},
+     "Order in which the supply phases are wired to the station's L1 L2 L3; used by energy "
+     "management to map phases.",
+     NULL, NULL},
     {"site.voltage_v", CFG_NUMBER, "230", 100, 277, NULL, false,
      "Nominal phase-to-neutral voltage, used to turn amps into watts.", NULL, NULL},
     /* per connector */

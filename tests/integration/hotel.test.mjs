@@ -28,6 +28,7 @@ test('both connectors are Available after the self-test', async () => {
   }
   assert.equal(s.station.mode, 'sim');
   assert.equal(s.station.auth_mode, 'badge');
+  assert.equal(s.station.grid_type, 'TN');
 });
 
 test('plugging without a badge waits for authorization, contactor open', async () => {
