@@ -62,9 +62,11 @@ static json_t *connector_json(station *st, int c) {
   error_code e = cs_error(sm);
   json_object_set_new(o, "error",
                       e == ERR_NONE ? json_null()
-                                    : json_pack("{s:i, s:s, s:s}", "code", (int)e, "text",
-                                                error_info_of(e)->owner_text, "ocpp",
-                                                error_info_of(e)->ocpp16_code));
+                                    : json_pack("{s:i, s:s, s:s, s:s, s:s?}", "code", (int)e,
+                                                "text", error_info_of(e)->owner_text, "action",
+                                                error_info_of(e)->installer_action, "ocpp",
+                                                error_info_of(e)->ocpp16_code, "vendor_code",
+                                                error_info_of(e)->vendor_code));
   return o;
 }
 
