@@ -1,26 +1,41 @@
 /*
  * Linux back end of the HAL: sysfs PWM for the CP generator, IIO sysfs ADC
  * channels for CP / PP / temperature (sampled on a loop timer and debounced),
- * GPIO lines for contactor, lock, RCD with edge events watched by uv_poll.
- * Never blocks the loop for long: sysfs reads are small files in RAM.
- * Inputs are reported from loop callbacks only, never from inside a command.
+ * GPIO lines (hal_linux_gpiod.c or an injected provider) for contactor, lock
+ * and RCD, whose edge events are watched with uv_poll.
+ * Must never block the loop for long (sysfs reads are small in-kernel
+ * attributes, no sleeps: the self-test is a chain of timers and edges), never
+ * report an input from inside a command (only from loop callbacks), and never
+ * leave the contactor energized when it lets go of the hardware.
  */
 #include "hal/hal_linux.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/pilot.h"
+#include "util/log.h"
 
-#define PWM_PERIOD_NS 1000000L /* 1 kHz, IEC 61851-1 A.2.1 */
-#define CP_DEBOUNCE_SAMPLES 3
+#define MOD "hal_linux"
+#define PWM_PERIOD_NS 1000000L /* 1 kHz, IEC 61851-1 Table A.8 (1000 Hz ± 0.5 %) */
+#define CP_DEBOUNCE_SAMPLES 3  /* the same reading this many times before it counts */
+#define CP_BURST_MAX 64
+#define RCD_TRIP_WINDOW_MS 100    /* the test current must trip the monitor within this */
+#define RCD_RELEASE_WINDOW_MS 300 /* ...and the monitor must let go after it */
+#define CP_SETTLE_MS 50           /* generator + measurement filter settle after a change */
+#define PP_OPEN_FRACTION 0.98     /* PP at ≥ 98 % of the pull-up voltage: no resistor */
 
 typedef enum { IN_CONTACTOR, IN_LOCK, IN_RCD, IN_COUNT } input_kind;
+typedef enum { TEST_IDLE, TEST_RCD, TEST_RCD_RELEASE, TEST_CP_HIGH, TEST_CP_LOW } test_phase;
 
+typedef struct hal_linux hal_linux;
 typedef struct linux_connector linux_connector;
 
 typedef struct {
@@ -33,35 +48,66 @@ typedef struct {
   linux_connector *owner;
 } gpio_input;
 
+typedef struct {
+  int fd;       /* the _raw attribute, kept open and re-read with pread at offset 0 */
+  double scale; /* mV per count */
+  char path[400];
+} adc_channel;
+
 struct linux_connector {
-  struct hal_linux *hl;
+  hal_linux *hl;
   int id;
   hal_linux_connector_pins pins;
   gpio_line *contactor, *lock, *rcd_test;
+  bool contactor_closed; /* as commanded */
   gpio_input inputs[IN_COUNT];
   char pwm_dir[400];
-  char adc_cp[400], adc_pp[400], adc_temp[400];
-  double scale_cp, scale_pp, scale_temp;
-  cp_state reported_cp, candidate_cp;
-  int candidate_count;
+  bool pwm_ready;
+  int duty; /* per-mille, as commanded by the core */
+  adc_channel cp, pp, temp;
+  /* CP debounce: a state (or diode verdict) counts after CP_DEBOUNCE_SAMPLES
+   * consecutive observations of it. */
+  cp_state state_candidate, state_reported;
+  int state_count;
+  bool diode_candidate, diode_reported;
+  int diode_count;
   bool cp_reported;
-  double reported_pp, reported_temp;
+  double pp_reported, temp_reported;
+  struct {
+    test_phase phase;
+    hal_selftest result;
+    bool cp_high_ok;
+    char reason[256];
+    hal_linux_selftest_cb done;
+    void *ctx;
+    uv_timer_t timer;
+    bool timer_init;
+  } test;
 };
 
-typedef struct hal_linux {
+struct hal_linux {
   hal base;
   hal_linux_config cfg;
   const gpio_provider *gpio;
   uv_loop_t *loop;
   hal_listener listener;
   uv_timer_t sampler;
+  bool sampler_init;
   bool started;
   bool first_sample;
   linux_connector conn[BORNE_MAX_CONNECTORS];
   char error[256];
-} hal_linux;
+};
 
 static hal_linux *as_linux(hal *h) { return (hal_linux *)h; }
+
+static void set_error(hal_linux *hl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_error(hal_linux *hl, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(hl->error, sizeof hl->error, fmt, ap);
+  va_end(ap);
+}
 
 static int write_text(const char *path, const char *text) {
   FILE *f = fopen(path, "w");
@@ -75,24 +121,34 @@ static int read_double(const char *path, double *out) {
   if (!f) return -1;
   int n = fscanf(f, "%lf", out);
   fclose(f);
+  if (n != 1) errno = EINVAL;
   return n == 1 ? 0 : -1;
+}
+
+/* ---- configuration ---- */
+
+static void apply_defaults(hal_linux_config *c) {
+  if (!c->sysfs_root[0]) snprintf(c->sysfs_root, sizeof c->sysfs_root, "/sys");
+  if (!c->dev_root[0]) snprintf(c->dev_root, sizeof c->dev_root, "/dev");
+  if (!c->cp_sample_ms) c->cp_sample_ms = 20;
+  if (!c->cp_burst) c->cp_burst = 16;
+  if (c->cp_burst > CP_BURST_MAX) c->cp_burst = CP_BURST_MAX;
+  if (c->cp_gain == 0) c->cp_gain = 1.0;
+  if (c->pp_pullup_ohms == 0) c->pp_pullup_ohms = 330.0;
+  if (c->pp_vref_mv == 0) c->pp_vref_mv = 5000.0;
+  if (c->temp_mv_per_c == 0) c->temp_mv_per_c = 10.0; /* LM35-style: 0 mV at 0 °C */
 }
 
 void hal_linux_config_defaults(hal_linux_config *cfg) {
   memset(cfg, 0, sizeof *cfg);
-  snprintf(cfg->sysfs_root, sizeof cfg->sysfs_root, "/sys");
-  snprintf(cfg->dev_root, sizeof cfg->dev_root, "/dev");
-  cfg->cp_sample_ms = 20;
-  cfg->cp_gain = 1.0;
-  cfg->cp_offset_v = 0.0;
-  cfg->pp_pullup_ohms = 330.0;
-  cfg->pp_vref_mv = 5000.0;
-  cfg->temp_mv_at_0c = 500.0; /* TMP36-style sensor: 500 mV at 0 C, 10 mV/C */
-  cfg->temp_mv_per_c = 10.0;
+  apply_defaults(cfg);
 }
 
+/* ---- CP arithmetic (pure) ---- */
+
 cp_state hal_linux_cp_state_for_volts(double v) {
-  /* IEC 61851-1 Table A.4, EVSE detection ranges of the positive level. */
+  /* IEC 61851-1 Table A.4, EVSE detection ranges of the positive level
+   * (nominal ±1 V); levels between the bands are invalid. */
   if (v >= 11.0 && v <= 13.0) return CP_A;
   if (v >= 8.0 && v <= 10.0) return CP_B;
   if (v >= 5.0 && v <= 7.0) return CP_C;
@@ -102,49 +158,122 @@ cp_state hal_linux_cp_state_for_volts(double v) {
   return CP_INVALID;
 }
 
-/* "iio:device0:in_voltage0_raw" -> raw path and its scale (mV per count). */
-static int adc_channel(hal_linux *hl, const char *spec, char *raw, size_t len, double *scale,
-                       char *err, size_t errlen) {
+hal_linux_cp_obs hal_linux_cp_observe(const double *volts, int n, int duty_permille) {
+  hal_linux_cp_obs o = {.state = CP_INVALID, .diode_ok = true};
+  if (n <= 0) return o;
+  double hi = volts[0], lo = volts[0];
+  for (int i = 1; i < n; i++) {
+    if (volts[i] > hi) hi = volts[i];
+    if (volts[i] < lo) lo = volts[i];
+  }
+  bool oscillating = duty_permille > PILOT_STEADY_LOW && duty_permille < PILOT_STEADY_HIGH;
+  if (!oscillating) {
+    /* Steady output: every sample is the level (+12 V loaded by the EV, or
+     * the -12 V of state F the EVSE drives itself). */
+    o.has_state = true;
+    o.state = hal_linux_cp_state_for_volts(hi);
+    return o;
+  }
+  /* PWM: only the EV can pull the high phase down, and never below 0 V (state
+   * E); a burst that caught no sample above -1 V saw only the low phase. */
+  if (hi >= -1.0) {
+    o.has_state = true;
+    o.state = hal_linux_cp_state_for_volts(hi);
+  }
+  /* The low phase is -12 V through the EV's diode; a shorted or missing
+   * diode lets the EV's resistors pull it towards 0 (IEC 61851-1 A.2.3,
+   * Table A.4: -12 V ± 1 V). */
+  if (lo < -1.0) {
+    o.has_diode = true;
+    o.diode_ok = lo >= -13.0 && lo <= -11.0;
+  }
+  return o;
+}
+
+/* ---- ADC ---- */
+
+/* "iio:device0:in_voltage0_raw" -> an open channel with its scale. */
+static int adc_open(hal_linux *hl, const char *spec, adc_channel *ch, char *err, size_t errlen) {
   const char *colon = strrchr(spec, ':');
-  if (!colon || strncmp(spec, "iio:device", 10) != 0) {
-    snprintf(err, errlen, "`%s` is not iio:deviceN:CHANNEL", spec);
+  size_t dev_len = colon ? (size_t)(colon - spec) : 0;
+  if (!colon || strncmp(spec, "iio:device", 10) != 0 || dev_len <= 10 ||
+      strspn(spec + 10, "0123456789") != dev_len - 10 || !colon[1] || strchr(colon, '/')) {
+    snprintf(err, errlen, "`%s` is not iio:deviceN:in_voltageK_raw", spec);
     return -1;
   }
   char dir[320];
-  snprintf(dir, sizeof dir, "%s/bus/iio/devices/%.*s", hl->cfg.sysfs_root, (int)(colon - spec),
-           spec);
-  snprintf(raw, len, "%s/%s", dir, colon + 1);
-  double v;
-  if (read_double(raw, &v) != 0) {
-    snprintf(err, errlen, "cannot read ADC %s: %s", raw, strerror(errno));
+  snprintf(dir, sizeof dir, "%s/bus/iio/devices/%.*s", hl->cfg.sysfs_root, (int)dev_len, spec);
+  snprintf(ch->path, sizeof ch->path, "%s/%s", dir, colon + 1);
+  ch->fd = open(ch->path, O_RDONLY | O_CLOEXEC);
+  if (ch->fd < 0) {
+    snprintf(err, errlen, "cannot open %s: %s", ch->path, strerror(errno));
     return -1;
   }
+  /* The channel's own scale (in_voltageK_scale), else the shared one
+   * (in_voltage_scale), else 1 mV per count (IIO ABI: mV = raw × scale). */
+  ch->scale = 1.0;
   char scale_path[480];
-  snprintf(scale_path, sizeof scale_path, "%s", raw);
+  snprintf(scale_path, sizeof scale_path, "%s", ch->path);
   char *suffix = strstr(scale_path, "_raw");
-  *scale = 1.0;
-  if (suffix) {
+  if (suffix && strcmp(suffix, "_raw") == 0) {
     strcpy(suffix, "_scale");
-    if (read_double(scale_path, scale) != 0) {
+    if (read_double(scale_path, &ch->scale) != 0) {
       snprintf(scale_path, sizeof scale_path, "%s/in_voltage_scale", dir);
-      if (read_double(scale_path, scale) != 0) *scale = 1.0;
+      if (read_double(scale_path, &ch->scale) != 0) ch->scale = 1.0;
     }
   }
   return 0;
 }
 
-static int read_mv(const char *raw, double scale, double *mv) {
-  double v;
-  if (read_double(raw, &v) != 0) return -1;
-  *mv = v * scale;
+static int adc_read_mv(const adc_channel *ch, double *mv) {
+  char buf[32];
+  ssize_t n = pread(ch->fd, buf, sizeof buf - 1, 0);
+  if (n <= 0) return -1;
+  buf[n] = '\0';
+  char *end;
+  double raw = strtod(buf, &end);
+  if (end == buf) return -1;
+  *mv = raw * ch->scale;
   return 0;
 }
 
-static int setup_pwm(hal_linux *hl, linux_connector *lc, char *err, size_t errlen) {
+/* One burst of CP conversions, in volts at the connector. */
+static int cp_burst(hal_linux *hl, const linux_connector *lc, double *volts) {
+  int n = 0;
+  for (unsigned i = 0; i < hl->cfg.cp_burst; i++) {
+    double mv;
+    if (adc_read_mv(&lc->cp, &mv) != 0) continue;
+    volts[n++] = (mv * hl->cfg.cp_gain + hl->cfg.cp_offset_mv) / 1000.0;
+  }
+  return n;
+}
+
+/* ---- PWM ---- */
+
+static int pwm_attr(const linux_connector *lc, const char *attr, long value) {
+  char path[480], text[32];
+  snprintf(path, sizeof path, "%s/%s", lc->pwm_dir, attr);
+  snprintf(text, sizeof text, "%ld", value);
+  return write_text(path, text);
+}
+
+/* Drive the generator; the core's commanded duty stays in lc->duty. */
+static void pwm_write(hal_linux *hl, linux_connector *lc, int permille) {
+  if (!lc->pwm_ready) return;
+  if (pwm_attr(lc, "duty_cycle", PWM_PERIOD_NS * permille / 1000) != 0) {
+    set_error(hl, "connector %d pwm: cannot write %s/duty_cycle: %s", lc->id, lc->pwm_dir,
+              strerror(errno));
+    log_error(MOD, "%s", hl->error);
+  }
+}
+
+static int pwm_setup(hal_linux *hl, linux_connector *lc, char *err, size_t errlen) {
   const char *spec = lc->pins.pwm;
   const char *colon = strrchr(spec, ':');
-  if (!colon || strncmp(spec, "pwmchip", 7) != 0) {
-    snprintf(err, errlen, "connector %d pwm: `%s` is not pwmchipN:CHANNEL", lc->id, spec);
+  if (!colon || strncmp(spec, "pwmchip", 7) != 0 || !colon[1] ||
+      strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+      memchr(spec, '/', (size_t)(colon - spec))) {
+    snprintf(err, errlen, "`%s` is not pwmchipN:CHANNEL", spec);
     return -1;
   }
   char chip[300];
@@ -154,27 +283,28 @@ static int setup_pwm(hal_linux *hl, linux_connector *lc, char *err, size_t errle
   if (stat(lc->pwm_dir, &sb) != 0) {
     char export_path[320];
     snprintf(export_path, sizeof export_path, "%s/export", chip);
-    if (write_text(export_path, colon + 1) != 0 || stat(lc->pwm_dir, &sb) != 0) {
-      snprintf(err, errlen, "connector %d pwm: cannot export %s channel %s: %s", lc->id, chip,
-               colon + 1, strerror(errno));
+    if (write_text(export_path, colon + 1) != 0) {
+      snprintf(err, errlen, "cannot export channel %s of %s: %s", colon + 1, chip, strerror(errno));
+      return -1;
+    }
+    if (stat(lc->pwm_dir, &sb) != 0) {
+      snprintf(err, errlen, "%s did not appear after export: %s", lc->pwm_dir, strerror(errno));
       return -1;
     }
   }
-  char path[480], text[32];
-  snprintf(path, sizeof path, "%s/period", lc->pwm_dir);
-  snprintf(text, sizeof text, "%ld", PWM_PERIOD_NS);
-  int rc = write_text(path, text);
-  snprintf(path, sizeof path, "%s/duty_cycle", lc->pwm_dir);
-  rc |= write_text(path, text); /* +12 V steady until the core decides */
-  snprintf(path, sizeof path, "%s/enable", lc->pwm_dir);
-  rc |= write_text(path, "1");
-  if (rc != 0) {
-    snprintf(err, errlen, "connector %d pwm: cannot configure %s: %s", lc->id, lc->pwm_dir,
-             strerror(errno));
+  /* The kernel refuses a period shorter than the current duty: duty 0 first,
+   * then the period, then +12 V steady (state A: no EV may charge yet). */
+  lc->duty = PILOT_STEADY_HIGH;
+  if (pwm_attr(lc, "duty_cycle", 0) != 0 || pwm_attr(lc, "period", PWM_PERIOD_NS) != 0 ||
+      pwm_attr(lc, "duty_cycle", PWM_PERIOD_NS) != 0 || pwm_attr(lc, "enable", 1) != 0) {
+    snprintf(err, errlen, "cannot configure %s: %s", lc->pwm_dir, strerror(errno));
     return -1;
   }
+  lc->pwm_ready = true;
   return 0;
 }
+
+/* ---- inputs ---- */
 
 static void report(hal_linux *hl, linux_connector *lc, input_kind k, int value) {
   const hal_listener *l = &hl->listener;
@@ -186,6 +316,7 @@ static void report(hal_linux *hl, linux_connector *lc, input_kind k, int value) 
     if (l->on_lock) l->on_lock(l->ctx, lc->id, value > 0);
     break;
   case IN_RCD:
+    /* The trip output says nothing about AC or DC: reported as AC (dc=false). */
     if (value > 0 && l->on_rcd_trip) l->on_rcd_trip(l->ctx, lc->id, false);
     break;
   default:
@@ -193,60 +324,105 @@ static void report(hal_linux *hl, linux_connector *lc, input_kind k, int value) 
   }
 }
 
+static void test_rcd_edge(linux_connector *lc, int value);
+
 static void input_ready(uv_poll_t *p, int status, int events) {
   (void)events;
   gpio_input *in = p->data;
-  hal_linux *hl = in->owner->hl;
-  if (status < 0) return;
+  linux_connector *lc = in->owner;
+  hal_linux *hl = lc->hl;
+  if (status < 0) {
+    log_warn(MOD, "connector %d: GPIO event fd: %s", lc->id, uv_strerror(status));
+    return;
+  }
   int v = hl->gpio->read_events(in->line);
-  if (v < 0 || v == in->value) return;
+  if (v < 0) return;
+  if (in->kind == IN_RCD && (lc->test.phase == TEST_RCD || lc->test.phase == TEST_RCD_RELEASE)) {
+    in->value = v; /* the self-test's own trip: not a fault */
+    test_rcd_edge(lc, v);
+    return;
+  }
+  if (v == in->value) return;
   in->value = v;
-  report(hl, in->owner, in->kind, v);
+  report(hl, lc, in->kind, v);
+}
+
+static bool cp_test_running(const linux_connector *lc) {
+  return lc->test.phase == TEST_CP_HIGH || lc->test.phase == TEST_CP_LOW;
+}
+
+static void sample_cp(hal_linux *hl, linux_connector *lc) {
+  if (cp_test_running(lc)) return; /* the self-test drives the line */
+  double volts[CP_BURST_MAX];
+  int n = cp_burst(hl, lc, volts);
+  hal_linux_cp_obs o = hal_linux_cp_observe(volts, n, lc->duty);
+  bool state_changed = false, diode_changed = false;
+  if (o.has_state) {
+    if (o.state == lc->state_candidate) {
+      if (lc->state_count < CP_DEBOUNCE_SAMPLES) lc->state_count++;
+    } else {
+      lc->state_candidate = o.state;
+      lc->state_count = 1;
+    }
+    if (lc->state_count >= CP_DEBOUNCE_SAMPLES &&
+        (!lc->cp_reported || lc->state_candidate != lc->state_reported)) {
+      lc->state_reported = lc->state_candidate;
+      state_changed = true;
+      if (lc->state_reported == CP_A) { /* no EV, no diode: the next EV starts clean */
+        lc->diode_reported = lc->diode_candidate = true;
+        lc->diode_count = 0;
+      }
+    }
+  }
+  if (o.has_diode) {
+    if (o.diode_ok == lc->diode_candidate) {
+      if (lc->diode_count < CP_DEBOUNCE_SAMPLES) lc->diode_count++;
+    } else {
+      lc->diode_candidate = o.diode_ok;
+      lc->diode_count = 1;
+    }
+    if (lc->diode_count >= CP_DEBOUNCE_SAMPLES && lc->diode_candidate != lc->diode_reported) {
+      lc->diode_reported = lc->diode_candidate;
+      diode_changed = true;
+    }
+  }
+  if (state_changed || (diode_changed && lc->cp_reported)) {
+    lc->cp_reported = true;
+    const hal_listener *l = &hl->listener;
+    if (l->on_cp) l->on_cp(l->ctx, lc->id, lc->state_reported, lc->diode_reported);
+  }
 }
 
 static void sample_connector(hal_linux *hl, linux_connector *lc) {
   const hal_listener *l = &hl->listener;
   double mv;
-  if (lc->adc_cp[0] && read_mv(lc->adc_cp, lc->scale_cp, &mv) == 0) {
-    double volts = mv * hl->cfg.cp_gain / 1000.0 + hl->cfg.cp_offset_v;
-    cp_state s = hal_linux_cp_state_for_volts(volts);
-    if (s == lc->candidate_cp) {
-      lc->candidate_count++;
-    } else {
-      lc->candidate_cp = s;
-      lc->candidate_count = 1;
-    }
-    if (lc->candidate_count >= CP_DEBOUNCE_SAMPLES && (!lc->cp_reported || s != lc->reported_cp)) {
-      lc->reported_cp = s;
-      lc->cp_reported = true;
-      /* The diode check needs the negative PWM level, which this front end
-       * does not sample: it is left to the board's safety circuit (docs/hal.md). */
-      if (l->on_cp) l->on_cp(l->ctx, lc->id, s, true);
-    }
-  }
-  if (lc->adc_pp[0] && read_mv(lc->adc_pp, lc->scale_pp, &mv) == 0) {
+  if (lc->cp.fd >= 0) sample_cp(hl, lc);
+  if (lc->pp.fd >= 0 && adc_read_mv(&lc->pp, &mv) == 0) {
+    /* Divider: pull-up R_u to V_ref, PP resistor R_pp to PE:
+     * V = V_ref × R_pp / (R_u + R_pp)  =>  R_pp = R_u × V / (V_ref − V). */
     double vref = hl->cfg.pp_vref_mv;
-    double ohms = mv >= vref * 0.98 ? -1.0 : hl->cfg.pp_pullup_ohms * mv / (vref - mv);
-    bool changed = (ohms < 0) != (lc->reported_pp < 0) ||
-                   fabs(ohms - lc->reported_pp) > 0.05 * fabs(lc->reported_pp) || hl->first_sample;
+    if (mv < 0) mv = 0;
+    double ohms = mv >= vref * PP_OPEN_FRACTION ? -1.0 : hl->cfg.pp_pullup_ohms * mv / (vref - mv);
+    bool changed = hl->first_sample || (ohms < 0) != (lc->pp_reported < 0) ||
+                   fabs(ohms - lc->pp_reported) > 0.05 * fabs(lc->pp_reported);
     if (changed) {
-      lc->reported_pp = ohms;
+      lc->pp_reported = ohms;
       if (l->on_pp) l->on_pp(l->ctx, lc->id, ohms);
     }
   }
-  if (lc->adc_temp[0] && read_mv(lc->adc_temp, lc->scale_temp, &mv) == 0) {
+  if (lc->temp.fd >= 0 && adc_read_mv(&lc->temp, &mv) == 0) {
     double c = (mv - hl->cfg.temp_mv_at_0c) / hl->cfg.temp_mv_per_c;
-    if (fabs(c - lc->reported_temp) >= 0.5 || hl->first_sample) {
-      lc->reported_temp = c;
+    if (hl->first_sample || fabs(c - lc->temp_reported) >= 0.5) {
+      lc->temp_reported = c;
       if (l->on_temperature) l->on_temperature(l->ctx, lc->id, c);
     }
   }
-  if (hl->first_sample) {
+  if (hl->first_sample) { /* start reports the current levels once */
     for (int k = 0; k < IN_COUNT; k++) {
       gpio_input *in = &lc->inputs[k];
       if (!in->line) continue;
       in->value = hl->gpio->get(in->line);
-      if (k != IN_RCD) report(hl, lc, (input_kind)k, in->value);
+      report(hl, lc, (input_kind)k, in->value);
     }
   }
 }
@@ -257,39 +433,86 @@ static void sampler_cb(uv_timer_t *t) {
   hl->first_sample = false;
 }
 
-static int lx_start(hal *h, uv_loop_t *loop, const hal_listener *listener) {
-  hal_linux *hl = as_linux(h);
-  hl->loop = loop;
-  hl->listener = *listener;
-  for (int c = 0; c < h->connectors; c++) {
-    for (int k = 0; k < IN_COUNT; k++) {
-      gpio_input *in = &hl->conn[c].inputs[k];
-      if (!in->line) continue;
-      uv_poll_init(loop, &in->poll, in->fd);
-      in->poll.data = in;
-      uv_poll_start(&in->poll, UV_READABLE, input_ready);
-      in->polling = true;
-    }
-  }
-  uv_timer_init(loop, &hl->sampler);
-  hl->sampler.data = hl;
-  hl->first_sample = true;
-  hl->started = true;
-  uv_timer_start(&hl->sampler, sampler_cb, 0, hl->cfg.cp_sample_ms ? hl->cfg.cp_sample_ms : 20);
-  return 0;
+/* ---- event-driven self-test ---- */
+
+static void test_fail(linux_connector *lc, const char *why) {
+  size_t len = strlen(lc->test.reason);
+  snprintf(lc->test.reason + len, sizeof lc->test.reason - len, "%s%s", len ? "; " : "", why);
 }
 
-static void lx_stop(hal *h) {
-  hal_linux *hl = as_linux(h);
-  if (!hl->started) return;
-  hl->started = false;
-  uv_close((uv_handle_t *)&hl->sampler, NULL);
-  for (int c = 0; c < h->connectors; c++) {
-    for (int k = 0; k < IN_COUNT; k++) {
-      gpio_input *in = &hl->conn[c].inputs[k];
-      if (in->polling) uv_close((uv_handle_t *)&in->poll, NULL);
-      in->polling = false;
-    }
+static void test_timer_cb(uv_timer_t *t);
+
+static void test_arm(linux_connector *lc, uint64_t ms) {
+  uv_timer_start(&lc->test.timer, test_timer_cb, ms, 0);
+}
+
+/* CP generator check, first +12 V steady, read back after it settled. */
+static void test_cp(linux_connector *lc) {
+  lc->test.phase = TEST_CP_HIGH;
+  pwm_write(lc->hl, lc, PILOT_STEADY_HIGH);
+  test_arm(lc, CP_SETTLE_MS);
+}
+
+static void test_finish(linux_connector *lc) {
+  hal_linux *hl = lc->hl;
+  lc->test.phase = TEST_IDLE;
+  pwm_write(hl, lc, lc->duty);
+  lc->state_count = lc->diode_count = 0; /* observe afresh after the generator test */
+  if (lc->test.done) lc->test.done(lc->test.ctx, lc->id, &lc->test.result, lc->test.reason);
+}
+
+static void test_rcd_edge(linux_connector *lc, int value) {
+  hal_linux *hl = lc->hl;
+  if (lc->test.phase == TEST_RCD && value == 1) {
+    /* Tripped: remove the test current, the monitor must let go. */
+    hl->gpio->set(lc->rcd_test, 0);
+    lc->test.phase = TEST_RCD_RELEASE;
+    test_arm(lc, RCD_RELEASE_WINDOW_MS);
+  } else if (lc->test.phase == TEST_RCD_RELEASE && value == 0) {
+    uv_timer_stop(&lc->test.timer);
+    lc->test.result.rcd_ok = true;
+    test_cp(lc);
+  }
+}
+
+static void test_timer_cb(uv_timer_t *t) {
+  linux_connector *lc = t->data;
+  hal_linux *hl = lc->hl;
+  double volts[CP_BURST_MAX];
+  switch (lc->test.phase) {
+  case TEST_RCD:
+    hl->gpio->set(lc->rcd_test, 0);
+    test_fail(lc, "RCD monitor did not trip within 100 ms of its test current");
+    test_cp(lc);
+    break;
+  case TEST_RCD_RELEASE:
+    test_fail(lc, "RCD monitor stays tripped after its test current stopped");
+    test_cp(lc);
+    break;
+  case TEST_CP_HIGH: {
+    /* +12 V steady: band A, or B/C when an EV was already plugged in (its
+     * resistors load the generator, Table A.4); anything else is a fault. */
+    hal_linux_cp_obs o = hal_linux_cp_observe(volts, cp_burst(hl, lc, volts), PILOT_STEADY_HIGH);
+    lc->test.cp_high_ok = o.has_state && (o.state == CP_A || o.state == CP_B || o.state == CP_C);
+    if (!lc->test.cp_high_ok) test_fail(lc, "CP generator does not read back +12 V");
+    lc->test.phase = TEST_CP_LOW;
+    pwm_write(hl, lc, PILOT_STEADY_LOW);
+    test_arm(lc, CP_SETTLE_MS);
+    break;
+  }
+  case TEST_CP_LOW: {
+    /* -12 V steady: the EV's diode blocks, so it reads band F with or without an EV. */
+    int n = cp_burst(hl, lc, volts);
+    bool low_ok = n > 0;
+    for (int i = 0; i < n; i++)
+      if (hal_linux_cp_state_for_volts(volts[i]) != CP_F) low_ok = false;
+    if (!low_ok) test_fail(lc, "CP generator does not read back -12 V");
+    lc->test.result.cp_ok = lc->test.cp_high_ok && low_ok;
+    test_finish(lc);
+    break;
+  }
+  default:
+    break;
   }
 }
 
@@ -297,23 +520,143 @@ static linux_connector *conn_of(hal *h, int c) {
   return c >= 1 && c <= h->connectors ? &as_linux(h)->conn[c - 1] : NULL;
 }
 
+int hal_linux_selftest_start(hal *h, int c, hal_linux_selftest_cb done, void *ctx) {
+  hal_linux *hl = as_linux(h);
+  linux_connector *lc = conn_of(h, c);
+  if (!lc) {
+    set_error(hl, "no connector %d", c);
+    return -1;
+  }
+  if (!hl->started) {
+    set_error(hl, "connector %d: the self-test needs a started HAL", c);
+    return -1;
+  }
+  if (lc->test.phase != TEST_IDLE) {
+    set_error(hl, "connector %d: a self-test is already running", c);
+    return -1;
+  }
+  if (lc->contactor_closed) {
+    set_error(hl, "connector %d: contactor commanded closed, no self-test while charging", c);
+    return -1;
+  }
+  memset(&lc->test.result, 0, sizeof lc->test.result);
+  lc->test.reason[0] = '\0';
+  lc->test.done = done;
+  lc->test.ctx = ctx;
+  gpio_input *fb = &lc->inputs[IN_CONTACTOR];
+  lc->test.result.contactor_ok = !fb->line || hl->gpio->get(fb->line) == 0;
+  if (!lc->test.result.contactor_ok)
+    test_fail(lc, "contactor feedback reads closed while commanded open");
+  lc->test.result.meter_ok = false;
+  test_fail(lc, "no meter on this connector");
+  gpio_input *trip = &lc->inputs[IN_RCD];
+  if (trip->line && hl->gpio->get(trip->line) == 1) {
+    test_fail(lc, "RCD monitor tripped before its test");
+  } else if (lc->rcd_test && trip->line) {
+    hl->gpio->set(lc->rcd_test, 1);
+    lc->test.phase = TEST_RCD;
+    test_arm(lc, RCD_TRIP_WINDOW_MS);
+    return 0;
+  } else {
+    lc->test.result.rcd_ok = true; /* no test winding wired: nothing to pulse (docs/hal.md) */
+  }
+  test_cp(lc); /* a timer: `done` never runs inside this call */
+  return 0;
+}
+
+/* ---- hal_ops ---- */
+
+static void lx_stop(hal *h);
+
+static int lx_start(hal *h, uv_loop_t *loop, const hal_listener *listener) {
+  hal_linux *hl = as_linux(h);
+  if (hl->started) {
+    set_error(hl, "linux HAL already started");
+    return -1;
+  }
+  hl->loop = loop;
+  hl->listener = *listener;
+  hl->started = true;
+  uv_timer_init(loop, &hl->sampler);
+  hl->sampler.data = hl;
+  hl->sampler_init = true;
+  for (int c = 0; c < h->connectors; c++) {
+    linux_connector *lc = &hl->conn[c];
+    uv_timer_init(loop, &lc->test.timer);
+    lc->test.timer.data = lc;
+    lc->test.timer_init = true;
+    for (int k = 0; k < IN_COUNT; k++) {
+      gpio_input *in = &lc->inputs[k];
+      if (!in->line) continue;
+      int rc = uv_poll_init(loop, &in->poll, in->fd);
+      if (rc == 0) {
+        in->polling = true;
+        in->poll.data = in;
+        rc = uv_poll_start(&in->poll, UV_READABLE, input_ready);
+      }
+      if (rc != 0) {
+        set_error(hl, "connector %d: cannot watch GPIO events (fd %d): %s", lc->id, in->fd,
+                  uv_strerror(rc));
+        lx_stop(h);
+        return -1;
+      }
+    }
+  }
+  hl->first_sample = true;
+  uv_timer_start(&hl->sampler, sampler_cb, 0, hl->cfg.cp_sample_ms);
+  return 0;
+}
+
+static void lx_stop(hal *h) {
+  hal_linux *hl = as_linux(h);
+  if (!hl->started) return;
+  hl->started = false;
+  if (hl->sampler_init) uv_close((uv_handle_t *)&hl->sampler, NULL);
+  hl->sampler_init = false;
+  for (int c = 0; c < h->connectors; c++) {
+    linux_connector *lc = &hl->conn[c];
+    if (lc->test.phase != TEST_IDLE) { /* cancelled: undo what the test drove */
+      if (lc->rcd_test) hl->gpio->set(lc->rcd_test, 0);
+      lc->test.phase = TEST_IDLE;
+      pwm_write(hl, lc, lc->duty);
+    }
+    if (lc->test.timer_init) uv_close((uv_handle_t *)&lc->test.timer, NULL);
+    lc->test.timer_init = false;
+    for (int k = 0; k < IN_COUNT; k++) {
+      gpio_input *in = &lc->inputs[k];
+      if (in->polling) uv_close((uv_handle_t *)&in->poll, NULL);
+      in->polling = false;
+    }
+  }
+}
+
 static void lx_set_pwm(hal *h, int c, int permille) {
   linux_connector *lc = conn_of(h, c);
-  if (!lc || !lc->pwm_dir[0]) return;
-  char path[480], text[32];
-  snprintf(path, sizeof path, "%s/duty_cycle", lc->pwm_dir);
-  snprintf(text, sizeof text, "%ld", PWM_PERIOD_NS * permille / 1000);
-  write_text(path, text);
+  if (!lc) return;
+  if (permille < PILOT_STEADY_LOW) permille = PILOT_STEADY_LOW;
+  if (permille > PILOT_STEADY_HIGH) permille = PILOT_STEADY_HIGH;
+  lc->duty = permille;
+  if (!cp_test_running(lc)) pwm_write(as_linux(h), lc, permille); /* else restored after */
 }
 
 static void lx_set_contactor(hal *h, int c, bool closed) {
   linux_connector *lc = conn_of(h, c);
-  if (lc && lc->contactor) as_linux(h)->gpio->set(lc->contactor, closed);
+  if (!lc || !lc->contactor) return;
+  lc->contactor_closed = closed;
+  if (as_linux(h)->gpio->set(lc->contactor, closed) != 0) {
+    set_error(as_linux(h), "connector %d contactor: cannot drive the output: %s", c,
+              strerror(errno));
+    log_error(MOD, "%s", as_linux(h)->error);
+  }
 }
 
 static void lx_set_lock(hal *h, int c, bool engaged) {
   linux_connector *lc = conn_of(h, c);
-  if (lc && lc->lock) as_linux(h)->gpio->set(lc->lock, engaged);
+  if (!lc || !lc->lock) return;
+  if (as_linux(h)->gpio->set(lc->lock, engaged) != 0) {
+    set_error(as_linux(h), "connector %d lock: cannot drive the output: %s", c, strerror(errno));
+    log_error(MOD, "%s", as_linux(h)->error);
+  }
 }
 
 static void lx_set_led(hal *h, int c, const led_look *look) {
@@ -321,34 +664,28 @@ static void lx_set_led(hal *h, int c, const led_look *look) {
 }
 
 static int lx_read_meter(hal *h, int c, meter_reading *out) {
-  (void)out;
-  snprintf(as_linux(h)->error, sizeof as_linux(h)->error, "connector %d: no meter configured", c);
+  (void)c, (void)out; /* meters arrive through Modbus in another module */
+  set_error(as_linux(h), "no meter on this connector");
   return -1;
 }
 
+/* The synchronous self-test reads current levels only (hal_linux_selftest_start
+ * is the complete, event-driven one). */
 static int lx_selftest(hal *h, int c, hal_selftest *out) {
   hal_linux *hl = as_linux(h);
   linux_connector *lc = conn_of(h, c);
-  if (!lc) return -1;
-  /* Contactor: commanded open, its feedback must read open. */
-  gpio_input *fb = &lc->inputs[IN_CONTACTOR];
-  out->contactor_ok = !fb->line || hl->gpio->get(fb->line) == 0;
-  /* RCD: the test winding must trip the monitor; read back at once (the
-   * monitor's trip output is latched on common modules). */
-  out->rcd_ok = true;
-  if (lc->rcd_test && lc->inputs[IN_RCD].line) {
-    hl->gpio->set(lc->rcd_test, 1);
-    out->rcd_ok = hl->gpio->get(lc->inputs[IN_RCD].line) == 1;
-    hl->gpio->set(lc->rcd_test, 0);
+  if (!lc) {
+    set_error(hl, "no connector %d", c);
+    return -1;
   }
-  /* CP generator: with +12 V steady the level must read in band A or B. */
-  double mv;
-  out->cp_ok = false;
-  if (read_mv(lc->adc_cp, lc->scale_cp, &mv) == 0) {
-    cp_state s = hal_linux_cp_state_for_volts(mv * hl->cfg.cp_gain / 1000.0 + hl->cfg.cp_offset_v);
-    out->cp_ok = s == CP_A || s == CP_B || s == CP_C;
-  }
-  out->meter_ok = true; /* no meter configured on this back end: nothing to check */
+  gpio_input *fb = &lc->inputs[IN_CONTACTOR], *trip = &lc->inputs[IN_RCD];
+  out->contactor_ok = lc->contactor_closed || !fb->line || hl->gpio->get(fb->line) == 0;
+  out->rcd_ok = !trip->line || hl->gpio->get(trip->line) == 0;
+  double volts[CP_BURST_MAX];
+  hal_linux_cp_obs o = hal_linux_cp_observe(volts, cp_burst(hl, lc, volts), lc->duty);
+  out->cp_ok = o.has_state && (o.state == CP_A || o.state == CP_B || o.state == CP_C);
+  out->meter_ok = false;
+  set_error(hl, "no meter on this connector");
   return 0;
 }
 
@@ -362,10 +699,17 @@ static void lx_destroy(hal *h) {
       hl->gpio->set(lc->contactor, 0); /* never leave a contactor energized */
       hl->gpio->close(lc->contactor);
     }
+    pwm_write(hl, lc, PILOT_STEADY_LOW); /* state F: EVSE not available */
     if (lc->lock) hl->gpio->close(lc->lock);
-    if (lc->rcd_test) hl->gpio->close(lc->rcd_test);
+    if (lc->rcd_test) {
+      hl->gpio->set(lc->rcd_test, 0);
+      hl->gpio->close(lc->rcd_test);
+    }
     for (int k = 0; k < IN_COUNT; k++)
       if (lc->inputs[k].line) hl->gpio->close(lc->inputs[k].line);
+    adc_channel *chans[] = {&lc->cp, &lc->pp, &lc->temp};
+    for (size_t i = 0; i < sizeof chans / sizeof chans[0]; i++)
+      if (chans[i]->fd >= 0) close(chans[i]->fd);
   }
   free(hl);
 }
@@ -384,9 +728,20 @@ static const hal_ops linux_ops = {
     .destroy = lx_destroy,
 };
 
+/* ---- creation ---- */
+
 static int open_pins(hal_linux *hl, linux_connector *lc, char *err, size_t errlen) {
   const hal_linux_connector_pins *p = &lc->pins;
-  char why[256];
+  char why[320];
+  const char *missing = !p->contactor[0] ? "contactor"
+                        : !p->pwm[0]     ? "pwm"
+                        : !p->adc_cp[0]  ? "adc.cp"
+                                         : NULL;
+  if (missing) {
+    snprintf(err, errlen, "connector %d %s: not configured (connector.%d.%s%s is required)", lc->id,
+             missing, lc->id, strcmp(missing, "contactor") == 0 ? "gpio." : "", missing);
+    return -1;
+  }
   struct {
     const char *spec, *name;
     gpio_line **out;
@@ -408,38 +763,37 @@ static int open_pins(hal_linux *hl, linux_connector *lc, char *err, size_t errle
     gpio_input *in = &lc->inputs[k];
     in->kind = (input_kind)k;
     in->owner = lc;
+    in->fd = -1;
     if (!in_specs[k][0]) continue;
-    int fd = -1;
-    in->line =
-        hl->gpio->open_input(hl->gpio->ctx, hl->cfg.dev_root, in_specs[k], &fd, why, sizeof why);
+    in->line = hl->gpio->open_input(hl->gpio->ctx, hl->cfg.dev_root, in_specs[k], &in->fd, why,
+                                    sizeof why);
     if (!in->line) {
       snprintf(err, errlen, "connector %d %s: %s", lc->id, in_names[k], why);
       return -1;
     }
-    in->fd = fd;
   }
-  if (!p->contactor[0]) {
-    snprintf(err, errlen, "connector %d: gpio.contactor is required", lc->id);
+  if (pwm_setup(hl, lc, why, sizeof why) != 0) {
+    snprintf(err, errlen, "connector %d pwm: %s", lc->id, why);
     return -1;
   }
-  if (setup_pwm(hl, lc, err, errlen) != 0) return -1;
   struct {
     const char *spec, *name;
-    char *raw;
-    double *scale;
-  } adcs[] = {{p->adc_cp, "adc.cp", lc->adc_cp, &lc->scale_cp},
-              {p->adc_pp, "adc.pp", lc->adc_pp, &lc->scale_pp},
-              {p->adc_temp, "adc.temp", lc->adc_temp, &lc->scale_temp}};
+    adc_channel *ch;
+  } adcs[] = {{p->adc_cp, "adc.cp", &lc->cp},
+              {p->adc_pp, "adc.pp", &lc->pp},
+              {p->adc_temp, "adc.temp", &lc->temp}};
   for (size_t i = 0; i < sizeof adcs / sizeof adcs[0]; i++) {
     if (!adcs[i].spec[0]) continue;
-    if (adc_channel(hl, adcs[i].spec, adcs[i].raw, 400, adcs[i].scale, why, sizeof why) != 0) {
+    double mv;
+    if (adc_open(hl, adcs[i].spec, adcs[i].ch, why, sizeof why) != 0) {
       snprintf(err, errlen, "connector %d %s: %s", lc->id, adcs[i].name, why);
       return -1;
     }
-  }
-  if (!lc->adc_cp[0]) {
-    snprintf(err, errlen, "connector %d: adc.cp is required", lc->id);
-    return -1;
+    if (adc_read_mv(adcs[i].ch, &mv) != 0) {
+      snprintf(err, errlen, "connector %d %s: %s does not read as a number", lc->id, adcs[i].name,
+               adcs[i].ch->path);
+      return -1;
+    }
   }
   return 0;
 }
@@ -452,19 +806,21 @@ hal *hal_linux_create_with(const hal_linux_config *cfg, const gpio_provider *gpi
     return NULL;
   }
   hal_linux *hl = calloc(1, sizeof *hl);
-  if (!hl) return NULL;
+  if (!hl) {
+    snprintf(err, errlen, "linux HAL: out of memory");
+    return NULL;
+  }
   hl->base.ops = &linux_ops;
   hl->base.connectors = cfg->connectors;
   hl->cfg = *cfg;
-  if (hl->cfg.cp_gain == 0) {
-    hal_linux_config d;
-    hal_linux_config_defaults(&d);
-    hl->cfg.cp_gain = d.cp_gain;
-    hl->cfg.pp_pullup_ohms = d.pp_pullup_ohms;
-    hl->cfg.pp_vref_mv = d.pp_vref_mv;
-    hl->cfg.temp_mv_at_0c = d.temp_mv_at_0c;
-    hl->cfg.temp_mv_per_c = d.temp_mv_per_c;
-    if (!hl->cfg.cp_sample_ms) hl->cfg.cp_sample_ms = d.cp_sample_ms;
+  apply_defaults(&hl->cfg);
+  if (hl->cfg.pp_vref_mv < 0 || hl->cfg.pp_pullup_ohms < 0 || hl->cfg.cp_sample_ms > 1000) {
+    snprintf(err, errlen,
+             "linux HAL: calibration out of range (pp_vref_mv %g, pp_pullup_ohms %g, "
+             "cp_sample_ms %u)",
+             hl->cfg.pp_vref_mv, hl->cfg.pp_pullup_ohms, hl->cfg.cp_sample_ms);
+    free(hl);
+    return NULL;
   }
   hl->gpio = gpio;
   for (int c = 0; c < cfg->connectors; c++) {
@@ -472,11 +828,14 @@ hal *hal_linux_create_with(const hal_linux_config *cfg, const gpio_provider *gpi
     lc->hl = hl;
     lc->id = c + 1;
     lc->pins = cfg->pins[c];
-    lc->candidate_cp = CP_INVALID;
-    lc->reported_pp = -1;
-    if (open_pins(hl, lc, err, errlen) != 0) {
-      hl->base.connectors = c + 1; /* close what was opened */
-      lx_destroy(&hl->base);
+    lc->cp.fd = lc->pp.fd = lc->temp.fd = -1;
+    lc->state_candidate = lc->state_reported = CP_INVALID;
+    lc->diode_candidate = lc->diode_reported = true;
+    lc->pp_reported = -1;
+  }
+  for (int c = 0; c < cfg->connectors; c++) {
+    if (open_pins(hl, &hl->conn[c], err, errlen) != 0) {
+      lx_destroy(&hl->base); /* closes what was opened, contactors low */
       return NULL;
     }
   }

@@ -1,10 +1,14 @@
 /*
- * The Linux back end against a fake sysfs tree (PWM chip, IIO ADC files made
- * by the test) and a fake GPIO provider whose input lines are pipes: CP levels
- * written into the ADC file become debounced CP states, PWM commands land in
- * duty_cycle, GPIO edges become feedback events, and configuration mistakes
- * give errors that name the pin. The libgpiod provider is checked on its
- * error path (no GPIO chip exists in the test environment).
+ * The Linux back end against a fake sysfs tree (PWM chip and IIO ADC files
+ * made by each test in a temp dir) and a fake GPIO provider whose input lines
+ * are pipes: CP levels written into the ADC file become debounced CP states,
+ * the diode check follows the low PWM phase, PWM commands land in
+ * duty_cycle, GPIO edges become feedback events, the event-driven self-test
+ * pulses the RCD and drives the CP generator, and configuration mistakes give
+ * errors that name the connector and the pin. The libgpiod provider is
+ * checked on its error path only (no GPIO chip exists in the test
+ * environment). The loop runs until the expected callback fired, bounded by
+ * 2 s of loop time: no sleeps.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,34 +25,50 @@
 #include "core/pilot.h"
 #include "hal/hal_linux.h"
 
+#define CP_RAW "bus/iio/devices/iio:device0/in_voltage0_raw"
+#define PP_RAW "bus/iio/devices/iio:device0/in_voltage1_raw"
+#define TEMP_RAW "bus/iio/devices/iio:device0/in_voltage2_raw"
+#define DUTY "class/pwm/pwmchip0/pwm0/duty_cycle"
+#define RCD_TRIP "gpiochip0:21"
+#define RCD_TEST "gpiochip0:22"
+
 /* ---- fake GPIO: outputs remember their value, inputs are pipes ---- */
+typedef struct {
+  gpio_line *lines[16];
+  int n;
+  bool rcd_wired;         /* the RCD test output trips the monitor */
+  bool rcd_latches;       /* ...which then stays tripped */
+  int contactor_at_close; /* the contactor output's level when it was released */
+} fake_bank;
+
 struct gpio_line {
+  fake_bank *bank;
   int value;
   int pipe[2];
   char spec[64];
 };
 
-static gpio_line *lines[16];
-static int nlines;
-
-static gpio_line *find_line(const char *spec) {
-  for (int i = 0; i < nlines; i++)
-    if (strcmp(lines[i]->spec, spec) == 0) return lines[i];
+static gpio_line *find_line(fake_bank *b, const char *spec) {
+  for (int i = 0; i < b->n; i++)
+    if (strcmp(b->lines[i]->spec, spec) == 0) return b->lines[i];
   return NULL;
 }
 
 static gpio_line *fake_open_output(void *ctx, const char *root, const char *spec, int initial,
                                    char *err, size_t errlen) {
-  (void)ctx, (void)root;
+  (void)root;
+  fake_bank *b = ctx;
   if (strncmp(spec, "gpiochip0:", 10) != 0) {
-    snprintf(err, errlen, "cannot open %s", spec);
+    snprintf(err, errlen, "cannot open %.*s", (int)strcspn(spec, ":"), spec);
     return NULL;
   }
   gpio_line *l = calloc(1, sizeof *l);
+  assert_non_null(l);
+  l->bank = b;
   l->value = initial;
   l->pipe[0] = l->pipe[1] = -1;
   snprintf(l->spec, sizeof l->spec, "%s", spec);
-  lines[nlines++] = l;
+  b->lines[b->n++] = l;
   return l;
 }
 
@@ -56,13 +76,24 @@ static gpio_line *fake_open_input(void *ctx, const char *root, const char *spec,
                                   size_t errlen) {
   gpio_line *l = fake_open_output(ctx, root, spec, 0, err, errlen);
   if (!l) return NULL;
-  if (pipe(l->pipe) != 0) return NULL;
+  assert_int_equal(pipe(l->pipe), 0);
   *fd = l->pipe[0];
   return l;
 }
 
+/* An edge on an input: new level, and a byte on its event fd. */
+static void edge_line(gpio_line *l, int value) {
+  l->value = value;
+  assert_int_equal(write(l->pipe[1], "e", 1), 1);
+}
+
 static int fake_set(gpio_line *l, int v) {
   l->value = v;
+  fake_bank *b = l->bank;
+  if (b->rcd_wired && strcmp(l->spec, RCD_TEST) == 0) {
+    gpio_line *trip = find_line(b, RCD_TRIP);
+    if (v || !b->rcd_latches) edge_line(trip, v);
+  }
   return 0;
 }
 static int fake_get(gpio_line *l) { return l->value; }
@@ -72,109 +103,74 @@ static int fake_read_events(gpio_line *l) {
   return l->value;
 }
 static void fake_close(gpio_line *l) {
+  fake_bank *b = l->bank;
+  if (strcmp(l->spec, "gpiochip0:17") == 0) b->contactor_at_close = l->value;
   if (l->pipe[0] >= 0) close(l->pipe[0]), close(l->pipe[1]);
-  for (int i = 0; i < nlines; i++)
-    if (lines[i] == l) lines[i] = lines[--nlines];
+  for (int i = 0; i < b->n; i++)
+    if (b->lines[i] == l) b->lines[i] = b->lines[--b->n];
   free(l);
-}
-
-static const gpio_provider fake_gpio = {fake_open_output, fake_open_input, fake_set, fake_get,
-                                        fake_read_events, fake_close,      NULL};
-
-/* An edge on an input: new level, and a byte on its event fd. */
-static void edge(const char *spec, int value) {
-  gpio_line *l = find_line(spec);
-  assert_non_null(l);
-  l->value = value;
-  assert_int_equal(write(l->pipe[1], "e", 1), 1);
-}
-
-/* ---- fake sysfs ---- */
-static char root[64];
-
-static void put(const char *rel, const char *text) {
-  char path[256];
-  snprintf(path, sizeof path, "%s/%s", root, rel);
-  FILE *f = fopen(path, "w");
-  assert_non_null(f);
-  fputs(text, f);
-  fclose(f);
-}
-
-static void get(const char *rel, char *out, size_t len) {
-  char path[256];
-  snprintf(path, sizeof path, "%s/%s", root, rel);
-  FILE *f = fopen(path, "r");
-  assert_non_null(f);
-  assert_non_null(fgets(out, (int)len, f));
-  fclose(f);
-  out[strcspn(out, "\n")] = '\0';
-}
-
-static void make_tree(void) {
-  snprintf(root, sizeof root, "/tmp/borne-sysfs-XXXXXX");
-  assert_non_null(mkdtemp(root));
-  char cmd[256];
-  snprintf(cmd, sizeof cmd, "mkdir -p %s/class/pwm/pwmchip0/pwm0 %s/bus/iio/devices/iio:device0",
-           root, root);
-  assert_int_equal(system(cmd), 0);
-  put("class/pwm/pwmchip0/export", "");
-  put("class/pwm/pwmchip0/pwm0/period", "0");
-  put("class/pwm/pwmchip0/pwm0/duty_cycle", "0");
-  put("class/pwm/pwmchip0/pwm0/enable", "0");
-  /* front end: 1 mV per count, cp_gain 4 -> 3000 counts = 12 V */
-  put("bus/iio/devices/iio:device0/in_voltage_scale", "1.0");
-  put("bus/iio/devices/iio:device0/in_voltage0_raw", "3000");
-  put("bus/iio/devices/iio:device0/in_voltage1_raw", "5000"); /* PP open */
-  put("bus/iio/devices/iio:device0/in_voltage2_raw", "750");  /* 25 C */
-}
-
-static void remove_tree(void) {
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", root);
-  assert_int_equal(system(cmd), 0);
-}
-
-static hal_linux_config config(void) {
-  hal_linux_config c;
-  hal_linux_config_defaults(&c);
-  c.connectors = 1;
-  c.cp_gain = 4.0;
-  c.cp_sample_ms = 1;
-  snprintf(c.sysfs_root, sizeof c.sysfs_root, "%s", root);
-  hal_linux_connector_pins *p = &c.pins[0];
-  snprintf(p->contactor, sizeof p->contactor, "gpiochip0:17");
-  snprintf(p->contactor_feedback, sizeof p->contactor_feedback, "gpiochip0:18");
-  snprintf(p->lock, sizeof p->lock, "gpiochip0:19");
-  snprintf(p->lock_feedback, sizeof p->lock_feedback, "gpiochip0:20");
-  snprintf(p->rcd_trip, sizeof p->rcd_trip, "gpiochip0:21");
-  snprintf(p->rcd_test, sizeof p->rcd_test, "gpiochip0:22");
-  snprintf(p->pwm, sizeof p->pwm, "pwmchip0:0");
-  snprintf(p->adc_cp, sizeof p->adc_cp, "iio:device0:in_voltage0_raw");
-  snprintf(p->adc_pp, sizeof p->adc_pp, "iio:device0:in_voltage1_raw");
-  snprintf(p->adc_temp, sizeof p->adc_temp, "iio:device0:in_voltage2_raw");
-  return c;
 }
 
 /* ---- what the listener saw ---- */
 typedef struct {
   cp_state cp;
-  int cp_reports;
+  bool diode_ok;
+  int cp_reports, f_reports;
   double pp;
   int pp_reports;
   double temp;
-  int contactor;
-  int lock;
-  int rcd_trips;
-  uv_loop_t *loop;
-  int (*done)(void *);
+  int contactor, lock, rcd_trips;
+  bool selftest_done;
+  int selftest_connector;
+  hal_selftest selftest;
+  char reason[256];
 } seen;
 
+/* ---- per-test fixture: fake tree, fake GPIO, loop ---- */
+typedef struct {
+  char root[64];
+  fake_bank bank;
+  gpio_provider gpio;
+  uv_loop_t loop;
+  seen x;
+  hal_listener listener;
+  bool generator; /* mirror duty_cycle into the CP ADC file, like a real CP driver */
+  hal *h;         /* released by teardown if a failed assertion left it alive */
+} fixture;
+
+static void put(fixture *f, const char *rel, const char *text) {
+  char path[256];
+  snprintf(path, sizeof path, "%s/%s", f->root, rel);
+  FILE *fp = fopen(path, "w");
+  assert_non_null(fp);
+  fputs(text, fp);
+  fclose(fp);
+}
+
+static void get(fixture *f, const char *rel, char *out, size_t len) {
+  char path[256];
+  snprintf(path, sizeof path, "%s/%s", f->root, rel);
+  FILE *fp = fopen(path, "r");
+  assert_non_null(fp);
+  if (!fgets(out, (int)len, fp)) out[0] = '\0';
+  fclose(fp);
+  out[strcspn(out, "\n")] = '\0';
+}
+
+/* The CP level as the ADC sees it: cp_gain 4 below, so 1 count = 4 mV at the connector. */
+static void cp_volts(fixture *f, double v) {
+  char text[32];
+  snprintf(text, sizeof text, "%d", (int)(v * 250.0));
+  put(f, CP_RAW, text);
+}
+
 static void on_cp(void *ctx, int c, cp_state s, bool diode) {
-  (void)c, (void)diode;
+  (void)c;
   seen *x = ctx;
   x->cp = s;
+  x->diode_ok = diode;
   x->cp_reports++;
+  if (s == CP_F) x->f_reports++;
 }
 static void on_pp(void *ctx, int c, double ohms) {
   (void)c;
@@ -198,136 +194,308 @@ static void on_rcd(void *ctx, int c, bool dc) {
   (void)c, (void)dc;
   ((seen *)ctx)->rcd_trips++;
 }
+static void on_selftest(void *ctx, int c, const hal_selftest *r, const char *reason) {
+  seen *x = ctx;
+  x->selftest_done = true;
+  x->selftest_connector = c;
+  x->selftest = *r;
+  snprintf(x->reason, sizeof x->reason, "%s", reason);
+}
 
-/* Run the loop until `cond` holds; fail after 2 s (a bound, not a wait). */
-static bool run_until(uv_loop_t *loop, seen *x, bool (*cond)(seen *)) {
-  uint64_t start = uv_now(loop);
-  while (!cond(x)) {
-    uv_run(loop, UV_RUN_ONCE);
-    uv_update_time(loop);
-    if (uv_now(loop) - start > 2000) return false;
+static int setup(void **state) {
+  fixture *f = calloc(1, sizeof *f);
+  assert_non_null(f);
+  snprintf(f->root, sizeof f->root, "/tmp/borne-sysfs-XXXXXX");
+  assert_non_null(mkdtemp(f->root));
+  char cmd[256];
+  snprintf(cmd, sizeof cmd, "mkdir -p %s/class/pwm/pwmchip0/pwm0 '%s/bus/iio/devices/iio:device0'",
+           f->root, f->root);
+  assert_int_equal(system(cmd), 0);
+  put(f, "class/pwm/pwmchip0/export", "");
+  put(f, "class/pwm/pwmchip0/pwm0/period", "0");
+  put(f, DUTY, "0");
+  put(f, "class/pwm/pwmchip0/pwm0/enable", "0");
+  /* 0.25 mV per count (shared scale); cp_gain 16 below: CP mV = counts × 4 */
+  put(f, "bus/iio/devices/iio:device0/in_voltage_scale", "0.25");
+  put(f, "bus/iio/devices/iio:device0/in_voltage1_scale", "1.0"); /* PP: own scale */
+  put(f, "bus/iio/devices/iio:device0/in_voltage2_scale", "1.0");
+  cp_volts(f, 12.0);
+  put(f, PP_RAW, "5000");  /* PP open */
+  put(f, TEMP_RAW, "250"); /* 25 °C at 10 mV/°C */
+  f->gpio = (gpio_provider){fake_open_output, fake_open_input, fake_set, fake_get,
+                            fake_read_events, fake_close,      &f->bank};
+  assert_int_equal(uv_loop_init(&f->loop), 0);
+  f->x = (seen){.cp = CP_INVALID, .contactor = -1, .lock = -1};
+  f->listener = (hal_listener){.ctx = &f->x,
+                               .on_cp = on_cp,
+                               .on_pp = on_pp,
+                               .on_temperature = on_temp,
+                               .on_contactor = on_contactor,
+                               .on_lock = on_lock,
+                               .on_rcd_trip = on_rcd};
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state) {
+  fixture *f = *state;
+  if (f->h) {
+    f->h->ops->stop(f->h);
+    uv_run(&f->loop, UV_RUN_DEFAULT);
+    f->h->ops->destroy(f->h);
+  }
+  uv_run(&f->loop, UV_RUN_DEFAULT); /* close callbacks */
+  assert_int_equal(uv_loop_close(&f->loop), 0);
+  assert_int_equal(f->bank.n, 0); /* every line released */
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", f->root);
+  assert_int_equal(system(cmd), 0);
+  free(f);
+  return 0;
+}
+
+static hal_linux_config config(fixture *f) {
+  hal_linux_config c;
+  hal_linux_config_defaults(&c);
+  c.connectors = 1;
+  c.cp_gain = 16.0; /* 0.25 mV per count × 16 = 4 mV at the connector per count */
+  c.cp_sample_ms = 1;
+  c.cp_burst = 4;
+  snprintf(c.sysfs_root, sizeof c.sysfs_root, "%s", f->root);
+  hal_linux_connector_pins *p = &c.pins[0];
+  snprintf(p->contactor, sizeof p->contactor, "gpiochip0:17");
+  snprintf(p->contactor_feedback, sizeof p->contactor_feedback, "gpiochip0:18");
+  snprintf(p->lock, sizeof p->lock, "gpiochip0:19");
+  snprintf(p->lock_feedback, sizeof p->lock_feedback, "gpiochip0:20");
+  snprintf(p->rcd_trip, sizeof p->rcd_trip, RCD_TRIP);
+  snprintf(p->rcd_test, sizeof p->rcd_test, RCD_TEST);
+  snprintf(p->pwm, sizeof p->pwm, "pwmchip0:0");
+  snprintf(p->adc_cp, sizeof p->adc_cp, "iio:device0:in_voltage0_raw");
+  snprintf(p->adc_pp, sizeof p->adc_pp, "iio:device0:in_voltage1_raw");
+  snprintf(p->adc_temp, sizeof p->adc_temp, "iio:device0:in_voltage2_raw");
+  return c;
+}
+
+static hal *create_started(fixture *f) {
+  hal_linux_config cfg = config(f);
+  char err[256];
+  hal *h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
+  if (!h) fail_msg("create: %s", err);
+  f->h = h;
+  assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
+  return h;
+}
+
+static void finish(fixture *f, hal *h) {
+  h->ops->stop(h);
+  uv_run(&f->loop, UV_RUN_DEFAULT);
+  h->ops->destroy(h);
+  f->h = NULL;
+}
+
+/* A CP driver: +12 V steady at 100 %, -12 V steady at 0 %. */
+static void mirror_generator(fixture *f) {
+  char text[32];
+  get(f, DUTY, text, sizeof text);
+  if (strcmp(text, "1000000") == 0) cp_volts(f, 12.0);
+  if (strcmp(text, "0") == 0) cp_volts(f, -12.0);
+}
+
+/* Run the loop until `cond` holds; false after 2 s of loop time (a bound, not a wait). */
+static bool run_until(fixture *f, bool (*cond)(seen *)) {
+  uv_update_time(&f->loop);
+  uint64_t start = uv_now(&f->loop);
+  while (!cond(&f->x)) {
+    if (f->generator) mirror_generator(f);
+    uv_run(&f->loop, UV_RUN_ONCE);
+    uv_update_time(&f->loop);
+    if (uv_now(&f->loop) - start > 2000) return false;
   }
   return true;
+}
+
+/* Run the loop for n sampler periods (used to show that nothing happens). */
+static void run_ticks(fixture *f, int n) {
+  for (int i = 0; i < n; i++) uv_run(&f->loop, UV_RUN_ONCE);
 }
 
 static bool cp_is_a(seen *x) { return x->cp_reports > 0 && x->cp == CP_A; }
 static bool cp_is_b(seen *x) { return x->cp == CP_B; }
 static bool cp_is_c(seen *x) { return x->cp == CP_C; }
+static bool diode_failed(seen *x) { return !x->diode_ok; }
 static bool contactor_closed(seen *x) { return x->contactor == 1; }
 static bool lock_engaged(seen *x) { return x->lock == 1; }
 static bool rcd_tripped(seen *x) { return x->rcd_trips == 1; }
 static bool pp_is_220(seen *x) { return x->pp > 200 && x->pp < 240; }
+static bool selftest_done(seen *x) { return x->selftest_done; }
 
-static void cp_levels_pwm_and_feedback(void **state) {
-  (void)state;
-  make_tree();
-  hal_linux_config cfg = config();
+/* ---- tests ---- */
+
+static void start_reports_levels_and_pwm_is_configured(void **state) {
+  fixture *f = *state;
+  hal_linux_config cfg = config(f);
   char err[256];
-  hal *h = hal_linux_create_with(&cfg, &fake_gpio, err, sizeof err);
+  hal *h = f->h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
   assert_non_null(h);
   char text[64];
-  get("class/pwm/pwmchip0/pwm0/period", text, sizeof text);
+  get(f, "class/pwm/pwmchip0/pwm0/period", text, sizeof text);
   assert_string_equal(text, "1000000"); /* 1 kHz */
-  get("class/pwm/pwmchip0/pwm0/enable", text, sizeof text);
+  get(f, DUTY, text, sizeof text);
+  assert_string_equal(text, "1000000"); /* +12 V steady until the core decides */
+  get(f, "class/pwm/pwmchip0/pwm0/enable", text, sizeof text);
   assert_string_equal(text, "1");
+  assert_int_equal(find_line(&f->bank, "gpiochip0:17")->value, 0); /* contactor open */
 
-  uv_loop_t loop;
-  uv_loop_init(&loop);
-  seen x = {.cp = CP_INVALID, .contactor = -1, .lock = -1};
-  hal_listener l = {.ctx = &x,
-                    .on_cp = on_cp,
-                    .on_pp = on_pp,
-                    .on_temperature = on_temp,
-                    .on_contactor = on_contactor,
-                    .on_lock = on_lock,
-                    .on_rcd_trip = on_rcd};
-  assert_int_equal(h->ops->start(h, &loop, &l), 0);
-  assert_true(run_until(&loop, &x, cp_is_a));
-  assert_int_equal(x.contactor, 0); /* initial levels reported at start */
-  assert_int_equal(x.lock, 0);
-  assert_float_equal(x.temp, 25.0, 0.01);
-  assert_true(x.pp < 0); /* no cable */
-
-  hal_selftest st;
-  assert_int_equal(h->ops->selftest(h, 1, &st), 0);
-  assert_true(st.contactor_ok);
-  assert_true(st.cp_ok);
-  assert_false(st.rcd_ok); /* the fake RCD does not trip on its test winding */
-
-  put("bus/iio/devices/iio:device0/in_voltage1_raw", "1999"); /* 330*1999/3001 = 219.8 ohm */
-  put("bus/iio/devices/iio:device0/in_voltage0_raw", "2250"); /* 9 V: B */
-  assert_true(run_until(&loop, &x, cp_is_b));
-  assert_true(run_until(&loop, &x, pp_is_220));
-  int reports = x.cp_reports;
-
-  h->ops->set_pwm(h, 1, pilot_duty_for_current(32));
-  get("class/pwm/pwmchip0/pwm0/duty_cycle", text, sizeof text);
-  assert_string_equal(text, "533000");
-  h->ops->set_pwm(h, 1, PILOT_STEADY_HIGH);
-  get("class/pwm/pwmchip0/pwm0/duty_cycle", text, sizeof text);
-  assert_string_equal(text, "1000000");
-
-  /* a single noisy sample does not change the state (debounce) */
-  put("bus/iio/devices/iio:device0/in_voltage0_raw", "1500"); /* 6 V: C */
-  uv_run(&loop, UV_RUN_ONCE);
-  put("bus/iio/devices/iio:device0/in_voltage0_raw", "2250");
-  for (int i = 0; i < 10; i++) uv_run(&loop, UV_RUN_ONCE);
-  assert_int_equal(x.cp, CP_B);
-  assert_int_equal(x.cp_reports, reports);
-  put("bus/iio/devices/iio:device0/in_voltage0_raw", "1500");
-  assert_true(run_until(&loop, &x, cp_is_c));
-
-  h->ops->set_contactor(h, 1, true);
-  assert_int_equal(find_line("gpiochip0:17")->value, 1);
-  edge("gpiochip0:18", 1);
-  assert_true(run_until(&loop, &x, contactor_closed));
-  h->ops->set_lock(h, 1, true);
-  assert_int_equal(find_line("gpiochip0:19")->value, 1);
-  edge("gpiochip0:20", 1);
-  assert_true(run_until(&loop, &x, lock_engaged));
-  edge("gpiochip0:21", 1);
-  assert_true(run_until(&loop, &x, rcd_tripped));
-
-  h->ops->stop(h);
-  uv_run(&loop, UV_RUN_DEFAULT);
-  h->ops->destroy(h);
-  assert_int_equal(nlines, 0); /* every line released */
-  assert_int_equal(uv_loop_close(&loop), 0);
-  remove_tree();
+  find_line(&f->bank, "gpiochip0:20")->value = 1; /* lock already engaged at boot */
+  assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
+  assert_true(run_until(f, cp_is_a));
+  assert_true(f->x.diode_ok);
+  assert_int_equal(f->x.cp_reports, 1);
+  assert_int_equal(f->x.contactor, 0); /* initial levels reported at start */
+  assert_int_equal(f->x.lock, 1);
+  assert_int_equal(f->x.rcd_trips, 0);
+  assert_float_equal(f->x.temp, 25.0, 0.01);
+  assert_true(f->x.pp < 0); /* no cable */
+  assert_int_equal(f->x.pp_reports, 1);
+  run_ticks(f, 10);
+  assert_int_equal(f->x.cp_reports, 1); /* only changes are reported */
+  assert_int_equal(f->x.pp_reports, 1);
+  finish(f, h);
 }
 
-static void configuration_errors_name_the_pin(void **state) {
-  (void)state;
-  make_tree();
+static void cp_states_are_debounced(void **state) {
+  fixture *f = *state;
+  hal *h = create_started(f);
+  assert_true(run_until(f, cp_is_a));
+  put(f, PP_RAW, "1999"); /* 330 × 1999 / 3001 = 219.8 Ω */
+  cp_volts(f, 9.0);
+  assert_true(run_until(f, cp_is_b));
+  assert_true(run_until(f, pp_is_220));
+  int reports = f->x.cp_reports;
+
+  /* a single noisy sample does not change the state */
+  cp_volts(f, 6.0);
+  run_ticks(f, 1);
+  cp_volts(f, 9.0);
+  run_ticks(f, 10);
+  assert_int_equal(f->x.cp, CP_B);
+  assert_int_equal(f->x.cp_reports, reports);
+  /* a level between the bands is not a state either, until it stays */
+  cp_volts(f, 10.5);
+  run_ticks(f, 1);
+  cp_volts(f, 9.0);
+  run_ticks(f, 10);
+  assert_int_equal(f->x.cp_reports, reports);
+  cp_volts(f, 6.0);
+  assert_true(run_until(f, cp_is_c));
+  assert_int_equal(f->x.cp_reports, reports + 1);
+  finish(f, h);
+}
+
+static void calibration_maps_the_front_end(void **state) {
+  fixture *f = *state;
+  /* A typical divider: CP ±12 V → 0..3.3 V around 1.65 V. 12 V reads 3.0 V here. */
+  hal_linux_config cfg = config(f);
+  cfg.cp_gain = 12000.0 / 1350.0; /* mV at the connector per ADC mV */
+  cfg.cp_offset_mv = -1650.0 * 12000.0 / 1350.0;
+  put(f, "bus/iio/devices/iio:device0/in_voltage_scale", "1.0");
+  put(f, CP_RAW, "2662"); /* (2662 - 1650) × 8.889 = 8.996 V: B */
   char err[256];
-  hal_linux_config cfg = config();
-  snprintf(cfg.pins[0].lock_feedback, sizeof cfg.pins[0].lock_feedback, "gpiochip7:3");
-  assert_null(hal_linux_create_with(&cfg, &fake_gpio, err, sizeof err));
-  assert_non_null(strstr(err, "connector 1 lock_feedback"));
-  assert_int_equal(nlines, 0);
+  hal *h = f->h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
+  assert_non_null(h);
+  assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
+  assert_true(run_until(f, cp_is_b));
+  finish(f, h);
+}
 
-  cfg = config();
-  snprintf(cfg.pins[0].adc_cp, sizeof cfg.pins[0].adc_cp, "iio:device3:in_voltage0_raw");
-  assert_null(hal_linux_create_with(&cfg, &fake_gpio, err, sizeof err));
-  assert_non_null(strstr(err, "connector 1 adc.cp"));
+static void pwm_commands_and_the_diode_check(void **state) {
+  fixture *f = *state;
+  hal *h = create_started(f);
+  cp_volts(f, 9.0);
+  assert_true(run_until(f, cp_is_b));
+  char text[64];
+  h->ops->set_pwm(h, 1, pilot_duty_for_current(32));
+  get(f, DUTY, text, sizeof text);
+  assert_string_equal(text, "533000");
+  int reports = f->x.cp_reports;
 
-  cfg = config();
-  snprintf(cfg.pins[0].pwm, sizeof cfg.pins[0].pwm, "pwmchip4:0");
-  assert_null(hal_linux_create_with(&cfg, &fake_gpio, err, sizeof err));
-  assert_non_null(strstr(err, "connector 1 pwm"));
+  /* While the PWM runs, bursts that caught only the -12 V low phase say
+   * nothing about the state, and a -12 V low level means the diode is there. */
+  cp_volts(f, -12.0);
+  run_ticks(f, 10);
+  assert_int_equal(f->x.cp_reports, reports);
+  assert_int_equal(f->x.f_reports, 0);
+  /* A shorted diode lets the EV's resistors pull the low phase to about -8.8 V. */
+  cp_volts(f, -8.8);
+  assert_true(run_until(f, diode_failed));
+  assert_int_equal(f->x.cp, CP_B);
+  assert_int_equal(f->x.cp_reports, reports + 1);
+  /* high-phase samples do not clear it: only a good low level does */
+  cp_volts(f, 9.0);
+  run_ticks(f, 10);
+  assert_false(f->x.diode_ok);
+  assert_int_equal(f->x.cp_reports, reports + 1);
 
-  /* the real libgpiod provider: no such chip here */
-  cfg = config();
-  snprintf(cfg.dev_root, sizeof cfg.dev_root, "%s/dev", root);
-  assert_null(hal_linux_create(&cfg, err, sizeof err));
-  assert_non_null(strstr(err, "connector 1 contactor: cannot open"));
-  assert_non_null(strstr(err, "gpiochip0 line 17"));
-  remove_tree();
+  /* steady outputs: all samples are the level; -12 V steady is state F */
+  h->ops->set_pwm(h, 1, PILOT_STEADY_HIGH);
+  get(f, DUTY, text, sizeof text);
+  assert_string_equal(text, "1000000");
+  h->ops->set_pwm(h, 1, 5000); /* clamped */
+  get(f, DUTY, text, sizeof text);
+  assert_string_equal(text, "1000000");
+  h->ops->set_pwm(h, 1, PILOT_STEADY_LOW);
+  get(f, DUTY, text, sizeof text);
+  assert_string_equal(text, "0");
+  finish(f, h);
+  get(f, DUTY, text, sizeof text);
+  assert_string_equal(text, "0"); /* destroyed: state F, EVSE not available */
+}
+
+static void burst_observation(void **state) {
+  (void)state;
+  /* random-phase samples of a 53 % PWM with an EV in state C and its diode */
+  double c2[] = {6.0, -12.0, 6.1, -11.9, 5.9};
+  hal_linux_cp_obs o = hal_linux_cp_observe(c2, 5, 533);
+  assert_true(o.has_state);
+  assert_int_equal(o.state, CP_C);
+  assert_true(o.has_diode);
+  assert_true(o.diode_ok);
+  /* the same without a diode: low phase about -5.6 V */
+  double no_diode[] = {6.0, -5.6, 6.0};
+  o = hal_linux_cp_observe(no_diode, 3, 533);
+  assert_int_equal(o.state, CP_C);
+  assert_true(o.has_diode);
+  assert_false(o.diode_ok);
+  /* only low-phase samples: no state */
+  double low[] = {-12.0, -12.1};
+  o = hal_linux_cp_observe(low, 2, 100);
+  assert_false(o.has_state);
+  assert_true(o.has_diode);
+  /* only high-phase samples: no diode verdict */
+  double high[] = {9.0, 9.1};
+  o = hal_linux_cp_observe(high, 2, 100);
+  assert_int_equal(o.state, CP_B);
+  assert_false(o.has_diode);
+  /* CP shorted to PE while the PWM runs: state E */
+  double shorted[] = {0.1, -0.1};
+  o = hal_linux_cp_observe(shorted, 2, 533);
+  assert_int_equal(o.state, CP_E);
+  assert_false(o.has_diode);
+  /* steady -12 V (commanded F): state F, not a diode check */
+  o = hal_linux_cp_observe(low, 2, PILOT_STEADY_LOW);
+  assert_int_equal(o.state, CP_F);
+  assert_false(o.has_diode);
+  /* no sample at all */
+  o = hal_linux_cp_observe(NULL, 0, 533);
+  assert_false(o.has_state);
+  assert_false(o.has_diode);
 }
 
 static void cp_bands_follow_table_a4(void **state) {
   (void)state;
   assert_int_equal(hal_linux_cp_state_for_volts(12.0), CP_A);
+  assert_int_equal(hal_linux_cp_state_for_volts(11.0), CP_A);
+  assert_int_equal(hal_linux_cp_state_for_volts(13.0), CP_A);
   assert_int_equal(hal_linux_cp_state_for_volts(9.0), CP_B);
   assert_int_equal(hal_linux_cp_state_for_volts(6.0), CP_C);
   assert_int_equal(hal_linux_cp_state_for_volts(3.0), CP_D);
@@ -335,13 +503,273 @@ static void cp_bands_follow_table_a4(void **state) {
   assert_int_equal(hal_linux_cp_state_for_volts(-12.0), CP_F);
   assert_int_equal(hal_linux_cp_state_for_volts(10.5), CP_INVALID);
   assert_int_equal(hal_linux_cp_state_for_volts(4.5), CP_INVALID);
+  assert_int_equal(hal_linux_cp_state_for_volts(13.5), CP_INVALID);
+  assert_int_equal(hal_linux_cp_state_for_volts(-6.0), CP_INVALID);
+}
+
+static void gpio_edges_become_events(void **state) {
+  fixture *f = *state;
+  hal *h = create_started(f);
+  assert_true(run_until(f, cp_is_a));
+  h->ops->set_contactor(h, 1, true);
+  assert_int_equal(find_line(&f->bank, "gpiochip0:17")->value, 1);
+  assert_int_equal(f->x.contactor, 0); /* never from inside the command */
+  edge_line(find_line(&f->bank, "gpiochip0:18"), 1);
+  assert_true(run_until(f, contactor_closed));
+  h->ops->set_lock(h, 1, true);
+  assert_int_equal(find_line(&f->bank, "gpiochip0:19")->value, 1);
+  edge_line(find_line(&f->bank, "gpiochip0:20"), 1);
+  assert_true(run_until(f, lock_engaged));
+  edge_line(find_line(&f->bank, RCD_TRIP), 1);
+  assert_true(run_until(f, rcd_tripped));
+  /* an edge that changes nothing (bounce back to the same level) is not reported */
+  edge_line(find_line(&f->bank, RCD_TRIP), 1);
+  run_ticks(f, 5);
+  assert_int_equal(f->x.rcd_trips, 1);
+  finish(f, h);
+}
+
+static void destroy_opens_the_contactor(void **state) {
+  fixture *f = *state;
+  hal *h = create_started(f);
+  h->ops->set_contactor(h, 1, true);
+  assert_int_equal(find_line(&f->bank, "gpiochip0:17")->value, 1);
+  finish(f, h);
+  assert_int_equal(f->bank.contactor_at_close, 0); /* driven low before it was released */
+  assert_int_equal(f->bank.n, 0);
+}
+
+static void sync_selftest_reads_levels(void **state) {
+  fixture *f = *state;
+  hal *h = create_started(f);
+  assert_true(run_until(f, cp_is_a));
+  hal_selftest st;
+  assert_int_equal(h->ops->selftest(h, 1, &st), 0);
+  assert_true(st.contactor_ok);
+  assert_true(st.cp_ok);
+  assert_true(st.rcd_ok); /* monitor not tripped */
+  assert_false(st.meter_ok);
+  assert_string_equal(h->ops->last_error(h), "no meter on this connector");
+  /* a welded contactor: feedback closed while commanded open */
+  find_line(&f->bank, "gpiochip0:18")->value = 1;
+  find_line(&f->bank, RCD_TRIP)->value = 1;
+  cp_volts(f, 4.5);
+  assert_int_equal(h->ops->selftest(h, 1, &st), 0);
+  assert_false(st.contactor_ok);
+  assert_false(st.rcd_ok);
+  assert_false(st.cp_ok);
+  assert_int_equal(h->ops->selftest(h, 2, &st), -1);
+  assert_string_equal(h->ops->last_error(h), "no connector 2");
+
+  meter_reading m;
+  assert_int_equal(h->ops->read_meter(h, 1, &m), -1);
+  assert_string_equal(h->ops->last_error(h), "no meter on this connector");
+  finish(f, h);
+}
+
+static void async_selftest_passes_on_healthy_hardware(void **state) {
+  fixture *f = *state;
+  f->bank.rcd_wired = true;
+  f->generator = true;
+  hal_linux_config cfg = config(f);
+  char err[256];
+  hal *h = f->h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
+  assert_non_null(h);
+  assert_int_equal(hal_linux_selftest_start(h, 1, on_selftest, &f->x), -1); /* not started */
+  assert_non_null(strstr(h->ops->last_error(h), "started"));
+  assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
+  assert_true(run_until(f, cp_is_a));
+  int cp_reports = f->x.cp_reports;
+
+  assert_int_equal(hal_linux_selftest_start(h, 1, on_selftest, &f->x), 0);
+  assert_false(f->x.selftest_done);                          /* never from inside the call */
+  assert_int_equal(find_line(&f->bank, RCD_TEST)->value, 1); /* test current on */
+  assert_int_equal(hal_linux_selftest_start(h, 1, on_selftest, &f->x), -1);
+  assert_non_null(strstr(h->ops->last_error(h), "already running"));
+  assert_true(run_until(f, selftest_done));
+  assert_int_equal(f->x.selftest_connector, 1);
+  assert_true(f->x.selftest.rcd_ok);
+  assert_true(f->x.selftest.contactor_ok);
+  assert_true(f->x.selftest.cp_ok);
+  assert_false(f->x.selftest.meter_ok);
+  assert_string_equal(f->x.reason, "no meter on this connector");
+  /* the test's own RCD trip and -12 V are not inputs for the core */
+  assert_int_equal(f->x.rcd_trips, 0);
+  assert_int_equal(f->x.f_reports, 0);
+  assert_int_equal(f->x.cp_reports, cp_reports);
+  char text[64];
+  get(f, DUTY, text, sizeof text);
+  assert_string_equal(text, "1000000"); /* the commanded duty is back */
+  /* and a real trip afterwards is reported */
+  edge_line(find_line(&f->bank, RCD_TRIP), 1);
+  assert_true(run_until(f, rcd_tripped));
+  finish(f, h);
+}
+
+static void async_selftest_finds_faults(void **state) {
+  fixture *f = *state;
+  hal *h = create_started(f); /* RCD not wired to its test output, CP stuck at +12 V */
+  assert_true(run_until(f, cp_is_a));
+  find_line(&f->bank, "gpiochip0:18")->value = 1; /* welded */
+  uv_update_time(&f->loop);
+  uint64_t t0 = uv_now(&f->loop);
+  assert_int_equal(hal_linux_selftest_start(h, 1, on_selftest, &f->x), 0);
+  assert_int_equal(find_line(&f->bank, RCD_TEST)->value, 1); /* test current on */
+  /* the core commands a duty meanwhile: kept for after the test */
+  h->ops->set_pwm(h, 1, 250);
+  assert_true(run_until(f, selftest_done));
+  assert_true(uv_now(&f->loop) - t0 >= 100); /* the RCD had its 100 ms */
+  assert_false(f->x.selftest.rcd_ok);
+  assert_false(f->x.selftest.contactor_ok);
+  assert_false(f->x.selftest.cp_ok);
+  assert_false(f->x.selftest.meter_ok);
+  assert_non_null(strstr(f->x.reason, "contactor feedback reads closed"));
+  assert_non_null(strstr(f->x.reason, "did not trip within 100 ms"));
+  assert_non_null(strstr(f->x.reason, "does not read back -12 V"));
+  assert_null(strstr(f->x.reason, "+12 V"));
+  assert_int_equal(find_line(&f->bank, RCD_TEST)->value, 0); /* test current off */
+  char text[64];
+  get(f, DUTY, text, sizeof text);
+  assert_string_equal(text, "250000");
+  finish(f, h);
+}
+
+static void async_selftest_latched_rcd_and_cancel(void **state) {
+  fixture *f = *state;
+  f->bank.rcd_wired = true;
+  f->bank.rcd_latches = true;
+  f->generator = true;
+  hal *h = create_started(f);
+  assert_true(run_until(f, cp_is_a));
+  assert_int_equal(hal_linux_selftest_start(h, 1, on_selftest, &f->x), 0);
+  assert_true(run_until(f, selftest_done));
+  assert_false(f->x.selftest.rcd_ok);
+  assert_non_null(strstr(f->x.reason, "stays tripped"));
+  assert_true(f->x.selftest.cp_ok);
+  assert_int_equal(f->x.rcd_trips, 0);
+
+  /* a second run finds the monitor still tripped and does not pulse */
+  f->x.selftest_done = false;
+  find_line(&f->bank, RCD_TEST)->value = 0;
+  assert_int_equal(hal_linux_selftest_start(h, 1, on_selftest, &f->x), 0);
+  assert_int_equal(find_line(&f->bank, RCD_TEST)->value, 0);
+  /* stop cancels it: generator back to the commanded level, no callback */
+  run_ticks(f, 1);
+  h->ops->stop(h);
+  uv_run(&f->loop, UV_RUN_DEFAULT);
+  assert_false(f->x.selftest_done);
+  char text[64];
+  get(f, DUTY, text, sizeof text);
+  assert_string_equal(text, "1000000");
+  h->ops->destroy(h);
+  f->h = NULL;
+}
+
+static void configuration_errors_name_the_pin(void **state) {
+  fixture *f = *state;
+  char err[256];
+  hal_linux_config cfg = config(f);
+  snprintf(cfg.pins[0].lock_feedback, sizeof cfg.pins[0].lock_feedback, "gpiochip7:3");
+  assert_null(hal_linux_create_with(&cfg, &f->gpio, err, sizeof err));
+  assert_string_equal(err, "connector 1 lock_feedback: cannot open gpiochip7");
+  assert_int_equal(f->bank.n, 0); /* what was opened is released */
+
+  cfg = config(f);
+  snprintf(cfg.pins[0].adc_cp, sizeof cfg.pins[0].adc_cp, "iio:device3:in_voltage0_raw");
+  assert_null(hal_linux_create_with(&cfg, &f->gpio, err, sizeof err));
+  assert_non_null(strstr(err, "connector 1 adc.cp: cannot open "));
+  assert_non_null(strstr(err, "iio:device3/in_voltage0_raw: No such file or directory"));
+  assert_int_equal(f->bank.n, 0);
+
+  cfg = config(f);
+  snprintf(cfg.pins[0].adc_pp, sizeof cfg.pins[0].adc_pp, "iio:device0:../../x");
+  assert_null(hal_linux_create_with(&cfg, &f->gpio, err, sizeof err));
+  assert_string_equal(
+      err, "connector 1 adc.pp: `iio:device0:../../x` is not iio:deviceN:in_voltageK_raw");
+
+  cfg = config(f);
+  snprintf(cfg.pins[0].pwm, sizeof cfg.pins[0].pwm, "pwm0");
+  assert_null(hal_linux_create_with(&cfg, &f->gpio, err, sizeof err));
+  assert_string_equal(err, "connector 1 pwm: `pwm0` is not pwmchipN:CHANNEL");
+
+  cfg = config(f);
+  cfg.pins[0].adc_cp[0] = '\0';
+  assert_null(hal_linux_create_with(&cfg, &f->gpio, err, sizeof err));
+  assert_string_equal(err, "connector 1 adc.cp: not configured (connector.1.adc.cp is required)");
+  cfg = config(f);
+  cfg.pins[0].contactor[0] = '\0';
+  assert_null(hal_linux_create_with(&cfg, &f->gpio, err, sizeof err));
+  assert_string_equal(
+      err, "connector 1 contactor: not configured (connector.1.gpio.contactor is required)");
+
+  /* the second connector's mistake names the second connector */
+  cfg = config(f);
+  cfg.connectors = 2;
+  cfg.pins[1] = cfg.pins[0];
+  snprintf(cfg.pins[1].pwm, sizeof cfg.pins[1].pwm, "pwmchip4:1");
+  assert_null(hal_linux_create_with(&cfg, &f->gpio, err, sizeof err));
+  assert_non_null(strstr(err, "connector 2 pwm: cannot export channel 1 of "));
+  assert_int_equal(f->bank.n, 0);
+
+  cfg = config(f);
+  cfg.connectors = 9;
+  assert_null(hal_linux_create_with(&cfg, &f->gpio, err, sizeof err));
+  assert_string_equal(err, "linux HAL: 9 connectors (1 to 8)");
+}
+
+static void pwm_channel_is_exported(void **state) {
+  fixture *f = *state;
+  char cmd[160];
+  snprintf(cmd, sizeof cmd, "rm -r %s/class/pwm/pwmchip0/pwm0", f->root);
+  assert_int_equal(system(cmd), 0);
+  hal_linux_config cfg = config(f);
+  char err[256], text[64];
+  /* the fake tree cannot make pwm0 appear: the export is written, then reported missing */
+  assert_null(hal_linux_create_with(&cfg, &f->gpio, err, sizeof err));
+  get(f, "class/pwm/pwmchip0/export", text, sizeof text);
+  assert_string_equal(text, "0");
+  assert_non_null(strstr(err, "connector 1 pwm: "));
+  assert_non_null(strstr(err, "pwmchip0/pwm0 did not appear after export"));
+}
+
+static void libgpiod_provider_error_path(void **state) {
+  fixture *f = *state;
+  char err[256];
+  hal_linux_config cfg = config(f);
+  snprintf(cfg.dev_root, sizeof cfg.dev_root, "%s/dev", f->root);
+  assert_null(hal_linux_create(&cfg, err, sizeof err));
+  assert_string_equal(err, "connector 1 contactor: cannot open gpiochip0 line 17: No such file or "
+                           "directory");
+  snprintf(cfg.pins[0].contactor, sizeof cfg.pins[0].contactor, "gpiochip0");
+  assert_null(hal_linux_create(&cfg, err, sizeof err));
+  assert_string_equal(err, "connector 1 contactor: `gpiochip0` is not gpiochipN:LINE");
+  /* a zeroed configuration takes the defaults: /dev, /sys */
+  hal_linux_config zero = {0};
+  zero.connectors = 1;
+  zero.pins[0] = cfg.pins[0];
+  snprintf(zero.pins[0].contactor, sizeof zero.pins[0].contactor, "!gpiochip99:1");
+  assert_null(hal_linux_create(&zero, err, sizeof err));
+  assert_string_equal(err, "connector 1 contactor: cannot open gpiochip99 line 1: No such file or "
+                           "directory");
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(cp_levels_pwm_and_feedback),
-      cmocka_unit_test(configuration_errors_name_the_pin),
+      cmocka_unit_test_setup_teardown(start_reports_levels_and_pwm_is_configured, setup, teardown),
+      cmocka_unit_test_setup_teardown(cp_states_are_debounced, setup, teardown),
+      cmocka_unit_test_setup_teardown(calibration_maps_the_front_end, setup, teardown),
+      cmocka_unit_test_setup_teardown(pwm_commands_and_the_diode_check, setup, teardown),
+      cmocka_unit_test(burst_observation),
       cmocka_unit_test(cp_bands_follow_table_a4),
+      cmocka_unit_test_setup_teardown(gpio_edges_become_events, setup, teardown),
+      cmocka_unit_test_setup_teardown(destroy_opens_the_contactor, setup, teardown),
+      cmocka_unit_test_setup_teardown(sync_selftest_reads_levels, setup, teardown),
+      cmocka_unit_test_setup_teardown(async_selftest_passes_on_healthy_hardware, setup, teardown),
+      cmocka_unit_test_setup_teardown(async_selftest_finds_faults, setup, teardown),
+      cmocka_unit_test_setup_teardown(async_selftest_latched_rcd_and_cancel, setup, teardown),
+      cmocka_unit_test_setup_teardown(configuration_errors_name_the_pin, setup, teardown),
+      cmocka_unit_test_setup_teardown(pwm_channel_is_exported, setup, teardown),
+      cmocka_unit_test_setup_teardown(libgpiod_provider_error_path, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

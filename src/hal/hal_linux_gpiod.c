@@ -1,7 +1,10 @@
 /*
- * GPIO provider on libgpiod v1 (the kernel's GPIO character device). Inputs
- * are requested with both-edge events so the loop can watch their fd; no
- * polling. Never blocks: event reads happen only when the fd is readable.
+ * GPIO provider of the Linux back end on libgpiod v1.6 (the kernel's GPIO
+ * character device; sysfs GPIO is deprecated). Inputs are requested with
+ * both-edge events so the loop watches their fd with uv_poll: no polling.
+ * Must never block: events are read only when the fd is readable, with a
+ * zero timeout. A leading '!' in a spec requests the line active-low, so a
+ * board with inverting opto-couplers still reads 1 as "closed / tripped".
  */
 #include <errno.h>
 #include <gpiod.h>
@@ -16,9 +19,13 @@ struct gpio_line {
   struct gpiod_line *line;
 };
 
-static int parse_spec(const char *spec, char *chip, size_t len, unsigned *offset) {
+/* "[!]gpiochipN:LINE" -> chip name, line offset, active-low flag. */
+static int parse_spec(const char *spec, char *chip, size_t len, unsigned *offset,
+                      bool *active_low) {
+  *active_low = spec[0] == '!';
+  if (*active_low) spec++;
   const char *colon = strrchr(spec, ':');
-  if (!colon || colon == spec || (size_t)(colon - spec) >= len) return -1;
+  if (!colon || colon == spec || (size_t)(colon - spec) >= len || strchr(spec, '/')) return -1;
   char *end;
   unsigned long off = strtoul(colon + 1, &end, 10);
   if (*end || end == colon + 1 || off > 1023) return -1;
@@ -28,31 +35,37 @@ static int parse_spec(const char *spec, char *chip, size_t len, unsigned *offset
   return 0;
 }
 
-static gpio_line *open_line(const char *dev_root, const char *spec, int output, int initial,
+static gpio_line *open_line(const char *dev_root, const char *spec, bool output, int initial,
                             int *fd, char *err, size_t errlen) {
   char chip_name[64], path[400];
   unsigned offset;
-  if (parse_spec(spec, chip_name, sizeof chip_name, &offset)) {
-    snprintf(err, errlen, "`%s` is not CHIP:LINE", spec);
+  bool active_low;
+  if (parse_spec(spec, chip_name, sizeof chip_name, &offset, &active_low)) {
+    snprintf(err, errlen, "`%s` is not gpiochipN:LINE", spec);
     return NULL;
   }
   snprintf(path, sizeof path, "%s/%s", dev_root, chip_name);
   gpio_line *l = calloc(1, sizeof *l);
-  if (!l) return NULL;
+  if (!l) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
   l->chip = gpiod_chip_open(path);
   if (!l->chip) {
-    snprintf(err, errlen, "cannot open %s line %u: %s", path, offset, strerror(errno));
+    snprintf(err, errlen, "cannot open %s line %u: %s", chip_name, offset, strerror(errno));
     free(l);
     return NULL;
   }
+  int flags = active_low ? GPIOD_LINE_REQUEST_FLAG_ACTIVE_LOW : 0;
   l->line = gpiod_chip_get_line(l->chip, offset);
   int rc = -1;
   if (l->line) {
-    rc = output ? gpiod_line_request_output(l->line, "borne", initial)
-                : gpiod_line_request_both_edges_events(l->line, "borne");
+    rc = output ? gpiod_line_request_output_flags(l->line, "borne", flags, initial)
+                : gpiod_line_request_both_edges_events_flags(l->line, "borne", flags);
   }
   if (rc != 0) {
-    snprintf(err, errlen, "cannot request %s line %u: %s", path, offset, strerror(errno));
+    snprintf(err, errlen, "cannot request %s line %u (%s): %s", chip_name, offset, path,
+             strerror(errno));
     gpiod_chip_close(l->chip);
     free(l);
     return NULL;
@@ -64,13 +77,13 @@ static gpio_line *open_line(const char *dev_root, const char *spec, int output, 
 static gpio_line *gpiod_open_output(void *ctx, const char *dev_root, const char *spec, int initial,
                                     char *err, size_t errlen) {
   (void)ctx;
-  return open_line(dev_root, spec, 1, initial, NULL, err, errlen);
+  return open_line(dev_root, spec, true, initial, NULL, err, errlen);
 }
 
 static gpio_line *gpiod_open_input(void *ctx, const char *dev_root, const char *spec, int *fd,
                                    char *err, size_t errlen) {
   (void)ctx;
-  return open_line(dev_root, spec, 0, 0, fd, err, errlen);
+  return open_line(dev_root, spec, false, 0, fd, err, errlen);
 }
 
 static int gpiod_set(gpio_line *l, int value) { return gpiod_line_set_value(l->line, value); }
@@ -79,6 +92,7 @@ static int gpiod_get(gpio_line *l) { return gpiod_line_get_value(l->line); }
 static int gpiod_read_events(gpio_line *l) {
   struct gpiod_line_event ev;
   struct timespec zero = {0, 0};
+  /* Drain every queued edge: only the level after them matters. */
   while (gpiod_line_event_wait(l->line, &zero) == 1) {
     if (gpiod_line_event_read(l->line, &ev) != 0) break;
   }
