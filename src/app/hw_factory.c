@@ -25,6 +25,14 @@ static hal *create_linux(station *st, char *err, size_t errlen) {
   lc.connectors = st->core.count;
   snprintf(lc.sysfs_root, sizeof lc.sysfs_root, "%s", config_get(st->cfg, "hal.sysfs_root"));
   snprintf(lc.dev_root, sizeof lc.dev_root, "%s", config_get(st->cfg, "hal.gpio_dev_root"));
+  lc.cp_sample_ms = (unsigned)config_get_int(st->cfg, "hal.cp_sample_ms");
+  lc.cp_burst = (unsigned)config_get_int(st->cfg, "hal.cp_burst");
+  lc.cp_gain = config_get_number(st->cfg, "hal.cp_gain");
+  lc.cp_offset_mv = config_get_number(st->cfg, "hal.cp_offset_mv");
+  lc.pp_pullup_ohms = config_get_number(st->cfg, "hal.pp_pullup_ohms");
+  lc.pp_vref_mv = config_get_number(st->cfg, "hal.pp_vref_mv");
+  lc.temp_mv_at_0c = config_get_number(st->cfg, "hal.temp_mv_at_0c");
+  lc.temp_mv_per_c = config_get_number(st->cfg, "hal.temp_mv_per_c");
   for (int c = 1; c <= lc.connectors; c++) {
     hal_linux_connector_pins *p = &lc.pins[c - 1];
     pin(st, c, "gpio.contactor", p->contactor, sizeof p->contactor);

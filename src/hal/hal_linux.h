@@ -86,10 +86,10 @@ hal_linux_cp_obs hal_linux_cp_observe(const double *volts, int n, int duty_permi
  * `selftest` is synchronous and can only read current levels): pulses the RCD
  * test output and waits up to 100 ms for the trip edge, drives the CP
  * generator +12 V then -12 V and reads both back, checks the contactor
- * feedback reads open; meter_ok is false (no meter on this back end). `done`
- * runs from the loop, never from inside this call; `reason` lists the failed
- * checks ("" when all passed). Needs start(); -1 with last_error otherwise
- * or when a test is already running on that connector. Cancelled by stop(). */
+ * feedback reads open; meter_ok is true (no meter is configured on this back end yet, so there is
+ * nothing to check). `done` runs from the loop, never from inside this call; `reason` lists the
+ * failed checks ("" when all passed). Needs start(); -1 with last_error otherwise or when a test is
+ * already running on that connector. Cancelled by stop(). */
 typedef void (*hal_linux_selftest_cb)(void *ctx, int connector, const hal_selftest *result,
                                       const char *reason);
 int hal_linux_selftest_start(hal *h, int connector, hal_linux_selftest_cb done, void *ctx);
