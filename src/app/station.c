@@ -502,34 +502,49 @@ static void close_unresumed_sessions(station *st) {
   }
 }
 
+/* One connector's self-test result: stored check by check, then fed to the core. */
+static void selftest_finished(void *ctx, int c, const hal_selftest *r, const char *reason) {
+  station *st = ctx;
+  if (st->closing || c < 1 || c > connector_count(st)) return;
+  error_code e = ERR_NONE;
+  struct {
+    const char *check;
+    bool ok;
+    error_code code;
+  } checks[] = {{"rcd", r->rcd_ok, ERR_RCD_SELFTEST},
+                {"contactor", r->contactor_ok, ERR_CONTACTOR_WELDED},
+                {"cp", r->cp_ok, ERR_CP_GENERATOR},
+                {"meter", r->meter_ok, ERR_METER_MISSING}};
+  for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
+    store_selftest_record(st->db, now_of(st), c, checks[i].check, checks[i].ok,
+                          checks[i].ok ? "ok" : error_info_of(checks[i].code)->owner_text);
+    if (!checks[i].ok && e == ERR_NONE) e = checks[i].code;
+  }
+  if (e == ERR_NONE)
+    station_event(st, c, "selftest", "passed");
+  else
+    station_event(st, c, "selftest", "%s%s%s", error_info_of(e)->owner_text,
+                  reason && reason[0] ? ": " : "", reason ? reason : "");
+  station_connector_event(st, c, &(cs_event){.type = CS_EV_SELFTEST, .error = e});
+  read_meter(st, c);
+  if (--st->selftests_pending == 0) {
+    st->selftest_done = true;
+    close_unresumed_sessions(st);
+  }
+}
+
 static void selftest_cb(uv_timer_t *t) {
   station *st = t->data;
+  st->selftests_pending = connector_count(st);
   for (int c = 1; c <= connector_count(st); c++) {
+    const hal_ops *ops = st->hw->ops;
+    if (ops->selftest_start && ops->selftest_start(st->hw, c, selftest_finished, st) == 0)
+      continue; /* finishes later, from the loop */
     hal_selftest r = {0};
-    error_code e = ERR_NONE;
-    if (st->hw->ops->selftest(st->hw, c, &r) != 0) {
-      e = ERR_CP_GENERATOR;
-    } else {
-      struct {
-        const char *check;
-        bool ok;
-        error_code code;
-      } checks[] = {{"rcd", r.rcd_ok, ERR_RCD_SELFTEST},
-                    {"contactor", r.contactor_ok, ERR_CONTACTOR_WELDED},
-                    {"cp", r.cp_ok, ERR_CP_GENERATOR},
-                    {"meter", r.meter_ok, ERR_METER_MISSING}};
-      for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
-        store_selftest_record(st->db, now_of(st), c, checks[i].check, checks[i].ok,
-                              checks[i].ok ? "ok" : error_info_of(checks[i].code)->owner_text);
-        if (!checks[i].ok && e == ERR_NONE) e = checks[i].code;
-      }
-    }
-    station_event(st, c, "selftest", "%s", e == ERR_NONE ? "passed" : error_info_of(e)->owner_text);
-    station_connector_event(st, c, &(cs_event){.type = CS_EV_SELFTEST, .error = e});
-    read_meter(st, c);
+    const char *reason = "";
+    if (ops->selftest(st->hw, c, &r) != 0) reason = ops->last_error(st->hw);
+    selftest_finished(st, c, &r, reason);
   }
-  st->selftest_done = true;
-  close_unresumed_sessions(st);
   uv_close((uv_handle_t *)t, (uv_close_cb)free);
 }
 

@@ -67,6 +67,7 @@ typedef struct station {
   int waiter_count;
   int64_t sample_interval_ms;
   bool selftest_done;
+  int selftests_pending; /* connectors whose start-up self-test has not finished */
   bool closing;
   /* benchmark hook: called after outputs were applied for a connector */
   void (*on_outputs_applied)(void *ctx, int connector);

@@ -38,6 +38,10 @@ typedef struct {
   bool meter_ok;     /* meter answers */
 } hal_selftest;
 
+/* Completion of an event-driven self-test: `reason` lists the failed checks ("" if none). */
+typedef void (*hal_selftest_cb)(void *ctx, int connector, const hal_selftest *result,
+                                const char *reason);
+
 typedef struct {
   const char *name;
   /* Begin reporting inputs; the current input levels are reported once at start. */
@@ -50,6 +54,10 @@ typedef struct {
   /* 0 on success; -1 with a reason in the back end's last error. */
   int (*read_meter)(hal *h, int connector, meter_reading *out);
   int (*selftest)(hal *h, int connector, hal_selftest *out);
+  /* Optional (may be NULL): the complete self-test, which takes time (an RCD
+   * test pulse, a -12 V readback); `done` runs later from the loop. The
+   * station prefers it to `selftest` when present. */
+  int (*selftest_start)(hal *h, int connector, hal_selftest_cb done, void *ctx);
   const char *(*last_error)(hal *h);
   void (*destroy)(hal *h);
 } hal_ops;

@@ -724,6 +724,7 @@ static const hal_ops linux_ops = {
     .set_led = lx_set_led,
     .read_meter = lx_read_meter,
     .selftest = lx_selftest,
+    .selftest_start = hal_linux_selftest_start,
     .last_error = lx_last_error,
     .destroy = lx_destroy,
 };

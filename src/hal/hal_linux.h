@@ -90,8 +90,7 @@ hal_linux_cp_obs hal_linux_cp_observe(const double *volts, int n, int duty_permi
  * nothing to check). `done` runs from the loop, never from inside this call; `reason` lists the
  * failed checks ("" when all passed). Needs start(); -1 with last_error otherwise or when a test is
  * already running on that connector. Cancelled by stop(). */
-typedef void (*hal_linux_selftest_cb)(void *ctx, int connector, const hal_selftest *result,
-                                      const char *reason);
+typedef hal_selftest_cb hal_linux_selftest_cb;
 int hal_linux_selftest_start(hal *h, int connector, hal_linux_selftest_cb done, void *ctx);
 
 #endif
