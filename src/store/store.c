@@ -1,8 +1,10 @@
 /*
  * SQLite storage. Every write is its own committed transaction (WAL,
  * synchronous=FULL): when a function returns 0 the record survives kill -9
- * and power loss. Statements are prepared once and always bound, never built
- * from values. Must never abort on bad input: every failure is a -1 with a
+ * and power loss. Retention trims ride in the same transaction as the insert
+ * that makes them due. Statements are prepared once and always bound: SQL is
+ * never built from values. Must never abort on bad input, and never delete a
+ * connector's newest meter sample (meter_last): every failure is a -1 with a
  * message in store_last_error().
  */
 #include "store/store.h"
@@ -14,9 +16,12 @@
 
 #include <sqlite3.h>
 
-#define SAMPLE_RETENTION_MS (35LL * 24 * 3600 * 1000)
-#define EVENT_RETENTION_ROWS 200000
-#define HOUSEKEEPING_EVERY 1000
+/* Retention defaults (docs/storage.md). 35 days covers a monthly billing
+ * period with margin; the row budgets cap the file at about 150 MB even at
+ * the shortest sample interval (1 s) on every connector. */
+#define SAMPLE_MAX_AGE_MS (35LL * 24 * 3600 * 1000)
+#define SAMPLE_MAX_ROWS 1000000
+#define EVENT_MAX_ROWS 200000
 
 /* Numbered migrations: user_version N means steps 1..N are applied. */
 static const char *const migrations[] = {
@@ -52,6 +57,20 @@ static const char *const migrations[] = {
     "CREATE INDEX sessions_user ON sessions(user);"
     "CREATE INDEX sessions_open ON sessions(stop_ms) WHERE stop_ms = 0;"
     "CREATE INDEX samples_connector_time ON meter_samples(connector, at_ms);",
+    /* 3: the newest sample of each connector, kept by a trigger, so that
+     * retention can never erase the register a meter restarts from. */
+    "CREATE TABLE meter_last("
+    " connector INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL,"
+    " v1 REAL, v2 REAL, v3 REAL, i1 REAL, i2 REAL, i3 REAL, p1 REAL, p2 REAL, p3 REAL,"
+    " p_total REAL, energy_wh REAL NOT NULL, frequency_hz REAL NOT NULL);"
+    "INSERT INTO meter_last SELECT connector, at_ms, v1, v2, v3, i1, i2, i3, p1, p2, p3,"
+    " p_total, energy_wh, frequency_hz FROM meter_samples"
+    " WHERE rowid IN (SELECT MAX(rowid) FROM meter_samples GROUP BY connector);"
+    "CREATE TRIGGER meter_samples_last AFTER INSERT ON meter_samples BEGIN"
+    " INSERT OR REPLACE INTO meter_last VALUES(NEW.connector, NEW.at_ms, NEW.v1, NEW.v2,"
+    " NEW.v3, NEW.i1, NEW.i2, NEW.i3, NEW.p1, NEW.p2, NEW.p3, NEW.p_total, NEW.energy_wh,"
+    " NEW.frequency_hz);"
+    " END;",
 };
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -68,7 +87,8 @@ enum {
   Q_EVENTS_TRIM,
   Q_SAMPLE_ADD,
   Q_SAMPLE_LAST,
-  Q_SAMPLES_TRIM,
+  Q_SAMPLES_TRIM_AGE,
+  Q_SAMPLES_TRIM_ROWS,
   Q_USER_CREATE,
   Q_USER_UPDATE,
   Q_USER_DELETE,
@@ -84,6 +104,9 @@ enum {
   Q_SETTING_DELETE,
   Q_SETTINGS_EACH,
   Q_SELFTEST_ADD,
+  Q_BEGIN,
+  Q_COMMIT,
+  Q_ROLLBACK,
   Q_COUNT
 };
 
@@ -111,12 +134,15 @@ static const char *const sql[Q_COUNT] = {
     [Q_SAMPLE_ADD] = "INSERT INTO meter_samples(connector, at_ms, v1, v2, v3, i1, i2, i3, p1,"
                      " p2, p3, p_total, energy_wh, frequency_hz)"
                      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-    /* Newest by insertion, not by time: under --sim-speed station time is not
-     * monotonic across restarts, insertion order is. */
+    /* meter_last holds the newest by insertion, not by time: under
+     * --sim-speed station time is not monotonic across restarts, insertion
+     * order is. */
     [Q_SAMPLE_LAST] = "SELECT at_ms, v1, v2, v3, i1, i2, i3, p1, p2, p3, p_total, energy_wh,"
-                      " frequency_hz FROM meter_samples WHERE connector = ?1"
-                      " ORDER BY rowid DESC LIMIT 1",
-    [Q_SAMPLES_TRIM] = "DELETE FROM meter_samples WHERE at_ms < ?1",
+                      " frequency_hz FROM meter_last WHERE connector = ?1",
+    /* Both trims walk an index range from its low end (samples_connector_time,
+     * rowid): each insert removes the one or two rows that fell out, no scan. */
+    [Q_SAMPLES_TRIM_AGE] = "DELETE FROM meter_samples WHERE connector = ?1 AND at_ms < ?2",
+    [Q_SAMPLES_TRIM_ROWS] = "DELETE FROM meter_samples WHERE rowid <= ?1",
     [Q_USER_CREATE] = "INSERT INTO users(name, enabled) VALUES(?1, ?2)",
     [Q_USER_UPDATE] = "UPDATE users SET name = ?2, enabled = ?3 WHERE id = ?1",
     [Q_USER_DELETE] = "DELETE FROM users WHERE id = ?1",
@@ -138,13 +164,16 @@ static const char *const sql[Q_COUNT] = {
     [Q_SETTINGS_EACH] = "SELECT key, value FROM settings ORDER BY updated_ms, key",
     [Q_SELFTEST_ADD] = "INSERT INTO selftest(at_ms, connector, check_name, ok, detail)"
                        " VALUES(?1, ?2, ?3, ?4, ?5)",
+    [Q_BEGIN] = "BEGIN IMMEDIATE",
+    [Q_COMMIT] = "COMMIT",
+    [Q_ROLLBACK] = "ROLLBACK",
 };
 
 struct store {
   sqlite3 *db;
   sqlite3_stmt *q[Q_COUNT];
   char error[320];
-  unsigned writes_since_housekeeping;
+  store_retention keep;
 };
 
 static int fail(store *s, const char *what) {
@@ -164,6 +193,27 @@ static int exec_write(store *s, sqlite3_stmt *st, const char *what) {
   int rc = sqlite3_step(st);
   sqlite3_reset(st);
   if (rc != SQLITE_DONE) return fail(s, what);
+  return 0;
+}
+
+/* A write of several statements is one transaction: all of it is durable when
+ * COMMIT returns, none of it after a failure. BEGIN IMMEDIATE takes the write
+ * lock up front so that a busy database fails here, not halfway. */
+static int tx_begin(store *s, const char *what) { return exec_write(s, stmt(s, Q_BEGIN), what); }
+
+/* Roll back, keeping the message of the failure that caused it. */
+static int tx_abort(store *s) {
+  if (sqlite3_get_autocommit(s->db)) return -1; /* sqlite already rolled back */
+  char keep[sizeof s->error];
+  memcpy(keep, s->error, sizeof keep);
+  sqlite3_step(stmt(s, Q_ROLLBACK));
+  sqlite3_reset(s->q[Q_ROLLBACK]);
+  memcpy(s->error, keep, sizeof keep);
+  return -1;
+}
+
+static int tx_commit(store *s, const char *what) {
+  if (exec_write(s, stmt(s, Q_COMMIT), what)) return tx_abort(s);
   return 0;
 }
 
@@ -213,6 +263,33 @@ static int migrate(store *s) {
   return 0;
 }
 
+/* WAL + synchronous=FULL: a commit returns after the WAL is fsync'd, so it
+ * survives power loss, and readers (sqlite3 on the command line) never block
+ * the writer. The first statement reads the file, so a file that is not a
+ * database fails here with sqlite's "file is not a database". */
+static int configure(store *s) {
+  if (sqlite3_db_readonly(s->db, "main") == 1) {
+    snprintf(s->error, sizeof s->error,
+             "the file is read-only: borned needs write access to it and to its directory");
+    return -1;
+  }
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &st, NULL) != SQLITE_OK)
+    return fail(s, "cannot read the database");
+  int rc = sqlite3_step(st);
+  char mode[16] = "";
+  if (rc == SQLITE_ROW) snprintf(mode, sizeof mode, "%s", (const char *)sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  if (rc != SQLITE_ROW) return fail(s, "cannot read the database");
+  if (strcmp(mode, "wal") != 0) {
+    snprintf(s->error, sizeof s->error,
+             "cannot switch to the WAL journal (still `%s`): the directory must be writable", mode);
+    return -1;
+  }
+  return exec_sql(s, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+                  "cannot configure the database");
+}
+
 int store_open(store **out, const char *path, char *err, size_t errlen) {
   *out = NULL;
   store *s = calloc(1, sizeof *s);
@@ -230,9 +307,8 @@ int store_open(store **out, const char *path, char *err, size_t errlen) {
     return -1;
   }
   sqlite3_busy_timeout(s->db, 5000);
-  if (exec_sql(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
-               "cannot configure the database") ||
-      migrate(s)) {
+  s->keep = (store_retention){SAMPLE_MAX_AGE_MS, SAMPLE_MAX_ROWS, EVENT_MAX_ROWS};
+  if (configure(s) || migrate(s)) {
     snprintf(err, errlen, "database %s: %s", path, s->error);
     store_close(s);
     return -1;
@@ -260,6 +336,12 @@ void store_close(store *s) {
 const char *store_last_error(const store *s) { return s ? s->error : "no database"; }
 
 int store_schema_version(store *s) { return user_version(s); }
+
+int store_schema_latest(void) { return MIGRATION_COUNT; }
+
+void store_set_retention(store *s, const store_retention *keep) { s->keep = *keep; }
+
+void store_get_retention(const store *s, store_retention *out) { *out = s->keep; }
 
 static void bind_text_or_null(sqlite3_stmt *st, int i, const char *v) {
   if (v)
@@ -400,32 +482,24 @@ int store_sessions_query(store *s, const session_filter *f, session_cb cb, void 
 
 /* ---- events ---- */
 
-static void housekeeping(store *s, borne_ms newest_sample_at) {
-  if (++s->writes_since_housekeeping < HOUSEKEEPING_EVERY) return;
-  s->writes_since_housekeeping = 0;
-  int64_t last = store_events_last_id(s);
-  if (last > EVENT_RETENTION_ROWS) {
-    sqlite3_stmt *st = stmt(s, Q_EVENTS_TRIM);
-    sqlite3_bind_int64(st, 1, last - EVENT_RETENTION_ROWS);
-    exec_write(s, st, "cannot trim the event log");
-  }
-  if (newest_sample_at > 0) {
-    sqlite3_stmt *st = stmt(s, Q_SAMPLES_TRIM);
-    sqlite3_bind_int64(st, 1, newest_sample_at - SAMPLE_RETENTION_MS);
-    exec_write(s, st, "cannot trim meter samples");
-  }
-}
-
 int store_event_add(store *s, borne_ms at, int connector, const char *kind, const char *detail,
                     int64_t *id_out) {
+  if (tx_begin(s, "cannot record an event")) return -1;
   sqlite3_stmt *st = stmt(s, Q_EVENT_ADD);
   sqlite3_bind_int64(st, 1, at);
   sqlite3_bind_int(st, 2, connector);
-  sqlite3_bind_text(st, 3, kind, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 3, kind ? kind : "", -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st, 4, detail ? detail : "", -1, SQLITE_TRANSIENT);
-  if (exec_write(s, st, "cannot record an event")) return -1;
-  if (id_out) *id_out = sqlite3_last_insert_rowid(s->db);
-  housekeeping(s, 0);
+  if (exec_write(s, st, "cannot record an event")) return tx_abort(s);
+  int64_t id = sqlite3_last_insert_rowid(s->db);
+  /* ids are AUTOINCREMENT (never reused), so the newest N are id > id - N */
+  if (s->keep.event_max_rows > 0 && id > s->keep.event_max_rows) {
+    st = stmt(s, Q_EVENTS_TRIM);
+    sqlite3_bind_int64(st, 1, id - s->keep.event_max_rows);
+    if (exec_write(s, st, "cannot trim the event log")) return tx_abort(s);
+  }
+  if (tx_commit(s, "cannot record an event")) return -1;
+  if (id_out) *id_out = id;
   return 0;
 }
 
@@ -465,6 +539,7 @@ int64_t store_events_last_id(store *s) {
 /* ---- meter samples ---- */
 
 int store_meter_sample(store *s, int connector, const meter_reading *r) {
+  if (tx_begin(s, "cannot record a meter sample")) return -1;
   sqlite3_stmt *st = stmt(s, Q_SAMPLE_ADD);
   sqlite3_bind_int(st, 1, connector);
   sqlite3_bind_int64(st, 2, r->at);
@@ -476,9 +551,21 @@ int store_meter_sample(store *s, int connector, const meter_reading *r) {
   sqlite3_bind_double(st, 12, r->power_total_w);
   sqlite3_bind_double(st, 13, r->energy_import_wh);
   sqlite3_bind_double(st, 14, r->frequency_hz);
-  if (exec_write(s, st, "cannot record a meter sample")) return -1;
-  housekeeping(s, r->at);
-  return 0;
+  if (exec_write(s, st, "cannot record a meter sample")) return tx_abort(s);
+  int64_t rowid = sqlite3_last_insert_rowid(s->db);
+  if (s->keep.sample_max_age_ms > 0) {
+    st = stmt(s, Q_SAMPLES_TRIM_AGE);
+    sqlite3_bind_int(st, 1, connector);
+    sqlite3_bind_int64(st, 2, r->at - s->keep.sample_max_age_ms);
+    if (exec_write(s, st, "cannot trim old meter samples")) return tx_abort(s);
+  }
+  /* rowids grow by one per insert (max + 1), so the newest N are rowid > rowid - N */
+  if (s->keep.sample_max_rows > 0 && rowid > s->keep.sample_max_rows) {
+    st = stmt(s, Q_SAMPLES_TRIM_ROWS);
+    sqlite3_bind_int64(st, 1, rowid - s->keep.sample_max_rows);
+    if (exec_write(s, st, "cannot trim meter samples")) return tx_abort(s);
+  }
+  return tx_commit(s, "cannot record a meter sample");
 }
 
 int store_meter_last(store *s, int connector, meter_reading *out) {

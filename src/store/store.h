@@ -23,33 +23,47 @@ int store_open(store **out, const char *path, char *err, size_t errlen);
 void store_close(store *s);
 const char *store_last_error(const store *s);
 int store_schema_version(store *s);
+int store_schema_latest(void); /* the user_version this code migrates to */
+
+/* Retention, applied by every insert inside its own transaction (so the file
+ * stays bounded without a periodic job). A connector's newest sample is kept
+ * apart (table meter_last) and never trimmed. 0 = no bound. Defaults:
+ * samples 35 days (by the station time of the newest sample of the same
+ * connector) and 1 000 000 rows, events 200 000 rows; sessions are kept. */
+typedef struct {
+  borne_ms sample_max_age_ms;
+  int64_t sample_max_rows;
+  int64_t event_max_rows;
+} store_retention;
+void store_set_retention(store *s, const store_retention *keep);
+void store_get_retention(const store *s, store_retention *out);
 
 /* ---- sessions ---- */
 typedef struct {
   int64_t id;
   int connector;
-  char uid[BORNE_UID_MAX + 1];    /* "" in free mode */
-  char user[BORNE_NAME_MAX + 1];  /* "" when unknown */
+  char uid[BORNE_UID_MAX + 1];   /* "" in free mode */
+  char user[BORNE_NAME_MAX + 1]; /* "" when unknown */
   borne_ms start_ms;
-  borne_ms stop_ms;               /* 0 while open */
+  borne_ms stop_ms; /* 0 while open */
   double meter_start_wh;
-  double meter_stop_wh;           /* last known register while open */
-  stop_reason reason;             /* STOP_NONE while open */
+  double meter_stop_wh; /* last known register while open */
+  stop_reason reason;   /* STOP_NONE while open */
 } session_row;
 
 typedef struct {
-  borne_ms since_ms;   /* 0 = no bound; sessions that started at or after */
-  borne_ms until_ms;   /* 0 = no bound; sessions that started before */
-  const char *uid;     /* NULL = any */
-  const char *user;    /* NULL = any */
-  int connector;       /* 0 = any */
-  int limit;           /* 0 = no limit; newest first */
+  borne_ms since_ms; /* 0 = no bound; sessions that started at or after */
+  borne_ms until_ms; /* 0 = no bound; sessions that started before */
+  const char *uid;   /* NULL = any */
+  const char *user;  /* NULL = any */
+  int connector;     /* 0 = any */
+  int limit;         /* 0 = no limit; newest first */
 } session_filter;
 
 typedef int (*session_cb)(void *ctx, const session_row *row); /* non-zero stops */
 
-int store_session_begin(store *s, int connector, const char *uid, const char *user,
-                        borne_ms start, double meter_start_wh, int64_t *id_out);
+int store_session_begin(store *s, int connector, const char *uid, const char *user, borne_ms start,
+                        double meter_start_wh, int64_t *id_out);
 int store_session_progress(store *s, int64_t id, double meter_now_wh);
 int store_session_end(store *s, int64_t id, borne_ms stop, double meter_stop_wh,
                       stop_reason reason);
@@ -60,23 +74,24 @@ int store_sessions_query(store *s, const session_filter *f, session_cb cb, void 
 
 /* ---- event log ---- */
 typedef struct {
-  int64_t id;         /* strictly increasing */
+  int64_t id; /* strictly increasing */
   borne_ms at;
-  int connector;      /* 0 = station */
-  char kind[32];      /* "status", "error", "session_start", ... */
-  char detail[256];   /* short text or compact JSON */
+  int connector;    /* 0 = station */
+  char kind[32];    /* "status", "error", "session_start", ... */
+  char detail[256]; /* short text or compact JSON */
 } event_row;
 typedef int (*event_cb)(void *ctx, const event_row *row);
 
-int store_event_add(store *s, borne_ms at, int connector, const char *kind,
-                    const char *detail, int64_t *id_out);
+int store_event_add(store *s, borne_ms at, int connector, const char *kind, const char *detail,
+                    int64_t *id_out);
 /* Events with id > after_id, oldest first, at most `limit` (0 = 1000). */
 int store_events_query(store *s, int64_t after_id, int limit, event_cb cb, void *ctx);
 int64_t store_events_last_id(store *s);
 
 /* ---- meter samples ---- */
 int store_meter_sample(store *s, int connector, const meter_reading *r);
-/* Last durable register of a connector's meter; -1 if none was ever stored. */
+/* Newest durable sample of a connector's meter, by insertion order (not by
+ * time); -1 if none was ever stored. Retention never removes it. */
 int store_meter_last(store *s, int connector, meter_reading *out);
 
 /* ---- users and badges ---- */
@@ -91,9 +106,9 @@ typedef struct {
   bool enabled;
 } user_row;
 typedef struct {
-  char uid[BORNE_UID_MAX + 1];     /* upper-case hex, unique */
-  int64_t user_id;                 /* 0 = no user */
-  char user[BORNE_NAME_MAX + 1];   /* joined user name, "" if none */
+  char uid[BORNE_UID_MAX + 1];   /* upper-case hex, unique */
+  int64_t user_id;               /* 0 = no user */
+  char user[BORNE_NAME_MAX + 1]; /* joined user name, "" if none */
   bool enabled;
   borne_ms created_ms;
 } badge_row;
@@ -102,14 +117,14 @@ typedef int (*badge_cb)(void *ctx, const badge_row *row);
 
 int store_user_create(store *s, const char *name, bool enabled, int64_t *id_out);
 int store_user_update(store *s, int64_t id, const char *name, bool enabled);
-int store_user_delete(store *s, int64_t id);   /* its badges keep existing, unassigned */
+int store_user_delete(store *s, int64_t id); /* its badges keep existing, unassigned */
 int store_user_get(store *s, int64_t id, user_row *out);
 int store_user_find(store *s, const char *name, user_row *out);
 int store_users_list(store *s, user_cb cb, void *ctx);
 int store_badge_add(store *s, const char *uid, int64_t user_id, bool enabled, borne_ms now);
 int store_badge_update(store *s, const char *uid, int64_t user_id, bool enabled);
 int store_badge_remove(store *s, const char *uid);
-int store_badge_get(store *s, const char *uid, badge_row *out);  /* -1 if unknown */
+int store_badge_get(store *s, const char *uid, badge_row *out); /* -1 if unknown */
 int store_badges_list(store *s, badge_cb cb, void *ctx);
 
 /* ---- run-time settings (configuration keys changed through the API) ---- */
