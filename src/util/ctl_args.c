@@ -199,7 +199,7 @@ static int one_of(const char *word, const char *const *choices) {
 /* ---- verbs ---- */
 
 static int verb_status(ctl_command *cmd, const token *tok, int n, char *err, size_t errlen) {
-  const char *pos[1];
+  const char *pos[1] = {0};
   int npos;
   if (split_opts("status", tok, n, NULL, 0, pos, &npos, 0, err, errlen)) return -1;
   cmd->method = "GET";
@@ -213,7 +213,7 @@ static int verb_plug(ctl_command *cmd, const token *tok, int n, char *err, size_
                       {"battery-kwh", true, NULL},
                       {"soc", true, NULL},
                       {"target-soc", true, NULL}};
-  const char *pos[1];
+  const char *pos[1] = {0};
   int npos, c = 0;
   if (split_opts("plug", tok, n, specs, 5, pos, &npos, 1, err, errlen) ||
       need_args("plug", npos, 1, 1, "plug C [options]", err, errlen) ||
@@ -256,7 +256,7 @@ static int verb_plug(ctl_command *cmd, const token *tok, int n, char *err, size_
 static int verb_connector_only(ctl_command *cmd, const char *verb, const char *path_fmt,
                                const char *done, const token *tok, int n, char *err,
                                size_t errlen) {
-  const char *pos[1];
+  const char *pos[1] = {0};
   int npos, c = 0;
   if (split_opts(verb, tok, n, NULL, 0, pos, &npos, 1, err, errlen) ||
       need_args(verb, npos, 1, 1, "a connector number", err, errlen) ||
@@ -274,7 +274,7 @@ static int verb_connector_only(ctl_command *cmd, const char *verb, const char *p
 static int verb_connector_word(ctl_command *cmd, const char *verb, const char *member,
                                const char *const *choices, const char *choice_text,
                                const token *tok, int n, char *err, size_t errlen) {
-  const char *pos[2];
+  const char *pos[2] = {0};
   int npos, c = 0;
   char shape[160];
   snprintf(shape, sizeof shape, "%s C %s", verb, choice_text);
@@ -293,7 +293,7 @@ static int verb_connector_word(ctl_command *cmd, const char *verb, const char *m
 }
 
 static int verb_tap(ctl_command *cmd, const token *tok, int n, char *err, size_t errlen) {
-  const char *pos[1];
+  const char *pos[1] = {0};
   int npos;
   if (split_opts("tap", tok, n, NULL, 0, pos, &npos, 1, err, errlen) ||
       need_args("tap", npos, 1, 1, "tap UID", err, errlen) ||
@@ -321,7 +321,7 @@ static int time_query(ctl_command *cmd, const char *opt, const char *text, int64
 static int verb_sessions(ctl_command *cmd, const token *tok, int n, char *err, size_t errlen) {
   opt_spec specs[] = {{"since", true, NULL}, {"until", true, NULL},     {"badge", true, NULL},
                       {"user", true, NULL},  {"connector", true, NULL}, {"csv", false, NULL}};
-  const char *pos[1];
+  const char *pos[1] = {0};
   int npos;
   if (split_opts("sessions", tok, n, specs, 6, pos, &npos, 0, err, errlen)) return -1;
   cmd->method = "GET";
@@ -349,7 +349,7 @@ static int verb_sessions(ctl_command *cmd, const token *tok, int n, char *err, s
 
 static int verb_badges(ctl_command *cmd, const token *tok, int n, char *err, size_t errlen) {
   opt_spec specs[] = {{"user", true, NULL}};
-  const char *pos[2];
+  const char *pos[2] = {0};
   int npos;
   static const char shape[] = "badges list|add UID [--user NAME]|remove UID|enable UID|disable UID";
   if (split_opts("badges", tok, n, specs, 1, pos, &npos, 2, err, errlen) ||
@@ -399,7 +399,7 @@ static int verb_badges(ctl_command *cmd, const token *tok, int n, char *err, siz
 }
 
 static int verb_users(ctl_command *cmd, const token *tok, int n, char *err, size_t errlen) {
-  const char *pos[2];
+  const char *pos[2] = {0};
   int npos;
   static const char shape[] = "users list|add NAME|remove ID";
   if (split_opts("users", tok, n, NULL, 0, pos, &npos, 2, err, errlen) ||
@@ -436,7 +436,7 @@ static int verb_users(ctl_command *cmd, const token *tok, int n, char *err, size
 }
 
 static int verb_set(ctl_command *cmd, const token *tok, int n, char *err, size_t errlen) {
-  const char *pos[CTL_MAX_FIELDS];
+  const char *pos[CTL_MAX_FIELDS] = {0};
   int npos;
   if (split_opts("set", tok, n, NULL, 0, pos, &npos, CTL_MAX_FIELDS, err, errlen) ||
       need_args("set", npos, 1, CTL_MAX_FIELDS, "set KEY=VALUE [KEY=VALUE...]", err, errlen))
@@ -455,7 +455,7 @@ static int verb_set(ctl_command *cmd, const token *tok, int n, char *err, size_t
 }
 
 static int verb_get(ctl_command *cmd, const token *tok, int n, char *err, size_t errlen) {
-  const char *pos[1];
+  const char *pos[1] = {0};
   int npos;
   if (split_opts("get", tok, n, NULL, 0, pos, &npos, 1, err, errlen)) return -1;
   if (npos == 1) {
@@ -469,7 +469,7 @@ static int verb_get(ctl_command *cmd, const token *tok, int n, char *err, size_t
 
 static int verb_start(ctl_command *cmd, const token *tok, int n, char *err, size_t errlen) {
   opt_spec specs[] = {{"badge", true, NULL}};
-  const char *pos[1];
+  const char *pos[1] = {0};
   int npos, c = 0;
   if (split_opts("start", tok, n, specs, 1, pos, &npos, 1, err, errlen) ||
       need_args("start", npos, 1, 1, "start C [--badge UID]", err, errlen) ||
@@ -487,7 +487,7 @@ static int verb_start(ctl_command *cmd, const token *tok, int n, char *err, size
 
 static int verb_events(ctl_command *cmd, const token *tok, int n, char *err, size_t errlen) {
   opt_spec specs[] = {{"after", true, NULL}, {"follow", false, NULL}};
-  const char *pos[1];
+  const char *pos[1] = {0};
   int npos;
   if (split_opts("events", tok, n, specs, 2, pos, &npos, 0, err, errlen)) return -1;
   if (specs[0].value && parse_integer(specs[0].value, 0, 9007199254740991LL, &cmd->after) != 0)
@@ -500,7 +500,7 @@ static int verb_events(ctl_command *cmd, const token *tok, int n, char *err, siz
 
 static int verb_wait(ctl_command *cmd, const token *tok, int n, char *err, size_t errlen) {
   opt_spec specs[] = {{"timeout", true, NULL}};
-  const char *pos[2];
+  const char *pos[2] = {0};
   int npos;
   if (split_opts("wait", tok, n, specs, 1, pos, &npos, 2, err, errlen) ||
       need_args("wait", npos, 2, 2, "wait C STATUS [--timeout S]", err, errlen) ||
