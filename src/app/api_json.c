@@ -7,7 +7,6 @@
 
 #include "util/timefmt.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>

@@ -6,7 +6,6 @@
  * reopens the database. Only what the child reported is required: a call in
  * flight at the kill may or may not be there, but never half of it.
  */
-#include <dirent.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -21,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "test_tmpdir.h"
 #include "store/store.h"
 
 typedef struct {
@@ -30,8 +30,7 @@ typedef struct {
 
 static int setup(void **state) {
   tmpdb *t = calloc(1, sizeof *t);
-  snprintf(t->dir, sizeof t->dir, "/tmp/borne-kill-XXXXXX");
-  if (!t || !mkdtemp(t->dir)) return -1;
+  if (!t || test_tmpdir_make(t->dir, sizeof t->dir, "borne-kill") != 0) return -1;
   snprintf(t->path, sizeof t->path, "%s/borne.db", t->dir);
   *state = t;
   return 0;
@@ -39,18 +38,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   tmpdb *t = *state;
-  DIR *d = opendir(t->dir);
-  if (d) {
-    struct dirent *e;
-    char p[400];
-    while ((e = readdir(d)) != NULL) {
-      if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-      snprintf(p, sizeof p, "%s/%s", t->dir, e->d_name);
-      unlink(p);
-    }
-    closedir(d);
-  }
-  int rc = rmdir(t->dir);
+  int rc = test_tmpdir_remove(t->dir);
   free(t);
   return rc;
 }

@@ -7,7 +7,6 @@
  * file as it was. The SQL below is a frozen copy of history: it must never
  * follow later edits of the migrations.
  */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +20,7 @@
 
 #include <sqlite3.h>
 
+#include "test_tmpdir.h"
 #include "store/store.h"
 
 /* Schema 1 as released. */
@@ -59,8 +59,7 @@ typedef struct {
 
 static int setup(void **state) {
   tmpdb *t = calloc(1, sizeof *t);
-  snprintf(t->dir, sizeof t->dir, "/tmp/borne-mig-XXXXXX");
-  if (!t || !mkdtemp(t->dir)) return -1;
+  if (!t || test_tmpdir_make(t->dir, sizeof t->dir, "borne-mig") != 0) return -1;
   snprintf(t->path, sizeof t->path, "%s/borne.db", t->dir);
   *state = t;
   return 0;
@@ -68,18 +67,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   tmpdb *t = *state;
-  DIR *d = opendir(t->dir);
-  if (d) {
-    struct dirent *e;
-    char p[400];
-    while ((e = readdir(d)) != NULL) {
-      if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-      snprintf(p, sizeof p, "%s/%s", t->dir, e->d_name);
-      unlink(p);
-    }
-    closedir(d);
-  }
-  int rc = rmdir(t->dir);
+  int rc = test_tmpdir_remove(t->dir);
   free(t);
   return rc;
 }

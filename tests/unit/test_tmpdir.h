@@ -1,0 +1,36 @@
+/*
+ * Temporary directories for unit tests that need real files (databases,
+ * fake sysfs trees): made under /tmp, removed with everything in them.
+ */
+#ifndef BORNE_TEST_TMPDIR_H
+#define BORNE_TEST_TMPDIR_H
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Fills `dir` with a fresh directory named /tmp/PREFIX-XXXXXX; 0 on success. */
+static inline int test_tmpdir_make(char *dir, size_t len, const char *prefix) {
+  snprintf(dir, len, "/tmp/%s-XXXXXX", prefix);
+  return mkdtemp(dir) ? 0 : -1;
+}
+
+/* Removes `dir` and the files in it (one level: the tests create no subdirectories). */
+static inline int test_tmpdir_remove(const char *dir) {
+  DIR *d = opendir(dir);
+  if (d) {
+    struct dirent *e;
+    char p[400];
+    while ((e = readdir(d)) != NULL) {
+      if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+      snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+      unlink(p);
+    }
+    closedir(d);
+  }
+  return rmdir(dir);
+}
+
+#endif
