@@ -375,6 +375,11 @@ void station_connector_event(station *st, int c, const cs_event *ev) {
 
 void station_tap(station *st, const char *uid) {
   if (st->closing) return;
+  /* One spelling per badge ("04:a1" is "04A1"), as in the badge table, so
+   * that the session's badge and a later tap of the same card compare equal.
+   * Text that is no UID goes on as read and is refused by validation. */
+  char norm[BORNE_UID_MAX + 1], why[128];
+  if (store_uid_normalize(uid, norm, sizeof norm, why, sizeof why) == 0) uid = norm;
   station_event(st, 0, "tap", "%s", uid);
   sc_notes notes = {0};
   sc_tap(&st->core, uid, now_of(st), &notes);
