@@ -15,7 +15,7 @@ JOBS       ?= $(shell nproc)
 DEB_PACKAGES := build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev \
   clang-format libuv1-dev libwebsockets-dev libwebsockets-evlib-uv libjansson-dev \
   libsqlite3-dev libcurl4-openssl-dev libssl-dev libcmocka-dev libgpiod-dev libmodbus-dev \
-  libqrencode-dev sqlite3 curl
+  libqrencode-dev sqlite3 curl python3 python3-pymodbus socat openssl chromium zbar-tools
 
 .PHONY: all run test build sanitize fuzz soak bench format format-check deps clean
 
@@ -24,6 +24,9 @@ all: build
 deps:
 	@./tools/install-deps.sh $(DEB_PACKAGES)
 	@command -v node >/dev/null || ./tools/install-deps.sh nodejs npm
+	@# Test peers (ocpp-rpc, @road-labs/ocmf, playwright-core, axe-core), pinned by tests/package-lock.json.
+	@[ tests/node_modules/.package-lock.json -nt tests/package-lock.json ] || \
+	  npm ci --prefix tests --no-audit --no-fund --loglevel=error
 
 build: deps
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

@@ -40,6 +40,14 @@ static json_t *typed_value(const cfg_key_def *def, const char *value) {
   }
 }
 
+/* Keys under a named wildcard (meter.NAME.model) exist only when set. */
+static int add_named_key(void *ctx, const char *key, const char *value) {
+  const cfg_key_def *d = config_key_def(key);
+  if (d && strchr(d->key, '*') && strncmp(d->key, "connector.", 10) != 0)
+    json_object_set_new(ctx, key, typed_value(d, value));
+  return 0;
+}
+
 static int get_settings(void *ctx, const http_request *req, http_response *res) {
   (void)req;
   station *st = ctx;
@@ -48,6 +56,7 @@ static int get_settings(void *ctx, const http_request *req, http_response *res) 
   json_t *o = json_object();
   for (int i = 0; i < n; i++) {
     const char *star = strstr(defs[i].key, ".*.");
+    if (star && strncmp(defs[i].key, "connector.", 10) != 0) continue; /* named: below */
     if (!star) {
       json_object_set_new(o, defs[i].key, typed_value(&defs[i], config_get(st->cfg, defs[i].key)));
       continue;
@@ -58,6 +67,7 @@ static int get_settings(void *ctx, const http_request *req, http_response *res) 
       json_object_set_new(o, key, typed_value(&defs[i], config_get(st->cfg, key)));
     }
   }
+  config_each_set(st->cfg, add_named_key, o);
   api_json_body(res, json_pack("{s:o}", "settings", o));
   return 0;
 }

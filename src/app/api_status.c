@@ -73,14 +73,8 @@ static json_t *connector_json(station *st, int c) {
 static int get_status(void *ctx, const http_request *req, http_response *res) {
   (void)req;
   station *st = ctx;
-  for (int c = 1; c <= st->core.count; c++) {
-    /* fresh readings for the answer, not only the last poll's */
-    meter_reading r;
-    if (st->hw->ops->read_meter(st->hw, c, &r) == 0) {
-      r.at = clock_now(&st->clock);
-      st->conn[c - 1].meter = r;
-    }
-  }
+  /* fresh readings for the answer, not only the last poll's */
+  for (int c = 1; c <= st->core.count; c++) station_read_meter(st, c);
   json_t *station_obj = json_object();
   json_object_set_new(station_obj, "id", json_string(config_get(st->cfg, "station.id")));
   json_object_set_new(station_obj, "firmware_version", json_string(BORNE_VERSION));
@@ -95,7 +89,14 @@ static int get_status(void *ctx, const http_request *req, http_response *res) {
   json_object_set_new(station_obj, "phase_rotation",
                       json_string(config_get(st->cfg, "site.phase_rotation")));
   json_t *conns = json_array();
-  for (int c = 1; c <= st->core.count; c++) json_array_append_new(conns, connector_json(st, c));
+  for (int c = 1; c <= st->core.count; c++) {
+    json_t *co = connector_json(st, c);
+    for (int m = 0; m < st->module_count; m++)
+      if (st->modules[m].status_json) st->modules[m].status_json(st->modules[m].ctx, c, co);
+    json_array_append_new(conns, co);
+  }
+  for (int m = 0; m < st->module_count; m++)
+    if (st->modules[m].status_json) st->modules[m].status_json(st->modules[m].ctx, 0, station_obj);
   json_t *o = json_object();
   json_object_set_new(o, "station", station_obj);
   json_object_set_new(o, "connectors", conns);

@@ -130,18 +130,24 @@ static void apply_outputs(station *st, int c) {
   if (st->on_outputs_applied) st->on_outputs_applied(st->on_outputs_applied_ctx, c);
 }
 
-static void read_meter(station *st, int c) {
+void station_read_meter(station *st, int c) {
   station_connector *sc = &st->conn[c - 1];
   meter_reading r;
-  if (st->hw->ops->read_meter(st->hw, c, &r) == 0) {
+  char why_buf[128] = "";
+  int rc = st->meter_fn[c - 1]
+               ? st->meter_fn[c - 1](st->meter_ctx[c - 1], c, &r, why_buf, sizeof why_buf)
+               : st->hw->ops->read_meter(st->hw, c, &r);
+  if (rc == 0) {
     r.at = now_of(st);
     if (!sc->meter_ok && sc->meter_error[0])
       station_event(st, c, "meter_ok", "meter answers again");
     sc->meter = r;
     sc->meter_ok = true;
     sc->meter_error[0] = '\0';
+    for (int m = 0; m < st->module_count; m++)
+      if (st->modules[m].meter_read) st->modules[m].meter_read(st->modules[m].ctx, c, &r);
   } else {
-    const char *why = st->hw->ops->last_error(st->hw);
+    const char *why = st->meter_fn[c - 1] ? why_buf : st->hw->ops->last_error(st->hw);
     if (sc->meter_ok || strcmp(sc->meter_error, why) != 0)
       station_event(st, c, "meter_error", "%s", why);
     sc->meter_ok = false;
@@ -163,10 +169,42 @@ static void store_sample(station *st, int c) {
   sc->last_sample_at = sc->meter.at;
 }
 
+/* Tell the modules about a session the store just recorded. */
+static void notify_session_id(station *st, int c, int64_t id, bool stopped, stop_reason reason,
+                              bool resumed) {
+  session_row row;
+  if (store_session_get(st->db, id, &row) != 0) return;
+  station_session_info info = {.id = row.id,
+                               .uid = row.uid,
+                               .user = row.user,
+                               .start_ms = row.start_ms,
+                               .stop_ms = stopped ? row.stop_ms : 0,
+                               .meter_start_wh = row.meter_start_wh,
+                               .meter_stop_wh = row.meter_stop_wh,
+                               .reason = reason,
+                               .resumed = resumed};
+  for (int m = 0; m < st->module_count; m++) {
+    const station_module *mod = &st->modules[m];
+    if (stopped && mod->session_stopped) mod->session_stopped(mod->ctx, c, &info);
+    if (!stopped && mod->session_started) mod->session_started(mod->ctx, c, &info);
+  }
+}
+
+static void notify_session(station *st, int c, bool stopped, stop_reason reason, bool resumed) {
+  notify_session_id(st, c, st->conn[c - 1].session_id, stopped, reason, resumed);
+}
+
+static void notify_status(station *st, int c) {
+  const connector_sm *sm = &st->core.conn[c - 1];
+  for (int m = 0; m < st->module_count; m++)
+    if (st->modules[m].status_changed)
+      st->modules[m].status_changed(st->modules[m].ctx, c, cs_status(sm), cs_error(sm));
+}
+
 static void session_started(station *st, int c) {
   station_connector *sc = &st->conn[c - 1];
   const connector_sm *sm = &st->core.conn[c - 1];
-  read_meter(st, c);
+  station_read_meter(st, c);
   double wh = sc->meter_ok ? sc->meter.energy_import_wh : 0.0;
   const char *uid = cs_session_uid(sm);
   if (sc->resume_session_id && strcmp(sc->resume_uid, uid) == 0) {
@@ -176,6 +214,7 @@ static void session_started(station *st, int c) {
         store_session_get(st->db, sc->session_id, &row) == 0 ? row.meter_start_wh : wh;
     sc->resume_session_id = 0;
     station_event(st, c, "session_resume", "{\"session\":%lld}", (long long)sc->session_id);
+    notify_session(st, c, false, STOP_NONE, true);
     return;
   }
   int64_t id = 0;
@@ -188,12 +227,13 @@ static void session_started(station *st, int c) {
   store_sample(st, c);
   station_event(st, c, "session_start", "{\"session\":%lld,\"badge\":\"%s\",\"meter_wh\":%.1f}",
                 (long long)id, uid, wh);
+  notify_session(st, c, false, STOP_NONE, false);
 }
 
 static void session_stopped(station *st, int c, stop_reason reason) {
   station_connector *sc = &st->conn[c - 1];
   if (!sc->session_id) return;
-  read_meter(st, c);
+  station_read_meter(st, c);
   double wh = sc->meter_ok ? sc->meter.energy_import_wh : sc->session_start_wh;
   if (sc->meter_ok) store_sample(st, c);
   if (store_session_end(st->db, sc->session_id, now_of(st), wh, reason) != 0) {
@@ -202,6 +242,7 @@ static void session_stopped(station *st, int c, stop_reason reason) {
   }
   station_event(st, c, "session_stop", "{\"session\":%lld,\"reason\":\"%s\",\"energy_wh\":%.1f}",
                 (long long)sc->session_id, stop_reason_name(reason), wh - sc->session_start_wh);
+  notify_session(st, c, true, reason, false);
   sc->session_id = 0;
 }
 
@@ -211,6 +252,7 @@ static void handle_cs_note(station *st, int c, const cs_note *n) {
   case CS_NOTE_STATUS:
     station_event(st, c, "status", "%s", connector_status_name(n->status));
     log_info(MOD, "connector %d: %s", c, connector_status_name(n->status));
+    notify_status(st, c);
     break;
   case CS_NOTE_SESSION_START:
     session_started(st, c);
@@ -222,10 +264,12 @@ static void handle_cs_note(station *st, int c, const cs_note *n) {
     const error_info *e = error_info_of(n->error);
     station_event(st, c, "error", "%d %s", (int)n->error, e->owner_text);
     log_warn(MOD, "connector %d: error %d: %s", c, (int)n->error, e->owner_text);
+    notify_status(st, c);
     break;
   }
   case CS_NOTE_ERROR_CLEARED:
     station_event(st, c, "error_cleared", "{\"code\":%d}", (int)n->error);
+    notify_status(st, c);
     break;
   case CS_NOTE_OFFERED: {
     limit_source by;
@@ -243,7 +287,7 @@ typedef struct {
 } auth_request;
 
 /* Local authorization: a known, enabled badge whose user (if any) is enabled. */
-static bool authorize_locally(station *st, const char *uid, char *user, size_t userlen) {
+bool station_authorize_locally(station *st, const char *uid, char *user, size_t userlen) {
   badge_row b;
   user[0] = '\0';
   if (store_badge_get(st->db, uid, &b) != 0 || !b.enabled) return false;
@@ -286,14 +330,46 @@ static void handle_notes(station *st, sc_notes *notes, int depth) {
     }
   }
   for (int c = 1; c <= connector_count(st); c++) apply_outputs(st, c); /* LEDs after notes */
-  for (int i = 0; i < request_count && depth < 4; i++) {
+  for (int i = 0; i < request_count && st->authorize; i++)
+    st->authorize(st->authorize_ctx, requests[i].id, requests[i].uid);
+  for (int i = 0; i < request_count && !st->authorize && depth < 4; i++) {
     char user[BORNE_NAME_MAX + 1];
-    bool ok = authorize_locally(st, requests[i].uid, user, sizeof user);
+    bool ok = station_authorize_locally(st, requests[i].uid, user, sizeof user);
     sc_notes more = {0};
     sc_auth_result(&st->core, requests[i].id, ok, ok ? user : NULL, now_of(st), &more);
     handle_notes(st, &more, depth + 1);
   }
   arm_core_timer(st);
+}
+
+/* ---------- extension points ---------- */
+
+int station_add_module(station *st, const station_module *m) {
+  if (st->module_count >= STATION_MAX_MODULES) return -1;
+  st->modules[st->module_count++] = *m;
+  return 0;
+}
+
+void station_set_authorizer(station *st, station_authorize_fn fn, void *ctx) {
+  st->authorize = fn;
+  st->authorize_ctx = ctx;
+}
+
+void station_auth_answer(station *st, uint32_t request_id, bool accepted, const char *user) {
+  if (st->closing) return;
+  sc_notes notes = {0};
+  sc_auth_result(&st->core, request_id, accepted, user, now_of(st), &notes);
+  handle_notes(st, &notes, 0);
+}
+
+void station_set_meter_source(station *st, int c, station_meter_fn fn, void *ctx) {
+  if (c < 1 || c > BORNE_MAX_CONNECTORS) return;
+  st->meter_fn[c - 1] = fn;
+  st->meter_ctx[c - 1] = ctx;
+}
+
+void station_set_limit(station *st, int c, limit_source src, double amps) {
+  station_connector_event(st, c, &(cs_event){.type = CS_EV_LIMIT, .limit_src = src, .value = amps});
 }
 
 /* ---------- timers ---------- */
@@ -326,7 +402,7 @@ static void meter_timer_cb(uv_timer_t *t) {
   borne_ms now = now_of(st);
   for (int c = 1; c <= connector_count(st); c++) {
     station_connector *sc = &st->conn[c - 1];
-    read_meter(st, c);
+    station_read_meter(st, c);
     if (!sc->meter_ok) continue;
     if (st->core.conn[c - 1].out.contactor_closed) {
       double imax =
@@ -392,7 +468,7 @@ int station_remote_start(station *st, int c, const char *uid, char *err, size_t 
     return -1;
   }
   char user[BORNE_NAME_MAX + 1] = "";
-  if (uid && uid[0] && !authorize_locally(st, uid, user, sizeof user)) {
+  if (uid && uid[0] && !station_authorize_locally(st, uid, user, sizeof user)) {
     snprintf(err, errlen, "badge %s is unknown or disabled", uid);
     return -1;
   }
@@ -502,6 +578,7 @@ static void close_unresumed_sessions(station *st) {
       station_event(st, c, "session_stop",
                     "{\"session\":%lld,\"reason\":\"PowerLoss\",\"energy_wh\":%.1f}",
                     (long long)row.id, wh - row.meter_start_wh);
+      notify_session_id(st, c, row.id, true, STOP_POWER_LOSS, false);
     }
     sc->resume_session_id = 0;
   }
@@ -531,7 +608,7 @@ static void selftest_finished(void *ctx, int c, const hal_selftest *r, const cha
     station_event(st, c, "selftest", "%s%s%s", error_info_of(e)->owner_text,
                   reason && reason[0] ? ": " : "", reason ? reason : "");
   station_connector_event(st, c, &(cs_event){.type = CS_EV_SELFTEST, .error = e});
-  read_meter(st, c);
+  station_read_meter(st, c);
   if (--st->selftests_pending == 0) {
     st->selftest_done = true;
     close_unresumed_sessions(st);
@@ -616,6 +693,10 @@ int station_open(station *st, uv_loop_t *loop, const station_options *opt, char 
     station_close(st);
     return -1;
   }
+  if (station_modules_open(st, err, errlen) != 0) {
+    station_close(st);
+    return -1;
+  }
   station_event(st, 0, "boot", "borne %s, %d connectors, %s hardware", BORNE_VERSION, n,
                 st->hw->ops->name);
   /* Self-test after the HAL delivered the initial input levels (next loop turn). */
@@ -649,6 +730,8 @@ void station_close(station *st) {
     }
   }
   st->closing = true;
+  for (int m = 0; m < st->module_count; m++)
+    if (st->modules[m].closing) st->modules[m].closing(st->modules[m].ctx);
   events_waiters_close(st);
   if (st->http) http_server_stop(st->http);
   st->http = NULL;
@@ -659,6 +742,9 @@ void station_close(station *st) {
 }
 
 void station_free(station *st) {
+  for (int m = 0; m < st->module_count; m++)
+    if (st->modules[m].free) st->modules[m].free(st->modules[m].ctx);
+  st->module_count = 0;
   if (st->hw) st->hw->ops->destroy(st->hw);
   st->hw = NULL;
   if (st->db) store_close(st->db);

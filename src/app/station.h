@@ -20,6 +20,53 @@
 #include "util/clock.h"
 
 #define STATION_MAX_WAITERS 64
+#define STATION_MAX_MODULES 8
+
+struct json_t;
+
+/* ---------- extension points for modules beside the core ----------
+ * OCPP, metering, energy management and the web page attach to a station
+ * through these hooks instead of editing the wiring below. Every hook runs on
+ * the loop thread; a NULL hook is skipped. */
+
+/* A session as the station recorded it (durably, before the hook runs). */
+typedef struct {
+  int64_t id; /* borne's session id (sessions table) */
+  const char *uid;
+  const char *user;
+  borne_ms start_ms;
+  borne_ms stop_ms; /* 0 while running */
+  double meter_start_wh;
+  double meter_stop_wh; /* at stop */
+  stop_reason reason;   /* at stop */
+  bool resumed;         /* a session from before a restart goes on (no new start) */
+} station_session_info;
+
+typedef struct {
+  const char *name; /* "ocpp", "metering", ... for logs */
+  void *ctx;
+  void (*session_started)(void *ctx, int connector, const station_session_info *s);
+  void (*session_stopped)(void *ctx, int connector, const station_session_info *s);
+  /* A connector's status or error changed (every CS_NOTE_STATUS/ERROR). */
+  void (*status_changed)(void *ctx, int connector, connector_status status, error_code error);
+  /* A fresh meter reading of a connector (every meter tick). */
+  void (*meter_read)(void *ctx, int connector, const meter_reading *r);
+  /* Add members to GET /api/v1/status: connector 0 = the station object. */
+  void (*status_json)(void *ctx, int connector, struct json_t *obj);
+  /* The station is closing: stop timers, close handles (the loop still runs). */
+  void (*closing)(void *ctx);
+  /* After the loop ended: free memory. */
+  void (*free)(void *ctx);
+} station_module;
+
+/* Badge validation: called for each AUTH_REQUEST note; answer (now or later)
+ * with station_auth_answer(). Without an authorizer, local badges decide. */
+typedef void (*station_authorize_fn)(void *ctx, uint32_t request_id, const char *uid);
+
+/* A meter that is not the HAL's: fills *out (time set by the caller) or
+ * returns -1 with a reason in err. */
+typedef int (*station_meter_fn)(void *ctx, int connector, meter_reading *out, char *err,
+                                size_t errlen);
 
 typedef struct {
   int64_t session_id; /* 0 when none */
@@ -69,6 +116,12 @@ typedef struct station {
   bool selftest_done;
   int selftests_pending; /* connectors whose start-up self-test has not finished */
   bool closing;
+  station_module modules[STATION_MAX_MODULES];
+  int module_count;
+  station_authorize_fn authorize;
+  void *authorize_ctx;
+  station_meter_fn meter_fn[BORNE_MAX_CONNECTORS];
+  void *meter_ctx[BORNE_MAX_CONNECTORS];
   /* benchmark hook: called after outputs were applied for a connector */
   void (*on_outputs_applied)(void *ctx, int connector);
   void *on_outputs_applied_ctx;
@@ -101,6 +154,23 @@ int station_remote_start(station *st, int c, const char *uid, char *err, size_t 
 int station_remote_stop(station *st, int c, char *err, size_t errlen);
 /* Apply a runtime-changeable setting to the running station. */
 void station_apply_setting(station *st, const char *key);
+
+/* Extension points (see station_module above). */
+int station_add_module(station *st, const station_module *m);
+void station_set_authorizer(station *st, station_authorize_fn fn, void *ctx);
+void station_auth_answer(station *st, uint32_t request_id, bool accepted, const char *user);
+/* The local badge table's verdict: known, enabled, and its user enabled. */
+bool station_authorize_locally(station *st, const char *uid, char *user, size_t userlen);
+void station_set_meter_source(station *st, int connector, station_meter_fn fn, void *ctx);
+/* A limit from outside the core (load management, schedule, OCPP profile),
+ * in amps per phase; < 0 clears it. */
+void station_set_limit(station *st, int connector, limit_source src, double amps);
+
+/* Read connector c's meter now (HAL or module source) into st->conn[c-1]. */
+void station_read_meter(station *st, int connector);
+
+/* Modules listed in app/modules.c, attached after the API started. */
+int station_modules_open(station *st, char *err, size_t errlen);
 
 /* Routes in app/api_*.c register themselves here. */
 void station_register_routes(station *st);

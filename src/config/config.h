@@ -37,7 +37,12 @@ typedef struct config config;
 config *config_new(void);
 void config_free(config *c);
 
-/* Registry lookup ("connector.2.phases" finds "connector.*.phases"). */
+/* Registry lookup ("connector.2.phases" finds "connector.*.phases",
+ * "meter.grid.model" finds "meter.*.model"). A `*` segment is a connector
+ * number 1..8 under `connector.`, else a name of 1..32 of a-z 0-9 _. */
+#define CONFIG_NAME_MAX 32
+bool config_key_matches(const char *pattern, const char *key);
+bool config_wildcard_segment(const char *pattern, const char *seg, size_t n);
 const cfg_key_def *config_key_def(const char *key);
 const cfg_key_def *config_registry(int *count);
 const char *config_type_name(cfg_type t); /* "string", "int", "number", "bool", "enum" */

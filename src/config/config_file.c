@@ -49,26 +49,26 @@ static bool dotted_name(const char *b, const char *e) {
   return true;
 }
 
-/* Does some registered key start with "section."? `*` in the registry
- * matches a connector number 1..8. */
+/* Does some registered key start with "section."? Wildcards match as in
+ * config_key_matches ("connector.2" and "meter.grid" are sections). */
 static bool known_section(const char *section) {
   int n;
   const cfg_key_def *defs = config_registry(&n);
-  size_t len = strlen(section);
+  size_t segments = 1;
+  for (const char *s = section; *s; s++) segments += *s == '.';
   for (int i = 0; i < n; i++) {
-    const char *k = defs[i].key, *s = section;
-    size_t used = 0;
-    while (used < len) {
-      if (*k == '*') {
-        if (*s < '1' || *s > '8' || (s[1] != '.' && s[1] != '\0')) break;
-        k++, s++, used++;
-      } else if (*k && *k == *s) {
-        k++, s++, used++;
-      } else {
+    char head[128];
+    snprintf(head, sizeof head, "%s", defs[i].key);
+    size_t seen = 0;
+    char *cut = NULL;
+    for (char *k = head; *k; k++)
+      if (*k == '.' && ++seen == segments) {
+        cut = k;
         break;
       }
-    }
-    if (used == len && *k == '.') return true;
+    if (!cut) continue; /* the key has no segment after the section */
+    *cut = '\0';
+    if (config_key_matches(head, section)) return true;
   }
   return false;
 }

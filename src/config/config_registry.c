@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "config/config_tables.h"
 #include "core/types.h"
 
 static int fail(char *why, size_t len, const char *fmt, const char *value) {
@@ -299,9 +300,25 @@ static const cfg_key_def registry[] = {
     PIN_ADC("temp", "connector temperature"),
 };
 
+/* The core table above plus one table per module (config_tables.h), merged
+ * once into one array so that callers index a single registry. */
+static const cfg_key_def *const module_tables[] = {CONFIG_MODULE_TABLES};
+#define REGISTRY_MAX 1024
+static cfg_key_def merged[REGISTRY_MAX];
+static int merged_count = -1;
+
 const cfg_key_def *config_registry(int *count) {
-  if (count) *count = (int)(sizeof registry / sizeof registry[0]);
-  return registry;
+  if (merged_count < 0) {
+    int n = 0;
+    for (size_t i = 0; i < sizeof registry / sizeof registry[0] && n < REGISTRY_MAX; i++)
+      merged[n++] = registry[i];
+    for (size_t t = 0; t < sizeof module_tables / sizeof module_tables[0]; t++)
+      for (const cfg_key_def *d = module_tables[t]; d->key && n < REGISTRY_MAX; d++)
+        merged[n++] = *d;
+    merged_count = n;
+  }
+  if (count) *count = merged_count;
+  return merged;
 }
 
 const char *config_type_name(cfg_type t) {
@@ -320,25 +337,38 @@ const char *config_type_name(cfg_type t) {
   return "?";
 }
 
-/* "connector.N.rest" with N = 1..8 written without leading zeros -> rest. */
-static const char *connector_rest(const char *key) {
-  static const char prefix[] = "connector.";
-  if (strncmp(key, prefix, sizeof prefix - 1) != 0) return NULL;
-  const char *n = key + sizeof prefix - 1;
-  if (n[0] < '1' || n[0] > '0' + BORNE_MAX_CONNECTORS || n[1] != '.') return NULL;
-  return n + 2;
+bool config_wildcard_segment(const char *pattern, const char *seg, size_t n) {
+  if (strncmp(pattern, "connector.", 10) == 0)
+    return n == 1 && seg[0] >= '1' && seg[0] <= '0' + BORNE_MAX_CONNECTORS;
+  if (n < 1 || n > CONFIG_NAME_MAX) return false;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char ch = (unsigned char)seg[i];
+    if (!islower(ch) && !isdigit(ch) && ch != '_') return false;
+  }
+  return true;
+}
+
+bool config_key_matches(const char *pattern, const char *key) {
+  const char *p = pattern, *k = key;
+  while (*p) {
+    if (p[0] == '*' && (p[1] == '.' || p[1] == '\0') && (p == pattern || p[-1] == '.')) {
+      size_t n = strcspn(k, ".");
+      if (!config_wildcard_segment(pattern, k, n)) return false;
+      p++, k += n;
+    } else if (*p == *k) {
+      p++, k++;
+    } else {
+      return false;
+    }
+  }
+  return *k == '\0';
 }
 
 const cfg_key_def *config_key_def(const char *key) {
   if (!key) return NULL;
-  const char *rest = connector_rest(key);
-  for (size_t i = 0; i < sizeof registry / sizeof registry[0]; i++) {
-    const char *k = registry[i].key;
-    if (rest) {
-      if (strncmp(k, "connector.*.", 12) == 0 && strcmp(k + 12, rest) == 0) return &registry[i];
-    } else if (strcmp(k, key) == 0 && !strchr(k, '*')) {
-      return &registry[i];
-    }
-  }
+  int n;
+  const cfg_key_def *defs = config_registry(&n);
+  for (int i = 0; i < n; i++)
+    if (config_key_matches(defs[i].key, key)) return &defs[i];
   return NULL;
 }

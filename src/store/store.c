@@ -71,6 +71,9 @@ static const char *const migrations[] = {
     " NEW.v3, NEW.i1, NEW.i2, NEW.i3, NEW.p1, NEW.p2, NEW.p3, NEW.p_total, NEW.energy_wh,"
     " NEW.frequency_hz);"
     " END;",
+    /* 4: modules beside the core (OCPP, metering, energy, web) own their
+     * tables in this same file, each with its own numbered steps. */
+    "CREATE TABLE module_schema(module TEXT PRIMARY KEY, version INTEGER NOT NULL);",
 };
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -262,6 +265,54 @@ static int migrate(store *s) {
   }
   return 0;
 }
+
+static int module_version(store *s, const char *module) {
+  sqlite3_stmt *st;
+  int v = -1;
+  if (sqlite3_prepare_v2(s->db, "SELECT version FROM module_schema WHERE module = ?", -1, &st,
+                         NULL) != SQLITE_OK)
+    return -1;
+  sqlite3_bind_text(st, 1, module, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(st);
+  v = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : rc == SQLITE_DONE ? 0 : -1;
+  sqlite3_finalize(st);
+  return v;
+}
+
+int store_module_migrate(store *s, const char *module, const char *const *steps, int count) {
+  int v = module_version(s, module);
+  if (v < 0) return fail(s, "cannot read the module schema versions");
+  if (v > count) {
+    snprintf(s->error, sizeof s->error,
+             "%s tables are at version %d, newer than this borne knows (%d): "
+             "they were written by a later version",
+             module, v, count);
+    return -1;
+  }
+  for (int i = v; i < count; i++) {
+    char what[96], bump[160];
+    snprintf(what, sizeof what, "%s migration %d", module, i + 1);
+    snprintf(bump, sizeof bump,
+             "INSERT INTO module_schema(module, version) VALUES('%s', %d)"
+             " ON CONFLICT(module) DO UPDATE SET version = excluded.version",
+             module, i + 1);
+    if (strchr(module, '\'')) return fail(s, "bad module name");
+    if (exec_sql(s, "BEGIN IMMEDIATE", what)) return -1;
+    if (exec_sql(s, steps[i], what) || exec_sql(s, bump, what)) {
+      char keep[sizeof s->error];
+      memcpy(keep, s->error, sizeof keep);
+      sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+      memcpy(s->error, keep, sizeof keep);
+      return -1;
+    }
+    if (exec_sql(s, "COMMIT", what)) return -1;
+  }
+  return 0;
+}
+
+int store_module_version(store *s, const char *module) { return module_version(s, module); }
+
+sqlite3 *store_sqlite(store *s) { return s->db; }
 
 /* WAL + synchronous=FULL: a commit returns after the WAL is fsync'd, so it
  * survives power loss, and readers (sqlite3 on the command line) never block

@@ -25,6 +25,18 @@ const char *store_last_error(const store *s);
 int store_schema_version(store *s);
 int store_schema_latest(void); /* the user_version this code migrates to */
 
+/* Modules beside the core keep their tables in the same database (same WAL,
+ * same synchronous=FULL durability). Each module has its own numbered steps:
+ * store_module_migrate applies steps[v..count-1] that this file lacks, each in
+ * its own transaction, and records the module's version. Returns -1 with
+ * store_last_error on failure (the failed step is rolled back). */
+int store_module_migrate(store *s, const char *module, const char *const *steps, int count);
+int store_module_version(store *s, const char *module); /* 0 if never migrated */
+/* The SQLite handle, for a module's own prepared statements. Use it only on
+ * the loop thread; commits are durable (synchronous=FULL). */
+struct sqlite3;
+struct sqlite3 *store_sqlite(store *s);
+
 /* Retention, applied by every insert inside its own transaction (so the file
  * stays bounded without a periodic job). A connector's newest sample is kept
  * apart (table meter_last) and never trimmed. 0 = no bound. Defaults:

@@ -67,6 +67,21 @@ static void wildcard_lookup_finds_connector_keys(void **state) {
   assert_null(config_key_def(NULL));
 }
 
+static void named_wildcards_match_one_name_segment(void **state) {
+  (void)state;
+  assert_true(config_key_matches("meter.*.model", "meter.grid_1.model"));
+  assert_false(config_key_matches("meter.*.model", "meter.Grid.model"));
+  assert_false(config_key_matches("meter.*.model", "meter..model"));
+  assert_false(config_key_matches("meter.*.model", "meter.a.b.model"));
+  assert_false(config_key_matches("meter.*.model", "meter.*.model"));
+  assert_false(config_key_matches("meter.*.model",
+                                  "meter.abcdefghijklmnopqrstuvwxyz0123456.model")); /* 33 */
+  assert_true(config_key_matches("connector.*.meter", "connector.8.meter"));
+  assert_false(config_key_matches("connector.*.meter", "connector.grid.meter"));
+  assert_true(config_key_matches("station.id", "station.id"));
+  assert_false(config_key_matches("station.id", "station.idx"));
+}
+
 static void unknown_keys_are_errors(void **state) {
   config *c = *state;
   set_fails(c, "foo.bar", "1", "unknown key `foo.bar`");
@@ -491,6 +506,7 @@ static void errors_fit_any_buffer(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(wildcard_lookup_finds_connector_keys),
+      cmocka_unit_test(named_wildcards_match_one_name_segment),
       cmocka_unit_test_setup_teardown(unknown_keys_are_errors, setup, teardown),
       cmocka_unit_test(registry_rows_are_well_formed),
       cmocka_unit_test_setup_teardown(every_default_parses_under_its_validator, setup, teardown),

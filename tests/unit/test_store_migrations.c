@@ -109,11 +109,11 @@ static void fresh_file_gets_the_latest_schema(void **state) {
   store *s;
   char err[256];
   assert_int_equal(store_open(&s, t->path, err, sizeof err), 0);
-  assert_int_equal(store_schema_latest(), 3);
+  assert_int_equal(store_schema_latest(), 4);
   assert_int_equal(store_schema_version(s), store_schema_latest());
   store_close(s);
-  const char *tables[] = {"sessions", "events", "meter_samples", "meter_last",
-                          "users",    "badges", "settings",      "selftest"};
+  const char *tables[] = {"sessions", "events",   "meter_samples", "meter_last",   "users",
+                          "badges",   "settings", "selftest",      "module_schema"};
   for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
     assert_int_equal(schema_objects(t->path, "table", tables[i]), 1);
   const char *indexes[] = {"sessions_start", "sessions_uid", "sessions_user", "sessions_open",
@@ -166,7 +166,7 @@ static void version_1_database_is_upgraded_and_keeps_its_rows(void **state) {
   store *s;
   char err[256];
   assert_int_equal(store_open(&s, t->path, err, sizeof err), 0);
-  assert_int_equal(store_schema_version(s), 3);
+  assert_int_equal(store_schema_version(s), store_schema_latest());
   session_row r;
   assert_int_equal(store_session_get(s, 1, &r), 0);
   assert_string_equal(r.user, "Room 1");
@@ -201,7 +201,7 @@ static void version_2_database_gets_the_last_sample_of_each_connector(void **sta
   store *s;
   char err[256];
   assert_int_equal(store_open(&s, t->path, err, sizeof err), 0);
-  assert_int_equal(store_schema_version(s), 3);
+  assert_int_equal(store_schema_version(s), store_schema_latest());
   meter_reading m;
   assert_int_equal(store_meter_last(s, 1, &m), 0);
   assert_float_equal(m.energy_import_wh, 130.0, 1e-9);
@@ -246,6 +246,35 @@ static void failing_migration_rolls_back_to_the_previous_version(void **state) {
   assert_int_equal(schema_objects(t->path, "index", "sessions_start"), 0);
 }
 
+static void module_steps_apply_once_in_order_and_roll_back_on_failure(void **state) {
+  tmpdb *t = *state;
+  store *s;
+  char err[256];
+  assert_int_equal(store_open(&s, t->path, err, sizeof err), 0);
+  static const char *const v1[] = {"CREATE TABLE demo_a(x INTEGER);"};
+  static const char *const v2[] = {"CREATE TABLE demo_a(x INTEGER);",
+                                   "ALTER TABLE demo_a ADD COLUMN y TEXT;"};
+  static const char *const bad[] = {"CREATE TABLE demo_a(x INTEGER);",
+                                    "ALTER TABLE demo_a ADD COLUMN y TEXT;",
+                                    "CREATE TABLE demo_b(z); SELECT no_such_function();"};
+  assert_int_equal(store_module_version(s, "demo"), 0);
+  assert_int_equal(store_module_migrate(s, "demo", v1, 1), 0);
+  assert_int_equal(store_module_version(s, "demo"), 1);
+  assert_int_equal(store_module_migrate(s, "demo", v1, 1), 0); /* nothing twice */
+  assert_int_equal(store_module_migrate(s, "demo", v2, 2), 0);
+  assert_int_equal(store_module_version(s, "demo"), 2);
+  assert_int_equal(store_module_migrate(s, "demo", bad, 3), -1);
+  assert_non_null(strstr(store_last_error(s), "demo migration 3"));
+  assert_int_equal(store_module_version(s, "demo"), 2);
+  /* an older borne refuses tables written by a newer one */
+  assert_int_equal(store_module_migrate(s, "demo", v1, 1), -1);
+  assert_non_null(strstr(store_last_error(s), "newer"));
+  assert_int_equal(store_module_version(s, "other"), 0);
+  store_close(s);
+  assert_int_equal(schema_objects(t->path, "table", "demo_b"), 0);
+  assert_int_equal(raw_int(t->path, "SELECT COUNT(*) FROM pragma_table_info('demo_a')"), 2);
+}
+
 static void file_that_is_not_a_database_is_refused(void **state) {
   tmpdb *t = *state;
   FILE *g = fopen(t->path, "w");
@@ -283,6 +312,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(newer_schema_is_refused_and_left_alone, setup, teardown),
       cmocka_unit_test_setup_teardown(failing_migration_rolls_back_to_the_previous_version, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(module_steps_apply_once_in_order_and_roll_back_on_failure,
+                                      setup, teardown),
       cmocka_unit_test_setup_teardown(file_that_is_not_a_database_is_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(missing_directory_is_refused, setup, teardown),
   };

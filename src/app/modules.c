@@ -1,0 +1,20 @@
+/*
+ * The modules that sit beside the station core, attached in this order once
+ * the API runs and before the self-test. Each attach function reads its own
+ * configuration, registers its routes and hooks (station_add_module and the
+ * other extension points of station.h), and returns -1 with one line in err
+ * when the station must not start.
+ */
+#include "app/station.h"
+
+typedef int (*module_attach_fn)(station *st, char *err, size_t errlen);
+
+static const module_attach_fn attach_list[] = {
+    NULL, /* keeps the list non-empty; modules are added above this line */
+};
+
+int station_modules_open(station *st, char *err, size_t errlen) {
+  for (size_t i = 0; i < sizeof attach_list / sizeof attach_list[0]; i++)
+    if (attach_list[i] && attach_list[i](st, err, errlen) != 0) return -1;
+  return 0;
+}

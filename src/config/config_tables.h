@@ -1,0 +1,20 @@
+/*
+ * Configuration keys are registered in tables: the station core's in
+ * config_registry.c, and one table per module in config_keys_<module>.c, so
+ * that each module documents its own keys next to the others. A table ends
+ * with an entry whose key is NULL. Add a module's table to the list below.
+ */
+#ifndef BORNE_CONFIG_TABLES_H
+#define BORNE_CONFIG_TABLES_H
+
+#include "config/config.h"
+
+extern const cfg_key_def config_keys_ocpp[];   /* config_keys_ocpp.c: back end */
+extern const cfg_key_def config_keys_meter[];  /* config_keys_meter.c: meters, OCMF */
+extern const cfg_key_def config_keys_energy[]; /* config_keys_energy.c: site, grid, windows */
+extern const cfg_key_def config_keys_web[];    /* config_keys_web.c: local web page */
+
+#define CONFIG_MODULE_TABLES                                                                       \
+  config_keys_ocpp, config_keys_meter, config_keys_energy, config_keys_web
+
+#endif
