@@ -368,6 +368,12 @@ void station_set_meter_source(station *st, int c, station_meter_fn fn, void *ctx
   st->meter_ctx[c - 1] = ctx;
 }
 
+void station_grid_sample(station *st, const char *source, const grid_sample *g) {
+  if (st->closing) return;
+  for (int m = 0; m < st->module_count; m++)
+    if (st->modules[m].grid_sample) st->modules[m].grid_sample(st->modules[m].ctx, source, g);
+}
+
 void station_set_limit(station *st, int c, limit_source src, double amps) {
   station_connector_event(st, c, &(cs_event){.type = CS_EV_LIMIT, .limit_src = src, .value = amps});
 }

@@ -51,6 +51,8 @@ typedef struct {
   void (*status_changed)(void *ctx, int connector, connector_status status, error_code error);
   /* A fresh meter reading of a connector (every meter tick). */
   void (*meter_read)(void *ctx, int connector, const meter_reading *r);
+  /* A grid measurement from `source` ("meter", "tic", "p1", "ct", "contact", "api"). */
+  void (*grid_sample)(void *ctx, const char *source, const grid_sample *g);
   /* Add members to GET /api/v1/status: connector 0 = the station object. */
   void (*status_json)(void *ctx, int connector, struct json_t *obj);
   /* The station is closing: stop timers, close handles (the loop still runs). */
@@ -165,6 +167,9 @@ void station_set_meter_source(station *st, int connector, station_meter_fn fn, v
 /* A limit from outside the core (load management, schedule, OCPP profile),
  * in amps per phase; < 0 clears it. */
 void station_set_limit(station *st, int connector, limit_source src, double amps);
+
+/* Publish a grid measurement to every module (energy management uses it). */
+void station_grid_sample(station *st, const char *source, const grid_sample *g);
 
 /* Read connector c's meter now (HAL or module source) into st->conn[c-1]. */
 void station_read_meter(station *st, int connector);

@@ -90,6 +90,24 @@ typedef struct {
   borne_ms at;             /* station time of the reading */
 } meter_reading;
 
+/* One measurement of the building's grid connection, from any source (a
+ * Modbus grid meter, Linky TIC, P1/DSMR, CT clamps, the API, a control
+ * contact). A source fills what it knows and sets the matching has_ flag;
+ * energy management combines them. Phases 1..3 at [0..2], site phase order. */
+typedef struct {
+  borne_ms at; /* station time the measurement was taken */
+  bool has_current;
+  double current_a[3]; /* per phase, A, import positive */
+  bool has_power;
+  double power_w[3];    /* per phase, W, import positive, export negative */
+  double power_total_w; /* import minus export, W */
+  bool has_offpeak;     /* the utility's tariff period is known */
+  bool offpeak;         /* off-peak now (Linky PTEC/NTARF, ...) */
+  char tariff[16];      /* the source's own name of the period ("HC..", "2"), "" unknown */
+  bool has_contact;     /* a utility control contact (EnWG 14a) is read */
+  bool contact_asserted;
+} grid_sample;
+
 const char *cp_state_name(cp_state s);
 const char *connector_status_name(connector_status s);
 const char *stop_reason_name(stop_reason r);
