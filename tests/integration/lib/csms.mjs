@@ -1,0 +1,134 @@
+// A scripted OCPP 1.6J central system for the integration tests: npm
+// `ocpp-rpc`'s RPCServer in strict mode, so every message borne sends (and
+// every answer it gives) is validated against the official OCPP 1.6 JSON
+// schemas. Any strict-validation failure is recorded and fails the test
+// through assertNoViolations(). Waits on events, never sleeps.
+import { RPCServer, createRPCError } from 'ocpp-rpc';
+import { EventEmitter, once } from 'node:events';
+
+export { createRPCError };
+
+/** Station-initiated 1.6 actions the CSMS answers by default. */
+const DEFAULT_HANDLERS = {
+  BootNotification: (csms) => ({
+    status: csms.bootStatus,
+    currentTime: new Date(Date.now() + csms.clockOffsetMs).toISOString(),
+    interval: csms.bootInterval,
+  }),
+  Heartbeat: (csms) => ({ currentTime: new Date(Date.now() + csms.clockOffsetMs).toISOString() }),
+  StatusNotification: () => ({}),
+  Authorize: (csms, p) => ({ idTagInfo: csms.idTagInfo(p.idTag) }),
+  StartTransaction: (csms, p) => ({ transactionId: csms.nextTransactionId++, idTagInfo: csms.idTagInfo(p.idTag) }),
+  StopTransaction: (csms, p) => (p.idTag ? { idTagInfo: csms.idTagInfo(p.idTag) } : {}),
+  MeterValues: () => ({}),
+  DataTransfer: () => ({ status: 'UnknownVendorId' }),
+  DiagnosticsStatusNotification: () => ({}),
+  FirmwareStatusNotification: () => ({}),
+  SecurityEventNotification: () => ({}),
+  SignedFirmwareStatusNotification: () => ({}),
+  LogStatusNotification: () => ({}),
+  SignCertificate: () => ({ status: 'Accepted' }),
+};
+
+export class Csms extends EventEmitter {
+  constructor(opts = {}) {
+    super();
+    this.bootStatus = opts.bootStatus ?? 'Accepted';
+    this.bootInterval = opts.bootInterval ?? 300;
+    this.clockOffsetMs = opts.clockOffsetMs ?? 0;
+    this.nextTransactionId = opts.firstTransactionId ?? 1000;
+    /** idTag -> status ('Accepted', 'Blocked', 'Invalid', ...); unknown tags are 'Invalid'. */
+    this.tags = new Map(Object.entries(opts.tags ?? {}));
+    this.password = opts.password; /* security profile 1/2: required Basic password */
+    this.calls = []; /* every station-initiated call: { action, params, at, identity } */
+    this.violations = []; /* strict-validation failures and bad messages */
+    this.handlers = { ...DEFAULT_HANDLERS, ...(opts.handlers ?? {}) };
+    this.client = null;
+    this.server = new RPCServer({ protocols: ['ocpp1.6'], strictMode: true });
+    this.server.auth((accept, reject, handshake) => {
+      if (this.password !== undefined) {
+        const got = handshake.password ? handshake.password.toString() : undefined;
+        if (got !== this.password) return reject(401, 'bad password');
+      }
+      this.lastHandshake = handshake;
+      accept({ identity: handshake.identity });
+    });
+    this.server.on('client', (client) => this.#attach(client));
+  }
+
+  idTagInfo(idTag) {
+    const status = this.tags.get(idTag) ?? 'Invalid';
+    return { status };
+  }
+
+  #attach(client) {
+    this.client = client;
+    client.on('strictValidationFailure', (e) =>
+      this.violations.push({ kind: 'strict', method: e.method, outbound: e.outbound, isCall: e.isCall, error: String(e.error?.message ?? e.error), params: e.params, result: e.result }));
+    client.on('badMessage', (e) => this.violations.push({ kind: 'bad', payload: String(e.buffer), error: String(e.error?.message ?? e.error) }));
+    client.on('close', () => { if (this.client === client) this.client = null; this.emit('disconnect', client); });
+    client.handle(({ method, params }) => {
+      const entry = { action: method, params, at: Date.now(), identity: client.identity };
+      this.calls.push(entry);
+      this.emit('call', entry);
+      const h = this.handlers[method];
+      if (!h) throw createRPCError('NotImplemented', `${method} not scripted`);
+      return h(this, params, client);
+    });
+    this.emit('connect', client);
+  }
+
+  async listen(port = 0, host = '127.0.0.1') {
+    this.http = await this.server.listen(port, host);
+    this.port = this.http.address().port;
+    this.url = `ws://${host}:${this.port}/ocpp`;
+    return this;
+  }
+
+  /** Resolves with the client once the station is connected. */
+  async connected({ timeoutMs = 20000 } = {}) {
+    if (this.client) return this.client;
+    return withTimeout(once(this, 'connect').then(([c]) => c), timeoutMs, 'station connection');
+  }
+
+  /**
+   * Resolves with the first call (recorded at index >= from) of `action`
+   * matching `match(params)`.
+   */
+  async waitCall(action, { match = () => true, from = 0, timeoutMs = 20000 } = {}) {
+    const found = this.calls.slice(from).find((c) => c.action === action && match(c.params));
+    if (found) return found;
+    return withTimeout(new Promise((resolve) => {
+      const on = (c) => {
+        if (c.action === action && match(c.params)) { this.off('call', on); resolve(c); }
+      };
+      this.on('call', on);
+    }), timeoutMs, `${action} call`);
+  }
+
+  callsOf(action) { return this.calls.filter((c) => c.action === action); }
+
+  /** CSMS-initiated call to the station; resolves with its answer. */
+  async call(action, params, opts = {}) {
+    const client = await this.connected();
+    return client.call(action, params, opts);
+  }
+
+  assertNoViolations() {
+    if (this.violations.length) throw new Error(`OCPP schema violations:\n${JSON.stringify(this.violations, null, 2)}`);
+  }
+
+  async close() {
+    await this.server.close({ force: true, awaitPending: false });
+  }
+}
+
+export async function startCsms(opts = {}) {
+  return new Csms(opts).listen(opts.port ?? 0);
+}
+
+function withTimeout(promise, ms, what) {
+  let t;
+  const timeout = new Promise((_, reject) => { t = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms); });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(t));
+}
