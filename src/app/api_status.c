@@ -34,6 +34,9 @@ static json_t *connector_json(station *st, int c) {
                       by == LIMIT_COUNT ? json_null() : json_string(limit_source_name(by)));
   json_object_set_new(o, "contactor_closed", json_boolean(out->contactor_closed));
   json_object_set_new(o, "locked", json_boolean(sc->locked_feedback));
+  json_object_set_new(o, "operative", json_boolean(sm->operative));
+  json_object_set_new(o, "reserved_for",
+                      sm->reserved ? json_string(sm->reserved_uid) : json_null());
   const led_look *led = led_look_of(sc_led(&st->core, c, clock_now(&st->clock)));
   json_object_set_new(o, "led",
                       json_pack("{s:s, s:s, s:s}", "state", led->name, "colour", led->colour,
@@ -140,6 +143,60 @@ static int post_stop(void *ctx, const http_request *req, http_response *res) {
   return 0;
 }
 
+static int post_unlock(void *ctx, const http_request *req, http_response *res) {
+  station *st = ctx;
+  int c = api_connector_param(req, 0, st->core.count, res);
+  if (c < 0) return 0;
+  char err[160];
+  if (station_unlock(st, c, err, sizeof err) != 0)
+    http_json_error(res, 409, "%s", err);
+  else
+    api_json_body(res, json_pack("{s:i, s:s}", "connector", c, "result", "accepted"));
+  return 0;
+}
+
+static int post_availability(void *ctx, const http_request *req, http_response *res) {
+  station *st = ctx;
+  int c = api_connector_param(req, 0, st->core.count, res);
+  if (c < 0) return 0;
+  json_t *body = api_parse_object(req, res, 1);
+  if (!body) return 0;
+  static const char *const allowed[] = {"operative", NULL};
+  json_t *op = json_object_get(body, "operative");
+  if (api_only_members(body, allowed, res) == 0) {
+    if (!json_is_boolean(op)) {
+      http_json_error(res, 400, "operative: must be true or false");
+    } else {
+      station_set_available(st, c, json_is_true(op));
+      api_json_body(res,
+                    json_pack("{s:i, s:s}", "connector", c, "result",
+                              cs_has_session(&st->core.conn[c - 1]) ? "scheduled" : "accepted"));
+    }
+  }
+  json_decref(body);
+  return 0;
+}
+
+static int post_reset(void *ctx, const http_request *req, http_response *res) {
+  station *st = ctx;
+  json_t *body = api_parse_object(req, res, 1);
+  if (!body) return 0;
+  static const char *const allowed[] = {"type", NULL};
+  const char *type = NULL;
+  if (api_only_members(body, allowed, res) == 0) {
+    json_t *t = json_object_get(body, "type");
+    type = json_is_string(t) ? json_string_value(t) : NULL;
+    if (!type || (strcmp(type, "soft") != 0 && strcmp(type, "hard") != 0)) {
+      http_json_error(res, 400, "type: must be \"soft\" or \"hard\"");
+    } else {
+      station_reset(st, strcmp(type, "hard") == 0);
+      api_json_body(res, json_pack("{s:s}", "result", "accepted"));
+    }
+  }
+  json_decref(body);
+  return 0;
+}
+
 static int get_events(void *ctx, const http_request *req, http_response *res) {
   station *st = ctx;
   char buf[32];
@@ -179,6 +236,9 @@ void api_status_routes(station *st) {
       {"GET", "/api/v1/status", get_status, st},
       {"POST", "/api/v1/connectors/{id}/start", post_start, st},
       {"POST", "/api/v1/connectors/{id}/stop", post_stop, st},
+      {"POST", "/api/v1/connectors/{id}/unlock", post_unlock, st},
+      {"POST", "/api/v1/connectors/{id}/availability", post_availability, st},
+      {"POST", "/api/v1/reset", post_reset, st},
       {"GET", "/api/v1/events", get_events, st},
   };
   for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)

@@ -356,10 +356,82 @@ void station_set_authorizer(station *st, station_authorize_fn fn, void *ctx) {
 }
 
 void station_auth_answer(station *st, uint32_t request_id, bool accepted, const char *user) {
+  station_auth_answer_parent(st, request_id, accepted, user, NULL);
+}
+
+void station_auth_answer_parent(station *st, uint32_t request_id, bool accepted, const char *user,
+                                const char *parent) {
   if (st->closing) return;
   sc_notes notes = {0};
-  sc_auth_result(&st->core, request_id, accepted, user, now_of(st), &notes);
+  sc_auth_result_parent(&st->core, request_id, accepted, user, parent, now_of(st), &notes);
   handle_notes(st, &notes, 0);
+}
+
+int station_reserve(station *st, int c, const char *uid, const char *parent, char *err,
+                    size_t errlen) {
+  if (c < 0 || c > connector_count(st)) {
+    snprintf(err, errlen, "no connector %d", c);
+    return -1;
+  }
+  sc_notes notes = {0};
+  sc_reserve(&st->core, c, uid, parent, now_of(st), &notes);
+  station_event(st, c, "reserved", "%s", uid ? uid : "");
+  handle_notes(st, &notes, 0);
+  return 0;
+}
+
+void station_cancel_reservation(station *st, int c) {
+  if (c < 0 || c > connector_count(st)) return;
+  sc_notes notes = {0};
+  sc_cancel_reservation(&st->core, c, now_of(st), &notes);
+  station_event(st, c, "reservation_ended", "%s", "");
+  handle_notes(st, &notes, 0);
+}
+
+int station_unlock(station *st, int c, char *err, size_t errlen) {
+  if (c < 1 || c > connector_count(st)) {
+    snprintf(err, errlen, "no connector %d", c);
+    return -1;
+  }
+  if (st->core.conn[c - 1].cfg.tethered) {
+    snprintf(err, errlen, "connector %d has a fixed cable: nothing to unlock", c);
+    return -1;
+  }
+  station_event(st, c, "unlock", "%s", "operator command");
+  station_connector_event(st, c, &(cs_event){.type = CS_EV_UNLOCK});
+  return 0;
+}
+
+void station_set_available(station *st, int c, bool available) {
+  station_event(st, c, "availability", "%s", available ? "operative" : "inoperative");
+  station_connector_event(st, c, &(cs_event){.type = CS_EV_AVAILABILITY, .flag = available});
+}
+
+static void reset_cb(uv_timer_t *t) {
+  station *st = t->data;
+  uv_close((uv_handle_t *)t, (uv_close_cb)free);
+  if (st->on_restart)
+    st->on_restart(st->on_restart_ctx, st->restart_hard); /* the daemon closes the station */
+  else
+    station_close(st);
+}
+
+void station_reset(station *st, bool hard) {
+  if (st->closing) return;
+  station_event(st, 0, "reset", "%s", hard ? "hard" : "soft");
+  for (int c = 1; c <= connector_count(st); c++)
+    if (cs_has_session(&st->core.conn[c - 1]))
+      station_connector_event(
+          st, c,
+          &(cs_event){.type = CS_EV_STOP, .reason = hard ? STOP_HARD_RESET : STOP_SOFT_RESET});
+  st->restart_requested = true;
+  st->restart_hard = hard;
+  /* Close on the next loop turn: the caller (an API or OCPP handler) answers first. */
+  uv_timer_t *t = malloc(sizeof *t);
+  if (!t) return;
+  uv_timer_init(st->loop, t);
+  t->data = st;
+  uv_timer_start(t, reset_cb, 0, 0);
 }
 
 void station_set_meter_source(station *st, int c, station_meter_fn fn, void *ctx) {

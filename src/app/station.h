@@ -124,6 +124,11 @@ typedef struct station {
   void *authorize_ctx;
   station_meter_fn meter_fn[BORNE_MAX_CONNECTORS];
   void *meter_ctx[BORNE_MAX_CONNECTORS];
+  /* set by the daemon: the station asks to be stopped and started again */
+  void (*on_restart)(void *ctx, bool hard);
+  void *on_restart_ctx;
+  bool restart_requested;
+  bool restart_hard;
   /* benchmark hook: called after outputs were applied for a connector */
   void (*on_outputs_applied)(void *ctx, int connector);
   void *on_outputs_applied_ctx;
@@ -156,6 +161,22 @@ int station_remote_start(station *st, int c, const char *uid, char *err, size_t 
 int station_remote_stop(station *st, int c, char *err, size_t errlen);
 /* Apply a runtime-changeable setting to the running station. */
 void station_apply_setting(station *st, const char *key);
+
+/* Operator commands (OCPP, the owner page). */
+/* Reserve connector c (0: any one) for uid or its group `parent` (may be NULL). */
+int station_reserve(station *st, int connector, const char *uid, const char *parent, char *err,
+                    size_t errlen);
+void station_cancel_reservation(station *st, int connector);
+/* End the connector's session (reason UnlockCommand) and release the socket lock. */
+int station_unlock(station *st, int connector, char *err, size_t errlen);
+/* Stop every session (SoftReset / HardReset), close, and ask the daemon to
+ * start again (it re-executes itself). Without a daemon hook: only stops. */
+void station_reset(station *st, bool hard);
+/* Make a connector operative or inoperative (takes effect after its session). */
+void station_set_available(station *st, int connector, bool available);
+/* The authorization answer with the badge's group (OCPP parentIdTag). */
+void station_auth_answer_parent(station *st, uint32_t request_id, bool accepted, const char *user,
+                                const char *parent);
 
 /* Extension points (see station_module above). */
 int station_add_module(station *st, const station_module *m);

@@ -72,6 +72,7 @@ static void start_session_if_ready(connector_sm *sm, cs_notes *n) {
   if (sm->session_active || !sm->authorized || !plugged_cp(sm->cp) || sm->finishing) return;
   if (sm->error != ERR_NONE || !sm->selftest_done || !sm->operative) return;
   sm->session_active = true;
+  sm->reserved = false; /* a reservation ends when its session starts */
   sm->rcd_retries_left = sm->cfg.rcd_auto_retries;
   note(n, CS_NOTE_SESSION_START, sm->status, STOP_NONE, ERR_NONE);
 }
@@ -131,6 +132,7 @@ static connector_status derive_status(const connector_sm *sm) {
   }
   /* Inoperative takes effect once no session runs ("scheduled" in OCPP 1.6). */
   if (!sm->operative) return STATUS_UNAVAILABLE;
+  if (sm->reserved && !plugged_cp(sm->cp)) return STATUS_RESERVED;
   if (sm->finishing && plugged_cp(sm->cp)) return STATUS_FINISHING;
   if (plugged_cp(sm->cp)) return STATUS_PREPARING;
   return STATUS_AVAILABLE;
@@ -163,8 +165,8 @@ static void evaluate(connector_sm *sm, borne_ms now, bool timer, cs_notes *n) {
   bool latched_out = !sm->selftest_done || sm->error_latched;
 
   /* 3. lock: engaged for a session (before energizing) or permanently */
-  bool want_lock =
-      needs_lock(sm) && (sm->cfg.permanent_lock || (sm->session_active && plugged_cp(sm->cp)));
+  bool want_lock = needs_lock(sm) && !sm->unlock_requested &&
+                   (sm->cfg.permanent_lock || (sm->session_active && plugged_cp(sm->cp)));
   if (want_lock != sm->out.lock_engaged) {
     sm->out.lock_engaged = want_lock;
     sm->lock_confirmed = false;
@@ -264,6 +266,7 @@ static void on_cp(connector_sm *sm, const cs_event *ev, cs_notes *n) {
     limits_clear(&sm->limits, LIMIT_CABLE);
     sm->rcd_retries_left = sm->cfg.rcd_auto_retries;
     sm->retry_at = NEVER;
+    sm->unlock_requested = false;
     if (sm->error != ERR_NONE && !sm->error_latched && sm->error != ERR_OVERTEMP)
       clear_error(sm, n);
     return;
@@ -383,6 +386,17 @@ void cs_handle(connector_sm *sm, const cs_event *ev, borne_ms now, cs_notes *n) 
     break;
   case CS_EV_TIMER:
     break;
+  case CS_EV_RESERVE:
+    sm->reserved = ev->flag;
+    snprintf(sm->reserved_uid, sizeof sm->reserved_uid, "%s", ev->flag && ev->uid ? ev->uid : "");
+    snprintf(sm->reserved_parent, sizeof sm->reserved_parent, "%s",
+             ev->flag && ev->user ? ev->user : "");
+    break;
+  case CS_EV_UNLOCK:
+    end_session(sm, STOP_UNLOCK_COMMAND, n);
+    sm->authorized = false;
+    sm->unlock_requested = true;
+    break;
   }
   if (sm->error == ERR_RCD_TRIP && now >= sm->retry_at) {
     sm->retry_at = NEVER;
@@ -428,3 +442,9 @@ bool cs_waiting_for_authorization(const connector_sm *sm) {
 bool cs_has_session(const connector_sm *sm) { return sm->session_active; }
 const char *cs_session_uid(const connector_sm *sm) { return sm->uid; }
 error_code cs_error(const connector_sm *sm) { return sm->error; }
+
+bool cs_reservation_admits(const connector_sm *sm, const char *uid, const char *parent) {
+  if (!sm->reserved) return true;
+  if (uid && uid[0] && strcmp(uid, sm->reserved_uid) == 0) return true;
+  return parent && parent[0] && sm->reserved_parent[0] && strcmp(parent, sm->reserved_parent) == 0;
+}

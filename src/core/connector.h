@@ -53,6 +53,8 @@ typedef enum {
   CS_EV_SELFTEST,           /* .error: ERR_NONE or the first failing check */
   CS_EV_FAULT_CLEAR,        /* operator clears a latched fault (welding, ...) */
   CS_EV_TIMER,              /* a deadline from cs_next_deadline() passed */
+  CS_EV_RESERVE,            /* .flag: reserve for .uid (parent id in .user), false: cancel */
+  CS_EV_UNLOCK,             /* operator unlock: end the session (UnlockCommand), release */
 } cs_event_type;
 
 typedef struct {
@@ -122,6 +124,10 @@ typedef struct {
   char uid[BORNE_UID_MAX + 1];
   char user[BORNE_NAME_MAX + 1];
   stop_reason last_stop_reason;
+  bool reserved; /* held for reserved_uid (or a badge of reserved_parent's group) */
+  char reserved_uid[BORNE_UID_MAX + 1];
+  char reserved_parent[BORNE_UID_MAX + 1];
+  bool unlock_requested; /* lock released by command until the cable leaves */
   /* deadlines, INT64_MAX when unarmed */
   borne_ms lock_deadline;
   borne_ms contactor_check_deadline;
@@ -148,5 +154,8 @@ bool cs_waiting_for_authorization(const connector_sm *sm);
 bool cs_has_session(const connector_sm *sm);
 const char *cs_session_uid(const connector_sm *sm);
 error_code cs_error(const connector_sm *sm);
+/* May a badge (with its group's parent id, may be NULL) use this connector
+ * as far as a reservation is concerned? True when not reserved. */
+bool cs_reservation_admits(const connector_sm *sm, const char *uid, const char *parent);
 
 #endif

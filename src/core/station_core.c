@@ -40,7 +40,47 @@ static void authorize(station_core *sc, int c, const char *uid, const char *user
   run(sc, c, &(cs_event){.type = CS_EV_AUTHORIZE, .uid = uid, .user = user}, now, notes);
 }
 
-/* The connector that waits for authorization longest, or 0. */
+static bool matches(const char *uid, const char *parent, const char *want_uid,
+                    const char *want_parent) {
+  if (uid && uid[0] && strcmp(uid, want_uid) == 0) return true;
+  return parent && parent[0] && want_parent[0] && strcmp(parent, want_parent) == 0;
+}
+
+/* Connectors a new session could still take: no session, no error, operative,
+ * not reserved for someone. */
+static int free_connectors(const station_core *sc) {
+  int n = 0;
+  for (int c = 1; c <= sc->count; c++) {
+    const connector_sm *sm = &sc->conn[c - 1];
+    if (!cs_has_session(sm) && !sm->finishing && cs_error(sm) == ERR_NONE && sm->operative &&
+        sm->selftest_done && !sm->reserved)
+      n++;
+  }
+  return n;
+}
+
+/* May this badge take connector c, as far as reservations go? */
+static bool reservations_admit(const station_core *sc, int c, const char *uid, const char *parent) {
+  const connector_sm *sm = &sc->conn[c - 1];
+  if (!cs_reservation_admits(sm, uid, parent)) return false;
+  if (sm->reserved || !sc->reserved_any) return true;
+  if (matches(uid, parent, sc->reserved_any_uid, sc->reserved_any_parent)) return true;
+  return free_connectors(sc) > 1; /* one must stay free for the reservation */
+}
+
+/* The connector that waits for authorization longest and that this badge may
+ * use, or 0. */
+static int waiting_connector_for(const station_core *sc, const char *uid, const char *parent) {
+  int best = 0;
+  for (int c = 1; c <= sc->count; c++) {
+    if (!cs_waiting_for_authorization(&sc->conn[c - 1])) continue;
+    if (!reservations_admit(sc, c, uid, parent)) continue;
+    if (!best || sc->plugged_at[c - 1] < sc->plugged_at[best - 1]) best = c;
+  }
+  return best;
+}
+
+/* Any waiting connector (LED feedback target). */
 static int waiting_connector(const station_core *sc) {
   int best = 0;
   for (int c = 1; c <= sc->count; c++) {
@@ -48,6 +88,12 @@ static int waiting_connector(const station_core *sc) {
     if (!best || sc->plugged_at[c - 1] < sc->plugged_at[best - 1]) best = c;
   }
   return best;
+}
+
+/* A session started for the badge of the station-wide reservation ends it. */
+static void consume_reservation_any(station_core *sc, const char *uid, const char *parent) {
+  if (sc->reserved_any && matches(uid, parent, sc->reserved_any_uid, sc->reserved_any_parent))
+    sc->reserved_any = false;
 }
 
 static void flash(station_core *sc, led_state led, int connector, borne_ms now) {
@@ -59,16 +105,19 @@ static void flash(station_core *sc, led_state led, int connector, borne_ms now) 
 /* Give free-mode or held authorizations to connectors that now wait. */
 static void dispatch(station_core *sc, borne_ms now, sc_notes *notes) {
   for (int guard = 0; guard < sc->count; guard++) {
-    int c = waiting_connector(sc);
-    if (!c) return;
     if (sc->mode == AUTH_FREE) {
+      int c = waiting_connector_for(sc, "", "");
+      if (!c) return;
       authorize(sc, c, "", "", now, notes);
     } else if (sc->held) {
+      int c = waiting_connector_for(sc, sc->held_uid, sc->held_parent);
+      if (!c) return;
       sc->held = false;
       sc->held_until = NEVER;
       char uid[BORNE_UID_MAX + 1], user[BORNE_NAME_MAX + 1];
       snprintf(uid, sizeof uid, "%s", sc->held_uid);
       snprintf(user, sizeof user, "%s", sc->held_user);
+      consume_reservation_any(sc, uid, sc->held_parent);
       authorize(sc, c, uid, user, now, notes);
       push_auth(notes, SC_NOTE_AUTH_ACCEPTED, c, 0, uid);
     } else {
@@ -117,18 +166,25 @@ void sc_tap(station_core *sc, const char *uid, borne_ms now, sc_notes *notes) {
 
 void sc_auth_result(station_core *sc, uint32_t request_id, bool accepted, const char *user,
                     borne_ms now, sc_notes *notes) {
+  sc_auth_result_parent(sc, request_id, accepted, user, NULL, now, notes);
+}
+
+void sc_auth_result_parent(station_core *sc, uint32_t request_id, bool accepted, const char *user,
+                           const char *parent, borne_ms now, sc_notes *notes) {
   if (request_id == 0 || request_id != sc->pending_request_id) return;
   sc->pending_request_id = 0;
   char uid[BORNE_UID_MAX + 1];
   snprintf(uid, sizeof uid, "%s", sc->pending_uid);
-  int target = waiting_connector(sc);
   if (!accepted) {
+    int target = waiting_connector(sc);
     push_auth(notes, SC_NOTE_AUTH_REFUSED, target, request_id, uid);
     flash(sc, LED_AUTH_REFUSED, target, now);
     return;
   }
-  flash(sc, LED_AUTH_ACCEPTED, target, now);
+  int target = waiting_connector_for(sc, uid, parent);
+  flash(sc, LED_AUTH_ACCEPTED, target ? target : waiting_connector(sc), now);
   if (target) {
+    consume_reservation_any(sc, uid, parent);
     authorize(sc, target, uid, user, now, notes);
     push_auth(notes, SC_NOTE_AUTH_ACCEPTED, target, request_id, uid);
     return;
@@ -136,8 +192,33 @@ void sc_auth_result(station_core *sc, uint32_t request_id, bool accepted, const 
   sc->held = true;
   snprintf(sc->held_uid, sizeof sc->held_uid, "%s", uid);
   snprintf(sc->held_user, sizeof sc->held_user, "%s", user ? user : "");
+  snprintf(sc->held_parent, sizeof sc->held_parent, "%s", parent ? parent : "");
   sc->held_until = now + sc->auth_timeout_ms;
   push_auth(notes, SC_NOTE_AUTH_ACCEPTED, 0, request_id, uid);
+}
+
+int sc_reserve(station_core *sc, int c, const char *uid, const char *parent, borne_ms now,
+               sc_notes *notes) {
+  if (c < 0 || c > sc->count) return -1;
+  if (c == 0) {
+    sc->reserved_any = true;
+    snprintf(sc->reserved_any_uid, sizeof sc->reserved_any_uid, "%s", uid ? uid : "");
+    snprintf(sc->reserved_any_parent, sizeof sc->reserved_any_parent, "%s", parent ? parent : "");
+    return 0;
+  }
+  run(sc, c, &(cs_event){.type = CS_EV_RESERVE, .flag = true, .uid = uid, .user = parent}, now,
+      notes);
+  dispatch(sc, now, notes); /* the reserved badge may be held already */
+  return 0;
+}
+
+void sc_cancel_reservation(station_core *sc, int c, borne_ms now, sc_notes *notes) {
+  if (c == 0) {
+    sc->reserved_any = false;
+  } else if (c >= 1 && c <= sc->count) {
+    run(sc, c, &(cs_event){.type = CS_EV_RESERVE, .flag = false}, now, notes);
+  }
+  dispatch(sc, now, notes);
 }
 
 void sc_remote_start(station_core *sc, int c, const char *uid, const char *user, borne_ms now,
@@ -151,6 +232,7 @@ void sc_remote_start(station_core *sc, int c, const char *uid, const char *user,
   sc->held = true;
   snprintf(sc->held_uid, sizeof sc->held_uid, "%s", uid ? uid : "");
   snprintf(sc->held_user, sizeof sc->held_user, "%s", user ? user : "");
+  sc->held_parent[0] = '\0';
   sc->held_until = now + sc->auth_timeout_ms;
   push_auth(notes, SC_NOTE_AUTH_ACCEPTED, 0, 0, uid);
 }

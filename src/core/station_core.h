@@ -61,6 +61,13 @@ typedef struct {
   led_state flash;
   int flash_connector; /* 0 = all connectors */
   borne_ms flash_until;
+  /* connector 0 reservation (OCPP ReserveNow on connector 0): one connector
+   * stays free for this badge (or its group) while it lasts */
+  bool reserved_any;
+  char reserved_any_uid[BORNE_UID_MAX + 1];
+  char reserved_any_parent[BORNE_UID_MAX + 1];
+  char pending_parent[BORNE_UID_MAX + 1];
+  char held_parent[BORNE_UID_MAX + 1];
   bool offline; /* back end configured and not reachable */
   bool firmware_updating;
 } station_core;
@@ -75,6 +82,16 @@ void sc_tap(station_core *sc, const char *uid, borne_ms now, sc_notes *notes);
 /* Answer to an SC_NOTE_AUTH_REQUEST. `user` may be NULL. */
 void sc_auth_result(station_core *sc, uint32_t request_id, bool accepted, const char *user,
                     borne_ms now, sc_notes *notes);
+/* The same with the badge's group (OCPP parentIdTag; NULL or "" if none), so
+ * that a badge of the group may use a connector reserved for the group. */
+void sc_auth_result_parent(station_core *sc, uint32_t request_id, bool accepted, const char *user,
+                           const char *parent, borne_ms now, sc_notes *notes);
+/* Reserve connector c (0: any one connector of the station) for uid, or a
+ * badge whose group is parent (may be NULL). Returns -1 when c is out of
+ * range. The caller (OCPP) checks availability and keeps expiry. */
+int sc_reserve(station_core *sc, int connector, const char *uid, const char *parent, borne_ms now,
+               sc_notes *notes);
+void sc_cancel_reservation(station_core *sc, int connector, borne_ms now, sc_notes *notes);
 /* Remote start (later OCPP / owner page): authorize `connector` for `uid` directly. */
 void sc_remote_start(station_core *sc, int connector, const char *uid, const char *user,
                      borne_ms now, sc_notes *notes);

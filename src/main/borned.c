@@ -4,11 +4,13 @@
  * station on one libuv loop and runs it until SIGINT/SIGTERM. The only place
  * allowed to exit the process.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "app/station.h"
@@ -70,12 +72,27 @@ static void on_signal(uv_signal_t *h, int signum) {
   uv_close((uv_handle_t *)&ds->sigterm, NULL);
 }
 
+/* Reset (OCPP or operator): close like on SIGTERM; main() then re-executes
+ * the binary with the same arguments, which is what a reboot of the
+ * controller process means on every back end (systemd would also restart). */
+static void on_restart(void *ctx, bool hard) {
+  daemon_signals *ds = ctx;
+  log_info("borned", "%s reset: restarting", hard ? "hard" : "soft");
+  station_close(ds->st);
+  uv_close((uv_handle_t *)&ds->sigint, NULL);
+  uv_close((uv_handle_t *)&ds->sigterm, NULL);
+}
+
 static void close_walk(uv_handle_t *h, void *arg) {
   (void)arg;
   if (!uv_is_closing(h)) uv_close(h, NULL);
 }
 
 int main(int argc, char **argv) {
+  /* The option parser edits argv (--set KEY=VALUE is split in place): keep
+   * the original words for the re-execution after a reset. */
+  char **original_argv = calloc((size_t)argc + 1, sizeof *original_argv);
+  for (int i = 0; original_argv && i < argc; i++) original_argv[i] = strdup(argv[i]);
   static const struct option opts[] = {{"config", required_argument, 0, 'c'},
                                        {"data-dir", required_argument, 0, 'd'},
                                        {"sim", no_argument, 0, 's'},
@@ -209,14 +226,24 @@ int main(int argc, char **argv) {
   ds.sigint.data = ds.sigterm.data = &ds;
   uv_signal_start(&ds.sigint, on_signal, SIGINT);
   uv_signal_start(&ds.sigterm, on_signal, SIGTERM);
+  st->on_restart = on_restart;
+  st->on_restart_ctx = &ds;
   fprintf(stderr,
           "borned: station %s with %ld connectors; API http://%s/api/v1/status "
           "(token in %s/api-token)\n",
           config_get(cfg, "station.id"), config_get_int(cfg, "station.connectors"),
           config_get(cfg, "http.listen"), data_dir);
   uv_run(&loop, UV_RUN_DEFAULT);
+  bool restart = st->restart_requested;
   station_free(st);
   uv_loop_close(&loop);
+  if (restart) {
+    free(st);
+    config_free(cfg);
+    if (original_argv) execv("/proc/self/exe", original_argv);
+    fprintf(stderr, "borned: cannot restart: %s\n", strerror(errno));
+    return 1;
+  }
   rc = 0;
   goto out;
 
@@ -226,5 +253,7 @@ bad_config:
 out:
   free(st);
   config_free(cfg);
+  for (int i = 0; original_argv && i < argc; i++) free(original_argv[i]);
+  free(original_argv);
   return rc;
 }

@@ -2,7 +2,8 @@
  * Station-wide authorization over connectors sharing one badge reader
  * (station_core): free mode, tap before and after plug, the same badge
  * stopping its session, refusal, one validation in flight, expiry of a held
- * authorization, the longest-waiting connector first, and the LED shown.
+ * authorization, the longest-waiting connector first, and the LED shown;
+ * reservations (one connector, connector 0, a group) and unlock by command.
  */
 /* cmocka.h needs these first */
 // clang-format off
@@ -302,6 +303,90 @@ static void led_follows_status_and_flags(void **state) {
   assert_int_equal(sc_led(&r.sc, 7, r.now), LED_OFF); /* no such connector */
 }
 
+static uint32_t tap_request(rig *r, const char *uid) {
+  tap(r, uid);
+  const sc_note *req = find(&r->notes, SC_NOTE_AUTH_REQUEST);
+  assert_non_null(req);
+  return req->request_id;
+}
+
+static void reserved_connector_admits_only_its_badge_or_group(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, 2, AUTH_BADGE);
+  r.notes.count = 0;
+  assert_int_equal(sc_reserve(&r.sc, 1, "RES1", "GROUP", r.now, &r.notes), 0);
+  assert_int_equal(cs_status(conn(&r, 1)), STATUS_RESERVED);
+  assert_int_equal(sc_led(&r.sc, 1, r.now), LED_RESERVED);
+  assert_int_equal(cs_status(conn(&r, 2)), STATUS_AVAILABLE);
+  /* Another badge on the plugged reserved connector: held, not given to it. */
+  plug(&r, 1);
+  assert_int_equal(cs_status(conn(&r, 1)), STATUS_PREPARING);
+  uint32_t id = tap_request(&r, "OTHER");
+  answer(&r, id, true);
+  assert_false(cs_has_session(conn(&r, 1)));
+  assert_true(r.sc.held);
+  /* ... and it goes to the free connector when that one is plugged. */
+  plug(&r, 2);
+  assert_true(cs_has_session(conn(&r, 2)));
+  assert_string_equal(cs_session_uid(conn(&r, 2)), "OTHER");
+  /* A badge of the reservation's group takes connector 1; the reservation ends. */
+  id = tap_request(&r, "MEMBER");
+  r.notes.count = 0;
+  sc_auth_result_parent(&r.sc, id, true, NULL, "GROUP", r.now, &r.notes);
+  assert_true(cs_has_session(conn(&r, 1)));
+  assert_false(conn(&r, 1)->reserved);
+  /* Cancel on an idle reserved connector makes it available again. */
+  boot(&r, 1, AUTH_BADGE);
+  sc_reserve(&r.sc, 1, "RES1", NULL, r.now, &r.notes);
+  r.notes.count = 0;
+  sc_cancel_reservation(&r.sc, 1, r.now, &r.notes);
+  assert_int_equal(cs_status(conn(&r, 1)), STATUS_AVAILABLE);
+  assert_non_null(find_cs(&r.notes, 1, CS_NOTE_STATUS));
+  assert_int_equal(sc_reserve(&r.sc, 3, "X", NULL, r.now, &r.notes), -1);
+}
+
+static void reservation_on_connector_zero_keeps_one_free(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, 2, AUTH_BADGE);
+  assert_int_equal(sc_reserve(&r.sc, 0, "RES0", NULL, r.now, &r.notes), 0);
+  /* Two free connectors: a stranger may take one of them. */
+  plug(&r, 1);
+  answer(&r, tap_request(&r, "A"), true);
+  assert_true(cs_has_session(conn(&r, 1)));
+  /* Only one left: it stays for the reservation. */
+  plug(&r, 2);
+  answer(&r, tap_request(&r, "B"), true);
+  assert_false(cs_has_session(conn(&r, 2)));
+  tick(&r, AUTH_TIMEOUT_MS + 1); /* B's held authorization expires */
+  answer(&r, tap_request(&r, "RES0"), true);
+  assert_true(cs_has_session(conn(&r, 2)));
+  assert_false(r.sc.reserved_any);
+}
+
+static void unlock_command_ends_the_session_and_releases_the_lock(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, 1, AUTH_FREE);
+  plug(&r, 1);
+  ev(&r, 1, (cs_event){.type = CS_EV_LOCK_FEEDBACK, .flag = true});
+  ev(&r, 1, (cs_event){.type = CS_EV_CP, .cp = CP_C, .diode_ok = true});
+  assert_true(cs_outputs_of(conn(&r, 1))->lock_engaged);
+  ev(&r, 1, (cs_event){.type = CS_EV_UNLOCK});
+  const sc_note *stop = find_cs(&r.notes, 1, CS_NOTE_SESSION_STOP);
+  assert_non_null(stop);
+  assert_int_equal(stop->cs.reason, STOP_UNLOCK_COMMAND);
+  assert_false(cs_outputs_of(conn(&r, 1))->contactor_closed);
+  assert_false(cs_outputs_of(conn(&r, 1))->lock_engaged);
+  /* Free mode does not restart a session on the same plug-in. */
+  assert_false(cs_has_session(conn(&r, 1)));
+  /* After the cable left, a new plug locks again. */
+  ev(&r, 1, (cs_event){.type = CS_EV_CP, .cp = CP_A, .diode_ok = true});
+  plug(&r, 1);
+  assert_true(cs_outputs_of(conn(&r, 1))->lock_engaged);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(free_mode_authorizes_on_plug),
@@ -314,6 +399,9 @@ int main(void) {
       cmocka_unit_test(longest_waiting_connector_gets_the_badge),
       cmocka_unit_test(timer_drives_connector_deadlines),
       cmocka_unit_test(led_follows_status_and_flags),
+      cmocka_unit_test(reserved_connector_admits_only_its_badge_or_group),
+      cmocka_unit_test(reservation_on_connector_zero_keeps_one_free),
+      cmocka_unit_test(unlock_command_ends_the_session_and_releases_the_lock),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

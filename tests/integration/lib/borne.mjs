@@ -144,6 +144,25 @@ export class Station {
   }
 
   cleanup() { rmSync(this.dataDir, { recursive: true, force: true }); }
+
+  /**
+   * After a reset the daemon re-executes itself (same pid) and logs a new
+   * ready line with a new port: wait for ready line number `n` (1-based) and
+   * point this object at the new port.
+   */
+  async waitReady(n, { timeoutMs = 20000 } = {}) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const all = [...this.log.matchAll(/ready: API on http:\/\/\S+ \(port (\d+)\)/g)];
+      if (all.length >= n) {
+        this.port = Number(all[n - 1][1]);
+        this.url = `http://127.0.0.1:${this.port}`;
+        return this.port;
+      }
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ready line ${n}:\n${this.log}`);
+      await once(this.proc.stderr, 'data');
+    }
+  }
 }
 
 /** Run borned expecting it to fail at start; returns { code, stderr }. */
