@@ -9,15 +9,16 @@
 
 #include "config/config.h"
 
-extern const cfg_key_def config_keys_ocpp[];   /* config_keys_ocpp.c: back end */
-extern const cfg_key_def config_keys_meter[];  /* config_keys_meter.c: Modbus meters */
-extern const cfg_key_def config_keys_ocmf[];   /* config_keys_ocmf.c: signed meter data */
-extern const cfg_key_def config_keys_grid[];   /* config_keys_grid.c: TIC, P1, CT, contact */
-extern const cfg_key_def config_keys_energy[]; /* config_keys_energy.c: site, grid, windows */
-extern const cfg_key_def config_keys_web[];    /* config_keys_web.c: local web page */
+extern const cfg_key_def config_keys_ocpp[];     /* config_keys_ocpp.c: back end */
+extern const cfg_key_def config_keys_meter[];    /* config_keys_meter.c: Modbus meters */
+extern const cfg_key_def config_keys_ocmf[];     /* config_keys_ocmf.c: signed meter data */
+extern const cfg_key_def config_keys_grid[];     /* config_keys_grid.c: TIC, P1, CT, contact */
+extern const cfg_key_def config_keys_energy[];   /* config_keys_energy.c: site, grid, windows */
+extern const cfg_key_def config_keys_web[];      /* config_keys_web.c: local web page */
+extern const cfg_key_def config_keys_firmware[]; /* config_keys_firmware.c: updates */
 
 #define CONFIG_MODULE_TABLES                                                                       \
   config_keys_ocpp, config_keys_meter, config_keys_ocmf, config_keys_energy, config_keys_grid,     \
-      config_keys_web
+      config_keys_web, config_keys_firmware
 
 #endif

@@ -1,0 +1,509 @@
+#include "firmware/firmware.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+
+#include "util/log.h"
+
+#define MOD "firmware"
+#define SIM_MAGIC "borne-sim-firmware "
+
+struct firmware {
+  fw_config cfg;
+  char data_dir[512];
+  char install_command[512];
+  char ca_file[512];
+  curl_uv *cu;
+  uv_timer_t timer;
+  uv_process_t proc;
+  uv_work_t work;
+  bool proc_running;
+  bool work_running;
+  bool closing;
+  int open_handles;
+  fw_status status;
+  /* the request being served, strings owned */
+  char *location, *signature, *cert;
+  int request_id;
+  int retries_left;
+  int retry_interval_s;
+  FILE *out;
+  char path[600];
+  char version[64];
+  /* signature check result, written by the worker */
+  bool verified;
+  char verify_error[200];
+};
+
+static const char *const status_names[] = {
+    [FW_IDLE] = "Idle",
+    [FW_DOWNLOAD_SCHEDULED] = "DownloadScheduled",
+    [FW_DOWNLOADING] = "Downloading",
+    [FW_DOWNLOADED] = "Downloaded",
+    [FW_DOWNLOAD_FAILED] = "DownloadFailed",
+    [FW_SIGNATURE_VERIFIED] = "SignatureVerified",
+    [FW_INVALID_SIGNATURE] = "InvalidSignature",
+    [FW_INSTALLING] = "Installing",
+    [FW_INSTALL_REBOOTING] = "InstallRebooting",
+    [FW_INSTALLED] = "Installed",
+    [FW_INSTALLATION_FAILED] = "InstallationFailed",
+};
+
+const char *fw_status_name(fw_status s) {
+  return (unsigned)s < sizeof status_names / sizeof status_names[0] ? status_names[s] : "?";
+}
+
+const char *fw_status_ocpp16(fw_status s) {
+  switch (s) {
+  case FW_IDLE:
+  case FW_DOWNLOADING:
+  case FW_DOWNLOADED:
+  case FW_DOWNLOAD_FAILED:
+  case FW_INSTALLING:
+  case FW_INSTALLED:
+  case FW_INSTALLATION_FAILED:
+    return status_names[s];
+  case FW_INVALID_SIGNATURE:
+    return "InstallationFailed";
+  default:
+    return NULL; /* no 1.6 counterpart: nothing to report */
+  }
+}
+
+static void set_status(firmware *fw, fw_status s, const char *detail) {
+  fw->status = s;
+  log_info(MOD, "%s%s%s", fw_status_name(s), detail[0] ? ": " : "", detail);
+  if (fw->cfg.on_status) fw->cfg.on_status(fw->cfg.ctx, s, fw->request_id, detail);
+}
+
+static bool finished(fw_status s) {
+  return s == FW_IDLE || s == FW_DOWNLOAD_FAILED || s == FW_INVALID_SIGNATURE ||
+         s == FW_INSTALLED || s == FW_INSTALLATION_FAILED;
+}
+
+/* ---------- files in the data directory ---------- */
+
+static void data_path(const firmware *fw, char *out, size_t len, const char *name) {
+  snprintf(out, len, "%s/%s", fw->data_dir, name);
+}
+
+/* Write atomically: temp file, fsync, rename. */
+static int write_file(const firmware *fw, const char *name, const char *text) {
+  char path[600], tmp[620];
+  data_path(fw, path, sizeof path, name);
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) return -1;
+  size_t n = strlen(text);
+  bool ok = write(fd, text, n) == (ssize_t)n && fsync(fd) == 0;
+  close(fd);
+  if (!ok || rename(tmp, path) != 0) {
+    unlink(tmp);
+    return -1;
+  }
+  return 0;
+}
+
+static int read_line(const char *path, char *out, size_t len) {
+  FILE *f = fopen(path, "r");
+  if (!f) return -1;
+  bool ok = fgets(out, (int)len, f) != NULL;
+  fclose(f);
+  if (!ok) return -1;
+  out[strcspn(out, "\r\n")] = '\0';
+  return 0;
+}
+
+/* A uv handle or work item of ours is done; the last one after close frees. */
+static void handle_done(firmware *fw) {
+  if (--fw->open_handles > 0 || !fw->closing) return;
+  free(fw->location);
+  free(fw->signature);
+  free(fw->cert);
+  free(fw);
+}
+
+/* ---------- steps ---------- */
+
+static void start_download(firmware *fw);
+static void install(firmware *fw);
+
+static void on_timer(uv_timer_t *t) {
+  firmware *fw = t->data;
+  if (!fw->closing) start_download(fw);
+}
+
+static void at_station_time(firmware *fw, borne_ms when) {
+  uv_timer_start(&fw->timer, on_timer, clock_real_delay_ms(fw->cfg.clock, when), 0);
+}
+
+static void download_done(void *ctx, CURLcode result, long code, const char *error) {
+  firmware *fw = ctx;
+  if (fw->out) fclose(fw->out);
+  fw->out = NULL;
+  if (fw->closing) return;
+  if (result != CURLE_OK) {
+    char detail[300];
+    snprintf(detail, sizeof detail, "%s%s", error,
+             code >= 400 ? " (the server answered an error)" : "");
+    if (fw->retries_left > 0) {
+      fw->retries_left--;
+      log_warn(MOD, "download failed (%s); %d retries left", detail, fw->retries_left);
+      at_station_time(fw, clock_now(fw->cfg.clock) + (borne_ms)fw->retry_interval_s * 1000);
+      return;
+    }
+    unlink(fw->path);
+    set_status(fw, FW_DOWNLOAD_FAILED, detail);
+    return;
+  }
+  set_status(fw, FW_DOWNLOADED, "");
+  install(fw);
+}
+
+static void start_download(firmware *fw) {
+  fw->out = fopen(fw->path, "wb");
+  if (!fw->out) {
+    char detail[300];
+    snprintf(detail, sizeof detail, "cannot write %s: %s", fw->path, strerror(errno));
+    set_status(fw, FW_DOWNLOAD_FAILED, detail);
+    return;
+  }
+  if (fw->status != FW_DOWNLOADING) set_status(fw, FW_DOWNLOADING, fw->location);
+  CURL *easy = curl_easy_init();
+  if (!easy) {
+    fclose(fw->out);
+    fw->out = NULL;
+    set_status(fw, FW_DOWNLOAD_FAILED, "out of memory");
+    return;
+  }
+  curl_easy_setopt(easy, CURLOPT_URL, fw->location);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, fw->out);
+  curl_easy_setopt(easy, CURLOPT_FAILONERROR, 1L);
+  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(easy, CURLOPT_MAXREDIRS, 5L);
+  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, 30L);
+  /* a stalled transfer (less than 1 byte/s for a minute) fails and is retried */
+  curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, 60L);
+  if (curl_uv_start(fw->cu, easy, download_done, fw) != 0) {
+    fclose(fw->out);
+    fw->out = NULL;
+    set_status(fw, FW_DOWNLOAD_FAILED, "cannot start the transfer");
+  }
+}
+
+/* ---------- signature (worker thread: hashing a large image must not stall the loop) ---------- */
+
+static int decode_base64(const char *in, unsigned char **out, size_t *outlen) {
+  size_t n = strlen(in);
+  if (n == 0 || n % 4 != 0) return -1;
+  unsigned char *buf = malloc(n / 4 * 3 + 1);
+  if (!buf) return -1;
+  int len = EVP_DecodeBlock(buf, (const unsigned char *)in, (int)n);
+  if (len < 0) {
+    free(buf);
+    return -1;
+  }
+  size_t pad = (in[n - 1] == '=') + (n > 1 && in[n - 2] == '=');
+  *out = buf;
+  *outlen = (size_t)len - pad;
+  return 0;
+}
+
+static void verify_work(uv_work_t *w) {
+  firmware *fw = w->data;
+  fw->verified = false;
+  X509 *cert = NULL;
+  X509_STORE *store = NULL;
+  X509_STORE_CTX *xctx = NULL;
+  EVP_MD_CTX *md = NULL;
+  unsigned char *sig = NULL;
+  size_t siglen = 0;
+  FILE *f = NULL;
+  BIO *bio = BIO_new_mem_buf(fw->cert, -1);
+  if (bio) cert = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+  BIO_free(bio);
+  if (!cert) {
+    snprintf(fw->verify_error, sizeof fw->verify_error, "the signing certificate is not PEM");
+    goto out;
+  }
+  if (fw->ca_file[0]) {
+    store = X509_STORE_new();
+    xctx = X509_STORE_CTX_new();
+    if (!store || !xctx || X509_STORE_load_file(store, fw->ca_file) != 1 ||
+        X509_STORE_CTX_init(xctx, store, cert, NULL) != 1) {
+      snprintf(fw->verify_error, sizeof fw->verify_error, "cannot read the manufacturer root %s",
+               fw->ca_file);
+      goto out;
+    }
+    if (X509_verify_cert(xctx) != 1) {
+      snprintf(fw->verify_error, sizeof fw->verify_error,
+               "the signing certificate is not from the manufacturer: %s",
+               X509_verify_cert_error_string(X509_STORE_CTX_get_error(xctx)));
+      goto out;
+    }
+  }
+  if (decode_base64(fw->signature, &sig, &siglen) != 0) {
+    snprintf(fw->verify_error, sizeof fw->verify_error, "the signature is not base64");
+    goto out;
+  }
+  md = EVP_MD_CTX_new();
+  f = fopen(fw->path, "rb");
+  if (!md || !f ||
+      EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, X509_get0_pubkey(cert)) != 1) {
+    snprintf(fw->verify_error, sizeof fw->verify_error, "cannot check the signature");
+    goto out;
+  }
+  unsigned char chunk[16384];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) EVP_DigestVerifyUpdate(md, chunk, n);
+  if (EVP_DigestVerifyFinal(md, sig, siglen) != 1) {
+    snprintf(fw->verify_error, sizeof fw->verify_error,
+             "the image does not match its signature (SHA-256 with the certificate's key)");
+    goto out;
+  }
+  fw->verified = true;
+out:
+  if (f) fclose(f);
+  EVP_MD_CTX_free(md);
+  free(sig);
+  X509_STORE_CTX_free(xctx);
+  X509_STORE_free(store);
+  X509_free(cert);
+}
+
+static void install_now(firmware *fw);
+
+static void verify_done(uv_work_t *w, int status) {
+  firmware *fw = w->data;
+  fw->work_running = false;
+  bool closing = fw->closing;
+  handle_done(fw);
+  if (closing) return;
+  if (status != 0 || !fw->verified) {
+    unlink(fw->path);
+    set_status(fw, FW_INVALID_SIGNATURE, status ? "cancelled" : fw->verify_error);
+    return;
+  }
+  set_status(fw, FW_SIGNATURE_VERIFIED, "");
+  install_now(fw);
+}
+
+/* ---------- install ---------- */
+
+static void installed(firmware *fw, const char *version) {
+  char marker[96];
+  snprintf(marker, sizeof marker, "%d %s\n", fw->request_id, version);
+  if (write_file(fw, "firmware-pending", marker) != 0) {
+    set_status(fw, FW_INSTALLATION_FAILED, "cannot record the installation");
+    return;
+  }
+  unlink(fw->path);
+  set_status(fw, FW_INSTALL_REBOOTING, version);
+  if (fw->cfg.on_restart) fw->cfg.on_restart(fw->cfg.ctx);
+}
+
+static void proc_closed(uv_handle_t *h) { handle_done(h->data); }
+
+static void on_exit_cb(uv_process_t *p, int64_t exit_status, int term_signal) {
+  firmware *fw = p->data;
+  fw->proc_running = false;
+  uv_close((uv_handle_t *)p, proc_closed);
+  if (fw->closing) return;
+  if (exit_status == 0 && term_signal == 0) {
+    installed(fw, "(installed by the installer)");
+    return;
+  }
+  char detail[160];
+  snprintf(detail, sizeof detail, "the installer failed (exit %lld, signal %d)",
+           (long long)exit_status, term_signal);
+  unlink(fw->path);
+  set_status(fw, FW_INSTALLATION_FAILED, detail);
+}
+
+/* `{file}` in the command becomes the image path, single-quoted for sh. */
+static int build_command(const firmware *fw, char *out, size_t len) {
+  size_t o = 0;
+  for (const char *p = fw->install_command; *p; p++) {
+    if (strncmp(p, "{file}", 6) == 0) {
+      int n = snprintf(out + o, len - o, "'%s'", fw->path);
+      if (n < 0 || (size_t)n >= len - o) return -1;
+      o += (size_t)n;
+      p += 5;
+    } else {
+      if (o + 1 >= len) return -1;
+      out[o++] = *p;
+    }
+  }
+  out[o] = '\0';
+  return 0;
+}
+
+static void install_sim(firmware *fw) {
+  char line[128];
+  if (read_line(fw->path, line, sizeof line) != 0 ||
+      strncmp(line, SIM_MAGIC, sizeof SIM_MAGIC - 1) != 0) {
+    unlink(fw->path);
+    set_status(fw, FW_INSTALLATION_FAILED,
+               "not a simulator image (first line must be `" SIM_MAGIC "VERSION`)");
+    return;
+  }
+  const char *v = line + sizeof SIM_MAGIC - 1;
+  size_t n = strlen(v);
+  bool ok = n >= 1 && n <= 32;
+  for (size_t i = 0; ok && i < n; i++) ok = isgraph((unsigned char)v[i]);
+  if (!ok) {
+    unlink(fw->path);
+    set_status(fw, FW_INSTALLATION_FAILED, "the image's version is not 1-32 printable characters");
+    return;
+  }
+  char text[64];
+  snprintf(text, sizeof text, "%s\n", v);
+  if (write_file(fw, "firmware-version", text) != 0) {
+    set_status(fw, FW_INSTALLATION_FAILED, "cannot write the installed version");
+    return;
+  }
+  installed(fw, v);
+}
+
+static void install_now(firmware *fw) {
+  set_status(fw, FW_INSTALLING, "");
+  if (!fw->install_command[0]) {
+    install_sim(fw);
+    return;
+  }
+  char cmd[1200];
+  if (build_command(fw, cmd, sizeof cmd) != 0) {
+    set_status(fw, FW_INSTALLATION_FAILED, "install command too long");
+    return;
+  }
+  char *args[] = {"sh", "-c", cmd, NULL};
+  uv_stdio_container_t stdio[3] = {{.flags = UV_IGNORE},
+                                   {.flags = UV_INHERIT_FD, .data.fd = 2},
+                                   {.flags = UV_INHERIT_FD, .data.fd = 2}};
+  uv_process_options_t opt = {
+      .file = "/bin/sh", .args = args, .exit_cb = on_exit_cb, .stdio_count = 3, .stdio = stdio};
+  fw->proc.data = fw;
+  int rc = uv_spawn(fw->cfg.loop, &fw->proc, &opt);
+  fw->open_handles++;
+  if (rc != 0) {
+    uv_close((uv_handle_t *)&fw->proc, proc_closed);
+    char detail[160];
+    snprintf(detail, sizeof detail, "cannot run the installer: %s", uv_strerror(rc));
+    set_status(fw, FW_INSTALLATION_FAILED, detail);
+    return;
+  }
+  fw->proc_running = true;
+}
+
+static void install(firmware *fw) {
+  if (fw->signature && fw->signature[0]) {
+    fw->work.data = fw;
+    fw->work_running = true;
+    fw->open_handles++;
+    uv_queue_work(fw->cfg.loop, &fw->work, verify_work, verify_done);
+    return;
+  }
+  install_now(fw);
+}
+
+/* ---------- public ---------- */
+
+static void timer_closed(uv_handle_t *h) { handle_done(h->data); }
+
+firmware *firmware_new(const fw_config *cfg, curl_uv *cu) {
+  firmware *fw = calloc(1, sizeof *fw);
+  if (!fw) return NULL;
+  fw->cfg = *cfg;
+  fw->cu = cu;
+  snprintf(fw->data_dir, sizeof fw->data_dir, "%s", cfg->data_dir);
+  snprintf(fw->install_command, sizeof fw->install_command, "%s",
+           cfg->install_command ? cfg->install_command : "");
+  snprintf(fw->ca_file, sizeof fw->ca_file, "%s", cfg->ca_file ? cfg->ca_file : "");
+  fw->cfg.data_dir = fw->data_dir;
+  fw->cfg.install_command = fw->install_command;
+  fw->cfg.ca_file = fw->ca_file;
+  data_path(fw, fw->path, sizeof fw->path, "firmware.download");
+  char vpath[600];
+  data_path(fw, vpath, sizeof vpath, "firmware-version");
+  if (read_line(vpath, fw->version, sizeof fw->version) != 0 || !fw->version[0])
+    snprintf(fw->version, sizeof fw->version, "%s", BORNE_VERSION);
+  uv_timer_init(cfg->loop, &fw->timer);
+  fw->timer.data = fw;
+  fw->open_handles = 1;
+  fw->status = FW_IDLE;
+  return fw;
+}
+
+bool firmware_busy(const firmware *fw) { return !finished(fw->status); }
+fw_status firmware_status(const firmware *fw) { return fw->status; }
+const char *firmware_version(const firmware *fw) { return fw->version; }
+
+static char *dup_or_null(const char *s) { return s && s[0] ? strdup(s) : NULL; }
+
+int firmware_update(firmware *fw, const fw_request *req, char *err, size_t errlen) {
+  if (firmware_busy(fw)) {
+    snprintf(err, errlen, "a firmware update is already %s", fw_status_name(fw->status));
+    return -1;
+  }
+  if (!req->location || !req->location[0]) {
+    snprintf(err, errlen, "no location");
+    return -1;
+  }
+  if (req->signature_b64 && req->signature_b64[0] &&
+      (!req->signing_cert_pem || !req->signing_cert_pem[0])) {
+    snprintf(err, errlen, "a signature needs its signing certificate");
+    return -1;
+  }
+  free(fw->location);
+  free(fw->signature);
+  free(fw->cert);
+  fw->location = strdup(req->location);
+  fw->signature = dup_or_null(req->signature_b64);
+  fw->cert = dup_or_null(req->signing_cert_pem);
+  fw->request_id = req->request_id;
+  fw->retries_left = req->retries > 0 ? req->retries : 0;
+  fw->retry_interval_s = req->retry_interval_s > 0 ? req->retry_interval_s : 0;
+  borne_ms now = clock_now(fw->cfg.clock);
+  if (req->retrieve_at > now) {
+    set_status(fw, FW_DOWNLOAD_SCHEDULED, "");
+    at_station_time(fw, req->retrieve_at);
+  } else {
+    set_status(fw, FW_DOWNLOADING, fw->location);
+    start_download(fw);
+  }
+  return 0;
+}
+
+bool firmware_boot_report(firmware *fw) {
+  char path[600], line[96];
+  data_path(fw, path, sizeof path, "firmware-pending");
+  if (read_line(path, line, sizeof line) != 0) return false;
+  unlink(path);
+  int id = atoi(line);
+  fw->request_id = id;
+  set_status(fw, FW_INSTALLED, fw->version);
+  return true;
+}
+
+void firmware_close(firmware *fw) {
+  if (!fw || fw->closing) return;
+  fw->closing = true;
+  if (fw->out) fclose(fw->out);
+  fw->out = NULL;
+  if (fw->proc_running) uv_process_kill(&fw->proc, SIGTERM);
+  uv_timer_stop(&fw->timer);
+  uv_close((uv_handle_t *)&fw->timer, timer_closed);
+}

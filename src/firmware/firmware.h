@@ -1,0 +1,82 @@
+/*
+ * Firmware update: download (HTTP, HTTPS, FTP through libcurl on the loop),
+ * retries, optional signature check (OCPP 1.6 security whitepaper
+ * SignedUpdateFirmware: the image signed with the key of a signing
+ * certificate, itself checked against the manufacturer root), install, and
+ * the restart into the new version, reported as the OCPP status sequence.
+ *
+ * Install: with `firmware.install_command` set (Linux: e.g.
+ * `rauc install {file}` or `swupdate -i {file}`) the command runs as a child
+ * process without blocking the loop; exit 0 means installed. Without it
+ * (the simulator) the image must start with the line
+ * `borne-sim-firmware VERSION`; installing records VERSION, which the
+ * restarted daemon reports as its firmware version.
+ */
+#ifndef BORNE_FIRMWARE_FIRMWARE_H
+#define BORNE_FIRMWARE_FIRMWARE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <uv.h>
+
+#include "firmware/curl_uv.h"
+#include "util/clock.h"
+
+/* The security whitepaper's FirmwareStatusEnumType; fw_status_ocpp16 maps to
+ * the smaller 1.6 FirmwareStatus set. */
+typedef enum {
+  FW_IDLE,
+  FW_DOWNLOAD_SCHEDULED,
+  FW_DOWNLOADING,
+  FW_DOWNLOADED,
+  FW_DOWNLOAD_FAILED,
+  FW_SIGNATURE_VERIFIED,
+  FW_INVALID_SIGNATURE,
+  FW_INSTALLING,
+  FW_INSTALL_REBOOTING,
+  FW_INSTALLED,
+  FW_INSTALLATION_FAILED,
+} fw_status;
+
+const char *fw_status_name(fw_status s); /* "DownloadScheduled", ... */
+/* The OCPP 1.6 FirmwareStatusNotification value, NULL when 1.6 has none. */
+const char *fw_status_ocpp16(fw_status s);
+
+typedef struct {
+  const char *location;      /* URL of the image */
+  borne_ms retrieve_at;      /* station time; <= now: at once */
+  int retries;               /* further attempts after a failed download */
+  int retry_interval_s;      /* between attempts */
+  const char *signature_b64; /* NULL or "": unsigned (plain UpdateFirmware) */
+  const char *signing_cert_pem;
+  int request_id; /* SignedUpdateFirmware requestId; 0 otherwise */
+} fw_request;
+
+typedef struct {
+  uv_loop_t *loop;
+  const station_clock *clock;
+  const char *data_dir;
+  const char *install_command; /* "" or NULL: simulated install */
+  const char *ca_file;         /* manufacturer root(s) for signing certificates; NULL: none */
+  /* Every status change, with a one-line detail ("" when none). */
+  void (*on_status)(void *ctx, fw_status s, int request_id, const char *detail);
+  /* Installed: restart into the new version now. */
+  void (*on_restart)(void *ctx);
+  void *ctx;
+} fw_config;
+
+typedef struct firmware firmware;
+
+firmware *firmware_new(const fw_config *cfg, curl_uv *cu);
+/* Starts an update; -1 with a reason when one is already running. */
+int firmware_update(firmware *fw, const fw_request *req, char *err, size_t errlen);
+bool firmware_busy(const firmware *fw);
+fw_status firmware_status(const firmware *fw);
+/* The running version (the simulator's installed one, else BORNE_VERSION). */
+const char *firmware_version(const firmware *fw);
+/* After a start: an install that restarted us reports Installed (once).
+ * Returns true when it did. */
+bool firmware_boot_report(firmware *fw);
+void firmware_close(firmware *fw); /* stops timers and children; frees after the loop */
+
+#endif

@@ -1,0 +1,320 @@
+/*
+ * Firmware update on a real libuv loop with real libcurl transfers (file://
+ * URLs, so no server is needed here; HTTP is covered by the OCPP integration
+ * test): the status sequence, retries, simulated and command installs, the
+ * signature check of SignedUpdateFirmware, and the report after restart.
+ */
+/* cmocka.h needs these first */
+// clang-format off
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+// clang-format on
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "firmware/firmware.h"
+#include "test_tmpdir.h"
+
+typedef struct {
+  char dir[64];
+  uv_loop_t loop;
+  station_clock clock;
+  curl_uv *cu;
+  firmware *fw;
+  fw_status seen[32];
+  char details[32][200];
+  int count;
+  int restarts;
+} rig;
+
+static void on_status(void *ctx, fw_status s, int request_id, const char *detail) {
+  (void)request_id;
+  rig *r = ctx;
+  if (r->count < 32) {
+    snprintf(r->details[r->count], sizeof r->details[0], "%s", detail);
+    r->seen[r->count++] = s;
+  }
+}
+
+static void on_restart(void *ctx) { ((rig *)ctx)->restarts++; }
+
+static firmware *make(rig *r, const char *install_command, const char *ca_file) {
+  fw_config cfg = {.loop = &r->loop,
+                   .clock = &r->clock,
+                   .data_dir = r->dir,
+                   .install_command = install_command,
+                   .ca_file = ca_file,
+                   .on_status = on_status,
+                   .on_restart = on_restart,
+                   .ctx = r};
+  return firmware_new(&cfg, r->cu);
+}
+
+static int setup(void **state) {
+  rig *r = calloc(1, sizeof *r);
+  if (!r || test_tmpdir_make(r->dir, sizeof r->dir, "borne-fw") != 0) return -1;
+  uv_loop_init(&r->loop);
+  clock_init(&r->clock, 1000.0); /* station seconds pass in real milliseconds */
+  r->cu = curl_uv_new(&r->loop);
+  r->fw = make(r, "", NULL);
+  *state = r;
+  return 0;
+}
+
+static int teardown(void **state) {
+  rig *r = *state;
+  curl_uv_close(r->cu);
+  firmware_close(r->fw);
+  uv_run(&r->loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&r->loop), 0);
+  int rc = test_tmpdir_remove(r->dir);
+  free(r);
+  return rc;
+}
+
+static void run_until_done(rig *r) {
+  for (int i = 0; i < 100000 && firmware_busy(r->fw); i++) uv_run(&r->loop, UV_RUN_ONCE);
+  assert_false(firmware_busy(r->fw));
+}
+
+static void write_text(const rig *r, const char *name, const char *text, char *url, size_t len) {
+  char path[256];
+  snprintf(path, sizeof path, "%s/%s", r->dir, name);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+  if (url) snprintf(url, len, "file://%s", path);
+}
+
+static void expect(const rig *r, const fw_status *want, int n) {
+  if (r->count != n) {
+    for (int i = 0; i < r->count; i++)
+      print_message("  seen %s (%s)\n", fw_status_name(r->seen[i]), r->details[i]);
+  }
+  assert_int_equal(r->count, n);
+  for (int i = 0; i < n; i++)
+    assert_string_equal(fw_status_name(r->seen[i]), fw_status_name(want[i]));
+}
+
+static void run_until(rig *r, fw_status s) {
+  for (int i = 0; i < 100000 && !(r->count && r->seen[r->count - 1] == s); i++)
+    uv_run(&r->loop, UV_RUN_ONCE);
+  assert_true(r->count && r->seen[r->count - 1] == s);
+}
+
+static void install_then_restart_reports_installed_once(void **state) {
+  rig *r = *state;
+  char url[300], err[160];
+  write_text(r, "image.bin", "borne-sim-firmware 2.0.0-test\n", url, sizeof url);
+  fw_request req = {.location = url, .request_id = 42};
+  assert_int_equal(firmware_update(r->fw, &req, err, sizeof err), 0);
+  run_until(r, FW_INSTALL_REBOOTING);
+  static const fw_status want[] = {FW_DOWNLOADING, FW_DOWNLOADED, FW_INSTALLING,
+                                   FW_INSTALL_REBOOTING};
+  expect(r, want, 4);
+  assert_int_equal(r->restarts, 1);
+  assert_string_equal(r->details[3], "2.0.0-test");
+  /* the "restarted" daemon */
+  firmware_close(r->fw);
+  r->fw = make(r, "", NULL);
+  r->count = 0;
+  assert_string_equal(firmware_version(r->fw), "2.0.0-test");
+  assert_true(firmware_boot_report(r->fw));
+  assert_int_equal(r->count, 1);
+  assert_int_equal(r->seen[0], FW_INSTALLED);
+  assert_false(firmware_boot_report(r->fw)); /* once */
+  char path[256];
+  struct stat sb;
+  snprintf(path, sizeof path, "%s/firmware.download", r->dir);
+  assert_int_not_equal(stat(path, &sb), 0); /* the image is gone */
+}
+
+static void missing_image_is_retried_then_fails(void **state) {
+  rig *r = *state;
+  char url[300], err[160];
+  snprintf(url, sizeof url, "file://%s/nothing-here.bin", r->dir);
+  fw_request req = {.location = url, .retries = 2, .retry_interval_s = 10};
+  borne_ms t0 = clock_now(&r->clock);
+  assert_int_equal(firmware_update(r->fw, &req, err, sizeof err), 0);
+  run_until_done(r);
+  static const fw_status want[] = {FW_DOWNLOADING, FW_DOWNLOAD_FAILED};
+  expect(r, want, 2);
+  assert_true(clock_now(&r->clock) - t0 >= 20000); /* two waits of 10 s between 3 attempts */
+  assert_int_equal(r->restarts, 0);
+}
+
+static void scheduled_download_waits_for_its_time(void **state) {
+  rig *r = *state;
+  char url[300], err[160];
+  write_text(r, "image.bin", "borne-sim-firmware 3\n", url, sizeof url);
+  borne_ms t0 = clock_now(&r->clock);
+  fw_request req = {.location = url, .retrieve_at = t0 + 30000};
+  assert_int_equal(firmware_update(r->fw, &req, err, sizeof err), 0);
+  assert_int_equal(r->seen[0], FW_DOWNLOAD_SCHEDULED);
+  run_until(r, FW_INSTALL_REBOOTING);
+  assert_int_equal(r->seen[1], FW_DOWNLOADING);
+  assert_true(clock_now(&r->clock) - t0 >= 30000);
+}
+
+static void foreign_image_fails_to_install(void **state) {
+  rig *r = *state;
+  char url[300], err[160];
+  write_text(r, "image.bin",
+             "\x7f"
+             "ELF not for the simulator\n",
+             url, sizeof url);
+  fw_request req = {.location = url};
+  assert_int_equal(firmware_update(r->fw, &req, err, sizeof err), 0);
+  run_until_done(r);
+  static const fw_status want[] = {FW_DOWNLOADING, FW_DOWNLOADED, FW_INSTALLING,
+                                   FW_INSTALLATION_FAILED};
+  expect(r, want, 4);
+  assert_non_null(strstr(r->details[3], "not a simulator image"));
+  assert_string_equal(firmware_version(r->fw), BORNE_VERSION);
+}
+
+static void install_command_decides(void **state) {
+  rig *r = *state;
+  char url[300], err[160], cmd[300];
+  write_text(r, "image.bin", "any bytes for a real installer\n", url, sizeof url);
+  snprintf(cmd, sizeof cmd, "cp {file} %s/installed.bin", r->dir);
+  firmware_close(r->fw);
+  r->fw = make(r, cmd, NULL);
+  fw_request req = {.location = url};
+  assert_int_equal(firmware_update(r->fw, &req, err, sizeof err), 0);
+  run_until(r, FW_INSTALL_REBOOTING);
+  char path[256];
+  struct stat sb;
+  snprintf(path, sizeof path, "%s/installed.bin", r->dir);
+  assert_int_equal(stat(path, &sb), 0);
+  assert_int_equal(r->restarts, 1);
+  /* a failing installer */
+  firmware_close(r->fw);
+  r->fw = make(r, "exit 3", NULL);
+  r->count = 0;
+  assert_true(firmware_boot_report(r->fw)); /* the first one's marker */
+  r->count = 0;
+  assert_int_equal(firmware_update(r->fw, &req, err, sizeof err), 0);
+  run_until_done(r);
+  assert_int_equal(r->seen[r->count - 1], FW_INSTALLATION_FAILED);
+  assert_non_null(strstr(r->details[r->count - 1], "exit 3"));
+}
+
+/* A self-signed signing certificate and the base64 signature of `data`. */
+static void sign(const char *data, const char *cert_path, char *cert_pem, size_t pemlen,
+                 char *sig_b64, size_t siglen) {
+  EVP_PKEY *key = EVP_EC_gen("P-256");
+  assert_non_null(key);
+  X509 *x = X509_new();
+  X509_set_version(x, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
+  X509_gmtime_adj(X509_getm_notBefore(x), -60);
+  X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+  X509_set_pubkey(x, key);
+  X509_NAME *name = X509_get_subject_name(x);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"borne test", -1, -1,
+                             0);
+  X509_set_issuer_name(x, name);
+  assert_true(X509_sign(x, key, EVP_sha256()) > 0);
+  BIO *b = BIO_new(BIO_s_mem());
+  PEM_write_bio_X509(b, x);
+  char *p;
+  long n = BIO_get_mem_data(b, &p);
+  assert_true((size_t)n < pemlen);
+  memcpy(cert_pem, p, (size_t)n);
+  cert_pem[n] = '\0';
+  BIO_free(b);
+  if (cert_path) {
+    FILE *f = fopen(cert_path, "w");
+    fputs(cert_pem, f);
+    fclose(f);
+  }
+  EVP_MD_CTX *md = EVP_MD_CTX_new();
+  unsigned char sig[256];
+  size_t sl = sizeof sig;
+  assert_int_equal(EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key), 1);
+  assert_int_equal(EVP_DigestSign(md, sig, &sl, (const unsigned char *)data, strlen(data)), 1);
+  assert_true(4 * ((sl + 2) / 3) < siglen);
+  EVP_EncodeBlock((unsigned char *)sig_b64, sig, (int)sl);
+  EVP_MD_CTX_free(md);
+  X509_free(x);
+  EVP_PKEY_free(key);
+}
+
+static void signed_image_is_verified_before_install(void **state) {
+  rig *r = *state;
+  const char *image = "borne-sim-firmware 4.0-signed\npayload\n";
+  char url[300], err[160], pem[4096], sig[200], root[256];
+  snprintf(root, sizeof root, "%s/root.pem", r->dir);
+  sign(image, root, pem, sizeof pem, sig, sizeof sig);
+  write_text(r, "image.bin", image, url, sizeof url);
+  /* the signing certificate is its own root here: installed as manufacturer root */
+  firmware_close(r->fw);
+  r->fw = make(r, "", root);
+  fw_request req = {
+      .location = url, .signature_b64 = sig, .signing_cert_pem = pem, .request_id = 9};
+  assert_int_equal(firmware_update(r->fw, &req, err, sizeof err), 0);
+  run_until(r, FW_INSTALL_REBOOTING);
+  static const fw_status want[] = {FW_DOWNLOADING, FW_DOWNLOADED, FW_SIGNATURE_VERIFIED,
+                                   FW_INSTALLING, FW_INSTALL_REBOOTING};
+  expect(r, want, 5);
+}
+
+static void tampered_or_foreign_signatures_are_refused(void **state) {
+  rig *r = *state;
+  const char *image = "borne-sim-firmware 4.0-signed\npayload\n";
+  char url[300], err[160], pem[4096], sig[200], other_pem[4096], other_sig[200], root[256];
+  snprintf(root, sizeof root, "%s/root.pem", r->dir);
+  sign(image, root, pem, sizeof pem, sig, sizeof sig);
+  sign(image, NULL, other_pem, sizeof other_pem, other_sig, sizeof other_sig);
+  write_text(r, "image.bin", "borne-sim-firmware 4.0-signed\npayloaD\n", url, sizeof url);
+  firmware_close(r->fw);
+  r->fw = make(r, "", root);
+  fw_request req = {.location = url, .signature_b64 = sig, .signing_cert_pem = pem};
+  assert_int_equal(firmware_update(r->fw, &req, err, sizeof err), 0);
+  run_until_done(r);
+  assert_int_equal(r->seen[r->count - 1], FW_INVALID_SIGNATURE);
+  assert_non_null(strstr(r->details[r->count - 1], "does not match"));
+  /* a valid signature by a certificate the manufacturer root did not issue */
+  write_text(r, "image.bin", image, NULL, 0);
+  r->count = 0;
+  fw_request foreign = {.location = url, .signature_b64 = other_sig, .signing_cert_pem = other_pem};
+  assert_int_equal(firmware_update(r->fw, &foreign, err, sizeof err), 0);
+  run_until_done(r);
+  assert_int_equal(r->seen[r->count - 1], FW_INVALID_SIGNATURE);
+  assert_non_null(strstr(r->details[r->count - 1], "not from the manufacturer"));
+  assert_string_equal(fw_status_ocpp16(FW_INVALID_SIGNATURE), "InstallationFailed");
+  assert_null(fw_status_ocpp16(FW_SIGNATURE_VERIFIED));
+  /* garbage */
+  r->count = 0;
+  fw_request bad = {.location = url, .signature_b64 = "not base64!", .signing_cert_pem = pem};
+  assert_int_equal(firmware_update(r->fw, &bad, err, sizeof err), 0);
+  run_until_done(r);
+  assert_non_null(strstr(r->details[r->count - 1], "base64"));
+  fw_request nocert = {.location = url, .signature_b64 = sig};
+  assert_int_equal(firmware_update(r->fw, &nocert, err, sizeof err), -1);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(install_then_restart_reports_installed_once, setup, teardown),
+      cmocka_unit_test_setup_teardown(missing_image_is_retried_then_fails, setup, teardown),
+      cmocka_unit_test_setup_teardown(scheduled_download_waits_for_its_time, setup, teardown),
+      cmocka_unit_test_setup_teardown(foreign_image_fails_to_install, setup, teardown),
+      cmocka_unit_test_setup_teardown(install_command_decides, setup, teardown),
+      cmocka_unit_test_setup_teardown(signed_image_is_verified_before_install, setup, teardown),
+      cmocka_unit_test_setup_teardown(tampered_or_foreign_signatures_are_refused, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
