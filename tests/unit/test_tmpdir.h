@@ -17,16 +17,17 @@ static inline int test_tmpdir_make(char *dir, size_t len, const char *prefix) {
   return mkdtemp(dir) ? 0 : -1;
 }
 
-/* Removes `dir` and the files in it (one level: the tests create no subdirectories). */
+/* Removes `dir` and everything in it (subdirectories too; symlinks are
+ * removed, never followed). */
 static inline int test_tmpdir_remove(const char *dir) {
   DIR *d = opendir(dir);
   if (d) {
     struct dirent *e;
-    char p[400];
+    char p[600];
     while ((e = readdir(d)) != NULL) {
       if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
       snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-      unlink(p);
+      if (unlink(p) != 0) test_tmpdir_remove(p); /* a directory */
     }
     closedir(d);
   }

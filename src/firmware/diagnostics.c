@@ -1,0 +1,298 @@
+#include "firmware/diagnostics.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "util/log.h"
+#include "util/timefmt.h"
+
+#define MOD "diagnostics"
+
+struct diagnostics {
+  diag_config cfg;
+  char data_dir[512];
+  char station_id[64];
+  curl_uv *cu;
+  uv_timer_t timer;
+  uv_work_t work;
+  int open_handles;
+  bool closing;
+  diag_status status;
+  char *location;
+  int request_id;
+  int retries_left;
+  int retry_interval_s;
+  borne_ms start, stop;
+  char name[160];
+  char path[700];
+  char url[1200];
+  char work_error[200];
+  FILE *in;
+  curl_mime *mime;
+};
+
+static const char *const names[] = {"Idle", "Uploading", "Uploaded", "UploadFailed"};
+static const char *const log_names[] = {"Idle", "Uploading", "Uploaded", "UploadFailure"};
+
+const char *diag_status_name(diag_status s) { return (unsigned)s < 4 ? names[s] : "?"; }
+const char *diag_status_log_name(diag_status s) { return (unsigned)s < 4 ? log_names[s] : "?"; }
+
+static void set_status(diagnostics *d, diag_status s, const char *detail) {
+  d->status = s;
+  log_info(MOD, "%s%s%s", diag_status_name(s), detail[0] ? ": " : "", detail);
+  if (d->cfg.on_status) d->cfg.on_status(d->cfg.ctx, s, d->request_id, detail);
+}
+
+static void handle_done(diagnostics *d) {
+  if (--d->open_handles > 0 || !d->closing) return;
+  free(d->location);
+  free(d);
+}
+
+/* ---------- the archive (worker thread, own read-only connection) ---------- */
+
+static void line(FILE *f, json_t *o) {
+  char *text = json_dumps(o, JSON_COMPACT);
+  if (text) fprintf(f, "%s\n", text);
+  free(text);
+  json_decref(o);
+}
+
+static void collect_work(uv_work_t *w) {
+  diagnostics *d = w->data;
+  d->work_error[0] = '\0';
+  char db_path[600];
+  snprintf(db_path, sizeof db_path, "%s/borne.db", d->data_dir);
+  sqlite3 *db = NULL;
+  FILE *f = fopen(d->path, "w");
+  if (!f) {
+    snprintf(d->work_error, sizeof d->work_error, "cannot write %s: %s", d->path, strerror(errno));
+    return;
+  }
+  char now[40];
+  timefmt_iso(clock_wall_ms(), now, sizeof now);
+  line(f, json_pack("{s:s, s:s, s:s, s:s}", "record", "station", "id", d->station_id, "version",
+                    BORNE_VERSION, "generated", now));
+  if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+    snprintf(d->work_error, sizeof d->work_error, "cannot read the database: %s",
+             db ? sqlite3_errmsg(db) : "out of memory");
+    sqlite3_close(db);
+    fclose(f);
+    return;
+  }
+  sqlite3_busy_timeout(db, 2000);
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db, "SELECT key, value FROM settings ORDER BY key", -1, &st, NULL) ==
+      SQLITE_OK) {
+    while (sqlite3_step(st) == SQLITE_ROW)
+      line(f, json_pack("{s:s, s:s, s:s}", "record", "setting", "key",
+                        (const char *)sqlite3_column_text(st, 0), "value",
+                        (const char *)sqlite3_column_text(st, 1)));
+    sqlite3_finalize(st);
+  }
+  if (sqlite3_prepare_v2(db,
+                         "SELECT at_ms, connector, check_name, ok, detail FROM selftest"
+                         " ORDER BY rowid DESC LIMIT 200",
+                         -1, &st, NULL) == SQLITE_OK) {
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      char at[40];
+      timefmt_iso(sqlite3_column_int64(st, 0), at, sizeof at);
+      line(f, json_pack("{s:s, s:s, s:i, s:s, s:b, s:s}", "record", "selftest", "at", at,
+                        "connector", sqlite3_column_int(st, 1), "check",
+                        (const char *)sqlite3_column_text(st, 2), "ok", sqlite3_column_int(st, 3),
+                        "detail", (const char *)sqlite3_column_text(st, 4)));
+    }
+    sqlite3_finalize(st);
+  }
+  if (sqlite3_prepare_v2(db,
+                         "SELECT id, at_ms, connector, kind, detail FROM events"
+                         " WHERE at_ms >= ? AND at_ms <= ? ORDER BY id",
+                         -1, &st, NULL) == SQLITE_OK) {
+    sqlite3_bind_int64(st, 1, d->start);
+    sqlite3_bind_int64(st, 2, d->stop > 0 ? d->stop : INT64_MAX);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      char at[40];
+      timefmt_iso(sqlite3_column_int64(st, 1), at, sizeof at);
+      line(f, json_pack("{s:s, s:I, s:s, s:i, s:s, s:s}", "record", "event", "id",
+                        (json_int_t)sqlite3_column_int64(st, 0), "at", at, "connector",
+                        sqlite3_column_int(st, 2), "kind", (const char *)sqlite3_column_text(st, 3),
+                        "detail", (const char *)sqlite3_column_text(st, 4)));
+    }
+    sqlite3_finalize(st);
+  } else {
+    snprintf(d->work_error, sizeof d->work_error, "cannot read the event log: %s",
+             sqlite3_errmsg(db));
+  }
+  sqlite3_close(db);
+  if (fclose(f) != 0 && !d->work_error[0])
+    snprintf(d->work_error, sizeof d->work_error, "cannot write %s", d->path);
+}
+
+/* ---------- upload ---------- */
+
+static void start_upload(diagnostics *d);
+
+static void on_timer(uv_timer_t *t) {
+  diagnostics *d = t->data;
+  if (!d->closing) start_upload(d);
+}
+
+static void upload_done(void *ctx, CURLcode result, long code, const char *error) {
+  diagnostics *d = ctx;
+  if (d->in) fclose(d->in);
+  d->in = NULL;
+  curl_mime_free(d->mime);
+  d->mime = NULL;
+  if (d->closing) return;
+  if (result == CURLE_OK) {
+    unlink(d->path);
+    set_status(d, DIAG_UPLOADED, d->name);
+    return;
+  }
+  char detail[300];
+  snprintf(detail, sizeof detail, "%s%s", error, code >= 400 ? " (the server refused it)" : "");
+  if (d->retries_left > 0) {
+    d->retries_left--;
+    log_warn(MOD, "upload failed (%s); %d retries left", detail, d->retries_left);
+    uv_timer_start(&d->timer, on_timer,
+                   clock_real_delay_ms(d->cfg.clock, clock_now(d->cfg.clock) +
+                                                         (borne_ms)d->retry_interval_s * 1000),
+                   0);
+    return;
+  }
+  unlink(d->path);
+  set_status(d, DIAG_UPLOAD_FAILED, detail);
+}
+
+static bool scheme_is(const char *url, const char *scheme) {
+  return strncmp(url, scheme, strlen(scheme)) == 0;
+}
+
+static void start_upload(diagnostics *d) {
+  CURL *easy = curl_easy_init();
+  if (!easy) {
+    set_status(d, DIAG_UPLOAD_FAILED, "out of memory");
+    return;
+  }
+  size_t n = strlen(d->location);
+  bool slash = n > 0 && d->location[n - 1] == '/';
+  if (scheme_is(d->location, "http://") || scheme_is(d->location, "https://")) {
+    snprintf(d->url, sizeof d->url, "%s", d->location);
+    d->mime = curl_mime_init(easy);
+    curl_mimepart *part = curl_mime_addpart(d->mime);
+    curl_mime_name(part, "file");
+    curl_mime_filedata(part, d->path);
+    curl_mime_filename(part, d->name);
+    curl_mime_type(part, "application/x-ndjson");
+    curl_easy_setopt(easy, CURLOPT_MIMEPOST, d->mime);
+  } else {
+    /* ftp://, ftps://, file://: put LOCATION/NAME */
+    snprintf(d->url, sizeof d->url, "%s%s%s", d->location, slash ? "" : "/", d->name);
+    d->in = fopen(d->path, "rb");
+    if (!d->in) {
+      curl_easy_cleanup(easy);
+      set_status(d, DIAG_UPLOAD_FAILED, "the archive disappeared");
+      return;
+    }
+    curl_easy_setopt(easy, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(easy, CURLOPT_READDATA, d->in);
+    curl_easy_setopt(easy, CURLOPT_FTP_CREATE_MISSING_DIRS, (long)CURLFTP_CREATE_DIR);
+  }
+  curl_easy_setopt(easy, CURLOPT_URL, d->url);
+  curl_easy_setopt(easy, CURLOPT_FAILONERROR, 1L);
+  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, 30L);
+  curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, 60L);
+  if (curl_uv_start(d->cu, easy, upload_done, d) != 0) {
+    if (d->in) fclose(d->in);
+    d->in = NULL;
+    curl_mime_free(d->mime);
+    d->mime = NULL;
+    set_status(d, DIAG_UPLOAD_FAILED, "cannot start the transfer");
+  }
+}
+
+static void collect_done(uv_work_t *w, int status) {
+  diagnostics *d = w->data;
+  bool closing = d->closing;
+  handle_done(d);
+  if (closing) return;
+  if (status != 0 || d->work_error[0]) {
+    unlink(d->path);
+    set_status(d, DIAG_UPLOAD_FAILED, status ? "cancelled" : d->work_error);
+    return;
+  }
+  start_upload(d);
+}
+
+/* ---------- public ---------- */
+
+static void timer_closed(uv_handle_t *h) { handle_done(h->data); }
+
+diagnostics *diagnostics_new(const diag_config *cfg, curl_uv *cu) {
+  diagnostics *d = calloc(1, sizeof *d);
+  if (!d) return NULL;
+  d->cfg = *cfg;
+  snprintf(d->data_dir, sizeof d->data_dir, "%s", cfg->data_dir);
+  snprintf(d->station_id, sizeof d->station_id, "%s", cfg->station_id ? cfg->station_id : "");
+  d->cu = cu;
+  uv_timer_init(cfg->loop, &d->timer);
+  d->timer.data = d;
+  d->open_handles = 1;
+  return d;
+}
+
+bool diagnostics_busy(const diagnostics *d) { return d->status == DIAG_UPLOADING; }
+
+int diagnostics_upload(diagnostics *d, const diag_request *req, char *name, size_t namelen,
+                       char *err, size_t errlen) {
+  if (diagnostics_busy(d)) {
+    snprintf(err, errlen, "an upload is already running");
+    return -1;
+  }
+  if (!req->location || !req->location[0]) {
+    snprintf(err, errlen, "no location");
+    return -1;
+  }
+  free(d->location);
+  d->location = strdup(req->location);
+  d->request_id = req->request_id;
+  d->retries_left = req->retries > 0 ? req->retries : 0;
+  d->retry_interval_s = req->retry_interval_s > 0 ? req->retry_interval_s : 0;
+  d->start = req->start > 0 ? req->start : 0;
+  d->stop = req->stop;
+  /* borne-diagnostics-STATION-20261123T103000Z.jsonl: unique per second and station */
+  char stamp[40];
+  timefmt_iso(clock_now(d->cfg.clock), stamp, sizeof stamp);
+  char compact[24];
+  size_t o = 0;
+  for (const char *p = stamp; *p && *p != '.' && o + 1 < sizeof compact; p++)
+    if (*p != '-' && *p != ':') compact[o++] = *p;
+  compact[o] = '\0';
+  snprintf(d->name, sizeof d->name, "borne-%s-%s-%sZ.jsonl",
+           req->request_id ? "log" : "diagnostics", d->station_id, compact);
+  snprintf(d->path, sizeof d->path, "%s/%s", d->data_dir, d->name);
+  snprintf(name, namelen, "%s", d->name);
+  set_status(d, DIAG_UPLOADING, d->name);
+  d->work.data = d;
+  d->open_handles++;
+  uv_queue_work(d->cfg.loop, &d->work, collect_work, collect_done);
+  return 0;
+}
+
+void diagnostics_close(diagnostics *d) {
+  if (!d || d->closing) return;
+  d->closing = true;
+  if (d->in) fclose(d->in);
+  d->in = NULL;
+  curl_mime_free(d->mime);
+  d->mime = NULL;
+  uv_timer_stop(&d->timer);
+  uv_close((uv_handle_t *)&d->timer, timer_closed);
+}
