@@ -540,6 +540,18 @@ void station_tap(station *st, const char *uid) {
   handle_notes(st, &notes, 0);
 }
 
+static int remote_start(station *st, int c, const char *uid, const char *user, char *err,
+                        size_t errlen) {
+  if (cs_has_session(&st->core.conn[c - 1])) {
+    snprintf(err, errlen, "connector %d already has a session", c);
+    return -1;
+  }
+  sc_notes notes = {0};
+  sc_remote_start(&st->core, c, uid ? uid : "", user ? user : "", now_of(st), &notes);
+  handle_notes(st, &notes, 0);
+  return 0;
+}
+
 int station_remote_start(station *st, int c, const char *uid, char *err, size_t errlen) {
   if (c < 1 || c > connector_count(st)) {
     snprintf(err, errlen, "no connector %d", c);
@@ -550,14 +562,16 @@ int station_remote_start(station *st, int c, const char *uid, char *err, size_t 
     snprintf(err, errlen, "badge %s is unknown or disabled", uid);
     return -1;
   }
-  if (cs_has_session(&st->core.conn[c - 1])) {
-    snprintf(err, errlen, "connector %d already has a session", c);
+  return remote_start(st, c, uid, user, err, errlen);
+}
+
+int station_remote_start_authorized(station *st, int c, const char *uid, const char *user,
+                                    char *err, size_t errlen) {
+  if (c < 1 || c > connector_count(st)) {
+    snprintf(err, errlen, "no connector %d", c);
     return -1;
   }
-  sc_notes notes = {0};
-  sc_remote_start(&st->core, c, uid ? uid : "", user, now_of(st), &notes);
-  handle_notes(st, &notes, 0);
-  return 0;
+  return remote_start(st, c, uid, user, err, errlen);
 }
 
 int station_remote_stop(station *st, int c, char *err, size_t errlen) {
@@ -573,7 +587,15 @@ int station_remote_stop(station *st, int c, char *err, size_t errlen) {
   return 0;
 }
 
+static void apply_setting_core(station *st, const char *key);
+
 void station_apply_setting(station *st, const char *key) {
+  apply_setting_core(st, key);
+  for (int m = 0; m < st->module_count; m++)
+    if (st->modules[m].setting_changed) st->modules[m].setting_changed(st->modules[m].ctx, key);
+}
+
+static void apply_setting_core(station *st, const char *key) {
   int c = 0;
   char rest[64] = "";
   if (sscanf(key, "connector.%d.%63s", &c, rest) == 2 && c >= 1 && c <= connector_count(st)) {
@@ -841,4 +863,6 @@ void station_event(station *st, int connector, const char *kind, const char *fmt
     return;
   }
   events_waiters_wake(st);
+  for (int m = 0; m < st->module_count; m++)
+    if (st->modules[m].event) st->modules[m].event(st->modules[m].ctx, connector, kind, detail);
 }

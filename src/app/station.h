@@ -55,6 +55,10 @@ typedef struct {
   void (*grid_sample)(void *ctx, const char *source, const grid_sample *g);
   /* Add members to GET /api/v1/status: connector 0 = the station object. */
   void (*status_json)(void *ctx, int connector, struct json_t *obj);
+  /* Every event recorded in the event log (kind "security" among them). */
+  void (*event)(void *ctx, int connector, const char *kind, const char *detail);
+  /* A run-time setting changed (PUT /api/v1/settings, OCPP ChangeConfiguration). */
+  void (*setting_changed)(void *ctx, const char *key);
   /* The station is closing: stop timers, close handles (the loop still runs). */
   void (*closing)(void *ctx);
   /* After the loop ended: free memory. */
@@ -159,6 +163,10 @@ void station_tap(station *st, const char *uid);
 void station_connector_event(station *st, int c, const cs_event *ev);
 int station_remote_start(station *st, int c, const char *uid, char *err, size_t errlen);
 int station_remote_stop(station *st, int c, char *err, size_t errlen);
+/* Remote start for a badge someone else already validated (the OCPP back
+ * end): no local badge check. `user` may be NULL. */
+int station_remote_start_authorized(station *st, int c, const char *uid, const char *user,
+                                    char *err, size_t errlen);
 /* Apply a runtime-changeable setting to the running station. */
 void station_apply_setting(station *st, const char *key);
 
