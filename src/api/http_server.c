@@ -252,6 +252,10 @@ static int txn_write(http_txn *t, struct lws *wsi) {
     if (!bad && is_api_path(t->path))
       bad = lws_add_http_header_by_name(wsi, (const unsigned char *)"Cache-Control:",
                                         (const unsigned char *)"no-store", 8, &p, end);
+    /* A JSON answer holding a user's text must never be sniffed as HTML. */
+    if (!bad && is_api_path(t->path))
+      bad = lws_add_http_header_by_name(wsi, (const unsigned char *)"X-Content-Type-Options:",
+                                        (const unsigned char *)"nosniff", 7, &p, end);
     if (!bad && t->allow[0])
       bad = lws_add_http_header_by_name(
           wsi, (const unsigned char *)"Allow:", (const unsigned char *)t->allow,

@@ -48,7 +48,6 @@ static int get_qr(void *ctx, const http_request *req, http_response *res) {
   if (!svg) return http_json_error(res, 500, "%s", err), 0;
   res->body = svg;
   res->content_type = "image/svg+xml";
-  res->extra_header = "Cache-Control: no-cache\r\nX-Content-Type-Options: nosniff";
   return 0;
 }
 
