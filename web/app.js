@@ -187,8 +187,8 @@ async function start() {
 function applyLang() {
   document.documentElement.lang = lang();
   const b = document.getElementById('lang');
-  b.textContent = otherLang().toUpperCase();
-  b.setAttribute('aria-label', t('switch_lang'));
+  b.textContent = t('switch_lang');
+  b.lang = otherLang();
   document.getElementById('logout').textContent = t('logout');
   document.querySelector('.skip').textContent = t('skip');
   nav.setAttribute('aria-label', t('menu'));

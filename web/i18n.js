@@ -3,7 +3,7 @@
 // t('key', {var}) replaces {var}; a key missing in French falls back to English.
 
 const en = {
-  skip: 'Skip to content', menu: 'Main menu', switch_lang: 'Passer en français', logout: 'Log out',
+  skip: 'Skip to content', menu: 'Main menu', switch_lang: 'Français', logout: 'Log out',
   nav_dashboard: 'Dashboard', nav_history: 'History', nav_users: 'Users and badges', nav_settings: 'Settings',
   setup_title: 'First start: choose the PINs',
   setup_intro: 'This station has no PIN yet. Choose one for the reception (owner: dashboard, history, badges) and one for the installer (everything, settings included). Write them down: they are not shown again.',
@@ -30,14 +30,14 @@ const en = {
   learn: 'Learn', learn_cancel: 'Stop learning', learn_wait: 'Tap the card on the station’s reader now…', learn_got: 'Card {uid} read.',
   users: 'Users', badges: 'Badges', enabled: 'Enabled', actions: 'Actions', nobody: '(nobody)', none: 'None yet.', remove: 'Remove',
   enable_user: 'Enable user {name}', enable_badge: 'Enable badge {uid}', confirm_remove: 'Remove {what}?', saved: 'Saved.',
-  grp_installation: 'Installation', grp_rfid: 'RFID and access', grp_ocpp: 'OCPP', grp_energy: 'Energy and charging windows',
+  groups: 'Groups of settings', grp_installation: 'Installation', grp_rfid: 'RFID and access', grp_ocpp: 'OCPP', grp_energy: 'Energy and charging windows',
   grp_payment: 'Payment and web page', grp_firmware: 'Firmware', grp_other: 'Other', save: 'Save', nothing_changed: 'Nothing changed.',
   saved_restart: 'Saved. Takes effect after a restart: {keys}.', needs_restart: '(after a restart)', change_pin: 'Change a PIN', new_pin: 'New PIN',
   qr_alt: 'QR code to pay for this charge', qr_caption: 'Scan to pay by card:',
 };
 
 const fr = {
-  skip: 'Aller au contenu', menu: 'Menu principal', switch_lang: 'Switch to English', logout: 'Se déconnecter',
+  skip: 'Aller au contenu', menu: 'Menu principal', switch_lang: 'English', logout: 'Se déconnecter',
   nav_dashboard: 'Tableau de bord', nav_history: 'Historique', nav_users: 'Utilisateurs et badges', nav_settings: 'Réglages',
   setup_title: 'Premier démarrage : choisir les codes',
   setup_intro: 'Cette borne n’a pas encore de code. Choisissez-en un pour l’accueil (propriétaire : tableau de bord, historique, badges) et un pour l’installateur (tout, réglages compris). Notez-les : ils ne seront plus affichés.',
@@ -64,7 +64,7 @@ const fr = {
   learn: 'Apprendre', learn_cancel: 'Arrêter l’apprentissage', learn_wait: 'Passez la carte sur le lecteur de la borne…', learn_got: 'Carte {uid} lue.',
   users: 'Utilisateurs', badges: 'Badges', enabled: 'Actif', actions: 'Actions', nobody: '(personne)', none: 'Aucun pour l’instant.', remove: 'Supprimer',
   enable_user: 'Activer l’utilisateur {name}', enable_badge: 'Activer le badge {uid}', confirm_remove: 'Supprimer {what} ?', saved: 'Enregistré.',
-  grp_installation: 'Installation', grp_rfid: 'RFID et accès', grp_ocpp: 'OCPP', grp_energy: 'Énergie et plages horaires',
+  groups: 'Groupes de réglages', grp_installation: 'Installation', grp_rfid: 'RFID et accès', grp_ocpp: 'OCPP', grp_energy: 'Énergie et plages horaires',
   grp_payment: 'Paiement et page web', grp_firmware: 'Micrologiciel', grp_other: 'Autres', save: 'Enregistrer', nothing_changed: 'Rien n’a changé.',
   saved_restart: 'Enregistré. Pris en compte après un redémarrage : {keys}.', needs_restart: '(après redémarrage)', change_pin: 'Changer un code', new_pin: 'Nouveau code',
   qr_alt: 'QR code pour payer cette charge', qr_caption: 'Scannez pour payer par carte :',

@@ -9,8 +9,8 @@ const n = Number(location.pathname.split('/')[2]);
 async function render() {
   document.documentElement.lang = lang();
   const b = document.getElementById('lang');
-  b.textContent = otherLang().toUpperCase();
-  b.setAttribute('aria-label', t('switch_lang'));
+  b.textContent = t('switch_lang');
+  b.lang = otherLang();
   clear(main);
   const res = await fetch(`/api/v1/public/connectors/${n}`);
   const c = await res.json().catch(() => ({}));

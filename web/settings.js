@@ -47,7 +47,7 @@ export async function mount(root, ctx) {
   }
   const form = h('form', { 'data-test': 'settings' });
   const order = [...groups.map((g) => g[0]), 'other'].filter((g) => byGroup.has(g));
-  const tabs = h('div', { class: 'tabs', role: 'tablist', 'aria-label': t('nav_settings') });
+  const tabs = h('nav', { class: 'tabs', 'aria-label': t('groups') });
   const panels = [];
   for (const g of order) {
     const panel = h('fieldset', { id: `panel-${g}`, class: 'card', 'data-group': g }, h('legend', {}, tOr(`grp_${g}`, g)));

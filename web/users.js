@@ -2,7 +2,7 @@
 // typing the UID or by "learn" (the next card tapped on the station's reader
 // fills the UID), enable/disable, remove.
 import { api } from './api.js';
-import { h, clear, field } from './dom.js';
+import { h, clear, field, append } from './dom.js';
 import { t } from './i18n.js';
 
 export async function mount(root, ctx) {
@@ -26,7 +26,7 @@ export async function mount(root, ctx) {
 
   async function load() {
     const [u, b] = await Promise.all([api('GET', '/users'), api('GET', '/badges')]);
-    clear(userSelect).append(h('option', { value: '' }, t('nobody')), u.users.map((x) => h('option', { value: x.name }, x.name)));
+    append(clear(userSelect), [h('option', { value: '' }, t('nobody')), u.users.map((x) => h('option', { value: x.name }, x.name))]);
     clear(userList).append(u.users.length ? h('table', { 'data-test': 'users' },
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('name')), h('th', { scope: 'col' }, t('enabled')), h('th', { scope: 'col' }, h('span', { class: 'sr' }, t('actions'))))),
       h('tbody', {}, u.users.map((x) => h('tr', { 'data-user': x.id },
