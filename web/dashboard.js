@@ -19,13 +19,19 @@ export async function mount(root, ctx) {
   let cards = new Map();
   let badges = [];
   let pending = null;
+  const chosen = new Map(); // badge picked per connector, kept across re-renders
 
-  async function refresh() {
-    if (pending) return pending;
+  /* One status read at a time; events during a read cause one more read. */
+  let again = false;
+  function refresh() {
+    if (pending) { again = true; return pending; }
     pending = (async () => {
       try {
-        status = await api('GET', '/status');
-        render();
+        do {
+          again = false;
+          status = await api('GET', '/status');
+          render();
+        } while (again);
       } finally { pending = null; }
     })();
     return pending;
@@ -62,7 +68,9 @@ export async function mount(root, ctx) {
     if (c.session) {
       actions.append(h('button', { type: 'button', class: 'danger', 'data-test': 'stop', onclick: () => act(c.id, 'stop') }, t('stop')));
     } else if (c.operative !== false) {
-      const sel = h('select', {}, h('option', { value: '' }, t('no_badge')), badges.filter((b) => b.enabled).map((b) => h('option', { value: b.uid }, b.user ? `${b.user} (${b.uid})` : b.uid)));
+      const pick = chosen.get(c.id) ?? '';
+      const sel = h('select', { onchange: (ev) => chosen.set(c.id, ev.target.value) }, h('option', { value: '' }, t('no_badge')),
+        badges.filter((b) => b.enabled).map((b) => h('option', { value: b.uid, selected: b.uid === pick }, b.user ? `${b.user} (${b.uid})` : b.uid)));
       actions.append(field(`start-badge-${c.id}`, t('start_with'), sel),
         h('button', { type: 'button', 'data-test': 'start', onclick: () => act(c.id, 'start', sel.value ? { badge: sel.value } : {}) }, t('start')));
     }
@@ -93,7 +101,7 @@ export async function mount(root, ctx) {
         power.textContent = kw(m.power_w);
         meterTotal.textContent = kwh(m.energy_wh);
         if (typeof m.session_energy_wh === 'number') energy.textContent = kwh(m.session_energy_wh);
-        if (start) dur.textContent = duration(Date.now() + clockSkew - start);
+        if (start) dur.textContent = duration((m.time ? Date.parse(m.time) : Date.now() + clockSkew) - start);
         fillPhases(m.current_a, m.voltage_v);
       },
     };
