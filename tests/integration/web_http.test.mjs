@@ -115,11 +115,20 @@ test('first start: PINs are set once from the local network, then only the insta
     assert.equal((await c.req('GET', '/api/v1/web/session')).body.role, 'owner');
 
     // bornectl's token changes a PIN; the old one stops working, sessions of that role end
-    const tok = await st.api('POST', '/api/v1/web/pin', { role: 'owner', pin: '2468' });
-    assert.equal(tok.status, 200);
+    const set = st.ctl('pin', 'set', 'owner', '2468');
+    assert.equal(set.code, 0, set.stderr);
+    assert.match(set.stdout, /owner PIN set/);
+    assert.equal(st.ctl('pin', 'set', 'root', '2468').code, 2);
+    assert.equal(st.ctl('pin', 'set', 'owner', '12').code, 1, 'too short: refused by borned');
     assert.equal((await c.req('GET', '/api/v1/status')).status, 401, 'old owner session ended');
     assert.equal((await new WebClient(st).login('owner', '1234')).status, 401);
     assert.equal((await new WebClient(st).login('owner', '2468')).status, 200);
+    // the PIN from stdin stays out of the process list
+    const { spawnSync } = await import('node:child_process');
+    const { BORNECTL } = await import('./lib/borne.mjs');
+    const viaStdin = spawnSync(BORNECTL, ['--url', st.url, '--data-dir', st.dataDir, 'pin', 'set', 'installer', '-'], { input: '97531\n', encoding: 'utf8' });
+    assert.equal(viaStdin.status, 0, viaStdin.stderr);
+    assert.equal((await new WebClient(st).login('installer', '97531')).status, 200);
   } finally { await st.stop(); st.cleanup(); }
 });
 

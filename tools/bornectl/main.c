@@ -49,6 +49,20 @@ static int run_csv(ctl_ctx *ctx, const ctl_command *cmd) {
   return rc;
 }
 
+/* `pin set ROLE -`: the PIN comes from the first line of stdin. */
+static int read_pin_from_stdin(ctl_command *cmd) {
+  for (int i = 0; i < cmd->field_count; i++) {
+    ctl_field *f = &cmd->fields[i];
+    if (strcmp(f->key, "pin") != 0 || strcmp(f->text, "-") != 0) continue;
+    if (!fgets(f->text, sizeof f->text, stdin)) {
+      fprintf(stderr, "bornectl: pin set: no PIN on stdin\n");
+      return -1;
+    }
+    f->text[strcspn(f->text, "\r\n")] = '\0';
+  }
+  return 0;
+}
+
 static int run_request(ctl_ctx *ctx, const ctl_command *cmd) {
   if (cmd->view == CTL_VIEW_CSV) return run_csv(ctx, cmd);
   json_t *body = ctl_body_json(cmd);
@@ -89,6 +103,8 @@ int main(int argc, char **argv) {
   if (ctl_http_init(&ctx.http, url, token, note) != 0) {
     fprintf(stderr, "bornectl: cannot initialise libcurl\n");
     rc = CTL_EXIT_UNREACHABLE;
+  } else if (strcmp(cmd.verb, "pin set") == 0 && read_pin_from_stdin(&cmd) != 0) {
+    rc = CTL_EXIT_USAGE;
   } else if (cmd.run == CTL_RUN_EVENTS) {
     rc = ctl_run_events(&ctx, &cmd);
   } else if (cmd.run == CTL_RUN_WAIT) {
