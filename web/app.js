@@ -45,7 +45,14 @@ function openStream() {
   es.onerror = () => {
     document.body.dataset.live = 'off';
     // EventSource retries by itself (with Last-Event-ID); a closed one means the login ended.
-    if (es.readyState === EventSource.CLOSED) { state.stream = null; start(); }
+    if (es.readyState !== EventSource.CLOSED) return;
+    state.stream = null;
+    // Refused (login ended, or too many pages open): back to the login if that is why,
+    // else try again in a while.
+    api('GET', '/web/session').then((s) => {
+      if (!s.role) start();
+      else { toast(t('live_lost'), true); setTimeout(() => { if (state.session?.role) openStream(); }, 10000); }
+    }).catch(() => setTimeout(start, 10000));
   };
   state.stream = es;
 }

@@ -33,7 +33,7 @@ const en = {
   groups: 'Groups of settings', grp_installation: 'Installation', grp_rfid: 'RFID and access', grp_ocpp: 'OCPP', grp_energy: 'Energy and charging windows',
   grp_payment: 'Payment and web page', grp_firmware: 'Firmware', grp_other: 'Other', save: 'Save', nothing_changed: 'Nothing changed.',
   saved_restart: 'Saved. Takes effect after a restart: {keys}.', needs_restart: '(after a restart)', change_pin: 'Change a PIN', new_pin: 'New PIN',
-  qr_alt: 'QR code to pay for this charge', qr_caption: 'Scan to pay by card:',
+  qr_alt: 'QR code to pay for this charge', live_lost: 'Live updates interrupted; retrying…', qr_caption: 'Scan to pay by card:',
 };
 
 const fr = {
@@ -67,7 +67,7 @@ const fr = {
   groups: 'Groupes de réglages', grp_installation: 'Installation', grp_rfid: 'RFID et accès', grp_ocpp: 'OCPP', grp_energy: 'Énergie et plages horaires',
   grp_payment: 'Paiement et page web', grp_firmware: 'Micrologiciel', grp_other: 'Autres', save: 'Enregistrer', nothing_changed: 'Rien n’a changé.',
   saved_restart: 'Enregistré. Pris en compte après un redémarrage : {keys}.', needs_restart: '(après redémarrage)', change_pin: 'Changer un code', new_pin: 'Nouveau code',
-  qr_alt: 'QR code pour payer cette charge', qr_caption: 'Scannez pour payer par carte :',
+  qr_alt: 'QR code pour payer cette charge', live_lost: 'Mises à jour en direct interrompues ; nouvel essai…', qr_caption: 'Scannez pour payer par carte :',
 };
 
 const dicts = { en, fr };

@@ -63,7 +63,14 @@ export async function mount(root, ctx) {
       input.dataset.initial = d.type === 'bool' ? String(v === true) : String(v ?? '');
       inputs.set(key, { input, d });
       const hint = [d.doc, d.runtime === false ? t('needs_restart') : null].filter(Boolean).join(' ');
-      panel.append(field(`k-${key.replace(/[^a-zA-Z0-9_-]/g, '-')}`, key, input, hint || null));
+      const f = field(`k-${key.replace(/[^a-zA-Z0-9_-]/g, '-')}`, key, input, hint || null);
+      const per = key.match(/^connector\.(\d+)\./);
+      if (per) {
+        // one folding block per charge point keeps the Installation group short
+        let box = panel.querySelector(`details[data-connector="${per[1]}"]`);
+        if (!box) panel.append(box = h('details', { 'data-connector': per[1] }, h('summary', {}, t('point', { n: per[1] }))));
+        box.append(f);
+      } else panel.append(f);
     }
     panels.push(panel);
     tabs.append(h('a', { href: `#panel-${g}`, class: 'tab', onclick: (ev) => { ev.preventDefault(); panel.scrollIntoView(); panel.querySelector('input,select')?.focus(); } }, tOr(`grp_${g}`, g)));
