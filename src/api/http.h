@@ -73,8 +73,10 @@ typedef struct {
 } http_route;
 
 typedef struct {
-  const char *listen; /* "127.0.0.1:8080", "0.0.0.0:80", "[::1]:8080" */
-  const char *token;  /* API bearer token; NULL disables the check (tests only) */
+  const char *listen;   /* "127.0.0.1:8080", "0.0.0.0:80", "[::1]:8080" */
+  const char *token;    /* API bearer token; NULL disables the check (tests only) */
+  const char *tls_cert; /* PEM certificate file: serve HTTPS; NULL or "" = plain HTTP */
+  const char *tls_key;  /* its PEM private key */
   uv_loop_t *loop;
 } http_config;
 

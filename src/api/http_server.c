@@ -941,8 +941,17 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t errlen)
   info.foreign_loops = loops;
   info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS |
                  LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG;
-  info.listen_accept_role = "raw-skt";
-  info.listen_accept_protocol = "borne-bad-request";
+  if (cfg->tls_cert && cfg->tls_cert[0]) {
+    /* HTTPS on the same port; the raw fallback for junk request lines would
+     * take over the TLS handshake, so it is plain HTTP only. */
+    info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    info.options &= ~(uint64_t)LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG;
+    info.ssl_cert_filepath = cfg->tls_cert;
+    info.ssl_private_key_filepath = cfg->tls_key;
+  } else {
+    info.listen_accept_role = "raw-skt";
+    info.listen_accept_protocol = "borne-bad-request";
+  }
   if (ai->ai_family == AF_INET) info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
   info.timeout_secs = 10;      /* headers and body must arrive within this */
   info.keepalive_timeout = 30; /* idle keep-alive connections */

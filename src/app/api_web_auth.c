@@ -199,8 +199,8 @@ static void login_done(web_ctx *w, pin_job *j) {
   station_event(w->st, 0, "security", "MaintenanceLoginAccepted: %s from %s", name, j->peer);
   char cookie[256];
   snprintf(cookie, sizeof cookie,
-           "Set-Cookie: " WEB_COOKIE "=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Strict", s->id,
-           (long long)(ttl / 1000));
+           "Set-Cookie: " WEB_COOKIE "=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Strict%s",
+           s->id, (long long)(ttl / 1000), w->fingerprint[0] ? "; Secure" : "");
   http_response res = {.extra_header = cookie};
   api_json_body(&res, json_pack("{s:s, s:s, s:I}", "role", name, "csrf", s->csrf, "expires_in_s",
                                 (json_int_t)(ttl / 1000)));
@@ -355,7 +355,10 @@ static int post_logout(void *ctx, const http_request *req, http_response *res) {
   web_ctx *w = ctx;
   char id[WEB_TOKEN_HEX + 1];
   if (web_cookie_value(req->cookie, WEB_COOKIE, id, sizeof id)) web_session_drop(&w->sessions, id);
-  res->extra_header = "Set-Cookie: " WEB_COOKIE "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict";
+  res->extra_header = w->fingerprint[0] ? "Set-Cookie: " WEB_COOKIE
+                                          "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict; Secure"
+                                        : "Set-Cookie: " WEB_COOKIE
+                                          "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict";
   api_json_body(res, json_pack("{s:b}", "logged_out", 1));
   return 0;
 }

@@ -10,6 +10,15 @@
 
 struct station;
 
+struct config;
+
+/* HTTPS files for the HTTP server, decided before it starts: empty paths
+ * when web.https is false; else the installer's web.cert_file/web.key_file,
+ * or DATA_DIR/web-cert.pem and web-key.pem, made at the first start. 0, or
+ * -1 with a reason. */
+int web_tls_files(const struct config *cfg, const char *data_dir, char *cert, size_t certlen,
+                  char *key, size_t keylen, char *err, size_t errlen);
+
 /* Attach the web module (listed in app/modules.c). */
 int web_attach(struct station *st, char *err, size_t errlen);
 

@@ -23,6 +23,14 @@ static int check_qr_url(const char *v, char *why, size_t len) {
   return 0;
 }
 
+static int check_abs_or_empty(const char *v, char *why, size_t len) {
+  if (v[0] && v[0] != '/') {
+    snprintf(why, len, "`%s` must be an absolute path", v);
+    return -1;
+  }
+  return 0;
+}
+
 static int check_notice(const char *v, char *why, size_t len) {
   if (strlen(v) > 500) {
     snprintf(why, len, "at most 500 characters");
@@ -38,6 +46,16 @@ const cfg_key_def config_keys_web[] = {
      "First lock-out after 3 wrong PINs of a role, in seconds; it doubles at each further wrong "
      "PIN or attempt while locked (at most one hour).",
      NULL, NULL},
+    {"web.https", CFG_BOOL, "false", 0, 0, NULL, false,
+     "Serve the API and the web page over HTTPS (same address, http.listen). Without "
+     "web.cert_file a self-signed certificate is made at the first start in the data directory "
+     "(web-cert.pem); its SHA-256 fingerprint is in `bornectl status`.",
+     NULL, NULL},
+    {"web.cert_file", CFG_STRING, "", 0, 0, NULL, false,
+     "PEM certificate (chain) for HTTPS provided by the installer; empty: the self-signed one.",
+     "absolute path", check_abs_or_empty},
+    {"web.key_file", CFG_STRING, "", 0, 0, NULL, false, "PEM private key of web.cert_file.",
+     "absolute path", check_abs_or_empty},
     {"payment.qr_url", CFG_STRING, "", 0, 0, NULL, true,
      "Ad hoc payment URL shown as a QR code on the public connector page /c/N; {station} and "
      "{connector} are replaced (e.g. https://pay.example.org/{station}/{connector}). Empty: no "

@@ -313,3 +313,46 @@ test('public connector page and payment QR code need no login; user text stays t
     }
   } finally { await st.stop(); st.cleanup(); }
 });
+
+test('web.https: a self-signed certificate made once, its fingerprint in bornectl status, Secure cookies', async () => {
+  const { request } = await import('node:https');
+  const { readFileSync, statSync } = await import('node:fs');
+  const { X509Certificate } = await import('node:crypto');
+  const st = await startBorned({ connectors: 1, set: { 'web.https': true } });
+  let dataDir = st.dataDir;
+  try {
+    assert.equal(st.scheme, 'https');
+    const pem = readFileSync(`${dataDir}/web-cert.pem`, 'utf8');
+    assert.equal(statSync(`${dataDir}/web-key.pem`).mode & 0o777, 0o600);
+    const cert = new X509Certificate(pem);
+    assert.match(cert.subjectAltName, /DNS:localhost/);
+    assert.match(cert.subjectAltName, /IP Address:127\.0\.0\.1/);
+    const call = (method, path, body, headers = {}) => new Promise((resolve, reject) => {
+      const req = request(`${st.url}${path}`, { method, ca: pem, headers: { 'Content-Type': 'application/json', ...headers } }, (res) => {
+        let text = '';
+        res.on('data', (d) => { text += d; });
+        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
+      });
+      req.on('error', reject);
+      req.end(body === undefined ? undefined : JSON.stringify(body));
+    });
+    assert.equal((await call('GET', '/')).status, 200);
+    assert.equal((await call('POST', '/api/v1/web/setup', { owner: '1234', installer: '5678' })).status, 200);
+    const login = await call('POST', '/api/v1/web/login', { role: 'owner', pin: '1234' });
+    assert.equal(login.status, 200);
+    assert.match(login.headers['set-cookie'][0], /; Secure$/);
+    // bornectl trusts the station's own certificate from the data directory
+    const status = st.ctl('status');
+    assert.equal(status.code, 0, status.stderr);
+    assert.ok(status.stdout.includes(`certificate SHA-256 ${cert.fingerprint256}`), status.stdout);
+    assert.equal(st.ctlJson('status').station.web.fingerprint_sha256, cert.fingerprint256);
+    // plain HTTP on the same port gets no page
+    await assert.rejects(fetch(`http://127.0.0.1:${st.port}/`));
+  } finally { await st.stop(); }
+  // the certificate is kept across restarts
+  const again = await startBorned({ connectors: 1, dataDir, set: { 'web.https': true } });
+  try {
+    const fp = new X509Certificate(readFileSync(`${dataDir}/web-cert.pem`)).fingerprint256;
+    assert.equal(again.ctlJson('status').station.web.fingerprint_sha256, fp);
+  } finally { await again.stop(); again.cleanup(); }
+});

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Token: $BORNE_TOKEN, else the first line of the token file. On failure
  * `note` says why, for the hint printed with a 401. */
@@ -100,7 +101,18 @@ int main(int argc, char **argv) {
   }
   ctl_ctx ctx = {.json = g.json, .out = stdout, .err = stderr};
   int rc;
-  if (ctl_http_init(&ctx.http, url, token, note) != 0) {
+  int http_ok = ctl_http_init(&ctx.http, url, token, note);
+  if (http_ok == 0 && strncmp(url, "https://", 8) == 0) {
+    /* web.https with the self-signed certificate borned made in its data
+     * directory: trust exactly that one (next to the token file). */
+    char cert[CTL_TEXT_MAX + 16];
+    ctl_token_path(&g, getenv("BORNE_DATA_DIR"), cert, sizeof cert);
+    char *slash = strrchr(cert, '/');
+    if (slash) snprintf(slash + 1, sizeof cert - (size_t)(slash + 1 - cert), "web-cert.pem");
+    if (slash && access(cert, R_OK) == 0)
+      snprintf(ctx.http.ca_file, sizeof ctx.http.ca_file, "%s", cert);
+  }
+  if (http_ok != 0) {
     fprintf(stderr, "bornectl: cannot initialise libcurl\n");
     rc = CTL_EXIT_UNREACHABLE;
   } else if (strcmp(cmd.verb, "pin set") == 0 && read_pin_from_stdin(&cmd) != 0) {
