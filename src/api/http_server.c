@@ -948,6 +948,9 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t errlen)
     info.options &= ~(uint64_t)LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG;
     info.ssl_cert_filepath = cfg->tls_cert;
     info.ssl_private_key_filepath = cfg->tls_key;
+    /* HTTP/1.1 only: the transactions, deferred answers and streams here
+     * are written for it; lws would otherwise offer h2 by ALPN. */
+    info.alpn = "http/1.1";
   } else {
     info.listen_accept_role = "raw-skt";
     info.listen_accept_protocol = "borne-bad-request";

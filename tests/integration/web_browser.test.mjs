@@ -244,3 +244,24 @@ test('installer settings are grouped and saved; the public page shows the notice
     await pub.close();
   } finally { await st.stop(); st.cleanup(); }
 });
+
+test('over HTTPS (web.https, self-signed): setup, login and live updates work the same', async () => {
+  const st = await startBorned({ connectors: 1, auth: 'free', speed: 60, set: { 'web.https': true } });
+  try {
+    assert.equal(st.scheme, 'https');
+    const context = await browser.newContext({ viewport: PHONE, ignoreHTTPSErrors: true });
+    const page = await context.newPage();
+    page.setDefaultTimeout(20000);
+    await page.goto(`${st.url}/`);
+    await page.fill('#setup-owner', '2580');
+    await page.fill('#setup-installer', '147258');
+    await page.click('form[data-test=setup] button[type=submit]');
+    await login(page, 'owner', '2580');
+    await page.waitForFunction(() => document.body.dataset.live === 'on');
+    assert.equal(st.ctl('plug', '1').code, 0);
+    await page.waitForFunction(() => document.querySelector('[data-connector="1"] [data-test=power]')?.textContent !== '0.00 kW');
+    const cookies = await context.cookies();
+    assert.equal(cookies.find((c) => c.name === 'borne_session').secure, true);
+    await context.close();
+  } finally { await st.stop(); st.cleanup(); }
+});
