@@ -22,7 +22,7 @@ typedef struct web_ctx {
   bool checking[3];                   /* a PIN check of this role runs in a worker */
   int jobs;                           /* worker jobs in flight */
   bool closing;
-  char fingerprint[100]; /* SHA-256 of the HTTPS certificate, "" without HTTPS */
+  char fingerprint[100];                  /* SHA-256 of the HTTPS certificate, "" without HTTPS */
   http_pending *streams[WEB_MAX_STREAMS]; /* GET /api/v1/events/stream clients */
   int64_t stream_last[WEB_MAX_STREAMS];   /* last event id sent to each */
   int stream_count;
