@@ -6,7 +6,10 @@
  * defer its answer (long-poll) and complete it later from the loop.
  *
  * Paths under /api/ require `Authorization: Bearer TOKEN`; anything else gets
- * 401 with a JSON error and the handler is not called.
+ * 401 with a JSON error and the handler is not called. An app may replace
+ * that rule with an auth hook (http_set_auth), e.g. to also accept a session
+ * cookie and enforce roles; the token check's verdict is then one input.
+ * Handlers may also stream a response (Server-Sent Events: http_stream_*).
  */
 #ifndef BORNE_API_HTTP_H
 #define BORNE_API_HTTP_H
@@ -35,6 +38,16 @@ typedef struct {
   /* values captured by `{name}` segments of the route pattern, in order */
   const char *params[HTTP_MAX_PARAMS];
   int param_count;
+  /* Request headers an app may need, NULL when absent. */
+  const char *cookie;
+  const char *accept_encoding;
+  const char *if_none_match;
+  const char *csrf_token;    /* X-CSRF-Token */
+  const char *last_event_id; /* Last-Event-ID (Server-Sent Events resume) */
+  const char *origin;
+  const char *peer;      /* the client's IP address as text, "" when unknown */
+  bool bearer_ok;        /* Authorization: Bearer carried the API token */
+  const char *principal; /* what the auth hook said (e.g. "installer"), or NULL */
 } http_request;
 
 typedef struct {
@@ -42,7 +55,9 @@ typedef struct {
   const char *content_type; /* default "application/json" */
   char *body;               /* malloc'd, freed by the server; NULL = empty */
   size_t body_len;          /* 0 = strlen(body) */
-  const char *extra_header; /* e.g. "Content-Disposition: attachment; ..." or NULL */
+  /* e.g. "Content-Disposition: attachment; ..." or NULL; several headers are
+   * separated by "\r\n" (each must be "Name: value"). */
+  const char *extra_header;
 } http_response;
 
 /* Return 0 when `res` is filled, or 1 after keeping `pending` (from
@@ -58,10 +73,21 @@ typedef struct {
 } http_route;
 
 typedef struct {
-  const char *listen; /* "127.0.0.1:8080", "0.0.0.0:80", "[::1]:8080" */
-  const char *token;  /* API bearer token; NULL disables the check (tests only) */
+  const char *listen;   /* "127.0.0.1:8080", "0.0.0.0:80", "[::1]:8080" */
+  const char *token;    /* API bearer token; NULL disables the check (tests only) */
+  const char *tls_cert; /* PEM certificate file: serve HTTPS; NULL or "" = plain HTTP */
+  const char *tls_key;  /* its PEM private key */
   uv_loop_t *loop;
 } http_config;
+
+/* Decides on every /api/ request once its headers are in, before the body is
+ * read and before the handler: return 0 to let it through (and optionally
+ * set *principal to a static string the handler sees as req->principal), or
+ * an HTTP status (401, 403, 429...) with a sentence in msg. With a hook set
+ * the server no longer refuses a missing token by itself: req->bearer_ok
+ * says whether the token was right. */
+typedef int (*http_auth_fn)(void *ctx, const http_request *req, const char **principal, char *msg,
+                            size_t msglen);
 
 /* Creates the lws context on `loop`. On error returns NULL and writes a reason,
  * e.g. "cannot listen on 127.0.0.1:8080: Address already in use". */
@@ -78,6 +104,7 @@ void http_server_stop(http_server *s);
 /* Bound port (useful with port 0). */
 int http_server_port(const http_server *s);
 int http_add_route(http_server *s, const http_route *route);
+void http_set_auth(http_server *s, http_auth_fn fn, void *ctx);
 
 /* Inside a handler: take ownership of the request so it can be answered
  * later (long-poll), then return 1. The owner must call http_complete exactly
@@ -90,6 +117,18 @@ void http_complete(http_pending *p, http_response *res);
 /* Whether the client of a deferred request is still connected (a long-poll
  * owner may drop dead waiters early; it must still call http_complete). */
 bool http_pending_alive(const http_pending *p);
+/* Streaming (Server-Sent Events): turn a deferred request into a response
+ * sent piece by piece. http_stream_begin sends the status line and headers
+ * (200, no Content-Length: the body ends when the connection closes);
+ * http_stream_send queues bytes (returns -1 when the client is gone or more
+ * than HTTP_STREAM_MAX_QUEUED bytes wait, then end the stream);
+ * http_stream_end frees `p` and closes the connection once the queued bytes
+ * are out. The owner must call http_stream_end exactly once. */
+#define HTTP_STREAM_MAX_QUEUED (256 * 1024)
+int http_stream_begin(http_pending *p, const char *content_type, const char *extra_header);
+int http_stream_send(http_pending *p, const char *data, size_t len);
+void http_stream_end(http_pending *p);
+
 /* Small helpers for handlers. http_json_error fills res with
  * {"error":"<message>"} (JSON-escaped) and `status`, freeing any body res
  * already had (so res must be initialised, e.g. `http_response res = {0}`). */

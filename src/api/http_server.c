@@ -78,6 +78,8 @@ struct http_server {
   uv_loop_t *loop;
   char *token; /* NULL: no check */
   size_t token_len;
+  http_auth_fn auth; /* NULL: the token decides alone */
+  void *auth_ctx;
   route_entry *routes;
   int route_count, route_cap;
   int port;
@@ -118,6 +120,14 @@ struct http_txn {
   int early_status;
   char *early_message;
   char allow[64];
+  /* Copies of the request headers handed to the app (http_request). */
+  char *h_cookie, *h_accept_encoding, *h_if_none_match, *h_csrf, *h_last_event_id, *h_origin;
+  char peer[64];
+  /* A streamed response (http_stream_*): resp_body is a queue of resp_cap
+   * bytes; stream_end closes the connection once it is drained. */
+  bool streaming;
+  bool stream_end;
+  size_t resp_cap;
   /* The response being written. */
   bool responding;
   bool headers_sent;
@@ -148,6 +158,12 @@ static void txn_free(http_txn *t) {
   free(t->early_message);
   free(t->extra_header);
   free(t->resp_body);
+  free(t->h_cookie);
+  free(t->h_accept_encoding);
+  free(t->h_if_none_match);
+  free(t->h_csrf);
+  free(t->h_last_event_id);
+  free(t->h_origin);
   free(t);
 }
 
@@ -164,6 +180,19 @@ static http_txn *txn_new(http_server *s, struct lws *wsi) {
 
 static bool is_api_path(const char *path) { return strncmp(path, "/api/", 5) == 0; }
 
+/* Extra headers: lines "Name: value" separated by CRLF; a lone CR or LF, or
+ * a line without a name, would let a value inject headers. */
+static bool extra_headers_ok(const char *h) {
+  while (*h) {
+    const char *eol = strstr(h, "\r\n");
+    size_t n = eol ? (size_t)(eol - h) : strlen(h);
+    const char *colon = memchr(h, ':', n);
+    if (!colon || colon == h || memchr(h, '\r', n) || memchr(h, '\n', n)) return false;
+    h += n + (eol ? 2 : 0);
+  }
+  return true;
+}
+
 /* Takes the response (and its body) over and asks lws for writability. */
 static void txn_respond(http_txn *t, http_response *res) {
   free(t->resp_body);
@@ -175,8 +204,7 @@ static void txn_respond(http_txn *t, http_response *res) {
   t->resp_off = 0;
   t->extra_header = NULL;
   if (res->extra_header) {
-    /* One "Name: value" line; CR or LF would let a value inject headers. */
-    if (strpbrk(res->extra_header, "\r\n") || !strchr(res->extra_header, ':'))
+    if (!extra_headers_ok(res->extra_header))
       log_warn(MOD, "dropping malformed extra header for %s %s", t->method, t->path);
     else
       t->extra_header = strdup(res->extra_header);
@@ -205,6 +233,8 @@ static void txn_respond_error(http_txn *t, int status, const char *fmt, ...) {
   txn_respond(t, &res);
 }
 
+static int stream_write(http_txn *t, struct lws *wsi);
+
 /* Writes the headers, or the next chunk of the body. Returns -1 to close the
  * connection. After the last write, lws_http_transaction_completed() unbinds
  * the protocol, which frees `t` (DROP_PROTOCOL): nothing may touch it then. */
@@ -216,33 +246,42 @@ static int txn_write(http_txn *t, struct lws *wsi) {
     unsigned char *buf = malloc(cap);
     if (!buf) return -1;
     unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + cap - 1;
-    int bad = lws_add_http_common_headers(wsi, (unsigned)t->status, t->content_type,
-                                          (lws_filepos_t)t->resp_len, &p, end);
+    int bad = lws_add_http_common_headers(
+        wsi, (unsigned)t->status, t->content_type,
+        t->streaming ? LWS_ILLEGAL_HTTP_CONTENT_LEN : (lws_filepos_t)t->resp_len, &p, end);
     if (!bad && is_api_path(t->path))
       bad = lws_add_http_header_by_name(wsi, (const unsigned char *)"Cache-Control:",
                                         (const unsigned char *)"no-store", 8, &p, end);
+    /* A JSON answer holding a user's text must never be sniffed as HTML. */
+    if (!bad && is_api_path(t->path))
+      bad = lws_add_http_header_by_name(wsi, (const unsigned char *)"X-Content-Type-Options:",
+                                        (const unsigned char *)"nosniff", 7, &p, end);
     if (!bad && t->allow[0])
       bad = lws_add_http_header_by_name(
           wsi, (const unsigned char *)"Allow:", (const unsigned char *)t->allow,
           (int)strlen(t->allow), &p, end);
-    if (!bad && t->extra_header) {
-      char *colon = strchr(t->extra_header, ':');
+    for (const char *h = t->extra_header; !bad && h && *h;) {
+      const char *eol = strstr(h, "\r\n");
+      size_t n = eol ? (size_t)(eol - h) : strlen(h);
+      const char *colon = memchr(h, ':', n);
       char name[128];
-      size_t nlen = (size_t)(colon - t->extra_header);
+      size_t nlen = (size_t)(colon - h);
       const char *value = colon + 1;
       while (*value == ' ') value++;
       if (nlen + 2 <= sizeof name) {
-        memcpy(name, t->extra_header, nlen + 1); /* keeps the ':' lws wants */
+        memcpy(name, h, nlen + 1); /* keeps the ':' lws wants */
         name[nlen + 1] = '\0';
-        bad =
-            lws_add_http_header_by_name(wsi, (const unsigned char *)name,
-                                        (const unsigned char *)value, (int)strlen(value), &p, end);
+        bad = lws_add_http_header_by_name(wsi, (const unsigned char *)name,
+                                          (const unsigned char *)value, (int)(h + n - value), &p,
+                                          end);
       }
+      h += n + (eol ? 2 : 0);
     }
     if (!bad) bad = lws_finalize_write_http_header(wsi, start, &p, end);
     free(buf);
     if (bad) return -1;
     t->headers_sent = true;
+    if (t->streaming) return stream_write(t, wsi);
     if (t->resp_len == 0 || strcmp(t->method, "HEAD") == 0)
       return lws_http_transaction_completed(wsi) ? -1 : 0;
     /* lws wants one write per WRITEABLE callback (a partial send is
@@ -250,6 +289,7 @@ static int txn_write(http_txn *t, struct lws *wsi) {
     lws_callback_on_writable(wsi);
     return 0;
   }
+  if (t->streaming) return stream_write(t, wsi);
   size_t n = t->resp_len - t->resp_off;
   if (n > HTTP_WRITE_CHUNK) n = HTTP_WRITE_CHUNK;
   /* Copy into a buffer with LWS_PRE bytes of headroom that lws may use. */
@@ -355,6 +395,85 @@ static void park(http_txn *t) {
   t->parked = true;
   if (!uv_is_active((uv_handle_t *)&t->srv->probe))
     uv_timer_start(&t->srv->probe, probe_cb, HTTP_PROBE_MS, HTTP_PROBE_MS);
+}
+
+/* ---- streamed responses ---- */
+
+/* Asks lws for a WRITEABLE callback (input polling back on: lws 4.1 skips
+ * POLLOUT on a connection whose input is flow-controlled). */
+static void stream_wake(http_txn *t) {
+  if (!t->wsi) return;
+  if (t->parked) lws_rx_flow_control(t->wsi, 1);
+  t->parked = false;
+  lws_set_timeout(t->wsi, PENDING_TIMEOUT_HTTP_CONTENT, HTTP_SEND_TIMEOUT_S);
+  lws_callback_on_writable(t->wsi);
+}
+
+/* The next piece of a stream; with nothing queued the connection is parked
+ * (probed for a hang-up) until http_stream_send, or closed after
+ * http_stream_end: the body of a response without Content-Length ends with
+ * the connection. */
+static int stream_write(http_txn *t, struct lws *wsi) {
+  size_t n = t->resp_len - t->resp_off;
+  if (n == 0) {
+    if (t->stream_end) return -1;
+    t->resp_len = t->resp_off = 0;
+    park(t);
+    return 0;
+  }
+  if (n > HTTP_WRITE_CHUNK) n = HTTP_WRITE_CHUNK;
+  memcpy(t->srv->chunk + LWS_PRE, t->resp_body + t->resp_off, n);
+  t->resp_off += n;
+  int w = lws_write(wsi, t->srv->chunk + LWS_PRE, n, LWS_WRITE_HTTP);
+  if (w < 0 || (size_t)w != n) return -1;
+  lws_callback_on_writable(wsi);
+  return 0;
+}
+
+int http_stream_begin(http_pending *p, const char *content_type, const char *extra_header) {
+  http_txn *t = p ? p->txn : NULL;
+  if (!t || !t->wsi || t->responding) return -1;
+  http_response res = {.status = 200, .content_type = content_type, .extra_header = extra_header};
+  txn_respond(t, &res);
+  t->streaming = true;
+  return 0;
+}
+
+int http_stream_send(http_pending *p, const char *data, size_t len) {
+  http_txn *t = p ? p->txn : NULL;
+  if (!t || !t->wsi || !t->streaming || t->stream_end) return -1;
+  size_t queued = t->resp_len - t->resp_off;
+  if (queued + len > HTTP_STREAM_MAX_QUEUED) return -1;
+  if (t->resp_off) { /* drop what is already out */
+    memmove(t->resp_body, t->resp_body + t->resp_off, queued);
+    t->resp_len = queued;
+    t->resp_off = 0;
+  }
+  if (t->resp_len + len > t->resp_cap) {
+    size_t cap = (t->resp_len + len) * 2;
+    char *b = realloc(t->resp_body, cap);
+    if (!b) return -1;
+    t->resp_body = b;
+    t->resp_cap = cap;
+  }
+  memcpy(t->resp_body + t->resp_len, data, len);
+  t->resp_len += len;
+  if (t->headers_sent) stream_wake(t);
+  return 0;
+}
+
+void http_stream_end(http_pending *p) {
+  http_txn *t = p ? p->txn : NULL;
+  free(p);
+  if (!t) return;
+  t->pending = NULL;
+  if (!t->streaming) { /* never begun: nothing was sent, just close */
+    t->kill = true;
+    stream_wake(t);
+    return;
+  }
+  t->stream_end = true;
+  if (t->headers_sent) stream_wake(t);
 }
 
 static void txn_dispatch(http_txn *t) {
@@ -463,6 +582,31 @@ static int reply_and_close(struct lws *wsi, int status, const char *message) {
   return -1;
 }
 
+/* A copy of a request header, NULL when absent (or out of memory). */
+static char *header_dup(struct lws *wsi, enum lws_token_indexes token) {
+  int n = lws_hdr_total_length(wsi, token);
+  if (n <= 0 || n > 8192) return NULL;
+  char *v = malloc((size_t)n + 1);
+  if (v && lws_hdr_copy(wsi, v, n + 1, token) < 0) {
+    free(v);
+    return NULL;
+  }
+  return v;
+}
+
+/* Same for a header lws has no token for; `name` lower-case with its ':'. */
+static char *custom_header_dup(struct lws *wsi, const char *name) {
+  int nlen = (int)strlen(name);
+  int n = lws_hdr_custom_length(wsi, name, nlen);
+  if (n < 0 || n > 8192) return NULL;
+  char *v = malloc((size_t)n + 1);
+  if (v && lws_hdr_custom_copy(wsi, v, n + 1, name, nlen) < 0) {
+    free(v);
+    return NULL;
+  }
+  return v;
+}
+
 static int on_http(http_server *s, struct lws *wsi, struct pss *pss, const char *uri, size_t len) {
   if (s->stopping) return -1;
   txn_free(pss->txn);
@@ -477,6 +621,17 @@ static int on_http(http_server *s, struct lws *wsi, struct pss *pss, const char 
   t->path = strndup(uri, len);
   t->query = rebuild_query(wsi);
   if (!t->method[0] || !t->path || !t->query) return -1;
+  t->req.cookie = t->h_cookie = header_dup(wsi, WSI_TOKEN_HTTP_COOKIE);
+  t->req.accept_encoding = t->h_accept_encoding = header_dup(wsi, WSI_TOKEN_HTTP_ACCEPT_ENCODING);
+  t->req.if_none_match = t->h_if_none_match = header_dup(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH);
+  t->req.origin = t->h_origin = header_dup(wsi, WSI_TOKEN_ORIGIN);
+  t->req.csrf_token = t->h_csrf = custom_header_dup(wsi, "x-csrf-token:");
+  t->req.last_event_id = t->h_last_event_id = custom_header_dup(wsi, "last-event-id:");
+  lws_get_peer_simple(wsi, t->peer, sizeof t->peer);
+  t->req.peer = t->peer;
+  t->req.method = t->method;
+  t->req.path = t->path;
+  t->req.query = t->query;
 
   bool body_method =
       !strcmp(t->method, "POST") || !strcmp(t->method, "PUT") || !strcmp(t->method, "PATCH");
@@ -497,9 +652,19 @@ static int on_http(http_server *s, struct lws *wsi, struct pss *pss, const char 
    * announced, and for POST with an explicit zero length. */
   t->expect_body = content_length > 0 || (content_length == 0 && !strcmp(t->method, "POST"));
 
-  if (is_api_path(t->path) && !token_ok(s, wsi)) {
-    t->early_status = 401;
-    t->early_message = strdup("missing or invalid API token");
+  t->req.bearer_ok = token_ok(s, wsi);
+  char why[256] = "";
+  int verdict = 0;
+  if (is_api_path(t->path) && s->auth) {
+    verdict = s->auth(s->auth_ctx, &t->req, &t->req.principal, why, sizeof why);
+    if (verdict && !why[0]) snprintf(why, sizeof why, "not allowed");
+  } else if (is_api_path(t->path) && !t->req.bearer_ok) {
+    verdict = 401;
+    snprintf(why, sizeof why, "missing or invalid API token");
+  }
+  if (verdict) {
+    t->early_status = verdict;
+    t->early_message = strdup(why);
   } else {
     txn_route(t);
     if (!t->early_status && content_length > HTTP_MAX_BODY) {
@@ -776,8 +941,20 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t errlen)
   info.foreign_loops = loops;
   info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS |
                  LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG;
-  info.listen_accept_role = "raw-skt";
-  info.listen_accept_protocol = "borne-bad-request";
+  if (cfg->tls_cert && cfg->tls_cert[0]) {
+    /* HTTPS on the same port; the raw fallback for junk request lines would
+     * take over the TLS handshake, so it is plain HTTP only. */
+    info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    info.options &= ~(uint64_t)LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG;
+    info.ssl_cert_filepath = cfg->tls_cert;
+    info.ssl_private_key_filepath = cfg->tls_key;
+    /* HTTP/1.1 only: the transactions, deferred answers and streams here
+     * are written for it; lws would otherwise offer h2 by ALPN. */
+    info.alpn = "http/1.1";
+  } else {
+    info.listen_accept_role = "raw-skt";
+    info.listen_accept_protocol = "borne-bad-request";
+  }
   if (ai->ai_family == AF_INET) info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
   info.timeout_secs = 10;      /* headers and body must arrive within this */
   info.keepalive_timeout = 30; /* idle keep-alive connections */
@@ -806,6 +983,12 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t errlen)
 }
 
 int http_server_port(const http_server *s) { return s ? s->port : -1; }
+
+void http_set_auth(http_server *s, http_auth_fn fn, void *ctx) {
+  if (!s) return;
+  s->auth = fn;
+  s->auth_ctx = ctx;
+}
 
 int http_add_route(http_server *s, const http_route *route) {
   if (!s || !route || !route->method || !route->pattern || !route->handler ||

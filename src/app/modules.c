@@ -6,11 +6,12 @@
  * when the station must not start.
  */
 #include "app/station.h"
+#include "app/web.h"
 
 typedef int (*module_attach_fn)(station *st, char *err, size_t errlen);
 
 static const module_attach_fn attach_list[] = {
-    NULL, /* keeps the list non-empty; modules are added above this line */
+    web_attach, NULL, /* keeps the list non-empty; modules are added above this line */
 };
 
 int station_modules_open(station *st, char *err, size_t errlen) {

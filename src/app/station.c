@@ -6,6 +6,7 @@
  * charging behaviour itself: that is the core's job.
  */
 #include "app/station.h"
+#include "app/web.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -770,7 +771,19 @@ int station_open(station *st, uv_loop_t *loop, const station_options *opt, char 
   uv_timer_init(loop, &st->waiter_timer);
   st->core_timer.data = st->meter_timer.data = st->waiter_timer.data = st;
 
-  http_config hc = {.listen = config_get(st->cfg, "http.listen"), .token = st->token, .loop = loop};
+  char tls_cert[600], tls_key[600];
+  if (web_tls_files(st->cfg, st->data_dir, tls_cert, sizeof tls_cert, tls_key, sizeof tls_key, err,
+                    errlen) != 0) {
+    uv_close((uv_handle_t *)&st->core_timer, NULL);
+    uv_close((uv_handle_t *)&st->meter_timer, NULL);
+    uv_close((uv_handle_t *)&st->waiter_timer, NULL);
+    goto fail;
+  }
+  http_config hc = {.listen = config_get(st->cfg, "http.listen"),
+                    .token = st->token,
+                    .tls_cert = tls_cert,
+                    .tls_key = tls_key,
+                    .loop = loop};
   st->http = http_server_start(&hc, err, errlen);
   if (!st->http) {
     uv_close((uv_handle_t *)&st->core_timer, NULL);
@@ -806,8 +819,9 @@ int station_open(station *st, uv_loop_t *loop, const station_options *opt, char 
   uv_timer_start(selftest, selftest_cb, 0, 0);
   uv_timer_start(&st->meter_timer, meter_timer_cb, meter_period_real_ms(st),
                  meter_period_real_ms(st));
-  log_info(MOD, "station %s ready: API on http://%s (port %d)", config_get(st->cfg, "station.id"),
-           config_get(st->cfg, "http.listen"), http_server_port(st->http));
+  log_info(MOD, "station %s ready: API on %s://%s (port %d)", config_get(st->cfg, "station.id"),
+           tls_cert[0] ? "https" : "http", config_get(st->cfg, "http.listen"),
+           http_server_port(st->http));
   return 0;
 fail:
   if (st->hw && !opt->hw) st->hw->ops->destroy(st->hw);

@@ -33,6 +33,7 @@ static const char usage_text[] =
     "  stop C                          remote stop on connector C\n"
     "  events [--after ID] [--follow]  the event log; --follow keeps printing new events\n"
     "  wait C STATUS [--timeout S]     until connector C has STATUS (default 60 s)\n"
+    "  pin set owner|installer PIN|-   set a web page PIN (- reads it from stdin)\n"
     "  help                            this text\n"
     "simulator (borned --sim):\n"
     "  plug C [--ev-max-current A] [--phases 1|3] [--battery-kwh K] [--soc P] [--target-soc P]\n"
@@ -304,6 +305,29 @@ static int verb_tap(ctl_command *cmd, const token *tok, int n, char *err, size_t
   cmd->view = CTL_VIEW_DONE;
   snprintf(cmd->done, sizeof cmd->done, "badge %.200s presented", pos[0]);
   return set_path(cmd, err, errlen, "/api/v1/sim/tap");
+}
+
+/* pin set owner|installer PIN: the web page's PINs (POST /api/v1/web/pin). A
+ * PIN of "-" is read from stdin by bornectl, so it stays out of `ps`. */
+static int verb_pin(ctl_command *cmd, const token *tok, int n, char *err, size_t errlen) {
+  const char *pos[3] = {0};
+  int npos;
+  static const char shape[] = "pin set owner|installer PIN|-";
+  static const char *const roles[] = {"owner", "installer", NULL};
+  if (split_opts("pin", tok, n, NULL, 0, pos, &npos, 3, err, errlen) ||
+      need_args("pin", npos, 3, 3, shape, err, errlen))
+    return -1;
+  if (strcmp(pos[0], "set") != 0) return fail(err, errlen, "pin: expected %s", shape);
+  if (one_of(pos[1], roles) < 0)
+    return fail(err, errlen, "pin set: `%s` is not owner or installer", pos[1]);
+  if (add_field(cmd, "role", CTL_VAL_STRING, pos[1], err, errlen) ||
+      add_field(cmd, "pin", CTL_VAL_STRING, pos[2], err, errlen))
+    return -1;
+  cmd->verb = "pin set";
+  cmd->method = "POST";
+  cmd->view = CTL_VIEW_DONE;
+  snprintf(cmd->done, sizeof cmd->done, "%s PIN set", pos[1]);
+  return set_path(cmd, err, errlen, "/api/v1/web/pin");
 }
 
 static int time_query(ctl_command *cmd, const char *opt, const char *text, int64_t *ms, char *err,
@@ -584,7 +608,7 @@ int ctl_parse(int argc, char *const argv[], ctl_globals *g, ctl_command *cmd, ch
                                        "overtemp", "cpshort", "clear",   NULL};
   static const char *const verbs[] = {"status",   "plug",   "unplug", "ev",   "tap", "fault",
                                       "sessions", "badges", "users",  "set",  "get", "start",
-                                      "stop",     "events", "wait",   "help", NULL};
+                                      "stop",     "events", "wait",   "help", "pin", NULL};
   int v = tok[0].literal ? -1 : one_of(verb, verbs);
   if (v < 0) return fail(err, errlen, "unknown verb `%s`", verb);
   cmd->verb = verbs[v];
@@ -624,6 +648,8 @@ int ctl_parse(int argc, char *const argv[], ctl_globals *g, ctl_command *cmd, ch
     return verb_events(cmd, rest, nrest, err, errlen);
   case 14:
     return verb_wait(cmd, rest, nrest, err, errlen);
+  case 16:
+    return verb_pin(cmd, rest, nrest, err, errlen);
   default:
     if (nrest > 0) return fail(err, errlen, "help: takes no arguments");
     cmd->run = CTL_RUN_HELP;

@@ -21,6 +21,7 @@ typedef struct {
   char auth_header[CTL_TEXT_MAX + 32]; /* "Authorization: Bearer TOKEN", "" without a token */
   char token_note[CTL_TEXT_MAX + 64];  /* why there is no token, for a 401 hint */
   char no_proxy[512];                  /* loopback plus $no_proxy */
+  char ca_file[CTL_TEXT_MAX + 16];     /* https: the station's own certificate, "" = system CAs */
 } ctl_http;
 
 /* One answer of borned, whatever its status. */

@@ -75,6 +75,7 @@ int ctl_http_call(ctl_http *h, const char *method, const char *path, const char 
   curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
   curl_easy_setopt(c, CURLOPT_USERAGENT, "bornectl/" BORNE_VERSION);
   curl_easy_setopt(c, CURLOPT_NOPROXY, h->no_proxy);
+  if (h->ca_file[0]) curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
   if (body) {
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));

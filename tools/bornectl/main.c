@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Token: $BORNE_TOKEN, else the first line of the token file. On failure
  * `note` says why, for the hint printed with a 401. */
@@ -49,6 +50,20 @@ static int run_csv(ctl_ctx *ctx, const ctl_command *cmd) {
   return rc;
 }
 
+/* `pin set ROLE -`: the PIN comes from the first line of stdin. */
+static int read_pin_from_stdin(ctl_command *cmd) {
+  for (int i = 0; i < cmd->field_count; i++) {
+    ctl_field *f = &cmd->fields[i];
+    if (strcmp(f->key, "pin") != 0 || strcmp(f->text, "-") != 0) continue;
+    if (!fgets(f->text, sizeof f->text, stdin)) {
+      fprintf(stderr, "bornectl: pin set: no PIN on stdin\n");
+      return -1;
+    }
+    f->text[strcspn(f->text, "\r\n")] = '\0';
+  }
+  return 0;
+}
+
 static int run_request(ctl_ctx *ctx, const ctl_command *cmd) {
   if (cmd->view == CTL_VIEW_CSV) return run_csv(ctx, cmd);
   json_t *body = ctl_body_json(cmd);
@@ -86,9 +101,22 @@ int main(int argc, char **argv) {
   }
   ctl_ctx ctx = {.json = g.json, .out = stdout, .err = stderr};
   int rc;
-  if (ctl_http_init(&ctx.http, url, token, note) != 0) {
+  int http_ok = ctl_http_init(&ctx.http, url, token, note);
+  if (http_ok == 0 && strncmp(url, "https://", 8) == 0) {
+    /* web.https with the self-signed certificate borned made in its data
+     * directory: trust exactly that one (next to the token file). */
+    char cert[CTL_TEXT_MAX + 16];
+    ctl_token_path(&g, getenv("BORNE_DATA_DIR"), cert, sizeof cert);
+    char *slash = strrchr(cert, '/');
+    if (slash) snprintf(slash + 1, sizeof cert - (size_t)(slash + 1 - cert), "web-cert.pem");
+    if (slash && access(cert, R_OK) == 0)
+      snprintf(ctx.http.ca_file, sizeof ctx.http.ca_file, "%s", cert);
+  }
+  if (http_ok != 0) {
     fprintf(stderr, "bornectl: cannot initialise libcurl\n");
     rc = CTL_EXIT_UNREACHABLE;
+  } else if (strcmp(cmd.verb, "pin set") == 0 && read_pin_from_stdin(&cmd) != 0) {
+    rc = CTL_EXIT_USAGE;
   } else if (cmd.run == CTL_RUN_EVENTS) {
     rc = ctl_run_events(&ctx, &cmd);
   } else if (cmd.run == CTL_RUN_WAIT) {

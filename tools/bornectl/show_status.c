@@ -25,6 +25,10 @@ static void station_line(ctl_ctx *ctx, const json_t *st) {
   if (json_is_number(speed) && json_number_value(speed) != 1.0)
     fprintf(ctx->out, "  speed x%g", json_number_value(speed));
   fputc('\n', ctx->out);
+  json_t *web = json_object_get(st, "web");
+  json_t *fp = json_object_get(web, "fingerprint_sha256");
+  if (json_is_true(json_object_get(web, "https")) && json_is_string(fp))
+    fprintf(ctx->out, "web page HTTPS, certificate SHA-256 %s\n", json_string_value(fp));
 }
 
 int ctl_show_status(ctl_ctx *ctx, const json_t *answer) {

@@ -31,12 +31,14 @@ export async function startBorned(opts = {}) {
   args.push(...(opts.args ?? []));
   const proc = spawn(BORNED, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
+  let scheme = 'http';
   const port = await new Promise((resolve, reject) => {
     const onData = (chunk) => {
       log += chunk.toString();
-      const m = log.match(/ready: API on http:\/\/\S+ \(port (\d+)\)/);
+      const m = log.match(/ready: API on (https?):\/\/\S+ \(port (\d+)\)/);
       if (m) {
-        resolve(Number(m[1]));
+        scheme = m[1];
+        resolve(Number(m[2]));
       }
     };
     proc.stderr.on('data', onData);
@@ -44,14 +46,14 @@ export async function startBorned(opts = {}) {
   });
   proc.stderr.on('data', (chunk) => { log += chunk.toString(); });
   const token = readFileSync(join(dataDir, 'api-token'), 'utf8').trim();
-  const station = new Station({ proc, port, dataDir, token, logRef: () => log });
+  const station = new Station({ proc, port, dataDir, token, logRef: () => log, scheme });
   return station;
 }
 
 export class Station {
-  constructor({ proc, port, dataDir, token, logRef }) {
-    Object.assign(this, { proc, port, dataDir, token, logRef });
-    this.url = `http://127.0.0.1:${port}`;
+  constructor({ proc, port, dataDir, token, logRef, scheme = 'http' }) {
+    Object.assign(this, { proc, port, dataDir, token, logRef, scheme });
+    this.url = `${scheme}://127.0.0.1:${port}`;
     this.exited = once(proc, 'exit');
   }
 
@@ -153,10 +155,10 @@ export class Station {
   async waitReady(n, { timeoutMs = 20000 } = {}) {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const all = [...this.log.matchAll(/ready: API on http:\/\/\S+ \(port (\d+)\)/g)];
+      const all = [...this.log.matchAll(/ready: API on https?:\/\/\S+ \(port (\d+)\)/g)];
       if (all.length >= n) {
         this.port = Number(all[n - 1][1]);
-        this.url = `http://127.0.0.1:${this.port}`;
+        this.url = `${this.scheme}://127.0.0.1:${this.port}`;
         return this.port;
       }
       if (Date.now() > deadline) throw new Error(`timed out waiting for ready line ${n}:\n${this.log}`);

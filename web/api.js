@@ -1,0 +1,46 @@
+// The page's only back end is /api/v1 (the same API as bornectl). Writes carry
+// the session's CSRF token in X-CSRF-Token; the session itself is an HttpOnly
+// cookie the page never sees.
+
+let csrf = null;
+let onLoggedOut = () => {};
+
+export function setCsrf(token) { csrf = token; }
+export function whenLoggedOut(fn) { onLoggedOut = fn; }
+
+export class ApiError extends Error {
+  constructor(status, message, body) {
+    super(message);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+export async function api(method, path, body) {
+  const headers = {};
+  const init = { method, headers, credentials: 'same-origin' };
+  if (method !== 'GET' && method !== 'HEAD') {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body ?? {});
+    if (csrf) headers['X-CSRF-Token'] = csrf;
+  }
+  const res = await fetch(`/api/v1${path}`, init);
+  const type = res.headers.get('content-type') ?? '';
+  const data = type.includes('json') ? await res.json().catch(() => null) : await res.text();
+  if (!res.ok) {
+    if (res.status === 401 && !path.startsWith('/web/')) onLoggedOut();
+    const msg = data && typeof data === 'object' && data.error ? data.error : `HTTP ${res.status}`;
+    throw new ApiError(res.status, msg, data);
+  }
+  return data;
+}
+
+/* GET that answers null on 404 (endpoints of modules not merged yet). */
+export async function apiOptional(path) {
+  try {
+    return await api('GET', path);
+  } catch (e) {
+    if (e.status === 404) return null;
+    throw e;
+  }
+}

@@ -1,0 +1,32 @@
+// Numbers, energies, durations and times in the page's language.
+import { lang, t } from './i18n.js';
+
+const nf = (digits) => new Intl.NumberFormat(lang(), { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+export const kw = (w) => `${nf(w >= 10000 ? 1 : 2).format((w ?? 0) / 1000)} kW`;
+export const kwh = (wh) => `${nf(2).format((wh ?? 0) / 1000)} kWh`;
+export const amps = (a) => `${nf(1).format(a ?? 0)} A`;
+export const volts = (v) => `${nf(0).format(v ?? 0)} V`;
+
+export function duration(ms) {
+  const s = Math.max(0, Math.round(ms / 1000));
+  const hh = Math.floor(s / 3600), mm = Math.floor((s % 3600) / 60), ss = s % 60;
+  return hh ? `${hh} h ${String(mm).padStart(2, '0')} min` : `${mm} min ${String(ss).padStart(2, '0')} s`;
+}
+
+export function dateTime(iso) {
+  if (!iso) return t('running');
+  return new Date(iso).toLocaleString(lang(), { dateStyle: 'short', timeStyle: 'short' });
+}
+
+/* A value of a status member, by the unit its name ends with. */
+export function byUnit(name, v) {
+  if (typeof v !== 'number') return v === null || v === undefined ? '—' : String(v);
+  if (name.endsWith('_wh')) return kwh(v);
+  if (name.endsWith('_w')) return kw(v);
+  if (name.endsWith('_a')) return amps(v);
+  if (name.endsWith('_v')) return volts(v);
+  if (name.endsWith('_pct')) return `${nf(0).format(v)} %`;
+  if (name.endsWith('_s')) return duration(v * 1000);
+  return nf(Number.isInteger(v) ? 0 : 2).format(v);
+}

@@ -1,0 +1,94 @@
+// History: sessions filtered by date, user, badge and connector; totals per
+// user and per month; the API's own CSV export; per session the OCMF signed
+// records and the station's public key when the metering module provides them.
+import { api, apiOptional } from './api.js';
+import { h, clear, field } from './dom.js';
+import { t, lang } from './i18n.js';
+import { kwh, duration, dateTime } from './format.js';
+
+export async function mount(root, ctx) {
+  const [usersRes, status] = await Promise.all([api('GET', '/users'), api('GET', '/status')]);
+  const since = h('input', { type: 'date', name: 'since' });
+  const until = h('input', { type: 'date', name: 'until' });
+  const user = h('select', { name: 'user' }, h('option', { value: '' }, t('all')), usersRes.users.map((u) => h('option', { value: u.name }, u.name)));
+  const badge = h('input', { type: 'text', name: 'badge', autocomplete: 'off', spellcheck: 'false' });
+  const conn = h('select', { name: 'connector' }, h('option', { value: '' }, t('all')), status.connectors.map((c) => h('option', { value: c.id }, t('point', { n: c.id }))));
+  const csv = h('a', { class: 'button', download: 'sessions.csv', 'data-test': 'csv' }, t('export_csv'));
+  const form = h('form', { class: 'filters card', 'aria-label': t('filters') },
+    field('f-since', t('from'), since), field('f-until', t('to'), until), field('f-user', t('user'), user),
+    field('f-badge', t('badge'), badge), field('f-conn', t('point_label'), conn),
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('apply')), csv));
+  const totals = h('div', { class: 'totals' });
+  const list = h('div', { class: 'scroll' });
+  const detail = h('div');
+  root.append(h('h1', {}, t('nav_history')), form, totals, list, detail);
+
+  function query(format) {
+    const q = new URLSearchParams();
+    if (since.value) q.set('since', since.value);
+    if (until.value) {
+      const d = new Date(`${until.value}T00:00:00Z`);
+      d.setUTCDate(d.getUTCDate() + 1); // "to" includes that day
+      q.set('until', d.toISOString().slice(0, 10));
+    }
+    if (user.value) q.set('user', user.value);
+    if (badge.value.trim()) q.set('badge', badge.value.trim());
+    if (conn.value) q.set('connector', conn.value);
+    if (format) q.set('format', format);
+    return q.toString();
+  }
+
+  async function load() {
+    const data = await api('GET', `/sessions?${query()}`);
+    csv.href = `/api/v1/sessions?${query('csv')}`;
+    render(data.sessions);
+  }
+
+  function render(sessions) {
+    clear(list);
+    clear(totals);
+    if (!sessions.length) {
+      list.append(h('p', { class: 'muted', 'data-test': 'no-sessions' }, t('no_sessions')));
+      return;
+    }
+    const byUser = new Map(), byMonth = new Map();
+    for (const s of sessions) {
+      const u = s.user || s.badge || t('free_session');
+      byUser.set(u, (byUser.get(u) ?? 0) + s.energy_wh);
+      const m = new Date(s.start).toLocaleDateString(lang(), { year: 'numeric', month: 'long' });
+      byMonth.set(m, (byMonth.get(m) ?? 0) + s.energy_wh);
+    }
+    const table = (title, map, test) => h('section', { class: 'card' }, h('h2', {}, title), h('div', { class: 'scroll' }, h('table', { 'data-test': test },
+      h('tbody', {}, [...map].map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', { class: 'num' }, kwh(v))))))));
+    totals.append(table(t('per_user'), byUser, 'per-user'), table(t('per_month'), byMonth, 'per-month'));
+    list.append(h('table', { class: 'sessions', 'data-test': 'sessions' },
+      h('caption', { class: 'sr' }, t('nav_history')),
+      h('thead', {}, h('tr', {}, [t('start_col'), t('duration'), t('point_label'), t('user'), t('badge'), t('energy'), t('reason'), ''].map((x) => h('th', { scope: 'col' }, x)))),
+      h('tbody', {}, sessions.map((s) => h('tr', { 'data-session': s.id },
+        h('td', {}, dateTime(s.start)),
+        h('td', {}, s.stop ? duration(Date.parse(s.stop) - Date.parse(s.start)) : t('running')),
+        h('td', { class: 'num' }, s.connector),
+        h('td', {}, s.user || '—'),
+        h('td', { class: 'mono' }, s.badge || '—'),
+        h('td', { class: 'num' }, kwh(s.energy_wh)),
+        h('td', {}, s.stop_reason ?? t('running')),
+        h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => showOcmf(s) }, t('signed_data'))))))));
+  }
+
+  async function showOcmf(s) {
+    clear(detail);
+    const box = h('section', { class: 'card', 'data-test': 'ocmf', tabindex: '-1' }, h('h2', {}, t('signed_data_of', { id: s.id })));
+    detail.append(box);
+    try {
+      const [rec, key] = await Promise.all([apiOptional(`/sessions/${s.id}/ocmf`), apiOptional('/ocmf/pubkey')]);
+      if (!rec) box.append(h('p', { class: 'muted' }, t('no_ocmf')));
+      else box.append(h('pre', { class: 'wrap' }, typeof rec === 'string' ? rec : JSON.stringify(rec, null, 2)));
+      if (key) box.append(h('h3', {}, t('public_key')), h('pre', { class: 'wrap' }, typeof key === 'string' ? key : JSON.stringify(key, null, 2)));
+    } catch (e) { box.append(h('p', { class: 'error' }, e.message)); }
+    box.focus();
+  }
+
+  form.onsubmit = (ev) => { ev.preventDefault(); load().catch((e) => ctx.toast(e.message, true)); };
+  await load();
+  return ctx.listen((e) => { if (e.kind === 'session_stop' || e.kind === 'session_start') load().catch(() => {}); });
+}

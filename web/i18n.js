@@ -1,0 +1,108 @@
+// French and English. The language comes from the browser (navigator.languages)
+// until the user picks the other one with the switch (kept in localStorage).
+// t('key', {var}) replaces {var}; a key missing in French falls back to English.
+
+const en = {
+  skip: 'Skip to content', menu: 'Main menu', switch_lang: 'Français', logout: 'Log out',
+  nav_dashboard: 'Dashboard', nav_history: 'History', nav_users: 'Users and badges', nav_settings: 'Settings',
+  setup_title: 'First start: choose the PINs',
+  setup_intro: 'This station has no PIN yet. Choose one for the reception (owner: dashboard, history, badges) and one for the installer (everything, settings included). Write them down: they are not shown again.',
+  setup_remote: 'This station has no PIN yet. Set them from the local network, or on the station with: bornectl pin set owner, bornectl pin set installer.',
+  owner_pin: 'Owner (reception) PIN', installer_pin: 'Installer PIN', pin_hint: '4 to 12 digits.', pins_saved: 'PIN saved.',
+  login_title: 'Log in', role: 'Who are you?', role_owner: 'Reception (owner)', role_installer: 'Installer', pin: 'PIN', login: 'Log in',
+  wrong_pin: 'Wrong PIN.', wrong_pin_left: 'Wrong PIN. {n} more tries before a lock-out.',
+  locked: 'Too many wrong PINs: locked for {s} s. Each new try makes the wait longer.',
+  needs_installer: 'This page needs the installer PIN.',
+  point: 'Charge point {n}', point_label: 'Charge point', session_energy: 'Energy this session', duration: 'Duration',
+  user_badge: 'User / badge', offered: 'Current offered', meter_total: 'Meter reading', per_phase: 'Current and voltage per phase',
+  phase: 'Phase', current: 'Current', voltage: 'Voltage', limited: '{a}, limited by {by}', free_session: 'free charging',
+  meter_error: 'Meter: {e}', inoperative: 'Out of service.', start: 'Start', stop: 'Stop charging', start_with: 'Badge',
+  no_badge: 'No badge (free)', started: 'Charge point {n}: start sent.', stopped: 'Charge point {n}: stop sent.', site: 'Site',
+  limit_cable: 'the cable', limit_selector: 'the current selector', limit_installation: 'the installation', limit_thermal: 'temperature',
+  limit_load_management: 'load management', limit_schedule: 'a charging window', limit_ocpp_profile: 'the operator (OCPP)', limit_api: 'a remote limit',
+  st_Available: 'Available', st_Preparing: 'Plugged in, waiting', st_Charging: 'Charging', st_SuspendedEV: 'Paused by the car',
+  st_SuspendedEVSE: 'Paused by the station', st_Finishing: 'Finishing', st_Reserved: 'Reserved', st_Unavailable: 'Out of service', st_Faulted: 'Fault',
+  all: 'All', from: 'From', to: 'To', user: 'User', badge: 'Badge', apply: 'Show', export_csv: 'Export CSV', filters: 'Filters',
+  no_sessions: 'No session matches.', per_user: 'Energy per user', per_month: 'Energy per month', start_col: 'Start',
+  energy: 'Energy', reason: 'End', running: 'running', signed_data: 'Signed data', signed_data_of: 'Signed meter data of session {id}',
+  no_ocmf: 'No signed (OCMF) records for this session.', public_key: 'Station public key',
+  add_user: 'New user', name: 'Name', add: 'Add', add_badge: 'New badge', uid: 'Badge UID', uid_hint: 'Hexadecimal, e.g. 04A1B2C3; or press Learn and tap the card on the station.',
+  learn: 'Learn', learn_cancel: 'Stop learning', learn_wait: 'Tap the card on the station’s reader now…', learn_got: 'Card {uid} read.',
+  users: 'Users', badges: 'Badges', enabled: 'Enabled', actions: 'Actions', nobody: '(nobody)', none: 'None yet.', remove: 'Remove',
+  enable_user: 'Enable user {name}', enable_badge: 'Enable badge {uid}', confirm_remove: 'Remove {what}?', saved: 'Saved.',
+  groups: 'Groups of settings', grp_installation: 'Installation', grp_rfid: 'RFID and access', grp_ocpp: 'OCPP', grp_energy: 'Energy and charging windows',
+  grp_payment: 'Payment and web page', grp_firmware: 'Firmware', grp_other: 'Other', save: 'Save', nothing_changed: 'Nothing changed.',
+  saved_restart: 'Saved. Takes effect after a restart: {keys}.', needs_restart: '(after a restart)', change_pin: 'Change a PIN', new_pin: 'New PIN',
+  qr_alt: 'QR code to pay for this charge', live_lost: 'Live updates interrupted; retrying…', qr_caption: 'Scan to pay by card:',
+};
+
+const fr = {
+  skip: 'Aller au contenu', menu: 'Menu principal', switch_lang: 'English', logout: 'Se déconnecter',
+  nav_dashboard: 'Tableau de bord', nav_history: 'Historique', nav_users: 'Utilisateurs et badges', nav_settings: 'Réglages',
+  setup_title: 'Premier démarrage : choisir les codes',
+  setup_intro: 'Cette borne n’a pas encore de code. Choisissez-en un pour l’accueil (propriétaire : tableau de bord, historique, badges) et un pour l’installateur (tout, réglages compris). Notez-les : ils ne seront plus affichés.',
+  setup_remote: 'Cette borne n’a pas encore de code. Définissez-les depuis le réseau local, ou sur la borne avec : bornectl pin set owner, bornectl pin set installer.',
+  owner_pin: 'Code accueil (propriétaire)', installer_pin: 'Code installateur', pin_hint: '4 à 12 chiffres.', pins_saved: 'Code enregistré.',
+  login_title: 'Connexion', role: 'Qui êtes-vous ?', role_owner: 'Accueil (propriétaire)', role_installer: 'Installateur', pin: 'Code', login: 'Se connecter',
+  wrong_pin: 'Code erroné.', wrong_pin_left: 'Code erroné. Encore {n} essai(s) avant blocage.',
+  locked: 'Trop de codes erronés : bloqué pendant {s} s. Chaque nouvel essai allonge l’attente.',
+  needs_installer: 'Cette page demande le code installateur.',
+  point: 'Point de charge {n}', point_label: 'Point de charge', session_energy: 'Énergie de la session', duration: 'Durée',
+  user_badge: 'Utilisateur / badge', offered: 'Courant proposé', meter_total: 'Index compteur', per_phase: 'Courant et tension par phase',
+  phase: 'Phase', current: 'Courant', voltage: 'Tension', limited: '{a}, limité par {by}', free_session: 'charge libre',
+  meter_error: 'Compteur : {e}', inoperative: 'Hors service.', start: 'Démarrer', stop: 'Arrêter la charge', start_with: 'Badge',
+  no_badge: 'Sans badge (libre)', started: 'Point {n} : démarrage envoyé.', stopped: 'Point {n} : arrêt envoyé.', site: 'Site',
+  limit_cable: 'le câble', limit_selector: 'le sélecteur de courant', limit_installation: 'l’installation', limit_thermal: 'la température',
+  limit_load_management: 'la gestion de charge', limit_schedule: 'une plage horaire', limit_ocpp_profile: 'l’opérateur (OCPP)', limit_api: 'une limite à distance',
+  st_Available: 'Disponible', st_Preparing: 'Branché, en attente', st_Charging: 'En charge', st_SuspendedEV: 'En pause (véhicule)',
+  st_SuspendedEVSE: 'En pause (borne)', st_Finishing: 'Fin de charge', st_Reserved: 'Réservé', st_Unavailable: 'Hors service', st_Faulted: 'En défaut',
+  all: 'Tous', from: 'Du', to: 'Au', user: 'Utilisateur', badge: 'Badge', apply: 'Afficher', export_csv: 'Exporter en CSV', filters: 'Filtres',
+  no_sessions: 'Aucune session ne correspond.', per_user: 'Énergie par utilisateur', per_month: 'Énergie par mois', start_col: 'Début',
+  energy: 'Énergie', reason: 'Fin', running: 'en cours', signed_data: 'Données signées', signed_data_of: 'Données de comptage signées de la session {id}',
+  no_ocmf: 'Pas d’enregistrement signé (OCMF) pour cette session.', public_key: 'Clé publique de la borne',
+  add_user: 'Nouvel utilisateur', name: 'Nom', add: 'Ajouter', add_badge: 'Nouveau badge', uid: 'UID du badge', uid_hint: 'Hexadécimal, ex. 04A1B2C3 ; ou appuyez sur Apprendre et passez la carte sur la borne.',
+  learn: 'Apprendre', learn_cancel: 'Arrêter l’apprentissage', learn_wait: 'Passez la carte sur le lecteur de la borne…', learn_got: 'Carte {uid} lue.',
+  users: 'Utilisateurs', badges: 'Badges', enabled: 'Actif', actions: 'Actions', nobody: '(personne)', none: 'Aucun pour l’instant.', remove: 'Supprimer',
+  enable_user: 'Activer l’utilisateur {name}', enable_badge: 'Activer le badge {uid}', confirm_remove: 'Supprimer {what} ?', saved: 'Enregistré.',
+  groups: 'Groupes de réglages', grp_installation: 'Installation', grp_rfid: 'RFID et accès', grp_ocpp: 'OCPP', grp_energy: 'Énergie et plages horaires',
+  grp_payment: 'Paiement et page web', grp_firmware: 'Micrologiciel', grp_other: 'Autres', save: 'Enregistrer', nothing_changed: 'Rien n’a changé.',
+  saved_restart: 'Enregistré. Pris en compte après un redémarrage : {keys}.', needs_restart: '(après redémarrage)', change_pin: 'Changer un code', new_pin: 'Nouveau code',
+  qr_alt: 'QR code pour payer cette charge', live_lost: 'Mises à jour en direct interrompues ; nouvel essai…', qr_caption: 'Scannez pour payer par carte :',
+};
+
+const dicts = { en, fr };
+const listeners = new Set();
+
+function initial() {
+  try {
+    const saved = localStorage.getItem('borne.lang');
+    if (saved && dicts[saved]) return saved;
+  } catch { /* storage disabled */ }
+  for (const l of navigator.languages ?? [navigator.language ?? 'en']) {
+    const base = String(l).slice(0, 2).toLowerCase();
+    if (dicts[base]) return base;
+  }
+  return 'en';
+}
+
+let current = initial();
+
+export const lang = () => current;
+export const otherLang = () => (current === 'fr' ? 'en' : 'fr');
+export function onLangChange(fn) { listeners.add(fn); }
+export function setLang(l) {
+  if (!dicts[l]) return;
+  current = l;
+  try { localStorage.setItem('borne.lang', l); } catch { /* storage disabled */ }
+  for (const fn of listeners) fn(l);
+}
+
+export function t(key, vars) {
+  const s = dicts[current][key] ?? en[key] ?? key;
+  return vars ? s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m)) : s;
+}
+
+/* Like t, but `fallback` when no dictionary has the key (values from the API). */
+export function tOr(key, fallback, vars) {
+  return key in dicts[current] || key in en ? t(key, vars) : fallback;
+}

@@ -1,0 +1,34 @@
+// The public page of one charge point (/c/N, no login): what a driver sees —
+// its state, the owner's price notice, and the ad hoc payment QR code.
+import { h, clear } from './dom.js';
+import { t, tOr, lang, setLang, otherLang, onLangChange } from './i18n.js';
+
+const main = document.getElementById('main');
+const n = Number(location.pathname.split('/')[2]);
+
+async function render() {
+  document.documentElement.lang = lang();
+  const b = document.getElementById('lang');
+  b.textContent = t('switch_lang');
+  b.lang = otherLang();
+  clear(main);
+  const res = await fetch(`/api/v1/public/connectors/${n}`);
+  const c = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    main.append(h('p', { class: 'error' }, c.error ?? `HTTP ${res.status}`));
+    return;
+  }
+  document.title = `${t('point', { n })} · ${c.station}`;
+  document.getElementById('brand').textContent = c.station;
+  main.append(h('section', { class: `card narrow conn led-${c.led ?? 'off'}`, 'data-status': c.status },
+    h('header', {}, h('h1', {}, t('point', { n })),
+      h('span', { class: 'pill', 'data-test': 'status' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), tOr(`st_${c.status}`, c.status))),
+    c.notice ? h('p', { class: 'notice', 'data-test': 'notice' }, c.notice) : null,
+    c.qr ? h('figure', { class: 'qr' },
+      h('img', { src: `/api/v1/public/connectors/${n}/qr.svg`, alt: t('qr_alt'), width: 240, height: 240, 'data-test': 'qr' }),
+      h('figcaption', {}, t('qr_caption'), h('br'), h('a', { href: c.qr_url, rel: 'noopener' }, c.qr_url))) : null));
+}
+
+document.getElementById('lang').onclick = () => setLang(otherLang());
+onLangChange(render);
+render();

@@ -1,0 +1,103 @@
+// Users and badges: create users (a hotel room, a guest), add badges by
+// typing the UID or by "learn" (the next card tapped on the station's reader
+// fills the UID), enable/disable, remove.
+import { api } from './api.js';
+import { h, clear, field, append } from './dom.js';
+import { t } from './i18n.js';
+
+export async function mount(root, ctx) {
+  const userList = h('div', { class: 'scroll' });
+  const badgeList = h('div', { class: 'scroll' });
+  const userSelect = h('select', { name: 'user' });
+  let stopLearning = null;
+
+  const newUser = h('input', { type: 'text', name: 'name', maxlength: 64, required: true, autocomplete: 'off' });
+  const userForm = h('form', { class: 'card', 'data-test': 'add-user' }, h('h2', {}, t('add_user')),
+    field('new-user', t('name'), newUser), h('button', { type: 'submit' }, t('add')));
+  const uid = h('input', { type: 'text', name: 'uid', required: true, autocomplete: 'off', spellcheck: 'false', pattern: '[0-9A-Fa-f:\\- ]{2,40}' });
+  const learn = h('button', { type: 'button', class: 'secondary', 'data-test': 'learn', 'aria-pressed': 'false' }, t('learn'));
+  const learnNote = h('p', { class: 'muted', role: 'status' });
+  const badgeForm = h('form', { class: 'card', 'data-test': 'add-badge' }, h('h2', {}, t('add_badge')),
+    field('new-uid', t('uid'), uid, t('uid_hint')), h('div', { class: 'actions' }, learn), learnNote,
+    field('new-badge-user', t('user'), userSelect), h('button', { type: 'submit' }, t('add')));
+  root.append(h('h1', {}, t('nav_users')), h('div', { class: 'two' }, userForm, badgeForm),
+    h('section', { class: 'card' }, h('h2', {}, t('users')), userList),
+    h('section', { class: 'card' }, h('h2', {}, t('badges')), badgeList));
+
+  async function load() {
+    const [u, b] = await Promise.all([api('GET', '/users'), api('GET', '/badges')]);
+    append(clear(userSelect), [h('option', { value: '' }, t('nobody')), u.users.map((x) => h('option', { value: x.name }, x.name))]);
+    clear(userList).append(u.users.length ? h('table', { 'data-test': 'users' },
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('name')), h('th', { scope: 'col' }, t('enabled')), h('th', { scope: 'col' }, h('span', { class: 'sr' }, t('actions'))))),
+      h('tbody', {}, u.users.map((x) => h('tr', { 'data-user': x.id },
+        h('td', {}, x.name),
+        h('td', {}, toggle(`user-${x.id}`, x.enabled, t('enable_user', { name: x.name }), (on) => api('PUT', `/users/${x.id}`, { enabled: on }))),
+        h('td', {}, h('button', { type: 'button', class: 'link danger', onclick: () => remove(`/users/${x.id}`, x.name) }, t('remove'))))))) : h('p', { class: 'muted' }, t('none')));
+    clear(badgeList).append(b.badges.length ? h('table', { 'data-test': 'badges' },
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('uid')), h('th', { scope: 'col' }, t('user')), h('th', { scope: 'col' }, t('enabled')), h('th', { scope: 'col' }, h('span', { class: 'sr' }, t('actions'))))),
+      h('tbody', {}, b.badges.map((x) => h('tr', { 'data-badge': x.uid },
+        h('td', { class: 'mono' }, x.uid),
+        h('td', {}, x.user ?? '—'),
+        h('td', {}, toggle(`badge-${x.uid}`, x.enabled, t('enable_badge', { uid: x.uid }), (on) => api('PUT', `/badges/${encodeURIComponent(x.uid)}`, { enabled: on }))),
+        h('td', {}, h('button', { type: 'button', class: 'link danger', onclick: () => remove(`/badges/${encodeURIComponent(x.uid)}`, x.uid) }, t('remove'))))))) : h('p', { class: 'muted' }, t('none')));
+  }
+
+  function toggle(id, on, label, save) {
+    const box = h('input', { type: 'checkbox', id, checked: on, 'aria-label': label });
+    box.onchange = async () => {
+      try { await save(box.checked); ctx.toast(t('saved')); } catch (e) { box.checked = !box.checked; ctx.toast(e.message, true); }
+    };
+    return box;
+  }
+
+  async function remove(path, what) {
+    if (!confirm(t('confirm_remove', { what }))) return;
+    try { await api('DELETE', path); await load(); } catch (e) { ctx.toast(e.message, true); }
+  }
+
+  function endLearning() {
+    stopLearning?.();
+    stopLearning = null;
+    learn.setAttribute('aria-pressed', 'false');
+    learn.textContent = t('learn');
+  }
+
+  learn.onclick = () => {
+    if (stopLearning) { endLearning(); learnNote.textContent = ''; return; }
+    learn.setAttribute('aria-pressed', 'true');
+    learn.textContent = t('learn_cancel');
+    learnNote.textContent = t('learn_wait');
+    stopLearning = ctx.listen((e) => {
+      if (e.kind !== 'tap') return;
+      uid.value = e.detail;
+      learnNote.textContent = t('learn_got', { uid: e.detail });
+      endLearning();
+      uid.focus();
+    });
+  };
+
+  userForm.onsubmit = async (ev) => {
+    ev.preventDefault();
+    try {
+      await api('POST', '/users', { name: newUser.value.trim() });
+      ctx.toast(t('saved'));
+      newUser.value = '';
+      await load();
+    } catch (e) { ctx.toast(e.message, true); }
+  };
+
+  badgeForm.onsubmit = async (ev) => {
+    ev.preventDefault();
+    try {
+      await api('POST', '/badges', { uid: uid.value.trim(), user: userSelect.value || null });
+      ctx.toast(t('saved'));
+      uid.value = '';
+      learnNote.textContent = '';
+      await load();
+    } catch (e) { ctx.toast(e.message, true); }
+  };
+
+  await load();
+  const off = ctx.listen((e) => { if (/^(badge|user)_/.test(e.kind)) load().catch(() => {}); });
+  return () => { off(); endLearning(); };
+}
