@@ -19,6 +19,11 @@ static int fail(char *why, size_t len, const char *fmt, const char *value) {
   return -1;
 }
 
+static int check_dir(const char *v, char *why, size_t len) {
+  if (v[0] != '/' || strlen(v) > 400) return fail(why, len, "`%s` must be an absolute path", v);
+  return 0;
+}
+
 /* A meter's name, as the `*` of meter.*.model: 1..32 of a-z 0-9 _. */
 static int check_meter_name(const char *v, char *why, size_t len) {
   size_t n = strlen(v);
@@ -97,7 +102,7 @@ const cfg_key_def config_keys_meter[] = {
     {"meter.maps_dir", CFG_STRING, NULL, 0, 0, NULL, false,
      "Folder of meter register maps (MODEL.map); unset: the source tree's meters/ in a "
      "development build, else PREFIX/share/borne/meters.",
-     "absolute path", NULL},
+     "absolute path", check_dir},
     {"meter.*.model", CFG_STRING, NULL, 0, 0, NULL, false,
      "Register map of meter NAME: a file name of the maps folder without .map (sdm630, "
      "sdm72dm, sdm72dm-v2, abb-b23, pac2200, em340, finder-7m, pro380, generic).",

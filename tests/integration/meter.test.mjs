@@ -205,3 +205,40 @@ test('RTU over a socat pty pair: two meters on one bus, CRC errors and garbage c
   assert.ok(s.connectors[1].meter.ok);
   assert.equal(st.proc.exitCode, null);
 });
+
+test('a session bills stop register minus start register; a meter failure pauses it, recovery resumes it', async (t) => {
+  const srv = await ModbusServer.start({ meters: ['1:sdm630'] });
+  t.after(() => srv.kill());
+  await srv.set(1, SDM);
+  const st = await startBorned({
+    connectors: 1, auth: 'free',
+    set: {
+      'meter.poll_interval_ms': 200, 'meter.failures_before_fault': 2,
+      'meter.p1.model': 'sdm630', 'meter.p1.port': `tcp://127.0.0.1:${srv.port}`, 'meter.p1.timeout_ms': 200,
+      'connector.1.meter': 'p1',
+    },
+  });
+  t.after(async () => { await st.stop(); st.cleanup(); });
+  await waitServed(st, srv, 1, (x) => x.connectors[0].meter?.ok, { what: 'meter answering' });
+  await st.waitStatus(1, 'Available');
+  assert.equal(st.ctl('plug', '1', '--ev-max-current', '16', '--phases', '3').code, 0);
+  let s = await st.waitStatus(1, 'Charging');
+  assert.ok(near(s.connectors[0].session.energy_wh, 0, 0.2), 'nothing billed before the register moves');
+
+  await srv.mode(1, 'silent');
+  s = await st.waitStatus(1, 'Faulted');
+  assert.equal(s.connectors[0].contactor_closed, false);
+  assert.notEqual(s.connectors[0].session, null, 'the session is kept');
+  await srv.set(1, { energy_import: 1240000 });
+  await srv.mode(1, 'ok');
+  s = await st.waitStatus(1, 'Charging');
+  assert.ok(near(s.connectors[0].energy_wh, 1240000, 0.2));
+  assert.ok(near(s.connectors[0].session.energy_wh, 1240000 - 1234567, 0.5));
+
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await st.waitStatus(1, 'Available');
+  const [session] = st.ctlJson('sessions').sessions;
+  assert.ok(near(session.meter_start_wh, 1234567, 0.2), JSON.stringify(session));
+  assert.ok(near(session.meter_stop_wh, 1240000, 0.2), JSON.stringify(session));
+  assert.ok(near(session.energy_wh, 1240000 - 1234567, 0.5));
+});

@@ -55,6 +55,8 @@ static void test_values(void **state) {
   assert_int_equal(config_validate("connector.1.meter_phases", "L4", err, sizeof err), -1);
   assert_int_equal(config_validate("connector.1.meter", "Meter1", err, sizeof err), -1);
   assert_int_equal(config_validate("grid.meter", "grid_main", err, sizeof err), 0);
+  assert_int_equal(config_validate("meter.maps_dir", "/etc/borne/meters", err, sizeof err), 0);
+  assert_int_equal(config_validate("meter.maps_dir", "meters", err, sizeof err), -1);
 }
 
 static void test_valid_setup(void **state) {
