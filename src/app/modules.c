@@ -5,13 +5,16 @@
  * other extension points of station.h), and returns -1 with one line in err
  * when the station must not start.
  */
+#include "app/metering.h"
 #include "app/station.h"
 #include "app/web.h"
 
 typedef int (*module_attach_fn)(station *st, char *err, size_t errlen);
 
 static const module_attach_fn attach_list[] = {
-    web_attach, NULL, /* keeps the list non-empty; modules are added above this line */
+    metering_attach, /* Modbus meters: before the modules that read meters */
+    web_attach,
+    NULL,            /* keeps the list non-empty; modules are added above this line */
 };
 
 int station_modules_open(station *st, char *err, size_t errlen) {

@@ -17,6 +17,9 @@ extern const cfg_key_def config_keys_energy[];   /* config_keys_energy.c: site, 
 extern const cfg_key_def config_keys_web[];      /* config_keys_web.c: local web page */
 extern const cfg_key_def config_keys_firmware[]; /* config_keys_firmware.c: updates */
 
+/* Cross-key checks of the meter keys (config_keys_meter.c), run by config_check(). */
+int config_check_meter(const config *c, char *err, size_t errlen);
+
 #define CONFIG_MODULE_TABLES                                                                       \
   config_keys_ocpp, config_keys_meter, config_keys_ocmf, config_keys_energy, config_keys_grid,     \
       config_keys_web, config_keys_firmware

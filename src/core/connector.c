@@ -29,6 +29,10 @@ static bool is_latched(error_code e) {
          e == ERR_CP_GENERATOR || e == ERR_METER_MISSING;
 }
 
+/* Errors whose cause is a measurement that must recover by itself: neither
+ * unplugging nor an operator clears them. */
+static bool clears_with_cause(error_code e) { return e == ERR_OVERTEMP || e == ERR_METER_FAILURE; }
+
 static bool plugged_cp(cp_state cp) { return cp == CP_B || cp == CP_C || cp == CP_D; }
 
 static bool needs_lock(const connector_sm *sm) { return !sm->cfg.tethered; }
@@ -267,7 +271,7 @@ static void on_cp(connector_sm *sm, const cs_event *ev, cs_notes *n) {
     sm->rcd_retries_left = sm->cfg.rcd_auto_retries;
     sm->retry_at = NEVER;
     sm->unlock_requested = false;
-    if (sm->error != ERR_NONE && !sm->error_latched && sm->error != ERR_OVERTEMP)
+    if (sm->error != ERR_NONE && !sm->error_latched && !clears_with_cause(sm->error))
       clear_error(sm, n);
     return;
   }
@@ -376,8 +380,9 @@ void cs_handle(connector_sm *sm, const cs_event *ev, borne_ms now, cs_notes *n) 
     break;
   case CS_EV_FAULT_CLEAR:
     if (sm->error != ERR_NONE) {
-      bool cause_gone = sm->error != ERR_OVERTEMP ||
-                        sm->temperature_c < sm->cfg.derate_temp_c - CS_TEMP_HYSTERESIS_C;
+      bool cause_gone = sm->error == ERR_OVERTEMP
+                            ? sm->temperature_c < sm->cfg.derate_temp_c - CS_TEMP_HYSTERESIS_C
+                            : (sm->error != ERR_METER_FAILURE || !sm->meter_failed);
       if (cause_gone) clear_error(sm, n);
       /* Still welded after the clear: judge the feedback again. */
       if (sm->contactor_feedback != sm->out.contactor_closed)
@@ -391,6 +396,16 @@ void cs_handle(connector_sm *sm, const cs_event *ev, borne_ms now, cs_notes *n) 
     snprintf(sm->reserved_uid, sizeof sm->reserved_uid, "%s", ev->flag && ev->uid ? ev->uid : "");
     snprintf(sm->reserved_parent, sizeof sm->reserved_parent, "%s",
              ev->flag && ev->user ? ev->user : "");
+    break;
+  case CS_EV_METER_FAULT:
+    /* No charging without a working billing meter; the session stays open
+     * (contactor open, SuspendedEVSE-like Faulted) and goes on when the
+     * meter answers again. */
+    sm->meter_failed = ev->flag;
+    if (ev->flag)
+      raise_error(sm, ERR_METER_FAILURE, n);
+    else if (sm->error == ERR_METER_FAILURE)
+      clear_error(sm, n);
     break;
   case CS_EV_UNLOCK:
     end_session(sm, STOP_UNLOCK_COMMAND, n);

@@ -55,6 +55,7 @@ typedef enum {
   CS_EV_TIMER,              /* a deadline from cs_next_deadline() passed */
   CS_EV_RESERVE,            /* .flag: reserve for .uid (parent id in .user), false: cancel */
   CS_EV_UNLOCK,             /* operator unlock: end the session (UnlockCommand), release */
+  CS_EV_METER_FAULT,        /* .flag: the billing meter failed (true) or answers again */
 } cs_event_type;
 
 typedef struct {
@@ -118,6 +119,7 @@ typedef struct {
   bool pp_seen;          /* a PP reading arrived since the last unplug */
   double last_current_a; /* latest measured phase current (overcurrent supervision) */
   double temperature_c;
+  bool meter_failed;  /* CS_EV_METER_FAULT: ERR_METER_FAILURE until the meter answers */
   error_code error;   /* current error, ERR_NONE when none */
   bool error_latched; /* cleared only by operator (welding) */
   int rcd_retries_left;

@@ -49,6 +49,9 @@ static const error_info table[] = {
     {ERR_METER_MISSING, "Energy meter does not answer",
      "Check the meter wiring, address and configuration", "PowerMeterFailure",
      "borne.MeterMissing"},
+    {ERR_METER_FAILURE, "Energy meter failed: charging paused until it answers again",
+     "Check the meter's bus wiring, address and power; see the meter counters in the status",
+     "PowerMeterFailure", "borne.MeterFailure"},
     {ERR_READER, "Badge reader does not answer", "Check the RFID reader connection",
      "ReaderFailure", "borne.ReaderMissing"},
 };

@@ -76,6 +76,7 @@ typedef enum {
   ERR_OVERCURRENT = 701,   /* EV draws more than offered for too long */
   ERR_VENTILATION = 702,   /* state D on a station without ventilation */
   ERR_METER_MISSING = 801, /* self-test: meter does not answer */
+  ERR_METER_FAILURE = 802, /* running: meter failed repeatedly (timeouts, CRC, implausible) */
   ERR_READER = 901,        /* badge reader failure */
 } error_code;
 

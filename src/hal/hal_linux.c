@@ -548,7 +548,7 @@ int hal_linux_selftest_start(hal *h, int c, hal_linux_selftest_cb done, void *ct
   if (!lc->test.result.contactor_ok)
     test_fail(lc, "contactor feedback reads closed while commanded open");
   lc->test.result.meter_ok = true; /* no meter configured: nothing to check yet */
-  test_fail(lc, "no meter on this connector");
+  test_fail(lc, "no meter configured");
   gpio_input *trip = &lc->inputs[IN_RCD];
   if (trip->line && hl->gpio->get(trip->line) == 1) {
     test_fail(lc, "RCD monitor tripped before its test");
@@ -665,7 +665,7 @@ static void lx_set_led(hal *h, int c, const led_look *look) {
 
 static int lx_read_meter(hal *h, int c, meter_reading *out) {
   (void)c, (void)out; /* meters arrive through Modbus in another module */
-  set_error(as_linux(h), "no meter on this connector");
+  set_error(as_linux(h), "no meter configured");
   return -1;
 }
 
@@ -685,7 +685,7 @@ static int lx_selftest(hal *h, int c, hal_selftest *out) {
   hal_linux_cp_obs o = hal_linux_cp_observe(volts, cp_burst(hl, lc, volts), lc->duty);
   out->cp_ok = o.has_state && (o.state == CP_A || o.state == CP_B || o.state == CP_C);
   out->meter_ok = true; /* no meter configured: nothing to check yet */
-  set_error(hl, "no meter on this connector");
+  set_error(hl, "no meter configured");
   return 0;
 }
 

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "core/connector.h"
+#include "core/errors.h"
 #include "core/pilot.h"
 
 typedef struct {
@@ -615,6 +616,45 @@ static void overtemp_derates_stops_and_recovers(void **state) {
   assert_int_equal(by, LIMIT_CABLE); /* 32 A cable ties the selector: first source wins */
 }
 
+/* A runtime meter failure (CS_EV_METER_FAULT, sent by the metering glue
+ * after meter.failures_before_fault failed polls): Faulted with
+ * ERR_METER_FAILURE (OCPP PowerMeterFailure), contactor open, the session
+ * kept; unplug and operator clear do not remove it while the meter fails;
+ * the meter answering again resumes charging. */
+static void meter_failure_faults_and_recovers(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, socket_cfg());
+  charging(&r);
+  clear_log(&r);
+  feed(&r, (cs_event){.type = CS_EV_METER_FAULT, .flag = true});
+  assert_int_equal(cs_error(&r.sm), ERR_METER_FAILURE);
+  assert_false(out(&r)->contactor_closed);
+  assert_int_equal(cs_status(&r.sm), STATUS_FAULTED);
+  assert_string_equal(error_info_of(ERR_METER_FAILURE)->ocpp16_code, "PowerMeterFailure");
+  assert_int_equal(count_notes(&r.all, CS_NOTE_SESSION_STOP), 0);
+  follow(&r);
+  feed(&r, (cs_event){.type = CS_EV_FAULT_CLEAR}); /* refused: the meter still fails */
+  assert_int_equal(cs_error(&r.sm), ERR_METER_FAILURE);
+  feed(&r, (cs_event){.type = CS_EV_METER_FAULT, .flag = false});
+  assert_int_equal(cs_error(&r.sm), ERR_NONE);
+  assert_true(out(&r)->contactor_closed);
+  assert_int_equal(cs_status(&r.sm), STATUS_CHARGING);
+  assert_int_equal(count_notes(&r.all, CS_NOTE_ERROR_CLEARED), 1);
+
+  /* unplugging while the meter fails keeps the fault */
+  feed(&r, (cs_event){.type = CS_EV_METER_FAULT, .flag = true});
+  cp(&r, CP_A);
+  assert_int_equal(cs_error(&r.sm), ERR_METER_FAILURE);
+  assert_int_equal(cs_status(&r.sm), STATUS_FAULTED);
+  feed(&r, (cs_event){.type = CS_EV_METER_FAULT, .flag = false});
+  assert_int_equal(cs_status(&r.sm), STATUS_AVAILABLE);
+  /* a meter answering never clears another error */
+  feed(&r, (cs_event){.type = CS_EV_TEMPERATURE, .value = 85});
+  feed(&r, (cs_event){.type = CS_EV_METER_FAULT, .flag = false});
+  assert_int_equal(cs_error(&r.sm), ERR_OVERTEMP);
+}
+
 static void limits_compose_and_notify(void **state) {
   (void)state;
   rig r;
@@ -764,6 +804,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(selftest_gates_the_connector),
       cmocka_unit_test(selftest_failure_is_latched),
+      cmocka_unit_test(meter_failure_faults_and_recovers),
       cmocka_unit_test(full_cycle_a_b_c_b_a),
       cmocka_unit_test(contactor_waits_for_the_lock),
       cmocka_unit_test(c_to_a_direct_opens_at_once),

@@ -549,7 +549,7 @@ static void sync_selftest_reads_levels(void **state) {
   assert_true(st.cp_ok);
   assert_true(st.rcd_ok);   /* monitor not tripped */
   assert_true(st.meter_ok); /* no meter configured: nothing to check */
-  assert_string_equal(h->ops->last_error(h), "no meter on this connector");
+  assert_string_equal(h->ops->last_error(h), "no meter configured");
   /* a welded contactor: feedback closed while commanded open */
   find_line(&f->bank, "gpiochip0:18")->value = 1;
   find_line(&f->bank, RCD_TRIP)->value = 1;
@@ -563,7 +563,7 @@ static void sync_selftest_reads_levels(void **state) {
 
   meter_reading m;
   assert_int_equal(h->ops->read_meter(h, 1, &m), -1);
-  assert_string_equal(h->ops->last_error(h), "no meter on this connector");
+  assert_string_equal(h->ops->last_error(h), "no meter configured");
   finish(f, h);
 }
 
@@ -592,7 +592,7 @@ static void async_selftest_passes_on_healthy_hardware(void **state) {
   assert_true(f->x.selftest.contactor_ok);
   assert_true(f->x.selftest.cp_ok);
   assert_true(f->x.selftest.meter_ok);
-  assert_string_equal(f->x.reason, "no meter on this connector");
+  assert_string_equal(f->x.reason, "no meter configured");
   /* the test's own RCD trip and -12 V are not inputs for the core */
   assert_int_equal(f->x.rcd_trips, 0);
   assert_int_equal(f->x.f_reports, 0);

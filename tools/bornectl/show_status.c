@@ -31,6 +31,32 @@ static void station_line(ctl_ctx *ctx, const json_t *st) {
     fprintf(ctx->out, "web page HTTPS, certificate SHA-256 %s\n", json_string_value(fp));
 }
 
+static double num(const json_t *a, size_t i) { return json_number_value(json_array_get(a, i)); }
+
+/* One line per connector with a Modbus meter: V, A per phase, the lifetime
+ * register (what the owner reads for billing) and the meter's health. */
+static void meter_lines(ctl_ctx *ctx, const json_t *connectors) {
+  size_t i;
+  json_t *c;
+  json_array_foreach(connectors, i, c) {
+    const json_t *m = json_object_get(c, "meter");
+    if (!json_is_object(m)) continue;
+    const json_t *v = json_object_get(c, "voltage_v"), *a = json_object_get(c, "current_a");
+    const char *err = json_string_value(json_object_get(m, "error"));
+    fprintf(ctx->out,
+            "meter %s (%s, %s unit %lld) on %lld: %.1f/%.1f/%.1f V  %.2f/%.2f/%.2f A  "
+            "register %.2f kWh  %s\n",
+            json_string_value(json_object_get(m, "name")),
+            json_string_value(json_object_get(m, "model")),
+            json_string_value(json_object_get(m, "port")),
+            (long long)json_integer_value(json_object_get(m, "unit_id")),
+            (long long)json_integer_value(json_object_get(c, "id")), num(v, 0), num(v, 1),
+            num(v, 2), num(a, 0), num(a, 1), num(a, 2),
+            json_number_value(json_object_get(c, "energy_wh")) / 1000.0,
+            json_is_true(json_object_get(m, "ok")) ? "ok" : (err ? err : "not answering"));
+  }
+}
+
 int ctl_show_status(ctl_ctx *ctx, const json_t *answer) {
   station_line(ctx, json_object_get(answer, "station"));
   static const char *const headers[] = {"C",        "STATUS",      "CP",    "OFFERED",
@@ -90,5 +116,6 @@ int ctl_show_status(ctl_ctx *ctx, const json_t *answer) {
     table_add_row(&t, row);
   }
   ctl_print_table(ctx, &t);
+  meter_lines(ctx, json_object_get(answer, "connectors"));
   return CTL_EXIT_OK;
 }
