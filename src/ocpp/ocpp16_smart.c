@@ -207,7 +207,9 @@ static int parse_profile(const json_t *j, int connector, borne_ms received,
     json_t *lj = json_object_get(pj, "limit");
     if (!json_is_number(lj)) goto bad;
     pd->limit = json_number_value(lj);
-    if (!isfinite(pd->limit) || pd->limit < 0) goto bad;
+    /* No 1.6 bound; 1e6 (A or W) is far above any AC point and keeps the
+     * W/A conversions finite. */
+    if (!isfinite(pd->limit) || pd->limit < 0 || pd->limit > 1e6) goto bad;
     int64_t ph = 3;
     if (get_int(pj, "numberPhases", &ph) < 0 || ph < 1 || ph > 3) goto bad;
     pd->phases = (int)ph;
