@@ -2,8 +2,9 @@
  * OCPP 1.6 Smart Charging: installed profiles, the one in force per purpose,
  * the resulting limit and the composite schedule. References are to the
  * OCPP 1.6 specification, edition 2 (3.13 Smart Charging; 5.5
- * ClearChargingProfile, 5.7 GetCompositeSchedule, 5.16 SetChargingProfile;
- * 7.7-7.15 the ChargingProfile/ChargingSchedule types).
+ * ClearChargingProfile, 5.7 GetCompositeSchedule, 5.11 RemoteStartTransaction,
+ * 5.16 SetChargingProfile; the ChargingProfile, ChargingSchedule and
+ * ChargingSchedulePeriod types of chapter 7).
  *
  * Pure apart from the profile table: it never reads a clock, never blocks on
  * anything but the SQLite commit of a changed profile. It must not trust a
@@ -35,7 +36,7 @@ typedef enum { KIND_ABSOLUTE, KIND_RECURRING, KIND_RELATIVE } kind;
 typedef struct {
   int64_t start_s; /* startPeriod: seconds from the schedule start */
   double limit;    /* in the schedule's unit */
-  int phases;      /* numberPhases, default 3 (7.13) */
+  int phases;      /* numberPhases; absent means 3 (ChargingSchedulePeriod) */
 } period;
 
 typedef struct {
@@ -117,7 +118,7 @@ static int parse_profile(const json_t *j, int connector, borne_ms received,
   if (get_int(j, "chargingProfileId", &v) != 1 || v < INT32_MIN || v > INT32_MAX) return -1;
   out->id = (int)v;
   if (get_int(j, "stackLevel", &v) != 1 || v < 0 || v > INT32_MAX) return -1;
-  if (lim && v > lim->max_stack_level) return -1; /* ChargeProfileMaxStackLevel, 9.4 */
+  if (lim && v > lim->max_stack_level) return -1; /* ChargeProfileMaxStackLevel (9.4) */
   out->stack = (int)v;
 
   const char *pu = get_str(j, "chargingProfilePurpose");
@@ -130,13 +131,13 @@ static int parse_profile(const json_t *j, int connector, borne_ms received,
     out->purpose = PURPOSE_TX;
   else
     return -1;
-  /* 3.13.1: ChargePointMaxProfile only on connector 0; a TxProfile belongs
-   * to a transaction, so to a real connector. */
+  /* 3.13 (charging profile purposes): ChargePointMaxProfile only on
+   * connector 0; a TxProfile belongs to a transaction, so to a real connector. */
   if (out->purpose == PURPOSE_MAX && connector != 0) return -1;
   if (out->purpose == PURPOSE_TX && connector == 0) return -1;
   int r = get_int(j, "transactionId", &v);
   if (r < 0 || (r == 1 && (out->purpose != PURPOSE_TX || v < INT32_MIN || v > INT32_MAX)))
-    return -1; /* 7.8: transactionId only with TxProfile */
+    return -1; /* ChargingProfile: transactionId only with TxProfile */
   out->tx_id = r == 1 ? (int)v : 0;
 
   const char *ki = get_str(j, "chargingProfileKind");
@@ -174,7 +175,7 @@ static int parse_profile(const json_t *j, int connector, borne_ms received,
   if (r == 1) out->duration_ms = v * 1000;
   r = get_time(cs, "startSchedule", &out->start);
   if (r < 0) return -1;
-  /* 7.13: a Recurring schedule repeats from its startSchedule; an Absolute
+  /* ChargingSchedule: a Recurring schedule repeats from its startSchedule; an Absolute
    * one without it is taken to start when it was received; a Relative one
    * starts with the transaction, whatever startSchedule says. */
   if (r == 0 && out->kind == KIND_RECURRING) return -1;
@@ -201,7 +202,8 @@ static int parse_profile(const json_t *j, int connector, borne_ms received,
     json_t *pj = json_array_get(ps, i);
     period *pd = &out->periods[i];
     if (!json_is_object(pj) || get_int(pj, "startPeriod", &pd->start_s) != 1) goto bad;
-    /* 7.12: the first period starts the schedule; they follow in order. */
+    /* ChargingSchedulePeriod: startPeriod counts from the schedule start,
+     * so the first is 0 and they follow in order. */
     if (i == 0 ? pd->start_s != 0 : pd->start_s <= out->periods[i - 1].start_s) goto bad;
     if (pd->start_s > INT32_MAX) goto bad;
     json_t *lj = json_object_get(pj, "limit");
@@ -359,13 +361,13 @@ const char *ocpp16_smart_set(ocpp16_smart *s, int connector, const json_t *profi
     if (p.purpose != PURPOSE_TX || p.tx_id != 0) goto rejected;
     p.tx_id = 0;
   } else if (p.purpose == PURPOSE_TX) {
-    /* 3.13.4 / 5.16.3: no transaction on the connector, or another one than
-     * the profile names: discard it and answer with an error status. */
+    /* 5.16: no transaction on the connector, or another one than the
+     * profile names: discard it and answer with an error status. */
     if (active_tx_id == 0 || (p.tx_id != 0 && p.tx_id != active_tx_id)) goto rejected;
     p.tx_id = active_tx_id;
   }
 
-  /* 5.16.3: the same chargingProfileId, or the same stackLevel and purpose
+  /* 5.16: the same chargingProfileId, or the same stackLevel and purpose
    * (on the same connector), replaces the installed profile. */
   int kept = 0;
   for (int i = 0; i < s->n; i++) {
@@ -443,7 +445,8 @@ typedef struct {
 
 static bool clear_match(const profile *p, const void *ctx) {
   const clear_filter *f = ctx;
-  /* 6.9: every criterion given must match; none given clears all. */
+  /* 5.5: every criterion given must match (so an id with a wrong
+   * connector clears nothing); none given clears all. */
   return (!f->has_id || p->id == f->id) && (!f->has_connector || p->connector == f->connector) &&
          (!f->has_purpose || p->purpose == f->purpose) && (!f->has_stack || p->stack == f->stack);
 }
@@ -508,7 +511,7 @@ static const period *period_at(const profile *p, borne_ms t, borne_ms rel_start,
     break;
   case KIND_RECURRING:
     /* The recurrence begins at startSchedule and repeats every day or week
-     * from it (7.13); nothing is in force before the first occurrence. */
+     * from it; nothing is in force before the first occurrence. */
     if (t < p->start) {
       *next = min_ms(p->start, bound);
       return NULL;
@@ -566,7 +569,8 @@ static bool applies(const profile *p, int connector, int tx_id) {
   return false;
 }
 
-/* 3.13.2: per purpose, the highest stack level whose schedule covers t wins
+/* 3.13 (stacking, combining purposes): per purpose, the highest stack level
+ * whose schedule covers t wins
  * (a connector's own TxDefaultProfile before connector 0's at the same
  * level); the limit is min(ChargePointMax, TxProfile else TxDefault).
  * *next gets the first instant after t where any candidate may change. */

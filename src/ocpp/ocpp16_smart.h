@@ -66,7 +66,8 @@ double ocpp16_smart_limit_a(ocpp16_smart *s, int connector, borne_ms now, int tx
  * use the transaction start last given to ocpp16_smart_limit_a. */
 borne_ms ocpp16_smart_next_change(ocpp16_smart *s, borne_ms now);
 
-/* The transaction on `connector` ended: its TxProfiles are removed (3.13.4). */
+/* The transaction on `connector` ended: its TxProfiles are removed (3.13:
+ * a TxProfile lives as long as its transaction). */
 void ocpp16_smart_transaction_ended(ocpp16_smart *s, int connector);
 
 /* GetCompositeSchedule.conf payload for req (connectorId, duration,
