@@ -474,6 +474,26 @@ static void recurring_daily_and_weekly(void **state) {
   ocpp16_smart_free(s);
 }
 
+static void recurrence_restarts_even_with_a_longer_duration(void **state) {
+  (void)state;
+  ocpp16_smart *s = open_mem(1);
+  /* A Daily schedule of 100000 s is cut at the next day's start. */
+  assert_string_equal(set(s, 0,
+                          "{'chargingProfileId':1,'stackLevel':0,'chargingProfilePurpose':"
+                          "'TxDefaultProfile','chargingProfileKind':'Recurring',"
+                          "'recurrencyKind':'Daily','chargingSchedule':{'startSchedule':"
+                          "'2026-01-05T00:00:00Z','duration':100000,'chargingRateUnit':'A',"
+                          "'chargingSchedulePeriod':[{'startPeriod':0,'limit':8},"
+                          "{'startPeriod':43200,'limit':16}]}}",
+                          0, false, T0),
+                      "Accepted");
+  assert_true(lim(s, 1, T0 + H(24) - 1, 0, 0) == 16.0);
+  assert_true(lim(s, 1, T0 + H(24), 0, 0) == 8.0);
+  assert_true(lim(s, 1, T0 + H(36), 0, 0) == 16.0);
+  assert_int_equal(ocpp16_smart_next_change(s, T0 + H(13)), T0 + H(24));
+  ocpp16_smart_free(s);
+}
+
 static void relative_follows_the_transaction_start(void **state) {
   (void)state;
   ocpp16_smart *s = open_mem(1);
@@ -812,6 +832,32 @@ static void unreadable_rows_are_skipped(void **state) {
   store_close(db);
 }
 
+static void a_failed_write_changes_nothing(void **state) {
+  tmpdb *t = *state;
+  store *db;
+  ocpp16_smart *s = open_db(t->path, &db);
+  assert_string_equal(set(s, 0, simple(1, 0, "TxDefaultProfile", 20), 0, false, T0), "Accepted");
+  assert_string_equal(set(s, 1, simple(2, 0, "TxProfile", 10), 4, false, T0), "Accepted");
+  assert_int_equal(sqlite3_exec(store_sqlite(db), "PRAGMA query_only = 1", NULL, NULL, NULL),
+                   SQLITE_OK);
+  /* Not durable: refused, and what is installed stays as it was. */
+  assert_string_equal(set(s, 0, simple(1, 0, "TxDefaultProfile", 6), 0, false, T0), "Rejected");
+  assert_string_equal(set(s, 0, simple(3, 1, "TxDefaultProfile", 6), 0, false, T0), "Rejected");
+  assert_int_equal(clear(s, "{}"), 0);
+  assert_int_equal(ocpp16_smart_count(s), 2);
+  assert_true(lim(s, 1, T0, 0, 0) == 20.0);
+  assert_true(lim(s, 1, T0, 4, T0) == 10.0);
+  assert_int_equal(sqlite3_exec(store_sqlite(db), "PRAGMA query_only = 0", NULL, NULL, NULL),
+                   SQLITE_OK);
+  ocpp16_smart_free(s);
+  store_close(db);
+  s = open_db(t->path, &db);
+  assert_int_equal(ocpp16_smart_count(s), 2);
+  assert_true(lim(s, 1, T0, 0, 0) == 20.0);
+  ocpp16_smart_free(s);
+  store_close(db);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(no_profile_means_no_limit),
@@ -827,6 +873,7 @@ int main(void) {
       cmocka_unit_test(malformed_schedules_are_rejected),
       cmocka_unit_test(absolute_periods_and_duration),
       cmocka_unit_test(recurring_daily_and_weekly),
+      cmocka_unit_test(recurrence_restarts_even_with_a_longer_duration),
       cmocka_unit_test(relative_follows_the_transaction_start),
       cmocka_unit_test(watts_become_amps_per_phase),
       cmocka_unit_test(clear_matches_every_given_criterion),
@@ -835,6 +882,7 @@ int main(void) {
       cmocka_unit_test(composite_gaps_and_refusals),
       cmocka_unit_test_setup_teardown(profiles_survive_a_restart, db_setup, db_teardown),
       cmocka_unit_test_setup_teardown(unreadable_rows_are_skipped, db_setup, db_teardown),
+      cmocka_unit_test_setup_teardown(a_failed_write_changes_nothing, db_setup, db_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
