@@ -6,6 +6,7 @@
  * when the station must not start.
  */
 #include "app/metering.h"
+#include "app/ocpp16_station.h"
 #include "app/station.h"
 #include "app/web.h"
 
@@ -13,8 +14,9 @@ typedef int (*module_attach_fn)(station *st, char *err, size_t errlen);
 
 static const module_attach_fn attach_list[] = {
     metering_attach, /* Modbus meters: before the modules that read meters */
+    ocpp16_attach,   /* OCPP 1.6J back end (ocpp.url) */
     web_attach,
-    NULL,            /* keeps the list non-empty; modules are added above this line */
+    NULL, /* keeps the list non-empty; modules are added above this line */
 };
 
 int station_modules_open(station *st, char *err, size_t errlen) {

@@ -751,11 +751,8 @@ int station_open(station *st, uv_loop_t *loop, const station_options *opt, char 
   if (store_open(&st->db, dbpath, err, errlen) != 0) return -1;
 
   const char *mode = config_get(st->cfg, "auth.mode");
+  /* ocpp: badges are asked about; the OCPP module installs the authorizer */
   auth_mode am = strcmp(mode, "free") == 0 ? AUTH_FREE : AUTH_BADGE;
-  if (strcmp(mode, "ocpp") == 0) {
-    snprintf(err, errlen, "auth.mode: `ocpp` needs the OCPP client, which this build lacks");
-    goto fail;
-  }
   int n = (int)config_get_int(st->cfg, "station.connectors");
   connector_config cfgs[BORNE_MAX_CONNECTORS];
   for (int c = 1; c <= n; c++) connector_config_from(st, c, &cfgs[c - 1]);
