@@ -501,14 +501,20 @@ static void arm_tick(ocpp16_station *o) {
     if (o->conn[c - 1].session_id && o->conn[c - 1].last_sample + every * 1000 < next)
       next = o->conn[c - 1].last_sample + every * 1000;
   if (o->next_aligned < next) next = o->next_aligned;
-  if ((x = ocpp16_backend_queue_next_due(o->be)) < next && online(o)) next = x;
+  /* the queue matters only when the next message could go now: online and
+   * no queued message waiting for its answer (else its past due time spins) */
+  if (online(o) && !o->pump_in_flight && (x = ocpp16_backend_queue_next_due(o->be)) < next)
+    next = x;
   if ((x = ocpp16_backend_reservation_next_expiry(o->be)) < next) next = x;
   if ((x = ocpp16_smart_next_change(o->smart, now)) < next) next = x;
   if (next == NEVER) {
     uv_timer_stop(&o->tick_timer);
     return;
   }
-  uv_timer_start(&o->tick_timer, tick_cb, clock_real_delay_ms(&o->st->clock, next), 0);
+  /* a deadline already past means work the tick could not do (waiting on the
+   * link): never let it turn into a spinning zero-delay timer */
+  uint64_t delay = clock_real_delay_ms(&o->st->clock, next);
+  uv_timer_start(&o->tick_timer, tick_cb, delay < 50 ? 50 : delay, 0);
 }
 
 /* ---------- smart charging ---------- */

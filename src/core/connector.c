@@ -410,7 +410,8 @@ void cs_handle(connector_sm *sm, const cs_event *ev, borne_ms now, cs_notes *n) 
   case CS_EV_UNLOCK:
     end_session(sm, STOP_UNLOCK_COMMAND, n);
     sm->authorized = false;
-    sm->unlock_requested = true;
+    /* with nothing plugged the release is momentary: the next plug-in locks */
+    sm->unlock_requested = sm->cp != CP_A;
     break;
   }
   if (sm->error == ERR_RCD_TRIP && now >= sm->retry_at) {

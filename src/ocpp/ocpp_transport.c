@@ -484,7 +484,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     t->st.last_error[0] = 0;
     t->st.last_rx_ms = clock_wall_ms();
     set_state(t, OCPP_LINK_CONNECTED);
-    log_info(MOD, "connected to %s%s", t->url, t->path);
+    log_info(MOD, "connected to %s://%s:%d%s", t->tls ? "wss" : "ws", t->host, t->port, t->path);
     if (t->ev.connected) t->ev.connected(t->ev.ctx);
     break;
   case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:

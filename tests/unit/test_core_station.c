@@ -387,9 +387,19 @@ static void unlock_command_ends_the_session_and_releases_the_lock(void **state) 
   assert_true(cs_outputs_of(conn(&r, 1))->lock_engaged);
 }
 
+static void unlock_with_nothing_plugged_does_not_stop_the_next_lock(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, 1, AUTH_FREE);
+  ev(&r, 1, (cs_event){.type = CS_EV_UNLOCK});
+  plug(&r, 1);
+  assert_true(cs_outputs_of(conn(&r, 1))->lock_engaged);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(free_mode_authorizes_on_plug),
+      cmocka_unit_test(unlock_with_nothing_plugged_does_not_stop_the_next_lock),
       cmocka_unit_test(tap_after_plug),
       cmocka_unit_test(tap_before_plug_is_held),
       cmocka_unit_test(held_authorization_expires),
