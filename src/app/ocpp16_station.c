@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "app/api_json.h"
 #include "app/ocpp16_station.h"
 #include "app/station.h"
 #include "core/errors.h"
@@ -1273,6 +1274,8 @@ static void on_setting_changed(void *ctx, const char *key) {
                   !strcmp(key, "ocpp.AuthorizationKey") || !strcmp(key, "ocpp.ca_file") ||
                   !strcmp(key, "ocpp.cert_file") || !strcmp(key, "ocpp.key_file") ||
                   !strcmp(key, "ocpp.WebSocketPingInterval") || !strcmp(key, "station.id");
+  if (!strcmp(key, "ocpp.url") && !strcmp(o->url, config_get(o->st->cfg, "ocpp.url")))
+    link_key = false; /* just attached with it (see idle_setting_changed) */
   if (link_key) {
     snprintf(o->url, sizeof o->url, "%s", config_get(o->st->cfg, "ocpp.url"));
     ocpp_transport_config tc;
@@ -1310,15 +1313,23 @@ static void on_free(void *ctx) {
   free(o);
 }
 
-int ocpp16_attach(station *st, char *err, size_t errlen) {
-  const char *url = config_get(st->cfg, "ocpp.url");
-  if (!url || !url[0]) {
-    if (strcmp(config_get(st->cfg, "auth.mode"), "ocpp") == 0) {
-      snprintf(err, errlen, "auth.mode: `ocpp` needs a back end: set ocpp.url (or --csms URL)");
-      return -1;
-    }
-    return 0; /* no back end: a stand-alone station */
-  }
+/* GET /api/v1/ocpp: the connection and every OCPP configuration key as the
+ * back end sees it (GetConfiguration), for `bornectl ocpp` and the web page. */
+static int get_ocpp(void *ctx, const http_request *req, http_response *res) {
+  (void)req;
+  ocpp16_station *o = ctx;
+  json_t *status = json_object();
+  on_status_json(o, 0, status);
+  json_t *conf = ocpp16_backend_keys_get(o->be, o->st->cfg, NULL);
+  json_t *body = json_pack("{s:O, s:O}", "connection", json_object_get(status, "ocpp"), "keys",
+                           json_object_get(conf, "configurationKey"));
+  json_decref(status);
+  json_decref(conf);
+  api_json_body(res, body);
+  return 0;
+}
+
+static int attach_backend(station *st, const char *url, char *err, size_t errlen) {
   ocpp16_station *o = calloc(1, sizeof *o);
   if (!o) {
     snprintf(err, errlen, "out of memory");
@@ -1407,6 +1418,62 @@ int ocpp16_attach(station *st, char *err, size_t errlen) {
     snprintf(err, errlen, "too many modules");
     return -1;
   }
+  http_add_route(st->http, &(http_route){"GET", "/api/v1/ocpp", get_ocpp, o});
   security_event(o, "StartupOfTheDevice", "borne " BORNE_VERSION);
+  return 0;
+}
+
+/* A station started without a back end attaches it when the installer sets
+ * ocpp.url at run time (web page, bornectl ocpp url): no restart needed. */
+typedef struct {
+  station *st;
+  bool attached;
+} ocpp16_idle;
+
+static void idle_setting_changed(void *ctx, const char *key) {
+  ocpp16_idle *idle = ctx;
+  const char *url = config_get(idle->st->cfg, "ocpp.url");
+  if (idle->attached || strcmp(key, "ocpp.url") != 0 || !url || !url[0]) return;
+  char err[256];
+  if (attach_backend(idle->st, url, err, sizeof err) != 0) {
+    log_error(MOD, "cannot start OCPP: %s", err);
+    return;
+  }
+  idle->attached = true;
+  station_event(idle->st, 0, "ocpp_reconfigured", "ocpp.url: connecting to %s", url);
+}
+
+static void idle_status_json(void *ctx, int c, json_t *obj) {
+  ocpp16_idle *idle = ctx;
+  if (c == 0 && !idle->attached)
+    json_object_set_new(obj, "ocpp", json_pack("{s:s, s:s, s:s}", "url", "", "version", "1.6",
+                                               "state", "disabled"));
+}
+
+static void idle_free(void *ctx) { free(ctx); }
+
+int ocpp16_attach(station *st, char *err, size_t errlen) {
+  const char *url = config_get(st->cfg, "ocpp.url");
+  if (url && url[0]) return attach_backend(st, url, err, errlen);
+  if (strcmp(config_get(st->cfg, "auth.mode"), "ocpp") == 0) {
+    snprintf(err, errlen, "auth.mode: `ocpp` needs a back end: set ocpp.url (or --csms URL)");
+    return -1;
+  }
+  ocpp16_idle *idle = calloc(1, sizeof *idle);
+  if (!idle) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  idle->st = st;
+  station_module m = {.name = "ocpp-idle",
+                      .ctx = idle,
+                      .setting_changed = idle_setting_changed,
+                      .status_json = idle_status_json,
+                      .free = idle_free};
+  if (station_add_module(st, &m) != 0) {
+    free(idle);
+    snprintf(err, errlen, "too many modules");
+    return -1;
+  }
   return 0;
 }

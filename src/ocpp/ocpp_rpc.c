@@ -3,7 +3,8 @@
  *
  * Error codes for bad incoming frames (OCPP-J 1.6 section 4.2.3): a frame
  * that is not JSON, not an array, or not a CALL/CALLRESULT/CALLERROR of the
- * right shape is a FormationViolation; an unknown action is NotImplemented;
+ * right shape is a FormationViolation (a CALL without its payload: ProtocolError,
+ * "payload incomplete"); an unknown action is NotImplemented;
  * a payload that fails the schema gets the validator's code. When the
  * frame's message id cannot be read the answer carries the id "-1" (as the
  * reference ocpp-rpc implementation does), so the peer sees why. Bad
@@ -168,6 +169,11 @@ void ocpp_rpc_tick(ocpp_rpc *r, int64_t now) {
 static void handle_call(ocpp_rpc *r, const char *id, const json_t *frame) {
   const json_t *action_j = json_array_get(frame, 2);
   const json_t *payload = json_array_get(frame, 3);
+  if (json_array_size(frame) == 3 && json_is_string(action_j)) {
+    /* OCPP-J 1.6 4.2.3: ProtocolError, "Payload for Action is incomplete" */
+    send_error(r, id, "ProtocolError", "the CALL has no payload");
+    return;
+  }
   if (json_array_size(frame) != 4 || !json_is_string(action_j) || !json_is_object(payload)) {
     send_error(r, id, "FormationViolation",
                "a CALL is [2, messageId, action, {payload}]");

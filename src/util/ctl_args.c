@@ -34,6 +34,7 @@ static const char usage_text[] =
     "  events [--after ID] [--follow]  the event log; --follow keeps printing new events\n"
     "  wait C STATUS [--timeout S]     until connector C has STATUS (default 60 s)\n"
     "  pin set owner|installer PIN|-   set a web page PIN (- reads it from stdin)\n"
+    "  ocpp [url URL]                  back-end connection and OCPP keys; url: change the back end\n"
     "  help                            this text\n"
     "simulator (borned --sim):\n"
     "  plug C [--ev-max-current A] [--phases 1|3] [--battery-kwh K] [--soc P] [--target-soc P]\n"
@@ -330,6 +331,27 @@ static int verb_pin(ctl_command *cmd, const token *tok, int n, char *err, size_t
   return set_path(cmd, err, errlen, "/api/v1/web/pin");
 }
 
+/* ocpp: the back-end connection and the OCPP configuration keys
+ * (GET /api/v1/ocpp); ocpp url URL: set ocpp.url (the station reconnects
+ * at once, no restart). */
+static int verb_ocpp(ctl_command *cmd, const token *tok, int n, char *err, size_t errlen) {
+  const char *pos[2] = {0};
+  int npos;
+  static const char shape[] = "ocpp [url URL]";
+  if (split_opts("ocpp", tok, n, NULL, 0, pos, &npos, 2, err, errlen)) return -1;
+  if (npos == 0) {
+    cmd->method = "GET";
+    cmd->view = CTL_VIEW_OCPP;
+    return set_path(cmd, err, errlen, "/api/v1/ocpp");
+  }
+  if (npos != 2 || strcmp(pos[0], "url") != 0) return fail(err, errlen, "ocpp: expected %s", shape);
+  if (add_field(cmd, "ocpp.url", CTL_VAL_STRING, pos[1], err, errlen)) return -1;
+  cmd->verb = "ocpp url";
+  cmd->method = "PUT";
+  cmd->view = CTL_VIEW_APPLIED;
+  return set_path(cmd, err, errlen, "/api/v1/settings");
+}
+
 static int time_query(ctl_command *cmd, const char *opt, const char *text, int64_t *ms, char *err,
                       size_t errlen) {
   if (timefmt_parse(text, ms) != 0)
@@ -608,7 +630,8 @@ int ctl_parse(int argc, char *const argv[], ctl_globals *g, ctl_command *cmd, ch
                                        "overtemp", "cpshort", "clear",   NULL};
   static const char *const verbs[] = {"status",   "plug",   "unplug", "ev",   "tap", "fault",
                                       "sessions", "badges", "users",  "set",  "get", "start",
-                                      "stop",     "events", "wait",   "help", "pin", NULL};
+                                      "stop",     "events", "wait",   "help", "pin", "ocpp",
+                                      NULL};
   int v = tok[0].literal ? -1 : one_of(verb, verbs);
   if (v < 0) return fail(err, errlen, "unknown verb `%s`", verb);
   cmd->verb = verbs[v];
@@ -650,6 +673,8 @@ int ctl_parse(int argc, char *const argv[], ctl_globals *g, ctl_command *cmd, ch
     return verb_wait(cmd, rest, nrest, err, errlen);
   case 16:
     return verb_pin(cmd, rest, nrest, err, errlen);
+  case 17:
+    return verb_ocpp(cmd, rest, nrest, err, errlen);
   default:
     if (nrest > 0) return fail(err, errlen, "help: takes no arguments");
     cmd->run = CTL_RUN_HELP;

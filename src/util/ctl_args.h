@@ -62,6 +62,7 @@ typedef enum {
   CTL_VIEW_SETTINGS, /* key/value table, or one value when `key` is set */
   CTL_VIEW_APPLIED,  /* answer of PUT /settings */
   CTL_VIEW_DONE,     /* a one-line confirmation: `done` with the answer's fields */
+  CTL_VIEW_OCPP,     /* back-end connection line + OCPP configuration key table */
 } ctl_view;
 
 typedef struct {

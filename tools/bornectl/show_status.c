@@ -25,6 +25,15 @@ static void station_line(ctl_ctx *ctx, const json_t *st) {
   if (json_is_number(speed) && json_number_value(speed) != 1.0)
     fprintf(ctx->out, "  speed x%g", json_number_value(speed));
   fputc('\n', ctx->out);
+  const json_t *ocpp = json_object_get(st, "ocpp");
+  if (json_is_object(ocpp)) {
+    char url[256], state[32], since[40], last[40];
+    fprintf(ctx->out, "back end %s  %s since %s  last message %s  queue %lld\n",
+            ctl_cell(ocpp, "url", url, sizeof url), ctl_cell(ocpp, "state", state, sizeof state),
+            ctl_time_cell(json_object_get(ocpp, "since"), since, sizeof since),
+            ctl_time_cell(json_object_get(ocpp, "last_message"), last, sizeof last),
+            (long long)json_integer_value(json_object_get(ocpp, "queue_length")));
+  }
   json_t *web = json_object_get(st, "web");
   json_t *fp = json_object_get(web, "fingerprint_sha256");
   if (json_is_true(json_object_get(web, "https")) && json_is_string(fp))
