@@ -18,10 +18,6 @@
 
 #include <jansson.h>
 
-#include "app/api_json.h"
-#include "app/ocpp16_station.h"
-#include "app/station.h"
-#include "core/errors.h"
 #include "firmware/diagnostics.h"
 #include "firmware/firmware.h"
 #include "ocpp/ocpp16_backend.h"
@@ -29,6 +25,10 @@
 #include "ocpp/ocpp16_smart.h"
 #include "ocpp/ocpp_link.h"
 #include "ocpp16_messages.h" /* generated from the OCPP 1.6 schemas */
+#include "app/api_json.h"
+#include "app/ocpp16_station.h"
+#include "app/station.h"
+#include "core/errors.h"
 #include "util/log.h"
 #include "util/timefmt.h"
 
@@ -56,8 +56,16 @@ typedef struct {
   char reserved_tag[21];
 } cp_conn;
 
-typedef enum { TRIG_NONE = 0, TRIG_BOOT = 1, TRIG_HEARTBEAT = 2, TRIG_STATUS = 4, TRIG_METER = 8,
-               TRIG_FIRMWARE = 16, TRIG_DIAG = 32, TRIG_LOG = 64 } trigger_bits;
+typedef enum {
+  TRIG_NONE = 0,
+  TRIG_BOOT = 1,
+  TRIG_HEARTBEAT = 2,
+  TRIG_STATUS = 4,
+  TRIG_METER = 8,
+  TRIG_FIRMWARE = 16,
+  TRIG_DIAG = 32,
+  TRIG_LOG = 64
+} trigger_bits;
 
 typedef struct ocpp16_station {
   station *st;
@@ -275,8 +283,10 @@ static void sync_time(ocpp16_station *o, const json_t *current_time) {
 
 static void heartbeat_answer(void *ctx, const json_t *result, const char *code, const char *text) {
   ocpp16_station *o = ctx;
-  if (result) sync_time(o, json_object_get(result, "currentTime"));
-  else log_debug(MOD, "heartbeat: %s %s", code, text);
+  if (result)
+    sync_time(o, json_object_get(result, "currentTime"));
+  else
+    log_debug(MOD, "heartbeat: %s %s", code, text);
 }
 
 static void send_heartbeat(ocpp16_station *o) {
@@ -299,7 +309,11 @@ static void boot_answer(void *ctx, const json_t *result, const char *code, const
   if (o->closing) return;
   if (!result) {
     log_warn(MOD, "BootNotification: %s %s", code, text);
-    uv_timer_start(&o->boot_timer, boot_timer_cb, BOOT_RETRY_DEFAULT_S * 1000, 0);
+    /* no usable answer (timeout, CALLERROR, one failing the schema): again
+     * after the call timeout, at most BOOT_RETRY_DEFAULT_S */
+    long retry_s = config_get_int(o->st->cfg, "ocpp.call_timeout_s");
+    if (retry_s > BOOT_RETRY_DEFAULT_S) retry_s = BOOT_RETRY_DEFAULT_S;
+    uv_timer_start(&o->boot_timer, boot_timer_cb, (uint64_t)retry_s * 1000, 0);
     return;
   }
   const char *status = json_string_value(json_object_get(result, "status"));
@@ -363,10 +377,9 @@ static void send_status(ocpp16_station *o, int c) {
       if (o->conn[i].status != STATUS_UNAVAILABLE) s = STATUS_AVAILABLE;
   }
   const error_info *info = error_info_of(e);
-  json_t *p = json_pack("{s:i, s:s, s:s, s:o}", "connectorId", c, "status",
-                        connector_status_name(s), "errorCode",
-                        e == ERR_NONE ? "NoError" : info->ocpp16_code, "timestamp",
-                        time_json(now_of(o)));
+  json_t *p = json_pack(
+      "{s:i, s:s, s:s, s:o}", "connectorId", c, "status", connector_status_name(s), "errorCode",
+      e == ERR_NONE ? "NoError" : info->ocpp16_code, "timestamp", time_json(now_of(o)));
   if (e != ERR_NONE) {
     char text[51];
     snprintf(text, sizeof text, "%s", info->owner_text);
@@ -569,9 +582,9 @@ static void on_session_started(void *ctx, int c, const station_session_info *s) 
   k->transaction_id = 0;
   char tag[21];
   id_tag_of(o, s->uid, tag, sizeof tag);
-  json_t *p = json_pack("{s:i, s:s, s:I, s:o}", "connectorId", c, "idTag", tag, "meterStart",
-                        (json_int_t)llround(s->meter_start_wh), "timestamp",
-                        time_json(s->start_ms));
+  json_t *p =
+      json_pack("{s:i, s:s, s:I, s:o}", "connectorId", c, "idTag", tag, "meterStart",
+                (json_int_t)llround(s->meter_start_wh), "timestamp", time_json(s->start_ms));
   /* the group of the badge, as the last authorization said */
   const char *parent = strcmp(o->auth_tag, tag) == 0 ? o->auth_parent : NULL;
   int rid = ocpp16_backend_reservation_use(o->be, c, tag, parent);
@@ -588,10 +601,10 @@ static void on_session_stopped(void *ctx, int c, const station_session_info *s) 
   cp_conn *k = &o->conn[c - 1];
   char tag[21];
   id_tag_of(o, s->uid, tag, sizeof tag);
-  json_t *p = json_pack("{s:i, s:I, s:o, s:s}", "transactionId",
-                        ocpp16_backend_queue_tx_id(o->be, s->id), "meterStop",
-                        (json_int_t)llround(s->meter_stop_wh), "timestamp", time_json(s->stop_ms),
-                        "reason", stop_reason_name(s->reason));
+  json_t *p =
+      json_pack("{s:i, s:I, s:o, s:s}", "transactionId", ocpp16_backend_queue_tx_id(o->be, s->id),
+                "meterStop", (json_int_t)llround(s->meter_stop_wh), "timestamp",
+                time_json(s->stop_ms), "reason", stop_reason_name(s->reason));
   if (tag[0]) json_object_set_new(p, "idTag", json_string(tag));
   /* transactionData: the register at the start, and StopTxnSampledData at the end */
   const char *stop_data = key_str(o, "StopTxnSampledData");
@@ -601,8 +614,8 @@ static void on_session_stopped(void *ctx, int c, const station_session_info *s) 
     json_t *sv = json_array();
     ocpp16_sampled_values("Energy.Active.Import.Register", &begin, NULL, "Transaction.Begin", sv);
     if (strstr(stop_data, "Energy.Active.Import.Register") && json_array_size(sv))
-      json_array_append_new(data, json_pack("{s:o, s:o}", "timestamp", time_json(s->start_ms),
-                                            "sampledValue", sv));
+      json_array_append_new(
+          data, json_pack("{s:o, s:o}", "timestamp", time_json(s->start_ms), "sampledValue", sv));
     else
       json_decref(sv);
     meter_reading end = o->st->conn[c - 1].meter;
@@ -610,8 +623,8 @@ static void on_session_stopped(void *ctx, int c, const station_session_info *s) 
     json_t *sv2 = json_array();
     ocpp16_sample_extra x = extra_of(o, c);
     ocpp16_sampled_values(stop_data, &end, &x, "Transaction.End", sv2);
-    json_array_append_new(data, json_pack("{s:o, s:o}", "timestamp", time_json(s->stop_ms),
-                                          "sampledValue", sv2));
+    json_array_append_new(
+        data, json_pack("{s:o, s:o}", "timestamp", time_json(s->stop_ms), "sampledValue", sv2));
     json_object_set_new(p, "transactionData", data);
   }
   enqueue(o, s->id, "StopTransaction", p);
@@ -642,7 +655,8 @@ static void on_event(void *ctx, int c, const char *kind, const char *detail) {
 }
 
 static void security_event(ocpp16_station *o, const char *type, const char *tech) {
-  station_event(o->st, 0, "security", "%s%s%s", type, tech && tech[0] ? ": " : "", tech ? tech : "");
+  station_event(o->st, 0, "security", "%s%s%s", type, tech && tech[0] ? ": " : "",
+                tech ? tech : "");
 }
 
 /* ---------- authorization ---------- */
@@ -689,8 +703,7 @@ static void authorize_answer(void *ctx, const json_t *result, const char *code, 
       ocpp16_backend_auth_update(o->be, a->tag, info, now_of(o));
       const char *status = json_string_value(json_object_get(info, "status"));
       const char *parent = json_string_value(json_object_get(info, "parentIdTag"));
-      answer_auth(o, a->request_id, a->tag, status && !strcmp(status, "Accepted"),
-                                 NULL, parent);
+      answer_auth(o, a->request_id, a->tag, status && !strcmp(status, "Accepted"), NULL, parent);
     }
   }
   free(a);
@@ -714,8 +727,8 @@ static void authorize(void *ctx, uint32_t request_id, const char *uid) {
   a->request_id = request_id;
   snprintf(a->uid, sizeof a->uid, "%s", uid);
   snprintf(a->tag, sizeof a->tag, "%s", tag);
-  if (ocpp_link_call(o->link, "Authorize", json_pack("{s:s}", "idTag", tag), authorize_answer,
-                     a) != 0) {
+  if (ocpp_link_call(o->link, "Authorize", json_pack("{s:s}", "idTag", tag), authorize_answer, a) !=
+      0) {
     free(a);
     decide_offline(o, request_id, uid, tag);
   }
@@ -866,12 +879,12 @@ static void h_change_configuration(ocpp16_station *o, const json_t *req, ocpp_re
   const char *key = json_string_value(json_object_get(req, "key"));
   const char *value = json_string_value(json_object_get(req, "value"));
   char applied[96] = "";
-  const char *status = ocpp16_backend_keys_change(o->be, o->st->cfg, key, value, applied,
-                                                  sizeof applied);
+  const char *status =
+      ocpp16_backend_keys_change(o->be, o->st->cfg, key, value, applied, sizeof applied);
   reply_status(r, status);
   if (strcmp(status, "Accepted") == 0 && applied[0]) station_apply_setting(o->st, applied);
-  if (!strcmp(status, "Accepted") && (!strcmp(key, "AuthorizationKey") ||
-                                      !strcmp(key, "SecurityProfile")))
+  if (!strcmp(status, "Accepted") &&
+      (!strcmp(key, "AuthorizationKey") || !strcmp(key, "SecurityProfile")))
     security_event(o, "ReconfigurationOfSecurityParameters", key);
 }
 
@@ -898,8 +911,8 @@ static void h_reset(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
   const char *type = json_string_value(json_object_get(req, "type"));
   o->reset_hard = type && strcmp(type, "Hard") == 0;
   reply_status(r, "Accepted");
-  security_event(o, "ResetOrReboot", o->reset_hard ? "Hard reset by the back end"
-                                                   : "Soft reset by the back end");
+  security_event(o, "ResetOrReboot",
+                 o->reset_hard ? "Hard reset by the back end" : "Soft reset by the back end");
   uv_timer_start(&o->reset_timer, reset_cb, RESET_FLUSH_MS, 0);
 }
 
@@ -931,14 +944,14 @@ static void h_signed_update_firmware(ocpp16_station *o, const json_t *req, ocpp_
   const json_t *f = json_object_get(req, "firmware");
   int64_t at = 0;
   timefmt_parse(json_string_value(json_object_get(f, "retrieveDateTime")), &at);
-  fw_request fr = {
-      .location = json_string_value(json_object_get(f, "location")),
-      .retrieve_at = at,
-      .retries = (int)json_integer_value(json_object_get(req, "retries")),
-      .retry_interval_s = (int)json_integer_value(json_object_get(req, "retryInterval")),
-      .signature_b64 = json_string_value(json_object_get(f, "signature")),
-      .signing_cert_pem = json_string_value(json_object_get(f, "signingCertificate")),
-      .request_id = (int)json_integer_value(json_object_get(req, "requestId"))};
+  fw_request fr = {.location = json_string_value(json_object_get(f, "location")),
+                   .retrieve_at = at,
+                   .retries = (int)json_integer_value(json_object_get(req, "retries")),
+                   .retry_interval_s =
+                       (int)json_integer_value(json_object_get(req, "retryInterval")),
+                   .signature_b64 = json_string_value(json_object_get(f, "signature")),
+                   .signing_cert_pem = json_string_value(json_object_get(f, "signingCertificate")),
+                   .request_id = (int)json_integer_value(json_object_get(req, "requestId"))};
   char err[160];
   o->fw_signed = true;
   if (firmware_update(o->fw, &fr, err, sizeof err) != 0) {
@@ -1256,8 +1269,8 @@ static void on_status_json(void *ctx, int c, json_t *obj) {
   timefmt_iso(ls.last_rx_ms, last, sizeof last);
   json_object_set_new(
       obj, "ocpp",
-      json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:I, s:i, s:s?}", "url", o->url, "version",
-                "1.6", "state", link_state_name(ls.state), "since", since, "last_message",
+      json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:I, s:i, s:s?}", "url", o->url, "version", "1.6",
+                "state", link_state_name(ls.state), "since", since, "last_message",
                 ls.last_rx_ms ? last : NULL, "registration", boot_names[o->boot], "queue_length",
                 (json_int_t)ocpp16_backend_queue_length(o->be), "reconnects", (int)ls.reconnects,
                 "last_error", ls.last_error[0] ? ls.last_error : NULL));
@@ -1344,8 +1357,8 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
     return -1;
   }
   o->be = ocpp16_backend_open(st->db, st->cfg, o->count, err, errlen);
-  ocpp16_smart_limits lim = {.max_stack_level = 8, .max_periods = 24, .max_profiles = 16,
-                             .allow_watts = true};
+  ocpp16_smart_limits lim = {
+      .max_stack_level = 8, .max_periods = 24, .max_profiles = 16, .allow_watts = true};
   o->smart = o->be ? ocpp16_smart_open(st->db, o->count, &lim, err, errlen) : NULL;
   if (!o->smart) {
     ocpp16_backend_free(o->be);
@@ -1446,8 +1459,9 @@ static void idle_setting_changed(void *ctx, const char *key) {
 static void idle_status_json(void *ctx, int c, json_t *obj) {
   ocpp16_idle *idle = ctx;
   if (c == 0 && !idle->attached)
-    json_object_set_new(obj, "ocpp", json_pack("{s:s, s:s, s:s}", "url", "", "version", "1.6",
-                                               "state", "disabled"));
+    json_object_set_new(
+        obj, "ocpp",
+        json_pack("{s:s, s:s, s:s}", "url", "", "version", "1.6", "state", "disabled"));
 }
 
 static void idle_free(void *ctx) { free(ctx); }

@@ -175,8 +175,7 @@ static void handle_call(ocpp_rpc *r, const char *id, const json_t *frame) {
     return;
   }
   if (json_array_size(frame) != 4 || !json_is_string(action_j) || !json_is_object(payload)) {
-    send_error(r, id, "FormationViolation",
-               "a CALL is [2, messageId, action, {payload}]");
+    send_error(r, id, "FormationViolation", "a CALL is [2, messageId, action, {payload}]");
     return;
   }
   const char *action = json_string_value(action_j);
@@ -219,8 +218,8 @@ static void handle_answer(ocpp_rpc *r, int type, const char *id, const json_t *f
       return;
     }
     if (r->cfg.validate && r->cfg.validate(r->head->action, false, payload, &err) != 0) {
-      log_warn(MOD, "%s answer fails the schema (%s: %s): not trusted", r->head->action,
-               err.code, err.text);
+      log_warn(MOD, "%s answer fails the schema (%s: %s): not trusted", r->head->action, err.code,
+               err.text);
       finish_head(r, NULL, "InvalidResponse", err.text);
       return;
     }

@@ -2,12 +2,13 @@
  * OCPP WebSocket client over libwebsockets 4.1 on a foreign libuv loop (see
  * ocpp_transport.h).
  *
- * One lws context per configuration ("generation"): the TLS settings of an
- * lws client live in its context's default vhost, so a new URL, CA or
- * client certificate gets a fresh context and the old one is torn down the
- * way src/api/http_server.c explains (first lws_context_destroy(), then, once
- * lws's own handles are closed, the second call). Callbacks from a context
- * that is being torn down, or from a connection that was replaced, are
+ * One lws context for the transport's life and one vhost per configuration
+ * ("generation"): the TLS settings of an lws client live in its vhost, so a
+ * new URL, CA or client certificate gets a fresh vhost and the old one is
+ * destroyed. The context itself is torn down at close the way
+ * src/api/http_server.c explains (first lws_context_destroy(), then, once
+ * lws's own handles are closed, the second call). Callbacks from a vhost
+ * that is being destroyed, or from a connection that was replaced, are
  * ignored.
  *
  * Dead connections: lws's validity timer (retry_and_idle_policy) sends a
@@ -36,13 +37,15 @@ typedef struct frame {
 
 typedef struct generation {
   struct ocpp_transport *t;
-  struct lws_context *ctx;
-  uv_idle_t reaper;
+  struct lws_vhost *vh;
+  char name[24]; /* vhost names stay distinct while an old one is dying */
   bool dying;
 } generation;
 
 struct ocpp_transport {
   uv_loop_t *loop;
+  struct lws_context *ctx;
+  uv_idle_t reaper;
   ocpp_transport_events ev;
   /* configuration (owned copies) */
   char *url, *cp_id, *subprotocol, *password, *ca_file, *cert_file, *key_file;
@@ -64,6 +67,7 @@ struct ocpp_transport {
   uv_timer_t retry_timer;
   unsigned attempt;
   ocpp_link_status st;
+  int64_t last_alive_ms; /* last pong (frames count too: st.last_rx_ms) */
   bool closing;
   int open; /* our handles and generations still alive */
 };
@@ -91,44 +95,57 @@ static void release(ocpp_transport *t) {
   if (--t->open > 0) return;
   drop_frames(t);
   free(t->rx);
-  char *owned[] = {t->url, t->cp_id, t->subprotocol, t->password, t->ca_file, t->cert_file,
-                   t->key_file};
+  char *owned[] = {t->url,     t->cp_id,     t->subprotocol, t->password,
+                   t->ca_file, t->cert_file, t->key_file};
   for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++) free(owned[i]);
   free(t);
 }
 
-/* ---------- generations (lws contexts) ---------- */
+/* ---------- the lws context and its generations (vhosts) ---------- */
 
 static void count_ctx_handles(uv_handle_t *h, void *arg) {
   void **a = arg;
   if (h->data == a[0]) a[1] = (char *)a[1] + 1;
 }
 
-static void reaper_closed(uv_handle_t *h) {
-  generation *g = h->data;
+static void reaper_closed(uv_handle_t *h) { release(h->data); }
+static void timer_closed(uv_handle_t *h) { release(h->data); }
+
+/* Second half of the context teardown (see src/api/http_server.c): once
+ * lws's own handles are closed, the second lws_context_destroy() frees it. */
+static void reaper_cb(uv_idle_t *idle) {
+  ocpp_transport *t = idle->data;
+  void *arg[2] = {t->ctx, NULL};
+  uv_walk(t->loop, count_ctx_handles, arg);
+  if (arg[1]) return; /* lws's own handles are still closing */
+  lws_context_destroy(t->ctx);
+  t->ctx = NULL;
+  uv_idle_stop(idle);
+  uv_close((uv_handle_t *)idle, reaper_closed);
+}
+
+static void context_end(ocpp_transport *t) {
+  if (!t->ctx) return;
+  lws_context_destroy(t->ctx); /* first call: closes the connections and lws's handles */
+  uv_idle_init(t->loop, &t->reaper);
+  t->reaper.data = t;
+  t->open++;
+  uv_idle_start(&t->reaper, reaper_cb);
+}
+
+/* lws calls this just before it frees a destroyed vhost (or at context end) */
+static void generation_finalized(struct lws_vhost *vh, void *arg) {
+  (void)vh;
+  generation *g = arg;
   ocpp_transport *t = g->t;
   free(g);
   release(t);
 }
 
-static void reaper_cb(uv_idle_t *idle) {
-  generation *g = idle->data;
-  void *arg[2] = {g->ctx, NULL};
-  uv_walk(g->t->loop, count_ctx_handles, arg);
-  if (arg[1]) return; /* lws's own handles are still closing */
-  lws_context_destroy(g->ctx); /* second call: frees the vhost and the context */
-  g->ctx = NULL;
-  uv_idle_stop(idle);
-  uv_close((uv_handle_t *)idle, reaper_closed);
-}
-
 static void generation_end(generation *g) {
   if (!g || g->dying) return;
   g->dying = true;
-  lws_context_destroy(g->ctx); /* first call: closes the connections and lws's handles */
-  uv_idle_init(g->t->loop, &g->reaper);
-  g->reaper.data = g;
-  uv_idle_start(&g->reaper, reaper_cb);
+  if (!g->t->closing) lws_vhost_destroy(g->vh); /* at close the context takes it */
 }
 
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
@@ -150,18 +167,39 @@ static void lws_log_to_ours(int level, const char *line) {
     log_debug("lws", "%s", text);
 }
 
+/* One lws context for the transport's life; vhosts are created in it. (lws
+ * 4.1 closes another context's /dev/urandom descriptor when a context is
+ * destroyed while a second one lives, so contexts are never replaced.) */
+static int context_new(ocpp_transport *t) {
+  struct lws_context_creation_info info;
+  memset(&info, 0, sizeof info);
+  void *loops[1] = {t->loop};
+  info.port = CONTEXT_PORT_NO_LISTEN;
+  info.foreign_loops = loops;
+  info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
+                 LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+  lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_to_ours);
+  t->ctx = lws_create_context(&info);
+  return t->ctx ? 0 : -1;
+}
+
+/* A generation is a vhost: the TLS settings of lws clients live there, so a
+ * new URL, CA or client certificate gets a fresh vhost and the old one is
+ * destroyed with its connection. */
 static generation *generation_new(ocpp_transport *t) {
   generation *g = calloc(1, sizeof *g);
   if (!g) return NULL;
   g->t = t;
   struct lws_context_creation_info info;
   memset(&info, 0, sizeof info);
-  void *loops[1] = {t->loop};
   info.port = CONTEXT_PORT_NO_LISTEN;
   info.protocols = protocols;
   info.user = g;
-  info.foreign_loops = loops;
-  info.options = LWS_SERVER_OPTION_LIBUV;
+  static unsigned generations;
+  snprintf(g->name, sizeof g->name, "ocpp-%u", ++generations);
+  info.vhost_name = g->name;
+  info.finalize = generation_finalized;
+  info.finalize_arg = g;
   if (t->tls) {
     info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
     if (t->ca_file && t->ca_file[0]) {
@@ -174,9 +212,8 @@ static generation *generation_new(ocpp_transport *t) {
     }
   }
   info.timeout_secs = 20; /* connect and handshake */
-  lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_to_ours);
-  g->ctx = lws_create_context(&info);
-  if (!g->ctx) {
+  g->vh = lws_create_vhost(t->ctx, &info);
+  if (!g->vh) {
     free(g);
     return NULL;
   }
@@ -206,7 +243,8 @@ static void connect_now(ocpp_transport *t) {
   if (t->closing || !t->gen) return;
   struct lws_client_connect_info cc;
   memset(&cc, 0, sizeof cc);
-  cc.context = t->gen->ctx;
+  cc.context = t->ctx;
+  cc.vhost = t->gen->vh;
   cc.address = t->host;
   cc.port = t->port;
   cc.path = t->path;
@@ -304,9 +342,9 @@ static int parse_target(ocpp_transport *t) {
 static char *dup_or_empty(const char *s) { return strdup(s ? s : ""); }
 
 static void take_config(ocpp_transport *t, const ocpp_transport_config *cfg) {
-  char **owned[] = {&t->url, &t->cp_id, &t->subprotocol, &t->password, &t->ca_file,
-                    &t->cert_file, &t->key_file};
-  const char *vals[] = {cfg->url, cfg->cp_id, cfg->subprotocol, cfg->basic_password,
+  char **owned[] = {&t->url,     &t->cp_id,     &t->subprotocol, &t->password,
+                    &t->ca_file, &t->cert_file, &t->key_file};
+  const char *vals[] = {cfg->url,     cfg->cp_id,     cfg->subprotocol, cfg->basic_password,
                         cfg->ca_file, cfg->cert_file, cfg->key_file};
   for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
     free(*owned[i]);
@@ -362,15 +400,27 @@ ocpp_transport *ocpp_transport_new(uv_loop_t *loop, const ocpp_transport_config 
   t->st.state = OCPP_LINK_WAITING;
   t->st.since_ms = clock_wall_ms();
   take_config(t, cfg);
+  if (context_new(t) != 0) {
+    snprintf(err, errlen, "libwebsockets cannot create a client context");
+    t->closing = true;
+    uv_close((uv_handle_t *)&t->retry_timer, timer_closed);
+    return NULL;
+  }
   restart(t);
   return t;
 }
 
+static void restart_cb(uv_timer_t *timer) { restart(timer->data); }
+
 void ocpp_transport_reconfigure(ocpp_transport *t, const ocpp_transport_config *cfg) {
   if (t->closing) return;
   take_config(t, cfg);
-  t->st.state = OCPP_LINK_WAITING; /* leave DISABLED: restart decides again */
-  restart(t);
+  if (t->st.state == OCPP_LINK_DISABLED)
+    t->st.state = OCPP_LINK_WAITING; /* leave DISABLED: restart decides again */
+  /* From the next loop turn: the caller may be inside a libwebsockets
+   * callback (an API request changing ocpp.url), where tearing down one lws
+   * context and creating another is not safe. */
+  uv_timer_start(&t->retry_timer, restart_cb, 0, 0);
 }
 
 void ocpp_transport_status(const ocpp_transport *t, ocpp_link_status *out) { *out = t->st; }
@@ -395,8 +445,6 @@ int ocpp_transport_send(ocpp_transport *t, const char *text, size_t len) {
   return 0;
 }
 
-static void timer_closed(uv_handle_t *h) { release(h->data); }
-
 void ocpp_transport_close(ocpp_transport *t) {
   if (!t || t->closing) return;
   t->closing = true;
@@ -405,6 +453,7 @@ void ocpp_transport_close(ocpp_transport *t) {
   uv_close((uv_handle_t *)&t->retry_timer, timer_closed);
   generation_end(t->gen);
   t->gen = NULL;
+  context_end(t);
 }
 
 /* ---------- lws callbacks ---------- */
@@ -460,8 +509,8 @@ static int on_receive(ocpp_transport *t, struct lws *wsi, const void *in, size_t
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len) {
   (void)user;
-  struct lws_context *lc = lws_get_context(wsi);
-  generation *g = lc ? lws_context_user(lc) : NULL;
+  struct lws_vhost *vh = lws_get_vhost(wsi);
+  generation *g = vh ? lws_vhost_user(vh) : NULL;
   ocpp_transport *t = g ? g->t : NULL;
   /* only the current connection of the current generation counts */
   bool current = t && !g->dying && !t->closing && g == t->gen &&
@@ -510,8 +559,22 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     if (t->out_head) lws_callback_on_writable(wsi);
     break;
   }
+  case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
+    if (current) t->last_alive_ms = clock_wall_ms();
+    break;
   case LWS_CALLBACK_CLIENT_CLOSED:
-    if (current) lost(t, "the connection closed");
+    if (current) {
+      /* lws's validity timer hangs up after two silent ping intervals: say so */
+      int64_t alive = t->last_alive_ms > t->st.last_rx_ms ? t->last_alive_ms : t->st.last_rx_ms;
+      int64_t silent_ms = clock_wall_ms() - alive;
+      char why[120];
+      if (t->ping_s > 0 && silent_ms >= (int64_t)t->ping_s * 2000 - 500)
+        snprintf(why, sizeof why, "no answer to pings for %lld s: connection declared dead",
+                 (long long)(silent_ms / 1000));
+      else
+        snprintf(why, sizeof why, "the connection closed");
+      lost(t, why);
+    }
     break;
   case LWS_CALLBACK_WSI_DESTROY:
     if (current) lost(t, "the connection was dropped");

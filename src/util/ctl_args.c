@@ -34,7 +34,8 @@ static const char usage_text[] =
     "  events [--after ID] [--follow]  the event log; --follow keeps printing new events\n"
     "  wait C STATUS [--timeout S]     until connector C has STATUS (default 60 s)\n"
     "  pin set owner|installer PIN|-   set a web page PIN (- reads it from stdin)\n"
-    "  ocpp [url URL]                  back-end connection and OCPP keys; url: change the back end\n"
+    "  ocpp [url URL]                  back-end connection and OCPP keys; url: change the back "
+    "end\n"
     "  help                            this text\n"
     "simulator (borned --sim):\n"
     "  plug C [--ev-max-current A] [--phases 1|3] [--battery-kwh K] [--soc P] [--target-soc P]\n"
@@ -628,10 +629,9 @@ int ctl_parse(int argc, char *const argv[], ctl_globals *g, ctl_command *cmd, ch
   static const char *const ev_states[] = {"charge", "pause", "ventilation", NULL};
   static const char *const faults[] = {"rcd",      "diode",   "welding", "lock",
                                        "overtemp", "cpshort", "clear",   NULL};
-  static const char *const verbs[] = {"status",   "plug",   "unplug", "ev",   "tap", "fault",
-                                      "sessions", "badges", "users",  "set",  "get", "start",
-                                      "stop",     "events", "wait",   "help", "pin", "ocpp",
-                                      NULL};
+  static const char *const verbs[] = {
+      "status", "plug",  "unplug", "ev",     "tap",  "fault", "sessions", "badges", "users", "set",
+      "get",    "start", "stop",   "events", "wait", "help",  "pin",      "ocpp",   NULL};
   int v = tok[0].literal ? -1 : one_of(verb, verbs);
   if (v < 0) return fail(err, errlen, "unknown verb `%s`", verb);
   cmd->verb = verbs[v];
