@@ -79,6 +79,8 @@ typedef struct ocpp16_station {
   uv_timer_t tick_timer;  /* status debounce, samples, aligned data, queue retries, expiries */
   uv_timer_t reset_timer; /* Reset after its answer was written */
   bool reset_hard;
+  bool restart_pending;      /* firmware installed: restart once the notifications left */
+  uint64_t restart_deadline; /* uv_now: restart anyway */
   borne_ms next_aligned;
   cp_conn conn[BORNE_MAX_CONNECTORS];
   int count;
@@ -152,9 +154,14 @@ static int connector_of_transaction(const ocpp16_station *o, int tx) {
   return 0;
 }
 
+static void flush_check_cb(uv_timer_t *t);
+
 static void ignore_answer(void *ctx, const json_t *result, const char *code, const char *text) {
-  (void)ctx, (void)result;
+  ocpp16_station *o = ctx;
+  (void)result;
   if (code) log_debug(MOD, "answer: %s %s", code, text);
+  /* not from inside the RPC layer: the restart tears the link down */
+  if (o->restart_pending && !o->closing) uv_timer_start(&o->reset_timer, flush_check_cb, 0, 0);
 }
 
 /* A message that is not transaction-related: sent now if connected, else dropped
@@ -212,6 +219,12 @@ static void pump_answer(void *ctx, const json_t *result, const char *code, const
     /* the back end saw it and refused (CALLERROR, bad answer): counted
      * against TransactionMessageAttempts; never seen: kept until it is */
     bool answered = strcmp(code, "Timeout") != 0 && strcmp(code, "Disconnected") != 0;
+    /* lost with the connection: first again as soon as the station is
+     * registered again, no retry delay */
+    if (strcmp(code, "Disconnected") == 0) {
+      free(p);
+      return;
+    }
     if (ocpp16_backend_queue_failed(o->be, p->msg_id, answered, now_of(o)))
       station_event(o->st, connector_of_session(o, p->session_id), "ocpp_message_dropped",
                     "%s refused by the back end %ld times: %s %s", p->action,
@@ -754,9 +767,27 @@ static void on_firmware_status(void *ctx, fw_status s, int request_id, const cha
   }
 }
 
+/* The firmware asks for the restart into the new image: first let the
+ * status notifications already queued reach the back end (at most
+ * RESTART_FLUSH_MAX_MS), so it sees Installing before the station goes. */
+#define RESTART_FLUSH_MAX_MS 10000
+
+static void flush_check_cb(uv_timer_t *t) {
+  ocpp16_station *o = t->data;
+  uint64_t now = uv_now(o->st->loop);
+  if (online(o) && ocpp_link_pending(o->link) > 0 && now < o->restart_deadline) {
+    uv_timer_start(&o->reset_timer, flush_check_cb, o->restart_deadline - now, 0);
+    return;
+  }
+  o->restart_pending = false;
+  station_reset(o->st, true);
+}
+
 static void on_restart(void *ctx) {
   ocpp16_station *o = ctx;
-  station_reset(o->st, true);
+  o->restart_pending = true;
+  o->restart_deadline = uv_now(o->st->loop) + RESTART_FLUSH_MAX_MS;
+  uv_timer_start(&o->reset_timer, flush_check_cb, 0, 0);
 }
 
 static void on_diag_status(void *ctx, diag_status s, int request_id, const char *detail) {
@@ -1262,6 +1293,9 @@ static void on_status_json(void *ctx, int c, json_t *obj) {
                         k->transaction_id ? json_integer(k->transaction_id) : json_null());
     return;
   }
+  /* the version running, as reported in BootNotification (an installed
+   * update, not the version borned was built as) */
+  json_object_set_new(obj, "firmware_version", json_string(firmware_version(o->fw)));
   ocpp_link_status ls;
   ocpp_link_get_status(o->link, &ls);
   char since[40], last[40];
@@ -1432,7 +1466,9 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
     return -1;
   }
   http_add_route(st->http, &(http_route){"GET", "/api/v1/ocpp", get_ocpp, o});
-  security_event(o, "StartupOfTheDevice", "borne " BORNE_VERSION);
+  char running[80];
+  snprintf(running, sizeof running, "borne %s", firmware_version(o->fw));
+  security_event(o, "StartupOfTheDevice", running);
   return 0;
 }
 

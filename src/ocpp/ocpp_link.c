@@ -126,6 +126,8 @@ int ocpp_link_call(ocpp_link *l, const char *action, json_t *payload, ocpp_answe
   return rc;
 }
 
+size_t ocpp_link_pending(const ocpp_link *l) { return l ? ocpp_rpc_pending(l->rpc) : 0; }
+
 bool ocpp_link_connected(const ocpp_link *l) {
   return l && !l->closing && ocpp_transport_connected(l->transport);
 }

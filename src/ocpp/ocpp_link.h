@@ -33,9 +33,10 @@ ocpp_link *ocpp_link_new(uv_loop_t *loop, const ocpp_transport_config *cfg, int 
                          size_t errlen);
 /* Queues a station CALL (payload is stolen); cb gets exactly one answer.
  * -1 (cb not called) when not connected or when the payload fails the schema. */
-int ocpp_link_call(ocpp_link *l, const char *action, json_t *payload, ocpp_answer_fn cb,
-                   void *ctx);
+int ocpp_link_call(ocpp_link *l, const char *action, json_t *payload, ocpp_answer_fn cb, void *ctx);
 bool ocpp_link_connected(const ocpp_link *l);
+/* Station calls queued or waiting for their answer. */
+size_t ocpp_link_pending(const ocpp_link *l);
 void ocpp_link_get_status(const ocpp_link *l, ocpp_link_status *out);
 void ocpp_link_reconfigure(ocpp_link *l, const ocpp_transport_config *cfg);
 void ocpp_link_set_call_timeout(ocpp_link *l, int call_timeout_s);
