@@ -5,6 +5,7 @@
  * other extension points of station.h), and returns -1 with one line in err
  * when the station must not start.
  */
+#include "app/energy.h"
 #include "app/metering.h"
 #include "app/station.h"
 #include "app/web.h"
@@ -12,9 +13,9 @@
 typedef int (*module_attach_fn)(station *st, char *err, size_t errlen);
 
 static const module_attach_fn attach_list[] = {
-    metering_attach, /* Modbus meters: before the modules that read meters */
-    web_attach,
-    NULL,            /* keeps the list non-empty; modules are added above this line */
+    metering_attach,  /* Modbus meters: before the modules that read meters */
+    energy_attach,    /* load management: after the meters, reads their samples */
+    web_attach, NULL, /* keeps the list non-empty; modules are added above this line */
 };
 
 int station_modules_open(station *st, char *err, size_t errlen) {

@@ -148,7 +148,7 @@ static void budget(allocator *a, borne_ms now, const alloc_grid_in *g, const all
     a->seen_grid = true;
     for (int p = 0; p < 3; p++) {
       r->building_a[p] = g->grid_a[p];
-      r->other_a[p] = dmax(0, g->grid_a[p] - r->own_a[p]);
+      r->other_a[p] = dmax(0, g->grid_a[p] - (g->has_own ? g->own_a[p] : r->own_a[p]));
       a->peak_other[p] = dmax(a->peak_other[p], r->other_a[p]);
       avail[p] = c->limit_a[p] - r->other_a[p] - c->margin_a;
     }

@@ -76,6 +76,8 @@ typedef struct {
   bool grid_valid;      /* a sample was ever received */
   double grid_a[3];     /* building load per grid phase incl. borne, A */
   borne_ms grid_at;     /* when it was measured */
+  bool has_own;         /* own_a is borne's draw when the sample was taken */
+  double own_a[3];      /* ... per grid phase (else the draw now is used) */
   double total_limit_a; /* cap on the sum of all phases' currents (EnWG 14a); <= 0: none */
 } alloc_grid_in;
 

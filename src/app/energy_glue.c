@@ -1,0 +1,482 @@
+/*
+ * Energy management on the station: keeps the latest grid sample of every
+ * source (Modbus meter, TIC, P1, CT clamps, control contact, the API), runs
+ * an allocation round (src/energy/allocator.c) every second of station time
+ * and soon after every relevant event (session, status, grid sample,
+ * setting), and applies the result as LIMIT_LOAD_MANAGEMENT, only when a
+ * value changes. POST /api/v1/grid feeds the `api` source. Adds `site` to
+ * the station object and `allocation` to each connector in
+ * GET /api/v1/status, and records failsafe and pause events.
+ *
+ * Load management is on when site.limit_a is set; otherwise this module
+ * only stores samples and answers the API. Loop thread only.
+ *
+ * Limits applied per connector (see docs/energy.md for why):
+ *   charging            -> its share (>= 6 A)
+ *   waiting for power   -> 0 A   (limited_by "load_management")
+ *   held by another limit (< 6 A from schedule, OCPP, ...) -> 5.9 A: no
+ *     power, yet the other limit stays the one named in limited_by, and
+ *     when it lifts the session still gets nothing before a round gave it
+ *     a share (no contactor cycling)
+ *   no session          -> 0 A
+ */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "energy/allocator.h"
+#include "app/api_json.h"
+#include "app/energy.h"
+#include "app/station.h"
+#include "core/pilot.h"
+#include "util/log.h"
+
+#define MOD "energy"
+#define HELD_A (ALLOC_MIN_A - 0.1)
+
+static const char *const source_names[] = {"meter", "tic", "p1", "ct", "contact", "api"};
+#define NSOURCES (int)(sizeof source_names / sizeof source_names[0])
+
+typedef struct {
+  bool have;
+  grid_sample g;
+  borne_ms received; /* station time it arrived */
+  double own_a[3];   /* borne's draw per grid phase when it arrived */
+  long count;
+} source_slot;
+
+typedef struct {
+  station *st;
+  int n;
+  bool enabled; /* site.limit_a set */
+  allocator *alloc;
+  alloc_config acfg;
+  int source; /* index in source_names, -1: none */
+  double voltage;
+  double contact_limit_w;
+  int rotation[BORNE_MAX_CONNECTORS][3];
+  int priority[BORNE_MAX_CONNECTORS];
+  source_slot src[NSOURCES];
+  alloc_conn_in in[BORNE_MAX_CONNECTORS];
+  double applied[BORNE_MAX_CONNECTORS]; /* LIMIT_LOAD_MANAGEMENT as applied; < 0: cleared */
+  alloc_state prev_state[BORNE_MAX_CONNECTORS];
+  bool failsafe;
+  bool contact;
+  long rounds;
+  uv_timer_t tick;
+  uv_timer_t soon;
+  bool soon_armed;
+  bool in_round;
+  bool closed;
+} energy;
+
+static int source_index(const char *name) {
+  for (int i = 0; i < NSOURCES; i++)
+    if (name && strcmp(name, source_names[i]) == 0) return i;
+  return -1;
+}
+
+static borne_ms now_of(const energy *e) { return clock_now(&e->st->clock); }
+
+/* grid phase of connector phase k from an "L2L3L1" rotation */
+static void parse_rotation(const char *r, int out[3]) {
+  for (int k = 0; k < 3; k++)
+    out[k] = (r && strlen(r) == 6 && r[2 * k + 1] >= '1' && r[2 * k + 1] <= '3')
+                 ? r[2 * k + 1] - '1'
+                 : k;
+}
+
+static void load_config(energy *e) {
+  const config *cfg = e->st->cfg;
+  alloc_config c;
+  alloc_config_defaults(&c);
+  const char *lim = config_get(cfg, "site.limit_a");
+  e->enabled = lim && lim[0];
+  double limit = e->enabled ? config_get_number(cfg, "site.limit_a") : 0;
+  for (int p = 0; p < 3; p++) c.limit_a[p] = limit;
+  const char *cl = config_get(cfg, "site.circuit_limit_a");
+  c.circuit_limit_a = cl && cl[0] ? config_get_number(cfg, "site.circuit_limit_a") : 0;
+  c.margin_a = config_get_number(cfg, "site.margin_a");
+  const char *fb = config_get(cfg, "grid.fallback_a");
+  c.fallback_a = fb && fb[0] ? config_get_number(cfg, "grid.fallback_a") : -1;
+  c.stale_ms = (borne_ms)(config_get_number(cfg, "grid.stale_s") * 1000);
+  c.rotation_ms = config_get_int(cfg, "energy.rotation_s") * 1000;
+  c.min_on_ms = config_get_int(cfg, "energy.min_on_s") * 1000;
+  c.min_off_ms = config_get_int(cfg, "energy.min_off_s") * 1000;
+  c.hysteresis_ms = (borne_ms)(config_get_number(cfg, "energy.hysteresis_s") * 1000);
+  c.hysteresis_a = config_get_number(cfg, "energy.hysteresis_a");
+  c.step_a = config_get_number(cfg, "energy.step_a");
+  const char *src = config_get(cfg, "grid.source");
+  e->source = source_index(src);
+  /* the control contact alone measures no load */
+  c.use_grid = e->source >= 0 && strcmp(source_names[e->source], "contact") != 0;
+  e->voltage = config_get_number(cfg, "site.voltage_v");
+  e->contact_limit_w = config_get_number(cfg, "grid.contact_limit_w");
+  int site_rot[3];
+  parse_rotation(config_get(cfg, "site.phase_rotation"), site_rot);
+  char k[64];
+  for (int i = 0; i < e->n; i++) {
+    snprintf(k, sizeof k, "connector.%d.phase_rotation", i + 1);
+    const char *r = config_get(cfg, k);
+    if (r && r[0])
+      parse_rotation(r, e->rotation[i]);
+    else
+      memcpy(e->rotation[i], site_rot, sizeof site_rot);
+    snprintf(k, sizeof k, "connector.%d.priority", i + 1);
+    e->priority[i] = (int)config_get_int(cfg, k);
+  }
+  e->acfg = c;
+  if (e->alloc) allocator_set_config(e->alloc, &c);
+}
+
+/* The most connector c could be offered by every limit but load management. */
+static double other_limits(const station *st, int c) {
+  limit_set l = st->core.conn[c - 1].limits;
+  limits_clear(&l, LIMIT_LOAD_MANAGEMENT);
+  double v = limits_offered(&l, PILOT_MAX_CURRENT_A, NULL);
+  return v > PILOT_MAX_CURRENT_A ? PILOT_MAX_CURRENT_A : v;
+}
+
+static bool wants_power(const connector_sm *sm) {
+  if (!cs_has_session(sm) || sm->finishing || cs_error(sm) != ERR_NONE) return false;
+  connector_status s = cs_status(sm);
+  return s == STATUS_CHARGING || s == STATUS_SUSPENDED_EV || s == STATUS_SUSPENDED_EVSE ||
+         s == STATUS_PREPARING;
+}
+
+/* The sample that feeds the allocator, as building current per phase. */
+static void grid_input(const energy *e, alloc_grid_in *g) {
+  memset(g, 0, sizeof *g);
+  if (e->source >= 0) {
+    const source_slot *s = &e->src[e->source];
+    if (s->have && (s->g.has_current || s->g.has_power)) {
+      g->grid_valid = true;
+      g->grid_at = s->g.at;
+      g->has_own = true;
+      memcpy(g->own_a, s->own_a, sizeof g->own_a);
+      for (int p = 0; p < 3; p++)
+        g->grid_a[p] = s->g.has_current ? s->g.current_a[p] : s->g.power_w[p] / e->voltage;
+    }
+  }
+  if (e->contact) g->total_limit_a = e->contact_limit_w / e->voltage;
+}
+
+/* EnWG 14a: asserted when the latest sample of any source that reads a
+ * control contact says so. */
+static bool contact_asserted(const energy *e) {
+  for (int i = 0; i < NSOURCES; i++)
+    if (e->src[i].have && e->src[i].g.has_contact && e->src[i].g.contact_asserted) return true;
+  return false;
+}
+
+static void apply(energy *e, int c, double amps) {
+  if (fabs(e->applied[c - 1] - amps) < 1e-9) return;
+  e->applied[c - 1] = amps;
+  station_set_limit(e->st, c, LIMIT_LOAD_MANAGEMENT, amps);
+}
+
+static void round_now(energy *e) {
+  station *st = e->st;
+  if (e->closed || st->closing || e->in_round) return;
+  e->in_round = true;
+  borne_ms now = now_of(e);
+  if (!e->enabled) {
+    for (int c = 1; c <= e->n; c++) apply(e, c, -1);
+    e->in_round = false;
+    return;
+  }
+  bool contact = contact_asserted(e);
+  if (contact != e->contact) {
+    e->contact = contact;
+    if (contact)
+      station_event(st, 0, "energy_contact",
+                    "utility control contact asserted: charging capped to %.0f W",
+                    e->contact_limit_w);
+    else
+      station_event(st, 0, "energy_contact_end", "%s", "utility control contact released");
+  }
+  for (int i = 0; i < e->n; i++) {
+    const connector_sm *sm = &st->core.conn[i];
+    const station_connector *sc = &st->conn[i];
+    alloc_conn_in *in = &e->in[i];
+    in->phases = sm->cfg.phases == 1 ? 1 : 3;
+    memcpy(in->grid_phase, e->rotation[i], sizeof in->grid_phase);
+    in->wants = wants_power(sm);
+    in->max_a = other_limits(st, i + 1);
+    in->priority = e->priority[i];
+    for (int k = 0; k < 3; k++) in->draw_a[k] = sc->meter_ok ? sc->meter.current_a[k] : 0;
+  }
+  alloc_grid_in g;
+  grid_input(e, &g);
+  allocator_round(e->alloc, now, &g, e->in);
+  e->rounds++;
+  const alloc_report *r = allocator_report(e->alloc);
+  if (r->failsafe != e->failsafe) {
+    e->failsafe = r->failsafe;
+    if (r->failsafe)
+      station_event(st, 0, "energy_failsafe",
+                    "grid data (%s) stale or missing: connectors share %.1f A per phase",
+                    e->source >= 0 ? source_names[e->source] : "none", r->available_a[0]);
+    else
+      station_event(st, 0, "energy_failsafe_end", "grid data (%s) fresh again",
+                    e->source >= 0 ? source_names[e->source] : "none");
+  }
+  for (int c = 1; c <= e->n; c++) {
+    const alloc_conn_out *o = allocator_conn(e->alloc, c - 1);
+    double amps = o->state == ALLOC_CHARGE ? o->limit_a : o->state == ALLOC_HELD ? HELD_A : 0;
+    apply(e, c, amps);
+    alloc_state prev = e->prev_state[c - 1];
+    e->prev_state[c - 1] = o->state;
+    if (o->state == ALLOC_WAITING && prev != ALLOC_WAITING)
+      station_event(st, c, "energy_paused", "waiting for power (%.1f A available per phase)",
+                    r->available_a[0]);
+    else if (prev == ALLOC_WAITING && o->state == ALLOC_CHARGE)
+      station_event(st, c, "energy_resumed", "%.1f A", o->limit_a);
+  }
+  e->in_round = false;
+}
+
+static void soon_cb(uv_timer_t *t) {
+  energy *e = t->data;
+  e->soon_armed = false;
+  round_now(e);
+}
+
+/* A round on the next loop turn: hooks run inside the station's own event
+ * handling, where changing limits again would nest. */
+static void round_soon(energy *e) {
+  if (e->closed || e->soon_armed) return;
+  e->soon_armed = true;
+  uv_timer_start(&e->soon, soon_cb, 0, 0);
+}
+
+static void tick_cb(uv_timer_t *t) { round_now(t->data); }
+
+static uint64_t tick_real_ms(const energy *e) {
+  double ms = 1000.0 / e->st->clock.speed;
+  if (ms < 20) ms = 20;
+  return (uint64_t)ms;
+}
+
+/* ---------- hooks ---------- */
+
+static void on_session(void *ctx, int connector, const station_session_info *s) {
+  (void)connector, (void)s;
+  round_soon(ctx);
+}
+
+static void on_status(void *ctx, int connector, connector_status status, error_code error) {
+  (void)connector, (void)status, (void)error;
+  round_soon(ctx);
+}
+
+/* borne's draw per grid phase from the connectors' latest meter readings */
+static void own_draw(const energy *e, double own[3]) {
+  own[0] = own[1] = own[2] = 0;
+  for (int i = 0; i < e->n; i++) {
+    const station_connector *sc = &e->st->conn[i];
+    int phases = e->st->core.conn[i].cfg.phases == 1 ? 1 : 3;
+    for (int k = 0; k < phases && sc->meter_ok; k++)
+      own[e->rotation[i][k]] += fmax(0, sc->meter.current_a[k]);
+  }
+}
+
+static void on_grid(void *ctx, const char *source, const grid_sample *g) {
+  energy *e = ctx;
+  int i = source_index(source);
+  if (i < 0) return;
+  e->src[i].have = true;
+  e->src[i].g = *g;
+  e->src[i].received = now_of(e);
+  own_draw(e, e->src[i].own_a);
+  e->src[i].count++;
+  if (i == e->source || g->has_contact) round_soon(e); /* an overload is met at once */
+}
+
+static void on_setting(void *ctx, const char *key) {
+  energy *e = ctx;
+  if (strncmp(key, "site.", 5) && strncmp(key, "grid.", 5) && strncmp(key, "energy.", 7) &&
+      !strstr(key, ".priority"))
+    return;
+  load_config(e);
+  round_soon(e);
+}
+
+static json_t *triplet(const double v[3]) {
+  json_t *a = json_array();
+  for (int i = 0; i < 3; i++) json_array_append_new(a, json_real(round(v[i] * 100) / 100));
+  return a;
+}
+
+static void status_json(void *ctx, int connector, json_t *obj) {
+  energy *e = ctx;
+  borne_ms now = now_of(e);
+  if (connector == 0) {
+    json_t *s = json_object();
+    json_object_set_new(s, "load_management", json_boolean(e->enabled));
+    json_object_set_new(s, "limit_a", e->enabled ? json_real(e->acfg.limit_a[0]) : json_null());
+    json_object_set_new(s, "margin_a", json_real(e->acfg.margin_a));
+    json_object_set_new(s, "circuit_limit_a",
+                        e->acfg.circuit_limit_a > 0 ? json_real(e->acfg.circuit_limit_a)
+                                                    : json_null());
+    json_object_set_new(s, "source",
+                        json_string(e->source >= 0 ? source_names[e->source] : "none"));
+    const source_slot *src = e->source >= 0 ? &e->src[e->source] : NULL;
+    json_object_set_new(s, "grid_age_s",
+                        src && src->have ? json_real((double)(now - src->g.at) / 1000.0)
+                                         : json_null());
+    const alloc_report *r = e->alloc ? allocator_report(e->alloc) : NULL;
+    bool on = e->enabled && r && e->rounds > 0;
+    json_object_set_new(s, "failsafe", json_boolean(on && r->failsafe));
+    json_object_set_new(s, "building_a", on ? triplet(r->building_a) : json_null());
+    json_object_set_new(s, "own_a", on ? triplet(r->own_a) : json_null());
+    json_object_set_new(s, "available_a", on ? triplet(r->available_a) : json_null());
+    json_object_set_new(s, "allocated_a", on ? triplet(r->allocated_a) : json_null());
+    json_object_set_new(s, "charging", json_integer(on ? r->charging : 0));
+    json_object_set_new(s, "waiting", json_integer(on ? r->waiting : 0));
+    json_t *ct = json_object();
+    json_object_set_new(ct, "asserted", json_boolean(e->contact));
+    json_object_set_new(ct, "limit_w", json_real(e->contact_limit_w));
+    json_object_set_new(s, "contact", ct);
+    json_object_set_new(obj, "site", s);
+    return;
+  }
+  if (!e->enabled || !e->alloc || connector > e->n) return;
+  const alloc_conn_out *o = allocator_conn(e->alloc, connector - 1);
+  json_t *a = json_object();
+  json_object_set_new(a, "state", json_string(alloc_state_name(o->state)));
+  json_object_set_new(a, "share_a", json_real(o->limit_a));
+  json_object_set_new(a, "target_a", json_real(o->target_a));
+  json_object_set_new(a, "reason",
+                      o->state == ALLOC_WAITING ? json_string("waiting for power") : json_null());
+  json_object_set_new(a, "priority", json_integer(e->priority[connector - 1]));
+  json_object_set_new(a, "since", json_time(o->since));
+  json_object_set_new(obj, "allocation", a);
+}
+
+static void closing(void *ctx) {
+  energy *e = ctx;
+  if (e->closed) return;
+  e->closed = true;
+  uv_close((uv_handle_t *)&e->tick, NULL);
+  uv_close((uv_handle_t *)&e->soon, NULL);
+}
+
+static void free_energy(void *ctx) {
+  energy *e = ctx;
+  allocator_free(e->alloc);
+  free(e);
+}
+
+/* ---------- POST /api/v1/grid ---------- */
+
+static int read_triplet(json_t *body, const char *name, double min, double max, double out[3],
+                        bool *present, http_response *res) {
+  json_t *v = json_object_get(body, name);
+  *present = v != NULL;
+  if (!v) return 0;
+  if (!json_is_array(v) || (json_array_size(v) != 3 && json_array_size(v) != 1)) {
+    http_json_error(res, 400, "%s: an array of 3 numbers (L1, L2, L3) or of 1 (single phase)",
+                    name);
+    return -1;
+  }
+  out[0] = out[1] = out[2] = 0;
+  for (size_t i = 0; i < json_array_size(v); i++) {
+    json_t *x = json_array_get(v, i);
+    double d = json_is_number(x) ? json_number_value(x) : NAN;
+    if (!json_is_number(x) || !isfinite(d) || d < min || d > max) {
+      http_json_error(res, 400, "%s[%zu]: a number from %g to %g", name, i, min, max);
+      return -1;
+    }
+    out[i] = d;
+  }
+  return 0;
+}
+
+static int post_grid(void *ctx, const http_request *req, http_response *res) {
+  energy *e = ctx;
+  json_t *body = api_parse_object(req, res, 0);
+  if (!body) return 0;
+  static const char *const allowed[] = {"current_a", "power_w", "contact",
+                                        "offpeak",   "tariff",  NULL};
+  grid_sample g = {.at = now_of(e)};
+  bool has_cur = false, has_pow = false;
+  int contact = -1, offpeak = -1;
+  const char *tariff = NULL;
+  if (api_only_members(body, allowed, res) ||
+      read_triplet(body, "current_a", -10000, 10000, g.current_a, &has_cur, res) ||
+      read_triplet(body, "power_w", -10000000, 10000000, g.power_w, &has_pow, res) ||
+      api_opt_bool(body, "contact", &contact, res) < 0 ||
+      api_opt_bool(body, "offpeak", &offpeak, res) < 0 ||
+      api_opt_string(body, "tariff", sizeof g.tariff - 1, &tariff, res) < 0) {
+    json_decref(body);
+    return 0;
+  }
+  if (!has_cur && !has_pow && contact < 0 && offpeak < 0) {
+    json_decref(body);
+    http_json_error(res, 400,
+                    "nothing to record: give current_a (A per phase), power_w, contact or "
+                    "offpeak, e.g. {\"current_a\": [12.5, 8.0, 10.1]}");
+    return 0;
+  }
+  g.has_current = has_cur;
+  g.has_power = has_pow;
+  if (has_pow) g.power_total_w = g.power_w[0] + g.power_w[1] + g.power_w[2];
+  g.has_contact = contact >= 0;
+  g.contact_asserted = contact == 1;
+  g.has_offpeak = offpeak >= 0;
+  g.offpeak = offpeak == 1;
+  if (tariff) snprintf(g.tariff, sizeof g.tariff, "%s", tariff);
+  json_decref(body);
+  station_grid_sample(e->st, "api", &g);
+  api_json_body(res,
+                json_pack("{s:s, s:o, s:b}", "result", "accepted", "at", json_time(g.at), "used",
+                          e->source >= 0 && strcmp(source_names[e->source], "api") == 0));
+  return 0;
+}
+
+int energy_attach(station *st, char *err, size_t errlen) {
+  energy *e = calloc(1, sizeof *e);
+  if (!e) {
+    snprintf(err, errlen, "energy: out of memory");
+    return -1;
+  }
+  e->st = st;
+  e->n = st->core.count;
+  for (int i = 0; i < BORNE_MAX_CONNECTORS; i++) e->applied[i] = -1;
+  load_config(e);
+  e->alloc = allocator_new(e->n, &e->acfg);
+  if (!e->alloc) {
+    free(e);
+    snprintf(err, errlen, "energy: out of memory");
+    return -1;
+  }
+  station_module mod = {.name = "energy",
+                        .ctx = e,
+                        .session_started = on_session,
+                        .session_stopped = on_session,
+                        .status_changed = on_status,
+                        .grid_sample = on_grid,
+                        .status_json = status_json,
+                        .setting_changed = on_setting,
+                        .closing = closing,
+                        .free = free_energy};
+  if (station_add_module(st, &mod) != 0) {
+    allocator_free(e->alloc);
+    free(e);
+    snprintf(err, errlen, "energy: too many station modules");
+    return -1;
+  }
+  uv_timer_init(st->loop, &e->tick);
+  uv_timer_init(st->loop, &e->soon);
+  e->tick.data = e->soon.data = e;
+  uv_timer_start(&e->tick, tick_cb, tick_real_ms(e), tick_real_ms(e));
+  http_route route = {"POST", "/api/v1/grid", post_grid, e};
+  http_add_route(st->http, &route);
+  if (e->enabled)
+    log_info(MOD, "load management: %.1f A per phase, grid source %s", e->acfg.limit_a[0],
+             e->source >= 0 ? source_names[e->source] : "none");
+  return 0;
+}
