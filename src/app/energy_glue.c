@@ -120,7 +120,7 @@ static void load_config(energy *e) {
   for (int i = 0; i < e->n; i++) {
     snprintf(k, sizeof k, "connector.%d.phase_rotation", i + 1);
     const char *r = config_get(cfg, k);
-    if (r && r[0])
+    if (r && r[0] && strcmp(r, "site") != 0)
       parse_rotation(r, e->rotation[i]);
     else
       memcpy(e->rotation[i], site_rot, sizeof site_rot);

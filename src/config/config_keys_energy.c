@@ -96,9 +96,9 @@ const cfg_key_def config_keys_energy[] = {
     {"connector.*.priority", CFG_INT, "0", 0, 9, NULL, true,
      "Load management priority: higher priorities are served first, equal ones share fairly.", NULL,
      NULL},
-    {"connector.*.phase_rotation", CFG_ENUM, NULL, 0, 0, "L1L2L3|L2L3L1|L3L1L2", false,
-     "Grid phases wired to this connector's L1 L2 L3 when they differ from site.phase_rotation "
-     "(stations that rotate phases between connectors).",
+    {"connector.*.phase_rotation", CFG_ENUM, "site", 0, 0, "site|L1L2L3|L2L3L1|L3L1L2", false,
+     "Grid phases wired to this connector's L1 L2 L3: `site` (as site.phase_rotation) or a "
+     "rotation of its own (stations that rotate phases between connectors).",
      NULL, NULL},
     {"site.timezone", CFG_STRING, NULL, 0, 0, NULL, false,
      "IANA time zone of the site for charging windows (Europe/Paris); unset: UTC.", "zone name",

@@ -339,7 +339,14 @@ void allocator_round(allocator *a, borne_ms now, const alloc_grid_in *grid,
     o->target_a = t;
     if (t < o->limit_a - EPS) {
       if (o->limit_a >= ALLOC_MIN_A && t < ALLOC_MIN_A) o->off_at = now;
-      set_limit(o, t < ALLOC_MIN_A ? 0 : t);
+      /* A small decrease goes half the hysteresis band below the target:
+       * a budget that keeps shrinking slowly (a ramp) then costs one change
+       * per half band, not one per round; the next increase needs a full
+       * band above. A step goes exactly to the target. */
+      double down = o->limit_a - t < c->hysteresis_a
+                        ? quantize(dmax(ALLOC_MIN_A, t - c->hysteresis_a / 2))
+                        : t;
+      set_limit(o, t < ALLOC_MIN_A ? 0 : down);
       o->up_since = 0;
     }
     double draw = 0;
