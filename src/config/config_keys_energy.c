@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "energy/schedule.h"
 #include "config/config_tables.h"
 
 /* A grid input's port: a serial device path, or tcp://HOST:PORT, or a HAL
@@ -40,6 +41,12 @@ static int check_timezone(const char *v, char *why, size_t len) {
     return -1;
   }
   return 0;
+}
+
+/* schedule.windows: the grammar of src/energy/schedule.h. */
+static int check_windows(const char *v, char *why, size_t len) {
+  static schedule s; /* large: not on the stack; config checks run on one thread */
+  return schedule_parse(v, &s, why, len);
 }
 
 const cfg_key_def config_keys_energy[] = {
@@ -100,6 +107,11 @@ const cfg_key_def config_keys_energy[] = {
      "Grid phases wired to this connector's L1 L2 L3: `site` (as site.phase_rotation) or a "
      "rotation of its own (stations that rotate phases between connectors).",
      NULL, NULL},
+    {"schedule.windows", CFG_STRING, "", 0, 0, NULL, true,
+     "Charging windows of the station in site.timezone: weekly rules and date exceptions "
+     "separated by `;`, e.g. `Mon-Sun 22:00-06:00; 2026-12-25 off`. Outside them sessions are "
+     "accepted but wait (SuspendedEVSE, limited_by schedule). Empty: always allowed.",
+     "DAYS HH:MM-HH:MM[,...]; YYYY-MM-DD off|HH:MM-HH:MM", check_windows},
     {"site.timezone", CFG_STRING, NULL, 0, 0, NULL, false,
      "IANA time zone of the site for charging windows (Europe/Paris); unset: UTC.", "zone name",
      check_timezone},
