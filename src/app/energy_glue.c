@@ -20,6 +20,7 @@
  *     a share (no contactor cycling)
  *   no session          -> 0 A
  */
+#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -27,6 +28,8 @@
 #include <string.h>
 
 #include "energy/allocator.h"
+#include "energy/schedule.h"
+#include "energy/tzrule.h"
 #include "app/api_json.h"
 #include "app/energy.h"
 #include "app/station.h"
@@ -35,6 +38,9 @@
 
 #define MOD "energy"
 #define HELD_A (ALLOC_MIN_A - 0.1)
+#define ZONEINFO_DIR "/usr/share/zoneinfo"
+/* how far ahead the next window change is looked for; looked again after */
+#define WINDOW_HORIZON_MS (8LL * 86400000)
 
 static const char *const source_names[] = {"meter", "tic", "p1", "ct", "contact", "api"};
 #define NSOURCES (int)(sizeof source_names / sizeof source_names[0])
@@ -62,6 +68,15 @@ typedef struct {
   alloc_conn_in in[BORNE_MAX_CONNECTORS];
   double applied[BORNE_MAX_CONNECTORS]; /* LIMIT_LOAD_MANAGEMENT as applied; < 0: cleared */
   alloc_state prev_state[BORNE_MAX_CONNECTORS];
+  /* charging windows */
+  schedule sched;
+  tz_rule tz;
+  char tz_name[64];
+  bool window_open;
+  bool window_known;
+  borne_ms window_next;                       /* next change, 0: none within the horizon */
+  double sched_applied[BORNE_MAX_CONNECTORS]; /* LIMIT_SCHEDULE as applied; < 0: cleared */
+  uv_timer_t window_timer;
   bool failsafe;
   bool contact;
   long rounds;
@@ -129,12 +144,48 @@ static void load_config(energy *e) {
   }
   e->acfg = c;
   if (e->alloc) allocator_set_config(e->alloc, &c);
+  /* checked by the config registry already: cannot fail here */
+  if (schedule_parse(config_get(cfg, "schedule.windows"), &e->sched, NULL, 0) != 0)
+    memset(&e->sched, 0, sizeof e->sched);
 }
 
-/* The most connector c could be offered by every limit but load management. */
+/* site.timezone -> the POSIX rule in the footer of its TZif file. */
+static int load_timezone(energy *e, char *err, size_t errlen) {
+  const char *name = config_get(e->st->cfg, "site.timezone");
+  tz_rule_utc(&e->tz);
+  snprintf(e->tz_name, sizeof e->tz_name, "%s", name && name[0] ? name : "UTC");
+  if (!name || !name[0]) return 0;
+  char path[256];
+  snprintf(path, sizeof path, "%s/%s", ZONEINFO_DIR, name);
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    snprintf(err, errlen, "site.timezone: cannot read %s: %s (is the tzdata package installed?)",
+             path, strerror(errno));
+    return -1;
+  }
+  static unsigned char buf[1 << 17];
+  size_t n = fread(buf, 1, sizeof buf, f);
+  bool whole = feof(f);
+  fclose(f);
+  char rule[128];
+  if (!whole || tz_footer(buf, n, rule, sizeof rule) != 0) {
+    snprintf(err, errlen, "site.timezone: %s is not a TZif v2+ file with a rule", path);
+    return -1;
+  }
+  char why[160];
+  if (tz_rule_parse(rule, &e->tz, why, sizeof why) != 0) {
+    snprintf(err, errlen, "site.timezone: %s: %s", path, why);
+    return -1;
+  }
+  return 0;
+}
+
+/* The most connector c could be offered by every limit but load management
+ * and the schedule (both decided here, in the same round). */
 static double other_limits(const station *st, int c) {
   limit_set l = st->core.conn[c - 1].limits;
   limits_clear(&l, LIMIT_LOAD_MANAGEMENT);
+  limits_clear(&l, LIMIT_SCHEDULE);
   double v = limits_offered(&l, PILOT_MAX_CURRENT_A, NULL);
   return v > PILOT_MAX_CURRENT_A ? PILOT_MAX_CURRENT_A : v;
 }
@@ -177,13 +228,55 @@ static void apply(energy *e, int c, double amps) {
   station_set_limit(e->st, c, LIMIT_LOAD_MANAGEMENT, amps);
 }
 
+static void apply_schedule(energy *e, int c, double amps) {
+  if (fabs(e->sched_applied[c - 1] - amps) < 1e-9) return;
+  e->sched_applied[c - 1] = amps;
+  station_set_limit(e->st, c, LIMIT_SCHEDULE, amps);
+}
+
+/* May connector c charge now as far as charging windows go? */
+static bool connector_window_open(const energy *e, int c) {
+  (void)c;
+  return e->window_open;
+}
+
+static void window_cb(uv_timer_t *t);
+
+/* Arm the timer to the next window change (no polling). */
+static void arm_window(energy *e) {
+  if (e->closed) return;
+  borne_ms now = now_of(e);
+  e->window_next = schedule_next_change(&e->sched, &e->tz, now, WINDOW_HORIZON_MS);
+  if (!e->sched.any) {
+    uv_timer_stop(&e->window_timer);
+    return;
+  }
+  borne_ms at = e->window_next ? e->window_next : now + WINDOW_HORIZON_MS;
+  uv_timer_start(&e->window_timer, window_cb, clock_real_delay_ms(&e->st->clock, at), 0);
+}
+
+static void update_window(energy *e, borne_ms now) {
+  bool open = schedule_open(&e->sched, &e->tz, now);
+  if (e->window_known && open == e->window_open) return;
+  bool first = !e->window_known;
+  e->window_known = true;
+  e->window_open = open;
+  if (!e->sched.any || (first && open)) return;
+  station_event(e->st, 0, open ? "window_open" : "window_closed", "charging window %s (%s)",
+                open ? "opens" : "closes", e->tz_name);
+}
+
 static void round_now(energy *e) {
   station *st = e->st;
   if (e->closed || st->closing || e->in_round) return;
   e->in_round = true;
   borne_ms now = now_of(e);
+  update_window(e, now);
   if (!e->enabled) {
-    for (int c = 1; c <= e->n; c++) apply(e, c, -1);
+    for (int c = 1; c <= e->n; c++) {
+      apply(e, c, -1);
+      apply_schedule(e, c, connector_window_open(e, c) ? -1 : 0);
+    }
     e->in_round = false;
     return;
   }
@@ -204,7 +297,7 @@ static void round_now(energy *e) {
     in->phases = sm->cfg.phases == 1 ? 1 : 3;
     memcpy(in->grid_phase, e->rotation[i], sizeof in->grid_phase);
     in->wants = wants_power(sm);
-    in->max_a = other_limits(st, i + 1);
+    in->max_a = connector_window_open(e, i + 1) ? other_limits(st, i + 1) : 0;
     in->priority = e->priority[i];
     for (int k = 0; k < 3; k++) in->draw_a[k] = sc->meter_ok ? sc->meter.current_a[k] : 0;
   }
@@ -226,7 +319,8 @@ static void round_now(energy *e) {
   for (int c = 1; c <= e->n; c++) {
     const alloc_conn_out *o = allocator_conn(e->alloc, c - 1);
     double amps = o->state == ALLOC_CHARGE ? o->limit_a : o->state == ALLOC_HELD ? HELD_A : 0;
-    apply(e, c, amps);
+    apply(e, c, amps); /* before the schedule opens: no moment without either */
+    apply_schedule(e, c, connector_window_open(e, c) ? -1 : 0);
     alloc_state prev = e->prev_state[c - 1];
     e->prev_state[c - 1] = o->state;
     if (o->state == ALLOC_WAITING && prev != ALLOC_WAITING)
@@ -253,6 +347,12 @@ static void round_soon(energy *e) {
 }
 
 static void tick_cb(uv_timer_t *t) { round_now(t->data); }
+
+static void window_cb(uv_timer_t *t) {
+  energy *e = t->data;
+  round_now(e);
+  arm_window(e);
+}
 
 static uint64_t tick_real_ms(const energy *e) {
   double ms = 1000.0 / e->st->clock.speed;
@@ -298,9 +398,10 @@ static void on_grid(void *ctx, const char *source, const grid_sample *g) {
 static void on_setting(void *ctx, const char *key) {
   energy *e = ctx;
   if (strncmp(key, "site.", 5) && strncmp(key, "grid.", 5) && strncmp(key, "energy.", 7) &&
-      !strstr(key, ".priority"))
+      strncmp(key, "schedule.", 9) && !strstr(key, ".priority"))
     return;
   load_config(e);
+  arm_window(e);
   round_soon(e);
 }
 
@@ -340,6 +441,14 @@ static void status_json(void *ctx, int connector, json_t *obj) {
     json_object_set_new(ct, "asserted", json_boolean(e->contact));
     json_object_set_new(ct, "limit_w", json_real(e->contact_limit_w));
     json_object_set_new(s, "contact", ct);
+    json_t *w = json_object();
+    json_object_set_new(w, "configured", json_boolean(e->sched.any));
+    json_object_set_new(w, "windows", json_string(config_get(e->st->cfg, "schedule.windows")));
+    json_object_set_new(w, "timezone", json_string(e->tz_name));
+    json_object_set_new(w, "open", json_boolean(schedule_open(&e->sched, &e->tz, now)));
+    json_object_set_new(w, "next_change",
+                        e->sched.any && e->window_next ? json_time(e->window_next) : json_null());
+    json_object_set_new(s, "window", w);
     json_object_set_new(obj, "site", s);
     return;
   }
@@ -349,8 +458,11 @@ static void status_json(void *ctx, int connector, json_t *obj) {
   json_object_set_new(a, "state", json_string(alloc_state_name(o->state)));
   json_object_set_new(a, "share_a", json_real(o->limit_a));
   json_object_set_new(a, "target_a", json_real(o->target_a));
-  json_object_set_new(a, "reason",
-                      o->state == ALLOC_WAITING ? json_string("waiting for power") : json_null());
+  const char *reason = o->state == ALLOC_WAITING ? "waiting for power"
+                       : o->state == ALLOC_HELD && !connector_window_open(e, connector)
+                           ? "waiting for allowed period"
+                           : NULL;
+  json_object_set_new(a, "reason", reason ? json_string(reason) : json_null());
   json_object_set_new(a, "priority", json_integer(e->priority[connector - 1]));
   json_object_set_new(a, "since", json_time(o->since));
   json_object_set_new(obj, "allocation", a);
@@ -362,6 +474,7 @@ static void closing(void *ctx) {
   e->closed = true;
   uv_close((uv_handle_t *)&e->tick, NULL);
   uv_close((uv_handle_t *)&e->soon, NULL);
+  uv_close((uv_handle_t *)&e->window_timer, NULL);
 }
 
 static void free_energy(void *ctx) {
@@ -445,8 +558,12 @@ int energy_attach(station *st, char *err, size_t errlen) {
   }
   e->st = st;
   e->n = st->core.count;
-  for (int i = 0; i < BORNE_MAX_CONNECTORS; i++) e->applied[i] = -1;
+  for (int i = 0; i < BORNE_MAX_CONNECTORS; i++) e->applied[i] = e->sched_applied[i] = -1;
   load_config(e);
+  if (load_timezone(e, err, errlen) != 0) {
+    free(e);
+    return -1;
+  }
   e->alloc = allocator_new(e->n, &e->acfg);
   if (!e->alloc) {
     free(e);
@@ -471,7 +588,10 @@ int energy_attach(station *st, char *err, size_t errlen) {
   }
   uv_timer_init(st->loop, &e->tick);
   uv_timer_init(st->loop, &e->soon);
-  e->tick.data = e->soon.data = e;
+  uv_timer_init(st->loop, &e->window_timer);
+  e->tick.data = e->soon.data = e->window_timer.data = e;
+  arm_window(e);
+  round_soon(e);
   uv_timer_start(&e->tick, tick_cb, tick_real_ms(e), tick_real_ms(e));
   http_route route = {"POST", "/api/v1/grid", post_grid, e};
   http_add_route(st->http, &route);

@@ -148,3 +148,157 @@ test('a silent grid feed falls back to grid.fallback_a, then recovers', async ()
   assert.ok(building.longestOverMs <= REACTION_MS + building.maxGapMs,
     `site limit exceeded for ${building.longestOverMs} ms (feed gap ${building.maxGapMs} ms)`);
 });
+
+// ---------------------------------------------------------------------------
+// The hotel day (seed 002): a 40 A site in Europe/Paris, charging allowed
+// 22:00-06:00, a building load following a daily curve, two cars plugged at
+// 21:30 at once. Car 1 needs 24 kWh and finishes in the night; car 2 needs
+// 100 kWh: it stops at 06:00, waits through the day and finishes the next
+// night by itself. A simulated day and a bit at --sim-speed 600.
+// ---------------------------------------------------------------------------
+
+/* June: Paris is UTC+2 (the DST rules themselves are unit-tested). */
+const PARIS_OFFSET_MS = 2 * 3600e3;
+const localHour = (iso) => (((Date.parse(iso) + PARIS_OFFSET_MS) % 86400e3) / 3600e3);
+
+/* The building without the cars, A per phase, by local hour. */
+function dailyCurve(h) {
+  let base;
+  if (h < 6) base = 6;
+  else if (h < 7) base = 6 + (h - 6) * 14; /* morning ramp */
+  else if (h < 9) base = 20;
+  else if (h < 17) base = 14;
+  else if (h < 18) base = 14 + (h - 17) * 16; /* evening ramp */
+  else if (h < 21) base = 30;
+  else if (h < 22) base = 30 - (h - 21) * 18;
+  else base = 12 - (h - 22) * 3;
+  return [base, base * 0.8, base * 0.9];
+}
+
+const inWindow = (h) => h >= 22 || h < 6;
+
+test('hotel day: the site limit holds, both cars finish, nothing charges outside 22:00-06:00', { timeout: 540000 }, async () => {
+  const hotel = await startBorned({
+    connectors: 2,
+    auth: 'free',
+    speed: 600,
+    set: {
+      'sim.start': '2026-06-15T19:25:00Z', /* 21:25 in Paris */
+      'site.timezone': 'Europe/Paris',
+      'schedule.windows': 'Mon-Sun 22:00-06:00',
+      'site.limit_a': LIMIT,
+      'site.margin_a': 1,
+      'grid.source': 'api',
+      'grid.stale_s': 3600,
+    },
+  });
+  try {
+    const end = Date.parse('2026-06-16T22:30:00Z'); /* 00:30 after the next evening */
+    let after = await hotel.lastEventId();
+    const plugged = { done: false };
+    const stats = { posts: 0, overInRow: 0, maxOverInRow: 0, outsideCharging: [], decisions: 0, badDecisions: [] };
+    const energyAt6 = [];
+    let s = await hotel.status();
+    assert.equal(s.station.site.window.configured, true);
+    assert.equal(s.station.site.window.timezone, 'Europe/Paris');
+    assert.equal(s.station.site.window.open, false);
+    assert.equal(s.station.site.window.next_change, '2026-06-15T20:00:00.000Z');
+    for (;;) {
+      s = await hotel.status();
+      const now = Date.parse(s.station.time);
+      if (now >= end) break;
+      const h = localHour(s.station.time);
+      if (!plugged.done && h >= 21.5) {
+        assert.equal(hotel.ctl('plug', '1', '--ev-max-current', '16', '--phases', '3', '--battery-kwh', '40', '--soc', '20', '--target-soc', '80').code, 0);
+        assert.equal(hotel.ctl('plug', '2', '--ev-max-current', '16', '--phases', '3', '--battery-kwh', '100', '--soc', '0', '--target-soc', '100').code, 0);
+        plugged.done = true;
+        plugged.at = now;
+      }
+      // the meter: the building's own load plus what the cars draw now
+      const other = dailyCurve(h);
+      const own = [0, 1, 2].map((p) => s.connectors.reduce((sum, c) => sum + c.current_a[p], 0));
+      const total = other.map((o, p) => o + own[p]);
+      if (total.some((t) => t > LIMIT + 0.01)) stats.overInRow++;
+      else stats.overInRow = 0;
+      stats.maxOverInRow = Math.max(stats.maxOverInRow, stats.overInRow);
+      // nothing charges outside the window (a minute of grace at the boundary)
+      const hEarly = localHour(new Date(now - 60e3).toISOString());
+      if (!inWindow(h) && !inWindow(hEarly)) {
+        for (const c of s.connectors) {
+          if (c.power_w > 0 || c.status === 'Charging') stats.outsideCharging.push([s.station.time, c.id, c.status, c.power_w]);
+        }
+      }
+      if (h >= 6 && h < 6.5 && energyAt6.length === 0 && plugged.done) energyAt6.push(...s.connectors.map((c) => c.session?.energy_wh ?? 0));
+      await hotel.ok('POST', '/api/v1/grid', { current_a: total });
+      stats.posts++;
+      // the decision that follows this measurement keeps the site under its limit
+      const d = await hotel.status();
+      if (!d.station.site.failsafe) {
+        stats.decisions++;
+        for (let p = 0; p < 3; p++) {
+          const offered = d.connectors.reduce((sum, c) => sum + (c.offered_a >= 6 ? c.offered_a : 0), 0);
+          if (other[p] + offered > LIMIT + 0.01) stats.badDecisions.push([d.station.time, p, other[p], offered]);
+        }
+      }
+      const ev = await hotel.ok('GET', `/api/v1/events?after=${after}&wait=1`);
+      after = ev.last_id;
+    }
+    assert.ok(stats.posts > 100, `only ${stats.posts} measurements`);
+    assert.deepEqual(stats.badDecisions, [], 'a decision above the site limit');
+    // a measured overload (the building stepped up) is gone at the next measurement
+    assert.ok(stats.maxOverInRow <= 1, `site over its limit ${stats.maxOverInRow} measurements in a row`);
+    assert.deepEqual(stats.outsideCharging, [], 'charging outside the window');
+    // both cars finished: car 1 the first night, car 2 the second
+    const f = await hotel.status();
+    const [c1, c2] = f.connectors;
+    assert.equal(c1.status, 'SuspendedEV');
+    assert.equal(c2.status, 'SuspendedEV');
+    assert.ok(c1.session.energy_wh >= 24000 * 0.97, `car 1 got ${c1.session.energy_wh} Wh`);
+    assert.ok(c2.session.energy_wh >= 100000 * 0.97, `car 2 got ${c2.session.energy_wh} Wh`);
+    // car 2 had not finished at 06:00: it waited through the day
+    assert.ok(energyAt6[0] >= 24000 * 0.97, 'car 1 finished in the first night');
+    assert.ok(energyAt6[1] < 100000 * 0.95, `car 2 had ${energyAt6[1]} Wh at 06:00`);
+    // the events tell the story
+    const evs = (await hotel.ok('GET', '/api/v1/events?after=0&limit=1000')).events;
+    const kinds = evs.filter((e) => e.kind.startsWith('window_')).map((e) => [e.kind, e.time]);
+    assert.deepEqual(kinds.map((k) => k[0]), ['window_open', 'window_closed', 'window_open']);
+    assert.ok(kinds[0][1].startsWith('2026-06-15T20:00'), kinds[0][1]);
+    assert.ok(kinds[1][1].startsWith('2026-06-16T04:00'), kinds[1][1]);
+    assert.ok(kinds[2][1].startsWith('2026-06-16T20:00'), kinds[2][1]);
+  } finally {
+    await hotel.stop();
+    hotel.cleanup();
+  }
+});
+
+test('before the window opens a plugged car waits for the allowed period', async () => {
+  const h = await startBorned({
+    connectors: 1,
+    auth: 'free',
+    speed: 10,
+    set: {
+      'sim.start': '2026-06-15T12:00:00Z',
+      'site.timezone': 'Europe/Paris',
+      'schedule.windows': 'Mon-Sun 22:00-06:00',
+      'site.limit_a': LIMIT,
+    },
+  });
+  try {
+    assert.equal(h.ctl('plug', '1').code, 0);
+    const s = await h.waitFor((x) => x.connectors[0].status === 'SuspendedEVSE' && x.connectors[0].session, { what: 'waiting' });
+    const c = s.connectors[0];
+    assert.equal(c.limited_by, 'schedule');
+    assert.equal(c.offered_a, 0);
+    assert.equal(c.allocation.state, 'held');
+    assert.equal(c.allocation.reason, 'waiting for allowed period');
+    assert.equal(s.station.site.window.open, false);
+    // opening the window now (a runtime setting) lets it charge by itself
+    await h.ok('PUT', '/api/v1/settings', { 'schedule.windows': 'Mon-Sun 00:00-24:00' });
+    const r = await h.waitStatus(1, 'Charging');
+    assert.equal(r.connectors[0].limited_by, 'load_management');
+    assert.equal(r.station.site.window.open, true);
+  } finally {
+    await h.stop();
+    h.cleanup();
+  }
+});
