@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,12 +46,18 @@
 static const char *const source_names[] = {"meter", "tic", "p1", "ct", "contact", "api"};
 #define NSOURCES (int)(sizeof source_names / sizeof source_names[0])
 
+/* The latest of each kind of information from one source: a contact or
+ * tariff report does not replace the load measurement, nor the reverse. */
 typedef struct {
-  bool have;
-  grid_sample g;
-  borne_ms received; /* station time it arrived */
-  double own_a[3];   /* borne's draw per grid phase when it arrived */
+  bool have;       /* a load measurement (current or power) */
+  grid_sample g;   /* ... the latest */
+  double own_a[3]; /* borne's draw per grid phase when it arrived */
   long count;
+  bool contact_known, contact;
+  borne_ms contact_at;
+  bool offpeak_known, offpeak;
+  char tariff[16];
+  borne_ms offpeak_at;
 } source_slot;
 
 typedef struct {
@@ -77,6 +84,14 @@ typedef struct {
   borne_ms window_next;                       /* next change, 0: none within the horizon */
   double sched_applied[BORNE_MAX_CONNECTORS]; /* LIMIT_SCHEDULE as applied; < 0: cleared */
   uv_timer_t window_timer;
+  bool follow_offpeak;
+  int window_from_meter; /* the window follows the meter's off-peak: 1, else 0 */
+  /* per-user windows of the running sessions (replace the station's) */
+  bool user_sched_valid[BORNE_MAX_CONNECTORS];
+  schedule user_sched[BORNE_MAX_CONNECTORS];
+  char user_windows[BORNE_MAX_CONNECTORS][SCHED_MAX_TEXT + 1];
+  bool user_open[BORNE_MAX_CONNECTORS];
+  bool lm_active; /* load management acted in the last round */
   bool failsafe;
   bool contact;
   long rounds;
@@ -109,7 +124,8 @@ static void load_config(energy *e) {
   alloc_config_defaults(&c);
   const char *lim = config_get(cfg, "site.limit_a");
   e->enabled = lim && lim[0];
-  double limit = e->enabled ? config_get_number(cfg, "site.limit_a") : 0;
+  /* without a site limit only the EnWG 14a contact can make load management act */
+  double limit = e->enabled ? config_get_number(cfg, "site.limit_a") : 1e6;
   for (int p = 0; p < 3; p++) c.limit_a[p] = limit;
   const char *cl = config_get(cfg, "site.circuit_limit_a");
   c.circuit_limit_a = cl && cl[0] ? config_get_number(cfg, "site.circuit_limit_a") : 0;
@@ -126,7 +142,8 @@ static void load_config(energy *e) {
   const char *src = config_get(cfg, "grid.source");
   e->source = source_index(src);
   /* the control contact alone measures no load */
-  c.use_grid = e->source >= 0 && strcmp(source_names[e->source], "contact") != 0;
+  c.use_grid = e->enabled && e->source >= 0 && strcmp(source_names[e->source], "contact") != 0;
+  e->follow_offpeak = config_get_bool(cfg, "schedule.follow_offpeak");
   e->voltage = config_get_number(cfg, "site.voltage_v");
   e->contact_limit_w = config_get_number(cfg, "grid.contact_limit_w");
   int site_rot[3];
@@ -202,7 +219,7 @@ static void grid_input(const energy *e, alloc_grid_in *g) {
   memset(g, 0, sizeof *g);
   if (e->source >= 0) {
     const source_slot *s = &e->src[e->source];
-    if (s->have && (s->g.has_current || s->g.has_power)) {
+    if (s->have) {
       g->grid_valid = true;
       g->grid_at = s->g.at;
       g->has_own = true;
@@ -218,8 +235,21 @@ static void grid_input(const energy *e, alloc_grid_in *g) {
  * control contact says so. */
 static bool contact_asserted(const energy *e) {
   for (int i = 0; i < NSOURCES; i++)
-    if (e->src[i].have && e->src[i].g.has_contact && e->src[i].g.contact_asserted) return true;
+    if (e->src[i].contact_known && e->src[i].contact) return true;
   return false;
+}
+
+/* The utility's tariff period from the freshest source that reports one
+ * (not older than grid.stale_s); -1 when unknown. */
+static int offpeak_now(const energy *e, borne_ms now) {
+  const source_slot *best = NULL;
+  for (int i = 0; i < NSOURCES; i++) {
+    const source_slot *x = &e->src[i];
+    if (x->offpeak_known && now - x->offpeak_at <= e->acfg.stale_ms &&
+        (!best || x->offpeak_at > best->offpeak_at))
+      best = x;
+  }
+  return best ? best->offpeak : -1;
 }
 
 static void apply(energy *e, int c, double amps) {
@@ -236,7 +266,7 @@ static void apply_schedule(energy *e, int c, double amps) {
 
 /* May connector c charge now as far as charging windows go? */
 static bool connector_window_open(const energy *e, int c) {
-  (void)c;
+  if (c >= 1 && c <= e->n && e->user_sched_valid[c - 1]) return e->user_open[c - 1];
   return e->window_open;
 }
 
@@ -247,23 +277,36 @@ static void arm_window(energy *e) {
   if (e->closed) return;
   borne_ms now = now_of(e);
   e->window_next = schedule_next_change(&e->sched, &e->tz, now, WINDOW_HORIZON_MS);
-  if (!e->sched.any) {
+  borne_ms at = e->sched.any ? (e->window_next ? e->window_next : now + WINDOW_HORIZON_MS) : 0;
+  for (int i = 0; i < e->n; i++) {
+    if (!e->user_sched_valid[i]) continue;
+    borne_ms u = schedule_next_change(&e->user_sched[i], &e->tz, now, WINDOW_HORIZON_MS);
+    if (!u) u = now + WINDOW_HORIZON_MS;
+    if (!at || u < at) at = u;
+  }
+  if (!at) {
     uv_timer_stop(&e->window_timer);
     return;
   }
-  borne_ms at = e->window_next ? e->window_next : now + WINDOW_HORIZON_MS;
   uv_timer_start(&e->window_timer, window_cb, clock_real_delay_ms(&e->st->clock, at), 0);
 }
 
 static void update_window(energy *e, borne_ms now) {
-  bool open = schedule_open(&e->sched, &e->tz, now);
+  for (int i = 0; i < e->n; i++)
+    if (e->user_sched_valid[i]) e->user_open[i] = schedule_open(&e->user_sched[i], &e->tz, now);
+  /* "off-peak follows the meter": the utility's tariff period when a source
+   * reports it (Linky PTEC/NTARF...), else the configured windows */
+  int offpeak = e->follow_offpeak ? offpeak_now(e, now) : -1;
+  e->window_from_meter = offpeak >= 0;
+  bool open = offpeak >= 0 ? offpeak == 1 : schedule_open(&e->sched, &e->tz, now);
+  bool configured = e->sched.any || offpeak >= 0;
   if (e->window_known && open == e->window_open) return;
   bool first = !e->window_known;
   e->window_known = true;
   e->window_open = open;
-  if (!e->sched.any || (first && open)) return;
+  if (!configured || first) return; /* the state at start is in the status */
   station_event(e->st, 0, open ? "window_open" : "window_closed", "charging window %s (%s)",
-                open ? "opens" : "closes", e->tz_name);
+                open ? "opens" : "closes", offpeak >= 0 ? "meter's off-peak period" : e->tz_name);
 }
 
 static void round_now(energy *e) {
@@ -272,14 +315,6 @@ static void round_now(energy *e) {
   e->in_round = true;
   borne_ms now = now_of(e);
   update_window(e, now);
-  if (!e->enabled) {
-    for (int c = 1; c <= e->n; c++) {
-      apply(e, c, -1);
-      apply_schedule(e, c, connector_window_open(e, c) ? -1 : 0);
-    }
-    e->in_round = false;
-    return;
-  }
   bool contact = contact_asserted(e);
   if (contact != e->contact) {
     e->contact = contact;
@@ -289,6 +324,25 @@ static void round_now(energy *e) {
                     e->contact_limit_w);
     else
       station_event(st, 0, "energy_contact_end", "%s", "utility control contact released");
+  }
+  if (!e->enabled && !e->contact) {
+    e->lm_active = false;
+    for (int c = 1; c <= e->n; c++) {
+      apply(e, c, -1);
+      apply_schedule(e, c, connector_window_open(e, c) ? -1 : 0);
+    }
+    e->in_round = false;
+    return;
+  }
+  if (!e->lm_active) {
+    /* load management takes over: sessions charging now go on from their
+     * current offer (reduced at once if need be), not from a pause */
+    e->lm_active = true;
+    for (int i = 0; i < e->n; i++) {
+      const connector_sm *sm = &st->core.conn[i];
+      if (wants_power(sm) && connector_window_open(e, i + 1))
+        allocator_seed(e->alloc, i, cs_offered_current(sm, NULL), now);
+    }
   }
   for (int i = 0; i < e->n; i++) {
     const connector_sm *sm = &st->core.conn[i];
@@ -362,9 +416,126 @@ static uint64_t tick_real_ms(const energy *e) {
 
 /* ---------- hooks ---------- */
 
+/* ---------- per-user charging windows (table energy_user_windows) ---------- */
+
+static const char *const migrations[] = {
+    "CREATE TABLE energy_user_windows (user_id INTEGER PRIMARY KEY, windows TEXT NOT NULL)",
+};
+
+/* The windows text of user `id` into out ("" when none). */
+static int user_windows_get(energy *e, int64_t id, char *out, size_t outlen) {
+  out[0] = '\0';
+  sqlite3_stmt *q;
+  if (sqlite3_prepare_v2(store_sqlite(e->st->db),
+                         "SELECT windows FROM energy_user_windows WHERE user_id = ?", -1, &q,
+                         NULL) != SQLITE_OK)
+    return -1;
+  sqlite3_bind_int64(q, 1, id);
+  int rc = sqlite3_step(q);
+  if (rc == SQLITE_ROW) snprintf(out, outlen, "%s", (const char *)sqlite3_column_text(q, 0));
+  sqlite3_finalize(q);
+  return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int user_windows_set(energy *e, int64_t id, const char *windows) {
+  sqlite3_stmt *q;
+  const char *sql = windows[0] ? "INSERT OR REPLACE INTO energy_user_windows VALUES (?, ?)"
+                               : "DELETE FROM energy_user_windows WHERE user_id = ?";
+  if (sqlite3_prepare_v2(store_sqlite(e->st->db), sql, -1, &q, NULL) != SQLITE_OK) return -1;
+  sqlite3_bind_int64(q, 1, id);
+  if (windows[0]) sqlite3_bind_text(q, 2, windows, -1, SQLITE_TRANSIENT);
+  int rc = sqlite3_step(q);
+  sqlite3_finalize(q);
+  return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The windows of the user of connector c's session, if they have their own. */
+static void load_user_windows(energy *e, int c) {
+  e->user_sched_valid[c - 1] = false;
+  const connector_sm *sm = &e->st->core.conn[c - 1];
+  user_row u;
+  if (!cs_has_session(sm) || !sm->user[0] || store_user_find(e->st->db, sm->user, &u) != 0) return;
+  char *text = e->user_windows[c - 1];
+  if (user_windows_get(e, u.id, text, SCHED_MAX_TEXT + 1) != 0 || !text[0]) return;
+  if (schedule_parse(text, &e->user_sched[c - 1], NULL, 0) != 0) return; /* checked when set */
+  e->user_sched_valid[c - 1] = true;
+  e->user_open[c - 1] = schedule_open(&e->user_sched[c - 1], &e->tz, now_of(e));
+}
+
 static void on_session(void *ctx, int connector, const station_session_info *s) {
-  (void)connector, (void)s;
-  round_soon(ctx);
+  (void)s;
+  energy *e = ctx;
+  if (connector >= 1 && connector <= e->n) {
+    load_user_windows(e, connector);
+    arm_window(e);
+  }
+  round_soon(e);
+}
+
+static json_t *user_windows_json(int64_t id, const char *windows) {
+  return json_pack("{s:I, s:s?}", "user", (json_int_t)id, "windows", windows[0] ? windows : NULL);
+}
+
+static int user_param(energy *e, const http_request *req, user_row *u, http_response *res) {
+  char *end;
+  long long id = strtoll(req->params[0], &end, 10);
+  if (*end || id < 1 || store_user_get(e->st->db, id, u) != 0) {
+    http_json_error(res, 404, "no user `%s`", req->params[0]);
+    return -1;
+  }
+  return 0;
+}
+
+static int get_user_windows(void *ctx, const http_request *req, http_response *res) {
+  energy *e = ctx;
+  user_row u;
+  if (user_param(e, req, &u, res)) return 0;
+  char text[SCHED_MAX_TEXT + 1];
+  if (user_windows_get(e, u.id, text, sizeof text) != 0)
+    return http_json_error(res, 500, "database: %s", sqlite3_errmsg(store_sqlite(e->st->db))), 0;
+  api_json_body(res, user_windows_json(u.id, text));
+  return 0;
+}
+
+/* PUT {"windows": "Mon-Fri 00:00-24:00"}; "" or null: the station's windows apply. */
+static int put_user_windows(void *ctx, const http_request *req, http_response *res) {
+  energy *e = ctx;
+  user_row u;
+  if (user_param(e, req, &u, res)) return 0;
+  json_t *body = api_parse_object(req, res, 0);
+  if (!body) return 0;
+  static const char *const allowed[] = {"windows", NULL};
+  const char *text = NULL;
+  json_t *w = json_object_get(body, "windows");
+  if (api_only_members(body, allowed, res) ||
+      (w && !json_is_null(w) && api_opt_string(body, "windows", SCHED_MAX_TEXT, &text, res) < 0)) {
+    json_decref(body);
+    return 0;
+  }
+  if (!w) {
+    json_decref(body);
+    return http_json_error(res, 400,
+                           "windows: required (a string such as `Mon-Sun "
+                           "22:00-06:00`, or null for the station's)"),
+           0;
+  }
+  static schedule check;
+  char why[200];
+  if (text && schedule_parse(text, &check, why, sizeof why) != 0) {
+    json_decref(body);
+    return http_json_error(res, 400, "windows: %s", why), 0;
+  }
+  char copy[SCHED_MAX_TEXT + 1];
+  snprintf(copy, sizeof copy, "%s", text && check.any ? text : "");
+  json_decref(body);
+  if (user_windows_set(e, u.id, copy) != 0)
+    return http_json_error(res, 500, "database: %s", sqlite3_errmsg(store_sqlite(e->st->db))), 0;
+  station_event(e->st, 0, "user_windows", "%s: %s", u.name, copy[0] ? copy : "station's");
+  for (int c = 1; c <= e->n; c++) load_user_windows(e, c);
+  arm_window(e);
+  round_soon(e);
+  api_json_body(res, user_windows_json(u.id, copy));
+  return 0;
 }
 
 static void on_status(void *ctx, int connector, connector_status status, error_code error) {
@@ -387,12 +558,25 @@ static void on_grid(void *ctx, const char *source, const grid_sample *g) {
   energy *e = ctx;
   int i = source_index(source);
   if (i < 0) return;
-  e->src[i].have = true;
-  e->src[i].g = *g;
-  e->src[i].received = now_of(e);
-  own_draw(e, e->src[i].own_a);
-  e->src[i].count++;
-  if (i == e->source || g->has_contact) round_soon(e); /* an overload is met at once */
+  source_slot *x = &e->src[i];
+  x->count++;
+  if (g->has_current || g->has_power) {
+    x->have = true;
+    x->g = *g;
+    own_draw(e, x->own_a);
+  }
+  if (g->has_contact) {
+    x->contact_known = true;
+    x->contact = g->contact_asserted;
+    x->contact_at = g->at;
+  }
+  if (g->has_offpeak) {
+    x->offpeak_known = true;
+    x->offpeak = g->offpeak;
+    x->offpeak_at = g->at;
+    snprintf(x->tariff, sizeof x->tariff, "%s", g->tariff);
+  }
+  if (i == e->source || g->has_contact || g->has_offpeak) round_soon(e); /* met at once */
 }
 
 static void on_setting(void *ctx, const char *key) {
@@ -429,7 +613,7 @@ static void status_json(void *ctx, int connector, json_t *obj) {
                         src && src->have ? json_real((double)(now - src->g.at) / 1000.0)
                                          : json_null());
     const alloc_report *r = e->alloc ? allocator_report(e->alloc) : NULL;
-    bool on = e->enabled && r && e->rounds > 0;
+    bool on = (e->enabled || e->contact) && r && e->rounds > 0;
     json_object_set_new(s, "failsafe", json_boolean(on && r->failsafe));
     json_object_set_new(s, "building_a", on ? triplet(r->building_a) : json_null());
     json_object_set_new(s, "own_a", on ? triplet(r->own_a) : json_null());
@@ -442,17 +626,28 @@ static void status_json(void *ctx, int connector, json_t *obj) {
     json_object_set_new(ct, "limit_w", json_real(e->contact_limit_w));
     json_object_set_new(s, "contact", ct);
     json_t *w = json_object();
-    json_object_set_new(w, "configured", json_boolean(e->sched.any));
+    json_object_set_new(w, "configured", json_boolean(e->sched.any || e->window_from_meter));
     json_object_set_new(w, "windows", json_string(config_get(e->st->cfg, "schedule.windows")));
     json_object_set_new(w, "timezone", json_string(e->tz_name));
-    json_object_set_new(w, "open", json_boolean(schedule_open(&e->sched, &e->tz, now)));
+    json_object_set_new(w, "source", json_string(e->window_from_meter ? "meter" : "schedule"));
+    json_object_set_new(w, "open", json_boolean(e->window_open));
     json_object_set_new(w, "next_change",
                         e->sched.any && e->window_next ? json_time(e->window_next) : json_null());
     json_object_set_new(s, "window", w);
     json_object_set_new(obj, "site", s);
     return;
   }
-  if (!e->enabled || !e->alloc || connector > e->n) return;
+  if (connector > e->n) return;
+  if (e->sched.any || e->user_sched_valid[connector - 1] || e->window_from_meter) {
+    json_t *w = json_object();
+    json_object_set_new(w, "open", json_boolean(connector_window_open(e, connector)));
+    json_object_set_new(w, "user_windows",
+                        e->user_sched_valid[connector - 1]
+                            ? json_string(e->user_windows[connector - 1])
+                            : json_null());
+    json_object_set_new(obj, "window", w);
+  }
+  if (!(e->enabled || e->contact) || !e->alloc) return;
   const alloc_conn_out *o = allocator_conn(e->alloc, connector - 1);
   json_t *a = json_object();
   json_object_set_new(a, "state", json_string(alloc_state_name(o->state)));
@@ -564,6 +759,12 @@ int energy_attach(station *st, char *err, size_t errlen) {
     free(e);
     return -1;
   }
+  if (store_module_migrate(st->db, "energy", migrations,
+                           (int)(sizeof migrations / sizeof migrations[0])) != 0) {
+    snprintf(err, errlen, "energy: database: %s", store_last_error(st->db));
+    free(e);
+    return -1;
+  }
   e->alloc = allocator_new(e->n, &e->acfg);
   if (!e->alloc) {
     free(e);
@@ -590,11 +791,17 @@ int energy_attach(station *st, char *err, size_t errlen) {
   uv_timer_init(st->loop, &e->soon);
   uv_timer_init(st->loop, &e->window_timer);
   e->tick.data = e->soon.data = e->window_timer.data = e;
+  for (int c = 1; c <= e->n; c++) load_user_windows(e, c); /* sessions resumed */
   arm_window(e);
   round_soon(e);
   uv_timer_start(&e->tick, tick_cb, tick_real_ms(e), tick_real_ms(e));
-  http_route route = {"POST", "/api/v1/grid", post_grid, e};
-  http_add_route(st->http, &route);
+  http_route routes[] = {
+      {"POST", "/api/v1/grid", post_grid, e},
+      {"GET", "/api/v1/users/{id}/windows", get_user_windows, e},
+      {"PUT", "/api/v1/users/{id}/windows", put_user_windows, e},
+  };
+  for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+    http_add_route(st->http, &routes[i]);
   if (e->enabled)
     log_info(MOD, "load management: %.1f A per phase, grid source %s", e->acfg.limit_a[0],
              e->source >= 0 ? source_names[e->source] : "none");

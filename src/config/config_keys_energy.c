@@ -112,6 +112,11 @@ const cfg_key_def config_keys_energy[] = {
      "separated by `;`, e.g. `Mon-Sun 22:00-06:00; 2026-12-25 off`. Outside them sessions are "
      "accepted but wait (SuspendedEVSE, limited_by schedule). Empty: always allowed.",
      "DAYS HH:MM-HH:MM[,...]; YYYY-MM-DD off|HH:MM-HH:MM", check_windows},
+    {"schedule.follow_offpeak", CFG_BOOL, "false", 0, 0, NULL, true,
+     "Off-peak follows the meter: while a grid input reports the utility's tariff period "
+     "(Linky PTEC/NTARF, P1 tariff), charging is allowed in off-peak periods only; "
+     "schedule.windows applies when none is known (or older than grid.stale_s).",
+     NULL, NULL},
     {"site.timezone", CFG_STRING, NULL, 0, 0, NULL, false,
      "IANA time zone of the site for charging windows (Europe/Paris); unset: UTC.", "zone name",
      check_timezone},

@@ -87,8 +87,20 @@ void allocator_free(allocator *a) {
   free(a);
 }
 
+/* Shares are offered in 0.1 A steps, rounded down (never above the budget). */
+static double quantize(double amps) { return floor(amps * 10.0 + EPS) / 10.0; }
+
 void allocator_set_config(allocator *a, const alloc_config *cfg) { a->cfg = *cfg; }
 const alloc_conn_out *allocator_conn(const allocator *a, int i) { return &a->out[i]; }
+
+void allocator_seed(allocator *a, int i, double amps, borne_ms now) {
+  if (i < 0 || i >= a->n || amps < ALLOC_MIN_A) return;
+  alloc_conn_out *o = &a->out[i];
+  o->limit_a = quantize(amps);
+  o->state = ALLOC_CHARGE;
+  o->since = now;
+  o->up_since = 0;
+}
 const alloc_report *allocator_report(const allocator *a) { return &a->rep; }
 int allocator_count(const allocator *a) { return a->n; }
 
@@ -114,8 +126,6 @@ static int gphase(const alloc_conn_in *c, int k) {
 }
 static double dmax(double x, double y) { return x > y ? x : y; }
 
-/* Shares are offered in 0.1 A steps, rounded down (never above the budget). */
-static double quantize(double amps) { return floor(amps * 10.0 + EPS) / 10.0; }
 
 /* Failsafe budget per phase. grid.fallback_a when set; else "the smallest
  * that respects the breaker with everything else at maximum": the site limit

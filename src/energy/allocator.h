@@ -99,6 +99,10 @@ void allocator_set_config(allocator *a, const alloc_config *cfg);
 /* One round at `now`: conn[] has allocator's connector count entries. */
 void allocator_round(allocator *a, borne_ms now, const alloc_grid_in *grid,
                      const alloc_conn_in *conn);
+/* Connector i is charging at `amps` already (load management takes over a
+ * running station: site limit set at run time, EnWG 14a contact, restart):
+ * the next round starts from there instead of from a pause. */
+void allocator_seed(allocator *a, int i, double amps, borne_ms now);
 const alloc_conn_out *allocator_conn(const allocator *a, int i);
 const alloc_report *allocator_report(const allocator *a);
 int allocator_count(const allocator *a);

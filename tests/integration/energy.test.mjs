@@ -302,3 +302,95 @@ test('before the window opens a plugged car waits for the allowed period', async
     h.cleanup();
   }
 });
+
+test('EnWG 14a contact through the API caps the charging power at once, then releases it', async () => {
+  const h = await startBorned({ connectors: 2, auth: 'free', speed: 5, set: { 'grid.contact_limit_w': 4200 } });
+  try {
+    assert.equal(h.ctl('plug', '1', '--ev-max-current', '16', '--phases', '3').code, 0);
+    assert.equal(h.ctl('plug', '2', '--ev-max-current', '16', '--phases', '3').code, 0);
+    await h.waitFor((x) => x.connectors.every((c) => c.status === 'Charging' && c.offered_a === 32), { what: 'both charging, no load management' });
+    const since = await h.lastEventId();
+    await h.ok('POST', '/api/v1/grid', { contact: true });
+    // the next look already shows the cap: 4200 W / 230 V = 18.3 A over all phases,
+    // room for one three-phase car at 6 A
+    const s = await h.status();
+    const watts = s.connectors.reduce((sum, c) => sum + (c.offered_a >= 6 ? c.offered_a * 230 * 3 : 0), 0);
+    assert.ok(watts <= 4200, `offered ${watts} W`);
+    assert.equal(s.station.site.contact.asserted, true);
+    assert.equal(s.station.site.contact.limit_w, 4200);
+    assert.deepEqual(s.connectors.map((c) => c.offered_a).sort(), [0, 6]);
+    await h.waitEvent('energy_contact', { after: since });
+    await h.ok('POST', '/api/v1/grid', { contact: false });
+    await h.waitFor((x) => x.connectors.every((c) => c.offered_a === 32) && !x.station.site.contact.asserted, { what: 'released' });
+    await h.waitEvent('energy_contact_end', { after: since });
+  } finally {
+    await h.stop();
+    h.cleanup();
+  }
+});
+
+test('a user with windows of their own charges when the station window is closed', async () => {
+  const h = await startBorned({
+    connectors: 2,
+    auth: 'badge',
+    speed: 10,
+    set: { 'sim.start': '2026-06-15T12:00:00Z', 'site.timezone': 'Europe/Paris', 'schedule.windows': 'Mon-Sun 22:00-06:00' },
+  });
+  try {
+    assert.equal(h.ctl('badges', 'add', 'AA01', '--user', 'Staff').code, 0);
+    assert.equal(h.ctl('badges', 'add', 'BB02', '--user', 'Guest').code, 0);
+    const users = h.ctlJson('users', 'list').users;
+    const staff = users.find((u) => u.name === 'Staff').id;
+    let r = await h.api('PUT', `/api/v1/users/${staff}/windows`, { windows: 'Mon-Sun 25:00-06:00' });
+    assert.equal(r.status, 400);
+    assert.match(r.body.error, /windows: rule 1 .*is not a time/);
+    r = await h.api('PUT', `/api/v1/users/${staff}/windows`, { when: 'always' });
+    assert.equal(r.status, 400);
+    r = await h.api('PUT', '/api/v1/users/9999/windows', { windows: 'Mon-Sun 00:00-24:00' });
+    assert.equal(r.status, 404);
+    assert.deepEqual(await h.ok('PUT', `/api/v1/users/${staff}/windows`, { windows: 'Mon-Sun 00:00-24:00' }),
+      { user: staff, windows: 'Mon-Sun 00:00-24:00' });
+    assert.deepEqual(await h.ok('GET', `/api/v1/users/${staff}/windows`), { user: staff, windows: 'Mon-Sun 00:00-24:00' });
+    assert.equal(h.ctl('plug', '1').code, 0);
+    assert.equal(h.ctl('tap', 'AA01').code, 0);
+    assert.equal(h.ctl('plug', '2').code, 0);
+    assert.equal(h.ctl('tap', 'BB02').code, 0);
+    const s = await h.waitFor((x) => x.connectors[0].status === 'Charging' && x.connectors[1].status === 'SuspendedEVSE' && x.connectors[1].session,
+      { what: 'staff charges, the guest waits' });
+    assert.equal(s.connectors[1].limited_by, 'schedule');
+    assert.equal(s.connectors[0].window.user_windows, 'Mon-Sun 00:00-24:00');
+    assert.equal(s.connectors[0].window.open, true);
+    assert.equal(s.connectors[1].window.open, false);
+    // back to the station's windows: staff waits too
+    assert.deepEqual(await h.ok('PUT', `/api/v1/users/${staff}/windows`, { windows: null }), { user: staff, windows: null });
+    const t = await h.waitStatus(1, 'SuspendedEVSE');
+    assert.equal(t.connectors[0].limited_by, 'schedule');
+  } finally {
+    await h.stop();
+    h.cleanup();
+  }
+});
+
+test('off-peak follows the meter: the tariff period reported by the grid input opens the window', async () => {
+  const h = await startBorned({
+    connectors: 1,
+    auth: 'free',
+    speed: 5,
+    set: { 'schedule.follow_offpeak': true, 'grid.stale_s': 600 },
+  });
+  try {
+    await h.ok('POST', '/api/v1/grid', { offpeak: false, tariff: 'HP' });
+    assert.equal(h.ctl('plug', '1').code, 0);
+    let s = await h.waitFor((x) => x.connectors[0].status === 'SuspendedEVSE' && x.connectors[0].session, { what: 'waiting for off-peak' });
+    assert.equal(s.connectors[0].limited_by, 'schedule');
+    assert.equal(s.station.site.window.open, false);
+    assert.equal(s.station.site.window.source, 'meter');
+    await h.ok('POST', '/api/v1/grid', { offpeak: true, tariff: 'HC' });
+    s = await h.waitStatus(1, 'Charging');
+    assert.equal(s.station.site.window.open, true);
+    await h.waitEvent('window_open', { match: (e) => /off-peak/.test(e.detail) });
+  } finally {
+    await h.stop();
+    h.cleanup();
+  }
+});

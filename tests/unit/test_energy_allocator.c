@@ -628,6 +628,35 @@ static void building_load_simulation(void **state) {
   allocator_free(s.a);
 }
 
+/* EnWG 14a: a cap on the sum of all phases' currents (4200 W / 230 V),
+ * applied in the first round to sessions already charging (seeded). */
+static void contact_total_cap(void **state) {
+  (void)state;
+  sim s;
+  sim_init(&s, 3, 1e6);
+  sim_start(&s);
+  s.in[2].phases = 1;
+  for (int i = 0; i < 3; i++) {
+    plug(&s, i, 16);
+    s.in[i].max_a = 16;
+    allocator_seed(s.a, i, 16, s.now);
+    for (int k = 0; k < s.in[i].phases; k++) s.in[i].draw_a[k] = 16;
+  }
+  s.grid.total_limit_a = 4200.0 / 230.0;
+  sim_tick(&s);
+  /* room for one 3-phase car at 6 A (18 of 18.26 A); the 1-phase car's
+   * 6 A does not fit beside it; both others are paused at once */
+  double total = 0;
+  for (int i = 0; i < 3; i++) total += offered(&s, i) * s.in[i].phases;
+  assert_true(total <= 4200.0 / 230.0 + 1e-9);
+  assert_int_equal(allocator_report(s.a)->charging, 1);
+  assert_amps(offered(&s, 0), 6);
+  s.grid.total_limit_a = 0; /* released */
+  sim_run(&s, 120);
+  for (int i = 0; i < 3; i++) assert_amps(offered(&s, i), 16);
+  allocator_free(s.a);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(one_connector),
@@ -649,6 +678,7 @@ int main(void) {
       cmocka_unit_test(eight_connectors),
       cmocka_unit_test(hundred_connectors),
       cmocka_unit_test(building_load_simulation),
+      cmocka_unit_test(contact_total_cap),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
