@@ -126,7 +126,6 @@ static int gphase(const alloc_conn_in *c, int k) {
 }
 static double dmax(double x, double y) { return x > y ? x : y; }
 
-
 /* Failsafe budget per phase. grid.fallback_a when set; else "the smallest
  * that respects the breaker with everything else at maximum": the site limit
  * minus the margin minus the highest building load without borne measured
@@ -263,6 +262,24 @@ static void water_fill(allocator *a, int *idx, int *tmp, int m, double rem[NRES]
   }
 }
 
+/* "Capped by what it can take": see ALLOC_EV_CAP_MS. */
+static void learn_ev_cap(alloc_conn_out *o, const alloc_conn_in *in, borne_ms now,
+                         const alloc_config *c) {
+  double draw = 0;
+  for (int k = 0; k < in->phases && k < 3; k++) draw = dmax(draw, in->draw_a[k]);
+  if (o->ev_cap_a > 0 && (draw >= o->ev_cap_a - 0.5 || now - o->ev_cap_at >= c->rotation_ms))
+    o->ev_cap_a = 0, o->under_since = 0; /* it wants more, or its turn is over: probe again */
+  if (o->state != ALLOC_CHARGE || o->limit_a < ALLOC_MIN_A || draw >= o->limit_a - 2) {
+    o->under_since = 0;
+    return;
+  }
+  if (!o->under_since) o->under_since = now;
+  if (now - o->under_since >= ALLOC_EV_CAP_MS && o->ev_cap_a == 0) {
+    o->ev_cap_a = dmax(ALLOC_MIN_A, quantize(draw + 1));
+    o->ev_cap_at = now;
+  }
+}
+
 static bool fits(const double used[NRES], const double w[NRES], double amps,
                  const double avail[NRES]) {
   for (int r = 0; r < NRES; r++)
@@ -296,7 +313,8 @@ void allocator_round(allocator *a, borne_ms now, const alloc_grid_in *grid,
     if (!candidate) {
       alloc_state st = in[i].wants ? ALLOC_HELD : ALLOC_IDLE;
       if (o->state != st) o->since = now;
-      if (!in[i].wants) o->off_at = 0; /* a new session starts afresh */
+      if (!in[i].wants) o->off_at = 0, o->ev_cap_a = 0; /* a new session starts afresh */
+      o->under_since = 0;
       o->state = st;
       continue;
     }
@@ -304,7 +322,8 @@ void allocator_round(allocator *a, borne_ms now, const alloc_grid_in *grid,
       o->state = ALLOC_WAITING;
       o->since = now;
     }
-    cd->cap = dmax(in[i].max_a, ALLOC_MIN_A);
+    learn_ev_cap(o, &in[i], now, c);
+    cd->cap = dmax(o->ev_cap_a > 0 ? dmin(in[i].max_a, o->ev_cap_a) : in[i].max_a, ALLOC_MIN_A);
     cd->prio = in[i].priority;
     borne_ms on = now - o->since;
     if (o->state == ALLOC_CHARGE) {

@@ -22,6 +22,11 @@
 #define ALLOC_MAX_CONNECTORS 4096
 /* IEC 61851-1 Annex A (A.2.2): the lowest current a PWM duty cycle may offer. */
 #define ALLOC_MIN_A 6.0
+/* An EV that draws 2 A or more below its offer for this long takes no more:
+ * its share is capped at its draw + 1 A so the others get the rest; the cap
+ * is dropped when it draws up to it, at the next fairness turn, or when the
+ * session ends. Longer than the 5-30 s EVs take to ramp up. */
+#define ALLOC_EV_CAP_MS 30000
 /* The EV follows a lower PWM offer within 5 s (IEC 61851-1 Annex A, the
  * same rule as CS_EV_ADAPT_MS in core/connector.h). */
 #define ALLOC_EV_REACTION_MS 5000
@@ -65,11 +70,14 @@ typedef struct {
   double limit_a;  /* load-management limit to apply: >= 6, or 0 (paused/held/idle) */
   double target_a; /* fair share this round, before the stability rules */
   alloc_state state;
-  borne_ms since;    /* when it last started, was paused or began to want power */
-  borne_ms off_at;   /* when the allocator last paused it (0: never in this session) */
-  borne_ms up_since; /* an increase is wanted since (0 none) */
-  borne_ms last_up;  /* last increase */
-  long changes;      /* how many times limit_a changed (for tests and status) */
+  borne_ms since;       /* when it last started, was paused or began to want power */
+  borne_ms off_at;      /* when the allocator last paused it (0: never in this session) */
+  borne_ms up_since;    /* an increase is wanted since (0 none) */
+  borne_ms last_up;     /* last increase */
+  long changes;         /* how many times limit_a changed (for tests and status) */
+  double ev_cap_a;      /* what the EV was seen to take when offered more (0: not known) */
+  borne_ms under_since; /* draws clearly less than offered since (0: no) */
+  borne_ms ev_cap_at;   /* when ev_cap_a was learnt */
 } alloc_conn_out;
 
 typedef struct {

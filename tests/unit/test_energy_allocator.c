@@ -657,6 +657,29 @@ static void contact_total_cap(void **state) {
   allocator_free(s.a);
 }
 
+/* An EV that takes 10 A of a 20 A offer: after a while its share is its
+ * draw + 1 A and the other car gets the rest; when it wants more again
+ * (the cap is reached), it gets its fair share back. */
+static void ev_taking_less_leaves_the_rest(void **state) {
+  (void)state;
+  sim s;
+  sim_init(&s, 2, 40);
+  sim_start(&s);
+  plug(&s, 0, 10); /* the EV's own maximum, unknown to the station */
+  plug(&s, 1, 32);
+  sim_run(&s, 20);
+  assert_amps(offered(&s, 0), 20);
+  sim_run(&s, 120);
+  assert_amps(allocator_conn(s.a, 0)->ev_cap_a, 11);
+  assert_amps(offered(&s, 0), 11);
+  assert_amps(offered(&s, 1), 29);
+  s.ev_max[0] = 32; /* now it takes what it gets */
+  sim_run(&s, 120);
+  assert_amps(offered(&s, 0), 20);
+  assert_amps(offered(&s, 1), 20);
+  allocator_free(s.a);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(one_connector),
@@ -679,6 +702,7 @@ int main(void) {
       cmocka_unit_test(hundred_connectors),
       cmocka_unit_test(building_load_simulation),
       cmocka_unit_test(contact_total_cap),
+      cmocka_unit_test(ev_taking_less_leaves_the_rest),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
