@@ -5,6 +5,7 @@
  * other extension points of station.h), and returns -1 with one line in err
  * when the station must not start.
  */
+#include "app/energy.h"
 #include "app/metering.h"
 #include "app/ocpp16_station.h"
 #include "app/station.h"
@@ -14,6 +15,7 @@ typedef int (*module_attach_fn)(station *st, char *err, size_t errlen);
 
 static const module_attach_fn attach_list[] = {
     metering_attach, /* Modbus meters: before the modules that read meters */
+    energy_attach,   /* load management: after the meters, reads their samples */
     ocpp16_attach,   /* OCPP 1.6J back end (ocpp.url) */
     web_attach,
     NULL, /* keeps the list non-empty; modules are added above this line */

@@ -25,6 +25,7 @@
 #include "app/hw_factory.h"
 #include "core/errors.h"
 #include "util/log.h"
+#include "util/timefmt.h"
 
 #define MOD "station"
 
@@ -737,6 +738,11 @@ int station_open(station *st, uv_loop_t *loop, const station_options *opt, char 
   st->loop = loop;
   st->cfg = opt->cfg;
   clock_init(&st->clock, config_get_number(st->cfg, "sim.speed"));
+  int64_t sim_start;
+  const char *sim_start_text = config_get(st->cfg, "sim.start");
+  if (sim_start_text && strcmp(config_get(st->cfg, "hal.backend"), "sim") == 0 &&
+      timefmt_parse(sim_start_text, &sim_start) == 0)
+    st->clock.wall_at_start = sim_start;
   st->started_at = now_of(st);
   st->started_real_ms = uv_now(loop);
   st->sample_interval_ms = config_get_int(st->cfg, "meter.sample_interval_s") * 1000;
