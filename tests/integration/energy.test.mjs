@@ -251,8 +251,8 @@ test('hotel day: the site limit holds, both cars finish, nothing charges outside
     // both cars finished: car 1 the first night, car 2 the second
     const f = await hotel.status();
     const [c1, c2] = f.connectors;
-    assert.equal(c1.status, 'SuspendedEV');
-    assert.equal(c2.status, 'SuspendedEV');
+    assert.equal(c1.status, 'SuspendedEV', `car 1: ${JSON.stringify([c1.error, c1.session])}`);
+    assert.equal(c2.status, 'SuspendedEV', `car 2: ${JSON.stringify([c2.error, c2.session])}`);
     assert.ok(c1.session.energy_wh >= 24000 * 0.97, `car 1 got ${c1.session.energy_wh} Wh`);
     assert.ok(c2.session.energy_wh >= 100000 * 0.97, `car 2 got ${c2.session.energy_wh} Wh`);
     // car 2 had not finished at 06:00: it waited through the day
