@@ -318,7 +318,15 @@ ocpp16_auth_verdict ocpp16_backend_auth_offline(ocpp16_backend *be, const char *
       return OCPP16_AUTH_ACCEPT;
     }
   }
-  if (key_bool(be, "AllowOfflineTxForUnknownId")) return OCPP16_AUTH_ACCEPT;
+  if (key_bool(be, "AllowOfflineTxForUnknownId")) {
+    /* 1.6 3.5.4: only "unknown" ids; a tag of the local list that is not
+     * Accepted (or has expired) MUST be rejected, LocalAuthorizeOffline or not */
+    if (key_bool(be, "LocalAuthListEnabled")) {
+      auth_entry e = lookup(be, "ocpp16_local_list", tag);
+      if (e.found && !valid(&e, now)) return OCPP16_AUTH_REFUSE;
+    }
+    return OCPP16_AUTH_ACCEPT;
+  }
   return OCPP16_AUTH_UNKNOWN;
 }
 
