@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startBorned } from './lib/borne.mjs';
 import { setupPins } from './lib/web.mjs';
+import { startCsms } from './lib/csms.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const AXE = readFileSync(join(here, '..', 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
@@ -264,4 +265,29 @@ test('over HTTPS (web.https, self-signed): setup, login and live updates work th
     assert.equal(cookies.find((c) => c.name === 'borne_session').secure, true);
     await context.close();
   } finally { await st.stop(); st.cleanup(); }
+});
+
+test('installer changes the OCPP back-end URL on the page and the station reconnects without a restart', async () => {
+  const a = await startCsms({});
+  const b = await startCsms({});
+  const st = await startBorned({ connectors: 1, auth: 'free', args: ['--csms', a.url], set: { 'station.id': 'cp-web' } });
+  try {
+    await a.waitCall('BootNotification');
+    const pins = await setupPins(st);
+    const page = await newPage(st);
+    await login(page, 'installer', pins.installer);
+    await open(page, 'settings');
+    const field = page.locator('[name="ocpp.url"]');
+    await field.waitFor();
+    assert.equal(await field.inputValue(), a.url);
+    await field.fill(b.url);
+    await page.click('form[data-test=settings] button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('[data-test=settings-result]').textContent === 'Saved.');
+    const boot = await b.waitCall('BootNotification');
+    assert.equal(boot.identity, 'cp-web');
+    const s = await st.waitFor((x) => x.station.ocpp.state === 'connected' && x.station.ocpp.url === b.url, { what: 'connected to the new back end' });
+    assert.equal(s.station.ocpp.registration, 'Accepted');
+    assert.deepEqual(page.errors, []);
+    b.assertNoViolations();
+  } finally { await st.stop(); st.cleanup(); await a.close(); await b.close(); }
 });
