@@ -1,12 +1,17 @@
 // Installer maintenance from the web page (issue 7, Settings): firmware
 // upload and install, checked exactly like an OCPP SignedUpdateFirmware
 // image; HTTP level here, in a real browser below.
-import { test } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { startBorned } from './lib/borne.mjs';
 import { WebClient, setupPins } from './lib/web.mjs';
 import { makeSigner, simImage } from './lib/signing.mjs';
+import { launch, newPage, login, open, checkPage } from './lib/browser.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
 
 async function installer(st) {
   const pins = await setupPins(st);
@@ -63,5 +68,56 @@ test('firmware: streamed upload with size limit, signature required and checked,
     const steps = (await st.ok('GET', `/api/v1/events?after=${from2}&limit=100`)).events.filter((e) => e.kind === 'firmware').map((e) => e.detail.split(':')[0]);
     assert.deepEqual(steps, ['Downloaded', 'SignatureVerified', 'Installing', 'InstallRebooting', 'Installed']);
     await st.waitEvent('security', { after: from2, match: (e) => e.detail === 'FirmwareUpdated: 7.1.0-web' });
+  } finally { await st.stop(); st.cleanup(); }
+});
+
+test('browser: the installer uploads a signed image, follows the steps live, and the station comes back with it', async () => {
+  const st = await startBorned({ connectors: 1 });
+  try {
+    const pins = await setupPins(st);
+    const page = await newPage(browser, st);
+    await login(page, 'installer', pins.installer);
+    await open(page, 'settings/firmware');
+    const running = (await st.status()).station.firmware_version;
+    await page.waitForFunction((v) => document.querySelector('[data-test=fw-version]')?.textContent === v, running);
+    assert.equal(await page.textContent('[data-test=fw-status]'), 'Idle');
+    assert.equal(await page.locator('[data-test=fw-no-root]').count(), 1, 'warns that any signer is accepted');
+    await page.waitForFunction(() => document.body.dataset.live === 'on');
+    await checkPage(page, 'firmware');
+
+    const signer = makeSigner();
+    const image = simImage('8.2.0-page', 300 * 1024);
+    const files = (img, sig) => Promise.all([
+      page.setInputFiles('#fw-image', { name: 'borne-8.2.0.img', mimeType: 'application/octet-stream', buffer: img }),
+      page.setInputFiles('#fw-signature', { name: 'borne-8.2.0.sig', mimeType: 'text/plain', buffer: Buffer.from(sig) }),
+      page.setInputFiles('#fw-cert', { name: 'signer.pem', mimeType: 'text/plain', buffer: Buffer.from(signer.cert) }),
+    ]);
+    // a damaged image: refused, shown live, nothing restarts
+    const damaged = Buffer.from(image);
+    damaged[damaged.length - 1] ^= 1;
+    await files(damaged, signer.sign(image));
+    await page.click('form[data-test=fw-upload] button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('[data-test=fw-status]').textContent.startsWith('Invalid signature'));
+    assert.match(await page.textContent('[data-test=fw-result]'), /not installed/);
+    assert.match(await page.textContent('[data-test=fw-log]'), /Uploaded: 307200 bytes/);
+    assert.equal(await page.getAttribute('[data-test=fw-progress]', 'value'), '100');
+
+    // the signed one, with a binary (DER) signature file this time
+    const der = Buffer.from(signer.sign(image), 'base64');
+    await Promise.all([
+      page.setInputFiles('#fw-image', { name: 'borne-8.2.0.img', mimeType: 'application/octet-stream', buffer: image }),
+      page.setInputFiles('#fw-signature', { name: 'borne-8.2.0.sig', mimeType: 'application/octet-stream', buffer: der }),
+    ]);
+    await page.click('form[data-test=fw-upload] button[type=submit]');
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-test=fw-step]')].some((li) => li.textContent === 'SignatureVerified'));
+    await st.waitReady(2);
+    assert.equal((await st.status()).station.firmware_version, '8.2.0-page');
+    // the station came back on a new port (tests listen on port 0): log in there
+    await page.goto(`${st.url}/#/settings/firmware`);
+    await login(page, 'installer', pins.installer);
+    await page.waitForFunction(() => document.querySelector('[data-test=fw-version]')?.textContent === '8.2.0-page');
+    assert.match(await page.textContent('[data-test=fw-status]'), /^Installed/);
+    page.errors.length = 0; // the station went away under the old page
+    await checkPage(page, 'firmware-installed', { fullPage: true });
   } finally { await st.stop(); st.cleanup(); }
 });
