@@ -48,5 +48,6 @@ void web_events_close(web_ctx *w);
 void web_events_meter_hook(station_module *m);
 void api_web_public_routes(web_ctx *w);
 void api_web_firmware_routes(web_ctx *w);
+void api_web_selftest_routes(web_ctx *w);
 
 #endif

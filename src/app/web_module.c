@@ -95,6 +95,7 @@ int web_attach(station *st, char *err, size_t errlen) {
   api_web_events_routes(w);
   api_web_public_routes(w);
   api_web_firmware_routes(w);
+  api_web_selftest_routes(w);
   w->upload_bytes = -1;
   station_firmware_boot(st); /* "Installed" after a restart into an uploaded image */
   return 0;

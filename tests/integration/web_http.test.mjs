@@ -31,6 +31,7 @@ const WRITES = [
   ['POST', '/api/v1/web/logout', {}],
   ['PUT', '/api/v1/firmware/image', 'borne-sim-firmware 1\n'],
   ['POST', '/api/v1/firmware/install', { signature: 'AA==', signing_certificate: 'x' }],
+  ['POST', '/api/v1/selftest', {}],
 ];
 const INSTALLER_ONLY = [
   ['GET', '/api/v1/settings'],
@@ -43,6 +44,9 @@ const INSTALLER_ONLY = [
   ['GET', '/api/v1/firmware'],
   ['PUT', '/api/v1/firmware/image', 'borne-sim-firmware 1\n'],
   ['POST', '/api/v1/firmware/install', { signature: 'AA==', signing_certificate: 'x' }],
+  ['GET', '/api/v1/selftest'],
+  ['POST', '/api/v1/selftest', {}],
+  ['GET', '/api/v1/errors'],
 ];
 
 test('the page is served from borned: types, gzip, ETag revalidation, no token needed', async () => {

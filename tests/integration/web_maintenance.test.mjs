@@ -71,6 +71,54 @@ test('firmware: streamed upload with size limit, signature required and checked,
   } finally { await st.stop(); st.cleanup(); }
 });
 
+test('self-test and error log: latest results, faults now with their action, the log filtered to faults, run again when unplugged', async () => {
+  const st = await startBorned({ connectors: 2, set: { 'sim.selftest_fail': '2:rcd' } });
+  try {
+    const c = await installer(st);
+    await st.waitFor((s) => s.station.selftest_done, { what: 'self-test done' });
+    const t1 = (await c.req('GET', '/api/v1/selftest')).body;
+    assert.equal(t1.done, true);
+    assert.equal(t1.running, false);
+    assert.deepEqual(t1.results.map((r) => `${r.connector}:${r.check}:${r.ok}`),
+      ['1:contactor:true', '1:cp:true', '1:meter:true', '1:rcd:true', '2:contactor:true', '2:cp:true', '2:meter:true', '2:rcd:false']);
+    assert.match(t1.results[7].detail, /residual current monitor/);
+
+    const e1 = (await c.req('GET', '/api/v1/errors')).body;
+    assert.equal(e1.current.length, 1);
+    assert.equal(e1.current[0].connector, 2);
+    assert.equal(e1.current[0].code, 102);
+    assert.match(e1.current[0].action, /Replace or rewire the RCD module/);
+    assert.equal(e1.current[0].vendor_code, 'borne.RcdSelfTest');
+    assert.ok(e1.log.every((e) => ['error', 'error_cleared', 'meter_error', 'meter_ok', 'selftest'].includes(e.kind)), 'only faults');
+    const fault = e1.log.find((e) => e.kind === 'error');
+    assert.equal(fault.connector, 2);
+    assert.equal(fault.error.code, 102);
+    assert.ok(e1.log.some((e) => e.kind === 'selftest' && e.connector === 1 && e.detail === 'passed'));
+    assert.ok(e1.log[0].id > e1.log.at(-1).id, 'newest first');
+    // paging
+    const older = (await c.req('GET', `/api/v1/errors?before=${e1.log[0].id}&limit=1`)).body.log;
+    assert.equal(older.length, 1);
+    assert.equal(older[0].id, e1.log[1].id);
+    assert.equal((await c.req('GET', '/api/v1/errors?limit=0')).status, 400);
+    assert.equal((await c.req('GET', '/api/v1/errors?before=x')).status, 400);
+
+    // not while a cable is plugged in; then again, and the results are new
+    assert.equal(st.ctl('plug', '1').code, 0);
+    const busy = await c.req('POST', '/api/v1/selftest', {});
+    assert.equal(busy.status, 409);
+    assert.match(busy.body.error, /charge point 1 is in use/);
+    assert.equal(st.ctl('unplug', '1').code, 0);
+    await st.waitStatus(1, 'Available');
+    const from = await st.lastEventId();
+    assert.equal((await c.req('POST', '/api/v1/selftest', {})).status, 202);
+    await st.waitEvent('selftest', { after: from, match: (e) => e.connector === 2 && /residual current/.test(e.detail) });
+    await st.waitEvent('selftest', { after: from, match: (e) => e.connector === 1 && e.detail === 'passed' });
+    const t2 = (await c.req('GET', '/api/v1/selftest')).body;
+    assert.ok(t2.results.every((r, i) => r.time >= t1.results[i].time));
+    assert.ok(t2.results.some((r, i) => r.time > t1.results[i].time));
+  } finally { await st.stop(); st.cleanup(); }
+});
+
 test('browser: the installer uploads a signed image, follows the steps live, and the station comes back with it', async () => {
   const st = await startBorned({ connectors: 1 });
   try {
