@@ -45,6 +45,14 @@ const en = {
   fw_Idle: 'Idle', fw_Downloaded: 'Image received', fw_SignatureVerified: 'Signature verified', fw_InvalidSignature: 'Invalid signature',
   fw_Installing: 'Installing', fw_InstallRebooting: 'Installed, restarting', fw_Installed: 'Installed', fw_InstallationFailed: 'Installation failed',
   fw_Downloading: 'Downloading', fw_DownloadScheduled: 'Download scheduled', fw_DownloadFailed: 'Download failed',
+  sub_selftest: 'Self-test and errors', faults_now: 'Faults now', no_fault: 'No fault: every charge point is fine.', code: 'code',
+  what: 'What', todo: 'What to do', station_wide: 'Station', selftest_last: 'Latest self-test', selftest_none: 'No self-test recorded yet.',
+  check: 'Check', result: 'Result', when: 'When', check_ok: 'OK', check_failed: 'Failed', check_rcd: 'Residual current monitor',
+  check_contactor: 'Power relay', check_cp: 'Pilot signal', check_meter: 'Energy meter', selftest_run: 'Run the self-test again',
+  selftest_running: 'The self-test is running…', selftest_done: 'Done at start-up or on request.', selftest_pending: 'Not run yet.',
+  selftest_started: 'Self-test started: the results appear below.', error_log: 'Error log', older: 'Older entries',
+  error_log_hint: 'Faults, their end, meter failures and self-tests, newest first.',
+  kind_error: 'Fault', kind_error_cleared: 'Fault cleared', kind_meter_error: 'Meter failure', kind_meter_ok: 'Meter back', kind_selftest: 'Self-test',
   qr_alt: 'QR code to pay for this charge', live_lost: 'Live updates interrupted; retrying…', qr_caption: 'Scan to pay by card:',
 };
 
@@ -91,6 +99,14 @@ const fr = {
   fw_Idle: 'Au repos', fw_Downloaded: 'Image reçue', fw_SignatureVerified: 'Signature vérifiée', fw_InvalidSignature: 'Signature invalide',
   fw_Installing: 'Installation', fw_InstallRebooting: 'Installée, redémarrage', fw_Installed: 'Installée', fw_InstallationFailed: 'Échec de l’installation',
   fw_Downloading: 'Téléchargement', fw_DownloadScheduled: 'Téléchargement programmé', fw_DownloadFailed: 'Échec du téléchargement',
+  sub_selftest: 'Autotest et erreurs', faults_now: 'Défauts en cours', no_fault: 'Aucun défaut : tous les points de charge vont bien.', code: 'code',
+  what: 'Quoi', todo: 'Que faire', station_wide: 'Borne', selftest_last: 'Dernier autotest', selftest_none: 'Aucun autotest enregistré.',
+  check: 'Contrôle', result: 'Résultat', when: 'Quand', check_ok: 'OK', check_failed: 'Échec', check_rcd: 'Contrôleur de courant différentiel',
+  check_contactor: 'Contacteur de puissance', check_cp: 'Signal pilote', check_meter: 'Compteur d’énergie', selftest_run: 'Relancer l’autotest',
+  selftest_running: 'Autotest en cours…', selftest_done: 'Fait au démarrage ou sur demande.', selftest_pending: 'Pas encore fait.',
+  selftest_started: 'Autotest lancé : les résultats s’affichent ci-dessous.', error_log: 'Journal des erreurs', older: 'Entrées plus anciennes',
+  error_log_hint: 'Défauts, leur fin, pannes de compteur et autotests, les plus récents en premier.',
+  kind_error: 'Défaut', kind_error_cleared: 'Défaut levé', kind_meter_error: 'Panne du compteur', kind_meter_ok: 'Compteur rétabli', kind_selftest: 'Autotest',
   qr_alt: 'QR code pour payer cette charge', live_lost: 'Mises à jour en direct interrompues ; nouvel essai…', qr_caption: 'Scannez pour payer par carte :',
 };
 

@@ -169,3 +169,36 @@ test('browser: the installer uploads a signed image, follows the steps live, and
     await checkPage(page, 'firmware-installed', { fullPage: true });
   } finally { await st.stop(); st.cleanup(); }
 });
+
+test('browser: self-test and errors page shows the fault with its action, the failed check, the log, and runs the self-test again', async () => {
+  const st = await startBorned({ connectors: 2, set: { 'sim.selftest_fail': '2:rcd' } });
+  try {
+    const pins = await setupPins(st);
+    await st.waitFor((s) => s.station.selftest_done, { what: 'self-test done' });
+    const page = await newPage(browser, st, { viewport: { width: 1024, height: 900 }, locale: 'fr-FR' });
+    await login(page, 'installer', pins.installer);
+    await open(page, 'settings/selftest');
+    await page.waitForSelector('[data-test=fault][data-connector="2"]');
+    assert.match(await page.textContent('[data-test=fault] h3'), /Point de charge 2 — code 102/);
+    assert.match(await page.textContent('[data-test=fault] [data-test=action]'), /Replace or rewire the RCD module/);
+    assert.equal(await page.locator('[data-test=selftest-results] tr[data-ok=false]').count(), 1);
+    assert.match(await page.textContent('tr[data-check="2:rcd"]'), /Contrôleur de courant différentiel.*Échec/);
+    assert.ok(await page.locator('[data-test=error-log] li[data-kind=error]').count() >= 1);
+    await page.click('#lang'); // English for the screenshot
+    await page.waitForSelector('[data-test=fault]');
+    await page.waitForFunction(() => document.querySelector('[data-test=selftest-run]')?.textContent === 'Run the self-test again');
+    await checkPage(page, 'selftest');
+    // refused while plugged, with the reason; then runs and the log grows live
+    assert.equal(st.ctl('plug', '1').code, 0);
+    await st.waitStatus(1, 'Preparing');
+    await page.click('[data-test=selftest-run]');
+    await page.waitForFunction(() => /charge point 1 is in use/.test(document.querySelector('[data-test=selftest-result]').textContent));
+    assert.equal(st.ctl('unplug', '1').code, 0);
+    await st.waitStatus(1, 'Available');
+    const before = await page.locator('[data-test=error-log] li[data-kind=selftest]').count();
+    await page.click('[data-test=selftest-run]');
+    await page.waitForFunction(() => /Self-test started/.test(document.querySelector('[data-test=selftest-result]').textContent));
+    await page.waitForFunction((n) => document.querySelectorAll('[data-test=error-log] li[data-kind=selftest]').length >= n + 3, before);
+    assert.deepEqual(page.errors, []);
+  } finally { await st.stop(); st.cleanup(); }
+});
