@@ -26,6 +26,7 @@
 #include "ocpp/ocpp_link.h"
 #include "ocpp16_messages.h" /* generated from the OCPP 1.6 schemas */
 #include "app/api_json.h"
+#include "app/firmware_service.h"
 #include "app/ocpp16_station.h"
 #include "app/station.h"
 #include "core/errors.h"
@@ -752,13 +753,9 @@ static void authorize(void *ctx, uint32_t request_id, const char *uid) {
 static void on_firmware_status(void *ctx, fw_status s, int request_id, const char *detail) {
   ocpp16_station *o = ctx;
   (void)detail;
+  /* the firmware service recorded the event, the security events
+   * (forwarded by on_event) and set the LED */
   o->fw_last = s;
-  o->st->core.firmware_updating = s == FW_INSTALLING || s == FW_INSTALL_REBOOTING;
-  for (int c = 1; c <= o->count; c++)
-    station_connector_event(o->st, c, &(cs_event){.type = CS_EV_TIMER}); /* LED refresh */
-  station_event(o->st, 0, "firmware", "%s%s%s", fw_status_name(s), detail[0] ? ": " : "", detail);
-  if (s == FW_INVALID_SIGNATURE) security_event(o, "InvalidFirmwareSignature", detail);
-  if (s == FW_INSTALLED) security_event(o, "FirmwareUpdated", firmware_version(o->fw));
   if (o->fw_signed || request_id) {
     send_now(o, "SignedFirmwareStatusNotification",
              json_pack("{s:s, s:i}", "status", fw_status_name(s), "requestId", request_id));
@@ -1341,8 +1338,7 @@ static void handle_closed(uv_handle_t *h) {
 static void on_closing(void *ctx) {
   ocpp16_station *o = ctx;
   o->closing = true;
-  curl_uv_close(o->cu);
-  firmware_close(o->fw);
+  curl_uv_close(o->cu); /* the firmware service closes the updater */
   diagnostics_close(o->diag);
   ocpp_link_close(o->link);
   uv_timer_t *timers[] = {&o->boot_timer, &o->heartbeat_timer, &o->tick_timer, &o->reset_timer};
@@ -1400,15 +1396,15 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
     return -1;
   }
   o->cu = curl_uv_new(st->loop);
-  fw_config fc = {.loop = st->loop,
-                  .clock = &st->clock,
-                  .data_dir = st->data_dir,
-                  .install_command = config_get(st->cfg, "firmware.install_command"),
-                  .ca_file = config_get(st->cfg, "firmware.ca_file"),
-                  .on_status = on_firmware_status,
-                  .on_restart = on_restart,
-                  .ctx = o};
-  o->fw = firmware_new(&fc, o->cu);
+  o->fw = station_firmware(st); /* shared with the web page's upload */
+  if (!o->fw) {
+    curl_uv_close(o->cu);
+    ocpp16_smart_free(o->smart);
+    ocpp16_backend_free(o->be);
+    free(o);
+    snprintf(err, errlen, "no firmware updater");
+    return -1;
+  }
   diag_config dc = {.loop = st->loop,
                     .clock = &st->clock,
                     .data_dir = st->data_dir,
@@ -1465,6 +1461,9 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
     snprintf(err, errlen, "too many modules");
     return -1;
   }
+  station_firmware_listen(st, on_firmware_status, o);
+  station_firmware_set_restarter(st, on_restart, o);
+  station_firmware_claim_boot_report(st); /* Installed goes to the back end once it accepts us */
   http_add_route(st->http, &(http_route){"GET", "/api/v1/ocpp", get_ocpp, o});
   char running[80];
   snprintf(running, sizeof running, "borne %s", firmware_version(o->fw));

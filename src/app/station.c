@@ -717,8 +717,7 @@ static void selftest_finished(void *ctx, int c, const hal_selftest *r, const cha
   }
 }
 
-static void selftest_cb(uv_timer_t *t) {
-  station *st = t->data;
+static void run_selftests(station *st) {
   st->selftests_pending = connector_count(st);
   for (int c = 1; c <= connector_count(st); c++) {
     const hal_ops *ops = st->hw->ops;
@@ -729,7 +728,29 @@ static void selftest_cb(uv_timer_t *t) {
     if (ops->selftest(st->hw, c, &r) != 0) reason = ops->last_error(st->hw);
     selftest_finished(st, c, &r, reason);
   }
+}
+
+static void selftest_cb(uv_timer_t *t) {
+  run_selftests(t->data);
   uv_close((uv_handle_t *)t, (uv_close_cb)free);
+}
+
+int station_selftest_again(station *st, char *err, size_t errlen) {
+  if (st->selftests_pending > 0) {
+    snprintf(err, errlen, "a self-test is already running");
+    return -1;
+  }
+  for (int c = 1; c <= connector_count(st); c++) {
+    const connector_sm *sm = &st->core.conn[c - 1];
+    if (cs_plugged(sm) || cs_has_session(sm)) {
+      snprintf(err, errlen, "charge point %d is in use: the self-test needs every cable unplugged",
+               c);
+      return -1;
+    }
+  }
+  station_event(st, 0, "selftest", "started again");
+  run_selftests(st);
+  return 0;
 }
 
 int station_open(station *st, uv_loop_t *loop, const station_options *opt, char *err,

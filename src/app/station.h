@@ -180,6 +180,10 @@ int station_unlock(station *st, int connector, char *err, size_t errlen);
 /* Stop every session (SoftReset / HardReset), close, and ask the daemon to
  * start again (it re-executes itself). Without a daemon hook: only stops. */
 void station_reset(station *st, bool hard);
+/* Run the start-up self-test again on every connector (results in the
+ * store and as `selftest` events; a failure latches its fault as at start).
+ * Refused while a cable is plugged in or a self-test runs. */
+int station_selftest_again(station *st, char *err, size_t errlen);
 /* Make a connector operative or inoperative (takes effect after its session). */
 void station_set_available(station *st, int connector, bool available);
 /* The authorization answer with the badge's group (OCPP parentIdTag). */

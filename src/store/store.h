@@ -99,6 +99,11 @@ int store_event_add(store *s, borne_ms at, int connector, const char *kind, cons
 /* Events with id > after_id, oldest first, at most `limit` (0 = 1000). */
 int store_events_query(store *s, int64_t after_id, int limit, event_cb cb, void *ctx);
 int64_t store_events_last_id(store *s);
+/* Events whose kind is one of kinds[0..nkinds), newest first, with id <
+ * before_id (0: from the newest), at most `limit`, among the newest
+ * `window` events (0: all; bounds the scan, there is no index on kind). */
+int store_events_of_kinds(store *s, const char *const *kinds, int nkinds, int64_t before_id,
+                          int limit, int64_t window, event_cb cb, void *ctx);
 
 /* ---- meter samples ---- */
 int store_meter_sample(store *s, int connector, const meter_reading *r);
@@ -148,5 +153,15 @@ int store_settings_each(store *s, setting_cb cb, void *ctx);
 /* ---- self-test results ---- */
 int store_selftest_record(store *s, borne_ms at, int connector, const char *check, bool ok,
                           const char *detail);
+typedef struct {
+  borne_ms at;
+  int connector;
+  char check[16];
+  bool ok;
+  char detail[200];
+} selftest_row;
+typedef int (*store_selftest_cb)(void *ctx, const selftest_row *row);
+/* The latest result of every (connector, check), by connector then check. */
+int store_selftest_latest(store *s, store_selftest_cb cb, void *ctx);
 
 #endif
