@@ -119,6 +119,75 @@ test('self-test and error log: latest results, faults now with their action, the
   } finally { await st.stop(); st.cleanup(); }
 });
 
+test('configuration export and import: secrets left out, all or nothing with per-key errors, dry run, restart-needed keys', async () => {
+  const st = await startBorned({ connectors: 2 });
+  try {
+    const c = await installer(st);
+    const secret = 'S3cret-Basic-Auth-Key';
+    assert.equal((await c.req('PUT', '/api/v1/settings', { 'ocpp.AuthorizationKey': secret, 'payment.notice': 'Tarif A' })).status, 200);
+    const ex = await c.req('GET', '/api/v1/config/export');
+    assert.equal(ex.status, 200);
+    assert.match(ex.headers.get('content-disposition'), /attachment; filename="borne-config-borne-sim-1\.json"/);
+    const doc = ex.body;
+    assert.equal(doc.format, 'borne-config');
+    assert.equal(doc.version, 1);
+    assert.equal(doc.station, 'borne-sim-1');
+    assert.deepEqual(doc.secrets_excluded, ['ocpp.AuthorizationKey']);
+    assert.equal('ocpp.AuthorizationKey' in doc.settings, false);
+    assert.doesNotMatch(JSON.stringify(doc), new RegExp(secret), 'the secret is nowhere in the file');
+    assert.equal(doc.settings['payment.notice'], 'Tarif A');
+    assert.equal(doc.settings['connector.2.selector_a'], (await st.ok('GET', '/api/v1/settings')).settings['connector.2.selector_a']);
+    assert.ok(Object.values(doc.settings).every((v) => v !== null));
+
+    // the same file changes nothing
+    const same = (await c.req('POST', '/api/v1/config/import', doc)).body;
+    assert.deepEqual(same.changed, []);
+    assert.equal(same.unchanged, Object.keys(doc.settings).length);
+
+    // a dry run shows the changes and saves nothing
+    const edited = structuredClone(doc);
+    edited.settings['payment.notice'] = 'Tarif B';
+    edited.settings['web.session_minutes'] = 60;
+    edited.settings['station.model'] = 'Borne Hotel';
+    const dry = await c.req('POST', '/api/v1/config/import?dry_run=1', edited);
+    assert.equal(dry.status, 200);
+    assert.equal(dry.body.dry_run, true);
+    assert.deepEqual(dry.body.changed.map((x) => [x.key, x.from, x.to, x.restart]).sort(), [
+      ['payment.notice', 'Tarif A', 'Tarif B', false],
+      ['station.model', (await st.ok('GET', '/api/v1/settings')).settings['station.model'], 'Borne Hotel', true],
+      ['web.session_minutes', 480, 60, false],
+    ]);
+    assert.equal((await st.ok('GET', '/api/v1/settings')).settings['payment.notice'], 'Tarif A');
+
+    // invalid keys: every one reported, nothing saved
+    const broken = structuredClone(edited);
+    broken.settings['web.session_minutes'] = 1;
+    broken.settings['no.such.key'] = 3;
+    broken.settings['auth.mode'] = { nested: true };
+    const bad = await c.req('POST', '/api/v1/config/import', broken);
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.error, /nothing was changed/);
+    assert.deepEqual(bad.body.errors.map((e) => e.key).sort(), ['auth.mode', 'no.such.key', 'web.session_minutes']);
+    assert.ok(bad.body.errors.every((e) => e.error.length > 5));
+    assert.equal((await st.ok('GET', '/api/v1/settings')).settings['payment.notice'], 'Tarif A');
+    assert.equal((await c.req('POST', '/api/v1/config/import', { ...doc, format: 'other' })).status, 400);
+    assert.equal((await c.req('POST', '/api/v1/config/import', { ...doc, version: 2 })).status, 400);
+    assert.equal((await c.req('POST', '/api/v1/config/import', { settings: {} })).status, 400);
+
+    // the real import: runtime keys at once, the restart-needed one reported
+    const from = await st.lastEventId();
+    const ok = (await c.req('POST', '/api/v1/config/import', edited)).body;
+    assert.equal(ok.dry_run, false);
+    assert.equal(ok.changed.length, 3);
+    assert.deepEqual(ok.restart_required, ['station.model']);
+    const now = (await st.ok('GET', '/api/v1/settings')).settings;
+    assert.equal(now['payment.notice'], 'Tarif B');
+    assert.equal(now['web.session_minutes'], 60);
+    assert.equal(now['ocpp.AuthorizationKey'], secret, 'the secret left out of the file is kept');
+    await st.waitEvent('config_import', { after: from, match: (e) => /^3 settings changed/.test(e.detail) });
+  } finally { await st.stop(); st.cleanup(); }
+});
+
 test('browser: the installer uploads a signed image, follows the steps live, and the station comes back with it', async () => {
   const st = await startBorned({ connectors: 1 });
   try {
