@@ -4,6 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startBorned } from './lib/borne.mjs';
 import { WebClient, setupPins } from './lib/web.mjs';
 import { makeSigner, simImage } from './lib/signing.mjs';
@@ -185,6 +187,41 @@ test('configuration export and import: secrets left out, all or nothing with per
     assert.equal(now['web.session_minutes'], 60);
     assert.equal(now['ocpp.AuthorizationKey'], secret, 'the secret left out of the file is kept');
     await st.waitEvent('config_import', { after: from, match: (e) => /^3 settings changed/.test(e.detail) });
+  } finally { await st.stop(); st.cleanup(); }
+});
+
+test('bornectl config export and config import FILE (dry run, errors per key, exit codes)', async () => {
+  const st = await startBorned({ connectors: 1 });
+  try {
+    const exp = st.ctl('config', 'export');
+    assert.equal(exp.code, 0, exp.stderr);
+    const doc = JSON.parse(exp.stdout);
+    assert.equal(doc.format, 'borne-config');
+    const file = join(st.dataDir, 'exported.json');
+    doc.settings['payment.notice'] = 'Chambre 12';
+    doc.settings['station.vendor'] = 'Hotel';
+    writeFileSync(file, JSON.stringify(doc));
+    const dry = st.ctl('config', 'import', file, '--dry-run');
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /would change payment\.notice: "" -> "Chambre 12"/);
+    assert.match(dry.stdout, /would change station\.vendor: .* -> "Hotel" \(after a restart\)/);
+    assert.equal((await st.ok('GET', '/api/v1/settings')).settings['payment.notice'], '');
+    const run = st.ctl('config', 'import', file);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^2 changed, \d+ unchanged$/m);
+    assert.match(run.stdout, /restart borned for: station\.vendor/);
+    assert.equal((await st.ok('GET', '/api/v1/settings')).settings['payment.notice'], 'Chambre 12');
+    doc.settings['web.lockout_s'] = 0;
+    doc.settings['nope.key'] = 1;
+    writeFileSync(file, JSON.stringify(doc));
+    const bad = st.ctl('config', 'import', file);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /bornectl: 400: settings are invalid: nothing was changed/);
+    assert.match(bad.stderr, /^bornectl: {3}web\.lockout_s: /m);
+    assert.match(bad.stderr, /^bornectl: {3}nope\.key: /m);
+    assert.equal(st.ctl('config', 'import', join(st.dataDir, 'missing.json')).code, 2);
+    const json = st.ctl('--json', 'config', 'import', file, '--dry-run');
+    assert.equal(json.code, 1);
   } finally { await st.stop(); st.cleanup(); }
 });
 
