@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBorned } from './lib/borne.mjs';
 import { WebClient, setupPins } from './lib/web.mjs';
@@ -306,5 +306,47 @@ test('browser: self-test and errors page shows the fault with its action, the fa
     await page.waitForFunction(() => /Self-test started/.test(document.querySelector('[data-test=selftest-result]').textContent));
     await page.waitForFunction((n) => document.querySelectorAll('[data-test=error-log] li[data-kind=selftest]').length >= n + 3, before);
     assert.deepEqual(page.errors, []);
+  } finally { await st.stop(); st.cleanup(); }
+});
+
+test('browser: the installer downloads the configuration, and imports an edited one after checking it', async () => {
+  const st = await startBorned({ connectors: 1 });
+  try {
+    const pins = await setupPins(st);
+    const page = await newPage(browser, st);
+    await login(page, 'installer', pins.installer);
+    await open(page, 'settings/backup');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-test=export]')]);
+    assert.equal(download.suggestedFilename(), 'borne-config-borne-sim-1.json');
+    const file = join(st.dataDir, 'download.json');
+    await download.saveAs(file);
+    const doc = JSON.parse(readFileSync(file, 'utf8'));
+    const api = (await st.ok('GET', '/api/v1/config/export'));
+    delete doc.exported_at;
+    delete api.exported_at;
+    assert.deepEqual(doc, api, 'the download is the API export');
+
+    const put = (d) => page.setInputFiles('#import-file', { name: 'config.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(d)) });
+    // wrong keys: listed one by one, nothing to apply
+    await put({ ...doc, settings: { ...doc.settings, 'payment.notice': 'Hôtel du Lac', 'web.lockout_s': 0, 'nope.key': 1 } });
+    await page.click('form[data-test=import] button[type=submit]');
+    await page.waitForSelector('[data-test=import-errors]');
+    assert.deepEqual(await page.$$eval('[data-test=import-errors] li', (li) => li.map((x) => x.dataset.key).sort()), ['nope.key', 'web.lockout_s']);
+    assert.equal(await page.isHidden('[data-test=import-apply]'), true);
+    // not JSON
+    await page.setInputFiles('#import-file', { name: 'x.json', mimeType: 'application/json', buffer: Buffer.from('{oops') });
+    await page.click('form[data-test=import] button[type=submit]');
+    await page.waitForFunction(() => /not JSON/.test(document.querySelector('[data-test=import-result]').textContent));
+    // a good edit: preview, then apply
+    await put({ ...doc, settings: { ...doc.settings, 'payment.notice': 'Hôtel du Lac', 'station.vendor': 'Lac' } });
+    await page.click('form[data-test=import] button[type=submit]');
+    await page.waitForSelector('[data-test=import-changes] tr[data-key="payment.notice"]');
+    assert.match(await page.textContent('[data-test=import-changes] tr[data-key="station.vendor"]'), /after a restart/);
+    assert.equal((await st.ok('GET', '/api/v1/settings')).settings['payment.notice'], '', 'a check changes nothing');
+    await checkPage(page, 'backup');
+    await page.click('[data-test=import-apply]');
+    await page.waitForSelector('[data-test=import-done]');
+    assert.match(await page.textContent('[data-test=import-restart]'), /station\.vendor/);
+    assert.equal((await st.ok('GET', '/api/v1/settings')).settings['payment.notice'], 'Hôtel du Lac');
   } finally { await st.stop(); st.cleanup(); }
 });
