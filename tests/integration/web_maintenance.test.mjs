@@ -350,3 +350,33 @@ test('browser: the installer downloads the configuration, and imports an edited 
     assert.equal((await st.ok('GET', '/api/v1/settings')).settings['payment.notice'], 'Hôtel du Lac');
   } finally { await st.stop(); st.cleanup(); }
 });
+
+test('browser: the owner chooses the charge points of a user; the station then refuses the badge elsewhere', async () => {
+  const st = await startBorned({ connectors: 2 });
+  try {
+    const pins = await setupPins(st);
+    const u = (await st.api('POST', '/api/v1/users', { name: 'Room 12' })).body;
+    assert.equal(st.ctl('badges', 'add', '04A1', '--user', 'Room 12').code, 0);
+    const page = await newPage(browser, st, { viewport: { width: 1024, height: 800 } });
+    await login(page, 'owner', pins.owner);
+    await open(page, 'users');
+    const box1 = `#user-${u.id}-point-1`;
+    await page.waitForSelector(box1);
+    assert.equal(await page.isChecked(box1), true, 'every point by default');
+    await page.uncheck(box1);
+    await page.waitForFunction(async (id) => {
+      const r = await fetch('/api/v1/users');
+      return JSON.stringify((await r.json()).users.find((x) => x.id === id).connectors) === '[2]';
+    }, u.id);
+    // the last one cannot be unticked
+    await page.click(`#user-${u.id}-point-2`);
+    await page.waitForFunction(() => /at least one charge point/.test(document.getElementById('toast').textContent));
+    assert.equal(await page.isChecked(`#user-${u.id}-point-2`), true);
+    await checkPage(page, 'users-points');
+    assert.equal(st.ctl('plug', '1').code, 0);
+    await st.waitStatus(1, 'Preparing');
+    const from = await st.lastEventId();
+    assert.equal(st.ctl('tap', '04A1').code, 0);
+    assert.equal((await st.waitEvent('auth_refused', { after: from })).connector, 1);
+  } finally { await st.stop(); st.cleanup(); }
+});
