@@ -272,7 +272,7 @@ test('browser: the installer uploads a signed image, follows the steps live, and
     await page.waitForFunction(() => document.querySelector('[data-test=fw-version]')?.textContent === '8.2.0-page');
     assert.match(await page.textContent('[data-test=fw-status]'), /^Installed/);
     page.errors.length = 0; // the station went away under the old page
-    await checkPage(page, 'firmware-installed', { fullPage: true });
+    await checkPage(page, 'firmware-installed', { shot: false });
   } finally { await st.stop(); st.cleanup(); }
 });
 
