@@ -53,6 +53,16 @@ const en = {
   selftest_started: 'Self-test started: the results appear below.', error_log: 'Error log', older: 'Older entries',
   error_log_hint: 'Faults, their end, meter failures and self-tests, newest first.',
   kind_error: 'Fault', kind_error_cleared: 'Fault cleared', kind_meter_error: 'Meter failure', kind_meter_ok: 'Meter back', kind_selftest: 'Self-test',
+  sub_backup: 'Export / import', export_title: 'Export the configuration', export_download: 'Download (JSON)',
+  export_hint: 'Every setting of this station in one file, to keep or to set up another station. Secrets (the OCPP password) are left out, and so are the PINs.',
+  import_title: 'Import a configuration', import_file: 'Configuration file (JSON)', import_check: 'Check', import_apply: 'Apply these changes',
+  import_hint: 'The file is checked first: nothing changes until you apply, and then all or nothing.',
+  import_not_json: 'This file is not JSON: choose a file exported from a station.', import_together: '(together)',
+  import_other_station: 'This file comes from station {station}: importing it also copies that station’s identity settings (station.id…) where the file has them.',
+  import_secrets: 'Left out of the file and kept as they are here: {keys}.', import_nothing: 'Nothing to change: the {n} settings are already the same.',
+  import_would: '{n} settings would change ({same} are already the same):', import_changes: 'Changes', key: 'Setting', now: 'Now', new: 'From the file',
+  import_done: 'Applied: {n} settings changed.',
+  user_points: 'Charge points', user_point: '{name} may charge on point {n}', user_points_none: 'Keep at least one charge point; to block a user, untick Enabled.',
   qr_alt: 'QR code to pay for this charge', live_lost: 'Live updates interrupted; retrying…', qr_caption: 'Scan to pay by card:',
 };
 
@@ -107,6 +117,16 @@ const fr = {
   selftest_started: 'Autotest lancé : les résultats s’affichent ci-dessous.', error_log: 'Journal des erreurs', older: 'Entrées plus anciennes',
   error_log_hint: 'Défauts, leur fin, pannes de compteur et autotests, les plus récents en premier.',
   kind_error: 'Défaut', kind_error_cleared: 'Défaut levé', kind_meter_error: 'Panne du compteur', kind_meter_ok: 'Compteur rétabli', kind_selftest: 'Autotest',
+  sub_backup: 'Export / import', export_title: 'Exporter la configuration', export_download: 'Télécharger (JSON)',
+  export_hint: 'Tous les réglages de cette borne dans un fichier, à garder ou pour préparer une autre borne. Les secrets (mot de passe OCPP) n’y sont pas, les codes non plus.',
+  import_title: 'Importer une configuration', import_file: 'Fichier de configuration (JSON)', import_check: 'Vérifier', import_apply: 'Appliquer ces changements',
+  import_hint: 'Le fichier est d’abord vérifié : rien ne change avant d’appliquer, puis tout ou rien.',
+  import_not_json: 'Ce fichier n’est pas du JSON : choisissez un fichier exporté d’une borne.', import_together: '(ensemble)',
+  import_other_station: 'Ce fichier vient de la borne {station} : l’importer copie aussi les réglages d’identité de cette borne (station.id…) s’il les contient.',
+  import_secrets: 'Absents du fichier, gardés tels quels ici : {keys}.', import_nothing: 'Rien à changer : les {n} réglages sont déjà identiques.',
+  import_would: '{n} réglages changeraient ({same} sont déjà identiques) :', import_changes: 'Changements', key: 'Réglage', now: 'Actuel', new: 'Du fichier',
+  import_done: 'Appliqué : {n} réglages modifiés.',
+  user_points: 'Points de charge', user_point: '{name} peut charger au point {n}', user_points_none: 'Gardez au moins un point de charge ; pour bloquer un utilisateur, décochez Actif.',
   qr_alt: 'QR code pour payer cette charge', live_lost: 'Mises à jour en direct interrompues ; nouvel essai…', qr_caption: 'Scannez pour payer par carte :',
 };
 

@@ -7,12 +7,14 @@ import { h, clear, field } from './dom.js';
 import { t, tOr } from './i18n.js';
 import * as firmware from './firmware.js';
 import * as selftest from './selftest.js';
+import * as backup from './backup.js';
 
 /* Sub-pages of the settings: #/settings/NAME (keys when none). */
 const subpages = [
   ['', 'sub_keys', null],
   ['firmware', 'sub_firmware', firmware],
   ['selftest', 'sub_selftest', selftest],
+  ['backup', 'sub_backup', backup],
 ];
 
 function subnav(current) {

@@ -301,6 +301,15 @@ bool station_authorize_locally(station *st, const char *uid, char *user, size_t 
   return true;
 }
 
+unsigned station_badge_connectors(station *st, const char *uid) {
+  badge_row b;
+  unsigned allowed = 0;
+  if (uid && uid[0] && store_badge_get(st->db, uid, &b) == 0 && b.user_id &&
+      store_user_connectors_get(st->db, b.user_id, &allowed) != 0)
+    allowed = 0;
+  return allowed;
+}
+
 static void handle_notes(station *st, sc_notes *notes, int depth) {
   auth_request requests[4];
   int request_count = 0;
@@ -329,6 +338,11 @@ static void handle_notes(station *st, sc_notes *notes, int depth) {
     case SC_NOTE_AUTH_EXPIRED:
       station_event(st, n->connector, "auth_expired", "%s", n->uid);
       break;
+    case SC_NOTE_AUTH_NOT_ALLOWED:
+      station_event(st, n->connector, "auth_refused",
+                    "%s: its user may not charge on connector %d (Users and badges)", n->uid,
+                    n->connector);
+      break;
     }
   }
   for (int c = 1; c <= connector_count(st); c++) apply_outputs(st, c); /* LEDs after notes */
@@ -337,8 +351,10 @@ static void handle_notes(station *st, sc_notes *notes, int depth) {
   for (int i = 0; i < request_count && !st->authorize && depth < 4; i++) {
     char user[BORNE_NAME_MAX + 1];
     bool ok = station_authorize_locally(st, requests[i].uid, user, sizeof user);
+    unsigned allowed = ok ? station_badge_connectors(st, requests[i].uid) : 0;
     sc_notes more = {0};
-    sc_auth_result(&st->core, requests[i].id, ok, ok ? user : NULL, now_of(st), &more);
+    sc_auth_result_allowed(&st->core, requests[i].id, ok, ok ? user : NULL, NULL, allowed,
+                           now_of(st), &more);
     handle_notes(st, &more, depth + 1);
   }
   arm_core_timer(st);
@@ -564,6 +580,13 @@ int station_remote_start(station *st, int c, const char *uid, char *err, size_t 
     snprintf(err, errlen, "badge %s is unknown or disabled", uid);
     return -1;
   }
+  unsigned allowed = uid && uid[0] ? station_badge_connectors(st, uid) : 0;
+  if (allowed && !((allowed >> (c - 1)) & 1u)) {
+    snprintf(err, errlen, "%s may not charge on connector %d (Users and badges)",
+             user[0] ? user : uid, c);
+    station_event(st, c, "auth_refused", "%s: its user may not charge on connector %d", uid, c);
+    return -1;
+  }
   return remote_start(st, c, uid, user, err, errlen);
 }
 
@@ -776,6 +799,10 @@ int station_open(station *st, uv_loop_t *loop, const station_options *opt, char 
   char dbpath[600];
   snprintf(dbpath, sizeof dbpath, "%s/borne.db", st->data_dir);
   if (store_open(&st->db, dbpath, err, errlen) != 0) return -1;
+  if (store_access_open(st->db) != 0) {
+    snprintf(err, errlen, "%s", store_last_error(st->db));
+    goto fail;
+  }
 
   const char *mode = config_get(st->cfg, "auth.mode");
   /* ocpp: badges are asked about; the OCPP module installs the authorizer */

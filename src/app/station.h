@@ -196,6 +196,10 @@ void station_set_authorizer(station *st, station_authorize_fn fn, void *ctx);
 void station_auth_answer(station *st, uint32_t request_id, bool accepted, const char *user);
 /* The local badge table's verdict: known, enabled, and its user enabled. */
 bool station_authorize_locally(station *st, const char *uid, char *user, size_t userlen);
+/* The connectors the badge's user may use (bit c-1); 0 = every one (no
+ * user, no restriction, unknown badge). Local authorization and remote
+ * starts with a badge refuse the others. */
+unsigned station_badge_connectors(station *st, const char *uid);
 void station_set_meter_source(station *st, int connector, station_meter_fn fn, void *ctx);
 /* A limit from outside the core (load management, schedule, OCPP profile),
  * in amps per phase; < 0 clears it. */

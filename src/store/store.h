@@ -144,6 +144,12 @@ int store_badge_remove(store *s, const char *uid);
 int store_badge_get(store *s, const char *uid, badge_row *out); /* -1 if unknown */
 int store_badges_list(store *s, badge_cb cb, void *ctx);
 
+/* ---- which connectors a user may use (store_access.c, module "access") ----
+ * `allowed`: bit c-1 for connector c; 0 = every connector (no restriction). */
+int store_access_open(store *s); /* creates or migrates its table */
+int store_user_connectors_get(store *s, int64_t user_id, unsigned *allowed);
+int store_user_connectors_set(store *s, int64_t user_id, unsigned allowed);
+
 /* ---- run-time settings (configuration keys changed through the API) ---- */
 typedef int (*setting_cb)(void *ctx, const char *key, const char *value);
 int store_setting_put(store *s, const char *key, const char *value);

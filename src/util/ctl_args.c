@@ -36,6 +36,8 @@ static const char usage_text[] =
     "  pin set owner|installer PIN|-   set a web page PIN (- reads it from stdin)\n"
     "  ocpp [url URL]                  back-end connection and OCPP keys; url: change the back "
     "end\n"
+    "  config export                   every setting as JSON on stdout (secrets left out)\n"
+    "  config import FILE|- [--dry-run]  apply an exported file (all or nothing)\n"
     "  help                            this text\n"
     "simulator (borned --sim):\n"
     "  plug C [--ev-max-current A] [--phases 1|3] [--battery-kwh K] [--soc P] [--target-soc P]\n"
@@ -353,6 +355,31 @@ static int verb_ocpp(ctl_command *cmd, const token *tok, int n, char *err, size_
   return set_path(cmd, err, errlen, "/api/v1/settings");
 }
 
+/* config export | config import FILE [--dry-run]: the whole configuration
+ * (GET /api/v1/config/export, POST /api/v1/config/import). */
+static int verb_config(ctl_command *cmd, const token *tok, int n, char *err, size_t errlen) {
+  opt_spec specs[] = {{"dry-run", false, NULL}};
+  const char *pos[2] = {0};
+  int npos;
+  static const char shape[] = "config export | config import FILE|- [--dry-run]";
+  if (split_opts("config", tok, n, specs, 1, pos, &npos, 2, err, errlen)) return -1;
+  if (npos == 1 && strcmp(pos[0], "export") == 0 && !specs[0].value) {
+    cmd->verb = "config export";
+    cmd->method = "GET";
+    cmd->view = CTL_VIEW_RAW;
+    return set_path(cmd, err, errlen, "/api/v1/config/export");
+  }
+  if (npos != 2 || strcmp(pos[0], "import") != 0)
+    return fail(err, errlen, "config: expected %s", shape);
+  if (!pos[1][0]) return fail(err, errlen, "config import: empty file name");
+  snprintf(cmd->body_file, sizeof cmd->body_file, "%s", pos[1]);
+  cmd->verb = "config import";
+  cmd->method = "POST";
+  cmd->view = CTL_VIEW_IMPORT;
+  if (set_path(cmd, err, errlen, "/api/v1/config/import")) return -1;
+  return specs[0].value ? add_query(cmd, "dry_run", "1", err, errlen) : 0;
+}
+
 static int time_query(ctl_command *cmd, const char *opt, const char *text, int64_t *ms, char *err,
                       size_t errlen) {
   if (timefmt_parse(text, ms) != 0)
@@ -630,8 +657,8 @@ int ctl_parse(int argc, char *const argv[], ctl_globals *g, ctl_command *cmd, ch
   static const char *const faults[] = {"rcd",      "diode",   "welding", "lock",
                                        "overtemp", "cpshort", "clear",   NULL};
   static const char *const verbs[] = {
-      "status", "plug",  "unplug", "ev",     "tap",  "fault", "sessions", "badges", "users", "set",
-      "get",    "start", "stop",   "events", "wait", "help",  "pin",      "ocpp",   NULL};
+      "status", "plug",  "unplug", "ev",     "tap",  "fault", "sessions", "badges", "users",  "set",
+      "get",    "start", "stop",   "events", "wait", "help",  "pin",      "ocpp",   "config", NULL};
   int v = tok[0].literal ? -1 : one_of(verb, verbs);
   if (v < 0) return fail(err, errlen, "unknown verb `%s`", verb);
   cmd->verb = verbs[v];
@@ -675,6 +702,8 @@ int ctl_parse(int argc, char *const argv[], ctl_globals *g, ctl_command *cmd, ch
     return verb_pin(cmd, rest, nrest, err, errlen);
   case 17:
     return verb_ocpp(cmd, rest, nrest, err, errlen);
+  case 18:
+    return verb_config(cmd, rest, nrest, err, errlen);
   default:
     if (nrest > 0) return fail(err, errlen, "help: takes no arguments");
     cmd->run = CTL_RUN_HELP;

@@ -63,6 +63,8 @@ typedef enum {
   CTL_VIEW_APPLIED,  /* answer of PUT /settings */
   CTL_VIEW_DONE,     /* a one-line confirmation: `done` with the answer's fields */
   CTL_VIEW_OCPP,     /* back-end connection line + OCPP configuration key table */
+  CTL_VIEW_RAW,      /* the body as is (config export) */
+  CTL_VIEW_IMPORT,   /* answer of POST /config/import: what changed, what needs a restart */
 } ctl_view;
 
 typedef struct {
@@ -82,8 +84,9 @@ typedef struct {
   ctl_field fields[CTL_MAX_FIELDS];
   int field_count;
   ctl_view view;
-  char key[CTL_KEY_MAX];   /* `get KEY` */
-  char done[CTL_TEXT_MAX]; /* CTL_VIEW_DONE: e.g. "connector 1: plugged" */
+  char key[CTL_KEY_MAX];        /* `get KEY` */
+  char done[CTL_TEXT_MAX];      /* CTL_VIEW_DONE: e.g. "connector 1: plugged" */
+  char body_file[CTL_TEXT_MAX]; /* the request body is this file's content ("-": stdin) */
   /* events */
   long long after;
   bool follow;

@@ -32,6 +32,7 @@ const WRITES = [
   ['PUT', '/api/v1/firmware/image', 'borne-sim-firmware 1\n'],
   ['POST', '/api/v1/firmware/install', { signature: 'AA==', signing_certificate: 'x' }],
   ['POST', '/api/v1/selftest', {}],
+  ['POST', '/api/v1/config/import', { settings: { 'payment.notice': 'x' } }],
 ];
 const INSTALLER_ONLY = [
   ['GET', '/api/v1/settings'],
@@ -47,6 +48,8 @@ const INSTALLER_ONLY = [
   ['GET', '/api/v1/selftest'],
   ['POST', '/api/v1/selftest', {}],
   ['GET', '/api/v1/errors'],
+  ['GET', '/api/v1/config/export'],
+  ['POST', '/api/v1/config/import', { settings: { 'payment.notice': 'x' } }],
 ];
 
 test('the page is served from borned: types, gzip, ETag revalidation, no token needed', async () => {

@@ -4,6 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startBorned } from './lib/borne.mjs';
 import { WebClient, setupPins } from './lib/web.mjs';
 import { makeSigner, simImage } from './lib/signing.mjs';
@@ -119,6 +121,110 @@ test('self-test and error log: latest results, faults now with their action, the
   } finally { await st.stop(); st.cleanup(); }
 });
 
+test('configuration export and import: secrets left out, all or nothing with per-key errors, dry run, restart-needed keys', async () => {
+  const st = await startBorned({ connectors: 2 });
+  try {
+    const c = await installer(st);
+    const secret = 'S3cret-Basic-Auth-Key';
+    assert.equal((await c.req('PUT', '/api/v1/settings', { 'ocpp.AuthorizationKey': secret, 'payment.notice': 'Tarif A' })).status, 200);
+    const ex = await c.req('GET', '/api/v1/config/export');
+    assert.equal(ex.status, 200);
+    assert.match(ex.headers.get('content-disposition'), /attachment; filename="borne-config-borne-sim-1\.json"/);
+    const doc = ex.body;
+    assert.equal(doc.format, 'borne-config');
+    assert.equal(doc.version, 1);
+    assert.equal(doc.station, 'borne-sim-1');
+    assert.deepEqual(doc.secrets_excluded, ['ocpp.AuthorizationKey']);
+    assert.equal('ocpp.AuthorizationKey' in doc.settings, false);
+    assert.doesNotMatch(JSON.stringify(doc), new RegExp(secret), 'the secret is nowhere in the file');
+    assert.equal(doc.settings['payment.notice'], 'Tarif A');
+    assert.equal(doc.settings['connector.2.selector_a'], (await st.ok('GET', '/api/v1/settings')).settings['connector.2.selector_a']);
+    assert.ok(Object.values(doc.settings).every((v) => v !== null));
+
+    // the same file changes nothing
+    const same = (await c.req('POST', '/api/v1/config/import', doc)).body;
+    assert.deepEqual(same.changed, []);
+    assert.equal(same.unchanged, Object.keys(doc.settings).length);
+
+    // a dry run shows the changes and saves nothing
+    const edited = structuredClone(doc);
+    edited.settings['payment.notice'] = 'Tarif B';
+    edited.settings['web.session_minutes'] = 60;
+    edited.settings['station.model'] = 'Borne Hotel';
+    const dry = await c.req('POST', '/api/v1/config/import?dry_run=1', edited);
+    assert.equal(dry.status, 200);
+    assert.equal(dry.body.dry_run, true);
+    assert.deepEqual(dry.body.changed.map((x) => [x.key, x.from, x.to, x.restart]).sort(), [
+      ['payment.notice', 'Tarif A', 'Tarif B', false],
+      ['station.model', (await st.ok('GET', '/api/v1/settings')).settings['station.model'], 'Borne Hotel', true],
+      ['web.session_minutes', 480, 60, false],
+    ]);
+    assert.equal((await st.ok('GET', '/api/v1/settings')).settings['payment.notice'], 'Tarif A');
+
+    // invalid keys: every one reported, nothing saved
+    const broken = structuredClone(edited);
+    broken.settings['web.session_minutes'] = 1;
+    broken.settings['no.such.key'] = 3;
+    broken.settings['auth.mode'] = { nested: true };
+    const bad = await c.req('POST', '/api/v1/config/import', broken);
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.error, /nothing was changed/);
+    assert.deepEqual(bad.body.errors.map((e) => e.key).sort(), ['auth.mode', 'no.such.key', 'web.session_minutes']);
+    assert.ok(bad.body.errors.every((e) => e.error.length > 5));
+    assert.equal((await st.ok('GET', '/api/v1/settings')).settings['payment.notice'], 'Tarif A');
+    assert.equal((await c.req('POST', '/api/v1/config/import', { ...doc, format: 'other' })).status, 400);
+    assert.equal((await c.req('POST', '/api/v1/config/import', { ...doc, version: 2 })).status, 400);
+    assert.equal((await c.req('POST', '/api/v1/config/import', { settings: {} })).status, 400);
+
+    // the real import: runtime keys at once, the restart-needed one reported
+    const from = await st.lastEventId();
+    const ok = (await c.req('POST', '/api/v1/config/import', edited)).body;
+    assert.equal(ok.dry_run, false);
+    assert.equal(ok.changed.length, 3);
+    assert.deepEqual(ok.restart_required, ['station.model']);
+    const now = (await st.ok('GET', '/api/v1/settings')).settings;
+    assert.equal(now['payment.notice'], 'Tarif B');
+    assert.equal(now['web.session_minutes'], 60);
+    assert.equal(now['ocpp.AuthorizationKey'], secret, 'the secret left out of the file is kept');
+    await st.waitEvent('config_import', { after: from, match: (e) => /^3 settings changed/.test(e.detail) });
+  } finally { await st.stop(); st.cleanup(); }
+});
+
+test('bornectl config export and config import FILE (dry run, errors per key, exit codes)', async () => {
+  const st = await startBorned({ connectors: 1 });
+  try {
+    const exp = st.ctl('config', 'export');
+    assert.equal(exp.code, 0, exp.stderr);
+    const doc = JSON.parse(exp.stdout);
+    assert.equal(doc.format, 'borne-config');
+    const file = join(st.dataDir, 'exported.json');
+    doc.settings['payment.notice'] = 'Chambre 12';
+    doc.settings['station.vendor'] = 'Hotel';
+    writeFileSync(file, JSON.stringify(doc));
+    const dry = st.ctl('config', 'import', file, '--dry-run');
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /would change payment\.notice: "" -> "Chambre 12"/);
+    assert.match(dry.stdout, /would change station\.vendor: .* -> "Hotel" \(after a restart\)/);
+    assert.equal((await st.ok('GET', '/api/v1/settings')).settings['payment.notice'], '');
+    const run = st.ctl('config', 'import', file);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^2 changed, \d+ unchanged$/m);
+    assert.match(run.stdout, /restart borned for: station\.vendor/);
+    assert.equal((await st.ok('GET', '/api/v1/settings')).settings['payment.notice'], 'Chambre 12');
+    doc.settings['web.lockout_s'] = 0;
+    doc.settings['nope.key'] = 1;
+    writeFileSync(file, JSON.stringify(doc));
+    const bad = st.ctl('config', 'import', file);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /bornectl: 400: settings are invalid: nothing was changed/);
+    assert.match(bad.stderr, /^bornectl: {3}web\.lockout_s: /m);
+    assert.match(bad.stderr, /^bornectl: {3}nope\.key: /m);
+    assert.equal(st.ctl('config', 'import', join(st.dataDir, 'missing.json')).code, 2);
+    const json = st.ctl('--json', 'config', 'import', file, '--dry-run');
+    assert.equal(json.code, 1);
+  } finally { await st.stop(); st.cleanup(); }
+});
+
 test('browser: the installer uploads a signed image, follows the steps live, and the station comes back with it', async () => {
   const st = await startBorned({ connectors: 1 });
   try {
@@ -166,7 +272,7 @@ test('browser: the installer uploads a signed image, follows the steps live, and
     await page.waitForFunction(() => document.querySelector('[data-test=fw-version]')?.textContent === '8.2.0-page');
     assert.match(await page.textContent('[data-test=fw-status]'), /^Installed/);
     page.errors.length = 0; // the station went away under the old page
-    await checkPage(page, 'firmware-installed', { fullPage: true });
+    await checkPage(page, 'firmware-installed', { shot: false });
   } finally { await st.stop(); st.cleanup(); }
 });
 
@@ -200,5 +306,77 @@ test('browser: self-test and errors page shows the fault with its action, the fa
     await page.waitForFunction(() => /Self-test started/.test(document.querySelector('[data-test=selftest-result]').textContent));
     await page.waitForFunction((n) => document.querySelectorAll('[data-test=error-log] li[data-kind=selftest]').length >= n + 3, before);
     assert.deepEqual(page.errors, []);
+  } finally { await st.stop(); st.cleanup(); }
+});
+
+test('browser: the installer downloads the configuration, and imports an edited one after checking it', async () => {
+  const st = await startBorned({ connectors: 1 });
+  try {
+    const pins = await setupPins(st);
+    const page = await newPage(browser, st);
+    await login(page, 'installer', pins.installer);
+    await open(page, 'settings/backup');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-test=export]')]);
+    assert.equal(download.suggestedFilename(), 'borne-config-borne-sim-1.json');
+    const file = join(st.dataDir, 'download.json');
+    await download.saveAs(file);
+    const doc = JSON.parse(readFileSync(file, 'utf8'));
+    const api = (await st.ok('GET', '/api/v1/config/export'));
+    delete doc.exported_at;
+    delete api.exported_at;
+    assert.deepEqual(doc, api, 'the download is the API export');
+
+    const put = (d) => page.setInputFiles('#import-file', { name: 'config.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(d)) });
+    // wrong keys: listed one by one, nothing to apply
+    await put({ ...doc, settings: { ...doc.settings, 'payment.notice': 'Hôtel du Lac', 'web.lockout_s': 0, 'nope.key': 1 } });
+    await page.click('form[data-test=import] button[type=submit]');
+    await page.waitForSelector('[data-test=import-errors]');
+    assert.deepEqual(await page.$$eval('[data-test=import-errors] li', (li) => li.map((x) => x.dataset.key).sort()), ['nope.key', 'web.lockout_s']);
+    assert.equal(await page.isHidden('[data-test=import-apply]'), true);
+    // not JSON
+    await page.setInputFiles('#import-file', { name: 'x.json', mimeType: 'application/json', buffer: Buffer.from('{oops') });
+    await page.click('form[data-test=import] button[type=submit]');
+    await page.waitForFunction(() => /not JSON/.test(document.querySelector('[data-test=import-result]').textContent));
+    // a good edit: preview, then apply
+    await put({ ...doc, settings: { ...doc.settings, 'payment.notice': 'Hôtel du Lac', 'station.vendor': 'Lac' } });
+    await page.click('form[data-test=import] button[type=submit]');
+    await page.waitForSelector('[data-test=import-changes] tr[data-key="payment.notice"]');
+    assert.match(await page.textContent('[data-test=import-changes] tr[data-key="station.vendor"]'), /after a restart/);
+    assert.equal((await st.ok('GET', '/api/v1/settings')).settings['payment.notice'], '', 'a check changes nothing');
+    await checkPage(page, 'backup');
+    await page.click('[data-test=import-apply]');
+    await page.waitForSelector('[data-test=import-done]');
+    assert.match(await page.textContent('[data-test=import-restart]'), /station\.vendor/);
+    assert.equal((await st.ok('GET', '/api/v1/settings')).settings['payment.notice'], 'Hôtel du Lac');
+  } finally { await st.stop(); st.cleanup(); }
+});
+
+test('browser: the owner chooses the charge points of a user; the station then refuses the badge elsewhere', async () => {
+  const st = await startBorned({ connectors: 2 });
+  try {
+    const pins = await setupPins(st);
+    const u = (await st.api('POST', '/api/v1/users', { name: 'Room 12' })).body;
+    assert.equal(st.ctl('badges', 'add', '04A1', '--user', 'Room 12').code, 0);
+    const page = await newPage(browser, st, { viewport: { width: 1024, height: 800 } });
+    await login(page, 'owner', pins.owner);
+    await open(page, 'users');
+    const box1 = `#user-${u.id}-point-1`;
+    await page.waitForSelector(box1);
+    assert.equal(await page.isChecked(box1), true, 'every point by default');
+    await page.uncheck(box1);
+    await page.waitForFunction(async (id) => {
+      const r = await fetch('/api/v1/users');
+      return JSON.stringify((await r.json()).users.find((x) => x.id === id).connectors) === '[2]';
+    }, u.id);
+    // the last one cannot be unticked
+    await page.click(`#user-${u.id}-point-2`);
+    await page.waitForFunction(() => /at least one charge point/.test(document.getElementById('toast').textContent));
+    assert.equal(await page.isChecked(`#user-${u.id}-point-2`), true);
+    await checkPage(page, 'users-points');
+    assert.equal(st.ctl('plug', '1').code, 0);
+    await st.waitStatus(1, 'Preparing');
+    const from = await st.lastEventId();
+    assert.equal(st.ctl('tap', '04A1').code, 0);
+    assert.equal((await st.waitEvent('auth_refused', { after: from })).connector, 1);
   } finally { await st.stop(); st.cleanup(); }
 });

@@ -49,7 +49,7 @@ export async function open(page, name) {
 }
 
 /* No horizontal scroll, no serious accessibility violation, and a screenshot. */
-export async function checkPage(page, name, { fullPage = true } = {}) {
+export async function checkPage(page, name, { fullPage = true, shot = true } = {}) {
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   const viewport = page.viewportSize().width;
   assert.ok(width <= viewport, `${name}: page is ${width}px wide in a ${viewport}px viewport`);
@@ -57,7 +57,7 @@ export async function checkPage(page, name, { fullPage = true } = {}) {
   const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
   const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), [], `${name}: axe-core`);
-  if (SHOTS) {
+  if (SHOTS && shot) {
     mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
   }
