@@ -291,3 +291,30 @@ test('installer changes the OCPP back-end URL on the page and the station reconn
     b.assertNoViolations();
   } finally { await st.stop(); st.cleanup(); await a.close(); await b.close(); }
 });
+
+test('installer sets the charging windows on the settings page; a wrong window is refused with the reason', async () => {
+  const st = await startBorned({ connectors: 1 });
+  try {
+    const pins = await setupPins(st);
+    const page = await newPage(st);
+    await login(page, 'installer', pins.installer);
+    await open(page, 'settings');
+    await page.waitForSelector('form[data-test=settings] fieldset[data-group=energy]');
+    const windows = page.locator('fieldset[data-group=energy] [name="schedule.windows"]');
+    await windows.fill('Mon-Sun 25:00-06:00');
+    await page.click('form[data-test=settings] button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('[data-test=settings-result]').className === 'error');
+    assert.match(await page.textContent('[data-test=settings-result]'), /schedule\.windows/);
+    assert.equal((await st.ok('GET', '/api/v1/settings')).settings['schedule.windows'] ?? '', '');
+    await page.fill('[name="site.timezone"]', 'Europe/Paris');
+    await windows.fill('Mon-Fri 22:00-06:00; Sat-Sun 00:00-24:00');
+    await page.click('form[data-test=settings] button[type=submit]');
+    // the windows apply at once; the time zone at the next start (the page says so)
+    await page.waitForFunction(() => /^Saved/.test(document.querySelector('[data-test=settings-result]').textContent));
+    assert.match(await page.textContent('[data-test=settings-result]'), /site\.timezone/);
+    const s = await st.status();
+    assert.equal(s.station.site.window.windows, 'Mon-Fri 22:00-06:00; Sat-Sun 00:00-24:00');
+    assert.equal((await st.ok('GET', '/api/v1/settings')).settings['site.timezone'], 'Europe/Paris');
+    assert.deepEqual(page.errors, []);
+  } finally { await st.stop(); st.cleanup(); }
+});
