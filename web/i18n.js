@@ -62,6 +62,7 @@ const en = {
   import_secrets: 'Left out of the file and kept as they are here: {keys}.', import_nothing: 'Nothing to change: the {n} settings are already the same.',
   import_would: '{n} settings would change ({same} are already the same):', import_changes: 'Changes', key: 'Setting', now: 'Now', new: 'From the file',
   import_done: 'Applied: {n} settings changed.',
+  user_windows: 'Charging windows', user_windows_of: 'Charging windows of {name} (empty: the station\'s)', user_windows_any: 'any time',
   user_points: 'Charge points', user_point: '{name} may charge on point {n}', user_points_none: 'Keep at least one charge point; to block a user, untick Enabled.',
   qr_alt: 'QR code to pay for this charge', live_lost: 'Live updates interrupted; retrying…', qr_caption: 'Scan to pay by card:',
 };
@@ -126,6 +127,7 @@ const fr = {
   import_secrets: 'Absents du fichier, gardés tels quels ici : {keys}.', import_nothing: 'Rien à changer : les {n} réglages sont déjà identiques.',
   import_would: '{n} réglages changeraient ({same} sont déjà identiques) :', import_changes: 'Changements', key: 'Réglage', now: 'Actuel', new: 'Du fichier',
   import_done: 'Appliqué : {n} réglages modifiés.',
+  user_windows: 'Plages de charge', user_windows_of: 'Plages de charge de {name} (vide : celles de la borne)', user_windows_any: 'à toute heure',
   user_points: 'Points de charge', user_point: '{name} peut charger au point {n}', user_points_none: 'Gardez au moins un point de charge ; pour bloquer un utilisateur, décochez Actif.',
   qr_alt: 'QR code pour payer cette charge', live_lost: 'Mises à jour en direct interrompues ; nouvel essai…', qr_caption: 'Scannez pour payer par carte :',
 };

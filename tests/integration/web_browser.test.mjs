@@ -318,3 +318,27 @@ test('installer sets the charging windows on the settings page; a wrong window i
     assert.deepEqual(page.errors, []);
   } finally { await st.stop(); st.cleanup(); }
 });
+
+test('the owner gives a user charging windows of their own on the Users page', async () => {
+  const st = await startBorned({ connectors: 1, set: { 'schedule.windows': 'Mon-Sun 22:00-06:00' } });
+  try {
+    const pins = await setupPins(st);
+    const { id } = await st.ok('POST', '/api/v1/users', { name: 'Room 12' });
+    const page = await newPage(st);
+    await login(page, 'owner', pins.owner);
+    await open(page, 'users');
+    const input = page.locator(`#user-${id}-windows`);
+    await input.waitFor();
+    assert.equal(await input.getAttribute('placeholder'), 'Mon-Sun 22:00-06:00', 'the station\'s windows shown as the default');
+    await input.fill('Sat-Sun 25:00-26:00');
+    await input.press('Enter');
+    await page.waitForFunction((sel) => document.querySelector(sel).getAttribute('aria-invalid') === 'true', `#user-${id}-windows`);
+    assert.match(await page.textContent('#toast'), /windows/);
+    assert.equal((await st.ok('GET', `/api/v1/users/${id}/windows`)).windows, null);
+    await input.fill('Sat-Sun 00:00-24:00');
+    await input.press('Enter');
+    await page.waitForFunction((sel) => !document.querySelector(sel).hasAttribute('aria-invalid'), `#user-${id}-windows`);
+    assert.equal((await st.ok('GET', `/api/v1/users/${id}/windows`)).windows, 'Sat-Sun 00:00-24:00');
+    await checkPage(page, 'users-windows');
+  } finally { await st.stop(); st.cleanup(); }
+});
