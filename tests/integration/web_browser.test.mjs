@@ -342,3 +342,17 @@ test('the owner gives a user charging windows of their own on the Users page', a
     await checkPage(page, 'users-windows');
   } finally { await st.stop(); st.cleanup(); }
 });
+
+test('the dashboard shows the site: limit, building load per phase and what charging may use', async () => {
+  const st = await startBorned({ connectors: 1, set: { 'site.limit_a': '40', 'grid.source': 'api' } });
+  try {
+    const pins = await setupPins(st);
+    await st.ok('POST', '/api/v1/grid', { current_a: [10, 12, 8] });
+    const page = await newPage(st);
+    await login(page, 'owner', pins.owner);
+    await page.waitForSelector('[data-test=site] [data-test=site-building_a]');
+    assert.match(await page.textContent('[data-test=site-building_a]'), /10.*\/.*12.*\/.*8/);
+    assert.match(await page.textContent('[data-test=site]'), /Site limit per phase/);
+    await checkPage(page, 'dashboard-site');
+  } finally { await st.stop(); st.cleanup(); }
+});
