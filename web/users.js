@@ -34,12 +34,11 @@ export async function mount(root, ctx) {
     const stationWindows = s.station.site?.window?.windows ?? '';
     append(clear(userSelect), [h('option', { value: '' }, t('nobody')), u.users.map((x) => h('option', { value: x.name }, x.name))]);
     clear(userList).append(u.users.length ? h('table', { 'data-test': 'users' },
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('name')), h('th', { scope: 'col' }, t('enabled')), points > 1 ? h('th', { scope: 'col' }, t('user_points')) : null, h('th', { scope: 'col' }, t('user_windows')), h('th', { scope: 'col' }, h('span', { class: 'sr' }, t('actions'))))),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('name')), h('th', { scope: 'col' }, t('enabled')), points > 1 ? h('th', { scope: 'col' }, t('user_points')) : null, h('th', { scope: 'col' }, h('span', { class: 'sr' }, t('actions'))))),
       h('tbody', {}, u.users.map((x) => h('tr', { 'data-user': x.id },
-        h('td', {}, x.name),
+        h('td', {}, x.name, h('label', { class: 'windows-label', for: `user-${x.id}-windows` }, t('user_windows')), windowsInput(x, own.get(x.id), stationWindows)),
         h('td', {}, toggle(`user-${x.id}`, x.enabled, t('enable_user', { name: x.name }), (on) => api('PUT', `/users/${x.id}`, { enabled: on }))),
         points > 1 ? h('td', { 'data-test': 'user-points' }, pointBoxes(x)) : null,
-        h('td', { 'data-test': 'user-windows' }, windowsInput(x, own.get(x.id), stationWindows)),
         h('td', {}, h('button', { type: 'button', class: 'link danger', onclick: () => remove(`/users/${x.id}`, x.name) }, t('remove'))))))) : h('p', { class: 'muted' }, t('none')));
     clear(badgeList).append(b.badges.length ? h('table', { 'data-test': 'badges' },
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('uid')), h('th', { scope: 'col' }, t('user')), h('th', { scope: 'col' }, t('enabled')), h('th', { scope: 'col' }, h('span', { class: 'sr' }, t('actions'))))),
@@ -71,7 +70,7 @@ export async function mount(root, ctx) {
   /* A user's own charging windows in the grammar of docs/energy.md; empty:
    * the station's windows. Saved when the field is left or Enter pressed. */
   function windowsInput(user, value, stationWindows) {
-    const input = h('input', { type: 'text', id: `user-${user.id}-windows`, value, placeholder: stationWindows || t('user_windows_any'), 'aria-label': t('user_windows_of', { name: user.name }), 'data-initial': value, spellcheck: 'false' });
+    const input = h('input', { type: 'text', class: 'windows-input', size: 8, id: `user-${user.id}-windows`, value, placeholder: stationWindows || t('user_windows_any'),  title: t('user_windows_of', { name: user.name }), 'data-initial': value, spellcheck: 'false' });
     const save = async () => {
       if (input.value === input.dataset.initial) return;
       try {
