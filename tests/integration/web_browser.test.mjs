@@ -153,7 +153,8 @@ test('dashboard follows a charging car live; remote start and stop; owner has no
 });
 
 test('learn a badge by tapping it, charge with it, see it in the history and download the same CSV as the API', async () => {
-  const st = await startBorned({ connectors: 1, speed: 120 });
+  // auth.timeout_s at its maximum: at x120 the default is half a second of real time
+  const st = await startBorned({ connectors: 1, speed: 120, set: { 'auth.timeout_s': '600' } });
   try {
     const pins = await setupPins(st);
     const evil = '<img src=x onerror=alert(1)><script>alert(2)</script>';
