@@ -17,6 +17,7 @@ const en = {
   user_badge: 'User / badge', offered: 'Current offered', meter_total: 'Meter reading', per_phase: 'Current and voltage per phase',
   phase: 'Phase', current: 'Current', voltage: 'Voltage', limited: '{a}, limited by {by}', free_session: 'free charging',
   meter_error: 'Meter: {e}', inoperative: 'Out of service.', start: 'Start', stop: 'Stop charging', start_with: 'Badge',
+  site_load_management: 'Load management', site_limit_a: 'Site limit per phase', site_margin_a: 'Safety margin', site_circuit_limit_a: 'Charging circuit limit', site_source: 'Grid measurement', site_grid_age_s: 'Grid data age', site_failsafe: 'Failsafe (no grid data)', site_building_a: 'Building load (L1 / L2 / L3)', site_own_a: 'Charging draw (L1 / L2 / L3)', site_available_a: 'Available for charging', site_allocated_a: 'Given to charging', site_charging: 'Charging', site_waiting: 'Waiting for power',
   no_badge: 'No badge (free)', started: 'Charge point {n}: start sent.', stopped: 'Charge point {n}: stop sent.', site: 'Site',
   limit_cable: 'the cable', limit_selector: 'the current selector', limit_installation: 'the installation', limit_thermal: 'temperature',
   limit_load_management: 'load management', limit_schedule: 'a charging window', limit_ocpp_profile: 'the operator (OCPP)', limit_api: 'a remote limit',
@@ -62,6 +63,7 @@ const en = {
   import_secrets: 'Left out of the file and kept as they are here: {keys}.', import_nothing: 'Nothing to change: the {n} settings are already the same.',
   import_would: '{n} settings would change ({same} are already the same):', import_changes: 'Changes', key: 'Setting', now: 'Now', new: 'From the file',
   import_done: 'Applied: {n} settings changed.',
+  user_windows: 'Charging windows', user_windows_of: 'Charging windows of {name} (empty: the station\'s)', user_windows_any: 'any time',
   user_points: 'Charge points', user_point: '{name} may charge on point {n}', user_points_none: 'Keep at least one charge point; to block a user, untick Enabled.',
   qr_alt: 'QR code to pay for this charge', live_lost: 'Live updates interrupted; retrying…', qr_caption: 'Scan to pay by card:',
 };
@@ -81,6 +83,7 @@ const fr = {
   user_badge: 'Utilisateur / badge', offered: 'Courant proposé', meter_total: 'Index compteur', per_phase: 'Courant et tension par phase',
   phase: 'Phase', current: 'Courant', voltage: 'Tension', limited: '{a}, limité par {by}', free_session: 'charge libre',
   meter_error: 'Compteur : {e}', inoperative: 'Hors service.', start: 'Démarrer', stop: 'Arrêter la charge', start_with: 'Badge',
+  site_load_management: 'Gestion de charge', site_limit_a: 'Limite du site par phase', site_margin_a: 'Marge de sécurité', site_circuit_limit_a: 'Limite du circuit de charge', site_source: 'Mesure du réseau', site_grid_age_s: 'Âge de la mesure', site_failsafe: 'Mode dégradé (pas de mesure)', site_building_a: 'Consommation du bâtiment (L1 / L2 / L3)', site_own_a: 'Courant de charge (L1 / L2 / L3)', site_available_a: 'Disponible pour la charge', site_allocated_a: 'Attribué à la charge', site_charging: 'En charge', site_waiting: 'En attente de puissance',
   no_badge: 'Sans badge (libre)', started: 'Point {n} : démarrage envoyé.', stopped: 'Point {n} : arrêt envoyé.', site: 'Site',
   limit_cable: 'le câble', limit_selector: 'le sélecteur de courant', limit_installation: 'l’installation', limit_thermal: 'la température',
   limit_load_management: 'la gestion de charge', limit_schedule: 'une plage horaire', limit_ocpp_profile: 'l’opérateur (OCPP)', limit_api: 'une limite à distance',
@@ -126,6 +129,7 @@ const fr = {
   import_secrets: 'Absents du fichier, gardés tels quels ici : {keys}.', import_nothing: 'Rien à changer : les {n} réglages sont déjà identiques.',
   import_would: '{n} réglages changeraient ({same} sont déjà identiques) :', import_changes: 'Changements', key: 'Réglage', now: 'Actuel', new: 'Du fichier',
   import_done: 'Appliqué : {n} réglages modifiés.',
+  user_windows: 'Plages de charge', user_windows_of: 'Plages de charge de {name} (vide : celles de la borne)', user_windows_any: 'à toute heure',
   user_points: 'Points de charge', user_point: '{name} peut charger au point {n}', user_points_none: 'Gardez au moins un point de charge ; pour bloquer un utilisateur, décochez Actif.',
   qr_alt: 'QR code pour payer cette charge', live_lost: 'Mises à jour en direct interrompues ; nouvel essai…', qr_caption: 'Scannez pour payer par carte :',
 };

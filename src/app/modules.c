@@ -14,11 +14,10 @@
 typedef int (*module_attach_fn)(station *st, char *err, size_t errlen);
 
 static const module_attach_fn attach_list[] = {
-    metering_attach, /* Modbus meters: before the modules that read meters */
-    energy_attach,   /* load management: after the meters, reads their samples */
-    ocpp16_attach,   /* OCPP 1.6J back end (ocpp.url) */
-    web_attach,
-    NULL, /* keeps the list non-empty; modules are added above this line */
+    metering_attach,       /* Modbus meters: before the modules that read meters */
+    energy_attach,         /* load management: after the meters, reads their samples */
+    ocpp16_attach,         /* OCPP 1.6J back end (ocpp.url) */
+    web_attach,      NULL, /* keeps the list non-empty; modules are added above this line */
 };
 
 int station_modules_open(station *st, char *err, size_t errlen) {

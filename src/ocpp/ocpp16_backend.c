@@ -182,8 +182,8 @@ void ocpp16_backend_queue_sent_start(ocpp16_backend *be, int64_t id, int64_t ses
   sqlite3_exec(be->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
   int rc = run(be, prep(be, "DELETE FROM ocpp16_queue WHERE id = ?", "i", id));
   if (!rc)
-    rc = run(be, prep(be, "INSERT OR REPLACE INTO ocpp16_tx(session_id, tx_id) VALUES(?, ?)",
-                      "ii", session_id, (int64_t)tx));
+    rc = run(be, prep(be, "INSERT OR REPLACE INTO ocpp16_tx(session_id, tx_id) VALUES(?, ?)", "ii",
+                      session_id, (int64_t)tx));
   if (!rc)
     rc = run(be, prep(be,
                       "UPDATE ocpp16_queue SET payload = json_set(payload, '$.transactionId', ?)"
@@ -199,7 +199,8 @@ void ocpp16_backend_queue_sent_start(ocpp16_backend *be, int64_t id, int64_t ses
 }
 
 int ocpp16_backend_queue_failed(ocpp16_backend *be, int64_t id, bool answered, borne_ms now) {
-  int64_t attempts = scalar(be, prep(be, "SELECT attempts FROM ocpp16_queue WHERE id = ?", "i", id), -1);
+  int64_t attempts =
+      scalar(be, prep(be, "SELECT attempts FROM ocpp16_queue WHERE id = ?", "i", id), -1);
   if (attempts < 0) return 0;
   attempts++;
   long max = key_int(be, "TransactionMessageAttempts");
@@ -220,8 +221,8 @@ borne_ms ocpp16_backend_queue_next_due(ocpp16_backend *be) {
 }
 
 int ocpp16_backend_queue_tx_id(ocpp16_backend *be, int64_t session_id) {
-  return (int)scalar(be, prep(be, "SELECT tx_id FROM ocpp16_tx WHERE session_id = ?", "i", session_id),
-                     0);
+  return (int)scalar(
+      be, prep(be, "SELECT tx_id FROM ocpp16_tx WHERE session_id = ?", "i", session_id), 0);
 }
 
 int64_t ocpp16_backend_queue_length(ocpp16_backend *be) {
@@ -272,10 +273,11 @@ void ocpp16_backend_auth_update(ocpp16_backend *be, const char *tag, const json_
   if (lookup(be, "ocpp16_local_list", tag).found) return;
   borne_ms expiry = expiry_of(id_tag_info);
   const char *parent = json_string_value(json_object_get(id_tag_info, "parentIdTag"));
-  run(be, prep(be,
-               "INSERT OR REPLACE INTO ocpp16_auth_cache(tag, status, expiry_ms, parent, updated_ms)"
-               " VALUES(?, ?, ?, ?, ?)",
-               "ssisi", tag, status, (int64_t)expiry, parent, (int64_t)now));
+  run(be,
+      prep(be,
+           "INSERT OR REPLACE INTO ocpp16_auth_cache(tag, status, expiry_ms, parent, updated_ms)"
+           " VALUES(?, ?, ?, ?, ?)",
+           "ssisi", tag, status, (int64_t)expiry, parent, (int64_t)now));
   run(be, prep(be,
                "DELETE FROM ocpp16_auth_cache WHERE tag NOT IN"
                " (SELECT tag FROM ocpp16_auth_cache ORDER BY updated_ms DESC LIMIT ?)",
@@ -571,31 +573,34 @@ const char *ocpp16_backend_reservation_add(ocpp16_backend *be, int connector, in
                                            const char *tag, const char *parent, borne_ms expiry) {
   /* the same id replaces its reservation (1.6 5.13); another id on the same
    * connector is Occupied */
-  int64_t other = scalar(be,
-                         prep(be, "SELECT id FROM ocpp16_reservation WHERE connector = ? AND id <> ?",
-                              "ii", (int64_t)connector, (int64_t)id),
-                         0);
+  int64_t other =
+      scalar(be,
+             prep(be, "SELECT id FROM ocpp16_reservation WHERE connector = ? AND id <> ?", "ii",
+                  (int64_t)connector, (int64_t)id),
+             0);
   if (other) return "Occupied";
-  if (run(be, prep(be,
-                   "INSERT OR REPLACE INTO ocpp16_reservation(id, connector, tag, parent, expiry_ms)"
-                   " VALUES(?, ?, ?, ?, ?)",
-                   "iissi", (int64_t)id, (int64_t)connector, tag, parent, (int64_t)expiry)) != 0)
+  if (run(be,
+          prep(be,
+               "INSERT OR REPLACE INTO ocpp16_reservation(id, connector, tag, parent, expiry_ms)"
+               " VALUES(?, ?, ?, ?, ?)",
+               "iissi", (int64_t)id, (int64_t)connector, tag, parent, (int64_t)expiry)) != 0)
     return "Rejected";
   return "Accepted";
 }
 
 int ocpp16_backend_reservation_cancel(ocpp16_backend *be, int id) {
-  int c = (int)scalar(be, prep(be, "SELECT connector FROM ocpp16_reservation WHERE id = ?", "i", (int64_t)id), -1);
+  int c = (int)scalar(
+      be, prep(be, "SELECT connector FROM ocpp16_reservation WHERE id = ?", "i", (int64_t)id), -1);
   if (c >= 0) run(be, prep(be, "DELETE FROM ocpp16_reservation WHERE id = ?", "i", (int64_t)id));
   return c;
 }
 
 int ocpp16_backend_reservation_expired(ocpp16_backend *be, int connector, borne_ms now) {
-  int id = (int)scalar(be,
-                       prep(be,
-                            "SELECT id FROM ocpp16_reservation WHERE connector = ? AND expiry_ms <= ?",
-                            "ii", (int64_t)connector, (int64_t)now),
-                       0);
+  int id = (int)scalar(
+      be,
+      prep(be, "SELECT id FROM ocpp16_reservation WHERE connector = ? AND expiry_ms <= ?", "ii",
+           (int64_t)connector, (int64_t)now),
+      0);
   if (id) run(be, prep(be, "DELETE FROM ocpp16_reservation WHERE id = ?", "i", (int64_t)id));
   return id;
 }

@@ -33,10 +33,10 @@ typedef struct {
 } ocpp_link_status;
 
 typedef struct {
-  const char *url;         /* ws://host:port/path or wss://... */
-  const char *cp_id;       /* appended to the path */
-  const char *subprotocol; /* "ocpp1.6" */
-  int security_profile;    /* 0..3 */
+  const char *url;            /* ws://host:port/path or wss://... */
+  const char *cp_id;          /* appended to the path */
+  const char *subprotocol;    /* "ocpp1.6" */
+  int security_profile;       /* 0..3 */
   const char *basic_password; /* profile 1 and 2: AuthorizationKey */
   const char *ca_file;        /* profile 2, 3: the CA that signs the server; "" = system CAs */
   const char *cert_file;      /* profile 3 */
