@@ -139,6 +139,9 @@ test('configuration export and import: secrets left out, all or nothing with per
     const c = await installer(st);
     const secret = 'S3cret-Basic-Auth-Key';
     assert.equal((await c.req('PUT', '/api/v1/settings', { 'ocpp.AuthorizationKey': secret, 'payment.notice': 'Tarif A' })).status, 200);
+    const logged = (await st.ok('GET', '/api/v1/events?limit=1000')).events.filter((e) => e.kind === 'setting').map((e) => e.detail);
+    assert.ok(logged.includes('ocpp.AuthorizationKey=(secret)'), 'the secret is not in the event log');
+    assert.ok(!logged.some((d) => d.includes(secret)));
     const ex = await c.req('GET', '/api/v1/config/export');
     assert.equal(ex.status, 200);
     assert.match(ex.headers.get('content-disposition'), /attachment; filename="borne-config-borne-sim-1\.json"/);
