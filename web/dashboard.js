@@ -42,16 +42,19 @@ export async function mount(root, ctx) {
     // energy management's view of the building (GET /status: station.site)
     const siteInfo = status.station?.site ?? status.site;
     if (siteInfo && typeof siteInfo === 'object' && siteInfo.load_management !== false) site.append(siteCard(siteInfo));
+    const before = cards;
     clear(grid);
     cards = new Map();
     for (const c of status.connectors) {
-      const card = connectorCard(c);
+      const card = connectorCard(c, before.get(c.id));
       cards.set(c.id, card);
       grid.append(card.el);
     }
   }
 
-  function connectorCard(c) {
+  /* `prev`: the card this one replaces; its buttons are kept when they would
+   * be the same, so a click landing during a live re-render is not lost. */
+  function connectorCard(c, prev) {
     const power = h('span', { class: 'big', 'data-test': 'power' }, kw(c.power_w));
     const energy = h('dd', { 'data-test': 'session-energy' }, c.session ? kwh(c.session.energy_wh) : '—');
     const dur = h('dd', { 'data-test': 'duration' }, c.session?.start ? duration(Date.parse(status.station.time) - Date.parse(c.session.start)) : '—');
@@ -66,8 +69,10 @@ export async function mount(root, ctx) {
     const led = c.led?.colour ?? 'off';
     const who = c.session ? [c.session.user, c.session.badge].filter(Boolean).join(' · ') || t('free_session') : '—';
     const limit = c.limited_by ? t('limited', { a: amps(c.offered_a), by: tOr(`limit_${c.limited_by}`, c.limited_by) }) : (c.offered_a ? amps(c.offered_a) : '—');
-    const actions = h('div', { class: 'actions' });
-    if (c.session) {
+    const actionsKey = c.session ? 'stop' : c.operative !== false ? `start:${badges.map((b) => `${b.uid}/${b.user}/${b.enabled}`).join()}` : 'none';
+    const keep = prev && prev.actionsKey === actionsKey && prev.lang === document.documentElement.lang;
+    const actions = keep ? prev.actions : h('div', { class: 'actions' });
+    if (keep) { /* as it was */ } else if (c.session) {
       actions.append(h('button', { type: 'button', class: 'danger', 'data-test': 'stop', onclick: () => act(c.id, 'stop') }, t('stop')));
     } else if (c.operative !== false) {
       const pick = chosen.get(c.id) ?? '';
@@ -99,6 +104,9 @@ export async function mount(root, ctx) {
     const clockSkew = Date.parse(status.station.time) - Date.now();
     return {
       el,
+      actions,
+      actionsKey,
+      lang: document.documentElement.lang,
       meter(m) {
         power.textContent = kw(m.power_w);
         meterTotal.textContent = kwh(m.energy_wh);

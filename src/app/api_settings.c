@@ -77,6 +77,15 @@ static int get_settings(void *ctx, const http_request *req, http_response *res) 
   return 0;
 }
 
+/* Keys whose value never goes into the event log or an export. */
+static const char *const secret_keys[] = {"ocpp.AuthorizationKey", NULL};
+
+static bool is_secret(const char *key) {
+  for (int i = 0; secret_keys[i]; i++)
+    if (!strcmp(key, secret_keys[i])) return true;
+  return false;
+}
+
 /* JSON member -> configuration text. */
 static int value_text(json_t *v, char *out, size_t len) {
   if (json_is_string(v)) {
@@ -146,7 +155,7 @@ static int put_settings(void *ctx, const http_request *req, http_response *res) 
       json_array_append_new(restart, json_string(key));
     }
     json_object_set(applied, key, v);
-    station_event(st, 0, "setting", "%s=%s", key, text);
+    station_event(st, 0, "setting", "%s=%s", key, is_secret(key) ? "(secret)" : text);
   }
   json_decref(body);
   api_json_body(res, json_pack("{s:o, s:o}", "applied", applied, "restart_required", restart));
@@ -169,14 +178,6 @@ static int put_settings(void *ctx, const http_request *req, http_response *res) 
 
 #define EXPORT_FORMAT "borne-config"
 #define EXPORT_VERSION 1
-
-static const char *const secret_keys[] = {"ocpp.AuthorizationKey", NULL};
-
-static bool is_secret(const char *key) {
-  for (int i = 0; secret_keys[i]; i++)
-    if (!strcmp(key, secret_keys[i])) return true;
-  return false;
-}
 
 static int get_config_export(void *ctx, const http_request *req, http_response *res) {
   (void)req;

@@ -4,7 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { startBorned } from './lib/borne.mjs';
 import { WebClient, setupPins } from './lib/web.mjs';
@@ -45,6 +46,17 @@ test('firmware: streamed upload with size limit, signature required and checked,
     assert.equal(up.body.bytes, image.length);
     assert.equal(up.body.sha256, createHash('sha256').update(image).digest('hex'));
     assert.deepEqual((await c.req('GET', '/api/v1/firmware')).body.image, up.body);
+    // a client that goes away mid-upload: the partial file is dropped, the next upload works
+    await new Promise((resolve, reject) => {
+      const sock = connect(st.port, '127.0.0.1', () => {
+        sock.write(`PUT /api/v1/firmware/image HTTP/1.1\r\nHost: x\r\nCookie: ${c.cookie}\r\nX-CSRF-Token: ${c.csrf}\r\nContent-Length: ${image.length}\r\n\r\n`);
+        sock.write(image.subarray(0, 200000), () => setImmediate(() => { sock.destroy(); resolve(); }));
+      });
+      sock.on('error', reject);
+    });
+    const again = await c.req('PUT', '/api/v1/firmware/image', undefined, { raw: image });
+    assert.equal(again.status, 201, JSON.stringify(again.body));
+    assert.equal(existsSync(join(st.dataDir, 'firmware.upload.part')), false);
     const unsigned = await c.req('POST', '/api/v1/firmware/install', {});
     assert.equal(unsigned.status, 400);
     assert.match(unsigned.body.error, /signed images only/);
@@ -127,6 +139,9 @@ test('configuration export and import: secrets left out, all or nothing with per
     const c = await installer(st);
     const secret = 'S3cret-Basic-Auth-Key';
     assert.equal((await c.req('PUT', '/api/v1/settings', { 'ocpp.AuthorizationKey': secret, 'payment.notice': 'Tarif A' })).status, 200);
+    const logged = (await st.ok('GET', '/api/v1/events?limit=1000')).events.filter((e) => e.kind === 'setting').map((e) => e.detail);
+    assert.ok(logged.includes('ocpp.AuthorizationKey=(secret)'), 'the secret is not in the event log');
+    assert.ok(!logged.some((d) => d.includes(secret)));
     const ex = await c.req('GET', '/api/v1/config/export');
     assert.equal(ex.status, 200);
     assert.match(ex.headers.get('content-disposition'), /attachment; filename="borne-config-borne-sim-1\.json"/);
