@@ -50,6 +50,8 @@
 #define BUNDLE "ca-bundle.pem"
 #define CLIENT "client.pem"
 #define PENDING "pending.key"
+#define LINK_CA "ca-link.pem"
+#define MAX_CA_FILE (1 << 20)
 
 typedef struct {
   bool cs; /* CentralSystemRootCertificate, else ManufacturerRootCertificate */
@@ -65,6 +67,7 @@ struct ocpp16_certs {
   bool have_bundle;
   char client_path[500];
   bool have_client;
+  char link_ca_path[500];
   EVP_PKEY *pending;
   STACK_OF(X509) * server_chain;
 };
@@ -382,6 +385,7 @@ ocpp16_certs *ocpp16_certs_open(const char *dir, char *err, size_t errlen) {
   snprintf(c->dir, sizeof c->dir, "%s", dir);
   snprintf(c->bundle_path, sizeof c->bundle_path, "%s/%s", dir, BUNDLE);
   snprintf(c->client_path, sizeof c->client_path, "%s/%s", dir, CLIENT);
+  snprintf(c->link_ca_path, sizeof c->link_ca_path, "%s/%s", dir, LINK_CA);
   load(c, d);
   closedir(d);
   if (rewrite_bundle(c) != 0) log_warn(MOD, "certificate store: cannot write %s", BUNDLE);
@@ -700,6 +704,44 @@ const char *ocpp16_certs_client_key_file(const ocpp16_certs *c) {
 
 const char *ocpp16_certs_ca_file(const ocpp16_certs *c) {
   return c->have_bundle ? c->bundle_path : NULL;
+}
+
+/* A whole small file as a string (caller frees); NULL when unreadable. */
+static char *read_text(const char *path, size_t *len) {
+  FILE *f = fopen(path, "r");
+  char *s = f ? malloc(MAX_CA_FILE + 1) : NULL;
+  *len = s ? fread(s, 1, MAX_CA_FILE, f) : 0;
+  bool ok = s && !ferror(f) && feof(f);
+  if (f) fclose(f);
+  if (!ok) {
+    free(s);
+    return NULL;
+  }
+  s[*len] = '\0';
+  return s;
+}
+
+const char *ocpp16_certs_link_ca_file(ocpp16_certs *c, const char *configured) {
+  bool conf = configured && configured[0];
+  if (!c->have_bundle) return conf ? configured : NULL;
+  if (!conf) return c->bundle_path;
+  size_t clen = 0, blen = 0;
+  char *mine = read_text(configured, &clen);
+  char *roots = mine ? read_text(c->bundle_path, &blen) : NULL;
+  char *all = roots ? malloc(clen + blen + 2) : NULL;
+  const char *path = configured;
+  if (all) {
+    memcpy(all, mine, clen);
+    all[clen] = '\n';
+    memcpy(all + clen + 1, roots, blen);
+    if (write_atomic(c, LINK_CA, all, clen + blen + 1) == 0) path = c->link_ca_path;
+  }
+  if (path == configured)
+    log_warn(MOD, "certificate store: %s and the installed roots cannot be combined", configured);
+  free(mine);
+  free(roots);
+  free(all);
+  return path;
 }
 
 int ocpp16_certs_count(const ocpp16_certs *c, bool central_system) {

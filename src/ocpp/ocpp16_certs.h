@@ -10,6 +10,8 @@
  *   mf-<sha256>.pem   a ManufacturerRootCertificate (InstallCertificate)
  *   cs-roots.pem      every CentralSystemRootCertificate in one bundle: the
  *                     CA file the TLS link trusts (security profiles 2, 3)
+ *   ca-link.pem       that bundle with the installer's ocpp.ca_file, when
+ *                     both exist
  *   client.pem        the charge point's identity: its private key followed
  *                     by the certificate chain from CertificateSigned, in
  *                     one file so that key and certificate change together
@@ -93,6 +95,14 @@ void ocpp16_certs_set_server_chain(ocpp16_certs *c, const char *pem);
 const char *ocpp16_certs_client_cert_file(const ocpp16_certs *c);
 const char *ocpp16_certs_client_key_file(const ocpp16_certs *c);
 const char *ocpp16_certs_ca_file(const ocpp16_certs *c);
+
+/* The CA file the TLS link trusts: the installed
+ * CentralSystemRootCertificates together with the certificates of
+ * `configured` (the installer's ocpp.ca_file; NULL or "" for none), written
+ * as DATA_DIR/certs/ca-link.pem when both exist. `configured` itself when no
+ * root is installed (or when it cannot be read: the link then says why),
+ * NULL when neither exists (the system's CAs). */
+const char *ocpp16_certs_link_ca_file(ocpp16_certs *c, const char *configured);
 
 /* Number of installed CentralSystemRootCertificates / ManufacturerRootCertificates. */
 int ocpp16_certs_count(const ocpp16_certs *c, bool central_system);

@@ -506,6 +506,47 @@ static void import_configured_ca_file(void **state) {
   ocpp16_certs_free(c);
 }
 
+static int count_certs(const char *path) {
+  FILE *f = fopen(path, "r");
+  assert_non_null(f);
+  int n = 0;
+  X509 *x;
+  while ((x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL) {
+    n++;
+    X509_free(x);
+  }
+  fclose(f);
+  return n;
+}
+
+static void link_ca_file_combines(void **state) {
+  (void)state;
+  ocpp16_certs *c = open_store();
+  EVP_PKEY *k = new_key();
+  X509 *r1 = make_ca("Installed", k, 1), *r2 = make_ca("Configured", k, 2);
+  char path[300];
+  snprintf(path, sizeof path, "%s/configured.pem", dir);
+  FILE *f = fopen(path, "w");
+  PEM_write_X509(f, r2);
+  fclose(f);
+  assert_null(ocpp16_certs_link_ca_file(c, ""));
+  assert_null(ocpp16_certs_link_ca_file(c, NULL));
+  assert_string_equal(ocpp16_certs_link_ca_file(c, path), path);
+  assert_string_equal(install_x(c, "CentralSystemRootCertificate", r1, T0), "Accepted");
+  assert_string_equal(ocpp16_certs_link_ca_file(c, ""), ocpp16_certs_ca_file(c));
+  const char *both = ocpp16_certs_link_ca_file(c, path);
+  assert_non_null(strstr(both, "/certs/ca-link.pem"));
+  assert_int_equal(mode_of(both), 0600);
+  assert_int_equal(count_certs(both), 2);
+  /* an unreadable configured file is handed on as it is: the link says why */
+  assert_string_equal(ocpp16_certs_link_ca_file(c, "/nonexistent/ca.pem"), "/nonexistent/ca.pem");
+  unlink(path);
+  X509_free(r1);
+  X509_free(r2);
+  EVP_PKEY_free(k);
+  ocpp16_certs_free(c);
+}
+
 static void bad_directory(void **state) {
   (void)state;
   char err[200] = "";
@@ -523,6 +564,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(pending_request_survives_restart, setup, teardown),
       cmocka_unit_test_setup_teardown(root_in_use_cannot_be_deleted, setup, teardown),
       cmocka_unit_test_setup_teardown(import_configured_ca_file, setup, teardown),
+      cmocka_unit_test_setup_teardown(link_ca_file_combines, setup, teardown),
       cmocka_unit_test(bad_directory),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
