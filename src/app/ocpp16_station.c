@@ -84,6 +84,7 @@ typedef struct ocpp16_station {
   uv_timer_t heartbeat_timer;
   uv_timer_t tick_timer;  /* status debounce, samples, aligned data, queue retries, expiries */
   uv_timer_t reset_timer; /* Reset after its answer was written */
+  uv_timer_t cert_timer;  /* reconnect with a new client certificate after the answer */
   bool reset_hard;
   bool restart_pending;      /* firmware installed: restart once the notifications left */
   uint64_t restart_deadline; /* uv_now: restart anyway */
@@ -1170,6 +1171,12 @@ static void certs_apply(ocpp16_station *o, const char *why) {
   ocpp_link_reconfigure(o->link, &tc);
 }
 
+static void cert_reconnect_cb(uv_timer_t *t) {
+  ocpp16_station *o = t->data;
+  o->trust_changed = false;
+  if (!o->closing) certs_apply(o, "new client certificate");
+}
+
 static unsigned trigger_of(const char *m) {
   static const struct {
     const char *name;
@@ -1300,9 +1307,8 @@ static void on_replied(void *ctx, const char *action) {
   ocpp16_station *o = ctx;
   if (o->trigger && strstr(action, "TriggerMessage")) send_triggered(o);
   if (o->cert_reconnect && strcmp(action, "CertificateSigned") == 0) {
-    o->cert_reconnect = false;
-    o->trust_changed = false;
-    certs_apply(o, "new client certificate");
+    o->cert_reconnect = false; /* once the answer is on the wire, like Reset */
+    uv_timer_start(&o->cert_timer, cert_reconnect_cb, RESET_FLUSH_MS, 0);
   }
 }
 
@@ -1427,7 +1433,8 @@ static void on_closing(void *ctx) {
   curl_uv_close(o->cu); /* the firmware service closes the updater */
   diagnostics_close(o->diag);
   ocpp_link_close(o->link);
-  uv_timer_t *timers[] = {&o->boot_timer, &o->heartbeat_timer, &o->tick_timer, &o->reset_timer};
+  uv_timer_t *timers[] = {&o->boot_timer, &o->heartbeat_timer, &o->tick_timer, &o->reset_timer,
+                          &o->cert_timer};
   for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
     uv_timer_stop(timers[i]);
     uv_close((uv_handle_t *)timers[i], handle_closed);
@@ -1509,7 +1516,8 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
                     .on_status = on_diag_status,
                     .ctx = o};
   o->diag = diagnostics_new(&dc, o->cu);
-  uv_timer_t *timers[] = {&o->boot_timer, &o->heartbeat_timer, &o->tick_timer, &o->reset_timer};
+  uv_timer_t *timers[] = {&o->boot_timer, &o->heartbeat_timer, &o->tick_timer, &o->reset_timer,
+                          &o->cert_timer};
   for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
     uv_timer_init(st->loop, timers[i]);
     timers[i]->data = o;
