@@ -428,11 +428,8 @@ static const char *install_x509(ocpp16_certs *c, bool cs, X509 *x, borne_ms now)
   fingerprint(x, fp);
   snprintf(name, sizeof name, "%s-%s.pem", cs ? "cs" : "mf", fp);
   if (root_index(c, name) >= 0) return "Accepted";
-  int same_type = 0;
-  for (int i = 0; i < c->n; i++) same_type += c->roots[i].cs == cs;
-  if (same_type >= OCPP16_CERTS_MAX) {
-    log_warn(MOD, "InstallCertificate refused: %d certificates of this type already",
-             OCPP16_CERTS_MAX);
+  if (c->n >= OCPP16_CERTS_MAX) {
+    log_warn(MOD, "InstallCertificate refused: %d root certificates already", OCPP16_CERTS_MAX);
     return "Rejected"; /* CertificateStoreMaxLength reached */
   }
   char *pem = x509_pem(x);

@@ -40,7 +40,7 @@
 
 #include "core/types.h"
 
-/* At most this many root certificates of each type (CertificateStoreMaxLength). */
+/* At most this many root certificates in all (the OCPP key CertificateStoreMaxLength). */
 #define OCPP16_CERTS_MAX 16
 
 typedef struct ocpp16_certs ocpp16_certs;
@@ -53,8 +53,8 @@ void ocpp16_certs_free(ocpp16_certs *c);
 
 /* InstallCertificate.req -> .conf. "Rejected" for a certificate that is not
  * one PEM X.509 self-signed CA certificate whose signature verifies, that is
- * outside its validity period at `now`, or when OCPP16_CERTS_MAX of its type
- * are installed; "Failed" when it cannot be written; "Accepted" otherwise
+ * outside its validity period at `now`, or when OCPP16_CERTS_MAX roots are
+ * installed; "Failed" when it cannot be written; "Accepted" otherwise
  * (installing one already present changes nothing). */
 json_t *ocpp16_certs_install(ocpp16_certs *c, const json_t *req, borne_ms now);
 
