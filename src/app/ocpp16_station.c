@@ -21,6 +21,7 @@
 #include "firmware/diagnostics.h"
 #include "firmware/firmware.h"
 #include "ocpp/ocpp16_backend.h"
+#include "ocpp/ocpp16_certs.h"
 #include "ocpp/ocpp16_measurands.h"
 #include "ocpp/ocpp16_smart.h"
 #include "ocpp/ocpp_link.h"
@@ -65,7 +66,8 @@ typedef enum {
   TRIG_METER = 8,
   TRIG_FIRMWARE = 16,
   TRIG_DIAG = 32,
-  TRIG_LOG = 64
+  TRIG_LOG = 64,
+  TRIG_SIGN = 128 /* ExtendedTriggerMessage SignChargePointCertificate */
 } trigger_bits;
 
 typedef struct ocpp16_station {
@@ -73,12 +75,16 @@ typedef struct ocpp16_station {
   ocpp_link *link;
   ocpp16_backend *be;
   ocpp16_smart *smart;
+  ocpp16_certs *certs; /* security whitepaper certificate store */
+  bool trust_changed;  /* CentralSystemRootCertificates changed: new link CA at next connect */
+  bool cert_reconnect; /* new client certificate: reconnect with it once answered */
   boot_state boot;
   int heartbeat_s;
   uv_timer_t boot_timer;
   uv_timer_t heartbeat_timer;
   uv_timer_t tick_timer;  /* status debounce, samples, aligned data, queue retries, expiries */
   uv_timer_t reset_timer; /* Reset after its answer was written */
+  uv_timer_t cert_timer;  /* reconnect with a new client certificate after the answer */
   bool reset_hard;
   bool restart_pending;      /* firmware installed: restart once the notifications left */
   uint64_t restart_deadline; /* uv_now: restart anyway */
@@ -1112,6 +1118,65 @@ static void h_get_local_list_version(ocpp16_station *o, const json_t *req, ocpp_
   r->result = json_pack("{s:i}", "listVersion", ocpp16_backend_local_list_version(o->be));
 }
 
+/* ---------- certificates (security whitepaper, ocpp16_certs.h) ---------- */
+
+/* SignCertificate.req with a new key pair's CSR (use cases A02/A03). */
+static void send_sign_certificate(ocpp16_station *o) {
+  char err[200];
+  json_t *p = ocpp16_certs_sign_request(o->certs, config_get(o->st->cfg, "station.id"),
+                                        key_str(o, "CpoName"), err, sizeof err);
+  if (!p) {
+    log_error(MOD, "SignCertificate not sent: %s", err);
+    return;
+  }
+  send_now(o, "SignCertificate", p);
+}
+
+static void h_install_certificate(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
+  int before = ocpp16_certs_count(o->certs, true);
+  r->result = ocpp16_certs_install(o->certs, req, now_of(o));
+  if (ocpp16_certs_count(o->certs, true) != before) o->trust_changed = true;
+}
+
+static void h_delete_certificate(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
+  int before = ocpp16_certs_count(o->certs, true);
+  r->result = ocpp16_certs_delete(o->certs, req);
+  if (ocpp16_certs_count(o->certs, true) != before) o->trust_changed = true;
+}
+
+static void h_get_installed_certificate_ids(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
+  r->result = ocpp16_certs_get_ids(o->certs, req);
+}
+
+static void h_certificate_signed(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
+  bool changed = false;
+  char why[200];
+  r->result = ocpp16_certs_signed(o->certs, req, now_of(o), &changed, why, sizeof why);
+  if (!changed) {
+    security_event(o, "InvalidChargePointCertificate", why); /* whitepaper A02/A03 */
+    return;
+  }
+  station_event(o->st, 0, "ocpp_certificate", "client certificate installed");
+  /* profile 3 authenticates with it: reconnect once the answer is out */
+  if (key_int(o, "security_profile") == 3) o->cert_reconnect = true;
+}
+
+static void transport_config(const ocpp16_station *o, ocpp_transport_config *tc);
+
+/* The link's certificates changed: used from the next connection. */
+static void certs_apply(ocpp16_station *o, const char *why) {
+  ocpp_transport_config tc;
+  transport_config(o, &tc);
+  station_event(o->st, 0, "ocpp_reconfigured", "%s: reconnecting to %s", why, o->url);
+  ocpp_link_reconfigure(o->link, &tc);
+}
+
+static void cert_reconnect_cb(uv_timer_t *t) {
+  ocpp16_station *o = t->data;
+  o->trust_changed = false;
+  if (!o->closing) certs_apply(o, "new client certificate");
+}
+
 static unsigned trigger_of(const char *m) {
   static const struct {
     const char *name;
@@ -1122,7 +1187,8 @@ static unsigned trigger_of(const char *m) {
              {"MeterValues", TRIG_METER},
              {"FirmwareStatusNotification", TRIG_FIRMWARE},
              {"DiagnosticsStatusNotification", TRIG_DIAG},
-             {"LogStatusNotification", TRIG_LOG}};
+             {"LogStatusNotification", TRIG_LOG},
+             {"SignChargePointCertificate", TRIG_SIGN}};
   for (size_t i = 0; m && i < sizeof map / sizeof map[0]; i++)
     if (strcmp(m, map[i].name) == 0) return map[i].bit;
   return 0;
@@ -1133,9 +1199,15 @@ static void h_trigger(ocpp16_station *o, const json_t *req, ocpp_reply *r, bool 
   json_t *cid = json_object_get(req, "connectorId");
   int c = cid ? (int)json_integer_value(cid) : 0;
   unsigned bit = trigger_of(m);
-  if (!bit || (bit == TRIG_LOG && !extended) || (bit == TRIG_DIAG && extended)) {
-    reply_status(r, extended && m && !strcmp(m, "SignChargePointCertificate") ? "Rejected"
-                                                                              : "NotImplemented");
+  if (!bit || ((bit == TRIG_LOG || bit == TRIG_SIGN) && !extended) ||
+      (bit == TRIG_DIAG && extended)) {
+    reply_status(r, "NotImplemented");
+    return;
+  }
+  if (bit == TRIG_SIGN && !key_str(o, "CpoName")[0]) {
+    /* the CSR's organizationName must be CpoName (security whitepaper A02) */
+    log_warn(MOD, "SignChargePointCertificate refused: the CpoName key is empty");
+    reply_status(r, "Rejected");
     return;
   }
   if (c < 0 || c > o->count) {
@@ -1182,6 +1254,7 @@ static void send_triggered(ocpp16_station *o) {
     send_now(o, "LogStatusNotification",
              json_pack("{s:s, s:i}", "status", diagnostics_busy(o->diag) ? "Uploading" : "Idle",
                        "requestId", o->log_request_id));
+  if (t & TRIG_SIGN) send_sign_certificate(o);
 }
 
 static void on_call(void *ctx, const char *action, const json_t *req, ocpp_reply *r) {
@@ -1211,6 +1284,10 @@ static void on_call(void *ctx, const char *action, const json_t *req, ocpp_reply
       {"GetCompositeSchedule", h_get_composite_schedule},
       {"SendLocalList", h_send_local_list},
       {"GetLocalListVersion", h_get_local_list_version},
+      {"InstallCertificate", h_install_certificate},
+      {"DeleteCertificate", h_delete_certificate},
+      {"GetInstalledCertificateIds", h_get_installed_certificate_ids},
+      {"CertificateSigned", h_certificate_signed},
   };
   if (strcmp(action, "TriggerMessage") == 0 || strcmp(action, "ExtendedTriggerMessage") == 0) {
     h_trigger(o, req, r, action[0] == 'E');
@@ -1229,11 +1306,18 @@ static void on_call(void *ctx, const char *action, const json_t *req, ocpp_reply
 static void on_replied(void *ctx, const char *action) {
   ocpp16_station *o = ctx;
   if (o->trigger && strstr(action, "TriggerMessage")) send_triggered(o);
+  if (o->cert_reconnect && strcmp(action, "CertificateSigned") == 0) {
+    o->cert_reconnect = false; /* once the answer is on the wire, like Reset */
+    uv_timer_start(&o->cert_timer, cert_reconnect_cb, RESET_FLUSH_MS, 0);
+  }
 }
 
 static void on_connected(void *ctx) {
   ocpp16_station *o = ctx;
   o->boot = BOOT_NONE;
+  char *chain = ocpp_link_peer_chain_pem(o->link); /* the root it needs cannot be deleted */
+  ocpp16_certs_set_server_chain(o->certs, chain);
+  free(chain);
   station_event(o->st, 0, "ocpp_connected", "%s", o->url);
   send_boot(o);
 }
@@ -1246,7 +1330,12 @@ static void on_disconnected(void *ctx, const char *why) {
   uv_timer_stop(&o->heartbeat_timer);
   uv_timer_stop(&o->boot_timer);
   for (int c = 1; c <= o->count; c++) o->conn[c - 1].reported_valid = false;
+  ocpp16_certs_set_server_chain(o->certs, NULL);
   station_event(o->st, 0, "ocpp_disconnected", "%s", why);
+  if (o->trust_changed && key_int(o, "security_profile") >= 2) {
+    o->trust_changed = false;
+    certs_apply(o, "new CentralSystemRootCertificates");
+  }
 }
 
 /* ---------- module ---------- */
@@ -1259,9 +1348,12 @@ static void transport_config(const ocpp16_station *o, ocpp_transport_config *tc)
       .subprotocol = "ocpp1.6",
       .security_profile = (int)config_get_int(cfg, "ocpp.security_profile"),
       .basic_password = config_get(cfg, "ocpp.AuthorizationKey"),
-      .ca_file = config_get(cfg, "ocpp.ca_file"),
-      .cert_file = config_get(cfg, "ocpp.cert_file"),
-      .key_file = config_get(cfg, "ocpp.key_file"),
+      /* certificates from the back end (whitepaper) join or replace the installer's */
+      .ca_file = ocpp16_certs_link_ca_file(o->certs, config_get(cfg, "ocpp.ca_file")),
+      .cert_file = ocpp16_certs_client_cert_file(o->certs) ? ocpp16_certs_client_cert_file(o->certs)
+                                                           : config_get(cfg, "ocpp.cert_file"),
+      .key_file = ocpp16_certs_client_key_file(o->certs) ? ocpp16_certs_client_key_file(o->certs)
+                                                         : config_get(cfg, "ocpp.key_file"),
       .ping_interval_s = (int)config_get_int(cfg, "ocpp.WebSocketPingInterval"),
       .reconnect_min_s = 1,
       .reconnect_max_s = 60,
@@ -1341,7 +1433,8 @@ static void on_closing(void *ctx) {
   curl_uv_close(o->cu); /* the firmware service closes the updater */
   diagnostics_close(o->diag);
   ocpp_link_close(o->link);
-  uv_timer_t *timers[] = {&o->boot_timer, &o->heartbeat_timer, &o->tick_timer, &o->reset_timer};
+  uv_timer_t *timers[] = {&o->boot_timer, &o->heartbeat_timer, &o->tick_timer, &o->reset_timer,
+                          &o->cert_timer};
   for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
     uv_timer_stop(timers[i]);
     uv_close((uv_handle_t *)timers[i], handle_closed);
@@ -1353,6 +1446,7 @@ static void on_free(void *ctx) {
   ocpp_link_free(o->link);
   ocpp16_backend_free(o->be);
   ocpp16_smart_free(o->smart);
+  ocpp16_certs_free(o->certs);
   free(o);
 }
 
@@ -1395,10 +1489,20 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
     free(o);
     return -1;
   }
+  char certs_dir[600];
+  snprintf(certs_dir, sizeof certs_dir, "%s/certs", st->data_dir);
+  o->certs = ocpp16_certs_open(certs_dir, err, errlen);
+  if (!o->certs) {
+    ocpp16_smart_free(o->smart);
+    ocpp16_backend_free(o->be);
+    free(o);
+    return -1;
+  }
   o->cu = curl_uv_new(st->loop);
   o->fw = station_firmware(st); /* shared with the web page's upload */
   if (!o->fw) {
     curl_uv_close(o->cu);
+    ocpp16_certs_free(o->certs);
     ocpp16_smart_free(o->smart);
     ocpp16_backend_free(o->be);
     free(o);
@@ -1412,7 +1516,8 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
                     .on_status = on_diag_status,
                     .ctx = o};
   o->diag = diagnostics_new(&dc, o->cu);
-  uv_timer_t *timers[] = {&o->boot_timer, &o->heartbeat_timer, &o->tick_timer, &o->reset_timer};
+  uv_timer_t *timers[] = {&o->boot_timer, &o->heartbeat_timer, &o->tick_timer, &o->reset_timer,
+                          &o->cert_timer};
   for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
     uv_timer_init(st->loop, timers[i]);
     timers[i]->data = o;

@@ -451,6 +451,8 @@ static const ocpp_key keys[] = {
     {"SecurityProfile", KEY_RW, "ocpp.security_profile", NULL},
     {"CpoName", KEY_RW, "ocpp.CpoName", NULL},
     {"AdditionalRootCertificateCheck", KEY_R, NULL, "false"},
+    {"CertificateSignedMaxChainSize", KEY_R, NULL, "10000"}, /* the schema's maxLength */
+    {"CertificateStoreMaxLength", KEY_R, NULL, "16"},        /* OCPP16_CERTS_MAX */
 };
 
 #define KEY_COUNT (sizeof keys / sizeof keys[0])

@@ -136,6 +136,10 @@ void ocpp_link_get_status(const ocpp_link *l, ocpp_link_status *out) {
   ocpp_transport_status(l->transport, out);
 }
 
+char *ocpp_link_peer_chain_pem(const ocpp_link *l) {
+  return l && !l->closing ? ocpp_transport_peer_chain_pem(l->transport) : NULL;
+}
+
 void ocpp_link_reconfigure(ocpp_link *l, const ocpp_transport_config *cfg) {
   if (!l->closing) ocpp_transport_reconfigure(l->transport, cfg);
 }

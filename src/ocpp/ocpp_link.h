@@ -38,6 +38,8 @@ bool ocpp_link_connected(const ocpp_link *l);
 /* Station calls queued or waiting for their answer. */
 size_t ocpp_link_pending(const ocpp_link *l);
 void ocpp_link_get_status(const ocpp_link *l, ocpp_link_status *out);
+/* The server's TLS certificate chain (PEM, caller frees), NULL without TLS. */
+char *ocpp_link_peer_chain_pem(const ocpp_link *l);
 void ocpp_link_reconfigure(ocpp_link *l, const ocpp_transport_config *cfg);
 void ocpp_link_set_call_timeout(ocpp_link *l, int call_timeout_s);
 /* Fails pending calls ("Disconnected") and closes; the loop must run on

@@ -19,6 +19,8 @@
 #include "ocpp/ocpp_transport.h"
 
 #include <libwebsockets.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -424,6 +426,22 @@ void ocpp_transport_reconfigure(ocpp_transport *t, const ocpp_transport_config *
 }
 
 void ocpp_transport_status(const ocpp_transport *t, ocpp_link_status *out) { *out = t->st; }
+
+char *ocpp_transport_peer_chain_pem(const ocpp_transport *t) {
+  if (!ocpp_transport_connected(t) || !t->tls || !t->wsi) return NULL;
+  SSL *ssl = lws_get_ssl(t->wsi);
+  STACK_OF(X509) *chain = ssl ? SSL_get_peer_cert_chain(ssl) : NULL; /* leaf first */
+  BIO *b = chain ? BIO_new(BIO_s_mem()) : NULL;
+  for (int i = 0; b && i < sk_X509_num(chain); i++) PEM_write_bio_X509(b, sk_X509_value(chain, i));
+  char *data = NULL, *pem = NULL;
+  long n = b ? BIO_get_mem_data(b, &data) : 0;
+  if (n > 0 && (pem = malloc((size_t)n + 1)) != NULL) {
+    memcpy(pem, data, (size_t)n);
+    pem[n] = '\0';
+  }
+  BIO_free(b);
+  return pem;
+}
 
 bool ocpp_transport_connected(const ocpp_transport *t) {
   return t && t->st.state == OCPP_LINK_CONNECTED;

@@ -66,6 +66,9 @@ int ocpp_transport_send(ocpp_transport *t, const char *text, size_t len);
 void ocpp_transport_reconfigure(ocpp_transport *t, const ocpp_transport_config *cfg);
 void ocpp_transport_status(const ocpp_transport *t, ocpp_link_status *out);
 bool ocpp_transport_connected(const ocpp_transport *t);
+/* The server's certificate chain on the current TLS connection, PEM, leaf
+ * first (the caller frees it); NULL when not connected over TLS. */
+char *ocpp_transport_peer_chain_pem(const ocpp_transport *t);
 /* Closes the connection and releases the loop handles; the loop must run
  * until they are closed. No callbacks after this. Frees itself when done. */
 void ocpp_transport_close(ocpp_transport *t);

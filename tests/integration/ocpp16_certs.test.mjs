@@ -1,0 +1,170 @@
+// OCPP 1.6 security whitepaper certificate management against a strict
+// ocpp-rpc central system (every message schema-checked): InstallCertificate
+// -> GetInstalledCertificateIds (hash fields compared with `openssl ocsp`'s
+// CertID, computed independently) -> DeleteCertificate; ExtendedTriggerMessage
+// SignChargePointCertificate -> SignCertificate with a CSR the test signs with
+// its CA -> CertificateSigned; a certificate for another key refused with an
+// InvalidChargePointCertificate security event; under security profile 3 the
+// station reconnects with its new certificate, and the root in use for the
+// TLS connection cannot be deleted. Certificates are made with the openssl
+// CLI at test time.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBorned } from './lib/borne.mjs';
+import { Csms, startCsms } from './lib/csms.mjs';
+
+let pki;
+
+function makePki() {
+  const dir = mkdtempSync(join(tmpdir(), 'borne-certs-'));
+  const ossl = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  // serial 0x0abc: the whitepaper's serialNumber drops the leading zero
+  ossl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-set_serial', '0x0abc', '-subj', '/CN=borne certs test CA');
+  writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  ossl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
+  ossl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', '100', '-out', 'server.pem', '-days', '2', '-extfile', 'server.ext');
+  // a first client identity for profile 3, made outside the station
+  ossl('req', ...ec, '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/CN=cp-certs-3/O=borne tests');
+  ossl('x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', '101', '-out', 'client.pem', '-days', '2');
+  const read = (f) => readFileSync(join(dir, f), 'utf8');
+  /** The CSR signed by the test CA with `serial`: the PEM certificate. */
+  const sign = (csr, serial) => {
+    writeFileSync(join(dir, `cp-${serial}.csr`), csr);
+    ossl('x509', '-req', '-in', `cp-${serial}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', String(serial), '-out', `cp-${serial}.pem`, '-days', '2');
+    return read(`cp-${serial}.pem`);
+  };
+  /** The CSR's subject line and signature check, as openssl prints them. */
+  const csrText = (csr) => {
+    writeFileSync(join(dir, 'check.csr'), csr);
+    return execFileSync('openssl', ['req', '-in', 'check.csr', '-noout', '-verify', '-subject', '-nameopt', 'RFC2253'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+  };
+  /** certificateHashData of a self-signed cert, from openssl's OCSP CertID. */
+  const certId = (file, alg = 'sha256') => {
+    const text = ossl('ocsp', '-issuer', file, `-${alg}`, '-cert', file, '-no_nonce', '-req_text');
+    // long hashes are wrapped with a backslash at the end of the line
+    const field = (name) => text.match(new RegExp(`${name}: ([0-9A-F\\\\\\n]+)`))[1].replace(/[\\\n]/g, '');
+    return {
+      hashAlgorithm: alg.toUpperCase(),
+      issuerNameHash: field('Issuer Name Hash').toLowerCase(),
+      issuerKeyHash: field('Issuer Key Hash').toLowerCase(),
+      serialNumber: field('Serial Number').replace(/^0+(?=.)/, '').toLowerCase(),
+    };
+  };
+  return { dir, path: (f) => join(dir, f), read, sign, csrText, certId };
+}
+
+before(() => { pki = makePki(); });
+after(() => rmSync(pki.dir, { recursive: true, force: true }));
+
+test('InstallCertificate -> GetInstalledCertificateIds lists it with the right hashes -> DeleteCertificate', async () => {
+  const csms = await startCsms({});
+  const st = await startBorned({ connectors: 1, auth: 'free', args: ['--csms', csms.url], set: { 'station.id': 'cp-certs-1' } });
+  try {
+    await csms.waitCall('BootNotification');
+    const cs = 'CentralSystemRootCertificate';
+    assert.deepEqual(await csms.call('GetInstalledCertificateIds', { certificateType: cs }), { status: 'NotFound' });
+    assert.deepEqual(await csms.call('InstallCertificate', { certificateType: cs, certificate: 'not a certificate' }), { status: 'Rejected' });
+    const leaf = pki.read('server.pem'); // not a root
+    assert.deepEqual(await csms.call('InstallCertificate', { certificateType: cs, certificate: leaf }), { status: 'Rejected' });
+    assert.deepEqual(await csms.call('InstallCertificate', { certificateType: cs, certificate: pki.read('ca.pem') }), { status: 'Accepted' });
+
+    const ids = await csms.call('GetInstalledCertificateIds', { certificateType: cs });
+    assert.equal(ids.status, 'Accepted');
+    const want = pki.certId(pki.path('ca.pem'));
+    assert.equal(want.serialNumber, 'abc');
+    assert.deepEqual(ids.certificateHashData, [want]);
+    assert.deepEqual(await csms.call('GetInstalledCertificateIds', { certificateType: 'ManufacturerRootCertificate' }), { status: 'NotFound' });
+    // stored with mode 0600 under the data directory
+    assert.equal(statSync(join(st.dataDir, 'certs', 'ca-bundle.pem')).mode & 0o777, 0o600);
+
+    // the station compares hashes of the algorithm the back end picks
+    const by384 = pki.certId(pki.path('ca.pem'), 'sha384');
+    assert.deepEqual(await csms.call('DeleteCertificate', { certificateHashData: by384 }), { status: 'Accepted' });
+    assert.deepEqual(await csms.call('DeleteCertificate', { certificateHashData: want }), { status: 'NotFound' });
+    assert.deepEqual(await csms.call('GetInstalledCertificateIds', { certificateType: cs }), { status: 'NotFound' });
+    csms.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close();
+  }
+});
+
+test('SignChargePointCertificate: a CSR with CN = charge point id and O = CpoName, signed by the CA, is Accepted', async () => {
+  const csms = await startCsms({});
+  const st = await startBorned({ connectors: 1, auth: 'free', args: ['--csms', csms.url], set: { 'station.id': 'cp-certs-2' } });
+  try {
+    await csms.waitCall('BootNotification');
+    const trigger = { requestedMessage: 'SignChargePointCertificate' };
+    // no CpoName, no organizationName to put in the request
+    assert.deepEqual(await csms.call('ExtendedTriggerMessage', trigger), { status: 'Rejected' });
+    assert.equal(st.ctl('set', 'ocpp.CpoName=Borne Test CPO').code, 0);
+    assert.deepEqual(await csms.call('InstallCertificate', { certificateType: 'CentralSystemRootCertificate', certificate: pki.read('ca.pem') }), { status: 'Accepted' });
+
+    const from = csms.calls.length;
+    assert.deepEqual(await csms.call('ExtendedTriggerMessage', trigger), { status: 'Accepted' });
+    const req = await csms.waitCall('SignCertificate', { from });
+    assert.match(req.params.csr, /^-----BEGIN CERTIFICATE REQUEST-----/);
+    const text = pki.csrText(req.params.csr);
+    assert.match(text, /subject=CN=cp-certs-2,O=Borne Test CPO|subject=O=Borne Test CPO,CN=cp-certs-2/);
+
+    // a certificate for another key: refused, and the back end hears why
+    const wrong = await csms.call('CertificateSigned', { certificateChain: pki.read('client.pem') });
+    assert.deepEqual(wrong, { status: 'Rejected' });
+    const ev = await csms.waitCall('SecurityEventNotification', { from, match: (p) => p.type === 'InvalidChargePointCertificate' });
+    assert.match(ev.params.techInfo, /key/);
+
+    const cert = pki.sign(req.params.csr, 200);
+    assert.deepEqual(await csms.call('CertificateSigned', { certificateChain: cert }), { status: 'Accepted' });
+    assert.equal(statSync(join(st.dataDir, 'certs', 'client.pem')).mode & 0o777, 0o600);
+    const stored = readFileSync(join(st.dataDir, 'certs', 'client.pem'), 'utf8');
+    assert.match(stored, /PRIVATE KEY/);
+    assert.ok(stored.includes(cert.trim()));
+    csms.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close();
+  }
+});
+
+test('security profile 3: the station reconnects with the certificate from CertificateSigned; the root in use cannot be deleted', async () => {
+  const csms = await new Csms({}).listenTls({ key: pki.read('server.key'), cert: pki.read('server.pem'), ca: pki.read('ca.pem'), requestCert: true });
+  const peers = [];
+  csms.server.auth((accept, reject, handshake) => {
+    peers.push(handshake.request.socket.getPeerCertificate());
+    csms.lastHandshake = handshake;
+    accept({ identity: handshake.identity });
+  });
+  const st = await startBorned({
+    connectors: 1, auth: 'free', args: ['--csms', csms.url],
+    set: {
+      'station.id': 'cp-certs-3', 'ocpp.CpoName': 'Borne Test CPO', 'ocpp.security_profile': '3',
+      'ocpp.ca_file': pki.path('ca.pem'), 'ocpp.cert_file': pki.path('client.pem'), 'ocpp.key_file': pki.path('client.key'),
+    },
+  });
+  try {
+    await csms.waitCall('BootNotification');
+    assert.equal(peers.at(-1).serialNumber.replace(/^0+/, ''), '65'); // 101: the installer's certificate
+
+    // the root that verified this connection is in use
+    const cs = 'CentralSystemRootCertificate';
+    assert.deepEqual(await csms.call('InstallCertificate', { certificateType: cs, certificate: pki.read('ca.pem') }), { status: 'Accepted' });
+    assert.deepEqual(await csms.call('DeleteCertificate', { certificateHashData: pki.certId(pki.path('ca.pem')) }), { status: 'Failed' });
+
+    const from = csms.calls.length;
+    const after = await st.lastEventId();
+    assert.deepEqual(await csms.call('ExtendedTriggerMessage', { requestedMessage: 'SignChargePointCertificate' }), { status: 'Accepted' });
+    const req = await csms.waitCall('SignCertificate', { from });
+    const cert = pki.sign(req.params.csr, 300);
+    assert.deepEqual(await csms.call('CertificateSigned', { certificateChain: cert }), { status: 'Accepted' });
+    await st.waitEvent('ocpp_reconfigured', { after, match: (e) => /client certificate/.test(e.detail ?? JSON.stringify(e)) });
+    const boot = await csms.waitCall('BootNotification', { from: from + 1 });
+    assert.equal(boot.identity, 'cp-certs-3');
+    assert.equal(peers.at(-1).serialNumber.replace(/^0+/, ''), '012C'.replace(/^0+/, '')); // 300 = 0x12C
+    csms.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close();
+  }
+});
