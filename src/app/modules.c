@@ -6,6 +6,7 @@
  * when the station must not start.
  */
 #include "app/metering.h"
+#include "app/ocmf_glue.h"
 #include "app/station.h"
 #include "app/web.h"
 
@@ -13,7 +14,8 @@ typedef int (*module_attach_fn)(station *st, char *err, size_t errlen);
 
 static const module_attach_fn attach_list[] = {
     metering_attach, /* Modbus meters: before the modules that read meters */
-    web_attach,
+    ocmf_attach,     /* signed meter data (OCMF) */
+    web_attach,      /* the local web page */
     NULL,            /* keeps the list non-empty; modules are added above this line */
 };
 
