@@ -1,0 +1,171 @@
+// Signed meter data (OCMF): the records of a real session on a simulated
+// station are verified by an independent implementation, @road-labs/ocmf with
+// the @noble/curves backend (@road-labs/ocmf-crypto-noble), using the public
+// key the station exports. A changed digit or another key fails. Pagination
+// numbers survive restarts and SIGKILL (between sessions, mid-session, and at
+// random instants right after a session begins): never reused, always rising.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import ocmf from '@road-labs/ocmf'; // CommonJS packages: default import
+import noble from '@road-labs/ocmf-crypto-noble';
+import { SOAK, startBorned, tempDataDir } from './lib/borne.mjs';
+
+const crypto = new noble.Crypto();
+const verifier = new ocmf.Verifier(crypto);
+
+async function publicKey(hex) {
+  return crypto.decodeEcPublicKey(Uint8Array.from(Buffer.from(hex, 'hex')), 'spki-der');
+}
+
+async function verify(record, key) {
+  try {
+    return (await verifier.parseAndVerify(record, key)).verified;
+  } catch {
+    return false; // unparsable counts as not verified
+  }
+}
+
+const sessionRecords = async (st, id) => st.ok('GET', `/api/v1/sessions/${id}/ocmf`);
+
+test('records of a real session verify with the exported key, and only with it', async () => {
+  const st = await startBorned({ connectors: 2, auth: 'badge', speed: 600 });
+  try {
+    const uid = '04A1B2C3D4E5F6';
+    assert.equal(st.ctl('badges', 'add', uid, '--user', 'Alice').code, 0);
+    const pub = await st.ok('GET', '/api/v1/ocmf/pubkey');
+    assert.match(pub.hex, /^3059301306072A8648CE3D020106082A8648CE3D030107034200[0-9A-F]{130}$/);
+    // the PEM is the same key as the hex DER
+    assert.equal(createPublicKey(pub.pem).export({ type: 'spki', format: 'der' }).toString('hex').toUpperCase(), pub.hex);
+    assert.equal(pub.signature_algorithm, 'ECDSA-secp256r1-SHA256');
+
+    // plug, tap, charge
+    await st.ok('POST', '/api/v1/sim/connectors/1/plug', {});
+    await st.ok('POST', '/api/v1/sim/tap', { uid });
+    const charging = await st.waitFor((s) => s.connectors[0].session !== null && s.connectors[0].status === 'Charging', { what: 'charging' });
+    const id = charging.connectors[0].session.id;
+    await st.waitFor((s) => s.connectors[0].session.energy_wh > 50, { what: 'some energy' });
+    const mid = await st.ok('POST', '/api/v1/connectors/1/ocmf', {});
+    assert.equal(mid.session, id);
+    const midWh = (await st.connector(1)).session.energy_wh;
+    await st.waitFor((s) => s.connectors[0].session.energy_wh > midWh + 50, { what: 'more energy' });
+    const after = await st.lastEventId();
+    await st.ok('POST', '/api/v1/connectors/1/stop', {});
+    await st.waitEvent('ocmf', { after, match: (e) => e.detail.includes('"kind":"E"') });
+
+    const session = await st.ok('GET', `/api/v1/sessions/${id}`);
+    const got = await sessionRecords(st, id);
+    assert.equal(got.session, id);
+    assert.deepEqual(got.records.map((r) => r.kind), ['B', 'C', 'E']);
+    assert.equal(got.public_key.hex, pub.hex);
+    assert.equal(got.records[1].record, mid.record);
+
+    const key = await publicKey(pub.hex);
+    let lastPg = 0;
+    for (const r of got.records) {
+      const res = await verifier.parseAndVerify(r.record, key);
+      assert.equal(res.verified, true, `record ${r.kind} does not verify: ${r.record}`);
+      const p = res.value.payloadData;
+      assert.equal(p.FV, '1.0');
+      const pg = Number(p.PG.slice(1));
+      assert.equal(p.PG, `T${r.pagination}`);
+      assert.ok(pg > lastPg, 'pagination rises');
+      lastPg = pg;
+      assert.equal(p.IS, true);
+      assert.equal(p.IT, 'ISO14443');
+      assert.equal(p.ID, uid);
+      assert.equal(p.CT, 'CBIDC');
+      assert.equal(p.CI, 'borne-sim-1 1');
+      assert.equal(p.RD.length, 1);
+      assert.equal(p.RD[0].TX, r.kind);
+      assert.equal(p.RD[0].RI, '1-b:1.8.0');
+      assert.equal(p.RD[0].RU, 'kWh');
+      assert.equal(p.RD[0].ST, 'G');
+      assert.match(p.RD[0].TM, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d,\d{3}[+-]\d{4} [UISR]$/);
+      assert.equal(res.value.signature.SA, 'ECDSA-secp256r1-SHA256');
+    }
+    // begin and end readings are the session's durable registers, in kWh
+    const rv = got.records.map((r) => JSON.parse(r.record.split('|')[1]).RD[0].RV);
+    assert.equal(rv[0], Math.round(session.meter_start_wh) / 1000);
+    assert.equal(rv[2], Math.round(session.meter_stop_wh) / 1000);
+    assert.ok(rv[0] < rv[1] && rv[1] < rv[2], `readings rise: ${rv}`);
+
+    // one digit of the end reading changed: no longer verifies
+    const end = got.records[2].record;
+    const m = end.match(/"RV":(\d+)\.(\d{3})/);
+    const digit = m[2][2] === '9' ? '8' : String(Number(m[2][2]) + 1);
+    const forged = end.replace(m[0], `"RV":${m[1]}.${m[2].slice(0, 2)}${digit}`);
+    assert.notEqual(forged, end);
+    // (the record still parses: it is the signature that fails)
+    assert.equal((await verifier.parseAndVerify(forged, key)).verified, false);
+    // another key: no record verifies
+    const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' });
+    const otherKey = await publicKey(other.toString('hex'));
+    for (const r of got.records) assert.equal((await verifier.parseAndVerify(r.record, otherKey)).verified, false);
+
+    // no session on connector 2: no intermediate reading
+    assert.equal((await st.api('POST', '/api/v1/connectors/2/ocmf', {})).status, 409);
+    assert.equal((await st.api('GET', '/api/v1/sessions/999/ocmf')).status, 404);
+  } finally {
+    await st.stop();
+    st.cleanup();
+  }
+});
+
+const ROUNDS = SOAK ? 60 : 6;
+
+test(`pagination is never reused across ${ROUNDS} restarts with SIGKILL`, async () => {
+  const dataDir = tempDataDir();
+  let keyHex = null;
+  const killedMidSession = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const st = await startBorned({ dataDir, connectors: 1, auth: 'free', speed: 600 });
+    const pub = await st.ok('GET', '/api/v1/ocmf/pubkey');
+    keyHex ??= pub.hex;
+    assert.equal(pub.hex, keyHex, 'the key file is kept across restarts');
+    await st.waitFor((s) => s.station.selftest_done && s.connectors[0].status === 'Available', { what: 'Available' });
+    const after = await st.lastEventId();
+    await st.ok('POST', '/api/v1/sim/connectors/1/plug', {});
+    const kind = round % 3;
+    if (kind === 2) {
+      // a random instant right after the session begins (maybe mid-record)
+      await st.waitFor((s) => s.connectors[0].session !== null, { what: 'session' });
+      await delay(Math.floor(Math.random() * 30)); // the crash instant, not a wait for a condition
+    } else {
+      await st.waitEvent('ocmf', { after, match: (e) => e.detail.includes('"kind":"B"') });
+      if (kind === 0) {
+        // a whole session, then a kill between sessions
+        await st.ok('POST', '/api/v1/sim/connectors/1/unplug', {});
+        await st.waitEvent('ocmf', { after, match: (e) => e.detail.includes('"kind":"E"') });
+      } else {
+        killedMidSession.push((await st.connector(1)).session.id);
+      }
+    }
+    await st.kill();
+  }
+  // a last clean run: sessions left open by a kill get their end record
+  const st = await startBorned({ dataDir, connectors: 1, auth: 'free' });
+  try {
+    await st.waitFor((s) => s.station.selftest_done, { what: 'self-test' });
+    const key = await publicKey(keyHex);
+    const sessions = (await st.ok('GET', '/api/v1/sessions')).sessions.sort((a, b) => a.id - b.id);
+    assert.ok(sessions.length >= ROUNDS - 1);
+    const all = [];
+    for (const s of sessions) {
+      const recs = (await sessionRecords(st, s.id)).records;
+      for (const r of recs) {
+        assert.equal(await verify(r.record, key), true, `session ${s.id} record T${r.pagination}`);
+        assert.match(r.record, new RegExp(`"PG":"T${r.pagination}"`));
+        all.push(r.pagination);
+      }
+      if (killedMidSession.includes(s.id)) assert.deepEqual(recs.map((r) => r.kind), ['B', 'E'], `session ${s.id} killed mid-session`);
+    }
+    assert.ok(all.length >= ROUNDS);
+    assert.equal(new Set(all).size, all.length, `a pagination number was used twice: ${all}`);
+    for (let i = 1; i < all.length; i++) assert.ok(all[i] > all[i - 1], `pagination not rising in emission order: ${all}`);
+  } finally {
+    await st.stop();
+    st.cleanup();
+  }
+});
