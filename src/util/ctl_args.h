@@ -62,6 +62,8 @@ typedef enum {
   CTL_VIEW_SETTINGS, /* key/value table, or one value when `key` is set */
   CTL_VIEW_APPLIED,  /* answer of PUT /settings */
   CTL_VIEW_DONE,     /* a one-line confirmation: `done` with the answer's fields */
+  CTL_VIEW_OCMF,     /* sessions ocmf: one signed record per line */
+  CTL_VIEW_PUBKEY,   /* meter pubkey: the PEM */
 } ctl_view;
 
 typedef struct {

@@ -104,6 +104,21 @@ test('records of a real session verify with the exported key, and only with it',
     const otherKey = await publicKey(other.toString('hex'));
     for (const r of got.records) assert.equal((await verifier.parseAndVerify(r.record, otherKey)).verified, false);
 
+    // bornectl: the PEM, both forms with --json, and the records of the session
+    const ctlPem = st.ctl('meter', 'pubkey');
+    assert.equal(ctlPem.code, 0, ctlPem.stderr);
+    assert.equal(ctlPem.stdout, pub.pem);
+    const ctlKey = st.ctlJson('meter', 'pubkey');
+    assert.equal(ctlKey.hex, pub.hex);
+    assert.equal(ctlKey.pem, pub.pem);
+    const shown = st.ctl('sessions', 'ocmf', String(id));
+    assert.equal(shown.code, 0, shown.stderr);
+    const lines = shown.stdout.trim().split('\n');
+    assert.deepEqual(lines.filter((l) => l.startsWith('OCMF|')), got.records.map((r) => r.record));
+    assert.match(lines[0], new RegExp(`^# T${got.records[0].pagination} B `));
+    assert.deepEqual(st.ctlJson('sessions', 'ocmf', String(id)).records, got.records);
+    assert.equal(st.ctl('sessions', 'ocmf', '999').code, 1);
+
     // no session on connector 2: no intermediate reading
     assert.equal((await st.api('POST', '/api/v1/connectors/2/ocmf', {})).status, 409);
     assert.equal((await st.api('GET', '/api/v1/sessions/999/ocmf')).status, 404);
