@@ -7,10 +7,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import ocmf from '@road-labs/ocmf'; // CommonJS packages: default import
 import noble from '@road-labs/ocmf-crypto-noble';
-import { SOAK, startBorned, tempDataDir } from './lib/borne.mjs';
+import { SOAK, runBornedExpectingFailure, startBorned, tempDataDir } from './lib/borne.mjs';
 
 const crypto = new noble.Crypto();
 const verifier = new ocmf.Verifier(crypto);
@@ -179,6 +181,48 @@ test(`pagination is never reused across ${ROUNDS} restarts with SIGKILL`, async 
     assert.ok(all.length >= ROUNDS);
     assert.equal(new Set(all).size, all.length, `a pagination number was used twice: ${all}`);
     for (let i = 1; i < all.length; i++) assert.ok(all[i] > all[i - 1], `pagination not rising in emission order: ${all}`);
+  } finally {
+    await st.stop();
+    st.cleanup();
+  }
+});
+
+test('an installer key is used as given; a missing or wrong one stops borned; ocmf.enabled=false', async () => {
+  const dataDir = tempDataDir();
+  const keyFile = join(dataDir, 'installer.pem');
+  const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  writeFileSync(keyFile, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  const wantHex = pair.publicKey.export({ type: 'spki', format: 'der' }).toString('hex').toUpperCase();
+  let st = await startBorned({ dataDir, auth: 'free', set: { 'ocmf.key_file': keyFile } });
+  try {
+    assert.equal((await st.ok('GET', '/api/v1/ocmf/pubkey')).hex, wantHex);
+    assert.throws(() => statSync(join(dataDir, 'ocmf-key.pem')), 'no key generated beside an installer key');
+  } finally {
+    await st.stop();
+  }
+  // a missing installer key is not replaced by a new one: borned refuses to start
+  const missing = runBornedExpectingFailure(['--sim', '--data-dir', dataDir, '--http', '127.0.0.1:0', '--set', `ocmf.key_file=${join(dataDir, 'nope.pem')}`]);
+  assert.notEqual(missing.code, 0);
+  assert.match(missing.stderr, /nope\.pem/);
+  // a key on another curve is refused with the reason
+  writeFileSync(keyFile, generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  const wrong = runBornedExpectingFailure(['--sim', '--data-dir', dataDir, '--http', '127.0.0.1:0', '--set', `ocmf.key_file=${keyFile}`]);
+  assert.notEqual(wrong.code, 0);
+  assert.match(wrong.stderr, /secp256r1/);
+  // the generated key is private to the daemon's user
+  st = await startBorned({ dataDir, auth: 'free' });
+  try {
+    assert.equal(statSync(join(dataDir, 'ocmf-key.pem')).mode & 0o777, 0o600);
+  } finally {
+    await st.stop();
+  }
+  // OCMF off: no routes, no records
+  st = await startBorned({ dataDir, auth: 'free', set: { 'ocmf.enabled': 'false' } });
+  try {
+    assert.equal((await st.api('GET', '/api/v1/ocmf/pubkey')).status, 404);
+    await st.ok('POST', '/api/v1/sim/connectors/1/plug', {});
+    const s = await st.waitFor((x) => x.connectors[0].session !== null, { what: 'session' });
+    assert.equal((await st.api('GET', `/api/v1/sessions/${s.connectors[0].session.id}/ocmf`)).status, 404);
   } finally {
     await st.stop();
     st.cleanup();
