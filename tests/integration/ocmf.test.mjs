@@ -4,6 +4,7 @@
 // key the station exports. A changed digit or another key fails. Pagination
 // numbers survive restarts and SIGKILL (between sessions, mid-session, and at
 // random instants right after a session begins): never reused, always rising.
+// With a Modbus meter (pymodbus SDM630), its identity and register are signed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
@@ -13,6 +14,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import ocmf from '@road-labs/ocmf'; // CommonJS packages: default import
 import noble from '@road-labs/ocmf-crypto-noble';
 import { SOAK, runBornedExpectingFailure, startBorned, tempDataDir } from './lib/borne.mjs';
+import { ModbusServer, waitServed } from './lib/modbus.mjs';
 
 const crypto = new noble.Crypto();
 const verifier = new ocmf.Verifier(crypto);
@@ -227,4 +229,49 @@ test('an installer key is used as given; a missing or wrong one stops borned; oc
     await st.stop();
     st.cleanup();
   }
+});
+
+test('a Modbus meter: its identity and its own register are what is signed', async (t) => {
+  const srv = await ModbusServer.start({ meters: ['1:sdm630'] });
+  t.after(() => srv.kill());
+  await srv.set(1, { voltage_l1: 230, voltage_l2: 230, voltage_l3: 230, energy_import: 1234567, frequency: 50 });
+  const st = await startBorned({
+    connectors: 1, auth: 'free',
+    set: {
+      'meter.poll_interval_ms': 200, 'meter.p1.model': 'sdm630', 'meter.p1.port': `tcp://127.0.0.1:${srv.port}`,
+      'meter.p1.unit_id': 1, 'meter.p1.timeout_ms': 200, 'connector.1.meter': 'p1',
+      'meter.p1.serial_number': 'SDM-0042', 'meter.p1.firmware': '2.1',
+    },
+  });
+  t.after(async () => { await st.stop(); st.cleanup(); });
+  await waitServed(st, srv, 1, (x) => x.connectors[0].meter?.ok && Math.abs(x.connectors[0].energy_wh - 1234567) < 1, { what: 'meter answering' });
+  let after = await st.lastEventId();
+  await st.ok('POST', '/api/v1/sim/connectors/1/plug', {});
+  const b = await st.waitEvent('ocmf', { after, match: (e) => e.detail.includes('"kind":"B"') });
+  const id = JSON.parse(b.detail).session;
+  await srv.set(1, { energy_import: 1240000 });
+  await waitServed(st, srv, 1, (x) => Math.abs(x.connectors[0].energy_wh - 1240000) < 1, { what: 'new register' });
+  after = await st.lastEventId();
+  await st.ok('POST', '/api/v1/sim/connectors/1/unplug', {});
+  await st.waitEvent('ocmf', { after, match: (e) => e.detail.includes('"kind":"E"') });
+  const got = await sessionRecords(st, id);
+  const key = await publicKey(got.public_key.hex);
+  const payloads = [];
+  for (const r of got.records) {
+    const res = await verifier.parseAndVerify(r.record, key);
+    assert.equal(res.verified, true);
+    payloads.push(res.value.payloadData);
+  }
+  assert.deepEqual(payloads.map((p) => p.RD[0].TX), ['B', 'E']);
+  for (const p of payloads) {
+    assert.equal(p.MV, 'Eastron');
+    assert.equal(p.MM, 'SDM630');
+    assert.equal(p.MS, 'SDM-0042');
+    assert.equal(p.MF, '2.1');
+    assert.equal(p.IS, false); // free mode: no user assignment
+    assert.equal(p.RD[0].ST, 'G');
+  }
+  // the SDM630 register is float32 kWh: 1234.567 kWh within its resolution
+  assert.ok(Math.abs(payloads[0].RD[0].RV - 1234.567) <= 0.001, `begin ${payloads[0].RD[0].RV}`);
+  assert.equal(payloads[1].RD[0].RV, 1240);
 });
