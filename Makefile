@@ -15,7 +15,8 @@ JOBS       ?= $(shell nproc)
 DEB_PACKAGES := build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev \
   clang-format libuv1-dev libwebsockets-dev libwebsockets-evlib-uv libjansson-dev \
   libsqlite3-dev libcurl4-openssl-dev libssl-dev libcmocka-dev libgpiod-dev libmodbus-dev \
-  libqrencode-dev sqlite3 curl python3 python3-pymodbus socat openssl chromium zbar-tools
+  libqrencode-dev sqlite3 curl python3 python3-pymodbus socat openssl chromium zbar-tools \
+  tzdata
 
 .PHONY: all run test build sanitize fuzz soak bench format format-check deps clean
 

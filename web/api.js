@@ -44,3 +44,24 @@ export async function apiOptional(path) {
     throw e;
   }
 }
+
+/* PUT a file as the raw body (a firmware image), with upload progress
+ * (fetch has none): onProgress(fraction). Resolves with the JSON answer. */
+export function upload(path, file, onProgress) {
+  return new Promise((resolve, reject) => {
+    const x = new XMLHttpRequest();
+    x.open('PUT', `/api/v1${path}`);
+    x.setRequestHeader('Content-Type', 'application/octet-stream');
+    if (csrf) x.setRequestHeader('X-CSRF-Token', csrf);
+    x.upload.onprogress = (e) => { if (e.lengthComputable) onProgress(e.loaded / e.total); };
+    x.onload = () => {
+      let data = null;
+      try { data = JSON.parse(x.responseText); } catch { /* not JSON */ }
+      if (x.status >= 200 && x.status < 300) return resolve(data);
+      if (x.status === 401) onLoggedOut();
+      reject(new ApiError(x.status, data?.error ?? `HTTP ${x.status}`, data));
+    };
+    x.onerror = () => reject(new ApiError(0, 'network error', null));
+    x.send(file);
+  });
+}

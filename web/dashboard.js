@@ -39,7 +39,9 @@ export async function mount(root, ctx) {
 
   function render() {
     clear(site);
-    if (status.site && typeof status.site === 'object') site.append(siteCard(status.site));
+    // energy management's view of the building (GET /status: station.site)
+    const siteInfo = status.station?.site ?? status.site;
+    if (siteInfo && typeof siteInfo === 'object' && siteInfo.load_management !== false) site.append(siteCard(siteInfo));
     clear(grid);
     cards = new Map();
     for (const c of status.connectors) {
@@ -110,6 +112,11 @@ export async function mount(root, ctx) {
   function siteCard(s) {
     const dl = h('dl');
     for (const [k, v] of Object.entries(s)) {
+      if (Array.isArray(v) && v.every((x) => x === null || typeof x === 'number')) {
+        // per grid phase L1 / L2 / L3
+        dl.append(h('dt', {}, tOr(`site_${k}`, k.replace(/_/g, ' '))), h('dd', { 'data-test': `site-${k}` }, v.map((x) => (x === null ? '—' : byUnit(k, x))).join(' / ')));
+        continue;
+      }
       if (v !== null && typeof v === 'object') continue;
       dl.append(h('dt', {}, tOr(`site_${k}`, k.replace(/_/g, ' '))), h('dd', {}, byUnit(k, v)));
     }

@@ -5,6 +5,22 @@
 import { api } from './api.js';
 import { h, clear, field } from './dom.js';
 import { t, tOr } from './i18n.js';
+import * as firmware from './firmware.js';
+import * as selftest from './selftest.js';
+import * as backup from './backup.js';
+
+/* Sub-pages of the settings: #/settings/NAME (keys when none). */
+const subpages = [
+  ['', 'sub_keys', null],
+  ['firmware', 'sub_firmware', firmware],
+  ['selftest', 'sub_selftest', selftest],
+  ['backup', 'sub_backup', backup],
+];
+
+function subnav(current) {
+  return h('nav', { class: 'tabs sub', 'aria-label': t('nav_settings') },
+    subpages.map(([name, label]) => h('a', { class: 'tab', href: name ? `#/settings/${name}` : '#/settings', 'aria-current': name === current ? 'page' : null, 'data-sub': name || 'keys' }, t(label))));
+}
 
 /* First matching prefix wins. */
 const groups = [
@@ -36,6 +52,12 @@ export async function mount(root, ctx) {
   if (ctx.role !== 'installer') {
     root.append(h('p', { class: 'error', 'data-test': 'forbidden' }, t('needs_installer')));
     return null;
+  }
+  const sub = location.hash.replace(/^#\/?/, '').split('/')[1] ?? '';
+  const page = subpages.find(([name]) => name === sub);
+  if (page?.[2]) {
+    root.append(h('h1', {}, t(page[1])), subnav(sub));
+    return page[2].mount(root, ctx);
   }
   const [{ settings }, { keys: defs }] = await Promise.all([api('GET', '/settings'), api('GET', '/web/settings-schema')]);
   const inputs = new Map();
@@ -96,7 +118,7 @@ export async function mount(root, ctx) {
       result.className = 'error';
     }
   };
-  root.append(h('h1', {}, t('nav_settings')), tabs, form, pinForm(ctx));
+  root.append(h('h1', {}, t('nav_settings')), subnav(''), tabs, form, pinForm(ctx));
   return null;
 }
 

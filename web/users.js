@@ -1,6 +1,7 @@
 // Users and badges: create users (a hotel room, a guest), add badges by
 // typing the UID or by "learn" (the next card tapped on the station's reader
-// fills the UID), enable/disable, remove.
+// fills the UID), enable/disable, which charge points each user may use,
+// remove.
 import { api } from './api.js';
 import { h, clear, field, append } from './dom.js';
 import { t } from './i18n.js';
@@ -24,14 +25,20 @@ export async function mount(root, ctx) {
     h('section', { class: 'card' }, h('h2', {}, t('users')), userList),
     h('section', { class: 'card' }, h('h2', {}, t('badges')), badgeList));
 
+  let points = 1;
   async function load() {
-    const [u, b] = await Promise.all([api('GET', '/users'), api('GET', '/badges')]);
+    const [u, b, s] = await Promise.all([api('GET', '/users'), api('GET', '/badges'), api('GET', '/status')]);
+    points = s.connectors.length;
+    // each user's own charging windows (energy management); null: the station's apply
+    const own = new Map(await Promise.all(u.users.map(async (x) => [x.id, (await api('GET', `/users/${x.id}/windows`).catch(() => ({}))).windows ?? ''])));
+    const stationWindows = s.station.site?.window?.windows ?? '';
     append(clear(userSelect), [h('option', { value: '' }, t('nobody')), u.users.map((x) => h('option', { value: x.name }, x.name))]);
     clear(userList).append(u.users.length ? h('table', { 'data-test': 'users' },
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('name')), h('th', { scope: 'col' }, t('enabled')), h('th', { scope: 'col' }, h('span', { class: 'sr' }, t('actions'))))),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('name')), h('th', { scope: 'col' }, t('enabled')), points > 1 ? h('th', { scope: 'col' }, t('user_points')) : null, h('th', { scope: 'col' }, h('span', { class: 'sr' }, t('actions'))))),
       h('tbody', {}, u.users.map((x) => h('tr', { 'data-user': x.id },
-        h('td', {}, x.name),
+        h('td', {}, x.name, h('label', { class: 'windows-label', for: `user-${x.id}-windows` }, t('user_windows')), windowsInput(x, own.get(x.id), stationWindows)),
         h('td', {}, toggle(`user-${x.id}`, x.enabled, t('enable_user', { name: x.name }), (on) => api('PUT', `/users/${x.id}`, { enabled: on }))),
+        points > 1 ? h('td', { 'data-test': 'user-points' }, pointBoxes(x)) : null,
         h('td', {}, h('button', { type: 'button', class: 'link danger', onclick: () => remove(`/users/${x.id}`, x.name) }, t('remove'))))))) : h('p', { class: 'muted' }, t('none')));
     clear(badgeList).append(b.badges.length ? h('table', { 'data-test': 'badges' },
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('uid')), h('th', { scope: 'col' }, t('user')), h('th', { scope: 'col' }, t('enabled')), h('th', { scope: 'col' }, h('span', { class: 'sr' }, t('actions'))))),
@@ -40,6 +47,42 @@ export async function mount(root, ctx) {
         h('td', {}, x.user ?? '—'),
         h('td', {}, toggle(`badge-${x.uid}`, x.enabled, t('enable_badge', { uid: x.uid }), (on) => api('PUT', `/badges/${encodeURIComponent(x.uid)}`, { enabled: on }))),
         h('td', {}, h('button', { type: 'button', class: 'link danger', onclick: () => remove(`/badges/${encodeURIComponent(x.uid)}`, x.uid) }, t('remove'))))))) : h('p', { class: 'muted' }, t('none')));
+  }
+
+  /* One checkbox per charge point; all ticked = every point (null). */
+  function pointBoxes(user) {
+    const boxes = [];
+    for (let c = 1; c <= points; c++) {
+      const box = h('input', { type: 'checkbox', id: `user-${user.id}-point-${c}`, checked: !user.connectors || user.connectors.includes(c), 'data-point': c });
+      boxes.push(box);
+      box.onchange = async () => {
+        const on = boxes.filter((b) => b.checked).map((b) => Number(b.dataset.point));
+        if (!on.length) { box.checked = true; ctx.toast(t('user_points_none'), true); return; }
+        try {
+          await api('PUT', `/users/${user.id}`, { connectors: on.length === points ? null : on });
+          ctx.toast(t('saved'));
+        } catch (e) { box.checked = !box.checked; ctx.toast(e.message, true); }
+      };
+    }
+    return h('div', { class: 'points' }, boxes.map((b) => h('label', { class: 'point', for: b.id, title: t('user_point', { name: user.name, n: b.dataset.point }) }, b, h('span', { 'aria-hidden': 'true' }, b.dataset.point), h('span', { class: 'sr' }, t('user_point', { name: user.name, n: b.dataset.point })))));
+  }
+
+  /* A user's own charging windows in the grammar of docs/energy.md; empty:
+   * the station's windows. Saved when the field is left or Enter pressed. */
+  function windowsInput(user, value, stationWindows) {
+    const input = h('input', { type: 'text', class: 'windows-input', size: 8, id: `user-${user.id}-windows`, value, placeholder: stationWindows || t('user_windows_any'),  title: t('user_windows_of', { name: user.name }), 'data-initial': value, spellcheck: 'false' });
+    const save = async () => {
+      if (input.value === input.dataset.initial) return;
+      try {
+        const r = await api('PUT', `/users/${user.id}/windows`, { windows: input.value.trim() || null });
+        input.dataset.initial = input.value = r.windows ?? '';
+        input.removeAttribute('aria-invalid');
+        ctx.toast(t('saved'));
+      } catch (e) { input.setAttribute('aria-invalid', 'true'); ctx.toast(e.message, true); }
+    };
+    input.onchange = save;
+    input.onkeydown = (ev) => { if (ev.key === 'Enter') { ev.preventDefault(); save(); } };
+    return input;
   }
 
   function toggle(id, on, label, save) {

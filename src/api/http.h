@@ -48,6 +48,9 @@ typedef struct {
   const char *peer;      /* the client's IP address as text, "" when unknown */
   bool bearer_ok;        /* Authorization: Bearer carried the API token */
   const char *principal; /* what the auth hook said (e.g. "installer"), or NULL */
+  /* A route with a body sink: the state its begin() returned, now the
+   * handler's (it must free it); NULL otherwise. req.body is then "". */
+  void *body_state;
 } http_request;
 
 typedef struct {
@@ -63,6 +66,24 @@ typedef struct {
 /* Return 0 when `res` is filled, or 1 after keeping `pending` (from
  * http_defer) to answer later with http_complete(). */
 typedef int (*http_handler)(void *ctx, const http_request *req, http_response *res);
+
+/* A route whose body may be larger than HTTP_MAX_BODY (up to max_body
+ * bytes, e.g. a firmware image; http_add_route_sink): the body is handed over piece by piece as
+ * it arrives instead of being collected in memory. begin() runs once the
+ * request passed the auth hook and was routed, with the announced length;
+ * it returns the request's state, or NULL with an HTTP status and a sentence
+ * (the body is then read and dropped, and that error answered). chunk() gets
+ * every piece; a non-zero return is an HTTP status with a sentence in msg:
+ * the rest is dropped and that error answered. Then the handler runs with
+ * req->body_state and owns it. abort() frees a state whose handler never
+ * ran (error, client gone, server stopped). All on the loop thread. */
+typedef struct {
+  size_t max_body;
+  void *(*begin)(void *ctx, const http_request *req, size_t length, int *status, char *msg,
+                 size_t msglen);
+  int (*chunk)(void *state, const char *data, size_t len, char *msg, size_t msglen);
+  void (*abort)(void *state);
+} http_body_sink;
 
 typedef struct {
   const char *method;
@@ -104,6 +125,9 @@ void http_server_stop(http_server *s);
 /* Bound port (useful with port 0). */
 int http_server_port(const http_server *s);
 int http_add_route(http_server *s, const http_route *route);
+/* A route whose body goes to `sink` (static, outlives the server) instead of
+ * being collected: see http_body_sink. */
+int http_add_route_sink(http_server *s, const http_route *route, const http_body_sink *sink);
 void http_set_auth(http_server *s, http_auth_fn fn, void *ctx);
 
 /* Inside a handler: take ownership of the request so it can be answered

@@ -59,6 +59,8 @@
 #define HTTP_WRITE_CHUNK (32 * 1024)
 /* A client that does not read its response for this long is dropped. */
 #define HTTP_SEND_TIMEOUT_S 60
+/* A streamed request body (body sink) may pause this long between pieces. */
+#define HTTP_BODY_IDLE_S 30
 /* How often deferred requests are checked for a client that hung up. */
 #define HTTP_PROBE_MS 500
 /* How long http_server_stop waits for responses already being written. */
@@ -71,6 +73,7 @@ typedef struct {
   char *pattern;
   http_handler handler;
   void *ctx;
+  const http_body_sink *sink;
 } route_entry;
 
 struct http_server {
@@ -109,6 +112,7 @@ struct http_txn {
   size_t body_len, body_cap;
   bool expect_body; /* lws will call HTTP_BODY_COMPLETION */
   const route_entry *route;
+  void *sink_state; /* a body sink's state until the handler takes it */
   char param_buf[512];
   http_request req;
   http_pending *pending;
@@ -152,6 +156,7 @@ static void txn_free(http_txn *t) {
   else
     t->srv->txns = t->next;
   if (t->next) t->next->prev = t->prev;
+  if (t->sink_state) t->route->sink->abort(t->sink_state);
   free(t->path);
   free(t->query);
   free(t->body);
@@ -476,8 +481,14 @@ void http_stream_end(http_pending *p) {
   if (t->headers_sent) stream_wake(t);
 }
 
+static void sink_abort(http_txn *t) {
+  if (t->sink_state) t->route->sink->abort(t->sink_state);
+  t->sink_state = NULL;
+}
+
 static void txn_dispatch(http_txn *t) {
   if (t->early_status) {
+    sink_abort(t);
     txn_respond_error(t, t->early_status, "%s", t->early_message ? t->early_message : "error");
     return;
   }
@@ -486,6 +497,8 @@ static void txn_dispatch(http_txn *t) {
   t->req.query = t->query ? t->query : "";
   t->req.body = t->body ? t->body : "";
   t->req.body_len = t->body_len;
+  t->req.body_state = t->sink_state;
+  t->sink_state = NULL; /* the handler's now */
   http_response res = {.status = 200};
   t->in_handler = true;
   int rc = t->route->handler(t->route->ctx, &t->req, &res);
@@ -667,16 +680,29 @@ static int on_http(http_server *s, struct lws *wsi, struct pss *pss, const char 
     t->early_message = strdup(why);
   } else {
     txn_route(t);
-    if (!t->early_status && content_length > HTTP_MAX_BODY) {
+    const http_body_sink *sink = t->route ? t->route->sink : NULL;
+    long long max = sink ? (long long)sink->max_body : HTTP_MAX_BODY;
+    if (!t->early_status && content_length > max) {
       char msg[128];
-      snprintf(msg, sizeof msg, "request body of %lld bytes is larger than %d bytes",
-               content_length, HTTP_MAX_BODY);
+      snprintf(msg, sizeof msg, "request body of %lld bytes is larger than %lld bytes",
+               content_length, max);
       t->early_status = 413;
       t->early_message = strdup(msg);
     }
+    if (!t->early_status && sink) {
+      char msg[256] = "";
+      int status = 500;
+      t->sink_state =
+          sink->begin(t->route->ctx, &t->req, content_length > 0 ? (size_t)content_length : 0,
+                      &status, msg, sizeof msg);
+      if (!t->sink_state) {
+        t->early_status = status >= 400 ? status : 500;
+        t->early_message = strdup(msg[0] ? msg : "cannot take the request body");
+      }
+    }
   }
   if (t->expect_body) {
-    if (!t->early_status) {
+    if (!t->early_status && !t->sink_state) {
       t->body_cap = (size_t)content_length + 1;
       t->body = malloc(t->body_cap);
       if (!t->body) return -1;
@@ -689,6 +715,19 @@ static int on_http(http_server *s, struct lws *wsi, struct pss *pss, const char 
 }
 
 static void on_body(http_txn *t, const char *in, size_t len) {
+  if (t && t->sink_state && !t->early_status && len > 0) {
+    char msg[256] = "";
+    int status = t->route->sink->chunk(t->sink_state, in, len, msg, sizeof msg);
+    if (status) {
+      sink_abort(t);
+      t->early_status = status >= 400 ? status : 500;
+      t->early_message = strdup(msg[0] ? msg : "cannot take the request body");
+    } else if (t->wsi) {
+      /* a long upload: the body timeout counts from its latest piece */
+      lws_set_timeout(t->wsi, PENDING_TIMEOUT_HTTP_CONTENT, HTTP_BODY_IDLE_S);
+    }
+    return;
+  }
   if (!t || t->early_status || !t->body || len == 0) return; /* dropped or empty */
   if (t->body_len + len + 1 > t->body_cap) { /* more than announced: lws bounds it */
     t->early_status = 400;
@@ -991,6 +1030,10 @@ void http_set_auth(http_server *s, http_auth_fn fn, void *ctx) {
 }
 
 int http_add_route(http_server *s, const http_route *route) {
+  return http_add_route_sink(s, route, NULL);
+}
+
+int http_add_route_sink(http_server *s, const http_route *route, const http_body_sink *sink) {
   if (!s || !route || !route->method || !route->pattern || !route->handler ||
       route->pattern[0] != '/')
     return -1;
@@ -1006,6 +1049,7 @@ int http_add_route(http_server *s, const http_route *route) {
   e->pattern = strdup(route->pattern);
   e->handler = route->handler;
   e->ctx = route->ctx;
+  e->sink = sink;
   if (!e->method || !e->pattern) {
     free(e->method);
     free(e->pattern);

@@ -11,9 +11,46 @@
 #include "app/api_routes.h"
 #include "app/station.h"
 
-static json_t *user_json(const user_row *u) {
-  return json_pack("{s:I, s:s, s:b}", "id", (json_int_t)u->id, "name", u->name, "enabled",
-                   u->enabled);
+/* The connectors a user may use: null = every one, else their numbers. */
+static json_t *connectors_json(station *st, int64_t user_id) {
+  unsigned allowed = 0;
+  if (store_user_connectors_get(st->db, user_id, &allowed) != 0 || !allowed) return json_null();
+  json_t *a = json_array();
+  for (int c = 1; c <= 32; c++)
+    if ((allowed >> (c - 1)) & 1u) json_array_append_new(a, json_integer(c));
+  return a;
+}
+
+static json_t *user_json(station *st, const user_row *u) {
+  return json_pack("{s:I, s:s, s:b, s:o}", "id", (json_int_t)u->id, "name", u->name, "enabled",
+                   u->enabled, "connectors", connectors_json(st, u->id));
+}
+
+/* Optional "connectors": null (every one) or a non-empty array of this
+ * station's connector numbers. 0 absent, 1 read (*allowed, 0 = every one),
+ * -1 with a 400 in res. */
+static int opt_connectors(station *st, json_t *body, unsigned *allowed, http_response *res) {
+  json_t *v = json_object_get(body, "connectors");
+  if (!v) return 0;
+  *allowed = 0;
+  if (json_is_null(v)) return 1;
+  if (!json_is_array(v) || json_array_size(v) == 0) {
+    http_json_error(res, 400,
+                    "connectors: null (every connector) or a non-empty list of connector numbers "
+                    "(to block a user, disable it)");
+    return -1;
+  }
+  size_t i;
+  json_t *c;
+  json_array_foreach(v, i, c) {
+    json_int_t n = json_is_integer(c) ? json_integer_value(c) : 0;
+    if (n < 1 || n > st->core.count) {
+      http_json_error(res, 400, "connectors: this station has connectors 1 to %d", st->core.count);
+      return -1;
+    }
+    *allowed |= 1u << (n - 1);
+  }
+  return 1;
 }
 
 static json_t *badge_json(const badge_row *b) {
@@ -22,8 +59,14 @@ static json_t *badge_json(const badge_row *b) {
                    b->enabled, "created", json_time(b->created_ms));
 }
 
+typedef struct {
+  station *st;
+  json_t *list;
+} user_list;
+
 static int add_user(void *ctx, const user_row *u) {
-  json_array_append_new(ctx, user_json(u));
+  user_list *l = ctx;
+  json_array_append_new(l->list, user_json(l->st, u));
   return 0;
 }
 static int add_badge(void *ctx, const badge_row *b) {
@@ -34,9 +77,9 @@ static int add_badge(void *ctx, const badge_row *b) {
 static int get_users(void *ctx, const http_request *req, http_response *res) {
   (void)req;
   station *st = ctx;
-  json_t *list = json_array();
-  store_users_list(st->db, add_user, list);
-  api_json_body(res, json_pack("{s:o}", "users", list));
+  user_list l = {st, json_array()};
+  store_users_list(st->db, add_user, &l);
+  api_json_body(res, json_pack("{s:o}", "users", l.list));
   return 0;
 }
 
@@ -52,14 +95,16 @@ static int parse_user_id(const http_request *req, station *st, user_row *u, http
 
 static int post_user(void *ctx, const http_request *req, http_response *res) {
   station *st = ctx;
-  static const char *const allowed[] = {"name", "enabled", NULL};
+  static const char *const allowed[] = {"name", "enabled", "connectors", NULL};
   json_t *body = api_parse_object(req, res, 0);
   if (!body) return 0;
   const char *name = NULL;
   int enabled = 1;
+  unsigned connectors = 0;
   if (api_only_members(body, allowed, res) == 0 &&
       api_opt_string(body, "name", BORNE_NAME_MAX, &name, res) >= 0 &&
-      api_opt_bool(body, "enabled", &enabled, res) >= 0) {
+      api_opt_bool(body, "enabled", &enabled, res) >= 0 &&
+      opt_connectors(st, body, &connectors, res) >= 0) {
     int64_t id;
     user_row u;
     if (!name) {
@@ -68,10 +113,13 @@ static int post_user(void *ctx, const http_request *req, http_response *res) {
       http_json_error(res, 409, "a user named `%s` already exists", name);
     } else if (store_user_create(st->db, name, enabled, &id) != 0) {
       http_json_error(res, 400, "%s", store_last_error(st->db));
+    } else if (connectors && store_user_connectors_set(st->db, id, connectors) != 0) {
+      store_user_delete(st->db, id); /* never half made */
+      http_json_error(res, 500, "cannot save the user's connectors");
     } else {
       store_user_get(st->db, id, &u);
       res->status = 201;
-      api_json_body(res, user_json(&u));
+      api_json_body(res, user_json(st, &u));
       station_event(st, 0, "user_added", "%s", name);
     }
   }
@@ -83,21 +131,26 @@ static int put_user(void *ctx, const http_request *req, http_response *res) {
   station *st = ctx;
   user_row u;
   if (parse_user_id(req, st, &u, res)) return 0;
-  static const char *const allowed[] = {"name", "enabled", NULL};
+  static const char *const allowed[] = {"name", "enabled", "connectors", NULL};
   json_t *body = api_parse_object(req, res, 0);
   if (!body) return 0;
   const char *name = u.name;
   int enabled = u.enabled;
+  unsigned connectors = 0;
+  int has_connectors = 0;
   if (api_only_members(body, allowed, res) == 0 &&
       api_opt_string(body, "name", BORNE_NAME_MAX, &name, res) >= 0 &&
-      api_opt_bool(body, "enabled", &enabled, res) >= 0) {
+      api_opt_bool(body, "enabled", &enabled, res) >= 0 &&
+      (has_connectors = opt_connectors(st, body, &connectors, res)) >= 0) {
     char newname[BORNE_NAME_MAX + 1];
     snprintf(newname, sizeof newname, "%s", name);
     if (store_user_update(st->db, u.id, newname, enabled) != 0) {
       http_json_error(res, 400, "%s", store_last_error(st->db));
+    } else if (has_connectors && store_user_connectors_set(st->db, u.id, connectors) != 0) {
+      http_json_error(res, 500, "cannot save the user's connectors");
     } else {
       store_user_get(st->db, u.id, &u);
-      api_json_body(res, user_json(&u));
+      api_json_body(res, user_json(st, &u));
     }
   }
   json_decref(body);

@@ -28,6 +28,9 @@ typedef struct web_ctx {
   int stream_count;
   uv_timer_t heartbeat;
   int64_t meter_sent[BORNE_MAX_CONNECTORS]; /* web_now() of the last meter push */
+  bool uploading;                           /* a firmware image is being received */
+  char upload_sha256[65];                   /* of the image in DATA_DIR/firmware.upload */
+  int64_t upload_bytes;                     /* its size, -1 when not known */
 } web_ctx;
 
 /* Monotonic milliseconds for sessions and lock-outs (real time, not the
@@ -44,5 +47,7 @@ void web_events_push(web_ctx *w);
 void web_events_close(web_ctx *w);
 void web_events_meter_hook(station_module *m);
 void api_web_public_routes(web_ctx *w);
+void api_web_firmware_routes(web_ctx *w);
+void api_web_selftest_routes(web_ctx *w);
 
 #endif

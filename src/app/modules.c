@@ -5,8 +5,10 @@
  * other extension points of station.h), and returns -1 with one line in err
  * when the station must not start.
  */
+#include "app/energy.h"
 #include "app/metering.h"
 #include "app/ocmf_glue.h"
+#include "app/ocpp16_station.h"
 #include "app/station.h"
 #include "app/web.h"
 
@@ -14,7 +16,9 @@ typedef int (*module_attach_fn)(station *st, char *err, size_t errlen);
 
 static const module_attach_fn attach_list[] = {
     metering_attach, /* Modbus meters: before the modules that read meters */
-    ocmf_attach,     /* signed meter data (OCMF) */
+    energy_attach,   /* load management: after the meters, reads their samples */
+    ocmf_attach,     /* signed meter data: before OCPP, whose stop hook sends the end record */
+    ocpp16_attach,   /* OCPP 1.6J back end (ocpp.url) */
     web_attach,      /* the local web page */
     NULL,            /* keeps the list non-empty; modules are added above this line */
 };

@@ -25,6 +25,7 @@
 #include "app/hw_factory.h"
 #include "core/errors.h"
 #include "util/log.h"
+#include "util/timefmt.h"
 
 #define MOD "station"
 
@@ -300,6 +301,15 @@ bool station_authorize_locally(station *st, const char *uid, char *user, size_t 
   return true;
 }
 
+unsigned station_badge_connectors(station *st, const char *uid) {
+  badge_row b;
+  unsigned allowed = 0;
+  if (uid && uid[0] && store_badge_get(st->db, uid, &b) == 0 && b.user_id &&
+      store_user_connectors_get(st->db, b.user_id, &allowed) != 0)
+    allowed = 0;
+  return allowed;
+}
+
 static void handle_notes(station *st, sc_notes *notes, int depth) {
   auth_request requests[4];
   int request_count = 0;
@@ -328,6 +338,11 @@ static void handle_notes(station *st, sc_notes *notes, int depth) {
     case SC_NOTE_AUTH_EXPIRED:
       station_event(st, n->connector, "auth_expired", "%s", n->uid);
       break;
+    case SC_NOTE_AUTH_NOT_ALLOWED:
+      station_event(st, n->connector, "auth_refused",
+                    "%s: its user may not charge on connector %d (Users and badges)", n->uid,
+                    n->connector);
+      break;
     }
   }
   for (int c = 1; c <= connector_count(st); c++) apply_outputs(st, c); /* LEDs after notes */
@@ -336,8 +351,10 @@ static void handle_notes(station *st, sc_notes *notes, int depth) {
   for (int i = 0; i < request_count && !st->authorize && depth < 4; i++) {
     char user[BORNE_NAME_MAX + 1];
     bool ok = station_authorize_locally(st, requests[i].uid, user, sizeof user);
+    unsigned allowed = ok ? station_badge_connectors(st, requests[i].uid) : 0;
     sc_notes more = {0};
-    sc_auth_result(&st->core, requests[i].id, ok, ok ? user : NULL, now_of(st), &more);
+    sc_auth_result_allowed(&st->core, requests[i].id, ok, ok ? user : NULL, NULL, allowed,
+                           now_of(st), &more);
     handle_notes(st, &more, depth + 1);
   }
   arm_core_timer(st);
@@ -563,6 +580,13 @@ int station_remote_start(station *st, int c, const char *uid, char *err, size_t 
     snprintf(err, errlen, "badge %s is unknown or disabled", uid);
     return -1;
   }
+  unsigned allowed = uid && uid[0] ? station_badge_connectors(st, uid) : 0;
+  if (allowed && !((allowed >> (c - 1)) & 1u)) {
+    snprintf(err, errlen, "%s may not charge on connector %d (Users and badges)",
+             user[0] ? user : uid, c);
+    station_event(st, c, "auth_refused", "%s: its user may not charge on connector %d", uid, c);
+    return -1;
+  }
   return remote_start(st, c, uid, user, err, errlen);
 }
 
@@ -716,8 +740,7 @@ static void selftest_finished(void *ctx, int c, const hal_selftest *r, const cha
   }
 }
 
-static void selftest_cb(uv_timer_t *t) {
-  station *st = t->data;
+static void run_selftests(station *st) {
   st->selftests_pending = connector_count(st);
   for (int c = 1; c <= connector_count(st); c++) {
     const hal_ops *ops = st->hw->ops;
@@ -728,7 +751,29 @@ static void selftest_cb(uv_timer_t *t) {
     if (ops->selftest(st->hw, c, &r) != 0) reason = ops->last_error(st->hw);
     selftest_finished(st, c, &r, reason);
   }
+}
+
+static void selftest_cb(uv_timer_t *t) {
+  run_selftests(t->data);
   uv_close((uv_handle_t *)t, (uv_close_cb)free);
+}
+
+int station_selftest_again(station *st, char *err, size_t errlen) {
+  if (st->selftests_pending > 0) {
+    snprintf(err, errlen, "a self-test is already running");
+    return -1;
+  }
+  for (int c = 1; c <= connector_count(st); c++) {
+    const connector_sm *sm = &st->core.conn[c - 1];
+    if (cs_plugged(sm) || cs_has_session(sm)) {
+      snprintf(err, errlen, "charge point %d is in use: the self-test needs every cable unplugged",
+               c);
+      return -1;
+    }
+  }
+  station_event(st, 0, "selftest", "started again");
+  run_selftests(st);
+  return 0;
 }
 
 int station_open(station *st, uv_loop_t *loop, const station_options *opt, char *err,
@@ -737,6 +782,11 @@ int station_open(station *st, uv_loop_t *loop, const station_options *opt, char 
   st->loop = loop;
   st->cfg = opt->cfg;
   clock_init(&st->clock, config_get_number(st->cfg, "sim.speed"));
+  int64_t sim_start;
+  const char *sim_start_text = config_get(st->cfg, "sim.start");
+  if (sim_start_text && strcmp(config_get(st->cfg, "hal.backend"), "sim") == 0 &&
+      timefmt_parse(sim_start_text, &sim_start) == 0)
+    st->clock.wall_at_start = sim_start;
   st->started_at = now_of(st);
   st->started_real_ms = uv_now(loop);
   st->sample_interval_ms = config_get_int(st->cfg, "meter.sample_interval_s") * 1000;
@@ -749,13 +799,14 @@ int station_open(station *st, uv_loop_t *loop, const station_options *opt, char 
   char dbpath[600];
   snprintf(dbpath, sizeof dbpath, "%s/borne.db", st->data_dir);
   if (store_open(&st->db, dbpath, err, errlen) != 0) return -1;
-
-  const char *mode = config_get(st->cfg, "auth.mode");
-  auth_mode am = strcmp(mode, "free") == 0 ? AUTH_FREE : AUTH_BADGE;
-  if (strcmp(mode, "ocpp") == 0) {
-    snprintf(err, errlen, "auth.mode: `ocpp` needs the OCPP client, which this build lacks");
+  if (store_access_open(st->db) != 0) {
+    snprintf(err, errlen, "%s", store_last_error(st->db));
     goto fail;
   }
+
+  const char *mode = config_get(st->cfg, "auth.mode");
+  /* ocpp: badges are asked about; the OCPP module installs the authorizer */
+  auth_mode am = strcmp(mode, "free") == 0 ? AUTH_FREE : AUTH_BADGE;
   int n = (int)config_get_int(st->cfg, "station.connectors");
   connector_config cfgs[BORNE_MAX_CONNECTORS];
   for (int c = 1; c <= n; c++) connector_config_from(st, c, &cfgs[c - 1]);

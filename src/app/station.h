@@ -180,6 +180,10 @@ int station_unlock(station *st, int connector, char *err, size_t errlen);
 /* Stop every session (SoftReset / HardReset), close, and ask the daemon to
  * start again (it re-executes itself). Without a daemon hook: only stops. */
 void station_reset(station *st, bool hard);
+/* Run the start-up self-test again on every connector (results in the
+ * store and as `selftest` events; a failure latches its fault as at start).
+ * Refused while a cable is plugged in or a self-test runs. */
+int station_selftest_again(station *st, char *err, size_t errlen);
 /* Make a connector operative or inoperative (takes effect after its session). */
 void station_set_available(station *st, int connector, bool available);
 /* The authorization answer with the badge's group (OCPP parentIdTag). */
@@ -192,6 +196,10 @@ void station_set_authorizer(station *st, station_authorize_fn fn, void *ctx);
 void station_auth_answer(station *st, uint32_t request_id, bool accepted, const char *user);
 /* The local badge table's verdict: known, enabled, and its user enabled. */
 bool station_authorize_locally(station *st, const char *uid, char *user, size_t userlen);
+/* The connectors the badge's user may use (bit c-1); 0 = every one (no
+ * user, no restriction, unknown badge). Local authorization and remote
+ * starts with a badge refuse the others. */
+unsigned station_badge_connectors(station *st, const char *uid);
 void station_set_meter_source(station *st, int connector, station_meter_fn fn, void *ctx);
 /* A limit from outside the core (load management, schedule, OCPP profile),
  * in amps per phase; < 0 clears it. */

@@ -10,6 +10,7 @@
 
 #include "web/tls.h"
 #include "app/api_web.h"
+#include "app/firmware_service.h"
 #include "app/web.h"
 
 int web_tls_files(const config *cfg, const char *data_dir, char *cert, size_t certlen, char *key,
@@ -93,5 +94,9 @@ int web_attach(station *st, char *err, size_t errlen) {
   api_web_auth_routes(w);
   api_web_events_routes(w);
   api_web_public_routes(w);
+  api_web_firmware_routes(w);
+  api_web_selftest_routes(w);
+  w->upload_bytes = -1;
+  station_firmware_boot(st); /* "Installed" after a restart into an uploaded image */
   return 0;
 }

@@ -56,6 +56,10 @@ const cfg_key_def config_keys_web[] = {
      "absolute path", check_abs_or_empty},
     {"web.key_file", CFG_STRING, "", 0, 0, NULL, false, "PEM private key of web.cert_file.",
      "absolute path", check_abs_or_empty},
+    {"web.firmware_max_mb", CFG_INT, "256", 1, 2048, NULL, true,
+     "Largest firmware image the installer may upload from the web page, in MiB (it is "
+     "streamed to the data directory, which needs that much free space).",
+     NULL, NULL},
     {"payment.qr_url", CFG_STRING, "", 0, 0, NULL, true,
      "Ad hoc payment URL shown as a QR code on the public connector page /c/N; {station} and "
      "{connector} are replaced (e.g. https://pay.example.org/{station}/{connector}). Empty: no "

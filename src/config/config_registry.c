@@ -14,6 +14,7 @@
 #include "config/config.h"
 #include "config/config_tables.h"
 #include "core/types.h"
+#include "util/timefmt.h"
 
 static int fail(char *why, size_t len, const char *fmt, const char *value) {
   if (why && len) snprintf(why, len, fmt, value);
@@ -173,6 +174,13 @@ static int check_abs_path(const char *v, char *why, size_t len) {
   return 0;
 }
 
+static int check_sim_start(const char *v, char *why, size_t len) {
+  int64_t ms;
+  if (timefmt_parse(v, &ms) == 0) return 0;
+  snprintf(why, len, "`%s`: an ISO-8601 time such as 2026-03-28T20:00:00Z", v);
+  return -1;
+}
+
 static int check_selftest_fail(const char *v, char *why, size_t len) {
   static const char *const checks[] = {"rcd", "contactor", "cp", "meter"};
   if (v[0] >= '1' && v[0] <= '0' + BORNE_MAX_CONNECTORS && v[1] == ':')
@@ -247,6 +255,10 @@ static const cfg_key_def registry[] = {
      "Linux HAL: temperature sensor slope, mV per degree C.", NULL, NULL},
     {"sim.speed", CFG_NUMBER, "1", 0.1, 100000, NULL, false,
      "Simulator: simulated time runs this many times faster than real time.", NULL, NULL},
+    {"sim.start", CFG_STRING, NULL, 0, 0, NULL, false,
+     "Simulator: the station clock starts at this instant instead of now (tests of a given "
+     "day).",
+     "ISO-8601 time such as 2026-03-28T20:00:00Z", check_sim_start},
     {"sim.selftest_fail", CFG_STRING, NULL, 0, 0, NULL, false,
      "Simulator: make one self-test check of one connector fail at start.",
      "CONNECTOR:rcd|contactor|cp|meter", check_selftest_fail},

@@ -239,17 +239,24 @@ static void check_feedback(connector_sm *sm, borne_ms now, cs_notes *n) {
   }
 }
 
+/* Overcurrent is judged on readings, by the time they were taken: a check
+ * with no reading since the last one (a timer) proves nothing, and a reading
+ * from before the EV's adaptation time ended says nothing about whether it
+ * followed the new signal. So a late meter or a busy loop (seconds of
+ * simulated time at a high --sim-speed) never counts as the EV's fault. */
 static void check_overcurrent(connector_sm *sm, borne_ms now, cs_notes *n) {
+  (void)now;
   double offered = sm->offered_a;
   double limit = offered * (1.0 + CS_OVERCURRENT_TOLERANCE);
   if (limit < offered + CS_OVERCURRENT_MIN_A) limit = offered + CS_OVERCURRENT_MIN_A;
-  bool over = sm->out.contactor_closed && sm->last_current_a > limit && now >= sm->adapt_until;
+  borne_ms at = sm->last_current_at;
+  bool over = sm->out.contactor_closed && sm->last_current_a > limit && at >= sm->adapt_until;
   if (!over) {
     sm->overcurrent_since = NEVER;
     return;
   }
-  if (sm->overcurrent_since == NEVER) sm->overcurrent_since = now;
-  if (now - sm->overcurrent_since >= CS_EV_ADAPT_MS) {
+  if (sm->overcurrent_since == NEVER) sm->overcurrent_since = at;
+  if (at - sm->overcurrent_since >= CS_EV_ADAPT_MS) {
     sm->overcurrent_since = NEVER;
     raise_error(sm, ERR_OVERCURRENT, n);
     end_session(sm, STOP_OTHER, n);
@@ -346,6 +353,7 @@ void cs_handle(connector_sm *sm, const cs_event *ev, borne_ms now, cs_notes *n) 
     break;
   case CS_EV_CURRENT:
     sm->last_current_a = ev->value;
+    sm->last_current_at = now;
     break;
   case CS_EV_AUTHORIZE:
     if (!sm->session_active && !sm->finishing && sm->error == ERR_NONE && sm->operative &&
@@ -410,7 +418,8 @@ void cs_handle(connector_sm *sm, const cs_event *ev, borne_ms now, cs_notes *n) 
   case CS_EV_UNLOCK:
     end_session(sm, STOP_UNLOCK_COMMAND, n);
     sm->authorized = false;
-    sm->unlock_requested = true;
+    /* with nothing plugged the release is momentary: the next plug-in locks */
+    sm->unlock_requested = sm->cp != CP_A;
     break;
   }
   if (sm->error == ERR_RCD_TRIP && now >= sm->retry_at) {
@@ -431,9 +440,9 @@ void cs_handle(connector_sm *sm, const cs_event *ev, borne_ms now, cs_notes *n) 
 
 borne_ms cs_next_deadline(const connector_sm *sm) {
   borne_ms d = NEVER;
-  borne_ms candidates[] = {
-      sm->lock_deadline, sm->contactor_check_deadline, sm->ev_stop_deadline, sm->retry_at,
-      sm->overcurrent_since == NEVER ? NEVER : sm->overcurrent_since + CS_EV_ADAPT_MS};
+  /* overcurrent has no deadline: it is judged when a reading arrives */
+  borne_ms candidates[] = {sm->lock_deadline, sm->contactor_check_deadline, sm->ev_stop_deadline,
+                           sm->retry_at};
   for (unsigned i = 0; i < sizeof candidates / sizeof candidates[0]; i++)
     if (candidates[i] < d) d = candidates[i];
   return d;

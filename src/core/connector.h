@@ -115,9 +115,10 @@ typedef struct {
   bool finishing; /* session ended while plugged: no new one until unplug */
   bool lock_confirmed;
   bool contactor_feedback;
-  double cable_a;        /* from PP; 0 when unknown */
-  bool pp_seen;          /* a PP reading arrived since the last unplug */
-  double last_current_a; /* latest measured phase current (overcurrent supervision) */
+  double cable_a;           /* from PP; 0 when unknown */
+  bool pp_seen;             /* a PP reading arrived since the last unplug */
+  double last_current_a;    /* latest measured phase current (overcurrent supervision) */
+  borne_ms last_current_at; /* when it was measured */
   double temperature_c;
   bool meter_failed;  /* CS_EV_METER_FAULT: ERR_METER_FAILURE until the meter answers */
   error_code error;   /* current error, ERR_NONE when none */

@@ -68,12 +68,16 @@ static bool reservations_admit(const station_core *sc, int c, const char *uid, c
   return free_connectors(sc) > 1; /* one must stay free for the reservation */
 }
 
+static bool allowed_on(unsigned allowed, int c) { return !allowed || (allowed >> (c - 1)) & 1u; }
+
 /* The connector that waits for authorization longest and that this badge may
- * use, or 0. */
-static int waiting_connector_for(const station_core *sc, const char *uid, const char *parent) {
+ * use (reservations, and `allowed`: the user's connectors, 0 = all), or 0. */
+static int waiting_connector_for(const station_core *sc, const char *uid, const char *parent,
+                                 unsigned allowed) {
   int best = 0;
   for (int c = 1; c <= sc->count; c++) {
     if (!cs_waiting_for_authorization(&sc->conn[c - 1])) continue;
+    if (!allowed_on(allowed, c)) continue;
     if (!reservations_admit(sc, c, uid, parent)) continue;
     if (!best || sc->plugged_at[c - 1] < sc->plugged_at[best - 1]) best = c;
   }
@@ -106,12 +110,21 @@ static void flash(station_core *sc, led_state led, int connector, borne_ms now) 
 static void dispatch(station_core *sc, borne_ms now, sc_notes *notes) {
   for (int guard = 0; guard < sc->count; guard++) {
     if (sc->mode == AUTH_FREE) {
-      int c = waiting_connector_for(sc, "", "");
+      int c = waiting_connector_for(sc, "", "", 0);
       if (!c) return;
       authorize(sc, c, "", "", now, notes);
     } else if (sc->held) {
-      int c = waiting_connector_for(sc, sc->held_uid, sc->held_parent);
-      if (!c) return;
+      int c = waiting_connector_for(sc, sc->held_uid, sc->held_parent, sc->held_allowed);
+      if (!c) {
+        /* plugged where this user may not charge: refused there, not kept */
+        int other = waiting_connector_for(sc, sc->held_uid, sc->held_parent, 0);
+        if (!other) return;
+        sc->held = false;
+        sc->held_until = NEVER;
+        push_auth(notes, SC_NOTE_AUTH_NOT_ALLOWED, other, 0, sc->held_uid);
+        flash(sc, LED_AUTH_REFUSED, other, now);
+        return;
+      }
       sc->held = false;
       sc->held_until = NEVER;
       char uid[BORNE_UID_MAX + 1], user[BORNE_NAME_MAX + 1];
@@ -171,6 +184,11 @@ void sc_auth_result(station_core *sc, uint32_t request_id, bool accepted, const 
 
 void sc_auth_result_parent(station_core *sc, uint32_t request_id, bool accepted, const char *user,
                            const char *parent, borne_ms now, sc_notes *notes) {
+  sc_auth_result_allowed(sc, request_id, accepted, user, parent, 0, now, notes);
+}
+
+void sc_auth_result_allowed(station_core *sc, uint32_t request_id, bool accepted, const char *user,
+                            const char *parent, unsigned allowed, borne_ms now, sc_notes *notes) {
   if (request_id == 0 || request_id != sc->pending_request_id) return;
   sc->pending_request_id = 0;
   char uid[BORNE_UID_MAX + 1];
@@ -181,7 +199,13 @@ void sc_auth_result_parent(station_core *sc, uint32_t request_id, bool accepted,
     flash(sc, LED_AUTH_REFUSED, target, now);
     return;
   }
-  int target = waiting_connector_for(sc, uid, parent);
+  int target = waiting_connector_for(sc, uid, parent, allowed);
+  int other = target ? 0 : waiting_connector_for(sc, uid, parent, 0);
+  if (other) { /* only connectors this user may not use wait */
+    push_auth(notes, SC_NOTE_AUTH_NOT_ALLOWED, other, request_id, uid);
+    flash(sc, LED_AUTH_REFUSED, other, now);
+    return;
+  }
   flash(sc, LED_AUTH_ACCEPTED, target ? target : waiting_connector(sc), now);
   if (target) {
     consume_reservation_any(sc, uid, parent);
@@ -193,6 +217,7 @@ void sc_auth_result_parent(station_core *sc, uint32_t request_id, bool accepted,
   snprintf(sc->held_uid, sizeof sc->held_uid, "%s", uid);
   snprintf(sc->held_user, sizeof sc->held_user, "%s", user ? user : "");
   snprintf(sc->held_parent, sizeof sc->held_parent, "%s", parent ? parent : "");
+  sc->held_allowed = allowed;
   sc->held_until = now + sc->auth_timeout_ms;
   push_auth(notes, SC_NOTE_AUTH_ACCEPTED, 0, request_id, uid);
 }
@@ -233,6 +258,7 @@ void sc_remote_start(station_core *sc, int c, const char *uid, const char *user,
   snprintf(sc->held_uid, sizeof sc->held_uid, "%s", uid ? uid : "");
   snprintf(sc->held_user, sizeof sc->held_user, "%s", user ? user : "");
   sc->held_parent[0] = '\0';
+  sc->held_allowed = 0;
   sc->held_until = now + sc->auth_timeout_ms;
   push_auth(notes, SC_NOTE_AUTH_ACCEPTED, 0, 0, uid);
 }

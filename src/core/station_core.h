@@ -26,6 +26,9 @@ typedef enum {
   SC_NOTE_AUTH_REFUSED,  /* .uid (and .connector if one was waiting) */
   SC_NOTE_AUTH_ACCEPTED, /* .uid, .connector (0 when held for the next plug) */
   SC_NOTE_AUTH_EXPIRED,  /* .uid: a held authorization timed out unused */
+  /* .uid, .connector: an accepted badge whose user may not use the
+   * connector that waits for it (sc_auth_result_allowed); refused there */
+  SC_NOTE_AUTH_NOT_ALLOWED,
 } sc_note_type;
 
 typedef struct {
@@ -70,6 +73,7 @@ typedef struct {
   char held_parent[BORNE_UID_MAX + 1];
   bool offline; /* back end configured and not reachable */
   bool firmware_updating;
+  unsigned held_allowed; /* connectors the held badge may use (bit c-1); 0 = every one */
 } station_core;
 
 void sc_init(station_core *sc, const connector_config *cfgs, int count, auth_mode mode,
@@ -89,6 +93,12 @@ void sc_auth_result_parent(station_core *sc, uint32_t request_id, bool accepted,
 /* Reserve connector c (0: any one connector of the station) for uid, or a
  * badge whose group is parent (may be NULL). Returns -1 when c is out of
  * range. The caller (OCPP) checks availability and keeps expiry. */
+/* The same with the connectors the badge's user may use: bit c-1 of
+ * `allowed` for connector c, 0 = every one. A connector outside them that
+ * waits for the badge gets SC_NOTE_AUTH_NOT_ALLOWED instead of a session
+ * (at once, or when it is plugged while the authorization is held). */
+void sc_auth_result_allowed(station_core *sc, uint32_t request_id, bool accepted, const char *user,
+                            const char *parent, unsigned allowed, borne_ms now, sc_notes *notes);
 int sc_reserve(station_core *sc, int connector, const char *uid, const char *parent, borne_ms now,
                sc_notes *notes);
 void sc_cancel_reservation(station_core *sc, int connector, borne_ms now, sc_notes *notes);

@@ -487,6 +487,33 @@ int firmware_update(firmware *fw, const fw_request *req, char *err, size_t errle
   return 0;
 }
 
+int firmware_install_file(firmware *fw, const char *path, const char *signature_b64,
+                          const char *signing_cert_pem, char *err, size_t errlen) {
+  if (firmware_busy(fw)) {
+    snprintf(err, errlen, "a firmware update is already %s", fw_status_name(fw->status));
+    return -1;
+  }
+  if (signature_b64 && signature_b64[0] && (!signing_cert_pem || !signing_cert_pem[0])) {
+    snprintf(err, errlen, "a signature needs its signing certificate");
+    return -1;
+  }
+  if (!path || rename(path, fw->path) != 0) {
+    snprintf(err, errlen, "cannot take the image %s: %s", path ? path : "(none)", strerror(errno));
+    return -1;
+  }
+  free(fw->location);
+  free(fw->signature);
+  free(fw->cert);
+  fw->location = strdup("local file");
+  fw->signature = dup_or_null(signature_b64);
+  fw->cert = dup_or_null(signing_cert_pem);
+  fw->request_id = 0;
+  fw->retries_left = 0;
+  set_status(fw, FW_DOWNLOADED, "uploaded image");
+  install(fw);
+  return 0;
+}
+
 bool firmware_boot_report(firmware *fw) {
   char path[600], line[96];
   data_path(fw, path, sizeof path, "firmware-pending");

@@ -70,6 +70,15 @@ typedef struct firmware firmware;
 firmware *firmware_new(const fw_config *cfg, curl_uv *cu);
 /* Starts an update; -1 with a reason when one is already running. */
 int firmware_update(firmware *fw, const fw_request *req, char *err, size_t errlen);
+/* Installs an image already on this station (uploaded from the local page)
+ * as if it had just been downloaded: the file is renamed to the download
+ * path (so it must be on the data directory's file system), then reported
+ * Downloaded, checked exactly like a SignedUpdateFirmware image when a
+ * signature is given (SignatureVerified or InvalidSignature), installed and
+ * restarted into. -1 with a reason when an update runs, the file cannot be
+ * taken, or the signature comes without its certificate. */
+int firmware_install_file(firmware *fw, const char *path, const char *signature_b64,
+                          const char *signing_cert_pem, char *err, size_t errlen);
 bool firmware_busy(const firmware *fw);
 fw_status firmware_status(const firmware *fw);
 /* The running version (the simulator's installed one, else BORNE_VERSION). */

@@ -164,9 +164,8 @@ static int sim_start(hal *h, uv_loop_t *loop, const hal_listener *listener) {
     sc->reported_once = false;
     sync_cp(s, c);
     if (!s->tethered)
-      enqueue(s, &(sim_input){.kind = IN_PP,
-                              .connector = c,
-                              .value = sc->ev.plugged ? sc->pp_ohms : -1});
+      enqueue(s, &(sim_input){
+                     .kind = IN_PP, .connector = c, .value = sc->ev.plugged ? sc->pp_ohms : -1});
     enqueue(s, &(sim_input){.kind = IN_TEMP, .connector = c, .value = sc->temperature_c});
     enqueue(s, &(sim_input){.kind = IN_CONTACTOR, .connector = c, .flag = sc->welded});
     enqueue(s, &(sim_input){.kind = IN_LOCK, .connector = c, .flag = false});

@@ -30,6 +30,7 @@ static void usage(FILE *to) {
               "  --http ADDR:PORT     http.listen (API and web page)\n"
               "  --sim-speed X        simulated time runs X times faster (sim.speed)\n"
               "  --log-level LEVEL    error, warn, info or debug (log.level)\n"
+              "  --csms URL           OCPP central system, ws:// or wss:// (ocpp.url)\n"
               "  --set KEY=VALUE      set any configuration key (repeatable)\n"
               "  --version, --help\n"
               "Configuration keys: docs/configuration.md\n");
@@ -101,6 +102,7 @@ int main(int argc, char **argv) {
                                        {"http", required_argument, 0, 'H'},
                                        {"sim-speed", required_argument, 0, 'x'},
                                        {"log-level", required_argument, 0, 'l'},
+                                       {"csms", required_argument, 0, 'o'},
                                        {"set", required_argument, 0, 'S'},
                                        {"version", no_argument, 0, 'V'},
                                        {"help", no_argument, 0, 'h'},
@@ -137,6 +139,9 @@ int main(int argc, char **argv) {
       break;
     case 'l':
       key = "log.level";
+      break;
+    case 'o':
+      key = "ocpp.url";
       break;
     case 'S': {
       char *eq = strchr(optarg, '=');

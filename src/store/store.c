@@ -579,6 +579,32 @@ int store_events_query(store *s, int64_t after_id, int limit, event_cb cb, void 
   return each_row(s, st, event_row_cb, &w, "cannot read events");
 }
 
+int store_events_of_kinds(store *s, const char *const *kinds, int nkinds, int64_t before_id,
+                          int limit, int64_t window, event_cb cb, void *ctx) {
+  if (nkinds < 1 || nkinds > 16) return 0;
+  char query[400] =
+      "SELECT id, at_ms, connector, kind, detail FROM events WHERE id < ?1 AND id > ?2"
+      " AND kind IN (";
+  for (int i = 0; i < nkinds; i++) {
+    char p[8];
+    snprintf(p, sizeof p, "%s?%d", i ? ", " : "", 4 + i);
+    strcat(query, p);
+  }
+  strcat(query, ") ORDER BY id DESC LIMIT ?3");
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(s->db, query, -1, &st, NULL) != SQLITE_OK)
+    return fail(s, "cannot read events");
+  int64_t last = store_events_last_id(s);
+  sqlite3_bind_int64(st, 1, before_id > 0 ? before_id : INT64_MAX);
+  sqlite3_bind_int64(st, 2, window > 0 ? last - window : 0);
+  sqlite3_bind_int(st, 3, limit > 0 ? limit : 1000);
+  for (int i = 0; i < nkinds; i++) sqlite3_bind_text(st, 4 + i, kinds[i], -1, SQLITE_STATIC);
+  event_walk w = {cb, ctx};
+  int rc = each_row(s, st, event_row_cb, &w, "cannot read events");
+  sqlite3_finalize(st);
+  return rc;
+}
+
 int64_t store_events_last_id(store *s) {
   sqlite3_stmt *st = stmt(s, Q_EVENTS_LAST);
   int64_t id = 0;
@@ -937,4 +963,35 @@ int store_selftest_record(store *s, borne_ms at, int connector, const char *chec
   sqlite3_bind_int(st, 4, ok);
   sqlite3_bind_text(st, 5, detail ? detail : "", -1, SQLITE_TRANSIENT);
   return exec_write(s, st, "cannot record the self-test");
+}
+
+typedef struct {
+  store_selftest_cb cb;
+  void *ctx;
+} selftest_walk;
+
+static int selftest_row_cb(sqlite3_stmt *st, void *ctx) {
+  selftest_walk *w = ctx;
+  selftest_row r;
+  memset(&r, 0, sizeof r);
+  r.at = sqlite3_column_int64(st, 0);
+  r.connector = sqlite3_column_int(st, 1);
+  copy_text(r.check, sizeof r.check, st, 2);
+  r.ok = sqlite3_column_int(st, 3) != 0;
+  copy_text(r.detail, sizeof r.detail, st, 4);
+  return w->cb(w->ctx, &r);
+}
+
+int store_selftest_latest(store *s, store_selftest_cb cb, void *ctx) {
+  /* SQLite: with max() the bare columns come from the row holding the maximum */
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(s->db,
+                         "SELECT max(at_ms), connector, check_name, ok, detail FROM selftest"
+                         " GROUP BY connector, check_name ORDER BY connector, check_name",
+                         -1, &st, NULL) != SQLITE_OK)
+    return fail(s, "cannot read the self-test results");
+  selftest_walk w = {cb, ctx};
+  int rc = each_row(s, st, selftest_row_cb, &w, "cannot read the self-test results");
+  sqlite3_finalize(st);
+  return rc;
 }

@@ -99,6 +99,11 @@ int store_event_add(store *s, borne_ms at, int connector, const char *kind, cons
 /* Events with id > after_id, oldest first, at most `limit` (0 = 1000). */
 int store_events_query(store *s, int64_t after_id, int limit, event_cb cb, void *ctx);
 int64_t store_events_last_id(store *s);
+/* Events whose kind is one of kinds[0..nkinds), newest first, with id <
+ * before_id (0: from the newest), at most `limit`, among the newest
+ * `window` events (0: all; bounds the scan, there is no index on kind). */
+int store_events_of_kinds(store *s, const char *const *kinds, int nkinds, int64_t before_id,
+                          int limit, int64_t window, event_cb cb, void *ctx);
 
 /* ---- meter samples ---- */
 int store_meter_sample(store *s, int connector, const meter_reading *r);
@@ -139,6 +144,12 @@ int store_badge_remove(store *s, const char *uid);
 int store_badge_get(store *s, const char *uid, badge_row *out); /* -1 if unknown */
 int store_badges_list(store *s, badge_cb cb, void *ctx);
 
+/* ---- which connectors a user may use (store_access.c, module "access") ----
+ * `allowed`: bit c-1 for connector c; 0 = every connector (no restriction). */
+int store_access_open(store *s); /* creates or migrates its table */
+int store_user_connectors_get(store *s, int64_t user_id, unsigned *allowed);
+int store_user_connectors_set(store *s, int64_t user_id, unsigned allowed);
+
 /* ---- run-time settings (configuration keys changed through the API) ---- */
 typedef int (*setting_cb)(void *ctx, const char *key, const char *value);
 int store_setting_put(store *s, const char *key, const char *value);
@@ -148,5 +159,15 @@ int store_settings_each(store *s, setting_cb cb, void *ctx);
 /* ---- self-test results ---- */
 int store_selftest_record(store *s, borne_ms at, int connector, const char *check, bool ok,
                           const char *detail);
+typedef struct {
+  borne_ms at;
+  int connector;
+  char check[16];
+  bool ok;
+  char detail[200];
+} selftest_row;
+typedef int (*store_selftest_cb)(void *ctx, const selftest_row *row);
+/* The latest result of every (connector, check), by connector then check. */
+int store_selftest_latest(store *s, store_selftest_cb cb, void *ctx);
 
 #endif

@@ -36,6 +36,10 @@ static const char usage_text[] =
     "  events [--after ID] [--follow]  the event log; --follow keeps printing new events\n"
     "  wait C STATUS [--timeout S]     until connector C has STATUS (default 60 s)\n"
     "  pin set owner|installer PIN|-   set a web page PIN (- reads it from stdin)\n"
+    "  ocpp [url URL]                  back-end connection and OCPP keys; url: change the back "
+    "end\n"
+    "  config export                   every setting as JSON on stdout (secrets left out)\n"
+    "  config import FILE|- [--dry-run]  apply an exported file (all or nothing)\n"
     "  help                            this text\n"
     "simulator (borned --sim):\n"
     "  plug C [--ev-max-current A] [--phases 1|3] [--battery-kwh K] [--soc P] [--target-soc P]\n"
@@ -330,6 +334,52 @@ static int verb_pin(ctl_command *cmd, const token *tok, int n, char *err, size_t
   cmd->view = CTL_VIEW_DONE;
   snprintf(cmd->done, sizeof cmd->done, "%s PIN set", pos[1]);
   return set_path(cmd, err, errlen, "/api/v1/web/pin");
+}
+
+/* ocpp: the back-end connection and the OCPP configuration keys
+ * (GET /api/v1/ocpp); ocpp url URL: set ocpp.url (the station reconnects
+ * at once, no restart). */
+static int verb_ocpp(ctl_command *cmd, const token *tok, int n, char *err, size_t errlen) {
+  const char *pos[2] = {0};
+  int npos;
+  static const char shape[] = "ocpp [url URL]";
+  if (split_opts("ocpp", tok, n, NULL, 0, pos, &npos, 2, err, errlen)) return -1;
+  if (npos == 0) {
+    cmd->method = "GET";
+    cmd->view = CTL_VIEW_OCPP;
+    return set_path(cmd, err, errlen, "/api/v1/ocpp");
+  }
+  if (npos != 2 || strcmp(pos[0], "url") != 0) return fail(err, errlen, "ocpp: expected %s", shape);
+  if (add_field(cmd, "ocpp.url", CTL_VAL_STRING, pos[1], err, errlen)) return -1;
+  cmd->verb = "ocpp url";
+  cmd->method = "PUT";
+  cmd->view = CTL_VIEW_APPLIED;
+  return set_path(cmd, err, errlen, "/api/v1/settings");
+}
+
+/* config export | config import FILE [--dry-run]: the whole configuration
+ * (GET /api/v1/config/export, POST /api/v1/config/import). */
+static int verb_config(ctl_command *cmd, const token *tok, int n, char *err, size_t errlen) {
+  opt_spec specs[] = {{"dry-run", false, NULL}};
+  const char *pos[2] = {0};
+  int npos;
+  static const char shape[] = "config export | config import FILE|- [--dry-run]";
+  if (split_opts("config", tok, n, specs, 1, pos, &npos, 2, err, errlen)) return -1;
+  if (npos == 1 && strcmp(pos[0], "export") == 0 && !specs[0].value) {
+    cmd->verb = "config export";
+    cmd->method = "GET";
+    cmd->view = CTL_VIEW_RAW;
+    return set_path(cmd, err, errlen, "/api/v1/config/export");
+  }
+  if (npos != 2 || strcmp(pos[0], "import") != 0)
+    return fail(err, errlen, "config: expected %s", shape);
+  if (!pos[1][0]) return fail(err, errlen, "config import: empty file name");
+  snprintf(cmd->body_file, sizeof cmd->body_file, "%s", pos[1]);
+  cmd->verb = "config import";
+  cmd->method = "POST";
+  cmd->view = CTL_VIEW_IMPORT;
+  if (set_path(cmd, err, errlen, "/api/v1/config/import")) return -1;
+  return specs[0].value ? add_query(cmd, "dry_run", "1", err, errlen) : 0;
 }
 
 static int time_query(ctl_command *cmd, const char *opt, const char *text, int64_t *ms, char *err,
@@ -644,9 +694,10 @@ int ctl_parse(int argc, char *const argv[], ctl_globals *g, ctl_command *cmd, ch
   static const char *const ev_states[] = {"charge", "pause", "ventilation", NULL};
   static const char *const faults[] = {"rcd",      "diode",   "welding", "lock",
                                        "overtemp", "cpshort", "clear",   NULL};
-  static const char *const verbs[] = {
-      "status", "plug",  "unplug", "ev",     "tap",  "fault", "sessions", "badges", "users", "set",
-      "get",    "start", "stop",   "events", "wait", "help",  "pin",      "meter",  NULL};
+  static const char *const verbs[] = {"status",   "plug",   "unplug", "ev",   "tap", "fault",
+                                      "sessions", "badges", "users",  "set",  "get", "start",
+                                      "stop",     "events", "wait",   "help", "pin", "ocpp",
+                                      "config",   "meter",  NULL};
   int v = tok[0].literal ? -1 : one_of(verb, verbs);
   if (v < 0) return fail(err, errlen, "unknown verb `%s`", verb);
   cmd->verb = verbs[v];
@@ -689,6 +740,10 @@ int ctl_parse(int argc, char *const argv[], ctl_globals *g, ctl_command *cmd, ch
   case 16:
     return verb_pin(cmd, rest, nrest, err, errlen);
   case 17:
+    return verb_ocpp(cmd, rest, nrest, err, errlen);
+  case 18:
+    return verb_config(cmd, rest, nrest, err, errlen);
+  case 19:
     return verb_meter(cmd, rest, nrest, err, errlen);
   default:
     if (nrest > 0) return fail(err, errlen, "help: takes no arguments");

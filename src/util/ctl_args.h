@@ -62,6 +62,9 @@ typedef enum {
   CTL_VIEW_SETTINGS, /* key/value table, or one value when `key` is set */
   CTL_VIEW_APPLIED,  /* answer of PUT /settings */
   CTL_VIEW_DONE,     /* a one-line confirmation: `done` with the answer's fields */
+  CTL_VIEW_OCPP,     /* back-end connection line + OCPP configuration key table */
+  CTL_VIEW_RAW,      /* the body as is (config export) */
+  CTL_VIEW_IMPORT,   /* answer of POST /config/import: what changed, what needs a restart */
   CTL_VIEW_OCMF,     /* sessions ocmf: one signed record per line */
   CTL_VIEW_PUBKEY,   /* meter pubkey: the PEM */
 } ctl_view;
@@ -83,8 +86,9 @@ typedef struct {
   ctl_field fields[CTL_MAX_FIELDS];
   int field_count;
   ctl_view view;
-  char key[CTL_KEY_MAX];   /* `get KEY` */
-  char done[CTL_TEXT_MAX]; /* CTL_VIEW_DONE: e.g. "connector 1: plugged" */
+  char key[CTL_KEY_MAX];        /* `get KEY` */
+  char done[CTL_TEXT_MAX];      /* CTL_VIEW_DONE: e.g. "connector 1: plugged" */
+  char body_file[CTL_TEXT_MAX]; /* the request body is this file's content ("-": stdin) */
   /* events */
   long long after;
   bool follow;

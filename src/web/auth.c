@@ -123,6 +123,7 @@ static const role_rule rules[] = {
     {"GET", "/api/v1/ocmf/pubkey", WEB_ROLE_OWNER},
     {"*", "/api/v1/users", WEB_ROLE_OWNER},
     {"*", "/api/v1/users/*", WEB_ROLE_OWNER},
+    {"*", "/api/v1/users/*/windows", WEB_ROLE_OWNER},
     {"*", "/api/v1/badges", WEB_ROLE_OWNER},
     {"*", "/api/v1/badges/*", WEB_ROLE_OWNER},
     {"POST", "/api/v1/connectors/*/start", WEB_ROLE_OWNER},

@@ -4,7 +4,10 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBorned } from './lib/borne.mjs';
 
-const st = await startBorned({ connectors: 2, auth: 'badge', speed: 200 });
+// A badge tapped before plugging waits auth.timeout_s of simulated time: at
+// x200 the default 60 s is 0.3 s of real time, less than a loaded CI machine
+// may take between the tap and the plug, so the test gives it the maximum.
+const st = await startBorned({ connectors: 2, auth: 'badge', speed: 200, set: { 'auth.timeout_s': '600' } });
 after(async () => { await st.stop(); st.cleanup(); });
 
 test('badges are managed with bornectl', () => {

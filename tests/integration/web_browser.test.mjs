@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startBorned } from './lib/borne.mjs';
 import { setupPins } from './lib/web.mjs';
+import { startCsms } from './lib/csms.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const AXE = readFileSync(join(here, '..', 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
@@ -152,7 +153,8 @@ test('dashboard follows a charging car live; remote start and stop; owner has no
 });
 
 test('learn a badge by tapping it, charge with it, see it in the history and download the same CSV as the API', async () => {
-  const st = await startBorned({ connectors: 1, speed: 120 });
+  // auth.timeout_s at its maximum: at x120 the default is half a second of real time
+  const st = await startBorned({ connectors: 1, speed: 120, set: { 'auth.timeout_s': '600' } });
   try {
     const pins = await setupPins(st);
     const evil = '<img src=x onerror=alert(1)><script>alert(2)</script>';
@@ -263,5 +265,95 @@ test('over HTTPS (web.https, self-signed): setup, login and live updates work th
     const cookies = await context.cookies();
     assert.equal(cookies.find((c) => c.name === 'borne_session').secure, true);
     await context.close();
+  } finally { await st.stop(); st.cleanup(); }
+});
+
+test('installer changes the OCPP back-end URL on the page and the station reconnects without a restart', async () => {
+  const a = await startCsms({});
+  const b = await startCsms({});
+  const st = await startBorned({ connectors: 1, auth: 'free', args: ['--csms', a.url], set: { 'station.id': 'cp-web' } });
+  try {
+    await a.waitCall('BootNotification');
+    const pins = await setupPins(st);
+    const page = await newPage(st);
+    await login(page, 'installer', pins.installer);
+    await open(page, 'settings');
+    const field = page.locator('[name="ocpp.url"]');
+    await field.waitFor();
+    assert.equal(await field.inputValue(), a.url);
+    await field.fill(b.url);
+    await page.click('form[data-test=settings] button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('[data-test=settings-result]').textContent === 'Saved.');
+    const boot = await b.waitCall('BootNotification');
+    assert.equal(boot.identity, 'cp-web');
+    const s = await st.waitFor((x) => x.station.ocpp.state === 'connected' && x.station.ocpp.url === b.url, { what: 'connected to the new back end' });
+    assert.equal(s.station.ocpp.registration, 'Accepted');
+    assert.deepEqual(page.errors, []);
+    b.assertNoViolations();
+  } finally { await st.stop(); st.cleanup(); await a.close(); await b.close(); }
+});
+
+test('installer sets the charging windows on the settings page; a wrong window is refused with the reason', async () => {
+  const st = await startBorned({ connectors: 1 });
+  try {
+    const pins = await setupPins(st);
+    const page = await newPage(st);
+    await login(page, 'installer', pins.installer);
+    await open(page, 'settings');
+    await page.waitForSelector('form[data-test=settings] fieldset[data-group=energy]');
+    const windows = page.locator('fieldset[data-group=energy] [name="schedule.windows"]');
+    await windows.fill('Mon-Sun 25:00-06:00');
+    await page.click('form[data-test=settings] button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('[data-test=settings-result]').className === 'error');
+    assert.match(await page.textContent('[data-test=settings-result]'), /schedule\.windows/);
+    assert.equal((await st.ok('GET', '/api/v1/settings')).settings['schedule.windows'] ?? '', '');
+    await page.fill('[name="site.timezone"]', 'Europe/Paris');
+    await windows.fill('Mon-Fri 22:00-06:00; Sat-Sun 00:00-24:00');
+    await page.click('form[data-test=settings] button[type=submit]');
+    // the windows apply at once; the time zone at the next start (the page says so)
+    await page.waitForFunction(() => /^Saved/.test(document.querySelector('[data-test=settings-result]').textContent));
+    assert.match(await page.textContent('[data-test=settings-result]'), /site\.timezone/);
+    const s = await st.status();
+    assert.equal(s.station.site.window.windows, 'Mon-Fri 22:00-06:00; Sat-Sun 00:00-24:00');
+    assert.equal((await st.ok('GET', '/api/v1/settings')).settings['site.timezone'], 'Europe/Paris');
+    assert.deepEqual(page.errors, []);
+  } finally { await st.stop(); st.cleanup(); }
+});
+
+test('the owner gives a user charging windows of their own on the Users page', async () => {
+  const st = await startBorned({ connectors: 1, set: { 'schedule.windows': 'Mon-Sun 22:00-06:00' } });
+  try {
+    const pins = await setupPins(st);
+    const { id } = await st.ok('POST', '/api/v1/users', { name: 'Room 12' });
+    const page = await newPage(st);
+    await login(page, 'owner', pins.owner);
+    await open(page, 'users');
+    const input = page.locator(`#user-${id}-windows`);
+    await input.waitFor();
+    assert.equal(await input.getAttribute('placeholder'), 'Mon-Sun 22:00-06:00', 'the station\'s windows shown as the default');
+    await input.fill('Sat-Sun 25:00-26:00');
+    await input.press('Enter');
+    await page.waitForFunction((sel) => document.querySelector(sel).getAttribute('aria-invalid') === 'true', `#user-${id}-windows`);
+    assert.match(await page.textContent('#toast'), /windows/);
+    assert.equal((await st.ok('GET', `/api/v1/users/${id}/windows`)).windows, null);
+    await input.fill('Sat-Sun 00:00-24:00');
+    await input.press('Enter');
+    await page.waitForFunction((sel) => !document.querySelector(sel).hasAttribute('aria-invalid'), `#user-${id}-windows`);
+    assert.equal((await st.ok('GET', `/api/v1/users/${id}/windows`)).windows, 'Sat-Sun 00:00-24:00');
+    await checkPage(page, 'users-windows');
+  } finally { await st.stop(); st.cleanup(); }
+});
+
+test('the dashboard shows the site: limit, building load per phase and what charging may use', async () => {
+  const st = await startBorned({ connectors: 1, set: { 'site.limit_a': '40', 'grid.source': 'api' } });
+  try {
+    const pins = await setupPins(st);
+    await st.ok('POST', '/api/v1/grid', { current_a: [10, 12, 8] });
+    const page = await newPage(st);
+    await login(page, 'owner', pins.owner);
+    await page.waitForSelector('[data-test=site] [data-test=site-building_a]');
+    assert.match(await page.textContent('[data-test=site-building_a]'), /10.*\/.*12.*\/.*8/);
+    assert.match(await page.textContent('[data-test=site]'), /Site limit per phase/);
+    await checkPage(page, 'dashboard-site');
   } finally { await st.stop(); st.cleanup(); }
 });

@@ -29,6 +29,10 @@ const WRITES = [
   ['POST', '/api/v1/sim/tap', { uid: 'AB12' }],
   ['POST', '/api/v1/web/pin', { role: 'owner', pin: '9999' }],
   ['POST', '/api/v1/web/logout', {}],
+  ['PUT', '/api/v1/firmware/image', 'borne-sim-firmware 1\n'],
+  ['POST', '/api/v1/firmware/install', { signature: 'AA==', signing_certificate: 'x' }],
+  ['POST', '/api/v1/selftest', {}],
+  ['POST', '/api/v1/config/import', { settings: { 'payment.notice': 'x' } }],
 ];
 const INSTALLER_ONLY = [
   ['GET', '/api/v1/settings'],
@@ -38,6 +42,14 @@ const INSTALLER_ONLY = [
   ['POST', '/api/v1/web/pin', { role: 'owner', pin: '9999' }],
   ['GET', '/api/v1/web/settings-schema'],
   ['POST', '/api/v1/sim/connectors/1/plug', {}],
+  ['GET', '/api/v1/firmware'],
+  ['PUT', '/api/v1/firmware/image', 'borne-sim-firmware 1\n'],
+  ['POST', '/api/v1/firmware/install', { signature: 'AA==', signing_certificate: 'x' }],
+  ['GET', '/api/v1/selftest'],
+  ['POST', '/api/v1/selftest', {}],
+  ['GET', '/api/v1/errors'],
+  ['GET', '/api/v1/config/export'],
+  ['POST', '/api/v1/config/import', { settings: { 'payment.notice': 'x' } }],
 ];
 
 test('the page is served from borned: types, gzip, ETag revalidation, no token needed', async () => {

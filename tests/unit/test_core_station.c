@@ -387,9 +387,91 @@ static void unlock_command_ends_the_session_and_releases_the_lock(void **state) 
   assert_true(cs_outputs_of(conn(&r, 1))->lock_engaged);
 }
 
+static void unlock_with_nothing_plugged_does_not_stop_the_next_lock(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, 1, AUTH_FREE);
+  ev(&r, 1, (cs_event){.type = CS_EV_UNLOCK});
+  plug(&r, 1);
+  assert_true(cs_outputs_of(conn(&r, 1))->lock_engaged);
+}
+
+static void answer_allowed(rig *r, uint32_t id, unsigned allowed) {
+  r->notes.count = 0;
+  sc_auth_result_allowed(&r->sc, id, true, "Room 12", NULL, allowed, r->now, &r->notes);
+}
+
+/* A user allowed on connector 2 only (bit 1). */
+static void user_connectors_are_enforced(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, 2, AUTH_BADGE);
+  /* plugged on 1, tapped: refused there with the reason, no session */
+  plug(&r, 1);
+  tap(&r, "04AA");
+  uint32_t id = find(&r.notes, SC_NOTE_AUTH_REQUEST)->request_id;
+  answer_allowed(&r, id, 1u << 1);
+  const sc_note *no = find(&r.notes, SC_NOTE_AUTH_NOT_ALLOWED);
+  assert_non_null(no);
+  assert_int_equal(no->connector, 1);
+  assert_string_equal(no->uid, "04AA");
+  assert_null(find(&r.notes, SC_NOTE_AUTH_ACCEPTED));
+  assert_false(cs_has_session(conn(&r, 1)));
+  assert_int_equal(sc_led(&r.sc, 1, r.now), LED_AUTH_REFUSED);
+  assert_false(r.sc.held);
+  /* plugged on 1 and 2: goes to 2 even though 1 waits longer */
+  r.now += 1000;
+  plug(&r, 2);
+  tap(&r, "04AA");
+  id = find(&r.notes, SC_NOTE_AUTH_REQUEST)->request_id;
+  answer_allowed(&r, id, 1u << 1);
+  assert_int_equal(find(&r.notes, SC_NOTE_AUTH_ACCEPTED)->connector, 2);
+  assert_true(cs_has_session(conn(&r, 2)));
+  assert_false(cs_has_session(conn(&r, 1)));
+  /* every connector allowed (0): the longest waiting one, as before */
+  rig q;
+  boot(&q, 2, AUTH_BADGE);
+  plug(&q, 1);
+  q.now += 1000;
+  plug(&q, 2);
+  tap(&q, "04BB");
+  answer_allowed(&q, find(&q.notes, SC_NOTE_AUTH_REQUEST)->request_id, 0);
+  assert_int_equal(find(&q.notes, SC_NOTE_AUTH_ACCEPTED)->connector, 1);
+}
+
+/* Tapped first (held), then plugged where the user may not charge. */
+static void held_authorization_refused_on_a_forbidden_connector(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, 2, AUTH_BADGE);
+  tap(&r, "04AA");
+  answer_allowed(&r, find(&r.notes, SC_NOTE_AUTH_REQUEST)->request_id, 1u << 1);
+  assert_true(r.sc.held);
+  plug(&r, 1);
+  const sc_note *no = find(&r.notes, SC_NOTE_AUTH_NOT_ALLOWED);
+  assert_non_null(no);
+  assert_int_equal(no->connector, 1);
+  assert_false(r.sc.held);
+  assert_false(cs_has_session(conn(&r, 1)));
+  /* held again, plugged where allowed: a session */
+  tap(&r, "04AA");
+  answer_allowed(&r, find(&r.notes, SC_NOTE_AUTH_REQUEST)->request_id, 1u << 1);
+  /* connector 1 still waits: refused at once, not held */
+  assert_non_null(find(&r.notes, SC_NOTE_AUTH_NOT_ALLOWED));
+  ev(&r, 1, (cs_event){.type = CS_EV_CP, .cp = CP_A, .diode_ok = true});
+  ev(&r, 1, (cs_event){.type = CS_EV_PP, .value = 0});
+  tap(&r, "04AA");
+  answer_allowed(&r, find(&r.notes, SC_NOTE_AUTH_REQUEST)->request_id, 1u << 1);
+  assert_true(r.sc.held);
+  plug(&r, 2);
+  assert_null(find(&r.notes, SC_NOTE_AUTH_NOT_ALLOWED));
+  assert_true(cs_has_session(conn(&r, 2)));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(free_mode_authorizes_on_plug),
+      cmocka_unit_test(unlock_with_nothing_plugged_does_not_stop_the_next_lock),
       cmocka_unit_test(tap_after_plug),
       cmocka_unit_test(tap_before_plug_is_held),
       cmocka_unit_test(held_authorization_expires),
@@ -402,6 +484,8 @@ int main(void) {
       cmocka_unit_test(reserved_connector_admits_only_its_badge_or_group),
       cmocka_unit_test(reservation_on_connector_zero_keeps_one_free),
       cmocka_unit_test(unlock_command_ends_the_session_and_releases_the_lock),
+      cmocka_unit_test(user_connectors_are_enforced),
+      cmocka_unit_test(held_authorization_refused_on_a_forbidden_connector),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -306,6 +306,46 @@ static void tampered_or_foreign_signatures_are_refused(void **state) {
   assert_int_equal(firmware_update(r->fw, &nocert, err, sizeof err), -1);
 }
 
+/* An image uploaded from the local page: the same check, without a download. */
+static void local_file_is_checked_like_a_download(void **state) {
+  rig *r = *state;
+  const char *image = "borne-sim-firmware 5.0-local\npayload\n";
+  char err[160], pem[4096], sig[200], root[256], path[256];
+  snprintf(root, sizeof root, "%s/root.pem", r->dir);
+  snprintf(path, sizeof path, "%s/firmware.upload", r->dir);
+  sign(image, root, pem, sizeof pem, sig, sizeof sig);
+  firmware_close(r->fw);
+  r->fw = make(r, "", root);
+  /* no file, a signature without its certificate */
+  assert_int_equal(firmware_install_file(r->fw, path, sig, pem, err, sizeof err), -1);
+  assert_non_null(strstr(err, "cannot take the image"));
+  write_text(r, "firmware.upload", "borne-sim-firmware 5.0-local\npayloaD\n", NULL, 0);
+  assert_int_equal(firmware_install_file(r->fw, path, sig, NULL, err, sizeof err), -1);
+  assert_int_equal(r->count, 0);
+  /* tampered: refused and deleted */
+  assert_int_equal(firmware_install_file(r->fw, path, sig, pem, err, sizeof err), 0);
+  run_until_done(r);
+  static const fw_status bad[] = {FW_DOWNLOADED, FW_INVALID_SIGNATURE};
+  expect(r, bad, 2);
+  struct stat sb;
+  assert_int_not_equal(stat(path, &sb), 0);
+  char dl[256];
+  snprintf(dl, sizeof dl, "%s/firmware.download", r->dir);
+  assert_int_not_equal(stat(dl, &sb), 0);
+  /* the right image installs and restarts */
+  r->count = 0;
+  write_text(r, "firmware.upload", image, NULL, 0);
+  assert_int_equal(firmware_install_file(r->fw, path, sig, pem, err, sizeof err), 0);
+  assert_int_equal(firmware_install_file(r->fw, path, sig, pem, err, sizeof err), -1);
+  assert_non_null(strstr(err, "already"));
+  run_until(r, FW_INSTALL_REBOOTING);
+  static const fw_status good[] = {FW_DOWNLOADED, FW_SIGNATURE_VERIFIED, FW_INSTALLING,
+                                   FW_INSTALL_REBOOTING};
+  expect(r, good, 4);
+  assert_string_equal(r->details[3], "5.0-local");
+  assert_int_equal(r->restarts, 1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(install_then_restart_reports_installed_once, setup, teardown),
@@ -315,6 +355,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(install_command_decides, setup, teardown),
       cmocka_unit_test_setup_teardown(signed_image_is_verified_before_install, setup, teardown),
       cmocka_unit_test_setup_teardown(tampered_or_foreign_signatures_are_refused, setup, teardown),
+      cmocka_unit_test_setup_teardown(local_file_is_checked_like_a_download, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -368,6 +368,33 @@ static void encoding_helpers(void **state) {
   assert_null(ctl_status_canonical("Suspended"));
 }
 
+static void config_export_and_import(void **state) {
+  (void)state;
+  parse_result r = PARSE("config", "export");
+  assert_int_equal(r.rc, 0);
+  assert_string_equal(r.cmd.method, "GET");
+  assert_string_equal(r.cmd.path, "/api/v1/config/export");
+  assert_int_equal(r.cmd.view, CTL_VIEW_RAW);
+  assert_string_equal(r.cmd.body_file, "");
+  r = PARSE("config", "import", "saved.json");
+  assert_int_equal(r.rc, 0);
+  assert_string_equal(r.cmd.method, "POST");
+  assert_string_equal(r.cmd.path, "/api/v1/config/import");
+  assert_string_equal(r.cmd.body_file, "saved.json");
+  assert_int_equal(r.cmd.view, CTL_VIEW_IMPORT);
+  assert_false(r.cmd.has_body);
+  r = PARSE("config", "import", "-", "--dry-run");
+  assert_int_equal(r.rc, 0);
+  assert_string_equal(r.cmd.path, "/api/v1/config/import?dry_run=1");
+  assert_string_equal(r.cmd.body_file, "-");
+  expect_usage_error(PARSE("config"), "config: expected");
+  expect_usage_error(PARSE("config", "import"), "config: expected");
+  expect_usage_error(PARSE("config", "export", "x.json"), "config: expected");
+  expect_usage_error(PARSE("config", "export", "--dry-run"), "config: expected");
+  expect_usage_error(PARSE("config", "import", "a", "--force"), "unknown option --force");
+  expect_usage_error(PARSE("config", "import", ""), "empty file name");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(status_and_globals_anywhere),
@@ -382,6 +409,7 @@ int main(void) {
       cmocka_unit_test(double_dash_makes_words_literal),
       cmocka_unit_test(url_and_token_resolution),
       cmocka_unit_test(encoding_helpers),
+      cmocka_unit_test(config_export_and_import),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -93,5 +93,7 @@ void ctl_print_event(ctl_ctx *ctx, const json_t *event);
 /* ---- verbs that are more than one request (events.c) ---- */
 int ctl_run_events(ctl_ctx *ctx, const ctl_command *cmd);
 int ctl_run_wait(ctl_ctx *ctx, const ctl_command *cmd);
+/* config import FILE (config_io.c). */
+int ctl_run_import(ctl_ctx *ctx, const ctl_command *cmd);
 
 #endif

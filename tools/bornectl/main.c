@@ -35,7 +35,7 @@ static void read_token(const ctl_globals *g, char *token, size_t len, char *note
   if (!token[0]) snprintf(note, notelen, "no API token: %s is empty", path);
 }
 
-/* sessions --csv: the answer is CSV, printed as is. */
+/* sessions --csv, config export: the answer is printed as is. */
 static int run_csv(ctl_ctx *ctx, const ctl_command *cmd) {
   ctl_reply r;
   char err[CURL_ERROR_SIZE + 64];
@@ -65,7 +65,8 @@ static int read_pin_from_stdin(ctl_command *cmd) {
 }
 
 static int run_request(ctl_ctx *ctx, const ctl_command *cmd) {
-  if (cmd->view == CTL_VIEW_CSV) return run_csv(ctx, cmd);
+  if (cmd->view == CTL_VIEW_CSV || cmd->view == CTL_VIEW_RAW) return run_csv(ctx, cmd);
+  if (cmd->body_file[0]) return ctl_run_import(ctx, cmd);
   json_t *body = ctl_body_json(cmd);
   if (cmd->has_body && !body) {
     fprintf(ctx->err, "bornectl: %s: arguments must be UTF-8 text\n", cmd->verb);

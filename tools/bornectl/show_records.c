@@ -168,6 +168,34 @@ int ctl_show_applied(ctl_ctx *ctx, const json_t *answer) {
   return CTL_EXIT_OK;
 }
 
+/* bornectl ocpp: one line about the connection, then the keys as the back
+ * end reads them with GetConfiguration. */
+static int show_ocpp(ctl_ctx *ctx, const json_t *answer) {
+  const json_t *c = json_object_get(answer, "connection");
+  char url[256], state[32], since[40], last[40], reg[32];
+  fprintf(ctx->out, "back end %s  %s since %s  registration %s  last message %s  queue %lld\n",
+          ctl_cell(c, "url", url, sizeof url), ctl_cell(c, "state", state, sizeof state),
+          ctl_time_cell(json_object_get(c, "since"), since, sizeof since),
+          ctl_cell(c, "registration", reg, sizeof reg),
+          ctl_time_cell(json_object_get(c, "last_message"), last, sizeof last),
+          (long long)json_integer_value(json_object_get(c, "queue_length")));
+  const char *error = json_string_value(json_object_get(c, "last_error"));
+  if (error) fprintf(ctx->out, "last error: %s\n", error);
+  static const char *const headers[] = {"KEY", "VALUE", "ACCESS"};
+  text_table t;
+  table_init(&t, 3, headers);
+  size_t i;
+  json_t *k;
+  json_array_foreach(json_object_get(answer, "keys"), i, k) {
+    const char *value = json_string_value(json_object_get(k, "value"));
+    const char *row[] = {json_string_value(json_object_get(k, "key")), value ? value : "",
+                         json_is_true(json_object_get(k, "readonly")) ? "read-only" : "read-write"};
+    table_add_row(&t, row);
+  }
+  ctl_print_table(ctx, &t);
+  return CTL_EXIT_OK;
+}
+
 int ctl_show(ctl_ctx *ctx, const ctl_command *cmd, const json_t *answer) {
   if (ctx->json) {
     if (cmd->view == CTL_VIEW_SETTINGS && cmd->key[0]) {
@@ -201,6 +229,8 @@ int ctl_show(ctl_ctx *ctx, const ctl_command *cmd, const json_t *answer) {
     return ctl_show_settings(ctx, cmd->key, answer);
   case CTL_VIEW_APPLIED:
     return ctl_show_applied(ctx, answer);
+  case CTL_VIEW_OCPP:
+    return show_ocpp(ctx, answer);
   case CTL_VIEW_OCMF:
     return ctl_show_ocmf(ctx, answer);
   case CTL_VIEW_PUBKEY:

@@ -25,6 +25,31 @@ static void station_line(ctl_ctx *ctx, const json_t *st) {
   if (json_is_number(speed) && json_number_value(speed) != 1.0)
     fprintf(ctx->out, "  speed x%g", json_number_value(speed));
   fputc('\n', ctx->out);
+  const json_t *ocpp = json_object_get(st, "ocpp");
+  const char *ocpp_url = json_string_value(json_object_get(ocpp, "url"));
+  if (ocpp_url && ocpp_url[0]) {
+    char url[256], state[32], since[40], last[40];
+    fprintf(ctx->out, "back end %s  %s since %s  last message %s  queue %lld\n",
+            ctl_cell(ocpp, "url", url, sizeof url), ctl_cell(ocpp, "state", state, sizeof state),
+            ctl_time_cell(json_object_get(ocpp, "since"), since, sizeof since),
+            ctl_time_cell(json_object_get(ocpp, "last_message"), last, sizeof last),
+            (long long)json_integer_value(json_object_get(ocpp, "queue_length")));
+  }
+  const json_t *site = json_object_get(st, "site");
+  if (json_is_true(json_object_get(site, "load_management"))) {
+    const json_t *b = json_object_get(site, "building_a"),
+                 *av = json_object_get(site, "available_a");
+    char source[32];
+    fprintf(
+        ctx->out,
+        "site limit %.0f A  building %.1f/%.1f/%.1f A  available %.1f/%.1f/%.1f A  source %s%s\n",
+        json_number_value(json_object_get(site, "limit_a")),
+        json_number_value(json_array_get(b, 0)), json_number_value(json_array_get(b, 1)),
+        json_number_value(json_array_get(b, 2)), json_number_value(json_array_get(av, 0)),
+        json_number_value(json_array_get(av, 1)), json_number_value(json_array_get(av, 2)),
+        ctl_cell(site, "source", source, sizeof source),
+        json_is_true(json_object_get(site, "failsafe")) ? "  FAILSAFE (no grid data)" : "");
+  }
   json_t *web = json_object_get(st, "web");
   json_t *fp = json_object_get(web, "fingerprint_sha256");
   if (json_is_true(json_object_get(web, "https")) && json_is_string(fp))

@@ -37,6 +37,7 @@ export async function startBorned(opts = {}) {
       log += chunk.toString();
       const m = log.match(/ready: API on (https?):\/\/\S+ \(port (\d+)\)/);
       if (m) {
+        proc.stderr.off('data', onData);
         scheme = m[1];
         resolve(Number(m[2]));
       }

@@ -5,6 +5,7 @@
 // through assertNoViolations(). Waits on events, never sleeps.
 import { RPCServer, createRPCError } from 'ocpp-rpc';
 import { EventEmitter, once } from 'node:events';
+import { createServer as createHttpsServer } from 'node:https';
 
 export { createRPCError };
 
@@ -85,6 +86,20 @@ export class Csms extends EventEmitter {
     return this;
   }
 
+  /**
+   * Listen over TLS (security profiles 2 and 3): tls = { key, cert, ca,
+   * requestCert } as node:https takes them (PEM text). With requestCert the
+   * station must present a certificate issued by `ca`.
+   */
+  async listenTls(tls, port = 0, host = '127.0.0.1') {
+    this.https = createHttpsServer({ ...tls, rejectUnauthorized: !!tls.requestCert });
+    this.https.on('upgrade', this.server.handleUpgrade);
+    await new Promise((resolve, reject) => this.https.listen(port, host, (e) => (e ? reject(e) : resolve())));
+    this.port = this.https.address().port;
+    this.url = `wss://${host}:${this.port}/ocpp`;
+    return this;
+  }
+
   /** Resolves with the client once the station is connected. */
   async connected({ timeoutMs = 20000 } = {}) {
     if (this.client) return this.client;
@@ -119,6 +134,10 @@ export class Csms extends EventEmitter {
   }
 
   async close() {
+    if (this.https) {
+      this.https.closeAllConnections?.();
+      await new Promise((resolve) => this.https.close(resolve));
+    }
     await this.server.close({ force: true, awaitPending: false });
   }
 }

@@ -1,0 +1,119 @@
+/*
+ * Site current allocator: shares what the building's connection has left
+ * between the charging sessions, one round at a time, on a clock passed in.
+ * Pure logic: no I/O, no clock reads, no allocation after allocator_new().
+ *
+ * One round: available per grid phase = limit - (building load - borne's own
+ * draw) - margin (or the failsafe budget when the grid data is stale), then
+ * max-min fair sharing (water-filling over the three phases and an optional
+ * total-power cap, 1- and 3-phase sessions mixed, priorities first), 6 A
+ * minimum per session (else paused, "waiting for power", rotating with the
+ * charging ones on a fairness timer), minimum on/off times, and a stable
+ * output: decreases at once, increases only after a hysteresis delay, in
+ * bounded steps, no faster than the EV's reaction time. See docs/energy.md.
+ */
+#ifndef BORNE_ENERGY_ALLOCATOR_H
+#define BORNE_ENERGY_ALLOCATOR_H
+
+#include <stdbool.h>
+
+#include "core/types.h"
+
+#define ALLOC_MAX_CONNECTORS 4096
+/* IEC 61851-1 Annex A (A.2.2): the lowest current a PWM duty cycle may offer. */
+#define ALLOC_MIN_A 6.0
+/* An EV that draws 2 A or more below its offer for this long takes no more:
+ * its share is capped at its draw + 1 A so the others get the rest; the cap
+ * is dropped when it draws up to it, at the next fairness turn, or when the
+ * session ends. Longer than the 5-30 s EVs take to ramp up. */
+#define ALLOC_EV_CAP_MS 30000
+/* The EV follows a lower PWM offer within 5 s (IEC 61851-1 Annex A, the
+ * same rule as CS_EV_ADAPT_MS in core/connector.h). */
+#define ALLOC_EV_REACTION_MS 5000
+
+typedef struct {
+  double limit_a[3];       /* site limit per grid phase (main breaker / subscription) */
+  double circuit_limit_a;  /* charging circuit limit per phase for borne alone; <= 0: none */
+  double margin_a;         /* kept free on every phase */
+  double fallback_a;       /* failsafe budget per phase for borne; < 0: computed (see .c) */
+  borne_ms stale_ms;       /* grid data older than this: failsafe */
+  borne_ms rotation_ms;    /* fairness period: a session that charged this long yields */
+  borne_ms min_on_ms;      /* a started session is not paused before this (unless overload) */
+  borne_ms min_off_ms;     /* a paused session is not restarted before this */
+  borne_ms hysteresis_ms;  /* an increase must be wanted this long before it happens */
+  double hysteresis_a;     /* ... and be at least this big */
+  double step_a;           /* the most one increase adds */
+  borne_ms ev_reaction_ms; /* at least this between two increases of one session */
+  bool use_grid;           /* false: no grid data (grid.source=none): the limit is borne's */
+} alloc_config;
+
+/* Defaults documented in docs/energy.md (config_keys_energy.c repeats them). */
+void alloc_config_defaults(alloc_config *c);
+
+typedef struct {
+  int phases;        /* 1 or 3 */
+  int grid_phase[3]; /* grid phase (0..2) of connector phase k */
+  bool wants;        /* a session that may draw power (running, EV connected) */
+  double max_a;      /* most it may take from every other limit and the EV; < 6: held */
+  double draw_a[3];  /* measured draw per connector phase, A */
+  int priority;      /* higher first; equal: fair share */
+} alloc_conn_in;
+
+typedef enum {
+  ALLOC_IDLE,    /* no session that wants power */
+  ALLOC_HELD,    /* another limit (schedule, OCPP, ...) holds it below 6 A */
+  ALLOC_CHARGE,  /* share >= 6 A */
+  ALLOC_WAITING, /* paused: "waiting for power" */
+} alloc_state;
+
+typedef struct {
+  double limit_a;  /* load-management limit to apply: >= 6, or 0 (paused/held/idle) */
+  double target_a; /* fair share this round, before the stability rules */
+  alloc_state state;
+  borne_ms since;       /* when it last started, was paused or began to want power */
+  borne_ms off_at;      /* when the allocator last paused it (0: never in this session) */
+  borne_ms up_since;    /* an increase is wanted since (0 none) */
+  borne_ms last_up;     /* last increase */
+  long changes;         /* how many times limit_a changed (for tests and status) */
+  double ev_cap_a;      /* what the EV was seen to take when offered more (0: not known) */
+  borne_ms under_since; /* draws clearly less than offered since (0: no) */
+  borne_ms ev_cap_at;   /* when ev_cap_a was learnt */
+} alloc_conn_out;
+
+typedef struct {
+  bool grid_valid;      /* a sample was ever received */
+  double grid_a[3];     /* building load per grid phase incl. borne, A */
+  borne_ms grid_at;     /* when it was measured */
+  bool has_own;         /* own_a is borne's draw when the sample was taken */
+  double own_a[3];      /* ... per grid phase (else the draw now is used) */
+  double total_limit_a; /* cap on the sum of all phases' currents (EnWG 14a); <= 0: none */
+} alloc_grid_in;
+
+typedef struct {
+  bool failsafe;         /* grid data stale or missing: the fallback budget applies */
+  double building_a[3];  /* last building load per grid phase (incl. borne) */
+  double own_a[3];       /* borne's measured draw per grid phase */
+  double other_a[3];     /* building load without borne */
+  double available_a[3]; /* budget for borne per grid phase this round */
+  double allocated_a[3]; /* sum of limits given, per grid phase */
+  int charging, waiting; /* sessions in each state */
+} alloc_report;
+
+typedef struct allocator allocator;
+
+allocator *allocator_new(int connectors, const alloc_config *cfg);
+void allocator_free(allocator *a);
+void allocator_set_config(allocator *a, const alloc_config *cfg);
+/* One round at `now`: conn[] has allocator's connector count entries. */
+void allocator_round(allocator *a, borne_ms now, const alloc_grid_in *grid,
+                     const alloc_conn_in *conn);
+/* Connector i is charging at `amps` already (load management takes over a
+ * running station: site limit set at run time, EnWG 14a contact, restart):
+ * the next round starts from there instead of from a pause. */
+void allocator_seed(allocator *a, int i, double amps, borne_ms now);
+const alloc_conn_out *allocator_conn(const allocator *a, int i);
+const alloc_report *allocator_report(const allocator *a);
+int allocator_count(const allocator *a);
+const char *alloc_state_name(alloc_state s); /* idle, held, charging, waiting_for_power */
+
+#endif

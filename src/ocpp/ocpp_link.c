@@ -1,0 +1,169 @@
+/* The WebSocket and the RPC engine tied together on the loop (ocpp_link.h). */
+#include "ocpp/ocpp_link.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/log.h"
+
+#define MOD "ocpp"
+
+struct ocpp_link {
+  uv_loop_t *loop;
+  ocpp_link_events ev;
+  ocpp_transport *transport;
+  ocpp_rpc *rpc;
+  uv_timer_t timer; /* the outstanding call's timeout */
+  bool closing;
+  bool timer_open;
+};
+
+static int64_t now_ms(const ocpp_link *l) { return (int64_t)uv_now(l->loop); }
+
+static void arm(ocpp_link *l);
+
+static void timer_cb(uv_timer_t *t) {
+  ocpp_link *l = t->data;
+  ocpp_rpc_tick(l->rpc, now_ms(l));
+  arm(l);
+}
+
+static void arm(ocpp_link *l) {
+  if (l->closing) return;
+  int64_t d = ocpp_rpc_next_deadline(l->rpc);
+  if (d == INT64_MAX) {
+    uv_timer_stop(&l->timer);
+    return;
+  }
+  int64_t wait = d - now_ms(l);
+  uv_timer_start(&l->timer, timer_cb, wait > 0 ? (uint64_t)wait : 0, 0);
+}
+
+static int rpc_send(void *ctx, const char *text, size_t len) {
+  ocpp_link *l = ctx;
+  log_debug(MOD, "-> %.*s", (int)(len > 400 ? 400 : len), text);
+  return ocpp_transport_send(l->transport, text, len);
+}
+
+static void rpc_call(void *ctx, const char *action, const json_t *payload, ocpp_reply *reply) {
+  ocpp_link *l = ctx;
+  l->ev.call(l->ev.ctx, action, payload, reply);
+}
+
+static void rpc_replied(void *ctx, const char *action) {
+  ocpp_link *l = ctx;
+  if (l->ev.replied) l->ev.replied(l->ev.ctx, action);
+}
+
+static void on_connected(void *ctx) {
+  ocpp_link *l = ctx;
+  if (l->ev.connected) l->ev.connected(l->ev.ctx);
+}
+
+static void on_disconnected(void *ctx, const char *why) {
+  ocpp_link *l = ctx;
+  ocpp_rpc_fail_all(l->rpc, "Disconnected", why);
+  arm(l);
+  if (l->ev.disconnected) l->ev.disconnected(l->ev.ctx, why);
+}
+
+static void on_received(void *ctx, const char *text, size_t len) {
+  ocpp_link *l = ctx;
+  log_debug(MOD, "<- %.*s", (int)(len > 400 ? 400 : len), text);
+  ocpp_rpc_receive(l->rpc, text, len, now_ms(l));
+  arm(l);
+}
+
+ocpp_link *ocpp_link_new(uv_loop_t *loop, const ocpp_transport_config *cfg, int call_timeout_s,
+                         ocpp_validate_fn validate, const ocpp_link_events *ev, char *err,
+                         size_t errlen) {
+  ocpp_link *l = calloc(1, sizeof *l);
+  if (!l) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  l->loop = loop;
+  l->ev = *ev;
+  uint32_t seed = (uint32_t)(uv_hrtime() ^ (uint64_t)(uintptr_t)l);
+  ocpp_rpc_config rc = {.ctx = l,
+                        .send = rpc_send,
+                        .call = rpc_call,
+                        .replied = rpc_replied,
+                        .validate = validate,
+                        .call_timeout_ms = (call_timeout_s > 0 ? call_timeout_s : 30) * 1000LL,
+                        .id_seed = seed};
+  l->rpc = ocpp_rpc_new(&rc);
+  if (!l->rpc) {
+    free(l);
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  uv_timer_init(loop, &l->timer);
+  l->timer.data = l;
+  l->timer_open = true;
+  ocpp_transport_events te = {.ctx = l,
+                              .connected = on_connected,
+                              .disconnected = on_disconnected,
+                              .received = on_received};
+  l->transport = ocpp_transport_new(loop, cfg, &te, err, errlen);
+  if (!l->transport) {
+    ocpp_link_close(l);
+    return NULL; /* the closing timer handle still points at l: freed in its callback */
+  }
+  return l;
+}
+
+int ocpp_link_call(ocpp_link *l, const char *action, json_t *payload, ocpp_answer_fn cb,
+                   void *ctx) {
+  if (l->closing || !ocpp_transport_connected(l->transport)) {
+    json_decref(payload);
+    return -1;
+  }
+  ocpp_error err;
+  int rc = ocpp_rpc_call(l->rpc, action, payload, cb, ctx, now_ms(l), &err);
+  arm(l);
+  return rc;
+}
+
+size_t ocpp_link_pending(const ocpp_link *l) { return l ? ocpp_rpc_pending(l->rpc) : 0; }
+
+bool ocpp_link_connected(const ocpp_link *l) {
+  return l && !l->closing && ocpp_transport_connected(l->transport);
+}
+
+void ocpp_link_get_status(const ocpp_link *l, ocpp_link_status *out) {
+  ocpp_transport_status(l->transport, out);
+}
+
+void ocpp_link_reconfigure(ocpp_link *l, const ocpp_transport_config *cfg) {
+  if (!l->closing) ocpp_transport_reconfigure(l->transport, cfg);
+}
+
+void ocpp_link_set_call_timeout(ocpp_link *l, int call_timeout_s) {
+  ocpp_rpc_set_timeout(l->rpc, (call_timeout_s > 0 ? call_timeout_s : 30) * 1000LL);
+}
+
+static void timer_closed(uv_handle_t *h) {
+  ocpp_link *l = h->data;
+  l->timer_open = false;
+  if (!l->transport) { /* creation failed: nobody else holds l */
+    ocpp_rpc_free(l->rpc);
+    free(l);
+  }
+}
+
+void ocpp_link_close(ocpp_link *l) {
+  if (!l || l->closing) return;
+  l->closing = true;
+  ocpp_rpc_fail_all(l->rpc, "Disconnected", "the station is stopping");
+  uv_timer_stop(&l->timer);
+  uv_close((uv_handle_t *)&l->timer, timer_closed);
+  if (l->transport) ocpp_transport_close(l->transport); /* frees itself when closed */
+}
+
+void ocpp_link_free(ocpp_link *l) {
+  if (!l) return;
+  ocpp_rpc_free(l->rpc);
+  free(l);
+}

@@ -1,0 +1,48 @@
+/*
+ * The charge point's line to its back end: the WebSocket (ocpp_transport)
+ * with OCPP-J RPC on top (ocpp_rpc), on the station's loop. Payloads are
+ * checked against the protocol's schemas in both directions, so the charge
+ * point only ever reads well-formed payloads.
+ */
+#ifndef BORNE_OCPP_LINK_H
+#define BORNE_OCPP_LINK_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <uv.h>
+
+#include "ocpp/ocpp_rpc.h"
+#include "ocpp/ocpp_transport.h"
+
+typedef struct {
+  void *ctx;
+  void (*connected)(void *ctx);
+  void (*disconnected)(void *ctx, const char *why);
+  void (*call)(void *ctx, const char *action, const json_t *payload, ocpp_reply *reply);
+  /* after the reply to `action` was handed to the transport */
+  void (*replied)(void *ctx, const char *action);
+} ocpp_link_events;
+
+typedef int (*ocpp_validate_fn)(const char *action, bool request, const json_t *payload,
+                                ocpp_error *err);
+
+typedef struct ocpp_link ocpp_link;
+
+ocpp_link *ocpp_link_new(uv_loop_t *loop, const ocpp_transport_config *cfg, int call_timeout_s,
+                         ocpp_validate_fn validate, const ocpp_link_events *ev, char *err,
+                         size_t errlen);
+/* Queues a station CALL (payload is stolen); cb gets exactly one answer.
+ * -1 (cb not called) when not connected or when the payload fails the schema. */
+int ocpp_link_call(ocpp_link *l, const char *action, json_t *payload, ocpp_answer_fn cb, void *ctx);
+bool ocpp_link_connected(const ocpp_link *l);
+/* Station calls queued or waiting for their answer. */
+size_t ocpp_link_pending(const ocpp_link *l);
+void ocpp_link_get_status(const ocpp_link *l, ocpp_link_status *out);
+void ocpp_link_reconfigure(ocpp_link *l, const ocpp_transport_config *cfg);
+void ocpp_link_set_call_timeout(ocpp_link *l, int call_timeout_s);
+/* Fails pending calls ("Disconnected") and closes; the loop must run on
+ * until the handles are closed. ocpp_link_free after the loop finished. */
+void ocpp_link_close(ocpp_link *l);
+void ocpp_link_free(ocpp_link *l);
+
+#endif

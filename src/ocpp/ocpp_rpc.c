@@ -1,0 +1,259 @@
+/*
+ * OCPP-J RPC framing and the one-outstanding-call engine (see ocpp_rpc.h).
+ *
+ * Error codes for bad incoming frames (OCPP-J 1.6 section 4.2.3): a frame
+ * that is not JSON, not an array, or not a CALL/CALLRESULT/CALLERROR of the
+ * right shape is a FormationViolation (a CALL without its payload: ProtocolError,
+ * "payload incomplete"); an unknown action is NotImplemented;
+ * a payload that fails the schema gets the validator's code. When the
+ * frame's message id cannot be read the answer carries the id "-1" (as the
+ * reference ocpp-rpc implementation does), so the peer sees why. Bad
+ * CALLRESULT and CALLERROR frames are never answered (a CALLERROR to a
+ * CALLERROR could loop); they are logged and dropped.
+ */
+#include "ocpp/ocpp_rpc.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/log.h"
+
+#define MOD "ocpp"
+#define NEVER INT64_MAX
+#define ID_LEN 37 /* OCPP-J: message ids are at most 36 characters */
+
+enum { MSG_CALL = 2, MSG_CALLRESULT = 3, MSG_CALLERROR = 4 };
+
+typedef struct pending_call {
+  struct pending_call *next;
+  char id[ID_LEN];
+  char action[64];
+  json_t *payload;
+  ocpp_answer_fn cb;
+  void *ctx;
+} pending_call;
+
+struct ocpp_rpc {
+  ocpp_rpc_config cfg;
+  pending_call *head, *tail; /* FIFO; head is outstanding when `sent` */
+  bool sent;
+  int64_t deadline; /* of the outstanding call */
+  uint32_t counter;
+  size_t count;
+};
+
+ocpp_rpc *ocpp_rpc_new(const ocpp_rpc_config *cfg) {
+  ocpp_rpc *r = calloc(1, sizeof *r);
+  if (!r) return NULL;
+  r->cfg = *cfg;
+  r->deadline = NEVER;
+  return r;
+}
+
+static void drop(pending_call *p) {
+  json_decref(p->payload);
+  free(p);
+}
+
+void ocpp_rpc_free(ocpp_rpc *r) {
+  if (!r) return;
+  while (r->head) {
+    pending_call *p = r->head;
+    r->head = p->next;
+    drop(p);
+  }
+  free(r);
+}
+
+void ocpp_rpc_set_timeout(ocpp_rpc *r, int64_t call_timeout_ms) {
+  r->cfg.call_timeout_ms = call_timeout_ms;
+}
+
+size_t ocpp_rpc_pending(const ocpp_rpc *r) { return r->count; }
+
+int64_t ocpp_rpc_next_deadline(const ocpp_rpc *r) { return r->sent ? r->deadline : NEVER; }
+
+static int send_json(ocpp_rpc *r, json_t *frame) {
+  char *text = json_dumps(frame, JSON_COMPACT);
+  json_decref(frame);
+  if (!text) return -1;
+  int rc = r->cfg.send(r->cfg.ctx, text, strlen(text));
+  free(text);
+  return rc;
+}
+
+static void send_error(ocpp_rpc *r, const char *id, const char *code, const char *text) {
+  log_warn(MOD, "answering CALLERROR %s: %s", code, text);
+  send_json(r, json_pack("[i, s, s, s, {}]", MSG_CALLERROR, id, code, text));
+}
+
+/* Takes the head call off the queue and reports its outcome. */
+static void finish_head(ocpp_rpc *r, const json_t *result, const char *code, const char *text) {
+  pending_call *p = r->head;
+  r->head = p->next;
+  if (!r->head) r->tail = NULL;
+  r->count--;
+  r->sent = false;
+  r->deadline = NEVER;
+  if (p->cb) p->cb(p->ctx, result, code, text);
+  drop(p);
+}
+
+/* Sends the head of the queue when nothing is outstanding. */
+static void pump(ocpp_rpc *r, int64_t now) {
+  while (r->head && !r->sent) {
+    pending_call *p = r->head;
+    json_t *frame = json_pack("[i, s, s, O]", MSG_CALL, p->id, p->action, p->payload);
+    if (send_json(r, frame) != 0) {
+      finish_head(r, NULL, "Disconnected", "the transport refused the frame");
+      continue;
+    }
+    r->sent = true;
+    r->deadline = now + r->cfg.call_timeout_ms;
+  }
+}
+
+int ocpp_rpc_call(ocpp_rpc *r, const char *action, json_t *payload, ocpp_answer_fn cb, void *ctx,
+                  int64_t now, ocpp_error *err) {
+  ocpp_error local;
+  if (!err) err = &local;
+  if (!payload || !json_is_object(payload)) {
+    snprintf(err->code, sizeof err->code, "FormationViolation");
+    snprintf(err->text, sizeof err->text, "%s: payload is not an object", action);
+    json_decref(payload);
+    return -1;
+  }
+  if (r->cfg.validate && r->cfg.validate(action, true, payload, err) != 0) {
+    /* our own bug: never put an invalid message on the wire */
+    log_error(MOD, "%s not sent: %s %s", action, err->code, err->text);
+    json_decref(payload);
+    return -1;
+  }
+  pending_call *p = calloc(1, sizeof *p);
+  if (!p) {
+    json_decref(payload);
+    snprintf(err->code, sizeof err->code, "InternalError");
+    snprintf(err->text, sizeof err->text, "out of memory");
+    return -1;
+  }
+  snprintf(p->id, sizeof p->id, "%08" PRIx32 "-%" PRIu32, r->cfg.id_seed, ++r->counter);
+  snprintf(p->action, sizeof p->action, "%s", action);
+  p->payload = payload;
+  p->cb = cb;
+  p->ctx = ctx;
+  if (r->tail)
+    r->tail->next = p;
+  else
+    r->head = p;
+  r->tail = p;
+  r->count++;
+  pump(r, now);
+  return 0;
+}
+
+void ocpp_rpc_fail_all(ocpp_rpc *r, const char *code, const char *text) {
+  while (r->head) finish_head(r, NULL, code, text);
+}
+
+void ocpp_rpc_tick(ocpp_rpc *r, int64_t now) {
+  if (r->sent && now >= r->deadline) {
+    log_warn(MOD, "%s %s: no answer within %" PRId64 " ms", r->head->action, r->head->id,
+             r->cfg.call_timeout_ms);
+    finish_head(r, NULL, "Timeout", "no answer from the back end");
+  }
+  pump(r, now);
+}
+
+static void handle_call(ocpp_rpc *r, const char *id, const json_t *frame) {
+  const json_t *action_j = json_array_get(frame, 2);
+  const json_t *payload = json_array_get(frame, 3);
+  if (json_array_size(frame) == 3 && json_is_string(action_j)) {
+    /* OCPP-J 1.6 4.2.3: ProtocolError, "Payload for Action is incomplete" */
+    send_error(r, id, "ProtocolError", "the CALL has no payload");
+    return;
+  }
+  if (json_array_size(frame) != 4 || !json_is_string(action_j) || !json_is_object(payload)) {
+    send_error(r, id, "FormationViolation", "a CALL is [2, messageId, action, {payload}]");
+    return;
+  }
+  const char *action = json_string_value(action_j);
+  ocpp_error err = {{0}, {0}};
+  if (r->cfg.validate && r->cfg.validate(action, true, payload, &err) != 0) {
+    send_error(r, id, err.code, err.text);
+    return;
+  }
+  ocpp_reply reply = {0};
+  r->cfg.call(r->cfg.ctx, action, payload, &reply);
+  if (!reply.result && !reply.error_code) {
+    reply.error_code = "InternalError";
+    snprintf(reply.error_text, sizeof reply.error_text, "%s: no answer", action);
+  }
+  if (reply.result && r->cfg.validate && r->cfg.validate(action, false, reply.result, &err) != 0) {
+    /* our own bug: answer an error rather than a wrong payload */
+    log_error(MOD, "%s answer fails the schema: %s %s", action, err.code, err.text);
+    json_decref(reply.result);
+    reply.result = NULL;
+    reply.error_code = "InternalError";
+    snprintf(reply.error_text, sizeof reply.error_text, "%s", err.text);
+  }
+  if (reply.result)
+    send_json(r, json_pack("[i, s, o]", MSG_CALLRESULT, id, reply.result));
+  else
+    send_error(r, id, reply.error_code, reply.error_text);
+  if (r->cfg.replied) r->cfg.replied(r->cfg.ctx, action);
+}
+
+static void handle_answer(ocpp_rpc *r, int type, const char *id, const json_t *frame) {
+  if (!r->sent || strcmp(r->head->id, id) != 0) {
+    log_warn(MOD, "dropping an answer to an unknown message id %s", id);
+    return;
+  }
+  if (type == MSG_CALLRESULT) {
+    const json_t *payload = json_array_get(frame, 2);
+    ocpp_error err = {{0}, {0}};
+    if (json_array_size(frame) != 3 || !json_is_object(payload)) {
+      finish_head(r, NULL, "InvalidResponse", "a CALLRESULT is [3, messageId, {payload}]");
+      return;
+    }
+    if (r->cfg.validate && r->cfg.validate(r->head->action, false, payload, &err) != 0) {
+      log_warn(MOD, "%s answer fails the schema (%s: %s): not trusted", r->head->action, err.code,
+               err.text);
+      finish_head(r, NULL, "InvalidResponse", err.text);
+      return;
+    }
+    finish_head(r, payload, NULL, NULL);
+    return;
+  }
+  const char *code = json_string_value(json_array_get(frame, 2));
+  const char *text = json_string_value(json_array_get(frame, 3));
+  finish_head(r, NULL, code ? code : "GenericError", text ? text : "");
+}
+
+void ocpp_rpc_receive(ocpp_rpc *r, const char *text, size_t len, int64_t now) {
+  json_error_t jerr;
+  json_t *frame = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+  if (!frame) {
+    send_error(r, "-1", "FormationViolation", "the message is not JSON");
+    return;
+  }
+  const json_t *type_j = json_array_get(frame, 0);
+  const json_t *id_j = json_array_get(frame, 1);
+  int type = json_is_integer(type_j) ? (int)json_integer_value(type_j) : 0;
+  const char *id = json_string_value(id_j);
+  if (!json_is_array(frame) || !id || strlen(id) >= ID_LEN ||
+      (type != MSG_CALL && type != MSG_CALLRESULT && type != MSG_CALLERROR)) {
+    if (type != MSG_CALLRESULT && type != MSG_CALLERROR)
+      send_error(r, id && strlen(id) < ID_LEN ? id : "-1", "FormationViolation",
+                 "a message is [type 2, 3 or 4, messageId (string of at most 36), ...]");
+    else
+      log_warn(MOD, "dropping a malformed answer frame");
+  } else if (type == MSG_CALL) {
+    handle_call(r, id, frame);
+  } else {
+    handle_answer(r, type, id, frame);
+  }
+  json_decref(frame);
+  pump(r, now);
+}

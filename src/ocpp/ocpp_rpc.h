@@ -1,0 +1,77 @@
+/*
+ * OCPP-J RPC framing, without sockets (OCPP-J 1.6 section 4; 2.0.1 part 4):
+ *   CALL       [2, "<id>", "<Action>", {payload}]
+ *   CALLRESULT [3, "<id>", {payload}]
+ *   CALLERROR  [4, "<id>", "<code>", "<description>", {details}]
+ *
+ * Station calls wait in a FIFO; at most one is outstanding (the OCPP 1.6
+ * rule), with a timeout. Incoming CALLs are validated against the schemas
+ * and answered at once, even while a station call is outstanding. Bad frames
+ * and bad payloads get the CALLERROR the specification names and reach no
+ * handler; answers that fail the schema make the call fail ("InvalidResponse").
+ * The caller passes `now` (monotonic ms) in and arms a timer for
+ * ocpp_rpc_next_deadline(); frames go out through the `send` callback.
+ */
+#ifndef BORNE_OCPP_RPC_H
+#define BORNE_OCPP_RPC_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ocpp/ocpp_error.h"
+
+/* The answer a handler gives to an incoming CALL: a result object, or a
+ * CALLERROR code with a text. */
+typedef struct {
+  json_t *result; /* owned by the rpc layer after the handler returns */
+  const char *error_code;
+  char error_text[200];
+} ocpp_reply;
+
+/* Exactly once per station call: the result (valid per schema), or an error
+ * code ("Timeout", "Disconnected", a CALLERROR code, "InvalidResponse") and
+ * its text. */
+typedef void (*ocpp_answer_fn)(void *ctx, const json_t *result, const char *error_code,
+                               const char *error_text);
+
+typedef struct {
+  void *ctx;
+  /* hands one text frame to the transport; non-zero when it cannot */
+  int (*send)(void *ctx, const char *text, size_t len);
+  /* an incoming CALL whose payload passed the schema */
+  void (*call)(void *ctx, const char *action, const json_t *payload, ocpp_reply *reply);
+  /* after the answer to an incoming CALL was handed to `send` (may be NULL) */
+  void (*replied)(void *ctx, const char *action);
+  /* the schema check of a payload; an unknown action is "NotImplemented" */
+  int (*validate)(const char *action, bool request, const json_t *payload, ocpp_error *err);
+  int64_t call_timeout_ms;
+  uint32_t id_seed; /* makes message ids differ between runs */
+} ocpp_rpc_config;
+
+typedef struct ocpp_rpc ocpp_rpc;
+
+ocpp_rpc *ocpp_rpc_new(const ocpp_rpc_config *cfg);
+/* Drops queued and outstanding calls without calling their callbacks (the
+ * owner is going away); call ocpp_rpc_fail_all first to notify them. */
+void ocpp_rpc_free(ocpp_rpc *r);
+
+/* Queues a station CALL (payload is stolen). A payload that fails the schema
+ * is refused at once: -1 with err filled and cb not called. */
+int ocpp_rpc_call(ocpp_rpc *r, const char *action, json_t *payload, ocpp_answer_fn cb, void *ctx,
+                  int64_t now, ocpp_error *err);
+/* One text frame from the peer. */
+void ocpp_rpc_receive(ocpp_rpc *r, const char *text, size_t len, int64_t now);
+/* Times out the outstanding call when due and sends the next one. */
+void ocpp_rpc_tick(ocpp_rpc *r, int64_t now);
+/* When ocpp_rpc_tick must run next; INT64_MAX when nothing waits. */
+int64_t ocpp_rpc_next_deadline(const ocpp_rpc *r);
+/* The connection is gone: every queued and outstanding call fails with
+ * `code` ("Disconnected"). */
+void ocpp_rpc_fail_all(ocpp_rpc *r, const char *code, const char *text);
+/* Calls waiting, the outstanding one included. */
+size_t ocpp_rpc_pending(const ocpp_rpc *r);
+void ocpp_rpc_set_timeout(ocpp_rpc *r, int64_t call_timeout_ms);
+
+#endif

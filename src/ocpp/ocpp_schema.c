@@ -1,0 +1,357 @@
+/*
+ * Walks the generated schema tables (see ocpp_schema.h).
+ */
+#include "ocpp/ocpp_schema.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PATH_MAX_LEN 160
+
+static int fail(ocpp_error *err, const char *code, const char *path, const char *fmt, ...) {
+  if (!err) return -1;
+  snprintf(err->code, sizeof err->code, "%s", code);
+  char why[160];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(why, sizeof why, fmt, ap);
+  va_end(ap);
+  snprintf(err->text, sizeof err->text, "%s%s%s", path[0] ? path : "", path[0] ? ": " : "", why);
+  return -1;
+}
+
+static void child_path(char *out, const char *path, const char *name) {
+  snprintf(out, PATH_MAX_LEN, "%s%s%s", path, path[0] ? "." : "", name);
+}
+
+static void index_path(char *out, const char *path, size_t i) {
+  snprintf(out, PATH_MAX_LEN, "%s[%zu]", path, i);
+}
+
+static bool digits(const char *s, int n) {
+  for (int i = 0; i < n; i++)
+    if (!isdigit((unsigned char)s[i])) return false;
+  return true;
+}
+
+static int num2(const char *s) { return (s[0] - '0') * 10 + (s[1] - '0'); }
+
+/* RFC 3339 section 5.6: full-date "T" full-time, fractions optional, time
+ * offset Z or +hh:mm. */
+bool ocpp_schema_is_date_time(const char *s) {
+  if (strlen(s) < 20 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' ||
+      !digits(s + 8, 2) || (s[10] != 'T' && s[10] != 't') || !digits(s + 11, 2) || s[13] != ':' ||
+      !digits(s + 14, 2) || s[16] != ':' || !digits(s + 17, 2))
+    return false;
+  int month = num2(s + 5), day = num2(s + 8), hour = num2(s + 11), minute = num2(s + 14),
+      second = num2(s + 17);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
+    return false;
+  const char *p = s + 19;
+  if (*p == '.') {
+    p++;
+    if (!isdigit((unsigned char)*p)) return false;
+    while (isdigit((unsigned char)*p)) p++;
+  }
+  if ((*p == 'Z' || *p == 'z') && p[1] == 0) return true;
+  if ((*p == '+' || *p == '-') && digits(p + 1, 2) && p[3] == ':' && digits(p + 4, 2) && p[6] == 0)
+    return num2(p + 1) <= 23 && num2(p + 4) <= 59;
+  return false;
+}
+
+/* An absolute URI (RFC 3986): a scheme, ':', then no spaces or controls. */
+static bool is_uri(const char *s) {
+  if (!isalpha((unsigned char)s[0])) return false;
+  const char *p = s;
+  while (isalnum((unsigned char)*p) || *p == '+' || *p == '-' || *p == '.') p++;
+  if (*p != ':') return false;
+  for (; *p; p++)
+    if ((unsigned char)*p <= ' ' || *p == 0x7f) return false;
+  return true;
+}
+
+static const char *type_name(ocpp_schema_type t) {
+  static const char *const names[] = {"an object",  "an array", "a string", "a string",
+                                      "an integer", "a number", "a boolean"};
+  return names[t];
+}
+
+static size_t utf8_length(const char *s) {
+  size_t n = 0;
+  for (; *s; s++)
+    if (((unsigned char)*s & 0xC0) != 0x80) n++;
+  return n;
+}
+
+static int check(const ocpp_schema_node *n, const json_t *v, const char *path, ocpp_error *err);
+
+static int check_object(const ocpp_schema_node *n, const json_t *v, const char *path,
+                        ocpp_error *err) {
+  char sub[PATH_MAX_LEN];
+  for (size_t i = 0; i < n->prop_count; i++) {
+    const ocpp_schema_prop *p = &n->props[i];
+    const json_t *m = json_object_get(v, p->name);
+    child_path(sub, path, p->name);
+    if (!m) {
+      if (p->required)
+        return fail(err, "OccurenceConstraintViolation", sub, "required member missing");
+      continue;
+    }
+    if (check(p->node, m, sub, err) != 0) return -1;
+  }
+  if (!n->additional) {
+    const char *key;
+    const json_t *m;
+    json_object_foreach((json_t *)v, key, m) {
+      bool known = false;
+      for (size_t i = 0; i < n->prop_count && !known; i++) known = !strcmp(n->props[i].name, key);
+      if (!known) {
+        child_path(sub, path, key);
+        return fail(err, "PropertyConstraintViolation", sub, "unknown member");
+      }
+    }
+  }
+  return 0;
+}
+
+static int check(const ocpp_schema_node *n, const json_t *v, const char *path, ocpp_error *err) {
+  char sub[PATH_MAX_LEN];
+  bool type_ok;
+  switch (n->type) {
+  case OCPP_T_OBJECT:
+    type_ok = json_is_object(v);
+    break;
+  case OCPP_T_ARRAY:
+    type_ok = json_is_array(v);
+    break;
+  case OCPP_T_STRING:
+  case OCPP_T_ENUM:
+    type_ok = json_is_string(v);
+    break;
+  case OCPP_T_INTEGER:
+    /* JSON Schema: 3.0 is an integer too */
+    type_ok =
+        json_is_integer(v) || (json_is_real(v) && json_real_value(v) == floor(json_real_value(v)) &&
+                               fabs(json_real_value(v)) < 9.0e15);
+    break;
+  case OCPP_T_NUMBER:
+    type_ok = json_is_number(v);
+    break;
+  default:
+    type_ok = json_is_boolean(v);
+    break;
+  }
+  if (!type_ok) return fail(err, "TypeConstraintViolation", path, "must be %s", type_name(n->type));
+  switch (n->type) {
+  case OCPP_T_OBJECT:
+    return check_object(n, v, path, err);
+  case OCPP_T_ARRAY: {
+    size_t count = json_array_size(v);
+    if (n->min_items >= 0 && count < (size_t)n->min_items)
+      return fail(err, "OccurenceConstraintViolation", path, "at least %ld items", n->min_items);
+    if (n->max_items >= 0 && count > (size_t)n->max_items)
+      return fail(err, "OccurenceConstraintViolation", path, "at most %ld items", n->max_items);
+    for (size_t i = 0; i < count; i++) {
+      index_path(sub, path, i);
+      if (check(n->items, json_array_get(v, i), sub, err) != 0) return -1;
+    }
+    return 0;
+  }
+  case OCPP_T_STRING: {
+    const char *s = json_string_value(v);
+    if (strlen(s) != json_string_length(v))
+      return fail(err, "PropertyConstraintViolation", path, "contains a NUL character");
+    if (n->max_length >= 0 && utf8_length(s) > (size_t)n->max_length)
+      return fail(err, "PropertyConstraintViolation", path, "longer than %ld characters",
+                  n->max_length);
+    if (n->format == OCPP_FMT_DATE_TIME && !ocpp_schema_is_date_time(s))
+      return fail(err, "PropertyConstraintViolation", path, "not an RFC 3339 date-time");
+    if (n->format == OCPP_FMT_URI && !is_uri(s))
+      return fail(err, "PropertyConstraintViolation", path, "not a URI");
+    return 0;
+  }
+  case OCPP_T_ENUM: {
+    const char *s = json_string_value(v);
+    for (size_t i = 0; i < n->enum_count; i++)
+      if (!strcmp(n->enums[i], s)) return 0;
+    return fail(err, "PropertyConstraintViolation", path, "`%.40s` is not an allowed value", s);
+  }
+  case OCPP_T_INTEGER:
+  case OCPP_T_NUMBER: {
+    double d = json_number_value(v);
+    if (n->has_minimum && d < n->minimum)
+      return fail(err, "PropertyConstraintViolation", path, "below %g", n->minimum);
+    if (n->has_maximum && d > n->maximum)
+      return fail(err, "PropertyConstraintViolation", path, "above %g", n->maximum);
+    if (n->multiple_of > 0) {
+      double q = d / n->multiple_of;
+      if (fabs(q - round(q)) > 1e-6)
+        return fail(err, "PropertyConstraintViolation", path, "not a multiple of %g",
+                    n->multiple_of);
+    }
+    return 0;
+  }
+  default:
+    return 0;
+  }
+}
+
+int ocpp_schema_validate(const ocpp_schema_node *node, const json_t *v, ocpp_error *err) {
+  if (node->type == OCPP_T_OBJECT && !json_is_object(v))
+    return fail(err, "FormationViolation", "", "the payload must be a JSON object");
+  return check(node, v, "", err);
+}
+
+/* ---------- decode / encode / free (only on validated values) ---------- */
+
+static void decode_value(const ocpp_schema_node *n, const json_t *v, void *at);
+
+static void decode_object(const ocpp_schema_node *n, const json_t *v, char *base) {
+  for (size_t i = 0; i < n->prop_count; i++) {
+    const ocpp_schema_prop *p = &n->props[i];
+    const json_t *m = json_object_get(v, p->name);
+    if (!m) continue;
+    if (!p->required) *(bool *)(base + p->has_offset) = true;
+    if (p->node->type == OCPP_T_ARRAY) {
+      size_t count = json_array_size(m);
+      size_t elem = p->node->items->size;
+      char *items = count ? calloc(count, elem) : NULL;
+      for (size_t k = 0; k < count && items; k++)
+        decode_value(p->node->items, json_array_get(m, k), items + k * elem);
+      *(void **)(base + p->offset) = items;
+      *(size_t *)(base + p->count_offset) = items ? count : 0;
+    } else {
+      decode_value(p->node, m, base + p->offset);
+    }
+  }
+}
+
+static void decode_value(const ocpp_schema_node *n, const json_t *v, void *at) {
+  switch (n->type) {
+  case OCPP_T_OBJECT:
+    decode_object(n, v, at);
+    break;
+  case OCPP_T_STRING:
+    if (n->max_length >= 0)
+      snprintf(at, n->size, "%s", json_string_value(v));
+    else
+      *(char **)at = strdup(json_string_value(v));
+    break;
+  case OCPP_T_ENUM:
+    for (size_t i = 0; i < n->enum_count; i++)
+      if (!strcmp(n->enums[i], json_string_value(v))) *(int *)at = (int)i;
+    break;
+  case OCPP_T_INTEGER:
+    *(int64_t *)at = (int64_t)json_number_value(v);
+    break;
+  case OCPP_T_NUMBER:
+    *(double *)at = json_number_value(v);
+    break;
+  case OCPP_T_BOOLEAN:
+    *(bool *)at = json_is_true(v);
+    break;
+  default:
+    break; /* arrays only appear as members */
+  }
+}
+
+int ocpp_schema_decode(const ocpp_schema_node *node, const json_t *v, void *out, ocpp_error *err) {
+  memset(out, 0, node->size);
+  if (ocpp_schema_validate(node, v, err) != 0) return -1;
+  decode_value(node, v, out);
+  return 0;
+}
+
+static json_t *encode_value(const ocpp_schema_node *n, const void *at);
+
+static json_t *encode_object(const ocpp_schema_node *n, const char *base) {
+  json_t *o = json_object();
+  for (size_t i = 0; i < n->prop_count; i++) {
+    const ocpp_schema_prop *p = &n->props[i];
+    if (!p->required && !*(const bool *)(base + p->has_offset)) continue;
+    json_t *m;
+    if (p->node->type == OCPP_T_ARRAY) {
+      m = json_array();
+      const char *items = *(char *const *)(base + p->offset);
+      size_t count = *(const size_t *)(base + p->count_offset);
+      for (size_t k = 0; k < count && m; k++) {
+        json_t *e = encode_value(p->node->items, items + k * p->node->items->size);
+        if (!e || json_array_append_new(m, e) != 0) {
+          json_decref(m);
+          m = NULL;
+        }
+      }
+    } else {
+      m = encode_value(p->node, base + p->offset);
+    }
+    if (!m) {
+      json_decref(o);
+      return NULL;
+    }
+    json_object_set_new(o, p->name, m);
+  }
+  return o;
+}
+
+static json_t *encode_value(const ocpp_schema_node *n, const void *at) {
+  switch (n->type) {
+  case OCPP_T_OBJECT:
+    return encode_object(n, at);
+  case OCPP_T_STRING: {
+    const char *s = n->max_length >= 0 ? (const char *)at : *(char *const *)at;
+    return json_string(s ? s : "");
+  }
+  case OCPP_T_ENUM: {
+    int i = *(const int *)at;
+    return i >= 0 && (size_t)i < n->enum_count ? json_string(n->enums[i]) : NULL;
+  }
+  case OCPP_T_INTEGER:
+    return json_integer((json_int_t) * (const int64_t *)at);
+  case OCPP_T_NUMBER:
+    return json_real(*(const double *)at);
+  case OCPP_T_BOOLEAN:
+    return json_boolean(*(const bool *)at);
+  default:
+    return NULL;
+  }
+}
+
+json_t *ocpp_schema_encode(const ocpp_schema_node *node, const void *in) {
+  return encode_value(node, in);
+}
+
+static void free_value(const ocpp_schema_node *n, void *at);
+
+static void free_object(const ocpp_schema_node *n, char *base) {
+  for (size_t i = 0; i < n->prop_count; i++) {
+    const ocpp_schema_prop *p = &n->props[i];
+    if (p->node->type == OCPP_T_ARRAY) {
+      char *items = *(char **)(base + p->offset);
+      size_t count = *(size_t *)(base + p->count_offset);
+      for (size_t k = 0; k < count; k++)
+        free_value(p->node->items, items + k * p->node->items->size);
+      free(items);
+      *(char **)(base + p->offset) = NULL;
+      *(size_t *)(base + p->count_offset) = 0;
+    } else {
+      free_value(p->node, base + p->offset);
+    }
+  }
+}
+
+static void free_value(const ocpp_schema_node *n, void *at) {
+  if (n->type == OCPP_T_OBJECT) {
+    free_object(n, at);
+  } else if (n->type == OCPP_T_STRING && n->max_length < 0) {
+    free(*(char **)at);
+    *(char **)at = NULL;
+  }
+}
+
+void ocpp_schema_free(const ocpp_schema_node *node, void *obj) {
+  if (obj) free_value(node, obj);
+}

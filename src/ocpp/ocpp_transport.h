@@ -1,0 +1,73 @@
+/*
+ * The WebSocket to the central system: a libwebsockets client on the
+ * daemon's libuv loop (its own lws context, no listener). It connects to
+ * `url` + "/" + charge point id with the OCPP subprotocol, applies the OCPP
+ * security profile (1: HTTP Basic with the AuthorizationKey; 2: TLS with the
+ * server certificate checked against a CA; 3: TLS with a client
+ * certificate), pings at the configured interval and hangs up a connection
+ * that stays silent for two intervals, and reconnects with exponential
+ * back-off and jitter. It knows nothing of OCPP messages: text frames in,
+ * text frames out.
+ */
+#ifndef BORNE_OCPP_TRANSPORT_H
+#define BORNE_OCPP_TRANSPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+typedef enum {
+  OCPP_LINK_DISABLED,   /* no URL, or a configuration that cannot work */
+  OCPP_LINK_CONNECTING, /* TCP/TLS/WebSocket handshake under way */
+  OCPP_LINK_CONNECTED,
+  OCPP_LINK_WAITING, /* lost or refused: the next attempt is scheduled */
+} ocpp_link_state;
+
+typedef struct {
+  ocpp_link_state state;
+  int64_t since_ms;   /* wall-clock epoch ms of the last state change */
+  int64_t last_rx_ms; /* wall-clock epoch ms of the last frame received, 0 never */
+  unsigned reconnects;
+  char last_error[160];
+} ocpp_link_status;
+
+typedef struct {
+  const char *url;            /* ws://host:port/path or wss://... */
+  const char *cp_id;          /* appended to the path */
+  const char *subprotocol;    /* "ocpp1.6" */
+  int security_profile;       /* 0..3 */
+  const char *basic_password; /* profile 1 and 2: AuthorizationKey */
+  const char *ca_file;        /* profile 2, 3: the CA that signs the server; "" = system CAs */
+  const char *cert_file;      /* profile 3 */
+  const char *key_file;       /* profile 3 */
+  int ping_interval_s;        /* 0 = no pings */
+  int reconnect_min_s;
+  int reconnect_max_s;
+} ocpp_transport_config;
+
+typedef struct {
+  void *ctx;
+  void (*connected)(void *ctx);
+  void (*disconnected)(void *ctx, const char *why);
+  void (*received)(void *ctx, const char *text, size_t len);
+} ocpp_transport_events;
+
+typedef struct ocpp_transport ocpp_transport;
+
+/* Starts connecting at once. A configuration error is not fatal: the state
+ * is DISABLED with the reason in last_error (the installer fixes the key and
+ * the transport is reconfigured). NULL only when lws cannot start. */
+ocpp_transport *ocpp_transport_new(uv_loop_t *loop, const ocpp_transport_config *cfg,
+                                   const ocpp_transport_events *ev, char *err, size_t errlen);
+/* Queues a text frame; -1 when not connected. */
+int ocpp_transport_send(ocpp_transport *t, const char *text, size_t len);
+/* New settings: drops the connection and connects again with them. */
+void ocpp_transport_reconfigure(ocpp_transport *t, const ocpp_transport_config *cfg);
+void ocpp_transport_status(const ocpp_transport *t, ocpp_link_status *out);
+bool ocpp_transport_connected(const ocpp_transport *t);
+/* Closes the connection and releases the loop handles; the loop must run
+ * until they are closed. No callbacks after this. Frees itself when done. */
+void ocpp_transport_close(ocpp_transport *t);
+
+#endif

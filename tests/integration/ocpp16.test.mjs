@@ -1,0 +1,219 @@
+// OCPP 1.6J against a strict central system (ocpp-rpc in strict mode: every
+// message borne sends and every answer it gives is validated against the
+// official schemas; any violation fails the test). Covers the Core profile,
+// authorization online and offline, remote start/stop, availability,
+// configuration keys, reservation, smart charging, trigger, unlock, reset.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startBorned } from './lib/borne.mjs';
+import { startCsms } from './lib/csms.mjs';
+
+let csms, st;
+
+before(async () => {
+  csms = await startCsms({ tags: { GOOD1: 'Accepted', GOOD2: 'Accepted', BLOCKED: 'Blocked' }, bootInterval: 60 });
+  st = await startBorned({
+    connectors: 2, auth: 'ocpp', speed: 20,
+    args: ['--csms', csms.url],
+    set: { 'station.id': 'cp-ocpp-1', 'ocpp.MeterValueSampleInterval': '60', 'ocpp.MinimumStatusDuration': '0' },
+  });
+  await csms.connected();
+  await csms.waitCall('BootNotification');
+});
+
+after(async () => {
+  await st?.stop();
+  st?.cleanup();
+  await csms?.close();
+});
+
+test('boot: the station identifies itself and reports every connector', async () => {
+  const boot = csms.callsOf('BootNotification')[0];
+  assert.equal(boot.identity, 'cp-ocpp-1');
+  assert.equal(boot.params.chargePointVendor.length > 0, true);
+  await csms.waitCall('StatusNotification', { match: (p) => p.connectorId === 0 });
+  for (const c of [1, 2])
+    await csms.waitCall('StatusNotification', { match: (p) => p.connectorId === c && p.status === 'Available' && p.errorCode === 'NoError' });
+  const s = await st.waitFor((x) => x.station.ocpp?.state === 'connected' && x.station.ocpp.registration === 'Accepted', { what: 'ocpp connected' });
+  assert.equal(s.station.ocpp.url, csms.url);
+  assert.equal(s.station.ocpp.queue_length, 0);
+  assert.ok(s.station.ocpp.last_message);
+  csms.assertNoViolations();
+});
+
+test('a badge accepted by the back end starts a transaction; the same badge stops it', async () => {
+  const from = csms.calls.length;
+  assert.equal(st.ctl('plug', '1', '--ev-max-current', '16').code, 0);
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  await csms.waitCall('Authorize', { from, match: (p) => p.idTag === 'GOOD1' });
+  const start = await csms.waitCall('StartTransaction', { from, match: (p) => p.connectorId === 1 });
+  assert.equal(start.params.idTag, 'GOOD1');
+  assert.equal(typeof start.params.meterStart, 'number');
+  await st.waitStatus(1, 'Charging');
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 1 && p.status === 'Charging' });
+  const s = await st.connector(1);
+  assert.ok(s.ocpp_transaction_id >= 1000);
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  const stop = await csms.waitCall('StopTransaction', { from });
+  assert.equal(stop.params.transactionId, s.ocpp_transaction_id);
+  assert.equal(stop.params.reason, 'Local');
+  assert.ok(stop.params.meterStop >= start.params.meterStart);
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await st.waitStatus(1, 'Available');
+  csms.assertNoViolations();
+});
+
+test('a blocked or unknown badge is refused and starts nothing', async () => {
+  const from = csms.calls.length;
+  assert.equal(st.ctl('plug', '2').code, 0);
+  for (const tag of ['BLOCKED', 'NOBODY']) {
+    const after = await st.lastEventId();
+    assert.equal(st.ctl('tap', tag).code, 0);
+    await st.waitEvent('auth_refused', { after, match: (e) => e.detail.includes(tag) });
+  }
+  assert.equal(csms.callsOf('StartTransaction').slice(from).length, 0);
+  assert.equal((await st.connector(2)).session, null);
+  assert.equal(st.ctl('unplug', '2').code, 0);
+  await st.waitStatus(2, 'Available');
+});
+
+test('remote start and remote stop', async () => {
+  const from = csms.calls.length;
+  assert.equal(st.ctl('plug', '2').code, 0);
+  await st.waitStatus(2, 'Preparing');
+  const r = await csms.call('RemoteStartTransaction', { connectorId: 2, idTag: 'GOOD2' });
+  assert.equal(r.status, 'Accepted');
+  const start = await csms.waitCall('StartTransaction', { from, match: (p) => p.connectorId === 2 });
+  await st.waitStatus(2, 'Charging');
+  const tx = (await csms.waitCall('StartTransaction', { from })) && (await st.connector(2)).ocpp_transaction_id;
+  assert.ok(tx);
+  assert.equal((await csms.call('RemoteStopTransaction', { transactionId: 999999 })).status, 'Rejected');
+  assert.equal((await csms.call('RemoteStopTransaction', { transactionId: tx })).status, 'Accepted');
+  const stop = await csms.waitCall('StopTransaction', { from });
+  assert.equal(stop.params.reason, 'Remote');
+  assert.equal(start.params.idTag, 'GOOD2');
+  csms.assertNoViolations();
+});
+
+test('unplugging mid-session stops with EVDisconnected', async () => {
+  const from = csms.calls.length;
+  assert.equal(st.ctl('unplug', '2').code, 0);
+  assert.equal(st.ctl('plug', '2').code, 0);
+  assert.equal((await csms.call('RemoteStartTransaction', { connectorId: 2, idTag: 'GOOD2' })).status, 'Accepted');
+  await st.waitStatus(2, 'Charging');
+  assert.equal(st.ctl('unplug', '2').code, 0);
+  const stop = await csms.waitCall('StopTransaction', { from });
+  assert.equal(stop.params.reason, 'EVDisconnected');
+  await st.waitStatus(2, 'Available');
+});
+
+test('configuration keys: get, set, invalid, read-only, unknown', async () => {
+  const all = await csms.call('GetConfiguration', {});
+  const keys = new Map(all.configurationKey.map((k) => [k.key, k]));
+  for (const k of ['HeartbeatInterval', 'MeterValueSampleInterval', 'NumberOfConnectors', 'SupportedFeatureProfiles', 'AuthorizeRemoteTxRequests'])
+    assert.ok(keys.has(k), `${k} listed`);
+  assert.equal(keys.get('NumberOfConnectors').readonly, true);
+  assert.equal(keys.get('NumberOfConnectors').value, '2');
+  assert.ok(!keys.has('AuthorizationKey') || keys.get('AuthorizationKey').value === undefined, 'AuthorizationKey never readable');
+  assert.equal((await csms.call('ChangeConfiguration', { key: 'MeterValueSampleInterval', value: '30' })).status, 'Accepted');
+  const one = await csms.call('GetConfiguration', { key: ['MeterValueSampleInterval', 'NoSuchKey'] });
+  assert.equal(one.configurationKey[0].value, '30');
+  assert.deepEqual(one.unknownKey, ['NoSuchKey']);
+  assert.equal((await csms.call('ChangeConfiguration', { key: 'MeterValueSampleInterval', value: 'soon' })).status, 'Rejected');
+  assert.equal((await csms.call('ChangeConfiguration', { key: 'NumberOfConnectors', value: '4' })).status, 'Rejected');
+  assert.equal((await csms.call('ChangeConfiguration', { key: 'NoSuchKey', value: '1' })).status, 'NotSupported');
+  /* one store: the setting is borne's own */
+  const settings = await st.ok('GET', '/api/v1/settings');
+  assert.equal(String(settings.settings['ocpp.MeterValueSampleInterval']), '30');
+  csms.assertNoViolations();
+});
+
+test('availability: inoperative during a transaction is scheduled', async () => {
+  const from = csms.calls.length;
+  assert.equal(st.ctl('plug', '1').code, 0);
+  assert.equal((await csms.call('RemoteStartTransaction', { connectorId: 1, idTag: 'GOOD1' })).status, 'Accepted');
+  await st.waitStatus(1, 'Charging');
+  assert.equal((await csms.call('ChangeAvailability', { connectorId: 1, type: 'Inoperative' })).status, 'Scheduled');
+  assert.equal((await st.connector(1)).status, 'Charging');
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 1 && p.status === 'Unavailable' });
+  assert.equal((await csms.call('ChangeAvailability', { connectorId: 1, type: 'Operative' })).status, 'Accepted');
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 1 && p.status === 'Available' });
+});
+
+test('reservation: only the reserved badge may use the connector; cancel; expiry', async () => {
+  const from = csms.calls.length;
+  const expiry = new Date(Date.now() + 3600e3).toISOString();
+  assert.equal((await csms.call('ReserveNow', { connectorId: 1, expiryDate: expiry, idTag: 'GOOD2', reservationId: 7 })).status, 'Accepted');
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 1 && p.status === 'Reserved' });
+  assert.equal((await csms.call('RemoteStartTransaction', { connectorId: 1, idTag: 'GOOD1' })).status, 'Rejected');
+  assert.equal((await csms.call('CancelReservation', { reservationId: 7 })).status, 'Accepted');
+  assert.equal((await csms.call('CancelReservation', { reservationId: 7 })).status, 'Rejected');
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 1 && p.status === 'Available' });
+  /* used: the StartTransaction names it */
+  assert.equal((await csms.call('ReserveNow', { connectorId: 1, expiryDate: expiry, idTag: 'GOOD2', reservationId: 8 })).status, 'Accepted');
+  assert.equal(st.ctl('plug', '1').code, 0);
+  assert.equal(st.ctl('tap', 'GOOD2').code, 0);
+  const start = await csms.waitCall('StartTransaction', { from, match: (p) => p.connectorId === 1 });
+  assert.equal(start.params.reservationId, 8);
+  assert.equal(st.ctl('tap', 'GOOD2').code, 0);
+  await csms.waitCall('StopTransaction', { from });
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  /* expiry: a reservation that ends by itself */
+  const soon = new Date(Date.now() + 2e3).toISOString();
+  assert.equal((await csms.call('ReserveNow', { connectorId: 2, expiryDate: soon, idTag: 'GOOD2', reservationId: 9 })).status, 'Accepted');
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 2 && p.status === 'Reserved' });
+  const back = csms.calls.length;
+  await csms.waitCall('StatusNotification', { from: back, match: (p) => p.connectorId === 2 && p.status === 'Available' });
+  csms.assertNoViolations();
+});
+
+test('smart charging: a TxDefaultProfile lowers the offered current', async () => {
+  assert.equal(st.ctl('plug', '2', '--ev-max-current', '32').code, 0);
+  assert.equal((await csms.call('RemoteStartTransaction', { connectorId: 2, idTag: 'GOOD1' })).status, 'Accepted');
+  await st.waitStatus(2, 'Charging');
+  const profile = {
+    chargingProfileId: 1, stackLevel: 0, chargingProfilePurpose: 'TxDefaultProfile', chargingProfileKind: 'Absolute',
+    chargingSchedule: { startSchedule: new Date(Date.now() - 60e3).toISOString(), chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 10 }] },
+  };
+  assert.equal((await csms.call('SetChargingProfile', { connectorId: 2, csChargingProfiles: profile })).status, 'Accepted');
+  const s = await st.waitFor((x) => x.connectors[1].offered_a === 10, { what: 'offered 10 A' });
+  assert.equal(s.connectors[1].limited_by, 'ocpp_profile');
+  const comp = await csms.call('GetCompositeSchedule', { connectorId: 2, duration: 3600, chargingRateUnit: 'A' });
+  assert.equal(comp.status, 'Accepted');
+  assert.equal(comp.chargingSchedule.chargingSchedulePeriod[0].limit, 10);
+  assert.equal((await csms.call('ClearChargingProfile', { id: 1 })).status, 'Accepted');
+  await st.waitFor((x) => x.connectors[1].offered_a > 10, { what: 'back to full current' });
+  assert.equal(st.ctl('unplug', '2').code, 0);
+  csms.assertNoViolations();
+});
+
+test('trigger messages are answered then sent', async () => {
+  for (const requestedMessage of ['Heartbeat', 'StatusNotification', 'MeterValues', 'FirmwareStatusNotification', 'DiagnosticsStatusNotification', 'BootNotification']) {
+    const from = csms.calls.length;
+    const r = await csms.call('TriggerMessage', { requestedMessage, connectorId: requestedMessage === 'MeterValues' || requestedMessage === 'StatusNotification' ? 1 : undefined });
+    assert.equal(r.status, 'Accepted', requestedMessage);
+    await csms.waitCall(requestedMessage, { from });
+  }
+  csms.assertNoViolations();
+});
+
+test('unlock, data transfer and an unknown action', async () => {
+  assert.equal((await csms.call('UnlockConnector', { connectorId: 1 })).status, 'Unlocked');
+  assert.equal((await csms.call('UnlockConnector', { connectorId: 9 })).status, 'NotSupported');
+  assert.equal((await csms.call('DataTransfer', { vendorId: 'com.example' })).status, 'UnknownVendorId');
+  csms.assertNoViolations();
+});
+
+test('a soft reset stops the transaction with SoftReset and boots again', async () => {
+  assert.equal(st.ctl('plug', '1').code, 0);
+  assert.equal((await csms.call('RemoteStartTransaction', { connectorId: 1, idTag: 'GOOD1' })).status, 'Accepted');
+  await st.waitStatus(1, 'Charging');
+  const from = csms.calls.length;
+  assert.equal((await csms.call('Reset', { type: 'Soft' })).status, 'Accepted');
+  const stop = await csms.waitCall('StopTransaction', { from, timeoutMs: 30000 });
+  assert.equal(stop.params.reason, 'SoftReset');
+  await csms.waitCall('BootNotification', { from, timeoutMs: 30000 });
+  await st.waitReady(2);
+  csms.assertNoViolations();
+});

@@ -1,0 +1,170 @@
+// OCPP 1.6J against a strict central system (ocpp-rpc strict mode):
+// authorization online, from the cache and the local list, offline rules;
+// hard reset during a transaction; firmware update from a local HTTP server
+// through Downloading/Downloaded/Installing/Installed into the new version.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { once } from 'node:events';
+import { startBorned, tempDataDir } from './lib/borne.mjs';
+import { Csms } from './lib/csms.mjs';
+
+const SET = { 'station.id': 'cp-features', 'ocpp.MinimumStatusDuration': '0', 'ocpp.reconnect_max_s': '2' };
+
+async function csmsOn(port = 0, opts = {}) {
+  return new Csms({ tags: { GOOD1: 'Accepted', GOOD2: 'Accepted', CHILD: 'Accepted' }, ...opts }).listen(port);
+}
+
+async function offline(st) {
+  return st.waitFor((s) => s.station.ocpp.state !== 'connected', { what: 'offline' });
+}
+
+async function online(st) {
+  return st.waitFor((s) => s.station.ocpp.state === 'connected' && s.station.ocpp.registration === 'Accepted', { what: 'online', timeoutMs: 30000 });
+}
+
+async function tapExpect(st, tag, accepted) {
+  const after = await st.lastEventId();
+  assert.equal(st.ctl('tap', tag).code, 0);
+  const kinds = accepted ? ['session_start', 'auth_ok', 'authorized'] : ['auth_refused'];
+  return st.waitEvent(accepted ? 'session_start' : 'auth_refused', { after, match: () => true }).catch(async (e) => {
+    throw new Error(`${tag}: expected ${kinds.join('/')}: ${e.message}\n${JSON.stringify((await st.ok('GET', `/api/v1/events?after=${after}`)).events)}`);
+  });
+}
+
+test('local list and cache authorize offline; unknown badges follow AllowOfflineTxForUnknownId', async () => {
+  let csms = await csmsOn();
+  const port = csms.port;
+  const dataDir = tempDataDir();
+  const st = await startBorned({ dataDir, connectors: 1, auth: 'ocpp', args: ['--csms', csms.url], set: { ...SET, 'auth.offline_local_badges': 'false' } });
+  try {
+    await online(st);
+    // the local list: full then differential, with versions
+    assert.equal((await csms.call('SendLocalList', { listVersion: 3, updateType: 'Full', localAuthorizationList: [{ idTag: 'LOCAL1', idTagInfo: { status: 'Accepted' } }, { idTag: 'LOCALX', idTagInfo: { status: 'Blocked' } }] })).status, 'Accepted');
+    assert.equal((await csms.call('GetLocalListVersion', {})).listVersion, 3);
+    assert.equal((await csms.call('SendLocalList', { listVersion: 3, updateType: 'Differential', localAuthorizationList: [{ idTag: 'LOCAL2', idTagInfo: { status: 'Accepted' } }] })).status, 'VersionMismatch');
+    assert.equal((await csms.call('SendLocalList', { listVersion: 4, updateType: 'Differential', localAuthorizationList: [{ idTag: 'LOCAL2', idTagInfo: { status: 'Accepted' } }] })).status, 'Accepted');
+    assert.equal((await csms.call('GetLocalListVersion', {})).listVersion, 4);
+    // GOOD1 authorized online goes into the cache
+    assert.equal(st.ctl('plug', '1').code, 0);
+    await tapExpect(st, 'GOOD1', true);
+    await csms.waitCall('Authorize', { match: (p) => p.idTag === 'GOOD1' });
+    await st.waitStatus(1, 'Charging');
+    assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+    await csms.waitCall('StopTransaction');
+    assert.equal(st.ctl('unplug', '1').code, 0);
+    await st.waitStatus(1, 'Available');
+    // back end down
+    await csms.close();
+    await offline(st);
+    for (const [tag, ok] of [['LOCAL2', true], ['GOOD1', true], ['LOCALX', false], ['STRANGER', false]]) {
+      assert.equal(st.ctl('plug', '1').code, 0);
+      await tapExpect(st, tag, ok);
+      if (ok) {
+        await st.waitStatus(1, 'Charging');
+        assert.equal(st.ctl('tap', tag).code, 0);
+        await st.waitFor((s) => s.connectors[0].session === null, { what: `${tag} stopped` });
+      }
+      assert.equal(st.ctl('unplug', '1').code, 0);
+      await st.waitStatus(1, 'Available');
+    }
+    // an unknown badge is let in offline only when the back end allows it
+    csms = await csmsOn(port);
+    await online(st);
+    assert.equal((await csms.call('ChangeConfiguration', { key: 'AllowOfflineTxForUnknownId', value: 'true' })).status, 'Accepted');
+    assert.equal((await csms.call('ClearCache', {})).status, 'Accepted');
+    await csms.close();
+    await offline(st);
+    assert.equal(st.ctl('plug', '1').code, 0);
+    await tapExpect(st, 'STRANGER', true);
+    await st.waitStatus(1, 'Charging');
+    // back online: the back end refuses STRANGER in the StartTransaction answer,
+    // StopTransactionOnInvalidId stops the session
+    csms = await csmsOn(port);
+    await csms.waitCall('StartTransaction', { match: (p) => p.idTag === 'STRANGER', timeoutMs: 30000 });
+    const stop = await csms.waitCall('StopTransaction', { match: (p) => p.reason === 'DeAuthorized', timeoutMs: 30000 });
+    assert.equal(stop.params.reason, 'DeAuthorized');
+    csms.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close();
+  }
+});
+
+test('the station\'s own badges authorize offline when auth.offline_local_badges is set', async () => {
+  const csms = await csmsOn();
+  const st = await startBorned({ connectors: 1, auth: 'ocpp', args: ['--csms', csms.url], set: SET });
+  try {
+    await online(st);
+    assert.equal(st.ctl('badges', 'add', 'A1B2C3D4').code, 0);
+    assert.equal(st.ctl('badges', 'add', 'C0FFEE01').code, 0);
+    // online the back end decides: C0FFEE01 is unknown there
+    assert.equal(st.ctl('plug', '1').code, 0);
+    await tapExpect(st, 'C0FFEE01', false);
+    await csms.close();
+    await offline(st);
+    await tapExpect(st, 'A1B2C3D4', true);
+    await st.waitStatus(1, 'Charging');
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close();
+  }
+});
+
+test('a hard reset during a transaction stops it with HardReset and the station comes back', async () => {
+  const csms = await csmsOn();
+  const st = await startBorned({ connectors: 1, auth: 'ocpp', args: ['--csms', csms.url], set: SET });
+  try {
+    await online(st);
+    assert.equal(st.ctl('plug', '1').code, 0);
+    assert.equal((await csms.call('RemoteStartTransaction', { connectorId: 1, idTag: 'GOOD1' })).status, 'Accepted');
+    await csms.waitCall('StartTransaction');
+    const from = csms.calls.length;
+    assert.equal((await csms.call('Reset', { type: 'Hard' })).status, 'Accepted');
+    const stop = await csms.waitCall('StopTransaction', { from, timeoutMs: 30000 });
+    assert.equal(stop.params.reason, 'HardReset');
+    await csms.waitCall('BootNotification', { from, timeoutMs: 30000 });
+    await st.waitReady(2);
+    await online(st);
+    csms.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close();
+  }
+});
+
+test('firmware update from an HTTP server: every status, then the new version boots', async () => {
+  const image = Buffer.from('borne-sim-firmware 9.9.9\nsimulated image body\n');
+  let downloads = 0;
+  const http = createServer((req, res) => {
+    downloads++;
+    if (req.url !== '/fw/borne-9.9.9.img') { res.statusCode = 404; res.end(); return; }
+    res.setHeader('Content-Length', image.length);
+    res.end(image);
+  });
+  http.listen(0, '127.0.0.1');
+  await once(http, 'listening');
+  const csms = await csmsOn();
+  const st = await startBorned({ connectors: 1, auth: 'free', args: ['--csms', csms.url], set: SET });
+  try {
+    await online(st);
+    const from = csms.calls.length;
+    const location = `http://127.0.0.1:${http.address().port}/fw/borne-9.9.9.img`;
+    await csms.call('UpdateFirmware', { location, retrieveDate: new Date().toISOString(), retries: 2, retryInterval: 5 });
+    const seen = [];
+    for (const status of ['Downloading', 'Downloaded', 'Installing']) {
+      const c = await csms.waitCall('FirmwareStatusNotification', { from, match: (p) => p.status === status, timeoutMs: 30000 });
+      seen.push(c.params.status);
+    }
+    const boot = await csms.waitCall('BootNotification', { from, timeoutMs: 30000 });
+    assert.equal(boot.params.firmwareVersion, '9.9.9');
+    await csms.waitCall('FirmwareStatusNotification', { from, match: (p) => p.status === 'Installed', timeoutMs: 30000 });
+    assert.ok(downloads >= 1);
+    await st.waitReady(2);
+    assert.equal((await st.status()).station.firmware_version, '9.9.9');
+    // a location that does not exist ends in DownloadFailed after the retries
+    const from2 = csms.calls.length;
+    await csms.call('UpdateFirmware', { location: `http://127.0.0.1:${http.address().port}/fw/missing.img`, retrieveDate: new Date().toISOString(), retries: 1, retryInterval: 1 });
+    await csms.waitCall('FirmwareStatusNotification', { from: from2, match: (p) => p.status === 'DownloadFailed', timeoutMs: 30000 });
+    csms.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close(); http.close();
+  }
+});

@@ -1,0 +1,221 @@
+/*
+ * The code generated from the OCPP 1.6 schemas (tools/ocpp-gen) and the
+ * table walker (src/ocpp/ocpp_schema.c): every message has both schemas,
+ * payloads built from the tables (minimal and with every member) validate,
+ * decode and encode back to the same JSON; every CALLERROR code with the
+ * JSON path of the fault.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "ocpp16_messages.h"
+
+/* A value that conforms to `n`: every member when `full`, else only the
+ * required ones; `seed` varies the values. */
+static json_t *sample(const ocpp_schema_node *n, bool full, int seed) {
+  switch (n->type) {
+  case OCPP_T_OBJECT: {
+    json_t *o = json_object();
+    for (size_t i = 0; i < n->prop_count; i++) {
+      const ocpp_schema_prop *p = &n->props[i];
+      if (p->required || full)
+        json_object_set_new(o, p->name, sample(p->node, full, seed + (int)i));
+    }
+    return o;
+  }
+  case OCPP_T_ARRAY: {
+    json_t *a = json_array();
+    long count = n->min_items > 0 ? n->min_items : (full ? 2 : 0);
+    if (n->max_items >= 0 && count > n->max_items) count = n->max_items;
+    for (long i = 0; i < count; i++)
+      json_array_append_new(a, sample(n->items, full, seed + (int)i));
+    return a;
+  }
+  case OCPP_T_STRING:
+    if (n->format == OCPP_FMT_DATE_TIME) return json_string("2026-11-23T10:00:00.000Z");
+    if (n->format == OCPP_FMT_URI) return json_string("https://example.org/x");
+    if (n->max_length == 0) return json_string("");
+    return json_string(seed % 2 ? "B" : "A1");
+  case OCPP_T_ENUM:
+    return json_string(n->enums[(size_t)seed % n->enum_count]);
+  case OCPP_T_INTEGER:
+    return json_integer(seed + 1);
+  case OCPP_T_NUMBER:
+    return json_real(n->multiple_of > 0 ? 16.5 : 230.25);
+  default:
+    return json_boolean(seed % 2);
+  }
+}
+
+static void every_action_has_both_schemas_and_round_trips(void **state) {
+  (void)state;
+  for (int a = 0; a < OCPP16_ACTION_COUNT; a++) {
+    const char *name = ocpp16_action_name((ocpp16_action)a);
+    assert_true(ocpp16_action_known(name));
+    for (int req = 0; req < 2; req++) {
+      const ocpp_schema_node *s = ocpp16_schema(name, req);
+      assert_non_null(s);
+      for (int full = 0; full < 2; full++) {
+        json_t *v = sample(s, full, a);
+        ocpp_error err = {{0}, {0}};
+        if (ocpp16_validate(name, req, v, &err) != 0)
+          fail_msg("%s %s: %s %s", name, req ? "request" : "response", err.code, err.text);
+        /* decode into a buffer of the struct's size, encode, compare */
+        _Alignas(max_align_t) static unsigned char buf[65536];
+        assert_true(s->size <= sizeof buf);
+        assert_int_equal(ocpp_schema_decode(s, v, buf, &err), 0);
+        json_t *back = ocpp_schema_encode(s, buf);
+        if (!json_equal(v, back)) {
+          char *x = json_dumps(v, 0), *y = json_dumps(back, 0);
+          fail_msg("%s round trip:\n%s\n%s", name, x, y);
+        }
+        ocpp_schema_free(s, buf);
+        json_decref(back);
+        json_decref(v);
+      }
+    }
+  }
+}
+
+static void expect(const char *action, bool request, const char *payload, const char *code,
+                   const char *text_start) {
+  json_error_t jerr;
+  json_t *v = json_loads(payload, JSON_DECODE_ANY, &jerr);
+  assert_non_null(v);
+  ocpp_error err = {{0}, {0}};
+  int rc = ocpp16_validate(action, request, v, &err);
+  json_decref(v);
+  if (!code) {
+    if (rc != 0) fail_msg("%s %s: unexpected %s %s", action, payload, err.code, err.text);
+    return;
+  }
+  assert_int_equal(rc, -1);
+  if (strcmp(err.code, code) != 0 || strncmp(err.text, text_start, strlen(text_start)) != 0)
+    fail_msg("%s %s: got %s `%s`, want %s `%s...`", action, payload, err.code, err.text, code,
+             text_start);
+}
+
+static void each_error_code_names_the_path(void **state) {
+  (void)state;
+  expect("Authorize", true, "{\"idTag\":\"ABC\"}", NULL, "");
+  expect("Authorize", true, "[1]", "FormationViolation", "the payload");
+  expect("Authorize", true, "{}", "OccurenceConstraintViolation", "idTag: required");
+  expect("Authorize", true, "{\"idTag\":5}", "TypeConstraintViolation", "idTag: must be a string");
+  expect("Authorize", true, "{\"idTag\":\"123456789012345678901\"}", "PropertyConstraintViolation",
+         "idTag: longer than 20");
+  expect("Authorize", true, "{\"idTag\":\"A\",\"extra\":1}", "PropertyConstraintViolation",
+         "extra: unknown member");
+  expect("MakeCoffee", true, "{}", "NotImplemented", "MakeCoffee");
+  expect("StartTransaction", false, "{\"transactionId\":1,\"idTagInfo\":{\"status\":\"Maybe\"}}",
+         "PropertyConstraintViolation", "idTagInfo.status: `Maybe` is not an allowed value");
+  expect("StartTransaction", false,
+         "{\"transactionId\":1.5,\"idTagInfo\":{\"status\":\"Accepted\"}}",
+         "TypeConstraintViolation", "transactionId: must be an integer");
+  /* 3.0 is an integer in JSON Schema */
+  expect("StartTransaction", false,
+         "{\"transactionId\":3.0,\"idTagInfo\":{\"status\":\"Accepted\"}}", NULL, "");
+  expect(
+      "StartTransaction", false,
+      "{\"transactionId\":1,\"idTagInfo\":{\"status\":\"Accepted\",\"expiryDate\":\"tomorrow\"}}",
+      "PropertyConstraintViolation", "idTagInfo.expiryDate: not an RFC 3339");
+  expect(
+      "SetChargingProfile", true,
+      "{\"connectorId\":1,\"csChargingProfiles\":{\"chargingProfileId\":1,\"stackLevel\":0,"
+      "\"chargingProfilePurpose\":\"TxDefaultProfile\",\"chargingProfileKind\":\"Absolute\","
+      "\"chargingSchedule\":{\"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":["
+      "{\"startPeriod\":0,\"limit\":10},{\"startPeriod\":60,\"limit\":10.25}]}}}",
+      "PropertyConstraintViolation",
+      "csChargingProfiles.chargingSchedule.chargingSchedulePeriod[1].limit: not a multiple of 0.1");
+  expect("GetInstalledCertificateIds", false,
+         "{\"status\":\"Accepted\",\"certificateHashData\":[]}", "OccurenceConstraintViolation",
+         "certificateHashData: at least 1 items");
+  expect("Reset", true, "{\"type\":\"Sideways\"}", "PropertyConstraintViolation", "type:");
+  expect("ChangeAvailability", true, "{\"connectorId\":\"one\",\"type\":\"Inoperative\"}",
+         "TypeConstraintViolation", "connectorId: must be an integer");
+  expect("DataTransfer", true, "{\"vendorId\":\"x\",\"data\":\"any length at all, no maxLength\"}",
+         NULL, "");
+}
+
+static void date_times_follow_rfc_3339(void **state) {
+  (void)state;
+  const char *good[] = {"2026-11-23T10:00:00Z", "2026-11-23T10:00:00.123Z",
+                        "2026-11-23T10:00:00+01:00", "2026-03-29t01:59:59.9-05:30"};
+  const char *bad[] = {"2026-11-23 10:00:00Z",
+                       "2026-11-23T10:00:00",
+                       "2026-13-01T00:00:00Z",
+                       "2026-11-23T24:00:00Z",
+                       "2026-11-23T10:00:00.Z",
+                       "2026-11-23T10:00:00+1:00",
+                       "",
+                       "yesterday"};
+  for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+    assert_true(ocpp_schema_is_date_time(good[i]));
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    assert_false(ocpp_schema_is_date_time(bad[i]));
+}
+
+static void typed_structs_decode_and_encode(void **state) {
+  (void)state;
+  json_t *v = json_pack("{s:s, s:{s:s, s:s}}", "status", "Accepted", "idTagInfo", "status",
+                        "Blocked", "parentIdTag", "GROUP");
+  json_decref(v);
+  v = json_pack("{s:i, s:{s:s, s:s}}", "transactionId", 42, "idTagInfo", "status", "Blocked",
+                "parentIdTag", "GROUP");
+  ocpp16_StartTransactionResponse r;
+  ocpp_error err;
+  assert_int_equal(ocpp16_StartTransactionResponse_decode(v, &r, &err), 0);
+  assert_int_equal(r.transactionId, 42);
+  assert_int_equal(r.idTagInfo.status, ocpp16_StartTransactionResponse_idTagInfo_status_Blocked);
+  assert_true(r.idTagInfo.has_parentIdTag);
+  assert_string_equal(r.idTagInfo.parentIdTag, "GROUP");
+  assert_false(r.idTagInfo.has_expiryDate);
+  json_t *back = ocpp16_StartTransactionResponse_encode(&r);
+  assert_true(json_equal(v, back));
+  json_decref(back);
+  json_decref(v);
+  /* an owned string and an array */
+  ocpp16_DataTransferRequest d = {0};
+  snprintf(d.vendorId, sizeof d.vendorId, "org.example");
+  d.has_data = true;
+  d.data = "payload";
+  json_t *e = ocpp16_DataTransferRequest_encode(&d);
+  assert_string_equal(json_string_value(json_object_get(e, "data")), "payload");
+  assert_null(json_object_get(e, "messageId"));
+  json_decref(e);
+  /* a failed decode leaves nothing allocated and says why */
+  v = json_pack("{s:s}", "vendorId", "x");
+  json_object_set_new(v, "data", json_integer(3));
+  assert_int_equal(ocpp16_DataTransferRequest_decode(v, &d, &err), -1);
+  assert_string_equal(err.code, "TypeConstraintViolation");
+  assert_null(d.data);
+  json_decref(v);
+}
+
+static void action_names_parse(void **state) {
+  (void)state;
+  ocpp16_action a;
+  assert_int_equal(ocpp16_action_parse("BootNotification", &a), 0);
+  assert_int_equal(a, OCPP16_BootNotification);
+  assert_string_equal(ocpp16_action_name(a), "BootNotification");
+  assert_int_equal(ocpp16_action_parse("bootnotification", &a), -1);
+  assert_false(ocpp16_action_known(NULL));
+  assert_null(ocpp16_schema("Nope", true));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(every_action_has_both_schemas_and_round_trips),
+      cmocka_unit_test(each_error_code_names_the_path),
+      cmocka_unit_test(date_times_follow_rfc_3339),
+      cmocka_unit_test(typed_structs_decode_and_encode),
+      cmocka_unit_test(action_names_parse),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
