@@ -7,6 +7,7 @@
  */
 #include "app/energy.h"
 #include "app/metering.h"
+#include "app/ocmf_glue.h"
 #include "app/ocpp16_station.h"
 #include "app/station.h"
 #include "app/web.h"
@@ -14,10 +15,12 @@
 typedef int (*module_attach_fn)(station *st, char *err, size_t errlen);
 
 static const module_attach_fn attach_list[] = {
-    metering_attach,       /* Modbus meters: before the modules that read meters */
-    energy_attach,         /* load management: after the meters, reads their samples */
-    ocpp16_attach,         /* OCPP 1.6J back end (ocpp.url) */
-    web_attach,      NULL, /* keeps the list non-empty; modules are added above this line */
+    metering_attach, /* Modbus meters: before the modules that read meters */
+    energy_attach,   /* load management: after the meters, reads their samples */
+    ocmf_attach,     /* signed meter data: before OCPP, whose stop hook sends the end record */
+    ocpp16_attach,   /* OCPP 1.6J back end (ocpp.url) */
+    web_attach,      /* the local web page */
+    NULL,            /* keeps the list non-empty; modules are added above this line */
 };
 
 int station_modules_open(station *st, char *err, size_t errlen) {

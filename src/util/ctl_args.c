@@ -25,6 +25,8 @@ static const char usage_text[] =
     "\n"
     "  status                          station and connectors\n"
     "  sessions [--since T] [--until T] [--badge UID] [--user NAME] [--connector N] [--csv]\n"
+    "  sessions ocmf ID                signed meter records (OCMF) of session ID\n"
+    "  meter pubkey                    the OCMF signing public key (PEM; --json: hex DER too)\n"
     "  badges list | add UID [--user NAME] | remove UID | enable UID | disable UID\n"
     "  users list | add NAME | remove ID\n"
     "  get [KEY]                       effective settings\n"
@@ -392,7 +394,43 @@ static int time_query(ctl_command *cmd, const char *opt, const char *text, int64
   return add_query(cmd, opt, iso, err, errlen);
 }
 
+/* sessions ocmf ID: the signed meter records of one session. */
+static int verb_sessions_ocmf(ctl_command *cmd, const token *tok, int n, char *err, size_t errlen) {
+  const char *pos[1] = {0};
+  int npos;
+  if (split_opts("sessions ocmf", tok, n, NULL, 0, pos, &npos, 1, err, errlen) ||
+      need_args("sessions ocmf", npos, 1, 1, "sessions ocmf ID", err, errlen))
+    return -1;
+  char *end;
+  errno = 0;
+  long long id = strtoll(pos[0], &end, 10);
+  if (errno || end == pos[0] || *end || id < 1)
+    return fail(err, errlen, "sessions ocmf: `%s` is not a session id (a positive integer)",
+                pos[0]);
+  cmd->verb = "sessions ocmf";
+  cmd->method = "GET";
+  cmd->view = CTL_VIEW_OCMF;
+  return set_path(cmd, err, errlen, "/api/v1/sessions/%lld/ocmf", id);
+}
+
+/* meter pubkey: the public key that verifies the station's OCMF records. */
+static int verb_meter(ctl_command *cmd, const token *tok, int n, char *err, size_t errlen) {
+  const char *pos[1] = {0};
+  int npos;
+  if (split_opts("meter", tok, n, NULL, 0, pos, &npos, 1, err, errlen) ||
+      need_args("meter", npos, 1, 1, "meter pubkey", err, errlen))
+    return -1;
+  if (strcmp(pos[0], "pubkey") != 0)
+    return fail(err, errlen, "meter: `%s` is not a meter command (meter pubkey)", pos[0]);
+  cmd->verb = "meter pubkey";
+  cmd->method = "GET";
+  cmd->view = CTL_VIEW_PUBKEY;
+  return set_path(cmd, err, errlen, "/api/v1/ocmf/pubkey");
+}
+
 static int verb_sessions(ctl_command *cmd, const token *tok, int n, char *err, size_t errlen) {
+  if (n > 0 && !tok[0].literal && strcmp(tok[0].text, "ocmf") == 0)
+    return verb_sessions_ocmf(cmd, tok + 1, n - 1, err, errlen);
   opt_spec specs[] = {{"since", true, NULL}, {"until", true, NULL},     {"badge", true, NULL},
                       {"user", true, NULL},  {"connector", true, NULL}, {"csv", false, NULL}};
   const char *pos[1] = {0};
@@ -656,9 +694,10 @@ int ctl_parse(int argc, char *const argv[], ctl_globals *g, ctl_command *cmd, ch
   static const char *const ev_states[] = {"charge", "pause", "ventilation", NULL};
   static const char *const faults[] = {"rcd",      "diode",   "welding", "lock",
                                        "overtemp", "cpshort", "clear",   NULL};
-  static const char *const verbs[] = {
-      "status", "plug",  "unplug", "ev",     "tap",  "fault", "sessions", "badges", "users",  "set",
-      "get",    "start", "stop",   "events", "wait", "help",  "pin",      "ocpp",   "config", NULL};
+  static const char *const verbs[] = {"status",   "plug",   "unplug", "ev",   "tap", "fault",
+                                      "sessions", "badges", "users",  "set",  "get", "start",
+                                      "stop",     "events", "wait",   "help", "pin", "ocpp",
+                                      "config",   "meter",  NULL};
   int v = tok[0].literal ? -1 : one_of(verb, verbs);
   if (v < 0) return fail(err, errlen, "unknown verb `%s`", verb);
   cmd->verb = verbs[v];
@@ -704,6 +743,8 @@ int ctl_parse(int argc, char *const argv[], ctl_globals *g, ctl_command *cmd, ch
     return verb_ocpp(cmd, rest, nrest, err, errlen);
   case 18:
     return verb_config(cmd, rest, nrest, err, errlen);
+  case 19:
+    return verb_meter(cmd, rest, nrest, err, errlen);
   default:
     if (nrest > 0) return fail(err, errlen, "help: takes no arguments");
     cmd->run = CTL_RUN_HELP;

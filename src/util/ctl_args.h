@@ -65,6 +65,8 @@ typedef enum {
   CTL_VIEW_OCPP,     /* back-end connection line + OCPP configuration key table */
   CTL_VIEW_RAW,      /* the body as is (config export) */
   CTL_VIEW_IMPORT,   /* answer of POST /config/import: what changed, what needs a restart */
+  CTL_VIEW_OCMF,     /* sessions ocmf: one signed record per line */
+  CTL_VIEW_PUBKEY,   /* meter pubkey: the PEM */
 } ctl_view;
 
 typedef struct {

@@ -85,6 +85,8 @@ int ctl_show_users(ctl_ctx *ctx, const json_t *answer);
 int ctl_show_user(ctl_ctx *ctx, const char *done, const json_t *user);
 int ctl_show_settings(ctl_ctx *ctx, const char *key, const json_t *answer);
 int ctl_show_applied(ctl_ctx *ctx, const json_t *answer);
+int ctl_show_ocmf(ctl_ctx *ctx, const json_t *answer);   /* show_ocmf.c */
+int ctl_show_pubkey(ctl_ctx *ctx, const json_t *answer); /* show_ocmf.c */
 /* One event as a line: "#42 2026-11-22 10:00:05 c1 status_changed Charging". */
 void ctl_print_event(ctl_ctx *ctx, const json_t *event);
 

@@ -231,6 +231,10 @@ int ctl_show(ctl_ctx *ctx, const ctl_command *cmd, const json_t *answer) {
     return ctl_show_applied(ctx, answer);
   case CTL_VIEW_OCPP:
     return show_ocpp(ctx, answer);
+  case CTL_VIEW_OCMF:
+    return ctl_show_ocmf(ctx, answer);
+  case CTL_VIEW_PUBKEY:
+    return ctl_show_pubkey(ctx, answer);
   case CTL_VIEW_CSV: /* handled by the caller: the answer is not JSON */
   case CTL_VIEW_DONE:
   default:

@@ -1,0 +1,167 @@
+/* Signed meter data of a station: key, pagination, records (see ocmf.h). */
+#include "ocmf/ocmf.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ocmf {
+  store *db;
+  ocmf_key *key;
+  ocmf_source src;
+};
+
+/* The module's numbered schema steps (store_module_migrate). */
+static const char *const migrations[] = {
+    "CREATE TABLE ocmf_pagination(context TEXT PRIMARY KEY, last INTEGER NOT NULL);"
+    "INSERT INTO ocmf_pagination(context, last) VALUES('T', 0);"
+    "CREATE TABLE ocmf_records(id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " session_id INTEGER NOT NULL, connector INTEGER NOT NULL, kind TEXT NOT NULL,"
+    " pagination INTEGER NOT NULL, at_ms INTEGER NOT NULL, record TEXT NOT NULL);"
+    "CREATE INDEX ocmf_records_session ON ocmf_records(session_id, id);",
+};
+
+static int db_fail(ocmf *o, const char *what, char *err, size_t errlen) {
+  if (err && errlen)
+    snprintf(err, errlen, "OCMF %s: %s", what, sqlite3_errmsg(store_sqlite(o->db)));
+  return -1;
+}
+
+static int sign_with_station_key(void *ctx, const ocmf_payload *p, char *out, size_t outlen,
+                                 char *err, size_t errlen) {
+  return ocmf_record_sign(p, ctx, out, outlen, err, errlen);
+}
+
+int ocmf_open(ocmf **out, store *db, const ocmf_options *opt, char *err, size_t errlen) {
+  *out = NULL;
+  ocmf *o = calloc(1, sizeof *o);
+  if (!o) {
+    snprintf(err, errlen, "OCMF: out of memory");
+    return -1;
+  }
+  o->db = db;
+  if (store_module_migrate(db, "ocmf", migrations,
+                           (int)(sizeof migrations / sizeof migrations[0])) != 0) {
+    snprintf(err, errlen, "OCMF tables: %s", store_last_error(db));
+    free(o);
+    return -1;
+  }
+  if (ocmf_key_load(&o->key, opt->key_path, opt->create_key, err, errlen) != 0) {
+    free(o);
+    return -1;
+  }
+  ocmf_set_source(o, NULL);
+  *out = o;
+  return 0;
+}
+
+void ocmf_close(ocmf *o) {
+  if (!o) return;
+  ocmf_key_free(o->key);
+  free(o);
+}
+
+const ocmf_key *ocmf_signing_key(const ocmf *o) { return o->key; }
+
+void ocmf_set_source(ocmf *o, const ocmf_source *src) {
+  if (src)
+    o->src = *src;
+  else
+    o->src = (ocmf_source){"station-key", o->key, sign_with_station_key};
+}
+
+const char *ocmf_source_name(const ocmf *o) { return o->src.name; }
+
+int ocmf_reserve_pagination(ocmf *o, uint64_t *out, char *err, size_t errlen) {
+  sqlite3 *h = store_sqlite(o->db);
+  sqlite3_stmt *st = NULL;
+  /* One statement in autocommit mode: committed (and fsync'd, synchronous=FULL)
+   * before sqlite3_step returns the new value. */
+  if (sqlite3_prepare_v2(h,
+                         "UPDATE ocmf_pagination SET last = last + 1 WHERE context = 'T' "
+                         "RETURNING last",
+                         -1, &st, NULL) != SQLITE_OK)
+    return db_fail(o, "pagination", err, errlen);
+  int rc = sqlite3_step(st);
+  int64_t v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+  if (rc == SQLITE_ROW) rc = sqlite3_step(st);
+  if (rc != SQLITE_DONE || v <= 0) {
+    db_fail(o, "pagination", err, errlen);
+    sqlite3_finalize(st);
+    return -1;
+  }
+  if (sqlite3_finalize(st) != SQLITE_OK) return db_fail(o, "pagination", err, errlen);
+  *out = (uint64_t)v;
+  return 0;
+}
+
+int ocmf_last_pagination(ocmf *o, uint64_t *out) {
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(store_sqlite(o->db),
+                         "SELECT last FROM ocmf_pagination WHERE context = 'T'", -1, &st,
+                         NULL) != SQLITE_OK)
+    return -1;
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) *out = (uint64_t)sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int ocmf_emit(ocmf *o, ocmf_payload *p, int64_t session_id, int connector, char kind, int64_t at_ms,
+              char *out, size_t outlen, char *err, size_t errlen) {
+  uint64_t pg;
+  if (ocmf_reserve_pagination(o, &pg, err, errlen) != 0) return -1;
+  p->pagination = pg;
+  char rec[OCMF_RECORD_MAX];
+  int n = o->src.sign(o->src.ctx, p, rec, sizeof rec, err, errlen);
+  if (n < 0) return -1;
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(store_sqlite(o->db),
+                         "INSERT INTO ocmf_records(session_id, connector, kind, pagination, at_ms,"
+                         " record) VALUES(?, ?, ?, ?, ?, ?)",
+                         -1, &st, NULL) != SQLITE_OK)
+    return db_fail(o, "records", err, errlen);
+  char k[2] = {kind, '\0'};
+  sqlite3_bind_int64(st, 1, session_id);
+  sqlite3_bind_int(st, 2, connector);
+  sqlite3_bind_text(st, 3, k, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 4, (sqlite3_int64)pg);
+  sqlite3_bind_int64(st, 5, at_ms);
+  sqlite3_bind_text(st, 6, rec, n, SQLITE_STATIC);
+  int rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) return db_fail(o, "records", err, errlen);
+  if (out && outlen) snprintf(out, outlen, "%s", rec);
+  return 0;
+}
+
+int ocmf_session_records(ocmf *o, int64_t session_id, ocmf_record_cb cb, void *ctx) {
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(store_sqlite(o->db),
+                         "SELECT id, session_id, connector, kind, pagination, at_ms, record"
+                         " FROM ocmf_records WHERE session_id = ? ORDER BY id",
+                         -1, &st, NULL) != SQLITE_OK)
+    return -1;
+  sqlite3_bind_int64(st, 1, session_id);
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *kind = (const char *)sqlite3_column_text(st, 3);
+    const char *text = (const char *)sqlite3_column_text(st, 6);
+    ocmf_record_row row = {
+        .id = sqlite3_column_int64(st, 0),
+        .session_id = sqlite3_column_int64(st, 1),
+        .connector = sqlite3_column_int(st, 2),
+        .kind = kind && kind[0] ? kind[0] : '?',
+        .pagination = (uint64_t)sqlite3_column_int64(st, 4),
+        .at_ms = sqlite3_column_int64(st, 5),
+        .record = text ? text : "",
+    };
+    if (cb(ctx, &row) != 0) {
+      rc = SQLITE_DONE;
+      break;
+    }
+  }
+  sqlite3_finalize(st);
+  return rc == SQLITE_DONE ? 0 : -1;
+}
