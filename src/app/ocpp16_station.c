@@ -20,6 +20,7 @@
 
 #include "firmware/diagnostics.h"
 #include "firmware/firmware.h"
+#include "ocmf/ocmf.h"
 #include "ocpp/ocpp16_backend.h"
 #include "ocpp/ocpp16_certs.h"
 #include "ocpp/ocpp16_measurands.h"
@@ -28,6 +29,7 @@
 #include "ocpp16_messages.h" /* generated from the OCPP 1.6 schemas */
 #include "app/api_json.h"
 #include "app/firmware_service.h"
+#include "app/ocmf_glue.h"
 #include "app/ocpp16_station.h"
 #include "app/station.h"
 #include "core/errors.h"
@@ -616,6 +618,21 @@ static void on_session_started(void *ctx, int c, const station_session_info *s) 
   arm_tick(o);
 }
 
+/* OCMF: the session's signed records as SignedData sampled values (issue 5),
+ * each in a meterValue of its own time. */
+static int add_signed_record(void *ctx, const ocmf_record_row *row) {
+  json_t *data = ctx;
+  const char *context = row->kind == 'B'   ? "Transaction.Begin"
+                        : row->kind == 'E' ? "Transaction.End"
+                                           : "Sample.Periodic";
+  json_t *sv =
+      json_pack("[{s:s, s:s, s:s, s:s, s:s}]", "value", row->record, "context", context, "format",
+                "SignedData", "measurand", "Energy.Active.Import.Register", "location", "Outlet");
+  json_array_append_new(
+      data, json_pack("{s:o, s:o}", "timestamp", time_json(row->at_ms), "sampledValue", sv));
+  return 0;
+}
+
 static void on_session_stopped(void *ctx, int c, const station_session_info *s) {
   ocpp16_station *o = ctx;
   cp_conn *k = &o->conn[c - 1];
@@ -646,6 +663,16 @@ static void on_session_stopped(void *ctx, int c, const station_session_info *s) 
     json_array_append_new(
         data, json_pack("{s:o, s:o}", "timestamp", time_json(s->stop_ms), "sampledValue", sv2));
     json_object_set_new(p, "transactionData", data);
+  }
+  struct ocmf *signer = station_ocmf(o->st);
+  if (signer) {
+    json_t *data = json_object_get(p, "transactionData");
+    if (!data) {
+      data = json_array();
+      json_object_set_new(p, "transactionData", data);
+    }
+    ocmf_session_records(signer, s->id, add_signed_record, data);
+    if (json_array_size(data) == 0) json_object_del(p, "transactionData");
   }
   enqueue(o, s->id, "StopTransaction", p);
   k->session_id = 0;

@@ -58,6 +58,13 @@ test('a badge accepted by the back end starts a transaction; the same badge stop
   assert.equal(stop.params.transactionId, s.ocpp_transaction_id);
   assert.equal(stop.params.reason, 'Local');
   assert.ok(stop.params.meterStop >= start.params.meterStart);
+  // the OCMF signed records of the session travel as SignedData (issue 5)
+  const signed = stop.params.transactionData.flatMap((mv) => mv.sampledValue).filter((sv) => sv.format === 'SignedData');
+  assert.deepEqual(signed.map((sv) => sv.context), ['Transaction.Begin', 'Transaction.End']);
+  for (const sv of signed) assert.match(sv.value, /^OCMF\|\{.*\}\|\{"SA":"ECDSA-secp256r1-SHA256","SD":"[0-9A-Fa-f]+"\}$/);
+  const payload = (sv) => JSON.parse(sv.value.split('|')[1]);
+  assert.equal(payload(signed[1]).RD.at(-1).TX, 'E');
+  assert.equal(payload(signed[0]).IS !== undefined, true);
   assert.equal(st.ctl('unplug', '1').code, 0);
   await st.waitStatus(1, 'Available');
   csms.assertNoViolations();
