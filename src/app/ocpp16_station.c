@@ -687,8 +687,44 @@ static void on_meter_read(void *ctx, int c, const meter_reading *r) {
   if (o->conn[c - 1].session_id) take_samples(o, now_of(o));
 }
 
+typedef struct {
+  unsigned long long pagination;
+  json_t *data;
+} signed_pick;
+
+static int pick_signed_record(void *ctx, const ocmf_record_row *row) {
+  signed_pick *pick = ctx;
+  return row->pagination == pick->pagination ? add_signed_record(pick->data, row), 1 : 0;
+}
+
+/* An intermediate OCMF reading taken during a transaction (on demand): sent
+ * at once as transaction MeterValues with a SignedData value. */
+static void send_signed_reading(ocpp16_station *o, int c, const char *detail) {
+  long long session = 0;
+  unsigned long long pagination = 0;
+  char kind = 0;
+  if (c < 1 || c > o->count ||
+      sscanf(detail, "{\"session\":%lld,\"kind\":\"%c\",\"pagination\":%llu", &session, &kind,
+             &pagination) != 3 ||
+      kind != 'C' || o->conn[c - 1].session_id != session || !station_ocmf(o->st))
+    return;
+  signed_pick pick = {.pagination = pagination, .data = json_array()};
+  ocmf_session_records(station_ocmf(o->st), session, pick_signed_record, &pick);
+  if (json_array_size(pick.data) == 0) {
+    json_decref(pick.data);
+    return;
+  }
+  json_t *p = json_pack("{s:i, s:i, s:o}", "connectorId", c, "transactionId",
+                        o->conn[c - 1].transaction_id, "meterValue", pick.data);
+  enqueue(o, session, "MeterValues", p);
+}
+
 static void on_event(void *ctx, int c, const char *kind, const char *detail) {
   ocpp16_station *o = ctx;
+  if (strcmp(kind, "ocmf") == 0) {
+    send_signed_reading(o, c, detail);
+    return;
+  }
   if (strcmp(kind, "security") != 0) return;
   /* Security whitepaper: SecurityEventNotification, queued like transaction messages. */
   char type[51], tech[256];

@@ -53,6 +53,12 @@ test('a badge accepted by the back end starts a transaction; the same badge stop
   await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 1 && p.status === 'Charging' });
   const s = await st.connector(1);
   assert.ok(s.ocpp_transaction_id >= 1000);
+  // an intermediate signed reading goes out at once as transaction MeterValues
+  await st.ok('POST', '/api/v1/connectors/1/ocmf', {});
+  const mv = await csms.waitCall('MeterValues', { from, match: (p) => p.meterValue.some((m) => m.sampledValue.some((sv) => sv.format === 'SignedData')) });
+  assert.equal(mv.params.transactionId, s.ocpp_transaction_id);
+  assert.equal(mv.params.meterValue[0].sampledValue[0].context, 'Sample.Periodic');
+  assert.match(mv.params.meterValue[0].sampledValue[0].value, /^OCMF\|/);
   assert.equal(st.ctl('tap', 'GOOD1').code, 0);
   const stop = await csms.waitCall('StopTransaction', { from });
   assert.equal(stop.params.transactionId, s.ocpp_transaction_id);
@@ -60,10 +66,10 @@ test('a badge accepted by the back end starts a transaction; the same badge stop
   assert.ok(stop.params.meterStop >= start.params.meterStart);
   // the OCMF signed records of the session travel as SignedData (issue 5)
   const signed = stop.params.transactionData.flatMap((mv) => mv.sampledValue).filter((sv) => sv.format === 'SignedData');
-  assert.deepEqual(signed.map((sv) => sv.context), ['Transaction.Begin', 'Transaction.End']);
+  assert.deepEqual(signed.map((sv) => sv.context), ['Transaction.Begin', 'Sample.Periodic', 'Transaction.End']);
   for (const sv of signed) assert.match(sv.value, /^OCMF\|\{.*\}\|\{"SA":"ECDSA-secp256r1-SHA256","SD":"[0-9A-Fa-f]+"\}$/);
   const payload = (sv) => JSON.parse(sv.value.split('|')[1]);
-  assert.equal(payload(signed[1]).RD.at(-1).TX, 'E');
+  assert.equal(payload(signed[2]).RD.at(-1).TX, 'E');
   assert.equal(payload(signed[0]).IS !== undefined, true);
   assert.equal(st.ctl('unplug', '1').code, 0);
   await st.waitStatus(1, 'Available');
