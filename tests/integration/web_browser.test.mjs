@@ -206,11 +206,14 @@ test('learn a badge by tapping it, charge with it, see it in the history and dow
     await page.selectOption('#f-user', evil);
     await page.click('form.filters button[type=submit]');
     await page.waitForSelector('[data-test=no-sessions]');
-    // signed data: tolerated while the metering module is not there
+    // the session's OCMF signed records and the station's public key, for transparency software
     await page.selectOption('#f-user', '');
     await page.click('form.filters button[type=submit]');
     await page.click('[data-test=sessions] tbody tr button');
-    await page.waitForSelector('[data-test=ocmf] pre, [data-test=ocmf] p');
+    await page.waitForSelector('[data-test=ocmf] pre');
+    const shown = await page.textContent('[data-test=ocmf]');
+    assert.match(shown, /OCMF\|/);
+    assert.match(shown, /BEGIN PUBLIC KEY/);
   } finally { await st.stop(); st.cleanup(); }
 });
 
