@@ -21,9 +21,26 @@ export async function mount(root, ctx) {
   const badgeForm = h('form', { class: 'card', 'data-test': 'add-badge' }, h('h2', {}, t('add_badge')),
     field('new-uid', t('uid'), uid, t('uid_hint')), h('div', { class: 'actions' }, learn), learnNote,
     field('new-badge-user', t('user'), userSelect), h('button', { type: 'submit' }, t('add')));
+  // the station's charging windows (owner and installer): PUT /owner-settings
+  const stationWindows = h('input', { type: 'text', name: 'schedule.windows', autocomplete: 'off', spellcheck: 'false' });
+  const windowsResult = h('p', { role: 'status', 'data-test': 'windows-result' });
+  const windowsForm = h('form', { class: 'card', 'data-test': 'station-windows' }, h('h2', {}, t('station_windows')),
+    field('station-windows', t('station_windows_label'), stationWindows, t('station_windows_hint')),
+    h('button', { type: 'submit' }, t('save')), windowsResult);
+  windowsForm.onsubmit = async (ev) => {
+    ev.preventDefault();
+    try {
+      await api('PUT', '/owner-settings', { 'schedule.windows': stationWindows.value.trim() });
+      windowsResult.textContent = t('saved');
+      windowsResult.className = '';
+    } catch (e) {
+      windowsResult.textContent = e.message;
+      windowsResult.className = 'error';
+    }
+  };
   root.append(h('h1', {}, t('nav_users')), h('div', { class: 'two' }, userForm, badgeForm),
     h('section', { class: 'card' }, h('h2', {}, t('users')), userList),
-    h('section', { class: 'card' }, h('h2', {}, t('badges')), badgeList));
+    h('section', { class: 'card' }, h('h2', {}, t('badges')), badgeList), windowsForm);
 
   let points = 1;
   async function load() {
@@ -32,6 +49,7 @@ export async function mount(root, ctx) {
     // each user's own charging windows (energy management); null: the station's apply
     const own = new Map(await Promise.all(u.users.map(async (x) => [x.id, (await api('GET', `/users/${x.id}/windows`).catch(() => ({}))).windows ?? ''])));
     const stationWindows = s.station.site?.window?.windows ?? '';
+    if (document.activeElement !== windowsForm.elements['schedule.windows']) windowsForm.elements['schedule.windows'].value = stationWindows;
     append(clear(userSelect), [h('option', { value: '' }, t('nobody')), u.users.map((x) => h('option', { value: x.name }, x.name))]);
     clear(userList).append(u.users.length ? h('table', { 'data-test': 'users' },
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('name')), h('th', { scope: 'col' }, t('enabled')), points > 1 ? h('th', { scope: 'col' }, t('user_points')) : null, h('th', { scope: 'col' }, h('span', { class: 'sr' }, t('actions'))))),

@@ -162,6 +162,29 @@ static int put_settings(void *ctx, const http_request *req, http_response *res) 
   return 0;
 }
 
+/* PUT /api/v1/owner-settings: the few settings the owner (reception) runs
+ * the site with — the station's charging windows (issue 7: the owner has
+ * "charging windows"); the same checks and effects as PUT /settings, which
+ * stays the installer's. */
+static const char *const owner_keys[] = {"schedule.windows", "schedule.follow_offpeak", NULL};
+
+static int put_owner_settings(void *ctx, const http_request *req, http_response *res) {
+  json_t *body = api_parse_object(req, res, 0);
+  if (!body) return 0;
+  const char *key;
+  json_t *v;
+  json_object_foreach(body, key, v) {
+    bool allowed = false;
+    for (int i = 0; owner_keys[i] && !allowed; i++) allowed = strcmp(owner_keys[i], key) == 0;
+    if (!allowed) {
+      json_decref(body);
+      return http_json_error(res, 403, "%s: only the installer may change it (Settings)", key), 0;
+    }
+  }
+  json_decref(body);
+  return put_settings(ctx, req, res);
+}
+
 /* ---- export and import of the whole configuration ----
  *
  * GET /api/v1/config/export: every effective setting in one JSON document
@@ -334,6 +357,7 @@ static int post_config_import(void *ctx, const http_request *req, http_response 
 void api_settings_routes(station *st) {
   http_add_route(st->http, &(http_route){"GET", "/api/v1/settings", get_settings, st});
   http_add_route(st->http, &(http_route){"PUT", "/api/v1/settings", put_settings, st});
+  http_add_route(st->http, &(http_route){"PUT", "/api/v1/owner-settings", put_owner_settings, st});
   http_add_route(st->http, &(http_route){"GET", "/api/v1/config/export", get_config_export, st});
   http_add_route(st->http, &(http_route){"POST", "/api/v1/config/import", post_config_import, st});
 }

@@ -124,6 +124,7 @@ static const role_rule rules[] = {
     {"*", "/api/v1/users", WEB_ROLE_OWNER},
     {"*", "/api/v1/users/*", WEB_ROLE_OWNER},
     {"*", "/api/v1/users/*/windows", WEB_ROLE_OWNER},
+    {"PUT", "/api/v1/owner-settings", WEB_ROLE_OWNER},
     {"*", "/api/v1/badges", WEB_ROLE_OWNER},
     {"*", "/api/v1/badges/*", WEB_ROLE_OWNER},
     {"POST", "/api/v1/connectors/*/start", WEB_ROLE_OWNER},

@@ -360,3 +360,31 @@ test('the dashboard shows the site: limit, building load per phase and what char
     await checkPage(page, 'dashboard-site');
   } finally { await st.stop(); st.cleanup(); }
 });
+
+test('the owner sets the station\'s charging windows on the Users page; settings stay the installer\'s', async () => {
+  const st = await startBorned({ connectors: 1 });
+  try {
+    const pins = await setupPins(st);
+    const page = await newPage(st);
+    await login(page, 'owner', pins.owner);
+    await open(page, 'users');
+    const input = page.locator('form[data-test=station-windows] [name="schedule.windows"]');
+    await input.fill('Mon-Sun 25:00-06:00');
+    await page.click('form[data-test=station-windows] button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('[data-test=windows-result]').className === 'error');
+    assert.match(await page.textContent('[data-test=windows-result]'), /schedule\.windows/);
+    await input.fill('Mon-Sun 22:00-06:00');
+    await page.click('form[data-test=station-windows] button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('[data-test=windows-result]').textContent === 'Saved.');
+    assert.equal((await st.status()).station.site.window.windows, 'Mon-Sun 22:00-06:00');
+    // the owner's session may change only those keys
+    const denied = await page.evaluate(async () => {
+      const csrf = (await (await fetch('/api/v1/web/session')).json()).csrf;
+      const r = await fetch('/api/v1/owner-settings', { method: 'PUT', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf }, body: JSON.stringify({ 'site.limit_a': 10 }) });
+      const r2 = await fetch('/api/v1/settings', { method: 'PUT', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf }, body: JSON.stringify({ 'schedule.windows': '' }) });
+      return [r.status, r2.status];
+    });
+    assert.deepEqual(denied, [403, 403]);
+    await checkPage(page, 'users-station-windows');
+  } finally { await st.stop(); st.cleanup(); }
+});
