@@ -5,6 +5,7 @@
  * other extension points of station.h), and returns -1 with one line in err
  * when the station must not start.
  */
+#include "app/grid_inputs.h"
 #include "app/metering.h"
 #include "app/station.h"
 #include "app/web.h"
@@ -13,6 +14,7 @@ typedef int (*module_attach_fn)(station *st, char *err, size_t errlen);
 
 static const module_attach_fn attach_list[] = {
     metering_attach, /* Modbus meters: before the modules that read meters */
+    grid_inputs_attach, /* Linky TIC / P1 line, CT clamps, control contact (grid.source) */
     web_attach,
     NULL,            /* keeps the list non-empty; modules are added above this line */
 };

@@ -1,6 +1,42 @@
-/* Configuration keys of the grid module (see config_tables.h). */
+/* Configuration keys of the grid module (see config_tables.h): the inputs
+ * that measure the building's grid connection besides a Modbus meter (Linky
+ * TIC, P1/DSMR, CT clamps, a utility control contact). See
+ * docs/grid-inputs.md.
+ *
+ * grid.source and grid.port belong to energy management
+ * (config_keys_energy.c); they are registered here, under the same names and
+ * values, only until that table has them, and one of the two copies goes at
+ * the merge. */
+#include <stdio.h>
+#include <string.h>
+
 #include "config/config_tables.h"
 
+/* An absolute device path such as /dev/ttyUSB0 or /dev/serial/by-id/... */
+static int check_device(const char *v, char *why, size_t len) {
+  if (v[0] == '/' && strlen(v) < 256 && !strstr(v, "..")) return 0;
+  if (why && len) snprintf(why, len, "`%s`: an absolute device path such as /dev/ttyUSB0", v);
+  return -1;
+}
+
 const cfg_key_def config_keys_grid[] = {
+    {"grid.source", CFG_ENUM, "none", 0, 0, "none|meter|tic|p1|ct|contact|api", false,
+     "Where energy management reads the building's load: none, meter (grid.meter), tic "
+     "(Linky on grid.port), p1 (DSMR on grid.port), ct (current clamps), contact (a utility "
+     "control contact only), api (POST /api/v1/grid).",
+     NULL, NULL},
+    {"grid.port", CFG_STRING, NULL, 0, 0, NULL, false,
+     "Serial device of the TIC or P1 line (grid.source = tic or p1).", "absolute device path",
+     check_device},
+    {"grid.tic_mode", CFG_ENUM, "auto", 0, 0, "auto|historic|standard", false,
+     "Linky TIC mode: historic (1200 baud 7E1), standard (9600 baud 7E1), or auto (tries "
+     "both speeds until checksums match).",
+     NULL, NULL},
+    {"grid.p1_baud", CFG_INT, "115200", 0, 0, "9600|19200|38400|57600|115200", false,
+     "Speed of the P1 line (DSMR 4.x and 5.0: 115200, 8N1).", NULL, NULL},
+    {"grid.p1_offpeak_tariff", CFG_INT, "1", 0, 2, NULL, false,
+     "P1 tariff indicator (0-0:96.14.0) that means off-peak: 1 in the Netherlands, 2 in "
+     "Belgium; 0: the P1 source says nothing about off-peak.",
+     NULL, NULL},
     {0},
 };

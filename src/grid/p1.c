@@ -214,7 +214,7 @@ static bool decode(p1_parser *p, p1_telegram *t, borne_ms now) {
       } else if (g->has_power && g->power_total_w < 0) {
         sign = -1;
       }
-      g->current_a[i] = sign * a;
+      g->current_a[i] = a > 0 ? sign * a : 0;
     }
   }
   if (f.has_tariff) {

@@ -346,7 +346,7 @@ static void finish_frame(tic_parser *p, borne_ms now) {
   double sign = net < 0 ? -1.0 : 1.0;
   if (phases && (p->seen & need) == need) {
     g->has_current = true;
-    for (int i = 0; i < 3; i++) g->current_a[i] = sign * p->cur_a[i];
+    for (int i = 0; i < 3; i++) g->current_a[i] = p->cur_a[i] > 0 ? sign * p->cur_a[i] : 0;
   }
   if (f->has_apparent) {
     g->has_power = true;

@@ -1,0 +1,287 @@
+/*
+ * Grid inputs attached to the station (see docs/grid-inputs.md): when
+ * grid.source is tic or p1, opens grid.port as a serial line
+ * (src/grid/serial_line.c), feeds the TIC or P1 parser, and publishes every
+ * complete frame with station_grid_sample("tic" | "p1"). Records the line
+ * going down and coming back in the event log (kind "grid"), and adds a
+ * `grid_input` object to the station object of GET /api/v1/status: source,
+ * port, line state, counters (good frames, bad groups / CRC errors), time
+ * and values of the last frame.
+ *
+ * Runs on the loop thread only; parsing is pure (src/grid/tic.c, p1.c).
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "grid/p1.h"
+#include "grid/serial_line.h"
+#include "grid/tic.h"
+#include "app/api_json.h"
+#include "app/grid_inputs.h"
+#include "app/station.h"
+#include "util/log.h"
+
+#define MOD "grid"
+#define GRID_RETRY_MS 1000u
+/* TIC mode search (grid.tic_mode = auto): a speed that gave no valid group
+ * within this time is swapped for the other. A historic frame takes about
+ * 1.5 s at 1200 baud, the meter sends them back to back. */
+#define TIC_HUNT_MS 5000u
+
+typedef enum { GI_NONE, GI_TIC, GI_P1 } gi_kind;
+
+typedef struct {
+  station *st;
+  gi_kind kind;
+  const char *source; /* "tic" | "p1" */
+  char port[256];
+  serial_line *line;
+  bool line_up;
+  bool line_was_up;
+  char line_error[200];
+  uint64_t line_losses;
+  /* TIC */
+  tic_parser tic;
+  tic_mode tic_cfg;
+  tic_mode tic_speed; /* the line's current speed while searching (HISTORIC / STANDARD) */
+  uint64_t hunt_groups_ok;
+  uv_timer_t hunt;
+  /* P1 */
+  p1_parser *p1;
+  /* last frame */
+  uint64_t published;
+  borne_ms last_at;
+  grid_sample last;
+  char meter_id[48];
+  tic_mode last_mode;
+  bool talking;               /* a frame arrived since the line came up */
+  uint64_t errors_next_event; /* error count that makes the next event: 1, 10, 100 ... */
+  bool closed;
+} grid_inputs;
+
+static const serial_params tic_historic = {1200, 7, 'E', 1};
+static const serial_params tic_standard = {9600, 7, 'E', 1};
+
+static void publish(grid_inputs *gi, const grid_sample *g, const char *meter_id) {
+  bool tariff_changed = gi->published > 0 && strcmp(gi->last.tariff, g->tariff) != 0;
+  if (!gi->talking) {
+    gi->talking = true;
+    station_event(gi->st, 0, "grid", "%s data from meter %s%s%s%s%s", gi->source, meter_id,
+                  gi->kind == GI_TIC ? ", " : "",
+                  gi->kind == GI_TIC ? tic_mode_name(gi->last_mode) : "",
+                  gi->kind == GI_TIC ? " mode" : "",
+                  g->has_offpeak ? (g->offpeak ? ", off-peak" : ", peak") : "");
+  } else if (tariff_changed) {
+    station_event(gi->st, 0, "grid", "%s tariff period %s -> %s%s", gi->source,
+                  gi->last.tariff[0] ? gi->last.tariff : "?", g->tariff[0] ? g->tariff : "?",
+                  g->has_offpeak ? (g->offpeak ? " (off-peak)" : " (peak)") : "");
+  }
+  gi->published++;
+  gi->last_at = g->at;
+  gi->last = *g;
+  snprintf(gi->meter_id, sizeof gi->meter_id, "%s", meter_id);
+  if (g->has_current || g->has_power || g->has_offpeak) station_grid_sample(gi->st, gi->source, g);
+}
+
+static void on_tic_frame(void *ctx, const tic_frame *f) {
+  grid_inputs *gi = ctx;
+  gi->last_mode = f->mode;
+  publish(gi, &f->g, f->meter_id);
+}
+
+static void on_p1_telegram(void *ctx, const p1_telegram *t) {
+  grid_inputs *gi = ctx;
+  publish(gi, &t->g, t->ident);
+}
+
+static uint64_t error_count(const grid_inputs *gi) {
+  if (gi->kind == GI_TIC) return gi->tic.stats.groups_bad;
+  return gi->p1->stats.crc_errors + gi->p1->stats.dropped;
+}
+
+static void on_data(void *ctx, const uint8_t *bytes, size_t n) {
+  grid_inputs *gi = ctx;
+  borne_ms now = clock_now(&gi->st->clock);
+  if (gi->kind == GI_TIC)
+    tic_feed(&gi->tic, bytes, n, now, on_tic_frame, gi);
+  else
+    p1_feed(gi->p1, bytes, n, now, on_p1_telegram, gi);
+  /* Errors go to the event log when their count reaches 1, 10, 100 ...: a
+   * noisy line is visible without flooding the log; the status has the
+   * exact counters. */
+  uint64_t errors = error_count(gi);
+  if (errors < gi->errors_next_event) return;
+  while (gi->errors_next_event <= errors) gi->errors_next_event *= 10;
+  if (gi->kind == GI_TIC)
+    station_event(gi->st, 0, "grid", "tic: %llu bad group(s) dropped (checksum or format)",
+                  (unsigned long long)errors);
+  else
+    station_event(gi->st, 0, "grid",
+                  "p1: %llu telegram(s) ignored (%llu bad CRC, %llu cut or malformed)",
+                  (unsigned long long)errors, (unsigned long long)gi->p1->stats.crc_errors,
+                  (unsigned long long)gi->p1->stats.dropped);
+}
+
+static void on_state(void *ctx, bool up, const char *why) {
+  grid_inputs *gi = ctx;
+  gi->line_up = up;
+  gi->talking = false;
+  if (up) {
+    gi->line_error[0] = '\0';
+    station_event(gi->st, 0, "grid", "%s line %s on %s", gi->source,
+                  gi->line_was_up ? "back" : "open", gi->port);
+    gi->line_was_up = true;
+  } else {
+    snprintf(gi->line_error, sizeof gi->line_error, "%s", why);
+    if (gi->line_was_up) gi->line_losses++;
+    station_event(gi->st, 0, "grid", "%s line %s: %s", gi->source,
+                  gi->line_was_up ? "lost" : "not open", why);
+  }
+}
+
+/* grid.tic_mode = auto: no valid group for TIC_HUNT_MS at this speed, try the other. */
+static void on_hunt(uv_timer_t *t) {
+  grid_inputs *gi = t->data;
+  if (!gi->line_up || gi->tic.stats.groups_ok != gi->hunt_groups_ok) {
+    gi->hunt_groups_ok = gi->tic.stats.groups_ok;
+    return;
+  }
+  gi->tic_speed = gi->tic_speed == TIC_MODE_HISTORIC ? TIC_MODE_STANDARD : TIC_MODE_HISTORIC;
+  const serial_params *p = gi->tic_speed == TIC_MODE_HISTORIC ? &tic_historic : &tic_standard;
+  if (serial_line_set_params(gi->line, p) != 0)
+    log_warn(MOD, "%s: cannot switch to %d baud", gi->port, p->baud);
+  else
+    log_info(MOD, "TIC: no valid group, trying %s mode (%d baud)", tic_mode_name(gi->tic_speed),
+             p->baud);
+}
+
+static json_t *reals(const double v[3]) {
+  json_t *a = json_array();
+  for (int i = 0; i < 3; i++) json_array_append_new(a, json_real(v[i]));
+  return a;
+}
+
+static void status_json(void *ctx, int connector, json_t *obj) {
+  grid_inputs *gi = ctx;
+  if (connector != 0) return;
+  json_t *o = json_object();
+  json_object_set_new(o, "source", json_string(gi->source));
+  json_object_set_new(o, "port", json_string(gi->port));
+  json_object_set_new(o, "line", json_string(gi->line_up ? "up" : "down"));
+  json_object_set_new(o, "line_error",
+                      gi->line_error[0] ? json_string(gi->line_error) : json_null());
+  json_object_set_new(o, "line_losses", json_integer((json_int_t)gi->line_losses));
+  json_object_set_new(o, "frames", json_integer((json_int_t)gi->published));
+  if (gi->kind == GI_TIC) {
+    const tic_stats *s = &gi->tic.stats;
+    json_object_set_new(
+        o, "mode",
+        json_string(gi->published ? tic_mode_name(gi->last_mode) : tic_mode_name(gi->tic_cfg)));
+    json_object_set_new(o, "frames_aborted", json_integer((json_int_t)s->frames_aborted));
+    json_object_set_new(o, "groups_ok", json_integer((json_int_t)s->groups_ok));
+    json_object_set_new(o, "groups_bad", json_integer((json_int_t)s->groups_bad));
+  } else {
+    const p1_stats *s = &gi->p1->stats;
+    json_object_set_new(o, "crc_errors", json_integer((json_int_t)s->crc_errors));
+    json_object_set_new(o, "dropped", json_integer((json_int_t)s->dropped));
+  }
+  json_object_set_new(o, "last_frame_at", json_time(gi->last_at));
+  const grid_sample *g = &gi->last;
+  bool any = gi->published > 0;
+  json_object_set_new(o, "meter_id", any ? json_string(gi->meter_id) : json_null());
+  json_object_set_new(o, "current_a", any && g->has_current ? reals(g->current_a) : json_null());
+  json_object_set_new(o, "power_w", any && g->has_power ? reals(g->power_w) : json_null());
+  json_object_set_new(o, "power_total_w",
+                      any && g->has_power ? json_real(g->power_total_w) : json_null());
+  json_object_set_new(o, "offpeak", any && g->has_offpeak ? json_boolean(g->offpeak) : json_null());
+  json_object_set_new(o, "tariff", any && g->tariff[0] ? json_string(g->tariff) : json_null());
+  json_object_set_new(obj, "grid_input", o);
+}
+
+static void closing(void *ctx) {
+  grid_inputs *gi = ctx;
+  if (gi->closed) return;
+  gi->closed = true;
+  serial_line_close(gi->line);
+  gi->line = NULL;
+  uv_timer_stop(&gi->hunt);
+  uv_close((uv_handle_t *)&gi->hunt, NULL);
+}
+
+/* After the loop ended: the handles are closed. */
+static void free_inputs(void *ctx) {
+  grid_inputs *gi = ctx;
+  free(gi->p1);
+  free(gi);
+}
+
+int grid_inputs_attach(station *st, char *err, size_t errlen) {
+  const char *source = config_get(st->cfg, "grid.source");
+  gi_kind kind = GI_NONE;
+  if (source && strcmp(source, "tic") == 0)
+    kind = GI_TIC;
+  else if (source && strcmp(source, "p1") == 0)
+    kind = GI_P1;
+  if (kind == GI_NONE) return 0;
+  const char *port = config_get(st->cfg, "grid.port");
+  if (!port || !port[0]) {
+    snprintf(err, errlen, "grid.port: required when grid.source = %s (the serial device)", source);
+    return -1;
+  }
+  grid_inputs *gi = calloc(1, sizeof *gi);
+  if (!gi) {
+    snprintf(err, errlen, "grid: out of memory");
+    return -1;
+  }
+  gi->st = st;
+  gi->kind = kind;
+  gi->source = kind == GI_TIC ? "tic" : "p1";
+  gi->errors_next_event = 1;
+  snprintf(gi->port, sizeof gi->port, "%s", port);
+  serial_params params;
+  if (kind == GI_TIC) {
+    if (tic_mode_parse(config_get(st->cfg, "grid.tic_mode"), &gi->tic_cfg) != 0)
+      gi->tic_cfg = TIC_MODE_AUTO;
+    tic_init(&gi->tic, gi->tic_cfg);
+    /* Linky leaves the factory in historic mode: start the search there. */
+    gi->tic_speed = gi->tic_cfg == TIC_MODE_STANDARD ? TIC_MODE_STANDARD : TIC_MODE_HISTORIC;
+    params = gi->tic_speed == TIC_MODE_STANDARD ? tic_standard : tic_historic;
+  } else {
+    gi->p1 = malloc(sizeof *gi->p1);
+    if (!gi->p1) {
+      free(gi);
+      snprintf(err, errlen, "grid: out of memory");
+      return -1;
+    }
+    p1_init(gi->p1, (int)config_get_int(st->cfg, "grid.p1_offpeak_tariff"));
+    /* DSMR 4.x/5.0 P1 CS §5.2 / §4.2 "Transfer speed and character formatting": 8N1 */
+    params = (serial_params){(int)config_get_int(st->cfg, "grid.p1_baud"), 8, 'N', 1};
+  }
+  station_module mod = {.name = "grid_inputs",
+                        .ctx = gi,
+                        .status_json = status_json,
+                        .closing = closing,
+                        .free = free_inputs};
+  if (station_add_module(st, &mod) != 0) {
+    snprintf(err, errlen, "grid: too many station modules");
+    free(gi->p1);
+    free(gi);
+    return -1;
+  }
+  /* From here on the module's hooks close and free gi. */
+  uv_timer_init(st->loop, &gi->hunt);
+  gi->hunt.data = gi;
+  serial_line_cbs cbs = {.data = on_data, .state = on_state, .ctx = gi};
+  gi->line = serial_line_open(st->loop, gi->port, &params, GRID_RETRY_MS, &cbs);
+  if (!gi->line) {
+    snprintf(err, errlen, "grid.port: cannot use %s", gi->port);
+    return -1;
+  }
+  if (kind == GI_TIC && gi->tic_cfg == TIC_MODE_AUTO)
+    uv_timer_start(&gi->hunt, on_hunt, TIC_HUNT_MS, TIC_HUNT_MS);
+  log_info(MOD, "%s input on %s (%d baud %d%c%d)", gi->source, gi->port, params.baud,
+           params.data_bits, params.parity, params.stop_bits);
+  return 0;
+}
