@@ -34,8 +34,9 @@ typedef enum { GI_NONE, GI_TIC, GI_P1 } gi_kind;
 
 typedef struct {
   station *st;
-  gi_kind kind;
-  const char *source; /* "tic" | "p1" */
+  char grid_source[16]; /* grid.source */
+  gi_kind kind;         /* the serial line's protocol, GI_NONE without a line */
+  const char *source;   /* "tic" | "p1" */
   char port[256];
   serial_line *line;
   bool line_up;
@@ -58,6 +59,13 @@ typedef struct {
   tic_mode last_mode;
   bool talking;               /* a frame arrived since the line came up */
   uint64_t errors_next_event; /* error count that makes the next event: 1, 10, 100 ... */
+  /* utility control contact (EnWG 14a) */
+  bool has_contact;
+  char contact_spec[64];
+  bool contact_known;
+  bool contact_asserted;
+  borne_ms contact_since;
+  uint64_t contact_changes;
   bool closed;
 } grid_inputs;
 
@@ -163,11 +171,7 @@ static json_t *reals(const double v[3]) {
   return a;
 }
 
-static void status_json(void *ctx, int connector, json_t *obj) {
-  grid_inputs *gi = ctx;
-  if (connector != 0) return;
-  json_t *o = json_object();
-  json_object_set_new(o, "source", json_string(gi->source));
+static void line_json(const grid_inputs *gi, json_t *o) {
   json_object_set_new(o, "port", json_string(gi->port));
   json_object_set_new(o, "line", json_string(gi->line_up ? "up" : "down"));
   json_object_set_new(o, "line_error",
@@ -197,17 +201,57 @@ static void status_json(void *ctx, int connector, json_t *obj) {
                       any && g->has_power ? json_real(g->power_total_w) : json_null());
   json_object_set_new(o, "offpeak", any && g->has_offpeak ? json_boolean(g->offpeak) : json_null());
   json_object_set_new(o, "tariff", any && g->tariff[0] ? json_string(g->tariff) : json_null());
+}
+
+static void status_json(void *ctx, int connector, json_t *obj) {
+  grid_inputs *gi = ctx;
+  if (connector != 0) return;
+  json_t *o = json_object();
+  json_object_set_new(o, "source", json_string(gi->grid_source));
+  if (gi->kind != GI_NONE) line_json(gi, o);
+  if (gi->has_contact) {
+    json_object_set_new(
+        o, "contact",
+        json_pack("{s:o, s:o, s:I}", "asserted",
+                  gi->contact_known ? json_boolean(gi->contact_asserted) : json_null(), "since",
+                  json_time(gi->contact_since), "changes", (json_int_t)gi->contact_changes));
+  }
   json_object_set_new(obj, "grid_input", o);
+}
+
+/* ---------- utility control contact ---------- */
+
+/* Every change (and the level at start) goes to energy management at once:
+ * EnWG 14a gives the charge point little time to reduce. */
+static void on_contact(void *ctx, bool asserted) {
+  grid_inputs *gi = ctx;
+  if (gi->closed) return;
+  borne_ms now = clock_now(&gi->st->clock);
+  bool first = !gi->contact_known;
+  if (!first && asserted == gi->contact_asserted) return;
+  if (!first) gi->contact_changes++;
+  gi->contact_known = true;
+  gi->contact_asserted = asserted;
+  gi->contact_since = now;
+  grid_sample g = {.at = now, .has_contact = true, .contact_asserted = asserted};
+  station_grid_sample(gi->st, "contact", &g);
+  if (asserted)
+    station_event(gi->st, 0, "grid",
+                  "control contact asserted: the utility asks for reduced power");
+  else if (!first)
+    station_event(gi->st, 0, "grid", "control contact released");
 }
 
 static void closing(void *ctx) {
   grid_inputs *gi = ctx;
   if (gi->closed) return;
   gi->closed = true;
-  serial_line_close(gi->line);
-  gi->line = NULL;
-  uv_timer_stop(&gi->hunt);
-  uv_close((uv_handle_t *)&gi->hunt, NULL);
+  if (gi->kind != GI_NONE) {
+    serial_line_close(gi->line);
+    gi->line = NULL;
+    uv_timer_stop(&gi->hunt);
+    uv_close((uv_handle_t *)&gi->hunt, NULL);
+  }
 }
 
 /* After the loop ended: the handles are closed. */
@@ -217,17 +261,52 @@ static void free_inputs(void *ctx) {
   free(gi);
 }
 
+/* The TIC / P1 parser and the line settings for it. */
+static int setup_parser(grid_inputs *gi, serial_params *params, char *err, size_t errlen) {
+  config *cfg = gi->st->cfg;
+  if (gi->kind == GI_TIC) {
+    if (tic_mode_parse(config_get(cfg, "grid.tic_mode"), &gi->tic_cfg) != 0)
+      gi->tic_cfg = TIC_MODE_AUTO;
+    tic_init(&gi->tic, gi->tic_cfg);
+    /* Linky leaves the factory in historic mode: start the search there. */
+    gi->tic_speed = gi->tic_cfg == TIC_MODE_STANDARD ? TIC_MODE_STANDARD : TIC_MODE_HISTORIC;
+    *params = gi->tic_speed == TIC_MODE_STANDARD ? tic_standard : tic_historic;
+    return 0;
+  }
+  gi->p1 = malloc(sizeof *gi->p1);
+  if (!gi->p1) {
+    snprintf(err, errlen, "grid: out of memory");
+    return -1;
+  }
+  p1_init(gi->p1, (int)config_get_int(cfg, "grid.p1_offpeak_tariff"));
+  /* P1 companion standard (DSMR 4.x/5.0), "Transfer speed and character formatting": 8N1 */
+  *params = (serial_params){(int)config_get_int(cfg, "grid.p1_baud"), 8, 'N', 1};
+  return 0;
+}
+
 int grid_inputs_attach(station *st, char *err, size_t errlen) {
   const char *source = config_get(st->cfg, "grid.source");
+  if (!source) source = "none";
   gi_kind kind = GI_NONE;
-  if (source && strcmp(source, "tic") == 0)
+  if (strcmp(source, "tic") == 0)
     kind = GI_TIC;
-  else if (source && strcmp(source, "p1") == 0)
+  else if (strcmp(source, "p1") == 0)
     kind = GI_P1;
-  if (kind == GI_NONE) return 0;
+  bool contact = strcmp(source, "contact") == 0 || config_get_bool(st->cfg, "grid.contact");
+  if (kind == GI_NONE && !contact) return 0;
   const char *port = config_get(st->cfg, "grid.port");
-  if (!port || !port[0]) {
+  if (kind != GI_NONE && (!port || !port[0])) {
     snprintf(err, errlen, "grid.port: required when grid.source = %s (the serial device)", source);
+    return -1;
+  }
+  const char *spec = config_get(st->cfg, "grid.contact_gpio");
+  if (contact && !st->sim && (!spec || !spec[0])) {
+    snprintf(err, errlen, "grid.contact_gpio: required for the control contact (gpiochipN:LINE)");
+    return -1;
+  }
+  if (contact && !st->hw->ops->watch_contact) {
+    snprintf(err, errlen, "grid.contact: the %s HAL has no control contact input",
+             st->hw->ops->name);
     return -1;
   }
   grid_inputs *gi = calloc(1, sizeof *gi);
@@ -236,28 +315,19 @@ int grid_inputs_attach(station *st, char *err, size_t errlen) {
     return -1;
   }
   gi->st = st;
+  snprintf(gi->grid_source, sizeof gi->grid_source, "%s", source);
   gi->kind = kind;
   gi->source = kind == GI_TIC ? "tic" : "p1";
   gi->errors_next_event = 1;
-  snprintf(gi->port, sizeof gi->port, "%s", port);
-  serial_params params;
-  if (kind == GI_TIC) {
-    if (tic_mode_parse(config_get(st->cfg, "grid.tic_mode"), &gi->tic_cfg) != 0)
-      gi->tic_cfg = TIC_MODE_AUTO;
-    tic_init(&gi->tic, gi->tic_cfg);
-    /* Linky leaves the factory in historic mode: start the search there. */
-    gi->tic_speed = gi->tic_cfg == TIC_MODE_STANDARD ? TIC_MODE_STANDARD : TIC_MODE_HISTORIC;
-    params = gi->tic_speed == TIC_MODE_STANDARD ? tic_standard : tic_historic;
-  } else {
-    gi->p1 = malloc(sizeof *gi->p1);
-    if (!gi->p1) {
+  gi->has_contact = contact;
+  snprintf(gi->contact_spec, sizeof gi->contact_spec, "%s", spec ? spec : "");
+  serial_params params = {0};
+  if (kind != GI_NONE) {
+    snprintf(gi->port, sizeof gi->port, "%s", port);
+    if (setup_parser(gi, &params, err, errlen) != 0) {
       free(gi);
-      snprintf(err, errlen, "grid: out of memory");
       return -1;
     }
-    p1_init(gi->p1, (int)config_get_int(st->cfg, "grid.p1_offpeak_tariff"));
-    /* DSMR 4.x/5.0 P1 CS §5.2 / §4.2 "Transfer speed and character formatting": 8N1 */
-    params = (serial_params){(int)config_get_int(st->cfg, "grid.p1_baud"), 8, 'N', 1};
   }
   station_module mod = {.name = "grid_inputs",
                         .ctx = gi,
@@ -271,8 +341,19 @@ int grid_inputs_attach(station *st, char *err, size_t errlen) {
     return -1;
   }
   /* From here on the module's hooks close and free gi. */
-  uv_timer_init(st->loop, &gi->hunt);
-  gi->hunt.data = gi;
+  if (kind != GI_NONE) {
+    uv_timer_init(st->loop, &gi->hunt);
+    gi->hunt.data = gi;
+  }
+  if (contact && st->hw->ops->watch_contact(st->hw, gi->contact_spec, on_contact, gi) != 0) {
+    snprintf(err, errlen, "grid.contact_gpio: %s", st->hw->ops->last_error(st->hw));
+    return -1;
+  }
+  if (kind == GI_NONE) {
+    log_info(MOD, "control contact on %s",
+             gi->contact_spec[0] ? gi->contact_spec : "the simulator");
+    return 0;
+  }
   serial_line_cbs cbs = {.data = on_data, .state = on_state, .ctx = gi};
   gi->line = serial_line_open(st->loop, gi->port, &params, GRID_RETRY_MS, &cbs);
   if (!gi->line) {

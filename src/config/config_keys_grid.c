@@ -7,6 +7,7 @@
  * (config_keys_energy.c); they are registered here, under the same names and
  * values, only until that table has them, and one of the two copies goes at
  * the merge. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,6 +17,18 @@
 static int check_device(const char *v, char *why, size_t len) {
   if (v[0] == '/' && strlen(v) < 256 && !strstr(v, "..")) return 0;
   if (why && len) snprintf(why, len, "`%s`: an absolute device path such as /dev/ttyUSB0", v);
+  return -1;
+}
+
+/* "[!]gpiochipN:LINE", as the connector pins (docs/hal.md). */
+static int check_gpio(const char *v, char *why, size_t len) {
+  const char *p = v[0] == '!' ? v + 1 : v;
+  const char *colon = strrchr(p, ':');
+  bool ok = colon && strncmp(p, "gpiochip", 8) == 0 && colon > p + 8 && colon[1];
+  for (const char *c = p + 8; ok && c < colon; c++) ok = *c >= '0' && *c <= '9';
+  for (const char *c = colon ? colon + 1 : p; ok && *c; c++) ok = *c >= '0' && *c <= '9';
+  if (ok) return 0;
+  if (why && len) snprintf(why, len, "`%s`: gpiochipN:LINE, or !gpiochipN:LINE when active low", v);
   return -1;
 }
 
@@ -38,5 +51,13 @@ const cfg_key_def config_keys_grid[] = {
      "P1 tariff indicator (0-0:96.14.0) that means off-peak: 1 in the Netherlands, 2 in "
      "Belgium; 0: the P1 source says nothing about off-peak.",
      NULL, NULL},
+    {"grid.contact", CFG_BOOL, "false", 0, 0, NULL, false,
+     "Read the utility control contact (EnWG 14a, a dry contact closed when the grid operator "
+     "asks for reduced power) besides grid.source; implied by grid.source = contact.",
+     NULL, NULL},
+    {"grid.contact_gpio", CFG_STRING, NULL, 0, 0, NULL, false,
+     "GPIO input of the control contact on the linux HAL (the simulator's contact is driven "
+     "through POST /api/v1/sim/grid).",
+     "[!]gpiochipN:LINE", check_gpio},
     {0},
 };
