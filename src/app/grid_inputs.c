@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grid/ct.h"
 #include "grid/p1.h"
 #include "grid/serial_line.h"
 #include "grid/tic.h"
@@ -66,6 +67,24 @@ typedef struct {
   bool contact_asserted;
   borne_ms contact_since;
   uint64_t contact_changes;
+  /* CT clamps: read in a worker thread (read_ct blocks for a block), one
+   * reading at a time; w_* are the worker's, copied on the loop after it */
+  bool has_ct;
+  bool ct_used[3];
+  char ct_spec[3][96];
+  ct_calibration ct_cal[3];
+  uv_timer_t ct_timer;
+  uv_work_t ct_work;
+  bool ct_busy;
+  double w_amps[3];
+  bool w_clipped[3];
+  char w_err[200];
+  uint64_t ct_reads, ct_errors;
+  borne_ms ct_at;
+  double ct_amps[3];
+  bool ct_clipped[3];
+  bool ct_failing;
+  char ct_error[200];
   bool closed;
 } grid_inputs;
 
@@ -216,7 +235,113 @@ static void status_json(void *ctx, int connector, json_t *obj) {
                   gi->contact_known ? json_boolean(gi->contact_asserted) : json_null(), "since",
                   json_time(gi->contact_since), "changes", (json_int_t)gi->contact_changes));
   }
+  if (gi->has_ct) {
+    json_t *clipped = json_array();
+    for (int i = 0; i < 3; i++) json_array_append_new(clipped, json_boolean(gi->ct_clipped[i]));
+    json_object_set_new(o, "ct",
+                        json_pack("{s:o, s:o, s:I, s:I, s:o, s:o}", "current_a",
+                                  gi->ct_reads ? reals(gi->ct_amps) : json_null(), "clipped",
+                                  clipped, "reads", (json_int_t)gi->ct_reads, "errors",
+                                  (json_int_t)gi->ct_errors, "last_error",
+                                  gi->ct_error[0] ? json_string(gi->ct_error) : json_null(),
+                                  "last_at", json_time(gi->ct_at)));
+  }
   json_object_set_new(obj, "grid_input", o);
+}
+
+/* ---------- CT clamps ---------- */
+
+static const char *const phase_names[3] = {"l1", "l2", "l3"};
+
+/* Worker thread: only the HAL's read_ct (documented as safe beside the
+ * loop) and pure code; results in w_*. */
+static void ct_work(uv_work_t *w) {
+  grid_inputs *gi = w->data;
+  hal *h = gi->st->hw;
+  double volts[400];
+  gi->w_err[0] = '\0';
+  for (int k = 0; k < 3; k++) {
+    gi->w_amps[k] = 0;
+    gi->w_clipped[k] = false;
+    if (!gi->ct_used[k]) continue;
+    char err[160];
+    int n = h->ops->read_ct(h, k, gi->ct_spec[k], volts, 400, err, sizeof err);
+    if (n < 0 || ct_rms_current(volts, (size_t)n, &gi->ct_cal[k], &gi->w_amps[k], &gi->w_clipped[k],
+                                err, sizeof err) != 0) {
+      snprintf(gi->w_err, sizeof gi->w_err, "clamp %s: %s", phase_names[k], err);
+      return;
+    }
+  }
+}
+
+static void ct_done(uv_work_t *w, int status) {
+  grid_inputs *gi = w->data;
+  gi->ct_busy = false;
+  if (gi->closed || status != 0) return;
+  borne_ms now = clock_now(&gi->st->clock);
+  if (gi->w_err[0]) {
+    gi->ct_errors++;
+    snprintf(gi->ct_error, sizeof gi->ct_error, "%s", gi->w_err);
+    if (!gi->ct_failing) station_event(gi->st, 0, "grid", "ct clamps: cannot read: %s", gi->w_err);
+    gi->ct_failing = true;
+    return;
+  }
+  if (gi->ct_failing) station_event(gi->st, 0, "grid", "ct clamps read again");
+  gi->ct_failing = false;
+  gi->ct_error[0] = '\0';
+  gi->ct_reads++;
+  gi->ct_at = now;
+  memcpy(gi->ct_amps, gi->w_amps, sizeof gi->ct_amps);
+  memcpy(gi->ct_clipped, gi->w_clipped, sizeof gi->ct_clipped);
+  /* A clamp sees a magnitude: the current counts as drawn (import). */
+  grid_sample g = {.at = now, .has_current = true};
+  memcpy(g.current_a, gi->w_amps, sizeof g.current_a);
+  station_grid_sample(gi->st, "ct", &g);
+}
+
+static void on_ct_timer(uv_timer_t *t) {
+  grid_inputs *gi = t->data;
+  if (gi->ct_busy || gi->closed) return; /* a slow block: skip this turn */
+  gi->ct_work.data = gi;
+  if (uv_queue_work(gi->st->loop, &gi->ct_work, ct_work, ct_done) == 0) gi->ct_busy = true;
+}
+
+/* grid.ct.lN.* into the calibration; -1 with a message naming the key. */
+static int setup_ct(grid_inputs *gi, char *err, size_t errlen) {
+  config *cfg = gi->st->cfg;
+  int used = 0;
+  for (int k = 0; k < 3; k++) {
+    char key[64];
+    snprintf(key, sizeof key, "grid.ct.%s.adc", phase_names[k]);
+    const char *spec = config_get(cfg, key);
+    snprintf(gi->ct_spec[k], sizeof gi->ct_spec[k], "%s", spec ? spec : "");
+    /* the simulator has three clamps; linux only those wired */
+    gi->ct_used[k] = gi->st->sim || (spec && spec[0]);
+    used += gi->ct_used[k];
+    ct_calibration *c = &gi->ct_cal[k];
+    ct_calibration_default(c);
+    snprintf(key, sizeof key, "grid.ct.%s.rated_a", phase_names[k]);
+    c->rated_a = config_get_number(cfg, key);
+    snprintf(key, sizeof key, "grid.ct.%s.rated_v", phase_names[k]);
+    c->rated_v = config_get_number(cfg, key);
+    snprintf(key, sizeof key, "grid.ct.%s.gain", phase_names[k]);
+    c->gain = config_get_number(cfg, key);
+    char why[160];
+    if (ct_calibration_check(c, why, sizeof why) != 0) {
+      snprintf(err, errlen, "grid.ct.%s: %s", phase_names[k], why);
+      return -1;
+    }
+  }
+  if (!used) {
+    snprintf(err, errlen,
+             "grid.ct.l1.adc: required when grid.source = ct (the clamps' ADC channels)");
+    return -1;
+  }
+  if (!gi->st->hw->ops->read_ct) {
+    snprintf(err, errlen, "grid.source: the %s HAL has no CT clamp input", gi->st->hw->ops->name);
+    return -1;
+  }
+  return 0;
 }
 
 /* ---------- utility control contact ---------- */
@@ -251,6 +376,11 @@ static void closing(void *ctx) {
     gi->line = NULL;
     uv_timer_stop(&gi->hunt);
     uv_close((uv_handle_t *)&gi->hunt, NULL);
+  }
+  if (gi->has_ct) {
+    uv_timer_stop(&gi->ct_timer);
+    uv_close((uv_handle_t *)&gi->ct_timer, NULL);
+    /* a block in flight finishes; ct_done sees `closed` and publishes nothing */
   }
 }
 
@@ -293,7 +423,8 @@ int grid_inputs_attach(station *st, char *err, size_t errlen) {
   else if (strcmp(source, "p1") == 0)
     kind = GI_P1;
   bool contact = strcmp(source, "contact") == 0 || config_get_bool(st->cfg, "grid.contact");
-  if (kind == GI_NONE && !contact) return 0;
+  bool ct = strcmp(source, "ct") == 0;
+  if (kind == GI_NONE && !contact && !ct) return 0;
   const char *port = config_get(st->cfg, "grid.port");
   if (kind != GI_NONE && (!port || !port[0])) {
     snprintf(err, errlen, "grid.port: required when grid.source = %s (the serial device)", source);
@@ -321,6 +452,11 @@ int grid_inputs_attach(station *st, char *err, size_t errlen) {
   gi->errors_next_event = 1;
   gi->has_contact = contact;
   snprintf(gi->contact_spec, sizeof gi->contact_spec, "%s", spec ? spec : "");
+  gi->has_ct = ct;
+  if (ct && setup_ct(gi, err, errlen) != 0) {
+    free(gi);
+    return -1;
+  }
   serial_params params = {0};
   if (kind != GI_NONE) {
     snprintf(gi->port, sizeof gi->port, "%s", port);
@@ -344,6 +480,15 @@ int grid_inputs_attach(station *st, char *err, size_t errlen) {
   if (kind != GI_NONE) {
     uv_timer_init(st->loop, &gi->hunt);
     gi->hunt.data = gi;
+  }
+  if (ct) {
+    uv_timer_init(st->loop, &gi->ct_timer);
+    gi->ct_timer.data = gi;
+    /* the interval is station time: faster under --sim-speed */
+    double real = (double)config_get_int(st->cfg, "grid.ct_interval_ms") / st->clock.speed;
+    uint64_t every = real < 20 ? 20 : (uint64_t)real;
+    uv_timer_start(&gi->ct_timer, on_ct_timer, 0, every);
+    log_info(MOD, "CT clamps read every %llu ms", (unsigned long long)every);
   }
   if (contact && st->hw->ops->watch_contact(st->hw, gi->contact_spec, on_contact, gi) != 0) {
     snprintf(err, errlen, "grid.contact_gpio: %s", st->hw->ops->last_error(st->hw));

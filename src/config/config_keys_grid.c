@@ -32,6 +32,17 @@ static int check_gpio(const char *v, char *why, size_t len) {
   return -1;
 }
 
+/* "iio:deviceN:in_voltageK_raw", as the connector ADC channels (docs/hal.md). */
+static int check_iio(const char *v, char *why, size_t len) {
+  const char *colon = strrchr(v, ':');
+  bool ok = colon && strncmp(v, "iio:device", 10) == 0 && colon > v + 10 && colon[1] &&
+            !strchr(v, '/') && strlen(v) < 96;
+  for (const char *c = v + 10; ok && c < colon; c++) ok = *c >= '0' && *c <= '9';
+  if (ok) return 0;
+  if (why && len) snprintf(why, len, "`%s`: iio:deviceN:in_voltageK_raw", v);
+  return -1;
+}
+
 const cfg_key_def config_keys_grid[] = {
     {"grid.source", CFG_ENUM, "none", 0, 0, "none|meter|tic|p1|ct|contact|api", false,
      "Where energy management reads the building's load: none, meter (grid.meter), tic "
@@ -59,5 +70,20 @@ const cfg_key_def config_keys_grid[] = {
      "GPIO input of the control contact on the linux HAL (the simulator's contact is driven "
      "through POST /api/v1/sim/grid).",
      "[!]gpiochipN:LINE", check_gpio},
+    {"grid.ct.*.adc", CFG_STRING, NULL, 0, 0, NULL, false,
+     "ADC channel of the CT clamp on phase l1, l2 or l3 (grid.ct.l1.adc ...) on the linux HAL; "
+     "the phases without a clamp read 0. The simulator has three clamps.",
+     "iio:deviceN:in_voltageK_raw", check_iio},
+    {"grid.ct.*.rated_a", CFG_NUMBER, "100", 1, 5000, NULL, false,
+     "Primary RMS current at which the clamp of phase l1/l2/l3 gives its rated output, A.", NULL,
+     NULL},
+    {"grid.ct.*.rated_v", CFG_NUMBER, "0.333", 0.001, 10, NULL, false,
+     "RMS output voltage of the clamp of phase l1/l2/l3 at its rated current, V.", NULL, NULL},
+    {"grid.ct.*.gain", CFG_NUMBER, "1", 0.5, 2, NULL, false,
+     "Calibration factor of the clamp of phase l1/l2/l3 (reference current / measured).", NULL,
+     NULL},
+    {"grid.ct_interval_ms", CFG_INT, "1000", 100, 60000, NULL, false,
+     "Milliseconds between two readings of the CT clamps (each one a 100 ms block per clamp).",
+     NULL, NULL},
     {0},
 };
