@@ -1,8 +1,8 @@
 /*
  * P1 / DSMR parser (see p1.h). References are to the P1 Companion Standard
  * (DSMR 5.0.2, 2016; DSMR 4.2.2, 2014, same layout), chapter 6:
- *   §6.2  the telegram: '/', identification, empty line, data, '!', CRC
- *   §6.12 data objects (OBIS reduced ID codes) and their units:
+ *   the telegram ("Representation of P1 telegram"): '/', identification, empty line, data, '!', CRC
+ *   the data objects (OBIS reduced ID codes) and their units:
  *     1-0:1.7.0 / 1-0:2.7.0      power delivered to / by the client, kW
  *     1-0:21.7.0 41.7.0 61.7.0   L1/L2/L3 power delivered (+P), kW
  *     1-0:22.7.0 42.7.0 62.7.0   L1/L2/L3 power received (-P), kW

@@ -6,7 +6,7 @@
  *   /XXXZ Ident CR LF  CR LF  data lines (OBIS(value*unit) CR LF) ...  !CRC CR LF
  * and CRC is CRC16 (polynomial x^16+x^15+x^2+1, LSB first, i.e. 0xA001
  * reflected, initial value 0) over every byte from '/' through '!', written as
- * 4 upper-case hex digits (P1 CS 5.0.2 §6.12 "Representation of P1 telegram").
+ * 4 upper-case hex digits (P1 CS chapter 6, "Representation of P1 telegram").
  *
  * Incremental and pure: bytes go in as they arrive, a telegram is decoded
  * only once its CRC matched (a bad-CRC telegram is ignored whole and

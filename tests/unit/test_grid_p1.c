@@ -1,6 +1,6 @@
 /*
  * P1 / DSMR parser (src/grid/p1.c): the example telegrams of the DSMR 5.0.2
- * and 4.2.2 P1 companion standards (§6.12) and two telegrams of the same
+ * and 4.2.2 P1 companion standards (chapter 6) and two telegrams of the same
  * format decode to the right grid_sample however the bytes are split; a
  * telegram with a bad or missing CRC is ignored and counted; framing errors
  * never leak a half telegram.

@@ -4,7 +4,7 @@
 CR LF), per the P1 Companion Standard (DSMR 5.0.2 / 4.2.2, chapter 6).
 
 dsmr50_example.txt and dsmr42_example.txt are the example telegrams printed in
-§6.12 of the 5.0.2 and 4.2.2 companion standards. The CRC printed under them
+chapter 6 of the 5.0.2 and 4.2.2 companion standards. The CRC printed under them
 (EF2F) cannot be reproduced from the text as printed (checked with CR LF, LF,
 and the PDF's wrapped lines), so the CRC here is computed; the crc check
 value of this routine is 0xBB3D for "123456789" (CRC-16/ARC).
