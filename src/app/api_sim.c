@@ -136,6 +136,39 @@ static int post_tap(void *ctx, const http_request *req, http_response *res) {
   return 0;
 }
 
+/* Grid inputs of the simulator (docs/grid-inputs.md): the utility control
+ * contact and the building current the CT clamps see. */
+static int post_grid(void *ctx, const http_request *req, http_response *res) {
+  station *st = ctx;
+  json_t *body = api_parse_object(req, res, 0);
+  if (!body) return 0;
+  static const char *const allowed[] = {"contact", "ct_current_a", NULL};
+  int contact = -1;
+  if (api_only_members(body, allowed, res) || api_opt_bool(body, "contact", &contact, res) < 0) {
+    json_decref(body);
+    return 0;
+  }
+  json_t *ct = json_object_get(body, "ct_current_a");
+  double amps[3] = {0, 0, 0};
+  if (ct) {
+    bool ok = json_is_array(ct) && json_array_size(ct) == 3;
+    for (size_t i = 0; ok && i < 3; i++) {
+      json_t *v = json_array_get(ct, i);
+      ok = json_is_number(v) && json_number_value(v) >= 0 && json_number_value(v) <= 1000;
+      if (ok) amps[i] = json_number_value(v);
+    }
+    if (!ok) {
+      json_decref(body);
+      return http_json_error(res, 400, "ct_current_a: an array of 3 RMS currents, 0 to 1000 A"), 0;
+    }
+    hal_sim_set_ct(st->hw, amps);
+  }
+  json_decref(body);
+  if (contact >= 0) hal_sim_set_contact(st->hw, contact != 0);
+  api_json_body(res, json_pack("{s:b}", "contact", hal_sim_contact(st->hw)));
+  return 0;
+}
+
 void api_sim_routes(station *st) {
   http_route routes[] = {
       {"POST", "/api/v1/sim/connectors/{id}/plug", post_plug, st},
@@ -143,6 +176,7 @@ void api_sim_routes(station *st) {
       {"POST", "/api/v1/sim/connectors/{id}/ev", post_ev, st},
       {"POST", "/api/v1/sim/connectors/{id}/fault", post_fault, st},
       {"POST", "/api/v1/sim/tap", post_tap, st},
+      {"POST", "/api/v1/sim/grid", post_grid, st},
   };
   for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
     http_add_route(st->http, &routes[i]);

@@ -6,6 +6,7 @@
  * when the station must not start.
  */
 #include "app/energy.h"
+#include "app/grid_inputs.h"
 #include "app/metering.h"
 #include "app/ocmf_glue.h"
 #include "app/ocpp16_station.h"
@@ -16,6 +17,7 @@ typedef int (*module_attach_fn)(station *st, char *err, size_t errlen);
 
 static const module_attach_fn attach_list[] = {
     metering_attach, /* Modbus meters: before the modules that read meters */
+    grid_inputs_attach, /* Linky TIC / P1 line, CT clamps, control contact (grid.source) */
     energy_attach,   /* load management: after the meters, reads their samples */
     ocmf_attach,     /* signed meter data: before OCPP, whose stop hook sends the end record */
     ocpp16_attach,   /* OCPP 1.6J back end (ocpp.url) */

@@ -38,6 +38,9 @@ typedef struct {
   bool meter_ok;     /* meter answers */
 } hal_selftest;
 
+/* The utility control contact (EnWG §14a) changed: true = asserted. */
+typedef void (*hal_contact_cb)(void *ctx, bool asserted);
+
 /* Completion of an event-driven self-test: `reason` lists the failed checks ("" if none). */
 typedef void (*hal_selftest_cb)(void *ctx, int connector, const hal_selftest *result,
                                 const char *reason);
@@ -60,6 +63,21 @@ typedef struct {
   int (*selftest_start)(hal *h, int connector, hal_selftest_cb done, void *ctx);
   const char *(*last_error)(hal *h);
   void (*destroy)(hal *h);
+  /* ---- Optional grid inputs (may be NULL; docs/hal.md "Grid inputs"). ---- */
+  /* Watch the utility control contact (EnWG §14a) wired to `spec` (linux:
+   * "[!]gpiochipN:LINE", '!' = active low; sim: ignored, driven through the
+   * simulator API). Needs start(). `cb` runs from the loop, never from inside
+   * this call: once with the current level, then on every change. -1 with
+   * last_error when the input cannot be watched. */
+  int (*watch_contact)(hal *h, const char *spec, hal_contact_cb cb, void *ctx);
+  /* One block of samples of CT clamp `clamp` (0..2) wired to `spec` (linux:
+   * "iio:deviceN:in_voltageK_raw"; sim: ignored), in volts at the ADC input,
+   * over whole mains periods: up to `max` samples into `volts`, their number
+   * returned. BLOCKS for the block's duration (about 100 ms on linux): call it
+   * from a worker thread, never from the loop; it touches nothing else of the
+   * back end. -1 with the reason in err. */
+  int (*read_ct)(hal *h, int clamp, const char *spec, double *volts, int max, char *err,
+                 size_t errlen);
 } hal_ops;
 
 struct hal {

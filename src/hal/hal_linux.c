@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/pilot.h"
@@ -97,6 +98,17 @@ struct hal_linux {
   bool first_sample;
   linux_connector conn[BORNE_MAX_CONNECTORS];
   char error[256];
+  /* the utility control contact (watch_contact) */
+  struct {
+    gpio_line *line;
+    int fd;
+    uv_poll_t poll;
+    uv_timer_t first; /* delivers the level once, on the next loop turn */
+    bool handles;     /* poll and timer initialised */
+    int value;
+    hal_contact_cb cb;
+    void *ctx;
+  } contact;
 };
 
 static hal_linux *as_linux(hal *h) { return (hal_linux *)h; }
@@ -611,6 +623,11 @@ static void lx_stop(hal *h) {
   hal_linux *hl = as_linux(h);
   if (!hl->started) return;
   hl->started = false;
+  if (hl->contact.handles) {
+    uv_close((uv_handle_t *)&hl->contact.poll, NULL);
+    uv_close((uv_handle_t *)&hl->contact.first, NULL);
+    hl->contact.handles = false;
+  }
   if (hl->sampler_init) uv_close((uv_handle_t *)&hl->sampler, NULL);
   hl->sampler_init = false;
   for (int c = 0; c < h->connectors; c++) {
@@ -693,6 +710,7 @@ static const char *lx_last_error(hal *h) { return as_linux(h)->error; }
 
 static void lx_destroy(hal *h) {
   hal_linux *hl = as_linux(h);
+  if (hl->contact.line) hl->gpio->close(hl->contact.line);
   for (int c = 0; c < h->connectors; c++) {
     linux_connector *lc = &hl->conn[c];
     if (lc->contactor) {
@@ -714,6 +732,97 @@ static void lx_destroy(hal *h) {
   free(hl);
 }
 
+/* ---- grid inputs (docs/hal.md "Grid inputs") ---- */
+
+static void contact_ready(uv_poll_t *p, int status, int events) {
+  (void)events;
+  hal_linux *hl = p->data;
+  if (status < 0) {
+    log_warn(MOD, "control contact: GPIO event fd: %s", uv_strerror(status));
+    return;
+  }
+  int v = hl->gpio->read_events(hl->contact.line);
+  if (v < 0 || v == hl->contact.value) return;
+  hl->contact.value = v;
+  if (hl->contact.cb) hl->contact.cb(hl->contact.ctx, v > 0);
+}
+
+static void contact_first(uv_timer_t *t) {
+  hal_linux *hl = t->data;
+  if (hl->contact.cb) hl->contact.cb(hl->contact.ctx, hl->contact.value > 0);
+}
+
+static int lx_watch_contact(hal *h, const char *spec, hal_contact_cb cb, void *ctx) {
+  hal_linux *hl = as_linux(h);
+  if (!hl->started) {
+    set_error(hl, "control contact: the HAL is not started");
+    return -1;
+  }
+  if (hl->contact.line) {
+    set_error(hl, "control contact: already watched");
+    return -1;
+  }
+  char err[200];
+  int fd = -1;
+  gpio_line *l = hl->gpio->open_input(hl->gpio->ctx, hl->cfg.dev_root, spec, &fd, err, sizeof err);
+  if (!l) {
+    set_error(hl, "control contact: %s", err);
+    return -1;
+  }
+  int rc = uv_poll_init(hl->loop, &hl->contact.poll, fd);
+  if (rc != 0) {
+    hl->gpio->close(l);
+    set_error(hl, "control contact: cannot watch GPIO events (fd %d): %s", fd, uv_strerror(rc));
+    return -1;
+  }
+  uv_timer_init(hl->loop, &hl->contact.first);
+  hl->contact.line = l;
+  hl->contact.fd = fd;
+  hl->contact.handles = true;
+  hl->contact.poll.data = hl;
+  hl->contact.first.data = hl;
+  hl->contact.cb = cb;
+  hl->contact.ctx = ctx;
+  hl->contact.value = hl->gpio->get(l) > 0;
+  uv_poll_start(&hl->contact.poll, UV_READABLE, contact_ready);
+  uv_timer_start(&hl->contact.first, contact_first, 0, 0);
+  return 0;
+}
+
+/* CT block: 100 ms (5 periods of 50 Hz, 6 of 60 Hz) sampled at even
+ * instants (absolute sleeps on CLOCK_MONOTONIC: this runs in a worker
+ * thread). Reads the configuration only, so it is safe beside the loop. */
+#define CT_BLOCK_NS 100000000L
+static int lx_read_ct(hal *h, int clamp, const char *spec, double *volts, int max, char *err,
+                      size_t errlen) {
+  hal_linux *hl = as_linux(h);
+  if (clamp < 0 || clamp > 2 || max < 2) {
+    snprintf(err, errlen, "no CT clamp %d (0..2)", clamp);
+    return -1;
+  }
+  adc_channel ch = {.fd = -1};
+  if (adc_open(hl, spec, &ch, err, errlen) != 0) return -1;
+  struct timespec t0;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  long step = CT_BLOCK_NS / max;
+  int n = 0;
+  for (; n < max; n++) {
+    long at = step * n;
+    struct timespec due = {.tv_sec = t0.tv_sec + (t0.tv_nsec + at) / 1000000000L,
+                           .tv_nsec = (t0.tv_nsec + at) % 1000000000L};
+    clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &due, NULL);
+    double mv;
+    if (adc_read_mv(&ch, &mv) != 0) {
+      snprintf(err, errlen, "cannot read %s: %s", ch.path, strerror(errno));
+      close(ch.fd);
+      return -1;
+    }
+    volts[n] = mv / 1000.0;
+  }
+  close(ch.fd);
+  return n;
+}
+
 static const hal_ops linux_ops = {
     .name = "linux",
     .start = lx_start,
@@ -727,6 +836,8 @@ static const hal_ops linux_ops = {
     .selftest_start = hal_linux_selftest_start,
     .last_error = lx_last_error,
     .destroy = lx_destroy,
+    .watch_contact = lx_watch_contact,
+    .read_ct = lx_read_ct,
 };
 
 /* ---- creation ---- */

@@ -8,6 +8,7 @@
  */
 #include "hal/hal_sim.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,16 @@
 #define SIM_QUEUE_MAX 64
 #define SIM_DEFAULT_PP_OHMS 220.0
 
-typedef enum { IN_CP, IN_PP, IN_LOCK, IN_CONTACTOR, IN_RCD, IN_TEMP, IN_BADGE } input_kind;
+typedef enum {
+  IN_CP,
+  IN_PP,
+  IN_LOCK,
+  IN_CONTACTOR,
+  IN_RCD,
+  IN_TEMP,
+  IN_BADGE,
+  IN_GRID_CONTACT
+} input_kind;
 
 typedef struct {
   input_kind kind;
@@ -55,6 +65,13 @@ typedef struct {
   uv_timer_t flush_timer;
   uv_timer_t physics_timer;
   char error[160];
+  /* grid inputs: the utility control contact, and the building's current
+   * seen by the CT clamps (read from a worker thread: under ct_lock) */
+  bool contact;
+  hal_contact_cb contact_cb;
+  void *contact_ctx;
+  uv_mutex_t ct_lock;
+  double ct_amps[3];
 } hal_sim;
 
 static hal_sim *as_sim(hal *h) { return (hal_sim *)h; }
@@ -135,6 +152,9 @@ static void deliver(hal_sim *s, const sim_input *in) {
     break;
   case IN_BADGE:
     if (l->on_badge) l->on_badge(l->ctx, in->uid);
+    break;
+  case IN_GRID_CONTACT:
+    if (s->contact_cb) s->contact_cb(s->contact_ctx, in->flag);
     break;
   }
 }
@@ -247,7 +267,48 @@ static int sim_selftest(hal *h, int c, hal_selftest *out) {
 
 static const char *sim_last_error(hal *h) { return as_sim(h)->error; }
 
-static void sim_destroy(hal *h) { free(h); }
+static void sim_destroy(hal *h) {
+  uv_mutex_destroy(&as_sim(h)->ct_lock);
+  free(h);
+}
+
+static int sim_watch_contact(hal *h, const char *spec, hal_contact_cb cb, void *ctx) {
+  (void)spec;
+  hal_sim *s = as_sim(h);
+  if (!s->started) {
+    snprintf(s->error, sizeof s->error, "the HAL is not started");
+    return -1;
+  }
+  s->contact_cb = cb;
+  s->contact_ctx = ctx;
+  if (cb) enqueue(s, &(sim_input){.kind = IN_GRID_CONTACT, .flag = s->contact});
+  return 0;
+}
+
+/* The simulated clamps are the default ones (100 A / 333 mV, docs/hal.md) on
+ * an ADC input biased at 1.65 V: 5 periods of 50 Hz, 40 samples each, phase
+ * k shifted by k x 120 degrees. */
+#define SIM_CT_PERIODS 5
+#define SIM_CT_PER_PERIOD 40
+static int sim_read_ct(hal *h, int clamp, const char *spec, double *volts, int max, char *err,
+                       size_t errlen) {
+  (void)spec;
+  hal_sim *s = as_sim(h);
+  if (clamp < 0 || clamp > 2) {
+    snprintf(err, errlen, "no CT clamp %d (0..2)", clamp);
+    return -1;
+  }
+  uv_mutex_lock(&s->ct_lock);
+  double amps = s->ct_amps[clamp];
+  uv_mutex_unlock(&s->ct_lock);
+  int n = SIM_CT_PERIODS * SIM_CT_PER_PERIOD;
+  if (n > max) n = max - max % SIM_CT_PER_PERIOD;
+  const double pi = 3.14159265358979323846;
+  for (int i = 0; i < n; i++)
+    volts[i] = 1.65 + amps * sqrt(2.0) * (0.333 / 100.0) *
+                          sin(2 * pi * i / SIM_CT_PER_PERIOD + clamp * 2 * pi / 3);
+  return n;
+}
 
 static const hal_ops sim_ops = {
     .name = "sim",
@@ -261,6 +322,8 @@ static const hal_ops sim_ops = {
     .selftest = sim_selftest,
     .last_error = sim_last_error,
     .destroy = sim_destroy,
+    .watch_contact = sim_watch_contact,
+    .read_ct = sim_read_ct,
 };
 
 hal *hal_sim_create(int connectors, const station_clock *clock, double voltage_v,
@@ -272,6 +335,7 @@ hal *hal_sim_create(int connectors, const station_clock *clock, double voltage_v
   s->base.connectors = connectors;
   s->clock = clock;
   s->tethered = tethered;
+  uv_mutex_init(&s->ct_lock);
   borne_ms now = clock_now(clock);
   for (int i = 0; i < connectors; i++) {
     sim_ev_init(&s->conn[i].ev, voltage_v, energy_wh ? energy_wh[i] : 0.0, now);
@@ -399,4 +463,21 @@ int hal_sim_fail_selftest(hal *h, int c, const char *check) {
     return -1;
   snprintf(s->conn[c - 1].selftest_fail, sizeof s->conn[c - 1].selftest_fail, "%s", check);
   return 0;
+}
+
+void hal_sim_set_contact(hal *h, bool asserted) {
+  hal_sim *s = as_sim(h);
+  if (s->contact == asserted) return;
+  s->contact = asserted;
+  if (s->contact_cb && s->started)
+    enqueue(s, &(sim_input){.kind = IN_GRID_CONTACT, .flag = asserted});
+}
+
+bool hal_sim_contact(hal *h) { return as_sim(h)->contact; }
+
+void hal_sim_set_ct(hal *h, const double amps[3]) {
+  hal_sim *s = as_sim(h);
+  uv_mutex_lock(&s->ct_lock);
+  memcpy(s->ct_amps, amps, sizeof s->ct_amps);
+  uv_mutex_unlock(&s->ct_lock);
 }

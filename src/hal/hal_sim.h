@@ -38,4 +38,10 @@ int sim_fault_parse(const char *name, sim_fault *out);
  * "contactor", "cp", "meter"); used by tests and --set sim.selftest_fail. */
 int hal_sim_fail_selftest(hal *h, int connector, const char *check);
 
+/* Grid inputs (docs/hal.md "Grid inputs"): the utility control contact, and
+ * the RMS current per phase the simulated CT clamps see (A, default 0). */
+void hal_sim_set_contact(hal *h, bool asserted);
+bool hal_sim_contact(hal *h);
+void hal_sim_set_ct(hal *h, const double amps[3]);
+
 #endif

@@ -753,6 +753,70 @@ static void libgpiod_provider_error_path(void **state) {
                            "directory");
 }
 
+/* ---- grid inputs: the utility control contact and CT clamp blocks ---- */
+static int contact_level = -1, contact_reports;
+static void on_contact(void *ctx, bool asserted) {
+  (void)ctx;
+  contact_level = asserted;
+  contact_reports++;
+}
+static bool contact_is(int level, int reports) {
+  return contact_level == level && contact_reports == reports;
+}
+static bool contact_first(seen *x) { return (void)x, contact_is(0, 1); }
+static bool contact_on(seen *x) { return (void)x, contact_is(1, 2); }
+static bool contact_off(seen *x) { return (void)x, contact_is(0, 3); }
+
+static void control_contact_edges(void **state) {
+  fixture *f = *state;
+  hal_linux_config cfg = config(f);
+  char err[256];
+  hal *h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
+  assert_non_null(h);
+  f->h = h;
+  /* before start: refused with a reason */
+  assert_int_equal(h->ops->watch_contact(h, "gpiochip0:30", on_contact, NULL), -1);
+  assert_non_null(strstr(h->ops->last_error(h), "not started"));
+  assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
+  contact_level = -1, contact_reports = 0;
+  assert_int_equal(h->ops->watch_contact(h, "gpiochip0:30", on_contact, NULL), 0);
+  assert_int_equal(contact_reports, 0); /* never from inside the call */
+  assert_true(run_until(f, contact_first));
+  gpio_line *l = find_line(&f->bank, "gpiochip0:30");
+  assert_non_null(l);
+  edge_line(l, 1);
+  assert_true(run_until(f, contact_on));
+  edge_line(l, 1); /* an edge without a change of level is not reported */
+  edge_line(l, 0);
+  assert_true(run_until(f, contact_off));
+  /* one contact only; a bad line names itself */
+  assert_int_equal(h->ops->watch_contact(h, "gpiochip0:31", on_contact, NULL), -1);
+  finish(f, h);
+  h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
+  f->h = h;
+  assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
+  assert_int_equal(h->ops->watch_contact(h, "gpiochip7:1", on_contact, NULL), -1);
+  assert_non_null(strstr(h->ops->last_error(h), "control contact: cannot open gpiochip7"));
+}
+
+static void ct_block_is_read_from_iio(void **state) {
+  fixture *f = *state;
+  put(f, "bus/iio/devices/iio:device0/in_voltage3_raw", "6600"); /* x 0.25 mV = 1.65 V */
+  hal *h = create_started(f);
+  double v[50];
+  char err[200];
+  int n = h->ops->read_ct(h, 1, "iio:device0:in_voltage3_raw", v, 50, err, sizeof err);
+  assert_int_equal(n, 50);
+  for (int i = 0; i < n; i++) assert_true(v[i] > 1.6499 && v[i] < 1.6501);
+  assert_int_equal(h->ops->read_ct(h, 0, "iio:device0:in_voltage9_raw", v, 50, err, sizeof err),
+                   -1);
+  assert_non_null(strstr(err, "in_voltage9_raw"));
+  assert_int_equal(h->ops->read_ct(h, 3, "iio:device0:in_voltage3_raw", v, 50, err, sizeof err),
+                   -1);
+  assert_int_equal(h->ops->read_ct(h, 0, "adc0", v, 50, err, sizeof err), -1);
+  finish(f, h);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(start_reports_levels_and_pwm_is_configured, setup, teardown),
@@ -770,6 +834,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(configuration_errors_name_the_pin, setup, teardown),
       cmocka_unit_test_setup_teardown(pwm_channel_is_exported, setup, teardown),
       cmocka_unit_test_setup_teardown(libgpiod_provider_error_path, setup, teardown),
+      cmocka_unit_test_setup_teardown(control_contact_edges, setup, teardown),
+      cmocka_unit_test_setup_teardown(ct_block_is_read_from_iio, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
