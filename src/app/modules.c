@@ -16,13 +16,13 @@
 typedef int (*module_attach_fn)(station *st, char *err, size_t errlen);
 
 static const module_attach_fn attach_list[] = {
-    metering_attach, /* Modbus meters: before the modules that read meters */
+    metering_attach,    /* Modbus meters: before the modules that read meters */
     grid_inputs_attach, /* Linky TIC / P1 line, CT clamps, control contact (grid.source) */
-    energy_attach,   /* load management: after the meters, reads their samples */
-    ocmf_attach,     /* signed meter data: before OCPP, whose stop hook sends the end record */
-    ocpp16_attach,   /* OCPP 1.6J back end (ocpp.url) */
-    web_attach,      /* the local web page */
-    NULL,            /* keeps the list non-empty; modules are added above this line */
+    energy_attach,      /* load management: after the meters, reads their samples */
+    ocmf_attach,        /* signed meter data: before OCPP, whose stop hook sends the end record */
+    ocpp16_attach,      /* OCPP 1.6J back end (ocpp.url) */
+    web_attach,         /* the local web page */
+    NULL,               /* keeps the list non-empty; modules are added above this line */
 };
 
 int station_modules_open(station *st, char *err, size_t errlen) {

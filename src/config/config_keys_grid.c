@@ -37,7 +37,8 @@ static int check_iio(const char *v, char *why, size_t len) {
 }
 
 const cfg_key_def config_keys_grid[] = {
-    /* grid.source and grid.port: src/config/config_keys_energy.c (energy management reads them too) */
+    /* grid.source and grid.port: src/config/config_keys_energy.c (energy management reads them too)
+     */
     {"grid.tic_mode", CFG_ENUM, "auto", 0, 0, "auto|historic|standard", false,
      "Linky TIC mode: historic (1200 baud 7E1), standard (9600 baud 7E1), or auto (tries "
      "both speeds until checksums match).",
