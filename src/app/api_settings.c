@@ -177,8 +177,10 @@ static int put_owner_settings(void *ctx, const http_request *req, http_response 
     bool allowed = false;
     for (int i = 0; owner_keys[i] && !allowed; i++) allowed = strcmp(owner_keys[i], key) == 0;
     if (!allowed) {
+      /* the message first: `key` lives in body */
+      http_json_error(res, 403, "%s: only the installer may change it (Settings)", key);
       json_decref(body);
-      return http_json_error(res, 403, "%s: only the installer may change it (Settings)", key), 0;
+      return 0;
     }
   }
   json_decref(body);
