@@ -54,3 +54,17 @@ test('control contact beside another source (grid.contact = true)', async (t) =>
   assert.equal(s.station.grid_input.source, 'none');
   assert.equal(s.station.grid_input.contact.asserted, true);
 });
+
+test('the control contact from the HAL caps charging power (EnWG §14a) and the cap lifts when it is released', async () => {
+  const st = await startBorned({ connectors: 1, auth: 'free', set: { 'grid.source': 'contact', 'grid.contact_limit_w': '4200' } });
+  try {
+    assert.equal(st.ctl('plug', '1', '--ev-max-current', '32').code, 0);
+    await st.waitFor((x) => x.connectors[0].status === 'Charging' && x.connectors[0].offered_a > 20, { what: 'charging at full current' });
+    await st.ok('POST', '/api/v1/sim/grid', { contact: true });
+    const capped = await st.waitFor((x) => x.station.site?.contact?.asserted === true && x.connectors[0].offered_a <= 6.1, { what: 'capped by the contact' });
+    // 4200 W over three phases at the site voltage is about 6 A
+    assert.ok(capped.connectors[0].offered_a >= 6 && capped.connectors[0].offered_a <= 6.1, `offered ${capped.connectors[0].offered_a} A`);
+    await st.ok('POST', '/api/v1/sim/grid', { contact: false });
+    await st.waitFor((x) => x.station.site?.contact?.asserted === false && x.connectors[0].offered_a > 20, { what: 'cap lifted' });
+  } finally { await st.stop(); st.cleanup(); }
+});
