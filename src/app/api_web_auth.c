@@ -282,28 +282,42 @@ static int start_job(web_ctx *w, pin_job *j, const http_request *req, http_respo
 
 /* ---- endpoints ---- */
 
-static int post_login(void *ctx, const http_request *req, http_response *res) {
-  web_ctx *w = ctx;
+/* The body of login and PIN change: {"role": "owner"|"installer", "pin":
+ * "digits"}. The parsed body (it owns *pin), or NULL with res filled. */
+static json_t *parse_role_pin(const http_request *req, http_response *res, web_role *r,
+                              const char **pin) {
   json_t *body = api_parse_object(req, res, 0);
-  if (!body) return 0;
+  if (!body) return NULL;
   static const char *const allowed[] = {"role", "pin", NULL};
-  const char *role = NULL, *pin = NULL;
+  const char *role = NULL;
   char why[128];
+  *pin = NULL;
   if (api_only_members(body, allowed, res) != 0 ||
       api_opt_string(body, "role", 32, &role, res) < 0 ||
-      api_opt_string(body, "pin", 64, &pin, res) < 0) {
+      api_opt_string(body, "pin", 64, pin, res) < 0) {
     json_decref(body);
-    return 0;
+    return NULL;
   }
-  web_role r = web_role_parse(role);
-  if (r == WEB_ROLE_NONE) {
+  *r = web_role_parse(role);
+  if (*r == WEB_ROLE_NONE) {
     json_decref(body);
-    return http_json_error(res, 400, "role: must be \"owner\" or \"installer\""), 0;
+    http_json_error(res, 400, "role: must be \"owner\" or \"installer\"");
+    return NULL;
   }
-  if (web_pin_check_format(pin, why, sizeof why) != 0) {
+  if (web_pin_check_format(*pin, why, sizeof why) != 0) {
     json_decref(body);
-    return http_json_error(res, 400, "pin: %s", why), 0;
+    http_json_error(res, 400, "pin: %s", why);
+    return NULL;
   }
+  return body;
+}
+
+static int post_login(void *ctx, const http_request *req, http_response *res) {
+  web_ctx *w = ctx;
+  web_role r;
+  const char *pin;
+  json_t *body = parse_role_pin(req, res, &r, &pin);
+  if (!body) return 0;
   if (!w->pin_hash[r][0]) {
     json_decref(body);
     return http_json_error(res, 409, "no %s PIN yet: set it first", web_role_name(r)), 0;
@@ -441,26 +455,10 @@ refuse:
 
 static int post_pin(void *ctx, const http_request *req, http_response *res) {
   web_ctx *w = ctx;
-  json_t *body = api_parse_object(req, res, 0);
+  web_role r;
+  const char *pin;
+  json_t *body = parse_role_pin(req, res, &r, &pin);
   if (!body) return 0;
-  static const char *const allowed[] = {"role", "pin", NULL};
-  const char *role = NULL, *pin = NULL;
-  char why[128];
-  if (api_only_members(body, allowed, res) != 0 ||
-      api_opt_string(body, "role", 32, &role, res) < 0 ||
-      api_opt_string(body, "pin", 64, &pin, res) < 0) {
-    json_decref(body);
-    return 0;
-  }
-  web_role r = web_role_parse(role);
-  if (r == WEB_ROLE_NONE) {
-    json_decref(body);
-    return http_json_error(res, 400, "role: must be \"owner\" or \"installer\""), 0;
-  }
-  if (web_pin_check_format(pin, why, sizeof why) != 0) {
-    json_decref(body);
-    return http_json_error(res, 400, "pin: %s", why), 0;
-  }
   pin_job *j = calloc(1, sizeof *j);
   if (!j) {
     json_decref(body);
