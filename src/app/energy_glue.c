@@ -123,9 +123,19 @@ static void load_config(energy *e) {
   alloc_config c;
   alloc_config_defaults(&c);
   const char *lim = config_get(cfg, "site.limit_a");
-  e->enabled = lim && lim[0];
+  const char *kva = config_get(cfg, "site.limit_kva");
+  bool has_a = lim && lim[0], has_kva = kva && kva[0];
+  e->enabled = has_a || has_kva;
+  e->voltage = config_get_number(cfg, "site.voltage_v");
+  c.phases = (int)config_get_int(cfg, "site.phases") == 1 ? 1 : 3;
   /* without a site limit only the EnWG 14a contact can make load management act */
-  double limit = e->enabled ? config_get_number(cfg, "site.limit_a") : 1e6;
+  double limit = has_a ? config_get_number(cfg, "site.limit_a") : 1e6;
+  if (has_kva) {
+    /* the subscription in kVA: a total over the phases, and per phase its
+     * even split unless site.limit_a says what each phase's breaker takes */
+    c.total_limit_a = config_get_number(cfg, "site.limit_kva") * 1000.0 / e->voltage;
+    if (!has_a) limit = c.total_limit_a / c.phases;
+  }
   for (int p = 0; p < 3; p++) c.limit_a[p] = limit;
   const char *cl = config_get(cfg, "site.circuit_limit_a");
   c.circuit_limit_a = cl && cl[0] ? config_get_number(cfg, "site.circuit_limit_a") : 0;
@@ -144,7 +154,6 @@ static void load_config(energy *e) {
   /* the control contact alone measures no load */
   c.use_grid = e->enabled && e->source >= 0 && strcmp(source_names[e->source], "contact") != 0;
   e->follow_offpeak = config_get_bool(cfg, "schedule.follow_offpeak");
-  e->voltage = config_get_number(cfg, "site.voltage_v");
   e->contact_limit_w = config_get_number(cfg, "grid.contact_limit_w");
   int site_rot[3];
   parse_rotation(config_get(cfg, "site.phase_rotation"), site_rot);
@@ -205,6 +214,17 @@ static double other_limits(const station *st, int c) {
   limits_clear(&l, LIMIT_SCHEDULE);
   double v = limits_offered(&l, PILOT_MAX_CURRENT_A, NULL);
   return v > PILOT_MAX_CURRENT_A ? PILOT_MAX_CURRENT_A : v;
+}
+
+/* The phases the car really draws from: a single-phase car on a
+ * three-phase connector shows current on the connector's L1 only, and
+ * counting it on all three would leave two phases (and the kVA total) half
+ * used. Until the car draws, the connector's own count. */
+static int drawn_phases(const connector_sm *sm, const station_connector *sc) {
+  if (sm->cfg.phases == 1) return 1;
+  if (!sc->meter_ok || cs_status(sm) != STATUS_CHARGING) return 3;
+  const double *i = sc->meter.current_a;
+  return i[0] >= 2.0 && i[1] < 0.5 && i[2] < 0.5 ? 1 : 3;
 }
 
 static bool wants_power(const connector_sm *sm) {
@@ -348,8 +368,10 @@ static void round_now(energy *e) {
     const connector_sm *sm = &st->core.conn[i];
     const station_connector *sc = &st->conn[i];
     alloc_conn_in *in = &e->in[i];
-    in->phases = sm->cfg.phases == 1 ? 1 : 3;
+    /* on a single-phase supply every connector draws from its L1 */
+    in->phases = e->acfg.phases == 1 ? 1 : drawn_phases(sm, sc);
     memcpy(in->grid_phase, e->rotation[i], sizeof in->grid_phase);
+    if (e->acfg.phases == 1) in->grid_phase[0] = 0;
     in->wants = wants_power(sm);
     in->max_a = connector_window_open(e, i + 1) ? other_limits(st, i + 1) : 0;
     in->priority = e->priority[i];
@@ -601,7 +623,13 @@ static void status_json(void *ctx, int connector, json_t *obj) {
   if (connector == 0) {
     json_t *s = json_object();
     json_object_set_new(s, "load_management", json_boolean(e->enabled));
-    json_object_set_new(s, "limit_a", e->enabled ? json_real(e->acfg.limit_a[0]) : json_null());
+    json_object_set_new(
+        s, "limit_a", e->enabled ? json_real(round(e->acfg.limit_a[0] * 100) / 100) : json_null());
+    const char *kva = config_get(e->st->cfg, "site.limit_kva");
+    json_object_set_new(s, "limit_kva",
+                        kva && kva[0] ? json_real(config_get_number(e->st->cfg, "site.limit_kva"))
+                                      : json_null());
+    json_object_set_new(s, "phases", json_integer(e->acfg.phases));
     json_object_set_new(s, "margin_a", json_real(e->acfg.margin_a));
     json_object_set_new(s, "circuit_limit_a",
                         e->acfg.circuit_limit_a > 0 ? json_real(e->acfg.circuit_limit_a)
@@ -619,6 +647,10 @@ static void status_json(void *ctx, int connector, json_t *obj) {
     json_object_set_new(s, "own_a", on ? triplet(r->own_a) : json_null());
     json_object_set_new(s, "available_a", on ? triplet(r->available_a) : json_null());
     json_object_set_new(s, "allocated_a", on ? triplet(r->allocated_a) : json_null());
+    json_object_set_new(s, "available_total_a",
+                        on && isfinite(r->available_total_a)
+                            ? json_real(round(r->available_total_a * 100) / 100)
+                            : json_null());
     json_object_set_new(s, "charging", json_integer(on ? r->charging : 0));
     json_object_set_new(s, "waiting", json_integer(on ? r->waiting : 0));
     json_t *ct = json_object();
@@ -659,6 +691,9 @@ static void status_json(void *ctx, int connector, json_t *obj) {
                            : NULL;
   json_object_set_new(a, "reason", reason ? json_string(reason) : json_null());
   json_object_set_new(a, "priority", json_integer(e->priority[connector - 1]));
+  int ph = e->in[connector - 1].phases; /* 0 before the first round */
+  json_object_set_new(a, "phases",
+                      json_integer(ph ? ph : e->st->core.conn[connector - 1].cfg.phases));
   json_object_set_new(a, "since", json_time(o->since));
   json_object_set_new(obj, "allocation", a);
 }
@@ -803,7 +838,8 @@ int energy_attach(station *st, char *err, size_t errlen) {
   for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
     http_add_route(st->http, &routes[i]);
   if (e->enabled)
-    log_info(MOD, "load management: %.1f A per phase, grid source %s", e->acfg.limit_a[0],
+    log_info(MOD, "load management: %.1f A per phase%s, %d-phase supply, grid source %s",
+             e->acfg.limit_a[0], e->acfg.total_limit_a > 0 ? " (kVA limit)" : "", e->acfg.phases,
              e->source >= 0 ? source_names[e->source] : "none");
   return 0;
 }

@@ -54,6 +54,14 @@ const cfg_key_def config_keys_energy[] = {
      "Site limit per phase in amps (main breaker or subscribed power). Setting it turns load "
      "management on: borne's connectors share what the building leaves below it.",
      NULL, NULL},
+    {"site.limit_kva", CFG_NUMBER, NULL, 1, 2000, NULL, true,
+     "Subscribed apparent power of the supply in kVA (e.g. a Linky contract of 12 kVA): the sum "
+     "of the phases' currents stays below it at site.voltage_v. Without site.limit_a each phase "
+     "gets an even share of it; with both, both hold. Setting it turns load management on.",
+     NULL, NULL},
+    {"site.phases", CFG_INT, "3", 0, 0, "1|3", true,
+     "Phases of the building's supply: 3, or 1 (single-phase: every connector draws from L1).",
+     NULL, NULL},
     {"site.margin_a", CFG_NUMBER, "1", 0, 100, NULL, true,
      "Amps kept free below site.limit_a (and site.circuit_limit_a) on every phase.", NULL, NULL},
     {"site.circuit_limit_a", CFG_NUMBER, NULL, 6, 2000, NULL, true,

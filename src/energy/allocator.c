@@ -1,6 +1,6 @@
 /*
  * Site current allocator (see allocator.h). A round has four steps:
- *  1. budget: what borne may draw per grid phase (and in total, EnWG 14a);
+ *  1. budget: what borne may draw per grid phase and in total (kVA, 14a);
  *  2. admission: which sessions get at least 6 A, in fairness order;
  *  3. sharing: max-min fair water-filling of the rest, priority by priority;
  *  4. stability: decreases at once, increases late and in steps, and only
@@ -46,6 +46,8 @@ void alloc_config_defaults(alloc_config *c) {
   memset(c, 0, sizeof *c);
   for (int p = 0; p < 3; p++) c->limit_a[p] = 32;
   c->circuit_limit_a = 0;
+  c->total_limit_a = 0;
+  c->phases = 3;
   c->margin_a = 1;
   c->fallback_a = -1;
   c->stale_ms = 30000;
@@ -170,10 +172,27 @@ static void budget(allocator *a, borne_ms now, const alloc_grid_in *g, const all
   }
   for (int p = 0; p < 3; p++) {
     if (c->circuit_limit_a > 0) avail[p] = dmin(avail[p], c->circuit_limit_a - c->margin_a);
+    if (c->phases == 1 && p > 0) avail[p] = 0; /* a single-phase supply has L1 only */
     avail[p] = dmax(0, avail[p]);
     r->available_a[p] = avail[p];
   }
-  avail[3] = g && g->total_limit_a > 0 ? g->total_limit_a : INFINITY;
+  /* The subscription's apparent power (site.limit_kva) caps the sum of the
+   * phases: what the building's other loads take on any phase counts. In
+   * failsafe their highest measured load counts, as for the per-phase
+   * budget; an explicit grid.fallback_a replaces both. */
+  double total = INFINITY;
+  if (c->total_limit_a > 0 && !(r->failsafe && c->fallback_a >= 0)) {
+    int nph = c->phases == 1 ? 1 : 3;
+    double other = 0;
+    for (int p = 0; p < nph; p++)
+      other += !c->use_grid  ? 0
+               : r->failsafe ? (a->seen_grid ? a->peak_other[p] : 0)
+                             : r->other_a[p];
+    total = dmax(0, c->total_limit_a - other - c->margin_a * nph);
+  }
+  if (g && g->total_limit_a > 0) total = dmin(total, g->total_limit_a);
+  avail[3] = total;
+  r->available_total_a = total;
 }
 
 /* Admission order: sessions within their minimum on time first (contactor

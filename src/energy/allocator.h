@@ -33,6 +33,9 @@
 
 typedef struct {
   double limit_a[3];       /* site limit per grid phase (main breaker / subscription) */
+  double total_limit_a;    /* site limit on the sum of the phases' currents (site.limit_kva
+                              at the nominal voltage); <= 0: none */
+  int phases;              /* grid phases of the supply: 3, or 1 (only L1 exists) */
   double circuit_limit_a;  /* charging circuit limit per phase for borne alone; <= 0: none */
   double margin_a;         /* kept free on every phase */
   double fallback_a;       /* failsafe budget per phase for borne; < 0: computed (see .c) */
@@ -90,13 +93,14 @@ typedef struct {
 } alloc_grid_in;
 
 typedef struct {
-  bool failsafe;         /* grid data stale or missing: the fallback budget applies */
-  double building_a[3];  /* last building load per grid phase (incl. borne) */
-  double own_a[3];       /* borne's measured draw per grid phase */
-  double other_a[3];     /* building load without borne */
-  double available_a[3]; /* budget for borne per grid phase this round */
-  double allocated_a[3]; /* sum of limits given, per grid phase */
-  int charging, waiting; /* sessions in each state */
+  bool failsafe;            /* grid data stale or missing: the fallback budget applies */
+  double building_a[3];     /* last building load per grid phase (incl. borne) */
+  double own_a[3];          /* borne's measured draw per grid phase */
+  double other_a[3];        /* building load without borne */
+  double available_a[3];    /* budget for borne per grid phase this round */
+  double available_total_a; /* budget for the sum of the phases (kVA limit, EnWG 14a); inf: none */
+  double allocated_a[3];    /* sum of limits given, per grid phase */
+  int charging, waiting;    /* sessions in each state */
 } alloc_report;
 
 typedef struct allocator allocator;

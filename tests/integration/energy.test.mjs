@@ -329,7 +329,7 @@ test('EnWG 14a contact through the API caps the charging power at once, then rel
   }
 });
 
-test('a user with windows of their own charges when the station window is closed', async () => {
+test('a badge group (a user and all their badges) with windows of its own charges when the station window is closed', async () => {
   const h = await startBorned({
     connectors: 2,
     auth: 'badge',
@@ -338,6 +338,7 @@ test('a user with windows of their own charges when the station window is closed
   });
   try {
     assert.equal(h.ctl('badges', 'add', 'AA01', '--user', 'Staff').code, 0);
+    assert.equal(h.ctl('badges', 'add', 'AA02', '--user', 'Staff').code, 0);
     assert.equal(h.ctl('badges', 'add', 'BB02', '--user', 'Guest').code, 0);
     const users = h.ctlJson('users', 'list').users;
     const staff = users.find((u) => u.name === 'Staff').id;
@@ -352,7 +353,7 @@ test('a user with windows of their own charges when the station window is closed
       { user: staff, windows: 'Mon-Sun 00:00-24:00' });
     assert.deepEqual(await h.ok('GET', `/api/v1/users/${staff}/windows`), { user: staff, windows: 'Mon-Sun 00:00-24:00' });
     assert.equal(h.ctl('plug', '1').code, 0);
-    assert.equal(h.ctl('tap', 'AA01').code, 0);
+    assert.equal(h.ctl('tap', 'AA02').code, 0); // the group's second badge: the user's windows
     assert.equal(h.ctl('plug', '2').code, 0);
     assert.equal(h.ctl('tap', 'BB02').code, 0);
     const s = await h.waitFor((x) => x.connectors[0].status === 'Charging' && x.connectors[1].status === 'SuspendedEVSE' && x.connectors[1].session,

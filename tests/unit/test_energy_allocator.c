@@ -657,6 +657,72 @@ static void contact_total_cap(void **state) {
   allocator_free(s.a);
 }
 
+/* site.limit_kva: a 12 kVA subscription (52.2 A in total at 230 V) with
+ * 32 A breakers per phase. The building's other load is all on L1: L1 has
+ * 12 A left, the total 32.2 A, so a three-phase car gets a third of the
+ * total; a single-phase car on L2 then shares the total with it (equal
+ * currents: 3x + x). The failsafe keeps the total with the highest load
+ * seen. */
+static void kva_total_limit(void **state) {
+  (void)state;
+  sim s;
+  sim_init(&s, 2, 32);
+  s.cfg.total_limit_a = 12000.0 / 230.0;
+  s.cfg.use_grid = true;
+  s.cfg.min_on_ms = s.cfg.min_off_ms = 0;
+  s.cfg.stale_ms = S(10);
+  s.meter = true;
+  s.other[0] = 20;
+  sim_start(&s);
+  plug(&s, 0, 32);
+  sim_run(&s, 60);
+  const alloc_report *r = allocator_report(s.a);
+  assert_amps(r->available_a[0], 12);
+  assert_amps(r->available_total_a, 12000.0 / 230.0 - 20);
+  assert_amps(offered(&s, 0), 10.7); /* 32.17 / 3, in 0.1 A steps */
+  s.in[1].phases = 1;
+  s.in[1].grid_phase[0] = 1;
+  plug(&s, 1, 32);
+  sim_run(&s, 120);
+  assert_amps(offered(&s, 0), 8.0);
+  assert_amps(offered(&s, 1), 8.0);
+  double total = s.other[0] + 3 * offered(&s, 0) + offered(&s, 1);
+  assert_true(total <= 12000.0 / 230.0);
+  /* the meter goes silent: failsafe, the total still counts the 20 A */
+  s.meter = false;
+  sim_run(&s, 15);
+  assert_true(r->failsafe);
+  assert_amps(r->available_total_a, 12000.0 / 230.0 - 20);
+  assert_true(3 * offered(&s, 0) + offered(&s, 1) <= 12000.0 / 230.0 - 20 + 1e-9);
+  allocator_free(s.a);
+}
+
+/* A single-phase supply (site.phases = 1): only L1 exists; two cars on it
+ * share what a 9 kVA subscription leaves beside 10 A of other load. */
+static void single_phase_supply(void **state) {
+  (void)state;
+  sim s;
+  sim_init(&s, 2, 9000.0 / 230.0);
+  s.cfg.phases = 1;
+  s.cfg.total_limit_a = 9000.0 / 230.0;
+  s.cfg.use_grid = true;
+  s.cfg.min_on_ms = s.cfg.min_off_ms = 0;
+  s.meter = true;
+  s.other[0] = 10;
+  sim_start(&s);
+  for (int i = 0; i < 2; i++) {
+    s.in[i].phases = 1;
+    plug(&s, i, 32);
+  }
+  sim_run(&s, 120);
+  const alloc_report *r = allocator_report(s.a);
+  assert_amps(r->available_a[1], 0);
+  assert_amps(r->available_a[2], 0);
+  assert_amps(offered(&s, 0), 14.5); /* (39.13 - 10) / 2 = 14.56, rounded down */
+  assert_amps(offered(&s, 1), 14.5);
+  allocator_free(s.a);
+}
+
 /* An EV that takes 10 A of a 20 A offer: after a while its share is its
  * draw + 1 A and the other car gets the rest; when it wants more again
  * (the cap is reached), it gets its fair share back. */
@@ -703,6 +769,8 @@ int main(void) {
       cmocka_unit_test(building_load_simulation),
       cmocka_unit_test(contact_total_cap),
       cmocka_unit_test(ev_taking_less_leaves_the_rest),
+      cmocka_unit_test(kva_total_limit),
+      cmocka_unit_test(single_phase_supply),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
