@@ -141,6 +141,7 @@ static void load_config(energy *e) {
   const char *cl = config_get(cfg, "site.circuit_limit_a");
   c.circuit_limit_a = cl && cl[0] ? config_get_number(cfg, "site.circuit_limit_a") : 0;
   c.margin_a = config_get_number(cfg, "site.margin_a");
+  c.min_a = config_get_number(cfg, "energy.min_current_a");
   const char *fb = config_get(cfg, "grid.fallback_a");
   c.fallback_a = fb && fb[0] ? config_get_number(cfg, "grid.fallback_a") : -1;
   c.stale_ms = (borne_ms)(config_get_number(cfg, "grid.stale_s") * 1000);

@@ -90,6 +90,10 @@ const cfg_key_def config_keys_energy[] = {
      "While the utility control contact (EnWG 14a) is asserted, the station's total charging "
      "power in watts.",
      NULL, NULL},
+    {"energy.min_current_a", CFG_NUMBER, "6", 6, 32, NULL, true,
+     "Least current a session is given, in amps: below it the session waits for power. 6 A is "
+     "the lowest IEC 61851-1 allows; some cars charge badly near it.",
+     NULL, NULL},
     {"energy.rotation_s", CFG_INT, "900", 60, 86400, NULL, true,
      "Fairness turn: when sessions wait for power, one that charged this long yields its place "
      "to the one waiting longest.",

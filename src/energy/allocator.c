@@ -49,6 +49,7 @@ void alloc_config_defaults(alloc_config *c) {
   c->total_limit_a = 0;
   c->phases = 3;
   c->margin_a = 1;
+  c->min_a = ALLOC_MIN_A;
   c->fallback_a = -1;
   c->stale_ms = 30000;
   c->rotation_ms = 15 * 60000;
@@ -61,12 +62,18 @@ void alloc_config_defaults(alloc_config *c) {
   c->use_grid = false;
 }
 
+/* Never below the IEC 61851-1 minimum, whatever the caller wrote. */
+static void take_config(allocator *a, const alloc_config *cfg) {
+  a->cfg = *cfg;
+  if (!(a->cfg.min_a >= ALLOC_MIN_A)) a->cfg.min_a = ALLOC_MIN_A;
+}
+
 allocator *allocator_new(int connectors, const alloc_config *cfg) {
   if (connectors < 1 || connectors > ALLOC_MAX_CONNECTORS) return NULL;
   allocator *a = calloc(1, sizeof *a);
   if (!a) return NULL;
   a->n = connectors;
-  a->cfg = *cfg;
+  take_config(a, cfg);
   a->out = calloc((size_t)connectors, sizeof *a->out);
   a->cd = calloc((size_t)connectors, sizeof *a->cd);
   a->idx = calloc((size_t)connectors, sizeof *a->idx);
@@ -92,11 +99,11 @@ void allocator_free(allocator *a) {
 /* Shares are offered in 0.1 A steps, rounded down (never above the budget). */
 static double quantize(double amps) { return floor(amps * 10.0 + EPS) / 10.0; }
 
-void allocator_set_config(allocator *a, const alloc_config *cfg) { a->cfg = *cfg; }
+void allocator_set_config(allocator *a, const alloc_config *cfg) { take_config(a, cfg); }
 const alloc_conn_out *allocator_conn(const allocator *a, int i) { return &a->out[i]; }
 
 void allocator_seed(allocator *a, int i, double amps, borne_ms now) {
-  if (i < 0 || i >= a->n || amps < ALLOC_MIN_A) return;
+  if (i < 0 || i >= a->n || amps < a->cfg.min_a) return;
   alloc_conn_out *o = &a->out[i];
   o->limit_a = quantize(amps);
   o->state = ALLOC_CHARGE;
@@ -136,7 +143,7 @@ static double dmax(double x, double y) { return x > y ? x : y; }
 static double fallback_budget(const allocator *a, int p) {
   const alloc_config *c = &a->cfg;
   if (c->fallback_a >= 0) return c->fallback_a;
-  if (!a->seen_grid) return ALLOC_MIN_A;
+  if (!a->seen_grid) return a->cfg.min_a;
   return c->limit_a[p] - c->margin_a - a->peak_other[p];
 }
 
@@ -249,7 +256,7 @@ static void water_fill(allocator *a, int *idx, int *tmp, int m, double rem[NRES]
   int next = 0, left = m;
   while (left > 0) {
     while (next < m && cd[idx[next]].frozen) next++;
-    double lcap = next < m ? cd[idx[next]].cap - ALLOC_MIN_A : INFINITY;
+    double lcap = next < m ? cd[idx[next]].cap - a->cfg.min_a : INFINITY;
     double lres = INFINITY;
     int rsat = -1;
     for (int r = 0; r < NRES; r++)
@@ -266,7 +273,7 @@ static void water_fill(allocator *a, int *idx, int *tmp, int m, double rem[NRES]
         cand *c = &cd[idx[j]];
         if (c->frozen || c->w[rsat] <= 0) continue;
         c->frozen = true;
-        a->target[idx[j]] = ALLOC_MIN_A + level;
+        a->target[idx[j]] = a->cfg.min_a + level;
         for (int r = 0; r < NRES; r++) wsum[r] -= c->w[r];
         left--;
       }
@@ -288,13 +295,13 @@ static void learn_ev_cap(alloc_conn_out *o, const alloc_conn_in *in, borne_ms no
   for (int k = 0; k < in->phases && k < 3; k++) draw = dmax(draw, in->draw_a[k]);
   if (o->ev_cap_a > 0 && (draw >= o->ev_cap_a - 0.5 || now - o->ev_cap_at >= c->rotation_ms))
     o->ev_cap_a = 0, o->under_since = 0; /* it wants more, or its turn is over: probe again */
-  if (o->state != ALLOC_CHARGE || o->limit_a < ALLOC_MIN_A || draw >= o->limit_a - 2) {
+  if (o->state != ALLOC_CHARGE || o->limit_a < c->min_a || draw >= o->limit_a - 2) {
     o->under_since = 0;
     return;
   }
   if (!o->under_since) o->under_since = now;
   if (now - o->under_since >= ALLOC_EV_CAP_MS && o->ev_cap_a == 0) {
-    o->ev_cap_a = dmax(ALLOC_MIN_A, quantize(draw + 1));
+    o->ev_cap_a = dmax(c->min_a, quantize(draw + 1));
     o->ev_cap_at = now;
   }
 }
@@ -328,7 +335,7 @@ void allocator_round(allocator *a, borne_ms now, const alloc_grid_in *grid,
     int ph = in[i].phases == 1 ? 1 : 3;
     for (int k = 0; k < ph; k++) cd->w[gphase(&in[i], k)] += 1;
     cd->w[3] = ph;
-    bool candidate = in[i].wants && in[i].max_a >= ALLOC_MIN_A - EPS;
+    bool candidate = in[i].wants && in[i].max_a >= a->cfg.min_a - EPS;
     if (!candidate) {
       alloc_state st = in[i].wants ? ALLOC_HELD : ALLOC_IDLE;
       if (o->state != st) o->since = now;
@@ -342,7 +349,7 @@ void allocator_round(allocator *a, borne_ms now, const alloc_grid_in *grid,
       o->since = now;
     }
     learn_ev_cap(o, &in[i], now, c);
-    cd->cap = dmax(o->ev_cap_a > 0 ? dmin(in[i].max_a, o->ev_cap_a) : in[i].max_a, ALLOC_MIN_A);
+    cd->cap = dmax(o->ev_cap_a > 0 ? dmin(in[i].max_a, o->ev_cap_a) : in[i].max_a, a->cfg.min_a);
     cd->prio = in[i].priority;
     borne_ms on = now - o->since;
     if (o->state == ALLOC_CHARGE) {
@@ -360,9 +367,9 @@ void allocator_round(allocator *a, borne_ms now, const alloc_grid_in *grid,
   int admitted = 0;
   for (int j = 0; j < m; j++) {
     cand *cd = &a->cd[a->idx[j]];
-    if (!fits(used, cd->w, ALLOC_MIN_A, avail)) continue;
+    if (!fits(used, cd->w, a->cfg.min_a, avail)) continue;
     cd->admitted = true;
-    for (int r = 0; r < NRES; r++) used[r] += cd->w[r] * ALLOC_MIN_A;
+    for (int r = 0; r < NRES; r++) used[r] += cd->w[r] * a->cfg.min_a;
     a->idx[admitted++] = a->idx[j];
   }
 
@@ -386,15 +393,15 @@ void allocator_round(allocator *a, borne_ms now, const alloc_grid_in *grid,
     double t = a->target[i] > 0 ? quantize(a->target[i]) : 0;
     o->target_a = t;
     if (t < o->limit_a - EPS) {
-      if (o->limit_a >= ALLOC_MIN_A && t < ALLOC_MIN_A) o->off_at = now;
+      if (o->limit_a >= a->cfg.min_a && t < a->cfg.min_a) o->off_at = now;
       /* A small decrease goes half the hysteresis band below the target:
        * a budget that keeps shrinking slowly (a ramp) then costs one change
        * per half band, not one per round; the next increase needs a full
        * band above. A step goes exactly to the target. */
       double down = o->limit_a - t < c->hysteresis_a
-                        ? quantize(dmax(ALLOC_MIN_A, t - c->hysteresis_a / 2))
+                        ? quantize(dmax(a->cfg.min_a, t - c->hysteresis_a / 2))
                         : t;
-      set_limit(o, t < ALLOC_MIN_A ? 0 : down);
+      set_limit(o, t < a->cfg.min_a ? 0 : down);
       o->up_since = 0;
     }
     double draw = 0;
@@ -406,8 +413,8 @@ void allocator_round(allocator *a, borne_ms now, const alloc_grid_in *grid,
     int i = a->idx[j];
     alloc_conn_out *o = &a->out[i];
     double t = o->target_a;
-    bool start = o->limit_a < ALLOC_MIN_A;
-    if (!(t >= o->limit_a + c->hysteresis_a - EPS || (start && t >= ALLOC_MIN_A))) {
+    bool start = o->limit_a < a->cfg.min_a;
+    if (!(t >= o->limit_a + c->hysteresis_a - EPS || (start && t >= a->cfg.min_a))) {
       o->up_since = 0;
       continue;
     }
@@ -415,7 +422,7 @@ void allocator_round(allocator *a, borne_ms now, const alloc_grid_in *grid,
     if (now - o->up_since < c->hysteresis_ms) continue;
     if (o->last_up && now - o->last_up < c->ev_reaction_ms) continue;
     double from = start ? 0 : o->limit_a;
-    double want = dmin(t, (start ? ALLOC_MIN_A : o->limit_a) + c->step_a);
+    double want = dmin(t, (start ? a->cfg.min_a : o->limit_a) + c->step_a);
     double draw = 0;
     for (int k = 0; k < in[i].phases && k < 3; k++) draw = dmax(draw, in[i].draw_a[k]);
     double held = dmax(from, draw);
@@ -425,7 +432,7 @@ void allocator_round(allocator *a, borne_ms now, const alloc_grid_in *grid,
       if (a->cd[i].w[r] > 0) room = dmin(room, (avail[r] - committed[r]) / a->cd[i].w[r]);
     double top = quantize(held + dmax(0, room));
     if (want > top) want = top;
-    if (want < ALLOC_MIN_A || want <= from + EPS) continue; /* no room yet: next round */
+    if (want < a->cfg.min_a || want <= from + EPS) continue; /* no room yet: next round */
     for (int r = 0; r < NRES; r++) committed[r] += a->cd[i].w[r] * (dmax(want, draw) - held);
     set_limit(o, want);
     o->last_up = now;
@@ -442,7 +449,7 @@ void allocator_round(allocator *a, borne_ms now, const alloc_grid_in *grid,
       if (o->limit_a > 0) set_limit(o, 0);
       continue;
     }
-    alloc_state st = o->limit_a >= ALLOC_MIN_A ? ALLOC_CHARGE : ALLOC_WAITING;
+    alloc_state st = o->limit_a >= a->cfg.min_a ? ALLOC_CHARGE : ALLOC_WAITING;
     if (st != o->state) o->since = now;
     o->state = st;
     if (st == ALLOC_CHARGE)

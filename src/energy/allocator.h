@@ -38,6 +38,7 @@ typedef struct {
   int phases;              /* grid phases of the supply: 3, or 1 (only L1 exists) */
   double circuit_limit_a;  /* charging circuit limit per phase for borne alone; <= 0: none */
   double margin_a;         /* kept free on every phase */
+  double min_a;            /* least current a session is given, >= ALLOC_MIN_A (6 A) */
   double fallback_a;       /* failsafe budget per phase for borne; < 0: computed (see .c) */
   borne_ms stale_ms;       /* grid data older than this: failsafe */
   borne_ms rotation_ms;    /* fairness period: a session that charged this long yields */

@@ -723,6 +723,32 @@ static void single_phase_supply(void **state) {
   allocator_free(s.a);
 }
 
+/* energy.min_current_a: a site that sets 10 A as the least a session is
+ * given (cars that charge badly near 6 A). 16 A free: one car at 16 A and
+ * the other waits, where 6 A would have given 8 A each; a minimum written
+ * below 6 A is raised to 6 A. */
+static void configured_minimum_current(void **state) {
+  (void)state;
+  sim s;
+  sim_init(&s, 2, 16);
+  s.cfg.min_a = 10;
+  s.cfg.min_on_ms = s.cfg.min_off_ms = 0;
+  sim_start(&s);
+  plug(&s, 0, 32);
+  plug(&s, 1, 32);
+  sim_run(&s, 60);
+  assert_int_equal(allocator_report(s.a)->charging, 1);
+  assert_int_equal(allocator_report(s.a)->waiting, 1);
+  assert_amps(offered(&s, 0) + offered(&s, 1), 16);
+  s.cfg.min_a = 2;
+  allocator_set_config(s.a, &s.cfg);
+  sim_run(&s, 60);
+  assert_int_equal(allocator_report(s.a)->charging, 2);
+  assert_amps(offered(&s, 0), 8);
+  assert_amps(offered(&s, 1), 8);
+  allocator_free(s.a);
+}
+
 /* An EV that takes 10 A of a 20 A offer: after a while its share is its
  * draw + 1 A and the other car gets the rest; when it wants more again
  * (the cap is reached), it gets its fair share back. */
@@ -771,6 +797,7 @@ int main(void) {
       cmocka_unit_test(ev_taking_less_leaves_the_rest),
       cmocka_unit_test(kva_total_limit),
       cmocka_unit_test(single_phase_supply),
+      cmocka_unit_test(configured_minimum_current),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
