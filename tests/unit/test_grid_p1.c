@@ -24,6 +24,7 @@
 #include <stdlib.h>
 
 #include "grid/p1.h"
+#include "test_data.h"
 
 typedef struct {
   int count;
@@ -37,14 +38,7 @@ static void on_telegram(void *ctx, const p1_telegram *t) {
 }
 
 static size_t load(const char *name, uint8_t *buf, size_t cap) {
-  char path[512];
-  snprintf(path, sizeof path, "%s/p1/%s", BORNE_TEST_DATA_DIR, name);
-  FILE *f = fopen(path, "rb");
-  assert_non_null(f);
-  size_t n = fread(buf, 1, cap, f);
-  fclose(f);
-  assert_true(n > 0 && n < cap);
-  return n;
+  return test_data_load("p1", name, buf, cap);
 }
 
 static sink feed_all(int offpeak, const uint8_t *buf, size_t n, p1_stats *st) {

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 
 #include "grid/tic.h"
+#include "test_data.h"
 
 typedef struct {
   int count;
@@ -36,14 +37,7 @@ static void on_frame(void *ctx, const tic_frame *f) {
 }
 
 static size_t load(const char *name, uint8_t *buf, size_t cap) {
-  char path[512];
-  snprintf(path, sizeof path, "%s/tic/%s", BORNE_TEST_DATA_DIR, name);
-  FILE *f = fopen(path, "rb");
-  assert_non_null(f);
-  size_t n = fread(buf, 1, cap, f);
-  fclose(f);
-  assert_true(n > 0 && n < cap);
-  return n;
+  return test_data_load("tic", name, buf, cap);
 }
 
 static sink feed_all(tic_mode mode, const uint8_t *buf, size_t n, tic_stats *st) {
