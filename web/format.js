@@ -24,6 +24,7 @@ export function byUnit(name, v) {
   if (typeof v !== 'number') return v === null || v === undefined ? '—' : String(v);
   if (name.endsWith('_wh')) return kwh(v);
   if (name.endsWith('_w')) return kw(v);
+  if (name.endsWith('_kva')) return `${nf(1).format(v)} kVA`;
   if (name.endsWith('_a')) return amps(v);
   if (name.endsWith('_v')) return volts(v);
   if (name.endsWith('_pct')) return `${nf(0).format(v)} %`;
