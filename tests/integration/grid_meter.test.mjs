@@ -11,10 +11,19 @@
 // same port ends the failsafe. No sleeps: the feeder writes after every
 // answer the meter gives, or after every station event while there is no
 // meter.
+//
+// The image on the meter is up to one poll old when it is read (the feeder
+// writes after an answer, the meter is read at the next poll), while borne
+// subtracts what the cars draw when the reading arrives. When a car has just
+// slowed down in between, borne sees more building load than there is for
+// one reading and may pause a car that would fit; it resumes after
+// energy.hysteresis_s. The checks below wait for the steady state and never
+// assume such a reading did not happen; they do assume the opposite error
+// (less load than there is) never leads to more current.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBorned } from './lib/borne.mjs';
-import { ModbusServer } from './lib/modbus.mjs';
+import { ModbusServer, waitServed } from './lib/modbus.mjs';
 
 const LIMIT = 32;
 const MARGIN = 1;
@@ -127,6 +136,13 @@ function startFeeder() {
 /* Resolves once the feeder wrote an image with this building load. */
 const written = (other) => new Promise((resolve) => building.writeWaiters.push({ other, resolve }));
 /* Resolves when the feeder starts its next look (the one before is over). */
+/* A status taken once the meter was read twice after the feeder's next
+ * image: the last round used what the meter shows now. */
+async function meterReadAgain(what) {
+  await written(building.other);
+  const polls = (await st.status()).station.grid_meter.polls;
+  return waitServed(st, building.srv, UNIT, (x) => x.station.grid_meter.polls >= polls + 3, { what });
+}
 const nextLook = () => new Promise((resolve) => (building.running ? building.iterWaiters.push(resolve) : resolve()));
 
 after(async () => {
@@ -155,9 +171,11 @@ test('the meter\'s load, cars included, leaves two cars their share; a load step
   assert.equal(st.ctl('plug', '2', '--ev-max-current', '32', '--phases', '3').code, 0);
 
   // 32 - 10 (building) - 1 (margin) = 21 A per phase: 10.5 A each
-  let s = await st.waitFor((x) => x.connectors.every((c) => c.status === 'Charging' && fair(c.offered_a, 10.5)) &&
-    x.connectors.every((c) => near(c.current_a[0], c.offered_a, 1e-6)),
-  { what: 'both charging at 10.5 A and drawing it', timeoutMs: 60000 });
+  await st.waitFor((x) => x.connectors.every((c) => c.status === 'Charging' && fair(c.offered_a, 10.5)),
+    { what: 'both charging at 10.5 A', timeoutMs: 60000 });
+  await waitServed(st, building.srv, UNIT, (x) => x.connectors.every((c) => near(c.current_a[0], c.offered_a, 1e-6)),
+    { what: 'both drawing their share', tries: 200 });
+  let s = await meterReadAgain('the meter read with both cars drawing');
   const site = s.station.site;
   assert.equal(site.load_management, true);
   assert.equal(site.source, 'meter');
@@ -174,8 +192,8 @@ test('the meter\'s load, cars included, leaves two cars their share; a load step
     assert.ok(near(site.own_a[p], drawn[p], 0.2), `own_a ${site.own_a}`);
     assert.ok(near(site.available_a[p], LIMIT - MARGIN - 10, 0.5), `available_a ${site.available_a}`);
     assert.ok(site.allocated_a[p] <= LIMIT - MARGIN - 10 + 1e-6, `allocated_a ${site.allocated_a}`);
-    assert.ok(shares(s).reduce((a, b) => a + b, 0) <= LIMIT - MARGIN - 10 + 1e-6, `shares ${shares(s)}`);
   }
+  assert.ok(shares(s).reduce((a, b) => a + b, 0) <= LIMIT - MARGIN - 10 + 1e-6, `shares ${shares(s)}`);
   for (const c of s.connectors) {
     assert.equal(c.limited_by, 'load_management');
     assert.equal(c.allocation.state, 'charging');
@@ -188,10 +206,9 @@ test('the meter\'s load, cars included, leaves two cars their share; a load step
   const since = await st.lastEventId();
   building.other = [25, 10, 10];
   await written(building.other);
-  const polls0 = (await st.status()).station.grid_meter.polls;
-  // two whole polls after the new image was written, the round that used it
-  // has run: the allocation is down already
-  s = await st.waitFor((x) => x.station.grid_meter.polls >= polls0 + 3, { what: 'the meter read again' });
+  // the round that used the first reading of the step has run: the
+  // allocation is down already, before the cars followed
+  s = await meterReadAgain('the step read on the meter');
   assert.ok(s.station.site.allocated_a[0] <= LIMIT - MARGIN - 25 + 0.1,
     `allocated ${s.station.site.allocated_a} with the building at 25 A on L1`);
   assert.ok(s.connectors.every((c) => c.offered_a <= LIMIT - MARGIN - 25 + 1e-6), `offered ${shares(s)}`);
@@ -240,7 +257,7 @@ test('a silent meter falls back to grid.fallback_a after grid.stale_s; a meter b
   assert.match(ev.detail, /grid data \(meter\) stale or missing: connectors share 12\.0 A per phase/);
   const at = Date.parse(ev.time);
   assert.ok(at - before >= (STALE_S - 1) * 1000, `failsafe ${at - before} ms after the meter went, stale_s ${STALE_S}`);
-  assert.ok(at - before <= (STALE_S + 3) * 1000, `failsafe ${at - before} ms after the meter went, stale_s ${STALE_S}`);
+  assert.ok(at - before <= (STALE_S + 5) * 1000, `failsafe ${at - before} ms after the meter went, stale_s ${STALE_S}`);
   // 12 A for both together: 6 A each
   let s = await st.waitFor((x) => x.station.site.failsafe && x.connectors.every((c) => c.offered_a === 6),
     { what: 'both at 6 A in failsafe', timeoutMs: 30000 });
