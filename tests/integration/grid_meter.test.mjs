@@ -83,7 +83,7 @@ const st = await startBorned({
     'energy.min_on_s': 0,
     'energy.min_off_s': 0,
   },
-});
+}).catch(async (e) => { await srv.kill(); throw e; });
 
 /* What the site really draws now per phase: the building plus the cars. */
 function observe(s, total) {
@@ -277,8 +277,12 @@ test('a silent meter falls back to grid.fallback_a after grid.stale_s; a meter b
   srv = await ModbusServer.start({ meters: [`${UNIT}:pac2200`], tcp: PORT });
   building.srv = srv;
   await st.waitEvent('energy_failsafe_end', { after: since, timeoutMs: 30000 });
-  s = await st.waitFor((x) => !x.station.site.failsafe && x.station.grid_meter.ok &&
+  await st.waitFor((x) => !x.station.site.failsafe && x.station.grid_meter.ok &&
     x.connectors.every((c) => fair(c.offered_a, 10.5)), { what: 'recovered', timeoutMs: 60000 });
+  await waitServed(st, srv, UNIT, (x) => x.connectors.every((c) => near(c.current_a[0], c.offered_a, 1e-6)),
+    { what: 'both drawing their share again', tries: 200 });
+  s = await meterReadAgain('the new meter read with both cars drawing');
+  assert.equal(s.station.site.failsafe, false);
   assert.equal(s.station.site.source, 'meter');
   for (const a of s.station.site.available_a) assert.ok(near(a, 21, 0.5), `available ${s.station.site.available_a}`);
   building.running = false;
