@@ -236,6 +236,15 @@ static bool wants_power(const connector_sm *sm) {
          s == STATUS_PREPARING;
 }
 
+/* Building current on phase p, import positive. A meter's currents carry
+ * no sign (PAC2200, Linky): a phase whose power says it exports (solar) is
+ * counted negative, so the sun's share is not taken for load. */
+static double grid_current(const grid_sample *g, int p, double voltage) {
+  if (!g->has_current) return g->power_w[p] / voltage;
+  if (g->has_power && g->power_w[p] < 0) return -fabs(g->current_a[p]);
+  return g->current_a[p];
+}
+
 /* The sample that feeds the allocator, as building current per phase. */
 static void grid_input(const energy *e, alloc_grid_in *g) {
   memset(g, 0, sizeof *g);
@@ -246,8 +255,7 @@ static void grid_input(const energy *e, alloc_grid_in *g) {
       g->grid_at = s->g.at;
       g->has_own = true;
       memcpy(g->own_a, s->own_a, sizeof g->own_a);
-      for (int p = 0; p < 3; p++)
-        g->grid_a[p] = s->g.has_current ? s->g.current_a[p] : s->g.power_w[p] / e->voltage;
+      for (int p = 0; p < 3; p++) g->grid_a[p] = grid_current(&s->g, p, e->voltage);
     }
   }
   if (e->contact) g->total_limit_a = e->contact_limit_w / e->voltage;

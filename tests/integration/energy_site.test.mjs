@@ -69,3 +69,12 @@ test('a single-phase supply: both cars draw from L1 and share what 9 kVA leaves'
   assert.equal(r.status, 400);
   assert.match(r.body.error, /site\.phases/);
 });
+
+test('a phase that exports (solar) is not counted as load: its current takes the sign of its power', async () => {
+  await st.ok('PUT', '/api/v1/settings', { 'site.phases': 3, 'grid.source': 'api' });
+  await st.ok('POST', '/api/v1/grid', { current_a: [10, 4, 4], power_w: [-2300, 920, 920] });
+  const s = await st.waitFor((x) => x.station.site.source === 'api' && x.station.site.building_a?.[0] < 0,
+    { what: 'L1 counted as export' });
+  assert.deepEqual(s.station.site.building_a, [-10, 4, 4]);
+  assert.equal(s.station.site.failsafe, false);
+});
