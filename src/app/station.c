@@ -470,11 +470,36 @@ void station_set_limit(station *st, int c, limit_source src, double amps) {
 
 /* ---------- timers ---------- */
 
-static void core_timer_cb(uv_timer_t *t) {
-  station *st = t->data;
+static void core_check_cb(uv_check_t *h) {
+  station *st = h->data;
+  uv_idle_stop(&st->core_idle);
+  uv_check_stop(&st->core_check);
+  if (st->closing) return;
   sc_notes notes = {0};
   sc_timer(&st->core, now_of(st), &notes);
   handle_notes(st, &notes, 0);
+}
+
+static void idle_noop(uv_idle_t *h) { (void)h; }
+
+/* A deadline passed (contactor or lock feedback, EV leaving state C...):
+ * judge it only once the inputs already waiting are delivered (a HAL event
+ * queued, a GPIO edge not yet read). Timers run before I/O in a loop turn,
+ * so after a busy spell (an fsync on a slow SD card, seconds of simulated
+ * time at a high --sim-speed) a feedback that came in time would otherwise
+ * be judged missing and latch a false "welded contactor" fault. */
+static void core_timer_cb(uv_timer_t *t) {
+  station *st = t->data;
+  uv_idle_start(&st->core_idle, idle_noop);
+  uv_check_start(&st->core_check, core_check_cb);
+}
+
+static void close_station_handles(station *st) {
+  uv_close((uv_handle_t *)&st->core_timer, NULL);
+  uv_close((uv_handle_t *)&st->core_check, NULL);
+  uv_close((uv_handle_t *)&st->core_idle, NULL);
+  uv_close((uv_handle_t *)&st->meter_timer, NULL);
+  uv_close((uv_handle_t *)&st->waiter_timer, NULL);
 }
 
 static void arm_core_timer(station *st) {
@@ -818,16 +843,17 @@ int station_open(station *st, uv_loop_t *loop, const station_options *opt, char 
   if (!st->hw) goto fail;
 
   uv_timer_init(loop, &st->core_timer);
+  uv_check_init(loop, &st->core_check);
+  uv_idle_init(loop, &st->core_idle);
   uv_timer_init(loop, &st->meter_timer);
   uv_timer_init(loop, &st->waiter_timer);
   st->core_timer.data = st->meter_timer.data = st->waiter_timer.data = st;
+  st->core_check.data = st->core_idle.data = st;
 
   char tls_cert[600], tls_key[600];
   if (web_tls_files(st->cfg, st->data_dir, tls_cert, sizeof tls_cert, tls_key, sizeof tls_key, err,
                     errlen) != 0) {
-    uv_close((uv_handle_t *)&st->core_timer, NULL);
-    uv_close((uv_handle_t *)&st->meter_timer, NULL);
-    uv_close((uv_handle_t *)&st->waiter_timer, NULL);
+    close_station_handles(st);
     goto fail;
   }
   http_config hc = {.listen = config_get(st->cfg, "http.listen"),
@@ -837,9 +863,7 @@ int station_open(station *st, uv_loop_t *loop, const station_options *opt, char 
                     .loop = loop};
   st->http = http_server_start(&hc, err, errlen);
   if (!st->http) {
-    uv_close((uv_handle_t *)&st->core_timer, NULL);
-    uv_close((uv_handle_t *)&st->meter_timer, NULL);
-    uv_close((uv_handle_t *)&st->waiter_timer, NULL);
+    close_station_handles(st);
     goto fail;
   }
   station_register_routes(st);
@@ -901,9 +925,7 @@ void station_close(station *st) {
   if (st->http) http_server_stop(st->http);
   st->http = NULL;
   if (st->hw) st->hw->ops->stop(st->hw);
-  uv_close((uv_handle_t *)&st->core_timer, NULL);
-  uv_close((uv_handle_t *)&st->meter_timer, NULL);
-  uv_close((uv_handle_t *)&st->waiter_timer, NULL);
+  close_station_handles(st);
 }
 
 void station_free(station *st) {

@@ -114,6 +114,10 @@ typedef struct station {
   station_core core;
   station_connector conn[BORNE_MAX_CONNECTORS];
   uv_timer_t core_timer;
+  /* a passed deadline is judged in the check phase of the same turn, after
+   * the inputs already waiting (the idle handle keeps poll from blocking) */
+  uv_check_t core_check;
+  uv_idle_t core_idle;
   uv_timer_t meter_timer;
   uv_timer_t waiter_timer;
   events_waiter waiters[STATION_MAX_WAITERS];

@@ -3,7 +3,7 @@
 // error table says (unplug, or an operator's clear for latched faults).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startBorned } from './lib/borne.mjs';
+import { startBorned, slowDiskEnv } from './lib/borne.mjs';
 
 let st;
 before(async () => {
@@ -102,4 +102,32 @@ test('self-test failure at start makes the connector Faulted with its code', asy
     assert.ok(ev.some((e) => e.kind === 'selftest' && e.connector === 2 && e.detail !== 'passed'));
     assert.ok(ev.some((e) => e.kind === 'selftest' && e.connector === 1 && e.detail === 'passed'));
   } finally { await bad.stop(); bad.cleanup(); }
+});
+
+test('a slow disk stalling the loop never turns a contactor that followed into a welded fault', async () => {
+  // Every fsync takes 30 ms (an SD card under load): at --sim-speed 50 each
+  // synchronous commit is 1.5 s of station time, far past the 200 ms the
+  // contactor's feedback has. The feedback came in time, only the loop was
+  // busy: deadlines are judged after the inputs already waiting.
+  const slow = await startBorned({ connectors: 2, auth: 'free', speed: 50, env: slowDiskEnv(30) });
+  try {
+    for (let round = 1; round <= 8; round++) {
+      assert.equal(slow.ctl('plug', '1', '--ev-max-current', '16').code, 0);
+      await slow.waitFor((x) => x.connectors[0].status === 'Charging' && x.connectors[0].contactor_closed,
+        { what: `round ${round}: charging` });
+      const from = await slow.lastEventId();
+      assert.equal((await slow.api('POST', '/api/v1/connectors/1/unlock', {})).status, 200);
+      await slow.waitEvent('session_stop', { after: from });
+      const s = await slow.waitFor((x) => !x.connectors[0].contactor_closed || x.connectors[0].status === 'Faulted',
+        { what: `round ${round}: contactor open` });
+      assert.equal(s.connectors[0].error, null, `round ${round}: ${JSON.stringify(s.connectors[0].error)}`);
+      assert.equal(slow.ctl('unplug', '1').code, 0);
+      const a = await slow.waitFor((x) => ['Available', 'Faulted'].includes(x.connectors[0].status),
+        { what: `round ${round}: Available` });
+      assert.equal(a.connectors[0].status, 'Available', `round ${round}: ${JSON.stringify(a.connectors[0].error)}`);
+    }
+  } finally {
+    await slow.stop();
+    slow.cleanup();
+  }
 });

@@ -11,6 +11,14 @@ export const BORNED = process.env.BORNED ?? 'build/borned';
 export const BORNECTL = process.env.BORNECTL ?? 'build/bornectl';
 /* Soak runs (make soak) use large counts; make test uses small ones. */
 export const SOAK = process.env.BORNE_SOAK === '1';
+/* tests/tools/slow_fsync.c, built by CMake: a slow disk for fault injection. */
+export const SLOW_FSYNC = process.env.BORNE_SLOW_FSYNC ?? 'build/libslow_fsync.so';
+
+/** Environment that preloads the slow disk into borned (ASan wants to know). */
+export function slowDiskEnv(ms = 30) {
+  const asan = process.env.ASAN_OPTIONS ? `${process.env.ASAN_OPTIONS}:` : '';
+  return { LD_PRELOAD: SLOW_FSYNC, BORNE_SLOW_FSYNC_MS: String(ms), ASAN_OPTIONS: `${asan}verify_asan_link_order=0` };
+}
 
 export function tempDataDir() {
   return mkdtempSync(join(tmpdir(), 'borne-it-'));
@@ -29,7 +37,8 @@ export async function startBorned(opts = {}) {
   const set = { 'auth.mode': opts.auth ?? 'badge', ...(opts.set ?? {}) };
   for (const [k, v] of Object.entries(set)) args.push('--set', `${k}=${v}`);
   args.push(...(opts.args ?? []));
-  const proc = spawn(BORNED, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const env = opts.env ? { ...process.env, ...opts.env } : process.env;
+  const proc = spawn(BORNED, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
   let log = '';
   let scheme = 'http';
   const port = await new Promise((resolve, reject) => {
