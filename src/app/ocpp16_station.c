@@ -873,6 +873,22 @@ static void reply_status(ocpp_reply *r, const char *status) {
   r->result = json_pack("{s:s}", "status", status);
 }
 
+/* Every handler reads its request from the generated struct: `rc` and `err`
+ * are what ocpp16_<Action>Request_decode returned. The RPC layer validated
+ * the payload, so the decode cannot fail; if it did, the answer is the
+ * CALLERROR the validator would give (its code, from ocpp_schema.c). */
+static bool decoded(int rc, const ocpp_error *err, ocpp_reply *r) {
+  static const char *const codes[] = {"FormationViolation", "TypeConstraintViolation",
+                                      "PropertyConstraintViolation",
+                                      "OccurenceConstraintViolation"};
+  if (rc == 0) return true;
+  r->error_code = "InternalError";
+  for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+    if (strcmp(err->code, codes[i]) == 0) r->error_code = codes[i];
+  snprintf(r->error_text, sizeof r->error_text, "%s", err->text);
+  return false;
+}
+
 static int pick_connector(ocpp16_station *o, int requested) {
   if (requested > 0) return requested <= o->count ? requested : -1;
   for (int c = 1; c <= o->count; c++) /* a car waiting for authorization first */
@@ -1014,7 +1030,11 @@ static void h_reset(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
 }
 
 static void h_unlock(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
-  int c = (int)json_integer_value(json_object_get(req, "connectorId"));
+  ocpp16_UnlockConnectorRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_UnlockConnectorRequest_decode(req, &q, &e), &e, r)) return;
+  int c = (int)q.connectorId;
+  ocpp16_UnlockConnectorRequest_free(&q);
   char err[160];
   if (c < 1 || c > o->count || o->st->core.conn[c - 1].cfg.tethered) {
     reply_status(r, "NotSupported");
@@ -1127,7 +1147,11 @@ static void h_reserve_now(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
 }
 
 static void h_cancel_reservation(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
-  int id = (int)json_integer_value(json_object_get(req, "reservationId"));
+  ocpp16_CancelReservationRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_CancelReservationRequest_decode(req, &q, &e), &e, r)) return;
+  int id = (int)q.reservationId;
+  ocpp16_CancelReservationRequest_free(&q);
   int c = ocpp16_backend_reservation_cancel(o->be, id);
   if (c < 0) {
     reply_status(r, "Rejected");
