@@ -961,7 +961,11 @@ static void h_remote_start(ocpp16_station *o, const json_t *req, ocpp_reply *r) 
 }
 
 static void h_remote_stop(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
-  int tx = (int)json_integer_value(json_object_get(req, "transactionId"));
+  ocpp16_RemoteStopTransactionRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_RemoteStopTransactionRequest_decode(req, &q, &e), &e, r)) return;
+  int tx = (int)q.transactionId;
+  ocpp16_RemoteStopTransactionRequest_free(&q);
   int c = tx ? connector_of_transaction(o, tx) : 0;
   char err[160];
   if (!c || station_remote_stop(o->st, c, err, sizeof err) != 0) {
@@ -972,9 +976,12 @@ static void h_remote_stop(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
 }
 
 static void h_change_availability(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
-  int c = (int)json_integer_value(json_object_get(req, "connectorId"));
-  const char *type = json_string_value(json_object_get(req, "type"));
-  bool operative = type && strcmp(type, "Operative") == 0;
+  ocpp16_ChangeAvailabilityRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_ChangeAvailabilityRequest_decode(req, &q, &e), &e, r)) return;
+  int c = (int)q.connectorId;
+  bool operative = q.type == ocpp16_ChangeAvailabilityRequest_type_Operative;
+  ocpp16_ChangeAvailabilityRequest_free(&q);
   if (c < 0 || c > o->count) {
     reply_status(r, "Rejected");
     return;
@@ -989,16 +996,19 @@ static void h_change_availability(ocpp16_station *o, const json_t *req, ocpp_rep
 }
 
 static void h_change_configuration(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
-  const char *key = json_string_value(json_object_get(req, "key"));
-  const char *value = json_string_value(json_object_get(req, "value"));
+  ocpp16_ChangeConfigurationRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_ChangeConfigurationRequest_decode(req, &q, &e), &e, r)) return;
+  const char *key = q.key;
   char applied[96] = "";
   const char *status =
-      ocpp16_backend_keys_change(o->be, o->st->cfg, key, value, applied, sizeof applied);
+      ocpp16_backend_keys_change(o->be, o->st->cfg, key, q.value, applied, sizeof applied);
   reply_status(r, status);
   if (strcmp(status, "Accepted") == 0 && applied[0]) station_apply_setting(o->st, applied);
   if (!strcmp(status, "Accepted") &&
       (!strcmp(key, "AuthorizationKey") || !strcmp(key, "SecurityProfile")))
     security_event(o, "ReconfigurationOfSecurityParameters", key);
+  ocpp16_ChangeConfigurationRequest_free(&q);
 }
 
 static void h_get_configuration(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
@@ -1021,8 +1031,11 @@ static void reset_cb(uv_timer_t *t) {
 }
 
 static void h_reset(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
-  const char *type = json_string_value(json_object_get(req, "type"));
-  o->reset_hard = type && strcmp(type, "Hard") == 0;
+  ocpp16_ResetRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_ResetRequest_decode(req, &q, &e), &e, r)) return;
+  o->reset_hard = q.type == ocpp16_ResetRequest_type_Hard;
+  ocpp16_ResetRequest_free(&q);
   reply_status(r, "Accepted");
   security_event(o, "ResetOrReboot",
                  o->reset_hard ? "Hard reset by the back end" : "Soft reset by the back end");
@@ -1119,12 +1132,15 @@ static void h_get_log(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
 }
 
 static void h_reserve_now(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
-  int c = (int)json_integer_value(json_object_get(req, "connectorId"));
-  const char *tag = json_string_value(json_object_get(req, "idTag"));
-  const char *parent = json_string_value(json_object_get(req, "parentIdTag"));
-  int id = (int)json_integer_value(json_object_get(req, "reservationId"));
+  ocpp16_ReserveNowRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_ReserveNowRequest_decode(req, &q, &e), &e, r)) return;
+  int c = (int)q.connectorId;
+  const char *tag = q.idTag;
+  const char *parent = q.has_parentIdTag ? q.parentIdTag : NULL;
+  int id = (int)q.reservationId;
   int64_t expiry = 0;
-  timefmt_parse(json_string_value(json_object_get(req, "expiryDate")), &expiry);
+  timefmt_parse(q.expiryDate, &expiry);
   const char *status;
   if (c < 0 || c > o->count || (c == 0 && !key_bool(o, "ReserveConnectorZeroSupported"))) {
     status = "Rejected";
@@ -1144,6 +1160,7 @@ static void h_reserve_now(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
     }
   }
   reply_status(r, status);
+  ocpp16_ReserveNowRequest_free(&q);
 }
 
 static void h_cancel_reservation(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
