@@ -1057,78 +1057,85 @@ static void h_unlock(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
 }
 
 static void h_update_firmware(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
+  ocpp16_UpdateFirmwareRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_UpdateFirmwareRequest_decode(req, &q, &e), &e, r)) return;
   int64_t at = 0;
-  timefmt_parse(json_string_value(json_object_get(req, "retrieveDate")), &at);
-  fw_request fr = {.location = json_string_value(json_object_get(req, "location")),
+  timefmt_parse(q.retrieveDate, &at);
+  /* absent optional members decode as 0 */
+  fw_request fr = {.location = q.location,
                    .retrieve_at = at,
-                   .retries = (int)json_integer_value(json_object_get(req, "retries")),
-                   .retry_interval_s =
-                       (int)json_integer_value(json_object_get(req, "retryInterval"))};
+                   .retries = (int)q.retries,
+                   .retry_interval_s = (int)q.retryInterval};
   char err[160];
   o->fw_signed = false;
   if (firmware_update(o->fw, &fr, err, sizeof err) != 0) log_warn(MOD, "UpdateFirmware: %s", err);
+  ocpp16_UpdateFirmwareRequest_free(&q);
   r->result = json_object(); /* UpdateFirmware.conf is empty */
 }
 
 static void h_signed_update_firmware(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
-  const json_t *f = json_object_get(req, "firmware");
+  ocpp16_SignedUpdateFirmwareRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_SignedUpdateFirmwareRequest_decode(req, &q, &e), &e, r)) return;
+  const ocpp16_SignedUpdateFirmwareRequest_firmware *f = &q.firmware;
   int64_t at = 0;
-  timefmt_parse(json_string_value(json_object_get(f, "retrieveDateTime")), &at);
-  fw_request fr = {.location = json_string_value(json_object_get(f, "location")),
+  timefmt_parse(f->retrieveDateTime, &at);
+  fw_request fr = {.location = f->location,
                    .retrieve_at = at,
-                   .retries = (int)json_integer_value(json_object_get(req, "retries")),
-                   .retry_interval_s =
-                       (int)json_integer_value(json_object_get(req, "retryInterval")),
-                   .signature_b64 = json_string_value(json_object_get(f, "signature")),
-                   .signing_cert_pem = json_string_value(json_object_get(f, "signingCertificate")),
-                   .request_id = (int)json_integer_value(json_object_get(req, "requestId"))};
+                   .retries = (int)q.retries,
+                   .retry_interval_s = (int)q.retryInterval,
+                   .signature_b64 = f->signature,
+                   .signing_cert_pem = f->signingCertificate,
+                   .request_id = (int)q.requestId};
   char err[160];
   o->fw_signed = true;
-  if (firmware_update(o->fw, &fr, err, sizeof err) != 0) {
-    reply_status(r, "Rejected");
-    return;
-  }
-  reply_status(r, "Accepted");
+  reply_status(r, firmware_update(o->fw, &fr, err, sizeof err) == 0 ? "Accepted" : "Rejected");
+  ocpp16_SignedUpdateFirmwareRequest_free(&q);
 }
 
 static void h_get_diagnostics(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
+  ocpp16_GetDiagnosticsRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_GetDiagnosticsRequest_decode(req, &q, &e), &e, r)) return;
   int64_t start = 0, stop = 0;
-  timefmt_parse(json_string_value(json_object_get(req, "startTime")), &start);
-  timefmt_parse(json_string_value(json_object_get(req, "stopTime")), &stop);
-  diag_request dr = {.location = json_string_value(json_object_get(req, "location")),
-                     .retries = (int)json_integer_value(json_object_get(req, "retries")),
-                     .retry_interval_s =
-                         (int)json_integer_value(json_object_get(req, "retryInterval")),
+  timefmt_parse(q.startTime, &start); /* NULL when absent: stays 0 */
+  timefmt_parse(q.stopTime, &stop);
+  diag_request dr = {.location = q.location,
+                     .retries = (int)q.retries,
+                     .retry_interval_s = (int)q.retryInterval,
                      .start = start,
                      .stop = stop};
   char name[200], err[160];
-  if (diagnostics_upload(o->diag, &dr, name, sizeof name, err, sizeof err) != 0) {
+  if (diagnostics_upload(o->diag, &dr, name, sizeof name, err, sizeof err) != 0)
     r->result = json_object(); /* no file: fileName is optional */
-    return;
-  }
-  r->result = json_pack("{s:s}", "fileName", name);
+  else
+    r->result = json_pack("{s:s}", "fileName", name);
+  ocpp16_GetDiagnosticsRequest_free(&q);
 }
 
 static void h_get_log(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
-  const json_t *log = json_object_get(req, "log");
+  ocpp16_GetLogRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_GetLogRequest_decode(req, &q, &e), &e, r)) return;
   int64_t start = 0, stop = 0;
-  timefmt_parse(json_string_value(json_object_get(log, "oldestTimestamp")), &start);
-  timefmt_parse(json_string_value(json_object_get(log, "latestTimestamp")), &stop);
-  int id = (int)json_integer_value(json_object_get(req, "requestId"));
-  diag_request dr = {.location = json_string_value(json_object_get(log, "remoteLocation")),
-                     .retries = (int)json_integer_value(json_object_get(req, "retries")),
-                     .retry_interval_s =
-                         (int)json_integer_value(json_object_get(req, "retryInterval")),
+  timefmt_parse(q.log.oldestTimestamp, &start);
+  timefmt_parse(q.log.latestTimestamp, &stop);
+  int id = (int)q.requestId;
+  diag_request dr = {.location = q.log.remoteLocation,
+                     .retries = (int)q.retries,
+                     .retry_interval_s = (int)q.retryInterval,
                      .start = start,
                      .stop = stop,
                      .request_id = id ? id : 1};
   char name[200], err[160];
   if (diagnostics_upload(o->diag, &dr, name, sizeof name, err, sizeof err) != 0) {
     reply_status(r, "Rejected");
-    return;
+  } else {
+    o->log_request_id = dr.request_id;
+    r->result = json_pack("{s:s, s:s}", "status", "Accepted", "filename", name);
   }
-  o->log_request_id = dr.request_id;
-  r->result = json_pack("{s:s, s:s}", "status", "Accepted", "filename", name);
+  ocpp16_GetLogRequest_free(&q);
 }
 
 static void h_reserve_now(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
