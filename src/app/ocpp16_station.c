@@ -1288,30 +1288,66 @@ static void cert_reconnect_cb(uv_timer_t *t) {
   if (!o->closing) certs_apply(o, "new client certificate");
 }
 
-static unsigned trigger_of(const char *m) {
-  static const struct {
-    const char *name;
-    unsigned bit;
-  } map[] = {{"BootNotification", TRIG_BOOT},
-             {"Heartbeat", TRIG_HEARTBEAT},
-             {"StatusNotification", TRIG_STATUS},
-             {"MeterValues", TRIG_METER},
-             {"FirmwareStatusNotification", TRIG_FIRMWARE},
-             {"DiagnosticsStatusNotification", TRIG_DIAG},
-             {"LogStatusNotification", TRIG_LOG},
-             {"SignChargePointCertificate", TRIG_SIGN}};
-  for (size_t i = 0; m && i < sizeof map / sizeof map[0]; i++)
-    if (strcmp(m, map[i].name) == 0) return map[i].bit;
+/* What TriggerMessage may ask for (DiagnosticsStatusNotification, not the
+ * security whitepaper's log and certificate messages)... */
+static unsigned trigger_of(ocpp16_TriggerMessageRequest_requestedMessage_e m) {
+  switch (m) {
+  case ocpp16_TriggerMessageRequest_requestedMessage_BootNotification:
+    return TRIG_BOOT;
+  case ocpp16_TriggerMessageRequest_requestedMessage_DiagnosticsStatusNotification:
+    return TRIG_DIAG;
+  case ocpp16_TriggerMessageRequest_requestedMessage_FirmwareStatusNotification:
+    return TRIG_FIRMWARE;
+  case ocpp16_TriggerMessageRequest_requestedMessage_Heartbeat:
+    return TRIG_HEARTBEAT;
+  case ocpp16_TriggerMessageRequest_requestedMessage_MeterValues:
+    return TRIG_METER;
+  case ocpp16_TriggerMessageRequest_requestedMessage_StatusNotification:
+    return TRIG_STATUS;
+  }
+  return 0;
+}
+
+/* ... and what ExtendedTriggerMessage may (LogStatusNotification and
+ * SignChargePointCertificate, no DiagnosticsStatusNotification). */
+static unsigned extended_trigger_of(ocpp16_ExtendedTriggerMessageRequest_requestedMessage_e m) {
+  switch (m) {
+  case ocpp16_ExtendedTriggerMessageRequest_requestedMessage_BootNotification:
+    return TRIG_BOOT;
+  case ocpp16_ExtendedTriggerMessageRequest_requestedMessage_LogStatusNotification:
+    return TRIG_LOG;
+  case ocpp16_ExtendedTriggerMessageRequest_requestedMessage_FirmwareStatusNotification:
+    return TRIG_FIRMWARE;
+  case ocpp16_ExtendedTriggerMessageRequest_requestedMessage_Heartbeat:
+    return TRIG_HEARTBEAT;
+  case ocpp16_ExtendedTriggerMessageRequest_requestedMessage_MeterValues:
+    return TRIG_METER;
+  case ocpp16_ExtendedTriggerMessageRequest_requestedMessage_SignChargePointCertificate:
+    return TRIG_SIGN;
+  case ocpp16_ExtendedTriggerMessageRequest_requestedMessage_StatusNotification:
+    return TRIG_STATUS;
+  }
   return 0;
 }
 
 static void h_trigger(ocpp16_station *o, const json_t *req, ocpp_reply *r, bool extended) {
-  const char *m = json_string_value(json_object_get(req, "requestedMessage"));
-  json_t *cid = json_object_get(req, "connectorId");
-  int c = cid ? (int)json_integer_value(cid) : 0;
-  unsigned bit = trigger_of(m);
-  if (!bit || ((bit == TRIG_LOG || bit == TRIG_SIGN) && !extended) ||
-      (bit == TRIG_DIAG && extended)) {
+  unsigned bit;
+  int c = 0;
+  ocpp_error e;
+  if (extended) {
+    ocpp16_ExtendedTriggerMessageRequest q;
+    if (!decoded(ocpp16_ExtendedTriggerMessageRequest_decode(req, &q, &e), &e, r)) return;
+    bit = extended_trigger_of(q.requestedMessage);
+    if (q.has_connectorId) c = (int)q.connectorId;
+    ocpp16_ExtendedTriggerMessageRequest_free(&q);
+  } else {
+    ocpp16_TriggerMessageRequest q;
+    if (!decoded(ocpp16_TriggerMessageRequest_decode(req, &q, &e), &e, r)) return;
+    bit = trigger_of(q.requestedMessage);
+    if (q.has_connectorId) c = (int)q.connectorId;
+    ocpp16_TriggerMessageRequest_free(&q);
+  }
+  if (!bit) {
     reply_status(r, "NotImplemented");
     return;
   }
