@@ -1012,7 +1012,11 @@ static void h_change_configuration(ocpp16_station *o, const json_t *req, ocpp_re
 }
 
 static void h_get_configuration(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
-  r->result = ocpp16_backend_keys_get(o->be, o->st->cfg, json_object_get(req, "key"));
+  ocpp16_GetConfigurationRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_GetConfigurationRequest_decode(req, &q, &e), &e, r)) return;
+  r->result = ocpp16_backend_keys_get(o->be, o->st->cfg, &q);
+  ocpp16_GetConfigurationRequest_free(&q);
 }
 
 static void h_clear_cache(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
@@ -1221,7 +1225,11 @@ static void h_get_composite_schedule(ocpp16_station *o, const json_t *req, ocpp_
 }
 
 static void h_send_local_list(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
-  reply_status(r, ocpp16_backend_local_list_update(o->be, req));
+  ocpp16_SendLocalListRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_SendLocalListRequest_decode(req, &q, &e), &e, r)) return;
+  reply_status(r, ocpp16_backend_local_list_update(o->be, &q));
+  ocpp16_SendLocalListRequest_free(&q);
 }
 
 static void h_get_local_list_version(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
