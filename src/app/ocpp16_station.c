@@ -873,6 +873,22 @@ static void reply_status(ocpp_reply *r, const char *status) {
   r->result = json_pack("{s:s}", "status", status);
 }
 
+/* Every handler reads its request from the generated struct: `rc` and `err`
+ * are what ocpp16_<Action>Request_decode returned. The RPC layer validated
+ * the payload, so the decode cannot fail; if it did, the answer is the
+ * CALLERROR the validator would give (its code, from ocpp_schema.c). */
+static bool decoded(int rc, const ocpp_error *err, ocpp_reply *r) {
+  static const char *const codes[] = {"FormationViolation", "TypeConstraintViolation",
+                                      "PropertyConstraintViolation",
+                                      "OccurenceConstraintViolation"};
+  if (rc == 0) return true;
+  r->error_code = "InternalError";
+  for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+    if (strcmp(err->code, codes[i]) == 0) r->error_code = codes[i];
+  snprintf(r->error_text, sizeof r->error_text, "%s", err->text);
+  return false;
+}
+
 static int pick_connector(ocpp16_station *o, int requested) {
   if (requested > 0) return requested <= o->count ? requested : -1;
   for (int c = 1; c <= o->count; c++) /* a car waiting for authorization first */
@@ -945,7 +961,11 @@ static void h_remote_start(ocpp16_station *o, const json_t *req, ocpp_reply *r) 
 }
 
 static void h_remote_stop(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
-  int tx = (int)json_integer_value(json_object_get(req, "transactionId"));
+  ocpp16_RemoteStopTransactionRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_RemoteStopTransactionRequest_decode(req, &q, &e), &e, r)) return;
+  int tx = (int)q.transactionId;
+  ocpp16_RemoteStopTransactionRequest_free(&q);
   int c = tx ? connector_of_transaction(o, tx) : 0;
   char err[160];
   if (!c || station_remote_stop(o->st, c, err, sizeof err) != 0) {
@@ -956,9 +976,12 @@ static void h_remote_stop(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
 }
 
 static void h_change_availability(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
-  int c = (int)json_integer_value(json_object_get(req, "connectorId"));
-  const char *type = json_string_value(json_object_get(req, "type"));
-  bool operative = type && strcmp(type, "Operative") == 0;
+  ocpp16_ChangeAvailabilityRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_ChangeAvailabilityRequest_decode(req, &q, &e), &e, r)) return;
+  int c = (int)q.connectorId;
+  bool operative = q.type == ocpp16_ChangeAvailabilityRequest_type_Operative;
+  ocpp16_ChangeAvailabilityRequest_free(&q);
   if (c < 0 || c > o->count) {
     reply_status(r, "Rejected");
     return;
@@ -973,20 +996,27 @@ static void h_change_availability(ocpp16_station *o, const json_t *req, ocpp_rep
 }
 
 static void h_change_configuration(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
-  const char *key = json_string_value(json_object_get(req, "key"));
-  const char *value = json_string_value(json_object_get(req, "value"));
+  ocpp16_ChangeConfigurationRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_ChangeConfigurationRequest_decode(req, &q, &e), &e, r)) return;
+  const char *key = q.key;
   char applied[96] = "";
   const char *status =
-      ocpp16_backend_keys_change(o->be, o->st->cfg, key, value, applied, sizeof applied);
+      ocpp16_backend_keys_change(o->be, o->st->cfg, key, q.value, applied, sizeof applied);
   reply_status(r, status);
   if (strcmp(status, "Accepted") == 0 && applied[0]) station_apply_setting(o->st, applied);
   if (!strcmp(status, "Accepted") &&
       (!strcmp(key, "AuthorizationKey") || !strcmp(key, "SecurityProfile")))
     security_event(o, "ReconfigurationOfSecurityParameters", key);
+  ocpp16_ChangeConfigurationRequest_free(&q);
 }
 
 static void h_get_configuration(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
-  r->result = ocpp16_backend_keys_get(o->be, o->st->cfg, json_object_get(req, "key"));
+  ocpp16_GetConfigurationRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_GetConfigurationRequest_decode(req, &q, &e), &e, r)) return;
+  r->result = ocpp16_backend_keys_get(o->be, o->st->cfg, &q);
+  ocpp16_GetConfigurationRequest_free(&q);
 }
 
 static void h_clear_cache(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
@@ -1005,8 +1035,11 @@ static void reset_cb(uv_timer_t *t) {
 }
 
 static void h_reset(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
-  const char *type = json_string_value(json_object_get(req, "type"));
-  o->reset_hard = type && strcmp(type, "Hard") == 0;
+  ocpp16_ResetRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_ResetRequest_decode(req, &q, &e), &e, r)) return;
+  o->reset_hard = q.type == ocpp16_ResetRequest_type_Hard;
+  ocpp16_ResetRequest_free(&q);
   reply_status(r, "Accepted");
   security_event(o, "ResetOrReboot",
                  o->reset_hard ? "Hard reset by the back end" : "Soft reset by the back end");
@@ -1014,7 +1047,11 @@ static void h_reset(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
 }
 
 static void h_unlock(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
-  int c = (int)json_integer_value(json_object_get(req, "connectorId"));
+  ocpp16_UnlockConnectorRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_UnlockConnectorRequest_decode(req, &q, &e), &e, r)) return;
+  int c = (int)q.connectorId;
+  ocpp16_UnlockConnectorRequest_free(&q);
   char err[160];
   if (c < 1 || c > o->count || o->st->core.conn[c - 1].cfg.tethered) {
     reply_status(r, "NotSupported");
@@ -1024,87 +1061,97 @@ static void h_unlock(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
 }
 
 static void h_update_firmware(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
+  ocpp16_UpdateFirmwareRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_UpdateFirmwareRequest_decode(req, &q, &e), &e, r)) return;
   int64_t at = 0;
-  timefmt_parse(json_string_value(json_object_get(req, "retrieveDate")), &at);
-  fw_request fr = {.location = json_string_value(json_object_get(req, "location")),
+  timefmt_parse(q.retrieveDate, &at);
+  /* absent optional members decode as 0 */
+  fw_request fr = {.location = q.location,
                    .retrieve_at = at,
-                   .retries = (int)json_integer_value(json_object_get(req, "retries")),
-                   .retry_interval_s =
-                       (int)json_integer_value(json_object_get(req, "retryInterval"))};
+                   .retries = (int)q.retries,
+                   .retry_interval_s = (int)q.retryInterval};
   char err[160];
   o->fw_signed = false;
   if (firmware_update(o->fw, &fr, err, sizeof err) != 0) log_warn(MOD, "UpdateFirmware: %s", err);
+  ocpp16_UpdateFirmwareRequest_free(&q);
   r->result = json_object(); /* UpdateFirmware.conf is empty */
 }
 
 static void h_signed_update_firmware(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
-  const json_t *f = json_object_get(req, "firmware");
+  ocpp16_SignedUpdateFirmwareRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_SignedUpdateFirmwareRequest_decode(req, &q, &e), &e, r)) return;
+  const ocpp16_SignedUpdateFirmwareRequest_firmware *f = &q.firmware;
   int64_t at = 0;
-  timefmt_parse(json_string_value(json_object_get(f, "retrieveDateTime")), &at);
-  fw_request fr = {.location = json_string_value(json_object_get(f, "location")),
+  timefmt_parse(f->retrieveDateTime, &at);
+  fw_request fr = {.location = f->location,
                    .retrieve_at = at,
-                   .retries = (int)json_integer_value(json_object_get(req, "retries")),
-                   .retry_interval_s =
-                       (int)json_integer_value(json_object_get(req, "retryInterval")),
-                   .signature_b64 = json_string_value(json_object_get(f, "signature")),
-                   .signing_cert_pem = json_string_value(json_object_get(f, "signingCertificate")),
-                   .request_id = (int)json_integer_value(json_object_get(req, "requestId"))};
+                   .retries = (int)q.retries,
+                   .retry_interval_s = (int)q.retryInterval,
+                   .signature_b64 = f->signature,
+                   .signing_cert_pem = f->signingCertificate,
+                   .request_id = (int)q.requestId};
   char err[160];
   o->fw_signed = true;
-  if (firmware_update(o->fw, &fr, err, sizeof err) != 0) {
-    reply_status(r, "Rejected");
-    return;
-  }
-  reply_status(r, "Accepted");
+  reply_status(r, firmware_update(o->fw, &fr, err, sizeof err) == 0 ? "Accepted" : "Rejected");
+  ocpp16_SignedUpdateFirmwareRequest_free(&q);
 }
 
 static void h_get_diagnostics(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
+  ocpp16_GetDiagnosticsRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_GetDiagnosticsRequest_decode(req, &q, &e), &e, r)) return;
   int64_t start = 0, stop = 0;
-  timefmt_parse(json_string_value(json_object_get(req, "startTime")), &start);
-  timefmt_parse(json_string_value(json_object_get(req, "stopTime")), &stop);
-  diag_request dr = {.location = json_string_value(json_object_get(req, "location")),
-                     .retries = (int)json_integer_value(json_object_get(req, "retries")),
-                     .retry_interval_s =
-                         (int)json_integer_value(json_object_get(req, "retryInterval")),
+  timefmt_parse(q.startTime, &start); /* NULL when absent: stays 0 */
+  timefmt_parse(q.stopTime, &stop);
+  diag_request dr = {.location = q.location,
+                     .retries = (int)q.retries,
+                     .retry_interval_s = (int)q.retryInterval,
                      .start = start,
                      .stop = stop};
   char name[200], err[160];
-  if (diagnostics_upload(o->diag, &dr, name, sizeof name, err, sizeof err) != 0) {
+  if (diagnostics_upload(o->diag, &dr, name, sizeof name, err, sizeof err) != 0)
     r->result = json_object(); /* no file: fileName is optional */
-    return;
-  }
-  r->result = json_pack("{s:s}", "fileName", name);
+  else
+    r->result = json_pack("{s:s}", "fileName", name);
+  ocpp16_GetDiagnosticsRequest_free(&q);
 }
 
 static void h_get_log(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
-  const json_t *log = json_object_get(req, "log");
+  ocpp16_GetLogRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_GetLogRequest_decode(req, &q, &e), &e, r)) return;
   int64_t start = 0, stop = 0;
-  timefmt_parse(json_string_value(json_object_get(log, "oldestTimestamp")), &start);
-  timefmt_parse(json_string_value(json_object_get(log, "latestTimestamp")), &stop);
-  int id = (int)json_integer_value(json_object_get(req, "requestId"));
-  diag_request dr = {.location = json_string_value(json_object_get(log, "remoteLocation")),
-                     .retries = (int)json_integer_value(json_object_get(req, "retries")),
-                     .retry_interval_s =
-                         (int)json_integer_value(json_object_get(req, "retryInterval")),
+  timefmt_parse(q.log.oldestTimestamp, &start);
+  timefmt_parse(q.log.latestTimestamp, &stop);
+  int id = (int)q.requestId;
+  diag_request dr = {.location = q.log.remoteLocation,
+                     .retries = (int)q.retries,
+                     .retry_interval_s = (int)q.retryInterval,
                      .start = start,
                      .stop = stop,
                      .request_id = id ? id : 1};
   char name[200], err[160];
   if (diagnostics_upload(o->diag, &dr, name, sizeof name, err, sizeof err) != 0) {
     reply_status(r, "Rejected");
-    return;
+  } else {
+    o->log_request_id = dr.request_id;
+    r->result = json_pack("{s:s, s:s}", "status", "Accepted", "filename", name);
   }
-  o->log_request_id = dr.request_id;
-  r->result = json_pack("{s:s, s:s}", "status", "Accepted", "filename", name);
+  ocpp16_GetLogRequest_free(&q);
 }
 
 static void h_reserve_now(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
-  int c = (int)json_integer_value(json_object_get(req, "connectorId"));
-  const char *tag = json_string_value(json_object_get(req, "idTag"));
-  const char *parent = json_string_value(json_object_get(req, "parentIdTag"));
-  int id = (int)json_integer_value(json_object_get(req, "reservationId"));
+  ocpp16_ReserveNowRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_ReserveNowRequest_decode(req, &q, &e), &e, r)) return;
+  int c = (int)q.connectorId;
+  const char *tag = q.idTag;
+  const char *parent = q.has_parentIdTag ? q.parentIdTag : NULL;
+  int id = (int)q.reservationId;
   int64_t expiry = 0;
-  timefmt_parse(json_string_value(json_object_get(req, "expiryDate")), &expiry);
+  timefmt_parse(q.expiryDate, &expiry);
   const char *status;
   if (c < 0 || c > o->count || (c == 0 && !key_bool(o, "ReserveConnectorZeroSupported"))) {
     status = "Rejected";
@@ -1124,10 +1171,15 @@ static void h_reserve_now(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
     }
   }
   reply_status(r, status);
+  ocpp16_ReserveNowRequest_free(&q);
 }
 
 static void h_cancel_reservation(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
-  int id = (int)json_integer_value(json_object_get(req, "reservationId"));
+  ocpp16_CancelReservationRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_CancelReservationRequest_decode(req, &q, &e), &e, r)) return;
+  int id = (int)q.reservationId;
+  ocpp16_CancelReservationRequest_free(&q);
   int c = ocpp16_backend_reservation_cancel(o->be, id);
   if (c < 0) {
     reply_status(r, "Rejected");
@@ -1173,7 +1225,11 @@ static void h_get_composite_schedule(ocpp16_station *o, const json_t *req, ocpp_
 }
 
 static void h_send_local_list(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
-  reply_status(r, ocpp16_backend_local_list_update(o->be, req));
+  ocpp16_SendLocalListRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_SendLocalListRequest_decode(req, &q, &e), &e, r)) return;
+  reply_status(r, ocpp16_backend_local_list_update(o->be, &q));
+  ocpp16_SendLocalListRequest_free(&q);
 }
 
 static void h_get_local_list_version(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
@@ -1240,30 +1296,66 @@ static void cert_reconnect_cb(uv_timer_t *t) {
   if (!o->closing) certs_apply(o, "new client certificate");
 }
 
-static unsigned trigger_of(const char *m) {
-  static const struct {
-    const char *name;
-    unsigned bit;
-  } map[] = {{"BootNotification", TRIG_BOOT},
-             {"Heartbeat", TRIG_HEARTBEAT},
-             {"StatusNotification", TRIG_STATUS},
-             {"MeterValues", TRIG_METER},
-             {"FirmwareStatusNotification", TRIG_FIRMWARE},
-             {"DiagnosticsStatusNotification", TRIG_DIAG},
-             {"LogStatusNotification", TRIG_LOG},
-             {"SignChargePointCertificate", TRIG_SIGN}};
-  for (size_t i = 0; m && i < sizeof map / sizeof map[0]; i++)
-    if (strcmp(m, map[i].name) == 0) return map[i].bit;
+/* What TriggerMessage may ask for (DiagnosticsStatusNotification, not the
+ * security whitepaper's log and certificate messages)... */
+static unsigned trigger_of(ocpp16_TriggerMessageRequest_requestedMessage_e m) {
+  switch (m) {
+  case ocpp16_TriggerMessageRequest_requestedMessage_BootNotification:
+    return TRIG_BOOT;
+  case ocpp16_TriggerMessageRequest_requestedMessage_DiagnosticsStatusNotification:
+    return TRIG_DIAG;
+  case ocpp16_TriggerMessageRequest_requestedMessage_FirmwareStatusNotification:
+    return TRIG_FIRMWARE;
+  case ocpp16_TriggerMessageRequest_requestedMessage_Heartbeat:
+    return TRIG_HEARTBEAT;
+  case ocpp16_TriggerMessageRequest_requestedMessage_MeterValues:
+    return TRIG_METER;
+  case ocpp16_TriggerMessageRequest_requestedMessage_StatusNotification:
+    return TRIG_STATUS;
+  }
+  return 0;
+}
+
+/* ... and what ExtendedTriggerMessage may (LogStatusNotification and
+ * SignChargePointCertificate, no DiagnosticsStatusNotification). */
+static unsigned extended_trigger_of(ocpp16_ExtendedTriggerMessageRequest_requestedMessage_e m) {
+  switch (m) {
+  case ocpp16_ExtendedTriggerMessageRequest_requestedMessage_BootNotification:
+    return TRIG_BOOT;
+  case ocpp16_ExtendedTriggerMessageRequest_requestedMessage_LogStatusNotification:
+    return TRIG_LOG;
+  case ocpp16_ExtendedTriggerMessageRequest_requestedMessage_FirmwareStatusNotification:
+    return TRIG_FIRMWARE;
+  case ocpp16_ExtendedTriggerMessageRequest_requestedMessage_Heartbeat:
+    return TRIG_HEARTBEAT;
+  case ocpp16_ExtendedTriggerMessageRequest_requestedMessage_MeterValues:
+    return TRIG_METER;
+  case ocpp16_ExtendedTriggerMessageRequest_requestedMessage_SignChargePointCertificate:
+    return TRIG_SIGN;
+  case ocpp16_ExtendedTriggerMessageRequest_requestedMessage_StatusNotification:
+    return TRIG_STATUS;
+  }
   return 0;
 }
 
 static void h_trigger(ocpp16_station *o, const json_t *req, ocpp_reply *r, bool extended) {
-  const char *m = json_string_value(json_object_get(req, "requestedMessage"));
-  json_t *cid = json_object_get(req, "connectorId");
-  int c = cid ? (int)json_integer_value(cid) : 0;
-  unsigned bit = trigger_of(m);
-  if (!bit || ((bit == TRIG_LOG || bit == TRIG_SIGN) && !extended) ||
-      (bit == TRIG_DIAG && extended)) {
+  unsigned bit;
+  int c = 0;
+  ocpp_error e;
+  if (extended) {
+    ocpp16_ExtendedTriggerMessageRequest q;
+    if (!decoded(ocpp16_ExtendedTriggerMessageRequest_decode(req, &q, &e), &e, r)) return;
+    bit = extended_trigger_of(q.requestedMessage);
+    if (q.has_connectorId) c = (int)q.connectorId;
+    ocpp16_ExtendedTriggerMessageRequest_free(&q);
+  } else {
+    ocpp16_TriggerMessageRequest q;
+    if (!decoded(ocpp16_TriggerMessageRequest_decode(req, &q, &e), &e, r)) return;
+    bit = trigger_of(q.requestedMessage);
+    if (q.has_connectorId) c = (int)q.connectorId;
+    ocpp16_TriggerMessageRequest_free(&q);
+  }
+  if (!bit) {
     reply_status(r, "NotImplemented");
     return;
   }

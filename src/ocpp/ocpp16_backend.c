@@ -259,9 +259,9 @@ static bool valid(const auth_entry *e, borne_ms now) {
   return e->found && strcmp(e->status, "Accepted") == 0 && (e->expiry == 0 || e->expiry > now);
 }
 
-static borne_ms expiry_of(const json_t *info) {
+/* An idTagInfo's expiryDate (NULL when absent); 0: none. */
+static borne_ms expiry_at(const char *text) {
   int64_t t = 0;
-  const char *text = json_string_value(json_object_get(info, "expiryDate"));
   return text && timefmt_parse(text, &t) == 0 ? t : 0;
 }
 
@@ -271,7 +271,7 @@ void ocpp16_backend_auth_update(ocpp16_backend *be, const char *tag, const json_
   if (!tag || !tag[0] || !status || !key_bool(be, "AuthorizationCacheEnabled")) return;
   /* a tag of the local list is governed by the list, not the cache (1.6 3.5.3) */
   if (lookup(be, "ocpp16_local_list", tag).found) return;
-  borne_ms expiry = expiry_of(id_tag_info);
+  borne_ms expiry = expiry_at(json_string_value(json_object_get(id_tag_info, "expiryDate")));
   const char *parent = json_string_value(json_object_get(id_tag_info, "parentIdTag"));
   run(be,
       prep(be,
@@ -349,32 +349,49 @@ int ocpp16_backend_local_list_length(ocpp16_backend *be) {
   return (int)scalar(be, prep(be, "SELECT count(*) FROM ocpp16_local_list", NULL), 0);
 }
 
-const char *ocpp16_backend_local_list_update(ocpp16_backend *be, const json_t *req) {
+/* AuthorizationStatus as the tables keep it. */
+static const char *
+list_status_name(ocpp16_SendLocalListRequest_localAuthorizationList_idTagInfo_status_e s) {
+  switch (s) {
+  case ocpp16_SendLocalListRequest_localAuthorizationList_idTagInfo_status_Accepted:
+    return "Accepted";
+  case ocpp16_SendLocalListRequest_localAuthorizationList_idTagInfo_status_Blocked:
+    return "Blocked";
+  case ocpp16_SendLocalListRequest_localAuthorizationList_idTagInfo_status_Expired:
+    return "Expired";
+  case ocpp16_SendLocalListRequest_localAuthorizationList_idTagInfo_status_Invalid:
+    return "Invalid";
+  case ocpp16_SendLocalListRequest_localAuthorizationList_idTagInfo_status_ConcurrentTx:
+    return "ConcurrentTx";
+  }
+  return NULL;
+}
+
+const char *ocpp16_backend_local_list_update(ocpp16_backend *be,
+                                             const ocpp16_SendLocalListRequest *req) {
   if (!key_bool(be, "LocalAuthListEnabled")) return "NotSupported";
-  int version = (int)json_integer_value(json_object_get(req, "listVersion"));
-  const char *type = json_string_value(json_object_get(req, "updateType"));
-  const json_t *list = json_object_get(req, "localAuthorizationList");
-  bool full = type && strcmp(type, "Full") == 0;
-  if (json_array_size(list) > (size_t)key_int(be, "SendLocalListMaxLength")) return "Failed";
+  int version = (int)req->listVersion;
+  bool full = req->updateType == ocpp16_SendLocalListRequest_updateType_Full;
+  size_t count = req->localAuthorizationList_count; /* 0 when absent */
+  if (count > (size_t)key_int(be, "SendLocalListMaxLength")) return "Failed";
   if (!full && version <= meta_get(be, "local_list_version", 0)) return "VersionMismatch";
   if (sqlite3_exec(be->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return "Failed";
   int rc = full ? run(be, prep(be, "DELETE FROM ocpp16_local_list", NULL)) : 0;
-  size_t i;
-  const json_t *item;
-  json_array_foreach(list, i, item) {
-    if (rc) break;
-    const char *tag = json_string_value(json_object_get(item, "idTag"));
-    const json_t *info = json_object_get(item, "idTagInfo");
-    if (!info) { /* differential: an entry without idTagInfo is removed */
+  for (size_t i = 0; i < count && !rc; i++) {
+    const ocpp16_SendLocalListRequest_localAuthorizationList *item =
+        &req->localAuthorizationList[i];
+    const char *tag = item->idTag;
+    if (!item->has_idTagInfo) { /* differential: an entry without idTagInfo is removed */
       rc = run(be, prep(be, "DELETE FROM ocpp16_local_list WHERE tag = ?", "s", tag));
       continue;
     }
+    const ocpp16_SendLocalListRequest_localAuthorizationList_idTagInfo *info = &item->idTagInfo;
     rc = run(be, prep(be,
                       "INSERT OR REPLACE INTO ocpp16_local_list(tag, status, expiry_ms, parent)"
                       " VALUES(?, ?, ?, ?)",
-                      "ssis", tag, json_string_value(json_object_get(info, "status")),
-                      (int64_t)expiry_of(info),
-                      json_string_value(json_object_get(info, "parentIdTag"))));
+                      "ssis", tag, list_status_name(info->status),
+                      (int64_t)expiry_at(info->has_expiryDate ? info->expiryDate : NULL),
+                      info->has_parentIdTag ? info->parentIdTag : NULL));
     /* the list governs its tags: no stale cache entry may contradict it */
     if (!rc) rc = run(be, prep(be, "DELETE FROM ocpp16_auth_cache WHERE tag = ?", "s", tag));
   }
@@ -526,21 +543,22 @@ static json_t *key_json(const ocpp_key *k, const config *cfg) {
   return o;
 }
 
-json_t *ocpp16_backend_keys_get(ocpp16_backend *be, const config *cfg, const json_t *req_keys) {
+json_t *ocpp16_backend_keys_get(ocpp16_backend *be, const config *cfg,
+                                const ocpp16_GetConfigurationRequest *req) {
   (void)be;
   json_t *known = json_array(), *unknown = json_array();
-  if (json_array_size(req_keys) == 0) {
+  size_t count = req ? req->key_count : 0; /* 0 when absent */
+  if (count == 0) {
     for (size_t i = 0; i < KEY_COUNT; i++)
       if (keys[i].access != KEY_W) json_array_append_new(known, key_json(&keys[i], cfg));
   } else {
-    size_t i;
-    const json_t *name;
-    json_array_foreach(req_keys, i, name) {
-      const ocpp_key *k = find_key(json_string_value(name));
+    for (size_t i = 0; i < count; i++) {
+      const char *name = req->key[i].value;
+      const ocpp_key *k = find_key(name);
       if (k && k->access != KEY_W) /* AuthorizationKey is write-only */
         json_array_append_new(known, key_json(k, cfg));
       else
-        json_array_append(unknown, (json_t *)name);
+        json_array_append_new(unknown, json_string(name));
     }
   }
   json_t *res = json_object();

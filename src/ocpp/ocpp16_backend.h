@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ocpp16_messages.h" /* generated from the OCPP 1.6 schemas */
 #include "config/config.h"
 #include "core/types.h"
 #include "store/store.h"
@@ -67,7 +68,8 @@ ocpp16_auth_verdict ocpp16_backend_auth_offline(ocpp16_backend *be, const char *
                                                 char parent[21]);
 int ocpp16_backend_auth_clear_cache(ocpp16_backend *be);
 /* SendLocalList.req -> UpdateStatus ("Accepted", "Failed", "NotSupported", "VersionMismatch"). */
-const char *ocpp16_backend_local_list_update(ocpp16_backend *be, const json_t *req);
+const char *ocpp16_backend_local_list_update(ocpp16_backend *be,
+                                             const ocpp16_SendLocalListRequest *req);
 int ocpp16_backend_local_list_version(ocpp16_backend *be);
 int ocpp16_backend_local_list_length(ocpp16_backend *be);
 
@@ -76,8 +78,9 @@ int ocpp16_backend_local_list_length(ocpp16_backend *be);
  * in cfg and saved with borne's settings; `applied` names the borne key. */
 const char *ocpp16_backend_keys_change(ocpp16_backend *be, config *cfg, const char *key,
                                        const char *value, char *applied, size_t appliedlen);
-/* GetConfiguration.conf for the requested keys (NULL or empty: all). */
-json_t *ocpp16_backend_keys_get(ocpp16_backend *be, const config *cfg, const json_t *keys);
+/* GetConfiguration.conf for the keys of req (req NULL or without keys: all). */
+json_t *ocpp16_backend_keys_get(ocpp16_backend *be, const config *cfg,
+                                const ocpp16_GetConfigurationRequest *req);
 /* The borne key behind an OCPP key name ("HeartbeatInterval" ->
  * "ocpp.HeartbeatInterval", "ConnectionTimeOut" -> "auth.timeout_s"); NULL
  * when the key is not configurable. */

@@ -386,7 +386,11 @@ static ocpp16_auth_verdict offline(fx *f, const char *tag, borne_ms now, char pa
 
 static const char *send_list(fx *f, const char *req) {
   json_t *j = js(req);
-  const char *r = ocpp16_backend_local_list_update(f->be, j);
+  ocpp16_SendLocalListRequest q;
+  ocpp_error e;
+  if (ocpp16_SendLocalListRequest_decode(j, &q, &e) != 0) fail_msg("%s: %s", e.code, e.text);
+  const char *r = ocpp16_backend_local_list_update(f->be, &q);
+  ocpp16_SendLocalListRequest_free(&q);
   json_decref(j);
   return r;
 }
@@ -767,6 +771,18 @@ static const json_t *find_key(const json_t *res, const char *name) {
   return NULL;
 }
 
+/* GetConfiguration.req -> .conf */
+static json_t *get_keys(fx *f, const char *req) {
+  json_t *j = js(req);
+  ocpp16_GetConfigurationRequest q;
+  ocpp_error e;
+  if (ocpp16_GetConfigurationRequest_decode(j, &q, &e) != 0) fail_msg("%s: %s", e.code, e.text);
+  json_t *res = ocpp16_backend_keys_get(f->be, f->cfg, &q);
+  ocpp16_GetConfigurationRequest_free(&q);
+  json_decref(j);
+  return res;
+}
+
 static void test_keys_get(void **state) {
   fx *f = *state;
   json_t *all = ocpp16_backend_keys_get(f->be, f->cfg, NULL);
@@ -817,8 +833,7 @@ static void test_keys_get(void **state) {
   /* chosen keys; unknown and write-only ones in unknownKey */
   char applied[64];
   assert_string_equal(change(f, "HeartbeatInterval", "42", applied), "Accepted");
-  json_t *req = js("['heartbeatinterval','AuthorizationKey','Nope']");
-  json_t *res = ocpp16_backend_keys_get(f->be, f->cfg, req);
+  json_t *res = get_keys(f, "{'key':['heartbeatinterval','AuthorizationKey','Nope']}");
   assert_int_equal(json_array_size(json_object_get(res, "configurationKey")), 1);
   assert_string_equal(json_string_value(json_object_get(
                           json_array_get(json_object_get(res, "configurationKey"), 0), "value")),
@@ -828,20 +843,18 @@ static void test_keys_get(void **state) {
   assert_string_equal(json_string_value(json_array_get(unknown, 0)), "AuthorizationKey");
   assert_string_equal(json_string_value(json_array_get(unknown, 1)), "Nope");
   json_decref(res);
-  json_decref(req);
   /* only unknown keys: no configurationKey at all */
-  req = js("['Nope']");
-  res = ocpp16_backend_keys_get(f->be, f->cfg, req);
+  res = get_keys(f, "{'key':['Nope']}");
   assert_null(json_object_get(res, "configurationKey"));
   assert_int_equal(json_array_size(json_object_get(res, "unknownKey")), 1);
   json_decref(res);
-  json_decref(req);
-  /* an empty list is all keys */
-  req = js("[]");
-  res = ocpp16_backend_keys_get(f->be, f->cfg, req);
+  /* an empty list is all keys, and so is no list */
+  res = get_keys(f, "{'key':[]}");
   assert_non_null(find_key(res, "HeartbeatInterval"));
   json_decref(res);
-  json_decref(req);
+  res = get_keys(f, "{}");
+  assert_non_null(find_key(res, "HeartbeatInterval"));
+  json_decref(res);
 }
 
 static void test_borne_key_map(void **state) {
