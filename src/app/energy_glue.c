@@ -72,6 +72,8 @@ typedef struct {
   double contact_limit_w;
   int rotation[BORNE_MAX_CONNECTORS][3];
   int priority[BORNE_MAX_CONNECTORS];
+  int car_phases[BORNE_MAX_CONNECTORS]; /* seen drawing from 1 or 3 phases this session; 0 not yet
+                                         */
   source_slot src[NSOURCES];
   alloc_conn_in in[BORNE_MAX_CONNECTORS];
   double applied[BORNE_MAX_CONNECTORS]; /* LIMIT_LOAD_MANAGEMENT as applied; < 0: cleared */
@@ -221,12 +223,18 @@ static double other_limits(const station *st, int c) {
 /* The phases the car really draws from: a single-phase car on a
  * three-phase connector shows current on the connector's L1 only, and
  * counting it on all three would leave two phases (and the kVA total) half
- * used. Until the car draws, the connector's own count. */
-static int drawn_phases(const connector_sm *sm, const station_connector *sc) {
+ * used. Learnt while it charges and kept for the session (a paused car is
+ * resumed on the phase it uses); until then, the connector's own count. */
+static int drawn_phases(energy *e, int i, const connector_sm *sm, const station_connector *sc) {
   if (sm->cfg.phases == 1) return 1;
-  if (!sc->meter_ok || cs_status(sm) != STATUS_CHARGING) return 3;
-  const double *i = sc->meter.current_a;
-  return i[0] >= 2.0 && i[1] < 0.5 && i[2] < 0.5 ? 1 : 3;
+  if (sc->meter_ok && cs_status(sm) == STATUS_CHARGING) {
+    const double *a = sc->meter.current_a;
+    if (a[0] >= 2.0 && a[1] < 0.5 && a[2] < 0.5)
+      e->car_phases[i] = 1;
+    else if (a[1] >= 2.0 || a[2] >= 2.0)
+      e->car_phases[i] = 3;
+  }
+  return e->car_phases[i] ? e->car_phases[i] : 3;
 }
 
 static bool wants_power(const connector_sm *sm) {
@@ -379,7 +387,7 @@ static void round_now(energy *e) {
     const station_connector *sc = &st->conn[i];
     alloc_conn_in *in = &e->in[i];
     /* on a single-phase supply every connector draws from its L1 */
-    in->phases = e->acfg.phases == 1 ? 1 : drawn_phases(sm, sc);
+    in->phases = e->acfg.phases == 1 ? 1 : drawn_phases(e, i, sm, sc);
     memcpy(in->grid_phase, e->rotation[i], sizeof in->grid_phase);
     if (e->acfg.phases == 1) in->grid_phase[0] = 0;
     in->wants = wants_power(sm);
@@ -498,6 +506,7 @@ static void on_session(void *ctx, int connector, const station_session_info *s) 
   (void)s;
   energy *e = ctx;
   if (connector >= 1 && connector <= e->n) {
+    e->car_phases[connector - 1] = 0; /* a new car, or none */
     load_user_windows(e, connector);
     arm_window(e);
   }
