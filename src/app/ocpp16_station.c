@@ -1252,25 +1252,41 @@ static void send_sign_certificate(ocpp16_station *o) {
 }
 
 static void h_install_certificate(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
+  ocpp16_InstallCertificateRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_InstallCertificateRequest_decode(req, &q, &e), &e, r)) return;
   int before = ocpp16_certs_count(o->certs, true);
-  r->result = ocpp16_certs_install(o->certs, req, now_of(o));
+  r->result = ocpp16_certs_install(o->certs, &q, now_of(o));
   if (ocpp16_certs_count(o->certs, true) != before) o->trust_changed = true;
+  ocpp16_InstallCertificateRequest_free(&q);
 }
 
 static void h_delete_certificate(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
+  ocpp16_DeleteCertificateRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_DeleteCertificateRequest_decode(req, &q, &e), &e, r)) return;
   int before = ocpp16_certs_count(o->certs, true);
-  r->result = ocpp16_certs_delete(o->certs, req);
+  r->result = ocpp16_certs_delete(o->certs, &q);
   if (ocpp16_certs_count(o->certs, true) != before) o->trust_changed = true;
+  ocpp16_DeleteCertificateRequest_free(&q);
 }
 
 static void h_get_installed_certificate_ids(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
-  r->result = ocpp16_certs_get_ids(o->certs, req);
+  ocpp16_GetInstalledCertificateIdsRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_GetInstalledCertificateIdsRequest_decode(req, &q, &e), &e, r)) return;
+  r->result = ocpp16_certs_get_ids(o->certs, &q);
+  ocpp16_GetInstalledCertificateIdsRequest_free(&q);
 }
 
 static void h_certificate_signed(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
+  ocpp16_CertificateSignedRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_CertificateSignedRequest_decode(req, &q, &e), &e, r)) return;
   bool changed = false;
   char why[200];
-  r->result = ocpp16_certs_signed(o->certs, req, now_of(o), &changed, why, sizeof why);
+  r->result = ocpp16_certs_signed(o->certs, &q, now_of(o), &changed, why, sizeof why);
+  ocpp16_CertificateSignedRequest_free(&q);
   if (!changed) {
     security_event(o, "InvalidChargePointCertificate", why); /* whitepaper A02/A03 */
     return;
