@@ -1206,22 +1206,30 @@ static void h_set_charging_profile(ocpp16_station *o, const json_t *req, ocpp_re
 }
 
 static void h_clear_charging_profile(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
-  int n = ocpp16_smart_clear(o->smart, req);
+  ocpp16_ClearChargingProfileRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_ClearChargingProfileRequest_decode(req, &q, &e), &e, r)) return;
+  int n = ocpp16_smart_clear(o->smart, &q);
+  ocpp16_ClearChargingProfileRequest_free(&q);
   reply_status(r, n > 0 ? "Accepted" : "Unknown");
   apply_profiles(o);
   arm_tick(o);
 }
 
 static void h_get_composite_schedule(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
-  int c = (int)json_integer_value(json_object_get(req, "connectorId"));
+  ocpp16_GetCompositeScheduleRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_GetCompositeScheduleRequest_decode(req, &q, &e), &e, r)) return;
+  int c = (int)q.connectorId;
   if (c < 0 || c > o->count) {
     reply_status(r, "Rejected");
-    return;
+  } else {
+    int tx = c ? o->conn[c - 1].transaction_id : 0;
+    r->result = ocpp16_smart_composite(o->smart, &q, now_of(o), tx, tx ? tx_start_of(o, c) : 0,
+                                       c ? o->st->core.conn[c - 1].cfg.phases : 3,
+                                       config_get_number(o->st->cfg, "site.voltage_v"));
   }
-  int tx = c ? o->conn[c - 1].transaction_id : 0;
-  r->result = ocpp16_smart_composite(o->smart, req, now_of(o), tx, tx ? tx_start_of(o, c) : 0,
-                                     c ? o->st->core.conn[c - 1].cfg.phases : 3,
-                                     config_get_number(o->st->cfg, "site.voltage_v"));
+  ocpp16_GetCompositeScheduleRequest_free(&q);
 }
 
 static void h_send_local_list(ocpp16_station *o, const json_t *req, ocpp_reply *r) {

@@ -451,23 +451,29 @@ static bool clear_match(const profile *p, const void *ctx) {
          (!f->has_purpose || p->purpose == f->purpose) && (!f->has_stack || p->stack == f->stack);
 }
 
-int ocpp16_smart_clear(ocpp16_smart *s, const json_t *req) {
-  if (!s || !json_is_object(req)) return 0;
-  clear_filter f = {0};
-  f.has_id = get_int(req, "id", &f.id) == 1;
-  f.has_connector = get_int(req, "connectorId", &f.connector) == 1;
-  f.has_stack = get_int(req, "stackLevel", &f.stack) == 1;
-  const char *pu = get_str(req, "chargingProfilePurpose");
-  if (pu) {
-    f.has_purpose = true;
-    if (strcmp(pu, "ChargePointMaxProfile") == 0)
+int ocpp16_smart_clear(ocpp16_smart *s, const ocpp16_ClearChargingProfileRequest *req) {
+  if (!s || !req) return 0;
+  clear_filter f = {.has_id = req->has_id,
+                    .id = req->id,
+                    .has_connector = req->has_connectorId,
+                    .connector = req->connectorId,
+                    .has_stack = req->has_stackLevel,
+                    .stack = req->stackLevel,
+                    .has_purpose = req->has_chargingProfilePurpose};
+  if (f.has_purpose) {
+    switch (req->chargingProfilePurpose) {
+    case ocpp16_ClearChargingProfileRequest_chargingProfilePurpose_ChargePointMaxProfile:
       f.purpose = PURPOSE_MAX;
-    else if (strcmp(pu, "TxDefaultProfile") == 0)
+      break;
+    case ocpp16_ClearChargingProfileRequest_chargingProfilePurpose_TxDefaultProfile:
       f.purpose = PURPOSE_TXDEFAULT;
-    else if (strcmp(pu, "TxProfile") == 0)
+      break;
+    case ocpp16_ClearChargingProfileRequest_chargingProfilePurpose_TxProfile:
       f.purpose = PURPOSE_TX;
-    else
+      break;
+    default:
       return 0;
+    }
   }
   return remove_where(s, clear_match, &f);
 }
@@ -632,17 +638,15 @@ borne_ms ocpp16_smart_next_change(ocpp16_smart *s, borne_ms now) {
 
 static double round_down_01(double x) { return floor(x * 10 + 1e-6) / 10; }
 
-json_t *ocpp16_smart_composite(ocpp16_smart *s, const json_t *req, borne_ms now, int tx_id,
-                               borne_ms tx_start, int phases, double voltage) {
-  int64_t connector, duration;
-  if (!s || !json_is_object(req) || get_int(req, "connectorId", &connector) != 1 || connector < 0 ||
-      connector > s->connectors || get_int(req, "duration", &duration) != 1 || duration <= 0 ||
-      duration > INT32_MAX)
+json_t *ocpp16_smart_composite(ocpp16_smart *s, const ocpp16_GetCompositeScheduleRequest *req,
+                               borne_ms now, int tx_id, borne_ms tx_start, int phases,
+                               double voltage) {
+  if (!s || !req || req->connectorId < 0 || req->connectorId > s->connectors ||
+      req->duration <= 0 || req->duration > INT32_MAX)
     return json_pack("{s:s}", "status", "Rejected");
-  const char *unit = get_str(req, "chargingRateUnit");
-  if (unit && strcmp(unit, "A") != 0 && strcmp(unit, "W") != 0)
-    return json_pack("{s:s}", "status", "Rejected");
-  bool watts = unit && strcmp(unit, "W") == 0;
+  int64_t connector = req->connectorId, duration = req->duration;
+  bool watts = req->has_chargingRateUnit &&
+               req->chargingRateUnit == ocpp16_GetCompositeScheduleRequest_chargingRateUnit_W;
   phases = sane_phases(phases);
   voltage = sane_voltage(voltage);
   int c = (int)connector;

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ocpp16_messages.h" /* generated from the OCPP 1.6 schemas */
 #include "core/types.h"
 #include "store/store.h"
 
@@ -52,7 +53,7 @@ void ocpp16_smart_bind_transaction(ocpp16_smart *s, int connector, int tx_id);
 /* ClearChargingProfile.req (id, connectorId, chargingProfilePurpose,
  * stackLevel, all optional): number of profiles removed (0: the caller
  * answers "Unknown"). */
-int ocpp16_smart_clear(ocpp16_smart *s, const json_t *req);
+int ocpp16_smart_clear(ocpp16_smart *s, const ocpp16_ClearChargingProfileRequest *req);
 
 /* The limit now for `connector`, in A per phase (watts converted with
  * phases x voltage); < 0 when no profile applies. tx_id / tx_start: the
@@ -74,8 +75,9 @@ void ocpp16_smart_transaction_ended(ocpp16_smart *s, int connector);
  * chargingRateUnit opt.): {"status":"Accepted","connectorId":..,
  * "scheduleStart":..,"chargingSchedule":{...}} or {"status":"Rejected"}.
  * The caller owns the result. */
-json_t *ocpp16_smart_composite(ocpp16_smart *s, const json_t *req, borne_ms now, int tx_id,
-                               borne_ms tx_start, int phases, double voltage);
+json_t *ocpp16_smart_composite(ocpp16_smart *s, const ocpp16_GetCompositeScheduleRequest *req,
+                               borne_ms now, int tx_id, borne_ms tx_start, int phases,
+                               double voltage);
 
 /* Number of installed profiles (for status pages and tests). */
 int ocpp16_smart_count(const ocpp16_smart *s);

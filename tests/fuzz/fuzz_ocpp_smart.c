@@ -42,16 +42,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (remote) ocpp16_smart_bind_transaction(s, connector, 7);
   for (int c = 0; c <= 2; c++) {
     ocpp16_smart_limit_a(s, c, T0 + 3600000, tx, T0, 1 + (mode >> 4 & 3), 230);
-    json_t *req = json_pack("{s:i,s:i,s:s}", "connectorId", c, "duration", 86400 * 7,
-                            "chargingRateUnit", (mode & 0x80) ? "W" : "A");
-    json_t *comp = ocpp16_smart_composite(s, req, T0, tx, T0, 3, 230);
+    ocpp16_GetCompositeScheduleRequest req = {
+        .connectorId = c,
+        .duration = 86400 * 7,
+        .has_chargingRateUnit = true,
+        .chargingRateUnit = (mode & 0x80) ? ocpp16_GetCompositeScheduleRequest_chargingRateUnit_W
+                                          : ocpp16_GetCompositeScheduleRequest_chargingRateUnit_A};
+    json_t *comp = ocpp16_smart_composite(s, &req, T0, tx, T0, 3, 230);
     if (!comp) abort();
     json_decref(comp);
-    json_decref(req);
   }
   borne_ms t = T0;
   for (int k = 0; k < 64 && t != INT64_MAX; k++) t = ocpp16_smart_next_change(s, t);
-  if (json_is_object(j)) ocpp16_smart_clear(s, j);
+  ocpp16_ClearChargingProfileRequest clear;
+  if (ocpp16_ClearChargingProfileRequest_decode(j, &clear, NULL) == 0) {
+    ocpp16_smart_clear(s, &clear);
+    ocpp16_ClearChargingProfileRequest_free(&clear);
+  }
   ocpp16_smart_transaction_ended(s, connector);
   ocpp16_smart_free(s);
   json_decref(j);
