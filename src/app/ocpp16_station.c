@@ -927,21 +927,21 @@ static void remote_authorize_answer(void *ctx, const json_t *result, const char 
   free(r);
 }
 
-static void h_remote_start(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
-  const char *tag = json_string_value(json_object_get(req, "idTag"));
-  json_t *cid = json_object_get(req, "connectorId");
-  int c = pick_connector(o, cid ? (int)json_integer_value(cid) : 0);
+static void remote_start(ocpp16_station *o, const ocpp16_RemoteStartTransactionRequest *q,
+                         ocpp_reply *r) {
+  const char *tag = q->idTag;
+  int c = pick_connector(o, q->has_connectorId ? (int)q->connectorId : 0);
   if (c < 0 || cs_has_session(&o->st->core.conn[c - 1]) ||
       o->conn[c - 1].status == STATUS_FAULTED || o->conn[c - 1].status == STATUS_UNAVAILABLE ||
       !cs_reservation_admits(&o->st->core.conn[c - 1], tag, NULL)) {
     reply_status(r, "Rejected");
     return;
   }
-  const json_t *profile = json_object_get(req, "chargingProfile");
-  if (profile) {
-    const char *purpose = json_string_value(json_object_get(profile, "chargingProfilePurpose"));
-    if (!purpose || strcmp(purpose, "TxProfile") != 0 ||
-        strcmp(ocpp16_smart_set(o->smart, c, profile, 0, true, now_of(o)), "Accepted") != 0) {
+  if (q->has_chargingProfile) {
+    if (q->chargingProfile.chargingProfilePurpose !=
+            ocpp16_RemoteStartTransactionRequest_chargingProfile_chargingProfilePurpose_TxProfile ||
+        strcmp(ocpp16_smart_set_remote_start(o->smart, c, &q->chargingProfile, now_of(o)),
+               "Accepted") != 0) {
       reply_status(r, "Rejected");
       return;
     }
@@ -958,6 +958,14 @@ static void h_remote_start(ocpp16_station *o, const json_t *req, ocpp_reply *r) 
     return;
   }
   remote_start_now(o, c, tag, NULL);
+}
+
+static void h_remote_start(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
+  ocpp16_RemoteStartTransactionRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_RemoteStartTransactionRequest_decode(req, &q, &e), &e, r)) return;
+  remote_start(o, &q, r);
+  ocpp16_RemoteStartTransactionRequest_free(&q);
 }
 
 static void h_remote_stop(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
@@ -1190,14 +1198,15 @@ static void h_cancel_reservation(ocpp16_station *o, const json_t *req, ocpp_repl
 }
 
 static void h_set_charging_profile(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
-  int c = (int)json_integer_value(json_object_get(req, "connectorId"));
-  const json_t *profile = json_object_get(req, "csChargingProfiles");
-  const char *purpose = json_string_value(json_object_get(profile, "chargingProfilePurpose"));
-  (void)purpose;
+  ocpp16_SetChargingProfileRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_SetChargingProfileRequest_decode(req, &q, &e), &e, r)) return;
+  int c = (int)q.connectorId;
   const char *status = "Rejected";
   if (c >= 0 && c <= o->count)
-    status = ocpp16_smart_set(o->smart, c, profile, c ? o->conn[c - 1].transaction_id : 0, false,
-                              now_of(o));
+    status = ocpp16_smart_set(o->smart, c, &q.csChargingProfiles,
+                              c ? o->conn[c - 1].transaction_id : 0, now_of(o));
+  ocpp16_SetChargingProfileRequest_free(&q);
   reply_status(r, status);
   if (strcmp(status, "Accepted") == 0) {
     apply_profiles(o);

@@ -357,3 +357,9 @@ static void free_value(const ocpp_schema_node *n, void *at) {
 void ocpp_schema_free(const ocpp_schema_node *node, void *obj) {
   if (obj) free_value(node, obj);
 }
+
+const ocpp_schema_node *ocpp_schema_member(const ocpp_schema_node *object, const char *name) {
+  for (size_t i = 0; object && object->type == OCPP_T_OBJECT && i < object->prop_count; i++)
+    if (strcmp(object->props[i].name, name) == 0) return object->props[i].node;
+  return NULL;
+}

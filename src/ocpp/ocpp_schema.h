@@ -81,6 +81,9 @@ int ocpp_schema_decode(const ocpp_schema_node *node, const json_t *v, void *out,
 json_t *ocpp_schema_encode(const ocpp_schema_node *node, const void *in);
 /* Frees what decode allocated (strings without maxLength, arrays). */
 void ocpp_schema_free(const ocpp_schema_node *node, void *obj);
+/* The node of member `name` of an object node (a nested type of a message,
+ * to decode or encode it on its own); NULL when there is none. */
+const ocpp_schema_node *ocpp_schema_member(const ocpp_schema_node *object, const char *name);
 
 /* RFC 3339 date-time as JSON Schema "date-time" means it. */
 bool ocpp_schema_is_date_time(const char *s);
