@@ -31,7 +31,7 @@
 typedef enum {
   OCPP_T_OBJECT,
   OCPP_T_ARRAY,
-  OCPP_T_STRING,  /* char[max_length + 1] in the struct, or char * without maxLength */
+  OCPP_T_STRING,  /* char[max_length * 4 + 1] (UTF-8) in the struct, or char * without maxLength */
   OCPP_T_ENUM,    /* a string of a fixed set: int (index into enums) in the struct */
   OCPP_T_INTEGER, /* int64_t */
   OCPP_T_NUMBER,  /* double */
