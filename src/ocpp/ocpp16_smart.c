@@ -55,7 +55,7 @@ typedef struct {
   bool watts;
   int nperiods;
   period *periods;
-  char *text; /* the profile as received, for the table */
+  char *text; /* the profile as JSON (encoded by the schema tables), for the table */
 } profile;
 
 struct ocpp16_smart {
