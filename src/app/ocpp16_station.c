@@ -927,21 +927,21 @@ static void remote_authorize_answer(void *ctx, const json_t *result, const char 
   free(r);
 }
 
-static void h_remote_start(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
-  const char *tag = json_string_value(json_object_get(req, "idTag"));
-  json_t *cid = json_object_get(req, "connectorId");
-  int c = pick_connector(o, cid ? (int)json_integer_value(cid) : 0);
+static void remote_start(ocpp16_station *o, const ocpp16_RemoteStartTransactionRequest *q,
+                         ocpp_reply *r) {
+  const char *tag = q->idTag;
+  int c = pick_connector(o, q->has_connectorId ? (int)q->connectorId : 0);
   if (c < 0 || cs_has_session(&o->st->core.conn[c - 1]) ||
       o->conn[c - 1].status == STATUS_FAULTED || o->conn[c - 1].status == STATUS_UNAVAILABLE ||
       !cs_reservation_admits(&o->st->core.conn[c - 1], tag, NULL)) {
     reply_status(r, "Rejected");
     return;
   }
-  const json_t *profile = json_object_get(req, "chargingProfile");
-  if (profile) {
-    const char *purpose = json_string_value(json_object_get(profile, "chargingProfilePurpose"));
-    if (!purpose || strcmp(purpose, "TxProfile") != 0 ||
-        strcmp(ocpp16_smart_set(o->smart, c, profile, 0, true, now_of(o)), "Accepted") != 0) {
+  if (q->has_chargingProfile) {
+    if (q->chargingProfile.chargingProfilePurpose !=
+            ocpp16_RemoteStartTransactionRequest_chargingProfile_chargingProfilePurpose_TxProfile ||
+        strcmp(ocpp16_smart_set_remote_start(o->smart, c, &q->chargingProfile, now_of(o)),
+               "Accepted") != 0) {
       reply_status(r, "Rejected");
       return;
     }
@@ -958,6 +958,14 @@ static void h_remote_start(ocpp16_station *o, const json_t *req, ocpp_reply *r) 
     return;
   }
   remote_start_now(o, c, tag, NULL);
+}
+
+static void h_remote_start(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
+  ocpp16_RemoteStartTransactionRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_RemoteStartTransactionRequest_decode(req, &q, &e), &e, r)) return;
+  remote_start(o, &q, r);
+  ocpp16_RemoteStartTransactionRequest_free(&q);
 }
 
 static void h_remote_stop(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
@@ -1190,14 +1198,15 @@ static void h_cancel_reservation(ocpp16_station *o, const json_t *req, ocpp_repl
 }
 
 static void h_set_charging_profile(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
-  int c = (int)json_integer_value(json_object_get(req, "connectorId"));
-  const json_t *profile = json_object_get(req, "csChargingProfiles");
-  const char *purpose = json_string_value(json_object_get(profile, "chargingProfilePurpose"));
-  (void)purpose;
+  ocpp16_SetChargingProfileRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_SetChargingProfileRequest_decode(req, &q, &e), &e, r)) return;
+  int c = (int)q.connectorId;
   const char *status = "Rejected";
   if (c >= 0 && c <= o->count)
-    status = ocpp16_smart_set(o->smart, c, profile, c ? o->conn[c - 1].transaction_id : 0, false,
-                              now_of(o));
+    status = ocpp16_smart_set(o->smart, c, &q.csChargingProfiles,
+                              c ? o->conn[c - 1].transaction_id : 0, now_of(o));
+  ocpp16_SetChargingProfileRequest_free(&q);
   reply_status(r, status);
   if (strcmp(status, "Accepted") == 0) {
     apply_profiles(o);
@@ -1206,22 +1215,30 @@ static void h_set_charging_profile(ocpp16_station *o, const json_t *req, ocpp_re
 }
 
 static void h_clear_charging_profile(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
-  int n = ocpp16_smart_clear(o->smart, req);
+  ocpp16_ClearChargingProfileRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_ClearChargingProfileRequest_decode(req, &q, &e), &e, r)) return;
+  int n = ocpp16_smart_clear(o->smart, &q);
+  ocpp16_ClearChargingProfileRequest_free(&q);
   reply_status(r, n > 0 ? "Accepted" : "Unknown");
   apply_profiles(o);
   arm_tick(o);
 }
 
 static void h_get_composite_schedule(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
-  int c = (int)json_integer_value(json_object_get(req, "connectorId"));
+  ocpp16_GetCompositeScheduleRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_GetCompositeScheduleRequest_decode(req, &q, &e), &e, r)) return;
+  int c = (int)q.connectorId;
   if (c < 0 || c > o->count) {
     reply_status(r, "Rejected");
-    return;
+  } else {
+    int tx = c ? o->conn[c - 1].transaction_id : 0;
+    r->result = ocpp16_smart_composite(o->smart, &q, now_of(o), tx, tx ? tx_start_of(o, c) : 0,
+                                       c ? o->st->core.conn[c - 1].cfg.phases : 3,
+                                       config_get_number(o->st->cfg, "site.voltage_v"));
   }
-  int tx = c ? o->conn[c - 1].transaction_id : 0;
-  r->result = ocpp16_smart_composite(o->smart, req, now_of(o), tx, tx ? tx_start_of(o, c) : 0,
-                                     c ? o->st->core.conn[c - 1].cfg.phases : 3,
-                                     config_get_number(o->st->cfg, "site.voltage_v"));
+  ocpp16_GetCompositeScheduleRequest_free(&q);
 }
 
 static void h_send_local_list(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
@@ -1252,25 +1269,41 @@ static void send_sign_certificate(ocpp16_station *o) {
 }
 
 static void h_install_certificate(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
+  ocpp16_InstallCertificateRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_InstallCertificateRequest_decode(req, &q, &e), &e, r)) return;
   int before = ocpp16_certs_count(o->certs, true);
-  r->result = ocpp16_certs_install(o->certs, req, now_of(o));
+  r->result = ocpp16_certs_install(o->certs, &q, now_of(o));
   if (ocpp16_certs_count(o->certs, true) != before) o->trust_changed = true;
+  ocpp16_InstallCertificateRequest_free(&q);
 }
 
 static void h_delete_certificate(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
+  ocpp16_DeleteCertificateRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_DeleteCertificateRequest_decode(req, &q, &e), &e, r)) return;
   int before = ocpp16_certs_count(o->certs, true);
-  r->result = ocpp16_certs_delete(o->certs, req);
+  r->result = ocpp16_certs_delete(o->certs, &q);
   if (ocpp16_certs_count(o->certs, true) != before) o->trust_changed = true;
+  ocpp16_DeleteCertificateRequest_free(&q);
 }
 
 static void h_get_installed_certificate_ids(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
-  r->result = ocpp16_certs_get_ids(o->certs, req);
+  ocpp16_GetInstalledCertificateIdsRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_GetInstalledCertificateIdsRequest_decode(req, &q, &e), &e, r)) return;
+  r->result = ocpp16_certs_get_ids(o->certs, &q);
+  ocpp16_GetInstalledCertificateIdsRequest_free(&q);
 }
 
 static void h_certificate_signed(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
+  ocpp16_CertificateSignedRequest q;
+  ocpp_error e;
+  if (!decoded(ocpp16_CertificateSignedRequest_decode(req, &q, &e), &e, r)) return;
   bool changed = false;
   char why[200];
-  r->result = ocpp16_certs_signed(o->certs, req, now_of(o), &changed, why, sizeof why);
+  r->result = ocpp16_certs_signed(o->certs, &q, now_of(o), &changed, why, sizeof why);
+  ocpp16_CertificateSignedRequest_free(&q);
   if (!changed) {
     security_event(o, "InvalidChargePointCertificate", why); /* whitepaper A02/A03 */
     return;

@@ -72,8 +72,6 @@ struct ocpp16_certs {
   STACK_OF(X509) * server_chain;
 };
 
-static const char *const TYPE_CS = "CentralSystemRootCertificate";
-
 /* ---------- files ---------- */
 
 /* Written whole or not at all: temp file (mode 0600), fsync, rename, fsync
@@ -234,11 +232,18 @@ static json_t *hash_json(const hash_data *h, const char *algorithm) {
                    h->name_hash, "issuerKeyHash", h->key_hash, "serialNumber", h->serial);
 }
 
-static const EVP_MD *md_of(const char *algorithm) {
-  if (!algorithm) return NULL;
-  if (strcmp(algorithm, "SHA256") == 0) return EVP_sha256();
-  if (strcmp(algorithm, "SHA384") == 0) return EVP_sha384();
-  if (strcmp(algorithm, "SHA512") == 0) return EVP_sha512();
+/* DeleteCertificate.req certificateHashData: the certificate to find */
+typedef ocpp16_DeleteCertificateRequest_certificateHashData hash_want;
+
+static const EVP_MD *md_of(ocpp16_DeleteCertificateRequest_certificateHashData_hashAlgorithm_e a) {
+  switch (a) {
+  case ocpp16_DeleteCertificateRequest_certificateHashData_hashAlgorithm_SHA256:
+    return EVP_sha256();
+  case ocpp16_DeleteCertificateRequest_certificateHashData_hashAlgorithm_SHA384:
+    return EVP_sha384();
+  case ocpp16_DeleteCertificateRequest_certificateHashData_hashAlgorithm_SHA512:
+    return EVP_sha512();
+  }
   return NULL;
 }
 
@@ -248,12 +253,10 @@ static bool serial_equal(const char *a, const char *b) {
   return strcasecmp(a, b) == 0;
 }
 
-static bool hash_matches(const hash_data *h, const json_t *want) {
-  const char *name = json_string_value(json_object_get(want, "issuerNameHash"));
-  const char *key = json_string_value(json_object_get(want, "issuerKeyHash"));
-  const char *serial = json_string_value(json_object_get(want, "serialNumber"));
-  return name && key && serial && strcasecmp(name, h->name_hash) == 0 &&
-         strcasecmp(key, h->key_hash) == 0 && serial_equal(serial, h->serial);
+static bool hash_matches(const hash_data *h, const hash_want *want) {
+  return strcasecmp(want->issuerNameHash, h->name_hash) == 0 &&
+         strcasecmp(want->issuerKeyHash, h->key_hash) == 0 &&
+         serial_equal(want->serialNumber, h->serial);
 }
 
 /* Verifies leaf (+ untrusted intermediates) against `trusted`; at `now` or,
@@ -452,10 +455,12 @@ static const char *install_x509(ocpp16_certs *c, bool cs, X509 *x, borne_ms now)
   return "Accepted";
 }
 
-json_t *ocpp16_certs_install(ocpp16_certs *c, const json_t *req, borne_ms now) {
-  const char *type = json_string_value(json_object_get(req, "certificateType"));
-  const char *pem = json_string_value(json_object_get(req, "certificate"));
-  if (!type || !pem) return status_json("Rejected");
+json_t *ocpp16_certs_install(ocpp16_certs *c, const ocpp16_InstallCertificateRequest *req,
+                             borne_ms now) {
+  if (!req) return status_json("Rejected");
+  bool cs = req->certificateType ==
+            ocpp16_InstallCertificateRequest_certificateType_CentralSystemRootCertificate;
+  const char *pem = req->certificate;
   STACK_OF(X509) *chain = parse_chain(pem, strlen(pem));
   const char *status;
   if (!chain || sk_X509_num(chain) != 1) {
@@ -463,7 +468,7 @@ json_t *ocpp16_certs_install(ocpp16_certs *c, const json_t *req, borne_ms now) {
              chain ? "more than one certificate" : "no PEM certificate");
     status = "Rejected";
   } else {
-    status = install_x509(c, strcmp(type, TYPE_CS) == 0, sk_X509_value(chain, 0), now);
+    status = install_x509(c, cs, sk_X509_value(chain, 0), now);
   }
   sk_X509_pop_free(chain, X509_free);
   return status_json(status);
@@ -494,7 +499,7 @@ static bool root_in_use(const ocpp16_certs *c, X509 *root) {
 
 /* The charge point's own certificate matches `want`? Its issuer is the next
  * certificate of the chain or an installed root. */
-static bool is_client_cert(const ocpp16_certs *c, const EVP_MD *md, const json_t *want) {
+static bool is_client_cert(const ocpp16_certs *c, const EVP_MD *md, const hash_want *want) {
   if (!c->have_client) return false;
   FILE *f = fopen(c->client_path, "r");
   if (!f) return false;
@@ -514,9 +519,9 @@ static bool is_client_cert(const ocpp16_certs *c, const EVP_MD *md, const json_t
   return match;
 }
 
-json_t *ocpp16_certs_delete(ocpp16_certs *c, const json_t *req) {
-  const json_t *want = json_object_get(req, "certificateHashData");
-  const EVP_MD *md = md_of(json_string_value(json_object_get(want, "hashAlgorithm")));
+json_t *ocpp16_certs_delete(ocpp16_certs *c, const ocpp16_DeleteCertificateRequest *req) {
+  const hash_want *want = req ? &req->certificateHashData : NULL;
+  const EVP_MD *md = want ? md_of(want->hashAlgorithm) : NULL;
   if (!md) return status_json("NotFound");
   for (int i = 0; i < c->n; i++) {
     hash_data h;
@@ -548,9 +553,11 @@ json_t *ocpp16_certs_delete(ocpp16_certs *c, const json_t *req) {
   return status_json("NotFound");
 }
 
-json_t *ocpp16_certs_get_ids(ocpp16_certs *c, const json_t *req) {
-  const char *type = json_string_value(json_object_get(req, "certificateType"));
-  bool cs = type && strcmp(type, TYPE_CS) == 0;
+json_t *ocpp16_certs_get_ids(ocpp16_certs *c, const ocpp16_GetInstalledCertificateIdsRequest *req) {
+  bool cs =
+      req &&
+      req->certificateType ==
+          ocpp16_GetInstalledCertificateIdsRequest_certificateType_CentralSystemRootCertificate;
   json_t *list = json_array();
   for (int i = 0; i < c->n; i++) {
     hash_data h;
@@ -564,11 +571,11 @@ json_t *ocpp16_certs_get_ids(ocpp16_certs *c, const json_t *req) {
   return json_pack("{s:s, s:o}", "status", "Accepted", "certificateHashData", list);
 }
 
-json_t *ocpp16_certs_signed(ocpp16_certs *c, const json_t *req, borne_ms now,
-                            bool *client_cert_changed, char *why, size_t whylen) {
+json_t *ocpp16_certs_signed(ocpp16_certs *c, const ocpp16_CertificateSignedRequest *req,
+                            borne_ms now, bool *client_cert_changed, char *why, size_t whylen) {
   *client_cert_changed = false;
   why[0] = '\0';
-  const char *pem = json_string_value(json_object_get(req, "certificateChain"));
+  const char *pem = req ? req->certificateChain : NULL;
   STACK_OF(X509) *chain = pem ? parse_chain(pem, strlen(pem)) : NULL;
   X509 *leaf = chain ? sk_X509_value(chain, 0) : NULL;
   const char *problem = NULL;

@@ -22,10 +22,10 @@
  * bits; P-256 is small, fast to generate on a slow CPU and works with every
  * TLS 1.2 server).
  *
- * Payloads are jansson objects already validated against the OCPP 1.6 JSON
- * schemas by the caller; the handlers return the .conf payload (the caller
- * owns it). `now` is epoch milliseconds (validity periods are checked
- * against it); nothing here reads a clock or touches the network.
+ * Requests are the generated structs (ocpp16_messages.h) the caller decoded
+ * from payloads validated against the OCPP 1.6 JSON schemas; the handlers
+ * return the .conf payload (the caller owns it). `now` is epoch milliseconds (validity periods are
+ * checked against it); nothing here reads a clock or touches the network.
  *
  * Not implemented (documented in docs/ocpp16.md): the
  * AdditionalRootCertificateCheck behaviour (the key stays false), so any
@@ -38,6 +38,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ocpp16_messages.h" /* generated from the OCPP 1.6 schemas */
 #include "core/types.h"
 
 /* At most this many root certificates in all (the OCPP key CertificateStoreMaxLength). */
@@ -56,18 +57,19 @@ void ocpp16_certs_free(ocpp16_certs *c);
  * outside its validity period at `now`, or when OCPP16_CERTS_MAX roots are
  * installed; "Failed" when it cannot be written; "Accepted" otherwise
  * (installing one already present changes nothing). */
-json_t *ocpp16_certs_install(ocpp16_certs *c, const json_t *req, borne_ms now);
+json_t *ocpp16_certs_install(ocpp16_certs *c, const ocpp16_InstallCertificateRequest *req,
+                             borne_ms now);
 
 /* DeleteCertificate.req -> .conf. "NotFound" when no installed root matches
  * certificateHashData (hashes and serial compared without regard to case or
  * leading zeroes of the serial); "Failed" for the CentralSystemRootCertificate
  * in use (see ocpp16_certs_set_server_chain) or the charge point's own
  * certificate; "Accepted" once the file is gone. */
-json_t *ocpp16_certs_delete(ocpp16_certs *c, const json_t *req);
+json_t *ocpp16_certs_delete(ocpp16_certs *c, const ocpp16_DeleteCertificateRequest *req);
 
 /* GetInstalledCertificateIds.req -> .conf: certificateHashData (SHA256) of
  * every installed certificate of certificateType, or status "NotFound". */
-json_t *ocpp16_certs_get_ids(ocpp16_certs *c, const json_t *req);
+json_t *ocpp16_certs_get_ids(ocpp16_certs *c, const ocpp16_GetInstalledCertificateIdsRequest *req);
 
 /* CertificateSigned.req -> .conf. "Accepted" when the chain's first
  * certificate carries the public key of the pending CSR, is valid at `now`,
@@ -75,8 +77,8 @@ json_t *ocpp16_certs_get_ids(ocpp16_certs *c, const json_t *req);
  * them through the rest of the chain; the key and chain then become the
  * client identity (*client_cert_changed = true). "Rejected" otherwise, with
  * the reason in why (for the InvalidChargePointCertificate security event). */
-json_t *ocpp16_certs_signed(ocpp16_certs *c, const json_t *req, borne_ms now,
-                            bool *client_cert_changed, char *why, size_t whylen);
+json_t *ocpp16_certs_signed(ocpp16_certs *c, const ocpp16_CertificateSignedRequest *req,
+                            borne_ms now, bool *client_cert_changed, char *why, size_t whylen);
 
 /* SignCertificate.req payload {"csr": PEM}: a new key pair (kept as
  * pending.key) and a PKCS#10 CSR signed with it, subject CN = cp_id,

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ocpp/ocpp_schema.h"
 #include "util/timefmt.h"
 
 #define NEVER INT64_MAX
@@ -54,7 +55,7 @@ typedef struct {
   bool watts;
   int nperiods;
   period *periods;
-  char *text; /* the profile as received, for the table */
+  char *text; /* the profile as JSON (encoded by the schema tables), for the table */
 } profile;
 
 struct ocpp16_smart {
@@ -71,34 +72,19 @@ struct ocpp16_smart {
 
 /* ---------- parsing ---------- */
 
-static int get_int(const json_t *o, const char *k, int64_t *out) {
-  json_t *v = json_object_get(o, k);
-  if (!v) return 0;
-  if (json_is_integer(v)) {
-    *out = json_integer_value(v);
-    return 1;
-  }
-  if (json_is_real(v)) { /* schema "integer" may let 3.0 through */
-    double d = json_real_value(v);
-    if (d != floor(d) || fabs(d) > 1e15) return -1;
-    *out = (int64_t)d;
-    return 1;
-  }
-  return -1;
+/* The schema tables of a ChargingProfile: the profile is kept in the table
+ * as its JSON text, encoded and decoded by them. */
+static const ocpp_schema_node *profile_schema(void) {
+  return ocpp_schema_member(ocpp16_SetChargingProfileRequest_schema, "csChargingProfiles");
 }
 
-static int get_time(const json_t *o, const char *k, borne_ms *out) {
-  json_t *v = json_object_get(o, k);
-  if (!v) return 0;
+/* An optional date-time member: 0 absent, 1 read into *out, -1 unreadable. */
+static int get_time(bool has, const char *text, borne_ms *out) {
+  if (!has) return 0;
   int64_t ms;
-  if (!json_is_string(v) || timefmt_parse(json_string_value(v), &ms) != 0) return -1;
+  if (!text || timefmt_parse(text, &ms) != 0) return -1;
   *out = ms;
   return 1;
-}
-
-static const char *get_str(const json_t *o, const char *k) {
-  json_t *v = json_object_get(o, k);
-  return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
 static void profile_clear(profile *p) {
@@ -107,73 +93,80 @@ static void profile_clear(profile *p) {
   memset(p, 0, sizeof *p);
 }
 
-/* Fills `out` from a csChargingProfiles object; -1 when it breaks a rule the
- * schema cannot express. lim NULL: no installation limits (loading). */
-static int parse_profile(const json_t *j, int connector, borne_ms received,
+/* Fills `out` from a ChargingProfile; -1 when it breaks a rule the schema
+ * cannot express. lim NULL: no installation limits (loading). */
+static int parse_profile(const ocpp16_charging_profile *j, int connector, borne_ms received,
                          const ocpp16_smart_limits *lim, profile *out) {
   memset(out, 0, sizeof *out);
-  if (!json_is_object(j)) return -1;
-  int64_t v;
+  if (!j) return -1;
   out->connector = connector;
-  if (get_int(j, "chargingProfileId", &v) != 1 || v < INT32_MIN || v > INT32_MAX) return -1;
-  out->id = (int)v;
-  if (get_int(j, "stackLevel", &v) != 1 || v < 0 || v > INT32_MAX) return -1;
-  if (lim && v > lim->max_stack_level) return -1; /* ChargeProfileMaxStackLevel (9.4) */
-  out->stack = (int)v;
+  if (j->chargingProfileId < INT32_MIN || j->chargingProfileId > INT32_MAX) return -1;
+  out->id = (int)j->chargingProfileId;
+  if (j->stackLevel < 0 || j->stackLevel > INT32_MAX) return -1;
+  if (lim && j->stackLevel > lim->max_stack_level) return -1; /* ChargeProfileMaxStackLevel (9.4) */
+  out->stack = (int)j->stackLevel;
 
-  const char *pu = get_str(j, "chargingProfilePurpose");
-  if (!pu) return -1;
-  if (strcmp(pu, "ChargePointMaxProfile") == 0)
+  switch (j->chargingProfilePurpose) {
+  case ocpp16_SetChargingProfileRequest_csChargingProfiles_chargingProfilePurpose_ChargePointMaxProfile:
     out->purpose = PURPOSE_MAX;
-  else if (strcmp(pu, "TxDefaultProfile") == 0)
+    break;
+  case ocpp16_SetChargingProfileRequest_csChargingProfiles_chargingProfilePurpose_TxDefaultProfile:
     out->purpose = PURPOSE_TXDEFAULT;
-  else if (strcmp(pu, "TxProfile") == 0)
+    break;
+  case ocpp16_SetChargingProfileRequest_csChargingProfiles_chargingProfilePurpose_TxProfile:
     out->purpose = PURPOSE_TX;
-  else
+    break;
+  default:
     return -1;
+  }
   /* 3.13 (charging profile purposes): ChargePointMaxProfile only on
    * connector 0; a TxProfile belongs to a transaction, so to a real connector. */
   if (out->purpose == PURPOSE_MAX && connector != 0) return -1;
   if (out->purpose == PURPOSE_TX && connector == 0) return -1;
-  int r = get_int(j, "transactionId", &v);
-  if (r < 0 || (r == 1 && (out->purpose != PURPOSE_TX || v < INT32_MIN || v > INT32_MAX)))
+  if (j->has_transactionId &&
+      (out->purpose != PURPOSE_TX || j->transactionId < INT32_MIN || j->transactionId > INT32_MAX))
     return -1; /* ChargingProfile: transactionId only with TxProfile */
-  out->tx_id = r == 1 ? (int)v : 0;
+  out->tx_id = j->has_transactionId ? (int)j->transactionId : 0;
 
-  const char *ki = get_str(j, "chargingProfileKind");
-  if (!ki) return -1;
-  if (strcmp(ki, "Absolute") == 0)
+  switch (j->chargingProfileKind) {
+  case ocpp16_SetChargingProfileRequest_csChargingProfiles_chargingProfileKind_Absolute:
     out->kind = KIND_ABSOLUTE;
-  else if (strcmp(ki, "Recurring") == 0)
+    break;
+  case ocpp16_SetChargingProfileRequest_csChargingProfiles_chargingProfileKind_Recurring:
     out->kind = KIND_RECURRING;
-  else if (strcmp(ki, "Relative") == 0)
+    break;
+  case ocpp16_SetChargingProfileRequest_csChargingProfiles_chargingProfileKind_Relative:
     out->kind = KIND_RELATIVE;
-  else
+    break;
+  default:
     return -1;
-  const char *rk = get_str(j, "recurrencyKind");
+  }
   if (out->kind == KIND_RECURRING) {
-    if (!rk) return -1;
-    if (strcmp(rk, "Daily") == 0)
+    if (!j->has_recurrencyKind) return -1;
+    switch (j->recurrencyKind) {
+    case ocpp16_SetChargingProfileRequest_csChargingProfiles_recurrencyKind_Daily:
       out->recurrence_ms = DAY_MS;
-    else if (strcmp(rk, "Weekly") == 0)
+      break;
+    case ocpp16_SetChargingProfileRequest_csChargingProfiles_recurrencyKind_Weekly:
       out->recurrence_ms = WEEK_MS;
-    else
+      break;
+    default:
       return -1;
+    }
   }
 
   out->valid_from = INT64_MIN;
   out->valid_to = NEVER;
-  if (get_time(j, "validFrom", &out->valid_from) < 0) return -1;
-  if (get_time(j, "validTo", &out->valid_to) < 0) return -1;
+  if (get_time(j->has_validFrom, j->validFrom, &out->valid_from) < 0) return -1;
+  if (get_time(j->has_validTo, j->validTo, &out->valid_to) < 0) return -1;
   if (out->valid_to <= out->valid_from) return -1;
 
-  json_t *cs = json_object_get(j, "chargingSchedule");
-  if (!json_is_object(cs)) return -1;
+  const ocpp16_SetChargingProfileRequest_csChargingProfiles_chargingSchedule *cs =
+      &j->chargingSchedule;
   out->duration_ms = NEVER;
-  r = get_int(cs, "duration", &v);
-  if (r < 0 || (r == 1 && (v <= 0 || v > INT32_MAX))) return -1;
-  if (r == 1) out->duration_ms = v * 1000;
-  r = get_time(cs, "startSchedule", &out->start);
+  if (cs->has_duration && (cs->duration <= 0 || cs->duration > INT32_MAX)) return -1;
+  if (cs->has_duration) out->duration_ms = cs->duration * 1000;
+  int r = get_time(cs->has_startSchedule, cs->startSchedule, &out->start);
   if (r < 0) return -1;
   /* ChargingSchedule: a Recurring schedule repeats from its startSchedule; an Absolute
    * one without it is taken to start when it was received; a Relative one
@@ -183,40 +176,41 @@ static int parse_profile(const json_t *j, int connector, borne_ms received,
   if (out->kind == KIND_RECURRING && out->duration_ms > out->recurrence_ms)
     out->duration_ms = out->recurrence_ms;
 
-  const char *unit = get_str(cs, "chargingRateUnit");
-  if (!unit) return -1;
-  if (strcmp(unit, "W") == 0)
-    out->watts = true;
-  else if (strcmp(unit, "A") != 0)
+  out->watts =
+      cs->chargingRateUnit ==
+      ocpp16_SetChargingProfileRequest_csChargingProfiles_chargingSchedule_chargingRateUnit_W;
+  if (!out->watts &&
+      cs->chargingRateUnit !=
+          ocpp16_SetChargingProfileRequest_csChargingProfiles_chargingSchedule_chargingRateUnit_A)
     return -1;
   if (lim && out->watts && !lim->allow_watts) return -1;
 
-  json_t *ps = json_object_get(cs, "chargingSchedulePeriod");
-  size_t np = json_array_size(ps);
-  if (!json_is_array(ps) || np == 0 || np > 1024) return -1;
+  size_t np = cs->chargingSchedulePeriod_count;
+  if (np == 0 || np > 1024) return -1;
   if (lim && (int)np > lim->max_periods) return -1; /* ChargingScheduleMaxPeriods */
   out->periods = calloc(np, sizeof *out->periods);
   if (!out->periods) return -1;
   out->nperiods = (int)np;
   for (size_t i = 0; i < np; i++) {
-    json_t *pj = json_array_get(ps, i);
+    const ocpp16_SetChargingProfileRequest_csChargingProfiles_chargingSchedule_chargingSchedulePeriod
+        *pj = &cs->chargingSchedulePeriod[i];
     period *pd = &out->periods[i];
-    if (!json_is_object(pj) || get_int(pj, "startPeriod", &pd->start_s) != 1) goto bad;
+    pd->start_s = pj->startPeriod;
     /* ChargingSchedulePeriod: startPeriod counts from the schedule start,
      * so the first is 0 and they follow in order. */
     if (i == 0 ? pd->start_s != 0 : pd->start_s <= out->periods[i - 1].start_s) goto bad;
     if (pd->start_s > INT32_MAX) goto bad;
-    json_t *lj = json_object_get(pj, "limit");
-    if (!json_is_number(lj)) goto bad;
-    pd->limit = json_number_value(lj);
+    pd->limit = pj->limit;
     /* No 1.6 bound; 1e6 (A or W) is far above any AC point and keeps the
      * W/A conversions finite. */
     if (!isfinite(pd->limit) || pd->limit < 0 || pd->limit > 1e6) goto bad;
-    int64_t ph = 3;
-    if (get_int(pj, "numberPhases", &ph) < 0 || ph < 1 || ph > 3) goto bad;
+    int64_t ph = pj->has_numberPhases ? pj->numberPhases : 3;
+    if (ph < 1 || ph > 3) goto bad;
     pd->phases = (int)ph;
   }
-  out->text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+  json_t *text = ocpp_schema_encode(profile_schema(), j);
+  out->text = text ? json_dumps(text, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+  json_decref(text);
   if (!out->text) goto bad;
   return 0;
 bad:
@@ -286,13 +280,17 @@ static int load(ocpp16_smart *s, char *err, size_t errlen) {
     int connector = sqlite3_column_int(st, 0);
     const char *text = (const char *)sqlite3_column_text(st, 3);
     json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+    ocpp16_charging_profile cp;
     profile p;
     /* A row this code cannot read (hand-edited file) is skipped, never fatal:
      * the back end will send its profiles again. */
     if (j && connector >= 0 && connector <= s->connectors &&
-        parse_profile(j, connector, sqlite3_column_int64(st, 2), NULL, &p) == 0) {
-      p.tx_id = sqlite3_column_int(st, 1);
-      if (push(s, &p) != 0) profile_clear(&p);
+        ocpp_schema_decode(profile_schema(), j, &cp, NULL) == 0) {
+      if (parse_profile(&cp, connector, sqlite3_column_int64(st, 2), NULL, &p) == 0) {
+        p.tx_id = sqlite3_column_int(st, 1);
+        if (push(s, &p) != 0) profile_clear(&p);
+      }
+      ocpp_schema_free(profile_schema(), &cp);
     }
     json_decref(j);
   }
@@ -349,12 +347,13 @@ int ocpp16_smart_count(const ocpp16_smart *s) { return s ? s->n : 0; }
 
 /* ---------- installing and removing ---------- */
 
-const char *ocpp16_smart_set(ocpp16_smart *s, int connector, const json_t *profile_json,
-                             int active_tx_id, bool from_remote_start, borne_ms now) {
+static const char *set_profile(ocpp16_smart *s, int connector,
+                               const ocpp16_charging_profile *profile_in, int active_tx_id,
+                               bool from_remote_start, borne_ms now) {
   if (!s) return "NotSupported";
   if (connector < 0 || connector > s->connectors) return "Rejected";
   profile p;
-  if (parse_profile(profile_json, connector, now, &s->lim, &p) != 0) return "Rejected";
+  if (parse_profile(profile_in, connector, now, &s->lim, &p) != 0) return "Rejected";
   if (from_remote_start) {
     /* 5.11: RemoteStartTransaction's profile is a TxProfile without a
      * transactionId; it belongs to the transaction that this start makes. */
@@ -405,6 +404,30 @@ rejected:
   return "Rejected";
 }
 
+const char *ocpp16_smart_set(ocpp16_smart *s, int connector, const ocpp16_charging_profile *cp_in,
+                             int active_tx_id, borne_ms now) {
+  return set_profile(s, connector, cp_in, active_tx_id, false, now);
+}
+
+const char *
+ocpp16_smart_set_remote_start(ocpp16_smart *s, int connector,
+                              const ocpp16_RemoteStartTransactionRequest_chargingProfile *cp_in,
+                              borne_ms now) {
+  if (!s) return "NotSupported";
+  if (!cp_in) return "Rejected";
+  /* The schema's ChargingProfile generated for another message: the same
+   * members, carried over by its JSON form through the generated tables. */
+  json_t *j = ocpp_schema_encode(
+      ocpp_schema_member(ocpp16_RemoteStartTransactionRequest_schema, "chargingProfile"), cp_in);
+  ocpp16_charging_profile cp;
+  int rc = j ? ocpp_schema_decode(profile_schema(), j, &cp, NULL) : -1;
+  json_decref(j);
+  if (rc != 0) return "Rejected";
+  const char *status = set_profile(s, connector, &cp, 0, true, now);
+  ocpp_schema_free(profile_schema(), &cp);
+  return status;
+}
+
 void ocpp16_smart_bind_transaction(ocpp16_smart *s, int connector, int tx_id) {
   if (!s) return;
   for (int i = 0; i < s->n; i++) {
@@ -451,23 +474,29 @@ static bool clear_match(const profile *p, const void *ctx) {
          (!f->has_purpose || p->purpose == f->purpose) && (!f->has_stack || p->stack == f->stack);
 }
 
-int ocpp16_smart_clear(ocpp16_smart *s, const json_t *req) {
-  if (!s || !json_is_object(req)) return 0;
-  clear_filter f = {0};
-  f.has_id = get_int(req, "id", &f.id) == 1;
-  f.has_connector = get_int(req, "connectorId", &f.connector) == 1;
-  f.has_stack = get_int(req, "stackLevel", &f.stack) == 1;
-  const char *pu = get_str(req, "chargingProfilePurpose");
-  if (pu) {
-    f.has_purpose = true;
-    if (strcmp(pu, "ChargePointMaxProfile") == 0)
+int ocpp16_smart_clear(ocpp16_smart *s, const ocpp16_ClearChargingProfileRequest *req) {
+  if (!s || !req) return 0;
+  clear_filter f = {.has_id = req->has_id,
+                    .id = req->id,
+                    .has_connector = req->has_connectorId,
+                    .connector = req->connectorId,
+                    .has_stack = req->has_stackLevel,
+                    .stack = req->stackLevel,
+                    .has_purpose = req->has_chargingProfilePurpose};
+  if (f.has_purpose) {
+    switch (req->chargingProfilePurpose) {
+    case ocpp16_ClearChargingProfileRequest_chargingProfilePurpose_ChargePointMaxProfile:
       f.purpose = PURPOSE_MAX;
-    else if (strcmp(pu, "TxDefaultProfile") == 0)
+      break;
+    case ocpp16_ClearChargingProfileRequest_chargingProfilePurpose_TxDefaultProfile:
       f.purpose = PURPOSE_TXDEFAULT;
-    else if (strcmp(pu, "TxProfile") == 0)
+      break;
+    case ocpp16_ClearChargingProfileRequest_chargingProfilePurpose_TxProfile:
       f.purpose = PURPOSE_TX;
-    else
+      break;
+    default:
       return 0;
+    }
   }
   return remove_where(s, clear_match, &f);
 }
@@ -632,17 +661,15 @@ borne_ms ocpp16_smart_next_change(ocpp16_smart *s, borne_ms now) {
 
 static double round_down_01(double x) { return floor(x * 10 + 1e-6) / 10; }
 
-json_t *ocpp16_smart_composite(ocpp16_smart *s, const json_t *req, borne_ms now, int tx_id,
-                               borne_ms tx_start, int phases, double voltage) {
-  int64_t connector, duration;
-  if (!s || !json_is_object(req) || get_int(req, "connectorId", &connector) != 1 || connector < 0 ||
-      connector > s->connectors || get_int(req, "duration", &duration) != 1 || duration <= 0 ||
-      duration > INT32_MAX)
+json_t *ocpp16_smart_composite(ocpp16_smart *s, const ocpp16_GetCompositeScheduleRequest *req,
+                               borne_ms now, int tx_id, borne_ms tx_start, int phases,
+                               double voltage) {
+  if (!s || !req || req->connectorId < 0 || req->connectorId > s->connectors ||
+      req->duration <= 0 || req->duration > INT32_MAX)
     return json_pack("{s:s}", "status", "Rejected");
-  const char *unit = get_str(req, "chargingRateUnit");
-  if (unit && strcmp(unit, "A") != 0 && strcmp(unit, "W") != 0)
-    return json_pack("{s:s}", "status", "Rejected");
-  bool watts = unit && strcmp(unit, "W") == 0;
+  int64_t connector = req->connectorId, duration = req->duration;
+  bool watts = req->has_chargingRateUnit &&
+               req->chargingRateUnit == ocpp16_GetCompositeScheduleRequest_chargingRateUnit_W;
   phases = sane_phases(phases);
   voltage = sane_voltage(voltage);
   int c = (int)connector;

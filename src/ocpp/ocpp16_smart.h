@@ -7,10 +7,11 @@
  * own SQLite table so they survive a restart.
  *
  * Pure logic apart from that table: every function takes `now` (epoch
- * milliseconds UTC); nothing reads a clock or touches the network. Payloads
- * are jansson objects already validated against the 1.6 JSON schemas by the
- * caller; what the schema cannot say (period order, limits, purposes on the
- * wrong connector) is checked here and refused with "Rejected".
+ * milliseconds UTC); nothing reads a clock or touches the network. Requests
+ * are the generated structs (ocpp16_messages.h) the caller decoded from
+ * payloads validated against the 1.6 JSON schemas; what the schema cannot
+ * say (period order, limits, purposes on the wrong connector) is checked
+ * here and refused with "Rejected".
  */
 #ifndef BORNE_OCPP_OCPP16_SMART_H
 #define BORNE_OCPP_OCPP16_SMART_H
@@ -19,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ocpp16_messages.h" /* generated from the OCPP 1.6 schemas */
 #include "core/types.h"
 #include "store/store.h"
 
@@ -39,20 +41,29 @@ ocpp16_smart *ocpp16_smart_open(store *db, int connectors, const ocpp16_smart_li
 void ocpp16_smart_free(ocpp16_smart *s);
 void ocpp16_smart_set_limits(ocpp16_smart *s, const ocpp16_smart_limits *lim);
 
+/* A ChargingProfile (chapter 7) as SetChargingProfile.req carries it. */
+typedef ocpp16_SetChargingProfileRequest_csChargingProfiles ocpp16_charging_profile;
+
 /* SetChargingProfile.req's csChargingProfiles for `connector` (0 = whole
  * station). active_tx_id: the transaction running on that connector (0
- * none); a TxProfile needs one unless from_remote_start
- * (RemoteStartTransaction's profile, bound to the transaction that starts
- * next: call ocpp16_smart_bind_transaction when it is known). Returns
- * "Accepted", "Rejected" or "NotSupported" (SetChargingProfile.conf status). */
-const char *ocpp16_smart_set(ocpp16_smart *s, int connector, const json_t *profile,
-                             int active_tx_id, bool from_remote_start, borne_ms now);
+ * none); a TxProfile needs one. Returns "Accepted", "Rejected" or
+ * "NotSupported" (SetChargingProfile.conf status). */
+const char *ocpp16_smart_set(ocpp16_smart *s, int connector, const ocpp16_charging_profile *profile,
+                             int active_tx_id, borne_ms now);
+/* RemoteStartTransaction.req's chargingProfile (the same schema type, a
+ * struct of its own): a TxProfile without transactionId, bound to the
+ * transaction that starts next (call ocpp16_smart_bind_transaction when it
+ * is known). Returns "Accepted" or "Rejected" ("NotSupported" without s). */
+const char *
+ocpp16_smart_set_remote_start(ocpp16_smart *s, int connector,
+                              const ocpp16_RemoteStartTransactionRequest_chargingProfile *profile,
+                              borne_ms now);
 void ocpp16_smart_bind_transaction(ocpp16_smart *s, int connector, int tx_id);
 
 /* ClearChargingProfile.req (id, connectorId, chargingProfilePurpose,
  * stackLevel, all optional): number of profiles removed (0: the caller
  * answers "Unknown"). */
-int ocpp16_smart_clear(ocpp16_smart *s, const json_t *req);
+int ocpp16_smart_clear(ocpp16_smart *s, const ocpp16_ClearChargingProfileRequest *req);
 
 /* The limit now for `connector`, in A per phase (watts converted with
  * phases x voltage); < 0 when no profile applies. tx_id / tx_start: the
@@ -74,8 +85,9 @@ void ocpp16_smart_transaction_ended(ocpp16_smart *s, int connector);
  * chargingRateUnit opt.): {"status":"Accepted","connectorId":..,
  * "scheduleStart":..,"chargingSchedule":{...}} or {"status":"Rejected"}.
  * The caller owns the result. */
-json_t *ocpp16_smart_composite(ocpp16_smart *s, const json_t *req, borne_ms now, int tx_id,
-                               borne_ms tx_start, int phases, double voltage);
+json_t *ocpp16_smart_composite(ocpp16_smart *s, const ocpp16_GetCompositeScheduleRequest *req,
+                               borne_ms now, int tx_id, borne_ms tx_start, int phases,
+                               double voltage);
 
 /* Number of installed profiles (for status pages and tests). */
 int ocpp16_smart_count(const ocpp16_smart *s);

@@ -246,7 +246,9 @@ static void decode_value(const ocpp_schema_node *n, const json_t *v, void *at) {
       if (!strcmp(n->enums[i], json_string_value(v))) *(int *)at = (int)i;
     break;
   case OCPP_T_INTEGER:
-    *(int64_t *)at = (int64_t)json_number_value(v);
+    /* exact for every JSON integer (a double has 53 bits); 3.0 is one too */
+    *(int64_t *)at =
+        json_is_integer(v) ? (int64_t)json_integer_value(v) : (int64_t)json_real_value(v);
     break;
   case OCPP_T_NUMBER:
     *(double *)at = json_number_value(v);
@@ -354,4 +356,10 @@ static void free_value(const ocpp_schema_node *n, void *at) {
 
 void ocpp_schema_free(const ocpp_schema_node *node, void *obj) {
   if (obj) free_value(node, obj);
+}
+
+const ocpp_schema_node *ocpp_schema_member(const ocpp_schema_node *object, const char *name) {
+  for (size_t i = 0; object && object->type == OCPP_T_OBJECT && i < object->prop_count; i++)
+    if (strcmp(object->props[i].name, name) == 0) return object->props[i].node;
+  return NULL;
 }

@@ -31,7 +31,7 @@
 typedef enum {
   OCPP_T_OBJECT,
   OCPP_T_ARRAY,
-  OCPP_T_STRING,  /* char[max_length + 1] in the struct, or char * without maxLength */
+  OCPP_T_STRING,  /* char[max_length * 4 + 1] (UTF-8) in the struct, or char * without maxLength */
   OCPP_T_ENUM,    /* a string of a fixed set: int (index into enums) in the struct */
   OCPP_T_INTEGER, /* int64_t */
   OCPP_T_NUMBER,  /* double */
@@ -81,6 +81,9 @@ int ocpp_schema_decode(const ocpp_schema_node *node, const json_t *v, void *out,
 json_t *ocpp_schema_encode(const ocpp_schema_node *node, const void *in);
 /* Frees what decode allocated (strings without maxLength, arrays). */
 void ocpp_schema_free(const ocpp_schema_node *node, void *obj);
+/* The node of member `name` of an object node (a nested type of a message,
+ * to decode or encode it on its own); NULL when there is none. */
+const ocpp_schema_node *ocpp_schema_member(const ocpp_schema_node *object, const char *name);
 
 /* RFC 3339 date-time as JSON Schema "date-time" means it. */
 bool ocpp_schema_is_date_time(const char *s);

@@ -1,7 +1,9 @@
 /*
  * Fuzz target for the certificate messages: arbitrary JSON as an
  * InstallCertificate, DeleteCertificate, GetInstalledCertificateIds and
- * CertificateSigned payload (and its strings as PEM), on a store in a
+ * CertificateSigned payload (decoded into its generated struct when it
+ * passes the schema, as the charge point does), and the raw bytes as the
+ * PEM of InstallCertificate and CertificateSigned, on a store in a
  * temporary directory holding a pending request. Every answer must be one
  * of the schema's statuses, never a crash or a leak.
  */
@@ -57,29 +59,45 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     json_decref(csr);
   }
   json_t *j = json_loadb((const char *)data, size, JSON_DECODE_ANY, NULL);
-  /* the raw bytes as a PEM text too */
-  char *text = strndup((const char *)data, size);
-  json_t *pem = json_pack("{s:s, s:s}", "certificateType", "ManufacturerRootCertificate",
-                          "certificate", text ? text : "");
-  json_t *chain = json_pack("{s:s}", "certificateChain", text ? text : "");
-  free(text);
+  /* the raw bytes as a PEM text too (up to the schema's maxLength) */
+  static ocpp16_InstallCertificateRequest pem;
+  static ocpp16_CertificateSignedRequest chain;
+  pem.certificateType =
+      ocpp16_InstallCertificateRequest_certificateType_ManufacturerRootCertificate;
+  snprintf(pem.certificate, sizeof pem.certificate, "%.*s", (int)size, (const char *)data);
+  snprintf(chain.certificateChain, sizeof chain.certificateChain, "%.*s", (int)size,
+           (const char *)data);
   static const char *const install[] = {"Accepted", "Rejected", "Failed", NULL};
   static const char *const del[] = {"Accepted", "Failed", "NotFound", NULL};
   static const char *const ids[] = {"Accepted", "NotFound", NULL};
   static const char *const sig[] = {"Accepted", "Rejected", NULL};
   bool changed;
   char why[200];
-  check(ocpp16_certs_install(store, pem, T0), install);
-  check(ocpp16_certs_signed(store, chain, T0, &changed, why, sizeof why), sig);
+  check(ocpp16_certs_install(store, &pem, T0), install);
+  check(ocpp16_certs_signed(store, &chain, T0, &changed, why, sizeof why), sig);
   if (j) {
-    check(ocpp16_certs_install(store, j, T0), install);
-    check(ocpp16_certs_delete(store, j), del);
-    check(ocpp16_certs_get_ids(store, j), ids);
-    check(ocpp16_certs_signed(store, j, T0, &changed, why, sizeof why), sig);
+    static ocpp16_InstallCertificateRequest iq;
+    static ocpp16_DeleteCertificateRequest dq;
+    static ocpp16_GetInstalledCertificateIdsRequest gq;
+    static ocpp16_CertificateSignedRequest sq;
+    if (ocpp16_InstallCertificateRequest_decode(j, &iq, NULL) == 0) {
+      check(ocpp16_certs_install(store, &iq, T0), install);
+      ocpp16_InstallCertificateRequest_free(&iq);
+    }
+    if (ocpp16_DeleteCertificateRequest_decode(j, &dq, NULL) == 0) {
+      check(ocpp16_certs_delete(store, &dq), del);
+      ocpp16_DeleteCertificateRequest_free(&dq);
+    }
+    if (ocpp16_GetInstalledCertificateIdsRequest_decode(j, &gq, NULL) == 0) {
+      check(ocpp16_certs_get_ids(store, &gq), ids);
+      ocpp16_GetInstalledCertificateIdsRequest_free(&gq);
+    }
+    if (ocpp16_CertificateSignedRequest_decode(j, &sq, NULL) == 0) {
+      check(ocpp16_certs_signed(store, &sq, T0, &changed, why, sizeof why), sig);
+      ocpp16_CertificateSignedRequest_free(&sq);
+    }
     ocpp16_certs_set_server_chain(store, json_string_value(json_object_get(j, "certificate")));
   }
   json_decref(j);
-  json_decref(pem);
-  json_decref(chain);
   return 0;
 }

@@ -1,9 +1,11 @@
 /*
- * Fuzz target for the Smart Charging profile checks: arbitrary JSON as a
- * SetChargingProfile profile (on a connector and with a transaction chosen by
- * the first byte), then the limit, the next change, a composite schedule and
- * a clear over what was installed. Anything must be Accepted or Rejected,
- * never a crash, a hang or a leak.
+ * Fuzz target for the Smart Charging profile checks: arbitrary JSON as the
+ * profile of a SetChargingProfile or RemoteStartTransaction (on a connector
+ * and with a transaction chosen by the first byte; decoded into the
+ * generated struct when the payload passes the schema, as the charge point
+ * does), then the limit, the next change, a composite schedule and a clear
+ * over what was installed. Anything must be Accepted or Rejected, never a
+ * crash, a hang or a leak.
  */
 #include <jansson.h>
 #include <stdint.h>
@@ -15,6 +17,26 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define T0 (1767571200LL * 1000) /* 2026-01-05T00:00:00Z */
+
+static void install(ocpp16_smart *s, int connector, json_t *profile, int tx, bool remote) {
+  if (remote) {
+    json_t *req = json_pack("{s:s, s:O}", "idTag", "FUZZ", "chargingProfile", profile);
+    ocpp16_RemoteStartTransactionRequest q;
+    if (ocpp16_RemoteStartTransactionRequest_decode(req, &q, NULL) == 0) {
+      ocpp16_smart_set_remote_start(s, connector, &q.chargingProfile, T0);
+      ocpp16_RemoteStartTransactionRequest_free(&q);
+    }
+    json_decref(req);
+  } else {
+    json_t *req = json_pack("{s:i, s:O}", "connectorId", connector, "csChargingProfiles", profile);
+    ocpp16_SetChargingProfileRequest q;
+    if (ocpp16_SetChargingProfileRequest_decode(req, &q, NULL) == 0) {
+      ocpp16_smart_set(s, connector, &q.csChargingProfiles, tx, T0);
+      ocpp16_SetChargingProfileRequest_free(&q);
+    }
+    json_decref(req);
+  }
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1) return 0;
@@ -35,23 +57,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (json_is_array(j)) {
     size_t i;
     json_t *p;
-    json_array_foreach(j, i, p) ocpp16_smart_set(s, connector, p, tx, remote, T0);
+    json_array_foreach(j, i, p) install(s, connector, p, tx, remote);
   } else {
-    ocpp16_smart_set(s, connector, j, tx, remote, T0);
+    install(s, connector, j, tx, remote);
   }
   if (remote) ocpp16_smart_bind_transaction(s, connector, 7);
   for (int c = 0; c <= 2; c++) {
     ocpp16_smart_limit_a(s, c, T0 + 3600000, tx, T0, 1 + (mode >> 4 & 3), 230);
-    json_t *req = json_pack("{s:i,s:i,s:s}", "connectorId", c, "duration", 86400 * 7,
-                            "chargingRateUnit", (mode & 0x80) ? "W" : "A");
-    json_t *comp = ocpp16_smart_composite(s, req, T0, tx, T0, 3, 230);
+    ocpp16_GetCompositeScheduleRequest req = {
+        .connectorId = c,
+        .duration = 86400 * 7,
+        .has_chargingRateUnit = true,
+        .chargingRateUnit = (mode & 0x80) ? ocpp16_GetCompositeScheduleRequest_chargingRateUnit_W
+                                          : ocpp16_GetCompositeScheduleRequest_chargingRateUnit_A};
+    json_t *comp = ocpp16_smart_composite(s, &req, T0, tx, T0, 3, 230);
     if (!comp) abort();
     json_decref(comp);
-    json_decref(req);
   }
   borne_ms t = T0;
   for (int k = 0; k < 64 && t != INT64_MAX; k++) t = ocpp16_smart_next_change(s, t);
-  if (json_is_object(j)) ocpp16_smart_clear(s, j);
+  ocpp16_ClearChargingProfileRequest clear;
+  if (ocpp16_ClearChargingProfileRequest_decode(j, &clear, NULL) == 0) {
+    ocpp16_smart_clear(s, &clear);
+    ocpp16_ClearChargingProfileRequest_free(&clear);
+  }
   ocpp16_smart_transaction_ended(s, connector);
   ocpp16_smart_free(s);
   json_decref(j);

@@ -118,9 +118,19 @@ static const char *status_of(json_t *res) {
   return s;
 }
 
+/* The requests as the charge point gets them: decoded from a valid payload. */
+#define DECODE(T, json, q)                                                                         \
+  do {                                                                                             \
+    ocpp_error e_;                                                                                 \
+    if (T##_decode(json, q, &e_) != 0) fail_msg(#T ": %s %s", e_.code, e_.text);                   \
+  } while (0)
+
 static const char *install(ocpp16_certs *c, const char *type, const char *pem, borne_ms now) {
   json_t *req = json_pack("{s:s, s:s}", "certificateType", type, "certificate", pem);
-  const char *s = status_of(ocpp16_certs_install(c, req, now));
+  ocpp16_InstallCertificateRequest q;
+  DECODE(ocpp16_InstallCertificateRequest, req, &q);
+  const char *s = status_of(ocpp16_certs_install(c, &q, now));
+  ocpp16_InstallCertificateRequest_free(&q);
   json_decref(req);
   return s;
 }
@@ -152,14 +162,20 @@ static json_t *expected_hash(X509 *root, const EVP_MD *md, const char *alg) {
 
 static const char *delete_by(ocpp16_certs *c, json_t *hash) {
   json_t *req = json_pack("{s:O}", "certificateHashData", hash);
-  const char *s = status_of(ocpp16_certs_delete(c, req));
+  ocpp16_DeleteCertificateRequest q;
+  DECODE(ocpp16_DeleteCertificateRequest, req, &q);
+  const char *s = status_of(ocpp16_certs_delete(c, &q));
+  ocpp16_DeleteCertificateRequest_free(&q);
   json_decref(req);
   return s;
 }
 
 static json_t *get_ids(ocpp16_certs *c, const char *type) {
   json_t *req = json_pack("{s:s}", "certificateType", type);
-  json_t *res = ocpp16_certs_get_ids(c, req);
+  ocpp16_GetInstalledCertificateIdsRequest q;
+  DECODE(ocpp16_GetInstalledCertificateIdsRequest, req, &q);
+  json_t *res = ocpp16_certs_get_ids(c, &q);
+  ocpp16_GetInstalledCertificateIdsRequest_free(&q);
   json_decref(req);
   return res;
 }
@@ -312,8 +328,11 @@ static EVP_PKEY *check_csr(json_t *req, const char *cn, const char *org) {
 
 static const char *signed_chain(ocpp16_certs *c, const char *chain, bool *changed) {
   json_t *req = json_pack("{s:s}", "certificateChain", chain);
+  ocpp16_CertificateSignedRequest q;
+  DECODE(ocpp16_CertificateSignedRequest, req, &q);
   char why[200];
-  const char *s = status_of(ocpp16_certs_signed(c, req, T0, changed, why, sizeof why));
+  const char *s = status_of(ocpp16_certs_signed(c, &q, T0, changed, why, sizeof why));
+  ocpp16_CertificateSignedRequest_free(&q);
   json_decref(req);
   if (strcmp(s, "Accepted") != 0) assert_true(why[0] != '\0');
   return s;

@@ -196,6 +196,29 @@ static void typed_structs_decode_and_encode(void **state) {
   assert_string_equal(err.code, "TypeConstraintViolation");
   assert_null(d.data);
   json_decref(v);
+  /* integers decode exactly, beyond a double's 53 bits too; 3.0 is an integer */
+  v = json_pack("{s:I}", "transactionId", (json_int_t)9007199254740993LL);
+  ocpp16_RemoteStopTransactionRequest stop;
+  assert_int_equal(ocpp16_RemoteStopTransactionRequest_decode(v, &stop, &err), 0);
+  assert_true(stop.transactionId == 9007199254740993LL);
+  json_decref(v);
+  v = json_pack("{s:f}", "transactionId", 3.0);
+  assert_int_equal(ocpp16_RemoteStopTransactionRequest_decode(v, &stop, &err), 0);
+  assert_true(stop.transactionId == 3);
+  json_decref(v);
+  /* maxLength counts characters: 20 of 3 bytes (an idTag) decode whole */
+  char tag[64] = "";
+  for (int i = 0; i < 20; i++) strcat(tag, "\xe2\x82\xac"); /* U+20AC */
+  v = json_pack("{s:s}", "idTag", tag);
+  ocpp16_AuthorizeRequest auth;
+  assert_int_equal(ocpp16_AuthorizeRequest_decode(v, &auth, &err), 0);
+  assert_string_equal(auth.idTag, tag);
+  json_decref(v);
+  strcat(tag, "x"); /* 21 characters: too long */
+  v = json_pack("{s:s}", "idTag", tag);
+  assert_int_equal(ocpp16_AuthorizeRequest_decode(v, &auth, &err), -1);
+  assert_string_equal(err.code, "PropertyConstraintViolation");
+  json_decref(v);
 }
 
 static void action_names_parse(void **state) {

@@ -45,11 +45,34 @@ static json_t *js(const char *text) {
   return j;
 }
 
-/* Installs a profile and returns the status. */
+/* Installs a profile as the charge point does, from the generated struct
+ * of a SetChargingProfile.req (or, remote, a RemoteStartTransaction.req)
+ * that carries it, and returns the status; "Invalid" when that payload
+ * fails the schema (the charge point answers a CALLERROR: the module never
+ * sees it). */
 static const char *set(ocpp16_smart *s, int connector, const char *text, int tx, bool remote,
                        borne_ms now) {
   json_t *j = js(text);
-  const char *r = ocpp16_smart_set(s, connector, j, tx, remote, now);
+  const char *r = "Invalid";
+  if (remote) {
+    assert_int_equal(tx, 0); /* the transaction is not there yet */
+    json_t *req = json_pack("{s:s, s:i, s:O}", "idTag", "TAG", "connectorId", connector,
+                            "chargingProfile", j);
+    ocpp16_RemoteStartTransactionRequest q;
+    if (ocpp16_RemoteStartTransactionRequest_decode(req, &q, NULL) == 0) {
+      r = ocpp16_smart_set_remote_start(s, connector, &q.chargingProfile, now);
+      ocpp16_RemoteStartTransactionRequest_free(&q);
+    }
+    json_decref(req);
+  } else {
+    json_t *req = json_pack("{s:i, s:O}", "connectorId", connector, "csChargingProfiles", j);
+    ocpp16_SetChargingProfileRequest q;
+    if (ocpp16_SetChargingProfileRequest_decode(req, &q, NULL) == 0) {
+      r = ocpp16_smart_set(s, connector, &q.csChargingProfiles, tx, now);
+      ocpp16_SetChargingProfileRequest_free(&q);
+    }
+    json_decref(req);
+  }
   json_decref(j);
   return r;
 }
@@ -104,7 +127,8 @@ static void purposes_are_checked_against_connectors(void **state) {
   assert_string_equal(set(s, 0, simple(2, 0, "TxDefaultProfile", 10), 0, false, T0), "Accepted");
   assert_string_equal(set(s, 2, simple(3, 0, "TxDefaultProfile", 10), 0, false, T0), "Accepted");
   assert_int_equal(ocpp16_smart_count(s), 3);
-  assert_string_equal(ocpp16_smart_set(NULL, 0, NULL, 0, false, T0), "NotSupported");
+  assert_string_equal(ocpp16_smart_set(NULL, 0, NULL, 0, T0), "NotSupported");
+  assert_string_equal(ocpp16_smart_set_remote_start(NULL, 1, NULL, T0), "NotSupported");
   ocpp16_smart_free(s);
 }
 
@@ -358,13 +382,25 @@ static void malformed_schedules_are_rejected(void **state) {
       "'chargingProfileKind':'Relative','validFrom':'2026-01-06T00:00:00Z','validTo':"
       "'2026-01-05T00:00:00Z','chargingSchedule':{'chargingRateUnit':'A',"
       "'chargingSchedulePeriod':[{'startPeriod':0,'limit':8}]}}",
-      /* not a time */
-      "{'chargingProfileId':1,'stackLevel':0,'chargingProfilePurpose':'TxDefaultProfile',"
-      "'chargingProfileKind':'Relative','validFrom':'tomorrow','chargingSchedule':{"
-      "'chargingRateUnit':'A','chargingSchedulePeriod':[{'startPeriod':0,'limit':8}]}}",
       /* zero duration */
       "{'chargingProfileId':1,'stackLevel':0,'chargingProfilePurpose':'TxDefaultProfile',"
       "'chargingProfileKind':'Relative','chargingSchedule':{'duration':0,"
+      "'chargingRateUnit':'A','chargingSchedulePeriod':[{'startPeriod':0,'limit':8}]}}",
+      /* negative stack level */
+      "{'chargingProfileId':1,'stackLevel':-1,'chargingProfilePurpose':'TxDefaultProfile',"
+      "'chargingProfileKind':'Relative','chargingSchedule':{'chargingRateUnit':'A',"
+      "'chargingSchedulePeriod':[{'startPeriod':0,'limit':8}]}}",
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    const char *r = set(s, 0, bad[i], 0, false, T0);
+    if (strcmp(r, "Rejected") != 0) fail_msg("case %zu: %s: %s", i, r, bad[i]);
+  }
+  /* What the schema refuses never reaches the module: the charge point
+   * answers a CALLERROR. */
+  const char *invalid[] = {
+      /* not a time */
+      "{'chargingProfileId':1,'stackLevel':0,'chargingProfilePurpose':'TxDefaultProfile',"
+      "'chargingProfileKind':'Relative','validFrom':'tomorrow','chargingSchedule':{"
       "'chargingRateUnit':'A','chargingSchedulePeriod':[{'startPeriod':0,'limit':8}]}}",
       /* unknown unit, purpose, kind; missing schedule; not an object */
       "{'chargingProfileId':1,'stackLevel':0,'chargingProfilePurpose':'TxDefaultProfile',"
@@ -381,17 +417,15 @@ static void malformed_schedules_are_rejected(void **state) {
       "{'chargingProfileId':'1','stackLevel':0,'chargingProfilePurpose':'TxDefaultProfile',"
       "'chargingProfileKind':'Relative','chargingSchedule':{'chargingRateUnit':'A',"
       "'chargingSchedulePeriod':[{'startPeriod':0,'limit':8}]}}",
-      "{'chargingProfileId':1,'stackLevel':-1,'chargingProfilePurpose':'TxDefaultProfile',"
-      "'chargingProfileKind':'Relative','chargingSchedule':{'chargingRateUnit':'A',"
-      "'chargingSchedulePeriod':[{'startPeriod':0,'limit':8}]}}",
       "[]",
   };
-  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-    const char *r = set(s, 0, bad[i], 0, false, T0);
-    if (strcmp(r, "Rejected") != 0) fail_msg("case %zu accepted: %s", i, bad[i]);
+  for (size_t i = 0; i < sizeof invalid / sizeof *invalid; i++) {
+    const char *r = set(s, 0, invalid[i], 0, false, T0);
+    if (strcmp(r, "Invalid") != 0) fail_msg("case %zu: %s: %s", i, r, invalid[i]);
   }
   assert_int_equal(ocpp16_smart_count(s), 0);
-  assert_string_equal(ocpp16_smart_set(s, 0, NULL, 0, false, T0), "Rejected");
+  assert_string_equal(ocpp16_smart_set(s, 0, NULL, 0, T0), "Rejected");
+  assert_string_equal(ocpp16_smart_set_remote_start(s, 1, NULL, T0), "Rejected");
   ocpp16_smart_free(s);
 }
 
@@ -547,7 +581,11 @@ static void watts_become_amps_per_phase(void **state) {
 
 static int clear(ocpp16_smart *s, const char *text) {
   json_t *j = js(text);
-  int n = ocpp16_smart_clear(s, j);
+  ocpp16_ClearChargingProfileRequest q;
+  ocpp_error e;
+  if (ocpp16_ClearChargingProfileRequest_decode(j, &q, &e) != 0) fail_msg("%s: %s", e.code, e.text);
+  int n = ocpp16_smart_clear(s, &q);
+  ocpp16_ClearChargingProfileRequest_free(&q);
   json_decref(j);
   return n;
 }
@@ -619,7 +657,11 @@ static void next_change_finds_every_boundary(void **state) {
 static json_t *composite(ocpp16_smart *s, const char *req, borne_ms now, int tx,
                          borne_ms tx_start) {
   json_t *r = js(req);
-  json_t *c = ocpp16_smart_composite(s, r, now, tx, tx_start, 3, 230);
+  ocpp16_GetCompositeScheduleRequest q;
+  ocpp_error e;
+  if (ocpp16_GetCompositeScheduleRequest_decode(r, &q, &e) != 0) fail_msg("%s: %s", e.code, e.text);
+  json_t *c = ocpp16_smart_composite(s, &q, now, tx, tx_start, 3, 230);
+  ocpp16_GetCompositeScheduleRequest_free(&q);
   json_decref(r);
   assert_non_null(c);
   return c;
@@ -716,12 +758,20 @@ static void composite_gaps_and_refusals(void **state) {
                     "{'startPeriod':300,'limit':7360.0}]");
   json_decref(c);
   const char *refused[] = {"{'connectorId':2,'duration':600}", "{'connectorId':-1,'duration':600}",
-                           "{'connectorId':1,'duration':0}", "{'duration':600}",
-                           "{'connectorId':1,'duration':600,'chargingRateUnit':'kW'}"};
+                           "{'connectorId':1,'duration':0}"};
   for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
     c = composite(s, refused[i], T0, 0, 0);
     assert_string_equal(json_string_value(json_object_get(c, "status")), "Rejected");
     json_decref(c);
+  }
+  /* what the schema refuses never reaches the module (the answer is a CALLERROR) */
+  const char *invalid[] = {"{'duration':600}",
+                           "{'connectorId':1,'duration':600,'chargingRateUnit':'kW'}"};
+  for (size_t i = 0; i < sizeof invalid / sizeof *invalid; i++) {
+    json_t *j = js(invalid[i]);
+    ocpp16_GetCompositeScheduleRequest q;
+    assert_int_equal(ocpp16_GetCompositeScheduleRequest_decode(j, &q, NULL), -1);
+    json_decref(j);
   }
   ocpp16_smart_free(s);
 }
@@ -821,13 +871,29 @@ static void unreadable_rows_are_skipped(void **state) {
   sqlite3 *h = store_sqlite(db);
   assert_int_equal(sqlite3_exec(h,
                                 "INSERT INTO ocpp16_smart_profiles VALUES(7, 1, 0, 0, 'not json');"
-                                "INSERT INTO ocpp16_smart_profiles VALUES(8, 9, 0, 0, '{}');",
+                                "INSERT INTO ocpp16_smart_profiles VALUES(8, 9, 0, 0, '{}');"
+                                "INSERT INTO ocpp16_smart_profiles VALUES(9, 1, 0, 0, '{}');",
                                 NULL, NULL, NULL),
                    SQLITE_OK);
   store_close(db);
   s = open_db(t->path, &db);
   assert_int_equal(ocpp16_smart_count(s), 1);
   assert_true(lim(s, 1, T0, 0, 0) == 20.0);
+  ocpp16_smart_free(s);
+  /* a row as the payload's own text (integer limit) still loads */
+  assert_int_equal(
+      sqlite3_exec(store_sqlite(db),
+                   "INSERT INTO ocpp16_smart_profiles VALUES(10, 1, 0, 0, '{\"chargingProfileId\":"
+                   "10,\"chargingProfileKind\":\"Relative\",\"chargingProfilePurpose\":"
+                   "\"TxDefaultProfile\",\"chargingSchedule\":{\"chargingRateUnit\":\"A\","
+                   "\"chargingSchedulePeriod\":[{\"limit\":12,\"startPeriod\":0}]},"
+                   "\"stackLevel\":0}');",
+                   NULL, NULL, NULL),
+      SQLITE_OK);
+  store_close(db);
+  s = open_db(t->path, &db);
+  assert_int_equal(ocpp16_smart_count(s), 2);
+  assert_true(lim(s, 1, T0, 0, 0) == 12.0);
   ocpp16_smart_free(s);
   store_close(db);
 }

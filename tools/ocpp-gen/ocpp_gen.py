@@ -13,10 +13,10 @@ Naming (also in the generated header and docs/ocpp16.md):
     <message>_<member path>_<Value> (non-alphanumerics become '_');
   - members keep the schema's camelCase names; an optional member has
     `bool has_<name>`; an array is `T *<name>; size_t <name>_count`;
-  - strings with maxLength are char[maxLength + 1] (UTF-8, maxLength counts
-    characters, so the array holds maxLength bytes: longer multibyte strings
-    are cut at decode; validation still checks characters); strings without
-    maxLength are `char *`, owned; integers int64_t, numbers double.
+  - strings with maxLength are char[maxLength * 4 + 1] (UTF-8: maxLength
+    counts characters, and a character takes up to 4 bytes, so every valid
+    string decodes whole); strings without maxLength are `char *`, owned;
+    integers int64_t, numbers double.
 Python 3 standard library only: it runs at build time on Debian's python3.
 """
 import json
@@ -121,9 +121,9 @@ class Gen:
             if ml is not None:
                 self.tables.append(
                     f'static const ocpp_schema_node {table} = {{.type = OCPP_T_STRING, '
-                    f'.size = {ml + 1}, .max_length = {ml}, .format = {fmt}, .min_items = -1, '
+                    f'.size = {ml} * 4 + 1, .max_length = {ml}, .format = {fmt}, .min_items = -1, '
                     f'.max_items = -1}};')
-                return 'char', f'[{ml + 1}]', table
+                return 'char', f'[{ml} * 4 + 1]', table
             self.tables.append(
                 f'static const ocpp_schema_node {table} = {{.type = OCPP_T_STRING, '
                 f'.size = sizeof(char *), .max_length = -1, .format = {fmt}, .min_items = -1, '
@@ -181,8 +181,9 @@ def main():
          f' * One struct per message, {prefix}_<Action>Request / {prefix}_<Action>Response; a nested',
          ' * object is <message>_<member path>, an enum <message>_<member path>_e with values',
          ' * <message>_<member path>_<Value>. Optional members have `bool has_<name>`, arrays',
-         ' * `T *<name>; size_t <name>_count`, strings with maxLength `char[maxLength + 1]`, others',
-         ' * `char *` (owned: free with _free). See src/ocpp/ocpp_schema.h. */',
+         ' * `T *<name>; size_t <name>_count`, strings with maxLength `char[maxLength * 4 + 1]`',
+         ' * (maxLength characters of UTF-8), others `char *` (owned: free with _free). See',
+         ' * src/ocpp/ocpp_schema.h. */',
          f'#ifndef {guard}', f'#define {guard}', '',
          '#include <jansson.h>', '#include <stdbool.h>', '#include <stddef.h>', '#include <stdint.h>',
          '', '#include "ocpp/ocpp_error.h"', '#include "ocpp/ocpp_schema.h"', '',
