@@ -349,24 +349,6 @@ int ocpp16_backend_local_list_length(ocpp16_backend *be) {
   return (int)scalar(be, prep(be, "SELECT count(*) FROM ocpp16_local_list", NULL), 0);
 }
 
-/* AuthorizationStatus as the tables keep it. */
-static const char *
-list_status_name(ocpp16_SendLocalListRequest_localAuthorizationList_idTagInfo_status_e s) {
-  switch (s) {
-  case ocpp16_SendLocalListRequest_localAuthorizationList_idTagInfo_status_Accepted:
-    return "Accepted";
-  case ocpp16_SendLocalListRequest_localAuthorizationList_idTagInfo_status_Blocked:
-    return "Blocked";
-  case ocpp16_SendLocalListRequest_localAuthorizationList_idTagInfo_status_Expired:
-    return "Expired";
-  case ocpp16_SendLocalListRequest_localAuthorizationList_idTagInfo_status_Invalid:
-    return "Invalid";
-  case ocpp16_SendLocalListRequest_localAuthorizationList_idTagInfo_status_ConcurrentTx:
-    return "ConcurrentTx";
-  }
-  return NULL;
-}
-
 const char *ocpp16_backend_local_list_update(ocpp16_backend *be,
                                              const ocpp16_SendLocalListRequest *req) {
   if (!key_bool(be, "LocalAuthListEnabled")) return "NotSupported";
@@ -389,7 +371,9 @@ const char *ocpp16_backend_local_list_update(ocpp16_backend *be,
     rc = run(be, prep(be,
                       "INSERT OR REPLACE INTO ocpp16_local_list(tag, status, expiry_ms, parent)"
                       " VALUES(?, ?, ?, ?)",
-                      "ssis", tag, list_status_name(info->status),
+                      "ssis", tag,
+                      ocpp16_SendLocalListRequest_localAuthorizationList_idTagInfo_status_e_name(
+                          info->status),
                       (int64_t)expiry_at(info->has_expiryDate ? info->expiryDate : NULL),
                       info->has_parentIdTag ? info->parentIdTag : NULL));
     /* the list governs its tags: no stale cache entry may contradict it */

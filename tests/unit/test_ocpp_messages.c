@@ -230,6 +230,13 @@ static void action_names_parse(void **state) {
   assert_int_equal(ocpp16_action_parse("bootnotification", &a), -1);
   assert_false(ocpp16_action_known(NULL));
   assert_null(ocpp16_schema("Nope", true));
+  /* every enum names its values as the schema spells them */
+  assert_string_equal(
+      ocpp16_SendLocalListRequest_localAuthorizationList_idTagInfo_status_e_name(
+          ocpp16_SendLocalListRequest_localAuthorizationList_idTagInfo_status_ConcurrentTx),
+      "ConcurrentTx");
+  assert_null(
+      ocpp16_BootNotificationResponse_status_e_name((ocpp16_BootNotificationResponse_status_e)3));
 }
 
 int main(void) {

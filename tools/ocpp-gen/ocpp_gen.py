@@ -104,10 +104,14 @@ class Gen:
             ename = f'{cname}_e'
             values = schema['enum']
             self.types.append('typedef enum {\n' + '\n'.join(
-                f'  {cname}_{c_ident(v)} = {i},' for i, v in enumerate(values)) + f'\n}} {ename};')
+                f'  {cname}_{c_ident(v)} = {i},' for i, v in enumerate(values)) + f'\n}} {ename};\n'
+                f'/* The schema\'s string for v; NULL when v is not one of the values. */\n'
+                f'const char *{ename}_name({ename} v);')
             names = table + '_names'
             self.tables.append(f'static const char *const {names}[] = {{' +
                                ', '.join(json.dumps(v) for v in values) + '};')
+            self.tables.append(f'const char *{ename}_name({ename} v) {{\n'
+                               f'  return (unsigned)v < {len(values)}u ? {names}[v] : NULL;\n}}')
             self.tables.append(
                 f'static const ocpp_schema_node {table} = {{.type = OCPP_T_ENUM, .size = sizeof(int), '
                 f'.enums = {names}, .enum_count = {len(values)}, .min_items = -1, '
