@@ -72,8 +72,8 @@ typedef struct {
   double contact_limit_w;
   int rotation[BORNE_MAX_CONNECTORS][3];
   int priority[BORNE_MAX_CONNECTORS];
-  int car_phases[BORNE_MAX_CONNECTORS]; /* seen drawing from 1 or 3 phases this session; 0 not yet
-                                         */
+  /* phases each car was seen drawing from this session (1 or 3); 0: not yet */
+  int car_phases[BORNE_MAX_CONNECTORS];
   source_slot src[NSOURCES];
   alloc_conn_in in[BORNE_MAX_CONNECTORS];
   double applied[BORNE_MAX_CONNECTORS]; /* LIMIT_LOAD_MANAGEMENT as applied; < 0: cleared */
@@ -644,10 +644,10 @@ static void status_json(void *ctx, int connector, json_t *obj) {
     json_object_set_new(s, "load_management", json_boolean(e->enabled));
     json_object_set_new(
         s, "limit_a", e->enabled ? json_real(round(e->acfg.limit_a[0] * 100) / 100) : json_null());
-    const char *kva = config_get(e->st->cfg, "site.limit_kva");
     json_object_set_new(s, "limit_kva",
-                        kva && kva[0] ? json_real(config_get_number(e->st->cfg, "site.limit_kva"))
-                                      : json_null());
+                        e->acfg.total_limit_a > 0
+                            ? json_real(round(e->acfg.total_limit_a * e->voltage / 10) / 100)
+                            : json_null());
     json_object_set_new(s, "phases", json_integer(e->acfg.phases));
     json_object_set_new(s, "margin_a", json_real(e->acfg.margin_a));
     json_object_set_new(s, "circuit_limit_a",
