@@ -27,6 +27,7 @@ struct firmware {
   char ca_file[512];
   curl_uv *cu;
   uv_timer_t timer;
+  borne_ms timer_at; /* station time the timer stands for */
   uv_process_t proc;
   uv_work_t work;
   bool proc_running;
@@ -140,12 +141,23 @@ static void handle_done(firmware *fw) {
 static void start_download(firmware *fw);
 static void install(firmware *fw);
 
+static void at_station_time(firmware *fw, borne_ms when);
+
 static void on_timer(uv_timer_t *t) {
   firmware *fw = t->data;
-  if (!fw->closing) start_download(fw);
+  if (fw->closing) return;
+  /* libuv counts from the time cached at the start of the loop turn, so a
+   * timer armed late in a turn can fire before the station time it stands
+   * for (seconds early at a high --sim-speed): wait out the rest */
+  if (clock_now(fw->cfg.clock) < fw->timer_at) {
+    at_station_time(fw, fw->timer_at);
+    return;
+  }
+  start_download(fw);
 }
 
 static void at_station_time(firmware *fw, borne_ms when) {
+  fw->timer_at = when;
   uv_timer_start(&fw->timer, on_timer, clock_real_delay_ms(fw->cfg.clock, when), 0);
 }
 
