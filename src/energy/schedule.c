@@ -7,6 +7,8 @@
  */
 #include "energy/schedule.h"
 
+#include "util/civil.h"
+
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -108,10 +110,10 @@ static int parse_rule(schedule *s, const char *p, const char *end, perr *e) {
         (end - p > 10 && p[10] != ' ' && p[10] != '\t'))
       return fail(e, "a date YYYY-MM-DD expected");
     int y = y1 * 100 + y2;
-    int64_t day = tz_days_from_civil(y, mo, d);
+    int64_t day = civil_days_from_date(y, mo, d);
     int64_t yy;
     int mm, dd;
-    tz_civil_from_days(day, &yy, &mm, &dd);
+    civil_date_from_days(day, &yy, &mm, &dd);
     if (yy != y || mm != mo || dd != d || y < 1970) return fail(e, "%.10s is not a date", p);
     for (int i = 0; i < s->nexc; i++)
       if (s->exc[i].day == day) return fail(e, "date %.10s given twice", p);

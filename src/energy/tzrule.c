@@ -7,6 +7,8 @@
  */
 #include "energy/tzrule.h"
 
+#include "util/civil.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -135,49 +137,20 @@ int tz_rule_parse(const char *text, tz_rule *r, char *err, size_t errlen) {
   return 0;
 }
 
-/* Howard Hinnant's days_from_civil / civil_from_days. */
-int64_t tz_days_from_civil(int64_t y, int m, int d) {
-  y -= m <= 2;
-  int64_t era = (y >= 0 ? y : y - 399) / 400;
-  int64_t yoe = y - era * 400;
-  int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-void tz_civil_from_days(int64_t z, int64_t *y, int *m, int *d) {
-  z += 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-  *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-  *y = yoe + era * 400 + (*m <= 2);
-}
-
-static bool leap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-static int month_days(int64_t y, int m) {
-  static const int md[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && leap(y) ? 29 : md[m - 1];
-}
-
 /* Local seconds since the epoch (in the offset in force before it) of a
  * transition in year y. */
 static int64_t transition_local(const tz_transition *t, int64_t y) {
   int64_t day;
   if (t->kind == 'M') {
-    int64_t first = tz_days_from_civil(y, t->m, 1);
+    int64_t first = civil_days_from_date(y, t->m, 1);
     int wd1 = (int)(((first + 4) % 7 + 7) % 7); /* 1970-01-01 was a Thursday (4) */
     int mday = 1 + (t->d - wd1 + 7) % 7 + 7 * (t->w - 1);
-    while (mday > month_days(y, t->m)) mday -= 7;
+    while (mday > civil_month_days(y, t->m)) mday -= 7;
     day = first + mday - 1;
   } else if (t->kind == 'J') {
-    day = tz_days_from_civil(y, 1, 1) + t->n - 1 + (leap(y) && t->n >= 60 ? 1 : 0);
+    day = civil_days_from_date(y, 1, 1) + t->n - 1 + (civil_is_leap(y) && t->n >= 60 ? 1 : 0);
   } else {
-    day = tz_days_from_civil(y, 1, 1) + t->n;
+    day = civil_days_from_date(y, 1, 1) + t->n;
   }
   return day * 86400 + t->time;
 }
@@ -188,7 +161,7 @@ int32_t tz_offset_at(const tz_rule *r, borne_ms utc) {
   int64_t days = (s + r->std_east) / 86400 - ((s + r->std_east) % 86400 < 0 ? 1 : 0);
   int64_t y;
   int m, d;
-  tz_civil_from_days(days, &y, &m, &d);
+  civil_date_from_days(days, &y, &m, &d);
   int64_t start = transition_local(&r->start, y) - r->std_east; /* UTC */
   int64_t end = transition_local(&r->end, y) - r->dst_east;
   bool dst = start < end ? (s >= start && s < end) : !(s >= end && s < start);

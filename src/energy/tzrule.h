@@ -41,8 +41,4 @@ int32_t tz_offset_at(const tz_rule *r, borne_ms utc);
  * out. Returns 0, or -1 when buf is not such a file or has no rule. */
 int tz_footer(const unsigned char *buf, size_t len, char *out, size_t outlen);
 
-/* Calendar helpers (proleptic Gregorian, days since 1970-01-01). */
-int64_t tz_days_from_civil(int64_t y, int m, int d);
-void tz_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
-
 #endif

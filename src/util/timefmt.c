@@ -1,44 +1,17 @@
 /*
- * ISO-8601 parsing and formatting over plain integer arithmetic (days from
- * the civil date, Howard Hinnant's algorithm), so that it depends on neither
- * the TZ environment nor strptime/timegm. It must never accept a time it
+ * ISO-8601 parsing and formatting over plain integer arithmetic (the calendar
+ * of util/civil), so that it depends on neither the TZ environment nor
+ * strptime/timegm. It must never accept a time it
  * cannot represent exactly (29 February of a common year, 24:00, a minute 60)
  * and never read past the terminating NUL.
  */
 #include "util/timefmt.h"
 
+#include "util/civil.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-
-/* Days since 1970-01-01 of the proleptic Gregorian date y-m-d. */
-static int64_t days_from_civil(int64_t y, int m, int d) {
-  y -= m <= 2;
-  int64_t era = (y >= 0 ? y : y - 399) / 400;
-  int64_t yoe = y - era * 400;
-  int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int *y, int *m, int *d) {
-  z += 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-  *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-  *y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
-static bool is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-static int days_in_month(int y, int m) {
-  static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && is_leap(y) ? 29 : days[m - 1];
-}
 
 /* Exactly `n` decimal digits at *p; advances *p. */
 static bool digits(const char **p, int n, int *out) {
@@ -71,7 +44,7 @@ int timefmt_parse(const char *text, int64_t *ms_out) {
   int y, mo, d, h = 0, mi = 0, s = 0, ms = 0;
   if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' || !digits(&p, 2, &d))
     return -1;
-  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo)) return -1;
+  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > civil_month_days(y, mo)) return -1;
   int offset_min = 0;
   if (*p == 'T' || *p == 't' || *p == ' ') {
     p++;
@@ -100,7 +73,7 @@ int timefmt_parse(const char *text, int64_t *ms_out) {
     }
   }
   if (*p) return -1;
-  int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset_min * 60;
+  int64_t secs = civil_days_from_date(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset_min * 60;
   if (secs < 0) return -1;
   *ms_out = secs * 1000 + ms;
   return 0;
@@ -111,7 +84,9 @@ static void split(int64_t ms, int *y, int *mo, int *d, int *h, int *mi, int *s, 
   *frac = (int)(ms - secs * 1000);
   int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
   int64_t rem = secs - days * 86400;
-  civil_from_days(days, y, mo, d);
+  int64_t year;
+  civil_date_from_days(days, &year, mo, d);
+  *y = (int)year;
   *h = (int)(rem / 3600);
   *mi = (int)(rem % 3600 / 60);
   *s = (int)(rem % 60);
