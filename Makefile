@@ -1,7 +1,7 @@
 # borne — the two commands of README.md, and the developer targets around them.
 #   make run    install what is missing, build, start a simulated 2-point station
 #   make test   install, build (normal, ASan+UBSan, fuzz), run every test
-# Other targets: build, sanitize, fuzz, soak, bench, format, deps, clean.
+# Other targets: build, sanitize, fuzz, fuzz-long, soak, bench, format, deps, clean.
 
 SHELL := /bin/bash
 BUILD      ?= build
@@ -19,7 +19,7 @@ DEB_PACKAGES := build-essential cmake ninja-build pkg-config clang libclang-rt-1
   libqrencode-dev sqlite3 curl python3 python3-pymodbus python3-serial python3-serial-asyncio \
   socat openssl chromium zbar-tools tzdata
 
-.PHONY: all run test build sanitize fuzz soak bench format format-check deps clean
+.PHONY: all run test build sanitize fuzz fuzz-long soak bench format format-check deps clean
 
 all: build
 
@@ -64,6 +64,14 @@ soak: deps
 	@./tools/check-prereqs.sh soak
 	@$(MAKE) --no-print-directory build
 	@BORNE_SOAK=1 ctest --test-dir $(BUILD) --output-on-failure -L integration
+
+# Every fuzz target for FUZZ_SECONDS each (default an hour) from the corpus kept in
+# tests/fuzz/corpus/, new coverage merged back into it (docs/fuzzing.md has the figures).
+FUZZ_SECONDS ?= 3600
+fuzz-long: deps
+	@./tools/check-prereqs.sh fuzz-long
+	@$(MAKE) --no-print-directory fuzz
+	@./tools/fuzz-long.sh $(BUILD_FUZZ) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 bench: build
 	@for b in $(BUILD)/bench_*; do [ -x "$$b" ] && "$$b"; done; \
