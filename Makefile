@@ -1,7 +1,7 @@
 # borne — the two commands of README.md, and the developer targets around them.
 #   make run    install what is missing, build, start a simulated 2-point station
 #   make test   install, build (normal, ASan+UBSan, fuzz), run every test
-# Other targets: build, sanitize, fuzz, soak, bench, format, deps, clean.
+# Other targets: build, sanitize, fuzz, fuzz-long, soak, bench, format, deps, clean.
 
 SHELL := /bin/bash
 BUILD      ?= build
@@ -11,14 +11,15 @@ DATA_DIR   ?= .data
 HTTP       ?= 127.0.0.1:8080
 JOBS       ?= $(shell nproc)
 
-# Debian packages the build and the tests need (bookworm names).
+# Debian packages the build and the tests need (bookworm names). Recommends are not installed:
+# what a test imports is listed itself (pymodbus' server imports serial and serial_asyncio).
 DEB_PACKAGES := build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev \
   clang-format libuv1-dev libwebsockets-dev libwebsockets-evlib-uv libjansson-dev \
   libsqlite3-dev libcurl4-openssl-dev libssl-dev libcmocka-dev libgpiod-dev libmodbus-dev \
-  libqrencode-dev sqlite3 curl python3 python3-pymodbus socat openssl chromium zbar-tools \
-  tzdata
+  libqrencode-dev sqlite3 curl python3 python3-pymodbus python3-serial python3-serial-asyncio \
+  socat openssl chromium zbar-tools tzdata
 
-.PHONY: all run test build sanitize fuzz soak bench format format-check deps clean
+.PHONY: all run test build sanitize fuzz fuzz-long soak bench format format-check deps clean
 
 all: build
 
@@ -48,15 +49,29 @@ run: build
 	@exec $(BUILD)/borned --sim --data-dir $(DATA_DIR) --http $(HTTP) $(ARGS)
 
 # Every test, in the normal build and under ASan+UBSan; fuzz targets get a short smoke run.
-test: build sanitize fuzz
+# First every command and module the tests use is checked (tools/check-prereqs.sh): one line
+# naming the missing package rather than a failure deep inside a test.
+test: deps
+	@./tools/check-prereqs.sh test
+	@$(MAKE) --no-print-directory build sanitize fuzz
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS) -LE fuzz
 	@ctest --test-dir $(BUILD_FUZZ) --output-on-failure -j $(JOBS) -L fuzz
 
 # Long fault-injection and crash runs (the same tests with large counts).
-soak: build
+soak: deps
+	@./tools/check-prereqs.sh soak
+	@$(MAKE) --no-print-directory build
 	@BORNE_SOAK=1 ctest --test-dir $(BUILD) --output-on-failure -L integration
+
+# Every fuzz target for FUZZ_SECONDS each (default an hour) from the corpus kept in
+# tests/fuzz/corpus/, new coverage merged back into it (docs/fuzzing.md has the figures).
+FUZZ_SECONDS ?= 3600
+fuzz-long: deps
+	@./tools/check-prereqs.sh fuzz-long
+	@$(MAKE) --no-print-directory fuzz
+	@./tools/fuzz-long.sh $(BUILD_FUZZ) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 bench: build
 	@for b in $(BUILD)/bench_*; do [ -x "$$b" ] && "$$b"; done; \

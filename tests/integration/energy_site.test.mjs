@@ -70,6 +70,25 @@ test('a single-phase supply: both cars draw from L1 and share what 9 kVA leaves'
   assert.match(r.body.error, /site\.phases/);
 });
 
+test('a 16 A charging circuit caps borne per phase below the site limits', async () => {
+  // back to three phases and 12 kVA with 32 A breakers (both cars at 12.2 A, as above), then a
+  // 16 A breaker on the circuit feeding the charge points: 16 - 1 = 15 A per phase, and the
+  // 1-phase car shares L1 with the 3-phase car: 7.5 A each
+  await st.ok('PUT', '/api/v1/settings', { 'site.phases': 3, 'site.limit_kva': 12, 'site.circuit_limit_a': 16 });
+  const s = await st.waitFor((x) => x.station.site.circuit_limit_a === 16
+    && x.connectors.every((c) => c.status === 'Charging' && about(c.offered_a, 7.5)),
+  { what: 'both at 7.5 A', timeoutMs: 60000 });
+  const site = s.station.site;
+  assert.equal(site.limit_a, 32);
+  assert.deepEqual(site.available_a, [15, 15, 15]);
+  assert.ok(near(site.available_total_a, 52.17 - 3), `the total does not bind: ${site.available_total_a}`);
+  assert.ok(s.connectors[0].offered_a + s.connectors[1].offered_a <= 15 + 1e-9, 'L1 within the circuit');
+  assert.ok(s.connectors.every((c) => c.limited_by === 'load_management'));
+  // a larger circuit breaker: the kVA total binds again
+  await st.ok('PUT', '/api/v1/settings', { 'site.circuit_limit_a': 63 });
+  await st.waitFor((x) => x.connectors.every((c) => about(c.offered_a, 12.2)), { what: 'both at 12.2 A again', timeoutMs: 60000 });
+});
+
 test('a phase that exports (solar) is not counted as load: its current takes the sign of its power', async () => {
   await st.ok('PUT', '/api/v1/settings', { 'site.phases': 3, 'grid.source': 'api' });
   await st.ok('POST', '/api/v1/grid', { current_a: [10, 4, 4], power_w: [-2300, 920, 920] });

@@ -271,6 +271,7 @@ test('the station takes the back end\'s time', async () => {
     const s = await st.status();
     const skew = Date.parse(s.station.time) - Date.now();
     assert.ok(Math.abs(skew - 3 * 3600 * 1000) < 60000, `station time follows (${skew} ms)`);
+    csms.assertNoViolations();
   } finally {
     await st.stop(); st.cleanup(); await csms.close();
   }
@@ -297,6 +298,8 @@ test('bornectl ocpp shows the keys and changes the back end without a restart', 
     assert.equal(s.station.ocpp.url, b.url);
     assert.match(st.ctl('status').stdout, new RegExp(`back end ${b.url.replace(/[/.]/g, '\\$&')}\\s+connected`));
     assert.equal(st.ctl('ocpp', 'url', 'http://nope').code, 1, 'not a ws:// URL');
+    a.assertNoViolations();
+    b.assertNoViolations();
   } finally {
     await st.stop(); st.cleanup(); await a.close(); await b.close();
   }
@@ -311,6 +314,7 @@ test('a station started without a back end connects when the URL is set', async 
     const boot = await csms.waitCall('BootNotification');
     assert.equal(boot.identity, 'cp-late');
     await waitState(st, 'connected');
+    csms.assertNoViolations();
   } finally {
     await st.stop(); st.cleanup(); await csms.close();
   }

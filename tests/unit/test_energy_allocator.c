@@ -723,6 +723,103 @@ static void single_phase_supply(void **state) {
   allocator_free(s.a);
 }
 
+/* site.margin_a with site.limit_kva: the margin is kept free on every phase,
+ * so the total budget loses it once per phase of the supply (3 on a
+ * three-phase supply, 1 on a single-phase one), not once in all. The
+ * breakers are far above the subscription, so only the total binds. */
+static void kva_margin_per_phase(void **state) {
+  (void)state;
+  sim s;
+  sim_init(&s, 1, 63);
+  s.cfg.total_limit_a = 12000.0 / 230.0; /* 52.17 A */
+  s.cfg.margin_a = 1;
+  s.cfg.use_grid = true;
+  s.meter = true;
+  s.other[0] = 20;
+  sim_start(&s);
+  plug(&s, 0, 32);
+  sim_run(&s, 60);
+  const alloc_report *r = allocator_report(s.a);
+  assert_amps(r->available_a[0], 63 - 20 - 1);
+  assert_amps(r->available_total_a, 12000.0 / 230.0 - 20 - 3 * 1);
+  assert_amps(offered(&s, 0), 9.7); /* 29.17 / 3, in 0.1 A steps (10.3 with the margin once) */
+  allocator_free(s.a);
+
+  /* a single-phase supply has one phase to keep the margin on */
+  sim_init(&s, 2, 63);
+  s.cfg.phases = 1;
+  s.cfg.total_limit_a = 9000.0 / 230.0; /* 39.13 A */
+  s.cfg.margin_a = 1;
+  s.cfg.use_grid = true;
+  s.cfg.min_on_ms = s.cfg.min_off_ms = 0;
+  s.meter = true;
+  s.other[0] = 10;
+  sim_start(&s);
+  for (int i = 0; i < 2; i++) {
+    s.in[i].phases = 1;
+    plug(&s, i, 32);
+  }
+  sim_run(&s, 120);
+  r = allocator_report(s.a);
+  assert_amps(r->available_total_a, 9000.0 / 230.0 - 10 - 1);
+  assert_amps(offered(&s, 0), 14.0); /* 28.13 / 2 = 14.06 (13.0 with the margin thrice) */
+  assert_amps(offered(&s, 1), 14.0);
+  allocator_free(s.a);
+}
+
+/* site.circuit_limit_a: the breaker of the circuit feeding the charge points
+ * caps borne's own draw per phase (less the margin) whatever the building's
+ * other loads, which only the site limit counts. 63 A at the site, a 20 A
+ * circuit: two 3-phase cars share 19 A while the building leaves more; the
+ * site limit binds again once the building leaves less; in failsafe the
+ * fallback budget is capped by the circuit too. */
+static void circuit_limit(void **state) {
+  (void)state;
+  sim s;
+  sim_init(&s, 2, 63);
+  s.cfg.circuit_limit_a = 20;
+  s.cfg.margin_a = 1;
+  s.cfg.use_grid = true;
+  s.cfg.stale_ms = S(10);
+  s.cfg.fallback_a = 30;
+  s.meter = true;
+  s.other[0] = 10, s.other[1] = 30, s.other[2] = 40;
+  sim_start(&s);
+  plug(&s, 0, 32);
+  plug(&s, 1, 32);
+  sim_run(&s, 120);
+  const alloc_report *r = allocator_report(s.a);
+  assert_false(r->failsafe);
+  /* the site leaves 52, 32 and 22 A: the circuit's 19 A is the budget */
+  for (int p = 0; p < 3; p++) assert_amps(r->available_a[p], 19);
+  assert_amps(offered(&s, 0), 9.5);
+  assert_amps(offered(&s, 1), 9.5);
+  /* the building takes more on L3: 63 - 50 - 1 = 12 A is below the circuit's */
+  s.other[2] = 50;
+  sim_run(&s, 10);
+  assert_amps(r->available_a[2], 12);
+  assert_amps(r->available_a[0], 19);
+  assert_true(offered(&s, 0) + offered(&s, 1) <= 12 + 1e-9);
+  /* the meter goes silent: grid.fallback_a (30 A) is capped at 19 A too */
+  s.other[2] = 40;
+  s.meter = false;
+  sim_run(&s, 15);
+  assert_true(r->failsafe);
+  for (int p = 0; p < 3; p++) assert_amps(r->available_a[p], 19);
+  allocator_free(s.a);
+
+  /* without grid data (the limit is borne's alone) the circuit caps it too */
+  sim_init(&s, 1, 32);
+  s.cfg.circuit_limit_a = 16;
+  s.cfg.margin_a = 1;
+  sim_start(&s);
+  plug(&s, 0, 32);
+  sim_run(&s, 60);
+  assert_amps(allocator_report(s.a)->available_a[0], 15);
+  assert_amps(offered(&s, 0), 15);
+  allocator_free(s.a);
+}
+
 /* energy.min_current_a: a site that sets 10 A as the least a session is
  * given (cars that charge badly near 6 A). 16 A free: one car at 16 A and
  * the other waits, where 6 A would have given 8 A each; a minimum written
@@ -798,6 +895,8 @@ int main(void) {
       cmocka_unit_test(kva_total_limit),
       cmocka_unit_test(single_phase_supply),
       cmocka_unit_test(configured_minimum_current),
+      cmocka_unit_test(kva_margin_per_phase),
+      cmocka_unit_test(circuit_limit),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

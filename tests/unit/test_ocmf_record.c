@@ -81,6 +81,31 @@ static void no_badge_means_no_user_assignment(void **state) {
            "\"ST\":\"G\"}]}");
 }
 
+/* RV is kWh with three decimals (Wh resolution), written exactly: the
+ * fraction keeps its leading zeros below 100 Wh and 10 Wh, a value below
+ * 1 kWh has its "0.", and a reading between two Wh rounds to the nearer. */
+static void reading_values_keep_every_wh(void **state) {
+  (void)state;
+  static const struct {
+    double wh;
+    const char *rv;
+  } cases[] = {
+      {2935005.0, "2935.005"}, {2935050.0, "2935.050"}, {2935500.0, "2935.500"},
+      {12050.0, "12.050"},     {1.0, "0.001"},          {10.0, "0.010"},
+      {999.0, "0.999"},        {0.0, "0.000"},          {1000.0, "1.000"},
+      {2935004.6, "2935.005"}, {999.5, "1.000"},        {123456789012.0, "123456789.012"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    ocmf_payload p = sample();
+    p.reading_count = 1;
+    p.readings[0].value_wh = cases[i].wh;
+    char out[OCMF_PAYLOAD_MAX], err[200], want[64];
+    assert_true(ocmf_payload_build(&p, out, sizeof out, err, sizeof err) > 0);
+    snprintf(want, sizeof want, "\"RV\":%s,\"RI\"", cases[i].rv);
+    if (!strstr(out, want)) fail_msg("%.1f Wh: want %s in %s", cases[i].wh, want, out);
+  }
+}
+
 static void times_and_id_types(void **state) {
   (void)state;
   char t[48];
@@ -247,6 +272,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(payload_text_is_exact),
       cmocka_unit_test(no_badge_means_no_user_assignment),
+      cmocka_unit_test(reading_values_keep_every_wh),
       cmocka_unit_test(times_and_id_types),
       cmocka_unit_test(bad_inputs_are_refused),
       cmocka_unit_test(signatures_verify_with_openssl),
