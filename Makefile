@@ -54,9 +54,14 @@ test: build sanitize fuzz
 	  ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS) -LE fuzz
 	@ctest --test-dir $(BUILD_FUZZ) --output-on-failure -j $(JOBS) -L fuzz
 
-# Long fault-injection and crash runs (the same tests with large counts).
+# Long fault-injection and crash runs (the same tests with large counts, read by
+# the tests at run time): every integration test, and the power-cut test with
+# 1 000 cut points. Prints what the crash and power-cut runs counted.
 soak: build
-	@BORNE_SOAK=1 ctest --test-dir $(BUILD) --output-on-failure -L integration
+	@BORNE_SOAK=1 ctest --test-dir $(BUILD) --output-on-failure \
+	  -R '^(integration/|unit/test_ocpp_store_powercut$$)'; rc=$$?; \
+	  grep -hoE '(crash|powercut): [0-9]+ (rounds run|cut points over).*' \
+	    $(BUILD)/Testing/Temporary/LastTest.log; exit $$rc
 
 bench: build
 	@for b in $(BUILD)/bench_*; do [ -x "$$b" ] && "$$b"; done; \
