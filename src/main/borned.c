@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -211,6 +212,12 @@ int main(int argc, char **argv) {
   log_level level;
   if (log_level_parse(config_get(cfg, "log.level"), &level) == 0) log_set_level(level);
 
+  /* Every file borned creates is private to its user (0600, directories
+   * 0700), whatever umask it was started with: the data directory holds the
+   * OCPP AuthorizationKey, PIN hashes, keys and badges. Nothing in it is
+   * meant for other users; the TLS certificate, public, is served by borned
+   * itself (docs/storage.md). */
+  umask(077);
   uv_loop_t loop;
   uv_loop_init(&loop);
   signal(SIGPIPE, SIG_IGN);

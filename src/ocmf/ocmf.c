@@ -10,6 +10,7 @@ struct ocmf {
   store *db;
   ocmf_key *key;
   ocmf_source src;
+  int64_t max_rows;
 };
 
 /* The module's numbered schema steps (store_module_migrate). */
@@ -41,6 +42,7 @@ int ocmf_open(ocmf **out, store *db, const ocmf_options *opt, char *err, size_t 
     return -1;
   }
   o->db = db;
+  o->max_rows = OCMF_RECORD_MAX_ROWS;
   if (store_module_migrate(db, "ocmf", migrations,
                            (int)(sizeof migrations / sizeof migrations[0])) != 0) {
     snprintf(err, errlen, "OCMF tables: %s", store_last_error(db));
@@ -55,6 +57,8 @@ int ocmf_open(ocmf **out, store *db, const ocmf_options *opt, char *err, size_t 
   *out = o;
   return 0;
 }
+
+void ocmf_set_record_budget(ocmf *o, int64_t max_rows) { o->max_rows = max_rows; }
 
 void ocmf_close(ocmf *o) {
   if (!o) return;
@@ -132,6 +136,18 @@ int ocmf_emit(ocmf *o, ocmf_payload *p, int64_t session_id, int connector, char 
   int rc = sqlite3_step(st);
   sqlite3_finalize(st);
   if (rc != SQLITE_DONE) return db_fail(o, "records", err, errlen);
+  /* Retention: ids are AUTOINCREMENT, so the newest N are id > id - N (an
+   * index range from its low end, like the store's own trims). */
+  int64_t id = sqlite3_last_insert_rowid(store_sqlite(o->db));
+  if (o->max_rows > 0 && id > o->max_rows) {
+    if (sqlite3_prepare_v2(store_sqlite(o->db), "DELETE FROM ocmf_records WHERE id <= ?", -1, &st,
+                           NULL) != SQLITE_OK)
+      return db_fail(o, "records", err, errlen);
+    sqlite3_bind_int64(st, 1, id - o->max_rows);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) return db_fail(o, "records", err, errlen);
+  }
   if (out && outlen) snprintf(out, outlen, "%s", rec);
   return 0;
 }

@@ -42,6 +42,11 @@ typedef struct {
 /* Load (or make) the key and the tables. -1 with one line in err. */
 int ocmf_open(ocmf **out, store *db, const ocmf_options *opt, char *err, size_t errlen);
 void ocmf_close(ocmf *o);
+/* Retention: records kept, the newest N by emission (0 = no bound; default
+ * OCMF_RECORD_MAX_ROWS, about 10 000 sessions). Each record also went out
+ * with its transaction (OCPP SignedData); docs/storage.md. */
+#define OCMF_RECORD_MAX_ROWS 20000
+void ocmf_set_record_budget(ocmf *o, int64_t max_rows);
 const ocmf_key *ocmf_signing_key(const ocmf *o);
 /* Replace the record source (NULL: back to the station key). */
 void ocmf_set_source(ocmf *o, const ocmf_source *src);

@@ -20,6 +20,14 @@
 #define MOD "ocpp"
 #define NEVER INT64_MAX
 #define AUTH_CACHE_MAX 1000 /* oldest entries go first */
+/* Queued security events that are not critical (a flood of failed logins
+ * while the link is down): the newest 100 are kept. Transaction messages and
+ * critical security events are never dropped (OCPP 1.6 security whitepaper
+ * A04: critical events have guaranteed delivery; docs/storage.md). */
+#define SECURITY_QUEUE_MAX 100
+#define CRITICAL_SECURITY_EVENTS                                                                   \
+  "'FirmwareUpdated', 'SettingSystemTime', 'StartupOfTheDevice', 'ResetOrReboot',"                 \
+  " 'SecurityLogWasCleared', 'MemoryExhaustion', 'TamperDetectionActivated'"
 
 static const char *const schema[] = {
     /* 1 */
@@ -142,6 +150,13 @@ int ocpp16_backend_queue_push(ocpp16_backend *be, int64_t session_id, const char
                         " VALUES(?, ?, ?, ?, ?)",
                         "issii", session_id, action, text, (int64_t)now, (int64_t)now));
   free(text);
+  if (rc == 0 && strcmp(action, "SecurityEventNotification") == 0)
+    rc = run(be, prep(be,
+                      "DELETE FROM ocpp16_queue WHERE id IN (SELECT id FROM ocpp16_queue"
+                      " WHERE action = 'SecurityEventNotification' AND"
+                      " json_extract(payload, '$.type') NOT IN (" CRITICAL_SECURITY_EVENTS ")"
+                      " ORDER BY id DESC LIMIT -1 OFFSET ?)",
+                      "i", (int64_t)SECURITY_QUEUE_MAX));
   return rc;
 }
 

@@ -34,6 +34,8 @@ typedef struct {
   int attempts;
 } ocpp16_queued;
 
+/* Never drops a transaction message; of the SecurityEventNotifications that
+ * are not critical, only the newest 100 stay queued. */
 int ocpp16_backend_queue_push(ocpp16_backend *be, int64_t session_id, const char *action,
                               const json_t *payload, borne_ms now);
 /* The oldest message, when it is due at `now` (strict order: a later message

@@ -10,9 +10,13 @@
 #include "store/store.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -22,6 +26,13 @@
 #define SAMPLE_MAX_AGE_MS (35LL * 24 * 3600 * 1000)
 #define SAMPLE_MAX_ROWS 1000000
 #define EVENT_MAX_ROWS 200000
+/* A flood of failed logins only rolls the security log over (the OCPP
+ * security whitepaper's "rolling format"); it cannot push the rest of the
+ * event history out. */
+#define SECURITY_EVENT_MAX_ROWS 10000
+/* Closed sessions: decades of charging at any real rate (about 10 MB). */
+#define SESSION_MAX_ROWS 100000
+#define SELFTEST_MAX_ROWS 10000
 
 /* Numbered migrations: user_version N means steps 1..N are applied. */
 static const char *const migrations[] = {
@@ -74,6 +85,12 @@ static const char *const migrations[] = {
     /* 4: modules beside the core (OCPP, metering, energy, web) own their
      * tables in this same file, each with its own numbered steps. */
     "CREATE TABLE module_schema(module TEXT PRIMARY KEY, version INTEGER NOT NULL);",
+    /* 5: the security events in order, so that their own row budget is
+     * trimmed from the low end of an index like the others. */
+    "CREATE TABLE events_security(n INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " event_id INTEGER NOT NULL);"
+    "INSERT INTO events_security(event_id) SELECT id FROM events WHERE kind = 'security'"
+    " ORDER BY id;",
 };
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -88,6 +105,11 @@ enum {
   Q_EVENTS_AFTER,
   Q_EVENTS_LAST,
   Q_EVENTS_TRIM,
+  Q_SECURITY_ADD,
+  Q_SECURITY_TRIM_EVENTS,
+  Q_SECURITY_TRIM,
+  Q_SESSIONS_TRIM,
+  Q_SELFTEST_TRIM,
   Q_SAMPLE_ADD,
   Q_SAMPLE_LAST,
   Q_SAMPLES_TRIM_AGE,
@@ -134,6 +156,14 @@ static const char *const sql[Q_COUNT] = {
                        " ORDER BY id LIMIT ?2",
     [Q_EVENTS_LAST] = "SELECT COALESCE(MAX(id), 0) FROM events",
     [Q_EVENTS_TRIM] = "DELETE FROM events WHERE id <= ?1",
+    [Q_SECURITY_ADD] = "INSERT INTO events_security(event_id) VALUES(?1)",
+    [Q_SECURITY_TRIM_EVENTS] = "DELETE FROM events WHERE id IN"
+                               " (SELECT event_id FROM events_security WHERE n <= ?1)",
+    [Q_SECURITY_TRIM] = "DELETE FROM events_security WHERE n <= ?1",
+    /* an open session is never trimmed, however old (it is resumed or closed
+     * at the next start) */
+    [Q_SESSIONS_TRIM] = "DELETE FROM sessions WHERE id <= ?1 AND stop_ms != 0",
+    [Q_SELFTEST_TRIM] = "DELETE FROM selftest WHERE rowid <= ?1",
     [Q_SAMPLE_ADD] = "INSERT INTO meter_samples(connector, at_ms, v1, v2, v3, i1, i2, i3, p1,"
                      " p2, p3, p_total, energy_wh, frequency_hz)"
                      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
@@ -218,6 +248,16 @@ static int tx_abort(store *s) {
 static int tx_commit(store *s, const char *what) {
   if (exec_write(s, stmt(s, Q_COMMIT), what)) return tx_abort(s);
   return 0;
+}
+
+/* Deletes what fell out of a row budget: `q` removes ids <= ?1; `newest` is
+ * the id just inserted (ids grow by one per insert, so the newest `max` are
+ * id > newest - max). 0 = no budget. */
+static int trim(store *s, int q, int64_t newest, int64_t max, const char *what) {
+  if (max <= 0 || newest <= max) return 0;
+  sqlite3_stmt *st = stmt(s, q);
+  sqlite3_bind_int64(st, 1, newest - max);
+  return exec_write(s, st, what);
 }
 
 static int exec_sql(store *s, const char *text, const char *what) {
@@ -337,12 +377,52 @@ static int configure(store *s) {
              "cannot switch to the WAL journal (still `%s`): the directory must be writable", mode);
     return -1;
   }
-  return exec_sql(s, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+  /* The WAL is checkpointed every 256 pages (1 MiB) and cut back to 1 MiB
+   * after each checkpoint (it otherwise keeps its largest size); the page
+   * cache is at most 2 MiB: the memory a long run grows by. */
+  return exec_sql(s,
+                  "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                  " PRAGMA wal_autocheckpoint=256; PRAGMA journal_size_limit=1048576;"
+                  " PRAGMA cache_size=-2048;",
                   "cannot configure the database");
+}
+
+/* The database holds secrets (the OCPP AuthorizationKey among the settings,
+ * PIN hashes, badges): its files are 0600 whatever the umask and the
+ * directory's mode. SQLite creates a new database 0644 (its compile-time
+ * default) and gives -wal and -shm the mode of the database file, so the
+ * database is created here first, 0600, and an existing one (an older
+ * install) with its -wal, -shm and -journal is brought to 0600. Symlinks are
+ * not followed. A file that cannot be opened read-write is left to
+ * sqlite3_open_v2, whose message says why. */
+static int private_file(const char *path, bool create, char *err, size_t errlen) {
+  int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), 0600);
+  if (fd < 0) return 0; /* absent, read-only, a directory...: SQLite says why */
+  struct stat sb;
+  int rc = fstat(fd, &sb);
+  if (rc == 0 && (sb.st_mode & 07777) != 0600) rc = fchmod(fd, 0600);
+  if (rc != 0) snprintf(err, errlen, "cannot make database %s private: %s", path, strerror(errno));
+  close(fd);
+  return rc == 0 ? 0 : -1;
+}
+
+static int private_files(const char *path, char *err, size_t errlen) {
+  if (private_file(path, true, err, errlen)) return -1;
+  static const char *const suffixes[] = {"-wal", "-shm", "-journal"};
+  for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+    char side[4096];
+    if (snprintf(side, sizeof side, "%s%s", path, suffixes[i]) >= (int)sizeof side) {
+      snprintf(err, errlen, "database path too long: %s", path);
+      return -1;
+    }
+    if (private_file(side, false, err, errlen)) return -1;
+  }
+  return 0;
 }
 
 int store_open(store **out, const char *path, char *err, size_t errlen) {
   *out = NULL;
+  if (private_files(path, err, errlen)) return -1;
   store *s = calloc(1, sizeof *s);
   if (!s) {
     snprintf(err, errlen, "%s: out of memory", path);
@@ -358,7 +438,12 @@ int store_open(store **out, const char *path, char *err, size_t errlen) {
     return -1;
   }
   sqlite3_busy_timeout(s->db, 5000);
-  s->keep = (store_retention){SAMPLE_MAX_AGE_MS, SAMPLE_MAX_ROWS, EVENT_MAX_ROWS};
+  s->keep = (store_retention){.sample_max_age_ms = SAMPLE_MAX_AGE_MS,
+                              .sample_max_rows = SAMPLE_MAX_ROWS,
+                              .event_max_rows = EVENT_MAX_ROWS,
+                              .security_event_max_rows = SECURITY_EVENT_MAX_ROWS,
+                              .session_max_rows = SESSION_MAX_ROWS,
+                              .selftest_max_rows = SELFTEST_MAX_ROWS};
   if (configure(s) || migrate(s)) {
     snprintf(err, errlen, "database %s: %s", path, s->error);
     store_close(s);
@@ -431,14 +516,19 @@ static void read_session(sqlite3_stmt *st, session_row *r) {
 
 int store_session_begin(store *s, int connector, const char *uid, const char *user, borne_ms start,
                         double meter_start_wh, int64_t *id_out) {
+  if (tx_begin(s, "cannot record the session start")) return -1;
   sqlite3_stmt *st = stmt(s, Q_SESSION_BEGIN);
   sqlite3_bind_int(st, 1, connector);
   sqlite3_bind_text(st, 2, uid ? uid : "", -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st, 3, user ? user : "", -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64(st, 4, start);
   sqlite3_bind_double(st, 5, meter_start_wh);
-  if (exec_write(s, st, "cannot record the session start")) return -1;
-  if (id_out) *id_out = sqlite3_last_insert_rowid(s->db);
+  if (exec_write(s, st, "cannot record the session start")) return tx_abort(s);
+  int64_t id = sqlite3_last_insert_rowid(s->db);
+  if (trim(s, Q_SESSIONS_TRIM, id, s->keep.session_max_rows, "cannot trim old sessions"))
+    return tx_abort(s);
+  if (tx_commit(s, "cannot record the session start")) return -1;
+  if (id_out) *id_out = id;
   return 0;
 }
 
@@ -544,10 +634,21 @@ int store_event_add(store *s, borne_ms at, int connector, const char *kind, cons
   if (exec_write(s, st, "cannot record an event")) return tx_abort(s);
   int64_t id = sqlite3_last_insert_rowid(s->db);
   /* ids are AUTOINCREMENT (never reused), so the newest N are id > id - N */
-  if (s->keep.event_max_rows > 0 && id > s->keep.event_max_rows) {
-    st = stmt(s, Q_EVENTS_TRIM);
-    sqlite3_bind_int64(st, 1, id - s->keep.event_max_rows);
-    if (exec_write(s, st, "cannot trim the event log")) return tx_abort(s);
+  if (trim(s, Q_EVENTS_TRIM, id, s->keep.event_max_rows, "cannot trim the event log"))
+    return tx_abort(s);
+  if (kind && strcmp(kind, "security") == 0) {
+    st = stmt(s, Q_SECURITY_ADD);
+    sqlite3_bind_int64(st, 1, id);
+    if (exec_write(s, st, "cannot record an event")) return tx_abort(s);
+    int64_t n = sqlite3_last_insert_rowid(s->db);
+    if (s->keep.security_event_max_rows > 0 && n > s->keep.security_event_max_rows) {
+      st = stmt(s, Q_SECURITY_TRIM_EVENTS);
+      sqlite3_bind_int64(st, 1, n - s->keep.security_event_max_rows);
+      if (exec_write(s, st, "cannot trim the security log")) return tx_abort(s);
+    }
+    if (trim(s, Q_SECURITY_TRIM, n, s->keep.security_event_max_rows,
+             "cannot trim the security log"))
+      return tx_abort(s);
   }
   if (tx_commit(s, "cannot record an event")) return -1;
   if (id_out) *id_out = id;
@@ -956,13 +1057,20 @@ int store_settings_each(store *s, setting_cb cb, void *ctx) {
 
 int store_selftest_record(store *s, borne_ms at, int connector, const char *check, bool ok,
                           const char *detail) {
+  if (tx_begin(s, "cannot record the self-test")) return -1;
   sqlite3_stmt *st = stmt(s, Q_SELFTEST_ADD);
   sqlite3_bind_int64(st, 1, at);
   sqlite3_bind_int(st, 2, connector);
   sqlite3_bind_text(st, 3, check, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int(st, 4, ok);
   sqlite3_bind_text(st, 5, detail ? detail : "", -1, SQLITE_TRANSIENT);
-  return exec_write(s, st, "cannot record the self-test");
+  if (exec_write(s, st, "cannot record the self-test")) return tx_abort(s);
+  /* rowid is max + 1 here; the latest result of each check is among the
+   * newest rows as long as the budget exceeds the number of checks */
+  if (trim(s, Q_SELFTEST_TRIM, sqlite3_last_insert_rowid(s->db), s->keep.selftest_max_rows,
+           "cannot trim old self-test results"))
+    return tx_abort(s);
+  return tx_commit(s, "cannot record the self-test");
 }
 
 typedef struct {

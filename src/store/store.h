@@ -39,13 +39,18 @@ struct sqlite3 *store_sqlite(store *s);
 
 /* Retention, applied by every insert inside its own transaction (so the file
  * stays bounded without a periodic job). A connector's newest sample is kept
- * apart (table meter_last) and never trimmed. 0 = no bound. Defaults:
- * samples 35 days (by the station time of the newest sample of the same
- * connector) and 1 000 000 rows, events 200 000 rows; sessions are kept. */
+ * apart (table meter_last) and never trimmed, nor is an open session. 0 = no
+ * bound. Defaults (docs/storage.md): samples 35 days (by the station time of
+ * the newest sample of the same connector) and 1 000 000 rows, events
+ * 200 000 rows of which security events 10 000, closed sessions 100 000
+ * rows, self-test results 10 000 rows. */
 typedef struct {
   borne_ms sample_max_age_ms;
   int64_t sample_max_rows;
   int64_t event_max_rows;
+  int64_t security_event_max_rows; /* events of kind "security" */
+  int64_t session_max_rows;        /* the newest N by id; open ones are kept */
+  int64_t selftest_max_rows;
 } store_retention;
 void store_set_retention(store *s, const store_retention *keep);
 void store_get_retention(const store *s, store_retention *out);

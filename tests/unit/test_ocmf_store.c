@@ -159,6 +159,27 @@ static int meter_sign(void *ctx, const ocmf_payload *p, char *out, size_t outlen
                   (unsigned long long)p->pagination, (const char *)ctx);
 }
 
+/* Retention: only the newest records are kept, the oldest go first; the
+ * pagination counter is not affected. */
+static void records_beyond_the_budget_are_trimmed(void **state) {
+  fixture *f = *state;
+  char err[256];
+  ocmf_set_record_budget(f->o, 3);
+  for (int i = 0; i < 7; i++) {
+    ocmf_payload p = payload('B', 100.0 * i);
+    assert_int_equal(ocmf_emit(f->o, &p, 10 + i, 1, 'B', T0_MS + i, NULL, 0, err, sizeof err), 0);
+  }
+  collected c = {.n = 0};
+  assert_int_equal(ocmf_session_records(f->o, 13, collect, &c), 0);
+  assert_int_equal(c.n, 0);
+  for (int i = 4; i < 7; i++) {
+    c.n = 0;
+    assert_int_equal(ocmf_session_records(f->o, 10 + i, collect, &c), 0);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(c.rows[0].pagination, (uint64_t)i + 1);
+  }
+}
+
 static void failed_record_never_reuses_its_number(void **state) {
   fixture *f = *state;
   char err[256];
@@ -203,6 +224,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(pagination_increases_and_survives_reopen, setup, teardown),
       cmocka_unit_test_setup_teardown(records_per_session_in_order, setup, teardown),
+      cmocka_unit_test_setup_teardown(records_beyond_the_budget_are_trimmed, setup, teardown),
       cmocka_unit_test_setup_teardown(failed_record_never_reuses_its_number, setup, teardown),
       cmocka_unit_test_setup_teardown(a_bad_key_file_stops_opening, setup, teardown),
   };

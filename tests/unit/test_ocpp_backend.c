@@ -134,6 +134,47 @@ static bool none_due(fx *f, borne_ms now) {
 
 /* ---------------- queue ---------------- */
 
+/* A flood of non-critical security events while offline keeps only the newest
+ * 100 of them; critical ones and transaction messages all stay, in order. */
+static void test_queue_security_flood_is_bounded(void **state) {
+  fx *f = *state;
+  push(f, 0, "SecurityEventNotification", "{'type':'StartupOfTheDevice','timestamp':'x'}", T0);
+  push(f, 1, "StartTransaction", "{'connectorId':1}", T0);
+  for (int i = 0; i < 300; i++) {
+    char p[128];
+    snprintf(p, sizeof p, "{'type':'MaintenanceLoginFailed','timestamp':'x','techInfo':'%d'}", i);
+    push(f, 0, "SecurityEventNotification", p, T0);
+    if (i == 150) push(f, 1, "MeterValues", "{'connectorId':1}", T0);
+  }
+  push(f, 0, "SecurityEventNotification", "{'type':'TamperDetectionActivated','timestamp':'x'}",
+       T0);
+  push(f, 1, "StopTransaction", "{'meterStop':5}", T0);
+  assert_int_equal(ocpp16_backend_queue_length(f->be), 2 + 100 + 1 + 1 + 1);
+  ocpp16_queued q = head(f, T0, "SecurityEventNotification", 0);
+  assert_string_equal(json_string_value(json_object_get(q.payload, "type")), "StartupOfTheDevice");
+  ocpp16_backend_queue_sent(f->be, q.id);
+  json_decref(q.payload);
+  q = head(f, T0, "StartTransaction", 1);
+  ocpp16_backend_queue_sent(f->be, q.id);
+  json_decref(q.payload);
+  q = head(f, T0, "MeterValues", 1); /* pushed after try 150: tries 0..199 went */
+  ocpp16_backend_queue_sent(f->be, q.id);
+  json_decref(q.payload);
+  for (int i = 200; i < 300; i++) {
+    q = head(f, T0, "SecurityEventNotification", 0);
+    char want[8];
+    snprintf(want, sizeof want, "%d", i);
+    assert_string_equal(json_string_value(json_object_get(q.payload, "techInfo")), want);
+    ocpp16_backend_queue_sent(f->be, q.id);
+    json_decref(q.payload);
+  }
+  q = head(f, T0, "SecurityEventNotification", 0);
+  json_decref(q.payload);
+  ocpp16_backend_queue_sent(f->be, q.id);
+  q = head(f, T0, "StopTransaction", 1);
+  json_decref(q.payload);
+}
+
 static void test_queue_fifo(void **state) {
   fx *f = *state;
   assert_int_equal(ocpp16_backend_queue_length(f->be), 0);
@@ -970,6 +1011,7 @@ int main(void) {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
   const struct CMUnitTest tests[] = {
       T(test_queue_fifo),
+      T(test_queue_security_flood_is_bounded),
       T(test_queue_no_overtaking),
       T(test_queue_survives_reopen),
       T(test_queue_sent_start_rewrites),

@@ -1,6 +1,6 @@
 /*
  * The SQLite store's records: sessions and their queries, the event log,
- * meter samples and their retention, users and badges, settings, self-test
+ * meter samples and the retention of every table, users and badges, settings, self-test
  * results, and the messages of failed calls. Migrations are in
  * test_store_migrations.c, the SIGKILL durability test in
  * test_store_durability.c. Rows are checked through the API and, where the
@@ -391,6 +391,76 @@ static void row_budget_keeps_the_last_register_of_every_connector(void **state) 
   assert_float_equal(last.energy_import_wh, 1005, 1e-9);
 }
 
+/* A flood of security events (failed logins) rolls the security log over
+ * within its own budget: the rest of the event history stays. */
+static void security_events_have_their_own_budget(void **state) {
+  fixture *f = *state;
+  store_retention keep;
+  store_get_retention(f->s, &keep);
+  assert_int_equal(keep.security_event_max_rows, 10000);
+  keep.security_event_max_rows = 4;
+  store_set_retention(f->s, &keep);
+  assert_int_equal(store_event_add(f->s, 1, 1, "status", "Charging", NULL), 0);
+  for (int i = 0; i < 50; i++) {
+    char detail[64];
+    snprintf(detail, sizeof detail, "MaintenanceLoginFailed: try %d", i);
+    assert_int_equal(store_event_add(f->s, 2 + i, 0, "security", detail, NULL), 0);
+  }
+  assert_int_equal(store_event_add(f->s, 99, 1, "error", "E42", NULL), 0);
+  assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM events WHERE kind = 'security'"), 4);
+  assert_int_equal(raw_int(f, "SELECT MIN(at_ms) FROM events WHERE kind = 'security'"), 48);
+  assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM events WHERE kind != 'security'"), 2);
+  assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM events_security"), 4);
+}
+
+/* The newest closed sessions are kept; an open one is never trimmed, however
+ * old (a crash recovery must still find it). */
+static void closed_sessions_beyond_the_budget_are_trimmed(void **state) {
+  fixture *f = *state;
+  store_retention keep;
+  store_get_retention(f->s, &keep);
+  assert_int_equal(keep.session_max_rows, 100000);
+  keep.session_max_rows = 3;
+  store_set_retention(f->s, &keep);
+  int64_t open_id, id;
+  assert_int_equal(store_session_begin(f->s, 2, "", "", 1, 0, &open_id), 0);
+  for (int i = 0; i < 8; i++) {
+    assert_int_equal(store_session_begin(f->s, 1, "04A1", "", 10 + i, i * 10.0, &id), 0);
+    assert_int_equal(store_session_end(f->s, id, 11 + i, i * 10.0 + 5, STOP_LOCAL), 0);
+  }
+  /* the budget counts ids: the last begin trimmed closed ids <= id - 3 */
+  assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM sessions WHERE stop_ms != 0"), 3);
+  assert_int_equal(raw_int(f, "SELECT MIN(id) FROM sessions WHERE stop_ms != 0"), id - 2);
+  session_row r;
+  assert_int_equal(store_session_get(f->s, open_id, &r), 0);
+  assert_int_equal(r.stop_ms, 0);
+}
+
+static int count_selftest(void *ctx, const selftest_row *r) {
+  (void)r;
+  ++*(int *)ctx;
+  return 0;
+}
+
+static void selftest_results_are_bounded_and_keep_the_latest(void **state) {
+  fixture *f = *state;
+  store_retention keep;
+  store_get_retention(f->s, &keep);
+  assert_int_equal(keep.selftest_max_rows, 10000);
+  keep.selftest_max_rows = 4;
+  store_set_retention(f->s, &keep);
+  const char *checks[] = {"rcd", "contactor", "cp", "meter"};
+  for (int round = 0; round < 5; round++)
+    for (int i = 0; i < 4; i++)
+      assert_int_equal(store_selftest_record(f->s, 1000 * round + i, 1, checks[i], round == 4, ""),
+                       0);
+  assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM selftest"), 4);
+  assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM selftest WHERE ok = 1"), 4);
+  int n = 0;
+  assert_int_equal(store_selftest_latest(f->s, count_selftest, &n), 0);
+  assert_int_equal(n, 4);
+}
+
 typedef struct {
   int count;
   char names[4][BORNE_NAME_MAX + 1];
@@ -499,6 +569,11 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(old_samples_are_trimmed_per_connector, setup, teardown),
       cmocka_unit_test_setup_teardown(row_budget_keeps_the_last_register_of_every_connector, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(security_events_have_their_own_budget, setup, teardown),
+      cmocka_unit_test_setup_teardown(closed_sessions_beyond_the_budget_are_trimmed, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(selftest_results_are_bounded_and_keep_the_latest, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(user_names_are_1_to_64_characters, setup, teardown),
       cmocka_unit_test(uid_normalization),

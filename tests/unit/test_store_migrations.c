@@ -52,6 +52,17 @@ static const char *const schema_v2 =
     "CREATE INDEX sessions_open ON sessions(stop_ms) WHERE stop_ms = 0;"
     "CREATE INDEX samples_connector_time ON meter_samples(connector, at_ms);";
 
+/* Schemas 3 and 4 as released, applied on top of schema 2. */
+static const char *const schema_v3_v4 =
+    "CREATE TABLE meter_last(connector INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL,"
+    " v1 REAL, v2 REAL, v3 REAL, i1 REAL, i2 REAL, i3 REAL, p1 REAL, p2 REAL, p3 REAL,"
+    " p_total REAL, energy_wh REAL NOT NULL, frequency_hz REAL NOT NULL);"
+    "CREATE TRIGGER meter_samples_last AFTER INSERT ON meter_samples BEGIN"
+    " INSERT OR REPLACE INTO meter_last VALUES(NEW.connector, NEW.at_ms, NEW.v1, NEW.v2,"
+    " NEW.v3, NEW.i1, NEW.i2, NEW.i3, NEW.p1, NEW.p2, NEW.p3, NEW.p_total, NEW.energy_wh,"
+    " NEW.frequency_hz); END;"
+    "CREATE TABLE module_schema(module TEXT PRIMARY KEY, version INTEGER NOT NULL);";
+
 typedef struct {
   char dir[64];
   char path[128];
@@ -109,11 +120,12 @@ static void fresh_file_gets_the_latest_schema(void **state) {
   store *s;
   char err[256];
   assert_int_equal(store_open(&s, t->path, err, sizeof err), 0);
-  assert_int_equal(store_schema_latest(), 4);
+  assert_int_equal(store_schema_latest(), 5);
   assert_int_equal(store_schema_version(s), store_schema_latest());
   store_close(s);
-  const char *tables[] = {"sessions", "events",   "meter_samples", "meter_last",   "users",
-                          "badges",   "settings", "selftest",      "module_schema"};
+  const char *tables[] = {"sessions",      "events",         "meter_samples", "meter_last",
+                          "users",         "badges",         "settings",      "selftest",
+                          "module_schema", "events_security"};
   for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
     assert_int_equal(schema_objects(t->path, "table", tables[i]), 1);
   const char *indexes[] = {"sessions_start", "sessions_uid", "sessions_user", "sessions_open",
@@ -214,6 +226,32 @@ static void version_2_database_gets_the_last_sample_of_each_connector(void **sta
   assert_int_equal(raw_int(t->path, "SELECT COUNT(*) FROM meter_samples"), 4);
 }
 
+/* Schema 4 → 5: the security events already logged count against their own
+ * budget, oldest first, and the other events are not touched by it. */
+static void version_4_security_events_join_their_budget(void **state) {
+  tmpdb *t = *state;
+  raw_exec(t->path, schema_v1);
+  raw_exec(t->path, schema_v2);
+  raw_exec(t->path, schema_v3_v4);
+  raw_exec(t->path, "INSERT INTO events(at_ms, connector, kind, detail) VALUES"
+                    " (1, 0, 'security', 'a'), (2, 0, 'status', 'x'), (3, 0, 'security', 'b'),"
+                    " (4, 0, 'security', 'c'), (5, 0, 'error', 'y'), (6, 0, 'security', 'd');"
+                    "PRAGMA user_version = 4;");
+  store *s;
+  char err[256];
+  assert_int_equal(store_open(&s, t->path, err, sizeof err), 0);
+  assert_int_equal(store_schema_version(s), store_schema_latest());
+  store_retention keep;
+  store_get_retention(s, &keep);
+  keep.security_event_max_rows = 3;
+  store_set_retention(s, &keep);
+  assert_int_equal(store_event_add(s, 7, 0, "security", "e", NULL), 0);
+  store_close(s);
+  assert_int_equal(raw_int(t->path, "SELECT COUNT(*) FROM events WHERE kind = 'security'"), 3);
+  assert_int_equal(raw_int(t->path, "SELECT MIN(at_ms) FROM events WHERE kind = 'security'"), 4);
+  assert_int_equal(raw_int(t->path, "SELECT COUNT(*) FROM events WHERE kind != 'security'"), 2);
+}
+
 static void newer_schema_is_refused_and_left_alone(void **state) {
   tmpdb *t = *state;
   raw_exec(t->path, schema_v1);
@@ -309,6 +347,7 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(version_2_database_gets_the_last_sample_of_each_connector,
                                       setup, teardown),
+      cmocka_unit_test_setup_teardown(version_4_security_events_join_their_budget, setup, teardown),
       cmocka_unit_test_setup_teardown(newer_schema_is_refused_and_left_alone, setup, teardown),
       cmocka_unit_test_setup_teardown(failing_migration_rolls_back_to_the_previous_version, setup,
                                       teardown),
