@@ -36,8 +36,16 @@
  *     callback frees the server.
  * The loop is never run from here (uv_run is not reentrant and the daemon
  * calls stop from a signal callback); the caller just keeps running it.
+ *
+ * Pipelining (bytes sent before an answer is complete): lws 4.1 serves
+ * requests without a body out of the bytes it buffered past the previous
+ * request correctly, but not what follows a body nor a request with a body
+ * (on_body_completion, pipelined_body). Those close the connection after the
+ * answers already due: serving them would need lws to read them right, and
+ * closing is what HTTP/1.1 lets a server do (RFC 9112 section 9.3.2).
  */
 #include "api/http.h"
+#include "api/http_socket.h"
 
 #include "util/log.h"
 
@@ -111,6 +119,7 @@ struct http_txn {
   char *body;
   size_t body_len, body_cap;
   bool expect_body; /* lws will call HTTP_BODY_COMPLETION */
+  bool body_done;   /* it did: the request is complete (see on_body_completion) */
   const route_entry *route;
   void *sink_state; /* a body sink's state until the handler takes it */
   char param_buf[512];
@@ -145,6 +154,14 @@ struct http_txn {
 struct pss {
   http_txn *txn;
 };
+
+/* What outlives a transaction on one connection (the pss is freed and
+ * reallocated between keep-alive requests): lws_set_opaque_user_data, freed
+ * at LWS_CALLBACK_WSI_DESTROY. */
+typedef struct {
+  /* http_socket_bytes_read() when the last transaction completed, -1 unknown */
+  long long read_at_completion;
+} http_conn;
 
 /* ---- transactions ---- */
 
@@ -240,52 +257,62 @@ static void txn_respond_error(http_txn *t, int status, const char *fmt, ...) {
 
 static int stream_write(http_txn *t, struct lws *wsi);
 
+/* Writes the status line and headers; `close` adds "Connection: close" (the
+ * connection ends after this answer). 0, or -1 to close the connection. */
+static int txn_send_headers(http_txn *t, struct lws *wsi, bool close) {
+  size_t cap = LWS_PRE + 576 + strlen(t->content_type) + strlen(t->allow) +
+               (t->extra_header ? strlen(t->extra_header) : 0);
+  unsigned char *buf = malloc(cap);
+  if (!buf) return -1;
+  unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + cap - 1;
+  int bad = lws_add_http_common_headers(
+      wsi, (unsigned)t->status, t->content_type,
+      t->streaming ? LWS_ILLEGAL_HTTP_CONTENT_LEN : (lws_filepos_t)t->resp_len, &p, end);
+  if (!bad && is_api_path(t->path))
+    bad = lws_add_http_header_by_name(wsi, (const unsigned char *)"Cache-Control:",
+                                      (const unsigned char *)"no-store", 8, &p, end);
+  /* A JSON answer holding a user's text must never be sniffed as HTML. */
+  if (!bad && is_api_path(t->path))
+    bad = lws_add_http_header_by_name(wsi, (const unsigned char *)"X-Content-Type-Options:",
+                                      (const unsigned char *)"nosniff", 7, &p, end);
+  if (!bad && t->allow[0])
+    bad = lws_add_http_header_by_name(
+        wsi, (const unsigned char *)"Allow:", (const unsigned char *)t->allow,
+        (int)strlen(t->allow), &p, end);
+  for (const char *h = t->extra_header; !bad && h && *h;) {
+    const char *eol = strstr(h, "\r\n");
+    size_t n = eol ? (size_t)(eol - h) : strlen(h);
+    const char *colon = memchr(h, ':', n);
+    char name[128];
+    size_t nlen = (size_t)(colon - h);
+    const char *value = colon + 1;
+    while (*value == ' ') value++;
+    if (nlen + 2 <= sizeof name) {
+      memcpy(name, h, nlen + 1); /* keeps the ':' lws wants */
+      name[nlen + 1] = '\0';
+      bad =
+          lws_add_http_header_by_name(wsi, (const unsigned char *)name,
+                                      (const unsigned char *)value, (int)(h + n - value), &p, end);
+    }
+    h += n + (eol ? 2 : 0);
+  }
+  if (!bad && close)
+    bad = lws_add_http_header_by_name(
+        wsi, (const unsigned char *)"Connection:", (const unsigned char *)"close", 5, &p, end);
+  if (!bad) bad = lws_finalize_write_http_header(wsi, start, &p, end);
+  free(buf);
+  if (bad) return -1;
+  t->headers_sent = true;
+  return 0;
+}
+
 /* Writes the headers, or the next chunk of the body. Returns -1 to close the
  * connection. After the last write, lws_http_transaction_completed() unbinds
  * the protocol, which frees `t` (DROP_PROTOCOL): nothing may touch it then. */
 static int txn_write(http_txn *t, struct lws *wsi) {
   http_server *s = t->srv;
   if (!t->headers_sent) {
-    size_t cap = LWS_PRE + 512 + strlen(t->content_type) + strlen(t->allow) +
-                 (t->extra_header ? strlen(t->extra_header) : 0);
-    unsigned char *buf = malloc(cap);
-    if (!buf) return -1;
-    unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + cap - 1;
-    int bad = lws_add_http_common_headers(
-        wsi, (unsigned)t->status, t->content_type,
-        t->streaming ? LWS_ILLEGAL_HTTP_CONTENT_LEN : (lws_filepos_t)t->resp_len, &p, end);
-    if (!bad && is_api_path(t->path))
-      bad = lws_add_http_header_by_name(wsi, (const unsigned char *)"Cache-Control:",
-                                        (const unsigned char *)"no-store", 8, &p, end);
-    /* A JSON answer holding a user's text must never be sniffed as HTML. */
-    if (!bad && is_api_path(t->path))
-      bad = lws_add_http_header_by_name(wsi, (const unsigned char *)"X-Content-Type-Options:",
-                                        (const unsigned char *)"nosniff", 7, &p, end);
-    if (!bad && t->allow[0])
-      bad = lws_add_http_header_by_name(
-          wsi, (const unsigned char *)"Allow:", (const unsigned char *)t->allow,
-          (int)strlen(t->allow), &p, end);
-    for (const char *h = t->extra_header; !bad && h && *h;) {
-      const char *eol = strstr(h, "\r\n");
-      size_t n = eol ? (size_t)(eol - h) : strlen(h);
-      const char *colon = memchr(h, ':', n);
-      char name[128];
-      size_t nlen = (size_t)(colon - h);
-      const char *value = colon + 1;
-      while (*value == ' ') value++;
-      if (nlen + 2 <= sizeof name) {
-        memcpy(name, h, nlen + 1); /* keeps the ':' lws wants */
-        name[nlen + 1] = '\0';
-        bad = lws_add_http_header_by_name(wsi, (const unsigned char *)name,
-                                          (const unsigned char *)value, (int)(h + n - value), &p,
-                                          end);
-      }
-      h += n + (eol ? 2 : 0);
-    }
-    if (!bad) bad = lws_finalize_write_http_header(wsi, start, &p, end);
-    free(buf);
-    if (bad) return -1;
-    t->headers_sent = true;
+    if (txn_send_headers(t, wsi, false) != 0) return -1;
     if (t->streaming) return stream_write(t, wsi);
     if (t->resp_len == 0 || strcmp(t->method, "HEAD") == 0)
       return lws_http_transaction_completed(wsi) ? -1 : 0;
@@ -308,6 +335,28 @@ static int txn_write(http_txn *t, struct lws *wsi) {
     return 0;
   }
   return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+/* Bytes followed a request body before its answer was out (see
+ * on_body_completion): writes what is left of the answer at once, with
+ * "Connection: close" if the headers have not gone yet, and returns -1 so
+ * that lws closes the connection. lws keeps what the socket does not take
+ * and sends it before closing (LRS_FLUSHING_BEFORE_CLOSE), reading nothing
+ * more meanwhile. A stream, or an answer not decided yet, just closes. */
+static int txn_finish_and_close(http_txn *t, struct lws *wsi) {
+  if (!t->responding || t->streaming || t->kill) return -1;
+  if (!t->headers_sent && txn_send_headers(t, wsi, true) != 0) return -1;
+  size_t n = strcmp(t->method, "HEAD") == 0 ? 0 : t->resp_len - t->resp_off;
+  if (n > 0) {
+    unsigned char *buf = malloc(LWS_PRE + n);
+    if (!buf) return -1;
+    memcpy(buf + LWS_PRE, t->resp_body + t->resp_off, n);
+    lws_write(wsi, buf + LWS_PRE, n, LWS_WRITE_HTTP_FINAL);
+    free(buf);
+  }
+  t->resp_off = t->resp_len;
+  t->responding = false;
+  return -1;
 }
 
 /* ---- routing and dispatch ---- */
@@ -620,6 +669,34 @@ static char *custom_header_dup(struct lws *wsi, const char *name) {
   return v;
 }
 
+/* A transaction on `wsi` completed (DROP_PROTOCOL): remember how much of the
+ * stream lws had read by then, for pipelined_body(). */
+static void note_completion(struct lws *wsi) {
+  http_conn *c = lws_get_opaque_user_data(wsi);
+  if (!c) {
+    c = malloc(sizeof *c);
+    if (!c) return;
+    lws_set_opaque_user_data(wsi, c);
+  }
+  c->read_at_completion = http_socket_bytes_read(lws_get_socket_fd(wsi));
+}
+
+/* Whether this request, which has a body, was read out of what lws had
+ * already read when the previous transaction on the connection completed,
+ * i.e. the client pipelined it and lws parses it from its own buffer of
+ * leftover bytes. lws 4.1 reads the body of such a request from the start of
+ * that buffer (the request's own headers) and then loops for ever inside
+ * lws_http_action(): it must never get that far. Such a request's headers
+ * end in bytes read before the completion (lws reads the socket only once
+ * its buffer is empty), so nothing was read from the socket since; a request
+ * sent after the previous answer arrived was read after it. */
+static bool pipelined_body(struct lws *wsi) {
+  const http_conn *c = lws_get_opaque_user_data(wsi);
+  if (!c) return false; /* the connection's first request */
+  long long now = http_socket_bytes_read(lws_get_socket_fd(wsi));
+  return now < 0 || c->read_at_completion < 0 || now == c->read_at_completion;
+}
+
 static int on_http(http_server *s, struct lws *wsi, struct pss *pss, const char *uri, size_t len) {
   if (s->stopping) return -1;
   txn_free(pss->txn);
@@ -661,6 +738,13 @@ static int on_http(http_server *s, struct lws *wsi, struct pss *pss, const char 
   if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0 ||
       (body_method && content_length < 0))
     return reply_and_close(wsi, 411, "a Content-Length header is required (no chunked bodies)");
+  /* Not answered: the previous answer is complete, and closing tells a
+   * pipelining client to send this one again on a new connection (RFC 9112
+   * section 9.3.2). */
+  if (content_length > 0 && pipelined_body(wsi)) {
+    log_debug(MOD, "%s %s from %s was pipelined with a body: closing", t->method, t->path, t->peer);
+    return -1;
+  }
   /* Mirrors lws_http_action(): it calls HTTP_BODY_COMPLETION when a body is
    * announced, and for POST with an explicit zero length. */
   t->expect_body = content_length > 0 || (content_length == 0 && !strcmp(t->method, "POST"));
@@ -739,6 +823,26 @@ static void on_body(http_txn *t, const char *in, size_t len) {
   t->body[t->body_len] = '\0';
 }
 
+/* The body is complete. lws 4.1 keeps any bytes that came after it (the
+ * next, pipelined request, or junk) in its own buffer and, as long as the
+ * connection is in its body state, calls HTTP_BODY_COMPLETION again each time
+ * it services it, consuming nothing: the first call is the request's, a later
+ * one says bytes follow the body before the answer is out. Answering again
+ * would loop for ever; keeping the connection would let lws parse those
+ * bytes once the answer is out (see pipelined_body) while it keeps reading
+ * and buffering whatever else the client sends. So the answer is finished at
+ * once and the connection closed after it. */
+static int on_body_completion(http_txn *t, struct lws *wsi) {
+  if (!t->body_done) {
+    t->body_done = true;
+    txn_dispatch(t);
+    return 0;
+  }
+  log_debug(MOD, "bytes after the body of %s %s from %s: closing after the answer", t->method,
+            t->path, t->peer);
+  return txn_finish_and_close(t, wsi);
+}
+
 static int callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                          size_t len) {
   struct pss *pss = user;
@@ -755,10 +859,7 @@ static int callback_http(struct lws *wsi, enum lws_callback_reasons reason, void
     if (pss) on_body(pss->txn, in, len);
     break;
   case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-    if (pss && pss->txn)
-      txn_dispatch(pss->txn);
-    else
-      rc = -1;
+    rc = pss && pss->txn ? on_body_completion(pss->txn, wsi) : -1;
     break;
   case LWS_CALLBACK_HTTP_WRITEABLE:
     if (pss && pss->txn && pss->txn->kill)
@@ -767,12 +868,20 @@ static int callback_http(struct lws *wsi, enum lws_callback_reasons reason, void
       rc = txn_write(pss->txn, wsi);
     break;
   case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+    /* Also issued when lws binds the protocol for a new request, before
+     * LWS_CALLBACK_HTTP: there is no transaction then. */
+    if (pss && pss->txn) note_completion(wsi);
+    /* fallthrough */
   case LWS_CALLBACK_CLOSED_HTTP:
     if (pss && pss->txn) {
       pss->txn->wsi = NULL;
       txn_free(pss->txn);
       pss->txn = NULL;
     }
+    break;
+  case LWS_CALLBACK_WSI_DESTROY:
+    free(lws_get_opaque_user_data(wsi));
+    lws_set_opaque_user_data(wsi, NULL);
     break;
   case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
     rc = -1; /* no websockets, no h2c */

@@ -16,6 +16,7 @@
 // clang-format on
 
 #include "api/http.h"
+#include "api/http_socket.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -367,6 +368,7 @@ static fixture *fixture_start(void) {
       {"GET", "/api/v1/big", h_big, f},
       {"GET", "/api/v1/fail", h_fail, f},
       {"GET", "/api/v1/later", h_later, f},
+      {"POST", "/api/v1/later", h_later, f},
       {"GET", "/api/v1/park", h_park, f},
       {"GET", "/hello", h_hello, f},
   };
@@ -861,6 +863,144 @@ static void malformed_requests_never_crash(void **state) {
   fixture_free(f);
 }
 
+/* After the responses already read: reads until the server closes the
+ * connection; 1 when it did and sent nothing more, 0 otherwise. */
+static int closed_with_nothing_more(conn *c) {
+  if (c->have != 0) return 0;
+  char b[256];
+  for (;;) {
+    ssize_t n = recv(c->fd, b, sizeof b, 0);
+    if (n > 0) return 0;
+    return n == 0 || errno == ECONNRESET;
+  }
+}
+
+#define PIPE_POST "POST /api/v1/echo/p/1 HTTP/1.1\r\nHost: t\r\n" AUTH "Content-Length: 2\r\n\r\n{}"
+#define PIPE_GET(n) "GET /api/v1/echo/g/" #n " HTTP/1.1\r\nHost: t\r\n" AUTH "\r\n"
+
+/* Sends `raw` at once on a new connection and reads `n` responses into
+ * f->r[first...]; the connection stays open for more. */
+static void pipe_send(fixture *f, conn *c, const char *raw, int first, int n) {
+  if (conn_open(c, f->port) != 0 || conn_send(c, raw, strlen(raw)) != 0) return;
+  for (int i = 0; i < n; i++) f->r[first + i] = conn_read(c);
+}
+
+/* Requests, or junk, sent before the previous answer (HTTP pipelining).
+ * libwebsockets 4.1 answered a body followed by anything in an endless loop,
+ * and hung the whole loop on a request with a body pipelined behind another
+ * one: now what it cannot read right closes the connection after the answers
+ * already due, and a handler never runs twice or on bytes that are not its
+ * request's. */
+static void sc_pipelining(fixture *f) {
+  conn c;
+  /* a body followed by junk: one answer, then closed */
+  pipe_send(f, &c, PIPE_POST "X", 0, 1);
+  f->flags[0] = closed_with_nothing_more(&c);
+  conn_close(&c);
+  /* a body followed by a whole request: the first answered, then closed */
+  pipe_send(f, &c, PIPE_POST PIPE_GET(1), 1, 1);
+  f->flags[1] = closed_with_nothing_more(&c);
+  conn_close(&c);
+  /* requests without a body are answered in turn, the connection kept */
+  pipe_send(f, &c, PIPE_GET(2) PIPE_GET(3), 2, 2);
+  conn_send(&c, PIPE_GET(4), strlen(PIPE_GET(4)));
+  f->r[4] = conn_read(&c);
+  f->flags[2] = c.have == 0;
+  conn_close(&c);
+  /* a request with a body behind another one: never read, closed after the
+   * first answer (the client sends it again on a new connection) */
+  pipe_send(f, &c, PIPE_GET(5) PIPE_POST, 5, 1);
+  f->flags[5] = closed_with_nothing_more(&c);
+  conn_close(&c);
+  /* a deferred answer to a body followed by a request: answered, closed */
+  pipe_send(f, &c,
+            "POST /api/v1/later HTTP/1.1\r\nHost: t\r\n" AUTH
+            "Content-Length: 2\r\n\r\n{}" PIPE_GET(6),
+            6, 1);
+  f->flags[6] = closed_with_nothing_more(&c);
+  conn_close(&c);
+  /* headers cut short behind a request: the rest arrives after the answer,
+   * so the request is read afresh and served */
+  pipe_send(f, &c, PIPE_GET(7) "POST /api/v1/echo/p/8 HTT", 7, 1);
+  const char *rest = "P/1.1\r\nHost: t\r\n" AUTH "Content-Length: 3\r\n\r\nabc";
+  conn_send(&c, rest, strlen(rest));
+  f->r[8] = conn_read(&c);
+  f->flags[8] = c.have == 0;
+  conn_close(&c);
+}
+
+static void pipelined_requests_answered_once_or_closed(void **state) {
+  (void)state;
+  fixture *f = fixture_start();
+  fixture_run(f, sc_pipelining);
+  for (int i = 0; i < 2; i++) {
+    assert_int_equal(f->r[i].status, 200);
+    json_t *o = body_json(&f->r[i]);
+    assert_string_equal(jstr(o, "method"), "POST");
+    assert_string_equal(jstr(o, "body"), "{}");
+    json_decref(o);
+    assert_string_equal(header(&f->r[i], "Connection"), "close");
+    assert_int_equal(f->flags[i], 1);
+  }
+  for (int i = 2; i <= 4; i++) {
+    assert_int_equal(f->r[i].status, 200);
+    json_t *o = body_json(&f->r[i]);
+    char n[4];
+    snprintf(n, sizeof n, "%d", i);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(o, "params"), 1)), n);
+    json_decref(o);
+    assert_null(header(&f->r[i], "Connection"));
+  }
+  assert_int_equal(f->flags[2], 1);
+  assert_int_equal(f->r[5].status, 200);
+  assert_int_equal(f->flags[5], 1);
+  assert_int_equal(f->r[6].status, 202);
+  assert_string_equal(f->r[6].body, "{\"late\":true}");
+  assert_int_equal(f->flags[6], 1);
+  assert_int_equal(f->r[7].status, 200);
+  assert_int_equal(f->r[8].status, 200);
+  json_t *o = body_json(&f->r[8]);
+  assert_string_equal(jstr(o, "method"), "POST");
+  assert_string_equal(jstr(o, "body"), "abc");
+  json_decref(o);
+  assert_int_equal(f->flags[8], 1);
+  /* POST 0, POST 1, GET 2 3 4, GET 5, GET 7, POST 8; the deferred POST */
+  assert_int_equal(f->echo_calls, 8);
+  assert_int_equal(f->calls, 9);
+  fixture_free(f);
+}
+
+/* http_socket_bytes_read counts what the process read, not what arrived. */
+static void socket_bytes_read_counts_reads(void **state) {
+  (void)state;
+  int l = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in sa = {.sin_family = AF_INET};
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t salen = sizeof sa;
+  assert_int_equal(bind(l, (struct sockaddr *)&sa, sizeof sa), 0);
+  assert_int_equal(listen(l, 1), 0);
+  assert_int_equal(getsockname(l, (struct sockaddr *)&sa, &salen), 0);
+  int c = socket(AF_INET, SOCK_STREAM, 0);
+  assert_int_equal(connect(c, (struct sockaddr *)&sa, sizeof sa), 0);
+  int s = accept(l, NULL, NULL);
+  assert_true(s >= 0);
+  assert_int_equal(http_socket_bytes_read(s), 0);
+  assert_int_equal(send(c, "hello world", 11, 0), 11);
+  char b[8];
+  assert_int_equal(recv(s, b, 4, 0), 4); /* blocks until it arrived */
+  assert_int_equal(http_socket_bytes_read(s), 4);
+  assert_int_equal(recv(s, b, sizeof b, 0), 7);
+  assert_int_equal(http_socket_bytes_read(s), 11);
+  close(s);
+  close(c);
+  close(l);
+  int pair[2];
+  assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
+  assert_int_equal(http_socket_bytes_read(pair[0]), -1); /* not TCP */
+  close(pair[0]);
+  close(pair[1]);
+}
+
 static void listen_addresses_and_errors(void **state) {
   (void)state;
   uv_loop_t loop;
@@ -994,6 +1134,8 @@ int main(void) {
       cmocka_unit_test(stop_delivers_responses_already_queued),
       cmocka_unit_test(errors_are_escaped_json),
       cmocka_unit_test(malformed_requests_never_crash),
+      cmocka_unit_test(pipelined_requests_answered_once_or_closed),
+      cmocka_unit_test(socket_bytes_read_counts_reads),
       cmocka_unit_test(listen_addresses_and_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
