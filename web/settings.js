@@ -2,6 +2,8 @@
 // by what it is about (keys of modules merged later land in their group by
 // their prefix, or under "Other"), typed inputs from the key registry, saved
 // with PUT /api/v1/settings (all or nothing). Also the PINs of both roles.
+// The OCPP group starts with the back-end connection: its state and, when
+// it failed, why (last_error, e.g. "TLS: certificate expired: …").
 import { api } from './api.js';
 import { h, clear, field } from './dom.js';
 import { t, tOr } from './i18n.js';
@@ -59,7 +61,7 @@ export async function mount(root, ctx) {
     root.append(h('h1', {}, t(page[1])), subnav(sub));
     return page[2].mount(root, ctx);
   }
-  const [{ settings }, { keys: defs }] = await Promise.all([api('GET', '/settings'), api('GET', '/web/settings-schema')]);
+  const [{ settings }, { keys: defs }, status] = await Promise.all([api('GET', '/settings'), api('GET', '/web/settings-schema'), api('GET', '/status')]);
   const inputs = new Map();
   const byGroup = new Map();
   for (const key of Object.keys(settings).sort()) {
@@ -73,6 +75,7 @@ export async function mount(root, ctx) {
   const panels = [];
   for (const g of order) {
     const panel = h('fieldset', { id: `panel-${g}`, class: 'card', 'data-group': g }, h('legend', {}, tOr(`grp_${g}`, g)));
+    if (g === 'ocpp' && status.station?.ocpp) panel.append(ocppLink(status.station.ocpp));
     for (const key of byGroup.get(g)) {
       const d = defOf(defs, key) ?? { type: 'string' };
       const v = settings[key];
@@ -120,6 +123,12 @@ export async function mount(root, ctx) {
   };
   root.append(h('h1', {}, t('nav_settings')), subnav(''), tabs, form, pinForm(ctx));
   return null;
+}
+
+/* The back-end connection as GET /status reports it (station.ocpp). */
+function ocppLink(o) {
+  return h('p', { 'data-test': 'ocpp-link' }, h('strong', {}, t('ocpp_link')), ' ', tOr(`ocpp_${o.state}`, o.state),
+    o.last_error ? [h('br'), t('ocpp_last_error'), ' ', h('span', { class: 'error', 'data-test': 'ocpp-error' }, o.last_error)] : null);
 }
 
 function pinForm(ctx) {

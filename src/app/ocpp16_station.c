@@ -1081,6 +1081,8 @@ static void h_update_firmware(ocpp16_station *o, const json_t *req, ocpp_reply *
                    .retry_interval_s = (int)q.retryInterval};
   char err[160];
   o->fw_signed = false;
+  /* UpdateFirmware.conf has no status: a location the updater refuses
+   * (file://, gopher://, ...) is reported DownloadFailed by the updater */
   if (firmware_update(o->fw, &fr, err, sizeof err) != 0) log_warn(MOD, "UpdateFirmware: %s", err);
   ocpp16_UpdateFirmwareRequest_free(&q);
   r->result = json_object(); /* UpdateFirmware.conf is empty */
@@ -1101,6 +1103,14 @@ static void h_signed_update_firmware(ocpp16_station *o, const json_t *req, ocpp_
                    .signing_cert_pem = f->signingCertificate,
                    .request_id = (int)q.requestId};
   char err[160];
+  if (!curl_uv_url_allowed(fr.location, err, sizeof err)) {
+    /* refused up front (file://, gopher://, ...): no update starts, so no
+     * status notification follows the Rejected */
+    log_warn(MOD, "SignedUpdateFirmware: %s", err);
+    reply_status(r, "Rejected");
+    ocpp16_SignedUpdateFirmwareRequest_free(&q);
+    return;
+  }
   o->fw_signed = true;
   reply_status(r, firmware_update(o->fw, &fr, err, sizeof err) == 0 ? "Accepted" : "Rejected");
   ocpp16_SignedUpdateFirmwareRequest_free(&q);
@@ -1119,6 +1129,8 @@ static void h_get_diagnostics(ocpp16_station *o, const json_t *req, ocpp_reply *
                      .start = start,
                      .stop = stop};
   char name[200], err[160];
+  /* GetDiagnostics.conf has no status: a location the uploader refuses
+   * (file://, gopher://, ...) gets no fileName and is reported UploadFailed */
   if (diagnostics_upload(o->diag, &dr, name, sizeof name, err, sizeof err) != 0)
     r->result = json_object(); /* no file: fileName is optional */
   else
@@ -1141,7 +1153,12 @@ static void h_get_log(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
                      .stop = stop,
                      .request_id = id ? id : 1};
   char name[200], err[160];
-  if (diagnostics_upload(o->diag, &dr, name, sizeof name, err, sizeof err) != 0) {
+  if (!curl_uv_url_allowed(dr.location, err, sizeof err)) {
+    /* refused up front (file://, gopher://, ...): nothing is collected, so
+     * no LogStatusNotification follows the Rejected */
+    log_warn(MOD, "GetLog: %s", err);
+    reply_status(r, "Rejected");
+  } else if (diagnostics_upload(o->diag, &dr, name, sizeof name, err, sizeof err) != 0) {
     reply_status(r, "Rejected");
   } else {
     o->log_request_id = dr.request_id;

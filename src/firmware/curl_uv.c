@@ -1,8 +1,48 @@
 #include "firmware/curl_uv.h"
 
+#include <ctype.h>
+#include <openssl/x509.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include "util/tls_reason.h"
+
+/* ---------- which URLs (pure) ---------- */
+
+bool curl_uv_url_allowed(const char *url, char *why, size_t whylen) {
+  static const char *const allowed[] = {"https", "http", "ftps", "ftp"};
+  if (whylen) why[0] = '\0';
+  if (!url || !url[0]) {
+    snprintf(why, whylen, "no location");
+    return false;
+  }
+  /* RFC 3986: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), then ":" */
+  size_t n = 0;
+  if (isalpha((unsigned char)url[0]))
+    while (isalnum((unsigned char)url[n]) || url[n] == '+' || url[n] == '-' || url[n] == '.') n++;
+  if (n == 0 || url[n] != ':') {
+    snprintf(why, whylen,
+             "the location is not a URL with a scheme (https://, http://, ftps:// or ftp://)");
+    return false;
+  }
+  for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
+    if (strlen(allowed[i]) == n && strncasecmp(url, allowed[i], n) == 0) {
+      if (strncmp(url + n, "://", 3) != 0) {
+        snprintf(why, whylen, "the location is not a URL of the form %.*s://host/path", (int)n,
+                 url);
+        return false;
+      }
+      return true;
+    }
+  snprintf(why, whylen, "the URL scheme %.*s is not allowed (only https, http, ftps and ftp)",
+           (int)(n < 20 ? n : 20), url);
+  return false;
+}
+
+/* ---------- transfers on the loop ---------- */
 
 typedef struct transfer {
   curl_uv_done_fn cb;
@@ -64,6 +104,24 @@ static void poll_closed(uv_handle_t *h) {
   maybe_free(cu);
 }
 
+/* A TLS failure in words (util/tls_reason.h); curl's own text otherwise. */
+static void explain(CURL *easy, CURLcode result, const char *curl_text, char *out, size_t len) {
+  long verify = 0;
+  if (result == CURLE_PEER_FAILED_VERIFICATION &&
+      curl_easy_getinfo(easy, CURLINFO_SSL_VERIFYRESULT, &verify) == CURLE_OK && verify != 0) {
+    tls_failure f = {
+        .verify_error = verify, .verify_text = X509_verify_cert_error_string(verify), .alert = -1};
+    tls_reason(&f, out, len);
+  } else if (result == CURLE_PEER_FAILED_VERIFICATION) {
+    /* the chain was fine: libcurl's own check of the name failed */
+    snprintf(out, len, "TLS: host name mismatch: %s", curl_text);
+  } else if (result == CURLE_SSL_CONNECT_ERROR) {
+    snprintf(out, len, "TLS: handshake failure: %s", curl_text);
+  } else {
+    snprintf(out, len, "%s", curl_text);
+  }
+}
+
 static void finish_done(curl_uv *cu) {
   CURLMsg *msg;
   int left;
@@ -75,12 +133,13 @@ static void finish_done(curl_uv *cu) {
     long code = 0;
     curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&t);
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
+    char why[CURL_ERROR_SIZE + 64] = "";
+    if (t && result != CURLE_OK)
+      explain(easy, result, t->error[0] ? t->error : curl_easy_strerror(result), why, sizeof why);
     curl_multi_remove_handle(cu->multi, easy);
     curl_easy_cleanup(easy);
     if (t) {
       unlink_transfer(cu, t);
-      const char *why = t->error[0] ? t->error : curl_easy_strerror(result);
-      if (result == CURLE_OK) why = "";
       t->cb(t->ctx, result, code, why);
       free(t);
     }
@@ -192,7 +251,14 @@ int curl_uv_start(curl_uv *cu, CURL *easy, curl_uv_done_fn cb, void *ctx) {
   curl_easy_setopt(easy, CURLOPT_PRIVATE, t);
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->error);
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-  if (curl_multi_add_handle(cu->multi, easy) != CURLM_OK) {
+  /* only OCPP's schemes, redirects too (a redirect elsewhere fails with
+   * CURLE_UNSUPPORTED_PROTOCOL); refused if libcurl cannot be held to them */
+  bool held = curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, CURL_UV_PROTOCOLS) == CURLE_OK &&
+              curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, CURL_UV_PROTOCOLS) == CURLE_OK &&
+              curl_easy_setopt(easy, CURLOPT_MAXREDIRS, CURL_UV_MAX_REDIRS) == CURLE_OK;
+  /* the OCPP security whitepaper: TLS 1.2 or later (https, ftps) */
+  curl_easy_setopt(easy, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+  if (!held || curl_multi_add_handle(cu->multi, easy) != CURLM_OK) {
     free(t);
     curl_easy_cleanup(easy);
     return -1;

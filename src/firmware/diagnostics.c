@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -171,7 +172,7 @@ static void upload_done(void *ctx, CURLcode result, long code, const char *error
 }
 
 static bool scheme_is(const char *url, const char *scheme) {
-  return strncmp(url, scheme, strlen(scheme)) == 0;
+  return strncasecmp(url, scheme, strlen(scheme)) == 0;
 }
 
 static void start_upload(diagnostics *d) {
@@ -192,7 +193,7 @@ static void start_upload(diagnostics *d) {
     curl_mime_type(part, "application/x-ndjson");
     curl_easy_setopt(easy, CURLOPT_MIMEPOST, d->mime);
   } else {
-    /* ftp://, ftps://, file://: put LOCATION/NAME */
+    /* ftp://, ftps://: put LOCATION/NAME */
     snprintf(d->url, sizeof d->url, "%s%s%s", d->location, slash ? "" : "/", d->name);
     d->in = fopen(d->path, "rb");
     if (!d->in) {
@@ -258,6 +259,13 @@ int diagnostics_upload(diagnostics *d, const diag_request *req, char *name, size
   }
   if (!req->location || !req->location[0]) {
     snprintf(err, errlen, "no location");
+    return -1;
+  }
+  if (!curl_uv_url_allowed(req->location, err, errlen)) {
+    /* never handed to libcurl: file:// would write into the station's own
+     * directories, gopher:// and the like send raw bytes to any host */
+    d->request_id = req->request_id;
+    set_status(d, DIAG_UPLOAD_FAILED, err);
     return -1;
   }
   free(d->location);

@@ -5,7 +5,8 @@
  * line) is written by a worker thread from its own read-only connection to
  * the database (WAL lets it read while the loop writes), then uploaded with
  * libcurl on the loop: ftp:// and ftps:// by upload to LOCATION/FILENAME,
- * http:// and https:// by a multipart POST with the file in part "file".
+ * http:// and https:// by a multipart POST with the file in part "file"; no
+ * other scheme (curl_uv_url_allowed).
  */
 #ifndef BORNE_FIRMWARE_DIAGNOSTICS_H
 #define BORNE_FIRMWARE_DIAGNOSTICS_H
@@ -50,7 +51,10 @@ typedef struct diagnostics diagnostics;
 
 diagnostics *diagnostics_new(const diag_config *cfg, curl_uv *cu);
 /* Starts collecting and uploading; writes the file name the back end will
- * receive into name. -1 with a reason when an upload runs already. */
+ * receive into name. -1 with a reason when an upload runs already or there is
+ * no location. A location whose scheme curl_uv_url_allowed refuses (file://,
+ * gopher://, ...) is not used: -1, and the status becomes UploadFailed with
+ * the reason. */
 int diagnostics_upload(diagnostics *d, const diag_request *req, char *name, size_t namelen,
                        char *err, size_t errlen);
 bool diagnostics_busy(const diagnostics *d);

@@ -203,8 +203,7 @@ static void start_download(firmware *fw) {
   curl_easy_setopt(easy, CURLOPT_URL, fw->location);
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, fw->out);
   curl_easy_setopt(easy, CURLOPT_FAILONERROR, 1L);
-  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(easy, CURLOPT_MAXREDIRS, 5L);
+  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L); /* at most CURL_UV_MAX_REDIRS (curl_uv) */
   curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, 30L);
   /* a stalled transfer (less than 1 byte/s for a minute) fails and is retried */
   curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
@@ -477,6 +476,13 @@ int firmware_update(firmware *fw, const fw_request *req, char *err, size_t errle
   if (req->signature_b64 && req->signature_b64[0] &&
       (!req->signing_cert_pem || !req->signing_cert_pem[0])) {
     snprintf(err, errlen, "a signature needs its signing certificate");
+    return -1;
+  }
+  if (!curl_uv_url_allowed(req->location, err, errlen)) {
+    /* never handed to libcurl: file:// would read the station's own files,
+     * gopher:// and the like send raw bytes to any host */
+    fw->request_id = req->request_id;
+    set_status(fw, FW_DOWNLOAD_FAILED, err);
     return -1;
   }
   free(fw->location);

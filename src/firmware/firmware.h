@@ -1,5 +1,6 @@
 /*
- * Firmware update: download (HTTP, HTTPS, FTP through libcurl on the loop),
+ * Firmware update: download (HTTP, HTTPS, FTP(S) through libcurl on the loop,
+ * no other scheme),
  * retries, optional signature check (OCPP 1.6 security whitepaper
  * SignedUpdateFirmware: the image signed with the key of a signing
  * certificate, itself checked against the manufacturer root), install, and
@@ -68,7 +69,10 @@ typedef struct {
 typedef struct firmware firmware;
 
 firmware *firmware_new(const fw_config *cfg, curl_uv *cu);
-/* Starts an update; -1 with a reason when one is already running. */
+/* Starts an update; -1 with a reason when one is already running or the
+ * request is incomplete. A location whose scheme curl_uv_url_allowed refuses
+ * (file://, gopher://, ...) is not fetched: -1, and the status becomes
+ * DownloadFailed with the reason. */
 int firmware_update(firmware *fw, const fw_request *req, char *err, size_t errlen);
 /* Installs an image already on this station (uploaded from the local page)
  * as if it had just been downloaded: the file is renamed to the download

@@ -446,6 +446,8 @@ static const ocpp_key keys[] = {
     {"SupportedFeatureProfiles", KEY_R, NULL,
      "Core,FirmwareManagement,LocalAuthListManagement,Reservation,SmartCharging,RemoteTrigger"},
     {"SupportedFeatureProfilesMaxLength", KEY_R, NULL, "6"},
+    /* the only schemes firmware and diagnostics transfers use (curl_uv.h) */
+    {"SupportedFileTransferProtocols", KEY_R, NULL, "FTP,FTPS,HTTP,HTTPS"},
     {"TransactionMessageAttempts", KEY_RW, "ocpp.TransactionMessageAttempts", NULL},
     {"TransactionMessageRetryInterval", KEY_RW, "ocpp.TransactionMessageRetryInterval", NULL},
     {"UnlockConnectorOnEVSideDisconnect", KEY_RW, "ocpp.UnlockConnectorOnEVSideDisconnect", NULL},

@@ -11,6 +11,15 @@
  * that is being destroyed, or from a connection that was replaced, are
  * ignored.
  *
+ * TLS failures: lws reports a refused certificate or a failed handshake as
+ * "SSL err 1: error:00000001:lib(0)::reason(1)". What OpenSSL said is caught
+ * on the way instead, by an OpenSSL info callback on the vhost's client
+ * SSL_CTX (set when lws makes it, LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_
+ * VERIFY_CERTS): at the fatal alert either side sends, the certificate's
+ * verify result, OpenSSL's error and the alert; last_error says it in words
+ * (util/tls_reason.h). lws's own LWS_CALLBACK_SSL_INFO cannot be used: lws
+ * 4.1.6 reads the client SSL_CTX's private data as its context and crashes.
+ *
  * Dead connections: lws's validity timer (retry_and_idle_policy) sends a
  * PING after `ping_interval_s` without a valid frame and hangs up after two
  * intervals; the hang-up is reported like any other loss and a new
@@ -19,14 +28,17 @@
 #include "ocpp/ocpp_transport.h"
 
 #include <libwebsockets.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/tls_reason.h"
 
 #define MOD "ocpp"
 #define RX_MAX (4u * 1024u * 1024u) /* a larger message is refused */
@@ -70,6 +82,14 @@ struct ocpp_transport {
   unsigned attempt;
   ocpp_link_status st;
   int64_t last_alive_ms; /* last pong (frames count too: st.last_rx_ms) */
+  /* what OpenSSL said during the current attempt's handshake */
+  long tls_verify; /* X509_V_ERR_* of the server's certificate, 0 none */
+  char tls_verify_text[96];
+  int tls_alert; /* fatal alert, -1 none */
+  bool tls_alert_sent;
+  char tls_alert_text[80];
+  int tls_error; /* SSL_R_*, -1 another library's error, 0 none */
+  char tls_error_text[120];
   bool closing;
   int open; /* our handles and generations still alive */
 };
@@ -258,6 +278,13 @@ static void connect_now(ocpp_transport *t) {
   cc.retry_and_idle_policy = &t->validity;
   uintptr_t serial = ++t->serial;
   cc.opaque_user_data = (void *)serial;
+  t->tls_verify = 0;
+  t->tls_verify_text[0] = 0;
+  t->tls_alert = -1;
+  t->tls_alert_sent = false;
+  t->tls_alert_text[0] = 0;
+  t->tls_error = 0;
+  t->tls_error_text[0] = 0;
   set_state(t, OCPP_LINK_CONNECTING);
   t->wsi = lws_client_connect_via_info(&cc);
   if (!t->wsi && t->serial == serial) { /* failed without a CONNECTION_ERROR callback */
@@ -488,6 +515,51 @@ static void lost(ocpp_transport *t, const char *why) {
   if (was_connected && t->ev.disconnected) t->ev.disconnected(t->ev.ctx, why);
 }
 
+/* OpenSSL's SSL_CTX ex data index for the transport (one per process). */
+static int tls_index = -1;
+static void tls_index_init(void) {
+  tls_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
+
+/* OpenSSL info callback: the first fatal alert of the current attempt, sent
+ * or received, and when the station gives up (its alert, or SSL_connect
+ * failing without one), OpenSSL's error and the certificate's verify result.
+ * lws clears the error queue before each SSL_connect, so what is there is
+ * this handshake's. */
+static void tls_info(const SSL *ssl, int where, int ret) {
+  bool alert = (where & SSL_CB_ALERT) && (ret >> 8) == SSL3_AL_FATAL;
+  bool exit_failed = (where & SSL_CB_EXIT) && ret <= 0;
+  if (!alert && !exit_failed) return;
+  ocpp_transport *t = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), tls_index);
+  if (!t || t->closing || !t->wsi || lws_get_ssl(t->wsi) != ssl) return;
+  if (alert && t->tls_alert < 0) {
+    t->tls_alert = ret & 0xff;
+    t->tls_alert_sent = (where & SSL_CB_WRITE) != 0;
+    snprintf(t->tls_alert_text, sizeof t->tls_alert_text, "%s", SSL_alert_desc_string_long(ret));
+  }
+  unsigned long e = ERR_peek_last_error();
+  if (!t->tls_error && e) {
+    t->tls_error = ERR_GET_LIB(e) == ERR_LIB_SSL ? ERR_GET_REASON(e) : -1;
+    const char *why = ERR_reason_error_string(e);
+    snprintf(t->tls_error_text, sizeof t->tls_error_text, "%s", why ? why : "");
+  }
+  long v = SSL_get_verify_result(ssl);
+  if (!t->tls_verify && v != X509_V_OK) {
+    t->tls_verify = v;
+    snprintf(t->tls_verify_text, sizeof t->tls_verify_text, "%s", X509_verify_cert_error_string(v));
+  }
+}
+
+static void watch_tls(ocpp_transport *t, void *ssl_ctx) {
+  static uv_once_t once = UV_ONCE_INIT;
+  uv_once(&once, tls_index_init);
+  if (tls_index < 0) return;
+  SSL_CTX_set_ex_data(ssl_ctx, tls_index, t);
+  SSL_CTX_set_info_callback(ssl_ctx, tls_info);
+  /* the OCPP security whitepaper: TLS 1.2 or later only */
+  SSL_CTX_set_min_proto_version(ssl_ctx, TLS1_2_VERSION);
+}
+
 static int on_receive(ocpp_transport *t, struct lws *wsi, const void *in, size_t len) {
   if (lws_frame_is_binary(wsi)) {
     log_warn(MOD, "dropping a binary frame: OCPP-J frames are text");
@@ -554,10 +626,24 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     log_info(MOD, "connected to %s://%s:%d%s", t->tls ? "wss" : "ws", t->host, t->port, t->path);
     if (t->ev.connected) t->ev.connected(t->ev.ctx);
     break;
+  case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS:
+    /* user: the vhost's client SSL_CTX, being made (the connection is not
+     * current yet): watch its alerts (see tls_info) */
+    if (t && user) watch_tls(t, user);
+    break;
   case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
     if (current) {
-      char why[200];
-      snprintf(why, sizeof why, "%s", in && len ? (const char *)in : "connection failed");
+      char why[256];
+      tls_failure tf = {.verify_error = t->tls_verify,
+                        .verify_text = t->tls_verify_text,
+                        .alert = t->tls_alert,
+                        .alert_sent = t->tls_alert_sent,
+                        .alert_text = t->tls_alert_text,
+                        .error_reason = t->tls_error,
+                        .error_text = t->tls_error_text,
+                        .host = t->host};
+      if (!t->tls || !tls_reason(&tf, why, sizeof why))
+        snprintf(why, sizeof why, "%s", in && len ? (const char *)in : "connection failed");
       lost(t, why);
     }
     break;

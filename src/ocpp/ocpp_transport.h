@@ -29,7 +29,7 @@ typedef struct {
   int64_t since_ms;   /* wall-clock epoch ms of the last state change */
   int64_t last_rx_ms; /* wall-clock epoch ms of the last frame received, 0 never */
   unsigned reconnects;
-  char last_error[160];
+  char last_error[256]; /* why the last attempt failed; TLS failures name the reason */
 } ocpp_link_status;
 
 typedef struct {

@@ -1,13 +1,19 @@
 // OCPP 1.6J against a strict central system (ocpp-rpc strict mode):
 // authorization online, from the cache and the local list, offline rules;
 // hard reset during a transaction; firmware update from a local HTTP server
-// through Downloading/Downloaded/Installing/Installed into the new version.
+// through Downloading/Downloaded/Installing/Installed into the new version;
+// firmware and diagnostics locations outside OCPP's schemes (file://,
+// gopher://, a redirect to file://) never fetched, never written.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import { createServer as createTcpServer } from 'node:net';
 import { once } from 'node:events';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { startBorned, tempDataDir } from './lib/borne.mjs';
 import { Csms } from './lib/csms.mjs';
+import { makeSigner } from './lib/signing.mjs';
 
 const SET = { 'station.id': 'cp-features', 'ocpp.MinimumStatusDuration': '0', 'ocpp.reconnect_max_s': '2' };
 
@@ -166,5 +172,90 @@ test('firmware update from an HTTP server: every status, then the new version bo
     csms.assertNoViolations();
   } finally {
     await st.stop(); st.cleanup(); await csms.close(); http.close();
+  }
+});
+
+test('firmware and diagnostics locations outside https/http/ftps/ftp are never fetched nor written', async () => {
+  // a LAN host a gopher:// URL would send raw bytes to
+  let lanBytes = 0;
+  const lan = createTcpServer((sock) => { sock.on('data', (d) => { lanBytes += d.length; }); sock.on('error', () => {}); });
+  lan.listen(0, '127.0.0.1');
+  await once(lan, 'listening');
+  // an HTTP server that redirects to the station's own files
+  let redirects = 0;
+  const http = createServer((req, res) => {
+    redirects++;
+    res.statusCode = 302;
+    res.setHeader('Location', 'file:///etc/passwd');
+    res.end();
+  });
+  http.listen(0, '127.0.0.1');
+  await once(http, 'listening');
+  const dataDir = tempDataDir();
+  const marker = join(dataDir, 'installer-ran');
+  const outDir = join(dataDir, 'diag-out');
+  mkdirSync(outDir);
+  const csms = await csmsOn();
+  const st = await startBorned({
+    dataDir, connectors: 1, auth: 'free', args: ['--csms', csms.url],
+    set: { ...SET, 'firmware.install_command': `touch '${marker}'` },
+  });
+  try {
+    await online(st);
+    const conf = await csms.call('GetConfiguration', { key: ['SupportedFileTransferProtocols'] });
+    assert.deepEqual(conf.configurationKey, [{ key: 'SupportedFileTransferProtocols', readonly: true, value: 'FTP,FTPS,HTTP,HTTPS' }]);
+
+    const failed = async (location, what) => {
+      const from = csms.calls.length;
+      const after = await st.lastEventId();
+      assert.deepEqual(await csms.call('UpdateFirmware', { location, retrieveDate: new Date().toISOString(), retries: 1, retryInterval: 1 }), {});
+      await csms.waitCall('FirmwareStatusNotification', { from, match: (p) => p.status === 'DownloadFailed', timeoutMs: 30000 });
+      const ev = await st.waitEvent('firmware', { after, match: (e) => /^DownloadFailed/.test(e.detail) });
+      assert.match(ev.detail, what, location);
+      const statuses = csms.calls.slice(from).filter((c) => c.action === 'FirmwareStatusNotification').map((c) => c.params.status);
+      return { statuses, ev };
+    };
+    // the station's own files
+    let r = await failed('file:///etc/passwd', /scheme file is not allowed/);
+    assert.deepEqual(r.statuses, ['DownloadFailed'], 'not even Downloading');
+    r = await failed('FILE:///etc/shadow', /scheme FILE is not allowed/);
+    assert.deepEqual(r.statuses, ['DownloadFailed']);
+    // raw bytes to a LAN host
+    r = await failed(`gopher://127.0.0.1:${lan.address().port}/_FLUSHALL%0D%0A`, /scheme gopher is not allowed/);
+    assert.deepEqual(r.statuses, ['DownloadFailed']);
+    // an allowed scheme that redirects to file://: libcurl refuses the redirect (each attempt)
+    r = await failed(`http://127.0.0.1:${http.address().port}/fw/borne.img`, /file/);
+    assert.deepEqual(r.statuses, ['Downloading', 'DownloadFailed']);
+    assert.equal(redirects, 2, 'the first attempt and its retry');
+    assert.match((await st.status()).station.firmware.detail, /file/);
+
+    // SignedUpdateFirmware and GetLog: refused up front, nothing follows
+    const from = csms.calls.length;
+    const signer = makeSigner();
+    assert.deepEqual(await csms.call('SignedUpdateFirmware', {
+      requestId: 31, retries: 1,
+      firmware: { location: 'file:///etc/passwd', retrieveDateTime: new Date().toISOString(), signingCertificate: signer.cert, signature: signer.sign(Buffer.from('x')) },
+    }), { status: 'Rejected' });
+    assert.deepEqual(await csms.call('GetLog', { logType: 'DiagnosticsLog', requestId: 32, log: { remoteLocation: `file://${outDir}/` } }), { status: 'Rejected' });
+    // GetDiagnostics: no file name, UploadFailed, nothing written there
+    assert.deepEqual(await csms.call('GetDiagnostics', { location: `file://${outDir}/`, retries: 2, retryInterval: 1 }), {});
+    await csms.waitCall('DiagnosticsStatusNotification', { from, match: (p) => p.status === 'UploadFailed' });
+    const from2 = csms.calls.length;
+    assert.deepEqual(await csms.call('GetDiagnostics', { location: `dict://127.0.0.1:${lan.address().port}/info` }), {});
+    await csms.waitCall('DiagnosticsStatusNotification', { from: from2, match: (p) => p.status === 'UploadFailed' });
+    // a round trip after everything: anything queued would have arrived
+    await csms.call('TriggerMessage', { requestedMessage: 'Heartbeat' });
+    await csms.waitCall('Heartbeat', { from });
+    const later = csms.calls.slice(from).map((c) => c.action);
+    assert.ok(!later.includes('SignedFirmwareStatusNotification'), later.join());
+    assert.ok(!later.includes('LogStatusNotification'), later.join());
+    assert.deepEqual(csms.calls.slice(from).filter((c) => c.action === 'DiagnosticsStatusNotification').map((c) => c.params.status), ['UploadFailed', 'UploadFailed']);
+    assert.deepEqual(readdirSync(outDir), []);
+    assert.deepEqual(readdirSync(dataDir).filter((f) => /^borne-(diagnostics|log)-/.test(f)), [], 'nothing collected');
+    assert.equal(lanBytes, 0, 'not one byte to the LAN host');
+    assert.equal(existsSync(marker), false, 'the installer never ran');
+    csms.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close(); http.close(); lan.close();
   }
 });

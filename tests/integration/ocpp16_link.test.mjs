@@ -1,6 +1,8 @@
 // The OCPP 1.6J connection: security profiles 1-3 against a strict ocpp-rpc
 // central system (TLS certificates made with the openssl CLI at test time),
-// a back end that stops answering pings (a TCP proxy that freezes), malformed
+// TLS failures named in last_error (certificate expired, unknown CA, host
+// name mismatch, protocol version, not TLS) and in a firmware download's
+// status, a back end that stops answering pings (a TCP proxy that freezes), malformed
 // frames from the back end answered with the right CALLERROR, answers that
 // fail the schema not trusted, boot Pending/Rejected, heartbeat and time, and
 // a back-end URL changed with `bornectl ocpp url` without a restart.
@@ -20,7 +22,8 @@ const KEY = 'borne-test-key-0123456789';
 let pki;
 
 /* A CA, a server certificate for 127.0.0.1, a client certificate for the
- * station (CN = charge point id) and an unrelated CA. */
+ * station (CN = charge point id) and an unrelated CA; bad server certificates:
+ * expired (2020), for another host, and from the unrelated CA. */
 function makePki() {
   const dir = mkdtempSync(join(tmpdir(), 'borne-pki-'));
   const ossl = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -32,8 +35,18 @@ function makePki() {
   ossl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'server.ext');
   ossl('req', ...ec, '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/CN=cp-link/O=borne tests');
   ossl('x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'client.pem', '-days', '2');
+  // `openssl ca` sets any validity period: one that ended in 2020
+  writeFileSync(join(dir, 'ca.cnf'), '[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\nnew_certs_dir = .\nserial = serial\n'
+    + 'default_md = sha256\npolicy = p\ncopy_extensions = copy\nunique_subject = no\n[p]\ncommonName = supplied\n');
+  writeFileSync(join(dir, 'index.txt'), '');
+  writeFileSync(join(dir, 'serial'), '1000\n');
+  ossl('ca', '-batch', '-config', 'ca.cnf', '-cert', 'ca.pem', '-keyfile', 'ca.key', '-in', 'server.csr', '-out', 'expired.pem',
+    '-startdate', '20200101000000Z', '-enddate', '20200102000000Z', '-extfile', 'server.ext', '-notext');
+  writeFileSync(join(dir, 'elsewhere.ext'), 'subjectAltName=IP:10.9.9.9,DNS:elsewhere.example\n');
+  ossl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'elsewhere.pem', '-days', '2', '-extfile', 'elsewhere.ext');
+  ossl('x509', '-req', '-in', 'server.csr', '-CA', 'other-ca.pem', '-CAkey', 'other-ca.key', '-CAcreateserial', '-out', 'foreign.pem', '-days', '2', '-extfile', 'server.ext');
   const read = (f) => readFileSync(join(dir, f), 'utf8');
-  return { dir, path: (f) => join(dir, f), ca: read('ca.pem'), key: read('server.key'), cert: read('server.pem') };
+  return { dir, path: (f) => join(dir, f), read, ca: read('ca.pem'), key: read('server.key'), cert: read('server.pem') };
 }
 
 before(() => { pki = makePki(); });
@@ -78,10 +91,61 @@ test('security profile 2: TLS with the server certificate checked against ocpp.c
     assert.equal(st.ctl('set', `ocpp.ca_file=${pki.path('other-ca.pem')}`).code, 0);
     await st.waitEvent('ocpp_disconnected', { after });
     const s = await st.waitFor((x) => x.station.ocpp.state !== 'connected' && x.station.ocpp.reconnects > 0 && x.station.ocpp.last_error, { what: 'untrusted server' });
-    assert.match(s.station.ocpp.last_error, /certificate|verif|tls|ssl/i);
+    assert.match(s.station.ocpp.last_error, /^TLS: unknown CA: .*not issued by a CA the station trusts/);
     csms.assertNoViolations();
   } finally {
     await st.stop(); st.cleanup(); await csms.close();
+  }
+});
+
+test('TLS failures say why in last_error (API and the OCPP route) and in a firmware download\'s status', async () => {
+  const servers = {
+    expired: await new Csms({}).listenTls({ key: pki.key, cert: pki.read('expired.pem') }),
+    elsewhere: await new Csms({}).listenTls({ key: pki.key, cert: pki.read('elsewhere.pem') }),
+    foreign: await new Csms({}).listenTls({ key: pki.key, cert: pki.read('foreign.pem') }),
+    // TLS 1.0 and 1.1 only (the station wants 1.2 or later)
+    old: await new Csms({}).listenTls({ key: pki.key, cert: pki.cert, minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT:@SECLEVEL=0' }),
+    plain: await new Csms({}).listen(),
+    good: await new Csms({}).listenTls({ key: pki.key, cert: pki.cert }),
+  };
+  for (const c of Object.values(servers)) c.password = KEY;
+  const wss = (c) => c.url.replace(/^ws:/, 'wss:');
+  const st = await station(wss(servers.expired), { 'ocpp.security_profile': '2', 'ocpp.AuthorizationKey': KEY, 'ocpp.ca_file': pki.path('ca.pem'), 'ocpp.reconnect_max_s': '2' });
+  const reason = async (re, what) => {
+    const s = await st.waitFor((x) => re.test(x.station.ocpp.last_error ?? ''), { what, timeoutMs: 30000 });
+    assert.notEqual(s.station.ocpp.state, 'connected');
+    assert.doesNotMatch(s.station.ocpp.last_error, /SSL err|lib\(0\)/);
+    const route = await st.ok('GET', '/api/v1/ocpp');
+    assert.match(route.connection.last_error, re, 'GET /api/v1/ocpp says it too');
+    return s.station.ocpp.last_error;
+  };
+  try {
+    assert.match(await reason(/^TLS: certificate expired/, 'expired'), /past its end date/);
+    const next = async (name) => assert.equal(st.ctl('set', `ocpp.url=${wss(servers[name])}`).code, 0);
+    await next('elsewhere');
+    assert.match(await reason(/^TLS: host name mismatch/, 'host name mismatch'), /not for 127\.0\.0\.1/);
+    await next('foreign');
+    await reason(/^TLS: unknown CA/, 'unknown CA');
+    await next('old');
+    await reason(/^TLS: protocol version/, 'protocol version');
+    await next('plain');
+    await reason(/^TLS: the server did not answer in TLS/, 'not TLS');
+    // the good one: connected, no error left
+    await next('good');
+    await waitState(st, 'connected');
+    assert.equal((await st.status()).station.ocpp.last_error, null);
+    // a firmware download from a server no CA of the station vouches for
+    const from = servers.good.calls.length;
+    const after = await st.lastEventId();
+    await servers.good.call('UpdateFirmware', { location: `https://127.0.0.1:${servers.good.port}/fw.img`, retrieveDate: new Date().toISOString() });
+    await servers.good.waitCall('FirmwareStatusNotification', { from, match: (p) => p.status === 'DownloadFailed', timeoutMs: 30000 });
+    const ev = await st.waitEvent('firmware', { after, match: (e) => /^DownloadFailed/.test(e.detail) });
+    assert.match(ev.detail, /TLS: unknown CA/);
+    assert.match((await st.status()).station.firmware.detail, /^TLS: unknown CA/);
+    for (const c of Object.values(servers)) c.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup();
+    for (const c of Object.values(servers)) await c.close();
   }
 });
 

@@ -271,7 +271,7 @@ test('over HTTPS (web.https, self-signed): setup, login and live updates work th
   } finally { await st.stop(); st.cleanup(); }
 });
 
-test('installer changes the OCPP back-end URL on the page and the station reconnects without a restart', async () => {
+test('installer changes the OCPP back-end URL on the page and the station reconnects without a restart; the page says why a back end fails', async () => {
   const a = await startCsms({});
   const b = await startCsms({});
   const st = await startBorned({ connectors: 1, auth: 'free', args: ['--csms', a.url], set: { 'station.id': 'cp-web' } });
@@ -291,6 +291,22 @@ test('installer changes the OCPP back-end URL on the page and the station reconn
     assert.equal(boot.identity, 'cp-web');
     const s = await st.waitFor((x) => x.station.ocpp.state === 'connected' && x.station.ocpp.url === b.url, { what: 'connected to the new back end' });
     assert.equal(s.station.ocpp.registration, 'Accepted');
+    await open(page, 'dashboard');
+    await open(page, 'settings');
+    await page.waitForSelector('[data-test=ocpp-link]');
+    assert.equal(await page.textContent('[data-test=ocpp-link]'), 'Back end: connected');
+    // a back end the station cannot reach: the OCPP group says why
+    await page.locator('[name="ocpp.url"]').fill(a.url.replace('ws://', 'wss://'));
+    await page.click('form[data-test=settings] button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('[data-test=settings-result]').textContent === 'Saved.');
+    const why = await st.waitFor((x) => /^TLS: /.test(x.station.ocpp.last_error ?? ''), { what: 'the TLS failure' });
+    await open(page, 'dashboard');
+    await open(page, 'settings');
+    await page.waitForSelector('[data-test=ocpp-error]');
+    assert.equal(await page.textContent('[data-test=ocpp-error]'), why.station.ocpp.last_error);
+    assert.match(await page.textContent('[data-test=ocpp-error]'), /did not answer in TLS/);
+    assert.match(await page.textContent('[data-test=ocpp-link]'), /^Back end: (waiting to reconnect|connecting)Last error: TLS: /);
+    await checkPage(page, 'settings-ocpp-error');
     assert.deepEqual(page.errors, []);
     b.assertNoViolations();
   } finally { await st.stop(); st.cleanup(); await a.close(); await b.close(); }

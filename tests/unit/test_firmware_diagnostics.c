@@ -1,8 +1,10 @@
 /*
- * Diagnostics upload on a real loop with real libcurl transfers (file://
- * upload, so no server is needed here): the archive holds the station's
- * settings, self-test and the events of the requested window, one JSON object
- * per line; a location that cannot be written is retried, then UploadFailed.
+ * Diagnostics upload on a real loop with real libcurl transfers to a local
+ * HTTP server on the same loop (test_httpd.h, multipart POST): the archive
+ * holds the station's settings, self-test and the events of the requested
+ * window, one JSON object per line; a location that refuses it is retried,
+ * then UploadFailed; a location with another scheme than OCPP's (file://
+ * into the station's own directories, gopher://, ...) is never used.
  */
 /* cmocka.h needs these first */
 // clang-format off
@@ -21,7 +23,10 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include <dirent.h>
+
 #include "firmware/diagnostics.h"
+#include "test_httpd.h"
 #include "test_tmpdir.h"
 
 typedef struct {
@@ -29,18 +34,21 @@ typedef struct {
   uv_loop_t loop;
   station_clock clock;
   curl_uv *cu;
+  httpd http;
   diagnostics *d;
   diag_status last;
+  int request_id;
   char detail[300];
   int count;
 } rig;
 
 static void on_status(void *ctx, diag_status s, int request_id, const char *detail) {
-  (void)request_id;
   rig *r = ctx;
+  r->request_id = request_id;
   r->last = s;
   r->count++;
   snprintf(r->detail, sizeof r->detail, "%s", detail);
+  uv_stop(&r->loop); /* the waiting loop looks again */
 }
 
 static void exec_sql(const char *path, const char *sql) {
@@ -70,6 +78,7 @@ static int setup(void **state) {
   uv_loop_init(&r->loop);
   clock_init(&r->clock, 1000.0);
   r->cu = curl_uv_new(&r->loop);
+  if (httpd_start(&r->http, &r->loop) != 0) return -1;
   diag_config cfg = {.loop = &r->loop,
                      .clock = &r->clock,
                      .data_dir = r->dir,
@@ -85,7 +94,9 @@ static int teardown(void **state) {
   rig *r = *state;
   curl_uv_close(r->cu);
   diagnostics_close(r->d);
-  uv_run(&r->loop, UV_RUN_DEFAULT);
+  httpd_stop(&r->http);
+  while (uv_run(&r->loop, UV_RUN_DEFAULT) != 0) {
+  } /* on_status may have stopped it */
   assert_int_equal(uv_loop_close(&r->loop), 0);
   int rc = test_tmpdir_remove(r->dir);
   free(r);
@@ -99,26 +110,28 @@ static void run_until_done(rig *r) {
 
 static void archive_holds_the_window_and_is_uploaded(void **state) {
   rig *r = *state;
-  char out[128], url[160], name[200], err[160];
-  snprintf(out, sizeof out, "%s/upload", r->dir);
-  assert_int_equal(mkdir(out, 0700), 0);
-  snprintf(url, sizeof url, "file://%s/", out);
+  char url[160], name[200], err[160];
+  httpd_set(&r->http, "/upload/", 200, NULL, 0, NULL);
+  httpd_url(&r->http, "/upload/", url, sizeof url);
   diag_request req = {.location = url, .start = 2000, .stop = 9500};
   assert_int_equal(diagnostics_upload(r->d, &req, name, sizeof name, err, sizeof err), 0);
   assert_non_null(strstr(name, "borne-diagnostics-cp-7-"));
   assert_int_equal(diagnostics_upload(r->d, &req, name, sizeof name, err, sizeof err), -1);
   run_until_done(r);
   assert_int_equal(r->last, DIAG_UPLOADED);
-  char path[400];
-  snprintf(path, sizeof path, "%s/%s", out, name);
-  FILE *f = fopen(path, "r");
-  assert_non_null(f);
-  char line[1024];
+  assert_int_equal(r->http.requests, 1);
+  assert_string_equal(r->http.last_path, "/upload/");
+  /* multipart: the part "file" named after the archive, its lines JSON */
+  assert_non_null(r->http.upload);
+  char want[260];
+  snprintf(want, sizeof want, "name=\"file\"; filename=\"%s\"", name);
+  assert_non_null(strstr(r->http.upload, want));
   int events = 0, settings = 0, selftests = 0, stations = 0;
-  while (fgets(line, sizeof line, f)) {
+  for (char *line = strtok(r->http.upload, "\r\n"); line; line = strtok(NULL, "\r\n")) {
+    if (line[0] != '{') continue; /* the multipart boundary and headers */
     json_error_t e;
     json_t *o = json_loads(line, 0, &e);
-    assert_non_null(o);
+    if (!o) fail_msg("not JSON: %s", line);
     const char *rec = json_string_value(json_object_get(o, "record"));
     assert_non_null(rec);
     if (!strcmp(rec, "event")) {
@@ -133,36 +146,80 @@ static void archive_holds_the_window_and_is_uploaded(void **state) {
     stations += !strcmp(rec, "station");
     json_decref(o);
   }
-  fclose(f);
   assert_int_equal(events, 2);
   assert_int_equal(settings, 1);
   assert_int_equal(selftests, 1);
   assert_int_equal(stations, 1);
   /* the local copy is gone once delivered */
+  char path[400];
   snprintf(path, sizeof path, "%s/%s", r->dir, name);
   struct stat sb;
   assert_int_not_equal(stat(path, &sb), 0);
 }
 
-static void unwritable_location_is_retried_then_fails(void **state) {
+static void refusing_location_is_retried_then_fails(void **state) {
   rig *r = *state;
   char url[160], name[200], err[160];
-  snprintf(url, sizeof url, "file://%s/no/such/dir", r->dir);
+  httpd_set(&r->http, "/full/", 507, NULL, 0, NULL);
+  httpd_url(&r->http, "/full/", url, sizeof url);
   borne_ms t0 = clock_now(&r->clock);
   diag_request req = {.location = url, .retries = 1, .retry_interval_s = 20, .request_id = 5};
   assert_int_equal(diagnostics_upload(r->d, &req, name, sizeof name, err, sizeof err), 0);
   assert_non_null(strstr(name, "borne-log-cp-7-"));
   run_until_done(r);
   assert_int_equal(r->last, DIAG_UPLOAD_FAILED);
+  assert_int_equal(r->http.requests, 2);
   assert_true(clock_now(&r->clock) - t0 >= 20000);
   assert_string_equal(diag_status_log_name(DIAG_UPLOAD_FAILED), "UploadFailure");
   assert_string_equal(diag_status_name(DIAG_UPLOAD_FAILED), "UploadFailed");
 }
 
+/* Files in dir whose name contains `part`. */
+static int files_with(const char *dir, const char *part) {
+  DIR *d = opendir(dir);
+  int n = 0;
+  for (struct dirent *e; d && (e = readdir(d)) != NULL;) n += strstr(e->d_name, part) != NULL;
+  if (d) closedir(d);
+  return n;
+}
+
+static void refused_locations_are_never_used(void **state) {
+  rig *r = *state;
+  char out[128], file_url[160], upper[160], gopher[160], name[200], err[160];
+  snprintf(out, sizeof out, "%s/upload", r->dir);
+  assert_int_equal(mkdir(out, 0700), 0);
+  snprintf(file_url, sizeof file_url, "file://%s/", out);
+  snprintf(upper, sizeof upper, "FILE://%s/", out);
+  snprintf(gopher, sizeof gopher, "gopher://127.0.0.1:%d/_x", r->http.port);
+  const char *const bad[] = {file_url, upper, gopher, "tftp://127.0.0.1/x", "smb://host/share/"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    r->count = 0;
+    name[0] = '\0';
+    diag_request req = {.location = bad[i], .retries = 3, .retry_interval_s = 1};
+    assert_int_equal(diagnostics_upload(r->d, &req, name, sizeof name, err, sizeof err), -1);
+    assert_non_null(strstr(err, "not allowed"));
+    assert_int_equal(r->count, 1); /* reported at once */
+    assert_int_equal(r->last, DIAG_UPLOAD_FAILED);
+    assert_string_equal(r->detail, err);
+    assert_false(diagnostics_busy(r->d));
+    assert_string_equal(name, "");
+  }
+  for (int i = 0; i < 20; i++) uv_run(&r->loop, UV_RUN_NOWAIT);
+  assert_int_equal(files_with(out, "borne-"), 0);                /* nothing written there */
+  assert_int_equal(files_with(r->dir, "borne-diagnostics-"), 0); /* nor collected */
+  assert_int_equal(r->http.connections, 0);
+  /* GetLog's request id is kept for its UploadFailure */
+  diag_request log = {.location = file_url, .request_id = 12};
+  assert_int_equal(diagnostics_upload(r->d, &log, name, sizeof name, err, sizeof err), -1);
+  assert_int_equal(r->last, DIAG_UPLOAD_FAILED);
+  assert_int_equal(r->request_id, 12);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(archive_holds_the_window_and_is_uploaded, setup, teardown),
-      cmocka_unit_test_setup_teardown(unwritable_location_is_retried_then_fails, setup, teardown),
+      cmocka_unit_test_setup_teardown(refusing_location_is_retried_then_fails, setup, teardown),
+      cmocka_unit_test_setup_teardown(refused_locations_are_never_used, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

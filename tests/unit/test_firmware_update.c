@@ -1,8 +1,10 @@
 /*
- * Firmware update on a real libuv loop with real libcurl transfers (file://
- * URLs, so no server is needed here; HTTP is covered by the OCPP integration
- * test): the status sequence, retries, simulated and command installs, the
- * signature check of SignedUpdateFirmware, and the report after restart.
+ * Firmware update on a real libuv loop with real libcurl transfers from a
+ * local HTTP server on the same loop (test_httpd.h): the status sequence,
+ * retries, simulated and command installs, the signature check of
+ * SignedUpdateFirmware, the report after restart, and the locations that are
+ * never fetched (file://, gopher://, ..., a redirect to file://): no request
+ * leaves, the installer never runs, the status is DownloadFailed.
  */
 /* cmocka.h needs these first */
 // clang-format off
@@ -23,6 +25,7 @@
 #include <openssl/x509.h>
 
 #include "firmware/firmware.h"
+#include "test_httpd.h"
 #include "test_tmpdir.h"
 
 typedef struct {
@@ -30,6 +33,7 @@ typedef struct {
   uv_loop_t loop;
   station_clock clock;
   curl_uv *cu;
+  httpd http; /* serves the images: GET /NAME */
   firmware *fw;
   fw_status seen[32];
   char details[32][200];
@@ -44,6 +48,7 @@ static void on_status(void *ctx, fw_status s, int request_id, const char *detail
     snprintf(r->details[r->count], sizeof r->details[0], "%s", detail);
     r->seen[r->count++] = s;
   }
+  uv_stop(&r->loop); /* the waiting loops look again */
 }
 
 static void on_restart(void *ctx) { ((rig *)ctx)->restarts++; }
@@ -66,6 +71,7 @@ static int setup(void **state) {
   uv_loop_init(&r->loop);
   clock_init(&r->clock, 1000.0); /* station seconds pass in real milliseconds */
   r->cu = curl_uv_new(&r->loop);
+  if (httpd_start(&r->http, &r->loop) != 0) return -1;
   r->fw = make(r, "", NULL);
   *state = r;
   return 0;
@@ -75,7 +81,9 @@ static int teardown(void **state) {
   rig *r = *state;
   curl_uv_close(r->cu);
   firmware_close(r->fw);
-  uv_run(&r->loop, UV_RUN_DEFAULT);
+  httpd_stop(&r->http);
+  while (uv_run(&r->loop, UV_RUN_DEFAULT) != 0) {
+  } /* on_status may have stopped it */
   assert_int_equal(uv_loop_close(&r->loop), 0);
   int rc = test_tmpdir_remove(r->dir);
   free(r);
@@ -87,14 +95,18 @@ static void run_until_done(rig *r) {
   assert_false(firmware_busy(r->fw));
 }
 
-static void write_text(const rig *r, const char *name, const char *text, char *url, size_t len) {
+/* DIR/NAME with `text`, also served at http://127.0.0.1:PORT/NAME (url). */
+static void write_text(rig *r, const char *name, const char *text, char *url, size_t len) {
   char path[256];
   snprintf(path, sizeof path, "%s/%s", r->dir, name);
   FILE *f = fopen(path, "w");
   assert_non_null(f);
   fputs(text, f);
   fclose(f);
-  if (url) snprintf(url, len, "file://%s", path);
+  char route[200];
+  snprintf(route, sizeof route, "/%s", name);
+  httpd_set(&r->http, route, 200, text, strlen(text), NULL);
+  if (url) httpd_url(&r->http, route, url, len);
 }
 
 static void expect(const rig *r, const fw_status *want, int n) {
@@ -143,7 +155,7 @@ static void install_then_restart_reports_installed_once(void **state) {
 static void missing_image_is_retried_then_fails(void **state) {
   rig *r = *state;
   char url[300], err[160];
-  snprintf(url, sizeof url, "file://%s/nothing-here.bin", r->dir);
+  httpd_url(&r->http, "/nothing-here.bin", url, sizeof url); /* 404 */
   fw_request req = {.location = url, .retries = 2, .retry_interval_s = 10};
   borne_ms t0 = clock_now(&r->clock);
   assert_int_equal(firmware_update(r->fw, &req, err, sizeof err), 0);
@@ -151,6 +163,79 @@ static void missing_image_is_retried_then_fails(void **state) {
   static const fw_status want[] = {FW_DOWNLOADING, FW_DOWNLOAD_FAILED};
   expect(r, want, 2);
   assert_true(clock_now(&r->clock) - t0 >= 20000); /* two waits of 10 s between 3 attempts */
+  assert_int_equal(r->http.requests, 3);
+  assert_int_equal(r->restarts, 0);
+}
+
+/* A station whose installer leaves DIR/installed.bin: it must never run. */
+static void with_marking_installer(rig *r, char *marker, size_t len) {
+  char cmd[300];
+  snprintf(marker, len, "%s/installed.bin", r->dir);
+  snprintf(cmd, sizeof cmd, "cp {file} %s", marker);
+  firmware_close(r->fw);
+  r->fw = make(r, cmd, NULL);
+}
+
+static void refused_locations_are_never_fetched(void **state) {
+  rig *r = *state;
+  char marker[256], err[160], image[300], gopher[200], dict[200];
+  with_marking_installer(r, marker, sizeof marker);
+  /* a good simulator image on the station's disk: a file:// download of it
+   * would install */
+  write_text(r, "image.bin", "borne-sim-firmware 6.6.6\n", NULL, 0);
+  snprintf(image, sizeof image, "file://%s/image.bin", r->dir);
+  snprintf(gopher, sizeof gopher, "gopher://127.0.0.1:%d/_SET%%20x%%201", r->http.port);
+  snprintf(dict, sizeof dict, "dict://127.0.0.1:%d/info", r->http.port);
+  const char *const bad[] = {
+      "file:///etc/passwd", image, "FILE:///etc/passwd", gopher, dict, "sftp://127.0.0.1/fw.img",
+      "127.0.0.1/image.bin"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    r->count = 0;
+    fw_request req = {.location = bad[i], .retries = 2, .retry_interval_s = 1, .request_id = 7};
+    assert_int_equal(firmware_update(r->fw, &req, err, sizeof err), -1);
+    static const fw_status want[] = {FW_DOWNLOAD_FAILED};
+    expect(r, want, 1);
+    if (!strstr(r->details[0], "not allowed") && !strstr(r->details[0], "not a URL"))
+      fail_msg("%s: %s", bad[i], r->details[0]);
+    assert_string_equal(err, r->details[0]);
+    assert_false(firmware_busy(r->fw));
+  }
+  uv_run(&r->loop, UV_RUN_NOWAIT);
+  assert_int_equal(r->http.connections, 0); /* not one byte to the LAN */
+  struct stat sb;
+  assert_int_not_equal(stat(marker, &sb), 0);
+  assert_int_equal(r->restarts, 0);
+  assert_string_equal(firmware_version(r->fw), BORNE_VERSION);
+  /* the refusal leaves the updater ready for a good location */
+  char url[300];
+  write_text(r, "good.bin", "any bytes\n", url, sizeof url);
+  r->count = 0;
+  fw_request good = {.location = url};
+  assert_int_equal(firmware_update(r->fw, &good, err, sizeof err), 0);
+  run_until(r, FW_INSTALL_REBOOTING);
+  assert_int_equal(stat(marker, &sb), 0);
+}
+
+static void redirect_to_a_file_fails_the_download(void **state) {
+  rig *r = *state;
+  char marker[256], err[160], url[300], to[300];
+  with_marking_installer(r, marker, sizeof marker);
+  write_text(r, "image.bin", "borne-sim-firmware 6.6.6\n", NULL, 0);
+  snprintf(to, sizeof to, "file://%s/image.bin", r->dir);
+  httpd_set(&r->http, "/fw.img", 302, NULL, 0, to);
+  httpd_url(&r->http, "/fw.img", url, sizeof url);
+  fw_request req = {.location = url, .retries = 1, .retry_interval_s = 1};
+  assert_int_equal(firmware_update(r->fw, &req, err, sizeof err), 0);
+  run_until_done(r);
+  static const fw_status want[] = {FW_DOWNLOADING, FW_DOWNLOAD_FAILED};
+  expect(r, want, 2);
+  assert_non_null(strstr(r->details[1], "file"));
+  assert_int_equal(r->http.requests, 2); /* the first attempt and its retry */
+  struct stat sb;
+  assert_int_not_equal(stat(marker, &sb), 0);
+  char dl[256];
+  snprintf(dl, sizeof dl, "%s/firmware.download", r->dir);
+  assert_int_not_equal(stat(dl, &sb), 0);
   assert_int_equal(r->restarts, 0);
 }
 
@@ -350,6 +435,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(install_then_restart_reports_installed_once, setup, teardown),
       cmocka_unit_test_setup_teardown(missing_image_is_retried_then_fails, setup, teardown),
+      cmocka_unit_test_setup_teardown(refused_locations_are_never_fetched, setup, teardown),
+      cmocka_unit_test_setup_teardown(redirect_to_a_file_fails_the_download, setup, teardown),
       cmocka_unit_test_setup_teardown(scheduled_download_waits_for_its_time, setup, teardown),
       cmocka_unit_test_setup_teardown(foreign_image_fails_to_install, setup, teardown),
       cmocka_unit_test_setup_teardown(install_command_decides, setup, teardown),
