@@ -2,7 +2,9 @@
  * Diagnostics upload on a real loop with real libcurl transfers (file://
  * upload, so no server is needed here): the archive holds the station's
  * settings, self-test and the events of the requested window, one JSON object
- * per line; a location that cannot be written is retried, then UploadFailed.
+ * per line (a secret setting only as set / not set: the archive may travel
+ * over plain ftp); a location that cannot be written is retried, then
+ * UploadFailed.
  */
 /* cmocka.h needs these first */
 // clang-format off
@@ -23,6 +25,8 @@
 
 #include "firmware/diagnostics.h"
 #include "test_tmpdir.h"
+
+#define AUTH_KEY "Basic-Secret-0123456789"
 
 typedef struct {
   char dir[64];
@@ -63,6 +67,7 @@ static int setup(void **state) {
                "CREATE TABLE events(id INTEGER PRIMARY KEY, at_ms INTEGER, connector INTEGER,"
                " kind TEXT, detail TEXT);"
                "INSERT INTO settings VALUES('site.limit_a', '40', 0);"
+               "INSERT INTO settings VALUES('ocpp.AuthorizationKey', '" AUTH_KEY "', 0);"
                "INSERT INTO selftest VALUES(1000, 1, 'rcd', 1, 'ok');"
                "INSERT INTO events VALUES(1, 1000, 0, 'boot', 'old');"
                "INSERT INTO events VALUES(2, 5000, 1, 'status', 'Charging \"quoted\"');"
@@ -116,6 +121,7 @@ static void archive_holds_the_window_and_is_uploaded(void **state) {
   char line[1024];
   int events = 0, settings = 0, selftests = 0, stations = 0;
   while (fgets(line, sizeof line, f)) {
+    if (strstr(line, AUTH_KEY)) fail_msg("the OCPP password is in the archive: %s", line);
     json_error_t e;
     json_t *o = json_loads(line, 0, &e);
     assert_non_null(o);
@@ -128,14 +134,22 @@ static void archive_holds_the_window_and_is_uploaded(void **state) {
       if (id == 2)
         assert_string_equal(json_string_value(json_object_get(o, "detail")), "Charging \"quoted\"");
     }
-    settings += !strcmp(rec, "setting");
+    if (!strcmp(rec, "setting")) {
+      settings++;
+      const char *key = json_string_value(json_object_get(o, "key"));
+      json_t *v = json_object_get(o, "value");
+      if (!strcmp(key, "ocpp.AuthorizationKey"))
+        assert_true(json_is_true(json_object_get(v, "set"))); /* set, value left out */
+      else
+        assert_string_equal(json_string_value(v), "40");
+    }
     selftests += !strcmp(rec, "selftest");
     stations += !strcmp(rec, "station");
     json_decref(o);
   }
   fclose(f);
   assert_int_equal(events, 2);
-  assert_int_equal(settings, 1);
+  assert_int_equal(settings, 2);
   assert_int_equal(selftests, 1);
   assert_int_equal(stations, 1);
   /* the local copy is gone once delivered */
