@@ -83,11 +83,14 @@ export async function mount(root, ctx) {
       if (d.type === 'bool') input = h('input', { type: 'checkbox', checked: v === true });
       else if (d.type === 'enum') input = h('select', {}, d.choices.split('|').map((c) => h('option', { value: c, selected: c === String(v) }, c)));
       else if (d.type === 'int' || d.type === 'number') input = h('input', { type: 'number', step: d.type === 'int' ? '1' : 'any', min: d.min ?? null, max: d.max ?? null, value: v ?? '' });
-      else input = h('input', { type: 'text', value: v ?? '', autocomplete: 'off', spellcheck: 'false' });
+      // a secret is write-only: the API says only whether it is set ({set: bool})
+      else if (d.secret) input = h('input', { type: 'password', value: '', autocomplete: 'new-password', maxlength: d.max_length ?? null, placeholder: t(v?.set ? 'secret_set' : 'secret_not_set'), 'data-secret': v?.set ? 'set' : 'not-set' });
+      else input = h('input', { type: 'text', value: v ?? '', autocomplete: 'off', spellcheck: 'false', maxlength: d.max_length ?? null });
+      if (d.file_only) input.disabled = true;
       input.name = key;
-      input.dataset.initial = d.type === 'bool' ? String(v === true) : String(v ?? '');
+      input.dataset.initial = d.type === 'bool' ? String(v === true) : d.secret ? '' : String(v ?? '');
       inputs.set(key, { input, d });
-      const hint = [d.doc, d.runtime === false ? t('needs_restart') : null].filter(Boolean).join(' ');
+      const hint = [d.doc, d.file_only ? t('file_only') : d.runtime === false ? t('needs_restart') : null].filter(Boolean).join(' ');
       const f = field(`k-${key.replace(/[^a-zA-Z0-9_-]/g, '-')}`, key, input, hint || null);
       const per = key.match(/^connector\.(\d+)\./);
       if (per) {
@@ -106,6 +109,7 @@ export async function mount(root, ctx) {
     ev.preventDefault();
     const changed = {};
     for (const [key, { input, d }] of inputs) {
+      if (d.file_only) continue;
       const now = d.type === 'bool' ? String(input.checked) : input.value;
       if (now === input.dataset.initial) continue;
       changed[key] = d.type === 'bool' ? input.checked : (d.type === 'int' || d.type === 'number') && now !== '' ? Number(now) : now;
@@ -113,7 +117,14 @@ export async function mount(root, ctx) {
     if (!Object.keys(changed).length) { result.textContent = t('nothing_changed'); return; }
     try {
       const r = await api('PUT', '/settings', changed);
-      for (const key of Object.keys(r.applied)) inputs.get(key).input.dataset.initial = String(r.applied[key]);
+      for (const key of Object.keys(r.applied)) {
+        const { input, d } = inputs.get(key);
+        if (d.secret) { // written, never shown back
+          input.value = '';
+          input.placeholder = t(r.applied[key]?.set ? 'secret_set' : 'secret_not_set');
+          input.dataset.secret = r.applied[key]?.set ? 'set' : 'not-set';
+        } else input.dataset.initial = String(r.applied[key]);
+      }
       result.textContent = r.restart_required.length ? t('saved_restart', { keys: r.restart_required.join(', ') }) : t('saved');
       result.className = '';
     } catch (e) {

@@ -3,6 +3,9 @@
  * (alone and together with the rest of the configuration) on a scratch copy
  * before anything is saved or applied. Saved settings survive restarts
  * (settings table) and rank above the config file, below command-line flags.
+ * Secrets (CFG_SECRET in the registry) are write-only: shown as
+ * {"set": true|false}, never their value. Keys set in the configuration file
+ * only (CFG_FILE_ONLY) are refused.
  */
 #include <ctype.h>
 #include <math.h>
@@ -19,7 +22,15 @@ static int copy_key(void *ctx, const char *key, const char *value) {
   return 0;
 }
 
+/* How a secret is shown: whether it has a value, never the value. */
+static json_t *secret_json(const char *value) {
+  return json_pack("{s:b}", "set", value && value[0]);
+}
+
+static bool is_secret(const char *key) { return config_key_secret(config_key_def(key)); }
+
 static json_t *typed_value(const cfg_key_def *def, const char *value) {
+  if (config_key_secret(def)) return secret_json(value);
   if (!value) return json_null();
   switch (def->type) {
   case CFG_INT:
@@ -77,19 +88,12 @@ static int get_settings(void *ctx, const http_request *req, http_response *res) 
   return 0;
 }
 
-/* Keys whose value never goes into the event log or an export. */
-static const char *const secret_keys[] = {"ocpp.AuthorizationKey", NULL};
-
-static bool is_secret(const char *key) {
-  for (int i = 0; secret_keys[i]; i++)
-    if (!strcmp(key, secret_keys[i])) return true;
-  return false;
-}
-
-/* JSON member -> configuration text. */
-static int value_text(json_t *v, char *out, size_t len) {
+/* JSON member -> configuration text: a string as it is (however long: the
+ * registry's bound judges it), other scalars written into out. */
+static int value_text(json_t *v, char *out, size_t len, const char **text) {
+  *text = out;
   if (json_is_string(v)) {
-    snprintf(out, len, "%s", json_string_value(v));
+    *text = json_string_value(v);
   } else if (json_is_integer(v)) {
     snprintf(out, len, "%lld", (long long)json_integer_value(v));
   } else if (json_is_real(v)) {
@@ -114,10 +118,16 @@ static int put_settings(void *ctx, const http_request *req, http_response *res) 
   config_each_set(st->cfg, copy_key, scratch);
   const char *key;
   json_t *v;
-  char err[256], text[512];
+  char err[256], buf[64];
+  const char *text;
   int failed = 0;
   json_object_foreach(body, key, v) {
-    if (value_text(v, text, sizeof text) != 0) {
+    if (config_key_def(key) && config_settable_remotely(key, err, sizeof err) != 0) {
+      http_json_error(res, 403, "%s", err);
+      failed = 1;
+      break;
+    }
+    if (value_text(v, buf, sizeof buf, &text) != 0) {
       http_json_error(res, 400, "%s: must be a string, number or boolean", key);
       failed = 1;
       break;
@@ -140,7 +150,7 @@ static int put_settings(void *ctx, const http_request *req, http_response *res) 
   json_t *applied = json_object();
   json_t *restart = json_array();
   json_object_foreach(body, key, v) {
-    value_text(v, text, sizeof text);
+    value_text(v, buf, sizeof buf, &text);
     config_set(st->cfg, key, text, err, sizeof err);
     if (store_setting_put(st->db, key, text) != 0) {
       json_decref(applied);
@@ -148,13 +158,18 @@ static int put_settings(void *ctx, const http_request *req, http_response *res) 
       json_decref(body);
       return http_json_error(res, 500, "cannot save %s: %s", key, store_last_error(st->db)), 0;
     }
-    const cfg_key_def *def = config_key_def(key);
-    if (def && def->runtime) {
-      station_apply_setting(st, key);
-    } else {
+    /* a run-time key a module cannot take in place waits for the restart too */
+    if (!config_key_runtime(config_key_def(key))) {
       json_array_append_new(restart, json_string(key));
+    } else {
+      station_apply_setting(st, key);
+      if (station_setting_use(st, key) == SETTING_STALE)
+        json_array_append_new(restart, json_string(key));
     }
-    json_object_set(applied, key, v);
+    if (is_secret(key))
+      json_object_set_new(applied, key, secret_json(config_get(st->cfg, key)));
+    else
+      json_object_set(applied, key, v);
     station_event(st, 0, "setting", "%s=%s", key, is_secret(key) ? "(secret)" : text);
   }
   json_decref(body);
@@ -214,8 +229,7 @@ static int get_config_export(void *ctx, const http_request *req, http_response *
   void *tmp;
   json_object_foreach_safe(settings, tmp, key, v) {
     if (is_secret(key)) {
-      if (!json_is_null(v) && !(json_is_string(v) && !json_string_length(v)))
-        json_array_append_new(secrets, json_string(key));
+      if (json_is_true(json_object_get(v, "set"))) json_array_append_new(secrets, json_string(key));
       json_object_del(settings, key);
     } else if (json_is_null(v)) {
       json_object_del(settings, key);
@@ -279,14 +293,20 @@ static int post_config_import(void *ctx, const http_request *req, http_response 
   json_t *errors = json_array(), *skipped = json_array();
   const char *key;
   json_t *v;
-  char err[256], text[512];
+  char err[256], buf[64];
+  const char *text;
   json_object_foreach(settings, key, v) {
     if (json_is_null(v)) {
       json_array_append_new(skipped, json_string(key));
-    } else if (value_text(v, text, sizeof text) != 0) {
+    } else if (value_text(v, buf, sizeof buf, &text) != 0) {
       json_array_append_new(errors, key_error(key, "must be a string, number or boolean"));
     } else if (config_set(scratch, key, text, err, sizeof err) != 0) {
       json_array_append_new(errors, key_error(key, err));
+    } else if (config_settable_remotely(key, err, sizeof err) != 0) {
+      /* the station's own value comes back unchanged from an export */
+      const char *now = config_get(st->cfg, key), *next = config_get(scratch, key);
+      if (strcmp(now ? now : "", next ? next : "") != 0)
+        json_array_append_new(errors, key_error(key, err));
     }
   }
   if (!json_array_size(errors) && config_check(scratch, err, sizeof err) != 0)
@@ -308,11 +328,13 @@ static int post_config_import(void *ctx, const http_request *req, http_response 
   int unchanged = 0;
   json_object_foreach(settings, key, v) {
     if (json_is_null(v)) continue;
-    value_text(v, text, sizeof text);
+    value_text(v, buf, sizeof buf, &text);
     json_t *now = typed_of(key, config_get(st->cfg, key)), *next = typed_of(key, text);
-    const cfg_key_def *def = config_key_def(key);
-    bool runtime = def && def->runtime;
-    if (json_equal(now, next)) {
+    bool runtime = config_key_runtime(config_key_def(key));
+    /* a secret's typed value is only whether it is set: compare its text */
+    const char *was = config_get(st->cfg, key);
+    bool same = is_secret(key) ? strcmp(was ? was : "", text) == 0 : json_equal(now, next);
+    if (same) {
       unchanged++;
       json_decref(now);
       json_decref(next);
@@ -333,7 +355,7 @@ static int post_config_import(void *ctx, const http_request *req, http_response 
     json_t *c;
     json_array_foreach(changed, i, c) {
       key = json_string_value(json_object_get(c, "key"));
-      value_text(json_object_get(settings, key), text, sizeof text);
+      value_text(json_object_get(settings, key), buf, sizeof buf, &text);
       config_set(st->cfg, key, text, err, sizeof err);
       if (store_setting_put(st->db, key, text) != 0) {
         http_json_error(res, 500, "cannot save %s: %s", key, store_last_error(st->db));
@@ -343,7 +365,13 @@ static int post_config_import(void *ctx, const http_request *req, http_response 
         json_decref(body);
         return 0;
       }
-      if (json_is_false(json_object_get(c, "restart"))) station_apply_setting(st, key);
+      if (json_is_false(json_object_get(c, "restart"))) {
+        station_apply_setting(st, key);
+        if (station_setting_use(st, key) == SETTING_STALE) {
+          json_object_set_new(c, "restart", json_true());
+          json_array_append_new(restart, json_string(key));
+        }
+      }
       station_event(st, 0, "setting", "%s=%s", key, is_secret(key) ? "(secret)" : text);
     }
     station_event(st, 0, "config_import", "%zu settings changed, %d unchanged",

@@ -59,11 +59,15 @@ static int get_schema(void *ctx, const http_request *req, http_response *res) {
   json_t *keys = json_array();
   for (int i = 0; i < n; i++) {
     const cfg_key_def *d = &defs[i];
-    json_t *o = json_pack("{s:s, s:s, s:s?, s:b, s:s?, s:s?}", "key", d->key, "type",
-                          config_type_name(d->type), "default", d->def, "runtime", d->runtime,
-                          "doc", d->doc, "format", d->format);
+    json_t *o =
+        json_pack("{s:s, s:s, s:s?, s:b, s:b, s:b, s:s?, s:s?}", "key", d->key, "type",
+                  config_type_name(d->type), "default", config_key_secret(d) ? NULL : d->def,
+                  "runtime", config_key_runtime(d), "secret", config_key_secret(d), "file_only",
+                  config_key_file_only(d), "doc", d->doc, "format", d->format);
     if (d->choices) json_object_set_new(o, "choices", json_string(d->choices));
-    if (d->min != d->max) {
+    if (d->type == CFG_STRING) {
+      json_object_set_new(o, "max_length", json_integer((json_int_t)d->max));
+    } else if (d->min != d->max) {
       json_object_set_new(o, "min", json_real(d->min));
       json_object_set_new(o, "max", json_real(d->max));
     }

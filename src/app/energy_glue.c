@@ -64,7 +64,8 @@ typedef struct {
 typedef struct {
   station *st;
   int n;
-  bool enabled; /* site.limit_a set */
+  bool enabled;            /* site.limit_a set */
+  unsigned long loaded_at; /* config_generation() of the last load_config() */
   allocator *alloc;
   alloc_config acfg;
   int source; /* index in source_names, -1: none */
@@ -123,6 +124,7 @@ static void parse_rotation(const char *r, int out[3]) {
 
 static void load_config(energy *e) {
   const config *cfg = e->st->cfg;
+  e->loaded_at = config_generation(cfg);
   alloc_config c;
   alloc_config_defaults(&c);
   const char *lim = config_get(cfg, "site.limit_a");
@@ -620,14 +622,25 @@ static void on_grid(void *ctx, const char *source, const grid_sample *g) {
   if (i == e->source || g->has_contact || g->has_offpeak) round_soon(e); /* met at once */
 }
 
+static bool energy_key(const char *key) {
+  return !strncmp(key, "site.", 5) || !strncmp(key, "grid.", 5) || !strncmp(key, "energy.", 7) ||
+         !strncmp(key, "schedule.", 9) || strstr(key, ".priority");
+}
+
 static void on_setting(void *ctx, const char *key) {
   energy *e = ctx;
-  if (strncmp(key, "site.", 5) && strncmp(key, "grid.", 5) && strncmp(key, "energy.", 7) &&
-      strncmp(key, "schedule.", 9) && !strstr(key, ".priority"))
-    return;
+  if (!energy_key(key)) return;
   load_config(e);
   arm_window(e);
   round_soon(e);
+}
+
+/* Every run-time key of energy management is read by load_config(), which
+ * on_setting() runs again after each change. */
+static station_setting_state setting_state(void *ctx, const char *key) {
+  energy *e = ctx;
+  if (!energy_key(key) || !config_key_runtime(config_key_def(key))) return SETTING_UNUSED;
+  return e->loaded_at >= config_changed_at(e->st->cfg, key) ? SETTING_CURRENT : SETTING_STALE;
 }
 
 static json_t *triplet(const double v[3]) {
@@ -783,6 +796,7 @@ int energy_attach(station *st, char *err, size_t errlen) {
                         .grid_sample = on_grid,
                         .status_json = status_json,
                         .setting_changed = on_setting,
+                        .setting_state = setting_state,
                         .closing = closing,
                         .free = free_energy};
   if (station_add_module(st, &mod) != 0) {

@@ -72,6 +72,21 @@ static void on_status_json(void *ctx, int c, json_t *obj) {
                                 "detail", f->last_detail));
 }
 
+/* firmware.ca_file applies to the next signature check; install_command is
+ * set in the configuration file only (a restart). */
+static void on_setting_changed(void *ctx, const char *key) {
+  fw_service *f = ctx;
+  if (strcmp(key, "firmware.ca_file") == 0)
+    firmware_set_ca_file(f->fw, config_get(f->st->cfg, "firmware.ca_file"));
+}
+
+static station_setting_state on_setting_state(void *ctx, const char *key) {
+  fw_service *f = ctx;
+  if (strcmp(key, "firmware.ca_file") != 0) return SETTING_UNUSED;
+  const char *ca = config_get(f->st->cfg, key);
+  return strcmp(firmware_ca_file(f->fw), ca ? ca : "") == 0 ? SETTING_CURRENT : SETTING_STALE;
+}
+
 static void on_closing(void *ctx) {
   fw_service *f = ctx;
   firmware_close(f->fw); /* first: the aborted transfer then finds it closing */
@@ -96,8 +111,13 @@ firmware *station_firmware(station *st) {
                   .on_restart = on_restart,
                   .ctx = f};
   f->fw = f->cu ? firmware_new(&fc, f->cu) : NULL;
-  station_module m = {
-      .name = MOD, .ctx = f, .status_json = on_status_json, .closing = on_closing, .free = on_free};
+  station_module m = {.name = MOD,
+                      .ctx = f,
+                      .status_json = on_status_json,
+                      .setting_changed = on_setting_changed,
+                      .setting_state = on_setting_state,
+                      .closing = on_closing,
+                      .free = on_free};
   if (!f->fw || station_add_module(st, &m) != 0) {
     log_error(MOD, "cannot make the firmware updater");
     firmware_close(f->fw);

@@ -19,7 +19,8 @@
 typedef void (*station_fw_listener)(void *ctx, fw_status s, int request_id, const char *detail);
 
 /* The updater, made at the first call (from firmware.install_command and
- * firmware.ca_file); NULL when it cannot be made (out of memory, too many
+ * firmware.ca_file; a later change of firmware.ca_file applies to the next
+ * signature check); NULL when it cannot be made (out of memory, too many
  * modules). */
 firmware *station_firmware(station *st);
 /* Every status change after the service's own handling (at most 4). */

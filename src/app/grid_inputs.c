@@ -414,6 +414,41 @@ static int setup_parser(grid_inputs *gi, serial_params *params, char *err, size_
   return 0;
 }
 
+/* grid.source at run time: the sources energy management reads without this
+ * module (none, meter, api) switch at once; one whose input this module must
+ * open (a serial line, the clamps, the contact) waits for the next start
+ * unless that input is open already. */
+static station_setting_state source_state(const config *cfg, const char *key, gi_kind kind,
+                                          bool contact, bool ct) {
+  if (strcmp(key, "grid.source") != 0) return SETTING_UNUSED;
+  const char *s = config_get(cfg, key);
+  bool open;
+  if (!s)
+    return SETTING_UNUSED;
+  else if (!strcmp(s, "tic"))
+    open = kind == GI_TIC;
+  else if (!strcmp(s, "p1"))
+    open = kind == GI_P1;
+  else if (!strcmp(s, "ct"))
+    open = ct;
+  else if (!strcmp(s, "contact"))
+    open = contact;
+  else
+    return SETTING_UNUSED;
+  return open ? SETTING_CURRENT : SETTING_STALE;
+}
+
+static station_setting_state setting_state(void *ctx, const char *key) {
+  grid_inputs *gi = ctx;
+  return source_state(gi->st->cfg, key, gi->kind, gi->has_contact, gi->has_ct);
+}
+
+/* Without any input open the module still answers for grid.source. */
+static station_setting_state idle_setting_state(void *ctx, const char *key) {
+  station *st = ctx;
+  return source_state(st->cfg, key, GI_NONE, false, false);
+}
+
 int grid_inputs_attach(station *st, char *err, size_t errlen) {
   const char *source = config_get(st->cfg, "grid.source");
   if (!source) source = "none";
@@ -424,7 +459,14 @@ int grid_inputs_attach(station *st, char *err, size_t errlen) {
     kind = GI_P1;
   bool contact = strcmp(source, "contact") == 0 || config_get_bool(st->cfg, "grid.contact");
   bool ct = strcmp(source, "ct") == 0;
-  if (kind == GI_NONE && !contact && !ct) return 0;
+  if (kind == GI_NONE && !contact && !ct) {
+    station_module idle = {.name = "grid_inputs", .ctx = st, .setting_state = idle_setting_state};
+    if (station_add_module(st, &idle) != 0) {
+      snprintf(err, errlen, "grid: too many station modules");
+      return -1;
+    }
+    return 0;
+  }
   const char *port = config_get(st->cfg, "grid.port");
   if (kind != GI_NONE && (!port || !port[0])) {
     snprintf(err, errlen, "grid.port: required when grid.source = %s (the serial device)", source);
@@ -468,6 +510,7 @@ int grid_inputs_attach(station *st, char *err, size_t errlen) {
   station_module mod = {.name = "grid_inputs",
                         .ctx = gi,
                         .status_json = status_json,
+                        .setting_state = setting_state,
                         .closing = closing,
                         .free = free_inputs};
   if (station_add_module(st, &mod) != 0) {

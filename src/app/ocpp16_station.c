@@ -108,6 +108,11 @@ typedef struct ocpp16_station {
   diag_status diag_last;
   int log_request_id;
   char url[512];
+  /* copies of run-time settings, refreshed by on_setting_changed() */
+  unsigned long link_loaded_at; /* config_generation() of the link's transport config */
+  int call_timeout_s;           /* ocpp.call_timeout_s given to the link */
+  int reconnect_max_s;          /* ocpp.reconnect_max_s given to the link */
+  long heartbeat_armed_s;       /* the interval the heartbeat runs (or will run) with */
   bool closing;
   int open_handles;
 } ocpp16_station;
@@ -319,6 +324,7 @@ static void heartbeat_cb(uv_timer_t *t) { send_heartbeat(t->data); }
 
 static void arm_heartbeat(ocpp16_station *o) {
   long s = o->heartbeat_s > 0 ? o->heartbeat_s : key_int(o, "HeartbeatInterval");
+  o->heartbeat_armed_s = s;
   if (s <= 0) {
     uv_timer_stop(&o->heartbeat_timer);
     return;
@@ -1011,8 +1017,12 @@ static void h_change_configuration(ocpp16_station *o, const json_t *req, ocpp_re
   char applied[96] = "";
   const char *status =
       ocpp16_backend_keys_change(o->be, o->st->cfg, key, q.value, applied, sizeof applied);
+  if (strcmp(status, "Accepted") == 0 && applied[0]) {
+    station_apply_setting(o->st, applied);
+    /* a module that cannot take the value in place takes it at the restart */
+    if (station_setting_use(o->st, applied) == SETTING_STALE) status = "RebootRequired";
+  }
   reply_status(r, status);
-  if (strcmp(status, "Accepted") == 0 && applied[0]) station_apply_setting(o->st, applied);
   if (!strcmp(status, "Accepted") &&
       (!strcmp(key, "AuthorizationKey") || !strcmp(key, "SecurityProfile")))
     security_event(o, "ReconfigurationOfSecurityParameters", key);
@@ -1336,6 +1346,7 @@ static void transport_config(const ocpp16_station *o, ocpp_transport_config *tc)
 static void certs_apply(ocpp16_station *o, const char *why) {
   ocpp_transport_config tc;
   transport_config(o, &tc);
+  o->link_loaded_at = config_generation(o->st->cfg);
   station_event(o->st, 0, "ocpp_reconfigured", "%s: reconnecting to %s", why, o->url);
   ocpp_link_reconfigure(o->link, &tc);
 }
@@ -1561,7 +1572,7 @@ static void transport_config(const ocpp16_station *o, ocpp_transport_config *tc)
                                                          : config_get(cfg, "ocpp.key_file"),
       .ping_interval_s = (int)config_get_int(cfg, "ocpp.WebSocketPingInterval"),
       .reconnect_min_s = 1,
-      .reconnect_max_s = 60,
+      .reconnect_max_s = (int)config_get_int(cfg, "ocpp.reconnect_max_s"),
   };
 }
 
@@ -1604,6 +1615,17 @@ static void on_status_json(void *ctx, int c, json_t *obj) {
                 "last_error", ls.last_error[0] ? ls.last_error : NULL));
 }
 
+/* The settings the link's transport was made with (transport_config): a
+ * change reconnects. */
+static bool link_key(const char *key) {
+  static const char *const keys[] = {
+      "ocpp.url",       "ocpp.security_profile", "ocpp.AuthorizationKey",      "ocpp.ca_file",
+      "ocpp.cert_file", "ocpp.key_file",         "ocpp.WebSocketPingInterval", "station.id"};
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+    if (!strcmp(key, keys[i])) return true;
+  return false;
+}
+
 static void on_setting_changed(void *ctx, const char *key) {
   ocpp16_station *o = ctx;
   if (strncmp(key, "ocpp.", 5) != 0 && strcmp(key, "station.id") != 0) return;
@@ -1611,20 +1633,49 @@ static void on_setting_changed(void *ctx, const char *key) {
     o->heartbeat_s = 0;
     arm_heartbeat(o);
   }
-  bool link_key = !strcmp(key, "ocpp.url") || !strcmp(key, "ocpp.security_profile") ||
-                  !strcmp(key, "ocpp.AuthorizationKey") || !strcmp(key, "ocpp.ca_file") ||
-                  !strcmp(key, "ocpp.cert_file") || !strcmp(key, "ocpp.key_file") ||
-                  !strcmp(key, "ocpp.WebSocketPingInterval") || !strcmp(key, "station.id");
+  if (!strcmp(key, "ocpp.call_timeout_s")) {
+    o->call_timeout_s = (int)config_get_int(o->st->cfg, key);
+    ocpp_link_set_call_timeout(o->link, o->call_timeout_s);
+  }
+  if (!strcmp(key, "ocpp.reconnect_max_s")) {
+    o->reconnect_max_s = (int)config_get_int(o->st->cfg, key);
+    ocpp_link_set_reconnect_max(o->link, o->reconnect_max_s);
+  }
+  bool relink = link_key(key);
   if (!strcmp(key, "ocpp.url") && !strcmp(o->url, config_get(o->st->cfg, "ocpp.url")))
-    link_key = false; /* just attached with it (see idle_setting_changed) */
-  if (link_key) {
+    relink = false; /* just attached with it (see idle_setting_changed) */
+  if (relink) {
     snprintf(o->url, sizeof o->url, "%s", config_get(o->st->cfg, "ocpp.url"));
     ocpp_transport_config tc;
     transport_config(o, &tc);
+    o->link_loaded_at = config_generation(o->st->cfg);
     station_event(o->st, 0, "ocpp_reconfigured", "%s: reconnecting to %s", key, o->url);
     ocpp_link_reconfigure(o->link, &tc);
   }
   arm_tick(o);
+}
+
+/* OCPP's run-time settings: the link's and a few timers' copies are compared;
+ * every other ocpp.* key (and auth.offline_local_badges) is read where it is
+ * used (key_int, key_bool, key_str, config_get), so its new value counts at
+ * the next use. */
+static station_setting_state on_setting_state(void *ctx, const char *key) {
+  ocpp16_station *o = ctx;
+  const config *cfg = o->st->cfg;
+  if (strncmp(key, "ocpp.", 5) != 0 && strcmp(key, "auth.offline_local_badges") != 0)
+    return SETTING_UNUSED;
+  bool current = true;
+  if (!strcmp(key, "ocpp.url"))
+    current = !strcmp(o->url, config_get(cfg, key));
+  else if (link_key(key))
+    current = o->link_loaded_at >= config_changed_at(cfg, key);
+  else if (!strcmp(key, "ocpp.call_timeout_s"))
+    current = o->call_timeout_s == config_get_int(cfg, key);
+  else if (!strcmp(key, "ocpp.reconnect_max_s"))
+    current = o->reconnect_max_s == config_get_int(cfg, key);
+  else if (!strcmp(key, "ocpp.HeartbeatInterval"))
+    current = o->heartbeat_s > 0 || o->heartbeat_armed_s == config_get_int(cfg, key);
+  return current ? SETTING_CURRENT : SETTING_STALE;
 }
 
 static void handle_closed(uv_handle_t *h) {
@@ -1730,13 +1781,16 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
   }
   ocpp_transport_config tc;
   transport_config(o, &tc);
+  o->link_loaded_at = config_generation(st->cfg);
+  o->reconnect_max_s = tc.reconnect_max_s;
+  o->call_timeout_s = (int)config_get_int(st->cfg, "ocpp.call_timeout_s");
+  o->heartbeat_armed_s = config_get_int(st->cfg, "ocpp.HeartbeatInterval");
   ocpp_link_events ev = {.ctx = o,
                          .connected = on_connected,
                          .disconnected = on_disconnected,
                          .call = on_call,
                          .replied = on_replied};
-  o->link = ocpp_link_new(st->loop, &tc, (int)config_get_int(st->cfg, "ocpp.call_timeout_s"),
-                          ocpp16_validate, &ev, err, errlen);
+  o->link = ocpp_link_new(st->loop, &tc, o->call_timeout_s, ocpp16_validate, &ev, err, errlen);
   if (!o->link) {
     on_closing(o);
     return -1;
@@ -1764,6 +1818,7 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
                       .meter_read = on_meter_read,
                       .event = on_event,
                       .setting_changed = on_setting_changed,
+                      .setting_state = on_setting_state,
                       .status_json = on_status_json,
                       .closing = on_closing,
                       .free = on_free};
@@ -1801,6 +1856,17 @@ static void idle_setting_changed(void *ctx, const char *key) {
   station_event(idle->st, 0, "ocpp_reconfigured", "ocpp.url: connecting to %s", url);
 }
 
+/* Before the back end is attached: ocpp.url attaches it (STALE when that
+ * failed); the other OCPP keys are read once it runs. */
+static station_setting_state idle_setting_state(void *ctx, const char *key) {
+  ocpp16_idle *idle = ctx;
+  if (idle->attached) return SETTING_UNUSED; /* the back end's module answers */
+  if (strncmp(key, "ocpp.", 5) != 0 && strcmp(key, "auth.offline_local_badges") != 0)
+    return SETTING_UNUSED;
+  const char *url = config_get(idle->st->cfg, "ocpp.url");
+  return strcmp(key, "ocpp.url") == 0 && url && url[0] ? SETTING_STALE : SETTING_CURRENT;
+}
+
 static void idle_status_json(void *ctx, int c, json_t *obj) {
   ocpp16_idle *idle = ctx;
   if (c == 0 && !idle->attached)
@@ -1827,6 +1893,7 @@ int ocpp16_attach(station *st, char *err, size_t errlen) {
   station_module m = {.name = "ocpp-idle",
                       .ctx = idle,
                       .setting_changed = idle_setting_changed,
+                      .setting_state = idle_setting_state,
                       .status_json = idle_status_json,
                       .free = idle_free};
   if (station_add_module(st, &m) != 0) {

@@ -645,6 +645,53 @@ void station_apply_setting(station *st, const char *key) {
     if (st->modules[m].setting_changed) st->modules[m].setting_changed(st->modules[m].ctx, key);
 }
 
+static station_setting_state core_setting_state(station *st, const char *key);
+
+station_setting_state station_setting_use(station *st, const char *key) {
+  station_setting_state use = core_setting_state(st, key);
+  for (int m = 0; m < st->module_count && use != SETTING_STALE; m++) {
+    if (!st->modules[m].setting_state) continue;
+    station_setting_state s = st->modules[m].setting_state(st->modules[m].ctx, key);
+    if (s != SETTING_UNUSED) use = s == SETTING_STALE ? SETTING_STALE : SETTING_CURRENT;
+  }
+  return use;
+}
+
+static station_setting_state same(bool equal) { return equal ? SETTING_CURRENT : SETTING_STALE; }
+
+/* The core's copies of its run-time settings (apply_setting_core). */
+static station_setting_state core_setting_state(station *st, const char *key) {
+  int c = 0;
+  char rest[64] = "";
+  if (sscanf(key, "connector.%d.%63s", &c, rest) == 2) {
+    if (c < 1 || c > connector_count(st)) return SETTING_UNUSED;
+    connector_config fresh;
+    connector_config_from(st, c, &fresh);
+    const connector_config *cur = &st->core.conn[c - 1].cfg;
+    if (strcmp(rest, "selector_a") == 0 || strcmp(rest, "selector_position") == 0)
+      return same(cur->selector_a == fresh.selector_a);
+    if (strcmp(rest, "breaker_a") == 0) return same(cur->breaker_a == fresh.breaker_a);
+    if (strcmp(rest, "permanent_lock") == 0)
+      return same(cur->permanent_lock == fresh.permanent_lock);
+    if (strcmp(rest, "ventilation") == 0)
+      return same(cur->ventilation_allowed == fresh.ventilation_allowed);
+    if (strcmp(rest, "rcd_auto_retries") == 0)
+      return same(cur->rcd_auto_retries == fresh.rcd_auto_retries);
+    if (strcmp(rest, "derate_temp_c") == 0 || strcmp(rest, "max_temp_c") == 0)
+      return same(cur->derate_temp_c == fresh.derate_temp_c && cur->max_temp_c == fresh.max_temp_c);
+    return SETTING_UNUSED;
+  }
+  if (strcmp(key, "auth.timeout_s") == 0)
+    return same(st->core.auth_timeout_ms == config_get_int(st->cfg, key) * 1000);
+  if (strcmp(key, "log.level") == 0) {
+    log_level l;
+    return same(log_level_parse(config_get(st->cfg, key), &l) == 0 && log_get_level() == l);
+  }
+  if (strcmp(key, "meter.sample_interval_s") == 0)
+    return same(st->sample_interval_ms == config_get_int(st->cfg, key) * 1000);
+  return SETTING_UNUSED;
+}
+
 static void apply_setting_core(station *st, const char *key) {
   int c = 0;
   char rest[64] = "";

@@ -29,6 +29,13 @@ struct json_t;
  * through these hooks instead of editing the wiring below. Every hook runs on
  * the loop thread; a NULL hook is skipped. */
 
+/* How the running station uses a run-time setting: see station_setting_use(). */
+typedef enum {
+  SETTING_UNUSED,  /* no running module takes this key */
+  SETTING_CURRENT, /* the modules that take it work with the configured value */
+  SETTING_STALE,   /* one of them cannot take the configured value before a restart */
+} station_setting_state;
+
 /* A session as the station recorded it (durably, before the hook runs). */
 typedef struct {
   int64_t id; /* borne's session id (sessions table) */
@@ -59,6 +66,13 @@ typedef struct {
   void (*event)(void *ctx, int connector, const char *kind, const char *detail);
   /* A run-time setting changed (PUT /api/v1/settings, OCPP ChangeConfiguration). */
   void (*setting_changed)(void *ctx, const char *key);
+  /* Does the module work with the configured value of run-time setting `key`?
+   * SETTING_UNUSED for keys it does not take; SETTING_CURRENT when it reads
+   * the value at each use, or keeps a copy that setting_changed refreshed;
+   * SETTING_STALE when its copy cannot change before a restart. Every
+   * run-time key must have a module that answers (a unit test walks the
+   * registry: tests/unit/test_app_settings_runtime.c). */
+  station_setting_state (*setting_state)(void *ctx, const char *key);
   /* The station is closing: stop timers, close handles (the loop still runs). */
   void (*closing)(void *ctx);
   /* After the loop ended: free memory. */
@@ -173,6 +187,13 @@ int station_remote_start_authorized(station *st, int c, const char *uid, const c
                                     char *err, size_t errlen);
 /* Apply a runtime-changeable setting to the running station. */
 void station_apply_setting(station *st, const char *key);
+/* The station core's and every module's answer for a run-time setting
+ * (station_module.setting_state): STALE when one of them cannot take the
+ * configured value before a restart, else CURRENT when one takes it, else
+ * UNUSED. After station_apply_setting(), STALE means the change needs a
+ * restart: the API lists the key in restart_required, OCPP answers
+ * RebootRequired. */
+station_setting_state station_setting_use(station *st, const char *key);
 
 /* Operator commands (OCPP, the owner page). */
 /* Reserve connector c (0: any one) for uid or its group `parent` (may be NULL). */

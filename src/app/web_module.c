@@ -60,6 +60,20 @@ static void web_on_event(void *ctx, int connector, const char *kind, const char 
 
 static void web_free(void *ctx) { free(ctx); }
 
+/* The web page's run-time settings are read at each use: the session length
+ * and lock-out at each login (api_web_auth.c), the upload limit at each
+ * upload (api_web_firmware.c), the payment QR code and notice at each public
+ * page (api_web_public.c). */
+static station_setting_state web_setting_state(void *ctx, const char *key) {
+  (void)ctx;
+  static const char *const read_at_use[] = {"web.session_minutes", "web.lockout_s",
+                                            "web.firmware_max_mb", "payment.qr_url",
+                                            "payment.notice"};
+  for (size_t i = 0; i < sizeof read_at_use / sizeof read_at_use[0]; i++)
+    if (strcmp(key, read_at_use[i]) == 0) return SETTING_CURRENT;
+  return SETTING_UNUSED;
+}
+
 int web_attach(station *st, char *err, size_t errlen) {
   web_ctx *w = calloc(1, sizeof *w);
   if (!w) {
@@ -82,6 +96,7 @@ int web_attach(station *st, char *err, size_t errlen) {
                       .ctx = w,
                       .event = web_on_event,
                       .status_json = web_status,
+                      .setting_state = web_setting_state,
                       .closing = web_closing,
                       .free = web_free};
   web_events_meter_hook(&m);

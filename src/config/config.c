@@ -18,27 +18,39 @@
 
 #include "core/types.h"
 
-#define VALUE_MAX 512 /* longest value accepted (file lines are at most 1024) */
+#define VALUE_MAX CONFIG_VALUE_MAX
 
 typedef struct {
   char *key;
-  char *value;
+  char *value;          /* NULL in `cleared` */
+  unsigned long serial; /* the generation at which it last changed */
 } entry;
 
-struct config {
-  entry *entries; /* in insertion order */
+typedef struct {
+  entry *at;
   size_t count, cap;
+} entry_list;
+
+struct config {
+  entry_list set;     /* in insertion order */
+  entry_list cleared; /* keys set once, then cleared: only their serial */
+  unsigned long generation;
 };
 
 config *config_new(void) { return calloc(1, sizeof(config)); }
 
+static void list_free(entry_list *l) {
+  for (size_t i = 0; i < l->count; i++) {
+    free(l->at[i].key);
+    free(l->at[i].value);
+  }
+  free(l->at);
+}
+
 void config_free(config *c) {
   if (!c) return;
-  for (size_t i = 0; i < c->count; i++) {
-    free(c->entries[i].key);
-    free(c->entries[i].value);
-  }
-  free(c->entries);
+  list_free(&c->set);
+  list_free(&c->cleared);
   free(c);
 }
 
@@ -141,7 +153,14 @@ static int validate(const cfg_key_def *def, const char *key, const char *value, 
     snprintf(shown, sizeof shown, "`%s`", value);
   else
     snprintf(shown, sizeof shown, "an empty value");
-  if (strlen(value) > VALUE_MAX) {
+  size_t len = strlen(value);
+  /* a string key's own bound first: the error names it */
+  if (def->type == CFG_STRING && def->max >= 1 && (double)len > def->max) {
+    config_errf(err, errlen, "%s: the value is %zu characters long; at most %.0f are allowed", key,
+                len, def->max);
+    return -1;
+  }
+  if (len > VALUE_MAX) {
     config_errf(err, errlen, "%s: the value is longer than %d characters", key, VALUE_MAX);
     return -1;
   }
@@ -155,6 +174,7 @@ static int validate(const cfg_key_def *def, const char *key, const char *value, 
       config_errf(err, errlen, "%s: %s", key, why);
       return -1;
     }
+
     snprintf(canon, canonlen, "%s", value);
     return 0;
   case CFG_INT: {
@@ -231,10 +251,33 @@ int config_validate(const char *key, const char *value, char *err, size_t errlen
   return validate(def, key, value, canon, sizeof canon, err, errlen);
 }
 
-static entry *find(const config *c, const char *key) {
-  for (size_t i = 0; i < c->count; i++)
-    if (strcmp(c->entries[i].key, key) == 0) return &c->entries[i];
+static entry *find_in(const entry_list *l, const char *key) {
+  for (size_t i = 0; i < l->count; i++)
+    if (strcmp(l->at[i].key, key) == 0) return &l->at[i];
   return NULL;
+}
+
+static entry *find(const config *c, const char *key) { return find_in(&c->set, key); }
+
+static void list_remove(entry_list *l, entry *e) {
+  size_t i = (size_t)(e - l->at);
+  memmove(e, e + 1, (l->count - i - 1) * sizeof *e);
+  l->count--;
+}
+
+/* Appends {key (copied), value (taken)}; -1 when out of memory. */
+static int list_append(entry_list *l, const char *key, char *value, unsigned long serial) {
+  if (l->count == l->cap) {
+    size_t cap = l->cap ? l->cap * 2 : 32;
+    entry *grown = realloc(l->at, cap * sizeof *grown);
+    if (!grown) return -1;
+    l->at = grown;
+    l->cap = cap;
+  }
+  char *k = strdup(key);
+  if (!k) return -1;
+  l->at[l->count++] = (entry){k, value, serial};
+  return 0;
 }
 
 int config_set(config *c, const char *key, const char *value, char *err, size_t errlen) {
@@ -252,11 +295,18 @@ int config_set(config *c, const char *key, const char *value, char *err, size_t 
   entry *e = find(c, key);
   if (value[0] == '\0' && !def->def) {
     if (e) { /* back to unset, keeping the order of the others */
+      entry *old = find_in(&c->cleared, key);
+      if (old) {
+        old->serial = ++c->generation;
+      } else if (list_append(&c->cleared, key, NULL, c->generation + 1) != 0) {
+        config_errf(err, errlen, "%s: out of memory", key);
+        return -1;
+      } else {
+        c->generation++;
+      }
       free(e->key);
       free(e->value);
-      size_t i = (size_t)(e - c->entries);
-      memmove(e, e + 1, (c->count - i - 1) * sizeof *e);
-      c->count--;
+      list_remove(&c->set, e);
     }
     return 0;
   }
@@ -269,26 +319,48 @@ int config_set(config *c, const char *key, const char *value, char *err, size_t 
   if (e) {
     free(e->value);
     e->value = v;
+    e->serial = ++c->generation;
     return 0;
   }
-  if (c->count == c->cap) {
-    size_t cap = c->cap ? c->cap * 2 : 32;
-    entry *grown = realloc(c->entries, cap * sizeof *grown);
-    if (!grown) {
-      free(v);
-      config_errf(err, errlen, "%s: out of memory", key);
-      return -1;
-    }
-    c->entries = grown;
-    c->cap = cap;
-  }
-  char *k = strdup(key);
-  if (!k) {
+  if (list_append(&c->set, key, v, c->generation + 1) != 0) {
     free(v);
     config_errf(err, errlen, "%s: out of memory", key);
     return -1;
   }
-  c->entries[c->count++] = (entry){k, v};
+  c->generation++;
+  entry *old = find_in(&c->cleared, key);
+  if (old) {
+    free(old->key);
+    list_remove(&c->cleared, old);
+  }
+  return 0;
+}
+
+unsigned long config_generation(const config *c) { return c ? c->generation : 0; }
+
+unsigned long config_changed_at(const config *c, const char *key) {
+  if (!c || !key) return 0;
+  const entry *e = find(c, key);
+  if (!e) e = find_in(&c->cleared, key);
+  return e ? e->serial : 0;
+}
+
+/* ---------- key flags ---------- */
+
+bool config_key_runtime(const cfg_key_def *def) { return def && (def->flags & CFG_RUNTIME); }
+bool config_key_secret(const cfg_key_def *def) { return def && (def->flags & CFG_SECRET); }
+bool config_key_file_only(const cfg_key_def *def) { return def && (def->flags & CFG_FILE_ONLY); }
+
+int config_settable_remotely(const char *key, char *err, size_t errlen) {
+  const cfg_key_def *def = lookup(key, err, errlen);
+  if (!def) return -1;
+  if (config_key_file_only(def)) {
+    config_errf(err, errlen,
+                "%s: can only be set in the configuration file (it names a command the station "
+                "runs)",
+                key);
+    return -1;
+  }
   return 0;
 }
 
@@ -334,8 +406,8 @@ int config_selector_amps(const config *c, int connector) {
 
 int config_each_set(const config *c, config_cb cb, void *ctx) {
   if (!c) return 0;
-  for (size_t i = 0; i < c->count; i++) {
-    int rc = cb(ctx, c->entries[i].key, c->entries[i].value);
+  for (size_t i = 0; i < c->set.count; i++) {
+    int rc = cb(ctx, c->set.at[i].key, c->set.at[i].value);
     if (rc != 0) return rc;
   }
   return 0;
@@ -412,8 +484,8 @@ int config_check(const config *c, char *err, size_t errlen) {
     return -1;
   }
   long connectors = config_get_int(c, "station.connectors");
-  for (size_t i = 0; i < c->count; i++) {
-    const char *k = c->entries[i].key;
+  for (size_t i = 0; i < c->set.count; i++) {
+    const char *k = c->set.at[i].key;
     int n;
     if (sscanf(k, "connector.%d.", &n) == 1 && n > connectors) {
       config_errf(err, errlen, "%s: connector %d does not exist (station.connectors = %ld)", k, n,

@@ -20,19 +20,44 @@ typedef enum { CFG_STRING, CFG_INT, CFG_NUMBER, CFG_BOOL, CFG_ENUM } cfg_type;
  * Returns 0, or -1 with a reason (without the key) in why. */
 typedef int (*cfg_check_fn)(const char *value, char *why, size_t whylen);
 
+/* Flags of a key (cfg_key_def.flags). CFG_RUNTIME is 1 so that a table row
+ * written with `true` / `false` in that place reads as run time / restart. */
+#define CFG_RUNTIME 1u /* may change without a restart (PUT /api/v1/settings) */
+#define CFG_SECRET 2u  /* write-only: its value is never shown, exported or logged */
+/* Set in the configuration file (or --set) only, never through the API or
+ * OCPP: a key that runs a command or names a file to execute. A value of it
+ * saved through the API before this flag existed is ignored at start. */
+#define CFG_FILE_ONLY 4u
+
 typedef struct {
   const char *key; /* "station.id", "connector.*.phases" */
   cfg_type type;
-  const char *def;     /* default as text; NULL = no default (unset) */
-  double min, max;     /* for CFG_INT / CFG_NUMBER (ignored when min == max) */
+  const char *def; /* default as text; NULL = no default (unset) */
+  /* CFG_INT / CFG_NUMBER: the range (ignored when min == max). CFG_STRING:
+   * max is the most characters a value may have (every string key has one;
+   * min is 0). */
+  double min, max;
   const char *choices; /* CFG_ENUM: "free|badge|ocpp"; CFG_INT: allowed values "1|3" */
-  bool runtime;        /* may change without a restart (PUT /api/v1/settings) */
+  unsigned flags;      /* CFG_RUNTIME, CFG_SECRET, CFG_FILE_ONLY */
   const char *doc;     /* one line for docs/configuration.md */
   const char *format;  /* CFG_STRING: the accepted shape, for the docs; NULL = any text */
   cfg_check_fn check;  /* CFG_STRING: validates that shape; NULL = none */
 } cfg_key_def;
 
+/* The flags of a key, false for NULL (an unknown key). */
+bool config_key_runtime(const cfg_key_def *def);
+bool config_key_secret(const cfg_key_def *def);
+bool config_key_file_only(const cfg_key_def *def);
+/* May `key` be set from outside the configuration file (the API, OCPP, an
+ * import)? Returns 0, or -1 with "KEY: reason" in err (unknown key, or one
+ * of CFG_FILE_ONLY). */
+int config_settable_remotely(const char *key, char *err, size_t errlen);
+
 typedef struct config config;
+
+/* The longest value of any key (config file lines are at most 1024
+ * characters); a string key's own bound (cfg_key_def.max) is at most this. */
+#define CONFIG_VALUE_MAX 512
 
 config *config_new(void);
 void config_free(config *c);
@@ -69,6 +94,13 @@ bool config_get_bool(const config *c, const char *key);
 /* The installer current selector of a connector in amps: selector_position
  * when set (0-5 -> 32/25/20/16/12/8 A, reserved 6-9 -> 8 A), else selector_a. */
 int config_selector_amps(const config *c, int connector);
+/* Every successful config_set() (a clear included) advances the
+ * configuration's generation; config_changed_at() is the generation at which
+ * `key` last changed (0: never since config_new). A module that keeps copies
+ * of settings records the generation it loaded them at, and knows they are
+ * current while no key it reads changed after that. */
+unsigned long config_generation(const config *c);
+unsigned long config_changed_at(const config *c, const char *key);
 /* Keys explicitly set (not defaults), in insertion order. A non-zero return
  * from cb stops the walk and is returned. */
 typedef int (*config_cb)(void *ctx, const char *key, const char *value);

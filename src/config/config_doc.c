@@ -48,6 +48,7 @@ static void print_allowed(FILE *out, const cfg_key_def *d) {
     return;
   case CFG_STRING:
     print_cell(out, d->format ? d->format : "any text");
+    fprintf(out, ", at most %.0f characters", d->max);
     return;
   }
 }
@@ -68,7 +69,11 @@ int config_doc_markdown(FILE *out) {
       fprintf(out, "`%s`", d->def);
     fputs(" | ", out);
     print_allowed(out, d);
-    fprintf(out, " | %s | ", d->runtime ? "run time" : "restart");
+    fprintf(out, " | %s%s | ",
+            config_key_file_only(d) ? "file only"
+            : config_key_runtime(d) ? "run time"
+                                    : "restart",
+            config_key_secret(d) ? ", write-only" : "");
     print_cell(out, d->doc);
     fputs(" |\n", out);
   }

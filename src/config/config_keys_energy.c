@@ -73,7 +73,7 @@ const cfg_key_def config_keys_energy[] = {
      "borne's alone), meter (Modbus grid.meter), tic (Linky), p1 (DSMR), ct (current clamps), "
      "contact (EnWG 14a contact only), api (POST /api/v1/grid).",
      NULL, NULL},
-    {"grid.port", CFG_STRING, NULL, 0, 0, NULL, false,
+    {"grid.port", CFG_STRING, NULL, 0, 255, NULL, false,
      "Where the grid input of grid.source is read: serial device of the TIC or P1 port, or the "
      "HAL input of CT clamps or the control contact.",
      "device path, tcp://host:port or input name", check_grid_port},
@@ -119,7 +119,7 @@ const cfg_key_def config_keys_energy[] = {
      "Grid phases wired to this connector's L1 L2 L3: `site` (as site.phase_rotation) or a "
      "rotation of its own (stations that rotate phases between connectors).",
      NULL, NULL},
-    {"schedule.windows", CFG_STRING, "", 0, 0, NULL, true,
+    {"schedule.windows", CFG_STRING, "", 0, 512, NULL, true,
      "Charging windows of the station in site.timezone: weekly rules and date exceptions "
      "separated by `;`, e.g. `Mon-Sun 22:00-06:00; 2026-12-25 off`. Outside them sessions are "
      "accepted but wait (SuspendedEVSE, limited_by schedule). Empty: always allowed.",
@@ -129,7 +129,7 @@ const cfg_key_def config_keys_energy[] = {
      "(Linky PTEC/NTARF, P1 tariff), charging is allowed in off-peak periods only; "
      "schedule.windows applies when none is known (or older than grid.stale_s).",
      NULL, NULL},
-    {"site.timezone", CFG_STRING, NULL, 0, 0, NULL, false,
+    {"site.timezone", CFG_STRING, NULL, 0, 63, NULL, false,
      "IANA time zone of the site for charging windows (Europe/Paris); unset: UTC.", "zone name",
      check_timezone},
     {0},

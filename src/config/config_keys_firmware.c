@@ -13,12 +13,13 @@ static int check_abs_or_empty(const char *v, char *why, size_t len) {
 }
 
 const cfg_key_def config_keys_firmware[] = {
-    {"firmware.install_command", CFG_STRING, "", 0, 0, NULL, true,
+    {"firmware.install_command", CFG_STRING, "", 0, 400, NULL, CFG_FILE_ONLY,
      "Command that installs a downloaded firmware image, run with /bin/sh; {file} is the image "
      "path (e.g. `rauc install {file}`). Empty: the simulator's install (the image's first line "
-     "must be `borne-sim-firmware VERSION`).",
+     "must be `borne-sim-firmware VERSION`). It runs as the station, so only the configuration "
+     "file (or --set) sets it, never the API or OCPP.",
      "a shell command", NULL},
-    {"firmware.ca_file", CFG_STRING, "", 0, 0, NULL, true,
+    {"firmware.ca_file", CFG_STRING, "", 0, 400, NULL, true,
      "PEM file of the manufacturer root certificate(s) that must have issued the signing "
      "certificate of a signed firmware update (OCPP SignedUpdateFirmware). Empty: the signature "
      "is checked against the certificate sent with the request only.",

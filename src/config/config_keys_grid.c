@@ -53,11 +53,11 @@ const cfg_key_def config_keys_grid[] = {
      "Read the utility control contact (EnWG 14a, a dry contact closed when the grid operator "
      "asks for reduced power) besides grid.source; implied by grid.source = contact.",
      NULL, NULL},
-    {"grid.contact_gpio", CFG_STRING, NULL, 0, 0, NULL, false,
+    {"grid.contact_gpio", CFG_STRING, NULL, 0, 32, NULL, false,
      "GPIO input of the control contact on the linux HAL (the simulator's contact is driven "
      "through POST /api/v1/sim/grid).",
      "[!]gpiochipN:LINE", check_gpio},
-    {"grid.ct.*.adc", CFG_STRING, NULL, 0, 0, NULL, false,
+    {"grid.ct.*.adc", CFG_STRING, NULL, 0, 95, NULL, false,
      "ADC channel of the CT clamp on phase l1, l2 or l3 (grid.ct.l1.adc ...) on the linux HAL; "
      "the phases without a clamp read 0. The simulator has three clamps.",
      "iio:deviceN:in_voltageK_raw", check_iio},

@@ -99,19 +99,19 @@ static int check_phases(const char *v, char *why, size_t len) {
 }
 
 const cfg_key_def config_keys_meter[] = {
-    {"meter.maps_dir", CFG_STRING, NULL, 0, 0, NULL, false,
+    {"meter.maps_dir", CFG_STRING, NULL, 0, 400, NULL, false,
      "Folder of meter register maps (MODEL.map); unset: the source tree's meters/ in a "
      "development build, else PREFIX/share/borne/meters.",
      "absolute path", check_dir},
-    {"meter.*.model", CFG_STRING, NULL, 0, 0, NULL, false,
+    {"meter.*.model", CFG_STRING, NULL, 0, 63, NULL, false,
      "Register map of meter NAME: a file name of the maps folder without .map (sdm630, "
      "sdm72dm, sdm72dm-v2, abb-b23, pac2200, em340, finder-7m, pro380, generic).",
      "map name", check_model},
-    {"meter.*.port", CFG_STRING, NULL, 0, 0, NULL, false,
+    {"meter.*.port", CFG_STRING, NULL, 0, 265, NULL, false,
      "Bus of meter NAME: tcp://HOST:PORT (Modbus TCP, port 502 when left out) or a serial "
      "device (Modbus RTU). Meters on the same port share one bus, polled in turn.",
      "tcp://host:port or /dev/...", check_port},
-    {"meter.*.serial", CFG_STRING, "9600,8N1", 0, 0, NULL, false,
+    {"meter.*.serial", CFG_STRING, "9600,8N1", 0, 10, NULL, false,
      "Serial line settings of meter NAME on an RTU port: baud, data bits, parity, stop bits.",
      "BAUD,8N1", check_serial},
     {"meter.*.unit_id", CFG_INT, "1", 1, 247, NULL, false,
@@ -129,16 +129,16 @@ const cfg_key_def config_keys_meter[] = {
      "Billing grade: a connector whose meter failed goes Faulted (PowerMeterFailure) and does "
      "not charge until it answers again; false for private sites (charge on, unmetered).",
      NULL, NULL},
-    {"connector.*.meter", CFG_STRING, NULL, 0, 0, NULL, false,
+    {"connector.*.meter", CFG_STRING, NULL, 0, 32, NULL, false,
      "The Modbus meter (a meter.NAME) measuring this connector; unset: the simulator's meter "
      "under hal.backend = sim, none on linux.",
      "meter name", check_meter_name},
-    {"connector.*.meter_phases", CFG_STRING, "L1L2L3", 0, 0, NULL, false,
+    {"connector.*.meter_phases", CFG_STRING, "L1L2L3", 0, 6, NULL, false,
      "Meter phases feeding connector phases 1, 2, 3 (L2L3L1 for a rotated wiring), or the one "
      "meter phase of a single-phase connector (L2; with three named, a 1-phase connector "
      "uses the first).",
      "L1L2L3 or L1|L2|L3", check_phases},
-    {"grid.meter", CFG_STRING, NULL, 0, 0, NULL, false,
+    {"grid.meter", CFG_STRING, NULL, 0, 32, NULL, false,
      "The Modbus meter (a meter.NAME) at the building's grid connection, for energy management.",
      "meter name", check_meter_name},
     {0},

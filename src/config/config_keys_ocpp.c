@@ -68,11 +68,11 @@ static int check_phase_rotation(const char *v, char *why, size_t len) {
   return check_csl(v, why, len);
 }
 
-#define RT true /* may change at run time */
+#define RT CFG_RUNTIME /* may change at run time */
 
 const cfg_key_def config_keys_ocpp[] = {
     /* connection */
-    {"ocpp.url", CFG_STRING, "", 0, 0, NULL, RT,
+    {"ocpp.url", CFG_STRING, "", 0, 500, NULL, RT,
      "Central system endpoint; the charge point id (station.id) is appended as the last path "
      "segment. Empty: no back end. `borned --csms URL` sets it.",
      "ws://host:port/path or wss://...", check_url},
@@ -83,16 +83,16 @@ const cfg_key_def config_keys_ocpp[] = {
      "the server certificate checked against ocpp.ca_file, 3 TLS with a client certificate "
      "(ocpp.cert_file, ocpp.key_file). Also the OCPP key SecurityProfile (can only be raised).",
      NULL, NULL},
-    {"ocpp.ca_file", CFG_STRING, "", 0, 0, NULL, RT,
+    {"ocpp.ca_file", CFG_STRING, "", 0, 400, NULL, RT,
      "PEM file of the CA(s) that sign the central system's certificate (profiles 2, 3). Empty: "
      "the system's CA store.",
      "absolute path", check_abs_or_empty},
-    {"ocpp.cert_file", CFG_STRING, "", 0, 0, NULL, RT,
+    {"ocpp.cert_file", CFG_STRING, "", 0, 400, NULL, RT,
      "PEM client certificate of the charge point (profile 3).", "absolute path",
      check_abs_or_empty},
-    {"ocpp.key_file", CFG_STRING, "", 0, 0, NULL, RT,
+    {"ocpp.key_file", CFG_STRING, "", 0, 400, NULL, RT,
      "PEM private key of the client certificate (profile 3).", "absolute path", check_abs_or_empty},
-    {"ocpp.AuthorizationKey", CFG_STRING, "", 0, 0, NULL, RT,
+    {"ocpp.AuthorizationKey", CFG_STRING, "", 0, 40, NULL, RT | CFG_SECRET,
      "HTTP Basic password of security profiles 1 and 2 (the OCPP key AuthorizationKey, "
      "write-only over OCPP).",
      "16 to 40 printable characters", check_auth_key},
@@ -103,16 +103,17 @@ const cfg_key_def config_keys_ocpp[] = {
      "Longest wait between two connection attempts (the back-off doubles from 1 s up to this, "
      "plus up to 50 % random jitter).",
      NULL, NULL},
-    {"ocpp.free_id_tag", CFG_STRING, "FREECHARGING", 0, 0, NULL, RT,
+    {"ocpp.free_id_tag", CFG_STRING, "FREECHARGING", 0, 20, NULL, RT,
      "idTag reported for a session started without a badge (auth.mode=free, remote start "
-     "without a tag).",
-     "at most 20 characters", NULL},
+     "without a tag); an OCPP idTag is a CiString20.",
+     NULL, NULL},
     {"auth.offline_local_badges", CFG_BOOL, "true", 0, 0, NULL, RT,
      "With auth.mode=ocpp: the station's own badge list also authorizes while the back end is "
      "unreachable (it is ignored while connected).",
      NULL, NULL},
-    {"ocpp.CpoName", CFG_STRING, "", 0, 0, NULL, RT,
-     "OCPP key CpoName (Security whitepaper): the operator's name expected in its certificate.",
+    {"ocpp.CpoName", CFG_STRING, "", 0, 64, NULL, RT,
+     "OCPP key CpoName (Security whitepaper): the operator's name expected in its certificate "
+     "(the organizationName of a certificate is at most 64 characters, RFC 5280).",
      NULL, NULL},
     /* OCPP 1.6 Core keys (section 9.1) */
     {"ocpp.AllowOfflineTxForUnknownId", CFG_BOOL, "false", 0, 0, NULL, RT,
@@ -124,7 +125,7 @@ const cfg_key_def config_keys_ocpp[] = {
     {"ocpp.ClockAlignedDataInterval", CFG_INT, "0", 0, 86400, NULL, RT,
      "OCPP: seconds between clock-aligned meter values (aligned to midnight UTC); 0 = off.", NULL,
      NULL},
-    {"ocpp.ConnectorPhaseRotation", CFG_STRING, "NotApplicable", 0, 0, NULL, RT,
+    {"ocpp.ConnectorPhaseRotation", CFG_STRING, "NotApplicable", 0, 500, NULL, RT,
      "OCPP: phase rotation per connector as reported to the back end (e.g. `0.RST,1.RST`).",
      "NotApplicable, Unknown or N.XYZ,...", check_phase_rotation},
     {"ocpp.HeartbeatInterval", CFG_INT, "300", 0, 86400, NULL, RT,
@@ -135,10 +136,10 @@ const cfg_key_def config_keys_ocpp[] = {
     {"ocpp.LocalPreAuthorize", CFG_BOOL, "false", 0, 0, NULL, RT,
      "OCPP: online, a badge valid in the local list or the cache starts without asking.", NULL,
      NULL},
-    {"ocpp.MeterValuesAlignedData", CFG_STRING, "Energy.Active.Import.Register", 0, 0, NULL, RT,
+    {"ocpp.MeterValuesAlignedData", CFG_STRING, "Energy.Active.Import.Register", 0, 500, NULL, RT,
      "OCPP: measurands of clock-aligned meter values.", "comma-separated measurands", check_csl},
     {"ocpp.MeterValuesSampledData", CFG_STRING,
-     "Energy.Active.Import.Register,Power.Active.Import,Current.Import,Voltage", 0, 0, NULL, RT,
+     "Energy.Active.Import.Register,Power.Active.Import,Current.Import,Voltage", 0, 500, NULL, RT,
      "OCPP: measurands of periodic meter values during a transaction.",
      "comma-separated measurands", check_csl},
     {"ocpp.MeterValueSampleInterval", CFG_INT, "60", 0, 86400, NULL, RT,
@@ -155,10 +156,10 @@ const cfg_key_def config_keys_ocpp[] = {
      "OCPP: stop a transaction whose badge the back end declares invalid in "
      "StartTransaction.conf.",
      NULL, NULL},
-    {"ocpp.StopTxnAlignedData", CFG_STRING, "", 0, 0, NULL, RT,
+    {"ocpp.StopTxnAlignedData", CFG_STRING, "", 0, 500, NULL, RT,
      "OCPP: clock-aligned measurands included in StopTransaction.transactionData.",
      "comma-separated measurands", check_csl},
-    {"ocpp.StopTxnSampledData", CFG_STRING, "Energy.Active.Import.Register", 0, 0, NULL, RT,
+    {"ocpp.StopTxnSampledData", CFG_STRING, "Energy.Active.Import.Register", 0, 500, NULL, RT,
      "OCPP: sampled measurands included in StopTransaction.transactionData (begin and end).",
      "comma-separated measurands", check_csl},
     {"ocpp.TransactionMessageAttempts", CFG_INT, "3", 1, 100, NULL, RT,

@@ -51,21 +51,21 @@ const cfg_key_def config_keys_web[] = {
      "web.cert_file a self-signed certificate is made at the first start in the data directory "
      "(web-cert.pem); its SHA-256 fingerprint is in `bornectl status`.",
      NULL, NULL},
-    {"web.cert_file", CFG_STRING, "", 0, 0, NULL, false,
+    {"web.cert_file", CFG_STRING, "", 0, 400, NULL, false,
      "PEM certificate (chain) for HTTPS provided by the installer; empty: the self-signed one.",
      "absolute path", check_abs_or_empty},
-    {"web.key_file", CFG_STRING, "", 0, 0, NULL, false, "PEM private key of web.cert_file.",
+    {"web.key_file", CFG_STRING, "", 0, 400, NULL, false, "PEM private key of web.cert_file.",
      "absolute path", check_abs_or_empty},
     {"web.firmware_max_mb", CFG_INT, "256", 1, 2048, NULL, true,
      "Largest firmware image the installer may upload from the web page, in MiB (it is "
      "streamed to the data directory, which needs that much free space).",
      NULL, NULL},
-    {"payment.qr_url", CFG_STRING, "", 0, 0, NULL, true,
+    {"payment.qr_url", CFG_STRING, "", 0, 400, NULL, true,
      "Ad hoc payment URL shown as a QR code on the public connector page /c/N; {station} and "
      "{connector} are replaced (e.g. https://pay.example.org/{station}/{connector}). Empty: no "
      "QR code.",
      "http(s) URL template, at most 400 characters", check_qr_url},
-    {"payment.notice", CFG_STRING, "", 0, 0, NULL, true,
+    {"payment.notice", CFG_STRING, "", 0, 500, NULL, true,
      "Price notice shown to drivers on the public connector page (plain text).",
      "text, at most 500 characters", check_notice},
     {0},

@@ -191,31 +191,31 @@ static int check_selftest_fail(const char *v, char *why, size_t len) {
 
 #define PIN_GPIO(name, what)                                                                       \
   {                                                                                                \
-    "connector.*.gpio." name, CFG_STRING, NULL, 0, 0, NULL, false,                                 \
+    "connector.*.gpio." name, CFG_STRING, NULL, 0, 64, NULL, false,                                \
         "Linux HAL: GPIO line of the " what ".", "CHIP:LINE", check_gpio                           \
   }
 #define PIN_ADC(name, what)                                                                        \
   {                                                                                                \
-    "connector.*.adc." name, CFG_STRING, NULL, 0, 0, NULL, false,                                  \
+    "connector.*.adc." name, CFG_STRING, NULL, 0, 96, NULL, false,                                 \
         "Linux HAL: ADC channel measuring the " what ".", "iio:deviceN:CHANNEL", check_adc         \
   }
 
 static const cfg_key_def registry[] = {
     /* station */
-    {"station.id", CFG_STRING, "borne-sim-1", 0, 0, NULL, false,
+    {"station.id", CFG_STRING, "borne-sim-1", 0, 48, NULL, false,
      "Station identity: shown in the API and used as the OCPP charge point id.",
      "1-48 of A-Z a-z 0-9 . _ -", check_station_id},
     {"station.connectors", CFG_INT, "2", 1, BORNE_MAX_CONNECTORS, NULL, false,
      "Number of connectors (charging points) of the station.", NULL, NULL},
-    {"station.vendor", CFG_STRING, "borne", 0, 0, NULL, false,
+    {"station.vendor", CFG_STRING, "borne", 0, 20, NULL, false,
      "Vendor name (OCPP BootNotification chargePointVendor).", "1-20 printable ASCII", check_ci20},
-    {"station.model", CFG_STRING, "borne-sim", 0, 0, NULL, false,
+    {"station.model", CFG_STRING, "borne-sim", 0, 20, NULL, false,
      "Model name (OCPP BootNotification chargePointModel).", "1-20 printable ASCII", check_ci20},
-    {"station.serial", CFG_STRING, "", 0, 0, NULL, false,
+    {"station.serial", CFG_STRING, "", 0, 25, NULL, false,
      "Serial number (OCPP chargePointSerialNumber); empty when unknown.", "0-25 printable ASCII",
      check_ci25},
     /* API */
-    {"http.listen", CFG_STRING, "127.0.0.1:8080", 0, 0, NULL, false,
+    {"http.listen", CFG_STRING, "127.0.0.1:8080", 0, 260, NULL, false,
      "Address and port of the HTTP API and web page; port 0 picks a free port.",
      "HOST:PORT (IPv4, [IPv6] or host name)", check_listen},
     /* authorization */
@@ -232,10 +232,10 @@ static const cfg_key_def registry[] = {
     /* hardware */
     {"hal.backend", CFG_ENUM, "sim", 0, 0, "sim|linux", false,
      "Hardware: the simulator (sim) or Linux GPIO/PWM/IIO (linux).", NULL, NULL},
-    {"hal.sysfs_root", CFG_STRING, "/sys", 0, 0, NULL, false,
+    {"hal.sysfs_root", CFG_STRING, "/sys", 0, 200, NULL, false,
      "Linux HAL: where sysfs is mounted (PWM and IIO); tests point it at a fake tree.",
      "absolute path", check_abs_path},
-    {"hal.gpio_dev_root", CFG_STRING, "/dev", 0, 0, NULL, false,
+    {"hal.gpio_dev_root", CFG_STRING, "/dev", 0, 200, NULL, false,
      "Linux HAL: directory holding the gpiochip device nodes.", "absolute path", check_abs_path},
     {"hal.cp_sample_ms", CFG_INT, "20", 5, 1000, NULL, false,
      "Linux HAL: CP/PP/temperature sampling period in ms.", NULL, NULL},
@@ -255,11 +255,11 @@ static const cfg_key_def registry[] = {
      "Linux HAL: temperature sensor slope, mV per degree C.", NULL, NULL},
     {"sim.speed", CFG_NUMBER, "1", 0.1, 100000, NULL, false,
      "Simulator: simulated time runs this many times faster than real time.", NULL, NULL},
-    {"sim.start", CFG_STRING, NULL, 0, 0, NULL, false,
+    {"sim.start", CFG_STRING, NULL, 0, 40, NULL, false,
      "Simulator: the station clock starts at this instant instead of now (tests of a given "
      "day).",
      "ISO-8601 time such as 2026-03-28T20:00:00Z", check_sim_start},
-    {"sim.selftest_fail", CFG_STRING, NULL, 0, 0, NULL, false,
+    {"sim.selftest_fail", CFG_STRING, NULL, 0, 16, NULL, false,
      "Simulator: make one self-test check of one connector fail at start.",
      "CONNECTOR:rcd|contactor|cp|meter", check_selftest_fail},
     /* site (installation) */
@@ -305,7 +305,7 @@ static const cfg_key_def registry[] = {
     PIN_GPIO("lock_feedback", "socket lock position switch (input)"),
     PIN_GPIO("rcd_trip", "residual current monitor trip signal (input)"),
     PIN_GPIO("rcd_test", "residual current monitor test winding (output)"),
-    {"connector.*.pwm", CFG_STRING, NULL, 0, 0, NULL, false,
+    {"connector.*.pwm", CFG_STRING, NULL, 0, 16, NULL, false,
      "Linux HAL: PWM channel driving the control pilot oscillator.", "pwmchipN:CHANNEL", check_pwm},
     PIN_ADC("cp", "control pilot voltage"),
     PIN_ADC("pp", "proximity pilot (cable coding)"),

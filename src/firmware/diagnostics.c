@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "config/config.h"
 #include "util/log.h"
 #include "util/timefmt.h"
 
@@ -91,10 +92,15 @@ static void collect_work(uv_work_t *w) {
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(db, "SELECT key, value FROM settings ORDER BY key", -1, &st, NULL) ==
       SQLITE_OK) {
-    while (sqlite3_step(st) == SQLITE_ROW)
-      line(f, json_pack("{s:s, s:s, s:s}", "record", "setting", "key",
-                        (const char *)sqlite3_column_text(st, 0), "value",
-                        (const char *)sqlite3_column_text(st, 1)));
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      const char *key = (const char *)sqlite3_column_text(st, 0);
+      const char *value = (const char *)sqlite3_column_text(st, 1);
+      /* the archive may travel over plain ftp: a secret only says it is set */
+      json_t *v = config_key_secret(config_key_def(key))
+                      ? json_pack("{s:b}", "set", value && value[0])
+                      : json_string(value ? value : "");
+      line(f, json_pack("{s:s, s:s, s:o}", "record", "setting", "key", key ? key : "", "value", v));
+    }
     sqlite3_finalize(st);
   }
   if (sqlite3_prepare_v2(db,

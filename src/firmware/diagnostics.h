@@ -2,8 +2,9 @@
  * Diagnostics and log upload (OCPP 1.6 GetDiagnostics, security whitepaper
  * GetLog): a text archive of the station's records (identity, settings,
  * self-test results and the event log between two times, one JSON object per
- * line) is written by a worker thread from its own read-only connection to
- * the database (WAL lets it read while the loop writes), then uploaded with
+ * line; a secret setting only as {"set": true|false}) is written by a worker
+ * thread from its own read-only connection to the database (WAL lets it read
+ * while the loop writes), then uploaded with
  * libcurl on the loop: ftp:// and ftps:// by upload to LOCATION/FILENAME,
  * http:// and https:// by a multipart POST with the file in part "file"; no
  * other scheme (curl_uv_url_allowed).

@@ -24,7 +24,8 @@ struct firmware {
   fw_config cfg;
   char data_dir[512];
   char install_command[512];
-  char ca_file[512];
+  char ca_file[512];   /* the configured root(s), changed by firmware_set_ca_file() */
+  char verify_ca[512]; /* the one the running check uses (read by the worker) */
   curl_uv *cu;
   uv_timer_t timer;
   borne_ms timer_at; /* station time the timer stands for */
@@ -250,13 +251,13 @@ static void verify_work(uv_work_t *w) {
     snprintf(fw->verify_error, sizeof fw->verify_error, "the signing certificate is not PEM");
     goto out;
   }
-  if (fw->ca_file[0]) {
+  if (fw->verify_ca[0]) {
     store = X509_STORE_new();
     xctx = X509_STORE_CTX_new();
-    if (!store || !xctx || X509_STORE_load_file(store, fw->ca_file) != 1 ||
+    if (!store || !xctx || X509_STORE_load_file(store, fw->verify_ca) != 1 ||
         X509_STORE_CTX_init(xctx, store, cert, NULL) != 1) {
       snprintf(fw->verify_error, sizeof fw->verify_error, "cannot read the manufacturer root %s",
-               fw->ca_file);
+               fw->verify_ca);
       goto out;
     }
     if (X509_verify_cert(xctx) != 1) {
@@ -421,6 +422,8 @@ static void install_now(firmware *fw) {
 
 static void install(firmware *fw) {
   if (fw->signature && fw->signature[0]) {
+    /* the root configured now, not when the updater was made (issue 22) */
+    snprintf(fw->verify_ca, sizeof fw->verify_ca, "%s", fw->ca_file);
     fw->work.data = fw;
     fw->work_running = true;
     fw->open_handles++;
@@ -457,6 +460,12 @@ firmware *firmware_new(const fw_config *cfg, curl_uv *cu) {
   fw->status = FW_IDLE;
   return fw;
 }
+
+void firmware_set_ca_file(firmware *fw, const char *ca_file) {
+  snprintf(fw->ca_file, sizeof fw->ca_file, "%s", ca_file ? ca_file : "");
+}
+
+const char *firmware_ca_file(const firmware *fw) { return fw->ca_file; }
 
 bool firmware_busy(const firmware *fw) { return !finished(fw->status); }
 fw_status firmware_status(const firmware *fw) { return fw->status; }

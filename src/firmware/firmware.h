@@ -83,6 +83,11 @@ int firmware_update(firmware *fw, const fw_request *req, char *err, size_t errle
  * taken, or the signature comes without its certificate. */
 int firmware_install_file(firmware *fw, const char *path, const char *signature_b64,
                           const char *signing_cert_pem, char *err, size_t errlen);
+/* The manufacturer root(s) that signing certificates must chain to from now
+ * on ("" or NULL: none): firmware.ca_file changed at run time. A check
+ * already running keeps the file it started with. */
+void firmware_set_ca_file(firmware *fw, const char *ca_file);
+const char *firmware_ca_file(const firmware *fw); /* "" when none */
 bool firmware_busy(const firmware *fw);
 fw_status firmware_status(const firmware *fw);
 /* The running version (the simulator's installed one, else BORNE_VERSION). */

@@ -51,6 +51,12 @@ typedef struct {
 
 static int apply_saved(void *ctx, const char *key, const char *value) {
   saved_ctx *sc = ctx;
+  char why[256];
+  if (config_key_def(key) && config_settable_remotely(key, why, sizeof why) != 0) {
+    /* saved through the API by an older version: only the file may set it */
+    fprintf(stderr, "borned: saved setting ignored: %s\n", why);
+    return 0;
+  }
   if (config_set(sc->cfg, key, value, sc->err, sc->errlen) != 0) {
     /* A saved value that is no longer valid (older version) must not block
      * the start silently either: report it by name. */

@@ -404,7 +404,9 @@ const char *ocpp16_backend_local_list_update(ocpp16_backend *be,
 
 /* ---------- configuration keys ---------- */
 
-typedef enum { KEY_RW, KEY_R, KEY_W } key_access;
+/* KEY_RW keys whose setting the registry calls secret (CFG_SECRET, the
+ * AuthorizationKey) are write-only: see readable(). */
+typedef enum { KEY_RW, KEY_R } key_access;
 
 /* OCPP 1.6 edition 2 section 9 (Core 9.1, Local Auth List 9.2, Reservation
  * 9.3, Smart Charging 9.4) and the Security whitepaper's keys. `borne` is
@@ -465,7 +467,7 @@ static const ocpp_key keys[] = {
     {"ConnectorSwitch3to1PhaseSupported", KEY_R, NULL, "false"},
     {"MaxChargingProfilesInstalled", KEY_R, NULL, "16"},
     /* Security whitepaper (edition 2) */
-    {"AuthorizationKey", KEY_W, "ocpp.AuthorizationKey", NULL},
+    {"AuthorizationKey", KEY_RW, "ocpp.AuthorizationKey", NULL}, /* secret: write-only */
     {"SecurityProfile", KEY_RW, "ocpp.security_profile", NULL},
     {"CpoName", KEY_RW, "ocpp.CpoName", NULL},
     {"AdditionalRootCertificateCheck", KEY_R, NULL, "false"},
@@ -479,6 +481,11 @@ static const ocpp_key *find_key(const char *name) {
   for (size_t i = 0; name && i < KEY_COUNT; i++)
     if (strcasecmp(keys[i].name, name) == 0) return &keys[i]; /* CiString50 */
   return NULL;
+}
+
+/* GetConfiguration shows a key unless its setting is a secret. */
+static bool readable(const ocpp_key *k) {
+  return !k->borne || !config_key_secret(config_key_def(k->borne));
 }
 
 const char *ocpp16_backend_borne_key(const char *name) {
@@ -516,6 +523,10 @@ const char *ocpp16_backend_keys_change(ocpp16_backend *be, config *cfg, const ch
   if (!k) return "NotSupported";
   if (k->access == KEY_R || !k->borne) return "Rejected";
   char why[160], err[256];
+  if (config_settable_remotely(k->borne, err, sizeof err) != 0) {
+    log_warn(MOD, "ChangeConfiguration rejected: %s", err);
+    return "Rejected";
+  }
   if (check_value(k, cfg, value, why, sizeof why) != 0) {
     log_warn(MOD, "ChangeConfiguration %s=%s rejected: %s", k->name, value, why);
     return "Rejected";
@@ -529,8 +540,7 @@ const char *ocpp16_backend_keys_change(ocpp16_backend *be, config *cfg, const ch
     return "Rejected";
   }
   snprintf(applied, appliedlen, "%s", k->borne);
-  const cfg_key_def *def = config_key_def(k->borne);
-  return def && !def->runtime ? "RebootRequired" : "Accepted";
+  return config_key_runtime(config_key_def(k->borne)) ? "Accepted" : "RebootRequired";
 }
 
 static json_t *key_json(const ocpp_key *k, const config *cfg) {
@@ -551,12 +561,12 @@ json_t *ocpp16_backend_keys_get(ocpp16_backend *be, const config *cfg,
   size_t count = req ? req->key_count : 0; /* 0 when absent */
   if (count == 0) {
     for (size_t i = 0; i < KEY_COUNT; i++)
-      if (keys[i].access != KEY_W) json_array_append_new(known, key_json(&keys[i], cfg));
+      if (readable(&keys[i])) json_array_append_new(known, key_json(&keys[i], cfg));
   } else {
     for (size_t i = 0; i < count; i++) {
       const char *name = req->key[i].value;
       const ocpp_key *k = find_key(name);
-      if (k && k->access != KEY_W) /* AuthorizationKey is write-only */
+      if (k && readable(k)) /* a secret (AuthorizationKey) is write-only */
         json_array_append_new(known, key_json(k, cfg));
       else
         json_array_append_new(unknown, json_string(name));

@@ -148,6 +148,10 @@ void ocpp_link_set_call_timeout(ocpp_link *l, int call_timeout_s) {
   ocpp_rpc_set_timeout(l->rpc, (call_timeout_s > 0 ? call_timeout_s : 30) * 1000LL);
 }
 
+void ocpp_link_set_reconnect_max(ocpp_link *l, int reconnect_max_s) {
+  if (!l->closing && l->transport) ocpp_transport_set_reconnect_max(l->transport, reconnect_max_s);
+}
+
 static void timer_closed(uv_handle_t *h) {
   ocpp_link *l = h->data;
   l->timer_open = false;

@@ -42,6 +42,8 @@ void ocpp_link_get_status(const ocpp_link *l, ocpp_link_status *out);
 char *ocpp_link_peer_chain_pem(const ocpp_link *l);
 void ocpp_link_reconfigure(ocpp_link *l, const ocpp_transport_config *cfg);
 void ocpp_link_set_call_timeout(ocpp_link *l, int call_timeout_s);
+/* The longest wait between two connection attempts, from the next one on. */
+void ocpp_link_set_reconnect_max(ocpp_link *l, int reconnect_max_s);
 /* Fails pending calls ("Disconnected") and closes; the loop must run on
  * until the handles are closed. ocpp_link_free after the loop finished. */
 void ocpp_link_close(ocpp_link *l);

@@ -452,6 +452,10 @@ void ocpp_transport_reconfigure(ocpp_transport *t, const ocpp_transport_config *
   uv_timer_start(&t->retry_timer, restart_cb, 0, 0);
 }
 
+void ocpp_transport_set_reconnect_max(ocpp_transport *t, int reconnect_max_s) {
+  t->max_s = reconnect_max_s > t->min_s ? reconnect_max_s : t->min_s;
+}
+
 void ocpp_transport_status(const ocpp_transport *t, ocpp_link_status *out) { *out = t->st; }
 
 char *ocpp_transport_peer_chain_pem(const ocpp_transport *t) {

@@ -64,6 +64,9 @@ ocpp_transport *ocpp_transport_new(uv_loop_t *loop, const ocpp_transport_config 
 int ocpp_transport_send(ocpp_transport *t, const char *text, size_t len);
 /* New settings: drops the connection and connects again with them. */
 void ocpp_transport_reconfigure(ocpp_transport *t, const ocpp_transport_config *cfg);
+/* The longest wait between two attempts from the next one on; the
+ * connection stays as it is. */
+void ocpp_transport_set_reconnect_max(ocpp_transport *t, int reconnect_max_s);
 void ocpp_transport_status(const ocpp_transport *t, ocpp_link_status *out);
 bool ocpp_transport_connected(const ocpp_transport *t);
 /* The server's certificate chain on the current TLS connection, PEM, leaf

@@ -12,6 +12,7 @@
 static log_level current_level = LOG_INFO;
 
 void log_set_level(log_level level) { current_level = level; }
+log_level log_get_level(void) { return current_level; }
 
 int log_level_parse(const char *name, log_level *out) {
   static const char *const names[] = {"error", "warn", "info", "debug"};

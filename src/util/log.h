@@ -10,6 +10,7 @@
 typedef enum { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG } log_level;
 
 void log_set_level(log_level level);
+log_level log_get_level(void);
 /* "error" | "warn" | "info" | "debug"; returns -1 when unknown. */
 int log_level_parse(const char *name, log_level *out);
 void log_msg(log_level level, const char *module, const char *fmt, ...)

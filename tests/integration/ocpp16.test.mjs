@@ -135,6 +135,8 @@ test('configuration keys: get, set, invalid, read-only, unknown', async () => {
   assert.equal((await csms.call('ChangeConfiguration', { key: 'MeterValueSampleInterval', value: 'soon' })).status, 'Rejected');
   assert.equal((await csms.call('ChangeConfiguration', { key: 'NumberOfConnectors', value: '4' })).status, 'Rejected');
   assert.equal((await csms.call('ChangeConfiguration', { key: 'NoSuchKey', value: '1' })).status, 'NotSupported');
+  // the registry's length bound (an X.509 organizationName is at most 64 characters)
+  assert.equal((await csms.call('ChangeConfiguration', { key: 'CpoName', value: 'O'.repeat(65) })).status, 'Rejected');
   /* one store: the setting is borne's own */
   const settings = await st.ok('GET', '/api/v1/settings');
   assert.equal(String(settings.settings['ocpp.MeterValueSampleInterval']), '30');

@@ -229,9 +229,21 @@ test('installer settings are grouped and saved; the public page shows the notice
     const url = 'https://pay.example.org/{station}/{connector}';
     await page.fill('[name="payment.qr_url"]', url);
     await page.fill('[name="payment.notice"]', '0,35 €/kWh — <b>TVA</b> incluse');
+    // a secret is write-only: an empty password field that says whether it is set
+    const secret = page.locator('[name="ocpp.AuthorizationKey"]');
+    assert.equal(await secret.getAttribute('type'), 'password');
+    assert.equal(await secret.inputValue(), '');
+    assert.equal(await secret.getAttribute('data-secret'), 'not-set');
+    await secret.fill('Basic-Key-From-The-Page-01');
+    // the install command is the configuration file's alone
+    assert.equal(await page.locator('[name="firmware.install_command"]').isDisabled(), true);
     await page.click('form[data-test=settings] button[type=submit]');
     await page.waitForFunction(() => document.querySelector('[data-test=settings-result]').textContent === 'Saved.');
-    assert.equal((await st.ok('GET', '/api/v1/settings')).settings['payment.qr_url'], url);
+    const saved = (await st.ok('GET', '/api/v1/settings')).settings;
+    assert.equal(saved['payment.qr_url'], url);
+    assert.deepEqual(saved['ocpp.AuthorizationKey'], { set: true });
+    assert.equal(await secret.inputValue(), '', 'never shown back');
+    assert.equal(await secret.getAttribute('data-secret'), 'set');
     await checkPage(page, 'settings');
 
     const pub = await browser.newPage({ viewport: PHONE, locale: 'fr-FR' });

@@ -200,8 +200,73 @@ test('configuration export and import: secrets left out, all or nothing with per
     const now = (await st.ok('GET', '/api/v1/settings')).settings;
     assert.equal(now['payment.notice'], 'Tarif B');
     assert.equal(now['web.session_minutes'], 60);
-    assert.equal(now['ocpp.AuthorizationKey'], secret, 'the secret left out of the file is kept');
+    assert.deepEqual(now['ocpp.AuthorizationKey'], { set: true }, 'the secret left out of the file is kept, and not shown');
     await st.waitEvent('config_import', { after: from, match: (e) => /^3 settings changed/.test(e.detail) });
+  } finally { await st.stop(); st.cleanup(); }
+});
+
+test('a manufacturer root set at run time is used at once: an image signed by a self-made certificate is refused', async () => {
+  const st = await startBorned({ connectors: 1 });
+  try {
+    const c = await installer(st);
+    assert.equal((await c.req('GET', '/api/v1/firmware')).body.manufacturer_root, false);
+    const manufacturer = makeSigner('manufacturer root');
+    const root = join(st.dataDir, 'manufacturer-root.pem');
+    writeFileSync(root, manufacturer.cert);
+    const put = await c.req('PUT', '/api/v1/settings', { 'firmware.ca_file': root });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    assert.deepEqual(put.body.restart_required, [], 'applied at once, no restart');
+    assert.equal((await c.req('GET', '/api/v1/firmware')).body.manufacturer_root, true);
+
+    const version = (await st.status()).station.firmware_version;
+    const image = simImage('9.9.9-evil');
+    const evil = makeSigner('not the manufacturer');
+    assert.equal((await c.req('PUT', '/api/v1/firmware/image', undefined, { raw: image })).status, 201);
+    const from = await st.lastEventId();
+    assert.equal((await c.req('POST', '/api/v1/firmware/install', { signature: evil.sign(image), signing_certificate: evil.cert })).status, 202);
+    const bad = await st.waitEvent('firmware', { after: from, match: (e) => /^InvalidSignature/.test(e.detail) });
+    assert.match(bad.detail, /not from the manufacturer/);
+    const steps = (await st.ok('GET', `/api/v1/events?after=${from}&limit=100`)).events.filter((e) => e.kind === 'firmware').map((e) => e.detail.split(':')[0]);
+    assert.deepEqual(steps, ['Downloaded', 'InvalidSignature'], 'never SignatureVerified, never Installed');
+    assert.equal((await st.status()).station.firmware_version, version);
+  } finally { await st.stop(); st.cleanup(); }
+});
+
+test('settings: the command key only in the file, secrets write-only, every string bounded', async () => {
+  const st = await startBorned({ connectors: 1 });
+  try {
+    const c = await installer(st);
+    const cmd = await c.req('PUT', '/api/v1/settings', { 'firmware.install_command': 'sh -c id' });
+    assert.equal(cmd.status, 403);
+    assert.match(cmd.body.error, /^firmware\.install_command: can only be set in the configuration file/);
+    assert.equal((await st.ok('GET', '/api/v1/settings')).settings['firmware.install_command'], '');
+    assert.equal(st.ctl('set', 'firmware.install_command=sh -c id').code, 1, 'bornectl set is the API too');
+
+    const key = 'Write-Only-0123456789';
+    const put = await c.req('PUT', '/api/v1/settings', { 'ocpp.AuthorizationKey': key });
+    assert.equal(put.status, 200);
+    assert.deepEqual(put.body.applied, { 'ocpp.AuthorizationKey': { set: true } });
+    const all = await c.req('GET', '/api/v1/settings');
+    assert.doesNotMatch(JSON.stringify(all.body), new RegExp(key));
+    assert.deepEqual(all.body.settings['ocpp.AuthorizationKey'], { set: true });
+    const shown = st.ctl('get', 'ocpp.AuthorizationKey');
+    assert.equal(shown.stdout.trim(), '(secret, set)');
+
+    const schema = (await c.req('GET', '/api/v1/web/settings-schema')).body.keys;
+    const def = (k) => schema.find((d) => d.key === k);
+    assert.equal(def('ocpp.AuthorizationKey').secret, true);
+    assert.equal(def('firmware.install_command').file_only, true);
+    assert.equal(def('ocpp.free_id_tag').max_length, 20);
+    assert.ok(schema.filter((d) => d.type === 'string').every((d) => d.max_length >= 1), 'every string key has a bound');
+
+    const long = await c.req('PUT', '/api/v1/settings', { 'ocpp.free_id_tag': 'X'.repeat(60000) });
+    assert.equal(long.status, 400);
+    assert.match(long.body.error, /^ocpp\.free_id_tag: the value is 60000 characters long; at most 20 are allowed/);
+    for (const [k, n] of [['ocpp.CpoName', 64], ['ocpp.ConnectorPhaseRotation', 500], ['ocpp.MeterValuesSampledData', 500]]) {
+      const r = await c.req('PUT', '/api/v1/settings', { [k]: 'A'.repeat(n + 1) });
+      assert.equal(r.status, 400, k);
+      assert.match(r.body.error, new RegExp(`at most ${n} are allowed`));
+    }
   } finally { await st.stop(); st.cleanup(); }
 });
 

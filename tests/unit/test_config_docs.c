@@ -78,7 +78,23 @@ static void every_key_has_a_row_with_its_default(void **state) {
     else
       snprintf(row, sizeof row, "| `%s` | %s | %s |", defs[i].key, config_type_name(defs[i].type),
                def ? "empty" : "unset");
-    if (!strstr(table, row)) fail_msg("no row `%s`", row);
+    const char *at = strstr(table, row);
+    if (!at) fail_msg("no row `%s`", row);
+    /* how it changes: file only (never the API), write-only secrets */
+    size_t len = strcspn(at, "\n");
+    char line[2048];
+    snprintf(line, sizeof line, "%.*s", (int)len, at);
+    const char *change = config_key_file_only(&defs[i]) ? "| file only"
+                         : config_key_runtime(&defs[i]) ? "| run time"
+                                                        : "| restart";
+    if (!strstr(line, change)) fail_msg("`%s` lacks `%s`", defs[i].key, change);
+    if (config_key_secret(&defs[i]) != (strstr(line, ", write-only |") != NULL))
+      fail_msg("`%s`: write-only shown wrongly", defs[i].key);
+    if (defs[i].type == CFG_STRING) {
+      char bound[64];
+      snprintf(bound, sizeof bound, "at most %.0f characters |", defs[i].max);
+      if (!strstr(line, bound)) fail_msg("`%s` lacks `%s`", defs[i].key, bound);
+    }
   }
   /* a table row per key, plus the header and its rule */
   int lines = 0;

@@ -167,7 +167,7 @@ static void required_keys_and_defaults(void **state) {
     const char *v = config_get(c, want[i].key);
     if (!v || strcmp(v, want[i].def) != 0)
       fail_msg("%s defaults to %s, want %s", want[i].key, v ? v : "NULL", want[i].def);
-    assert_int_equal(config_key_def(want[i].key)->runtime, want[i].runtime);
+    assert_int_equal(config_key_runtime(config_key_def(want[i].key)), want[i].runtime);
   }
   static const char *const unset[] = {"connector.1.selector_position",
                                       "connector.1.gpio.contactor",
@@ -299,16 +299,16 @@ static void station_strings_are_checked(void **state) {
   set_ok(c, "station.id", id, id);
   id[48] = 'x';
   id[49] = '\0';
-  set_fails(c, "station.id", id, "1 to 48 characters");
+  set_fails(c, "station.id", id, "at most 48 are allowed");
   set_fails(c, "station.id", "", "1 to 48 characters");
   set_fails(c, "station.id", "hotel 1", "may only contain");
   set_fails(c, "station.id", "hotel/1", "may only contain");
   set_fails(c, "station.id", "h\xc3\xb4tel", "may only contain");
   set_ok(c, "station.vendor", "ACME Charging", "ACME Charging");
   set_fails(c, "station.vendor", "", "1 to 20 characters");
-  set_fails(c, "station.vendor", "123456789012345678901", "1 to 20 characters");
+  set_fails(c, "station.vendor", "123456789012345678901", "at most 20 are allowed");
   set_ok(c, "station.serial", "", "");
-  set_fails(c, "station.serial", "12345678901234567890123456", "0 to 25 characters");
+  set_fails(c, "station.serial", "12345678901234567890123456", "at most 25 are allowed");
   set_fails(c, "station.serial", "tab\there", "control character");
   set_ok(c, "hal.sysfs_root", "/tmp/fake-sys", "/tmp/fake-sys");
   set_fails(c, "hal.sysfs_root", "sys", "absolute path");
@@ -499,8 +499,138 @@ static void errors_fit_any_buffer(void **state) {
   char huge[700];
   memset(huge, 'a', sizeof huge - 1);
   huge[sizeof huge - 1] = '\0';
-  set_fails(c, "station.serial", huge, "longer than 512");
+  set_fails(c, "station.serial", huge, "699 characters long; at most 25 are allowed");
+  set_fails(c, "auth.mode", huge, "longer than 512"); /* not a string: the common bound */
   set_fails(c, "station.vendor", "a\nb", "control character");
+}
+
+/* A concrete key of a registry pattern: `*` is connector 1 or the name x. */
+static void concrete_key(const char *pattern, char *out, size_t len) {
+  size_t o = 0;
+  bool conn = strncmp(pattern, "connector.", 10) == 0;
+  for (const char *p = pattern; *p && o + 2 < len; p++)
+    out[o++] = *p == '*' ? (conn ? '1' : 'x') : *p;
+  out[o] = '\0';
+}
+
+/* Issue 22: every string key has a bound, enforced by config_set (file, API
+ * and OCPP alike), and the error names it. */
+static void every_string_key_has_a_length_bound(void **state) {
+  config *c = *state;
+  int n, strings = 0;
+  const cfg_key_def *defs = config_registry(&n);
+  static char value[CONFIG_VALUE_MAX + 2];
+  for (int i = 0; i < n; i++) {
+    const cfg_key_def *d = &defs[i];
+    if (d->type != CFG_STRING) continue;
+    strings++;
+    if (!(d->max >= 1 && d->max <= CONFIG_VALUE_MAX && d->min == 0))
+      fail_msg("%s: no length bound (max %g)", d->key, d->max);
+    char key[128], want[64];
+    concrete_key(d->key, key, sizeof key);
+    size_t max = (size_t)d->max;
+    memset(value, 'a', max + 1);
+    value[max + 1] = '\0';
+    snprintf(want, sizeof want, "%zu characters long; at most %zu are allowed", max + 1, max);
+    set_fails(c, key, value, want);
+    char err[256] = "";
+    assert_int_equal(config_validate(key, value, err, sizeof err), -1);
+    /* exactly the bound is not refused for its length (perhaps for its shape) */
+    value[max] = '\0';
+    err[0] = '\0';
+    if (config_set(c, key, value, err, sizeof err) != 0 && strstr(err, "are allowed"))
+      fail_msg("%s: %zu characters refused for their length: %s", key, max, err);
+  }
+  assert_true(strings >= 40);
+  /* the bounds of their specs */
+  static const struct {
+    const char *key;
+    double max;
+  } spec[] = {
+      {"ocpp.free_id_tag", 20}, /* OCPP 1.6 IdToken: CiString20 */
+      {"ocpp.AuthorizationKey", 40},
+      {"ocpp.CpoName", 64}, /* X.509 organizationName (RFC 5280 ub-organization-name) */
+      /* ChangeConfiguration.req value and GetConfiguration.conf value: 500 */
+      {"ocpp.ConnectorPhaseRotation", 500},
+      {"ocpp.MeterValuesAlignedData", 500},
+      {"ocpp.MeterValuesSampledData", 500},
+      {"ocpp.StopTxnAlignedData", 500},
+      {"ocpp.StopTxnSampledData", 500},
+      {"station.vendor", 20}, /* BootNotification chargePointVendor: CiString20 */
+      {"station.model", 20},
+      {"station.serial", 25},
+  };
+  for (size_t i = 0; i < sizeof spec / sizeof spec[0]; i++)
+    if (config_key_def(spec[i].key)->max != spec[i].max)
+      fail_msg("%s: bound %g, want %g", spec[i].key, config_key_def(spec[i].key)->max, spec[i].max);
+  char err[256];
+  assert_int_equal(config_set(c, "ocpp.free_id_tag", "ABCDEFGHIJ0123456789", err, sizeof err), 0);
+  set_fails(c, "ocpp.free_id_tag", "ABCDEFGHIJ0123456789X", "at most 20 are allowed");
+}
+
+/* Issue 22: secrets and keys the API and OCPP may not set. */
+static void secret_and_file_only_keys(void **state) {
+  (void)state;
+  assert_true(config_key_secret(config_key_def("ocpp.AuthorizationKey")));
+  assert_false(config_key_secret(config_key_def("ocpp.url")));
+  assert_false(config_key_secret(NULL));
+  const cfg_key_def *cmd = config_key_def("firmware.install_command");
+  assert_true(config_key_file_only(cmd));
+  assert_false(config_key_runtime(cmd)); /* the file is read at start */
+  char err[256] = "";
+  assert_int_equal(config_settable_remotely("firmware.install_command", err, sizeof err), -1);
+  assert_non_null(
+      strstr(err, "firmware.install_command: can only be set in the configuration file"));
+  assert_int_equal(config_settable_remotely("firmware.ca_file", err, sizeof err), 0);
+  assert_int_equal(config_settable_remotely("no.such.key", err, sizeof err), -1);
+  assert_non_null(strstr(err, "unknown key"));
+  /* the file and --set still set it */
+  config *c = config_new();
+  assert_int_equal(config_load_string(c, "firmware.install_command = rauc install {file}\n",
+                                      "t.conf", err, sizeof err),
+                   0);
+  assert_string_equal(config_get(c, "firmware.install_command"), "rauc install {file}");
+  config_free(c);
+  /* no key that runs a command is left settable from outside */
+  int n;
+  const cfg_key_def *defs = config_registry(&n);
+  for (int i = 0; i < n; i++) {
+    const cfg_key_def *d = &defs[i];
+    bool runs = (d->format && strstr(d->format, "command")) || strstr(d->doc, "/bin/sh");
+    if (runs && !config_key_file_only(d))
+      fail_msg("%s runs a command but is not file only", d->key);
+    if (config_key_file_only(d) && config_key_runtime(d))
+      fail_msg("%s: file only and run time", d->key);
+  }
+}
+
+/* The generation tells a module whether its copies are older than a key. */
+static void generations_follow_changes(void **state) {
+  config *c = *state;
+  char err[128];
+  assert_int_equal(config_changed_at(c, "auth.timeout_s"), 0);
+  unsigned long g0 = config_generation(c);
+  assert_int_equal(config_set(c, "auth.timeout_s", "90", err, sizeof err), 0);
+  unsigned long g1 = config_changed_at(c, "auth.timeout_s");
+  assert_true(g1 > g0);
+  assert_int_equal(config_generation(c), g1);
+  assert_int_equal(config_set(c, "log.level", "debug", err, sizeof err), 0);
+  assert_int_equal(config_changed_at(c, "auth.timeout_s"), g1); /* another key: unchanged */
+  assert_true(config_changed_at(c, "log.level") > g1);
+  /* a refused value changes nothing */
+  unsigned long g2 = config_generation(c);
+  assert_int_equal(config_set(c, "auth.timeout_s", "1", err, sizeof err), -1);
+  assert_int_equal(config_generation(c), g2);
+  /* clearing an optional key is a change too, and setting it again */
+  assert_int_equal(config_set(c, "site.limit_a", "40", err, sizeof err), 0);
+  unsigned long set_at = config_changed_at(c, "site.limit_a");
+  assert_int_equal(config_set(c, "site.limit_a", "", err, sizeof err), 0);
+  assert_null(config_get(c, "site.limit_a"));
+  unsigned long cleared_at = config_changed_at(c, "site.limit_a");
+  assert_true(cleared_at > set_at);
+  assert_int_equal(config_set(c, "site.limit_a", "50", err, sizeof err), 0);
+  assert_true(config_changed_at(c, "site.limit_a") > cleared_at);
+  assert_string_equal(config_get(c, "site.limit_a"), "50");
 }
 
 int main(void) {
@@ -517,6 +647,9 @@ int main(void) {
       cmocka_unit_test_setup_teardown(numbers_reject_nan_inf_and_garbage, setup, teardown),
       cmocka_unit_test_setup_teardown(enums_match_exactly, setup, teardown),
       cmocka_unit_test_setup_teardown(station_strings_are_checked, setup, teardown),
+      cmocka_unit_test_setup_teardown(every_string_key_has_a_length_bound, setup, teardown),
+      cmocka_unit_test(secret_and_file_only_keys),
+      cmocka_unit_test_setup_teardown(generations_follow_changes, setup, teardown),
       cmocka_unit_test_setup_teardown(http_listen_is_host_and_port, setup, teardown),
       cmocka_unit_test_setup_teardown(pin_shapes_are_checked, setup, teardown),
       cmocka_unit_test_setup_teardown(later_sets_override_earlier_ones, setup, teardown),

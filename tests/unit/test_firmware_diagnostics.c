@@ -2,7 +2,8 @@
  * Diagnostics upload on a real loop with real libcurl transfers to a local
  * HTTP server on the same loop (test_httpd.h, multipart POST): the archive
  * holds the station's settings, self-test and the events of the requested
- * window, one JSON object per line; a location that refuses it is retried,
+ * window, one JSON object per line (a secret setting only as set / not set: the archive
+ * may travel over plain ftp); a location that refuses it is retried,
  * then UploadFailed; a location with another scheme than OCPP's (file://
  * into the station's own directories, gopher://, ...) is never used.
  */
@@ -28,6 +29,8 @@
 #include "firmware/diagnostics.h"
 #include "test_httpd.h"
 #include "test_tmpdir.h"
+
+#define AUTH_KEY "Basic-Secret-0123456789"
 
 typedef struct {
   char dir[64];
@@ -71,6 +74,7 @@ static int setup(void **state) {
                "CREATE TABLE events(id INTEGER PRIMARY KEY, at_ms INTEGER, connector INTEGER,"
                " kind TEXT, detail TEXT);"
                "INSERT INTO settings VALUES('site.limit_a', '40', 0);"
+               "INSERT INTO settings VALUES('ocpp.AuthorizationKey', '" AUTH_KEY "', 0);"
                "INSERT INTO selftest VALUES(1000, 1, 'rcd', 1, 'ok');"
                "INSERT INTO events VALUES(1, 1000, 0, 'boot', 'old');"
                "INSERT INTO events VALUES(2, 5000, 1, 'status', 'Charging \"quoted\"');"
@@ -129,6 +133,7 @@ static void archive_holds_the_window_and_is_uploaded(void **state) {
   int events = 0, settings = 0, selftests = 0, stations = 0;
   for (char *line = strtok(r->http.upload, "\r\n"); line; line = strtok(NULL, "\r\n")) {
     if (line[0] != '{') continue; /* the multipart boundary and headers */
+    if (strstr(line, AUTH_KEY)) fail_msg("the OCPP password is in the archive: %s", line);
     json_error_t e;
     json_t *o = json_loads(line, 0, &e);
     if (!o) fail_msg("not JSON: %s", line);
@@ -141,13 +146,21 @@ static void archive_holds_the_window_and_is_uploaded(void **state) {
       if (id == 2)
         assert_string_equal(json_string_value(json_object_get(o, "detail")), "Charging \"quoted\"");
     }
-    settings += !strcmp(rec, "setting");
+    if (!strcmp(rec, "setting")) {
+      settings++;
+      const char *key = json_string_value(json_object_get(o, "key"));
+      json_t *v = json_object_get(o, "value");
+      if (!strcmp(key, "ocpp.AuthorizationKey"))
+        assert_true(json_is_true(json_object_get(v, "set"))); /* set, value left out */
+      else
+        assert_string_equal(json_string_value(v), "40");
+    }
     selftests += !strcmp(rec, "selftest");
     stations += !strcmp(rec, "station");
     json_decref(o);
   }
   assert_int_equal(events, 2);
-  assert_int_equal(settings, 1);
+  assert_int_equal(settings, 2);
   assert_int_equal(selftests, 1);
   assert_int_equal(stations, 1);
   /* the local copy is gone once delivered */

@@ -2,7 +2,8 @@
  * Firmware update on a real libuv loop with real libcurl transfers from a
  * local HTTP server on the same loop (test_httpd.h): the status sequence,
  * retries, simulated and command installs, the signature check of
- * SignedUpdateFirmware, the report after restart, and the locations that are
+ * SignedUpdateFirmware (against the manufacturer root
+ * configured at the time of the check), the report after restart, and the locations that are
  * never fetched (file://, gopher://, ..., a redirect to file://): no request
  * leaves, the installer never runs, the status is DownloadFailed.
  */
@@ -431,8 +432,41 @@ static void local_file_is_checked_like_a_download(void **state) {
   assert_int_equal(r->restarts, 1);
 }
 
+/* Issue 22: a manufacturer root set after the updater was made is the one
+ * the next check uses (the updater used to copy it once, at creation). */
+static void root_set_later_applies_to_the_next_check(void **state) {
+  rig *r = *state; /* made without a root */
+  const char *image = "borne-sim-firmware 6.0-rooted\npayload\n";
+  char err[160], pem[4096], sig[200], other_pem[4096], other_sig[200], root[256], path[256];
+  snprintf(root, sizeof root, "%s/root.pem", r->dir);
+  snprintf(path, sizeof path, "%s/firmware.upload", r->dir);
+  sign(image, root, pem, sizeof pem, sig, sizeof sig);
+  sign(image, NULL, other_pem, sizeof other_pem, other_sig, sizeof other_sig);
+  assert_string_equal(firmware_ca_file(r->fw), "");
+  firmware_set_ca_file(r->fw, root);
+  assert_string_equal(firmware_ca_file(r->fw), root);
+  /* a self-made certificate: its signature is right, its issuer is not the root */
+  write_text(r, "firmware.upload", image, NULL, 0);
+  assert_int_equal(firmware_install_file(r->fw, path, other_sig, other_pem, err, sizeof err), 0);
+  run_until_done(r);
+  static const fw_status refused[] = {FW_DOWNLOADED, FW_INVALID_SIGNATURE};
+  expect(r, refused, 2);
+  assert_non_null(strstr(r->details[1], "not from the manufacturer"));
+  assert_int_equal(r->restarts, 0);
+  /* the manufacturer's own signature installs */
+  r->count = 0;
+  write_text(r, "firmware.upload", image, NULL, 0);
+  assert_int_equal(firmware_install_file(r->fw, path, sig, pem, err, sizeof err), 0);
+  run_until(r, FW_INSTALL_REBOOTING);
+  assert_string_equal(fw_status_name(r->seen[1]), "SignatureVerified");
+  /* and back to none: any signer's certificate is taken again */
+  firmware_set_ca_file(r->fw, NULL);
+  assert_string_equal(firmware_ca_file(r->fw), "");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(root_set_later_applies_to_the_next_check, setup, teardown),
       cmocka_unit_test_setup_teardown(install_then_restart_reports_installed_once, setup, teardown),
       cmocka_unit_test_setup_teardown(missing_image_is_retried_then_fails, setup, teardown),
       cmocka_unit_test_setup_teardown(refused_locations_are_never_fetched, setup, teardown),

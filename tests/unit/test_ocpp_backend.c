@@ -769,6 +769,17 @@ static void test_keys_change(void **state) {
   assert_string_equal(change(f, "AuthorizationKey", "short", NULL), "Rejected");
   assert_string_equal(change(f, "AuthorizationKey", "0123456789abcdef", NULL), "Accepted");
   assert_string_equal(config_get(f->cfg, "ocpp.AuthorizationKey"), "0123456789abcdef");
+  /* the registry's length bounds hold over OCPP too (issue 22) */
+  char text[502];
+  memset(text, 'A', 65);
+  text[65] = '\0';
+  assert_string_equal(change(f, "CpoName", text, NULL), "Rejected");
+  text[64] = '\0';
+  assert_string_equal(change(f, "CpoName", text, NULL), "Accepted");
+  memset(text, 'A', 501);
+  text[501] = '\0';
+  assert_string_equal(change(f, "ConnectorPhaseRotation", text, NULL), "Rejected");
+  assert_string_equal(config_get(f->cfg, "ocpp.ConnectorPhaseRotation"), "NotApplicable");
   /* a restart reads the saved values back (the daemon loads settings into
    * its config; here we just check they are all in the store) */
   reopen(f);
@@ -795,7 +806,7 @@ static void test_keys_reboot_required(void **state) {
     const cfg_key_def *def = config_key_def(borne);
     assert_non_null(def);
     const char *r = change(f, name, value, NULL);
-    if (strcmp(r, def->runtime ? "Accepted" : "RebootRequired") != 0)
+    if (strcmp(r, config_key_runtime(def) ? "Accepted" : "RebootRequired") != 0)
       fail_msg("%s=%s: %s", name, value, r);
     writable++;
   }

@@ -121,6 +121,9 @@ int ctl_show_user(ctl_ctx *ctx, const char *done, const json_t *user) {
 static const char *value_text(const json_t *v, char *buf, size_t len) {
   if (json_is_string(v)) return json_string_value(v);
   if (json_is_null(v)) return "(unset)";
+  /* a secret: the API says only whether it is set */
+  if (json_is_object(v) && json_is_boolean(json_object_get(v, "set")))
+    return json_is_true(json_object_get(v, "set")) ? "(secret, set)" : "(secret, not set)";
   char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
   snprintf(buf, len, "%s", text ? text : "?");
   free(text);
