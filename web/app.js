@@ -117,6 +117,7 @@ function renderSetup(s) {
   const form = h('form', { class: 'card narrow', 'data-test': 'setup' },
     h('h1', {}, t('setup_title')),
     h('p', {}, t('setup_intro')),
+    field('setup-code', t('setup_code'), h('input', { name: 'setup_code', type: 'text', required: true, maxlength: 16, autocomplete: 'off', autocapitalize: 'characters', spellcheck: 'false' }), t('setup_code_hint')),
     s.pin_set.owner ? null : field('setup-owner', t('owner_pin'), pinInput('owner', 'new-password'), t('pin_hint')),
     s.pin_set.installer ? null : field('setup-installer', t('installer_pin'), pinInput('installer', 'new-password'), t('pin_hint')),
     err,
@@ -158,7 +159,7 @@ function renderLogin(s) {
       pin.value = '';
       const b = e.body ?? {};
       if (e.status === 429) err.textContent = t('locked', { s: b.locked_s ?? '?' });
-      else if (e.status === 401) err.textContent = b.attempts_left > 0 ? t('wrong_pin_left', { n: b.attempts_left }) : t('wrong_pin');
+      else if (e.status === 401) err.textContent = b.attempts_left > 0 ? t('wrong_pin_left', { n: b.attempts_left }) : t('wrong_pin_last');
       else err.textContent = e.message;
       pin.focus();
     }

@@ -45,6 +45,9 @@ typedef struct {
   const char *csrf_token;    /* X-CSRF-Token */
   const char *last_event_id; /* Last-Event-ID (Server-Sent Events resume) */
   const char *origin;
+  /* Content-Type, and Host: the address the client sent the request to. */
+  const char *content_type;
+  const char *host;
   const char *peer;      /* the client's IP address as text, "" when unknown */
   bool bearer_ok;        /* Authorization: Bearer carried the API token */
   const char *principal; /* what the auth hook said (e.g. "installer"), or NULL */

@@ -135,6 +135,7 @@ struct http_txn {
   char allow[64];
   /* Copies of the request headers handed to the app (http_request). */
   char *h_cookie, *h_accept_encoding, *h_if_none_match, *h_csrf, *h_last_event_id, *h_origin;
+  char *h_content_type, *h_host;
   char peer[64];
   /* A streamed response (http_stream_*): resp_body is a queue of resp_cap
    * bytes; stream_end closes the connection once it is drained. */
@@ -186,6 +187,8 @@ static void txn_free(http_txn *t) {
   free(t->h_csrf);
   free(t->h_last_event_id);
   free(t->h_origin);
+  free(t->h_content_type);
+  free(t->h_host);
   free(t);
 }
 
@@ -715,6 +718,8 @@ static int on_http(http_server *s, struct lws *wsi, struct pss *pss, const char 
   t->req.accept_encoding = t->h_accept_encoding = header_dup(wsi, WSI_TOKEN_HTTP_ACCEPT_ENCODING);
   t->req.if_none_match = t->h_if_none_match = header_dup(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH);
   t->req.origin = t->h_origin = header_dup(wsi, WSI_TOKEN_ORIGIN);
+  t->req.content_type = t->h_content_type = header_dup(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
+  t->req.host = t->h_host = header_dup(wsi, WSI_TOKEN_HOST);
   t->req.csrf_token = t->h_csrf = custom_header_dup(wsi, "x-csrf-token:");
   t->req.last_event_id = t->h_last_event_id = custom_header_dup(wsi, "last-event-id:");
   lws_get_peer_simple(wsi, t->peer, sizeof t->peer);

@@ -17,11 +17,13 @@ typedef struct web_stream web_stream;
 typedef struct web_ctx {
   station *st;
   web_sessions sessions;
-  web_lockout lock[3];                /* by web_role */
+  web_lock_table locks;               /* wrong PINs per client address and role */
   char pin_hash[3][WEB_PIN_HASH_MAX]; /* by web_role; "" = not set yet */
-  bool checking[3];                   /* a PIN check of this role runs in a worker */
   int jobs;                           /* worker jobs in flight */
   bool closing;
+  /* The first-start setup code (canonical, DATA_DIR/setup-code), "" once
+   * both PINs are set. */
+  char setup_code[WEB_SETUP_CODE_CHARS + 1];
   char fingerprint[100];                  /* SHA-256 of the HTTPS certificate, "" without HTTPS */
   http_pending *streams[WEB_MAX_STREAMS]; /* GET /api/v1/events/stream clients */
   int64_t stream_last[WEB_MAX_STREAMS];   /* last event id sent to each */

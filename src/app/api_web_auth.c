@@ -1,15 +1,20 @@
 /*
  * Who may use the API from the web page: PIN login of the two roles (owner
- * and installer), first-start PIN setup from the local network, PIN change,
+ * and installer), first-start PIN setup from the local network with the
+ * setup code only the installer has (DATA_DIR/setup-code), PIN change,
  * logout, and the auth hook of the HTTP server that checks the session
- * cookie, the CSRF token and the role of every /api/ request. PINs are
- * hashed and checked in a libuv worker (PBKDF2 costs tens of milliseconds),
- * one check per role at a time so that parallel guesses cannot outrun the
- * lock-out. Failed logins are events of kind `security` whose detail starts
+ * cookie, the CSRF token and the role of every /api/ request, and the
+ * Origin and Content-Type of the writes that need no session (login,
+ * setup). PINs are hashed and checked in a libuv worker (PBKDF2 costs tens
+ * of milliseconds), one check per client address and role at a time so that
+ * parallel guesses cannot outrun the lock-out, which counts wrong PINs per
+ * client address (web/auth.h). Failed logins are events of kind `security` whose detail starts
  * with the OCPP security event type (MaintenanceLoginFailed, OCPP 2.x
  * security event list; SecurityEventNotification), so the OCPP module can
  * forward them.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <sqlite3.h>
@@ -17,6 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "app/api_json.h"
 #include "app/api_web.h"
@@ -65,12 +72,101 @@ static int save_pin(web_ctx *w, web_role r, const char *hash) {
   return rc;
 }
 
+/* ---- the setup code (DATA_DIR/setup-code) ---- */
+
+#define SETUP_CODE_FILE "setup-code"
+
+static bool pins_all_set(const web_ctx *w) {
+  return w->pin_hash[WEB_ROLE_OWNER][0] && w->pin_hash[WEB_ROLE_INSTALLER][0];
+}
+
+static void setup_code_path(const web_ctx *w, char *out, size_t len) {
+  snprintf(out, len, "%s/" SETUP_CODE_FILE, w->st->data_dir);
+}
+
+/* Reads the setup code, or makes it at the first start: created with
+ * O_EXCL and set to 0600 whatever the umask, like the API token. */
+static int setup_code_load(web_ctx *w, char *err, size_t errlen) {
+  char path[600], text[64] = "";
+  setup_code_path(w, path, sizeof path);
+  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd >= 0) {
+    struct stat sb;
+    ssize_t n = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) ? read(fd, text, sizeof text - 1) : -1;
+    if (n >= 0 && (sb.st_mode & 077) != 0) {
+      log_warn(MOD, "%s was readable by others: mode set to 0600", path);
+      if (fchmod(fd, 0600) != 0) n = -1;
+    }
+    close(fd);
+    if (n < 0) {
+      snprintf(err, errlen, "web: cannot read %s (a regular file, mode 0600)", path);
+      return -1;
+    }
+    text[n] = '\0';
+    text[strcspn(text, "\r\n")] = '\0';
+    if (web_setup_code_canonical(text, w->setup_code) != 0) {
+      snprintf(err, errlen, "web: %s is not a setup code; delete it to get a new one", path);
+      return -1;
+    }
+    return 0;
+  }
+  if (errno != ENOENT) {
+    snprintf(err, errlen, "web: cannot read %s: %s", path, strerror(errno));
+    return -1;
+  }
+  unsigned char rnd[WEB_SETUP_CODE_CHARS];
+  if (RAND_bytes(rnd, sizeof rnd) != 1) {
+    snprintf(err, errlen, "web: no random source for the setup code");
+    return -1;
+  }
+  web_setup_code_make(rnd, text);
+  OPENSSL_cleanse(rnd, sizeof rnd);
+  fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    snprintf(err, errlen, "web: cannot create %s: %s", path, strerror(errno));
+    return -1;
+  }
+  size_t len = strlen(text);
+  text[len] = '\n';
+  bool ok =
+      fchmod(fd, 0600) == 0 && write(fd, text, len + 1) == (ssize_t)(len + 1) && fsync(fd) == 0;
+  int saved = errno;
+  close(fd);
+  text[len] = '\0';
+  if (!ok) {
+    unlink(path);
+    snprintf(err, errlen, "web: cannot write %s: %s", path, strerror(saved));
+    return -1;
+  }
+  web_setup_code_canonical(text, w->setup_code);
+  log_info(MOD,
+           "first start: no PIN yet; the setup code asked for with them is in %s "
+           "(bornectl setup-code prints it)",
+           path);
+  OPENSSL_cleanse(text, sizeof text);
+  return 0;
+}
+
+/* Once both PINs are set the code has done its work: forget it. */
+static void setup_code_forget(web_ctx *w) {
+  char path[600];
+  setup_code_path(w, path, sizeof path);
+  OPENSSL_cleanse(w->setup_code, sizeof w->setup_code);
+  if (unlink(path) != 0 && errno != ENOENT)
+    log_warn(MOD, "cannot delete %s: %s", path, strerror(errno));
+}
+
 int web_auth_open(web_ctx *w, char *err, size_t errlen) {
   if (store_module_migrate(w->st->db, "web", steps, (int)(sizeof steps / sizeof steps[0])) != 0) {
     snprintf(err, errlen, "web: %s", store_last_error(w->st->db));
     return -1;
   }
-  return load_pins(w, err, errlen);
+  if (load_pins(w, err, errlen) != 0) return -1;
+  if (pins_all_set(w)) {
+    setup_code_forget(w);
+    return 0;
+  }
+  return setup_code_load(w, err, errlen);
 }
 
 /* ---- sessions ---- */
@@ -91,11 +187,28 @@ web_session *web_request_session(web_ctx *w, const http_request *req) {
 static int web_auth(void *ctx, const http_request *req, const char **principal, char *msg,
                     size_t len) {
   web_ctx *w = ctx;
+  web_role need = web_required_role(req->method, req->path);
+  if (need == WEB_ROLE_NONE && web_is_write(req->method)) {
+    /* Login and setup need no session, so no CSRF token protects them: a
+     * page of another site must not be able to send them from a visitor's
+     * browser. A foreign Origin is refused; a cross-site request without
+     * one can only be a "simple" one (form types, no preflight), refused by
+     * the JSON type. */
+    if (!web_origin_matches(req->origin, req->host)) {
+      snprintf(msg, len,
+               "the Origin header is not this station (Host): a page of another site cannot "
+               "log in or set the PINs");
+      return 403;
+    }
+    if (!web_is_json_type(req->content_type)) {
+      snprintf(msg, len, "Content-Type must be application/json");
+      return 415;
+    }
+  }
   if (req->bearer_ok) { /* bornectl and scripts: the API token is the installer's key */
     *principal = "installer";
     return 0;
   }
-  web_role need = web_required_role(req->method, req->path);
   web_session *s = web_request_session(w, req);
   if (s) *principal = web_role_name(s->role);
   if (need == WEB_ROLE_NONE) return 0;
@@ -130,6 +243,7 @@ typedef struct {
   char hashes[2][WEB_PIN_HASH_MAX];
   bool ok;
   char peer[64];
+  web_lock_entry *entry;                /* JOB_VERIFY: the client's lock-out, `checking` set */
   bool setup;                           /* JOB_HASH from the first-start setup */
   char keep_session[WEB_TOKEN_HEX + 1]; /* JOB_HASH: the caller's session survives */
 } pin_job;
@@ -160,23 +274,27 @@ static void answer_error(http_pending *p, int status, const char *fmt, ...) {
   http_complete(p, &res);
 }
 
+static int64_t lock_base_ms(const web_ctx *w) {
+  return config_get_int(w->st->cfg, "web.lockout_s") * 1000;
+}
+
 static void login_done(web_ctx *w, pin_job *j) {
   web_role r = j->roles[0];
   const char *name = web_role_name(r);
-  w->checking[r] = false;
+  web_lock_entry *e = j->entry;
+  e->checking[r] = false;
   if (!j->ok) {
-    int64_t lock = web_lockout_fail(&w->lock[r], web_now(w),
-                                    config_get_int(w->st->cfg, "web.lockout_s") * 1000);
+    int64_t lock = web_lock_entry_fail(e, r, web_now(w), lock_base_ms(w));
     char locked[48] = "";
     if (lock) snprintf(locked, sizeof locked, ", locked %lld s", (long long)((lock + 999) / 1000));
     station_event(w->st, 0, "security",
                   "MaintenanceLoginFailed: wrong %s PIN from %s (%d in a row%s)", name, j->peer,
-                  w->lock[r].failures, locked);
+                  e->role[r].failures, locked);
     http_response res = {0};
     json_t *o = json_pack(
         "{s:s, s:I, s:i}", "error",
         lock ? "wrong PIN: too many attempts, wait before the next one" : "wrong PIN", "locked_s",
-        (json_int_t)((lock + 999) / 1000), "attempts_left", web_lockout_free_left(&w->lock[r]));
+        (json_int_t)((lock + 999) / 1000), "attempts_left", web_lockout_free_left(&e->role[r]));
     api_json_body(&res, o);
     res.status = lock ? 429 : 401;
     char retry[64];
@@ -187,7 +305,7 @@ static void login_done(web_ctx *w, pin_job *j) {
     http_complete(j->pending, &res);
     return;
   }
-  web_lockout_success(&w->lock[r]);
+  web_lockout_success(&e->role[r]);
   unsigned char rnd[2 * WEB_TOKEN_BYTES];
   if (RAND_bytes(rnd, sizeof rnd) != 1) {
     answer_error(j->pending, 500, "no random source for a session");
@@ -234,11 +352,15 @@ static void hash_done(web_ctx *w, pin_job *j) {
       web_session *s = &w->sessions.s[k];
       if (s->role == r && s->id[0] && strcmp(s->id, j->keep_session) != 0) memset(s, 0, sizeof *s);
     }
-    web_lockout_success(&w->lock[r]);
+    /* A new PIN lifts the lock-outs of its role (a reception that locked
+     * itself out and got a new PIN can use it at once). */
+    for (int k = 0; k < WEB_LOCK_ADDRS; k++) web_lockout_success(&w->locks.e[k].role[r]);
+    web_lockout_success(&w->locks.others.role[r]);
     station_event(w->st, 0, "security", "ReconfigurationOfSecurityParameters: %s PIN %s from %s",
                   web_role_name(r), j->setup ? "set" : "changed", j->peer);
     json_array_append_new(set, json_string(web_role_name(r)));
   }
+  if (w->setup_code[0] && pins_all_set(w)) setup_code_forget(w);
   http_response res = {0};
   api_json_body(&res, json_pack("{s:o}", "set", set));
   http_complete(j->pending, &res);
@@ -249,7 +371,7 @@ static void job_done(uv_work_t *req, int status) {
   web_ctx *w = j->w;
   w->jobs--;
   if (status != 0 || w->closing) {
-    if (j->kind == JOB_VERIFY) w->checking[j->roles[0]] = false;
+    if (j->kind == JOB_VERIFY) j->entry->checking[j->roles[0]] = false;
     answer_error(j->pending, 503, "borned is shutting down");
   } else if (j->kind == JOB_VERIFY) {
     login_done(w, j);
@@ -281,6 +403,31 @@ static int start_job(web_ctx *w, pin_job *j, const http_request *req, http_respo
 }
 
 /* ---- endpoints ---- */
+
+/* When this client may not try a secret of role r now (its address is locked
+ * for it, or a check of it runs): fills a 429 and returns true. Trying while
+ * locked makes the lock longer. `what`: "PIN" or "setup code". */
+static bool refuse_locked(web_ctx *w, const http_request *req, web_lock_entry *e, web_role r,
+                          const char *what, http_response *res) {
+  int64_t left = web_lockout_remaining(&e->role[r], web_now(w));
+  if (left <= 0 && !e->checking[r]) return false;
+  int64_t lock = left > 0 ? web_lock_entry_fail(e, r, web_now(w), lock_base_ms(w)) : 1000;
+  if (left > 0)
+    station_event(w->st, 0, "security",
+                  "MaintenanceLoginFailed: %s %s tried while locked from %s (locked %lld s)",
+                  web_role_name(r), what, req->peer, (long long)(lock / 1000));
+  static char retry[64];
+  snprintf(retry, sizeof retry, "Retry-After: %lld", (long long)((lock + 999) / 1000));
+  const char *why = left <= 0                  ? "a check is already running: try again"
+                    : strcmp(what, "PIN") == 0 ? "too many wrong PINs: wait before the next attempt"
+                                               : "too many wrong setup codes: wait before the next "
+                                                 "attempt";
+  api_json_body(res, json_pack("{s:s, s:I, s:i}", "error", why, "locked_s",
+                               (json_int_t)((lock + 999) / 1000), "attempts_left", 0));
+  res->status = 429;
+  res->extra_header = retry;
+  return true;
+}
 
 /* The body of login and PIN change: {"role": "owner"|"installer", "pin":
  * "digits"}. The parsed body (it owns *pin), or NULL with res filled. */
@@ -322,26 +469,9 @@ static int post_login(void *ctx, const http_request *req, http_response *res) {
     json_decref(body);
     return http_json_error(res, 409, "no %s PIN yet: set it first", web_role_name(r)), 0;
   }
-  int64_t left = web_lockout_remaining(&w->lock[r], web_now(w));
-  if (left > 0 || w->checking[r]) {
-    /* Refused without looking at the PIN; trying while locked makes it longer. */
-    int64_t lock = left > 0 ? web_lockout_fail(&w->lock[r], web_now(w),
-                                               config_get_int(w->st->cfg, "web.lockout_s") * 1000)
-                            : 1000;
-    if (left > 0)
-      station_event(w->st, 0, "security",
-                    "MaintenanceLoginFailed: %s PIN tried while locked from %s (locked %lld s)",
-                    web_role_name(r), req->peer, (long long)(lock / 1000));
+  web_lock_entry *e = web_lock_entry_for(&w->locks, req->peer, web_now(w));
+  if (refuse_locked(w, req, e, r, "PIN", res)) {
     json_decref(body);
-    static char retry[64];
-    snprintf(retry, sizeof retry, "Retry-After: %lld", (long long)((lock + 999) / 1000));
-    api_json_body(res,
-                  json_pack("{s:s, s:I, s:i}", "error",
-                            left > 0 ? "too many wrong PINs: wait before the next attempt"
-                                     : "a PIN check is already running: try again",
-                            "locked_s", (json_int_t)((lock + 999) / 1000), "attempts_left", 0));
-    res->status = 429;
-    res->extra_header = retry;
     return 0;
   }
   pin_job *j = calloc(1, sizeof *j);
@@ -355,10 +485,11 @@ static int post_login(void *ctx, const http_request *req, http_response *res) {
   snprintf(j->pins[0], sizeof j->pins[0], "%s", pin);
   snprintf(j->hashes[0], sizeof j->hashes[0], "%s", w->pin_hash[r]);
   json_decref(body);
-  w->checking[r] = true;
+  j->entry = e;
+  e->checking[r] = true;
   int rc = start_job(w, j, req, res);
   if (rc < 0) {
-    w->checking[r] = false;
+    e->checking[r] = false;
     free(j);
     return 0;
   }
@@ -391,8 +522,9 @@ static int get_session(void *ctx, const http_request *req, http_response *res) {
   return 0;
 }
 
-/* Reads {"owner": PIN, "installer": PIN} (setup) or {"role", "pin"} (change)
- * into a JOB_HASH job. */
+/* Reads {"setup_code": CODE, "owner": PIN, "installer": PIN} (setup) or
+ * {"role", "pin"} (change) into a JOB_HASH job. A wrong setup code counts
+ * as a wrong installer PIN of the client's address. */
 static int post_setup(void *ctx, const http_request *req, http_response *res) {
   web_ctx *w = ctx;
   if (!web_peer_is_local(req->peer))
@@ -400,11 +532,46 @@ static int post_setup(void *ctx, const http_request *req, http_response *res) {
                            "the first PINs can only be set from the local network (or with "
                            "bornectl pin set)"),
            0;
+  if (pins_all_set(w))
+    return http_json_error(res, 409,
+                           "the PINs are already set: log in as installer to change them"),
+           0;
+  web_lock_entry *e = web_lock_entry_for(&w->locks, req->peer, web_now(w));
+  if (refuse_locked(w, req, e, WEB_ROLE_INSTALLER, "setup code", res)) return 0;
   json_t *body = api_parse_object(req, res, 0);
   if (!body) return 0;
-  static const char *const allowed[] = {"owner", "installer", NULL};
-  if (api_only_members(body, allowed, res) != 0) {
+  static const char *const allowed[] = {"setup_code", "owner", "installer", NULL};
+  const char *code = NULL;
+  if (api_only_members(body, allowed, res) != 0 ||
+      api_opt_string(body, "setup_code", 64, &code, res) < 0) {
     json_decref(body);
+    return 0;
+  }
+  if (!code) {
+    json_decref(body);
+    return http_json_error(res, 400,
+                           "setup_code: missing: the installer reads it on the station with "
+                           "`bornectl setup-code`"),
+           0;
+  }
+  if (!web_setup_code_matches(code, w->setup_code)) {
+    json_decref(body);
+    int64_t lock = web_lock_entry_fail(e, WEB_ROLE_INSTALLER, web_now(w), lock_base_ms(w));
+    char locked[48] = "";
+    if (lock) snprintf(locked, sizeof locked, ", locked %lld s", (long long)((lock + 999) / 1000));
+    station_event(w->st, 0, "security",
+                  "MaintenanceLoginFailed: wrong setup code from %s (%d in a row%s)",
+                  req->peer[0] ? req->peer : "?", e->role[WEB_ROLE_INSTALLER].failures, locked);
+    if (!lock)
+      return http_json_error(res, 403,
+                             "setup_code: wrong code (`bornectl setup-code` prints it on the "
+                             "station)"),
+             0;
+    static char retry[64];
+    snprintf(retry, sizeof retry, "Retry-After: %lld", (long long)((lock + 999) / 1000));
+    http_json_error(res, 429, "setup_code: wrong code, and too many: wait %lld s",
+                    (long long)((lock + 999) / 1000));
+    res->extra_header = retry;
     return 0;
   }
   pin_job *j = calloc(1, sizeof *j);

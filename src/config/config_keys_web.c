@@ -43,8 +43,9 @@ const cfg_key_def config_keys_web[] = {
     {"web.session_minutes", CFG_INT, "480", 5, 10080, NULL, true,
      "How long a web page login lasts without activity (each request extends it).", NULL, NULL},
     {"web.lockout_s", CFG_INT, "30", 1, 3600, NULL, true,
-     "First lock-out after 3 wrong PINs of a role, in seconds; it doubles at each further wrong "
-     "PIN or attempt while locked (at most one hour).",
+     "First lock-out after 3 wrong PINs in a row of a role from one client address (that "
+     "address only), in seconds; it doubles at each further wrong PIN or attempt while locked "
+     "(at most one hour).",
      NULL, NULL},
     {"web.https", CFG_BOOL, "false", 0, 0, NULL, false,
      "Serve the API and the web page over HTTPS (same address, http.listen). Without "

@@ -36,6 +36,8 @@ static const char usage_text[] =
     "  events [--after ID] [--follow]  the event log; --follow keeps printing new events\n"
     "  wait C STATUS [--timeout S]     until connector C has STATUS (default 60 s)\n"
     "  pin set owner|installer PIN|-   set a web page PIN (- reads it from stdin)\n"
+    "  setup-code                      the code the web page asks for with the first PINs\n"
+    "                                  (read from DIR/setup-code, nothing sent)\n"
     "  ocpp [url URL]                  back-end connection and OCPP keys; url: change the back "
     "end\n"
     "  config export                   every setting as JSON on stdout (secrets left out)\n"
@@ -694,10 +696,10 @@ int ctl_parse(int argc, char *const argv[], ctl_globals *g, ctl_command *cmd, ch
   static const char *const ev_states[] = {"charge", "pause", "ventilation", NULL};
   static const char *const faults[] = {"rcd",      "diode",   "welding", "lock",
                                        "overtemp", "cpshort", "clear",   NULL};
-  static const char *const verbs[] = {"status",   "plug",   "unplug", "ev",   "tap", "fault",
-                                      "sessions", "badges", "users",  "set",  "get", "start",
-                                      "stop",     "events", "wait",   "help", "pin", "ocpp",
-                                      "config",   "meter",  NULL};
+  static const char *const verbs[] = {"status",   "plug",   "unplug",     "ev",   "tap", "fault",
+                                      "sessions", "badges", "users",      "set",  "get", "start",
+                                      "stop",     "events", "wait",       "help", "pin", "ocpp",
+                                      "config",   "meter",  "setup-code", NULL};
   int v = tok[0].literal ? -1 : one_of(verb, verbs);
   if (v < 0) return fail(err, errlen, "unknown verb `%s`", verb);
   cmd->verb = verbs[v];
@@ -745,6 +747,10 @@ int ctl_parse(int argc, char *const argv[], ctl_globals *g, ctl_command *cmd, ch
     return verb_config(cmd, rest, nrest, err, errlen);
   case 19:
     return verb_meter(cmd, rest, nrest, err, errlen);
+  case 20:
+    if (nrest > 0) return fail(err, errlen, "setup-code: takes no arguments");
+    cmd->run = CTL_RUN_SETUP_CODE;
+    return 0;
   default:
     if (nrest > 0) return fail(err, errlen, "help: takes no arguments");
     cmd->run = CTL_RUN_HELP;
@@ -759,12 +765,17 @@ void ctl_resolve_url(const ctl_globals *g, const char *env_url, char *out, size_
   while (n > 0 && out[n - 1] == '/') out[--n] = '\0';
 }
 
-void ctl_token_path(const ctl_globals *g, const char *env_data_dir, char *out, size_t len) {
+void ctl_data_path(const ctl_globals *g, const char *env_data_dir, const char *name, char *out,
+                   size_t len) {
   const char *dir = g->data_dir_given               ? g->data_dir
                     : env_data_dir && *env_data_dir ? env_data_dir
                                                     : CTL_DEFAULT_DATA_DIR;
   size_t n = strlen(dir);
-  snprintf(out, len, "%s%sapi-token", dir, n > 0 && dir[n - 1] == '/' ? "" : "/");
+  snprintf(out, len, "%s%s%s", dir, n > 0 && dir[n - 1] == '/' ? "" : "/", name);
+}
+
+void ctl_token_path(const ctl_globals *g, const char *env_data_dir, char *out, size_t len) {
+  ctl_data_path(g, env_data_dir, "api-token", out, len);
 }
 
 const char *ctl_status_canonical(const char *name) {

@@ -48,6 +48,8 @@ typedef enum {
   CTL_RUN_REQUEST, /* one API request, answer shown with `view` */
   CTL_RUN_EVENTS,  /* page through /events from `after`; keep long-polling with `follow` */
   CTL_RUN_WAIT,    /* status + long-poll until connector has `status` or `timeout_s` passes */
+  /* print DIR/setup-code (nothing sent) */
+  CTL_RUN_SETUP_CODE,
 } ctl_run;
 
 /* How the answer of a CTL_RUN_REQUEST is shown without --json. */
@@ -113,6 +115,9 @@ const char *ctl_usage(void);
 void ctl_resolve_url(const ctl_globals *g, const char *env_url, char *out, size_t len);
 /* Token file: DIR/api-token with DIR = --data-dir, else $BORNE_DATA_DIR, else the default. */
 void ctl_token_path(const ctl_globals *g, const char *env_data_dir, char *out, size_t len);
+/* DIR/name, DIR as for the token. */
+void ctl_data_path(const ctl_globals *g, const char *env_data_dir, const char *name, char *out,
+                   size_t len);
 
 /* The canonical OCPP 1.6 ChargePointStatus spelling of `name` (any case),
  * or NULL when it is not one. */

@@ -1,13 +1,15 @@
 /*
  * Fuzz target for every parser of the web module that reads client input:
- * Accept-Encoding, If-None-Match, Cookie, Last-Event-ID, the role table's
- * path matcher, peer addresses, PIN format and stored-hash parsing, SSE
+ * Accept-Encoding, If-None-Match, Cookie, Last-Event-ID, Origin against Host,
+ * Content-Type, typed setup codes, the lock-out table's address keys, the
+ * role table's path matcher, peer addresses, PIN format and stored-hash parsing, SSE
  * framing of arbitrary data and the QR URL template. The input is split at
  * the first NUL into two strings. Checks invariants, not just "no crash".
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "web/assets.h"
 #include "web/auth.h"
@@ -34,6 +36,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   (void)web_required_role("POST", a);
   (void)web_required_role(b, a);
   (void)web_peer_is_local(a);
+  /* a matching Origin is an http(s) origin; a JSON type starts so */
+  if (web_origin_matches(a, b) && strncasecmp(a, "http://", 7) != 0 &&
+      strncasecmp(a, "https://", 8) != 0)
+    abort();
+  if (web_is_json_type(a) && strncasecmp(a + strspn(a, " \t"), "application/json", 16) != 0)
+    abort();
+  /* a typed code that reads as a code matches its own canonical form only */
+  char code[WEB_SETUP_CODE_CHARS + 1];
+  if (web_setup_code_canonical(a, code) == 0 &&
+      (strlen(code) != WEB_SETUP_CODE_CHARS || !web_setup_code_matches(a, code)))
+    abort();
+  if (web_setup_code_matches(a, b) && web_setup_code_canonical(a, code) != 0) abort();
+  /* two addresses: one entry each unless they are one address */
+  static web_lock_table locks;
+  memset(&locks, 0, sizeof locks);
+  web_lock_entry *ea = web_lock_entry_for(&locks, a, 1000);
+  web_lockout_fail(&ea->role[WEB_ROLE_OWNER], 1000, 30000);
+  web_lock_entry *eb = web_lock_entry_for(&locks, b, 1000);
+  if (strlen(ea->addr) >= WEB_ADDR_MAX || web_lock_entry_for(&locks, a, 1001) != ea) abort();
+  if ((ea == eb) != (strcmp(ea->addr, eb->addr) == 0)) abort();
   char why[128];
   (void)web_pin_check_format(a, why, sizeof why);
   /* Malformed stored hashes are refused, never read past; a small iteration

@@ -14,7 +14,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startBorned } from './lib/borne.mjs';
-import { setupPins } from './lib/web.mjs';
+import { setupPins, setupCode } from './lib/web.mjs';
 import { startCsms } from './lib/csms.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -82,6 +82,14 @@ test('first start sets the PINs; a wrong PIN is refused, then locked out; langua
     const page = await newPage(st);
     await page.waitForSelector('form[data-test=setup]');
     await checkPage(page, 'setup');
+    // without the installer's setup code the PINs are refused, with it they are set
+    await page.fill('#setup-code', 'AAAAA-AAAAA');
+    await page.fill('#setup-owner', '2580');
+    await page.fill('#setup-installer', '147258');
+    await page.click('form[data-test=setup] button[type=submit]');
+    await page.waitForFunction(() => /wrong code/.test(document.querySelector('form[data-test=setup] .error').textContent));
+    assert.equal(await page.locator('form[data-test=setup]').count(), 1);
+    await page.fill('#setup-code', setupCode(st).toLowerCase());
     await page.fill('#setup-owner', '2580');
     await page.fill('#setup-installer', '147258');
     await page.click('form[data-test=setup] button[type=submit]');
@@ -270,6 +278,7 @@ test('over HTTPS (web.https, self-signed): setup, login and live updates work th
     const page = await context.newPage();
     page.setDefaultTimeout(20000);
     await page.goto(`${st.url}/`);
+    await page.fill('#setup-code', setupCode(st));
     await page.fill('#setup-owner', '2580');
     await page.fill('#setup-installer', '147258');
     await page.click('form[data-test=setup] button[type=submit]');

@@ -1,15 +1,18 @@
 // The web page's HTTP contract (issue 7): embedded files with gzip and ETag,
-// first-start PINs, every write refused without a session (401) or without
+// first-start PINs behind the installer's setup code, login and setup
+// refused to other sites' pages (Origin, Content-Type), every write refused without a session (401) or without
 // the CSRF token (403), the owner kept out of installer endpoints (403), a
-// lock-out that grows and is logged as security events, the API token still
+// lock-out per client address that grows, is cleared by the right PIN and is
+// logged as security events, the API token still
 // working, live events over Server-Sent Events with Last-Event-ID resume, the
 // public connector page and its QR code, and user text that never turns into
 // markup.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
+import { existsSync, statSync } from 'node:fs';
 import { startBorned } from './lib/borne.mjs';
-import { WebClient, setupPins, openSse } from './lib/web.mjs';
+import { WebClient, setupPins, setupCode, openSse } from './lib/web.mjs';
 
 /* Every endpoint that changes something, with a body that would succeed. */
 const WRITES = [
@@ -101,14 +104,20 @@ test('first start: PINs are set once from the local network, then only the insta
     assert.equal(s.can_setup, true);
     assert.equal(s.role, null);
     assert.equal((await c.login('owner', '1234')).status, 409, 'no factory default PIN');
-    assert.equal((await c.req('POST', '/api/v1/web/setup', { owner: '12' })).status, 400);
-    assert.equal((await c.req('POST', '/api/v1/web/setup', { owner: '1234', installer: '1234' })).status, 400);
-    assert.equal((await c.req('POST', '/api/v1/web/setup', { owner: '1234', root: '1' })).status, 400);
-    const ok = await c.req('POST', '/api/v1/web/setup', { owner: '1234', installer: '567890' });
+    const code = setupCode(st);
+    assert.equal((await c.req('POST', '/api/v1/web/setup', { setup_code: code, owner: '12' })).status, 400);
+    assert.equal((await c.req('POST', '/api/v1/web/setup', { setup_code: code, owner: '1234', installer: '1234' })).status, 400);
+    assert.equal((await c.req('POST', '/api/v1/web/setup', { setup_code: code, owner: '1234', root: '1' })).status, 400);
+    const ok = await c.req('POST', '/api/v1/web/setup', { setup_code: code, owner: '1234', installer: '567890' });
     assert.equal(ok.status, 200);
     assert.deepEqual(ok.body.set, ['owner', 'installer']);
-    const again = await c.req('POST', '/api/v1/web/setup', { owner: '0000' });
+    const again = await c.req('POST', '/api/v1/web/setup', { setup_code: code, owner: '0000' });
     assert.equal(again.status, 409);
+    // its work done, the setup code is gone
+    assert.equal(existsSync(`${st.dataDir}/setup-code`), false);
+    const gone = st.ctl('setup-code');
+    assert.equal(gone.code, 1);
+    assert.match(gone.stderr, /PINs are already set/);
     s = (await c.req('GET', '/api/v1/web/session')).body;
     assert.deepEqual(s.pin_set, { owner: true, installer: true });
     assert.equal(s.can_setup, false);
@@ -141,6 +150,88 @@ test('first start: PINs are set once from the local network, then only the insta
     const viaStdin = spawnSync(BORNECTL, ['--url', st.url, '--data-dir', st.dataDir, 'pin', 'set', 'installer', '-'], { input: '97531\n', encoding: 'utf8' });
     assert.equal(viaStdin.status, 0, viaStdin.stderr);
     assert.equal((await new WebClient(st).login('installer', '97531')).status, 200);
+  } finally { await st.stop(); st.cleanup(); }
+});
+
+test('setup code: only the installer has it (bornectl setup-code, file 0600); without it, or wrong, no PIN is set', async () => {
+  let st = await startBorned({ connectors: 1, set: { 'web.lockout_s': 30 } });
+  const dataDir = st.dataDir;
+  try {
+    const file = `${dataDir}/setup-code`;
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    const code = setupCode(st);
+    assert.match(code, /^[2-9A-HJ-NP-Z]{5}-[2-9A-HJ-NP-Z]{5}$/);
+    const printed = st.ctl('setup-code');
+    assert.equal(printed.code, 0, printed.stderr);
+    assert.equal(printed.stdout, `${code}\n`);
+    assert.deepEqual(st.ctlJson('setup-code'), { setup_code: code });
+  } finally { await st.stop(); }
+  // kept across restarts until it is used, like a label
+  st = await startBorned({ connectors: 1, dataDir, set: { 'web.lockout_s': 30 } });
+  try {
+    const code = setupCode(st);
+    assert.equal(st.ctl('setup-code').stdout.trim(), code);
+    const mark = await st.lastEventId();
+    const c = new WebClient(st);
+    const pinsSet = async () => (await c.req('GET', '/api/v1/web/session')).body.pin_set;
+
+    let r = await c.req('POST', '/api/v1/web/setup', { owner: '2580', installer: '147258' });
+    assert.equal(r.status, 400);
+    assert.match(r.body.error, /setup_code: missing.*bornectl setup-code/);
+    // wrong codes count toward the lock-out of that client address
+    const guesser = new WebClient(st, { from: '127.0.0.2' });
+    const wrong = code.startsWith('2') ? '33333-33333' : '22222-22222';
+    for (let i = 0; i < 2; i++) {
+      r = await guesser.req('POST', '/api/v1/web/setup', { setup_code: wrong, owner: '2580', installer: '147258' });
+      assert.equal(r.status, 403);
+      assert.match(r.body.error, /setup_code: wrong code/);
+    }
+    r = await guesser.req('POST', '/api/v1/web/setup', { setup_code: 'not a code', owner: '2580', installer: '147258' });
+    assert.equal(r.status, 429);
+    assert.equal(r.headers.get('retry-after'), '30');
+    r = await guesser.req('POST', '/api/v1/web/setup', { setup_code: code, owner: '2580', installer: '147258' });
+    assert.equal(r.status, 429, 'locked: even the right code is not looked at');
+    assert.deepEqual(await pinsSet(), { owner: false, installer: false });
+    await st.waitEvent('security', { after: mark, match: (e) => /MaintenanceLoginFailed: wrong setup code from 127\.0\.0\.2 \(3 in a row, locked 30 s\)/.test(e.detail) });
+
+    // other sites' pages: no JSON type, or a foreign Origin
+    const body = JSON.stringify({ setup_code: code, owner: '2580', installer: '147258' });
+    r = await c.req('POST', '/api/v1/web/setup', undefined, { raw: body, headers: { 'Content-Type': 'text/plain' } });
+    assert.equal(r.status, 415);
+    assert.match(r.body.error, /application\/json/);
+    r = await c.req('POST', '/api/v1/web/setup', undefined, { raw: body });
+    assert.equal(r.status, 415, 'no Content-Type at all');
+    r = await c.req('POST', '/api/v1/web/setup', undefined, { raw: body, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    assert.equal(r.status, 415);
+    r = await c.req('POST', '/api/v1/web/setup', undefined, { raw: body, headers: { 'Content-Type': 'application/json', Origin: 'http://guest-laptop.example' } });
+    assert.equal(r.status, 403);
+    assert.match(r.body.error, /Origin/);
+    r = await c.req('POST', '/api/v1/web/setup', undefined, { raw: body, headers: { 'Content-Type': 'application/json', Origin: 'null' } });
+    assert.equal(r.status, 403);
+    assert.deepEqual(await pinsSet(), { owner: false, installer: false });
+
+    // the right code, as typed by a person, from this station's own page (its Origin)
+    r = await c.req('POST', '/api/v1/web/setup', { setup_code: ` ${code.toLowerCase().replace('-', ' ')} `, owner: '2580', installer: '147258' },
+      { headers: { 'Content-Type': 'application/json; charset=utf-8', Origin: `http://127.0.0.1:${st.port}` } });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.deepEqual(r.body.set, ['owner', 'installer']);
+    assert.deepEqual(await pinsSet(), { owner: true, installer: true });
+    assert.equal(existsSync(`${dataDir}/setup-code`), false, 'used up');
+    // no code any more: setup is over
+    r = await c.req('POST', '/api/v1/web/setup', { setup_code: code, owner: '1111' });
+    assert.equal(r.status, 409);
+
+    // login: the same checks
+    const login = JSON.stringify({ role: 'owner', pin: '2580' });
+    r = await c.req('POST', '/api/v1/web/login', undefined, { raw: login, headers: { 'Content-Type': 'text/plain;charset=UTF-8' } });
+    assert.equal(r.status, 415);
+    r = await c.req('POST', '/api/v1/web/login', undefined, { raw: login, headers: { 'Content-Type': 'application/json', Origin: `http://127.0.0.1:${st.port + 1}` } });
+    assert.equal(r.status, 403);
+    r = await c.req('POST', '/api/v1/web/login', undefined, { raw: login, headers: { 'Content-Type': 'application/json', Origin: 'https://evil.example' } });
+    assert.equal(r.status, 403);
+    assert.equal(c.cookie, null);
+    r = await c.req('POST', '/api/v1/web/login', undefined, { raw: login, headers: { 'Content-Type': 'application/json', Origin: `http://127.0.0.1:${st.port}` } });
+    assert.equal(r.status, 200);
   } finally { await st.stop(); st.cleanup(); }
 });
 
@@ -214,6 +305,12 @@ test('wrong PINs: a lock-out that grows, refuses even the right PIN, and is logg
     let r = await c.login('owner', '0000');
     assert.equal(r.status, 401);
     assert.equal(r.body.attempts_left, 1);
+    // the right PIN clears the count: the next wrong one starts again
+    r = await c.login('owner', pins.owner);
+    assert.equal(r.status, 200);
+    r = await c.login('owner', '0000');
+    assert.equal(r.status, 401);
+    assert.equal(r.body.attempts_left, 1, 'the right PIN in between cleared the count');
     r = await c.login('owner', '0001');
     assert.equal(r.status, 401);
     assert.equal(r.body.attempts_left, 0);
@@ -227,9 +324,19 @@ test('wrong PINs: a lock-out that grows, refuses even the right PIN, and is logg
     r = await c.login('owner', '0003');
     assert.equal(r.status, 429);
     assert.equal(r.body.locked_s, 120);
-    assert.equal(c.cookie, null);
-    // the other role is not locked
+    // the other role is not locked for this client
     assert.equal((await new WebClient(st).login('installer', pins.installer)).status, 200);
+    // nor is the role for another client (another address)
+    const other = new WebClient(st, { from: '127.0.0.2' });
+    r = await other.login('owner', '0009');
+    assert.equal(r.status, 401, 'a wrong PIN from elsewhere is checked, not refused as locked');
+    assert.equal(r.body.attempts_left, 1);
+    r = await other.login('owner', pins.owner);
+    assert.equal(r.status, 200);
+    assert.equal(r.body.role, 'owner');
+    assert.equal((await other.req('GET', '/api/v1/status')).status, 200);
+    // ...while the first one still is
+    assert.equal((await new WebClient(st).login('owner', pins.owner)).status, 429);
     const failed = await st.waitEvent('security', { after: mark, match: (e) => /MaintenanceLoginFailed: wrong owner PIN .*3 in a row, locked 30 s/.test(e.detail) });
     assert.match(failed.detail, /from 127\.0\.0\.1/);
     await st.waitEvent('security', { after: mark, match: (e) => /MaintenanceLoginFailed: owner PIN tried while locked/.test(e.detail) });
@@ -237,7 +344,7 @@ test('wrong PINs: a lock-out that grows, refuses even the right PIN, and is logg
     // bad input is refused before any PIN check
     assert.equal((await c.req('POST', '/api/v1/web/login', { role: 'admin', pin: '1234' })).status, 400);
     assert.equal((await c.req('POST', '/api/v1/web/login', { role: 'owner', pin: 'abcd' })).status, 400);
-    assert.equal((await c.req('POST', '/api/v1/web/login', undefined, { raw: '{"role":' })).status, 400);
+    assert.equal((await c.req('POST', '/api/v1/web/login', undefined, { raw: '{"role":', headers: { 'Content-Type': 'application/json' } })).status, 400);
   } finally { await st.stop(); st.cleanup(); }
 });
 
@@ -349,7 +456,7 @@ test('web.https: a self-signed certificate made once, its fingerprint in bornect
       req.end(body === undefined ? undefined : JSON.stringify(body));
     });
     assert.equal((await call('GET', '/')).status, 200);
-    assert.equal((await call('POST', '/api/v1/web/setup', { owner: '1234', installer: '5678' })).status, 200);
+    assert.equal((await call('POST', '/api/v1/web/setup', { setup_code: setupCode(st), owner: '1234', installer: '5678' })).status, 200);
     const login = await call('POST', '/api/v1/web/login', { role: 'owner', pin: '1234' });
     assert.equal(login.status, 200);
     assert.match(login.headers['set-cookie'][0], /; Secure$/);

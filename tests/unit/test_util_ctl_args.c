@@ -344,6 +344,20 @@ static void url_and_token_resolution(void **state) {
   strcpy(g.data_dir, "/tmp/x");
   ctl_token_path(&g, "/srv/borne", out, sizeof out);
   assert_string_equal(out, "/tmp/x/api-token");
+  ctl_data_path(&g, "/srv/borne", "setup-code", out, sizeof out);
+  assert_string_equal(out, "/tmp/x/setup-code");
+}
+
+/* setup-code reads a file of the data directory: no request at all. */
+static void setup_code_sends_nothing(void **state) {
+  (void)state;
+  parse_result r = PARSE("--data-dir", "/srv/b", "setup-code");
+  assert_int_equal(r.rc, 0);
+  assert_int_equal(r.cmd.run, CTL_RUN_SETUP_CODE);
+  assert_string_equal(r.g.data_dir, "/srv/b");
+  assert_string_equal(r.cmd.path, "");
+  expect_usage_error(PARSE("setup-code", "x"), "takes no arguments");
+  assert_non_null(strstr(ctl_usage(), "setup-code"));
 }
 
 static void encoding_helpers(void **state) {
@@ -410,6 +424,7 @@ int main(void) {
       cmocka_unit_test(url_and_token_resolution),
       cmocka_unit_test(encoding_helpers),
       cmocka_unit_test(config_export_and_import),
+      cmocka_unit_test(setup_code_sends_nothing),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

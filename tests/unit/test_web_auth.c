@@ -1,8 +1,10 @@
 /*
  * The web page's login rules (web/pin.h, web/auth.h) on a virtual clock:
  * PIN hashes verify only the right PIN and survive a cost change, the
- * lock-out grows and resets, sessions expire and slide, the role table
- * closes what it does not list, and the small parsers refuse junk.
+ * lock-out locks at the third wrong PIN, grows and resets, per client
+ * address in a bounded table, setup codes are made and matched, sessions
+ * expire and slide, the role table closes what it does not list, and the
+ * small parsers (Origin, Content-Type, cookies, peers) refuse junk.
  */
 /* cmocka.h needs these first */
 // clang-format off
@@ -13,6 +15,7 @@
 #include <cmocka.h>
 // clang-format on
 
+#include <stdio.h>
 #include <string.h>
 
 #include "web/auth.h"
@@ -68,10 +71,12 @@ static void test_lockout_grows(void **state) {
   (void)state;
   web_lockout l = {0};
   int64_t now = 1000000, base = 30000;
-  assert_int_equal(web_lockout_free_left(&l), 2);
+  assert_int_equal(WEB_LOCK_AT, 3);
+  assert_int_equal(web_lockout_free_left(&l), 2); /* two wrong PINs cost nothing... */
   assert_int_equal(web_lockout_fail(&l, now, base), 0);
+  assert_int_equal(web_lockout_free_left(&l), 1);
   assert_int_equal(web_lockout_fail(&l, now, base), 0);
-  assert_int_equal(web_lockout_free_left(&l), 0);
+  assert_int_equal(web_lockout_free_left(&l), 0); /* ...the next one locks */
   assert_int_equal(web_lockout_remaining(&l, now), 0);
   assert_int_equal(web_lockout_fail(&l, now, base), 30000); /* third wrong PIN */
   assert_int_equal(web_lockout_remaining(&l, now + 10000), 20000);
@@ -83,6 +88,172 @@ static void test_lockout_grows(void **state) {
   web_lockout_success(&l);
   assert_int_equal(web_lockout_remaining(&l, now), 0);
   assert_int_equal(web_lockout_free_left(&l), 2);
+}
+
+/* Two clients: one locks itself out, the other logs in all the same. */
+static void test_lock_per_address(void **state) {
+  (void)state;
+  static web_lock_table t;
+  memset(&t, 0, sizeof t);
+  int64_t now = 5000000, base = 30000;
+  web_lock_entry *a = web_lock_entry_for(&t, "192.168.1.66", now);
+  web_lock_entry *b = web_lock_entry_for(&t, "192.168.1.20", now);
+  assert_ptr_not_equal(a, b);
+  assert_ptr_not_equal(a, &t.others);
+  for (int i = 0; i < WEB_LOCK_AT; i++) web_lock_entry_fail(a, WEB_ROLE_OWNER, now, base);
+  assert_int_equal(web_lockout_remaining(&a->role[WEB_ROLE_OWNER], now), base);
+  /* the same client, however spelled, finds its lock again */
+  assert_ptr_equal(web_lock_entry_for(&t, "192.168.1.66", now + 1), a);
+  assert_ptr_equal(web_lock_entry_for(&t, "::ffff:192.168.1.66", now + 1), a);
+  assert_ptr_equal(web_lock_entry_for(&t, "FE80::0:1", now),
+                   web_lock_entry_for(&t, "fe80::1", now));
+  /* the other client is not locked, nor is the locked one's other role */
+  assert_ptr_equal(web_lock_entry_for(&t, "192.168.1.20", now + 1), b);
+  assert_int_equal(web_lockout_remaining(&b->role[WEB_ROLE_OWNER], now + 1), 0);
+  assert_int_equal(web_lockout_free_left(&b->role[WEB_ROLE_OWNER]), WEB_LOCK_AT - 1);
+  assert_int_equal(web_lockout_remaining(&a->role[WEB_ROLE_INSTALLER], now + 1), 0);
+  /* a right PIN clears that client's count only */
+  web_lock_entry_fail(b, WEB_ROLE_OWNER, now, base);
+  web_lockout_success(&b->role[WEB_ROLE_OWNER]);
+  assert_int_equal(web_lockout_free_left(&b->role[WEB_ROLE_OWNER]), WEB_LOCK_AT - 1);
+  assert_int_equal(web_lockout_remaining(&a->role[WEB_ROLE_OWNER], now + 1), base - 1);
+  /* no address at all: the shared entry */
+  assert_ptr_equal(web_lock_entry_for(&t, "", now), &t.others);
+  assert_ptr_equal(web_lock_entry_for(&t, NULL, now), &t.others);
+}
+
+/* The table never grows past WEB_LOCK_ADDRS: cold entries (no failure, or
+ * none for an hour, not locked, no check running) make room, least recently
+ * used first; hot ones are kept and newcomers then share `others`. */
+static void test_lock_table_bounded(void **state) {
+  (void)state;
+  static web_lock_table t;
+  memset(&t, 0, sizeof t);
+  int64_t now = 10000000, base = 30000;
+  char addr[WEB_ADDR_MAX];
+  /* an address that only logged in successfully is cold: its slot is reused */
+  for (int i = 0; i < WEB_LOCK_ADDRS; i++) {
+    snprintf(addr, sizeof addr, "10.0.%d.%d", i / 200, i % 200 + 1);
+    web_lock_entry *e = web_lock_entry_for(&t, addr, now + i);
+    assert_ptr_not_equal(e, &t.others);
+    if (i > 0) web_lock_entry_fail(e, WEB_ROLE_OWNER, now + i, base); /* 10.0.0.1 stays clean */
+  }
+  web_lock_entry *n = web_lock_entry_for(&t, "10.1.0.1", now + 100);
+  assert_ptr_equal(n, &t.e[0]); /* took 10.0.0.1's slot */
+  assert_string_equal(n->addr, "10.1.0.1");
+  web_lock_entry_fail(n, WEB_ROLE_OWNER, now + 100, base);
+  /* now every slot has a recent failure: newcomers share `others`... */
+  web_lock_entry *o = web_lock_entry_for(&t, "10.1.0.2", now + 200);
+  assert_ptr_equal(o, &t.others);
+  assert_ptr_equal(web_lock_entry_for(&t, "10.1.0.3", now + 200), &t.others);
+  /* ...so a fresh address is no fresh count: it shares the lock of the others */
+  for (int i = 0; i < WEB_LOCK_AT; i++) web_lock_entry_fail(o, WEB_ROLE_OWNER, now + 200, base);
+  assert_true(
+      web_lockout_remaining(&web_lock_entry_for(&t, "10.1.0.4", now + 300)->role[WEB_ROLE_OWNER],
+                            now + 300) > 0);
+  /* ...and the ones in the table keep theirs (not locked) */
+  snprintf(addr, sizeof addr, "10.0.0.%d", 5);
+  web_lock_entry *kept = web_lock_entry_for(&t, addr, now + 300);
+  assert_ptr_not_equal(kept, &t.others);
+  assert_int_equal(kept->role[WEB_ROLE_OWNER].failures, 1);
+  /* an hour without a failure makes a slot cold again, least recently used first */
+  int64_t later = now + 300 + WEB_LOCK_MAX_MS;
+  web_lock_entry *back = web_lock_entry_for(&t, "10.1.0.5", later);
+  assert_ptr_not_equal(back, &t.others);
+  assert_string_equal(back->addr, "10.1.0.5");
+  assert_int_equal(back->role[WEB_ROLE_OWNER].failures, 0);
+  assert_ptr_equal(back, &t.e[1]); /* 10.0.0.2: failed at now + 1, never used since */
+  /* a locked address or a running check is never evicted */
+  memset(&t, 0, sizeof t);
+  for (int i = 0; i < WEB_LOCK_ADDRS; i++) {
+    snprintf(addr, sizeof addr, "10.2.0.%d", i + 1);
+    web_lock_entry *e = web_lock_entry_for(&t, addr, now);
+    if (i % 2)
+      for (int k = 0; k < WEB_LOCK_AT + 20; k++)
+        web_lock_entry_fail(e, WEB_ROLE_INSTALLER, now, base);
+    else
+      e->checking[WEB_ROLE_OWNER] = true;
+  }
+  assert_ptr_equal(web_lock_entry_for(&t, "10.3.0.1", now + WEB_LOCK_MAX_MS - 1), &t.others);
+  int count = 0;
+  for (int i = 0; i < WEB_LOCK_ADDRS; i++) count += t.e[i].addr[0] != 0;
+  assert_int_equal(count, WEB_LOCK_ADDRS);
+}
+
+static void test_setup_code(void **state) {
+  (void)state;
+  unsigned char rnd[WEB_SETUP_CODE_CHARS];
+  for (int i = 0; i < WEB_SETUP_CODE_CHARS; i++) rnd[i] = (unsigned char)(i * 37 + 5);
+  char text[WEB_SETUP_CODE_TEXT], code[WEB_SETUP_CODE_CHARS + 1];
+  web_setup_code_make(rnd, text);
+  assert_int_equal(strlen(text), 11);
+  assert_int_equal(text[5], '-');
+  assert_int_equal(strcspn(text, "01IO"), strlen(text)); /* nothing to misread */
+  assert_int_equal(web_setup_code_canonical(text, code), 0);
+  assert_int_equal(strlen(code), WEB_SETUP_CODE_CHARS);
+  assert_null(strchr(code, '-'));
+  /* every byte value lands in the alphabet, all 32 letters used */
+  char seen[256] = {0};
+  for (int v = 0; v < 256; v++) {
+    unsigned char r[WEB_SETUP_CODE_CHARS];
+    memset(r, v, sizeof r);
+    web_setup_code_make(r, text);
+    assert_int_equal(web_setup_code_canonical(text, code), 0);
+    seen[(unsigned char)text[0]] = 1;
+  }
+  int letters = 0;
+  for (int c = 0; c < 256; c++) letters += seen[c];
+  assert_int_equal(letters, 32);
+
+  assert_true(web_setup_code_matches("ABCDE-FGHJK", "ABCDEFGHJK"));
+  assert_true(web_setup_code_matches("abcde fghjk", "ABCDEFGHJK"));
+  assert_true(web_setup_code_matches("ABCDEFGHJK", "ABCDEFGHJK"));
+  assert_false(web_setup_code_matches("ABCDE-FGHJL", "ABCDEFGHJK"));
+  assert_false(web_setup_code_matches("ABCDE-FGHJ", "ABCDEFGHJK"));
+  assert_false(web_setup_code_matches("ABCDE-FGHJKK", "ABCDEFGHJK"));
+  assert_false(web_setup_code_matches("ABCDE-FGHJ0", "ABCDEFGHJ0")); /* not a code */
+  assert_false(web_setup_code_matches("", ""));
+  assert_false(web_setup_code_matches("ABCDE-FGHJK", "")); /* no code (PINs set): nothing matches */
+  assert_false(web_setup_code_matches(NULL, "ABCDEFGHJK"));
+  assert_int_equal(web_setup_code_canonical("ABCDE-FGHJ!", code), -1);
+}
+
+static void test_origin_and_type(void **state) {
+  (void)state;
+  assert_true(web_is_json_type("application/json"));
+  assert_true(web_is_json_type("application/json; charset=utf-8"));
+  assert_true(web_is_json_type("Application/JSON;charset=UTF-8"));
+  assert_false(web_is_json_type("text/plain"));
+  assert_false(web_is_json_type("text/plain; application/json"));
+  assert_false(web_is_json_type("application/jsonx"));
+  assert_false(web_is_json_type("application/x-www-form-urlencoded"));
+  assert_false(web_is_json_type("multipart/form-data; boundary=x"));
+  assert_false(web_is_json_type(""));
+  assert_false(web_is_json_type(NULL));
+
+  assert_true(web_origin_matches(NULL, "192.168.1.50")); /* not a browser */
+  assert_true(web_origin_matches(NULL, NULL));
+  assert_true(web_origin_matches("http://192.168.1.50", "192.168.1.50"));
+  assert_true(web_origin_matches("http://192.168.1.50:8080", "192.168.1.50:8080"));
+  assert_true(web_origin_matches("http://Borne.local", "borne.local:80"));
+  assert_true(web_origin_matches("https://borne.local", "borne.local"));
+  assert_true(web_origin_matches("https://borne.local", "borne.local:443"));
+  assert_true(web_origin_matches("https://borne.local:8443", "borne.local:8443"));
+  assert_true(web_origin_matches("http://[fe80::1]:8080", "[FE80::1]:8080"));
+  assert_false(web_origin_matches("http://evil.example", "192.168.1.50"));
+  assert_false(web_origin_matches("http://192.168.1.50:8081", "192.168.1.50:8080"));
+  assert_false(web_origin_matches("http://192.168.1.50", "192.168.1.50:8080"));
+  assert_false(web_origin_matches("https://borne.local", "borne.local:80"));
+  assert_false(web_origin_matches("null", "192.168.1.50"));
+  assert_false(web_origin_matches("file://", "192.168.1.50"));
+  assert_false(web_origin_matches("http://192.168.1.50", NULL));
+  assert_false(web_origin_matches("http://192.168.1.50", ""));
+  assert_false(web_origin_matches("http://", ""));
+  assert_false(web_origin_matches("http://192.168.1.50/x", "192.168.1.50/x"));
+  assert_false(web_origin_matches("http://a@192.168.1.50", "a@192.168.1.50"));
+  assert_false(web_origin_matches("http://192.168.1.50:99999", "192.168.1.50:99999"));
+  assert_false(web_origin_matches("http://[fe80::1", "[fe80::1"));
+  assert_false(web_origin_matches("http://192.168.1.50:", "192.168.1.50:"));
 }
 
 static void fill(unsigned char *r, unsigned char v) {
@@ -188,10 +359,18 @@ static void test_local_peer(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_pin_format), cmocka_unit_test(test_pin_hash),
-      cmocka_unit_test(test_roles),      cmocka_unit_test(test_lockout_grows),
-      cmocka_unit_test(test_sessions),   cmocka_unit_test(test_required_role),
-      cmocka_unit_test(test_cookie),     cmocka_unit_test(test_local_peer),
+      cmocka_unit_test(test_pin_format),
+      cmocka_unit_test(test_pin_hash),
+      cmocka_unit_test(test_roles),
+      cmocka_unit_test(test_lockout_grows),
+      cmocka_unit_test(test_sessions),
+      cmocka_unit_test(test_required_role),
+      cmocka_unit_test(test_cookie),
+      cmocka_unit_test(test_local_peer),
+      cmocka_unit_test(test_lock_per_address),
+      cmocka_unit_test(test_lock_table_bounded),
+      cmocka_unit_test(test_setup_code),
+      cmocka_unit_test(test_origin_and_type),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

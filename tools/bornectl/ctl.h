@@ -2,7 +2,7 @@
  * Shared pieces of bornectl: the HTTP client over libcurl, the context every
  * verb receives, and the printers. bornectl talks to borned only through its
  * HTTP API (docs/api.md); it never opens the daemon's database or files other
- * than the API token.
+ * than the API token, the web certificate and the setup code.
  */
 #ifndef BORNE_TOOLS_BORNECTL_CTL_H
 #define BORNE_TOOLS_BORNECTL_CTL_H

@@ -35,6 +35,43 @@ static void read_token(const ctl_globals *g, char *token, size_t len, char *note
   if (!token[0]) snprintf(note, notelen, "no API token: %s is empty", path);
 }
 
+/* setup-code: the first line of DIR/setup-code, which borned writes at the
+ * first start (mode 0600: only who may read the API token reads it) and
+ * deletes once both PINs are set. Nothing is sent. */
+static int run_setup_code(const ctl_globals *g) {
+  char path[CTL_TEXT_MAX + 16], code[64] = "";
+  ctl_data_path(g, getenv("BORNE_DATA_DIR"), "setup-code", path, sizeof path);
+  FILE *f = fopen(path, "r");
+  if (!f) {
+    int e = errno;
+    if (e == ENOENT)
+      fprintf(stderr,
+              "bornectl: no setup code in %s: the web page's PINs are already set (change "
+              "them with `bornectl pin set`), or borned has not started with this data "
+              "directory\n",
+              path);
+    else
+      fprintf(stderr, "bornectl: cannot read %s: %s\n", path, strerror(e));
+    return CTL_EXIT_API;
+  }
+  if (!fgets(code, sizeof code, f)) code[0] = '\0';
+  fclose(f);
+  code[strcspn(code, "\r\n")] = '\0';
+  if (!code[0]) {
+    fprintf(stderr, "bornectl: %s is empty\n", path);
+    return CTL_EXIT_API;
+  }
+  if (g->json) {
+    json_t *o = json_pack("{s:s}", "setup_code", code);
+    ctl_ctx ctx = {.json = true, .out = stdout, .err = stderr};
+    ctl_print_json(&ctx, o);
+    json_decref(o);
+  } else {
+    printf("%s\n", code);
+  }
+  return fflush(stdout) == 0 ? CTL_EXIT_OK : CTL_EXIT_API;
+}
+
 /* sessions --csv, config export: the answer is printed as is. */
 static int run_csv(ctl_ctx *ctx, const ctl_command *cmd) {
   ctl_reply r;
@@ -93,6 +130,7 @@ int main(int argc, char **argv) {
     fputs(ctl_usage(), stdout);
     return CTL_EXIT_OK;
   }
+  if (cmd.run == CTL_RUN_SETUP_CODE) return run_setup_code(&g);
   char url[CTL_TEXT_MAX], token[CTL_TEXT_MAX], note[CTL_TEXT_MAX + 64];
   ctl_resolve_url(&g, getenv("BORNE_URL"), url, sizeof url);
   read_token(&g, token, sizeof token, note, sizeof note);

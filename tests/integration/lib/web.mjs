@@ -1,10 +1,16 @@
 // A web page's view of borned for the tests: a client that keeps the session
 // cookie and CSRF token like the browser does, and a Server-Sent Events
 // reader over fetch. No sleeps: reads wait on the stream.
+import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
 
 export class WebClient {
-  constructor(station) {
+  /** from: a local address to send from (e.g. '127.0.0.2': another client
+   *  of a station on 127.0.0.1, for what is counted per client address). */
+  constructor(station, { from } = {}) {
     this.st = station;
+    this.from = from;
     this.cookie = null;
     this.csrf = null;
   }
@@ -18,9 +24,10 @@ export class WebClient {
     if (raw !== undefined) payload = raw;
     else if (method !== 'GET' && method !== 'HEAD') {
       payload = JSON.stringify(body ?? {});
-      h['Content-Type'] = 'application/json';
+      if (!Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) h['Content-Type'] = 'application/json';
     }
-    const res = await fetch(this.st.url + path, { method, headers: h, body: payload });
+    const res = this.from ? await requestFrom(this.from, this.st.url + path, method, h, payload)
+      : await fetch(this.st.url + path, { method, headers: h, body: payload });
     const setCookie = res.headers.get('set-cookie');
     if (setCookie) {
       const m = setCookie.match(/borne_session=([^;]*)/);
@@ -39,10 +46,37 @@ export class WebClient {
   }
 }
 
+/* A plain-HTTP request bound to a local address, answered like fetch's
+ * Response (status, headers.get, text). */
+function requestFrom(localAddress, url, method, headers, body) {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method, headers, localAddress }, (res) => {
+      const parts = [];
+      res.on('data', (d) => parts.push(d));
+      res.on('end', () => {
+        const text = Buffer.concat(parts).toString();
+        const get = (name) => {
+          const v = res.headers[name.toLowerCase()];
+          return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+        };
+        resolve({ status: res.statusCode, headers: { get }, text: async () => text });
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** The setup code borned wrote in its data directory at the first start
+ *  (what `bornectl setup-code` prints). */
+export function setupCode(station) {
+  return readFileSync(join(station.dataDir, 'setup-code'), 'utf8').trim();
+}
+
 /** Sets both PINs through the first-start endpoint (must succeed). */
 export async function setupPins(station, owner = '1234', installer = '567890') {
   const c = new WebClient(station);
-  const r = await c.req('POST', '/api/v1/web/setup', { owner, installer });
+  const r = await c.req('POST', '/api/v1/web/setup', { setup_code: setupCode(station), owner, installer });
   if (r.status !== 200) throw new Error(`setup -> ${r.status} ${JSON.stringify(r.body)}`);
   return { owner, installer };
 }
