@@ -778,25 +778,11 @@ static void composite_gaps_and_refusals(void **state) {
 
 /* ---- persistence ---- */
 
-typedef struct {
-  char dir[64];
-  char path[128];
-} tmpdb;
+typedef test_tmpdb tmpdb;
 
-static int db_setup(void **state) {
-  tmpdb *t = calloc(1, sizeof *t);
-  if (!t || test_tmpdir_make(t->dir, sizeof t->dir, "borne-smart") != 0) return -1;
-  snprintf(t->path, sizeof t->path, "%s/borne.db", t->dir);
-  *state = t;
-  return 0;
-}
+static int db_setup(void **state) { return test_tmpdb_setup(state, "borne-smart"); }
 
-static int db_teardown(void **state) {
-  tmpdb *t = *state;
-  int rc = test_tmpdir_remove(t->dir);
-  free(t);
-  return rc;
-}
+static int db_teardown(void **state) { return test_tmpdb_teardown(state); }
 
 static ocpp16_smart *open_db(const char *path, store **db) {
   char err[200];

@@ -22,25 +22,11 @@
 #include "test_tmpdir.h"
 #include "store/store.h"
 
-typedef struct {
-  char dir[64];
-  char path[128];
-} tmpdb;
+typedef test_tmpdb tmpdb;
 
-static int setup(void **state) {
-  tmpdb *t = calloc(1, sizeof *t);
-  if (!t || test_tmpdir_make(t->dir, sizeof t->dir, "borne-flood") != 0) return -1;
-  snprintf(t->path, sizeof t->path, "%s/borne.db", t->dir);
-  *state = t;
-  return 0;
-}
+static int setup(void **state) { return test_tmpdb_setup(state, "borne-flood"); }
 
-static int teardown(void **state) {
-  tmpdb *t = *state;
-  int rc = test_tmpdir_remove(t->dir);
-  free(t);
-  return rc;
-}
+static int teardown(void **state) { return test_tmpdb_teardown(state); }
 
 static int64_t file_size(const char *path, const char *suffix) {
   char p[160];

@@ -63,25 +63,11 @@ static const char *const schema_v3_v4 =
     " NEW.frequency_hz); END;"
     "CREATE TABLE module_schema(module TEXT PRIMARY KEY, version INTEGER NOT NULL);";
 
-typedef struct {
-  char dir[64];
-  char path[128];
-} tmpdb;
+typedef test_tmpdb tmpdb;
 
-static int setup(void **state) {
-  tmpdb *t = calloc(1, sizeof *t);
-  if (!t || test_tmpdir_make(t->dir, sizeof t->dir, "borne-mig") != 0) return -1;
-  snprintf(t->path, sizeof t->path, "%s/borne.db", t->dir);
-  *state = t;
-  return 0;
-}
+static int setup(void **state) { return test_tmpdb_setup(state, "borne-mig"); }
 
-static int teardown(void **state) {
-  tmpdb *t = *state;
-  int rc = test_tmpdir_remove(t->dir);
-  free(t);
-  return rc;
-}
+static int teardown(void **state) { return test_tmpdb_teardown(state); }
 
 /* Run SQL on the file with a plain connection (what a user's sqlite3 does). */
 static void raw_exec(const char *path, const char *text) {

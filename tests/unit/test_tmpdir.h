@@ -34,4 +34,29 @@ static inline int test_tmpdir_remove(const char *dir) {
   return rmdir(dir);
 }
 
+/* A fresh directory and the path of a database file in it, as a cmocka
+ * state: the rig of the tests that open a store on disk. */
+typedef struct {
+  char dir[64];
+  char path[128];
+} test_tmpdb;
+
+static inline int test_tmpdb_setup(void **state, const char *prefix) {
+  test_tmpdb *t = calloc(1, sizeof *t);
+  if (!t || test_tmpdir_make(t->dir, sizeof t->dir, prefix) != 0) {
+    free(t);
+    return -1;
+  }
+  snprintf(t->path, sizeof t->path, "%s/borne.db", t->dir);
+  *state = t;
+  return 0;
+}
+
+static inline int test_tmpdb_teardown(void **state) {
+  test_tmpdb *t = *state;
+  int rc = test_tmpdir_remove(t->dir);
+  free(t);
+  return rc;
+}
+
 #endif
