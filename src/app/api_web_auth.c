@@ -28,6 +28,7 @@
 #include "app/api_json.h"
 #include "app/api_web.h"
 #include "util/log.h"
+#include "util/secret_file.h"
 
 #define MOD "web"
 
@@ -121,21 +122,9 @@ static int setup_code_load(web_ctx *w, char *err, size_t errlen) {
   }
   web_setup_code_make(rnd, text);
   OPENSSL_cleanse(rnd, sizeof rnd);
-  fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    snprintf(err, errlen, "web: cannot create %s: %s", path, strerror(errno));
-    return -1;
-  }
-  size_t len = strlen(text);
-  text[len] = '\n';
-  bool ok =
-      fchmod(fd, 0600) == 0 && write(fd, text, len + 1) == (ssize_t)(len + 1) && fsync(fd) == 0;
-  int saved = errno;
-  close(fd);
-  text[len] = '\0';
-  if (!ok) {
-    unlink(path);
-    snprintf(err, errlen, "web: cannot write %s: %s", path, strerror(saved));
+  char why[700];
+  if (secret_file_create(path, text, why, sizeof why) != 0) {
+    snprintf(err, errlen, "web: %s", why);
     return -1;
   }
   web_setup_code_canonical(text, w->setup_code);

@@ -25,6 +25,7 @@
 #include "app/hw_factory.h"
 #include "core/errors.h"
 #include "util/log.h"
+#include "util/secret_file.h"
 #include "util/timefmt.h"
 
 #define MOD "station"
@@ -57,19 +58,7 @@ static int load_or_create_token(station *st, char *err, size_t errlen) {
     return -1;
   }
   for (size_t i = 0; i < sizeof raw; i++) snprintf(st->token + 2 * i, 3, "%02x", raw[i]);
-  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-  if (fd < 0) {
-    snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
-    return -1;
-  }
-  size_t len = strlen(st->token);
-  bool ok = write(fd, st->token, len) == (ssize_t)len && write(fd, "\n", 1) == 1 && fsync(fd) == 0;
-  close(fd);
-  if (!ok) {
-    snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-    return -1;
-  }
-  return 0;
+  return secret_file_create(path, st->token, err, errlen);
 }
 
 static void connector_key(char *out, size_t len, int c, const char *key) {
