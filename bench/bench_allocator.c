@@ -18,7 +18,8 @@
 #include <uv.h>
 
 #include "energy/allocator.h"
-#include "app/station.h"
+#include "main/modules.h"
+#include "station/station.h"
 #include "hal/hal_sim.h"
 #include "util/log.h"
 
@@ -153,7 +154,7 @@ static int bench_overload(void) {
   uv_loop_t loop;
   uv_loop_init(&loop);
   bench *b = calloc(1, sizeof *b);
-  station_options so = {.data_dir = dir, .cfg = cfg};
+  station_options so = {.data_dir = dir, .cfg = cfg, .parts = &borne_station_parts};
   if (!b || station_open(&b->st, &loop, &so, err, sizeof err) != 0) {
     fprintf(stderr, "bench: %s\n", err);
     return 1;

@@ -12,7 +12,8 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include "app/station.h"
+#include "main/modules.h"
+#include "station/station.h"
 #include "hal/hal_sim.h"
 #include "util/log.h"
 
@@ -85,7 +86,7 @@ int main(void) {
   uv_loop_init(&loop);
   bench *b = calloc(1, sizeof *b);
   b->loop = &loop;
-  station_options so = {.data_dir = dir, .cfg = cfg};
+  station_options so = {.data_dir = dir, .cfg = cfg, .parts = &borne_station_parts};
   if (station_open(&b->st, &loop, &so, err, sizeof err) != 0) {
     fprintf(stderr, "bench: %s\n", err);
     return 1;

@@ -4,7 +4,7 @@
  * to the grid connection, and how failures count. Also the cross-key checks
  * of these keys (config_check_meter, called from config_check). Data and pure
  * checks only: whether a model's map file exists is checked when the station
- * starts (src/app/metering.c), not here.
+ * starts (src/meter/meter_module.c), not here.
  */
 #include <ctype.h>
 #include <stdio.h>

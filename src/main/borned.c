@@ -14,7 +14,8 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include "app/station.h"
+#include "main/modules.h"
+#include "station/station.h"
 #include "config/config.h"
 #include "store/store.h"
 #include "util/log.h"
@@ -228,7 +229,7 @@ int main(int argc, char **argv) {
   uv_loop_init(&loop);
   signal(SIGPIPE, SIG_IGN);
   st = calloc(1, sizeof *st);
-  station_options so = {.data_dir = data_dir, .cfg = cfg};
+  station_options so = {.data_dir = data_dir, .cfg = cfg, .parts = &borne_station_parts};
   if (station_open(st, &loop, &so, err, sizeof err) != 0) {
     fprintf(stderr, "borned: %s\n", err);
     /* Let closing handles (lws's among them) finish before closing the rest. */

@@ -1,6 +1,6 @@
 /*
  * The OCPP 1.6 charge point's durable state, behind one small interface so
- * that the protocol glue (src/app/ocpp16_station.c) reads as the protocol:
+ * that the protocol glue (src/ocpp/ocpp16_module.c) reads as the protocol:
  * the queue of transaction messages, the authorization cache and local list,
  * the configuration keys (the same store as borne's settings), reservations
  * and the availability the back end set. Every write is a synchronous

@@ -6,7 +6,7 @@
  * ("generation"): the TLS settings of an lws client live in its vhost, so a
  * new URL, CA or client certificate gets a fresh vhost and the old one is
  * destroyed. The context itself is torn down at close the way
- * src/api/http_server.c explains (first lws_context_destroy(), then, once
+ * src/http/http_server.c explains (first lws_context_destroy(), then, once
  * lws's own handles are closed, the second call). Callbacks from a vhost
  * that is being destroyed, or from a connection that was replaced, are
  * ignored.
@@ -133,7 +133,7 @@ static void count_ctx_handles(uv_handle_t *h, void *arg) {
 static void reaper_closed(uv_handle_t *h) { release(h->data); }
 static void timer_closed(uv_handle_t *h) { release(h->data); }
 
-/* Second half of the context teardown (see src/api/http_server.c): once
+/* Second half of the context teardown (see src/http/http_server.c): once
  * lws's own handles are closed, the second lws_context_destroy() frees it. */
 static void reaper_cb(uv_idle_t *idle) {
   ocpp_transport *t = idle->data;

@@ -1,6 +1,6 @@
 /*
  * The fuzz input as the body of an API request, parsed the way every
- * handler parses it (api_parse_object): shared by the fuzz targets of
+ * handler parses it (http_parse_object): shared by the fuzz targets of
  * request bodies.
  */
 #ifndef BORNE_FUZZ_BODY_H
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/api_json.h"
+#include "http/http_json.h"
 
 /* The object, or NULL with a 400 in `res`: a body that does not parse must
  * be a 400, anything else aborts. */
@@ -21,7 +21,7 @@ static inline json_t *fuzz_body_object(const uint8_t *data, size_t size, const c
   memcpy(body, data, size);
   body[size] = '\0';
   http_request req = {.method = "POST", .path = path, .query = "", .body = body, .body_len = size};
-  json_t *o = api_parse_object(&req, res, empty_ok);
+  json_t *o = http_parse_object(&req, res, empty_ok);
   free(body);
   if (!o && res->status != 400) abort();
   return o;

@@ -1,0 +1,175 @@
+/*
+ * Charge history: GET /api/v1/sessions (JSON or CSV) and /sessions/{id}.
+ * Read-only over the store; a running session shows its live energy.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/http_json.h"
+#include "station/station.h"
+#include "api/api_routes.h"
+#include "util/timefmt.h"
+
+static double live_stop_wh(station *st, const session_row *r) {
+  if (r->stop_ms == 0 && r->connector >= 1 && r->connector <= st->core.count &&
+      st->conn[r->connector - 1].session_id == r->id)
+    return st->conn[r->connector - 1].meter.energy_import_wh;
+  return r->meter_stop_wh;
+}
+
+static json_t *session_json(station *st, const session_row *r) {
+  double stop_wh = live_stop_wh(st, r);
+  json_t *o = json_object();
+  json_object_set_new(o, "id", json_integer(r->id));
+  json_object_set_new(o, "connector", json_integer(r->connector));
+  json_object_set_new(o, "badge", json_string(r->uid));
+  json_object_set_new(o, "user", json_string(r->user));
+  json_object_set_new(o, "start", json_time(r->start_ms));
+  json_object_set_new(o, "stop", json_time(r->stop_ms));
+  json_object_set_new(o, "meter_start_wh", json_real(r->meter_start_wh));
+  json_object_set_new(o, "meter_stop_wh", json_real(stop_wh));
+  json_object_set_new(o, "energy_wh", json_real(stop_wh - r->meter_start_wh));
+  json_object_set_new(o, "stop_reason",
+                      r->stop_ms ? json_string(stop_reason_name(r->reason)) : json_null());
+  json_object_set_new(o, "active", json_boolean(r->stop_ms == 0));
+  return o;
+}
+
+typedef struct {
+  station *st;
+  json_t *list;
+  char *csv;
+  size_t csv_len, csv_cap;
+} collect_ctx;
+
+static void csv_append(collect_ctx *cc, const char *s) {
+  size_t n = strlen(s);
+  if (cc->csv_len + n + 1 > cc->csv_cap) {
+    size_t cap = cc->csv_cap ? cc->csv_cap * 2 : 4096;
+    while (cap < cc->csv_len + n + 1) cap *= 2;
+    char *p = realloc(cc->csv, cap);
+    if (!p) return;
+    cc->csv = p;
+    cc->csv_cap = cap;
+  }
+  memcpy(cc->csv + cc->csv_len, s, n + 1);
+  cc->csv_len += n;
+}
+
+/* RFC 4180 field: quoted when it holds a comma, quote or line break; a leading
+ * = + - @ is prefixed with ' so spreadsheets do not run it as a formula. */
+static void csv_field(collect_ctx *cc, const char *v, int last) {
+  char buf[2 * BORNE_NAME_MAX + 8];
+  size_t o = 0;
+  int quote = strpbrk(v, ",\"\r\n") != NULL;
+  if (quote) buf[o++] = '"';
+  if (strchr("=+-@", v[0]) && v[0]) buf[o++] = '\'';
+  for (const char *p = v; *p && o < sizeof buf - 4; p++) {
+    if (*p == '"') buf[o++] = '"';
+    buf[o++] = *p;
+  }
+  if (quote) buf[o++] = '"';
+  buf[o++] = last ? '\n' : ',';
+  buf[o] = '\0';
+  csv_append(cc, buf);
+}
+
+static int collect(void *ctx, const session_row *r) {
+  collect_ctx *cc = ctx;
+  if (cc->list) {
+    json_array_append_new(cc->list, session_json(cc->st, r));
+    return 0;
+  }
+  char num[64], start[40], stop[40];
+  double stop_wh = live_stop_wh(cc->st, r);
+  snprintf(num, sizeof num, "%lld", (long long)r->id);
+  csv_field(cc, num, 0);
+  snprintf(num, sizeof num, "%d", r->connector);
+  csv_field(cc, num, 0);
+  csv_field(cc, r->uid, 0);
+  csv_field(cc, r->user, 0);
+  timefmt_iso(r->start_ms, start, sizeof start);
+  csv_field(cc, start, 0);
+  if (r->stop_ms)
+    timefmt_iso(r->stop_ms, stop, sizeof stop);
+  else
+    stop[0] = '\0';
+  csv_field(cc, stop, 0);
+  snprintf(num, sizeof num, "%.1f", r->meter_start_wh);
+  csv_field(cc, num, 0);
+  snprintf(num, sizeof num, "%.1f", stop_wh);
+  csv_field(cc, num, 0);
+  snprintf(num, sizeof num, "%.1f", stop_wh - r->meter_start_wh);
+  csv_field(cc, num, 0);
+  csv_field(cc, r->stop_ms ? stop_reason_name(r->reason) : "", 0);
+  csv_field(cc, r->stop_ms ? "false" : "true", 1);
+  return 0;
+}
+
+static int get_sessions(void *ctx, const http_request *req, http_response *res) {
+  station *st = ctx;
+  session_filter f = {0};
+  char since[64], until[64], badge[BORNE_UID_MAX + 2], user[BORNE_NAME_MAX + 2], conn[16],
+      limit[16], format[16];
+  const char *v;
+  if ((v = http_query_param(req, "since", since, sizeof since)) && timefmt_parse(v, &f.since_ms))
+    return http_json_error(res, 400, "since: `%s` is not an ISO-8601 time or epoch seconds", v), 0;
+  if ((v = http_query_param(req, "until", until, sizeof until)) && timefmt_parse(v, &f.until_ms))
+    return http_json_error(res, 400, "until: `%s` is not an ISO-8601 time or epoch seconds", v), 0;
+  f.uid = http_query_param(req, "badge", badge, sizeof badge);
+  f.user = http_query_param(req, "user", user, sizeof user);
+  if ((v = http_query_param(req, "connector", conn, sizeof conn))) {
+    char *end;
+    long c = strtol(v, &end, 10);
+    if (*end || c < 1 || c > st->core.count)
+      return http_json_error(res, 400, "connector: `%s` is not a connector of this station", v), 0;
+    f.connector = (int)c;
+  }
+  if ((v = http_query_param(req, "limit", limit, sizeof limit))) {
+    char *end;
+    long l = strtol(v, &end, 10);
+    if (*end || l < 1 || l > 100000)
+      return http_json_error(res, 400, "limit: must be 1 to 100000"), 0;
+    f.limit = (int)l;
+  }
+  v = http_query_param(req, "format", format, sizeof format);
+  int csv = v && strcmp(v, "csv") == 0;
+  if (v && !csv && strcmp(v, "json") != 0)
+    return http_json_error(res, 400, "format: `%s` is not json or csv", v), 0;
+
+  collect_ctx cc = {.st = st, .list = csv ? NULL : json_array()};
+  if (csv)
+    csv_append(&cc, "id,connector,badge,user,start,stop,meter_start_wh,meter_stop_wh,energy_wh,"
+                    "stop_reason,active\n");
+  if (store_sessions_query(st->db, &f, collect, &cc) != 0) {
+    json_decref(cc.list);
+    free(cc.csv);
+    return http_json_error(res, 500, "cannot read sessions: %s", store_last_error(st->db)), 0;
+  }
+  if (csv) {
+    res->body = cc.csv;
+    res->body_len = cc.csv_len;
+    res->content_type = "text/csv; charset=utf-8";
+    res->extra_header = "Content-Disposition: attachment; filename=\"sessions.csv\"";
+  } else {
+    http_json_body(res, json_pack("{s:o}", "sessions", cc.list));
+  }
+  return 0;
+}
+
+static int get_session(void *ctx, const http_request *req, http_response *res) {
+  station *st = ctx;
+  char *end;
+  long long id = strtoll(req->params[0], &end, 10);
+  session_row r;
+  if (*end || id < 1 || store_session_get(st->db, id, &r) != 0)
+    return http_json_error(res, 404, "no session `%s`", req->params[0]), 0;
+  http_json_body(res, session_json(st, &r));
+  return 0;
+}
+
+void api_sessions_routes(station *st) {
+  http_add_route(st->http, &(http_route){"GET", "/api/v1/sessions", get_sessions, st});
+  http_add_route(st->http, &(http_route){"GET", "/api/v1/sessions/{id}", get_session, st});
+}

@@ -1,0 +1,161 @@
+/*
+ * The station's firmware updater, shared by OCPP and the web page: see
+ * firmware_service.h.
+ */
+#include "firmware/firmware_module.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/log.h"
+
+#define MOD "firmware"
+#define MAX_LISTENERS 4
+
+typedef struct {
+  station *st;
+  curl_uv *cu;
+  firmware *fw;
+  struct {
+    station_fw_listener fn;
+    void *ctx;
+  } listeners[MAX_LISTENERS];
+  int listener_count;
+  void (*restarter)(void *ctx);
+  void *restarter_ctx;
+  bool boot_claimed;
+  fw_status last;
+  char last_detail[200];
+} fw_service;
+
+static fw_service *find(station *st) {
+  for (int i = 0; i < st->module_count; i++)
+    if (st->modules[i].name && strcmp(st->modules[i].name, MOD) == 0) return st->modules[i].ctx;
+  return NULL;
+}
+
+static void on_status(void *ctx, fw_status s, int request_id, const char *detail) {
+  fw_service *f = ctx;
+  station *st = f->st;
+  f->last = s;
+  snprintf(f->last_detail, sizeof f->last_detail, "%s", detail);
+  st->core.firmware_updating = s == FW_INSTALLING || s == FW_INSTALL_REBOOTING;
+  for (int c = 1; c <= st->core.count; c++)
+    station_connector_event(st, c, &(cs_event){.type = CS_EV_TIMER}); /* LED refresh */
+  station_event(st, 0, "firmware", "%s%s%s", fw_status_name(s), detail[0] ? ": " : "", detail);
+  /* security events (OCPP security whitepaper names; the OCPP module forwards them) */
+  if (s == FW_INVALID_SIGNATURE)
+    station_event(st, 0, "security", "InvalidFirmwareSignature: %s", detail);
+  if (s == FW_INSTALLED)
+    station_event(st, 0, "security", "FirmwareUpdated: %s", firmware_version(f->fw));
+  for (int i = 0; i < f->listener_count; i++)
+    f->listeners[i].fn(f->listeners[i].ctx, s, request_id, detail);
+}
+
+static void on_restart(void *ctx) {
+  fw_service *f = ctx;
+  if (f->restarter)
+    f->restarter(f->restarter_ctx);
+  else
+    station_reset(f->st, true);
+}
+
+static void on_status_json(void *ctx, int c, json_t *obj) {
+  fw_service *f = ctx;
+  if (c != 0) return;
+  json_object_set_new(obj, "firmware_version", json_string(firmware_version(f->fw)));
+  json_object_set_new(obj, "firmware",
+                      json_pack("{s:s, s:s, s:b, s:s}", "version", firmware_version(f->fw),
+                                "status", fw_status_name(f->last), "busy", firmware_busy(f->fw),
+                                "detail", f->last_detail));
+}
+
+/* firmware.ca_file applies to the next signature check; install_command is
+ * set in the configuration file only (a restart). */
+static void on_setting_changed(void *ctx, const char *key) {
+  fw_service *f = ctx;
+  if (strcmp(key, "firmware.ca_file") == 0)
+    firmware_set_ca_file(f->fw, config_get(f->st->cfg, "firmware.ca_file"));
+}
+
+static station_setting_state on_setting_state(void *ctx, const char *key) {
+  fw_service *f = ctx;
+  if (strcmp(key, "firmware.ca_file") != 0) return SETTING_UNUSED;
+  const char *ca = config_get(f->st->cfg, key);
+  return strcmp(firmware_ca_file(f->fw), ca ? ca : "") == 0 ? SETTING_CURRENT : SETTING_STALE;
+}
+
+static void on_closing(void *ctx) {
+  fw_service *f = ctx;
+  firmware_close(f->fw); /* first: the aborted transfer then finds it closing */
+  curl_uv_close(f->cu);
+}
+
+static void on_free(void *ctx) { free(ctx); }
+
+firmware *station_firmware(station *st) {
+  fw_service *f = find(st);
+  if (f) return f->fw;
+  f = calloc(1, sizeof *f);
+  if (!f) return NULL;
+  f->st = st;
+  f->cu = curl_uv_new(st->loop);
+  fw_config fc = {.loop = st->loop,
+                  .clock = &st->clock,
+                  .data_dir = st->data_dir,
+                  .install_command = config_get(st->cfg, "firmware.install_command"),
+                  .ca_file = config_get(st->cfg, "firmware.ca_file"),
+                  .on_status = on_status,
+                  .on_restart = on_restart,
+                  .ctx = f};
+  f->fw = f->cu ? firmware_new(&fc, f->cu) : NULL;
+  station_module m = {.name = MOD,
+                      .ctx = f,
+                      .status_json = on_status_json,
+                      .setting_changed = on_setting_changed,
+                      .setting_state = on_setting_state,
+                      .closing = on_closing,
+                      .free = on_free};
+  if (!f->fw || station_add_module(st, &m) != 0) {
+    log_error(MOD, "cannot make the firmware updater");
+    firmware_close(f->fw);
+    curl_uv_close(f->cu);
+    free(f); /* the closed handles only point to the updater and curl_uv */
+    return NULL;
+  }
+  return f->fw;
+}
+
+int station_firmware_listen(station *st, station_fw_listener fn, void *ctx) {
+  fw_service *f = station_firmware(st) ? find(st) : NULL;
+  if (!f || f->listener_count == MAX_LISTENERS) return -1;
+  f->listeners[f->listener_count].fn = fn;
+  f->listeners[f->listener_count].ctx = ctx;
+  f->listener_count++;
+  return 0;
+}
+
+void station_firmware_set_restarter(station *st, void (*fn)(void *ctx), void *ctx) {
+  fw_service *f = station_firmware(st) ? find(st) : NULL;
+  if (!f) return;
+  f->restarter = fn;
+  f->restarter_ctx = ctx;
+}
+
+void station_firmware_claim_boot_report(station *st) {
+  fw_service *f = station_firmware(st) ? find(st) : NULL;
+  if (f) f->boot_claimed = true;
+}
+
+void station_firmware_boot(station *st) {
+  fw_service *f = station_firmware(st) ? find(st) : NULL;
+  if (f && !f->boot_claimed) firmware_boot_report(f->fw);
+}
+
+fw_status station_firmware_last(station *st, const char **detail) {
+  fw_service *f = station_firmware(st) ? find(st) : NULL;
+  if (detail) *detail = f ? f->last_detail : "";
+  return f ? f->last : FW_IDLE;
+}

@@ -1,0 +1,32 @@
+/*
+ * The modules that sit beside the station core, attached in this order once
+ * the HTTP server runs and before the self-test. Each attach function reads
+ * its own configuration, registers its routes and hooks (station_add_module
+ * and the other extension points of station/station.h), and returns -1 with
+ * one line in err when the station must not start. Every capability's glue
+ * is named <capability>_attach and lives in src/<capability>/, in files named
+ * <capability>_module*.c.
+ */
+#include "main/modules.h"
+
+#include "energy/energy_module.h"
+#include "firmware/firmware_module.h"
+#include "grid/grid_module.h"
+#include "meter/meter_module.h"
+#include "ocmf/ocmf_module.h"
+#include "ocpp/ocpp16_module.h"
+#include "webpage/webpage_module.h"
+#include "api/api_routes.h"
+
+static const station_attach_fn attach_list[] = {
+    api_attach,         /* the REST API: first, before the web page's catch-all file route */
+    metering_attach,    /* Modbus meters: before the modules that read meters */
+    grid_inputs_attach, /* Linky TIC / P1 line, CT clamps, control contact (grid.source) */
+    energy_attach,      /* load management: after the meters, reads their samples */
+    ocmf_attach,        /* signed meter data: before OCPP, whose stop hook sends the end record */
+    ocpp16_attach,      /* OCPP 1.6J back end (ocpp.url) */
+    web_attach,         /* the local web page */
+    NULL,
+};
+
+const station_parts borne_station_parts = {.attach = attach_list, .tls_files = web_tls_files};

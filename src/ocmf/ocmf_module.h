@@ -1,0 +1,23 @@
+/*
+ * Signed meter data on a station (src/ocmf/ocmf_module.c): builds, signs and
+ * stores an OCMF record at each session's begin and end, and on demand;
+ * serves them over the API. Attached from main/modules.c; see
+ * docs/metering.md, "Signed meter data (OCMF)".
+ */
+#ifndef BORNE_APP_OCMF_GLUE_H
+#define BORNE_APP_OCMF_GLUE_H
+
+#include <stddef.h>
+
+struct station;
+struct ocmf;
+
+/* ocmf.enabled = false: does nothing. Otherwise loads (or makes) the key and
+ * the tables; -1 with one line in err when the key cannot be used. */
+int ocmf_attach(struct station *st, char *err, size_t errlen);
+
+/* The station's OCMF service (records of a session for OCPP SignedData:
+ * ocmf_session_records), or NULL when OCMF is off. */
+struct ocmf *station_ocmf(struct station *st);
+
+#endif

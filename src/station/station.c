@@ -1,0 +1,1000 @@
+/*
+ * Station wiring: HAL inputs -> core events -> (HAL commands, durable
+ * records, API events). Everything runs on the one loop; nothing blocks but
+ * SQLite commits, which are the durability point by design (a session start
+ * or stop is on disk before the loop moves on). This file must never decide
+ * charging behaviour itself: that is the core's job.
+ */
+#include "station/station.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "station/events.h"
+#include "station/hw_factory.h"
+#include "core/errors.h"
+#include "util/log.h"
+#include "util/secret_file.h"
+#include "util/timefmt.h"
+
+#define MOD "station"
+
+static void handle_notes(station *st, sc_notes *notes, int depth);
+static void arm_core_timer(station *st);
+
+/* ---------- small helpers ---------- */
+
+static borne_ms now_of(const station *st) { return clock_now(&st->clock); }
+
+static int connector_count(const station *st) { return st->core.count; }
+
+static int load_or_create_token(station *st, char *err, size_t errlen) {
+  char path[600];
+  snprintf(path, sizeof path, "%s/api-token", st->data_dir);
+  FILE *f = fopen(path, "r");
+  if (f) {
+    size_t n = fread(st->token, 1, sizeof st->token - 1, f);
+    fclose(f);
+    st->token[n] = '\0';
+    st->token[strcspn(st->token, "\r\n")] = '\0';
+    if (strlen(st->token) >= 16) return 0;
+    snprintf(err, errlen, "%s: token too short; delete the file to get a new one", path);
+    return -1;
+  }
+  unsigned char raw[24];
+  if (RAND_bytes(raw, sizeof raw) != 1) {
+    snprintf(err, errlen, "cannot generate an API token: no random source");
+    return -1;
+  }
+  for (size_t i = 0; i < sizeof raw; i++) snprintf(st->token + 2 * i, 3, "%02x", raw[i]);
+  return secret_file_create(path, st->token, err, errlen);
+}
+
+static void connector_key(char *out, size_t len, int c, const char *key) {
+  snprintf(out, len, "connector.%d.%s", c, key);
+}
+
+static double cfg_num(const station *st, int c, const char *key) {
+  char k[96];
+  connector_key(k, sizeof k, c, key);
+  return config_get_number(st->cfg, k);
+}
+
+static bool cfg_bool(const station *st, int c, const char *key) {
+  char k[96];
+  connector_key(k, sizeof k, c, key);
+  return config_get_bool(st->cfg, k);
+}
+
+static void connector_config_from(const station *st, int c, connector_config *cc) {
+  *cc = (connector_config){0};
+  cc->id = c;
+  cc->phases = (int)cfg_num(st, c, "phases");
+  cc->selector_a = config_selector_amps(st->cfg, c);
+  cc->breaker_a = cfg_num(st, c, "breaker_a");
+  cc->tethered = cfg_bool(st, c, "tethered");
+  cc->permanent_lock = cfg_bool(st, c, "permanent_lock");
+  cc->ventilation_allowed = cfg_bool(st, c, "ventilation");
+  cc->rcd_auto_retries = (int)cfg_num(st, c, "rcd_auto_retries");
+  cc->derate_temp_c = cfg_num(st, c, "derate_temp_c");
+  cc->max_temp_c = cfg_num(st, c, "max_temp_c");
+}
+
+/* ---------- applying the core's decisions ---------- */
+
+static void apply_outputs(station *st, int c) {
+  station_connector *sc = &st->conn[c - 1];
+  const cs_outputs *want = cs_outputs_of(&st->core.conn[c - 1]);
+  const hal_ops *ops = st->hw->ops;
+  /* Safety order: open the contactor before anything else changes, close it last. */
+  if (!sc->applied_valid || (sc->applied.contactor_closed && !want->contactor_closed)) {
+    log_debug(MOD, "connector %d: contactor %s", c, want->contactor_closed ? "close" : "open");
+    ops->set_contactor(st->hw, c, want->contactor_closed);
+  }
+  if (!sc->applied_valid || sc->applied.pwm_permille != want->pwm_permille)
+    ops->set_pwm(st->hw, c, want->pwm_permille);
+  if (!sc->applied_valid || sc->applied.lock_engaged != want->lock_engaged)
+    ops->set_lock(st->hw, c, want->lock_engaged);
+  if (sc->applied_valid && !sc->applied.contactor_closed && want->contactor_closed) {
+    log_debug(MOD, "connector %d: contactor close", c);
+    ops->set_contactor(st->hw, c, true);
+  }
+  sc->applied = *want;
+  sc->applied_valid = true;
+  led_state led = sc_led(&st->core, c, now_of(st));
+  if (!sc->led_valid || led != sc->led) {
+    sc->led = led;
+    sc->led_valid = true;
+    ops->set_led(st->hw, c, led_look_of(led));
+  }
+  if (st->on_outputs_applied) st->on_outputs_applied(st->on_outputs_applied_ctx, c);
+}
+
+void station_read_meter(station *st, int c) {
+  station_connector *sc = &st->conn[c - 1];
+  meter_reading r;
+  char why_buf[128] = "";
+  int rc = st->meter_fn[c - 1]
+               ? st->meter_fn[c - 1](st->meter_ctx[c - 1], c, &r, why_buf, sizeof why_buf)
+               : st->hw->ops->read_meter(st->hw, c, &r);
+  if (rc == 0) {
+    r.at = now_of(st);
+    if (!sc->meter_ok && sc->meter_error[0])
+      station_event(st, c, "meter_ok", "meter answers again");
+    sc->meter = r;
+    sc->meter_ok = true;
+    sc->meter_error[0] = '\0';
+    for (int m = 0; m < st->module_count; m++)
+      if (st->modules[m].meter_read) st->modules[m].meter_read(st->modules[m].ctx, c, &r);
+  } else {
+    const char *why = st->meter_fn[c - 1] ? why_buf : st->hw->ops->last_error(st->hw);
+    if (sc->meter_ok || strcmp(sc->meter_error, why) != 0)
+      station_event(st, c, "meter_error", "%s", why);
+    sc->meter_ok = false;
+    snprintf(sc->meter_error, sizeof sc->meter_error, "%s", why);
+  }
+}
+
+static void store_sample(station *st, int c) {
+  station_connector *sc = &st->conn[c - 1];
+  if (!sc->meter_ok) return;
+  if (store_meter_sample(st->db, c, &sc->meter) != 0) {
+    log_error(MOD, "connector %d: cannot store meter sample: %s", c, store_last_error(st->db));
+    return;
+  }
+  if (sc->session_id &&
+      store_session_progress(st->db, sc->session_id, sc->meter.energy_import_wh) != 0)
+    log_error(MOD, "session %lld: cannot store progress: %s", (long long)sc->session_id,
+              store_last_error(st->db));
+  sc->last_sample_at = sc->meter.at;
+}
+
+/* Tell the modules about a session the store just recorded. */
+static void notify_session_id(station *st, int c, int64_t id, bool stopped, stop_reason reason,
+                              bool resumed) {
+  session_row row;
+  if (store_session_get(st->db, id, &row) != 0) return;
+  station_session_info info = {.id = row.id,
+                               .uid = row.uid,
+                               .user = row.user,
+                               .start_ms = row.start_ms,
+                               .stop_ms = stopped ? row.stop_ms : 0,
+                               .meter_start_wh = row.meter_start_wh,
+                               .meter_stop_wh = row.meter_stop_wh,
+                               .reason = reason,
+                               .resumed = resumed};
+  for (int m = 0; m < st->module_count; m++) {
+    const station_module *mod = &st->modules[m];
+    if (stopped && mod->session_stopped) mod->session_stopped(mod->ctx, c, &info);
+    if (!stopped && mod->session_started) mod->session_started(mod->ctx, c, &info);
+  }
+}
+
+static void notify_session(station *st, int c, bool stopped, stop_reason reason, bool resumed) {
+  notify_session_id(st, c, st->conn[c - 1].session_id, stopped, reason, resumed);
+}
+
+static void notify_status(station *st, int c) {
+  const connector_sm *sm = &st->core.conn[c - 1];
+  for (int m = 0; m < st->module_count; m++)
+    if (st->modules[m].status_changed)
+      st->modules[m].status_changed(st->modules[m].ctx, c, cs_status(sm), cs_error(sm));
+}
+
+static void session_started(station *st, int c) {
+  station_connector *sc = &st->conn[c - 1];
+  const connector_sm *sm = &st->core.conn[c - 1];
+  station_read_meter(st, c);
+  double wh = sc->meter_ok ? sc->meter.energy_import_wh : 0.0;
+  const char *uid = cs_session_uid(sm);
+  if (sc->resume_session_id && strcmp(sc->resume_uid, uid) == 0) {
+    sc->session_id = sc->resume_session_id;
+    session_row row;
+    sc->session_start_wh =
+        store_session_get(st->db, sc->session_id, &row) == 0 ? row.meter_start_wh : wh;
+    sc->resume_session_id = 0;
+    station_event(st, c, "session_resume", "{\"session\":%lld}", (long long)sc->session_id);
+    notify_session(st, c, false, STOP_NONE, true);
+    return;
+  }
+  int64_t id = 0;
+  if (store_session_begin(st->db, c, uid, sm->user, now_of(st), wh, &id) != 0) {
+    log_error(MOD, "connector %d: cannot record session start: %s", c, store_last_error(st->db));
+    return;
+  }
+  sc->session_id = id;
+  sc->session_start_wh = wh;
+  store_sample(st, c);
+  station_event(st, c, "session_start", "{\"session\":%lld,\"badge\":\"%s\",\"meter_wh\":%.1f}",
+                (long long)id, uid, wh);
+  notify_session(st, c, false, STOP_NONE, false);
+}
+
+static void session_stopped(station *st, int c, stop_reason reason) {
+  station_connector *sc = &st->conn[c - 1];
+  if (!sc->session_id) return;
+  station_read_meter(st, c);
+  double wh = sc->meter_ok ? sc->meter.energy_import_wh : sc->session_start_wh;
+  if (sc->meter_ok) store_sample(st, c);
+  if (store_session_end(st->db, sc->session_id, now_of(st), wh, reason) != 0) {
+    log_error(MOD, "session %lld: cannot record stop: %s", (long long)sc->session_id,
+              store_last_error(st->db));
+  }
+  station_event(st, c, "session_stop", "{\"session\":%lld,\"reason\":\"%s\",\"energy_wh\":%.1f}",
+                (long long)sc->session_id, stop_reason_name(reason), wh - sc->session_start_wh);
+  notify_session(st, c, true, reason, false);
+  sc->session_id = 0;
+}
+
+static void handle_cs_note(station *st, int c, const cs_note *n) {
+  const connector_sm *sm = &st->core.conn[c - 1];
+  switch (n->type) {
+  case CS_NOTE_STATUS:
+    station_event(st, c, "status", "%s", connector_status_name(n->status));
+    log_info(MOD, "connector %d: %s", c, connector_status_name(n->status));
+    notify_status(st, c);
+    break;
+  case CS_NOTE_SESSION_START:
+    session_started(st, c);
+    break;
+  case CS_NOTE_SESSION_STOP:
+    session_stopped(st, c, n->reason);
+    break;
+  case CS_NOTE_ERROR: {
+    const error_info *e = error_info_of(n->error);
+    station_event(st, c, "error", "%d %s", (int)n->error, e->owner_text);
+    log_warn(MOD, "connector %d: error %d: %s", c, (int)n->error, e->owner_text);
+    notify_status(st, c);
+    break;
+  }
+  case CS_NOTE_ERROR_CLEARED:
+    station_event(st, c, "error_cleared", "{\"code\":%d}", (int)n->error);
+    notify_status(st, c);
+    break;
+  case CS_NOTE_OFFERED: {
+    limit_source by;
+    double a = cs_offered_current(sm, &by);
+    log_debug(MOD, "connector %d: offered %.1f A (%s)", c, a,
+              by == LIMIT_COUNT ? "none" : limit_source_name(by));
+    break;
+  }
+  }
+}
+
+typedef struct {
+  uint32_t id;
+  char uid[BORNE_UID_MAX + 1];
+} auth_request;
+
+/* Local authorization: a known, enabled badge whose user (if any) is enabled. */
+bool station_authorize_locally(station *st, const char *uid, char *user, size_t userlen) {
+  badge_row b;
+  user[0] = '\0';
+  if (store_badge_get(st->db, uid, &b) != 0 || !b.enabled) return false;
+  if (b.user_id) {
+    user_row u;
+    if (store_user_get(st->db, b.user_id, &u) != 0 || !u.enabled) return false;
+    snprintf(user, userlen, "%s", u.name);
+  }
+  return true;
+}
+
+unsigned station_badge_connectors(station *st, const char *uid) {
+  badge_row b;
+  unsigned allowed = 0;
+  if (uid && uid[0] && store_badge_get(st->db, uid, &b) == 0 && b.user_id &&
+      store_user_connectors_get(st->db, b.user_id, &allowed) != 0)
+    allowed = 0;
+  return allowed;
+}
+
+static void handle_notes(station *st, sc_notes *notes, int depth) {
+  auth_request requests[4];
+  int request_count = 0;
+  /* Outputs first: a contactor that must open opens before any record is
+   * written, and a stop reading is taken once no more energy flows. */
+  for (int c = 1; c <= connector_count(st); c++) apply_outputs(st, c);
+  for (int i = 0; i < notes->count; i++) {
+    const sc_note *n = &notes->notes[i];
+    switch (n->type) {
+    case SC_NOTE_CONNECTOR:
+      handle_cs_note(st, n->connector, &n->cs);
+      break;
+    case SC_NOTE_AUTH_REQUEST:
+      if (request_count < 4) {
+        requests[request_count].id = n->request_id;
+        snprintf(requests[request_count].uid, sizeof requests[0].uid, "%s", n->uid);
+        request_count++;
+      }
+      break;
+    case SC_NOTE_AUTH_REFUSED:
+      station_event(st, n->connector, "auth_refused", "%s", n->uid);
+      break;
+    case SC_NOTE_AUTH_ACCEPTED:
+      station_event(st, n->connector, "auth_accepted", "%s", n->uid);
+      break;
+    case SC_NOTE_AUTH_EXPIRED:
+      station_event(st, n->connector, "auth_expired", "%s", n->uid);
+      break;
+    case SC_NOTE_AUTH_NOT_ALLOWED:
+      station_event(st, n->connector, "auth_refused",
+                    "%s: its user may not charge on connector %d (Users and badges)", n->uid,
+                    n->connector);
+      break;
+    }
+  }
+  for (int c = 1; c <= connector_count(st); c++) apply_outputs(st, c); /* LEDs after notes */
+  for (int i = 0; i < request_count && st->authorize; i++)
+    st->authorize(st->authorize_ctx, requests[i].id, requests[i].uid);
+  for (int i = 0; i < request_count && !st->authorize && depth < 4; i++) {
+    char user[BORNE_NAME_MAX + 1];
+    bool ok = station_authorize_locally(st, requests[i].uid, user, sizeof user);
+    unsigned allowed = ok ? station_badge_connectors(st, requests[i].uid) : 0;
+    sc_notes more = {0};
+    sc_auth_result_allowed(&st->core, requests[i].id, ok, ok ? user : NULL, NULL, allowed,
+                           now_of(st), &more);
+    handle_notes(st, &more, depth + 1);
+  }
+  arm_core_timer(st);
+}
+
+/* ---------- extension points ---------- */
+
+int station_add_module(station *st, const station_module *m) {
+  if (st->module_count == st->module_cap) {
+    int cap = st->module_cap ? 2 * st->module_cap : 8;
+    station_module *grown = realloc(st->modules, (size_t)cap * sizeof *grown);
+    if (!grown) return -1;
+    st->modules = grown;
+    st->module_cap = cap;
+  }
+  st->modules[st->module_count++] = *m;
+  return 0;
+}
+
+void station_set_authorizer(station *st, station_authorize_fn fn, void *ctx) {
+  st->authorize = fn;
+  st->authorize_ctx = ctx;
+}
+
+void station_auth_answer(station *st, uint32_t request_id, bool accepted, const char *user) {
+  station_auth_answer_parent(st, request_id, accepted, user, NULL);
+}
+
+void station_auth_answer_parent(station *st, uint32_t request_id, bool accepted, const char *user,
+                                const char *parent) {
+  if (st->closing) return;
+  sc_notes notes = {0};
+  sc_auth_result_parent(&st->core, request_id, accepted, user, parent, now_of(st), &notes);
+  handle_notes(st, &notes, 0);
+}
+
+int station_reserve(station *st, int c, const char *uid, const char *parent, char *err,
+                    size_t errlen) {
+  if (c < 0 || c > connector_count(st)) {
+    snprintf(err, errlen, "no connector %d", c);
+    return -1;
+  }
+  sc_notes notes = {0};
+  sc_reserve(&st->core, c, uid, parent, now_of(st), &notes);
+  station_event(st, c, "reserved", "%s", uid ? uid : "");
+  handle_notes(st, &notes, 0);
+  return 0;
+}
+
+void station_cancel_reservation(station *st, int c) {
+  if (c < 0 || c > connector_count(st)) return;
+  sc_notes notes = {0};
+  sc_cancel_reservation(&st->core, c, now_of(st), &notes);
+  station_event(st, c, "reservation_ended", "%s", "");
+  handle_notes(st, &notes, 0);
+}
+
+int station_unlock(station *st, int c, char *err, size_t errlen) {
+  if (c < 1 || c > connector_count(st)) {
+    snprintf(err, errlen, "no connector %d", c);
+    return -1;
+  }
+  if (st->core.conn[c - 1].cfg.tethered) {
+    snprintf(err, errlen, "connector %d has a fixed cable: nothing to unlock", c);
+    return -1;
+  }
+  station_event(st, c, "unlock", "%s", "operator command");
+  station_connector_event(st, c, &(cs_event){.type = CS_EV_UNLOCK});
+  return 0;
+}
+
+void station_set_available(station *st, int c, bool available) {
+  station_event(st, c, "availability", "%s", available ? "operative" : "inoperative");
+  station_connector_event(st, c, &(cs_event){.type = CS_EV_AVAILABILITY, .flag = available});
+}
+
+static void reset_cb(uv_timer_t *t) {
+  station *st = t->data;
+  uv_close((uv_handle_t *)t, (uv_close_cb)free);
+  if (st->on_restart)
+    st->on_restart(st->on_restart_ctx, st->restart_hard); /* the daemon closes the station */
+  else
+    station_close(st);
+}
+
+void station_reset(station *st, bool hard) {
+  if (st->closing) return;
+  station_event(st, 0, "reset", "%s", hard ? "hard" : "soft");
+  for (int c = 1; c <= connector_count(st); c++)
+    if (cs_has_session(&st->core.conn[c - 1]))
+      station_connector_event(
+          st, c,
+          &(cs_event){.type = CS_EV_STOP, .reason = hard ? STOP_HARD_RESET : STOP_SOFT_RESET});
+  st->restart_requested = true;
+  st->restart_hard = hard;
+  /* Close on the next loop turn: the caller (an API or OCPP handler) answers first. */
+  uv_timer_t *t = malloc(sizeof *t);
+  if (!t) return;
+  uv_timer_init(st->loop, t);
+  t->data = st;
+  uv_timer_start(t, reset_cb, 0, 0);
+}
+
+void station_set_meter_source(station *st, int c, station_meter_fn fn, void *ctx) {
+  if (c < 1 || c > BORNE_MAX_CONNECTORS) return;
+  st->meter_fn[c - 1] = fn;
+  st->meter_ctx[c - 1] = ctx;
+}
+
+void station_grid_sample(station *st, const char *source, const grid_sample *g) {
+  if (st->closing) return;
+  for (int m = 0; m < st->module_count; m++)
+    if (st->modules[m].grid_sample) st->modules[m].grid_sample(st->modules[m].ctx, source, g);
+}
+
+void station_set_limit(station *st, int c, limit_source src, double amps) {
+  station_connector_event(st, c, &(cs_event){.type = CS_EV_LIMIT, .limit_src = src, .value = amps});
+}
+
+/* ---------- timers ---------- */
+
+static void core_check_cb(uv_check_t *h) {
+  station *st = h->data;
+  uv_idle_stop(&st->core_idle);
+  uv_check_stop(&st->core_check);
+  if (st->closing) return;
+  sc_notes notes = {0};
+  sc_timer(&st->core, now_of(st), &notes);
+  handle_notes(st, &notes, 0);
+}
+
+static void idle_noop(uv_idle_t *h) { (void)h; }
+
+/* A deadline passed (contactor or lock feedback, EV leaving state C...):
+ * judge it only once the inputs already waiting are delivered (a HAL event
+ * queued, a GPIO edge not yet read). Timers run before I/O in a loop turn,
+ * so after a busy spell (an fsync on a slow SD card, seconds of simulated
+ * time at a high --sim-speed) a feedback that came in time would otherwise
+ * be judged missing and latch a false "welded contactor" fault. */
+static void core_timer_cb(uv_timer_t *t) {
+  station *st = t->data;
+  uv_idle_start(&st->core_idle, idle_noop);
+  uv_check_start(&st->core_check, core_check_cb);
+}
+
+static void close_station_handles(station *st) {
+  uv_close((uv_handle_t *)&st->core_timer, NULL);
+  uv_close((uv_handle_t *)&st->core_check, NULL);
+  uv_close((uv_handle_t *)&st->core_idle, NULL);
+  uv_close((uv_handle_t *)&st->meter_timer, NULL);
+  uv_close((uv_handle_t *)&st->waiter_timer, NULL);
+}
+
+static void arm_core_timer(station *st) {
+  if (st->closing) return;
+  borne_ms next = sc_next_deadline(&st->core);
+  if (next == INT64_MAX) {
+    uv_timer_stop(&st->core_timer);
+    return;
+  }
+  uv_timer_start(&st->core_timer, core_timer_cb, clock_real_delay_ms(&st->clock, next), 0);
+}
+
+static uint64_t meter_period_real_ms(const station *st) {
+  double ms = 1000.0 / st->clock.speed;
+  if (ms < 50) ms = 50;
+  return (uint64_t)ms;
+}
+
+static void meter_timer_cb(uv_timer_t *t) {
+  station *st = t->data;
+  borne_ms now = now_of(st);
+  for (int c = 1; c <= connector_count(st); c++) {
+    station_connector *sc = &st->conn[c - 1];
+    station_read_meter(st, c);
+    if (!sc->meter_ok) continue;
+    if (st->core.conn[c - 1].out.contactor_closed) {
+      double imax =
+          fmax(sc->meter.current_a[0], fmax(sc->meter.current_a[1], sc->meter.current_a[2]));
+      station_connector_event(st, c, &(cs_event){.type = CS_EV_CURRENT, .value = imax});
+    }
+    if (sc->session_id && now - sc->last_sample_at >= st->sample_interval_ms) store_sample(st, c);
+  }
+}
+
+/* ---------- HAL listener ---------- */
+
+static void on_cp(void *ctx, int c, cp_state s, bool diode_ok) {
+  station_connector_event(ctx, c, &(cs_event){.type = CS_EV_CP, .cp = s, .diode_ok = diode_ok});
+}
+static void on_pp(void *ctx, int c, double ohms) {
+  station_connector_event(ctx, c, &(cs_event){.type = CS_EV_PP, .value = ohms});
+}
+static void on_lock(void *ctx, int c, bool locked) {
+  station *st = ctx;
+  st->conn[c - 1].locked_feedback = locked;
+  station_connector_event(st, c, &(cs_event){.type = CS_EV_LOCK_FEEDBACK, .flag = locked});
+}
+static void on_contactor(void *ctx, int c, bool closed) {
+  log_debug(MOD, "connector %d: contactor feedback %s", c, closed ? "closed" : "open");
+  station_connector_event(ctx, c, &(cs_event){.type = CS_EV_CONTACTOR_FEEDBACK, .flag = closed});
+}
+static void on_rcd(void *ctx, int c, bool dc) {
+  station_connector_event(ctx, c, &(cs_event){.type = CS_EV_RCD_TRIP, .flag = dc});
+}
+static void on_temperature(void *ctx, int c, double celsius) {
+  station *st = ctx;
+  st->conn[c - 1].temperature_c = celsius;
+  station_connector_event(st, c, &(cs_event){.type = CS_EV_TEMPERATURE, .value = celsius});
+}
+static void on_badge(void *ctx, const char *uid) { station_tap(ctx, uid); }
+
+/* ---------- public ---------- */
+
+void station_connector_event(station *st, int c, const cs_event *ev) {
+  if (c < 1 || c > connector_count(st) || st->closing) return;
+  sc_notes notes = {0};
+  sc_connector_event(&st->core, c, ev, now_of(st), &notes);
+  handle_notes(st, &notes, 0);
+}
+
+void station_tap(station *st, const char *uid) {
+  if (st->closing) return;
+  /* One spelling per badge ("04:a1" is "04A1"), as in the badge table, so
+   * that the session's badge and a later tap of the same card compare equal.
+   * Text that is no UID goes on as read and is refused by validation. */
+  char norm[BORNE_UID_MAX + 1], why[128];
+  if (store_uid_normalize(uid, norm, sizeof norm, why, sizeof why) == 0) uid = norm;
+  station_event(st, 0, "tap", "%s", uid);
+  sc_notes notes = {0};
+  sc_tap(&st->core, uid, now_of(st), &notes);
+  handle_notes(st, &notes, 0);
+}
+
+static int remote_start(station *st, int c, const char *uid, const char *user, char *err,
+                        size_t errlen) {
+  if (cs_has_session(&st->core.conn[c - 1])) {
+    snprintf(err, errlen, "connector %d already has a session", c);
+    return -1;
+  }
+  sc_notes notes = {0};
+  sc_remote_start(&st->core, c, uid ? uid : "", user ? user : "", now_of(st), &notes);
+  handle_notes(st, &notes, 0);
+  return 0;
+}
+
+int station_remote_start(station *st, int c, const char *uid, char *err, size_t errlen) {
+  if (c < 1 || c > connector_count(st)) {
+    snprintf(err, errlen, "no connector %d", c);
+    return -1;
+  }
+  char user[BORNE_NAME_MAX + 1] = "";
+  if (uid && uid[0] && !station_authorize_locally(st, uid, user, sizeof user)) {
+    snprintf(err, errlen, "badge %s is unknown or disabled", uid);
+    return -1;
+  }
+  unsigned allowed = uid && uid[0] ? station_badge_connectors(st, uid) : 0;
+  if (allowed && !((allowed >> (c - 1)) & 1u)) {
+    snprintf(err, errlen, "%s may not charge on connector %d (Users and badges)",
+             user[0] ? user : uid, c);
+    station_event(st, c, "auth_refused", "%s: its user may not charge on connector %d", uid, c);
+    return -1;
+  }
+  return remote_start(st, c, uid, user, err, errlen);
+}
+
+int station_remote_start_authorized(station *st, int c, const char *uid, const char *user,
+                                    char *err, size_t errlen) {
+  if (c < 1 || c > connector_count(st)) {
+    snprintf(err, errlen, "no connector %d", c);
+    return -1;
+  }
+  return remote_start(st, c, uid, user, err, errlen);
+}
+
+int station_remote_stop(station *st, int c, char *err, size_t errlen) {
+  if (c < 1 || c > connector_count(st)) {
+    snprintf(err, errlen, "no connector %d", c);
+    return -1;
+  }
+  if (!cs_has_session(&st->core.conn[c - 1])) {
+    snprintf(err, errlen, "connector %d has no session to stop", c);
+    return -1;
+  }
+  station_connector_event(st, c, &(cs_event){.type = CS_EV_STOP, .reason = STOP_REMOTE});
+  return 0;
+}
+
+static void apply_setting_core(station *st, const char *key);
+
+void station_apply_setting(station *st, const char *key) {
+  apply_setting_core(st, key);
+  for (int m = 0; m < st->module_count; m++)
+    if (st->modules[m].setting_changed) st->modules[m].setting_changed(st->modules[m].ctx, key);
+}
+
+static station_setting_state core_setting_state(station *st, const char *key);
+
+station_setting_state station_setting_use(station *st, const char *key) {
+  station_setting_state use = core_setting_state(st, key);
+  for (int m = 0; m < st->module_count && use != SETTING_STALE; m++) {
+    if (!st->modules[m].setting_state) continue;
+    station_setting_state s = st->modules[m].setting_state(st->modules[m].ctx, key);
+    if (s != SETTING_UNUSED) use = s == SETTING_STALE ? SETTING_STALE : SETTING_CURRENT;
+  }
+  return use;
+}
+
+static station_setting_state same(bool equal) { return equal ? SETTING_CURRENT : SETTING_STALE; }
+
+/* The core's copies of its run-time settings (apply_setting_core). */
+static station_setting_state core_setting_state(station *st, const char *key) {
+  int c = 0;
+  char rest[64] = "";
+  if (sscanf(key, "connector.%d.%63s", &c, rest) == 2) {
+    if (c < 1 || c > connector_count(st)) return SETTING_UNUSED;
+    connector_config fresh;
+    connector_config_from(st, c, &fresh);
+    const connector_config *cur = &st->core.conn[c - 1].cfg;
+    if (strcmp(rest, "selector_a") == 0 || strcmp(rest, "selector_position") == 0)
+      return same(cur->selector_a == fresh.selector_a);
+    if (strcmp(rest, "breaker_a") == 0) return same(cur->breaker_a == fresh.breaker_a);
+    if (strcmp(rest, "permanent_lock") == 0)
+      return same(cur->permanent_lock == fresh.permanent_lock);
+    if (strcmp(rest, "ventilation") == 0)
+      return same(cur->ventilation_allowed == fresh.ventilation_allowed);
+    if (strcmp(rest, "rcd_auto_retries") == 0)
+      return same(cur->rcd_auto_retries == fresh.rcd_auto_retries);
+    if (strcmp(rest, "derate_temp_c") == 0 || strcmp(rest, "max_temp_c") == 0)
+      return same(cur->derate_temp_c == fresh.derate_temp_c && cur->max_temp_c == fresh.max_temp_c);
+    return SETTING_UNUSED;
+  }
+  if (strcmp(key, "auth.timeout_s") == 0)
+    return same(st->core.auth_timeout_ms == config_get_int(st->cfg, key) * 1000);
+  if (strcmp(key, "log.level") == 0) {
+    log_level l;
+    return same(log_level_parse(config_get(st->cfg, key), &l) == 0 && log_get_level() == l);
+  }
+  if (strcmp(key, "meter.sample_interval_s") == 0)
+    return same(st->sample_interval_ms == config_get_int(st->cfg, key) * 1000);
+  return SETTING_UNUSED;
+}
+
+static void apply_setting_core(station *st, const char *key) {
+  int c = 0;
+  char rest[64] = "";
+  if (sscanf(key, "connector.%d.%63s", &c, rest) == 2 && c >= 1 && c <= connector_count(st)) {
+    /* Only the changed field: restart-only keys (phases, tethered) saved at the
+     * same time must not take effect before the restart. */
+    connector_config fresh;
+    connector_config_from(st, c, &fresh);
+    connector_config *cur = &st->core.conn[c - 1].cfg;
+    if (strcmp(rest, "selector_a") == 0 || strcmp(rest, "selector_position") == 0) {
+      cur->selector_a = fresh.selector_a;
+      station_connector_event(
+          st, c,
+          &(cs_event){.type = CS_EV_LIMIT, .limit_src = LIMIT_SELECTOR, .value = fresh.selector_a});
+    } else if (strcmp(rest, "breaker_a") == 0) {
+      cur->breaker_a = fresh.breaker_a;
+      station_connector_event(st, c,
+                              &(cs_event){.type = CS_EV_LIMIT,
+                                          .limit_src = LIMIT_INSTALLATION,
+                                          .value = fresh.breaker_a});
+    } else if (strcmp(rest, "permanent_lock") == 0) {
+      cur->permanent_lock = fresh.permanent_lock;
+    } else if (strcmp(rest, "ventilation") == 0) {
+      cur->ventilation_allowed = fresh.ventilation_allowed;
+    } else if (strcmp(rest, "rcd_auto_retries") == 0) {
+      cur->rcd_auto_retries = fresh.rcd_auto_retries;
+    } else if (strcmp(rest, "derate_temp_c") == 0 || strcmp(rest, "max_temp_c") == 0) {
+      cur->derate_temp_c = fresh.derate_temp_c;
+      cur->max_temp_c = fresh.max_temp_c;
+    }
+    return;
+  }
+  if (strcmp(key, "auth.timeout_s") == 0) {
+    st->core.auth_timeout_ms = config_get_int(st->cfg, key) * 1000;
+  } else if (strcmp(key, "log.level") == 0) {
+    log_level l;
+    if (log_level_parse(config_get(st->cfg, key), &l) == 0) log_set_level(l);
+  } else if (strcmp(key, "meter.sample_interval_s") == 0) {
+    st->sample_interval_ms = config_get_int(st->cfg, key) * 1000;
+  }
+}
+
+/* Sessions left open by a crash: keep them for a possible resume (the EV may
+ * still be there on real hardware), else close them with PowerLoss at the last
+ * durable meter reading, never counting energy twice. */
+typedef struct {
+  station *st;
+} recover_ctx;
+
+static int recover_one(void *ctx, const session_row *row) {
+  station *st = ((recover_ctx *)ctx)->st;
+  if (row->connector < 1 || row->connector > connector_count(st)) {
+    store_session_end(st->db, row->id, row->start_ms, row->meter_stop_wh, STOP_POWER_LOSS);
+    return 0;
+  }
+  station_connector *sc = &st->conn[row->connector - 1];
+  sc->resume_session_id = row->id;
+  snprintf(sc->resume_uid, sizeof sc->resume_uid, "%s", row->uid);
+  return 0;
+}
+
+static void close_unresumed_sessions(station *st) {
+  for (int c = 1; c <= connector_count(st); c++) {
+    station_connector *sc = &st->conn[c - 1];
+    if (!sc->resume_session_id) continue;
+    const connector_sm *sm = &st->core.conn[c - 1];
+    if (cs_plugged(sm) && cs_error(sm) == ERR_NONE) {
+      char err[128];
+      if (station_remote_start(st, c, sc->resume_uid, err, sizeof err) == 0) continue;
+    }
+    session_row row;
+    if (store_session_get(st->db, sc->resume_session_id, &row) == 0) {
+      meter_reading last;
+      double wh = row.meter_stop_wh > row.meter_start_wh ? row.meter_stop_wh : row.meter_start_wh;
+      borne_ms at = row.start_ms;
+      if (store_meter_last(st->db, c, &last) == 0 && last.at >= row.start_ms) {
+        if (last.energy_import_wh > wh) wh = last.energy_import_wh;
+        at = last.at;
+      }
+      store_session_end(st->db, row.id, at, wh, STOP_POWER_LOSS);
+      station_event(st, c, "session_stop",
+                    "{\"session\":%lld,\"reason\":\"PowerLoss\",\"energy_wh\":%.1f}",
+                    (long long)row.id, wh - row.meter_start_wh);
+      notify_session_id(st, c, row.id, true, STOP_POWER_LOSS, false);
+    }
+    sc->resume_session_id = 0;
+  }
+}
+
+/* One connector's self-test result: stored check by check, then fed to the core. */
+static void selftest_finished(void *ctx, int c, const hal_selftest *r, const char *reason) {
+  station *st = ctx;
+  if (st->closing || c < 1 || c > connector_count(st)) return;
+  error_code e = ERR_NONE;
+  struct {
+    const char *check;
+    bool ok;
+    error_code code;
+  } checks[] = {{"rcd", r->rcd_ok, ERR_RCD_SELFTEST},
+                {"contactor", r->contactor_ok, ERR_CONTACTOR_WELDED},
+                {"cp", r->cp_ok, ERR_CP_GENERATOR},
+                {"meter", r->meter_ok, ERR_METER_MISSING}};
+  for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
+    store_selftest_record(st->db, now_of(st), c, checks[i].check, checks[i].ok,
+                          checks[i].ok ? "ok" : error_info_of(checks[i].code)->owner_text);
+    if (!checks[i].ok && e == ERR_NONE) e = checks[i].code;
+  }
+  if (e == ERR_NONE)
+    station_event(st, c, "selftest", "passed");
+  else
+    station_event(st, c, "selftest", "%s%s%s", error_info_of(e)->owner_text,
+                  reason && reason[0] ? ": " : "", reason ? reason : "");
+  station_connector_event(st, c, &(cs_event){.type = CS_EV_SELFTEST, .error = e});
+  station_read_meter(st, c);
+  if (--st->selftests_pending == 0) {
+    st->selftest_done = true;
+    close_unresumed_sessions(st);
+  }
+}
+
+static void run_selftests(station *st) {
+  st->selftests_pending = connector_count(st);
+  for (int c = 1; c <= connector_count(st); c++) {
+    const hal_ops *ops = st->hw->ops;
+    if (ops->selftest_start && ops->selftest_start(st->hw, c, selftest_finished, st) == 0)
+      continue; /* finishes later, from the loop */
+    hal_selftest r = {0};
+    const char *reason = "";
+    if (ops->selftest(st->hw, c, &r) != 0) reason = ops->last_error(st->hw);
+    selftest_finished(st, c, &r, reason);
+  }
+}
+
+static void selftest_cb(uv_timer_t *t) {
+  run_selftests(t->data);
+  uv_close((uv_handle_t *)t, (uv_close_cb)free);
+}
+
+int station_selftest_again(station *st, char *err, size_t errlen) {
+  if (st->selftests_pending > 0) {
+    snprintf(err, errlen, "a self-test is already running");
+    return -1;
+  }
+  for (int c = 1; c <= connector_count(st); c++) {
+    const connector_sm *sm = &st->core.conn[c - 1];
+    if (cs_plugged(sm) || cs_has_session(sm)) {
+      snprintf(err, errlen, "charge point %d is in use: the self-test needs every cable unplugged",
+               c);
+      return -1;
+    }
+  }
+  station_event(st, 0, "selftest", "started again");
+  run_selftests(st);
+  return 0;
+}
+
+int station_open(station *st, uv_loop_t *loop, const station_options *opt, char *err,
+                 size_t errlen) {
+  memset(st, 0, sizeof *st);
+  st->loop = loop;
+  st->cfg = opt->cfg;
+  st->parts = opt->parts;
+  clock_init(&st->clock, config_get_number(st->cfg, "sim.speed"));
+  int64_t sim_start;
+  const char *sim_start_text = config_get(st->cfg, "sim.start");
+  if (sim_start_text && strcmp(config_get(st->cfg, "hal.backend"), "sim") == 0 &&
+      timefmt_parse(sim_start_text, &sim_start) == 0)
+    st->clock.wall_at_start = sim_start;
+  st->started_at = now_of(st);
+  st->started_real_ms = uv_now(loop);
+  st->sample_interval_ms = config_get_int(st->cfg, "meter.sample_interval_s") * 1000;
+  snprintf(st->data_dir, sizeof st->data_dir, "%s", opt->data_dir);
+  if (mkdir(st->data_dir, 0700) != 0 && errno != EEXIST) {
+    snprintf(err, errlen, "cannot create data directory %s: %s", st->data_dir, strerror(errno));
+    return -1;
+  }
+  if (load_or_create_token(st, err, errlen) != 0) return -1;
+  char dbpath[600];
+  snprintf(dbpath, sizeof dbpath, "%s/borne.db", st->data_dir);
+  if (store_open(&st->db, dbpath, err, errlen) != 0) return -1;
+  if (store_access_open(st->db) != 0) {
+    snprintf(err, errlen, "%s", store_last_error(st->db));
+    goto fail;
+  }
+
+  const char *mode = config_get(st->cfg, "auth.mode");
+  /* ocpp: badges are asked about; the OCPP module installs the authorizer */
+  auth_mode am = strcmp(mode, "free") == 0 ? AUTH_FREE : AUTH_BADGE;
+  int n = (int)config_get_int(st->cfg, "station.connectors");
+  connector_config cfgs[BORNE_MAX_CONNECTORS];
+  for (int c = 1; c <= n; c++) connector_config_from(st, c, &cfgs[c - 1]);
+  sc_init(&st->core, cfgs, n, am, config_get_int(st->cfg, "auth.timeout_s") * 1000, now_of(st));
+
+  store_sessions_open(st->db, recover_one, &(recover_ctx){st});
+  st->sim = strcmp(config_get(st->cfg, "hal.backend"), "sim") == 0;
+  st->hw = opt->hw ? opt->hw : hw_create(st, err, errlen);
+  if (!st->hw) goto fail;
+
+  uv_timer_init(loop, &st->core_timer);
+  uv_check_init(loop, &st->core_check);
+  uv_idle_init(loop, &st->core_idle);
+  uv_timer_init(loop, &st->meter_timer);
+  uv_timer_init(loop, &st->waiter_timer);
+  st->core_timer.data = st->meter_timer.data = st->waiter_timer.data = st;
+  st->core_check.data = st->core_idle.data = st;
+
+  char tls_cert[600] = "", tls_key[600] = "";
+  if (st->parts && st->parts->tls_files &&
+      st->parts->tls_files(st->cfg, st->data_dir, tls_cert, sizeof tls_cert, tls_key,
+                           sizeof tls_key, err, errlen) != 0) {
+    close_station_handles(st);
+    goto fail;
+  }
+  http_config hc = {.listen = config_get(st->cfg, "http.listen"),
+                    .token = st->token,
+                    .tls_cert = tls_cert,
+                    .tls_key = tls_key,
+                    .loop = loop};
+  st->http = http_server_start(&hc, err, errlen);
+  if (!st->http) {
+    close_station_handles(st);
+    goto fail;
+  }
+
+  hal_listener l = {.ctx = st,
+                    .on_cp = on_cp,
+                    .on_pp = on_pp,
+                    .on_lock = on_lock,
+                    .on_contactor = on_contactor,
+                    .on_rcd_trip = on_rcd,
+                    .on_temperature = on_temperature,
+                    .on_badge = on_badge};
+  if (st->hw->ops->start(st->hw, loop, &l) != 0) {
+    snprintf(err, errlen, "hardware: %s", st->hw->ops->last_error(st->hw));
+    station_close(st);
+    return -1;
+  }
+  for (const station_attach_fn *a = st->parts ? st->parts->attach : NULL; a && *a; a++)
+    if ((*a)(st, err, errlen) != 0) {
+      station_close(st);
+      return -1;
+    }
+  station_event(st, 0, "boot", "borne %s, %d connectors, %s hardware", BORNE_VERSION, n,
+                st->hw->ops->name);
+  /* Self-test after the HAL delivered the initial input levels (next loop turn). */
+  uv_timer_t *selftest = malloc(sizeof *selftest);
+  uv_timer_init(loop, selftest);
+  selftest->data = st;
+  uv_timer_start(selftest, selftest_cb, 0, 0);
+  uv_timer_start(&st->meter_timer, meter_timer_cb, meter_period_real_ms(st),
+                 meter_period_real_ms(st));
+  log_info(MOD, "station %s ready: API on %s://%s (port %d)", config_get(st->cfg, "station.id"),
+           tls_cert[0] ? "https" : "http", config_get(st->cfg, "http.listen"),
+           http_server_port(st->http));
+  return 0;
+fail:
+  if (st->hw && !opt->hw) st->hw->ops->destroy(st->hw);
+  st->hw = NULL;
+  store_close(st->db);
+  st->db = NULL;
+  return -1;
+}
+
+void station_close(station *st) {
+  if (st->closing) return;
+  /* End running sessions durably before anything else goes away. */
+  for (int c = 1; c <= connector_count(st); c++) {
+    if (cs_has_session(&st->core.conn[c - 1]))
+      station_connector_event(st, c, &(cs_event){.type = CS_EV_STOP, .reason = STOP_REBOOT});
+  }
+  for (int c = 1; c <= connector_count(st); c++) {
+    if (st->hw) {
+      st->hw->ops->set_contactor(st->hw, c, false);
+    }
+  }
+  st->closing = true;
+  for (int m = 0; m < st->module_count; m++)
+    if (st->modules[m].closing) st->modules[m].closing(st->modules[m].ctx);
+  events_waiters_close(st);
+  if (st->http) http_server_stop(st->http);
+  st->http = NULL;
+  if (st->hw) st->hw->ops->stop(st->hw);
+  close_station_handles(st);
+}
+
+void station_free(station *st) {
+  for (int m = 0; m < st->module_count; m++)
+    if (st->modules[m].free) st->modules[m].free(st->modules[m].ctx);
+  st->module_count = 0;
+  free(st->modules);
+  st->modules = NULL;
+  st->module_cap = 0;
+  if (st->hw) st->hw->ops->destroy(st->hw);
+  st->hw = NULL;
+  if (st->db) store_close(st->db);
+  st->db = NULL;
+}
+
+void station_event(station *st, int connector, const char *kind, const char *fmt, ...) {
+  char detail[256];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(detail, sizeof detail, fmt, ap);
+  va_end(ap);
+  int64_t id = 0;
+  if (store_event_add(st->db, now_of(st), connector, kind, detail, &id) != 0) {
+    log_error(MOD, "cannot record event %s: %s", kind, store_last_error(st->db));
+    return;
+  }
+  events_waiters_wake(st);
+  for (int m = 0; m < st->module_count; m++)
+    if (st->modules[m].event) st->modules[m].event(st->modules[m].ctx, connector, kind, detail);
+}

@@ -1,0 +1,261 @@
+/*
+ * A station is a value: its connectors' core state, its hardware, its
+ * database, its HTTP API and its timers, all on one libuv loop passed in.
+ * Nothing here is global, so one process could run many stations (load
+ * tests). This module wires the pure core to the edges: HAL inputs become
+ * core events, core outputs become HAL commands, core notes become durable
+ * records and API events.
+ */
+#ifndef BORNE_STATION_STATION_H
+#define BORNE_STATION_STATION_H
+
+#include <stddef.h>
+#include <uv.h>
+
+#include "http/http.h"
+#include "config/config.h"
+#include "core/station_core.h"
+#include "hal/hal.h"
+#include "store/store.h"
+#include "util/clock.h"
+
+#define STATION_MAX_WAITERS 64
+
+struct json_t;
+
+/* ---------- extension points for modules beside the core ----------
+ * OCPP, metering, energy management and the web page attach to a station
+ * through these hooks instead of editing the wiring below. Every hook runs on
+ * the loop thread; a NULL hook is skipped. */
+
+/* How the running station uses a run-time setting: see station_setting_use(). */
+typedef enum {
+  SETTING_UNUSED,  /* no running module takes this key */
+  SETTING_CURRENT, /* the modules that take it work with the configured value */
+  SETTING_STALE,   /* one of them cannot take the configured value before a restart */
+} station_setting_state;
+
+/* A session as the station recorded it (durably, before the hook runs). */
+typedef struct {
+  int64_t id; /* borne's session id (sessions table) */
+  const char *uid;
+  const char *user;
+  borne_ms start_ms;
+  borne_ms stop_ms; /* 0 while running */
+  double meter_start_wh;
+  double meter_stop_wh; /* at stop */
+  stop_reason reason;   /* at stop */
+  bool resumed;         /* a session from before a restart goes on (no new start) */
+} station_session_info;
+
+typedef struct {
+  const char *name; /* "ocpp", "metering", ... for logs */
+  void *ctx;
+  void (*session_started)(void *ctx, int connector, const station_session_info *s);
+  void (*session_stopped)(void *ctx, int connector, const station_session_info *s);
+  /* A connector's status or error changed (every CS_NOTE_STATUS/ERROR). */
+  void (*status_changed)(void *ctx, int connector, connector_status status, error_code error);
+  /* A fresh meter reading of a connector (every meter tick). */
+  void (*meter_read)(void *ctx, int connector, const meter_reading *r);
+  /* A grid measurement from `source` ("meter", "tic", "p1", "ct", "contact", "api"). */
+  void (*grid_sample)(void *ctx, const char *source, const grid_sample *g);
+  /* Add members to GET /api/v1/status: connector 0 = the station object. */
+  void (*status_json)(void *ctx, int connector, struct json_t *obj);
+  /* Every event recorded in the event log (kind "security" among them). */
+  void (*event)(void *ctx, int connector, const char *kind, const char *detail);
+  /* A run-time setting changed (PUT /api/v1/settings, OCPP ChangeConfiguration). */
+  void (*setting_changed)(void *ctx, const char *key);
+  /* Does the module work with the configured value of run-time setting `key`?
+   * SETTING_UNUSED for keys it does not take; SETTING_CURRENT when it reads
+   * the value at each use, or keeps a copy that setting_changed refreshed;
+   * SETTING_STALE when its copy cannot change before a restart. Every
+   * run-time key must have a module that answers (a unit test walks the
+   * registry: tests/unit/test_station_settings_runtime.c). */
+  station_setting_state (*setting_state)(void *ctx, const char *key);
+  /* The station is closing: stop timers, close handles (the loop still runs). */
+  void (*closing)(void *ctx);
+  /* After the loop ended: free memory. */
+  void (*free)(void *ctx);
+} station_module;
+
+/* Badge validation: called for each AUTH_REQUEST note; answer (now or later)
+ * with station_auth_answer(). Without an authorizer, local badges decide. */
+typedef void (*station_authorize_fn)(void *ctx, uint32_t request_id, const char *uid);
+
+/* A meter that is not the HAL's: fills *out (time set by the caller) or
+ * returns -1 with a reason in err. */
+typedef int (*station_meter_fn)(void *ctx, int connector, meter_reading *out, char *err,
+                                size_t errlen);
+
+typedef struct {
+  int64_t session_id; /* 0 when none */
+  double session_start_wh;
+  meter_reading meter; /* latest reading */
+  bool meter_ok;
+  char meter_error[128];
+  borne_ms last_sample_at; /* station time of the last durable sample */
+  cs_outputs applied;      /* what the HAL was last told */
+  bool applied_valid;
+  led_state led;
+  bool led_valid;
+  double temperature_c;
+  bool locked_feedback;
+  int64_t
+      resume_session_id; /* an open session from before a crash, kept if the EV is still there */
+  char resume_uid[BORNE_UID_MAX + 1];
+} station_connector;
+
+typedef struct {
+  http_pending *pending;
+  int64_t after_id;
+  int limit;
+  uint64_t deadline_real_ms; /* uv_now() based */
+} events_waiter;
+
+typedef struct station {
+  uv_loop_t *loop;
+  station_clock clock;
+  config *cfg; /* owned by the caller, outlives the station */
+  const struct station_parts *parts;
+  store *db;
+  hal *hw;
+  http_server *http;
+  bool sim;
+  char data_dir[512];
+  char token[65];
+  borne_ms started_at;
+  uint64_t started_real_ms;
+  station_core core;
+  station_connector conn[BORNE_MAX_CONNECTORS];
+  uv_timer_t core_timer;
+  /* a passed deadline is judged in the check phase of the same turn, after
+   * the inputs already waiting (the idle handle keeps poll from blocking) */
+  uv_check_t core_check;
+  uv_idle_t core_idle;
+  uv_timer_t meter_timer;
+  uv_timer_t waiter_timer;
+  events_waiter waiters[STATION_MAX_WAITERS];
+  int waiter_count;
+  int64_t sample_interval_ms;
+  bool selftest_done;
+  int selftests_pending; /* connectors whose start-up self-test has not finished */
+  bool closing;
+  station_module *modules; /* grows as modules attach: no fixed cap */
+  int module_count;
+  int module_cap;
+  station_authorize_fn authorize;
+  void *authorize_ctx;
+  station_meter_fn meter_fn[BORNE_MAX_CONNECTORS];
+  void *meter_ctx[BORNE_MAX_CONNECTORS];
+  /* set by the daemon: the station asks to be stopped and started again */
+  void (*on_restart)(void *ctx, bool hard);
+  void *on_restart_ctx;
+  bool restart_requested;
+  bool restart_hard;
+  /* benchmark hook: called after outputs were applied for a connector */
+  void (*on_outputs_applied)(void *ctx, int connector);
+  void *on_outputs_applied_ctx;
+} station;
+
+/* A module's attach function: reads its configuration, registers its routes
+ * and hooks (station_add_module and the other extension points), returns -1
+ * with one line in err when the station must not start. */
+typedef int (*station_attach_fn)(station *st, char *err, size_t errlen);
+
+/* The HTTPS files for the HTTP server, decided before it starts (the web
+ * page module makes them): empty strings for plain HTTP, or -1 with why. */
+typedef int (*station_tls_files_fn)(const config *cfg, const char *data_dir, char *cert,
+                                    size_t certlen, char *key, size_t keylen, char *err,
+                                    size_t errlen);
+
+/* What a station is made of beyond its core: the daemon's list is
+ * borne_station_parts (src/main/modules.h). The station itself knows no
+ * module, so no module's code is reached from src/station. */
+typedef struct station_parts {
+  const station_attach_fn *attach; /* NULL-terminated, attached in this order */
+  station_tls_files_fn tls_files;  /* NULL: plain HTTP */
+} station_parts;
+
+typedef struct {
+  const char *data_dir;
+  config *cfg;
+  /* The modules to attach; NULL: a bare station (core, store, HAL, HTTP). */
+  const station_parts *parts;
+  /* If set, the HAL to use (tests, benchmarks); otherwise built from hal.backend. */
+  hal *hw;
+} station_options;
+
+/* Opens the database, builds the hardware, runs the self-test, starts the
+ * API. On error returns -1 with one line in err; nothing is left running. */
+int station_open(station *st, uv_loop_t *loop, const station_options *opt, char *err,
+                 size_t errlen);
+/* Graceful stop: ends running sessions (reason Reboot), closes handles.
+ * Run the loop afterwards until it returns, then call station_free(). */
+void station_close(station *st);
+void station_free(station *st);
+
+/* Record an event durably and wake long-polling clients. */
+void station_event(station *st, int connector, const char *kind, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Present a badge (HAL reader, simulator, or the API). */
+void station_tap(station *st, const char *uid);
+/* Feed one core event for connector c and apply everything that follows. */
+void station_connector_event(station *st, int c, const cs_event *ev);
+int station_remote_start(station *st, int c, const char *uid, char *err, size_t errlen);
+int station_remote_stop(station *st, int c, char *err, size_t errlen);
+/* Remote start for a badge someone else already validated (the OCPP back
+ * end): no local badge check. `user` may be NULL. */
+int station_remote_start_authorized(station *st, int c, const char *uid, const char *user,
+                                    char *err, size_t errlen);
+/* Apply a runtime-changeable setting to the running station. */
+void station_apply_setting(station *st, const char *key);
+/* The station core's and every module's answer for a run-time setting
+ * (station_module.setting_state): STALE when one of them cannot take the
+ * configured value before a restart, else CURRENT when one takes it, else
+ * UNUSED. After station_apply_setting(), STALE means the change needs a
+ * restart: the API lists the key in restart_required, OCPP answers
+ * RebootRequired. */
+station_setting_state station_setting_use(station *st, const char *key);
+
+/* Operator commands (OCPP, the owner page). */
+/* Reserve connector c (0: any one) for uid or its group `parent` (may be NULL). */
+int station_reserve(station *st, int connector, const char *uid, const char *parent, char *err,
+                    size_t errlen);
+void station_cancel_reservation(station *st, int connector);
+/* End the connector's session (reason UnlockCommand) and release the socket lock. */
+int station_unlock(station *st, int connector, char *err, size_t errlen);
+/* Stop every session (SoftReset / HardReset), close, and ask the daemon to
+ * start again (it re-executes itself). Without a daemon hook: only stops. */
+void station_reset(station *st, bool hard);
+/* Run the start-up self-test again on every connector (results in the
+ * store and as `selftest` events; a failure latches its fault as at start).
+ * Refused while a cable is plugged in or a self-test runs. */
+int station_selftest_again(station *st, char *err, size_t errlen);
+/* Make a connector operative or inoperative (takes effect after its session). */
+void station_set_available(station *st, int connector, bool available);
+/* The authorization answer with the badge's group (OCPP parentIdTag). */
+void station_auth_answer_parent(station *st, uint32_t request_id, bool accepted, const char *user,
+                                const char *parent);
+
+/* Extension points (see station_module above). */
+int station_add_module(station *st, const station_module *m);
+void station_set_authorizer(station *st, station_authorize_fn fn, void *ctx);
+void station_auth_answer(station *st, uint32_t request_id, bool accepted, const char *user);
+/* The local badge table's verdict: known, enabled, and its user enabled. */
+bool station_authorize_locally(station *st, const char *uid, char *user, size_t userlen);
+/* The connectors the badge's user may use (bit c-1); 0 = every one (no
+ * user, no restriction, unknown badge). Local authorization and remote
+ * starts with a badge refuse the others. */
+unsigned station_badge_connectors(station *st, const char *uid);
+void station_set_meter_source(station *st, int connector, station_meter_fn fn, void *ctx);
+/* A limit from outside the core (load management, schedule, OCPP profile),
+ * in amps per phase; < 0 clears it. */
+void station_set_limit(station *st, int connector, limit_source src, double amps);
+
+/* Publish a grid measurement to every module (energy management uses it). */
+void station_grid_sample(station *st, const char *source, const grid_sample *g);
+
+/* Read connector c's meter now (HAL or module source) into st->conn[c-1]. */
+void station_read_meter(station *st, int connector);
+
+#endif

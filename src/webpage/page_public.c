@@ -1,0 +1,88 @@
+/*
+ * What the web module serves without a login: the public connector page's
+ * data (GET /api/v1/public/connectors/{n}) and its ad hoc payment QR code
+ * (GET /api/v1/public/connectors/{n}/qr.svg, also for a HAL display), plus
+ * the key registry the installer's settings page builds its form from
+ * (GET /api/v1/web/settings-schema, installer only by the role table).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/http_json.h"
+#include "webpage/page_api.h"
+#include "webpage/qr.h"
+#include "core/led.h"
+
+static int qr_url_of(web_ctx *w, int c, char *out, size_t len) {
+  const char *tpl = config_get(w->st->cfg, "payment.qr_url");
+  if (!tpl || !tpl[0]) return 0;
+  return web_qr_url(tpl, config_get(w->st->cfg, "station.id"), c, out, len) > 0;
+}
+
+static int get_public_connector(void *ctx, const http_request *req, http_response *res) {
+  web_ctx *w = ctx;
+  station *st = w->st;
+  int c = http_connector_param(req, 0, st->core.count, res);
+  if (c <= 0) return 0;
+  const connector_sm *sm = &st->core.conn[c - 1];
+  const led_look *led = led_look_of(sc_led(&st->core, c, clock_now(&st->clock)));
+  char url[512];
+  bool qr = qr_url_of(w, c, url, sizeof url);
+  const char *notice = config_get(st->cfg, "payment.notice");
+  http_json_body(res, json_pack("{s:s, s:i, s:s, s:s, s:s, s:b, s:s?}", "station",
+                                config_get(st->cfg, "station.id"), "connector", c, "status",
+                                connector_status_name(cs_status(sm)), "led", led->colour, "notice",
+                                notice ? notice : "", "qr", qr, "qr_url", qr ? url : NULL));
+  return 0;
+}
+
+static int get_qr(void *ctx, const http_request *req, http_response *res) {
+  web_ctx *w = ctx;
+  int c = http_connector_param(req, 0, w->st->core.count, res);
+  if (c <= 0) return 0;
+  char url[512], err[128];
+  if (!qr_url_of(w, c, url, sizeof url))
+    return http_json_error(res, 404, "no payment QR code: payment.qr_url is not set"), 0;
+  char *svg = web_qr_svg(url, err, sizeof err);
+  if (!svg) return http_json_error(res, 500, "%s", err), 0;
+  res->body = svg;
+  res->content_type = "image/svg+xml";
+  return 0;
+}
+
+static int get_schema(void *ctx, const http_request *req, http_response *res) {
+  (void)ctx;
+  (void)req;
+  int n;
+  const cfg_key_def *defs = config_registry(&n);
+  json_t *keys = json_array();
+  for (int i = 0; i < n; i++) {
+    const cfg_key_def *d = &defs[i];
+    json_t *o =
+        json_pack("{s:s, s:s, s:s?, s:b, s:b, s:b, s:s?, s:s?}", "key", d->key, "type",
+                  config_type_name(d->type), "default", config_key_secret(d) ? NULL : d->def,
+                  "runtime", config_key_runtime(d), "secret", config_key_secret(d), "file_only",
+                  config_key_file_only(d), "doc", d->doc, "format", d->format);
+    if (d->choices) json_object_set_new(o, "choices", json_string(d->choices));
+    if (d->type == CFG_STRING) {
+      json_object_set_new(o, "max_length", json_integer((json_int_t)d->max));
+    } else if (d->min != d->max) {
+      json_object_set_new(o, "min", json_real(d->min));
+      json_object_set_new(o, "max", json_real(d->max));
+    }
+    json_array_append_new(keys, o);
+  }
+  http_json_body(res, json_pack("{s:o}", "keys", keys));
+  return 0;
+}
+
+void api_web_public_routes(web_ctx *w) {
+  const http_route routes[] = {
+      {"GET", "/api/v1/public/connectors/{id}", get_public_connector, w},
+      {"GET", "/api/v1/public/connectors/{id}/qr.svg", get_qr, w},
+      {"GET", "/api/v1/web/settings-schema", get_schema, w},
+  };
+  for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+    http_add_route(w->st->http, &routes[i]);
+}
