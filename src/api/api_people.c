@@ -44,8 +44,9 @@ static int opt_connectors(station *st, json_t *body, unsigned *allowed, http_res
   json_t *c;
   json_array_foreach(v, i, c) {
     json_int_t n = json_is_integer(c) ? json_integer_value(c) : 0;
-    if (n < 1 || n > st->core.count) {
-      http_json_error(res, 400, "connectors: this station has connectors 1 to %d", st->core.count);
+    if (n < 1 || n > station_connector_count(st)) {
+      http_json_error(res, 400, "connectors: this station has connectors 1 to %d",
+                      station_connector_count(st));
       return -1;
     }
     *allowed |= 1u << (n - 1);

@@ -12,7 +12,7 @@
 #include "util/timefmt.h"
 
 static double live_stop_wh(station *st, const session_row *r) {
-  if (r->stop_ms == 0 && r->connector >= 1 && r->connector <= st->core.count &&
+  if (r->stop_ms == 0 && r->connector >= 1 && r->connector <= station_connector_count(st) &&
       st->conn[r->connector - 1].session_id == r->id)
     return st->conn[r->connector - 1].meter.energy_import_wh;
   return r->meter_stop_wh;
@@ -122,7 +122,7 @@ static int get_sessions(void *ctx, const http_request *req, http_response *res) 
   if ((v = http_query_param(req, "connector", conn, sizeof conn))) {
     char *end;
     long c = strtol(v, &end, 10);
-    if (*end || c < 1 || c > st->core.count)
+    if (*end || c < 1 || c > station_connector_count(st))
       return http_json_error(res, 400, "connector: `%s` is not a connector of this station", v), 0;
     f.connector = (int)c;
   }

@@ -72,7 +72,7 @@ static json_t *settings_json(station *st) {
       json_object_set_new(o, defs[i].key, typed_value(&defs[i], config_get(st->cfg, defs[i].key)));
       continue;
     }
-    for (int c = 1; c <= st->core.count; c++) {
+    for (int c = 1; c <= station_connector_count(st); c++) {
       char key[128];
       snprintf(key, sizeof key, "%.*s.%d.%s", (int)(star - defs[i].key), defs[i].key, c, star + 3);
       json_object_set_new(o, key, typed_value(&defs[i], config_get(st->cfg, key)));

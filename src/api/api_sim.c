@@ -23,7 +23,7 @@ static int done(http_response *res, int rc, const char *err, int c, const char *
 
 static int post_plug(void *ctx, const http_request *req, http_response *res) {
   station *st = ctx;
-  int c = http_connector_param(req, 0, st->core.count, res);
+  int c = http_connector_param(req, 0, station_connector_count(st), res);
   if (c < 0) return 0;
   json_t *body = http_parse_object(req, res, 1);
   if (!body) return 0;
@@ -53,7 +53,7 @@ static int post_plug(void *ctx, const http_request *req, http_response *res) {
 
 static int post_unplug(void *ctx, const http_request *req, http_response *res) {
   station *st = ctx;
-  int c = http_connector_param(req, 0, st->core.count, res);
+  int c = http_connector_param(req, 0, station_connector_count(st), res);
   if (c < 0) return 0;
   char err[160];
   return done(res, hal_sim_unplug(st->hw, c, err, sizeof err), err, c, "unplugged");
@@ -61,7 +61,7 @@ static int post_unplug(void *ctx, const http_request *req, http_response *res) {
 
 static int post_ev(void *ctx, const http_request *req, http_response *res) {
   station *st = ctx;
-  int c = http_connector_param(req, 0, st->core.count, res);
+  int c = http_connector_param(req, 0, station_connector_count(st), res);
   if (c < 0) return 0;
   json_t *body = http_parse_object(req, res, 0);
   if (!body) return 0;
@@ -91,7 +91,7 @@ static int post_ev(void *ctx, const http_request *req, http_response *res) {
 
 static int post_fault(void *ctx, const http_request *req, http_response *res) {
   station *st = ctx;
-  int c = http_connector_param(req, 0, st->core.count, res);
+  int c = http_connector_param(req, 0, station_connector_count(st), res);
   if (c < 0) return 0;
   json_t *body = http_parse_object(req, res, 0);
   if (!body) return 0;

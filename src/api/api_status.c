@@ -19,25 +19,23 @@ static json_t *number_triplet(const double v[3]) {
 }
 
 static json_t *connector_json(station *st, int c) {
-  const connector_sm *sm = &st->core.conn[c - 1];
+  station_connector_view v;
+  station_view(st, c, &v);
   const station_connector *sc = &st->conn[c - 1];
   json_t *o = json_object();
   json_object_set_new(o, "id", json_integer(c));
-  json_object_set_new(o, "status", json_string(connector_status_name(cs_status(sm))));
-  json_object_set_new(o, "cp_state", json_string(cp_state_name(sm->cp)));
-  const cs_outputs *out = cs_outputs_of(sm);
-  json_object_set_new(o, "pwm_duty_pct", json_real(out->pwm_permille / 10.0));
-  limit_source by;
-  double offered = cs_offered_current(sm, &by);
-  json_object_set_new(o, "offered_a", json_real(offered));
+  json_object_set_new(o, "status", json_string(connector_status_name(v.status)));
+  json_object_set_new(o, "cp_state", json_string(cp_state_name(v.cp)));
+  json_object_set_new(o, "pwm_duty_pct", json_real(v.outputs.pwm_permille / 10.0));
+  json_object_set_new(o, "offered_a", json_real(v.offered_a));
   json_object_set_new(o, "limited_by",
-                      by == LIMIT_COUNT ? json_null() : json_string(limit_source_name(by)));
-  json_object_set_new(o, "contactor_closed", json_boolean(out->contactor_closed));
+                      v.limited_by == LIMIT_COUNT ? json_null()
+                                                  : json_string(limit_source_name(v.limited_by)));
+  json_object_set_new(o, "contactor_closed", json_boolean(v.outputs.contactor_closed));
   json_object_set_new(o, "locked", json_boolean(sc->locked_feedback));
-  json_object_set_new(o, "operative", json_boolean(sm->operative));
-  json_object_set_new(o, "reserved_for",
-                      sm->reserved ? json_string(sm->reserved_uid) : json_null());
-  const led_look *led = led_look_of(sc_led(&st->core, c, clock_now(&st->clock)));
+  json_object_set_new(o, "operative", json_boolean(v.operative));
+  json_object_set_new(o, "reserved_for", v.reserved ? json_string(v.reserved_uid) : json_null());
+  const led_look *led = led_look_of(v.led);
   json_object_set_new(o, "led",
                       json_pack("{s:s, s:s, s:s}", "state", led->name, "colour", led->colour,
                                 "pattern", led_pattern_name(led->pattern)));
@@ -46,15 +44,15 @@ static json_t *connector_json(station *st, int c) {
   json_object_set_new(o, "energy_wh", json_real(m->energy_import_wh));
   json_object_set_new(o, "current_a", number_triplet(m->current_a));
   json_object_set_new(o, "voltage_v", number_triplet(m->voltage_v));
-  json_object_set_new(o, "phases", json_integer(sm->cfg.phases));
+  json_object_set_new(o, "phases", json_integer(v.phases));
   json_object_set_new(o, "temperature_c", json_real(sc->temperature_c));
   json_object_set_new(o, "meter_error", sc->meter_ok ? json_null() : json_string(sc->meter_error));
   if (sc->session_id) {
     json_t *s = json_object();
     session_row row;
     json_object_set_new(s, "id", json_integer(sc->session_id));
-    json_object_set_new(s, "badge", json_string(cs_session_uid(sm)));
-    json_object_set_new(s, "user", json_string(sm->user));
+    json_object_set_new(s, "badge", json_string(v.uid));
+    json_object_set_new(s, "user", json_string(v.user));
     if (store_session_get(st->db, sc->session_id, &row) == 0)
       json_object_set_new(s, "start", json_time(row.start_ms));
     json_object_set_new(s, "energy_wh", json_real(m->energy_import_wh - sc->session_start_wh));
@@ -62,7 +60,7 @@ static json_t *connector_json(station *st, int c) {
   } else {
     json_object_set_new(o, "session", json_null());
   }
-  error_code e = cs_error(sm);
+  error_code e = v.error;
   json_object_set_new(o, "error",
                       e == ERR_NONE ? json_null()
                                     : json_pack("{s:i, s:s, s:s, s:s, s:s?}", "code", (int)e,
@@ -77,7 +75,7 @@ static int get_status(void *ctx, const http_request *req, http_response *res) {
   (void)req;
   station *st = ctx;
   /* fresh readings for the answer, not only the last poll's */
-  for (int c = 1; c <= st->core.count; c++) station_read_meter(st, c);
+  for (int c = 1; c <= station_connector_count(st); c++) station_read_meter(st, c);
   json_t *station_obj = json_object();
   json_object_set_new(station_obj, "id", json_string(config_get(st->cfg, "station.id")));
   json_object_set_new(station_obj, "firmware_version", json_string(BORNE_VERSION));
@@ -92,7 +90,7 @@ static int get_status(void *ctx, const http_request *req, http_response *res) {
   json_object_set_new(station_obj, "phase_rotation",
                       json_string(config_get(st->cfg, "site.phase_rotation")));
   json_t *conns = json_array();
-  for (int c = 1; c <= st->core.count; c++) {
+  for (int c = 1; c <= station_connector_count(st); c++) {
     json_t *co = connector_json(st, c);
     for (int m = 0; m < st->module_count; m++)
       if (st->modules[m].status_json) st->modules[m].status_json(st->modules[m].ctx, c, co);
@@ -109,7 +107,7 @@ static int get_status(void *ctx, const http_request *req, http_response *res) {
 
 static int post_start(void *ctx, const http_request *req, http_response *res) {
   station *st = ctx;
-  int c = http_connector_param(req, 0, st->core.count, res);
+  int c = http_connector_param(req, 0, station_connector_count(st), res);
   if (c < 0) return 0;
   json_t *body = http_parse_object(req, res, 1);
   if (!body) return 0;
@@ -132,7 +130,7 @@ static int post_start(void *ctx, const http_request *req, http_response *res) {
 
 static int post_stop(void *ctx, const http_request *req, http_response *res) {
   station *st = ctx;
-  int c = http_connector_param(req, 0, st->core.count, res);
+  int c = http_connector_param(req, 0, station_connector_count(st), res);
   if (c < 0) return 0;
   char err[160];
   if (station_remote_stop(st, c, err, sizeof err) != 0) {
@@ -145,7 +143,7 @@ static int post_stop(void *ctx, const http_request *req, http_response *res) {
 
 static int post_unlock(void *ctx, const http_request *req, http_response *res) {
   station *st = ctx;
-  int c = http_connector_param(req, 0, st->core.count, res);
+  int c = http_connector_param(req, 0, station_connector_count(st), res);
   if (c < 0) return 0;
   char err[160];
   if (station_unlock(st, c, err, sizeof err) != 0)
@@ -157,7 +155,7 @@ static int post_unlock(void *ctx, const http_request *req, http_response *res) {
 
 static int post_availability(void *ctx, const http_request *req, http_response *res) {
   station *st = ctx;
-  int c = http_connector_param(req, 0, st->core.count, res);
+  int c = http_connector_param(req, 0, station_connector_count(st), res);
   if (c < 0) return 0;
   json_t *body = http_parse_object(req, res, 1);
   if (!body) return 0;
@@ -168,9 +166,8 @@ static int post_availability(void *ctx, const http_request *req, http_response *
       http_json_error(res, 400, "operative: must be true or false");
     } else {
       station_set_available(st, c, json_is_true(op));
-      http_json_body(res,
-                     json_pack("{s:i, s:s}", "connector", c, "result",
-                               cs_has_session(&st->core.conn[c - 1]) ? "scheduled" : "accepted"));
+      http_json_body(res, json_pack("{s:i, s:s}", "connector", c, "result",
+                                    station_has_session(st, c) ? "scheduled" : "accepted"));
     }
   }
   json_decref(body);

@@ -215,7 +215,9 @@ static int load_timezone(energy *e, char *err, size_t errlen) {
 /* The most connector c could be offered by every limit but load management
  * and the schedule (both decided here, in the same round). */
 static double other_limits(const station *st, int c) {
-  limit_set l = st->core.conn[c - 1].limits;
+  station_connector_view view;
+  station_view(st, c, &view);
+  limit_set l = view.limits;
   limits_clear(&l, LIMIT_LOAD_MANAGEMENT);
   limits_clear(&l, LIMIT_SCHEDULE);
   double v = limits_offered(&l, PILOT_MAX_CURRENT_A, NULL);
@@ -227,9 +229,10 @@ static double other_limits(const station *st, int c) {
  * counting it on all three would leave two phases (and the kVA total) half
  * used. Learnt while it charges and kept for the session (a paused car is
  * resumed on the phase it uses); until then, the connector's own count. */
-static int drawn_phases(energy *e, int i, const connector_sm *sm, const station_connector *sc) {
-  if (sm->cfg.phases == 1) return 1;
-  if (sc->meter_ok && cs_status(sm) == STATUS_CHARGING) {
+static int drawn_phases(energy *e, int i, const station_connector_view *v,
+                        const station_connector *sc) {
+  if (v->phases == 1) return 1;
+  if (sc->meter_ok && v->status == STATUS_CHARGING) {
     const double *a = sc->meter.current_a;
     if (a[0] >= 2.0 && a[1] < 0.5 && a[2] < 0.5)
       e->car_phases[i] = 1;
@@ -239,9 +242,9 @@ static int drawn_phases(energy *e, int i, const connector_sm *sm, const station_
   return e->car_phases[i] ? e->car_phases[i] : 3;
 }
 
-static bool wants_power(const connector_sm *sm) {
-  if (!cs_has_session(sm) || sm->finishing || cs_error(sm) != ERR_NONE) return false;
-  connector_status s = cs_status(sm);
+static bool wants_power(const station_connector_view *v) {
+  if (!v->has_session || v->finishing || v->error != ERR_NONE) return false;
+  connector_status s = v->status;
   return s == STATUS_CHARGING || s == STATUS_SUSPENDED_EV || s == STATUS_SUSPENDED_EVSE ||
          s == STATUS_PREPARING;
 }
@@ -379,20 +382,22 @@ static void round_now(energy *e) {
      * current offer (reduced at once if need be), not from a pause */
     e->lm_active = true;
     for (int i = 0; i < e->n; i++) {
-      const connector_sm *sm = &st->core.conn[i];
-      if (wants_power(sm) && connector_window_open(e, i + 1))
-        allocator_seed(e->alloc, i, cs_offered_current(sm, NULL), now);
+      station_connector_view v;
+      station_view(st, i + 1, &v);
+      if (wants_power(&v) && connector_window_open(e, i + 1))
+        allocator_seed(e->alloc, i, v.offered_a, now);
     }
   }
   for (int i = 0; i < e->n; i++) {
-    const connector_sm *sm = &st->core.conn[i];
+    station_connector_view v;
+    station_view(st, i + 1, &v);
     const station_connector *sc = &st->conn[i];
     alloc_conn_in *in = &e->in[i];
     /* on a single-phase supply every connector draws from its L1 */
-    in->phases = e->acfg.phases == 1 ? 1 : drawn_phases(e, i, sm, sc);
+    in->phases = e->acfg.phases == 1 ? 1 : drawn_phases(e, i, &v, sc);
     memcpy(in->grid_phase, e->rotation[i], sizeof in->grid_phase);
     if (e->acfg.phases == 1) in->grid_phase[0] = 0;
-    in->wants = wants_power(sm);
+    in->wants = wants_power(&v);
     in->max_a = connector_window_open(e, i + 1) ? other_limits(st, i + 1) : 0;
     in->priority = e->priority[i];
     for (int k = 0; k < 3; k++) in->draw_a[k] = sc->meter_ok ? sc->meter.current_a[k] : 0;
@@ -494,9 +499,10 @@ static int user_windows_set(energy *e, int64_t id, const char *windows) {
 /* The windows of the user of connector c's session, if they have their own. */
 static void load_user_windows(energy *e, int c) {
   e->user_sched_valid[c - 1] = false;
-  const connector_sm *sm = &e->st->core.conn[c - 1];
+  station_connector_view v;
+  station_view(e->st, c, &v);
   user_row u;
-  if (!cs_has_session(sm) || !sm->user[0] || store_user_find(e->st->db, sm->user, &u) != 0) return;
+  if (!v.has_session || !v.user[0] || store_user_find(e->st->db, v.user, &u) != 0) return;
   char *text = e->user_windows[c - 1];
   if (user_windows_get(e, u.id, text, SCHED_MAX_TEXT + 1) != 0 || !text[0]) return;
   if (schedule_parse(text, &e->user_sched[c - 1], NULL, 0) != 0) return; /* checked when set */
@@ -591,7 +597,7 @@ static void own_draw(const energy *e, double own[3]) {
   own[0] = own[1] = own[2] = 0;
   for (int i = 0; i < e->n; i++) {
     const station_connector *sc = &e->st->conn[i];
-    int phases = e->st->core.conn[i].cfg.phases == 1 ? 1 : 3;
+    int phases = station_connector_phases(e->st, i + 1) == 1 ? 1 : 3;
     for (int k = 0; k < phases && sc->meter_ok; k++)
       own[e->rotation[i][k]] += fmax(0, sc->meter.current_a[k]);
   }
@@ -725,7 +731,7 @@ static void status_json(void *ctx, int connector, json_t *obj) {
   json_object_set_new(a, "priority", json_integer(e->priority[connector - 1]));
   int ph = e->in[connector - 1].phases; /* 0 before the first round */
   json_object_set_new(a, "phases",
-                      json_integer(ph ? ph : e->st->core.conn[connector - 1].cfg.phases));
+                      json_integer(ph ? ph : station_connector_phases(e->st, connector)));
   json_object_set_new(a, "since", json_time(o->since));
   json_object_set_new(obj, "allocation", a);
 }
@@ -769,7 +775,7 @@ int energy_attach(station *st, char *err, size_t errlen) {
     return -1;
   }
   e->st = st;
-  e->n = st->core.count;
+  e->n = station_connector_count(st);
   for (int i = 0; i < BORNE_MAX_CONNECTORS; i++) e->applied[i] = e->sched_applied[i] = -1;
   load_config(e);
   if (load_timezone(e, err, errlen) != 0) {

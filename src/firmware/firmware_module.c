@@ -41,9 +41,7 @@ static void on_status(void *ctx, fw_status s, int request_id, const char *detail
   station *st = f->st;
   f->last = s;
   snprintf(f->last_detail, sizeof f->last_detail, "%s", detail);
-  st->core.firmware_updating = s == FW_INSTALLING || s == FW_INSTALL_REBOOTING;
-  for (int c = 1; c <= st->core.count; c++)
-    station_connector_event(st, c, &(cs_event){.type = CS_EV_TIMER}); /* LED refresh */
+  station_set_firmware_updating(st, s == FW_INSTALLING || s == FW_INSTALL_REBOOTING);
   station_event(st, 0, "firmware", "%s%s%s", fw_status_name(s), detail[0] ? ": " : "", detail);
   /* security events (OCPP security whitepaper names; the OCPP module forwards them) */
   if (s == FW_INVALID_SIGNATURE)

@@ -215,7 +215,8 @@ static void closing(void *ctx) {
   if (mt->closed) return;
   mt->closed = true;
   for (int b = 0; b < mt->bus_count; b++) meter_bus_close(mt->buses[b]);
-  for (int c = 1; c <= mt->st->core.count; c++) station_set_meter_source(mt->st, c, NULL, NULL);
+  for (int c = 1; c <= station_connector_count(mt->st); c++)
+    station_set_meter_source(mt->st, c, NULL, NULL);
 }
 
 static void free_metering(void *ctx) { free(ctx); }
@@ -317,7 +318,7 @@ int metering_attach(station *st, char *err, size_t errlen) {
     return 0; /* no Modbus meter: the HAL's meter (simulator) or none */
   }
   char k[64];
-  for (int c = 1; c <= st->core.count; c++) {
+  for (int c = 1; c <= station_connector_count(st); c++) {
     snprintf(k, sizeof k, "connector.%d.meter", c);
     const char *name = config_get(st->cfg, k);
     if (!name || !name[0]) continue;

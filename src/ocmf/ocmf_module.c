@@ -65,7 +65,7 @@ static void split_model(const char *text, meter_identity *m) {
 static void identify_meters(ocmf_station *os) {
   station *st = os->st;
   const char *station_id = config_get(st->cfg, "station.id");
-  for (int c = 1; c <= st->core.count; c++) {
+  for (int c = 1; c <= station_connector_count(st); c++) {
     meter_identity *m = &os->meter[c - 1];
     char key[96];
     snprintf(m->cp_id, sizeof m->cp_id, "%s %d", station_id ? station_id : "borne", c);
@@ -210,7 +210,7 @@ static int get_session_records(void *ctx, const http_request *req, http_response
 static int post_intermediate(void *ctx, const http_request *req, http_response *res) {
   ocmf_station *os = ctx;
   station *st = os->st;
-  int c = http_connector_param(req, 0, st->core.count, res);
+  int c = http_connector_param(req, 0, station_connector_count(st), res);
   if (c < 0) return 0;
   station_connector *sc = &st->conn[c - 1];
   if (!sc->session_id)

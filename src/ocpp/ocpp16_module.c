@@ -350,7 +350,7 @@ static void boot_answer(void *ctx, const json_t *result, const char *code, const
   if (status && strcmp(status, "Accepted") == 0) {
     bool first = o->boot != BOOT_ACCEPTED;
     o->boot = BOOT_ACCEPTED;
-    o->st->core.offline = false;
+    station_set_offline(o->st, false);
     if (interval > 0) o->heartbeat_s = (int)interval;
     arm_heartbeat(o);
     station_event(o->st, 0, "ocpp_boot", "Accepted (heartbeat %d s)", o->heartbeat_s);
@@ -446,10 +446,10 @@ static borne_ms report_statuses(ocpp16_station *o, borne_ms now) {
 /* ---------- meter values ---------- */
 
 static ocpp16_sample_extra extra_of(const ocpp16_station *o, int c) {
-  const connector_sm *sm = &o->st->core.conn[c - 1];
-  limit_source by;
-  ocpp16_sample_extra x = {.phases = sm->cfg.phases,
-                           .offered_a = cs_offered_current(sm, &by),
+  station_connector_view v;
+  station_view(o->st, c, &v);
+  ocpp16_sample_extra x = {.phases = v.phases,
+                           .offered_a = v.offered_a,
                            .temperature = o->st->conn[c - 1].temperature_c,
                            .has_temperature = true};
   return x;
@@ -575,10 +575,9 @@ static void apply_profiles(ocpp16_station *o) {
   borne_ms now = now_of(o);
   double voltage = config_get_number(o->st->cfg, "site.voltage_v");
   for (int c = 1; c <= o->count; c++) {
-    const connector_sm *sm = &o->st->core.conn[c - 1];
     borne_ms tx_start = tx_start_of(o, c);
     double a = ocpp16_smart_limit_a(o->smart, c, now, o->conn[c - 1].transaction_id, tx_start,
-                                    sm->cfg.phases, voltage);
+                                    station_connector_phases(o->st, c), voltage);
     /* the core keeps the value; setting the same one again changes nothing */
     station_set_limit(o->st, c, LIMIT_OCPP, a);
   }
@@ -898,7 +897,7 @@ static bool decoded(int rc, const ocpp_error *err, ocpp_reply *r) {
 static int pick_connector(ocpp16_station *o, int requested) {
   if (requested > 0) return requested <= o->count ? requested : -1;
   for (int c = 1; c <= o->count; c++) /* a car waiting for authorization first */
-    if (cs_waiting_for_authorization(&o->st->core.conn[c - 1])) return c;
+    if (station_waiting_for_authorization(o->st, c)) return c;
   for (int c = 1; c <= o->count; c++)
     if (o->conn[c - 1].status == STATUS_AVAILABLE) return c;
   return -1;
@@ -937,9 +936,9 @@ static void remote_start(ocpp16_station *o, const ocpp16_RemoteStartTransactionR
                          ocpp_reply *r) {
   const char *tag = q->idTag;
   int c = pick_connector(o, q->has_connectorId ? (int)q->connectorId : 0);
-  if (c < 0 || cs_has_session(&o->st->core.conn[c - 1]) ||
-      o->conn[c - 1].status == STATUS_FAULTED || o->conn[c - 1].status == STATUS_UNAVAILABLE ||
-      !cs_reservation_admits(&o->st->core.conn[c - 1], tag, NULL)) {
+  if (c < 0 || station_has_session(o->st, c) || o->conn[c - 1].status == STATUS_FAULTED ||
+      o->conn[c - 1].status == STATUS_UNAVAILABLE ||
+      !station_reservation_admits(o->st, c, tag, NULL)) {
     reply_status(r, "Rejected");
     return;
   }
@@ -1002,7 +1001,7 @@ static void h_change_availability(ocpp16_station *o, const json_t *req, ocpp_rep
   }
   bool scheduled = false;
   for (int i = c ? c : 1; i <= (c ? c : o->count); i++) {
-    if (!operative && cs_has_session(&o->st->core.conn[i - 1])) scheduled = true;
+    if (!operative && station_has_session(o->st, i)) scheduled = true;
     ocpp16_backend_availability_save(o->be, i, operative);
     station_set_available(o->st, i, operative);
   }
@@ -1071,7 +1070,7 @@ static void h_unlock(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
   int c = (int)q.connectorId;
   ocpp16_UnlockConnectorRequest_free(&q);
   char err[160];
-  if (c < 1 || c > o->count || o->st->core.conn[c - 1].cfg.tethered) {
+  if (c < 1 || c > o->count || station_connector_tethered(o->st, c)) {
     reply_status(r, "NotSupported");
     return;
   }
@@ -1262,7 +1261,7 @@ static void h_get_composite_schedule(ocpp16_station *o, const json_t *req, ocpp_
   } else {
     int tx = c ? o->conn[c - 1].transaction_id : 0;
     r->result = ocpp16_smart_composite(o->smart, &q, now_of(o), tx, tx ? tx_start_of(o, c) : 0,
-                                       c ? o->st->core.conn[c - 1].cfg.phases : 3,
+                                       c ? station_connector_phases(o->st, c) : 3,
                                        config_get_number(o->st->cfg, "site.voltage_v"));
   }
   ocpp16_GetCompositeScheduleRequest_free(&q);
@@ -1542,7 +1541,7 @@ static void on_disconnected(void *ctx, const char *why) {
   ocpp16_station *o = ctx;
   if (o->closing) return;
   o->boot = BOOT_NONE;
-  o->st->core.offline = true;
+  station_set_offline(o->st, true);
   uv_timer_stop(&o->heartbeat_timer);
   uv_timer_stop(&o->boot_timer);
   for (int c = 1; c <= o->count; c++) o->conn[c - 1].reported_valid = false;
@@ -1729,7 +1728,7 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
     return -1;
   }
   o->st = st;
-  o->count = st->core.count;
+  o->count = station_connector_count(st);
   o->next_aligned = NEVER;
   snprintf(o->url, sizeof o->url, "%s", url);
   if (ocpp16_backend_keys_check(st->cfg, err, errlen) != 0) {
@@ -1807,7 +1806,7 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
         station_reserve(st, rs[i].connector, rs[i].tag, rs[i].parent, why, sizeof why) != 0)
       log_warn(MOD, "reservation %d not restored: %s", rs[i].id, why);
   }
-  st->core.offline = true;
+  station_set_offline(st, true);
   if (strcmp(config_get(st->cfg, "auth.mode"), "ocpp") == 0)
     station_set_authorizer(st, authorize, o);
   station_module m = {.name = "ocpp",

@@ -998,3 +998,49 @@ void station_event(station *st, int connector, const char *kind, const char *fmt
   for (int m = 0; m < st->module_count; m++)
     if (st->modules[m].event) st->modules[m].event(st->modules[m].ctx, connector, kind, detail);
 }
+
+int station_connector_count(const station *st) { return st->core.count; }
+
+void station_view(const station *st, int c, station_connector_view *out) {
+  const connector_sm *sm = &st->core.conn[c - 1];
+  *out = (station_connector_view){
+      .status = cs_status(sm),
+      .error = cs_error(sm),
+      .has_session = cs_has_session(sm),
+      .finishing = sm->finishing,
+      .waiting_for_authorization = cs_waiting_for_authorization(sm),
+      .limits = sm->limits,
+      .outputs = *cs_outputs_of(sm),
+      .led = sc_led(&st->core, c, clock_now(&st->clock)),
+      .phases = sm->cfg.phases,
+      .tethered = sm->cfg.tethered,
+      .cp = sm->cp,
+      .operative = sm->operative,
+      .reserved = sm->reserved,
+  };
+  out->offered_a = cs_offered_current(sm, &out->limited_by);
+  snprintf(out->uid, sizeof out->uid, "%s", cs_session_uid(sm));
+  snprintf(out->user, sizeof out->user, "%s", sm->user);
+  if (sm->reserved) snprintf(out->reserved_uid, sizeof out->reserved_uid, "%s", sm->reserved_uid);
+}
+
+bool station_has_session(const station *st, int c) { return cs_has_session(&st->core.conn[c - 1]); }
+bool station_waiting_for_authorization(const station *st, int c) {
+  return cs_waiting_for_authorization(&st->core.conn[c - 1]);
+}
+int station_connector_phases(const station *st, int c) { return st->core.conn[c - 1].cfg.phases; }
+bool station_connector_tethered(const station *st, int c) {
+  return st->core.conn[c - 1].cfg.tethered;
+}
+
+bool station_reservation_admits(const station *st, int c, const char *uid, const char *parent) {
+  return cs_reservation_admits(&st->core.conn[c - 1], uid, parent);
+}
+
+void station_set_offline(station *st, bool offline) { st->core.offline = offline; }
+
+void station_set_firmware_updating(station *st, bool updating) {
+  st->core.firmware_updating = updating;
+  for (int c = 1; c <= st->core.count; c++)
+    station_connector_event(st, c, &(cs_event){.type = CS_EV_TIMER}); /* LED refresh */
+}

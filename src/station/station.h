@@ -258,4 +258,45 @@ void station_grid_sample(station *st, const char *source, const grid_sample *g);
 /* Read connector c's meter now (HAL or module source) into st->conn[c-1]. */
 void station_read_meter(station *st, int connector);
 
+/* ---------- the station is closed: modules read views, change it through calls ----------
+ * No code outside src/station reads or writes st->core (a unit test greps the
+ * tree: tests/unit/test_station_closed.c). What a module may know of a
+ * connector is this copy, taken when asked. */
+typedef struct {
+  connector_status status;
+  error_code error;
+  bool has_session;               /* a session runs (authorized, maybe paused or suspended) */
+  bool finishing;                 /* the session ended while plugged: none until unplug */
+  bool waiting_for_authorization; /* plugged, waiting for a badge or a remote start */
+  char uid[BORNE_UID_MAX + 1];    /* the (last) session's badge */
+  char user[BORNE_NAME_MAX + 1];  /* the (last) session's user, "" when unknown */
+  cp_state cp;                    /* the control pilot state last measured */
+  bool operative;                 /* available (OCPP ChangeAvailability, the owner page) */
+  bool reserved;                  /* reserved (OCPP ReserveNow) for reserved_uid */
+  char reserved_uid[BORNE_UID_MAX + 1];
+  double offered_a;        /* current offered to the EV (per phase) */
+  limit_source limited_by; /* what decides offered_a */
+  limit_set limits;        /* every limit the core composes */
+  cs_outputs outputs;      /* what the core wants the hardware to do */
+  led_state led;           /* the connector's LED now */
+  int phases;              /* 1 or 3, as installed */
+  bool tethered;           /* fixed cable */
+} station_connector_view;
+
+int station_connector_count(const station *st);
+/* Connector c (1..station_connector_count) as the core sees it now. */
+void station_view(const station *st, int c, station_connector_view *out);
+/* Single fields of station_view() without the copy. */
+bool station_has_session(const station *st, int c);
+bool station_waiting_for_authorization(const station *st, int c);
+int station_connector_phases(const station *st, int c);
+bool station_connector_tethered(const station *st, int c);
+/* Would a reservation on connector c let `uid` (group `parent`, may be NULL) charge? */
+bool station_reservation_admits(const station *st, int c, const char *uid, const char *parent);
+/* The back end (OCPP) is reachable or not: the LED shows "offline". */
+void station_set_offline(station *st, bool offline);
+/* A firmware image is being installed: the LED shows it, every connector
+ * re-evaluates its outputs now. */
+void station_set_firmware_updating(station *st, bool updating);
+
 #endif

@@ -23,23 +23,24 @@ static int qr_url_of(web_ctx *w, int c, char *out, size_t len) {
 static int get_public_connector(void *ctx, const http_request *req, http_response *res) {
   web_ctx *w = ctx;
   station *st = w->st;
-  int c = http_connector_param(req, 0, st->core.count, res);
+  int c = http_connector_param(req, 0, station_connector_count(st), res);
   if (c <= 0) return 0;
-  const connector_sm *sm = &st->core.conn[c - 1];
-  const led_look *led = led_look_of(sc_led(&st->core, c, clock_now(&st->clock)));
+  station_connector_view v;
+  station_view(st, c, &v);
+  const led_look *led = led_look_of(v.led);
   char url[512];
   bool qr = qr_url_of(w, c, url, sizeof url);
   const char *notice = config_get(st->cfg, "payment.notice");
   http_json_body(res, json_pack("{s:s, s:i, s:s, s:s, s:s, s:b, s:s?}", "station",
                                 config_get(st->cfg, "station.id"), "connector", c, "status",
-                                connector_status_name(cs_status(sm)), "led", led->colour, "notice",
+                                connector_status_name(v.status), "led", led->colour, "notice",
                                 notice ? notice : "", "qr", qr, "qr_url", qr ? url : NULL));
   return 0;
 }
 
 static int get_qr(void *ctx, const http_request *req, http_response *res) {
   web_ctx *w = ctx;
-  int c = http_connector_param(req, 0, w->st->core.count, res);
+  int c = http_connector_param(req, 0, station_connector_count(w->st), res);
   if (c <= 0) return 0;
   char url[512], err[128];
   if (!qr_url_of(w, c, url, sizeof url))

@@ -97,8 +97,10 @@ static int get_errors(void *ctx, const http_request *req, http_response *res) {
       return http_json_error(res, 400, "limit: must be 1 to 500"), 0;
   }
   json_t *current = json_array();
-  for (int c = 1; c <= w->st->core.count; c++) {
-    error_code e = cs_error(&w->st->core.conn[c - 1]);
+  for (int c = 1; c <= station_connector_count(w->st); c++) {
+    station_connector_view view;
+    station_view(w->st, c, &view);
+    error_code e = view.error;
     if (e == ERR_NONE) continue;
     json_t *o = error_json(e);
     json_object_set_new(o, "connector", json_integer(c));
