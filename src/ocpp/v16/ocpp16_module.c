@@ -105,15 +105,20 @@ void v16_reply_status(ocpp_reply *r, const char *status) {
 /* Every handler reads its request from the generated struct: `rc` and `err`
  * are what ocpp16_<Action>Request_decode returned. The RPC layer validated
  * the payload, so the decode cannot fail; if it did, the answer is the
- * CALLERROR the validator would give (its code, from ocpp_schema.c). */
+ * CALLERROR the validator would give (its kind, from ocpp_schema.c, in the
+ * 1.6 spelling). */
 bool v16_decoded(int rc, const ocpp_error *err, ocpp_reply *r) {
-  static const char *const codes[] = {"FormationViolation", "TypeConstraintViolation",
-                                      "PropertyConstraintViolation",
-                                      "OccurenceConstraintViolation"};
   if (rc == 0) return true;
-  r->error_code = "InternalError";
-  for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
-    if (strcmp(err->code, codes[i]) == 0) r->error_code = codes[i];
+  switch (err->kind) {
+  case OCPP_ERR_FORMAT:
+  case OCPP_ERR_TYPE_CONSTRAINT:
+  case OCPP_ERR_PROPERTY_CONSTRAINT:
+  case OCPP_ERR_OCCURRENCE_CONSTRAINT:
+    r->error_code = ocpp_dialect_code(&ocpp16_dialect, err->kind);
+    break;
+  default:
+    r->error_code = ocpp_dialect_code(&ocpp16_dialect, OCPP_ERR_INTERNAL);
+  }
   snprintf(r->error_text, sizeof r->error_text, "%s", err->text);
   return false;
 }
@@ -136,7 +141,7 @@ static void on_call(void *ctx, const char *action, const json_t *req, ocpp_reply
       if (!h->quiet) station_event(o->st, 0, "ocpp_call", "%s", action);
       return;
     }
-  r->error_code = "NotImplemented";
+  r->error_code = ocpp_dialect_code(&ocpp16_dialect, OCPP_ERR_NOT_IMPLEMENTED);
   snprintf(r->error_text, sizeof r->error_text, "%s is not supported by this charge point", action);
 }
 
@@ -182,7 +187,6 @@ void v16_transport_config(const ocpp16_station *o, ocpp_transport_config *tc) {
   *tc = (ocpp_transport_config){
       .url = o->url,
       .cp_id = config_get(cfg, "station.id"),
-      .subprotocol = "ocpp1.6",
       .security_profile = (int)config_get_int(cfg, "ocpp.security_profile"),
       .basic_password = config_get(cfg, "ocpp.AuthorizationKey"),
       /* certificates from the back end (whitepaper) join or replace the installer's */
@@ -229,11 +233,12 @@ static void on_status_json(void *ctx, int c, json_t *obj) {
   timefmt_iso(ls.last_rx_ms, last, sizeof last);
   json_object_set_new(
       obj, "ocpp",
-      json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:I, s:i, s:s?}", "url", o->url, "version", "1.6",
-                "state", link_state_name(ls.state), "since", since, "last_message",
-                ls.last_rx_ms ? last : NULL, "registration", v16_boot_names[o->boot],
-                "queue_length", (json_int_t)ocpp16_backend_queue_length(o->be), "reconnects",
-                (int)ls.reconnects, "last_error", ls.last_error[0] ? ls.last_error : NULL));
+      json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:I, s:i, s:s?}", "url", o->url, "version",
+                ocpp16_dialect.version, "state", link_state_name(ls.state), "since", since,
+                "last_message", ls.last_rx_ms ? last : NULL, "registration",
+                v16_boot_names[o->boot], "queue_length",
+                (json_int_t)ocpp16_backend_queue_length(o->be), "reconnects", (int)ls.reconnects,
+                "last_error", ls.last_error[0] ? ls.last_error : NULL));
 }
 
 /* The settings the link's transport was made with (v16_transport_config): a
@@ -411,7 +416,8 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
                          .disconnected = on_disconnected,
                          .call = on_call,
                          .replied = on_replied};
-  o->link = ocpp_link_new(st->loop, &tc, o->call_timeout_s, ocpp16_validate, &ev, err, errlen);
+  o->link = ocpp_link_new(st->loop, &tc, o->call_timeout_s, &ocpp16_dialect, ocpp16_validate, &ev,
+                          err, errlen);
   if (!o->link) {
     on_closing(o);
     return -1;
@@ -491,9 +497,9 @@ static station_setting_state idle_setting_state(void *ctx, const char *key) {
 static void idle_status_json(void *ctx, int c, json_t *obj) {
   ocpp16_idle *idle = ctx;
   if (c == 0 && !idle->attached)
-    json_object_set_new(
-        obj, "ocpp",
-        json_pack("{s:s, s:s, s:s}", "url", "", "version", "1.6", "state", "disabled"));
+    json_object_set_new(obj, "ocpp",
+                        json_pack("{s:s, s:s, s:s}", "url", "", "version", ocpp16_dialect.version,
+                                  "state", "disabled"));
 }
 
 static void idle_free(void *ctx) { free(ctx); }

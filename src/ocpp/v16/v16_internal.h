@@ -25,6 +25,7 @@
 #include "ocpp/ocpp16_certs.h"
 #include "ocpp/ocpp16_smart.h"
 #include "ocpp/ocpp_link.h"
+#include "ocpp/ocpp_version.h"
 #include "ocpp16_messages.h" /* generated from the OCPP 1.6 schemas */
 #include "station/station.h"
 #include "core/errors.h"
