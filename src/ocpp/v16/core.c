@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ocpp/v16/v16_internal.h"
+#include "ocpp/v16/vocabulary.h"
 
 const char *const v16_boot_names[] = {"none", "Pending", "Accepted", "Rejected"};
 
@@ -128,9 +129,8 @@ void v16_send_status(ocpp16_station *o, int c) {
       if (o->conn[i].status != STATUS_UNAVAILABLE) s = STATUS_AVAILABLE;
   }
   const error_info *info = error_info_of(e);
-  json_t *p = json_pack(
-      "{s:i, s:s, s:s, s:o}", "connectorId", c, "status", connector_status_name(s), "errorCode",
-      e == ERR_NONE ? "NoError" : info->ocpp16_code, "timestamp", time_json(now_of(o)));
+  json_t *p = json_pack("{s:i, s:s, s:s, s:o}", "connectorId", c, "status", v16_status_name(s),
+                        "errorCode", v16_error_code_name(e), "timestamp", time_json(now_of(o)));
   if (e != ERR_NONE) {
     char text[51];
     snprintf(text, sizeof text, "%s", info->owner_text);

@@ -16,6 +16,7 @@
 #include "ocmf/ocmf_module.h"
 #include "ocpp/ocpp16_measurands.h"
 #include "ocpp/v16/v16_internal.h"
+#include "ocpp/v16/vocabulary.h"
 
 /* ---------- durable queue ---------- */
 
@@ -229,7 +230,7 @@ void v16_on_session_stopped(void *ctx, int c, const station_session_info *s) {
   json_t *p =
       json_pack("{s:i, s:I, s:o, s:s}", "transactionId", ocpp16_backend_queue_tx_id(o->be, s->id),
                 "meterStop", (json_int_t)llround(s->meter_stop_wh), "timestamp",
-                time_json(s->stop_ms), "reason", stop_reason_name(s->reason));
+                time_json(s->stop_ms), "reason", v16_stop_reason_name(s->reason));
   if (tag[0]) json_object_set_new(p, "idTag", json_string(tag));
   /* transactionData: the register at the start, and StopTxnSampledData at the end */
   const char *stop_data = key_str(o, "StopTxnSampledData");
