@@ -14,7 +14,7 @@
 #include "grid/grid_module.h"
 #include "meter/meter_module.h"
 #include "ocmf/ocmf_module.h"
-#include "ocpp/ocpp16_module.h"
+#include "ocpp/v16/ocpp16_module.h"
 #include "webpage/webpage_module.h"
 #include "api/api_module.h"
 
