@@ -25,6 +25,7 @@
 #include "ocpp/ocpp16_certs.h"
 #include "ocpp/ocpp16_measurands.h"
 #include "ocpp/ocpp16_smart.h"
+#include "ocpp/ocpp_keys.h"
 #include "ocpp/ocpp_link.h"
 #include "ocpp16_messages.h" /* generated from the OCPP 1.6 schemas */
 #include "app/api_json.h"
@@ -1016,7 +1017,7 @@ static void h_change_configuration(ocpp16_station *o, const json_t *req, ocpp_re
   const char *key = q.key;
   char applied[96] = "";
   const char *status =
-      ocpp16_backend_keys_change(o->be, o->st->cfg, key, q.value, applied, sizeof applied);
+      ocpp_keys_change(o->st->db, o->st->cfg, key, q.value, applied, sizeof applied);
   if (strcmp(status, "Accepted") == 0 && applied[0]) {
     station_apply_setting(o->st, applied);
     /* a module that cannot take the value in place takes it at the restart */
@@ -1033,7 +1034,7 @@ static void h_get_configuration(ocpp16_station *o, const json_t *req, ocpp_reply
   ocpp16_GetConfigurationRequest q;
   ocpp_error e;
   if (!decoded(ocpp16_GetConfigurationRequest_decode(req, &q, &e), &e, r)) return;
-  r->result = ocpp16_backend_keys_get(o->be, o->st->cfg, &q);
+  r->result = ocpp_keys_get(o->st->cfg, &q);
   ocpp16_GetConfigurationRequest_free(&q);
 }
 
@@ -1713,7 +1714,7 @@ static int get_ocpp(void *ctx, const http_request *req, http_response *res) {
   ocpp16_station *o = ctx;
   json_t *status = json_object();
   on_status_json(o, 0, status);
-  json_t *conf = ocpp16_backend_keys_get(o->be, o->st->cfg, NULL);
+  json_t *conf = ocpp_keys_get(o->st->cfg, NULL);
   json_t *body = json_pack("{s:O, s:O}", "connection", json_object_get(status, "ocpp"), "keys",
                            json_object_get(conf, "configurationKey"));
   json_decref(status);
@@ -1732,7 +1733,7 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
   o->count = st->core.count;
   o->next_aligned = NEVER;
   snprintf(o->url, sizeof o->url, "%s", url);
-  if (ocpp16_backend_keys_check(st->cfg, err, errlen) != 0) {
+  if (ocpp_keys_check(st->cfg, err, errlen) != 0) {
     free(o);
     return -1;
   }

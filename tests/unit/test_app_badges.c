@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keys/key_tables.h"
 #include "test_tmpdir.h"
 #include "app/station.h"
 #include "hal/hal_sim.h"
@@ -111,6 +112,7 @@ static void disabled_users_badge_is_refused(void **state) {
 }
 
 int main(void) {
+  if (borne_keys_register() != 0) return 1; /* every module's configuration keys */
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(disabled_users_badge_is_refused),
   };
