@@ -1,5 +1,5 @@
 /*
- * The meter keys (config_keys_meter.c): value shapes (port, serial line,
+ * The meter keys (src/meter/meter_keys.c): value shapes (port, serial line,
  * phase mapping, names) and the cross-key checks: a meter referenced but not
  * defined, two meters on one port with one unit id, two serial settings on one
  * bus, one meter for two connectors, a 1-phase mapping on a 3-phase point.
