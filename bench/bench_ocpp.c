@@ -32,6 +32,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "keys/key_tables.h"
 #include "ocpp/ocpp16_backend.h"
 #include "ocpp/ocpp_link.h"
 #include "ocpp16_messages.h" /* generated from the OCPP 1.6 schemas */
@@ -368,6 +369,7 @@ static const char *meter_values =
     "\"location\":\"Body\",\"unit\":\"Celsius\"}]}]}";
 
 int main(void) {
+  if (borne_keys_register() != 0) return 1; /* every module's configuration keys */
   log_set_level(LOG_ERROR);
   lws_set_log_level(LLL_ERR, NULL);
   pthread_t th;

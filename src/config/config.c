@@ -514,6 +514,6 @@ int config_check(const config *c, char *err, size_t errlen) {
     if (linux_hal && check_linux_pins(c, n, err, errlen) != 0) return -1;
   }
   if (linux_hal && check_pin_reuse(c, (int)connectors, err, errlen) != 0) return -1;
-  if (config_check_meter(c, err, errlen) != 0) return -1;
+  if (config_registry_check(c, err, errlen) != 0) return -1;
   return 0;
 }

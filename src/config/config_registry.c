@@ -2,8 +2,9 @@
  * The registry: one row per configuration key (name, type, default, range or
  * choices, run-time flag, one-line doc), plus the shape checks of string
  * keys. Key names are a public interface (files, --set, the API, the docs):
- * never rename one. This file holds data and pure checks only; it must never
- * keep state or read anything.
+ * never rename one. This file holds the core's keys and the list of the
+ * module tables handed to it (config_tables.h): data and pure checks only,
+ * it must never read anything.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -205,8 +206,9 @@ static const cfg_key_def registry[] = {
     {"station.id", CFG_STRING, "borne-sim-1", 0, 48, NULL, false,
      "Station identity: shown in the API and used as the OCPP charge point id.",
      "1-48 of A-Z a-z 0-9 . _ -", check_station_id},
-    {"station.connectors", CFG_INT, "2", 1, BORNE_MAX_CONNECTORS, NULL, false,
-     "Number of connectors (charging points) of the station.", NULL, NULL},
+    {"station.connectors", CFG_INT, "2", 1, BORNE_MAX_CONNECTORS, NULL, CFG_OCPP_READONLY,
+     "Number of connectors (charging points) of the station.", NULL, NULL,
+     .ocpp_name = "NumberOfConnectors"},
     {"station.vendor", CFG_STRING, "borne", 0, 20, NULL, false,
      "Vendor name (OCPP BootNotification chargePointVendor).", "1-20 printable ASCII", check_ci20},
     {"station.model", CFG_STRING, "borne-sim", 0, 20, NULL, false,
@@ -223,7 +225,8 @@ static const cfg_key_def registry[] = {
      "Who may charge: anyone (free), known badges (badge), or as the OCPP central system says.",
      NULL, NULL},
     {"auth.timeout_s", CFG_INT, "60", 5, 600, NULL, true,
-     "Seconds a badge authorization waits for a plug (and a plug for a badge).", NULL, NULL},
+     "Seconds a badge authorization waits for a plug (and a plug for a badge).", NULL, NULL,
+     .ocpp_name = "ConnectionTimeOut"},
     /* operation */
     {"log.level", CFG_ENUM, "info", 0, 0, "error|warn|info|debug", true,
      "Least severe log message written to stderr.", NULL, NULL},
@@ -312,23 +315,46 @@ static const cfg_key_def registry[] = {
     PIN_ADC("temp", "connector temperature"),
 };
 
-/* The core table above plus one table per module (config_tables.h), merged
- * once into one array so that callers index a single registry. Process-wide
- * on purpose: it is built from constant tables only, so it is the same for
- * every station in the process (each station's values live in its own
- * `config`); built on first use from the loop thread. */
-static const cfg_key_def *const module_tables[] = {CONFIG_MODULE_TABLES};
+/* The core table above plus the module tables handed to the registry
+ * (config_registry_add_table), merged into one array so that callers index a
+ * single registry. Process-wide on purpose: it is built from constant tables
+ * only, so it is the same for every station in the process (each station's
+ * values live in its own `config`); filled before any config is made, from
+ * the loop thread, read-only after. */
 #define REGISTRY_MAX 1024
+#define TABLES_MAX 32
+static const cfg_key_table *tables[TABLES_MAX];
+static size_t table_count;
 static cfg_key_def merged[REGISTRY_MAX];
 static int merged_count = -1;
+
+int config_registry_add_table(const cfg_key_table *t) {
+  for (size_t i = 0; i < table_count; i++)
+    if (tables[i] == t) return 0;
+  if (table_count == TABLES_MAX) return -1;
+  size_t rows = 0;
+  for (const cfg_key_def *d = t->keys; d->key; d++) rows++;
+  int total;
+  config_registry(&total);
+  if ((size_t)total + rows > REGISTRY_MAX) return -1;
+  tables[table_count++] = t;
+  merged_count = -1;
+  return 0;
+}
+
+int config_registry_check(const config *c, char *err, size_t errlen) {
+  for (size_t i = 0; i < table_count; i++)
+    if (tables[i]->check && tables[i]->check(c, err, errlen) != 0) return -1;
+  return 0;
+}
 
 const cfg_key_def *config_registry(int *count) {
   if (merged_count < 0) {
     int n = 0;
     for (size_t i = 0; i < sizeof registry / sizeof registry[0] && n < REGISTRY_MAX; i++)
       merged[n++] = registry[i];
-    for (size_t t = 0; t < sizeof module_tables / sizeof module_tables[0]; t++)
-      for (const cfg_key_def *d = module_tables[t]; d->key && n < REGISTRY_MAX; d++)
+    for (size_t t = 0; t < table_count; t++)
+      for (const cfg_key_def *d = tables[t]->keys; d->key && n < REGISTRY_MAX; d++)
         merged[n++] = *d;
     merged_count = n;
   }

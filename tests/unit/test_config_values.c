@@ -14,6 +14,7 @@
 #include <cmocka.h>
 // clang-format on
 
+#include "keys/key_tables.h"
 #include "config/config.h"
 
 static int setup(void **state) {
@@ -634,6 +635,7 @@ static void generations_follow_changes(void **state) {
 }
 
 int main(void) {
+  if (borne_keys_register() != 0) return 1; /* every module's configuration keys */
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(wildcard_lookup_finds_connector_keys),
       cmocka_unit_test(named_wildcards_match_one_name_segment),

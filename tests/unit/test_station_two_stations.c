@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keys/key_tables.h"
 #include "main/modules.h"
 #include "station/station.h"
 #include "test_csms.h"
@@ -363,6 +364,7 @@ static void two_stations_charge_side_by_side(void **state) {
 }
 
 int main(void) {
+  if (borne_keys_register() != 0) return 1; /* every module's configuration keys */
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(two_stations_charge_side_by_side),
   };

@@ -16,7 +16,7 @@ static void h_change_configuration(ocpp16_station *o, const json_t *req, ocpp_re
   const char *key = q.key;
   char applied[96] = "";
   const char *status =
-      ocpp16_backend_keys_change(o->be, o->st->cfg, key, q.value, applied, sizeof applied);
+      ocpp_keys_change(o->st->db, o->st->cfg, key, q.value, applied, sizeof applied);
   if (strcmp(status, "Accepted") == 0 && applied[0]) {
     station_apply_setting(o->st, applied);
     /* a module that cannot take the value in place takes it at the restart */
@@ -33,7 +33,7 @@ static void h_get_configuration(ocpp16_station *o, const json_t *req, ocpp_reply
   ocpp16_GetConfigurationRequest q;
   ocpp_error e;
   if (!v16_decoded(ocpp16_GetConfigurationRequest_decode(req, &q, &e), &e, r)) return;
-  r->result = ocpp16_backend_keys_get(o->be, o->st->cfg, &q);
+  r->result = ocpp_keys_get(o->st->cfg, &q);
   ocpp16_GetConfigurationRequest_free(&q);
 }
 

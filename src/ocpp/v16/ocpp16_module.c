@@ -339,7 +339,7 @@ static int get_ocpp(void *ctx, const http_request *req, http_response *res) {
   ocpp16_station *o = ctx;
   json_t *status = json_object();
   on_status_json(o, 0, status);
-  json_t *conf = ocpp16_backend_keys_get(o->be, o->st->cfg, NULL);
+  json_t *conf = ocpp_keys_get(o->st->cfg, NULL);
   json_t *body = json_pack("{s:O, s:O}", "connection", json_object_get(status, "ocpp"), "keys",
                            json_object_get(conf, "configurationKey"));
   json_decref(status);
@@ -358,7 +358,7 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
   o->count = station_connector_count(st);
   o->next_aligned = NEVER;
   snprintf(o->url, sizeof o->url, "%s", url);
-  if (ocpp16_backend_keys_check(st->cfg, err, errlen) != 0) {
+  if (ocpp_keys_check(st->cfg, err, errlen) != 0) {
     free(o);
     return -1;
   }

@@ -24,6 +24,7 @@
 #include "ocpp/ocpp16_backend.h"
 #include "ocpp/ocpp16_certs.h"
 #include "ocpp/ocpp16_smart.h"
+#include "ocpp/ocpp_keys.h"
 #include "ocpp/ocpp_link.h"
 #include "ocpp/ocpp_version.h"
 #include "ocpp16_messages.h" /* generated from the OCPP 1.6 schemas */

@@ -1,4 +1,5 @@
-/* Configuration keys of the web module (see config_tables.h). */
+/* Configuration keys of the web module (its table is handed to the
+ * registry, see config/config_tables.h). */
 #include <stdio.h>
 #include <string.h>
 
@@ -39,7 +40,7 @@ static int check_notice(const char *v, char *why, size_t len) {
   return 0;
 }
 
-const cfg_key_def config_keys_web[] = {
+static const cfg_key_def rows[] = {
     {"web.session_minutes", CFG_INT, "480", 5, 10080, NULL, true,
      "How long a web page login lasts without activity (each request extends it).", NULL, NULL},
     {"web.lockout_s", CFG_INT, "30", 1, 3600, NULL, true,
@@ -71,3 +72,5 @@ const cfg_key_def config_keys_web[] = {
      "text, at most 500 characters", check_notice},
     {0},
 };
+
+const cfg_key_table webpage_keys = {"web", rows, NULL};

@@ -1,7 +1,7 @@
 /*
- * Configuration keys of the ocmf module (see config_tables.h): signed meter
- * data in the Open Charge Metering Format (docs/metering.md, "Signed meter
- * data (OCMF)").
+ * Configuration keys of the ocmf module (its table is handed to the
+ * registry, see config/config_tables.h): signed meter data in the Open
+ * Charge Metering Format (docs/metering.md, "Signed meter data (OCMF)").
  */
 #include <stdio.h>
 #include <string.h>
@@ -31,7 +31,7 @@ static int check_ocmf_text(const char *v, char *why, size_t len) {
   return 0;
 }
 
-const cfg_key_def config_keys_ocmf[] = {
+static const cfg_key_def rows[] = {
     {"ocmf.enabled", CFG_BOOL, "true", 0, 0, NULL, false,
      "Sign the meter readings of each session (begin, end, on demand) as OCMF records with the "
      "station key.",
@@ -54,3 +54,5 @@ const cfg_key_def config_keys_ocmf[] = {
      check_ocmf_text},
     {0},
 };
+
+const cfg_key_table ocmf_keys = {"ocmf", rows, NULL};

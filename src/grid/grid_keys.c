@@ -1,12 +1,12 @@
-/* Configuration keys of the grid module (see config_tables.h): the inputs
- * that measure the building's grid connection besides a Modbus meter (Linky
- * TIC, P1/DSMR, CT clamps, a utility control contact). See
- * docs/grid-inputs.md.
+/* Configuration keys of the grid module (its table is handed to the
+ * registry, see config/config_tables.h): the inputs that measure the
+ * building's grid connection besides a Modbus meter (Linky TIC, P1/DSMR, CT
+ * clamps, a utility control contact). See docs/grid-inputs.md.
  *
  * grid.source and grid.port belong to energy management
- * (config_keys_energy.c); they are registered here, under the same names and
- * values, only until that table has them, and one of the two copies goes at
- * the merge. */
+ * (src/energy/energy_keys.c); they are registered here, under the same names
+ * and values, only until that table has them, and one of the two copies goes
+ * at the merge. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -36,8 +36,8 @@ static int check_iio(const char *v, char *why, size_t len) {
   return -1;
 }
 
-const cfg_key_def config_keys_grid[] = {
-    /* grid.source and grid.port: src/config/config_keys_energy.c (energy management reads them too)
+static const cfg_key_def rows[] = {
+    /* grid.source and grid.port: src/energy/energy_keys.c (energy management reads them too)
      */
     {"grid.tic_mode", CFG_ENUM, "auto", 0, 0, "auto|historic|standard", false,
      "Linky TIC mode: historic (1200 baud 7E1), standard (9600 baud 7E1), or auto (tries "
@@ -74,3 +74,5 @@ const cfg_key_def config_keys_grid[] = {
      NULL, NULL},
     {0},
 };
+
+const cfg_key_table grid_keys = {"grid", rows, NULL};

@@ -1,4 +1,5 @@
-/* Configuration keys of the firmware module (see config_tables.h). */
+/* Configuration keys of the firmware module (its table is handed to the
+ * registry, see config/config_tables.h). */
 #include <stdio.h>
 #include <string.h>
 
@@ -12,7 +13,7 @@ static int check_abs_or_empty(const char *v, char *why, size_t len) {
   return 0;
 }
 
-const cfg_key_def config_keys_firmware[] = {
+static const cfg_key_def rows[] = {
     {"firmware.install_command", CFG_STRING, "", 0, 400, NULL, CFG_FILE_ONLY,
      "Command that installs a downloaded firmware image, run with /bin/sh; {file} is the image "
      "path (e.g. `rauc install {file}`). Empty: the simulator's install (the image's first line "
@@ -26,3 +27,5 @@ const cfg_key_def config_keys_firmware[] = {
      "absolute path", check_abs_or_empty},
     {0},
 };
+
+const cfg_key_table firmware_keys = {"firmware", rows, NULL};

@@ -1,10 +1,11 @@
 /*
- * Configuration keys of the meter module (see config_tables.h): Modbus
- * meters by name (meter.NAME.*), which meter belongs to which connector or
- * to the grid connection, and how failures count. Also the cross-key checks
- * of these keys (config_check_meter, called from config_check). Data and pure
- * checks only: whether a model's map file exists is checked when the station
- * starts (src/meter/meter_module.c), not here.
+ * Configuration keys of the meter module (its table is handed to the
+ * registry, see config/config_tables.h): Modbus meters by name
+ * (meter.NAME.*), which meter belongs to which connector or to the grid
+ * connection, and how failures count. Also the cross-key checks of these
+ * keys (check_meters, run by config_check). Data and pure checks only:
+ * whether a model's map file exists is checked when the station starts
+ * (src/meter/meter_module.c), not here.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -98,7 +99,7 @@ static int check_phases(const char *v, char *why, size_t len) {
   return 0;
 }
 
-const cfg_key_def config_keys_meter[] = {
+static const cfg_key_def rows[] = {
     {"meter.maps_dir", CFG_STRING, NULL, 0, 400, NULL, false,
      "Folder of meter register maps (MODEL.map); unset: the source tree's meters/ in a "
      "development build, else PREFIX/share/borne/meters.",
@@ -186,7 +187,7 @@ static int check_defined(const config *c, const char *ref_key, const char *name,
   return 0;
 }
 
-int config_check_meter(const config *c, char *err, size_t errlen) {
+static int check_meters(const config *c, char *err, size_t errlen) {
   name_list l = {.count = 0};
   if (config_each_set(c, collect_meter, &l) != 0) {
     config_errf(err, errlen, "meter: more than 32 meters defined");
@@ -254,3 +255,5 @@ int config_check_meter(const config *c, char *err, size_t errlen) {
   if (grid && grid[0] && check_defined(c, "grid.meter", grid, err, errlen) != 0) return -1;
   return 0;
 }
+
+const cfg_key_table meter_keys = {"meter", rows, check_meters};
