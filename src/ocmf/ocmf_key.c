@@ -17,23 +17,18 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "util/errbuf.h"
+
 struct ocmf_key {
   EVP_PKEY *pkey;
 };
 
 static int fail(char *err, size_t errlen, const char *what) {
   unsigned long e = ERR_get_error();
-  if (err && errlen) {
-    if (e) {
-      char buf[160];
-      ERR_error_string_n(e, buf, sizeof buf);
-      snprintf(err, errlen, "%s: %s", what, buf);
-    } else {
-      snprintf(err, errlen, "%s", what);
-    }
-  }
+  char buf[160] = "";
+  if (e) ERR_error_string_n(e, buf, sizeof buf);
   ERR_clear_error();
-  return -1;
+  return errbuf_fail(err, errlen, "%s%s%s", what, e ? ": " : "", buf);
 }
 
 /* Only EC keys on P-256 sign ECDSA-secp256r1-SHA256. */
