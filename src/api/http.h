@@ -14,6 +14,7 @@
 #ifndef BORNE_API_HTTP_H
 #define BORNE_API_HTTP_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <uv.h>
@@ -160,6 +161,12 @@ void http_stream_end(http_pending *p);
  * {"error":"<message>"} (JSON-escaped) and `status`, freeing any body res
  * already had (so res must be initialised, e.g. `http_response res = {0}`). */
 void http_json_error(http_response *res, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void http_json_verror(http_response *res, int status, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+/* Answer a deferred request (as http_complete) with {"error":"<message>"} and
+ * `status`. */
+void http_complete_error(http_pending *p, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Value of a query parameter, URL-decoded ('+' is a space) into buf; NULL
  * when absent, "" for `?name` or `?name=`. A value longer than len - 1 bytes is

@@ -245,19 +245,6 @@ static void txn_respond(http_txn *t, http_response *res) {
   }
 }
 
-static void txn_respond_error(http_txn *t, int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void txn_respond_error(http_txn *t, int status, const char *fmt, ...) {
-  char msg[512];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  http_response res = {0};
-  http_json_error(&res, status, "%s", msg);
-  txn_respond(t, &res);
-}
-
 static int stream_write(http_txn *t, struct lws *wsi);
 
 /* Writes the status line and headers; `close` adds "Connection: close" (the
@@ -541,7 +528,9 @@ static void sink_abort(http_txn *t) {
 static void txn_dispatch(http_txn *t) {
   if (t->early_status) {
     sink_abort(t);
-    txn_respond_error(t, t->early_status, "%s", t->early_message ? t->early_message : "error");
+    http_response res = {0};
+    http_json_error(&res, t->early_status, "%s", t->early_message ? t->early_message : "error");
+    txn_respond(t, &res);
     return;
   }
   t->req.method = t->method;
@@ -957,6 +946,15 @@ void http_complete(http_pending *p, http_response *res) {
   }
   t->pending = NULL;
   txn_respond(t, res);
+}
+
+void http_complete_error(http_pending *p, int status, const char *fmt, ...) {
+  http_response res = {0};
+  va_list ap;
+  va_start(ap, fmt);
+  http_json_verror(&res, status, fmt, ap);
+  va_end(ap);
+  http_complete(p, &res);
 }
 
 /* ---- start and stop ---- */

@@ -136,11 +136,15 @@ const char *http_query_param(const http_request *req, const char *name, char *bu
 }
 
 void http_json_error(http_response *res, int status, const char *fmt, ...) {
-  char msg[1024];
   va_list ap;
   va_start(ap, fmt);
-  int n = vsnprintf(msg, sizeof msg, fmt, ap);
+  http_json_verror(res, status, fmt, ap);
   va_end(ap);
+}
+
+void http_json_verror(http_response *res, int status, const char *fmt, va_list ap) {
+  char msg[1024];
+  int n = vsnprintf(msg, sizeof msg, fmt, ap);
   if (n >= (int)sizeof msg) { /* cut: do not leave half a UTF-8 sequence */
     size_t end = sizeof msg - 1;
     while (end > 0 && ((unsigned char)msg[end - 1] & 0xC0) == 0x80) end--;
