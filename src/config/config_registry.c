@@ -167,6 +167,11 @@ static int check_adc(const char *v, char *why, size_t len) {
   return 0;
 }
 
+int config_check_abs_or_empty(const char *v, char *why, size_t len) {
+  if (v[0] && v[0] != '/') return errbuf_fail(why, len, "`%s` must be an absolute path", v);
+  return 0;
+}
+
 static int check_abs_path(const char *v, char *why, size_t len) {
   if (v[0] != '/') return errbuf_fail(why, len, "`%s` must be an absolute path", v);
   if (strlen(v) > 200) return errbuf_fail(why, len, "`%s` is longer than 200 characters", v);

@@ -17,6 +17,10 @@ extern const cfg_key_def config_keys_energy[];   /* config_keys_energy.c: site, 
 extern const cfg_key_def config_keys_web[];      /* config_keys_web.c: local web page */
 extern const cfg_key_def config_keys_firmware[]; /* config_keys_firmware.c: updates */
 
+/* A cfg_key_def check shared by the tables: an absolute path, or empty (the
+ * length is the key's own bound). In config_registry.c. */
+int config_check_abs_or_empty(const char *v, char *why, size_t len);
+
 /* Cross-key checks of the meter keys (config_keys_meter.c), run by config_check(). */
 int config_check_meter(const config *c, char *err, size_t errlen);
 
