@@ -14,20 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+#include "util/hex.h"
 
 int http_url_decode(const char *in, size_t len, char *out, size_t outlen, bool plus_is_space) {
   size_t o = 0;
   if (outlen == 0) return -1;
   for (size_t i = 0; i < len; i++) {
     char c = in[i];
-    if (c == '%' && i + 2 < len && hex_value(in[i + 1]) >= 0 && hex_value(in[i + 2]) >= 0) {
-      c = (char)(hex_value(in[i + 1]) << 4 | hex_value(in[i + 2]));
+    if (c == '%' && i + 2 < len && hex_digit(in[i + 1]) >= 0 && hex_digit(in[i + 2]) >= 0) {
+      c = (char)(hex_digit(in[i + 1]) << 4 | hex_digit(in[i + 2]));
       i += 2;
     } else if (c == '+' && plus_is_space) {
       c = ' ';
@@ -119,7 +114,7 @@ const char *http_query_param(const http_request *req, const char *name, char *bu
       size_t o = 0;
       for (size_t i = 0; i < vlen && o + 1 < len;) {
         size_t step =
-            v[i] == '%' && i + 2 < vlen && hex_value(v[i + 1]) >= 0 && hex_value(v[i + 2]) >= 0 ? 3
+            v[i] == '%' && i + 2 < vlen && hex_digit(v[i + 1]) >= 0 && hex_digit(v[i + 2]) >= 0 ? 3
                                                                                                 : 1;
         char one[2];
         http_url_decode(v + i, step, one, sizeof one, true);
