@@ -181,9 +181,7 @@ const char *http_query_param(const http_request *req, const char *name, char *bu
  * two hex digits is kept as is. Returns the decoded length, or -1 when out
  * (outlen bytes) is too small. */
 int http_url_decode(const char *in, size_t len, char *out, size_t outlen, bool plus_is_space);
-/* Percent-encodes every byte outside RFC 3986 unreserved (ALPHA DIGIT - . _ ~)
- * into out (NUL-terminated). Returns the length, or -1 when out is too small. */
-int http_url_encode(const char *in, size_t len, char *out, size_t outlen);
+/* Percent-encoding: url_encode in util/url.h. */
 /* Matches `path` against a route pattern segment by segment; a `{name}`
  * segment matches one non-empty segment. The captured segments are copied
  * into buf (buflen bytes) and pointed to by params[0..*count). Returns 1 on a

@@ -48,6 +48,7 @@
 #include "api/http_socket.h"
 
 #include "util/log.h"
+#include "util/url.h"
 
 #include <errno.h>
 #include <libwebsockets.h>
@@ -595,12 +596,12 @@ static char *rebuild_query(struct lws *wsi) {
     char *eq = strchr(frag, '=');
     size_t klen = eq ? (size_t)(eq - frag) : flen;
     if (used) out[used++] = '&';
-    int n = http_url_encode(frag, klen, out + used, cap - used);
+    int n = url_encode(frag, klen, out + used, cap - used);
     if (n < 0) break;
     used += (size_t)n;
     if (eq) {
       out[used++] = '=';
-      n = http_url_encode(eq + 1, flen - klen - 1, out + used, cap - used);
+      n = url_encode(eq + 1, flen - klen - 1, out + used, cap - used);
       if (n < 0) break;
       used += (size_t)n;
     }

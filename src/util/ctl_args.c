@@ -18,6 +18,7 @@
 
 #include "util/errbuf.h"
 #include "util/timefmt.h"
+#include "util/url.h"
 
 #define MAX_TOKENS 128
 
@@ -176,7 +177,7 @@ static int add_query(ctl_command *cmd, const char *name, const char *value, char
                      size_t errlen) {
   char enc[CTL_TEXT_MAX * 3];
   size_t len = strlen(cmd->path);
-  if (ctl_url_encode(value, enc, sizeof enc) != 0)
+  if (url_encode(value, strlen(value), enc, sizeof enc) < 0)
     return errbuf_fail(err, errlen, "%s: %s too long", cmd->verb, name);
   int n = snprintf(cmd->path + len, sizeof cmd->path - len, "%c%s=%s",
                    strchr(cmd->path, '?') ? '&' : '?', name, enc);
@@ -783,27 +784,6 @@ const char *ctl_status_canonical(const char *name) {
   return NULL;
 }
 
-int ctl_url_encode(const char *in, char *out, size_t len) {
-  static const char hex[] = "0123456789ABCDEF";
-  size_t o = 0;
-  for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
-    bool plain = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-                 strchr("-._~", *p);
-    size_t need = plain ? 1 : 3;
-    if (o + need >= len) return -1;
-    if (plain) {
-      out[o++] = (char)*p;
-    } else {
-      out[o++] = '%';
-      out[o++] = hex[*p >> 4];
-      out[o++] = hex[*p & 15];
-    }
-  }
-  if (o >= len) return -1;
-  out[o] = '\0';
-  return 0;
-}
-
 int ctl_uid_segment(const char *uid, char *out, size_t len) {
   bool hex_only = *uid != '\0';
   size_t digits = 0;
@@ -813,7 +793,7 @@ int ctl_uid_segment(const char *uid, char *out, size_t len) {
     else if (!strchr(":- ", *p))
       hex_only = false;
   }
-  if (!hex_only || digits == 0) return ctl_url_encode(uid, out, len);
+  if (!hex_only || digits == 0) return url_encode(uid, strlen(uid), out, len) < 0 ? -1 : 0;
   if (digits >= len) return -1;
   size_t o = 0;
   for (const char *p = uid; *p; p++)

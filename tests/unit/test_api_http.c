@@ -17,6 +17,7 @@
 
 #include "api/http.h"
 #include "api/http_socket.h"
+#include "util/url.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -1107,9 +1108,9 @@ static void query_parameters(void **state) {
   assert_int_equal(http_url_decode("a%2", 3, out, sizeof out, true), 3);
   assert_string_equal(out, "a%2");
   assert_int_equal(http_url_decode("abcdef", 6, out, 4, true), -1);
-  assert_int_equal(http_url_encode("a b&c=d~é", 10, out, sizeof out), 20);
+  assert_int_equal(url_encode("a b&c=d~é", 10, out, sizeof out), 20);
   assert_string_equal(out, "a%20b%26c%3Dd~%C3%A9");
-  assert_int_equal(http_url_encode("   ", 3, out, 9), -1);
+  assert_int_equal(url_encode("   ", 3, out, 9), -1);
 }
 
 static void json_error_helper(void **state) {
