@@ -217,12 +217,7 @@ static int get_events(void *ctx, const http_request *req, http_response *res) {
   if (wait > 0 && store_events_last_id(st->db) <= after) {
     http_pending *p = http_defer(req);
     if (p && events_waiter_add(st, p, after, (int)limit, (unsigned)wait * 1000) == 0) return 1;
-    if (p) {
-      http_response busy = {0};
-      http_json_error(&busy, 503, "too many clients waiting for events");
-      http_complete(p, &busy);
-      return 1;
-    }
+    if (p) return http_complete_error(p, 503, "too many clients waiting for events"), 1;
   }
   http_json_body(res, events_json(st, after, (int)limit));
   return 0;

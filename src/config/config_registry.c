@@ -15,12 +15,8 @@
 #include "config/config.h"
 #include "config/config_tables.h"
 #include "core/types.h"
+#include "util/errbuf.h"
 #include "util/timefmt.h"
-
-static int fail(char *why, size_t len, const char *fmt, const char *value) {
-  if (why && len) snprintf(why, len, fmt, value);
-  return -1;
-}
 
 static bool all_digits(const char *s, size_t n) {
   if (n == 0) return false;
@@ -39,11 +35,11 @@ static bool small_uint(const char *s, size_t n, long max) {
 
 static int check_station_id(const char *v, char *why, size_t len) {
   size_t n = strlen(v);
-  if (n < 1 || n > 48) return fail(why, len, "`%s` must be 1 to 48 characters long", v);
+  if (n < 1 || n > 48) return errbuf_fail(why, len, "`%s` must be 1 to 48 characters long", v);
   for (size_t i = 0; i < n; i++) {
     unsigned char ch = (unsigned char)v[i];
     if (!isalnum(ch) && ch != '.' && ch != '_' && ch != '-')
-      return fail(why, len, "`%s` may only contain A-Z a-z 0-9 . _ -", v);
+      return errbuf_fail(why, len, "`%s` may only contain A-Z a-z 0-9 . _ -", v);
   }
   return 0;
 }
@@ -55,11 +51,11 @@ static int printable_ascii(const char *v, size_t min, size_t max, char *why, siz
   if (n < min || n > max) {
     char fmt[80];
     snprintf(fmt, sizeof fmt, "`%%s` must be %zu to %zu characters long", min, max);
-    return fail(why, len, fmt, v);
+    return errbuf_fail(why, len, fmt, v);
   }
   for (size_t i = 0; i < n; i++)
     if ((unsigned char)v[i] < 0x20 || (unsigned char)v[i] > 0x7e)
-      return fail(why, len, "`%s` may only contain printable ASCII characters", v);
+      return errbuf_fail(why, len, "`%s` may only contain printable ASCII characters", v);
   return 0;
 }
 static int check_ci20(const char *v, char *why, size_t len) {
@@ -108,23 +104,25 @@ static bool is_ipv6(const char *h, size_t n) {
 
 static int check_listen(const char *v, char *why, size_t len) {
   const char *colon = strrchr(v, ':');
-  if (!colon) return fail(why, len, "`%s` is not HOST:PORT (e.g. 127.0.0.1:8080)", v);
+  if (!colon) return errbuf_fail(why, len, "`%s` is not HOST:PORT (e.g. 127.0.0.1:8080)", v);
   const char *port = colon + 1;
   if (!small_uint(port, strlen(port), 65535))
-    return fail(why, len, "`%s`: the port must be a number from 0 to 65535", v);
+    return errbuf_fail(why, len, "`%s`: the port must be a number from 0 to 65535", v);
   size_t hn = (size_t)(colon - v);
   if (hn >= 2 && v[0] == '[' && v[hn - 1] == ']') {
-    if (!is_ipv6(v + 1, hn - 2)) return fail(why, len, "`%s`: not an IPv6 address in [ ]", v);
+    if (!is_ipv6(v + 1, hn - 2))
+      return errbuf_fail(why, len, "`%s`: not an IPv6 address in [ ]", v);
     return 0;
   }
-  if (hn == 0) return fail(why, len, "`%s`: the host is missing (e.g. 0.0.0.0:8080)", v);
-  if (memchr(v, ':', hn)) return fail(why, len, "`%s`: write an IPv6 address as [ADDR]:PORT", v);
+  if (hn == 0) return errbuf_fail(why, len, "`%s`: the host is missing (e.g. 0.0.0.0:8080)", v);
+  if (memchr(v, ':', hn))
+    return errbuf_fail(why, len, "`%s`: write an IPv6 address as [ADDR]:PORT", v);
   /* All digits and dots reads as an IPv4 address, so it must be one. */
   if (strspn(v, "0123456789.") >= hn) {
-    if (!is_ipv4(v, hn)) return fail(why, len, "`%s`: not an IPv4 address", v);
+    if (!is_ipv4(v, hn)) return errbuf_fail(why, len, "`%s`: not an IPv4 address", v);
     return 0;
   }
-  if (!is_hostname(v, hn)) return fail(why, len, "`%s`: not a valid host name", v);
+  if (!is_hostname(v, hn)) return errbuf_fail(why, len, "`%s`: not a valid host name", v);
   return 0;
 }
 
@@ -138,7 +136,7 @@ static int check_gpio(const char *v, char *why, size_t len) {
   size_t chip = name_span(v);
   const char *line = v + chip;
   if (chip == 0 || *line != ':' || !small_uint(line + 1, strlen(line + 1), 65535))
-    return fail(why, len, "`%s` is not CHIP:LINE (e.g. gpiochip0:17)", v);
+    return errbuf_fail(why, len, "`%s` is not CHIP:LINE (e.g. gpiochip0:17)", v);
   return 0;
 }
 
@@ -149,7 +147,7 @@ static int check_pwm(const char *v, char *why, size_t len) {
   const char *colon = strncmp(v, prefix, sizeof prefix - 1) == 0 ? strchr(p, ':') : NULL;
   if (!colon || !small_uint(p, (size_t)(colon - p), 9999) ||
       !small_uint(colon + 1, strlen(colon + 1), 9999))
-    return fail(why, len, "`%s` is not pwmchipN:CHANNEL (e.g. pwmchip0:0)", v);
+    return errbuf_fail(why, len, "`%s` is not pwmchipN:CHANNEL (e.g. pwmchip0:0)", v);
   return 0;
 }
 
@@ -165,13 +163,19 @@ static int check_adc(const char *v, char *why, size_t len) {
     ok = n > 0 && ch[n] == '\0';
   }
   if (!ok)
-    return fail(why, len, "`%s` is not iio:deviceN:CHANNEL (e.g. iio:device0:in_voltage0_raw)", v);
+    return errbuf_fail(why, len,
+                       "`%s` is not iio:deviceN:CHANNEL (e.g. iio:device0:in_voltage0_raw)", v);
+  return 0;
+}
+
+int config_check_abs_or_empty(const char *v, char *why, size_t len) {
+  if (v[0] && v[0] != '/') return errbuf_fail(why, len, "`%s` must be an absolute path", v);
   return 0;
 }
 
 static int check_abs_path(const char *v, char *why, size_t len) {
-  if (v[0] != '/') return fail(why, len, "`%s` must be an absolute path", v);
-  if (strlen(v) > 200) return fail(why, len, "`%s` is longer than 200 characters", v);
+  if (v[0] != '/') return errbuf_fail(why, len, "`%s` must be an absolute path", v);
+  if (strlen(v) > 200) return errbuf_fail(why, len, "`%s` is longer than 200 characters", v);
   return 0;
 }
 
@@ -187,7 +191,7 @@ static int check_selftest_fail(const char *v, char *why, size_t len) {
   if (v[0] >= '1' && v[0] <= '0' + BORNE_MAX_CONNECTORS && v[1] == ':')
     for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++)
       if (strcmp(v + 2, checks[i]) == 0) return 0;
-  return fail(why, len, "`%s` is not CONNECTOR:rcd|contactor|cp|meter (e.g. 2:rcd)", v);
+  return errbuf_fail(why, len, "`%s` is not CONNECTOR:rcd|contactor|cp|meter (e.g. 2:rcd)", v);
 }
 
 #define PIN_GPIO(name, what)                                                                       \

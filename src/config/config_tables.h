@@ -27,5 +27,8 @@ typedef struct {
 int config_registry_add_table(const cfg_key_table *t);
 /* The cross-key checks of the tables added, in order (config_check). */
 int config_registry_check(const config *c, char *err, size_t errlen);
+/* A cfg_key_def check shared by the tables: an absolute path, or empty (the
+ * length is the key's own bound). In config_registry.c. */
+int config_check_abs_or_empty(const char *v, char *why, size_t len);
 
 #endif

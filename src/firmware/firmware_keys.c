@@ -5,14 +5,6 @@
 
 #include "config/config_tables.h"
 
-static int check_abs_or_empty(const char *v, char *why, size_t len) {
-  if (v[0] && v[0] != '/') {
-    snprintf(why, len, "`%s` must be an absolute path", v);
-    return -1;
-  }
-  return 0;
-}
-
 static const cfg_key_def rows[] = {
     {"firmware.install_command", CFG_STRING, "", 0, 400, NULL, CFG_FILE_ONLY,
      "Command that installs a downloaded firmware image, run with /bin/sh; {file} is the image "
@@ -24,7 +16,7 @@ static const cfg_key_def rows[] = {
      "PEM file of the manufacturer root certificate(s) that must have issued the signing "
      "certificate of a signed firmware update (OCPP SignedUpdateFirmware). Empty: the signature "
      "is checked against the certificate sent with the request only.",
-     "absolute path", check_abs_or_empty},
+     "absolute path", config_check_abs_or_empty},
     {0},
 };
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "config/config_tables.h"
+#include "util/errbuf.h"
 
 /* "[!]gpiochipN:LINE", as the connector pins (docs/hal.md). */
 static int check_gpio(const char *v, char *why, size_t len) {
@@ -21,8 +22,7 @@ static int check_gpio(const char *v, char *why, size_t len) {
   for (const char *c = p + 8; ok && c < colon; c++) ok = *c >= '0' && *c <= '9';
   for (const char *c = colon ? colon + 1 : p; ok && *c; c++) ok = *c >= '0' && *c <= '9';
   if (ok) return 0;
-  if (why && len) snprintf(why, len, "`%s`: gpiochipN:LINE, or !gpiochipN:LINE when active low", v);
-  return -1;
+  return errbuf_fail(why, len, "`%s`: gpiochipN:LINE, or !gpiochipN:LINE when active low", v);
 }
 
 /* "iio:deviceN:in_voltageK_raw", as the connector ADC channels (docs/hal.md). */
@@ -32,8 +32,7 @@ static int check_iio(const char *v, char *why, size_t len) {
             !strchr(v, '/') && strlen(v) < 96;
   for (const char *c = v + 10; ok && c < colon; c++) ok = *c >= '0' && *c <= '9';
   if (ok) return 0;
-  if (why && len) snprintf(why, len, "`%s`: iio:deviceN:in_voltageK_raw", v);
-  return -1;
+  return errbuf_fail(why, len, "`%s`: iio:deviceN:in_voltageK_raw", v);
 }
 
 static const cfg_key_def rows[] = {

@@ -8,14 +8,6 @@
 
 #include "config/config_tables.h"
 
-static int check_abs_or_empty(const char *v, char *why, size_t len) {
-  if (v[0] && (v[0] != '/' || strlen(v) > 400)) {
-    snprintf(why, len, "`%s` must be an absolute path", v);
-    return -1;
-  }
-  return 0;
-}
-
 /* Text that goes verbatim into a signed OCMF payload: printable, no quote,
  * backslash or '|' (the OCMF section separator), at most 64 characters. */
 static int check_ocmf_text(const char *v, char *why, size_t len) {
@@ -39,7 +31,7 @@ static const cfg_key_def rows[] = {
     {"ocmf.key_file", CFG_STRING, "", 0, 400, NULL, false,
      "Installer-provided PEM private key (EC secp256r1) to sign with; empty: "
      "DATA_DIR/ocmf-key.pem, generated on first start (mode 0600).",
-     "absolute path or empty", check_abs_or_empty},
+     "absolute path or empty", config_check_abs_or_empty},
     {"ocmf.gateway_id", CFG_STRING, "", 0, 64, NULL, false,
      "OCMF GI (maker and model of the signing system); empty: station.vendor and station.model.",
      "text without \" \\ |", check_ocmf_text},

@@ -35,14 +35,6 @@ static int check_url(const char *v, char *why, size_t len) {
   return 0;
 }
 
-static int check_abs_or_empty(const char *v, char *why, size_t len) {
-  if (v[0] && v[0] != '/') {
-    snprintf(why, len, "`%s` must be an absolute path", v);
-    return -1;
-  }
-  return 0;
-}
-
 /* A comma-separated list of names (the measurands themselves are checked
  * against OCPP 1.6 by the ocpp module, which answers ChangeConfiguration). */
 static int check_csl(const char *v, char *why, size_t len) {
@@ -95,12 +87,13 @@ static const cfg_key_def rows[] = {
     {"ocpp.ca_file", CFG_STRING, "", 0, 400, NULL, RT,
      "PEM file of the CA(s) that sign the central system's certificate (profiles 2, 3). Empty: "
      "the system's CA store.",
-     "absolute path", check_abs_or_empty},
+     "absolute path", config_check_abs_or_empty},
     {"ocpp.cert_file", CFG_STRING, "", 0, 400, NULL, RT,
      "PEM client certificate of the charge point (profile 3).", "absolute path",
-     check_abs_or_empty},
+     config_check_abs_or_empty},
     {"ocpp.key_file", CFG_STRING, "", 0, 400, NULL, RT,
-     "PEM private key of the client certificate (profile 3).", "absolute path", check_abs_or_empty},
+     "PEM private key of the client certificate (profile 3).", "absolute path",
+     config_check_abs_or_empty},
     {"ocpp.AuthorizationKey", CFG_STRING, "", 0, 40, NULL, RT | CFG_SECRET,
      "HTTP Basic password of security profiles 1 and 2 (the OCPP key AuthorizationKey, "
      "write-only over OCPP).",

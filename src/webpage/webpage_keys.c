@@ -24,14 +24,6 @@ static int check_qr_url(const char *v, char *why, size_t len) {
   return 0;
 }
 
-static int check_abs_or_empty(const char *v, char *why, size_t len) {
-  if (v[0] && v[0] != '/') {
-    snprintf(why, len, "`%s` must be an absolute path", v);
-    return -1;
-  }
-  return 0;
-}
-
 static int check_notice(const char *v, char *why, size_t len) {
   if (strlen(v) > 500) {
     snprintf(why, len, "at most 500 characters");
@@ -55,9 +47,9 @@ static const cfg_key_def rows[] = {
      NULL, NULL},
     {"web.cert_file", CFG_STRING, "", 0, 400, NULL, false,
      "PEM certificate (chain) for HTTPS provided by the installer; empty: the self-signed one.",
-     "absolute path", check_abs_or_empty},
+     "absolute path", config_check_abs_or_empty},
     {"web.key_file", CFG_STRING, "", 0, 400, NULL, false, "PEM private key of web.cert_file.",
-     "absolute path", check_abs_or_empty},
+     "absolute path", config_check_abs_or_empty},
     {"web.firmware_max_mb", CFG_INT, "256", 1, 2048, NULL, true,
      "Largest firmware image the installer may upload from the web page, in MiB (it is "
      "streamed to the data directory, which needs that much free space).",

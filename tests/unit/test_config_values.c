@@ -318,6 +318,20 @@ static void station_strings_are_checked(void **state) {
   set_fails(c, "sim.selftest_fail", "9:rcd", "CONNECTOR:");
 }
 
+/* The file keys of several modules share one check: an absolute path, or empty. */
+static void file_keys_are_absolute_paths_or_empty(void **state) {
+  config *c = *state;
+  static const char *const keys[] = {"ocpp.ca_file",    "ocpp.cert_file", "ocpp.key_file",
+                                     "ocmf.key_file",   "web.cert_file",  "web.key_file",
+                                     "firmware.ca_file"};
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+    set_ok(c, keys[i], "/etc/borne/x.pem", "/etc/borne/x.pem");
+    set_fails(c, keys[i], "x.pem", "`x.pem` must be an absolute path");
+    set_fails(c, keys[i], "etc/borne/x.pem", "must be an absolute path");
+    set_ok(c, keys[i], "", "");
+  }
+}
+
 static void http_listen_is_host_and_port(void **state) {
   config *c = *state;
   static const char *const good[] = {"127.0.0.1:8080", "0.0.0.0:0",     "[::1]:8080",
@@ -652,6 +666,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(every_string_key_has_a_length_bound, setup, teardown),
       cmocka_unit_test(secret_and_file_only_keys),
       cmocka_unit_test_setup_teardown(generations_follow_changes, setup, teardown),
+      cmocka_unit_test_setup_teardown(file_keys_are_absolute_paths_or_empty, setup, teardown),
       cmocka_unit_test_setup_teardown(http_listen_is_host_and_port, setup, teardown),
       cmocka_unit_test_setup_teardown(pin_shapes_are_checked, setup, teardown),
       cmocka_unit_test_setup_teardown(later_sets_override_earlier_ones, setup, teardown),
