@@ -1,31 +1,14 @@
 /*
- * OCPP 1.6 security whitepaper (edition 3) certificate management: the
- * charge point's certificate store and the handlers of InstallCertificate,
- * DeleteCertificate, GetInstalledCertificateIds, CertificateSigned and the
- * SignCertificate request (use cases A02/A03, M03, M04, M05).
- *
- * The store is a directory (DATA_DIR/certs/), every file mode 0600 and
- * written atomically (temp file, fsync, rename, fsync of the directory):
- *   cs-<sha256>.pem   a CentralSystemRootCertificate (InstallCertificate)
- *   mf-<sha256>.pem   a ManufacturerRootCertificate (InstallCertificate)
- *   cs-roots.pem      every CentralSystemRootCertificate in one bundle: the
- *                     CA file the TLS link trusts (security profiles 2, 3)
- *   ca-link.pem       that bundle with the installer's ocpp.ca_file, when
- *                     both exist
- *   client.pem        the charge point's identity: its private key followed
- *                     by the certificate chain from CertificateSigned, in
- *                     one file so that key and certificate change together
- *                     (OpenSSL reads the key and the chain from it)
- *   pending.key       the key pair of the CSR sent last, until its
- *                     certificate arrives
- * Keys are ECDSA P-256 (the whitepaper allows RSA >= 2048 or ECDSA >= 224
- * bits; P-256 is small, fast to generate on a slow CPU and works with every
- * TLS 1.2 server).
- *
- * Requests are the generated structs (ocpp16_messages.h) the caller decoded
- * from payloads validated against the OCPP 1.6 JSON schemas; the handlers
- * return the .conf payload (the caller owns it). `now` is epoch milliseconds (validity periods are
- * checked against it); nothing here reads a clock or touches the network.
+ * OCPP 1.6 security whitepaper (edition 3) certificate management as the 1.6
+ * glue calls it: InstallCertificate, DeleteCertificate,
+ * GetInstalledCertificateIds, CertificateSigned and the SignCertificate
+ * request (use cases A02/A03, M03, M04, M05), generated request structs in,
+ * .conf payloads out (the caller owns them). Thin wrappers over the
+ * charge-point model's certificate store (src/chargepoint/certificates.h:
+ * the files in DATA_DIR/certs/, the checks, the keys) and the v16 codec
+ * (src/ocpp/v16/codec.h); they remain until the glue in src/ocpp/v16 calls
+ * those itself. `now` is epoch milliseconds; nothing here reads a clock or
+ * touches the network.
  *
  * Not implemented (documented in docs/ocpp16.md): the
  * AdditionalRootCertificateCheck behaviour (the key stays false), so any
@@ -38,11 +21,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "chargepoint/certificates.h"
 #include "ocpp16_messages.h" /* generated from the OCPP 1.6 schemas */
 #include "core/types.h"
 
 /* At most this many root certificates in all (the OCPP key CertificateStoreMaxLength). */
-#define OCPP16_CERTS_MAX 16
+#define OCPP16_CERTS_MAX CP_CERTS_MAX
 
 typedef struct ocpp16_certs ocpp16_certs;
 

@@ -1,17 +1,17 @@
 /*
  * OCPP 1.6 Smart Charging feature profile (spec edition 2, section 3.13 and
  * the SetChargingProfile / ClearChargingProfile / GetCompositeSchedule
- * operations of 5.5, 5.7, 5.16): the installed charging profiles, the rules
- * that pick the one in force, the limit in A per phase that follows, and the
- * composite schedule a back end asks for. Profiles are kept in the module's
- * own SQLite table so they survive a restart.
+ * operations of 5.5, 5.7, 5.16) as the 1.6 glue calls it: the generated
+ * request structs in, 1.6 statuses and payloads out. Thin wrappers over the
+ * charge-point model (src/chargepoint/profiles.h: the profiles, the rules,
+ * the limit, the composite schedule, the table they survive restarts in)
+ * and the v16 codec (src/ocpp/v16/codec.h); they remain until the glue in
+ * src/ocpp/v16 calls those itself.
  *
- * Pure logic apart from that table: every function takes `now` (epoch
- * milliseconds UTC); nothing reads a clock or touches the network. Requests
- * are the generated structs (ocpp16_messages.h) the caller decoded from
+ * Every function takes `now` (epoch milliseconds UTC); nothing reads a clock
+ * or touches the network. Requests are the structs the caller decoded from
  * payloads validated against the 1.6 JSON schemas; what the schema cannot
- * say (period order, limits, purposes on the wrong connector) is checked
- * here and refused with "Rejected".
+ * say is checked by the model and refused with "Rejected".
  */
 #ifndef BORNE_OCPP_OCPP16_SMART_H
 #define BORNE_OCPP_OCPP16_SMART_H

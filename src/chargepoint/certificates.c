@@ -1,0 +1,742 @@
+/*
+ * The charge point's certificate store (see certificates.h), moved out of
+ * the 1.6 code so that every OCPP dialect shares it. Sources for the rules, OCPP 1.6 security
+ * whitepaper edition 2/3 (as summarised at
+ * https://ocpplab.com/docs/protocols/ocpp-1-6/actions/ and the OCPP 2.x
+ * CertificateHashDataType the whitepaper reuses, e.g.
+ * https://docs.rs/ocpp-kit/latest/ocpp_kit/v2_1/struct.CertificateHashData.html):
+ *   - issuerNameHash: hash over the DER encoding of the certificate's issuer
+ *     name; issuerKeyHash: hash of the issuer's public key, the value of the
+ *     subjectPublicKey BIT STRING without tag and length; serialNumber: the
+ *     serial in hexadecimal without "0x" and without leading zeroes;
+ *   - InstallCertificate (M05): Rejected when the certificate is invalid or
+ *     CertificateStoreMaxLength is reached, Failed when valid but not
+ *     installed for another reason;
+ *   - DeleteCertificate (M04): Failed for the CentralSystemRootCertificate in
+ *     use for the connection; the Charge Point certificate itself cannot be
+ *     deleted this way;
+ *   - SignCertificate (A02/A03): a new key pair per request, the private key
+ *     never leaves the charge point, organizationName = CpoName;
+ *   - CertificateSigned (A02/A03): the certificate is verified (validity,
+ *     hierarchy) and discarded with an InvalidChargePointCertificate security
+ *     event when invalid (the caller raises the event).
+ * Never: a socket, a clock read, a private key in a log line or an answer.
+ */
+#include "chargepoint/certificates.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "util/log.h"
+
+#define MOD "ocpp"
+#define BUNDLE "ca-bundle.pem"
+#define CLIENT "client.pem"
+#define PENDING "pending.key"
+#define LINK_CA "ca-link.pem"
+#define MAX_CA_FILE (1 << 20)
+
+typedef struct {
+  bool cs; /* CentralSystemRootCertificate, else ManufacturerRootCertificate */
+  X509 *x;
+  char name[80]; /* file name in the store */
+} root_cert;
+
+struct cp_certs {
+  char dir[400];
+  root_cert roots[2 * CP_CERTS_MAX];
+  int n;
+  char bundle_path[500];
+  bool have_bundle;
+  char client_path[500];
+  bool have_client;
+  char link_ca_path[500];
+  EVP_PKEY *pending;
+  STACK_OF(X509) * server_chain;
+};
+
+/* ---------- files ---------- */
+
+/* Written whole or not at all: temp file (mode 0600), fsync, rename, fsync
+ * of the directory so that the rename itself survives a power cut. */
+static int write_atomic(const cp_certs *c, const char *name, const char *data, size_t len) {
+  char tmp[520], path[520];
+  snprintf(tmp, sizeof tmp, "%s/.tmp-XXXXXX", c->dir);
+  snprintf(path, sizeof path, "%s/%s", c->dir, name);
+  int fd = mkstemp(tmp);
+  if (fd < 0) return -1;
+  bool ok = fchmod(fd, 0600) == 0;
+  for (size_t off = 0; ok && off < len;) {
+    ssize_t w = write(fd, data + off, len - off);
+    if (w < 0 && errno == EINTR) continue;
+    ok = w > 0;
+    if (ok) off += (size_t)w;
+  }
+  ok = ok && fsync(fd) == 0;
+  ok = close(fd) == 0 && ok;
+  ok = ok && rename(tmp, path) == 0;
+  if (!ok) {
+    unlink(tmp);
+    return -1;
+  }
+  int dfd = open(c->dir, O_RDONLY | O_DIRECTORY);
+  if (dfd >= 0) {
+    (void)fsync(dfd);
+    close(dfd);
+  }
+  return 0;
+}
+
+static int remove_file(const cp_certs *c, const char *name) {
+  char path[520];
+  snprintf(path, sizeof path, "%s/%s", c->dir, name);
+  if (unlink(path) != 0 && errno != ENOENT) return -1;
+  int dfd = open(c->dir, O_RDONLY | O_DIRECTORY);
+  if (dfd >= 0) {
+    (void)fsync(dfd);
+    close(dfd);
+  }
+  return 0;
+}
+
+/* The contents of a memory BIO as a NUL-terminated string (caller frees). */
+static char *bio_string(BIO *b) {
+  char *data;
+  long n = BIO_get_mem_data(b, &data);
+  char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
+  if (s) {
+    memcpy(s, data, (size_t)n);
+    s[n] = '\0';
+  }
+  return s;
+}
+
+static char *x509_pem(X509 *x) {
+  BIO *b = BIO_new(BIO_s_mem());
+  char *s = b && PEM_write_bio_X509(b, x) == 1 ? bio_string(b) : NULL;
+  BIO_free(b);
+  return s;
+}
+
+static char *key_pem(EVP_PKEY *k) {
+  BIO *b = BIO_new(BIO_s_mem());
+  char *s =
+      b && PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL) == 1 ? bio_string(b) : NULL;
+  BIO_free(b);
+  return s;
+}
+
+/* Every certificate of a PEM text (other PEM blocks skipped); NULL when none. */
+static STACK_OF(X509) * parse_chain(const char *pem, size_t len) {
+  if (len > INT32_MAX) return NULL;
+  BIO *b = BIO_new_mem_buf(pem, (int)len);
+  STACK_OF(X509) *chain = sk_X509_new_null();
+  X509 *x;
+  while (b && chain && (x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
+    if (sk_X509_push(chain, x) <= 0) X509_free(x);
+  ERR_clear_error(); /* the read that ended the loop */
+  BIO_free(b);
+  if (chain && sk_X509_num(chain) == 0) {
+    sk_X509_free(chain);
+    chain = NULL;
+  }
+  return chain;
+}
+
+static void hex_of(const unsigned char *d, size_t n, char *out) {
+  static const char digits[] = "0123456789abcdef";
+  for (size_t i = 0; i < n; i++) {
+    out[2 * i] = digits[d[i] >> 4];
+    out[2 * i + 1] = digits[d[i] & 15];
+  }
+  out[2 * n] = '\0';
+}
+
+static void fingerprint(X509 *x, char out[65]) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (X509_digest(x, EVP_sha256(), md, &n) != 1) n = 0;
+  hex_of(md, n > 32 ? 32 : n, out);
+}
+
+/* ---------- certificate checks ---------- */
+
+/* 0 when `now` is inside the validity period, else why not. */
+static const char *validity_problem(X509 *x, borne_ms now) {
+  time_t t = (time_t)(now / 1000);
+  int before = X509_cmp_time(X509_get0_notBefore(x), &t);
+  int after = X509_cmp_time(X509_get0_notAfter(x), &t);
+  if (before == 0 || after == 0) return "unreadable validity period";
+  if (before > 0) return "not valid yet";
+  if (after < 0) return "expired";
+  return NULL;
+}
+
+static bool self_signed_ca(X509 *x) {
+  return X509_check_ca(x) >= 1 && X509_check_issued(x, x) == X509_V_OK &&
+         X509_verify(x, X509_get0_pubkey(x)) == 1;
+}
+
+/* CertificateHashDataType of x issued by `issuer` (x itself for a root). */
+typedef struct {
+  char name_hash[2 * EVP_MAX_MD_SIZE + 1];
+  char key_hash[2 * EVP_MAX_MD_SIZE + 1];
+  char serial[80];
+} hash_data;
+
+static int hash_data_of(X509 *x, X509 *issuer, const EVP_MD *md, hash_data *h) {
+  unsigned char d[EVP_MAX_MD_SIZE], *der = NULL;
+  unsigned int n = 0;
+  int len = i2d_X509_NAME(X509_get_issuer_name(x), &der);
+  bool ok = len > 0 && EVP_Digest(der, (size_t)len, d, &n, md, NULL) == 1;
+  OPENSSL_free(der);
+  if (!ok) return -1;
+  hex_of(d, n, h->name_hash);
+  /* the subjectPublicKey BIT STRING's value, without tag and length */
+  const ASN1_BIT_STRING *bits = X509_get0_pubkey_bitstr(issuer);
+  if (!bits || EVP_Digest(ASN1_STRING_get0_data(bits), (size_t)ASN1_STRING_length(bits), d, &n, md,
+                          NULL) != 1)
+    return -1;
+  hex_of(d, n, h->key_hash);
+  BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+  char *hex = bn ? BN_bn2hex(bn) : NULL;
+  BN_free(bn);
+  if (!hex) return -1;
+  const char *p = hex;
+  while (p[0] == '0' && p[1]) p++; /* "without leading zeroes" */
+  snprintf(h->serial, sizeof h->serial, "%s", p);
+  for (char *q = h->serial; *q; q++) *q = (char)(*q >= 'A' && *q <= 'F' ? *q - 'A' + 'a' : *q);
+  OPENSSL_free(hex);
+  return 0;
+}
+
+/* The certificate to find (DeleteCertificate's certificateHashData). */
+typedef cp_cert_hash_data hash_want;
+
+static const EVP_MD *md_of(cp_hash_algorithm a) {
+  switch (a) {
+  case CP_HASH_SHA256:
+    return EVP_sha256();
+  case CP_HASH_SHA384:
+    return EVP_sha384();
+  case CP_HASH_SHA512:
+    return EVP_sha512();
+  }
+  return NULL;
+}
+
+static bool serial_equal(const char *a, const char *b) {
+  while (a[0] == '0' && a[1]) a++;
+  while (b[0] == '0' && b[1]) b++;
+  return strcasecmp(a, b) == 0;
+}
+
+static bool hash_matches(const hash_data *h, const hash_want *want) {
+  return strcasecmp(want->issuer_name_hash, h->name_hash) == 0 &&
+         strcasecmp(want->issuer_key_hash, h->key_hash) == 0 &&
+         serial_equal(want->serial, h->serial);
+}
+
+/* Verifies leaf (+ untrusted intermediates) against `trusted`; at `now` or,
+ * when now < 0, without checking times. */
+static bool chain_verifies(X509 *leaf, STACK_OF(X509) * untrusted, X509 **trusted, int ntrusted,
+                           borne_ms now, int purpose) {
+  X509_STORE *store = X509_STORE_new();
+  X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+  bool ok = store && ctx;
+  for (int i = 0; ok && i < ntrusted; i++) ok = X509_STORE_add_cert(store, trusted[i]) == 1;
+  ok = ok && X509_STORE_CTX_init(ctx, store, leaf, untrusted) == 1;
+  if (ok) {
+    if (now >= 0)
+      X509_STORE_CTX_set_time(ctx, 0, (time_t)(now / 1000));
+    else
+      X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_NO_CHECK_TIME);
+    if (purpose) X509_STORE_CTX_set_purpose(ctx, purpose);
+    ok = X509_verify_cert(ctx) == 1;
+  }
+  ERR_clear_error();
+  X509_STORE_CTX_free(ctx);
+  X509_STORE_free(store);
+  return ok;
+}
+
+/* ---------- the store ---------- */
+
+static int rewrite_bundle(cp_certs *c) {
+  size_t cap = 1, len = 0;
+  char *all = calloc(1, 1);
+  for (int i = 0; all && i < c->n; i++) {
+    if (!c->roots[i].cs) continue;
+    char *pem = x509_pem(c->roots[i].x);
+    size_t n = pem ? strlen(pem) : 0;
+    char *grown = pem ? realloc(all, cap + n) : NULL;
+    if (!grown) {
+      free(pem);
+      free(all);
+      return -1;
+    }
+    all = grown;
+    memcpy(all + len, pem, n + 1);
+    len += n;
+    cap += n;
+    free(pem);
+  }
+  if (!all) return -1;
+  int rc = len ? write_atomic(c, BUNDLE, all, len) : remove_file(c, BUNDLE);
+  free(all);
+  if (rc == 0) c->have_bundle = len > 0;
+  return rc;
+}
+
+static int root_index(const cp_certs *c, const char *name) {
+  for (int i = 0; i < c->n; i++)
+    if (strcmp(c->roots[i].name, name) == 0) return i;
+  return -1;
+}
+
+static int by_name(const void *a, const void *b) {
+  return strcmp(((const root_cert *)a)->name, ((const root_cert *)b)->name);
+}
+
+static X509 *read_cert_file(const char *path) {
+  FILE *f = fopen(path, "r");
+  X509 *x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+  if (f) fclose(f);
+  ERR_clear_error();
+  return x;
+}
+
+static EVP_PKEY *read_key_file(const char *path) {
+  FILE *f = fopen(path, "r");
+  EVP_PKEY *k = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+  if (f) fclose(f);
+  ERR_clear_error();
+  return k;
+}
+
+static void load(cp_certs *c, DIR *d) {
+  struct dirent *e;
+  char path[800];
+  while ((e = readdir(d)) != NULL) {
+    const char *name = e->d_name;
+    snprintf(path, sizeof path, "%s/%s", c->dir, name);
+    size_t len = strlen(name);
+    if (strncmp(name, ".tmp-", 5) == 0) {
+      unlink(path); /* a write cut short */
+      continue;
+    }
+    bool cs = strncmp(name, "cs-", 3) == 0, mf = strncmp(name, "mf-", 3) == 0;
+    if ((!cs && !mf) || len < 8 || len >= sizeof c->roots[0].name ||
+        strcmp(name + len - 4, ".pem") != 0)
+      continue;
+    X509 *x = read_cert_file(path);
+    if (!x || c->n >= 2 * CP_CERTS_MAX) {
+      log_warn(MOD, "certificate store: %s skipped (%s)", path, x ? "store full" : "unreadable");
+      X509_free(x);
+      continue;
+    }
+    c->roots[c->n].cs = cs;
+    c->roots[c->n].x = x;
+    snprintf(c->roots[c->n].name, sizeof c->roots[c->n].name, "%s", name);
+    c->n++;
+  }
+  qsort(c->roots, (size_t)c->n, sizeof c->roots[0], by_name);
+}
+
+cp_certs *cp_certs_open(const char *dir, char *err, size_t errlen) {
+  if (!dir || !dir[0] || strlen(dir) >= sizeof((cp_certs *)0)->dir) {
+    snprintf(err, errlen, "certificate store: bad directory name");
+    return NULL;
+  }
+  if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+    snprintf(err, errlen, "certificate store %s: %s", dir, strerror(errno));
+    return NULL;
+  }
+  DIR *d = opendir(dir);
+  if (!d) {
+    snprintf(err, errlen, "certificate store %s: %s", dir, strerror(errno));
+    return NULL;
+  }
+  cp_certs *c = calloc(1, sizeof *c);
+  if (!c) {
+    closedir(d);
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  snprintf(c->dir, sizeof c->dir, "%s", dir);
+  snprintf(c->bundle_path, sizeof c->bundle_path, "%s/%s", dir, BUNDLE);
+  snprintf(c->client_path, sizeof c->client_path, "%s/%s", dir, CLIENT);
+  snprintf(c->link_ca_path, sizeof c->link_ca_path, "%s/%s", dir, LINK_CA);
+  load(c, d);
+  closedir(d);
+  if (rewrite_bundle(c) != 0) log_warn(MOD, "certificate store: cannot write %s", BUNDLE);
+  /* the identity counts only when its key and certificate belong together */
+  X509 *cert = read_cert_file(c->client_path);
+  EVP_PKEY *key = cert ? read_key_file(c->client_path) : NULL;
+  c->have_client = cert && key && EVP_PKEY_eq(X509_get0_pubkey(cert), key) == 1;
+  if (cert && !c->have_client)
+    log_warn(MOD, "certificate store: %s: key and certificate differ", c->client_path);
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  char path[520];
+  snprintf(path, sizeof path, "%s/%s", dir, PENDING);
+  c->pending = read_key_file(path);
+  return c;
+}
+
+void cp_certs_free(cp_certs *c) {
+  if (!c) return;
+  for (int i = 0; i < c->n; i++) X509_free(c->roots[i].x);
+  EVP_PKEY_free(c->pending);
+  sk_X509_pop_free(c->server_chain, X509_free);
+  free(c);
+}
+
+/* Installs a checked certificate. */
+static cp_cert_install_result install_x509(cp_certs *c, bool cs, X509 *x, borne_ms now) {
+  const char *why = NULL;
+  if (!self_signed_ca(x))
+    why = "not a self-signed CA certificate";
+  else
+    why = validity_problem(x, now);
+  if (why) {
+    log_warn(MOD, "InstallCertificate refused: %s", why);
+    return CP_CERT_INSTALL_REJECTED;
+  }
+  char fp[65], name[80];
+  fingerprint(x, fp);
+  snprintf(name, sizeof name, "%s-%s.pem", cs ? "cs" : "mf", fp);
+  if (root_index(c, name) >= 0) return CP_CERT_INSTALL_ACCEPTED;
+  if (c->n >= CP_CERTS_MAX) {
+    log_warn(MOD, "InstallCertificate refused: %d root certificates already", CP_CERTS_MAX);
+    return CP_CERT_INSTALL_REJECTED; /* CertificateStoreMaxLength reached */
+  }
+  char *pem = x509_pem(x);
+  if (!pem || write_atomic(c, name, pem, strlen(pem)) != 0) {
+    free(pem);
+    log_error(MOD, "InstallCertificate: cannot write %s/%s: %s", c->dir, name, strerror(errno));
+    return CP_CERT_INSTALL_FAILED;
+  }
+  free(pem);
+  X509_up_ref(x);
+  c->roots[c->n].cs = cs;
+  c->roots[c->n].x = x;
+  snprintf(c->roots[c->n].name, sizeof c->roots[c->n].name, "%s", name);
+  c->n++;
+  qsort(c->roots, (size_t)c->n, sizeof c->roots[0], by_name);
+  if (cs && rewrite_bundle(c) != 0) {
+    log_error(MOD, "InstallCertificate: cannot write %s: %s", c->bundle_path, strerror(errno));
+    return CP_CERT_INSTALL_FAILED;
+  }
+  return CP_CERT_INSTALL_ACCEPTED;
+}
+
+cp_cert_install_result cp_certs_install(cp_certs *c, cp_cert_use use, const char *pem,
+                                        borne_ms now) {
+  if (!pem) return CP_CERT_INSTALL_REJECTED;
+  bool cs = use == CP_CERT_CSMS_ROOT;
+  STACK_OF(X509) *chain = parse_chain(pem, strlen(pem));
+  cp_cert_install_result status;
+  if (!chain || sk_X509_num(chain) != 1) {
+    log_warn(MOD, "InstallCertificate refused: %s",
+             chain ? "more than one certificate" : "no PEM certificate");
+    status = CP_CERT_INSTALL_REJECTED;
+  } else {
+    status = install_x509(c, cs, sk_X509_value(chain, 0), now);
+  }
+  sk_X509_pop_free(chain, X509_free);
+  return status;
+}
+
+int cp_certs_import_csms_roots(cp_certs *c, const char *pem_file, borne_ms now) {
+  FILE *f = fopen(pem_file, "r");
+  if (!f) return -1;
+  int n = 0;
+  X509 *x;
+  while ((x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL) {
+    if (install_x509(c, true, x, now) == CP_CERT_INSTALL_ACCEPTED) n++;
+    X509_free(x);
+  }
+  ERR_clear_error();
+  fclose(f);
+  return n;
+}
+
+static bool root_in_use(const cp_certs *c, X509 *root) {
+  if (!c->server_chain || sk_X509_num(c->server_chain) == 0) return false;
+  STACK_OF(X509) *rest = sk_X509_dup(c->server_chain);
+  X509 *leaf = rest ? sk_X509_shift(rest) : NULL;
+  bool used = leaf && chain_verifies(leaf, rest, &root, 1, -1, 0);
+  sk_X509_free(rest);
+  return used;
+}
+
+/* The charge point's own certificate matches `want`? Its issuer is the next
+ * certificate of the chain or an installed root. */
+static bool is_client_cert(const cp_certs *c, const EVP_MD *md, const hash_want *want) {
+  if (!c->have_client) return false;
+  FILE *f = fopen(c->client_path, "r");
+  if (!f) return false;
+  X509 *leaf = PEM_read_X509(f, NULL, NULL, NULL);
+  X509 *issuer = leaf ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+  ERR_clear_error();
+  fclose(f);
+  for (int i = 0; leaf && !issuer && i < c->n; i++)
+    if (X509_check_issued(c->roots[i].x, leaf) == X509_V_OK) {
+      issuer = c->roots[i].x;
+      X509_up_ref(issuer);
+    }
+  hash_data h;
+  bool match = leaf && issuer && hash_data_of(leaf, issuer, md, &h) == 0 && hash_matches(&h, want);
+  X509_free(leaf);
+  X509_free(issuer);
+  return match;
+}
+
+cp_cert_delete_result cp_certs_delete(cp_certs *c, const cp_cert_hash_data *want) {
+  const EVP_MD *md = want ? md_of(want->algorithm) : NULL;
+  if (!md) return CP_CERT_DELETE_NOT_FOUND;
+  for (int i = 0; i < c->n; i++) {
+    hash_data h;
+    if (hash_data_of(c->roots[i].x, c->roots[i].x, md, &h) != 0 || !hash_matches(&h, want))
+      continue;
+    if (c->roots[i].cs && root_in_use(c, c->roots[i].x)) {
+      log_warn(MOD, "DeleteCertificate refused: the central system's root in use");
+      return CP_CERT_DELETE_FAILED;
+    }
+    if (remove_file(c, c->roots[i].name) != 0) {
+      log_error(MOD, "DeleteCertificate: cannot remove %s/%s: %s", c->dir, c->roots[i].name,
+                strerror(errno));
+      return CP_CERT_DELETE_FAILED;
+    }
+    bool cs = c->roots[i].cs;
+    X509_free(c->roots[i].x);
+    memmove(&c->roots[i], &c->roots[i + 1], (size_t)(c->n - i - 1) * sizeof c->roots[0]);
+    c->n--;
+    if (cs && rewrite_bundle(c) != 0) {
+      log_error(MOD, "DeleteCertificate: cannot write %s", c->bundle_path);
+      return CP_CERT_DELETE_FAILED;
+    }
+    return CP_CERT_DELETE_ACCEPTED;
+  }
+  if (is_client_cert(c, md, want)) {
+    log_warn(MOD, "DeleteCertificate refused: the charge point's own certificate");
+    return CP_CERT_DELETE_FAILED;
+  }
+  return CP_CERT_DELETE_NOT_FOUND;
+}
+
+static void copy_hex(char *out, size_t len, const char *hex) { snprintf(out, len, "%s", hex); }
+
+int cp_certs_list(cp_certs *c, cp_cert_use use, cp_hash_algorithm algorithm, cp_cert_hash_data *out,
+                  int max) {
+  const EVP_MD *md = md_of(algorithm);
+  int n = 0;
+  for (int i = 0; md && i < c->n && n < max; i++) {
+    hash_data h;
+    if (c->roots[i].cs != (use == CP_CERT_CSMS_ROOT) ||
+        hash_data_of(c->roots[i].x, c->roots[i].x, md, &h) != 0)
+      continue;
+    cp_cert_hash_data *d = &out[n++];
+    d->algorithm = algorithm;
+    copy_hex(d->issuer_name_hash, sizeof d->issuer_name_hash, h.name_hash);
+    copy_hex(d->issuer_key_hash, sizeof d->issuer_key_hash, h.key_hash);
+    copy_hex(d->serial, sizeof d->serial, h.serial);
+  }
+  return n;
+}
+
+cp_cert_signed_result cp_certs_signed(cp_certs *c, const char *pem, borne_ms now,
+                                      bool *client_cert_changed, char *why, size_t whylen) {
+  *client_cert_changed = false;
+  why[0] = '\0';
+  STACK_OF(X509) *chain = pem ? parse_chain(pem, strlen(pem)) : NULL;
+  X509 *leaf = chain ? sk_X509_value(chain, 0) : NULL;
+  const char *problem = NULL;
+  if (!leaf)
+    problem = "no PEM certificate in certificateChain";
+  else if (!c->pending)
+    problem = "no certificate signing request is pending";
+  else if (EVP_PKEY_eq(X509_get0_pubkey(leaf), c->pending) != 1)
+    problem = "the certificate's public key is not the one of the pending request";
+  else
+    problem = validity_problem(leaf, now);
+  ERR_clear_error();
+  if (!problem && c->n > 0) {
+    X509 *trusted[2 * CP_CERTS_MAX];
+    int nt = 0;
+    for (int i = 0; i < c->n; i++)
+      if (c->roots[i].cs) trusted[nt++] = c->roots[i].x;
+    STACK_OF(X509) *rest = sk_X509_dup(chain);
+    (void)sk_X509_shift(rest);
+    if (nt > 0 && !chain_verifies(leaf, rest, trusted, nt, now, X509_PURPOSE_SSL_CLIENT))
+      problem = "the chain does not lead to an installed CentralSystemRootCertificate";
+    sk_X509_free(rest);
+  }
+  /* the identity file: the private key, then the chain as received */
+  char *all = NULL;
+  if (!problem) {
+    char *key = key_pem(c->pending);
+    size_t len = key ? strlen(key) : 0;
+    all = key;
+    for (int i = 0; all && i < sk_X509_num(chain); i++) {
+      char *p = x509_pem(sk_X509_value(chain, i));
+      size_t n = p ? strlen(p) : 0;
+      char *grown = p ? realloc(all, len + n + 1) : NULL;
+      if (!grown) {
+        free(all);
+        all = NULL;
+      } else {
+        all = grown;
+        memcpy(all + len, p, n + 1);
+        len += n;
+      }
+      if (p) OPENSSL_cleanse(p, n);
+      free(p);
+    }
+    if (!all || write_atomic(c, CLIENT, all, len) != 0)
+      problem = "the certificate cannot be stored";
+    if (all) OPENSSL_cleanse(all, len);
+    free(all);
+  }
+  sk_X509_pop_free(chain, X509_free);
+  if (problem) {
+    snprintf(why, whylen, "%s", problem);
+    log_warn(MOD, "CertificateSigned refused: %s", problem);
+    return CP_CERT_SIGNED_REJECTED;
+  }
+  remove_file(c, PENDING);
+  EVP_PKEY_free(c->pending);
+  c->pending = NULL;
+  c->have_client = true;
+  *client_cert_changed = true;
+  return CP_CERT_SIGNED_ACCEPTED;
+}
+
+char *cp_certs_sign_request(cp_certs *c, const char *cp_id, const char *org, char *err,
+                            size_t errlen) {
+  if (!cp_id || !cp_id[0]) {
+    snprintf(err, errlen, "no charge point id for the certificate's commonName");
+    return NULL;
+  }
+  if (!org || !org[0]) {
+    snprintf(err, errlen,
+             "the CpoName key (ocpp.CpoName) is empty: the whitepaper puts it in "
+             "the request's organizationName");
+    return NULL;
+  }
+  EVP_PKEY *key = EVP_EC_gen("P-256");
+  X509_REQ *rq = X509_REQ_new();
+  X509_NAME *name = X509_NAME_new();
+  bool ok = key && rq && name && X509_REQ_set_version(rq, 0) == 1 &&
+            X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cp_id, -1,
+                                       -1, 0) == 1 &&
+            X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, (const unsigned char *)org, -1, -1,
+                                       0) == 1 &&
+            X509_REQ_set_subject_name(rq, name) == 1 && X509_REQ_set_pubkey(rq, key) == 1 &&
+            X509_REQ_sign(rq, key, EVP_sha256()) > 0;
+  char *csr = NULL;
+  if (ok) {
+    BIO *b = BIO_new(BIO_s_mem());
+    csr = b && PEM_write_bio_X509_REQ(b, rq) == 1 ? bio_string(b) : NULL;
+    BIO_free(b);
+  }
+  X509_NAME_free(name);
+  X509_REQ_free(rq);
+  ERR_clear_error();
+  if (!csr) {
+    EVP_PKEY_free(key);
+    snprintf(err, errlen, "cannot make the key pair and certificate signing request");
+    return NULL;
+  }
+  char *kp = key_pem(key);
+  if (!kp || write_atomic(c, PENDING, kp, strlen(kp)) != 0) {
+    if (kp) OPENSSL_cleanse(kp, strlen(kp));
+    free(kp);
+    free(csr);
+    EVP_PKEY_free(key);
+    snprintf(err, errlen, "cannot store the new key in %s: %s", c->dir, strerror(errno));
+    return NULL;
+  }
+  OPENSSL_cleanse(kp, strlen(kp));
+  free(kp);
+  EVP_PKEY_free(c->pending);
+  c->pending = key;
+  return csr;
+}
+
+void cp_certs_set_server_chain(cp_certs *c, const char *pem) {
+  sk_X509_pop_free(c->server_chain, X509_free);
+  c->server_chain = pem ? parse_chain(pem, strlen(pem)) : NULL;
+}
+
+const char *cp_certs_client_cert_file(const cp_certs *c) {
+  return c->have_client ? c->client_path : NULL;
+}
+
+const char *cp_certs_client_key_file(const cp_certs *c) {
+  return c->have_client ? c->client_path : NULL;
+}
+
+const char *cp_certs_ca_file(const cp_certs *c) { return c->have_bundle ? c->bundle_path : NULL; }
+
+/* A whole small file as a string (caller frees); NULL when unreadable. */
+static char *read_text(const char *path, size_t *len) {
+  FILE *f = fopen(path, "r");
+  char *s = f ? malloc(MAX_CA_FILE + 1) : NULL;
+  *len = s ? fread(s, 1, MAX_CA_FILE, f) : 0;
+  bool ok = s && !ferror(f) && feof(f);
+  if (f) fclose(f);
+  if (!ok) {
+    free(s);
+    return NULL;
+  }
+  s[*len] = '\0';
+  return s;
+}
+
+const char *cp_certs_link_ca_file(cp_certs *c, const char *configured) {
+  bool conf = configured && configured[0];
+  if (!c->have_bundle) return conf ? configured : NULL;
+  if (!conf) return c->bundle_path;
+  size_t clen = 0, blen = 0;
+  char *mine = read_text(configured, &clen);
+  char *roots = mine ? read_text(c->bundle_path, &blen) : NULL;
+  char *all = roots ? malloc(clen + blen + 2) : NULL;
+  const char *path = configured;
+  if (all) {
+    memcpy(all, mine, clen);
+    all[clen] = '\n';
+    memcpy(all + clen + 1, roots, blen);
+    if (write_atomic(c, LINK_CA, all, clen + blen + 1) == 0) path = c->link_ca_path;
+  }
+  if (path == configured)
+    log_warn(MOD, "certificate store: %s and the installed roots cannot be combined", configured);
+  free(mine);
+  free(roots);
+  free(all);
+  return path;
+}
+
+int cp_certs_count(const cp_certs *c, cp_cert_use use) {
+  int n = 0;
+  for (int i = 0; i < c->n; i++) n += c->roots[i].cs == (use == CP_CERT_CSMS_ROOT);
+  return n;
+}
