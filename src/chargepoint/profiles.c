@@ -57,11 +57,14 @@ struct cp_profiles {
   int n, cap;
   /* Last transaction seen by cp_profiles_limit_a per connector, so that
    * cp_profiles_next_change can place Relative boundaries. */
-  char tx_id[BORNE_MAX_CONNECTORS + 1][CP_TX_ID_MAX + 1];
+  char tx_id[BORNE_MAX_CONNECTORS + 1][CP_TX_ID_MAX + 2];
   borne_ms tx_start[BORNE_MAX_CONNECTORS + 1];
 };
 
 static bool has_tx(const char *tx) { return tx && tx[0]; }
+/* An id that fits (longer ones are refused, never cut: a cut id would
+ * name another transaction). */
+static bool tx_fits(const char *tx) { return !tx || strlen(tx) <= CP_TX_ID_MAX; }
 
 static void copy_tx(char out[CP_TX_ID_MAX + 1], const char *tx) {
   snprintf(out, CP_TX_ID_MAX + 1, "%s", tx ? tx : "");
@@ -181,7 +184,7 @@ static int profile_from_text(const char *text, cp_charging_profile *p,
     if (json_is_integer(tx))
       snprintf(p->transaction_id, sizeof p->transaction_id, "%lld",
                (long long)json_integer_value(tx));
-    else if (json_is_string(tx))
+    else if (json_is_string(tx) && tx_fits(json_string_value(tx)))
       copy_tx(p->transaction_id, json_string_value(tx));
     else
       ok = tx == NULL;
@@ -236,6 +239,7 @@ static int parse_profile(const cp_charging_profile *j, int connector, borne_ms r
    * connector 0; a TxProfile belongs to a transaction, so to a real connector. */
   if (out->purpose == CP_PURPOSE_CHARGE_POINT_MAX && connector != 0) return -1;
   if (out->purpose == CP_PURPOSE_TX && connector == 0) return -1;
+  if (strnlen(j->transaction_id, sizeof j->transaction_id) > CP_TX_ID_MAX) return -1;
   if (has_tx(j->transaction_id) && out->purpose != CP_PURPOSE_TX)
     return -1; /* ChargingProfile: transactionId only with TxProfile */
   copy_tx(out->tx_id, j->transaction_id);
@@ -307,8 +311,9 @@ static const char *const migrations[] = {
 };
 
 /* The tx_id column holds 0 for none and a 1.6 transaction id as an integer
- * (its first version); any other id is stored as its text, which SQLite
- * keeps as is in a column of INTEGER affinity. */
+ * (its first version); any other id is stored as a blob of its text, which
+ * SQLite keeps as is in a column of INTEGER affinity (text that looks like a
+ * number, "007", would be turned into one). */
 static void bind_tx(sqlite3_stmt *st, int i, const char *tx) {
   char *end;
   if (!has_tx(tx)) {
@@ -321,19 +326,27 @@ static void bind_tx(sqlite3_stmt *st, int i, const char *tx) {
   if (*end == '\0' && v != 0 && strcmp(back, tx) == 0)
     sqlite3_bind_int64(st, i, v);
   else
-    sqlite3_bind_text(st, i, tx, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_blob(st, i, tx, (int)strlen(tx), SQLITE_TRANSIENT);
 }
 
-static void column_tx(sqlite3_stmt *st, int i, char out[CP_TX_ID_MAX + 1]) {
+/* -1 for an id too long to be one. */
+static int column_tx(sqlite3_stmt *st, int i, char out[CP_TX_ID_MAX + 1]) {
   if (sqlite3_column_type(st, i) == SQLITE_INTEGER) {
     long long v = sqlite3_column_int64(st, i);
     if (v == 0)
       out[0] = '\0';
     else
       snprintf(out, CP_TX_ID_MAX + 1, "%lld", v);
-  } else {
-    copy_tx(out, (const char *)sqlite3_column_text(st, i));
+    return 0;
   }
+  if (sqlite3_column_type(st, i) != SQLITE_BLOB && sqlite3_column_type(st, i) != SQLITE_TEXT)
+    return -1;
+  const void *bytes = sqlite3_column_blob(st, i);
+  int n = sqlite3_column_bytes(st, i);
+  if (n <= 0 || n > CP_TX_ID_MAX || memchr(bytes, 0, (size_t)n)) return -1;
+  memcpy(out, bytes, (size_t)n);
+  out[n] = '\0';
+  return 0;
 }
 
 /* One statement: ?1 id, ?2 connector, ?3 tx id, ?4 received, ?5 text (the
@@ -402,8 +415,7 @@ static int load(cp_profiles *s, char *err, size_t errlen) {
     if (connector >= 0 && connector <= s->connectors &&
         profile_from_text(text, &cp, &periods) == 0) {
       if (parse_profile(&cp, connector, sqlite3_column_int64(st, 2), NULL, &p) == 0) {
-        column_tx(st, 1, p.tx_id);
-        if (push(s, &p) != 0) profile_clear(&p);
+        if (column_tx(st, 1, p.tx_id) != 0 || push(s, &p) != 0) profile_clear(&p);
       }
       free(periods);
     }
@@ -472,7 +484,8 @@ static cp_profile_result set_profile(cp_profiles *s, int connector,
                                      const cp_charging_profile *profile_in,
                                      const char *active_tx_id, bool for_next_tx, borne_ms now) {
   if (!s) return CP_PROFILE_NOT_SUPPORTED;
-  if (connector < 0 || connector > s->connectors) return CP_PROFILE_REJECTED;
+  if (connector < 0 || connector > s->connectors || !tx_fits(active_tx_id))
+    return CP_PROFILE_REJECTED;
   profile p;
   if (parse_profile(profile_in, connector, now, &s->lim, &p) != 0) return CP_PROFILE_REJECTED;
   if (for_next_tx) {
@@ -524,7 +537,7 @@ cp_profile_result cp_profiles_set_for_next_transaction(cp_profiles *s, int conne
 }
 
 void cp_profiles_bind_transaction(cp_profiles *s, int connector, const char *tx_id) {
-  if (!s) return;
+  if (!s || !has_tx(tx_id) || !tx_fits(tx_id)) return;
   for (int i = 0; i < s->n; i++) {
     profile *p = &s->p[i];
     if (p->purpose == CP_PURPOSE_TX && p->connector == connector && !has_tx(p->tx_id)) {
@@ -708,7 +721,9 @@ static double sane_voltage(double v) { return v > 0 && isfinite(v) ? v : NOMINAL
 double cp_profiles_limit_a(cp_profiles *s, int connector, borne_ms now, const char *tx_id,
                            borne_ms tx_start, int phases, double voltage) {
   if (!s || connector < 0 || connector > s->connectors) return -1;
-  copy_tx(s->tx_id[connector], tx_id);
+  /* kept to CP_TX_ID_MAX + 1 characters: a longer id stays longer than any
+   * bound one, so it still matches none */
+  snprintf(s->tx_id[connector], sizeof s->tx_id[connector], "%s", tx_id ? tx_id : "");
   s->tx_start[connector] = tx_start;
   limit l = connector_limit(s, connector, now, tx_id, has_tx(tx_id) ? tx_start : FLOATING,
                             sane_phases(phases), sane_voltage(voltage), NULL);

@@ -27,7 +27,9 @@
 #include "store/store.h"
 
 /* A transaction id as a back end names it: 1.6 sends an integer (written in
- * decimal here), 2.0.1 a string of at most 36 characters. "" is none. */
+ * decimal here), 2.0.1 a string of at most 36 characters. "" (or NULL) is
+ * none; a longer id is refused by cp_profiles_set, not bound by
+ * cp_profiles_bind_transaction, and matches only unbound TxProfiles. */
 #define CP_TX_ID_MAX 36
 
 typedef enum {

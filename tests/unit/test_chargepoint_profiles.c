@@ -146,6 +146,12 @@ static void tx_profile_needs_its_transaction(void **state) {
   assert_true(lim(s, 1, T0 + S(5), "A-7f3f", T0) < 0);
   assert_true(lim(s, 1, T0 + S(5), NULL, 0) < 0);
   assert_true(lim(s, 2, T0 + S(5), "A-7f3e", T0) < 0);
+  /* An id longer than any back end's (36) is refused, never cut. */
+  const char *long_id = "0123456789012345678901234567890123456"; /* 37 */
+  assert_int_equal(set(s, 2, simple(9, 0, TX, 5), long_id, T0), NO);
+  snprintf(x.p.transaction_id, sizeof x.p.transaction_id, "%.36s", long_id);
+  assert_int_equal(set(s, 1, x, long_id, T0), NO);
+  assert_true(lim(s, 1, T0 + S(5), long_id, T0) < 0);
   /* Without a transaction id: bound to the running one. */
   assert_int_equal(set(s, 2, simple(2, 0, TX, 12), "50", T0), OK);
   assert_true(lim(s, 2, T0, "50", T0) == 12.0);
@@ -185,6 +191,13 @@ static void next_transaction_profile_binds_when_it_starts(void **state) {
   assert_true(lim(s, 1, T0 + S(629), "77", T0 + S(30)) == 8.0);
   assert_true(lim(s, 1, T0 + S(630), "77", T0 + S(30)) == 13.0);
   assert_true(lim(s, 1, T0 + S(630), "78", T0 + S(30)) < 0);
+  /* An id too long to be one binds nothing: the profile waits for the next. */
+  assert_int_equal(cp_profiles_set_for_next_transaction(s, 2, ready(&x), T0), OK);
+  cp_profiles_bind_transaction(s, 2, "0123456789012345678901234567890123456789");
+  cp_profiles_bind_transaction(s, 2, "");
+  cp_profiles_bind_transaction(s, 2, "tx-b");
+  assert_true(lim(s, 2, T0 + S(60), "tx-b", T0) == 8.0);
+  assert_true(lim(s, 2, T0 + S(60), "tx-c", T0) < 0);
   cp_profiles_free(s);
 }
 
@@ -628,6 +641,7 @@ static void profiles_survive_a_restart(void **state) {
   period(&a, 60, 14, 0);
   assert_int_equal(set(s, 0, a, NULL, T0 + H(1)), OK);
   assert_int_equal(set(s, 1, simple(3, 0, TX, 6), "tx-31", T0), OK); /* a string id */
+  assert_int_equal(set(s, 2, simple(6, 1, TX, 5), "007", T0), OK);   /* not the integer 7 */
   prof r = make(4, 0, TX, CP_KIND_RELATIVE);
   period(&r, 0, 7, 2);
   assert_int_equal(cp_profiles_set_for_next_transaction(s, 2, ready(&r), T0), OK);
@@ -636,7 +650,16 @@ static void profiles_survive_a_restart(void **state) {
   close_db(s, db);
 
   s = open_db(t->path, &db);
-  assert_int_equal(cp_profiles_count(s), 4);
+  assert_int_equal(cp_profiles_count(s), 5);
+  assert_true(lim(s, 2, T0, "007", T0) == 5.0);
+  assert_true(lim(s, 2, T0, "7", T0) == 7.0); /* only the unbound one */
+  cp_profiles_transaction_ended(s, 2);
+  close_db(s, db);
+  s = open_db(t->path, &db);
+  assert_int_equal(cp_profiles_count(s), 3);
+  prof r2 = make(4, 0, TX, CP_KIND_RELATIVE);
+  period(&r2, 0, 7, 2);
+  assert_int_equal(cp_profiles_set_for_next_transaction(s, 2, ready(&r2), T0), OK);
   assert_true(lim(s, 1, T0 + H(1) + S(59), NULL, 0) == 10.0);
   assert_true(lim(s, 1, T0 + H(1) + S(60), NULL, 0) == 14.0);
   assert_true(lim(s, 1, T0 + H(2), "tx-31", T0) == 6.0);
@@ -673,7 +696,11 @@ static void rows_of_earlier_versions_load(void **state) {
                    "10,\"chargingProfileKind\":\"Relative\",\"chargingProfilePurpose\":"
                    "\"TxProfile\",\"chargingSchedule\":{\"chargingRateUnit\":\"A\","
                    "\"chargingSchedulePeriod\":[{\"limit\":12,\"startPeriod\":0}]},"
-                   "\"stackLevel\":0,\"transactionId\":42}');",
+                   "\"stackLevel\":0,\"transactionId\":42}');"
+                   /* a transaction id too long to be one */
+                   "INSERT INTO ocpp16_smart_profiles SELECT 11, 1, "
+                   "'tx-0123456789012345678901234567890123456789', 0, replace(profile, '10', '11') "
+                   "FROM ocpp16_smart_profiles WHERE id = 10;",
                    NULL, NULL, NULL),
       SQLITE_OK);
   store_close(db);
