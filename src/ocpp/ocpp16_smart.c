@@ -111,11 +111,7 @@ json_t *ocpp16_smart_composite(ocpp16_smart *s, const ocpp16_GetCompositeSchedul
   if (!s || !req) return v16_composite_encode(CP_PROFILE_REJECTED, NULL);
   if (req->connectorId < 0 || req->connectorId > BORNE_MAX_CONNECTORS)
     return v16_composite_encode(CP_PROFILE_REJECTED, NULL);
-  cp_rate_unit unit =
-      req->has_chargingRateUnit &&
-              req->chargingRateUnit == ocpp16_GetCompositeScheduleRequest_chargingRateUnit_W
-          ? CP_UNIT_WATTS
-          : CP_UNIT_AMPS;
+  cp_rate_unit unit = v16_composite_unit(req);
   char tx[CP_TX_ID_MAX + 1];
   v16_tx_id(tx_id, tx);
   cp_composite_schedule c;

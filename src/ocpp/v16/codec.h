@@ -39,6 +39,9 @@ const char *v16_profile_status(cp_profile_result r);
 /* ClearChargingProfile.req as a filter; -1 for an unknown purpose. */
 int v16_clear_filter_decode(const ocpp16_ClearChargingProfileRequest *in, cp_profile_filter *out);
 
+/* GetCompositeSchedule.req's chargingRateUnit (A when absent). */
+cp_rate_unit v16_composite_unit(const ocpp16_GetCompositeScheduleRequest *req);
+
 /* GetCompositeSchedule.conf payload: {"status":"Accepted","connectorId":..,
  * "scheduleStart":..,"chargingSchedule":{...}} or {"status":"Rejected"}. */
 json_t *v16_composite_encode(cp_profile_result r, const cp_composite_schedule *c);

@@ -177,6 +177,13 @@ int v16_clear_filter_decode(const ocpp16_ClearChargingProfileRequest *req, cp_pr
   return -1;
 }
 
+cp_rate_unit v16_composite_unit(const ocpp16_GetCompositeScheduleRequest *req) {
+  return req && req->has_chargingRateUnit &&
+                 req->chargingRateUnit == ocpp16_GetCompositeScheduleRequest_chargingRateUnit_W
+             ? CP_UNIT_WATTS
+             : CP_UNIT_AMPS;
+}
+
 json_t *v16_composite_encode(cp_profile_result r, const cp_composite_schedule *c) {
   if (r != CP_PROFILE_ACCEPTED || !c) return json_pack("{s:s}", "status", "Rejected");
   json_t *periods = json_array();
