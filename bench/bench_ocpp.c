@@ -248,7 +248,6 @@ static int round_trips(const char *action, const char *payload_text) {
   snprintf(url, sizeof url, "ws://127.0.0.1:%d/ocpp", atomic_load(&server_port));
   ocpp_transport_config tc = {.url = url,
                               .cp_id = "BENCH1",
-                              .subprotocol = "ocpp1.6",
                               .security_profile = 0,
                               .basic_password = "",
                               .ca_file = "",
@@ -262,7 +261,7 @@ static int round_trips(const char *action, const char *payload_text) {
   bench b = {.loop = &loop, .action = action, .payload_text = payload_text, .target = ROUNDS};
   ocpp_link_events ev = {
       .ctx = &b, .connected = on_connected, .disconnected = on_disconnected, .call = no_call};
-  b.link = ocpp_link_new(&loop, &tc, 30, ocpp16_validate, &ev, err, sizeof err);
+  b.link = ocpp_link_new(&loop, &tc, 30, &ocpp16_dialect, ocpp16_validate, &ev, err, sizeof err);
   if (!b.link) {
     fprintf(stderr, "bench_ocpp: %s\n", err);
     return -1;

@@ -8,7 +8,7 @@
 #include "http/http_json.h"
 #include "station/events.h"
 #include "station/station.h"
-#include "api/api_routes.h"
+#include "api/api_module.h"
 #include "core/errors.h"
 #include "core/pilot.h"
 
@@ -240,17 +240,4 @@ void api_status_routes(station *st) {
   };
   for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
     http_add_route(st->http, &routes[i]);
-}
-
-/* The REST API is a module like the others: attached first, so that its
- * routes are matched before the web page's catch-all file route. */
-int api_attach(station *st, char *err, size_t errlen) {
-  (void)err;
-  (void)errlen;
-  api_status_routes(st);
-  api_sessions_routes(st);
-  api_people_routes(st);
-  api_settings_routes(st);
-  if (st->sim) api_sim_routes(st);
-  return 0;
 }

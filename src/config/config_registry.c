@@ -313,7 +313,10 @@ static const cfg_key_def registry[] = {
 };
 
 /* The core table above plus one table per module (config_tables.h), merged
- * once into one array so that callers index a single registry. */
+ * once into one array so that callers index a single registry. Process-wide
+ * on purpose: it is built from constant tables only, so it is the same for
+ * every station in the process (each station's values live in its own
+ * `config`); built on first use from the loop thread. */
 static const cfg_key_def *const module_tables[] = {CONFIG_MODULE_TABLES};
 #define REGISTRY_MAX 1024
 static cfg_key_def merged[REGISTRY_MAX];
