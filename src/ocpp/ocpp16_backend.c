@@ -472,7 +472,7 @@ static const ocpp_key keys[] = {
     {"CpoName", KEY_RW, "ocpp.CpoName", NULL},
     {"AdditionalRootCertificateCheck", KEY_R, NULL, "false"},
     {"CertificateSignedMaxChainSize", KEY_R, NULL, "10000"}, /* the schema's maxLength */
-    {"CertificateStoreMaxLength", KEY_R, NULL, "16"},        /* OCPP16_CERTS_MAX */
+    {"CertificateStoreMaxLength", KEY_R, NULL, "16"},        /* CP_CERTS_MAX */
 };
 
 #define KEY_COUNT (sizeof keys / sizeof keys[0])
