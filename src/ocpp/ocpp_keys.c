@@ -268,7 +268,7 @@ static const listed_key listed_keys[] = {
     {"CpoName", NULL},
     {"AdditionalRootCertificateCheck", "false"},
     {"CertificateSignedMaxChainSize", "10000"}, /* the schema's maxLength */
-    {"CertificateStoreMaxLength", "16"},        /* OCPP16_CERTS_MAX */
+    {"CertificateStoreMaxLength", "16"},        /* CP_CERTS_MAX */
 };
 
 #define KEY_COUNT (sizeof listed_keys / sizeof listed_keys[0])

@@ -15,18 +15,51 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ocpp/ocpp16_certs.h"
+#include "chargepoint/certificates.h"
+#include "ocpp/v16/codec.h"
 #include "util/log.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define T0 (2208988800LL * 1000) /* 2040-01-01T00:00:00Z: inside the seed CA's validity */
 
-static ocpp16_certs *store;
+/* The 1.6 answers as src/ocpp/v16/security.c makes them: the v16 codec
+ * decodes, the model's store decides, the codec encodes. */
+static json_t *install16(cp_certs *c, const ocpp16_InstallCertificateRequest *q, borne_ms now) {
+  return v16_install_encode(cp_certs_install(c, v16_install_use(q), q->certificate, now));
+}
+
+static json_t *delete16(cp_certs *c, const ocpp16_DeleteCertificateRequest *q) {
+  cp_cert_hash_data want;
+  return v16_delete_encode(v16_hash_data_decode(&q->certificateHashData, &want) == 0
+                               ? cp_certs_delete(c, &want)
+                               : CP_CERT_DELETE_NOT_FOUND);
+}
+
+static json_t *get_ids16(cp_certs *c, const ocpp16_GetInstalledCertificateIdsRequest *q) {
+  cp_cert_hash_data list[2 * CP_CERTS_MAX];
+  return v16_ids_encode(
+      list, cp_certs_list(c, v16_get_ids_use(q), CP_HASH_SHA256, list, 2 * CP_CERTS_MAX));
+}
+
+static json_t *signed16(cp_certs *c, const ocpp16_CertificateSignedRequest *q, borne_ms now,
+                        bool *changed, char *why, size_t whylen) {
+  return v16_signed_encode(cp_certs_signed(c, q->certificateChain, now, changed, why, whylen));
+}
+
+static json_t *sign_request16(cp_certs *c, const char *id, const char *org, char *err,
+                              size_t errlen) {
+  char *csr = cp_certs_sign_request(c, id, org, err, errlen);
+  json_t *j = v16_sign_request_encode(csr);
+  free(csr);
+  return j;
+}
+
+static cp_certs *certs;
 static char dir[] = "/tmp/borne-fuzz-certs-XXXXXX";
 
 static void cleanup(void) {
-  ocpp16_certs_free(store);
+  cp_certs_free(certs);
   DIR *d = opendir(dir);
   struct dirent *e;
   char path[300];
@@ -48,13 +81,13 @@ static void check(json_t *res, const char *const *allowed) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  if (!store) {
+  if (!certs) {
     log_set_level(LOG_ERROR);
     char err[200];
     if (!mkdtemp(dir)) abort();
     atexit(cleanup);
-    store = ocpp16_certs_open(dir, err, sizeof err);
-    json_t *csr = store ? ocpp16_certs_sign_request(store, "CP", "Fuzz", err, sizeof err) : NULL;
+    certs = cp_certs_open(dir, err, sizeof err);
+    json_t *csr = certs ? sign_request16(certs, "CP", "Fuzz", err, sizeof err) : NULL;
     if (!csr) abort();
     json_decref(csr);
   }
@@ -73,30 +106,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static const char *const sig[] = {"Accepted", "Rejected", NULL};
   bool changed;
   char why[200];
-  check(ocpp16_certs_install(store, &pem, T0), install);
-  check(ocpp16_certs_signed(store, &chain, T0, &changed, why, sizeof why), sig);
+  check(install16(certs, &pem, T0), install);
+  check(signed16(certs, &chain, T0, &changed, why, sizeof why), sig);
   if (j) {
     static ocpp16_InstallCertificateRequest iq;
     static ocpp16_DeleteCertificateRequest dq;
     static ocpp16_GetInstalledCertificateIdsRequest gq;
     static ocpp16_CertificateSignedRequest sq;
     if (ocpp16_InstallCertificateRequest_decode(j, &iq, NULL) == 0) {
-      check(ocpp16_certs_install(store, &iq, T0), install);
+      check(install16(certs, &iq, T0), install);
       ocpp16_InstallCertificateRequest_free(&iq);
     }
     if (ocpp16_DeleteCertificateRequest_decode(j, &dq, NULL) == 0) {
-      check(ocpp16_certs_delete(store, &dq), del);
+      check(delete16(certs, &dq), del);
       ocpp16_DeleteCertificateRequest_free(&dq);
     }
     if (ocpp16_GetInstalledCertificateIdsRequest_decode(j, &gq, NULL) == 0) {
-      check(ocpp16_certs_get_ids(store, &gq), ids);
+      check(get_ids16(certs, &gq), ids);
       ocpp16_GetInstalledCertificateIdsRequest_free(&gq);
     }
     if (ocpp16_CertificateSignedRequest_decode(j, &sq, NULL) == 0) {
-      check(ocpp16_certs_signed(store, &sq, T0, &changed, why, sizeof why), sig);
+      check(signed16(certs, &sq, T0, &changed, why, sizeof why), sig);
       ocpp16_CertificateSignedRequest_free(&sq);
     }
-    ocpp16_certs_set_server_chain(store, json_string_value(json_object_get(j, "certificate")));
+    cp_certs_set_server_chain(certs, json_string_value(json_object_get(j, "certificate")));
   }
   json_decref(j);
   return 0;

@@ -29,9 +29,42 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "ocpp/ocpp16_certs.h"
+#include "chargepoint/certificates.h"
+#include "ocpp/v16/codec.h"
 #include "test_tmpdir.h"
 #include "util/log.h"
+
+/* The 1.6 answers as src/ocpp/v16/security.c makes them: the v16 codec
+ * decodes, the model's store decides, the codec encodes. */
+static json_t *install16(cp_certs *c, const ocpp16_InstallCertificateRequest *q, borne_ms now) {
+  return v16_install_encode(cp_certs_install(c, v16_install_use(q), q->certificate, now));
+}
+
+static json_t *delete16(cp_certs *c, const ocpp16_DeleteCertificateRequest *q) {
+  cp_cert_hash_data want;
+  return v16_delete_encode(v16_hash_data_decode(&q->certificateHashData, &want) == 0
+                               ? cp_certs_delete(c, &want)
+                               : CP_CERT_DELETE_NOT_FOUND);
+}
+
+static json_t *get_ids16(cp_certs *c, const ocpp16_GetInstalledCertificateIdsRequest *q) {
+  cp_cert_hash_data list[2 * CP_CERTS_MAX];
+  return v16_ids_encode(
+      list, cp_certs_list(c, v16_get_ids_use(q), CP_HASH_SHA256, list, 2 * CP_CERTS_MAX));
+}
+
+static json_t *signed16(cp_certs *c, const ocpp16_CertificateSignedRequest *q, borne_ms now,
+                        bool *changed, char *why, size_t whylen) {
+  return v16_signed_encode(cp_certs_signed(c, q->certificateChain, now, changed, why, whylen));
+}
+
+static json_t *sign_request16(cp_certs *c, const char *id, const char *org, char *err,
+                              size_t errlen) {
+  char *csr = cp_certs_sign_request(c, id, org, err, errlen);
+  json_t *j = v16_sign_request_encode(csr);
+  free(csr);
+  return j;
+}
 
 /* 2026-01-05T00:00:00Z */
 #define T0 (1767571200LL * 1000)
@@ -52,10 +85,10 @@ static int teardown(void **state) {
   return test_tmpdir_remove(dir);
 }
 
-static ocpp16_certs *open_store(void) {
+static cp_certs *open_store(void) {
   char certs[260], err[200] = "";
   snprintf(certs, sizeof certs, "%s/certs", dir);
-  ocpp16_certs *c = ocpp16_certs_open(certs, err, sizeof err);
+  cp_certs *c = cp_certs_open(certs, err, sizeof err);
   if (!c) fail_msg("open: %s", err);
   return c;
 }
@@ -125,17 +158,17 @@ static const char *status_of(json_t *res) {
     if (T##_decode(json, q, &e_) != 0) fail_msg(#T ": %s %s", e_.code, e_.text);                   \
   } while (0)
 
-static const char *install(ocpp16_certs *c, const char *type, const char *pem, borne_ms now) {
+static const char *install(cp_certs *c, const char *type, const char *pem, borne_ms now) {
   json_t *req = json_pack("{s:s, s:s}", "certificateType", type, "certificate", pem);
   ocpp16_InstallCertificateRequest q;
   DECODE(ocpp16_InstallCertificateRequest, req, &q);
-  const char *s = status_of(ocpp16_certs_install(c, &q, now));
+  const char *s = status_of(install16(c, &q, now));
   ocpp16_InstallCertificateRequest_free(&q);
   json_decref(req);
   return s;
 }
 
-static const char *install_x(ocpp16_certs *c, const char *type, X509 *x, borne_ms now) {
+static const char *install_x(cp_certs *c, const char *type, X509 *x, borne_ms now) {
   char *pem = pem_of(x);
   const char *s = install(c, type, pem, now);
   free(pem);
@@ -160,21 +193,21 @@ static json_t *expected_hash(X509 *root, const EVP_MD *md, const char *alg) {
                    "issuerKeyHash", key_hash, "serialNumber", serial);
 }
 
-static const char *delete_by(ocpp16_certs *c, json_t *hash) {
+static const char *delete_by(cp_certs *c, json_t *hash) {
   json_t *req = json_pack("{s:O}", "certificateHashData", hash);
   ocpp16_DeleteCertificateRequest q;
   DECODE(ocpp16_DeleteCertificateRequest, req, &q);
-  const char *s = status_of(ocpp16_certs_delete(c, &q));
+  const char *s = status_of(delete16(c, &q));
   ocpp16_DeleteCertificateRequest_free(&q);
   json_decref(req);
   return s;
 }
 
-static json_t *get_ids(ocpp16_certs *c, const char *type) {
+static json_t *get_ids(cp_certs *c, const char *type) {
   json_t *req = json_pack("{s:s}", "certificateType", type);
   ocpp16_GetInstalledCertificateIdsRequest q;
   DECODE(ocpp16_GetInstalledCertificateIdsRequest, req, &q);
-  json_t *res = ocpp16_certs_get_ids(c, &q);
+  json_t *res = get_ids16(c, &q);
   ocpp16_GetInstalledCertificateIdsRequest_free(&q);
   json_decref(req);
   return res;
@@ -190,16 +223,16 @@ static mode_t mode_of(const char *path) {
 
 static void install_list_delete(void **state) {
   (void)state;
-  ocpp16_certs *c = open_store();
+  cp_certs *c = open_store();
   EVP_PKEY *k = new_key();
   X509 *ca = make_ca("Test CSMS Root", k, 0x0abc); /* serial 0ABC: a leading zero to drop */
-  assert_null(ocpp16_certs_ca_file(c));
+  assert_null(cp_certs_ca_file(c));
   assert_string_equal(install_x(c, "CentralSystemRootCertificate", ca, T0), "Accepted");
   assert_string_equal(install_x(c, "CentralSystemRootCertificate", ca, T0), "Accepted");
-  assert_int_equal(ocpp16_certs_count(c, true), 1); /* installed once */
-  assert_int_equal(ocpp16_certs_count(c, false), 0);
+  assert_int_equal(cp_certs_count(c, CP_CERT_CSMS_ROOT), 1); /* installed once */
+  assert_int_equal(cp_certs_count(c, CP_CERT_MANUFACTURER_ROOT), 0);
 
-  const char *bundle = ocpp16_certs_ca_file(c);
+  const char *bundle = cp_certs_ca_file(c);
   assert_non_null(bundle);
   assert_int_equal(mode_of(bundle), 0600);
   FILE *f = fopen(bundle, "r");
@@ -234,26 +267,26 @@ static void install_list_delete(void **state) {
   json_object_set_new(w384, "issuerKeyHash", json_string(up));
   assert_string_equal(delete_by(c, w384), "Accepted");
   assert_string_equal(delete_by(c, w384), "NotFound");
-  assert_null(ocpp16_certs_ca_file(c));
+  assert_null(cp_certs_ca_file(c));
   assert_string_equal(status_of(get_ids(c, "CentralSystemRootCertificate")), "NotFound");
   json_decref(w384);
   json_decref(want);
 
   /* manufacturer roots are kept apart */
   assert_string_equal(install_x(c, "ManufacturerRootCertificate", ca, T0), "Accepted");
-  assert_int_equal(ocpp16_certs_count(c, false), 1);
-  assert_null(ocpp16_certs_ca_file(c));
+  assert_int_equal(cp_certs_count(c, CP_CERT_MANUFACTURER_ROOT), 1);
+  assert_null(cp_certs_ca_file(c));
   json_t *w512 = expected_hash(ca, EVP_sha512(), "SHA512");
   assert_string_equal(delete_by(c, w512), "Accepted");
   json_decref(w512);
   X509_free(ca);
   EVP_PKEY_free(k);
-  ocpp16_certs_free(c);
+  cp_certs_free(c);
 }
 
 static void install_refuses_bad_certificates(void **state) {
   (void)state;
-  ocpp16_certs *c = open_store();
+  cp_certs *c = open_store();
   const char *cs = "CentralSystemRootCertificate";
   assert_string_equal(install(c, cs, "not a certificate", T0), "Rejected");
   assert_string_equal(
@@ -281,28 +314,28 @@ static void install_refuses_bad_certificates(void **state) {
   free(a);
   free(b);
   free(two);
-  assert_int_equal(ocpp16_certs_count(c, true), 0);
+  assert_int_equal(cp_certs_count(c, CP_CERT_CSMS_ROOT), 0);
   X509_free(leaf);
   X509_free(ca);
   EVP_PKEY_free(lk);
   EVP_PKEY_free(k);
-  ocpp16_certs_free(c);
+  cp_certs_free(c);
 }
 
 static void store_full(void **state) {
   (void)state;
-  ocpp16_certs *c = open_store();
+  cp_certs *c = open_store();
   EVP_PKEY *k = new_key();
-  for (int i = 0; i <= OCPP16_CERTS_MAX; i++) {
+  for (int i = 0; i <= CP_CERTS_MAX; i++) {
     char cn[20];
     snprintf(cn, sizeof cn, "Root %d", i);
     X509 *ca = make_ca(cn, k, i + 1);
     assert_string_equal(install_x(c, "ManufacturerRootCertificate", ca, T0),
-                        i < OCPP16_CERTS_MAX ? "Accepted" : "Rejected");
+                        i < CP_CERTS_MAX ? "Accepted" : "Rejected");
     X509_free(ca);
   }
   EVP_PKEY_free(k);
-  ocpp16_certs_free(c);
+  cp_certs_free(c);
 }
 
 /* The CSR's subject and signature; returns its public key. */
@@ -326,12 +359,12 @@ static EVP_PKEY *check_csr(json_t *req, const char *cn, const char *org) {
   return pub;
 }
 
-static const char *signed_chain(ocpp16_certs *c, const char *chain, bool *changed) {
+static const char *signed_chain(cp_certs *c, const char *chain, bool *changed) {
   json_t *req = json_pack("{s:s}", "certificateChain", chain);
   ocpp16_CertificateSignedRequest q;
   DECODE(ocpp16_CertificateSignedRequest, req, &q);
   char why[200];
-  const char *s = status_of(ocpp16_certs_signed(c, &q, T0, changed, why, sizeof why));
+  const char *s = status_of(signed16(c, &q, T0, changed, why, sizeof why));
   ocpp16_CertificateSignedRequest_free(&q);
   json_decref(req);
   if (strcmp(s, "Accepted") != 0) assert_true(why[0] != '\0');
@@ -340,7 +373,7 @@ static const char *signed_chain(ocpp16_certs *c, const char *chain, bool *change
 
 static void csr_signed_by_ca(void **state) {
   (void)state;
-  ocpp16_certs *c = open_store();
+  cp_certs *c = open_store();
   EVP_PKEY *cak = new_key();
   X509 *ca = make_ca("CSMS Root", cak, 7);
   assert_string_equal(install_x(c, "CentralSystemRootCertificate", ca, T0), "Accepted");
@@ -349,9 +382,9 @@ static void csr_signed_by_ca(void **state) {
   assert_false(changed);
 
   char err[200];
-  assert_null(ocpp16_certs_sign_request(c, "CP1", "", err, sizeof err));
+  assert_null(sign_request16(c, "CP1", "", err, sizeof err));
   assert_non_null(strstr(err, "CpoName"));
-  json_t *req = ocpp16_certs_sign_request(c, "CP1", "ACME Charging", err, sizeof err);
+  json_t *req = sign_request16(c, "CP1", "ACME Charging", err, sizeof err);
   assert_non_null(req);
   EVP_PKEY *pub = check_csr(req, "CP1", "ACME Charging");
   json_decref(req);
@@ -377,7 +410,7 @@ static void csr_signed_by_ca(void **state) {
   pem = pem_of(old);
   assert_string_equal(signed_chain(c, pem, &changed), "Rejected");
   free(pem);
-  assert_null(ocpp16_certs_client_cert_file(c));
+  assert_null(cp_certs_client_cert_file(c));
 
   /* the right one, through an intermediate CA sent in the chain */
   EVP_PKEY *ik = new_key();
@@ -393,9 +426,9 @@ static void csr_signed_by_ca(void **state) {
   free(i);
 
   /* the identity: key and chain in one 0600 file; the pending key is gone */
-  const char *cf = ocpp16_certs_client_cert_file(c);
+  const char *cf = cp_certs_client_cert_file(c);
   assert_non_null(cf);
-  assert_string_equal(cf, ocpp16_certs_client_key_file(c));
+  assert_string_equal(cf, cp_certs_client_key_file(c));
   assert_int_equal(mode_of(cf), 0600);
   struct stat sb;
   assert_int_not_equal(stat(pending, &sb), 0);
@@ -427,11 +460,11 @@ static void csr_signed_by_ca(void **state) {
   json_decref(own);
 
   /* everything survives a reopen */
-  ocpp16_certs_free(c);
+  cp_certs_free(c);
   c = open_store();
-  assert_non_null(ocpp16_certs_client_cert_file(c));
-  assert_int_equal(ocpp16_certs_count(c, true), 1);
-  assert_non_null(ocpp16_certs_ca_file(c));
+  assert_non_null(cp_certs_client_cert_file(c));
+  assert_int_equal(cp_certs_count(c, CP_CERT_CSMS_ROOT), 1);
+  assert_non_null(cp_certs_ca_file(c));
 
   X509_free(good);
   X509_free(inter);
@@ -445,17 +478,17 @@ static void csr_signed_by_ca(void **state) {
   EVP_PKEY_free(other);
   EVP_PKEY_free(pub);
   EVP_PKEY_free(cak);
-  ocpp16_certs_free(c);
+  cp_certs_free(c);
 }
 
 static void pending_request_survives_restart(void **state) {
   (void)state;
-  ocpp16_certs *c = open_store();
+  cp_certs *c = open_store();
   char err[200];
-  json_t *req = ocpp16_certs_sign_request(c, "CP2", "ACME", err, sizeof err);
+  json_t *req = sign_request16(c, "CP2", "ACME", err, sizeof err);
   EVP_PKEY *pub = check_csr(req, "CP2", "ACME");
   json_decref(req);
-  ocpp16_certs_free(c);
+  cp_certs_free(c);
   c = open_store();
   /* no CentralSystemRootCertificate installed: any issuer is taken */
   EVP_PKEY *cak = new_key();
@@ -470,25 +503,25 @@ static void pending_request_survives_restart(void **state) {
   X509_free(ca);
   EVP_PKEY_free(cak);
   EVP_PKEY_free(pub);
-  ocpp16_certs_free(c);
+  cp_certs_free(c);
 }
 
 static void root_in_use_cannot_be_deleted(void **state) {
   (void)state;
-  ocpp16_certs *c = open_store();
+  cp_certs *c = open_store();
   EVP_PKEY *k1 = new_key(), *k2 = new_key(), *sk = new_key();
   X509 *r1 = make_ca("Root one", k1, 1), *r2 = make_ca("Root two", k2, 2);
   X509 *server = make_cert("csms.example", sk, r1, k1, 9, false, T0 - DAY, T0 + DAY);
   assert_string_equal(install_x(c, "CentralSystemRootCertificate", r1, T0), "Accepted");
   assert_string_equal(install_x(c, "CentralSystemRootCertificate", r2, T0), "Accepted");
   char *pem = pem_of(server);
-  ocpp16_certs_set_server_chain(c, pem);
+  cp_certs_set_server_chain(c, pem);
   free(pem);
   json_t *h1 = expected_hash(r1, EVP_sha256(), "SHA256");
   json_t *h2 = expected_hash(r2, EVP_sha256(), "SHA256");
   assert_string_equal(delete_by(c, h1), "Failed");
   assert_string_equal(delete_by(c, h2), "Accepted"); /* not the one in use */
-  ocpp16_certs_set_server_chain(c, NULL);            /* disconnected */
+  cp_certs_set_server_chain(c, NULL);                /* disconnected */
   assert_string_equal(delete_by(c, h1), "Accepted");
   json_decref(h1);
   json_decref(h2);
@@ -498,12 +531,12 @@ static void root_in_use_cannot_be_deleted(void **state) {
   EVP_PKEY_free(k1);
   EVP_PKEY_free(k2);
   EVP_PKEY_free(sk);
-  ocpp16_certs_free(c);
+  cp_certs_free(c);
 }
 
 static void import_configured_ca_file(void **state) {
   (void)state;
-  ocpp16_certs *c = open_store();
+  cp_certs *c = open_store();
   EVP_PKEY *k = new_key();
   X509 *r1 = make_ca("Root A", k, 1), *r2 = make_ca("Root B", k, 2);
   X509 *leaf = make_cert("leaf", k, r1, k, 3, false, T0 - DAY, T0 + DAY);
@@ -514,15 +547,15 @@ static void import_configured_ca_file(void **state) {
   PEM_write_X509(f, leaf); /* not a root: skipped */
   PEM_write_X509(f, r2);
   fclose(f);
-  assert_int_equal(ocpp16_certs_import_cs_roots(c, path, T0), 2);
-  assert_int_equal(ocpp16_certs_count(c, true), 2);
-  assert_int_equal(ocpp16_certs_import_cs_roots(c, "/nonexistent/ca.pem", T0), -1);
+  assert_int_equal(cp_certs_import_csms_roots(c, path, T0), 2);
+  assert_int_equal(cp_certs_count(c, CP_CERT_CSMS_ROOT), 2);
+  assert_int_equal(cp_certs_import_csms_roots(c, "/nonexistent/ca.pem", T0), -1);
   unlink(path);
   X509_free(leaf);
   X509_free(r1);
   X509_free(r2);
   EVP_PKEY_free(k);
-  ocpp16_certs_free(c);
+  cp_certs_free(c);
 }
 
 static int count_certs(const char *path) {
@@ -540,7 +573,7 @@ static int count_certs(const char *path) {
 
 static void link_ca_file_combines(void **state) {
   (void)state;
-  ocpp16_certs *c = open_store();
+  cp_certs *c = open_store();
   EVP_PKEY *k = new_key();
   X509 *r1 = make_ca("Installed", k, 1), *r2 = make_ca("Configured", k, 2);
   char path[300];
@@ -548,28 +581,28 @@ static void link_ca_file_combines(void **state) {
   FILE *f = fopen(path, "w");
   PEM_write_X509(f, r2);
   fclose(f);
-  assert_null(ocpp16_certs_link_ca_file(c, ""));
-  assert_null(ocpp16_certs_link_ca_file(c, NULL));
-  assert_string_equal(ocpp16_certs_link_ca_file(c, path), path);
+  assert_null(cp_certs_link_ca_file(c, ""));
+  assert_null(cp_certs_link_ca_file(c, NULL));
+  assert_string_equal(cp_certs_link_ca_file(c, path), path);
   assert_string_equal(install_x(c, "CentralSystemRootCertificate", r1, T0), "Accepted");
-  assert_string_equal(ocpp16_certs_link_ca_file(c, ""), ocpp16_certs_ca_file(c));
-  const char *both = ocpp16_certs_link_ca_file(c, path);
+  assert_string_equal(cp_certs_link_ca_file(c, ""), cp_certs_ca_file(c));
+  const char *both = cp_certs_link_ca_file(c, path);
   assert_non_null(strstr(both, "/certs/ca-link.pem"));
   assert_int_equal(mode_of(both), 0600);
   assert_int_equal(count_certs(both), 2);
   /* an unreadable configured file is handed on as it is: the link says why */
-  assert_string_equal(ocpp16_certs_link_ca_file(c, "/nonexistent/ca.pem"), "/nonexistent/ca.pem");
+  assert_string_equal(cp_certs_link_ca_file(c, "/nonexistent/ca.pem"), "/nonexistent/ca.pem");
   unlink(path);
   X509_free(r1);
   X509_free(r2);
   EVP_PKEY_free(k);
-  ocpp16_certs_free(c);
+  cp_certs_free(c);
 }
 
 static void bad_directory(void **state) {
   (void)state;
   char err[200] = "";
-  assert_null(ocpp16_certs_open("/proc/borne-no/certs", err, sizeof err));
+  assert_null(cp_certs_open("/proc/borne-no/certs", err, sizeof err));
   assert_true(err[0] != '\0');
 }
 

@@ -22,15 +22,79 @@
 
 #include <sqlite3.h>
 
-#include "ocpp/ocpp16_smart.h"
+#include "chargepoint/profiles.h"
+#include "ocpp/v16/codec.h"
 #include "test_tmpdir.h"
+
+/* The 1.6 answers as src/ocpp/v16/smart_charging.c makes them: the v16
+ * codec decodes, the model decides, the codec encodes. */
+static const char *set16(cp_profiles *s, int connector,
+                         const ocpp16_SetChargingProfileRequest_csChargingProfiles *in, int tx,
+                         borne_ms now) {
+  cp_charging_profile p;
+  cp_schedule_period *periods = NULL;
+  char id[CP_TX_ID_MAX + 1];
+  v16_tx_id(tx, id);
+  cp_profile_result r = !s ? CP_PROFILE_NOT_SUPPORTED
+                        : v16_profile_decode(in, &p, &periods) == 0
+                            ? cp_profiles_set(s, connector, &p, id, now)
+                            : CP_PROFILE_REJECTED;
+  free(periods);
+  return v16_profile_status(r);
+}
+
+static const char *remote16(cp_profiles *s, int connector,
+                            const ocpp16_RemoteStartTransactionRequest_chargingProfile *in,
+                            borne_ms now) {
+  cp_charging_profile p;
+  cp_schedule_period *periods = NULL;
+  cp_profile_result r = !s ? CP_PROFILE_NOT_SUPPORTED
+                        : v16_remote_start_profile_decode(in, &p, &periods) == 0
+                            ? cp_profiles_set_for_next_transaction(s, connector, &p, now)
+                            : CP_PROFILE_REJECTED;
+  free(periods);
+  return v16_profile_status(r);
+}
+
+static double limit16(cp_profiles *s, int connector, borne_ms now, int tx, borne_ms tx_start,
+                      int phases, double voltage) {
+  char id[CP_TX_ID_MAX + 1];
+  v16_tx_id(tx, id);
+  return cp_profiles_limit_a(s, connector, now, id, tx_start, phases, voltage);
+}
+
+static void bind16(cp_profiles *s, int connector, int tx) {
+  char id[CP_TX_ID_MAX + 1];
+  v16_tx_id(tx, id);
+  cp_profiles_bind_transaction(s, connector, id);
+}
+
+static int clear16(cp_profiles *s, const ocpp16_ClearChargingProfileRequest *req) {
+  cp_profile_filter f;
+  return v16_clear_filter_decode(req, &f) == 0 ? cp_profiles_clear(s, &f) : 0;
+}
+
+static json_t *composite16(cp_profiles *s, const ocpp16_GetCompositeScheduleRequest *req,
+                           borne_ms now, int tx, borne_ms tx_start, int phases, double voltage) {
+  char id[CP_TX_ID_MAX + 1];
+  v16_tx_id(tx, id);
+  cp_composite_schedule c;
+  cp_profile_result r =
+      req->connectorId < 0 || req->connectorId > BORNE_MAX_CONNECTORS
+          ? CP_PROFILE_REJECTED
+          : cp_profiles_composite(s, (int)req->connectorId, req->duration, v16_composite_unit(req),
+                                  now, id, tx_start, phases, voltage, &c);
+  json_t *out = v16_composite_encode(r, r == CP_PROFILE_ACCEPTED ? &c : NULL);
+  if (r == CP_PROFILE_ACCEPTED) cp_composite_schedule_free(&c);
+  return out;
+}
 
 /* Monday 2026-01-05T00:00:00Z. */
 #define T0 (1767571200LL * 1000)
 #define S(x) ((borne_ms)(x)*1000)
 #define H(x) S((x)*3600)
 
-static const ocpp16_smart_limits LIM = {
+static const cp_profile_limits LIM = {
     .max_stack_level = 8, .max_periods = 24, .max_profiles = 16, .allow_watts = true};
 
 /* JSON written with ' for " to keep the tests readable. */
@@ -50,7 +114,7 @@ static json_t *js(const char *text) {
  * that carries it, and returns the status; "Invalid" when that payload
  * fails the schema (the charge point answers a CALLERROR: the module never
  * sees it). */
-static const char *set(ocpp16_smart *s, int connector, const char *text, int tx, bool remote,
+static const char *set(cp_profiles *s, int connector, const char *text, int tx, bool remote,
                        borne_ms now) {
   json_t *j = js(text);
   const char *r = "Invalid";
@@ -60,7 +124,7 @@ static const char *set(ocpp16_smart *s, int connector, const char *text, int tx,
                             "chargingProfile", j);
     ocpp16_RemoteStartTransactionRequest q;
     if (ocpp16_RemoteStartTransactionRequest_decode(req, &q, NULL) == 0) {
-      r = ocpp16_smart_set_remote_start(s, connector, &q.chargingProfile, now);
+      r = remote16(s, connector, &q.chargingProfile, now);
       ocpp16_RemoteStartTransactionRequest_free(&q);
     }
     json_decref(req);
@@ -68,7 +132,7 @@ static const char *set(ocpp16_smart *s, int connector, const char *text, int tx,
     json_t *req = json_pack("{s:i, s:O}", "connectorId", connector, "csChargingProfiles", j);
     ocpp16_SetChargingProfileRequest q;
     if (ocpp16_SetChargingProfileRequest_decode(req, &q, NULL) == 0) {
-      r = ocpp16_smart_set(s, connector, &q.csChargingProfiles, tx, now);
+      r = set16(s, connector, &q.csChargingProfiles, tx, now);
       ocpp16_SetChargingProfileRequest_free(&q);
     }
     json_decref(req);
@@ -91,50 +155,50 @@ static char *simple(int id, int stack, const char *purpose, double amps) {
   return b;
 }
 
-static ocpp16_smart *open_mem(int connectors) {
+static cp_profiles *open_mem(int connectors) {
   char err[200];
-  ocpp16_smart *s = ocpp16_smart_open(NULL, connectors, &LIM, err, sizeof err);
+  cp_profiles *s = cp_profiles_open(NULL, connectors, &LIM, err, sizeof err);
   assert_non_null(s);
   return s;
 }
 
-static double lim(ocpp16_smart *s, int c, borne_ms now, int tx, borne_ms tx_start) {
-  return ocpp16_smart_limit_a(s, c, now, tx, tx_start, 3, 230);
+static double lim(cp_profiles *s, int c, borne_ms now, int tx, borne_ms tx_start) {
+  return limit16(s, c, now, tx, tx_start, 3, 230);
 }
 
 /* ---- purposes ---- */
 
 static void no_profile_means_no_limit(void **state) {
   (void)state;
-  ocpp16_smart *s = open_mem(2);
+  cp_profiles *s = open_mem(2);
   assert_true(lim(s, 1, T0, 0, 0) < 0);
-  assert_int_equal(ocpp16_smart_next_change(s, T0), INT64_MAX);
-  ocpp16_smart_free(s);
+  assert_int_equal(cp_profiles_next_change(s, T0), INT64_MAX);
+  cp_profiles_free(s);
 }
 
 static void purposes_are_checked_against_connectors(void **state) {
   (void)state;
-  ocpp16_smart *s = open_mem(2);
+  cp_profiles *s = open_mem(2);
   /* ChargePointMaxProfile only on connector 0, TxProfile never on 0. */
   assert_string_equal(set(s, 1, simple(1, 0, "ChargePointMaxProfile", 10), 0, false, T0),
                       "Rejected");
   assert_string_equal(set(s, 0, simple(2, 0, "TxProfile", 10), 7, false, T0), "Rejected");
   assert_string_equal(set(s, 3, simple(3, 0, "TxDefaultProfile", 10), 0, false, T0), "Rejected");
   assert_string_equal(set(s, -1, simple(3, 0, "TxDefaultProfile", 10), 0, false, T0), "Rejected");
-  assert_int_equal(ocpp16_smart_count(s), 0);
+  assert_int_equal(cp_profiles_count(s), 0);
   assert_string_equal(set(s, 0, simple(1, 0, "ChargePointMaxProfile", 10), 0, false, T0),
                       "Accepted");
   assert_string_equal(set(s, 0, simple(2, 0, "TxDefaultProfile", 10), 0, false, T0), "Accepted");
   assert_string_equal(set(s, 2, simple(3, 0, "TxDefaultProfile", 10), 0, false, T0), "Accepted");
-  assert_int_equal(ocpp16_smart_count(s), 3);
-  assert_string_equal(ocpp16_smart_set(NULL, 0, NULL, 0, T0), "NotSupported");
-  assert_string_equal(ocpp16_smart_set_remote_start(NULL, 1, NULL, T0), "NotSupported");
-  ocpp16_smart_free(s);
+  assert_int_equal(cp_profiles_count(s), 3);
+  assert_string_equal(set16(NULL, 0, NULL, 0, T0), "NotSupported");
+  assert_string_equal(remote16(NULL, 1, NULL, T0), "NotSupported");
+  cp_profiles_free(s);
 }
 
 static void tx_profile_needs_its_transaction(void **state) {
   (void)state;
-  ocpp16_smart *s = open_mem(2);
+  cp_profiles *s = open_mem(2);
   /* No transaction on the connector: discarded (3.13.4). */
   assert_string_equal(set(s, 1, simple(1, 0, "TxProfile", 10), 0, false, T0), "Rejected");
   /* Another transaction than the one running. */
@@ -169,27 +233,27 @@ static void tx_profile_needs_its_transaction(void **state) {
   assert_string_equal(set(s, 2, simple(2, 0, "TxProfile", 12), 50, false, T0), "Accepted");
   assert_true(lim(s, 2, T0, 50, T0) == 12.0);
   assert_true(lim(s, 2, T0, 51, T0) < 0);
-  ocpp16_smart_free(s);
+  cp_profiles_free(s);
 }
 
 static void tx_profile_ends_with_its_transaction(void **state) {
   (void)state;
-  ocpp16_smart *s = open_mem(2);
+  cp_profiles *s = open_mem(2);
   assert_string_equal(set(s, 1, simple(1, 0, "TxProfile", 10), 7, false, T0), "Accepted");
   assert_string_equal(set(s, 2, simple(2, 0, "TxProfile", 11), 8, false, T0), "Accepted");
   assert_string_equal(set(s, 1, simple(3, 0, "TxDefaultProfile", 16), 0, false, T0), "Accepted");
   assert_true(lim(s, 1, T0, 7, T0) == 10.0);
-  ocpp16_smart_transaction_ended(s, 1);
-  assert_int_equal(ocpp16_smart_count(s), 2);
+  cp_profiles_transaction_ended(s, 1);
+  assert_int_equal(cp_profiles_count(s), 2);
   /* The next transaction falls back to the default; connector 2 keeps its own. */
   assert_true(lim(s, 1, T0, 9, T0) == 16.0);
   assert_true(lim(s, 2, T0, 8, T0) == 11.0);
-  ocpp16_smart_free(s);
+  cp_profiles_free(s);
 }
 
 static void remote_start_profile_binds_to_the_next_transaction(void **state) {
   (void)state;
-  ocpp16_smart *s = open_mem(2);
+  cp_profiles *s = open_mem(2);
   /* Not a TxProfile, or one naming a transaction: refused (5.11). */
   assert_string_equal(set(s, 1, simple(1, 0, "TxDefaultProfile", 10), 0, true, T0), "Rejected");
   assert_string_equal(set(s, 1,
@@ -208,20 +272,20 @@ static void remote_start_profile_binds_to_the_next_transaction(void **state) {
                       "Accepted");
   /* No transaction yet: nothing applies. */
   assert_true(lim(s, 1, T0, 0, 0) < 0);
-  ocpp16_smart_bind_transaction(s, 1, 77);
+  bind16(s, 1, 77);
   /* Relative: counted from the transaction start. */
   assert_true(lim(s, 1, T0 + S(60), 77, T0 + S(30)) == 8.0);
   assert_true(lim(s, 1, T0 + S(629), 77, T0 + S(30)) == 8.0);
   assert_true(lim(s, 1, T0 + S(630), 77, T0 + S(30)) == 13.0);
   assert_true(lim(s, 1, T0 + S(630), 78, T0 + S(30)) < 0);
-  ocpp16_smart_free(s);
+  cp_profiles_free(s);
 }
 
 /* ---- stack levels and replacement ---- */
 
 static void highest_stack_level_wins_and_falls_back(void **state) {
   (void)state;
-  ocpp16_smart *s = open_mem(1);
+  cp_profiles *s = open_mem(1);
   assert_string_equal(set(s, 0, simple(1, 1, "TxDefaultProfile", 20), 0, false, T0), "Accepted");
   /* Level 3 only from 10:00 to 12:00 (validFrom / validTo). */
   assert_string_equal(set(s, 0,
@@ -250,12 +314,12 @@ static void highest_stack_level_wins_and_falls_back(void **state) {
   assert_true(lim(s, 1, T0 + H(11) + S(1800), 0, 0) == 6.0);
   assert_true(lim(s, 1, T0 + H(12) - 1, 0, 0) == 6.0);
   assert_true(lim(s, 1, T0 + H(12), 0, 0) == 20.0);
-  ocpp16_smart_free(s);
+  cp_profiles_free(s);
 }
 
 static void connector_default_overrides_station_default(void **state) {
   (void)state;
-  ocpp16_smart *s = open_mem(2);
+  cp_profiles *s = open_mem(2);
   assert_string_equal(set(s, 0, simple(1, 2, "TxDefaultProfile", 20), 0, false, T0), "Accepted");
   assert_string_equal(set(s, 1, simple(2, 2, "TxDefaultProfile", 14), 0, false, T0), "Accepted");
   assert_true(lim(s, 1, T0, 0, 0) == 14.0);
@@ -263,12 +327,12 @@ static void connector_default_overrides_station_default(void **state) {
   /* A higher level on connector 0 wins over a lower one on the connector. */
   assert_string_equal(set(s, 0, simple(3, 3, "TxDefaultProfile", 18), 0, false, T0), "Accepted");
   assert_true(lim(s, 1, T0, 0, 0) == 18.0);
-  ocpp16_smart_free(s);
+  cp_profiles_free(s);
 }
 
 static void limit_is_min_of_station_max_and_tx(void **state) {
   (void)state;
-  ocpp16_smart *s = open_mem(2);
+  cp_profiles *s = open_mem(2);
   assert_string_equal(set(s, 0, simple(1, 0, "ChargePointMaxProfile", 16), 0, false, T0),
                       "Accepted");
   assert_string_equal(set(s, 0, simple(2, 0, "TxDefaultProfile", 10), 0, false, T0), "Accepted");
@@ -280,42 +344,42 @@ static void limit_is_min_of_station_max_and_tx(void **state) {
   assert_true(lim(s, 1, T0, 5, T0) == 16.0);
   /* Connector 0 itself: the station max only. */
   assert_true(lim(s, 0, T0, 0, 0) == 16.0);
-  ocpp16_smart_free(s);
+  cp_profiles_free(s);
 }
 
 static void same_id_or_same_stack_and_purpose_replaces(void **state) {
   (void)state;
-  ocpp16_smart *s = open_mem(2);
+  cp_profiles *s = open_mem(2);
   assert_string_equal(set(s, 0, simple(1, 1, "TxDefaultProfile", 10), 0, false, T0), "Accepted");
   /* Same stack level and purpose: replaces. */
   assert_string_equal(set(s, 0, simple(2, 1, "TxDefaultProfile", 12), 0, false, T0), "Accepted");
-  assert_int_equal(ocpp16_smart_count(s), 1);
+  assert_int_equal(cp_profiles_count(s), 1);
   assert_true(lim(s, 1, T0, 0, 0) == 12.0);
   /* Same id, other purpose: replaces too. */
   assert_string_equal(set(s, 0, simple(2, 4, "ChargePointMaxProfile", 9), 0, false, T0),
                       "Accepted");
-  assert_int_equal(ocpp16_smart_count(s), 1);
+  assert_int_equal(cp_profiles_count(s), 1);
   assert_true(lim(s, 1, T0, 0, 0) == 9.0);
   /* Same level and purpose on another connector: both kept. */
   assert_string_equal(set(s, 1, simple(3, 1, "TxDefaultProfile", 7), 0, false, T0), "Accepted");
   assert_string_equal(set(s, 2, simple(4, 1, "TxDefaultProfile", 8), 0, false, T0), "Accepted");
-  assert_int_equal(ocpp16_smart_count(s), 3);
+  assert_int_equal(cp_profiles_count(s), 3);
   /* A new id replacing two at once (id 3's slot, and id 4 by id). */
   assert_string_equal(set(s, 1, simple(4, 1, "TxDefaultProfile", 6), 0, false, T0), "Accepted");
-  assert_int_equal(ocpp16_smart_count(s), 2);
+  assert_int_equal(cp_profiles_count(s), 2);
   assert_true(lim(s, 1, T0, 0, 0) == 6.0);
   assert_true(lim(s, 2, T0, 0, 0) == 9.0);
-  ocpp16_smart_free(s);
+  cp_profiles_free(s);
 }
 
 /* ---- installation limits and malformed schedules ---- */
 
 static void installation_limits_are_enforced(void **state) {
   (void)state;
-  ocpp16_smart_limits l = {
+  cp_profile_limits l = {
       .max_stack_level = 2, .max_periods = 2, .max_profiles = 2, .allow_watts = false};
   char err[100];
-  ocpp16_smart *s = ocpp16_smart_open(NULL, 2, &l, err, sizeof err);
+  cp_profiles *s = cp_profiles_open(NULL, 2, &l, err, sizeof err);
   assert_non_null(s);
   assert_string_equal(set(s, 0, simple(1, 3, "TxDefaultProfile", 10), 0, false, T0), "Rejected");
   assert_string_equal(set(s, 0, simple(1, 2, "TxDefaultProfile", 10), 0, false, T0), "Accepted");
@@ -334,18 +398,18 @@ static void installation_limits_are_enforced(void **state) {
   /* Full: a third is refused, a replacement is not. */
   assert_string_equal(set(s, 2, simple(3, 0, "TxDefaultProfile", 10), 0, false, T0), "Rejected");
   assert_string_equal(set(s, 1, simple(2, 0, "TxDefaultProfile", 11), 0, false, T0), "Accepted");
-  assert_int_equal(ocpp16_smart_count(s), 2);
+  assert_int_equal(cp_profiles_count(s), 2);
   /* Limits raised at run time (ChangeConfiguration). */
   l.allow_watts = true;
   l.max_profiles = 3;
-  ocpp16_smart_set_limits(s, &l);
+  cp_profiles_set_limits(s, &l);
   assert_string_equal(set(s, 0, watts, 0, false, T0), "Accepted");
-  ocpp16_smart_free(s);
+  cp_profiles_free(s);
 }
 
 static void malformed_schedules_are_rejected(void **state) {
   (void)state;
-  ocpp16_smart *s = open_mem(1);
+  cp_profiles *s = open_mem(1);
   const char *bad[] = {
       /* first period not at 0 */
       "{'chargingProfileId':1,'stackLevel':0,'chargingProfilePurpose':'TxDefaultProfile',"
@@ -423,17 +487,17 @@ static void malformed_schedules_are_rejected(void **state) {
     const char *r = set(s, 0, invalid[i], 0, false, T0);
     if (strcmp(r, "Invalid") != 0) fail_msg("case %zu: %s: %s", i, r, invalid[i]);
   }
-  assert_int_equal(ocpp16_smart_count(s), 0);
-  assert_string_equal(ocpp16_smart_set(s, 0, NULL, 0, T0), "Rejected");
-  assert_string_equal(ocpp16_smart_set_remote_start(s, 1, NULL, T0), "Rejected");
-  ocpp16_smart_free(s);
+  assert_int_equal(cp_profiles_count(s), 0);
+  assert_string_equal(set16(s, 0, NULL, 0, T0), "Rejected");
+  assert_string_equal(remote16(s, 1, NULL, T0), "Rejected");
+  cp_profiles_free(s);
 }
 
 /* ---- kinds ---- */
 
 static void absolute_periods_and_duration(void **state) {
   (void)state;
-  ocpp16_smart *s = open_mem(1);
+  cp_profiles *s = open_mem(1);
   assert_string_equal(set(s, 0,
                           "{'chargingProfileId':1,'stackLevel':0,'chargingProfilePurpose':"
                           "'TxDefaultProfile','chargingProfileKind':'Absolute',"
@@ -463,12 +527,12 @@ static void absolute_periods_and_duration(void **state) {
                       "Accepted");
   assert_true(lim(s, 1, T0 + H(20) + S(59), 0, 0) == 7.0);
   assert_true(lim(s, 1, T0 + H(20) + S(60), 0, 0) == 9.0);
-  ocpp16_smart_free(s);
+  cp_profiles_free(s);
 }
 
 static void recurring_daily_and_weekly(void **state) {
   (void)state;
-  ocpp16_smart *s = open_mem(1);
+  cp_profiles *s = open_mem(1);
   /* Every day from 18:00Z for 4 h: 8 A, then 6 A after 2 h. */
   assert_string_equal(set(s, 0,
                           "{'chargingProfileId':1,'stackLevel':1,'chargingProfilePurpose':"
@@ -505,12 +569,12 @@ static void recurring_daily_and_weekly(void **state) {
   assert_true(lim(s, 1, T0 + H(24 * 7 + 12), 0, 0) == 10.0);
   assert_true(lim(s, 1, T0 + H(24 * 7 + 18), 0, 0) == 8.0); /* the daily one is above */
   assert_true(lim(s, 1, T0 + H(24 * 13 + 12), 0, 0) == 20.0);
-  ocpp16_smart_free(s);
+  cp_profiles_free(s);
 }
 
 static void recurrence_restarts_even_with_a_longer_duration(void **state) {
   (void)state;
-  ocpp16_smart *s = open_mem(1);
+  cp_profiles *s = open_mem(1);
   /* A Daily schedule of 100000 s is cut at the next day's start. */
   assert_string_equal(set(s, 0,
                           "{'chargingProfileId':1,'stackLevel':0,'chargingProfilePurpose':"
@@ -524,13 +588,13 @@ static void recurrence_restarts_even_with_a_longer_duration(void **state) {
   assert_true(lim(s, 1, T0 + H(24) - 1, 0, 0) == 16.0);
   assert_true(lim(s, 1, T0 + H(24), 0, 0) == 8.0);
   assert_true(lim(s, 1, T0 + H(36), 0, 0) == 16.0);
-  assert_int_equal(ocpp16_smart_next_change(s, T0 + H(13)), T0 + H(24));
-  ocpp16_smart_free(s);
+  assert_int_equal(cp_profiles_next_change(s, T0 + H(13)), T0 + H(24));
+  cp_profiles_free(s);
 }
 
 static void relative_follows_the_transaction_start(void **state) {
   (void)state;
-  ocpp16_smart *s = open_mem(1);
+  cp_profiles *s = open_mem(1);
   assert_string_equal(set(s, 1,
                           "{'chargingProfileId':1,'stackLevel':0,'chargingProfilePurpose':"
                           "'TxDefaultProfile','chargingProfileKind':'Relative',"
@@ -545,14 +609,14 @@ static void relative_follows_the_transaction_start(void **state) {
   assert_true(lim(s, 1, start + S(899), 3, start) == 16.0);
   assert_true(lim(s, 1, start + S(900), 3, start) == 10.0);
   assert_true(lim(s, 1, start + S(3600), 3, start) < 0);
-  ocpp16_smart_free(s);
+  cp_profiles_free(s);
 }
 
 /* ---- units ---- */
 
 static void watts_become_amps_per_phase(void **state) {
   (void)state;
-  ocpp16_smart *s = open_mem(1);
+  cp_profiles *s = open_mem(1);
   assert_string_equal(set(s, 0,
                           "{'chargingProfileId':1,'stackLevel':0,'chargingProfilePurpose':"
                           "'TxDefaultProfile','chargingProfileKind':'Relative',"
@@ -562,29 +626,29 @@ static void watts_become_amps_per_phase(void **state) {
                           0, false, T0),
                       "Accepted");
   /* 11040 W on 3 x 230 V = 16 A; on a single-phase point all of it on one phase. */
-  assert_float_equal(ocpp16_smart_limit_a(s, 1, T0, 1, T0, 3, 230), 16.0, 1e-9);
-  assert_float_equal(ocpp16_smart_limit_a(s, 1, T0, 1, T0, 1, 230), 48.0, 1e-9);
+  assert_float_equal(limit16(s, 1, T0, 1, T0, 3, 230), 16.0, 1e-9);
+  assert_float_equal(limit16(s, 1, T0, 1, T0, 1, 230), 48.0, 1e-9);
   /* 3680 W on one phase = 16 A, whatever the point has. */
-  assert_float_equal(ocpp16_smart_limit_a(s, 1, T0 + S(60), 1, T0, 3, 230), 16.0, 1e-9);
+  assert_float_equal(limit16(s, 1, T0 + S(60), 1, T0, 3, 230), 16.0, 1e-9);
   /* The measured voltage is used; none given: 230 V. */
-  assert_float_equal(ocpp16_smart_limit_a(s, 1, T0, 1, T0, 3, 240), 11040.0 / 720, 1e-9);
-  assert_float_equal(ocpp16_smart_limit_a(s, 1, T0, 1, T0, 3, 0), 16.0, 1e-9);
+  assert_float_equal(limit16(s, 1, T0, 1, T0, 3, 240), 11040.0 / 720, 1e-9);
+  assert_float_equal(limit16(s, 1, T0, 1, T0, 3, 0), 16.0, 1e-9);
   /* A station max in A beside it: the smaller wins. */
   assert_string_equal(set(s, 0, simple(2, 0, "ChargePointMaxProfile", 13), 0, false, T0),
                       "Accepted");
-  assert_float_equal(ocpp16_smart_limit_a(s, 1, T0, 1, T0, 3, 230), 13.0, 1e-9);
-  assert_float_equal(ocpp16_smart_limit_a(s, 1, T0, 1, T0, 3, 400), 11040.0 / 1200, 1e-9);
-  ocpp16_smart_free(s);
+  assert_float_equal(limit16(s, 1, T0, 1, T0, 3, 230), 13.0, 1e-9);
+  assert_float_equal(limit16(s, 1, T0, 1, T0, 3, 400), 11040.0 / 1200, 1e-9);
+  cp_profiles_free(s);
 }
 
 /* ---- clear ---- */
 
-static int clear(ocpp16_smart *s, const char *text) {
+static int clear(cp_profiles *s, const char *text) {
   json_t *j = js(text);
   ocpp16_ClearChargingProfileRequest q;
   ocpp_error e;
   if (ocpp16_ClearChargingProfileRequest_decode(j, &q, &e) != 0) fail_msg("%s: %s", e.code, e.text);
-  int n = ocpp16_smart_clear(s, &q);
+  int n = clear16(s, &q);
   ocpp16_ClearChargingProfileRequest_free(&q);
   json_decref(j);
   return n;
@@ -592,7 +656,7 @@ static int clear(ocpp16_smart *s, const char *text) {
 
 static void clear_matches_every_given_criterion(void **state) {
   (void)state;
-  ocpp16_smart *s = open_mem(2);
+  cp_profiles *s = open_mem(2);
   assert_string_equal(set(s, 0, simple(1, 0, "ChargePointMaxProfile", 32), 0, false, T0),
                       "Accepted");
   assert_string_equal(set(s, 0, simple(2, 1, "TxDefaultProfile", 16), 0, false, T0), "Accepted");
@@ -602,22 +666,22 @@ static void clear_matches_every_given_criterion(void **state) {
   assert_int_equal(clear(s, "{'id':99}"), 0);
   assert_int_equal(clear(s, "{'id':1,'connectorId':1}"), 0);
   assert_int_equal(clear(s, "{'chargingProfilePurpose':'TxDefaultProfile','stackLevel':1}"), 2);
-  assert_int_equal(ocpp16_smart_count(s), 3);
+  assert_int_equal(cp_profiles_count(s), 3);
   assert_int_equal(clear(s, "{'connectorId':1}"), 1); /* the TxProfile */
   assert_true(lim(s, 1, T0, 9, T0) == 32.0);
   assert_int_equal(clear(s, "{'id':1}"), 1);
   assert_true(lim(s, 1, T0, 9, T0) < 0);
   assert_int_equal(clear(s, "{}"), 1);
-  assert_int_equal(ocpp16_smart_count(s), 0);
+  assert_int_equal(cp_profiles_count(s), 0);
   assert_int_equal(clear(s, "{}"), 0);
-  ocpp16_smart_free(s);
+  cp_profiles_free(s);
 }
 
 /* ---- next change ---- */
 
 static void next_change_finds_every_boundary(void **state) {
   (void)state;
-  ocpp16_smart *s = open_mem(2);
+  cp_profiles *s = open_mem(2);
   assert_string_equal(set(s, 0,
                           "{'chargingProfileId':1,'stackLevel':0,'chargingProfilePurpose':"
                           "'TxDefaultProfile','chargingProfileKind':'Recurring',"
@@ -628,14 +692,14 @@ static void next_change_finds_every_boundary(void **state) {
                           "{'startPeriod':3600,'limit':6}]}}",
                           0, false, T0),
                       "Accepted");
-  assert_int_equal(ocpp16_smart_next_change(s, T0), T0 + H(6));
-  assert_int_equal(ocpp16_smart_next_change(s, T0 + H(6)), T0 + H(7));
-  assert_int_equal(ocpp16_smart_next_change(s, T0 + H(7)), T0 + H(8));
-  assert_int_equal(ocpp16_smart_next_change(s, T0 + H(8)), T0 + H(24 + 6));
-  assert_int_equal(ocpp16_smart_next_change(s, T0 + H(48 + 7)), T0 + H(48 + 8));
+  assert_int_equal(cp_profiles_next_change(s, T0), T0 + H(6));
+  assert_int_equal(cp_profiles_next_change(s, T0 + H(6)), T0 + H(7));
+  assert_int_equal(cp_profiles_next_change(s, T0 + H(7)), T0 + H(8));
+  assert_int_equal(cp_profiles_next_change(s, T0 + H(8)), T0 + H(24 + 6));
+  assert_int_equal(cp_profiles_next_change(s, T0 + H(48 + 7)), T0 + H(48 + 8));
   /* validTo ends it: nothing after the last occurrence. */
-  assert_int_equal(ocpp16_smart_next_change(s, T0 + H(48 + 8)), T0 + H(48 + 12));
-  assert_int_equal(ocpp16_smart_next_change(s, T0 + H(48 + 12)), INT64_MAX);
+  assert_int_equal(cp_profiles_next_change(s, T0 + H(48 + 8)), T0 + H(48 + 12));
+  assert_int_equal(cp_profiles_next_change(s, T0 + H(48 + 12)), INT64_MAX);
   /* A Relative TxProfile changes relative to the transaction last seen. */
   assert_string_equal(set(s, 2,
                           "{'chargingProfileId':2,'stackLevel':0,'chargingProfilePurpose':"
@@ -646,21 +710,20 @@ static void next_change_finds_every_boundary(void **state) {
                       "Accepted");
   borne_ms tx_start = T0 + H(100) - S(100);
   assert_true(lim(s, 2, T0 + H(100), 4, tx_start) == 8.0);
-  assert_int_equal(ocpp16_smart_next_change(s, T0 + H(100)), tx_start + S(600));
-  ocpp16_smart_transaction_ended(s, 2);
-  assert_int_equal(ocpp16_smart_next_change(s, T0 + H(100)), INT64_MAX);
-  ocpp16_smart_free(s);
+  assert_int_equal(cp_profiles_next_change(s, T0 + H(100)), tx_start + S(600));
+  cp_profiles_transaction_ended(s, 2);
+  assert_int_equal(cp_profiles_next_change(s, T0 + H(100)), INT64_MAX);
+  cp_profiles_free(s);
 }
 
 /* ---- composite ---- */
 
-static json_t *composite(ocpp16_smart *s, const char *req, borne_ms now, int tx,
-                         borne_ms tx_start) {
+static json_t *composite(cp_profiles *s, const char *req, borne_ms now, int tx, borne_ms tx_start) {
   json_t *r = js(req);
   ocpp16_GetCompositeScheduleRequest q;
   ocpp_error e;
   if (ocpp16_GetCompositeScheduleRequest_decode(r, &q, &e) != 0) fail_msg("%s: %s", e.code, e.text);
-  json_t *c = ocpp16_smart_composite(s, &q, now, tx, tx_start, 3, 230);
+  json_t *c = composite16(s, &q, now, tx, tx_start, 3, 230);
   ocpp16_GetCompositeScheduleRequest_free(&q);
   json_decref(r);
   assert_non_null(c);
@@ -680,7 +743,7 @@ static void expect_periods(json_t *c, const char *want) {
 
 static void composite_merges_purposes_over_the_window(void **state) {
   (void)state;
-  ocpp16_smart *s = open_mem(2);
+  cp_profiles *s = open_mem(2);
   /* Station max: 20 A, 12 A from 01:00. Default: 16 A. TxProfile: 10 A for
    * 30 min from the transaction start (00:15). */
   assert_string_equal(set(s, 0,
@@ -722,12 +785,12 @@ static void composite_merges_purposes_over_the_window(void **state) {
   c = composite(s, "{'connectorId':0,'duration':7200}", T0, 0, 0);
   expect_periods(c, "[{'startPeriod':0,'limit':20.0},{'startPeriod':3600,'limit':12.0}]");
   json_decref(c);
-  ocpp16_smart_free(s);
+  cp_profiles_free(s);
 }
 
 static void composite_gaps_and_refusals(void **state) {
   (void)state;
-  ocpp16_smart *s = open_mem(1);
+  cp_profiles *s = open_mem(1);
   json_t *c = composite(s, "{'connectorId':1,'duration':600}", T0, 0, 0);
   assert_string_equal(json_string_value(json_object_get(c, "status")), "Rejected");
   assert_int_equal(json_object_size(c), 1);
@@ -773,7 +836,7 @@ static void composite_gaps_and_refusals(void **state) {
     assert_int_equal(ocpp16_GetCompositeScheduleRequest_decode(j, &q, NULL), -1);
     json_decref(j);
   }
-  ocpp16_smart_free(s);
+  cp_profiles_free(s);
 }
 
 /* ---- persistence ---- */
@@ -784,10 +847,10 @@ static int db_setup(void **state) { return test_tmpdb_setup(state, "borne-smart"
 
 static int db_teardown(void **state) { return test_tmpdb_teardown(state); }
 
-static ocpp16_smart *open_db(const char *path, store **db) {
+static cp_profiles *open_db(const char *path, store **db) {
   char err[200];
   assert_int_equal(store_open(db, path, err, sizeof err), 0);
-  ocpp16_smart *s = ocpp16_smart_open(*db, 2, &LIM, err, sizeof err);
+  cp_profiles *s = cp_profiles_open(*db, 2, &LIM, err, sizeof err);
   if (!s) fail_msg("open: %s", err);
   return s;
 }
@@ -795,7 +858,7 @@ static ocpp16_smart *open_db(const char *path, store **db) {
 static void profiles_survive_a_restart(void **state) {
   tmpdb *t = *state;
   store *db;
-  ocpp16_smart *s = open_db(t->path, &db);
+  cp_profiles *s = open_db(t->path, &db);
   assert_string_equal(set(s, 0, simple(1, 0, "ChargePointMaxProfile", 20), 0, false, T0),
                       "Accepted");
   /* Absolute without startSchedule: its start is the receipt time, kept. */
@@ -819,41 +882,41 @@ static void profiles_survive_a_restart(void **state) {
   assert_string_equal(set(s, 0, simple(5, 3, "ChargePointMaxProfile", 9), 0, false, T0),
                       "Accepted");
   assert_int_equal(clear(s, "{'id':5}"), 1);
-  ocpp16_smart_free(s);
+  cp_profiles_free(s);
   store_close(db);
 
   s = open_db(t->path, &db);
-  assert_int_equal(ocpp16_smart_count(s), 4);
+  assert_int_equal(cp_profiles_count(s), 4);
   assert_true(lim(s, 1, T0 + H(1) + S(59), 0, 0) == 10.0);
   assert_true(lim(s, 1, T0 + H(1) + S(60), 0, 0) == 14.0);
   assert_true(lim(s, 1, T0 + H(2), 31, T0) == 6.0);
   assert_true(lim(s, 1, T0 + H(2), 32, T0) == 14.0);
   /* The remote-start profile is bound after the restart, and that sticks. */
-  ocpp16_smart_bind_transaction(s, 2, 90);
-  ocpp16_smart_free(s);
+  bind16(s, 2, 90);
+  cp_profiles_free(s);
   store_close(db);
 
   s = open_db(t->path, &db);
   assert_true(lim(s, 2, T0 + H(2), 90, T0) == 7.0);
   assert_true(lim(s, 2, T0 + H(2), 91, T0) == 14.0);
-  ocpp16_smart_transaction_ended(s, 1);
-  ocpp16_smart_free(s);
+  cp_profiles_transaction_ended(s, 1);
+  cp_profiles_free(s);
   store_close(db);
 
   s = open_db(t->path, &db);
-  assert_int_equal(ocpp16_smart_count(s), 3);
+  assert_int_equal(cp_profiles_count(s), 3);
   assert_true(lim(s, 1, T0 + H(2), 31, T0) == 14.0);
-  ocpp16_smart_free(s);
+  cp_profiles_free(s);
   store_close(db);
 }
 
 static void unreadable_rows_are_skipped(void **state) {
   tmpdb *t = *state;
   store *db;
-  ocpp16_smart *s = open_db(t->path, &db);
+  cp_profiles *s = open_db(t->path, &db);
   assert_string_equal(set(s, 0, simple(1, 0, "ChargePointMaxProfile", 20), 0, false, T0),
                       "Accepted");
-  ocpp16_smart_free(s);
+  cp_profiles_free(s);
   sqlite3 *h = store_sqlite(db);
   assert_int_equal(sqlite3_exec(h,
                                 "INSERT INTO ocpp16_smart_profiles VALUES(7, 1, 0, 0, 'not json');"
@@ -863,9 +926,9 @@ static void unreadable_rows_are_skipped(void **state) {
                    SQLITE_OK);
   store_close(db);
   s = open_db(t->path, &db);
-  assert_int_equal(ocpp16_smart_count(s), 1);
+  assert_int_equal(cp_profiles_count(s), 1);
   assert_true(lim(s, 1, T0, 0, 0) == 20.0);
-  ocpp16_smart_free(s);
+  cp_profiles_free(s);
   /* a row as the payload's own text (integer limit) still loads */
   assert_int_equal(
       sqlite3_exec(store_sqlite(db),
@@ -878,16 +941,16 @@ static void unreadable_rows_are_skipped(void **state) {
       SQLITE_OK);
   store_close(db);
   s = open_db(t->path, &db);
-  assert_int_equal(ocpp16_smart_count(s), 2);
+  assert_int_equal(cp_profiles_count(s), 2);
   assert_true(lim(s, 1, T0, 0, 0) == 12.0);
-  ocpp16_smart_free(s);
+  cp_profiles_free(s);
   store_close(db);
 }
 
 static void a_failed_write_changes_nothing(void **state) {
   tmpdb *t = *state;
   store *db;
-  ocpp16_smart *s = open_db(t->path, &db);
+  cp_profiles *s = open_db(t->path, &db);
   assert_string_equal(set(s, 0, simple(1, 0, "TxDefaultProfile", 20), 0, false, T0), "Accepted");
   assert_string_equal(set(s, 1, simple(2, 0, "TxProfile", 10), 4, false, T0), "Accepted");
   assert_int_equal(sqlite3_exec(store_sqlite(db), "PRAGMA query_only = 1", NULL, NULL, NULL),
@@ -896,17 +959,17 @@ static void a_failed_write_changes_nothing(void **state) {
   assert_string_equal(set(s, 0, simple(1, 0, "TxDefaultProfile", 6), 0, false, T0), "Rejected");
   assert_string_equal(set(s, 0, simple(3, 1, "TxDefaultProfile", 6), 0, false, T0), "Rejected");
   assert_int_equal(clear(s, "{}"), 0);
-  assert_int_equal(ocpp16_smart_count(s), 2);
+  assert_int_equal(cp_profiles_count(s), 2);
   assert_true(lim(s, 1, T0, 0, 0) == 20.0);
   assert_true(lim(s, 1, T0, 4, T0) == 10.0);
   assert_int_equal(sqlite3_exec(store_sqlite(db), "PRAGMA query_only = 0", NULL, NULL, NULL),
                    SQLITE_OK);
-  ocpp16_smart_free(s);
+  cp_profiles_free(s);
   store_close(db);
   s = open_db(t->path, &db);
-  assert_int_equal(ocpp16_smart_count(s), 2);
+  assert_int_equal(cp_profiles_count(s), 2);
   assert_true(lim(s, 1, T0, 0, 0) == 20.0);
-  ocpp16_smart_free(s);
+  cp_profiles_free(s);
   store_close(db);
 }
 

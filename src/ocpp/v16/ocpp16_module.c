@@ -15,7 +15,8 @@
  * firmware, security), sharing v16_internal.h. Layers: ocpp_link (WebSocket
  * + OCPP-J RPC, schema-validated both ways), ocpp16_backend.h
  * (configuration keys, durable queue, authorization cache and local list,
- * reservations), ocpp16_smart.h (charging profiles), firmware/diagnostics.
+ * reservations), the charge-point model (src/chargepoint: charging
+ * profiles, the certificate store) with the v16 codec, firmware/diagnostics.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,7 +74,7 @@ void v16_arm_tick(ocpp16_station *o) {
   if (online(o) && !o->pump_in_flight && (x = ocpp16_backend_queue_next_due(o->be)) < next)
     next = x;
   if ((x = ocpp16_backend_reservation_next_expiry(o->be)) < next) next = x;
-  if ((x = ocpp16_smart_next_change(o->smart, now)) < next) next = x;
+  if ((x = cp_profiles_next_change(o->smart, now)) < next) next = x;
   if (next == NEVER) {
     uv_timer_stop(&o->tick_timer);
     return;
@@ -158,7 +159,7 @@ static void on_connected(void *ctx) {
   ocpp16_station *o = ctx;
   o->boot = BOOT_NONE;
   char *chain = ocpp_link_peer_chain_pem(o->link); /* the root it needs cannot be deleted */
-  ocpp16_certs_set_server_chain(o->certs, chain);
+  cp_certs_set_server_chain(o->certs, chain);
   free(chain);
   station_event(o->st, 0, "ocpp_connected", "%s", o->url);
   v16_send_boot(o);
@@ -172,7 +173,7 @@ static void on_disconnected(void *ctx, const char *why) {
   uv_timer_stop(&o->heartbeat_timer);
   uv_timer_stop(&o->boot_timer);
   for (int c = 1; c <= o->count; c++) o->conn[c - 1].reported_valid = false;
-  ocpp16_certs_set_server_chain(o->certs, NULL);
+  cp_certs_set_server_chain(o->certs, NULL);
   station_event(o->st, 0, "ocpp_disconnected", "%s", why);
   if (o->trust_changed && key_int(o, "security_profile") >= 2) {
     o->trust_changed = false;
@@ -190,11 +191,11 @@ void v16_transport_config(const ocpp16_station *o, ocpp_transport_config *tc) {
       .security_profile = (int)config_get_int(cfg, "ocpp.security_profile"),
       .basic_password = config_get(cfg, "ocpp.AuthorizationKey"),
       /* certificates from the back end (whitepaper) join or replace the installer's */
-      .ca_file = ocpp16_certs_link_ca_file(o->certs, config_get(cfg, "ocpp.ca_file")),
-      .cert_file = ocpp16_certs_client_cert_file(o->certs) ? ocpp16_certs_client_cert_file(o->certs)
-                                                           : config_get(cfg, "ocpp.cert_file"),
-      .key_file = ocpp16_certs_client_key_file(o->certs) ? ocpp16_certs_client_key_file(o->certs)
-                                                         : config_get(cfg, "ocpp.key_file"),
+      .ca_file = cp_certs_link_ca_file(o->certs, config_get(cfg, "ocpp.ca_file")),
+      .cert_file = cp_certs_client_cert_file(o->certs) ? cp_certs_client_cert_file(o->certs)
+                                                       : config_get(cfg, "ocpp.cert_file"),
+      .key_file = cp_certs_client_key_file(o->certs) ? cp_certs_client_key_file(o->certs)
+                                                     : config_get(cfg, "ocpp.key_file"),
       .ping_interval_s = (int)config_get_int(cfg, "ocpp.WebSocketPingInterval"),
       .reconnect_min_s = 1,
       .reconnect_max_s = (int)config_get_int(cfg, "ocpp.reconnect_max_s"),
@@ -327,8 +328,8 @@ static void on_free(void *ctx) {
   ocpp16_station *o = ctx;
   ocpp_link_free(o->link);
   ocpp16_backend_free(o->be);
-  ocpp16_smart_free(o->smart);
-  ocpp16_certs_free(o->certs);
+  cp_profiles_free(o->smart);
+  cp_certs_free(o->certs);
   free(o);
 }
 
@@ -363,9 +364,11 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
     return -1;
   }
   o->be = ocpp16_backend_open(st->db, st->cfg, o->count, err, errlen);
-  ocpp16_smart_limits lim = {
+  /* ChargeProfileMaxStackLevel, ChargingScheduleMaxPeriods,
+   * MaxChargingProfilesInstalled, ChargingScheduleAllowedChargingRateUnit */
+  cp_profile_limits lim = {
       .max_stack_level = 8, .max_periods = 24, .max_profiles = 16, .allow_watts = true};
-  o->smart = o->be ? ocpp16_smart_open(st->db, o->count, &lim, err, errlen) : NULL;
+  o->smart = o->be ? cp_profiles_open(st->db, o->count, &lim, err, errlen) : NULL;
   if (!o->smart) {
     ocpp16_backend_free(o->be);
     free(o);
@@ -373,9 +376,9 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
   }
   char certs_dir[600];
   snprintf(certs_dir, sizeof certs_dir, "%s/certs", st->data_dir);
-  o->certs = ocpp16_certs_open(certs_dir, err, errlen);
+  o->certs = cp_certs_open(certs_dir, err, errlen);
   if (!o->certs) {
-    ocpp16_smart_free(o->smart);
+    cp_profiles_free(o->smart);
     ocpp16_backend_free(o->be);
     free(o);
     return -1;
@@ -384,8 +387,8 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
   o->fw = station_firmware(st); /* shared with the web page's upload */
   if (!o->fw) {
     curl_uv_close(o->cu);
-    ocpp16_certs_free(o->certs);
-    ocpp16_smart_free(o->smart);
+    cp_certs_free(o->certs);
+    cp_profiles_free(o->smart);
     ocpp16_backend_free(o->be);
     free(o);
     snprintf(err, errlen, "no firmware updater");

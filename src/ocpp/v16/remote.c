@@ -74,10 +74,16 @@ static void remote_start(ocpp16_station *o, const ocpp16_RemoteStartTransactionR
     return;
   }
   if (q->has_chargingProfile) {
-    if (q->chargingProfile.chargingProfilePurpose !=
-            ocpp16_RemoteStartTransactionRequest_chargingProfile_chargingProfilePurpose_TxProfile ||
-        strcmp(ocpp16_smart_set_remote_start(o->smart, c, &q->chargingProfile, now_of(o)),
-               "Accepted") != 0) {
+    /* a TxProfile for the transaction this start makes (5.11) */
+    cp_charging_profile p;
+    cp_schedule_period *periods = NULL;
+    bool ok =
+        q->chargingProfile.chargingProfilePurpose ==
+            ocpp16_RemoteStartTransactionRequest_chargingProfile_chargingProfilePurpose_TxProfile &&
+        v16_remote_start_profile_decode(&q->chargingProfile, &p, &periods) == 0 &&
+        cp_profiles_set_for_next_transaction(o->smart, c, &p, now_of(o)) == CP_PROFILE_ACCEPTED;
+    free(periods);
+    if (!ok) {
       v16_reply_status(r, "Rejected");
       return;
     }

@@ -3,8 +3,10 @@
  * (queued like transaction messages), SignCertificate (A02/A03) with the
  * incoming CertificateSigned, InstallCertificate, DeleteCertificate and
  * GetInstalledCertificateIds (M03-M05), and the reconnects a new client
- * certificate or new root certificates need. The certificate store is
- * ocpp16_certs.c; this is the 1.6 dialect's glue for it.
+ * certificate or new root certificates need. The certificate store is the
+ * charge-point model's (src/chargepoint/certificates.h); each handler
+ * decodes the 1.6 request with the v16 codec (codec.h), calls the store and
+ * encodes its answer.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,13 +31,15 @@ void v16_security_event_notification(ocpp16_station *o, const char *detail) {
   v16_enqueue(o, 0, "SecurityEventNotification", p);
 }
 
-/* ---------- certificates (security whitepaper, ocpp16_certs.h) ---------- */
+/* ---------- certificates (security whitepaper, chargepoint/certificates.h) ---------- */
 
 /* SignCertificate.req with a new key pair's CSR (use cases A02/A03). */
 void v16_send_sign_certificate(ocpp16_station *o) {
   char err[200];
-  json_t *p = ocpp16_certs_sign_request(o->certs, config_get(o->st->cfg, "station.id"),
-                                        key_str(o, "CpoName"), err, sizeof err);
+  char *csr = cp_certs_sign_request(o->certs, config_get(o->st->cfg, "station.id"),
+                                    key_str(o, "CpoName"), err, sizeof err);
+  json_t *p = v16_sign_request_encode(csr);
+  free(csr);
   if (!p) {
     log_error(MOD, "SignCertificate not sent: %s", err);
     return;
@@ -47,9 +51,10 @@ static void h_install_certificate(ocpp16_station *o, const json_t *req, ocpp_rep
   ocpp16_InstallCertificateRequest q;
   ocpp_error e;
   if (!v16_decoded(ocpp16_InstallCertificateRequest_decode(req, &q, &e), &e, r)) return;
-  int before = ocpp16_certs_count(o->certs, true);
-  r->result = ocpp16_certs_install(o->certs, &q, now_of(o));
-  if (ocpp16_certs_count(o->certs, true) != before) o->trust_changed = true;
+  int before = cp_certs_count(o->certs, CP_CERT_CSMS_ROOT);
+  r->result =
+      v16_install_encode(cp_certs_install(o->certs, v16_install_use(&q), q.certificate, now_of(o)));
+  if (cp_certs_count(o->certs, CP_CERT_CSMS_ROOT) != before) o->trust_changed = true;
   ocpp16_InstallCertificateRequest_free(&q);
 }
 
@@ -57,9 +62,12 @@ static void h_delete_certificate(ocpp16_station *o, const json_t *req, ocpp_repl
   ocpp16_DeleteCertificateRequest q;
   ocpp_error e;
   if (!v16_decoded(ocpp16_DeleteCertificateRequest_decode(req, &q, &e), &e, r)) return;
-  int before = ocpp16_certs_count(o->certs, true);
-  r->result = ocpp16_certs_delete(o->certs, &q);
-  if (ocpp16_certs_count(o->certs, true) != before) o->trust_changed = true;
+  int before = cp_certs_count(o->certs, CP_CERT_CSMS_ROOT);
+  cp_cert_hash_data want;
+  r->result = v16_delete_encode(v16_hash_data_decode(&q.certificateHashData, &want) == 0
+                                    ? cp_certs_delete(o->certs, &want)
+                                    : CP_CERT_DELETE_NOT_FOUND);
+  if (cp_certs_count(o->certs, CP_CERT_CSMS_ROOT) != before) o->trust_changed = true;
   ocpp16_DeleteCertificateRequest_free(&q);
 }
 
@@ -67,7 +75,9 @@ static void h_get_installed_certificate_ids(ocpp16_station *o, const json_t *req
   ocpp16_GetInstalledCertificateIdsRequest q;
   ocpp_error e;
   if (!v16_decoded(ocpp16_GetInstalledCertificateIdsRequest_decode(req, &q, &e), &e, r)) return;
-  r->result = ocpp16_certs_get_ids(o->certs, &q);
+  cp_cert_hash_data list[2 * CP_CERTS_MAX];
+  int n = cp_certs_list(o->certs, v16_get_ids_use(&q), CP_HASH_SHA256, list, 2 * CP_CERTS_MAX);
+  r->result = v16_ids_encode(list, n);
   ocpp16_GetInstalledCertificateIdsRequest_free(&q);
 }
 
@@ -77,7 +87,8 @@ static void h_certificate_signed(ocpp16_station *o, const json_t *req, ocpp_repl
   if (!v16_decoded(ocpp16_CertificateSignedRequest_decode(req, &q, &e), &e, r)) return;
   bool changed = false;
   char why[200];
-  r->result = ocpp16_certs_signed(o->certs, &q, now_of(o), &changed, why, sizeof why);
+  r->result = v16_signed_encode(
+      cp_certs_signed(o->certs, q.certificateChain, now_of(o), &changed, why, sizeof why));
   ocpp16_CertificateSignedRequest_free(&q);
   if (!changed) {
     v16_security_event(o, "InvalidChargePointCertificate", why); /* whitepaper A02/A03 */

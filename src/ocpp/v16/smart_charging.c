@@ -2,9 +2,11 @@
  * OCPP 1.6 Smart Charging profile: SetChargingProfile (5.16),
  * ClearChargingProfile (5.5), GetCompositeSchedule (5.7), and the composite
  * limit of each connector handed to the station as its OCPP limit
- * (apply_profiles). The profiles and their arithmetic are ocpp16_smart.c;
- * this is the 1.6 dialect's glue for them.
+ * (apply_profiles). The profiles and their rules are the charge-point
+ * model's (src/chargepoint/profiles.h); each handler decodes the 1.6 request
+ * with the v16 codec (codec.h), calls the model and encodes its answer.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "ocpp/v16/v16_internal.h"
@@ -24,8 +26,10 @@ void v16_apply_profiles(ocpp16_station *o) {
   double voltage = config_get_number(o->st->cfg, "site.voltage_v");
   for (int c = 1; c <= o->count; c++) {
     borne_ms tx_start = tx_start_of(o, c);
-    double a = ocpp16_smart_limit_a(o->smart, c, now, o->conn[c - 1].transaction_id, tx_start,
-                                    station_connector_phases(o->st, c), voltage);
+    char tx[CP_TX_ID_MAX + 1];
+    v16_tx_id(o->conn[c - 1].transaction_id, tx);
+    double a = cp_profiles_limit_a(o->smart, c, now, tx, tx_start,
+                                   station_connector_phases(o->st, c), voltage);
     /* the core keeps the value; setting the same one again changes nothing */
     station_set_limit(o->st, c, LIMIT_OCPP, a);
   }
@@ -38,13 +42,19 @@ static void h_set_charging_profile(ocpp16_station *o, const json_t *req, ocpp_re
   ocpp_error e;
   if (!v16_decoded(ocpp16_SetChargingProfileRequest_decode(req, &q, &e), &e, r)) return;
   int c = (int)q.connectorId;
-  const char *status = "Rejected";
-  if (c >= 0 && c <= o->count)
-    status = ocpp16_smart_set(o->smart, c, &q.csChargingProfiles,
-                              c ? o->conn[c - 1].transaction_id : 0, now_of(o));
+  cp_profile_result res = o->smart ? CP_PROFILE_REJECTED : CP_PROFILE_NOT_SUPPORTED;
+  cp_charging_profile p;
+  cp_schedule_period *periods = NULL;
+  if (o->smart && c >= 0 && c <= o->count &&
+      v16_profile_decode(&q.csChargingProfiles, &p, &periods) == 0) {
+    char tx[CP_TX_ID_MAX + 1];
+    v16_tx_id(c ? o->conn[c - 1].transaction_id : 0, tx);
+    res = cp_profiles_set(o->smart, c, &p, tx, now_of(o));
+  }
+  free(periods);
   ocpp16_SetChargingProfileRequest_free(&q);
-  v16_reply_status(r, status);
-  if (strcmp(status, "Accepted") == 0) {
+  v16_reply_status(r, v16_profile_status(res));
+  if (res == CP_PROFILE_ACCEPTED) {
     v16_apply_profiles(o);
     v16_arm_tick(o);
   }
@@ -54,7 +64,8 @@ static void h_clear_charging_profile(ocpp16_station *o, const json_t *req, ocpp_
   ocpp16_ClearChargingProfileRequest q;
   ocpp_error e;
   if (!v16_decoded(ocpp16_ClearChargingProfileRequest_decode(req, &q, &e), &e, r)) return;
-  int n = ocpp16_smart_clear(o->smart, &q);
+  cp_profile_filter f;
+  int n = v16_clear_filter_decode(&q, &f) == 0 ? cp_profiles_clear(o->smart, &f) : 0;
   ocpp16_ClearChargingProfileRequest_free(&q);
   v16_reply_status(r, n > 0 ? "Accepted" : "Unknown");
   v16_apply_profiles(o);
@@ -70,9 +81,15 @@ static void h_get_composite_schedule(ocpp16_station *o, const json_t *req, ocpp_
     v16_reply_status(r, "Rejected");
   } else {
     int tx = c ? o->conn[c - 1].transaction_id : 0;
-    r->result = ocpp16_smart_composite(o->smart, &q, now_of(o), tx, tx ? tx_start_of(o, c) : 0,
-                                       c ? station_connector_phases(o->st, c) : 3,
-                                       config_get_number(o->st->cfg, "site.voltage_v"));
+    char id[CP_TX_ID_MAX + 1];
+    v16_tx_id(tx, id);
+    cp_composite_schedule cs;
+    cp_profile_result res = cp_profiles_composite(
+        o->smart, c, q.duration, v16_composite_unit(&q), now_of(o), id, tx ? tx_start_of(o, c) : 0,
+        c ? station_connector_phases(o->st, c) : 3, config_get_number(o->st->cfg, "site.voltage_v"),
+        &cs);
+    r->result = v16_composite_encode(res, &cs);
+    if (res == CP_PROFILE_ACCEPTED) cp_composite_schedule_free(&cs);
   }
   ocpp16_GetCompositeScheduleRequest_free(&q);
 }

@@ -82,7 +82,9 @@ static void pump_answer(void *ctx, const json_t *result, const char *code, const
     int c = connector_of_session(o, p->session_id);
     if (c) {
       o->conn[c - 1].transaction_id = tx;
-      ocpp16_smart_bind_transaction(o->smart, c, tx);
+      char id[CP_TX_ID_MAX + 1];
+      v16_tx_id(tx, id);
+      cp_profiles_bind_transaction(o->smart, c, id);
     }
     station_event(o->st, c, "ocpp_transaction", "{\"session\":%lld,\"transaction\":%d}",
                   (long long)p->session_id, tx);
@@ -266,7 +268,7 @@ void v16_on_session_stopped(void *ctx, int c, const station_session_info *s) {
   v16_enqueue(o, s->id, "StopTransaction", p);
   k->session_id = 0;
   k->transaction_id = 0;
-  ocpp16_smart_transaction_ended(o->smart, c);
+  cp_profiles_transaction_ended(o->smart, c);
   v16_apply_profiles(o);
 }
 

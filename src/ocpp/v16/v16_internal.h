@@ -18,15 +18,16 @@
 
 #include <jansson.h>
 
+#include "chargepoint/certificates.h"
+#include "chargepoint/profiles.h"
 #include "firmware/diagnostics.h"
 #include "firmware/firmware.h"
 #include "firmware/firmware_module.h"
 #include "ocpp/ocpp16_backend.h"
-#include "ocpp/ocpp16_certs.h"
-#include "ocpp/ocpp16_smart.h"
 #include "ocpp/ocpp_keys.h"
 #include "ocpp/ocpp_link.h"
 #include "ocpp/ocpp_version.h"
+#include "ocpp/v16/codec.h"
 #include "ocpp16_messages.h" /* generated from the OCPP 1.6 schemas */
 #include "station/station.h"
 #include "core/errors.h"
@@ -73,8 +74,8 @@ typedef struct ocpp16_station {
   station *st;
   ocpp_link *link;
   ocpp16_backend *be;
-  ocpp16_smart *smart;
-  ocpp16_certs *certs; /* security whitepaper certificate store */
+  cp_profiles *smart;  /* charging profiles (the charge-point model) */
+  cp_certs *certs;     /* security whitepaper certificate store (the model's) */
   bool trust_changed;  /* CentralSystemRootCertificates changed: new link CA at next connect */
   bool cert_reconnect; /* new client certificate: reconnect with it once answered */
   boot_state boot;

@@ -1,6 +1,6 @@
 /*
- * The charge point's certificate store and the whitepaper's certificate
- * messages (see ocpp16_certs.h). Sources for the rules, OCPP 1.6 security
+ * The charge point's certificate store (see certificates.h), moved out of
+ * the 1.6 code so that every OCPP dialect shares it. Sources for the rules, OCPP 1.6 security
  * whitepaper edition 2/3 (as summarised at
  * https://ocpplab.com/docs/protocols/ocpp-1-6/actions/ and the OCPP 2.x
  * CertificateHashDataType the whitepaper reuses, e.g.
@@ -22,7 +22,7 @@
  *     event when invalid (the caller raises the event).
  * Never: a socket, a clock read, a private key in a log line or an answer.
  */
-#include "ocpp/ocpp16_certs.h"
+#include "chargepoint/certificates.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -60,9 +60,9 @@ typedef struct {
   char name[80]; /* file name in the store */
 } root_cert;
 
-struct ocpp16_certs {
+struct cp_certs {
   char dir[400];
-  root_cert roots[2 * OCPP16_CERTS_MAX];
+  root_cert roots[2 * CP_CERTS_MAX];
   int n;
   char bundle_path[500];
   bool have_bundle;
@@ -77,7 +77,7 @@ struct ocpp16_certs {
 
 /* Written whole or not at all: temp file (mode 0600), fsync, rename, fsync
  * of the directory so that the rename itself survives a power cut. */
-static int write_atomic(const ocpp16_certs *c, const char *name, const char *data, size_t len) {
+static int write_atomic(const cp_certs *c, const char *name, const char *data, size_t len) {
   char tmp[520], path[520];
   snprintf(tmp, sizeof tmp, "%s/.tmp-XXXXXX", c->dir);
   snprintf(path, sizeof path, "%s/%s", c->dir, name);
@@ -105,7 +105,7 @@ static int write_atomic(const ocpp16_certs *c, const char *name, const char *dat
   return 0;
 }
 
-static int remove_file(const ocpp16_certs *c, const char *name) {
+static int remove_file(const cp_certs *c, const char *name) {
   char path[520];
   snprintf(path, sizeof path, "%s/%s", c->dir, name);
   if (unlink(path) != 0 && errno != ENOENT) return -1;
@@ -219,21 +219,16 @@ static int hash_data_of(X509 *x, X509 *issuer, const EVP_MD *md, hash_data *h) {
   return 0;
 }
 
-static json_t *hash_json(const hash_data *h, const char *algorithm) {
-  return json_pack("{s:s, s:s, s:s, s:s}", "hashAlgorithm", algorithm, "issuerNameHash",
-                   h->name_hash, "issuerKeyHash", h->key_hash, "serialNumber", h->serial);
-}
+/* The certificate to find (DeleteCertificate's certificateHashData). */
+typedef cp_cert_hash_data hash_want;
 
-/* DeleteCertificate.req certificateHashData: the certificate to find */
-typedef ocpp16_DeleteCertificateRequest_certificateHashData hash_want;
-
-static const EVP_MD *md_of(ocpp16_DeleteCertificateRequest_certificateHashData_hashAlgorithm_e a) {
+static const EVP_MD *md_of(cp_hash_algorithm a) {
   switch (a) {
-  case ocpp16_DeleteCertificateRequest_certificateHashData_hashAlgorithm_SHA256:
+  case CP_HASH_SHA256:
     return EVP_sha256();
-  case ocpp16_DeleteCertificateRequest_certificateHashData_hashAlgorithm_SHA384:
+  case CP_HASH_SHA384:
     return EVP_sha384();
-  case ocpp16_DeleteCertificateRequest_certificateHashData_hashAlgorithm_SHA512:
+  case CP_HASH_SHA512:
     return EVP_sha512();
   }
   return NULL;
@@ -246,9 +241,9 @@ static bool serial_equal(const char *a, const char *b) {
 }
 
 static bool hash_matches(const hash_data *h, const hash_want *want) {
-  return strcasecmp(want->issuerNameHash, h->name_hash) == 0 &&
-         strcasecmp(want->issuerKeyHash, h->key_hash) == 0 &&
-         serial_equal(want->serialNumber, h->serial);
+  return strcasecmp(want->issuer_name_hash, h->name_hash) == 0 &&
+         strcasecmp(want->issuer_key_hash, h->key_hash) == 0 &&
+         serial_equal(want->serial, h->serial);
 }
 
 /* Verifies leaf (+ untrusted intermediates) against `trusted`; at `now` or,
@@ -276,7 +271,7 @@ static bool chain_verifies(X509 *leaf, STACK_OF(X509) * untrusted, X509 **truste
 
 /* ---------- the store ---------- */
 
-static int rewrite_bundle(ocpp16_certs *c) {
+static int rewrite_bundle(cp_certs *c) {
   size_t cap = 1, len = 0;
   char *all = calloc(1, 1);
   for (int i = 0; all && i < c->n; i++) {
@@ -302,7 +297,7 @@ static int rewrite_bundle(ocpp16_certs *c) {
   return rc;
 }
 
-static int root_index(const ocpp16_certs *c, const char *name) {
+static int root_index(const cp_certs *c, const char *name) {
   for (int i = 0; i < c->n; i++)
     if (strcmp(c->roots[i].name, name) == 0) return i;
   return -1;
@@ -328,7 +323,7 @@ static EVP_PKEY *read_key_file(const char *path) {
   return k;
 }
 
-static void load(ocpp16_certs *c, DIR *d) {
+static void load(cp_certs *c, DIR *d) {
   struct dirent *e;
   char path[800];
   while ((e = readdir(d)) != NULL) {
@@ -344,7 +339,7 @@ static void load(ocpp16_certs *c, DIR *d) {
         strcmp(name + len - 4, ".pem") != 0)
       continue;
     X509 *x = read_cert_file(path);
-    if (!x || c->n >= 2 * OCPP16_CERTS_MAX) {
+    if (!x || c->n >= 2 * CP_CERTS_MAX) {
       log_warn(MOD, "certificate store: %s skipped (%s)", path, x ? "store full" : "unreadable");
       X509_free(x);
       continue;
@@ -357,8 +352,8 @@ static void load(ocpp16_certs *c, DIR *d) {
   qsort(c->roots, (size_t)c->n, sizeof c->roots[0], by_name);
 }
 
-ocpp16_certs *ocpp16_certs_open(const char *dir, char *err, size_t errlen) {
-  if (!dir || !dir[0] || strlen(dir) >= sizeof((ocpp16_certs *)0)->dir) {
+cp_certs *cp_certs_open(const char *dir, char *err, size_t errlen) {
+  if (!dir || !dir[0] || strlen(dir) >= sizeof((cp_certs *)0)->dir) {
     snprintf(err, errlen, "certificate store: bad directory name");
     return NULL;
   }
@@ -371,7 +366,7 @@ ocpp16_certs *ocpp16_certs_open(const char *dir, char *err, size_t errlen) {
     snprintf(err, errlen, "certificate store %s: %s", dir, strerror(errno));
     return NULL;
   }
-  ocpp16_certs *c = calloc(1, sizeof *c);
+  cp_certs *c = calloc(1, sizeof *c);
   if (!c) {
     closedir(d);
     snprintf(err, errlen, "out of memory");
@@ -398,7 +393,7 @@ ocpp16_certs *ocpp16_certs_open(const char *dir, char *err, size_t errlen) {
   return c;
 }
 
-void ocpp16_certs_free(ocpp16_certs *c) {
+void cp_certs_free(cp_certs *c) {
   if (!c) return;
   for (int i = 0; i < c->n; i++) X509_free(c->roots[i].x);
   EVP_PKEY_free(c->pending);
@@ -406,10 +401,8 @@ void ocpp16_certs_free(ocpp16_certs *c) {
   free(c);
 }
 
-static json_t *status_json(const char *status) { return json_pack("{s:s}", "status", status); }
-
-/* Installs a checked certificate: "Accepted", "Rejected" or "Failed". */
-static const char *install_x509(ocpp16_certs *c, bool cs, X509 *x, borne_ms now) {
+/* Installs a checked certificate. */
+static cp_cert_install_result install_x509(cp_certs *c, bool cs, X509 *x, borne_ms now) {
   const char *why = NULL;
   if (!self_signed_ca(x))
     why = "not a self-signed CA certificate";
@@ -417,21 +410,21 @@ static const char *install_x509(ocpp16_certs *c, bool cs, X509 *x, borne_ms now)
     why = validity_problem(x, now);
   if (why) {
     log_warn(MOD, "InstallCertificate refused: %s", why);
-    return "Rejected";
+    return CP_CERT_INSTALL_REJECTED;
   }
   char fp[65], name[80];
   fingerprint(x, fp);
   snprintf(name, sizeof name, "%s-%s.pem", cs ? "cs" : "mf", fp);
-  if (root_index(c, name) >= 0) return "Accepted";
-  if (c->n >= OCPP16_CERTS_MAX) {
-    log_warn(MOD, "InstallCertificate refused: %d root certificates already", OCPP16_CERTS_MAX);
-    return "Rejected"; /* CertificateStoreMaxLength reached */
+  if (root_index(c, name) >= 0) return CP_CERT_INSTALL_ACCEPTED;
+  if (c->n >= CP_CERTS_MAX) {
+    log_warn(MOD, "InstallCertificate refused: %d root certificates already", CP_CERTS_MAX);
+    return CP_CERT_INSTALL_REJECTED; /* CertificateStoreMaxLength reached */
   }
   char *pem = x509_pem(x);
   if (!pem || write_atomic(c, name, pem, strlen(pem)) != 0) {
     free(pem);
     log_error(MOD, "InstallCertificate: cannot write %s/%s: %s", c->dir, name, strerror(errno));
-    return "Failed";
+    return CP_CERT_INSTALL_FAILED;
   }
   free(pem);
   X509_up_ref(x);
@@ -442,37 +435,35 @@ static const char *install_x509(ocpp16_certs *c, bool cs, X509 *x, borne_ms now)
   qsort(c->roots, (size_t)c->n, sizeof c->roots[0], by_name);
   if (cs && rewrite_bundle(c) != 0) {
     log_error(MOD, "InstallCertificate: cannot write %s: %s", c->bundle_path, strerror(errno));
-    return "Failed";
+    return CP_CERT_INSTALL_FAILED;
   }
-  return "Accepted";
+  return CP_CERT_INSTALL_ACCEPTED;
 }
 
-json_t *ocpp16_certs_install(ocpp16_certs *c, const ocpp16_InstallCertificateRequest *req,
-                             borne_ms now) {
-  if (!req) return status_json("Rejected");
-  bool cs = req->certificateType ==
-            ocpp16_InstallCertificateRequest_certificateType_CentralSystemRootCertificate;
-  const char *pem = req->certificate;
+cp_cert_install_result cp_certs_install(cp_certs *c, cp_cert_use use, const char *pem,
+                                        borne_ms now) {
+  if (!pem) return CP_CERT_INSTALL_REJECTED;
+  bool cs = use == CP_CERT_CSMS_ROOT;
   STACK_OF(X509) *chain = parse_chain(pem, strlen(pem));
-  const char *status;
+  cp_cert_install_result status;
   if (!chain || sk_X509_num(chain) != 1) {
     log_warn(MOD, "InstallCertificate refused: %s",
              chain ? "more than one certificate" : "no PEM certificate");
-    status = "Rejected";
+    status = CP_CERT_INSTALL_REJECTED;
   } else {
     status = install_x509(c, cs, sk_X509_value(chain, 0), now);
   }
   sk_X509_pop_free(chain, X509_free);
-  return status_json(status);
+  return status;
 }
 
-int ocpp16_certs_import_cs_roots(ocpp16_certs *c, const char *pem_file, borne_ms now) {
+int cp_certs_import_csms_roots(cp_certs *c, const char *pem_file, borne_ms now) {
   FILE *f = fopen(pem_file, "r");
   if (!f) return -1;
   int n = 0;
   X509 *x;
   while ((x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL) {
-    if (strcmp(install_x509(c, true, x, now), "Accepted") == 0) n++;
+    if (install_x509(c, true, x, now) == CP_CERT_INSTALL_ACCEPTED) n++;
     X509_free(x);
   }
   ERR_clear_error();
@@ -480,7 +471,7 @@ int ocpp16_certs_import_cs_roots(ocpp16_certs *c, const char *pem_file, borne_ms
   return n;
 }
 
-static bool root_in_use(const ocpp16_certs *c, X509 *root) {
+static bool root_in_use(const cp_certs *c, X509 *root) {
   if (!c->server_chain || sk_X509_num(c->server_chain) == 0) return false;
   STACK_OF(X509) *rest = sk_X509_dup(c->server_chain);
   X509 *leaf = rest ? sk_X509_shift(rest) : NULL;
@@ -491,7 +482,7 @@ static bool root_in_use(const ocpp16_certs *c, X509 *root) {
 
 /* The charge point's own certificate matches `want`? Its issuer is the next
  * certificate of the chain or an installed root. */
-static bool is_client_cert(const ocpp16_certs *c, const EVP_MD *md, const hash_want *want) {
+static bool is_client_cert(const cp_certs *c, const EVP_MD *md, const hash_want *want) {
   if (!c->have_client) return false;
   FILE *f = fopen(c->client_path, "r");
   if (!f) return false;
@@ -511,22 +502,21 @@ static bool is_client_cert(const ocpp16_certs *c, const EVP_MD *md, const hash_w
   return match;
 }
 
-json_t *ocpp16_certs_delete(ocpp16_certs *c, const ocpp16_DeleteCertificateRequest *req) {
-  const hash_want *want = req ? &req->certificateHashData : NULL;
-  const EVP_MD *md = want ? md_of(want->hashAlgorithm) : NULL;
-  if (!md) return status_json("NotFound");
+cp_cert_delete_result cp_certs_delete(cp_certs *c, const cp_cert_hash_data *want) {
+  const EVP_MD *md = want ? md_of(want->algorithm) : NULL;
+  if (!md) return CP_CERT_DELETE_NOT_FOUND;
   for (int i = 0; i < c->n; i++) {
     hash_data h;
     if (hash_data_of(c->roots[i].x, c->roots[i].x, md, &h) != 0 || !hash_matches(&h, want))
       continue;
     if (c->roots[i].cs && root_in_use(c, c->roots[i].x)) {
       log_warn(MOD, "DeleteCertificate refused: the central system's root in use");
-      return status_json("Failed");
+      return CP_CERT_DELETE_FAILED;
     }
     if (remove_file(c, c->roots[i].name) != 0) {
       log_error(MOD, "DeleteCertificate: cannot remove %s/%s: %s", c->dir, c->roots[i].name,
                 strerror(errno));
-      return status_json("Failed");
+      return CP_CERT_DELETE_FAILED;
     }
     bool cs = c->roots[i].cs;
     X509_free(c->roots[i].x);
@@ -534,40 +524,41 @@ json_t *ocpp16_certs_delete(ocpp16_certs *c, const ocpp16_DeleteCertificateReque
     c->n--;
     if (cs && rewrite_bundle(c) != 0) {
       log_error(MOD, "DeleteCertificate: cannot write %s", c->bundle_path);
-      return status_json("Failed");
+      return CP_CERT_DELETE_FAILED;
     }
-    return status_json("Accepted");
+    return CP_CERT_DELETE_ACCEPTED;
   }
   if (is_client_cert(c, md, want)) {
     log_warn(MOD, "DeleteCertificate refused: the charge point's own certificate");
-    return status_json("Failed");
+    return CP_CERT_DELETE_FAILED;
   }
-  return status_json("NotFound");
+  return CP_CERT_DELETE_NOT_FOUND;
 }
 
-json_t *ocpp16_certs_get_ids(ocpp16_certs *c, const ocpp16_GetInstalledCertificateIdsRequest *req) {
-  bool cs =
-      req &&
-      req->certificateType ==
-          ocpp16_GetInstalledCertificateIdsRequest_certificateType_CentralSystemRootCertificate;
-  json_t *list = json_array();
-  for (int i = 0; i < c->n; i++) {
+static void copy_hex(char *out, size_t len, const char *hex) { snprintf(out, len, "%s", hex); }
+
+int cp_certs_list(cp_certs *c, cp_cert_use use, cp_hash_algorithm algorithm, cp_cert_hash_data *out,
+                  int max) {
+  const EVP_MD *md = md_of(algorithm);
+  int n = 0;
+  for (int i = 0; md && i < c->n && n < max; i++) {
     hash_data h;
-    if (c->roots[i].cs == cs && hash_data_of(c->roots[i].x, c->roots[i].x, EVP_sha256(), &h) == 0)
-      json_array_append_new(list, hash_json(&h, "SHA256"));
+    if (c->roots[i].cs != (use == CP_CERT_CSMS_ROOT) ||
+        hash_data_of(c->roots[i].x, c->roots[i].x, md, &h) != 0)
+      continue;
+    cp_cert_hash_data *d = &out[n++];
+    d->algorithm = algorithm;
+    copy_hex(d->issuer_name_hash, sizeof d->issuer_name_hash, h.name_hash);
+    copy_hex(d->issuer_key_hash, sizeof d->issuer_key_hash, h.key_hash);
+    copy_hex(d->serial, sizeof d->serial, h.serial);
   }
-  if (json_array_size(list) == 0) {
-    json_decref(list);
-    return status_json("NotFound");
-  }
-  return json_pack("{s:s, s:o}", "status", "Accepted", "certificateHashData", list);
+  return n;
 }
 
-json_t *ocpp16_certs_signed(ocpp16_certs *c, const ocpp16_CertificateSignedRequest *req,
-                            borne_ms now, bool *client_cert_changed, char *why, size_t whylen) {
+cp_cert_signed_result cp_certs_signed(cp_certs *c, const char *pem, borne_ms now,
+                                      bool *client_cert_changed, char *why, size_t whylen) {
   *client_cert_changed = false;
   why[0] = '\0';
-  const char *pem = req ? req->certificateChain : NULL;
   STACK_OF(X509) *chain = pem ? parse_chain(pem, strlen(pem)) : NULL;
   X509 *leaf = chain ? sk_X509_value(chain, 0) : NULL;
   const char *problem = NULL;
@@ -581,7 +572,7 @@ json_t *ocpp16_certs_signed(ocpp16_certs *c, const ocpp16_CertificateSignedReque
     problem = validity_problem(leaf, now);
   ERR_clear_error();
   if (!problem && c->n > 0) {
-    X509 *trusted[2 * OCPP16_CERTS_MAX];
+    X509 *trusted[2 * CP_CERTS_MAX];
     int nt = 0;
     for (int i = 0; i < c->n; i++)
       if (c->roots[i].cs) trusted[nt++] = c->roots[i].x;
@@ -621,18 +612,18 @@ json_t *ocpp16_certs_signed(ocpp16_certs *c, const ocpp16_CertificateSignedReque
   if (problem) {
     snprintf(why, whylen, "%s", problem);
     log_warn(MOD, "CertificateSigned refused: %s", problem);
-    return status_json("Rejected");
+    return CP_CERT_SIGNED_REJECTED;
   }
   remove_file(c, PENDING);
   EVP_PKEY_free(c->pending);
   c->pending = NULL;
   c->have_client = true;
   *client_cert_changed = true;
-  return status_json("Accepted");
+  return CP_CERT_SIGNED_ACCEPTED;
 }
 
-json_t *ocpp16_certs_sign_request(ocpp16_certs *c, const char *cp_id, const char *org, char *err,
-                                  size_t errlen) {
+char *cp_certs_sign_request(cp_certs *c, const char *cp_id, const char *org, char *err,
+                            size_t errlen) {
   if (!cp_id || !cp_id[0]) {
     snprintf(err, errlen, "no charge point id for the certificate's commonName");
     return NULL;
@@ -680,27 +671,23 @@ json_t *ocpp16_certs_sign_request(ocpp16_certs *c, const char *cp_id, const char
   free(kp);
   EVP_PKEY_free(c->pending);
   c->pending = key;
-  json_t *res = json_pack("{s:s}", "csr", csr);
-  free(csr);
-  return res;
+  return csr;
 }
 
-void ocpp16_certs_set_server_chain(ocpp16_certs *c, const char *pem) {
+void cp_certs_set_server_chain(cp_certs *c, const char *pem) {
   sk_X509_pop_free(c->server_chain, X509_free);
   c->server_chain = pem ? parse_chain(pem, strlen(pem)) : NULL;
 }
 
-const char *ocpp16_certs_client_cert_file(const ocpp16_certs *c) {
+const char *cp_certs_client_cert_file(const cp_certs *c) {
   return c->have_client ? c->client_path : NULL;
 }
 
-const char *ocpp16_certs_client_key_file(const ocpp16_certs *c) {
+const char *cp_certs_client_key_file(const cp_certs *c) {
   return c->have_client ? c->client_path : NULL;
 }
 
-const char *ocpp16_certs_ca_file(const ocpp16_certs *c) {
-  return c->have_bundle ? c->bundle_path : NULL;
-}
+const char *cp_certs_ca_file(const cp_certs *c) { return c->have_bundle ? c->bundle_path : NULL; }
 
 /* A whole small file as a string (caller frees); NULL when unreadable. */
 static char *read_text(const char *path, size_t *len) {
@@ -717,7 +704,7 @@ static char *read_text(const char *path, size_t *len) {
   return s;
 }
 
-const char *ocpp16_certs_link_ca_file(ocpp16_certs *c, const char *configured) {
+const char *cp_certs_link_ca_file(cp_certs *c, const char *configured) {
   bool conf = configured && configured[0];
   if (!c->have_bundle) return conf ? configured : NULL;
   if (!conf) return c->bundle_path;
@@ -740,8 +727,8 @@ const char *ocpp16_certs_link_ca_file(ocpp16_certs *c, const char *configured) {
   return path;
 }
 
-int ocpp16_certs_count(const ocpp16_certs *c, bool central_system) {
+int cp_certs_count(const cp_certs *c, cp_cert_use use) {
   int n = 0;
-  for (int i = 0; i < c->n; i++) n += c->roots[i].cs == central_system;
+  for (int i = 0; i < c->n; i++) n += c->roots[i].cs == (use == CP_CERT_CSMS_ROOT);
   return n;
 }

@@ -1,0 +1,142 @@
+/*
+ * The charge point's certificate store in borne's own types: root
+ * certificates a back end installs, lists and deletes, the key pair and
+ * signing request of the charge point's own TLS identity, and the signed
+ * certificate that becomes it (OCPP 1.6 security whitepaper edition 3 use
+ * cases A02/A03, M03, M04, M05; OCPP 2.0.1 keeps them). It exists so that
+ * each OCPP dialect only translates its messages (src/ocpp/v16/codec.h);
+ * every rule and all the OpenSSL work are here.
+ *
+ * The store is a directory (DATA_DIR/certs/), every file mode 0600 and
+ * written atomically (temp file, fsync, rename, fsync of the directory):
+ *   cs-<sha256>.pem   a root of the back end (CP_CERT_CSMS_ROOT)
+ *   mf-<sha256>.pem   a manufacturer root (CP_CERT_MANUFACTURER_ROOT)
+ *   ca-bundle.pem     every back-end root in one bundle: the CA file the
+ *                     TLS link trusts (security profiles 2, 3)
+ *   ca-link.pem       that bundle with the installer's ocpp.ca_file, when
+ *                     both exist
+ *   client.pem        the charge point's identity: its private key followed
+ *                     by the certificate chain, in one file so that key and
+ *                     certificate change together
+ *   pending.key       the key pair of the CSR made last, until its
+ *                     certificate arrives
+ * Keys are ECDSA P-256 (the whitepaper allows RSA >= 2048 or ECDSA >= 224
+ * bits; P-256 is small, fast to generate on a slow CPU and works with every
+ * TLS 1.2 server).
+ *
+ * `now` is epoch milliseconds (validity periods are checked against it);
+ * nothing here reads a clock or touches the network.
+ */
+#ifndef BORNE_CHARGEPOINT_CERTIFICATES_H
+#define BORNE_CHARGEPOINT_CERTIFICATES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/types.h"
+
+/* At most this many root certificates in all (1.6's CertificateStoreMaxLength). */
+#define CP_CERTS_MAX 16
+
+typedef enum {
+  CP_CERT_CSMS_ROOT,         /* 1.6 CentralSystemRootCertificate, 2.0.1 CSMSRootCertificate */
+  CP_CERT_MANUFACTURER_ROOT, /* ManufacturerRootCertificate */
+} cp_cert_use;
+
+typedef enum { CP_HASH_SHA256, CP_HASH_SHA384, CP_HASH_SHA512 } cp_hash_algorithm;
+
+/* CertificateHashDataType: hashes in lower-case hexadecimal, the serial in
+ * hexadecimal without leading zeroes (compared without regard to case or
+ * leading zeroes). */
+#define CP_CERT_HASH_MAX 128
+#define CP_CERT_SERIAL_MAX 40
+typedef struct {
+  cp_hash_algorithm algorithm;
+  char issuer_name_hash[CP_CERT_HASH_MAX + 1]; /* over the DER of the issuer name */
+  char issuer_key_hash[CP_CERT_HASH_MAX + 1];  /* over the issuer's subjectPublicKey value */
+  char serial[CP_CERT_SERIAL_MAX + 1];
+} cp_cert_hash_data;
+
+typedef enum {
+  CP_CERT_INSTALL_ACCEPTED,
+  CP_CERT_INSTALL_REJECTED, /* not one valid self-signed CA certificate, or the store is full */
+  CP_CERT_INSTALL_FAILED,   /* valid, but cannot be written */
+} cp_cert_install_result;
+
+typedef enum {
+  CP_CERT_DELETE_ACCEPTED,
+  CP_CERT_DELETE_FAILED, /* the back-end root in use, the charge point's own, or not removable */
+  CP_CERT_DELETE_NOT_FOUND,
+} cp_cert_delete_result;
+
+typedef enum { CP_CERT_SIGNED_ACCEPTED, CP_CERT_SIGNED_REJECTED } cp_cert_signed_result;
+
+typedef struct cp_certs cp_certs;
+
+/* Opens (creating it mode 0700) the store in `dir` and loads it. NULL with
+ * the reason in err when the directory cannot be made or read. Files that do
+ * not parse are skipped with a warning. */
+cp_certs *cp_certs_open(const char *dir, char *err, size_t errlen);
+void cp_certs_free(cp_certs *c);
+
+/* Installs one PEM X.509 certificate for `use`. Rejected for anything but
+ * one self-signed CA certificate whose signature verifies and that is valid
+ * at `now`, or when CP_CERTS_MAX roots are installed; Failed when it cannot
+ * be written; Accepted otherwise (installing one already present changes
+ * nothing). */
+cp_cert_install_result cp_certs_install(cp_certs *c, cp_cert_use use, const char *pem,
+                                        borne_ms now);
+
+/* Deletes the installed root matching `want`: NotFound when none does,
+ * Failed for the back-end root in use (cp_certs_set_server_chain) or the
+ * charge point's own certificate, Accepted once the file is gone. want NULL:
+ * NotFound. */
+cp_cert_delete_result cp_certs_delete(cp_certs *c, const cp_cert_hash_data *want);
+
+/* The hash data (with `algorithm`) of every installed root of `use`, at
+ * most max of them in out; their number. */
+int cp_certs_list(cp_certs *c, cp_cert_use use, cp_hash_algorithm algorithm, cp_cert_hash_data *out,
+                  int max);
+
+/* A signed certificate chain (PEM, leaf first) for the pending CSR: Accepted
+ * when the leaf carries the pending key, is valid at `now`, and (when back-end
+ * roots are installed) chains to one of them through the rest of the chain;
+ * key and chain then become the client identity (*client_cert_changed =
+ * true). Rejected otherwise, with the reason in why (for the
+ * InvalidChargePointCertificate security event). */
+cp_cert_signed_result cp_certs_signed(cp_certs *c, const char *chain_pem, borne_ms now,
+                                      bool *client_cert_changed, char *why, size_t whylen);
+
+/* A new key pair (kept as pending.key) and a PKCS#10 CSR signed with it,
+ * subject CN = cp_id, O = org (the whitepaper: organizationName is the
+ * CpoName key): the CSR in PEM (caller frees), NULL with the reason in err. */
+char *cp_certs_sign_request(cp_certs *c, const char *cp_id, const char *org, char *err,
+                            size_t errlen);
+
+/* The server certificate chain of the current TLS connection (PEM, leaf
+ * first), NULL when not connected over TLS: the back-end root that verifies
+ * it is "in use" and cannot be deleted. */
+void cp_certs_set_server_chain(cp_certs *c, const char *pem);
+
+/* Files for the TLS link; NULL when the store holds none. The client
+ * certificate and key are the same file (client.pem). */
+const char *cp_certs_client_cert_file(const cp_certs *c);
+const char *cp_certs_client_key_file(const cp_certs *c);
+const char *cp_certs_ca_file(const cp_certs *c);
+
+/* The CA file the TLS link trusts: the installed back-end roots together
+ * with the certificates of `configured` (the installer's ocpp.ca_file; NULL
+ * or "" for none), written as DATA_DIR/certs/ca-link.pem when both exist.
+ * `configured` itself when no root is installed (or when it cannot be read:
+ * the link then says why), NULL when neither exists (the system's CAs). */
+const char *cp_certs_link_ca_file(cp_certs *c, const char *configured);
+
+/* Number of installed roots of `use`. */
+int cp_certs_count(const cp_certs *c, cp_cert_use use);
+
+/* Imports every self-signed CA certificate of a PEM file as a back-end root
+ * (the installer's ocpp.ca_file, so that the back end sees and manages it).
+ * Number imported, -1 when unreadable. */
+int cp_certs_import_csms_roots(cp_certs *c, const char *pem_file, borne_ms now);
+
+#endif

@@ -1,0 +1,161 @@
+/*
+ * Charging profiles in borne's own types: the profiles a back end installs
+ * (stack levels, purposes, validity, Absolute / Recurring / Relative
+ * schedules), the rules that pick the one in force, the limit in A per phase
+ * that follows (the LIMIT_OCPP slot of a connector) and the composite
+ * schedule. It exists so that every OCPP dialect (src/ocpp/v16 today, 2.0.1
+ * later) decodes its own messages into these types and shares one
+ * implementation of the rules; the rules are those of OCPP 1.6 edition 2
+ * (3.13, 5.5, 5.7, 5.11, 5.16), which 2.0.1 keeps (K01..K08) under other
+ * names: the purposes ChargePointMaxProfile / TxDefaultProfile / TxProfile
+ * are 2.0.1's ChargingStationMaxProfile / TxDefaultProfile / TxProfile.
+ *
+ * Pure apart from the profile table (SQLite, so that profiles survive a
+ * restart): every function takes `now` (epoch milliseconds UTC); nothing
+ * reads a clock or touches the network. What a dialect's schema cannot say
+ * (period order, limits, purposes on the wrong connector) is checked here
+ * and refused with CP_PROFILE_REJECTED.
+ */
+#ifndef BORNE_CHARGEPOINT_PROFILES_H
+#define BORNE_CHARGEPOINT_PROFILES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/types.h"
+#include "store/store.h"
+
+/* A transaction id as a back end names it: 1.6 sends an integer (written in
+ * decimal here), 2.0.1 a string of at most 36 characters. "" (or NULL) is
+ * none; a longer id is refused by cp_profiles_set, not bound by
+ * cp_profiles_bind_transaction, and matches only unbound TxProfiles. */
+#define CP_TX_ID_MAX 36
+
+typedef enum {
+  CP_PURPOSE_CHARGE_POINT_MAX, /* the whole station (connector 0 only) */
+  CP_PURPOSE_TX_DEFAULT,       /* default for transactions on a connector (0: all) */
+  CP_PURPOSE_TX,               /* one transaction on one connector */
+} cp_profile_purpose;
+
+typedef enum { CP_KIND_ABSOLUTE, CP_KIND_RECURRING, CP_KIND_RELATIVE } cp_profile_kind;
+typedef enum { CP_RECUR_NONE, CP_RECUR_DAILY, CP_RECUR_WEEKLY } cp_recurrency;
+typedef enum { CP_UNIT_AMPS, CP_UNIT_WATTS } cp_rate_unit;
+typedef enum {
+  CP_PROFILE_ACCEPTED,
+  CP_PROFILE_REJECTED,
+  CP_PROFILE_NOT_SUPPORTED
+} cp_profile_result;
+
+typedef struct {
+  int64_t start_s; /* seconds from the schedule start; the first is 0, then increasing */
+  double limit;    /* in the schedule's unit (A per phase or W) */
+  int phases;      /* 1..3; 0 = not given, which means 3 */
+} cp_schedule_period;
+
+typedef struct {
+  bool has_start;
+  borne_ms start; /* Absolute: receipt time when absent; Recurring: required */
+  bool has_duration;
+  int64_t duration_s;
+  cp_rate_unit unit;
+  bool has_min_rate;
+  double min_rate; /* kept and stored, not used by the rules */
+  size_t nperiods;
+  const cp_schedule_period *periods; /* borrowed: copied by cp_profiles_set */
+} cp_charging_schedule;
+
+typedef struct {
+  int64_t id;
+  int64_t stack_level;
+  cp_profile_purpose purpose;
+  cp_profile_kind kind;
+  cp_recurrency recurrency; /* Recurring only */
+  bool has_valid_from, has_valid_to;
+  borne_ms valid_from, valid_to;
+  char transaction_id[CP_TX_ID_MAX + 1]; /* TxProfile only; "" = none given */
+  cp_charging_schedule schedule;
+} cp_charging_profile;
+
+typedef struct {
+  int max_stack_level; /* e.g. 8 (1.6 ChargeProfileMaxStackLevel) */
+  int max_periods;     /* e.g. 24 (ChargingScheduleMaxPeriods) */
+  int max_profiles;    /* e.g. 16 (MaxChargingProfilesInstalled) */
+  bool allow_watts;    /* schedules in W accepted */
+} cp_profile_limits;
+
+typedef struct cp_profiles cp_profiles;
+
+/* Opens (and creates with store_module_migrate(db, "ocpp16_smart", ...): the
+ * table ocpp16_smart_profiles keeps its name so that existing data loads)
+ * the profile table and loads the installed profiles. db may be NULL (memory
+ * only). NULL with a message in err on failure. */
+cp_profiles *cp_profiles_open(store *db, int connectors, const cp_profile_limits *lim, char *err,
+                              size_t errlen);
+void cp_profiles_free(cp_profiles *s);
+void cp_profiles_set_limits(cp_profiles *s, const cp_profile_limits *lim);
+
+/* Installs `p` for `connector` (0 = whole station). active_tx_id: the
+ * transaction running on that connector (NULL or "" none); a TxProfile
+ * needs one and is bound to it. The same id, or the same stack level and
+ * purpose on the same connector, replaces the installed profile.
+ * CP_PROFILE_NOT_SUPPORTED without s. */
+cp_profile_result cp_profiles_set(cp_profiles *s, int connector, const cp_charging_profile *p,
+                                  const char *active_tx_id, borne_ms now);
+/* A TxProfile without transaction id that belongs to the transaction a
+ * remote start is about to make (cp_profiles_bind_transaction when known). */
+cp_profile_result cp_profiles_set_for_next_transaction(cp_profiles *s, int connector,
+                                                       const cp_charging_profile *p, borne_ms now);
+void cp_profiles_bind_transaction(cp_profiles *s, int connector, const char *tx_id);
+
+/* ClearChargingProfile criteria: every one given must match; none clears all. */
+typedef struct {
+  bool has_id, has_connector, has_purpose, has_stack_level;
+  int64_t id, connector, stack_level;
+  cp_profile_purpose purpose;
+} cp_profile_filter;
+
+/* Number of profiles removed. */
+int cp_profiles_clear(cp_profiles *s, const cp_profile_filter *f);
+
+/* The limit now for `connector`, in A per phase (watts converted with
+ * phases x voltage); < 0 when no profile applies. tx_id / tx_start: the
+ * running transaction (NULL or "" if none) and its start (for Relative
+ * schedules and TxProfile matching). */
+double cp_profiles_limit_a(cp_profiles *s, int connector, borne_ms now, const char *tx_id,
+                           borne_ms tx_start, int phases, double voltage);
+
+/* The next instant any connector's limit may change (period boundary,
+ * validity, recurrence); INT64_MAX when never. Relative schedules use the
+ * transaction start last given to cp_profiles_limit_a. */
+borne_ms cp_profiles_next_change(cp_profiles *s, borne_ms now);
+
+/* The transaction on `connector` ended: its TxProfiles are removed. */
+void cp_profiles_transaction_ended(cp_profiles *s, int connector);
+
+/* The composite schedule: what the limit of `connector` will be from `now`
+ * for duration_s, in `unit`, limits rounded down to 0.1. Periods follow
+ * each other without gap; the schedule ends at the first instant with no
+ * profile (an OCPP period list cannot say "no limit"). */
+typedef struct {
+  int connector;
+  borne_ms start;
+  int64_t duration_s;
+  cp_rate_unit unit;
+  size_t nperiods;
+  cp_schedule_period *periods; /* phases 0 = all three */
+} cp_composite_schedule;
+
+/* CP_PROFILE_ACCEPTED with *out filled (free it with
+ * cp_composite_schedule_free), or CP_PROFILE_REJECTED for a bad request or
+ * when no profile applies in the window. */
+cp_profile_result cp_profiles_composite(cp_profiles *s, int connector, int64_t duration_s,
+                                        cp_rate_unit unit, borne_ms now, const char *tx_id,
+                                        borne_ms tx_start, int phases, double voltage,
+                                        cp_composite_schedule *out);
+void cp_composite_schedule_free(cp_composite_schedule *c);
+
+/* Number of installed profiles (for status pages and tests). */
+int cp_profiles_count(const cp_profiles *s);
+
+#endif

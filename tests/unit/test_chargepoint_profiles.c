@@ -1,0 +1,763 @@
+/*
+ * The charging-profile model (src/chargepoint/profiles.h) in its own types,
+ * on a virtual clock, without any OCPP message: which profile wins (purpose,
+ * stack level, connector, validity, periods), what replaces what, the
+ * installation limits, Absolute / Recurring / Relative schedules, watts
+ * converted to amps, TxProfiles bound to and removed with their transaction
+ * (ids as strings, so also 2.0.1's), clearing by criteria, the composite
+ * schedule as a struct, the next change instant, and profiles surviving a
+ * restart through a real SQLite file (rows written by the 1.6 code too).
+ * test_ocpp_smart checks the same rules through the 1.6 codec.
+ */
+/* cmocka.h needs these first */
+// clang-format off
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+// clang-format on
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "chargepoint/profiles.h"
+#include "test_tmpdir.h"
+
+/* Monday 2026-01-05T00:00:00Z. */
+#define T0 (1767571200LL * 1000)
+#define S(x) ((borne_ms)(x)*1000)
+#define H(x) S((x)*3600)
+
+#define MAXP CP_PURPOSE_CHARGE_POINT_MAX
+#define DEF CP_PURPOSE_TX_DEFAULT
+#define TX CP_PURPOSE_TX
+#define OK CP_PROFILE_ACCEPTED
+#define NO CP_PROFILE_REJECTED
+
+static const cp_profile_limits LIM = {
+    .max_stack_level = 8, .max_periods = 24, .max_profiles = 16, .allow_watts = true};
+
+/* A profile with room for its periods. */
+typedef struct {
+  cp_charging_profile p;
+  cp_schedule_period per[32];
+  size_t n;
+} prof;
+
+static void period(prof *x, int64_t start_s, double limit, int phases) {
+  x->per[x->n++] = (cp_schedule_period){.start_s = start_s, .limit = limit, .phases = phases};
+}
+
+static prof make(int64_t id, int64_t stack, cp_profile_purpose purpose, cp_profile_kind kind) {
+  prof x;
+  memset(&x, 0, sizeof x);
+  x.p.id = id;
+  x.p.stack_level = stack;
+  x.p.purpose = purpose;
+  x.p.kind = kind;
+  x.p.schedule.unit = CP_UNIT_AMPS;
+  return x;
+}
+
+/* A one-period Absolute profile starting at T0. */
+static prof simple(int64_t id, int64_t stack, cp_profile_purpose purpose, double amps) {
+  prof x = make(id, stack, purpose, CP_KIND_ABSOLUTE);
+  x.p.schedule.has_start = true;
+  x.p.schedule.start = T0;
+  period(&x, 0, amps, 0);
+  return x;
+}
+
+static const cp_charging_profile *ready(prof *x) {
+  x->p.schedule.periods = x->per;
+  x->p.schedule.nperiods = x->n;
+  return &x->p;
+}
+
+static cp_profile_result set(cp_profiles *s, int connector, prof x, const char *tx, borne_ms now) {
+  return cp_profiles_set(s, connector, ready(&x), tx, now);
+}
+
+static cp_profiles *open_mem(int connectors) {
+  char err[200];
+  cp_profiles *s = cp_profiles_open(NULL, connectors, &LIM, err, sizeof err);
+  assert_non_null(s);
+  return s;
+}
+
+static double lim(cp_profiles *s, int c, borne_ms now, const char *tx, borne_ms tx_start) {
+  return cp_profiles_limit_a(s, c, now, tx, tx_start, 3, 230);
+}
+
+/* ---- purposes and transactions ---- */
+
+static void no_profile_means_no_limit(void **state) {
+  (void)state;
+  cp_profiles *s = open_mem(2);
+  assert_true(lim(s, 1, T0, NULL, 0) < 0);
+  assert_int_equal(cp_profiles_next_change(s, T0), INT64_MAX);
+  cp_profiles_free(s);
+}
+
+static void purposes_are_checked_against_connectors(void **state) {
+  (void)state;
+  cp_profiles *s = open_mem(2);
+  assert_int_equal(set(s, 1, simple(1, 0, MAXP, 10), NULL, T0), NO);
+  assert_int_equal(set(s, 0, simple(2, 0, TX, 10), "7", T0), NO);
+  assert_int_equal(set(s, 3, simple(3, 0, DEF, 10), NULL, T0), NO);
+  assert_int_equal(set(s, -1, simple(3, 0, DEF, 10), NULL, T0), NO);
+  assert_int_equal(cp_profiles_count(s), 0);
+  assert_int_equal(set(s, 0, simple(1, 0, MAXP, 10), NULL, T0), OK);
+  assert_int_equal(set(s, 0, simple(2, 0, DEF, 10), NULL, T0), OK);
+  assert_int_equal(set(s, 2, simple(3, 0, DEF, 10), NULL, T0), OK);
+  assert_int_equal(cp_profiles_count(s), 3);
+  prof x = simple(1, 0, MAXP, 10);
+  assert_int_equal(cp_profiles_set(NULL, 0, ready(&x), NULL, T0), CP_PROFILE_NOT_SUPPORTED);
+  assert_int_equal(cp_profiles_set_for_next_transaction(NULL, 1, ready(&x), T0),
+                   CP_PROFILE_NOT_SUPPORTED);
+  cp_profiles_free(s);
+}
+
+static void tx_profile_needs_its_transaction(void **state) {
+  (void)state;
+  cp_profiles *s = open_mem(2);
+  /* No transaction on the connector: discarded. */
+  assert_int_equal(set(s, 1, simple(1, 0, TX, 10), NULL, T0), NO);
+  assert_int_equal(set(s, 1, simple(1, 0, TX, 10), "", T0), NO);
+  /* Another transaction than the one running. */
+  prof x = make(1, 0, TX, CP_KIND_RELATIVE);
+  period(&x, 0, 8, 0);
+  snprintf(x.p.transaction_id, sizeof x.p.transaction_id, "41");
+  assert_int_equal(set(s, 1, x, "42", T0), NO);
+  /* A transaction id is for TxProfile only. */
+  prof d = x;
+  d.p.purpose = DEF;
+  assert_int_equal(set(s, 1, d, "41", T0), NO);
+  /* A 2.0.1-style string id. */
+  snprintf(x.p.transaction_id, sizeof x.p.transaction_id, "A-7f3e");
+  assert_int_equal(set(s, 1, x, "A-7f3e", T0), OK);
+  assert_true(lim(s, 1, T0 + S(5), "A-7f3e", T0) == 8.0);
+  /* Not for another transaction, nor with none, nor on the other connector. */
+  assert_true(lim(s, 1, T0 + S(5), "A-7f3f", T0) < 0);
+  assert_true(lim(s, 1, T0 + S(5), NULL, 0) < 0);
+  assert_true(lim(s, 2, T0 + S(5), "A-7f3e", T0) < 0);
+  /* An id longer than any back end's (36) is refused, never cut. */
+  const char *long_id = "0123456789012345678901234567890123456"; /* 37 */
+  assert_int_equal(set(s, 2, simple(9, 0, TX, 5), long_id, T0), NO);
+  snprintf(x.p.transaction_id, sizeof x.p.transaction_id, "%.36s", long_id);
+  assert_int_equal(set(s, 1, x, long_id, T0), NO);
+  assert_true(lim(s, 1, T0 + S(5), long_id, T0) < 0);
+  /* Without a transaction id: bound to the running one. */
+  assert_int_equal(set(s, 2, simple(2, 0, TX, 12), "50", T0), OK);
+  assert_true(lim(s, 2, T0, "50", T0) == 12.0);
+  assert_true(lim(s, 2, T0, "51", T0) < 0);
+  cp_profiles_free(s);
+}
+
+static void tx_profile_ends_with_its_transaction(void **state) {
+  (void)state;
+  cp_profiles *s = open_mem(2);
+  assert_int_equal(set(s, 1, simple(1, 0, TX, 10), "7", T0), OK);
+  assert_int_equal(set(s, 2, simple(2, 0, TX, 11), "8", T0), OK);
+  assert_int_equal(set(s, 1, simple(3, 0, DEF, 16), NULL, T0), OK);
+  assert_true(lim(s, 1, T0, "7", T0) == 10.0);
+  cp_profiles_transaction_ended(s, 1);
+  assert_int_equal(cp_profiles_count(s), 2);
+  assert_true(lim(s, 1, T0, "9", T0) == 16.0);
+  assert_true(lim(s, 2, T0, "8", T0) == 11.0);
+  cp_profiles_free(s);
+}
+
+static void next_transaction_profile_binds_when_it_starts(void **state) {
+  (void)state;
+  cp_profiles *s = open_mem(2);
+  prof def = simple(1, 0, DEF, 10);
+  assert_int_equal(cp_profiles_set_for_next_transaction(s, 1, ready(&def), T0), NO);
+  prof x = make(1, 0, TX, CP_KIND_RELATIVE);
+  period(&x, 0, 8, 0);
+  period(&x, 600, 13, 0);
+  prof named = x;
+  snprintf(named.p.transaction_id, sizeof named.p.transaction_id, "3");
+  assert_int_equal(cp_profiles_set_for_next_transaction(s, 1, ready(&named), T0), NO);
+  assert_int_equal(cp_profiles_set_for_next_transaction(s, 1, ready(&x), T0), OK);
+  assert_true(lim(s, 1, T0, NULL, 0) < 0);
+  cp_profiles_bind_transaction(s, 1, "77");
+  assert_true(lim(s, 1, T0 + S(60), "77", T0 + S(30)) == 8.0);
+  assert_true(lim(s, 1, T0 + S(629), "77", T0 + S(30)) == 8.0);
+  assert_true(lim(s, 1, T0 + S(630), "77", T0 + S(30)) == 13.0);
+  assert_true(lim(s, 1, T0 + S(630), "78", T0 + S(30)) < 0);
+  /* An id too long to be one binds nothing: the profile waits for the next. */
+  assert_int_equal(cp_profiles_set_for_next_transaction(s, 2, ready(&x), T0), OK);
+  cp_profiles_bind_transaction(s, 2, "0123456789012345678901234567890123456789");
+  cp_profiles_bind_transaction(s, 2, "");
+  cp_profiles_bind_transaction(s, 2, "tx-b");
+  assert_true(lim(s, 2, T0 + S(60), "tx-b", T0) == 8.0);
+  assert_true(lim(s, 2, T0 + S(60), "tx-c", T0) < 0);
+  cp_profiles_free(s);
+}
+
+/* ---- stack levels and replacement ---- */
+
+static void highest_stack_level_wins_and_falls_back(void **state) {
+  (void)state;
+  cp_profiles *s = open_mem(1);
+  assert_int_equal(set(s, 0, simple(1, 1, DEF, 20), NULL, T0), OK);
+  prof v = simple(2, 3, DEF, 6); /* 10:00 to 12:00 only */
+  v.p.has_valid_from = v.p.has_valid_to = true;
+  v.p.valid_from = T0 + H(10);
+  v.p.valid_to = T0 + H(12);
+  assert_int_equal(set(s, 0, v, NULL, T0), OK);
+  prof d = simple(3, 5, DEF, 25); /* half an hour from 11:00 */
+  d.p.schedule.start = T0 + H(11);
+  d.p.schedule.has_duration = true;
+  d.p.schedule.duration_s = 1800;
+  assert_int_equal(set(s, 0, d, NULL, T0), OK);
+  assert_true(lim(s, 1, T0 + H(9), NULL, 0) == 20.0);
+  assert_true(lim(s, 1, T0 + H(10), NULL, 0) == 6.0);
+  assert_true(lim(s, 1, T0 + H(11), NULL, 0) == 25.0); /* higher level wins, even upwards */
+  assert_true(lim(s, 1, T0 + H(11) + S(1800) - 1, NULL, 0) == 25.0);
+  assert_true(lim(s, 1, T0 + H(11) + S(1800), NULL, 0) == 6.0);
+  assert_true(lim(s, 1, T0 + H(12) - 1, NULL, 0) == 6.0);
+  assert_true(lim(s, 1, T0 + H(12), NULL, 0) == 20.0);
+  cp_profiles_free(s);
+}
+
+static void connector_default_overrides_station_default(void **state) {
+  (void)state;
+  cp_profiles *s = open_mem(2);
+  assert_int_equal(set(s, 0, simple(1, 2, DEF, 20), NULL, T0), OK);
+  assert_int_equal(set(s, 1, simple(2, 2, DEF, 14), NULL, T0), OK);
+  assert_true(lim(s, 1, T0, NULL, 0) == 14.0);
+  assert_true(lim(s, 2, T0, NULL, 0) == 20.0);
+  assert_int_equal(set(s, 0, simple(3, 3, DEF, 18), NULL, T0), OK);
+  assert_true(lim(s, 1, T0, NULL, 0) == 18.0);
+  cp_profiles_free(s);
+}
+
+static void limit_is_min_of_station_max_and_tx(void **state) {
+  (void)state;
+  cp_profiles *s = open_mem(2);
+  assert_int_equal(set(s, 0, simple(1, 0, MAXP, 16), NULL, T0), OK);
+  assert_int_equal(set(s, 0, simple(2, 0, DEF, 10), NULL, T0), OK);
+  assert_true(lim(s, 1, T0, NULL, 0) == 10.0);
+  assert_int_equal(set(s, 1, simple(3, 0, TX, 13), "5", T0), OK);
+  assert_true(lim(s, 1, T0, "5", T0) == 13.0);
+  assert_int_equal(set(s, 1, simple(3, 0, TX, 32), "5", T0), OK);
+  assert_true(lim(s, 1, T0, "5", T0) == 16.0);
+  assert_true(lim(s, 0, T0, NULL, 0) == 16.0);
+  cp_profiles_free(s);
+}
+
+static void same_id_or_same_stack_and_purpose_replaces(void **state) {
+  (void)state;
+  cp_profiles *s = open_mem(2);
+  assert_int_equal(set(s, 0, simple(1, 1, DEF, 10), NULL, T0), OK);
+  assert_int_equal(set(s, 0, simple(2, 1, DEF, 12), NULL, T0), OK);
+  assert_int_equal(cp_profiles_count(s), 1);
+  assert_true(lim(s, 1, T0, NULL, 0) == 12.0);
+  assert_int_equal(set(s, 0, simple(2, 4, MAXP, 9), NULL, T0), OK);
+  assert_int_equal(cp_profiles_count(s), 1);
+  assert_true(lim(s, 1, T0, NULL, 0) == 9.0);
+  assert_int_equal(set(s, 1, simple(3, 1, DEF, 7), NULL, T0), OK);
+  assert_int_equal(set(s, 2, simple(4, 1, DEF, 8), NULL, T0), OK);
+  assert_int_equal(cp_profiles_count(s), 3);
+  assert_int_equal(set(s, 1, simple(4, 1, DEF, 6), NULL, T0), OK);
+  assert_int_equal(cp_profiles_count(s), 2);
+  assert_true(lim(s, 1, T0, NULL, 0) == 6.0);
+  assert_true(lim(s, 2, T0, NULL, 0) == 9.0);
+  cp_profiles_free(s);
+}
+
+/* ---- installation limits and malformed profiles ---- */
+
+static void installation_limits_are_enforced(void **state) {
+  (void)state;
+  cp_profile_limits l = {
+      .max_stack_level = 2, .max_periods = 2, .max_profiles = 2, .allow_watts = false};
+  char err[100];
+  cp_profiles *s = cp_profiles_open(NULL, 2, &l, err, sizeof err);
+  assert_non_null(s);
+  assert_int_equal(set(s, 0, simple(1, 3, DEF, 10), NULL, T0), NO);
+  assert_int_equal(set(s, 0, simple(1, 2, DEF, 10), NULL, T0), OK);
+  prof three = make(2, 0, DEF, CP_KIND_RELATIVE);
+  period(&three, 0, 8, 0);
+  period(&three, 60, 9, 0);
+  period(&three, 120, 10, 0);
+  assert_int_equal(set(s, 0, three, NULL, T0), NO);
+  prof watts = make(2, 0, DEF, CP_KIND_RELATIVE);
+  watts.p.schedule.unit = CP_UNIT_WATTS;
+  period(&watts, 0, 8000, 0);
+  assert_int_equal(set(s, 0, watts, NULL, T0), NO);
+  assert_int_equal(set(s, 1, simple(2, 0, DEF, 10), NULL, T0), OK);
+  assert_int_equal(set(s, 2, simple(3, 0, DEF, 10), NULL, T0), NO); /* full */
+  assert_int_equal(set(s, 1, simple(2, 0, DEF, 11), NULL, T0), OK); /* a replacement is not */
+  assert_int_equal(cp_profiles_count(s), 2);
+  l.allow_watts = true;
+  l.max_profiles = 3;
+  cp_profiles_set_limits(s, &l);
+  assert_int_equal(set(s, 0, watts, NULL, T0), OK);
+  cp_profiles_free(s);
+}
+
+static void malformed_profiles_are_rejected(void **state) {
+  (void)state;
+  cp_profiles *s = open_mem(1);
+  prof bad[16];
+  int n = 0;
+  prof base = make(1, 0, DEF, CP_KIND_RELATIVE);
+  bad[n] = base; /* first period not at 0 */
+  period(&bad[n++], 5, 8, 0);
+  bad[n] = base; /* periods out of order */
+  period(&bad[n], 0, 8, 0);
+  period(&bad[n], 60, 8, 0);
+  period(&bad[n++], 60, 9, 0);
+  bad[n++] = base; /* no period */
+  bad[n] = base;   /* negative limit */
+  period(&bad[n++], 0, -1, 0);
+  bad[n] = base; /* not a number */
+  period(&bad[n++], 0, NAN, 0);
+  bad[n] = base; /* four phases */
+  period(&bad[n++], 0, 8, 4);
+  bad[n] = make(1, 0, DEF, CP_KIND_RECURRING); /* Recurring without recurrency */
+  bad[n].p.schedule.has_start = true;
+  bad[n].p.schedule.start = T0;
+  period(&bad[n++], 0, 8, 0);
+  bad[n] = make(1, 0, DEF, CP_KIND_RECURRING); /* Recurring without start */
+  bad[n].p.recurrency = CP_RECUR_DAILY;
+  period(&bad[n++], 0, 8, 0);
+  bad[n] = base; /* validTo before validFrom */
+  bad[n].p.has_valid_from = bad[n].p.has_valid_to = true;
+  bad[n].p.valid_from = T0 + H(24);
+  bad[n].p.valid_to = T0;
+  period(&bad[n++], 0, 8, 0);
+  bad[n] = base; /* zero duration */
+  bad[n].p.schedule.has_duration = true;
+  period(&bad[n++], 0, 8, 0);
+  bad[n] = make(1, -1, DEF, CP_KIND_RELATIVE); /* negative stack level */
+  period(&bad[n++], 0, 8, 0);
+  bad[n] = make((int64_t)INT32_MAX + 1, 0, DEF, CP_KIND_RELATIVE); /* id out of range */
+  period(&bad[n++], 0, 8, 0);
+  bad[n] = make(1, 0, (cp_profile_purpose)7, CP_KIND_RELATIVE); /* no such purpose */
+  period(&bad[n++], 0, 8, 0);
+  for (int i = 0; i < n; i++)
+    if (set(s, 0, bad[i], NULL, T0) != NO) fail_msg("case %d accepted", i);
+  assert_int_equal(cp_profiles_count(s), 0);
+  assert_int_equal(cp_profiles_set(s, 0, NULL, NULL, T0), NO);
+  cp_profiles_free(s);
+}
+
+/* ---- kinds ---- */
+
+static void absolute_periods_and_duration(void **state) {
+  (void)state;
+  cp_profiles *s = open_mem(1);
+  prof a = make(1, 0, DEF, CP_KIND_ABSOLUTE);
+  a.p.schedule.has_start = true;
+  a.p.schedule.start = T0 + H(7);
+  a.p.schedule.has_duration = true;
+  a.p.schedule.duration_s = 7200;
+  period(&a, 0, 10, 0);
+  period(&a, 1800, 16, 0);
+  period(&a, 3600, 6.5, 0);
+  assert_int_equal(set(s, 0, a, NULL, T0), OK);
+  assert_true(lim(s, 1, T0 + H(7) - 1, NULL, 0) < 0);
+  assert_true(lim(s, 1, T0 + H(7), NULL, 0) == 10.0);
+  assert_true(lim(s, 1, T0 + H(7) + S(1799), NULL, 0) == 10.0);
+  assert_true(lim(s, 1, T0 + H(7) + S(1800), NULL, 0) == 16.0);
+  assert_true(lim(s, 1, T0 + H(8) + S(1), NULL, 0) == 6.5);
+  assert_true(lim(s, 1, T0 + H(9) - 1, NULL, 0) == 6.5);
+  assert_true(lim(s, 1, T0 + H(9), NULL, 0) < 0);
+  /* Without a start an Absolute schedule starts when it is received. */
+  prof b = make(2, 1, DEF, CP_KIND_ABSOLUTE);
+  period(&b, 0, 7, 0);
+  period(&b, 60, 9, 0);
+  assert_int_equal(set(s, 0, b, NULL, T0 + H(20)), OK);
+  assert_true(lim(s, 1, T0 + H(20) + S(59), NULL, 0) == 7.0);
+  assert_true(lim(s, 1, T0 + H(20) + S(60), NULL, 0) == 9.0);
+  cp_profiles_free(s);
+}
+
+static prof recurring(int64_t id, int64_t stack, cp_recurrency r, borne_ms start) {
+  prof x = make(id, stack, DEF, CP_KIND_RECURRING);
+  x.p.recurrency = r;
+  x.p.schedule.has_start = true;
+  x.p.schedule.start = start;
+  return x;
+}
+
+static void recurring_daily_and_weekly(void **state) {
+  (void)state;
+  cp_profiles *s = open_mem(1);
+  prof d = recurring(1, 1, CP_RECUR_DAILY, T0 + H(18));
+  d.p.schedule.has_duration = true;
+  d.p.schedule.duration_s = 14400;
+  period(&d, 0, 8, 0);
+  period(&d, 7200, 6, 0);
+  assert_int_equal(set(s, 0, d, NULL, T0), OK);
+  assert_true(lim(s, 1, T0 + H(17), NULL, 0) < 0);
+  assert_true(lim(s, 1, T0 + H(18), NULL, 0) == 8.0);
+  assert_true(lim(s, 1, T0 + H(20), NULL, 0) == 6.0);
+  assert_true(lim(s, 1, T0 + H(22), NULL, 0) < 0);
+  borne_ms d10 = T0 + H(24 * 10);
+  assert_true(lim(s, 1, d10 + H(17), NULL, 0) < 0);
+  assert_true(lim(s, 1, d10 + H(19), NULL, 0) == 8.0);
+  assert_true(lim(s, 1, d10 + H(21), NULL, 0) == 6.0);
+  assert_true(lim(s, 1, d10 + H(22), NULL, 0) < 0);
+  prof w = recurring(2, 0, CP_RECUR_WEEKLY, T0);
+  period(&w, 0, 10, 0);
+  period(&w, 86400, 20, 0);
+  assert_int_equal(set(s, 0, w, NULL, T0), OK);
+  assert_true(lim(s, 1, T0 + H(12), NULL, 0) == 10.0);
+  assert_true(lim(s, 1, T0 + H(24 + 12), NULL, 0) == 20.0);
+  assert_true(lim(s, 1, T0 + H(24 * 7 + 12), NULL, 0) == 10.0);
+  assert_true(lim(s, 1, T0 + H(24 * 7 + 18), NULL, 0) == 8.0);
+  assert_true(lim(s, 1, T0 + H(24 * 13 + 12), NULL, 0) == 20.0);
+  /* A daily schedule longer than a day is cut at the next day's start. */
+  prof l = recurring(3, 2, CP_RECUR_DAILY, T0);
+  l.p.schedule.has_duration = true;
+  l.p.schedule.duration_s = 100000;
+  period(&l, 0, 8, 0);
+  period(&l, 43200, 16, 0);
+  assert_int_equal(set(s, 0, l, NULL, T0), OK);
+  assert_true(lim(s, 1, T0 + H(24) - 1, NULL, 0) == 16.0);
+  assert_true(lim(s, 1, T0 + H(24), NULL, 0) == 8.0);
+  assert_true(lim(s, 1, T0 + H(36), NULL, 0) == 16.0);
+  assert_int_equal(cp_profiles_next_change(s, T0 + H(13)), T0 + H(18));
+  cp_profiles_free(s);
+}
+
+static void relative_follows_the_transaction_start(void **state) {
+  (void)state;
+  cp_profiles *s = open_mem(1);
+  prof r = make(1, 0, DEF, CP_KIND_RELATIVE);
+  r.p.schedule.has_duration = true;
+  r.p.schedule.duration_s = 3600;
+  period(&r, 0, 16, 0);
+  period(&r, 900, 10, 0);
+  assert_int_equal(set(s, 1, r, NULL, T0), OK);
+  assert_true(lim(s, 1, T0 + H(5), NULL, 0) == 16.0);
+  borne_ms start = T0 + H(6);
+  assert_true(lim(s, 1, start + S(899), "3", start) == 16.0);
+  assert_true(lim(s, 1, start + S(900), "3", start) == 10.0);
+  assert_true(lim(s, 1, start + S(3600), "3", start) < 0);
+  cp_profiles_free(s);
+}
+
+static void watts_become_amps_per_phase(void **state) {
+  (void)state;
+  cp_profiles *s = open_mem(1);
+  prof w = make(1, 0, DEF, CP_KIND_RELATIVE);
+  w.p.schedule.unit = CP_UNIT_WATTS;
+  period(&w, 0, 11040, 0);
+  period(&w, 60, 3680, 1);
+  assert_int_equal(set(s, 0, w, NULL, T0), OK);
+  assert_float_equal(cp_profiles_limit_a(s, 1, T0, "1", T0, 3, 230), 16.0, 1e-9);
+  assert_float_equal(cp_profiles_limit_a(s, 1, T0, "1", T0, 1, 230), 48.0, 1e-9);
+  assert_float_equal(cp_profiles_limit_a(s, 1, T0 + S(60), "1", T0, 3, 230), 16.0, 1e-9);
+  assert_float_equal(cp_profiles_limit_a(s, 1, T0, "1", T0, 3, 240), 11040.0 / 720, 1e-9);
+  assert_float_equal(cp_profiles_limit_a(s, 1, T0, "1", T0, 3, 0), 16.0, 1e-9);
+  assert_int_equal(set(s, 0, simple(2, 0, MAXP, 13), NULL, T0), OK);
+  assert_float_equal(cp_profiles_limit_a(s, 1, T0, "1", T0, 3, 230), 13.0, 1e-9);
+  assert_float_equal(cp_profiles_limit_a(s, 1, T0, "1", T0, 3, 400), 11040.0 / 1200, 1e-9);
+  cp_profiles_free(s);
+}
+
+/* ---- clear and next change ---- */
+
+static void clear_matches_every_given_criterion(void **state) {
+  (void)state;
+  cp_profiles *s = open_mem(2);
+  assert_int_equal(set(s, 0, simple(1, 0, MAXP, 32), NULL, T0), OK);
+  assert_int_equal(set(s, 0, simple(2, 1, DEF, 16), NULL, T0), OK);
+  assert_int_equal(set(s, 1, simple(3, 1, DEF, 10), NULL, T0), OK);
+  assert_int_equal(set(s, 2, simple(4, 2, DEF, 12), NULL, T0), OK);
+  assert_int_equal(set(s, 1, simple(5, 1, TX, 8), "9", T0), OK);
+  assert_int_equal(cp_profiles_clear(s, &(cp_profile_filter){.has_id = true, .id = 99}), 0);
+  assert_int_equal(
+      cp_profiles_clear(
+          s, &(cp_profile_filter){.has_id = true, .id = 1, .has_connector = true, .connector = 1}),
+      0);
+  assert_int_equal(cp_profiles_clear(s, &(cp_profile_filter){.has_purpose = true,
+                                                             .purpose = DEF,
+                                                             .has_stack_level = true,
+                                                             .stack_level = 1}),
+                   2);
+  assert_int_equal(cp_profiles_count(s), 3);
+  assert_int_equal(
+      cp_profiles_clear(s, &(cp_profile_filter){.has_connector = true, .connector = 1}), 1);
+  assert_true(lim(s, 1, T0, "9", T0) == 32.0);
+  assert_int_equal(cp_profiles_clear(s, &(cp_profile_filter){.has_id = true, .id = 1}), 1);
+  assert_true(lim(s, 1, T0, "9", T0) < 0);
+  assert_int_equal(cp_profiles_clear(s, &(cp_profile_filter){0}), 1);
+  assert_int_equal(cp_profiles_count(s), 0);
+  assert_int_equal(cp_profiles_clear(s, &(cp_profile_filter){0}), 0);
+  assert_int_equal(cp_profiles_clear(s, NULL), 0);
+  cp_profiles_free(s);
+}
+
+static void next_change_finds_every_boundary(void **state) {
+  (void)state;
+  cp_profiles *s = open_mem(2);
+  prof d = recurring(1, 0, CP_RECUR_DAILY, T0 + H(6));
+  d.p.has_valid_to = true;
+  d.p.valid_to = T0 + H(48 + 12);
+  d.p.schedule.has_duration = true;
+  d.p.schedule.duration_s = 7200;
+  period(&d, 0, 8, 0);
+  period(&d, 3600, 6, 0);
+  assert_int_equal(set(s, 0, d, NULL, T0), OK);
+  assert_int_equal(cp_profiles_next_change(s, T0), T0 + H(6));
+  assert_int_equal(cp_profiles_next_change(s, T0 + H(6)), T0 + H(7));
+  assert_int_equal(cp_profiles_next_change(s, T0 + H(7)), T0 + H(8));
+  assert_int_equal(cp_profiles_next_change(s, T0 + H(8)), T0 + H(24 + 6));
+  assert_int_equal(cp_profiles_next_change(s, T0 + H(48 + 7)), T0 + H(48 + 8));
+  assert_int_equal(cp_profiles_next_change(s, T0 + H(48 + 8)), T0 + H(48 + 12));
+  assert_int_equal(cp_profiles_next_change(s, T0 + H(48 + 12)), INT64_MAX);
+  prof r = make(2, 0, TX, CP_KIND_RELATIVE);
+  period(&r, 0, 8, 0);
+  period(&r, 600, 6, 0);
+  assert_int_equal(set(s, 2, r, "4", T0 + H(100)), OK);
+  borne_ms tx_start = T0 + H(100) - S(100);
+  assert_true(lim(s, 2, T0 + H(100), "4", tx_start) == 8.0);
+  assert_int_equal(cp_profiles_next_change(s, T0 + H(100)), tx_start + S(600));
+  cp_profiles_transaction_ended(s, 2);
+  assert_int_equal(cp_profiles_next_change(s, T0 + H(100)), INT64_MAX);
+  cp_profiles_free(s);
+}
+
+/* ---- composite ---- */
+
+static void expect_periods(const cp_composite_schedule *c, const cp_schedule_period *want,
+                           size_t n) {
+  assert_int_equal(c->nperiods, n);
+  for (size_t i = 0; i < n; i++) {
+    assert_int_equal(c->periods[i].start_s, want[i].start_s);
+    assert_float_equal(c->periods[i].limit, want[i].limit, 1e-9);
+    assert_int_equal(c->periods[i].phases, want[i].phases);
+  }
+}
+
+static void composite_merges_purposes_over_the_window(void **state) {
+  (void)state;
+  cp_profiles *s = open_mem(2);
+  prof m = simple(1, 0, MAXP, 20);
+  period(&m, 3600, 12, 0);
+  assert_int_equal(set(s, 0, m, NULL, T0), OK);
+  assert_int_equal(set(s, 0, simple(2, 0, DEF, 16), NULL, T0), OK);
+  prof t = make(3, 0, TX, CP_KIND_RELATIVE);
+  t.p.schedule.has_duration = true;
+  t.p.schedule.duration_s = 1800;
+  period(&t, 0, 10, 0);
+  assert_int_equal(set(s, 1, t, "5", T0 + S(900)), OK);
+  cp_composite_schedule c;
+  assert_int_equal(
+      cp_profiles_composite(s, 1, 7200, CP_UNIT_AMPS, T0, "5", T0 + S(900), 3, 230, &c), OK);
+  assert_int_equal(c.connector, 1);
+  assert_int_equal(c.start, T0);
+  assert_int_equal(c.duration_s, 7200);
+  assert_int_equal(c.unit, CP_UNIT_AMPS);
+  expect_periods(&c, (cp_schedule_period[]){{0, 16, 0}, {900, 10, 0}, {2700, 16, 0}, {3600, 12, 0}},
+                 4);
+  cp_composite_schedule_free(&c);
+  assert_int_equal(
+      cp_profiles_composite(s, 1, 7200, CP_UNIT_WATTS, T0, "5", T0 + S(900), 3, 230, &c), OK);
+  assert_int_equal(c.unit, CP_UNIT_WATTS);
+  expect_periods(
+      &c, (cp_schedule_period[]){{0, 11040, 0}, {900, 6900, 0}, {2700, 11040, 0}, {3600, 8280, 0}},
+      4);
+  cp_composite_schedule_free(&c);
+  assert_int_equal(cp_profiles_composite(s, 0, 7200, CP_UNIT_AMPS, T0, NULL, 0, 3, 230, &c), OK);
+  expect_periods(&c, (cp_schedule_period[]){{0, 20, 0}, {3600, 12, 0}}, 2);
+  cp_composite_schedule_free(&c);
+  cp_profiles_free(s);
+}
+
+static void composite_gaps_and_refusals(void **state) {
+  (void)state;
+  cp_profiles *s = open_mem(1);
+  cp_composite_schedule c;
+  assert_int_equal(cp_profiles_composite(s, 1, 600, CP_UNIT_AMPS, T0, NULL, 0, 3, 230, &c), NO);
+  assert_int_equal(c.nperiods, 0);
+  prof g = make(1, 0, DEF, CP_KIND_ABSOLUTE); /* 00:10 to 00:20 */
+  g.p.schedule.has_start = true;
+  g.p.schedule.start = T0 + S(600);
+  g.p.schedule.has_duration = true;
+  g.p.schedule.duration_s = 600;
+  g.p.schedule.unit = CP_UNIT_WATTS;
+  period(&g, 0, 4600, 1);
+  period(&g, 300, 7360, 0);
+  assert_int_equal(set(s, 0, g, NULL, T0), OK);
+  assert_int_equal(cp_profiles_composite(s, 1, 3600, CP_UNIT_AMPS, T0, NULL, 0, 3, 230, &c), OK);
+  assert_int_equal(c.start, T0 + S(600));
+  assert_int_equal(c.duration_s, 600);
+  /* 4600 W on one phase = 20 A; 7360 W on three = 10.6 A (rounded down). */
+  expect_periods(&c, (cp_schedule_period[]){{0, 20, 1}, {300, 10.6, 0}}, 2);
+  cp_composite_schedule_free(&c);
+  assert_int_equal(cp_profiles_composite(s, 1, 3600, CP_UNIT_WATTS, T0, NULL, 0, 3, 230, &c), OK);
+  expect_periods(&c, (cp_schedule_period[]){{0, 4600, 1}, {300, 7360, 0}}, 2);
+  cp_composite_schedule_free(&c);
+  assert_int_equal(cp_profiles_composite(s, 2, 600, CP_UNIT_AMPS, T0, NULL, 0, 3, 230, &c), NO);
+  assert_int_equal(cp_profiles_composite(s, -1, 600, CP_UNIT_AMPS, T0, NULL, 0, 3, 230, &c), NO);
+  assert_int_equal(cp_profiles_composite(s, 1, 0, CP_UNIT_AMPS, T0, NULL, 0, 3, 230, &c), NO);
+  assert_int_equal(cp_profiles_composite(NULL, 1, 60, CP_UNIT_AMPS, T0, NULL, 0, 3, 230, &c), NO);
+  cp_profiles_free(s);
+}
+
+/* ---- persistence ---- */
+
+typedef test_tmpdb tmpdb;
+
+static int db_setup(void **state) { return test_tmpdb_setup(state, "borne-cpprof"); }
+
+static int db_teardown(void **state) { return test_tmpdb_teardown(state); }
+
+static cp_profiles *open_db(const char *path, store **db) {
+  char err[200];
+  assert_int_equal(store_open(db, path, err, sizeof err), 0);
+  cp_profiles *s = cp_profiles_open(*db, 2, &LIM, err, sizeof err);
+  if (!s) fail_msg("open: %s", err);
+  return s;
+}
+
+static void close_db(cp_profiles *s, store *db) {
+  cp_profiles_free(s);
+  store_close(db);
+}
+
+static void profiles_survive_a_restart(void **state) {
+  tmpdb *t = *state;
+  store *db;
+  cp_profiles *s = open_db(t->path, &db);
+  assert_int_equal(set(s, 0, simple(1, 0, MAXP, 20), NULL, T0), OK);
+  prof a = make(2, 1, DEF, CP_KIND_ABSOLUTE); /* start = receipt time, kept */
+  a.p.schedule.has_min_rate = true;
+  a.p.schedule.min_rate = 6;
+  period(&a, 0, 10, 0);
+  period(&a, 60, 14, 0);
+  assert_int_equal(set(s, 0, a, NULL, T0 + H(1)), OK);
+  assert_int_equal(set(s, 1, simple(3, 0, TX, 6), "tx-31", T0), OK); /* a string id */
+  assert_int_equal(set(s, 2, simple(6, 1, TX, 5), "007", T0), OK);   /* not the integer 7 */
+  prof r = make(4, 0, TX, CP_KIND_RELATIVE);
+  period(&r, 0, 7, 2);
+  assert_int_equal(cp_profiles_set_for_next_transaction(s, 2, ready(&r), T0), OK);
+  assert_int_equal(set(s, 0, simple(5, 3, DEF, 9), NULL, T0), OK);
+  assert_int_equal(cp_profiles_clear(s, &(cp_profile_filter){.has_id = true, .id = 5}), 1);
+  close_db(s, db);
+
+  s = open_db(t->path, &db);
+  assert_int_equal(cp_profiles_count(s), 5);
+  assert_true(lim(s, 2, T0, "007", T0) == 5.0);
+  assert_true(lim(s, 2, T0, "7", T0) == 7.0); /* only the unbound one */
+  cp_profiles_transaction_ended(s, 2);
+  close_db(s, db);
+  s = open_db(t->path, &db);
+  assert_int_equal(cp_profiles_count(s), 3);
+  prof r2 = make(4, 0, TX, CP_KIND_RELATIVE);
+  period(&r2, 0, 7, 2);
+  assert_int_equal(cp_profiles_set_for_next_transaction(s, 2, ready(&r2), T0), OK);
+  assert_true(lim(s, 1, T0 + H(1) + S(59), NULL, 0) == 10.0);
+  assert_true(lim(s, 1, T0 + H(1) + S(60), NULL, 0) == 14.0);
+  assert_true(lim(s, 1, T0 + H(2), "tx-31", T0) == 6.0);
+  assert_true(lim(s, 1, T0 + H(2), "tx-32", T0) == 14.0);
+  cp_profiles_bind_transaction(s, 2, "90");
+  close_db(s, db);
+
+  s = open_db(t->path, &db);
+  assert_true(lim(s, 2, T0 + H(2), "90", T0) == 7.0);
+  assert_true(lim(s, 2, T0 + H(2), "91", T0) == 14.0);
+  cp_profiles_transaction_ended(s, 1);
+  close_db(s, db);
+
+  s = open_db(t->path, &db);
+  assert_int_equal(cp_profiles_count(s), 3);
+  assert_true(lim(s, 1, T0 + H(2), "tx-31", T0) == 14.0);
+  close_db(s, db);
+}
+
+static void rows_of_earlier_versions_load(void **state) {
+  tmpdb *t = *state;
+  store *db;
+  cp_profiles *s = open_db(t->path, &db);
+  assert_int_equal(set(s, 0, simple(1, 0, MAXP, 20), NULL, T0), OK);
+  cp_profiles_free(s);
+  /* As the 1.6 code wrote them: the payload's own text, an integer
+   * transaction id in the column; and rows nobody can read, skipped. */
+  assert_int_equal(
+      sqlite3_exec(store_sqlite(db),
+                   "INSERT INTO ocpp16_smart_profiles VALUES(7, 1, 0, 0, 'not json');"
+                   "INSERT INTO ocpp16_smart_profiles VALUES(8, 9, 0, 0, '{}');"
+                   "INSERT INTO ocpp16_smart_profiles VALUES(9, 1, 0, 0, '{}');"
+                   "INSERT INTO ocpp16_smart_profiles VALUES(10, 1, 42, 0, '{\"chargingProfileId\":"
+                   "10,\"chargingProfileKind\":\"Relative\",\"chargingProfilePurpose\":"
+                   "\"TxProfile\",\"chargingSchedule\":{\"chargingRateUnit\":\"A\","
+                   "\"chargingSchedulePeriod\":[{\"limit\":12,\"startPeriod\":0}]},"
+                   "\"stackLevel\":0,\"transactionId\":42}');"
+                   /* a transaction id too long to be one */
+                   "INSERT INTO ocpp16_smart_profiles SELECT 11, 1, "
+                   "'tx-0123456789012345678901234567890123456789', 0, replace(profile, '10', '11') "
+                   "FROM ocpp16_smart_profiles WHERE id = 10;",
+                   NULL, NULL, NULL),
+      SQLITE_OK);
+  store_close(db);
+  s = open_db(t->path, &db);
+  assert_int_equal(cp_profiles_count(s), 2);
+  assert_true(lim(s, 1, T0, "42", T0) == 12.0);
+  assert_true(lim(s, 1, T0, "43", T0) == 20.0);
+  close_db(s, db);
+}
+
+static void a_failed_write_changes_nothing(void **state) {
+  tmpdb *t = *state;
+  store *db;
+  cp_profiles *s = open_db(t->path, &db);
+  assert_int_equal(set(s, 0, simple(1, 0, DEF, 20), NULL, T0), OK);
+  assert_int_equal(set(s, 1, simple(2, 0, TX, 10), "4", T0), OK);
+  assert_int_equal(sqlite3_exec(store_sqlite(db), "PRAGMA query_only = 1", NULL, NULL, NULL),
+                   SQLITE_OK);
+  assert_int_equal(set(s, 0, simple(1, 0, DEF, 6), NULL, T0), NO);
+  assert_int_equal(set(s, 0, simple(3, 1, DEF, 6), NULL, T0), NO);
+  assert_int_equal(cp_profiles_clear(s, &(cp_profile_filter){0}), 0);
+  assert_int_equal(cp_profiles_count(s), 2);
+  assert_true(lim(s, 1, T0, NULL, 0) == 20.0);
+  assert_true(lim(s, 1, T0, "4", T0) == 10.0);
+  assert_int_equal(sqlite3_exec(store_sqlite(db), "PRAGMA query_only = 0", NULL, NULL, NULL),
+                   SQLITE_OK);
+  close_db(s, db);
+  s = open_db(t->path, &db);
+  assert_int_equal(cp_profiles_count(s), 2);
+  assert_true(lim(s, 1, T0, NULL, 0) == 20.0);
+  close_db(s, db);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(no_profile_means_no_limit),
+      cmocka_unit_test(purposes_are_checked_against_connectors),
+      cmocka_unit_test(tx_profile_needs_its_transaction),
+      cmocka_unit_test(tx_profile_ends_with_its_transaction),
+      cmocka_unit_test(next_transaction_profile_binds_when_it_starts),
+      cmocka_unit_test(highest_stack_level_wins_and_falls_back),
+      cmocka_unit_test(connector_default_overrides_station_default),
+      cmocka_unit_test(limit_is_min_of_station_max_and_tx),
+      cmocka_unit_test(same_id_or_same_stack_and_purpose_replaces),
+      cmocka_unit_test(installation_limits_are_enforced),
+      cmocka_unit_test(malformed_profiles_are_rejected),
+      cmocka_unit_test(absolute_periods_and_duration),
+      cmocka_unit_test(recurring_daily_and_weekly),
+      cmocka_unit_test(relative_follows_the_transaction_start),
+      cmocka_unit_test(watts_become_amps_per_phase),
+      cmocka_unit_test(clear_matches_every_given_criterion),
+      cmocka_unit_test(next_change_finds_every_boundary),
+      cmocka_unit_test(composite_merges_purposes_over_the_window),
+      cmocka_unit_test(composite_gaps_and_refusals),
+      cmocka_unit_test_setup_teardown(profiles_survive_a_restart, db_setup, db_teardown),
+      cmocka_unit_test_setup_teardown(rows_of_earlier_versions_load, db_setup, db_teardown),
+      cmocka_unit_test_setup_teardown(a_failed_write_changes_nothing, db_setup, db_teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
