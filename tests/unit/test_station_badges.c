@@ -23,20 +23,15 @@
 #include "keys/key_tables.h"
 #include "main/modules.h"
 #include "station/station.h"
+#include "test_station_rig.h"
 #include "test_tmpdir.h"
 #include "hal/hal_sim.h"
 #include "util/log.h"
-
-static bool run_until(uv_loop_t *loop, bool (*cond)(station *), station *st) {
-  for (int i = 0; i < 2000 && !cond(st); i++) uv_run(loop, UV_RUN_ONCE);
-  return cond(st);
-}
 
 static bool ready(station *st) {
   return st->selftest_done && cs_status(&st->core.conn[0]) == STATUS_PREPARING;
 }
 static bool has_session(station *st) { return cs_has_session(&st->core.conn[0]); }
-static bool closed(station *st) { return st->loop == NULL || !uv_loop_alive(st->loop); }
 
 static void disabled_users_badge_is_refused(void **state) {
   (void)state;
@@ -58,23 +53,12 @@ static void disabled_users_badge_is_refused(void **state) {
   assert_int_equal(store_badge_add(db, "D4D4", 0, true, 1), 0);
   store_close(db);
 
-  config *cfg = config_new();
-  assert_int_equal(config_set(cfg, "auth.mode", "badge", err, sizeof err), 0);
-  assert_int_equal(config_set(cfg, "http.listen", "127.0.0.1:0", err, sizeof err), 0);
-  assert_int_equal(config_set(cfg, "sim.speed", "50", err, sizeof err), 0);
-  station_clock clk;
-  clock_init(&clk, 50);
+  station_rig r;
   double energy[1] = {0};
-  hal *hw = hal_sim_create(1, &clk, 230.0, energy, false);
-  sim_ev_params ev = {
-      .max_current_a = 16, .phases = 3, .battery_kwh = 50, .soc_pct = 20, .target_soc_pct = 90};
-  assert_int_equal(hal_sim_plug(hw, 1, &ev, 220, err, sizeof err), 0);
-  uv_loop_t loop;
-  uv_loop_init(&loop);
-  station *st = calloc(1, sizeof *st);
-  station_options opt = {.data_dir = dir, .cfg = cfg, .parts = &borne_station_parts, .hw = hw};
-  assert_int_equal(station_open(st, &loop, &opt, err, sizeof err), 0);
-  assert_true(run_until(&loop, ready, st));
+  station_rig_prepare(&r, 1, energy);
+  station_rig_open(&r, dir);
+  station *st = r.st;
+  assert_true(station_rig_run_until(&r, ready));
 
   /* the verdicts, and the user's name with an accepted badge */
   char user[BORNE_NAME_MAX + 1];
@@ -89,7 +73,7 @@ static void disabled_users_badge_is_refused(void **state) {
 
   /* bob's badge at the reader with a car plugged in: no session */
   station_tap(st, "B2B2");
-  for (int i = 0; i < 50; i++) uv_run(&loop, UV_RUN_NOWAIT);
+  for (int i = 0; i < 50; i++) uv_run(&r.loop, UV_RUN_NOWAIT);
   assert_false(has_session(st));
   /* nor by a remote start with it */
   assert_int_equal(station_remote_start(st, 1, "B2B2", err, sizeof err), -1);
@@ -99,16 +83,10 @@ static void disabled_users_badge_is_refused(void **state) {
   /* bob enabled again: the same badge starts a session in his name */
   assert_int_equal(store_user_update(st->db, bob, "bob", true), 0);
   station_tap(st, "B2B2");
-  assert_true(run_until(&loop, has_session, st));
+  assert_true(station_rig_run_until(&r, has_session));
   assert_string_equal(cs_session_uid(&st->core.conn[0]), "B2B2");
 
-  station_close(st);
-  uv_run(&loop, UV_RUN_DEFAULT);
-  assert_true(closed(st));
-  station_free(st);
-  free(st);
-  assert_int_equal(uv_loop_close(&loop), 0);
-  config_free(cfg);
+  station_rig_close(&r, NULL);
   assert_int_equal(test_tmpdir_remove(dir), 0);
 }
 

@@ -17,19 +17,22 @@
 #include "keys/key_tables.h"
 #include "main/modules.h"
 #include "station/station.h"
+#include "test_station_rig.h"
 #include "hal/hal_sim.h"
 #include "util/log.h"
-
-static bool run_until(uv_loop_t *loop, bool (*cond)(station *), station *st) {
-  for (int i = 0; i < 2000 && !cond(st); i++) uv_run(loop, UV_RUN_ONCE);
-  return cond(st);
-}
 
 static bool recovered(station *st) {
   return st->selftest_done && st->conn[0].session_id != 0 && st->core.conn[0].out.contactor_closed;
 }
 
-static bool closed(station *st) { return st->loop == NULL || !uv_loop_alive(st->loop); }
+/* The session resumed after the crash ends with Reboot at the graceful stop. */
+static int64_t resumed_session;
+static void ended_with_reboot(station *st) {
+  session_row r;
+  assert_int_equal(store_session_get(st->db, resumed_session, &r), 0);
+  assert_int_equal(r.reason, STOP_REBOOT);
+  assert_true(r.meter_stop_wh >= 150.0);
+}
 
 static void open_session_resumes_if_ev_is_there_else_power_loss(void **state) {
   (void)state;
@@ -54,26 +57,13 @@ static void open_session_resumes_if_ev_is_there_else_power_loss(void **state) {
   assert_int_equal(store_session_progress(db, s2, 540.0), 0);
   store_close(db);
 
-  config *cfg = config_new();
-  assert_int_equal(config_set(cfg, "auth.mode", "badge", err, sizeof err), 0);
-  assert_int_equal(config_set(cfg, "http.listen", "127.0.0.1:0", err, sizeof err), 0);
-  assert_int_equal(config_set(cfg, "sim.speed", "50", err, sizeof err), 0);
-
   /* After the restart the car on connector 1 is still plugged in. */
-  station_clock clk;
-  clock_init(&clk, 50);
+  station_rig rig;
   double energy[2] = {150.0, 540.0};
-  hal *hw = hal_sim_create(2, &clk, 230.0, energy, false);
-  sim_ev_params ev = {
-      .max_current_a = 16, .phases = 3, .battery_kwh = 50, .soc_pct = 20, .target_soc_pct = 90};
-  assert_int_equal(hal_sim_plug(hw, 1, &ev, 220, err, sizeof err), 0);
-
-  uv_loop_t loop;
-  uv_loop_init(&loop);
-  station *st = calloc(1, sizeof *st);
-  station_options opt = {.data_dir = dir, .cfg = cfg, .parts = &borne_station_parts, .hw = hw};
-  assert_int_equal(station_open(st, &loop, &opt, err, sizeof err), 0);
-  bool ok = run_until(&loop, recovered, st);
+  station_rig_prepare(&rig, 2, energy);
+  station_rig_open(&rig, dir);
+  station *st = rig.st;
+  bool ok = station_rig_run_until(&rig, recovered);
   if (!ok)
     fprintf(stderr, "selftest %d session %lld status %s contactor %d error %d\n", st->selftest_done,
             (long long)st->conn[0].session_id, connector_status_name(cs_status(&st->core.conn[0])),
@@ -96,16 +86,8 @@ static void open_session_resumes_if_ev_is_there_else_power_loss(void **state) {
   assert_int_equal(st->conn[1].session_id, 0);
 
   /* a graceful stop ends the resumed session with Reboot */
-  station_close(st);
-  uv_run(&loop, UV_RUN_DEFAULT);
-  assert_true(closed(st));
-  assert_int_equal(store_session_get(st->db, s1, &r), 0);
-  assert_int_equal(r.reason, STOP_REBOOT);
-  assert_true(r.meter_stop_wh >= 150.0);
-  station_free(st);
-  free(st);
-  assert_int_equal(uv_loop_close(&loop), 0);
-  config_free(cfg);
+  resumed_session = s1;
+  station_rig_close(&rig, ended_with_reboot);
   char cmd[96];
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
   assert_int_equal(system(cmd), 0);
