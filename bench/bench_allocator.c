@@ -18,6 +18,7 @@
 #include <uv.h>
 
 #include "energy/allocator.h"
+#include "keys/key_tables.h"
 #include "main/modules.h"
 #include "station/station.h"
 #include "hal/hal_sim.h"
@@ -185,6 +186,7 @@ static int bench_overload(void) {
 }
 
 int main(void) {
+  if (borne_keys_register() != 0) return 1; /* every module's configuration keys */
   log_set_level(LOG_ERROR);
   bench_rounds();
   return bench_overload();

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "keys/key_tables.h"
 #include "main/modules.h"
 #include "station/station.h"
 #include "hal/hal_sim.h"
@@ -73,6 +74,7 @@ static int cmp(const void *a, const void *b) {
 }
 
 int main(void) {
+  if (borne_keys_register() != 0) return 1; /* every module's configuration keys */
   char dir[] = "/tmp/borne-bench-XXXXXX";
   if (!mkdtemp(dir)) return 1;
   log_set_level(LOG_ERROR);

@@ -32,6 +32,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "keys/key_tables.h"
 #include "ocpp/ocpp16_backend.h"
 #include "ocpp/ocpp_link.h"
 #include "ocpp16_messages.h" /* generated from the OCPP 1.6 schemas */
@@ -248,7 +249,6 @@ static int round_trips(const char *action, const char *payload_text) {
   snprintf(url, sizeof url, "ws://127.0.0.1:%d/ocpp", atomic_load(&server_port));
   ocpp_transport_config tc = {.url = url,
                               .cp_id = "BENCH1",
-                              .subprotocol = "ocpp1.6",
                               .security_profile = 0,
                               .basic_password = "",
                               .ca_file = "",
@@ -262,7 +262,7 @@ static int round_trips(const char *action, const char *payload_text) {
   bench b = {.loop = &loop, .action = action, .payload_text = payload_text, .target = ROUNDS};
   ocpp_link_events ev = {
       .ctx = &b, .connected = on_connected, .disconnected = on_disconnected, .call = no_call};
-  b.link = ocpp_link_new(&loop, &tc, 30, ocpp16_validate, &ev, err, sizeof err);
+  b.link = ocpp_link_new(&loop, &tc, 30, &ocpp16_dialect, ocpp16_validate, &ev, err, sizeof err);
   if (!b.link) {
     fprintf(stderr, "bench_ocpp: %s\n", err);
     return -1;
@@ -369,6 +369,7 @@ static const char *meter_values =
     "\"location\":\"Body\",\"unit\":\"Celsius\"}]}]}";
 
 int main(void) {
+  if (borne_keys_register() != 0) return 1; /* every module's configuration keys */
   log_set_level(LOG_ERROR);
   lws_set_log_level(LLL_ERR, NULL);
   pthread_t th;

@@ -9,7 +9,7 @@
 
 #include "http/http_json.h"
 #include "station/station.h"
-#include "api/api_routes.h"
+#include "api/api_module.h"
 
 /* The connectors a user may use: null = every one, else their numbers. */
 static json_t *connectors_json(station *st, int64_t user_id) {

@@ -8,7 +8,7 @@
 
 #include "http/http_json.h"
 #include "station/station.h"
-#include "api/api_routes.h"
+#include "api/api_module.h"
 #include "util/timefmt.h"
 
 static double live_stop_wh(station *st, const session_row *r) {

@@ -14,7 +14,7 @@
 
 #include "http/http_json.h"
 #include "station/station.h"
-#include "api/api_routes.h"
+#include "api/api_module.h"
 
 static int copy_key(void *ctx, const char *key, const char *value) {
   char err[8];

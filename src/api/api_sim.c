@@ -9,7 +9,7 @@
 
 #include "http/http_json.h"
 #include "station/station.h"
-#include "api/api_routes.h"
+#include "api/api_module.h"
 #include "hal/hal_sim.h"
 
 static int done(http_response *res, int rc, const char *err, int c, const char *what) {

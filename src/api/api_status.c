@@ -8,7 +8,7 @@
 #include "http/http_json.h"
 #include "station/events.h"
 #include "station/station.h"
-#include "api/api_routes.h"
+#include "api/api_module.h"
 #include "core/errors.h"
 #include "core/pilot.h"
 
@@ -217,12 +217,7 @@ static int get_events(void *ctx, const http_request *req, http_response *res) {
   if (wait > 0 && store_events_last_id(st->db) <= after) {
     http_pending *p = http_defer(req);
     if (p && events_waiter_add(st, p, after, (int)limit, (unsigned)wait * 1000) == 0) return 1;
-    if (p) {
-      http_response busy = {0};
-      http_json_error(&busy, 503, "too many clients waiting for events");
-      http_complete(p, &busy);
-      return 1;
-    }
+    if (p) return http_complete_error(p, 503, "too many clients waiting for events"), 1;
   }
   http_json_body(res, events_json(st, after, (int)limit));
   return 0;
@@ -240,17 +235,4 @@ void api_status_routes(station *st) {
   };
   for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
     http_add_route(st->http, &routes[i]);
-}
-
-/* The REST API is a module like the others: attached first, so that its
- * routes are matched before the web page's catch-all file route. */
-int api_attach(station *st, char *err, size_t errlen) {
-  (void)err;
-  (void)errlen;
-  api_status_routes(st);
-  api_sessions_routes(st);
-  api_people_routes(st);
-  api_settings_routes(st);
-  if (st->sim) api_sim_routes(st);
-  return 0;
 }

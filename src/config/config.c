@@ -6,17 +6,16 @@
  * read back.
  */
 #include "config/config.h"
-#include "config/config_error.h"
 #include "config/config_tables.h"
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/types.h"
+#include "util/errbuf.h"
 
 #define VALUE_MAX CONFIG_VALUE_MAX
 
@@ -52,14 +51,6 @@ void config_free(config *c) {
   list_free(&c->set);
   list_free(&c->cleared);
   free(c);
-}
-
-void config_errf(char *err, size_t errlen, const char *fmt, ...) {
-  if (!err || errlen == 0) return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
 }
 
 /* ---------- value parsing ---------- */
@@ -156,22 +147,22 @@ static int validate(const cfg_key_def *def, const char *key, const char *value, 
   size_t len = strlen(value);
   /* a string key's own bound first: the error names it */
   if (def->type == CFG_STRING && def->max >= 1 && (double)len > def->max) {
-    config_errf(err, errlen, "%s: the value is %zu characters long; at most %.0f are allowed", key,
+    errbuf_setf(err, errlen, "%s: the value is %zu characters long; at most %.0f are allowed", key,
                 len, def->max);
     return -1;
   }
   if (len > VALUE_MAX) {
-    config_errf(err, errlen, "%s: the value is longer than %d characters", key, VALUE_MAX);
+    errbuf_setf(err, errlen, "%s: the value is longer than %d characters", key, VALUE_MAX);
     return -1;
   }
   if (has_control_char(value)) {
-    config_errf(err, errlen, "%s: the value contains a control character", key);
+    errbuf_setf(err, errlen, "%s: the value contains a control character", key);
     return -1;
   }
   switch (def->type) {
   case CFG_STRING:
     if (def->check && def->check(value, why, sizeof why) != 0) {
-      config_errf(err, errlen, "%s: %s", key, why);
+      errbuf_setf(err, errlen, "%s: %s", key, why);
       return -1;
     }
 
@@ -180,17 +171,17 @@ static int validate(const cfg_key_def *def, const char *key, const char *value, 
   case CFG_INT: {
     long v;
     if (parse_long(value, &v) != 0) {
-      config_errf(err, errlen, "%s: %s is not a whole number", key, shown);
+      errbuf_setf(err, errlen, "%s: %s is not a whole number", key, shown);
       return -1;
     }
     snprintf(canon, canonlen, "%ld", v);
     if (def->choices && !in_choices(def->choices, canon)) {
       choices_text(def->choices, range, sizeof range);
-      config_errf(err, errlen, "%s: %s is not allowed (%s)", key, value, range);
+      errbuf_setf(err, errlen, "%s: %s is not allowed (%s)", key, value, range);
       return -1;
     }
     if (def->min < def->max && ((double)v < def->min || (double)v > def->max)) {
-      config_errf(err, errlen, "%s: %s is out of range (%.15g to %.15g)", key, value, def->min,
+      errbuf_setf(err, errlen, "%s: %s is out of range (%.15g to %.15g)", key, value, def->min,
                   def->max);
       return -1;
     }
@@ -199,11 +190,11 @@ static int validate(const cfg_key_def *def, const char *key, const char *value, 
   case CFG_NUMBER: {
     double v;
     if (parse_double(value, &v) != 0) {
-      config_errf(err, errlen, "%s: %s is not a number", key, shown);
+      errbuf_setf(err, errlen, "%s: %s is not a number", key, shown);
       return -1;
     }
     if (def->min < def->max && (v < def->min || v > def->max)) {
-      config_errf(err, errlen, "%s: %s is out of range (%.15g to %.15g)", key, value, def->min,
+      errbuf_setf(err, errlen, "%s: %s is out of range (%.15g to %.15g)", key, value, def->min,
                   def->max);
       return -1;
     }
@@ -213,7 +204,7 @@ static int validate(const cfg_key_def *def, const char *key, const char *value, 
   case CFG_BOOL: {
     bool b;
     if (parse_bool(value, &b) != 0) {
-      config_errf(err, errlen, "%s: %s is not a boolean (true/false, yes/no, on/off, 1/0)", key,
+      errbuf_setf(err, errlen, "%s: %s is not a boolean (true/false, yes/no, on/off, 1/0)", key,
                   shown);
       return -1;
     }
@@ -223,19 +214,19 @@ static int validate(const cfg_key_def *def, const char *key, const char *value, 
   case CFG_ENUM:
     if (!in_choices(def->choices, value)) {
       choices_text(def->choices, range, sizeof range);
-      config_errf(err, errlen, "%s: %s is not one of %s", key, shown, range);
+      errbuf_setf(err, errlen, "%s: %s is not one of %s", key, shown, range);
       return -1;
     }
     snprintf(canon, canonlen, "%s", value);
     return 0;
   }
-  config_errf(err, errlen, "%s: unsupported type", key);
+  errbuf_setf(err, errlen, "%s: unsupported type", key);
   return -1;
 }
 
 static const cfg_key_def *lookup(const char *key, char *err, size_t errlen) {
   const cfg_key_def *def = config_key_def(key);
-  if (!def) config_errf(err, errlen, "unknown key `%s`", key ? key : "(null)");
+  if (!def) errbuf_setf(err, errlen, "unknown key `%s`", key ? key : "(null)");
   return def;
 }
 
@@ -244,7 +235,7 @@ int config_validate(const char *key, const char *value, char *err, size_t errlen
   const cfg_key_def *def = lookup(key, err, errlen);
   if (!def) return -1;
   if (!value) {
-    config_errf(err, errlen, "%s: no value", key);
+    errbuf_setf(err, errlen, "%s: no value", key);
     return -1;
   }
   if (value[0] == '\0' && !def->def) return 0; /* clears an optional key */
@@ -283,13 +274,13 @@ static int list_append(entry_list *l, const char *key, char *value, unsigned lon
 int config_set(config *c, const char *key, const char *value, char *err, size_t errlen) {
   char canon[VALUE_MAX + 32];
   if (!c) {
-    config_errf(err, errlen, "no configuration");
+    errbuf_setf(err, errlen, "no configuration");
     return -1;
   }
   const cfg_key_def *def = lookup(key, err, errlen);
   if (!def) return -1;
   if (!value) {
-    config_errf(err, errlen, "%s: no value", key);
+    errbuf_setf(err, errlen, "%s: no value", key);
     return -1;
   }
   entry *e = find(c, key);
@@ -299,7 +290,7 @@ int config_set(config *c, const char *key, const char *value, char *err, size_t 
       if (old) {
         old->serial = ++c->generation;
       } else if (list_append(&c->cleared, key, NULL, c->generation + 1) != 0) {
-        config_errf(err, errlen, "%s: out of memory", key);
+        errbuf_setf(err, errlen, "%s: out of memory", key);
         return -1;
       } else {
         c->generation++;
@@ -313,7 +304,7 @@ int config_set(config *c, const char *key, const char *value, char *err, size_t 
   if (validate(def, key, value, canon, sizeof canon, err, errlen) != 0) return -1;
   char *v = strdup(canon);
   if (!v) {
-    config_errf(err, errlen, "%s: out of memory", key);
+    errbuf_setf(err, errlen, "%s: out of memory", key);
     return -1;
   }
   if (e) {
@@ -324,7 +315,7 @@ int config_set(config *c, const char *key, const char *value, char *err, size_t 
   }
   if (list_append(&c->set, key, v, c->generation + 1) != 0) {
     free(v);
-    config_errf(err, errlen, "%s: out of memory", key);
+    errbuf_setf(err, errlen, "%s: out of memory", key);
     return -1;
   }
   c->generation++;
@@ -355,7 +346,7 @@ int config_settable_remotely(const char *key, char *err, size_t errlen) {
   const cfg_key_def *def = lookup(key, err, errlen);
   if (!def) return -1;
   if (config_key_file_only(def)) {
-    config_errf(err, errlen,
+    errbuf_setf(err, errlen,
                 "%s: can only be set in the configuration file (it names a command the station "
                 "runs)",
                 key);
@@ -430,7 +421,7 @@ static int check_linux_pins(const config *c, int n, char *err, size_t errlen) {
   for (size_t i = 0; i < 3; i++) {
     const char *v = conn_get(c, n, always[i], key, sizeof key);
     if (!v || !v[0]) {
-      config_errf(err, errlen, "%s: required when hal.backend = linux", key);
+      errbuf_setf(err, errlen, "%s: required when hal.backend = linux", key);
       return -1;
     }
   }
@@ -439,7 +430,7 @@ static int check_linux_pins(const config *c, int n, char *err, size_t errlen) {
     for (size_t i = 0; i < 2; i++) {
       const char *v = conn_get(c, n, socket[i], key, sizeof key);
       if (!v || !v[0]) {
-        config_errf(err, errlen,
+        errbuf_setf(err, errlen,
                     "%s: required when hal.backend = linux and the connector is a socket "
                     "(tethered = false)",
                     key);
@@ -470,7 +461,7 @@ static int check_pin_reuse(const config *c, int connectors, char *err, size_t er
     for (int b = 0; b < a; b++) {
       const char *vb = conn_get(c, b / NPINS + 1, pins[b % NPINS], kb, sizeof kb);
       if (vb && strcmp(va, vb) == 0) {
-        config_errf(err, errlen, "%s: %s is already used by %s", ka, va, kb);
+        errbuf_setf(err, errlen, "%s: %s is already used by %s", ka, va, kb);
         return -1;
       }
     }
@@ -480,7 +471,7 @@ static int check_pin_reuse(const config *c, int connectors, char *err, size_t er
 
 int config_check(const config *c, char *err, size_t errlen) {
   if (!c) {
-    config_errf(err, errlen, "no configuration");
+    errbuf_setf(err, errlen, "no configuration");
     return -1;
   }
   long connectors = config_get_int(c, "station.connectors");
@@ -488,14 +479,14 @@ int config_check(const config *c, char *err, size_t errlen) {
     const char *k = c->set.at[i].key;
     int n;
     if (sscanf(k, "connector.%d.", &n) == 1 && n > connectors) {
-      config_errf(err, errlen, "%s: connector %d does not exist (station.connectors = %ld)", k, n,
+      errbuf_setf(err, errlen, "%s: connector %d does not exist (station.connectors = %ld)", k, n,
                   connectors);
       return -1;
     }
   }
   const char *fail = config_get(c, "sim.selftest_fail");
   if (fail && fail[0] && fail[0] - '0' > connectors) {
-    config_errf(err, errlen,
+    errbuf_setf(err, errlen,
                 "sim.selftest_fail: connector %c does not exist (station.connectors = %ld)",
                 fail[0], connectors);
     return -1;
@@ -507,13 +498,13 @@ int config_check(const config *c, char *err, size_t errlen) {
     const char *max = conn_get(c, n, "max_temp_c", km, sizeof km);
     double d, m;
     if (derate && max && parse_double(derate, &d) == 0 && parse_double(max, &m) == 0 && m <= d) {
-      config_errf(err, errlen, "%s: %s must be above %s (%s): derating starts before the stop", km,
+      errbuf_setf(err, errlen, "%s: %s must be above %s (%s): derating starts before the stop", km,
                   max, kd, derate);
       return -1;
     }
     if (linux_hal && check_linux_pins(c, n, err, errlen) != 0) return -1;
   }
   if (linux_hal && check_pin_reuse(c, (int)connectors, err, errlen) != 0) return -1;
-  if (config_check_meter(c, err, errlen) != 0) return -1;
+  if (config_registry_check(c, err, errlen) != 0) return -1;
   return 0;
 }

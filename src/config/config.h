@@ -28,6 +28,9 @@ typedef int (*cfg_check_fn)(const char *value, char *why, size_t whylen);
  * OCPP: a key that runs a command or names a file to execute. A value of it
  * saved through the API before this flag existed is ignored at start. */
 #define CFG_FILE_ONLY 4u
+/* With ocpp_name: the OCPP back end reads the key (GetConfiguration) but
+ * may not change it (ChangeConfiguration answers Rejected). */
+#define CFG_OCPP_READONLY 8u
 
 typedef struct {
   const char *key; /* "station.id", "connector.*.phases" */
@@ -38,10 +41,15 @@ typedef struct {
    * min is 0). */
   double min, max;
   const char *choices; /* CFG_ENUM: "free|badge|ocpp"; CFG_INT: allowed values "1|3" */
-  unsigned flags;      /* CFG_RUNTIME, CFG_SECRET, CFG_FILE_ONLY */
+  unsigned flags;      /* CFG_RUNTIME, CFG_SECRET, CFG_FILE_ONLY, CFG_OCPP_READONLY */
   const char *doc;     /* one line for docs/configuration.md */
   const char *format;  /* CFG_STRING: the accepted shape, for the docs; NULL = any text */
   cfg_check_fn check;  /* CFG_STRING: validates that shape; NULL = none */
+  /* The OCPP 1.6 configuration key that shows this setting to the back end
+   * ("HeartbeatInterval"; GetConfiguration, ChangeConfiguration), read-write
+   * unless flags has CFG_OCPP_READONLY, write-only when CFG_SECRET. NULL:
+   * OCPP does not see it. Rows that set it name it with a designator. */
+  const char *ocpp_name;
 } cfg_key_def;
 
 /* The flags of a key, false for NULL (an unknown key). */

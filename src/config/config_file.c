@@ -6,13 +6,12 @@
  * read past a buffer, crash, or accept a line it did not understand.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config/config.h"
-#include "config/config_error.h"
+#include "util/errbuf.h"
 
 #define LINE_MAX_CHARS 1024
 #define KEY_MAX 128
@@ -114,7 +113,7 @@ typedef struct {
 } where;
 
 static int line_error(const where *w, const char *why) {
-  config_errf(w->err, w->errlen, "%s:%d: %s", w->name, w->line, why);
+  errbuf_setf(w->err, w->errlen, "%s:%d: %s", w->name, w->line, why);
   return -1;
 }
 
@@ -135,14 +134,14 @@ static int parse_line(config *c, const where *w, const char *b, const char *e, c
     if (nb == ne) return line_error(w, "empty section name `[]`");
     char name[KEY_MAX];
     if (!dotted_name(nb, ne) || (size_t)(ne - nb) >= sizeof name) {
-      config_errf(w->err, w->errlen, "%s:%d: bad section name `%.*s`", w->name, w->line,
+      errbuf_setf(w->err, w->errlen, "%s:%d: bad section name `%.*s`", w->name, w->line,
                   (int)(ne - nb), nb);
       return -1;
     }
     memcpy(name, nb, (size_t)(ne - nb));
     name[ne - nb] = '\0';
     if (!known_section(name)) {
-      config_errf(w->err, w->errlen, "%s:%d: unknown section `[%s]`", w->name, w->line, name);
+      errbuf_setf(w->err, w->errlen, "%s:%d: unknown section `[%s]`", w->name, w->line, name);
       return -1;
     }
     snprintf(section, seclen, "%s", name);
@@ -156,7 +155,7 @@ static int parse_line(config *c, const where *w, const char *b, const char *e, c
   char key[KEY_MAX * 2];
   size_t klen = (size_t)(ke - kb);
   if (!dotted_name(kb, ke) || klen >= KEY_MAX) {
-    config_errf(w->err, w->errlen, "%s:%d: bad key `%.*s`", w->name, w->line,
+    errbuf_setf(w->err, w->errlen, "%s:%d: bad key `%.*s`", w->name, w->line,
                 (int)(klen > 64 ? 64 : klen), kb);
     return -1;
   }
@@ -176,7 +175,7 @@ static int parse_line(config *c, const where *w, const char *b, const char *e, c
   }
   char why[512];
   if (config_set(c, key, value, why, sizeof why) != 0) {
-    config_errf(w->err, w->errlen, "%s:%d: %s", w->name, w->line, why);
+    errbuf_setf(w->err, w->errlen, "%s:%d: %s", w->name, w->line, why);
     return -1;
   }
   return 0;
@@ -198,12 +197,12 @@ static int merge(void *ctx, const char *key, const char *value) {
 static int load_text(config *c, const char *text, size_t len, const char *name, char *err,
                      size_t errlen) {
   if (!c) {
-    config_errf(err, errlen, "%s: no configuration", name);
+    errbuf_setf(err, errlen, "%s: no configuration", name);
     return -1;
   }
   config *fresh = config_new();
   if (!fresh) {
-    config_errf(err, errlen, "%s: out of memory", name);
+    errbuf_setf(err, errlen, "%s: out of memory", name);
     return -1;
   }
   char section[KEY_MAX] = "";
@@ -231,31 +230,31 @@ int config_load_string(config *c, const char *text, const char *name, char *err,
 
 int config_load_file(config *c, const char *path, char *err, size_t errlen) {
   if (!path) {
-    config_errf(err, errlen, "no configuration file given");
+    errbuf_setf(err, errlen, "no configuration file given");
     return -1;
   }
   FILE *f = fopen(path, "rb");
   if (!f) {
-    config_errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    errbuf_setf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
     return -1;
   }
   size_t cap = 4096, len = 0;
   char *buf = malloc(cap);
   int rc = -1;
   if (!buf) {
-    config_errf(err, errlen, "%s: out of memory", path);
+    errbuf_setf(err, errlen, "%s: out of memory", path);
     goto out;
   }
   for (;;) {
     if (len == cap) {
       if (cap >= FILE_MAX_BYTES) {
-        config_errf(err, errlen, "%s: larger than %d bytes; not a configuration file?", path,
+        errbuf_setf(err, errlen, "%s: larger than %d bytes; not a configuration file?", path,
                     FILE_MAX_BYTES);
         goto out;
       }
       char *grown = realloc(buf, cap * 2);
       if (!grown) {
-        config_errf(err, errlen, "%s: out of memory", path);
+        errbuf_setf(err, errlen, "%s: out of memory", path);
         goto out;
       }
       buf = grown;
@@ -266,7 +265,7 @@ int config_load_file(config *c, const char *path, char *err, size_t errlen) {
     if (n == 0) break;
   }
   if (ferror(f)) {
-    config_errf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+    errbuf_setf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
     goto out;
   }
   rc = load_text(c, buf, len, path, err, errlen);

@@ -2,8 +2,9 @@
  * The registry: one row per configuration key (name, type, default, range or
  * choices, run-time flag, one-line doc), plus the shape checks of string
  * keys. Key names are a public interface (files, --set, the API, the docs):
- * never rename one. This file holds data and pure checks only; it must never
- * keep state or read anything.
+ * never rename one. This file holds the core's keys and the list of the
+ * module tables handed to it (config_tables.h): data and pure checks only,
+ * it must never read anything.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -14,12 +15,8 @@
 #include "config/config.h"
 #include "config/config_tables.h"
 #include "core/types.h"
+#include "util/errbuf.h"
 #include "util/timefmt.h"
-
-static int fail(char *why, size_t len, const char *fmt, const char *value) {
-  if (why && len) snprintf(why, len, fmt, value);
-  return -1;
-}
 
 static bool all_digits(const char *s, size_t n) {
   if (n == 0) return false;
@@ -38,11 +35,11 @@ static bool small_uint(const char *s, size_t n, long max) {
 
 static int check_station_id(const char *v, char *why, size_t len) {
   size_t n = strlen(v);
-  if (n < 1 || n > 48) return fail(why, len, "`%s` must be 1 to 48 characters long", v);
+  if (n < 1 || n > 48) return errbuf_fail(why, len, "`%s` must be 1 to 48 characters long", v);
   for (size_t i = 0; i < n; i++) {
     unsigned char ch = (unsigned char)v[i];
     if (!isalnum(ch) && ch != '.' && ch != '_' && ch != '-')
-      return fail(why, len, "`%s` may only contain A-Z a-z 0-9 . _ -", v);
+      return errbuf_fail(why, len, "`%s` may only contain A-Z a-z 0-9 . _ -", v);
   }
   return 0;
 }
@@ -54,11 +51,11 @@ static int printable_ascii(const char *v, size_t min, size_t max, char *why, siz
   if (n < min || n > max) {
     char fmt[80];
     snprintf(fmt, sizeof fmt, "`%%s` must be %zu to %zu characters long", min, max);
-    return fail(why, len, fmt, v);
+    return errbuf_fail(why, len, fmt, v);
   }
   for (size_t i = 0; i < n; i++)
     if ((unsigned char)v[i] < 0x20 || (unsigned char)v[i] > 0x7e)
-      return fail(why, len, "`%s` may only contain printable ASCII characters", v);
+      return errbuf_fail(why, len, "`%s` may only contain printable ASCII characters", v);
   return 0;
 }
 static int check_ci20(const char *v, char *why, size_t len) {
@@ -107,23 +104,25 @@ static bool is_ipv6(const char *h, size_t n) {
 
 static int check_listen(const char *v, char *why, size_t len) {
   const char *colon = strrchr(v, ':');
-  if (!colon) return fail(why, len, "`%s` is not HOST:PORT (e.g. 127.0.0.1:8080)", v);
+  if (!colon) return errbuf_fail(why, len, "`%s` is not HOST:PORT (e.g. 127.0.0.1:8080)", v);
   const char *port = colon + 1;
   if (!small_uint(port, strlen(port), 65535))
-    return fail(why, len, "`%s`: the port must be a number from 0 to 65535", v);
+    return errbuf_fail(why, len, "`%s`: the port must be a number from 0 to 65535", v);
   size_t hn = (size_t)(colon - v);
   if (hn >= 2 && v[0] == '[' && v[hn - 1] == ']') {
-    if (!is_ipv6(v + 1, hn - 2)) return fail(why, len, "`%s`: not an IPv6 address in [ ]", v);
+    if (!is_ipv6(v + 1, hn - 2))
+      return errbuf_fail(why, len, "`%s`: not an IPv6 address in [ ]", v);
     return 0;
   }
-  if (hn == 0) return fail(why, len, "`%s`: the host is missing (e.g. 0.0.0.0:8080)", v);
-  if (memchr(v, ':', hn)) return fail(why, len, "`%s`: write an IPv6 address as [ADDR]:PORT", v);
+  if (hn == 0) return errbuf_fail(why, len, "`%s`: the host is missing (e.g. 0.0.0.0:8080)", v);
+  if (memchr(v, ':', hn))
+    return errbuf_fail(why, len, "`%s`: write an IPv6 address as [ADDR]:PORT", v);
   /* All digits and dots reads as an IPv4 address, so it must be one. */
   if (strspn(v, "0123456789.") >= hn) {
-    if (!is_ipv4(v, hn)) return fail(why, len, "`%s`: not an IPv4 address", v);
+    if (!is_ipv4(v, hn)) return errbuf_fail(why, len, "`%s`: not an IPv4 address", v);
     return 0;
   }
-  if (!is_hostname(v, hn)) return fail(why, len, "`%s`: not a valid host name", v);
+  if (!is_hostname(v, hn)) return errbuf_fail(why, len, "`%s`: not a valid host name", v);
   return 0;
 }
 
@@ -137,7 +136,7 @@ static int check_gpio(const char *v, char *why, size_t len) {
   size_t chip = name_span(v);
   const char *line = v + chip;
   if (chip == 0 || *line != ':' || !small_uint(line + 1, strlen(line + 1), 65535))
-    return fail(why, len, "`%s` is not CHIP:LINE (e.g. gpiochip0:17)", v);
+    return errbuf_fail(why, len, "`%s` is not CHIP:LINE (e.g. gpiochip0:17)", v);
   return 0;
 }
 
@@ -148,7 +147,7 @@ static int check_pwm(const char *v, char *why, size_t len) {
   const char *colon = strncmp(v, prefix, sizeof prefix - 1) == 0 ? strchr(p, ':') : NULL;
   if (!colon || !small_uint(p, (size_t)(colon - p), 9999) ||
       !small_uint(colon + 1, strlen(colon + 1), 9999))
-    return fail(why, len, "`%s` is not pwmchipN:CHANNEL (e.g. pwmchip0:0)", v);
+    return errbuf_fail(why, len, "`%s` is not pwmchipN:CHANNEL (e.g. pwmchip0:0)", v);
   return 0;
 }
 
@@ -164,13 +163,19 @@ static int check_adc(const char *v, char *why, size_t len) {
     ok = n > 0 && ch[n] == '\0';
   }
   if (!ok)
-    return fail(why, len, "`%s` is not iio:deviceN:CHANNEL (e.g. iio:device0:in_voltage0_raw)", v);
+    return errbuf_fail(why, len,
+                       "`%s` is not iio:deviceN:CHANNEL (e.g. iio:device0:in_voltage0_raw)", v);
+  return 0;
+}
+
+int config_check_abs_or_empty(const char *v, char *why, size_t len) {
+  if (v[0] && v[0] != '/') return errbuf_fail(why, len, "`%s` must be an absolute path", v);
   return 0;
 }
 
 static int check_abs_path(const char *v, char *why, size_t len) {
-  if (v[0] != '/') return fail(why, len, "`%s` must be an absolute path", v);
-  if (strlen(v) > 200) return fail(why, len, "`%s` is longer than 200 characters", v);
+  if (v[0] != '/') return errbuf_fail(why, len, "`%s` must be an absolute path", v);
+  if (strlen(v) > 200) return errbuf_fail(why, len, "`%s` is longer than 200 characters", v);
   return 0;
 }
 
@@ -186,7 +191,7 @@ static int check_selftest_fail(const char *v, char *why, size_t len) {
   if (v[0] >= '1' && v[0] <= '0' + BORNE_MAX_CONNECTORS && v[1] == ':')
     for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++)
       if (strcmp(v + 2, checks[i]) == 0) return 0;
-  return fail(why, len, "`%s` is not CONNECTOR:rcd|contactor|cp|meter (e.g. 2:rcd)", v);
+  return errbuf_fail(why, len, "`%s` is not CONNECTOR:rcd|contactor|cp|meter (e.g. 2:rcd)", v);
 }
 
 #define PIN_GPIO(name, what)                                                                       \
@@ -205,8 +210,9 @@ static const cfg_key_def registry[] = {
     {"station.id", CFG_STRING, "borne-sim-1", 0, 48, NULL, false,
      "Station identity: shown in the API and used as the OCPP charge point id.",
      "1-48 of A-Z a-z 0-9 . _ -", check_station_id},
-    {"station.connectors", CFG_INT, "2", 1, BORNE_MAX_CONNECTORS, NULL, false,
-     "Number of connectors (charging points) of the station.", NULL, NULL},
+    {"station.connectors", CFG_INT, "2", 1, BORNE_MAX_CONNECTORS, NULL, CFG_OCPP_READONLY,
+     "Number of connectors (charging points) of the station.", NULL, NULL,
+     .ocpp_name = "NumberOfConnectors"},
     {"station.vendor", CFG_STRING, "borne", 0, 20, NULL, false,
      "Vendor name (OCPP BootNotification chargePointVendor).", "1-20 printable ASCII", check_ci20},
     {"station.model", CFG_STRING, "borne-sim", 0, 20, NULL, false,
@@ -223,7 +229,8 @@ static const cfg_key_def registry[] = {
      "Who may charge: anyone (free), known badges (badge), or as the OCPP central system says.",
      NULL, NULL},
     {"auth.timeout_s", CFG_INT, "60", 5, 600, NULL, true,
-     "Seconds a badge authorization waits for a plug (and a plug for a badge).", NULL, NULL},
+     "Seconds a badge authorization waits for a plug (and a plug for a badge).", NULL, NULL,
+     .ocpp_name = "ConnectionTimeOut"},
     /* operation */
     {"log.level", CFG_ENUM, "info", 0, 0, "error|warn|info|debug", true,
      "Least severe log message written to stderr.", NULL, NULL},
@@ -312,20 +319,46 @@ static const cfg_key_def registry[] = {
     PIN_ADC("temp", "connector temperature"),
 };
 
-/* The core table above plus one table per module (config_tables.h), merged
- * once into one array so that callers index a single registry. */
-static const cfg_key_def *const module_tables[] = {CONFIG_MODULE_TABLES};
+/* The core table above plus the module tables handed to the registry
+ * (config_registry_add_table), merged into one array so that callers index a
+ * single registry. Process-wide on purpose: it is built from constant tables
+ * only, so it is the same for every station in the process (each station's
+ * values live in its own `config`); filled before any config is made, from
+ * the loop thread, read-only after. */
 #define REGISTRY_MAX 1024
+#define TABLES_MAX 32
+static const cfg_key_table *tables[TABLES_MAX];
+static size_t table_count;
 static cfg_key_def merged[REGISTRY_MAX];
 static int merged_count = -1;
+
+int config_registry_add_table(const cfg_key_table *t) {
+  for (size_t i = 0; i < table_count; i++)
+    if (tables[i] == t) return 0;
+  if (table_count == TABLES_MAX) return -1;
+  size_t rows = 0;
+  for (const cfg_key_def *d = t->keys; d->key; d++) rows++;
+  int total;
+  config_registry(&total);
+  if ((size_t)total + rows > REGISTRY_MAX) return -1;
+  tables[table_count++] = t;
+  merged_count = -1;
+  return 0;
+}
+
+int config_registry_check(const config *c, char *err, size_t errlen) {
+  for (size_t i = 0; i < table_count; i++)
+    if (tables[i]->check && tables[i]->check(c, err, errlen) != 0) return -1;
+  return 0;
+}
 
 const cfg_key_def *config_registry(int *count) {
   if (merged_count < 0) {
     int n = 0;
     for (size_t i = 0; i < sizeof registry / sizeof registry[0] && n < REGISTRY_MAX; i++)
       merged[n++] = registry[i];
-    for (size_t t = 0; t < sizeof module_tables / sizeof module_tables[0]; t++)
-      for (const cfg_key_def *d = module_tables[t]; d->key && n < REGISTRY_MAX; d++)
+    for (size_t t = 0; t < table_count; t++)
+      for (const cfg_key_def *d = tables[t]->keys; d->key && n < REGISTRY_MAX; d++)
         merged[n++] = *d;
     merged_count = n;
   }

@@ -11,7 +11,9 @@ typedef struct {
   error_code code;
   const char *owner_text;
   const char *installer_action;
-  const char *ocpp16_code; /* e.g. "GroundFailure", "OtherError" */
+  /* e.g. "GroundFailure", "OtherError": data, read by the OCPP 1.6 dialect
+   * (src/ocpp/v16/vocabulary.c) and shown by the REST API as `ocpp` */
+  const char *ocpp16_code;
   /* OCPP 1.6 StatusNotification.vendorErrorCode (max 50 chars): says what
    * an "OtherError" really is, and refines the others. */
   const char *vendor_code;

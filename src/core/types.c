@@ -1,6 +1,8 @@
 /*
- * Names of the core's enumerations, exactly as OCPP 1.6 and IEC 61851 spell
- * them: they are stored, shown in the API and sent to back ends.
+ * Names of the core's enumerations (IEC 61851 states; statuses and stop
+ * reasons in the words OCPP 1.6 used): borne's API vocabulary, stored and
+ * shown in the REST API. What goes to a back end is the OCPP dialect's own
+ * table (src/ocpp/v16/vocabulary.c), not these.
  */
 #include "core/types.h"
 

@@ -28,7 +28,12 @@ typedef enum {
   CP_INVALID, /* a level between the bands of Table A.4 */
 } cp_state;
 
-/* OCPP 1.6 ChargePointStatus vocabulary, used for every connector status. */
+/* A connector's status. Its names (connector_status_name) are borne's API
+ * vocabulary: the REST API, the web page, station events and the store use
+ * them, and they are a public interface (they were taken from OCPP 1.6's
+ * ChargePointStatus and stay so spelled). The OCPP encoding does not use
+ * them: each OCPP dialect maps the enum with its own table
+ * (src/ocpp/v16/vocabulary.c). */
 typedef enum {
   STATUS_AVAILABLE,
   STATUS_PREPARING,
@@ -41,7 +46,10 @@ typedef enum {
   STATUS_FAULTED,
 } connector_status;
 
-/* OCPP 1.6 StopTransaction.reason vocabulary. */
+/* Why a session stopped. Its names (stop_reason_name) are borne's API
+ * vocabulary (REST API, CSV export, the store), taken from OCPP 1.6's
+ * StopTransaction reason and kept so spelled; the OCPP dialects map the enum
+ * with their own tables (src/ocpp/v16/vocabulary.c). */
 typedef enum {
   STOP_NONE = 0,
   STOP_LOCAL,

@@ -51,7 +51,7 @@ typedef struct {
   bool use_grid;           /* false: no grid data (grid.source=none): the limit is borne's */
 } alloc_config;
 
-/* Defaults documented in docs/energy.md (config_keys_energy.c repeats them). */
+/* Defaults documented in docs/energy.md (energy_keys.c repeats them). */
 void alloc_config_defaults(alloc_config *c);
 
 typedef struct {

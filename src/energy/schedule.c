@@ -8,6 +8,7 @@
 #include "energy/schedule.h"
 
 #include "util/civil.h"
+#include "util/errbuf.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -175,10 +176,8 @@ int schedule_parse(const char *text, schedule *out, char *err, size_t errlen) {
     *out = s;
     return 0;
   }
-  if (strlen(text) > SCHED_MAX_TEXT) {
-    if (err && errlen) snprintf(err, errlen, "at most %d characters", SCHED_MAX_TEXT);
-    return -1;
-  }
+  if (strlen(text) > SCHED_MAX_TEXT)
+    return errbuf_fail(err, errlen, "at most %d characters", SCHED_MAX_TEXT);
   const char *p = text;
   for (int rule = 1; *p; rule++) {
     const char *semi = strchr(p, ';');

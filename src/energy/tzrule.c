@@ -8,14 +8,14 @@
 #include "energy/tzrule.h"
 
 #include "util/civil.h"
+#include "util/errbuf.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
 static int fail(char *err, size_t errlen, const char *what, const char *at) {
-  if (err && errlen) snprintf(err, errlen, "TZ rule: %s at `%.20s`", what, at);
-  return -1;
+  return errbuf_fail(err, errlen, "TZ rule: %s at `%.20s`", what, at);
 }
 
 static const char *parse_name(const char *p, char *out, size_t outlen) {

@@ -1,3 +1,4 @@
+/* libcurl multi on the libuv loop (see curl_uv.h): no thread, no polling. */
 #include "firmware/curl_uv.h"
 
 #include <ctype.h>

@@ -1,3 +1,4 @@
+/* The diagnostics and log archive, written off the loop and uploaded on it (see diagnostics.h). */
 #include "firmware/diagnostics.h"
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* The firmware updater: download, signature check, install, restart (see firmware.h). */
 #include "firmware/firmware.h"
 
 #include <ctype.h>

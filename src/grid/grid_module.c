@@ -449,7 +449,7 @@ static station_setting_state idle_setting_state(void *ctx, const char *key) {
   return source_state(st->cfg, key, GI_NONE, false, false);
 }
 
-int grid_inputs_attach(station *st, char *err, size_t errlen) {
+int grid_attach(station *st, char *err, size_t errlen) {
   const char *source = config_get(st->cfg, "grid.source");
   if (!source) source = "none";
   gi_kind kind = GI_NONE;

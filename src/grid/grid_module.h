@@ -14,6 +14,6 @@ struct station;
  * source: does nothing. Returns -1 with one line in err when grid.port is
  * missing. A device that cannot be opened yet is not an error: the line is
  * retried every second and shown as down. */
-int grid_inputs_attach(struct station *st, char *err, size_t errlen);
+int grid_attach(struct station *st, char *err, size_t errlen);
 
 #endif

@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/hex.h"
+
 enum { P1_IDLE, P1_BODY, P1_CRC };
 
 uint16_t p1_crc16(uint16_t crc, const void *data, size_t n) {
@@ -232,20 +234,13 @@ static bool decode(p1_parser *p, p1_telegram *t, borne_ms now) {
   return true;
 }
 
-static int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
 /* The CRC line ended (CR or LF after '!'): check and decode. */
 static int finish(p1_parser *p, borne_ms now, p1_telegram_cb cb, void *ctx) {
   p->state = P1_IDLE;
   unsigned want = 0;
   bool ok = p->crc_len == 4;
   for (size_t i = 0; ok && i < 4; i++) {
-    int h = hexval(p->crc_text[i]);
+    int h = hex_digit(p->crc_text[i]);
     if (h < 0)
       ok = false;
     else

@@ -14,6 +14,7 @@
 #ifndef BORNE_API_HTTP_H
 #define BORNE_API_HTTP_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <uv.h>
@@ -161,6 +162,12 @@ void http_stream_end(http_pending *p);
  * already had (so res must be initialised, e.g. `http_response res = {0}`). */
 void http_json_error(http_response *res, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+void http_json_verror(http_response *res, int status, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+/* Answer a deferred request (as http_complete) with {"error":"<message>"} and
+ * `status`. */
+void http_complete_error(http_pending *p, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Value of a query parameter, URL-decoded ('+' is a space) into buf; NULL
  * when absent, "" for `?name` or `?name=`. A value longer than len - 1 bytes is
  * cut to len - 1 bytes (validate it: a cut number or time will not parse). */
@@ -174,9 +181,7 @@ const char *http_query_param(const http_request *req, const char *name, char *bu
  * two hex digits is kept as is. Returns the decoded length, or -1 when out
  * (outlen bytes) is too small. */
 int http_url_decode(const char *in, size_t len, char *out, size_t outlen, bool plus_is_space);
-/* Percent-encodes every byte outside RFC 3986 unreserved (ALPHA DIGIT - . _ ~)
- * into out (NUL-terminated). Returns the length, or -1 when out is too small. */
-int http_url_encode(const char *in, size_t len, char *out, size_t outlen);
+/* Percent-encoding: url_encode in util/url.h. */
 /* Matches `path` against a route pattern segment by segment; a `{name}`
  * segment matches one non-empty segment. The captured segments are copied
  * into buf (buflen bytes) and pointed to by params[0..*count). Returns 1 on a

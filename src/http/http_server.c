@@ -48,6 +48,7 @@
 #include "http/http_socket.h"
 
 #include "util/log.h"
+#include "util/url.h"
 
 #include <errno.h>
 #include <libwebsockets.h>
@@ -243,19 +244,6 @@ static void txn_respond(http_txn *t, http_response *res) {
     lws_set_timeout(t->wsi, PENDING_TIMEOUT_HTTP_CONTENT, HTTP_SEND_TIMEOUT_S);
     lws_callback_on_writable(t->wsi);
   }
-}
-
-static void txn_respond_error(http_txn *t, int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void txn_respond_error(http_txn *t, int status, const char *fmt, ...) {
-  char msg[512];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  http_response res = {0};
-  http_json_error(&res, status, "%s", msg);
-  txn_respond(t, &res);
 }
 
 static int stream_write(http_txn *t, struct lws *wsi);
@@ -541,7 +529,9 @@ static void sink_abort(http_txn *t) {
 static void txn_dispatch(http_txn *t) {
   if (t->early_status) {
     sink_abort(t);
-    txn_respond_error(t, t->early_status, "%s", t->early_message ? t->early_message : "error");
+    http_response res = {0};
+    http_json_error(&res, t->early_status, "%s", t->early_message ? t->early_message : "error");
+    txn_respond(t, &res);
     return;
   }
   t->req.method = t->method;
@@ -606,12 +596,12 @@ static char *rebuild_query(struct lws *wsi) {
     char *eq = strchr(frag, '=');
     size_t klen = eq ? (size_t)(eq - frag) : flen;
     if (used) out[used++] = '&';
-    int n = http_url_encode(frag, klen, out + used, cap - used);
+    int n = url_encode(frag, klen, out + used, cap - used);
     if (n < 0) break;
     used += (size_t)n;
     if (eq) {
       out[used++] = '=';
-      n = http_url_encode(eq + 1, flen - klen - 1, out + used, cap - used);
+      n = url_encode(eq + 1, flen - klen - 1, out + used, cap - used);
       if (n < 0) break;
       used += (size_t)n;
     }
@@ -957,6 +947,15 @@ void http_complete(http_pending *p, http_response *res) {
   }
   t->pending = NULL;
   txn_respond(t, res);
+}
+
+void http_complete_error(http_pending *p, int status, const char *fmt, ...) {
+  http_response res = {0};
+  va_list ap;
+  va_start(ap, fmt);
+  http_json_verror(&res, status, fmt, ap);
+  va_end(ap);
+  http_complete(p, &res);
 }
 
 /* ---- start and stop ---- */

@@ -14,52 +14,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+#include "util/hex.h"
 
 int http_url_decode(const char *in, size_t len, char *out, size_t outlen, bool plus_is_space) {
   size_t o = 0;
   if (outlen == 0) return -1;
   for (size_t i = 0; i < len; i++) {
     char c = in[i];
-    if (c == '%' && i + 2 < len && hex_value(in[i + 1]) >= 0 && hex_value(in[i + 2]) >= 0) {
-      c = (char)(hex_value(in[i + 1]) << 4 | hex_value(in[i + 2]));
+    if (c == '%' && i + 2 < len && hex_digit(in[i + 1]) >= 0 && hex_digit(in[i + 2]) >= 0) {
+      c = (char)(hex_digit(in[i + 1]) << 4 | hex_digit(in[i + 2]));
       i += 2;
     } else if (c == '+' && plus_is_space) {
       c = ' ';
     }
     if (o + 1 >= outlen) return -1;
     out[o++] = c;
-  }
-  out[o] = '\0';
-  return (int)o;
-}
-
-/* RFC 3986 section 2.3: the only bytes that never need encoding. */
-static bool unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_' || c == '~';
-}
-
-int http_url_encode(const char *in, size_t len, char *out, size_t outlen) {
-  static const char hex[] = "0123456789ABCDEF";
-  size_t o = 0;
-  if (outlen == 0) return -1;
-  for (size_t i = 0; i < len; i++) {
-    unsigned char c = (unsigned char)in[i];
-    size_t need = unreserved(c) ? 1 : 3;
-    if (o + need >= outlen) return -1;
-    if (need == 1) {
-      out[o++] = (char)c;
-    } else {
-      out[o++] = '%';
-      out[o++] = hex[c >> 4];
-      out[o++] = hex[c & 15];
-    }
   }
   out[o] = '\0';
   return (int)o;
@@ -119,7 +88,7 @@ const char *http_query_param(const http_request *req, const char *name, char *bu
       size_t o = 0;
       for (size_t i = 0; i < vlen && o + 1 < len;) {
         size_t step =
-            v[i] == '%' && i + 2 < vlen && hex_value(v[i + 1]) >= 0 && hex_value(v[i + 2]) >= 0 ? 3
+            v[i] == '%' && i + 2 < vlen && hex_digit(v[i + 1]) >= 0 && hex_digit(v[i + 2]) >= 0 ? 3
                                                                                                 : 1;
         char one[2];
         http_url_decode(v + i, step, one, sizeof one, true);
@@ -136,11 +105,15 @@ const char *http_query_param(const http_request *req, const char *name, char *bu
 }
 
 void http_json_error(http_response *res, int status, const char *fmt, ...) {
-  char msg[1024];
   va_list ap;
   va_start(ap, fmt);
-  int n = vsnprintf(msg, sizeof msg, fmt, ap);
+  http_json_verror(res, status, fmt, ap);
   va_end(ap);
+}
+
+void http_json_verror(http_response *res, int status, const char *fmt, va_list ap) {
+  char msg[1024];
+  int n = vsnprintf(msg, sizeof msg, fmt, ap);
   if (n >= (int)sizeof msg) { /* cut: do not leave half a UTF-8 sequence */
     size_t end = sizeof msg - 1;
     while (end > 0 && ((unsigned char)msg[end - 1] & 0xC0) == 0x80) end--;

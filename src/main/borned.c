@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "keys/key_tables.h"
 #include "main/modules.h"
 #include "station/station.h"
 #include "config/config.h"
@@ -98,6 +99,7 @@ static void close_walk(uv_handle_t *h, void *arg) {
 }
 
 int main(int argc, char **argv) {
+  if (borne_keys_register() != 0) return 1; /* every module's configuration keys */
   /* The option parser edits argv (--set KEY=VALUE is split in place): keep
    * the original words for the re-execution after a reset. */
   char **original_argv = calloc((size_t)argc + 1, sizeof *original_argv);

@@ -9,11 +9,12 @@
 #include <errno.h>
 #include <modbus.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "util/errbuf.h"
 
 typedef struct {
   meter_map map;
@@ -105,23 +106,13 @@ int meter_parse_tcp(const char *port, char *host, size_t hostlen, int *tcp_port)
   return 0;
 }
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...) {
-  if (!err || !errlen) return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
-
 static void on_async(uv_async_t *a);
 
 meter_bus *meter_bus_new(uv_loop_t *loop, const meter_bus_config *cfg, meter_result_fn fn,
                          void *ctx, char *err, size_t errlen) {
   meter_bus *b = calloc(1, sizeof *b);
   if (!b) {
-    seterr(err, errlen, "out of memory");
+    errbuf_setf(err, errlen, "out of memory");
     return NULL;
   }
   b->loop = loop;
@@ -132,14 +123,14 @@ meter_bus *meter_bus_new(uv_loop_t *loop, const meter_bus_config *cfg, meter_res
   if (strncmp(cfg->port, "tcp://", 6) == 0) {
     b->tcp = true;
     if (meter_parse_tcp(cfg->port, b->host, sizeof b->host, &b->tcp_port) != 0) {
-      seterr(err, errlen, "%s: not tcp://HOST:PORT", cfg->port);
+      errbuf_setf(err, errlen, "%s: not tcp://HOST:PORT", cfg->port);
       free(b);
       return NULL;
     }
   } else if (meter_parse_serial(cfg->serial ? cfg->serial : "9600,8N1", &b->baud, &b->parity,
                                 &b->data_bits, &b->stop_bits) != 0) {
-    seterr(err, errlen, "%s: serial settings '%s' are not BAUD,8N1", cfg->port,
-           cfg->serial ? cfg->serial : "");
+    errbuf_setf(err, errlen, "%s: serial settings '%s' are not BAUD,8N1", cfg->port,
+                cfg->serial ? cfg->serial : "");
     free(b);
     return NULL;
   }
@@ -157,8 +148,8 @@ meter_bus *meter_bus_new(uv_loop_t *loop, const meter_bus_config *cfg, meter_res
 int meter_bus_add(meter_bus *b, const meter_map *map, int unit_id, int timeout_ms, char *err,
                   size_t errlen) {
   if (b->started || b->count == METER_BUS_MAX_METERS) {
-    seterr(err, errlen, "%s: %s", b->port,
-           b->started ? "bus already started" : "more than 32 meters on one bus");
+    errbuf_setf(err, errlen, "%s: %s", b->port,
+                b->started ? "bus already started" : "more than 32 meters on one bus");
     return -1;
   }
   bus_meter *m = &b->meters[b->count];
@@ -168,7 +159,7 @@ int meter_bus_add(meter_bus *b, const meter_map *map, int unit_id, int timeout_m
   m->timeout_ms = timeout_ms > 0 ? timeout_ms : 500;
   m->image = calloc((size_t)(map->image_words > 0 ? map->image_words : 1), sizeof(uint16_t));
   if (!m->image) {
-    seterr(err, errlen, "out of memory");
+    errbuf_setf(err, errlen, "out of memory");
     return -1;
   }
   return b->count++;
@@ -225,13 +216,13 @@ static int ensure_connected(meter_bus *b, char *err, size_t errlen) {
       b->mb = modbus_new_rtu(b->port, b->baud, b->parity, b->data_bits, b->stop_bits);
     }
     if (!b->mb) {
-      seterr(err, errlen, "%s: %s", b->port, strerror(errno));
+      errbuf_setf(err, errlen, "%s: %s", b->port, strerror(errno));
       return -1;
     }
   }
   if (modbus_connect(b->mb) != 0) {
-    seterr(err, errlen, "%s: cannot %s: %s", b->port, b->tcp ? "connect" : "open",
-           modbus_strerror(errno));
+    errbuf_setf(err, errlen, "%s: cannot %s: %s", b->port, b->tcp ? "connect" : "open",
+                modbus_strerror(errno));
     return -1;
   }
   b->connected = true;
@@ -263,9 +254,9 @@ static void poll_one(meter_bus *b, bus_meter *m, meter_result *r) {
       if (rc == q->count) continue;
       int e = rc < 0 ? errno : EMBMDATA;
       st = classify(e);
-      seterr(r->error, sizeof r->error, "unit %d fc %d @%u+%u: %s", m->unit_id, q->function,
-             (unsigned)q->address, (unsigned)q->count,
-             st == MB_TIMEOUT ? "no answer (timeout)" : modbus_strerror(e));
+      errbuf_setf(r->error, sizeof r->error, "unit %d fc %d @%u+%u: %s", m->unit_id, q->function,
+                  (unsigned)q->address, (unsigned)q->count,
+                  st == MB_TIMEOUT ? "no answer (timeout)" : modbus_strerror(e));
       if (b->tcp && st != MB_EXCEPTION)
         disconnect(b); /* the stream may be out of step: start clean */
       else if (!b->tcp)
@@ -330,7 +321,7 @@ int meter_bus_start(meter_bus *b, char *err, size_t errlen) {
   if (b->started) return 0;
   int rc = pthread_create(&b->thread, NULL, worker, b);
   if (rc != 0) {
-    seterr(err, errlen, "%s: cannot start the bus worker: %s", b->port, strerror(rc));
+    errbuf_setf(err, errlen, "%s: cannot start the bus worker: %s", b->port, strerror(rc));
     return -1;
   }
   b->started = true;

@@ -7,11 +7,12 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include "util/errbuf.h"
 
 static const char *const quantity_names[MQ_COUNT] = {
     "voltage_l1", "voltage_l2", "voltage_l3", "current_l1",  "current_l2",    "current_l3",
@@ -66,16 +67,6 @@ static const unit_def *units_of(meter_quantity q) {
   return frequency_units;
 }
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...) {
-  if (!err || !errlen) return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
-
 static char *trim(char *s) {
   while (*s == ' ' || *s == '\t') s++;
   size_t n = strlen(s);
@@ -115,15 +106,15 @@ static int parse_header(meter_map *m, char *key, char *value, const char *name, 
   } else if (!strcmp(key, "note")) {
     /* free text for the installer */
   } else {
-    seterr(err, errlen,
-           "%s:%d: unknown setting '%s' (model, source, phases, max_registers, "
-           "max_gap, note)",
-           name, line, key);
+    errbuf_setf(err, errlen,
+                "%s:%d: unknown setting '%s' (model, source, phases, max_registers, "
+                "max_gap, note)",
+                name, line, key);
     return -1;
   }
   return 0;
 bad:
-  seterr(err, errlen, "%s:%d: %s: bad value '%.40s'", name, line, key, value);
+  errbuf_setf(err, errlen, "%s:%d: %s: bad value '%.40s'", name, line, key, value);
   return -1;
 }
 
@@ -137,34 +128,34 @@ static int parse_field(meter_map *m, char *s, const char *name, int line, char *
     tok[n++] = t;
   }
   if (n != 8) {
-    seterr(err, errlen,
-           "%s:%d: expected 8 columns (quantity address function type word_order byte_order "
-           "scale unit), got %d",
-           name, line, n);
+    errbuf_setf(err, errlen,
+                "%s:%d: expected 8 columns (quantity address function type word_order byte_order "
+                "scale unit), got %d",
+                name, line, n);
     return -1;
   }
   int q = -1;
   for (int i = 0; i < MQ_COUNT; i++)
     if (!strcmp(tok[0], quantity_names[i])) q = i;
   if (q < 0) {
-    seterr(err, errlen, "%s:%d: unknown quantity '%.32s'", name, line, tok[0]);
+    errbuf_setf(err, errlen, "%s:%d: unknown quantity '%.32s'", name, line, tok[0]);
     return -1;
   }
   meter_field *f = &m->field[q];
   if (f->present) {
-    seterr(err, errlen, "%s:%d: %s already given on line %d", name, line, tok[0], f->line);
+    errbuf_setf(err, errlen, "%s:%d: %s already given on line %d", name, line, tok[0], f->line);
     return -1;
   }
   long v;
   if (parse_long(tok[1], 0, 65535, &v)) {
-    seterr(err, errlen, "%s:%d: %s: bad address '%.16s' (0..65535, 0x prefix for hex)", name, line,
-           tok[0], tok[1]);
+    errbuf_setf(err, errlen, "%s:%d: %s: bad address '%.16s' (0..65535, 0x prefix for hex)", name,
+                line, tok[0], tok[1]);
     return -1;
   }
   f->address = (uint16_t)v;
   if (parse_long(tok[2], 3, 4, &v)) {
-    seterr(err, errlen, "%s:%d: %s: function code must be 3 or 4, got '%.16s'", name, line, tok[0],
-           tok[2]);
+    errbuf_setf(err, errlen, "%s:%d: %s: function code must be 3 or 4, got '%.16s'", name, line,
+                tok[0], tok[2]);
     return -1;
   }
   f->function = (uint8_t)v;
@@ -172,10 +163,10 @@ static int parse_field(meter_map *m, char *s, const char *name, int line, char *
   for (int i = 0; i <= MT_FLOAT64; i++)
     if (!strcmp(tok[3], type_names[i])) t = i;
   if (t < 0) {
-    seterr(err, errlen,
-           "%s:%d: %s: unknown type '%.16s' (int16 uint16 int32 uint32 int64 uint64 float32 "
-           "float64)",
-           name, line, tok[0], tok[3]);
+    errbuf_setf(err, errlen,
+                "%s:%d: %s: unknown type '%.16s' (int16 uint16 int32 uint32 int64 uint64 float32 "
+                "float64)",
+                name, line, tok[0], tok[3]);
     return -1;
   }
   f->type = (meter_type)t;
@@ -184,8 +175,8 @@ static int parse_field(meter_map *m, char *s, const char *name, int line, char *
   else if (!strcmp(tok[4], "lsw"))
     f->low_word_first = true;
   else {
-    seterr(err, errlen, "%s:%d: %s: word order must be msw or lsw, got '%.16s'", name, line, tok[0],
-           tok[4]);
+    errbuf_setf(err, errlen, "%s:%d: %s: word order must be msw or lsw, got '%.16s'", name, line,
+                tok[0], tok[4]);
     return -1;
   }
   if (!strcmp(tok[5], "be"))
@@ -193,16 +184,16 @@ static int parse_field(meter_map *m, char *s, const char *name, int line, char *
   else if (!strcmp(tok[5], "le"))
     f->little_endian = true;
   else {
-    seterr(err, errlen, "%s:%d: %s: byte order must be be or le, got '%.16s'", name, line, tok[0],
-           tok[5]);
+    errbuf_setf(err, errlen, "%s:%d: %s: byte order must be be or le, got '%.16s'", name, line,
+                tok[0], tok[5]);
     return -1;
   }
   char *end;
   errno = 0;
   f->scale = strtod(tok[6], &end);
   if (errno || *end || !isfinite(f->scale) || f->scale == 0) {
-    seterr(err, errlen, "%s:%d: %s: bad scale '%.16s' (a non-zero number)", name, line, tok[0],
-           tok[6]);
+    errbuf_setf(err, errlen, "%s:%d: %s: bad scale '%.16s' (a non-zero number)", name, line, tok[0],
+                tok[6]);
     return -1;
   }
   const unit_def *u = units_of((meter_quantity)q);
@@ -215,13 +206,13 @@ static int parse_field(meter_map *m, char *s, const char *name, int line, char *
       size_t k = strlen(list);
       snprintf(list + k, sizeof list - k, "%s%s", k ? " " : "", u->unit);
     }
-    seterr(err, errlen, "%s:%d: %s: unit '%.8s' does not fit (one of: %s)", name, line, tok[0],
-           tok[7], list);
+    errbuf_setf(err, errlen, "%s:%d: %s: unit '%.8s' does not fit (one of: %s)", name, line, tok[0],
+                tok[7], list);
     return -1;
   }
   snprintf(f->unit, sizeof f->unit, "%s", tok[7]);
   if ((long)f->address + meter_type_words(f->type) > 65536) {
-    seterr(err, errlen, "%s:%d: %s: registers run past 65535", name, line, tok[0]);
+    errbuf_setf(err, errlen, "%s:%d: %s: registers run past 65535", name, line, tok[0]);
     return -1;
   }
   f->present = true;
@@ -244,14 +235,15 @@ int meter_map_parse(meter_map *m, const char *text, size_t len, const char *name
     while (end < len && text[end] != '\n') end++;
     size_t n = end - pos;
     if (n >= sizeof buf) {
-      seterr(err, errlen, "%s:%d: line longer than %zu characters", name, line, sizeof buf - 1);
+      errbuf_setf(err, errlen, "%s:%d: line longer than %zu characters", name, line,
+                  sizeof buf - 1);
       return -1;
     }
     memcpy(buf, text + pos, n);
     buf[n] = '\0';
     pos = end + 1;
     if (memchr(buf, '\0', n)) {
-      seterr(err, errlen, "%s:%d: NUL byte in a text file", name, line);
+      errbuf_setf(err, errlen, "%s:%d: NUL byte in a text file", name, line);
       return -1;
     }
     char *hash = strchr(buf, '#');
@@ -269,15 +261,15 @@ int meter_map_parse(meter_map *m, const char *text, size_t len, const char *name
     if (rc) return -1;
   }
   if (!m->model[0]) {
-    seterr(err, errlen, "%s: missing 'model = ...'", name);
+    errbuf_setf(err, errlen, "%s: missing 'model = ...'", name);
     return -1;
   }
   if (!m->source[0]) {
-    seterr(err, errlen, "%s: missing 'source = ...' (the maker's register document)", name);
+    errbuf_setf(err, errlen, "%s: missing 'source = ...' (the maker's register document)", name);
     return -1;
   }
   if (!m->field[MQ_ENERGY_IMPORT].present) {
-    seterr(err, errlen, "%s: no energy_import register (required for billing)", name);
+    errbuf_setf(err, errlen, "%s: no energy_import register (required for billing)", name);
     return -1;
   }
   return meter_map_plan(m, err, errlen);
@@ -286,19 +278,19 @@ int meter_map_parse(meter_map *m, const char *text, size_t len, const char *name
 int meter_map_load(meter_map *m, const char *dir, const char *model, char *err, size_t errlen) {
   for (const char *p = model; *p; p++)
     if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '-')) {
-      seterr(err, errlen, "meter model '%.40s': only a-z 0-9 _ - allowed", model);
+      errbuf_setf(err, errlen, "meter model '%.40s': only a-z 0-9 _ - allowed", model);
       return -1;
     }
   if (!*model || strlen(model) >= sizeof m->name) {
-    seterr(err, errlen, "meter model '%.40s': empty or too long", model);
+    errbuf_setf(err, errlen, "meter model '%.40s': empty or too long", model);
     return -1;
   }
   char path[1024];
   snprintf(path, sizeof path, "%s/%s.map", dir, model);
   FILE *f = fopen(path, "rb");
   if (!f) {
-    seterr(err, errlen, "%s: %s (meter.*.model names a file of meter.maps_dir)", path,
-           strerror(errno));
+    errbuf_setf(err, errlen, "%s: %s (meter.*.model names a file of meter.maps_dir)", path,
+                strerror(errno));
     return -1;
   }
   char *text = malloc(65536);
@@ -307,7 +299,7 @@ int meter_map_load(meter_map *m, const char *dir, const char *model, char *err, 
   fclose(f);
   if (!text || too_big) {
     free(text);
-    seterr(err, errlen, "%s: %s", path, text ? "larger than 64 KiB" : "out of memory");
+    errbuf_setf(err, errlen, "%s: %s", path, text ? "larger than 64 KiB" : "out of memory");
     return -1;
   }
   int rc = meter_map_parse(m, text, n, path, err, errlen);
@@ -350,8 +342,8 @@ int meter_map_plan(meter_map *m, char *err, size_t errlen) {
     meter_field *f = &m->field[order[i]];
     int words = meter_type_words(f->type);
     if (words > m->max_registers) {
-      seterr(err, errlen, "%s spans %d registers, more than max_registers %d",
-             quantity_names[order[i]], words, m->max_registers);
+      errbuf_setf(err, errlen, "%s spans %d registers, more than max_registers %d",
+                  quantity_names[order[i]], words, m->max_registers);
       return -1;
     }
     if (cur && cur->function == f->function) {
@@ -365,7 +357,7 @@ int meter_map_plan(meter_map *m, char *err, size_t errlen) {
       }
     }
     if (m->request_count == METER_MAX_REQUESTS) {
-      seterr(err, errlen, "more than %d read requests needed", METER_MAX_REQUESTS);
+      errbuf_setf(err, errlen, "more than %d read requests needed", METER_MAX_REQUESTS);
       return -1;
     }
     cur = &m->request[m->request_count++];
@@ -485,7 +477,7 @@ int meter_map_decode(const meter_map *m, const uint16_t *image, size_t words, bo
   memset(out, 0, sizeof *out);
   out->at = now;
   if (words < (size_t)m->image_words) {
-    seterr(err, errlen, "short answer: %zu of %d registers", words, m->image_words);
+    errbuf_setf(err, errlen, "short answer: %zu of %d registers", words, m->image_words);
     return -1;
   }
   double v[MQ_COUNT] = {0};
@@ -495,12 +487,12 @@ int meter_map_decode(const meter_map *m, const uint16_t *image, size_t words, bo
     const meter_request *r = &m->request[f->request];
     if (f->request < 0 || f->request >= m->request_count ||
         f->offset + meter_type_words(f->type) > r->count) {
-      seterr(err, errlen, "%s: not covered by the read plan", quantity_names[q]);
+      errbuf_setf(err, errlen, "%s: not covered by the read plan", quantity_names[q]);
       return -1;
     }
     v[q] = meter_field_raw(f, image + r->image_offset + f->offset) * f->scale * f->to_base;
     if (!isfinite(v[q])) {
-      seterr(err, errlen, "%s is %s", quantity_names[q], isnan(v[q]) ? "NaN" : "infinite");
+      errbuf_setf(err, errlen, "%s is %s", quantity_names[q], isnan(v[q]) ? "NaN" : "infinite");
       return -1;
     }
   }
@@ -539,36 +531,36 @@ meter_plausibility meter_check(const meter_reading *prev, const meter_reading *c
   for (int k = 0; k < 3; k++)
     for (int i = 0; i < 3; i++)
       if (!isfinite(vals[k][i])) {
-        seterr(why, whylen, "value not finite");
+        errbuf_setf(why, whylen, "value not finite");
         return MP_NOT_FINITE;
       }
   if (!isfinite(cur->power_total_w) || !isfinite(cur->energy_import_wh) ||
       !isfinite(cur->frequency_hz)) {
-    seterr(why, whylen, "value not finite");
+    errbuf_setf(why, whylen, "value not finite");
     return MP_NOT_FINITE;
   }
   for (int i = 0; i < 3; i++)
     if (cur->voltage_v[i] < 0 || cur->current_a[i] < 0) {
-      seterr(why, whylen, "negative %s on L%d (%.3f)",
-             cur->voltage_v[i] < 0 ? "voltage" : "current", i + 1,
-             cur->voltage_v[i] < 0 ? cur->voltage_v[i] : cur->current_a[i]);
+      errbuf_setf(why, whylen, "negative %s on L%d (%.3f)",
+                  cur->voltage_v[i] < 0 ? "voltage" : "current", i + 1,
+                  cur->voltage_v[i] < 0 ? cur->voltage_v[i] : cur->current_a[i]);
       return MP_NEGATIVE;
     }
   if (cur->energy_import_wh < 0) {
-    seterr(why, whylen, "negative energy register (%.1f Wh)", cur->energy_import_wh);
+    errbuf_setf(why, whylen, "negative energy register (%.1f Wh)", cur->energy_import_wh);
     return MP_NEGATIVE;
   }
   if (prev && cur->energy_import_wh < prev->energy_import_wh) {
-    seterr(why, whylen, "energy register went backwards: %.1f Wh after %.1f Wh",
-           cur->energy_import_wh, prev->energy_import_wh);
+    errbuf_setf(why, whylen, "energy register went backwards: %.1f Wh after %.1f Wh",
+                cur->energy_import_wh, prev->energy_import_wh);
     return MP_ENERGY_BACKWARD;
   }
   if (lim && lim->breaker_a > 0) {
     double max = lim->breaker_a * (lim->nominal_voltage > 0 ? lim->nominal_voltage : 230) *
                  (lim->phases > 0 ? lim->phases : 3) * (lim->margin > 0 ? lim->margin : 1.5);
     if (fabs(cur->power_total_w) > max) {
-      seterr(why, whylen, "power %.0f W beyond %.0f W (breaker %.0f A x %d phases)",
-             cur->power_total_w, max, lim->breaker_a, lim->phases > 0 ? lim->phases : 3);
+      errbuf_setf(why, whylen, "power %.0f W beyond %.0f W (breaker %.0f A x %d phases)",
+                  cur->power_total_w, max, lim->breaker_a, lim->phases > 0 ? lim->phases : 3);
       return MP_POWER_TOO_HIGH;
     }
   }

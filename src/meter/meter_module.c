@@ -294,7 +294,7 @@ static meter_bus *bus_for(metering *mt, const metered *m, bus_ctx **bc_out, char
   return bus;
 }
 
-int metering_attach(station *st, char *err, size_t errlen) {
+int meter_attach(station *st, char *err, size_t errlen) {
   metering *mt = calloc(1, sizeof *mt);
   if (!mt) {
     snprintf(err, errlen, "metering: out of memory");

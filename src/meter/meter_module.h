@@ -12,6 +12,6 @@ struct station;
 /* Build the meter buses from the configuration and hook them to the
  * station. No meter.NAME.model set: does nothing. Returns -1 with one line in
  * err when a map cannot be loaded or a bus cannot start. */
-int metering_attach(struct station *st, char *err, size_t errlen);
+int meter_attach(struct station *st, char *err, size_t errlen);
 
 #endif

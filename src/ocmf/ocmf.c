@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/errbuf.h"
+
 struct ocmf {
   store *db;
   ocmf_key *key;
@@ -24,9 +26,7 @@ static const char *const migrations[] = {
 };
 
 static int db_fail(ocmf *o, const char *what, char *err, size_t errlen) {
-  if (err && errlen)
-    snprintf(err, errlen, "OCMF %s: %s", what, sqlite3_errmsg(store_sqlite(o->db)));
-  return -1;
+  return errbuf_fail(err, errlen, "OCMF %s: %s", what, sqlite3_errmsg(store_sqlite(o->db)));
 }
 
 static int sign_with_station_key(void *ctx, const ocmf_payload *p, char *out, size_t outlen,

@@ -17,23 +17,19 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "util/errbuf.h"
+#include "util/hex.h"
+
 struct ocmf_key {
   EVP_PKEY *pkey;
 };
 
 static int fail(char *err, size_t errlen, const char *what) {
   unsigned long e = ERR_get_error();
-  if (err && errlen) {
-    if (e) {
-      char buf[160];
-      ERR_error_string_n(e, buf, sizeof buf);
-      snprintf(err, errlen, "%s: %s", what, buf);
-    } else {
-      snprintf(err, errlen, "%s", what);
-    }
-  }
+  char buf[160] = "";
+  if (e) ERR_error_string_n(e, buf, sizeof buf);
   ERR_clear_error();
-  return -1;
+  return errbuf_fail(err, errlen, "%s%s%s", what, e ? ": " : "", buf);
 }
 
 /* Only EC keys on P-256 sign ECDSA-secp256r1-SHA256. */
@@ -169,28 +165,12 @@ int ocmf_key_load(ocmf_key **out, const char *path, bool create, char *err, size
   return 0;
 }
 
-static void to_hex(const unsigned char *p, size_t n, char *out) {
-  static const char digits[] = "0123456789ABCDEF";
-  for (size_t i = 0; i < n; i++) {
-    out[2 * i] = digits[p[i] >> 4];
-    out[2 * i + 1] = digits[p[i] & 15];
-  }
-  out[2 * n] = '\0';
-}
-
-static int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 /* Hex text into bytes; -1 unless an even count of hex digits fitting cap. */
 static long from_hex(const char *hex, unsigned char *out, size_t cap) {
   size_t n = strlen(hex);
   if (n == 0 || n % 2 || n / 2 > cap) return -1;
   for (size_t i = 0; i < n / 2; i++) {
-    int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+    int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
     if (hi < 0 || lo < 0) return -1;
     out[i] = (unsigned char)(hi << 4 | lo);
   }
@@ -204,7 +184,7 @@ int ocmf_key_pubkey_hex(const ocmf_key *k, char *out, size_t outlen) {
     OPENSSL_free(der);
     return -1;
   }
-  to_hex(der, (size_t)n, out);
+  hex_encode(der, (size_t)n, out, true);
   OPENSSL_free(der);
   return 0;
 }
@@ -237,7 +217,7 @@ int ocmf_key_sign(const ocmf_key *k, const void *data, size_t len, char *sig_hex
   EVP_MD_CTX_free(md);
   if (!ok) return fail(err, errlen, "ECDSA signing failed");
   if (n * 2 + 1 > siglen) return fail(err, errlen, "signature buffer too small");
-  to_hex(sig, n, sig_hex);
+  hex_encode(sig, n, sig_hex, true);
   return 0;
 }
 

@@ -34,12 +34,14 @@ typedef struct {
   meter_identity meter[BORNE_MAX_CONNECTORS];
 } ocmf_station;
 
-/* Stations with OCMF in this process (one, except in load tests). */
-static ocmf_station *registry[8];
+static void on_free(void *ctx);
 
+/* The station's own OCMF module, found in its module table (the entry whose
+ * free hook is ours): no process-wide list, so stations in one process never
+ * see each other's signer. */
 struct ocmf *station_ocmf(struct station *st) {
-  for (size_t i = 0; i < sizeof registry / sizeof registry[0]; i++)
-    if (registry[i] && registry[i]->st == st) return registry[i]->o;
+  for (int i = 0; i < st->module_count; i++)
+    if (st->modules[i].free == on_free) return ((ocmf_station *)st->modules[i].ctx)->o;
   return NULL;
 }
 
@@ -232,8 +234,6 @@ static int post_intermediate(void *ctx, const http_request *req, http_response *
 
 static void on_free(void *ctx) {
   ocmf_station *os = ctx;
-  for (size_t i = 0; i < sizeof registry / sizeof registry[0]; i++)
-    if (registry[i] == os) registry[i] = NULL;
   ocmf_close(os->o);
   free(os);
 }
@@ -285,11 +285,6 @@ int ocmf_attach(station *st, char *err, size_t errlen) {
     snprintf(err, errlen, "ocmf: too many station modules");
     return -1;
   }
-  for (size_t i = 0; i < sizeof registry / sizeof registry[0]; i++)
-    if (!registry[i]) {
-      registry[i] = os;
-      break;
-    }
   http_add_route(st->http, &(http_route){"GET", "/api/v1/ocmf/pubkey", get_pubkey, os});
   http_add_route(st->http,
                  &(http_route){"GET", "/api/v1/sessions/{id}/ocmf", get_session_records, os});

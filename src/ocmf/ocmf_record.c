@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/errbuf.h"
+
 typedef struct {
   char *p;
   size_t cap, len;
@@ -25,11 +27,6 @@ static void put(sbuf *b, const char *fmt, ...) {
     return;
   }
   b->len += (size_t)n;
-}
-
-static int fail(char *err, size_t errlen, const char *fmt, const char *what) {
-  if (err && errlen) snprintf(err, errlen, fmt, what);
-  return -1;
 }
 
 /* A JSON string value we emit verbatim: no quote, backslash, control
@@ -82,16 +79,16 @@ int ocmf_payload_build(const ocmf_payload *p, char *out, size_t outlen, char *er
                           p->cp_type,        p->cp_id};
   for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
     if (!str_ok(fields[i]))
-      return fail(err, errlen,
-                  "OCMF: field text `%s` has a quote, backslash, '|' or control "
-                  "character, or is longer than 250",
-                  fields[i]);
+      return errbuf_fail(err, errlen,
+                         "OCMF: field text `%s` has a quote, backslash, '|' or control "
+                         "character, or is longer than 250",
+                         fields[i]);
   if (p->reading_count < 1 || p->reading_count > OCMF_MAX_READINGS)
-    return fail(err, errlen, "OCMF: %s", "a record needs 1 to 4 readings");
-  if (p->pagination == 0) return fail(err, errlen, "OCMF: %s", "pagination starts at 1");
+    return errbuf_fail(err, errlen, "OCMF: %s", "a record needs 1 to 4 readings");
+  if (p->pagination == 0) return errbuf_fail(err, errlen, "OCMF: %s", "pagination starts at 1");
   bool user = p->id_data && p->id_data[0];
   sbuf b = {out, outlen, 0, false};
-  if (!outlen) return fail(err, errlen, "OCMF: %s", "no buffer");
+  if (!outlen) return errbuf_fail(err, errlen, "OCMF: %s", "no buffer");
   out[0] = '\0';
   /* Field order: the sections of the specification in turn (general,
    * pagination, meter, user assignment, charge point, readings), as in its
@@ -117,13 +114,13 @@ int ocmf_payload_build(const ocmf_payload *p, char *out, size_t outlen, char *er
     const ocmf_reading *r = &p->readings[i];
     char tm[48];
     if (ocmf_format_time(r->time_ms, r->tz_offset_min, r->time_status, tm, sizeof tm) != 0)
-      return fail(err, errlen, "OCMF: %s", "reading time or time status out of range");
+      return errbuf_fail(err, errlen, "OCMF: %s", "reading time or time status out of range");
     if (!r->tx || !strchr("BCXELRAPST", r->tx))
-      return fail(err, errlen, "OCMF: %s", "reading TX must be one of B C X E L R A P S T");
+      return errbuf_fail(err, errlen, "OCMF: %s", "reading TX must be one of B C X E L R A P S T");
     if (!r->status || !strchr("NGTDRMXIOSEF", r->status))
-      return fail(err, errlen, "OCMF: %s", "reading status must be a letter of Table 10");
+      return errbuf_fail(err, errlen, "OCMF: %s", "reading status must be a letter of Table 10");
     if (!isfinite(r->value_wh) || r->value_wh < 0 || r->value_wh > 1e15)
-      return fail(err, errlen, "OCMF: %s", "reading value out of range");
+      return errbuf_fail(err, errlen, "OCMF: %s", "reading value out of range");
     /* The import register in kWh with Wh resolution: integer arithmetic, so
      * the text is exact and independent of float printing (RV, Table 7). */
     long long wh = llround(r->value_wh);
@@ -133,7 +130,7 @@ int ocmf_payload_build(const ocmf_payload *p, char *out, size_t outlen, char *er
         i ? "," : "", tm, r->tx, wh / 1000, wh % 1000, r->status);
   }
   put(&b, "]}");
-  if (b.overflow) return fail(err, errlen, "OCMF: %s", "payload longer than the buffer");
+  if (b.overflow) return errbuf_fail(err, errlen, "OCMF: %s", "payload longer than the buffer");
   return (int)b.len;
 }
 
@@ -146,7 +143,8 @@ int ocmf_record_sign(const ocmf_payload *p, const ocmf_key *k, char *out, size_t
   if (ocmf_key_sign(k, payload, (size_t)n, sig, sizeof sig, err, errlen) != 0) return -1;
   int m = snprintf(out, outlen, "OCMF|%s|{\"SA\":\"%s\",\"SD\":\"%s\"}", payload,
                    OCMF_SIGNATURE_ALGORITHM, sig);
-  if (m < 0 || (size_t)m >= outlen) return fail(err, errlen, "OCMF: %s", "record buffer too small");
+  if (m < 0 || (size_t)m >= outlen)
+    return errbuf_fail(err, errlen, "OCMF: %s", "record buffer too small");
   return m;
 }
 

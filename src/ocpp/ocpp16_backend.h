@@ -2,9 +2,10 @@
  * The OCPP 1.6 charge point's durable state, behind one small interface so
  * that the protocol glue (src/ocpp/ocpp16_module.c) reads as the protocol:
  * the queue of transaction messages, the authorization cache and local list,
- * the configuration keys (the same store as borne's settings), reservations
- * and the availability the back end set. Every write is a synchronous
- * SQLite commit: on disk before anything is acknowledged or sent.
+ * reservations and the availability the back end set (the configuration
+ * keys, in the same store as borne's settings, are ocpp_keys.h). Every write
+ * is a synchronous SQLite commit: on disk before anything is acknowledged or
+ * sent.
  */
 #ifndef BORNE_OCPP_OCPP16_BACKEND_H
 #define BORNE_OCPP_OCPP16_BACKEND_H
@@ -74,21 +75,6 @@ const char *ocpp16_backend_local_list_update(ocpp16_backend *be,
                                              const ocpp16_SendLocalListRequest *req);
 int ocpp16_backend_local_list_version(ocpp16_backend *be);
 int ocpp16_backend_local_list_length(ocpp16_backend *be);
-
-/* ---- configuration keys (one store with borne's settings) ---- */
-/* ChangeConfiguration -> ConfigurationStatus. On "Accepted" the value is set
- * in cfg and saved with borne's settings; `applied` names the borne key. */
-const char *ocpp16_backend_keys_change(ocpp16_backend *be, config *cfg, const char *key,
-                                       const char *value, char *applied, size_t appliedlen);
-/* GetConfiguration.conf for the keys of req (req NULL or without keys: all). */
-json_t *ocpp16_backend_keys_get(ocpp16_backend *be, const config *cfg,
-                                const ocpp16_GetConfigurationRequest *req);
-/* The borne key behind an OCPP key name ("HeartbeatInterval" ->
- * "ocpp.HeartbeatInterval", "ConnectionTimeOut" -> "auth.timeout_s"); NULL
- * when the key is not configurable. */
-const char *ocpp16_backend_borne_key(const char *name);
-/* Checks the OCPP keys of a configuration (measurand lists); -1 with why. */
-int ocpp16_backend_keys_check(const config *cfg, char *why, size_t whylen);
 
 /* ---- reservations ---- */
 typedef struct {

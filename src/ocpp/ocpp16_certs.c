@@ -44,6 +44,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "util/hex.h"
 #include "util/log.h"
 
 #define MOD "ocpp"
@@ -160,20 +161,11 @@ static STACK_OF(X509) * parse_chain(const char *pem, size_t len) {
   return chain;
 }
 
-static void hex_of(const unsigned char *d, size_t n, char *out) {
-  static const char digits[] = "0123456789abcdef";
-  for (size_t i = 0; i < n; i++) {
-    out[2 * i] = digits[d[i] >> 4];
-    out[2 * i + 1] = digits[d[i] & 15];
-  }
-  out[2 * n] = '\0';
-}
-
 static void fingerprint(X509 *x, char out[65]) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
   if (X509_digest(x, EVP_sha256(), md, &n) != 1) n = 0;
-  hex_of(md, n > 32 ? 32 : n, out);
+  hex_encode(md, n > 32 ? 32 : n, out, false);
 }
 
 /* ---------- certificate checks ---------- */
@@ -208,13 +200,13 @@ static int hash_data_of(X509 *x, X509 *issuer, const EVP_MD *md, hash_data *h) {
   bool ok = len > 0 && EVP_Digest(der, (size_t)len, d, &n, md, NULL) == 1;
   OPENSSL_free(der);
   if (!ok) return -1;
-  hex_of(d, n, h->name_hash);
+  hex_encode(d, n, h->name_hash, false);
   /* the subjectPublicKey BIT STRING's value, without tag and length */
   const ASN1_BIT_STRING *bits = X509_get0_pubkey_bitstr(issuer);
   if (!bits || EVP_Digest(ASN1_STRING_get0_data(bits), (size_t)ASN1_STRING_length(bits), d, &n, md,
                           NULL) != 1)
     return -1;
-  hex_of(d, n, h->key_hash);
+  hex_encode(d, n, h->key_hash, false);
   BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
   char *hex = bn ? BN_bn2hex(bn) : NULL;
   BN_free(bn);

@@ -1,3 +1,4 @@
+/* OCPP 1.6 MeterValues content from borne's readings, pure (see ocpp16_measurands.h). */
 #include "ocpp/ocpp16_measurands.h"
 
 #include <stdint.h>

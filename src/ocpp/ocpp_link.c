@@ -14,7 +14,8 @@ struct ocpp_link {
   ocpp_link_events ev;
   ocpp_transport *transport;
   ocpp_rpc *rpc;
-  uv_timer_t timer; /* the outstanding call's timeout */
+  const ocpp_dialect *dialect;
+  uv_timer_t timer; /* the outstanding calls' timeouts */
   bool closing;
   bool timer_open;
 };
@@ -76,8 +77,8 @@ static void on_received(void *ctx, const char *text, size_t len) {
 }
 
 ocpp_link *ocpp_link_new(uv_loop_t *loop, const ocpp_transport_config *cfg, int call_timeout_s,
-                         ocpp_validate_fn validate, const ocpp_link_events *ev, char *err,
-                         size_t errlen) {
+                         const ocpp_dialect *dialect, ocpp_validate_fn validate,
+                         const ocpp_link_events *ev, char *err, size_t errlen) {
   ocpp_link *l = calloc(1, sizeof *l);
   if (!l) {
     snprintf(err, errlen, "out of memory");
@@ -85,12 +86,14 @@ ocpp_link *ocpp_link_new(uv_loop_t *loop, const ocpp_transport_config *cfg, int 
   }
   l->loop = loop;
   l->ev = *ev;
+  l->dialect = dialect;
   uint32_t seed = (uint32_t)(uv_hrtime() ^ (uint64_t)(uintptr_t)l);
   ocpp_rpc_config rc = {.ctx = l,
                         .send = rpc_send,
                         .call = rpc_call,
                         .replied = rpc_replied,
                         .validate = validate,
+                        .dialect = dialect,
                         .call_timeout_ms = (call_timeout_s > 0 ? call_timeout_s : 30) * 1000LL,
                         .id_seed = seed};
   l->rpc = ocpp_rpc_new(&rc);
@@ -106,7 +109,9 @@ ocpp_link *ocpp_link_new(uv_loop_t *loop, const ocpp_transport_config *cfg, int 
                               .connected = on_connected,
                               .disconnected = on_disconnected,
                               .received = on_received};
-  l->transport = ocpp_transport_new(loop, cfg, &te, err, errlen);
+  ocpp_transport_config tc = *cfg;
+  tc.subprotocol = dialect->subprotocol;
+  l->transport = ocpp_transport_new(loop, &tc, &te, err, errlen);
   if (!l->transport) {
     ocpp_link_close(l);
     return NULL; /* the closing timer handle still points at l: freed in its callback */
@@ -141,7 +146,10 @@ char *ocpp_link_peer_chain_pem(const ocpp_link *l) {
 }
 
 void ocpp_link_reconfigure(ocpp_link *l, const ocpp_transport_config *cfg) {
-  if (!l->closing) ocpp_transport_reconfigure(l->transport, cfg);
+  if (l->closing) return;
+  ocpp_transport_config tc = *cfg;
+  tc.subprotocol = l->dialect->subprotocol;
+  ocpp_transport_reconfigure(l->transport, &tc);
 }
 
 void ocpp_link_set_call_timeout(ocpp_link *l, int call_timeout_s) {

@@ -13,6 +13,7 @@
 
 #include "ocpp/ocpp_rpc.h"
 #include "ocpp/ocpp_transport.h"
+#include "ocpp/ocpp_version.h"
 
 typedef struct {
   void *ctx;
@@ -28,9 +29,12 @@ typedef int (*ocpp_validate_fn)(const char *action, bool request, const json_t *
 
 typedef struct ocpp_link ocpp_link;
 
+/* `dialect` is the OCPP version spoken (ocpp_version.h): the WebSocket
+ * subprotocol (it replaces cfg->subprotocol), the CALLERROR spellings and the
+ * outstanding-call rule; `validate` checks that version's payloads. */
 ocpp_link *ocpp_link_new(uv_loop_t *loop, const ocpp_transport_config *cfg, int call_timeout_s,
-                         ocpp_validate_fn validate, const ocpp_link_events *ev, char *err,
-                         size_t errlen);
+                         const ocpp_dialect *dialect, ocpp_validate_fn validate,
+                         const ocpp_link_events *ev, char *err, size_t errlen);
 /* Queues a station CALL (payload is stolen); cb gets exactly one answer.
  * -1 (cb not called) when not connected or when the payload fails the schema. */
 int ocpp_link_call(ocpp_link *l, const char *action, json_t *payload, ocpp_answer_fn cb, void *ctx);

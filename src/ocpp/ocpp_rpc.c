@@ -1,11 +1,15 @@
 /*
  * OCPP-J RPC framing and the one-outstanding-call engine (see ocpp_rpc.h).
  *
- * Error codes for bad incoming frames (OCPP-J 1.6 section 4.2.3): a frame
- * that is not JSON, not an array, or not a CALL/CALLRESULT/CALLERROR of the
- * right shape is a FormationViolation (a CALL without its payload: ProtocolError,
- * "payload incomplete"); an unknown action is NotImplemented;
- * a payload that fails the schema gets the validator's code. When the
+ * Error kinds for bad incoming frames (OCPP-J 1.6 section 4.2.3, 2.0.1 part
+ * 4 section 4.2.3), each answered in the dialect's spelling: a frame that is
+ * not JSON, not an array or whose message id cannot be read is
+ * OCPP_ERR_RPC_FRAMEWORK; an integer message type other than 2, 3 or 4
+ * OCPP_ERR_MESSAGE_TYPE_NOT_SUPPORTED; a CALL of the wrong shape
+ * OCPP_ERR_FORMAT (1.6 spells all three FormationViolation; a CALL without
+ * its payload: ProtocolError, "payload incomplete"); an unknown action is
+ * NotImplemented; a payload that fails the schema gets the validator's kind.
+ * When the
  * frame's message id cannot be read the answer carries the id "-1" (as the
  * reference ocpp-rpc implementation does), so the peer sees why. Bad
  * CALLRESULT and CALLERROR frames are never answered (a CALLERROR to a
@@ -33,23 +37,32 @@ typedef struct pending_call {
   json_t *payload;
   ocpp_answer_fn cb;
   void *ctx;
+  bool sent;        /* outstanding: waits for its answer */
+  int64_t deadline; /* when sent */
 } pending_call;
 
 struct ocpp_rpc {
   ocpp_rpc_config cfg;
-  pending_call *head, *tail; /* FIFO; head is outstanding when `sent` */
-  bool sent;
-  int64_t deadline; /* of the outstanding call */
+  pending_call *head, *tail; /* FIFO, sent in order: the outstanding calls are its first `sent` */
+  unsigned sent;
   uint32_t counter;
   size_t count;
 };
 
 ocpp_rpc *ocpp_rpc_new(const ocpp_rpc_config *cfg) {
+  if (!cfg->dialect) return NULL;
   ocpp_rpc *r = calloc(1, sizeof *r);
   if (!r) return NULL;
   r->cfg = *cfg;
-  r->deadline = NEVER;
   return r;
+}
+
+static const char *code_of(const ocpp_rpc *r, ocpp_error_kind kind) {
+  return ocpp_dialect_code(r->cfg.dialect, kind);
+}
+
+static unsigned max_outstanding(const ocpp_rpc *r) {
+  return r->cfg.dialect->max_outstanding_calls ? r->cfg.dialect->max_outstanding_calls : 1;
 }
 
 static void drop(pending_call *p) {
@@ -73,7 +86,12 @@ void ocpp_rpc_set_timeout(ocpp_rpc *r, int64_t call_timeout_ms) {
 
 size_t ocpp_rpc_pending(const ocpp_rpc *r) { return r->count; }
 
-int64_t ocpp_rpc_next_deadline(const ocpp_rpc *r) { return r->sent ? r->deadline : NEVER; }
+int64_t ocpp_rpc_next_deadline(const ocpp_rpc *r) {
+  int64_t next = NEVER;
+  for (const pending_call *p = r->head; p && p->sent; p = p->next)
+    if (p->deadline < next) next = p->deadline;
+  return next;
+}
 
 static int send_json(ocpp_rpc *r, json_t *frame) {
   char *text = json_dumps(frame, JSON_COMPACT);
@@ -89,29 +107,42 @@ static void send_error(ocpp_rpc *r, const char *id, const char *code, const char
   send_json(r, json_pack("[i, s, s, s, {}]", MSG_CALLERROR, id, code, text));
 }
 
-/* Takes the head call off the queue and reports its outcome. */
-static void finish_head(ocpp_rpc *r, const json_t *result, const char *code, const char *text) {
-  pending_call *p = r->head;
-  r->head = p->next;
-  if (!r->head) r->tail = NULL;
+/* Takes call p off the queue and reports its outcome. */
+static void finish(ocpp_rpc *r, pending_call *p, const json_t *result, const char *code,
+                   const char *text) {
+  pending_call **at = &r->head, *prev = NULL;
+  while (*at != p) {
+    prev = *at;
+    at = &(*at)->next;
+  }
+  *at = p->next;
+  if (r->tail == p) r->tail = prev;
   r->count--;
-  r->sent = false;
-  r->deadline = NEVER;
+  if (p->sent) r->sent--;
   if (p->cb) p->cb(p->ctx, result, code, text);
   drop(p);
 }
 
-/* Sends the head of the queue when nothing is outstanding. */
+/* The first call not sent yet (the outstanding ones come first). */
+static pending_call *first_unsent(const ocpp_rpc *r) {
+  pending_call *p = r->head;
+  while (p && p->sent) p = p->next;
+  return p;
+}
+
+/* Sends the next calls of the queue while fewer than the dialect allows are
+ * outstanding. */
 static void pump(ocpp_rpc *r, int64_t now) {
-  while (r->head && !r->sent) {
-    pending_call *p = r->head;
+  pending_call *p;
+  while (r->sent < max_outstanding(r) && (p = first_unsent(r))) {
     json_t *frame = json_pack("[i, s, s, O]", MSG_CALL, p->id, p->action, p->payload);
     if (send_json(r, frame) != 0) {
-      finish_head(r, NULL, "Disconnected", "the transport refused the frame");
+      finish(r, p, NULL, "Disconnected", "the transport refused the frame");
       continue;
     }
-    r->sent = true;
-    r->deadline = now + r->cfg.call_timeout_ms;
+    p->sent = true;
+    p->deadline = now + r->cfg.call_timeout_ms;
+    r->sent++;
   }
 }
 
@@ -120,12 +151,14 @@ int ocpp_rpc_call(ocpp_rpc *r, const char *action, json_t *payload, ocpp_answer_
   ocpp_error local;
   if (!err) err = &local;
   if (!payload || !json_is_object(payload)) {
-    snprintf(err->code, sizeof err->code, "FormationViolation");
+    err->kind = OCPP_ERR_FORMAT;
+    snprintf(err->code, sizeof err->code, "%s", code_of(r, err->kind));
     snprintf(err->text, sizeof err->text, "%s: payload is not an object", action);
     json_decref(payload);
     return -1;
   }
   if (r->cfg.validate && r->cfg.validate(action, true, payload, err) != 0) {
+    ocpp_dialect_spell(r->cfg.dialect, err);
     /* our own bug: never put an invalid message on the wire */
     log_error(MOD, "%s not sent: %s %s", action, err->code, err->text);
     json_decref(payload);
@@ -134,7 +167,8 @@ int ocpp_rpc_call(ocpp_rpc *r, const char *action, json_t *payload, ocpp_answer_
   pending_call *p = calloc(1, sizeof *p);
   if (!p) {
     json_decref(payload);
-    snprintf(err->code, sizeof err->code, "InternalError");
+    err->kind = OCPP_ERR_INTERNAL;
+    snprintf(err->code, sizeof err->code, "%s", code_of(r, err->kind));
     snprintf(err->text, sizeof err->text, "out of memory");
     return -1;
   }
@@ -154,14 +188,19 @@ int ocpp_rpc_call(ocpp_rpc *r, const char *action, json_t *payload, ocpp_answer_
 }
 
 void ocpp_rpc_fail_all(ocpp_rpc *r, const char *code, const char *text) {
-  while (r->head) finish_head(r, NULL, code, text);
+  while (r->head) finish(r, r->head, NULL, code, text);
 }
 
 void ocpp_rpc_tick(ocpp_rpc *r, int64_t now) {
-  if (r->sent && now >= r->deadline) {
-    log_warn(MOD, "%s %s: no answer within %" PRId64 " ms", r->head->action, r->head->id,
+  pending_call *p;
+  /* the oldest due first; a callback may change the queue, so look again */
+  for (;;) {
+    for (p = r->head; p && p->sent && now < p->deadline; p = p->next) {
+    }
+    if (!p || !p->sent) break;
+    log_warn(MOD, "%s %s: no answer within %" PRId64 " ms", p->action, p->id,
              r->cfg.call_timeout_ms);
-    finish_head(r, NULL, "Timeout", "no answer from the back end");
+    finish(r, p, NULL, "Timeout", "no answer from the back end");
   }
   pump(r, now);
 }
@@ -171,23 +210,27 @@ static void handle_call(ocpp_rpc *r, const char *id, const json_t *frame) {
   const json_t *payload = json_array_get(frame, 3);
   if (json_array_size(frame) == 3 && json_is_string(action_j)) {
     /* OCPP-J 1.6 4.2.3: ProtocolError, "Payload for Action is incomplete" */
-    send_error(r, id, "ProtocolError", "the CALL has no payload");
+    send_error(r, id, code_of(r, OCPP_ERR_PROTOCOL), "the CALL has no payload");
     return;
   }
   if (json_array_size(frame) != 4 || !json_is_string(action_j) || !json_is_object(payload)) {
-    send_error(r, id, "FormationViolation", "a CALL is [2, messageId, action, {payload}]");
+    send_error(r, id,
+               code_of(r, json_array_size(frame) == 4 && json_is_string(action_j)
+                              ? OCPP_ERR_FORMAT
+                              : OCPP_ERR_RPC_FRAMEWORK),
+               "a CALL is [2, messageId, action, {payload}]");
     return;
   }
   const char *action = json_string_value(action_j);
-  ocpp_error err = {{0}, {0}};
+  ocpp_error err = {.kind = OCPP_ERR_NONE};
   if (r->cfg.validate && r->cfg.validate(action, true, payload, &err) != 0) {
-    send_error(r, id, err.code, err.text);
+    send_error(r, id, code_of(r, err.kind), err.text);
     return;
   }
   ocpp_reply reply = {0};
   r->cfg.call(r->cfg.ctx, action, payload, &reply);
   if (!reply.result && !reply.error_code) {
-    reply.error_code = "InternalError";
+    reply.error_code = code_of(r, OCPP_ERR_INTERNAL);
     snprintf(reply.error_text, sizeof reply.error_text, "%s: no answer", action);
   }
   if (reply.result && r->cfg.validate && r->cfg.validate(action, false, reply.result, &err) != 0) {
@@ -195,7 +238,7 @@ static void handle_call(ocpp_rpc *r, const char *id, const json_t *frame) {
     log_error(MOD, "%s answer fails the schema: %s %s", action, err.code, err.text);
     json_decref(reply.result);
     reply.result = NULL;
-    reply.error_code = "InternalError";
+    reply.error_code = code_of(r, OCPP_ERR_INTERNAL);
     snprintf(reply.error_text, sizeof reply.error_text, "%s", err.text);
   }
   if (reply.result)
@@ -206,36 +249,38 @@ static void handle_call(ocpp_rpc *r, const char *id, const json_t *frame) {
 }
 
 static void handle_answer(ocpp_rpc *r, int type, const char *id, const json_t *frame) {
-  if (!r->sent || strcmp(r->head->id, id) != 0) {
+  pending_call *p = r->head;
+  while (p && p->sent && strcmp(p->id, id) != 0) p = p->next;
+  if (!p || !p->sent) {
     log_warn(MOD, "dropping an answer to an unknown message id %s", id);
     return;
   }
   if (type == MSG_CALLRESULT) {
     const json_t *payload = json_array_get(frame, 2);
-    ocpp_error err = {{0}, {0}};
+    ocpp_error err = {.kind = OCPP_ERR_NONE};
     if (json_array_size(frame) != 3 || !json_is_object(payload)) {
-      finish_head(r, NULL, "InvalidResponse", "a CALLRESULT is [3, messageId, {payload}]");
+      finish(r, p, NULL, "InvalidResponse", "a CALLRESULT is [3, messageId, {payload}]");
       return;
     }
-    if (r->cfg.validate && r->cfg.validate(r->head->action, false, payload, &err) != 0) {
-      log_warn(MOD, "%s answer fails the schema (%s: %s): not trusted", r->head->action, err.code,
-               err.text);
-      finish_head(r, NULL, "InvalidResponse", err.text);
+    if (r->cfg.validate && r->cfg.validate(p->action, false, payload, &err) != 0) {
+      log_warn(MOD, "%s answer fails the schema (%s: %s): not trusted", p->action,
+               code_of(r, err.kind), err.text);
+      finish(r, p, NULL, "InvalidResponse", err.text);
       return;
     }
-    finish_head(r, payload, NULL, NULL);
+    finish(r, p, payload, NULL, NULL);
     return;
   }
   const char *code = json_string_value(json_array_get(frame, 2));
   const char *text = json_string_value(json_array_get(frame, 3));
-  finish_head(r, NULL, code ? code : "GenericError", text ? text : "");
+  finish(r, p, NULL, code ? code : code_of(r, OCPP_ERR_GENERIC), text ? text : "");
 }
 
 void ocpp_rpc_receive(ocpp_rpc *r, const char *text, size_t len, int64_t now) {
   json_error_t jerr;
   json_t *frame = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
   if (!frame) {
-    send_error(r, "-1", "FormationViolation", "the message is not JSON");
+    send_error(r, "-1", code_of(r, OCPP_ERR_RPC_FRAMEWORK), "the message is not JSON");
     return;
   }
   const json_t *type_j = json_array_get(frame, 0);
@@ -244,9 +289,14 @@ void ocpp_rpc_receive(ocpp_rpc *r, const char *text, size_t len, int64_t now) {
   const char *id = json_string_value(id_j);
   if (!json_is_array(frame) || !id || strlen(id) >= ID_LEN ||
       (type != MSG_CALL && type != MSG_CALLRESULT && type != MSG_CALLERROR)) {
+    bool id_ok = id && strlen(id) < ID_LEN;
+    /* a message type borne does not know, in a frame that is otherwise one */
+    bool unknown_type = json_is_array(frame) && id_ok && json_is_integer(type_j);
     if (type != MSG_CALLRESULT && type != MSG_CALLERROR)
-      send_error(r, id && strlen(id) < ID_LEN ? id : "-1", "FormationViolation",
-                 "a message is [type 2, 3 or 4, messageId (string of at most 36), ...]");
+      send_error(
+          r, id_ok ? id : "-1",
+          code_of(r, unknown_type ? OCPP_ERR_MESSAGE_TYPE_NOT_SUPPORTED : OCPP_ERR_RPC_FRAMEWORK),
+          "a message is [type 2, 3 or 4, messageId (string of at most 36), ...]");
     else
       log_warn(MOD, "dropping a malformed answer frame");
   } else if (type == MSG_CALL) {

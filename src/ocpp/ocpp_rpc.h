@@ -4,11 +4,13 @@
  *   CALLRESULT [3, "<id>", {payload}]
  *   CALLERROR  [4, "<id>", "<code>", "<description>", {details}]
  *
- * Station calls wait in a FIFO; at most one is outstanding (the OCPP 1.6
- * rule), with a timeout. Incoming CALLs are validated against the schemas
- * and answered at once, even while a station call is outstanding. Bad frames
- * and bad payloads get the CALLERROR the specification names and reach no
- * handler; answers that fail the schema make the call fail ("InvalidResponse").
+ * Station calls wait in a FIFO and go out in order; at most the dialect's
+ * max_outstanding_calls wait for their answer at once (one in OCPP 1.6 and
+ * 2.0.1), each with a timeout. Incoming CALLs are validated against the
+ * schemas and answered at once, even while a station call is outstanding.
+ * Bad frames and bad payloads get the CALLERROR the specification names,
+ * spelled as the dialect spells it (ocpp_version.h), and reach no handler;
+ * answers that fail the schema make the call fail ("InvalidResponse").
  * The caller passes `now` (monotonic ms) in and arms a timer for
  * ocpp_rpc_next_deadline(); frames go out through the `send` callback.
  */
@@ -21,9 +23,10 @@
 #include <stdint.h>
 
 #include "ocpp/ocpp_error.h"
+#include "ocpp/ocpp_version.h"
 
 /* The answer a handler gives to an incoming CALL: a result object, or a
- * CALLERROR code with a text. */
+ * CALLERROR code (spelled in the handler's version) with a text. */
 typedef struct {
   json_t *result; /* owned by the rpc layer after the handler returns */
   const char *error_code;
@@ -44,33 +47,39 @@ typedef struct {
   void (*call)(void *ctx, const char *action, const json_t *payload, ocpp_reply *reply);
   /* after the answer to an incoming CALL was handed to `send` (may be NULL) */
   void (*replied)(void *ctx, const char *action);
-  /* the schema check of a payload; an unknown action is "NotImplemented" */
+  /* the schema check of a payload: non-zero with err->kind set (an unknown
+   * action is OCPP_ERR_NOT_IMPLEMENTED); the engine answers the kind in its
+   * dialect's spelling */
   int (*validate)(const char *action, bool request, const json_t *payload, ocpp_error *err);
+  /* the version's differences: CALLERROR spellings, outstanding calls */
+  const ocpp_dialect *dialect;
   int64_t call_timeout_ms;
   uint32_t id_seed; /* makes message ids differ between runs */
 } ocpp_rpc_config;
 
 typedef struct ocpp_rpc ocpp_rpc;
 
+/* NULL without cfg->dialect (or out of memory). */
 ocpp_rpc *ocpp_rpc_new(const ocpp_rpc_config *cfg);
 /* Drops queued and outstanding calls without calling their callbacks (the
  * owner is going away); call ocpp_rpc_fail_all first to notify them. */
 void ocpp_rpc_free(ocpp_rpc *r);
 
 /* Queues a station CALL (payload is stolen). A payload that fails the schema
- * is refused at once: -1 with err filled and cb not called. */
+ * is refused at once: -1 with err filled (spelled in the dialect) and cb not
+ * called. */
 int ocpp_rpc_call(ocpp_rpc *r, const char *action, json_t *payload, ocpp_answer_fn cb, void *ctx,
                   int64_t now, ocpp_error *err);
 /* One text frame from the peer. */
 void ocpp_rpc_receive(ocpp_rpc *r, const char *text, size_t len, int64_t now);
-/* Times out the outstanding call when due and sends the next one. */
+/* Times out the outstanding calls when due and sends the next ones. */
 void ocpp_rpc_tick(ocpp_rpc *r, int64_t now);
 /* When ocpp_rpc_tick must run next; INT64_MAX when nothing waits. */
 int64_t ocpp_rpc_next_deadline(const ocpp_rpc *r);
 /* The connection is gone: every queued and outstanding call fails with
  * `code` ("Disconnected"). */
 void ocpp_rpc_fail_all(ocpp_rpc *r, const char *code, const char *text);
-/* Calls waiting, the outstanding one included. */
+/* Calls waiting, the outstanding ones included. */
 size_t ocpp_rpc_pending(const ocpp_rpc *r);
 void ocpp_rpc_set_timeout(ocpp_rpc *r, int64_t call_timeout_ms);
 

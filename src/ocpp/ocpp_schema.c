@@ -12,9 +12,12 @@
 
 #define PATH_MAX_LEN 160
 
-static int fail(ocpp_error *err, const char *code, const char *path, const char *fmt, ...) {
+/* The kind and text; the code is spelled by the version's generated
+ * functions (ocpp_dialect_spell), this walker knows no version. */
+static int fail(ocpp_error *err, ocpp_error_kind kind, const char *path, const char *fmt, ...) {
   if (!err) return -1;
-  snprintf(err->code, sizeof err->code, "%s", code);
+  err->kind = kind;
+  err->code[0] = 0;
   char why[160];
   va_list ap;
   va_start(ap, fmt);
@@ -98,7 +101,7 @@ static int check_object(const ocpp_schema_node *n, const json_t *v, const char *
     child_path(sub, path, p->name);
     if (!m) {
       if (p->required)
-        return fail(err, "OccurenceConstraintViolation", sub, "required member missing");
+        return fail(err, OCPP_ERR_OCCURRENCE_CONSTRAINT, sub, "required member missing");
       continue;
     }
     if (check(p->node, m, sub, err) != 0) return -1;
@@ -111,7 +114,7 @@ static int check_object(const ocpp_schema_node *n, const json_t *v, const char *
       for (size_t i = 0; i < n->prop_count && !known; i++) known = !strcmp(n->props[i].name, key);
       if (!known) {
         child_path(sub, path, key);
-        return fail(err, "PropertyConstraintViolation", sub, "unknown member");
+        return fail(err, OCPP_ERR_PROPERTY_CONSTRAINT, sub, "unknown member");
       }
     }
   }
@@ -145,16 +148,16 @@ static int check(const ocpp_schema_node *n, const json_t *v, const char *path, o
     type_ok = json_is_boolean(v);
     break;
   }
-  if (!type_ok) return fail(err, "TypeConstraintViolation", path, "must be %s", type_name(n->type));
+  if (!type_ok) return fail(err, OCPP_ERR_TYPE_CONSTRAINT, path, "must be %s", type_name(n->type));
   switch (n->type) {
   case OCPP_T_OBJECT:
     return check_object(n, v, path, err);
   case OCPP_T_ARRAY: {
     size_t count = json_array_size(v);
     if (n->min_items >= 0 && count < (size_t)n->min_items)
-      return fail(err, "OccurenceConstraintViolation", path, "at least %ld items", n->min_items);
+      return fail(err, OCPP_ERR_OCCURRENCE_CONSTRAINT, path, "at least %ld items", n->min_items);
     if (n->max_items >= 0 && count > (size_t)n->max_items)
-      return fail(err, "OccurenceConstraintViolation", path, "at most %ld items", n->max_items);
+      return fail(err, OCPP_ERR_OCCURRENCE_CONSTRAINT, path, "at most %ld items", n->max_items);
     for (size_t i = 0; i < count; i++) {
       index_path(sub, path, i);
       if (check(n->items, json_array_get(v, i), sub, err) != 0) return -1;
@@ -164,33 +167,33 @@ static int check(const ocpp_schema_node *n, const json_t *v, const char *path, o
   case OCPP_T_STRING: {
     const char *s = json_string_value(v);
     if (strlen(s) != json_string_length(v))
-      return fail(err, "PropertyConstraintViolation", path, "contains a NUL character");
+      return fail(err, OCPP_ERR_PROPERTY_CONSTRAINT, path, "contains a NUL character");
     if (n->max_length >= 0 && utf8_length(s) > (size_t)n->max_length)
-      return fail(err, "PropertyConstraintViolation", path, "longer than %ld characters",
+      return fail(err, OCPP_ERR_PROPERTY_CONSTRAINT, path, "longer than %ld characters",
                   n->max_length);
     if (n->format == OCPP_FMT_DATE_TIME && !ocpp_schema_is_date_time(s))
-      return fail(err, "PropertyConstraintViolation", path, "not an RFC 3339 date-time");
+      return fail(err, OCPP_ERR_PROPERTY_CONSTRAINT, path, "not an RFC 3339 date-time");
     if (n->format == OCPP_FMT_URI && !is_uri(s))
-      return fail(err, "PropertyConstraintViolation", path, "not a URI");
+      return fail(err, OCPP_ERR_PROPERTY_CONSTRAINT, path, "not a URI");
     return 0;
   }
   case OCPP_T_ENUM: {
     const char *s = json_string_value(v);
     for (size_t i = 0; i < n->enum_count; i++)
       if (!strcmp(n->enums[i], s)) return 0;
-    return fail(err, "PropertyConstraintViolation", path, "`%.40s` is not an allowed value", s);
+    return fail(err, OCPP_ERR_PROPERTY_CONSTRAINT, path, "`%.40s` is not an allowed value", s);
   }
   case OCPP_T_INTEGER:
   case OCPP_T_NUMBER: {
     double d = json_number_value(v);
     if (n->has_minimum && d < n->minimum)
-      return fail(err, "PropertyConstraintViolation", path, "below %g", n->minimum);
+      return fail(err, OCPP_ERR_PROPERTY_CONSTRAINT, path, "below %g", n->minimum);
     if (n->has_maximum && d > n->maximum)
-      return fail(err, "PropertyConstraintViolation", path, "above %g", n->maximum);
+      return fail(err, OCPP_ERR_PROPERTY_CONSTRAINT, path, "above %g", n->maximum);
     if (n->multiple_of > 0) {
       double q = d / n->multiple_of;
       if (fabs(q - round(q)) > 1e-6)
-        return fail(err, "PropertyConstraintViolation", path, "not a multiple of %g",
+        return fail(err, OCPP_ERR_PROPERTY_CONSTRAINT, path, "not a multiple of %g",
                     n->multiple_of);
     }
     return 0;
@@ -202,7 +205,7 @@ static int check(const ocpp_schema_node *n, const json_t *v, const char *path, o
 
 int ocpp_schema_validate(const ocpp_schema_node *node, const json_t *v, ocpp_error *err) {
   if (node->type == OCPP_T_OBJECT && !json_is_object(v))
-    return fail(err, "FormationViolation", "", "the payload must be a JSON object");
+    return fail(err, OCPP_ERR_FORMAT, "", "the payload must be a JSON object");
   return check(node, v, "", err);
 }
 

@@ -10,13 +10,15 @@
  * minItems/maxItems, multipleOf, minimum/maximum), decodes a valid payload
  * into its struct, encodes a struct and frees what a decode allocated.
  *
- * Error codes follow OCPP-J 1.6 section 4.2.3 and the mapping of the
- * reference implementation (npm ocpp-rpc): a JSON type that does not match
- * is a TypeConstraintViolation; a value outside its enum, too long, badly
- * formatted or an unknown member a PropertyConstraintViolation; a missing
- * required member or an array of the wrong size an
- * OccurenceConstraintViolation (1.6 spelling); a payload that is not an
- * object a FormationViolation.
+ * Error kinds follow OCPP-J section 4.2.3 and the mapping of the reference
+ * implementation (npm ocpp-rpc): a JSON type that does not match is
+ * OCPP_ERR_TYPE_CONSTRAINT; a value outside its enum, too long, badly
+ * formatted or an unknown member OCPP_ERR_PROPERTY_CONSTRAINT; a missing
+ * required member or an array of the wrong size
+ * OCPP_ERR_OCCURRENCE_CONSTRAINT; a payload that is not an object
+ * OCPP_ERR_FORMAT. This walker knows no OCPP version: it fills err->kind and
+ * err->text and leaves err->code empty; the generated <version>_validate and
+ * _decode functions spell the code in their version (ocpp_version.h).
  */
 #ifndef BORNE_OCPP_SCHEMA_H
 #define BORNE_OCPP_SCHEMA_H
@@ -72,7 +74,7 @@ struct ocpp_schema_node {
   double minimum, maximum;
 };
 
-/* 0 when `v` conforms to `node`; else -1 with err (code and "path: why"). */
+/* 0 when `v` conforms to `node`; else -1 with err (kind and "path: why"). */
 int ocpp_schema_validate(const ocpp_schema_node *node, const json_t *v, ocpp_error *err);
 /* Validates, then fills *out (a struct of node->size bytes, zeroed first).
  * On failure nothing is left allocated. */

@@ -217,6 +217,7 @@ static generation *generation_new(ocpp_transport *t) {
   info.port = CONTEXT_PORT_NO_LISTEN;
   info.protocols = protocols;
   info.user = g;
+  /* process-wide only so that vhost names (seen in lws logs) never repeat */
   static unsigned generations;
   snprintf(g->name, sizeof g->name, "ocpp-%u", ++generations);
   info.vhost_name = g->name;
@@ -519,7 +520,9 @@ static void lost(ocpp_transport *t, const char *why) {
   if (was_connected && t->ev.disconnected) t->ev.disconnected(t->ev.ctx, why);
 }
 
-/* OpenSSL's SSL_CTX ex data index for the transport (one per process). */
+/* OpenSSL's SSL_CTX ex data index for the transport: one per process by
+ * OpenSSL's design (an index names a slot, the same for every SSL_CTX); each
+ * station's transport stores itself in its own SSL_CTX under it. */
 static int tls_index = -1;
 static void tls_index_init(void) {
   tls_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);

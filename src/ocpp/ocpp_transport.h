@@ -35,7 +35,7 @@ typedef struct {
 typedef struct {
   const char *url;            /* ws://host:port/path or wss://... */
   const char *cp_id;          /* appended to the path */
-  const char *subprotocol;    /* "ocpp1.6" */
+  const char *subprotocol;    /* "ocpp1.6": ocpp_link sets its dialect's */
   int security_profile;       /* 0..3 */
   const char *basic_password; /* profile 1 and 2: AuthorizationKey */
   const char *ca_file;        /* profile 2, 3: the CA that signs the server; "" = system CAs */

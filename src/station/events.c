@@ -110,10 +110,7 @@ void events_waiters_wake(station *st) {
 }
 
 void events_waiters_close(station *st) {
-  for (int i = 0; i < st->waiter_count; i++) {
-    http_response res = {0};
-    http_json_error(&res, 503, "borned is shutting down");
-    http_complete(st->waiters[i].pending, &res);
-  }
+  for (int i = 0; i < st->waiter_count; i++)
+    http_complete_error(st->waiters[i].pending, 503, "borned is shutting down");
   st->waiter_count = 0;
 }

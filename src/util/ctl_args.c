@@ -16,7 +16,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/errbuf.h"
 #include "util/timefmt.h"
+#include "util/url.h"
 
 #define MAX_TOKENS 128
 
@@ -70,16 +72,6 @@ typedef struct {
   const char *value; /* set when seen; "" for a flag */
 } opt_spec;
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-  return -1;
-}
-
 static bool is_option(const token *t) {
   return !t->literal && strncmp(t->text, "--", 2) == 0 && t->text[2] != '\0';
 }
@@ -91,7 +83,7 @@ static int split_opts(const char *verb, const token *tok, int n, opt_spec *specs
   for (int i = 0; i < n; i++) {
     if (!is_option(&tok[i])) {
       if (*npos == maxpos)
-        return fail(err, errlen, "%s: unexpected argument `%s`", verb, tok[i].text);
+        return errbuf_fail(err, errlen, "%s: unexpected argument `%s`", verb, tok[i].text);
       pos[(*npos)++] = tok[i].text;
       continue;
     }
@@ -102,17 +94,18 @@ static int split_opts(const char *verb, const token *tok, int n, opt_spec *specs
     for (int s = 0; s < nspecs; s++)
       if (strlen(specs[s].name) == name_len && strncmp(specs[s].name, name, name_len) == 0)
         spec = &specs[s];
-    if (!spec) return fail(err, errlen, "%s: unknown option --%.*s", verb, (int)name_len, name);
-    if (spec->value) return fail(err, errlen, "%s: --%s given twice", verb, spec->name);
+    if (!spec)
+      return errbuf_fail(err, errlen, "%s: unknown option --%.*s", verb, (int)name_len, name);
+    if (spec->value) return errbuf_fail(err, errlen, "%s: --%s given twice", verb, spec->name);
     if (!spec->takes_value) {
-      if (eq) return fail(err, errlen, "%s: --%s takes no value", verb, spec->name);
+      if (eq) return errbuf_fail(err, errlen, "%s: --%s takes no value", verb, spec->name);
       spec->value = "";
     } else if (eq) {
       spec->value = eq + 1;
     } else if (i + 1 < n) {
       spec->value = tok[++i].text;
     } else {
-      return fail(err, errlen, "%s: --%s needs a value", verb, spec->name);
+      return errbuf_fail(err, errlen, "%s: --%s needs a value", verb, spec->name);
     }
   }
   return 0;
@@ -141,8 +134,8 @@ static int parse_number(const char *text, double min, double max, double *out) {
 static int parse_connector(const char *verb, const char *text, int *out, char *err, size_t errlen) {
   long long c;
   if (parse_integer(text, 1, CTL_MAX_CONNECTOR, &c) != 0)
-    return fail(err, errlen, "%s: connector `%s` is not a number from 1 to %d", verb, text,
-                CTL_MAX_CONNECTOR);
+    return errbuf_fail(err, errlen, "%s: connector `%s` is not a number from 1 to %d", verb, text,
+                       CTL_MAX_CONNECTOR);
   *out = (int)c;
   return 0;
 }
@@ -150,15 +143,15 @@ static int parse_connector(const char *verb, const char *text, int *out, char *e
 static int add_field(ctl_command *cmd, const char *key, ctl_value_kind kind, const char *text,
                      char *err, size_t errlen) {
   if (cmd->field_count == CTL_MAX_FIELDS)
-    return fail(err, errlen, "%s: more than %d values", cmd->verb, CTL_MAX_FIELDS);
+    return errbuf_fail(err, errlen, "%s: more than %d values", cmd->verb, CTL_MAX_FIELDS);
   if (strlen(key) >= CTL_KEY_MAX)
-    return fail(err, errlen, "%s: key `%.40s...` too long", cmd->verb, key);
+    return errbuf_fail(err, errlen, "%s: key `%.40s...` too long", cmd->verb, key);
   if (strlen(text) >= CTL_TEXT_MAX)
-    return fail(err, errlen, "%s: value for %s too long (at most %d bytes)", cmd->verb, key,
-                CTL_TEXT_MAX - 1);
+    return errbuf_fail(err, errlen, "%s: value for %s too long (at most %d bytes)", cmd->verb, key,
+                       CTL_TEXT_MAX - 1);
   for (int i = 0; i < cmd->field_count; i++)
     if (strcmp(cmd->fields[i].key, key) == 0)
-      return fail(err, errlen, "%s: %s given twice", cmd->verb, key);
+      return errbuf_fail(err, errlen, "%s: %s given twice", cmd->verb, key);
   ctl_field *f = &cmd->fields[cmd->field_count++];
   snprintf(f->key, sizeof f->key, "%s", key);
   f->kind = kind;
@@ -175,7 +168,7 @@ static int set_path(ctl_command *cmd, char *err, size_t errlen, const char *fmt,
   int n = vsnprintf(cmd->path, sizeof cmd->path, fmt, ap);
   va_end(ap);
   if (n < 0 || (size_t)n >= sizeof cmd->path)
-    return fail(err, errlen, "%s: arguments too long", cmd->verb);
+    return errbuf_fail(err, errlen, "%s: arguments too long", cmd->verb);
   return 0;
 }
 
@@ -184,18 +177,18 @@ static int add_query(ctl_command *cmd, const char *name, const char *value, char
                      size_t errlen) {
   char enc[CTL_TEXT_MAX * 3];
   size_t len = strlen(cmd->path);
-  if (ctl_url_encode(value, enc, sizeof enc) != 0)
-    return fail(err, errlen, "%s: %s too long", cmd->verb, name);
+  if (url_encode(value, strlen(value), enc, sizeof enc) < 0)
+    return errbuf_fail(err, errlen, "%s: %s too long", cmd->verb, name);
   int n = snprintf(cmd->path + len, sizeof cmd->path - len, "%c%s=%s",
                    strchr(cmd->path, '?') ? '&' : '?', name, enc);
   if (n < 0 || (size_t)n >= sizeof cmd->path - len)
-    return fail(err, errlen, "%s: arguments too long", cmd->verb);
+    return errbuf_fail(err, errlen, "%s: arguments too long", cmd->verb);
   return 0;
 }
 
 static int need_args(const char *verb, int npos, int min, int max, const char *shape, char *err,
                      size_t errlen) {
-  if (npos < min || npos > max) return fail(err, errlen, "%s: expected %s", verb, shape);
+  if (npos < min || npos > max) return errbuf_fail(err, errlen, "%s: expected %s", verb, shape);
   return 0;
 }
 
@@ -243,17 +236,17 @@ static int verb_plug(ctl_command *cmd, const token *tok, int n, char *err, size_
     if (!v) continue;
     if (i == 1) {
       if (strcmp(v, "1") != 0 && strcmp(v, "3") != 0)
-        return fail(err, errlen, "plug: --phases `%s` is not allowed (1 or 3)", v);
+        return errbuf_fail(err, errlen, "plug: --phases `%s` is not allowed (1 or 3)", v);
       if (add_field(cmd, "phases", CTL_VAL_INTEGER, v, err, errlen)) return -1;
       continue;
     }
     double d;
     if (parse_number(v, num[i].min, num[i].max, &d) != 0)
-      return fail(err, errlen, "plug: --%s `%s` is not %s", specs[i].name, v, num[i].what);
+      return errbuf_fail(err, errlen, "plug: --%s `%s` is not %s", specs[i].name, v, num[i].what);
     if (add_field(cmd, num[i].json, CTL_VAL_NUMBER, v, err, errlen)) return -1;
   }
   if (specs[3].value && specs[4].value && atof(specs[4].value) < atof(specs[3].value))
-    return fail(err, errlen, "plug: --target-soc is below --soc");
+    return errbuf_fail(err, errlen, "plug: --target-soc is below --soc");
   cmd->method = "POST";
   cmd->has_body = true;
   cmd->view = CTL_VIEW_DONE;
@@ -292,7 +285,7 @@ static int verb_connector_word(ctl_command *cmd, const char *verb, const char *m
       parse_connector(verb, pos[0], &c, err, errlen))
     return -1;
   if (one_of(pos[1], choices) < 0)
-    return fail(err, errlen, "%s: `%s` is not %s", verb, pos[1], choice_text);
+    return errbuf_fail(err, errlen, "%s: `%s` is not %s", verb, pos[1], choice_text);
   if (add_field(cmd, member, CTL_VAL_STRING, pos[1], err, errlen)) return -1;
   cmd->method = "POST";
   cmd->view = CTL_VIEW_DONE;
@@ -308,7 +301,7 @@ static int verb_tap(ctl_command *cmd, const token *tok, int n, char *err, size_t
       need_args("tap", npos, 1, 1, "tap UID", err, errlen) ||
       add_field(cmd, "uid", CTL_VAL_STRING, pos[0], err, errlen))
     return -1;
-  if (!pos[0][0]) return fail(err, errlen, "tap: empty badge UID");
+  if (!pos[0][0]) return errbuf_fail(err, errlen, "tap: empty badge UID");
   cmd->method = "POST";
   cmd->view = CTL_VIEW_DONE;
   snprintf(cmd->done, sizeof cmd->done, "badge %.200s presented", pos[0]);
@@ -325,9 +318,9 @@ static int verb_pin(ctl_command *cmd, const token *tok, int n, char *err, size_t
   if (split_opts("pin", tok, n, NULL, 0, pos, &npos, 3, err, errlen) ||
       need_args("pin", npos, 3, 3, shape, err, errlen))
     return -1;
-  if (strcmp(pos[0], "set") != 0) return fail(err, errlen, "pin: expected %s", shape);
+  if (strcmp(pos[0], "set") != 0) return errbuf_fail(err, errlen, "pin: expected %s", shape);
   if (one_of(pos[1], roles) < 0)
-    return fail(err, errlen, "pin set: `%s` is not owner or installer", pos[1]);
+    return errbuf_fail(err, errlen, "pin set: `%s` is not owner or installer", pos[1]);
   if (add_field(cmd, "role", CTL_VAL_STRING, pos[1], err, errlen) ||
       add_field(cmd, "pin", CTL_VAL_STRING, pos[2], err, errlen))
     return -1;
@@ -351,7 +344,8 @@ static int verb_ocpp(ctl_command *cmd, const token *tok, int n, char *err, size_
     cmd->view = CTL_VIEW_OCPP;
     return set_path(cmd, err, errlen, "/api/v1/ocpp");
   }
-  if (npos != 2 || strcmp(pos[0], "url") != 0) return fail(err, errlen, "ocpp: expected %s", shape);
+  if (npos != 2 || strcmp(pos[0], "url") != 0)
+    return errbuf_fail(err, errlen, "ocpp: expected %s", shape);
   if (add_field(cmd, "ocpp.url", CTL_VAL_STRING, pos[1], err, errlen)) return -1;
   cmd->verb = "ocpp url";
   cmd->method = "PUT";
@@ -374,8 +368,8 @@ static int verb_config(ctl_command *cmd, const token *tok, int n, char *err, siz
     return set_path(cmd, err, errlen, "/api/v1/config/export");
   }
   if (npos != 2 || strcmp(pos[0], "import") != 0)
-    return fail(err, errlen, "config: expected %s", shape);
-  if (!pos[1][0]) return fail(err, errlen, "config import: empty file name");
+    return errbuf_fail(err, errlen, "config: expected %s", shape);
+  if (!pos[1][0]) return errbuf_fail(err, errlen, "config import: empty file name");
   snprintf(cmd->body_file, sizeof cmd->body_file, "%s", pos[1]);
   cmd->verb = "config import";
   cmd->method = "POST";
@@ -387,10 +381,11 @@ static int verb_config(ctl_command *cmd, const token *tok, int n, char *err, siz
 static int time_query(ctl_command *cmd, const char *opt, const char *text, int64_t *ms, char *err,
                       size_t errlen) {
   if (timefmt_parse(text, ms) != 0)
-    return fail(err, errlen,
-                "sessions: --%s `%s` is not an ISO-8601 time (2026-01-31T18:00:00Z) or epoch "
-                "seconds",
-                opt, text);
+    return errbuf_fail(
+        err, errlen,
+        "sessions: --%s `%s` is not an ISO-8601 time (2026-01-31T18:00:00Z) or epoch "
+        "seconds",
+        opt, text);
   char iso[40];
   timefmt_iso(*ms, iso, sizeof iso);
   return add_query(cmd, opt, iso, err, errlen);
@@ -407,8 +402,8 @@ static int verb_sessions_ocmf(ctl_command *cmd, const token *tok, int n, char *e
   errno = 0;
   long long id = strtoll(pos[0], &end, 10);
   if (errno || end == pos[0] || *end || id < 1)
-    return fail(err, errlen, "sessions ocmf: `%s` is not a session id (a positive integer)",
-                pos[0]);
+    return errbuf_fail(err, errlen, "sessions ocmf: `%s` is not a session id (a positive integer)",
+                       pos[0]);
   cmd->verb = "sessions ocmf";
   cmd->method = "GET";
   cmd->view = CTL_VIEW_OCMF;
@@ -423,7 +418,7 @@ static int verb_meter(ctl_command *cmd, const token *tok, int n, char *err, size
       need_args("meter", npos, 1, 1, "meter pubkey", err, errlen))
     return -1;
   if (strcmp(pos[0], "pubkey") != 0)
-    return fail(err, errlen, "meter: `%s` is not a meter command (meter pubkey)", pos[0]);
+    return errbuf_fail(err, errlen, "meter: `%s` is not a meter command (meter pubkey)", pos[0]);
   cmd->verb = "meter pubkey";
   cmd->method = "GET";
   cmd->view = CTL_VIEW_PUBKEY;
@@ -444,7 +439,7 @@ static int verb_sessions(ctl_command *cmd, const token *tok, int n, char *err, s
   if (specs[0].value && time_query(cmd, "since", specs[0].value, &since, err, errlen)) return -1;
   if (specs[1].value && time_query(cmd, "until", specs[1].value, &until, err, errlen)) return -1;
   if (specs[0].value && specs[1].value && since > until)
-    return fail(err, errlen, "sessions: --since is after --until");
+    return errbuf_fail(err, errlen, "sessions: --since is after --until");
   if (specs[2].value && add_query(cmd, "badge", specs[2].value, err, errlen)) return -1;
   if (specs[3].value && add_query(cmd, "user", specs[3].value, err, errlen)) return -1;
   if (specs[4].value) {
@@ -472,10 +467,11 @@ static int verb_badges(ctl_command *cmd, const token *tok, int n, char *err, siz
   static const char *const subs[] = {"list", "add", "remove", "enable", "disable", NULL};
   int sub = one_of(pos[0], subs);
   if (sub < 0)
-    return fail(err, errlen, "badges: `%s` is not list, add, remove, enable or disable", pos[0]);
-  if ((sub == 0) != (npos == 1)) return fail(err, errlen, "badges: expected %s", shape);
+    return errbuf_fail(err, errlen, "badges: `%s` is not list, add, remove, enable or disable",
+                       pos[0]);
+  if ((sub == 0) != (npos == 1)) return errbuf_fail(err, errlen, "badges: expected %s", shape);
   if (specs[0].value && sub != 1)
-    return fail(err, errlen, "badges %s: unknown option --user", pos[0]);
+    return errbuf_fail(err, errlen, "badges %s: unknown option --user", pos[0]);
   if (sub == 0) {
     cmd->verb = "badges list";
     cmd->method = "GET";
@@ -483,7 +479,7 @@ static int verb_badges(ctl_command *cmd, const token *tok, int n, char *err, siz
     return set_path(cmd, err, errlen, "/api/v1/badges");
   }
   const char *uid = pos[1];
-  if (!uid[0]) return fail(err, errlen, "badges %s: empty badge UID", pos[0]);
+  if (!uid[0]) return errbuf_fail(err, errlen, "badges %s: empty badge UID", pos[0]);
   if (sub == 1) {
     cmd->verb = "badges add";
     if (add_field(cmd, "uid", CTL_VAL_STRING, uid, err, errlen)) return -1;
@@ -495,7 +491,8 @@ static int verb_badges(ctl_command *cmd, const token *tok, int n, char *err, siz
     return set_path(cmd, err, errlen, "/api/v1/badges");
   }
   char seg[CTL_TEXT_MAX * 3];
-  if (ctl_uid_segment(uid, seg, sizeof seg) != 0) return fail(err, errlen, "badges: UID too long");
+  if (ctl_uid_segment(uid, seg, sizeof seg) != 0)
+    return errbuf_fail(err, errlen, "badges: UID too long");
   if (sub == 2) {
     cmd->verb = "badges remove";
     cmd->method = "DELETE";
@@ -521,8 +518,8 @@ static int verb_users(ctl_command *cmd, const token *tok, int n, char *err, size
     return -1;
   static const char *const subs[] = {"list", "add", "remove", NULL};
   int sub = one_of(pos[0], subs);
-  if (sub < 0) return fail(err, errlen, "users: `%s` is not list, add or remove", pos[0]);
-  if ((sub == 0) != (npos == 1)) return fail(err, errlen, "users: expected %s", shape);
+  if (sub < 0) return errbuf_fail(err, errlen, "users: `%s` is not list, add or remove", pos[0]);
+  if ((sub == 0) != (npos == 1)) return errbuf_fail(err, errlen, "users: expected %s", shape);
   if (sub == 0) {
     cmd->verb = "users list";
     cmd->method = "GET";
@@ -531,7 +528,7 @@ static int verb_users(ctl_command *cmd, const token *tok, int n, char *err, size
   }
   if (sub == 1) {
     cmd->verb = "users add";
-    if (!pos[1][0]) return fail(err, errlen, "users add: empty name");
+    if (!pos[1][0]) return errbuf_fail(err, errlen, "users add: empty name");
     if (add_field(cmd, "name", CTL_VAL_STRING, pos[1], err, errlen)) return -1;
     cmd->method = "POST";
     cmd->view = CTL_VIEW_USER;
@@ -541,8 +538,8 @@ static int verb_users(ctl_command *cmd, const token *tok, int n, char *err, size
   cmd->verb = "users remove";
   long long id;
   if (parse_integer(pos[1], 1, 9007199254740991LL, &id) != 0)
-    return fail(err, errlen, "users remove: `%s` is not a user id (see `bornectl users list`)",
-                pos[1]);
+    return errbuf_fail(err, errlen,
+                       "users remove: `%s` is not a user id (see `bornectl users list`)", pos[1]);
   cmd->method = "DELETE";
   cmd->view = CTL_VIEW_DONE;
   snprintf(cmd->done, sizeof cmd->done, "user %lld removed", id);
@@ -557,9 +554,9 @@ static int verb_set(ctl_command *cmd, const token *tok, int n, char *err, size_t
     return -1;
   for (int i = 0; i < npos; i++) {
     const char *eq = strchr(pos[i], '=');
-    if (!eq || eq == pos[i]) return fail(err, errlen, "set: `%s` is not KEY=VALUE", pos[i]);
+    if (!eq || eq == pos[i]) return errbuf_fail(err, errlen, "set: `%s` is not KEY=VALUE", pos[i]);
     char key[CTL_KEY_MAX];
-    if ((size_t)(eq - pos[i]) >= sizeof key) return fail(err, errlen, "set: key too long");
+    if ((size_t)(eq - pos[i]) >= sizeof key) return errbuf_fail(err, errlen, "set: key too long");
     snprintf(key, sizeof key, "%.*s", (int)(eq - pos[i]), pos[i]);
     if (add_field(cmd, key, CTL_VAL_GUESS, eq + 1, err, errlen)) return -1;
   }
@@ -573,7 +570,7 @@ static int verb_get(ctl_command *cmd, const token *tok, int n, char *err, size_t
   int npos;
   if (split_opts("get", tok, n, NULL, 0, pos, &npos, 1, err, errlen)) return -1;
   if (npos == 1) {
-    if (strlen(pos[0]) >= sizeof cmd->key) return fail(err, errlen, "get: key too long");
+    if (strlen(pos[0]) >= sizeof cmd->key) return errbuf_fail(err, errlen, "get: key too long");
     snprintf(cmd->key, sizeof cmd->key, "%s", pos[0]);
   }
   cmd->method = "GET";
@@ -605,7 +602,7 @@ static int verb_events(ctl_command *cmd, const token *tok, int n, char *err, siz
   int npos;
   if (split_opts("events", tok, n, specs, 2, pos, &npos, 0, err, errlen)) return -1;
   if (specs[0].value && parse_integer(specs[0].value, 0, 9007199254740991LL, &cmd->after) != 0)
-    return fail(err, errlen, "events: --after `%s` is not an event id", specs[0].value);
+    return errbuf_fail(err, errlen, "events: --after `%s` is not an event id", specs[0].value);
   cmd->follow = specs[1].value != NULL;
   cmd->run = CTL_RUN_EVENTS;
   cmd->method = "GET";
@@ -622,15 +619,15 @@ static int verb_wait(ctl_command *cmd, const token *tok, int n, char *err, size_
     return -1;
   const char *status = ctl_status_canonical(pos[1]);
   if (!status)
-    return fail(err, errlen,
-                "wait: `%s` is not an OCPP 1.6 status (Available, Preparing, Charging, "
-                "SuspendedEV, SuspendedEVSE, Finishing, Reserved, Unavailable, Faulted)",
-                pos[1]);
+    return errbuf_fail(err, errlen,
+                       "wait: `%s` is not an OCPP 1.6 status (Available, Preparing, Charging, "
+                       "SuspendedEV, SuspendedEVSE, Finishing, Reserved, Unavailable, Faulted)",
+                       pos[1]);
   snprintf(cmd->status, sizeof cmd->status, "%s", status);
   cmd->timeout_s = 60;
   if (specs[0].value && parse_number(specs[0].value, 0.001, 86400, &cmd->timeout_s) != 0)
-    return fail(err, errlen, "wait: --timeout `%s` is not a number of seconds (up to 86400)",
-                specs[0].value);
+    return errbuf_fail(err, errlen, "wait: --timeout `%s` is not a number of seconds (up to 86400)",
+                       specs[0].value);
   cmd->run = CTL_RUN_WAIT;
   cmd->method = "GET";
   return set_path(cmd, err, errlen, "/api/v1/status");
@@ -670,18 +667,18 @@ int ctl_parse(int argc, char *const argv[], ctl_globals *g, ctl_command *cmd, ch
         } else if (i + 1 < argc) {
           v = argv[++i];
         } else {
-          return fail(err, errlen, "%s needs a value", name);
+          return errbuf_fail(err, errlen, "%s needs a value", name);
         }
         char *dst = is_url ? g->url : g->data_dir;
         size_t cap = is_url ? sizeof g->url : sizeof g->data_dir;
-        if (!*v) return fail(err, errlen, "%s: empty value", name);
-        if (strlen(v) >= cap) return fail(err, errlen, "%s: value too long", name);
+        if (!*v) return errbuf_fail(err, errlen, "%s: empty value", name);
+        if (strlen(v) >= cap) return errbuf_fail(err, errlen, "%s: value too long", name);
         snprintf(dst, cap, "%s", v);
         *(is_url ? &g->url_given : &g->data_dir_given) = true;
         continue;
       }
     }
-    if (n == MAX_TOKENS) return fail(err, errlen, "too many arguments");
+    if (n == MAX_TOKENS) return errbuf_fail(err, errlen, "too many arguments");
     tok[n++] = (token){a, literal};
   }
   if (help) {
@@ -689,7 +686,7 @@ int ctl_parse(int argc, char *const argv[], ctl_globals *g, ctl_command *cmd, ch
     cmd->verb = "help";
     return 0;
   }
-  if (n == 0) return fail(err, errlen, "no verb given");
+  if (n == 0) return errbuf_fail(err, errlen, "no verb given");
   const char *verb = tok[0].text;
   const token *rest = tok + 1;
   int nrest = n - 1;
@@ -701,7 +698,7 @@ int ctl_parse(int argc, char *const argv[], ctl_globals *g, ctl_command *cmd, ch
                                       "stop",     "events", "wait",       "help", "pin", "ocpp",
                                       "config",   "meter",  "setup-code", NULL};
   int v = tok[0].literal ? -1 : one_of(verb, verbs);
-  if (v < 0) return fail(err, errlen, "unknown verb `%s`", verb);
+  if (v < 0) return errbuf_fail(err, errlen, "unknown verb `%s`", verb);
   cmd->verb = verbs[v];
   switch (v) {
   case 0:
@@ -748,11 +745,11 @@ int ctl_parse(int argc, char *const argv[], ctl_globals *g, ctl_command *cmd, ch
   case 19:
     return verb_meter(cmd, rest, nrest, err, errlen);
   case 20:
-    if (nrest > 0) return fail(err, errlen, "setup-code: takes no arguments");
+    if (nrest > 0) return errbuf_fail(err, errlen, "setup-code: takes no arguments");
     cmd->run = CTL_RUN_SETUP_CODE;
     return 0;
   default:
-    if (nrest > 0) return fail(err, errlen, "help: takes no arguments");
+    if (nrest > 0) return errbuf_fail(err, errlen, "help: takes no arguments");
     cmd->run = CTL_RUN_HELP;
     return 0;
   }
@@ -787,27 +784,6 @@ const char *ctl_status_canonical(const char *name) {
   return NULL;
 }
 
-int ctl_url_encode(const char *in, char *out, size_t len) {
-  static const char hex[] = "0123456789ABCDEF";
-  size_t o = 0;
-  for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
-    bool plain = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-                 strchr("-._~", *p);
-    size_t need = plain ? 1 : 3;
-    if (o + need >= len) return -1;
-    if (plain) {
-      out[o++] = (char)*p;
-    } else {
-      out[o++] = '%';
-      out[o++] = hex[*p >> 4];
-      out[o++] = hex[*p & 15];
-    }
-  }
-  if (o >= len) return -1;
-  out[o] = '\0';
-  return 0;
-}
-
 int ctl_uid_segment(const char *uid, char *out, size_t len) {
   bool hex_only = *uid != '\0';
   size_t digits = 0;
@@ -817,7 +793,7 @@ int ctl_uid_segment(const char *uid, char *out, size_t len) {
     else if (!strchr(":- ", *p))
       hex_only = false;
   }
-  if (!hex_only || digits == 0) return ctl_url_encode(uid, out, len);
+  if (!hex_only || digits == 0) return url_encode(uid, strlen(uid), out, len) < 0 ? -1 : 0;
   if (digits >= len) return -1;
   size_t o = 0;
   for (const char *p = uid; *p; p++)

@@ -123,10 +123,6 @@ void ctl_data_path(const ctl_globals *g, const char *env_data_dir, const char *n
  * or NULL when it is not one. */
 const char *ctl_status_canonical(const char *name);
 
-/* Percent-encode everything but RFC 3986 unreserved characters. -1 when it
- * does not fit. */
-int ctl_url_encode(const char *in, char *out, size_t len);
-
 /* A badge UID as a path segment: "04:d4:e5:f6" -> "04D4E5F6" (the form the
  * daemon stores); a UID that is not hex with separators is percent-encoded
  * as is, for the daemon to judge. -1 when it does not fit. */

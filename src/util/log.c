@@ -9,6 +9,8 @@
 #include <sys/time.h>
 #include <time.h>
 
+/* The one process-wide setting (docs/architecture.md): stderr is shared, so
+ * every station in the process logs at the level set last. */
 static log_level current_level = LOG_INFO;
 
 void log_set_level(log_level level) { current_level = level; }

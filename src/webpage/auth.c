@@ -12,6 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/hex.h"
+
 /* ---- lock-out ---- */
 
 int64_t web_lockout_remaining(const web_lockout *l, int64_t now) {
@@ -140,15 +142,6 @@ bool web_token_equal(const char *a, const char *b) {
   return diff == 0;
 }
 
-static void to_hex(const unsigned char *in, size_t n, char *out) {
-  static const char digits[] = "0123456789abcdef";
-  for (size_t i = 0; i < n; i++) {
-    out[2 * i] = digits[in[i] >> 4];
-    out[2 * i + 1] = digits[in[i] & 15];
-  }
-  out[2 * n] = '\0';
-}
-
 const web_session *web_session_new(web_sessions *t, web_role role, int64_t now, int64_t ttl_ms,
                                    const unsigned char rnd[2 * WEB_TOKEN_BYTES]) {
   web_session *slot = NULL;
@@ -161,8 +154,8 @@ const web_session *web_session_new(web_sessions *t, web_role role, int64_t now, 
     if (!slot || s->expires_ms < slot->expires_ms) slot = s;
   }
   memset(slot, 0, sizeof *slot);
-  to_hex(rnd, WEB_TOKEN_BYTES, slot->id);
-  to_hex(rnd + WEB_TOKEN_BYTES, WEB_TOKEN_BYTES, slot->csrf);
+  hex_encode(rnd, WEB_TOKEN_BYTES, slot->id, false);
+  hex_encode(rnd + WEB_TOKEN_BYTES, WEB_TOKEN_BYTES, slot->csrf, false);
   slot->role = role;
   slot->expires_ms = now + ttl_ms;
   return slot;

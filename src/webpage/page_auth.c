@@ -18,7 +18,6 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,19 +249,6 @@ static void job_run(uv_work_t *req) {
   OPENSSL_cleanse(j->pins, sizeof j->pins);
 }
 
-static void answer_error(http_pending *p, int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void answer_error(http_pending *p, int status, const char *fmt, ...) {
-  char msg[256];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  http_response res = {0};
-  http_json_error(&res, status, "%s", msg);
-  http_complete(p, &res);
-}
-
 static int64_t lock_base_ms(const web_ctx *w) {
   return config_get_int(w->st->cfg, "web.lockout_s") * 1000;
 }
@@ -297,7 +283,7 @@ static void login_done(web_ctx *w, pin_job *j) {
   web_lockout_success(&e->role[r]);
   unsigned char rnd[2 * WEB_TOKEN_BYTES];
   if (RAND_bytes(rnd, sizeof rnd) != 1) {
-    answer_error(j->pending, 500, "no random source for a session");
+    http_complete_error(j->pending, 500, "no random source for a session");
     return;
   }
   int64_t ttl = ttl_ms(w);
@@ -316,7 +302,7 @@ static void login_done(web_ctx *w, pin_job *j) {
 
 static void hash_done(web_ctx *w, pin_job *j) {
   if (!j->ok) {
-    answer_error(j->pending, 500, "cannot hash the PIN (no random source)");
+    http_complete_error(j->pending, 500, "cannot hash the PIN (no random source)");
     return;
   }
   json_t *set = json_array();
@@ -324,7 +310,7 @@ static void hash_done(web_ctx *w, pin_job *j) {
     web_role r = j->roles[i];
     if (j->setup && w->pin_hash[r][0]) { /* someone else was faster */
       json_decref(set);
-      answer_error(j->pending, 409, "the %s PIN is already set", web_role_name(r));
+      http_complete_error(j->pending, 409, "the %s PIN is already set", web_role_name(r));
       return;
     }
   }
@@ -332,8 +318,8 @@ static void hash_done(web_ctx *w, pin_job *j) {
     web_role r = j->roles[i];
     if (save_pin(w, r, j->hashes[i]) != 0) {
       json_decref(set);
-      answer_error(j->pending, 500, "cannot save the %s PIN: %s", web_role_name(r),
-                   sqlite3_errmsg(store_sqlite(w->st->db)));
+      http_complete_error(j->pending, 500, "cannot save the %s PIN: %s", web_role_name(r),
+                          sqlite3_errmsg(store_sqlite(w->st->db)));
       return;
     }
     /* A new PIN logs out everyone who used the old one (but not the caller). */
@@ -361,7 +347,7 @@ static void job_done(uv_work_t *req, int status) {
   w->jobs--;
   if (status != 0 || w->closing) {
     if (j->kind == JOB_VERIFY) j->entry->checking[j->roles[0]] = false;
-    answer_error(j->pending, 503, "borned is shutting down");
+    http_complete_error(j->pending, 503, "borned is shutting down");
   } else if (j->kind == JOB_VERIFY) {
     login_done(w, j);
   } else {
@@ -382,9 +368,7 @@ static int start_job(web_ctx *w, pin_job *j, const http_request *req, http_respo
     return -1;
   }
   if (uv_queue_work(w->st->loop, &j->work, job_run, job_done) != 0) {
-    http_response r = {0};
-    http_json_error(&r, 500, "cannot start the PIN check");
-    http_complete(j->pending, &r);
+    http_complete_error(j->pending, 500, "cannot start the PIN check");
     return 1;
   }
   w->jobs++;

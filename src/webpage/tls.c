@@ -13,13 +13,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/errbuf.h"
+
 #define VALID_DAYS 3650
 
 static int ssl_fail(char *err, size_t errlen, const char *what) {
   char why[256];
   ERR_error_string_n(ERR_get_error(), why, sizeof why);
-  snprintf(err, errlen, "%s: %s", what, why);
-  return -1;
+  return errbuf_fail(err, errlen, "%s: %s", what, why);
 }
 
 static int add_ext(X509 *cert, int nid, const char *value) {

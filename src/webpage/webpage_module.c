@@ -74,7 +74,7 @@ static station_setting_state web_setting_state(void *ctx, const char *key) {
   return SETTING_UNUSED;
 }
 
-int web_attach(station *st, char *err, size_t errlen) {
+int webpage_attach(station *st, char *err, size_t errlen) {
   web_ctx *w = calloc(1, sizeof *w);
   if (!w) {
     snprintf(err, errlen, "web: out of memory");

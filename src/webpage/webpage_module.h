@@ -20,6 +20,6 @@ int web_tls_files(const struct config *cfg, const char *data_dir, char *cert, si
                   char *key, size_t keylen, char *err, size_t errlen);
 
 /* Attach the web module (listed in main/modules.c). */
-int web_attach(struct station *st, char *err, size_t errlen);
+int webpage_attach(struct station *st, char *err, size_t errlen);
 
 #endif

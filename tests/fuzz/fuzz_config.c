@@ -8,9 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keys/key_tables.h"
 #include "config/config.h"
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Every module's keys, once, before the first input. */
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+  (void)argc, (void)argv;
+  if (borne_keys_register() != 0) abort();
+  return 0;
+}
 
 static int revalidate(void *ctx, const char *key, const char *value) {
   (void)ctx;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "http/http.h"
+#include "util/url.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -43,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
   size_t plen = strlen(path);
   char *enc = malloc(plen * 3 + 1), *dec = malloc(plen + 1);
-  int n = http_url_encode(path, plen, enc, plen * 3 + 1);
+  int n = url_encode(path, plen, enc, plen * 3 + 1);
   if (n < 0) abort();
   int m = http_url_decode(enc, (size_t)n, dec, plen + 1, false);
   if (m != (int)plen || memcmp(dec, path, plen) != 0) abort();

@@ -1,7 +1,8 @@
 /*
  * Fuzz target for the OCPP-J frame parser and dispatch (ocpp_rpc_receive):
  * the first byte sets the scene (how many station calls are queued, how the
- * handler answers, whether the transport refuses frames), the rest is split
+ * handler answers, whether the transport refuses frames, the dialect: 1.6,
+ * 2.0.1, or two outstanding calls), the rest is split
  * at newlines into frames from the back end, with clock ticks in between.
  * The station's message ids are "00000000-1", "00000000-2"... (id_seed 0) so
  * the seeds can answer them.
@@ -64,11 +65,13 @@ static int fz_validate(const char *action, bool request, const json_t *payload, 
   for (size_t i = 0; i < sizeof known / sizeof *known; i++)
     if (strcmp(action, known[i]) == 0) found = true;
   if (!found) {
+    err->kind = OCPP_ERR_NOT_IMPLEMENTED;
     snprintf(err->code, sizeof err->code, "NotImplemented");
     snprintf(err->text, sizeof err->text, "unknown action");
     return -1;
   }
   if (json_object_get(payload, "bad")) {
+    err->kind = OCPP_ERR_TYPE_CONSTRAINT;
     snprintf(err->code, sizeof err->code, "TypeConstraintViolation");
     snprintf(err->text, sizeof err->text, "bad: wrong type");
     return -1;
@@ -114,10 +117,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   memset(&S, 0, sizeof S);
   S.mode = data[0];
   S.refuse = (S.mode & 0x40) ? 1 : 0;
+  /* bit 2: the 2.0.1 spellings; bit 3: two station calls outstanding at once */
+  ocpp_dialect two = ocpp16_dialect;
+  two.max_outstanding_calls = 2;
+  const ocpp_dialect *dialect = (S.mode & 0x08)   ? &two
+                                : (S.mode & 0x04) ? &ocpp201_dialect
+                                                  : &ocpp16_dialect;
   ocpp_rpc_config cfg = {.send = fz_send,
                          .call = fz_call,
                          .replied = fz_replied,
                          .validate = fz_validate,
+                         .dialect = dialect,
                          .call_timeout_ms = 1000,
                          .id_seed = 0};
   ocpp_rpc *r = ocpp_rpc_new(&cfg);

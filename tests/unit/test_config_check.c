@@ -15,6 +15,7 @@
 #include <cmocka.h>
 // clang-format on
 
+#include "keys/key_tables.h"
 #include "config/config.h"
 
 static int setup(void **state) {
@@ -139,6 +140,7 @@ static void a_pin_is_used_once(void **state) {
 }
 
 int main(void) {
+  if (borne_keys_register() != 0) return 1; /* every module's configuration keys */
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(defaults_pass, setup, teardown),
       cmocka_unit_test_setup_teardown(connector_keys_beyond_the_count_are_refused, setup, teardown),

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 // clang-format on
 
+#include "keys/key_tables.h"
 #include "config/config.h"
 
 static int setup(void **state) {
@@ -222,6 +223,7 @@ static void files_load_and_missing_files_say_why(void **state) {
 }
 
 int main(void) {
+  if (borne_keys_register() != 0) return 1; /* every module's configuration keys */
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(keys_values_and_comments, setup, teardown),
       cmocka_unit_test_setup_teardown(sections_prefix_the_keys_below, setup, teardown),

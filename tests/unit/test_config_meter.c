@@ -1,5 +1,5 @@
 /*
- * The meter keys (config_keys_meter.c): value shapes (port, serial line,
+ * The meter keys (src/meter/meter_keys.c): value shapes (port, serial line,
  * phase mapping, names) and the cross-key checks: a meter referenced but not
  * defined, two meters on one port with one unit id, two serial settings on one
  * bus, one meter for two connectors, a 1-phase mapping on a 3-phase point.
@@ -15,6 +15,7 @@
 #include <cmocka.h>
 // clang-format on
 
+#include "keys/key_tables.h"
 #include "config/config.h"
 
 static void load_ok(config *c, const char *text) {
@@ -102,6 +103,7 @@ static void test_cross_checks(void **state) {
 }
 
 int main(void) {
+  if (borne_keys_register() != 0) return 1; /* every module's configuration keys */
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_values),
       cmocka_unit_test(test_valid_setup),

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 // clang-format on
 
+#include "keys/key_tables.h"
 #include "config/config.h"
 
 static int setup(void **state) {
@@ -315,6 +316,20 @@ static void station_strings_are_checked(void **state) {
   set_ok(c, "sim.selftest_fail", "2:rcd", "2:rcd");
   set_fails(c, "sim.selftest_fail", "2:brakes", "CONNECTOR:rcd|contactor|cp|meter");
   set_fails(c, "sim.selftest_fail", "9:rcd", "CONNECTOR:");
+}
+
+/* The file keys of several modules share one check: an absolute path, or empty. */
+static void file_keys_are_absolute_paths_or_empty(void **state) {
+  config *c = *state;
+  static const char *const keys[] = {"ocpp.ca_file",    "ocpp.cert_file", "ocpp.key_file",
+                                     "ocmf.key_file",   "web.cert_file",  "web.key_file",
+                                     "firmware.ca_file"};
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+    set_ok(c, keys[i], "/etc/borne/x.pem", "/etc/borne/x.pem");
+    set_fails(c, keys[i], "x.pem", "`x.pem` must be an absolute path");
+    set_fails(c, keys[i], "etc/borne/x.pem", "must be an absolute path");
+    set_ok(c, keys[i], "", "");
+  }
 }
 
 static void http_listen_is_host_and_port(void **state) {
@@ -634,6 +649,7 @@ static void generations_follow_changes(void **state) {
 }
 
 int main(void) {
+  if (borne_keys_register() != 0) return 1; /* every module's configuration keys */
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(wildcard_lookup_finds_connector_keys),
       cmocka_unit_test(named_wildcards_match_one_name_segment),
@@ -650,6 +666,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(every_string_key_has_a_length_bound, setup, teardown),
       cmocka_unit_test(secret_and_file_only_keys),
       cmocka_unit_test_setup_teardown(generations_follow_changes, setup, teardown),
+      cmocka_unit_test_setup_teardown(file_keys_are_absolute_paths_or_empty, setup, teardown),
       cmocka_unit_test_setup_teardown(http_listen_is_host_and_port, setup, teardown),
       cmocka_unit_test_setup_teardown(pin_shapes_are_checked, setup, teardown),
       cmocka_unit_test_setup_teardown(later_sets_override_earlier_ones, setup, teardown),

@@ -27,6 +27,7 @@
 #include <dirent.h>
 
 #include "firmware/diagnostics.h"
+#include "keys/key_tables.h"
 #include "test_httpd.h"
 #include "test_tmpdir.h"
 
@@ -229,6 +230,7 @@ static void refused_locations_are_never_used(void **state) {
 }
 
 int main(void) {
+  if (borne_keys_register() != 0) return 1; /* every module's configuration keys */
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(archive_holds_the_window_and_is_uploaded, setup, teardown),
       cmocka_unit_test_setup_teardown(refusing_location_is_retried_then_fails, setup, teardown),

@@ -17,6 +17,7 @@
 
 #include "http/http.h"
 #include "http/http_socket.h"
+#include "util/url.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -190,6 +191,7 @@ struct fixture {
   int echo_calls;
   char last_body_sum[64];
   http_pending *later_pending;
+  char later_error[32]; /* ?error=TEXT: answer later with http_complete_error */
   int later_handler_returned;
   int later_completed_after_return;
   http_pending *parked;
@@ -263,8 +265,12 @@ static int h_fail(void *ctx, const http_request *req, http_response *res) {
 static void later_fire(uv_timer_t *t) {
   fixture *f = t->data;
   f->later_completed_after_return = f->later_handler_returned;
-  http_response res = {.status = 202, .body = strdup("{\"late\":true}")};
-  http_complete(f->later_pending, &res);
+  if (f->later_error[0]) {
+    http_complete_error(f->later_pending, 409, "late \"%s\"", f->later_error);
+  } else {
+    http_response res = {.status = 202, .body = strdup("{\"late\":true}")};
+    http_complete(f->later_pending, &res);
+  }
   f->later_pending = NULL;
 }
 
@@ -272,6 +278,8 @@ static int h_later(void *ctx, const http_request *req, http_response *res) {
   (void)res;
   fixture *f = ctx;
   f->calls++;
+  if (!http_query_param(req, "error", f->later_error, sizeof f->later_error))
+    f->later_error[0] = '\0';
   f->later_pending = http_defer(req);
   if (!f->later_pending) return http_json_error(res, 500, "cannot defer"), 0;
   /* A second defer of the same request is refused. */
@@ -688,6 +696,10 @@ static void sc_later(fixture *f) {
   const char *g = "GET /api/v1/users/me HTTP/1.1\r\nHost: t\r\n" AUTH "\r\n";
   conn_send(&c, g, strlen(g));
   f->r[1] = conn_read(&c);
+  /* a deferred request answered with an error (http_complete_error) */
+  const char *e = "GET /api/v1/later?error=x%22y HTTP/1.1\r\nHost: t\r\n" AUTH "\r\n";
+  conn_send(&c, e, strlen(e));
+  f->r[2] = conn_read(&c);
   conn_close(&c);
 }
 
@@ -699,6 +711,9 @@ static void deferred_response_completed_later(void **state) {
   assert_string_equal(f->r[0].body, "{\"late\":true}");
   assert_true(f->later_completed_after_return);
   assert_int_equal(f->r[1].status, 200);
+  assert_int_equal(f->r[2].status, 409);
+  assert_non_null(strstr(f->r[2].head, "application/json"));
+  assert_error_body(&f->r[2], "late \"x\"y\"");
   fixture_free(f);
 }
 
@@ -1093,9 +1108,9 @@ static void query_parameters(void **state) {
   assert_int_equal(http_url_decode("a%2", 3, out, sizeof out, true), 3);
   assert_string_equal(out, "a%2");
   assert_int_equal(http_url_decode("abcdef", 6, out, 4, true), -1);
-  assert_int_equal(http_url_encode("a b&c=d~é", 10, out, sizeof out), 20);
+  assert_int_equal(url_encode("a b&c=d~é", 10, out, sizeof out), 20);
   assert_string_equal(out, "a%20b%26c%3Dd~%C3%A9");
-  assert_int_equal(http_url_encode("   ", 3, out, 9), -1);
+  assert_int_equal(url_encode("   ", 3, out, 9), -1);
 }
 
 static void json_error_helper(void **state) {

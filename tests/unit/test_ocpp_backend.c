@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "ocpp/ocpp16_backend.h"
+#include "ocpp/ocpp_keys.h"
 #include "test_tmpdir.h"
 #include "config/config.h"
 #include "store/store.h"
@@ -684,7 +685,7 @@ static void test_local_list_limits(void **state) {
 
 static const char *change(fx *f, const char *key, const char *value, char *applied) {
   char buf[64] = "";
-  const char *r = ocpp16_backend_keys_change(f->be, f->cfg, key, value, buf, sizeof buf);
+  const char *r = ocpp_keys_change(f->db, f->cfg, key, value, buf, sizeof buf);
   if (applied) snprintf(applied, 64, "%s", buf);
   return r;
 }
@@ -792,7 +793,7 @@ static void test_keys_change(void **state) {
  * borne setting cannot change at run time. */
 static void test_keys_reboot_required(void **state) {
   fx *f = *state;
-  json_t *all = ocpp16_backend_keys_get(f->be, f->cfg, NULL);
+  json_t *all = ocpp_keys_get(f->cfg, NULL);
   size_t i;
   json_t *k;
   int writable = 0;
@@ -801,7 +802,7 @@ static void test_keys_reboot_required(void **state) {
     const char *name = json_string_value(json_object_get(k, "key"));
     const char *value = json_string_value(json_object_get(k, "value"));
     assert_non_null(value);
-    const char *borne = ocpp16_backend_borne_key(name);
+    const char *borne = ocpp_keys_borne_key(name);
     assert_non_null(borne);
     const cfg_key_def *def = config_key_def(borne);
     assert_non_null(def);
@@ -829,7 +830,7 @@ static json_t *get_keys(fx *f, const char *req) {
   ocpp16_GetConfigurationRequest q;
   ocpp_error e;
   if (ocpp16_GetConfigurationRequest_decode(j, &q, &e) != 0) fail_msg("%s: %s", e.code, e.text);
-  json_t *res = ocpp16_backend_keys_get(f->be, f->cfg, &q);
+  json_t *res = ocpp_keys_get(f->cfg, &q);
   ocpp16_GetConfigurationRequest_free(&q);
   json_decref(j);
   return res;
@@ -837,7 +838,7 @@ static json_t *get_keys(fx *f, const char *req) {
 
 static void test_keys_get(void **state) {
   fx *f = *state;
-  json_t *all = ocpp16_backend_keys_get(f->be, f->cfg, NULL);
+  json_t *all = ocpp_keys_get(f->cfg, NULL);
   assert_null(json_object_get(all, "unknownKey"));
   /* the Core keys of OCPP 1.6 section 9.1 that a charge point must have */
   static const char *const core[] = {"AuthorizeRemoteTxRequests",
@@ -911,12 +912,12 @@ static void test_keys_get(void **state) {
 
 static void test_borne_key_map(void **state) {
   (void)state;
-  assert_string_equal(ocpp16_backend_borne_key("HeartbeatInterval"), "ocpp.HeartbeatInterval");
-  assert_string_equal(ocpp16_backend_borne_key("ConnectionTimeOut"), "auth.timeout_s");
-  assert_string_equal(ocpp16_backend_borne_key("SecurityProfile"), "ocpp.security_profile");
-  assert_null(ocpp16_backend_borne_key("SupportedFeatureProfiles"));
-  assert_null(ocpp16_backend_borne_key("NoSuchKey"));
-  assert_null(ocpp16_backend_borne_key(NULL));
+  assert_string_equal(ocpp_keys_borne_key("HeartbeatInterval"), "ocpp.HeartbeatInterval");
+  assert_string_equal(ocpp_keys_borne_key("ConnectionTimeOut"), "auth.timeout_s");
+  assert_string_equal(ocpp_keys_borne_key("SecurityProfile"), "ocpp.security_profile");
+  assert_null(ocpp_keys_borne_key("SupportedFeatureProfiles"));
+  assert_null(ocpp_keys_borne_key("NoSuchKey"));
+  assert_null(ocpp_keys_borne_key(NULL));
 }
 
 /* ---------------- reservations ---------------- */
@@ -1019,6 +1020,7 @@ static void test_availability(void **state) {
 }
 
 int main(void) {
+  if (config_registry_add_table(&ocpp_keys) != 0) return 1; /* the ocpp.* keys */
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
   const struct CMUnitTest tests[] = {
       T(test_queue_fifo),

@@ -64,7 +64,7 @@ static void every_action_has_both_schemas_and_round_trips(void **state) {
       assert_non_null(s);
       for (int full = 0; full < 2; full++) {
         json_t *v = sample(s, full, a);
-        ocpp_error err = {{0}, {0}};
+        ocpp_error err = {.kind = OCPP_ERR_NONE};
         if (ocpp16_validate(name, req, v, &err) != 0)
           fail_msg("%s %s: %s %s", name, req ? "request" : "response", err.code, err.text);
         /* decode into a buffer of the struct's size, encode, compare */
@@ -89,7 +89,7 @@ static void expect(const char *action, bool request, const char *payload, const 
   json_error_t jerr;
   json_t *v = json_loads(payload, JSON_DECODE_ANY, &jerr);
   assert_non_null(v);
-  ocpp_error err = {{0}, {0}};
+  ocpp_error err = {.kind = OCPP_ERR_NONE};
   int rc = ocpp16_validate(action, request, v, &err);
   json_decref(v);
   if (!code) {
@@ -221,6 +221,49 @@ static void typed_structs_decode_and_encode(void **state) {
   json_decref(v);
 }
 
+/* The validators know the error's kind; its spelling is the version's
+ * (ocpp_version.h): the generated 1.6 functions spell it in 1.6, the table
+ * walker alone leaves it to the caller, and the 2.0.1 dialect spells the
+ * same kinds its own way. */
+static void error_kinds_spelled_by_the_dialect(void **state) {
+  (void)state;
+  ocpp_error err = {.kind = OCPP_ERR_NONE};
+  json_t *v = json_object();
+  assert_int_equal(ocpp16_validate("Authorize", true, v, &err), -1);
+  assert_int_equal(err.kind, OCPP_ERR_OCCURRENCE_CONSTRAINT);
+  assert_string_equal(err.code, "OccurenceConstraintViolation");
+  ocpp_dialect_spell(&ocpp201_dialect, &err);
+  assert_string_equal(err.code, "OccurrenceConstraintViolation");
+  ocpp_error raw = {.kind = OCPP_ERR_NONE};
+  assert_int_equal(ocpp_schema_validate(ocpp16_schema("Authorize", true), v, &raw), -1);
+  assert_int_equal(raw.kind, OCPP_ERR_OCCURRENCE_CONSTRAINT);
+  assert_string_equal(raw.code, "");
+  assert_string_equal(raw.text, err.text);
+  ocpp16_AuthorizeRequest q;
+  assert_int_equal(ocpp16_AuthorizeRequest_decode(v, &q, &err), -1);
+  assert_string_equal(err.code, "OccurenceConstraintViolation");
+  json_decref(v);
+  v = json_array();
+  assert_int_equal(ocpp16_validate("Authorize", true, v, &err), -1);
+  assert_int_equal(err.kind, OCPP_ERR_FORMAT);
+  assert_string_equal(err.code, "FormationViolation");
+  assert_string_equal(ocpp_dialect_code(&ocpp201_dialect, err.kind), "FormatViolation");
+  json_decref(v);
+  assert_int_equal(ocpp16_validate("FlyToTheMoon", true, NULL, &err), -1);
+  assert_int_equal(err.kind, OCPP_ERR_NOT_IMPLEMENTED);
+  assert_string_equal(err.code, "NotImplemented");
+  /* every kind has a spelling in both; out of range is GenericError */
+  for (int k = 0; k < OCPP_ERR_KIND_COUNT; k++) {
+    assert_non_null(ocpp16_dialect.codes[k]);
+    assert_non_null(ocpp201_dialect.codes[k]);
+  }
+  assert_string_equal(ocpp_dialect_code(&ocpp16_dialect, OCPP_ERR_KIND_COUNT), "GenericError");
+  assert_string_equal(ocpp16_dialect.subprotocol, "ocpp1.6");
+  assert_string_equal(ocpp201_dialect.subprotocol, "ocpp2.0.1");
+  assert_int_equal(ocpp16_dialect.max_outstanding_calls, 1);
+  assert_int_equal(ocpp201_dialect.max_outstanding_calls, 1);
+}
+
 static void action_names_parse(void **state) {
   (void)state;
   ocpp16_action a;
@@ -246,6 +289,7 @@ int main(void) {
       cmocka_unit_test(date_times_follow_rfc_3339),
       cmocka_unit_test(typed_structs_decode_and_encode),
       cmocka_unit_test(action_names_parse),
+      cmocka_unit_test(error_kinds_spelled_by_the_dialect),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,7 +13,12 @@
  *     for a CALL without its payload, NotImplemented for an unknown action, the schema's code for a
  * bad payload) and never reach the handler;
  *   - answers that fail the schema are not trusted ("InvalidResponse");
- *   - fail_all reports every call exactly once; `replied` follows the answer.
+ *   - fail_all reports every call exactly once; `replied` follows the answer;
+ *   - the version's differences are data (ocpp_version.h): given the 2.0.1
+ *     dialect the same engine answers bad frames and payloads with the 2.0.1
+ *     spellings (FormatViolation, OccurrenceConstraintViolation,
+ *     MessageTypeNotSupported, RpcFrameworkError), and a dialect allowing two
+ *     outstanding calls gets two on the wire, answered in any order.
  */
 /* cmocka.h needs these first */
 // clang-format off
@@ -119,18 +124,21 @@ static int fake_validate(const char *action, bool request, const json_t *payload
   for (size_t i = 0; i < sizeof known / sizeof *known; i++)
     if (strcmp(action, known[i]) == 0) found = true;
   if (!found) {
+    err->kind = OCPP_ERR_NOT_IMPLEMENTED;
     snprintf(err->code, sizeof err->code, "NotImplemented");
     snprintf(err->text, sizeof err->text, "unknown action %s", action);
     return -1;
   }
   static const struct {
     const char *field, *code;
-  } bad[] = {{"bad", "TypeConstraintViolation"},
-             {"missing", "OccurenceConstraintViolation"},
-             {"range", "PropertyConstraintViolation"},
-             {"incomplete", "ProtocolError"}};
+    ocpp_error_kind kind;
+  } bad[] = {{"bad", "TypeConstraintViolation", OCPP_ERR_TYPE_CONSTRAINT},
+             {"missing", "OccurenceConstraintViolation", OCPP_ERR_OCCURRENCE_CONSTRAINT},
+             {"range", "PropertyConstraintViolation", OCPP_ERR_PROPERTY_CONSTRAINT},
+             {"incomplete", "ProtocolError", OCPP_ERR_PROTOCOL}};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
     if (json_object_get(payload, bad[i].field)) {
+      err->kind = bad[i].kind;
       snprintf(err->code, sizeof err->code, "%s", bad[i].code);
       snprintf(err->text, sizeof err->text, "%s: rejected by the test schema", bad[i].field);
       return -1;
@@ -152,12 +160,13 @@ static void on_answer(void *ctx, const json_t *result, const char *code, const c
   a->result = result ? json_deep_copy(result) : NULL;
 }
 
-static ocpp_rpc *make(uint32_t seed) {
+static ocpp_rpc *make_as(uint32_t seed, const ocpp_dialect *dialect) {
   ocpp_rpc_config cfg = {.ctx = &F,
                          .send = fake_send,
                          .call = fake_call,
                          .replied = fake_replied,
                          .validate = fake_validate,
+                         .dialect = dialect,
                          .call_timeout_ms = TIMEOUT_MS,
                          .id_seed = seed};
   ocpp_rpc *r = ocpp_rpc_new(&cfg);
@@ -165,6 +174,8 @@ static ocpp_rpc *make(uint32_t seed) {
   F.rpc = r;
   return r;
 }
+
+static ocpp_rpc *make(uint32_t seed) { return make_as(seed, &ocpp16_dialect); }
 
 static int setup(void **state) {
   (void)state;
@@ -194,7 +205,7 @@ static const char *fid(int i) { return json_string_value(json_array_get(frame(i)
 static const char *fstr(int i, size_t k) { return json_string_value(json_array_get(frame(i), k)); }
 
 static int call(ocpp_rpc *r, const char *action, json_t *payload, int tag, int64_t now) {
-  ocpp_error err = {{0}, {0}};
+  ocpp_error err = {.kind = OCPP_ERR_NONE};
   return ocpp_rpc_call(r, action, payload, on_answer, (void *)(intptr_t)tag, now, &err);
 }
 
@@ -377,7 +388,7 @@ static void test_callerror_matched(void **state) {
 static void test_call_refused_by_schema(void **state) {
   (void)state;
   ocpp_rpc *r = make(1);
-  ocpp_error err = {{0}, {0}};
+  ocpp_error err = {.kind = OCPP_ERR_NONE};
   assert_int_equal(
       ocpp_rpc_call(r, "Heartbeat", json_pack("{s:i}", "bad", 1), on_answer, NULL, 0, &err), -1);
   assert_string_equal(err.code, "TypeConstraintViolation");
@@ -640,6 +651,89 @@ static void test_bad_answer_frames_not_answered(void **state) {
   assert_string_equal(F.answers[0].code, "");
 }
 
+/* ---- the version's differences as data ---- */
+
+static void test_dialect_required(void **state) {
+  (void)state;
+  ocpp_rpc_config cfg = {.ctx = &F, .send = fake_send, .call = fake_call};
+  assert_null(ocpp_rpc_new(&cfg));
+}
+
+/* The same bad frames as test_bad_frames/test_bad_payloads, answered by an
+ * engine given the 2.0.1 dialect: the 2.0.1 spellings (OCPP 2.0.1 part 4
+ * 4.2.3), where 1.6 answers FormationViolation and
+ * OccurenceConstraintViolation. */
+static void test_dialect_201_spellings(void **state) {
+  (void)state;
+  ocpp_rpc *r = make_as(1, &ocpp201_dialect);
+  bad_frame(r, "hello", "-1", "RpcFrameworkError");
+  bad_frame(r, "{\"type\":2}", "-1", "RpcFrameworkError");
+  bad_frame(r, "[2,17,\"Reset\",{}]", "-1", "RpcFrameworkError");
+  bad_frame(r, "[5,\"t5\",\"Reset\",{}]", "t5", "MessageTypeNotSupported");
+  bad_frame(r, "[\"2\",\"ts\",\"Reset\",{}]", "ts", "RpcFrameworkError");
+  bad_frame(r, "[2,\"ap\",\"Reset\",[]]", "ap", "FormatViolation");
+  bad_frame(r, "[2,\"a2\"]", "a2", "RpcFrameworkError");
+  bad_frame(r, "[2,\"a3\",\"Reset\"]", "a3", "ProtocolError");
+  bad_frame(r, "[2,\"m\",\"Reset\",{\"missing\":1}]", "m", "OccurrenceConstraintViolation");
+  bad_frame(r, "[2,\"b\",\"Reset\",{\"bad\":1}]", "b", "TypeConstraintViolation");
+  bad_frame(r, "[2,\"u\",\"FlyToTheMoon\",{}]", "u", "NotImplemented");
+  /* the handler gave nothing: InternalError, the same in both */
+  F.reply_nothing = true;
+  recv_text(r, "[2,\"n\",\"Reset\",{}]", 0);
+  assert_callerror(F.nframes - 1, "n", "InternalError");
+  /* a station call that is not an object is refused in the dialect's words */
+  ocpp_error err = {.kind = OCPP_ERR_NONE};
+  assert_int_equal(ocpp_rpc_call(r, "Heartbeat", json_array(), on_answer, NULL, 0, &err), -1);
+  assert_int_equal(err.kind, OCPP_ERR_FORMAT);
+  assert_string_equal(err.code, "FormatViolation");
+  /* and one failing the schema too, whatever the validator wrote */
+  assert_int_equal(
+      ocpp_rpc_call(r, "Heartbeat", json_pack("{s:i}", "missing", 1), on_answer, NULL, 0, &err),
+      -1);
+  assert_string_equal(err.code, "OccurrenceConstraintViolation");
+  /* a CALLERROR from the peer without a code: GenericError */
+  call(r, "Heartbeat", json_object(), 9, 0);
+  char buf[128];
+  snprintf(buf, sizeof buf, "[4,\"%s\",null,null,{}]", fid(F.nframes - 1));
+  recv_text(r, buf, 1);
+  assert_int_equal(F.nanswers, 1);
+  assert_string_equal(F.answers[0].code, "GenericError");
+}
+
+/* The one-outstanding-call rule is the dialect's: given two, two go out, the
+ * answers are matched by id in any order, each call has its own timeout. */
+static void test_dialect_two_outstanding(void **state) {
+  (void)state;
+  ocpp_dialect two = ocpp16_dialect;
+  two.max_outstanding_calls = 2;
+  ocpp_rpc *r = make_as(1, &two);
+  call(r, "Heartbeat", json_object(), 1, 0);
+  call(r, "BootNotification", json_object(), 2, 100);
+  call(r, "DataTransfer", json_object(), 3, 200);
+  assert_int_equal(F.nframes, 2);
+  assert_string_equal(fstr(0, 2), "Heartbeat");
+  assert_string_equal(fstr(1, 2), "BootNotification");
+  assert_true(ocpp_rpc_next_deadline(r) == TIMEOUT_MS);
+  /* the second answered first: matched by its id, the third goes out */
+  answer_ok(r, 1, "{}", 300);
+  assert_int_equal(F.nanswers, 1);
+  assert_int_equal(F.answers[0].tag, 2);
+  assert_int_equal(F.nframes, 3);
+  assert_string_equal(fstr(2, 2), "DataTransfer");
+  assert_int_equal(ocpp_rpc_pending(r), 2);
+  /* the first times out at its own deadline, not the third's */
+  assert_true(ocpp_rpc_next_deadline(r) == TIMEOUT_MS);
+  ocpp_rpc_tick(r, TIMEOUT_MS);
+  assert_int_equal(F.nanswers, 2);
+  assert_int_equal(F.answers[1].tag, 1);
+  assert_string_equal(F.answers[1].code, "Timeout");
+  assert_true(ocpp_rpc_next_deadline(r) == 300 + TIMEOUT_MS);
+  answer_ok(r, 2, "{}", 400);
+  assert_int_equal(F.answers[2].tag, 3);
+  assert_int_equal(ocpp_rpc_pending(r), 0);
+  assert_true(ocpp_rpc_next_deadline(r) == INT64_MAX);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_call_frame_shape, setup, teardown),
@@ -660,6 +754,9 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_bad_frames, setup, teardown),
       cmocka_unit_test_setup_teardown(test_bad_payloads, setup, teardown),
       cmocka_unit_test_setup_teardown(test_bad_answer_frames_not_answered, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_dialect_required, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_dialect_201_spellings, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_dialect_two_outstanding, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -33,6 +33,7 @@
 #include <sqlite3.h>
 
 #include "ocpp/ocpp16_backend.h"
+#include "ocpp/ocpp_keys.h"
 #include "powercut_vfs.h"
 #include "test_tmpdir.h"
 #include "config/config.h"
@@ -404,6 +405,7 @@ static void nothing_acknowledged_is_lost_at_any_cut_point(void **state) {
 }
 
 int main(void) {
+  if (config_registry_add_table(&ocpp_keys) != 0) return 1; /* the ocpp.* keys */
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(nothing_acknowledged_is_lost_at_any_cut_point),
   };

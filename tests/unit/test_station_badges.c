@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keys/key_tables.h"
 #include "main/modules.h"
 #include "station/station.h"
 #include "test_tmpdir.h"
@@ -112,6 +113,7 @@ static void disabled_users_badge_is_refused(void **state) {
 }
 
 int main(void) {
+  if (borne_keys_register() != 0) return 1; /* every module's configuration keys */
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(disabled_users_badge_is_refused),
   };

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "keys/key_tables.h"
 #include "main/modules.h"
 #include "station/station.h"
 #include "hal/hal_sim.h"
@@ -111,6 +112,7 @@ static void open_session_resumes_if_ev_is_there_else_power_loss(void **state) {
 }
 
 int main(void) {
+  if (borne_keys_register() != 0) return 1; /* every module's configuration keys */
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(open_session_resumes_if_ev_is_there_else_power_loss),
   };

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "firmware/curl_uv.h"
+#include "keys/key_tables.h"
 #include "main/modules.h"
 #include "station/station.h"
 #include "test_tmpdir.h"
@@ -425,6 +426,7 @@ static void file_only_refused_and_secrets_masked(void **state) {
 }
 
 int main(void) {
+  if (borne_keys_register() != 0) return 1; /* every module's configuration keys */
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(every_runtime_key_reaches_its_user, setup_ocpp, teardown),
       cmocka_unit_test_setup_teardown(copies_changed_behind_the_back_are_seen_stale, setup_ocpp,

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "util/ctl_args.h"
+#include "util/url.h"
 
 typedef struct {
   ctl_globals g;
@@ -363,11 +364,11 @@ static void setup_code_sends_nothing(void **state) {
 static void encoding_helpers(void **state) {
   (void)state;
   char out[64];
-  assert_int_equal(ctl_url_encode("Room 12/é+&=", out, sizeof out), 0);
+  assert_int_equal(url_encode("Room 12/é+&=", strlen("Room 12/é+&="), out, sizeof out), 27);
   assert_string_equal(out, "Room%2012%2F%C3%A9%2B%26%3D");
-  assert_int_equal(ctl_url_encode("abc", out, 4), 0);
-  assert_int_equal(ctl_url_encode("abcd", out, 4), -1);
-  assert_int_equal(ctl_url_encode(" ", out, 3), -1);
+  assert_int_equal(url_encode("abc", 3, out, 4), 3);
+  assert_int_equal(url_encode("abcd", 4, out, 4), -1);
+  assert_int_equal(url_encode(" ", 1, out, 3), -1);
 
   assert_int_equal(ctl_uid_segment("04:d4-e5 f6", out, sizeof out), 0);
   assert_string_equal(out, "04D4E5F6");

@@ -190,7 +190,7 @@ def main():
          ' * src/ocpp/ocpp_schema.h. */',
          f'#ifndef {guard}', f'#define {guard}', '',
          '#include <jansson.h>', '#include <stdbool.h>', '#include <stddef.h>', '#include <stdint.h>',
-         '', '#include "ocpp/ocpp_error.h"', '#include "ocpp/ocpp_schema.h"', '',
+         '', '#include "ocpp/ocpp_error.h"', '#include "ocpp/ocpp_schema.h"', '#include "ocpp/ocpp_version.h"', '',
          'typedef enum {']
     h += [f'  {P}_{a},' for a in actions]
     h += [f'  {P}_ACTION_COUNT', f'}} {prefix}_action;', '']
@@ -202,7 +202,8 @@ def main():
           f'bool {prefix}_action_known(const char *name);',
           f'/* The schema of a request (request = true) or response; NULL for an unknown action. */',
           f'const ocpp_schema_node *{prefix}_schema(const char *action, bool request);',
-          f'/* 0 when `payload` conforms; -1 with err (an unknown action: "NotImplemented"). */',
+          f'/* 0 when `payload` conforms; -1 with err (an unknown action: OCPP_ERR_NOT_IMPLEMENTED),',
+          f' * its code spelled as {prefix}_dialect spells it (so are the _decode functions\'). */',
           f'int {prefix}_validate(const char *action, bool request, const json_t *payload, ocpp_error *err);',
           '']
     for (a, suffix), (cname, _) in roots.items():
@@ -225,7 +226,8 @@ def main():
     for (a, suffix), (cname, table) in roots.items():
         c += [f'const ocpp_schema_node *const {cname}_schema = &{table};',
               f'int {cname}_decode(const json_t *v, {cname} *out, ocpp_error *err) {{',
-              f'  return ocpp_schema_decode(&{table}, v, out, err);', '}',
+              f'  int rc = ocpp_schema_decode(&{table}, v, out, err);',
+              f'  if (rc != 0) ocpp_dialect_spell(&{prefix}_dialect, err);', '  return rc;', '}',
               f'json_t *{cname}_encode(const {cname} *in) {{ return ocpp_schema_encode(&{table}, in); }}',
               f'void {cname}_free({cname} *obj) {{ ocpp_schema_free(&{table}, obj); }}']
     c += ['',
@@ -245,11 +247,13 @@ def main():
           f'  const ocpp_schema_node *s = {prefix}_schema(action, request);',
           '  if (!s) {',
           '    if (err) {',
-          '      snprintf(err->code, sizeof err->code, "NotImplemented");',
+          '      err->kind = OCPP_ERR_NOT_IMPLEMENTED;',
+          f'      ocpp_dialect_spell(&{prefix}_dialect, err);',
           '      snprintf(err->text, sizeof err->text, "%.60s is not an action of this OCPP version", action ? action : "(none)");',
           '    }',
           '    return -1;', '  }',
-          '  return ocpp_schema_validate(s, payload, err);', '}', '']
+          '  int rc = ocpp_schema_validate(s, payload, err);',
+          f'  if (rc != 0) ocpp_dialect_spell(&{prefix}_dialect, err);', '  return rc;', '}', '']
     c.insert(3, '#include <stdio.h>')
     with open(f'{out}/{prefix}_messages.h', 'w', encoding='utf-8') as f:
         f.write('\n'.join(h))

@@ -1,10 +1,11 @@
 /*
- * The station is closed (docs/architecture.md): outside src/station (and the
- * pure core itself) no code reaches into the station's core, neither to read
- * it (modules use station_view() and its single-field helpers) nor to write
- * it (they call station_set_*). This test reads every source file of src/
- * and fails on the first line that touches `core` through a station or calls
- * the core's connector/station functions directly.
+ * Rules of the layout that a compiler does not check, checked by reading the
+ * tree (docs/architecture.md):
+ * - the station is closed: outside src/station (and the pure core itself)
+ *   no code reaches into the station's core, neither to read it (modules use
+ *   station_view() and its single-field helpers) nor to write it (they call
+ *   station_set_*): no `->core`, no direct cs_*()/sc_*() call;
+ * - every C source and header starts with a comment that says why it exists.
  */
 #include <dirent.h>
 #include <regex.h>
@@ -19,7 +20,8 @@
 
 #include <cmocka.h>
 
-#define SRC_DIR BORNE_TEST_DATA_DIR "/../../src"
+#define TREE BORNE_TEST_DATA_DIR "/../.."
+#define SRC_DIR TREE "/src"
 
 /* `->core` or `.core.` (the station's member), or a call of cs_*() / sc_*(). */
 static const char *const forbidden =
@@ -62,8 +64,19 @@ static char *read_all(const char *path) {
   return s;
 }
 
-/* Files scanned (count) and offending lines found under dir. */
-static int scan(const char *dir, int *files) {
+typedef int (*file_rule)(const char *path, const char *text);
+
+/* Does the file start (after blank lines) with a comment? 1 when not. */
+static int lacks_header_comment(const char *path, const char *text) {
+  while (*text == '\n' || *text == ' ') text++;
+  if (text[0] == '/' && (text[1] == '*' || text[1] == '/')) return 0;
+  print_message("%s: no comment at the top saying why the file exists\n", path);
+  return 1;
+}
+
+/* Files scanned (count) and offences found under dir; `skip_owners` leaves
+ * src/station and src/core out (they own the core). */
+static int scan(const char *dir, file_rule rule, bool skip_owners, int *files) {
   DIR *d = opendir(dir);
   assert_non_null(d);
   int found = 0;
@@ -76,8 +89,10 @@ static int scan(const char *dir, int *files) {
     if (stat(path, &sb) != 0) continue;
     if (S_ISDIR(sb.st_mode)) {
       /* the station owns its core; the core is the core */
-      if (strcmp(e->d_name, "station") == 0 || strcmp(e->d_name, "core") == 0) continue;
-      found += scan(path, files);
+      if (skip_owners && (strcmp(e->d_name, "station") == 0 || strcmp(e->d_name, "core") == 0))
+        continue;
+      if (strcmp(e->d_name, "corpus") == 0 || strcmp(e->d_name, "node_modules") == 0) continue;
+      found += scan(path, rule, skip_owners, files);
       continue;
     }
     size_t n = strlen(e->d_name);
@@ -85,7 +100,7 @@ static int scan(const char *dir, int *files) {
       continue;
     char *text = read_all(path);
     assert_non_null(text);
-    found += offending_lines(path, text);
+    found += rule(path, text);
     (*files)++;
     free(text);
   }
@@ -120,8 +135,24 @@ static void the_rule_catches_core_access(void **state) {
 static void no_module_touches_the_station_core(void **state) {
   (void)state;
   int files = 0;
-  int found = scan(SRC_DIR, &files);
+  int found = scan(SRC_DIR, offending_lines, true, &files);
   assert_true(files > 50); /* the tree was really read */
+  assert_int_equal(found, 0);
+}
+
+static void every_source_file_says_why_it_exists(void **state) {
+  (void)state;
+  assert_int_equal(lacks_header_comment("sample", "#include <stdio.h>\n"), 1);
+  assert_int_equal(lacks_header_comment("sample", "\n/* why */\n#include <stdio.h>\n"), 0);
+  static const char *const dirs[] = {"src",        "tools",      "bench",
+                                     "tests/unit", "tests/fuzz", "tests/tools"};
+  int files = 0, found = 0;
+  for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/%s", TREE, dirs[i]);
+    found += scan(dir, lacks_header_comment, false, &files);
+  }
+  assert_true(files > 100);
   assert_int_equal(found, 0);
 }
 
@@ -129,6 +160,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(the_rule_catches_core_access),
       cmocka_unit_test(no_module_touches_the_station_core),
+      cmocka_unit_test(every_source_file_says_why_it_exists),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,17 +1,18 @@
-/* Configuration keys of the grid module (see config_tables.h): the inputs
- * that measure the building's grid connection besides a Modbus meter (Linky
- * TIC, P1/DSMR, CT clamps, a utility control contact). See
- * docs/grid-inputs.md.
+/* Configuration keys of the grid module (its table is handed to the
+ * registry, see config/config_tables.h): the inputs that measure the
+ * building's grid connection besides a Modbus meter (Linky TIC, P1/DSMR, CT
+ * clamps, a utility control contact). See docs/grid-inputs.md.
  *
  * grid.source and grid.port belong to energy management
- * (config_keys_energy.c); they are registered here, under the same names and
- * values, only until that table has them, and one of the two copies goes at
- * the merge. */
+ * (src/energy/energy_keys.c); they are registered here, under the same names
+ * and values, only until that table has them, and one of the two copies goes
+ * at the merge. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "config/config_tables.h"
+#include "util/errbuf.h"
 
 /* "[!]gpiochipN:LINE", as the connector pins (docs/hal.md). */
 static int check_gpio(const char *v, char *why, size_t len) {
@@ -21,8 +22,7 @@ static int check_gpio(const char *v, char *why, size_t len) {
   for (const char *c = p + 8; ok && c < colon; c++) ok = *c >= '0' && *c <= '9';
   for (const char *c = colon ? colon + 1 : p; ok && *c; c++) ok = *c >= '0' && *c <= '9';
   if (ok) return 0;
-  if (why && len) snprintf(why, len, "`%s`: gpiochipN:LINE, or !gpiochipN:LINE when active low", v);
-  return -1;
+  return errbuf_fail(why, len, "`%s`: gpiochipN:LINE, or !gpiochipN:LINE when active low", v);
 }
 
 /* "iio:deviceN:in_voltageK_raw", as the connector ADC channels (docs/hal.md). */
@@ -32,12 +32,11 @@ static int check_iio(const char *v, char *why, size_t len) {
             !strchr(v, '/') && strlen(v) < 96;
   for (const char *c = v + 10; ok && c < colon; c++) ok = *c >= '0' && *c <= '9';
   if (ok) return 0;
-  if (why && len) snprintf(why, len, "`%s`: iio:deviceN:in_voltageK_raw", v);
-  return -1;
+  return errbuf_fail(why, len, "`%s`: iio:deviceN:in_voltageK_raw", v);
 }
 
-const cfg_key_def config_keys_grid[] = {
-    /* grid.source and grid.port: src/config/config_keys_energy.c (energy management reads them too)
+static const cfg_key_def rows[] = {
+    /* grid.source and grid.port: src/energy/energy_keys.c (energy management reads them too)
      */
     {"grid.tic_mode", CFG_ENUM, "auto", 0, 0, "auto|historic|standard", false,
      "Linky TIC mode: historic (1200 baud 7E1), standard (9600 baud 7E1), or auto (tries "
@@ -74,3 +73,5 @@ const cfg_key_def config_keys_grid[] = {
      NULL, NULL},
     {0},
 };
+
+const cfg_key_table grid_keys = {"grid", rows, NULL};

@@ -1,18 +1,11 @@
-/* Configuration keys of the firmware module (see config_tables.h). */
+/* Configuration keys of the firmware module (its table is handed to the
+ * registry, see config/config_tables.h). */
 #include <stdio.h>
 #include <string.h>
 
 #include "config/config_tables.h"
 
-static int check_abs_or_empty(const char *v, char *why, size_t len) {
-  if (v[0] && v[0] != '/') {
-    snprintf(why, len, "`%s` must be an absolute path", v);
-    return -1;
-  }
-  return 0;
-}
-
-const cfg_key_def config_keys_firmware[] = {
+static const cfg_key_def rows[] = {
     {"firmware.install_command", CFG_STRING, "", 0, 400, NULL, CFG_FILE_ONLY,
      "Command that installs a downloaded firmware image, run with /bin/sh; {file} is the image "
      "path (e.g. `rauc install {file}`). Empty: the simulator's install (the image's first line "
@@ -23,6 +16,8 @@ const cfg_key_def config_keys_firmware[] = {
      "PEM file of the manufacturer root certificate(s) that must have issued the signing "
      "certificate of a signed firmware update (OCPP SignedUpdateFirmware). Empty: the signature "
      "is checked against the certificate sent with the request only.",
-     "absolute path", check_abs_or_empty},
+     "absolute path", config_check_abs_or_empty},
     {0},
 };
+
+const cfg_key_table firmware_keys = {"firmware", rows, NULL};

@@ -1,49 +1,47 @@
 /*
- * Configuration keys of the meter module (see config_tables.h): Modbus
- * meters by name (meter.NAME.*), which meter belongs to which connector or
- * to the grid connection, and how failures count. Also the cross-key checks
- * of these keys (config_check_meter, called from config_check). Data and pure
- * checks only: whether a model's map file exists is checked when the station
- * starts (src/meter/meter_module.c), not here.
+ * Configuration keys of the meter module (its table is handed to the
+ * registry, see config/config_tables.h): Modbus meters by name
+ * (meter.NAME.*), which meter belongs to which connector or to the grid
+ * connection, and how failures count. Also the cross-key checks of these
+ * keys (check_meters, run by config_check). Data and pure checks only:
+ * whether a model's map file exists is checked when the station starts
+ * (src/meter/meter_module.c), not here.
  */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "config/config_error.h"
 #include "config/config_tables.h"
-
-static int fail(char *why, size_t len, const char *fmt, const char *value) {
-  if (why && len) snprintf(why, len, fmt, value);
-  return -1;
-}
+#include "util/errbuf.h"
 
 static int check_dir(const char *v, char *why, size_t len) {
-  if (v[0] != '/' || strlen(v) > 400) return fail(why, len, "`%s` must be an absolute path", v);
+  if (v[0] != '/' || strlen(v) > 400)
+    return errbuf_fail(why, len, "`%s` must be an absolute path", v);
   return 0;
 }
 
 /* A meter's name, as the `*` of meter.*.model: 1..32 of a-z 0-9 _. */
 static int check_meter_name(const char *v, char *why, size_t len) {
   size_t n = strlen(v);
-  if (n < 1 || n > CONFIG_NAME_MAX) return fail(why, len, "`%s` must be 1 to 32 characters", v);
+  if (n < 1 || n > CONFIG_NAME_MAX)
+    return errbuf_fail(why, len, "`%s` must be 1 to 32 characters", v);
   for (size_t i = 0; i < n; i++)
     if (!islower((unsigned char)v[i]) && !isdigit((unsigned char)v[i]) && v[i] != '_')
-      return fail(why, len, "`%s` may only contain a-z 0-9 _ (a meter.NAME)", v);
+      return errbuf_fail(why, len, "`%s` may only contain a-z 0-9 _ (a meter.NAME)", v);
   return 0;
 }
 
 /* A map file name without extension: a-z 0-9 _ - (no path). */
 static int check_model(const char *v, char *why, size_t len) {
   size_t n = strlen(v);
-  if (n < 1 || n > 63) return fail(why, len, "`%s` must be 1 to 63 characters", v);
+  if (n < 1 || n > 63) return errbuf_fail(why, len, "`%s` must be 1 to 63 characters", v);
   for (size_t i = 0; i < n; i++)
     if (!islower((unsigned char)v[i]) && !isdigit((unsigned char)v[i]) && v[i] != '_' &&
         v[i] != '-')
-      return fail(why, len,
-                  "`%s`: a file name of the maps folder without .map (a-z 0-9 _ -), e.g. sdm630",
-                  v);
+      return errbuf_fail(
+          why, len, "`%s`: a file name of the maps folder without .map (a-z 0-9 _ -), e.g. sdm630",
+          v);
   return 0;
 }
 
@@ -53,20 +51,21 @@ static int check_port(const char *v, char *why, size_t len) {
     const char *host = v + 6;
     const char *colon = strrchr(host, ':');
     size_t hl = colon ? (size_t)(colon - host) : strlen(host);
-    if (hl == 0 || hl > 253) return fail(why, len, "`%s`: tcp://HOST:PORT needs a host", v);
+    if (hl == 0 || hl > 253) return errbuf_fail(why, len, "`%s`: tcp://HOST:PORT needs a host", v);
     for (size_t i = 0; i < hl; i++)
       if (!isalnum((unsigned char)host[i]) && host[i] != '.' && host[i] != '-')
-        return fail(why, len, "`%s`: bad character in the host name", v);
+        return errbuf_fail(why, len, "`%s`: bad character in the host name", v);
     if (colon) {
       char *end;
       long p = strtol(colon + 1, &end, 10);
       if (!colon[1] || *end || p < 1 || p > 65535)
-        return fail(why, len, "`%s`: the port must be 1..65535", v);
+        return errbuf_fail(why, len, "`%s`: the port must be 1..65535", v);
     }
     return 0;
   }
   if (v[0] == '/' && strlen(v) < 256 && !strstr(v, "..")) return 0;
-  return fail(why, len, "`%s`: tcp://HOST:PORT or a serial device path such as /dev/ttyUSB0", v);
+  return errbuf_fail(why, len, "`%s`: tcp://HOST:PORT or a serial device path such as /dev/ttyUSB0",
+                     v);
 }
 
 /* BAUD,8N1: data bits 7|8, parity N|E|O, stop bits 1|2. */
@@ -78,27 +77,29 @@ static int check_serial(const char *v, char *why, size_t len) {
   for (size_t i = 0; i < sizeof rates / sizeof rates[0]; i++) rate_ok |= baud == rates[i];
   if (end == v || !rate_ok || end[0] != ',' || (end[1] != '7' && end[1] != '8') ||
       !strchr("NEO", end[2]) || !end[2] || (end[3] != '1' && end[3] != '2') || end[4])
-    return fail(why, len,
-                "`%s`: BAUD,DPS such as 9600,8N1 (baud 1200..115200, data 7|8, parity N|E|O, "
-                "stop 1|2)",
-                v);
+    return errbuf_fail(
+        why, len,
+        "`%s`: BAUD,DPS such as 9600,8N1 (baud 1200..115200, data 7|8, parity N|E|O, "
+        "stop 1|2)",
+        v);
   return 0;
 }
 
 /* Meter phases feeding connector phases 1..n: "L1L2L3", "L2L3L1", "L2". */
 static int check_phases(const char *v, char *why, size_t len) {
   size_t n = strlen(v);
-  if (n != 2 && n != 6) return fail(why, len, "`%s`: L1L2L3 (a permutation) or one of L1 L2 L3", v);
+  if (n != 2 && n != 6)
+    return errbuf_fail(why, len, "`%s`: L1L2L3 (a permutation) or one of L1 L2 L3", v);
   bool seen[4] = {false};
   for (size_t i = 0; i < n; i += 2) {
     if (v[i] != 'L' || v[i + 1] < '1' || v[i + 1] > '3' || seen[v[i + 1] - '0'])
-      return fail(why, len, "`%s`: L1L2L3 (a permutation) or one of L1 L2 L3", v);
+      return errbuf_fail(why, len, "`%s`: L1L2L3 (a permutation) or one of L1 L2 L3", v);
     seen[v[i + 1] - '0'] = true;
   }
   return 0;
 }
 
-const cfg_key_def config_keys_meter[] = {
+static const cfg_key_def rows[] = {
     {"meter.maps_dir", CFG_STRING, NULL, 0, 400, NULL, false,
      "Folder of meter register maps (MODEL.map); unset: the source tree's meters/ in a "
      "development build, else PREFIX/share/borne/meters.",
@@ -179,29 +180,29 @@ static int check_defined(const config *c, const char *ref_key, const char *name,
   const char *model = meter_get(c, name, "model", key, sizeof key);
   const char *port = meter_get(c, name, "port", key, sizeof key);
   if (!model || !model[0] || !port || !port[0]) {
-    config_errf(err, errlen, "%s: meter '%s' is not defined (set meter.%s.model and meter.%s.port)",
+    errbuf_setf(err, errlen, "%s: meter '%s' is not defined (set meter.%s.model and meter.%s.port)",
                 ref_key, name, name, name);
     return -1;
   }
   return 0;
 }
 
-int config_check_meter(const config *c, char *err, size_t errlen) {
+static int check_meters(const config *c, char *err, size_t errlen) {
   name_list l = {.count = 0};
   if (config_each_set(c, collect_meter, &l) != 0) {
-    config_errf(err, errlen, "meter: more than 32 meters defined");
+    errbuf_setf(err, errlen, "meter: more than 32 meters defined");
     return -1;
   }
   char key[96], key2[96];
   for (int i = 0; i < l.count; i++) {
     const char *model = meter_get(c, l.names[i], "model", key, sizeof key);
     if (!model || !model[0]) {
-      config_errf(err, errlen, "%s: required for meter '%s'", key, l.names[i]);
+      errbuf_setf(err, errlen, "%s: required for meter '%s'", key, l.names[i]);
       return -1;
     }
     const char *port = meter_get(c, l.names[i], "port", key, sizeof key);
     if (!port || !port[0]) {
-      config_errf(err, errlen, "%s: required for meter '%s'", key, l.names[i]);
+      errbuf_setf(err, errlen, "%s: required for meter '%s'", key, l.names[i]);
       return -1;
     }
     snprintf(key, sizeof key, "meter.%s.unit_id", l.names[i]);
@@ -210,7 +211,7 @@ int config_check_meter(const config *c, char *err, size_t errlen) {
       const char *port2 = meter_get(c, l.names[j], "port", key2, sizeof key2);
       snprintf(key2, sizeof key2, "meter.%s.unit_id", l.names[j]);
       if (port2 && strcmp(port, port2) == 0 && config_get_int(c, key2) == unit) {
-        config_errf(err, errlen, "%s: meters '%s' and '%s' share port %s and unit id %ld", key,
+        errbuf_setf(err, errlen, "%s: meters '%s' and '%s' share port %s and unit id %ld", key,
                     l.names[j], l.names[i], port, unit);
         return -1;
       }
@@ -218,7 +219,7 @@ int config_check_meter(const config *c, char *err, size_t errlen) {
         const char *s1 = meter_get(c, l.names[i], "serial", key, sizeof key);
         const char *s2 = meter_get(c, l.names[j], "serial", key2, sizeof key2);
         if (s1 && s2 && strcmp(s1, s2) != 0) {
-          config_errf(err, errlen, "%s: %s differs from %s (%s) on the same serial bus %s", key, s1,
+          errbuf_setf(err, errlen, "%s: %s differs from %s (%s) on the same serial bus %s", key, s1,
                       key2, s2, port);
           return -1;
         }
@@ -235,7 +236,7 @@ int config_check_meter(const config *c, char *err, size_t errlen) {
     if (!name || !name[0]) continue;
     const char *map = config_get(c, pk);
     if (map && strlen(map) == 2 && config_get_int(c, phk) == 3) {
-      config_errf(err, errlen,
+      errbuf_setf(err, errlen,
                   "%s: %s is one phase but %s = 3: name the three meter phases (L1L2L3)", pk, map,
                   phk);
       return -1;
@@ -245,7 +246,7 @@ int config_check_meter(const config *c, char *err, size_t errlen) {
       snprintf(key2, sizeof key2, "connector.%d.meter", m);
       const char *other = config_get(c, key2);
       if (other && strcmp(other, name) == 0) {
-        config_errf(err, errlen, "%s: meter '%s' already measures connector %d", key, name, m);
+        errbuf_setf(err, errlen, "%s: meter '%s' already measures connector %d", key, name, m);
         return -1;
       }
     }
@@ -254,3 +255,5 @@ int config_check_meter(const config *c, char *err, size_t errlen) {
   if (grid && grid[0] && check_defined(c, "grid.meter", grid, err, errlen) != 0) return -1;
   return 0;
 }
+
+const cfg_key_table meter_keys = {"meter", rows, check_meters};

@@ -1,20 +1,12 @@
 /*
- * Configuration keys of the ocmf module (see config_tables.h): signed meter
- * data in the Open Charge Metering Format (docs/metering.md, "Signed meter
- * data (OCMF)").
+ * Configuration keys of the ocmf module (its table is handed to the
+ * registry, see config/config_tables.h): signed meter data in the Open
+ * Charge Metering Format (docs/metering.md, "Signed meter data (OCMF)").
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "config/config_tables.h"
-
-static int check_abs_or_empty(const char *v, char *why, size_t len) {
-  if (v[0] && (v[0] != '/' || strlen(v) > 400)) {
-    snprintf(why, len, "`%s` must be an absolute path", v);
-    return -1;
-  }
-  return 0;
-}
 
 /* Text that goes verbatim into a signed OCMF payload: printable, no quote,
  * backslash or '|' (the OCMF section separator), at most 64 characters. */
@@ -31,7 +23,7 @@ static int check_ocmf_text(const char *v, char *why, size_t len) {
   return 0;
 }
 
-const cfg_key_def config_keys_ocmf[] = {
+static const cfg_key_def rows[] = {
     {"ocmf.enabled", CFG_BOOL, "true", 0, 0, NULL, false,
      "Sign the meter readings of each session (begin, end, on demand) as OCMF records with the "
      "station key.",
@@ -39,7 +31,7 @@ const cfg_key_def config_keys_ocmf[] = {
     {"ocmf.key_file", CFG_STRING, "", 0, 400, NULL, false,
      "Installer-provided PEM private key (EC secp256r1) to sign with; empty: "
      "DATA_DIR/ocmf-key.pem, generated on first start (mode 0600).",
-     "absolute path or empty", check_abs_or_empty},
+     "absolute path or empty", config_check_abs_or_empty},
     {"ocmf.gateway_id", CFG_STRING, "", 0, 64, NULL, false,
      "OCMF GI (maker and model of the signing system); empty: station.vendor and station.model.",
      "text without \" \\ |", check_ocmf_text},
@@ -54,3 +46,5 @@ const cfg_key_def config_keys_ocmf[] = {
      check_ocmf_text},
     {0},
 };
+
+const cfg_key_table ocmf_keys = {"ocmf", rows, NULL};

@@ -1,4 +1,5 @@
-/* Configuration keys of the web module (see config_tables.h). */
+/* Configuration keys of the web module (its table is handed to the
+ * registry, see config/config_tables.h). */
 #include <stdio.h>
 #include <string.h>
 
@@ -23,14 +24,6 @@ static int check_qr_url(const char *v, char *why, size_t len) {
   return 0;
 }
 
-static int check_abs_or_empty(const char *v, char *why, size_t len) {
-  if (v[0] && v[0] != '/') {
-    snprintf(why, len, "`%s` must be an absolute path", v);
-    return -1;
-  }
-  return 0;
-}
-
 static int check_notice(const char *v, char *why, size_t len) {
   if (strlen(v) > 500) {
     snprintf(why, len, "at most 500 characters");
@@ -39,7 +32,7 @@ static int check_notice(const char *v, char *why, size_t len) {
   return 0;
 }
 
-const cfg_key_def config_keys_web[] = {
+static const cfg_key_def rows[] = {
     {"web.session_minutes", CFG_INT, "480", 5, 10080, NULL, true,
      "How long a web page login lasts without activity (each request extends it).", NULL, NULL},
     {"web.lockout_s", CFG_INT, "30", 1, 3600, NULL, true,
@@ -54,9 +47,9 @@ const cfg_key_def config_keys_web[] = {
      NULL, NULL},
     {"web.cert_file", CFG_STRING, "", 0, 400, NULL, false,
      "PEM certificate (chain) for HTTPS provided by the installer; empty: the self-signed one.",
-     "absolute path", check_abs_or_empty},
+     "absolute path", config_check_abs_or_empty},
     {"web.key_file", CFG_STRING, "", 0, 400, NULL, false, "PEM private key of web.cert_file.",
-     "absolute path", check_abs_or_empty},
+     "absolute path", config_check_abs_or_empty},
     {"web.firmware_max_mb", CFG_INT, "256", 1, 2048, NULL, true,
      "Largest firmware image the installer may upload from the web page, in MiB (it is "
      "streamed to the data directory, which needs that much free space).",
@@ -71,3 +64,5 @@ const cfg_key_def config_keys_web[] = {
      "text, at most 500 characters", check_notice},
     {0},
 };
+
+const cfg_key_table webpage_keys = {"web", rows, NULL};

@@ -3,8 +3,8 @@
  * api_status.c (status, connectors, events), api_sessions.c, api_people.c
  * (users and badges), api_settings.c, api_sim.c (simulator controls).
  */
-#ifndef BORNE_API_API_ROUTES_H
-#define BORNE_API_API_ROUTES_H
+#ifndef BORNE_API_API_MODULE_H
+#define BORNE_API_API_MODULE_H
 
 #include <stddef.h>
 

@@ -1,8 +1,9 @@
 /*
- * Configuration keys of the energy module (see config_tables.h): the site's
- * limits, which grid input feeds load management, the failsafe, the
- * stability and fairness timings, priorities and charging windows. The
- * rules behind them are in docs/energy.md.
+ * Configuration keys of the energy module (its table is handed to the
+ * registry, see config/config_tables.h): the site's limits, which grid input
+ * feeds load management, the failsafe, the stability and fairness timings,
+ * priorities and charging windows. The rules behind them are in
+ * docs/energy.md.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -49,7 +50,7 @@ static int check_windows(const char *v, char *why, size_t len) {
   return schedule_parse(v, &s, why, len);
 }
 
-const cfg_key_def config_keys_energy[] = {
+static const cfg_key_def rows[] = {
     {"site.limit_a", CFG_NUMBER, NULL, 6, 2000, NULL, true,
      "Site limit per phase in amps (main breaker or subscribed power). Setting it turns load "
      "management on: borne's connectors share what the building leaves below it.",
@@ -134,3 +135,5 @@ const cfg_key_def config_keys_energy[] = {
      check_timezone},
     {0},
 };
+
+const cfg_key_table energy_keys = {"energy", rows, NULL};

@@ -1,0 +1,109 @@
+/*
+ * Shared between the files of the energy module (energy_module*.c): the
+ * module's state and the functions one file offers the others. The module
+ * is split by concern: the allocation rounds and hooks (energy_module.c), the
+ * grid sources and POST /api/v1/grid (energy_module_grid.c), the users' own
+ * charging windows (energy_module_users.c), the status JSON
+ * (energy_module_status.c). Not for use outside src/energy.
+ */
+#ifndef BORNE_ENERGY_ENERGY_MODULE_INTERNAL_H
+#define BORNE_ENERGY_ENERGY_MODULE_INTERNAL_H
+
+#include <stdbool.h>
+#include <uv.h>
+
+#include "energy/allocator.h"
+#include "energy/schedule.h"
+#include "energy/tzrule.h"
+#include "station/station.h"
+
+#define HELD_A (ALLOC_MIN_A - 0.1)
+
+/* The grid sources, in the order of energy.src[] (energy_module_grid.c). */
+extern const char *const energy_source_names[];
+#define NSOURCES 6
+
+/* The latest of each kind of information from one source: a contact or
+ * tariff report does not replace the load measurement, nor the reverse. */
+typedef struct {
+  bool have;       /* a load measurement (current or power) */
+  grid_sample g;   /* ... the latest */
+  double own_a[3]; /* borne's draw per grid phase when it arrived */
+  long count;
+  bool contact_known, contact;
+  borne_ms contact_at;
+  bool offpeak_known, offpeak;
+  char tariff[16];
+  borne_ms offpeak_at;
+} source_slot;
+
+typedef struct {
+  station *st;
+  int n;
+  bool enabled;            /* site.limit_a set */
+  unsigned long loaded_at; /* config_generation() of the last load_config() */
+  allocator *alloc;
+  alloc_config acfg;
+  int source; /* index in source_names, -1: none */
+  double voltage;
+  double contact_limit_w;
+  int rotation[BORNE_MAX_CONNECTORS][3];
+  int priority[BORNE_MAX_CONNECTORS];
+  /* phases each car was seen drawing from this session (1 or 3); 0: not yet */
+  int car_phases[BORNE_MAX_CONNECTORS];
+  source_slot src[NSOURCES];
+  alloc_conn_in in[BORNE_MAX_CONNECTORS];
+  double applied[BORNE_MAX_CONNECTORS]; /* LIMIT_LOAD_MANAGEMENT as applied; < 0: cleared */
+  alloc_state prev_state[BORNE_MAX_CONNECTORS];
+  /* charging windows */
+  schedule sched;
+  tz_rule tz;
+  char tz_name[64];
+  bool window_open;
+  bool window_known;
+  borne_ms window_next;                       /* next change, 0: none within the horizon */
+  double sched_applied[BORNE_MAX_CONNECTORS]; /* LIMIT_SCHEDULE as applied; < 0: cleared */
+  uv_timer_t window_timer;
+  bool follow_offpeak;
+  int window_from_meter; /* the window follows the meter's off-peak: 1, else 0 */
+  /* per-user windows of the running sessions (replace the station's) */
+  bool user_sched_valid[BORNE_MAX_CONNECTORS];
+  schedule user_sched[BORNE_MAX_CONNECTORS];
+  char user_windows[BORNE_MAX_CONNECTORS][SCHED_MAX_TEXT + 1];
+  bool user_open[BORNE_MAX_CONNECTORS];
+  bool lm_active; /* load management acted in the last round */
+  bool failsafe;
+  bool contact;
+  long rounds;
+  uv_timer_t tick;
+  uv_timer_t soon;
+  bool soon_armed;
+  bool in_round;
+  bool closed;
+} energy;
+
+static inline borne_ms energy_now(const energy *e) { return clock_now(&e->st->clock); }
+
+/* energy_module.c */
+void energy_round_soon(energy *e);
+void energy_arm_window(energy *e);
+bool energy_window_open(const energy *e, int c);
+
+/* energy_module_grid.c */
+int energy_source_index(const char *name);
+void energy_grid_input(const energy *e, alloc_grid_in *g);
+bool energy_contact_asserted(const energy *e);
+int energy_offpeak_now(const energy *e, borne_ms now);
+void energy_on_grid(void *ctx, const char *source, const grid_sample *g);
+void energy_grid_routes(energy *e);
+
+/* energy_module_users.c */
+extern const char *const energy_users_migrations[];
+extern const int energy_users_migration_count;
+void energy_load_user_windows(energy *e, int c);
+void energy_users_routes(energy *e);
+
+/* energy_module_status.c */
+void energy_status_json(void *ctx, int connector, json_t *obj);
+
+#endif

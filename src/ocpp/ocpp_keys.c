@@ -1,0 +1,440 @@
+/*
+ * The OCPP configuration keys, in one place (see ocpp_keys.h): the ocpp
+ * module's key table, handed to the registry (config/config_tables.h), and
+ * ChangeConfiguration / GetConfiguration, which walk the registry.
+ *
+ * OCPP 1.6 configuration keys are borne settings named `ocpp.<OcppKey>`
+ * (ocpp.HeartbeatInterval...): ChangeConfiguration, the settings API and
+ * the config file all write the same value. A few OCPP keys are other borne
+ * settings (ConnectionTimeOut is auth.timeout_s, SecurityProfile is
+ * ocpp.security_profile, NumberOfConnectors is station.connectors): the
+ * registry row of each says so (ocpp_name). Defaults and ranges follow OCPP
+ * 1.6 edition 2 section 9.
+ */
+#include "ocpp/ocpp_keys.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ocpp/ocpp16_measurands.h"
+#include "util/log.h"
+
+#define MOD "ocpp"
+
+static int check_url(const char *v, char *why, size_t len) {
+  if (v[0] && strncmp(v, "ws://", 5) != 0 && strncmp(v, "wss://", 6) != 0) {
+    snprintf(why, len, "`%s` must start with ws:// or wss://", v);
+    return -1;
+  }
+  if (strchr(v, ' ')) {
+    snprintf(why, len, "a URL has no spaces");
+    return -1;
+  }
+  return 0;
+}
+
+/* A comma-separated list of names (the measurands themselves are checked
+ * against OCPP 1.6 by the ocpp module, which answers ChangeConfiguration). */
+static int check_csl(const char *v, char *why, size_t len) {
+  for (const char *p = v; *p; p++) {
+    bool ok = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+              *p == '.' || *p == ',' || *p == '_' || *p == '-';
+    if (!ok) {
+      snprintf(why, len, "a comma-separated list of names, without spaces");
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* AuthorizationKey: the Security whitepaper's 16 to 40 bytes, printable. */
+static int check_auth_key(const char *v, char *why, size_t len) {
+  size_t n = strlen(v);
+  if (n && (n < 16 || n > 40)) {
+    snprintf(why, len, "16 to 40 characters");
+    return -1;
+  }
+  for (const char *p = v; *p; p++)
+    if (*p <= ' ' || *p > '~' || *p == ':') {
+      snprintf(why, len, "printable ASCII without spaces or ':'");
+      return -1;
+    }
+  return 0;
+}
+
+static int check_phase_rotation(const char *v, char *why, size_t len) {
+  if (!strcmp(v, "NotApplicable") || !strcmp(v, "Unknown")) return 0;
+  return check_csl(v, why, len);
+}
+
+#define RT CFG_RUNTIME /* may change at run time */
+
+static const cfg_key_def rows[] = {
+    /* connection */
+    {"ocpp.url", CFG_STRING, "", 0, 500, NULL, RT,
+     "Central system endpoint; the charge point id (station.id) is appended as the last path "
+     "segment. Empty: no back end. `borned --csms URL` sets it.",
+     "ws://host:port/path or wss://...", check_url},
+    {"ocpp.version", CFG_ENUM, "1.6", 0, 0, "1.6", false, "OCPP version spoken (OCPP-J).", NULL,
+     NULL},
+    {"ocpp.security_profile", CFG_INT, "0", 0, 3, NULL, RT,
+     "OCPP security profile: 0 none, 1 HTTP Basic (ocpp.AuthorizationKey), 2 TLS + Basic with "
+     "the server certificate checked against ocpp.ca_file, 3 TLS with a client certificate "
+     "(ocpp.cert_file, ocpp.key_file). Also the OCPP key SecurityProfile (can only be raised).",
+     NULL, NULL, .ocpp_name = "SecurityProfile"},
+    {"ocpp.ca_file", CFG_STRING, "", 0, 400, NULL, RT,
+     "PEM file of the CA(s) that sign the central system's certificate (profiles 2, 3). Empty: "
+     "the system's CA store.",
+     "absolute path", config_check_abs_or_empty},
+    {"ocpp.cert_file", CFG_STRING, "", 0, 400, NULL, RT,
+     "PEM client certificate of the charge point (profile 3).", "absolute path",
+     config_check_abs_or_empty},
+    {"ocpp.key_file", CFG_STRING, "", 0, 400, NULL, RT,
+     "PEM private key of the client certificate (profile 3).", "absolute path",
+     config_check_abs_or_empty},
+    {"ocpp.AuthorizationKey", CFG_STRING, "", 0, 40, NULL, RT | CFG_SECRET,
+     "HTTP Basic password of security profiles 1 and 2 (the OCPP key AuthorizationKey, "
+     "write-only over OCPP).",
+     "16 to 40 printable characters", check_auth_key, .ocpp_name = "AuthorizationKey"},
+    {"ocpp.call_timeout_s", CFG_INT, "30", 5, 300, NULL, RT,
+     "Seconds the station waits for the answer to one of its calls before it counts as failed.",
+     NULL, NULL},
+    {"ocpp.reconnect_max_s", CFG_INT, "60", 2, 3600, NULL, RT,
+     "Longest wait between two connection attempts (the back-off doubles from 1 s up to this, "
+     "plus up to 50 % random jitter).",
+     NULL, NULL},
+    {"ocpp.free_id_tag", CFG_STRING, "FREECHARGING", 0, 20, NULL, RT,
+     "idTag reported for a session started without a badge (auth.mode=free, remote start "
+     "without a tag); an OCPP idTag is a CiString20.",
+     NULL, NULL},
+    {"auth.offline_local_badges", CFG_BOOL, "true", 0, 0, NULL, RT,
+     "With auth.mode=ocpp: the station's own badge list also authorizes while the back end is "
+     "unreachable (it is ignored while connected).",
+     NULL, NULL},
+    {"ocpp.CpoName", CFG_STRING, "", 0, 64, NULL, RT,
+     "OCPP key CpoName (Security whitepaper): the operator's name expected in its certificate "
+     "(the organizationName of a certificate is at most 64 characters, RFC 5280).",
+     NULL, NULL, .ocpp_name = "CpoName"},
+    /* OCPP 1.6 Core keys (section 9.1) */
+    {"ocpp.AllowOfflineTxForUnknownId", CFG_BOOL, "false", 0, 0, NULL, RT,
+     "OCPP: offline, an unknown badge may start a transaction.", NULL, NULL,
+     .ocpp_name = "AllowOfflineTxForUnknownId"},
+    {"ocpp.AuthorizationCacheEnabled", CFG_BOOL, "true", 0, 0, NULL, RT,
+     "OCPP: remember the back end's answers about badges (authorization cache).", NULL, NULL,
+     .ocpp_name = "AuthorizationCacheEnabled"},
+    {"ocpp.AuthorizeRemoteTxRequests", CFG_BOOL, "false", 0, 0, NULL, RT,
+     "OCPP: a RemoteStartTransaction's idTag is authorized with the back end first.", NULL, NULL,
+     .ocpp_name = "AuthorizeRemoteTxRequests"},
+    {"ocpp.ClockAlignedDataInterval", CFG_INT, "0", 0, 86400, NULL, RT,
+     "OCPP: seconds between clock-aligned meter values (aligned to midnight UTC); 0 = off.", NULL,
+     NULL, .ocpp_name = "ClockAlignedDataInterval"},
+    {"ocpp.ConnectorPhaseRotation", CFG_STRING, "NotApplicable", 0, 500, NULL, RT,
+     "OCPP: phase rotation per connector as reported to the back end (e.g. `0.RST,1.RST`).",
+     "NotApplicable, Unknown or N.XYZ,...", check_phase_rotation,
+     .ocpp_name = "ConnectorPhaseRotation"},
+    {"ocpp.HeartbeatInterval", CFG_INT, "300", 0, 86400, NULL, RT,
+     "OCPP: seconds between heartbeats when idle (the BootNotification answer overrides it).", NULL,
+     NULL, .ocpp_name = "HeartbeatInterval"},
+    {"ocpp.LocalAuthorizeOffline", CFG_BOOL, "true", 0, 0, NULL, RT,
+     "OCPP: offline, badges valid in the local list or the cache may charge.", NULL, NULL,
+     .ocpp_name = "LocalAuthorizeOffline"},
+    {"ocpp.LocalPreAuthorize", CFG_BOOL, "false", 0, 0, NULL, RT,
+     "OCPP: online, a badge valid in the local list or the cache starts without asking.", NULL,
+     NULL, .ocpp_name = "LocalPreAuthorize"},
+    {"ocpp.MeterValuesAlignedData", CFG_STRING, "Energy.Active.Import.Register", 0, 500, NULL, RT,
+     "OCPP: measurands of clock-aligned meter values.", "comma-separated measurands", check_csl,
+     .ocpp_name = "MeterValuesAlignedData"},
+    {"ocpp.MeterValuesSampledData", CFG_STRING,
+     "Energy.Active.Import.Register,Power.Active.Import,Current.Import,Voltage", 0, 500, NULL, RT,
+     "OCPP: measurands of periodic meter values during a transaction.",
+     "comma-separated measurands", check_csl, .ocpp_name = "MeterValuesSampledData"},
+    {"ocpp.MeterValueSampleInterval", CFG_INT, "60", 0, 86400, NULL, RT,
+     "OCPP: seconds between meter values during a transaction; 0 = none.", NULL, NULL,
+     .ocpp_name = "MeterValueSampleInterval"},
+    {"ocpp.MinimumStatusDuration", CFG_INT, "0", 0, 3600, NULL, RT,
+     "OCPP: seconds a connector status must hold before it is reported.", NULL, NULL,
+     .ocpp_name = "MinimumStatusDuration"},
+    {"ocpp.ResetRetries", CFG_INT, "3", 0, 10, NULL, RT,
+     "OCPP: attempts at a reset that failed (kept for the back end; borne's reset re-executes "
+     "the daemon).",
+     NULL, NULL, .ocpp_name = "ResetRetries"},
+    {"ocpp.StopTransactionOnEVSideDisconnect", CFG_ENUM, "true", 0, 0, "true", RT,
+     "OCPP: unplugging on the car's side ends the transaction (always true in borne).", NULL, NULL,
+     .ocpp_name = "StopTransactionOnEVSideDisconnect"},
+    {"ocpp.StopTransactionOnInvalidId", CFG_BOOL, "true", 0, 0, NULL, RT,
+     "OCPP: stop a transaction whose badge the back end declares invalid in "
+     "StartTransaction.conf.",
+     NULL, NULL, .ocpp_name = "StopTransactionOnInvalidId"},
+    {"ocpp.StopTxnAlignedData", CFG_STRING, "", 0, 500, NULL, RT,
+     "OCPP: clock-aligned measurands included in StopTransaction.transactionData.",
+     "comma-separated measurands", check_csl, .ocpp_name = "StopTxnAlignedData"},
+    {"ocpp.StopTxnSampledData", CFG_STRING, "Energy.Active.Import.Register", 0, 500, NULL, RT,
+     "OCPP: sampled measurands included in StopTransaction.transactionData (begin and end).",
+     "comma-separated measurands", check_csl, .ocpp_name = "StopTxnSampledData"},
+    {"ocpp.TransactionMessageAttempts", CFG_INT, "3", 1, 100, NULL, RT,
+     "OCPP: times a transaction message the back end answered with an error is tried before it "
+     "is dropped (a message that never reached the back end is kept until it does).",
+     NULL, NULL, .ocpp_name = "TransactionMessageAttempts"},
+    {"ocpp.TransactionMessageRetryInterval", CFG_INT, "60", 1, 86400, NULL, RT,
+     "OCPP: seconds before a failed transaction message is tried again (times the attempt "
+     "number).",
+     NULL, NULL, .ocpp_name = "TransactionMessageRetryInterval"},
+    {"ocpp.UnlockConnectorOnEVSideDisconnect", CFG_ENUM, "true", 0, 0, "true", RT,
+     "OCPP: the socket unlocks when the car unplugs (always true in borne).", NULL, NULL,
+     .ocpp_name = "UnlockConnectorOnEVSideDisconnect"},
+    {"ocpp.WebSocketPingInterval", CFG_INT, "30", 0, 3600, NULL, RT,
+     "OCPP: seconds of silence before a WebSocket ping; a connection silent for two intervals "
+     "is declared dead and replaced. 0 = no pings.",
+     NULL, NULL, .ocpp_name = "WebSocketPingInterval"},
+    /* Local Auth List Management (section 9.2) */
+    {"ocpp.LocalAuthListEnabled", CFG_BOOL, "true", 0, 0, NULL, RT,
+     "OCPP: the local authorization list (SendLocalList) is used.", NULL, NULL,
+     .ocpp_name = "LocalAuthListEnabled"},
+    {"ocpp.LocalAuthListMaxLength", CFG_INT, "10000", 1, 100000, NULL, RT | CFG_OCPP_READONLY,
+     "OCPP: most entries the local authorization list may hold (read-only over OCPP).", NULL, NULL,
+     .ocpp_name = "LocalAuthListMaxLength"},
+    {"ocpp.SendLocalListMaxLength", CFG_INT, "1000", 1, 100000, NULL, RT | CFG_OCPP_READONLY,
+     "OCPP: most entries one SendLocalList may carry (read-only over OCPP).", NULL, NULL,
+     .ocpp_name = "SendLocalListMaxLength"},
+    {0},
+};
+
+const cfg_key_table ocpp_keys = {"ocpp", rows, NULL};
+
+/* ---------- the keys as the back end sees them ---------- */
+
+/* Every OCPP 1.6 key borne answers, in the order of edition 2 section 9
+ * (Core 9.1, Local Auth List 9.2, Reservation 9.3, Smart Charging 9.4) and
+ * the Security whitepaper, which is the order of GetConfiguration. A key
+ * with a value describes the firmware (read-only); any other is a setting:
+ * its registry row (ocpp_name) says which, its access and its range. */
+typedef struct {
+  const char *name;
+  const char *fixed;
+} listed_key;
+
+static const listed_key listed_keys[] = {
+    {"AllowOfflineTxForUnknownId", NULL},
+    {"AuthorizationCacheEnabled", NULL},
+    {"AuthorizeRemoteTxRequests", NULL},
+    {"ClockAlignedDataInterval", NULL},
+    {"ConnectionTimeOut", NULL},
+    {"ConnectorPhaseRotation", NULL},
+    {"ConnectorPhaseRotationMaxLength", "9"},
+    {"GetConfigurationMaxKeys", "100"},
+    {"HeartbeatInterval", NULL},
+    {"LocalAuthorizeOffline", NULL},
+    {"LocalPreAuthorize", NULL},
+    {"MeterValuesAlignedData", NULL},
+    {"MeterValuesAlignedDataMaxLength", "8"},
+    {"MeterValuesSampledData", NULL},
+    {"MeterValuesSampledDataMaxLength", "8"},
+    {"MeterValueSampleInterval", NULL},
+    {"MinimumStatusDuration", NULL},
+    {"NumberOfConnectors", NULL},
+    {"ResetRetries", NULL},
+    {"StopTransactionOnEVSideDisconnect", NULL},
+    {"StopTransactionOnInvalidId", NULL},
+    {"StopTxnAlignedData", NULL},
+    {"StopTxnAlignedDataMaxLength", "8"},
+    {"StopTxnSampledData", NULL},
+    {"StopTxnSampledDataMaxLength", "8"},
+    {"SupportedFeatureProfiles",
+     "Core,FirmwareManagement,LocalAuthListManagement,Reservation,SmartCharging,RemoteTrigger"},
+    {"SupportedFeatureProfilesMaxLength", "6"},
+    /* the only schemes firmware and diagnostics transfers use (curl_uv.h) */
+    {"SupportedFileTransferProtocols", "FTP,FTPS,HTTP,HTTPS"},
+    {"TransactionMessageAttempts", NULL},
+    {"TransactionMessageRetryInterval", NULL},
+    {"UnlockConnectorOnEVSideDisconnect", NULL},
+    {"WebSocketPingInterval", NULL},
+    /* Local Auth List Management */
+    {"LocalAuthListEnabled", NULL},
+    {"LocalAuthListMaxLength", NULL},
+    {"SendLocalListMaxLength", NULL},
+    /* Reservation */
+    {"ReserveConnectorZeroSupported", "true"},
+    /* Smart Charging */
+    {"ChargeProfileMaxStackLevel", "8"},
+    {"ChargingScheduleAllowedChargingRateUnit", "Current,Power"},
+    {"ChargingScheduleMaxPeriods", "24"},
+    {"ConnectorSwitch3to1PhaseSupported", "false"},
+    {"MaxChargingProfilesInstalled", "16"},
+    /* Security whitepaper (edition 2) */
+    {"AuthorizationKey", NULL}, /* a secret setting: write-only */
+    {"SecurityProfile", NULL},
+    {"CpoName", NULL},
+    {"AdditionalRootCertificateCheck", "false"},
+    {"CertificateSignedMaxChainSize", "10000"}, /* the schema's maxLength */
+    {"CertificateStoreMaxLength", "16"},        /* OCPP16_CERTS_MAX */
+};
+
+#define KEY_COUNT (sizeof listed_keys / sizeof listed_keys[0])
+
+/* One OCPP key: its name, and the setting behind it or its fixed value. */
+typedef struct {
+  const char *name;
+  const cfg_key_def *def;
+  const char *fixed;
+} ocpp_key;
+
+/* The registry row whose OCPP name is `name` (CiString50: any case). */
+static const cfg_key_def *setting_of(const char *name) {
+  int n;
+  const cfg_key_def *defs = config_registry(&n);
+  for (int i = 0; name && i < n; i++)
+    if (defs[i].ocpp_name && strcasecmp(defs[i].ocpp_name, name) == 0) return &defs[i];
+  return NULL;
+}
+
+static bool find_key(const char *name, ocpp_key *k) {
+  *k = (ocpp_key){0};
+  k->def = setting_of(name);
+  if (k->def) {
+    k->name = k->def->ocpp_name;
+    return true;
+  }
+  for (size_t i = 0; name && i < KEY_COUNT; i++)
+    if (listed_keys[i].fixed && strcasecmp(listed_keys[i].name, name) == 0) {
+      k->name = listed_keys[i].name;
+      k->fixed = listed_keys[i].fixed;
+      return true;
+    }
+  return false;
+}
+
+static bool read_only(const ocpp_key *k) { return !k->def || (k->def->flags & CFG_OCPP_READONLY); }
+
+/* GetConfiguration shows a key unless its setting is a secret. */
+static bool readable(const ocpp_key *k) { return !k->def || !config_key_secret(k->def); }
+
+const char *ocpp_keys_borne_key(const char *name) {
+  const cfg_key_def *d = setting_of(name);
+  return d ? d->key : NULL;
+}
+
+static bool is_measurand_list(const char *name) {
+  return strstr(name, "MeterValues") == name || strstr(name, "StopTxn") == name;
+}
+
+/* 0, or -1 with why: the checks config_validate cannot make. */
+static int check_value(const ocpp_key *k, const config *cfg, const char *value, char *why,
+                       size_t len) {
+  if (is_measurand_list(k->name) && !strstr(k->name, "MaxLength")) {
+    if (ocpp16_measurands_check(value, why, len) != 0) return -1;
+    int members = value[0] ? 1 : 0;
+    for (const char *p = value; *p; p++) members += *p == ',';
+    if (members > 8) {
+      snprintf(why, len, "at most 8 measurands");
+      return -1;
+    }
+  }
+  if (strcmp(k->name, "SecurityProfile") == 0 &&
+      atol(value) < config_get_int(cfg, "ocpp.security_profile")) {
+    snprintf(why, len, "the security profile can only be raised");
+    return -1;
+  }
+  return 0;
+}
+
+const char *ocpp_keys_change(store *db, config *cfg, const char *key, const char *value,
+                             char *applied, size_t appliedlen) {
+  ocpp_key k;
+  if (!find_key(key, &k)) return "NotSupported";
+  if (read_only(&k)) return "Rejected";
+  const char *borne = k.def->key;
+  char why[160], err[256];
+  if (config_settable_remotely(borne, err, sizeof err) != 0) {
+    log_warn(MOD, "ChangeConfiguration rejected: %s", err);
+    return "Rejected";
+  }
+  if (check_value(&k, cfg, value, why, sizeof why) != 0) {
+    log_warn(MOD, "ChangeConfiguration %s=%s rejected: %s", k.name, value, why);
+    return "Rejected";
+  }
+  if (config_set(cfg, borne, value, err, sizeof err) != 0) {
+    log_warn(MOD, "ChangeConfiguration rejected: %s", err);
+    return "Rejected";
+  }
+  if (store_setting_put(db, borne, config_get(cfg, borne)) != 0) {
+    log_error(MOD, "cannot save %s: %s", borne, store_last_error(db));
+    return "Rejected";
+  }
+  snprintf(applied, appliedlen, "%s", borne);
+  return config_key_runtime(k.def) ? "Accepted" : "RebootRequired";
+}
+
+static json_t *key_json(const ocpp_key *k, const config *cfg) {
+  const char *v = k->fixed ? k->fixed : config_get(cfg, k->def->key);
+  json_t *o = json_pack("{s:s, s:b}", "key", k->name, "readonly", read_only(k));
+  if (v) {
+    char text[501];
+    snprintf(text, sizeof text, "%s", v); /* CiString500 */
+    json_object_set_new(o, "value", json_string(text));
+  }
+  return o;
+}
+
+/* Every key: those of the section 9 list in its order, then any setting
+ * with an OCPP name that the list does not have yet. */
+static void all_keys(const config *cfg, json_t *known) {
+  ocpp_key k;
+  for (size_t i = 0; i < KEY_COUNT; i++)
+    if (find_key(listed_keys[i].name, &k) && readable(&k))
+      json_array_append_new(known, key_json(&k, cfg));
+  int n;
+  const cfg_key_def *defs = config_registry(&n);
+  for (int i = 0; i < n; i++) {
+    bool listed = false;
+    for (size_t j = 0; defs[i].ocpp_name && j < KEY_COUNT && !listed; j++)
+      listed = strcmp(listed_keys[j].name, defs[i].ocpp_name) == 0;
+    k = (ocpp_key){.name = defs[i].ocpp_name, .def = &defs[i]};
+    if (defs[i].ocpp_name && !listed && readable(&k))
+      json_array_append_new(known, key_json(&k, cfg));
+  }
+}
+
+json_t *ocpp_keys_get(const config *cfg, const ocpp16_GetConfigurationRequest *req) {
+  json_t *known = json_array(), *unknown = json_array();
+  size_t count = req ? req->key_count : 0; /* 0 when absent */
+  if (count == 0) {
+    all_keys(cfg, known);
+  } else {
+    for (size_t i = 0; i < count; i++) {
+      const char *name = req->key[i].value;
+      ocpp_key k;
+      if (find_key(name, &k) && readable(&k)) /* a secret (AuthorizationKey) is write-only */
+        json_array_append_new(known, key_json(&k, cfg));
+      else
+        json_array_append_new(unknown, json_string(name));
+    }
+  }
+  json_t *res = json_object();
+  if (json_array_size(known))
+    json_object_set_new(res, "configurationKey", known);
+  else
+    json_decref(known);
+  if (json_array_size(unknown))
+    json_object_set_new(res, "unknownKey", unknown);
+  else
+    json_decref(unknown);
+  return res;
+}
+
+int ocpp_keys_check(const config *cfg, char *why, size_t whylen) {
+  int n;
+  const cfg_key_def *defs = config_registry(&n);
+  for (int i = 0; i < n; i++) {
+    const char *name = defs[i].ocpp_name;
+    if (!name || !is_measurand_list(name) || strstr(name, "MaxLength")) continue;
+    char reason[160];
+    const char *v = config_get(cfg, defs[i].key);
+    if (v && ocpp16_measurands_check(v, reason, sizeof reason) != 0) {
+      snprintf(why, whylen, "%s: %s", defs[i].key, reason);
+      return -1;
+    }
+  }
+  return 0;
+}

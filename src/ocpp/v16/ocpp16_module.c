@@ -1,0 +1,532 @@
+/*
+ * OCPP 1.6J charge point: the station's glue to a central system. This file
+ * is the module's lifecycle: attaching it to the station (or waiting idle
+ * for ocpp.url), the station hooks table, the one tick timer, the link's
+ * callbacks and the dispatcher of incoming CALLs over the message families'
+ * handler tables, the run-time settings, GET /api/v1/ocpp and the status
+ * JSON. Station hooks (sessions, statuses, meter readings, badge validation,
+ * events) become OCPP messages; OCPP calls become station commands.
+ * Transaction messages (and security events) go through the durable queue so
+ * nothing is lost offline or across restarts; the rest is sent only while
+ * connected, and the statuses are sent again after every BootNotification.
+ *
+ * The message families are the other files of src/ocpp/v16/ (core,
+ * transactions, authorization, remote, configuration, smart_charging,
+ * firmware, security), sharing v16_internal.h. Layers: ocpp_link (WebSocket
+ * + OCPP-J RPC, schema-validated both ways), ocpp16_backend.h
+ * (configuration keys, durable queue, authorization cache and local list,
+ * reservations), ocpp16_smart.h (charging profiles), firmware/diagnostics.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/http_json.h"
+#include "ocpp/v16/ocpp16_module.h"
+#include "ocpp/v16/v16_internal.h"
+
+/* ---------- sending ---------- */
+
+static void ignore_answer(void *ctx, const json_t *result, const char *code, const char *text) {
+  ocpp16_station *o = ctx;
+  (void)result;
+  if (code) log_debug(MOD, "answer: %s %s", code, text);
+  /* not from inside the RPC layer: the restart tears the link down */
+  if (o->restart_pending && !o->closing) uv_timer_start(&o->reset_timer, v16_flush_check_cb, 0, 0);
+}
+
+/* A message that is not transaction-related: sent now if connected, else dropped
+ * (statuses are sent again after the next BootNotification). */
+void v16_send_now(ocpp16_station *o, const char *action, json_t *payload) {
+  if (!online(o) && strcmp(action, "BootNotification") != 0) {
+    json_decref(payload);
+    return;
+  }
+  if (ocpp_link_call(o->link, action, payload, ignore_answer, o) != 0)
+    log_debug(MOD, "%s not sent: not connected", action);
+}
+
+/* ---------- the one timer ---------- */
+
+static void tick_cb(uv_timer_t *t) {
+  ocpp16_station *o = t->data;
+  borne_ms now = now_of(o);
+  v16_report_statuses(o, now);
+  v16_take_samples(o, now);
+  v16_expire_reservations(o, now);
+  v16_apply_profiles(o);
+  v16_pump(o);
+  v16_arm_tick(o);
+}
+
+void v16_arm_tick(ocpp16_station *o) {
+  if (o->closing) return;
+  borne_ms now = now_of(o), next = NEVER, x;
+  if ((x = v16_report_statuses(o, now)) < next) next = x;
+  long every = key_int(o, "MeterValueSampleInterval");
+  for (int c = 1; c <= o->count && every > 0; c++)
+    if (o->conn[c - 1].session_id && o->conn[c - 1].last_sample + every * 1000 < next)
+      next = o->conn[c - 1].last_sample + every * 1000;
+  if (o->next_aligned < next) next = o->next_aligned;
+  /* the queue matters only when the next message could go now: online and
+   * no queued message waiting for its answer (else its past due time spins) */
+  if (online(o) && !o->pump_in_flight && (x = ocpp16_backend_queue_next_due(o->be)) < next)
+    next = x;
+  if ((x = ocpp16_backend_reservation_next_expiry(o->be)) < next) next = x;
+  if ((x = ocpp16_smart_next_change(o->smart, now)) < next) next = x;
+  if (next == NEVER) {
+    uv_timer_stop(&o->tick_timer);
+    return;
+  }
+  /* a deadline already past means work the tick could not do (waiting on the
+   * link): never let it turn into a spinning zero-delay timer */
+  uint64_t delay = clock_real_delay_ms(&o->st->clock, next);
+  uv_timer_start(&o->tick_timer, tick_cb, delay < 50 ? 50 : delay, 0);
+}
+
+/* ---------- station hooks ---------- */
+
+static void on_event(void *ctx, int c, const char *kind, const char *detail) {
+  ocpp16_station *o = ctx;
+  if (strcmp(kind, "ocmf") == 0) {
+    v16_send_signed_reading(o, c, detail);
+    return;
+  }
+  if (strcmp(kind, "security") != 0) return;
+  v16_security_event_notification(o, detail);
+}
+
+/* ---------- incoming calls ---------- */
+
+void v16_reply_status(ocpp_reply *r, const char *status) {
+  r->result = json_pack("{s:s}", "status", status);
+}
+
+/* Every handler reads its request from the generated struct: `rc` and `err`
+ * are what ocpp16_<Action>Request_decode returned. The RPC layer validated
+ * the payload, so the decode cannot fail; if it did, the answer is the
+ * CALLERROR the validator would give (its kind, from ocpp_schema.c, in the
+ * 1.6 spelling). */
+bool v16_decoded(int rc, const ocpp_error *err, ocpp_reply *r) {
+  if (rc == 0) return true;
+  switch (err->kind) {
+  case OCPP_ERR_FORMAT:
+  case OCPP_ERR_TYPE_CONSTRAINT:
+  case OCPP_ERR_PROPERTY_CONSTRAINT:
+  case OCPP_ERR_OCCURRENCE_CONSTRAINT:
+    r->error_code = ocpp_dialect_code(&ocpp16_dialect, err->kind);
+    break;
+  default:
+    r->error_code = ocpp_dialect_code(&ocpp16_dialect, OCPP_ERR_INTERNAL);
+  }
+  snprintf(r->error_text, sizeof r->error_text, "%s", err->text);
+  return false;
+}
+
+/* Every message family's incoming CALLs. */
+static const v16_family *const families[] = {
+    &v16_core_calls,          &v16_authorization_calls,  &v16_remote_calls,
+    &v16_configuration_calls, &v16_smart_charging_calls, &v16_firmware_calls,
+    &v16_security_calls,
+};
+
+static void on_call(void *ctx, const char *action, const json_t *req, ocpp_reply *r) {
+  ocpp16_station *o = ctx;
+  o->last_rx_wall = clock_wall_ms();
+  for (size_t f = 0; f < sizeof families / sizeof families[0]; f++)
+    for (size_t i = 0; i < families[f]->count; i++) {
+      const v16_handler *h = &families[f]->list[i];
+      if (strcmp(h->action, action) != 0) continue;
+      h->fn(o, req, r);
+      if (!h->quiet) station_event(o->st, 0, "ocpp_call", "%s", action);
+      return;
+    }
+  r->error_code = ocpp_dialect_code(&ocpp16_dialect, OCPP_ERR_NOT_IMPLEMENTED);
+  snprintf(r->error_text, sizeof r->error_text, "%s is not supported by this charge point", action);
+}
+
+static void on_replied(void *ctx, const char *action) {
+  ocpp16_station *o = ctx;
+  if (o->trigger && strstr(action, "TriggerMessage")) v16_send_triggered(o);
+  if (o->cert_reconnect && strcmp(action, "CertificateSigned") == 0) {
+    o->cert_reconnect = false; /* once the answer is on the wire, like Reset */
+    uv_timer_start(&o->cert_timer, v16_cert_reconnect_cb, RESET_FLUSH_MS, 0);
+  }
+}
+
+static void on_connected(void *ctx) {
+  ocpp16_station *o = ctx;
+  o->boot = BOOT_NONE;
+  char *chain = ocpp_link_peer_chain_pem(o->link); /* the root it needs cannot be deleted */
+  ocpp16_certs_set_server_chain(o->certs, chain);
+  free(chain);
+  station_event(o->st, 0, "ocpp_connected", "%s", o->url);
+  v16_send_boot(o);
+}
+
+static void on_disconnected(void *ctx, const char *why) {
+  ocpp16_station *o = ctx;
+  if (o->closing) return;
+  o->boot = BOOT_NONE;
+  station_set_offline(o->st, true);
+  uv_timer_stop(&o->heartbeat_timer);
+  uv_timer_stop(&o->boot_timer);
+  for (int c = 1; c <= o->count; c++) o->conn[c - 1].reported_valid = false;
+  ocpp16_certs_set_server_chain(o->certs, NULL);
+  station_event(o->st, 0, "ocpp_disconnected", "%s", why);
+  if (o->trust_changed && key_int(o, "security_profile") >= 2) {
+    o->trust_changed = false;
+    v16_certs_apply(o, "new CentralSystemRootCertificates");
+  }
+}
+
+/* ---------- module ---------- */
+
+void v16_transport_config(const ocpp16_station *o, ocpp_transport_config *tc) {
+  const config *cfg = o->st->cfg;
+  *tc = (ocpp_transport_config){
+      .url = o->url,
+      .cp_id = config_get(cfg, "station.id"),
+      .security_profile = (int)config_get_int(cfg, "ocpp.security_profile"),
+      .basic_password = config_get(cfg, "ocpp.AuthorizationKey"),
+      /* certificates from the back end (whitepaper) join or replace the installer's */
+      .ca_file = ocpp16_certs_link_ca_file(o->certs, config_get(cfg, "ocpp.ca_file")),
+      .cert_file = ocpp16_certs_client_cert_file(o->certs) ? ocpp16_certs_client_cert_file(o->certs)
+                                                           : config_get(cfg, "ocpp.cert_file"),
+      .key_file = ocpp16_certs_client_key_file(o->certs) ? ocpp16_certs_client_key_file(o->certs)
+                                                         : config_get(cfg, "ocpp.key_file"),
+      .ping_interval_s = (int)config_get_int(cfg, "ocpp.WebSocketPingInterval"),
+      .reconnect_min_s = 1,
+      .reconnect_max_s = (int)config_get_int(cfg, "ocpp.reconnect_max_s"),
+  };
+}
+
+static const char *link_state_name(ocpp_link_state s) {
+  switch (s) {
+  case OCPP_LINK_DISABLED:
+    return "disabled";
+  case OCPP_LINK_CONNECTING:
+    return "connecting";
+  case OCPP_LINK_CONNECTED:
+    return "connected";
+  case OCPP_LINK_WAITING:
+    return "waiting";
+  }
+  return "?";
+}
+
+static void on_status_json(void *ctx, int c, json_t *obj) {
+  ocpp16_station *o = ctx;
+  if (c > 0) {
+    const cp_conn *k = &o->conn[c - 1];
+    json_object_set_new(obj, "ocpp_transaction_id",
+                        k->transaction_id ? json_integer(k->transaction_id) : json_null());
+    return;
+  }
+  /* the version running, as reported in BootNotification (an installed
+   * update, not the version borned was built as) */
+  json_object_set_new(obj, "firmware_version", json_string(firmware_version(o->fw)));
+  ocpp_link_status ls;
+  ocpp_link_get_status(o->link, &ls);
+  char since[40], last[40];
+  timefmt_iso(ls.since_ms, since, sizeof since);
+  timefmt_iso(ls.last_rx_ms, last, sizeof last);
+  json_object_set_new(
+      obj, "ocpp",
+      json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:I, s:i, s:s?}", "url", o->url, "version",
+                ocpp16_dialect.version, "state", link_state_name(ls.state), "since", since,
+                "last_message", ls.last_rx_ms ? last : NULL, "registration",
+                v16_boot_names[o->boot], "queue_length",
+                (json_int_t)ocpp16_backend_queue_length(o->be), "reconnects", (int)ls.reconnects,
+                "last_error", ls.last_error[0] ? ls.last_error : NULL));
+}
+
+/* The settings the link's transport was made with (v16_transport_config): a
+ * change reconnects. */
+static bool link_key(const char *key) {
+  static const char *const keys[] = {
+      "ocpp.url",       "ocpp.security_profile", "ocpp.AuthorizationKey",      "ocpp.ca_file",
+      "ocpp.cert_file", "ocpp.key_file",         "ocpp.WebSocketPingInterval", "station.id"};
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+    if (!strcmp(key, keys[i])) return true;
+  return false;
+}
+
+static void on_setting_changed(void *ctx, const char *key) {
+  ocpp16_station *o = ctx;
+  if (strncmp(key, "ocpp.", 5) != 0 && strcmp(key, "station.id") != 0) return;
+  if (!strcmp(key, "ocpp.HeartbeatInterval")) {
+    o->heartbeat_s = 0;
+    v16_arm_heartbeat(o);
+  }
+  if (!strcmp(key, "ocpp.call_timeout_s")) {
+    o->call_timeout_s = (int)config_get_int(o->st->cfg, key);
+    ocpp_link_set_call_timeout(o->link, o->call_timeout_s);
+  }
+  if (!strcmp(key, "ocpp.reconnect_max_s")) {
+    o->reconnect_max_s = (int)config_get_int(o->st->cfg, key);
+    ocpp_link_set_reconnect_max(o->link, o->reconnect_max_s);
+  }
+  bool relink = link_key(key);
+  if (!strcmp(key, "ocpp.url") && !strcmp(o->url, config_get(o->st->cfg, "ocpp.url")))
+    relink = false; /* just attached with it (see idle_setting_changed) */
+  if (relink) {
+    snprintf(o->url, sizeof o->url, "%s", config_get(o->st->cfg, "ocpp.url"));
+    ocpp_transport_config tc;
+    v16_transport_config(o, &tc);
+    o->link_loaded_at = config_generation(o->st->cfg);
+    station_event(o->st, 0, "ocpp_reconfigured", "%s: reconnecting to %s", key, o->url);
+    ocpp_link_reconfigure(o->link, &tc);
+  }
+  v16_arm_tick(o);
+}
+
+/* OCPP's run-time settings: the link's and a few timers' copies are compared;
+ * every other ocpp.* key (and auth.offline_local_badges) is read where it is
+ * used (key_int, key_bool, key_str, config_get), so its new value counts at
+ * the next use. */
+static station_setting_state on_setting_state(void *ctx, const char *key) {
+  ocpp16_station *o = ctx;
+  const config *cfg = o->st->cfg;
+  if (strncmp(key, "ocpp.", 5) != 0 && strcmp(key, "auth.offline_local_badges") != 0)
+    return SETTING_UNUSED;
+  bool current = true;
+  if (!strcmp(key, "ocpp.url"))
+    current = !strcmp(o->url, config_get(cfg, key));
+  else if (link_key(key))
+    current = o->link_loaded_at >= config_changed_at(cfg, key);
+  else if (!strcmp(key, "ocpp.call_timeout_s"))
+    current = o->call_timeout_s == config_get_int(cfg, key);
+  else if (!strcmp(key, "ocpp.reconnect_max_s"))
+    current = o->reconnect_max_s == config_get_int(cfg, key);
+  else if (!strcmp(key, "ocpp.HeartbeatInterval"))
+    current = o->heartbeat_s > 0 || o->heartbeat_armed_s == config_get_int(cfg, key);
+  return current ? SETTING_CURRENT : SETTING_STALE;
+}
+
+static void handle_closed(uv_handle_t *h) {
+  ocpp16_station *o = h->data;
+  o->open_handles--;
+}
+
+static void on_closing(void *ctx) {
+  ocpp16_station *o = ctx;
+  o->closing = true;
+  curl_uv_close(o->cu); /* the firmware service closes the updater */
+  diagnostics_close(o->diag);
+  ocpp_link_close(o->link);
+  uv_timer_t *timers[] = {&o->boot_timer, &o->heartbeat_timer, &o->tick_timer, &o->reset_timer,
+                          &o->cert_timer};
+  for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
+    uv_timer_stop(timers[i]);
+    uv_close((uv_handle_t *)timers[i], handle_closed);
+  }
+}
+
+static void on_free(void *ctx) {
+  ocpp16_station *o = ctx;
+  ocpp_link_free(o->link);
+  ocpp16_backend_free(o->be);
+  ocpp16_smart_free(o->smart);
+  ocpp16_certs_free(o->certs);
+  free(o);
+}
+
+/* GET /api/v1/ocpp: the connection and every OCPP configuration key as the
+ * back end sees it (GetConfiguration), for `bornectl ocpp` and the web page. */
+static int get_ocpp(void *ctx, const http_request *req, http_response *res) {
+  (void)req;
+  ocpp16_station *o = ctx;
+  json_t *status = json_object();
+  on_status_json(o, 0, status);
+  json_t *conf = ocpp_keys_get(o->st->cfg, NULL);
+  json_t *body = json_pack("{s:O, s:O}", "connection", json_object_get(status, "ocpp"), "keys",
+                           json_object_get(conf, "configurationKey"));
+  json_decref(status);
+  json_decref(conf);
+  http_json_body(res, body);
+  return 0;
+}
+
+static int attach_backend(station *st, const char *url, char *err, size_t errlen) {
+  ocpp16_station *o = calloc(1, sizeof *o);
+  if (!o) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  o->st = st;
+  o->count = station_connector_count(st);
+  o->next_aligned = NEVER;
+  snprintf(o->url, sizeof o->url, "%s", url);
+  if (ocpp_keys_check(st->cfg, err, errlen) != 0) {
+    free(o);
+    return -1;
+  }
+  o->be = ocpp16_backend_open(st->db, st->cfg, o->count, err, errlen);
+  ocpp16_smart_limits lim = {
+      .max_stack_level = 8, .max_periods = 24, .max_profiles = 16, .allow_watts = true};
+  o->smart = o->be ? ocpp16_smart_open(st->db, o->count, &lim, err, errlen) : NULL;
+  if (!o->smart) {
+    ocpp16_backend_free(o->be);
+    free(o);
+    return -1;
+  }
+  char certs_dir[600];
+  snprintf(certs_dir, sizeof certs_dir, "%s/certs", st->data_dir);
+  o->certs = ocpp16_certs_open(certs_dir, err, errlen);
+  if (!o->certs) {
+    ocpp16_smart_free(o->smart);
+    ocpp16_backend_free(o->be);
+    free(o);
+    return -1;
+  }
+  o->cu = curl_uv_new(st->loop);
+  o->fw = station_firmware(st); /* shared with the web page's upload */
+  if (!o->fw) {
+    curl_uv_close(o->cu);
+    ocpp16_certs_free(o->certs);
+    ocpp16_smart_free(o->smart);
+    ocpp16_backend_free(o->be);
+    free(o);
+    snprintf(err, errlen, "no firmware updater");
+    return -1;
+  }
+  diag_config dc = {.loop = st->loop,
+                    .clock = &st->clock,
+                    .data_dir = st->data_dir,
+                    .station_id = config_get(st->cfg, "station.id"),
+                    .on_status = v16_on_diag_status,
+                    .ctx = o};
+  o->diag = diagnostics_new(&dc, o->cu);
+  uv_timer_t *timers[] = {&o->boot_timer, &o->heartbeat_timer, &o->tick_timer, &o->reset_timer,
+                          &o->cert_timer};
+  for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
+    uv_timer_init(st->loop, timers[i]);
+    timers[i]->data = o;
+    o->open_handles++;
+  }
+  ocpp_transport_config tc;
+  v16_transport_config(o, &tc);
+  o->link_loaded_at = config_generation(st->cfg);
+  o->reconnect_max_s = tc.reconnect_max_s;
+  o->call_timeout_s = (int)config_get_int(st->cfg, "ocpp.call_timeout_s");
+  o->heartbeat_armed_s = config_get_int(st->cfg, "ocpp.HeartbeatInterval");
+  ocpp_link_events ev = {.ctx = o,
+                         .connected = on_connected,
+                         .disconnected = on_disconnected,
+                         .call = on_call,
+                         .replied = on_replied};
+  o->link = ocpp_link_new(st->loop, &tc, o->call_timeout_s, &ocpp16_dialect, ocpp16_validate, &ev,
+                          err, errlen);
+  if (!o->link) {
+    on_closing(o);
+    return -1;
+  }
+  /* availability set by the back end survives restarts (OCPP 1.6 5.2), and
+   * so do reservations */
+  for (int c = 1; c <= o->count; c++)
+    if (!ocpp16_backend_availability(o->be, c)) station_set_available(st, c, false);
+  ocpp16_reservation rs[BORNE_MAX_CONNECTORS + 1];
+  int nr = ocpp16_backend_reservations(o->be, rs, BORNE_MAX_CONNECTORS + 1);
+  for (int i = 0; i < nr; i++) {
+    char why[120];
+    if (rs[i].connector <= o->count &&
+        station_reserve(st, rs[i].connector, rs[i].tag, rs[i].parent, why, sizeof why) != 0)
+      log_warn(MOD, "reservation %d not restored: %s", rs[i].id, why);
+  }
+  station_set_offline(st, true);
+  if (strcmp(config_get(st->cfg, "auth.mode"), "ocpp") == 0)
+    station_set_authorizer(st, v16_authorize, o);
+  station_module m = {.name = "ocpp",
+                      .ctx = o,
+                      .session_started = v16_on_session_started,
+                      .session_stopped = v16_on_session_stopped,
+                      .status_changed = v16_on_status_changed,
+                      .meter_read = v16_on_meter_read,
+                      .event = on_event,
+                      .setting_changed = on_setting_changed,
+                      .setting_state = on_setting_state,
+                      .status_json = on_status_json,
+                      .closing = on_closing,
+                      .free = on_free};
+  if (station_add_module(st, &m) != 0) {
+    snprintf(err, errlen, "too many modules");
+    return -1;
+  }
+  station_firmware_listen(st, v16_on_firmware_status, o);
+  station_firmware_set_restarter(st, v16_on_restart, o);
+  station_firmware_claim_boot_report(st); /* Installed goes to the back end once it accepts us */
+  http_add_route(st->http, &(http_route){"GET", "/api/v1/ocpp", get_ocpp, o});
+  char running[80];
+  snprintf(running, sizeof running, "borne %s", firmware_version(o->fw));
+  v16_security_event(o, "StartupOfTheDevice", running);
+  return 0;
+}
+
+/* A station started without a back end attaches it when the installer sets
+ * ocpp.url at run time (web page, bornectl ocpp url): no restart needed. */
+typedef struct {
+  station *st;
+  bool attached;
+} ocpp16_idle;
+
+static void idle_setting_changed(void *ctx, const char *key) {
+  ocpp16_idle *idle = ctx;
+  const char *url = config_get(idle->st->cfg, "ocpp.url");
+  if (idle->attached || strcmp(key, "ocpp.url") != 0 || !url || !url[0]) return;
+  char err[256];
+  if (attach_backend(idle->st, url, err, sizeof err) != 0) {
+    log_error(MOD, "cannot start OCPP: %s", err);
+    return;
+  }
+  idle->attached = true;
+  station_event(idle->st, 0, "ocpp_reconfigured", "ocpp.url: connecting to %s", url);
+}
+
+/* Before the back end is attached: ocpp.url attaches it (STALE when that
+ * failed); the other OCPP keys are read once it runs. */
+static station_setting_state idle_setting_state(void *ctx, const char *key) {
+  ocpp16_idle *idle = ctx;
+  if (idle->attached) return SETTING_UNUSED; /* the back end's module answers */
+  if (strncmp(key, "ocpp.", 5) != 0 && strcmp(key, "auth.offline_local_badges") != 0)
+    return SETTING_UNUSED;
+  const char *url = config_get(idle->st->cfg, "ocpp.url");
+  return strcmp(key, "ocpp.url") == 0 && url && url[0] ? SETTING_STALE : SETTING_CURRENT;
+}
+
+static void idle_status_json(void *ctx, int c, json_t *obj) {
+  ocpp16_idle *idle = ctx;
+  if (c == 0 && !idle->attached)
+    json_object_set_new(obj, "ocpp",
+                        json_pack("{s:s, s:s, s:s}", "url", "", "version", ocpp16_dialect.version,
+                                  "state", "disabled"));
+}
+
+static void idle_free(void *ctx) { free(ctx); }
+
+int ocpp16_attach(station *st, char *err, size_t errlen) {
+  const char *url = config_get(st->cfg, "ocpp.url");
+  if (url && url[0]) return attach_backend(st, url, err, errlen);
+  if (strcmp(config_get(st->cfg, "auth.mode"), "ocpp") == 0) {
+    snprintf(err, errlen, "auth.mode: `ocpp` needs a back end: set ocpp.url (or --csms URL)");
+    return -1;
+  }
+  ocpp16_idle *idle = calloc(1, sizeof *idle);
+  if (!idle) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  idle->st = st;
+  station_module m = {.name = "ocpp-idle",
+                      .ctx = idle,
+                      .setting_changed = idle_setting_changed,
+                      .setting_state = idle_setting_state,
+                      .status_json = idle_status_json,
+                      .free = idle_free};
+  if (station_add_module(st, &m) != 0) {
+    free(idle);
+    snprintf(err, errlen, "too many modules");
+    return -1;
+  }
+  return 0;
+}

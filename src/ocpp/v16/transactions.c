@@ -1,0 +1,309 @@
+/*
+ * OCPP 1.6 transactions: StartTransaction (4.8) and StopTransaction (4.10)
+ * built from the station's session hooks, MeterValues (4.7: periodic,
+ * clock-aligned, StopTxnSampledData) and the OCMF signed readings they carry
+ * (SignedData, issue 5), and the pump of the durable queue (3.16, 4.8-4.10:
+ * transaction messages and security events on disk first, sent one at a
+ * time in order, retried per TransactionMessageAttempts/RetryInterval). One
+ * file of the 1.6 dialect's message families.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ocmf/ocmf.h"
+#include "ocmf/ocmf_module.h"
+#include "ocpp/ocpp16_measurands.h"
+#include "ocpp/v16/v16_internal.h"
+#include "ocpp/v16/vocabulary.h"
+
+/* ---------- durable queue ---------- */
+
+/* Transaction-related messages and security events: on disk before anything else. */
+void v16_enqueue(ocpp16_station *o, int64_t session_id, const char *action, json_t *payload) {
+  if (ocpp16_backend_queue_push(o->be, session_id, action, payload, now_of(o)) != 0)
+    log_error(MOD, "cannot queue %s durably: %s", action, ocpp16_backend_error(o->be));
+  json_decref(payload);
+  v16_pump(o);
+}
+
+static void stop_for_invalid_tag(ocpp16_station *o, int64_t session_id, const json_t *info) {
+  const char *status = json_string_value(json_object_get(info, "status"));
+  if (!status || strcmp(status, "Accepted") == 0) return;
+  int c = connector_of_session(o, session_id);
+  if (!c || !key_bool(o, "StopTransactionOnInvalidId")) return;
+  log_warn(MOD, "connector %d: back end says the badge is %s: stopping", c, status);
+  station_event(o->st, c, "ocpp_deauthorized", "%s", status);
+  station_connector_event(o->st, c, &(cs_event){.type = CS_EV_STOP, .reason = STOP_DEAUTHORIZED});
+}
+
+typedef struct {
+  ocpp16_station *o;
+  int64_t msg_id;
+  int64_t session_id;
+  char action[40];
+  char id_tag[21];
+} pump_ctx;
+
+static void pump_answer(void *ctx, const json_t *result, const char *code, const char *text) {
+  pump_ctx *p = ctx;
+  ocpp16_station *o = p->o;
+  o->pump_in_flight = 0;
+  if (o->closing) {
+    free(p);
+    return;
+  }
+  if (!result) {
+    log_warn(MOD, "%s not delivered: %s %s", p->action, code, text);
+    /* the back end saw it and refused (CALLERROR, bad answer): counted
+     * against TransactionMessageAttempts; never seen: kept until it is */
+    bool answered = strcmp(code, "Timeout") != 0 && strcmp(code, "Disconnected") != 0;
+    /* lost with the connection: first again as soon as the station is
+     * registered again, no retry delay */
+    if (strcmp(code, "Disconnected") == 0) {
+      free(p);
+      return;
+    }
+    if (ocpp16_backend_queue_failed(o->be, p->msg_id, answered, now_of(o)))
+      station_event(o->st, connector_of_session(o, p->session_id), "ocpp_message_dropped",
+                    "%s refused by the back end %ld times: %s %s", p->action,
+                    key_int(o, "TransactionMessageAttempts"), code, text);
+    free(p);
+    v16_arm_tick(o);
+    return;
+  }
+  const json_t *info = json_object_get(result, "idTagInfo");
+  if (info && p->id_tag[0]) ocpp16_backend_auth_update(o->be, p->id_tag, info, now_of(o));
+  if (strcmp(p->action, "StartTransaction") == 0) {
+    int tx = (int)json_integer_value(json_object_get(result, "transactionId"));
+    /* the id goes into the queued messages of this session in the same commit */
+    ocpp16_backend_queue_sent_start(o->be, p->msg_id, p->session_id, tx);
+    int c = connector_of_session(o, p->session_id);
+    if (c) {
+      o->conn[c - 1].transaction_id = tx;
+      ocpp16_smart_bind_transaction(o->smart, c, tx);
+    }
+    station_event(o->st, c, "ocpp_transaction", "{\"session\":%lld,\"transaction\":%d}",
+                  (long long)p->session_id, tx);
+    if (info) stop_for_invalid_tag(o, p->session_id, info);
+  } else {
+    ocpp16_backend_queue_sent(o->be, p->msg_id);
+  }
+  free(p);
+  v16_pump(o);
+}
+
+/* Send the oldest due queued message, one at a time, in order. */
+void v16_pump(ocpp16_station *o) {
+  if (o->pump_in_flight || !online(o) || o->closing) return;
+  ocpp16_queued m;
+  if (ocpp16_backend_queue_peek(o->be, now_of(o), &m) != 0) {
+    v16_arm_tick(o); /* nothing due now: maybe later (retry interval) */
+    return;
+  }
+  pump_ctx *p = calloc(1, sizeof *p);
+  p->o = o;
+  p->msg_id = m.id;
+  p->session_id = m.session_id;
+  snprintf(p->action, sizeof p->action, "%s", m.action);
+  const char *tag = json_string_value(json_object_get(m.payload, "idTag"));
+  snprintf(p->id_tag, sizeof p->id_tag, "%s", tag ? tag : "");
+  o->pump_in_flight = m.id;
+  if (ocpp_link_call(o->link, m.action, m.payload, pump_answer, p) != 0) {
+    o->pump_in_flight = 0;
+    free(p);
+  }
+}
+
+/* ---------- meter values ---------- */
+
+static ocpp16_sample_extra extra_of(const ocpp16_station *o, int c) {
+  station_connector_view v;
+  station_view(o->st, c, &v);
+  ocpp16_sample_extra x = {.phases = v.phases,
+                           .offered_a = v.offered_a,
+                           .temperature = o->st->conn[c - 1].temperature_c,
+                           .has_temperature = true};
+  return x;
+}
+
+json_t *v16_meter_value(const ocpp16_station *o, int c, const char *measurands, const char *context,
+                        borne_ms at) {
+  json_t *sv = json_array();
+  ocpp16_sample_extra x = extra_of(o, c);
+  ocpp16_sampled_values(measurands, &o->st->conn[c - 1].meter, &x, context, sv);
+  return json_pack("{s:o, s:o}", "timestamp", time_json(at), "sampledValue", sv);
+}
+
+static void sample_connector(ocpp16_station *o, int c, const char *context, const char *key) {
+  cp_conn *k = &o->conn[c - 1];
+  const char *measurands = key_str(o, key);
+  if (!measurands[0] || !o->st->conn[c - 1].meter_ok) return;
+  json_t *mv = json_array();
+  json_array_append_new(mv, v16_meter_value(o, c, measurands, context, now_of(o)));
+  json_t *p = json_pack("{s:i, s:o}", "connectorId", c, "meterValue", mv);
+  if (k->session_id) {
+    /* transaction-related: the queue puts the back end's transactionId in */
+    json_object_set_new(p, "transactionId", json_integer(k->transaction_id));
+    v16_enqueue(o, k->session_id, "MeterValues", p);
+  } else {
+    v16_send_now(o, "MeterValues", p);
+  }
+}
+
+borne_ms v16_take_samples(ocpp16_station *o, borne_ms now) {
+  borne_ms next = NEVER;
+  long every = key_int(o, "MeterValueSampleInterval");
+  for (int c = 1; c <= o->count && every > 0; c++) {
+    cp_conn *k = &o->conn[c - 1];
+    if (!k->session_id) continue;
+    if (now - k->last_sample >= every * 1000) {
+      k->last_sample = now;
+      sample_connector(o, c, "Sample.Periodic", "MeterValuesSampledData");
+    }
+    if (k->last_sample + every * 1000 < next) next = k->last_sample + every * 1000;
+  }
+  long aligned = key_int(o, "ClockAlignedDataInterval");
+  if (aligned <= 0) {
+    o->next_aligned = NEVER;
+  } else {
+    if (o->next_aligned == NEVER || o->next_aligned > now + aligned * 1000)
+      o->next_aligned = ocpp16_next_aligned(now, aligned);
+    if (now >= o->next_aligned) {
+      for (int c = 1; c <= o->count; c++)
+        sample_connector(o, c, "Sample.Clock", "MeterValuesAlignedData");
+      o->next_aligned = ocpp16_next_aligned(now, aligned);
+    }
+  }
+  return o->next_aligned < next ? o->next_aligned : next;
+}
+
+/* ---------- station hooks ---------- */
+
+void v16_on_session_started(void *ctx, int c, const station_session_info *s) {
+  ocpp16_station *o = ctx;
+  cp_conn *k = &o->conn[c - 1];
+  k->session_id = s->id;
+  k->last_sample = now_of(o);
+  if (s->resumed) {
+    k->transaction_id = ocpp16_backend_queue_tx_id(o->be, s->id);
+    return;
+  }
+  k->transaction_id = 0;
+  char tag[21];
+  id_tag_of(o, s->uid, tag, sizeof tag);
+  json_t *p =
+      json_pack("{s:i, s:s, s:I, s:o}", "connectorId", c, "idTag", tag, "meterStart",
+                (json_int_t)llround(s->meter_start_wh), "timestamp", time_json(s->start_ms));
+  /* the group of the badge, as the last authorization said */
+  const char *parent = strcmp(o->auth_tag, tag) == 0 ? o->auth_parent : NULL;
+  int rid = ocpp16_backend_reservation_use(o->be, c, tag, parent);
+  if (rid) {
+    json_object_set_new(p, "reservationId", json_integer(rid));
+    station_event(o->st, c, "ocpp_reservation", "{\"id\":%d,\"state\":\"used\"}", rid);
+  }
+  v16_enqueue(o, s->id, "StartTransaction", p);
+  v16_arm_tick(o);
+}
+
+/* OCMF: the session's signed records as SignedData sampled values (issue 5),
+ * each in a meterValue of its own time. */
+static int add_signed_record(void *ctx, const ocmf_record_row *row) {
+  json_t *data = ctx;
+  const char *context = row->kind == 'B'   ? "Transaction.Begin"
+                        : row->kind == 'E' ? "Transaction.End"
+                                           : "Sample.Periodic";
+  json_t *sv =
+      json_pack("[{s:s, s:s, s:s, s:s, s:s}]", "value", row->record, "context", context, "format",
+                "SignedData", "measurand", "Energy.Active.Import.Register", "location", "Outlet");
+  json_array_append_new(
+      data, json_pack("{s:o, s:o}", "timestamp", time_json(row->at_ms), "sampledValue", sv));
+  return 0;
+}
+
+void v16_on_session_stopped(void *ctx, int c, const station_session_info *s) {
+  ocpp16_station *o = ctx;
+  cp_conn *k = &o->conn[c - 1];
+  char tag[21];
+  id_tag_of(o, s->uid, tag, sizeof tag);
+  json_t *p =
+      json_pack("{s:i, s:I, s:o, s:s}", "transactionId", ocpp16_backend_queue_tx_id(o->be, s->id),
+                "meterStop", (json_int_t)llround(s->meter_stop_wh), "timestamp",
+                time_json(s->stop_ms), "reason", v16_stop_reason_name(s->reason));
+  if (tag[0]) json_object_set_new(p, "idTag", json_string(tag));
+  /* transactionData: the register at the start, and StopTxnSampledData at the end */
+  const char *stop_data = key_str(o, "StopTxnSampledData");
+  if (stop_data[0]) {
+    json_t *data = json_array();
+    meter_reading begin = {.energy_import_wh = s->meter_start_wh};
+    json_t *sv = json_array();
+    ocpp16_sampled_values("Energy.Active.Import.Register", &begin, NULL, "Transaction.Begin", sv);
+    if (strstr(stop_data, "Energy.Active.Import.Register") && json_array_size(sv))
+      json_array_append_new(
+          data, json_pack("{s:o, s:o}", "timestamp", time_json(s->start_ms), "sampledValue", sv));
+    else
+      json_decref(sv);
+    meter_reading end = o->st->conn[c - 1].meter;
+    end.energy_import_wh = s->meter_stop_wh;
+    json_t *sv2 = json_array();
+    ocpp16_sample_extra x = extra_of(o, c);
+    ocpp16_sampled_values(stop_data, &end, &x, "Transaction.End", sv2);
+    json_array_append_new(
+        data, json_pack("{s:o, s:o}", "timestamp", time_json(s->stop_ms), "sampledValue", sv2));
+    json_object_set_new(p, "transactionData", data);
+  }
+  struct ocmf *signer = station_ocmf(o->st);
+  if (signer) {
+    json_t *data = json_object_get(p, "transactionData");
+    if (!data) {
+      data = json_array();
+      json_object_set_new(p, "transactionData", data);
+    }
+    ocmf_session_records(signer, s->id, add_signed_record, data);
+    if (json_array_size(data) == 0) json_object_del(p, "transactionData");
+  }
+  v16_enqueue(o, s->id, "StopTransaction", p);
+  k->session_id = 0;
+  k->transaction_id = 0;
+  ocpp16_smart_transaction_ended(o->smart, c);
+  v16_apply_profiles(o);
+}
+
+void v16_on_meter_read(void *ctx, int c, const meter_reading *r) {
+  (void)r;
+  ocpp16_station *o = ctx;
+  if (o->conn[c - 1].session_id) v16_take_samples(o, now_of(o));
+}
+
+typedef struct {
+  unsigned long long pagination;
+  json_t *data;
+} signed_pick;
+
+static int pick_signed_record(void *ctx, const ocmf_record_row *row) {
+  signed_pick *pick = ctx;
+  return row->pagination == pick->pagination ? add_signed_record(pick->data, row), 1 : 0;
+}
+
+/* An intermediate OCMF reading taken during a transaction (on demand): sent
+ * at once as transaction MeterValues with a SignedData value. */
+void v16_send_signed_reading(ocpp16_station *o, int c, const char *detail) {
+  long long session = 0;
+  unsigned long long pagination = 0;
+  char kind = 0;
+  if (c < 1 || c > o->count ||
+      sscanf(detail, "{\"session\":%lld,\"kind\":\"%c\",\"pagination\":%llu", &session, &kind,
+             &pagination) != 3 ||
+      kind != 'C' || o->conn[c - 1].session_id != session || !station_ocmf(o->st))
+    return;
+  signed_pick pick = {.pagination = pagination, .data = json_array()};
+  ocmf_session_records(station_ocmf(o->st), session, pick_signed_record, &pick);
+  if (json_array_size(pick.data) == 0) {
+    json_decref(pick.data);
+    return;
+  }
+  json_t *p = json_pack("{s:i, s:i, s:o}", "connectorId", c, "transactionId",
+                        o->conn[c - 1].transaction_id, "meterValue", pick.data);
+  v16_enqueue(o, session, "MeterValues", p);
+}

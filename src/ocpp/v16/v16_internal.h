@@ -1,0 +1,234 @@
+/*
+ * What the files of the OCPP 1.6 dialect (src/ocpp/v16/) share, and nothing
+ * outside that folder includes: the charge point's state (ocpp16_station,
+ * one per attached back end), the small helpers every message family uses,
+ * the functions one family calls in another (sending, the queue, the tick
+ * timer, statuses, samples, security events) and the handler tables the
+ * dispatcher (ocpp16_module.c) gathers. It exists because the charge point
+ * was one 1 900-line file and is now one file per message family, the way
+ * MicroOcpp's Operations/ and libocpp's functional blocks are laid out; the
+ * module's public face stays ocpp16_module.h.
+ */
+#ifndef BORNE_OCPP_V16_INTERNAL_H
+#define BORNE_OCPP_V16_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "firmware/diagnostics.h"
+#include "firmware/firmware.h"
+#include "firmware/firmware_module.h"
+#include "ocpp/ocpp16_backend.h"
+#include "ocpp/ocpp16_certs.h"
+#include "ocpp/ocpp16_smart.h"
+#include "ocpp/ocpp_keys.h"
+#include "ocpp/ocpp_link.h"
+#include "ocpp/ocpp_version.h"
+#include "ocpp16_messages.h" /* generated from the OCPP 1.6 schemas */
+#include "station/station.h"
+#include "core/errors.h"
+#include "util/log.h"
+#include "util/timefmt.h"
+
+#define MOD "ocpp"
+#define NEVER INT64_MAX
+#define BOOT_RETRY_DEFAULT_S 30
+#define RESET_FLUSH_MS 300 /* lets the WebSocket write Reset.conf before closing */
+
+typedef enum { BOOT_NONE, BOOT_PENDING, BOOT_ACCEPTED, BOOT_REJECTED } boot_state;
+extern const char *const v16_boot_names[]; /* indexed by boot_state (core.c) */
+
+typedef struct {
+  connector_status status; /* as the station has it now */
+  error_code error;
+  borne_ms since; /* station time of the last change */
+  bool known;
+  connector_status reported; /* as the back end last heard it */
+  error_code reported_error;
+  bool reported_valid;
+  int64_t session_id; /* running borne session, 0 none */
+  int transaction_id; /* the back end's id, 0 until StartTransaction.conf */
+  borne_ms last_sample;
+  int reservation_id; /* 0 none */
+  borne_ms reservation_expiry;
+  char reserved_tag[21];
+} cp_conn;
+
+typedef enum {
+  TRIG_NONE = 0,
+  TRIG_BOOT = 1,
+  TRIG_HEARTBEAT = 2,
+  TRIG_STATUS = 4,
+  TRIG_METER = 8,
+  TRIG_FIRMWARE = 16,
+  TRIG_DIAG = 32,
+  TRIG_LOG = 64,
+  TRIG_SIGN = 128 /* ExtendedTriggerMessage SignChargePointCertificate */
+} trigger_bits;
+
+typedef struct ocpp16_station {
+  station *st;
+  ocpp_link *link;
+  ocpp16_backend *be;
+  ocpp16_smart *smart;
+  ocpp16_certs *certs; /* security whitepaper certificate store */
+  bool trust_changed;  /* CentralSystemRootCertificates changed: new link CA at next connect */
+  bool cert_reconnect; /* new client certificate: reconnect with it once answered */
+  boot_state boot;
+  int heartbeat_s;
+  uv_timer_t boot_timer;
+  uv_timer_t heartbeat_timer;
+  uv_timer_t tick_timer;  /* status debounce, samples, aligned data, queue retries, expiries */
+  uv_timer_t reset_timer; /* Reset after its answer was written */
+  uv_timer_t cert_timer;  /* reconnect with a new client certificate after the answer */
+  bool reset_hard;
+  bool restart_pending;      /* firmware installed: restart once the notifications left */
+  uint64_t restart_deadline; /* uv_now: restart anyway */
+  borne_ms next_aligned;
+  cp_conn conn[BORNE_MAX_CONNECTORS];
+  int count;
+  int64_t pump_in_flight; /* queue message id being sent, 0 none */
+  /* TriggerMessage: what to send once the answer went out */
+  unsigned trigger;
+  int trigger_connector;
+  borne_ms last_rx_wall;
+  char auth_tag[21], auth_parent[21]; /* the last accepted badge and its group */
+  curl_uv *cu;
+  firmware *fw;
+  diagnostics *diag;
+  fw_status fw_last;
+  int fw_request_id;
+  bool fw_signed;
+  diag_status diag_last;
+  int log_request_id;
+  char url[512];
+  /* copies of run-time settings, refreshed by on_setting_changed() */
+  unsigned long link_loaded_at; /* config_generation() of the link's transport config */
+  int call_timeout_s;           /* ocpp.call_timeout_s given to the link */
+  int reconnect_max_s;          /* ocpp.reconnect_max_s given to the link */
+  long heartbeat_armed_s;       /* the interval the heartbeat runs (or will run) with */
+  bool closing;
+  int open_handles;
+} ocpp16_station;
+
+/* ---------- small helpers ---------- */
+
+static inline borne_ms now_of(const ocpp16_station *o) { return clock_now(&o->st->clock); }
+
+static inline long key_int(const ocpp16_station *o, const char *name) {
+  char k[96];
+  snprintf(k, sizeof k, "ocpp.%s", name);
+  return config_get_int(o->st->cfg, k);
+}
+
+static inline bool key_bool(const ocpp16_station *o, const char *name) {
+  char k[96];
+  snprintf(k, sizeof k, "ocpp.%s", name);
+  return config_get_bool(o->st->cfg, k);
+}
+
+static inline const char *key_str(const ocpp16_station *o, const char *name) {
+  char k[96];
+  snprintf(k, sizeof k, "ocpp.%s", name);
+  const char *v = config_get(o->st->cfg, k);
+  return v ? v : "";
+}
+
+static inline json_t *time_json(borne_ms ms) {
+  char t[40];
+  timefmt_iso(ms, t, sizeof t);
+  return json_string(t);
+}
+
+static inline bool online(const ocpp16_station *o) {
+  return o->link && ocpp_link_connected(o->link) && o->boot == BOOT_ACCEPTED;
+}
+
+/* An idTag as OCPP wants it: at most 20 characters (IdToken, CiString20Type). */
+static inline void id_tag_of(const ocpp16_station *o, const char *uid, char *out, size_t len) {
+  if (!uid || !uid[0]) uid = config_get(o->st->cfg, "ocpp.free_id_tag");
+  snprintf(out, len < 21 ? len : 21, "%s", uid ? uid : "");
+}
+
+static inline int connector_of_session(const ocpp16_station *o, int64_t session_id) {
+  for (int c = 1; c <= o->count; c++)
+    if (o->conn[c - 1].session_id == session_id) return c;
+  return 0;
+}
+
+static inline int connector_of_transaction(const ocpp16_station *o, int tx) {
+  for (int c = 1; c <= o->count; c++)
+    if (o->conn[c - 1].session_id && o->conn[c - 1].transaction_id == tx) return c;
+  return 0;
+}
+
+/* ---------- incoming calls: one table per message family ---------- */
+
+typedef struct {
+  const char *action;
+  void (*fn)(ocpp16_station *o, const json_t *req, ocpp_reply *r);
+  bool quiet; /* no "ocpp_call" station event after it */
+} v16_handler;
+
+typedef struct {
+  const v16_handler *list;
+  size_t count;
+} v16_family;
+
+extern const v16_family v16_core_calls, v16_authorization_calls, v16_remote_calls,
+    v16_configuration_calls, v16_smart_charging_calls, v16_firmware_calls, v16_security_calls;
+
+/* ocpp16_module.c: answers, sending, the tick timer, the link */
+void v16_reply_status(ocpp_reply *r, const char *status);
+bool v16_decoded(int rc, const ocpp_error *err, ocpp_reply *r);
+void v16_send_now(ocpp16_station *o, const char *action, json_t *payload);
+void v16_arm_tick(ocpp16_station *o);
+void v16_transport_config(const ocpp16_station *o, ocpp_transport_config *tc);
+
+/* core.c */
+void v16_send_boot(ocpp16_station *o);
+void v16_send_heartbeat(ocpp16_station *o);
+void v16_arm_heartbeat(ocpp16_station *o);
+void v16_send_status(ocpp16_station *o, int c);
+void v16_send_all_statuses(ocpp16_station *o);
+borne_ms v16_report_statuses(ocpp16_station *o, borne_ms now);
+void v16_on_status_changed(void *ctx, int c, connector_status s, error_code e);
+
+/* transactions.c */
+void v16_enqueue(ocpp16_station *o, int64_t session_id, const char *action, json_t *payload);
+void v16_pump(ocpp16_station *o);
+json_t *v16_meter_value(const ocpp16_station *o, int c, const char *measurands, const char *context,
+                        borne_ms at);
+borne_ms v16_take_samples(ocpp16_station *o, borne_ms now);
+void v16_on_session_started(void *ctx, int c, const station_session_info *s);
+void v16_on_session_stopped(void *ctx, int c, const station_session_info *s);
+void v16_on_meter_read(void *ctx, int c, const meter_reading *r);
+void v16_send_signed_reading(ocpp16_station *o, int c, const char *detail);
+
+/* authorization.c */
+void v16_authorize(void *ctx, uint32_t request_id, const char *uid);
+
+/* remote.c */
+borne_ms v16_expire_reservations(ocpp16_station *o, borne_ms now);
+void v16_send_triggered(ocpp16_station *o);
+
+/* smart_charging.c */
+void v16_apply_profiles(ocpp16_station *o);
+
+/* firmware.c */
+void v16_on_firmware_status(void *ctx, fw_status s, int request_id, const char *detail);
+void v16_on_restart(void *ctx);
+void v16_on_diag_status(void *ctx, diag_status s, int request_id, const char *detail);
+void v16_flush_check_cb(uv_timer_t *t);
+
+/* security.c */
+void v16_security_event(ocpp16_station *o, const char *type, const char *tech);
+void v16_security_event_notification(ocpp16_station *o, const char *detail);
+void v16_send_sign_certificate(ocpp16_station *o);
+void v16_certs_apply(ocpp16_station *o, const char *why);
+void v16_cert_reconnect_cb(uv_timer_t *t);
+
+#endif
