@@ -26,7 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ocpp/ocpp16_model.h"
+#include "ocpp/ocpp_keys.h"
+#include "ocpp/v16/model.h"
 #include "test_tmpdir.h"
 #include "config/config.h"
 #include "store/store.h"
@@ -565,6 +566,7 @@ static void test_reservation_statuses(void **state) {
 }
 
 int main(void) {
+  if (config_registry_add_table(&ocpp_keys) != 0) return 1; /* the ocpp.* keys */
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
   const struct CMUnitTest tests[] = {
       T(test_policies),

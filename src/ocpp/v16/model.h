@@ -8,8 +8,8 @@
  * back end's transactionId put into the messages of a session queued before
  * the id was known.
  */
-#ifndef BORNE_OCPP_OCPP16_MODEL_H
-#define BORNE_OCPP_OCPP16_MODEL_H
+#ifndef BORNE_OCPP_V16_MODEL_H
+#define BORNE_OCPP_V16_MODEL_H
 
 #include <jansson.h>
 #include <stdbool.h>

@@ -1,9 +1,9 @@
 /*
- * The OCPP 1.6 encoding of the charge-point model (see ocpp16_model.h): the
+ * The OCPP 1.6 encoding of the charge-point model (see model.h): the
  * 1.6 spellings and key names live here, the model (src/chargepoint/) knows
  * none of them.
  */
-#include "ocpp/ocpp16_model.h"
+#include "ocpp/v16/model.h"
 
 #include <stdio.h>
 #include <stdlib.h>
