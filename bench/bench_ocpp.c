@@ -13,10 +13,9 @@
  *    thread included). Two messages: Heartbeat (the smallest) and a
  *    MeterValues with 10 sampled values (the most frequent transaction
  *    message).
- * 2. The durable queue (ocpp16_backend on SQLite, WAL, synchronous=FULL, on
- *    the file system of /tmp): push N MeterValues, database growth / N after
- *    a checkpoint, and the time of one push (a durable commit) and of one
- *    delivery (peek + delete).
+ * 2. The durable queue (the charge-point model's journal, src/chargepoint, on SQLite, WAL,
+ * synchronous=FULL, on the file system of /tmp): push N MeterValues, database growth / N after a
+ * checkpoint, and the time of one push (a durable commit) and of one delivery (peek + delete).
  */
 #include <jansson.h>
 #include <libwebsockets.h>
@@ -32,9 +31,10 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "chargepoint/journal.h"
 #include "keys/key_tables.h"
-#include "ocpp/ocpp16_backend.h"
 #include "ocpp/ocpp_link.h"
+#include "ocpp/v16/model.h"
 #include "ocpp16_messages.h" /* generated from the OCPP 1.6 schemas */
 #include "config/config.h"
 #include "store/store.h"
@@ -304,9 +304,8 @@ static int queue_cost(const char *mv) {
     fprintf(stderr, "bench_ocpp: %s\n", err);
     return -1;
   }
-  config *cfg = config_new();
-  ocpp16_backend *be = ocpp16_backend_open(db, cfg, 2, err, sizeof err);
-  if (!be) {
+  cp_journal *j = cp_journal_open(db, err, sizeof err);
+  if (!j) {
     fprintf(stderr, "bench_ocpp: %s\n", err);
     return -1;
   }
@@ -315,17 +314,18 @@ static int queue_cost(const char *mv) {
   json_t *p = json_loads(mv, 0, NULL);
   double t = mono_s();
   for (int i = 0; i < QUEUE_N; i++)
-    if (ocpp16_backend_queue_push(be, 1 + i / 100, "MeterValues", p, 1000 + i) != 0) return -1;
+    if (v16_journal_push(j, 1 + i / 100, "MeterValues", p, 1000 + i) != 0) return -1;
   double push_s = mono_s() - t;
   json_decref(p);
   checkpoint(db);
   long long after = db_size(path);
   t = mono_s();
   int delivered = 0;
-  ocpp16_queued q;
-  while (ocpp16_backend_queue_peek(be, INT64_MAX - 1, &q) == 0) {
-    json_decref(q.payload);
-    ocpp16_backend_queue_sent(be, q.id);
+  cp_journal_entry q;
+  while (cp_journal_peek(j, INT64_MAX - 1, &q) == 0) {
+    json_decref(v16_event_payload(&q, "")); /* what the pump sends */
+    free(q.payload);
+    cp_journal_sent(j, q.id);
     delivered++;
   }
   double deliver_s = mono_s() - t;
@@ -333,9 +333,8 @@ static int queue_cost(const char *mv) {
          "(durable commit) %.2f ms, delivery (peek + delete) %.2f ms\n",
          QUEUE_N, strlen(mv), (double)(after - before) / QUEUE_N, push_s / QUEUE_N * 1e3,
          deliver_s / (delivered ? delivered : 1) * 1e3);
-  ocpp16_backend_free(be);
+  cp_journal_free(j);
   store_close(db);
-  config_free(cfg);
   char cmd[400];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
   return system(cmd) == 0 && delivered == QUEUE_N ? 0 : -1;

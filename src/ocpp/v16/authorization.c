@@ -29,16 +29,20 @@ static void answer_auth(ocpp16_station *o, uint32_t request_id, const char *tag,
   station_auth_answer_parent(o->st, request_id, accepted, user, parent);
 }
 
+/* Offline, or the Authorize got no answer (timed out, the link dropped, an
+ * error came back): the model's offline rules, then the station's own badges
+ * (auth.offline_local_badges). */
 static void decide_offline(ocpp16_station *o, uint32_t request_id, const char *uid,
                            const char *tag) {
-  char user[BORNE_NAME_MAX + 1] = "", parent[21] = "";
-  ocpp16_auth_verdict v = ocpp16_backend_auth_offline(o->be, tag, now_of(o), parent);
-  if (v == OCPP16_AUTH_UNKNOWN && config_get_bool(o->st->cfg, "auth.offline_local_badges") &&
+  char user[BORNE_NAME_MAX + 1] = "", group[CP_ID_MAX + 1] = "";
+  cp_auth_policy p = v16_auth_policy(o->st->cfg);
+  cp_auth_verdict v = cp_auth_unanswered(o->auth, &p, tag, now_of(o), group);
+  if (v == CP_AUTH_UNKNOWN && config_get_bool(o->st->cfg, "auth.offline_local_badges") &&
       station_authorize_locally(o->st, uid, user, sizeof user))
-    v = OCPP16_AUTH_ACCEPT;
+    v = CP_AUTH_ACCEPT;
   station_event(o->st, 0, "ocpp_offline_auth", "%s %s", tag,
-                v == OCPP16_AUTH_ACCEPT ? "accepted" : "refused");
-  answer_auth(o, request_id, tag, v == OCPP16_AUTH_ACCEPT, user[0] ? user : NULL, parent);
+                v == CP_AUTH_ACCEPT ? "accepted" : "refused");
+  answer_auth(o, request_id, tag, v == CP_AUTH_ACCEPT, user[0] ? user : NULL, group);
 }
 
 static void authorize_answer(void *ctx, const json_t *result, const char *code, const char *text) {
@@ -49,11 +53,12 @@ static void authorize_answer(void *ctx, const json_t *result, const char *code, 
       log_warn(MOD, "Authorize %s: %s %s: offline rules", a->tag, code, text);
       decide_offline(o, a->request_id, a->uid, a->tag);
     } else {
-      const json_t *info = json_object_get(result, "idTagInfo");
-      ocpp16_backend_auth_update(o->be, a->tag, info, now_of(o));
-      const char *status = json_string_value(json_object_get(info, "status"));
-      const char *parent = json_string_value(json_object_get(info, "parentIdTag"));
-      answer_auth(o, a->request_id, a->tag, status && !strcmp(status, "Accepted"), NULL, parent);
+      cp_token_info info;
+      bool known = v16_token_info(json_object_get(result, "idTagInfo"), &info);
+      cp_auth_policy p = v16_auth_policy(o->st->cfg);
+      cp_auth_verdict v = cp_auth_answered(o->auth, &p, a->tag, known ? &info : NULL, now_of(o));
+      answer_auth(o, a->request_id, a->tag, v == CP_AUTH_ACCEPT, NULL,
+                  known && info.group[0] ? info.group : NULL);
     }
   }
   free(a);
@@ -61,15 +66,16 @@ static void authorize_answer(void *ctx, const json_t *result, const char *code, 
 
 void v16_authorize(void *ctx, uint32_t request_id, const char *uid) {
   ocpp16_station *o = ctx;
-  char tag[21], parent[21] = "";
+  char tag[21], group[CP_ID_MAX + 1] = "";
   id_tag_of(o, uid, tag, sizeof tag);
   if (!online(o)) {
     decide_offline(o, request_id, uid, tag);
     return;
   }
   /* LocalPreAuthorize: a valid cache or local list entry answers at once */
-  if (ocpp16_backend_auth_local(o->be, tag, now_of(o), parent) == OCPP16_AUTH_ACCEPT) {
-    answer_auth(o, request_id, tag, true, NULL, parent);
+  cp_auth_policy p = v16_auth_policy(o->st->cfg);
+  if (cp_auth_begin(o->auth, &p, tag, true, now_of(o), group) == CP_AUTH_ACCEPT) {
+    answer_auth(o, request_id, tag, true, NULL, group);
     return;
   }
   auth_ctx *a = calloc(1, sizeof *a);
@@ -88,20 +94,20 @@ void v16_authorize(void *ctx, uint32_t request_id, const char *uid) {
 
 static void h_clear_cache(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
   (void)req;
-  v16_reply_status(r, ocpp16_backend_auth_clear_cache(o->be) == 0 ? "Accepted" : "Rejected");
+  v16_reply_status(r, cp_auth_clear_cache(o->auth) == 0 ? "Accepted" : "Rejected");
 }
 
 static void h_send_local_list(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
   ocpp16_SendLocalListRequest q;
   ocpp_error e;
   if (!v16_decoded(ocpp16_SendLocalListRequest_decode(req, &q, &e), &e, r)) return;
-  v16_reply_status(r, ocpp16_backend_local_list_update(o->be, &q));
+  v16_reply_status(r, v16_local_list_update(o->auth, o->st->cfg, &q));
   ocpp16_SendLocalListRequest_free(&q);
 }
 
 static void h_get_local_list_version(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
   (void)req;
-  r->result = json_pack("{s:i}", "listVersion", ocpp16_backend_local_list_version(o->be));
+  r->result = json_pack("{s:i}", "listVersion", v16_local_list_version(o->auth, o->st->cfg));
 }
 
 /* The incoming CALLs of this family (gathered by on_call in ocpp16_module.c). */

@@ -13,10 +13,11 @@
  * The message families are the other files of src/ocpp/v16/ (core,
  * transactions, authorization, remote, configuration, smart_charging,
  * firmware, security), sharing v16_internal.h. Layers: ocpp_link (WebSocket
- * + OCPP-J RPC, schema-validated both ways), ocpp16_backend.h
- * (configuration keys, durable queue, authorization cache and local list,
- * reservations), the charge-point model (src/chargepoint: charging
- * profiles, the certificate store) with the v16 codec, firmware/diagnostics.
+ * + OCPP-J RPC, schema-validated both ways), the charge-point model
+ * (src/chargepoint/: transaction journal, authorization cache and local list,
+ * reservations, availability, charging profiles, the certificate store; its
+ * 1.6 words in model.h and the v16 codecs), ocpp_keys.h (configuration
+ * keys), firmware/diagnostics.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,9 +72,8 @@ void v16_arm_tick(ocpp16_station *o) {
   if (o->next_aligned < next) next = o->next_aligned;
   /* the queue matters only when the next message could go now: online and
    * no queued message waiting for its answer (else its past due time spins) */
-  if (online(o) && !o->pump_in_flight && (x = ocpp16_backend_queue_next_due(o->be)) < next)
-    next = x;
-  if ((x = ocpp16_backend_reservation_next_expiry(o->be)) < next) next = x;
+  if (online(o) && !o->pump_in_flight && (x = cp_journal_next_due(o->journal)) < next) next = x;
+  if ((x = cp_reservation_next_expiry(o->resv)) < next) next = x;
   if ((x = cp_profiles_next_change(o->smart, now)) < next) next = x;
   if (next == NEVER) {
     uv_timer_stop(&o->tick_timer);
@@ -237,9 +237,9 @@ static void on_status_json(void *ctx, int c, json_t *obj) {
       json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:I, s:i, s:s?}", "url", o->url, "version",
                 ocpp16_dialect.version, "state", link_state_name(ls.state), "since", since,
                 "last_message", ls.last_rx_ms ? last : NULL, "registration",
-                v16_boot_names[o->boot], "queue_length",
-                (json_int_t)ocpp16_backend_queue_length(o->be), "reconnects", (int)ls.reconnects,
-                "last_error", ls.last_error[0] ? ls.last_error : NULL));
+                v16_boot_names[o->boot], "queue_length", (json_int_t)cp_journal_length(o->journal),
+                "reconnects", (int)ls.reconnects, "last_error",
+                ls.last_error[0] ? ls.last_error : NULL));
 }
 
 /* The settings the link's transport was made with (v16_transport_config): a
@@ -324,10 +324,17 @@ static void on_closing(void *ctx) {
   }
 }
 
+/* The charge-point model's parts (NULL-safe). */
+static void model_free(ocpp16_station *o) {
+  cp_journal_free(o->journal);
+  cp_auth_free(o->auth);
+  cp_reservations_free(o->resv);
+}
+
 static void on_free(void *ctx) {
   ocpp16_station *o = ctx;
   ocpp_link_free(o->link);
-  ocpp16_backend_free(o->be);
+  model_free(o);
   cp_profiles_free(o->smart);
   cp_certs_free(o->certs);
   free(o);
@@ -363,14 +370,17 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
     free(o);
     return -1;
   }
-  o->be = ocpp16_backend_open(st->db, st->cfg, o->count, err, errlen);
+  /* the charge-point model: the journal, authorization, reservations and availability */
+  o->journal = cp_journal_open(st->db, err, errlen);
+  if (o->journal) o->auth = cp_auth_open(st->db, err, errlen);
+  if (o->auth) o->resv = cp_reservations_open(st->db, err, errlen);
   /* ChargeProfileMaxStackLevel, ChargingScheduleMaxPeriods,
    * MaxChargingProfilesInstalled, ChargingScheduleAllowedChargingRateUnit */
   cp_profile_limits lim = {
       .max_stack_level = 8, .max_periods = 24, .max_profiles = 16, .allow_watts = true};
-  o->smart = o->be ? cp_profiles_open(st->db, o->count, &lim, err, errlen) : NULL;
+  o->smart = o->resv ? cp_profiles_open(st->db, o->count, &lim, err, errlen) : NULL;
   if (!o->smart) {
-    ocpp16_backend_free(o->be);
+    model_free(o);
     free(o);
     return -1;
   }
@@ -379,7 +389,7 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
   o->certs = cp_certs_open(certs_dir, err, errlen);
   if (!o->certs) {
     cp_profiles_free(o->smart);
-    ocpp16_backend_free(o->be);
+    model_free(o);
     free(o);
     return -1;
   }
@@ -389,7 +399,7 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
     curl_uv_close(o->cu);
     cp_certs_free(o->certs);
     cp_profiles_free(o->smart);
-    ocpp16_backend_free(o->be);
+    model_free(o);
     free(o);
     snprintf(err, errlen, "no firmware updater");
     return -1;
@@ -428,13 +438,13 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
   /* availability set by the back end survives restarts (OCPP 1.6 5.2), and
    * so do reservations */
   for (int c = 1; c <= o->count; c++)
-    if (!ocpp16_backend_availability(o->be, c)) station_set_available(st, c, false);
-  ocpp16_reservation rs[BORNE_MAX_CONNECTORS + 1];
-  int nr = ocpp16_backend_reservations(o->be, rs, BORNE_MAX_CONNECTORS + 1);
+    if (!cp_availability(o->resv, c)) station_set_available(st, c, false);
+  cp_reservation rs[BORNE_MAX_CONNECTORS + 1];
+  int nr = cp_reservations_list(o->resv, rs, BORNE_MAX_CONNECTORS + 1);
   for (int i = 0; i < nr; i++) {
     char why[120];
     if (rs[i].connector <= o->count &&
-        station_reserve(st, rs[i].connector, rs[i].tag, rs[i].parent, why, sizeof why) != 0)
+        station_reserve(st, rs[i].connector, rs[i].token, rs[i].group, why, sizeof why) != 0)
       log_warn(MOD, "reservation %d not restored: %s", rs[i].id, why);
   }
   station_set_offline(st, true);

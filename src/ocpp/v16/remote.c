@@ -15,13 +15,13 @@
 borne_ms v16_expire_reservations(ocpp16_station *o, borne_ms now) {
   borne_ms next = NEVER;
   for (int c = 0; c <= o->count; c++) {
-    int id = ocpp16_backend_reservation_expired(o->be, c, now);
+    int id = cp_reservation_expired(o->resv, c, now);
     if (id) {
       station_cancel_reservation(o->st, c);
       station_event(o->st, c, "ocpp_reservation", "{\"id\":%d,\"state\":\"expired\"}", id);
     }
   }
-  borne_ms e = ocpp16_backend_reservation_next_expiry(o->be);
+  borne_ms e = cp_reservation_next_expiry(o->resv);
   return e < next ? e : next;
 }
 
@@ -52,10 +52,11 @@ static void remote_authorize_answer(void *ctx, const json_t *result, const char 
   remote_ctx *r = ctx;
   (void)code, (void)text;
   if (!r->o->closing && result) {
-    const json_t *info = json_object_get(result, "idTagInfo");
-    ocpp16_backend_auth_update(r->o->be, r->tag, info, now_of(r->o));
-    const char *status = json_string_value(json_object_get(info, "status"));
-    if (status && strcmp(status, "Accepted") == 0)
+    cp_token_info info;
+    bool known = v16_token_info(json_object_get(result, "idTagInfo"), &info);
+    cp_auth_policy p = v16_auth_policy(r->o->st->cfg);
+    if (cp_auth_answered(r->o->auth, &p, r->tag, known ? &info : NULL, now_of(r->o)) ==
+        CP_AUTH_ACCEPT)
       remote_start_now(r->o, r->connector, r->tag, NULL);
     else
       station_event(r->o->st, r->connector, "auth_refused", "%s", r->tag);
@@ -139,7 +140,7 @@ static void h_change_availability(ocpp16_station *o, const json_t *req, ocpp_rep
   bool scheduled = false;
   for (int i = c ? c : 1; i <= (c ? c : o->count); i++) {
     if (!operative && station_has_session(o->st, i)) scheduled = true;
-    ocpp16_backend_availability_save(o->be, i, operative);
+    cp_availability_save(o->resv, i, operative);
     station_set_available(o->st, i, operative);
   }
   v16_reply_status(r, scheduled ? "Scheduled" : "Accepted");
@@ -197,7 +198,7 @@ static void h_reserve_now(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
              o->conn[c - 1].status != STATUS_RESERVED) {
     status = "Occupied";
   } else {
-    status = ocpp16_backend_reservation_add(o->be, c, id, tag, parent, expiry);
+    status = v16_reservation_status(cp_reservation_add(o->resv, c, id, tag, parent, expiry));
     if (strcmp(status, "Accepted") == 0) {
       char err[120];
       station_reserve(o->st, c, tag, parent, err, sizeof err);
@@ -214,7 +215,7 @@ static void h_cancel_reservation(ocpp16_station *o, const json_t *req, ocpp_repl
   if (!v16_decoded(ocpp16_CancelReservationRequest_decode(req, &q, &e), &e, r)) return;
   int id = (int)q.reservationId;
   ocpp16_CancelReservationRequest_free(&q);
-  int c = ocpp16_backend_reservation_cancel(o->be, id);
+  int c = cp_reservation_cancel(o->resv, id);
   if (c < 0) {
     v16_reply_status(r, "Rejected");
     return;

@@ -22,8 +22,8 @@
 
 /* Transaction-related messages and security events: on disk before anything else. */
 void v16_enqueue(ocpp16_station *o, int64_t session_id, const char *action, json_t *payload) {
-  if (ocpp16_backend_queue_push(o->be, session_id, action, payload, now_of(o)) != 0)
-    log_error(MOD, "cannot queue %s durably: %s", action, ocpp16_backend_error(o->be));
+  if (v16_journal_push(o->journal, session_id, action, payload, now_of(o)) != 0)
+    log_error(MOD, "cannot queue %s durably: %s", action, cp_journal_error(o->journal));
   json_decref(payload);
   v16_pump(o);
 }
@@ -65,7 +65,8 @@ static void pump_answer(void *ctx, const json_t *result, const char *code, const
       free(p);
       return;
     }
-    if (ocpp16_backend_queue_failed(o->be, p->msg_id, answered, now_of(o)))
+    cp_retry_policy retry = v16_retry_policy(o->st->cfg);
+    if (cp_journal_failed(o->journal, p->msg_id, answered, &retry, now_of(o)))
       station_event(o->st, connector_of_session(o, p->session_id), "ocpp_message_dropped",
                     "%s refused by the back end %ld times: %s %s", p->action,
                     key_int(o, "TransactionMessageAttempts"), code, text);
@@ -74,11 +75,15 @@ static void pump_answer(void *ctx, const json_t *result, const char *code, const
     return;
   }
   const json_t *info = json_object_get(result, "idTagInfo");
-  if (info && p->id_tag[0]) ocpp16_backend_auth_update(o->be, p->id_tag, info, now_of(o));
+  if (info && p->id_tag[0]) v16_auth_remember(o->auth, o->st->cfg, p->id_tag, info, now_of(o));
   if (strcmp(p->action, "StartTransaction") == 0) {
     int tx = (int)json_integer_value(json_object_get(result, "transactionId"));
-    /* the id goes into the queued messages of this session in the same commit */
-    ocpp16_backend_queue_sent_start(o->be, p->msg_id, p->session_id, tx);
+    /* the start leaves the journal and the session's id is kept in one
+     * commit; the session's queued messages get it when they are sent */
+    char tx_text[CP_TX_ID_MAX + 1];
+    v16_tx_text(tx, tx_text);
+    if (cp_journal_sent_start(o->journal, p->msg_id, p->session_id, tx_text) != 0)
+      log_error(MOD, "cannot record transaction %d: %s", tx, cp_journal_error(o->journal));
     int c = connector_of_session(o, p->session_id);
     if (c) {
       o->conn[c - 1].transaction_id = tx;
@@ -90,7 +95,7 @@ static void pump_answer(void *ctx, const json_t *result, const char *code, const
                   (long long)p->session_id, tx);
     if (info) stop_for_invalid_tag(o, p->session_id, info);
   } else {
-    ocpp16_backend_queue_sent(o->be, p->msg_id);
+    cp_journal_sent(o->journal, p->msg_id);
   }
   free(p);
   v16_pump(o);
@@ -99,20 +104,33 @@ static void pump_answer(void *ctx, const json_t *result, const char *code, const
 /* Send the oldest due queued message, one at a time, in order. */
 void v16_pump(ocpp16_station *o) {
   if (o->pump_in_flight || !online(o) || o->closing) return;
-  ocpp16_queued m;
-  if (ocpp16_backend_queue_peek(o->be, now_of(o), &m) != 0) {
-    v16_arm_tick(o); /* nothing due now: maybe later (retry interval) */
-    return;
+  cp_journal_entry m;
+  json_t *payload = NULL;
+  for (;;) {
+    if (cp_journal_peek(o->journal, now_of(o), &m) != 0) {
+      v16_arm_tick(o); /* nothing due now: maybe later (retry interval) */
+      return;
+    }
+    char tx[CP_TX_ID_MAX + 1];
+    cp_journal_tx_id(o->journal, m.session_id, tx);
+    payload = v16_event_payload(&m, tx); /* with the back end's transactionId */
+    free(m.payload);
+    if (payload) break;
+    /* cannot happen unless the file was edited: do not block the queue */
+    log_error(MOD, "dropping queued %s %lld: unreadable payload", v16_event_action(m.kind),
+              (long long)m.id);
+    cp_journal_sent(o->journal, m.id);
   }
+  const char *action = v16_event_action(m.kind);
   pump_ctx *p = calloc(1, sizeof *p);
   p->o = o;
   p->msg_id = m.id;
   p->session_id = m.session_id;
-  snprintf(p->action, sizeof p->action, "%s", m.action);
-  const char *tag = json_string_value(json_object_get(m.payload, "idTag"));
+  snprintf(p->action, sizeof p->action, "%s", action);
+  const char *tag = json_string_value(json_object_get(payload, "idTag"));
   snprintf(p->id_tag, sizeof p->id_tag, "%s", tag ? tag : "");
   o->pump_in_flight = m.id;
-  if (ocpp_link_call(o->link, m.action, m.payload, pump_answer, p) != 0) {
+  if (ocpp_link_call(o->link, action, payload, pump_answer, p) != 0) {
     o->pump_in_flight = 0;
     free(p);
   }
@@ -189,7 +207,7 @@ void v16_on_session_started(void *ctx, int c, const station_session_info *s) {
   k->session_id = s->id;
   k->last_sample = now_of(o);
   if (s->resumed) {
-    k->transaction_id = ocpp16_backend_queue_tx_id(o->be, s->id);
+    k->transaction_id = v16_journal_tx_id(o->journal, s->id);
     return;
   }
   k->transaction_id = 0;
@@ -200,7 +218,7 @@ void v16_on_session_started(void *ctx, int c, const station_session_info *s) {
                 (json_int_t)llround(s->meter_start_wh), "timestamp", time_json(s->start_ms));
   /* the group of the badge, as the last authorization said */
   const char *parent = strcmp(o->auth_tag, tag) == 0 ? o->auth_parent : NULL;
-  int rid = ocpp16_backend_reservation_use(o->be, c, tag, parent);
+  int rid = cp_reservation_use(o->resv, c, tag, parent);
   if (rid) {
     json_object_set_new(p, "reservationId", json_integer(rid));
     station_event(o->st, c, "ocpp_reservation", "{\"id\":%d,\"state\":\"used\"}", rid);
@@ -230,7 +248,7 @@ void v16_on_session_stopped(void *ctx, int c, const station_session_info *s) {
   char tag[21];
   id_tag_of(o, s->uid, tag, sizeof tag);
   json_t *p =
-      json_pack("{s:i, s:I, s:o, s:s}", "transactionId", ocpp16_backend_queue_tx_id(o->be, s->id),
+      json_pack("{s:i, s:I, s:o, s:s}", "transactionId", v16_journal_tx_id(o->journal, s->id),
                 "meterStop", (json_int_t)llround(s->meter_stop_wh), "timestamp",
                 time_json(s->stop_ms), "reason", v16_stop_reason_name(s->reason));
   if (tag[0]) json_object_set_new(p, "idTag", json_string(tag));

@@ -23,11 +23,11 @@
 #include "firmware/diagnostics.h"
 #include "firmware/firmware.h"
 #include "firmware/firmware_module.h"
-#include "ocpp/ocpp16_backend.h"
 #include "ocpp/ocpp_keys.h"
 #include "ocpp/ocpp_link.h"
 #include "ocpp/ocpp_version.h"
 #include "ocpp/v16/codec.h"
+#include "ocpp/v16/model.h"
 #include "ocpp16_messages.h" /* generated from the OCPP 1.6 schemas */
 #include "station/station.h"
 #include "core/errors.h"
@@ -73,11 +73,14 @@ typedef enum {
 typedef struct ocpp16_station {
   station *st;
   ocpp_link *link;
-  ocpp16_backend *be;
-  cp_profiles *smart;  /* charging profiles (the charge-point model) */
-  cp_certs *certs;     /* security whitepaper certificate store (the model's) */
-  bool trust_changed;  /* CentralSystemRootCertificates changed: new link CA at next connect */
-  bool cert_reconnect; /* new client certificate: reconnect with it once answered */
+  /* the charge-point model (src/chargepoint/, its 1.6 words in model.h) */
+  cp_journal *journal;   /* transaction journal */
+  cp_auth *auth;         /* authorization cache and local list */
+  cp_reservations *resv; /* reservations and availability */
+  cp_profiles *smart;    /* charging profiles */
+  cp_certs *certs;       /* security whitepaper certificate store */
+  bool trust_changed;    /* CentralSystemRootCertificates changed: new link CA at next connect */
+  bool cert_reconnect;   /* new client certificate: reconnect with it once answered */
   boot_state boot;
   int heartbeat_s;
   uv_timer_t boot_timer;

@@ -1,15 +1,16 @@
 /*
  * Power loss, not only kill -9: the station's write pattern (sessions, meter
- * samples and progress, events, the OCPP transaction queue being filled and
- * confirmed) runs over the power-cut VFS (powercut_vfs.h), which loses every
- * write not yet synced at a random cut point: during store_open's migrations
- * of a fresh file, mid-transaction, inside a checkpoint, at close. Then power
- * comes back and the database is opened again: it opens every time, passes
- * integrity_check, holds every session start, progress, stop and meter sample
- * the store reported done (a call that returned 0), counts nothing twice (no
- * duplicate session, energy ranges do not overlap), and the OCPP queue holds
- * exactly the messages pushed and not confirmed, in order. A call cut in
- * flight may or may not have happened, never half.
+ * samples and progress, events, the charge point's transaction journal
+ * (src/chargepoint/journal.c) being filled and confirmed, a transaction
+ * start's confirmation recording the back end's transaction id) runs over the power-cut VFS
+ * (powercut_vfs.h), which loses every write not yet synced at a random cut point: during
+ * store_open's migrations of a fresh file, mid-transaction, inside a checkpoint, at close. Then
+ * power comes back and the database is opened again: it opens every time, passes integrity_check,
+ * holds every session start, progress, stop and meter sample the store reported done (a call that
+ * returned 0), counts nothing twice (no duplicate session, energy ranges do not overlap), the
+ * journal holds exactly the messages pushed and not confirmed, in order, and the transaction id of
+ * every confirmed start (the removal of the start and its id are one commit: both or neither). A
+ * call cut in flight may or may not have happened, never half.
  *
  * With `synchronous=NORMAL` instead of FULL in store.c (WAL commits are not
  * synced) this test fails: a commit reported done is lost at the cut.
@@ -29,14 +30,11 @@
 
 #include <cmocka.h>
 
-#include <jansson.h>
 #include <sqlite3.h>
 
-#include "ocpp/ocpp16_backend.h"
-#include "ocpp/ocpp_keys.h"
+#include "chargepoint/journal.h"
 #include "powercut_vfs.h"
 #include "test_tmpdir.h"
-#include "config/config.h"
 #include "store/store.h"
 #include "util/log.h"
 
@@ -67,8 +65,10 @@ typedef struct {
   int begun;
   int samples[3];
   double last_sample[3];
-  int pushed; /* queue messages seq 0..pushed-1 were pushed */
-  int sent;   /* and seq 0..sent-1 confirmed */
+  int pushed;                /* queue messages seq 0..pushed-1 were pushed */
+  int sent;                  /* and seq 0..sent-1 confirmed */
+  int64_t started[SESSIONS]; /* sessions whose start was confirmed (tx id "tx<session>") */
+  int starts;
   int events;
   flight inflight;
   char error[256]; /* a failure with the power on */
@@ -76,20 +76,19 @@ typedef struct {
 
 typedef struct {
   store *db;
-  ocpp16_backend *be;
-  config *cfg;
+  cp_journal *j;
 } station_db;
 
 static int open_db(station_db *d, const char *path, char *err, size_t errlen) {
   if (store_open(&d->db, path, err, errlen) != 0) return -1;
-  d->be = ocpp16_backend_open(d->db, d->cfg, 2, err, errlen);
-  return d->be ? 0 : -1;
+  d->j = cp_journal_open(d->db, err, errlen);
+  return d->j ? 0 : -1;
 }
 
 static void close_db(station_db *d) {
-  ocpp16_backend_free(d->be);
+  cp_journal_free(d->j);
   store_close(d->db);
-  d->be = NULL;
+  d->j = NULL;
   d->db = NULL;
 }
 
@@ -105,28 +104,37 @@ static int settle(model *m, int rc, const char *what, store *db) {
   return 0;
 }
 
-static int push(model *m, station_db *d, const char *action, int64_t session) {
-  json_t *p = json_pack("{s:i, s:I}", "seq", m->pushed, "session", (json_int_t)session);
+static int push(model *m, station_db *d, cp_event_kind kind, int64_t session) {
+  char p[32];
+  snprintf(p, sizeof p, "%d", m->pushed); /* the payload is the message's seq */
   m->inflight.what = OP_PUSH;
-  int rc = ocpp16_backend_queue_push(d->be, session, action, p, T0);
-  json_decref(p);
+  int rc = cp_journal_push(d->j, session, kind, p, T0);
   if (rc == 0) m->pushed++;
   return settle(m, rc, "queue push", NULL);
 }
 
-/* The back end confirms the oldest message. */
+/* The back end confirms the oldest message (a start with its transaction id). */
 static int confirm(model *m, station_db *d) {
-  ocpp16_queued q = {0};
-  if (ocpp16_backend_queue_peek(d->be, INT64_MAX / 2, &q) != 0)
-    return settle(m, -1, "queue peek", NULL);
-  int seq = (int)json_integer_value(json_object_get(q.payload, "seq"));
-  json_decref(q.payload);
+  cp_journal_entry q = {0};
+  if (cp_journal_peek(d->j, INT64_MAX / 2, &q) != 0) return settle(m, -1, "queue peek", NULL);
+  int seq = atoi(q.payload);
+  free(q.payload);
   if (seq != m->sent) {
     snprintf(m->error, sizeof m->error, "queue head is %d, expected %d", seq, m->sent);
     return 0;
   }
   m->inflight.what = OP_SENT;
-  ocpp16_backend_queue_sent(d->be, q.id); /* void: done unless the power went during it */
+  m->inflight.session = -1;
+  if (q.kind == CP_EVENT_STARTED) {
+    char tx[CP_TX_ID_MAX + 1];
+    snprintf(tx, sizeof tx, "tx%lld", (long long)q.session_id);
+    m->inflight.session = (int)q.session_id;
+    if (cp_journal_sent_start(d->j, q.id, q.session_id, tx) != 0)
+      return settle(m, -1, "sent start", d->db);
+    m->started[m->starts++] = q.session_id;
+  } else {
+    cp_journal_sent(d->j, q.id); /* void: done unless the power went during it */
+  }
   if (powercut_dead()) return 0;
   m->sent++;
   m->inflight.what = OP_NONE;
@@ -150,7 +158,7 @@ static void workload(model *m, station_db *d) {
           .id = id, .connector = c, .start_wh = energy[c], .progress_wh = energy[c]};
       m->begun++;
     }
-    if (!settle(m, rc, "session begin", d->db) || !push(m, d, "StartTransaction", id)) return;
+    if (!settle(m, rc, "session begin", d->db) || !push(m, d, CP_EVENT_STARTED, id)) return;
     for (int k = 0; k < STEPS; k++) {
       energy[c] += 7.5;
       meter_reading r = {.at = t++, .energy_import_wh = energy[c], .frequency_hz = 50};
@@ -168,7 +176,7 @@ static void workload(model *m, station_db *d) {
       m->inflight.wh = energy[c];
       rc = store_session_progress(d->db, id, energy[c]);
       if (rc == 0) s->progress_wh = energy[c];
-      if (!settle(m, rc, "session progress", d->db) || !push(m, d, "MeterValues", id)) return;
+      if (!settle(m, rc, "session progress", d->db) || !push(m, d, CP_EVENT_UPDATED, id)) return;
       if (k == 1) {
         m->inflight.what = OP_EVENT;
         rc = store_event_add(d->db, t++, c, "status", "Charging", NULL);
@@ -187,7 +195,7 @@ static void workload(model *m, station_db *d) {
       s->stop_ms = t;
     }
     t++;
-    if (!settle(m, rc, "session end", d->db) || !push(m, d, "StopTransaction", id)) return;
+    if (!settle(m, rc, "session end", d->db) || !push(m, d, CP_EVENT_ENDED, id)) return;
     if (i % 2 == 1)
       for (int k = 0; k < 3; k++)
         if (!confirm(m, d)) return;
@@ -285,17 +293,19 @@ static void check(const model *m, station_db *d, char *why, size_t len) {
     }
   }
 
-  /* the OCPP queue: exactly seq sent..pushed-1 in order, give or take the
+  /* the journal: exactly seq sent..pushed-1 in order, give or take the
    * one push (at the end) or confirmation (at the head) in flight */
-  sqlite3_prepare_v2(db, "SELECT json_extract(payload, '$.seq') FROM ocpp16_queue ORDER BY id", -1,
-                     &st, NULL);
   int got[SESSIONS * (STEPS + 2) + 1], n = 0;
-  while (sqlite3_step(st) == SQLITE_ROW) {
-    if (n == (int)(sizeof got / sizeof got[0])) BAD("queue longer than all pushes");
-    got[n++] = sqlite3_column_int(st, 0);
-  }
-  sqlite3_finalize(st);
+  cp_journal_entry q;
+  const borne_ms far = INT64_MAX / 2;
   st = NULL;
+  while (cp_journal_peek(d->j, far, &q) == 0) {
+    if (n == (int)(sizeof got / sizeof got[0])) BAD("queue longer than all pushes");
+    got[n++] = atoi(q.payload);
+    free(q.payload);
+    /* read on through the journal's own calls (the file is thrown away after) */
+    cp_journal_sent(d->j, q.id);
+  }
   int from = m->sent, to = m->pushed;                            /* expected: from..to-1 */
   if (f->what == OP_SENT && n > 0 && got[0] == from + 1) from++; /* the confirmation happened */
   if (f->what == OP_PUSH && n > 0 && got[n - 1] == to) to++;     /* the push happened */
@@ -305,6 +315,22 @@ static void check(const model *m, station_db *d, char *why, size_t len) {
   for (int i = 0; i < n; i++)
     if (got[i] != from + i)
       BAD("queue position %d holds message %d, expected %d", i, got[i], from + i);
+
+  /* transaction ids: every confirmed start's, and the one in flight all or nothing */
+  for (int i = 0; i < m->starts; i++) {
+    char tx[CP_TX_ID_MAX + 1], want[CP_TX_ID_MAX + 1];
+    snprintf(want, sizeof want, "tx%lld", (long long)m->started[i]);
+    if (!cp_journal_tx_id(d->j, m->started[i], tx) || strcmp(tx, want) != 0)
+      BAD("session %lld: transaction id of its confirmed start lost", (long long)m->started[i]);
+  }
+  if (f->what == OP_SENT && f->session >= 0) {
+    char tx[CP_TX_ID_MAX + 1];
+    bool has_id = cp_journal_tx_id(d->j, f->session, tx);
+    bool start_gone = n == 0 || got[0] != m->sent;
+    if (has_id != start_gone)
+      BAD("session %d: start %s but transaction id %s: half a commit", f->session,
+          start_gone ? "removed" : "still queued", has_id ? "recorded" : "missing");
+  }
 
   /* events */
   sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM events", -1, &st, NULL);
@@ -326,16 +352,15 @@ static uint64_t splitmix(uint64_t x) {
 /* One run: a fresh file, power cut at op `cut_at` (0: never), power back,
  * reopen and check. Returns the ops the run made before the cut (all of
  * them when there was none); `why` is "" when everything checked. */
-static int64_t run_once(config *cfg, int64_t cut_at, uint64_t seed, bool *cut, char *why,
-                        size_t len) {
+static int64_t run_once(int64_t cut_at, uint64_t seed, bool *cut, char *why, size_t len) {
   char dir[64], path[128];
   assert_int_equal(test_tmpdir_make(dir, sizeof dir, "borne-powercut"), 0);
   snprintf(path, sizeof path, "%s/borne.db", dir);
   model m;
   memset(&m, 0, sizeof m);
-  station_db d = {.cfg = cfg};
+  station_db d = {0};
   char err[256] = "";
-  /* the OCPP backend logs each write that fails once the power is gone */
+  /* the journal logs each write that fails once the power is gone */
   fflush(stderr);
   int saved = dup(2), null = open("/dev/null", O_WRONLY);
   dup2(null, 2);
@@ -372,7 +397,6 @@ static int env_int(const char *name, int fallback) {
 static void nothing_acknowledged_is_lost_at_any_cut_point(void **state) {
   (void)state;
   log_set_level(LOG_ERROR);
-  config *cfg = config_new();
   powercut_install();
   int cuts = env_int("BORNE_POWERCUTS", 0);
   if (cuts <= 0) cuts = env_int("BORNE_SOAK", 0) == 1 ? 1000 : 20;
@@ -383,7 +407,7 @@ static void nothing_acknowledged_is_lost_at_any_cut_point(void **state) {
   char why[512];
   bool cut;
   /* no cut: the whole run, and how many operations it makes */
-  int64_t total = run_once(cfg, 0, 1, &cut, why, sizeof why);
+  int64_t total = run_once(0, 1, &cut, why, sizeof why);
   if (why[0]) fail_msg("without a cut: %s", why);
   assert_false(cut);
   assert_true(total > 100);
@@ -391,7 +415,7 @@ static void nothing_acknowledged_is_lost_at_any_cut_point(void **state) {
   for (int i = 0; i < cuts; i++) {
     uint64_t r = splitmix(seed + (uint64_t)i);
     int64_t at = 1 + (int64_t)(r % (uint64_t)total);
-    run_once(cfg, at, splitmix(r), &cut, why, sizeof why);
+    run_once(at, splitmix(r), &cut, why, sizeof why);
     landed += cut;
     if (why[0])
       fail_msg("cut %d of %d at operation %lld of %lld (BORNE_SEED=%llu): %s", i + 1, cuts,
@@ -401,11 +425,9 @@ static void nothing_acknowledged_is_lost_at_any_cut_point(void **state) {
                 "nothing acknowledged lost\n",
                 cuts, (long long)total, landed, (unsigned long long)seed);
   powercut_uninstall();
-  config_free(cfg);
 }
 
 int main(void) {
-  if (config_registry_add_table(&ocpp_keys) != 0) return 1; /* the ocpp.* keys */
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(nothing_acknowledged_is_lost_at_any_cut_point),
   };

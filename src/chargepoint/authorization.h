@@ -1,0 +1,124 @@
+/*
+ * Authorization in the charge-point model: the cache of the back end's
+ * answers, the local list the back end sends, and the rules that decide a
+ * badge without the back end (before asking, when offline, when the question
+ * got no answer). Protocol-neutral: an id token with a status, an expiry and
+ * a group (OCPP 1.6 parentIdTag, 2.0.1 groupIdToken); the policy switches are
+ * plain booleans the dialect reads from its configuration keys
+ * (LocalPreAuthorize, LocalAuthorizeOffline, AllowOfflineTxForUnknownId,
+ * AuthorizationCacheEnabled, LocalAuthListEnabled). Time is passed in.
+ * Every write is a synchronous SQLite commit.
+ */
+#ifndef BORNE_CHARGEPOINT_AUTHORIZATION_H
+#define BORNE_CHARGEPOINT_AUTHORIZATION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/types.h"
+#include "store/store.h"
+
+/* An id token or group id: OCPP 2.0.1 allows 36 characters (1.6: 20). */
+#define CP_ID_MAX 36
+
+typedef enum {
+  CP_TOKEN_ACCEPTED,
+  CP_TOKEN_BLOCKED,
+  CP_TOKEN_EXPIRED,
+  CP_TOKEN_INVALID,
+  CP_TOKEN_CONCURRENT_TX,
+} cp_token_status;
+
+/* What the back end said about a token. */
+typedef struct {
+  cp_token_status status;
+  borne_ms expiry;           /* 0: none */
+  char group[CP_ID_MAX + 1]; /* "" when none */
+} cp_token_info;
+
+typedef struct {
+  bool local_pre_authorize;     /* online: a valid local entry answers without asking */
+  bool local_authorize_offline; /* offline: the list and the cache decide */
+  bool allow_offline_unknown;   /* offline: a token neither list nor cache knows may charge */
+  bool cache_enabled;
+  bool list_enabled;
+} cp_auth_policy;
+
+typedef enum { CP_AUTH_UNKNOWN, CP_AUTH_ACCEPT, CP_AUTH_REFUSE } cp_auth_verdict;
+
+typedef struct cp_auth cp_auth;
+
+cp_auth *cp_auth_open(store *db, char *err, size_t errlen);
+void cp_auth_free(cp_auth *a);
+const char *cp_auth_error(const cp_auth *a);
+
+/* ---- the cache ---- */
+#define CP_AUTH_CACHE_MAX 1000 /* the least recently updated go first */
+/* A back-end answer about `token` (to an authorization, a transaction start
+ * or end) goes into the cache when it is enabled, unless the local list
+ * holds the token (the list governs its tokens). */
+void cp_auth_remember(cp_auth *a, const cp_auth_policy *p, const char *token,
+                      const cp_token_info *info, borne_ms now);
+int cp_auth_clear_cache(cp_auth *a);
+
+/* ---- deciding ---- */
+/* Online, before asking: with local_pre_authorize, a valid (accepted, not
+ * expired) list entry, else cache entry, accepts; anything else is
+ * UNKNOWN (ask the back end). `group` gets the entry's group on ACCEPT. */
+cp_auth_verdict cp_auth_local(cp_auth *a, const cp_auth_policy *p, const char *token, borne_ms now,
+                              char group[CP_ID_MAX + 1]);
+/* Offline: with local_authorize_offline, a known token is accepted when
+ * valid and refused otherwise; an unknown one is accepted when
+ * allow_offline_unknown, except that a token of the local list that is not
+ * valid is always refused (OCPP 1.6 3.5.4, 2.0.1 C15). */
+cp_auth_verdict cp_auth_offline(cp_auth *a, const cp_auth_policy *p, const char *token,
+                                borne_ms now, char group[CP_ID_MAX + 1]);
+
+/* The course of one validation (a badge presented):
+ *   cp_auth_begin: offline -> the offline verdict (UNKNOWN means no rule
+ *     accepts: the station may still try its own badges, else refuse);
+ *     online -> the local verdict; UNKNOWN means ask the back end.
+ *   the back end answers -> cp_auth_answered (remembers, accepts iff ACCEPTED);
+ *   no answer (the call timed out, the link dropped, an error came back)
+ *     -> cp_auth_unanswered: decided as offline. */
+cp_auth_verdict cp_auth_begin(cp_auth *a, const cp_auth_policy *p, const char *token, bool online,
+                              borne_ms now, char group[CP_ID_MAX + 1]);
+cp_auth_verdict cp_auth_answered(cp_auth *a, const cp_auth_policy *p, const char *token,
+                                 const cp_token_info *info, borne_ms now);
+cp_auth_verdict cp_auth_unanswered(cp_auth *a, const cp_auth_policy *p, const char *token,
+                                   borne_ms now, char group[CP_ID_MAX + 1]);
+
+/* ---- the local list ---- */
+typedef struct {
+  const char *token;
+  bool has_info; /* false: remove the token (a differential update) */
+  cp_token_info info;
+} cp_list_entry;
+
+typedef struct {
+  int version;
+  bool full; /* a full update replaces the list; else differential */
+  const cp_list_entry *entries;
+  size_t count;
+} cp_list_update;
+
+typedef struct {
+  int max_per_update; /* OCPP 1.6 SendLocalListMaxLength, 2.0.1 ItemsPerMessage */
+  int max_entries;    /* OCPP 1.6 LocalAuthListMaxLength, 2.0.1 Storage entries */
+} cp_list_limits;
+
+typedef enum {
+  CP_LIST_ACCEPTED,
+  CP_LIST_FAILED,           /* too long, or could not be written: nothing applied */
+  CP_LIST_NOT_SUPPORTED,    /* the local list is disabled */
+  CP_LIST_VERSION_MISMATCH, /* a differential update not newer than the list */
+} cp_list_result;
+
+cp_list_result cp_auth_list_update(cp_auth *a, const cp_auth_policy *p, const cp_list_limits *lim,
+                                   const cp_list_update *u);
+/* The list's version; -1 when the list is disabled. */
+int cp_auth_list_version(cp_auth *a, const cp_auth_policy *p);
+int cp_auth_list_length(cp_auth *a);
+
+#endif

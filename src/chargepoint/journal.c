@@ -1,0 +1,178 @@
+/*
+ * The transaction journal on SQLite (see journal.h): the queue is the table
+ * ocpp16_queue (its `action` column holds the kind, migration 2 of
+ * cp_sql.c), the session <-> transaction map is ocpp16_tx.
+ */
+#include "chargepoint/journal.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chargepoint/cp_sql.h"
+#include "util/log.h"
+
+#define MOD "chargepoint"
+
+struct cp_journal {
+  sqlite3 *db;
+  char error[256];
+};
+
+/* The kind as stored in the queue's `action` column. */
+static const char *const kind_names[] = {
+    [CP_EVENT_STARTED] = "started",
+    [CP_EVENT_UPDATED] = "updated",
+    [CP_EVENT_ENDED] = "ended",
+    [CP_EVENT_SECURITY] = "security",
+    [CP_EVENT_SECURITY_CRITICAL] = "security_critical",
+};
+#define KINDS ((int)(sizeof kind_names / sizeof kind_names[0]))
+
+static int kind_of(const char *name) {
+  for (int i = 0; name && i < KINDS; i++)
+    if (strcmp(kind_names[i], name) == 0) return i;
+  return -1;
+}
+
+#define PREP(j, sql, ...) cp_sql_prep((j)->db, (j)->error, sizeof(j)->error, sql, __VA_ARGS__)
+#define RUN(j, s) cp_sql_run((j)->db, (j)->error, sizeof(j)->error, s)
+
+cp_journal *cp_journal_open(store *db, char *err, size_t errlen) {
+  if (cp_sql_migrate(db, err, errlen) != 0) return NULL;
+  cp_journal *j = calloc(1, sizeof *j);
+  if (!j) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  j->db = store_sqlite(db);
+  return j;
+}
+
+void cp_journal_free(cp_journal *j) { free(j); }
+
+const char *cp_journal_error(const cp_journal *j) { return j->error; }
+
+int cp_journal_push(cp_journal *j, int64_t session_id, cp_event_kind kind, const char *payload,
+                    borne_ms now) {
+  if ((int)kind < 0 || (int)kind >= KINDS || !payload) {
+    snprintf(j->error, sizeof j->error, "bad journal event");
+    return -1;
+  }
+  int rc = RUN(j, PREP(j,
+                       "INSERT INTO ocpp16_queue(session_id, action, payload, due_ms, created_ms)"
+                       " VALUES(?, ?, ?, ?, ?)",
+                       "issii", session_id, kind_names[kind], payload, (int64_t)now, (int64_t)now));
+  if (rc == 0 && kind == CP_EVENT_SECURITY)
+    rc = RUN(j, PREP(j,
+                     "DELETE FROM ocpp16_queue WHERE id IN (SELECT id FROM ocpp16_queue"
+                     " WHERE action = ? ORDER BY id DESC LIMIT -1 OFFSET ?)",
+                     "si", kind_names[CP_EVENT_SECURITY], (int64_t)CP_JOURNAL_SECURITY_MAX));
+  return rc;
+}
+
+int cp_journal_peek(cp_journal *j, borne_ms now, cp_journal_entry *out) {
+  for (;;) {
+    sqlite3_stmt *s = PREP(j,
+                           "SELECT id, session_id, action, payload, due_ms, attempts"
+                           " FROM ocpp16_queue ORDER BY id LIMIT 1",
+                           NULL);
+    if (!s) return -1;
+    if (sqlite3_step(s) != SQLITE_ROW || sqlite3_column_int64(s, 4) > now) {
+      sqlite3_finalize(s);
+      return -1;
+    }
+    int64_t id = sqlite3_column_int64(s, 0);
+    const char *action = (const char *)sqlite3_column_text(s, 2);
+    const char *payload = (const char *)sqlite3_column_text(s, 3);
+    int kind = kind_of(action);
+    if (kind < 0 || !payload) {
+      /* cannot happen unless the file was edited: do not block the queue */
+      log_error(MOD, "dropping queued message %lld: unknown kind %s", (long long)id,
+                action ? action : "(null)");
+      sqlite3_finalize(s);
+      cp_journal_sent(j, id);
+      continue;
+    }
+    *out = (cp_journal_entry){.id = id,
+                              .session_id = sqlite3_column_int64(s, 1),
+                              .kind = (cp_event_kind)kind,
+                              .payload = strdup(payload),
+                              .attempts = sqlite3_column_int(s, 5)};
+    sqlite3_finalize(s);
+    if (!out->payload) {
+      snprintf(j->error, sizeof j->error, "out of memory");
+      return -1;
+    }
+    return 0;
+  }
+}
+
+void cp_journal_sent(cp_journal *j, int64_t id) {
+  RUN(j, PREP(j, "DELETE FROM ocpp16_queue WHERE id = ?", "i", id));
+}
+
+int cp_journal_sent_start(cp_journal *j, int64_t id, int64_t session_id, const char *tx_id) {
+  if (!tx_id || !tx_id[0] || strlen(tx_id) > CP_TX_ID_MAX) {
+    snprintf(j->error, sizeof j->error, "bad transaction id");
+    return -1;
+  }
+  if (cp_sql_begin(j->db) != 0) {
+    snprintf(j->error, sizeof j->error, "%s", sqlite3_errmsg(j->db));
+    return -1;
+  }
+  int rc = RUN(j, PREP(j, "DELETE FROM ocpp16_queue WHERE id = ?", "i", id));
+  /* the column has INTEGER affinity: a decimal id is stored as the integer
+   * it always was, any other text as text; read back as text either way */
+  if (!rc)
+    rc = RUN(j, PREP(j, "INSERT OR REPLACE INTO ocpp16_tx(session_id, tx_id) VALUES(?, ?)", "is",
+                     session_id, tx_id));
+  /* keep the map small: sessions whose messages are all delivered are done */
+  if (!rc)
+    rc = RUN(j, PREP(j,
+                     "DELETE FROM ocpp16_tx WHERE session_id NOT IN"
+                     " (SELECT session_id FROM ocpp16_queue) AND session_id < ?",
+                     "i", session_id - 1000));
+  return cp_sql_end(j->db, rc);
+}
+
+int cp_journal_failed(cp_journal *j, int64_t id, bool answered, const cp_retry_policy *policy,
+                      borne_ms now) {
+  int64_t attempts =
+      cp_sql_scalar(PREP(j, "SELECT attempts FROM ocpp16_queue WHERE id = ?", "i", id), -1);
+  if (attempts < 0) return 0;
+  attempts++;
+  int max = policy->attempts > 0 ? policy->attempts : 1;
+  int interval = policy->interval_s > 0 ? policy->interval_s : 1;
+  if (answered && attempts >= max) {
+    cp_journal_sent(j, id);
+    return 1;
+  }
+  /* a message the back end never saw is retried at the same pace, uncounted */
+  int64_t wait = (int64_t)interval * 1000 * (answered ? attempts : 1);
+  RUN(j, PREP(j, "UPDATE ocpp16_queue SET attempts = ?, due_ms = ? WHERE id = ?", "iii",
+              answered ? attempts : attempts - 1, (int64_t)(now + wait), id));
+  return 0;
+}
+
+borne_ms cp_journal_next_due(cp_journal *j) {
+  return cp_sql_scalar(PREP(j, "SELECT due_ms FROM ocpp16_queue ORDER BY id LIMIT 1", NULL),
+                       CP_NEVER);
+}
+
+bool cp_journal_tx_id(cp_journal *j, int64_t session_id, char tx_id[CP_TX_ID_MAX + 1]) {
+  tx_id[0] = '\0';
+  sqlite3_stmt *s = PREP(j, "SELECT tx_id FROM ocpp16_tx WHERE session_id = ?", "i", session_id);
+  bool found = false;
+  if (s && sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+    snprintf(tx_id, CP_TX_ID_MAX + 1, "%s", (const char *)sqlite3_column_text(s, 0));
+    found = true;
+  }
+  sqlite3_finalize(s);
+  return found;
+}
+
+int64_t cp_journal_length(cp_journal *j) {
+  return cp_sql_scalar(PREP(j, "SELECT count(*) FROM ocpp16_queue", NULL), 0);
+}

@@ -1,0 +1,86 @@
+/*
+ * The transaction journal of the charge-point model: which back-end
+ * transaction a session is, and the durable, strictly ordered queue of the
+ * transaction events (and security events) the back end must receive, with
+ * the retry policy. Protocol-neutral: an event has a kind and an opaque
+ * payload that the OCPP dialect encoded (and decodes when it sends it); the
+ * back end's transaction id is text (OCPP 2.0.1 ids are strings, OCPP 1.6
+ * integer ids are kept as their decimal text). Time is passed in (`now`),
+ * so the tests run on a virtual clock. Every write is a synchronous SQLite
+ * commit: on disk before anything is acknowledged or sent.
+ */
+#ifndef BORNE_CHARGEPOINT_JOURNAL_H
+#define BORNE_CHARGEPOINT_JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/types.h"
+#include "store/store.h"
+
+/* A back end's transaction id: OCPP 2.0.1 allows 36 characters. */
+#define CP_TX_ID_MAX 36
+
+typedef enum {
+  CP_EVENT_STARTED,           /* a transaction started */
+  CP_EVENT_UPDATED,           /* meter values of a running transaction */
+  CP_EVENT_ENDED,             /* a transaction ended */
+  CP_EVENT_SECURITY,          /* a security event that may be dropped in a flood */
+  CP_EVENT_SECURITY_CRITICAL, /* a security event with guaranteed delivery */
+} cp_event_kind;
+
+typedef struct {
+  int64_t id;         /* the journal's id of this message */
+  int64_t session_id; /* borne's session (0 for security events) */
+  cp_event_kind kind;
+  char *payload; /* what the dialect pushed; the caller frees it (free) */
+  int attempts;  /* answered failures so far */
+} cp_journal_entry;
+
+/* The retry policy of answered failures (OCPP 1.6 TransactionMessageAttempts
+ * and TransactionMessageRetryInterval; 2.0.1 MessageAttempts and
+ * MessageAttemptInterval of TxCtrlr): at most `attempts` tries, the n-th
+ * retry `interval_s` x n seconds after the n-th failure. */
+typedef struct {
+  int attempts;
+  int interval_s;
+} cp_retry_policy;
+
+typedef struct cp_journal cp_journal;
+
+/* Opens the journal on the station's database (brings its tables up to date). */
+cp_journal *cp_journal_open(store *db, char *err, size_t errlen);
+void cp_journal_free(cp_journal *j);
+const char *cp_journal_error(const cp_journal *j);
+
+/* Appends an event. Never drops a transaction event nor a critical security
+ * event; of the other security events, only the newest CP_JOURNAL_SECURITY_MAX
+ * stay queued. 0, or -1 with cp_journal_error. */
+#define CP_JOURNAL_SECURITY_MAX 100
+int cp_journal_push(cp_journal *j, int64_t session_id, cp_event_kind kind, const char *payload,
+                    borne_ms now);
+/* The oldest message, when it is due at `now` (strict order: a later message
+ * never overtakes an earlier one, not even one waiting for its retry).
+ * 0 with *out filled (free out->payload), -1 when none is due. */
+int cp_journal_peek(cp_journal *j, borne_ms now, cp_journal_entry *out);
+/* Delivered: removed. */
+void cp_journal_sent(cp_journal *j, int64_t id);
+/* The back end accepted the start of a transaction with id `tx_id`: in one
+ * commit, the message is removed and the session's id remembered. */
+int cp_journal_sent_start(cp_journal *j, int64_t id, int64_t session_id, const char *tx_id);
+/* Not delivered. When the back end answered with an error (answered=true),
+ * the message is retried policy->attempts times in all, every
+ * policy->interval_s x (failures so far) seconds, then dropped (returns 1).
+ * A message that never reached the back end (timeout, no connection) is kept
+ * until it does, retried every interval, its attempts unchanged. */
+int cp_journal_failed(cp_journal *j, int64_t id, bool answered, const cp_retry_policy *policy,
+                      borne_ms now);
+/* When the head of the queue is due; INT64_MAX when the queue is empty. */
+borne_ms cp_journal_next_due(cp_journal *j);
+/* The back end's id of a session's transaction: true with it in `tx_id`, or
+ * false ("" in tx_id) until the start was accepted. */
+bool cp_journal_tx_id(cp_journal *j, int64_t session_id, char tx_id[CP_TX_ID_MAX + 1]);
+int64_t cp_journal_length(cp_journal *j);
+
+#endif

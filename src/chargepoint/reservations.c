@@ -1,0 +1,117 @@
+/*
+ * Reservations and availability on SQLite (see reservations.h): the tables
+ * ocpp16_reservation and ocpp16_availability (cp_sql.c).
+ */
+#include "chargepoint/reservations.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "chargepoint/cp_sql.h"
+
+struct cp_reservations {
+  sqlite3 *db;
+  char error[256];
+};
+
+#define PREP(r, sql, ...) cp_sql_prep((r)->db, (r)->error, sizeof(r)->error, sql, __VA_ARGS__)
+#define RUN(r, s) cp_sql_run((r)->db, (r)->error, sizeof(r)->error, s)
+
+cp_reservations *cp_reservations_open(store *db, char *err, size_t errlen) {
+  if (cp_sql_migrate(db, err, errlen) != 0) return NULL;
+  cp_reservations *r = calloc(1, sizeof *r);
+  if (!r) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  r->db = store_sqlite(db);
+  return r;
+}
+
+void cp_reservations_free(cp_reservations *r) { free(r); }
+
+static void remove_id(cp_reservations *r, int id) {
+  RUN(r, PREP(r, "DELETE FROM ocpp16_reservation WHERE id = ?", "i", (int64_t)id));
+}
+
+cp_reserve_result cp_reservation_add(cp_reservations *r, int connector, int id, const char *token,
+                                     const char *group, borne_ms expiry) {
+  if (!token) return CP_RESERVE_REJECTED;
+  int64_t other = cp_sql_scalar(PREP(r,
+                                     "SELECT id FROM ocpp16_reservation WHERE connector = ?"
+                                     " AND id <> ?",
+                                     "ii", (int64_t)connector, (int64_t)id),
+                                0);
+  if (other) return CP_RESERVE_OCCUPIED;
+  if (RUN(r, PREP(r,
+                  "INSERT OR REPLACE INTO ocpp16_reservation(id, connector, tag, parent,"
+                  " expiry_ms) VALUES(?, ?, ?, ?, ?)",
+                  "iissi", (int64_t)id, (int64_t)connector, token, group && group[0] ? group : NULL,
+                  (int64_t)expiry)) != 0)
+    return CP_RESERVE_REJECTED;
+  return CP_RESERVE_ACCEPTED;
+}
+
+int cp_reservation_cancel(cp_reservations *r, int id) {
+  int c = (int)cp_sql_scalar(
+      PREP(r, "SELECT connector FROM ocpp16_reservation WHERE id = ?", "i", (int64_t)id), -1);
+  if (c >= 0) remove_id(r, id);
+  return c;
+}
+
+int cp_reservation_expired(cp_reservations *r, int connector, borne_ms now) {
+  int id = (int)cp_sql_scalar(PREP(r,
+                                   "SELECT id FROM ocpp16_reservation WHERE connector = ?"
+                                   " AND expiry_ms <= ? ORDER BY id LIMIT 1",
+                                   "ii", (int64_t)connector, (int64_t)now),
+                              0);
+  if (id) remove_id(r, id);
+  return id;
+}
+
+borne_ms cp_reservation_next_expiry(cp_reservations *r) {
+  return cp_sql_scalar(PREP(r, "SELECT min(expiry_ms) FROM ocpp16_reservation", NULL), CP_NEVER);
+}
+
+int cp_reservation_use(cp_reservations *r, int connector, const char *token, const char *group) {
+  int id =
+      (int)cp_sql_scalar(PREP(r,
+                              "SELECT id FROM ocpp16_reservation WHERE connector IN (?, 0)"
+                              " AND (tag = ? COLLATE NOCASE OR (parent IS NOT NULL AND parent <> ''"
+                              " AND parent = ? COLLATE NOCASE)) ORDER BY connector DESC LIMIT 1",
+                              "iss", (int64_t)connector, token ? token : "", group ? group : ""),
+                         0);
+  if (id) remove_id(r, id);
+  return id;
+}
+
+int cp_reservations_list(cp_reservations *r, cp_reservation *out, int max) {
+  sqlite3_stmt *s = PREP(r,
+                         "SELECT id, connector, tag, parent, expiry_ms FROM ocpp16_reservation"
+                         " ORDER BY id",
+                         NULL);
+  int n = 0;
+  while (s && n < max && sqlite3_step(s) == SQLITE_ROW) {
+    cp_reservation *x = &out[n++];
+    x->id = sqlite3_column_int(s, 0);
+    x->connector = sqlite3_column_int(s, 1);
+    snprintf(x->token, sizeof x->token, "%s", (const char *)sqlite3_column_text(s, 2));
+    const unsigned char *g = sqlite3_column_text(s, 3);
+    snprintf(x->group, sizeof x->group, "%s", g ? (const char *)g : "");
+    x->expiry = sqlite3_column_int64(s, 4);
+  }
+  sqlite3_finalize(s);
+  return n;
+}
+
+void cp_availability_save(cp_reservations *r, int connector, bool operative) {
+  RUN(r, PREP(r, "INSERT OR REPLACE INTO ocpp16_availability(connector, operative) VALUES(?, ?)",
+              "ii", (int64_t)connector, (int64_t)operative));
+}
+
+bool cp_availability(cp_reservations *r, int connector) {
+  return cp_sql_scalar(PREP(r, "SELECT operative FROM ocpp16_availability WHERE connector = ?", "i",
+                            (int64_t)connector),
+                       1) != 0;
+}

@@ -1,0 +1,600 @@
+/*
+ * The transaction journal of the charge-point model (src/chargepoint/
+ * journal.[ch]) on a real SQLite file in a temporary directory, on a virtual
+ * clock (`now` passed in):
+ *   - strict FIFO across sessions and kinds, kept across close/reopen,
+ *     nothing duplicated, a message waiting for its retry holds back the rest;
+ *   - the session <-> back-end transaction id map (text: OCPP 1.6 decimal
+ *     ids and OCPP 2.0.1 string ids), written in the same commit that
+ *     removes the accepted start;
+ *   - the retry policy (OCPP 1.6 section 4.10: retry after interval x
+ *     preceding attempts, drop after the last attempt; a message the back
+ *     end never saw is never counted nor dropped);
+ *   - the drop rule: only the newest 100 non-critical security events stay;
+ *     transaction events and critical security events are never dropped;
+ *   - migration 2 (cp_sql.c): a queue written by the OCPP 1.6 back end
+ *     (action = the 1.6 action, criticality in the payload) is read back
+ *     with its kinds, in order, and its critical security events stay
+ *     critical.
+ */
+/* cmocka.h needs these first */
+// clang-format off
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+// clang-format on
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chargepoint/cp_sql.h"
+#include "chargepoint/journal.h"
+#include "test_tmpdir.h"
+#include "store/store.h"
+#include "util/log.h"
+
+/* Monday 2026-01-05T00:00:00Z. */
+#define T0 (1767571200LL * 1000)
+#define S(x) ((borne_ms)(x)*1000)
+#define H(x) S((x)*3600)
+
+typedef struct {
+  test_tmpdb *tmp;
+  store *db;
+  cp_journal *j;
+} fx;
+
+static void j_open(fx *f) {
+  char err[256];
+  if (store_open(&f->db, f->tmp->path, err, sizeof err) != 0) fail_msg("store_open: %s", err);
+  f->j = cp_journal_open(f->db, err, sizeof err);
+  if (!f->j) fail_msg("cp_journal_open: %s", err);
+}
+
+static void j_close(fx *f) {
+  cp_journal_free(f->j);
+  store_close(f->db);
+  f->j = NULL;
+  f->db = NULL;
+}
+
+/* A restart: everything closed, then opened again from the same file. */
+static void reopen(fx *f) {
+  j_close(f);
+  j_open(f);
+}
+
+static int setup(void **state) {
+  log_set_level(LOG_ERROR);
+  fx *f = calloc(1, sizeof *f);
+  assert_non_null(f);
+  void *t = NULL;
+  assert_int_equal(test_tmpdb_setup(&t, "borne-cp-journal"), 0);
+  f->tmp = t;
+  j_open(f);
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state) {
+  fx *f = *state;
+  if (f->j) j_close(f);
+  void *t = f->tmp;
+  test_tmpdb_teardown(&t);
+  free(f);
+  return 0;
+}
+
+static const cp_retry_policy default_policy = {.attempts = 3, .interval_s = 60};
+
+static void push(fx *f, int64_t session, cp_event_kind kind, const char *payload, borne_ms now) {
+  assert_int_equal(cp_journal_push(f->j, session, kind, payload, now), 0);
+}
+
+/* Peeks the head (must be due) and checks its kind and session. */
+static cp_journal_entry head(fx *f, borne_ms now, cp_event_kind kind, int64_t session) {
+  cp_journal_entry e = {0};
+  if (cp_journal_peek(f->j, now, &e) != 0) fail_msg("nothing due, expected kind %d", (int)kind);
+  assert_int_equal(e.kind, kind);
+  assert_int_equal(e.session_id, session);
+  assert_non_null(e.payload);
+  return e;
+}
+
+/* Peeks the head, checks it, and confirms it as delivered. */
+static void deliver(fx *f, borne_ms now, cp_event_kind kind, int64_t session, const char *payload) {
+  cp_journal_entry e = head(f, now, kind, session);
+  if (payload) assert_string_equal(e.payload, payload);
+  cp_journal_sent(f->j, e.id);
+  free(e.payload);
+}
+
+static bool none_due(fx *f, borne_ms now) {
+  cp_journal_entry e = {0};
+  int rc = cp_journal_peek(f->j, now, &e);
+  free(e.payload);
+  return rc != 0;
+}
+
+static const char *tx(fx *f, int64_t session) {
+  static char id[CP_TX_ID_MAX + 1];
+  return cp_journal_tx_id(f->j, session, id) ? id : NULL;
+}
+
+/* ---------------- order ---------------- */
+
+static void test_fifo(void **state) {
+  fx *f = *state;
+  assert_int_equal(cp_journal_length(f->j), 0);
+  assert_true(none_due(f, T0));
+  assert_true(cp_journal_next_due(f->j) == INT64_MAX);
+  push(f, 1, CP_EVENT_STARTED, "seq 1", T0);
+  push(f, 2, CP_EVENT_STARTED, "seq 2", T0 + 1);
+  push(f, 1, CP_EVENT_UPDATED, "seq 3", T0 + 2);
+  push(f, 2, CP_EVENT_UPDATED, "seq 4", T0 + 2);
+  push(f, 1, CP_EVENT_ENDED, "seq 5", T0 + 3);
+  assert_int_equal(cp_journal_length(f->j), 5);
+  /* due from the time it was pushed */
+  assert_true(cp_journal_next_due(f->j) == T0);
+  assert_true(none_due(f, T0 - 1));
+  static const cp_event_kind kinds[] = {CP_EVENT_STARTED, CP_EVENT_STARTED, CP_EVENT_UPDATED,
+                                        CP_EVENT_UPDATED, CP_EVENT_ENDED};
+  static const int sessions[] = {1, 2, 1, 2, 1};
+  int64_t last = 0;
+  for (int i = 0; i < 5; i++) {
+    cp_journal_entry e = head(f, T0 + 10, kinds[i], sessions[i]);
+    char want[16];
+    snprintf(want, sizeof want, "seq %d", i + 1);
+    assert_string_equal(e.payload, want);
+    assert_int_equal(e.attempts, 0);
+    assert_true(e.id > last);
+    last = e.id;
+    /* peeking twice gives the same message: nothing leaves before it is sent */
+    cp_journal_entry again = head(f, T0 + 10, kinds[i], sessions[i]);
+    assert_true(again.id == e.id);
+    free(again.payload);
+    free(e.payload);
+    cp_journal_sent(f->j, e.id);
+    assert_int_equal(cp_journal_length(f->j), 4 - i);
+  }
+  assert_true(none_due(f, T0 + H(100)));
+  assert_true(cp_journal_next_due(f->j) == INT64_MAX);
+}
+
+/* The payload is the dialect's: kept byte for byte, whatever it holds. */
+static void test_payload_opaque(void **state) {
+  fx *f = *state;
+  static const char *const payloads[] = {
+      "{\"connectorId\":1,\"idTag\":\"AA\",\"meterStart\":0}", "",
+      "not json at all: \"quotes\", 'apostrophes', \\backslash\\, ünïcödé", "[1,2,3]"};
+  for (size_t i = 0; i < sizeof payloads / sizeof *payloads; i++)
+    push(f, 1, CP_EVENT_UPDATED, payloads[i], T0);
+  reopen(f);
+  for (size_t i = 0; i < sizeof payloads / sizeof *payloads; i++)
+    deliver(f, T0, CP_EVENT_UPDATED, 1, payloads[i]);
+  /* nonsense in: refused, nothing queued */
+  assert_int_equal(cp_journal_push(f->j, 1, CP_EVENT_UPDATED, NULL, T0), -1);
+  assert_int_equal(cp_journal_push(f->j, 1, (cp_event_kind)99, "x", T0), -1);
+  assert_int_equal(cp_journal_push(f->j, 1, (cp_event_kind)-1, "x", T0), -1);
+  assert_true(cp_journal_error(f->j)[0] != '\0');
+  assert_int_equal(cp_journal_length(f->j), 0);
+}
+
+/* A message waiting for its retry holds back everything after it. */
+static void test_no_overtaking(void **state) {
+  fx *f = *state;
+  const cp_retry_policy p = {.attempts = 3, .interval_s = 30};
+  push(f, 1, CP_EVENT_STARTED, "seq 1", T0);
+  push(f, 1, CP_EVENT_ENDED, "seq 2", T0);
+  cp_journal_entry e = head(f, T0, CP_EVENT_STARTED, 1);
+  free(e.payload);
+  assert_int_equal(cp_journal_failed(f->j, e.id, true, &p, T0), 0);
+  assert_true(none_due(f, T0));
+  assert_true(none_due(f, T0 + S(30) - 1));
+  assert_true(cp_journal_next_due(f->j) == T0 + S(30));
+  e = head(f, T0 + S(30), CP_EVENT_STARTED, 1);
+  assert_int_equal(e.attempts, 1);
+  free(e.payload);
+  /* also a message pushed later, already due, waits behind it */
+  push(f, 2, CP_EVENT_STARTED, "seq 3", T0 + S(40));
+  assert_int_equal(cp_journal_failed(f->j, e.id, true, &p, T0 + S(30)), 0);
+  assert_true(none_due(f, T0 + S(89)));
+  deliver(f, T0 + S(90), CP_EVENT_STARTED, 1, "seq 1");
+  deliver(f, T0 + S(90), CP_EVENT_ENDED, 1, "seq 2");
+  deliver(f, T0 + S(90), CP_EVENT_STARTED, 2, "seq 3");
+}
+
+static void test_survives_reopen(void **state) {
+  fx *f = *state;
+  push(f, 3, CP_EVENT_STARTED, "seq 1", T0);
+  push(f, 3, CP_EVENT_UPDATED, "seq 2", T0);
+  push(f, 3, CP_EVENT_ENDED, "seq 3", T0);
+  cp_journal_entry e = head(f, T0, CP_EVENT_STARTED, 3);
+  free(e.payload);
+  reopen(f);
+  /* the same messages, the same order, nothing duplicated */
+  assert_int_equal(cp_journal_length(f->j), 3);
+  cp_journal_entry e2 = head(f, T0, CP_EVENT_STARTED, 3);
+  assert_true(e2.id == e.id);
+  free(e2.payload);
+  assert_int_equal(cp_journal_sent_start(f->j, e.id, 3, "777"), 0);
+  reopen(f);
+  /* the transaction id and the removal are on disk */
+  assert_string_equal(tx(f, 3), "777");
+  assert_int_equal(cp_journal_length(f->j), 2);
+  /* a message pushed after the restart goes after the old ones */
+  push(f, 4, CP_EVENT_STARTED, "seq 4", T0);
+  deliver(f, T0, CP_EVENT_UPDATED, 3, "seq 2");
+  reopen(f);
+  deliver(f, T0, CP_EVENT_ENDED, 3, "seq 3");
+  reopen(f);
+  deliver(f, T0, CP_EVENT_STARTED, 4, "seq 4");
+  reopen(f);
+  assert_int_equal(cp_journal_length(f->j), 0);
+  assert_string_equal(tx(f, 3), "777");
+}
+
+/* ---------------- transaction ids ---------------- */
+
+static void test_sent_start(void **state) {
+  fx *f = *state;
+  push(f, 7, CP_EVENT_STARTED, "start 7", T0);
+  push(f, 8, CP_EVENT_STARTED, "start 8", T0);
+  push(f, 7, CP_EVENT_UPDATED, "meter 7", T0);
+  push(f, 8, CP_EVENT_UPDATED, "meter 8", T0);
+  push(f, 7, CP_EVENT_ENDED, "stop 7", T0);
+  assert_null(tx(f, 7));
+  char id[CP_TX_ID_MAX + 1] = "junk";
+  assert_false(cp_journal_tx_id(f->j, 7, id));
+  assert_string_equal(id, "");
+  cp_journal_entry e = head(f, T0, CP_EVENT_STARTED, 7);
+  free(e.payload);
+  assert_int_equal(cp_journal_sent_start(f->j, e.id, 7, "4242"), 0);
+  assert_string_equal(tx(f, 7), "4242");
+  assert_null(tx(f, 8));
+  assert_int_equal(cp_journal_length(f->j), 4);
+  /* session 8's start is next, untouched */
+  e = head(f, T0, CP_EVENT_STARTED, 8);
+  assert_string_equal(e.payload, "start 8");
+  free(e.payload);
+  /* an OCPP 2.0.1 transaction id is a string */
+  assert_int_equal(cp_journal_sent_start(f->j, e.id, 8, "c0ffee-8f3a-4b1c-9d2e-0123456789ab"), 0);
+  reopen(f);
+  assert_string_equal(tx(f, 7), "4242");
+  assert_string_equal(tx(f, 8), "c0ffee-8f3a-4b1c-9d2e-0123456789ab");
+  /* the later messages are the dialect's payloads, unchanged */
+  deliver(f, T0, CP_EVENT_UPDATED, 7, "meter 7");
+  deliver(f, T0, CP_EVENT_UPDATED, 8, "meter 8");
+  deliver(f, T0, CP_EVENT_ENDED, 7, "stop 7");
+  assert_int_equal(cp_journal_length(f->j), 0);
+  /* a bad id is refused and the start stays queued */
+  push(f, 9, CP_EVENT_STARTED, "start 9", T0);
+  e = head(f, T0, CP_EVENT_STARTED, 9);
+  free(e.payload);
+  assert_int_equal(cp_journal_sent_start(f->j, e.id, 9, ""), -1);
+  assert_int_equal(cp_journal_sent_start(f->j, e.id, 9, NULL), -1);
+  assert_int_equal(cp_journal_sent_start(f->j, e.id, 9, "0123456789012345678901234567890123456"),
+                   -1); /* 37 characters */
+  assert_int_equal(cp_journal_length(f->j), 1);
+  assert_null(tx(f, 9));
+  /* an accepted start replaces an earlier id of the same session */
+  assert_int_equal(cp_journal_sent_start(f->j, e.id, 9, "1"), 0);
+  assert_int_equal(cp_journal_sent_start(f->j, 12345, 9, "2"), 0);
+  assert_string_equal(tx(f, 9), "2");
+}
+
+/* A session started offline whose start is delivered while its end is
+ * already queued: the end's session knows the back end's id (issue 4, test 3). */
+static void test_offline_session_stop(void **state) {
+  fx *f = *state;
+  push(f, 11, CP_EVENT_STARTED, "start", T0);
+  push(f, 11, CP_EVENT_ENDED, "stop", T0 + H(2));
+  reopen(f);
+  cp_journal_entry e = head(f, T0 + H(3), CP_EVENT_STARTED, 11);
+  free(e.payload);
+  assert_int_equal(cp_journal_sent_start(f->j, e.id, 11, "31337"), 0);
+  reopen(f);
+  e = head(f, T0 + H(3), CP_EVENT_ENDED, 11);
+  assert_string_equal(tx(f, e.session_id), "31337");
+  free(e.payload);
+}
+
+/* The map forgets sessions whose messages are all delivered, 1000 sessions on. */
+static void test_tx_map_bounded(void **state) {
+  fx *f = *state;
+  push(f, 1, CP_EVENT_STARTED, "s1", T0);
+  cp_journal_entry e = head(f, T0, CP_EVENT_STARTED, 1);
+  free(e.payload);
+  assert_int_equal(cp_journal_sent_start(f->j, e.id, 1, "101"), 0);
+  push(f, 2, CP_EVENT_STARTED, "s2", T0);
+  push(f, 2, CP_EVENT_ENDED, "s2 end", T0); /* still queued after its start */
+  e = head(f, T0, CP_EVENT_STARTED, 2);
+  free(e.payload);
+  assert_int_equal(cp_journal_sent_start(f->j, e.id, 2, "102"), 0);
+  push(f, 1002, CP_EVENT_STARTED, "s1002", T0);
+  deliver(f, T0, CP_EVENT_ENDED, 2, "s2 end");
+  e = head(f, T0, CP_EVENT_STARTED, 1002);
+  free(e.payload);
+  assert_int_equal(cp_journal_sent_start(f->j, e.id, 1002, "1102"), 0);
+  /* session 1 < 1002 - 1000, nothing queued: forgotten; session 2 is not
+   * older than that: kept */
+  assert_null(tx(f, 1));
+  assert_string_equal(tx(f, 2), "102");
+  assert_string_equal(tx(f, 1002), "1102");
+  /* a session with messages still queued is never forgotten */
+  push(f, 3, CP_EVENT_ENDED, "s3 end", T0);
+  push(f, 3000, CP_EVENT_STARTED, "s3000", T0);
+  assert_int_equal(cp_journal_sent_start(f->j, 999999, 3, "103"), 0);
+  deliver(f, T0, CP_EVENT_ENDED, 3, "s3 end");
+  push(f, 3, CP_EVENT_ENDED, "s3 end again", T0);
+  e = head(f, T0, CP_EVENT_STARTED, 3000);
+  free(e.payload);
+  assert_int_equal(cp_journal_sent_start(f->j, e.id, 3000, "4000"), 0);
+  assert_string_equal(tx(f, 3), "103");
+  assert_null(tx(f, 2));
+}
+
+/* ---------------- retry policy ---------------- */
+
+static void test_failed_attempts(void **state) {
+  fx *f = *state;
+  const cp_retry_policy p = {.attempts = 3, .interval_s = 10};
+  push(f, 1, CP_EVENT_ENDED, "seq 1", T0);
+  push(f, 2, CP_EVENT_STARTED, "seq 2", T0);
+  cp_journal_entry e = head(f, T0, CP_EVENT_ENDED, 1);
+  free(e.payload);
+  int64_t id = e.id;
+  borne_ms now = T0;
+  /* first answered failure: retried after 1 x interval */
+  assert_int_equal(cp_journal_failed(f->j, id, true, &p, now), 0);
+  assert_true(cp_journal_next_due(f->j) == now + S(10));
+  assert_true(none_due(f, now + S(10) - 1));
+  now += S(10);
+  e = head(f, now, CP_EVENT_ENDED, 1);
+  assert_int_equal(e.attempts, 1);
+  free(e.payload);
+  /* second: after 2 x interval */
+  assert_int_equal(cp_journal_failed(f->j, id, true, &p, now), 0);
+  assert_true(cp_journal_next_due(f->j) == now + S(20));
+  assert_true(none_due(f, now + S(20) - 1));
+  now += S(20);
+  e = head(f, now, CP_EVENT_ENDED, 1);
+  assert_int_equal(e.attempts, 2);
+  free(e.payload);
+  /* the attempt count survives a restart */
+  reopen(f);
+  e = head(f, now, CP_EVENT_ENDED, 1);
+  assert_int_equal(e.attempts, 2);
+  free(e.payload);
+  /* third: that was the last attempt, dropped; the next message is due */
+  assert_int_equal(cp_journal_failed(f->j, id, true, &p, now), 1);
+  assert_int_equal(cp_journal_length(f->j), 1);
+  e = head(f, now, CP_EVENT_STARTED, 2);
+  free(e.payload);
+  /* an unknown id is nothing to fail */
+  assert_int_equal(cp_journal_failed(f->j, id, true, &p, now), 0);
+  assert_int_equal(cp_journal_length(f->j), 1);
+}
+
+/* Timeouts and lost connections are not the back end's answer: never
+ * counted, never dropped, retried every interval. */
+static void test_failed_unanswered(void **state) {
+  fx *f = *state;
+  const cp_retry_policy p = {.attempts = 2, .interval_s = 5};
+  push(f, 1, CP_EVENT_STARTED, "seq 1", T0);
+  cp_journal_entry e = head(f, T0, CP_EVENT_STARTED, 1);
+  free(e.payload);
+  borne_ms now = T0;
+  for (int i = 0; i < 20; i++) {
+    assert_int_equal(cp_journal_failed(f->j, e.id, false, &p, now), 0);
+    assert_true(cp_journal_next_due(f->j) == now + S(5));
+    now += S(5);
+    cp_journal_entry h = head(f, now, CP_EVENT_STARTED, 1);
+    assert_int_equal(h.attempts, 0);
+    free(h.payload);
+  }
+  /* then the back end answers with errors: counted from the first */
+  assert_int_equal(cp_journal_failed(f->j, e.id, true, &p, now), 0);
+  now += S(5);
+  e = head(f, now, CP_EVENT_STARTED, 1);
+  assert_int_equal(e.attempts, 1);
+  free(e.payload);
+  assert_int_equal(cp_journal_failed(f->j, e.id, true, &p, now), 1);
+  assert_int_equal(cp_journal_length(f->j), 0);
+}
+
+static void test_single_attempt(void **state) {
+  fx *f = *state;
+  const cp_retry_policy p = {.attempts = 1, .interval_s = 60};
+  push(f, 1, CP_EVENT_UPDATED, "seq 1", T0);
+  cp_journal_entry e = head(f, T0, CP_EVENT_UPDATED, 1);
+  free(e.payload);
+  assert_int_equal(cp_journal_failed(f->j, e.id, true, &p, T0), 1);
+  assert_int_equal(cp_journal_length(f->j), 0);
+}
+
+/* A policy out of range is read as the least that makes sense: one
+ * attempt, one second. */
+static void test_policy_floor(void **state) {
+  fx *f = *state;
+  const cp_retry_policy zero = {.attempts = 0, .interval_s = 0};
+  const cp_retry_policy negative = {.attempts = -3, .interval_s = -10};
+  push(f, 1, CP_EVENT_UPDATED, "a", T0);
+  push(f, 1, CP_EVENT_UPDATED, "b", T0);
+  cp_journal_entry e = head(f, T0, CP_EVENT_UPDATED, 1);
+  free(e.payload);
+  assert_int_equal(cp_journal_failed(f->j, e.id, false, &zero, T0), 0);
+  assert_true(cp_journal_next_due(f->j) == T0 + S(1));
+  assert_int_equal(cp_journal_failed(f->j, e.id, false, &negative, T0), 0);
+  assert_true(cp_journal_next_due(f->j) == T0 + S(1));
+  assert_int_equal(cp_journal_failed(f->j, e.id, true, &zero, T0), 1);
+  e = head(f, T0, CP_EVENT_UPDATED, 1);
+  assert_string_equal(e.payload, "b");
+  free(e.payload);
+  assert_int_equal(cp_journal_failed(f->j, e.id, true, &negative, T0), 1);
+  assert_int_equal(cp_journal_length(f->j), 0);
+  /* the default policy of a station: 3 attempts */
+  push(f, 2, CP_EVENT_ENDED, "c", T0);
+  e = head(f, T0, CP_EVENT_ENDED, 2);
+  free(e.payload);
+  assert_int_equal(cp_journal_failed(f->j, e.id, true, &default_policy, T0), 0);
+  assert_true(cp_journal_next_due(f->j) == T0 + S(60));
+  assert_int_equal(cp_journal_failed(f->j, e.id, true, &default_policy, T0 + S(60)), 0);
+  assert_true(cp_journal_next_due(f->j) == T0 + S(60) + S(120));
+  assert_int_equal(cp_journal_failed(f->j, e.id, true, &default_policy, T0 + S(180)), 1);
+}
+
+/* ---------------- the drop rule ---------------- */
+
+/* A flood of non-critical security events while offline keeps only the newest
+ * 100 of them; critical ones and transaction events all stay, in order. */
+static void test_security_flood_is_bounded(void **state) {
+  fx *f = *state;
+  push(f, 0, CP_EVENT_SECURITY_CRITICAL, "StartupOfTheDevice", T0);
+  push(f, 1, CP_EVENT_STARTED, "start", T0);
+  for (int i = 0; i < 300; i++) {
+    char p[32];
+    snprintf(p, sizeof p, "login failed %d", i);
+    push(f, 0, CP_EVENT_SECURITY, p, T0);
+    if (i == 150) push(f, 1, CP_EVENT_UPDATED, "meter", T0);
+  }
+  push(f, 0, CP_EVENT_SECURITY_CRITICAL, "TamperDetectionActivated", T0);
+  push(f, 1, CP_EVENT_ENDED, "stop", T0);
+  assert_int_equal(cp_journal_length(f->j), 2 + CP_JOURNAL_SECURITY_MAX + 1 + 1 + 1);
+  deliver(f, T0, CP_EVENT_SECURITY_CRITICAL, 0, "StartupOfTheDevice");
+  deliver(f, T0, CP_EVENT_STARTED, 1, "start");
+  deliver(f, T0, CP_EVENT_UPDATED, 1, "meter"); /* pushed after try 150: tries 0..199 went */
+  for (int i = 200; i < 300; i++) {
+    char want[32];
+    snprintf(want, sizeof want, "login failed %d", i);
+    deliver(f, T0, CP_EVENT_SECURITY, 0, want);
+  }
+  deliver(f, T0, CP_EVENT_SECURITY_CRITICAL, 0, "TamperDetectionActivated");
+  deliver(f, T0, CP_EVENT_ENDED, 1, "stop");
+  assert_int_equal(cp_journal_length(f->j), 0);
+}
+
+/* Critical security events and transaction events are never dropped, however
+ * many; the bound counts only what may be dropped. */
+static void test_never_dropped(void **state) {
+  fx *f = *state;
+  for (int i = 0; i < 250; i++) {
+    push(f, 0, CP_EVENT_SECURITY_CRITICAL, "critical", T0);
+    push(f, 5, CP_EVENT_UPDATED, "meter", T0);
+  }
+  push(f, 0, CP_EVENT_SECURITY, "dropable", T0);
+  assert_int_equal(cp_journal_length(f->j), 501);
+  for (int i = 0; i < CP_JOURNAL_SECURITY_MAX; i++) push(f, 0, CP_EVENT_SECURITY, "newer", T0);
+  /* the first non-critical one went, nothing else */
+  assert_int_equal(cp_journal_length(f->j), 500 + CP_JOURNAL_SECURITY_MAX);
+  for (int i = 0; i < 250; i++) {
+    deliver(f, T0, CP_EVENT_SECURITY_CRITICAL, 0, "critical");
+    deliver(f, T0, CP_EVENT_UPDATED, 5, "meter");
+  }
+  for (int i = 0; i < CP_JOURNAL_SECURITY_MAX; i++) deliver(f, T0, CP_EVENT_SECURITY, 0, "newer");
+  assert_true(none_due(f, T0));
+}
+
+/* A row the journal cannot read (a hand-edited file) does not block the
+ * queue: it is dropped and the next message comes. */
+static void test_unreadable_row_dropped(void **state) {
+  fx *f = *state;
+  push(f, 1, CP_EVENT_STARTED, "first", T0);
+  push(f, 1, CP_EVENT_ENDED, "second", T0);
+  sqlite3 *db = store_sqlite(f->db);
+  assert_int_equal(sqlite3_exec(db,
+                                "UPDATE ocpp16_queue SET action = 'Bogus' WHERE id ="
+                                " (SELECT min(id) FROM ocpp16_queue)",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  deliver(f, T0, CP_EVENT_ENDED, 1, "second");
+  assert_int_equal(cp_journal_length(f->j), 0);
+}
+
+/* ---------------- migration from the OCPP 1.6 back end's queue ---------------- */
+
+static void test_migrates_ocpp16_queue(void **state) {
+  fx *f = *state;
+  j_close(f);
+  /* a fresh file at version 1, filled as the 1.6 back end did */
+  unlink(f->tmp->path);
+  char err[256];
+  assert_int_equal(store_open(&f->db, f->tmp->path, err, sizeof err), 0);
+  int steps = 0;
+  const char *const *schema = cp_sql_schema(&steps);
+  assert_true(steps >= 2);
+  assert_int_equal(store_module_migrate(f->db, "ocpp16", schema, 1), 0);
+  assert_int_equal(store_module_version(f->db, "ocpp16"), 1);
+  sqlite3 *db = store_sqlite(f->db);
+  static const char *const rows[][3] = {
+      {"0", "SecurityEventNotification", "{\"type\":\"StartupOfTheDevice\",\"timestamp\":\"x\"}"},
+      {"21", "StartTransaction", "{\"connectorId\":1,\"idTag\":\"AA\",\"meterStart\":0}"},
+      {"0", "SecurityEventNotification", "{\"type\":\"InvalidFirmwareSignature\"}"},
+      {"21", "MeterValues", "{\"connectorId\":1,\"transactionId\":-21,\"meterValue\":[]}"},
+      {"0", "SecurityEventNotification", "{\"type\":\"TamperDetectionActivated\"}"},
+      {"21", "StopTransaction", "{\"transactionId\":-21,\"meterStop\":5}"},
+  };
+  for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+    char *sql = sqlite3_mprintf("INSERT INTO ocpp16_queue(session_id, action, payload, attempts,"
+                                " due_ms, created_ms) VALUES(%s, %Q, %Q, %d, %lld, %lld)",
+                                rows[i][0], rows[i][1], rows[i][2], i == 1 ? 2 : 0, (long long)T0,
+                                (long long)T0);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_free(sql);
+  }
+  assert_int_equal(sqlite3_exec(db, "INSERT INTO ocpp16_tx(session_id, tx_id) VALUES(20, 555)",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  store_close(f->db);
+  f->db = NULL;
+  /* the new code opens it */
+  j_open(f);
+  assert_int_equal(store_module_version(f->db, "ocpp16"), steps);
+  assert_int_equal(cp_journal_length(f->j), 6);
+  /* the 1.6 back end's integer transaction id reads back as its decimal text */
+  assert_string_equal(tx(f, 20), "555");
+  /* a flood now drops only the non-critical event of before */
+  for (int i = 0; i < CP_JOURNAL_SECURITY_MAX; i++) push(f, 0, CP_EVENT_SECURITY, "new", T0);
+  assert_int_equal(cp_journal_length(f->j), 5 + CP_JOURNAL_SECURITY_MAX);
+  deliver(f, T0, CP_EVENT_SECURITY_CRITICAL, 0, rows[0][2]);
+  cp_journal_entry e = head(f, T0, CP_EVENT_STARTED, 21);
+  assert_string_equal(e.payload, rows[1][2]);
+  assert_int_equal(e.attempts, 2); /* its attempts kept */
+  free(e.payload);
+  assert_int_equal(cp_journal_sent_start(f->j, e.id, 21, "9001"), 0);
+  deliver(f, T0, CP_EVENT_UPDATED, 21, rows[3][2]);
+  deliver(f, T0, CP_EVENT_SECURITY_CRITICAL, 0, rows[4][2]);
+  deliver(f, T0, CP_EVENT_ENDED, 21, rows[5][2]);
+  assert_string_equal(tx(f, 21), "9001");
+  for (int i = 0; i < CP_JOURNAL_SECURITY_MAX; i++) deliver(f, T0, CP_EVENT_SECURITY, 0, "new");
+  assert_int_equal(cp_journal_length(f->j), 0);
+  /* opened again: nothing migrated twice */
+  reopen(f);
+  assert_int_equal(store_module_version(f->db, "ocpp16"), steps);
+}
+
+int main(void) {
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+  const struct CMUnitTest tests[] = {
+      T(test_fifo),
+      T(test_payload_opaque),
+      T(test_no_overtaking),
+      T(test_survives_reopen),
+      T(test_sent_start),
+      T(test_offline_session_stop),
+      T(test_tx_map_bounded),
+      T(test_failed_attempts),
+      T(test_failed_unanswered),
+      T(test_single_attempt),
+      T(test_policy_floor),
+      T(test_security_flood_is_bounded),
+      T(test_never_dropped),
+      T(test_unreadable_row_dropped),
+      T(test_migrates_ocpp16_queue),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
