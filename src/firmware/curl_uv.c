@@ -2,7 +2,9 @@
 #include "firmware/curl_uv.h"
 
 #include <ctype.h>
+#include <dlfcn.h>
 #include <openssl/x509.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +43,84 @@ bool curl_uv_url_allowed(const char *url, char *why, size_t whylen) {
   snprintf(why, whylen, "the URL scheme %.*s is not allowed (only https, http, ftps and ftp)",
            (int)(n < 20 ? n : 20), url);
   return false;
+}
+
+/* ---------- libcurl, loaded at the first transfer ---------- */
+
+/* Never unloaded (no dlclose): curl_global_init runs once per process and
+ * libcurl documents that it must not run again after curl_global_cleanup
+ * while other code may use it; libcurl's TLS and GSSAPI libraries install
+ * their own atexit and thread-exit handlers, which would point into unmapped
+ * code after a dlclose. The cost of keeping it is paid only by a station that
+ * made a transfer, once. */
+static pthread_mutex_t lib_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool lib_loaded;
+static curl_fns lib;
+static const char *lib_file = "libcurl.so.4";
+
+void curl_uv_set_library(const char *file) {
+  pthread_mutex_lock(&lib_lock);
+  if (!lib_loaded) lib_file = file ? file : "libcurl.so.4";
+  pthread_mutex_unlock(&lib_lock);
+}
+
+#define SYM(field)                                                                                 \
+  { "curl_" #field, offsetof(curl_fns, field) }
+static const struct {
+  const char *name;
+  size_t offset;
+} symbols[] = {
+    SYM(global_init),      SYM(easy_init),           SYM(easy_setopt),         SYM(easy_getinfo),
+    SYM(easy_cleanup),     SYM(easy_strerror),       SYM(multi_init),          SYM(multi_setopt),
+    SYM(multi_add_handle), SYM(multi_remove_handle), SYM(multi_socket_action), SYM(multi_assign),
+    SYM(multi_info_read),  SYM(multi_cleanup),       SYM(mime_init),           SYM(mime_addpart),
+    SYM(mime_name),        SYM(mime_filedata),       SYM(mime_filename),       SYM(mime_type),
+    SYM(mime_free),
+};
+
+const curl_fns *curl_uv_load(char *why, size_t whylen) {
+  if (why && whylen) why[0] = '\0';
+  pthread_mutex_lock(&lib_lock);
+  if (lib_loaded) {
+    pthread_mutex_unlock(&lib_lock);
+    return &lib;
+  }
+  const char *fail = NULL;
+  char detail[300] = "";
+  void *h = dlopen(lib_file, RTLD_NOW | RTLD_LOCAL);
+  if (!h) {
+    const char *e = dlerror();
+    snprintf(detail, sizeof detail, "%s", e ? e : lib_file);
+    fail = "cannot load libcurl (Debian package libcurl4) for the transfer";
+  }
+  curl_fns fns;
+  for (size_t i = 0; h && i < sizeof symbols / sizeof symbols[0]; i++) {
+    void *p = dlsym(h, symbols[i].name);
+    if (!p) {
+      snprintf(detail, sizeof detail, "%s has no %s", lib_file, symbols[i].name);
+      fail = "the libcurl found lacks a function the transfer needs";
+      dlclose(h); /* nothing of it ran yet */
+      h = NULL;
+      break;
+    }
+    /* POSIX: a data pointer from dlsym holds a function's address */
+    memcpy((char *)&fns + symbols[i].offset, &p, sizeof p);
+  }
+  if (h && fns.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    snprintf(detail, sizeof detail, "curl_global_init failed");
+    fail = "cannot start libcurl for the transfer";
+    h = NULL; /* kept loaded: its initialisation may have half run */
+  }
+  if (h) {
+    lib = fns;
+    lib_loaded = true;
+  }
+  pthread_mutex_unlock(&lib_lock);
+  if (fail) {
+    if (why) snprintf(why, whylen, "%s: %s", fail, detail);
+    return NULL;
+  }
+  return &lib;
 }
 
 /* ---------- transfers on the loop ---------- */
@@ -109,7 +189,7 @@ static void poll_closed(uv_handle_t *h) {
 static void explain(CURL *easy, CURLcode result, const char *curl_text, char *out, size_t len) {
   long verify = 0;
   if (result == CURLE_PEER_FAILED_VERIFICATION &&
-      curl_easy_getinfo(easy, CURLINFO_SSL_VERIFYRESULT, &verify) == CURLE_OK && verify != 0) {
+      lib.easy_getinfo(easy, CURLINFO_SSL_VERIFYRESULT, &verify) == CURLE_OK && verify != 0) {
     tls_failure f = {
         .verify_error = verify, .verify_text = X509_verify_cert_error_string(verify), .alert = -1};
     tls_reason(&f, out, len);
@@ -126,19 +206,19 @@ static void explain(CURL *easy, CURLcode result, const char *curl_text, char *ou
 static void finish_done(curl_uv *cu) {
   CURLMsg *msg;
   int left;
-  while ((msg = curl_multi_info_read(cu->multi, &left))) {
+  while ((msg = lib.multi_info_read(cu->multi, &left))) {
     if (msg->msg != CURLMSG_DONE) continue;
     CURL *easy = msg->easy_handle;
     CURLcode result = msg->data.result;
     transfer *t = NULL;
     long code = 0;
-    curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&t);
-    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
+    lib.easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&t);
+    lib.easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
     char why[CURL_ERROR_SIZE + 64] = "";
     if (t && result != CURLE_OK)
-      explain(easy, result, t->error[0] ? t->error : curl_easy_strerror(result), why, sizeof why);
-    curl_multi_remove_handle(cu->multi, easy);
-    curl_easy_cleanup(easy);
+      explain(easy, result, t->error[0] ? t->error : lib.easy_strerror(result), why, sizeof why);
+    lib.multi_remove_handle(cu->multi, easy);
+    lib.easy_cleanup(easy);
     if (t) {
       unlink_transfer(cu, t);
       t->cb(t->ctx, result, code, why);
@@ -155,14 +235,14 @@ static void on_poll(uv_poll_t *p, int status, int events) {
   if (events & UV_READABLE) flags |= CURL_CSELECT_IN;
   if (events & UV_WRITABLE) flags |= CURL_CSELECT_OUT;
   int running;
-  curl_multi_socket_action(cu->multi, w->fd, flags, &running);
+  lib.multi_socket_action(cu->multi, w->fd, flags, &running);
   finish_done(cu);
 }
 
 static void on_timer(uv_timer_t *t) {
   curl_uv *cu = t->data;
   int running;
-  curl_multi_socket_action(cu->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+  lib.multi_socket_action(cu->multi, CURL_SOCKET_TIMEOUT, 0, &running);
   finish_done(cu);
 }
 
@@ -172,7 +252,7 @@ static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *
   watched *w = socketp;
   if (what == CURL_POLL_REMOVE) {
     if (w) {
-      curl_multi_assign(cu->multi, fd, NULL);
+      lib.multi_assign(cu->multi, fd, NULL);
       close_watched(cu, w);
     }
     return 0;
@@ -189,7 +269,7 @@ static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *
     cu->open_handles++;
     w->next = cu->sockets;
     cu->sockets = w;
-    curl_multi_assign(cu->multi, fd, w);
+    lib.multi_assign(cu->multi, fd, w);
   }
   int events = 0;
   if (what & CURL_POLL_IN) events |= UV_READABLE;
@@ -216,52 +296,53 @@ static int timer_cb(CURLM *multi, long timeout_ms, void *userp) {
   return 0;
 }
 
-static void global_init(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
-
 curl_uv *curl_uv_new(uv_loop_t *loop) {
-  static uv_once_t once = UV_ONCE_INIT;
-  uv_once(&once, global_init);
   curl_uv *cu = calloc(1, sizeof *cu);
   if (!cu) return NULL;
   cu->loop = loop;
-  cu->multi = curl_multi_init();
-  if (!cu->multi) {
-    free(cu);
-    return NULL;
-  }
   uv_timer_init(loop, &cu->timer);
   cu->timer.data = cu;
   cu->open_handles = 1;
-  curl_multi_setopt(cu->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
-  curl_multi_setopt(cu->multi, CURLMOPT_SOCKETDATA, cu);
-  curl_multi_setopt(cu->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
-  curl_multi_setopt(cu->multi, CURLMOPT_TIMERDATA, cu);
   return cu;
 }
 
+/* The multi handle, made at the first transfer (libcurl is loaded then). */
+static bool have_multi(curl_uv *cu) {
+  if (cu->multi) return true;
+  cu->multi = lib.multi_init();
+  if (!cu->multi) return false;
+  lib.multi_setopt(cu->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
+  lib.multi_setopt(cu->multi, CURLMOPT_SOCKETDATA, cu);
+  lib.multi_setopt(cu->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+  lib.multi_setopt(cu->multi, CURLMOPT_TIMERDATA, cu);
+  return true;
+}
+
 int curl_uv_start(curl_uv *cu, CURL *easy, curl_uv_done_fn cb, void *ctx) {
+  /* an easy handle comes from a loaded libcurl, so this only looks it up */
+  if (!easy || !curl_uv_load(NULL, 0)) return -1;
   transfer *t = calloc(1, sizeof *t);
-  if (!t || cu->closing) {
+  if (!t || cu->closing || !have_multi(cu)) {
     free(t);
-    curl_easy_cleanup(easy);
+    lib.easy_cleanup(easy);
     return -1;
   }
   t->cb = cb;
   t->ctx = ctx;
   t->easy = easy;
-  curl_easy_setopt(easy, CURLOPT_PRIVATE, t);
-  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->error);
-  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  lib.easy_setopt(easy, CURLOPT_PRIVATE, t);
+  lib.easy_setopt(easy, CURLOPT_ERRORBUFFER, t->error);
+  lib.easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   /* only OCPP's schemes, redirects too (a redirect elsewhere fails with
    * CURLE_UNSUPPORTED_PROTOCOL); refused if libcurl cannot be held to them */
-  bool held = curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, CURL_UV_PROTOCOLS) == CURLE_OK &&
-              curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, CURL_UV_PROTOCOLS) == CURLE_OK &&
-              curl_easy_setopt(easy, CURLOPT_MAXREDIRS, CURL_UV_MAX_REDIRS) == CURLE_OK;
+  bool held = lib.easy_setopt(easy, CURLOPT_PROTOCOLS_STR, CURL_UV_PROTOCOLS) == CURLE_OK &&
+              lib.easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, CURL_UV_PROTOCOLS) == CURLE_OK &&
+              lib.easy_setopt(easy, CURLOPT_MAXREDIRS, CURL_UV_MAX_REDIRS) == CURLE_OK;
   /* the OCPP security whitepaper: TLS 1.2 or later (https, ftps) */
-  curl_easy_setopt(easy, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-  if (!held || curl_multi_add_handle(cu->multi, easy) != CURLM_OK) {
+  lib.easy_setopt(easy, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+  if (!held || lib.multi_add_handle(cu->multi, easy) != CURLM_OK) {
     free(t);
-    curl_easy_cleanup(easy);
+    lib.easy_cleanup(easy);
     return -1;
   }
   t->next = cu->transfers;
@@ -276,12 +357,12 @@ void curl_uv_close(curl_uv *cu) {
   while (cu->transfers) {
     transfer *t = cu->transfers;
     cu->transfers = t->next;
-    curl_multi_remove_handle(cu->multi, t->easy);
-    curl_easy_cleanup(t->easy);
+    lib.multi_remove_handle(cu->multi, t->easy);
+    lib.easy_cleanup(t->easy);
     t->cb(t->ctx, CURLE_ABORTED_BY_CALLBACK, 0, "aborted: the station is closing");
     free(t);
   }
-  curl_multi_cleanup(cu->multi);
+  if (cu->multi) lib.multi_cleanup(cu->multi); /* none before the first transfer */
   cu->multi = NULL;
   for (watched *w = cu->sockets; w; w = w->next) close_watched(cu, w);
   uv_timer_stop(&cu->timer);

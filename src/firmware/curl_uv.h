@@ -3,6 +3,14 @@
  * watched with uv_poll, curl's timeout with one uv_timer, so downloads and
  * uploads (firmware images, diagnostics) never block the loop and never poll.
  * This is the integration libcurl documents (curl_multi_socket_action).
+ *
+ * borned does not link libcurl: libcurl's Debian build brings ~28 libraries
+ * (GnuTLS, Kerberos, LDAP, libssh2, librtmp, nghttp2, ...) into every process
+ * that links it, for a transfer that happens a few times a year. The
+ * functions borne calls are resolved from libcurl.so.4 with dlopen/dlsym at
+ * the first transfer instead (curl_uv_load); the types and CURL* constants
+ * still come from <curl/curl.h> at build time. Why libcurl stays at all: FTP
+ * and FTPS (docs/dependencies.md).
  */
 #ifndef BORNE_FIRMWARE_CURL_UV_H
 #define BORNE_FIRMWARE_CURL_UV_H
@@ -28,14 +36,54 @@
  * detail. */
 bool curl_uv_url_allowed(const char *url, char *why, size_t whylen);
 
+/* libcurl's functions that borne calls, named after them without "curl_"
+ * (easy_init is curl_easy_init, ...). */
+typedef struct {
+  CURLcode (*global_init)(long flags);
+  CURL *(*easy_init)(void);
+  CURLcode (*easy_setopt)(CURL *easy, CURLoption option, ...);
+  CURLcode (*easy_getinfo)(CURL *easy, CURLINFO info, ...);
+  void (*easy_cleanup)(CURL *easy);
+  const char *(*easy_strerror)(CURLcode code);
+  CURLM *(*multi_init)(void);
+  CURLMcode (*multi_setopt)(CURLM *multi, CURLMoption option, ...);
+  CURLMcode (*multi_add_handle)(CURLM *multi, CURL *easy);
+  CURLMcode (*multi_remove_handle)(CURLM *multi, CURL *easy);
+  CURLMcode (*multi_socket_action)(CURLM *multi, curl_socket_t fd, int ev_bitmask,
+                                   int *running_handles);
+  CURLMcode (*multi_assign)(CURLM *multi, curl_socket_t fd, void *sockp);
+  CURLMsg *(*multi_info_read)(CURLM *multi, int *msgs_in_queue);
+  CURLMcode (*multi_cleanup)(CURLM *multi);
+  curl_mime *(*mime_init)(CURL *easy);
+  curl_mimepart *(*mime_addpart)(curl_mime *mime);
+  CURLcode (*mime_name)(curl_mimepart *part, const char *name);
+  CURLcode (*mime_filedata)(curl_mimepart *part, const char *filename);
+  CURLcode (*mime_filename)(curl_mimepart *part, const char *filename);
+  CURLcode (*mime_type)(curl_mimepart *part, const char *mimetype);
+  void (*mime_free)(curl_mime *mime);
+} curl_fns;
+
+/* libcurl's functions, libcurl.so.4 loaded (dlopen) and curl_global_init
+ * run at the first call in the process; every later call returns the same
+ * table. NULL with the reason in why when the library cannot be loaded (not
+ * installed, too old to have one of the functions): that transfer fails, the
+ * next call tries again. The library is never unloaded (curl_uv.c says why).
+ * Thread-safe. */
+const curl_fns *curl_uv_load(char *why, size_t whylen);
+/* Tests only: the file curl_uv_load opens (NULL: "libcurl.so.4"), to see a
+ * missing library fail cleanly. No effect once libcurl is loaded. */
+void curl_uv_set_library(const char *file);
+
 typedef struct curl_uv curl_uv;
 
 /* Called once per transfer when it ends; `error` is curl's message or "". The
  * easy handle is cleaned up by curl_uv after the callback returns. */
 typedef void (*curl_uv_done_fn)(void *ctx, CURLcode result, long response_code, const char *error);
 
+/* Loads nothing: libcurl is loaded by the first transfer (curl_uv_load). */
 curl_uv *curl_uv_new(uv_loop_t *loop);
-/* Start a prepared easy handle (curl_uv owns it from here). Every transfer is
+/* Start a prepared easy handle, made with curl_uv_load()->easy_init (curl_uv
+ * owns it from here). Every transfer is
  * held to CURL_UV_PROTOCOLS, redirects included, and CURL_UV_MAX_REDIRS
  * (defence in depth behind curl_uv_url_allowed at the request). A failure's
  * `error` says why in words: for a TLS server that cannot be trusted, the

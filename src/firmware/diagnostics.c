@@ -146,6 +146,12 @@ static void collect_work(uv_work_t *w) {
 
 static void start_upload(diagnostics *d);
 
+/* A form exists only once libcurl is loaded (curl_uv_load). */
+static void free_mime(diagnostics *d) {
+  if (d->mime) curl_uv_load(NULL, 0)->mime_free(d->mime);
+  d->mime = NULL;
+}
+
 static void on_timer(uv_timer_t *t) {
   diagnostics *d = t->data;
   if (!d->closing) start_upload(d);
@@ -155,8 +161,7 @@ static void upload_done(void *ctx, CURLcode result, long code, const char *error
   diagnostics *d = ctx;
   if (d->in) fclose(d->in);
   d->in = NULL;
-  curl_mime_free(d->mime);
-  d->mime = NULL;
+  free_mime(d);
   if (d->closing) return;
   if (result == CURLE_OK) {
     unlink(d->path);
@@ -183,7 +188,17 @@ static bool scheme_is(const char *url, const char *scheme) {
 }
 
 static void start_upload(diagnostics *d) {
-  CURL *easy = curl_easy_init();
+  /* libcurl is loaded by the first transfer; without it this one fails at
+   * once (retrying would not install it) */
+  char why[400];
+  const curl_fns *curl = curl_uv_load(why, sizeof why);
+  if (!curl) {
+    log_error(MOD, "%s", why);
+    unlink(d->path);
+    set_status(d, DIAG_UPLOAD_FAILED, why);
+    return;
+  }
+  CURL *easy = curl->easy_init();
   if (!easy) {
     set_status(d, DIAG_UPLOAD_FAILED, "out of memory");
     return;
@@ -192,36 +207,35 @@ static void start_upload(diagnostics *d) {
   bool slash = n > 0 && d->location[n - 1] == '/';
   if (scheme_is(d->location, "http://") || scheme_is(d->location, "https://")) {
     snprintf(d->url, sizeof d->url, "%s", d->location);
-    d->mime = curl_mime_init(easy);
-    curl_mimepart *part = curl_mime_addpart(d->mime);
-    curl_mime_name(part, "file");
-    curl_mime_filedata(part, d->path);
-    curl_mime_filename(part, d->name);
-    curl_mime_type(part, "application/x-ndjson");
-    curl_easy_setopt(easy, CURLOPT_MIMEPOST, d->mime);
+    d->mime = curl->mime_init(easy);
+    curl_mimepart *part = curl->mime_addpart(d->mime);
+    curl->mime_name(part, "file");
+    curl->mime_filedata(part, d->path);
+    curl->mime_filename(part, d->name);
+    curl->mime_type(part, "application/x-ndjson");
+    curl->easy_setopt(easy, CURLOPT_MIMEPOST, d->mime);
   } else {
     /* ftp://, ftps://: put LOCATION/NAME */
     snprintf(d->url, sizeof d->url, "%s%s%s", d->location, slash ? "" : "/", d->name);
     d->in = fopen(d->path, "rb");
     if (!d->in) {
-      curl_easy_cleanup(easy);
+      curl->easy_cleanup(easy);
       set_status(d, DIAG_UPLOAD_FAILED, "the archive disappeared");
       return;
     }
-    curl_easy_setopt(easy, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(easy, CURLOPT_READDATA, d->in);
-    curl_easy_setopt(easy, CURLOPT_FTP_CREATE_MISSING_DIRS, (long)CURLFTP_CREATE_DIR);
+    curl->easy_setopt(easy, CURLOPT_UPLOAD, 1L);
+    curl->easy_setopt(easy, CURLOPT_READDATA, d->in);
+    curl->easy_setopt(easy, CURLOPT_FTP_CREATE_MISSING_DIRS, (long)CURLFTP_CREATE_DIR);
   }
-  curl_easy_setopt(easy, CURLOPT_URL, d->url);
-  curl_easy_setopt(easy, CURLOPT_FAILONERROR, 1L);
-  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, 30L);
-  curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, 60L);
+  curl->easy_setopt(easy, CURLOPT_URL, d->url);
+  curl->easy_setopt(easy, CURLOPT_FAILONERROR, 1L);
+  curl->easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, 30L);
+  curl->easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl->easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, 60L);
   if (curl_uv_start(d->cu, easy, upload_done, d) != 0) {
     if (d->in) fclose(d->in);
     d->in = NULL;
-    curl_mime_free(d->mime);
-    d->mime = NULL;
+    free_mime(d);
     set_status(d, DIAG_UPLOAD_FAILED, "cannot start the transfer");
   }
 }
@@ -306,8 +320,7 @@ void diagnostics_close(diagnostics *d) {
   d->closing = true;
   if (d->in) fclose(d->in);
   d->in = NULL;
-  curl_mime_free(d->mime);
-  d->mime = NULL;
+  free_mime(d);
   uv_timer_stop(&d->timer);
   uv_close((uv_handle_t *)&d->timer, timer_closed);
 }

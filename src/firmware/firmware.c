@@ -187,6 +187,15 @@ static void download_done(void *ctx, CURLcode result, long code, const char *err
 }
 
 static void start_download(firmware *fw) {
+  /* libcurl is loaded by the first transfer; without it this one fails at
+   * once (retrying would not install it) */
+  char why[400];
+  const curl_fns *curl = curl_uv_load(why, sizeof why);
+  if (!curl) {
+    log_error(MOD, "%s", why);
+    set_status(fw, FW_DOWNLOAD_FAILED, why);
+    return;
+  }
   fw->out = fopen(fw->path, "wb");
   if (!fw->out) {
     char detail[300];
@@ -195,21 +204,21 @@ static void start_download(firmware *fw) {
     return;
   }
   if (fw->status != FW_DOWNLOADING) set_status(fw, FW_DOWNLOADING, fw->location);
-  CURL *easy = curl_easy_init();
+  CURL *easy = curl->easy_init();
   if (!easy) {
     fclose(fw->out);
     fw->out = NULL;
     set_status(fw, FW_DOWNLOAD_FAILED, "out of memory");
     return;
   }
-  curl_easy_setopt(easy, CURLOPT_URL, fw->location);
-  curl_easy_setopt(easy, CURLOPT_WRITEDATA, fw->out);
-  curl_easy_setopt(easy, CURLOPT_FAILONERROR, 1L);
-  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L); /* at most CURL_UV_MAX_REDIRS (curl_uv) */
-  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, 30L);
+  curl->easy_setopt(easy, CURLOPT_URL, fw->location);
+  curl->easy_setopt(easy, CURLOPT_WRITEDATA, fw->out);
+  curl->easy_setopt(easy, CURLOPT_FAILONERROR, 1L);
+  curl->easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L); /* at most CURL_UV_MAX_REDIRS (curl_uv) */
+  curl->easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, 30L);
   /* a stalled transfer (less than 1 byte/s for a minute) fails and is retried */
-  curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, 60L);
+  curl->easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl->easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, 60L);
   if (curl_uv_start(fw->cu, easy, download_done, fw) != 0) {
     fclose(fw->out);
     fw->out = NULL;
