@@ -13,7 +13,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { startBorned } from '../tests/integration/lib/borne.mjs';
@@ -184,7 +184,7 @@ async function cycle(csms, h) {
   await csms.waitCall('StopTransaction', { from });
   await h.unplug();
   await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 1 && p.status === 'Available' });
-  return csms.calls.length - from;
+  return csms.calls.slice(from).map((c) => (c.action === 'StatusNotification' ? `Status(${c.params.connectorId} ${c.params.status})` : c.action));
 }
 
 /* One start of `impl` against a fresh back end; keep = leave it running (for the idle figures). */
@@ -201,10 +201,10 @@ async function run(impl, { cold, cycles, keep }) {
     await sleep(SETTLE_MS);
     out.mem = memory(h.pid);
     if (cycles) {
-      await cycle(csms, h); /* warm-up, not counted */
+      out.trace = await cycle(csms, h); /* warm-up, not counted */
       const c0 = cpuTicks(h.pid);
       let calls = 0;
-      for (let i = 0; i < cycles; i++) calls += await cycle(csms, h);
+      for (let i = 0; i < cycles; i++) calls += (await cycle(csms, h)).length;
       out.cycleMs = ((cpuTicks(h.pid) - c0) * TICK_MS) / cycles;
       out.callsPerCycle = calls / cycles;
     }
@@ -217,6 +217,7 @@ async function run(impl, { cold, cycles, keep }) {
 }
 
 const impls = [borne, ...(MO_SIM ? [micro] : [])];
+const loadBefore = loadavg().map((x) => x.toFixed(2)).join(' ');
 const res = Object.fromEntries(impls.map((i) => [i.name, { warm: [], cold: [] }]));
 let coldNote = null;
 
@@ -225,6 +226,7 @@ for (let i = 0; i < COLD_RUNS; i++) {
     const r = await run(impl, { cold: true });
     if (r.dropErr) coldNote = `page cache could not be dropped (${r.dropErr}): "cold" is only the first start`;
     res[impl.name].cold.push(r);
+    process.stderr.write(`cold ${i + 1}/${COLD_RUNS} ${impl.name}: boot ${r.boot.toFixed(0)} ms, available ${r.avail.toFixed(0)} ms${r.dropErr ? ` (page cache not dropped: ${r.dropErr})` : ''}\n`);
   }
   if (coldNote) break;
 }
@@ -235,7 +237,7 @@ for (let i = 0; i < RUNS; i++) {
     const r = await run(impl, { cold: false, cycles: CYCLES, keep: last });
     res[impl.name].warm.push(r);
     if (last) kept[impl.name] = r;
-    process.stderr.write(`run ${i + 1}/${RUNS} ${impl.name}: boot ${r.boot.toFixed(0)} ms, available ${r.avail.toFixed(0)} ms, cycle ${r.cycleMs.toFixed(1)} ms CPU\n`);
+    process.stderr.write(`run ${i + 1}/${RUNS} ${impl.name}: boot ${r.boot.toFixed(0)} ms, available ${r.avail.toFixed(0)} ms, cycle ${r.cycleMs.toFixed(1)} ms CPU; calls in a cycle: ${r.trace.join(', ')}\n`);
   }
 }
 /* Idle: all kept processes at once, each against its own back end. */
@@ -294,6 +296,7 @@ const rows = [
 const cols = impls.map((i) => i.name);
 const two = impls.length === 2;
 console.log(`\nOCPP cycle benchmark: medians of ${RUNS} warm runs (${COLD_RUNS} cold), ${CYCLES} cycles per run, CPU tick ${TICK_MS} ms`);
+console.log(`load average (1, 5, 15 min) at start ${loadBefore}, at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}; ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} CPUs`);
 if (coldNote) console.log(`note: ${coldNote}`);
 console.log(`\n| metric | ${cols.join(' | ')}${two ? ' | borne / MicroOcpp' : ''} |`);
 console.log(`|---|${cols.map(() => '---').join('|')}|${two ? '---|' : ''}`);
