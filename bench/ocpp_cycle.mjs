@@ -237,7 +237,7 @@ for (let i = 0; i < RUNS; i++) {
     const r = await run(impl, { cold: false, cycles: CYCLES, keep: last });
     res[impl.name].warm.push(r);
     if (last) kept[impl.name] = r;
-    process.stderr.write(`run ${i + 1}/${RUNS} ${impl.name}: boot ${r.boot.toFixed(0)} ms, available ${r.avail.toFixed(0)} ms, cycle ${r.cycleMs.toFixed(1)} ms CPU; calls in a cycle: ${r.trace.join(', ')}\n`);
+    process.stderr.write(`run ${i + 1}/${RUNS} ${impl.name}: boot ${r.boot.toFixed(0)} ms, available ${r.avail.toFixed(0)} ms, cycle ${r.cycleMs.toFixed(1)} ms CPU, private ${r.mem.priv} kB (dirty ${r.mem.dirty} kB); calls in a cycle: ${r.trace.join(', ')}\n`);
   }
 }
 /* Idle: all kept processes at once, each against its own back end. */
