@@ -86,24 +86,21 @@ async function http(method, url, body, headers = {}) {
 }
 
 /* The back end's view of a start: when BootNotification and both Available arrived. */
-function watchStart(csms, t0) {
+function watchStart(csms, t0, what, timeoutMs = 20000) {
   const seen = { boot: null, avail: null };
   const avail = new Set();
-  csms.on('call', (c) => {
-    if (c.action === 'BootNotification' && seen.boot === null) seen.boot = now() - t0;
-    if (c.action === 'StatusNotification' && c.params.status === 'Available' && c.params.connectorId > 0) {
-      avail.add(c.params.connectorId);
-      if (avail.size === 2 && seen.avail === null) seen.avail = now() - t0;
-    }
-  });
+  let t;
+  seen.done = new Promise((resolve, reject) => {
+    t = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
+    csms.on('call', (c) => {
+      if (c.action === 'BootNotification' && seen.boot === null) seen.boot = now() - t0;
+      if (c.action === 'StatusNotification' && c.params.status === 'Available' && c.params.connectorId > 0) {
+        avail.add(c.params.connectorId);
+        if (avail.size === 2 && seen.avail === null) { seen.avail = now() - t0; resolve(); }
+      }
+    });
+  }).finally(() => clearTimeout(t));
   return seen;
-}
-async function until(pred, what, timeoutMs = 20000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(2);
-  }
 }
 
 /* borned: 2 connectors, authorization by the back end, API and web page on a port. */
@@ -193,9 +190,9 @@ async function run(impl, { cold, cycles, keep }) {
   let dropErr = null;
   if (cold) dropErr = dropCaches();
   const t0 = now();
-  const seen = watchStart(csms, t0);
+  const seen = watchStart(csms, t0, `${impl.name}: both connectors Available at the back end`);
   const h = await impl.start(csms);
-  await until(() => seen.avail !== null, `${impl.name}: both connectors Available at the back end`);
+  await seen.done;
   const out = { boot: seen.boot, avail: seen.avail, dropErr };
   if (!cold) {
     await sleep(SETTLE_MS);
