@@ -80,7 +80,8 @@ fuzz-long: deps
 
 bench: build
 	@for b in $(BUILD)/bench_*; do [ -x "$$b" ] && "$$b"; done; \
-	  node bench/startup.mjs $(BUILD)
+	  node bench/startup.mjs $(BUILD) && \
+	  node bench/ocpp_cycle.mjs $(BUILD)
 
 format:
 	@git ls-files '*.c' '*.h' | xargs clang-format -i
