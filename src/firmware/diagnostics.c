@@ -41,10 +41,8 @@ struct diagnostics {
 };
 
 static const char *const names[] = {"Idle", "Uploading", "Uploaded", "UploadFailed"};
-static const char *const log_names[] = {"Idle", "Uploading", "Uploaded", "UploadFailure"};
 
 const char *diag_status_name(diag_status s) { return (unsigned)s < 4 ? names[s] : "?"; }
-const char *diag_status_log_name(diag_status s) { return (unsigned)s < 4 ? log_names[s] : "?"; }
 
 static void set_status(diagnostics *d, diag_status s, const char *detail) {
   d->status = s;

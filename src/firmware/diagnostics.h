@@ -26,9 +26,8 @@ typedef enum {
   DIAG_UPLOAD_FAILED,
 } diag_status;
 
-const char *diag_status_name(diag_status s); /* DiagnosticsStatus: "Uploading", ... */
-/* The security whitepaper's UploadLogStatusEnumType ("UploadFailure", ...). */
-const char *diag_status_log_name(diag_status s);
+/* The REST API's and the log's name: "Idle", "Uploading", "Uploaded", "UploadFailed". */
+const char *diag_status_name(diag_status s);
 
 typedef struct {
   const char *location; /* directory URL */

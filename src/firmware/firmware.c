@@ -68,23 +68,6 @@ const char *fw_status_name(fw_status s) {
   return (unsigned)s < sizeof status_names / sizeof status_names[0] ? status_names[s] : "?";
 }
 
-const char *fw_status_ocpp16(fw_status s) {
-  switch (s) {
-  case FW_IDLE:
-  case FW_DOWNLOADING:
-  case FW_DOWNLOADED:
-  case FW_DOWNLOAD_FAILED:
-  case FW_INSTALLING:
-  case FW_INSTALLED:
-  case FW_INSTALLATION_FAILED:
-    return status_names[s];
-  case FW_INVALID_SIGNATURE:
-    return "InstallationFailed";
-  default:
-    return NULL; /* no 1.6 counterpart: nothing to report */
-  }
-}
-
 static void set_status(firmware *fw, fw_status s, const char *detail) {
   fw->status = s;
   log_info(MOD, "%s%s%s", fw_status_name(s), detail[0] ? ": " : "", detail);

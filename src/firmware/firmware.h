@@ -23,8 +23,8 @@
 #include "firmware/curl_uv.h"
 #include "util/clock.h"
 
-/* The security whitepaper's FirmwareStatusEnumType; fw_status_ocpp16 maps to
- * the smaller 1.6 FirmwareStatus set. */
+/* The course of an update (the steps of the Security whitepaper's
+ * FirmwareStatusEnumType, which the OCPP dialects spell in their own tables). */
 typedef enum {
   FW_IDLE,
   FW_DOWNLOAD_SCHEDULED,
@@ -39,9 +39,8 @@ typedef enum {
   FW_INSTALLATION_FAILED,
 } fw_status;
 
-const char *fw_status_name(fw_status s); /* "DownloadScheduled", ... */
-/* The OCPP 1.6 FirmwareStatusNotification value, NULL when 1.6 has none. */
-const char *fw_status_ocpp16(fw_status s);
+/* The REST API's and the log's name: "DownloadScheduled", ... */
+const char *fw_status_name(fw_status s);
 
 typedef struct {
   const char *location;      /* URL of the image */

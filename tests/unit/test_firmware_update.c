@@ -380,8 +380,6 @@ static void tampered_or_foreign_signatures_are_refused(void **state) {
   run_until_done(r);
   assert_int_equal(r->seen[r->count - 1], FW_INVALID_SIGNATURE);
   assert_non_null(strstr(r->details[r->count - 1], "not from the manufacturer"));
-  assert_string_equal(fw_status_ocpp16(FW_INVALID_SIGNATURE), "InstallationFailed");
-  assert_null(fw_status_ocpp16(FW_SIGNATURE_VERIFIED));
   /* garbage */
   r->count = 0;
   fw_request bad = {.location = url, .signature_b64 = "not base64!", .signing_cert_pem = pem};

@@ -2,8 +2,9 @@
  * The OCPP 1.6 dialect's own words for borne's enumerations
  * (src/ocpp/v16/vocabulary.c): every connector status, stop reason and
  * error code becomes a value the official 1.6 schema accepts, spelled as
- * borne has always sent it; and no file of src/ocpp borrows the REST API's
- * names (connector_status_name, stop_reason_name) for the wire.
+ * borne has always sent it; the firmware, diagnostics and log statuses too;
+ * and no file of src/ocpp borrows the REST API's names (connector_status_name,
+ * stop_reason_name, fw_status_name, diag_status_name) for the wire.
  */
 /* cmocka.h needs these first */
 // clang-format off
@@ -66,6 +67,38 @@ static void stop_reasons_are_1_6_reasons(void **state) {
   assert_string_equal(v16_stop_reason_name((stop_reason)99), "Other");
 }
 
+/* Every step of an update is reported in the whitepaper's words; 1.6's own
+ * FirmwareStatusNotification only for the steps it has words for (an invalid
+ * signature is an installation that failed, a verified one is not reported). */
+static void firmware_statuses_are_1_6_statuses(void **state) {
+  (void)state;
+  for (int s = FW_IDLE; s <= FW_INSTALLATION_FAILED; s++) {
+    valid("SignedFirmwareStatusNotification",
+          json_pack("{s:s, s:i}", "status", v16_signed_firmware_status_name((fw_status)s),
+                    "requestId", 1));
+    const char *plain = v16_firmware_status_name((fw_status)s);
+    if (plain) valid("FirmwareStatusNotification", json_pack("{s:s}", "status", plain));
+  }
+  assert_string_equal(v16_signed_firmware_status_name(FW_INVALID_SIGNATURE), "InvalidSignature");
+  assert_string_equal(v16_firmware_status_name(FW_INVALID_SIGNATURE), "InstallationFailed");
+  assert_null(v16_firmware_status_name(FW_SIGNATURE_VERIFIED));
+  assert_null(v16_firmware_status_name(FW_DOWNLOAD_SCHEDULED));
+  assert_string_equal(v16_firmware_status_name(FW_INSTALLED), "Installed");
+}
+
+/* DiagnosticsStatus says UploadFailed, the whitepaper's log status UploadFailure. */
+static void diagnostics_and_log_statuses_are_1_6_statuses(void **state) {
+  (void)state;
+  for (int s = DIAG_IDLE; s <= DIAG_UPLOAD_FAILED; s++) {
+    valid("DiagnosticsStatusNotification",
+          json_pack("{s:s}", "status", v16_diagnostics_status_name((diag_status)s)));
+    valid("LogStatusNotification",
+          json_pack("{s:s, s:i}", "status", v16_log_status_name((diag_status)s), "requestId", 2));
+  }
+  assert_string_equal(v16_diagnostics_status_name(DIAG_UPLOAD_FAILED), "UploadFailed");
+  assert_string_equal(v16_log_status_name(DIAG_UPLOAD_FAILED), "UploadFailure");
+}
+
 static void error_codes_are_1_6_error_codes(void **state) {
   (void)state;
   assert_string_equal(v16_error_code_name(ERR_NONE), "NoError");
@@ -107,7 +140,8 @@ static int borrowers(const char *dir) {
     if (!f) continue;
     char line[1024];
     for (int no = 1; fgets(line, sizeof line, f); no++)
-      if (calls(line, "connector_status_name(") || calls(line, "stop_reason_name(")) {
+      if (calls(line, "connector_status_name(") || calls(line, "stop_reason_name(") ||
+          calls(line, "fw_status_name(") || calls(line, "diag_status_name(")) {
         print_message("%s:%d: %s", path, no, line);
         found++;
       }
@@ -126,6 +160,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(statuses_are_1_6_charge_point_statuses),
       cmocka_unit_test(stop_reasons_are_1_6_reasons),
+      cmocka_unit_test(firmware_statuses_are_1_6_statuses),
+      cmocka_unit_test(diagnostics_and_log_statuses_are_1_6_statuses),
       cmocka_unit_test(error_codes_are_1_6_error_codes),
       cmocka_unit_test(ocpp_encoding_does_not_borrow_the_api_names),
   };

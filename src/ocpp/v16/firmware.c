@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ocpp/v16/v16_internal.h"
+#include "ocpp/v16/vocabulary.h"
 
 void v16_on_firmware_status(void *ctx, fw_status s, int request_id, const char *detail) {
   ocpp16_station *o = ctx;
@@ -20,10 +21,11 @@ void v16_on_firmware_status(void *ctx, fw_status s, int request_id, const char *
   o->fw_last = s;
   if (o->fw_signed || request_id) {
     v16_send_now(o, "SignedFirmwareStatusNotification",
-                 json_pack("{s:s, s:i}", "status", fw_status_name(s), "requestId", request_id));
-  } else if (fw_status_ocpp16(s)) {
+                 json_pack("{s:s, s:i}", "status", v16_signed_firmware_status_name(s), "requestId",
+                           request_id));
+  } else if (v16_firmware_status_name(s)) {
     v16_send_now(o, "FirmwareStatusNotification",
-                 json_pack("{s:s}", "status", fw_status_ocpp16(s)));
+                 json_pack("{s:s}", "status", v16_firmware_status_name(s)));
   }
 }
 
@@ -57,10 +59,10 @@ void v16_on_diag_status(void *ctx, diag_status s, int request_id, const char *de
   if (request_id)
     v16_send_now(
         o, "LogStatusNotification",
-        json_pack("{s:s, s:i}", "status", diag_status_log_name(s), "requestId", request_id));
+        json_pack("{s:s, s:i}", "status", v16_log_status_name(s), "requestId", request_id));
   else if (s != DIAG_IDLE)
     v16_send_now(o, "DiagnosticsStatusNotification",
-                 json_pack("{s:s}", "status", diag_status_name(s)));
+                 json_pack("{s:s}", "status", v16_diagnostics_status_name(s)));
 }
 
 /* ---------- incoming calls ---------- */

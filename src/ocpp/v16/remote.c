@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ocpp/v16/v16_internal.h"
+#include "ocpp/v16/vocabulary.h"
 
 borne_ms v16_expire_reservations(ocpp16_station *o, borne_ms now) {
   borne_ms next = NEVER;
@@ -336,7 +337,8 @@ void v16_send_triggered(ocpp16_station *o) {
   if (t & TRIG_FIRMWARE) {
     fw_status s = firmware_busy(o->fw) ? o->fw_last : FW_IDLE;
     v16_send_now(o, "FirmwareStatusNotification",
-                 json_pack("{s:s}", "status", fw_status_ocpp16(s) ? fw_status_ocpp16(s) : "Idle"));
+                 json_pack("{s:s}", "status",
+                           v16_firmware_status_name(s) ? v16_firmware_status_name(s) : "Idle"));
   }
   if (t & TRIG_DIAG)
     v16_send_now(o, "DiagnosticsStatusNotification",

@@ -36,6 +36,59 @@ const char *v16_stop_reason_name(stop_reason r) {
   return (unsigned)r <= STOP_OTHER ? names[r] : "Other";
 }
 
+const char *v16_signed_firmware_status_name(fw_status s) {
+  static const char *const names[] = {[FW_IDLE] = "Idle",
+                                      [FW_DOWNLOAD_SCHEDULED] = "DownloadScheduled",
+                                      [FW_DOWNLOADING] = "Downloading",
+                                      [FW_DOWNLOADED] = "Downloaded",
+                                      [FW_DOWNLOAD_FAILED] = "DownloadFailed",
+                                      [FW_SIGNATURE_VERIFIED] = "SignatureVerified",
+                                      [FW_INVALID_SIGNATURE] = "InvalidSignature",
+                                      [FW_INSTALLING] = "Installing",
+                                      [FW_INSTALL_REBOOTING] = "InstallRebooting",
+                                      [FW_INSTALLED] = "Installed",
+                                      [FW_INSTALLATION_FAILED] = "InstallationFailed"};
+  return (unsigned)s <= FW_INSTALLATION_FAILED ? names[s] : "InstallationFailed";
+}
+
+const char *v16_firmware_status_name(fw_status s) {
+  switch (s) {
+  case FW_IDLE:
+    return "Idle";
+  case FW_DOWNLOADING:
+    return "Downloading";
+  case FW_DOWNLOADED:
+    return "Downloaded";
+  case FW_DOWNLOAD_FAILED:
+    return "DownloadFailed";
+  case FW_INSTALLING:
+    return "Installing";
+  case FW_INSTALLED:
+    return "Installed";
+  case FW_INSTALLATION_FAILED:
+  case FW_INVALID_SIGNATURE:
+    return "InstallationFailed";
+  default:
+    return NULL; /* no 1.6 counterpart: nothing to report */
+  }
+}
+
+const char *v16_diagnostics_status_name(diag_status s) {
+  static const char *const names[] = {[DIAG_IDLE] = "Idle",
+                                      [DIAG_UPLOADING] = "Uploading",
+                                      [DIAG_UPLOADED] = "Uploaded",
+                                      [DIAG_UPLOAD_FAILED] = "UploadFailed"};
+  return (unsigned)s <= DIAG_UPLOAD_FAILED ? names[s] : "UploadFailed";
+}
+
+const char *v16_log_status_name(diag_status s) {
+  static const char *const names[] = {[DIAG_IDLE] = "Idle",
+                                      [DIAG_UPLOADING] = "Uploading",
+                                      [DIAG_UPLOADED] = "Uploaded",
+                                      [DIAG_UPLOAD_FAILED] = "UploadFailure"};
+  return (unsigned)s <= DIAG_UPLOAD_FAILED ? names[s] : "UploadFailure";
+}
+
 const char *v16_error_code_name(error_code e) {
   return e == ERR_NONE ? "NoError" : error_info_of(e)->ocpp16_code;
 }
