@@ -66,7 +66,7 @@ soak: deps
 	@./tools/check-prereqs.sh soak
 	@$(MAKE) --no-print-directory build
 	@BORNE_SOAK=1 ctest --test-dir $(BUILD) --output-on-failure \
-	  -R '^(integration/|unit/test_ocpp_store_powercut$$)'; rc=$$?; \
+	  -R '^(integration/|unit/test_chargepoint_powercut$$)'; rc=$$?; \
 	  grep -hoE '(crash|powercut): [0-9]+ (rounds run|cut points over).*' \
 	    $(BUILD)/Testing/Temporary/LastTest.log; exit $$rc
 

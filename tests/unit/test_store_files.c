@@ -4,7 +4,7 @@
  * an older install's 0644 files are made private at open, and the pragmas the
  * durability promise rests on (WAL, synchronous=FULL) and the bounds of the
  * WAL and the page cache read back as set. A change of synchronous=FULL to
- * NORMAL in store.c fails here (and in test_ocpp_store_powercut.c).
+ * NORMAL in store.c fails here (and in test_chargepoint_powercut.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
