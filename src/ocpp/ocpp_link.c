@@ -69,6 +69,11 @@ static void on_disconnected(void *ctx, const char *why) {
   if (l->ev.disconnected) l->ev.disconnected(l->ev.ctx, why);
 }
 
+static void on_certificate_refused(void *ctx, const char *why) {
+  ocpp_link *l = ctx;
+  if (l->ev.server_certificate_refused) l->ev.server_certificate_refused(l->ev.ctx, why);
+}
+
 static void on_received(void *ctx, const char *text, size_t len) {
   ocpp_link *l = ctx;
   log_debug(MOD, "<- %.*s", (int)(len > 400 ? 400 : len), text);
@@ -108,7 +113,8 @@ ocpp_link *ocpp_link_new(uv_loop_t *loop, const ocpp_transport_config *cfg, int 
   ocpp_transport_events te = {.ctx = l,
                               .connected = on_connected,
                               .disconnected = on_disconnected,
-                              .received = on_received};
+                              .received = on_received,
+                              .server_certificate_refused = on_certificate_refused};
   ocpp_transport_config tc = *cfg;
   tc.subprotocol = dialect->subprotocol;
   l->transport = ocpp_transport_new(loop, &tc, &te, err, errlen);

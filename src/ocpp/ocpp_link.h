@@ -22,6 +22,9 @@ typedef struct {
   void (*call)(void *ctx, const char *action, const json_t *payload, ocpp_reply *reply);
   /* after the reply to `action` was handed to the transport */
   void (*replied)(void *ctx, const char *action);
+  /* a connection attempt failed because the back end's certificate did not
+   * verify (the TLS reason in `why`); optional */
+  void (*server_certificate_refused)(void *ctx, const char *why);
 } ocpp_link_events;
 
 typedef int (*ocpp_validate_fn)(const char *action, bool request, const json_t *payload,

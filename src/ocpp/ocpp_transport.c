@@ -651,7 +651,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
                         .host = t->host};
       if (!t->tls || !tls_reason(&tf, why, sizeof why))
         snprintf(why, sizeof why, "%s", in && len ? (const char *)in : "connection failed");
+      bool refused = t->tls && t->tls_verify != 0;
       lost(t, why);
+      if (refused && t->ev.server_certificate_refused)
+        t->ev.server_certificate_refused(t->ev.ctx, why);
     }
     break;
   case LWS_CALLBACK_CLIENT_RECEIVE:

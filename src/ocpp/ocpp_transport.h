@@ -51,6 +51,9 @@ typedef struct {
   void (*connected)(void *ctx);
   void (*disconnected)(void *ctx, const char *why);
   void (*received)(void *ctx, const char *text, size_t len);
+  /* an attempt failed because the station refused the server's certificate
+   * (its verification failed); `why` is the TLS reason. Optional. */
+  void (*server_certificate_refused)(void *ctx, const char *why);
 } ocpp_transport_events;
 
 typedef struct ocpp_transport ocpp_transport;

@@ -92,6 +92,16 @@ test('security profile 2: TLS with the server certificate checked against ocpp.c
     await st.waitEvent('ocpp_disconnected', { after });
     const s = await st.waitFor((x) => x.station.ocpp.state !== 'connected' && x.station.ocpp.reconnects > 0 && x.station.ocpp.last_error, { what: 'untrusted server' });
     assert.match(s.station.ocpp.last_error, /^TLS: unknown CA: .*not issued by a CA the station trusts/);
+    // several refused attempts, then the right CA again: the back end hears of the refusal
+    // once, as the whitepaper's InvalidCentralSystemCertificate with the reason
+    await st.waitFor((x) => x.station.ocpp.reconnects >= s.station.ocpp.reconnects + 2, { what: 'two more refused attempts', timeoutMs: 30000 });
+    const from = csms.calls.length;
+    assert.equal(st.ctl('set', `ocpp.ca_file=${pki.path('ca.pem')}`).code, 0);
+    const ev = await csms.waitCall('SecurityEventNotification', { from, match: (p) => p.type === 'InvalidCentralSystemCertificate', timeoutMs: 30000 });
+    assert.match(ev.params.techInfo, /^TLS: unknown CA/);
+    // every event queued while refused has been delivered: only one of them is this one
+    await st.waitFor((x) => x.station.ocpp.queue_length === 0, { what: 'journal drained' });
+    assert.equal(csms.callsOf('SecurityEventNotification').filter((c) => c.params.type === 'InvalidCentralSystemCertificate').length, 1);
     csms.assertNoViolations();
   } finally {
     await st.stop(); st.cleanup(); await csms.close();

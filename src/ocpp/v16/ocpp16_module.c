@@ -158,11 +158,23 @@ static void on_replied(void *ctx, const char *action) {
 static void on_connected(void *ctx) {
   ocpp16_station *o = ctx;
   o->boot = BOOT_NONE;
+  o->cert_refusal_reported = false;                /* a later refusal is a new event */
   char *chain = ocpp_link_peer_chain_pem(o->link); /* the root it needs cannot be deleted */
   cp_certs_set_server_chain(o->certs, chain);
   free(chain);
   station_event(o->st, 0, "ocpp_connected", "%s", o->url);
   v16_send_boot(o);
+}
+
+/* Security whitepaper: InvalidCentralSystemCertificate, queued like the
+ * other security events and delivered once connected. Raised once per run of
+ * failed attempts (a station retrying an untrusted server every minute for a
+ * week would otherwise fill the journal with one event per attempt). */
+static void on_server_certificate_refused(void *ctx, const char *why) {
+  ocpp16_station *o = ctx;
+  if (o->closing || o->cert_refusal_reported) return;
+  o->cert_refusal_reported = true;
+  v16_security_event(o, "InvalidCentralSystemCertificate", why);
 }
 
 static void on_disconnected(void *ctx, const char *why) {
@@ -427,6 +439,7 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
   ocpp_link_events ev = {.ctx = o,
                          .connected = on_connected,
                          .disconnected = on_disconnected,
+                         .server_certificate_refused = on_server_certificate_refused,
                          .call = on_call,
                          .replied = on_replied};
   o->link = ocpp_link_new(st->loop, &tc, o->call_timeout_s, &ocpp16_dialect, ocpp16_validate, &ev,

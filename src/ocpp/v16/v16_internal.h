@@ -81,6 +81,7 @@ typedef struct ocpp16_station {
   cp_certs *certs;       /* security whitepaper certificate store */
   bool trust_changed;    /* CentralSystemRootCertificates changed: new link CA at next connect */
   bool cert_reconnect;   /* new client certificate: reconnect with it once answered */
+  bool cert_refusal_reported; /* InvalidCentralSystemCertificate raised since the last connect */
   boot_state boot;
   int heartbeat_s;
   uv_timer_t boot_timer;
