@@ -99,7 +99,7 @@ void cp_auth_remember(cp_auth *a, const cp_auth_policy *p, const char *token,
   /* a token of the local list is governed by the list, not the cache */
   if (lookup(a, LIST, token).found) return;
   /* the answer and the trim of the least recently updated in one commit */
-  if (cp_sql_begin(a->db) != 0) {
+  if (cp_sql_begin(a->st) != 0) {
     snprintf(a->error, sizeof a->error, "%s", sqlite3_errmsg(a->db));
     return;
   }
@@ -113,7 +113,7 @@ void cp_auth_remember(cp_auth *a, const cp_auth_policy *p, const char *token,
                      "DELETE FROM ocpp16_auth_cache WHERE tag NOT IN"
                      " (SELECT tag FROM ocpp16_auth_cache ORDER BY updated_ms DESC LIMIT ?)",
                      "i", (int64_t)CP_AUTH_CACHE_MAX));
-  cp_sql_end(a->db, rc);
+  cp_sql_end(a->st, rc);
 }
 
 int cp_auth_clear_cache(cp_auth *a) {
@@ -200,7 +200,7 @@ cp_list_result cp_auth_list_update(cp_auth *a, const cp_auth_policy *p, const cp
   if (lim->max_per_update < 0 || u->count > (size_t)lim->max_per_update) return CP_LIST_FAILED;
   if (!u->full && u->version <= meta_get(a, "local_list_version", 0))
     return CP_LIST_VERSION_MISMATCH;
-  if (cp_sql_begin(a->db) != 0) return CP_LIST_FAILED;
+  if (cp_sql_begin(a->st) != 0) return CP_LIST_FAILED;
   int rc = u->full ? RUN(a, PREP(a, "DELETE FROM ocpp16_local_list", NULL)) : 0;
   for (size_t i = 0; i < u->count && !rc; i++) {
     const cp_list_entry *item = &u->entries[i];
@@ -225,5 +225,5 @@ cp_list_result cp_auth_list_update(cp_auth *a, const cp_auth_policy *p, const cp
   if (!rc)
     rc = RUN(a, PREP(a, "INSERT OR REPLACE INTO ocpp16_meta(key, value) VALUES(?, ?)", "si",
                      "local_list_version", (int64_t)u->version));
-  return cp_sql_end(a->db, rc) == 0 ? CP_LIST_ACCEPTED : CP_LIST_FAILED;
+  return cp_sql_end(a->st, rc) == 0 ? CP_LIST_ACCEPTED : CP_LIST_FAILED;
 }

@@ -110,18 +110,21 @@ int64_t cp_sql_scalar(store *db, sqlite3_stmt *s, int64_t none) {
   return v;
 }
 
-int cp_sql_begin(sqlite3 *db) {
-  return sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+/* A savepoint rather than BEGIN IMMEDIATE: the same one commit on its own,
+ * and a part of the caller's store batch inside one (store_batch_begin). */
+static int exec_kept(store *db, const char *sql) {
+  sqlite3_stmt *s = store_stmt(db, sql);
+  if (!s) return -1;
+  int rc = sqlite3_step(s);
+  store_stmt_release(db, s);
+  return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int cp_sql_end(sqlite3 *db, int ok) {
-  if (ok != 0) {
-    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    return ok;
-  }
-  if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    return -1;
-  }
-  return 0;
+int cp_sql_begin(store *db) { return exec_kept(db, "SAVEPOINT cp_write"); }
+
+int cp_sql_end(store *db, int ok) {
+  if (ok == 0 && exec_kept(db, "RELEASE cp_write") == 0) return 0;
+  exec_kept(db, "ROLLBACK TO cp_write");
+  exec_kept(db, "RELEASE cp_write");
+  return ok != 0 ? ok : -1;
 }

@@ -39,9 +39,11 @@ void cp_sql_done(store *db, struct sqlite3_stmt *s);
 int cp_sql_run(store *db, char *error, size_t errlen, struct sqlite3_stmt *s);
 /* The first column of the first row as an integer (or `none`); gives it back. */
 int64_t cp_sql_scalar(store *db, struct sqlite3_stmt *s, int64_t none);
-/* BEGIN IMMEDIATE; 0 on success. */
-int cp_sql_begin(struct sqlite3 *db);
-/* COMMIT when ok == 0, else ROLLBACK; returns ok, or -1 when the commit failed. */
-int cp_sql_end(struct sqlite3 *db, int ok);
+/* Opens a transaction (a savepoint: inside a store batch, a part of it);
+ * 0 on success. */
+int cp_sql_begin(store *db);
+/* Commits (releases) it when ok == 0, else undoes it; returns ok, or -1 when
+ * the commit failed. */
+int cp_sql_end(store *db, int ok);
 
 #endif

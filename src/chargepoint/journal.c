@@ -120,7 +120,7 @@ int cp_journal_sent_start(cp_journal *j, int64_t id, int64_t session_id, const c
     snprintf(j->error, sizeof j->error, "bad transaction id");
     return -1;
   }
-  if (cp_sql_begin(j->db) != 0) {
+  if (cp_sql_begin(j->st) != 0) {
     snprintf(j->error, sizeof j->error, "%s", sqlite3_errmsg(j->db));
     return -1;
   }
@@ -136,7 +136,7 @@ int cp_journal_sent_start(cp_journal *j, int64_t id, int64_t session_id, const c
                      "DELETE FROM ocpp16_tx WHERE session_id NOT IN"
                      " (SELECT session_id FROM ocpp16_queue) AND session_id < ?",
                      "i", session_id - 1000));
-  return cp_sql_end(j->db, rc);
+  return cp_sql_end(j->st, rc);
 }
 
 int cp_journal_failed(cp_journal *j, int64_t id, bool answered, const cp_retry_policy *policy,

@@ -402,6 +402,12 @@ static uint32_t sql_hash(const char *text) {
 }
 
 sqlite3_stmt *store_stmt(store *s, const char *text) {
+  if (s->batch && (s->batch_failed || sqlite3_get_autocommit(s->db))) {
+    /* a module's write after sqlite rolled the batch back would commit alone */
+    s->batch_failed = true;
+    snprintf(s->error, sizeof s->error, "the batch was rolled back");
+    return NULL;
+  }
   uint32_t h = sql_hash(text);
   for (int i = 0; i < s->cached_count; i++) {
     cached_stmt *c = &s->cached[i];
