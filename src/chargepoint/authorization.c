@@ -108,7 +108,10 @@ void cp_auth_remember(cp_auth *a, const cp_auth_policy *p, const char *token,
                        " updated_ms) VALUES(?, ?, ?, ?, ?)",
                        "ssisi", token, status_name(info->status), (int64_t)info->expiry,
                        info->group[0] ? info->group : NULL, (int64_t)now));
-  if (rc == 0)
+  /* the trim sorts the whole cache into a temporary table: only when it is
+   * over its size (the same rows are left either way) */
+  if (rc == 0 && cp_sql_scalar(a->st, PREP(a, "SELECT count(*) FROM ocpp16_auth_cache", NULL), 0) >
+                     CP_AUTH_CACHE_MAX)
     rc = RUN(a, PREP(a,
                      "DELETE FROM ocpp16_auth_cache WHERE tag NOT IN"
                      " (SELECT tag FROM ocpp16_auth_cache ORDER BY updated_ms DESC LIMIT ?)",

@@ -130,8 +130,13 @@ int cp_journal_sent_start(cp_journal *j, int64_t id, int64_t session_id, const c
   if (!rc)
     rc = RUN(j, PREP(j, "INSERT OR REPLACE INTO ocpp16_tx(session_id, tx_id) VALUES(?, ?)", "is",
                      session_id, tx_id));
-  /* keep the map small: sessions whose messages are all delivered are done */
-  if (!rc)
+  /* keep the map small: sessions whose messages are all delivered are done
+   * (the NOT IN builds a temporary index of the queue: only when there is an
+   * old session to look at, the same rows are left either way) */
+  if (!rc && cp_sql_scalar(j->st,
+                           PREP(j, "SELECT count(*) FROM ocpp16_tx WHERE session_id < ?", "i",
+                                session_id - 1000),
+                           0) > 0)
     rc = RUN(j, PREP(j,
                      "DELETE FROM ocpp16_tx WHERE session_id NOT IN"
                      " (SELECT session_id FROM ocpp16_queue) AND session_id < ?",
