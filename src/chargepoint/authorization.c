@@ -15,6 +15,7 @@
 
 struct cp_auth {
   sqlite3 *db;
+  store *st; /* the statements are the store's (cp_sql_prep) */
   char error[256];
 };
 
@@ -32,8 +33,8 @@ static const char *status_name(cp_token_status s) {
   return (int)s >= 0 && (int)s < STATUSES ? status_names[s] : "Invalid";
 }
 
-#define PREP(a, sql, ...) cp_sql_prep((a)->db, (a)->error, sizeof(a)->error, sql, __VA_ARGS__)
-#define RUN(a, s) cp_sql_run((a)->db, (a)->error, sizeof(a)->error, s)
+#define PREP(a, sql, ...) cp_sql_prep((a)->st, (a)->error, sizeof(a)->error, sql, __VA_ARGS__)
+#define RUN(a, s) cp_sql_run((a)->st, (a)->error, sizeof(a)->error, s)
 
 typedef enum { LIST, CACHE } table;
 
@@ -45,6 +46,7 @@ cp_auth *cp_auth_open(store *db, char *err, size_t errlen) {
     return NULL;
   }
   a->db = store_sqlite(db);
+  a->st = db;
   return a;
 }
 
@@ -75,7 +77,7 @@ static entry lookup(cp_auth *a, table t, const char *token) {
     const unsigned char *g = sqlite3_column_text(s, 2);
     snprintf(e.group, sizeof e.group, "%s", g ? (const char *)g : "");
   }
-  sqlite3_finalize(s);
+  cp_sql_done(a->st, s);
   return e;
 }
 
@@ -96,15 +98,25 @@ void cp_auth_remember(cp_auth *a, const cp_auth_policy *p, const char *token,
   if (!token || !token[0] || !info || !p->cache_enabled) return;
   /* a token of the local list is governed by the list, not the cache */
   if (lookup(a, LIST, token).found) return;
-  RUN(a, PREP(a,
-              "INSERT OR REPLACE INTO ocpp16_auth_cache(tag, status, expiry_ms, parent,"
-              " updated_ms) VALUES(?, ?, ?, ?, ?)",
-              "ssisi", token, status_name(info->status), (int64_t)info->expiry,
-              info->group[0] ? info->group : NULL, (int64_t)now));
-  RUN(a, PREP(a,
-              "DELETE FROM ocpp16_auth_cache WHERE tag NOT IN"
-              " (SELECT tag FROM ocpp16_auth_cache ORDER BY updated_ms DESC LIMIT ?)",
-              "i", (int64_t)CP_AUTH_CACHE_MAX));
+  /* the answer and the trim of the least recently updated in one commit */
+  if (cp_sql_begin(a->st) != 0) {
+    snprintf(a->error, sizeof a->error, "%s", sqlite3_errmsg(a->db));
+    return;
+  }
+  int rc = RUN(a, PREP(a,
+                       "INSERT OR REPLACE INTO ocpp16_auth_cache(tag, status, expiry_ms, parent,"
+                       " updated_ms) VALUES(?, ?, ?, ?, ?)",
+                       "ssisi", token, status_name(info->status), (int64_t)info->expiry,
+                       info->group[0] ? info->group : NULL, (int64_t)now));
+  /* the trim sorts the whole cache into a temporary table: only when it is
+   * over its size (the same rows are left either way) */
+  if (rc == 0 && cp_sql_scalar(a->st, PREP(a, "SELECT count(*) FROM ocpp16_auth_cache", NULL), 0) >
+                     CP_AUTH_CACHE_MAX)
+    rc = RUN(a, PREP(a,
+                     "DELETE FROM ocpp16_auth_cache WHERE tag NOT IN"
+                     " (SELECT tag FROM ocpp16_auth_cache ORDER BY updated_ms DESC LIMIT ?)",
+                     "i", (int64_t)CP_AUTH_CACHE_MAX));
+  cp_sql_end(a->st, rc);
 }
 
 int cp_auth_clear_cache(cp_auth *a) {
@@ -171,7 +183,8 @@ cp_auth_verdict cp_auth_unanswered(cp_auth *a, const cp_auth_policy *p, const ch
 /* ---------- the local list ---------- */
 
 static int meta_get(cp_auth *a, const char *key, int none) {
-  return (int)cp_sql_scalar(PREP(a, "SELECT value FROM ocpp16_meta WHERE key = ?", "s", key), none);
+  return (int)cp_sql_scalar(a->st, PREP(a, "SELECT value FROM ocpp16_meta WHERE key = ?", "s", key),
+                            none);
 }
 
 int cp_auth_list_version(cp_auth *a, const cp_auth_policy *p) {
@@ -180,7 +193,7 @@ int cp_auth_list_version(cp_auth *a, const cp_auth_policy *p) {
 }
 
 int cp_auth_list_length(cp_auth *a) {
-  return (int)cp_sql_scalar(PREP(a, "SELECT count(*) FROM ocpp16_local_list", NULL), 0);
+  return (int)cp_sql_scalar(a->st, PREP(a, "SELECT count(*) FROM ocpp16_local_list", NULL), 0);
 }
 
 cp_list_result cp_auth_list_update(cp_auth *a, const cp_auth_policy *p, const cp_list_limits *lim,
@@ -190,7 +203,7 @@ cp_list_result cp_auth_list_update(cp_auth *a, const cp_auth_policy *p, const cp
   if (lim->max_per_update < 0 || u->count > (size_t)lim->max_per_update) return CP_LIST_FAILED;
   if (!u->full && u->version <= meta_get(a, "local_list_version", 0))
     return CP_LIST_VERSION_MISMATCH;
-  if (cp_sql_begin(a->db) != 0) return CP_LIST_FAILED;
+  if (cp_sql_begin(a->st) != 0) return CP_LIST_FAILED;
   int rc = u->full ? RUN(a, PREP(a, "DELETE FROM ocpp16_local_list", NULL)) : 0;
   for (size_t i = 0; i < u->count && !rc; i++) {
     const cp_list_entry *item = &u->entries[i];
@@ -215,5 +228,5 @@ cp_list_result cp_auth_list_update(cp_auth *a, const cp_auth_policy *p, const cp
   if (!rc)
     rc = RUN(a, PREP(a, "INSERT OR REPLACE INTO ocpp16_meta(key, value) VALUES(?, ?)", "si",
                      "local_list_version", (int64_t)u->version));
-  return cp_sql_end(a->db, rc) == 0 ? CP_LIST_ACCEPTED : CP_LIST_FAILED;
+  return cp_sql_end(a->st, rc) == 0 ? CP_LIST_ACCEPTED : CP_LIST_FAILED;
 }

@@ -59,11 +59,14 @@ int cp_sql_migrate(store *db, char *err, size_t errlen) {
   return 0;
 }
 
-sqlite3_stmt *cp_sql_prep(sqlite3 *db, char *error, size_t errlen, const char *sql,
-                          const char *types, ...) {
-  sqlite3_stmt *s = NULL;
-  if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
-    snprintf(error, errlen, "%s", sqlite3_errmsg(db));
+sqlite3_stmt *cp_sql_prep(store *db, char *error, size_t errlen, const char *sql, const char *types,
+                          ...) {
+  /* prepared once per text and kept by the store (store_stmt): the model's
+   * statements run on every OCPP message, parsing them each time cost more
+   * than running them */
+  sqlite3_stmt *s = store_stmt(db, sql);
+  if (!s) {
+    snprintf(error, errlen, "%s", store_last_error(db));
     log_error(MOD, "SQL error: %s (%s)", error, sql);
     return NULL;
   }
@@ -84,39 +87,44 @@ sqlite3_stmt *cp_sql_prep(sqlite3 *db, char *error, size_t errlen, const char *s
   return s;
 }
 
-int cp_sql_run(sqlite3 *db, char *error, size_t errlen, sqlite3_stmt *s) {
+void cp_sql_done(store *db, sqlite3_stmt *s) { store_stmt_release(db, s); }
+
+int cp_sql_run(store *db, char *error, size_t errlen, sqlite3_stmt *s) {
   if (!s) return -1;
   int rc = sqlite3_step(s);
   while (rc == SQLITE_ROW) rc = sqlite3_step(s);
   if (rc != SQLITE_DONE) {
-    snprintf(error, errlen, "%s", sqlite3_errmsg(db));
+    snprintf(error, errlen, "%s", sqlite3_errmsg(store_sqlite(db)));
     log_error(MOD, "cannot write the charge-point state: %s", error);
   }
-  sqlite3_finalize(s);
+  cp_sql_done(db, s);
   return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int64_t cp_sql_scalar(sqlite3_stmt *s, int64_t none) {
+int64_t cp_sql_scalar(store *db, sqlite3_stmt *s, int64_t none) {
   if (!s) return none;
   int64_t v = none;
   if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
     v = sqlite3_column_int64(s, 0);
-  sqlite3_finalize(s);
+  cp_sql_done(db, s);
   return v;
 }
 
-int cp_sql_begin(sqlite3 *db) {
-  return sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+/* A savepoint rather than BEGIN IMMEDIATE: the same one commit on its own,
+ * and a part of the caller's store batch inside one (store_batch_begin). */
+static int exec_kept(store *db, const char *sql) {
+  sqlite3_stmt *s = store_stmt(db, sql);
+  if (!s) return -1;
+  int rc = sqlite3_step(s);
+  store_stmt_release(db, s);
+  return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int cp_sql_end(sqlite3 *db, int ok) {
-  if (ok != 0) {
-    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    return ok;
-  }
-  if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    return -1;
-  }
-  return 0;
+int cp_sql_begin(store *db) { return exec_kept(db, "SAVEPOINT cp_write"); }
+
+int cp_sql_end(store *db, int ok) {
+  if (ok == 0 && exec_kept(db, "RELEASE cp_write") == 0) return 0;
+  exec_kept(db, "ROLLBACK TO cp_write");
+  exec_kept(db, "RELEASE cp_write");
+  return ok != 0 ? ok : -1;
 }

@@ -26,17 +26,24 @@ int cp_sql_migrate(store *db, char *err, size_t errlen);
 /* The schema steps, for the migration test (count in *count). */
 const char *const *cp_sql_schema(int *count);
 
-/* Prepares `sql` and binds the arguments described by `types`: i = int64,
- * s = text (NULL binds NULL). NULL on error, with the message in `error`. */
-struct sqlite3_stmt *cp_sql_prep(struct sqlite3 *db, char *error, size_t errlen, const char *sql,
+/* The statement for `sql` (a constant text; prepared once and kept by the
+ * store, see store_stmt) with the arguments described by `types` bound: i =
+ * int64, s = text (NULL binds NULL). NULL on error, with the message in
+ * `error`. Give it back with cp_sql_done (or cp_sql_run / cp_sql_scalar),
+ * never sqlite3_finalize. */
+struct sqlite3_stmt *cp_sql_prep(store *db, char *error, size_t errlen, const char *sql,
                                  const char *types, ...);
-/* Runs a statement to completion and finalizes it; 0 on success. */
-int cp_sql_run(struct sqlite3 *db, char *error, size_t errlen, struct sqlite3_stmt *s);
-/* The first column of the first row as an integer (or `none`); finalizes. */
-int64_t cp_sql_scalar(struct sqlite3_stmt *s, int64_t none);
-/* BEGIN IMMEDIATE; 0 on success. */
-int cp_sql_begin(struct sqlite3 *db);
-/* COMMIT when ok == 0, else ROLLBACK; returns ok, or -1 when the commit failed. */
-int cp_sql_end(struct sqlite3 *db, int ok);
+/* Gives a statement of cp_sql_prep back (reset, unbound); NULL: nothing. */
+void cp_sql_done(store *db, struct sqlite3_stmt *s);
+/* Runs a statement to completion and gives it back; 0 on success. */
+int cp_sql_run(store *db, char *error, size_t errlen, struct sqlite3_stmt *s);
+/* The first column of the first row as an integer (or `none`); gives it back. */
+int64_t cp_sql_scalar(store *db, struct sqlite3_stmt *s, int64_t none);
+/* Opens a transaction (a savepoint: inside a store batch, a part of it);
+ * 0 on success. */
+int cp_sql_begin(store *db);
+/* Commits (releases) it when ok == 0, else undoes it; returns ok, or -1 when
+ * the commit failed. */
+int cp_sql_end(store *db, int ok);
 
 #endif

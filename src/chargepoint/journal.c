@@ -17,6 +17,7 @@
 
 struct cp_journal {
   sqlite3 *db;
+  store *st; /* the statements are the store's (cp_sql_prep) */
   char error[256];
 };
 
@@ -36,8 +37,8 @@ static int kind_of(const char *name) {
   return -1;
 }
 
-#define PREP(j, sql, ...) cp_sql_prep((j)->db, (j)->error, sizeof(j)->error, sql, __VA_ARGS__)
-#define RUN(j, s) cp_sql_run((j)->db, (j)->error, sizeof(j)->error, s)
+#define PREP(j, sql, ...) cp_sql_prep((j)->st, (j)->error, sizeof(j)->error, sql, __VA_ARGS__)
+#define RUN(j, s) cp_sql_run((j)->st, (j)->error, sizeof(j)->error, s)
 
 cp_journal *cp_journal_open(store *db, char *err, size_t errlen) {
   if (cp_sql_migrate(db, err, errlen) != 0) return NULL;
@@ -47,6 +48,7 @@ cp_journal *cp_journal_open(store *db, char *err, size_t errlen) {
     return NULL;
   }
   j->db = store_sqlite(db);
+  j->st = db;
   return j;
 }
 
@@ -80,7 +82,7 @@ int cp_journal_peek(cp_journal *j, borne_ms now, cp_journal_entry *out) {
                            NULL);
     if (!s) return -1;
     if (sqlite3_step(s) != SQLITE_ROW || sqlite3_column_int64(s, 4) > now) {
-      sqlite3_finalize(s);
+      cp_sql_done(j->st, s);
       return -1;
     }
     int64_t id = sqlite3_column_int64(s, 0);
@@ -91,7 +93,7 @@ int cp_journal_peek(cp_journal *j, borne_ms now, cp_journal_entry *out) {
       /* cannot happen unless the file was edited: do not block the queue */
       log_error(MOD, "dropping queued message %lld: unknown kind %s", (long long)id,
                 action ? action : "(null)");
-      sqlite3_finalize(s);
+      cp_sql_done(j->st, s);
       cp_journal_sent(j, id);
       continue;
     }
@@ -100,7 +102,7 @@ int cp_journal_peek(cp_journal *j, borne_ms now, cp_journal_entry *out) {
                               .kind = (cp_event_kind)kind,
                               .payload = strdup(payload),
                               .attempts = sqlite3_column_int(s, 5)};
-    sqlite3_finalize(s);
+    cp_sql_done(j->st, s);
     if (!out->payload) {
       snprintf(j->error, sizeof j->error, "out of memory");
       return -1;
@@ -118,7 +120,7 @@ int cp_journal_sent_start(cp_journal *j, int64_t id, int64_t session_id, const c
     snprintf(j->error, sizeof j->error, "bad transaction id");
     return -1;
   }
-  if (cp_sql_begin(j->db) != 0) {
+  if (cp_sql_begin(j->st) != 0) {
     snprintf(j->error, sizeof j->error, "%s", sqlite3_errmsg(j->db));
     return -1;
   }
@@ -128,19 +130,24 @@ int cp_journal_sent_start(cp_journal *j, int64_t id, int64_t session_id, const c
   if (!rc)
     rc = RUN(j, PREP(j, "INSERT OR REPLACE INTO ocpp16_tx(session_id, tx_id) VALUES(?, ?)", "is",
                      session_id, tx_id));
-  /* keep the map small: sessions whose messages are all delivered are done */
-  if (!rc)
+  /* keep the map small: sessions whose messages are all delivered are done
+   * (the NOT IN builds a temporary index of the queue: only when there is an
+   * old session to look at, the same rows are left either way) */
+  if (!rc && cp_sql_scalar(j->st,
+                           PREP(j, "SELECT count(*) FROM ocpp16_tx WHERE session_id < ?", "i",
+                                session_id - 1000),
+                           0) > 0)
     rc = RUN(j, PREP(j,
                      "DELETE FROM ocpp16_tx WHERE session_id NOT IN"
                      " (SELECT session_id FROM ocpp16_queue) AND session_id < ?",
                      "i", session_id - 1000));
-  return cp_sql_end(j->db, rc);
+  return cp_sql_end(j->st, rc);
 }
 
 int cp_journal_failed(cp_journal *j, int64_t id, bool answered, const cp_retry_policy *policy,
                       borne_ms now) {
   int64_t attempts =
-      cp_sql_scalar(PREP(j, "SELECT attempts FROM ocpp16_queue WHERE id = ?", "i", id), -1);
+      cp_sql_scalar(j->st, PREP(j, "SELECT attempts FROM ocpp16_queue WHERE id = ?", "i", id), -1);
   if (attempts < 0) return 0;
   attempts++;
   int max = policy->attempts > 0 ? policy->attempts : 1;
@@ -157,7 +164,7 @@ int cp_journal_failed(cp_journal *j, int64_t id, bool answered, const cp_retry_p
 }
 
 borne_ms cp_journal_next_due(cp_journal *j) {
-  return cp_sql_scalar(PREP(j, "SELECT due_ms FROM ocpp16_queue ORDER BY id LIMIT 1", NULL),
+  return cp_sql_scalar(j->st, PREP(j, "SELECT due_ms FROM ocpp16_queue ORDER BY id LIMIT 1", NULL),
                        CP_NEVER);
 }
 
@@ -169,10 +176,10 @@ bool cp_journal_tx_id(cp_journal *j, int64_t session_id, char tx_id[CP_TX_ID_MAX
     snprintf(tx_id, CP_TX_ID_MAX + 1, "%s", (const char *)sqlite3_column_text(s, 0));
     found = true;
   }
-  sqlite3_finalize(s);
+  cp_sql_done(j->st, s);
   return found;
 }
 
 int64_t cp_journal_length(cp_journal *j) {
-  return cp_sql_scalar(PREP(j, "SELECT count(*) FROM ocpp16_queue", NULL), 0);
+  return cp_sql_scalar(j->st, PREP(j, "SELECT count(*) FROM ocpp16_queue", NULL), 0);
 }

@@ -552,6 +552,9 @@ void cp_profiles_bind_transaction(cp_profiles *s, int connector, const char *tx_
 static int remove_where(cp_profiles *s, bool (*match)(const profile *, const void *),
                         const void *ctx) {
   int removed = 0;
+  bool any = false;
+  for (int i = 0; i < s->n && !any; i++) any = match(&s->p[i], ctx);
+  if (!any) return 0; /* no empty commit (every transaction's end comes here) */
   if (db_begin(s) != 0) return 0;
   bool ok = true;
   for (int i = 0; i < s->n && ok; i++)

@@ -12,11 +12,12 @@
 
 struct cp_reservations {
   sqlite3 *db;
+  store *st; /* the statements are the store's (cp_sql_prep) */
   char error[256];
 };
 
-#define PREP(r, sql, ...) cp_sql_prep((r)->db, (r)->error, sizeof(r)->error, sql, __VA_ARGS__)
-#define RUN(r, s) cp_sql_run((r)->db, (r)->error, sizeof(r)->error, s)
+#define PREP(r, sql, ...) cp_sql_prep((r)->st, (r)->error, sizeof(r)->error, sql, __VA_ARGS__)
+#define RUN(r, s) cp_sql_run((r)->st, (r)->error, sizeof(r)->error, s)
 
 cp_reservations *cp_reservations_open(store *db, char *err, size_t errlen) {
   if (cp_sql_migrate(db, err, errlen) != 0) return NULL;
@@ -26,6 +27,7 @@ cp_reservations *cp_reservations_open(store *db, char *err, size_t errlen) {
     return NULL;
   }
   r->db = store_sqlite(db);
+  r->st = db;
   return r;
 }
 
@@ -38,7 +40,8 @@ static void remove_id(cp_reservations *r, int id) {
 cp_reserve_result cp_reservation_add(cp_reservations *r, int connector, int id, const char *token,
                                      const char *group, borne_ms expiry) {
   if (!token) return CP_RESERVE_REJECTED;
-  int64_t other = cp_sql_scalar(PREP(r,
+  int64_t other = cp_sql_scalar(r->st,
+                                PREP(r,
                                      "SELECT id FROM ocpp16_reservation WHERE connector = ?"
                                      " AND id <> ?",
                                      "ii", (int64_t)connector, (int64_t)id),
@@ -55,13 +58,15 @@ cp_reserve_result cp_reservation_add(cp_reservations *r, int connector, int id, 
 
 int cp_reservation_cancel(cp_reservations *r, int id) {
   int c = (int)cp_sql_scalar(
-      PREP(r, "SELECT connector FROM ocpp16_reservation WHERE id = ?", "i", (int64_t)id), -1);
+      r->st, PREP(r, "SELECT connector FROM ocpp16_reservation WHERE id = ?", "i", (int64_t)id),
+      -1);
   if (c >= 0) remove_id(r, id);
   return c;
 }
 
 int cp_reservation_expired(cp_reservations *r, int connector, borne_ms now) {
-  int id = (int)cp_sql_scalar(PREP(r,
+  int id = (int)cp_sql_scalar(r->st,
+                              PREP(r,
                                    "SELECT id FROM ocpp16_reservation WHERE connector = ?"
                                    " AND expiry_ms <= ? ORDER BY id LIMIT 1",
                                    "ii", (int64_t)connector, (int64_t)now),
@@ -71,12 +76,14 @@ int cp_reservation_expired(cp_reservations *r, int connector, borne_ms now) {
 }
 
 borne_ms cp_reservation_next_expiry(cp_reservations *r) {
-  return cp_sql_scalar(PREP(r, "SELECT min(expiry_ms) FROM ocpp16_reservation", NULL), CP_NEVER);
+  return cp_sql_scalar(r->st, PREP(r, "SELECT min(expiry_ms) FROM ocpp16_reservation", NULL),
+                       CP_NEVER);
 }
 
 int cp_reservation_use(cp_reservations *r, int connector, const char *token, const char *group) {
   int id =
-      (int)cp_sql_scalar(PREP(r,
+      (int)cp_sql_scalar(r->st,
+                         PREP(r,
                               "SELECT id FROM ocpp16_reservation WHERE connector IN (?, 0)"
                               " AND (tag = ? COLLATE NOCASE OR (parent IS NOT NULL AND parent <> ''"
                               " AND parent = ? COLLATE NOCASE)) ORDER BY connector DESC LIMIT 1",
@@ -101,7 +108,7 @@ int cp_reservations_list(cp_reservations *r, cp_reservation *out, int max) {
     snprintf(x->group, sizeof x->group, "%s", g ? (const char *)g : "");
     x->expiry = sqlite3_column_int64(s, 4);
   }
-  sqlite3_finalize(s);
+  cp_sql_done(r->st, s);
   return n;
 }
 
@@ -111,7 +118,8 @@ void cp_availability_save(cp_reservations *r, int connector, bool operative) {
 }
 
 bool cp_availability(cp_reservations *r, int connector) {
-  return cp_sql_scalar(PREP(r, "SELECT operative FROM ocpp16_availability WHERE connector = ?", "i",
+  return cp_sql_scalar(r->st,
+                       PREP(r, "SELECT operative FROM ocpp16_availability WHERE connector = ?", "i",
                             (int64_t)connector),
                        1) != 0;
 }

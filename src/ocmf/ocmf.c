@@ -78,37 +78,31 @@ void ocmf_set_source(ocmf *o, const ocmf_source *src) {
 const char *ocmf_source_name(const ocmf *o) { return o->src.name; }
 
 int ocmf_reserve_pagination(ocmf *o, uint64_t *out, char *err, size_t errlen) {
-  sqlite3 *h = store_sqlite(o->db);
   sqlite3_stmt *st = NULL;
   /* One statement in autocommit mode: committed (and fsync'd, synchronous=FULL)
    * before sqlite3_step returns the new value. */
-  if (sqlite3_prepare_v2(h,
-                         "UPDATE ocmf_pagination SET last = last + 1 WHERE context = 'T' "
-                         "RETURNING last",
-                         -1, &st, NULL) != SQLITE_OK)
+  if (!(st = store_stmt(o->db, "UPDATE ocmf_pagination SET last = last + 1 WHERE context = 'T' "
+                               "RETURNING last")))
     return db_fail(o, "pagination", err, errlen);
   int rc = sqlite3_step(st);
   int64_t v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
   if (rc == SQLITE_ROW) rc = sqlite3_step(st);
   if (rc != SQLITE_DONE || v <= 0) {
     db_fail(o, "pagination", err, errlen);
-    sqlite3_finalize(st);
+    store_stmt_release(o->db, st);
     return -1;
   }
-  if (sqlite3_finalize(st) != SQLITE_OK) return db_fail(o, "pagination", err, errlen);
+  store_stmt_release(o->db, st);
   *out = (uint64_t)v;
   return 0;
 }
 
 int ocmf_last_pagination(ocmf *o, uint64_t *out) {
   sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(store_sqlite(o->db),
-                         "SELECT last FROM ocmf_pagination WHERE context = 'T'", -1, &st,
-                         NULL) != SQLITE_OK)
-    return -1;
+  if (!(st = store_stmt(o->db, "SELECT last FROM ocmf_pagination WHERE context = 'T'"))) return -1;
   int rc = sqlite3_step(st);
   if (rc == SQLITE_ROW) *out = (uint64_t)sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
+  store_stmt_release(o->db, st);
   return rc == SQLITE_ROW ? 0 : -1;
 }
 
@@ -121,10 +115,9 @@ int ocmf_emit(ocmf *o, ocmf_payload *p, int64_t session_id, int connector, char 
   int n = o->src.sign(o->src.ctx, p, rec, sizeof rec, err, errlen);
   if (n < 0) return -1;
   sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(store_sqlite(o->db),
-                         "INSERT INTO ocmf_records(session_id, connector, kind, pagination, at_ms,"
-                         " record) VALUES(?, ?, ?, ?, ?, ?)",
-                         -1, &st, NULL) != SQLITE_OK)
+  if (!(st = store_stmt(o->db,
+                        "INSERT INTO ocmf_records(session_id, connector, kind, pagination, at_ms,"
+                        " record) VALUES(?, ?, ?, ?, ?, ?)")))
     return db_fail(o, "records", err, errlen);
   char k[2] = {kind, '\0'};
   sqlite3_bind_int64(st, 1, session_id);
@@ -134,18 +127,17 @@ int ocmf_emit(ocmf *o, ocmf_payload *p, int64_t session_id, int connector, char 
   sqlite3_bind_int64(st, 5, at_ms);
   sqlite3_bind_text(st, 6, rec, n, SQLITE_STATIC);
   int rc = sqlite3_step(st);
-  sqlite3_finalize(st);
+  store_stmt_release(o->db, st);
   if (rc != SQLITE_DONE) return db_fail(o, "records", err, errlen);
   /* Retention: ids are AUTOINCREMENT, so the newest N are id > id - N (an
    * index range from its low end, like the store's own trims). */
   int64_t id = sqlite3_last_insert_rowid(store_sqlite(o->db));
   if (o->max_rows > 0 && id > o->max_rows) {
-    if (sqlite3_prepare_v2(store_sqlite(o->db), "DELETE FROM ocmf_records WHERE id <= ?", -1, &st,
-                           NULL) != SQLITE_OK)
+    if (!(st = store_stmt(o->db, "DELETE FROM ocmf_records WHERE id <= ?")))
       return db_fail(o, "records", err, errlen);
     sqlite3_bind_int64(st, 1, id - o->max_rows);
     rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_stmt_release(o->db, st);
     if (rc != SQLITE_DONE) return db_fail(o, "records", err, errlen);
   }
   if (out && outlen) snprintf(out, outlen, "%s", rec);
@@ -154,10 +146,8 @@ int ocmf_emit(ocmf *o, ocmf_payload *p, int64_t session_id, int connector, char 
 
 int ocmf_session_records(ocmf *o, int64_t session_id, ocmf_record_cb cb, void *ctx) {
   sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(store_sqlite(o->db),
-                         "SELECT id, session_id, connector, kind, pagination, at_ms, record"
-                         " FROM ocmf_records WHERE session_id = ? ORDER BY id",
-                         -1, &st, NULL) != SQLITE_OK)
+  if (!(st = store_stmt(o->db, "SELECT id, session_id, connector, kind, pagination, at_ms, record"
+                               " FROM ocmf_records WHERE session_id = ? ORDER BY id")))
     return -1;
   sqlite3_bind_int64(st, 1, session_id);
   int rc;
@@ -178,6 +168,6 @@ int ocmf_session_records(ocmf *o, int64_t session_id, ocmf_record_cb cb, void *c
       break;
     }
   }
-  sqlite3_finalize(st);
+  store_stmt_release(o->db, st);
   return rc == SQLITE_DONE ? 0 : -1;
 }

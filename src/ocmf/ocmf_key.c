@@ -22,6 +22,9 @@
 
 struct ocmf_key {
   EVP_PKEY *pkey;
+  /* SHA-256 + ECDSA set up once for the key (fetching the algorithms from
+   * the providers cost as much as signing); each signature works on a copy */
+  EVP_MD_CTX *sign_setup;
 };
 
 static int fail(char *err, size_t errlen, const char *what) {
@@ -53,6 +56,11 @@ static int wrap(ocmf_key **out, EVP_PKEY *pkey, char *err, size_t errlen) {
     return fail(err, errlen, "out of memory");
   }
   k->pkey = pkey;
+  k->sign_setup = EVP_MD_CTX_new();
+  if (!k->sign_setup || EVP_DigestSignInit(k->sign_setup, NULL, EVP_sha256(), NULL, k->pkey) != 1) {
+    ocmf_key_free(k);
+    return fail(err, errlen, "cannot set up ECDSA signing");
+  }
   *out = k;
   return 0;
 }
@@ -77,6 +85,7 @@ int ocmf_key_generate(ocmf_key **out, char *err, size_t errlen) {
 
 void ocmf_key_free(ocmf_key *k) {
   if (!k) return;
+  EVP_MD_CTX_free(k->sign_setup);
   EVP_PKEY_free(k->pkey);
   free(k);
 }
@@ -212,8 +221,8 @@ int ocmf_key_sign(const ocmf_key *k, const void *data, size_t len, char *sig_hex
   EVP_MD_CTX *md = EVP_MD_CTX_new();
   unsigned char sig[128];
   size_t n = sizeof sig;
-  int ok = md && EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k->pkey) == 1 &&
-           EVP_DigestSign(md, sig, &n, data, len) == 1;
+  int ok = md && EVP_MD_CTX_copy_ex(md, k->sign_setup) == 1 &&
+           EVP_DigestSignUpdate(md, data, len) == 1 && EVP_DigestSignFinal(md, sig, &n) == 1;
   EVP_MD_CTX_free(md);
   if (!ok) return fail(err, errlen, "ECDSA signing failed");
   if (n * 2 + 1 > siglen) return fail(err, errlen, "signature buffer too small");

@@ -30,6 +30,8 @@
 
 static void handle_notes(station *st, sc_notes *notes, int depth);
 static void arm_core_timer(station *st);
+static int record_event(station *st, int connector, const char *kind, const char *detail);
+static void publish_event(station *st, int connector, const char *kind, const char *detail);
 
 /* ---------- small helpers ---------- */
 
@@ -144,7 +146,8 @@ void station_read_meter(station *st, int c) {
   }
 }
 
-static void store_sample(station *st, int c) {
+/* The sample and the session's progress; inside a batch of the caller's. */
+static void store_sample_writes(station *st, int c) {
   station_connector *sc = &st->conn[c - 1];
   if (!sc->meter_ok) return;
   if (store_meter_sample(st->db, c, &sc->meter) != 0) {
@@ -156,6 +159,14 @@ static void store_sample(station *st, int c) {
     log_error(MOD, "session %lld: cannot store progress: %s", (long long)sc->session_id,
               store_last_error(st->db));
   sc->last_sample_at = sc->meter.at;
+}
+
+/* A periodic sample: the sample and the progress in one durable commit. */
+static void store_sample(station *st, int c) {
+  bool batch = store_batch_begin(st->db) == 0;
+  store_sample_writes(st, c);
+  if (batch && store_batch_end(st->db) != 0)
+    log_error(MOD, "connector %d: cannot store meter sample: %s", c, store_last_error(st->db));
 }
 
 /* Tell the modules about a session the store just recorded. */
@@ -206,16 +217,32 @@ static void session_started(station *st, int c) {
     notify_session(st, c, false, STOP_NONE, true);
     return;
   }
+  /* The session row, its first meter sample and its session_start event are
+   * one durable commit (a store batch) instead of four; the modules hear of
+   * the session (the back end's StartTransaction, the OCMF begin record) and
+   * the event is published only once all of it is on disk. Without a batch
+   * (the database refused to begin one) each write commits on its own. */
+  bool batch = store_batch_begin(st->db) == 0;
   int64_t id = 0;
   if (store_session_begin(st->db, c, uid, sm->user, now_of(st), wh, &id) != 0) {
     log_error(MOD, "connector %d: cannot record session start: %s", c, store_last_error(st->db));
+    if (batch) store_batch_end(st->db);
     return;
   }
   sc->session_id = id;
   sc->session_start_wh = wh;
-  store_sample(st, c);
-  station_event(st, c, "session_start", "{\"session\":%lld,\"badge\":\"%s\",\"meter_wh\":%.1f}",
-                (long long)id, uid, wh);
+  store_sample_writes(st, c);
+  char detail[256];
+  snprintf(detail, sizeof detail, "{\"session\":%lld,\"badge\":\"%s\",\"meter_wh\":%.1f}",
+           (long long)id, uid, wh);
+  bool recorded = record_event(st, c, "session_start", detail) == 0;
+  if (batch && store_batch_end(st->db) != 0) {
+    /* nothing of it is on disk: as if the session row had failed */
+    log_error(MOD, "connector %d: cannot record session start: %s", c, store_last_error(st->db));
+    sc->session_id = 0;
+    return;
+  }
+  if (recorded) publish_event(st, c, "session_start", detail);
   notify_session(st, c, false, STOP_NONE, false);
 }
 
@@ -224,13 +251,25 @@ static void session_stopped(station *st, int c, stop_reason reason) {
   if (!sc->session_id) return;
   station_read_meter(st, c);
   double wh = sc->meter_ok ? sc->meter.energy_import_wh : sc->session_start_wh;
-  if (sc->meter_ok) store_sample(st, c);
+  /* The last sample, the stop and the session_stop event in one durable
+   * commit, before the modules hear of the stop (as at the start). */
+  bool batch = store_batch_begin(st->db) == 0;
+  if (sc->meter_ok) store_sample_writes(st, c);
   if (store_session_end(st->db, sc->session_id, now_of(st), wh, reason) != 0) {
     log_error(MOD, "session %lld: cannot record stop: %s", (long long)sc->session_id,
               store_last_error(st->db));
   }
-  station_event(st, c, "session_stop", "{\"session\":%lld,\"reason\":\"%s\",\"energy_wh\":%.1f}",
-                (long long)sc->session_id, stop_reason_name(reason), wh - sc->session_start_wh);
+  char detail[256];
+  snprintf(detail, sizeof detail, "{\"session\":%lld,\"reason\":\"%s\",\"energy_wh\":%.1f}",
+           (long long)sc->session_id, stop_reason_name(reason), wh - sc->session_start_wh);
+  bool recorded = record_event(st, c, "session_stop", detail) == 0;
+  if (batch && store_batch_end(st->db) != 0) {
+    /* the session stays open on disk; the next start closes it */
+    log_error(MOD, "session %lld: cannot record stop: %s", (long long)sc->session_id,
+              store_last_error(st->db));
+    recorded = false;
+  }
+  if (recorded) publish_event(st, c, "session_stop", detail);
   notify_session(st, c, true, reason, false);
   sc->session_id = 0;
 }
@@ -983,20 +1022,30 @@ void station_free(station *st) {
   st->db = NULL;
 }
 
+/* The store half of station_event: the event on disk, nobody told yet. */
+static int record_event(station *st, int connector, const char *kind, const char *detail) {
+  int64_t id = 0;
+  if (store_event_add(st->db, now_of(st), connector, kind, detail, &id) != 0) {
+    log_error(MOD, "cannot record event %s: %s", kind, store_last_error(st->db));
+    return -1;
+  }
+  return 0;
+}
+
+/* The other half: waiters and modules hear of an event that is on disk. */
+static void publish_event(station *st, int connector, const char *kind, const char *detail) {
+  events_waiters_wake(st);
+  for (int m = 0; m < st->module_count; m++)
+    if (st->modules[m].event) st->modules[m].event(st->modules[m].ctx, connector, kind, detail);
+}
+
 void station_event(station *st, int connector, const char *kind, const char *fmt, ...) {
   char detail[256];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(detail, sizeof detail, fmt, ap);
   va_end(ap);
-  int64_t id = 0;
-  if (store_event_add(st->db, now_of(st), connector, kind, detail, &id) != 0) {
-    log_error(MOD, "cannot record event %s: %s", kind, store_last_error(st->db));
-    return;
-  }
-  events_waiters_wake(st);
-  for (int m = 0; m < st->module_count; m++)
-    if (st->modules[m].event) st->modules[m].event(st->modules[m].ctx, connector, kind, detail);
+  if (record_event(st, connector, kind, detail) == 0) publish_event(st, connector, kind, detail);
 }
 
 int station_connector_count(const station *st) { return st->core.count; }

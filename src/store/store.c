@@ -132,6 +132,9 @@ enum {
   Q_BEGIN,
   Q_COMMIT,
   Q_ROLLBACK,
+  Q_SAVEPOINT,
+  Q_SAVEPOINT_RELEASE,
+  Q_SAVEPOINT_UNDO,
   Q_COUNT
 };
 
@@ -200,13 +203,29 @@ static const char *const sql[Q_COUNT] = {
     [Q_BEGIN] = "BEGIN IMMEDIATE",
     [Q_COMMIT] = "COMMIT",
     [Q_ROLLBACK] = "ROLLBACK",
+    [Q_SAVEPOINT] = "SAVEPOINT store_write",
+    [Q_SAVEPOINT_RELEASE] = "RELEASE store_write",
+    [Q_SAVEPOINT_UNDO] = "ROLLBACK TO store_write",
 };
+
+/* A statement of store_stmt: prepared once for its text, lent to one caller
+ * at a time. */
+typedef struct {
+  uint32_t hash; /* of the SQL text */
+  bool lent;
+  sqlite3_stmt *st;
+} cached_stmt;
+#define STMT_CACHE_MAX 64 /* more distinct texts than this are prepared per use */
 
 struct store {
   sqlite3 *db;
   sqlite3_stmt *q[Q_COUNT];
   char error[320];
   store_retention keep;
+  bool batch;        /* inside store_batch_begin .. store_batch_end */
+  bool batch_failed; /* sqlite rolled the whole batch back */
+  int cached_count;
+  cached_stmt cached[STMT_CACHE_MAX];
 };
 
 static int fail(store *s, const char *what) {
@@ -223,8 +242,16 @@ static sqlite3_stmt *stmt(store *s, int q) {
 
 /* Run a write statement to completion. */
 static int exec_write(store *s, sqlite3_stmt *st, const char *what) {
+  /* a batch that sqlite rolled back takes no more writes: they would commit
+   * one by one, and the batch is all or nothing */
+  if (s->batch && (s->batch_failed || sqlite3_get_autocommit(s->db))) {
+    s->batch_failed = true;
+    snprintf(s->error, sizeof s->error, "%s: the batch was rolled back", what);
+    return -1;
+  }
   int rc = sqlite3_step(st);
   sqlite3_reset(st);
+  if (s->batch && sqlite3_get_autocommit(s->db)) s->batch_failed = true;
   if (rc != SQLITE_DONE) return fail(s, what);
   return 0;
 }
@@ -232,21 +259,33 @@ static int exec_write(store *s, sqlite3_stmt *st, const char *what) {
 /* A write of several statements is one transaction: all of it is durable when
  * COMMIT returns, none of it after a failure. BEGIN IMMEDIATE takes the write
  * lock up front so that a busy database fails here, not halfway. */
-static int tx_begin(store *s, const char *what) { return exec_write(s, stmt(s, Q_BEGIN), what); }
+/* Inside a batch (store_batch_begin) the same write is a savepoint of the
+ * batch's transaction: its failure undoes it alone, and it is durable with
+ * the batch's commit. */
+static int tx_begin(store *s, const char *what) {
+  return exec_write(s, stmt(s, s->batch ? Q_SAVEPOINT : Q_BEGIN), what);
+}
 
 /* Roll back, keeping the message of the failure that caused it. */
 static int tx_abort(store *s) {
-  if (sqlite3_get_autocommit(s->db)) return -1; /* sqlite already rolled back */
+  if (sqlite3_get_autocommit(s->db)) { /* sqlite already rolled back */
+    if (s->batch) s->batch_failed = true;
+    return -1;
+  }
   char keep[sizeof s->error];
   memcpy(keep, s->error, sizeof keep);
-  sqlite3_step(stmt(s, Q_ROLLBACK));
-  sqlite3_reset(s->q[Q_ROLLBACK]);
+  if (s->batch) {
+    sqlite3_step(stmt(s, Q_SAVEPOINT_UNDO));
+    sqlite3_reset(s->q[Q_SAVEPOINT_UNDO]);
+  }
+  sqlite3_step(stmt(s, s->batch ? Q_SAVEPOINT_RELEASE : Q_ROLLBACK));
+  sqlite3_reset(s->q[s->batch ? Q_SAVEPOINT_RELEASE : Q_ROLLBACK]);
   memcpy(s->error, keep, sizeof keep);
   return -1;
 }
 
 static int tx_commit(store *s, const char *what) {
-  if (exec_write(s, stmt(s, Q_COMMIT), what)) return tx_abort(s);
+  if (exec_write(s, stmt(s, s->batch ? Q_SAVEPOINT_RELEASE : Q_COMMIT), what)) return tx_abort(s);
   return 0;
 }
 
@@ -353,6 +392,83 @@ int store_module_migrate(store *s, const char *module, const char *const *steps,
 int store_module_version(store *s, const char *module) { return module_version(s, module); }
 
 sqlite3 *store_sqlite(store *s) { return s->db; }
+
+/* ---- statements prepared once (store_stmt) ---- */
+
+static uint32_t sql_hash(const char *text) {
+  uint32_t h = 2166136261u; /* FNV-1a */
+  for (const unsigned char *p = (const unsigned char *)text; *p; p++) h = (h ^ *p) * 16777619u;
+  return h;
+}
+
+sqlite3_stmt *store_stmt(store *s, const char *text) {
+  if (s->batch && (s->batch_failed || sqlite3_get_autocommit(s->db))) {
+    /* a module's write after sqlite rolled the batch back would commit alone */
+    s->batch_failed = true;
+    snprintf(s->error, sizeof s->error, "the batch was rolled back");
+    return NULL;
+  }
+  uint32_t h = sql_hash(text);
+  for (int i = 0; i < s->cached_count; i++) {
+    cached_stmt *c = &s->cached[i];
+    if (!c->lent && c->hash == h && strcmp(sqlite3_sql(c->st), text) == 0) {
+      c->lent = true;
+      return c->st;
+    }
+  }
+  bool keep = s->cached_count < STMT_CACHE_MAX;
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v3(s->db, text, -1, keep ? SQLITE_PREPARE_PERSISTENT : 0, &st, NULL) !=
+      SQLITE_OK) {
+    fail(s, "cannot prepare a statement");
+    sqlite3_finalize(st);
+    return NULL;
+  }
+  if (keep) s->cached[s->cached_count++] = (cached_stmt){.hash = h, .lent = true, .st = st};
+  return st;
+}
+
+void store_stmt_release(store *s, sqlite3_stmt *st) {
+  if (!st) return;
+  for (int i = 0; i < s->cached_count; i++) {
+    if (s->cached[i].st == st) {
+      sqlite3_reset(st);
+      sqlite3_clear_bindings(st);
+      s->cached[i].lent = false;
+      return;
+    }
+  }
+  sqlite3_finalize(st); /* prepared beyond the cache */
+}
+
+/* ---- batches: the writes of one event in one durable commit ---- */
+
+int store_batch_begin(store *s) {
+  if (s->batch) {
+    snprintf(s->error, sizeof s->error, "a batch is already open");
+    return -1;
+  }
+  if (exec_write(s, stmt(s, Q_BEGIN), "cannot begin a batch")) return -1;
+  s->batch = true;
+  s->batch_failed = false;
+  return 0;
+}
+
+int store_batch_end(store *s) {
+  if (!s->batch) {
+    snprintf(s->error, sizeof s->error, "no batch is open");
+    return -1;
+  }
+  s->batch = false;
+  if (s->batch_failed || sqlite3_get_autocommit(s->db)) {
+    /* sqlite rolled the transaction back (an I/O error, a full disk): the
+     * writes after that ran on their own, the ones before are gone */
+    if (!sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    snprintf(s->error, sizeof s->error, "the batch was rolled back by a failed write");
+    return -1;
+  }
+  return tx_commit(s, "cannot commit a batch");
+}
 
 /* WAL + synchronous=FULL: a commit returns after the WAL is fsync'd, so it
  * survives power loss, and readers (sqlite3 on the command line) never block
@@ -464,7 +580,9 @@ int store_open(store **out, const char *path, char *err, size_t errlen) {
 
 void store_close(store *s) {
   if (!s) return;
+  if (s->batch) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
   for (int i = 0; i < Q_COUNT; i++) sqlite3_finalize(s->q[i]);
+  for (int i = 0; i < s->cached_count; i++) sqlite3_finalize(s->cached[i].st);
   sqlite3_close(s->db);
   free(s);
 }

@@ -37,6 +37,31 @@ int store_module_version(store *s, const char *module); /* 0 if never migrated *
 struct sqlite3;
 struct sqlite3 *store_sqlite(store *s);
 
+/* A statement for `sql`, prepared on the first call and kept by the store
+ * until store_close, so that a module's statement is not parsed again on
+ * every use (SQLite prepares it again by itself after a schema change). It
+ * is lent to one caller at a time, reset and without bindings: bind, step,
+ * and give it back with store_stmt_release, never sqlite3_finalize. The
+ * store keeps up to 64 texts; beyond that (or while the text's statement is
+ * lent) a statement is prepared for this use and finalized by the release.
+ * NULL with store_last_error when `sql` does not prepare. */
+struct sqlite3_stmt;
+struct sqlite3_stmt *store_stmt(store *s, const char *sql);
+void store_stmt_release(store *s, struct sqlite3_stmt *st); /* NULL: nothing */
+
+/* The writes made for one event in one durable commit. Between
+ * store_batch_begin and store_batch_end every write on this database (the
+ * store's calls and a module's statements) joins one transaction; a store_*
+ * write that fails undoes its own part only (a savepoint), as if it had
+ * failed alone. store_batch_end commits: 0 = all of the batch is on disk
+ * (synchronous=FULL), -1 = none of it is (store_last_error). A store_* call
+ * inside a batch returns 0 before anything is on disk: nothing that depends
+ * on those writes may leave the station (a message, an answer, an event to a
+ * module) before store_batch_end returned 0. Batches do not nest, and code
+ * that opens its own transaction (BEGIN) cannot run inside one. */
+int store_batch_begin(store *s);
+int store_batch_end(store *s);
+
 /* Retention, applied by every insert inside its own transaction (so the file
  * stays bounded without a periodic job). A connector's newest sample is kept
  * apart (table meter_last) and never trimmed, nor is an open session. 0 = no

@@ -27,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "chargepoint/authorization.h"
 #include "test_tmpdir.h"
 #include "store/store.h"
@@ -222,6 +224,32 @@ static void test_cache_bounded(void **state) {
   assert_int_equal(offline(f, "T1", T0, NULL), CP_AUTH_ACCEPT);
   assert_int_equal(offline(f, "T2", T0, NULL), CP_AUTH_UNKNOWN);
   assert_int_equal(offline(f, "NEW", T0, NULL), CP_AUTH_ACCEPT);
+}
+
+static int count_commit(void *ctx) {
+  ++*(int *)ctx;
+  return 0;
+}
+
+/* An answer is remembered and the cache trimmed in one durable commit (two
+ * before issue 15); after the commit both are on disk: the 1001st token
+ * pushed the oldest out, also for a connection opened afresh. */
+static void test_cache_remember_is_one_commit(void **state) {
+  fx *f = *state;
+  for (int i = 0; i < CP_AUTH_CACHE_MAX; i++) {
+    char tag[16];
+    snprintf(tag, sizeof tag, "T%d", i);
+    info(f, tag, CP_TOKEN_ACCEPTED, 0, NULL, T0 + i);
+  }
+  int commits = 0;
+  sqlite3_commit_hook(store_sqlite(f->db), count_commit, &commits);
+  info(f, "NEW", CP_TOKEN_ACCEPTED, 0, NULL, T0 + 5000);
+  assert_int_equal(commits, 1);
+  sqlite3_commit_hook(store_sqlite(f->db), NULL, NULL);
+  reopen(f);
+  assert_int_equal(offline(f, "NEW", T0, NULL), CP_AUTH_ACCEPT);
+  assert_int_equal(offline(f, "T0", T0, NULL), CP_AUTH_UNKNOWN);
+  assert_int_equal(offline(f, "T1", T0, NULL), CP_AUTH_ACCEPT);
 }
 
 /* ---------------- deciding ---------------- */
@@ -459,6 +487,7 @@ int main(void) {
       T(test_cache),
       T(test_cache_disabled),
       T(test_cache_bounded),
+      T(test_cache_remember_is_one_commit),
       T(test_local_pre_authorize),
       T(test_list_precedence),
       T(test_offline_rules),

@@ -287,6 +287,53 @@ static void test_sent_start(void **state) {
   assert_string_equal(tx(f, 9), "2");
 }
 
+static int count_commit(void *ctx) {
+  ++*(int *)ctx;
+  return 0;
+}
+
+/* In a store batch (the OCPP 1.6 answer to StartTransaction: the badge for
+ * the cache, the start out of the journal with its id) the journal's own
+ * transaction is a part of the batch: one commit for all, seen by another
+ * connection only at the end; a start that fails inside undoes only itself. */
+static void test_sent_start_in_a_batch(void **state) {
+  fx *f = *state;
+  push(f, 7, CP_EVENT_STARTED, "start 7", T0);
+  push(f, 8, CP_EVENT_STARTED, "start 8", T0);
+  cp_journal_entry e = head(f, T0, CP_EVENT_STARTED, 7);
+  free(e.payload);
+  int commits = 0;
+  sqlite3_commit_hook(store_sqlite(f->db), count_commit, &commits);
+  assert_int_equal(store_batch_begin(f->db), 0);
+  assert_int_equal(store_event_add(f->db, T0, 1, "status", "Charging", NULL), 0);
+  /* a start whose id the file refuses (a trigger of the test): its delete of
+   * the queued start is undone, the rest of the batch stays */
+  assert_int_equal(sqlite3_exec(store_sqlite(f->db),
+                                "CREATE TEMP TRIGGER refuse BEFORE INSERT ON main.ocpp16_tx"
+                                " WHEN NEW.tx_id = 'bad' BEGIN SELECT RAISE(ABORT, 'refused'); END",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  assert_int_equal(cp_journal_sent_start(f->j, e.id, 7, "bad"), -1);
+  assert_int_equal(cp_journal_length(f->j), 2);
+  assert_int_equal(cp_journal_sent_start(f->j, e.id, 7, "4242"), 0);
+  assert_int_equal(commits, 0);
+  assert_int_equal(store_batch_end(f->db), 0);
+  assert_int_equal(commits, 1);
+  sqlite3_commit_hook(store_sqlite(f->db), NULL, NULL);
+  reopen(f);
+  assert_string_equal(tx(f, 7), "4242");
+  assert_int_equal(cp_journal_length(f->j), 1);
+  e = head(f, T0, CP_EVENT_STARTED, 8);
+  free(e.payload);
+  assert_int_equal(store_events_last_id(f->db), 1);
+  /* a batch given up (closed before its end) leaves the start queued */
+  assert_int_equal(store_batch_begin(f->db), 0);
+  assert_int_equal(cp_journal_sent_start(f->j, e.id, 8, "4343"), 0);
+  reopen(f);
+  assert_null(tx(f, 8));
+  assert_int_equal(cp_journal_length(f->j), 1);
+}
+
 /* A session started offline whose start is delivered while its end is
  * already queued: the end's session knows the back end's id (issue 4, test 3). */
 static void test_offline_session_stop(void **state) {
@@ -585,6 +632,7 @@ int main(void) {
       T(test_no_overtaking),
       T(test_survives_reopen),
       T(test_sent_start),
+      T(test_sent_start_in_a_batch),
       T(test_offline_session_stop),
       T(test_tx_map_bounded),
       T(test_failed_attempts),

@@ -185,6 +185,17 @@ static void signatures_verify_with_openssl(void **state) {
   assert_string_equal(payload, want);
   assert_int_equal(ocmf_verify_hex(pub, payload, strlen(payload), sd), 1);
   assert_int_equal(ocmf_verify_hex(pub2, payload, strlen(payload), sd), 0); /* other key */
+  /* the key's signing set-up is reused: the next records verify too, each
+   * with its own signature (ECDSA draws a fresh nonce) */
+  for (int i = 0; i < 3; i++) {
+    char again[OCMF_RECORD_MAX], buf2[OCMF_RECORD_MAX];
+    const char *payload2, *sd2;
+    assert_true(ocmf_record_sign(&p, k, again, sizeof again, err, sizeof err) > 0);
+    assert_int_equal(ocmf_record_split(again, buf2, sizeof buf2, &payload2, &sd2), 0);
+    assert_string_equal(payload2, payload);
+    assert_string_not_equal(sd2, sd);
+    assert_int_equal(ocmf_verify_hex(pub, payload2, strlen(payload2), sd2), 1);
+  }
   /* one digit of the end reading changed */
   char forged[OCMF_PAYLOAD_MAX];
   snprintf(forged, sizeof forged, "%s", payload);

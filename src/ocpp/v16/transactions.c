@@ -75,6 +75,10 @@ static void pump_answer(void *ctx, const json_t *result, const char *code, const
     return;
   }
   const json_t *info = json_object_get(result, "idTagInfo");
+  /* the badge's idTagInfo for the cache and the message leaving the journal
+   * (with the start, the session's transaction id) in one durable commit;
+   * nothing is sent or told before it ends */
+  bool batch = store_batch_begin(o->st->db) == 0;
   if (info && p->id_tag[0]) v16_auth_remember(o->auth, o->st->cfg, p->id_tag, info, now_of(o));
   if (strcmp(p->action, "StartTransaction") == 0) {
     int tx = (int)json_integer_value(json_object_get(result, "transactionId"));
@@ -84,6 +88,8 @@ static void pump_answer(void *ctx, const json_t *result, const char *code, const
     v16_tx_text(tx, tx_text);
     if (cp_journal_sent_start(o->journal, p->msg_id, p->session_id, tx_text) != 0)
       log_error(MOD, "cannot record transaction %d: %s", tx, cp_journal_error(o->journal));
+    if (batch && store_batch_end(o->st->db) != 0)
+      log_error(MOD, "cannot record transaction %d: %s", tx, store_last_error(o->st->db));
     int c = connector_of_session(o, p->session_id);
     if (c) {
       o->conn[c - 1].transaction_id = tx;
@@ -96,6 +102,9 @@ static void pump_answer(void *ctx, const json_t *result, const char *code, const
     if (info) stop_for_invalid_tag(o, p->session_id, info);
   } else {
     cp_journal_sent(o->journal, p->msg_id);
+    if (batch && store_batch_end(o->st->db) != 0)
+      log_error(MOD, "cannot record that %s was delivered: %s", p->action,
+                store_last_error(o->st->db));
   }
   free(p);
   v16_pump(o);

@@ -1,0 +1,158 @@
+/*
+ * A session's start and stop are one durable commit each (issue 15: the
+ * session row, its meter sample and progress, and its event used to be four
+ * commits), and still on disk before anyone hears of them: when a module's
+ * session_started, session_stopped or event hook runs (the OCPP module sends
+ * StartTransaction / StopTransaction from there, the web page pushes the
+ * event), another connection to the file already sees every row of it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <sqlite3.h>
+
+#include "keys/key_tables.h"
+#include "main/modules.h"
+#include "station/station.h"
+#include "test_station_rig.h"
+#include "test_tmpdir.h"
+#include "util/log.h"
+
+static char db_path[128];
+
+/* What another process sees (committed rows only). */
+static int64_t seen(const char *query) {
+  sqlite3 *db;
+  sqlite3_stmt *st;
+  assert_int_equal(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_prepare_v2(db, query, -1, &st, NULL), SQLITE_OK);
+  int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return v;
+}
+
+typedef struct {
+  int started, stopped, start_events, stop_events;
+  int commits;                           /* durable commits of the station's connection */
+  int at_last_event;                     /* commits when the previous event was published */
+  int commits_of_start, commits_of_stop; /* since the event before */
+} watcher;
+
+static int count_commit(void *ctx) {
+  ((watcher *)ctx)->commits++;
+  return 0;
+}
+
+static void on_started(void *ctx, int c, const station_session_info *s) {
+  watcher *w = ctx;
+  (void)c;
+  w->started++;
+  char q[160];
+  snprintf(q, sizeof q, "SELECT COUNT(*) FROM sessions WHERE id = %lld AND stop_ms = 0",
+           (long long)s->id);
+  assert_int_equal(seen(q), 1);
+  assert_int_equal(seen("SELECT COUNT(*) FROM events WHERE kind = 'session_start'"), 1);
+  assert_true(seen("SELECT COUNT(*) FROM meter_samples WHERE connector = 1") >= 1);
+}
+
+static void on_stopped(void *ctx, int c, const station_session_info *s) {
+  watcher *w = ctx;
+  (void)c;
+  w->stopped++;
+  char q[160];
+  snprintf(q, sizeof q, "SELECT COUNT(*) FROM sessions WHERE id = %lld AND stop_ms != 0",
+           (long long)s->id);
+  assert_int_equal(seen(q), 1);
+  assert_int_equal(seen("SELECT COUNT(*) FROM events WHERE kind = 'session_stop'"), 1);
+}
+
+static void on_event(void *ctx, int c, const char *kind, const char *detail) {
+  watcher *w = ctx;
+  (void)c;
+  (void)detail;
+  char q[160];
+  snprintf(q, sizeof q, "SELECT COUNT(*) FROM events WHERE kind = '%s'", kind);
+  assert_true(seen(q) >= 1); /* every event is on disk when a module hears of it */
+  if (strcmp(kind, "session_start") == 0) {
+    w->start_events++;
+    w->commits_of_start = w->commits - w->at_last_event;
+  }
+  if (strcmp(kind, "session_stop") == 0) {
+    w->stop_events++;
+    w->commits_of_stop = w->commits - w->at_last_event;
+  }
+  w->at_last_event = w->commits;
+}
+
+static watcher *watching;
+static bool started(station *st) {
+  (void)st;
+  return watching->started == 1;
+}
+static bool stopped(station *st) {
+  (void)st;
+  return watching->stopped == 1;
+}
+static bool ready(station *st) {
+  return st->selftest_done && cs_status(&st->core.conn[0]) == STATUS_PREPARING;
+}
+
+static void a_session_start_and_stop_are_one_commit_each_before_the_modules_hear(void **state) {
+  (void)state;
+  log_set_level(LOG_ERROR);
+  char dir[64], err[256];
+  assert_int_equal(test_tmpdir_make(dir, sizeof dir, "borne-commits"), 0);
+  snprintf(db_path, sizeof db_path, "%s/borne.db", dir);
+  store *db;
+  assert_int_equal(store_open(&db, db_path, err, sizeof err), 0);
+  assert_int_equal(store_badge_add(db, "A1A1", 0, true, 1), 0);
+  store_close(db);
+
+  station_rig r;
+  double energy[1] = {1000};
+  station_rig_prepare(&r, 1, energy);
+  station_rig_open(&r, dir);
+  station *st = r.st;
+  watcher w = {0};
+  watching = &w;
+  station_module m = {.name = "watcher",
+                      .ctx = &w,
+                      .session_started = on_started,
+                      .session_stopped = on_stopped,
+                      .event = on_event};
+  assert_int_equal(station_add_module(st, &m), 0);
+  assert_true(station_rig_run_until(&r, ready));
+  sqlite3_commit_hook(store_sqlite(st->db), count_commit, &w);
+
+  /* the start: the session row, its sample and progress and its event are
+   * the one commit since the event before (four commits before issue 15) */
+  assert_int_equal(station_remote_start(st, 1, "A1A1", err, sizeof err), 0);
+  assert_true(station_rig_run_until(&r, started));
+  assert_int_equal(w.start_events, 1);
+  assert_int_equal(w.commits_of_start, 1);
+  /* the stop: the last sample and progress, the stop and its event */
+  assert_int_equal(station_remote_stop(st, 1, err, sizeof err), 0);
+  assert_true(station_rig_run_until(&r, stopped));
+  assert_int_equal(w.stop_events, 1);
+  assert_int_equal(w.commits_of_stop, 1);
+  sqlite3_commit_hook(store_sqlite(st->db), NULL, NULL);
+
+  station_rig_close(&r, NULL);
+  assert_int_equal(test_tmpdir_remove(dir), 0);
+}
+
+int main(void) {
+  if (borne_keys_register() != 0) return 1; /* every module's configuration keys */
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(a_session_start_and_stop_are_one_commit_each_before_the_modules_hear),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
