@@ -21,6 +21,11 @@
 
 #define HTTP_MAX_BODY (64 * 1024)
 #define HTTP_MAX_PARAMS 4
+/* Connections served at the same time (browsers, SSE streams, bornectl, API
+ * clients). One more waits in the kernel's listen queue until one of them
+ * closes: it is not refused. libwebsockets sizes its per-connection tables
+ * by this (16 bytes each) instead of the process's file limit (issue 15). */
+#define HTTP_MAX_CONNECTIONS 128
 
 typedef struct http_server http_server;
 typedef struct http_pending http_pending;

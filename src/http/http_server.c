@@ -1108,6 +1108,12 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t errlen)
     info.listen_accept_protocol = "borne-bad-request";
   }
   if (ai->ai_family == AF_INET) info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+  /* lws sizes two tables per context by this (poll entries and its fd ->
+   * connection map, 16 bytes a slot); left 0 it takes the process's file
+   * limit (20 000 slots, 320 kB, on a box with ulimit -n 20000). The slots
+   * are the connections and the listener; when they are full lws stops
+   * accepting until one closes (test_http_server checks the count). */
+  info.fd_limit_per_thread = HTTP_MAX_CONNECTIONS + 1;
   info.timeout_secs = 10;      /* headers and body must arrive within this */
   info.keepalive_timeout = 30; /* idle keep-alive connections */
   uv_timer_init(s->loop, &s->probe);

@@ -200,6 +200,10 @@ static int context_new(ocpp_transport *t) {
   info.foreign_loops = loops;
   info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
                  LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+  /* One connection at a time (two while a new vhost replaces an old one),
+   * lws's event pipe and a spare: left 0 lws sizes its poll table and fd map
+   * by the process's file limit (320 kB for ulimit -n 20000; issue 15). */
+  info.fd_limit_per_thread = 8;
   lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_to_ours);
   t->ctx = lws_create_context(&info);
   return t->ctx ? 0 : -1;

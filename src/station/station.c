@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -975,6 +976,10 @@ int station_open(station *st, uv_loop_t *loop, const station_options *opt, char 
   uv_timer_start(selftest, selftest_cb, 0, 0);
   uv_timer_start(&st->meter_timer, meter_timer_cb, meter_period_real_ms(st),
                  meter_period_real_ms(st));
+  store_release_cache(st->db);
+#ifdef __GLIBC__
+  malloc_trim(0); /* hand back the heap pages the start used and freed (issue 15) */
+#endif
   log_info(MOD, "station %s ready: API on %s://%s (port %d)", config_get(st->cfg, "station.id"),
            tls_cert[0] ? "https" : "http", config_get(st->cfg, "http.listen"),
            http_server_port(st->http));

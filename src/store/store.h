@@ -21,6 +21,14 @@ typedef struct store store;
 
 int store_open(store **out, const char *path, char *err, size_t errlen);
 void store_close(store *s);
+/* Drops the pages SQLite keeps cached (they are read again when needed): for
+ * the end of the start, whose migrations and recovery read pages the
+ * station's steady state may never read again. */
+void store_release_cache(store *s);
+/* Prepares every statement of the store now (they are otherwise prepared at
+ * their first use): -1 with store_last_error if one does not compile against
+ * the schema. For tests. */
+int store_prepare_all(store *s);
 const char *store_last_error(const store *s);
 int store_schema_version(store *s);
 int store_schema_latest(void); /* the user_version this code migrates to */

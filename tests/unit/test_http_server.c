@@ -670,6 +670,51 @@ static void keepalive_serves_several_requests(void **state) {
   fixture_free(f);
 }
 
+/* HTTP_MAX_CONNECTIONS open at once are all served; one more is not refused:
+ * it waits in the listen queue and is answered once another one closes. */
+static void sc_connection_limit(fixture *f) {
+  static conn held[HTTP_MAX_CONNECTIONS];
+  const char *hello = "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n";
+  int served = 0;
+  for (int i = 0; i < HTTP_MAX_CONNECTIONS; i++) {
+    if (conn_open(&held[i], f->port) != 0 || conn_send(&held[i], hello, strlen(hello)) != 0) break;
+    resp r = conn_read(&held[i]);
+    if (r.status == 200) served++;
+    resp_free(&r);
+  }
+  f->flags[0] = served;
+  conn extra;
+  if (conn_open(&extra, f->port) == 0 && conn_send(&extra, hello, strlen(hello)) == 0) {
+    /* not answered while every slot is taken (a short look: a server that
+     * answered would do so at once) */
+    struct timeval brief = {.tv_usec = 300000};
+    setsockopt(extra.fd, SOL_SOCKET, SO_RCVTIMEO, &brief, sizeof brief);
+    char b;
+    f->flags[1] = recv(extra.fd, &b, 1, MSG_PEEK) < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    struct timeval tv = {.tv_sec = 20};
+    setsockopt(extra.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    conn_close(&held[0]); /* frees a slot */
+    f->r[0] = conn_read(&extra);
+    /* the held connections still work */
+    conn_send(&held[1], hello, strlen(hello));
+    f->r[1] = conn_read(&held[1]);
+  }
+  conn_close(&extra);
+  for (int i = 0; i < HTTP_MAX_CONNECTIONS; i++) conn_close(&held[i]);
+}
+
+static void connections_up_to_the_limit_then_queued(void **state) {
+  (void)state;
+  fixture *f = fixture_start();
+  fixture_run(f, sc_connection_limit);
+  assert_int_equal(f->flags[0], HTTP_MAX_CONNECTIONS);
+  assert_true(f->flags[1]);
+  assert_int_equal(f->r[0].status, 200);
+  assert_string_equal(f->r[0].body, "hello");
+  assert_int_equal(f->r[1].status, 200);
+  fixture_free(f);
+}
+
 static void sc_large(fixture *f) { f->r[0] = get(f->port, "/api/v1/big", AUTH); }
 
 static void large_body_delivered_intact(void **state) {
@@ -1143,6 +1188,7 @@ int main(void) {
       cmocka_unit_test(bodies_received_intact),
       cmocka_unit_test(keepalive_serves_several_requests),
       cmocka_unit_test(large_body_delivered_intact),
+      cmocka_unit_test(connections_up_to_the_limit_then_queued),
       cmocka_unit_test(deferred_response_completed_later),
       cmocka_unit_test(deferred_request_whose_client_left),
       cmocka_unit_test(stop_inside_handler_with_deferred_request),

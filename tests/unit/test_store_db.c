@@ -556,6 +556,28 @@ static void failures_carry_what_and_why(void **state) {
   assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM events"), 1);
 }
 
+/* Statements are prepared at their first use: every one of them compiles
+ * against the schema, and one that cannot be prepared makes its call fail
+ * with sqlite's reason, never crash. */
+static void statements_compile_and_a_broken_one_fails_cleanly(void **state) {
+  fixture *f = *state;
+  assert_int_equal(store_prepare_all(f->s), 0);
+  store_close(f->s);
+  char err[256];
+  assert_int_equal(store_open(&f->s, f->path, err, sizeof err), 0);
+  assert_int_equal(
+      sqlite3_exec(store_sqlite(f->s), "ALTER TABLE settings RENAME TO gone", NULL, NULL, NULL),
+      SQLITE_OK);
+  assert_int_equal(store_setting_put(f->s, "auth.mode", "free"), -1);
+  assert_non_null(strstr(store_last_error(f->s), "cannot save the setting"));
+  assert_non_null(strstr(store_last_error(f->s), "no such table: settings"));
+  assert_int_equal(store_prepare_all(f->s), -1);
+  /* the rest of the store still works */
+  int64_t id;
+  assert_int_equal(store_event_add(f->s, 1, 0, "boot", NULL, &id), 0);
+  assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM events"), 1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(sessions_lifecycle_and_queries, setup, teardown),
@@ -579,6 +601,8 @@ int main(void) {
       cmocka_unit_test(uid_normalization),
       cmocka_unit_test_setup_teardown(selftest_results_are_recorded, setup, teardown),
       cmocka_unit_test_setup_teardown(failures_carry_what_and_why, setup, teardown),
+      cmocka_unit_test_setup_teardown(statements_compile_and_a_broken_one_fails_cleanly, setup,
+                                      teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -134,7 +134,7 @@ static void durability_pragmas_read_back(void **state) {
   /* the bounds of the WAL file and of the page cache (docs/storage.md) */
   assert_int_equal(int_pragma(s, "PRAGMA wal_autocheckpoint"), 256);
   assert_int_equal(int_pragma(s, "PRAGMA journal_size_limit"), 1048576);
-  assert_int_equal(int_pragma(s, "PRAGMA cache_size"), -2048);
+  assert_int_equal(int_pragma(s, "PRAGMA cache_size"), -512);
   store_close(s);
 }
 

@@ -3,7 +3,7 @@
  * store's default retention: once the security budget (10 000) is full the
  * database file stops growing, the WAL stays within its 1 MiB bound, and the
  * memory SQLite holds beyond its page cache stays flat: the RSS growth seen
- * under a login flood is the page cache (bounded at 2 MiB) filling up, not a
+ * under a login flood is the page cache (bounded at 512 KiB) filling up, not a
  * leak (the ASan build of this test checks for leaks too). docs/storage.md.
  */
 #include <setjmp.h>
@@ -99,7 +99,7 @@ static void security_flood_keeps_file_wal_and_memory_bounded(void **state) {
   /* the WAL: checkpointed every 256 pages and cut back to 1 MiB */
   if (max_wal > 1280 * 1024) fail_msg("WAL reached %lld bytes", (long long)max_wal);
   /* memory: the page cache is bounded, and nothing else grows */
-  if (m2.cache > 2560 * 1024) fail_msg("page cache %lld bytes", (long long)m2.cache);
+  if (m2.cache > 640 * 1024) fail_msg("page cache %lld bytes", (long long)m2.cache);
   if (m1.heap > 0) { /* SQLite built with memory statistics */
     int64_t other1 = m1.heap - m1.cache, other2 = m2.heap - m2.cache;
     if (other2 > other1 + 64 * 1024)
