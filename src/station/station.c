@@ -827,11 +827,16 @@ static void selftest_finished(void *ctx, int c, const hal_selftest *r, const cha
                 {"contactor", r->contactor_ok, ERR_CONTACTOR_WELDED},
                 {"cp", r->cp_ok, ERR_CP_GENERATOR},
                 {"meter", r->meter_ok, ERR_METER_MISSING}};
+  /* the four rows in one commit (issue 15: one fsync, not four) */
+  store_selftest_check rows[sizeof checks / sizeof checks[0]];
   for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
-    store_selftest_record(st->db, now_of(st), c, checks[i].check, checks[i].ok,
-                          checks[i].ok ? "ok" : error_info_of(checks[i].code)->owner_text);
+    rows[i] =
+        (store_selftest_check){checks[i].check, checks[i].ok,
+                               checks[i].ok ? "ok" : error_info_of(checks[i].code)->owner_text};
     if (!checks[i].ok && e == ERR_NONE) e = checks[i].code;
   }
+  if (store_selftest_record_all(st->db, now_of(st), c, rows, sizeof rows / sizeof rows[0]) != 0)
+    log_error(MOD, "connector %d: %s", c, store_last_error(st->db));
   if (e == ERR_NONE)
     station_event(st, c, "selftest", "passed");
   else

@@ -337,11 +337,17 @@ static int migrate(store *s) {
              v, MIGRATION_COUNT);
     return -1;
   }
+  /* An existing database is upgraded one step per transaction: a failing step
+   * leaves it at the previous version. A fresh one (version 0, nothing to keep)
+   * gets the whole schema in one transaction, one durable commit instead of one
+   * per step (issue 15, start time): a crash or a failure anywhere leaves it
+   * empty at version 0, and the next start creates it again. */
+  bool fresh = v == 0;
   for (int i = v; i < MIGRATION_COUNT; i++) {
     char what[64], bump[64];
     snprintf(what, sizeof what, "migration %d", i + 1);
     snprintf(bump, sizeof bump, "PRAGMA user_version = %d", i + 1);
-    if (exec_sql(s, "BEGIN IMMEDIATE", what)) return -1;
+    if ((!fresh || i == v) && exec_sql(s, "BEGIN IMMEDIATE", what)) return -1;
     if (exec_sql(s, migrations[i], what) || exec_sql(s, bump, what)) {
       char keep[sizeof s->error];
       memcpy(keep, s->error, sizeof keep);
@@ -349,7 +355,7 @@ static int migrate(store *s) {
       memcpy(s->error, keep, sizeof keep);
       return -1;
     }
-    if (exec_sql(s, "COMMIT", what)) return -1;
+    if ((!fresh || i == MIGRATION_COUNT - 1) && exec_sql(s, "COMMIT", what)) return -1;
   }
   return 0;
 }
@@ -1202,6 +1208,24 @@ int store_selftest_record(store *s, borne_ms at, int connector, const char *chec
   if (exec_write(s, st, "cannot record the self-test")) return tx_abort(s);
   /* rowid is max + 1 here; the latest result of each check is among the
    * newest rows as long as the budget exceeds the number of checks */
+  if (trim(s, Q_SELFTEST_TRIM, sqlite3_last_insert_rowid(s->db), s->keep.selftest_max_rows,
+           "cannot trim old self-test results"))
+    return tx_abort(s);
+  return tx_commit(s, "cannot record the self-test");
+}
+
+int store_selftest_record_all(store *s, borne_ms at, int connector, const store_selftest_check *c,
+                              size_t n) {
+  if (tx_begin(s, "cannot record the self-test")) return -1;
+  for (size_t i = 0; i < n; i++) {
+    sqlite3_stmt *st = stmt(s, Q_SELFTEST_ADD);
+    sqlite3_bind_int64(st, 1, at);
+    sqlite3_bind_int(st, 2, connector);
+    sqlite3_bind_text(st, 3, c[i].check, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 4, c[i].ok);
+    sqlite3_bind_text(st, 5, c[i].detail ? c[i].detail : "", -1, SQLITE_TRANSIENT);
+    if (exec_write(s, st, "cannot record the self-test")) return tx_abort(s);
+  }
   if (trim(s, Q_SELFTEST_TRIM, sqlite3_last_insert_rowid(s->db), s->keep.selftest_max_rows,
            "cannot trim old self-test results"))
     return tx_abort(s);

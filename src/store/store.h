@@ -197,6 +197,15 @@ int store_settings_each(store *s, setting_cb cb, void *ctx);
 /* ---- self-test results ---- */
 int store_selftest_record(store *s, borne_ms at, int connector, const char *check, bool ok,
                           const char *detail);
+/* Several checks of one connector in one transaction (one durable commit):
+ * all rows or none. */
+typedef struct {
+  const char *check;
+  bool ok;
+  const char *detail;
+} store_selftest_check;
+int store_selftest_record_all(store *s, borne_ms at, int connector, const store_selftest_check *c,
+                              size_t n);
 typedef struct {
   borne_ms at;
   int connector;

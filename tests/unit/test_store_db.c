@@ -537,6 +537,28 @@ static void selftest_results_are_recorded(void **state) {
   assert_string_equal(detail, "tripped in 23 ms");
 }
 
+/* All checks of a connector in one transaction: every row lands, or none. */
+static void selftest_checks_are_recorded_together_or_not_at_all(void **state) {
+  fixture *f = *state;
+  store_selftest_check all[] = {{"rcd", true, "ok"},
+                                {"contactor", false, "welded"},
+                                {"cp", true, "ok"},
+                                {"meter", true, NULL}};
+  assert_int_equal(store_selftest_record_all(f->s, 6000, 2, all, 4), 0);
+  assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM selftest WHERE connector = 2 AND at_ms = 6000"),
+                   4);
+  assert_int_equal(raw_int(f, "SELECT ok FROM selftest WHERE check_name = 'contactor'"), 0);
+  char detail[64];
+  raw_text(f, "SELECT detail FROM selftest WHERE check_name = 'contactor'", detail, sizeof detail);
+  assert_string_equal(detail, "welded");
+  /* the third row fails (NOT NULL): the two before it are rolled back */
+  store_selftest_check bad[] = {{"rcd", true, "ok"}, {"contactor", true, "ok"}, {NULL, true, ""}};
+  assert_int_equal(store_selftest_record_all(f->s, 7000, 1, bad, 3), -1);
+  assert_non_null(strstr(store_last_error(f->s), "cannot record the self-test"));
+  assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM selftest WHERE at_ms = 7000"), 0);
+  assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM selftest"), 4);
+}
+
 /* A failed call says what was being done and sqlite's reason. */
 static void failures_carry_what_and_why(void **state) {
   fixture *f = *state;
@@ -600,6 +622,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(user_names_are_1_to_64_characters, setup, teardown),
       cmocka_unit_test(uid_normalization),
       cmocka_unit_test_setup_teardown(selftest_results_are_recorded, setup, teardown),
+      cmocka_unit_test_setup_teardown(selftest_checks_are_recorded_together_or_not_at_all, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(failures_carry_what_and_why, setup, teardown),
       cmocka_unit_test_setup_teardown(statements_compile_and_a_broken_one_fails_cleanly, setup,
                                       teardown),

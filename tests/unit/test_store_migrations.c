@@ -253,6 +253,28 @@ static void newer_schema_is_refused_and_left_alone(void **state) {
   assert_int_equal(schema_objects(t->path, "table", "selftest"), 0);
 }
 
+/* A fresh file gets all steps in one transaction (one durable commit, issue 15):
+ * a step that fails (or a crash) leaves it at version 0 with nothing applied,
+ * not half a schema. Here the last step's table is in the way. */
+static void fresh_file_failing_late_step_leaves_nothing(void **state) {
+  tmpdb *t = *state;
+  raw_exec(t->path, "CREATE TABLE events_security(x);");
+  store *s;
+  char err[256];
+  assert_int_equal(store_open(&s, t->path, err, sizeof err), -1);
+  assert_non_null(strstr(err, "migration 5"));
+  assert_int_equal(raw_int(t->path, "PRAGMA user_version"), 0);
+  assert_int_equal(schema_objects(t->path, "table", "sessions"), 0);
+  assert_int_equal(schema_objects(t->path, "table", "selftest"), 0);
+  assert_int_equal(schema_objects(t->path, "table", "module_schema"), 0);
+  /* once the obstacle is gone, the next start creates the whole schema */
+  raw_exec(t->path, "DROP TABLE events_security;");
+  assert_int_equal(store_open(&s, t->path, err, sizeof err), 0);
+  assert_int_equal(store_schema_version(s), store_schema_latest());
+  store_close(s);
+  assert_int_equal(schema_objects(t->path, "table", "sessions"), 1);
+}
+
 /* Each step is its own transaction: a step that fails leaves the database at
  * the previous version with nothing of the failed step applied. */
 static void failing_migration_rolls_back_to_the_previous_version(void **state) {
@@ -335,6 +357,7 @@ int main(void) {
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(version_4_security_events_join_their_budget, setup, teardown),
       cmocka_unit_test_setup_teardown(newer_schema_is_refused_and_left_alone, setup, teardown),
+      cmocka_unit_test_setup_teardown(fresh_file_failing_late_step_leaves_nothing, setup, teardown),
       cmocka_unit_test_setup_teardown(failing_migration_rolls_back_to_the_previous_version, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(module_steps_apply_once_in_order_and_roll_back_on_failure,
