@@ -8,7 +8,7 @@
  *
  * Run with `--validate` it is the borne side of ocpp2_schema_agreement.mjs:
  * it reads lines {"v":"2.0.1"|"2.1","action":..,"request":bool,"payload":..}
- * on stdin and prints, per line, `ok` or the CALLERROR code and text, so that
+ * (or "1.6") on stdin and prints, per line, `ok` or the CALLERROR code and text, so that
  * the script can hold the generated validators against ajv.
  */
 #include <setjmp.h>
@@ -21,6 +21,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "ocpp16_messages.h"
 #include "ocpp201_messages.h"
 #include "ocpp21_messages.h"
 
@@ -340,8 +341,10 @@ static int validate_lines(void) {
     const char *action = json_string_value(json_object_get(q, "action"));
     bool request = json_is_true(json_object_get(q, "request"));
     ocpp_error err = {.kind = OCPP_ERR_NONE};
-    int rc = (ver && !strcmp(ver, "2.1") ? ocpp21_validate : ocpp201_validate)(
-        action, request, json_object_get(q, "payload"), &err);
+    int rc = (ver && !strcmp(ver, "2.1") ? ocpp21_validate
+              : ver && !strcmp(ver, "1.6")
+                  ? ocpp16_validate
+                  : ocpp201_validate)(action, request, json_object_get(q, "payload"), &err);
     if (rc == 0)
       printf("ok\n");
     else
