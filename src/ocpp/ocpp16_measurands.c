@@ -25,7 +25,7 @@ static const measurand supported[] = {
     {"Voltage", "V", Q_VOLTAGE, true},
     {"Current.Offered", "A", Q_OFFERED, false},
     {"Temperature", "Celsius", Q_TEMPERATURE, false},
-    {"Frequency", NULL, Q_FREQUENCY, false}, /* 1.6 has no unit for Hz: none is sent */
+    {"Frequency", "Hertz", Q_FREQUENCY, false}, /* the unit of the OCA's errata v4.0 */
 };
 
 /* Every 1.6 measurand, to tell "unknown" from "not measured here". */

@@ -78,8 +78,8 @@ static bool is_uri(const char *s) {
 }
 
 static const char *type_name(ocpp_schema_type t) {
-  static const char *const names[] = {"an object",  "an array", "a string", "a string",
-                                      "an integer", "a number", "a boolean"};
+  static const char *const names[] = {"an object",  "an array", "a string",  "a string",
+                                      "an integer", "a number", "a boolean", "any value"};
   return names[t];
 }
 
@@ -143,6 +143,9 @@ static int check(const ocpp_schema_node *n, const json_t *v, const char *path, o
     break;
   case OCPP_T_NUMBER:
     type_ok = json_is_number(v);
+    break;
+  case OCPP_T_ANY:
+    type_ok = true;
     break;
   default:
     type_ok = json_is_boolean(v);
@@ -259,6 +262,9 @@ static void decode_value(const ocpp_schema_node *n, const json_t *v, void *at) {
   case OCPP_T_BOOLEAN:
     *(bool *)at = json_is_true(v);
     break;
+  case OCPP_T_ANY:
+    *(json_t **)at = json_deep_copy(v);
+    break;
   default:
     break; /* arrays only appear as members */
   }
@@ -320,6 +326,10 @@ static json_t *encode_value(const ocpp_schema_node *n, const void *at) {
     return json_real(*(const double *)at);
   case OCPP_T_BOOLEAN:
     return json_boolean(*(const bool *)at);
+  case OCPP_T_ANY: {
+    json_t *any = *(json_t *const *)at;
+    return any ? json_deep_copy(any) : json_null();
+  }
   default:
     return NULL;
   }
@@ -354,6 +364,9 @@ static void free_value(const ocpp_schema_node *n, void *at) {
   } else if (n->type == OCPP_T_STRING && n->max_length < 0) {
     free(*(char **)at);
     *(char **)at = NULL;
+  } else if (n->type == OCPP_T_ANY) {
+    json_decref(*(json_t **)at);
+    *(json_t **)at = NULL;
   }
 }
 

@@ -7,7 +7,8 @@
  * walks those tables: it validates a payload (the subset of JSON Schema
  * draft 7 the OCPP schemas use: type, properties, required,
  * additionalProperties, enum, maxLength, format date-time/uri, items,
- * minItems/maxItems, multipleOf, minimum/maximum), decodes a valid payload
+ * minItems/maxItems, multipleOf, minimum/maximum; a member without a type
+ * takes any JSON value), decodes a valid payload
  * into its struct, encodes a struct and frees what a decode allocated.
  *
  * Error kinds follow OCPP-J section 4.2.3 and the mapping of the reference
@@ -38,6 +39,7 @@ typedef enum {
   OCPP_T_INTEGER, /* int64_t */
   OCPP_T_NUMBER,  /* double */
   OCPP_T_BOOLEAN, /* bool */
+  OCPP_T_ANY,     /* a member without a type (2.x DataTransfer.data): json_t *, owned */
 } ocpp_schema_type;
 
 typedef enum { OCPP_FMT_NONE, OCPP_FMT_DATE_TIME, OCPP_FMT_URI } ocpp_schema_format;

@@ -25,7 +25,8 @@ typedef struct {
 } ocpp_dialect;
 
 extern const ocpp_dialect ocpp16_dialect;  /* OCPP 1.6J (and its security whitepaper) */
-extern const ocpp_dialect ocpp201_dialect; /* OCPP 2.0.1 (no messages yet: the RPC layer's data) */
+extern const ocpp_dialect ocpp201_dialect; /* OCPP 2.0.1 (generated messages: ocpp201_messages.h) */
+extern const ocpp_dialect ocpp21_dialect;  /* OCPP 2.1 (generated messages: ocpp21_messages.h) */
 
 /* The spelling of `kind` in dialect `d` (GenericError for NONE or out of range). */
 const char *ocpp_dialect_code(const ocpp_dialect *d, ocpp_error_kind kind);

@@ -213,6 +213,20 @@ test('trigger messages are answered then sent', async () => {
   csms.assertNoViolations();
 });
 
+test('frequency is sampled in Hertz, the unit of the OCA errata', async () => {
+  const before = (await csms.call('GetConfiguration', { key: ['MeterValuesSampledData'] })).configurationKey[0].value;
+  assert.equal((await csms.call('ChangeConfiguration', { key: 'MeterValuesSampledData', value: 'Energy.Active.Import.Register,Frequency' })).status, 'Accepted');
+  const from = csms.calls.length;
+  assert.equal((await csms.call('TriggerMessage', { requestedMessage: 'MeterValues', connectorId: 1 })).status, 'Accepted');
+  const mv = await csms.waitCall('MeterValues', { from });
+  const f = mv.params.meterValue[0].sampledValue.find((sv) => sv.measurand === 'Frequency');
+  assert.ok(f, JSON.stringify(mv.params));
+  assert.equal(f.unit, 'Hertz');
+  assert.equal(Number(f.value), 50);
+  assert.equal((await csms.call('ChangeConfiguration', { key: 'MeterValuesSampledData', value: before })).status, 'Accepted');
+  csms.assertNoViolations();
+});
+
 test('unlock, data transfer and an unknown action', async () => {
   assert.equal((await csms.call('UnlockConnector', { connectorId: 1 })).status, 'Unlocked');
   assert.equal((await csms.call('UnlockConnector', { connectorId: 9 })).status, 'NotSupported');

@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """Generate C message types, schema tables and validators from the official
-OCPP JSON schemas (schemas/ocpp/ocpp1_6.json: one array of draft-07 schemas,
-"$id": "urn:<Action>.req" / "urn:<Action>.conf").
+OCPP JSON schemas: either one file holding an array of schemas with
+"$id": "urn:<Action>.req" / "urn:<Action>.conf" (schemas/ocpp/ocpp1_6.json), or
+a folder of the OCA's per-message files <Action>Request.json /
+<Action>Response.json (schemas/ocpp/v2.0.1/, v2.1/: draft-06, "$ref" to
+"#/definitions/...", customData). A 2.1 SEND message (NotifyPeriodicEventStream)
+has a request and no response: its response schema is NULL.
 
-usage: ocpp_gen.py SCHEMA.json PREFIX OUT_DIR
+usage: ocpp_gen.py SCHEMA.json|SCHEMA_DIR PREFIX OUT_DIR
   writes OUT_DIR/PREFIX_messages.h and OUT_DIR/PREFIX_messages.c
 
 Naming (also in the generated header and docs/ocpp16.md):
@@ -16,12 +20,53 @@ Naming (also in the generated header and docs/ocpp16.md):
   - strings with maxLength are char[maxLength * 4 + 1] (UTF-8: maxLength
     counts characters, and a character takes up to 4 bytes, so every valid
     string decodes whole); strings without maxLength are `char *`, owned;
-    integers int64_t, numbers double.
+    integers int64_t, numbers double; a member without a type (any JSON
+    value) an owned json_t *.
 Python 3 standard library only: it runs at build time on Debian's python3.
 """
 import json
+import os
 import re
 import sys
+
+
+# Keywords the generator understands or that carry no constraint (annotations);
+# anything else in a schema stops the build rather than being silently ignored.
+KNOWN_KEYWORDS = {
+    '$schema', '$id', 'id', 'comment', 'description', 'javaType', 'default', 'title',
+    'type', 'properties', 'required', 'additionalProperties', 'definitions', 'enum',
+    'maxLength', 'format', 'items', 'minItems', 'maxItems', 'additionalItems',
+    'multipleOf', 'minimum', 'maximum', '$ref',
+}
+
+
+def load_messages(src):
+    """{action: {'req': schema, 'conf': schema}} from an array file or a folder."""
+    messages = {}
+    if os.path.isdir(src):
+        for fname in sorted(os.listdir(src)):
+            if not fname.endswith('.json'):
+                continue
+            m = re.fullmatch(r'(\w+?)(Request|Response)\.json', fname) or \
+                re.fullmatch(r'(NotifyPeriodicEventStream)\.json', fname)
+            if not m:
+                raise SystemExit(f'ocpp_gen: unexpected schema file {fname}')
+            kind = 'conf' if m.lastindex == 2 and m.group(2) == 'Response' else 'req'
+            with open(os.path.join(src, fname), encoding='utf-8-sig') as f:
+                messages.setdefault(m.group(1), {})[kind] = json.load(f)
+        return messages
+    with open(src, encoding='utf-8') as f:
+        schemas = json.load(f)
+    for s in schemas:
+        m = re.fullmatch(r'urn:(\w+)\.(req|conf)', s['$id'])
+        if not m:
+            raise SystemExit(f'ocpp_gen: unexpected $id {s["$id"]}')
+        messages.setdefault(m.group(1), {})[m.group(2)] = s
+    return messages
+
+
+# Messages that have no response (OCPP 2.1 SEND frames).
+SEND_ONLY = {'NotifyPeriodicEventStream'}
 
 
 def c_ident(text):
@@ -37,9 +82,18 @@ class Gen:
         self.counter = 0
 
     def resolve(self, node, defs):
+        seen = 0
         while '$ref' in node:
-            name = node['$ref'].split('/')[-1]
+            ref = node['$ref']
+            if not ref.startswith('#/definitions/'):
+                raise SystemExit(f'ocpp_gen: unsupported $ref {ref!r}')
+            name = ref.split('/')[-1]
+            if name not in defs:
+                raise SystemExit(f'ocpp_gen: $ref to a missing definition {ref!r}')
             node = defs[name]
+            seen += 1
+            if seen > 16:
+                raise SystemExit(f'ocpp_gen: $ref loop at {ref!r}')
         return node
 
     def fresh(self, base):
@@ -47,8 +101,13 @@ class Gen:
         return f'{self.prefix}_n{self.counter}_{c_ident(base)[:40]}'
 
     # Returns (c_type, array_suffix, table_name) for one schema node.
-    def node(self, schema, defs, cname, path):
+    def node(self, schema, defs, cname, path, depth=0):
         schema = self.resolve(schema, defs)
+        if depth > 24:
+            raise SystemExit(f'ocpp_gen: {cname}: nesting too deep (a recursive schema?)')
+        for key in schema:
+            if key not in KNOWN_KEYWORDS:
+                raise SystemExit(f'ocpp_gen: {cname}: unsupported schema keyword {key!r}')
         t = schema.get('type')
         table = self.fresh(path or cname)
         if t == 'object':
@@ -59,7 +118,7 @@ class Gen:
                 sub_r = self.resolve(sub, defs)
                 sub_c = f'{cname}_{c_ident(name)}'
                 if sub_r.get('type') == 'array':
-                    item_type, item_suffix, item_table = self.node(sub_r['items'], defs, sub_c, name)
+                    item_type, item_suffix, item_table = self.node(sub_r['items'], defs, sub_c, name, depth + 1)
                     if item_suffix:
                         # array of fixed strings: a struct wrapper keeps pointer arithmetic simple
                         wrap = f'{sub_c}_item'
@@ -75,7 +134,7 @@ class Gen:
                     sub_table = arr_table
                     count_off = f'offsetof({cname}, {name}_count)'
                 else:
-                    sub_type, sub_suffix, sub_table = self.node(sub, defs, sub_c, name)
+                    sub_type, sub_suffix, sub_table = self.node(sub, defs, sub_c, name, depth + 1)
                     members.append(f'  {sub_type} {name}{sub_suffix};')
                     count_off = '0'
                 req = name in required
@@ -152,6 +211,12 @@ class Gen:
                 f'static const ocpp_schema_node {table} = {{.type = OCPP_T_BOOLEAN, '
                 f'.size = sizeof(bool), .min_items = -1, .max_items = -1, .max_length = -1}};')
             return 'bool', '', table
+        if t is None and not any(k in schema for k in ('properties', 'items', 'enum', 'maxLength')):
+            # no type and no constraint (2.x DataTransfer.data): any JSON value, kept as json_t *
+            self.tables.append(
+                f'static const ocpp_schema_node {table} = {{.type = OCPP_T_ANY, '
+                f'.size = sizeof(json_t *), .min_items = -1, .max_items = -1, .max_length = -1}};')
+            return 'json_t *', '', table
         raise SystemExit(f'ocpp_gen: {cname}: unsupported schema type {t!r}')
 
 
@@ -159,20 +224,16 @@ def main():
     if len(sys.argv) != 4:
         raise SystemExit(__doc__)
     src, prefix, out = sys.argv[1:]
-    with open(src, encoding='utf-8') as f:
-        schemas = json.load(f)
-    messages = {}
-    for s in schemas:
-        m = re.fullmatch(r'urn:(\w+)\.(req|conf)', s['$id'])
-        if not m:
-            raise SystemExit(f'ocpp_gen: unexpected $id {s["$id"]}')
-        messages.setdefault(m.group(1), {})[m.group(2)] = s
+    src = src.rstrip('/')
+    messages = load_messages(src)
     actions = sorted(messages)
     g = Gen(prefix)
     roots = {}
     for a in actions:
         for kind, suffix in (('req', 'Request'), ('conf', 'Response')):
             s = messages[a].get(kind)
+            if s is None and kind == 'conf' and a in SEND_ONLY:
+                continue
             if s is None:
                 raise SystemExit(f'ocpp_gen: {a} has no .{kind} schema')
             cname = f'{prefix}_{a}{suffix}'
@@ -200,7 +261,8 @@ def main():
           f'/* 0 and *out set when `name` is an action of this version, else -1. */',
           f'int {prefix}_action_parse(const char *name, {prefix}_action *out);',
           f'bool {prefix}_action_known(const char *name);',
-          f'/* The schema of a request (request = true) or response; NULL for an unknown action. */',
+          f'/* The schema of a request (request = true) or response; NULL for an unknown action',
+          f' * (and for the response of a 2.1 SEND message, which has none). */',
           f'const ocpp_schema_node *{prefix}_schema(const char *action, bool request);',
           f'/* 0 when `payload` conforms; -1 with err (an unknown action: OCPP_ERR_NOT_IMPLEMENTED),',
           f' * its code spelled as {prefix}_dialect spells it (so are the _decode functions\'). */',
@@ -221,7 +283,8 @@ def main():
     c += [f'static const ocpp_schema_node *const request_schemas[] = {{']
     c += [f'    &{roots[(a, "Request")][1]},' for a in actions]
     c += ['};', f'static const ocpp_schema_node *const response_schemas[] = {{']
-    c += [f'    &{roots[(a, "Response")][1]},' for a in actions]
+    c += [f'    &{roots[(a, "Response")][1]},' if (a, 'Response') in roots else '    NULL, /* SEND: no response */'
+          for a in actions]
     c += ['};', '']
     for (a, suffix), (cname, table) in roots.items():
         c += [f'const ocpp_schema_node *const {cname}_schema = &{table};',
@@ -249,7 +312,10 @@ def main():
           '    if (err) {',
           '      err->kind = OCPP_ERR_NOT_IMPLEMENTED;',
           f'      ocpp_dialect_spell(&{prefix}_dialect, err);',
-          '      snprintf(err->text, sizeof err->text, "%.60s is not an action of this OCPP version", action ? action : "(none)");',
+          f'      if ({prefix}_action_known(action))',
+          '        snprintf(err->text, sizeof err->text, "%.60s has no response (a SEND message)", action);',
+          '      else',
+          '        snprintf(err->text, sizeof err->text, "%.60s is not an action of this OCPP version", action ? action : "(none)");',
           '    }',
           '    return -1;', '  }',
           '  int rc = ocpp_schema_validate(s, payload, err);',

@@ -326,9 +326,11 @@ void v16_send_triggered(ocpp16_station *o) {
   }
   if (t & TRIG_METER)
     for (int i = c ? c : 1; i <= (c ? c : o->count); i++) {
+      json_t *one =
+          v16_meter_value(o, i, key_str(o, "MeterValuesSampledData"), "Trigger", now_of(o));
+      if (!one) continue; /* nothing measured: no empty MeterValues */
       json_t *mv = json_array();
-      json_array_append_new(
-          mv, v16_meter_value(o, i, key_str(o, "MeterValuesSampledData"), "Trigger", now_of(o)));
+      json_array_append_new(mv, one);
       json_t *p = json_pack("{s:i, s:o}", "connectorId", i, "meterValue", mv);
       if (o->conn[i - 1].transaction_id)
         json_object_set_new(p, "transactionId", json_integer(o->conn[i - 1].transaction_id));

@@ -162,6 +162,10 @@ json_t *v16_meter_value(const ocpp16_station *o, int c, const char *measurands, 
   json_t *sv = json_array();
   ocpp16_sample_extra x = extra_of(o, c);
   ocpp16_sampled_values(measurands, &o->st->conn[c - 1].meter, &x, context, sv);
+  if (json_array_size(sv) == 0) {
+    json_decref(sv);
+    return NULL;
+  }
   return json_pack("{s:o, s:o}", "timestamp", time_json(at), "sampledValue", sv);
 }
 
@@ -169,8 +173,10 @@ static void sample_connector(ocpp16_station *o, int c, const char *context, cons
   cp_conn *k = &o->conn[c - 1];
   const char *measurands = key_str(o, key);
   if (!measurands[0] || !o->st->conn[c - 1].meter_ok) return;
+  json_t *one = v16_meter_value(o, c, measurands, context, now_of(o));
+  if (!one) return; /* nothing measured (no frequency yet): no empty MeterValues */
   json_t *mv = json_array();
-  json_array_append_new(mv, v16_meter_value(o, c, measurands, context, now_of(o)));
+  json_array_append_new(mv, one);
   json_t *p = json_pack("{s:i, s:o}", "connectorId", c, "meterValue", mv);
   if (k->session_id) {
     /* transaction-related: the queue puts the back end's transactionId in */
@@ -278,9 +284,15 @@ void v16_on_session_stopped(void *ctx, int c, const station_session_info *s) {
     json_t *sv2 = json_array();
     ocpp16_sample_extra x = extra_of(o, c);
     ocpp16_sampled_values(stop_data, &end, &x, "Transaction.End", sv2);
-    json_array_append_new(
-        data, json_pack("{s:o, s:o}", "timestamp", time_json(s->stop_ms), "sampledValue", sv2));
-    json_object_set_new(p, "transactionData", data);
+    if (json_array_size(sv2)) /* a MeterValue has at least one sampledValue */
+      json_array_append_new(
+          data, json_pack("{s:o, s:o}", "timestamp", time_json(s->stop_ms), "sampledValue", sv2));
+    else
+      json_decref(sv2);
+    if (json_array_size(data))
+      json_object_set_new(p, "transactionData", data);
+    else
+      json_decref(data);
   }
   struct ocmf *signer = station_ocmf(o->st);
   if (signer) {

@@ -205,6 +205,8 @@ void v16_on_status_changed(void *ctx, int c, connector_status s, error_code e);
 /* transactions.c */
 void v16_enqueue(ocpp16_station *o, int64_t session_id, const char *action, json_t *payload);
 void v16_pump(ocpp16_station *o);
+/* A MeterValue of connector c, or NULL when none of `measurands` is measured now: the
+ * OCA's 1.6 schema (errata) wants at least one sampledValue. */
 json_t *v16_meter_value(const ocpp16_station *o, int c, const char *measurands, const char *context,
                         borne_ms at);
 borne_ms v16_take_samples(ocpp16_station *o, borne_ms now);
