@@ -156,6 +156,18 @@ test('availability: inoperative during a transaction is scheduled', async () => 
   await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 1 && p.status === 'Available' });
 });
 
+test('availability of connector 0: the whole station, and a StatusNotification for connector 0 too (1.6 5.2, 4.9)', async () => {
+  const from = csms.calls.length;
+  assert.equal((await csms.call('ChangeAvailability', { connectorId: 0, type: 'Inoperative' })).status, 'Accepted');
+  for (const c of [0, 1, 2])
+    await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === c && p.status === 'Unavailable' });
+  const back = csms.calls.length;
+  assert.equal((await csms.call('ChangeAvailability', { connectorId: 0, type: 'Operative' })).status, 'Accepted');
+  for (const c of [0, 1, 2])
+    await csms.waitCall('StatusNotification', { from: back, match: (p) => p.connectorId === c && p.status === 'Available' });
+  csms.assertNoViolations();
+});
+
 test('reservation: only the reserved badge may use the connector; cancel; expiry', async () => {
   const from = csms.calls.length;
   const expiry = new Date(Date.now() + 3600e3).toISOString();

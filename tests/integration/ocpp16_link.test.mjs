@@ -263,6 +263,10 @@ test('malformed frames from the back end get the right CALLERROR and change noth
       ['unknown type', JSON.stringify([7, 'm1', 'Reset', {}]), 'm1', 'FormationViolation'],
       ['payload missing', JSON.stringify([2, 'm2', 'Reset']), 'm2', 'ProtocolError'],
       ['unknown action', JSON.stringify([2, 'm3', 'MakeCoffee', {}]), 'm3', 'NotImplemented'],
+      // OCPP-J 1.6 4.2.3: an action of the protocol a charge point does not handle
+      ['action of the protocol the station does not handle',
+        JSON.stringify([2, 'm8', 'BootNotification', { chargePointVendor: 'x', chargePointModel: 'y' }]), 'm8', 'NotSupported'],
+      ['unknown member', JSON.stringify([2, 'm9', 'Reset', { type: 'Soft', when: 'now' }]), 'm9', 'FormationViolation'],
       ['wrong type', JSON.stringify([2, 'm4', 'ChangeAvailability', { connectorId: 'one', type: 'Inoperative' }]), 'm4', 'TypeConstraintViolation'],
       ['bad enum value', JSON.stringify([2, 'm5', 'Reset', { type: 'Sideways' }]), 'm5', 'PropertyConstraintViolation'],
       ['required member missing', JSON.stringify([2, 'm6', 'ChangeAvailability', { connectorId: 1 }]), 'm6', 'OccurenceConstraintViolation'],

@@ -142,8 +142,15 @@ static void on_call(void *ctx, const char *action, const json_t *req, ocpp_reply
       if (!h->quiet) station_event(o->st, 0, "ocpp_call", "%s", action);
       return;
     }
-  r->error_code = ocpp_dialect_code(&ocpp16_dialect, OCPP_ERR_NOT_IMPLEMENTED);
-  snprintf(r->error_text, sizeof r->error_text, "%s is not supported by this charge point", action);
+  /* OCPP-J 1.6 4.2.3: an action of the protocol that a charge point does
+   * not handle (BootNotification sent by the back end, ...) is "recognized
+   * but not supported"; an action the protocol does not know is
+   * NotImplemented. */
+  bool known = ocpp16_schema(action, true) != NULL;
+  r->error_code =
+      ocpp_dialect_code(&ocpp16_dialect, known ? OCPP_ERR_NOT_SUPPORTED : OCPP_ERR_NOT_IMPLEMENTED);
+  snprintf(r->error_text, sizeof r->error_text, "%s is not %s by this charge point", action,
+           known ? "handled" : "known");
 }
 
 static void on_replied(void *ctx, const char *action) {
@@ -173,6 +180,7 @@ static void on_disconnected(void *ctx, const char *why) {
   uv_timer_stop(&o->heartbeat_timer);
   uv_timer_stop(&o->boot_timer);
   for (int c = 1; c <= o->count; c++) o->conn[c - 1].reported_valid = false;
+  o->reported0_valid = false;
   cp_certs_set_server_chain(o->certs, NULL);
   station_event(o->st, 0, "ocpp_disconnected", "%s", why);
   if (o->trust_changed && key_int(o, "security_profile") >= 2) {

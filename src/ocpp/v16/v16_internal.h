@@ -94,6 +94,8 @@ typedef struct ocpp16_station {
   borne_ms next_aligned;
   cp_conn conn[BORNE_MAX_CONNECTORS];
   int count;
+  connector_status reported0; /* connector 0 (the whole station) as the back end last heard it */
+  bool reported0_valid;
   int64_t pump_in_flight; /* queue message id being sent, 0 none */
   /* TriggerMessage: what to send once the answer went out */
   unsigned trigger;
