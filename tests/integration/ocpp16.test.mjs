@@ -3,15 +3,20 @@
 // official schemas; any violation fails the test). Covers the Core profile,
 // authorization online and offline, remote start/stop, availability,
 // configuration keys, reservation, smart charging, trigger, unlock, reset.
+// ocpp16_ws_io.test.mjs runs the same scenarios against the second,
+// independent strict back end (ocpp-ws-io) by setting BORNE_OCPP_PEER.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBorned } from './lib/borne.mjs';
 import { startCsms } from './lib/csms.mjs';
+import { startCsmsWsIo } from './lib/csms_ws_io.mjs';
+
+const startPeer = process.env.BORNE_OCPP_PEER === 'ocpp-ws-io' ? startCsmsWsIo : startCsms;
 
 let csms, st;
 
 before(async () => {
-  csms = await startCsms({ tags: { GOOD1: 'Accepted', GOOD2: 'Accepted', BLOCKED: 'Blocked' }, bootInterval: 60 });
+  csms = await startPeer({ tags: { GOOD1: 'Accepted', GOOD2: 'Accepted', BLOCKED: 'Blocked' }, bootInterval: 60 });
   st = await startBorned({
     connectors: 2, auth: 'ocpp', speed: 20,
     args: ['--csms', csms.url],
