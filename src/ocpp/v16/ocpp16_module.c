@@ -134,6 +134,22 @@ static const v16_family *const families[] = {
 static void on_call(void *ctx, const char *action, const json_t *req, ocpp_reply *r) {
   ocpp16_station *o = ctx;
   o->last_rx_wall = clock_wall_ms();
+  /* 1.6 4.2: "While Rejected, the Charge Point SHALL NOT respond to any
+   * Central System initiated message"; while Pending the back end may read
+   * and change the configuration, trigger messages..., but a transaction is
+   * not started nor stopped remotely before the station is accepted */
+  if (o->boot == BOOT_REJECTED) {
+    r->no_answer = true;
+    station_event(o->st, 0, "ocpp_call", "%s not answered: the BootNotification was Rejected",
+                  action);
+    return;
+  }
+  if (o->boot == BOOT_PENDING &&
+      (!strcmp(action, "RemoteStartTransaction") || !strcmp(action, "RemoteStopTransaction"))) {
+    v16_reply_status(r, "Rejected");
+    station_event(o->st, 0, "ocpp_call", "%s rejected: registration Pending", action);
+    return;
+  }
   for (size_t f = 0; f < sizeof families / sizeof families[0]; f++)
     for (size_t i = 0; i < families[f]->count; i++) {
       const v16_handler *h = &families[f]->list[i];
