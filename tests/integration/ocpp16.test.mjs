@@ -183,8 +183,14 @@ test('reservation: only the reserved badge may use the connector; cancel; expiry
   assert.equal((await csms.call('CancelReservation', { reservationId: 7 })).status, 'Rejected');
   await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 1 && p.status === 'Available' });
   /* used: the StartTransaction names it */
+  const mark = csms.calls.length;
   assert.equal((await csms.call('ReserveNow', { connectorId: 1, expiryDate: expiry, idTag: 'GOOD2', reservationId: 8 })).status, 'Accepted');
+  await csms.waitCall('StatusNotification', { from: mark, match: (p) => p.connectorId === 1 && p.status === 'Reserved' });
+  /* 1.6 4.9: a car plugged in without the reserved identity leaves it Reserved */
   assert.equal(st.ctl('plug', '1').code, 0);
+  const plugged = await st.waitFor((x) => x.connectors[0].cp_state !== 'A', { what: 'car plugged in' });
+  assert.equal(plugged.connectors[0].status, 'Reserved');
+  assert.ok(!csms.calls.slice(mark).some((c) => c.action === 'StatusNotification' && c.params.connectorId === 1 && c.params.status === 'Preparing'));
   assert.equal(st.ctl('tap', 'GOOD2').code, 0);
   const start = await csms.waitCall('StartTransaction', { from, match: (p) => p.connectorId === 1 });
   assert.equal(start.params.reservationId, 8);
