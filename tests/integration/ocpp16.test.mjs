@@ -248,10 +248,16 @@ test('a soft reset stops the transaction with SoftReset and boots again', async 
   assert.equal((await csms.call('RemoteStartTransaction', { connectorId: 1, idTag: 'GOOD1' })).status, 'Accepted');
   await st.waitStatus(1, 'Charging');
   const from = csms.calls.length;
+  // 1.6 5.14: the transaction is stopped (and its StopTransaction answered)
+  // before the restart
+  const client = await csms.connected();
+  let closedAt = -1;
+  client.once('close', () => { closedAt = csms.calls.length; });
   assert.equal((await csms.call('Reset', { type: 'Soft' })).status, 'Accepted');
   const stop = await csms.waitCall('StopTransaction', { from, timeoutMs: 30000 });
   assert.equal(stop.params.reason, 'SoftReset');
   await csms.waitCall('BootNotification', { from, timeoutMs: 30000 });
+  assert.ok(closedAt > csms.calls.indexOf(stop), `StopTransaction (call ${csms.calls.indexOf(stop)}) before the connection closed (at ${closedAt})`);
   await st.waitReady(2);
   csms.assertNoViolations();
 });

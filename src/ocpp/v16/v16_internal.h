@@ -37,7 +37,8 @@
 #define MOD "ocpp"
 #define NEVER INT64_MAX
 #define BOOT_RETRY_DEFAULT_S 30
-#define RESET_FLUSH_MS 300 /* lets the WebSocket write Reset.conf before closing */
+#define RESET_FLUSH_MS 300      /* lets the WebSocket write Reset.conf before closing */
+#define RESET_STOP_MAX_MS 10000 /* Reset: waits at most this for the StopTransaction answers */
 
 typedef enum { BOOT_NONE, BOOT_PENDING, BOOT_ACCEPTED, BOOT_REJECTED } boot_state;
 extern const char *const v16_boot_names[]; /* indexed by boot_state (core.c) */
