@@ -26,7 +26,7 @@ all: build
 deps:
 	@./tools/install-deps.sh $(DEB_PACKAGES)
 	@command -v node >/dev/null || ./tools/install-deps.sh nodejs npm
-	@# Test peers (ocpp-rpc, @road-labs/ocmf, playwright-core, axe-core), pinned by tests/package-lock.json.
+	@# Test peers (ocpp-rpc, ocpp-ws-io, @road-labs/ocmf, playwright-core, axe-core), pinned by tests/package-lock.json.
 	@[ tests/node_modules/.package-lock.json -nt tests/package-lock.json ] || \
 	  npm ci --prefix tests --no-audit --no-fund --loglevel=error
 

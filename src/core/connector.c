@@ -136,7 +136,10 @@ static connector_status derive_status(const connector_sm *sm) {
   }
   /* Inoperative takes effect once no session runs ("scheduled" in OCPP 1.6). */
   if (!sm->operative) return STATUS_UNAVAILABLE;
-  if (sm->reserved && !plugged_cp(sm->cp)) return STATUS_RESERVED;
+  /* OCPP 1.6 4.9: a connector leaves Reserved when the reservation's
+   * identity is presented (G2, Preparing) or the reservation ends (G1), not
+   * when a car is plugged in without it */
+  if (sm->reserved) return sm->authorized ? STATUS_PREPARING : STATUS_RESERVED;
   if (sm->finishing && plugged_cp(sm->cp)) return STATUS_FINISHING;
   if (plugged_cp(sm->cp)) return STATUS_PREPARING;
   return STATUS_AVAILABLE;

@@ -229,6 +229,11 @@ static void handle_call(ocpp_rpc *r, const char *id, const json_t *frame) {
   }
   ocpp_reply reply = {0};
   r->cfg.call(r->cfg.ctx, action, payload, &reply);
+  if (reply.no_answer) { /* the version's registration rules forbid any answer */
+    json_decref(reply.result);
+    log_info(MOD, "%s %s: not answered", action, id);
+    return;
+  }
   if (!reply.result && !reply.error_code) {
     reply.error_code = code_of(r, OCPP_ERR_INTERNAL);
     snprintf(reply.error_text, sizeof reply.error_text, "%s: no answer", action);

@@ -31,6 +31,7 @@ typedef struct {
   json_t *result; /* owned by the rpc layer after the handler returns */
   const char *error_code;
   char error_text[200];
+  bool no_answer; /* answer nothing at all (1.6 4.2: while the boot is Rejected) */
 } ocpp_reply;
 
 /* Exactly once per station call: the result (valid per schema), or an error

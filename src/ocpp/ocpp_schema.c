@@ -114,7 +114,10 @@ static int check_object(const ocpp_schema_node *n, const json_t *v, const char *
       for (size_t i = 0; i < n->prop_count && !known; i++) known = !strcmp(n->props[i].name, key);
       if (!known) {
         child_path(sub, path, key);
-        return fail(err, OCPP_ERR_PROPERTY_CONSTRAINT, sub, "unknown member");
+        /* OCPP-J 1.6 4.2.3: a payload that does not conform to the PDU's
+         * structure is a formation (2.0.1: format) violation, not a value
+         * out of its constraints */
+        return fail(err, OCPP_ERR_FORMAT, sub, "unknown member");
       }
     }
   }

@@ -3,15 +3,20 @@
 // official schemas; any violation fails the test). Covers the Core profile,
 // authorization online and offline, remote start/stop, availability,
 // configuration keys, reservation, smart charging, trigger, unlock, reset.
+// ocpp16_ws_io.test.mjs runs the same scenarios against the second,
+// independent strict back end (ocpp-ws-io) by setting BORNE_OCPP_PEER.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBorned } from './lib/borne.mjs';
 import { startCsms } from './lib/csms.mjs';
+import { startCsmsWsIo } from './lib/csms_ws_io.mjs';
+
+const startPeer = process.env.BORNE_OCPP_PEER === 'ocpp-ws-io' ? startCsmsWsIo : startCsms;
 
 let csms, st;
 
 before(async () => {
-  csms = await startCsms({ tags: { GOOD1: 'Accepted', GOOD2: 'Accepted', BLOCKED: 'Blocked' }, bootInterval: 60 });
+  csms = await startPeer({ tags: { GOOD1: 'Accepted', GOOD2: 'Accepted', BLOCKED: 'Blocked' }, bootInterval: 60 });
   st = await startBorned({
     connectors: 2, auth: 'ocpp', speed: 20,
     args: ['--csms', csms.url],
@@ -156,6 +161,18 @@ test('availability: inoperative during a transaction is scheduled', async () => 
   await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 1 && p.status === 'Available' });
 });
 
+test('availability of connector 0: the whole station, and a StatusNotification for connector 0 too (1.6 5.2, 4.9)', async () => {
+  const from = csms.calls.length;
+  assert.equal((await csms.call('ChangeAvailability', { connectorId: 0, type: 'Inoperative' })).status, 'Accepted');
+  for (const c of [0, 1, 2])
+    await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === c && p.status === 'Unavailable' });
+  const back = csms.calls.length;
+  assert.equal((await csms.call('ChangeAvailability', { connectorId: 0, type: 'Operative' })).status, 'Accepted');
+  for (const c of [0, 1, 2])
+    await csms.waitCall('StatusNotification', { from: back, match: (p) => p.connectorId === c && p.status === 'Available' });
+  csms.assertNoViolations();
+});
+
 test('reservation: only the reserved badge may use the connector; cancel; expiry', async () => {
   const from = csms.calls.length;
   const expiry = new Date(Date.now() + 3600e3).toISOString();
@@ -166,8 +183,14 @@ test('reservation: only the reserved badge may use the connector; cancel; expiry
   assert.equal((await csms.call('CancelReservation', { reservationId: 7 })).status, 'Rejected');
   await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 1 && p.status === 'Available' });
   /* used: the StartTransaction names it */
+  const mark = csms.calls.length;
   assert.equal((await csms.call('ReserveNow', { connectorId: 1, expiryDate: expiry, idTag: 'GOOD2', reservationId: 8 })).status, 'Accepted');
+  await csms.waitCall('StatusNotification', { from: mark, match: (p) => p.connectorId === 1 && p.status === 'Reserved' });
+  /* 1.6 4.9: a car plugged in without the reserved identity leaves it Reserved */
   assert.equal(st.ctl('plug', '1').code, 0);
+  const plugged = await st.waitFor((x) => x.connectors[0].cp_state !== 'A', { what: 'car plugged in' });
+  assert.equal(plugged.connectors[0].status, 'Reserved');
+  assert.ok(!csms.calls.slice(mark).some((c) => c.action === 'StatusNotification' && c.params.connectorId === 1 && c.params.status === 'Preparing'));
   assert.equal(st.ctl('tap', 'GOOD2').code, 0);
   const start = await csms.waitCall('StartTransaction', { from, match: (p) => p.connectorId === 1 });
   assert.equal(start.params.reservationId, 8);
@@ -239,10 +262,16 @@ test('a soft reset stops the transaction with SoftReset and boots again', async 
   assert.equal((await csms.call('RemoteStartTransaction', { connectorId: 1, idTag: 'GOOD1' })).status, 'Accepted');
   await st.waitStatus(1, 'Charging');
   const from = csms.calls.length;
+  // 1.6 5.14: the transaction is stopped (and its StopTransaction answered)
+  // before the restart
+  const client = await csms.connected();
+  let closedAt = -1;
+  client.once('close', () => { closedAt = csms.calls.length; });
   assert.equal((await csms.call('Reset', { type: 'Soft' })).status, 'Accepted');
   const stop = await csms.waitCall('StopTransaction', { from, timeoutMs: 30000 });
   assert.equal(stop.params.reason, 'SoftReset');
   await csms.waitCall('BootNotification', { from, timeoutMs: 30000 });
+  assert.ok(closedAt > csms.calls.indexOf(stop), `StopTransaction (call ${csms.calls.indexOf(stop)}) before the connection closed (at ${closedAt})`);
   await st.waitReady(2);
   csms.assertNoViolations();
 });

@@ -273,6 +273,10 @@ test('malformed frames from the back end get the right CALLERROR and change noth
       ['unknown type', JSON.stringify([7, 'm1', 'Reset', {}]), 'm1', 'FormationViolation'],
       ['payload missing', JSON.stringify([2, 'm2', 'Reset']), 'm2', 'ProtocolError'],
       ['unknown action', JSON.stringify([2, 'm3', 'MakeCoffee', {}]), 'm3', 'NotImplemented'],
+      // OCPP-J 1.6 4.2.3: an action of the protocol a charge point does not handle
+      ['action of the protocol the station does not handle',
+        JSON.stringify([2, 'm8', 'BootNotification', { chargePointVendor: 'x', chargePointModel: 'y' }]), 'm8', 'NotSupported'],
+      ['unknown member', JSON.stringify([2, 'm9', 'Reset', { type: 'Soft', when: 'now' }]), 'm9', 'FormationViolation'],
       ['wrong type', JSON.stringify([2, 'm4', 'ChangeAvailability', { connectorId: 'one', type: 'Inoperative' }]), 'm4', 'TypeConstraintViolation'],
       ['bad enum value', JSON.stringify([2, 'm5', 'Reset', { type: 'Sideways' }]), 'm5', 'PropertyConstraintViolation'],
       ['required member missing', JSON.stringify([2, 'm6', 'ChangeAvailability', { connectorId: 1 }]), 'm6', 'OccurenceConstraintViolation'],
@@ -316,11 +320,24 @@ test('boot Pending then Rejected then Accepted: nothing but the boot until accep
   try {
     await csms.waitCall('BootNotification');
     await st.waitFor((x) => x.station.ocpp.registration === 'Pending', { what: 'pending' });
+    // 1.6 4.2: while Pending the back end may read and change the configuration,
+    // but no transaction is started or stopped remotely
+    assert.equal((await csms.call('ChangeConfiguration', { key: 'MeterValueSampleInterval', value: '17' })).status, 'Accepted');
+    const got = await csms.call('GetConfiguration', { key: ['MeterValueSampleInterval'] });
+    assert.equal(got.configurationKey[0].value, '17');
+    assert.equal((await csms.call('RemoteStartTransaction', { connectorId: 1, idTag: 'GOOD1' })).status, 'Rejected');
+    assert.equal((await csms.call('RemoteStopTransaction', { transactionId: 1 })).status, 'Rejected');
     csms.bootStatus = 'Rejected';
     const n = csms.callsOf('BootNotification').length;
     await csms.waitCall('BootNotification', { from: csms.calls.findLastIndex((c) => c.action === 'BootNotification') + 1 });
     assert.ok(csms.callsOf('BootNotification').length > n);
     await st.waitFor((x) => x.station.ocpp.registration === 'Rejected', { what: 'rejected' });
+    // "While Rejected, the Charge Point SHALL NOT respond to any Central System
+    // initiated message": no answer, and nothing carried out
+    await assert.rejects(csms.call('ChangeConfiguration', { key: 'MeterValueSampleInterval', value: '23' }, { callTimeoutMs: 2000 }), /timeout|timed out/i);
+    await assert.rejects(csms.call('RemoteStartTransaction', { connectorId: 1, idTag: 'GOOD1' }, { callTimeoutMs: 2000 }), /timeout|timed out/i);
+    const s = await st.ok('GET', '/api/v1/settings');
+    assert.equal(String(s.settings['ocpp.MeterValueSampleInterval']), '17');
     assert.deepEqual([...new Set(csms.calls.map((c) => c.action))], ['BootNotification']);
     csms.bootStatus = 'Accepted';
     csms.bootInterval = 1;

@@ -320,8 +320,9 @@ static void reserved_connector_admits_only_its_badge_or_group(void **state) {
   assert_int_equal(sc_led(&r.sc, 1, r.now), LED_RESERVED);
   assert_int_equal(cs_status(conn(&r, 2)), STATUS_AVAILABLE);
   /* Another badge on the plugged reserved connector: held, not given to it. */
+  /* OCPP 1.6 4.9: plugged in without the reserved identity it stays Reserved */
   plug(&r, 1);
-  assert_int_equal(cs_status(conn(&r, 1)), STATUS_PREPARING);
+  assert_int_equal(cs_status(conn(&r, 1)), STATUS_RESERVED);
   uint32_t id = tap_request(&r, "OTHER");
   answer(&r, id, true);
   assert_false(cs_has_session(conn(&r, 1)));

@@ -110,7 +110,8 @@ static void each_error_code_names_the_path(void **state) {
   expect("Authorize", true, "{\"idTag\":5}", "TypeConstraintViolation", "idTag: must be a string");
   expect("Authorize", true, "{\"idTag\":\"123456789012345678901\"}", "PropertyConstraintViolation",
          "idTag: longer than 20");
-  expect("Authorize", true, "{\"idTag\":\"A\",\"extra\":1}", "PropertyConstraintViolation",
+  /* OCPP-J 1.6 4.2.3: not the PDU's structure is FormationViolation */
+  expect("Authorize", true, "{\"idTag\":\"A\",\"extra\":1}", "FormationViolation",
          "extra: unknown member");
   expect("MakeCoffee", true, "{}", "NotImplemented", "MakeCoffee");
   expect("StartTransaction", false, "{\"transactionId\":1,\"idTagInfo\":{\"status\":\"Maybe\"}}",
@@ -244,6 +245,13 @@ static void error_kinds_spelled_by_the_dialect(void **state) {
   assert_string_equal(err.code, "OccurenceConstraintViolation");
   json_decref(v);
   v = json_array();
+  assert_int_equal(ocpp16_validate("Authorize", true, v, &err), -1);
+  assert_int_equal(err.kind, OCPP_ERR_FORMAT);
+  assert_string_equal(err.code, "FormationViolation");
+  assert_string_equal(ocpp_dialect_code(&ocpp201_dialect, err.kind), "FormatViolation");
+  json_decref(v);
+  /* an unknown member is a format error: 2.0.1 spells it FormatViolation */
+  v = json_pack("{s:s,s:i}", "idTag", "A", "extra", 1);
   assert_int_equal(ocpp16_validate("Authorize", true, v, &err), -1);
   assert_int_equal(err.kind, OCPP_ERR_FORMAT);
   assert_string_equal(err.code, "FormationViolation");

@@ -61,6 +61,7 @@ typedef struct {
   const char *reply_code; /* the handler answers this error when set */
   bool reply_nothing;     /* the handler leaves the reply empty */
   bool reply_bad;         /* the handler answers {"bad":true} */
+  bool reply_none;        /* the handler asks for no answer at all (no_answer) */
   /* replied */
   int nreplied;
   char replied_action[64];
@@ -94,6 +95,11 @@ static void fake_call(void *ctx, const char *action, const json_t *payload, ocpp
   json_decref(f->last_payload);
   f->last_payload = json_deep_copy(payload);
   if (f->reply_nothing) return;
+  if (f->reply_none) {
+    reply->result = json_object(); /* dropped by the engine too */
+    reply->no_answer = true;
+    return;
+  }
   if (f->reply_code) {
     reply->error_code = f->reply_code;
     snprintf(reply->error_text, sizeof reply->error_text, "refused by the test");
@@ -651,6 +657,24 @@ static void test_bad_answer_frames_not_answered(void **state) {
   assert_string_equal(F.answers[0].code, "");
 }
 
+/* A handler that must not answer (OCPP 1.6 4.2: the boot was Rejected) sets
+ * no_answer: nothing goes on the wire, not even an error, and `replied` is
+ * not called; the next CALL is answered as usual. */
+static void test_handler_asks_for_no_answer(void **state) {
+  (void)state;
+  ocpp_rpc *r = make(1);
+  F.reply_none = true;
+  recv_text(r, "[2,\"q1\",\"Reset\",{}]", 0);
+  assert_int_equal(F.ncalls, 1);
+  assert_int_equal(F.nframes, 0);
+  assert_int_equal(F.nreplied, 0);
+  F.reply_none = false;
+  recv_text(r, "[2,\"q2\",\"Reset\",{}]", 1);
+  assert_int_equal(F.nframes, 1);
+  assert_int_equal(ftype(0), 3);
+  assert_string_equal(fid(0), "q2");
+}
+
 /* ---- the version's differences as data ---- */
 
 static void test_dialect_required(void **state) {
@@ -754,6 +778,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_bad_frames, setup, teardown),
       cmocka_unit_test_setup_teardown(test_bad_payloads, setup, teardown),
       cmocka_unit_test_setup_teardown(test_bad_answer_frames_not_answered, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_handler_asks_for_no_answer, setup, teardown),
       cmocka_unit_test_setup_teardown(test_dialect_required, setup, teardown),
       cmocka_unit_test_setup_teardown(test_dialect_201_spellings, setup, teardown),
       cmocka_unit_test_setup_teardown(test_dialect_two_outstanding, setup, teardown),

@@ -112,6 +112,18 @@ static void boot_timer_cb(uv_timer_t *t) {
 
 /* ---------- StatusNotification ---------- */
 
+/* Connector 0 stands for the whole station (1.6 4.9, 5.2): Unavailable only
+ * when every connector is (as reported, so it follows MinimumStatusDuration),
+ * else Available. */
+static connector_status status0(const ocpp16_station *o) {
+  for (int i = 0; i < o->count; i++) {
+    const cp_conn *k = &o->conn[i];
+    if ((k->reported_valid ? k->reported : k->status) != STATUS_UNAVAILABLE)
+      return STATUS_AVAILABLE;
+  }
+  return STATUS_UNAVAILABLE;
+}
+
 void v16_send_status(ocpp16_station *o, int c) {
   connector_status s = STATUS_AVAILABLE;
   error_code e = ERR_NONE;
@@ -123,10 +135,9 @@ void v16_send_status(ocpp16_station *o, int c) {
     k->reported_error = e;
     k->reported_valid = true;
   } else {
-    /* connector 0: the station as a whole (Unavailable only when every point is) */
-    s = STATUS_UNAVAILABLE;
-    for (int i = 0; i < o->count; i++)
-      if (o->conn[i].status != STATUS_UNAVAILABLE) s = STATUS_AVAILABLE;
+    s = status0(o);
+    o->reported0 = s;
+    o->reported0_valid = true;
   }
   const error_info *info = error_info_of(e);
   json_t *p = json_pack("{s:i, s:s, s:s, s:o}", "connectorId", c, "status", v16_status_name(s),
@@ -163,6 +174,9 @@ borne_ms v16_report_statuses(ocpp16_station *o, borne_ms now) {
       next = k->since + hold;
     }
   }
+  /* connector 0 follows its connectors: ChangeAvailability of the whole
+   * station (connectorId 0) or of its last available connector changes it */
+  if (o->reported0_valid && online(o) && status0(o) != o->reported0) v16_send_status(o, 0);
   return next;
 }
 

@@ -34,19 +34,26 @@ void v16_on_firmware_status(void *ctx, fw_status s, int request_id, const char *
  * RESTART_FLUSH_MAX_MS), so it sees Installing before the station goes. */
 #define RESTART_FLUSH_MAX_MS 10000
 
+/* Before a restart (a new image, a Reset): wait while online and something
+ * is still on its way (a call of the link, a journal message such as the
+ * reset's StopTransaction), at most until restart_deadline; each answer
+ * checks again. */
 void v16_flush_check_cb(uv_timer_t *t) {
   ocpp16_station *o = t->data;
   uint64_t now = uv_now(o->st->loop);
-  if (online(o) && ocpp_link_pending(o->link) > 0 && now < o->restart_deadline) {
+  bool busy =
+      ocpp_link_pending(o->link) > 0 || o->pump_in_flight || cp_journal_length(o->journal) > 0;
+  if (online(o) && busy && now < o->restart_deadline) {
     uv_timer_start(&o->reset_timer, v16_flush_check_cb, o->restart_deadline - now, 0);
     return;
   }
   o->restart_pending = false;
-  station_reset(o->st, true);
+  station_reset(o->st, o->reset_hard);
 }
 
 void v16_on_restart(void *ctx) {
   ocpp16_station *o = ctx;
+  o->reset_hard = true;
   o->restart_pending = true;
   o->restart_deadline = uv_now(o->st->loop) + RESTART_FLUSH_MAX_MS;
   uv_timer_start(&o->reset_timer, v16_flush_check_cb, 0, 0);

@@ -134,6 +134,22 @@ static const v16_family *const families[] = {
 static void on_call(void *ctx, const char *action, const json_t *req, ocpp_reply *r) {
   ocpp16_station *o = ctx;
   o->last_rx_wall = clock_wall_ms();
+  /* 1.6 4.2: "While Rejected, the Charge Point SHALL NOT respond to any
+   * Central System initiated message"; while Pending the back end may read
+   * and change the configuration, trigger messages..., but a transaction is
+   * not started nor stopped remotely before the station is accepted */
+  if (o->boot == BOOT_REJECTED) {
+    r->no_answer = true;
+    station_event(o->st, 0, "ocpp_call", "%s not answered: the BootNotification was Rejected",
+                  action);
+    return;
+  }
+  if (o->boot == BOOT_PENDING &&
+      (!strcmp(action, "RemoteStartTransaction") || !strcmp(action, "RemoteStopTransaction"))) {
+    v16_reply_status(r, "Rejected");
+    station_event(o->st, 0, "ocpp_call", "%s rejected: registration Pending", action);
+    return;
+  }
   for (size_t f = 0; f < sizeof families / sizeof families[0]; f++)
     for (size_t i = 0; i < families[f]->count; i++) {
       const v16_handler *h = &families[f]->list[i];
@@ -142,8 +158,15 @@ static void on_call(void *ctx, const char *action, const json_t *req, ocpp_reply
       if (!h->quiet) station_event(o->st, 0, "ocpp_call", "%s", action);
       return;
     }
-  r->error_code = ocpp_dialect_code(&ocpp16_dialect, OCPP_ERR_NOT_IMPLEMENTED);
-  snprintf(r->error_text, sizeof r->error_text, "%s is not supported by this charge point", action);
+  /* OCPP-J 1.6 4.2.3: an action of the protocol that a charge point does
+   * not handle (BootNotification sent by the back end, ...) is "recognized
+   * but not supported"; an action the protocol does not know is
+   * NotImplemented. */
+  bool known = ocpp16_schema(action, true) != NULL;
+  r->error_code =
+      ocpp_dialect_code(&ocpp16_dialect, known ? OCPP_ERR_NOT_SUPPORTED : OCPP_ERR_NOT_IMPLEMENTED);
+  snprintf(r->error_text, sizeof r->error_text, "%s is not %s by this charge point", action,
+           known ? "handled" : "known");
 }
 
 static void on_replied(void *ctx, const char *action) {
@@ -185,6 +208,7 @@ static void on_disconnected(void *ctx, const char *why) {
   uv_timer_stop(&o->heartbeat_timer);
   uv_timer_stop(&o->boot_timer);
   for (int c = 1; c <= o->count; c++) o->conn[c - 1].reported_valid = false;
+  o->reported0_valid = false;
   cp_certs_set_server_chain(o->certs, NULL);
   station_event(o->st, 0, "ocpp_disconnected", "%s", why);
   if (o->trust_changed && key_int(o, "security_profile") >= 2) {

@@ -147,9 +147,21 @@ static void h_change_availability(ocpp16_station *o, const json_t *req, ocpp_rep
   v16_reply_status(r, scheduled ? "Scheduled" : "Accepted");
 }
 
+/* Reset.conf is on the wire: stop the running transactions first (1.6 5.14:
+ * gracefully, StopTransaction with reason SoftReset or HardReset), then
+ * restart once their StopTransaction answers came back or after
+ * RESET_STOP_MAX_MS (v16_flush_check_cb). The StopTransactions are in the
+ * journal before anything is sent, so what the time cuts off is sent after
+ * the restart. */
 static void reset_cb(uv_timer_t *t) {
   ocpp16_station *o = t->data;
-  station_reset(o->st, o->reset_hard);
+  stop_reason why = o->reset_hard ? STOP_HARD_RESET : STOP_SOFT_RESET;
+  for (int c = 1; c <= o->count; c++)
+    if (station_has_session(o->st, c))
+      station_connector_event(o->st, c, &(cs_event){.type = CS_EV_STOP, .reason = why});
+  o->restart_pending = true;
+  o->restart_deadline = uv_now(o->st->loop) + RESET_STOP_MAX_MS;
+  uv_timer_start(&o->reset_timer, v16_flush_check_cb, 0, 0);
 }
 
 static void h_reset(ocpp16_station *o, const json_t *req, ocpp_reply *r) {

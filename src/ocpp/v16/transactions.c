@@ -108,6 +108,8 @@ static void pump_answer(void *ctx, const json_t *result, const char *code, const
   }
   free(p);
   v16_pump(o);
+  /* a restart waits for the journal to empty (Reset: its StopTransactions) */
+  if (o->restart_pending) uv_timer_start(&o->reset_timer, v16_flush_check_cb, 0, 0);
 }
 
 /* Send the oldest due queued message, one at a time, in order. */

@@ -37,7 +37,8 @@
 #define MOD "ocpp"
 #define NEVER INT64_MAX
 #define BOOT_RETRY_DEFAULT_S 30
-#define RESET_FLUSH_MS 300 /* lets the WebSocket write Reset.conf before closing */
+#define RESET_FLUSH_MS 300      /* lets the WebSocket write Reset.conf before closing */
+#define RESET_STOP_MAX_MS 10000 /* Reset: waits at most this for the StopTransaction answers */
 
 typedef enum { BOOT_NONE, BOOT_PENDING, BOOT_ACCEPTED, BOOT_REJECTED } boot_state;
 extern const char *const v16_boot_names[]; /* indexed by boot_state (core.c) */
@@ -95,6 +96,8 @@ typedef struct ocpp16_station {
   borne_ms next_aligned;
   cp_conn conn[BORNE_MAX_CONNECTORS];
   int count;
+  connector_status reported0; /* connector 0 (the whole station) as the back end last heard it */
+  bool reported0_valid;
   int64_t pump_in_flight; /* queue message id being sent, 0 none */
   /* TriggerMessage: what to send once the answer went out */
   unsigned trigger;
