@@ -7,11 +7,17 @@
 // ways: what borne sends (CALLs and its answers) fails through
 // `strictValidationFailure`, an error the server answers borne with and a
 // frame it cannot read are recorded too; assertNoViolations() fails on any.
-import { OCPPServer, createRPCError } from 'ocpp-ws-io';
+import { OCPPServer, createRPCError, createValidator } from 'ocpp-ws-io';
 import { EventEmitter, once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { Csms } from './csms.mjs';
 
 export { createRPCError };
+
+/* ocpp-ws-io's own 1.6 copy, like ocpp-rpc's, lacks part of the OCA's errata (the unit Hertz,
+ * minItems 1 on sampledValue): its validator runs on the OCA's text, schemas/ocpp/ocpp1_6.json
+ * (schemas/ocpp/ORIGIN.md); the validation engine and everything else stay the library's. */
+const OCPP16_OCA = createValidator('ocpp1.6', JSON.parse(readFileSync(new URL('../../../schemas/ocpp/ocpp1_6.json', import.meta.url), 'utf8')));
 
 /** ocpp-ws-io keeps the lib/csms.mjs state and waits; only the peer differs. */
 export class CsmsWsIo extends EventEmitter {
@@ -25,7 +31,7 @@ export class CsmsWsIo extends EventEmitter {
       calls: [], violations: [], handlers: base.handlers, client: null,
     });
     this.peer = 'ocpp-ws-io';
-    this.server = new OCPPServer({ protocols: ['ocpp1.6'], strictMode: true, logging: false });
+    this.server = new OCPPServer({ protocols: ['ocpp1.6'], strictMode: true, strictModeValidators: [OCPP16_OCA], logging: false });
     this.server.auth((ctx) => {
       const h = ctx.handshake;
       if (this.password !== undefined) {
