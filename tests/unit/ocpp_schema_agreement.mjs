@@ -155,9 +155,13 @@ function ajvVerdict(validate, payload, version) {
   const kind = {
     required: 'Occurrence', minItems: 'Occurrence', maxItems: 'Occurrence', type: 'Type',
   }[e.keyword] ?? 'Property';
-  const code = kind === 'Occurrence'
-    ? (version === '1.6' ? 'OccurenceConstraintViolation' : 'OccurrenceConstraintViolation')
-    : `${kind}ConstraintViolation`;
+  // an unknown member breaks the message's structure: FormationViolation in 1.6 (OCPP-J 4.2.3),
+  // FormatViolation in 2.x; the other kinds are constraint violations
+  const code = e.keyword === 'additionalProperties'
+    ? (version === '1.6' ? 'FormationViolation' : 'FormatViolation')
+    : kind === 'Occurrence'
+      ? (version === '1.6' ? 'OccurenceConstraintViolation' : 'OccurrenceConstraintViolation')
+      : `${kind}ConstraintViolation`;
   return { ok: false, code, path: bornePath(keys), keyword: e.keyword };
 }
 
