@@ -1,12 +1,17 @@
-// Settings (installer): every configuration key the station knows, grouped
-// by what it is about (keys of modules merged later land in their group by
-// their prefix, or under "Other"), typed inputs from the key registry, saved
-// with PUT /api/v1/settings (all or nothing). Also the PINs of both roles.
-// The OCPP group starts with the back-end connection: its state and, when
-// it failed, why (last_error, e.g. "TLS: certificate expired: …").
+// Settings (installer): task tabs (Installation, Meters, Load management,
+// Badges, Back end, Network, Firmware; settings_labels.js says which key goes
+// where, with human labels in both languages) and the raw key list as
+// "Advanced". Each tab is its own form saved with PUT /api/v1/settings (all
+// or nothing, but only that tab's changed keys: a wrong value elsewhere never
+// blocks it). Every field is checked while typing against the key registry's
+// rules (GET /web/settings-schema: type, range, allowed values, length); an
+// invalid field is marked, explained beside itself and focused on Save.
+// The Back end tab starts with the connection's state (station.ocpp).
 import { api } from './api.js';
 import { h, clear, field } from './dom.js';
-import { t, tOr } from './i18n.js';
+import { t, lang } from './i18n.js';
+import { tabs as taskTabs, tabOf, labelOf, rank } from './settings_labels.js';
+import { backendCard } from './backend.js';
 import * as firmware from './firmware.js';
 import * as selftest from './selftest.js';
 import * as backup from './backup.js';
@@ -24,21 +29,6 @@ function subnav(current) {
     subpages.map(([name, label]) => h('a', { class: 'tab', href: name ? `#/settings/${name}` : '#/settings', 'aria-current': name === current ? 'page' : null, 'data-sub': name || 'keys' }, t(label))));
 }
 
-/* First matching prefix wins. */
-const groups = [
-  ['installation', ['station.', 'site.', 'grid.', 'connector.', 'hal.', 'meter.', 'http.', 'tic.', 'p1.', 'ct.']],
-  ['rfid', ['auth.', 'rfid.', 'badge.']],
-  ['ocpp', ['ocpp.']],
-  ['energy', ['energy.', 'window.', 'windows.', 'schedule.', 'load.']],
-  ['payment', ['payment.', 'web.']],
-  ['firmware', ['firmware.', 'diagnostics.']],
-];
-
-function groupOf(key) {
-  for (const [g, prefixes] of groups) if (prefixes.some((p) => key.startsWith(p))) return g;
-  return 'other';
-}
-
 function defOf(defs, key) {
   for (const d of defs) {
     if (d.key === key) return d;
@@ -49,6 +39,23 @@ function defOf(defs, key) {
   }
   return null;
 }
+
+/* What is wrong with a value by the registry's rules, or null. */
+export function problem(d, input) {
+  if (d.file_only || d.type === 'bool' || d.type === 'enum' || (d.secret && input.value === '')) return null;
+  const v = input.value;
+  if (d.type === 'int' || d.type === 'number') {
+    if (v.trim() === '') return t('v_number');
+    if (d.type === 'int' ? !/^\s*-?\d+\s*$/.test(v) : !Number.isFinite(Number(v))) return t(d.type === 'int' ? 'v_int' : 'v_number');
+    const n = Number(v);
+    if (typeof d.min === 'number' && typeof d.max === 'number' && d.min !== d.max && (n < d.min || n > d.max)) return t('v_range', { min: d.min, max: d.max });
+  }
+  if (d.choices && !d.choices.split('|').includes(String(v).trim())) return t('v_choice', { c: d.choices.split('|').join(', ') });
+  if (typeof d.max_length === 'number' && v.length > d.max_length) return t('v_length', { n: d.max_length });
+  return null;
+}
+
+const tabNames = [...taskTabs.map((x) => x[0]), 'advanced'];
 
 export async function mount(root, ctx) {
   if (ctx.role !== 'installer') {
@@ -62,59 +69,113 @@ export async function mount(root, ctx) {
     return page[2].mount(root, ctx);
   }
   const [{ settings }, { keys: defs }, status] = await Promise.all([api('GET', '/settings'), api('GET', '/web/settings-schema'), api('GET', '/status')]);
-  const inputs = new Map();
-  const byGroup = new Map();
+  const byTab = new Map();
   for (const key of Object.keys(settings).sort()) {
-    const g = groupOf(key);
-    if (!byGroup.has(g)) byGroup.set(g, []);
-    byGroup.get(g).push(key);
+    const g = tabOf(key);
+    if (!byTab.has(g)) byTab.set(g, []);
+    byTab.get(g).push(key);
   }
-  const form = h('form', { 'data-test': 'settings' });
-  const order = [...groups.map((g) => g[0]), 'other'].filter((g) => byGroup.has(g));
-  const tabs = h('nav', { class: 'tabs', 'aria-label': t('groups') });
-  const panels = [];
-  for (const g of order) {
-    const panel = h('fieldset', { id: `panel-${g}`, class: 'card', 'data-group': g }, h('legend', {}, tOr(`grp_${g}`, g)));
-    if (g === 'ocpp' && status.station?.ocpp) panel.append(ocppLink(status.station.ocpp));
-    for (const key of byGroup.get(g)) {
-      const d = defOf(defs, key) ?? { type: 'string' };
-      const v = settings[key];
-      let input;
-      if (d.type === 'bool') input = h('input', { type: 'checkbox', checked: v === true });
-      else if (d.type === 'enum') input = h('select', {}, d.choices.split('|').map((c) => h('option', { value: c, selected: c === String(v) }, c)));
-      else if (d.type === 'int' || d.type === 'number') input = h('input', { type: 'number', step: d.type === 'int' ? '1' : 'any', min: d.min ?? null, max: d.max ?? null, value: v ?? '' });
-      // a secret is write-only: the API says only whether it is set ({set: bool})
-      else if (d.secret) input = h('input', { type: 'password', value: '', autocomplete: 'new-password', maxlength: d.max_length ?? null, placeholder: t(v?.set ? 'secret_set' : 'secret_not_set'), 'data-secret': v?.set ? 'set' : 'not-set' });
-      else input = h('input', { type: 'text', value: v ?? '', autocomplete: 'off', spellcheck: 'false', maxlength: d.max_length ?? null });
-      if (d.file_only) input.disabled = true;
-      input.name = key;
-      input.dataset.initial = d.type === 'bool' ? String(v === true) : d.secret ? '' : String(v ?? '');
-      inputs.set(key, { input, d });
-      const hint = [d.doc, d.file_only ? t('file_only') : d.runtime === false ? t('needs_restart') : null].filter(Boolean).join(' ');
-      const f = field(`k-${key.replace(/[^a-zA-Z0-9_-]/g, '-')}`, key, input, hint || null);
-      const per = key.match(/^connector\.(\d+)\./);
-      if (per) {
-        // one folding block per charge point keeps the Installation group short
-        let box = panel.querySelector(`details[data-connector="${per[1]}"]`);
-        if (!box) panel.append(box = h('details', { 'data-connector': per[1] }, h('summary', {}, t('point', { n: per[1] }))));
-        box.append(f);
-      } else panel.append(f);
+  for (const [g, keys] of byTab) if (g !== 'advanced') keys.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b, 'en', { numeric: true }));
+  const order = tabNames.filter((g) => byTab.has(g) || g === 'backend');
+  const nav = h('div', { class: 'tabs', role: 'tablist', 'aria-label': t('groups') });
+  const forms = new Map();
+  const show = (g, focus) => {
+    for (const [name, { form, tab }] of forms) {
+      form.hidden = name !== g;
+      tab.setAttribute('aria-selected', String(name === g));
+      tab.tabIndex = name === g ? 0 : -1;
     }
-    panels.push(panel);
-    tabs.append(h('a', { href: `#panel-${g}`, class: 'tab', onclick: (ev) => { ev.preventDefault(); panel.scrollIntoView(); panel.querySelector('input,select')?.focus(); } }, tOr(`grp_${g}`, g)));
+    if (focus) forms.get(g).tab.focus();
+  };
+  for (const g of order) {
+    const tab = h('button', { type: 'button', role: 'tab', class: 'tab', id: `tab-${g}`, 'aria-controls': `panel-${g}`, 'data-tab': g, onclick: () => show(g) }, t(`tab_${g}`));
+    tab.addEventListener('keydown', (ev) => {
+      const i = order.indexOf(g);
+      if (ev.key === 'ArrowRight' || ev.key === 'ArrowLeft') { ev.preventDefault(); show(order[(i + (ev.key === 'ArrowRight' ? 1 : order.length - 1)) % order.length], true); }
+    });
+    nav.append(tab);
+    const form = tabForm(g, byTab.get(g) ?? [], settings, defs, g === 'backend' ? status.station?.ocpp : null);
+    form.setAttribute('role', 'tabpanel');
+    form.setAttribute('aria-labelledby', `tab-${g}`);
+    forms.set(g, { form, tab });
+  }
+  root.append(h('h1', {}, t('nav_settings')), subnav(''), nav, ...[...forms.values()].map((x) => x.form), pinForm(ctx));
+  show(order[0]);
+  return null;
+}
+
+/* One tab: its fields, checked while typing, and its own Save. */
+function tabForm(g, keys, settings, defs, ocpp) {
+  const inputs = new Map();
+  const advanced = g === 'advanced';
+  const panel = h('fieldset', { class: 'card', 'data-group': g }, h('legend', {}, t(`tab_${g}`)));
+  if (ocpp) panel.append(backendCard(ocpp, 'backend-tab-h'));
+  else if (g === 'backend') panel.append(h('p', { class: 'hint', 'data-test': 'ocpp-link', 'data-state': 'disabled' }, t('ocpp_disabled_long')));
+  if (advanced) panel.append(h('p', { class: 'hint' }, t('advanced_intro')));
+  for (const key of keys) {
+    const d = defOf(defs, key) ?? { type: 'string' };
+    const v = settings[key];
+    let input;
+    if (d.type === 'bool') input = h('input', { type: 'checkbox', checked: v === true });
+    else if (d.type === 'enum') input = h('select', {}, d.choices.split('|').map((c) => h('option', { value: c, selected: c === String(v) }, c)));
+    else if (d.type === 'int' || d.type === 'number') input = h('input', { type: 'text', inputmode: d.type === 'int' ? 'numeric' : 'decimal', value: v ?? '', autocomplete: 'off' });
+    // a secret is write-only: the API says only whether it is set ({set: bool})
+    else if (d.secret) input = h('input', { type: 'password', value: '', autocomplete: 'new-password', placeholder: t(v?.set ? 'secret_set' : 'secret_not_set'), 'data-secret': v?.set ? 'set' : 'not-set' });
+    else input = h('input', { type: 'text', value: v ?? '', autocomplete: 'off', spellcheck: 'false' });
+    if (d.file_only) input.disabled = true;
+    input.name = key;
+    input.dataset.initial = d.type === 'bool' ? String(v === true) : d.secret ? '' : String(v ?? '');
+    const human = advanced ? null : labelOf(key, lang());
+    const label = human ? (human.unit ? `${human.label} (${human.unit})` : human.label) : key;
+    const rules = [d.choices && d.type !== 'enum' ? t('allowed', { c: d.choices.split('|').join(', ') }) : null,
+      (d.type === 'int' || d.type === 'number') && typeof d.min === 'number' && d.min !== d.max ? t('v_range', { min: d.min, max: d.max }) : null];
+    const hint = [human?.help ?? d.doc, ...rules, d.file_only ? t('file_only') : d.runtime === false ? t('needs_restart') : null].filter(Boolean).join(' ');
+    const id = `k-${key.replace(/[^a-zA-Z0-9_-]/g, '-')}`;
+    const f = field(id, label, input, hint || null);
+    if (human) f.querySelector('small')?.append(' ', h('code', {}, key));
+    const err = h('p', { class: 'error field-error', id: `${id}-err`, 'data-test': 'field-error', hidden: true });
+    f.append(err);
+    const base = input.getAttribute('aria-describedby');
+    const mark = (why) => {
+      if (why) { input.setAttribute('aria-invalid', 'true'); err.textContent = why; err.hidden = false; }
+      else { input.removeAttribute('aria-invalid'); err.textContent = ''; err.hidden = true; }
+      const desc = [base, why ? err.id : null].filter(Boolean).join(' ');
+      if (desc) input.setAttribute('aria-describedby', desc); else input.removeAttribute('aria-describedby');
+      return why;
+    };
+    const check = () => mark(problem(d, input));
+    input.addEventListener('input', check);
+    input.addEventListener('change', check);
+    inputs.set(key, { input, d, check, mark });
+    const per = key.match(/^connector\.(\d+)\./);
+    if (per && advanced) {
+      // one folding block per charge point keeps the raw list short
+      let box = panel.querySelector(`details[data-connector="${per[1]}"]`);
+      if (!box) panel.append(box = h('details', { 'data-connector': per[1] }, h('summary', {}, t('point', { n: per[1] }))));
+      box.append(f);
+    } else panel.append(f);
   }
   const result = h('p', { role: 'status', 'data-test': 'settings-result' });
-  form.append(...panels, h('div', { class: 'actions sticky' }, h('button', { type: 'submit' }, t('save')), result));
+  const form = h('form', { 'data-test': 'settings', 'data-tab': g, id: `panel-${g}`, novalidate: true }, panel);
+  if (keys.length) form.append(h('div', { class: 'actions sticky' }, h('button', { type: 'submit' }, t('save_tab', { tab: t(`tab_${g}`) })), result));
   form.onsubmit = async (ev) => {
     ev.preventDefault();
     const changed = {};
-    for (const [key, { input, d }] of inputs) {
+    let firstBad = null;
+    for (const [key, { input, d, check }] of inputs) {
       if (d.file_only) continue;
       const now = d.type === 'bool' ? String(input.checked) : input.value;
       if (now === input.dataset.initial) continue;
-      changed[key] = d.type === 'bool' ? input.checked : (d.type === 'int' || d.type === 'number') && now !== '' ? Number(now) : now;
+      if (check() && !firstBad) firstBad = input;
+      changed[key] = d.type === 'bool' ? input.checked : (d.type === 'int' || d.type === 'number') && now.trim() !== '' ? Number(now) : now;
     }
-    if (!Object.keys(changed).length) { result.textContent = t('nothing_changed'); return; }
+    if (firstBad) {
+      result.textContent = t('fix_marked');
+      result.className = 'error';
+      firstBad.focus();
+      return;
+    }
+    if (!Object.keys(changed).length) { result.textContent = t('nothing_changed'); result.className = ''; return; }
     try {
       const r = await api('PUT', '/settings', changed);
       for (const key of Object.keys(r.applied)) {
@@ -130,16 +191,16 @@ export async function mount(root, ctx) {
     } catch (e) {
       result.textContent = e.message;
       result.className = 'error';
+      // the station's own check names the key first: mark that field and focus it
+      const key = String(e.message).split(':')[0];
+      const bad = inputs.get(key);
+      if (bad) {
+        bad.mark(e.message.slice(key.length + 1).trim());
+        bad.input.focus();
+      }
     }
   };
-  root.append(h('h1', {}, t('nav_settings')), subnav(''), tabs, form, pinForm(ctx));
-  return null;
-}
-
-/* The back-end connection as GET /status reports it (station.ocpp). */
-function ocppLink(o) {
-  return h('p', { 'data-test': 'ocpp-link' }, h('strong', {}, t('ocpp_link')), ' ', tOr(`ocpp_${o.state}`, o.state),
-    o.last_error ? [h('br'), t('ocpp_last_error'), ' ', h('span', { class: 'error', 'data-test': 'ocpp-error' }, o.last_error)] : null);
+  return form;
 }
 
 function pinForm(ctx) {
