@@ -2,19 +2,25 @@
 // current and voltage per phase, session energy and duration, badge/user, why
 // the current is limited, remote start/stop) and the site block when the
 // status has one. Live: meter readings update the numbers, every other event
-// re-reads the status once.
+// re-reads the status once. Below the cards: the back end's state
+// (backend.js) and the log of what happened and why (log.js), newest first.
 import { api } from './api.js';
 import { h, clear, field } from './dom.js';
 import { t, tOr } from './i18n.js';
 import { kw, kwh, amps, volts, duration, byUnit } from './format.js';
+import { backendCard } from './backend.js';
+import { eventLog } from './log.js';
 
 const refreshKinds = new Set(['status', 'session_start', 'session_stop', 'session_resume', 'error', 'error_cleared',
-  'auth_accepted', 'auth_refused', 'auth_expired', 'meter_error', 'meter_ok', 'setting', 'reconnected', 'limit', 'site']);
+  'auth_accepted', 'auth_refused', 'auth_expired', 'meter_error', 'meter_ok', 'setting', 'reconnected', 'limit', 'site',
+  'ocpp_connected', 'ocpp_disconnected', 'ocpp_reconfigured', 'ocpp_boot']);
 
 export async function mount(root, ctx) {
   const grid = h('div', { class: 'cards', 'aria-live': 'off' });
   const site = h('div');
-  root.append(h('h1', {}, t('nav_dashboard')), site, grid);
+  const backend = h('div', { 'data-test': 'dashboard-backend' });
+  const log = eventLog();
+  root.append(h('h1', {}, t('nav_dashboard')), site, grid, backend, log.el);
   let status = null;
   let cards = new Map();
   let badges = [];
@@ -42,6 +48,8 @@ export async function mount(root, ctx) {
     // energy management's view of the building (GET /status: station.site)
     const siteInfo = status.station?.site ?? status.site;
     if (siteInfo && typeof siteInfo === 'object' && siteInfo.load_management !== false) site.append(siteCard(siteInfo));
+    clear(backend);
+    if (status.station?.ocpp) backend.append(backendCard(status.station.ocpp));
     const before = cards;
     clear(grid);
     cards = new Map();
@@ -141,7 +149,9 @@ export async function mount(root, ctx) {
 
   try { badges = (await api('GET', '/badges')).badges; } catch { badges = []; }
   await refresh();
+  try { await log.load(); } catch { /* the log is a help, not the page */ }
   const off = ctx.listen((e) => {
+    log.event(e);
     if (e.kind === 'meter') cards.get(e.connector)?.meter(e);
     else if (refreshKinds.has(e.kind)) refresh();
     else if (e.kind === 'badge_added' || e.kind === 'badge_removed') api('GET', '/badges').then((b) => { badges = b.badges; render(); }).catch(() => {});
