@@ -232,12 +232,16 @@ test('installer settings are grouped and saved; the public page shows the notice
     const page = await newPage(st);
     await login(page, 'installer', pins.installer);
     await open(page, 'settings');
-    await page.waitForSelector('form[data-test=settings] fieldset[data-group=installation]');
-    assert.ok(await page.locator('fieldset[data-group=rfid] [name="auth.mode"]').count());
+    await page.waitForSelector('form[data-test=settings][data-tab=installation]');
+    assert.ok(await page.locator('form[data-tab=badges] [name="auth.mode"]').count());
     const url = 'https://pay.example.org/{station}/{connector}';
+    await page.click('#tab-network');
     await page.fill('[name="payment.qr_url"]', url);
     await page.fill('[name="payment.notice"]', '0,35 €/kWh — <b>TVA</b> incluse');
+    await page.click('form[data-tab=network] button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('form[data-tab=network] [data-test=settings-result]').textContent === 'Saved.');
     // a secret is write-only: an empty password field that says whether it is set
+    await page.click('#tab-backend');
     const secret = page.locator('[name="ocpp.AuthorizationKey"]');
     assert.equal(await secret.getAttribute('type'), 'password');
     assert.equal(await secret.inputValue(), '');
@@ -245,8 +249,8 @@ test('installer settings are grouped and saved; the public page shows the notice
     await secret.fill('Basic-Key-From-The-Page-01');
     // the install command is the configuration file's alone
     assert.equal(await page.locator('[name="firmware.install_command"]').isDisabled(), true);
-    await page.click('form[data-test=settings] button[type=submit]');
-    await page.waitForFunction(() => document.querySelector('[data-test=settings-result]').textContent === 'Saved.');
+    await page.click('form[data-tab=backend] button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('form[data-tab=backend] [data-test=settings-result]').textContent === 'Saved.');
     const saved = (await st.ok('GET', '/api/v1/settings')).settings;
     assert.equal(saved['payment.qr_url'], url);
     assert.deepEqual(saved['ocpp.AuthorizationKey'], { set: true });
@@ -302,31 +306,45 @@ test('installer changes the OCPP back-end URL on the page and the station reconn
     const page = await newPage(st);
     await login(page, 'installer', pins.installer);
     await open(page, 'settings');
+    await page.click('#tab-backend');
     const field = page.locator('[name="ocpp.url"]');
     await field.waitFor();
     assert.equal(await field.inputValue(), a.url);
     await field.fill(b.url);
-    await page.click('form[data-test=settings] button[type=submit]');
-    await page.waitForFunction(() => document.querySelector('[data-test=settings-result]').textContent === 'Saved.');
+    await page.click('form[data-tab=backend] button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('form[data-tab=backend] [data-test=settings-result]').textContent === 'Saved.');
     const boot = await b.waitCall('BootNotification');
     assert.equal(boot.identity, 'cp-web');
     const s = await st.waitFor((x) => x.station.ocpp.state === 'connected' && x.station.ocpp.url === b.url, { what: 'connected to the new back end' });
     assert.equal(s.station.ocpp.registration, 'Accepted');
+    // the dashboard shows the back end's state: connected, its protocol and queue
     await open(page, 'dashboard');
+    await page.waitForFunction(() => document.querySelector('[data-test=dashboard-backend] [data-test=ocpp-state]')?.dataset.state === 'connected');
+    assert.equal(await page.textContent('[data-test=dashboard-backend] [data-test=ocpp-state]'), 'connected');
+    assert.match(await page.textContent('[data-test=dashboard-backend]'), /ProtocolOCPP 1\.6/);
+    assert.equal(await page.textContent('[data-test=dashboard-backend] [data-test=ocpp-queue]'), '0');
     await open(page, 'settings');
-    await page.waitForSelector('[data-test=ocpp-link]');
-    assert.equal(await page.textContent('[data-test=ocpp-link]'), 'Back end: connected');
-    // a back end the station cannot reach: the OCPP group says why
+    await page.click('#tab-backend');
+    await page.waitForSelector('form[data-tab=backend] [data-test=ocpp-link]');
+    assert.equal(await page.textContent('form[data-tab=backend] [data-test=ocpp-state]'), 'connected');
+    // a back end the station cannot reach: the Back end tab says why
     await page.locator('[name="ocpp.url"]').fill(a.url.replace('ws://', 'wss://'));
-    await page.click('form[data-test=settings] button[type=submit]');
-    await page.waitForFunction(() => document.querySelector('[data-test=settings-result]').textContent === 'Saved.');
-    const why = await st.waitFor((x) => /^TLS: /.test(x.station.ocpp.last_error ?? ''), { what: 'the TLS failure' });
+    await page.click('form[data-tab=backend] button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('form[data-tab=backend] [data-test=settings-result]').textContent === 'Saved.');
+    // the dashboard follows live (ocpp_disconnected event): not connected, and the last error
     await open(page, 'dashboard');
+    const why = await st.waitFor((x) => /^TLS: /.test(x.station.ocpp.last_error ?? ''), { what: 'the TLS failure' });
+    await page.waitForFunction(() => /^TLS: /.test(document.querySelector('[data-test=dashboard-backend] [data-test=ocpp-error]')?.textContent ?? ''));
+    assert.notEqual(await page.getAttribute('[data-test=dashboard-backend] [data-test=ocpp-state]', 'data-state'), 'connected');
+    assert.match(await page.textContent('[data-test=dashboard-backend] [data-test=ocpp-error]'), /did not answer in TLS/);
+    assert.match(await page.textContent('[data-test=log]'), /Back end lost/);
+    await checkPage(page, 'dashboard-ocpp-error');
     await open(page, 'settings');
-    await page.waitForSelector('[data-test=ocpp-error]');
-    assert.equal(await page.textContent('[data-test=ocpp-error]'), why.station.ocpp.last_error);
-    assert.match(await page.textContent('[data-test=ocpp-error]'), /did not answer in TLS/);
-    assert.match(await page.textContent('[data-test=ocpp-link]'), /^Back end: (waiting to reconnect|connecting)Last error: TLS: /);
+    await page.click('#tab-backend');
+    await page.waitForSelector('form[data-tab=backend] [data-test=ocpp-error]');
+    assert.match(await page.textContent('form[data-tab=backend] [data-test=ocpp-error]'), /^TLS: .*did not answer in TLS/);
+    assert.match(await page.textContent('form[data-tab=backend] [data-test=ocpp-state]'), /^(waiting to reconnect|connecting)$/);
+    void why;
     await checkPage(page, 'settings-ocpp-error');
     assert.deepEqual(page.errors, []);
     b.assertNoViolations();
@@ -340,19 +358,24 @@ test('installer sets the charging windows on the settings page; a wrong window i
     const page = await newPage(st);
     await login(page, 'installer', pins.installer);
     await open(page, 'settings');
-    await page.waitForSelector('form[data-test=settings] fieldset[data-group=energy]');
-    const windows = page.locator('fieldset[data-group=energy] [name="schedule.windows"]');
+    await page.click('#tab-load');
+    const windows = page.locator('form[data-tab=load] [name="schedule.windows"]');
     await windows.fill('Mon-Sun 25:00-06:00');
-    await page.click('form[data-test=settings] button[type=submit]');
-    await page.waitForFunction(() => document.querySelector('[data-test=settings-result]').className === 'error');
-    assert.match(await page.textContent('[data-test=settings-result]'), /schedule\.windows/);
+    await page.click('form[data-tab=load] button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('form[data-tab=load] [data-test=settings-result]').className === 'error');
+    assert.match(await page.textContent('form[data-tab=load] [data-test=settings-result]'), /schedule\.windows/);
+    // the station's refusal is marked on the field itself, which gets the focus
+    await page.waitForFunction(() => document.activeElement?.name === 'schedule.windows' && document.activeElement.getAttribute('aria-invalid') === 'true');
     assert.equal((await st.ok('GET', '/api/v1/settings')).settings['schedule.windows'] ?? '', '');
-    await page.fill('[name="site.timezone"]', 'Europe/Paris');
     await windows.fill('Mon-Fri 22:00-06:00; Sat-Sun 00:00-24:00');
-    await page.click('form[data-test=settings] button[type=submit]');
-    // the windows apply at once; the time zone at the next start (the page says so)
-    await page.waitForFunction(() => /^Saved/.test(document.querySelector('[data-test=settings-result]').textContent));
-    assert.match(await page.textContent('[data-test=settings-result]'), /site\.timezone/);
+    await page.click('form[data-tab=load] button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('form[data-tab=load] [data-test=settings-result]').textContent === 'Saved.');
+    // the windows apply at once; the time zone (Installation) at the next start (the page says so)
+    await page.click('#tab-installation');
+    await page.fill('[name="site.timezone"]', 'Europe/Paris');
+    await page.click('form[data-tab=installation] button[type=submit]');
+    await page.waitForFunction(() => /^Saved/.test(document.querySelector('form[data-tab=installation] [data-test=settings-result]').textContent));
+    assert.match(await page.textContent('form[data-tab=installation] [data-test=settings-result]'), /site\.timezone/);
     const s = await st.status();
     assert.equal(s.station.site.window.windows, 'Mon-Fri 22:00-06:00; Sat-Sun 00:00-24:00');
     assert.equal((await st.ok('GET', '/api/v1/settings')).settings['site.timezone'], 'Europe/Paris');
@@ -423,5 +446,97 @@ test('the owner sets the station\'s charging windows on the Users page; settings
     });
     assert.deepEqual(denied, [403, 403]);
     await checkPage(page, 'users-station-windows');
+  } finally { await st.stop(); st.cleanup(); }
+});
+
+const TABS = {
+  en: ['Installation', 'Meters', 'Load management and charging windows', 'Badges and readers', 'Back end (OCPP)', 'Network, web page and payment', 'Firmware and maintenance', 'Advanced (all keys)'],
+  fr: ['Installation', 'Compteurs', 'Gestion de charge et plages horaires', 'Badges et lecteurs', 'Système central (OCPP)', 'Réseau, page web et paiement', 'Micrologiciel et maintenance', 'Avancé (toutes les clés)'],
+};
+
+test('settings are task tabs labelled in English and French; a wrong value is marked, explained and focused; the Back end tab saves while another tab holds it', async () => {
+  const csms = await startCsms({});
+  const st = await startBorned({ connectors: 2, auth: 'free' });
+  try {
+    const pins = await setupPins(st);
+    const page = await newPage(st);
+    await login(page, 'installer', pins.installer);
+    await open(page, 'settings');
+    await page.waitForSelector('[role=tab][data-tab=installation][aria-selected=true]');
+    assert.deepEqual(await page.locator('[role=tab]').allTextContents(), TABS.en);
+    assert.equal(await page.textContent('label[for="k-connector-1-selector_a"]'), 'Current selector (point 1) (A)');
+    assert.equal(await page.textContent('label[for="k-site-limit_a"]'), 'Main breaker (site limit) (A)');
+    // the raw key list is still there, by key name
+    assert.equal(await page.textContent('form[data-tab=advanced] label[for="k-connector-1-tethered"]'), 'connector.1.tethered');
+    // the Installation tab on a phone: its height (reported in docs/web.md)
+    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    console.log(`# settings page height on a ${PHONE.width}x${PHONE.height} phone, Installation tab: ${height} px`);
+    assert.ok(height < 6000, `settings page is ${height} px tall on a phone`);
+    // checked while typing, from the registry's allowed values
+    const sel = page.locator('[name="connector.1.selector_a"]');
+    await sel.fill('13');
+    await page.waitForFunction(() => document.querySelector('[name="connector.1.selector_a"]').getAttribute('aria-invalid') === 'true');
+    assert.equal(await page.textContent('#k-connector-1-selector_a-err'), 'One of: 32, 25, 20, 16, 12, 8.');
+    assert.match(await sel.getAttribute('aria-describedby'), /k-connector-1-selector_a-err/);
+    await checkPage(page, 'settings-invalid');
+    // a range from the registry, too
+    const margin = page.locator('[name="site.margin_a"]');
+    const before = await margin.inputValue();
+    await margin.fill('x');
+    await page.waitForFunction(() => document.querySelector('[name="site.margin_a"]').getAttribute('aria-invalid') === 'true');
+    await margin.fill(before);
+    // Save on this tab: nothing is sent, the wrong field gets the focus
+    await page.click('form[data-tab=installation] button[type=submit]');
+    await page.waitForFunction(() => document.activeElement?.name === 'connector.1.selector_a');
+    assert.equal(await page.textContent('form[data-tab=installation] [data-test=settings-result]'), 'Fix the marked field first: nothing was saved.');
+    assert.equal((await st.ok('GET', '/api/v1/settings')).settings['connector.1.selector_a'], 32);
+    // the Back end tab is saved all the same
+    await page.click('#tab-backend');
+    assert.equal(await page.getAttribute('[data-test=ocpp-link]', 'data-state'), 'disabled');
+    await page.fill('[name="ocpp.url"]', csms.url);
+    await page.fill('[name="ocpp.HeartbeatInterval"]', '90000');
+    await page.waitForFunction(() => document.querySelector('#k-ocpp-HeartbeatInterval-err')?.textContent === 'From 0 to 86400.');
+    await page.fill('[name="ocpp.HeartbeatInterval"]', '300');
+    await page.waitForFunction(() => !document.querySelector('[name="ocpp.HeartbeatInterval"]').hasAttribute('aria-invalid'));
+    await page.click('form[data-tab=backend] button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('form[data-tab=backend] [data-test=settings-result]').textContent === 'Saved.');
+    const saved = (await st.ok('GET', '/api/v1/settings')).settings;
+    assert.equal(saved['ocpp.url'], csms.url);
+    assert.equal(saved['connector.1.selector_a'], 32, 'the invalid value of the other tab was not sent');
+    await csms.waitCall('BootNotification');
+    // French: the same tabs, labels and messages in French
+    await page.click('#lang');
+    await page.waitForFunction(() => document.documentElement.lang === 'fr' && document.querySelector('[role=tab][data-tab=meters]')?.textContent === 'Compteurs');
+    assert.deepEqual(await page.locator('[role=tab]').allTextContents(), TABS.fr);
+    assert.equal(await page.textContent('label[for="k-connector-1-selector_a"]'), 'Sélecteur de courant (point 1) (A)');
+    await page.locator('[name="connector.2.selector_a"]').fill('7');
+    await page.waitForFunction(() => document.querySelector('#k-connector-2-selector_a-err')?.textContent === 'Une de ces valeurs : 32, 25, 20, 16, 12, 8.');
+    await checkPage(page, 'settings-fr');
+  } finally { await st.stop(); st.cleanup(); await csms.close(); }
+});
+
+test('the dashboard log says why a badge was refused, newest first, live', async () => {
+  const st = await startBorned({ connectors: 1 });
+  try {
+    const pins = await setupPins(st);
+    await st.ok('POST', '/api/v1/badges', { uid: '04:d4:e5:f6', user: 'Room 14', enabled: false });
+    const page = await newPage(st);
+    await login(page, 'owner', pins.owner);
+    await page.waitForSelector('[data-test=log]');
+    assert.equal(st.ctl('plug', '1').code, 0);
+    assert.equal(st.ctl('tap', '04:d4:e5:f6').code, 0);
+    await page.waitForSelector('[data-test=log] li[data-kind=auth_refused]');
+    assert.equal(await page.textContent('[data-test=log] li[data-kind=auth_refused] [data-test=why]'), '04D4E5F6: badge disabled (Users and badges)');
+    assert.match(await page.textContent('[data-test=log] li[data-kind=auth_refused]'), /Badge refused · Charge point 1/);
+    // a badge nobody knows: the newest entry comes first
+    assert.equal(st.ctl('tap', 'AABBCCDD').code, 0);
+    await page.waitForFunction(() => document.querySelector('[data-test=log] li[data-kind=auth_refused] [data-test=why]')?.textContent.startsWith('AABBCCDD'));
+    assert.equal(await page.textContent('[data-test=log] li:first-child [data-test=why]'), 'AABBCCDD: unknown badge (not in the list)');
+    // after a reload the log is read back from the station's event log, in the same order
+    await page.reload();
+    await page.waitForSelector('[data-test=log] li[data-kind=auth_refused]');
+    const whys = await page.locator('[data-test=log] li[data-kind=auth_refused] [data-test=why]').allTextContents();
+    assert.deepEqual(whys.slice(0, 2), ['AABBCCDD: unknown badge (not in the list)', '04D4E5F6: badge disabled (Users and badges)']);
+    await checkPage(page, 'dashboard-log');
   } finally { await st.stop(); st.cleanup(); }
 });
