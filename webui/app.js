@@ -159,7 +159,8 @@ function renderLogin(s) {
       pin.value = '';
       const b = e.body ?? {};
       if (e.status === 429) err.textContent = t('locked', { s: b.locked_s ?? '?' });
-      else if (e.status === 401) err.textContent = b.attempts_left > 0 ? t('wrong_pin_left', { n: b.attempts_left }) : t('wrong_pin_last');
+      // attempts_left: wrong PINs still free of a lock-out; the tries left count the one that locks
+      else if (e.status === 401) err.textContent = b.attempts_left > 0 ? t('wrong_pin_left', { n: b.attempts_left + 1 }) : t('wrong_pin_last');
       else err.textContent = e.message;
       pin.focus();
     }

@@ -81,7 +81,16 @@ export async function mount(root, ctx) {
     const keep = prev && prev.actionsKey === actionsKey && prev.lang === document.documentElement.lang;
     const actions = keep ? prev.actions : h('div', { class: 'actions' });
     if (keep) { /* as it was */ } else if (c.session) {
-      actions.append(h('button', { type: 'button', class: 'danger', 'data-test': 'stop', onclick: () => act(c.id, 'stop') }, t('stop')));
+      // Stop ends a guest's charge: asked twice, in the card (no modal)
+      const ask = () => {
+        clear(actions);
+        const yes = h('button', { type: 'button', class: 'danger', 'data-test': 'stop-confirm', onclick: () => act(c.id, 'stop') }, t('stop_yes'));
+        actions.append(h('p', { role: 'alert', 'data-test': 'stop-question' }, t('stop_sure', { n: c.id })), yes,
+          h('button', { type: 'button', 'data-test': 'stop-cancel', onclick: () => { clear(actions); actions.append(stopBtn); stopBtn.focus(); } }, t('cancel')));
+        yes.focus();
+      };
+      const stopBtn = h('button', { type: 'button', class: 'danger', 'data-test': 'stop', onclick: ask }, t('stop'));
+      actions.append(stopBtn);
     } else if (c.operative !== false) {
       const pick = chosen.get(c.id) ?? '';
       const sel = h('select', { onchange: (ev) => chosen.set(c.id, ev.target.value) }, h('option', { value: '' }, t('no_badge')),

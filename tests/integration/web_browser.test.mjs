@@ -95,10 +95,12 @@ test('first start sets the PINs; a wrong PIN is refused, then locked out; langua
     await page.click('form[data-test=setup] button[type=submit]');
     await page.waitForSelector('form[data-test=login]');
     await checkPage(page, 'login');
-    for (const pin of ['0000', '0001']) {
+    // the lock comes at the third wrong PIN: each wrong one says how many tries are left
+    for (const [pin, says] of [['0000', 'Wrong PIN. 2 tries left: a wrong PIN at the last one locks the login for a while.'], ['0001', 'Wrong PIN. Last try: one more wrong PIN locks the login for a while.']]) {
       await page.fill('#login-pin', pin);
       await page.click('form[data-test=login] button[type=submit]');
-      await page.waitForFunction((p) => document.querySelector('[data-test=login-error]').textContent.includes('Wrong PIN') && document.querySelector('#login-pin').value === '', pin);
+      await page.waitForFunction(() => document.querySelector('[data-test=login-error]').textContent.includes('Wrong PIN') && document.querySelector('#login-pin').value === '');
+      assert.equal(await page.textContent('[data-test=login-error]'), says);
       await page.evaluate(() => { document.querySelector('[data-test=login-error]').textContent = ''; });
     }
     await page.fill('#login-pin', '0002');
@@ -148,7 +150,15 @@ test('dashboard follows a charging car live; remote start and stop; owner has no
     await checkPage(page, 'dashboard');
     await page.setViewportSize(PHONE);
     await checkPage(page, 'dashboard-phone');
+    // Stop asks first; Cancel keeps the charge going
     await page.click(`${card} [data-test=stop]`);
+    await page.waitForSelector(`${card} [data-test=stop-question]`);
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.test), 'stop-confirm');
+    await page.click(`${card} [data-test=stop-cancel]`);
+    await page.waitForFunction((c) => document.activeElement === document.querySelector(`${c} [data-test=stop]`), card);
+    assert.equal((await st.ok('GET', '/api/v1/sessions')).sessions[0].stop ?? null, null, 'still charging after Cancel');
+    await page.click(`${card} [data-test=stop]`);
+    await page.click(`${card} [data-test=stop-confirm]`);
     await page.waitForSelector(`${card}[data-status="Finishing"], ${card}[data-status="Preparing"], ${card}[data-status="SuspendedEVSE"]`);
     const [session] = (await st.ok('GET', '/api/v1/sessions')).sessions;
     assert.equal(session.stop_reason, 'Remote');
