@@ -10,7 +10,8 @@ protocol borned speaks on it, and the journal priority prefixes on stderr.
 - on SIGTERM STOPPING=1 comes and borned exits 0;
 - with JOURNAL_STREAM naming its stderr, log lines start with "<N>".
 
-Usage: sd_notify_test.py BORNED
+Usage: sd_notify_test.py BORNED [BORNED-ARGS...]   (the packaging test passes the packaged
+borned and its default configuration: --config ROOT/etc/borne/borne.conf)
 """
 import os
 import re
@@ -23,6 +24,7 @@ import time
 import urllib.request
 
 borned = sys.argv[1]
+extra_args = sys.argv[2:]
 failures = []
 
 
@@ -46,7 +48,7 @@ with tempfile.TemporaryDirectory(prefix="borne-notify-") as tmp:
     env = dict(os.environ, NOTIFY_SOCKET=sock_path, WATCHDOG_USEC=str(watchdog_usec),
                JOURNAL_STREAM=f"{st.st_dev}:{st.st_ino}")
     env.pop("WATCHDOG_PID", None)
-    proc = subprocess.Popen([borned, "--sim", "--data-dir", data, "--http", "127.0.0.1:0"],
+    proc = subprocess.Popen([borned, *extra_args, "--sim", "--data-dir", data, "--http", "127.0.0.1:0"],
                             env=env, stdout=subprocess.DEVNULL, stderr=wfd)
     os.close(wfd)
     stderr_r = os.fdopen(rfd, "r", errors="replace")
