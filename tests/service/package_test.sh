@@ -9,7 +9,9 @@
 #  5. the maintainer script creates the borne user and groups and /var/lib/borne 0700 owned by
 #     borne: the postinst runs with adduser, addgroup, getent, chown, chmod, mkdir and the
 #     systemd helpers replaced by recorders (this machine's users are not touched);
-#  6. the packaged borned with the packaged configuration speaks sd_notify (sd_notify_test.py).
+#  6. the packaged borned with the packaged configuration speaks sd_notify (sd_notify_test.py);
+#  7. make install's half: cmake --install of BUILD_DIR into a DESTDIR puts the same files under
+#     the build's prefix, and the unit's ExecStart names that prefix's borned and configuration.
 # Usage: package_test.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 src=$1
@@ -23,7 +25,7 @@ deb=$(JOBS=${JOBS:-2} tools/make-deb.sh "$build/deb" | tail -n 1)
 [ -f "$deb" ] && ok "package built: $deb" || { bad "no package"; exit 1; }
 
 if lintian --fail-on error "$deb" >"$build/deb/lintian.txt" 2>&1; then
-  ok "lintian: no error ($(grep -c '^W:' "$build/deb/lintian.txt" || true) warnings not kept)"
+  ok "lintian: no error ($(grep -c '^W:' "$build/deb/lintian.txt" || true) warnings)"
 else
   cat "$build/deb/lintian.txt"; bad "lintian reports errors"
 fi
@@ -92,5 +94,20 @@ if python3 "$src/tests/service/sd_notify_test.py" "$root/usr/sbin/borned" --conf
   ok "packaged borned with /etc/borne/borne.conf speaks sd_notify"
 else
   bad "packaged borned under sd_notify"
+fi
+# 7. cmake --install (what make install runs) into a staging DESTDIR.
+prefix=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$build/CMakeCache.txt")
+etc=$prefix/etc; [ "$prefix" = /usr ] && etc=/etc
+stage=$tmp/stage
+if DESTDIR=$stage cmake --install "$build" >/dev/null; then
+  for f in "$prefix/sbin/borned" "$prefix/bin/bornectl" "$etc/borne/borne.conf" \
+    "$prefix/lib/systemd/system/borne.service" "$prefix/share/man/man8/borned.8"; do
+    [ -f "$stage$f" ] && ok "make install: $f" || bad "make install: no $f"
+  done
+  grep -qx "ExecStart=$prefix/sbin/borned --config $etc/borne/borne.conf --data-dir /var/lib/borne" \
+    "$stage$prefix/lib/systemd/system/borne.service" && ok "make install: ExecStart names $prefix" ||
+    bad "make install: ExecStart"
+else
+  bad "cmake --install $build"
 fi
 exit $fail
