@@ -7,6 +7,7 @@ protocol borned speaks on it, and the journal priority prefixes on stderr.
   when READY=1 arrives), with a STATUS= line naming the port;
 - WATCHDOG=1 keeps coming at about half of WATCHDOG_USEC, from the loop: when
   the process is stopped (SIGSTOP, a "stuck loop") none comes;
+- a reset (same process re-executed) is RELOADING=1 then READY=1;
 - on SIGTERM STOPPING=1 comes and borned exits 0;
 - with JOURNAL_STREAM naming its stderr, log lines start with "<N>".
 
@@ -97,7 +98,28 @@ with tempfile.TemporaryDirectory(prefix="borne-notify-") as tmp:
         os.kill(proc.pid, signal.SIGCONT)
         check(recv(5) == "WATCHDOG=1", "WATCHDOG=1 again once the loop runs")
 
-        # 4. SIGTERM: STOPPING=1, exit 0.
+        # 4. A soft reset (POST /api/v1/reset): borned re-executes itself, same PID, so to
+        # systemd a reload: RELOADING=1, then READY=1 from the new image.
+        token = open(os.path.join(data, "api-token")).read().strip()
+        req = urllib.request.Request(f"http://127.0.0.1:{m.group(1)}/api/v1/reset",
+                                     data=b'{"type": "soft"}', method="POST",
+                                     headers={"Authorization": f"Bearer {token}",
+                                              "Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            check(r.status == 200, f"reset accepted ({r.status})")
+        states = []
+        while not any("READY=1" in x.split("\n") for x in states):
+            msg = recv(30)
+            if msg is None:
+                break
+            if msg != "WATCHDOG=1":
+                states.append(msg)
+        check(len(states) >= 2 and "RELOADING=1" in states[0].split("\n"),
+              f"RELOADING=1 on reset ({states[:1]!r})")
+        check(any("READY=1" in x.split("\n") for x in states[1:]), "READY=1 again after the reset")
+        check(proc.poll() is None, "same process after the reset")
+
+        # 5. SIGTERM: STOPPING=1, exit 0.
         proc.send_signal(signal.SIGTERM)
         stopping = False
         while True:
@@ -111,7 +133,7 @@ with tempfile.TemporaryDirectory(prefix="borne-notify-") as tmp:
         rc = proc.wait(timeout=60)
         check(rc == 0, f"borned exits 0 after SIGTERM ({rc})")
 
-        # 5. Journal priorities on stderr.
+        # 6. Journal priorities on stderr.
         lines = stderr_r.read().splitlines()
         logged = [l for l in lines if re.match(r"<[0-7]>", l)]
         check(any(l.startswith("<6>") for l in logged), "info lines carry <6>")
