@@ -1,7 +1,8 @@
 # borne — the two commands of README.md, and the developer targets around them.
 #   make run    install what is missing, build, start a simulated 2-point station
 #   make test   install, build (normal, ASan+UBSan, fuzz), run every test
-# Other targets: build, sanitize, fuzz, fuzz-long, soak, bench, format, deps, clean.
+# Other targets: build, sanitize, fuzz, fuzz-long, soak, bench, format, deps, clean,
+#   install (PREFIX, DESTDIR) and deb (the Debian package, in $(BUILD)/deb): docs/install.md.
 
 SHELL := /bin/bash
 BUILD      ?= build
@@ -10,6 +11,7 @@ BUILD_FUZZ ?= build-fuzz
 DATA_DIR   ?= .data
 HTTP       ?= 127.0.0.1:8080
 JOBS       ?= $(shell nproc)
+PREFIX     ?= /usr/local
 
 # Debian packages the build and the tests need (bookworm names). Recommends are not installed:
 # what a test imports is listed itself (pymodbus' server imports serial and serial_asyncio).
@@ -17,9 +19,11 @@ DEB_PACKAGES := build-essential cmake ninja-build pkg-config clang libclang-rt-1
   clang-format libuv1-dev libwebsockets-dev libwebsockets-evlib-uv libjansson-dev \
   libsqlite3-dev libcurl4-openssl-dev libssl-dev libcmocka-dev libgpiod-dev libmodbus-dev \
   libqrencode-dev sqlite3 curl python3 python3-pymodbus python3-serial python3-serial-asyncio \
-  socat openssl chromium zbar-tools tzdata
+  socat openssl chromium zbar-tools tzdata \
+  debhelper dpkg-dev fakeroot lintian rsync systemd
 
-.PHONY: all run test build sanitize fuzz fuzz-long soak bench format format-check deps clean
+.PHONY: all run test build sanitize fuzz fuzz-long soak bench format format-check deps clean \
+  install deb
 
 all: build
 
@@ -82,6 +86,18 @@ bench: build
 	@for b in $(BUILD)/bench_*; do [ -x "$$b" ] && "$$b"; done; \
 	  node bench/startup.mjs $(BUILD) && \
 	  node bench/ocpp_cycle.mjs $(BUILD)
+
+# borned, bornectl, man pages, /etc/borne/borne.conf (PREFIX /usr: /etc, else PREFIX/etc),
+# the systemd unit and the GPIO udev rule under PREFIX, staged in DESTDIR when set.
+install: build
+	@cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	@ninja -C $(BUILD) -j $(JOBS)
+	@DESTDIR=$(DESTDIR) cmake --install $(BUILD)
+
+# The Debian package (debhelper, lintian-checked): $(BUILD)/deb/borne_<version>_<arch>.deb.
+deb: deps
+	@JOBS=$(JOBS) ./tools/make-deb.sh $(BUILD)/deb
+	@lintian --fail-on error $(BUILD)/deb/*.changes
 
 format:
 	@git ls-files '*.c' '*.h' | xargs clang-format -i

@@ -73,6 +73,13 @@ if has tests; then
   need_cmd openssl openssl            # test certificates (OCPP TLS, firmware signing, OCMF)
   need_cmd sqlite3 sqlite3            # reading the station's database in the web tests
   need_cmd zbarimg zbar-tools         # decoding the payment QR code from a screenshot
+  # The packaging test (tests/service/package_test.sh, docs/install.md).
+  need_cmd dpkg-buildpackage dpkg-dev
+  need_cmd dh debhelper
+  need_cmd fakeroot fakeroot
+  need_cmd lintian lintian
+  need_cmd rsync rsync
+  need_cmd systemd-analyze systemd
   chromium=${CHROMIUM:-/usr/bin/chromium} # driven by playwright-core (tests/integration/lib/browser.mjs)
   [ -x "$chromium" ] || miss "browser $chromium" "$(deb chromium) (or set CHROMIUM)"
   [ -f /usr/share/zoneinfo/Europe/Paris ] ||

@@ -2,11 +2,16 @@
  * borned, the station daemon: parses the command line, builds the
  * configuration (defaults < config file < saved settings < flags), opens the
  * station on one libuv loop and runs it until SIGINT/SIGTERM. The only place
- * allowed to exit the process.
+ * allowed to exit the process. Under systemd (Type=notify, docs/install.md)
+ * it reports readiness once the station is open (storage open, HTTP server
+ * listening), feeds the watchdog from a timer on the loop, so a stuck loop
+ * gets the service killed and restarted, and says when it stops.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +25,7 @@
 #include "config/config.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "util/sd_notify.h"
 
 #define DEFAULT_DATA_DIR "/var/lib/borne"
 
@@ -71,15 +77,45 @@ static int apply_saved(void *ctx, const char *key, const char *value) {
 typedef struct {
   station *st;
   uv_signal_t sigint, sigterm;
+  uv_timer_t watchdog; /* started when systemd asks for a watchdog */
+  bool watchdog_on;
 } daemon_signals;
+
+/* A line of borned's own on stderr that is an error: "<3>" first when stderr
+ * is the journal, so journalctl -p err shows it (util/log.h). */
+static void say_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say_error(const char *fmt, ...) {
+  if (log_stderr_is_journal()) fputs("<3>", stderr);
+  fputs("borned: ", stderr);
+  va_list ap;
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+}
+
+/* Runs on the loop: if the loop is stuck, no WATCHDOG=1 reaches systemd,
+ * which kills borned after WatchdogSec and restarts it (Restart=always). */
+static void on_watchdog(uv_timer_t *t) {
+  (void)t;
+  sd_notify_send("WATCHDOG=1");
+}
+
+/* The loop ends once the station's handles, the signals and the watchdog closed. */
+static void close_daemon_handles(daemon_signals *ds) {
+  uv_close((uv_handle_t *)&ds->sigint, NULL);
+  uv_close((uv_handle_t *)&ds->sigterm, NULL);
+  if (ds->watchdog_on) uv_close((uv_handle_t *)&ds->watchdog, NULL);
+}
 
 static void on_signal(uv_signal_t *h, int signum) {
   daemon_signals *ds = h->data;
   log_info("borned", "signal %d: stopping", signum);
+  char state[80];
+  snprintf(state, sizeof state, "STOPPING=1\nSTATUS=stopping (signal %d)", signum);
+  sd_notify_send(state);
   station_close(ds->st);
-  /* Both signal handles go, so the loop ends once the station's handles closed. */
-  uv_close((uv_handle_t *)&ds->sigint, NULL);
-  uv_close((uv_handle_t *)&ds->sigterm, NULL);
+  close_daemon_handles(ds);
 }
 
 /* Reset (OCPP or operator): close like on SIGTERM; main() then re-executes
@@ -88,9 +124,12 @@ static void on_signal(uv_signal_t *h, int signum) {
 static void on_restart(void *ctx, bool hard) {
   daemon_signals *ds = ctx;
   log_info("borned", "%s reset: restarting", hard ? "hard" : "soft");
+  /* The same process (PID) comes back with execv: to systemd a reload, which
+   * the new image ends with READY=1. */
+  sd_notify_send(hard ? "RELOADING=1\nSTATUS=restarting (hard reset)"
+                      : "RELOADING=1\nSTATUS=restarting (soft reset)");
   station_close(ds->st);
-  uv_close((uv_handle_t *)&ds->sigint, NULL);
-  uv_close((uv_handle_t *)&ds->sigterm, NULL);
+  close_daemon_handles(ds);
 }
 
 static void close_walk(uv_handle_t *h, void *arg) {
@@ -200,15 +239,14 @@ int main(int argc, char **argv) {
       fclose(exists);
       store *db;
       if (store_open(&db, dbpath, err, sizeof err) != 0) {
-        fprintf(stderr, "borned: %s\n", err);
+        say_error("%s", err);
         goto out;
       }
       saved_ctx sc = {cfg, err, sizeof err, 0};
       store_settings_each(db, apply_saved, &sc);
       store_close(db);
       if (sc.failed) {
-        fprintf(stderr,
-                "borned: saved setting: %s (change it with --set or PUT /api/v1/settings)\n", err);
+        say_error("saved setting: %s (change it with --set or PUT /api/v1/settings)", err);
         goto out;
       }
     }
@@ -233,7 +271,7 @@ int main(int argc, char **argv) {
   st = calloc(1, sizeof *st);
   station_options so = {.data_dir = data_dir, .cfg = cfg, .parts = &borne_station_parts};
   if (station_open(st, &loop, &so, err, sizeof err) != 0) {
-    fprintf(stderr, "borned: %s\n", err);
+    say_error("%s", err);
     /* Let closing handles (lws's among them) finish before closing the rest. */
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_walk(&loop, close_walk, NULL);
@@ -254,6 +292,22 @@ int main(int argc, char **argv) {
           "(token in %s/api-token)\n",
           config_get(cfg, "station.id"), config_get_int(cfg, "station.connectors"),
           config_get(cfg, "http.listen"), data_dir);
+  /* Storage is open and the HTTP server listens: ready. The watchdog is fed
+   * at half the interval systemd gave (sd_watchdog_enabled(3)'s advice). */
+  uint64_t wd_usec = sd_notify_watchdog_usec();
+  if (wd_usec > 0) {
+    uint64_t every_ms = wd_usec / 2000;
+    uv_timer_init(&loop, &ds.watchdog);
+    uv_timer_start(&ds.watchdog, on_watchdog, every_ms ? every_ms : 1, every_ms ? every_ms : 1);
+    ds.watchdog_on = true;
+  }
+  char state[400];
+  snprintf(state, sizeof state, "READY=1\nSTATUS=station %s, %ld connectors, API on %s (port %d)%s",
+           config_get(cfg, "station.id"), config_get_int(cfg, "station.connectors"),
+           config_get(cfg, "http.listen"), http_server_port(st->http),
+           wd_usec ? ", watchdog fed" : "");
+  if (sd_notify_send(state) < 0)
+    log_warn("borned", "cannot notify systemd (NOTIFY_SOCKET): %s", strerror(errno));
   uv_run(&loop, UV_RUN_DEFAULT);
   bool restart = st->restart_requested;
   station_free(st);
@@ -262,14 +316,14 @@ int main(int argc, char **argv) {
     free(st);
     config_free(cfg);
     if (original_argv) execv("/proc/self/exe", original_argv);
-    fprintf(stderr, "borned: cannot restart: %s\n", strerror(errno));
+    say_error("cannot restart: %s", strerror(errno));
     return 1;
   }
   rc = 0;
   goto out;
 
 bad_config:
-  fprintf(stderr, "borned: %s\n", err);
+  say_error("%s", err);
   rc = 2;
 out:
   free(st);

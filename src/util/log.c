@@ -1,11 +1,16 @@
 /*
  * stderr logger. Never allocates; a message longer than the line buffer is cut.
+ * When stderr is the journal (run by systemd: $JOURNAL_STREAM names stderr's
+ * device and inode), each line starts with its syslog priority, "<3>" to
+ * "<7>" (sd-daemon(3)), and has no timestamp: journald keeps both.
  */
 #include "util/log.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -27,18 +32,38 @@ int log_level_parse(const char *name, log_level *out) {
   return -1;
 }
 
+bool log_stderr_is_journal(void) {
+  const char *js = getenv("JOURNAL_STREAM");
+  if (!js || !*js) return false;
+  unsigned long long dev, ino;
+  char tail;
+  if (sscanf(js, "%llu:%llu%c", &dev, &ino, &tail) != 2) return false;
+  struct stat sb;
+  if (fstat(2, &sb) != 0) return false;
+  return (unsigned long long)sb.st_dev == dev && (unsigned long long)sb.st_ino == ino;
+}
+
 void log_msg(log_level level, const char *module, const char *fmt, ...) {
   static const char *const tags[] = {"error", "warn ", "info ", "debug"};
   if (level > current_level) return;
-  struct timeval tv;
-  gettimeofday(&tv, NULL);
-  struct tm tm;
-  gmtime_r(&tv.tv_sec, &tm);
+  /* Decided once: stderr does not change under a running daemon. */
+  static int journal = -1;
+  if (journal < 0) journal = log_stderr_is_journal() ? 1 : 0;
   char line[1024];
-  int n =
-      snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s %s: ", tm.tm_year + 1900,
-               tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-               (long)(tv.tv_usec / 1000), tags[level], module);
+  int n;
+  if (journal) {
+    static const int priorities[] = {3, 4, 6, 7}; /* LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG */
+    n = snprintf(line, sizeof line, "<%d>%s: ", priorities[level], module);
+  } else {
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    struct tm tm;
+    gmtime_r(&tv.tv_sec, &tm);
+    n = snprintf(line, sizeof line,
+                 "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s %s: ", tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)(tv.tv_usec / 1000),
+                 tags[level], module);
+  }
   if (n < 0) return;
   va_list ap;
   va_start(ap, fmt);
