@@ -10,18 +10,18 @@
 #include "config/config_tables.h"
 #include "util/errbuf.h"
 
-/* HOST:PORT: a host name or IPv4 address, a port 1..65535. */
+/* HOST:PORT: a host name or IPv4 address, a port 0..65535 (0: any free
+ * port, the one bound is logged). */
 static int check_listen(const char *v, char *why, size_t len) {
   const char *colon = strrchr(v, ':');
-  if (!colon || colon == v)
-    return errbuf_fail(why, len, "`%s`: HOST:PORT, e.g. 0.0.0.0:502", v);
+  if (!colon || colon == v) return errbuf_fail(why, len, "`%s`: HOST:PORT, e.g. 0.0.0.0:502", v);
   for (const char *p = v; p < colon; p++)
     if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-')
       return errbuf_fail(why, len, "`%s`: bad character in the host", v);
   char *end;
   long port = strtol(colon + 1, &end, 10);
-  if (!colon[1] || *end || port < 1 || port > 65535)
-    return errbuf_fail(why, len, "`%s`: the port must be 1..65535", v);
+  if (!colon[1] || *end || port < 0 || port > 65535)
+    return errbuf_fail(why, len, "`%s`: the port must be 0..65535", v);
   return 0;
 }
 
@@ -42,7 +42,7 @@ static int check_dev(const char *v, char *why, size_t len) {
 static const cfg_key_def rows[] = {
     {"modbus_server.listen", CFG_STRING, NULL, 0, 270, NULL, false,
      "Modbus TCP server of the station (docs/modbus-server.md): the address and port it "
-     "listens on; unset: no server.",
+     "listens on (port 502 is the standard one; 0: any free port, logged); unset: no server.",
      "HOST:PORT", check_listen},
     {"modbus_server.rtu_port", CFG_STRING, NULL, 0, 255, NULL, false,
      "Serial device of the Modbus RTU slave (not yet: the station refuses to start with it "

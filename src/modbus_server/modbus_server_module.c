@@ -84,7 +84,7 @@ static void snapshot(mbs_server *s, mbs_snapshot *snap) {
     o->status = v.status;
     o->cp = v.cp;
     o->offered_a = v.offered_a;
-    o->limited_by = (int)v.limited_by;
+    o->limited_by = v.limited_by == LIMIT_COUNT ? -1 : (int)v.limited_by;
     o->error = (int)v.error;
     o->phases = v.phases;
     o->enabled = v.operative;
@@ -296,7 +296,13 @@ int modbus_server_attach(station *st, char *err, size_t errlen) {
     mbs_closing(s);
     return errbuf_fail(err, errlen, "modbus_server: cannot add the module");
   }
-  log_info(MOD, "Modbus TCP server on %s (unit %d, %d writer address(es))", listen_at,
+  struct sockaddr_storage ss;
+  socklen_t sl = sizeof ss;
+  int port = 0;
+  if (getsockname(s->listen_fd, (struct sockaddr *)&ss, &sl) == 0)
+    port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                          : ((struct sockaddr_in *)&ss)->sin_port);
+  log_info(MOD, "Modbus TCP server on %s (port %d, unit %d, %d writer address(es))", host, port,
            s->unit_id, s->allow_count);
   return 0;
 }

@@ -53,13 +53,20 @@ static uint16_t station_reg(const mbs_snapshot *snap, const mbs_state *st, bool 
   if (off >= MBS_REG_IDENTITY && off < MBS_REG_IDENTITY + 24)
     return str_reg(snap->identity, sizeof snap->identity, off - MBS_REG_IDENTITY);
   switch (off) {
-  case MBS_REG_VERSION: return MBS_MAP_VERSION;
-  case MBS_REG_CONNECTORS: return (uint16_t)snap->connectors;
-  case MBS_REG_SITE_STATE: return (uint16_t)snap->site_state;
-  case MBS_REG_FAILSAFE_A: return deci(st->failsafe_a);
-  case MBS_REG_FAILSAFE_S: return (uint16_t)st->failsafe_s;
-  case MBS_REG_WRITE_ALLOWED: return write_allowed ? 1 : 0;
-  default: return 0;
+  case MBS_REG_VERSION:
+    return MBS_MAP_VERSION;
+  case MBS_REG_CONNECTORS:
+    return (uint16_t)snap->connectors;
+  case MBS_REG_SITE_STATE:
+    return (uint16_t)snap->site_state;
+  case MBS_REG_FAILSAFE_A:
+    return deci(st->failsafe_a);
+  case MBS_REG_FAILSAFE_S:
+    return (uint16_t)st->failsafe_s;
+  case MBS_REG_WRITE_ALLOWED:
+    return write_allowed ? 1 : 0;
+  default:
+    return 0;
   }
 }
 
@@ -75,27 +82,40 @@ static uint16_t conn_reg(const mbs_connector_snap *c, const mbs_state *st, int i
   if (off >= MBS_CREG_ID_TAG && off < MBS_CREG_ID_TAG + 10)
     return str_reg(c->id_tag, sizeof c->id_tag, off - MBS_CREG_ID_TAG);
   switch (off) {
-  case MBS_CREG_STATUS: return (uint16_t)c->status;
-  case MBS_CREG_CP: return (uint16_t)c->cp;
-  case MBS_CREG_OFFERED: return deci(c->offered_a);
-  case MBS_CREG_LIMITED_BY: return (uint16_t)c->limited_by;
+  case MBS_CREG_STATUS:
+    return (uint16_t)c->status;
+  case MBS_CREG_CP:
+    return (uint16_t)c->cp;
+  case MBS_CREG_OFFERED:
+    return deci(c->offered_a);
+  case MBS_CREG_LIMITED_BY:
+    return c->limited_by < 0 ? 0xFFFF : (uint16_t)c->limited_by;
   case MBS_CREG_POWER:
-  case MBS_CREG_POWER + 1: return s32_reg(c->power_w, off - MBS_CREG_POWER);
+  case MBS_CREG_POWER + 1:
+    return s32_reg(c->power_w, off - MBS_CREG_POWER);
   case MBS_CREG_SESSION_WH:
-  case MBS_CREG_SESSION_WH + 1: return u32_reg(c->session_wh, off - MBS_CREG_SESSION_WH);
+  case MBS_CREG_SESSION_WH + 1:
+    return u32_reg(c->session_wh, off - MBS_CREG_SESSION_WH);
   case MBS_CREG_LIFETIME_WH:
-  case MBS_CREG_LIFETIME_WH + 1: return u32_reg(c->lifetime_wh, off - MBS_CREG_LIFETIME_WH);
-  case MBS_CREG_ERROR: return (uint16_t)c->error;
-  case MBS_CREG_PHASES: return (uint16_t)c->phases;
+  case MBS_CREG_LIFETIME_WH + 1:
+    return u32_reg(c->lifetime_wh, off - MBS_CREG_LIFETIME_WH);
+  case MBS_CREG_ERROR:
+    return (uint16_t)c->error;
+  case MBS_CREG_PHASES:
+    return (uint16_t)c->phases;
   case MBS_CREG_SETPOINT:
     return st->has_setpoint[idx] ? deci(st->setpoint_a[idx]) : MBS_NO_SETPOINT;
-  case MBS_CREG_ENABLE: return c->enabled ? 1 : 0;
-  case MBS_CREG_PHASES_REQ: return (uint16_t)c->phases;
+  case MBS_CREG_ENABLE:
+    return c->enabled ? 1 : 0;
+  case MBS_CREG_PHASES_REQ:
+    return (uint16_t)c->phases;
   case MBS_CREG_SETPOINT_ACTIVE:
     if (!st->has_setpoint[idx]) return MBS_NO_SETPOINT;
     return deci(st->failsafe[idx] ? st->failsafe_a : st->setpoint_a[idx]);
-  case MBS_CREG_FAILSAFE_ACTIVE: return st->failsafe[idx] ? 1 : 0;
-  default: return 0;
+  case MBS_CREG_FAILSAFE_ACTIVE:
+    return st->failsafe[idx] ? 1 : 0;
+  default:
+    return 0;
   }
 }
 
@@ -132,13 +152,16 @@ static int check_write(const mbs_snapshot *snap, int block, int off, uint16_t v)
     return 0;
   }
   switch (off) {
-  case MBS_CREG_SETPOINT: return v <= 800 || v == MBS_NO_SETPOINT ? 0 : MBS_EX_ILLEGAL_VALUE;
-  case MBS_CREG_ENABLE: return v <= 1 ? 0 : MBS_EX_ILLEGAL_VALUE;
+  case MBS_CREG_SETPOINT:
+    return v <= 800 || v == MBS_NO_SETPOINT ? 0 : MBS_EX_ILLEGAL_VALUE;
+  case MBS_CREG_ENABLE:
+    return v <= 1 ? 0 : MBS_EX_ILLEGAL_VALUE;
   case MBS_CREG_PHASES_REQ:
     if (v != 1 && v != 3) return MBS_EX_ILLEGAL_VALUE;
     (void)snap;
     return 0;
-  default: return MBS_EX_ILLEGAL_ADDRESS;
+  default:
+    return MBS_EX_ILLEGAL_ADDRESS;
   }
 }
 
@@ -180,15 +203,15 @@ static int apply_write(const mbs_snapshot *snap, mbs_state *st, const mbs_writer
     if (!w || !w->set_phases || w->set_phases(w->ctx, block, v) != 0)
       return MBS_EX_ILLEGAL_FUNCTION;
     return 0;
-  default: return MBS_EX_ILLEGAL_ADDRESS;
+  default:
+    return MBS_EX_ILLEGAL_ADDRESS;
   }
 }
 
 static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 
 size_t mbs_handle(const mbs_snapshot *snap, mbs_state *state, const mbs_writer *w,
-                  bool write_allowed, borne_ms now, const uint8_t *req, size_t len,
-                  uint8_t *resp) {
+                  bool write_allowed, borne_ms now, const uint8_t *req, size_t len, uint8_t *resp) {
   if (len < 1) return exception(0, MBS_EX_ILLEGAL_FUNCTION, resp);
   uint8_t fc = req[0];
   switch (fc) {
@@ -248,7 +271,8 @@ size_t mbs_handle(const mbs_snapshot *snap, mbs_state *state, const mbs_writer *
     memcpy(resp, req, 5);
     return 5;
   }
-  default: return exception(fc, MBS_EX_ILLEGAL_FUNCTION, resp);
+  default:
+    return exception(fc, MBS_EX_ILLEGAL_FUNCTION, resp);
   }
 }
 

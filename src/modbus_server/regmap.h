@@ -16,9 +16,9 @@
 
 #define MBS_MAP_VERSION 1
 #define MBS_MAX_CONNECTORS 8
-#define MBS_CONN_BASE 100   /* connector c's block starts at MBS_CONN_BASE * c */
-#define MBS_BLOCK_LEN 50    /* registers of a block (the station's and each connector's) */
-#define MBS_PDU_MAX 253     /* the largest Modbus PDU */
+#define MBS_CONN_BASE 100 /* connector c's block starts at MBS_CONN_BASE * c */
+#define MBS_BLOCK_LEN 50  /* registers of a block (the station's and each connector's) */
+#define MBS_PDU_MAX 253   /* the largest Modbus PDU */
 #define MBS_NO_SETPOINT 0xFFFF
 
 /* Modbus exception codes (Modbus Application Protocol V1.1b3, section 7). */
@@ -47,18 +47,18 @@ enum {
   MBS_CREG_CP = 1,
   MBS_CREG_OFFERED = 2, /* dA */
   MBS_CREG_LIMITED_BY = 3,
-  MBS_CREG_CURRENT = 4, /* 3 registers, dA */
-  MBS_CREG_VOLTAGE = 7, /* 3 registers, dV */
-  MBS_CREG_POWER = 10,  /* 2 registers, W, signed 32-bit, high word first */
-  MBS_CREG_SESSION_WH = 12, /* 2 registers */
+  MBS_CREG_CURRENT = 4,      /* 3 registers, dA */
+  MBS_CREG_VOLTAGE = 7,      /* 3 registers, dV */
+  MBS_CREG_POWER = 10,       /* 2 registers, W, signed 32-bit, high word first */
+  MBS_CREG_SESSION_WH = 12,  /* 2 registers */
   MBS_CREG_LIFETIME_WH = 14, /* 2 registers */
   MBS_CREG_ERROR = 16,
   MBS_CREG_SESSION_ID = 17, /* 4 registers, 64-bit */
   MBS_CREG_ID_TAG = 21,     /* 10 registers: 20 ASCII characters */
   MBS_CREG_PHASES = 31,
-  MBS_CREG_SETPOINT = 40, /* dA, writable; 0xFFFF: none */
-  MBS_CREG_ENABLE = 41,   /* writable: 1 charge, 0 do not */
-  MBS_CREG_PHASES_REQ = 42, /* writable: 1 or 3 */
+  MBS_CREG_SETPOINT = 40,        /* dA, writable; 0xFFFF: none */
+  MBS_CREG_ENABLE = 41,          /* writable: 1 charge, 0 do not */
+  MBS_CREG_PHASES_REQ = 42,      /* writable: 1 or 3 */
   MBS_CREG_SETPOINT_ACTIVE = 43, /* dA: what the slot holds now (setpoint or fail-safe) */
   MBS_CREG_FAILSAFE_ACTIVE = 44,
 };
@@ -67,7 +67,7 @@ typedef struct {
   connector_status status;
   cp_state cp;
   double offered_a;
-  int limited_by; /* limit_source */
+  int limited_by; /* limit_source, -1: none */
   double current_a[3];
   double voltage_v[3];
   double power_w;
@@ -115,8 +115,7 @@ void mbs_state_init(mbs_state *s, double failsafe_a, int failsafe_s);
  * bytes); returns the response length (an exception is 2 bytes). Writes
  * are refused with ILLEGAL_FUNCTION when !write_allowed. */
 size_t mbs_handle(const mbs_snapshot *snap, mbs_state *state, const mbs_writer *w,
-                  bool write_allowed, borne_ms now, const uint8_t *req, size_t len,
-                  uint8_t *resp);
+                  bool write_allowed, borne_ms now, const uint8_t *req, size_t len, uint8_t *resp);
 
 /* Drops every setpoint not renewed within failsafe_s to the fail-safe
  * current (through w->set_limit). Returns how many dropped now. */
