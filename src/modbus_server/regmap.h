@@ -15,7 +15,7 @@
 #include "core/types.h"
 
 #define MBS_MAP_VERSION 1
-#define MBS_MAX_CONNECTORS 8
+#define MBS_MAX_CONNECTORS BORNE_MAX_CONNECTORS /* 8: blocks 100..849 */
 #define MBS_CONN_BASE 100 /* connector c's block starts at MBS_CONN_BASE * c */
 #define MBS_BLOCK_LEN 50  /* registers of a block (the station's and each connector's) */
 #define MBS_PDU_MAX 253   /* the largest Modbus PDU */

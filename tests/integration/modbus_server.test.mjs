@@ -77,8 +77,9 @@ const clients = [em];
 
 after(async () => {
   for (const c of clients) c.close();
-  await st.stop();
+  const code = await st.stop();
   st.cleanup();
+  assert.equal(code, 0, 'borned stops cleanly (no leak under ASan)');
 });
 
 test('the station block: map version, connectors, firmware, identity', async () => {
