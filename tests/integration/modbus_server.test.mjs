@@ -150,6 +150,18 @@ test('a setpoint limits the offered current (limited_by modbus), then the fail-s
   assert.equal((await em.read(144))[0], 0);
 });
 
+test('charging disabled and enabled again over Modbus; no phase contactor', async () => {
+  assert.deepEqual(await em.write(141, 0), { ok: true });
+  await st.waitFor((x) => x.connectors[0].operative === false, { what: 'inoperative' });
+  assert.equal((await em.read(141))[0], 0);
+  assert.deepEqual(await em.write(141, 1), { ok: true });
+  await st.waitFor((x) => x.connectors[0].operative === true, { what: 'operative again' });
+  assert.equal((await em.read(141))[0], 1);
+  /* the simulator's HAL has no phase contactor: 3 -> 3 is fine, 3 -> 1 is refused */
+  assert.deepEqual(await em.write(142, 3), { ok: true });
+  assert.deepEqual(await em.write(142, 1), { exception: 1 });
+});
+
 test('a client not in modbus_server.allow reads but may not write', async () => {
   const other = await Client.start(PORT, ['--source', '127.0.0.2']);
   clients.push(other);
