@@ -10,13 +10,14 @@
 
 #include "config/config_tables.h"
 
-extern const cfg_key_table ocpp_keys;     /* src/ocpp/ocpp_keys.c: back end */
-extern const cfg_key_table meter_keys;    /* src/meter/meter_keys.c: Modbus meters */
-extern const cfg_key_table ocmf_keys;     /* src/ocmf/ocmf_keys.c: signed meter data */
-extern const cfg_key_table energy_keys;   /* src/energy/energy_keys.c: site, grid, windows */
-extern const cfg_key_table grid_keys;     /* src/grid/grid_keys.c: TIC, P1, CT, contact */
-extern const cfg_key_table webpage_keys;  /* src/webpage/webpage_keys.c: local web page */
-extern const cfg_key_table firmware_keys; /* src/firmware/firmware_keys.c: updates */
+extern const cfg_key_table ocpp_keys;          /* src/ocpp/ocpp_keys.c: back end */
+extern const cfg_key_table meter_keys;         /* src/meter/meter_keys.c: Modbus meters */
+extern const cfg_key_table ocmf_keys;          /* src/ocmf/ocmf_keys.c: signed meter data */
+extern const cfg_key_table energy_keys;        /* src/energy/energy_keys.c: site, grid, windows */
+extern const cfg_key_table grid_keys;          /* src/grid/grid_keys.c: TIC, P1, CT, contact */
+extern const cfg_key_table webpage_keys;       /* src/webpage/webpage_keys.c: local web page */
+extern const cfg_key_table firmware_keys;      /* src/firmware/firmware_keys.c: updates */
+extern const cfg_key_table modbus_server_keys; /* src/modbus_server/modbus_server_keys.c */
 
 /* The tables above in the order of docs/configuration.md, NULL-terminated. */
 extern const cfg_key_table *const borne_key_tables[];

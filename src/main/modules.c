@@ -13,19 +13,21 @@
 #include "firmware/firmware_module.h"
 #include "grid/grid_module.h"
 #include "meter/meter_module.h"
+#include "modbus_server/modbus_server_module.h"
 #include "ocmf/ocmf_module.h"
 #include "ocpp/v16/ocpp16_module.h"
 #include "webpage/webpage_module.h"
 #include "api/api_module.h"
 
 static const station_attach_fn attach_list[] = {
-    api_attach,     /* the REST API: first, before the web page's catch-all file route */
-    meter_attach,   /* Modbus meters: before the modules that read meters */
-    grid_attach,    /* Linky TIC / P1 line, CT clamps, control contact (grid.source) */
-    energy_attach,  /* load management: after the meters, reads their samples */
-    ocmf_attach,    /* signed meter data: before OCPP, whose stop hook sends the end record */
-    ocpp16_attach,  /* OCPP 1.6J back end (ocpp.url) */
-    webpage_attach, /* the local web page */
+    api_attach,           /* the REST API: first, before the web page's catch-all file route */
+    meter_attach,         /* Modbus meters: before the modules that read meters */
+    grid_attach,          /* Linky TIC / P1 line, CT clamps, control contact (grid.source) */
+    energy_attach,        /* load management: after the meters, reads their samples */
+    modbus_server_attach, /* Modbus TCP server: register map, setpoints (modbus_server.listen) */
+    ocmf_attach,          /* signed meter data: before OCPP, whose stop hook sends the end record */
+    ocpp16_attach,        /* OCPP 1.6J back end (ocpp.url) */
+    webpage_attach,       /* the local web page */
     NULL,
 };
 

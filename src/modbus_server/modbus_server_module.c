@@ -1,0 +1,308 @@
+/*
+ * The Modbus TCP server on the station's loop: a uv_poll on the listening
+ * socket accepts up to MBS_MAX_CLIENTS clients, a uv_poll per client hands
+ * each ready request to libmodbus (modbus_receive: the MBAP framing), the
+ * pure register map (regmap.c) answers it over a fresh snapshot of the
+ * station, and a one-second timer drops stale setpoints to the fail-safe.
+ */
+#define _GNU_SOURCE /* accept4 */
+#include "modbus_server/modbus_server_module.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <modbus.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "modbus_server/regmap.h"
+#include "station/station.h"
+#include "util/errbuf.h"
+#include "util/log.h"
+
+#define MOD "modbus_server"
+#define MBS_MAX_CLIENTS 8
+#define MBS_MAX_ALLOW 16
+
+typedef struct mbs_server mbs_server;
+
+typedef struct {
+  mbs_server *srv;
+  int fd;
+  bool used;
+  bool allowed;
+  uv_poll_t poll;
+} mbs_client;
+
+struct mbs_server {
+  station *st;
+  modbus_t *mb;
+  int listen_fd;
+  uv_poll_t listen_poll;
+  bool listening;
+  uv_timer_t timer;
+  bool timer_on;
+  int unit_id;
+  struct in_addr allow[MBS_MAX_ALLOW];
+  int allow_count;
+  mbs_state state;
+  mbs_client clients[MBS_MAX_CLIENTS];
+};
+
+static void w_set_limit(void *ctx, int c, double amps) {
+  mbs_server *s = ctx;
+  station_set_limit(s->st, c, LIMIT_MODBUS, amps);
+}
+
+static void w_set_enabled(void *ctx, int c, bool enabled) {
+  mbs_server *s = ctx;
+  station_set_available(s->st, c, enabled);
+}
+
+/* borne's HAL has no phase contactor: a switch cannot be done. */
+static int w_set_phases(void *ctx, int c, int phases) {
+  (void)ctx, (void)c, (void)phases;
+  return -1;
+}
+
+static void snapshot(mbs_server *s, mbs_snapshot *snap) {
+  station *st = s->st;
+  memset(snap, 0, sizeof *snap);
+  int n = station_connector_count(st);
+  snap->connectors = n > MBS_MAX_CONNECTORS ? MBS_MAX_CONNECTORS : n;
+  snprintf(snap->firmware, sizeof snap->firmware, "%s", BORNE_VERSION);
+  const char *id = config_get(st->cfg, "station.id");
+  snprintf(snap->identity, sizeof snap->identity, "%s", id ? id : "");
+  for (int c = 1; c <= snap->connectors; c++) {
+    station_connector_view v;
+    station_view(st, c, &v);
+    mbs_connector_snap *o = &snap->conn[c - 1];
+    const station_connector *sc = &st->conn[c - 1];
+    o->status = v.status;
+    o->cp = v.cp;
+    o->offered_a = v.offered_a;
+    o->limited_by = v.limited_by == LIMIT_COUNT ? -1 : (int)v.limited_by;
+    o->error = (int)v.error;
+    o->phases = v.phases;
+    o->enabled = v.operative;
+    if (sc->meter_ok) {
+      for (int p = 0; p < 3; p++) {
+        o->current_a[p] = sc->meter.current_a[p];
+        o->voltage_v[p] = sc->meter.voltage_v[p];
+      }
+      o->power_w = sc->meter.power_total_w;
+      o->lifetime_wh = sc->meter.energy_import_wh;
+    }
+    if (sc->session_id > 0) {
+      o->session_id = sc->session_id;
+      o->session_wh = sc->meter.energy_import_wh - sc->session_start_wh;
+      snprintf(o->id_tag, sizeof o->id_tag, "%s", v.uid);
+    }
+  }
+}
+
+static void on_handle_closed(uv_handle_t *h) { (void)h; }
+
+static void client_close(mbs_client *cl) {
+  if (!cl->used) return;
+  uv_poll_stop(&cl->poll);
+  uv_close((uv_handle_t *)&cl->poll, on_handle_closed);
+  close(cl->fd);
+  cl->used = false;
+}
+
+static void on_client(uv_poll_t *h, int status, int events) {
+  mbs_client *cl = h->data;
+  mbs_server *s = cl->srv;
+  if (status < 0 || !(events & UV_READABLE)) {
+    client_close(cl);
+    return;
+  }
+  uint8_t req[MODBUS_TCP_MAX_ADU_LENGTH];
+  modbus_set_socket(s->mb, cl->fd);
+  int rc = modbus_receive(s->mb, req);
+  if (rc <= 0) { /* closed, a framing error or a timeout: the stream is out of step */
+    client_close(cl);
+    return;
+  }
+  int hl = modbus_get_header_length(s->mb); /* 7: the MBAP header */
+  if (rc <= hl) return;
+  uint8_t unit = req[hl - 1];
+  if (unit != s->unit_id && unit != 0 && unit != 255) return; /* not ours: no answer */
+  mbs_snapshot snap;
+  snapshot(s, &snap);
+  mbs_writer w = {s, w_set_limit, w_set_enabled, w_set_phases};
+  uint8_t resp[7 + MBS_PDU_MAX];
+  size_t n = mbs_handle(&snap, &s->state, &w, cl->allowed, clock_now(&s->st->clock), req + hl,
+                        (size_t)(rc - hl), resp + 7);
+  resp[0] = req[0], resp[1] = req[1]; /* transaction id */
+  resp[2] = 0, resp[3] = 0;           /* protocol id */
+  resp[4] = (uint8_t)((n + 1) >> 8), resp[5] = (uint8_t)(n + 1);
+  resp[6] = unit;
+  ssize_t sent = send(cl->fd, resp, n + 7, MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (sent != (ssize_t)(n + 7)) client_close(cl);
+}
+
+static bool addr_allowed(const mbs_server *s, const struct sockaddr_storage *ss) {
+  struct in_addr a;
+  if (ss->ss_family == AF_INET) {
+    a = ((const struct sockaddr_in *)ss)->sin_addr;
+  } else if (ss->ss_family == AF_INET6) {
+    const struct in6_addr *a6 = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+    if (!IN6_IS_ADDR_V4MAPPED(a6)) return false;
+    memcpy(&a, &a6->s6_addr[12], 4);
+  } else {
+    return false;
+  }
+  for (int i = 0; i < s->allow_count; i++)
+    if (s->allow[i].s_addr == a.s_addr) return true;
+  return false;
+}
+
+static void on_listen(uv_poll_t *h, int status, int events) {
+  mbs_server *s = h->data;
+  if (status < 0 || !(events & UV_READABLE)) return;
+  struct sockaddr_storage ss;
+  socklen_t sl = sizeof ss;
+  int fd = accept4(s->listen_fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (fd < 0) return;
+  mbs_client *cl = NULL;
+  for (int i = 0; i < MBS_MAX_CLIENTS && !cl; i++)
+    if (!s->clients[i].used) cl = &s->clients[i];
+  if (!cl) { /* bounded: the newest client waits for a free place */
+    log_warn(MOD, "more than %d clients: connection refused", MBS_MAX_CLIENTS);
+    close(fd);
+    return;
+  }
+  memset(cl, 0, sizeof *cl);
+  cl->srv = s;
+  cl->fd = fd;
+  cl->allowed = addr_allowed(s, &ss);
+  if (uv_poll_init(s->st->loop, &cl->poll, fd) != 0) {
+    close(fd);
+    return;
+  }
+  cl->used = true;
+  cl->poll.data = cl;
+  uv_poll_start(&cl->poll, UV_READABLE, on_client);
+}
+
+static void on_timer(uv_timer_t *t) {
+  mbs_server *s = t->data;
+  mbs_writer w = {s, w_set_limit, w_set_enabled, w_set_phases};
+  int n = station_connector_count(s->st);
+  int dropped = mbs_failsafe_check(&s->state, &w, n, clock_now(&s->st->clock));
+  if (dropped > 0)
+    log_warn(MOD, "%d setpoint(s) not renewed within %d s: fail-safe %.1f A", dropped,
+             s->state.failsafe_s, s->state.failsafe_a);
+}
+
+static void mbs_closing(void *ctx) {
+  mbs_server *s = ctx;
+  for (int i = 0; i < MBS_MAX_CLIENTS; i++) client_close(&s->clients[i]);
+  if (s->listening) {
+    uv_poll_stop(&s->listen_poll);
+    uv_close((uv_handle_t *)&s->listen_poll, on_handle_closed);
+    s->listening = false;
+  }
+  if (s->timer_on) {
+    uv_timer_stop(&s->timer);
+    uv_close((uv_handle_t *)&s->timer, on_handle_closed);
+    s->timer_on = false;
+  }
+}
+
+static void mbs_free(void *ctx) {
+  mbs_server *s = ctx;
+  if (s->listen_fd >= 0) close(s->listen_fd); /* its poll handle closed with the loop */
+  if (s->mb) {
+    modbus_set_socket(s->mb, -1); /* the last client's socket, closed already */
+    modbus_free(s->mb);
+  }
+  free(s);
+}
+
+static int parse_allow(mbs_server *s, const char *list, char *err, size_t errlen) {
+  char buf[512];
+  snprintf(buf, sizeof buf, "%s", list ? list : "");
+  char *save = NULL;
+  for (char *t = strtok_r(buf, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+    if (s->allow_count == MBS_MAX_ALLOW)
+      return errbuf_fail(err, errlen, "modbus_server.allow: at most %d addresses", MBS_MAX_ALLOW);
+    if (inet_pton(AF_INET, t, &s->allow[s->allow_count]) != 1)
+      return errbuf_fail(err, errlen, "modbus_server.allow: `%s` is not an IPv4 address", t);
+    s->allow_count++;
+  }
+  return 0;
+}
+
+int modbus_server_attach(station *st, char *err, size_t errlen) {
+  const char *rtu = config_get(st->cfg, "modbus_server.rtu_port");
+  if (rtu && rtu[0])
+    return errbuf_fail(err, errlen,
+                       "modbus_server.rtu_port: the RTU slave is not there yet (TCP only, "
+                       "docs/modbus-server.md)");
+  const char *listen_at = config_get(st->cfg, "modbus_server.listen");
+  if (!listen_at || !listen_at[0]) return 0;
+  mbs_server *s = calloc(1, sizeof *s);
+  if (!s) return errbuf_fail(err, errlen, "modbus_server: out of memory");
+  s->st = st;
+  s->listen_fd = -1;
+  s->unit_id = (int)config_get_int(st->cfg, "modbus_server.unit_id");
+  mbs_state_init(&s->state, config_get_number(st->cfg, "modbus_server.failsafe_a"),
+                 (int)config_get_int(st->cfg, "modbus_server.failsafe_s"));
+  if (parse_allow(s, config_get(st->cfg, "modbus_server.allow"), err, errlen) != 0) {
+    free(s);
+    return -1;
+  }
+  char host[256];
+  snprintf(host, sizeof host, "%s", listen_at);
+  char *colon = strrchr(host, ':');
+  if (!colon) {
+    free(s);
+    return errbuf_fail(err, errlen, "modbus_server.listen: HOST:PORT");
+  }
+  *colon = 0;
+  s->mb = modbus_new_tcp_pi(host, colon + 1);
+  if (!s->mb) {
+    free(s);
+    return errbuf_fail(err, errlen, "modbus_server.listen: %s", modbus_strerror(errno));
+  }
+  /* a request announced by its first bytes must arrive whole within 0.2 s:
+   * the loop never waits longer on one slow client */
+  modbus_set_indication_timeout(s->mb, 0, 200000);
+  modbus_set_byte_timeout(s->mb, 0, 200000);
+  s->listen_fd = modbus_tcp_pi_listen(s->mb, MBS_MAX_CLIENTS);
+  if (s->listen_fd < 0) {
+    int e = errno;
+    modbus_free(s->mb);
+    free(s);
+    return errbuf_fail(err, errlen, "modbus_server.listen: cannot listen on %s: %s", listen_at,
+                       modbus_strerror(e));
+  }
+  uv_poll_init(st->loop, &s->listen_poll, s->listen_fd);
+  s->listen_poll.data = s;
+  uv_poll_start(&s->listen_poll, UV_READABLE, on_listen);
+  s->listening = true;
+  uv_timer_init(st->loop, &s->timer);
+  s->timer.data = s;
+  uv_timer_start(&s->timer, on_timer, 1000, 1000);
+  s->timer_on = true;
+  station_module m = {.name = "modbus_server", .ctx = s, .closing = mbs_closing, .free = mbs_free};
+  if (station_add_module(st, &m) != 0) {
+    mbs_closing(s);
+    return errbuf_fail(err, errlen, "modbus_server: cannot add the module");
+  }
+  struct sockaddr_storage ss;
+  socklen_t sl = sizeof ss;
+  int port = 0;
+  if (getsockname(s->listen_fd, (struct sockaddr *)&ss, &sl) == 0)
+    port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                          : ((struct sockaddr_in *)&ss)->sin_port);
+  log_info(MOD, "Modbus TCP server on %s (port %d, unit %d, %d writer address(es))", host, port,
+           s->unit_id, s->allow_count);
+  return 0;
+}

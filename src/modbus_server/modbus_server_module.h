@@ -1,0 +1,16 @@
+/*
+ * The Modbus TCP server of the station (src/modbus_server/modbus_server_module.c):
+ * attached from main/modules.c; see docs/modbus-server.md.
+ */
+#ifndef BORNE_MODBUS_SERVER_MODULE_H
+#define BORNE_MODBUS_SERVER_MODULE_H
+
+#include <stddef.h>
+
+struct station;
+
+/* Starts the server when modbus_server.listen is set (else does nothing).
+ * Returns -1 with one line in err when it cannot listen. */
+int modbus_server_attach(struct station *st, char *err, size_t errlen);
+
+#endif
