@@ -45,6 +45,7 @@ libgpiod libgpiod-dev
 cmocka libcmocka-dev
 libqrencode libqrencode-dev
 libmodbus libmodbus-dev
+libmosquitto libmosquitto-dev
 EOF
   fi
   # libwebsockets loads its libuv event library as a plugin when borned starts.
@@ -73,6 +74,9 @@ if has tests; then
   need_cmd openssl openssl            # test certificates (OCPP TLS, firmware signing, OCMF)
   need_cmd sqlite3 sqlite3            # reading the station's database in the web tests
   need_cmd zbarimg zbar-tools         # decoding the payment QR code from a screenshot
+  need_cmd mosquitto mosquitto        # the MQTT broker the MQTT test starts (no system service)
+  need_cmd mosquitto_sub mosquitto-clients # independent MQTT clients of the MQTT test
+  need_cmd mosquitto_pub mosquitto-clients
   chromium=${CHROMIUM:-/usr/bin/chromium} # driven by playwright-core (tests/integration/lib/browser.mjs)
   [ -x "$chromium" ] || miss "browser $chromium" "$(deb chromium) (or set CHROMIUM)"
   [ -f /usr/share/zoneinfo/Europe/Paris ] ||

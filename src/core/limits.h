@@ -19,6 +19,7 @@ typedef enum {
   LIMIT_SCHEDULE,        /* charging windows */
   LIMIT_OCPP,            /* OCPP smart-charging composite schedule */
   LIMIT_API,             /* a limit set by an operator through the API */
+  LIMIT_MQTT,            /* a limit set through MQTT (src/mqtt, docs/mqtt.md) */
   LIMIT_COUNT,
 } limit_source;
 
@@ -34,7 +35,7 @@ void limits_clear(limit_set *l, limit_source src);
  * With no active source returns `fallback` and sets *by to LIMIT_COUNT. */
 double limits_offered(const limit_set *l, double fallback, limit_source *by);
 /* Stable names used in the API's `limited_by`: "cable", "selector", "installation",
- * "thermal", "load_management", "schedule", "ocpp_profile", "api". */
+ * "thermal", "load_management", "schedule", "ocpp_profile", "api", "mqtt". */
 const char *limit_source_name(limit_source src);
 
 #endif

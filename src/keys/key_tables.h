@@ -17,6 +17,7 @@ extern const cfg_key_table energy_keys;   /* src/energy/energy_keys.c: site, gri
 extern const cfg_key_table grid_keys;     /* src/grid/grid_keys.c: TIC, P1, CT, contact */
 extern const cfg_key_table webpage_keys;  /* src/webpage/webpage_keys.c: local web page */
 extern const cfg_key_table firmware_keys; /* src/firmware/firmware_keys.c: updates */
+extern const cfg_key_table mqtt_keys;     /* src/mqtt/mqtt_keys.c: MQTT, Home Assistant */
 
 /* The tables above in the order of docs/configuration.md, NULL-terminated. */
 extern const cfg_key_table *const borne_key_tables[];
