@@ -9,7 +9,9 @@
 
 /* mqtt://host[:port] or mqtts://host[:port] */
 static int check_url(const char *v, char *why, size_t len) {
-  const char *h = strncmp(v, "mqtt://", 7) == 0 ? v + 7 : strncmp(v, "mqtts://", 8) == 0 ? v + 8 : NULL;
+  const char *h = strncmp(v, "mqtt://", 7) == 0    ? v + 7
+                  : strncmp(v, "mqtts://", 8) == 0 ? v + 8
+                                                   : NULL;
   if (h && h[0] && h[0] != ':' && !strchr(h, '/') && !strchr(h, '@')) return 0;
   return errbuf_fail(why, len, "`%s`: mqtt://host[:port] or mqtts://host[:port]", v);
 }
@@ -32,8 +34,8 @@ static const cfg_key_def rows[] = {
      "MQTT broker (mqtt:// plain, default port 1883; mqtts:// TLS, default port 8883). Unset: "
      "no MQTT.",
      "mqtt[s]://host[:port]", check_url},
-    {"mqtt.username", CFG_STRING, NULL, 0, 128, NULL, false, "User name given to the broker.",
-     NULL, NULL},
+    {"mqtt.username", CFG_STRING, NULL, 0, 128, NULL, false, "User name given to the broker.", NULL,
+     NULL},
     {"mqtt.password", CFG_STRING, NULL, 0, 128, NULL, CFG_SECRET,
      "Password given to the broker (with mqtt.username).", NULL, NULL},
     {"mqtt.ca_file", CFG_STRING, NULL, 0, 255, NULL, false,

@@ -21,10 +21,10 @@
 
 #include "mqtt/mqtt_module.h"
 #include "mqtt/mqtt_proto.h"
+#include "station/station.h"
 #include "config/config.h"
 #include "core/errors.h"
 #include "core/limits.h"
-#include "station/station.h"
 #include "util/log.h"
 
 #define MOD "mqtt"
@@ -213,9 +213,9 @@ static void on_message(struct mosquitto *m, void *ctx, const struct mosquitto_me
   if (q->closing || msg->retain) return; /* a retained command is an old one: not replayed */
   mqtt_command cmd;
   char err[200] = "";
-  int rc = mqtt_command_parse(q->prefix, q->id, q->n, msg->topic, msg->payload,
-                              msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0, &cmd, err,
-                              sizeof err);
+  int rc =
+      mqtt_command_parse(q->prefix, q->id, q->n, msg->topic, msg->payload,
+                         msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0, &cmd, err, sizeof err);
   if (rc == 1) return;
   bool ok = rc == 0 && execute(q, &cmd, err, sizeof err) == 0;
   if (ok)
@@ -502,7 +502,8 @@ int mqtt_attach(station *st, char *err, size_t errlen) {
                            cert && cert[0] ? cert : NULL, key && key[0] ? key : NULL, NULL);
   }
   if (rc != MOSQ_ERR_SUCCESS) {
-    snprintf(err, errlen, "mqtt: %s", rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+    snprintf(err, errlen, "mqtt: %s",
+             rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
     mosquitto_destroy(q->m);
     mosquitto_lib_cleanup();
     free(q);

@@ -123,8 +123,7 @@ int mqtt_command_parse(const char *prefix, const char *id, int connectors, const
     if (strcmp(name, "site_limit_a") == 0) {
       out->kind = MQTT_CMD_SITE_LIMIT;
       if (parse_amps(t, 2000, &out->amps) != 0)
-        return fail(err, errlen, "site_limit_a: `%s` is not a current in A (or empty to clear)",
-                    t);
+        return fail(err, errlen, "site_limit_a: `%s` is not a current in A (or empty to clear)", t);
       return 0;
     }
     return fail(err, errlen, "unknown station command `%s` (site_limit_a)", name);
@@ -153,8 +152,8 @@ int mqtt_command_parse(const char *prefix, const char *id, int connectors, const
     if (strcmp(t, "PRESS") != 0) snprintf(out->text, sizeof out->text, "%s", t);
     for (const char *c = out->text; *c; c++)
       if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_' && *c != ':')
-        return fail(err, errlen, "start: badge `%s` has characters other than A-Z 0-9 - _ :",
-                    out->text);
+        return fail(err, errlen,
+                    "start: badge `%s` has characters other than A-Z 0-9 - _ :", out->text);
     return 0;
   }
   if (strcmp(name, "stop") == 0) {
@@ -245,8 +244,7 @@ static const entity_def station_entities[] = {
     {"sensor", "backend", "Back end", "Supervision", NULL, NULL, NULL, "{{ value_json.backend }}",
      NULL},
     {"number", "site_limit", "Site limit", "Limite du site", "current", NULL, "A",
-     "{{ value_json.site_limit_a if value_json.site_limit_a is not none else 0 }}",
-     "site_limit_a"},
+     "{{ value_json.site_limit_a if value_json.site_limit_a is not none else 0 }}", "site_limit_a"},
 };
 
 /* replaces every {n} and {max} of t */
@@ -339,7 +337,8 @@ static int entity_message(const mqtt_discovery_ctx *c, const entity_def *e, int 
     /* the solar modes come with the solar part of issue 21 */
     json_object_set_new(o, "options", json_pack("[s]", "normal"));
   }
-  if (strcmp(e->component, "button") == 0) json_object_set_new(o, "payload_press", json_string("PRESS"));
+  if (strcmp(e->component, "button") == 0)
+    json_object_set_new(o, "payload_press", json_string("PRESS"));
   char ident[96], dname[96];
   snprintf(ident, sizeof ident, "borne_%s", node);
   snprintf(dname, sizeof dname, "borne %s", c->id);

@@ -27,15 +27,15 @@ typedef struct {
   double current_a[3];    /* measured per phase */
   const char *limited_by; /* limit_source_name, NULL when nothing limits */
   const char *charge_mode;
-  bool enabled;           /* operative */
-  double limit_a;         /* the MQTT current limit, < 0 when none */
-  const char *error;      /* the fault's text, NULL without one */
+  bool enabled;      /* operative */
+  double limit_a;    /* the MQTT current limit, < 0 when none */
+  const char *error; /* the fault's text, NULL without one */
 } mqtt_connector_state;
 
 /* The station as published on <prefix>/<id>/state. */
 typedef struct {
-  const char *backend;  /* "online", "offline", "none" (no back end configured) */
-  double site_limit_a;  /* < 0 when unset */
+  const char *backend; /* "online", "offline", "none" (no back end configured) */
+  double site_limit_a; /* < 0 when unset */
   int connectors;
 } mqtt_station_state;
 
