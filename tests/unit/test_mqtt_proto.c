@@ -196,9 +196,8 @@ static void check_discovery(const char *lang, int connectors) {
                                       "select", "button",        "switch"};
   for (int i = 0; i < n; i++) {
     char comp[32], node[64], obj[64];
-    assert_int_equal(sscanf(m[i].topic, "homeassistant/%31[^/]/%63[^/]/%63[^/]/config", comp,
-                            node, obj),
-                     3);
+    assert_int_equal(
+        sscanf(m[i].topic, "homeassistant/%31[^/]/%63[^/]/%63[^/]/config", comp, node, obj), 3);
     assert_string_equal(node, "borne_st_1"); /* the space is not allowed in a node id */
     int t = -1;
     for (int k = 0; k < 6; k++)
@@ -229,8 +228,7 @@ static void check_discovery(const char *lang, int connectors) {
                           !strcmp(lang, "fr") ? "Puissance 1" : "Power 1");
     }
     if (!strcmp(obj, "c1_energy"))
-      assert_string_equal(json_string_value(json_object_get(o, "state_class")),
-                          "total_increasing");
+      assert_string_equal(json_string_value(json_object_get(o, "state_class")), "total_increasing");
     if (!strcmp(obj, "c1_current_limit"))
       assert_true(json_real_value(json_object_get(o, "max")) == 16.0);
     json_decref(o);
@@ -255,8 +253,8 @@ static void test_discovery(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_topics),   cmocka_unit_test(test_connector_state),
-      cmocka_unit_test(test_commands), cmocka_unit_test(test_result),
+      cmocka_unit_test(test_topics),    cmocka_unit_test(test_connector_state),
+      cmocka_unit_test(test_commands),  cmocka_unit_test(test_result),
       cmocka_unit_test(test_discovery),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
