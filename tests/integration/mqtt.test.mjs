@@ -25,10 +25,11 @@ test('state, commands with their results, refusals, last will', async (t) => {
   const broker = await withBroker(t);
   const sub = await broker.sub('borne/#');
   t.after(() => sub.stop());
-  const st = await startBorned({ connectors: 2, set: mqttSet(broker, { 'mqtt.discovery_prefix': '' }) });
+  // an old command left retained on the broker: not replayed when borned connects
+  broker.pub('borne/mq-1/connector/1/set/enabled', 'OFF', { retain: true });
+  const st = await startBorned({ connectors: 2, set: mqttSet(broker, { 'mqtt.discovery_prefix': '', 'station.id': 'mq-1' }) });
   t.after(async () => { await st.stop(); st.cleanup(); });
-  const id = (await st.status()).station.id;
-  const base = `borne/${id}`;
+  const base = 'borne/mq-1';
   const c1 = `${base}/connector/1/state`;
 
   let m = await sub.waitFor((x) => x.topic === `${base}/availability` && x.payload === 'online', { what: 'online' });
@@ -52,10 +53,16 @@ test('state, commands with their results, refusals, last will', async (t) => {
     return sub.json(`${base}/result`, (x) => x.topic === `${base}/${topic}`, { from });
   }
 
+  // the first result is the one of the first live command: the retained one was ignored
+  let res = await command('connector/2/set/enabled', 'ON');
+  assert.equal(sub.messages.filter((x) => x.topic === `${base}/result`).length, 1);
+  assert.equal((await st.connector(1)).operative, true);
+  broker.pub('borne/mq-1/connector/1/set/enabled', '', { retain: true });
+
   // the car plugs in and waits for authorization: MQTT starts it
   assert.equal(st.ctl('plug', '1', '--ev-max-current', '32').code, 0);
   await sub.json(c1, (x) => x.status === 'Preparing' && x.cp_state === 'B');
-  let res = await command('connector/1/set/start', 'PRESS');
+  res = await command('connector/1/set/start', 'PRESS');
   assert.deepEqual(res, { topic: `${base}/connector/1/set/start`, command: 'start', connector: 1, ok: true });
   s = await sub.json(c1, (x) => x.status === 'Charging' && x.power_w > 1000 && x.session === true);
   const e0 = s.energy_wh;
