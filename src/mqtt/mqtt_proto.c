@@ -117,7 +117,7 @@ int mqtt_command_parse(const char *prefix, const char *id, int connectors, const
     if (b[i] < 0x20 || b[i] > 0x7e)
       return fail(err, errlen, "%s: payload must be printable ASCII text", out->name);
   char t[sizeof out->text];
-  memcpy(t, b, len);
+  if (len) memcpy(t, b, len); /* an empty message comes as NULL */
   t[len] = 0;
   if (out->connector == 0) {
     if (strcmp(name, "site_limit_a") == 0) {

@@ -21,7 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!topic) return 0;
   memcpy(topic, data, tl);
   topic[tl] = 0;
-  const uint8_t *payload = nul ? nul + 1 : data + size;
+  /* libmosquitto hands an empty message over as NULL */
+  const uint8_t *payload = nul && nul + 1 < data + size ? nul + 1 : NULL;
   size_t pl = nul ? size - tl - 1 : 0;
   mqtt_command c;
   char err[200] = "";

@@ -60,7 +60,8 @@ test('state, commands with their results, refusals, last will', async (t) => {
   broker.pub('borne/mq-1/connector/1/set/enabled', '', { retain: true });
 
   // the car plugs in and waits for authorization: MQTT starts it
-  assert.equal(st.ctl('plug', '1', '--ev-max-current', '32').code, 0);
+  const plug = st.ctl('plug', '1', '--ev-max-current', '32');
+  assert.equal(plug.code, 0, plug.stderr);
   await sub.json(c1, (x) => x.status === 'Preparing' && x.cp_state === 'B');
   res = await command('connector/1/set/start', 'PRESS');
   assert.deepEqual(res, { topic: `${base}/connector/1/set/start`, command: 'start', connector: 1, ok: true });

@@ -150,6 +150,13 @@ static void test_commands(void **state) {
                                       "O\0N", 3, &c, err, sizeof err),
                    -1);
   assert_non_null(strstr(err, "printable"));
+  /* an empty message arrives as NULL */
+  assert_int_equal(mqtt_command_parse("borne", "st-1", 2, "borne/st-1/connector/1/set/stop", NULL,
+                                      0, &c, err, sizeof err),
+                   0);
+  assert_int_equal(mqtt_command_parse("borne", "st-1", 2, "borne/st-1/connector/1/set/enabled",
+                                      NULL, 0, &c, err, sizeof err),
+                   -1);
 }
 
 static void test_result(void **state) {
