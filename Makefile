@@ -20,7 +20,8 @@ DEB_PACKAGES := build-essential cmake ninja-build pkg-config clang libclang-rt-1
   libsqlite3-dev libcurl4-openssl-dev libssl-dev libcmocka-dev libgpiod-dev libmodbus-dev \
   libqrencode-dev sqlite3 curl python3 python3-pymodbus python3-serial python3-serial-asyncio \
   socat openssl chromium zbar-tools tzdata \
-  debhelper dpkg-dev fakeroot lintian rsync systemd
+  debhelper dpkg-dev fakeroot lintian rsync systemd \
+  libmosquitto-dev mosquitto mosquitto-clients
 
 .PHONY: all run test build sanitize fuzz fuzz-long soak bench format format-check deps clean \
   install deb

@@ -45,6 +45,7 @@ libgpiod libgpiod-dev
 cmocka libcmocka-dev
 libqrencode libqrencode-dev
 libmodbus libmodbus-dev
+libmosquitto libmosquitto-dev
 EOF
   fi
   # libwebsockets loads its libuv event library as a plugin when borned starts.
@@ -80,6 +81,9 @@ if has tests; then
   need_cmd lintian lintian
   need_cmd rsync rsync
   need_cmd systemd-analyze systemd
+  need_cmd mosquitto mosquitto        # the MQTT broker the MQTT test starts (no system service)
+  need_cmd mosquitto_sub mosquitto-clients # independent MQTT clients of the MQTT test
+  need_cmd mosquitto_pub mosquitto-clients
   chromium=${CHROMIUM:-/usr/bin/chromium} # driven by playwright-core (tests/integration/lib/browser.mjs)
   [ -x "$chromium" ] || miss "browser $chromium" "$(deb chromium) (or set CHROMIUM)"
   [ -f /usr/share/zoneinfo/Europe/Paris ] ||

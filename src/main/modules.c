@@ -14,6 +14,7 @@
 #include "grid/grid_module.h"
 #include "meter/meter_module.h"
 #include "modbus_server/modbus_server_module.h"
+#include "mqtt/mqtt_module.h"
 #include "ocmf/ocmf_module.h"
 #include "ocpp/v16/ocpp16_module.h"
 #include "webpage/webpage_module.h"
@@ -28,6 +29,7 @@ static const station_attach_fn attach_list[] = {
     ocmf_attach,          /* signed meter data: before OCPP, whose stop hook sends the end record */
     ocpp16_attach,        /* OCPP 1.6J back end (ocpp.url) */
     webpage_attach,       /* the local web page */
+    mqtt_attach, /* MQTT and Home Assistant discovery (mqtt.url): after every limit source */
     NULL,
 };
 

@@ -1097,6 +1097,7 @@ bool station_reservation_admits(const station *st, int c, const char *uid, const
 }
 
 void station_set_offline(station *st, bool offline) { st->core.offline = offline; }
+bool station_offline(const station *st) { return st->core.offline; }
 
 void station_set_firmware_updating(station *st, bool updating) {
   st->core.firmware_updating = updating;

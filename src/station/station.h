@@ -295,6 +295,8 @@ bool station_connector_tethered(const station *st, int c);
 bool station_reservation_admits(const station *st, int c, const char *uid, const char *parent);
 /* The back end (OCPP) is reachable or not: the LED shows "offline". */
 void station_set_offline(station *st, bool offline);
+/* Is the back end configured and unreachable (as set above)? */
+bool station_offline(const station *st);
 /* A firmware image is being installed: the LED shows it, every connector
  * re-evaluates its outputs now. */
 void station_set_firmware_updating(station *st, bool updating);

@@ -1,0 +1,249 @@
+// MQTT and Home Assistant discovery (issue 21, docs/mqtt.md) against a real
+// broker: Debian's mosquitto started here on a free port, with mosquitto_sub
+// and mosquitto_pub as independent clients. Checks availability and the last
+// will, state while a simulated car charges, every command and its result,
+// refusals, a broker stopped and restarted (charging goes on, borned
+// reconnects and republishes), and the discovery payloads against Home
+// Assistant's documented options for each entity type.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startBorned, tempDataDir } from './lib/borne.mjs';
+import { Broker, freePort } from './lib/mqtt.mjs';
+
+async function withBroker(t) {
+  const broker = new Broker(await freePort());
+  await broker.start();
+  t.after(() => broker.cleanup());
+  return broker;
+}
+
+function mqttSet(broker, extra = {}) {
+  return { 'mqtt.url': `mqtt://127.0.0.1:${broker.port}`, ...extra };
+}
+
+test('state, commands with their results, refusals, last will', async (t) => {
+  const broker = await withBroker(t);
+  const sub = await broker.sub('borne/#');
+  t.after(() => sub.stop());
+  // an old command left retained on the broker: not replayed when borned connects
+  broker.pub('borne/mq-1/connector/1/set/enabled', 'OFF', { retain: true });
+  const st = await startBorned({ connectors: 2, set: mqttSet(broker, { 'mqtt.discovery_prefix': '', 'station.id': 'mq-1' }) });
+  t.after(async () => { await st.stop(); st.cleanup(); });
+  const base = 'borne/mq-1';
+  const c1 = `${base}/connector/1/state`;
+
+  let m = await sub.waitFor((x) => x.topic === `${base}/availability` && x.payload === 'online', { what: 'online' });
+  assert.equal(m.retain, false); // live delivery; retained copies go to later subscribers
+  let s = await sub.json(c1, (x) => x.status === 'Available');
+  for (const k of ['status', 'power_w', 'energy_wh', 'offered_a', 'limited_by', 'charge_mode', 'cp_state', 'session_energy_wh', 'current_a', 'enabled', 'error'])
+    assert.ok(k in s, `state has ${k}`);
+  assert.equal(s.charge_mode, 'normal');
+  await sub.json(`${base}/connector/2/state`, (x) => x.status === 'Available');
+  await sub.json(`${base}/state`, (x) => x.backend === 'none' && x.connectors === 2);
+
+  // a later subscriber gets the retained state at once
+  const late = await broker.sub(`${base}/connector/1/state`);
+  const r = await late.waitFor(() => true, { what: 'retained state' });
+  assert.equal(r.retain, true);
+  await late.stop();
+
+  async function command(topic, payload) {
+    const from = sub.mark();
+    broker.pub(`${base}/${topic}`, payload);
+    return sub.json(`${base}/result`, (x) => x.topic === `${base}/${topic}`, { from });
+  }
+
+  // the first result is the one of the first live command: the retained one was ignored
+  let res = await command('connector/2/set/enabled', 'ON');
+  assert.equal(sub.messages.filter((x) => x.topic === `${base}/result`).length, 1);
+  assert.equal((await st.connector(1)).operative, true);
+  broker.pub('borne/mq-1/connector/1/set/enabled', '', { retain: true });
+
+  // the car plugs in and waits for authorization: MQTT starts it
+  const plug = st.ctl('plug', '1', '--ev-max-current', '32');
+  assert.equal(plug.code, 0, plug.stderr);
+  await sub.json(c1, (x) => x.status === 'Preparing' && x.cp_state === 'B');
+  res = await command('connector/1/set/start', 'PRESS');
+  assert.deepEqual(res, { topic: `${base}/connector/1/set/start`, command: 'start', connector: 1, ok: true });
+  s = await sub.json(c1, (x) => x.status === 'Charging' && x.power_w > 1000 && x.session === true);
+  const e0 = s.energy_wh;
+  s = await sub.json(c1, (x) => x.energy_wh > e0 && x.session_energy_wh > 0, { what: 'energy going up' });
+
+  // current limit: shown in offered_a and limited_by, on MQTT and in the API
+  res = await command('connector/1/set/current_limit_a', '10');
+  assert.equal(res.ok, true);
+  s = await sub.json(c1, (x) => x.offered_a === 10 && x.limited_by === 'mqtt' && x.current_limit_a === 10);
+  assert.equal((await st.connector(1)).limited_by, 'mqtt');
+  res = await command('connector/1/set/current_limit_a', '');
+  assert.equal(res.ok, true);
+  s = await sub.json(c1, (x) => x.offered_a > 10 && x.limited_by !== 'mqtt' && x.current_limit_a === null);
+
+  // charging mode: normal is what the station has today; the solar modes are refused, clearly
+  assert.equal((await command('connector/1/set/charge_mode', 'normal')).ok, true);
+  res = await command('connector/1/set/charge_mode', 'solar');
+  assert.equal(res.ok, false);
+  assert.match(res.error, /solar.*not available/);
+
+  // bad commands: a clear refusal each, nothing changes
+  res = await command('connector/9/set/stop', 'PRESS');
+  assert.equal(res.ok, false);
+  assert.match(res.error, /no connector 9/);
+  res = await command('connector/1/set/fly', '1');
+  assert.equal(res.ok, false);
+  assert.match(res.error, /unknown command `fly`/);
+  res = await command('connector/1/set/current_limit_a', 'lots');
+  assert.equal(res.ok, false);
+  assert.match(res.error, /current_limit_a: `lots`/);
+  res = await command('connector/1/set/charge_mode', 'turbo');
+  assert.equal(res.ok, false);
+  res = await command('set/reboot', '1');
+  assert.equal(res.ok, false);
+  assert.equal((await st.connector(1)).status, 'Charging');
+
+  // stop, then stop again: refused (no session)
+  res = await command('connector/1/set/stop', 'PRESS');
+  assert.equal(res.ok, true);
+  await sub.json(c1, (x) => x.status !== 'Charging' && x.session === false);
+  res = await command('connector/1/set/stop', 'PRESS');
+  assert.equal(res.ok, false);
+  assert.match(res.error, /no session/);
+
+  // enable / disable
+  res = await command('connector/2/set/enabled', 'OFF');
+  assert.equal(res.ok, true);
+  await sub.json(`${base}/connector/2/state`, (x) => x.enabled === false && x.status === 'Unavailable');
+  assert.equal((await st.connector(2)).operative, false);
+  assert.equal((await command('connector/2/set/enabled', 'ON')).ok, true);
+  await sub.json(`${base}/connector/2/state`, (x) => x.enabled === true && x.status === 'Available');
+  res = await command('connector/2/set/enabled', 'perhaps');
+  assert.equal(res.ok, false);
+
+  // the site limit: a run-time setting, saved like PUT /api/v1/settings does
+  res = await command('set/site_limit_a', '40');
+  assert.deepEqual(res, { topic: `${base}/set/site_limit_a`, command: 'site_limit_a', ok: true });
+  await sub.json(`${base}/state`, (x) => x.site_limit_a === 40);
+  const settings = await st.ok('GET', '/api/v1/settings');
+  assert.equal(Number(settings['site.limit_a'] ?? settings.values?.['site.limit_a'] ?? settings.settings?.['site.limit_a']?.value ?? 40), 40);
+  res = await command('set/site_limit_a', '3');
+  assert.equal(res.ok, false); // below the key's range
+  assert.match(res.error, /site\.limit_a/);
+  assert.equal((await command('set/site_limit_a', '')).ok, true);
+  await sub.json(`${base}/state`, (x) => x.site_limit_a === null);
+
+  // killed: the broker publishes the last will
+  const from = sub.mark();
+  await st.kill();
+  m = await sub.waitFor((x) => x.topic === `${base}/availability` && x.payload === 'offline', { from, what: 'last will' });
+});
+
+test('broker stopped and restarted: charging goes on, borned reconnects and republishes', async (t) => {
+  const broker = await withBroker(t);
+  const st = await startBorned({ connectors: 1, auth: 'free', set: mqttSet(broker, { 'mqtt.discovery_prefix': '' }) });
+  t.after(async () => { await st.stop(); st.cleanup(); });
+  const id = (await st.status()).station.id;
+  const base = `borne/${id}`;
+  let sub = await broker.sub('borne/#');
+  await sub.waitFor((x) => x.topic === `${base}/availability` && x.payload === 'online', { what: 'online' });
+  assert.equal(st.ctl('plug', '1', '--ev-max-current', '16').code, 0);
+  await sub.json(`${base}/connector/1/state`, (x) => x.status === 'Charging' && x.power_w > 0);
+  await sub.stop();
+
+  await broker.stop();
+  // borned keeps charging without its broker
+  const before = (await st.connector(1)).energy_wh;
+  await st.waitFor((x) => x.connectors[0].status === 'Charging' && x.connectors[0].energy_wh > before + 1, { what: 'energy while the broker is down' });
+  assert.match(st.log, /mqtt: connection to 127\.0\.0\.1:\d+ lost/);
+
+  // the broker comes back (empty: no persistence): borned reconnects and publishes everything again
+  await broker.start();
+  sub = await broker.sub('borne/#');
+  t.after(() => sub.stop());
+  await sub.waitFor((x) => x.topic === `${base}/availability` && x.payload === 'online', { what: 'online again', timeoutMs: 30000 });
+  const s = await sub.json(`${base}/connector/1/state`, (x) => x.status === 'Charging', { timeoutMs: 30000 });
+  assert.ok(s.energy_wh > before);
+  await sub.json(`${base}/state`, () => true);
+  assert.match(st.log, /mqtt: connected to/);
+});
+
+// Home Assistant's MQTT integration docs: the options each entity type requires
+const REQUIRED = {
+  sensor: ['state_topic'],
+  binary_sensor: ['state_topic'],
+  number: ['command_topic'],
+  select: ['command_topic', 'options'],
+  button: ['command_topic'],
+  switch: ['command_topic'],
+};
+// device classes and units the docs list for the sensors we make
+const SENSOR_UNITS = { power: ['W', 'kW'], energy: ['Wh', 'kWh'], current: ['A', 'mA'] };
+const BINARY_CLASSES = ['battery_charging', 'plug', 'problem'];
+
+test('Home Assistant discovery: documented schema, names in French, removed when disabled', async (t) => {
+  const broker = await withBroker(t);
+  const dataDir = tempDataDir();
+  const disc = await broker.sub('homeassistant/#');
+  t.after(() => disc.stop());
+  let st = await startBorned({ dataDir, connectors: 1, set: mqttSet(broker, { 'mqtt.language': 'fr' }) });
+  const id = (await st.status()).station.id;
+  const base = `borne/${id}`;
+  const N = 2 + 19; // station entities + one connector's
+  await disc.waitFor(() => disc.messages.length >= N, { what: `${N} discovery messages` });
+  const msgs = disc.messages.slice(0, N);
+  const uids = new Set();
+  const per = {};
+  for (const m of msgs) {
+    const [, component, node, object, last] = m.topic.split('/');
+    assert.equal(last, 'config', m.topic);
+    assert.match(node, /^[a-zA-Z0-9_-]+$/);
+    assert.match(object, /^[a-zA-Z0-9_-]+$/);
+    assert.ok(REQUIRED[component], `known entity type ${component}`);
+    per[component] = (per[component] ?? 0) + 1;
+    const p = JSON.parse(m.payload);
+    for (const k of REQUIRED[component]) assert.ok(p[k] !== undefined, `${m.topic}: ${k} is required`);
+    assert.ok(p.unique_id && !uids.has(p.unique_id), `${m.topic}: unique unique_id`);
+    uids.add(p.unique_id);
+    assert.equal(p.availability_topic, `${base}/availability`);
+    assert.equal(p.payload_available, 'online');
+    assert.equal(p.payload_not_available, 'offline');
+    assert.ok(Array.isArray(p.device.identifiers) && p.device.identifiers.length === 1);
+    assert.ok(p.device.name && p.device.manufacturer && p.device.sw_version);
+    assert.equal(typeof p.name, 'string');
+    if (p.state_topic) assert.ok(p.state_topic === `${base}/connector/1/state` || p.state_topic === `${base}/state`, p.state_topic);
+    if (p.command_topic) assert.ok(p.command_topic.startsWith(`${base}/`), p.command_topic);
+    if (component === 'sensor' && p.device_class) {
+      assert.ok(SENSOR_UNITS[p.device_class].includes(p.unit_of_measurement), `${m.topic}: unit ${p.unit_of_measurement}`);
+      assert.ok(['measurement', 'total', 'total_increasing'].includes(p.state_class));
+    }
+    if (component === 'binary_sensor') assert.ok(BINARY_CLASSES.includes(p.device_class));
+    if (component === 'number') assert.ok(p.min < p.max && p.step > 0);
+    if (component === 'select') assert.ok(p.options.includes('normal'));
+  }
+  assert.deepEqual(per, { sensor: 12, binary_sensor: 3, number: 2, select: 1, button: 2, switch: 1 });
+  const power = JSON.parse(msgs.find((m) => m.topic.endsWith('/c1_power/config')).payload);
+  assert.equal(power.name, 'Puissance 1');
+  assert.equal(power.device_class, 'power');
+  // every command topic a discovered entity names is answered
+  const state = await broker.sub(`${base}/#`);
+  t.after(() => state.stop());
+  const sw = JSON.parse(msgs.find((m) => m.topic.includes('/switch/')).payload);
+  const from = state.mark();
+  broker.pub(sw.command_topic, 'OFF');
+  const res = await state.json(`${base}/result`, (x) => x.topic === sw.command_topic, { from });
+  assert.equal(res.ok, true);
+  await st.stop();
+
+  // discovery turned off: the next start removes the entities (empty retained configs)
+  const mark = disc.mark();
+  st = await startBorned({ dataDir, connectors: 1, set: mqttSet(broker, { 'mqtt.discovery_prefix': '' }) });
+  t.after(async () => { await st.stop(); st.cleanup(); });
+  await disc.waitFor(() => disc.messages.slice(mark).filter((m) => m.length === 0).length >= N, { what: 'removals' });
+  const removed = new Set(disc.messages.slice(mark).filter((m) => m.length === 0).map((m) => m.topic));
+  for (const m of msgs) assert.ok(removed.has(m.topic), `${m.topic} removed`);
+  // and nothing is left retained for a new subscriber: its first message is our probe
+  broker.pub('homeassistant/zz_probe', 'x');
+  const fresh = await broker.sub('homeassistant/#');
+  t.after(() => fresh.stop());
+  broker.pub('homeassistant/zz_probe2', 'y');
+  const first = await fresh.waitFor(() => true, { what: 'first message' });
+  assert.equal(first.topic, 'homeassistant/zz_probe2');
+});
