@@ -21,11 +21,11 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include "hal/hal_sim.h"
 #include "keys/key_tables.h"
 #include "main/modules.h"
 #include "station/station.h"
 #include "swarm/swarm_scenario.h"
+#include "hal/hal_sim.h"
 #include "util/log.h"
 
 #define MAX_ACTIONS 64
@@ -59,7 +59,7 @@ static void usage(FILE *to) {
 
 typedef struct {
   char action[48];
-  long count;        /* outcomes of the station's CALLs, and CALLs answered */
+  long count;        /* station CALLs the back end answered, back-end CALLs answered */
   long errors;       /* CALLERROR, Timeout, Disconnected */
   int32_t *lat;      /* ms of every answered CALL */
   size_t nlat, clat; /* used, capacity */
@@ -152,15 +152,19 @@ static void on_traffic(void *ctx, const char *action, bool from_csms, int64_t la
   if (sw->stopping) return; /* the calls cut short by the end of the run */
   action_stat *a = action_of(sw, action);
   if (!a) return;
-  a->count++;
-  a->window_count++;
+  /* a call that never got an answer (Timeout, Disconnected: the back end may
+   * not have seen it) is an error, not a message */
+  bool unanswered =
+      errcode && (strcmp(errcode, "Timeout") == 0 || strcmp(errcode, "Disconnected") == 0);
+  if (!unanswered) {
+    a->count++;
+    a->window_count++;
+  }
   if (from_csms) return;
   if (errcode) {
     a->errors++;
     mb->errors++;
-    char kind[64];
-    snprintf(kind, sizeof kind, "%s", errcode);
-    count_error(sw, kind);
+    count_error(sw, errcode);
     return;
   }
   if (latency_ms < 0) return;
@@ -234,8 +238,10 @@ static void take_census(swarm *sw, census *c) {
     reg = json_string_value(json_object_get(ocpp, "registration"));
     c->queued += (int)json_integer_value(json_object_get(ocpp, "queue_length"));
     bool conn = state && strcmp(state, "connected") == 0;
-    if (conn) c->connected++;
-    else c->offline++;
+    if (conn)
+      c->connected++;
+    else
+      c->offline++;
     if (reg && strcmp(reg, "Accepted") == 0) {
       c->booted++;
       mb->booted_once = true;
@@ -292,15 +298,12 @@ static int make_config(swarm *sw, member *mb, char *err, size_t errlen) {
   char mv[16], hb[16];
   snprintf(mv, sizeof mv, "%d", sw->sc.meter_interval_s);
   snprintf(hb, sizeof hb, "%d", sw->sc.heartbeat_interval_s);
-  const char *const fixed[][2] = {{"station.id", mb->id},
-                                  {"station.connectors", n},
-                                  {"http.listen", "127.0.0.1:0"},
-                                  {"log.level", sw->o.log_level},
-                                  {"hal.backend", "sim"},
-                                  {"auth.mode", "ocpp"},
-                                  {"ocpp.url", sw->o.csms},
-                                  {"ocpp.MeterValueSampleInterval", mv},
-                                  {"ocpp.HeartbeatInterval", hb}};
+  const char *const fixed[][2] = {
+      {"station.id", mb->id},         {"station.connectors", n},
+      {"http.listen", "127.0.0.1:0"}, {"log.level", sw->o.log_level},
+      {"hal.backend", "sim"},         {"auth.mode", "ocpp"},
+      {"ocpp.url", sw->o.csms},       {"ocpp.MeterValueSampleInterval", mv},
+      {"ocpp.HeartbeatInterval", hb}};
   for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
     if (set_key(mb->cfg, fixed[i][0], fixed[i][1], err, errlen) != 0) return -1;
   for (int i = 0; i < sw->o.nsets; i++)
@@ -484,13 +487,14 @@ static int write_report(swarm *sw, const census *end) {
   json_t *per = json_array();
   for (int i = 0; i < sw->opened; i++)
     if (sw->m[i].errors)
-      json_array_append_new(per, json_pack("{s:s, s:I}", "id", sw->m[i].id, "errors",
-                                           (json_int_t)sw->m[i].errors));
+      json_array_append_new(
+          per, json_pack("{s:s, s:I}", "id", sw->m[i].id, "errors", (json_int_t)sw->m[i].errors));
   json_object_set_new(r, "stations", json_integer(sw->o.stations));
   json_object_set_new(r, "booted", json_integer(booted));
   json_object_set_new(r, "connected", json_integer(end->connected));
-  json_object_set_new(r, "sessions", json_pack("{s:I, s:I}", "started", (json_int_t)started,
-                                               "stopped", (json_int_t)stopped));
+  json_object_set_new(
+      r, "sessions",
+      json_pack("{s:I, s:I}", "started", (json_int_t)started, "stopped", (json_int_t)stopped));
   json_object_set_new(r, "messages", msgs);
   json_object_set_new(r, "latency_ms", lat);
   json_object_set_new(r, "errors", errs);
@@ -498,11 +502,11 @@ static int write_report(swarm *sw, const census *end) {
   json_object_set_new(r, "stations_with_errors", per);
   json_object_set_new(
       r, "scenario",
-      json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "seed", (json_int_t)sw->sc.seed,
-                "cars", (json_int_t)sw->cars, "turned_away",
-                (json_int_t)swarm_engine_turned_away(sw->eng), "faults", (json_int_t)sw->faults,
-                "outages", (json_int_t)sw->outages, "reboots", (json_int_t)sw->reboots,
-                "failed_opens", (json_int_t)sw->failed_opens, "duration_s", sw->o.duration_s));
+      json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "seed", (json_int_t)sw->sc.seed, "cars",
+                (json_int_t)sw->cars, "turned_away", (json_int_t)swarm_engine_turned_away(sw->eng),
+                "faults", (json_int_t)sw->faults, "outages", (json_int_t)sw->outages, "reboots",
+                (json_int_t)sw->reboots, "failed_opens", (json_int_t)sw->failed_opens, "duration_s",
+                sw->o.duration_s));
   int rc = json_dump_file(r, sw->o.report, JSON_INDENT(2) | JSON_SORT_KEYS);
   json_decref(r);
   if (rc != 0) {
@@ -541,9 +545,12 @@ static int parse_duration(const char *s, double *out) {
   char *end;
   double d = strtod(s, &end);
   if (end == s || d <= 0) return -1;
-  if (*end == 'h') d *= 3600, end++;
-  else if (*end == 'm') d *= 60, end++;
-  else if (*end == 's') end++;
+  if (*end == 'h')
+    d *= 3600, end++;
+  else if (*end == 'm')
+    d *= 60, end++;
+  else if (*end == 's')
+    end++;
   if (*end) return -1;
   *out = d;
   return 0;
@@ -588,7 +595,8 @@ static int remove_one(const char *path, const struct stat *sb, int flag, struct 
   (void)sb;
   (void)flag;
   (void)ftw;
-  if (remove(path) != 0) fprintf(stderr, "borne-swarm: cannot remove %s: %s\n", path, strerror(errno));
+  if (remove(path) != 0)
+    fprintf(stderr, "borne-swarm: cannot remove %s: %s\n", path, strerror(errno));
   return 0;
 }
 
@@ -665,8 +673,7 @@ int main(int argc, char **argv) {
     case 'r': {
       char *end;
       o->ramp = strtod(optarg, &end);
-      if (end == optarg || (strcmp(end, "/s") != 0 && *end) || !(o->ramp > 0) ||
-          o->ramp > 100000) {
+      if (end == optarg || (strcmp(end, "/s") != 0 && *end) || !(o->ramp > 0) || o->ramp > 100000) {
         fprintf(stderr, "borne-swarm: --ramp %s: stations per second, as 200/s\n", optarg);
         return 2;
       }
@@ -707,7 +714,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "borne-swarm: too many settings\n");
         return 2;
       }
-      const char *key = opt == 'P' ? "ocpp.security_profile"
+      const char *key = opt == 'P'   ? "ocpp.security_profile"
                         : opt == 'W' ? "ocpp.AuthorizationKey"
                         : opt == 'C' ? "ocpp.ca_file"
                                      : NULL;
@@ -823,8 +830,8 @@ int main(int argc, char **argv) {
   sw->sigint.data = sw->sigterm.data = sw;
   uv_signal_start(&sw->sigint, on_signal, SIGINT);
   uv_signal_start(&sw->sigterm, on_signal, SIGTERM);
-  fprintf(stderr, "borne-swarm: %d stations (%d connectors each) on %s, data in %s\n",
-          o->stations, o->connectors, o->csms, o->data_dir);
+  fprintf(stderr, "borne-swarm: %d stations (%d connectors each) on %s, data in %s\n", o->stations,
+          o->connectors, o->csms, o->data_dir);
 
   uv_run(&loop, UV_RUN_DEFAULT);
 

@@ -93,11 +93,20 @@ int swarm_scenario_parse(swarm_scenario *sc, const char *text, size_t len, char 
     return -1;
   }
   int rc = -1;
-  static const char *const top[] = {"seed",          "arrivals_per_hour", "profile",
-                                    "start_hour",    "session_minutes",   "energy_kwh",
-                                    "badges",        "faults_per_hour",   "fault_length_s",
-                                    "outages",       "boot_storm",        "meter_interval_s",
-                                    "heartbeat_interval_s", NULL};
+  static const char *const top[] = {"seed",
+                                    "arrivals_per_hour",
+                                    "profile",
+                                    "start_hour",
+                                    "session_minutes",
+                                    "energy_kwh",
+                                    "badges",
+                                    "faults_per_hour",
+                                    "fault_length_s",
+                                    "outages",
+                                    "boot_storm",
+                                    "meter_interval_s",
+                                    "heartbeat_interval_s",
+                                    NULL};
   double d;
   if (!json_is_object(root)) {
     snprintf(err, errlen, "scenario: the top level must be an object");
@@ -144,8 +153,9 @@ int swarm_scenario_parse(swarm_scenario *sc, const char *text, size_t len, char 
     json_t *pre = json_object_get(b, "prefix");
     if (pre) {
       const char *s = json_string_value(pre);
-      if (!s || strlen(s) >= sizeof sc->badge_prefix || strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                                                  "0123456789") != strlen(s)) {
+      if (!s || strlen(s) >= sizeof sc->badge_prefix ||
+          strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                    "0123456789") != strlen(s)) {
         snprintf(err, errlen, "scenario: `badges.prefix`: up to 8 capital letters or digits");
         goto out;
       }
@@ -248,9 +258,7 @@ static uint64_t next_u64(uint64_t *s) {
 
 static double uniform(uint64_t *s) { return (double)(next_u64(s) >> 11) * 0x1.0p-53; }
 
-static double expo(uint64_t *s, double rate_per_ms) {
-  return -log(1.0 - uniform(s)) / rate_per_ms;
-}
+static double expo(uint64_t *s, double rate_per_ms) { return -log(1.0 - uniform(s)) / rate_per_ms; }
 
 static double clipped_normal(uint64_t *s, const swarm_dist *d) {
   double u1 = uniform(s), u2 = uniform(s);
@@ -303,9 +311,10 @@ swarm_engine *swarm_engine_new(const swarm_scenario *sc, int stations, int conne
     for (int c = 0; c < connectors; c++) p->leave_at[c] = p->clear_at[c] = NEVER;
     for (int o = 0; o < sc->outage_count; o++)
       p->outage_from[o] = uniform(&p->rng) < sc->outages[o].fraction ? sc->outages[o].at_ms : NEVER;
-    p->reboot_at = sc->boot_storm ? sc->boot_storm_at_ms +
-                                        (int64_t)(uniform(&p->rng) * (double)sc->boot_storm_window_ms)
-                                  : NEVER;
+    p->reboot_at =
+        sc->boot_storm
+            ? sc->boot_storm_at_ms + (int64_t)(uniform(&p->rng) * (double)sc->boot_storm_window_ms)
+            : NEVER;
     p->next_arrival = draw_arrival(e, p, 0);
     p->next_fault = draw_fault(e, p, 0);
   }

@@ -52,13 +52,13 @@ int swarm_scenario_parse(swarm_scenario *sc, const char *text, size_t len, char 
                          size_t errlen);
 
 typedef enum {
-  SWARM_EV_ARRIVE,       /* a car plugs in and taps `uid` */
-  SWARM_EV_LEAVE,        /* it unplugs */
-  SWARM_EV_FAULT,        /* a fault on the connector */
-  SWARM_EV_FAULT_CLEAR,  /* the fault goes */
-  SWARM_EV_OFFLINE,      /* the station's network goes */
-  SWARM_EV_ONLINE,       /* and comes back */
-  SWARM_EV_REBOOT,       /* the station restarts (boot storm) */
+  SWARM_EV_ARRIVE,      /* a car plugs in and taps `uid` */
+  SWARM_EV_LEAVE,       /* it unplugs */
+  SWARM_EV_FAULT,       /* a fault on the connector */
+  SWARM_EV_FAULT_CLEAR, /* the fault goes */
+  SWARM_EV_OFFLINE,     /* the station's network goes */
+  SWARM_EV_ONLINE,      /* and comes back */
+  SWARM_EV_REBOOT,      /* the station restarts (boot storm) */
 } swarm_event_kind;
 
 typedef struct {

@@ -30,16 +30,15 @@ static void test_parse_full(void **state) {
   (void)state;
   swarm_scenario sc;
   char err[256] = "";
-  const char *text =
-      "{\"seed\": 7, \"start_hour\": 17, \"arrivals_per_hour\": 2,"
-      " \"profile\": [0,0,0,0,0,0,1,1,1,1,1,1,1,1,1,1,1,2,2,1,1,1,0,0],"
-      " \"session_minutes\": {\"mean\": 60, \"sd\": 20, \"min\": 5, \"max\": 300},"
-      " \"energy_kwh\": {\"mean\": 12, \"sd\": 4, \"min\": 1, \"max\": 50},"
-      " \"badges\": {\"count\": 50, \"prefix\": \"CARD\", \"unknown_share\": 0.25},"
-      " \"faults_per_hour\": 0.5, \"fault_length_s\": 90,"
-      " \"outages\": [{\"at_s\": 60, \"fraction\": 0.2, \"length_s\": 30}],"
-      " \"boot_storm\": {\"at_s\": 120, \"window_s\": 10},"
-      " \"meter_interval_s\": 15, \"heartbeat_interval_s\": 45}";
+  const char *text = "{\"seed\": 7, \"start_hour\": 17, \"arrivals_per_hour\": 2,"
+                     " \"profile\": [0,0,0,0,0,0,1,1,1,1,1,1,1,1,1,1,1,2,2,1,1,1,0,0],"
+                     " \"session_minutes\": {\"mean\": 60, \"sd\": 20, \"min\": 5, \"max\": 300},"
+                     " \"energy_kwh\": {\"mean\": 12, \"sd\": 4, \"min\": 1, \"max\": 50},"
+                     " \"badges\": {\"count\": 50, \"prefix\": \"CARD\", \"unknown_share\": 0.25},"
+                     " \"faults_per_hour\": 0.5, \"fault_length_s\": 90,"
+                     " \"outages\": [{\"at_s\": 60, \"fraction\": 0.2, \"length_s\": 30}],"
+                     " \"boot_storm\": {\"at_s\": 120, \"window_s\": 10},"
+                     " \"meter_interval_s\": 15, \"heartbeat_interval_s\": 45}";
   assert_int_equal(parse(&sc, text, err, sizeof err), 0);
   assert_int_equal(sc.seed, 7);
   assert_int_equal(sc.start_hour, 17);
