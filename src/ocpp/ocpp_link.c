@@ -57,6 +57,11 @@ static void rpc_replied(void *ctx, const char *action) {
   if (l->ev.replied) l->ev.replied(l->ev.ctx, action);
 }
 
+static void rpc_answered(void *ctx, const char *action, int64_t latency_ms, const char *errcode) {
+  ocpp_link *l = ctx;
+  if (l->ev.answered) l->ev.answered(l->ev.ctx, action, latency_ms, errcode);
+}
+
 static void on_connected(void *ctx) {
   ocpp_link *l = ctx;
   if (l->ev.connected) l->ev.connected(l->ev.ctx);
@@ -97,6 +102,7 @@ ocpp_link *ocpp_link_new(uv_loop_t *loop, const ocpp_transport_config *cfg, int 
                         .send = rpc_send,
                         .call = rpc_call,
                         .replied = rpc_replied,
+                        .answered = rpc_answered,
                         .validate = validate,
                         .dialect = dialect,
                         .call_timeout_ms = (call_timeout_s > 0 ? call_timeout_s : 30) * 1000LL,

@@ -39,6 +39,7 @@ typedef struct pending_call {
   void *ctx;
   bool sent;        /* outstanding: waits for its answer */
   int64_t deadline; /* when sent */
+  int64_t sent_at;
 } pending_call;
 
 struct ocpp_rpc {
@@ -47,6 +48,7 @@ struct ocpp_rpc {
   unsigned sent;
   uint32_t counter;
   size_t count;
+  int64_t now; /* the latest time the caller handed in */
 };
 
 ocpp_rpc *ocpp_rpc_new(const ocpp_rpc_config *cfg) {
@@ -119,6 +121,9 @@ static void finish(ocpp_rpc *r, pending_call *p, const json_t *result, const cha
   if (r->tail == p) r->tail = prev;
   r->count--;
   if (p->sent) r->sent--;
+  if (r->cfg.answered)
+    r->cfg.answered(r->cfg.ctx, p->action, p->sent ? r->now - p->sent_at : -1,
+                    result ? NULL : code);
   if (p->cb) p->cb(p->ctx, result, code, text);
   drop(p);
 }
@@ -141,6 +146,7 @@ static void pump(ocpp_rpc *r, int64_t now) {
       continue;
     }
     p->sent = true;
+    p->sent_at = now;
     p->deadline = now + r->cfg.call_timeout_ms;
     r->sent++;
   }
@@ -164,6 +170,7 @@ int ocpp_rpc_call(ocpp_rpc *r, const char *action, json_t *payload, ocpp_answer_
     json_decref(payload);
     return -1;
   }
+  r->now = now;
   pending_call *p = calloc(1, sizeof *p);
   if (!p) {
     json_decref(payload);
@@ -192,6 +199,7 @@ void ocpp_rpc_fail_all(ocpp_rpc *r, const char *code, const char *text) {
 }
 
 void ocpp_rpc_tick(ocpp_rpc *r, int64_t now) {
+  r->now = now;
   pending_call *p;
   /* the oldest due first; a callback may change the queue, so look again */
   for (;;) {
@@ -282,6 +290,7 @@ static void handle_answer(ocpp_rpc *r, int type, const char *id, const json_t *f
 }
 
 void ocpp_rpc_receive(ocpp_rpc *r, const char *text, size_t len, int64_t now) {
+  r->now = now;
   json_error_t jerr;
   json_t *frame = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
   if (!frame) {

@@ -48,6 +48,11 @@ typedef struct {
   void (*call)(void *ctx, const char *action, const json_t *payload, ocpp_reply *reply);
   /* after the answer to an incoming CALL was handed to `send` (may be NULL) */
   void (*replied)(void *ctx, const char *action);
+  /* a station CALL got its outcome (may be NULL): error_code NULL for a
+   * CALLRESULT, else the CALLERROR code, "Timeout" or "Disconnected";
+   * latency_ms from sending to the outcome, -1 when it was never sent
+   * (observers: borne-swarm's per-action latencies, docs/swarm.md) */
+  void (*answered)(void *ctx, const char *action, int64_t latency_ms, const char *error_code);
   /* the schema check of a payload: non-zero with err->kind set (an unknown
    * action is OCPP_ERR_NOT_IMPLEMENTED); the engine answers the kind in its
    * dialect's spelling */

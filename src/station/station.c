@@ -1099,6 +1099,13 @@ bool station_reservation_admits(const station *st, int c, const char *uid, const
 void station_set_offline(station *st, bool offline) { st->core.offline = offline; }
 bool station_offline(const station *st) { return st->core.offline; }
 
+void station_ocpp_traffic(station *st, const char *action, bool from_csms, int64_t latency_ms,
+                          const char *errcode) {
+  for (int i = 0; i < st->module_count; i++)
+    if (st->modules[i].ocpp_traffic)
+      st->modules[i].ocpp_traffic(st->modules[i].ctx, action, from_csms, latency_ms, errcode);
+}
+
 void station_set_firmware_updating(station *st, bool updating) {
   st->core.firmware_updating = updating;
   for (int c = 1; c <= st->core.count; c++)

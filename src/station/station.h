@@ -72,6 +72,13 @@ typedef struct {
    * run-time key must have a module that answers (a unit test walks the
    * registry: tests/unit/test_station_settings_runtime.c). */
   station_setting_state (*setting_state)(void *ctx, const char *key);
+  /* OCPP traffic, for observers (borne-swarm's report): a CALL of the
+   * station got its outcome (from_csms false; latency_ms from sending, -1
+   * when never sent; error_code NULL for a CALLRESULT, else the CALLERROR
+   * code, "Timeout" or "Disconnected"), or the station answered a CALL of
+   * the back end (from_csms true, latency_ms -1). */
+  void (*ocpp_traffic)(void *ctx, const char *action, bool from_csms, int64_t latency_ms,
+                       const char *errcode);
   /* The station is closing: stop timers, close handles (the loop still runs). */
   void (*closing)(void *ctx);
   /* After the loop ended: free memory. */
@@ -300,5 +307,8 @@ bool station_offline(const station *st);
 /* A firmware image is being installed: the LED shows it, every connector
  * re-evaluates its outputs now. */
 void station_set_firmware_updating(station *st, bool updating);
+/* The OCPP module reports its traffic to the modules' ocpp_traffic hooks. */
+void station_ocpp_traffic(station *st, const char *action, bool from_csms, int64_t latency_ms,
+                          const char *errcode);
 
 #endif

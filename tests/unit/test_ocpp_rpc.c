@@ -368,6 +368,64 @@ static void test_unknown_id_ignored(void **state) {
   assert_int_equal(F.nframes, 1);
 }
 
+/* The observer of outcomes (borne-swarm's latencies): each station CALL
+ * reports its action, the time from sending to its outcome and the error. */
+typedef struct {
+  char action[32];
+  int64_t latency;
+  char code[32];
+} outcome;
+static outcome outcomes[8];
+static int noutcomes;
+
+static void on_answered(void *ctx, const char *action, int64_t latency_ms, const char *code) {
+  (void)ctx;
+  outcome *o = &outcomes[noutcomes++ % 8];
+  snprintf(o->action, sizeof o->action, "%s", action);
+  o->latency = latency_ms;
+  snprintf(o->code, sizeof o->code, "%s", code ? code : "");
+}
+
+static void test_answered_observer(void **state) {
+  (void)state;
+  noutcomes = 0;
+  ocpp_rpc_config cfg = {.ctx = &F,
+                         .send = fake_send,
+                         .call = fake_call,
+                         .validate = fake_validate,
+                         .answered = on_answered,
+                         .dialect = &ocpp16_dialect,
+                         .call_timeout_ms = TIMEOUT_MS,
+                         .id_seed = 1};
+  ocpp_rpc *r = ocpp_rpc_new(&cfg);
+  F.rpc = r;
+  call(r, "Heartbeat", json_object(), 1, 1000);
+  call(r, "DataTransfer", json_object(), 2, 1100); /* waits: one outstanding in 1.6 */
+  answer_ok(r, 0, "{}", 1250);
+  assert_int_equal(noutcomes, 1);
+  assert_string_equal(outcomes[0].action, "Heartbeat");
+  assert_int_equal(outcomes[0].latency, 250);
+  assert_string_equal(outcomes[0].code, "");
+  /* the second went out at 1250: its CALLERROR 40 ms later */
+  char buf[256];
+  snprintf(buf, sizeof buf, "[4,\"%s\",\"NotSupported\",\"no\",{}]", fid(1));
+  recv_text(r, buf, 1290);
+  assert_int_equal(noutcomes, 2);
+  assert_string_equal(outcomes[1].action, "DataTransfer");
+  assert_int_equal(outcomes[1].latency, 40);
+  assert_string_equal(outcomes[1].code, "NotSupported");
+  /* a timeout, then a call never sent (failed with the link) */
+  call(r, "Heartbeat", json_object(), 3, 2000);
+  call(r, "Heartbeat", json_object(), 4, 2000);
+  ocpp_rpc_tick(r, 2000 + TIMEOUT_MS);
+  assert_string_equal(outcomes[2].code, "Timeout");
+  assert_int_equal(outcomes[2].latency, TIMEOUT_MS);
+  ocpp_rpc_fail_all(r, "Disconnected", "gone");
+  assert_int_equal(noutcomes, 4);
+  assert_string_equal(outcomes[3].code, "Disconnected");
+  assert_int_equal(outcomes[3].latency, 0); /* sent at the timeout's tick, failed at once */
+}
+
 static void test_callerror_matched(void **state) {
   (void)state;
   ocpp_rpc *r = make(1);
@@ -767,6 +825,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
       cmocka_unit_test_setup_teardown(test_unknown_id_ignored, setup, teardown),
       cmocka_unit_test_setup_teardown(test_callerror_matched, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_answered_observer, setup, teardown),
       cmocka_unit_test_setup_teardown(test_call_refused_by_schema, setup, teardown),
       cmocka_unit_test_setup_teardown(test_send_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(test_invalid_response, setup, teardown),

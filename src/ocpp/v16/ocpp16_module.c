@@ -169,8 +169,14 @@ static void on_call(void *ctx, const char *action, const json_t *req, ocpp_reply
            known ? "handled" : "known");
 }
 
+static void on_answered(void *ctx, const char *action, int64_t latency_ms, const char *errcode) {
+  ocpp16_station *o = ctx;
+  station_ocpp_traffic(o->st, action, false, latency_ms, errcode);
+}
+
 static void on_replied(void *ctx, const char *action) {
   ocpp16_station *o = ctx;
+  station_ocpp_traffic(o->st, action, true, -1, NULL);
   if (o->trigger && strstr(action, "TriggerMessage")) v16_send_triggered(o);
   if (o->cert_reconnect && strcmp(action, "CertificateSigned") == 0) {
     o->cert_reconnect = false; /* once the answer is on the wire, like Reset */
@@ -465,7 +471,8 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
                          .disconnected = on_disconnected,
                          .server_certificate_refused = on_server_certificate_refused,
                          .call = on_call,
-                         .replied = on_replied};
+                         .replied = on_replied,
+                         .answered = on_answered};
   o->link = ocpp_link_new(st->loop, &tc, o->call_timeout_s, &ocpp16_dialect, ocpp16_validate, &ev,
                           err, errlen);
   if (!o->link) {

@@ -1,0 +1,864 @@
+/*
+ * borne-swarm: N full borne stations in one process on one libuv loop,
+ * driving one OCPP back end (docs/swarm.md). Each station is the one borned
+ * runs (station_open with the same module list, the same OCPP 1.6 dialect,
+ * its own journal in its own SQLite file), on simulated hardware; the
+ * scenario engine (src/swarm) decides when cars come, faults happen and
+ * networks drop. This file is the driver: flags, ramp, the events applied to
+ * the stations, live progress and the report.
+ */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include <errno.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "keys/key_tables.h"
+#include "main/modules.h"
+#include "station/station.h"
+#include "swarm/swarm_scenario.h"
+#include "hal/hal_sim.h"
+#include "util/log.h"
+
+#define MAX_ACTIONS 64
+#define MAX_ERROR_KINDS 64
+#define DEAD_URL "ws://127.0.0.1:9/" /* the discard port: refused, like a cut line */
+
+static void usage(FILE *to) {
+  fprintf(to,
+          "usage: borne-swarm --csms URL [options]\n"
+          "  --csms URL           OCPP back end, ws:// or wss:// (every station's ocpp.url)\n"
+          "  --stations N         how many stations (default 10)\n"
+          "  --id-prefix P        station ids are P00001, P00002... (default SW)\n"
+          "  --ocpp V             1.6 (default); 2.0.1 and 2.1 are refused for now\n"
+          "  --connectors N       connectors per station, 1-8 (default 2)\n"
+          "  --ramp RATE/s        stations started per second (default 200/s)\n"
+          "  --scenario FILE      the scenario (JSON, docs/swarm.md); defaults without\n"
+          "  --duration D         run time: seconds, or with s, m or h (default 60s)\n"
+          "  --report FILE.json   the final report; FILE.csv gets the per-action latencies\n"
+          "  --data-dir DIR       one directory per station under DIR (default: a new\n"
+          "                       directory in $TMPDIR, removed at the end)\n"
+          "  --security-profile N OCPP security profile 0-3 (ocpp.security_profile)\n"
+          "  --password PW        basic-auth password, profiles 1 and 2 (ocpp.AuthorizationKey)\n"
+          "  --ca-file FILE       the CA of the back end, profiles 2 and 3 (ocpp.ca_file)\n"
+          "  --set KEY=VALUE      any configuration key, for every station (repeatable)\n"
+          "  --progress S         seconds between progress lines (default 1; 0 = none)\n"
+          "  --log-level LEVEL    the stations' log level (default error)\n"
+          "  --version, --help\n");
+}
+
+/* ---------- statistics ---------- */
+
+typedef struct {
+  char action[48];
+  long count;        /* station CALLs the back end answered, back-end CALLs answered */
+  long errors;       /* CALLERROR, Timeout, Disconnected */
+  int32_t *lat;      /* ms of every answered CALL */
+  size_t nlat, clat; /* used, capacity */
+  long window_count; /* since the last progress line */
+} action_stat;
+
+typedef struct {
+  char kind[64];
+  long count;
+} error_stat;
+
+typedef struct {
+  int connected, booted, booting, charging, offline, queued;
+} census;
+
+typedef struct swarm swarm;
+
+typedef struct {
+  swarm *sw;
+  int index;
+  char id[40];
+  char dir[700];
+  config *cfg;
+  station *st;
+  bool outage; /* its network is cut (scenario) */
+  long started, stopped, errors;
+  bool booted_once;
+} member;
+
+typedef struct {
+  const char *csms, *id_prefix, *scenario_file, *report, *data_dir, *log_level;
+  int stations, connectors;
+  double ramp, duration_s, progress_s;
+  const char *sets[128][2];
+  int nsets;
+} swarm_options;
+
+struct swarm {
+  uv_loop_t *loop;
+  swarm_options o;
+  swarm_scenario sc;
+  swarm_engine *eng;
+  member *m;
+  int opened;
+  uint64_t t0;
+  char tmp_dir[512];
+  bool temp_data;
+  bool stopping;
+  int failed_opens;
+  station **dead; /* closed by a reboot, freed at the end */
+  int ndead, cdead;
+  station **failed; /* whose open failed, freed at the end */
+  int nfailed, cfailed;
+  census final; /* the stations' states when the run ended */
+  action_stat actions[MAX_ACTIONS];
+  int nactions;
+  error_stat errors[MAX_ERROR_KINDS];
+  int nerrors;
+  long rss_kb_max;
+  uint64_t last_progress;
+  long reboots, outages, faults, cars, turned_away;
+  uv_timer_t ramp_timer, tick_timer;
+  uv_signal_t sigint, sigterm;
+};
+
+static action_stat *action_of(swarm *sw, const char *action) {
+  for (int i = 0; i < sw->nactions; i++)
+    if (strcmp(sw->actions[i].action, action) == 0) return &sw->actions[i];
+  if (sw->nactions == MAX_ACTIONS) return NULL;
+  action_stat *a = &sw->actions[sw->nactions++];
+  snprintf(a->action, sizeof a->action, "%s", action);
+  return a;
+}
+
+static void count_error(swarm *sw, const char *kind) {
+  for (int i = 0; i < sw->nerrors; i++)
+    if (strcmp(sw->errors[i].kind, kind) == 0) {
+      sw->errors[i].count++;
+      return;
+    }
+  if (sw->nerrors == MAX_ERROR_KINDS) return;
+  snprintf(sw->errors[sw->nerrors].kind, sizeof sw->errors[0].kind, "%s", kind);
+  sw->errors[sw->nerrors++].count = 1;
+}
+
+static void on_traffic(void *ctx, const char *action, bool from_csms, int64_t latency_ms,
+                       const char *errcode) {
+  member *mb = ctx;
+  swarm *sw = mb->sw;
+  if (sw->stopping) return; /* the calls cut short by the end of the run */
+  action_stat *a = action_of(sw, action);
+  if (!a) return;
+  /* a call that never got an answer (Timeout, Disconnected: the back end may
+   * not have seen it) is an error, not a message */
+  bool unanswered =
+      errcode && (strcmp(errcode, "Timeout") == 0 || strcmp(errcode, "Disconnected") == 0);
+  if (!unanswered) {
+    a->count++;
+    a->window_count++;
+  }
+  if (from_csms) return;
+  if (errcode) {
+    a->errors++;
+    mb->errors++;
+    count_error(sw, errcode);
+    return;
+  }
+  if (latency_ms < 0) return;
+  if (a->nlat == a->clat) {
+    size_t cap = a->clat ? 2 * a->clat : 256;
+    int32_t *grown = realloc(a->lat, cap * sizeof *grown);
+    if (!grown) return;
+    a->lat = grown;
+    a->clat = cap;
+  }
+  a->lat[a->nlat++] = latency_ms > INT32_MAX ? INT32_MAX : (int32_t)latency_ms;
+}
+
+static void on_started(void *ctx, int connector, const station_session_info *s) {
+  (void)connector;
+  member *mb = ctx;
+  if (!s->resumed) mb->started++;
+}
+
+static void on_stopped(void *ctx, int connector, const station_session_info *s) {
+  (void)connector;
+  (void)s;
+  member *mb = ctx;
+  mb->stopped++;
+}
+
+static int cmp_i32(const void *a, const void *b) {
+  int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* p50/p95/p99 (nearest rank) of an action's latencies; false without any. */
+static bool percentiles(action_stat *a, double out[3]) {
+  if (a->nlat == 0) return false;
+  qsort(a->lat, a->nlat, sizeof a->lat[0], cmp_i32);
+  static const double q[3] = {0.50, 0.95, 0.99};
+  for (int i = 0; i < 3; i++) {
+    size_t rank = (size_t)(q[i] * (double)a->nlat + 0.999999);
+    if (rank < 1) rank = 1;
+    if (rank > a->nlat) rank = a->nlat;
+    out[i] = a->lat[rank - 1];
+  }
+  return true;
+}
+
+static long rss_kb(void) {
+  FILE *f = fopen("/proc/self/status", "r");
+  if (!f) return 0;
+  char line[256];
+  long kb = 0;
+  while (fgets(line, sizeof line, f))
+    if (strncmp(line, "VmRSS:", 6) == 0) kb = strtol(line + 6, NULL, 10);
+  fclose(f);
+  return kb;
+}
+
+/* ---------- the stations' states ---------- */
+
+static void take_census(swarm *sw, census *c) {
+  memset(c, 0, sizeof *c);
+  for (int i = 0; i < sw->opened; i++) {
+    member *mb = &sw->m[i];
+    if (!mb->st) continue;
+    const char *state = NULL, *reg = NULL;
+    json_t *o = json_object();
+    for (int k = 0; k < mb->st->module_count; k++)
+      if (mb->st->modules[k].status_json && strcmp(mb->st->modules[k].name, "ocpp") == 0)
+        mb->st->modules[k].status_json(mb->st->modules[k].ctx, 0, o);
+    json_t *ocpp = json_object_get(o, "ocpp");
+    state = json_string_value(json_object_get(ocpp, "state"));
+    reg = json_string_value(json_object_get(ocpp, "registration"));
+    c->queued += (int)json_integer_value(json_object_get(ocpp, "queue_length"));
+    bool conn = state && strcmp(state, "connected") == 0;
+    if (conn)
+      c->connected++;
+    else
+      c->offline++;
+    if (reg && strcmp(reg, "Accepted") == 0) {
+      c->booted++;
+      mb->booted_once = true;
+    } else if (conn) {
+      c->booting++;
+    }
+    json_decref(o);
+    for (int k = 1; k <= station_connector_count(mb->st); k++) {
+      station_connector_view v;
+      station_view(mb->st, k, &v);
+      if (v.outputs.contactor_closed) c->charging++;
+    }
+  }
+}
+
+static void progress(swarm *sw, double elapsed_s, double window_s) {
+  census c;
+  take_census(sw, &c);
+  long msgs = 0, errs = 0;
+  for (int i = 0; i < sw->nactions; i++) {
+    msgs += sw->actions[i].window_count;
+    sw->actions[i].window_count = 0;
+  }
+  for (int i = 0; i < sw->nerrors; i++) errs += sw->errors[i].count;
+  fprintf(stderr,
+          "[%6.0fs] stations %d/%d  connected %d  booting %d  booted %d  charging %d  "
+          "offline %d  queued %d | %.0f msg/s | errors %ld\n",
+          elapsed_s, sw->opened, sw->o.stations, c.connected, c.booting, c.booted, c.charging,
+          c.offline, c.queued, window_s > 0 ? (double)msgs / window_s : 0.0, errs);
+  for (int i = 0; i < sw->nactions; i++) {
+    double p[3];
+    if (percentiles(&sw->actions[i], p))
+      fprintf(stderr, "          %-28s n=%-7ld p50 %4.0f ms  p95 %4.0f ms  p99 %4.0f ms\n",
+              sw->actions[i].action, (long)sw->actions[i].nlat, p[0], p[1], p[2]);
+  }
+}
+
+/* ---------- opening, events ---------- */
+
+static int set_key(config *cfg, const char *key, const char *value, char *err, size_t errlen) {
+  char why[256];
+  if (config_set(cfg, key, value, why, sizeof why) != 0) {
+    snprintf(err, errlen, "%s", why);
+    return -1;
+  }
+  return 0;
+}
+
+static int make_config(swarm *sw, member *mb, char *err, size_t errlen) {
+  char n[16];
+  mb->cfg = config_new();
+  if (!mb->cfg) return snprintf(err, errlen, "out of memory"), -1;
+  snprintf(n, sizeof n, "%d", sw->o.connectors);
+  char mv[16], hb[16];
+  snprintf(mv, sizeof mv, "%d", sw->sc.meter_interval_s);
+  snprintf(hb, sizeof hb, "%d", sw->sc.heartbeat_interval_s);
+  const char *const fixed[][2] = {
+      {"station.id", mb->id},         {"station.connectors", n},
+      {"http.listen", "127.0.0.1:0"}, {"log.level", sw->o.log_level},
+      {"hal.backend", "sim"},         {"auth.mode", "ocpp"},
+      {"ocpp.url", sw->o.csms},       {"ocpp.MeterValueSampleInterval", mv},
+      {"ocpp.HeartbeatInterval", hb}};
+  for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+    if (set_key(mb->cfg, fixed[i][0], fixed[i][1], err, errlen) != 0) return -1;
+  for (int i = 0; i < sw->o.nsets; i++)
+    if (set_key(mb->cfg, sw->o.sets[i][0], sw->o.sets[i][1], err, errlen) != 0) return -1;
+  return config_check(mb->cfg, err, errlen);
+}
+
+static int open_station(swarm *sw, member *mb, char *err, size_t errlen) {
+  mb->st = calloc(1, sizeof *mb->st);
+  if (!mb->st) return snprintf(err, errlen, "out of memory"), -1;
+  station_options so = {.data_dir = mb->dir, .cfg = mb->cfg, .parts = &borne_station_parts};
+  if (station_open(mb->st, sw->loop, &so, err, errlen) != 0) {
+    /* its handles close while the loop runs; like borned, the value is
+     * only freed (no station_free after a failed open), at the end */
+    if (sw->nfailed == sw->cfailed) {
+      int cap = sw->cfailed ? 2 * sw->cfailed : 16;
+      station **grown = realloc(sw->failed, (size_t)cap * sizeof *grown);
+      if (!grown) return -1; /* leaks one station on an out-of-memory path */
+      sw->failed = grown;
+      sw->cfailed = cap;
+    }
+    sw->failed[sw->nfailed++] = mb->st;
+    mb->st = NULL;
+    return -1;
+  }
+  station_module obs = {.name = "swarm",
+                        .ctx = mb,
+                        .session_started = on_started,
+                        .session_stopped = on_stopped,
+                        .ocpp_traffic = on_traffic};
+  station_add_module(mb->st, &obs);
+  return 0;
+}
+
+static void bury(swarm *sw, station *st) {
+  if (sw->ndead == sw->cdead) {
+    int cap = sw->cdead ? 2 * sw->cdead : 16;
+    station **grown = realloc(sw->dead, (size_t)cap * sizeof *grown);
+    if (!grown) return;
+    sw->dead = grown;
+    sw->cdead = cap;
+  }
+  sw->dead[sw->ndead++] = st;
+}
+
+static double elapsed_ms(swarm *sw) { return (double)(uv_hrtime() - sw->t0) / 1e6; }
+
+static void on_event(void *ctx, const swarm_event *ev) {
+  swarm *sw = ctx;
+  if (ev->station >= sw->opened) return; /* not started yet (ramp) */
+  member *mb = &sw->m[ev->station];
+  if (!mb->st) return;
+  char err[256];
+  switch (ev->kind) {
+  case SWARM_EV_ARRIVE: {
+    double battery = 100.0;
+    double soc = 100.0 - ev->energy_wh / (battery * 1000.0) * 100.0;
+    sim_ev_params p = {.max_current_a = 16,
+                       .phases = 3,
+                       .battery_kwh = battery,
+                       .soc_pct = soc < 0 ? 0 : soc,
+                       .target_soc_pct = 100};
+    if (hal_sim_plug(mb->st->hw, ev->connector, &p, 0, err, sizeof err) == 0) {
+      sw->cars++;
+      station_tap(mb->st, ev->uid);
+    }
+    break;
+  }
+  case SWARM_EV_LEAVE:
+    hal_sim_unplug(mb->st->hw, ev->connector, err, sizeof err);
+    break;
+  case SWARM_EV_FAULT:
+    sw->faults++;
+    hal_sim_fault(mb->st->hw, ev->connector, SIM_FAULT_OVERTEMP, err, sizeof err);
+    break;
+  case SWARM_EV_FAULT_CLEAR:
+    hal_sim_fault(mb->st->hw, ev->connector, SIM_FAULT_CLEAR, err, sizeof err);
+    break;
+  case SWARM_EV_OFFLINE:
+  case SWARM_EV_ONLINE:
+    /* The back end becomes unreachable for this station: its link is
+     * reconfigured to a refused address, then back (the real reconnect path,
+     * offline queue included). */
+    mb->outage = ev->kind == SWARM_EV_OFFLINE;
+    if (mb->outage) sw->outages++;
+    if (set_key(mb->cfg, "ocpp.url", mb->outage ? DEAD_URL : sw->o.csms, err, sizeof err) == 0)
+      station_apply_setting(mb->st, "ocpp.url");
+    break;
+  case SWARM_EV_REBOOT:
+    /* a power cut: the station goes (its handles close on the loop) and a
+     * new one opens on the same data directory, as borned after a restart */
+    sw->reboots++;
+    station_close(mb->st);
+    bury(sw, mb->st);
+    mb->st = NULL;
+    if (mb->outage) set_key(mb->cfg, "ocpp.url", sw->o.csms, err, sizeof err);
+    mb->outage = false;
+    if (open_station(sw, mb, err, sizeof err) != 0) {
+      fprintf(stderr, "borne-swarm: %s: cannot restart: %s\n", mb->id, err);
+      sw->failed_opens++;
+    }
+    break;
+  }
+}
+
+static void stop_all(swarm *sw);
+
+static void on_tick(uv_timer_t *t) {
+  swarm *sw = t->data;
+  double now = elapsed_ms(sw);
+  swarm_engine_run(sw->eng, (int64_t)now, on_event, sw);
+  long kb = rss_kb();
+  if (kb > sw->rss_kb_max) sw->rss_kb_max = kb;
+  uint64_t real = uv_hrtime();
+  double since = (double)(real - sw->last_progress) / 1e9;
+  if (sw->o.progress_s > 0 && since >= sw->o.progress_s) {
+    progress(sw, now / 1000.0, since);
+    sw->last_progress = real;
+  }
+  if (now >= sw->o.duration_s * 1000.0) stop_all(sw);
+}
+
+static void on_ramp(uv_timer_t *t) {
+  swarm *sw = t->data;
+  double due = sw->o.ramp * elapsed_ms(sw) / 1000.0 + 1;
+  while (sw->opened < sw->o.stations && sw->opened < (int)due) {
+    member *mb = &sw->m[sw->opened];
+    char err[512];
+    mkdir(mb->dir, 0700);
+    if (make_config(sw, mb, err, sizeof err) != 0 || open_station(sw, mb, err, sizeof err) != 0) {
+      fprintf(stderr, "borne-swarm: %s: %s\n", mb->id, err);
+      sw->failed_opens++;
+    }
+    sw->opened++;
+  }
+  if (sw->opened == sw->o.stations) uv_timer_stop(t);
+}
+
+static void on_signal(uv_signal_t *h, int signum) {
+  swarm *sw = h->data;
+  fprintf(stderr, "borne-swarm: signal %d: stopping\n", signum);
+  stop_all(sw);
+}
+
+static void stop_all(swarm *sw) {
+  if (sw->stopping) return;
+  sw->stopping = true;
+  take_census(sw, &sw->final); /* before the links close */
+  if (sw->o.progress_s > 0) progress(sw, elapsed_ms(sw) / 1000.0, 0);
+  for (int i = 0; i < sw->opened; i++)
+    if (sw->m[i].st) station_close(sw->m[i].st);
+  uv_close((uv_handle_t *)&sw->ramp_timer, NULL);
+  uv_close((uv_handle_t *)&sw->tick_timer, NULL);
+  uv_close((uv_handle_t *)&sw->sigint, NULL);
+  uv_close((uv_handle_t *)&sw->sigterm, NULL);
+}
+
+/* ---------- the report ---------- */
+
+static int write_report(swarm *sw, const census *end) {
+  json_t *r = json_object();
+  long started = 0, stopped = 0;
+  int booted = 0;
+  for (int i = 0; i < sw->opened; i++) {
+    started += sw->m[i].started;
+    stopped += sw->m[i].stopped;
+    if (sw->m[i].booted_once) booted++;
+  }
+  json_t *msgs = json_object(), *lat = json_object(), *errs = json_object();
+  for (int i = 0; i < sw->nactions; i++) {
+    action_stat *a = &sw->actions[i];
+    json_object_set_new(msgs, a->action, json_integer(a->count));
+    double p[3];
+    if (percentiles(a, p))
+      json_object_set_new(lat, a->action,
+                          json_pack("{s:f, s:f, s:f, s:I}", "p50", p[0], "p95", p[1], "p99", p[2],
+                                    "n", (json_int_t)a->nlat));
+  }
+  for (int i = 0; i < sw->nerrors; i++)
+    json_object_set_new(errs, sw->errors[i].kind, json_integer(sw->errors[i].count));
+  json_t *per = json_array();
+  for (int i = 0; i < sw->opened; i++)
+    if (sw->m[i].errors)
+      json_array_append_new(
+          per, json_pack("{s:s, s:I}", "id", sw->m[i].id, "errors", (json_int_t)sw->m[i].errors));
+  json_object_set_new(r, "stations", json_integer(sw->o.stations));
+  json_object_set_new(r, "booted", json_integer(booted));
+  json_object_set_new(r, "connected", json_integer(end->connected));
+  json_object_set_new(
+      r, "sessions",
+      json_pack("{s:I, s:I}", "started", (json_int_t)started, "stopped", (json_int_t)stopped));
+  json_object_set_new(r, "messages", msgs);
+  json_object_set_new(r, "latency_ms", lat);
+  json_object_set_new(r, "errors", errs);
+  json_object_set_new(r, "rss_kb_max", json_integer(sw->rss_kb_max));
+  json_object_set_new(r, "stations_with_errors", per);
+  json_object_set_new(
+      r, "scenario",
+      json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "seed", (json_int_t)sw->sc.seed, "cars",
+                (json_int_t)sw->cars, "turned_away", (json_int_t)swarm_engine_turned_away(sw->eng),
+                "faults", (json_int_t)sw->faults, "outages", (json_int_t)sw->outages, "reboots",
+                (json_int_t)sw->reboots, "failed_opens", (json_int_t)sw->failed_opens, "duration_s",
+                sw->o.duration_s));
+  int rc = json_dump_file(r, sw->o.report, JSON_INDENT(2) | JSON_SORT_KEYS);
+  json_decref(r);
+  if (rc != 0) {
+    fprintf(stderr, "borne-swarm: cannot write %s\n", sw->o.report);
+    return -1;
+  }
+  /* the CSV beside it: FILE.json -> FILE.csv */
+  char csv[1024];
+  size_t n = strlen(sw->o.report);
+  if (n > 5 && strcmp(sw->o.report + n - 5, ".json") == 0)
+    snprintf(csv, sizeof csv, "%.*s.csv", (int)(n - 5), sw->o.report);
+  else
+    snprintf(csv, sizeof csv, "%s.csv", sw->o.report);
+  FILE *f = fopen(csv, "w");
+  if (!f) {
+    fprintf(stderr, "borne-swarm: cannot write %s: %s\n", csv, strerror(errno));
+    return -1;
+  }
+  fprintf(f, "action,count,errors,answered,p50_ms,p95_ms,p99_ms\n");
+  for (int i = 0; i < sw->nactions; i++) {
+    action_stat *a = &sw->actions[i];
+    double p[3] = {0, 0, 0};
+    bool any = percentiles(a, p);
+    if (any)
+      fprintf(f, "%s,%ld,%ld,%zu,%.0f,%.0f,%.0f\n", a->action, a->count, a->errors, a->nlat, p[0],
+              p[1], p[2]);
+    else
+      fprintf(f, "%s,%ld,%ld,0,,,\n", a->action, a->count, a->errors);
+  }
+  return fclose(f) == 0 ? 0 : -1;
+}
+
+/* ---------- the command line ---------- */
+
+static int parse_duration(const char *s, double *out) {
+  char *end;
+  double d = strtod(s, &end);
+  if (end == s || d <= 0) return -1;
+  if (*end == 'h')
+    d *= 3600, end++;
+  else if (*end == 'm')
+    d *= 60, end++;
+  else if (*end == 's')
+    end++;
+  if (*end) return -1;
+  *out = d;
+  return 0;
+}
+
+static int parse_int(const char *s, int lo, int hi, int *out) {
+  char *end;
+  long v = strtol(s, &end, 10);
+  if (end == s || *end || v < lo || v > hi) return -1;
+  *out = (int)v;
+  return 0;
+}
+
+static char *read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  char *buf = NULL;
+  size_t cap = 0, n = 0;
+  for (;;) {
+    if (n == cap) {
+      cap = cap ? 2 * cap : 4096;
+      if (cap > 16 * 1024 * 1024) break;
+      char *g = realloc(buf, cap);
+      if (!g) break;
+      buf = g;
+    }
+    size_t got = fread(buf + n, 1, cap - n, f);
+    if (got == 0) break;
+    n += got;
+  }
+  fclose(f);
+  *len = n;
+  return buf ? buf : calloc(1, 1);
+}
+
+static void close_walk(uv_handle_t *h, void *arg) {
+  (void)arg;
+  if (!uv_is_closing(h)) uv_close(h, NULL);
+}
+
+static int remove_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+  (void)sb;
+  (void)flag;
+  (void)ftw;
+  if (remove(path) != 0)
+    fprintf(stderr, "borne-swarm: cannot remove %s: %s\n", path, strerror(errno));
+  return 0;
+}
+
+/* The temporary data directory borne-swarm made itself (mkdtemp) goes at the end. */
+static void remove_tree(const char *dir) { nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS); }
+
+int main(int argc, char **argv) {
+  if (borne_keys_register() != 0) return 1;
+  static const struct option opts[] = {{"csms", required_argument, 0, 'o'},
+                                       {"stations", required_argument, 0, 'N'},
+                                       {"id-prefix", required_argument, 0, 'p'},
+                                       {"ocpp", required_argument, 0, 'v'},
+                                       {"connectors", required_argument, 0, 'n'},
+                                       {"ramp", required_argument, 0, 'r'},
+                                       {"scenario", required_argument, 0, 'f'},
+                                       {"duration", required_argument, 0, 'd'},
+                                       {"report", required_argument, 0, 'R'},
+                                       {"data-dir", required_argument, 0, 'D'},
+                                       {"security-profile", required_argument, 0, 'P'},
+                                       {"password", required_argument, 0, 'W'},
+                                       {"ca-file", required_argument, 0, 'C'},
+                                       {"set", required_argument, 0, 'S'},
+                                       {"progress", required_argument, 0, 'g'},
+                                       {"log-level", required_argument, 0, 'l'},
+                                       {"version", no_argument, 0, 'V'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
+  static swarm sw_storage;
+  swarm *sw = &sw_storage;
+  swarm_options *o = &sw->o;
+  *o = (swarm_options){.id_prefix = "SW",
+                       .stations = 10,
+                       .connectors = 2,
+                       .ramp = 200,
+                       .duration_s = 60,
+                       .progress_s = 1,
+                       .log_level = "error"};
+  int opt;
+  while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    switch (opt) {
+    case 'o':
+      o->csms = optarg;
+      break;
+    case 'N':
+      if (parse_int(optarg, 1, 100000, &o->stations) != 0) {
+        fprintf(stderr, "borne-swarm: --stations %s: a number from 1 to 100000\n", optarg);
+        return 2;
+      }
+      break;
+    case 'p':
+      if (strlen(optarg) > 20) {
+        fprintf(stderr, "borne-swarm: --id-prefix: at most 20 characters\n");
+        return 2;
+      }
+      o->id_prefix = optarg;
+      break;
+    case 'v':
+      if (strcmp(optarg, "1.6") == 0) break;
+      if (strcmp(optarg, "2.0.1") == 0 || strcmp(optarg, "2.1") == 0) {
+        fprintf(stderr,
+                "borne-swarm: --ocpp %s: not yet; the swarm speaks OCPP 1.6 until the 2.0.1 "
+                "charge point is in borne (docs/swarm.md)\n",
+                optarg);
+        return 2;
+      }
+      fprintf(stderr, "borne-swarm: --ocpp %s: expected 1.6, 2.0.1 or 2.1\n", optarg);
+      return 2;
+    case 'n':
+      if (parse_int(optarg, 1, 8, &o->connectors) != 0) {
+        fprintf(stderr, "borne-swarm: --connectors %s: 1 to 8\n", optarg);
+        return 2;
+      }
+      break;
+    case 'r': {
+      char *end;
+      o->ramp = strtod(optarg, &end);
+      if (end == optarg || (strcmp(end, "/s") != 0 && *end) || !(o->ramp > 0) || o->ramp > 100000) {
+        fprintf(stderr, "borne-swarm: --ramp %s: stations per second, as 200/s\n", optarg);
+        return 2;
+      }
+      break;
+    }
+    case 'f':
+      o->scenario_file = optarg;
+      break;
+    case 'd':
+      if (parse_duration(optarg, &o->duration_s) != 0) {
+        fprintf(stderr, "borne-swarm: --duration %s: as 90, 90s, 15m or 2h\n", optarg);
+        return 2;
+      }
+      break;
+    case 'R':
+      o->report = optarg;
+      break;
+    case 'D':
+      o->data_dir = optarg;
+      break;
+    case 'g': {
+      char *end;
+      o->progress_s = strtod(optarg, &end);
+      if (end == optarg || *end || o->progress_s < 0) {
+        fprintf(stderr, "borne-swarm: --progress %s: seconds\n", optarg);
+        return 2;
+      }
+      break;
+    }
+    case 'l':
+      o->log_level = optarg;
+      break;
+    case 'P':
+    case 'W':
+    case 'C':
+    case 'S': {
+      if (o->nsets == 128) {
+        fprintf(stderr, "borne-swarm: too many settings\n");
+        return 2;
+      }
+      const char *key = opt == 'P'   ? "ocpp.security_profile"
+                        : opt == 'W' ? "ocpp.AuthorizationKey"
+                        : opt == 'C' ? "ocpp.ca_file"
+                                     : NULL;
+      const char *value = optarg;
+      if (!key) {
+        char *eq = strchr(optarg, '=');
+        if (!eq || eq == optarg) {
+          fprintf(stderr, "borne-swarm: --set %s: expected KEY=VALUE\n", optarg);
+          return 2;
+        }
+        *eq = '\0';
+        key = optarg;
+        value = eq + 1;
+      }
+      o->sets[o->nsets][0] = key;
+      o->sets[o->nsets][1] = value;
+      o->nsets++;
+      break;
+    }
+    case 'V':
+      printf("borne-swarm %s\n", BORNE_VERSION);
+      return 0;
+    case 'h':
+      usage(stdout);
+      return 0;
+    default:
+      usage(stderr);
+      return 2;
+    }
+  }
+  if (optind < argc) {
+    fprintf(stderr, "borne-swarm: unexpected argument `%s`\n", argv[optind]);
+    return 2;
+  }
+  if (!o->csms) {
+    fprintf(stderr, "borne-swarm: --csms URL is required\n");
+    usage(stderr);
+    return 2;
+  }
+
+  swarm_scenario_defaults(&sw->sc);
+  if (o->scenario_file) {
+    size_t len = 0;
+    char *text = read_file(o->scenario_file, &len);
+    if (!text) {
+      fprintf(stderr, "borne-swarm: %s: %s\n", o->scenario_file, strerror(errno));
+      return 2;
+    }
+    char err[256];
+    int rc = swarm_scenario_parse(&sw->sc, text, len, err, sizeof err);
+    free(text);
+    if (rc != 0) {
+      fprintf(stderr, "borne-swarm: %s: %s\n", o->scenario_file, err);
+      return 2;
+    }
+  }
+  log_level level;
+  if (log_level_parse(o->log_level, &level) != 0) {
+    fprintf(stderr, "borne-swarm: --log-level %s: error, warn, info or debug\n", o->log_level);
+    return 2;
+  }
+  log_set_level(level);
+
+  /* Every station holds a few descriptors (its database, its HTTP listener,
+   * its OCPP socket, lws's event fds): the soft limit goes up to the hard one. */
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+
+  umask(077);
+  if (!o->data_dir) {
+    const char *tmp = getenv("TMPDIR");
+    snprintf(sw->tmp_dir, sizeof sw->tmp_dir, "%s/borne-swarm-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(sw->tmp_dir)) {
+      fprintf(stderr, "borne-swarm: %s: %s\n", sw->tmp_dir, strerror(errno));
+      return 1;
+    }
+    o->data_dir = sw->tmp_dir;
+    sw->temp_data = true;
+  } else if (mkdir(o->data_dir, 0700) != 0 && errno != EEXIST) {
+    fprintf(stderr, "borne-swarm: %s: %s\n", o->data_dir, strerror(errno));
+    return 1;
+  }
+  sw->m = calloc((size_t)o->stations, sizeof *sw->m);
+  sw->eng = swarm_engine_new(&sw->sc, o->stations, o->connectors);
+  if (!sw->m || !sw->eng) {
+    fprintf(stderr, "borne-swarm: out of memory\n");
+    return 1;
+  }
+  for (int i = 0; i < o->stations; i++) {
+    member *mb = &sw->m[i];
+    mb->sw = sw;
+    mb->index = i;
+    snprintf(mb->id, sizeof mb->id, "%s%05d", o->id_prefix, i + 1);
+    snprintf(mb->dir, sizeof mb->dir, "%s/%s", o->data_dir, mb->id);
+  }
+
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  sw->loop = &loop;
+  signal(SIGPIPE, SIG_IGN);
+  sw->t0 = sw->last_progress = uv_hrtime();
+  uv_timer_init(&loop, &sw->ramp_timer);
+  uv_timer_init(&loop, &sw->tick_timer);
+  sw->ramp_timer.data = sw->tick_timer.data = sw;
+  uint64_t step = o->ramp >= 100 ? 10 : (uint64_t)(1000.0 / o->ramp);
+  uv_timer_start(&sw->ramp_timer, on_ramp, 0, step ? step : 1);
+  uv_timer_start(&sw->tick_timer, on_tick, 250, 250);
+  uv_signal_init(&loop, &sw->sigint);
+  uv_signal_init(&loop, &sw->sigterm);
+  sw->sigint.data = sw->sigterm.data = sw;
+  uv_signal_start(&sw->sigint, on_signal, SIGINT);
+  uv_signal_start(&sw->sigterm, on_signal, SIGTERM);
+  fprintf(stderr, "borne-swarm: %d stations (%d connectors each) on %s, data in %s\n", o->stations,
+          o->connectors, o->csms, o->data_dir);
+
+  uv_run(&loop, UV_RUN_DEFAULT);
+
+  int rc = 0;
+  if (o->report && write_report(sw, &sw->final) != 0) rc = 1;
+
+  for (int i = 0; i < sw->opened; i++) {
+    if (sw->m[i].st) {
+      station_free(sw->m[i].st);
+      free(sw->m[i].st);
+    }
+    config_free(sw->m[i].cfg);
+  }
+  for (int i = 0; i < sw->ndead; i++) {
+    station_free(sw->dead[i]);
+    free(sw->dead[i]);
+  }
+  uv_walk(&loop, close_walk, NULL);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  uv_loop_close(&loop);
+  if (sw->temp_data) remove_tree(sw->tmp_dir);
+  for (int i = 0; i < sw->nactions; i++) free(sw->actions[i].lat);
+  for (int i = 0; i < sw->nfailed; i++) free(sw->failed[i]);
+  free(sw->dead);
+  free(sw->failed);
+  free(sw->m);
+  swarm_engine_free(sw->eng);
+  if (sw->failed_opens) rc = 1;
+  return rc;
+}
