@@ -290,6 +290,7 @@ static void connect_now(ocpp_transport *t) {
   t->tls_alert_text[0] = 0;
   t->tls_error = 0;
   t->tls_error_text[0] = 0;
+  t->st.subprotocol[0] = 0; /* the next answer says again */
   set_state(t, OCPP_LINK_CONNECTING);
   t->wsi = lws_client_connect_via_info(&cc);
   if (!t->wsi && t->serial == serial) { /* failed without a CONNECTION_ERROR callback */
@@ -627,6 +628,14 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return -1;
     }
     break;
+  case LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH:
+    /* the version the server chose among those offered (lws refuses an
+     * answer naming one that was not), read while the answer's headers are
+     * still there */
+    if (current &&
+        lws_hdr_copy(wsi, t->st.subprotocol, (int)sizeof t->st.subprotocol, WSI_TOKEN_PROTOCOL) < 0)
+      t->st.subprotocol[0] = 0;
+    break;
   case LWS_CALLBACK_CLIENT_ESTABLISHED:
     if (!current) return -1;
     t->wsi = wsi;
@@ -634,7 +643,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     t->st.last_error[0] = 0;
     t->st.last_rx_ms = clock_wall_ms();
     set_state(t, OCPP_LINK_CONNECTED);
-    log_info(MOD, "connected to %s://%s:%d%s", t->tls ? "wss" : "ws", t->host, t->port, t->path);
+    log_info(MOD, "connected to %s://%s:%d%s (%s)", t->tls ? "wss" : "ws", t->host, t->port,
+             t->path, t->st.subprotocol[0] ? t->st.subprotocol : "no subprotocol named");
     if (t->ev.connected) t->ev.connected(t->ev.ctx);
     break;
   case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS:
