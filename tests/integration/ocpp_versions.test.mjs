@@ -43,6 +43,8 @@ test('the station offers its versions as subprotocols and reports the one the se
     const api = await st.ok('GET', '/api/v1/ocpp');
     assert.equal(api.connection.subprotocol, 'ocpp1.6');
     assert.equal(api.connection.version, '1.6');
+    assert.match(st.ctl('status').stdout, /back end .*connected.*protocol ocpp1\.6/);
+    assert.match(st.ctl('ocpp').stdout, /protocol ocpp1\.6  offered 1\.6/);
     csms.assertNoViolations();
   } finally {
     await st.stop();
