@@ -49,8 +49,8 @@ static void statuses_are_2_0_1_connector_statuses(void **state) {
 }
 
 static json_t *tx_event(const char *charging_state, const char *stopped_reason) {
-  json_t *info = json_pack("{s:s, s:s}", "transactionId", "borne-1", "chargingState",
-                           charging_state);
+  json_t *info =
+      json_pack("{s:s, s:s}", "transactionId", "borne-1", "chargingState", charging_state);
   if (stopped_reason) json_object_set_new(info, "stoppedReason", json_string(stopped_reason));
   return json_pack("{s:s, s:s, s:s, s:i, s:o}", "eventType", stopped_reason ? "Ended" : "Updated",
                    "timestamp", "2026-12-06T01:00:00Z", "triggerReason", "ChargingStateChanged",

@@ -8,15 +8,12 @@
 #include <stddef.h>
 
 const char *v201_connector_status_name(connector_status s) {
-  static const char *const names[] = {[STATUS_AVAILABLE] = "Available",
-                                      [STATUS_PREPARING] = "Occupied",
-                                      [STATUS_CHARGING] = "Occupied",
-                                      [STATUS_SUSPENDED_EV] = "Occupied",
-                                      [STATUS_SUSPENDED_EVSE] = "Occupied",
-                                      [STATUS_FINISHING] = "Occupied",
-                                      [STATUS_RESERVED] = "Reserved",
-                                      [STATUS_UNAVAILABLE] = "Unavailable",
-                                      [STATUS_FAULTED] = "Faulted"};
+  static const char *const names[] = {
+      [STATUS_AVAILABLE] = "Available",     [STATUS_PREPARING] = "Occupied",
+      [STATUS_CHARGING] = "Occupied",       [STATUS_SUSPENDED_EV] = "Occupied",
+      [STATUS_SUSPENDED_EVSE] = "Occupied", [STATUS_FINISHING] = "Occupied",
+      [STATUS_RESERVED] = "Reserved",       [STATUS_UNAVAILABLE] = "Unavailable",
+      [STATUS_FAULTED] = "Faulted"};
   return (unsigned)s <= STATUS_FAULTED ? names[s] : "Faulted";
 }
 
