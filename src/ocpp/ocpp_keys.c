@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "ocpp/ocpp16_measurands.h"
+#include "ocpp/ocpp_version.h"
 #include "util/log.h"
 
 #define MOD "ocpp"
@@ -69,6 +70,13 @@ static int check_phase_rotation(const char *v, char *why, size_t len) {
   return check_csl(v, why, len);
 }
 
+/* A version or a list of versions borne speaks (ocpp_version.h). */
+static int check_version_list(const char *v, char *why, size_t len) {
+  const ocpp_dialect *list[OCPP_VERSIONS_MAX];
+  size_t n;
+  return ocpp_version_list_parse(v, true, list, &n, why, len);
+}
+
 #define RT CFG_RUNTIME /* may change at run time */
 
 static const cfg_key_def rows[] = {
@@ -77,8 +85,12 @@ static const cfg_key_def rows[] = {
      "Central system endpoint; the charge point id (station.id) is appended as the last path "
      "segment. Empty: no back end. `borned --csms URL` sets it.",
      "ws://host:port/path or wss://...", check_url},
-    {"ocpp.version", CFG_ENUM, "1.6", 0, 0, "1.6", false, "OCPP version spoken (OCPP-J).", NULL,
-     NULL},
+    {"ocpp.version", CFG_STRING, "1.6", 0, 40, NULL, false,
+     "OCPP version(s) offered to the back end as WebSocket subprotocols (OCPP-J), in order of "
+     "preference: one of 1.6, 2.0.1, 2.1 or a comma-separated list (2.1,2.0.1,1.6); the station "
+     "speaks what the server picks. Only versions borne has the behaviour of are accepted: 1.6 "
+     "today (2.0.1 and 2.1: issue 16).",
+     "1.6 | 2.0.1 | 2.1 | list", check_version_list},
     {"ocpp.security_profile", CFG_INT, "0", 0, 3, NULL, RT,
      "OCPP security profile: 0 none, 1 HTTP Basic (ocpp.AuthorizationKey), 2 TLS + Basic with "
      "the server certificate checked against ocpp.ca_file, 3 TLS with a client certificate "

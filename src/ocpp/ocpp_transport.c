@@ -81,6 +81,7 @@ struct ocpp_transport {
   uv_timer_t retry_timer;
   unsigned attempt;
   ocpp_link_status st;
+  bool no_subprotocol;   /* the server's answer named none of the offered versions */
   int64_t last_alive_ms; /* last pong (frames count too: st.last_rx_ms) */
   /* what OpenSSL said during the current attempt's handshake */
   long tls_verify; /* X509_V_ERR_* of the server's certificate, 0 none */
@@ -290,6 +291,8 @@ static void connect_now(ocpp_transport *t) {
   t->tls_alert_text[0] = 0;
   t->tls_error = 0;
   t->tls_error_text[0] = 0;
+  t->st.subprotocol[0] = 0; /* the next answer says again */
+  t->no_subprotocol = false;
   set_state(t, OCPP_LINK_CONNECTING);
   t->wsi = lws_client_connect_via_info(&cc);
   if (!t->wsi && t->serial == serial) { /* failed without a CONNECTION_ERROR callback */
@@ -627,6 +630,19 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return -1;
     }
     break;
+  case LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH:
+    /* the version the server chose among those offered (lws refuses an
+     * answer naming one that was not), read while the answer's headers are
+     * still there */
+    if (!current) break;
+    if (lws_hdr_copy(wsi, t->st.subprotocol, (int)sizeof t->st.subprotocol, WSI_TOKEN_PROTOCOL) < 0)
+      t->st.subprotocol[0] = 0;
+    /* an answer naming no subprotocol is a back end that agreed to none of
+     * those offered (OCPP-J 1.6 and 2.0.1 part 4, section 3.1.2): speaking one
+     * anyway would only bring schema errors */
+    t->no_subprotocol = !t->st.subprotocol[0];
+    if (t->no_subprotocol) return -1;
+    break;
   case LWS_CALLBACK_CLIENT_ESTABLISHED:
     if (!current) return -1;
     t->wsi = wsi;
@@ -634,7 +650,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     t->st.last_error[0] = 0;
     t->st.last_rx_ms = clock_wall_ms();
     set_state(t, OCPP_LINK_CONNECTED);
-    log_info(MOD, "connected to %s://%s:%d%s", t->tls ? "wss" : "ws", t->host, t->port, t->path);
+    log_info(MOD, "connected to %s://%s:%d%s (%s)", t->tls ? "wss" : "ws", t->host, t->port,
+             t->path, t->st.subprotocol[0] ? t->st.subprotocol : "no subprotocol named");
     if (t->ev.connected) t->ev.connected(t->ev.ctx);
     break;
   case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS:
@@ -653,7 +670,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
                         .error_reason = t->tls_error,
                         .error_text = t->tls_error_text,
                         .host = t->host};
-      if (!t->tls || !tls_reason(&tf, why, sizeof why))
+      if (t->no_subprotocol)
+        snprintf(why, sizeof why, "the back end agreed to none of the OCPP versions offered (%s)",
+                 t->subprotocol ? t->subprotocol : "");
+      else if (!t->tls || !tls_reason(&tf, why, sizeof why))
         snprintf(why, sizeof why, "%s", in && len ? (const char *)in : "connection failed");
       bool refused = t->tls && t->tls_verify != 0;
       lost(t, why);

@@ -30,12 +30,15 @@ typedef struct {
   int64_t last_rx_ms; /* wall-clock epoch ms of the last frame received, 0 never */
   unsigned reconnects;
   char last_error[256]; /* why the last attempt failed; TLS failures name the reason */
+  /* the subprotocol the server picked in its handshake answer ("ocpp1.6"),
+   * "" before the first connection or when it named none */
+  char subprotocol[32];
 } ocpp_link_status;
 
 typedef struct {
   const char *url;            /* ws://host:port/path or wss://... */
   const char *cp_id;          /* appended to the path */
-  const char *subprotocol;    /* "ocpp1.6": ocpp_link sets its dialect's */
+  const char *subprotocol;    /* "ocpp2.0.1, ocpp1.6": offered in that order (ocpp_link sets it) */
   int security_profile;       /* 0..3 */
   const char *basic_password; /* profile 1 and 2: AuthorizationKey */
   const char *ca_file;        /* profile 2, 3: the CA that signs the server; "" = system CAs */

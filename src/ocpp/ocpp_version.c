@@ -6,6 +6,7 @@
 #include "ocpp/ocpp_version.h"
 
 #include <stdio.h>
+#include <string.h>
 
 const ocpp_dialect ocpp16_dialect = {
     .version = "1.6",
@@ -29,6 +30,7 @@ const ocpp_dialect ocpp16_dialect = {
             [OCPP_ERR_RPC_FRAMEWORK] = "FormationViolation",
         },
     .max_outstanding_calls = 1,
+    .spoken = true,
 };
 
 const ocpp_dialect ocpp201_dialect = {
@@ -84,4 +86,78 @@ const char *ocpp_dialect_code(const ocpp_dialect *d, ocpp_error_kind kind) {
 
 void ocpp_dialect_spell(const ocpp_dialect *d, ocpp_error *err) {
   if (err) snprintf(err->code, sizeof err->code, "%s", ocpp_dialect_code(d, err->kind));
+}
+
+static const ocpp_dialect *const all[] = {&ocpp16_dialect, &ocpp201_dialect, &ocpp21_dialect};
+
+const ocpp_dialect *ocpp_dialect_find(const char *name) {
+  if (!name) return NULL;
+  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+    if (!strcmp(name, all[i]->version) || !strcmp(name, all[i]->subprotocol)) return all[i];
+  return NULL;
+}
+
+int ocpp_version_list_parse(const char *text, bool spoken_only,
+                            const ocpp_dialect *out[OCPP_VERSIONS_MAX], size_t *n, char *why,
+                            size_t whylen) {
+  *n = 0;
+  if (!text) text = "";
+  const char *p = text;
+  for (;;) {
+    while (*p == ' ') p++;
+    const char *end = p;
+    while (*end && *end != ',') end++;
+    const char *last = end;
+    while (last > p && last[-1] == ' ') last--;
+    size_t len = (size_t)(last - p);
+    char item[16];
+    if (len == 0) {
+      snprintf(why, whylen, "%s", *text ? "an empty item in the list" : "no OCPP version");
+      return -1;
+    }
+    if (len >= sizeof item) {
+      snprintf(why, whylen, "unknown OCPP version '%.*s' (1.6, 2.0.1 or 2.1)", (int)len, p);
+      return -1;
+    }
+    memcpy(item, p, len);
+    item[len] = 0;
+    const ocpp_dialect *d = ocpp_dialect_find(item);
+    if (!d || strcmp(item, d->version)) {
+      snprintf(why, whylen, "unknown OCPP version '%s' (1.6, 2.0.1 or 2.1)", item);
+      return -1;
+    }
+    for (size_t i = 0; i < *n; i++)
+      if (out[i] == d) {
+        snprintf(why, whylen, "OCPP version %s named twice", item);
+        return -1;
+      }
+    if (spoken_only && !d->spoken) {
+      snprintf(why, whylen, "OCPP %s is not implemented yet (issue 16): only 1.6 is spoken", item);
+      return -1;
+    }
+    out[(*n)++] = d; /* at most OCPP_VERSIONS_MAX: there are no more distinct ones */
+    if (!*end) return 0;
+    p = end + 1;
+  }
+}
+
+int ocpp_version_offer(const ocpp_dialect *const list[], size_t n, char *buf, size_t len) {
+  if (!len) return -1;
+  buf[0] = 0;
+  size_t used = 0;
+  for (size_t i = 0; i < n; i++) {
+    int w = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", list[i]->subprotocol);
+    if (w < 0 || (size_t)w >= len - used) return -1;
+    used += (size_t)w;
+  }
+  return 0;
+}
+
+const ocpp_dialect *ocpp_version_picked(const ocpp_dialect *const list[], size_t n,
+                                        const char *picked) {
+  if (!n) return NULL;
+  if (!picked || !*picked) return list[0];
+  for (size_t i = 0; i < n; i++)
+    if (!strcmp(picked, list[i]->subprotocol)) return list[i];
+  return NULL;
 }

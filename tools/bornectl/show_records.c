@@ -175,13 +175,17 @@ int ctl_show_applied(ctl_ctx *ctx, const json_t *answer) {
  * end reads them with GetConfiguration. */
 static int show_ocpp(ctl_ctx *ctx, const json_t *answer) {
   const json_t *c = json_object_get(answer, "connection");
-  char url[256], state[32], since[40], last[40], reg[32];
-  fprintf(ctx->out, "back end %s  %s since %s  registration %s  last message %s  queue %lld\n",
+  char url[256], state[32], since[40], last[40], reg[32], proto[32], offered[64];
+  fprintf(ctx->out,
+          "back end %s  %s since %s  registration %s  last message %s  queue %lld  protocol %s "
+          " offered %s\n",
           ctl_cell(c, "url", url, sizeof url), ctl_cell(c, "state", state, sizeof state),
           ctl_time_cell(json_object_get(c, "since"), since, sizeof since),
           ctl_cell(c, "registration", reg, sizeof reg),
           ctl_time_cell(json_object_get(c, "last_message"), last, sizeof last),
-          (long long)json_integer_value(json_object_get(c, "queue_length")));
+          (long long)json_integer_value(json_object_get(c, "queue_length")),
+          ctl_cell(c, "subprotocol", proto, sizeof proto),
+          ctl_cell(c, "offered", offered, sizeof offered));
   const char *error = json_string_value(json_object_get(c, "last_error"));
   if (error) fprintf(ctx->out, "last error: %s\n", error);
   static const char *const headers[] = {"KEY", "VALUE", "ACCESS"};

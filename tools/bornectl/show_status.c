@@ -28,12 +28,13 @@ static void station_line(ctl_ctx *ctx, const json_t *st) {
   const json_t *ocpp = json_object_get(st, "ocpp");
   const char *ocpp_url = json_string_value(json_object_get(ocpp, "url"));
   if (ocpp_url && ocpp_url[0]) {
-    char url[256], state[32], since[40], last[40];
-    fprintf(ctx->out, "back end %s  %s since %s  last message %s  queue %lld\n",
+    char url[256], state[32], since[40], last[40], proto[32];
+    fprintf(ctx->out, "back end %s  %s since %s  last message %s  queue %lld  protocol %s\n",
             ctl_cell(ocpp, "url", url, sizeof url), ctl_cell(ocpp, "state", state, sizeof state),
             ctl_time_cell(json_object_get(ocpp, "since"), since, sizeof since),
             ctl_time_cell(json_object_get(ocpp, "last_message"), last, sizeof last),
-            (long long)json_integer_value(json_object_get(ocpp, "queue_length")));
+            (long long)json_integer_value(json_object_get(ocpp, "queue_length")),
+            ctl_cell(ocpp, "subprotocol", proto, sizeof proto));
   }
   const json_t *site = json_object_get(st, "site");
   if (json_is_true(json_object_get(site, "load_management"))) {

@@ -276,12 +276,13 @@ static void on_status_json(void *ctx, int c, json_t *obj) {
   timefmt_iso(ls.last_rx_ms, last, sizeof last);
   json_object_set_new(
       obj, "ocpp",
-      json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:I, s:i, s:s?}", "url", o->url, "version",
-                ocpp16_dialect.version, "state", link_state_name(ls.state), "since", since,
-                "last_message", ls.last_rx_ms ? last : NULL, "registration",
-                v16_boot_names[o->boot], "queue_length", (json_int_t)cp_journal_length(o->journal),
-                "reconnects", (int)ls.reconnects, "last_error",
-                ls.last_error[0] ? ls.last_error : NULL));
+      json_pack(
+          "{s:s, s:s, s:s?, s:s, s:s, s:s, s:s?, s:s, s:I, s:i, s:s?}", "url", o->url, "version",
+          ocpp16_dialect.version, "subprotocol", ls.subprotocol[0] ? ls.subprotocol : NULL,
+          "offered", config_get(o->st->cfg, "ocpp.version"), "state", link_state_name(ls.state),
+          "since", since, "last_message", ls.last_rx_ms ? last : NULL, "registration",
+          v16_boot_names[o->boot], "queue_length", (json_int_t)cp_journal_length(o->journal),
+          "reconnects", (int)ls.reconnects, "last_error", ls.last_error[0] ? ls.last_error : NULL));
 }
 
 /* The settings the link's transport was made with (v16_transport_config): a
