@@ -23,8 +23,8 @@ static const station_attach_fn attach_list[] = {
     meter_attach,   /* Modbus meters: before the modules that read meters */
     grid_attach,    /* Linky TIC / P1 line, CT clamps, control contact (grid.source) */
     energy_attach,  /* load management: after the meters, reads their samples */
-    ocmf_attach,    /* signed meter data: before OCPP, whose stop hook sends the end record */
-    ocpp16_attach,  /* OCPP 1.6J back end (ocpp.url) */
+    ocpp16_attach,  /* OCPP 1.6J back end (ocpp.url): starts connecting, so the rest overlaps */
+    ocmf_attach,    /* signed meter data: its hooks go before OCPP's (the end record first) */
     webpage_attach, /* the local web page */
     NULL,
 };

@@ -401,6 +401,20 @@ int station_add_module(station *st, const station_module *m) {
   return 0;
 }
 
+int station_add_module_before(station *st, const char *before, const station_module *m) {
+  if (station_add_module(st, m) != 0) return -1;
+  int at = st->module_count - 1;
+  for (int i = 0; i < at; i++) {
+    if (st->modules[i].name && strcmp(st->modules[i].name, before) == 0) {
+      station_module keep = st->modules[at];
+      memmove(&st->modules[i + 1], &st->modules[i], (size_t)(at - i) * sizeof keep);
+      st->modules[i] = keep;
+      break;
+    }
+  }
+  return 0;
+}
+
 void station_set_authorizer(station *st, station_authorize_fn fn, void *ctx) {
   st->authorize = fn;
   st->authorize_ctx = ctx;
