@@ -170,10 +170,52 @@ static void a_session_start_and_stop_are_one_commit_each_before_the_modules_hear
   powercut_uninstall();
 }
 
+static char order[16];
+static void heard_a(void *ctx, int c, const char *kind, const char *detail) {
+  (void)ctx, (void)c, (void)kind, (void)detail;
+  strncat(order, "a", sizeof order - strlen(order) - 1);
+}
+static void heard_b(void *ctx, int c, const char *kind, const char *detail) {
+  (void)ctx, (void)c, (void)kind, (void)detail;
+  strncat(order, "b", sizeof order - strlen(order) - 1);
+}
+static void heard_c(void *ctx, int c, const char *kind, const char *detail) {
+  (void)ctx, (void)c, (void)kind, (void)detail;
+  strncat(order, "c", sizeof order - strlen(order) - 1);
+}
+
+/* OCMF attaches after OCPP (issue 15: OCPP starts connecting first) but its
+ * hooks must run before OCPP's: station_add_module_before puts a module's
+ * hooks before the named one's, and after all when that one is absent. */
+static void a_module_added_before_another_hears_first(void **state) {
+  (void)state;
+  log_set_level(LOG_ERROR);
+  char dir[64];
+  assert_int_equal(test_tmpdir_make(dir, sizeof dir, "borne-order"), 0);
+  station_rig r;
+  double energy[1] = {1000};
+  station_rig_prepare(&r, 1, energy);
+  station_rig_open(&r, dir);
+  station *st = r.st;
+  assert_int_equal(station_add_module(st, &(station_module){.name = "ocpp", .event = heard_a}), 0);
+  assert_int_equal(
+      station_add_module_before(st, "ocpp", &(station_module){.name = "ocmf", .event = heard_b}),
+      0);
+  assert_int_equal(
+      station_add_module_before(st, "absent", &(station_module){.name = "late", .event = heard_c}),
+      0);
+  order[0] = '\0';
+  station_event(st, 0, "setting", "%s", "x");
+  assert_string_equal(order, "bac");
+  station_rig_close(&r, NULL);
+  assert_int_equal(test_tmpdir_remove(dir), 0);
+}
+
 int main(void) {
   if (borne_keys_register() != 0) return 1; /* every module's configuration keys */
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(a_session_start_and_stop_are_one_commit_each_before_the_modules_hear),
+      cmocka_unit_test(a_module_added_before_another_hears_first),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
