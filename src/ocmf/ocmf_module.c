@@ -279,7 +279,10 @@ int ocmf_attach(station *st, char *err, size_t errlen) {
       .session_stopped = on_stopped,
       .free = on_free,
   };
-  if (station_add_module(st, &m) != 0) {
+  /* attached after OCPP (which starts connecting first, issue 15), its
+   * hooks run before OCPP's: the end record exists when StopTransaction is
+   * sent, and the begin record when StartTransaction is */
+  if (station_add_module_before(st, "ocpp", &m) != 0) {
     ocmf_close(os->o);
     free(os);
     snprintf(err, errlen, "ocmf: too many station modules");

@@ -401,6 +401,20 @@ int station_add_module(station *st, const station_module *m) {
   return 0;
 }
 
+int station_add_module_before(station *st, const char *before, const station_module *m) {
+  if (station_add_module(st, m) != 0) return -1;
+  int at = st->module_count - 1;
+  for (int i = 0; i < at; i++) {
+    if (st->modules[i].name && strcmp(st->modules[i].name, before) == 0) {
+      station_module keep = st->modules[at];
+      memmove(&st->modules[i + 1], &st->modules[i], (size_t)(at - i) * sizeof keep);
+      st->modules[i] = keep;
+      break;
+    }
+  }
+  return 0;
+}
+
 void station_set_authorizer(station *st, station_authorize_fn fn, void *ctx) {
   st->authorize = fn;
   st->authorize_ctx = ctx;
@@ -1032,10 +1046,29 @@ void station_free(station *st) {
   st->db = NULL;
 }
 
+/* Event-log rows no back end needs (issue 15): what the box did and saw,
+ * for the web page, the API and the diagnostics. Their commit is not synced
+ * on its own (store_event_add_unsynced): the next synced commit makes them
+ * durable in order, and what a back end must get (the session, its samples,
+ * the OCPP journal, OCMF, security events) is recorded elsewhere, synced. */
+static bool log_only(const char *kind) {
+  static const char *const kinds[] = {
+      "status",         "tap",          "selftest",         "boot",
+      "auth_accepted",  "auth_refused", "auth_expired",     "ocpp_call",
+      "ocpp_connected", "ocpp_boot",    "ocpp_transaction",
+  };
+  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+    if (strcmp(kind, kinds[i]) == 0) return true;
+  return false;
+}
+
 /* The store half of station_event: the event on disk, nobody told yet. */
 static int record_event(station *st, int connector, const char *kind, const char *detail) {
   int64_t id = 0;
-  if (store_event_add(st->db, now_of(st), connector, kind, detail, &id) != 0) {
+  int rc = log_only(kind)
+               ? store_event_add_unsynced(st->db, now_of(st), connector, kind, detail, &id)
+               : store_event_add(st->db, now_of(st), connector, kind, detail, &id);
+  if (rc != 0) {
     log_error(MOD, "cannot record event %s: %s", kind, store_last_error(st->db));
     return -1;
   }

@@ -246,6 +246,11 @@ void station_auth_answer_parent(station *st, uint32_t request_id, bool accepted,
 
 /* Extension points (see station_module above). */
 int station_add_module(station *st, const station_module *m);
+/* The same, its hooks run before those of the module named `before` (when
+ * it is attached; else after all): a module that must act before another
+ * one's hook (OCMF's end record before OCPP's StopTransaction) can attach
+ * after it (issue 15: OCPP connects first, OCMF's key is made meanwhile). */
+int station_add_module_before(station *st, const char *before, const station_module *m);
 void station_set_authorizer(station *st, station_authorize_fn fn, void *ctx);
 void station_auth_answer(station *st, uint32_t request_id, bool accepted, const char *user);
 /* The local badge table's verdict: known, enabled, and its user enabled. */

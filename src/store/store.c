@@ -764,6 +764,28 @@ int store_sessions_query(store *s, const session_filter *f, session_cb cb, void 
 
 /* ---- events ---- */
 
+/* A log-only event: committed with synchronous=NORMAL (WAL written, not
+ * synced), then FULL again. SQLite refuses to change the level inside a
+ * transaction, so inside a batch the row simply joins the batch's commit.
+ * The WAL is appended in order and its frames carry a running checksum:
+ * after a power cut recovery keeps a prefix of the commits, so this row is
+ * lost or whole, never ahead of an earlier commit, and the next synced
+ * commit (any other store write) makes it durable with itself. */
+int store_event_add_unsynced(store *s, borne_ms at, int connector, const char *kind,
+                             const char *detail, int64_t *id_out) {
+  if (s->batch) return store_event_add(s, at, connector, kind, detail, id_out);
+  /* not a cached statement: SQLite applies this pragma when it compiles it */
+  if (sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK)
+    return fail(s, "cannot record an event");
+  int rc = store_event_add(s, at, connector, kind, detail, id_out);
+  if (sqlite3_exec(s->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL) != SQLITE_OK) {
+    /* the next commit would not be synced either */
+    fail(s, "cannot go back to synchronous=FULL");
+    return -1;
+  }
+  return rc;
+}
+
 int store_event_add(store *s, borne_ms at, int connector, const char *kind, const char *detail,
                     int64_t *id_out) {
   if (tx_begin(s, "cannot record an event")) return -1;

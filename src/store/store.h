@@ -134,6 +134,17 @@ typedef int (*event_cb)(void *ctx, const event_row *row);
 
 int store_event_add(store *s, borne_ms at, int connector, const char *kind, const char *detail,
                     int64_t *id_out);
+/* The same for a row nobody outside the station must see (a status change,
+ * a badge tap, a self-test result: issue 15), committed without its own
+ * fsync (synchronous=NORMAL for that commit only). It survives kill -9 at
+ * once; a power cut before the next synced commit loses it whole or keeps
+ * it whole, and never keeps it without every commit made before it: the
+ * next store write that is synced (every other store_* write, a batch)
+ * makes it durable too, in order. Never for what a back end must get
+ * (sessions, samples, the OCPP journal, OCMF, security events). Inside a
+ * batch it is part of the batch (durable with its commit). */
+int store_event_add_unsynced(store *s, borne_ms at, int connector, const char *kind,
+                             const char *detail, int64_t *id_out);
 /* Events with id > after_id, oldest first, at most `limit` (0 = 1000). */
 int store_events_query(store *s, int64_t after_id, int limit, event_cb cb, void *ctx);
 int64_t store_events_last_id(store *s);

@@ -50,6 +50,7 @@ static struct {
   size_t nundo, capundo;
   int64_t ops;    /* writes, truncations and syncs so far */
   int64_t cut_at; /* 0: no cut */
+  int64_t syncs;  /* xSync calls on tracked files since install */
   bool dead;
   uint64_t rng;
 } pc;
@@ -201,6 +202,7 @@ static int pc_sync(sqlite3_file *file, int flags) {
   (void)flags;
   if (f->path < 0) return SQLITE_OK;
   if (pc_tick()) return SQLITE_IOERR_FSYNC;
+  pc.syncs++;
   pc_forget(f->path);
   return SQLITE_OK;
 }
@@ -327,7 +329,7 @@ static int pc_delete(sqlite3_vfs *vfs, const char *name, int sync_dir) {
 }
 
 /* Makes the power-cut VFS SQLite's default (over the unix VFS). */
-static void powercut_install(void) {
+static inline void powercut_install(void) {
   pc.real = sqlite3_vfs_find("unix");
   pc.vfs = *pc.real; /* the unix VFS's functions ignore their vfs argument */
   pc.vfs.pNext = NULL;
@@ -341,17 +343,19 @@ static void powercut_install(void) {
 
 /* Power is lost at the cut_at-th write, truncation or sync from now (0:
  * never); `seed` draws which unsynced changes a disk had written back. */
-static void powercut_arm(int64_t cut_at, uint64_t seed) {
+static inline void powercut_arm(int64_t cut_at, uint64_t seed) {
   pc.ops = 0;
   pc.cut_at = cut_at;
   pc.rng = seed ? seed : 1;
 }
 
-static bool powercut_dead(void) { return pc.dead; }
-static int64_t powercut_ops(void) { return pc.ops; }
+static inline bool powercut_dead(void) { return pc.dead; }
+static inline int64_t powercut_ops(void) { return pc.ops; }
+/* Syncs so far (what would be fsync/fdatasync calls with the unix VFS). */
+static inline int64_t powercut_syncs(void) { return pc.syncs; }
 
 /* Power is back: nothing is pending, nothing will be cut. */
-static void powercut_reset(void) {
+static inline void powercut_reset(void) {
   for (size_t i = 0; i < pc.nundo; i++) free(pc.undo[i]);
   pc.nundo = 0;
   pc.dead = false;
@@ -365,7 +369,7 @@ static void powercut_reset(void) {
   }
 }
 
-static void powercut_uninstall(void) {
+static inline void powercut_uninstall(void) {
   powercut_reset();
   free(pc.undo);
   pc.undo = NULL;

@@ -5,6 +5,9 @@
  * session_started, session_stopped or event hook runs (the OCPP module sends
  * StartTransaction / StopTransaction from there, the web page pushes the
  * event), another connection to the file already sees every row of it.
+ * Over the cycle, the log-only events (status, auth_accepted) are commits
+ * without a sync of their own (issue 15): the syncs are counted through the
+ * power-cut VFS (powercut_vfs.h, which never cuts here).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +23,7 @@
 
 #include "keys/key_tables.h"
 #include "main/modules.h"
+#include "powercut_vfs.h"
 #include "station/station.h"
 #include "test_station_rig.h"
 #include "test_tmpdir.h"
@@ -40,7 +44,7 @@ static int64_t seen(const char *query) {
 }
 
 typedef struct {
-  int started, stopped, start_events, stop_events;
+  int started, stopped, start_events, stop_events, events;
   int commits;                           /* durable commits of the station's connection */
   int at_last_event;                     /* commits when the previous event was published */
   int commits_of_start, commits_of_stop; /* since the event before */
@@ -81,6 +85,7 @@ static void on_event(void *ctx, int c, const char *kind, const char *detail) {
   char q[160];
   snprintf(q, sizeof q, "SELECT COUNT(*) FROM events WHERE kind = '%s'", kind);
   assert_true(seen(q) >= 1); /* every event is on disk when a module hears of it */
+  w->events++;
   if (strcmp(kind, "session_start") == 0) {
     w->start_events++;
     w->commits_of_start = w->commits - w->at_last_event;
@@ -108,6 +113,7 @@ static bool ready(station *st) {
 static void a_session_start_and_stop_are_one_commit_each_before_the_modules_hear(void **state) {
   (void)state;
   log_set_level(LOG_ERROR);
+  powercut_install(); /* never cuts here: counts the syncs */
   char dir[64], err[256];
   assert_int_equal(test_tmpdir_make(dir, sizeof dir, "borne-commits"), 0);
   snprintf(db_path, sizeof db_path, "%s/borne.db", dir);
@@ -131,6 +137,8 @@ static void a_session_start_and_stop_are_one_commit_each_before_the_modules_hear
   assert_int_equal(station_add_module(st, &m), 0);
   assert_true(station_rig_run_until(&r, ready));
   sqlite3_commit_hook(store_sqlite(st->db), count_commit, &w);
+  int64_t syncs0 = powercut_syncs();
+  int events0 = w.events;
 
   /* the start: the session row, its sample and progress and its event are
    * the one commit since the event before (four commits before issue 15) */
@@ -143,8 +151,62 @@ static void a_session_start_and_stop_are_one_commit_each_before_the_modules_hear
   assert_true(station_rig_run_until(&r, stopped));
   assert_int_equal(w.stop_events, 1);
   assert_int_equal(w.commits_of_stop, 1);
+  /* the whole cycle: the log-only events (status changes) are committed
+   * without a sync of their own (issue 15); the session's start and stop
+   * and the samples are synced */
+  int64_t syncs = powercut_syncs() - syncs0;
+  print_message("cycle: %d commits, %lld syncs, %d events\n", w.commits, (long long)syncs,
+                w.events - events0);
+  /* session_start 1; OCMF's begin reading (pagination, record, its event) 3;
+   * auth_accepted 1; session_stop 1; OCMF's end reading 3; status Finishing
+   * 1. Synced: all but auth_accepted and the status (10 syncs before). */
+  assert_int_equal(w.events - events0, 6);
+  assert_int_equal(w.commits, 10);
+  assert_int_equal(syncs, 8);
   sqlite3_commit_hook(store_sqlite(st->db), NULL, NULL);
 
+  station_rig_close(&r, NULL);
+  assert_int_equal(test_tmpdir_remove(dir), 0);
+  powercut_uninstall();
+}
+
+static char order[16];
+static void heard_a(void *ctx, int c, const char *kind, const char *detail) {
+  (void)ctx, (void)c, (void)kind, (void)detail;
+  strncat(order, "a", sizeof order - strlen(order) - 1);
+}
+static void heard_b(void *ctx, int c, const char *kind, const char *detail) {
+  (void)ctx, (void)c, (void)kind, (void)detail;
+  strncat(order, "b", sizeof order - strlen(order) - 1);
+}
+static void heard_c(void *ctx, int c, const char *kind, const char *detail) {
+  (void)ctx, (void)c, (void)kind, (void)detail;
+  strncat(order, "c", sizeof order - strlen(order) - 1);
+}
+
+/* OCMF attaches after OCPP (issue 15: OCPP starts connecting first) but its
+ * hooks must run before OCPP's: station_add_module_before puts a module's
+ * hooks before the named one's, and after all when that one is absent. */
+static void a_module_added_before_another_hears_first(void **state) {
+  (void)state;
+  log_set_level(LOG_ERROR);
+  char dir[64];
+  assert_int_equal(test_tmpdir_make(dir, sizeof dir, "borne-order"), 0);
+  station_rig r;
+  double energy[1] = {1000};
+  station_rig_prepare(&r, 1, energy);
+  station_rig_open(&r, dir);
+  station *st = r.st;
+  assert_int_equal(station_add_module(st, &(station_module){.name = "ocpp", .event = heard_a}), 0);
+  assert_int_equal(
+      station_add_module_before(st, "ocpp", &(station_module){.name = "ocmf", .event = heard_b}),
+      0);
+  assert_int_equal(
+      station_add_module_before(st, "absent", &(station_module){.name = "late", .event = heard_c}),
+      0);
+  order[0] = '\0';
+  station_event(st, 0, "setting", "%s", "x");
+  assert_string_equal(order, "bac");
   station_rig_close(&r, NULL);
   assert_int_equal(test_tmpdir_remove(dir), 0);
 }
@@ -153,6 +215,7 @@ int main(void) {
   if (borne_keys_register() != 0) return 1; /* every module's configuration keys */
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(a_session_start_and_stop_are_one_commit_each_before_the_modules_hear),
+      cmocka_unit_test(a_module_added_before_another_hears_first),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
