@@ -127,6 +127,8 @@ test('TLS failures say why in last_error (API and the OCPP route) and in a firmw
     assert.doesNotMatch(s.station.ocpp.last_error, /SSL err|lib\(0\)/);
     const route = await st.ok('GET', '/api/v1/ocpp');
     assert.match(route.connection.last_error, re, 'GET /api/v1/ocpp says it too');
+    const ctlLine = st.ctl('status').stdout.split('\n').find((l) => l.startsWith('back end last error: '));
+    assert.ok(ctlLine && re.test(ctlLine.slice('back end last error: '.length)), `bornectl status says it too: ${ctlLine}`);
     return s.station.ocpp.last_error;
   };
   try {

@@ -35,6 +35,10 @@ static void station_line(ctl_ctx *ctx, const json_t *st) {
             ctl_time_cell(json_object_get(ocpp, "last_message"), last, sizeof last),
             (long long)json_integer_value(json_object_get(ocpp, "queue_length")),
             ctl_cell(ocpp, "subprotocol", proto, sizeof proto));
+    /* Why the station is not connected (a TLS reason, a refused upgrade…):
+     * the installer's first question, so it is on the status screen too. */
+    const char *error = json_string_value(json_object_get(ocpp, "last_error"));
+    if (error && error[0]) fprintf(ctx->out, "back end last error: %s\n", error);
   }
   const json_t *site = json_object_get(st, "site");
   if (json_is_true(json_object_get(site, "load_management"))) {
