@@ -14,6 +14,12 @@ const SHOWN = 30;
 
 function detailText(e, badges) {
   let d = e.detail ?? '';
+  if (e.kind === 'limit' && e.reason) {
+    try {
+      const o = JSON.parse(d);
+      return t('lim_why', { a: Number(o.current_a).toFixed(1), by: tOr(`limit_${e.reason}`, e.reason) });
+    } catch { /* text as it is */ }
+  }
   if (d.startsWith('{')) {
     try {
       const o = JSON.parse(d);

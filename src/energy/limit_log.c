@@ -9,7 +9,8 @@
 bool limit_log_due(limit_log *l, double amps, int by, borne_ms now) {
   if (l->logged) {
     bool changed = by != l->by || fabs(amps - l->amps) >= LIMIT_LOG_STEP_A;
-    if (!changed || now - l->at < LIMIT_LOG_GAP_MS) return false;
+    bool on_off = (amps >= LIMIT_LOG_MIN_A) != (l->amps >= LIMIT_LOG_MIN_A);
+    if (!changed || (!on_off && now - l->at < LIMIT_LOG_GAP_MS)) return false;
   }
   *l = (limit_log){.logged = true, .amps = amps, .by = by, .at = now};
   return true;

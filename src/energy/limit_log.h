@@ -4,7 +4,9 @@
  * its current moves by LIMIT_LOG_STEP_A or more, and at most once every
  * LIMIT_LOG_GAP_MS per connector, so that a grid sample that moves a little
  * every second does not fill the event table. A change held back by the gap
- * is logged (as it then is) on the first round after the gap.
+ * is logged (as it then is) on the first round after the gap. Except that
+ * a limit that starts or stops the charge (crosses LIMIT_LOG_MIN_A, the
+ * least a car may be offered, IEC 61851-1) is logged at once.
  */
 #ifndef BORNE_ENERGY_LIMIT_LOG_H
 #define BORNE_ENERGY_LIMIT_LOG_H
@@ -15,6 +17,7 @@
 
 #define LIMIT_LOG_STEP_A 1.0
 #define LIMIT_LOG_GAP_MS 30000
+#define LIMIT_LOG_MIN_A 6.0
 
 typedef struct {
   bool logged; /* something was logged already */
