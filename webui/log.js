@@ -1,7 +1,7 @@
 // The dashboard's log (issue 19): what happened and why, newest first, from
 // the station's event log (GET /events) and live from the SSE stream. A badge
-// refused with no reason given by the station gets one from the badge list
-// (unknown or disabled).
+// refusal says the reason the station recorded (the event's `reason`); an
+// older event without one gets it from the badge list (unknown or disabled).
 import { api } from './api.js';
 import { h, clear } from './dom.js';
 import { t, tOr } from './i18n.js';
@@ -14,11 +14,21 @@ const SHOWN = 30;
 
 function detailText(e, badges) {
   let d = e.detail ?? '';
+  if (e.kind === 'limit' && e.reason) {
+    try {
+      const o = JSON.parse(d);
+      return t('lim_why', { a: Number(o.current_a).toFixed(1), by: tOr(`limit_${e.reason}`, e.reason) });
+    } catch { /* text as it is */ }
+  }
   if (d.startsWith('{')) {
     try {
       const o = JSON.parse(d);
       d = Object.entries(o).filter(([, v]) => v !== null && typeof v !== 'object').map(([k, v]) => `${k}: ${v}`).join(', ');
     } catch { /* text as it is */ }
+  }
+  if (e.kind === 'auth_refused' && e.reason) {
+    const uid = d.split(':')[0];
+    return `${/^[0-9A-Fa-f]+$/.test(uid) ? uid : d}: ${tOr(`why_${e.reason}`, e.reason)}`;
   }
   if (e.kind === 'auth_refused' && /^[0-9A-Fa-f:]+$/.test(d)) {
     const uid = d.replace(/:/g, '').toUpperCase();

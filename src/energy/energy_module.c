@@ -192,6 +192,28 @@ static void apply_schedule(energy *e, int c, double amps) {
   station_set_limit(e->st, c, LIMIT_SCHEDULE, amps);
 }
 
+/* A `limit` event (issue 19) when load management limits connector c's
+ * session, or stops limiting it: what it is offered and what limits it, as
+ * often as limit_log.h lets through. */
+static void log_limit(energy *e, int c, borne_ms now) {
+  station_connector_view v;
+  station_view(e->st, c, &v);
+  limit_log *l = &e->limit_logged[c - 1];
+  if (!v.has_session) {
+    *l = (limit_log){0};
+    return;
+  }
+  limit_source by = LIMIT_COUNT;
+  double amps = limits_offered(&v.limits, PILOT_MAX_CURRENT_A, &by);
+  if (amps > PILOT_MAX_CURRENT_A) amps = PILOT_MAX_CURRENT_A;
+  bool was = l->logged && l->by == (int)LIMIT_LOAD_MANAGEMENT;
+  if (by != LIMIT_LOAD_MANAGEMENT && !was) return;
+  if (!limit_log_due(l, amps, (int)by, now)) return;
+  const char *name = by == LIMIT_COUNT ? "none" : limit_source_name(by);
+  station_event_reason(e->st, c, "limit", name, "{\"current_a\":%.1f,\"limited_by\":\"%s\"}", amps,
+                       name);
+}
+
 /* May connector c charge now as far as charging windows go? */
 bool energy_window_open(const energy *e, int c) {
   if (c >= 1 && c <= e->n && e->user_sched_valid[c - 1]) return e->user_open[c - 1];
@@ -314,6 +336,7 @@ static void round_now(energy *e) {
                     r->available_a[0]);
     else if (prev == ALLOC_WAITING && o->state == ALLOC_CHARGE)
       station_event(st, c, "energy_resumed", "%.1f A", o->limit_a);
+    log_limit(e, c, now);
   }
   e->in_round = false;
 }

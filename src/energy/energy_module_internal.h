@@ -13,6 +13,7 @@
 #include <uv.h>
 
 #include "energy/allocator.h"
+#include "energy/limit_log.h"
 #include "energy/schedule.h"
 #include "energy/tzrule.h"
 #include "station/station.h"
@@ -55,6 +56,7 @@ typedef struct {
   alloc_conn_in in[BORNE_MAX_CONNECTORS];
   double applied[BORNE_MAX_CONNECTORS]; /* LIMIT_LOAD_MANAGEMENT as applied; < 0: cleared */
   alloc_state prev_state[BORNE_MAX_CONNECTORS];
+  limit_log limit_logged[BORNE_MAX_CONNECTORS]; /* the `limit` events (issue 19) */
   /* charging windows */
   schedule sched;
   tz_rule tz;

@@ -24,6 +24,7 @@ static int collect(void *ctx, const event_row *row) {
   json_object_set_new(e, "connector", json_integer(row->connector));
   json_object_set_new(e, "kind", json_string(row->kind));
   json_object_set_new(e, "detail", json_string(row->detail));
+  if (row->reason[0]) json_object_set_new(e, "reason", json_string(row->reason));
   json_array_append_new(cc->list, e);
   cc->last_id = row->id;
   return 0;

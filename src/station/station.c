@@ -31,7 +31,8 @@
 
 static void handle_notes(station *st, sc_notes *notes, int depth);
 static void arm_core_timer(station *st);
-static int record_event(station *st, int connector, const char *kind, const char *detail);
+static int record_event(station *st, int connector, const char *kind, const char *detail,
+                        const char *reason);
 static void publish_event(station *st, int connector, const char *kind, const char *detail);
 
 /* ---------- small helpers ---------- */
@@ -236,7 +237,7 @@ static void session_started(station *st, int c) {
   char detail[256];
   snprintf(detail, sizeof detail, "{\"session\":%lld,\"badge\":\"%s\",\"meter_wh\":%.1f}",
            (long long)id, uid, wh);
-  bool recorded = record_event(st, c, "session_start", detail) == 0;
+  bool recorded = record_event(st, c, "session_start", detail, "") == 0;
   if (batch && store_batch_end(st->db) != 0) {
     /* nothing of it is on disk: as if the session row had failed */
     log_error(MOD, "connector %d: cannot record session start: %s", c, store_last_error(st->db));
@@ -263,7 +264,7 @@ static void session_stopped(station *st, int c, stop_reason reason) {
   char detail[256];
   snprintf(detail, sizeof detail, "{\"session\":%lld,\"reason\":\"%s\",\"energy_wh\":%.1f}",
            (long long)sc->session_id, stop_reason_name(reason), wh - sc->session_start_wh);
-  bool recorded = record_event(st, c, "session_stop", detail) == 0;
+  bool recorded = record_event(st, c, "session_stop", detail, "") == 0;
   if (batch && store_batch_end(st->db) != 0) {
     /* the session stays open on disk; the next start closes it */
     log_error(MOD, "session %lld: cannot record stop: %s", (long long)sc->session_id,
@@ -315,6 +316,16 @@ typedef struct {
   char uid[BORNE_UID_MAX + 1];
 } auth_request;
 
+const char *station_local_refusal(station *st, const char *uid) {
+  badge_row b;
+  if (store_badge_get(st->db, uid, &b) != 0) return "badge_unknown";
+  if (!b.enabled) return "badge_disabled";
+  user_row u;
+  if (b.user_id && (store_user_get(st->db, b.user_id, &u) != 0 || !u.enabled))
+    return "user_disabled";
+  return "";
+}
+
 /* Local authorization: a known, enabled badge whose user (if any) is enabled. */
 bool station_authorize_locally(station *st, const char *uid, char *user, size_t userlen) {
   badge_row b;
@@ -356,9 +367,14 @@ static void handle_notes(station *st, sc_notes *notes, int depth) {
         request_count++;
       }
       break;
-    case SC_NOTE_AUTH_REFUSED:
-      station_event(st, n->connector, "auth_refused", "%s", n->uid);
+    case SC_NOTE_AUTH_REFUSED: {
+      char reason[sizeof st->refusal_reason] = "";
+      if (st->refusal_reason[0] && n->request_id == st->refusal_request)
+        snprintf(reason, sizeof reason, "%s", st->refusal_reason);
+      st->refusal_reason[0] = '\0';
+      station_event_reason(st, n->connector, "auth_refused", reason, "%s", n->uid);
       break;
+    }
     case SC_NOTE_AUTH_ACCEPTED:
       station_event(st, n->connector, "auth_accepted", "%s", n->uid);
       break;
@@ -366,9 +382,9 @@ static void handle_notes(station *st, sc_notes *notes, int depth) {
       station_event(st, n->connector, "auth_expired", "%s", n->uid);
       break;
     case SC_NOTE_AUTH_NOT_ALLOWED:
-      station_event(st, n->connector, "auth_refused",
-                    "%s: its user may not charge on connector %d (Users and badges)", n->uid,
-                    n->connector);
+      station_event_reason(st, n->connector, "auth_refused", "connector_not_allowed",
+                           "%s: its user may not charge on connector %d (Users and badges)", n->uid,
+                           n->connector);
       break;
     }
   }
@@ -379,6 +395,11 @@ static void handle_notes(station *st, sc_notes *notes, int depth) {
     char user[BORNE_NAME_MAX + 1];
     bool ok = station_authorize_locally(st, requests[i].uid, user, sizeof user);
     unsigned allowed = ok ? station_badge_connectors(st, requests[i].uid) : 0;
+    if (!ok) {
+      st->refusal_request = requests[i].id;
+      snprintf(st->refusal_reason, sizeof st->refusal_reason, "%s",
+               station_local_refusal(st, requests[i].uid));
+    }
     sc_notes more = {0};
     sc_auth_result_allowed(&st->core, requests[i].id, ok, ok ? user : NULL, NULL, allowed,
                            now_of(st), &more);
@@ -426,7 +447,16 @@ void station_auth_answer(station *st, uint32_t request_id, bool accepted, const 
 
 void station_auth_answer_parent(station *st, uint32_t request_id, bool accepted, const char *user,
                                 const char *parent) {
+  station_auth_answer_reason(st, request_id, accepted, user, parent, "");
+}
+
+void station_auth_answer_reason(station *st, uint32_t request_id, bool accepted, const char *user,
+                                const char *parent, const char *reason) {
   if (st->closing) return;
+  if (!accepted) {
+    st->refusal_request = request_id;
+    snprintf(st->refusal_reason, sizeof st->refusal_reason, "%s", reason ? reason : "");
+  }
   sc_notes notes = {0};
   sc_auth_result_parent(&st->core, request_id, accepted, user, parent, now_of(st), &notes);
   handle_notes(st, &notes, 0);
@@ -656,7 +686,8 @@ int station_remote_start(station *st, int c, const char *uid, char *err, size_t 
   if (allowed && !((allowed >> (c - 1)) & 1u)) {
     snprintf(err, errlen, "%s may not charge on connector %d (Users and badges)",
              user[0] ? user : uid, c);
-    station_event(st, c, "auth_refused", "%s: its user may not charge on connector %d", uid, c);
+    station_event_reason(st, c, "auth_refused", "connector_not_allowed",
+                         "%s: its user may not charge on connector %d", uid, c);
     return -1;
   }
   return remote_start(st, c, uid, user, err, errlen);
@@ -1058,7 +1089,7 @@ static bool log_only(const char *kind) {
   static const char *const kinds[] = {
       "status",         "tap",          "selftest",         "boot",
       "auth_accepted",  "auth_refused", "auth_expired",     "ocpp_call",
-      "ocpp_connected", "ocpp_boot",    "ocpp_transaction",
+      "ocpp_connected", "ocpp_boot",    "ocpp_transaction", "limit",
   };
   for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
     if (strcmp(kind, kinds[i]) == 0) return true;
@@ -1066,11 +1097,11 @@ static bool log_only(const char *kind) {
 }
 
 /* The store half of station_event: the event on disk, nobody told yet. */
-static int record_event(station *st, int connector, const char *kind, const char *detail) {
+static int record_event(station *st, int connector, const char *kind, const char *detail,
+                        const char *reason) {
   int64_t id = 0;
-  int rc = log_only(kind)
-               ? store_event_add_unsynced(st->db, now_of(st), connector, kind, detail, &id)
-               : store_event_add(st->db, now_of(st), connector, kind, detail, &id);
+  int rc = store_event_add_reason(st->db, now_of(st), connector, kind, detail, reason,
+                                  !log_only(kind), &id);
   if (rc != 0) {
     log_error(MOD, "cannot record event %s: %s", kind, store_last_error(st->db));
     return -1;
@@ -1091,7 +1122,19 @@ void station_event(station *st, int connector, const char *kind, const char *fmt
   va_start(ap, fmt);
   vsnprintf(detail, sizeof detail, fmt, ap);
   va_end(ap);
-  if (record_event(st, connector, kind, detail) == 0) publish_event(st, connector, kind, detail);
+  if (record_event(st, connector, kind, detail, "") == 0)
+    publish_event(st, connector, kind, detail);
+}
+
+void station_event_reason(station *st, int connector, const char *kind, const char *reason,
+                          const char *fmt, ...) {
+  char detail[256];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(detail, sizeof detail, fmt, ap);
+  va_end(ap);
+  if (record_event(st, connector, kind, detail, reason) == 0)
+    publish_event(st, connector, kind, detail);
 }
 
 int station_connector_count(const station *st) { return st->core.count; }

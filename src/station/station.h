@@ -152,6 +152,11 @@ typedef struct station {
   int module_cap;
   station_authorize_fn authorize;
   void *authorize_ctx;
+  /* why the badge question refusal_request is being refused (issue 19):
+   * set by whoever refuses it, recorded as the auth_refused event's
+   * reason, then cleared */
+  uint32_t refusal_request;
+  char refusal_reason[48];
   station_meter_fn meter_fn[BORNE_MAX_CONNECTORS];
   void *meter_ctx[BORNE_MAX_CONNECTORS];
   /* set by the daemon: the station asks to be stopped and started again */
@@ -208,6 +213,10 @@ void station_free(station *st);
 /* Record an event durably and wake long-polling clients. */
 void station_event(station *st, int connector, const char *kind, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* The same with a reason (the event's `reason`, docs/api.md): a word a
+ * program can test, e.g. "badge_disabled"; "" for none. */
+void station_event_reason(station *st, int connector, const char *kind, const char *reason,
+                          const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* Present a badge (HAL reader, simulator, or the API). */
 void station_tap(station *st, const char *uid);
 /* Feed one core event for connector c and apply everything that follows. */
@@ -247,6 +256,10 @@ void station_set_available(station *st, int connector, bool available);
 /* The authorization answer with the badge's group (OCPP parentIdTag). */
 void station_auth_answer_parent(station *st, uint32_t request_id, bool accepted, const char *user,
                                 const char *parent);
+/* The same with the reason of a refusal (the auth_refused event's `reason`,
+ * docs/api.md); reason is ignored when accepted. */
+void station_auth_answer_reason(station *st, uint32_t request_id, bool accepted, const char *user,
+                                const char *parent, const char *reason);
 
 /* Extension points (see station_module above). */
 int station_add_module(station *st, const station_module *m);
@@ -259,6 +272,9 @@ void station_set_authorizer(station *st, station_authorize_fn fn, void *ctx);
 void station_auth_answer(station *st, uint32_t request_id, bool accepted, const char *user);
 /* The local badge table's verdict: known, enabled, and its user enabled. */
 bool station_authorize_locally(station *st, const char *uid, char *user, size_t userlen);
+/* Why station_authorize_locally refuses uid: "badge_unknown",
+ * "badge_disabled", "user_disabled"; "" when it accepts it. */
+const char *station_local_refusal(station *st, const char *uid);
 /* The connectors the badge's user may use (bit c-1); 0 = every one (no
  * user, no restriction, unknown badge). Local authorization and remote
  * starts with a badge refuse the others. */

@@ -92,6 +92,9 @@ static const char *const migrations[] = {
     " event_id INTEGER NOT NULL);"
     "INSERT INTO events_security(event_id) SELECT id FROM events WHERE kind = 'security'"
     " ORDER BY id;",
+    /* 6: why an event happened, in words a program can test (issue 19: the
+     * reason a badge was refused), '' when the event has none. */
+    "ALTER TABLE events ADD COLUMN reason TEXT NOT NULL DEFAULT '';",
 };
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -155,8 +158,9 @@ static const char *const sql[Q_COUNT] = {
                          " WHERE (?1 = 0 OR start_ms >= ?1) AND (?2 = 0 OR start_ms < ?2)"
                          " AND (?3 IS NULL OR uid = ?3) AND (?4 IS NULL OR user = ?4)"
                          " AND (?5 = 0 OR connector = ?5) ORDER BY id DESC LIMIT ?6",
-    [Q_EVENT_ADD] = "INSERT INTO events(at_ms, connector, kind, detail) VALUES(?1, ?2, ?3, ?4)",
-    [Q_EVENTS_AFTER] = "SELECT id, at_ms, connector, kind, detail FROM events WHERE id > ?1"
+    [Q_EVENT_ADD] = "INSERT INTO events(at_ms, connector, kind, detail, reason)"
+                    " VALUES(?1, ?2, ?3, ?4, ?5)",
+    [Q_EVENTS_AFTER] = "SELECT id, at_ms, connector, kind, detail, reason FROM events WHERE id > ?1"
                        " ORDER BY id LIMIT ?2",
     [Q_EVENTS_LAST] = "SELECT COALESCE(MAX(id), 0) FROM events",
     [Q_EVENTS_TRIM] = "DELETE FROM events WHERE id <= ?1",
@@ -791,11 +795,24 @@ int store_sessions_query(store *s, const session_filter *f, session_cb cb, void 
  * commit (any other store write) makes it durable with itself. */
 int store_event_add_unsynced(store *s, borne_ms at, int connector, const char *kind,
                              const char *detail, int64_t *id_out) {
-  if (s->batch) return store_event_add(s, at, connector, kind, detail, id_out);
+  return store_event_add_reason(s, at, connector, kind, detail, "", false, id_out);
+}
+
+int store_event_add(store *s, borne_ms at, int connector, const char *kind, const char *detail,
+                    int64_t *id_out) {
+  return store_event_add_reason(s, at, connector, kind, detail, "", true, id_out);
+}
+
+static int event_add(store *s, borne_ms at, int connector, const char *kind, const char *detail,
+                     const char *reason, int64_t *id_out);
+
+int store_event_add_reason(store *s, borne_ms at, int connector, const char *kind,
+                           const char *detail, const char *reason, bool synced, int64_t *id_out) {
+  if (synced || s->batch) return event_add(s, at, connector, kind, detail, reason, id_out);
   /* not a cached statement: SQLite applies this pragma when it compiles it */
   if (sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK)
     return fail(s, "cannot record an event");
-  int rc = store_event_add(s, at, connector, kind, detail, id_out);
+  int rc = event_add(s, at, connector, kind, detail, reason, id_out);
   if (sqlite3_exec(s->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL) != SQLITE_OK) {
     /* the next commit would not be synced either */
     fail(s, "cannot go back to synchronous=FULL");
@@ -804,14 +821,15 @@ int store_event_add_unsynced(store *s, borne_ms at, int connector, const char *k
   return rc;
 }
 
-int store_event_add(store *s, borne_ms at, int connector, const char *kind, const char *detail,
-                    int64_t *id_out) {
+static int event_add(store *s, borne_ms at, int connector, const char *kind, const char *detail,
+                     const char *reason, int64_t *id_out) {
   if (tx_begin(s, "cannot record an event")) return -1;
   sqlite3_stmt *st = stmt(s, Q_EVENT_ADD);
   sqlite3_bind_int64(st, 1, at);
   sqlite3_bind_int(st, 2, connector);
   sqlite3_bind_text(st, 3, kind ? kind : "", -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st, 4, detail ? detail : "", -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 5, reason ? reason : "", -1, SQLITE_TRANSIENT);
   if (exec_write(s, st, "cannot record an event")) return tx_abort(s);
   int64_t id = sqlite3_last_insert_rowid(s->db);
   /* ids are AUTOINCREMENT (never reused), so the newest N are id > id - N */
@@ -850,6 +868,7 @@ static int event_row_cb(sqlite3_stmt *st, void *ctx) {
   r.connector = sqlite3_column_int(st, 2);
   copy_text(r.kind, sizeof r.kind, st, 3);
   copy_text(r.detail, sizeof r.detail, st, 4);
+  copy_text(r.reason, sizeof r.reason, st, 5);
   return w->cb(w->ctx, &r);
 }
 
@@ -865,7 +884,7 @@ int store_events_of_kinds(store *s, const char *const *kinds, int nkinds, int64_
                           int limit, int64_t window, event_cb cb, void *ctx) {
   if (nkinds < 1 || nkinds > 16) return 0;
   char query[400] =
-      "SELECT id, at_ms, connector, kind, detail FROM events WHERE id < ?1 AND id > ?2"
+      "SELECT id, at_ms, connector, kind, detail, reason FROM events WHERE id < ?1 AND id > ?2"
       " AND kind IN (";
   for (int i = 0; i < nkinds; i++) {
     char p[8];

@@ -134,6 +134,7 @@ typedef struct {
   int connector;    /* 0 = station */
   char kind[32];    /* "status", "error", "session_start", ... */
   char detail[256]; /* short text or compact JSON */
+  char reason[48];  /* why, as a word a program can test ("badge_disabled"), or "" */
 } event_row;
 typedef int (*event_cb)(void *ctx, const event_row *row);
 
@@ -150,6 +151,10 @@ int store_event_add(store *s, borne_ms at, int connector, const char *kind, cons
  * batch it is part of the batch (durable with its commit). */
 int store_event_add_unsynced(store *s, borne_ms at, int connector, const char *kind,
                              const char *detail, int64_t *id_out);
+/* Either of the two with a reason (event_row.reason; "" for none): synced
+ * as store_event_add, or not as store_event_add_unsynced. */
+int store_event_add_reason(store *s, borne_ms at, int connector, const char *kind,
+                           const char *detail, const char *reason, bool synced, int64_t *id_out);
 /* Events with id > after_id, oldest first, at most `limit` (0 = 1000). */
 int store_events_query(store *s, int64_t after_id, int limit, event_cb cb, void *ctx);
 int64_t store_events_last_id(store *s);

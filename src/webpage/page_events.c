@@ -37,6 +37,7 @@ static int feed_one(void *ctx, const event_row *row) {
   json_t *e =
       json_pack("{s:I, s:o, s:i, s:s, s:s}", "id", (json_int_t)row->id, "time", json_time(row->at),
                 "connector", row->connector, "kind", row->kind, "detail", row->detail);
+  if (e && row->reason[0]) json_object_set_new(e, "reason", json_string(row->reason));
   char *data = json_dumps(e, JSON_COMPACT);
   json_decref(e);
   char buf[1024];

@@ -84,10 +84,12 @@ test('a badge accepted by the back end starts a transaction; the same badge stop
 test('a blocked or unknown badge is refused and starts nothing', async () => {
   const from = csms.calls.length;
   assert.equal(st.ctl('plug', '2').code, 0);
-  for (const tag of ['BLOCKED', 'NOBODY']) {
+  // the event says why (issue 19): the back end's idTagInfo.status
+  for (const [tag, reason] of [['BLOCKED', 'back_end_blocked'], ['NOBODY', 'back_end_invalid']]) {
     const after = await st.lastEventId();
     assert.equal(st.ctl('tap', tag).code, 0);
-    await st.waitEvent('auth_refused', { after, match: (e) => e.detail.includes(tag) });
+    const e = await st.waitEvent('auth_refused', { after, match: (ev) => ev.detail.includes(tag) });
+    assert.equal(e.reason, reason);
   }
   assert.equal(csms.callsOf('StartTransaction').slice(from).length, 0);
   assert.equal((await st.connector(2)).session, null);

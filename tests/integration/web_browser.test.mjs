@@ -525,6 +525,37 @@ test('settings are task tabs labelled in English and French; a wrong value is ma
   } finally { await st.stop(); st.cleanup(); await csms.close(); }
 });
 
+test('the dashboard log shows the limit load management sets, in English and French', async () => {
+  const st = await startBorned({
+    connectors: 1, auth: 'free',
+    set: { 'site.limit_a': 20, 'site.margin_a': 0, 'grid.source': 'api', 'grid.stale_s': 3600, 'energy.min_on_s': 0, 'energy.min_off_s': 0 },
+  });
+  try {
+    const pins = await setupPins(st);
+    const page = await newPage(st);
+    await login(page, 'owner', pins.owner);
+    await page.waitForSelector('[data-test=log]');
+    const from = await st.lastEventId();
+    // the building already draws 12 A of the site's 20 A on every phase
+    await st.ok('POST', '/api/v1/grid', { current_a: [12, 12, 12] });
+    assert.equal(st.ctl('plug', '1').code, 0);
+    // the session's share (the first event may say 0 A: waiting for its round)
+    const lim = await st.waitEvent('limit', { after: from, match: (e) => JSON.parse(e.detail).current_a > 0 });
+    assert.equal(lim.connector, 1);
+    assert.equal(lim.reason, 'load_management');
+    const { current_a: amps } = JSON.parse(lim.detail);
+    assert.ok(amps >= 6 && amps <= 8, `offered ${amps} A`);
+    await page.waitForSelector('[data-test=log] li[data-kind=limit]');
+    assert.equal(await page.textContent('[data-test=log] li[data-kind=limit] [data-test=why]'), `${amps.toFixed(1)} A, set by load management`);
+    assert.match(await page.textContent('[data-test=log] li[data-kind=limit]'), /Limit applied · Charge point 1/);
+    await page.click('#lang');
+    await page.waitForFunction(() => document.documentElement.lang === 'fr');
+    await page.reload();
+    await page.waitForSelector('[data-test=log] li[data-kind=limit]');
+    assert.equal(await page.textContent('[data-test=log] li[data-kind=limit] [data-test=why]'), `${amps.toFixed(1)} A, fixé par la gestion de charge`);
+  } finally { await st.stop(); st.cleanup(); }
+});
+
 test('the dashboard log says why a badge was refused, newest first, live', async () => {
   const st = await startBorned({ connectors: 1 });
   try {
@@ -542,7 +573,13 @@ test('the dashboard log says why a badge was refused, newest first, live', async
     assert.equal(st.ctl('tap', 'AABBCCDD').code, 0);
     await page.waitForFunction(() => document.querySelector('[data-test=log] li[data-kind=auth_refused] [data-test=why]')?.textContent.startsWith('AABBCCDD'));
     assert.equal(await page.textContent('[data-test=log] li:first-child [data-test=why]'), 'AABBCCDD: unknown badge (not in the list)');
-    // after a reload the log is read back from the station's event log, in the same order
+    // the station recorded why (the event's reason), so the badge enabled since
+    // changes nothing: after a reload the log is read back from the station's
+    // event log, in the same order, with the reasons of the moment
+    const refused = await st.ok('GET', '/api/v1/events?after=0&limit=1000');
+    assert.deepEqual(refused.events.filter((e) => e.kind === 'auth_refused').map((e) => [e.detail, e.reason]),
+      [['04D4E5F6', 'badge_disabled'], ['AABBCCDD', 'badge_unknown']]);
+    await st.ok('PUT', '/api/v1/badges/04D4E5F6', { enabled: true });
     await page.reload();
     await page.waitForSelector('[data-test=log] li[data-kind=auth_refused]');
     const whys = await page.locator('[data-test=log] li[data-kind=auth_refused] [data-test=why]').allTextContents();

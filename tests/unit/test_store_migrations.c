@@ -106,7 +106,7 @@ static void fresh_file_gets_the_latest_schema(void **state) {
   store *s;
   char err[256];
   assert_int_equal(store_open(&s, t->path, err, sizeof err), 0);
-  assert_int_equal(store_schema_latest(), 5);
+  assert_int_equal(store_schema_latest(), 6);
   assert_int_equal(store_schema_version(s), store_schema_latest());
   store_close(s);
   const char *tables[] = {"sessions",      "events",         "meter_samples", "meter_last",
@@ -210,6 +210,46 @@ static void version_2_database_gets_the_last_sample_of_each_connector(void **sta
   assert_int_equal(store_meter_last(s, 3, &m), -1);
   store_close(s);
   assert_int_equal(raw_int(t->path, "SELECT COUNT(*) FROM meter_samples"), 4);
+}
+
+/* Schema 5 → 6 (issue 19): the events logged before have no reason; an event
+ * recorded with one reads back with it, through store_events_query. */
+typedef struct {
+  int n;
+  char reasons[4][48];
+} reasons_seen;
+
+static int collect_reason(void *ctx, const event_row *row) {
+  reasons_seen *r = ctx;
+  if (r->n < 4) snprintf(r->reasons[r->n++], sizeof r->reasons[0], "%s", row->reason);
+  return 0;
+}
+
+static void version_5_events_get_a_reason(void **state) {
+  tmpdb *t = *state;
+  raw_exec(t->path, schema_v1);
+  raw_exec(t->path, schema_v2);
+  raw_exec(t->path, schema_v3_v4);
+  raw_exec(t->path, "CREATE TABLE events_security(n INTEGER PRIMARY KEY AUTOINCREMENT,"
+                    " event_id INTEGER NOT NULL);"
+                    "INSERT INTO events(at_ms, connector, kind, detail) VALUES"
+                    " (1, 1, 'auth_refused', '04A1');"
+                    "PRAGMA user_version = 5;");
+  store *s;
+  char err[256];
+  assert_int_equal(store_open(&s, t->path, err, sizeof err), 0);
+  assert_int_equal(store_schema_version(s), 6);
+  assert_int_equal(
+      store_event_add_reason(s, 2, 1, "auth_refused", "04A1", "badge_disabled", false, NULL), 0);
+  assert_int_equal(store_event_add_reason(s, 3, 1, "limit", "{}", "load_management", true, NULL),
+                   0);
+  reasons_seen r = {0};
+  assert_int_equal(store_events_query(s, 0, 10, collect_reason, &r), 0);
+  store_close(s);
+  assert_int_equal(r.n, 3);
+  assert_string_equal(r.reasons[0], "");
+  assert_string_equal(r.reasons[1], "badge_disabled");
+  assert_string_equal(r.reasons[2], "load_management");
 }
 
 /* Schema 4 → 5: the security events already logged count against their own
@@ -364,6 +404,7 @@ int main(void) {
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(file_that_is_not_a_database_is_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(missing_directory_is_refused, setup, teardown),
+      cmocka_unit_test_setup_teardown(version_5_events_get_a_reason, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

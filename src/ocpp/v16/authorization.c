@@ -21,12 +21,29 @@ typedef struct {
 /* Answers the station's badge question and remembers the badge's group for
  * the reservation the session may use. */
 static void answer_auth(ocpp16_station *o, uint32_t request_id, const char *tag, bool accepted,
-                        const char *user, const char *parent) {
+                        const char *user, const char *parent, const char *reason) {
   if (accepted) {
     snprintf(o->auth_tag, sizeof o->auth_tag, "%s", tag);
     snprintf(o->auth_parent, sizeof o->auth_parent, "%s", parent ? parent : "");
   }
-  station_auth_answer_parent(o->st, request_id, accepted, user, parent);
+  station_auth_answer_reason(o->st, request_id, accepted, user, parent, reason);
+}
+
+/* The auth_refused event's reason for what the back end said (docs/api.md). */
+static const char *back_end_reason(bool known, const cp_token_info *info) {
+  if (!known) return "back_end_refused";
+  switch (info->status) {
+  case CP_TOKEN_BLOCKED:
+    return "back_end_blocked";
+  case CP_TOKEN_EXPIRED:
+    return "back_end_expired";
+  case CP_TOKEN_INVALID:
+    return "back_end_invalid";
+  case CP_TOKEN_CONCURRENT_TX:
+    return "back_end_concurrent_tx";
+  default:
+    return "back_end_refused";
+  }
 }
 
 /* Offline, or the Authorize got no answer (timed out, the link dropped, an
@@ -42,7 +59,8 @@ static void decide_offline(ocpp16_station *o, uint32_t request_id, const char *u
     v = CP_AUTH_ACCEPT;
   station_event(o->st, 0, "ocpp_offline_auth", "%s %s", tag,
                 v == CP_AUTH_ACCEPT ? "accepted" : "refused");
-  answer_auth(o, request_id, tag, v == CP_AUTH_ACCEPT, user[0] ? user : NULL, group);
+  answer_auth(o, request_id, tag, v == CP_AUTH_ACCEPT, user[0] ? user : NULL, group,
+              "offline_refused");
 }
 
 static void authorize_answer(void *ctx, const json_t *result, const char *code, const char *text) {
@@ -58,7 +76,7 @@ static void authorize_answer(void *ctx, const json_t *result, const char *code, 
       cp_auth_policy p = v16_auth_policy(o->st->cfg);
       cp_auth_verdict v = cp_auth_answered(o->auth, &p, a->tag, known ? &info : NULL, now_of(o));
       answer_auth(o, a->request_id, a->tag, v == CP_AUTH_ACCEPT, NULL,
-                  known && info.group[0] ? info.group : NULL);
+                  known && info.group[0] ? info.group : NULL, back_end_reason(known, &info));
     }
   }
   free(a);
@@ -75,7 +93,7 @@ void v16_authorize(void *ctx, uint32_t request_id, const char *uid) {
   /* LocalPreAuthorize: a valid cache or local list entry answers at once */
   cp_auth_policy p = v16_auth_policy(o->st->cfg);
   if (cp_auth_begin(o->auth, &p, tag, true, now_of(o), group) == CP_AUTH_ACCEPT) {
-    answer_auth(o, request_id, tag, true, NULL, group);
+    answer_auth(o, request_id, tag, true, NULL, group, "");
     return;
   }
   auth_ctx *a = calloc(1, sizeof *a);
