@@ -581,13 +581,6 @@ static int open_store(store **out, const char *path, bool lean, char *err, size_
     return -1;
   }
   sqlite3_busy_timeout(s->db, 5000);
-  /* Lean: set before the first statement, while no lookaside slot is used. */
-  if (lean && sqlite3_db_config(s->db, SQLITE_DBCONFIG_LOOKASIDE, NULL, 128, 32) != SQLITE_OK) {
-    snprintf(err, errlen, "database %s: cannot make the connection lean: %s", path,
-             sqlite3_errmsg(s->db));
-    store_close(s);
-    return -1;
-  }
   s->keep = (store_retention){.sample_max_age_ms = SAMPLE_MAX_AGE_MS,
                               .sample_max_rows = SAMPLE_MAX_ROWS,
                               .event_max_rows = EVENT_MAX_ROWS,
