@@ -90,7 +90,7 @@ typedef struct {
   borne_ms up3_since, down1_since;   /* phase switch timers */
   borne_ms switch_at;                /* the phase switch in progress began (0: none) */
   int switch_to;
-  bool switch_done; /* the contactor moved (switch_to is now phases) */
+  bool switch_done;    /* the contactor moved (switch_to is now phases) */
   borne_ms last_up;    /* last increase of limit_a */
   borne_ms rise_since; /* a small increase is possible since (0: none) */
   borne_ms switch_log[SOLAR_MAX_SWITCH_LOG];

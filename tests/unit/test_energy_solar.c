@@ -257,8 +257,8 @@ static void test_switch_limit(void **state) {
 typedef struct {
   const char *name;
   double pv_peak_w;
-  bool clouds;    /* fast clouds: the sun at 20 % for 15..180 s at random */
-  bool jumps;     /* a three-phase house load of 2.5 kW per phase, 7 min on, 7 off */
+  bool clouds; /* fast clouds: the sun at 20 % for 15..180 s at random */
+  bool jumps;  /* a three-phase house load of 2.5 kW per phase, 7 min on, 7 off */
   bool switchable;
   solar_mode mode;
 } day;
@@ -318,8 +318,7 @@ static void run_day(const day *d, double hours, figures *f) {
       if (d->jumps && (t / 420) % 2 == 1) house[p] += 2500;
     }
     double grid_a[3];
-    for (int p = 0; p < 3; p++)
-      grid_a[p] = (house[p] - pv / 3) / V + (p < draw_ph ? draw : 0);
+    for (int p = 0; p < 3; p++) grid_a[p] = (house[p] - pv / 3) / V + (p < draw_ph ? draw : 0);
     double own = draw * draw_ph;
     /* energy figures for this second */
     double car_w = own * V;
