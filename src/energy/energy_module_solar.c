@@ -150,7 +150,8 @@ void energy_solar_status(const energy *e, int connector, json_t *obj) {
   json_object_set_new(obj, "charge_mode", json_string(solar_mode_name(e->mode[connector - 1])));
   json_t *s = json_object();
   json_object_set_new(s, "state", json_string(solar_state_name(o->state)));
-  json_object_set_new(s, "reason", o->reason && o->reason[0] ? json_string(o->reason) : json_null());
+  json_object_set_new(s, "reason",
+                      o->reason && o->reason[0] ? json_string(o->reason) : json_null());
   json_object_set_new(s, "limit_a", o->limit_a >= 0 ? json_real(o->limit_a) : json_null());
   json_object_set_new(s, "share_a", json_real(round(o->share_a * 100) / 100));
   json_object_set_new(s, "phases", json_integer(o->phases));
