@@ -41,6 +41,10 @@ void energy_solar_config(energy *e) {
     snprintf(k, sizeof k, "connector.%d.charge_mode", i + 1);
     int m = solar_mode_parse(config_get(cfg, k));
     e->mode[i] = m < 0 ? SOLAR_MODE_NORMAL : (solar_mode)m;
+    /* without a grid input no surplus is ever known: say so, once per change */
+    if (e->mode[i] != SOLAR_MODE_NORMAL && e->source < 0)
+      log_warn(MOD, "%s = %s but grid.source = none: no solar surplus is measured", k,
+               solar_mode_name(e->mode[i]));
   }
 }
 
