@@ -298,12 +298,14 @@ static int make_config(swarm *sw, member *mb, char *err, size_t errlen) {
   char mv[16], hb[16];
   snprintf(mv, sizeof mv, "%d", sw->sc.meter_interval_s);
   snprintf(hb, sizeof hb, "%d", sw->sc.heartbeat_interval_s);
-  const char *const fixed[][2] = {
-      {"station.id", mb->id},         {"station.connectors", n},
-      {"http.listen", "127.0.0.1:0"}, {"log.level", sw->o.log_level},
-      {"hal.backend", "sim"},         {"auth.mode", "ocpp"},
-      {"ocpp.url", sw->o.csms},       {"ocpp.MeterValueSampleInterval", mv},
-      {"ocpp.HeartbeatInterval", hb}};
+  const char *const fixed[][2] = {{"station.id", mb->id},
+                                  {"station.connectors", n},
+                                  {"log.level", sw->o.log_level},
+                                  {"hal.backend", "sim"},
+                                  {"auth.mode", "ocpp"},
+                                  {"ocpp.url", sw->o.csms},
+                                  {"ocpp.MeterValueSampleInterval", mv},
+                                  {"ocpp.HeartbeatInterval", hb}};
   for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
     if (set_key(mb->cfg, fixed[i][0], fixed[i][1], err, errlen) != 0) return -1;
   for (int i = 0; i < sw->o.nsets; i++)
@@ -314,7 +316,9 @@ static int make_config(swarm *sw, member *mb, char *err, size_t errlen) {
 static int open_station(swarm *sw, member *mb, char *err, size_t errlen) {
   mb->st = calloc(1, sizeof *mb->st);
   if (!mb->st) return snprintf(err, errlen, "out of memory"), -1;
-  station_options so = {.data_dir = mb->dir, .cfg = mb->cfg, .parts = &borne_station_parts};
+  /* swarm: no HTTP server per station, a lean database connection */
+  station_options so = {
+      .data_dir = mb->dir, .cfg = mb->cfg, .parts = &borne_station_parts, .swarm = true};
   if (station_open(mb->st, sw->loop, &so, err, errlen) != 0) {
     /* its handles close while the loop runs; like borned, the value is
      * only freed (no station_free after a failed open), at the end */
@@ -778,8 +782,8 @@ int main(int argc, char **argv) {
   }
   log_set_level(level);
 
-  /* Every station holds a few descriptors (its database, its HTTP listener,
-   * its OCPP socket, lws's event fds): the soft limit goes up to the hard one. */
+  /* Every station holds a few descriptors (its database, its OCPP socket,
+   * lws's event fds; no HTTP listener in swarm mode): the soft limit goes up to the hard one. */
   struct rlimit rl;
   if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
     rl.rlim_cur = rl.rlim_max;
