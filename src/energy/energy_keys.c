@@ -155,7 +155,7 @@ static const cfg_key_def rows[] = {
      "Solar: seconds without current before the phase contactor moves (the car must be paused "
      "before its phase count changes); the charge resumes 5 s after it moved.",
      NULL, NULL},
-    {"solar.max_switches_per_hour", CFG_INT, "4", 0, 60, NULL, true,
+    {"solar.max_switches_per_hour", CFG_INT, "4", 0, 30, NULL, true,
      "Solar: most phase switches of one connector in any hour (0: never switch).", NULL, NULL},
     {"schedule.windows", CFG_STRING, "", 0, 512, NULL, true,
      "Charging windows of the station in site.timezone: weekly rules and date exceptions "

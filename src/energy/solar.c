@@ -106,6 +106,9 @@ void solar_set_config(solar *s, const solar_config *cfg) {
   if (!(s->cfg.min_a >= 6)) s->cfg.min_a = 6;
   /* the contactor moves only once the car has stopped drawing */
   if (s->cfg.phase_pause_ms < EV_REACTION_MS) s->cfg.phase_pause_ms = EV_REACTION_MS;
+  /* the log must hold an hour's worth for the limit to count them all */
+  if (s->cfg.max_switches_per_hour > SOLAR_MAX_SWITCH_LOG)
+    s->cfg.max_switches_per_hour = SOLAR_MAX_SWITCH_LOG;
 }
 
 void solar_set_phases(solar *s, int i, int phases) {
