@@ -449,6 +449,7 @@ static int check_pin_reuse(const config *c, int connectors, char *err, size_t er
                                      "gpio.lock_feedback",
                                      "gpio.rcd_trip",
                                      "gpio.rcd_test",
+                                     "gpio.phase_contactor",
                                      "pwm",
                                      "adc.cp",
                                      "adc.pp",

@@ -266,6 +266,9 @@ static const cfg_key_def registry[] = {
      "Simulator: the station clock starts at this instant instead of now (tests of a given "
      "day).",
      "ISO-8601 time such as 2026-03-28T20:00:00Z", check_sim_start},
+    {"sim.phase_contactor", CFG_BOOL, "false", 0, 0, NULL, false,
+     "Simulator: every connector has a phase contactor (1 or 3 phases, for solar charging).", NULL,
+     NULL},
     {"sim.selftest_fail", CFG_STRING, NULL, 0, 16, NULL, false,
      "Simulator: make one self-test check of one connector fail at start.",
      "CONNECTOR:rcd|contactor|cp|meter", check_selftest_fail},
@@ -312,6 +315,8 @@ static const cfg_key_def registry[] = {
     PIN_GPIO("lock_feedback", "socket lock position switch (input)"),
     PIN_GPIO("rcd_trip", "residual current monitor trip signal (input)"),
     PIN_GPIO("rcd_test", "residual current monitor test winding (output)"),
+    PIN_GPIO("phase_contactor",
+             "phase contactor coil (output): energized = three phases, released = one"),
     {"connector.*.pwm", CFG_STRING, NULL, 0, 16, NULL, false,
      "Linux HAL: PWM channel driving the control pilot oscillator.", "pwmchipN:CHANNEL", check_pwm},
     PIN_ADC("cp", "control pilot voltage"),

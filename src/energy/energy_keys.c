@@ -120,6 +120,43 @@ static const cfg_key_def rows[] = {
      "Grid phases wired to this connector's L1 L2 L3: `site` (as site.phase_rotation) or a "
      "rotation of its own (stations that rotate phases between connectors).",
      NULL, NULL},
+    {"connector.*.charge_mode", CFG_ENUM, "normal", 0, 0, "normal|solar|solar_min|offpeak_or_solar",
+     true,
+     "Charging mode: normal (the other limits only), solar (solar surplus only: starts and stops "
+     "with the sun), solar_min (6 A from the grid, the rest from the surplus), offpeak_or_solar "
+     "(full in the off-peak period, surplus only outside). Solar modes need a grid input.",
+     NULL, NULL},
+    {"solar.start_threshold_w", CFG_NUMBER, "0", 0, 100000, NULL, true,
+     "Solar: surplus in watts beyond the least charging power (6 A on the phases used) needed "
+     "before a solar charge starts.",
+     NULL, NULL},
+    {"solar.stop_threshold_w", CFG_NUMBER, "0", 0, 100000, NULL, true,
+     "Solar: grid import in watts tolerated while charging at the least current before the stop "
+     "timer runs.",
+     NULL, NULL},
+    {"solar.start_delay_s", CFG_INT, "60", 0, 3600, NULL, true,
+     "Solar: the surplus must stay above the start level this long before a charge starts (or "
+     "goes from one phase to three).",
+     NULL, NULL},
+    {"solar.stop_delay_s", CFG_INT, "180", 0, 3600, NULL, true,
+     "Solar: the surplus must stay below the stop level this long before a charge stops (or goes "
+     "from three phases to one).",
+     NULL, NULL},
+    {"solar.min_charge_s", CFG_INT, "600", 0, 7200, NULL, true,
+     "Solar: a charge started on the surplus is not stopped for lack of sun before this many "
+     "seconds.",
+     NULL, NULL},
+    {"solar.min_pause_s", CFG_INT, "300", 0, 7200, NULL, true,
+     "Solar: a charge stopped for lack of sun is not started again before this many seconds.", NULL,
+     NULL},
+    {"solar.smoothing_s", CFG_NUMBER, "10", 0, 600, NULL, true,
+     "Solar: time constant of the moving average of the surplus, seconds (0: none).", NULL, NULL},
+    {"solar.phase_switch_pause_s", CFG_INT, "60", 5, 900, NULL, true,
+     "Solar: seconds without current before the phase contactor moves (the car must be paused "
+     "before its phase count changes); the charge resumes 5 s after it moved.",
+     NULL, NULL},
+    {"solar.max_switches_per_hour", CFG_INT, "4", 0, 30, NULL, true,
+     "Solar: most phase switches of one connector in any hour (0: never switch).", NULL, NULL},
     {"schedule.windows", CFG_STRING, "", 0, 512, NULL, true,
      "Charging windows of the station in site.timezone: weekly rules and date exceptions "
      "separated by `;`, e.g. `Mon-Sun 22:00-06:00; 2026-12-25 off`. Outside them sessions are "

@@ -107,6 +107,7 @@ static void load_config(energy *e) {
   }
   e->acfg = c;
   if (e->alloc) allocator_set_config(e->alloc, &c);
+  energy_solar_config(e);
   /* checked by the config registry already: cannot fail here */
   if (schedule_parse(config_get(cfg, "schedule.windows"), &e->sched, NULL, 0) != 0)
     memset(&e->sched, 0, sizeof e->sched);
@@ -216,6 +217,8 @@ static void log_limit(energy *e, int c, borne_ms now) {
 
 /* May connector c charge now as far as charging windows go? */
 bool energy_window_open(const energy *e, int c) {
+  /* offpeak_or_solar charges on the sun outside the off-peak period */
+  if (c >= 1 && c <= e->n && e->mode[c - 1] == SOLAR_MODE_OFFPEAK_OR_SOLAR) return true;
   if (c >= 1 && c <= e->n && e->user[c - 1]) return e->user[c - 1]->open;
   return e->window_open;
 }
@@ -265,6 +268,7 @@ static void round_now(energy *e) {
   e->in_round = true;
   borne_ms now = energy_now(e);
   update_window(e, now);
+  energy_solar_round(e, now); /* LIMIT_SOLAR first: the allocation reads it */
   bool contact = energy_contact_asserted(e);
   if (contact != e->contact) {
     e->contact = contact;
@@ -389,7 +393,8 @@ static void on_status(void *ctx, int connector, connector_status status, error_c
 
 static bool energy_key(const char *key) {
   return !strncmp(key, "site.", 5) || !strncmp(key, "grid.", 5) || !strncmp(key, "energy.", 7) ||
-         !strncmp(key, "schedule.", 9) || strstr(key, ".priority");
+         !strncmp(key, "schedule.", 9) || !strncmp(key, "solar.", 6) || strstr(key, ".priority") ||
+         strstr(key, ".charge_mode");
 }
 
 static void on_setting(void *ctx, const char *key) {
@@ -420,6 +425,7 @@ static void closing(void *ctx) {
 static void free_energy(void *ctx) {
   energy *e = ctx;
   allocator_free(e->alloc);
+  solar_free(e->sol);
   for (int i = 0; i < BORNE_MAX_CONNECTORS; i++) free(e->user[i]);
   free(e);
 }
@@ -445,7 +451,8 @@ int energy_attach(station *st, char *err, size_t errlen) {
     return -1;
   }
   e->alloc = allocator_new(e->n, &e->acfg);
-  if (!e->alloc) {
+  if (!e->alloc || energy_solar_attach(e) != 0) {
+    allocator_free(e->alloc);
     free(e);
     snprintf(err, errlen, "energy: out of memory");
     return -1;
@@ -463,6 +470,7 @@ int energy_attach(station *st, char *err, size_t errlen) {
                         .free = free_energy};
   if (station_add_module(st, &mod) != 0) {
     allocator_free(e->alloc);
+    solar_free(e->sol);
     free(e);
     snprintf(err, errlen, "energy: too many station modules");
     return -1;

@@ -15,6 +15,7 @@
 #include "energy/allocator.h"
 #include "energy/limit_log.h"
 #include "energy/schedule.h"
+#include "energy/solar.h"
 #include "energy/tzrule.h"
 #include "station/station.h"
 
@@ -79,6 +80,13 @@ typedef struct {
    * none (most sessions): allocated only then, as a schedule and its text
    * take 5 kB per connector (issues 15 and 18: memory per station). */
   user_window *user[BORNE_MAX_CONNECTORS];
+  /* solar-surplus charging (energy_module_solar.c) */
+  solar *sol;
+  solar_config scfg;
+  solar_mode mode[BORNE_MAX_CONNECTORS]; /* connector.N.charge_mode */
+  solar_conn_in sol_in[BORNE_MAX_CONNECTORS];
+  double solar_applied[BORNE_MAX_CONNECTORS]; /* LIMIT_SOLAR as applied; < 0: cleared */
+  solar_state solar_prev[BORNE_MAX_CONNECTORS];
   bool lm_active; /* load management acted in the last round */
   bool failsafe;
   bool contact;
@@ -110,6 +118,13 @@ extern const char *const energy_users_migrations[];
 extern const int energy_users_migration_count;
 void energy_load_user_windows(energy *e, int c);
 void energy_users_routes(energy *e);
+
+/* energy_module_solar.c */
+void energy_solar_config(energy *e);
+int energy_solar_attach(energy *e);
+void energy_solar_round(energy *e, borne_ms now);
+void energy_solar_status(const energy *e, int connector, json_t *obj);
+bool energy_solar_offpeak(const energy *e, borne_ms now);
 
 /* energy_module_status.c */
 void energy_status_json(void *ctx, int connector, json_t *obj);

@@ -68,10 +68,12 @@ void energy_status_json(void *ctx, int connector, json_t *obj) {
     json_object_set_new(w, "next_change",
                         e->sched.any && e->window_next ? json_time(e->window_next) : json_null());
     json_object_set_new(s, "window", w);
+    energy_solar_status(e, 0, s);
     json_object_set_new(obj, "site", s);
     return;
   }
   if (connector > e->n) return;
+  energy_solar_status(e, connector, obj);
   if (e->sched.any || e->user[connector - 1] || e->window_from_meter) {
     json_t *w = json_object();
     json_object_set_new(w, "open", json_boolean(energy_window_open(e, connector)));

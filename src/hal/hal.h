@@ -78,6 +78,15 @@ typedef struct {
    * back end. -1 with the reason in err. */
   int (*read_ct)(hal *h, int clamp, const char *spec, double *volts, int max, char *err,
                  size_t errlen);
+  /* ---- Optional phase contactor (may be NULL; docs/hal.md "Phase contactor"). ---- */
+  /* Where connector c's phase contactor puts the car: 1 or 3 phases; -1 when
+   * the board has none for it (then set_phases is refused). */
+  int (*get_phases)(hal *h, int connector);
+  /* Move it to 1 or 3 phases: 0 when done, -1 with last_error when the board
+   * cannot. The caller offers no current while it moves (the car is paused:
+   * changing the phases under load would break the contacts' rating and
+   * confuses many cars). */
+  int (*set_phases)(hal *h, int connector, int phases);
 } hal_ops;
 
 struct hal {

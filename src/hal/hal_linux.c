@@ -59,8 +59,9 @@ struct linux_connector {
   hal_linux *hl;
   int id;
   hal_linux_connector_pins pins;
-  gpio_line *contactor, *lock, *rcd_test;
+  gpio_line *contactor, *lock, *rcd_test, *phase_contactor;
   bool contactor_closed; /* as commanded */
+  int phases;            /* where the phase contactor is, as commanded */
   gpio_input inputs[IN_COUNT];
   char pwm_dir[400];
   bool pwm_ready;
@@ -667,6 +668,29 @@ static void lx_set_contactor(hal *h, int c, bool closed) {
   }
 }
 
+/* Released at start: one phase, the least power, until asked for three. */
+static int lx_get_phases(hal *h, int c) {
+  linux_connector *lc = conn_of(h, c);
+  if (!lc || !lc->phase_contactor) return -1;
+  return lc->phases == 3 ? 3 : 1;
+}
+
+static int lx_set_phases(hal *h, int c, int phases) {
+  linux_connector *lc = conn_of(h, c);
+  if (!lc || !lc->phase_contactor) {
+    set_error(as_linux(h),
+              "connector %d has no phase contactor (connector.%d.gpio.phase_contactor)", c, c);
+    return -1;
+  }
+  if (as_linux(h)->gpio->set(lc->phase_contactor, phases == 3) != 0) {
+    set_error(as_linux(h), "connector %d phase contactor: cannot drive the output: %s", c,
+              strerror(errno));
+    return -1;
+  }
+  lc->phases = phases == 3 ? 3 : 1;
+  return 0;
+}
+
 static void lx_set_lock(hal *h, int c, bool engaged) {
   linux_connector *lc = conn_of(h, c);
   if (!lc || !lc->lock) return;
@@ -719,6 +743,10 @@ static void lx_destroy(hal *h) {
     }
     pwm_write(hl, lc, PILOT_STEADY_LOW); /* state F: EVSE not available */
     if (lc->lock) hl->gpio->close(lc->lock);
+    if (lc->phase_contactor) {
+      hl->gpio->set(lc->phase_contactor, 0);
+      hl->gpio->close(lc->phase_contactor);
+    }
     if (lc->rcd_test) {
       hl->gpio->set(lc->rcd_test, 0);
       hl->gpio->close(lc->rcd_test);
@@ -830,6 +858,8 @@ static const hal_ops linux_ops = {
     .set_pwm = lx_set_pwm,
     .set_contactor = lx_set_contactor,
     .set_lock = lx_set_lock,
+    .get_phases = lx_get_phases,
+    .set_phases = lx_set_phases,
     .set_led = lx_set_led,
     .read_meter = lx_read_meter,
     .selftest = lx_selftest,
@@ -859,7 +889,8 @@ static int open_pins(hal_linux *hl, linux_connector *lc, char *err, size_t errle
     gpio_line **out;
   } outputs[] = {{p->contactor, "contactor", &lc->contactor},
                  {p->lock, "lock", &lc->lock},
-                 {p->rcd_test, "rcd_test", &lc->rcd_test}};
+                 {p->rcd_test, "rcd_test", &lc->rcd_test},
+                 {p->phase_contactor, "phase_contactor", &lc->phase_contactor}};
   for (size_t i = 0; i < sizeof outputs / sizeof outputs[0]; i++) {
     if (!outputs[i].spec[0]) continue;
     *outputs[i].out =

@@ -16,6 +16,8 @@ typedef struct {
   /* GPIO lines "gpiochipN:LINE" ("!gpiochipN:LINE": active low) or "" when absent. */
   char contactor[64], contactor_feedback[64], lock[64], lock_feedback[64], rcd_trip[64],
       rcd_test[64];
+  /* the phase contactor's coil: energized = three phases, released = one */
+  char phase_contactor[64];
   char pwm[64];                              /* "pwmchipN:CHANNEL" */
   char adc_cp[96], adc_pp[96], adc_temp[96]; /* "iio:deviceN:in_voltageK_raw" or "" */
   bool tethered;

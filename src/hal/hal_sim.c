@@ -72,6 +72,7 @@ typedef struct {
   void *contact_ctx;
   uv_mutex_t ct_lock;
   double ct_amps[3];
+  bool phase_contactor; /* the board has one per connector (sim.phase_contactor) */
 } hal_sim;
 
 static hal_sim *as_sim(hal *h) { return (hal_sim *)h; }
@@ -310,6 +311,29 @@ static int sim_read_ct(hal *h, int clamp, const char *spec, double *volts, int m
   return n;
 }
 
+static int sim_get_phases(hal *h, int c) {
+  hal_sim *s = as_sim(h);
+  if (!s->phase_contactor || check_connector(s, c, NULL, 0) != 0) return -1;
+  return s->conn[c - 1].ev.supply_phases;
+}
+
+static int sim_set_phases(hal *h, int c, int phases) {
+  hal_sim *s = as_sim(h);
+  if (check_connector(s, c, s->error, sizeof s->error) != 0) return -1;
+  if (!s->phase_contactor) {
+    snprintf(s->error, sizeof s->error, "connector %d has no phase contactor", c);
+    return -1;
+  }
+  if (phases != 1 && phases != 3) {
+    snprintf(s->error, sizeof s->error, "phases: 1 or 3, not %d", phases);
+    return -1;
+  }
+  sim_ev_set_supply_phases(&s->conn[c - 1].ev, phases, clock_now(s->clock));
+  return 0;
+}
+
+void hal_sim_set_phase_contactor(hal *h, bool present) { as_sim(h)->phase_contactor = present; }
+
 static const hal_ops sim_ops = {
     .name = "sim",
     .start = sim_start,
@@ -324,6 +348,8 @@ static const hal_ops sim_ops = {
     .destroy = sim_destroy,
     .watch_contact = sim_watch_contact,
     .read_ct = sim_read_ct,
+    .get_phases = sim_get_phases,
+    .set_phases = sim_set_phases,
 };
 
 hal *hal_sim_create(int connectors, const station_clock *clock, double voltage_v,

@@ -43,5 +43,8 @@ int hal_sim_fail_selftest(hal *h, int connector, const char *check);
 void hal_sim_set_contact(hal *h, bool asserted);
 bool hal_sim_contact(hal *h);
 void hal_sim_set_ct(hal *h, const double amps[3]);
+/* A phase contactor on every connector (sim.phase_contactor): get_phases and
+ * set_phases work, the EVs draw on the phases it connects (3 at start). */
+void hal_sim_set_phase_contactor(hal *h, bool present);
 
 #endif

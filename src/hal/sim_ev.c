@@ -18,6 +18,12 @@ void sim_ev_init(sim_ev *ev, double voltage_v, double energy_wh, borne_ms now) {
   ev->updated_at = now;
   ev->pwm_permille = PILOT_STEADY_HIGH;
   ev->change_at = INT64_MAX;
+  ev->supply_phases = 3;
+}
+
+int sim_ev_phases(const sim_ev *ev) {
+  if (!ev->plugged) return 0;
+  return ev->supply_phases == 1 || ev->p.phases == 1 ? 1 : 3;
 }
 
 static bool battery_full(const sim_ev *ev) { return ev->p.soc_pct >= ev->p.target_soc_pct; }
@@ -37,9 +43,16 @@ static void decide(sim_ev *ev, borne_ms now) {
   }
 }
 
+static void integrate(sim_ev *ev, borne_ms t);
+
+void sim_ev_set_supply_phases(sim_ev *ev, int phases, borne_ms now) {
+  integrate(ev, now); /* the energy so far at the old phase count */
+  ev->supply_phases = phases == 1 ? 1 : 3;
+}
+
 static double power_w(const sim_ev *ev) {
   if (!ev->contactor_closed) return 0.0;
-  return ev->draw_a * ev->voltage_v * ev->p.phases;
+  return ev->draw_a * ev->voltage_v * sim_ev_phases(ev);
 }
 
 /* Integrate energy from updated_at to t at constant power; stop at a full battery. */
@@ -154,7 +167,7 @@ cp_state sim_ev_cp(const sim_ev *ev) {
 void sim_ev_meter(const sim_ev *ev, meter_reading *out) {
   *out = (meter_reading){0};
   for (int i = 0; i < 3; i++) out->voltage_v[i] = ev->voltage_v;
-  int phases = ev->plugged ? ev->p.phases : 0;
+  int phases = sim_ev_phases(ev);
   double i_now = ev->contactor_closed ? ev->draw_a : 0.0;
   for (int i = 0; i < phases && i < 3; i++) {
     out->current_a[i] = i_now;

@@ -40,6 +40,7 @@ typedef struct {
   double want_a;      /* what it will draw after the reaction delay */
   borne_ms change_at; /* when s2/draw follow the EVSE's latest signal */
   bool want_s2;
+  int supply_phases; /* phases the EVSE connects (a phase contactor): 1 or 3 */
   /* meter */
   double voltage_v;
   double energy_wh; /* lifetime import register */
@@ -52,6 +53,11 @@ void sim_ev_unplug(sim_ev *ev, borne_ms now);
 void sim_ev_set_request(sim_ev *ev, sim_ev_request r, borne_ms now);
 /* EVSE outputs changed. */
 void sim_ev_set_outputs(sim_ev *ev, int pwm_permille, bool contactor_closed, borne_ms now);
+/* The station's phase contactor connects 1 or 3 phases: the EV draws on
+ * the fewer of its own and these. */
+void sim_ev_set_supply_phases(sim_ev *ev, int phases, borne_ms now);
+/* Phases the EV draws from now (0 when unplugged). */
+int sim_ev_phases(const sim_ev *ev);
 /* Advance physics (energy, SoC, reactions) to `now`. */
 void sim_ev_advance(sim_ev *ev, borne_ms now);
 /* Next instant at which something visible changes by itself (reaction, full

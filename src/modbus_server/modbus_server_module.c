@@ -68,6 +68,41 @@ static int w_set_phases(void *ctx, int c, int phases) {
   return -1;
 }
 
+static const char *const charge_modes[MBS_CHARGE_MODES] = {"normal", "solar", "solar_min",
+                                                           "offpeak_or_solar"};
+
+/* connector.N.charge_mode, changed as PUT /api/v1/settings would: checked,
+ * stored, applied, recorded. */
+static int w_set_charge_mode(void *ctx, int c, int mode) {
+  mbs_server *s = ctx;
+  station *st = s->st;
+  char key[64], err[200];
+  snprintf(key, sizeof key, "connector.%d.charge_mode", c);
+  const char *text = charge_modes[mode];
+  if (config_settable_remotely(key, err, sizeof err) != 0 ||
+      config_validate(key, text, err, sizeof err) != 0 ||
+      config_set(st->cfg, key, text, err, sizeof err) != 0) {
+    log_warn(MOD, "%s=%s refused: %s", key, text, err);
+    return -1;
+  }
+  if (store_setting_put(st->db, key, text) != 0) {
+    log_warn(MOD, "cannot save %s: %s", key, store_last_error(st->db));
+    return -1;
+  }
+  station_apply_setting(st, key);
+  station_event(st, 0, "setting", "%s=%s (modbus)", key, text);
+  return 0;
+}
+
+static int charge_mode_of(const station *st, int c) {
+  char key[64];
+  snprintf(key, sizeof key, "connector.%d.charge_mode", c);
+  const char *v = config_get(st->cfg, key);
+  for (int i = 0; v && i < MBS_CHARGE_MODES; i++)
+    if (strcmp(v, charge_modes[i]) == 0) return i;
+  return 0;
+}
+
 static void snapshot(mbs_server *s, mbs_snapshot *snap) {
   station *st = s->st;
   memset(snap, 0, sizeof *snap);
@@ -88,6 +123,7 @@ static void snapshot(mbs_server *s, mbs_snapshot *snap) {
     o->error = (int)v.error;
     o->phases = v.phases;
     o->enabled = v.operative;
+    o->charge_mode = charge_mode_of(st, c);
     if (sc->meter_ok) {
       for (int p = 0; p < 3; p++) {
         o->current_a[p] = sc->meter.current_a[p];
@@ -134,7 +170,7 @@ static void on_client(uv_poll_t *h, int status, int events) {
   if (unit != s->unit_id && unit != 0 && unit != 255) return; /* not ours: no answer */
   mbs_snapshot snap;
   snapshot(s, &snap);
-  mbs_writer w = {s, w_set_limit, w_set_enabled, w_set_phases};
+  mbs_writer w = {s, w_set_limit, w_set_enabled, w_set_phases, w_set_charge_mode};
   uint8_t resp[7 + MBS_PDU_MAX];
   size_t n = mbs_handle(&snap, &s->state, &w, cl->allowed, clock_now(&s->st->clock), req + hl,
                         (size_t)(rc - hl), resp + 7);
@@ -192,7 +228,7 @@ static void on_listen(uv_poll_t *h, int status, int events) {
 
 static void on_timer(uv_timer_t *t) {
   mbs_server *s = t->data;
-  mbs_writer w = {s, w_set_limit, w_set_enabled, w_set_phases};
+  mbs_writer w = {s, w_set_limit, w_set_enabled, w_set_phases, w_set_charge_mode};
   int n = station_connector_count(s->st);
   int dropped = mbs_failsafe_check(&s->state, &w, n, clock_now(&s->st->clock));
   if (dropped > 0)

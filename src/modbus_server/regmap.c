@@ -114,6 +114,8 @@ static uint16_t conn_reg(const mbs_connector_snap *c, const mbs_state *st, int i
     return deci(st->failsafe[idx] ? st->failsafe_a : st->setpoint_a[idx]);
   case MBS_CREG_FAILSAFE_ACTIVE:
     return st->failsafe[idx] ? 1 : 0;
+  case MBS_CREG_CHARGE_MODE:
+    return (uint16_t)c->charge_mode;
   default:
     return 0;
   }
@@ -140,7 +142,8 @@ static size_t exception(uint8_t fc, int code, uint8_t *resp) {
 
 static bool writable(int block, int off) {
   if (block == 0) return off == MBS_REG_FAILSAFE_A || off == MBS_REG_FAILSAFE_S;
-  return off == MBS_CREG_SETPOINT || off == MBS_CREG_ENABLE || off == MBS_CREG_PHASES_REQ;
+  return off == MBS_CREG_SETPOINT || off == MBS_CREG_ENABLE || off == MBS_CREG_PHASES_REQ ||
+         off == MBS_CREG_CHARGE_MODE;
 }
 
 /* Checks one write without applying it: 0 or an exception code. */
@@ -160,6 +163,8 @@ static int check_write(const mbs_snapshot *snap, int block, int off, uint16_t v)
     if (v != 1 && v != 3) return MBS_EX_ILLEGAL_VALUE;
     (void)snap;
     return 0;
+  case MBS_CREG_CHARGE_MODE:
+    return v < MBS_CHARGE_MODES ? 0 : MBS_EX_ILLEGAL_VALUE;
   default:
     return MBS_EX_ILLEGAL_ADDRESS;
   }
@@ -202,6 +207,11 @@ static int apply_write(const mbs_snapshot *snap, mbs_state *st, const mbs_writer
     if (v == snap->conn[idx].phases) return 0;
     if (!w || !w->set_phases || w->set_phases(w->ctx, block, v) != 0)
       return MBS_EX_ILLEGAL_FUNCTION;
+    return 0;
+  case MBS_CREG_CHARGE_MODE:
+    if (v == snap->conn[idx].charge_mode) return 0;
+    if (!w || !w->set_charge_mode || w->set_charge_mode(w->ctx, block, v) != 0)
+      return MBS_EX_DEVICE_FAILURE;
     return 0;
   default:
     return MBS_EX_ILLEGAL_ADDRESS;

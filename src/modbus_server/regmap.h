@@ -61,7 +61,9 @@ enum {
   MBS_CREG_PHASES_REQ = 42,      /* writable: 1 or 3 */
   MBS_CREG_SETPOINT_ACTIVE = 43, /* dA: what the slot holds now (setpoint or fail-safe) */
   MBS_CREG_FAILSAFE_ACTIVE = 44,
+  MBS_CREG_CHARGE_MODE = 45, /* writable: 0 normal, 1 solar, 2 solar_min, 3 offpeak_or_solar */
 };
+#define MBS_CHARGE_MODES 4
 
 typedef struct {
   connector_status status;
@@ -78,6 +80,7 @@ typedef struct {
   char id_tag[21];
   int phases;
   bool enabled;
+  int charge_mode; /* 0..MBS_CHARGE_MODES-1, the order of connector.N.charge_mode's values */
 } mbs_connector_snap;
 
 typedef struct {
@@ -107,6 +110,8 @@ typedef struct {
   void (*set_enabled)(void *ctx, int c, bool enabled);
   /* 0 when done, -1 when the hardware cannot (no phase contactor) */
   int (*set_phases)(void *ctx, int c, int phases);
+  /* connector.N.charge_mode by its number: 0 when done, -1 when refused */
+  int (*set_charge_mode)(void *ctx, int c, int mode);
 } mbs_writer;
 
 void mbs_state_init(mbs_state *s, double failsafe_a, int failsafe_s);

@@ -71,8 +71,10 @@ static void connector_state(mqtt_mod *q, int c, mqtt_connector_state *s) {
   s->offered_a = v.offered_a;
   for (int i = 0; i < 3; i++) s->current_a[i] = sc->meter_ok ? sc->meter.current_a[i] : 0;
   s->limited_by = v.limited_by == LIMIT_COUNT ? NULL : limit_source_name(v.limited_by);
-  /* the solar modes come with the solar-surplus part of issue 21 */
-  s->charge_mode = "normal";
+  char key[64];
+  snprintf(key, sizeof key, "connector.%d.charge_mode", c);
+  const char *mode = config_get(q->st->cfg, key);
+  s->charge_mode = mode && mode[0] ? mode : "normal";
   s->enabled = v.operative;
   s->limit_a = q->limit_a[c - 1];
   s->error = v.error == ERR_NONE ? NULL : error_info_of(v.error)->owner_text;
@@ -161,10 +163,9 @@ static void discovery(mqtt_mod *q, const char *disc, bool remove) {
 
 /* ---------- commands ---------- */
 
-static int set_site_limit(mqtt_mod *q, double amps, char *err, size_t errlen) {
-  const char *key = "site.limit_a";
-  char text[32] = "";
-  if (amps >= 0) snprintf(text, sizeof text, "%.10g", amps);
+/* A run-time setting changed as PUT /api/v1/settings would: checked,
+ * stored, applied, recorded; "" unsets it. */
+static int set_key(mqtt_mod *q, const char *key, const char *text, char *err, size_t errlen) {
   if (config_settable_remotely(key, err, errlen) != 0 ||
       config_validate(key, text, err, errlen) != 0)
     return -1;
@@ -180,6 +181,12 @@ static int set_site_limit(mqtt_mod *q, double amps, char *err, size_t errlen) {
   return 0;
 }
 
+static int set_site_limit(mqtt_mod *q, double amps, char *err, size_t errlen) {
+  char text[32] = "";
+  if (amps >= 0) snprintf(text, sizeof text, "%.10g", amps);
+  return set_key(q, "site.limit_a", text, err, errlen);
+}
+
 static int execute(mqtt_mod *q, const mqtt_command *cmd, char *err, size_t errlen) {
   station *st = q->st;
   int c = cmd->connector;
@@ -188,11 +195,11 @@ static int execute(mqtt_mod *q, const mqtt_command *cmd, char *err, size_t errle
     q->limit_a[c - 1] = cmd->amps;
     station_set_limit(st, c, LIMIT_MQTT, cmd->amps);
     return 0;
-  case MQTT_CMD_CHARGE_MODE:
-    if (strcmp(cmd->text, "normal") == 0) return 0;
-    snprintf(err, errlen, "charge_mode: `%s` is not available on this station yet (only normal)",
-             cmd->text);
-    return -1;
+  case MQTT_CMD_CHARGE_MODE: {
+    char key[64];
+    snprintf(key, sizeof key, "connector.%d.charge_mode", c);
+    return set_key(q, key, cmd->text, err, errlen);
+  }
   case MQTT_CMD_START:
     return station_remote_start(st, c, cmd->text[0] ? cmd->text : NULL, err, errlen);
   case MQTT_CMD_STOP:

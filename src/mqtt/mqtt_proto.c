@@ -334,8 +334,9 @@ static int entity_message(const mqtt_discovery_ctx *c, const entity_def *e, int 
     json_object_set_new(o, "mode", json_string("box"));
   }
   if (strcmp(e->component, "select") == 0) {
-    /* the solar modes come with the solar part of issue 21 */
-    json_object_set_new(o, "options", json_pack("[s]", "normal"));
+    json_t *opts = json_array();
+    for (int i = 0; charge_modes[i]; i++) json_array_append_new(opts, json_string(charge_modes[i]));
+    json_object_set_new(o, "options", opts);
   }
   if (strcmp(e->component, "button") == 0)
     json_object_set_new(o, "payload_press", json_string("PRESS"));

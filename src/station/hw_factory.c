@@ -41,6 +41,7 @@ static hal *create_linux(station *st, char *err, size_t errlen) {
     pin(st, c, "gpio.lock_feedback", p->lock_feedback, sizeof p->lock_feedback);
     pin(st, c, "gpio.rcd_trip", p->rcd_trip, sizeof p->rcd_trip);
     pin(st, c, "gpio.rcd_test", p->rcd_test, sizeof p->rcd_test);
+    pin(st, c, "gpio.phase_contactor", p->phase_contactor, sizeof p->phase_contactor);
     pin(st, c, "pwm", p->pwm, sizeof p->pwm);
     pin(st, c, "adc.cp", p->adc_cp, sizeof p->adc_cp);
     pin(st, c, "adc.pp", p->adc_pp, sizeof p->adc_pp);
@@ -62,6 +63,7 @@ static hal *create_sim(station *st, char *err, size_t errlen) {
     snprintf(err, errlen, "cannot create the simulated hardware");
     return NULL;
   }
+  hal_sim_set_phase_contactor(h, config_get_bool(st->cfg, "sim.phase_contactor"));
   const char *fail = config_get(st->cfg, "sim.selftest_fail");
   if (fail && fail[0]) {
     /* "C:check", e.g. "2:rcd" */

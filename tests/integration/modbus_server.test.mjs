@@ -162,6 +162,16 @@ test('charging disabled and enabled again over Modbus; no phase contactor', asyn
   assert.deepEqual(await em.write(142, 1), { exception: 1 });
 });
 
+test('the charging mode over Modbus: offset 45 is connector.N.charge_mode', async () => {
+  assert.equal((await em.read(145))[0], 0, 'normal');
+  assert.deepEqual(await em.write(145, 2), { ok: true });
+  await st.waitFor((x) => x.connectors[0].charge_mode === 'solar_min', { what: 'solar_min' });
+  assert.equal((await em.read(145))[0], 2);
+  assert.deepEqual(await em.write(145, 4), { exception: 3 });
+  assert.deepEqual(await em.write(145, 0), { ok: true });
+  await st.waitFor((x) => x.connectors[0].charge_mode === 'normal', { what: 'normal again' });
+});
+
 test('a client not in modbus_server.allow reads but may not write', async () => {
   const other = await Client.start(PORT, ['--source', '127.0.0.2']);
   clients.push(other);

@@ -78,11 +78,13 @@ test('state, commands with their results, refusals, last will', async (t) => {
   assert.equal(res.ok, true);
   s = await sub.json(c1, (x) => x.offered_a > 10 && x.limited_by !== 'mqtt' && x.current_limit_a === null);
 
-  // charging mode: normal is what the station has today; the solar modes are refused, clearly
+  // charging mode: the key connector.1.charge_mode, shown in the state and the API's settings
+  res = await command('connector/1/set/charge_mode', 'solar_min');
+  assert.equal(res.ok, true);
+  s = await sub.json(c1, (x) => x.charge_mode === 'solar_min', { what: 'charge_mode solar_min' });
+  assert.equal((await st.connector(1)).charge_mode, 'solar_min');
   assert.equal((await command('connector/1/set/charge_mode', 'normal')).ok, true);
-  res = await command('connector/1/set/charge_mode', 'solar');
-  assert.equal(res.ok, false);
-  assert.match(res.error, /solar.*not available/);
+  s = await sub.json(c1, (x) => x.charge_mode === 'normal', { what: 'charge_mode normal' });
 
   // bad commands: a clear refusal each, nothing changes
   res = await command('connector/9/set/stop', 'PRESS');
@@ -216,7 +218,7 @@ test('Home Assistant discovery: documented schema, names in French, removed when
     }
     if (component === 'binary_sensor') assert.ok(BINARY_CLASSES.includes(p.device_class));
     if (component === 'number') assert.ok(p.min < p.max && p.step > 0);
-    if (component === 'select') assert.ok(p.options.includes('normal'));
+    if (component === 'select') assert.deepEqual(p.options, ['normal', 'solar', 'solar_min', 'offpeak_or_solar']);
   }
   assert.deepEqual(per, { sensor: 12, binary_sensor: 3, number: 2, select: 1, button: 2, switch: 1 });
   const power = JSON.parse(msgs.find((m) => m.topic.endsWith('/c1_power/config')).payload);

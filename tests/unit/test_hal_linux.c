@@ -539,6 +539,36 @@ static void destroy_opens_the_contactor(void **state) {
   assert_int_equal(f->bank.n, 0);
 }
 
+/* The phase contactor (docs/hal.md): none without its pin, refused with a
+ * sentence; with it, released (one phase) at start, driven by set_phases,
+ * released again at exit. */
+static void phase_contactor_output(void **state) {
+  fixture *f = *state;
+  hal *h = create_started(f);
+  assert_int_equal(h->ops->get_phases(h, 1), -1);
+  assert_int_equal(h->ops->set_phases(h, 1, 3), -1);
+  assert_non_null(strstr(h->ops->last_error(h), "no phase contactor"));
+  finish(f, h);
+  hal_linux_config cfg = config(f);
+  snprintf(cfg.pins[0].phase_contactor, sizeof cfg.pins[0].phase_contactor, "gpiochip0:23");
+  char err[256];
+  h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
+  if (!h) fail_msg("create: %s", err);
+  f->h = h;
+  assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
+  gpio_line *l = find_line(&f->bank, "gpiochip0:23");
+  assert_int_equal(l->value, 0);
+  assert_int_equal(h->ops->get_phases(h, 1), 1);
+  assert_int_equal(h->ops->set_phases(h, 1, 3), 0);
+  assert_int_equal(l->value, 1);
+  assert_int_equal(h->ops->get_phases(h, 1), 3);
+  assert_int_equal(h->ops->set_phases(h, 1, 1), 0);
+  assert_int_equal(l->value, 0);
+  assert_int_equal(h->ops->get_phases(h, 2), -1); /* no connector 2 */
+  finish(f, h);
+  assert_int_equal(f->bank.n, 0);
+}
+
 static void sync_selftest_reads_levels(void **state) {
   fixture *f = *state;
   hal *h = create_started(f);
@@ -827,6 +857,7 @@ int main(void) {
       cmocka_unit_test(cp_bands_follow_table_a4),
       cmocka_unit_test_setup_teardown(gpio_edges_become_events, setup, teardown),
       cmocka_unit_test_setup_teardown(destroy_opens_the_contactor, setup, teardown),
+      cmocka_unit_test_setup_teardown(phase_contactor_output, setup, teardown),
       cmocka_unit_test_setup_teardown(sync_selftest_reads_levels, setup, teardown),
       cmocka_unit_test_setup_teardown(async_selftest_passes_on_healthy_hardware, setup, teardown),
       cmocka_unit_test_setup_teardown(async_selftest_finds_faults, setup, teardown),

@@ -73,6 +73,31 @@ static void draws_min_of_offered_and_ev_max_and_meters_exactly(void **state) {
   assert_float_equal(m.energy_import_wh, 1000.0 + 11040.0, 1e-6);
 }
 
+/* A phase contactor at one phase: a three-phase EV draws on L1 only and
+ * meters a third of the energy; back at three it draws on all three. */
+static void supply_phases_follow_the_phase_contactor(void **state) {
+  (void)state;
+  sim_ev ev = plugged_ev(20, 80);
+  assert_int_equal(sim_ev_phases(&ev), 3);
+  sim_ev_set_supply_phases(&ev, 1, T0);
+  assert_int_equal(sim_ev_phases(&ev), 1);
+  sim_ev_set_outputs(&ev, DUTY_32A, true, T0);
+  sim_ev_advance(&ev, T0 + SIM_EV_REACTION_MS);
+  meter_reading m;
+  sim_ev_meter(&ev, &m);
+  assert_float_equal(m.current_a[0], 16.0, 1e-9);
+  assert_float_equal(m.current_a[1], 0.0, 1e-9);
+  assert_float_equal(m.current_a[2], 0.0, 1e-9);
+  sim_ev_advance(&ev, T0 + SIM_EV_REACTION_MS + 3600000);
+  sim_ev_meter(&ev, &m);
+  assert_float_equal(m.energy_import_wh, 1000.0 + 3680.0, 1e-6); /* 16 A x 230 V, 1 h */
+  sim_ev_set_supply_phases(&ev, 3, T0 + SIM_EV_REACTION_MS + 3600000);
+  sim_ev_meter(&ev, &m);
+  assert_float_equal(m.current_a[2], 16.0, 1e-9);
+  sim_ev_unplug(&ev, T0 + SIM_EV_REACTION_MS + 3600000);
+  assert_int_equal(sim_ev_phases(&ev), 0);
+}
+
 static void lower_duty_is_followed_after_reaction(void **state) {
   (void)state;
   sim_ev ev = plugged_ev(20, 80);
@@ -159,6 +184,7 @@ int main(void) {
       cmocka_unit_test(steady_low_pilot_reads_F),
       cmocka_unit_test(ev_closes_s2_after_reaction_delay_when_pwm_starts),
       cmocka_unit_test(draws_min_of_offered_and_ev_max_and_meters_exactly),
+      cmocka_unit_test(supply_phases_follow_the_phase_contactor),
       cmocka_unit_test(lower_duty_is_followed_after_reaction),
       cmocka_unit_test(pwm_off_makes_ev_leave_C),
       cmocka_unit_test(full_battery_returns_to_B_and_stops_metering),

@@ -28,6 +28,7 @@ typedef struct {
   bool enabled;
   int phase_calls;
   int phase_rc;
+  int mode_calls, mode_c, mode, mode_rc;
 } rec;
 
 static void r_limit(void *ctx, int c, double a) {
@@ -43,6 +44,12 @@ static int r_phases(void *ctx, int c, int p) {
   (void)c, (void)p;
   r->phase_calls++;
   return r->phase_rc;
+}
+
+static int r_mode(void *ctx, int c, int m) {
+  rec *r = ctx;
+  r->mode_calls++, r->mode_c = c, r->mode = m;
+  return r->mode_rc;
 }
 
 static mbs_snapshot snap;
@@ -77,7 +84,7 @@ static int setup(void **s) {
   mbs_state_init(&state, 6, 60);
   memset(&R, 0, sizeof R);
   R.phase_rc = -1;
-  W = (mbs_writer){&R, r_limit, r_enable, r_phases};
+  W = (mbs_writer){&R, r_limit, r_enable, r_phases, r_mode};
   return 0;
 }
 
@@ -265,6 +272,26 @@ static void test_enable_and_phases(void **s) {
   assert_int_equal(wr(true, 0, 242, 1, resp), 5);
 }
 
+/* Offset 45: connector.N.charge_mode by number (0 normal .. 3 offpeak_or_solar). */
+static void test_charge_mode(void **s) {
+  (void)s;
+  uint8_t resp[MBS_PDU_MAX];
+  snap.conn[1].charge_mode = 2;
+  assert_int_equal(reg(245), 2);
+  assert_int_equal(reg(145), 0);
+  assert_int_equal(wr(true, 0, 245, 2, resp), 5); /* already so: nothing to do */
+  assert_int_equal(R.mode_calls, 0);
+  assert_int_equal(wr(true, 0, 145, 1, resp), 5);
+  assert_int_equal(R.mode_calls, 1);
+  assert_int_equal(R.mode_c, 1);
+  assert_int_equal(R.mode, 1);
+  expect_exception(resp, wr(true, 0, 145, 4, resp), 6, MBS_EX_ILLEGAL_VALUE);
+  expect_exception(resp, wr(false, 0, 145, 3, resp), 6, MBS_EX_ILLEGAL_FUNCTION);
+  R.mode_rc = -1;
+  expect_exception(resp, wr(true, 0, 145, 3, resp), 6, MBS_EX_DEVICE_FAILURE);
+  assert_int_equal(R.mode_calls, 2);
+}
+
 static void test_write_multiple(void **s) {
   (void)s;
   uint8_t resp[MBS_PDU_MAX];
@@ -333,6 +360,7 @@ int main(void) {
       cmocka_unit_test_setup(test_setpoint_write, setup),
       cmocka_unit_test_setup(test_write_exceptions, setup),
       cmocka_unit_test_setup(test_enable_and_phases, setup),
+      cmocka_unit_test_setup(test_charge_mode, setup),
       cmocka_unit_test_setup(test_write_multiple, setup),
       cmocka_unit_test_setup(test_failsafe_virtual_clock, setup),
   };

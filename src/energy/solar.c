@@ -1,0 +1,375 @@
+/*
+ * Solar-surplus charging (see solar.h): one smoothed site surplus, shared in
+ * connector order among the sessions in a solar mode, and for each of them a
+ * small state machine (waiting, charging, switching phases) with start and
+ * stop timers, minimum charge and pause times, and a bounded number of phase
+ * switches per hour. Never reads a clock, never allocates after solar_new().
+ */
+#include "energy/solar.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The EV stops drawing within 5 s of a lower (here: zero) PWM offer
+ * (IEC 61851-1 Annex A, as ALLOC_EV_REACTION_MS): the phase contactor moves
+ * only once it has, and an increase is not followed by another sooner. */
+#define EV_REACTION_MS 5000
+/* The offer moves in half-amp steps and rises only by a whole amp or more:
+ * a moving average still wanders a little, the car need not follow it. */
+#define OFFER_STEP_A 0.5
+#define RISE_MIN_A 1.0
+#define RISE_SETTLE_MS 30000
+/* a car drawing less than this on every phase is not charging */
+#define IDLE_DRAW_A 1.0
+
+struct solar {
+  solar_config cfg;
+  int n;
+  solar_conn_out *out;
+  double smooth;   /* smoothed surplus, A (sum of phases) */
+  bool smooth_set; /* smooth holds a value */
+  borne_ms last_at;
+};
+
+static const char *const mode_names[SOLAR_MODE_COUNT] = {"normal", "solar", "solar_min",
+                                                         "offpeak_or_solar"};
+
+int solar_mode_parse(const char *s) {
+  for (int i = 0; s && i < SOLAR_MODE_COUNT; i++)
+    if (strcmp(s, mode_names[i]) == 0) return i;
+  return -1;
+}
+
+const char *solar_mode_name(solar_mode m) {
+  return (unsigned)m < SOLAR_MODE_COUNT ? mode_names[m] : "normal";
+}
+
+const char *solar_state_name(solar_state st) {
+  switch (st) {
+  case SOLAR_IDLE:
+    return "idle";
+  case SOLAR_WAITING:
+    return "waiting";
+  case SOLAR_CHARGING:
+    return "charging";
+  case SOLAR_SWITCHING:
+    return "switching_phases";
+  case SOLAR_FULL:
+    return "full";
+  }
+  return "?";
+}
+
+/* Defaults: docs/energy.md "Solar surplus" says where each comes from. */
+void solar_config_defaults(solar_config *c) {
+  memset(c, 0, sizeof *c);
+  c->min_a = 6;
+  c->start_threshold_a = 0;
+  c->stop_threshold_a = 0;
+  c->start_delay_ms = 60000;
+  c->stop_delay_ms = 180000;
+  c->min_charge_ms = 600000;
+  c->min_pause_ms = 300000;
+  c->smoothing_ms = 10000;
+  c->phase_pause_ms = 60000;
+  c->max_switches_per_hour = 4;
+  c->stale_ms = 10000;
+}
+
+solar *solar_new(int connectors, const solar_config *cfg) {
+  if (connectors < 1) return NULL;
+  solar *s = calloc(1, sizeof *s);
+  if (!s) return NULL;
+  s->out = calloc((size_t)connectors, sizeof *s->out);
+  if (!s->out) {
+    free(s);
+    return NULL;
+  }
+  s->n = connectors;
+  solar_set_config(s, cfg);
+  for (int i = 0; i < connectors; i++) {
+    s->out[i].phases = 3;
+    s->out[i].limit_a = -1;
+  }
+  return s;
+}
+
+void solar_free(solar *s) {
+  if (!s) return;
+  free(s->out);
+  free(s);
+}
+
+void solar_set_config(solar *s, const solar_config *cfg) {
+  s->cfg = *cfg;
+  if (!(s->cfg.min_a >= 6)) s->cfg.min_a = 6;
+  /* the contactor moves only once the car has stopped drawing */
+  if (s->cfg.phase_pause_ms < EV_REACTION_MS) s->cfg.phase_pause_ms = EV_REACTION_MS;
+  /* the log must hold an hour's worth for the limit to count them all */
+  if (s->cfg.max_switches_per_hour > SOLAR_MAX_SWITCH_LOG)
+    s->cfg.max_switches_per_hour = SOLAR_MAX_SWITCH_LOG;
+}
+
+void solar_set_phases(solar *s, int i, int phases) {
+  if (i >= 0 && i < s->n) s->out[i].phases = phases == 1 ? 1 : 3;
+}
+
+const solar_conn_out *solar_conn(const solar *s, int i) { return &s->out[i]; }
+double solar_surplus_a(const solar *s) { return s->smooth_set ? s->smooth : 0; }
+
+int solar_switches_last_hour(const solar *s, int i, borne_ms now) {
+  const solar_conn_out *o = &s->out[i];
+  int k = 0;
+  for (int j = 0; j < o->switch_log_n; j++)
+    if (now - o->switch_log[j] < 3600000) k++;
+  return k;
+}
+
+static bool may_switch(const solar *s, int i, borne_ms now) {
+  return s->cfg.max_switches_per_hour > 0 &&
+         solar_switches_last_hour(s, i, now) < s->cfg.max_switches_per_hour;
+}
+
+static void log_switch(solar_conn_out *o, borne_ms now, int to) {
+  if (o->switch_log_n == SOLAR_MAX_SWITCH_LOG) {
+    memmove(o->switch_log, o->switch_log + 1, sizeof o->switch_log[0] * (SOLAR_MAX_SWITCH_LOG - 1));
+    o->switch_log_n--;
+  }
+  o->switch_log[o->switch_log_n++] = now;
+  o->phases = to;
+  o->switches++;
+}
+
+static bool drawing(const solar_conn_in *in) {
+  for (int k = 0; k < 3; k++)
+    if (in->draw_a[k] >= IDLE_DRAW_A) return true;
+  return false;
+}
+
+/* Change the contactor to `to`: at once when the car draws nothing, else
+ * through a pause (SOLAR_SWITCHING) that lets it stop first. */
+static void begin_switch(solar_conn_out *o, const solar_conn_in *in, borne_ms now, int to) {
+  o->up3_since = o->down1_since = 0;
+  if (!drawing(in) && o->limit_a <= 0) {
+    log_switch(o, now, to);
+    return;
+  }
+  o->state = SOLAR_SWITCHING;
+  o->switch_at = now;
+  o->switch_to = to;
+  o->switch_done = false;
+  o->limit_a = 0;
+  o->reason = "switching phases";
+}
+
+/* A switch in progress: no current; the contactor moves once the pause
+ * has passed (the car has long stopped), the charge resumes the EV's
+ * reaction time later. True while it lasts. */
+static bool switching(const solar *s, solar_conn_out *o, borne_ms now) {
+  if (o->state != SOLAR_SWITCHING) return false;
+  if (!o->switch_done && now - o->switch_at >= s->cfg.phase_pause_ms) {
+    log_switch(o, now, o->switch_to);
+    o->switch_done = true;
+  }
+  if (o->switch_done && now - o->switch_at >= s->cfg.phase_pause_ms + EV_REACTION_MS) {
+    o->state = SOLAR_CHARGING;
+    o->switch_at = 0;
+    o->below_since = o->above_since = 0;
+    if (!o->on_at) { /* the switch came with a start */
+      o->on_at = now;
+      o->starts++;
+    }
+    o->last_up = now;
+    return false;
+  }
+  o->limit_a = 0;
+  return true;
+}
+
+/* Decreases at once; increases by a whole amp or more, not faster than
+ * the EV follows; a smaller rise once it has been possible for
+ * RISE_SETTLE_MS (the average has settled: no chasing of noise). */
+static void offer(solar_conn_out *o, double amps, borne_ms now) {
+  double t = floor(amps / OFFER_STEP_A + 1e-9) * OFFER_STEP_A;
+  if (o->limit_a < 0 || t < o->limit_a) {
+    o->limit_a = t;
+    o->rise_since = 0;
+    return;
+  }
+  if (t <= o->limit_a) {
+    o->rise_since = 0;
+    return;
+  }
+  if (!o->rise_since) o->rise_since = now;
+  bool big = t >= o->limit_a + RISE_MIN_A, settled = now - o->rise_since >= RISE_SETTLE_MS;
+  if ((big || settled) && now - o->last_up >= EV_REACTION_MS) {
+    o->limit_a = t;
+    o->last_up = now;
+    o->rise_since = 0;
+  }
+}
+
+static void timer(borne_ms *since, bool cond, borne_ms now) {
+  if (!cond)
+    *since = 0;
+  else if (!*since)
+    *since = now;
+}
+
+static bool elapsed(borne_ms since, borne_ms delay, borne_ms now) {
+  return since && now - since >= delay;
+}
+
+/* Phase decisions while charging (switchable connectors): to one phase when
+ * the surplus stayed below the three-phase minimum for the stop delay, to
+ * three when it stayed above it (plus the start threshold) for the start
+ * delay. True when a switch began. */
+static bool phase_rules(const solar *s, int i, const solar_conn_in *in, double avail,
+                        borne_ms now) {
+  const solar_config *c = &s->cfg;
+  solar_conn_out *o = &s->out[i];
+  double min3 = 3 * c->min_a;
+  timer(&o->down1_since, o->phases == 3 && avail < min3 - c->stop_threshold_a, now);
+  timer(&o->up3_since, o->phases == 1 && avail >= min3 + c->start_threshold_a, now);
+  if (elapsed(o->down1_since, c->stop_delay_ms, now) && may_switch(s, i, now) &&
+      (in->mode == SOLAR_MODE_SOLAR_MIN || avail >= c->min_a - c->stop_threshold_a)) {
+    begin_switch(o, in, now, 1);
+    return true;
+  }
+  if (elapsed(o->up3_since, c->start_delay_ms, now) && may_switch(s, i, now)) {
+    begin_switch(o, in, now, 3);
+    return true;
+  }
+  return false;
+}
+
+/* Surplus-only charging (solar, offpeak_or_solar outside the off-peak). */
+static void solar_only(solar *s, int i, const solar_conn_in *in, double avail, borne_ms now) {
+  const solar_config *c = &s->cfg;
+  solar_conn_out *o = &s->out[i];
+  if (o->state != SOLAR_CHARGING) {
+    o->state = SOLAR_WAITING;
+    o->limit_a = 0;
+    int least = in->switchable ? 1 : o->phases;
+    timer(&o->above_since, avail >= least * c->min_a + c->start_threshold_a, now);
+    bool rested = !o->off_at || now - o->off_at >= c->min_pause_ms;
+    o->reason = !rested ? "minimum pause" : "waiting for solar surplus";
+    if (!elapsed(o->above_since, c->start_delay_ms, now) || !rested) return;
+    int want = in->switchable && avail >= 3 * c->min_a + c->start_threshold_a ? 3 : least;
+    if (in->switchable && want != o->phases) {
+      if (may_switch(s, i, now))
+        begin_switch(o, in, now, want);
+      else if (avail < o->phases * c->min_a + c->start_threshold_a)
+        return; /* the contactor may not move this hour and the sun is short for its phases */
+      if (o->state == SOLAR_SWITCHING) return;
+    }
+    o->state = SOLAR_CHARGING;
+    o->on_at = now;
+    o->starts++;
+    o->below_since = 0;
+    o->last_up = now;
+    o->limit_a = -1;
+  }
+  if (in->switchable && phase_rules(s, i, in, avail, now)) return;
+  int n = o->phases;
+  timer(&o->below_since, avail < n * c->min_a - c->stop_threshold_a, now);
+  if (elapsed(o->below_since, c->stop_delay_ms, now) && now - o->on_at >= c->min_charge_ms) {
+    o->state = SOLAR_WAITING;
+    o->limit_a = 0;
+    o->off_at = now;
+    o->on_at = 0;
+    o->stops++;
+    o->above_since = o->below_since = 0;
+    o->reason = "solar surplus too low";
+    return;
+  }
+  o->reason = o->below_since ? "solar surplus low: minimum" : "solar surplus";
+  offer(o, fmax(c->min_a, avail / n), now);
+}
+
+/* The minimum from the grid, the rest from the surplus: never stops. */
+static void solar_min(solar *s, int i, const solar_conn_in *in, double avail, borne_ms now) {
+  solar_conn_out *o = &s->out[i];
+  if (o->state != SOLAR_CHARGING) {
+    o->state = SOLAR_CHARGING;
+    o->on_at = now;
+    o->starts++;
+    o->limit_a = -1;
+    o->last_up = now;
+  }
+  if (in->switchable && phase_rules(s, i, in, avail, now)) return;
+  o->reason = avail >= o->phases * s->cfg.min_a ? "solar surplus" : "minimum + solar surplus";
+  offer(o, fmax(s->cfg.min_a, avail / o->phases), now);
+}
+
+/* No solar rule (normal, off-peak): three phases when the contactor can. */
+static void full(solar *s, int i, const solar_conn_in *in, borne_ms now) {
+  solar_conn_out *o = &s->out[i];
+  o->state = in->mode == SOLAR_MODE_NORMAL ? SOLAR_IDLE : SOLAR_FULL;
+  o->limit_a = -1;
+  o->reason = in->mode == SOLAR_MODE_NORMAL ? "" : "off-peak period";
+  o->above_since = o->below_since = 0;
+  if (in->wants && in->switchable && o->phases != 3 && may_switch(s, i, now))
+    begin_switch(o, in, now, 3);
+}
+
+static bool governed(const solar_conn_in *in) {
+  if (!in->wants) return false;
+  return in->mode == SOLAR_MODE_SOLAR || in->mode == SOLAR_MODE_SOLAR_MIN ||
+         (in->mode == SOLAR_MODE_OFFPEAK_OR_SOLAR && !in->offpeak);
+}
+
+static double sum3(const double v[3]) { return v[0] + v[1] + v[2]; }
+
+void solar_round(solar *s, borne_ms now, const solar_grid_in *g, const solar_conn_in *in) {
+  const solar_config *c = &s->cfg;
+  /* The surplus: what would be exported if the solar-mode sessions drew
+   * nothing. borne's draw is the one when the grid sample was measured;
+   * the other sessions (normal mode, off-peak) count as the building's
+   * load. Stale or missing data: no surplus. */
+  double raw = 0;
+  if (g && g->valid && now - g->at <= c->stale_ms) {
+    raw = g->own_a - sum3(g->grid_a);
+    for (int i = 0; i < s->n; i++)
+      if (!governed(&in[i])) raw -= fmax(0, sum3(in[i].draw_a));
+  }
+  if (!s->smooth_set || c->smoothing_ms <= 0) {
+    s->smooth = raw;
+    s->smooth_set = true;
+  } else if (now > s->last_at) {
+    double k = 1 - exp(-(double)(now - s->last_at) / (double)c->smoothing_ms);
+    s->smooth += (raw - s->smooth) * k;
+  }
+  s->last_at = now;
+
+  double left = s->smooth;
+  for (int i = 0; i < s->n; i++) {
+    solar_conn_out *o = &s->out[i];
+    if (!in[i].switchable) o->phases = in[i].phases == 1 ? 1 : 3;
+    if (!in[i].wants) {
+      bool sunny = in[i].mode != SOLAR_MODE_NORMAL;
+      o->state = sunny ? SOLAR_WAITING : SOLAR_IDLE;
+      /* a solar session starts from nothing, not from a full offer */
+      o->limit_a = sunny ? 0 : -1;
+      o->reason = sunny ? "no session" : "";
+      o->off_at = o->on_at = o->above_since = o->below_since = 0;
+      o->up3_since = o->down1_since = o->switch_at = 0;
+      o->share_a = 0;
+      continue;
+    }
+    if (switching(s, o, now)) continue;
+    if (!governed(&in[i])) {
+      full(s, i, &in[i], now);
+      o->share_a = 0;
+      continue;
+    }
+    double avail = fmax(0, left);
+    o->share_a = avail;
+    if (in[i].mode == SOLAR_MODE_SOLAR_MIN)
+      solar_min(s, i, &in[i], avail, now);
+    else
+      solar_only(s, i, &in[i], avail, now);
+    if (o->limit_a > 0) left -= fmin(avail, o->limit_a * o->phases);
+  }
+}

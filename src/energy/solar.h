@@ -1,0 +1,117 @@
+/*
+ * Solar-surplus charging: decides, one round at a time on a clock passed in,
+ * how much each connector in a solar charging mode may take from the sun,
+ * when it starts and stops, and whether its phase contactor should put the
+ * car on one phase or three. Pure logic: no I/O, no clock reads.
+ *
+ * The surplus is what the building would export if borne's solar-mode
+ * connectors drew nothing: their draw minus the grid meter's balance (import
+ * positive, summed over the phases), smoothed. It is shared among the
+ * solar-mode connectors in connector order. Start when the surplus has stayed
+ * above the start level for start_delay, stop when it has stayed below the
+ * stop level for stop_delay, never before min_charge after a start nor
+ * min_pause after a stop. The result is a limit (LIMIT_SOLAR in the station)
+ * that composes with all the others: the site limit always wins.
+ * See docs/energy.md "Solar surplus".
+ */
+#ifndef BORNE_ENERGY_SOLAR_H
+#define BORNE_ENERGY_SOLAR_H
+
+#include <stdbool.h>
+
+#include "core/types.h"
+
+typedef enum {
+  SOLAR_MODE_NORMAL,           /* no solar rule: the other limits only */
+  SOLAR_MODE_SOLAR,            /* surplus only: starts and stops with the sun */
+  SOLAR_MODE_SOLAR_MIN,        /* the minimum from the grid, the rest from the surplus */
+  SOLAR_MODE_OFFPEAK_OR_SOLAR, /* full in the off-peak period, surplus only outside */
+  SOLAR_MODE_COUNT
+} solar_mode;
+
+/* "normal" "solar" "solar_min" "offpeak_or_solar"; -1 for anything else. */
+int solar_mode_parse(const char *s);
+const char *solar_mode_name(solar_mode m);
+
+#define SOLAR_MAX_SWITCH_LOG 32 /* phase switches remembered for the per-hour limit */
+
+typedef struct {
+  double min_a;             /* least current per phase (IEC 61851-1: 6 A) */
+  double start_threshold_a; /* surplus beyond the minimum power needed to start, A (sum) */
+  double stop_threshold_a;  /* import tolerated at the minimum before the stop timer runs */
+  borne_ms start_delay_ms;  /* surplus above the start level this long: start (or 1->3) */
+  borne_ms stop_delay_ms;   /* surplus below the stop level this long: stop (or 3->1) */
+  borne_ms min_charge_ms;   /* a solar start is not stopped before this */
+  borne_ms min_pause_ms;    /* a solar stop is not restarted before this */
+  borne_ms smoothing_ms;    /* time constant of the surplus' moving average */
+  borne_ms phase_pause_ms;  /* no current this long around a phase switch */
+  int max_switches_per_hour;
+  borne_ms stale_ms; /* grid data older than this: no surplus known */
+} solar_config;
+
+void solar_config_defaults(solar_config *c);
+
+typedef struct {
+  solar_mode mode;
+  bool wants;       /* a session that may draw power (running, EV connected) */
+  int phases;       /* phases wired to the connector: 1 or 3 */
+  bool switchable;  /* a phase contactor can put it on 1 or 3 phases */
+  bool offpeak;     /* the off-peak period is on (offpeak_or_solar) */
+  double draw_a[3]; /* its measured draw per phase now, A */
+} solar_conn_in;
+
+typedef struct {
+  bool valid;       /* a grid sample was ever received */
+  borne_ms at;      /* when it was measured */
+  double grid_a[3]; /* balance per phase at the grid connection, import positive, A */
+  double own_a;     /* borne's total draw (all phases, all connectors) when it was measured */
+  /* Reserved for a PV inverter source (SunSpec over Modbus, not read yet):
+   * its production in A (sum of the phases). Unused by the rules today. */
+  bool has_pv;
+  double pv_a;
+} solar_grid_in;
+
+typedef enum {
+  SOLAR_IDLE,      /* not in a solar mode, or no session */
+  SOLAR_WAITING,   /* paused: not enough surplus (yet) */
+  SOLAR_CHARGING,  /* charging on the surplus (or the minimum) */
+  SOLAR_SWITCHING, /* paused around a phase switch */
+  SOLAR_FULL,      /* offpeak_or_solar in the off-peak period: no solar limit */
+} solar_state;
+
+typedef struct {
+  double limit_a; /* < 0: no solar limit; 0: paused; else the offer per phase */
+  int phases;     /* where the phase contactor should be: 1 or 3 */
+  solar_state state;
+  const char *reason; /* a short sentence for the status */
+  double share_a;     /* the surplus this connector may use, A (sum of phases) */
+  borne_ms on_at, off_at;
+  borne_ms above_since, below_since; /* start / stop timers (0: not running) */
+  borne_ms up3_since, down1_since;   /* phase switch timers */
+  borne_ms switch_at;                /* the phase switch in progress began (0: none) */
+  int switch_to;
+  bool switch_done;    /* the contactor moved (switch_to is now phases) */
+  borne_ms last_up;    /* last increase of limit_a */
+  borne_ms rise_since; /* a small increase is possible since (0: none) */
+  borne_ms switch_log[SOLAR_MAX_SWITCH_LOG];
+  int switch_log_n;
+  long starts, stops, switches; /* counters, for tests and the status */
+} solar_conn_out;
+
+typedef struct solar solar;
+
+solar *solar_new(int connectors, const solar_config *cfg);
+void solar_free(solar *s);
+void solar_set_config(solar *s, const solar_config *cfg);
+/* The contactor's position at start (the HAL's, or 3 when it has none). */
+void solar_set_phases(solar *s, int i, int phases);
+/* One round at `now`: in[] has the solar's connector count entries. */
+void solar_round(solar *s, borne_ms now, const solar_grid_in *g, const solar_conn_in *in);
+const solar_conn_out *solar_conn(const solar *s, int i);
+/* The smoothed site surplus, A (sum of phases); 0 when unknown. */
+double solar_surplus_a(const solar *s);
+/* Phase switches of connector i in the hour before `now`. */
+int solar_switches_last_hour(const solar *s, int i, borne_ms now);
+const char *solar_state_name(solar_state st);
+
+#endif

@@ -1,0 +1,457 @@
+/*
+ * Solar-surplus charging on a virtual clock (src/energy/solar.c) together
+ * with the site allocator (src/energy/allocator.c), as the energy module
+ * composes them: the rules one by one (start and stop delays, minimum charge
+ * and pause, solar_min, off-peak, stale data, the phase switch and its
+ * pause, the switches-per-hour limit), then recorded-style days simulated
+ * second by second — a clear day, a day of fast clouds, a three-phase house
+ * load that jumps — counting starts, stops and phase switches per hour, the
+ * grid import while charging on the sun alone and the share of the surplus
+ * used, with bounds. The figures are printed (docs/energy.md quotes them).
+ */
+/* cmocka.h needs these first */
+// clang-format off
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+// clang-format on
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "energy/allocator.h"
+#include "energy/solar.h"
+
+#define T0 ((borne_ms)1767600000000LL) /* 2026-01-05 08:00 UTC: the day starts at 08:00 */
+#define S(x) ((borne_ms)(x)*1000)
+#define V 230.0
+#define HOUR 3600
+
+/* ---------- the rules, one car, surplus set by hand ---------- */
+
+typedef struct {
+  solar *s;
+  solar_config cfg;
+  solar_conn_in in;
+  solar_grid_in g;
+  borne_ms now;
+  double surplus_a; /* what the building exports with the car off, A (sum) */
+  double import_allowed;
+} rig;
+
+static void rig_init(rig *r, solar_mode mode, bool switchable) {
+  memset(r, 0, sizeof *r);
+  solar_config_defaults(&r->cfg);
+  r->s = solar_new(1, &r->cfg);
+  r->in.mode = mode;
+  r->in.wants = true;
+  r->in.phases = 3;
+  r->in.switchable = switchable;
+  r->now = T0;
+}
+
+/* One second: the car draws what it is offered (on the contactor's phases),
+ * the meter sees the surplus minus that draw. */
+static void rig_step(rig *r) {
+  const solar_conn_out *o = solar_conn(r->s, 0);
+  double a = o->limit_a < 0 ? 16 : o->limit_a >= 6 ? fmin(o->limit_a, 16) : 0;
+  for (int k = 0; k < 3; k++) r->in.draw_a[k] = k < o->phases ? a : 0;
+  double own = a * o->phases;
+  r->g.valid = true;
+  r->g.at = r->now;
+  r->g.own_a = own;
+  for (int p = 0; p < 3; p++) r->g.grid_a[p] = (own - r->surplus_a) / 3;
+  solar_round(r->s, r->now, &r->g, &r->in);
+  r->now += 1000;
+}
+
+static void rig_run(rig *r, int seconds) {
+  for (int i = 0; i < seconds; i++) rig_step(r);
+}
+
+static void test_mode_names(void **state) {
+  (void)state;
+  assert_int_equal(solar_mode_parse("normal"), SOLAR_MODE_NORMAL);
+  assert_int_equal(solar_mode_parse("solar"), SOLAR_MODE_SOLAR);
+  assert_int_equal(solar_mode_parse("solar_min"), SOLAR_MODE_SOLAR_MIN);
+  assert_int_equal(solar_mode_parse("offpeak_or_solar"), SOLAR_MODE_OFFPEAK_OR_SOLAR);
+  assert_int_equal(solar_mode_parse("Solar"), -1);
+  assert_int_equal(solar_mode_parse(""), -1);
+  assert_int_equal(solar_mode_parse(NULL), -1);
+  assert_string_equal(solar_mode_name(SOLAR_MODE_OFFPEAK_OR_SOLAR), "offpeak_or_solar");
+}
+
+/* Starts only after the surplus stayed above 3 x 6 A for the start delay
+ * (no contactor: the car is three-phase), at the surplus' share. */
+static void test_start_delay(void **state) {
+  (void)state;
+  rig r;
+  rig_init(&r, SOLAR_MODE_SOLAR, false);
+  r.surplus_a = 17; /* short of 18 A */
+  rig_run(&r, 300);
+  assert_int_equal(solar_conn(r.s, 0)->state, SOLAR_WAITING);
+  assert_true(solar_conn(r.s, 0)->limit_a == 0);
+  r.surplus_a = 30;
+  rig_run(&r, 50); /* the average has risen, the delay has not passed */
+  assert_int_equal(solar_conn(r.s, 0)->state, SOLAR_WAITING);
+  rig_run(&r, 30);
+  assert_int_equal(solar_conn(r.s, 0)->state, SOLAR_CHARGING);
+  assert_int_equal(solar_conn(r.s, 0)->starts, 1);
+  rig_run(&r, 30);
+  assert_true(fabs(solar_conn(r.s, 0)->limit_a - 10) < 0.51); /* 30 A over three phases */
+  solar_free(r.s);
+}
+
+/* A cloud shorter than the stop delay does not stop the charge (it goes to
+ * the minimum and imports); a long one stops it, but not before the
+ * minimum charge time; then the minimum pause holds it off. */
+static void test_stop_delay_min_charge_pause(void **state) {
+  (void)state;
+  rig r;
+  rig_init(&r, SOLAR_MODE_SOLAR, false);
+  r.surplus_a = 30;
+  rig_run(&r, 120);
+  assert_int_equal(solar_conn(r.s, 0)->state, SOLAR_CHARGING);
+  r.surplus_a = 3;
+  rig_run(&r, 150); /* shorter than the 180 s stop delay */
+  assert_int_equal(solar_conn(r.s, 0)->state, SOLAR_CHARGING);
+  assert_true(solar_conn(r.s, 0)->limit_a == 6);
+  r.surplus_a = 30;
+  rig_run(&r, 60);
+  r.surplus_a = 0;
+  /* started at ~60 s, now at 330 s: the stop delay runs out at ~515 s,
+   * the minimum charge time (600 s) holds it on until ~660 s */
+  rig_run(&r, 300);
+  assert_int_equal(solar_conn(r.s, 0)->state, SOLAR_CHARGING);
+  assert_true(solar_conn(r.s, 0)->limit_a == 6);
+  rig_run(&r, 50);
+  assert_int_equal(solar_conn(r.s, 0)->state, SOLAR_WAITING);
+  assert_int_equal(solar_conn(r.s, 0)->stops, 1);
+  r.surplus_a = 30; /* the sun is back at once: the pause (300 s) holds */
+  rig_run(&r, 250);
+  assert_int_equal(solar_conn(r.s, 0)->state, SOLAR_WAITING);
+  assert_string_equal(solar_conn(r.s, 0)->reason, "minimum pause");
+  rig_run(&r, 60);
+  assert_int_equal(solar_conn(r.s, 0)->state, SOLAR_CHARGING);
+  assert_int_equal(solar_conn(r.s, 0)->starts, 2);
+  solar_free(r.s);
+}
+
+/* solar_min: 6 A at once whatever the sun, more when the surplus allows. */
+static void test_solar_min(void **state) {
+  (void)state;
+  rig r;
+  rig_init(&r, SOLAR_MODE_SOLAR_MIN, false);
+  r.surplus_a = 0;
+  rig_run(&r, 2);
+  assert_true(solar_conn(r.s, 0)->limit_a == 6);
+  rig_run(&r, 3600);
+  assert_int_equal(solar_conn(r.s, 0)->state, SOLAR_CHARGING);
+  assert_true(solar_conn(r.s, 0)->limit_a == 6);
+  r.surplus_a = 36;
+  rig_run(&r, 120);
+  assert_true(fabs(solar_conn(r.s, 0)->limit_a - 12) < 0.51);
+  assert_int_equal(solar_conn(r.s, 0)->stops, 0);
+  solar_free(r.s);
+}
+
+/* offpeak_or_solar: no solar limit in the off-peak period, solar outside. */
+static void test_offpeak_or_solar(void **state) {
+  (void)state;
+  rig r;
+  rig_init(&r, SOLAR_MODE_OFFPEAK_OR_SOLAR, false);
+  r.in.offpeak = true;
+  rig_run(&r, 5);
+  assert_int_equal(solar_conn(r.s, 0)->state, SOLAR_FULL);
+  assert_true(solar_conn(r.s, 0)->limit_a < 0);
+  r.in.offpeak = false;
+  rig_run(&r, 2);
+  assert_int_equal(solar_conn(r.s, 0)->state, SOLAR_WAITING);
+  assert_true(solar_conn(r.s, 0)->limit_a == 0);
+  solar_free(r.s);
+}
+
+/* Stale grid data: no surplus known, a solar charge stops after the delays. */
+static void test_stale_grid(void **state) {
+  (void)state;
+  rig r;
+  rig_init(&r, SOLAR_MODE_SOLAR, false);
+  r.surplus_a = 30;
+  rig_run(&r, 700);
+  assert_int_equal(solar_conn(r.s, 0)->state, SOLAR_CHARGING);
+  for (int i = 0; i < 400; i++) { /* the meter went silent */
+    solar_round(r.s, r.now, &r.g, &r.in);
+    r.now += 1000;
+  }
+  assert_int_equal(solar_conn(r.s, 0)->state, SOLAR_WAITING);
+  assert_true(solar_surplus_a(r.s) < 1);
+  solar_free(r.s);
+}
+
+/* With a phase contactor: starts on one phase at 6 A of surplus, goes to
+ * three when it stays above 18 A — through a pause with no current, the
+ * contactor moving only at its end — and back to one when it drops. */
+static void test_phase_switch(void **state) {
+  (void)state;
+  rig r;
+  rig_init(&r, SOLAR_MODE_SOLAR, true);
+  solar_set_phases(r.s, 0, 3);
+  r.surplus_a = 8;
+  rig_run(&r, 80);
+  const solar_conn_out *o = solar_conn(r.s, 0);
+  assert_int_equal(o->state, SOLAR_CHARGING);
+  assert_int_equal(o->phases, 1); /* moved while the car drew nothing */
+  assert_true(fabs(o->limit_a - 8) < 0.51);
+  r.surplus_a = 25;
+  rig_run(&r, 75);
+  assert_int_equal(o->state, SOLAR_SWITCHING);
+  assert_true(o->limit_a == 0);
+  rig_run(&r, 30);
+  assert_int_equal(o->phases, 1); /* the pause is not over */
+  rig_run(&r, 40);
+  assert_int_equal(o->phases, 3);
+  rig_run(&r, 10);
+  assert_int_equal(o->state, SOLAR_CHARGING);
+  assert_true(fabs(o->limit_a - 25.0 / 3) < 0.51);
+  r.surplus_a = 9;
+  rig_run(&r, 300);
+  assert_int_equal(o->phases, 1);
+  assert_int_equal(o->state, SOLAR_CHARGING);
+  assert_int_equal(o->stops, 0);
+  assert_int_equal(o->switches, 3);
+  solar_free(r.s);
+}
+
+/* No more than solar.max_switches_per_hour switches in any hour, however the
+ * sun swings. */
+static void test_switch_limit(void **state) {
+  (void)state;
+  rig r;
+  rig_init(&r, SOLAR_MODE_SOLAR_MIN, true);
+  r.cfg.max_switches_per_hour = 2;
+  r.cfg.start_delay_ms = r.cfg.stop_delay_ms = S(10);
+  r.cfg.phase_pause_ms = S(10);
+  solar_set_config(r.s, &r.cfg);
+  borne_ms from = r.now;
+  for (int k = 0; k < 40; k++) { /* swings every minute for 40 minutes */
+    r.surplus_a = k % 2 ? 5 : 30;
+    rig_run(&r, 60);
+  }
+  assert_int_equal(solar_conn(r.s, 0)->switches, 2);
+  for (int k = 0; k < 60; k++) {
+    r.surplus_a = k % 2 ? 5 : 30;
+    rig_run(&r, 60);
+  }
+  long sw = solar_conn(r.s, 0)->switches;
+  assert_true(sw <= 2 * ((r.now - from) / S(HOUR) + 1));
+  assert_true(solar_switches_last_hour(r.s, 0, r.now) <= 2);
+  solar_free(r.s);
+}
+
+/* ---------- whole days, with the allocator and a site limit ---------- */
+
+typedef struct {
+  const char *name;
+  double pv_peak_w;
+  bool clouds; /* fast clouds: the sun at 20 % for 15..180 s at random */
+  bool jumps;  /* a three-phase house load of 2.5 kW per phase, 7 min on, 7 off */
+  bool switchable;
+  solar_mode mode;
+} day;
+
+typedef struct {
+  double starts, stops, switches;
+  double hours;
+  double car_wh, import_wh, surplus_wh, used_wh;
+  double worst_over_s; /* longest time a phase was above the site limit */
+  long max_switch_hour;
+} figures;
+
+static unsigned lcg(unsigned *x) {
+  *x = *x * 1103515245u + 12345u;
+  return (*x >> 16) & 0x7fff;
+}
+
+static double pv_clear(const day *d, double t_s) {
+  /* 07:00 to 19:00 bell; the day simulated runs from 08:00 */
+  double h = 1 + t_s / HOUR;
+  double v = sin(M_PI * h / 12.0);
+  return v > 0 ? d->pv_peak_w * v : 0;
+}
+
+static void run_day(const day *d, double hours, figures *f) {
+  memset(f, 0, sizeof *f);
+  solar_config sc;
+  solar_config_defaults(&sc);
+  solar *s = solar_new(1, &sc);
+  solar_set_phases(s, 0, 3);
+  alloc_config ac;
+  alloc_config_defaults(&ac);
+  for (int p = 0; p < 3; p++) ac.limit_a[p] = 25;
+  ac.margin_a = 1;
+  ac.use_grid = true;
+  allocator *a = allocator_new(1, &ac);
+  unsigned rnd = 42;
+  double cloud = 1;
+  int cloud_left = 0;
+  double offer_hist[4] = {0}; /* the car follows the offer 2 s late */
+  int ph_hist[4] = {3, 3, 3, 3};
+  double draw = 0;
+  int draw_ph = 3;
+  double over_s[3] = {0};
+  int steps = (int)(hours * HOUR);
+  long hour_switches = 0, hour_base = 0;
+  for (int t = 0; t < steps; t++) {
+    borne_ms now = T0 + S(t);
+    if (d->clouds && --cloud_left <= 0) {
+      cloud = cloud < 1 ? 1 : 0.2;
+      cloud_left = 15 + (int)(lcg(&rnd) % 166);
+    }
+    double pv = pv_clear(d, t) * cloud;
+    double house[3];
+    for (int p = 0; p < 3; p++) {
+      house[p] = 300 + (double)(lcg(&rnd) % 101) - 50;
+      if (d->jumps && (t / 420) % 2 == 1) house[p] += 2500;
+    }
+    double grid_a[3];
+    for (int p = 0; p < 3; p++) grid_a[p] = (house[p] - pv / 3) / V + (p < draw_ph ? draw : 0);
+    double own = draw * draw_ph;
+    /* energy figures for this second */
+    double car_w = own * V;
+    double spare_w = fmax(0, pv - (house[0] + house[1] + house[2]));
+    double grid_w = (grid_a[0] + grid_a[1] + grid_a[2]) * V;
+    f->car_wh += car_w / 3600;
+    f->surplus_wh += spare_w / 3600;
+    f->used_wh += fmin(car_w, spare_w) / 3600;
+    if (d->mode == SOLAR_MODE_SOLAR && car_w > 0) f->import_wh += fmax(0, grid_w) / 3600;
+    for (int p = 0; p < 3; p++) {
+      over_s[p] = grid_a[p] > 25 + 1e-9 ? over_s[p] + 1 : 0;
+      if (over_s[p] > f->worst_over_s) f->worst_over_s = over_s[p];
+    }
+    /* the station's round: solar first, its limit caps what the allocator may give */
+    solar_grid_in g = {.valid = true, .at = now, .own_a = own};
+    memcpy(g.grid_a, grid_a, sizeof grid_a);
+    solar_conn_in si = {.mode = d->mode, .wants = true, .phases = 3, .switchable = d->switchable};
+    for (int k = 0; k < draw_ph; k++) si.draw_a[k] = draw;
+    solar_round(s, now, &g, &si);
+    const solar_conn_out *so = solar_conn(s, 0);
+    alloc_grid_in ag = {.grid_valid = true, .grid_at = now, .has_own = true};
+    memcpy(ag.grid_a, grid_a, sizeof grid_a);
+    for (int k = 0; k < draw_ph; k++) ag.own_a[k] = draw;
+    alloc_conn_in ai = {.phases = so->phases, .grid_phase = {0, 1, 2}, .wants = true};
+    ai.max_a = so->limit_a < 0 ? 16 : fmin(16, so->limit_a);
+    for (int k = 0; k < draw_ph; k++) ai.draw_a[k] = draw;
+    allocator_round(a, now, &ag, &ai);
+    const alloc_conn_out *ao = allocator_conn(a, 0);
+    double lm = ao->state == ALLOC_CHARGE ? ao->limit_a : 0;
+    double eff = so->limit_a < 0 ? lm : fmin(lm, so->limit_a);
+    if (eff < 6) eff = 0;
+    /* the car: follows 2 s late, takes at most 16 A */
+    memmove(offer_hist, offer_hist + 1, sizeof offer_hist[0] * 3);
+    memmove(ph_hist, ph_hist + 1, sizeof ph_hist[0] * 3);
+    offer_hist[3] = fmin(eff, 16);
+    ph_hist[3] = so->phases;
+    draw = offer_hist[1];
+    draw_ph = ph_hist[1];
+    if ((t + 1) % HOUR == 0) {
+      long h = so->switches - hour_base;
+      if (h > hour_switches) hour_switches = h;
+      hour_base = so->switches;
+    }
+  }
+  const solar_conn_out *so = solar_conn(s, 0);
+  f->starts = (double)so->starts;
+  f->stops = (double)so->stops;
+  f->switches = (double)so->switches;
+  f->max_switch_hour = hour_switches;
+  f->hours = hours;
+  printf("  %-22s starts %.2f/h stops %.2f/h switches %.2f/h (worst hour %ld) | car %.1f kWh, "
+         "surplus %.1f kWh, solar used %.0f %% of it, %.0f %% of the car's energy | import in "
+         "solar mode %.2f kWh (%.1f %%) | longest over the site limit %.0f s\n",
+         d->name, f->starts / hours, f->stops / hours, f->switches / hours, f->max_switch_hour,
+         f->car_wh / 1000, f->surplus_wh / 1000, 100 * f->used_wh / fmax(1, f->surplus_wh),
+         100 * f->used_wh / fmax(1, f->car_wh), f->import_wh / 1000,
+         100 * f->import_wh / fmax(1, f->car_wh), f->worst_over_s);
+  solar_free(s);
+  allocator_free(a);
+}
+
+static void test_day_clear(void **state) {
+  (void)state;
+  day d = {"clear day", 9000, false, false, true, SOLAR_MODE_SOLAR};
+  figures f;
+  run_day(&d, 10, &f);
+  assert_true(f.starts <= 2);
+  assert_true(f.stops <= 2);
+  assert_true(f.switches <= 4); /* up in the morning, down in the evening */
+  assert_true(f.import_wh <= 0.03 * f.car_wh);
+  assert_true(f.used_wh >= 0.85 * f.surplus_wh);
+  assert_true(f.worst_over_s <= 5);
+}
+
+static void test_day_fast_clouds(void **state) {
+  (void)state;
+  day d = {"fast clouds", 9000, true, false, true, SOLAR_MODE_SOLAR};
+  figures f;
+  run_day(&d, 10, &f);
+  assert_true(f.starts / f.hours <= 4);
+  assert_true(f.stops / f.hours <= 4);
+  assert_true(f.max_switch_hour <= 4);
+  assert_true(f.import_wh <= 0.40 * f.car_wh);
+  assert_true(f.used_wh >= 0.5 * f.surplus_wh);
+  assert_true(f.worst_over_s <= 5);
+}
+
+static void test_day_fast_clouds_no_contactor(void **state) {
+  (void)state;
+  day d = {"fast clouds, 3-phase", 9000, true, false, false, SOLAR_MODE_SOLAR};
+  figures f;
+  run_day(&d, 10, &f);
+  assert_true(f.switches == 0);
+  assert_true(f.starts / f.hours <= 4);
+  assert_true(f.import_wh <= 0.40 * f.car_wh);
+}
+
+static void test_day_house_load_jumps(void **state) {
+  (void)state;
+  day d = {"house load jumps", 14000, false, true, true, SOLAR_MODE_SOLAR};
+  figures f;
+  run_day(&d, 10, &f);
+  assert_true(f.starts / f.hours <= 4);
+  assert_true(f.max_switch_hour <= 4);
+  assert_true(f.worst_over_s <= 5); /* the site limit wins */
+  assert_true(f.import_wh <= 0.40 * f.car_wh);
+}
+
+static void test_day_solar_min(void **state) {
+  (void)state;
+  day d = {"fast clouds, solar_min", 9000, true, false, true, SOLAR_MODE_SOLAR_MIN};
+  figures f;
+  run_day(&d, 10, &f);
+  assert_true(f.stops == 0);
+  assert_true(f.max_switch_hour <= 4);
+  assert_true(f.used_wh >= 0.5 * f.surplus_wh);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_mode_names),
+      cmocka_unit_test(test_start_delay),
+      cmocka_unit_test(test_stop_delay_min_charge_pause),
+      cmocka_unit_test(test_solar_min),
+      cmocka_unit_test(test_offpeak_or_solar),
+      cmocka_unit_test(test_stale_grid),
+      cmocka_unit_test(test_phase_switch),
+      cmocka_unit_test(test_switch_limit),
+      cmocka_unit_test(test_day_clear),
+      cmocka_unit_test(test_day_fast_clouds),
+      cmocka_unit_test(test_day_fast_clouds_no_contactor),
+      cmocka_unit_test(test_day_house_load_jumps),
+      cmocka_unit_test(test_day_solar_min),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
