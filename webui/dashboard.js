@@ -153,7 +153,7 @@ export async function mount(root, ctx) {
       await api('POST', `/connectors/${id}/${what}`, body ?? {});
       ctx.toast(t(what === 'start' ? 'started' : 'stopped', { n: id }));
     } catch (e) { ctx.toast(e.message, true); }
-    refresh();
+    refresh().catch(() => {}); // offline: the banner says so, the stream's return re-reads
   }
 
   try { badges = (await api('GET', '/badges')).badges; } catch { badges = []; }
@@ -162,7 +162,7 @@ export async function mount(root, ctx) {
   const off = ctx.listen((e) => {
     log.event(e);
     if (e.kind === 'meter') cards.get(e.connector)?.meter(e);
-    else if (refreshKinds.has(e.kind)) refresh();
+    else if (refreshKinds.has(e.kind)) refresh().catch(() => {});
     else if (e.kind === 'badge_added' || e.kind === 'badge_removed') api('GET', '/badges').then((b) => { badges = b.badges; render(); }).catch(() => {});
   });
   return off;

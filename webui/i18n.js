@@ -82,6 +82,8 @@ const en = {
   user_windows: 'Charging windows', user_windows_of: 'Charging windows of {name} (empty: the station\'s)', user_windows_any: 'any time',
   user_points: 'Charge points', user_point: '{name} may charge on point {n}', user_points_none: 'Keep at least one charge point; to block a user, untick Enabled.',
   qr_alt: 'QR code to pay for this charge', live_lost: 'Live updates interrupted; retrying…', qr_caption: 'Scan to pay by card:',
+  conn_lost: 'Connection to the station lost, reconnecting… The values shown may be out of date.',
+  conn_lost_action: 'The station does not answer (restarting?): try again when the connection is back.',
 };
 
 const fr = {
@@ -164,6 +166,8 @@ const fr = {
   user_windows: 'Plages de charge', user_windows_of: 'Plages de charge de {name} (vide : celles de la borne)', user_windows_any: 'à toute heure',
   user_points: 'Points de charge', user_point: '{name} peut charger au point {n}', user_points_none: 'Gardez au moins un point de charge ; pour bloquer un utilisateur, décochez Actif.',
   qr_alt: 'QR code pour payer cette charge', live_lost: 'Mises à jour en direct interrompues ; nouvel essai…', qr_caption: 'Scannez pour payer par carte :',
+  conn_lost: 'Connexion à la borne perdue, reconnexion… Les valeurs affichées peuvent être périmées.',
+  conn_lost_action: 'La borne ne répond pas (redémarrage ?) : réessayez quand la connexion sera revenue.',
 };
 
 const dicts = { en, fr };

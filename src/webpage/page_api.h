@@ -17,9 +17,10 @@ typedef struct web_stream web_stream;
 typedef struct web_ctx {
   station *st;
   web_sessions sessions;
-  web_lock_table locks;               /* wrong PINs per client address and role */
-  char pin_hash[3][WEB_PIN_HASH_MAX]; /* by web_role; "" = not set yet */
-  int jobs;                           /* worker jobs in flight */
+  int64_t session_saved_ms[WEB_SESSIONS_MAX]; /* each slot's expiry as last written to disk */
+  web_lock_table locks;                       /* wrong PINs per client address and role */
+  char pin_hash[3][WEB_PIN_HASH_MAX];         /* by web_role; "" = not set yet */
+  int jobs;                                   /* worker jobs in flight */
   bool closing;
   /* The first-start setup code (canonical, DATA_DIR/setup-code), "" once
    * both PINs are set. */

@@ -587,3 +587,53 @@ test('the dashboard log says why a badge was refused, newest first, live', async
     await checkPage(page, 'dashboard-log');
   } finally { await st.stop(); st.cleanup(); }
 });
+
+test('borned restarts with the page open: "connection lost" within 2 s, stale values greyed, back by itself, still logged in', async () => {
+  const st = await startBorned({ connectors: 1 });
+  let again;
+  try {
+    const pins = await setupPins(st);
+    assert.equal(st.ctl('badges', 'add', '04A1B2C3', '--user', 'Room 12').code, 0);
+    const page = await newPage(st, { viewport: { width: 1280, height: 900 } });
+    await login(page, 'owner', pins.owner);
+    await page.waitForSelector('[data-connector="1"][data-status="Available"]');
+    await page.waitForFunction(() => document.body.dataset.live === 'on');
+    assert.equal(await page.isHidden('[data-test=conn-lost]'), true);
+    await st.stop();
+    await page.waitForSelector('[data-test=conn-lost]:not([hidden])', { timeout: 2000 });
+    assert.match(await page.textContent('[data-test=conn-lost]'), /^Connection to the station lost, reconnecting…/);
+    // the values shown are greyed as stale
+    assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('[data-connector="1"] [data-test=power]')).opacity), '0.75');
+    // a click meanwhile says why nothing happened, not "Failed to fetch"
+    await page.click('[data-connector="1"] [data-test=start]');
+    await page.waitForFunction(() => document.getElementById('toast').textContent !== '');
+    assert.equal(await page.textContent('#toast'), 'The station does not answer (restarting?): try again when the connection is back.');
+    // the same station comes back on the same address
+    again = await startBorned({ dataDir: st.dataDir, connectors: 1, args: ['--http', `127.0.0.1:${st.port}`] });
+    assert.equal(again.port, st.port);
+    await page.waitForSelector('[data-test=conn-lost]', { state: 'hidden' });
+    await page.waitForFunction(() => document.body.dataset.live === 'on');
+    // still logged in, with the same CSRF token: a remote start works without a new login
+    assert.equal(await page.locator('form[data-test=login]').count(), 0);
+    assert.equal(again.ctl('plug', '1', '--ev-max-current', '16').code, 0);
+    await page.waitForSelector('[data-connector="1"][data-status="Preparing"]');
+    await page.selectOption('#start-badge-1', '04A1B2C3');
+    await page.click('[data-connector="1"] [data-test=start]');
+    await page.waitForSelector('[data-connector="1"][data-status="Charging"]');
+    assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('[data-connector="1"] [data-test=power]')).opacity), '1');
+    await page.reload();
+    await page.waitForSelector('[data-connector="1"][data-status="Charging"]');
+    assert.deepEqual(page.errors, []);
+    // a logout is kept across a restart too
+    await page.click('#logout');
+    await page.waitForSelector('form[data-test=login]');
+    await again.stop();
+    again = await startBorned({ dataDir: st.dataDir, connectors: 1, args: ['--http', `127.0.0.1:${st.port}`] });
+    await page.reload();
+    await page.waitForSelector('form[data-test=login]');
+  } finally {
+    await st.stop();
+    if (again) await again.stop();
+    st.cleanup();
+  }
+});
