@@ -31,3 +31,18 @@ export function byUnit(name, v) {
   if (name.endsWith('_s')) return duration(v * 1000);
   return nf(Number.isInteger(v) ? 0 : 2).format(v);
 }
+
+/* Hours and minutes of a time (ms) in the page's language. */
+export function clock(ms) {
+  return new Date(ms).toLocaleTimeString(lang(), { hour: '2-digit', minute: '2-digit' });
+}
+
+/* The calendar day (YYYY-MM-DD) of an ISO time, where the page is. */
+export function dayKey(iso) {
+  return new Date(iso).toLocaleDateString('en-CA');
+}
+
+/* A YYYY-MM-DD day, short, in the page's language. */
+export function dayLabel(key) {
+  return new Date(`${key}T12:00:00Z`).toLocaleDateString(lang(), { day: 'numeric', month: 'short', timeZone: 'UTC' });
+}

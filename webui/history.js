@@ -1,10 +1,12 @@
 // History: sessions filtered by date, user, badge and connector; totals per
 // user and per month; the API's own CSV export; per session the OCMF signed
 // records and the station's public key when the metering module provides them.
+// A bar chart of the energy per day (by the day each session started).
 import { api, apiOptional } from './api.js';
 import { h, clear, field } from './dom.js';
 import { t, lang } from './i18n.js';
-import { kwh, duration, dateTime } from './format.js';
+import { kwh, duration, dateTime, dayKey, dayLabel } from './format.js';
+import { barChart } from './chart.js';
 
 export async function mount(root, ctx) {
   const [usersRes, status] = await Promise.all([api('GET', '/users'), api('GET', '/status')]);
@@ -60,7 +62,7 @@ export async function mount(root, ctx) {
     }
     const table = (title, map, test) => h('section', { class: 'card' }, h('h2', {}, title), h('div', { class: 'scroll' }, h('table', { 'data-test': test },
       h('tbody', {}, [...map].map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', { class: 'num' }, kwh(v))))))));
-    totals.append(table(t('per_user'), byUser, 'per-user'), table(t('per_month'), byMonth, 'per-month'));
+    totals.append(dayChart(sessions), table(t('per_user'), byUser, 'per-user'), table(t('per_month'), byMonth, 'per-month'));
     list.append(h('table', { class: 'sessions', 'data-test': 'sessions' },
       h('caption', { class: 'sr' }, t('nav_history')),
       h('thead', {}, h('tr', {}, [t('start_col'), t('duration'), t('point_label'), t('user'), t('badge'), t('energy'), t('reason'), ''].map((x) => h('th', { scope: 'col' }, x)))),
@@ -73,6 +75,32 @@ export async function mount(root, ctx) {
         h('td', { class: 'num' }, kwh(s.energy_wh)),
         h('td', {}, s.stop_reason ?? t('running')),
         h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => showOcmf(s) }, t('signed_data'))))))));
+  }
+
+  /* Every day from the first session's to the last one's (the newest 62 at
+   * most), empty days included, so the bars are a calendar. */
+  function dayChart(sessions) {
+    const byDay = new Map();
+    for (const s of sessions) byDay.set(dayKey(s.start), (byDay.get(dayKey(s.start)) ?? 0) + s.energy_wh);
+    const keys = [...byDay.keys()].sort();
+    const days = [];
+    const d = new Date(`${keys[keys.length - 1]}T12:00:00Z`);
+    const first = keys[0];
+    while (days.length < 62) {
+      const k = d.toISOString().slice(0, 10);
+      days.unshift({ key: k, label: dayLabel(k), v: byDay.get(k) ?? 0 });
+      if (k <= first) break;
+      d.setUTCDate(d.getUTCDate() - 1);
+    }
+    for (const b of days) b.text = kwh(b.v);
+    const best = days.reduce((a, b) => (b.v > a.v ? b : a), days[0]);
+    const total = days.reduce((a, b) => a + b.v, 0);
+    return h('section', { class: 'card', 'data-test': 'per-day' }, h('h2', {}, t('per_day')),
+      barChart(days, {
+        title: t('chart_day'),
+        desc: t('chart_day_desc', { n: days.length, total: kwh(total), best: best.label, max: kwh(best.v) }),
+        max: kwh(best.v), first: days[0].label, last: days[days.length - 1].label,
+      }));
   }
 
   async function showOcmf(s) {

@@ -84,6 +84,9 @@ const en = {
   qr_alt: 'QR code to pay for this charge', live_lost: 'Live updates interrupted; retrying…', qr_caption: 'Scan to pay by card:',
   conn_lost: 'Connection to the station lost, reconnecting… The values shown may be out of date.',
   conn_lost_action: 'The station does not answer (restarting?): try again when the connection is back.',
+  chart_power: 'Power of charge point {n} over the last 2 hours', chart_power_desc: 'Highest {max}, latest {now}.',
+  chart_power_none: 'No charge in the last 2 hours.', now_label: 'now',
+  chart_day: 'Energy per day', chart_day_desc: '{n} days, {total} in all, most on {best}: {max}.', per_day: 'Energy per day',
 };
 
 const fr = {
@@ -168,6 +171,9 @@ const fr = {
   qr_alt: 'QR code pour payer cette charge', live_lost: 'Mises à jour en direct interrompues ; nouvel essai…', qr_caption: 'Scannez pour payer par carte :',
   conn_lost: 'Connexion à la borne perdue, reconnexion… Les valeurs affichées peuvent être périmées.',
   conn_lost_action: 'La borne ne répond pas (redémarrage ?) : réessayez quand la connexion sera revenue.',
+  chart_power: 'Puissance du point de charge {n} sur les 2 dernières heures', chart_power_desc: 'Maximum {max}, dernière valeur {now}.',
+  chart_power_none: 'Aucune charge ces 2 dernières heures.', now_label: 'maintenant',
+  chart_day: 'Énergie par jour', chart_day_desc: '{n} jours, {total} au total, le plus le {best} : {max}.', per_day: 'Énergie par jour',
 };
 
 const dicts = { en, fr };

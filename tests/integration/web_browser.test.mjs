@@ -637,3 +637,40 @@ test('borned restarts with the page open: "connection lost" within 2 s, stale va
     st.cleanup();
   }
 });
+
+test('charts: a charge point\'s power live and from the stored samples, the energy per day in the history', async () => {
+  const st = await startBorned({ connectors: 1, auth: 'free', speed: 60 });
+  try {
+    const pins = await setupPins(st);
+    const page = await newPage(st, { viewport: { width: 1280, height: 900 } });
+    await login(page, 'owner', pins.owner);
+    const chart = '[data-connector="1"] [data-test=power-chart]';
+    await page.waitForSelector(`${chart} svg[role=img]`);
+    assert.equal(await page.textContent(`${chart} desc`), 'No charge in the last 2 hours.');
+    assert.equal(st.ctl('plug', '1', '--ev-max-current', '16').code, 0);
+    await page.waitForSelector('[data-connector="1"][data-status="Charging"]');
+    // the line grows from the live readings (a point per 10 s of station time)
+    await page.waitForFunction((c) => (document.querySelector(`${c} path.line`)?.getAttribute('d') ?? '').split('L').length > 3, chart);
+    assert.match(await page.textContent(`${chart} desc`), /^Highest \d+\.\d+ kW, latest \d+\.\d+ kW\.$/);
+    assert.match(await page.getAttribute(`${chart} svg`, 'aria-labelledby'), /-t .*-d$/);
+    // the station kept samples: downsampled by the API, and drawn at once after a reload
+    const r = await st.ok('GET', '/api/v1/samples?connector=1&points=10');
+    assert.ok(r.points.length >= 1 && r.points.length <= 10, JSON.stringify(r));
+    assert.ok(r.points.some((p) => p.power_w > 1000 && p.samples >= 1), JSON.stringify(r.points));
+    assert.equal(r.step_s, 720);
+    assert.equal((await st.api('GET', '/api/v1/samples?connector=2')).status, 400);
+    assert.equal((await st.api('GET', '/api/v1/samples?connector=1&points=0')).status, 400);
+    assert.equal((await st.api('GET', '/api/v1/samples?connector=1&since=2026-01-02&until=2026-01-01')).status, 400);
+    await page.reload();
+    await page.waitForSelector(`${chart} path.line[d*="L"]`);
+    await checkPage(page, 'dashboard-chart');
+    await page.setViewportSize(PHONE);
+    await checkPage(page, 'dashboard-chart-phone');
+    assert.equal(st.ctl('unplug', '1').code, 0);
+    await st.waitFor((s) => s.connectors[0].status === 'Available', { what: 'Available' });
+    await open(page, 'history');
+    await page.waitForSelector('[data-test=per-day] svg rect');
+    assert.match(await page.textContent('[data-test=per-day] desc'), /^1 days, \d+\.\d\d kWh in all, most on .+: \d+\.\d\d kWh\.$/);
+    await checkPage(page, 'history-chart-phone');
+  } finally { await st.stop(); st.cleanup(); }
+});
