@@ -46,3 +46,18 @@ export function dayKey(iso) {
 export function dayLabel(key) {
   return new Date(`${key}T12:00:00Z`).toLocaleDateString(lang(), { day: 'numeric', month: 'short', timeZone: 'UTC' });
 }
+
+/* An amount of money in its currency (ISO 4217), in the page's language. */
+export function money(v, currency) {
+  try {
+    return new Intl.NumberFormat(lang(), { style: 'currency', currency }).format(v ?? 0);
+  } catch {
+    return `${nf(2).format(v ?? 0)} ${currency}`;
+  }
+}
+
+/* Sums per currency ({EUR: 12.5}) as text: "12,50 €", or "—" when empty. */
+export function moneySums(sums) {
+  const parts = Object.entries(sums).map(([c, v]) => money(v, c));
+  return parts.length ? parts.join(' + ') : '—';
+}

@@ -5,7 +5,7 @@
 import { api, apiOptional } from './api.js';
 import { h, clear, field } from './dom.js';
 import { t, lang } from './i18n.js';
-import { kwh, duration, dateTime, dayKey, dayLabel } from './format.js';
+import { kwh, duration, dateTime, dayKey, dayLabel, money, moneySums } from './format.js';
 import { barChart } from './chart.js';
 
 export async function mount(root, ctx) {
@@ -53,19 +53,26 @@ export async function mount(root, ctx) {
       list.append(h('p', { class: 'muted', 'data-test': 'no-sessions' }, t('no_sessions')));
       return;
     }
+    // energy and, when the sessions have a price, cost (per currency) per guest and per month
+    const priced = sessions.some((s) => s.cost !== null && s.cost !== undefined);
     const byUser = new Map(), byMonth = new Map();
+    const add = (map, k, s) => {
+      const v = map.get(k) ?? { wh: 0, cost: {} };
+      v.wh += s.energy_wh;
+      if (s.currency) v.cost[s.currency] = (v.cost[s.currency] ?? 0) + s.cost;
+      map.set(k, v);
+    };
     for (const s of sessions) {
-      const u = s.user || s.badge || t('free_session');
-      byUser.set(u, (byUser.get(u) ?? 0) + s.energy_wh);
-      const m = new Date(s.start).toLocaleDateString(lang(), { year: 'numeric', month: 'long' });
-      byMonth.set(m, (byMonth.get(m) ?? 0) + s.energy_wh);
+      add(byUser, s.user || s.badge || t('free_session'), s);
+      add(byMonth, new Date(s.start).toLocaleDateString(lang(), { year: 'numeric', month: 'long' }), s);
     }
-    const table = (title, map, test) => h('section', { class: 'card' }, h('h2', {}, title), h('div', { class: 'scroll' }, h('table', { 'data-test': test },
-      h('tbody', {}, [...map].map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', { class: 'num' }, kwh(v))))))));
+    const table = (title, map, test) => h('section', { class: 'card' }, h('h2', {}, priced ? t(`${test}_cost`) : title), h('div', { class: 'scroll' }, h('table', { 'data-test': test },
+      h('tbody', {}, [...map].map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', { class: 'num' }, kwh(v.wh)),
+        priced ? h('td', { class: 'num', 'data-test': 'cost' }, moneySums(v.cost)) : null))))));
     totals.append(dayChart(sessions), table(t('per_user'), byUser, 'per-user'), table(t('per_month'), byMonth, 'per-month'));
     list.append(h('table', { class: 'sessions', 'data-test': 'sessions' },
       h('caption', { class: 'sr' }, t('nav_history')),
-      h('thead', {}, h('tr', {}, [t('start_col'), t('duration'), t('point_label'), t('user'), t('badge'), t('energy'), t('reason'), ''].map((x) => h('th', { scope: 'col' }, x)))),
+      h('thead', {}, h('tr', {}, [t('start_col'), t('duration'), t('point_label'), t('user'), t('badge'), t('energy'), t('cost'), t('reason'), ''].map((x) => h('th', { scope: 'col' }, x)))),
       h('tbody', {}, sessions.map((s) => h('tr', { 'data-session': s.id },
         h('td', {}, dateTime(s.start)),
         h('td', {}, s.stop ? duration(Date.parse(s.stop) - Date.parse(s.start)) : t('running')),
@@ -73,6 +80,7 @@ export async function mount(root, ctx) {
         h('td', {}, s.user || '—'),
         h('td', { class: 'mono' }, s.badge || '—'),
         h('td', { class: 'num' }, kwh(s.energy_wh)),
+        h('td', { class: 'num', 'data-test': 'cost' }, s.currency ? money(s.cost, s.currency) : '—'),
         h('td', {}, s.stop_reason ?? t('running')),
         h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => showOcmf(s) }, t('signed_data'))))))));
   }

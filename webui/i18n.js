@@ -86,6 +86,8 @@ const en = {
   conn_lost_action: 'The station does not answer (restarting?): try again when the connection is back.',
   chart_power: 'Power of charge point {n} over the last 2 hours', chart_power_desc: 'Highest {max}, latest {now}.',
   chart_power_none: 'No charge in the last 2 hours.', now_label: 'now',
+  cost: 'Cost', 'per-user_cost': 'Energy and cost per user', 'per-month_cost': 'Energy and cost per month',
+  price: 'Price:', price_kwh: '{p} per kWh', price_hour: '{p} per hour plugged in',
   chart_day: 'Energy per day', chart_day_desc: '{n} days, {total} in all, most on {best}: {max}.', per_day: 'Energy per day',
 };
 
@@ -173,6 +175,8 @@ const fr = {
   conn_lost_action: 'La borne ne répond pas (redémarrage ?) : réessayez quand la connexion sera revenue.',
   chart_power: 'Puissance du point de charge {n} sur les 2 dernières heures', chart_power_desc: 'Maximum {max}, dernière valeur {now}.',
   chart_power_none: 'Aucune charge ces 2 dernières heures.', now_label: 'maintenant',
+  cost: 'Coût', 'per-user_cost': 'Énergie et coût par utilisateur', 'per-month_cost': 'Énergie et coût par mois',
+  price: 'Prix :', price_kwh: '{p} par kWh', price_hour: '{p} par heure de stationnement branché',
   chart_day: 'Énergie par jour', chart_day_desc: '{n} jours, {total} au total, le plus le {best} : {max}.', per_day: 'Énergie par jour',
 };
 

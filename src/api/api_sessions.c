@@ -1,6 +1,7 @@
 /*
  * Charge history: GET /api/v1/sessions (JSON or CSV) and /sessions/{id}.
- * Read-only over the store; a running session shows its live energy.
+ * Read-only over the store; a running session shows its live energy and
+ * cost. A session's cost follows the tariff it started under (tariff module).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include "http/http_json.h"
 #include "station/station.h"
+#include "tariff/tariff_module.h"
 #include "api/api_module.h"
 #include "util/timefmt.h"
 
@@ -18,8 +20,21 @@ static double live_stop_wh(station *st, const session_row *r) {
   return r->meter_stop_wh;
 }
 
+/* The cost of a session at its tariff (so far, while it runs): 0 with the
+ * cost and currency, or -1 when it had no tariff. */
+static int session_cost(station *st, const session_row *r, double stop_wh, double *cost,
+                        tariff *t) {
+  if (tariff_of_session(st, r->id, t) != 0) return -1;
+  borne_ms end = r->stop_ms ? r->stop_ms : clock_now(&st->clock);
+  *cost = tariff_cost(t, stop_wh - r->meter_start_wh, end - r->start_ms);
+  return 0;
+}
+
 static json_t *session_json(station *st, const session_row *r) {
   double stop_wh = live_stop_wh(st, r);
+  double cost;
+  tariff t;
+  bool priced = session_cost(st, r, stop_wh, &cost, &t) == 0;
   json_t *o = json_object();
   json_object_set_new(o, "id", json_integer(r->id));
   json_object_set_new(o, "connector", json_integer(r->connector));
@@ -33,6 +48,8 @@ static json_t *session_json(station *st, const session_row *r) {
   json_object_set_new(o, "stop_reason",
                       r->stop_ms ? json_string(stop_reason_name(r->reason)) : json_null());
   json_object_set_new(o, "active", json_boolean(r->stop_ms == 0));
+  json_object_set_new(o, "cost", priced ? json_real(cost) : json_null());
+  json_object_set_new(o, "currency", priced ? json_string(t.currency) : json_null());
   return o;
 }
 
@@ -103,7 +120,13 @@ static int collect(void *ctx, const session_row *r) {
   snprintf(num, sizeof num, "%.1f", stop_wh - r->meter_start_wh);
   csv_field(cc, num, 0);
   csv_field(cc, r->stop_ms ? stop_reason_name(r->reason) : "", 0);
-  csv_field(cc, r->stop_ms ? "false" : "true", 1);
+  csv_field(cc, r->stop_ms ? "false" : "true", 0);
+  double cost;
+  tariff t;
+  bool priced = session_cost(cc->st, r, stop_wh, &cost, &t) == 0;
+  if (priced) snprintf(num, sizeof num, "%.2f", cost);
+  csv_field(cc, priced ? num : "", 0);
+  csv_field(cc, priced ? t.currency : "", 1);
   return 0;
 }
 
@@ -141,7 +164,7 @@ static int get_sessions(void *ctx, const http_request *req, http_response *res) 
   collect_ctx cc = {.st = st, .list = csv ? NULL : json_array()};
   if (csv)
     csv_append(&cc, "id,connector,badge,user,start,stop,meter_start_wh,meter_stop_wh,energy_wh,"
-                    "stop_reason,active\n");
+                    "stop_reason,active,cost,currency\n");
   if (store_sessions_query(st->db, &f, collect, &cc) != 0) {
     json_decref(cc.list);
     free(cc.csv);

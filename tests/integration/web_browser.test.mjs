@@ -674,3 +674,56 @@ test('charts: a charge point\'s power live and from the stored samples, the ener
     await checkPage(page, 'history-chart-phone');
   } finally { await st.stop(); st.cleanup(); }
 });
+
+test('costs: the price on the public page, the cost per session and per guest in the history, the API and its CSV; a later price change leaves past sessions alone', async () => {
+  const st = await startBorned({ connectors: 1, speed: 60, set: { 'tariff.price_kwh': '0.25', 'tariff.price_hour': '1', 'tariff.currency': 'EUR' } });
+  try {
+    const pins = await setupPins(st);
+    assert.equal(st.ctl('badges', 'add', '04A1B2C3', '--user', 'Room 12').code, 0);
+    const page = await newPage(st);
+    // the public page shows the price before charging
+    await page.goto(`${st.url}/c/1`);
+    await page.waitForSelector('[data-test=price]');
+    assert.equal(await page.textContent('[data-test=price]'), 'Price: €0.25 per kWh + €1.00 per hour plugged in');
+    assert.deepEqual((await st.ok('GET', '/api/v1/public/connectors/1')).tariff, { price_kwh: 0.25, price_hour: 1, currency: 'EUR' });
+    // a charge with the guest's badge
+    assert.equal(st.ctl('plug', '1', '--ev-max-current', '16').code, 0);
+    await st.waitStatus(1, 'Preparing');
+    assert.equal(st.ctl('tap', '04A1B2C3').code, 0);
+    await st.waitStatus(1, 'Charging');
+    await st.waitFor(() => true); // one more event: some energy
+    assert.equal(st.ctl('unplug', '1').code, 0);
+    await st.waitStatus(1, 'Available');
+    const [s] = (await st.ok('GET', '/api/v1/sessions')).sessions;
+    const hours = (Date.parse(s.stop) - Date.parse(s.start)) / 3600000;
+    assert.equal(s.currency, 'EUR');
+    assert.equal(s.cost, Math.round((s.energy_wh / 1000 * 0.25 + hours) * 100) / 100);
+    assert.ok(s.cost > 0);
+    const csv = (await st.api('GET', '/api/v1/sessions?format=csv')).body.trim().split('\n');
+    assert.match(csv[0], /,cost,currency$/);
+    assert.ok(csv[1].endsWith(`,${s.cost.toFixed(2)},EUR`), csv[1]);
+    // a new price applies to new sessions only
+    await st.ok('PUT', '/api/v1/settings', { 'tariff.price_kwh': 5 });
+    assert.equal((await st.ok('GET', `/api/v1/sessions/${s.id}`)).cost, s.cost);
+    // the history: cost per session, energy and cost per guest and per month
+    await page.goto(`${st.url}/`);
+    await login(page, 'owner', pins.owner);
+    await open(page, 'history');
+    await page.waitForSelector(`[data-session="${s.id}"] [data-test=cost]`);
+    const eur = new Intl.NumberFormat('en', { style: 'currency', currency: 'EUR' }).format(s.cost);
+    assert.equal(await page.textContent(`[data-session="${s.id}"] [data-test=cost]`), eur);
+    assert.equal(await page.textContent('[data-test=per-user] tr:has(th:text-is("Room 12")) [data-test=cost]'), eur);
+    assert.equal(await page.textContent('[data-test=per-month] [data-test=cost]'), eur);
+    await checkPage(page, 'history-costs-phone');
+    // the installer sets the prices in the Network, web page and payment tab
+    await page.click('#logout');
+    await login(page, 'installer', pins.installer);
+    await open(page, 'settings');
+    await page.click('#tab-network');
+    assert.equal(await page.textContent('label[for="k-tariff-price_kwh"]'), 'Price per kWh (/kWh)');
+    await page.fill('[name="tariff.price_kwh"]', '0.3');
+    await page.click('form[data-tab=network] button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('form[data-tab=network] [data-test=settings-result]').textContent === 'Saved.');
+    assert.equal((await st.ok('GET', '/api/v1/public/connectors/1')).tariff.price_kwh, 0.3);
+  } finally { await st.stop(); st.cleanup(); }
+});
