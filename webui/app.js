@@ -4,6 +4,7 @@
 import { api, setCsrf, whenLoggedOut, whenOffline, ApiError } from './api.js';
 import { h, clear, field } from './dom.js';
 import { t, lang, setLang, otherLang, onLangChange } from './i18n.js';
+import { setZone } from './format.js';
 import * as dashboard from './dashboard.js';
 import * as history from './history.js';
 import * as users from './users.js';
@@ -192,6 +193,7 @@ async function start() {
   }
   state.session = s;
   setCsrf(s.csrf);
+  setZone(s.timezone);
   document.getElementById('brand').textContent = `borne · ${s.station}`;
   const logout = document.getElementById('logout');
   logout.hidden = !s.role;

@@ -4,20 +4,23 @@
 // A bar chart of the energy per day (by the day each session started).
 import { api, apiOptional } from './api.js';
 import { h, clear, field } from './dom.js';
-import { t, lang } from './i18n.js';
-import { kwh, duration, dateTime, dayKey, dayLabel, money, moneySums } from './format.js';
+import { t } from './i18n.js';
+import { kwh, duration, dateTime, dayKey, dayLabel, money, moneySums, monthOf, zoneMidnight, dateShape, parseDate } from './format.js';
 import { barChart } from './chart.js';
 
 export async function mount(root, ctx) {
   const [usersRes, status] = await Promise.all([api('GET', '/users'), api('GET', '/status')]);
-  const since = h('input', { type: 'date', name: 'since' });
-  const until = h('input', { type: 'date', name: 'until' });
+  // dates typed in the page's language (a date picker follows the browser's, not the page's)
+  const [shape] = dateShape();
+  const dateInput = (name) => h('input', { type: 'text', name, inputmode: 'numeric', autocomplete: 'off', placeholder: shape, maxlength: 10 });
+  const since = dateInput('since');
+  const until = dateInput('until');
   const user = h('select', { name: 'user' }, h('option', { value: '' }, t('all')), usersRes.users.map((u) => h('option', { value: u.name }, u.name)));
   const badge = h('input', { type: 'text', name: 'badge', autocomplete: 'off', spellcheck: 'false' });
   const conn = h('select', { name: 'connector' }, h('option', { value: '' }, t('all')), status.connectors.map((c) => h('option', { value: c.id }, t('point', { n: c.id }))));
   const csv = h('a', { class: 'button', download: 'sessions.csv', 'data-test': 'csv' }, t('export_csv'));
   const form = h('form', { class: 'filters card', 'aria-label': t('filters') },
-    field('f-since', t('from'), since), field('f-until', t('to'), until), field('f-user', t('user'), user),
+    field('f-since', t('from'), since, shape), field('f-until', t('to'), until, shape), field('f-user', t('user'), user),
     field('f-badge', t('badge'), badge), field('f-conn', t('point_label'), conn),
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('apply')), csv));
   const totals = h('div', { class: 'totals' });
@@ -25,13 +28,30 @@ export async function mount(root, ctx) {
   const detail = h('div');
   root.append(h('h1', {}, t('nav_history')), form, totals, list, detail);
 
+  /* A wrong date is marked and explained next to its field; null then. */
+  function dateOf(input) {
+    const v = parseDate(input.value);
+    const err = document.getElementById(`${input.id}-err`);
+    err?.remove();
+    input.removeAttribute('aria-invalid');
+    input.setAttribute('aria-describedby', `${input.id}-hint`);
+    if (v !== null) return v;
+    input.setAttribute('aria-invalid', 'true');
+    input.setAttribute('aria-describedby', `${input.id}-hint ${input.id}-err`);
+    input.parentElement.append(h('p', { id: `${input.id}-err`, class: 'error field-error' }, t('bad_date', { shape })));
+    return null;
+  }
+
+  /* Days are the station's: from its midnight to the midnight after "to". */
   function query(format) {
     const q = new URLSearchParams();
-    if (since.value) q.set('since', since.value);
-    if (until.value) {
-      const d = new Date(`${until.value}T00:00:00Z`);
+    const from = dateOf(since), to = dateOf(until);
+    if (from === null || to === null) return null;
+    if (from) q.set('since', zoneMidnight(from));
+    if (to) {
+      const d = new Date(`${to}T12:00:00Z`);
       d.setUTCDate(d.getUTCDate() + 1); // "to" includes that day
-      q.set('until', d.toISOString().slice(0, 10));
+      q.set('until', zoneMidnight(d.toISOString().slice(0, 10)));
     }
     if (user.value) q.set('user', user.value);
     if (badge.value.trim()) q.set('badge', badge.value.trim());
@@ -41,7 +61,9 @@ export async function mount(root, ctx) {
   }
 
   async function load() {
-    const data = await api('GET', `/sessions?${query()}`);
+    const q = query();
+    if (q === null) { (since.getAttribute('aria-invalid') ? since : until).focus(); return; }
+    const data = await api('GET', `/sessions?${q}`);
     csv.href = `/api/v1/sessions?${query('csv')}`;
     render(data.sessions);
   }
@@ -64,24 +86,27 @@ export async function mount(root, ctx) {
     };
     for (const s of sessions) {
       add(byUser, s.user || s.badge || t('free_session'), s);
-      add(byMonth, new Date(s.start).toLocaleDateString(lang(), { year: 'numeric', month: 'long' }), s);
+      add(byMonth, monthOf(s.start), s);
     }
     const table = (title, map, test) => h('section', { class: 'card' }, h('h2', {}, priced ? t(`${test}_cost`) : title), h('div', { class: 'scroll' }, h('table', { 'data-test': test },
       h('tbody', {}, [...map].map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', { class: 'num' }, kwh(v.wh)),
         priced ? h('td', { class: 'num', 'data-test': 'cost' }, moneySums(v.cost)) : null))))));
     totals.append(dayChart(sessions), table(t('per_user'), byUser, 'per-user'), table(t('per_month'), byMonth, 'per-month'));
+    // on a phone each row is a card (CSS), each cell labelled by its column (data-label)
+    const cols = [t('start_col'), t('duration'), t('point_label'), t('user'), t('badge'), t('energy'), t('cost'), t('reason')];
+    const cell = (i, attrs, v) => h('td', { ...attrs, 'data-label': cols[i] }, v);
     list.append(h('table', { class: 'sessions', 'data-test': 'sessions' },
       h('caption', { class: 'sr' }, t('nav_history')),
-      h('thead', {}, h('tr', {}, [t('start_col'), t('duration'), t('point_label'), t('user'), t('badge'), t('energy'), t('cost'), t('reason'), ''].map((x) => h('th', { scope: 'col' }, x)))),
+      h('thead', {}, h('tr', {}, cols.map((x) => h('th', { scope: 'col' }, x)), h('th', { scope: 'col' }, h('span', { class: 'sr' }, t('signed_data'))))),
       h('tbody', {}, sessions.map((s) => h('tr', { 'data-session': s.id },
-        h('td', {}, dateTime(s.start)),
-        h('td', {}, s.stop ? duration(Date.parse(s.stop) - Date.parse(s.start)) : t('running')),
-        h('td', { class: 'num' }, s.connector),
-        h('td', {}, s.user || '—'),
-        h('td', { class: 'mono' }, s.badge || '—'),
-        h('td', { class: 'num' }, kwh(s.energy_wh)),
-        h('td', { class: 'num', 'data-test': 'cost' }, s.currency ? money(s.cost, s.currency) : '—'),
-        h('td', {}, s.stop_reason ?? t('running')),
+        cell(0, { 'data-test': 'start' }, dateTime(s.start)),
+        cell(1, {}, s.stop ? duration(Date.parse(s.stop) - Date.parse(s.start)) : t('running')),
+        cell(2, { class: 'num' }, s.connector),
+        cell(3, {}, s.user || '—'),
+        cell(4, { class: 'mono' }, s.badge || '—'),
+        cell(5, { class: 'num' }, kwh(s.energy_wh)),
+        cell(6, { class: 'num', 'data-test': 'cost' }, s.currency ? money(s.cost, s.currency) : '—'),
+        cell(7, {}, s.stop_reason ?? t('running')),
         h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => showOcmf(s) }, t('signed_data'))))))));
   }
 

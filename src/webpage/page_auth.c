@@ -574,11 +574,14 @@ static int get_session(void *ctx, const http_request *req, http_response *res) {
   const char *role = s ? web_role_name(s->role) : req->bearer_ok ? "installer" : NULL;
   bool need_owner = !w->pin_hash[WEB_ROLE_OWNER][0];
   bool need_installer = !w->pin_hash[WEB_ROLE_INSTALLER][0];
-  http_json_body(res, json_pack("{s:s?, s:s?, s:s, s:{s:b, s:b}, s:b}", "role", role, "csrf",
+  /* the page shows dates and times in the station's zone (unset: the browser's) */
+  const char *zone = config_get(w->st->cfg, "site.timezone");
+  http_json_body(res, json_pack("{s:s?, s:s?, s:s, s:{s:b, s:b}, s:b, s:s?}", "role", role, "csrf",
                                 s ? s->csrf : NULL, "station", config_get(w->st->cfg, "station.id"),
                                 "pin_set", "owner", !need_owner, "installer", !need_installer,
                                 "can_setup",
-                                (need_owner || need_installer) && web_peer_is_local(req->peer)));
+                                (need_owner || need_installer) && web_peer_is_local(req->peer),
+                                "timezone", zone && zone[0] ? zone : NULL));
   return 0;
 }
 

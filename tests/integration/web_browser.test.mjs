@@ -36,8 +36,8 @@ after(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-async function newPage(st, { viewport = PHONE, locale = 'en-GB' } = {}) {
-  const context = await browser.newContext({ viewport, locale, acceptDownloads: true });
+async function newPage(st, { viewport = PHONE, locale = 'en-GB', timezoneId } = {}) {
+  const context = await browser.newContext({ viewport, locale, timezoneId, acceptDownloads: true });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -725,5 +725,65 @@ test('costs: the price on the public page, the cost per session and per guest in
     await page.click('form[data-tab=network] button[type=submit]');
     await page.waitForFunction(() => document.querySelector('form[data-tab=network] [data-test=settings-result]').textContent === 'Saved.');
     assert.equal((await st.ok('GET', '/api/v1/public/connectors/1')).tariff.price_kwh, 0.3);
+  } finally { await st.stop(); st.cleanup(); }
+});
+
+test('dates and times in the page\'s language and the station\'s zone, typed dates in the page\'s order, the CSV\'s local times, history as cards on a phone', async () => {
+  // the station in Tokyo (UTC+9, no DST), the browser in New York: the station's zone wins
+  const st = await startBorned({ connectors: 1, auth: 'free', speed: 60, set: { 'site.timezone': 'Asia/Tokyo' } });
+  try {
+    const pins = await setupPins(st);
+    assert.equal(st.ctl('plug', '1', '--ev-max-current', '16').code, 0);
+    await st.waitStatus(1, 'Charging');
+    assert.equal(st.ctl('unplug', '1').code, 0);
+    await st.waitStatus(1, 'Available');
+    const [s] = (await st.ok('GET', '/api/v1/sessions')).sessions;
+    const inTokyo = (loc) => new Intl.DateTimeFormat(loc, { dateStyle: 'short', timeStyle: 'short', timeZone: 'Asia/Tokyo' }).format(new Date(s.start));
+    const page = await newPage(st, { locale: 'fr-FR', timezoneId: 'America/New_York' });
+    await login(page, 'owner', pins.owner);
+    await open(page, 'history');
+    await page.click('#lang'); // the browser is French; the switch makes the page English: en-GB, not US
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    await page.click('#lang');
+    await page.waitForFunction(() => document.documentElement.lang === 'fr');
+    await page.waitForSelector(`[data-session="${s.id}"]`);
+    assert.equal(await page.textContent(`[data-session="${s.id}"] [data-test=start]`), inTokyo('fr-FR'));
+    assert.equal(await page.getAttribute('#f-since', 'placeholder'), 'jj/mm/aaaa');
+    // a wrong date is marked and explained, and nothing is asked of the station
+    await page.fill('#f-since', '31/02/2026');
+    await page.click('form.filters button[type=submit]');
+    await page.waitForSelector('#f-since[aria-invalid=true]');
+    assert.equal(await page.textContent('#f-since-err'), 'Ce n’est pas une date : tapez-la sous la forme jj/mm/aaaa.');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'f-since');
+    // the day of the session in Tokyo finds it; the next day does not
+    const day = new Intl.DateTimeFormat('fr-FR', { day: '2-digit', month: '2-digit', year: 'numeric', timeZone: 'Asia/Tokyo' }).format(new Date(s.start));
+    const [dd, mm, yyyy] = day.split('/').map(Number);
+    const next = new Date(Date.UTC(yyyy, mm - 1, dd + 1));
+    const nextText = `${String(next.getUTCDate()).padStart(2, '0')}/${String(next.getUTCMonth() + 1).padStart(2, '0')}/${next.getUTCFullYear()}`;
+    await page.fill('#f-since', nextText);
+    await page.click('form.filters button[type=submit]');
+    await page.waitForSelector('[data-test=no-sessions]');
+    assert.equal(await page.getAttribute('#f-since', 'aria-invalid'), null);
+    await page.fill('#f-since', day);
+    await page.fill('#f-until', day);
+    await page.click('form.filters button[type=submit]');
+    await page.waitForSelector(`[data-session="${s.id}"]`);
+    const href = await page.getAttribute('[data-test=csv]', 'href');
+    assert.match(href, /since=\d{4}-\d\d-\d\dT15%3A00%3A00\.000Z/); // Tokyo's midnight in UTC
+    // a card per session on a phone: labelled cells, nothing scrolls sideways
+    assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('table.sessions tr[data-session]')).display), 'block');
+    assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('table.sessions td[data-label]'), '::before').content), '"Début"');
+    assert.ok(await page.evaluate(() => { const l = document.querySelector('table.sessions').parentElement; return l.scrollWidth <= l.clientWidth; }));
+    await checkPage(page, 'history-phone-fr');
+    // English: British dates, still Tokyo's time
+    await page.click('#lang');
+    await page.waitForSelector(`[data-session="${s.id}"]`);
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    await page.waitForFunction((want) => document.querySelector('[data-test=start]')?.textContent === want, inTokyo('en-GB'));
+    // the CSV keeps UTC and adds the station's local times
+    const csv = (await st.api('GET', '/api/v1/sessions?format=csv')).body.trim().split('\n');
+    assert.match(csv[0], /,start_local,stop_local$/);
+    const local = new Date(Date.parse(s.start) + 9 * 3600000).toISOString().slice(0, 19);
+    assert.ok(csv[1].includes(`,${s.start},`) && csv[1].includes(`,${local}+09:00,`), csv[1]);
   } finally { await st.stop(); st.cleanup(); }
 });
