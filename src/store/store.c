@@ -156,7 +156,7 @@ static const char *const sql[Q_COUNT] = {
     [Q_SESSIONS_OPEN] = "SELECT " SESSION_COLS " FROM sessions WHERE stop_ms = 0 ORDER BY id",
     [Q_SESSIONS_QUERY] = "SELECT " SESSION_COLS " FROM sessions"
                          " WHERE (?1 = 0 OR start_ms >= ?1) AND (?2 = 0 OR start_ms < ?2)"
-                         " AND (?3 IS NULL OR uid = ?3) AND (?4 IS NULL OR user = ?4)"
+                         " AND (?3 IS NULL OR instr(uid, ?3) > 0) AND (?4 IS NULL OR user = ?4)"
                          " AND (?5 = 0 OR connector = ?5) ORDER BY id DESC LIMIT ?6",
     [Q_EVENT_ADD] = "INSERT INTO events(at_ms, connector, kind, detail, reason)"
                     " VALUES(?1, ?2, ?3, ?4, ?5)",

@@ -104,7 +104,7 @@ typedef struct {
 typedef struct {
   borne_ms since_ms; /* 0 = no bound; sessions that started at or after */
   borne_ms until_ms; /* 0 = no bound; sessions that started before */
-  const char *uid;   /* NULL = any */
+  const char *uid;   /* NULL = any; else a part of the UID, case and separators ignored */
   const char *user;  /* NULL = any */
   int connector;     /* 0 = any */
   int limit;         /* 0 = no limit; newest first */

@@ -715,6 +715,13 @@ test('costs: the price on the public page, the cost per session and per guest in
     assert.equal(await page.textContent('[data-test=per-user] tr:has(th:text-is("Room 12")) [data-test=cost]'), eur);
     assert.equal(await page.textContent('[data-test=per-month] [data-test=cost]'), eur);
     await checkPage(page, 'history-costs-phone');
+    // the badge filter takes a part of the UID, any case, with separators
+    await page.fill('#f-badge', 'a1:b2');
+    await page.click('form.filters button[type=submit]');
+    await page.waitForSelector(`[data-session="${s.id}"]`);
+    await page.fill('#f-badge', 'b2c4');
+    await page.click('form.filters button[type=submit]');
+    await page.waitForSelector('[data-test=no-sessions]');
     // the installer sets the prices in the Network, web page and payment tab
     await page.click('#logout');
     await login(page, 'installer', pins.installer);

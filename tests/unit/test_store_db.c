@@ -141,6 +141,16 @@ static void sessions_lifecycle_and_queries(void **state) {
   assert_int_equal(store_sessions_query(f->s, &by_uid, collect_ids, ids), 0);
   assert_true(ids[0] == c && ids[1] == a && ids[2] == 0);
 
+  /* a part of a UID, any case and separators: "b2" finds 04B2 only */
+  memset(ids, 0, sizeof ids);
+  session_filter by_part = {.uid = "b2"};
+  assert_int_equal(store_sessions_query(f->s, &by_part, collect_ids, ids), 0);
+  assert_true(ids[0] == b && ids[1] == 0);
+  memset(ids, 0, sizeof ids);
+  session_filter by_prefix = {.uid = "04"};
+  assert_int_equal(store_sessions_query(f->s, &by_prefix, collect_ids, ids), 0);
+  assert_true(ids[0] == c && ids[1] == b && ids[2] == a);
+
   memset(ids, 0, sizeof ids);
   session_filter by_user = {.user = "Room 14"};
   assert_int_equal(store_sessions_query(f->s, &by_user, collect_ids, ids), 0);
