@@ -230,6 +230,14 @@ whenOffline(() => {
   if (state.stream) setLive(false);
   return t('conn_lost_action');
 });
-window.addEventListener('hashchange', route);
+/* After a click in the menu the new page's title gets the focus, so that a
+ * keyboard or screen-reader user starts on the new content, not on the menu. */
+window.addEventListener('hashchange', async () => {
+  await route();
+  const title = main.querySelector('h1');
+  if (!title) return;
+  title.tabIndex = -1;
+  title.focus();
+});
 applyLang();
 start();

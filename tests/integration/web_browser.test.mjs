@@ -670,6 +670,8 @@ test('charts: a charge point\'s power live and from the stored samples, the ener
     await st.waitFor((s) => s.connectors[0].status === 'Available', { what: 'Available' });
     await open(page, 'history');
     await page.waitForSelector('[data-test=per-day] svg rect');
+    // after navigation the focus is on the new page's title
+    await page.waitForFunction(() => document.activeElement?.tagName === 'H1' && document.activeElement.textContent === 'History');
     assert.match(await page.textContent('[data-test=per-day] desc'), /^1 days, \d+\.\d\d kWh in all, most on .+: \d+\.\d\d kWh\.$/);
     await checkPage(page, 'history-chart-phone');
   } finally { await st.stop(); st.cleanup(); }
