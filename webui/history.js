@@ -1,7 +1,7 @@
 // History: sessions filtered by date, user, badge and connector; totals per
 // user and per month; the API's own CSV export; per session the OCMF signed
 // records and the station's public key when the metering module provides them.
-// A bar chart of the energy per day (by the day each session started).
+// Bar charts of the energy per day and per month (by when each session started).
 import { api, apiOptional } from './api.js';
 import { h, clear, field } from './dom.js';
 import { t } from './i18n.js';
@@ -91,7 +91,16 @@ export async function mount(root, ctx) {
     const table = (title, map, test) => h('section', { class: 'card' }, h('h2', {}, priced ? t(`${test}_cost`) : title), h('div', { class: 'scroll' }, h('table', { 'data-test': test },
       h('tbody', {}, [...map].map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', { class: 'num' }, kwh(v.wh)),
         priced ? h('td', { class: 'num', 'data-test': 'cost' }, moneySums(v.cost)) : null))))));
-    totals.append(dayChart(sessions), table(t('per_user'), byUser, 'per-user'), table(t('per_month'), byMonth, 'per-month'));
+    const months = [...byMonth].reverse().slice(-24).map(([k, v]) => ({ label: k, v: v.wh, text: kwh(v.wh) }));
+    const monthTable = table(t('per_month'), byMonth, 'per-month');
+    const best = months.reduce((a, b) => (b.v > a.v ? b : a), months[0]);
+    monthTable.insertBefore(barChart(months, {
+      title: t('chart_month'),
+      desc: t('chart_month_desc', { n: months.length, best: best.label, max: kwh(best.v) }),
+      max: kwh(best.v), first: months[0].label, last: months[months.length - 1].label,
+    }), monthTable.children[1]);
+    monthTable.dataset.test = 'per-month-card';
+    totals.append(dayChart(sessions), table(t('per_user'), byUser, 'per-user'), monthTable);
     // on a phone each row is a card (CSS), each cell labelled by its column (data-label)
     const cols = [t('start_col'), t('duration'), t('point_label'), t('user'), t('badge'), t('energy'), t('cost'), t('reason')];
     const cell = (i, attrs, v) => h('td', { ...attrs, 'data-label': cols[i] }, v);
