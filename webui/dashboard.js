@@ -9,7 +9,7 @@
 import { api } from './api.js';
 import { h, clear, field } from './dom.js';
 import { t, tOr } from './i18n.js';
-import { kw, kwh, amps, volts, duration, byUnit, clock } from './format.js';
+import { kw, kwh, amps, volts, duration, byUnit, clock, money } from './format.js';
 import { lineChart } from './chart.js';
 import { backendCard } from './backend.js';
 import { eventLog } from './log.js';
@@ -110,6 +110,10 @@ export async function mount(root, ctx) {
     const energy = h('dd', { 'data-test': 'session-energy' }, c.session ? kwh(c.session.energy_wh) : '—');
     const dur = h('dd', { 'data-test': 'duration' }, c.session?.start ? duration(Date.parse(status.station.time) - Date.parse(c.session.start)) : '—');
     const meterTotal = h('dd', { 'data-test': 'meter' }, kwh(c.energy_wh));
+    // the running session's cost so far, at the tariff it started under (tariff.*)
+    const tariff = c.session?.tariff;
+    const costOf = (wh, ms) => Math.round((wh / 1000 * tariff.price_kwh + ms / 3600000 * tariff.price_hour) * 100 + 1e-9) / 100;
+    const cost = tariff ? h('dd', { 'data-test': 'session-cost' }, money(costOf(c.session.energy_wh, Date.parse(status.station.time) - Date.parse(c.session.start)), tariff.currency)) : null;
     const chartBox = h('div', { class: 'chart-box', 'data-test': 'power-chart' }, powerChart(c.id));
     const phases = h('tbody');
     const fillPhases = (cur, volt) => {
@@ -150,6 +154,7 @@ export async function mount(root, ctx) {
       h('dl', {},
         h('dt', {}, t('session_energy')), energy,
         h('dt', {}, t('duration')), dur,
+        cost ? [h('dt', {}, t('cost_so_far')), cost] : null,
         h('dt', {}, t('user_badge')), h('dd', { 'data-test': 'who' }, who),
         h('dt', {}, t('offered')), h('dd', { 'data-test': 'limit' }, limit),
         h('dt', {}, t('meter_total')), meterTotal),
@@ -174,6 +179,9 @@ export async function mount(root, ctx) {
         meterTotal.textContent = kwh(m.energy_wh);
         if (typeof m.session_energy_wh === 'number') energy.textContent = kwh(m.session_energy_wh);
         if (start) dur.textContent = duration((m.time ? Date.parse(m.time) : Date.now() + clockSkew) - start);
+        if (cost && start && typeof m.session_energy_wh === 'number') {
+          cost.textContent = money(costOf(m.session_energy_wh, (m.time ? Date.parse(m.time) : Date.now() + clockSkew) - start), tariff.currency);
+        }
         fillPhases(m.current_a, m.voltage_v);
         addPoint(c.id, m.time ? Date.parse(m.time) : Date.now() + clockSkew, m.power_w ?? 0);
         clear(chartBox).append(powerChart(c.id));

@@ -6,6 +6,7 @@
  */
 #include "tariff/tariff_module.h"
 
+#include <jansson.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -68,6 +69,19 @@ static void on_started(void *ctx, int connector, const station_session_info *s) 
   store_stmt_release(st->db, q);
 }
 
+/* GET /status: a running session's tariff (connectors[].session.tariff), so
+ * that the dashboard shows its cost as it grows. */
+static void tariff_status(void *ctx, int connector, json_t *obj) {
+  station *st = ctx;
+  json_t *s = connector ? json_object_get(obj, "session") : NULL;
+  json_t *id = s ? json_object_get(s, "id") : NULL;
+  tariff t;
+  if (!json_is_integer(id) || tariff_of_session(st, json_integer_value(id), &t) != 0) return;
+  json_object_set_new(s, "tariff",
+                      json_pack("{s:f, s:f, s:s}", "price_kwh", t.price_kwh, "price_hour",
+                                t.price_hour, "currency", t.currency));
+}
+
 /* The prices are read at each session's start and each public page. */
 static station_setting_state tariff_setting_state(void *ctx, const char *key) {
   (void)ctx;
@@ -82,6 +96,7 @@ int tariff_attach(station *st, char *err, size_t errlen) {
   station_module m = {.name = "tariff",
                       .ctx = st,
                       .session_started = on_started,
+                      .status_json = tariff_status,
                       .setting_state = tariff_setting_state};
   if (station_add_module(st, &m) != 0) {
     snprintf(err, errlen, "tariff: too many modules");

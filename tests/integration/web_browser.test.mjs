@@ -695,7 +695,15 @@ test('costs: the price on the public page, the cost per session and per guest in
     await st.waitStatus(1, 'Preparing');
     assert.equal(st.ctl('tap', '04A1B2C3').code, 0);
     await st.waitStatus(1, 'Charging');
-    await st.waitFor(() => true); // one more event: some energy
+    assert.deepEqual((await st.connector(1)).session.tariff, { price_kwh: 0.25, price_hour: 1, currency: 'EUR' });
+    // the dashboard shows the cost so far, growing live
+    await page.goto(`${st.url}/`);
+    await login(page, 'owner', pins.owner);
+    const cost = '[data-connector="1"] [data-test=session-cost]';
+    await page.waitForSelector(cost);
+    const c1 = await page.textContent(cost);
+    assert.match(c1, /^€\d+\.\d\d$/);
+    await page.waitForFunction(([sel, before]) => document.querySelector(sel)?.textContent !== before, [cost, c1]);
     assert.equal(st.ctl('unplug', '1').code, 0);
     await st.waitStatus(1, 'Available');
     const [s] = (await st.ok('GET', '/api/v1/sessions')).sessions;
@@ -710,8 +718,6 @@ test('costs: the price on the public page, the cost per session and per guest in
     await st.ok('PUT', '/api/v1/settings', { 'tariff.price_kwh': 5 });
     assert.equal((await st.ok('GET', `/api/v1/sessions/${s.id}`)).cost, s.cost);
     // the history: cost per session, energy and cost per guest and per month
-    await page.goto(`${st.url}/`);
-    await login(page, 'owner', pins.owner);
     await open(page, 'history');
     await page.waitForSelector(`[data-session="${s.id}"] [data-test=cost]`);
     const eur = new Intl.NumberFormat('en', { style: 'currency', currency: 'EUR' }).format(s.cost);
