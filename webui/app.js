@@ -52,6 +52,7 @@ function openStream() {
   const es = new EventSource('/api/v1/events/stream');
   es.onmessage = (m) => { try { emit(JSON.parse(m.data)); } catch { /* ignore */ } };
   es.addEventListener('meter', (m) => { try { emit({ kind: 'meter', ...JSON.parse(m.data) }); } catch { /* ignore */ } });
+  es.addEventListener('site_reading', (m) => { try { emit({ kind: 'site_reading', ...JSON.parse(m.data) }); } catch { /* ignore */ } });
   es.onopen = () => { setLive(true); emit({ kind: 'reconnected' }); };
   es.onerror = () => {
     setLive(false);

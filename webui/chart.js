@@ -27,21 +27,24 @@ function svg(title, desc, ...shapes) {
 /* points: [{t (ms), v}] sorted by t; from/to: the time span shown; a gap of
  * more than `gap` ms between two points breaks the line (no samples there).
  * Texts: title and desc (for screen readers), max (the top of the scale),
- * start and end (under the time axis). */
-export function lineChart(points, { from, to, gap, title, desc, max, start, end }) {
-  const top = Math.max(1, ...points.map((p) => p.v));
+ * start and end (under the time axis); limit: a value drawn as a dashed
+ * line across (the site's limit). */
+export function lineChart(points, { from, to, gap, title, desc, max, start, end, limit }) {
+  const top = Math.max(1, limit ?? 0, ...points.map((p) => p.v));
   const x = (t) => (((t - from) / Math.max(1, to - from)) * W).toFixed(1);
   const y = (v) => (H - 2 - (Math.max(0, v) / top) * (H - 6)).toFixed(1);
   let d = '';
   let last = null;
   for (const p of points) {
     if (p.t < from || p.t > to) continue;
-    d += `${last === null || p.t - last > gap ? 'M' : 'L'}${x(p.t)} ${y(p.v)} `;
+    // a segment's first point is also a dot (a zero-length stroke with round caps): a lone reading shows
+    d += last === null || p.t - last > gap ? `M${x(p.t)} ${y(p.v)} l0 0 ` : `L${x(p.t)} ${y(p.v)} `;
     last = p.t;
   }
   return h('figure', { class: 'chart' },
     h('span', { class: 'chart-max', 'aria-hidden': 'true' }, max),
-    svg(title, desc, s('path', { d: d.trim() || null, class: 'line', 'vector-effect': 'non-scaling-stroke', 'data-points': points.length })),
+    svg(title, desc, s('path', { d: d.trim() || null, class: 'line', 'vector-effect': 'non-scaling-stroke', 'data-points': points.length }),
+      limit ? s('line', { x1: 0, x2: W, y1: y(limit), y2: y(limit), class: 'limit', 'vector-effect': 'non-scaling-stroke' }) : null),
     h('figcaption', { 'aria-hidden': 'true' }, h('span', {}, start), h('span', {}, end)));
 }
 

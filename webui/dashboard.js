@@ -189,6 +189,34 @@ export async function mount(root, ctx) {
     };
   }
 
+  /* The building's highest phase against the site limit, live since the page
+   * opened (grid readings of the SSE stream; they are not stored). */
+  const siteSeries = [];
+  let siteLimit = null;
+  let siteChartBox = null;
+  function siteChart() {
+    const to = siteSeries.length ? siteSeries[siteSeries.length - 1].t : stationNow();
+    const from = to - SPAN;
+    while (siteSeries.length && siteSeries[0].t < from) siteSeries.shift();
+    const last = siteSeries[siteSeries.length - 1];
+    const top = Math.max(0, ...siteSeries.map((p) => p.v));
+    return lineChart(siteSeries, {
+      from, to, gap: 5 * 60 * 1000, limit: siteLimit,
+      title: t('chart_site'),
+      desc: last ? t('chart_site_desc', { now: amps(last.v), max: amps(top), limit: siteLimit ? amps(siteLimit) : '—' }) : t('chart_site_none'),
+      max: amps(Math.max(top, siteLimit ?? 0)), start: clock(siteSeries[0]?.t ?? from), end: t('now_label'),
+    });
+  }
+  function siteReading(e) {
+    const v = Math.max(...e.current_a);
+    const ts = Date.parse(e.time);
+    const lastPt = siteSeries[siteSeries.length - 1];
+    if (lastPt && ts - lastPt.t < 10000) lastPt.v = Math.max(lastPt.v, v); // the highest of 10 s
+    else siteSeries.push({ t: ts, v });
+    siteLimit = e.limit_a;
+    if (siteChartBox) clear(siteChartBox).append(siteChart());
+  }
+
   function siteCard(s) {
     const dl = h('dl');
     for (const [k, v] of Object.entries(s)) {
@@ -200,7 +228,9 @@ export async function mount(root, ctx) {
       if (v !== null && typeof v === 'object') continue;
       dl.append(h('dt', {}, tOr(`site_${k}`, k.replace(/_/g, ' '))), h('dd', {}, byUnit(k, v)));
     }
-    return h('section', { class: 'card site', 'aria-labelledby': 'site-h', 'data-test': 'site' }, h('h2', { id: 'site-h' }, t('site')), dl);
+    if (typeof s.limit_a === 'number') siteLimit = s.limit_a;
+    siteChartBox = h('div', { class: 'chart-box', 'data-test': 'site-chart' }, siteChart());
+    return h('section', { class: 'card site', 'aria-labelledby': 'site-h', 'data-test': 'site' }, h('h2', { id: 'site-h' }, t('site')), siteChartBox, dl);
   }
 
   async function act(id, what, body) {
@@ -218,6 +248,7 @@ export async function mount(root, ctx) {
   const off = ctx.listen((e) => {
     log.event(e);
     if (e.kind === 'meter') cards.get(e.connector)?.meter(e);
+    else if (e.kind === 'site_reading') siteReading(e);
     else if (refreshKinds.has(e.kind)) refresh().catch(() => {});
     else if (e.kind === 'badge_added' || e.kind === 'badge_removed') api('GET', '/badges').then((b) => { badges = b.badges; render(); }).catch(() => {});
   });

@@ -89,6 +89,7 @@ const en = {
   cost: 'Cost', cost_so_far: 'Cost so far', 'per-user_cost': 'Energy and cost per user', 'per-month_cost': 'Energy and cost per month',
   price: 'Price:', price_kwh: '{p} per kWh', price_hour: '{p} per hour plugged in',
   bad_date: 'Not a date: type it as {shape}.',
+  chart_site: 'Building load (highest phase) against the site limit, since this page opened', chart_site_desc: 'Now {now}, highest {max}, limit {limit}.', chart_site_none: 'No grid reading since this page opened.',
   chart_month: 'Energy per month', chart_month_desc: '{n} months, most in {best}: {max}.',
   chart_day: 'Energy per day', chart_day_desc: '{n} days, {total} in all, most on {best}: {max}.', per_day: 'Energy per day',
 };
@@ -180,6 +181,7 @@ const fr = {
   cost: 'Coût', cost_so_far: 'Coût jusqu’ici', 'per-user_cost': 'Énergie et coût par utilisateur', 'per-month_cost': 'Énergie et coût par mois',
   price: 'Prix :', price_kwh: '{p} par kWh', price_hour: '{p} par heure de stationnement branché',
   bad_date: 'Ce n’est pas une date : tapez-la sous la forme {shape}.',
+  chart_site: 'Charge du bâtiment (phase la plus chargée) face à la limite du site, depuis l’ouverture de cette page', chart_site_desc: 'Maintenant {now}, maximum {max}, limite {limit}.', chart_site_none: 'Aucune mesure du réseau depuis l’ouverture de cette page.',
   chart_month: 'Énergie par mois', chart_month_desc: '{n} mois, le plus en {best} : {max}.',
   chart_day: 'Énergie par jour', chart_day_desc: '{n} jours, {total} au total, le plus le {best} : {max}.', per_day: 'Énergie par jour',
 };

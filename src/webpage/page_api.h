@@ -31,6 +31,7 @@ typedef struct web_ctx {
   int stream_count;
   uv_timer_t heartbeat;
   int64_t meter_sent[BORNE_MAX_CONNECTORS]; /* web_now() of the last meter push */
+  int64_t site_sent;                        /* web_now() of the last site_reading push */
   bool uploading;                           /* a firmware image is being received */
   char upload_sha256[65];                   /* of the image in DATA_DIR/firmware.upload */
   int64_t upload_bytes;                     /* its size, -1 when not known */

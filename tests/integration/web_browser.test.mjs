@@ -427,6 +427,19 @@ test('the dashboard shows the site: limit, building load per phase and what char
     await page.waitForSelector('[data-test=site] [data-test=site-building_a]');
     assert.match(await page.textContent('[data-test=site-building_a]'), /10.*\/.*12.*\/.*8/);
     assert.match(await page.textContent('[data-test=site]'), /Site limit per phase/);
+    // the building's load against the limit, drawn live from the grid readings
+    await page.waitForSelector('[data-test=site-chart] line.limit', { state: 'attached' });
+    for (const a of [[20, 25, 18], [30, 35, 28]]) {
+      // the stream carries at most one grid reading a second: a reading in the same second is sent again
+      for (let i = 0; ; i++) {
+        await st.ok('POST', '/api/v1/grid', { current_a: a });
+        try {
+          await page.waitForFunction((max) => document.querySelector('[data-test=site-chart] desc')?.textContent.startsWith(`Now ${max}.0 A`), Math.max(...a), { timeout: 1500 });
+          break;
+        } catch (e) { if (i === 10) throw e; }
+      }
+    }
+    assert.match(await page.textContent('[data-test=site-chart] desc'), /^Now 35\.0 A, highest 35\.0 A, limit 40\.0 A\.$/);
     await checkPage(page, 'dashboard-site');
   } finally { await st.stop(); st.cleanup(); }
 });
