@@ -90,8 +90,8 @@ const en = {
   price: 'Price:', price_kwh: '{p} per kWh', price_hour: '{p} per hour plugged in',
   bad_date: 'Not a date: type it as {shape}.',
   chart_site: 'Building load (highest phase) against the site limit, since this page opened', chart_site_desc: 'Now {now}, highest {max}, limit {limit}.', chart_site_none: 'No grid reading since this page opened.',
-  chart_month: 'Energy per month', chart_month_desc: '{n} months, most in {best}: {max}.',
-  chart_day: 'Energy per day', chart_day_desc: '{n} days, {total} in all, most on {best}: {max}.', per_day: 'Energy per day',
+  chart_month: 'Energy per month', chart_month_desc: 'Months shown: {n}; most in {best}: {max}.',
+  chart_day: 'Energy per day', chart_day_desc: 'Days shown: {n}; {total} in all, most on {best}: {max}.', per_day: 'Energy per day',
 };
 
 const fr = {
@@ -182,8 +182,8 @@ const fr = {
   price: 'Prix :', price_kwh: '{p} par kWh', price_hour: '{p} par heure de stationnement branché',
   bad_date: 'Ce n’est pas une date : tapez-la sous la forme {shape}.',
   chart_site: 'Charge du bâtiment (phase la plus chargée) face à la limite du site, depuis l’ouverture de cette page', chart_site_desc: 'Maintenant {now}, maximum {max}, limite {limit}.', chart_site_none: 'Aucune mesure du réseau depuis l’ouverture de cette page.',
-  chart_month: 'Énergie par mois', chart_month_desc: '{n} mois, le plus en {best} : {max}.',
-  chart_day: 'Énergie par jour', chart_day_desc: '{n} jours, {total} au total, le plus le {best} : {max}.', per_day: 'Énergie par jour',
+  chart_month: 'Énergie par mois', chart_month_desc: 'Mois montrés : {n} ; le plus en {best} : {max}.',
+  chart_day: 'Énergie par jour', chart_day_desc: 'Jours montrés : {n} ; {total} au total, le plus le {best} : {max}.', per_day: 'Énergie par jour',
 };
 
 const dicts = { en, fr };

@@ -685,8 +685,8 @@ test('charts: a charge point\'s power live and from the stored samples, the ener
     await page.waitForSelector('[data-test=per-day] svg rect');
     // after navigation the focus is on the new page's title
     await page.waitForFunction(() => document.activeElement?.tagName === 'H1' && document.activeElement.textContent === 'History');
-    assert.match(await page.textContent('[data-test=per-day] desc'), /^1 days, \d+\.\d\d kWh in all, most on .+: \d+\.\d\d kWh\.$/);
-    assert.match(await page.textContent('[data-test=per-month-card] desc'), /^1 months, most in \w+ \d{4}: \d+\.\d\d kWh\.$/);
+    assert.match(await page.textContent('[data-test=per-day] desc'), /^Days shown: 1; \d+\.\d\d kWh in all, most on .+: \d+\.\d\d kWh\.$/);
+    assert.match(await page.textContent('[data-test=per-month-card] desc'), /^Months shown: 1; most in \w+ \d{4}: \d+\.\d\d kWh\.$/);
     assert.equal(await page.locator('[data-test=per-month-card] svg rect').count(), 1);
     await checkPage(page, 'history-chart-phone');
   } finally { await st.stop(); st.cleanup(); }
