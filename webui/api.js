@@ -4,9 +4,13 @@
 
 let csrf = null;
 let onLoggedOut = () => {};
+let onOffline = () => 'offline';
 
 export function setCsrf(token) { csrf = token; }
 export function whenLoggedOut(fn) { onLoggedOut = fn; }
+/* fn() is called when the station does not answer at all (restarting, network
+ * down) and returns the message the failed call throws. */
+export function whenOffline(fn) { onOffline = fn; }
 
 export class ApiError extends Error {
   constructor(status, message, body) {
@@ -24,7 +28,13 @@ export async function api(method, path, body) {
     init.body = JSON.stringify(body ?? {});
     if (csrf) headers['X-CSRF-Token'] = csrf;
   }
-  const res = await fetch(`/api/v1${path}`, init);
+  let res;
+  try {
+    res = await fetch(`/api/v1${path}`, init);
+  } catch {
+    // no answer at all (fetch's "Failed to fetch"): the station is restarting or out of reach
+    throw new ApiError(0, onOffline(), null);
+  }
   const type = res.headers.get('content-type') ?? '';
   const data = type.includes('json') ? await res.json().catch(() => null) : await res.text();
   if (!res.ok) {
@@ -61,7 +71,7 @@ export function upload(path, file, onProgress) {
       if (x.status === 401) onLoggedOut();
       reject(new ApiError(x.status, data?.error ?? `HTTP ${x.status}`, data));
     };
-    x.onerror = () => reject(new ApiError(0, 'network error', null));
+    x.onerror = () => reject(new ApiError(0, onOffline(), null));
     x.send(file);
   });
 }

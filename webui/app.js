@@ -1,9 +1,10 @@
 // The page's shell: who is logged in (first-start PIN setup, login), the
 // navigation by role, the router (#/dashboard, #/history, #/users,
 // #/settings) and the one Server-Sent Events stream every page listens to.
-import { api, setCsrf, whenLoggedOut, ApiError } from './api.js';
+import { api, setCsrf, whenLoggedOut, whenOffline, ApiError } from './api.js';
 import { h, clear, field } from './dom.js';
 import { t, lang, setLang, otherLang, onLangChange } from './i18n.js';
+import { setZone } from './format.js';
 import * as dashboard from './dashboard.js';
 import * as history from './history.js';
 import * as users from './users.js';
@@ -36,14 +37,25 @@ function listen(fn) {
 
 function emit(e) { for (const fn of [...state.listeners]) fn(e); }
 
+/* The connection to the station: on (live), off (lost: the banner says so and
+ * the values shown are greyed as stale until the stream is back). */
+function setLive(on) {
+  const was = document.body.dataset.live;
+  document.body.dataset.live = on ? 'on' : 'off';
+  const banner = document.getElementById('conn');
+  banner.hidden = on;
+  if (!on && was !== 'off') banner.textContent = t('conn_lost');
+}
+
 function openStream() {
   if (state.stream) return;
   const es = new EventSource('/api/v1/events/stream');
   es.onmessage = (m) => { try { emit(JSON.parse(m.data)); } catch { /* ignore */ } };
   es.addEventListener('meter', (m) => { try { emit({ kind: 'meter', ...JSON.parse(m.data) }); } catch { /* ignore */ } });
-  es.onopen = () => { document.body.dataset.live = 'on'; emit({ kind: 'reconnected' }); };
+  es.addEventListener('site_reading', (m) => { try { emit({ kind: 'site_reading', ...JSON.parse(m.data) }); } catch { /* ignore */ } });
+  es.onopen = () => { setLive(true); emit({ kind: 'reconnected' }); };
   es.onerror = () => {
-    document.body.dataset.live = 'off';
+    setLive(false);
     // EventSource retries by itself (with Last-Event-ID); a closed one means the login ended.
     if (es.readyState !== EventSource.CLOSED) return;
     state.stream = null;
@@ -52,7 +64,7 @@ function openStream() {
     api('GET', '/web/session').then((s) => {
       if (!s.role) start();
       else { toast(t('live_lost'), true); setTimeout(() => { if (state.session?.role) openStream(); }, 10000); }
-    }).catch(() => setTimeout(start, 10000));
+    }).catch(() => setTimeout(start, 2000));
   };
   state.stream = es;
 }
@@ -182,6 +194,7 @@ async function start() {
   }
   state.session = s;
   setCsrf(s.csrf);
+  setZone(s.timezone);
   document.getElementById('brand').textContent = `borne · ${s.station}`;
   const logout = document.getElementById('logout');
   logout.hidden = !s.role;
@@ -201,6 +214,8 @@ function applyLang() {
   document.getElementById('logout').textContent = t('logout');
   document.querySelector('.skip').textContent = t('skip');
   nav.setAttribute('aria-label', t('menu'));
+  const banner = document.getElementById('conn');
+  if (!banner.hidden) banner.textContent = t('conn_lost');
 }
 
 document.getElementById('lang').onclick = () => setLang(otherLang());
@@ -211,6 +226,19 @@ document.getElementById('logout').onclick = async () => {
 };
 onLangChange(() => { applyLang(); if (state.session?.role) route(); else start(); });
 whenLoggedOut(() => start());
-window.addEventListener('hashchange', route);
+whenOffline(() => {
+  // the stream notices too and recovers by itself; a click meanwhile says why it did nothing
+  if (state.stream) setLive(false);
+  return t('conn_lost_action');
+});
+/* After a click in the menu the new page's title gets the focus, so that a
+ * keyboard or screen-reader user starts on the new content, not on the menu. */
+window.addEventListener('hashchange', async () => {
+  await route();
+  const title = main.querySelector('h1');
+  if (!title) return;
+  title.tabIndex = -1;
+  title.focus();
+});
 applyLang();
 start();

@@ -4,10 +4,13 @@
 // status has one. Live: meter readings update the numbers, every other event
 // re-reads the status once. Below the cards: the back end's state
 // (backend.js) and the log of what happened and why (log.js), newest first.
+// Each card charts its power over the last two hours: the stored samples
+// (GET /samples, downsampled by the station) then the live readings.
 import { api } from './api.js';
 import { h, clear, field } from './dom.js';
 import { t, tOr } from './i18n.js';
-import { kw, kwh, amps, volts, duration, byUnit } from './format.js';
+import { kw, kwh, amps, volts, duration, byUnit, clock, money } from './format.js';
+import { lineChart } from './chart.js';
 import { backendCard } from './backend.js';
 import { eventLog } from './log.js';
 
@@ -26,6 +29,44 @@ export async function mount(root, ctx) {
   let badges = [];
   let pending = null;
   const chosen = new Map(); // badge picked per connector, kept across re-renders
+  const series = new Map(); // connector -> [{t, v}] power over the chart's span, kept across re-renders
+  const SPAN = 2 * 3600 * 1000;
+  let gap = 3 * 60 * 1000; // no sample for this long: no charge, the line breaks
+  let stationNow = () => Date.now();
+
+  async function loadSeries() {
+    await Promise.all(status.connectors.map(async (c) => {
+      const r = await api('GET', `/samples?connector=${c.id}&points=120`);
+      gap = Math.max(gap, 3 * r.step_s * 1000);
+      const live = series.get(c.id) ?? [];
+      const stored = r.points.map((p) => ({ t: Date.parse(p.time), v: p.power_w }));
+      const end = stored.length ? stored[stored.length - 1].t : -Infinity;
+      series.set(c.id, [...stored, ...live.filter((p) => p.t > end)]);
+    }));
+  }
+
+  function addPoint(id, t, v) {
+    const pts = series.get(id) ?? [];
+    const last = pts[pts.length - 1];
+    if (last && t - last.t < 10000) last.v = v; // live readings come every second: one point per 10 s
+    else pts.push({ t, v });
+    while (pts.length && pts[0].t < t - SPAN) pts.shift();
+    series.set(id, pts);
+  }
+
+  function powerChart(id) {
+    const all = series.get(id) ?? [];
+    // the station's clock (a simulated one runs faster than ours): the newest reading's time
+    const to = Math.max(stationNow(), all.length ? all[all.length - 1].t : 0), from = to - SPAN;
+    const pts = all.filter((p) => p.t >= from);
+    const top = Math.max(0, ...pts.map((p) => p.v));
+    return lineChart(pts, {
+      from, to, gap,
+      title: t('chart_power', { n: id }),
+      desc: pts.length ? t('chart_power_desc', { max: kw(top), now: kw(pts[pts.length - 1].v) }) : t('chart_power_none'),
+      max: kw(top), start: clock(from), end: t('now_label'),
+    });
+  }
 
   /* One status read at a time; events during a read cause one more read. */
   let again = false;
@@ -36,6 +77,8 @@ export async function mount(root, ctx) {
         do {
           again = false;
           status = await api('GET', '/status');
+          const skew = Date.parse(status.station.time) - Date.now();
+          stationNow = () => Date.now() + skew;
           render();
         } while (again);
       } finally { pending = null; }
@@ -67,6 +110,11 @@ export async function mount(root, ctx) {
     const energy = h('dd', { 'data-test': 'session-energy' }, c.session ? kwh(c.session.energy_wh) : '—');
     const dur = h('dd', { 'data-test': 'duration' }, c.session?.start ? duration(Date.parse(status.station.time) - Date.parse(c.session.start)) : '—');
     const meterTotal = h('dd', { 'data-test': 'meter' }, kwh(c.energy_wh));
+    // the running session's cost so far, at the tariff it started under (tariff.*)
+    const tariff = c.session?.tariff;
+    const costOf = (wh, ms) => Math.round((wh / 1000 * tariff.price_kwh + ms / 3600000 * tariff.price_hour) * 100 + 1e-9) / 100;
+    const cost = tariff ? h('dd', { 'data-test': 'session-cost' }, money(costOf(c.session.energy_wh, Date.parse(status.station.time) - Date.parse(c.session.start)), tariff.currency)) : null;
+    const chartBox = h('div', { class: 'chart-box', 'data-test': 'power-chart' }, powerChart(c.id));
     const phases = h('tbody');
     const fillPhases = (cur, volt) => {
       clear(phases);
@@ -106,9 +154,11 @@ export async function mount(root, ctx) {
       h('dl', {},
         h('dt', {}, t('session_energy')), energy,
         h('dt', {}, t('duration')), dur,
+        cost ? [h('dt', {}, t('cost_so_far')), cost] : null,
         h('dt', {}, t('user_badge')), h('dd', { 'data-test': 'who' }, who),
         h('dt', {}, t('offered')), h('dd', { 'data-test': 'limit' }, limit),
         h('dt', {}, t('meter_total')), meterTotal),
+      chartBox,
       h('div', { class: 'scroll' }, h('table', { class: 'phases' },
         h('caption', { class: 'sr' }, t('per_phase')),
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('phase')), h('th', { scope: 'col' }, t('current')), h('th', { scope: 'col' }, t('voltage')))),
@@ -129,9 +179,42 @@ export async function mount(root, ctx) {
         meterTotal.textContent = kwh(m.energy_wh);
         if (typeof m.session_energy_wh === 'number') energy.textContent = kwh(m.session_energy_wh);
         if (start) dur.textContent = duration((m.time ? Date.parse(m.time) : Date.now() + clockSkew) - start);
+        if (cost && start && typeof m.session_energy_wh === 'number') {
+          cost.textContent = money(costOf(m.session_energy_wh, (m.time ? Date.parse(m.time) : Date.now() + clockSkew) - start), tariff.currency);
+        }
         fillPhases(m.current_a, m.voltage_v);
+        addPoint(c.id, m.time ? Date.parse(m.time) : Date.now() + clockSkew, m.power_w ?? 0);
+        clear(chartBox).append(powerChart(c.id));
       },
     };
+  }
+
+  /* The building's highest phase against the site limit, live since the page
+   * opened (grid readings of the SSE stream; they are not stored). */
+  const siteSeries = [];
+  let siteLimit = null;
+  let siteChartBox = null;
+  function siteChart() {
+    const to = siteSeries.length ? siteSeries[siteSeries.length - 1].t : stationNow();
+    const from = to - SPAN;
+    while (siteSeries.length && siteSeries[0].t < from) siteSeries.shift();
+    const last = siteSeries[siteSeries.length - 1];
+    const top = Math.max(0, ...siteSeries.map((p) => p.v));
+    return lineChart(siteSeries, {
+      from, to, gap: 5 * 60 * 1000, limit: siteLimit,
+      title: t('chart_site'),
+      desc: last ? t('chart_site_desc', { now: amps(last.v), max: amps(top), limit: siteLimit ? amps(siteLimit) : '—' }) : t('chart_site_none'),
+      max: amps(Math.max(top, siteLimit ?? 0)), start: clock(siteSeries[0]?.t ?? from), end: t('now_label'),
+    });
+  }
+  function siteReading(e) {
+    const v = Math.max(...e.current_a);
+    const ts = Date.parse(e.time);
+    const lastPt = siteSeries[siteSeries.length - 1];
+    if (lastPt && ts - lastPt.t < 10000) lastPt.v = Math.max(lastPt.v, v); // the highest of 10 s
+    else siteSeries.push({ t: ts, v });
+    siteLimit = e.limit_a;
+    if (siteChartBox) clear(siteChartBox).append(siteChart());
   }
 
   function siteCard(s) {
@@ -145,7 +228,9 @@ export async function mount(root, ctx) {
       if (v !== null && typeof v === 'object') continue;
       dl.append(h('dt', {}, tOr(`site_${k}`, k.replace(/_/g, ' '))), h('dd', {}, byUnit(k, v)));
     }
-    return h('section', { class: 'card site', 'aria-labelledby': 'site-h', 'data-test': 'site' }, h('h2', { id: 'site-h' }, t('site')), dl);
+    if (typeof s.limit_a === 'number') siteLimit = s.limit_a;
+    siteChartBox = h('div', { class: 'chart-box', 'data-test': 'site-chart' }, siteChart());
+    return h('section', { class: 'card site', 'aria-labelledby': 'site-h', 'data-test': 'site' }, h('h2', { id: 'site-h' }, t('site')), siteChartBox, dl);
   }
 
   async function act(id, what, body) {
@@ -153,16 +238,18 @@ export async function mount(root, ctx) {
       await api('POST', `/connectors/${id}/${what}`, body ?? {});
       ctx.toast(t(what === 'start' ? 'started' : 'stopped', { n: id }));
     } catch (e) { ctx.toast(e.message, true); }
-    refresh();
+    refresh().catch(() => {}); // offline: the banner says so, the stream's return re-reads
   }
 
   try { badges = (await api('GET', '/badges')).badges; } catch { badges = []; }
   await refresh();
+  try { await loadSeries(); render(); } catch { /* the chart fills from the live readings */ }
   try { await log.load(); } catch { /* the log is a help, not the page */ }
   const off = ctx.listen((e) => {
     log.event(e);
     if (e.kind === 'meter') cards.get(e.connector)?.meter(e);
-    else if (refreshKinds.has(e.kind)) refresh();
+    else if (e.kind === 'site_reading') siteReading(e);
+    else if (refreshKinds.has(e.kind)) refresh().catch(() => {});
     else if (e.kind === 'badge_added' || e.kind === 'badge_removed') api('GET', '/badges').then((b) => { badges = b.badges; render(); }).catch(() => {});
   });
   return off;

@@ -1,21 +1,26 @@
 // History: sessions filtered by date, user, badge and connector; totals per
 // user and per month; the API's own CSV export; per session the OCMF signed
 // records and the station's public key when the metering module provides them.
+// Bar charts of the energy per day and per month (by when each session started).
 import { api, apiOptional } from './api.js';
 import { h, clear, field } from './dom.js';
-import { t, lang } from './i18n.js';
-import { kwh, duration, dateTime } from './format.js';
+import { t } from './i18n.js';
+import { kwh, duration, dateTime, dayKey, dayLabel, money, moneySums, monthOf, zoneMidnight, dateShape, parseDate } from './format.js';
+import { barChart } from './chart.js';
 
 export async function mount(root, ctx) {
   const [usersRes, status] = await Promise.all([api('GET', '/users'), api('GET', '/status')]);
-  const since = h('input', { type: 'date', name: 'since' });
-  const until = h('input', { type: 'date', name: 'until' });
+  // dates typed in the page's language (a date picker follows the browser's, not the page's)
+  const [shape] = dateShape();
+  const dateInput = (name) => h('input', { type: 'text', name, inputmode: 'numeric', autocomplete: 'off', placeholder: shape, maxlength: 10 });
+  const since = dateInput('since');
+  const until = dateInput('until');
   const user = h('select', { name: 'user' }, h('option', { value: '' }, t('all')), usersRes.users.map((u) => h('option', { value: u.name }, u.name)));
   const badge = h('input', { type: 'text', name: 'badge', autocomplete: 'off', spellcheck: 'false' });
   const conn = h('select', { name: 'connector' }, h('option', { value: '' }, t('all')), status.connectors.map((c) => h('option', { value: c.id }, t('point', { n: c.id }))));
   const csv = h('a', { class: 'button', download: 'sessions.csv', 'data-test': 'csv' }, t('export_csv'));
   const form = h('form', { class: 'filters card', 'aria-label': t('filters') },
-    field('f-since', t('from'), since), field('f-until', t('to'), until), field('f-user', t('user'), user),
+    field('f-since', t('from'), since, shape), field('f-until', t('to'), until, shape), field('f-user', t('user'), user),
     field('f-badge', t('badge'), badge), field('f-conn', t('point_label'), conn),
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('apply')), csv));
   const totals = h('div', { class: 'totals' });
@@ -23,13 +28,30 @@ export async function mount(root, ctx) {
   const detail = h('div');
   root.append(h('h1', {}, t('nav_history')), form, totals, list, detail);
 
+  /* A wrong date is marked and explained next to its field; null then. */
+  function dateOf(input) {
+    const v = parseDate(input.value);
+    const err = document.getElementById(`${input.id}-err`);
+    err?.remove();
+    input.removeAttribute('aria-invalid');
+    input.setAttribute('aria-describedby', `${input.id}-hint`);
+    if (v !== null) return v;
+    input.setAttribute('aria-invalid', 'true');
+    input.setAttribute('aria-describedby', `${input.id}-hint ${input.id}-err`);
+    input.parentElement.append(h('p', { id: `${input.id}-err`, class: 'error field-error' }, t('bad_date', { shape })));
+    return null;
+  }
+
+  /* Days are the station's: from its midnight to the midnight after "to". */
   function query(format) {
     const q = new URLSearchParams();
-    if (since.value) q.set('since', since.value);
-    if (until.value) {
-      const d = new Date(`${until.value}T00:00:00Z`);
+    const from = dateOf(since), to = dateOf(until);
+    if (from === null || to === null) return null;
+    if (from) q.set('since', zoneMidnight(from));
+    if (to) {
+      const d = new Date(`${to}T12:00:00Z`);
       d.setUTCDate(d.getUTCDate() + 1); // "to" includes that day
-      q.set('until', d.toISOString().slice(0, 10));
+      q.set('until', zoneMidnight(d.toISOString().slice(0, 10)));
     }
     if (user.value) q.set('user', user.value);
     if (badge.value.trim()) q.set('badge', badge.value.trim());
@@ -39,7 +61,9 @@ export async function mount(root, ctx) {
   }
 
   async function load() {
-    const data = await api('GET', `/sessions?${query()}`);
+    const q = query();
+    if (q === null) { (since.getAttribute('aria-invalid') ? since : until).focus(); return; }
+    const data = await api('GET', `/sessions?${q}`);
     csv.href = `/api/v1/sessions?${query('csv')}`;
     render(data.sessions);
   }
@@ -51,28 +75,74 @@ export async function mount(root, ctx) {
       list.append(h('p', { class: 'muted', 'data-test': 'no-sessions' }, t('no_sessions')));
       return;
     }
+    // energy and, when the sessions have a price, cost (per currency) per guest and per month
+    const priced = sessions.some((s) => s.cost !== null && s.cost !== undefined);
     const byUser = new Map(), byMonth = new Map();
+    const add = (map, k, s) => {
+      const v = map.get(k) ?? { wh: 0, cost: {} };
+      v.wh += s.energy_wh;
+      if (s.currency) v.cost[s.currency] = (v.cost[s.currency] ?? 0) + s.cost;
+      map.set(k, v);
+    };
     for (const s of sessions) {
-      const u = s.user || s.badge || t('free_session');
-      byUser.set(u, (byUser.get(u) ?? 0) + s.energy_wh);
-      const m = new Date(s.start).toLocaleDateString(lang(), { year: 'numeric', month: 'long' });
-      byMonth.set(m, (byMonth.get(m) ?? 0) + s.energy_wh);
+      add(byUser, s.user || s.badge || t('free_session'), s);
+      add(byMonth, monthOf(s.start), s);
     }
-    const table = (title, map, test) => h('section', { class: 'card' }, h('h2', {}, title), h('div', { class: 'scroll' }, h('table', { 'data-test': test },
-      h('tbody', {}, [...map].map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', { class: 'num' }, kwh(v))))))));
-    totals.append(table(t('per_user'), byUser, 'per-user'), table(t('per_month'), byMonth, 'per-month'));
+    const table = (title, map, test) => h('section', { class: 'card' }, h('h2', {}, priced ? t(`${test}_cost`) : title), h('div', { class: 'scroll' }, h('table', { 'data-test': test },
+      h('tbody', {}, [...map].map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', { class: 'num' }, kwh(v.wh)),
+        priced ? h('td', { class: 'num', 'data-test': 'cost' }, moneySums(v.cost)) : null))))));
+    const months = [...byMonth].reverse().slice(-24).map(([k, v]) => ({ label: k, v: v.wh, text: kwh(v.wh) }));
+    const monthTable = table(t('per_month'), byMonth, 'per-month');
+    const best = months.reduce((a, b) => (b.v > a.v ? b : a), months[0]);
+    monthTable.insertBefore(barChart(months, {
+      title: t('chart_month'),
+      desc: t('chart_month_desc', { n: months.length, best: best.label, max: kwh(best.v) }),
+      max: kwh(best.v), first: months[0].label, last: months[months.length - 1].label,
+    }), monthTable.children[1]);
+    monthTable.dataset.test = 'per-month-card';
+    totals.append(dayChart(sessions), table(t('per_user'), byUser, 'per-user'), monthTable);
+    // on a phone each row is a card (CSS), each cell labelled by its column (data-label)
+    const cols = [t('start_col'), t('duration'), t('point_label'), t('user'), t('badge'), t('energy'), t('cost'), t('reason')];
+    const cell = (i, attrs, v) => h('td', { ...attrs, 'data-label': cols[i] }, v);
     list.append(h('table', { class: 'sessions', 'data-test': 'sessions' },
       h('caption', { class: 'sr' }, t('nav_history')),
-      h('thead', {}, h('tr', {}, [t('start_col'), t('duration'), t('point_label'), t('user'), t('badge'), t('energy'), t('reason'), ''].map((x) => h('th', { scope: 'col' }, x)))),
+      h('thead', {}, h('tr', {}, cols.map((x) => h('th', { scope: 'col' }, x)), h('th', { scope: 'col' }, h('span', { class: 'sr' }, t('signed_data'))))),
       h('tbody', {}, sessions.map((s) => h('tr', { 'data-session': s.id },
-        h('td', {}, dateTime(s.start)),
-        h('td', {}, s.stop ? duration(Date.parse(s.stop) - Date.parse(s.start)) : t('running')),
-        h('td', { class: 'num' }, s.connector),
-        h('td', {}, s.user || '—'),
-        h('td', { class: 'mono' }, s.badge || '—'),
-        h('td', { class: 'num' }, kwh(s.energy_wh)),
-        h('td', {}, s.stop_reason ?? t('running')),
+        cell(0, { 'data-test': 'start' }, dateTime(s.start)),
+        cell(1, {}, s.stop ? duration(Date.parse(s.stop) - Date.parse(s.start)) : t('running')),
+        cell(2, { class: 'num' }, s.connector),
+        cell(3, {}, s.user || '—'),
+        cell(4, { class: 'mono' }, s.badge || '—'),
+        cell(5, { class: 'num' }, kwh(s.energy_wh)),
+        cell(6, { class: 'num', 'data-test': 'cost' }, s.currency ? money(s.cost, s.currency) : '—'),
+        cell(7, {}, s.stop_reason ?? t('running')),
         h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => showOcmf(s) }, t('signed_data'))))))));
+  }
+
+  /* Every day from the first session's to the last one's (the newest 62 at
+   * most), empty days included, so the bars are a calendar. */
+  function dayChart(sessions) {
+    const byDay = new Map();
+    for (const s of sessions) byDay.set(dayKey(s.start), (byDay.get(dayKey(s.start)) ?? 0) + s.energy_wh);
+    const keys = [...byDay.keys()].sort();
+    const days = [];
+    const d = new Date(`${keys[keys.length - 1]}T12:00:00Z`);
+    const first = keys[0];
+    while (days.length < 62) {
+      const k = d.toISOString().slice(0, 10);
+      days.unshift({ key: k, label: dayLabel(k), v: byDay.get(k) ?? 0 });
+      if (k <= first) break;
+      d.setUTCDate(d.getUTCDate() - 1);
+    }
+    for (const b of days) b.text = kwh(b.v);
+    const best = days.reduce((a, b) => (b.v > a.v ? b : a), days[0]);
+    const total = days.reduce((a, b) => a + b.v, 0);
+    return h('section', { class: 'card', 'data-test': 'per-day' }, h('h2', {}, t('per_day')),
+      barChart(days, {
+        title: t('chart_day'),
+        desc: t('chart_day_desc', { n: days.length, total: kwh(total), best: best.label, max: kwh(best.v) }),
+        max: kwh(best.v), first: days[0].label, last: days[days.length - 1].label,
+      }));
   }
 
   async function showOcmf(s) {

@@ -82,6 +82,16 @@ const en = {
   user_windows: 'Charging windows', user_windows_of: 'Charging windows of {name} (empty: the station\'s)', user_windows_any: 'any time',
   user_points: 'Charge points', user_point: '{name} may charge on point {n}', user_points_none: 'Keep at least one charge point; to block a user, untick Enabled.',
   qr_alt: 'QR code to pay for this charge', live_lost: 'Live updates interrupted; retrying…', qr_caption: 'Scan to pay by card:',
+  conn_lost: 'Connection to the station lost, reconnecting… The values shown may be out of date.',
+  conn_lost_action: 'The station does not answer (restarting?): try again when the connection is back.',
+  chart_power: 'Power of charge point {n} over the last 2 hours', chart_power_desc: 'Highest {max}, latest {now}.',
+  chart_power_none: 'No charge in the last 2 hours.', now_label: 'now',
+  cost: 'Cost', cost_so_far: 'Cost so far', 'per-user_cost': 'Energy and cost per user', 'per-month_cost': 'Energy and cost per month',
+  price: 'Price:', price_kwh: '{p} per kWh', price_hour: '{p} per hour plugged in',
+  bad_date: 'Not a date: type it as {shape}.',
+  chart_site: 'Building load (highest phase) against the site limit, since this page opened', chart_site_desc: 'Now {now}, highest {max}, limit {limit}.', chart_site_none: 'No grid reading since this page opened.',
+  chart_month: 'Energy per month', chart_month_desc: 'Months shown: {n}; most in {best}: {max}.',
+  chart_day: 'Energy per day', chart_day_desc: 'Days shown: {n}; {total} in all, most on {best}: {max}.', per_day: 'Energy per day',
 };
 
 const fr = {
@@ -164,6 +174,16 @@ const fr = {
   user_windows: 'Plages de charge', user_windows_of: 'Plages de charge de {name} (vide : celles de la borne)', user_windows_any: 'à toute heure',
   user_points: 'Points de charge', user_point: '{name} peut charger au point {n}', user_points_none: 'Gardez au moins un point de charge ; pour bloquer un utilisateur, décochez Actif.',
   qr_alt: 'QR code pour payer cette charge', live_lost: 'Mises à jour en direct interrompues ; nouvel essai…', qr_caption: 'Scannez pour payer par carte :',
+  conn_lost: 'Connexion à la borne perdue, reconnexion… Les valeurs affichées peuvent être périmées.',
+  conn_lost_action: 'La borne ne répond pas (redémarrage ?) : réessayez quand la connexion sera revenue.',
+  chart_power: 'Puissance du point de charge {n} sur les 2 dernières heures', chart_power_desc: 'Maximum {max}, dernière valeur {now}.',
+  chart_power_none: 'Aucune charge ces 2 dernières heures.', now_label: 'maintenant',
+  cost: 'Coût', cost_so_far: 'Coût jusqu’ici', 'per-user_cost': 'Énergie et coût par utilisateur', 'per-month_cost': 'Énergie et coût par mois',
+  price: 'Prix :', price_kwh: '{p} par kWh', price_hour: '{p} par heure de stationnement branché',
+  bad_date: 'Ce n’est pas une date : tapez-la sous la forme {shape}.',
+  chart_site: 'Charge du bâtiment (phase la plus chargée) face à la limite du site, depuis l’ouverture de cette page', chart_site_desc: 'Maintenant {now}, maximum {max}, limite {limit}.', chart_site_none: 'Aucune mesure du réseau depuis l’ouverture de cette page.',
+  chart_month: 'Énergie par mois', chart_month_desc: 'Mois montrés : {n} ; le plus en {best} : {max}.',
+  chart_day: 'Énergie par jour', chart_day_desc: 'Jours montrés : {n} ; {total} au total, le plus le {best} : {max}.', per_day: 'Énergie par jour',
 };
 
 const dicts = { en, fr };

@@ -1,6 +1,8 @@
 // The public page of one charge point (/c/N, no login): what a driver sees —
-// its state, the owner's price notice, and the ad hoc payment QR code.
+// its state, the price (tariff.*, shown before charging as AFIR asks), the
+// owner's price notice, and the ad hoc payment QR code.
 import { h, clear } from './dom.js';
+import { money } from './format.js';
 import { t, tOr, lang, setLang, otherLang, onLangChange } from './i18n.js';
 
 const main = document.getElementById('main');
@@ -23,10 +25,18 @@ async function render() {
   main.append(h('section', { class: `card narrow conn led-${c.led ?? 'off'}`, 'data-status': c.status },
     h('header', {}, h('h1', {}, t('point', { n })),
       h('span', { class: 'pill', 'data-test': 'status' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), tOr(`st_${c.status}`, c.status))),
+    c.tariff ? h('p', { class: 'notice', 'data-test': 'price' }, priceText(c.tariff)) : null,
     c.notice ? h('p', { class: 'notice', 'data-test': 'notice' }, c.notice) : null,
     c.qr ? h('figure', { class: 'qr' },
       h('img', { src: `/api/v1/public/connectors/${n}/qr.svg`, alt: t('qr_alt'), width: 240, height: 240, 'data-test': 'qr' }),
       h('figcaption', {}, t('qr_caption'), h('br'), h('a', { href: c.qr_url, rel: 'noopener' }, c.qr_url))) : null));
+}
+
+function priceText(p) {
+  const parts = [];
+  if (p.price_kwh > 0) parts.push(t('price_kwh', { p: money(p.price_kwh, p.currency) }));
+  if (p.price_hour > 0) parts.push(t('price_hour', { p: money(p.price_hour, p.currency) }));
+  return `${t('price')} ${parts.join(' + ')}`;
 }
 
 document.getElementById('lang').onclick = () => setLang(otherLang());

@@ -12,7 +12,7 @@ export const tabs = [
   ['load', [/^energy\./, /^schedule\./, /^window/, /^load\./, /^site\./, /^solar\./, /^connector\.\d+\.charge_mode$/]],
   ['badges', [/^auth\./, /^rfid\./, /^badge\./]],
   ['backend', [/^ocpp\./]],
-  ['network', [/^web\./, /^http\./, /^network\./, /^wifi\./, /^mqtt\./, /^payment\./]],
+  ['network', [/^web\./, /^http\./, /^network\./, /^wifi\./, /^mqtt\./, /^payment\./, /^tariff\./]],
   ['firmware', [/^firmware\./, /^diagnostics\./]],
 ];
 
@@ -63,6 +63,9 @@ const L = {
   'ocpp.AuthorizationKey': ['Back-end password', 'Mot de passe du système central', ''],
   'ocpp.HeartbeatInterval': ['Heartbeat interval', 'Intervalle de heartbeat', 's'],
   'ocpp.free_id_tag': ['Id tag of free charges', 'Identifiant des charges libres', ''],
+  'tariff.price_kwh': ['Price per kWh', 'Prix par kWh', '/kWh', 'Each session\'s cost for re-billing guests; shown on the public page. A new price counts for the charges that start after it.', 'Coût de chaque session pour refacturer les clients ; affiché sur la page publique. Un nouveau prix vaut pour les charges qui commencent ensuite.'],
+  'tariff.price_hour': ['Price per hour plugged in', 'Prix par heure branchée', '/h', 'Added for the time a session lasts, charging or not. 0: none.', 'Ajouté pour la durée d\'une session, en charge ou non. 0 : aucun.'],
+  'tariff.currency': ['Currency', 'Devise', '', 'ISO 4217 code: EUR, CHF, GBP…', 'Code ISO 4217 : EUR, CHF, GBP…'],
   'payment.notice': ['Price notice on the public page', 'Tarif affiché sur la page publique', ''],
   'payment.qr_url': ['Payment QR code address', 'Adresse du QR code de paiement', ''],
   'web.https': ['HTTPS', 'HTTPS', ''],

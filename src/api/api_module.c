@@ -14,6 +14,7 @@ int api_attach(station *st, char *err, size_t errlen) {
   (void)errlen;
   api_status_routes(st);
   api_sessions_routes(st);
+  api_samples_routes(st);
   api_people_routes(st);
   api_settings_routes(st);
   if (st->sim) api_sim_routes(st);

@@ -15,6 +15,7 @@ int api_attach(struct station *st, char *err, size_t errlen);
 
 void api_status_routes(struct station *st);
 void api_sessions_routes(struct station *st);
+void api_samples_routes(struct station *st);
 void api_people_routes(struct station *st);
 void api_settings_routes(struct station *st);
 void api_sim_routes(struct station *st);

@@ -1,14 +1,19 @@
 /*
  * Charge history: GET /api/v1/sessions (JSON or CSV) and /sessions/{id}.
- * Read-only over the store; a running session shows its live energy.
+ * Read-only over the store; a running session shows its live energy and
+ * cost. A session's cost follows the tariff it started under (tariff module).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "energy/energy_module.h"
 #include "http/http_json.h"
 #include "station/station.h"
+#include "tariff/tariff_module.h"
+#include <time.h>
 #include "api/api_module.h"
+#include "util/log.h"
 #include "util/timefmt.h"
 
 static double live_stop_wh(station *st, const session_row *r) {
@@ -18,8 +23,21 @@ static double live_stop_wh(station *st, const session_row *r) {
   return r->meter_stop_wh;
 }
 
+/* The cost of a session at its tariff (so far, while it runs): 0 with the
+ * cost and currency, or -1 when it had no tariff. */
+static int session_cost(station *st, const session_row *r, double stop_wh, double *cost,
+                        tariff *t) {
+  if (tariff_of_session(st, r->id, t) != 0) return -1;
+  borne_ms end = r->stop_ms ? r->stop_ms : clock_now(&st->clock);
+  *cost = tariff_cost(t, stop_wh - r->meter_start_wh, end - r->start_ms);
+  return 0;
+}
+
 static json_t *session_json(station *st, const session_row *r) {
   double stop_wh = live_stop_wh(st, r);
+  double cost;
+  tariff t;
+  bool priced = session_cost(st, r, stop_wh, &cost, &t) == 0;
   json_t *o = json_object();
   json_object_set_new(o, "id", json_integer(r->id));
   json_object_set_new(o, "connector", json_integer(r->connector));
@@ -33,11 +51,14 @@ static json_t *session_json(station *st, const session_row *r) {
   json_object_set_new(o, "stop_reason",
                       r->stop_ms ? json_string(stop_reason_name(r->reason)) : json_null());
   json_object_set_new(o, "active", json_boolean(r->stop_ms == 0));
+  json_object_set_new(o, "cost", priced ? json_real(cost) : json_null());
+  json_object_set_new(o, "currency", priced ? json_string(t.currency) : json_null());
   return o;
 }
 
 typedef struct {
   station *st;
+  tz_rule zone; /* site.timezone, for the CSV's local times */
   json_t *list;
   char *csv;
   size_t csv_len, csv_cap;
@@ -75,6 +96,23 @@ static void csv_field(collect_ctx *cc, const char *v, int last) {
   csv_append(cc, buf);
 }
 
+/* A station time in the site's zone, ISO 8601 with its offset:
+ * "2026-11-22T11:00:00+01:00" ("" for 0). */
+static void local_iso(const tz_rule *z, borne_ms t, char *out, size_t len) {
+  if (!t) {
+    out[0] = '\0';
+    return;
+  }
+  int32_t east = tz_offset_at(z, t);
+  time_t secs = (time_t)((t / 1000) + east);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  int32_t a = east < 0 ? -east : east;
+  snprintf(out, len, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+           tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, east < 0 ? '-' : '+', (int)(a / 3600),
+           (int)(a % 3600 / 60));
+}
+
 static int collect(void *ctx, const session_row *r) {
   collect_ctx *cc = ctx;
   if (cc->list) {
@@ -103,7 +141,17 @@ static int collect(void *ctx, const session_row *r) {
   snprintf(num, sizeof num, "%.1f", stop_wh - r->meter_start_wh);
   csv_field(cc, num, 0);
   csv_field(cc, r->stop_ms ? stop_reason_name(r->reason) : "", 0);
-  csv_field(cc, r->stop_ms ? "false" : "true", 1);
+  csv_field(cc, r->stop_ms ? "false" : "true", 0);
+  double cost;
+  tariff t;
+  bool priced = session_cost(cc->st, r, stop_wh, &cost, &t) == 0;
+  if (priced) snprintf(num, sizeof num, "%.2f", cost);
+  csv_field(cc, priced ? num : "", 0);
+  csv_field(cc, priced ? t.currency : "", 0);
+  local_iso(&cc->zone, r->start_ms, start, sizeof start);
+  csv_field(cc, start, 0);
+  local_iso(&cc->zone, r->stop_ms, stop, sizeof stop);
+  csv_field(cc, stop, 1);
   return 0;
 }
 
@@ -139,9 +187,12 @@ static int get_sessions(void *ctx, const http_request *req, http_response *res) 
     return http_json_error(res, 400, "format: `%s` is not json or csv", v), 0;
 
   collect_ctx cc = {.st = st, .list = csv ? NULL : json_array()};
+  char why[300];
+  if (csv && energy_zone_rule(config_get(st->cfg, "site.timezone"), &cc.zone, why, sizeof why) != 0)
+    log_warn("api", "CSV local times in UTC: %s", why);
   if (csv)
     csv_append(&cc, "id,connector,badge,user,start,stop,meter_start_wh,meter_stop_wh,energy_wh,"
-                    "stop_reason,active\n");
+                    "stop_reason,active,cost,currency,start_local,stop_local\n");
   if (store_sessions_query(st->db, &f, collect, &cc) != 0) {
     json_decref(cc.list);
     free(cc.csv);

@@ -113,11 +113,8 @@ static void load_config(energy *e) {
     memset(&e->sched, 0, sizeof e->sched);
 }
 
-/* site.timezone -> the POSIX rule in the footer of its TZif file. */
-static int load_timezone(energy *e, char *err, size_t errlen) {
-  const char *name = config_get(e->st->cfg, "site.timezone");
-  tz_rule_utc(&e->tz);
-  snprintf(e->tz_name, sizeof e->tz_name, "%s", name && name[0] ? name : "UTC");
+int energy_zone_rule(const char *name, tz_rule *out, char *err, size_t errlen) {
+  tz_rule_utc(out);
   if (!name || !name[0]) return 0;
   char path[256];
   snprintf(path, sizeof path, "%s/%s", ZONEINFO_DIR, name);
@@ -137,11 +134,19 @@ static int load_timezone(energy *e, char *err, size_t errlen) {
     return -1;
   }
   char why[160];
-  if (tz_rule_parse(rule, &e->tz, why, sizeof why) != 0) {
+  if (tz_rule_parse(rule, out, why, sizeof why) != 0) {
     snprintf(err, errlen, "site.timezone: %s: %s", path, why);
+    tz_rule_utc(out);
     return -1;
   }
   return 0;
+}
+
+/* site.timezone -> the POSIX rule in the footer of its TZif file. */
+static int load_timezone(energy *e, char *err, size_t errlen) {
+  const char *name = config_get(e->st->cfg, "site.timezone");
+  snprintf(e->tz_name, sizeof e->tz_name, "%s", name && name[0] ? name : "UTC");
+  return energy_zone_rule(name, &e->tz, err, errlen);
 }
 
 /* The most connector c could be offered by every limit but load management

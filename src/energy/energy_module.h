@@ -8,8 +8,15 @@
 
 #include <stddef.h>
 
+#include "energy/tzrule.h"
+
 struct station;
 
 int energy_attach(struct station *st, char *err, size_t errlen);
+
+/* The rule of an IANA zone (site.timezone) from its TZif file's footer in
+ * /usr/share/zoneinfo (the zone's present rule, not its history); UTC for an
+ * empty name. Reads a file: 0, or -1 with a reason (and *out is UTC). */
+int energy_zone_rule(const char *name, tz_rule *out, char *err, size_t errlen);
 
 #endif

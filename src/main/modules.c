@@ -17,11 +17,13 @@
 #include "mqtt/mqtt_module.h"
 #include "ocmf/ocmf_module.h"
 #include "ocpp/v16/ocpp16_module.h"
+#include "tariff/tariff_module.h"
 #include "webpage/webpage_module.h"
 #include "api/api_module.h"
 
 static const station_attach_fn attach_list[] = {
     api_attach,    /* the REST API: first, before the web page's catch-all file route */
+    tariff_attach, /* prices: each session's tariff, recorded at its start */
     meter_attach,  /* Modbus meters: before the modules that read meters */
     grid_attach,   /* Linky TIC / P1 line, CT clamps, control contact (grid.source) */
     energy_attach, /* load management: after the meters, reads their samples */

@@ -116,6 +116,7 @@ enum {
   Q_SELFTEST_TRIM,
   Q_SAMPLE_ADD,
   Q_SAMPLE_LAST,
+  Q_SAMPLES_BUCKETS,
   Q_SAMPLES_TRIM_AGE,
   Q_SAMPLES_TRIM_ROWS,
   Q_USER_CREATE,
@@ -156,7 +157,7 @@ static const char *const sql[Q_COUNT] = {
     [Q_SESSIONS_OPEN] = "SELECT " SESSION_COLS " FROM sessions WHERE stop_ms = 0 ORDER BY id",
     [Q_SESSIONS_QUERY] = "SELECT " SESSION_COLS " FROM sessions"
                          " WHERE (?1 = 0 OR start_ms >= ?1) AND (?2 = 0 OR start_ms < ?2)"
-                         " AND (?3 IS NULL OR uid = ?3) AND (?4 IS NULL OR user = ?4)"
+                         " AND (?3 IS NULL OR instr(uid, ?3) > 0) AND (?4 IS NULL OR user = ?4)"
                          " AND (?5 = 0 OR connector = ?5) ORDER BY id DESC LIMIT ?6",
     [Q_EVENT_ADD] = "INSERT INTO events(at_ms, connector, kind, detail, reason)"
                     " VALUES(?1, ?2, ?3, ?4, ?5)",
@@ -180,6 +181,11 @@ static const char *const sql[Q_COUNT] = {
      * order is. */
     [Q_SAMPLE_LAST] = "SELECT at_ms, v1, v2, v3, i1, i2, i3, p1, p2, p3, p_total, energy_wh,"
                       " frequency_hz FROM meter_last WHERE connector = ?1",
+    /* The charts: samples of one connector in [?2, ?3) in slices of ?4 ms,
+     * along the samples_connector_time index. */
+    [Q_SAMPLES_BUCKETS] = "SELECT (at_ms - ?2) / ?4 AS b, AVG(p_total), MAX(energy_wh), COUNT(*)"
+                          " FROM meter_samples WHERE connector = ?1 AND at_ms >= ?2 AND at_ms < ?3"
+                          " GROUP BY b ORDER BY b",
     /* Both trims walk an index range from its low end (samples_connector_time,
      * rowid): each insert removes the one or two rows that fell out, no scan. */
     [Q_SAMPLES_TRIM_AGE] = "DELETE FROM meter_samples WHERE connector = ?1 AND at_ms < ?2",
@@ -963,6 +969,34 @@ int store_meter_last(store *s, int connector, meter_reading *out) {
   out->frequency_hz = sqlite3_column_double(st, 12);
   sqlite3_reset(st);
   return 0;
+}
+
+int store_samples_buckets(store *s, int connector, borne_ms since, borne_ms until, int buckets,
+                          sample_bucket_cb cb, void *ctx) {
+  if (buckets < 1 || until <= since) {
+    snprintf(s->error, sizeof s->error, "an empty time span or no slice");
+    return -1;
+  }
+  borne_ms step = (until - since + buckets - 1) / buckets;
+  sqlite3_stmt *st = stmt(s, Q_SAMPLES_BUCKETS);
+  sqlite3_bind_int(st, 1, connector);
+  sqlite3_bind_int64(st, 2, since);
+  sqlite3_bind_int64(st, 3, until);
+  sqlite3_bind_int64(st, 4, step);
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    sample_bucket b = {.at = since + sqlite3_column_int64(st, 0) * step,
+                       .step = step,
+                       .power_w = sqlite3_column_double(st, 1),
+                       .energy_wh = sqlite3_column_double(st, 2),
+                       .count = sqlite3_column_int(st, 3)};
+    if (cb(ctx, &b) != 0) {
+      rc = SQLITE_DONE;
+      break;
+    }
+  }
+  sqlite3_reset(st);
+  return rc == SQLITE_DONE ? 0 : fail(s, "cannot read the meter samples");
 }
 
 /* ---- users and badges ---- */

@@ -109,7 +109,7 @@ typedef struct {
 typedef struct {
   borne_ms since_ms; /* 0 = no bound; sessions that started at or after */
   borne_ms until_ms; /* 0 = no bound; sessions that started before */
-  const char *uid;   /* NULL = any */
+  const char *uid;   /* NULL = any; else a part of the UID, case and separators ignored */
   const char *user;  /* NULL = any */
   int connector;     /* 0 = any */
   int limit;         /* 0 = no limit; newest first */
@@ -169,6 +169,19 @@ int store_meter_sample(store *s, int connector, const meter_reading *r);
 /* Newest durable sample of a connector's meter, by insertion order (not by
  * time); -1 if none was ever stored. Retention never removes it. */
 int store_meter_last(store *s, int connector, meter_reading *out);
+/* The charts' history: a connector's samples with since <= at < until cut
+ * into `buckets` equal slices (the last may end after until), oldest first;
+ * a slice without a sample is left out. cb returning non-zero stops early. */
+typedef struct {
+  borne_ms at;      /* start of the slice */
+  borne_ms step;    /* its length */
+  double power_w;   /* mean total active power of its samples */
+  double energy_wh; /* highest import register in it */
+  int count;        /* samples in it */
+} sample_bucket;
+typedef int (*sample_bucket_cb)(void *ctx, const sample_bucket *b);
+int store_samples_buckets(store *s, int connector, borne_ms since, borne_ms until, int buckets,
+                          sample_bucket_cb cb, void *ctx);
 
 /* ---- users and badges ---- */
 /* Badge UIDs are stored as upper-case hex without separators: "04:a1:b2"

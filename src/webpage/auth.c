@@ -209,6 +209,7 @@ static const role_rule rules[] = {
     {"GET", "/api/v1/events/stream", WEB_ROLE_OWNER},
     {"GET", "/api/v1/sessions", WEB_ROLE_OWNER},
     {"GET", "/api/v1/sessions/**", WEB_ROLE_OWNER},
+    {"GET", "/api/v1/samples", WEB_ROLE_OWNER},
     {"GET", "/api/v1/ocmf/pubkey", WEB_ROLE_OWNER},
     {"*", "/api/v1/users", WEB_ROLE_OWNER},
     {"*", "/api/v1/users/*", WEB_ROLE_OWNER},

@@ -17,9 +17,10 @@ typedef struct web_stream web_stream;
 typedef struct web_ctx {
   station *st;
   web_sessions sessions;
-  web_lock_table locks;               /* wrong PINs per client address and role */
-  char pin_hash[3][WEB_PIN_HASH_MAX]; /* by web_role; "" = not set yet */
-  int jobs;                           /* worker jobs in flight */
+  int64_t session_saved_ms[WEB_SESSIONS_MAX]; /* each slot's expiry as last written to disk */
+  web_lock_table locks;                       /* wrong PINs per client address and role */
+  char pin_hash[3][WEB_PIN_HASH_MAX];         /* by web_role; "" = not set yet */
+  int jobs;                                   /* worker jobs in flight */
   bool closing;
   /* The first-start setup code (canonical, DATA_DIR/setup-code), "" once
    * both PINs are set. */
@@ -30,6 +31,7 @@ typedef struct web_ctx {
   int stream_count;
   uv_timer_t heartbeat;
   int64_t meter_sent[BORNE_MAX_CONNECTORS]; /* web_now() of the last meter push */
+  int64_t site_sent;                        /* web_now() of the last site_reading push */
   bool uploading;                           /* a firmware image is being received */
   char upload_sha256[65];                   /* of the image in DATA_DIR/firmware.upload */
   int64_t upload_bytes;                     /* its size, -1 when not known */

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "http/http_json.h"
@@ -36,6 +37,10 @@
 static const char *const steps[] = {
     "CREATE TABLE web_pins(role TEXT PRIMARY KEY, hash TEXT NOT NULL, changed_ms INTEGER NOT "
     "NULL)",
+    /* Logins survive a restart of borned (issue 19): the live sessions, with
+     * their expiry in wall-clock milliseconds (the loop's clock starts again). */
+    "CREATE TABLE web_sessions(id TEXT PRIMARY KEY, csrf TEXT NOT NULL, role TEXT NOT NULL, "
+    "expires_unix_ms INTEGER NOT NULL)",
 };
 
 static int load_pins(web_ctx *w, char *err, size_t errlen) {
@@ -70,6 +75,79 @@ static int save_pin(web_ctx *w, web_role r, const char *hash) {
   sqlite3_finalize(q);
   if (rc == 0) snprintf(w->pin_hash[r], sizeof w->pin_hash[r], "%s", hash);
   return rc;
+}
+
+/* ---- sessions on disk (table web_sessions) ---- */
+
+/* Real wall-clock time (not the simulated station clock): a session's
+ * expiry must mean the same after a restart. */
+static int64_t wall_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Rewrites the table from the live sessions, one transaction (at most
+ * WEB_SESSIONS_MAX rows). A failure is logged: the logins still work until
+ * the next restart. */
+static void sessions_save(web_ctx *w) {
+  sqlite3 *db = store_sqlite(w->st->db);
+  int64_t now = web_now(w), wall = wall_ms();
+  sqlite3_stmt *q = NULL;
+  bool ok = sqlite3_exec(db, "SAVEPOINT web_sessions; DELETE FROM web_sessions", NULL, NULL,
+                         NULL) == SQLITE_OK &&
+            sqlite3_prepare_v2(db,
+                               "INSERT INTO web_sessions(id, csrf, role, expires_unix_ms) "
+                               "VALUES(?, ?, ?, ?)",
+                               -1, &q, NULL) == SQLITE_OK;
+  for (int i = 0; ok && i < WEB_SESSIONS_MAX; i++) {
+    web_session *s = &w->sessions.s[i];
+    if (!s->id[0] || s->expires_ms <= now) continue;
+    sqlite3_bind_text(q, 1, s->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, s->csrf, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, web_role_name(s->role), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 4, wall + (s->expires_ms - now));
+    ok = sqlite3_step(q) == SQLITE_DONE;
+    sqlite3_reset(q);
+    w->session_saved_ms[i] = s->expires_ms;
+  }
+  sqlite3_finalize(q);
+  /* a savepoint: its own transaction, or part of a store batch running now */
+  if (ok && sqlite3_exec(db, "RELEASE web_sessions", NULL, NULL, NULL) == SQLITE_OK) return;
+  log_warn(MOD, "cannot save the logins (they end at the next restart): %s", sqlite3_errmsg(db));
+  sqlite3_exec(db, "ROLLBACK TO web_sessions; RELEASE web_sessions", NULL, NULL, NULL);
+}
+
+static int sessions_load(web_ctx *w, char *err, size_t errlen) {
+  sqlite3 *db = store_sqlite(w->st->db);
+  sqlite3_stmt *q;
+  if (sqlite3_prepare_v2(db,
+                         "SELECT id, csrf, role, expires_unix_ms FROM web_sessions "
+                         "WHERE expires_unix_ms > ? ORDER BY expires_unix_ms DESC",
+                         -1, &q, NULL) != SQLITE_OK) {
+    snprintf(err, errlen, "web: cannot read the logins: %s", sqlite3_errmsg(db));
+    return -1;
+  }
+  int64_t now = web_now(w), wall = wall_ms();
+  sqlite3_bind_int64(q, 1, wall);
+  for (int i = 0; i < WEB_SESSIONS_MAX && sqlite3_step(q) == SQLITE_ROW; i++) {
+    const char *id = (const char *)sqlite3_column_text(q, 0);
+    const char *csrf = (const char *)sqlite3_column_text(q, 1);
+    web_role r = web_role_parse((const char *)sqlite3_column_text(q, 2));
+    if (!id || !csrf || r == WEB_ROLE_NONE || strlen(id) != WEB_TOKEN_HEX ||
+        strlen(csrf) != WEB_TOKEN_HEX) {
+      i--;
+      continue;
+    }
+    web_session *s = &w->sessions.s[i];
+    memcpy(s->id, id, WEB_TOKEN_HEX + 1);
+    memcpy(s->csrf, csrf, WEB_TOKEN_HEX + 1);
+    s->role = r;
+    s->expires_ms = now + (sqlite3_column_int64(q, 3) - wall);
+    w->session_saved_ms[i] = s->expires_ms;
+  }
+  sqlite3_finalize(q);
+  return 0;
 }
 
 /* ---- the setup code (DATA_DIR/setup-code) ---- */
@@ -150,6 +228,7 @@ int web_auth_open(web_ctx *w, char *err, size_t errlen) {
     return -1;
   }
   if (load_pins(w, err, errlen) != 0) return -1;
+  if (sessions_load(w, err, errlen) != 0) return -1;
   if (pins_all_set(w)) {
     setup_code_forget(w);
     return 0;
@@ -168,7 +247,10 @@ static int64_t ttl_ms(const web_ctx *w) {
 web_session *web_request_session(web_ctx *w, const http_request *req) {
   char id[WEB_TOKEN_HEX + 1];
   if (!web_cookie_value(req->cookie, WEB_COOKIE, id, sizeof id)) return NULL;
-  return web_session_find(&w->sessions, id, web_now(w), ttl_ms(w));
+  web_session *s = web_session_find(&w->sessions, id, web_now(w), ttl_ms(w));
+  /* The sliding expiry reaches the disk at most once a minute per session. */
+  if (s && s->expires_ms - w->session_saved_ms[s - w->sessions.s] > 60 * 1000) sessions_save(w);
+  return s;
 }
 
 /* The HTTP server's auth hook (http_set_auth): see api/http.h. */
@@ -289,6 +371,7 @@ static void login_done(web_ctx *w, pin_job *j) {
   int64_t ttl = ttl_ms(w);
   const web_session *s = web_session_new(&w->sessions, r, web_now(w), ttl, rnd);
   OPENSSL_cleanse(rnd, sizeof rnd);
+  sessions_save(w);
   station_event(w->st, 0, "security", "MaintenanceLoginAccepted: %s from %s", name, j->peer);
   char cookie[256];
   snprintf(cookie, sizeof cookie,
@@ -335,6 +418,7 @@ static void hash_done(web_ctx *w, pin_job *j) {
                   web_role_name(r), j->setup ? "set" : "changed", j->peer);
     json_array_append_new(set, json_string(web_role_name(r)));
   }
+  sessions_save(w);
   if (w->setup_code[0] && pins_all_set(w)) setup_code_forget(w);
   http_response res = {0};
   http_json_body(&res, json_pack("{s:o}", "set", set));
@@ -472,7 +556,10 @@ static int post_login(void *ctx, const http_request *req, http_response *res) {
 static int post_logout(void *ctx, const http_request *req, http_response *res) {
   web_ctx *w = ctx;
   char id[WEB_TOKEN_HEX + 1];
-  if (web_cookie_value(req->cookie, WEB_COOKIE, id, sizeof id)) web_session_drop(&w->sessions, id);
+  if (web_cookie_value(req->cookie, WEB_COOKIE, id, sizeof id)) {
+    web_session_drop(&w->sessions, id);
+    sessions_save(w);
+  }
   res->extra_header = w->fingerprint[0] ? "Set-Cookie: " WEB_COOKIE
                                           "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict; Secure"
                                         : "Set-Cookie: " WEB_COOKIE
@@ -487,11 +574,14 @@ static int get_session(void *ctx, const http_request *req, http_response *res) {
   const char *role = s ? web_role_name(s->role) : req->bearer_ok ? "installer" : NULL;
   bool need_owner = !w->pin_hash[WEB_ROLE_OWNER][0];
   bool need_installer = !w->pin_hash[WEB_ROLE_INSTALLER][0];
-  http_json_body(res, json_pack("{s:s?, s:s?, s:s, s:{s:b, s:b}, s:b}", "role", role, "csrf",
+  /* the page shows dates and times in the station's zone (unset: the browser's) */
+  const char *zone = config_get(w->st->cfg, "site.timezone");
+  http_json_body(res, json_pack("{s:s?, s:s?, s:s, s:{s:b, s:b}, s:b, s:s?}", "role", role, "csrf",
                                 s ? s->csrf : NULL, "station", config_get(w->st->cfg, "station.id"),
                                 "pin_set", "owner", !need_owner, "installer", !need_installer,
                                 "can_setup",
-                                (need_owner || need_installer) && web_peer_is_local(req->peer)));
+                                (need_owner || need_installer) && web_peer_is_local(req->peer),
+                                "timezone", zone && zone[0] ? zone : NULL));
   return 0;
 }
 

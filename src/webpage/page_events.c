@@ -152,4 +152,30 @@ void api_web_events_routes(web_ctx *w) {
   http_add_route(w->st->http, &(http_route){"GET", "/api/v1/events/stream", get_stream, w});
 }
 
-void web_events_meter_hook(station_module *m) { m->meter_read = on_meter; }
+/* The building's load per phase as a grid input measured it, with the site
+ * limit, for the dashboard's live chart of the site against its limit
+ * (`event: site_reading`, at most one a second, only while someone listens). */
+static void on_grid(void *ctx, const char *source, const grid_sample *g) {
+  web_ctx *w = ctx;
+  (void)source;
+  if (w->stream_count == 0 || !g->has_current) return;
+  int64_t now = web_now(w);
+  if (now - w->site_sent < 1000) return;
+  w->site_sent = now;
+  const char *limit = config_get(w->st->cfg, "site.limit_a");
+  json_t *o = json_pack("{s:o, s:[f,f,f], s:o}", "time", json_time(g->at), "current_a",
+                        g->current_a[0], g->current_a[1], g->current_a[2], "limit_a",
+                        limit && limit[0] ? json_real(config_get_number(w->st->cfg, "site.limit_a"))
+                                          : json_null());
+  char *data = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(10));
+  json_decref(o);
+  char buf[512];
+  int n = data ? web_sse_format(buf, sizeof buf, 0, "site_reading", data) : -1;
+  free(data);
+  if (n > 0) send_all(w, buf, (size_t)n);
+}
+
+void web_events_meter_hook(station_module *m) {
+  m->meter_read = on_meter;
+  m->grid_sample = on_grid;
+}

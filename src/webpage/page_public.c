@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "http/http_json.h"
+#include "tariff/tariff_module.h"
 #include "webpage/page_api.h"
 #include "webpage/qr.h"
 #include "core/led.h"
@@ -31,10 +32,17 @@ static int get_public_connector(void *ctx, const http_request *req, http_respons
   char url[512];
   bool qr = qr_url_of(w, c, url, sizeof url);
   const char *notice = config_get(st->cfg, "payment.notice");
-  http_json_body(res, json_pack("{s:s, s:i, s:s, s:s, s:s, s:b, s:s?}", "station",
+  /* AFIR: the price is shown before charging */
+  tariff t;
+  tariff_now(st->cfg, &t);
+  json_t *price = tariff_is_set(&t) ? json_pack("{s:f, s:f, s:s}", "price_kwh", t.price_kwh,
+                                                "price_hour", t.price_hour, "currency", t.currency)
+                                    : json_null();
+  http_json_body(res, json_pack("{s:s, s:i, s:s, s:s, s:s, s:b, s:s?, s:o}", "station",
                                 config_get(st->cfg, "station.id"), "connector", c, "status",
                                 connector_status_name(v.status), "led", led->colour, "notice",
-                                notice ? notice : "", "qr", qr, "qr_url", qr ? url : NULL));
+                                notice ? notice : "", "qr", qr, "qr_url", qr ? url : NULL, "tariff",
+                                price));
   return 0;
 }
 

@@ -36,8 +36,8 @@ after(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-async function newPage(st, { viewport = PHONE, locale = 'en-GB' } = {}) {
-  const context = await browser.newContext({ viewport, locale, acceptDownloads: true });
+async function newPage(st, { viewport = PHONE, locale = 'en-GB', timezoneId } = {}) {
+  const context = await browser.newContext({ viewport, locale, timezoneId, acceptDownloads: true });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -427,6 +427,19 @@ test('the dashboard shows the site: limit, building load per phase and what char
     await page.waitForSelector('[data-test=site] [data-test=site-building_a]');
     assert.match(await page.textContent('[data-test=site-building_a]'), /10.*\/.*12.*\/.*8/);
     assert.match(await page.textContent('[data-test=site]'), /Site limit per phase/);
+    // the building's load against the limit, drawn live from the grid readings
+    await page.waitForSelector('[data-test=site-chart] line.limit', { state: 'attached' });
+    for (const a of [[20, 25, 18], [30, 35, 28]]) {
+      // the stream carries at most one grid reading a second: a reading in the same second is sent again
+      for (let i = 0; ; i++) {
+        await st.ok('POST', '/api/v1/grid', { current_a: a });
+        try {
+          await page.waitForFunction((max) => document.querySelector('[data-test=site-chart] desc')?.textContent.startsWith(`Now ${max}.0 A`), Math.max(...a), { timeout: 1500 });
+          break;
+        } catch (e) { if (i === 10) throw e; }
+      }
+    }
+    assert.match(await page.textContent('[data-test=site-chart] desc'), /^Now 35\.0 A, highest 35\.0 A, limit 40\.0 A\.$/);
     await checkPage(page, 'dashboard-site');
   } finally { await st.stop(); st.cleanup(); }
 });
@@ -585,5 +598,222 @@ test('the dashboard log says why a badge was refused, newest first, live', async
     const whys = await page.locator('[data-test=log] li[data-kind=auth_refused] [data-test=why]').allTextContents();
     assert.deepEqual(whys.slice(0, 2), ['AABBCCDD: unknown badge (not in the list)', '04D4E5F6: badge disabled (Users and badges)']);
     await checkPage(page, 'dashboard-log');
+  } finally { await st.stop(); st.cleanup(); }
+});
+
+test('borned restarts with the page open: "connection lost" within 2 s, stale values greyed, back by itself, still logged in', async () => {
+  const st = await startBorned({ connectors: 1 });
+  let again;
+  try {
+    const pins = await setupPins(st);
+    assert.equal(st.ctl('badges', 'add', '04A1B2C3', '--user', 'Room 12').code, 0);
+    const page = await newPage(st, { viewport: { width: 1280, height: 900 } });
+    await login(page, 'owner', pins.owner);
+    await page.waitForSelector('[data-connector="1"][data-status="Available"]');
+    await page.waitForFunction(() => document.body.dataset.live === 'on');
+    assert.equal(await page.isHidden('[data-test=conn-lost]'), true);
+    await st.stop();
+    await page.waitForSelector('[data-test=conn-lost]:not([hidden])', { timeout: 2000 });
+    assert.match(await page.textContent('[data-test=conn-lost]'), /^Connection to the station lost, reconnecting…/);
+    // the values shown are greyed as stale
+    assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('[data-connector="1"] [data-test=power]')).opacity), '0.75');
+    // a click meanwhile says why nothing happened, not "Failed to fetch"
+    await page.click('[data-connector="1"] [data-test=start]');
+    await page.waitForFunction(() => document.getElementById('toast').textContent !== '');
+    assert.equal(await page.textContent('#toast'), 'The station does not answer (restarting?): try again when the connection is back.');
+    // the same station comes back on the same address
+    again = await startBorned({ dataDir: st.dataDir, connectors: 1, args: ['--http', `127.0.0.1:${st.port}`] });
+    assert.equal(again.port, st.port);
+    await page.waitForSelector('[data-test=conn-lost]', { state: 'hidden' });
+    await page.waitForFunction(() => document.body.dataset.live === 'on');
+    // still logged in, with the same CSRF token: a remote start works without a new login
+    assert.equal(await page.locator('form[data-test=login]').count(), 0);
+    assert.equal(again.ctl('plug', '1', '--ev-max-current', '16').code, 0);
+    await page.waitForSelector('[data-connector="1"][data-status="Preparing"]');
+    await page.selectOption('#start-badge-1', '04A1B2C3');
+    await page.click('[data-connector="1"] [data-test=start]');
+    await page.waitForSelector('[data-connector="1"][data-status="Charging"]');
+    assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('[data-connector="1"] [data-test=power]')).opacity), '1');
+    await page.reload();
+    await page.waitForSelector('[data-connector="1"][data-status="Charging"]');
+    assert.deepEqual(page.errors, []);
+    // a logout is kept across a restart too
+    await page.click('#logout');
+    await page.waitForSelector('form[data-test=login]');
+    await again.stop();
+    again = await startBorned({ dataDir: st.dataDir, connectors: 1, args: ['--http', `127.0.0.1:${st.port}`] });
+    await page.reload();
+    await page.waitForSelector('form[data-test=login]');
+  } finally {
+    await st.stop();
+    if (again) await again.stop();
+    st.cleanup();
+  }
+});
+
+test('charts: a charge point\'s power live and from the stored samples, the energy per day in the history', async () => {
+  const st = await startBorned({ connectors: 1, auth: 'free', speed: 60 });
+  try {
+    const pins = await setupPins(st);
+    const page = await newPage(st, { viewport: { width: 1280, height: 900 } });
+    await login(page, 'owner', pins.owner);
+    const chart = '[data-connector="1"] [data-test=power-chart]';
+    await page.waitForSelector(`${chart} svg[role=img]`);
+    assert.equal(await page.textContent(`${chart} desc`), 'No charge in the last 2 hours.');
+    assert.equal(st.ctl('plug', '1', '--ev-max-current', '16').code, 0);
+    await page.waitForSelector('[data-connector="1"][data-status="Charging"]');
+    // the line grows from the live readings (a point per 10 s of station time)
+    await page.waitForFunction((c) => (document.querySelector(`${c} path.line`)?.getAttribute('d') ?? '').split('L').length > 3, chart);
+    assert.match(await page.textContent(`${chart} desc`), /^Highest \d+\.\d+ kW, latest \d+\.\d+ kW\.$/);
+    assert.match(await page.getAttribute(`${chart} svg`, 'aria-labelledby'), /-t .*-d$/);
+    // the station kept samples: downsampled by the API, and drawn at once after a reload
+    const r = await st.ok('GET', '/api/v1/samples?connector=1&points=10');
+    assert.ok(r.points.length >= 1 && r.points.length <= 10, JSON.stringify(r));
+    assert.ok(r.points.some((p) => p.power_w > 1000 && p.samples >= 1), JSON.stringify(r.points));
+    assert.equal(r.step_s, 720);
+    assert.equal((await st.api('GET', '/api/v1/samples?connector=2')).status, 400);
+    assert.equal((await st.api('GET', '/api/v1/samples?connector=1&points=0')).status, 400);
+    assert.equal((await st.api('GET', '/api/v1/samples?connector=1&since=2026-01-02&until=2026-01-01')).status, 400);
+    await page.reload();
+    await page.waitForSelector(`${chart} path.line[d*="L"]`);
+    await checkPage(page, 'dashboard-chart');
+    await page.setViewportSize(PHONE);
+    await checkPage(page, 'dashboard-chart-phone');
+    assert.equal(st.ctl('unplug', '1').code, 0);
+    await st.waitFor((s) => s.connectors[0].status === 'Available', { what: 'Available' });
+    await open(page, 'history');
+    await page.waitForSelector('[data-test=per-day] svg rect');
+    // after navigation the focus is on the new page's title
+    await page.waitForFunction(() => document.activeElement?.tagName === 'H1' && document.activeElement.textContent === 'History');
+    assert.match(await page.textContent('[data-test=per-day] desc'), /^Days shown: 1; \d+\.\d\d kWh in all, most on .+: \d+\.\d\d kWh\.$/);
+    assert.match(await page.textContent('[data-test=per-month-card] desc'), /^Months shown: 1; most in \w+ \d{4}: \d+\.\d\d kWh\.$/);
+    assert.equal(await page.locator('[data-test=per-month-card] svg rect').count(), 1);
+    await checkPage(page, 'history-chart-phone');
+  } finally { await st.stop(); st.cleanup(); }
+});
+
+test('costs: the price on the public page, the cost per session and per guest in the history, the API and its CSV; a later price change leaves past sessions alone', async () => {
+  const st = await startBorned({ connectors: 1, speed: 60, set: { 'tariff.price_kwh': '0.25', 'tariff.price_hour': '1', 'tariff.currency': 'EUR' } });
+  try {
+    const pins = await setupPins(st);
+    assert.equal(st.ctl('badges', 'add', '04A1B2C3', '--user', 'Room 12').code, 0);
+    const page = await newPage(st);
+    // the public page shows the price before charging
+    await page.goto(`${st.url}/c/1`);
+    await page.waitForSelector('[data-test=price]');
+    assert.equal(await page.textContent('[data-test=price]'), 'Price: €0.25 per kWh + €1.00 per hour plugged in');
+    assert.deepEqual((await st.ok('GET', '/api/v1/public/connectors/1')).tariff, { price_kwh: 0.25, price_hour: 1, currency: 'EUR' });
+    // a charge with the guest's badge
+    assert.equal(st.ctl('plug', '1', '--ev-max-current', '16').code, 0);
+    await st.waitStatus(1, 'Preparing');
+    assert.equal(st.ctl('tap', '04A1B2C3').code, 0);
+    await st.waitStatus(1, 'Charging');
+    assert.deepEqual((await st.connector(1)).session.tariff, { price_kwh: 0.25, price_hour: 1, currency: 'EUR' });
+    // the dashboard shows the cost so far, growing live
+    await page.goto(`${st.url}/`);
+    await login(page, 'owner', pins.owner);
+    const cost = '[data-connector="1"] [data-test=session-cost]';
+    await page.waitForSelector(cost);
+    const c1 = await page.textContent(cost);
+    assert.match(c1, /^€\d+\.\d\d$/);
+    await page.waitForFunction(([sel, before]) => document.querySelector(sel)?.textContent !== before, [cost, c1]);
+    assert.equal(st.ctl('unplug', '1').code, 0);
+    await st.waitStatus(1, 'Available');
+    const [s] = (await st.ok('GET', '/api/v1/sessions')).sessions;
+    const hours = (Date.parse(s.stop) - Date.parse(s.start)) / 3600000;
+    assert.equal(s.currency, 'EUR');
+    assert.equal(s.cost, Math.round((s.energy_wh / 1000 * 0.25 + hours) * 100) / 100);
+    assert.ok(s.cost > 0);
+    const csv = (await st.api('GET', '/api/v1/sessions?format=csv')).body.trim().split('\n');
+    assert.match(csv[0], /,cost,currency,/);
+    assert.ok(csv[1].includes(`,${s.cost.toFixed(2)},EUR,`), csv[1]);
+    // a new price applies to new sessions only
+    await st.ok('PUT', '/api/v1/settings', { 'tariff.price_kwh': 5 });
+    assert.equal((await st.ok('GET', `/api/v1/sessions/${s.id}`)).cost, s.cost);
+    // the history: cost per session, energy and cost per guest and per month
+    await open(page, 'history');
+    await page.waitForSelector(`[data-session="${s.id}"] [data-test=cost]`);
+    const eur = new Intl.NumberFormat('en', { style: 'currency', currency: 'EUR' }).format(s.cost);
+    assert.equal(await page.textContent(`[data-session="${s.id}"] [data-test=cost]`), eur);
+    assert.equal(await page.textContent('[data-test=per-user] tr:has(th:text-is("Room 12")) [data-test=cost]'), eur);
+    assert.equal(await page.textContent('[data-test=per-month] [data-test=cost]'), eur);
+    await checkPage(page, 'history-costs-phone');
+    // the badge filter takes a part of the UID, any case, with separators
+    await page.fill('#f-badge', 'a1:b2');
+    await page.click('form.filters button[type=submit]');
+    await page.waitForSelector(`[data-session="${s.id}"]`);
+    await page.fill('#f-badge', 'b2c4');
+    await page.click('form.filters button[type=submit]');
+    await page.waitForSelector('[data-test=no-sessions]');
+    // the installer sets the prices in the Network, web page and payment tab
+    await page.click('#logout');
+    await login(page, 'installer', pins.installer);
+    await open(page, 'settings');
+    await page.click('#tab-network');
+    assert.equal(await page.textContent('label[for="k-tariff-price_kwh"]'), 'Price per kWh (/kWh)');
+    await page.fill('[name="tariff.price_kwh"]', '0.3');
+    await page.click('form[data-tab=network] button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('form[data-tab=network] [data-test=settings-result]').textContent === 'Saved.');
+    assert.equal((await st.ok('GET', '/api/v1/public/connectors/1')).tariff.price_kwh, 0.3);
+  } finally { await st.stop(); st.cleanup(); }
+});
+
+test('dates and times in the page\'s language and the station\'s zone, typed dates in the page\'s order, the CSV\'s local times, history as cards on a phone', async () => {
+  // the station in Tokyo (UTC+9, no DST), the browser in New York: the station's zone wins
+  const st = await startBorned({ connectors: 1, auth: 'free', speed: 60, set: { 'site.timezone': 'Asia/Tokyo' } });
+  try {
+    const pins = await setupPins(st);
+    assert.equal(st.ctl('plug', '1', '--ev-max-current', '16').code, 0);
+    await st.waitStatus(1, 'Charging');
+    assert.equal(st.ctl('unplug', '1').code, 0);
+    await st.waitStatus(1, 'Available');
+    const [s] = (await st.ok('GET', '/api/v1/sessions')).sessions;
+    const inTokyo = (loc) => new Intl.DateTimeFormat(loc, { dateStyle: 'short', timeStyle: 'short', timeZone: 'Asia/Tokyo' }).format(new Date(s.start));
+    const page = await newPage(st, { locale: 'fr-FR', timezoneId: 'America/New_York' });
+    await login(page, 'owner', pins.owner);
+    await open(page, 'history');
+    await page.click('#lang'); // the browser is French; the switch makes the page English: en-GB, not US
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    await page.click('#lang');
+    await page.waitForFunction(() => document.documentElement.lang === 'fr');
+    await page.waitForSelector(`[data-session="${s.id}"]`);
+    assert.equal(await page.textContent(`[data-session="${s.id}"] [data-test=start]`), inTokyo('fr-FR'));
+    assert.equal(await page.getAttribute('#f-since', 'placeholder'), 'jj/mm/aaaa');
+    // a wrong date is marked and explained, and nothing is asked of the station
+    await page.fill('#f-since', '31/02/2026');
+    await page.click('form.filters button[type=submit]');
+    await page.waitForSelector('#f-since[aria-invalid=true]');
+    assert.equal(await page.textContent('#f-since-err'), 'Ce n’est pas une date : tapez-la sous la forme jj/mm/aaaa.');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'f-since');
+    // the day of the session in Tokyo finds it; the next day does not
+    const day = new Intl.DateTimeFormat('fr-FR', { day: '2-digit', month: '2-digit', year: 'numeric', timeZone: 'Asia/Tokyo' }).format(new Date(s.start));
+    const [dd, mm, yyyy] = day.split('/').map(Number);
+    const next = new Date(Date.UTC(yyyy, mm - 1, dd + 1));
+    const nextText = `${String(next.getUTCDate()).padStart(2, '0')}/${String(next.getUTCMonth() + 1).padStart(2, '0')}/${next.getUTCFullYear()}`;
+    await page.fill('#f-since', nextText);
+    await page.click('form.filters button[type=submit]');
+    await page.waitForSelector('[data-test=no-sessions]');
+    assert.equal(await page.getAttribute('#f-since', 'aria-invalid'), null);
+    await page.fill('#f-since', day);
+    await page.fill('#f-until', day);
+    await page.click('form.filters button[type=submit]');
+    await page.waitForSelector(`[data-session="${s.id}"]`);
+    const href = await page.getAttribute('[data-test=csv]', 'href');
+    assert.match(href, /since=\d{4}-\d\d-\d\dT15%3A00%3A00\.000Z/); // Tokyo's midnight in UTC
+    // a card per session on a phone: labelled cells, nothing scrolls sideways
+    assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('table.sessions tr[data-session]')).display), 'block');
+    assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('table.sessions td[data-label]'), '::before').content), '"Début"');
+    assert.ok(await page.evaluate(() => { const l = document.querySelector('table.sessions').parentElement; return l.scrollWidth <= l.clientWidth; }));
+    await checkPage(page, 'history-phone-fr');
+    // English: British dates, still Tokyo's time
+    await page.click('#lang');
+    await page.waitForSelector(`[data-session="${s.id}"]`);
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    await page.waitForFunction((want) => document.querySelector('[data-test=start]')?.textContent === want, inTokyo('en-GB'));
+    // the CSV keeps UTC and adds the station's local times
+    const csv = (await st.api('GET', '/api/v1/sessions?format=csv')).body.trim().split('\n');
+    assert.match(csv[0], /,start_local,stop_local$/);
+    const local = new Date(Date.parse(s.start) + 9 * 3600000).toISOString().slice(0, 19);
+    assert.ok(csv[1].includes(`,${s.start},`) && csv[1].includes(`,${local}+09:00,`), csv[1]);
   } finally { await st.stop(); st.cleanup(); }
 });

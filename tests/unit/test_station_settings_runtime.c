@@ -176,6 +176,7 @@ static long put_setting(fx *f, const char *key, const char *value, bool *restart
 /* Valid values of the run-time string keys (their shape is not generic). */
 static const char *const string_samples[][2] = {
     {"ocpp.url", "ws://127.0.0.1:9/other"},
+    {"tariff.currency", "CHF"},
     {"ocpp.ca_file", "/nonexistent/ca.pem"},
     {"ocpp.cert_file", "/nonexistent/cert.pem"},
     {"ocpp.key_file", "/nonexistent/key.pem"},

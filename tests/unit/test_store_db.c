@@ -141,6 +141,16 @@ static void sessions_lifecycle_and_queries(void **state) {
   assert_int_equal(store_sessions_query(f->s, &by_uid, collect_ids, ids), 0);
   assert_true(ids[0] == c && ids[1] == a && ids[2] == 0);
 
+  /* a part of a UID, any case and separators: "b2" finds 04B2 only */
+  memset(ids, 0, sizeof ids);
+  session_filter by_part = {.uid = "b2"};
+  assert_int_equal(store_sessions_query(f->s, &by_part, collect_ids, ids), 0);
+  assert_true(ids[0] == b && ids[1] == 0);
+  memset(ids, 0, sizeof ids);
+  session_filter by_prefix = {.uid = "04"};
+  assert_int_equal(store_sessions_query(f->s, &by_prefix, collect_ids, ids), 0);
+  assert_true(ids[0] == c && ids[1] == b && ids[2] == a);
+
   memset(ids, 0, sizeof ids);
   session_filter by_user = {.user = "Room 14"};
   assert_int_equal(store_sessions_query(f->s, &by_user, collect_ids, ids), 0);
@@ -208,6 +218,58 @@ static void meter_last_is_the_newest_written(void **state) {
   assert_float_equal(m.energy_import_wh, 120, 1e-9);
   assert_int_equal(store_meter_last(f->s, 2, &m), 0);
   assert_float_equal(m.energy_import_wh, 7, 1e-9);
+}
+
+typedef struct {
+  int n;
+  sample_bucket b[8];
+} buckets_seen;
+
+static int see_bucket(void *ctx, const sample_bucket *b) {
+  buckets_seen *s = ctx;
+  if (s->n < 8) s->b[s->n] = *b;
+  s->n++;
+  return 0;
+}
+
+static void samples_are_averaged_per_slice(void **state) {
+  fixture *f = *state;
+  /* connector 1: 1 kW at 0 and 3 kW at 500 (slice 0), nothing in slice 1,
+   * 7 kW at 2500 (slice 2); 9 kW at 4000 is outside; connector 2 ignored */
+  const struct {
+    int c;
+    borne_ms at;
+    double w, wh;
+  } rows[] = {{1, 0, 1000, 10},
+              {1, 500, 3000, 11},
+              {1, 2500, 7000, 15},
+              {1, 4000, 9000, 20},
+              {2, 100, 5000, 1}};
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    meter_reading m = {
+        .at = rows[i].at, .power_total_w = rows[i].w, .energy_import_wh = rows[i].wh};
+    assert_int_equal(store_meter_sample(f->s, rows[i].c, &m), 0);
+  }
+  buckets_seen seen = {0};
+  assert_int_equal(store_samples_buckets(f->s, 1, 0, 3000, 3, see_bucket, &seen), 0);
+  assert_int_equal(seen.n, 2);
+  assert_int_equal(seen.b[0].at, 0);
+  assert_int_equal(seen.b[0].step, 1000);
+  assert_float_equal(seen.b[0].power_w, 2000, 1e-9);
+  assert_float_equal(seen.b[0].energy_wh, 11, 1e-9);
+  assert_int_equal(seen.b[0].count, 2);
+  assert_int_equal(seen.b[1].at, 2000);
+  assert_float_equal(seen.b[1].power_w, 7000, 1e-9);
+  /* an uneven span: slices of ceil(4001 / 2) ms, the last one reaches 4000 */
+  seen.n = 0;
+  assert_int_equal(store_samples_buckets(f->s, 1, 0, 4001, 2, see_bucket, &seen), 0);
+  assert_int_equal(seen.n, 2);
+  assert_int_equal(seen.b[1].at, 2001);
+  assert_float_equal(seen.b[1].power_w, 8000, 1e-9);
+  /* nonsense spans are refused with a reason */
+  assert_int_equal(store_samples_buckets(f->s, 1, 10, 10, 3, see_bucket, &seen), -1);
+  assert_int_equal(store_samples_buckets(f->s, 1, 0, 10, 0, see_bucket, &seen), -1);
+  assert_true(strlen(store_last_error(f->s)) > 0);
 }
 
 typedef struct {
@@ -628,6 +690,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(sessions_lifecycle_and_queries, setup, teardown),
       cmocka_unit_test_setup_teardown(events_after_id_with_limit, setup, teardown),
       cmocka_unit_test_setup_teardown(meter_last_is_the_newest_written, setup, teardown),
+      cmocka_unit_test_setup_teardown(samples_are_averaged_per_slice, setup, teardown),
       cmocka_unit_test_setup_teardown(users_and_badges, setup, teardown),
       cmocka_unit_test_setup_teardown(settings_put_replace_delete, setup, teardown),
       cmocka_unit_test_setup_teardown(stop_reason_is_stored_in_ocpp_words, setup, teardown),

@@ -1,0 +1,24 @@
+/*
+ * The pure tariff rules (tariff.h): the cost of a session, the currency's
+ * shape. The module (tariff_module.c) keeps which tariff each session had.
+ */
+#include "tariff/tariff.h"
+
+#include <math.h>
+
+bool tariff_is_set(const tariff *t) { return t->price_kwh > 0 || t->price_hour > 0; }
+
+double tariff_cost(const tariff *t, double energy_wh, int64_t occupied_ms) {
+  double kwh = energy_wh > 0 ? energy_wh / 1000.0 : 0;
+  double hours = occupied_ms > 0 ? (double)occupied_ms / 3600000.0 : 0;
+  double c = kwh * t->price_kwh + hours * t->price_hour;
+  /* 1e-9: 2.675 is 2.67499999… in binary; the guest expects 2.68 */
+  return round(c * 100.0 + 1e-9) / 100.0;
+}
+
+bool tariff_currency_valid(const char *text) {
+  if (!text) return false;
+  for (int i = 0; i < 3; i++)
+    if (text[i] < 'A' || text[i] > 'Z') return false;
+  return text[3] == '\0';
+}

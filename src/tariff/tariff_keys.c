@@ -1,0 +1,30 @@
+/* Configuration keys of the tariff module (its table is handed to the
+ * registry, see config/config_tables.h). */
+#include <stdio.h>
+
+#include "tariff/tariff.h"
+#include "config/config_tables.h"
+
+static int check_currency(const char *v, char *why, size_t len) {
+  if (tariff_currency_valid(v)) return 0;
+  snprintf(why, len, "`%s` is not an ISO 4217 currency code (three capital letters, e.g. EUR)", v);
+  return -1;
+}
+
+static const cfg_key_def rows[] = {
+    {"tariff.price_kwh", CFG_NUMBER, "0", 0, 1000, NULL, true,
+     "Price per kWh charged, in tariff.currency: each session's cost in the history, the API and "
+     "its CSV; shown on the public page /c/N before charging. 0 with tariff.price_hour 0: no "
+     "price (sessions carry no cost).",
+     NULL, NULL},
+    {"tariff.price_hour", CFG_NUMBER, "0", 0, 1000, NULL, true,
+     "Price per hour of occupancy (from the start of a session to its end, charging or not), "
+     "in tariff.currency, added to the energy's.",
+     NULL, NULL},
+    {"tariff.currency", CFG_STRING, "EUR", 0, 3, NULL, true,
+     "Currency of the prices, ISO 4217 code (EUR, CHF, GBP…).", "three capital letters",
+     check_currency},
+    {0},
+};
+
+const cfg_key_table tariff_keys = {"tariff", rows, NULL};
