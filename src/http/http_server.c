@@ -47,6 +47,7 @@
 #include "http/http.h"
 #include "http/http_socket.h"
 
+#include "util/fd_quarantine.h"
 #include "util/log.h"
 #include "util/url.h"
 
@@ -86,6 +87,7 @@ typedef struct {
 } route_entry;
 
 struct http_server {
+  fd_quarantine fdq; /* the context's teardown (util/fd_quarantine.h) */
   struct lws_context *ctx;
   uv_loop_t *loop;
   char *token; /* NULL: no check */
@@ -1194,6 +1196,7 @@ static void reaper_cb(uv_idle_t *idle) {
   uv_walk(s->loop, count_lws_handles, arg);
   if (arg[1]) return;          /* lws's idle and timer handles are still closing */
   lws_context_destroy(s->ctx); /* second call: frees vhosts and the context */
+  fd_quarantine_end(&s->fdq);  /* lws closed its event fd a second time, a placeholder */
   s->ctx = NULL;
   uv_idle_stop(idle);
   uv_close((uv_handle_t *)idle, handle_closed);
@@ -1219,7 +1222,9 @@ static bool responses_in_flight(const http_server *s) {
 
 static void destroy_and_teardown(http_server *s) {
   s->context_destroy_started = true;
+  fd_quarantine_begin(&s->fdq);
   lws_context_destroy(s->ctx);
+  fd_quarantine_hold(&s->fdq); /* util/fd_quarantine.h: lws closes its event fd twice */
   teardown(s);
 }
 

@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "util/clock.h"
+#include "util/fd_quarantine.h"
 #include "util/log.h"
 #include "util/tls_reason.h"
 
@@ -57,6 +58,7 @@ typedef struct generation {
 } generation;
 
 struct ocpp_transport {
+  fd_quarantine fdq; /* the context's teardown (util/fd_quarantine.h) */
   uv_loop_t *loop;
   struct lws_context *ctx;
   uv_idle_t reaper;
@@ -142,6 +144,7 @@ static void reaper_cb(uv_idle_t *idle) {
   uv_walk(t->loop, count_ctx_handles, arg);
   if (arg[1]) return; /* lws's own handles are still closing */
   lws_context_destroy(t->ctx);
+  fd_quarantine_end(&t->fdq); /* lws closed its event fd a second time, a placeholder */
   t->ctx = NULL;
   uv_idle_stop(idle);
   uv_close((uv_handle_t *)idle, reaper_closed);
@@ -149,7 +152,9 @@ static void reaper_cb(uv_idle_t *idle) {
 
 static void context_end(ocpp_transport *t) {
   if (!t->ctx) return;
+  fd_quarantine_begin(&t->fdq);
   lws_context_destroy(t->ctx); /* first call: closes the connections and lws's handles */
+  fd_quarantine_hold(&t->fdq); /* util/fd_quarantine.h: lws closes its event fd twice */
   uv_idle_init(t->loop, &t->reaper);
   t->reaper.data = t;
   t->open++;

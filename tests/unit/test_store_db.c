@@ -671,6 +671,31 @@ static int64_t pragma_int(store *s, const char *sql) {
   return v;
 }
 
+/* A second connection to the same database in the same process (borne-swarm
+ * reopens a station while the old one's connection is still open) must not
+ * take the first one's locks away: POSIX drops every lock a process holds on
+ * a file when any descriptor of it is closed, so opening must not open and
+ * close the database or its -shm behind SQLite's back. */
+static void a_second_connection_keeps_the_first_ones_locks(void **state) {
+  fixture *f = *state;
+  int64_t id;
+  assert_int_equal(store_event_add(f->s, 1, 0, "boot", NULL, &id), 0);
+  char err[256];
+  store *second;
+  for (int round = 0; round < 3; round++) {
+    assert_int_equal(store_open(&second, f->path, err, sizeof err), 0);
+    assert_int_equal(store_prepare_all(second), 0);
+    for (int i = 0; i < 20; i++) {
+      assert_int_equal(store_event_add(f->s, 2, 0, "boot", NULL, &id), 0);
+      assert_int_equal(store_event_add(second, 3, 0, "boot", NULL, &id), 0);
+    }
+    store_close(second);
+  }
+  assert_int_equal(store_event_add(f->s, 4, 0, "boot", NULL, &id), 0);
+  assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM events"), 1 + 3 * 40 + 1);
+  assert_int_equal(raw_int(f, "PRAGMA integrity_check"), 0);
+}
+
 /* borne-swarm's connections: the same database, a smaller page cache. */
 static void a_lean_connection_is_small_and_works(void **state) {
   fixture *f = *state;
@@ -714,6 +739,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(statements_compile_and_a_broken_one_fails_cleanly, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(a_lean_connection_is_small_and_works, setup, teardown),
+      cmocka_unit_test_setup_teardown(a_second_connection_keeps_the_first_ones_locks, setup,
+                                      teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
