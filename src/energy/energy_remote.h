@@ -11,8 +11,8 @@
 
 #include <stddef.h>
 
-#include "core/types.h"
 #include "energy/allocator.h"
+#include "core/types.h"
 
 struct station;
 

@@ -48,8 +48,7 @@ int site_members_parse(const char *list, site_member *out, int max, char *why, s
       return -1;
     }
     for (size_t i = 0; i < hl; i++)
-      if (!isalnum((unsigned char)m->address[i]) && m->address[i] != '.' &&
-          m->address[i] != '-') {
+      if (!isalnum((unsigned char)m->address[i]) && m->address[i] != '.' && m->address[i] != '-') {
         snprintf(why, len, "`%s`: bad character in the host", m->address);
         return -1;
       }
@@ -142,8 +141,8 @@ static int car_phases(site_member *m, int c, const site_conn_read *r) {
   return m->car_phases[c] ? m->car_phases[c] : 3;
 }
 
-void site_member_fill(site_member *m, borne_ms now, double default_failsafe_a,
-                      alloc_conn_in *in, double *seed_a, double reserved_a[3]) {
+void site_member_fill(site_member *m, borne_ms now, double default_failsafe_a, alloc_conn_in *in,
+                      double *seed_a, double reserved_a[3]) {
   if (m->up && !site_member_up(m, now)) { /* stale: out of reach from now on */
     m->up = false;
     memset(m->has_setpoint, 0, sizeof m->has_setpoint);

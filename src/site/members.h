@@ -12,8 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/types.h"
 #include "energy/allocator.h"
+#include "core/types.h"
 
 #define SITE_MAX_MEMBERS 64
 #define SITE_MAX_CONN 8 /* connectors per member the register map has (MBS_MAX_CONNECTORS) */
@@ -49,13 +49,13 @@ typedef struct {
   char address[80]; /* as configured: host:port */
   char host[64];
   int port;
-  bool ever_up;  /* read once since the leader started */
-  bool up;       /* the last poll answered */
+  bool ever_up; /* read once since the leader started */
+  bool up;      /* the last poll answered */
   borne_ms last_ok;
-  site_read last;               /* the last good poll */
-  double last_draw[3];          /* per grid phase, from the last good poll */
-  bool reseed;                  /* came (back) up: the next round goes on from its offers */
-  int car_phases[SITE_MAX_CONN]; /* learnt as in energy: 1 or 3, 0 unknown */
+  site_read last;                   /* the last good poll */
+  double last_draw[3];              /* per grid phase, from the last good poll */
+  bool reseed;                      /* came (back) up: the next round goes on from its offers */
+  int car_phases[SITE_MAX_CONN];    /* learnt as in energy: 1 or 3, 0 unknown */
   bool has_setpoint[SITE_MAX_CONN]; /* the allocation decided since it came up */
   double setpoint_a[SITE_MAX_CONN];
 } site_member;
@@ -74,8 +74,8 @@ bool site_member_up(const site_member *m, borne_ms now);
  * (zeroed by the caller), seed_a[] (> 0: go on from that offer), and what
  * it adds to reserved_a[3] while out of reach. default_failsafe_a counts a
  * member never read since the leader started (one connector). */
-void site_member_fill(site_member *m, borne_ms now, double default_failsafe_a,
-                      alloc_conn_in *in, double *seed_a, double reserved_a[3]);
+void site_member_fill(site_member *m, borne_ms now, double default_failsafe_a, alloc_conn_in *in,
+                      double *seed_a, double reserved_a[3]);
 
 /* The allocation's setpoint for connector c (0-based) of a member in reach. */
 void site_member_result(site_member *m, borne_ms now, int c, double amps);

@@ -5,8 +5,8 @@
  */
 #include <stdio.h>
 
-#include "config/config_tables.h"
 #include "site/members.h"
+#include "config/config_tables.h"
 
 static int check_members(const char *v, char *why, size_t len) {
   return site_members_parse(v, NULL, SITE_MAX_MEMBERS, why, len) < 0 ? -1 : 0;

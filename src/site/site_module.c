@@ -91,8 +91,8 @@ static bool write_setpoints(site_link *l, const site_job *j, int i, bool decreas
   for (int c = 0; c < j->connectors[i]; c++) {
     if (!j->write[i][c] || j->down[i][c] != decreases) continue;
     if (!ensure_link(l)) return false;
-    if (modbus_write_register(l->mb, MBS_CONN_BASE * (c + 1) + MBS_CREG_SETPOINT,
-                              j->value[i][c]) != 1)
+    if (modbus_write_register(l->mb, MBS_CONN_BASE * (c + 1) + MBS_CREG_SETPOINT, j->value[i][c]) !=
+        1)
       return false;
   }
   return true;
@@ -130,9 +130,8 @@ static bool read_member(site_link *l, site_read *r) {
     x->error = cr[MBS_CREG_ERROR];
     x->session = cr[MBS_CREG_SESSION_ID] || cr[MBS_CREG_SESSION_ID + 1] ||
                  cr[MBS_CREG_SESSION_ID + 2] || cr[MBS_CREG_SESSION_ID + 3];
-    x->active_a = cr[MBS_CREG_SETPOINT_ACTIVE] == MBS_NO_SETPOINT
-                      ? -1
-                      : cr[MBS_CREG_SETPOINT_ACTIVE] / 10.0;
+    x->active_a =
+        cr[MBS_CREG_SETPOINT_ACTIVE] == MBS_NO_SETPOINT ? -1 : cr[MBS_CREG_SETPOINT_ACTIVE] / 10.0;
     x->failsafe = cr[MBS_CREG_FAILSAFE_ACTIVE] != 0;
   }
   r->ok = true;
@@ -244,9 +243,10 @@ static json_t *member_json(const site *s, const site_member *m, borne_ms now) {
     json_object_set_new(x, "status", json_string(connector_status_name(r->status)));
     json_object_set_new(x, "offered_a", json_real(r->offered_a));
     json_object_set_new(x, "current_a", triplet(r->current_a));
-    json_object_set_new(x, "limited_by", r->limited_by < 0 ? json_null()
-                                                           : json_string(limit_source_name(
-                                                                 (limit_source)r->limited_by)));
+    json_object_set_new(x, "limited_by",
+                        r->limited_by < 0
+                            ? json_null()
+                            : json_string(limit_source_name((limit_source)r->limited_by)));
     json_object_set_new(x, "setpoint_a",
                         up && m->has_setpoint[c] ? json_real(m->setpoint_a[c]) : json_null());
     json_array_append_new(cs, x);
@@ -315,8 +315,8 @@ static int leader_start(site *s, char *err, size_t errlen) {
                        "site.role = leader: set site.limit_a or site.limit_kva (the limit the "
                        "installation shares)");
   char why[160];
-  s->n = site_members_parse(config_get(cfg, "site.members"), s->m, SITE_MAX_MEMBERS, why,
-                            sizeof why);
+  s->n =
+      site_members_parse(config_get(cfg, "site.members"), s->m, SITE_MAX_MEMBERS, why, sizeof why);
   if (s->n < 0) return errbuf_fail(err, errlen, "site.members: %s", why);
   if (s->n == 0)
     return errbuf_fail(err, errlen, "site.role = leader: site.members lists no member");
@@ -331,10 +331,8 @@ static int leader_start(site *s, char *err, size_t errlen) {
     modbus_set_response_timeout(s->link[i].mb, 0, SITE_TIMEOUT_US);
     modbus_set_byte_timeout(s->link[i].mb, 0, SITE_TIMEOUT_US);
   }
-  energy_remote r = {.ctx = s,
-                     .slots = s->n * SITE_MAX_CONN,
-                     .fill = remote_fill,
-                     .result = remote_result};
+  energy_remote r = {
+      .ctx = s, .slots = s->n * SITE_MAX_CONN, .fill = remote_fill, .result = remote_result};
   if (energy_set_remote(st, &r, err, errlen) != 0) return -1;
   uv_timer_init(st->loop, &s->timer);
   s->timer.data = s;
@@ -361,6 +359,7 @@ int site_attach(station *st, char *err, size_t errlen) {
   }
   http_add_route(st->http, &(http_route){"GET", "/api/v1/site", get_site, s});
   if (s->role == ROLE_LEADER) return leader_start(s, err, errlen);
-  if (s->role == ROLE_FOLLOWER) log_info(MOD, "installation follower: the leader's setpoints apply");
+  if (s->role == ROLE_FOLLOWER)
+    log_info(MOD, "installation follower: the leader's setpoints apply");
   return 0;
 }
