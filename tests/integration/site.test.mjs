@@ -13,6 +13,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBorned, SOAK } from './lib/borne.mjs';
+import { launch, newPage, login, open, checkPage } from './lib/browser.mjs';
+import { setupPins } from './lib/web.mjs';
 
 const N = Number(process.env.BORNE_SITE_N ?? (SOAK ? 32 : 8));
 const LIMIT = 63;
@@ -148,6 +150,32 @@ test(`${N} cars share the ${LIMIT} A site limit; the sum of offers never exceeds
   assert.equal(fc.limited_by, 'site');
   await sampleOnce();
   assert.deepEqual(violations, []);
+});
+
+test('the dashboard: the leader lists its members and their links, a follower says who leads it', async () => {
+  const browser = await launch();
+  try {
+    const pins = await setupPins(leader);
+    const page = await newPage(browser, leader, { viewport: { width: 1280, height: 900 } });
+    await login(page, 'owner', pins.owner);
+    await open(page, 'dashboard');
+    await page.waitForFunction((n) => document.querySelectorAll('[data-test=installation-members] tbody tr[data-link=up]').length === n, N - 1);
+    const text = await page.textContent('[data-test=installation]');
+    assert.match(text, /This station leads the installation/);
+    assert.match(text, /follower-1/);
+    assert.match(text, /limited by|the installation’s leader/);
+    await checkPage(page, 'dashboard-installation-leader');
+    const fpins = await setupPins(followers[1]);
+    const fpage = await newPage(browser, followers[1]);
+    await login(fpage, 'owner', fpins.owner);
+    await open(fpage, 'dashboard');
+    await fpage.waitForSelector('[data-test=installation-leader]');
+    assert.equal(await fpage.textContent('[data-test=installation-leader]'), 'This station follows 127.0.0.1.');
+    assert.match(await fpage.textContent('[data-connector="1"] [data-test=limit]'), /limited by the installation’s leader/);
+    await checkPage(fpage, 'dashboard-installation-follower');
+  } finally {
+    await browser.close();
+  }
 });
 
 test('kill -9 a follower: counted at its fail-safe, the others stay under the limit; restarted, re-admitted', async () => {

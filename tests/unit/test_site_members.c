@@ -20,9 +20,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/limits.h"
 #include "energy/allocator.h"
 #include "site/members.h"
+#include "core/limits.h"
 
 #define T0 ((borne_ms)1767571200000LL)
 
@@ -37,9 +37,8 @@ static site_member M[SITE_MAX_MEMBERS + 1];
 static void parses_members(void **state) {
   (void)state;
   char why[160];
-  assert_int_equal(site_members_parse("10.0.0.2:1502, 10.0.0.3,borne-3.local:502", M, 64, why,
-                                      sizeof why),
-                   3);
+  assert_int_equal(
+      site_members_parse("10.0.0.2:1502, 10.0.0.3,borne-3.local:502", M, 64, why, sizeof why), 3);
   assert_string_equal(M[0].host, "10.0.0.2");
   assert_int_equal(M[0].port, 1502);
   assert_string_equal(M[0].address, "10.0.0.2:1502");
