@@ -210,6 +210,7 @@ test('kill -9 a follower: counted at its fail-safe, the others stay under the li
 });
 
 test('kill -9 the leader: every follower at or below its fail-safe within its timeout; restarted, it takes over', async () => {
+  const marks = await Promise.all(followers.map((f) => f.lastEventId()));
   const t0 = Date.now();
   dead.add(leader);
   gen++;
@@ -217,8 +218,13 @@ test('kill -9 the leader: every follower at or below its fail-safe within its ti
   await Promise.all(followers.map((f) => f.waitFor(
     (x) => x.connectors[0].offered_a <= FAILSAFE_A + 1e-9 && x.connectors[0].limited_by === 'failsafe',
     { what: `${f.name} at its fail-safe`, timeoutMs: (FAILSAFE_S + 5) * 1000 })));
-  const took = (Date.now() - t0) / 1000;
-  assert.ok(took <= FAILSAFE_S + 2.5, `fail-safe after ${took} s`);
+  /* each follower recorded its drop: within failsafe_s (+ 1 s, its check) of the leader's last write */
+  const evs = await Promise.all(followers.map((f, i) => f.waitEvent('modbus_failsafe', { after: marks[i], timeoutMs: 10000 })));
+  for (const e of evs) {
+    const took = (Date.parse(e.time) - t0) / 1000;
+    assert.ok(took <= FAILSAFE_S + 1.5, `fail-safe after ${took} s`);
+    assert.match(e.detail, /no leader/);
+  }
   const old = leader;
   leader = await startBorned({ dataDir: old.dataDir, connectors: 1, auth: 'free', set: leaderSet });
   leader.name = 'leader';
