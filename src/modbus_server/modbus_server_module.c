@@ -254,10 +254,12 @@ static void on_timer(uv_timer_t *t) {
   mbs_writer w = {s, w_set_limit, w_set_enabled, w_set_phases};
   int n = station_connector_count(s->st);
   int dropped = mbs_failsafe_check(&s->state, &w, n, clock_now(&s->st->clock));
-  if (dropped > 0)
-    station_event(s->st, 0, "modbus_failsafe",
-                  "%d setpoint(s) not renewed within %d s%s: fail-safe %.1f A", dropped,
-                  s->state.failsafe_s, s->follower ? " (no leader)" : "", s->state.failsafe_a);
+  if (dropped <= 0) return;
+  log_warn(MOD, "%d setpoint(s) not renewed within %d s: fail-safe %.1f A", dropped,
+           s->state.failsafe_s, s->state.failsafe_a);
+  station_event(s->st, 0, "modbus_failsafe",
+                "%d setpoint(s) not renewed within %d s%s: fail-safe %.1f A", dropped,
+                s->state.failsafe_s, s->follower ? " (no leader)" : "", s->state.failsafe_a);
 }
 
 static void mbs_closing(void *ctx) {
