@@ -7,7 +7,9 @@
  * block — never on the loop. The readings come back to the loop, feed the
  * member accounting (members.c) and a round of the one allocator of the
  * energy module, whose outcome becomes the next job's setpoints. At most
- * one job runs at a time; a slow cycle delays the next, never stacks.
+ * one job runs at a time; a slow cycle delays the next, never stacks. A
+ * setpoint that goes down (an overload, a member lost) starts a job at once
+ * rather than at the next tick.
  */
 #include "site/site_module.h"
 
@@ -66,6 +68,9 @@ typedef struct {
   bool closed;
   bool timer_on;
   uv_timer_t timer;
+  uv_timer_t soon; /* a job at once: a setpoint went down */
+  bool soon_armed;
+  bool again; /* ... while one ran: the next one right after it */
   double default_failsafe_a;
   uint64_t job_started;
   double last_cycle_ms;
@@ -160,10 +165,16 @@ static void work_cb(uv_work_t *w) {
 
 /* ---------- loop ---------- */
 
+static void request_cycle(site *s);
+
 static void after_work_cb(uv_work_t *w, int status) {
   site *s = w->data;
   s->busy = false;
   if (s->closed || status != 0) return;
+  if (s->again) {
+    s->again = false;
+    request_cycle(s);
+  }
   station *st = s->st;
   borne_ms now = clock_now(&st->clock);
   s->last_cycle_ms = (double)(uv_now(st->loop) - s->job_started);
@@ -183,8 +194,7 @@ static void after_work_cb(uv_work_t *w, int status) {
   energy_remote_round_soon(st);
 }
 
-static void cycle_cb(uv_timer_t *t) {
-  site *s = t->data;
+static void run_cycle(site *s) {
   if (s->busy || s->closed) return;
   site_job *j = &s->job;
   j->n = s->n;
@@ -205,6 +215,25 @@ static void cycle_cb(uv_timer_t *t) {
   if (uv_queue_work(s->st->loop, &s->work, work_cb, after_work_cb) != 0) s->busy = false;
 }
 
+static void cycle_cb(uv_timer_t *t) { run_cycle(t->data); }
+
+static void soon_cb(uv_timer_t *t) {
+  site *s = t->data;
+  s->soon_armed = false;
+  run_cycle(s);
+}
+
+static void request_cycle(site *s) {
+  if (s->closed) return;
+  if (s->busy) {
+    s->again = true;
+    return;
+  }
+  if (s->soon_armed) return;
+  s->soon_armed = true;
+  uv_timer_start(&s->soon, soon_cb, 0, 0);
+}
+
 static void remote_fill(void *ctx, borne_ms now, alloc_conn_in *in, double *seed_a,
                         double reserved_a[3]) {
   site *s = ctx;
@@ -216,8 +245,11 @@ static void remote_fill(void *ctx, borne_ms now, alloc_conn_in *in, double *seed
 static void remote_result(void *ctx, int slot, double amps, const alloc_conn_out *o) {
   (void)o;
   site *s = ctx;
-  site_member_result(&s->m[slot / SITE_MAX_CONN], clock_now(&s->st->clock), slot % SITE_MAX_CONN,
-                     amps);
+  site_member *m = &s->m[slot / SITE_MAX_CONN];
+  int c = slot % SITE_MAX_CONN;
+  site_member_result(m, clock_now(&s->st->clock), c, amps);
+  /* lower than what the member offers now: written at once */
+  if (m->has_setpoint[c] && m->setpoint_a[c] < m->last.conn[c].active_a - 0.05) request_cycle(s);
 }
 
 /* ---------- GET /api/v1/site ---------- */
@@ -292,6 +324,8 @@ static void site_closing(void *ctx) {
   if (s->timer_on) {
     uv_timer_stop(&s->timer);
     uv_close((uv_handle_t *)&s->timer, on_closed);
+    uv_timer_stop(&s->soon);
+    uv_close((uv_handle_t *)&s->soon, on_closed);
   }
 }
 
@@ -335,7 +369,8 @@ static int leader_start(site *s, char *err, size_t errlen) {
       .ctx = s, .slots = s->n * SITE_MAX_CONN, .fill = remote_fill, .result = remote_result};
   if (energy_set_remote(st, &r, err, errlen) != 0) return -1;
   uv_timer_init(st->loop, &s->timer);
-  s->timer.data = s;
+  uv_timer_init(st->loop, &s->soon);
+  s->timer.data = s->soon.data = s;
   s->timer_on = true;
   s->work.data = s;
   /* the first cycle at once: until a member answers it counts at its fail-safe */

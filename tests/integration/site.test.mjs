@@ -240,3 +240,26 @@ test('kill -9 the leader: every follower at or below its fail-safe within its ti
   assert.equal(typeof led.cycle_ms, 'number');
   t.diagnostic(`leader cycle (write and read ${N - 1} members on the loopback): ${led.cycle_ms} ms; ${samples} samples`);
 });
+
+test('a grid overload on the leader reaches every member at once', async (t) => {
+  await leader.ok('PUT', '/api/v1/settings', { 'grid.source': 'api' });
+  const live = () => all().filter((s) => !dead.has(s));
+  const statuses = async () => Promise.all(live().map((s) => s.status()));
+  const offers = (res) => res.reduce((sum, r) => sum + r.connectors.reduce((a, c) => a + (CHARGING.has(c.status) && c.offered_a >= 6 ? c.offered_a : 0), 0), 0);
+  const draws = (await statuses()).reduce((sum, r) => sum + r.connectors.reduce((a, c) => a + (c.current_a?.[0] ?? 0), 0), 0);
+  const OTHER = 40; /* the building's other loads jump by 40 A */
+  const load = draws + OTHER;
+  const t0 = Date.now();
+  await leader.ok('POST', '/api/v1/grid', { current_a: [load, load, load] });
+  let took = null;
+  while (took === null) {
+    const res = await statuses();
+    const avail = res[0].station.site.available_a[0];
+    if (avail < LIMIT - MARGIN - OTHER / 2 && offers(res) <= avail + 1e-9) took = Date.now() - t0;
+    else if (Date.now() - t0 > 10000) throw new Error(`offers ${offers(res)} A above ${avail} A after 10 s`);
+    else await new Promise((r) => setTimeout(r, 50)); /* the sampling period */
+  }
+  t.diagnostic(`grid overload to every member's new offer: ${took} ms (${N} stations)`);
+  assert.ok(took <= 2000, `${took} ms`);
+  assert.deepEqual(violations, []);
+});
