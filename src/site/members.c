@@ -85,14 +85,16 @@ static int conn_phases(const site_conn_read *r, int gp[3]) {
 
 bool site_member_update(site_member *m, const site_read *r, borne_ms now) {
   bool was = m->up;
-  if (!r->ok) {
+  m->refused = r->ok && !r->write_allowed;
+  if (!r->ok || m->refused) {
     m->up = false;
     memset(m->has_setpoint, 0, sizeof m->has_setpoint);
-    return was;
+    if (!r->ok) return was;
+  } else {
+    m->up = true;
+    m->last_ok = now;
   }
-  m->up = true;
   m->ever_up = true;
-  m->last_ok = now;
   m->last = *r;
   if (m->last.connectors > SITE_MAX_CONN) m->last.connectors = SITE_MAX_CONN;
   if (m->last.connectors < 0) m->last.connectors = 0;
@@ -104,6 +106,7 @@ bool site_member_update(site_member *m, const site_read *r, borne_ms now) {
     for (int k = 0; k < ph; k++) m->last_draw[gp[k]] += dmax(0, cr->current_a[k]);
     if (!cr->session) m->car_phases[c] = 0;
   }
+  if (m->refused) return was;
   if (!was) {
     m->reseed = true;
     memset(m->has_setpoint, 0, sizeof m->has_setpoint);

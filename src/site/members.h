@@ -38,7 +38,8 @@ typedef struct {
 
 /* One poll of one member. */
 typedef struct {
-  bool ok; /* every read answered */
+  bool ok;            /* every read answered */
+  bool write_allowed; /* the member lets the leader write (its modbus_server.allow) */
   int connectors;
   double failsafe_a;
   char station_id[49];
@@ -50,7 +51,8 @@ typedef struct {
   char host[64];
   int port;
   bool ever_up; /* read once since the leader started */
-  bool up;      /* the last poll answered */
+  bool up;      /* the last poll answered and the member takes the leader's writes */
+  bool refused; /* it answers but refuses the leader's writes: out of reach */
   borne_ms last_ok;
   site_read last;                   /* the last good poll */
   double last_draw[3];              /* per grid phase, from the last good poll */
@@ -64,7 +66,9 @@ typedef struct {
  * `max` (out may be NULL: only checked). Returns the count, or -1 with why. */
 int site_members_parse(const char *list, site_member *out, int max, char *why, size_t len);
 
-/* A poll's outcome at `now`: true when the link changed (up <-> down). */
+/* A poll's outcome at `now`: true when the link changed (up <-> down). A
+ * member that answers but refuses the leader's writes is down (it cannot be
+ * driven), with its fresh readings for the accounting. */
 bool site_member_update(site_member *m, const site_read *r, borne_ms now);
 
 /* Is the member in reach at `now` (last poll answered, not stale)? */

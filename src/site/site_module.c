@@ -120,6 +120,7 @@ static bool read_member(site_link *l, site_read *r) {
     return false;
   r->connectors = sr[MBS_REG_CONNECTORS] > SITE_MAX_CONN ? SITE_MAX_CONN : sr[MBS_REG_CONNECTORS];
   r->failsafe_a = sr[MBS_REG_FAILSAFE_A] / 10.0;
+  r->write_allowed = sr[MBS_REG_WRITE_ALLOWED] != 0;
   text_regs(sr + MBS_REG_IDENTITY, 24, r->station_id, sizeof r->station_id);
   for (int c = 0; c < r->connectors; c++) {
     uint16_t cr[MBS_CREG_FAILSAFE_ACTIVE + 1];
@@ -171,20 +172,24 @@ static void after_work_cb(uv_work_t *w, int status) {
   site *s = w->data;
   s->busy = false;
   if (s->closed || status != 0) return;
-  if (s->again) {
-    s->again = false;
-    request_cycle(s);
-  }
   station *st = s->st;
   borne_ms now = clock_now(&st->clock);
   s->last_cycle_ms = (double)(uv_now(st->loop) - s->job_started);
   s->cycles++;
   for (int i = 0; i < s->n; i++) {
     site_member *m = &s->m[i];
-    if (!site_member_update(m, &s->job.read[i], now)) continue;
+    bool was_refused = m->refused;
+    bool changed = site_member_update(m, &s->job.read[i], now);
+    if (!changed && (was_refused || !m->refused)) continue;
     if (m->up)
       station_event(st, 0, "site_member_up", "installation member %s (%s) in reach", m->address,
                     m->last.station_id);
+    else if (m->refused)
+      station_event(st, 0, "site_member_down",
+                    "installation member %s (%s) refuses the leader's writes (add the leader's "
+                    "address to its modbus_server.allow): counted at its draw or its fail-safe "
+                    "current",
+                    m->address, m->last.station_id);
     else
       station_event(st, 0, "site_member_down",
                     "installation member %s out of reach: counted at its last draw or its "
@@ -192,6 +197,10 @@ static void after_work_cb(uv_work_t *w, int status) {
                     m->address);
   }
   energy_remote_round_soon(st);
+  if (s->again) { /* after the round (timers due together run in start order) */
+    s->again = false;
+    request_cycle(s);
+  }
 }
 
 static void run_cycle(site *s) {
@@ -266,6 +275,7 @@ static json_t *member_json(const site *s, const site_member *m, borne_ms now) {
   json_object_set_new(o, "address", json_string(m->address));
   json_object_set_new(o, "station_id", m->ever_up ? json_string(m->last.station_id) : json_null());
   json_object_set_new(o, "link", json_string(up ? "up" : "down"));
+  json_object_set_new(o, "writable", m->ever_up ? json_boolean(!m->refused) : json_null());
   json_object_set_new(o, "last_seen", m->ever_up ? json_time(m->last_ok) : json_null());
   json_t *cs = json_array();
   for (int c = 0; m->ever_up && c < m->last.connectors; c++) {

@@ -68,6 +68,7 @@ static site_read poll(int n, double amps, double failsafe) {
   site_read r;
   memset(&r, 0, sizeof r);
   r.ok = true;
+  r.write_allowed = true;
   r.connectors = n;
   r.failsafe_a = failsafe;
   snprintf(r.station_id, sizeof r.station_id, "m");
@@ -191,6 +192,38 @@ static void a_stale_member_is_out_of_reach(void **state) {
   assert_amps(res[0], 0);
 }
 
+/* A member that answers but refuses the leader's writes (the leader not in
+ * its modbus_server.allow) cannot be driven: down, counted with its fresh
+ * readings, and it does not flap up and down at every poll. */
+static void a_member_refusing_writes_is_down(void **state) {
+  (void)state;
+  site_member m;
+  memset(&m, 0, sizeof m);
+  site_read r = poll(1, 10, 6);
+  r.write_allowed = false;
+  assert_false(site_member_update(&m, &r, T0));
+  assert_true(m.refused);
+  assert_false(site_member_up(&m, T0));
+  for (int t = 1; t < 5; t++) assert_false(site_member_update(&m, &r, T0 + t * 1000));
+  alloc_conn_in in[SITE_MAX_CONN];
+  double seed[SITE_MAX_CONN], res[3] = {0};
+  memset(in, 0, sizeof in);
+  site_member_fill(&m, T0 + 5000, 6, in, seed, res);
+  assert_false(in[0].wants);
+  for (int p = 0; p < 3; p++) assert_amps(res[p], 10);
+  site_member_result(&m, T0 + 5000, 0, 16);
+  assert_false(m.has_setpoint[0]);
+  /* allowed at last: up, going on from its offer */
+  r.write_allowed = true;
+  assert_true(site_member_update(&m, &r, T0 + 6000));
+  assert_false(m.refused);
+  memset(seed, 0, sizeof seed);
+  memset(res, 0, sizeof res);
+  site_member_fill(&m, T0 + 6000, 6, in, seed, res);
+  assert_true(in[0].wants);
+  assert_amps(seed[0], 10);
+}
+
 /* The one allocator over 4 members x 2 connectors under a 32 A limit, one
  * round a second; the cars draw what they were offered. */
 #define NM 4
@@ -265,6 +298,7 @@ int main(void) {
       cmocka_unit_test(a_member_in_reach_is_consumers),
       cmocka_unit_test(out_of_reach_is_counted_at_draw_or_failsafe),
       cmocka_unit_test(a_stale_member_is_out_of_reach),
+      cmocka_unit_test(a_member_refusing_writes_is_down),
       cmocka_unit_test(the_site_stays_under_its_limit_as_members_come_and_go),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
