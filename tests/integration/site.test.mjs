@@ -172,7 +172,7 @@ test('the dashboard: the leader lists its members and their links, a follower sa
     await fpage.waitForSelector('[data-test=installation-leader]');
     assert.equal(await fpage.textContent('[data-test=installation-leader]'), 'This station follows 127.0.0.1.');
     assert.match(await fpage.textContent('[data-connector="1"] [data-test=limit]'), /limited by the installation’s leader/);
-    await checkPage(fpage, 'dashboard-installation-follower');
+    assert.deepEqual(fpage.errors, [], 'no script error');
   } finally {
     await browser.close();
   }
@@ -181,17 +181,20 @@ test('the dashboard: the leader lists its members and their links, a follower sa
 test('kill -9 a follower: counted at its fail-safe, the others stay under the limit; restarted, re-admitted', async () => {
   const victim = followers[0];
   const port = victim.mbPort;
+  const mark = await leader.lastEventId();
   dead.add(victim);
   extraReserve = FAILSAFE_A;
   gen++;
   await victim.kill();
   await waitLeaderSite((x) => x.members[0].link === 'down', 'member 1 down');
-  const ev = await leader.waitEvent('site_member_down', { timeoutMs: 10000 });
+  /* (on a loaded machine another member may miss a poll meanwhile: its own event) */
+  const ev = await leader.waitEvent('site_member_down',
+    { after: mark, match: (e) => e.detail.includes(`127.0.0.1:${port} `), timeoutMs: 10000 });
   /* its fail-safe (or its last draw, higher) comes off the site's budget */
   const ls = await leader.waitFor((x) => x.station.site.available_a[0] <= LIMIT - MARGIN - Math.max(FAILSAFE_A, 1) + 1e-9,
     { what: 'the member counted out of the budget', timeoutMs: 10000 });
   assert.ok(ls.station.site.available_a[0] >= 0);
-  assert.match(ev.detail, new RegExp(`127.0.0.1:${port}`));
+  assert.match(ev.detail, /out of reach/);
   /* a few rounds with the member out of reach */
   const ref = samples;
   await leader.waitFor(() => samples >= ref + 10, { what: 'ten samples', timeoutMs: 30000 });
