@@ -216,7 +216,7 @@ static void log_limit(energy *e, int c, borne_ms now) {
 
 /* May connector c charge now as far as charging windows go? */
 bool energy_window_open(const energy *e, int c) {
-  if (c >= 1 && c <= e->n && e->user_sched_valid[c - 1]) return e->user_open[c - 1];
+  if (c >= 1 && c <= e->n && e->user[c - 1]) return e->user[c - 1]->open;
   return e->window_open;
 }
 
@@ -229,8 +229,8 @@ void energy_arm_window(energy *e) {
   e->window_next = schedule_next_change(&e->sched, &e->tz, now, WINDOW_HORIZON_MS);
   borne_ms at = e->sched.any ? (e->window_next ? e->window_next : now + WINDOW_HORIZON_MS) : 0;
   for (int i = 0; i < e->n; i++) {
-    if (!e->user_sched_valid[i]) continue;
-    borne_ms u = schedule_next_change(&e->user_sched[i], &e->tz, now, WINDOW_HORIZON_MS);
+    if (!e->user[i]) continue;
+    borne_ms u = schedule_next_change(&e->user[i]->sched, &e->tz, now, WINDOW_HORIZON_MS);
     if (!u) u = now + WINDOW_HORIZON_MS;
     if (!at || u < at) at = u;
   }
@@ -243,7 +243,7 @@ void energy_arm_window(energy *e) {
 
 static void update_window(energy *e, borne_ms now) {
   for (int i = 0; i < e->n; i++)
-    if (e->user_sched_valid[i]) e->user_open[i] = schedule_open(&e->user_sched[i], &e->tz, now);
+    if (e->user[i]) e->user[i]->open = schedule_open(&e->user[i]->sched, &e->tz, now);
   /* "off-peak follows the meter": the utility's tariff period when a source
    * reports it (Linky PTEC/NTARF...), else the configured windows */
   int offpeak = e->follow_offpeak ? energy_offpeak_now(e, now) : -1;
@@ -445,6 +445,7 @@ static void free_energy(void *ctx) {
   allocator_free(e->alloc);
   free(e->all_in);
   free(e->seed);
+  for (int i = 0; i < BORNE_MAX_CONNECTORS; i++) free(e->user[i]);
   free(e);
 }
 

@@ -40,6 +40,12 @@ typedef struct {
 } source_slot;
 
 typedef struct {
+  schedule sched;
+  bool open;
+  char text[SCHED_MAX_TEXT + 1];
+} user_window;
+
+typedef struct {
   station *st;
   int n;
   bool enabled;            /* site.limit_a set */
@@ -70,10 +76,10 @@ typedef struct {
   bool follow_offpeak;
   int window_from_meter; /* the window follows the meter's off-peak: 1, else 0 */
   /* per-user windows of the running sessions (replace the station's) */
-  bool user_sched_valid[BORNE_MAX_CONNECTORS];
-  schedule user_sched[BORNE_MAX_CONNECTORS];
-  char user_windows[BORNE_MAX_CONNECTORS][SCHED_MAX_TEXT + 1];
-  bool user_open[BORNE_MAX_CONNECTORS];
+  /* The windows of the user charging on each connector, NULL when they have
+   * none (most sessions): allocated only then, as a schedule and its text
+   * take 5 kB per connector (issues 15 and 18: memory per station). */
+  user_window *user[BORNE_MAX_CONNECTORS];
   bool lm_active; /* load management acted in the last round */
   bool failsafe;
   bool contact;

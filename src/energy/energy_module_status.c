@@ -72,13 +72,12 @@ void energy_status_json(void *ctx, int connector, json_t *obj) {
     return;
   }
   if (connector > e->n) return;
-  if (e->sched.any || e->user_sched_valid[connector - 1] || e->window_from_meter) {
+  if (e->sched.any || e->user[connector - 1] || e->window_from_meter) {
     json_t *w = json_object();
     json_object_set_new(w, "open", json_boolean(energy_window_open(e, connector)));
     json_object_set_new(w, "user_windows",
-                        e->user_sched_valid[connector - 1]
-                            ? json_string(e->user_windows[connector - 1])
-                            : json_null());
+                        e->user[connector - 1] ? json_string(e->user[connector - 1]->text)
+                                               : json_null());
     json_object_set_new(obj, "window", w);
   }
   if (!(e->enabled || e->contact) || !e->alloc) return;

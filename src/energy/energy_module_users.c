@@ -47,16 +47,21 @@ static int user_windows_set(energy *e, int64_t id, const char *windows) {
 
 /* The windows of the user of connector c's session, if they have their own. */
 void energy_load_user_windows(energy *e, int c) {
-  e->user_sched_valid[c - 1] = false;
+  free(e->user[c - 1]);
+  e->user[c - 1] = NULL;
   station_connector_view v;
   station_view(e->st, c, &v);
   user_row u;
   if (!v.has_session || !v.user[0] || store_user_find(e->st->db, v.user, &u) != 0) return;
-  char *text = e->user_windows[c - 1];
-  if (user_windows_get(e, u.id, text, SCHED_MAX_TEXT + 1) != 0 || !text[0]) return;
-  if (schedule_parse(text, &e->user_sched[c - 1], NULL, 0) != 0) return; /* checked when set */
-  e->user_sched_valid[c - 1] = true;
-  e->user_open[c - 1] = schedule_open(&e->user_sched[c - 1], &e->tz, energy_now(e));
+  user_window *w = malloc(sizeof *w);
+  if (!w) return;
+  if (user_windows_get(e, u.id, w->text, sizeof w->text) != 0 || !w->text[0] ||
+      schedule_parse(w->text, &w->sched, NULL, 0) != 0) { /* checked when set */
+    free(w);
+    return;
+  }
+  w->open = schedule_open(&w->sched, &e->tz, energy_now(e));
+  e->user[c - 1] = w;
 }
 
 static json_t *user_windows_json(int64_t id, const char *windows) {

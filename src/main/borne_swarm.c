@@ -30,6 +30,7 @@
 
 #define MAX_ACTIONS 64
 #define MAX_ERROR_KINDS 64
+#define MAX_MEMBER_ERROR_KINDS 8     /* per station: its first distinct (action, kind) pairs */
 #define DEAD_URL "ws://127.0.0.1:9/" /* the discard port: refused, like a cut line */
 
 static void usage(FILE *to) {
@@ -77,6 +78,15 @@ typedef struct {
 
 typedef struct swarm swarm;
 
+/* A station's errors by action and kind ("StatusNotification" "InvalidResponse",
+ * "(connection)" "refused"): what a back-end team needs to find a station's
+ * problem in the report. */
+typedef struct {
+  char action[48];
+  char kind[48];
+  long count;
+} member_error;
+
 typedef struct {
   swarm *sw;
   int index;
@@ -87,6 +97,10 @@ typedef struct {
   bool outage; /* its network is cut (scenario) */
   long started, stopped, errors;
   bool booted_once;
+  member_error errs[MAX_MEMBER_ERROR_KINDS];
+  int nerrs;
+  long errs_other;          /* errors beyond the first MAX_MEMBER_ERROR_KINDS pairs */
+  unsigned reconnects_seen; /* the link's failed attempts and losses counted so far */
 } member;
 
 typedef struct {
@@ -119,7 +133,7 @@ struct swarm {
   error_stat errors[MAX_ERROR_KINDS];
   int nerrors;
   long rss_kb_max;
-  uint64_t last_progress;
+  uint64_t last_progress, last_link_watch;
   long reboots, outages, faults, cars, turned_away;
   uv_timer_t ramp_timer, tick_timer;
   uv_signal_t sigint, sigterm;
@@ -145,6 +159,23 @@ static void count_error(swarm *sw, const char *kind) {
   sw->errors[sw->nerrors++].count = 1;
 }
 
+static void count_member_error(member *mb, const char *action, const char *kind) {
+  mb->errors++;
+  for (int i = 0; i < mb->nerrs; i++)
+    if (strcmp(mb->errs[i].action, action) == 0 && strcmp(mb->errs[i].kind, kind) == 0) {
+      mb->errs[i].count++;
+      return;
+    }
+  if (mb->nerrs == MAX_MEMBER_ERROR_KINDS) {
+    mb->errs_other++;
+    return;
+  }
+  member_error *e = &mb->errs[mb->nerrs++];
+  snprintf(e->action, sizeof e->action, "%s", action);
+  snprintf(e->kind, sizeof e->kind, "%s", kind);
+  e->count = 1;
+}
+
 static void on_traffic(void *ctx, const char *action, bool from_csms, int64_t latency_ms,
                        const char *errcode) {
   member *mb = ctx;
@@ -163,7 +194,7 @@ static void on_traffic(void *ctx, const char *action, bool from_csms, int64_t la
   if (from_csms) return;
   if (errcode) {
     a->errors++;
-    mb->errors++;
+    count_member_error(mb, action, errcode);
     count_error(sw, errcode);
     return;
   }
@@ -223,17 +254,65 @@ static long rss_kb(void) {
 
 /* ---------- the stations' states ---------- */
 
+/* The station's OCPP status (state, registration, queue_length, reconnects,
+ * last_error: docs/api.md) inside a new object the caller frees. */
+static json_t *ocpp_status(member *mb, json_t **ocpp) {
+  json_t *o = json_object();
+  for (int k = 0; k < mb->st->module_count; k++)
+    if (mb->st->modules[k].status_json && strcmp(mb->st->modules[k].name, "ocpp") == 0)
+      mb->st->modules[k].status_json(mb->st->modules[k].ctx, 0, o);
+  *ocpp = json_object_get(o, "ocpp");
+  return o;
+}
+
+/* A failed connection attempt or a lost connection, by its reason in words
+ * (ocpp_transport.c's last_error), as an error kind of the report. */
+static const char *connection_error_kind(const char *why) {
+  if (!why) return "lost";
+  if (strstr(why, "TLS") || strstr(why, "certificate") || strstr(why, "SSL")) return "tls";
+  /* lws says "closed before established" for a refused port: no connection was made */
+  if (strstr(why, "refused") || strstr(why, "before established") || strstr(why, "failed") ||
+      strstr(why, "cannot start"))
+    return "failed";
+  if (strstr(why, "agreed to none")) return "no_subprotocol";
+  if (strstr(why, "timed out") || strstr(why, "timeout")) return "timeout";
+  if (strstr(why, "pings")) return "ping_timeout";
+  return "lost";
+}
+
+/* Counts the links' failures since the last look: each failed attempt or
+ * lost connection makes the transport retry (its `reconnects` count). A
+ * station cut off by the scenario's outage is failing on purpose: not
+ * counted. */
+static void watch_links(swarm *sw) {
+  for (int i = 0; i < sw->opened; i++) {
+    member *mb = &sw->m[i];
+    if (!mb->st) continue;
+    json_t *ocpp;
+    json_t *o = ocpp_status(mb, &ocpp);
+    unsigned n = (unsigned)json_integer_value(json_object_get(ocpp, "reconnects"));
+    if (n > mb->reconnects_seen && !mb->outage) {
+      char kind[64];
+      snprintf(kind, sizeof kind, "connection_%s",
+               connection_error_kind(json_string_value(json_object_get(ocpp, "last_error"))));
+      for (unsigned k = mb->reconnects_seen; k < n; k++) {
+        count_member_error(mb, "(connection)", kind);
+        count_error(sw, kind);
+      }
+    }
+    mb->reconnects_seen = n;
+    json_decref(o);
+  }
+}
+
 static void take_census(swarm *sw, census *c) {
   memset(c, 0, sizeof *c);
   for (int i = 0; i < sw->opened; i++) {
     member *mb = &sw->m[i];
     if (!mb->st) continue;
     const char *state = NULL, *reg = NULL;
-    json_t *o = json_object();
-    for (int k = 0; k < mb->st->module_count; k++)
-      if (mb->st->modules[k].status_json && strcmp(mb->st->modules[k].name, "ocpp") == 0)
-        mb->st->modules[k].status_json(mb->st->modules[k].ctx, 0, o);
-    json_t *ocpp = json_object_get(o, "ocpp");
+    json_t *ocpp;
+    json_t *o = ocpp_status(mb, &ocpp);
     state = json_string_value(json_object_get(ocpp, "state"));
     reg = json_string_value(json_object_get(ocpp, "registration"));
     c->queued += (int)json_integer_value(json_object_get(ocpp, "queue_length"));
@@ -298,12 +377,14 @@ static int make_config(swarm *sw, member *mb, char *err, size_t errlen) {
   char mv[16], hb[16];
   snprintf(mv, sizeof mv, "%d", sw->sc.meter_interval_s);
   snprintf(hb, sizeof hb, "%d", sw->sc.heartbeat_interval_s);
-  const char *const fixed[][2] = {
-      {"station.id", mb->id},         {"station.connectors", n},
-      {"http.listen", "127.0.0.1:0"}, {"log.level", sw->o.log_level},
-      {"hal.backend", "sim"},         {"auth.mode", "ocpp"},
-      {"ocpp.url", sw->o.csms},       {"ocpp.MeterValueSampleInterval", mv},
-      {"ocpp.HeartbeatInterval", hb}};
+  const char *const fixed[][2] = {{"station.id", mb->id},
+                                  {"station.connectors", n},
+                                  {"log.level", sw->o.log_level},
+                                  {"hal.backend", "sim"},
+                                  {"auth.mode", "ocpp"},
+                                  {"ocpp.url", sw->o.csms},
+                                  {"ocpp.MeterValueSampleInterval", mv},
+                                  {"ocpp.HeartbeatInterval", hb}};
   for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
     if (set_key(mb->cfg, fixed[i][0], fixed[i][1], err, errlen) != 0) return -1;
   for (int i = 0; i < sw->o.nsets; i++)
@@ -314,7 +395,9 @@ static int make_config(swarm *sw, member *mb, char *err, size_t errlen) {
 static int open_station(swarm *sw, member *mb, char *err, size_t errlen) {
   mb->st = calloc(1, sizeof *mb->st);
   if (!mb->st) return snprintf(err, errlen, "out of memory"), -1;
-  station_options so = {.data_dir = mb->dir, .cfg = mb->cfg, .parts = &borne_station_parts};
+  /* swarm: no HTTP server per station, a lean database connection */
+  station_options so = {
+      .data_dir = mb->dir, .cfg = mb->cfg, .parts = &borne_station_parts, .swarm = true};
   if (station_open(mb->st, sw->loop, &so, err, errlen) != 0) {
     /* its handles close while the loop runs; like borned, the value is
      * only freed (no station_free after a failed open), at the end */
@@ -399,6 +482,7 @@ static void on_event(void *ctx, const swarm_event *ev) {
     station_close(mb->st);
     bury(sw, mb->st);
     mb->st = NULL;
+    mb->reconnects_seen = 0; /* the new station's transport counts from 0 */
     if (mb->outage) set_key(mb->cfg, "ocpp.url", sw->o.csms, err, sizeof err);
     mb->outage = false;
     if (open_station(sw, mb, err, sizeof err) != 0) {
@@ -418,6 +502,10 @@ static void on_tick(uv_timer_t *t) {
   long kb = rss_kb();
   if (kb > sw->rss_kb_max) sw->rss_kb_max = kb;
   uint64_t real = uv_hrtime();
+  if (real - sw->last_link_watch >= 1000000000ull) {
+    watch_links(sw);
+    sw->last_link_watch = real;
+  }
   double since = (double)(real - sw->last_progress) / 1e9;
   if (sw->o.progress_s > 0 && since >= sw->o.progress_s) {
     progress(sw, now / 1000.0, since);
@@ -451,6 +539,7 @@ static void on_signal(uv_signal_t *h, int signum) {
 static void stop_all(swarm *sw) {
   if (sw->stopping) return;
   sw->stopping = true;
+  watch_links(sw);
   take_census(sw, &sw->final); /* before the links close */
   if (sw->o.progress_s > 0) progress(sw, elapsed_ms(sw) / 1000.0, 0);
   for (int i = 0; i < sw->opened; i++)
@@ -485,10 +574,20 @@ static int write_report(swarm *sw, const census *end) {
   for (int i = 0; i < sw->nerrors; i++)
     json_object_set_new(errs, sw->errors[i].kind, json_integer(sw->errors[i].count));
   json_t *per = json_array();
-  for (int i = 0; i < sw->opened; i++)
-    if (sw->m[i].errors)
-      json_array_append_new(
-          per, json_pack("{s:s, s:I}", "id", sw->m[i].id, "errors", (json_int_t)sw->m[i].errors));
+  for (int i = 0; i < sw->opened; i++) {
+    const member *mb = &sw->m[i];
+    if (!mb->errors) continue;
+    json_t *by = json_object(); /* {action: {kind: count}} */
+    for (int k = 0; k < mb->nerrs; k++) {
+      json_t *kinds = json_object_get(by, mb->errs[k].action);
+      if (!kinds) json_object_set_new(by, mb->errs[k].action, kinds = json_object());
+      json_object_set_new(kinds, mb->errs[k].kind, json_integer(mb->errs[k].count));
+    }
+    json_t *one = json_pack("{s:s, s:I, s:o}", "id", mb->id, "errors", (json_int_t)mb->errors,
+                            "by_action", by);
+    if (mb->errs_other) json_object_set_new(one, "other", json_integer(mb->errs_other));
+    json_array_append_new(per, one);
+  }
   json_object_set_new(r, "stations", json_integer(sw->o.stations));
   json_object_set_new(r, "booted", json_integer(booted));
   json_object_set_new(r, "connected", json_integer(end->connected));
@@ -778,8 +877,8 @@ int main(int argc, char **argv) {
   }
   log_set_level(level);
 
-  /* Every station holds a few descriptors (its database, its HTTP listener,
-   * its OCPP socket, lws's event fds): the soft limit goes up to the hard one. */
+  /* Every station holds a few descriptors (its database, its OCPP socket,
+   * lws's event fds; no HTTP listener in swarm mode): the soft limit goes up to the hard one. */
   struct rlimit rl;
   if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
     rl.rlim_cur = rl.rlim_max;

@@ -954,7 +954,7 @@ int station_open(station *st, uv_loop_t *loop, const station_options *opt, char 
   if (load_or_create_token(st, err, errlen) != 0) return -1;
   char dbpath[600];
   snprintf(dbpath, sizeof dbpath, "%s/borne.db", st->data_dir);
-  if (store_open(&st->db, dbpath, err, errlen) != 0) return -1;
+  if ((opt->swarm ? store_open_lean : store_open)(&st->db, dbpath, err, errlen) != 0) return -1;
   if (store_access_open(st->db) != 0) {
     snprintf(err, errlen, "%s", store_last_error(st->db));
     goto fail;
@@ -982,7 +982,7 @@ int station_open(station *st, uv_loop_t *loop, const station_options *opt, char 
   st->core_check.data = st->core_idle.data = st;
 
   char tls_cert[600] = "", tls_key[600] = "";
-  if (st->parts && st->parts->tls_files &&
+  if (!opt->swarm && st->parts && st->parts->tls_files &&
       st->parts->tls_files(st->cfg, st->data_dir, tls_cert, sizeof tls_cert, tls_key,
                            sizeof tls_key, err, errlen) != 0) {
     close_station_handles(st);
@@ -993,8 +993,8 @@ int station_open(station *st, uv_loop_t *loop, const station_options *opt, char 
                     .tls_cert = tls_cert,
                     .tls_key = tls_key,
                     .loop = loop};
-  st->http = http_server_start(&hc, err, errlen);
-  if (!st->http) {
+  if (!opt->swarm) st->http = http_server_start(&hc, err, errlen);
+  if (!opt->swarm && !st->http) {
     close_station_handles(st);
     goto fail;
   }
@@ -1030,9 +1030,12 @@ int station_open(station *st, uv_loop_t *loop, const station_options *opt, char 
 #ifdef __GLIBC__
   malloc_trim(0); /* hand back the heap pages the start used and freed (issue 15) */
 #endif
-  log_info(MOD, "station %s ready: API on %s://%s (port %d)", config_get(st->cfg, "station.id"),
-           tls_cert[0] ? "https" : "http", config_get(st->cfg, "http.listen"),
-           http_server_port(st->http));
+  if (st->http)
+    log_info(MOD, "station %s ready: API on %s://%s (port %d)", config_get(st->cfg, "station.id"),
+             tls_cert[0] ? "https" : "http", config_get(st->cfg, "http.listen"),
+             http_server_port(st->http));
+  else
+    log_info(MOD, "station %s ready (no HTTP API)", config_get(st->cfg, "station.id"));
   return 0;
 fail:
   if (st->hw && !opt->hw) st->hw->ops->destroy(st->hw);

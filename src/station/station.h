@@ -195,10 +195,14 @@ typedef struct {
   const station_parts *parts;
   /* If set, the HAL to use (tests, benchmarks); otherwise built from hal.backend. */
   hal *hw;
+  /* One of many stations in one process (borne-swarm): no HTTP server (st->http
+   * stays NULL, http_add_route on it does nothing, http.listen is not used)
+   * and a lean database connection (store_open_lean). */
+  bool swarm;
 } station_options;
 
 /* Opens the database, builds the hardware, runs the self-test, starts the
- * API. On error returns -1 with one line in err; nothing is left running. */
+ * API (unless opt->swarm). On error returns -1 with one line in err; nothing is left running. */
 int station_open(station *st, uv_loop_t *loop, const station_options *opt, char *err,
                  size_t errlen);
 /* Graceful stop: ends running sessions (reason Reboot), closes handles.

@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -557,7 +558,7 @@ static int private_files(const char *path, char *err, size_t errlen) {
   return 0;
 }
 
-int store_open(store **out, const char *path, char *err, size_t errlen) {
+static int open_store(store **out, const char *path, bool lean, char *err, size_t errlen) {
   *out = NULL;
   if (private_files(path, err, errlen)) return -1;
   /* Process-wide, before SQLite's first use (later calls are refused with
@@ -586,13 +587,23 @@ int store_open(store **out, const char *path, char *err, size_t errlen) {
                               .security_event_max_rows = SECURITY_EVENT_MAX_ROWS,
                               .session_max_rows = SESSION_MAX_ROWS,
                               .selftest_max_rows = SELFTEST_MAX_ROWS};
-  if (configure(s) || migrate(s)) {
+  if (configure(s) ||
+      (lean && exec_sql(s, "PRAGMA cache_size=-64", "cannot configure the database")) ||
+      migrate(s)) {
     snprintf(err, errlen, "database %s: %s", path, s->error);
     store_close(s);
     return -1;
   }
   *out = s;
   return 0;
+}
+
+int store_open(store **out, const char *path, char *err, size_t errlen) {
+  return open_store(out, path, false, err, errlen);
+}
+
+int store_open_lean(store **out, const char *path, char *err, size_t errlen) {
+  return open_store(out, path, true, err, errlen);
 }
 
 void store_release_cache(store *s) {

@@ -20,6 +20,11 @@
 typedef struct store store;
 
 int store_open(store **out, const char *path, char *err, size_t errlen);
+/* store_open for one of many stations in one process (borne-swarm): the
+ * same database with a page cache of at most 64 KiB instead of 512 KiB, so
+ * that an idle connection holds less memory. (A smaller lookaside would be
+ * the next lever, but Debian builds SQLite with SQLITE_OMIT_LOOKASIDE.) */
+int store_open_lean(store **out, const char *path, char *err, size_t errlen);
 void store_close(store *s);
 /* Drops the pages SQLite keeps cached (they are read again when needed): for
  * the end of the start, whose migrations and recovery read pages the

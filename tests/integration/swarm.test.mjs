@@ -11,6 +11,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { WebSocketServer } from 'ws';
 import { tempDataDir } from './lib/borne.mjs';
 import { Csms } from './lib/csms.mjs';
 
@@ -108,4 +110,110 @@ test('--ocpp 2.0.1 is refused for now with a clear message', async () => {
   const { code, stderr } = await runSwarm(['--csms', 'ws://127.0.0.1:9/', '--ocpp', '2.0.1']);
   assert.equal(code, 2);
   assert.match(stderr, /--ocpp 2\.0\.1: not yet/);
+});
+
+// A back end that misbehaves on purpose (raw `ws`, no schema checks on its
+// side): answers that fail the schema, CALLERRORs, calls never answered,
+// garbage frames, an unknown action, a dropped connection. The swarm keeps
+// running, and the report counts each problem per kind and per station and
+// action.
+async function badBackEnd() {
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', handleProtocols: (p) => (p.has('ocpp1.6') ? 'ocpp1.6' : false) });
+  await new Promise((resolve) => wss.on('listening', resolve));
+  const seen = { boots: new Set(), dropped: false };
+  wss.on('connection', (ws, req) => {
+    const id = decodeURIComponent(req.url.split('/').pop());
+    const n = Number(id.slice(-1));
+    ws.on('message', (data) => {
+      let frame;
+      try { frame = JSON.parse(String(data)); } catch { return; }
+      if (frame[0] !== 2) return; /* answers to our own CALLs */
+      const [, msgId, action] = frame;
+      const reply = (payload) => ws.send(JSON.stringify([3, msgId, payload]));
+      if (action === 'BootNotification') {
+        seen.boots.add(id);
+        reply({ status: 'Accepted', currentTime: new Date().toISOString(), interval: 1 });
+        ws.send('this is not JSON');
+        ws.send(JSON.stringify([2, 'u1', 'FooBar', {}])); /* an action OCPP 1.6 does not have */
+        if (n === 1 && !seen.dropped) { seen.dropped = true; setTimeout(() => ws.terminate(), 300); }
+      } else if (action === 'StatusNotification') {
+        if (n % 2 === 0) reply({ unexpected: true }); /* fails StatusNotification.conf */
+        else ws.send(JSON.stringify([4, msgId, 'InternalError', 'the back end failed', {}]));
+      } else if (action === 'Heartbeat') {
+        /* never answered: a Timeout after ocpp.call_timeout_s */
+      } else {
+        ws.send(JSON.stringify([4, msgId, 'NotSupported', `${action} is not supported here`, {}]));
+      }
+    });
+  });
+  return { wss, seen, url: `ws://127.0.0.1:${wss.address().port}/ocpp`, close: () => new Promise((r) => { for (const c of wss.clients) c.terminate(); wss.close(r); }) };
+}
+
+const NO_CARS = JSON.stringify({ seed: 1, arrivals_per_hour: 0, meter_interval_s: 60, heartbeat_interval_s: 1 });
+
+test('a misbehaving back end: every problem counted per kind, station and action, nothing crashes', { timeout: 60000 }, async () => {
+  const be = await badBackEnd();
+  const dir = tempDataDir();
+  writeFileSync(join(dir, 'scenario.json'), NO_CARS);
+  const report = join(dir, 'report.json');
+  try {
+    const { code, stderr } = await runSwarm(['--csms', be.url, '--stations', '4', '--id-prefix', 'BAD', '--ramp', '100/s',
+      '--duration', '15s', '--scenario', join(dir, 'scenario.json'), '--report', report, '--progress', '0',
+      '--set', 'ocpp.call_timeout_s=5', '--set', 'ocpp.reconnect_max_s=2']);
+    assert.equal(code, 0, stderr);
+    assert.equal(be.seen.boots.size, 4);
+    const r = JSON.parse(readFileSync(report, 'utf8'));
+    assert.equal(r.booted, 4);
+    assert.ok(r.errors.InvalidResponse >= 2, `InvalidResponse: ${JSON.stringify(r.errors)}`);
+    assert.ok(r.errors.InternalError >= 2, `InternalError: ${JSON.stringify(r.errors)}`);
+    assert.ok(r.errors.Timeout >= 4, `Timeout: ${JSON.stringify(r.errors)}`);
+    assert.ok(r.errors.connection_lost >= 1, `connection_lost: ${JSON.stringify(r.errors)}`);
+    const by = Object.fromEntries(r.stations_with_errors.map((m) => [m.id, m]));
+    assert.equal(Object.keys(by).length, 4);
+    // stations ending in an even digit got answers that fail the schema, the others CALLERRORs
+    assert.ok(by.BAD00002.by_action.StatusNotification.InvalidResponse >= 1, JSON.stringify(by.BAD00002));
+    assert.ok(by.BAD00001.by_action.StatusNotification.InternalError >= 1, JSON.stringify(by.BAD00001));
+    assert.ok(by.BAD00003.by_action.Heartbeat.Timeout >= 1, JSON.stringify(by.BAD00003));
+    assert.ok(by.BAD00001.by_action['(connection)'].connection_lost >= 1, JSON.stringify(by.BAD00001));
+    assert.ok(!by.BAD00002.by_action['(connection)'], 'a station whose line held counted a connection error');
+    for (const m of r.stations_with_errors) {
+      const sum = Object.values(m.by_action).flatMap((k) => Object.values(k)).reduce((a, b) => a + b, 0) + (m.other ?? 0);
+      assert.equal(sum, m.errors, `${m.id}: the breakdown does not add up`);
+    }
+    const csv = readFileSync(report.replace(/\.json$/, '.csv'), 'utf8');
+    assert.match(csv, /^StatusNotification,\d+,[1-9]\d*,/m);
+  } finally {
+    await be.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('refused connections and a TLS handshake with a plain server are counted, not fatal', { timeout: 60000 }, async () => {
+  const dir = tempDataDir();
+  writeFileSync(join(dir, 'scenario.json'), NO_CARS);
+  // a port nobody listens on: take a free one and close it
+  const closed = await new Promise((resolve) => { const srv = createServer().listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); }); });
+  // a plain TCP server that answers TLS's ClientHello with text
+  const plain = createServer((sock) => { sock.on('error', () => {}); sock.end('HTTP/1.1 400 Bad Request\r\n\r\n'); }).listen(0, '127.0.0.1');
+  await new Promise((resolve) => plain.on('listening', resolve));
+  try {
+    for (const [url, extra, kind] of [
+      [`ws://127.0.0.1:${closed}/ocpp`, [], 'connection_failed'],
+      [`wss://127.0.0.1:${plain.address().port}/ocpp`, ['--security-profile', '2', '--password', '0123456789abcdef'], 'connection_tls'],
+    ]) {
+      const report = join(dir, `report-${kind}.json`);
+      const { code, stderr } = await runSwarm(['--csms', url, '--stations', '3', '--id-prefix', 'OFF', '--ramp', '100/s',
+        '--duration', '6s', '--scenario', join(dir, 'scenario.json'), '--report', report, '--progress', '0',
+        '--data-dir', join(dir, kind), '--set', 'ocpp.reconnect_max_s=2', ...extra]);
+      assert.equal(code, 0, stderr);
+      const r = JSON.parse(readFileSync(report, 'utf8'));
+      assert.equal(r.booted, 0);
+      assert.ok(r.errors[kind] >= 3, `${kind}: ${JSON.stringify(r.errors)}`);
+      assert.equal(r.stations_with_errors.length, 3);
+      for (const m of r.stations_with_errors) assert.ok(m.by_action['(connection)'][kind] >= 1, JSON.stringify(m));
+    }
+  } finally {
+    plain.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -600,6 +600,29 @@ static void statements_compile_and_a_broken_one_fails_cleanly(void **state) {
   assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM events"), 1);
 }
 
+static int64_t pragma_int(store *s, const char *sql) {
+  sqlite3_stmt *st;
+  assert_int_equal(sqlite3_prepare_v2(store_sqlite(s), sql, -1, &st, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+  int64_t v = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  return v;
+}
+
+/* borne-swarm's connections: the same database, a smaller page cache. */
+static void a_lean_connection_is_small_and_works(void **state) {
+  fixture *f = *state;
+  assert_int_equal(pragma_int(f->s, "PRAGMA cache_size"), -512);
+  store_close(f->s);
+  char err[256];
+  assert_int_equal(store_open_lean(&f->s, f->path, err, sizeof err), 0);
+  assert_int_equal(pragma_int(f->s, "PRAGMA cache_size"), -64);
+  assert_int_equal(store_prepare_all(f->s), 0);
+  int64_t id;
+  for (int i = 0; i < 50; i++) assert_int_equal(store_event_add(f->s, i, 0, "boot", NULL, &id), 0);
+  assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM events"), 50);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(sessions_lifecycle_and_queries, setup, teardown),
@@ -627,6 +650,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(failures_carry_what_and_why, setup, teardown),
       cmocka_unit_test_setup_teardown(statements_compile_and_a_broken_one_fails_cleanly, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(a_lean_connection_is_small_and_works, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
