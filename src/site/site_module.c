@@ -60,9 +60,10 @@ typedef struct {
   station *st;
   site_role role;
   int n;
-  site_member m[SITE_MAX_MEMBERS];
-  site_link link[SITE_MAX_MEMBERS];
-  site_job job;
+  /* the leader's only (a standalone station or a follower keeps none) */
+  site_member *m;  /* SITE_MAX_MEMBERS */
+  site_link *link; /* SITE_MAX_MEMBERS */
+  site_job *job;
   uv_work_t work;
   bool busy;
   bool closed;
@@ -146,7 +147,7 @@ static bool read_member(site_link *l, site_read *r) {
 
 static void work_cb(uv_work_t *w) {
   site *s = w->data;
-  site_job *j = &s->job;
+  site_job *j = s->job;
   /* every decrease of the site first, then the increases and renewals */
   for (int i = 0; i < j->n; i++) {
     j->failed[i] = false;
@@ -179,7 +180,7 @@ static void after_work_cb(uv_work_t *w, int status) {
   for (int i = 0; i < s->n; i++) {
     site_member *m = &s->m[i];
     bool was_refused = m->refused;
-    bool changed = site_member_update(m, &s->job.read[i], now);
+    bool changed = site_member_update(m, &s->job->read[i], now);
     if (!changed && (was_refused || !m->refused)) continue;
     if (m->up)
       station_event(st, 0, "site_member_up", "installation member %s (%s) in reach", m->address,
@@ -205,7 +206,7 @@ static void after_work_cb(uv_work_t *w, int status) {
 
 static void run_cycle(site *s) {
   if (s->busy || s->closed) return;
-  site_job *j = &s->job;
+  site_job *j = s->job;
   j->n = s->n;
   for (int i = 0; i < s->n; i++) {
     const site_member *m = &s->m[i];
@@ -342,11 +343,14 @@ static void site_closing(void *ctx) {
 /* After the loop ended: no job runs any more. */
 static void site_free(void *ctx) {
   site *s = ctx;
-  for (int i = 0; i < s->n; i++) {
+  for (int i = 0; s->link && i < s->n; i++) {
     if (!s->link[i].mb) continue;
     drop_link(&s->link[i]);
     modbus_free(s->link[i].mb);
   }
+  free(s->m);
+  free(s->link);
+  free(s->job);
   free(s);
 }
 
@@ -358,6 +362,10 @@ static int leader_start(site *s, char *err, size_t errlen) {
     return errbuf_fail(err, errlen,
                        "site.role = leader: set site.limit_a or site.limit_kva (the limit the "
                        "installation shares)");
+  s->m = calloc(SITE_MAX_MEMBERS, sizeof *s->m);
+  s->link = calloc(SITE_MAX_MEMBERS, sizeof *s->link);
+  s->job = calloc(1, sizeof *s->job);
+  if (!s->m || !s->link || !s->job) return errbuf_fail(err, errlen, "site: out of memory");
   char why[160];
   s->n =
       site_members_parse(config_get(cfg, "site.members"), s->m, SITE_MAX_MEMBERS, why, sizeof why);
