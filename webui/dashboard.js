@@ -1,7 +1,8 @@
 // Dashboard: one card per charge point (state with the LED colour, power,
 // current and voltage per phase, session energy and duration, badge/user, why
-// the current is limited, remote start/stop) and the site block when the
-// status has one. Live: meter readings update the numbers, every other event
+// the current is limited, remote start/stop), the site block when the
+// status has one, and the installation of many stations (GET /site: the
+// leader's members and their links, or who leads this follower). Live: meter readings update the numbers, every other event
 // re-reads the status once. Below the cards: the back end's state
 // (backend.js) and the log of what happened and why (log.js), newest first.
 // Each card charts its power over the last two hours: the stored samples
@@ -16,15 +17,17 @@ import { eventLog } from './log.js';
 
 const refreshKinds = new Set(['status', 'session_start', 'session_stop', 'session_resume', 'error', 'error_cleared',
   'auth_accepted', 'auth_refused', 'auth_expired', 'meter_error', 'meter_ok', 'setting', 'reconnected', 'limit', 'site',
-  'ocpp_connected', 'ocpp_disconnected', 'ocpp_reconfigured', 'ocpp_boot']);
+  'ocpp_connected', 'ocpp_disconnected', 'ocpp_reconfigured', 'ocpp_boot', 'site_member_up', 'site_member_down']);
 
 export async function mount(root, ctx) {
   const grid = h('div', { class: 'cards', 'aria-live': 'off' });
   const site = h('div');
+  const inst = h('div');
   const backend = h('div', { 'data-test': 'dashboard-backend' });
   const log = eventLog();
-  root.append(h('h1', {}, t('nav_dashboard')), site, grid, backend, log.el);
+  root.append(h('h1', {}, t('nav_dashboard')), site, inst, grid, backend, log.el);
   let status = null;
+  let installation = null;
   let cards = new Map();
   let badges = [];
   let pending = null;
@@ -79,6 +82,7 @@ export async function mount(root, ctx) {
           status = await api('GET', '/status');
           const skew = Date.parse(status.station.time) - Date.now();
           stationNow = () => Date.now() + skew;
+          try { installation = await api('GET', '/site'); } catch { installation = null; }
           render();
         } while (again);
       } finally { pending = null; }
@@ -91,6 +95,8 @@ export async function mount(root, ctx) {
     // energy management's view of the building (GET /status: station.site)
     const siteInfo = status.station?.site ?? status.site;
     if (siteInfo && typeof siteInfo === 'object' && siteInfo.load_management !== false) site.append(siteCard(siteInfo));
+    clear(inst);
+    if (installation && installation.role && installation.role !== 'standalone') inst.append(installationCard(installation));
     clear(backend);
     if (status.station?.ocpp) backend.append(backendCard(status.station.ocpp));
     const before = cards;
@@ -215,6 +221,23 @@ export async function mount(root, ctx) {
     else siteSeries.push({ t: ts, v });
     siteLimit = e.limit_a;
     if (siteChartBox) clear(siteChartBox).append(siteChart());
+  function installationCard(x) {
+    const body = [];
+    if (x.role === 'follower') {
+      body.push(h('p', { 'data-test': 'installation-leader' }, x.leader ? t('inst_follower', { leader: x.leader }) : t('inst_follower_alone')));
+    } else {
+      body.push(h('p', {}, t('inst_leader')));
+      const rows = x.members.map((m) => h('tr', { 'data-link': m.link },
+        h('th', { scope: 'row' }, m.station_id ?? '—'),
+        h('td', {}, m.address),
+        h('td', {}, t(m.link === 'up' ? 'inst_up' : 'inst_down')),
+        h('td', {}, m.connectors.map((c) => `${c.id}: ${tOr(`st_${c.status}`, c.status)} ${amps(c.offered_a)}`
+          + (c.limited_by ? ` (${tOr(`limit_${c.limited_by}`, c.limited_by)})` : '')).join(' · '))));
+      body.push(h('div', { class: 'scroll' }, h('table', { 'data-test': 'installation-members' },
+        h('thead', {}, h('tr', {}, ['inst_member', 'inst_address', 'inst_link', 'inst_connectors'].map((k) => h('th', { scope: 'col' }, t(k))))),
+        h('tbody', {}, rows))));
+    }
+    return h('section', { class: 'card site', 'aria-labelledby': 'inst-h', 'data-test': 'installation' }, h('h2', { id: 'inst-h' }, t('installation')), ...body);
   }
 
   function siteCard(s) {

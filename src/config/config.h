@@ -65,7 +65,7 @@ typedef struct config config;
 
 /* The longest value of any key (config file lines are at most 1024
  * characters); a string key's own bound (cfg_key_def.max) is at most this. */
-#define CONFIG_VALUE_MAX 512
+#define CONFIG_VALUE_MAX 1000
 
 config *config_new(void);
 void config_free(config *c);

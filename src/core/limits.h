@@ -22,6 +22,8 @@ typedef enum {
   LIMIT_MODBUS,          /* a setpoint written over the Modbus server (or its fail-safe) */
   LIMIT_MQTT,            /* a limit set through MQTT (src/mqtt, docs/mqtt.md) */
   LIMIT_SOLAR,           /* solar-surplus charging modes (src/energy/solar.c) */
+  LIMIT_SITE,            /* a follower: the installation leader's setpoint (docs/site.md) */
+  LIMIT_FAILSAFE,        /* a follower whose leader stopped renewing it: the fail-safe */
   LIMIT_COUNT,
 } limit_source;
 
@@ -38,7 +40,7 @@ void limits_clear(limit_set *l, limit_source src);
 double limits_offered(const limit_set *l, double fallback, limit_source *by);
 /* Stable names used in the API's `limited_by`: "cable", "selector", "installation",
  * "thermal", "load_management", "schedule", "ocpp_profile", "api",
- * "modbus", "mqtt", "solar". */
+ * "modbus", "mqtt", "solar", "site", "failsafe". */
 const char *limit_source_name(limit_source src);
 
 #endif

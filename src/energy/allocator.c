@@ -155,6 +155,12 @@ static void budget(allocator *a, borne_ms now, const alloc_grid_in *g, const all
   for (int i = 0; i < a->n; i++)
     for (int k = 0; k < in[i].phases && k < 3; k++)
       r->own_a[gphase(&in[i], k)] += dmax(0, in[i].draw_a[k]);
+  double res[3] = {0}, res_sum = 0;
+  for (int p = 0; p < 3 && g; p++) {
+    res[p] = dmax(0, g->reserved_a[p]);
+    res_sum += res[p];
+    r->own_a[p] += res[p];
+  }
   r->failsafe = false;
   if (!c->use_grid) {
     for (int p = 0; p < 3; p++) {
@@ -166,7 +172,7 @@ static void budget(allocator *a, borne_ms now, const alloc_grid_in *g, const all
     a->seen_grid = true;
     for (int p = 0; p < 3; p++) {
       r->building_a[p] = g->grid_a[p];
-      r->other_a[p] = dmax(0, g->grid_a[p] - (g->has_own ? g->own_a[p] : r->own_a[p]));
+      r->other_a[p] = dmax(0, g->grid_a[p] - (g->has_own ? g->own_a[p] + res[p] : r->own_a[p]));
       a->peak_other[p] = dmax(a->peak_other[p], r->other_a[p]);
       avail[p] = c->limit_a[p] - r->other_a[p] - c->margin_a;
     }
@@ -178,6 +184,7 @@ static void budget(allocator *a, borne_ms now, const alloc_grid_in *g, const all
     }
   }
   for (int p = 0; p < 3; p++) {
+    avail[p] -= res[p];
     if (c->circuit_limit_a > 0) avail[p] = dmin(avail[p], c->circuit_limit_a - c->margin_a);
     if (c->phases == 1 && p > 0) avail[p] = 0; /* a single-phase supply has L1 only */
     avail[p] = dmax(0, avail[p]);
@@ -195,7 +202,7 @@ static void budget(allocator *a, borne_ms now, const alloc_grid_in *g, const all
       other += !c->use_grid  ? 0
                : r->failsafe ? (a->seen_grid ? a->peak_other[p] : 0)
                              : r->other_a[p];
-    total = dmax(0, c->total_limit_a - other - c->margin_a * nph);
+    total = dmax(0, c->total_limit_a - other - c->margin_a * nph - res_sum);
   }
   if (g && g->total_limit_a > 0) total = dmin(total, g->total_limit_a);
   avail[3] = total;

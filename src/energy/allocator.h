@@ -91,6 +91,10 @@ typedef struct {
   bool has_own;         /* own_a is borne's draw when the sample was taken */
   double own_a[3];      /* ... per grid phase (else the draw now is used) */
   double total_limit_a; /* cap on the sum of all phases' currents (EnWG 14a); <= 0: none */
+  /* drawn by borne beyond conn[] per grid phase, out of the allocation's
+   * reach (an installation's members the leader cannot reach, docs/site.md):
+   * counted in borne's own draw and taken off its budget */
+  double reserved_a[3];
 } alloc_grid_in;
 
 typedef struct {

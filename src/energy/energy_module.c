@@ -320,7 +320,25 @@ static void round_now(energy *e) {
   }
   alloc_grid_in g;
   energy_grid_input(e, &g);
-  allocator_round(e->alloc, now, &g, e->in);
+  const alloc_conn_in *in = e->in;
+  if (e->has_remote) {
+    /* the members' connectors after the local ones; the grid sample's own
+     * draw was the local one only: the draw now counts every member */
+    int slots = e->remote.slots;
+    memcpy(e->all_in, e->in, (size_t)e->n * sizeof *e->in);
+    memset(e->all_in + e->n, 0, (size_t)slots * sizeof *e->all_in);
+    memset(e->seed, 0, (size_t)slots * sizeof *e->seed);
+    e->remote.fill(e->remote.ctx, now, e->all_in + e->n, e->seed, g.reserved_a);
+    for (int s = 0; s < slots; s++) {
+      alloc_conn_in *ri = &e->all_in[e->n + s];
+      if (!e->window_open) ri->max_a = 0; /* the leader's windows hold the whole site */
+      if (e->acfg.phases == 1) ri->phases = 1, ri->grid_phase[0] = 0;
+      if (e->seed[s] > 0) allocator_seed(e->alloc, e->n + s, e->seed[s], now);
+    }
+    g.has_own = false;
+    in = e->all_in;
+  }
+  allocator_round(e->alloc, now, &g, in);
   e->rounds++;
   const alloc_report *r = allocator_report(e->alloc);
   if (r->failsafe != e->failsafe) {
@@ -346,6 +364,11 @@ static void round_now(energy *e) {
     else if (prev == ALLOC_WAITING && o->state == ALLOC_CHARGE)
       station_event(st, c, "energy_resumed", "%.1f A", o->limit_a);
     log_limit(e, c, now);
+  }
+  for (int s = 0; e->has_remote && s < e->remote.slots; s++) {
+    const alloc_conn_out *o = allocator_conn(e->alloc, e->n + s);
+    double amps = o->state == ALLOC_CHARGE ? o->limit_a : o->state == ALLOC_HELD ? HELD_A : 0;
+    e->remote.result(e->remote.ctx, s, amps, o);
   }
   e->in_round = false;
 }
@@ -431,8 +454,53 @@ static void free_energy(void *ctx) {
   energy *e = ctx;
   allocator_free(e->alloc);
   solar_free(e->sol);
+  free(e->all_in);
+  free(e->seed);
   for (int i = 0; i < BORNE_MAX_CONNECTORS; i++) free(e->user[i]);
   free(e);
+}
+
+static energy *energy_of(struct station *st) {
+  for (int i = 0; i < st->module_count; i++)
+    if (st->modules[i].name && !strcmp(st->modules[i].name, "energy")) return st->modules[i].ctx;
+  return NULL;
+}
+
+int energy_set_remote(struct station *st, const energy_remote *r, char *err, size_t errlen) {
+  energy *e = energy_of(st);
+  if (!e) {
+    snprintf(err, errlen, "energy: not attached");
+    return -1;
+  }
+  if (e->has_remote || r->slots < 1 || e->n + r->slots > ALLOC_MAX_CONNECTORS || !r->fill ||
+      !r->result) {
+    snprintf(err, errlen, "energy: bad remote consumers");
+    return -1;
+  }
+  allocator *a = allocator_new(e->n + r->slots, &e->acfg);
+  alloc_conn_in *in = calloc((size_t)(e->n + r->slots), sizeof *in);
+  double *seed = calloc((size_t)r->slots, sizeof *seed);
+  if (!a || !in || !seed) {
+    allocator_free(a);
+    free(in);
+    free(seed);
+    snprintf(err, errlen, "energy: out of memory");
+    return -1;
+  }
+  /* before any round with sessions: the local slots keep their indexes */
+  allocator_free(e->alloc);
+  e->alloc = a;
+  e->lm_active = false; /* running local sessions are seeded again */
+  e->all_in = in;
+  e->seed = seed;
+  e->remote = *r;
+  e->has_remote = true;
+  return 0;
+}
+
+void energy_remote_round_soon(struct station *st) {
+  energy *e = energy_of(st);
+  if (e) energy_round_soon(e);
 }
 
 int energy_attach(station *st, char *err, size_t errlen) {

@@ -13,6 +13,7 @@
 #include <uv.h>
 
 #include "energy/allocator.h"
+#include "energy/energy_remote.h"
 #include "energy/limit_log.h"
 #include "energy/schedule.h"
 #include "energy/solar.h"
@@ -96,6 +97,11 @@ typedef struct {
   bool soon_armed;
   bool in_round;
   bool closed;
+  /* an installation's members (energy_remote.h): slots after the n local ones */
+  bool has_remote;
+  energy_remote remote;
+  alloc_conn_in *all_in; /* n + remote.slots */
+  double *seed;          /* remote.slots */
 } energy;
 
 static inline borne_ms energy_now(const energy *e) { return clock_now(&e->st->clock); }

@@ -9,7 +9,7 @@
 
 const cfg_key_table *const borne_key_tables[] = {
     &ocpp_keys,     &meter_keys,         &ocmf_keys, &energy_keys, &grid_keys, &webpage_keys,
-    &firmware_keys, &modbus_server_keys, &mqtt_keys, &tariff_keys, NULL,
+    &firmware_keys, &modbus_server_keys, &site_keys, &mqtt_keys, &tariff_keys, NULL,
 };
 
 int borne_keys_register(void) {

@@ -20,6 +20,7 @@ extern const cfg_key_table firmware_keys;      /* src/firmware/firmware_keys.c: 
 extern const cfg_key_table modbus_server_keys; /* src/modbus_server/modbus_server_keys.c */
 extern const cfg_key_table mqtt_keys;          /* src/mqtt/mqtt_keys.c: MQTT, Home Assistant */
 extern const cfg_key_table tariff_keys;        /* src/tariff/tariff_keys.c: prices, costs */
+extern const cfg_key_table site_keys;          /* src/site/site_keys.c: installations */
 
 /* The tables above in the order of docs/configuration.md, NULL-terminated. */
 extern const cfg_key_table *const borne_key_tables[];

@@ -18,6 +18,7 @@
 #include "ocmf/ocmf_module.h"
 #include "ocpp/v16/ocpp16_module.h"
 #include "tariff/tariff_module.h"
+#include "site/site_module.h"
 #include "webpage/webpage_module.h"
 #include "api/api_module.h"
 
@@ -30,8 +31,9 @@ static const station_attach_fn attach_list[] = {
     ocpp16_attach, /* OCPP 1.6J back end (ocpp.url): starts connecting, so the rest overlaps */
     ocmf_attach,   /* signed meter data: its hooks go before OCPP's (the end record first) */
     modbus_server_attach, /* Modbus TCP server: register map, setpoints (modbus_server.listen) */
-    webpage_attach,       /* the local web page */
-    mqtt_attach, /* MQTT and Home Assistant discovery (mqtt.url): after every limit source */
+    site_attach,    /* installations: GET /api/v1/site; the leader polls its members (site.role) */
+    webpage_attach, /* the local web page */
+    mqtt_attach,    /* MQTT and Home Assistant discovery (mqtt.url): after every limit source */
     NULL,
 };
 

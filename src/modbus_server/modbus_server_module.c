@@ -4,6 +4,13 @@
  * each ready request to libmodbus (modbus_receive: the MBAP framing), the
  * pure register map (regmap.c) answers it over a fresh snapshot of the
  * station, and a one-second timer drops stale setpoints to the fail-safe.
+ *
+ * On a follower of an installation (site.role = follower, docs/site.md) the
+ * setpoints are the leader's: they feed LIMIT_SITE, the fail-safe feeds
+ * LIMIT_FAILSAFE, and the station starts in fail-safe (no setpoint renewed
+ * yet), so a follower never charges beyond it before a leader allocated.
+ * The address of the last client that wrote is the leader GET /api/v1/site
+ * names (modbus_server_leader()).
  */
 #define _GNU_SOURCE /* accept4 */
 #include "modbus_server/modbus_server_module.h"
@@ -34,6 +41,7 @@ typedef struct {
   int fd;
   bool used;
   bool allowed;
+  char addr[64]; /* the peer's address, for modbus_server_leader() */
   uv_poll_t poll;
 } mbs_client;
 
@@ -50,11 +58,41 @@ struct mbs_server {
   int allow_count;
   mbs_state state;
   mbs_client clients[MBS_MAX_CLIENTS];
+  bool follower;        /* site.role = follower */
+  int site_state;       /* MBS_REG_SITE_STATE: 0 standalone, 1 leader, 2 follower */
+  char last_writer[64]; /* IPv4 address of the last client whose write was applied */
+  borne_ms last_write_at;
 };
 
 static void w_set_limit(void *ctx, int c, double amps) {
   mbs_server *s = ctx;
-  station_set_limit(s->st, c, LIMIT_MODBUS, amps);
+  if (!s->follower) {
+    station_set_limit(s->st, c, LIMIT_MODBUS, amps);
+    return;
+  }
+  bool fs = c >= 1 && c <= MBS_MAX_CONNECTORS && s->state.failsafe[c - 1];
+  /* the new slot first: no moment without either */
+  station_set_limit(s->st, c, fs ? LIMIT_FAILSAFE : LIMIT_SITE, amps);
+  station_set_limit(s->st, c, fs ? LIMIT_SITE : LIMIT_FAILSAFE, -1);
+}
+
+/* "L2L3L1" -> 231 (MBS_CREG_ROTATION); anything else: 123. */
+static int rotation_code(const char *r) {
+  if (!r || strlen(r) != 6) return 123;
+  int v = 0;
+  for (int k = 0; k < 3; k++) {
+    if (r[2 * k] != 'L' || r[2 * k + 1] < '1' || r[2 * k + 1] > '3') return 123;
+    v = v * 10 + (r[2 * k + 1] - '0');
+  }
+  return v;
+}
+
+static int connector_rotation(const config *cfg, int c) {
+  char k[64];
+  snprintf(k, sizeof k, "connector.%d.phase_rotation", c);
+  const char *r = config_get(cfg, k);
+  if (!r || !r[0] || !strcmp(r, "site")) r = config_get(cfg, "site.phase_rotation");
+  return rotation_code(r);
 }
 
 static void w_set_enabled(void *ctx, int c, bool enabled) {
@@ -111,6 +149,7 @@ static void snapshot(mbs_server *s, mbs_snapshot *snap) {
   snprintf(snap->firmware, sizeof snap->firmware, "%s", BORNE_VERSION);
   const char *id = config_get(st->cfg, "station.id");
   snprintf(snap->identity, sizeof snap->identity, "%s", id ? id : "");
+  snap->site_state = s->site_state;
   for (int c = 1; c <= snap->connectors; c++) {
     station_connector_view v;
     station_view(st, c, &v);
@@ -122,6 +161,7 @@ static void snapshot(mbs_server *s, mbs_snapshot *snap) {
     o->limited_by = v.limited_by == LIMIT_COUNT ? -1 : (int)v.limited_by;
     o->error = (int)v.error;
     o->phases = v.phases;
+    o->rotation = connector_rotation(st->cfg, c);
     o->enabled = v.operative;
     o->charge_mode = charge_mode_of(st, c);
     if (sc->meter_ok) {
@@ -178,6 +218,11 @@ static void on_client(uv_poll_t *h, int status, int events) {
   resp[2] = 0, resp[3] = 0;           /* protocol id */
   resp[4] = (uint8_t)((n + 1) >> 8), resp[5] = (uint8_t)(n + 1);
   resp[6] = unit;
+  uint8_t fc = req[hl];
+  if ((fc == 6 || fc == 16) && n > 2 && !(resp[7] & 0x80) && cl->allowed) {
+    snprintf(s->last_writer, sizeof s->last_writer, "%s", cl->addr);
+    s->last_write_at = clock_now(&s->st->clock);
+  }
   ssize_t sent = send(cl->fd, resp, n + 7, MSG_NOSIGNAL | MSG_DONTWAIT);
   if (sent != (ssize_t)(n + 7)) client_close(cl);
 }
@@ -196,6 +241,19 @@ static bool addr_allowed(const mbs_server *s, const struct sockaddr_storage *ss)
   for (int i = 0; i < s->allow_count; i++)
     if (s->allow[i].s_addr == a.s_addr) return true;
   return false;
+}
+
+static void peer_text(const struct sockaddr_storage *ss, char *out, size_t len) {
+  out[0] = 0;
+  if (ss->ss_family == AF_INET) {
+    inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, out, (socklen_t)len);
+  } else if (ss->ss_family == AF_INET6) {
+    const struct in6_addr *a6 = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+    if (IN6_IS_ADDR_V4MAPPED(a6))
+      inet_ntop(AF_INET, &a6->s6_addr[12], out, (socklen_t)len);
+    else
+      inet_ntop(AF_INET6, a6, out, (socklen_t)len);
+  }
 }
 
 static void on_listen(uv_poll_t *h, int status, int events) {
@@ -217,6 +275,7 @@ static void on_listen(uv_poll_t *h, int status, int events) {
   cl->srv = s;
   cl->fd = fd;
   cl->allowed = addr_allowed(s, &ss);
+  peer_text(&ss, cl->addr, sizeof cl->addr);
   if (uv_poll_init(s->st->loop, &cl->poll, fd) != 0) {
     close(fd);
     return;
@@ -231,9 +290,12 @@ static void on_timer(uv_timer_t *t) {
   mbs_writer w = {s, w_set_limit, w_set_enabled, w_set_phases, w_set_charge_mode};
   int n = station_connector_count(s->st);
   int dropped = mbs_failsafe_check(&s->state, &w, n, clock_now(&s->st->clock));
-  if (dropped > 0)
-    log_warn(MOD, "%d setpoint(s) not renewed within %d s: fail-safe %.1f A", dropped,
-             s->state.failsafe_s, s->state.failsafe_a);
+  if (dropped <= 0) return;
+  log_warn(MOD, "%d setpoint(s) not renewed within %d s: fail-safe %.1f A", dropped,
+           s->state.failsafe_s, s->state.failsafe_a);
+  station_event(s->st, 0, "modbus_failsafe",
+                "%d setpoint(s) not renewed within %d s%s: fail-safe %.1f A", dropped,
+                s->state.failsafe_s, s->follower ? " (no leader)" : "", s->state.failsafe_a);
 }
 
 static void mbs_closing(void *ctx) {
@@ -275,6 +337,19 @@ static int parse_allow(mbs_server *s, const char *list, char *err, size_t errlen
   return 0;
 }
 
+int modbus_server_leader(const station *st, char *addr, size_t len, borne_ms *at) {
+  for (int i = 0; i < st->module_count; i++) {
+    const station_module *m = &st->modules[i];
+    if (!m->name || strcmp(m->name, "modbus_server") != 0) continue;
+    const mbs_server *s = m->ctx;
+    if (!s->last_writer[0]) return -1;
+    snprintf(addr, len, "%s", s->last_writer);
+    if (at) *at = s->last_write_at;
+    return 0;
+  }
+  return -1;
+}
+
 int modbus_server_attach(station *st, char *err, size_t errlen) {
   const char *rtu = config_get(st->cfg, "modbus_server.rtu_port");
   if (rtu && rtu[0])
@@ -282,6 +357,12 @@ int modbus_server_attach(station *st, char *err, size_t errlen) {
                        "modbus_server.rtu_port: the RTU slave is not there yet (TCP only, "
                        "docs/modbus-server.md)");
   const char *listen_at = config_get(st->cfg, "modbus_server.listen");
+  const char *role = config_get(st->cfg, "site.role");
+  bool follower = role && !strcmp(role, "follower");
+  if (follower && (!listen_at || !listen_at[0]))
+    return errbuf_fail(err, errlen,
+                       "site.role = follower: set modbus_server.listen (the leader writes the "
+                       "setpoints there) and modbus_server.allow (the leader's address)");
   if (!listen_at || !listen_at[0]) return 0;
   mbs_server *s = calloc(1, sizeof *s);
   if (!s) return errbuf_fail(err, errlen, "modbus_server: out of memory");
@@ -290,6 +371,18 @@ int modbus_server_attach(station *st, char *err, size_t errlen) {
   s->unit_id = (int)config_get_int(st->cfg, "modbus_server.unit_id");
   mbs_state_init(&s->state, config_get_number(st->cfg, "modbus_server.failsafe_a"),
                  (int)config_get_int(st->cfg, "modbus_server.failsafe_s"));
+  s->follower = follower;
+  s->site_state = follower ? 2 : role && !strcmp(role, "leader") ? 1 : 0;
+  if (follower) {
+    /* no leader has written yet: the fail-safe holds until one does */
+    int n = station_connector_count(st);
+    for (int i = 0; i < n && i < MBS_MAX_CONNECTORS; i++) {
+      s->state.has_setpoint[i] = true;
+      s->state.failsafe[i] = true;
+      s->state.setpoint_a[i] = s->state.failsafe_a;
+      w_set_limit(s, i + 1, s->state.failsafe_a);
+    }
+  }
   if (parse_allow(s, config_get(st->cfg, "modbus_server.allow"), err, errlen) != 0) {
     free(s);
     return -1;

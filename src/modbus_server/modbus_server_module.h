@@ -7,10 +7,17 @@
 
 #include <stddef.h>
 
+#include "core/types.h"
+
 struct station;
 
 /* Starts the server when modbus_server.listen is set (else does nothing).
  * Returns -1 with one line in err when it cannot listen. */
 int modbus_server_attach(struct station *st, char *err, size_t errlen);
+
+/* The address of the last client whose write the server applied (on a
+ * follower: its leader) and when (station time, may be NULL); -1 when no
+ * client wrote since start or there is no server. */
+int modbus_server_leader(const struct station *st, char *addr, size_t len, borne_ms *at);
 
 #endif

@@ -103,6 +103,8 @@ static uint16_t conn_reg(const mbs_connector_snap *c, const mbs_state *st, int i
     return (uint16_t)c->error;
   case MBS_CREG_PHASES:
     return (uint16_t)c->phases;
+  case MBS_CREG_ROTATION:
+    return (uint16_t)c->rotation;
   case MBS_CREG_SETPOINT:
     return st->has_setpoint[idx] ? deci(st->setpoint_a[idx]) : MBS_NO_SETPOINT;
   case MBS_CREG_ENABLE:

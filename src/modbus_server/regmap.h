@@ -56,6 +56,7 @@ enum {
   MBS_CREG_SESSION_ID = 17, /* 4 registers, 64-bit */
   MBS_CREG_ID_TAG = 21,     /* 10 registers: 20 ASCII characters */
   MBS_CREG_PHASES = 31,
+  MBS_CREG_ROTATION = 32,        /* grid phases of L1 L2 L3 as decimal digits: 123, 231, 312 */
   MBS_CREG_SETPOINT = 40,        /* dA, writable; 0xFFFF: none */
   MBS_CREG_ENABLE = 41,          /* writable: 1 charge, 0 do not */
   MBS_CREG_PHASES_REQ = 42,      /* writable: 1 or 3 */
@@ -79,6 +80,7 @@ typedef struct {
   int64_t session_id;
   char id_tag[21];
   int phases;
+  int rotation; /* MBS_CREG_ROTATION's value, 0: not known */
   bool enabled;
   int charge_mode; /* 0..MBS_CHARGE_MODES-1, the order of connector.N.charge_mode's values */
 } mbs_connector_snap;

@@ -158,6 +158,8 @@ static void limits_take_the_minimum_and_name_it(void **state) {
   assert_string_equal(limit_source_name(LIMIT_API), "api");
   assert_string_equal(limit_source_name(LIMIT_MODBUS), "modbus");
   assert_string_equal(limit_source_name(LIMIT_SOLAR), "solar");
+  assert_string_equal(limit_source_name(LIMIT_SITE), "site");
+  assert_string_equal(limit_source_name(LIMIT_FAILSAFE), "failsafe");
   assert_string_equal(limit_source_name(LIMIT_COUNT), "none");
 }
 

@@ -820,6 +820,59 @@ static void circuit_limit(void **state) {
   allocator_free(s.a);
 }
 
+/* A draw beyond the connectors (an installation's member out of reach,
+ * docs/site.md): counted in borne's own draw and off the budget, with grid
+ * data (the meter sees it too: not counted twice as the building's), without
+ * (the limit is borne's), in failsafe, and off the kVA total. */
+static void reserved_draw(void **state) {
+  (void)state;
+  sim s;
+  sim_init(&s, 2, 40);
+  s.cfg.margin_a = 1;
+  s.cfg.use_grid = true;
+  s.cfg.stale_ms = S(10);
+  s.cfg.fallback_a = 30;
+  s.meter = true;
+  for (int p = 0; p < 3; p++) {
+    s.other[p] = 10 + 8; /* the member out of reach draws 8 A: the meter sees it */
+    s.grid.reserved_a[p] = 8;
+  }
+  sim_start(&s);
+  plug(&s, 0, 32);
+  plug(&s, 1, 32);
+  sim_run(&s, 120);
+  const alloc_report *r = allocator_report(s.a);
+  assert_false(r->failsafe);
+  for (int p = 0; p < 3; p++) {
+    assert_amps(r->other_a[p], 10);
+    assert_amps(r->available_a[p], 40 - 10 - 1 - 8);
+    assert_amps(r->own_a[p], offered(&s, 0) + offered(&s, 1) + 8);
+  }
+  assert_amps(offered(&s, 0), 10.5);
+  /* failsafe: grid.fallback_a less the reserved draw */
+  s.meter = false;
+  sim_run(&s, 15);
+  assert_true(r->failsafe);
+  assert_amps(r->available_a[0], 30 - 8);
+  allocator_free(s.a);
+
+  /* no grid data: the site limit less the margin and the reserved draw; kVA too */
+  sim_init(&s, 1, 40);
+  s.cfg.margin_a = 1;
+  s.cfg.total_limit_a = 60;
+  s.grid.reserved_a[0] = 8, s.grid.reserved_a[1] = 0, s.grid.reserved_a[2] = 4;
+  sim_start(&s);
+  plug(&s, 0, 32);
+  sim_run(&s, 60);
+  r = allocator_report(s.a);
+  assert_amps(r->available_a[0], 31);
+  assert_amps(r->available_a[1], 39);
+  assert_amps(r->available_a[2], 35);
+  assert_amps(r->available_total_a, 60 - 3 - 12);
+  assert_amps(offered(&s, 0), 15);
+  allocator_free(s.a);
+}
+
 /* energy.min_current_a: a site that sets 10 A as the least a session is
  * given (cars that charge badly near 6 A). 16 A free: one car at 16 A and
  * the other waits, where 6 A would have given 8 A each; a minimum written
@@ -897,6 +950,7 @@ int main(void) {
       cmocka_unit_test(configured_minimum_current),
       cmocka_unit_test(kva_margin_per_phase),
       cmocka_unit_test(circuit_limit),
+      cmocka_unit_test(reserved_draw),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

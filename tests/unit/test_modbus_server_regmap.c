@@ -77,6 +77,7 @@ static int setup(void **s) {
   c->session_id = 0x1234567890LL;
   snprintf(c->id_tag, sizeof c->id_tag, "ABCDEF01");
   c->phases = 3;
+  c->rotation = 231;
   c->enabled = true;
   snap.conn[0].phases = 1;
   snap.conn[0].error = ERR_OVERCURRENT;
@@ -165,6 +166,7 @@ static void test_connector_block(void **s) {
   str_regs(b + 21, 10, buf);
   assert_string_equal(buf, "ABCDEF01");
   assert_int_equal(reg(b + 31), 3);
+  assert_int_equal(reg(b + 32), 231); /* L2L3L1 */
   assert_int_equal(reg(b + 40), MBS_NO_SETPOINT);
   assert_int_equal(reg(b + 41), 1);
   assert_int_equal(reg(b + 42), 3);

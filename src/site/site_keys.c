@@ -1,0 +1,28 @@
+/*
+ * Configuration keys of an installation of many stations (site.role,
+ * site.members; docs/site.md). Data and pure shape checks only; the site
+ * limit, grid and windows keys are energy's (src/energy/energy_keys.c).
+ */
+#include <stdio.h>
+
+#include "site/members.h"
+#include "config/config_tables.h"
+
+static int check_members(const char *v, char *why, size_t len) {
+  return site_members_parse(v, NULL, SITE_MAX_MEMBERS, why, len) < 0 ? -1 : 0;
+}
+
+static const cfg_key_def rows[] = {
+    {"site.role", CFG_ENUM, "standalone", 0, 0, "standalone|leader|follower", false,
+     "This station in an installation of many stations (docs/site.md): `standalone`, the "
+     "`leader` (reads and drives site.members over Modbus TCP with the site limit, grid meter, "
+     "windows and priorities), or a `follower` (driven through its Modbus server: set "
+     "modbus_server.listen and put the leader in modbus_server.allow).",
+     NULL, NULL},
+    {"site.members", CFG_STRING, "", 0, 1000, NULL, false,
+     "On the leader: the followers' Modbus TCP servers, at most 64 (port 502 when left out).",
+     "HOST[:PORT],HOST[:PORT]...", check_members},
+    {NULL},
+};
+
+const cfg_key_table site_keys = {"site", rows, NULL};
