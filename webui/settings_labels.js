@@ -63,6 +63,7 @@ const L = {
   'web.session_minutes': ['Login lasts', 'Durée d\'une connexion', 'min'],
   'web.lockout_s': ['Lock-out after wrong PINs', 'Blocage après codes erronés', 's'],
   'firmware.ca_file': ['Firmware signing CA', 'AC de signature du micrologiciel', ''],
+  'firmware.allow_unsigned': ['Allow unsigned firmware', 'Autoriser un micrologiciel non signé', ''],
   'firmware.install_command': ['Install command', 'Commande d\'installation', ''],
 };
 
