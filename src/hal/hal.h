@@ -78,6 +78,11 @@ typedef struct {
    * back end. -1 with the reason in err. */
   int (*read_ct)(hal *h, int clamp, const char *spec, double *volts, int max, char *err,
                  size_t errlen);
+  /* ---- Optional station inputs and outputs (may be NULL; docs/hal.md "Tamper and shunt trip"). */
+  /* Watch the cover/tamper switch wired to `spec` (linux: "[!]gpiochipN:LINE",
+   * 1 = opened; sim: ignored, driven through the simulator API). Same
+   * contract as watch_contact: `cb(ctx, true)` = the station is open. */
+  int (*watch_tamper)(hal *h, const char *spec, hal_contact_cb cb, void *ctx);
 } hal_ops;
 
 struct hal {

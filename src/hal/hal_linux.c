@@ -39,6 +39,20 @@ typedef enum { TEST_IDLE, TEST_RCD, TEST_RCD_RELEASE, TEST_CP_HIGH, TEST_CP_LOW 
 typedef struct hal_linux hal_linux;
 typedef struct linux_connector linux_connector;
 
+/* A station-wide GPIO input reported through a hal_contact_cb. */
+typedef struct {
+  hal_linux *hl;
+  const char *label; /* "control contact", "tamper" */
+  gpio_line *line;
+  int fd;
+  uv_poll_t poll;
+  uv_timer_t first; /* delivers the level once, on the next loop turn */
+  bool handles;     /* poll and timer initialised */
+  int value;
+  hal_contact_cb cb;
+  void *ctx;
+} watched_line;
+
 typedef struct {
   gpio_line *line;
   int fd; /* edge-event fd, watched by `poll` once started */
@@ -98,17 +112,9 @@ struct hal_linux {
   bool first_sample;
   linux_connector conn[BORNE_MAX_CONNECTORS];
   char error[256];
-  /* the utility control contact (watch_contact) */
-  struct {
-    gpio_line *line;
-    int fd;
-    uv_poll_t poll;
-    uv_timer_t first; /* delivers the level once, on the next loop turn */
-    bool handles;     /* poll and timer initialised */
-    int value;
-    hal_contact_cb cb;
-    void *ctx;
-  } contact;
+  /* station-wide inputs: the utility control contact (watch_contact) and
+   * the tamper switch (watch_tamper) */
+  watched_line contact, tamper;
 };
 
 static hal_linux *as_linux(hal *h) { return (hal_linux *)h; }
@@ -623,10 +629,12 @@ static void lx_stop(hal *h) {
   hal_linux *hl = as_linux(h);
   if (!hl->started) return;
   hl->started = false;
-  if (hl->contact.handles) {
-    uv_close((uv_handle_t *)&hl->contact.poll, NULL);
-    uv_close((uv_handle_t *)&hl->contact.first, NULL);
-    hl->contact.handles = false;
+  watched_line *lines[] = {&hl->contact, &hl->tamper};
+  for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+    if (!lines[i]->handles) continue;
+    uv_close((uv_handle_t *)&lines[i]->poll, NULL);
+    uv_close((uv_handle_t *)&lines[i]->first, NULL);
+    lines[i]->handles = false;
   }
   if (hl->sampler_init) uv_close((uv_handle_t *)&hl->sampler, NULL);
   hl->sampler_init = false;
@@ -711,6 +719,7 @@ static const char *lx_last_error(hal *h) { return as_linux(h)->error; }
 static void lx_destroy(hal *h) {
   hal_linux *hl = as_linux(h);
   if (hl->contact.line) hl->gpio->close(hl->contact.line);
+  if (hl->tamper.line) hl->gpio->close(hl->tamper.line);
   for (int c = 0; c < h->connectors; c++) {
     linux_connector *lc = &hl->conn[c];
     if (lc->contactor) {
@@ -734,59 +743,71 @@ static void lx_destroy(hal *h) {
 
 /* ---- grid inputs (docs/hal.md "Grid inputs") ---- */
 
-static void contact_ready(uv_poll_t *p, int status, int events) {
+static void line_ready(uv_poll_t *p, int status, int events) {
   (void)events;
-  hal_linux *hl = p->data;
+  watched_line *w = p->data;
   if (status < 0) {
-    log_warn(MOD, "control contact: GPIO event fd: %s", uv_strerror(status));
+    log_warn(MOD, "%s: GPIO event fd: %s", w->label, uv_strerror(status));
     return;
   }
-  int v = hl->gpio->read_events(hl->contact.line);
-  if (v < 0 || v == hl->contact.value) return;
-  hl->contact.value = v;
-  if (hl->contact.cb) hl->contact.cb(hl->contact.ctx, v > 0);
+  int v = w->hl->gpio->read_events(w->line);
+  if (v < 0 || v == w->value) return;
+  w->value = v;
+  if (w->cb) w->cb(w->ctx, v > 0);
 }
 
-static void contact_first(uv_timer_t *t) {
-  hal_linux *hl = t->data;
-  if (hl->contact.cb) hl->contact.cb(hl->contact.ctx, hl->contact.value > 0);
+static void line_first(uv_timer_t *t) {
+  watched_line *w = t->data;
+  if (w->cb) w->cb(w->ctx, w->value > 0);
 }
 
-static int lx_watch_contact(hal *h, const char *spec, hal_contact_cb cb, void *ctx) {
-  hal_linux *hl = as_linux(h);
+static int watch_line(hal_linux *hl, watched_line *w, const char *label, const char *spec,
+                      hal_contact_cb cb, void *ctx) {
   if (!hl->started) {
-    set_error(hl, "control contact: the HAL is not started");
+    set_error(hl, "%s: the HAL is not started", label);
     return -1;
   }
-  if (hl->contact.line) {
-    set_error(hl, "control contact: already watched");
+  if (w->line) {
+    set_error(hl, "%s: already watched", label);
     return -1;
   }
   char err[200];
   int fd = -1;
   gpio_line *l = hl->gpio->open_input(hl->gpio->ctx, hl->cfg.dev_root, spec, &fd, err, sizeof err);
   if (!l) {
-    set_error(hl, "control contact: %s", err);
+    set_error(hl, "%s: %s", label, err);
     return -1;
   }
-  int rc = uv_poll_init(hl->loop, &hl->contact.poll, fd);
+  int rc = uv_poll_init(hl->loop, &w->poll, fd);
   if (rc != 0) {
     hl->gpio->close(l);
-    set_error(hl, "control contact: cannot watch GPIO events (fd %d): %s", fd, uv_strerror(rc));
+    set_error(hl, "%s: cannot watch GPIO events (fd %d): %s", label, fd, uv_strerror(rc));
     return -1;
   }
-  uv_timer_init(hl->loop, &hl->contact.first);
-  hl->contact.line = l;
-  hl->contact.fd = fd;
-  hl->contact.handles = true;
-  hl->contact.poll.data = hl;
-  hl->contact.first.data = hl;
-  hl->contact.cb = cb;
-  hl->contact.ctx = ctx;
-  hl->contact.value = hl->gpio->get(l) > 0;
-  uv_poll_start(&hl->contact.poll, UV_READABLE, contact_ready);
-  uv_timer_start(&hl->contact.first, contact_first, 0, 0);
+  uv_timer_init(hl->loop, &w->first);
+  w->hl = hl;
+  w->label = label;
+  w->line = l;
+  w->fd = fd;
+  w->handles = true;
+  w->poll.data = w;
+  w->first.data = w;
+  w->cb = cb;
+  w->ctx = ctx;
+  w->value = hl->gpio->get(l) > 0;
+  uv_poll_start(&w->poll, UV_READABLE, line_ready);
+  uv_timer_start(&w->first, line_first, 0, 0);
   return 0;
+}
+
+static int lx_watch_contact(hal *h, const char *spec, hal_contact_cb cb, void *ctx) {
+  hal_linux *hl = as_linux(h);
+  return watch_line(hl, &hl->contact, "control contact", spec, cb, ctx);
+}
+
+static int lx_watch_tamper(hal *h, const char *spec, hal_contact_cb cb, void *ctx) {
+  hal_linux *hl = as_linux(h);
+  return watch_line(hl, &hl->tamper, "tamper", spec, cb, ctx);
 }
 
 /* CT block: 100 ms (5 periods of 50 Hz, 6 of 60 Hz) sampled at even
@@ -838,6 +859,7 @@ static const hal_ops linux_ops = {
     .destroy = lx_destroy,
     .watch_contact = lx_watch_contact,
     .read_ct = lx_read_ct,
+    .watch_tamper = lx_watch_tamper,
 };
 
 /* ---- creation ---- */

@@ -26,7 +26,8 @@ typedef enum {
   IN_RCD,
   IN_TEMP,
   IN_BADGE,
-  IN_GRID_CONTACT
+  IN_GRID_CONTACT,
+  IN_TAMPER
 } input_kind;
 
 typedef struct {
@@ -70,6 +71,10 @@ typedef struct {
   bool contact;
   hal_contact_cb contact_cb;
   void *contact_ctx;
+  /* the cover/tamper switch (true = opened) */
+  bool tamper;
+  hal_contact_cb tamper_cb;
+  void *tamper_ctx;
   uv_mutex_t ct_lock;
   double ct_amps[3];
 } hal_sim;
@@ -155,6 +160,9 @@ static void deliver(hal_sim *s, const sim_input *in) {
     break;
   case IN_GRID_CONTACT:
     if (s->contact_cb) s->contact_cb(s->contact_ctx, in->flag);
+    break;
+  case IN_TAMPER:
+    if (s->tamper_cb) s->tamper_cb(s->tamper_ctx, in->flag);
     break;
   }
 }
@@ -285,6 +293,19 @@ static int sim_watch_contact(hal *h, const char *spec, hal_contact_cb cb, void *
   return 0;
 }
 
+static int sim_watch_tamper(hal *h, const char *spec, hal_contact_cb cb, void *ctx) {
+  (void)spec;
+  hal_sim *s = as_sim(h);
+  if (!s->started) {
+    snprintf(s->error, sizeof s->error, "the HAL is not started");
+    return -1;
+  }
+  s->tamper_cb = cb;
+  s->tamper_ctx = ctx;
+  if (cb) enqueue(s, &(sim_input){.kind = IN_TAMPER, .flag = s->tamper});
+  return 0;
+}
+
 /* The simulated clamps are the default ones (100 A / 333 mV, docs/hal.md) on
  * an ADC input biased at 1.65 V: 5 periods of 50 Hz, 40 samples each, phase
  * k shifted by k x 120 degrees. */
@@ -324,6 +345,7 @@ static const hal_ops sim_ops = {
     .destroy = sim_destroy,
     .watch_contact = sim_watch_contact,
     .read_ct = sim_read_ct,
+    .watch_tamper = sim_watch_tamper,
 };
 
 hal *hal_sim_create(int connectors, const station_clock *clock, double voltage_v,
@@ -474,6 +496,15 @@ void hal_sim_set_contact(hal *h, bool asserted) {
 }
 
 bool hal_sim_contact(hal *h) { return as_sim(h)->contact; }
+
+void hal_sim_set_tamper(hal *h, bool opened) {
+  hal_sim *s = as_sim(h);
+  if (s->tamper == opened) return;
+  s->tamper = opened;
+  if (s->tamper_cb && s->started) enqueue(s, &(sim_input){.kind = IN_TAMPER, .flag = opened});
+}
+
+bool hal_sim_tamper(hal *h) { return as_sim(h)->tamper; }
 
 void hal_sim_set_ct(hal *h, const double amps[3]) {
   hal_sim *s = as_sim(h);

@@ -43,5 +43,8 @@ int hal_sim_fail_selftest(hal *h, int connector, const char *check);
 void hal_sim_set_contact(hal *h, bool asserted);
 bool hal_sim_contact(hal *h);
 void hal_sim_set_ct(hal *h, const double amps[3]);
+/* The cover/tamper switch (docs/hal.md "Tamper and shunt trip"): true = opened. */
+void hal_sim_set_tamper(hal *h, bool opened);
+bool hal_sim_tamper(hal *h);
 
 #endif

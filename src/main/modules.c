@@ -17,6 +17,7 @@
 #include "mqtt/mqtt_module.h"
 #include "ocmf/ocmf_module.h"
 #include "ocpp/v16/ocpp16_module.h"
+#include "tamper/tamper_module.h"
 #include "webpage/webpage_module.h"
 #include "api/api_module.h"
 
@@ -24,6 +25,7 @@ static const station_attach_fn attach_list[] = {
     api_attach,    /* the REST API: first, before the web page's catch-all file route */
     meter_attach,  /* Modbus meters: before the modules that read meters */
     grid_attach,   /* Linky TIC / P1 line, CT clamps, control contact (grid.source) */
+    tamper_attach, /* the cover/tamper switch: before OCPP, whose hook gets its first alarm */
     energy_attach, /* load management: after the meters, reads their samples */
     ocpp16_attach, /* OCPP 1.6J back end (ocpp.url): starts connecting, so the rest overlaps */
     ocmf_attach,   /* signed meter data: its hooks go before OCPP's (the end record first) */

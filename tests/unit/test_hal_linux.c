@@ -799,6 +799,51 @@ static void control_contact_edges(void **state) {
   assert_non_null(strstr(h->ops->last_error(h), "control contact: cannot open gpiochip7"));
 }
 
+/* The tamper switch: the same kind of station-wide input, its own line. */
+static int tamper_level = -1, tamper_reports;
+static void on_tamper(void *ctx, bool open) {
+  (void)ctx;
+  tamper_level = open;
+  tamper_reports++;
+}
+static bool tamper_first(seen *x) { return (void)x, tamper_level == 0 && tamper_reports == 1; }
+static bool tamper_open(seen *x) { return (void)x, tamper_level == 1 && tamper_reports == 2; }
+static bool tamper_closed(seen *x) { return (void)x, tamper_level == 0 && tamper_reports == 3; }
+
+static void tamper_switch_edges(void **state) {
+  fixture *f = *state;
+  hal_linux_config cfg = config(f);
+  char err[256];
+  hal *h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
+  assert_non_null(h);
+  f->h = h;
+  assert_int_equal(h->ops->watch_tamper(h, "gpiochip0:28", on_tamper, NULL), -1);
+  assert_non_null(strstr(h->ops->last_error(h), "tamper: the HAL is not started"));
+  assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
+  tamper_level = -1, tamper_reports = 0;
+  contact_level = -1, contact_reports = 0;
+  assert_int_equal(h->ops->watch_tamper(h, "gpiochip0:28", on_tamper, NULL), 0);
+  assert_int_equal(h->ops->watch_contact(h, "gpiochip0:30", on_contact, NULL), 0);
+  assert_int_equal(tamper_reports, 0); /* never from inside the call */
+  assert_true(run_until(f, tamper_first));
+  assert_true(run_until(f, contact_first));
+  gpio_line *l = find_line(&f->bank, "gpiochip0:28");
+  assert_non_null(l);
+  edge_line(l, 1);
+  assert_true(run_until(f, tamper_open));
+  assert_int_equal(contact_reports, 1); /* the other input saw nothing */
+  edge_line(l, 0);
+  assert_true(run_until(f, tamper_closed));
+  assert_int_equal(h->ops->watch_tamper(h, "gpiochip0:29", on_tamper, NULL), -1);
+  assert_non_null(strstr(h->ops->last_error(h), "tamper: already watched"));
+  finish(f, h);
+  h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
+  f->h = h;
+  assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
+  assert_int_equal(h->ops->watch_tamper(h, "gpiochip7:1", on_tamper, NULL), -1);
+  assert_non_null(strstr(h->ops->last_error(h), "tamper: cannot open gpiochip7"));
+}
+
 static void ct_block_is_read_from_iio(void **state) {
   fixture *f = *state;
   put(f, "bus/iio/devices/iio:device0/in_voltage3_raw", "6600"); /* x 0.25 mV = 1.65 V */
@@ -820,6 +865,7 @@ static void ct_block_is_read_from_iio(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(start_reports_levels_and_pwm_is_configured, setup, teardown),
+      cmocka_unit_test_setup_teardown(tamper_switch_edges, setup, teardown),
       cmocka_unit_test_setup_teardown(cp_states_are_debounced, setup, teardown),
       cmocka_unit_test_setup_teardown(calibration_maps_the_front_end, setup, teardown),
       cmocka_unit_test_setup_teardown(pwm_commands_and_the_diode_check, setup, teardown),
