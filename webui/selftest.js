@@ -7,7 +7,7 @@ import { h, clear } from './dom.js';
 import { t, tOr } from './i18n.js';
 import { dateTime } from './format.js';
 
-const KINDS = new Set(['error', 'error_cleared', 'meter_error', 'meter_ok', 'selftest', 'tamper']);
+const KINDS = new Set(['error', 'error_cleared', 'meter_error', 'meter_ok', 'selftest', 'tamper', 'shunt_trip']);
 const TAMPER = 1001; // docs/error-codes.md: out of service until acknowledged
 
 function where(c) { return c ? t('point', { n: c }) : t('station_wide'); }

@@ -115,6 +115,7 @@ struct hal_linux {
   /* station-wide inputs: the utility control contact (watch_contact) and
    * the tamper switch (watch_tamper) */
   watched_line contact, tamper;
+  gpio_line *shunt_trip; /* open_shunt_trip */
 };
 
 static hal_linux *as_linux(hal *h) { return (hal_linux *)h; }
@@ -720,6 +721,10 @@ static void lx_destroy(hal *h) {
   hal_linux *hl = as_linux(h);
   if (hl->contact.line) hl->gpio->close(hl->contact.line);
   if (hl->tamper.line) hl->gpio->close(hl->tamper.line);
+  if (hl->shunt_trip) {
+    hl->gpio->set(hl->shunt_trip, 0); /* a trip coil is not for continuous duty */
+    hl->gpio->close(hl->shunt_trip);
+  }
   for (int c = 0; c < h->connectors; c++) {
     linux_connector *lc = &hl->conn[c];
     if (lc->contactor) {
@@ -810,6 +815,30 @@ static int lx_watch_tamper(hal *h, const char *spec, hal_contact_cb cb, void *ct
   return watch_line(hl, &hl->tamper, "tamper", spec, cb, ctx);
 }
 
+static int lx_open_shunt_trip(hal *h, const char *spec) {
+  hal_linux *hl = as_linux(h);
+  if (hl->shunt_trip) {
+    set_error(hl, "shunt trip: already open");
+    return -1;
+  }
+  char err[200];
+  hl->shunt_trip = hl->gpio->open_output(hl->gpio->ctx, hl->cfg.dev_root, spec, 0, err, sizeof err);
+  if (!hl->shunt_trip) {
+    set_error(hl, "shunt trip: %s", err);
+    return -1;
+  }
+  return 0;
+}
+
+static void lx_set_shunt_trip(hal *h, bool trip) {
+  hal_linux *hl = as_linux(h);
+  if (!hl->shunt_trip) return;
+  if (hl->gpio->set(hl->shunt_trip, trip) != 0) {
+    set_error(hl, "shunt trip: cannot drive the output: %s", strerror(errno));
+    log_error(MOD, "%s", hl->error);
+  }
+}
+
 /* CT block: 100 ms (5 periods of 50 Hz, 6 of 60 Hz) sampled at even
  * instants (absolute sleeps on CLOCK_MONOTONIC: this runs in a worker
  * thread). Reads the configuration only, so it is safe beside the loop. */
@@ -860,6 +889,8 @@ static const hal_ops linux_ops = {
     .watch_contact = lx_watch_contact,
     .read_ct = lx_read_ct,
     .watch_tamper = lx_watch_tamper,
+    .open_shunt_trip = lx_open_shunt_trip,
+    .set_shunt_trip = lx_set_shunt_trip,
 };
 
 /* ---- creation ---- */

@@ -75,6 +75,9 @@ typedef struct {
   bool tamper;
   hal_contact_cb tamper_cb;
   void *tamper_ctx;
+  /* the shunt-trip output and how many times it was driven on */
+  bool shunt_trip;
+  int shunt_trips;
   uv_mutex_t ct_lock;
   double ct_amps[3];
 } hal_sim;
@@ -306,6 +309,17 @@ static int sim_watch_tamper(hal *h, const char *spec, hal_contact_cb cb, void *c
   return 0;
 }
 
+static int sim_open_shunt_trip(hal *h, const char *spec) {
+  (void)h, (void)spec;
+  return 0;
+}
+
+static void sim_set_shunt_trip(hal *h, bool trip) {
+  hal_sim *s = as_sim(h);
+  if (trip && !s->shunt_trip) s->shunt_trips++;
+  s->shunt_trip = trip;
+}
+
 /* The simulated clamps are the default ones (100 A / 333 mV, docs/hal.md) on
  * an ADC input biased at 1.65 V: 5 periods of 50 Hz, 40 samples each, phase
  * k shifted by k x 120 degrees. */
@@ -346,6 +360,8 @@ static const hal_ops sim_ops = {
     .watch_contact = sim_watch_contact,
     .read_ct = sim_read_ct,
     .watch_tamper = sim_watch_tamper,
+    .open_shunt_trip = sim_open_shunt_trip,
+    .set_shunt_trip = sim_set_shunt_trip,
 };
 
 hal *hal_sim_create(int connectors, const station_clock *clock, double voltage_v,
@@ -505,6 +521,11 @@ void hal_sim_set_tamper(hal *h, bool opened) {
 }
 
 bool hal_sim_tamper(hal *h) { return as_sim(h)->tamper; }
+
+bool hal_sim_shunt_trip(hal *h, int *trips) {
+  if (trips) *trips = as_sim(h)->shunt_trips;
+  return as_sim(h)->shunt_trip;
+}
 
 void hal_sim_set_ct(hal *h, const double amps[3]) {
   hal_sim *s = as_sim(h);

@@ -46,5 +46,8 @@ void hal_sim_set_ct(hal *h, const double amps[3]);
 /* The cover/tamper switch (docs/hal.md "Tamper and shunt trip"): true = opened. */
 void hal_sim_set_tamper(hal *h, bool opened);
 bool hal_sim_tamper(hal *h);
+/* The shunt-trip output now (true = tripping) and, in *trips when not NULL,
+ * how many times it was driven on. */
+bool hal_sim_shunt_trip(hal *h, int *trips);
 
 #endif

@@ -8,8 +8,8 @@
 #include <stddef.h>
 
 const cfg_key_table *const borne_key_tables[] = {
-    &ocpp_keys,     &meter_keys,         &ocmf_keys, &energy_keys, &grid_keys, &webpage_keys,
-    &firmware_keys, &modbus_server_keys, &mqtt_keys, &tamper_keys, NULL,
+    &ocpp_keys,     &meter_keys,         &ocmf_keys, &energy_keys, &grid_keys,       &webpage_keys,
+    &firmware_keys, &modbus_server_keys, &mqtt_keys, &tamper_keys, &shunt_trip_keys, NULL,
 };
 
 int borne_keys_register(void) {

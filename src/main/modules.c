@@ -17,18 +17,20 @@
 #include "mqtt/mqtt_module.h"
 #include "ocmf/ocmf_module.h"
 #include "ocpp/v16/ocpp16_module.h"
+#include "shunt_trip/shunt_trip_module.h"
 #include "tamper/tamper_module.h"
 #include "webpage/webpage_module.h"
 #include "api/api_module.h"
 
 static const station_attach_fn attach_list[] = {
-    api_attach,    /* the REST API: first, before the web page's catch-all file route */
-    meter_attach,  /* Modbus meters: before the modules that read meters */
-    grid_attach,   /* Linky TIC / P1 line, CT clamps, control contact (grid.source) */
-    tamper_attach, /* the cover/tamper switch: before OCPP, whose hook gets its first alarm */
-    energy_attach, /* load management: after the meters, reads their samples */
-    ocpp16_attach, /* OCPP 1.6J back end (ocpp.url): starts connecting, so the rest overlaps */
-    ocmf_attach,   /* signed meter data: its hooks go before OCPP's (the end record first) */
+    api_attach,        /* the REST API: first, before the web page's catch-all file route */
+    meter_attach,      /* Modbus meters: before the modules that read meters */
+    grid_attach,       /* Linky TIC / P1 line, CT clamps, control contact (grid.source) */
+    tamper_attach,     /* the cover/tamper switch: before OCPP, whose hook gets its first alarm */
+    shunt_trip_attach, /* the breaker's shunt release: before the self-test it may trip on */
+    energy_attach,     /* load management: after the meters, reads their samples */
+    ocpp16_attach,     /* OCPP 1.6J back end (ocpp.url): starts connecting, so the rest overlaps */
+    ocmf_attach,       /* signed meter data: its hooks go before OCPP's (the end record first) */
     modbus_server_attach, /* Modbus TCP server: register map, setpoints (modbus_server.listen) */
     webpage_attach,       /* the local web page */
     mqtt_attach, /* MQTT and Home Assistant discovery (mqtt.url): after every limit source */

@@ -39,6 +39,7 @@ typedef struct {
   bool rcd_wired;         /* the RCD test output trips the monitor */
   bool rcd_latches;       /* ...which then stays tripped */
   int contactor_at_close; /* the contactor output's level when it was released */
+  int shunt_at_close;     /* the shunt-trip output's (gpiochip0:26) */
 } fake_bank;
 
 struct gpio_line {
@@ -105,6 +106,7 @@ static int fake_read_events(gpio_line *l) {
 static void fake_close(gpio_line *l) {
   fake_bank *b = l->bank;
   if (strcmp(l->spec, "gpiochip0:17") == 0) b->contactor_at_close = l->value;
+  if (strcmp(l->spec, "gpiochip0:26") == 0) b->shunt_at_close = l->value;
   if (l->pipe[0] >= 0) close(l->pipe[0]), close(l->pipe[1]);
   for (int i = 0; i < b->n; i++)
     if (b->lines[i] == l) b->lines[i] = b->lines[--b->n];
@@ -844,6 +846,28 @@ static void tamper_switch_edges(void **state) {
   assert_non_null(strstr(h->ops->last_error(h), "tamper: cannot open gpiochip7"));
 }
 
+/* The shunt-trip output: claimed low, driven, released low. */
+static void shunt_trip_output(void **state) {
+  fixture *f = *state;
+  hal *h = create_started(f);
+  assert_int_equal(h->ops->open_shunt_trip(h, "gpiochip0:26"), 0);
+  gpio_line *l = find_line(&f->bank, "gpiochip0:26");
+  assert_non_null(l);
+  assert_int_equal(l->value, 0);
+  h->ops->set_shunt_trip(h, true);
+  assert_int_equal(l->value, 1);
+  assert_int_equal(h->ops->open_shunt_trip(h, "gpiochip0:27"), -1);
+  assert_non_null(strstr(h->ops->last_error(h), "shunt trip: already open"));
+  f->bank.shunt_at_close = -1;
+  finish(f, h); /* still tripping when the back end lets go: driven low first */
+  assert_int_equal(f->bank.shunt_at_close, 0);
+  h = create_started(f);
+  assert_int_equal(h->ops->open_shunt_trip(h, "gpiochip7:1"), -1);
+  assert_non_null(strstr(h->ops->last_error(h), "shunt trip: cannot open gpiochip7"));
+  h->ops->set_shunt_trip(h, true); /* not open: nothing to drive, no crash */
+  finish(f, h);
+}
+
 static void ct_block_is_read_from_iio(void **state) {
   fixture *f = *state;
   put(f, "bus/iio/devices/iio:device0/in_voltage3_raw", "6600"); /* x 0.25 mV = 1.65 V */
@@ -866,6 +890,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(start_reports_levels_and_pwm_is_configured, setup, teardown),
       cmocka_unit_test_setup_teardown(tamper_switch_edges, setup, teardown),
+      cmocka_unit_test_setup_teardown(shunt_trip_output, setup, teardown),
       cmocka_unit_test_setup_teardown(cp_states_are_debounced, setup, teardown),
       cmocka_unit_test_setup_teardown(calibration_maps_the_front_end, setup, teardown),
       cmocka_unit_test_setup_teardown(pwm_commands_and_the_diode_check, setup, teardown),
