@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "core/pilot.h"
+#include "hal/hal_linux_leds.h"
 #include "util/log.h"
 
 #define MOD "hal_linux"
@@ -80,6 +81,8 @@ struct linux_connector {
   bool pwm_ready;
   int duty; /* per-mille, as commanded by the core */
   adc_channel cp, pp, temp;
+  lx_led led;
+  bool has_led;
   /* CP debounce: a state (or diode verdict) counts after CP_DEBOUNCE_SAMPLES
    * consecutive observations of it. */
   cp_state state_candidate, state_reported;
@@ -686,7 +689,13 @@ static void lx_set_lock(hal *h, int c, bool engaged) {
 }
 
 static void lx_set_led(hal *h, int c, const led_look *look) {
-  (void)h, (void)c, (void)look; /* no LED driver on the reference pin map yet (docs/hal.md) */
+  linux_connector *lc = conn_of(h, c);
+  if (!lc || !lc->has_led) return;
+  char err[300];
+  if (lx_led_show(&lc->led, look, err, sizeof err) != 0) {
+    set_error(as_linux(h), "connector %d LED: %s", c, err);
+    log_error(MOD, "%s", as_linux(h)->error);
+  }
 }
 
 static int lx_read_meter(hal *h, int c, meter_reading *out) {
@@ -732,6 +741,10 @@ static void lx_destroy(hal *h) {
       hl->gpio->close(lc->contactor);
     }
     pwm_write(hl, lc, PILOT_STEADY_LOW); /* state F: EVSE not available */
+    if (lc->has_led) {
+      char ignored[300];
+      lx_led_show(&lc->led, NULL, ignored, sizeof ignored); /* dark: not running */
+    }
     if (lc->lock) hl->gpio->close(lc->lock);
     if (lc->rcd_test) {
       hl->gpio->set(lc->rcd_test, 0);
@@ -936,6 +949,13 @@ static int open_pins(hal_linux *hl, linux_connector *lc, char *err, size_t errle
       snprintf(err, errlen, "connector %d %s: %s", lc->id, in_names[k], why);
       return -1;
     }
+  }
+  if (p->led[0]) {
+    if (lx_led_open(hl->cfg.sysfs_root, p->led, &lc->led, why, sizeof why) != 0) {
+      snprintf(err, errlen, "connector %d led: %s", lc->id, why);
+      return -1;
+    }
+    lc->has_led = true;
   }
   if (pwm_setup(hl, lc, why, sizeof why) != 0) {
     snprintf(err, errlen, "connector %d pwm: %s", lc->id, why);

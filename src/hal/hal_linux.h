@@ -18,6 +18,9 @@ typedef struct {
       rcd_test[64];
   char pwm[64];                              /* "pwmchipN:CHANNEL" */
   char adc_cp[96], adc_pp[96], adc_temp[96]; /* "iio:deviceN:in_voltageK_raw" or "" */
+  /* status LED under SYSFS/class/leds: "NAME" (multicolour or single) or
+   * "RED,GREEN,BLUE" (three single-colour LEDs); "" when none (hal_linux_leds.h) */
+  char led[200];
   bool tethered;
 } hal_linux_connector_pins;
 

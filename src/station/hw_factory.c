@@ -45,6 +45,7 @@ static hal *create_linux(station *st, char *err, size_t errlen) {
     pin(st, c, "adc.cp", p->adc_cp, sizeof p->adc_cp);
     pin(st, c, "adc.pp", p->adc_pp, sizeof p->adc_pp);
     pin(st, c, "adc.temp", p->adc_temp, sizeof p->adc_temp);
+    pin(st, c, "led", p->led, sizeof p->led);
     p->tethered = st->core.conn[c - 1].cfg.tethered;
   }
   return hal_linux_create(&lc, err, errlen);

@@ -868,6 +868,37 @@ static void shunt_trip_output(void **state) {
   finish(f, h);
 }
 
+/* A connector's status LED (hal_linux_leds.c, tested on its own in
+ * test_hal_leds.c): set_led reaches it, destroy leaves it dark, a missing
+ * LED names itself. */
+static void connector_led_through_the_hal(void **state) {
+  fixture *f = *state;
+  char cmd[300], text[64], err[256];
+  snprintf(cmd, sizeof cmd, "mkdir -p '%s/class/leds/rgb:charge'", f->root);
+  assert_int_equal(system(cmd), 0);
+  put(f, "class/leds/rgb:charge/max_brightness", "100");
+  put(f, "class/leds/rgb:charge/multi_index", "red green blue");
+  hal_linux_config cfg = config(f);
+  snprintf(cfg.pins[0].led, sizeof cfg.pins[0].led, "rgb:charge");
+  hal *h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
+  if (!h) fail_msg("create: %s", err);
+  f->h = h;
+  assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
+  h->ops->set_led(h, 1, led_look_of(LED_CHARGING)); /* #0060FF on a 0..100 scale */
+  get(f, "class/leds/rgb:charge/multi_intensity", text, sizeof text);
+  assert_string_equal(text, "0 38 100");
+  get(f, "class/leds/rgb:charge/trigger", text, sizeof text);
+  assert_string_equal(text, "pattern");
+  finish(f, h);
+  get(f, "class/leds/rgb:charge/brightness", text, sizeof text);
+  assert_string_equal(text, "0");
+  get(f, "class/leds/rgb:charge/trigger", text, sizeof text);
+  assert_string_equal(text, "none");
+  snprintf(cfg.pins[0].led, sizeof cfg.pins[0].led, "rgb:missing");
+  assert_null(hal_linux_create_with(&cfg, &f->gpio, err, sizeof err));
+  assert_non_null(strstr(err, "connector 1 led: LED `rgb:missing`: cannot read"));
+}
+
 static void ct_block_is_read_from_iio(void **state) {
   fixture *f = *state;
   put(f, "bus/iio/devices/iio:device0/in_voltage3_raw", "6600"); /* x 0.25 mV = 1.65 V */
@@ -891,6 +922,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(start_reports_levels_and_pwm_is_configured, setup, teardown),
       cmocka_unit_test_setup_teardown(tamper_switch_edges, setup, teardown),
       cmocka_unit_test_setup_teardown(shunt_trip_output, setup, teardown),
+      cmocka_unit_test_setup_teardown(connector_led_through_the_hal, setup, teardown),
       cmocka_unit_test_setup_teardown(cp_states_are_debounced, setup, teardown),
       cmocka_unit_test_setup_teardown(calibration_maps_the_front_end, setup, teardown),
       cmocka_unit_test_setup_teardown(pwm_commands_and_the_diode_check, setup, teardown),

@@ -4,17 +4,21 @@
  * each pulse the sim HAL's output once, for shunt_trip.pulse_ms; an
  * ordinary fault does not; and the cause table itself.
  */
+/* cmocka.h needs these first */
+// clang-format off
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+// clang-format on
+
 #include <string.h>
 
 #include "keys/key_tables.h"
+#include "shunt_trip/shunt_trip_module.h"
 #include "test_station_rig.h"
 #include "test_tmpdir.h"
-#include "shunt_trip/shunt_trip_module.h"
 
 static hal *the_hw;
 
