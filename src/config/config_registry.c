@@ -265,6 +265,15 @@ static const cfg_key_def registry[] = {
      "(a multicolour LED with multi_intensity shows the colours of docs/leds.md, a single-colour "
      "one the patterns only), or three single-colour LEDs `RED,GREEN,BLUE`. Empty: none.",
      "NAME or RED,GREEN,BLUE", check_led},
+    {"reader.type", CFG_ENUM, "none", 0, 0, "none|em4100", false,
+     "Linux HAL: the badge reader: none, or em4100 (a 125 kHz serial reader sending EM4100 "
+     "ASCII frames, RDM6300 type, 9600 8N1) on reader.port. The simulator's reader is driven "
+     "through the API.",
+     NULL, NULL},
+    {"reader.port", CFG_STRING, "", 0, 200, NULL, false,
+     "Linux HAL: the badge reader's serial device (/dev/ttyAMA0, /dev/ttyUSB0, a udev "
+     "symlink); reopened every second while it is missing.",
+     "absolute path", config_check_abs_or_empty},
     {"hal.cp_sample_ms", CFG_INT, "20", 5, 1000, NULL, false,
      "Linux HAL: CP/PP/temperature sampling period in ms.", NULL, NULL},
     {"hal.cp_burst", CFG_INT, "16", 1, 64, NULL, false,

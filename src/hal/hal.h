@@ -38,6 +38,15 @@ typedef struct {
   bool meter_ok;     /* meter answers */
 } hal_selftest;
 
+/* The badge reader as the back end sees it (hal_ops.reader_state). */
+typedef struct {
+  const char *type; /* "em4100" */
+  const char *port; /* the device it reads */
+  bool up;          /* the device is open */
+  char why[160];    /* while down: the reason */
+  uint64_t frames, bad_frames, badges;
+} hal_reader_state;
+
 /* The utility control contact (EnWG §14a) changed: true = asserted. */
 typedef void (*hal_contact_cb)(void *ctx, bool asserted);
 
@@ -89,6 +98,9 @@ typedef struct {
    * by destroy. Both NULL together. */
   int (*open_shunt_trip)(hal *h, const char *spec);
   void (*set_shunt_trip)(hal *h, bool trip);
+  /* The badge reader's state: 0, or -1 when the back end has none configured
+   * (may be NULL). */
+  int (*reader_state)(hal *h, hal_reader_state *out);
 } hal_ops;
 
 struct hal {

@@ -22,7 +22,9 @@
 #include <unistd.h>
 
 #include "core/pilot.h"
+#include "hal/em4100.h"
 #include "hal/hal_linux_leds.h"
+#include "hal/serial_line.h"
 #include "util/log.h"
 
 #define MOD "hal_linux"
@@ -119,6 +121,13 @@ struct hal_linux {
    * the tamper switch (watch_tamper) */
   watched_line contact, tamper;
   gpio_line *shunt_trip; /* open_shunt_trip */
+  /* the badge reader (reader_type) */
+  struct {
+    serial_line *line;
+    em4100_decoder dec;
+    bool up;
+    char why[160];
+  } reader;
 };
 
 static hal_linux *as_linux(hal *h) { return (hal_linux *)h; }
@@ -586,6 +595,46 @@ int hal_linux_selftest_start(hal *h, int c, hal_linux_selftest_cb done, void *ct
   return 0;
 }
 
+/* ---- badge reader ---- */
+
+#define READER_RETRY_MS 1000
+
+static void reader_uid(void *ctx, const char *uid) {
+  hal_linux *hl = ctx;
+  if (hl->listener.on_badge) hl->listener.on_badge(hl->listener.ctx, uid);
+}
+
+static void reader_data(void *ctx, const uint8_t *bytes, size_t n) {
+  hal_linux *hl = ctx;
+  em4100_feed(&hl->reader.dec, bytes, n, (borne_ms)uv_now(hl->loop), reader_uid, hl);
+}
+
+static void reader_state_cb(void *ctx, bool up, const char *why) {
+  hal_linux *hl = ctx;
+  hl->reader.up = up;
+  snprintf(hl->reader.why, sizeof hl->reader.why, "%s", up ? "" : why ? why : "");
+  hl->reader.dec.len = 0; /* a frame cut by the loss is not continued */
+  if (up)
+    log_info(MOD, "badge reader on %s", hl->cfg.reader_port);
+  else
+    log_warn(MOD, "badge reader on %s: %s", hl->cfg.reader_port, hl->reader.why);
+}
+
+static int lx_reader_state(hal *h, hal_reader_state *out) {
+  hal_linux *hl = as_linux(h);
+  if (!hl->cfg.reader_type[0]) return -1;
+  memset(out, 0, sizeof *out);
+  out->type = hl->cfg.reader_type;
+  out->port = hl->cfg.reader_port;
+  out->up = hl->reader.up;
+  snprintf(out->why, sizeof out->why, "%s",
+           hl->reader.up ? "" : hl->reader.why[0] ? hl->reader.why : "not open yet");
+  out->frames = hl->reader.dec.frames;
+  out->bad_frames = hl->reader.dec.bad_frames;
+  out->badges = hl->reader.dec.badges;
+  return 0;
+}
+
 /* ---- hal_ops ---- */
 
 static void lx_stop(hal *h);
@@ -626,6 +675,17 @@ static int lx_start(hal *h, uv_loop_t *loop, const hal_listener *listener) {
   }
   hl->first_sample = true;
   uv_timer_start(&hl->sampler, sampler_cb, 0, hl->cfg.cp_sample_ms);
+  if (hl->cfg.reader_type[0]) {
+    serial_params sp = {.baud = 9600, .data_bits = 8, .parity = 'N', .stop_bits = 1};
+    serial_line_cbs cbs = {.data = reader_data, .state = reader_state_cb, .ctx = hl};
+    em4100_init(&hl->reader.dec);
+    hl->reader.line = serial_line_open(loop, hl->cfg.reader_port, &sp, READER_RETRY_MS, &cbs);
+    if (!hl->reader.line) {
+      set_error(hl, "badge reader on %s: out of memory", hl->cfg.reader_port);
+      lx_stop(h);
+      return -1;
+    }
+  }
   return 0;
 }
 
@@ -633,6 +693,8 @@ static void lx_stop(hal *h) {
   hal_linux *hl = as_linux(h);
   if (!hl->started) return;
   hl->started = false;
+  if (hl->reader.line) serial_line_close(hl->reader.line);
+  hl->reader.line = NULL;
   watched_line *lines[] = {&hl->contact, &hl->tamper};
   for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
     if (!lines[i]->handles) continue;
@@ -904,6 +966,7 @@ static const hal_ops linux_ops = {
     .watch_tamper = lx_watch_tamper,
     .open_shunt_trip = lx_open_shunt_trip,
     .set_shunt_trip = lx_set_shunt_trip,
+    .reader_state = lx_reader_state,
 };
 
 /* ---- creation ---- */
@@ -1008,6 +1071,15 @@ hal *hal_linux_create_with(const hal_linux_config *cfg, const gpio_provider *gpi
     return NULL;
   }
   hl->gpio = gpio;
+  if (hl->cfg.reader_type[0] &&
+      (strcmp(hl->cfg.reader_type, "em4100") != 0 || !hl->cfg.reader_port[0])) {
+    snprintf(err, errlen,
+             hl->cfg.reader_port[0] ? "badge reader: `%s` is not a known type (em4100)"
+                                    : "badge reader %s: no serial device (reader.port)",
+             hl->cfg.reader_type);
+    free(hl);
+    return NULL;
+  }
   for (int c = 0; c < cfg->connectors; c++) {
     linux_connector *lc = &hl->conn[c];
     lc->hl = hl;

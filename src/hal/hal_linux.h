@@ -38,6 +38,11 @@ typedef struct {
   double pp_pullup_ohms, pp_vref_mv; /* 330 Ω, 5000 mV */
   /* Linear temperature sensor: °C = (mV − temp_mv_at_0c) / temp_mv_per_c. */
   double temp_mv_at_0c, temp_mv_per_c; /* 0 mV, 10 mV/°C (LM35-style) */
+  /* Badge reader: "" (none) or "em4100" (125 kHz ASCII frames, RDM6300 type,
+   * 9600 8N1) on the serial device reader_port; read once started, reopened
+   * every second while it is missing. */
+  char reader_type[16];
+  char reader_port[200];
 } hal_linux_config;
 
 /* GPIO access, replaceable so tests run without a GPIO character device. */

@@ -33,6 +33,11 @@ static hal *create_linux(station *st, char *err, size_t errlen) {
   lc.pp_vref_mv = config_get_number(st->cfg, "hal.pp_vref_mv");
   lc.temp_mv_at_0c = config_get_number(st->cfg, "hal.temp_mv_at_0c");
   lc.temp_mv_per_c = config_get_number(st->cfg, "hal.temp_mv_per_c");
+  const char *reader = config_get(st->cfg, "reader.type");
+  if (reader && strcmp(reader, "none") != 0) {
+    snprintf(lc.reader_type, sizeof lc.reader_type, "%s", reader);
+    snprintf(lc.reader_port, sizeof lc.reader_port, "%s", config_get(st->cfg, "reader.port"));
+  }
   for (int c = 1; c <= lc.connectors; c++) {
     hal_linux_connector_pins *p = &lc.pins[c - 1];
     pin(st, c, "gpio.contactor", p->contactor, sizeof p->contactor);

@@ -17,7 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -899,6 +902,122 @@ static void connector_led_through_the_hal(void **state) {
   assert_non_null(strstr(err, "connector 1 led: LED `rgb:missing`: cannot read"));
 }
 
+/* ---- the 125 kHz serial badge reader over a socat pseudo-terminal pair ---- */
+
+/* socat's two ends: DIR/reader (the station's serial device) and DIR/feed
+ * (what the reader would send). Returns once socat says it is transferring:
+ * a blocking read of its log, no sleep. */
+static FILE *socat_log;
+
+static pid_t socat_start(const char *dir) {
+  int pipefd[2];
+  assert_int_equal(pipe(pipefd), 0);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    char a[200], b[200];
+    snprintf(a, sizeof a, "pty,raw,echo=0,link=%s/reader", dir);
+    snprintf(b, sizeof b, "pty,raw,echo=0,link=%s/feed", dir);
+    dup2(pipefd[1], 2);
+    close(pipefd[0]);
+    execlp("socat", "socat", "-d", "-d", a, b, (char *)NULL);
+    _exit(127);
+  }
+  close(pipefd[1]);
+  FILE *log = fdopen(pipefd[0], "r");
+  assert_non_null(log);
+  char line[512];
+  bool ready = false;
+  while (!ready && fgets(line, sizeof line, log)) ready = strstr(line, "starting data transfer") != NULL;
+  if (!ready) fail_msg("socat did not start (Debian package socat)");
+  socat_log = log; /* kept open: socat may log more (a closed pipe would kill it) */
+  return pid;
+}
+
+static void socat_stop(pid_t pid) {
+  kill(pid, SIGTERM);
+  int status;
+  waitpid(pid, &status, 0);
+  if (socat_log) fclose(socat_log);
+  socat_log = NULL;
+}
+
+static void feed_reader(const char *dir, const char *bytes, size_t n) {
+  char path[200];
+  snprintf(path, sizeof path, "%s/feed", dir);
+  int fd = open(path, O_WRONLY | O_NOCTTY);
+  assert_true(fd >= 0);
+  assert_int_equal(write(fd, bytes, n), (ssize_t)n);
+  close(fd);
+}
+
+static char badge_uid[16];
+static int badge_count;
+static hal *reader_hal;
+static void on_badge(void *ctx, const char *uid) {
+  (void)ctx;
+  snprintf(badge_uid, sizeof badge_uid, "%s", uid);
+  badge_count++;
+}
+static bool one_badge(seen *x) { return (void)x, badge_count == 1; }
+static bool two_badges(seen *x) { return (void)x, badge_count == 2; }
+static bool reader_is(bool up) {
+  hal_reader_state rs;
+  return reader_hal->ops->reader_state(reader_hal, &rs) == 0 && rs.up == up;
+}
+static bool reader_up(seen *x) { return (void)x, reader_is(true); }
+static bool reader_down(seen *x) { return (void)x, reader_is(false); }
+
+#define FRAME1 "\x02" "0C000D2F3A14" "\x03"
+#define FRAME2 "\x02" "1A0049BB42AA" "\x03"
+
+static void serial_badge_reader_over_a_pty(void **state) {
+  fixture *f = *state;
+  pid_t socat = socat_start(f->root);
+  hal_linux_config cfg = config(f);
+  snprintf(cfg.reader_type, sizeof cfg.reader_type, "em4100");
+  snprintf(cfg.reader_port, sizeof cfg.reader_port, "%s/reader", f->root);
+  char err[256];
+  hal *h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
+  if (!h) fail_msg("create: %s", err);
+  f->h = reader_hal = h;
+  badge_count = 0;
+  f->listener.on_badge = on_badge;
+  assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
+  assert_true(run_until(f, reader_up));
+  /* garbage, a bad checksum, then a good frame held for three repeats: one badge */
+  static const char burst[] = "\xff\x13noise\r\n\x02" "0C000D2F3A15" "\x03\x02zz" FRAME1 FRAME1 FRAME1;
+  feed_reader(f->root, burst, sizeof burst - 1);
+  assert_true(run_until(f, one_badge));
+  assert_string_equal(badge_uid, "0C000D2F3A");
+  hal_reader_state rs;
+  assert_int_equal(h->ops->reader_state(h, &rs), 0);
+  assert_string_equal(rs.type, "em4100");
+  assert_true(rs.up);
+  assert_int_equal(rs.badges, 1);
+  assert_int_equal(rs.bad_frames, 2);
+  /* unplugged: down with a reason, then back by itself, and reading again */
+  socat_stop(socat);
+  assert_true(run_until(f, reader_down));
+  assert_int_equal(h->ops->reader_state(h, &rs), 0);
+  assert_true(rs.why[0] != '\0');
+  socat = socat_start(f->root);
+  assert_true(run_until(f, reader_up));
+  feed_reader(f->root, FRAME2, sizeof FRAME2 - 1);
+  assert_true(run_until(f, two_badges));
+  assert_string_equal(badge_uid, "1A0049BB42");
+  finish(f, h);
+  socat_stop(socat);
+  /* configuration errors */
+  snprintf(cfg.reader_type, sizeof cfg.reader_type, "pn532");
+  assert_null(hal_linux_create_with(&cfg, &f->gpio, err, sizeof err));
+  assert_non_null(strstr(err, "`pn532` is not a known type"));
+  snprintf(cfg.reader_type, sizeof cfg.reader_type, "em4100");
+  cfg.reader_port[0] = '\0';
+  assert_null(hal_linux_create_with(&cfg, &f->gpio, err, sizeof err));
+  assert_non_null(strstr(err, "no serial device (reader.port)"));
+}
+
 static void ct_block_is_read_from_iio(void **state) {
   fixture *f = *state;
   put(f, "bus/iio/devices/iio:device0/in_voltage3_raw", "6600"); /* x 0.25 mV = 1.65 V */
@@ -923,6 +1042,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(tamper_switch_edges, setup, teardown),
       cmocka_unit_test_setup_teardown(shunt_trip_output, setup, teardown),
       cmocka_unit_test_setup_teardown(connector_led_through_the_hal, setup, teardown),
+      cmocka_unit_test_setup_teardown(serial_badge_reader_over_a_pty, setup, teardown),
       cmocka_unit_test_setup_teardown(cp_states_are_debounced, setup, teardown),
       cmocka_unit_test_setup_teardown(calibration_maps_the_front_end, setup, teardown),
       cmocka_unit_test_setup_teardown(pwm_commands_and_the_diode_check, setup, teardown),
