@@ -62,8 +62,8 @@ int em4100_feed(em4100_decoder *d, const uint8_t *bytes, size_t n, borne_ms now,
       continue;
     }
     d->frames++;
-    bool repeat = strcmp(uid, d->last_uid) == 0 && now - d->last_at < EM4100_REPEAT_MS &&
-                  now >= d->last_at;
+    bool repeat =
+        strcmp(uid, d->last_uid) == 0 && now - d->last_at < EM4100_REPEAT_MS && now >= d->last_at;
     memcpy(d->last_uid, uid, sizeof d->last_uid);
     d->last_at = now;
     if (repeat) continue;

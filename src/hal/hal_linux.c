@@ -628,7 +628,9 @@ static int lx_reader_state(hal *h, hal_reader_state *out) {
   out->port = hl->cfg.reader_port;
   out->up = hl->reader.up;
   snprintf(out->why, sizeof out->why, "%s",
-           hl->reader.up ? "" : hl->reader.why[0] ? hl->reader.why : "not open yet");
+           hl->reader.up       ? ""
+           : hl->reader.why[0] ? hl->reader.why
+                               : "not open yet");
   out->frames = hl->reader.dec.frames;
   out->bad_frames = hl->reader.dec.bad_frames;
   out->badges = hl->reader.dec.badges;

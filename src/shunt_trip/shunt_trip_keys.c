@@ -23,4 +23,20 @@ static const cfg_key_def rows[] = {
     {0},
 };
 
-const cfg_key_table shunt_trip_keys = {"shunt_trip", rows, NULL};
+/* The relay's line may not be one a connector or the tamper switch uses. */
+static int check(const config *c, char *err, size_t errlen) {
+  const char *spec = config_get(c, "shunt_trip.gpio");
+  char key[64];
+  const char *user = config_pin_user(c, spec, key, sizeof key);
+  const char *tamper = config_get(c, "tamper.gpio");
+  if (!user && spec && spec[0] && tamper && tamper[0] &&
+      strcmp(spec[0] == '!' ? spec + 1 : spec, tamper[0] == '!' ? tamper + 1 : tamper) == 0)
+    user = "tamper.gpio";
+  if (user) {
+    snprintf(err, errlen, "shunt_trip.gpio: %s is already used by %s", spec, user);
+    return -1;
+  }
+  return 0;
+}
+
+const cfg_key_table shunt_trip_keys = {"shunt_trip", rows, check};

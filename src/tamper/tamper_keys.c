@@ -26,4 +26,16 @@ static const cfg_key_def rows[] = {
     {0},
 };
 
-const cfg_key_table tamper_keys = {"tamper", rows, NULL};
+/* The switch's line may not be one a connector drives or reads. */
+static int check(const config *c, char *err, size_t errlen) {
+  const char *spec = config_get(c, "tamper.gpio");
+  char key[64];
+  const char *user = config_pin_user(c, spec, key, sizeof key);
+  if (user) {
+    snprintf(err, errlen, "tamper.gpio: %s is already used by %s", spec, user);
+    return -1;
+  }
+  return 0;
+}
+
+const cfg_key_table tamper_keys = {"tamper", rows, check};

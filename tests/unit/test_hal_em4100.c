@@ -32,19 +32,41 @@ static int feed(em4100_decoder *d, const char *text, borne_ms now, seen *s) {
 }
 
 /* STX 0C000D2F3A 14 ETX: XOR of 0C 00 0D 2F 3A is 14 */
-#define CARD1 "\x02" "0C000D2F3A14" "\x03"
-#define CARD2 "\x02" "1A0049BB42AA" "\x03"
+#define CARD1                                                                                      \
+  "\x02"                                                                                           \
+  "0C000D2F3A14"                                                                                   \
+  "\x03"
+#define CARD2                                                                                      \
+  "\x02"                                                                                           \
+  "1A0049BB42AA"                                                                                   \
+  "\x03"
 
 static void frames_and_uids(void **state) {
   (void)state;
   char uid[11];
   assert_int_equal(em4100_frame_uid((const uint8_t *)CARD1, 14, uid), 0);
   assert_string_equal(uid, "0C000D2F3A");
-  assert_int_equal(em4100_frame_uid((const uint8_t *)"\x02" "1a0049bb42aa" "\x03", 14, uid), 0);
+  assert_int_equal(em4100_frame_uid((const uint8_t *)"\x02"
+                                                     "1a0049bb42aa"
+                                                     "\x03",
+                                    14, uid),
+                   0);
   assert_string_equal(uid, "1A0049BB42");
-  assert_int_equal(em4100_frame_uid((const uint8_t *)"\x02" "0C000D2F3A15" "\x03", 14, uid), -1);
-  assert_int_equal(em4100_frame_uid((const uint8_t *)"\x02" "0C000D2F3G14" "\x03", 14, uid), -1);
-  assert_int_equal(em4100_frame_uid((const uint8_t *)"\x02" "0C000D2F3A14" "\x04", 14, uid), -1);
+  assert_int_equal(em4100_frame_uid((const uint8_t *)"\x02"
+                                                     "0C000D2F3A15"
+                                                     "\x03",
+                                    14, uid),
+                   -1);
+  assert_int_equal(em4100_frame_uid((const uint8_t *)"\x02"
+                                                     "0C000D2F3G14"
+                                                     "\x03",
+                                    14, uid),
+                   -1);
+  assert_int_equal(em4100_frame_uid((const uint8_t *)"\x02"
+                                                     "0C000D2F3A14"
+                                                     "\x04",
+                                    14, uid),
+                   -1);
   assert_int_equal(em4100_frame_uid((const uint8_t *)CARD1, 13, uid), -1);
 }
 
@@ -54,8 +76,16 @@ static void one_presentation_one_badge(void **state) {
   em4100_init(&d);
   seen s = {0};
   /* split across reads */
-  assert_int_equal(feed(&d, "\x02" "0C000D", 0, &s), 0);
-  assert_int_equal(feed(&d, "2F3A14" "\x03", 5, &s), 1);
+  assert_int_equal(feed(&d,
+                        "\x02"
+                        "0C000D",
+                        0, &s),
+                   0);
+  assert_int_equal(feed(&d,
+                        "2F3A14"
+                        "\x03",
+                        5, &s),
+                   1);
   assert_int_equal(s.n, 1);
   assert_string_equal(s.uids[0], "0C000D2F3A");
   /* the reader repeats while the card is held: nothing new */
@@ -80,11 +110,33 @@ static void garbage_is_counted_and_skipped(void **state) {
   assert_int_equal(feed(&d, "\r\n\xff\x00garbage\x03", 0, &s), 0);
   assert_int_equal(d.bad_frames, 0);
   /* a bad checksum, a non-digit, a frame cut by STX, an early ETX, an overlong frame */
-  assert_int_equal(feed(&d, "\x02" "0C000D2F3A15" "\x03", 10, &s), 0);
-  assert_int_equal(feed(&d, "\x02" "0C00zz", 20, &s), 0);
-  assert_int_equal(feed(&d, "\x02" "0C00", 30, &s), 0);
-  assert_int_equal(feed(&d, "\x02" "0C\x03", 40, &s), 0);
-  assert_int_equal(feed(&d, "\x02" "0C000D2F3A1400" "\x03", 50, &s), 0);
+  assert_int_equal(feed(&d,
+                        "\x02"
+                        "0C000D2F3A15"
+                        "\x03",
+                        10, &s),
+                   0);
+  assert_int_equal(feed(&d,
+                        "\x02"
+                        "0C00zz",
+                        20, &s),
+                   0);
+  assert_int_equal(feed(&d,
+                        "\x02"
+                        "0C00",
+                        30, &s),
+                   0);
+  assert_int_equal(feed(&d,
+                        "\x02"
+                        "0C\x03",
+                        40, &s),
+                   0);
+  assert_int_equal(feed(&d,
+                        "\x02"
+                        "0C000D2F3A1400"
+                        "\x03",
+                        50, &s),
+                   0);
   assert_int_equal(d.bad_frames, 5);
   assert_int_equal(s.n, 0);
   /* and the decoder still reads the next good frame, right after garbage */

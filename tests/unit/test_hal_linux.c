@@ -10,15 +10,15 @@
  * environment). The loop runs until the expected callback fired, bounded by
  * 2 s of loop time: no sleeps.
  */
+#include <fcntl.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -928,7 +928,8 @@ static pid_t socat_start(const char *dir) {
   assert_non_null(log);
   char line[512];
   bool ready = false;
-  while (!ready && fgets(line, sizeof line, log)) ready = strstr(line, "starting data transfer") != NULL;
+  while (!ready && fgets(line, sizeof line, log))
+    ready = strstr(line, "starting data transfer") != NULL;
   if (!ready) fail_msg("socat did not start (Debian package socat)");
   socat_log = log; /* kept open: socat may log more (a closed pipe would kill it) */
   return pid;
@@ -968,8 +969,14 @@ static bool reader_is(bool up) {
 static bool reader_up(seen *x) { return (void)x, reader_is(true); }
 static bool reader_down(seen *x) { return (void)x, reader_is(false); }
 
-#define FRAME1 "\x02" "0C000D2F3A14" "\x03"
-#define FRAME2 "\x02" "1A0049BB42AA" "\x03"
+#define FRAME1                                                                                     \
+  "\x02"                                                                                           \
+  "0C000D2F3A14"                                                                                   \
+  "\x03"
+#define FRAME2                                                                                     \
+  "\x02"                                                                                           \
+  "1A0049BB42AA"                                                                                   \
+  "\x03"
 
 static void serial_badge_reader_over_a_pty(void **state) {
   fixture *f = *state;
@@ -986,7 +993,9 @@ static void serial_badge_reader_over_a_pty(void **state) {
   assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
   assert_true(run_until(f, reader_up));
   /* garbage, a bad checksum, then a good frame held for three repeats: one badge */
-  static const char burst[] = "\xff\x13noise\r\n\x02" "0C000D2F3A15" "\x03\x02zz" FRAME1 FRAME1 FRAME1;
+  static const char burst[] = "\xff\x13noise\r\n\x02"
+                              "0C000D2F3A15"
+                              "\x03\x02zz" FRAME1 FRAME1 FRAME1;
   feed_reader(f->root, burst, sizeof burst - 1);
   assert_true(run_until(f, one_badge));
   assert_string_equal(badge_uid, "0C000D2F3A");
