@@ -75,6 +75,9 @@ typedef struct {
   bool tamper;
   hal_contact_cb tamper_cb;
   void *tamper_ctx;
+  /* the badge reader: unplugged through the API (taps then go nowhere) */
+  bool reader_down;
+  uint64_t taps, taps_lost;
   /* the shunt-trip output and how many times it was driven on */
   bool shunt_trip;
   int shunt_trips;
@@ -309,6 +312,18 @@ static int sim_watch_tamper(hal *h, const char *spec, hal_contact_cb cb, void *c
   return 0;
 }
 
+static int sim_reader_state(hal *h, hal_reader_state *out) {
+  hal_sim *s = as_sim(h);
+  memset(out, 0, sizeof *out);
+  out->type = "sim";
+  out->port = "POST /api/v1/sim/tap";
+  out->up = !s->reader_down;
+  if (s->reader_down) snprintf(out->why, sizeof out->why, "simulated reader unplugged");
+  out->frames = out->badges = s->taps;
+  out->bad_frames = s->taps_lost;
+  return 0;
+}
+
 static int sim_open_shunt_trip(hal *h, const char *spec) {
   (void)h, (void)spec;
   return 0;
@@ -362,6 +377,7 @@ static const hal_ops sim_ops = {
     .watch_tamper = sim_watch_tamper,
     .open_shunt_trip = sim_open_shunt_trip,
     .set_shunt_trip = sim_set_shunt_trip,
+    .reader_state = sim_reader_state,
 };
 
 hal *hal_sim_create(int connectors, const station_clock *clock, double voltage_v,
@@ -488,6 +504,11 @@ int hal_sim_fault(hal *h, int c, sim_fault f, char *err, size_t errlen) {
 
 void hal_sim_tap(hal *h, const char *uid) {
   hal_sim *s = as_sim(h);
+  if (s->reader_down) { /* nobody reads the card */
+    s->taps_lost++;
+    return;
+  }
+  s->taps++;
   sim_input in = {.kind = IN_BADGE};
   snprintf(in.uid, sizeof in.uid, "%s", uid);
   enqueue(s, &in);
@@ -521,6 +542,8 @@ void hal_sim_set_tamper(hal *h, bool opened) {
 }
 
 bool hal_sim_tamper(hal *h) { return as_sim(h)->tamper; }
+
+void hal_sim_set_reader(hal *h, bool connected) { as_sim(h)->reader_down = !connected; }
 
 bool hal_sim_shunt_trip(hal *h, int *trips) {
   if (trips) *trips = as_sim(h)->shunt_trips;
