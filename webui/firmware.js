@@ -36,7 +36,8 @@ export async function mount(root, ctx) {
   const form = h('form', { class: 'card', 'data-test': 'fw-upload' },
     h('h2', {}, t('fw_upload')),
     h('p', { class: 'hint' }, t('fw_upload_hint', { mb: Math.round(fw.max_bytes / 1048576) })),
-    fw.manufacturer_root ? null : h('p', { class: 'hint', 'data-test': 'fw-no-root' }, t('fw_no_root')),
+    fw.allow_unsigned ? h('p', { class: 'error', 'data-test': 'fw-unsigned-allowed' }, t(fw.manufacturer_root ? 'fw_unsigned_allowed' : 'fw_unsigned_allowed_no_root'))
+      : fw.manufacturer_root ? null : h('p', { class: 'error', 'data-test': 'fw-no-root' }, t('fw_no_root')),
     field('fw-image', t('fw_image'), image),
     field('fw-signature', t('fw_signature'), sig, t('fw_signature_hint')),
     field('fw-cert', t('fw_cert'), cert, t('fw_cert_hint')),

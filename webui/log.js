@@ -9,7 +9,7 @@ import { dateTime } from './format.js';
 
 export const logKinds = new Set(['auth_refused', 'auth_expired', 'auth_accepted', 'error', 'error_cleared', 'session_start',
   'session_stop', 'limit', 'meter_fault', 'meter_recovered', 'meter_error', 'firmware', 'selftest', 'boot', 'reconnected',
-  'ocpp_connected', 'ocpp_disconnected', 'ocpp_call']);
+  'ocpp_connected', 'ocpp_disconnected', 'ocpp_call', 'tamper', 'shunt_trip']);
 const SHOWN = 30;
 
 function detailText(e, badges) {

@@ -7,13 +7,34 @@ import { h, clear } from './dom.js';
 import { t, tOr } from './i18n.js';
 import { dateTime } from './format.js';
 
-const KINDS = new Set(['error', 'error_cleared', 'meter_error', 'meter_ok', 'selftest']);
+const KINDS = new Set(['error', 'error_cleared', 'meter_error', 'meter_ok', 'selftest', 'tamper', 'shunt_trip']);
+const TAMPER = 1001; // docs/error-codes.md: out of service until acknowledged
 
 function where(c) { return c ? t('point', { n: c }) : t('station_wide'); }
+
+/* The tamper alarm holds every charge point until the installer, having
+ * checked the station with the cover closed, acknowledges it. */
+function tamperAck() {
+  const result = h('p', { role: 'status', 'data-test': 'tamper-ack-result' });
+  const button = h('button', { type: 'button', 'data-test': 'tamper-ack' }, t('tamper_ack'));
+  button.onclick = async () => {
+    result.className = '';
+    try {
+      await api('POST', '/tamper/ack', {});
+      result.textContent = t('tamper_acked');
+      button.disabled = true;
+    } catch (e) {
+      result.textContent = e.message;
+      result.className = 'error';
+    }
+  };
+  return h('div', { class: 'actions' }, button, result);
+}
 
 function faultsCard(current) {
   const box = h('section', { class: 'card', 'data-test': 'faults' }, h('h2', {}, t('faults_now')));
   if (!current.length) box.append(h('p', { 'data-test': 'no-fault' }, t('no_fault')));
+  if (current.some((f) => f.code === TAMPER)) box.append(tamperAck());
   for (const f of current) {
     box.append(h('div', { class: 'fault', 'data-test': 'fault', 'data-connector': f.connector },
       h('h3', {}, `${where(f.connector)} — ${t('code')} ${f.code}`),

@@ -94,7 +94,8 @@ export async function mount(root, ctx) {
       if (ev.key === 'ArrowRight' || ev.key === 'ArrowLeft') { ev.preventDefault(); show(order[(i + (ev.key === 'ArrowRight' ? 1 : order.length - 1)) % order.length], true); }
     });
     nav.append(tab);
-    const form = tabForm(g, byTab.get(g) ?? [], settings, defs, g === 'backend' ? status.station?.ocpp : null);
+    const form = tabForm(g, byTab.get(g) ?? [], settings, defs, g === 'backend' ? status.station?.ocpp : null,
+      g === 'badges' ? status.station?.reader : null);
     form.setAttribute('role', 'tabpanel');
     form.setAttribute('aria-labelledby', `tab-${g}`);
     forms.set(g, { form, tab });
@@ -105,12 +106,22 @@ export async function mount(root, ctx) {
 }
 
 /* One tab: its fields, checked while typing, and its own Save. */
-function tabForm(g, keys, settings, defs, ocpp) {
+/* The badge reader as the hardware back end sees it (station.reader). */
+function readerCard(r) {
+  const state = r.up ? t('reader_up') : `${t('reader_down')}: ${r.error ?? ''}`;
+  return h('div', { class: 'card', 'data-test': 'reader-state', 'data-state': r.up ? 'up' : 'down' },
+    h('h3', {}, t('reader_title')),
+    h('p', { class: r.up ? 'ok' : 'error' }, `${r.type} · ${r.port} — ${state}`),
+    h('p', { class: 'hint' }, t('reader_counts', { badges: r.badges, bad: r.bad_frames })));
+}
+
+function tabForm(g, keys, settings, defs, ocpp, reader) {
   const inputs = new Map();
   const advanced = g === 'advanced';
   const panel = h('fieldset', { class: 'card', 'data-group': g }, h('legend', {}, t(`tab_${g}`)));
   if (ocpp) panel.append(backendCard(ocpp, 'backend-tab-h'));
   else if (g === 'backend') panel.append(h('p', { class: 'hint', 'data-test': 'ocpp-link', 'data-state': 'disabled' }, t('ocpp_disabled_long')));
+  if (reader) panel.append(readerCard(reader));
   if (advanced) panel.append(h('p', { class: 'hint' }, t('advanced_intro')));
   for (const key of keys) {
     const d = defOf(defs, key) ?? { type: 'string' };

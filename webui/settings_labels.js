@@ -10,7 +10,7 @@ export const tabs = [
     /^connector\.\d+\.(selector_a|phases|phase_rotation|priority)$/, /^grid\.type$/]],
   ['meters', [/^meter\./, /^connector\.\d+\.meter/, /^grid\./, /^ocmf\./]],
   ['load', [/^energy\./, /^schedule\./, /^window/, /^load\./, /^site\./, /^solar\./, /^connector\.\d+\.charge_mode$/]],
-  ['badges', [/^auth\./, /^rfid\./, /^badge\./]],
+  ['badges', [/^auth\./, /^rfid\./, /^badge\./, /^reader\./]],
   ['backend', [/^ocpp\./]],
   ['network', [/^web\./, /^http\./, /^network\./, /^wifi\./, /^mqtt\./, /^payment\./, /^tariff\./]],
   ['firmware', [/^firmware\./, /^diagnostics\./]],
@@ -72,6 +72,12 @@ const L = {
   'web.session_minutes': ['Login lasts', 'Durée d\'une connexion', 'min'],
   'web.lockout_s': ['Lock-out after wrong PINs', 'Blocage après codes erronés', 's'],
   'firmware.ca_file': ['Firmware signing CA', 'AC de signature du micrologiciel', ''],
+  'firmware.allow_unsigned': ['Allow unsigned firmware', 'Autoriser un micrologiciel non signé', ''],
+  'reader.type': ['Badge reader', 'Lecteur de badges', '', 'em4100: a 125 kHz serial reader (RDM6300 type).', 'em4100 : un lecteur série 125 kHz (type RDM6300).'],
+  'reader.port': ['Badge reader serial port', 'Port série du lecteur de badges', ''],
+  'tamper.enabled': ['Tamper switch', 'Contact d’ouverture (anti-effraction)', ''],
+  'tamper.out_of_service': ['Out of service on a tamper alarm', 'Hors service sur alarme d’effraction', ''],
+  'shunt_trip.enabled': ['Shunt trip of the upstream breaker', 'Déclencheur shunt du disjoncteur amont', ''],
   'firmware.install_command': ['Install command', 'Commande d\'installation', ''],
 };
 

@@ -137,6 +137,44 @@ static int post_tap(void *ctx, const http_request *req, http_response *res) {
   return 0;
 }
 
+/* The cover/tamper switch of the simulator: {"open": true|false}. */
+static int post_tamper(void *ctx, const http_request *req, http_response *res) {
+  station *st = ctx;
+  json_t *body = http_parse_object(req, res, 0);
+  if (!body) return 0;
+  static const char *const allowed[] = {"open", NULL};
+  json_t *open = json_object_get(body, "open");
+  if (http_only_members(body, allowed, res) == 0) {
+    if (!json_is_boolean(open)) {
+      http_json_error(res, 400, "open: required, true or false");
+    } else {
+      hal_sim_set_tamper(st->hw, json_is_true(open));
+      http_json_body(res, json_pack("{s:b}", "open", json_is_true(open)));
+    }
+  }
+  json_decref(body);
+  return 0;
+}
+
+/* The simulated badge reader plugged or not: {"connected": true|false}. */
+static int post_reader(void *ctx, const http_request *req, http_response *res) {
+  station *st = ctx;
+  json_t *body = http_parse_object(req, res, 0);
+  if (!body) return 0;
+  static const char *const allowed[] = {"connected", NULL};
+  json_t *v = json_object_get(body, "connected");
+  if (http_only_members(body, allowed, res) == 0) {
+    if (!json_is_boolean(v)) {
+      http_json_error(res, 400, "connected: required, true or false");
+    } else {
+      hal_sim_set_reader(st->hw, json_is_true(v));
+      http_json_body(res, json_pack("{s:b}", "connected", json_is_true(v)));
+    }
+  }
+  json_decref(body);
+  return 0;
+}
+
 /* Grid inputs of the simulator (docs/grid-inputs.md): the utility control
  * contact and the building current the CT clamps see. */
 static int post_grid(void *ctx, const http_request *req, http_response *res) {
@@ -178,6 +216,8 @@ void api_sim_routes(station *st) {
       {"POST", "/api/v1/sim/connectors/{id}/fault", post_fault, st},
       {"POST", "/api/v1/sim/tap", post_tap, st},
       {"POST", "/api/v1/sim/grid", post_grid, st},
+      {"POST", "/api/v1/sim/tamper", post_tamper, st},
+      {"POST", "/api/v1/sim/reader", post_reader, st},
   };
   for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
     http_add_route(st->http, &routes[i]);

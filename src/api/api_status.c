@@ -87,6 +87,14 @@ static int get_status(void *ctx, const http_request *req, http_response *res) {
   json_object_set_new(station_obj, "sim_speed", json_real(st->clock.speed));
   json_object_set_new(station_obj, "selftest_done", json_boolean(st->selftest_done));
   json_object_set_new(station_obj, "grid_type", json_string(config_get(st->cfg, "site.grid_type")));
+  hal_reader_state rs;
+  if (st->hw->ops->reader_state && st->hw->ops->reader_state(st->hw, &rs) == 0)
+    json_object_set_new(station_obj, "reader",
+                        json_pack("{s:s, s:s, s:b, s:o, s:I, s:I, s:I}", "type", rs.type, "port",
+                                  rs.port, "up", rs.up, "error",
+                                  rs.up ? json_null() : json_string(rs.why), "frames",
+                                  (json_int_t)rs.frames, "bad_frames", (json_int_t)rs.bad_frames,
+                                  "badges", (json_int_t)rs.badges));
   json_object_set_new(station_obj, "phase_rotation",
                       json_string(config_get(st->cfg, "site.phase_rotation")));
   json_t *conns = json_array();

@@ -470,6 +470,24 @@ static int check_pin_reuse(const config *c, int connectors, char *err, size_t er
   return 0;
 }
 
+/* "!gpiochip0:5" and "gpiochip0:5" are the same line. */
+static const char *line_of(const char *spec) { return spec && spec[0] == '!' ? spec + 1 : spec; }
+
+const char *config_pin_user(const config *c, const char *spec, char *key, size_t len) {
+  static const char *const gpios[] = {"gpio.contactor", "gpio.contactor_feedback",
+                                      "gpio.lock",      "gpio.lock_feedback",
+                                      "gpio.rcd_trip",  "gpio.rcd_test"};
+  const char *want = line_of(spec);
+  if (!want || !want[0]) return NULL;
+  int64_t connectors = config_get_int(c, "station.connectors");
+  for (int n = 1; n <= connectors && n <= BORNE_MAX_CONNECTORS; n++)
+    for (size_t i = 0; i < sizeof gpios / sizeof gpios[0]; i++) {
+      const char *v = conn_get(c, n, gpios[i], key, len);
+      if (v && v[0] && strcmp(line_of(v), want) == 0) return key;
+    }
+  return NULL;
+}
+
 int config_check(const config *c, char *err, size_t errlen) {
   if (!c) {
     errbuf_setf(err, errlen, "no configuration");

@@ -140,6 +140,22 @@ static int check_gpio(const char *v, char *why, size_t len) {
   return 0;
 }
 
+/* LED class device names: no path, one or three of them. */
+static int check_led(const char *v, char *why, size_t len) {
+  int names = 1;
+  bool ok = v[0] != '\0' && !strchr(v, '/') && strcmp(v, "..") != 0 && strcmp(v, ".") != 0;
+  for (const char *p = v; ok && *p; p++) {
+    if (*p == ',') {
+      names++;
+      ok = p[1] && p[1] != ',' && p != v;
+    }
+  }
+  if (!ok || (names != 1 && names != 3))
+    return errbuf_fail(why, len, "`%s` is not an LED name of /sys/class/leds, or RED,GREEN,BLUE",
+                       v);
+  return 0;
+}
+
 /* Linux PWM sysfs: /sys/class/pwm/pwmchipN/pwmCHANNEL. */
 static int check_pwm(const char *v, char *why, size_t len) {
   static const char prefix[] = "pwmchip";
@@ -244,6 +260,20 @@ static const cfg_key_def registry[] = {
      "absolute path", check_abs_path},
     {"hal.gpio_dev_root", CFG_STRING, "/dev", 0, 200, NULL, false,
      "Linux HAL: directory holding the gpiochip device nodes.", "absolute path", check_abs_path},
+    {"connector.*.led", CFG_STRING, NULL, 0, 200, NULL, false,
+     "Linux HAL: the connector's status LED in /sys/class/leds (hal.sysfs_root): one LED's name "
+     "(a multicolour LED with multi_intensity shows the colours of docs/leds.md, a single-colour "
+     "one the patterns only), or three single-colour LEDs `RED,GREEN,BLUE`. Empty: none.",
+     "NAME or RED,GREEN,BLUE", check_led},
+    {"reader.type", CFG_ENUM, "none", 0, 0, "none|em4100", false,
+     "Linux HAL: the badge reader: none, or em4100 (a 125 kHz serial reader sending EM4100 "
+     "ASCII frames, RDM6300 type, 9600 8N1) on reader.port. The simulator's reader is driven "
+     "through the API.",
+     NULL, NULL},
+    {"reader.port", CFG_STRING, "", 0, 200, NULL, false,
+     "Linux HAL: the badge reader's serial device (/dev/ttyAMA0, /dev/ttyUSB0, a udev "
+     "symlink); reopened every second while it is missing.",
+     "absolute path", config_check_abs_or_empty},
     {"hal.cp_sample_ms", CFG_INT, "20", 5, 1000, NULL, false,
      "Linux HAL: CP/PP/temperature sampling period in ms.", NULL, NULL},
     {"hal.cp_burst", CFG_INT, "16", 1, 64, NULL, false,

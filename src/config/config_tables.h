@@ -30,5 +30,8 @@ int config_registry_check(const config *c, char *err, size_t errlen);
 /* A cfg_key_def check shared by the tables: an absolute path, or empty (the
  * length is the key's own bound). In config_registry.c. */
 int config_check_abs_or_empty(const char *v, char *why, size_t len);
+/* Cross-key checks of station-wide GPIO keys: the connector pin key (into
+ * key) already using GPIO line `spec` ("[!]gpiochipN:LINE"), NULL when none. */
+const char *config_pin_user(const config *c, const char *spec, char *key, size_t len);
 
 #endif

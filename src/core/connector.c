@@ -74,7 +74,7 @@ static void end_session(connector_sm *sm, stop_reason reason, cs_notes *n) {
 
 static void start_session_if_ready(connector_sm *sm, cs_notes *n) {
   if (sm->session_active || !sm->authorized || !plugged_cp(sm->cp) || sm->finishing) return;
-  if (sm->error != ERR_NONE || !sm->selftest_done || !sm->operative) return;
+  if (sm->error != ERR_NONE || !sm->selftest_done || !sm->operative || sm->tampered) return;
   sm->session_active = true;
   sm->reserved = false; /* a reservation ends when its session starts */
   sm->rcd_retries_left = sm->cfg.rcd_auto_retries;
@@ -393,6 +393,8 @@ void cs_handle(connector_sm *sm, const cs_event *ev, borne_ms now, cs_notes *n) 
     if (sm->error != ERR_NONE) {
       bool cause_gone = sm->error == ERR_OVERTEMP
                             ? sm->temperature_c < sm->cfg.derate_temp_c - CS_TEMP_HYSTERESIS_C
+                        : sm->error == ERR_TAMPER
+                            ? false /* only CS_EV_TAMPER acknowledges it */
                             : (sm->error != ERR_METER_FAILURE || !sm->meter_failed);
       if (cause_gone) clear_error(sm, n);
       /* Still welded after the clear: judge the feedback again. */
@@ -417,6 +419,15 @@ void cs_handle(connector_sm *sm, const cs_event *ev, borne_ms now, cs_notes *n) 
       raise_error(sm, ERR_METER_FAILURE, n);
     else if (sm->error == ERR_METER_FAILURE)
       clear_error(sm, n);
+    break;
+  case CS_EV_TAMPER:
+    sm->tampered = ev->flag;
+    if (ev->flag) {
+      raise_error_as(sm, ERR_TAMPER, true, n);
+      end_session(sm, STOP_OTHER, n);
+    } else if (sm->error == ERR_TAMPER) {
+      clear_error(sm, n);
+    }
     break;
   case CS_EV_UNLOCK:
     end_session(sm, STOP_UNLOCK_COMMAND, n);

@@ -56,6 +56,9 @@ typedef enum {
   CS_EV_RESERVE,            /* .flag: reserve for .uid (parent id in .user), false: cancel */
   CS_EV_UNLOCK,             /* operator unlock: end the session (UnlockCommand), release */
   CS_EV_METER_FAULT,        /* .flag: the billing meter failed (true) or answers again */
+  /* .flag: the station was opened (true: ERR_TAMPER, the session ends, none
+   * starts) or an operator acknowledged it (false); nothing else clears it */
+  CS_EV_TAMPER,
 } cs_event_type;
 
 typedef struct {
@@ -121,6 +124,7 @@ typedef struct {
   borne_ms last_current_at; /* when it was measured */
   double temperature_c;
   bool meter_failed;  /* CS_EV_METER_FAULT: ERR_METER_FAILURE until the meter answers */
+  bool tampered;      /* CS_EV_TAMPER: out of service until acknowledged */
   error_code error;   /* current error, ERR_NONE when none */
   bool error_latched; /* cleared only by operator (welding) */
   int rcd_retries_left;

@@ -54,6 +54,9 @@ static const error_info table[] = {
      "PowerMeterFailure", "borne.MeterFailure"},
     {ERR_READER, "Badge reader does not answer", "Check the RFID reader connection",
      "ReaderFailure", "borne.ReaderMissing"},
+    {ERR_TAMPER, "Station opened (tamper alarm): out of service until an operator checks it",
+     "Close the cover, check the station for tampering, then acknowledge (bornectl tamper ack)",
+     "OtherError", "borne.Tamper"},
 };
 
 static const error_info unknown = {ERR_NONE, "Unknown error", "Read the event log", "OtherError",

@@ -86,6 +86,7 @@ typedef enum {
   ERR_METER_MISSING = 801, /* self-test: meter does not answer */
   ERR_METER_FAILURE = 802, /* running: meter failed repeatedly (timeouts, CRC, implausible) */
   ERR_READER = 901,        /* badge reader failure */
+  ERR_TAMPER = 1001,       /* cover/tamper input opened: out of service until acknowledged */
 } error_code;
 
 /* One reading of an energy meter (simulated or real). Phases 1..3 at [0..2]. */

@@ -27,6 +27,7 @@ struct firmware {
   char install_command[512];
   char ca_file[512];   /* the configured root(s), changed by firmware_set_ca_file() */
   char verify_ca[512]; /* the one the running check uses (read by the worker) */
+  bool allow_unsigned; /* firmware.allow_unsigned, changed by firmware_set_allow_unsigned() */
   curl_uv *cu;
   uv_timer_t timer;
   borne_ms timer_at; /* station time the timer stands for */
@@ -414,7 +415,15 @@ static void install_now(firmware *fw) {
 }
 
 static void install(firmware *fw) {
-  if (fw->signature && fw->signature[0]) {
+  bool has_signature = fw->signature && fw->signature[0];
+  /* again at install time: the policy may have changed since the request */
+  const char *refusal = firmware_trust_refusal(has_signature, fw->ca_file, fw->allow_unsigned);
+  if (refusal) {
+    unlink(fw->path);
+    set_status(fw, has_signature ? FW_INVALID_SIGNATURE : FW_INSTALLATION_FAILED, refusal);
+    return;
+  }
+  if (has_signature) {
     /* the root configured now, not when the updater was made (issue 22) */
     snprintf(fw->verify_ca, sizeof fw->verify_ca, "%s", fw->ca_file);
     fw->work.data = fw;
@@ -442,6 +451,7 @@ firmware *firmware_new(const fw_config *cfg, curl_uv *cu) {
   fw->cfg.data_dir = fw->data_dir;
   fw->cfg.install_command = fw->install_command;
   fw->cfg.ca_file = fw->ca_file;
+  fw->allow_unsigned = cfg->allow_unsigned;
   data_path(fw, fw->path, sizeof fw->path, "firmware.download");
   char vpath[600];
   data_path(fw, vpath, sizeof vpath, "firmware-version");
@@ -459,6 +469,21 @@ void firmware_set_ca_file(firmware *fw, const char *ca_file) {
 }
 
 const char *firmware_ca_file(const firmware *fw) { return fw->ca_file; }
+
+void firmware_set_allow_unsigned(firmware *fw, bool allow) { fw->allow_unsigned = allow; }
+bool firmware_allow_unsigned(const firmware *fw) { return fw->allow_unsigned; }
+
+const char *firmware_trust_refusal(bool has_signature, const char *ca_file, bool allow_unsigned) {
+  if (allow_unsigned) return NULL;
+  if (!has_signature)
+    return "unsigned firmware refused: only a signed image is installed (an installer may allow "
+           "unsigned ones with firmware.allow_unsigned)";
+  if (!ca_file || !ca_file[0])
+    return "no manufacturer root (firmware.ca_file) to check the signing certificate against: "
+           "any self-made certificate would pass, so the image is refused (set firmware.ca_file, "
+           "or allow unchecked images with firmware.allow_unsigned)";
+  return NULL;
+}
 
 bool firmware_busy(const firmware *fw) { return !finished(fw->status); }
 fw_status firmware_status(const firmware *fw) { return fw->status; }
@@ -485,6 +510,17 @@ int firmware_update(firmware *fw, const fw_request *req, char *err, size_t errle
      * gopher:// and the like send raw bytes to any host */
     fw->request_id = req->request_id;
     set_status(fw, FW_DOWNLOAD_FAILED, err);
+    return -1;
+  }
+  bool has_signature = req->signature_b64 && req->signature_b64[0];
+  const char *refusal = firmware_trust_refusal(has_signature, fw->ca_file, fw->allow_unsigned);
+  if (refusal) {
+    /* not fetched: no byte of an image we would not install */
+    snprintf(err, errlen, "%s", refusal);
+    if (!has_signature) {
+      fw->request_id = req->request_id;
+      set_status(fw, FW_INSTALLATION_FAILED, refusal);
+    }
     return -1;
   }
   free(fw->location);
@@ -515,6 +551,12 @@ int firmware_install_file(firmware *fw, const char *path, const char *signature_
   }
   if (signature_b64 && signature_b64[0] && (!signing_cert_pem || !signing_cert_pem[0])) {
     snprintf(err, errlen, "a signature needs its signing certificate");
+    return -1;
+  }
+  const char *refusal =
+      firmware_trust_refusal(signature_b64 && signature_b64[0], fw->ca_file, fw->allow_unsigned);
+  if (refusal) {
+    snprintf(err, errlen, "%s", refusal);
     return -1;
   }
   if (!path || rename(path, fw->path) != 0) {

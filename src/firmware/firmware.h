@@ -58,6 +58,9 @@ typedef struct {
   const char *data_dir;
   const char *install_command; /* "" or NULL: simulated install */
   const char *ca_file;         /* manufacturer root(s) for signing certificates; NULL: none */
+  /* firmware.allow_unsigned: install images whose origin nobody checked (no
+   * signature, or a signature with no manufacturer root to check it against). */
+  bool allow_unsigned;
   /* Every status change, with a one-line detail ("" when none). */
   void (*on_status)(void *ctx, fw_status s, int request_id, const char *detail);
   /* Installed: restart into the new version now. */
@@ -69,12 +72,15 @@ typedef struct firmware firmware;
 
 firmware *firmware_new(const fw_config *cfg, curl_uv *cu);
 /* Starts an update; -1 with a reason when one is already running or the
- * request is incomplete. A location whose scheme curl_uv_url_allowed refuses
- * (file://, gopher://, ...) is not fetched: -1, and the status becomes
+ * request is incomplete. An image firmware_trust_refusal() refuses is not
+ * fetched: -1 with the reason; an unsigned one (plain UpdateFirmware, whose
+ * answer has no status) also reports InstallationFailed with the reason. A location whose scheme
+ * curl_uv_url_allowed refuses (file://, gopher://, ...) is not fetched: -1, and the status becomes
  * DownloadFailed with the reason. */
 int firmware_update(firmware *fw, const fw_request *req, char *err, size_t errlen);
 /* Installs an image already on this station (uploaded from the local page)
- * as if it had just been downloaded: the file is renamed to the download
+ * as if it had just been downloaded (-1 with the reason, the file left where
+ * it is, when firmware_trust_refusal() refuses it): the file is renamed to the download
  * path (so it must be on the data directory's file system), then reported
  * Downloaded, checked exactly like a SignedUpdateFirmware image when a
  * signature is given (SignatureVerified or InvalidSignature), installed and
@@ -87,6 +93,16 @@ int firmware_install_file(firmware *fw, const char *path, const char *signature_
  * already running keeps the file it started with. */
 void firmware_set_ca_file(firmware *fw, const char *ca_file);
 const char *firmware_ca_file(const firmware *fw); /* "" when none */
+/* firmware.allow_unsigned changed at run time; applies to the next request and
+ * to an image not yet installed. */
+void firmware_set_allow_unsigned(firmware *fw, bool allow);
+bool firmware_allow_unsigned(const firmware *fw);
+/* Pure: why an image may not be installed, NULL when it may. Only a signature
+ * checked against a manufacturer root proves where an image comes from; an
+ * unsigned image, or one signed by a certificate nobody vouches for (no
+ * ca_file: any self-made certificate would do), is installed only when the
+ * installer allowed it (firmware.allow_unsigned). */
+const char *firmware_trust_refusal(bool has_signature, const char *ca_file, bool allow_unsigned);
 bool firmware_busy(const firmware *fw);
 fw_status firmware_status(const firmware *fw);
 /* The running version (the simulator's installed one, else BORNE_VERSION). */

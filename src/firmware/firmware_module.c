@@ -65,9 +65,10 @@ static void on_status_json(void *ctx, int c, json_t *obj) {
   if (c != 0) return;
   json_object_set_new(obj, "firmware_version", json_string(firmware_version(f->fw)));
   json_object_set_new(obj, "firmware",
-                      json_pack("{s:s, s:s, s:b, s:s}", "version", firmware_version(f->fw),
+                      json_pack("{s:s, s:s, s:b, s:s, s:b}", "version", firmware_version(f->fw),
                                 "status", fw_status_name(f->last), "busy", firmware_busy(f->fw),
-                                "detail", f->last_detail));
+                                "detail", f->last_detail, "allow_unsigned",
+                                firmware_allow_unsigned(f->fw)));
 }
 
 /* firmware.ca_file applies to the next signature check; install_command is
@@ -105,6 +106,7 @@ firmware *station_firmware(station *st) {
                   .data_dir = st->data_dir,
                   .install_command = config_get(st->cfg, "firmware.install_command"),
                   .ca_file = config_get(st->cfg, "firmware.ca_file"),
+                  .allow_unsigned = config_get_bool(st->cfg, "firmware.allow_unsigned"),
                   .on_status = on_status,
                   .on_restart = on_restart,
                   .ctx = f};

@@ -18,10 +18,10 @@
 #include "grid/ct.h"
 #include "grid/grid_module.h"
 #include "grid/p1.h"
-#include "grid/serial_line.h"
 #include "grid/tic.h"
 #include "http/http_json.h"
 #include "station/station.h"
+#include "hal/serial_line.h"
 #include "util/log.h"
 
 #define MOD "grid"

@@ -38,6 +38,15 @@ typedef struct {
   bool meter_ok;     /* meter answers */
 } hal_selftest;
 
+/* The badge reader as the back end sees it (hal_ops.reader_state). */
+typedef struct {
+  const char *type; /* "em4100" */
+  const char *port; /* the device it reads */
+  bool up;          /* the device is open */
+  char why[160];    /* while down: the reason */
+  uint64_t frames, bad_frames, badges;
+} hal_reader_state;
+
 /* The utility control contact (EnWG §14a) changed: true = asserted. */
 typedef void (*hal_contact_cb)(void *ctx, bool asserted);
 
@@ -87,6 +96,20 @@ typedef struct {
    * changing the phases under load would break the contacts' rating and
    * confuses many cars). */
   int (*set_phases)(hal *h, int connector, int phases);
+  /* ---- Optional station inputs and outputs (may be NULL; docs/hal.md "Tamper and shunt trip"). */
+  /* Watch the cover/tamper switch wired to `spec` (linux: "[!]gpiochipN:LINE",
+   * 1 = opened; sim: ignored, driven through the simulator API). Same
+   * contract as watch_contact: `cb(ctx, true)` = the station is open. */
+  int (*watch_tamper)(hal *h, const char *spec, hal_contact_cb cb, void *ctx);
+  /* The shunt-trip output that trips the upstream breaker (seed 001): claim
+   * it (linux: "[!]gpiochipN:LINE", driven 0 at once; sim: ignored), -1 with
+   * last_error when it cannot be driven; then drive it (true = trip). Left 0
+   * by destroy. Both NULL together. */
+  int (*open_shunt_trip)(hal *h, const char *spec);
+  void (*set_shunt_trip)(hal *h, bool trip);
+  /* The badge reader's state: 0, or -1 when the back end has none configured
+   * (may be NULL). */
+  int (*reader_state)(hal *h, hal_reader_state *out);
 } hal_ops;
 
 struct hal {

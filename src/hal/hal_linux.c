@@ -22,6 +22,9 @@
 #include <unistd.h>
 
 #include "core/pilot.h"
+#include "hal/em4100.h"
+#include "hal/hal_linux_leds.h"
+#include "hal/serial_line.h"
 #include "util/log.h"
 
 #define MOD "hal_linux"
@@ -38,6 +41,20 @@ typedef enum { TEST_IDLE, TEST_RCD, TEST_RCD_RELEASE, TEST_CP_HIGH, TEST_CP_LOW 
 
 typedef struct hal_linux hal_linux;
 typedef struct linux_connector linux_connector;
+
+/* A station-wide GPIO input reported through a hal_contact_cb. */
+typedef struct {
+  hal_linux *hl;
+  const char *label; /* "control contact", "tamper" */
+  gpio_line *line;
+  int fd;
+  uv_poll_t poll;
+  uv_timer_t first; /* delivers the level once, on the next loop turn */
+  bool handles;     /* poll and timer initialised */
+  int value;
+  hal_contact_cb cb;
+  void *ctx;
+} watched_line;
 
 typedef struct {
   gpio_line *line;
@@ -67,6 +84,8 @@ struct linux_connector {
   bool pwm_ready;
   int duty; /* per-mille, as commanded by the core */
   adc_channel cp, pp, temp;
+  lx_led led;
+  bool has_led;
   /* CP debounce: a state (or diode verdict) counts after CP_DEBOUNCE_SAMPLES
    * consecutive observations of it. */
   cp_state state_candidate, state_reported;
@@ -99,17 +118,17 @@ struct hal_linux {
   bool first_sample;
   linux_connector conn[BORNE_MAX_CONNECTORS];
   char error[256];
-  /* the utility control contact (watch_contact) */
+  /* station-wide inputs: the utility control contact (watch_contact) and
+   * the tamper switch (watch_tamper) */
+  watched_line contact, tamper;
+  gpio_line *shunt_trip; /* open_shunt_trip */
+  /* the badge reader (reader_type) */
   struct {
-    gpio_line *line;
-    int fd;
-    uv_poll_t poll;
-    uv_timer_t first; /* delivers the level once, on the next loop turn */
-    bool handles;     /* poll and timer initialised */
-    int value;
-    hal_contact_cb cb;
-    void *ctx;
-  } contact;
+    serial_line *line;
+    em4100_decoder dec;
+    bool up;
+    char why[160];
+  } reader;
 };
 
 static hal_linux *as_linux(hal *h) { return (hal_linux *)h; }
@@ -577,6 +596,48 @@ int hal_linux_selftest_start(hal *h, int c, hal_linux_selftest_cb done, void *ct
   return 0;
 }
 
+/* ---- badge reader ---- */
+
+#define READER_RETRY_MS 1000
+
+static void reader_uid(void *ctx, const char *uid) {
+  hal_linux *hl = ctx;
+  if (hl->listener.on_badge) hl->listener.on_badge(hl->listener.ctx, uid);
+}
+
+static void reader_data(void *ctx, const uint8_t *bytes, size_t n) {
+  hal_linux *hl = ctx;
+  em4100_feed(&hl->reader.dec, bytes, n, (borne_ms)uv_now(hl->loop), reader_uid, hl);
+}
+
+static void reader_state_cb(void *ctx, bool up, const char *why) {
+  hal_linux *hl = ctx;
+  hl->reader.up = up;
+  snprintf(hl->reader.why, sizeof hl->reader.why, "%s", up ? "" : why ? why : "");
+  hl->reader.dec.len = 0; /* a frame cut by the loss is not continued */
+  if (up)
+    log_info(MOD, "badge reader on %s", hl->cfg.reader_port);
+  else
+    log_warn(MOD, "badge reader on %s: %s", hl->cfg.reader_port, hl->reader.why);
+}
+
+static int lx_reader_state(hal *h, hal_reader_state *out) {
+  hal_linux *hl = as_linux(h);
+  if (!hl->cfg.reader_type[0]) return -1;
+  memset(out, 0, sizeof *out);
+  out->type = hl->cfg.reader_type;
+  out->port = hl->cfg.reader_port;
+  out->up = hl->reader.up;
+  snprintf(out->why, sizeof out->why, "%s",
+           hl->reader.up       ? ""
+           : hl->reader.why[0] ? hl->reader.why
+                               : "not open yet");
+  out->frames = hl->reader.dec.frames;
+  out->bad_frames = hl->reader.dec.bad_frames;
+  out->badges = hl->reader.dec.badges;
+  return 0;
+}
+
 /* ---- hal_ops ---- */
 
 static void lx_stop(hal *h);
@@ -617,6 +678,17 @@ static int lx_start(hal *h, uv_loop_t *loop, const hal_listener *listener) {
   }
   hl->first_sample = true;
   uv_timer_start(&hl->sampler, sampler_cb, 0, hl->cfg.cp_sample_ms);
+  if (hl->cfg.reader_type[0]) {
+    serial_params sp = {.baud = 9600, .data_bits = 8, .parity = 'N', .stop_bits = 1};
+    serial_line_cbs cbs = {.data = reader_data, .state = reader_state_cb, .ctx = hl};
+    em4100_init(&hl->reader.dec);
+    hl->reader.line = serial_line_open(loop, hl->cfg.reader_port, &sp, READER_RETRY_MS, &cbs);
+    if (!hl->reader.line) {
+      set_error(hl, "badge reader on %s: out of memory", hl->cfg.reader_port);
+      lx_stop(h);
+      return -1;
+    }
+  }
   return 0;
 }
 
@@ -624,10 +696,14 @@ static void lx_stop(hal *h) {
   hal_linux *hl = as_linux(h);
   if (!hl->started) return;
   hl->started = false;
-  if (hl->contact.handles) {
-    uv_close((uv_handle_t *)&hl->contact.poll, NULL);
-    uv_close((uv_handle_t *)&hl->contact.first, NULL);
-    hl->contact.handles = false;
+  if (hl->reader.line) serial_line_close(hl->reader.line);
+  hl->reader.line = NULL;
+  watched_line *lines[] = {&hl->contact, &hl->tamper};
+  for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+    if (!lines[i]->handles) continue;
+    uv_close((uv_handle_t *)&lines[i]->poll, NULL);
+    uv_close((uv_handle_t *)&lines[i]->first, NULL);
+    lines[i]->handles = false;
   }
   if (hl->sampler_init) uv_close((uv_handle_t *)&hl->sampler, NULL);
   hl->sampler_init = false;
@@ -701,7 +777,13 @@ static void lx_set_lock(hal *h, int c, bool engaged) {
 }
 
 static void lx_set_led(hal *h, int c, const led_look *look) {
-  (void)h, (void)c, (void)look; /* no LED driver on the reference pin map yet (docs/hal.md) */
+  linux_connector *lc = conn_of(h, c);
+  if (!lc || !lc->has_led) return;
+  char err[300];
+  if (lx_led_show(&lc->led, look, err, sizeof err) != 0) {
+    set_error(as_linux(h), "connector %d LED: %s", c, err);
+    log_error(MOD, "%s", as_linux(h)->error);
+  }
 }
 
 static int lx_read_meter(hal *h, int c, meter_reading *out) {
@@ -735,6 +817,11 @@ static const char *lx_last_error(hal *h) { return as_linux(h)->error; }
 static void lx_destroy(hal *h) {
   hal_linux *hl = as_linux(h);
   if (hl->contact.line) hl->gpio->close(hl->contact.line);
+  if (hl->tamper.line) hl->gpio->close(hl->tamper.line);
+  if (hl->shunt_trip) {
+    hl->gpio->set(hl->shunt_trip, 0); /* a trip coil is not for continuous duty */
+    hl->gpio->close(hl->shunt_trip);
+  }
   for (int c = 0; c < h->connectors; c++) {
     linux_connector *lc = &hl->conn[c];
     if (lc->contactor) {
@@ -742,6 +829,10 @@ static void lx_destroy(hal *h) {
       hl->gpio->close(lc->contactor);
     }
     pwm_write(hl, lc, PILOT_STEADY_LOW); /* state F: EVSE not available */
+    if (lc->has_led) {
+      char ignored[300];
+      lx_led_show(&lc->led, NULL, ignored, sizeof ignored); /* dark: not running */
+    }
     if (lc->lock) hl->gpio->close(lc->lock);
     if (lc->phase_contactor) {
       hl->gpio->set(lc->phase_contactor, 0);
@@ -762,59 +853,95 @@ static void lx_destroy(hal *h) {
 
 /* ---- grid inputs (docs/hal.md "Grid inputs") ---- */
 
-static void contact_ready(uv_poll_t *p, int status, int events) {
+static void line_ready(uv_poll_t *p, int status, int events) {
   (void)events;
-  hal_linux *hl = p->data;
+  watched_line *w = p->data;
   if (status < 0) {
-    log_warn(MOD, "control contact: GPIO event fd: %s", uv_strerror(status));
+    log_warn(MOD, "%s: GPIO event fd: %s", w->label, uv_strerror(status));
     return;
   }
-  int v = hl->gpio->read_events(hl->contact.line);
-  if (v < 0 || v == hl->contact.value) return;
-  hl->contact.value = v;
-  if (hl->contact.cb) hl->contact.cb(hl->contact.ctx, v > 0);
+  int v = w->hl->gpio->read_events(w->line);
+  if (v < 0 || v == w->value) return;
+  w->value = v;
+  if (w->cb) w->cb(w->ctx, v > 0);
 }
 
-static void contact_first(uv_timer_t *t) {
-  hal_linux *hl = t->data;
-  if (hl->contact.cb) hl->contact.cb(hl->contact.ctx, hl->contact.value > 0);
+static void line_first(uv_timer_t *t) {
+  watched_line *w = t->data;
+  if (w->cb) w->cb(w->ctx, w->value > 0);
 }
 
-static int lx_watch_contact(hal *h, const char *spec, hal_contact_cb cb, void *ctx) {
-  hal_linux *hl = as_linux(h);
+static int watch_line(hal_linux *hl, watched_line *w, const char *label, const char *spec,
+                      hal_contact_cb cb, void *ctx) {
   if (!hl->started) {
-    set_error(hl, "control contact: the HAL is not started");
+    set_error(hl, "%s: the HAL is not started", label);
     return -1;
   }
-  if (hl->contact.line) {
-    set_error(hl, "control contact: already watched");
+  if (w->line) {
+    set_error(hl, "%s: already watched", label);
     return -1;
   }
   char err[200];
   int fd = -1;
   gpio_line *l = hl->gpio->open_input(hl->gpio->ctx, hl->cfg.dev_root, spec, &fd, err, sizeof err);
   if (!l) {
-    set_error(hl, "control contact: %s", err);
+    set_error(hl, "%s: %s", label, err);
     return -1;
   }
-  int rc = uv_poll_init(hl->loop, &hl->contact.poll, fd);
+  int rc = uv_poll_init(hl->loop, &w->poll, fd);
   if (rc != 0) {
     hl->gpio->close(l);
-    set_error(hl, "control contact: cannot watch GPIO events (fd %d): %s", fd, uv_strerror(rc));
+    set_error(hl, "%s: cannot watch GPIO events (fd %d): %s", label, fd, uv_strerror(rc));
     return -1;
   }
-  uv_timer_init(hl->loop, &hl->contact.first);
-  hl->contact.line = l;
-  hl->contact.fd = fd;
-  hl->contact.handles = true;
-  hl->contact.poll.data = hl;
-  hl->contact.first.data = hl;
-  hl->contact.cb = cb;
-  hl->contact.ctx = ctx;
-  hl->contact.value = hl->gpio->get(l) > 0;
-  uv_poll_start(&hl->contact.poll, UV_READABLE, contact_ready);
-  uv_timer_start(&hl->contact.first, contact_first, 0, 0);
+  uv_timer_init(hl->loop, &w->first);
+  w->hl = hl;
+  w->label = label;
+  w->line = l;
+  w->fd = fd;
+  w->handles = true;
+  w->poll.data = w;
+  w->first.data = w;
+  w->cb = cb;
+  w->ctx = ctx;
+  w->value = hl->gpio->get(l) > 0;
+  uv_poll_start(&w->poll, UV_READABLE, line_ready);
+  uv_timer_start(&w->first, line_first, 0, 0);
   return 0;
+}
+
+static int lx_watch_contact(hal *h, const char *spec, hal_contact_cb cb, void *ctx) {
+  hal_linux *hl = as_linux(h);
+  return watch_line(hl, &hl->contact, "control contact", spec, cb, ctx);
+}
+
+static int lx_watch_tamper(hal *h, const char *spec, hal_contact_cb cb, void *ctx) {
+  hal_linux *hl = as_linux(h);
+  return watch_line(hl, &hl->tamper, "tamper", spec, cb, ctx);
+}
+
+static int lx_open_shunt_trip(hal *h, const char *spec) {
+  hal_linux *hl = as_linux(h);
+  if (hl->shunt_trip) {
+    set_error(hl, "shunt trip: already open");
+    return -1;
+  }
+  char err[200];
+  hl->shunt_trip = hl->gpio->open_output(hl->gpio->ctx, hl->cfg.dev_root, spec, 0, err, sizeof err);
+  if (!hl->shunt_trip) {
+    set_error(hl, "shunt trip: %s", err);
+    return -1;
+  }
+  return 0;
+}
+
+static void lx_set_shunt_trip(hal *h, bool trip) {
+  hal_linux *hl = as_linux(h);
+  if (!hl->shunt_trip) return;
+  if (hl->gpio->set(hl->shunt_trip, trip) != 0) {
+    set_error(hl, "shunt trip: cannot drive the output: %s", strerror(errno));
+    log_error(MOD, "%s", hl->error);
+  }
 }
 
 /* CT block: 100 ms (5 periods of 50 Hz, 6 of 60 Hz) sampled at even
@@ -868,6 +995,10 @@ static const hal_ops linux_ops = {
     .destroy = lx_destroy,
     .watch_contact = lx_watch_contact,
     .read_ct = lx_read_ct,
+    .watch_tamper = lx_watch_tamper,
+    .open_shunt_trip = lx_open_shunt_trip,
+    .set_shunt_trip = lx_set_shunt_trip,
+    .reader_state = lx_reader_state,
 };
 
 /* ---- creation ---- */
@@ -914,6 +1045,13 @@ static int open_pins(hal_linux *hl, linux_connector *lc, char *err, size_t errle
       snprintf(err, errlen, "connector %d %s: %s", lc->id, in_names[k], why);
       return -1;
     }
+  }
+  if (p->led[0]) {
+    if (lx_led_open(hl->cfg.sysfs_root, p->led, &lc->led, why, sizeof why) != 0) {
+      snprintf(err, errlen, "connector %d led: %s", lc->id, why);
+      return -1;
+    }
+    lc->has_led = true;
   }
   if (pwm_setup(hl, lc, why, sizeof why) != 0) {
     snprintf(err, errlen, "connector %d pwm: %s", lc->id, why);
@@ -966,6 +1104,15 @@ hal *hal_linux_create_with(const hal_linux_config *cfg, const gpio_provider *gpi
     return NULL;
   }
   hl->gpio = gpio;
+  if (hl->cfg.reader_type[0] &&
+      (strcmp(hl->cfg.reader_type, "em4100") != 0 || !hl->cfg.reader_port[0])) {
+    snprintf(err, errlen,
+             hl->cfg.reader_port[0] ? "badge reader: `%s` is not a known type (em4100)"
+                                    : "badge reader %s: no serial device (reader.port)",
+             hl->cfg.reader_type);
+    free(hl);
+    return NULL;
+  }
   for (int c = 0; c < cfg->connectors; c++) {
     linux_connector *lc = &hl->conn[c];
     lc->hl = hl;

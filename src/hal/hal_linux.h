@@ -20,6 +20,9 @@ typedef struct {
   char phase_contactor[64];
   char pwm[64];                              /* "pwmchipN:CHANNEL" */
   char adc_cp[96], adc_pp[96], adc_temp[96]; /* "iio:deviceN:in_voltageK_raw" or "" */
+  /* status LED under SYSFS/class/leds: "NAME" (multicolour or single) or
+   * "RED,GREEN,BLUE" (three single-colour LEDs); "" when none (hal_linux_leds.h) */
+  char led[200];
   bool tethered;
 } hal_linux_connector_pins;
 
@@ -37,6 +40,11 @@ typedef struct {
   double pp_pullup_ohms, pp_vref_mv; /* 330 Ω, 5000 mV */
   /* Linear temperature sensor: °C = (mV − temp_mv_at_0c) / temp_mv_per_c. */
   double temp_mv_at_0c, temp_mv_per_c; /* 0 mV, 10 mV/°C (LM35-style) */
+  /* Badge reader: "" (none) or "em4100" (125 kHz ASCII frames, RDM6300 type,
+   * 9600 8N1) on the serial device reader_port; read once started, reopened
+   * every second while it is missing. */
+  char reader_type[16];
+  char reader_port[200];
 } hal_linux_config;
 
 /* GPIO access, replaceable so tests run without a GPIO character device. */

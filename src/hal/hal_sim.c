@@ -26,7 +26,8 @@ typedef enum {
   IN_RCD,
   IN_TEMP,
   IN_BADGE,
-  IN_GRID_CONTACT
+  IN_GRID_CONTACT,
+  IN_TAMPER
 } input_kind;
 
 typedef struct {
@@ -70,6 +71,16 @@ typedef struct {
   bool contact;
   hal_contact_cb contact_cb;
   void *contact_ctx;
+  /* the cover/tamper switch (true = opened) */
+  bool tamper;
+  hal_contact_cb tamper_cb;
+  void *tamper_ctx;
+  /* the badge reader: unplugged through the API (taps then go nowhere) */
+  bool reader_down;
+  uint64_t taps, taps_lost;
+  /* the shunt-trip output and how many times it was driven on */
+  bool shunt_trip;
+  int shunt_trips;
   uv_mutex_t ct_lock;
   double ct_amps[3];
   bool phase_contactor; /* the board has one per connector (sim.phase_contactor) */
@@ -156,6 +167,9 @@ static void deliver(hal_sim *s, const sim_input *in) {
     break;
   case IN_GRID_CONTACT:
     if (s->contact_cb) s->contact_cb(s->contact_ctx, in->flag);
+    break;
+  case IN_TAMPER:
+    if (s->tamper_cb) s->tamper_cb(s->tamper_ctx, in->flag);
     break;
   }
 }
@@ -286,6 +300,42 @@ static int sim_watch_contact(hal *h, const char *spec, hal_contact_cb cb, void *
   return 0;
 }
 
+static int sim_watch_tamper(hal *h, const char *spec, hal_contact_cb cb, void *ctx) {
+  (void)spec;
+  hal_sim *s = as_sim(h);
+  if (!s->started) {
+    snprintf(s->error, sizeof s->error, "the HAL is not started");
+    return -1;
+  }
+  s->tamper_cb = cb;
+  s->tamper_ctx = ctx;
+  if (cb) enqueue(s, &(sim_input){.kind = IN_TAMPER, .flag = s->tamper});
+  return 0;
+}
+
+static int sim_reader_state(hal *h, hal_reader_state *out) {
+  hal_sim *s = as_sim(h);
+  memset(out, 0, sizeof *out);
+  out->type = "sim";
+  out->port = "POST /api/v1/sim/tap";
+  out->up = !s->reader_down;
+  if (s->reader_down) snprintf(out->why, sizeof out->why, "simulated reader unplugged");
+  out->frames = out->badges = s->taps;
+  out->bad_frames = s->taps_lost;
+  return 0;
+}
+
+static int sim_open_shunt_trip(hal *h, const char *spec) {
+  (void)h, (void)spec;
+  return 0;
+}
+
+static void sim_set_shunt_trip(hal *h, bool trip) {
+  hal_sim *s = as_sim(h);
+  if (trip && !s->shunt_trip) s->shunt_trips++;
+  s->shunt_trip = trip;
+}
+
 /* The simulated clamps are the default ones (100 A / 333 mV, docs/hal.md) on
  * an ADC input biased at 1.65 V: 5 periods of 50 Hz, 40 samples each, phase
  * k shifted by k x 120 degrees. */
@@ -350,6 +400,10 @@ static const hal_ops sim_ops = {
     .read_ct = sim_read_ct,
     .get_phases = sim_get_phases,
     .set_phases = sim_set_phases,
+    .watch_tamper = sim_watch_tamper,
+    .open_shunt_trip = sim_open_shunt_trip,
+    .set_shunt_trip = sim_set_shunt_trip,
+    .reader_state = sim_reader_state,
 };
 
 hal *hal_sim_create(int connectors, const station_clock *clock, double voltage_v,
@@ -476,6 +530,11 @@ int hal_sim_fault(hal *h, int c, sim_fault f, char *err, size_t errlen) {
 
 void hal_sim_tap(hal *h, const char *uid) {
   hal_sim *s = as_sim(h);
+  if (s->reader_down) { /* nobody reads the card */
+    s->taps_lost++;
+    return;
+  }
+  s->taps++;
   sim_input in = {.kind = IN_BADGE};
   snprintf(in.uid, sizeof in.uid, "%s", uid);
   enqueue(s, &in);
@@ -500,6 +559,22 @@ void hal_sim_set_contact(hal *h, bool asserted) {
 }
 
 bool hal_sim_contact(hal *h) { return as_sim(h)->contact; }
+
+void hal_sim_set_tamper(hal *h, bool opened) {
+  hal_sim *s = as_sim(h);
+  if (s->tamper == opened) return;
+  s->tamper = opened;
+  if (s->tamper_cb && s->started) enqueue(s, &(sim_input){.kind = IN_TAMPER, .flag = opened});
+}
+
+bool hal_sim_tamper(hal *h) { return as_sim(h)->tamper; }
+
+void hal_sim_set_reader(hal *h, bool connected) { as_sim(h)->reader_down = !connected; }
+
+bool hal_sim_shunt_trip(hal *h, int *trips) {
+  if (trips) *trips = as_sim(h)->shunt_trips;
+  return as_sim(h)->shunt_trip;
+}
 
 void hal_sim_set_ct(hal *h, const double amps[3]) {
   hal_sim *s = as_sim(h);

@@ -32,6 +32,9 @@ int hal_sim_unplug(hal *h, int connector, char *err, size_t errlen);
 int hal_sim_ev_request(hal *h, int connector, sim_ev_request r, char *err, size_t errlen);
 int hal_sim_fault(hal *h, int connector, sim_fault f, char *err, size_t errlen);
 void hal_sim_tap(hal *h, const char *uid);
+/* Plug or unplug the simulated badge reader: unplugged, taps are lost (and
+ * counted as its bad_frames in reader_state). */
+void hal_sim_set_reader(hal *h, bool connected);
 /* Parse "rcd", "diode", ... ; -1 when unknown. */
 int sim_fault_parse(const char *name, sim_fault *out);
 /* Make the start-up self-test of `connector` fail the named check ("rcd",
@@ -46,5 +49,11 @@ void hal_sim_set_ct(hal *h, const double amps[3]);
 /* A phase contactor on every connector (sim.phase_contactor): get_phases and
  * set_phases work, the EVs draw on the phases it connects (3 at start). */
 void hal_sim_set_phase_contactor(hal *h, bool present);
+/* The cover/tamper switch (docs/hal.md "Tamper and shunt trip"): true = opened. */
+void hal_sim_set_tamper(hal *h, bool opened);
+bool hal_sim_tamper(hal *h);
+/* The shunt-trip output now (true = tripping) and, in *trips when not NULL,
+ * how many times it was driven on. */
+bool hal_sim_shunt_trip(hal *h, int *trips);
 
 #endif

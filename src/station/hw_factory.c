@@ -33,6 +33,11 @@ static hal *create_linux(station *st, char *err, size_t errlen) {
   lc.pp_vref_mv = config_get_number(st->cfg, "hal.pp_vref_mv");
   lc.temp_mv_at_0c = config_get_number(st->cfg, "hal.temp_mv_at_0c");
   lc.temp_mv_per_c = config_get_number(st->cfg, "hal.temp_mv_per_c");
+  const char *reader = config_get(st->cfg, "reader.type");
+  if (reader && strcmp(reader, "none") != 0) {
+    snprintf(lc.reader_type, sizeof lc.reader_type, "%s", reader);
+    snprintf(lc.reader_port, sizeof lc.reader_port, "%s", config_get(st->cfg, "reader.port"));
+  }
   for (int c = 1; c <= lc.connectors; c++) {
     hal_linux_connector_pins *p = &lc.pins[c - 1];
     pin(st, c, "gpio.contactor", p->contactor, sizeof p->contactor);
@@ -46,6 +51,7 @@ static hal *create_linux(station *st, char *err, size_t errlen) {
     pin(st, c, "adc.cp", p->adc_cp, sizeof p->adc_cp);
     pin(st, c, "adc.pp", p->adc_pp, sizeof p->adc_pp);
     pin(st, c, "adc.temp", p->adc_temp, sizeof p->adc_temp);
+    pin(st, c, "led", p->led, sizeof p->led);
     p->tethered = st->core.conn[c - 1].cfg.tethered;
   }
   return hal_linux_create(&lc, err, errlen);

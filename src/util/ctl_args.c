@@ -44,6 +44,7 @@ static const char usage_text[] =
     "end\n"
     "  config export                   every setting as JSON on stdout (secrets left out)\n"
     "  config import FILE|- [--dry-run]  apply an exported file (all or nothing)\n"
+    "  tamper ack                      put the station back in service after a tamper alarm\n"
     "  help                            this text\n"
     "simulator (borned --sim):\n"
     "  plug C [--ev-max-current A] [--phases 1|3] [--battery-kwh K] [--soc P] [--target-soc P]\n"
@@ -51,6 +52,7 @@ static const char usage_text[] =
     "  ev C charge|pause|ventilation\n"
     "  tap UID\n"
     "  fault C rcd|diode|welding|lock|overtemp|cpshort|clear\n"
+    "  tamper open|close               the simulated cover/tamper switch\n"
     "\n"
     "T: ISO-8601 (2026-01-31, 2026-01-31T18:00:00Z, ...+01:00) or epoch seconds.\n"
     "URL: --url, else $BORNE_URL, else " CTL_DEFAULT_URL ".\n"
@@ -306,6 +308,29 @@ static int verb_tap(ctl_command *cmd, const token *tok, int n, char *err, size_t
   cmd->view = CTL_VIEW_DONE;
   snprintf(cmd->done, sizeof cmd->done, "badge %.200s presented", pos[0]);
   return set_path(cmd, err, errlen, "/api/v1/sim/tap");
+}
+
+/* tamper ack (POST /api/v1/tamper/ack); tamper open|close: the simulator's
+ * cover switch (POST /api/v1/sim/tamper). */
+static int verb_tamper(ctl_command *cmd, const token *tok, int n, char *err, size_t errlen) {
+  const char *pos[1] = {0};
+  int npos;
+  static const char *const words[] = {"ack", "open", "close", NULL};
+  if (split_opts("tamper", tok, n, NULL, 0, pos, &npos, 1, err, errlen) ||
+      need_args("tamper", npos, 1, 1, "tamper ack|open|close", err, errlen))
+    return -1;
+  int w = one_of(pos[0], words);
+  if (w < 0) return errbuf_fail(err, errlen, "tamper: `%s` is not ack, open or close", pos[0]);
+  cmd->method = "POST";
+  cmd->view = CTL_VIEW_DONE;
+  if (w == 0) {
+    cmd->has_body = true; /* {}: the server wants a Content-Length on a POST */
+    snprintf(cmd->done, sizeof cmd->done, "tamper alarm acknowledged: back in service");
+    return set_path(cmd, err, errlen, "/api/v1/tamper/ack");
+  }
+  if (add_field(cmd, "open", CTL_VAL_BOOL, w == 1 ? "true" : "false", err, errlen)) return -1;
+  snprintf(cmd->done, sizeof cmd->done, "simulated cover %s", w == 1 ? "opened" : "closed");
+  return set_path(cmd, err, errlen, "/api/v1/sim/tamper");
 }
 
 /* pin set owner|installer PIN: the web page's PINs (POST /api/v1/web/pin). A
@@ -693,10 +718,10 @@ int ctl_parse(int argc, char *const argv[], ctl_globals *g, ctl_command *cmd, ch
   static const char *const ev_states[] = {"charge", "pause", "ventilation", NULL};
   static const char *const faults[] = {"rcd",      "diode",   "welding", "lock",
                                        "overtemp", "cpshort", "clear",   NULL};
-  static const char *const verbs[] = {"status",   "plug",   "unplug",     "ev",   "tap", "fault",
-                                      "sessions", "badges", "users",      "set",  "get", "start",
-                                      "stop",     "events", "wait",       "help", "pin", "ocpp",
-                                      "config",   "meter",  "setup-code", NULL};
+  static const char *const verbs[] = {"status",   "plug",   "unplug",     "ev",     "tap", "fault",
+                                      "sessions", "badges", "users",      "set",    "get", "start",
+                                      "stop",     "events", "wait",       "help",   "pin", "ocpp",
+                                      "config",   "meter",  "setup-code", "tamper", NULL};
   int v = tok[0].literal ? -1 : one_of(verb, verbs);
   if (v < 0) return errbuf_fail(err, errlen, "unknown verb `%s`", verb);
   cmd->verb = verbs[v];
@@ -748,6 +773,8 @@ int ctl_parse(int argc, char *const argv[], ctl_globals *g, ctl_command *cmd, ch
     if (nrest > 0) return errbuf_fail(err, errlen, "setup-code: takes no arguments");
     cmd->run = CTL_RUN_SETUP_CODE;
     return 0;
+  case 21:
+    return verb_tamper(cmd, rest, nrest, err, errlen);
   default:
     if (nrest > 0) return errbuf_fail(err, errlen, "help: takes no arguments");
     cmd->run = CTL_RUN_HELP;

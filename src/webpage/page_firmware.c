@@ -195,11 +195,12 @@ static int get_firmware(void *ctx, const http_request *req, http_response *res) 
   fw_status last = station_firmware_last(w->st, &detail);
   const char *ca = config_get(w->st->cfg, "firmware.ca_file");
   http_json_body(
-      res, json_pack("{s:s, s:s, s:s, s:b, s:o, s:I, s:b}", "version", firmware_version(fw),
-                     "status", fw_status_name(last), "detail", detail, "busy", firmware_busy(fw),
-                     "image", image_json(w), "max_bytes",
-                     (json_int_t)config_get_int(w->st->cfg, "web.firmware_max_mb") * 1024 * 1024,
-                     "manufacturer_root", ca && ca[0]));
+      res,
+      json_pack("{s:s, s:s, s:s, s:b, s:o, s:I, s:b, s:b}", "version", firmware_version(fw),
+                "status", fw_status_name(last), "detail", detail, "busy", firmware_busy(fw),
+                "image", image_json(w), "max_bytes",
+                (json_int_t)config_get_int(w->st->cfg, "web.firmware_max_mb") * 1024 * 1024,
+                "manufacturer_root", ca && ca[0], "allow_unsigned", firmware_allow_unsigned(fw)));
   return 0;
 }
 

@@ -21,8 +21,8 @@
 #include "core/errors.h"
 
 /* Kinds of the error log. */
-static const char *const error_kinds[] = {"error", "error_cleared", "meter_error", "meter_ok",
-                                          "selftest"};
+static const char *const error_kinds[] = {"error",    "error_cleared", "meter_error", "meter_ok",
+                                          "selftest", "tamper",        "shunt_trip"};
 /* The error log looks at the newest events only (no index on kind). */
 #define ERROR_LOG_WINDOW 50000
 

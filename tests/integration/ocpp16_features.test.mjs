@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBorned, tempDataDir } from './lib/borne.mjs';
 import { Csms } from './lib/csms.mjs';
@@ -148,7 +148,7 @@ test('firmware update from an HTTP server: every status, then the new version bo
   http.listen(0, '127.0.0.1');
   await once(http, 'listening');
   const csms = await csmsOn();
-  const st = await startBorned({ connectors: 1, auth: 'free', args: ['--csms', csms.url], set: SET });
+  const st = await startBorned({ connectors: 1, auth: 'free', args: ['--csms', csms.url], set: { ...SET, 'firmware.allow_unsigned': 'true' } });
   try {
     await online(st);
     const from = csms.calls.length;
@@ -169,6 +169,58 @@ test('firmware update from an HTTP server: every status, then the new version bo
     const from2 = csms.calls.length;
     await csms.call('UpdateFirmware', { location: `http://127.0.0.1:${http.address().port}/fw/missing.img`, retrieveDate: new Date().toISOString(), retries: 1, retryInterval: 1 });
     await csms.waitCall('FirmwareStatusNotification', { from: from2, match: (p) => p.status === 'DownloadFailed', timeoutMs: 30000 });
+    csms.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close(); http.close();
+  }
+});
+
+test('firmware.allow_unsigned false (the default): unsigned or unverifiable images are refused before any download', async () => {
+  const image = Buffer.from('borne-sim-firmware 9.9.8\nsimulated image body\n');
+  let downloads = 0;
+  const http = createServer((req, res) => { downloads++; res.setHeader('Content-Length', image.length); res.end(image); });
+  http.listen(0, '127.0.0.1');
+  await once(http, 'listening');
+  const dataDir = tempDataDir();
+  const csms = await csmsOn();
+  const st = await startBorned({ dataDir, connectors: 1, auth: 'free', args: ['--csms', csms.url], set: SET });
+  try {
+    await online(st);
+    const location = `http://127.0.0.1:${http.address().port}/fw/borne-9.9.8.img`;
+    const version = (await st.status()).station.firmware_version;
+    // plain UpdateFirmware: InstallationFailed at once, with the reason in the status
+    let from = csms.calls.length;
+    assert.deepEqual(await csms.call('UpdateFirmware', { location, retrieveDate: new Date().toISOString() }), {});
+    await csms.waitCall('FirmwareStatusNotification', { from, match: (p) => p.status === 'InstallationFailed', timeoutMs: 30000 });
+    assert.match((await st.status()).station.firmware.detail, /unsigned firmware refused.*firmware\.allow_unsigned/);
+    assert.equal((await st.status()).station.firmware.allow_unsigned, false);
+    // SignedUpdateFirmware with no manufacturer root: InvalidCertificate and its security event
+    const signer = makeSigner('self-made');
+    from = csms.calls.length;
+    assert.deepEqual(await csms.call('SignedUpdateFirmware', {
+      requestId: 41, retries: 0,
+      firmware: { location, retrieveDateTime: new Date().toISOString(), signingCertificate: signer.cert, signature: signer.sign(image) },
+    }), { status: 'InvalidCertificate' });
+    const ev = await csms.waitCall('SecurityEventNotification', { from, match: (p) => p.type === 'InvalidFirmwareSigningCertificate', timeoutMs: 30000 });
+    assert.match(ev.params.techInfo ?? '', /firmware\.ca_file/);
+    await csms.call('TriggerMessage', { requestedMessage: 'Heartbeat' });
+    await csms.waitCall('Heartbeat', { from });
+    assert.equal(csms.calls.slice(from).filter((c) => c.action === 'SignedFirmwareStatusNotification').length, 0, 'no update started');
+    assert.equal(downloads, 0, 'not one byte fetched');
+    assert.equal((await st.status()).station.firmware_version, version);
+    // with the manufacturer root set, the same request installs
+    const root = join(dataDir, 'root.pem');
+    writeFileSync(root, signer.cert);
+    assert.equal(st.ctl('set', `firmware.ca_file=${root}`).code, 0);
+    from = csms.calls.length;
+    assert.deepEqual(await csms.call('SignedUpdateFirmware', {
+      requestId: 42, retries: 0,
+      firmware: { location, retrieveDateTime: new Date().toISOString(), signingCertificate: signer.cert, signature: signer.sign(image) },
+    }), { status: 'Accepted' });
+    await csms.waitCall('SignedFirmwareStatusNotification', { from, match: (p) => p.status === 'SignatureVerified', timeoutMs: 30000 });
+    await csms.waitCall('SignedFirmwareStatusNotification', { from, match: (p) => p.status === 'Installed', timeoutMs: 60000 });
+    await st.waitReady(2);
+    assert.equal((await st.status()).station.firmware_version, '9.9.8');
     csms.assertNoViolations();
   } finally {
     await st.stop(); st.cleanup(); await csms.close(); http.close();
@@ -198,7 +250,7 @@ test('firmware and diagnostics locations outside https/http/ftps/ftp are never f
   const csms = await csmsOn();
   const st = await startBorned({
     dataDir, connectors: 1, auth: 'free', args: ['--csms', csms.url],
-    set: { ...SET, 'firmware.install_command': `touch '${marker}'` },
+    set: { ...SET, 'firmware.install_command': `touch '${marker}'`, 'firmware.allow_unsigned': 'true' },
   });
   try {
     await online(st);

@@ -120,7 +120,8 @@ test('TLS failures say why in last_error (API and the OCPP route) and in a firmw
   };
   for (const c of Object.values(servers)) c.password = KEY;
   const wss = (c) => c.url.replace(/^ws:/, 'wss:');
-  const st = await station(wss(servers.expired), { 'ocpp.security_profile': '2', 'ocpp.AuthorizationKey': KEY, 'ocpp.ca_file': pki.path('ca.pem'), 'ocpp.reconnect_max_s': '2' });
+  // firmware.allow_unsigned: the unsigned UpdateFirmware below must reach its download
+  const st = await station(wss(servers.expired), { 'ocpp.security_profile': '2', 'ocpp.AuthorizationKey': KEY, 'ocpp.ca_file': pki.path('ca.pem'), 'ocpp.reconnect_max_s': '2', 'firmware.allow_unsigned': 'true' });
   const reason = async (re, what) => {
     const s = await st.waitFor((x) => re.test(x.station.ocpp.last_error ?? ''), { what, timeoutMs: 30000 });
     assert.notEqual(s.station.ocpp.state, 'connected');

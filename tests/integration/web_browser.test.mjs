@@ -244,6 +244,9 @@ test('installer settings are grouped and saved; the public page shows the notice
     await open(page, 'settings');
     await page.waitForSelector('form[data-test=settings][data-tab=installation]');
     assert.ok(await page.locator('form[data-tab=badges] [name="auth.mode"]').count());
+    // the Badges tab shows the reader's state (station.reader): here the simulator's
+    assert.equal(await page.getAttribute('form[data-tab=badges] [data-test=reader-state]', 'data-state'), 'up');
+    assert.match(await page.textContent('form[data-tab=badges] [data-test=reader-state]'), /sim · POST \/api\/v1\/sim\/tap — connected/);
     const url = 'https://pay.example.org/{station}/{connector}';
     await page.click('#tab-network');
     await page.fill('[name="payment.qr_url"]', url);

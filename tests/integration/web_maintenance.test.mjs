@@ -24,7 +24,8 @@ async function installer(st) {
 }
 
 test('firmware: streamed upload with size limit, signature required and checked, install restarts into the new version', async () => {
-  const st = await startBorned({ connectors: 1, set: { 'web.firmware_max_mb': 2 } });
+  // self-made signers, no manufacturer root: the installer allowed unchecked images
+  const st = await startBorned({ connectors: 1, set: { 'web.firmware_max_mb': 2, 'firmware.allow_unsigned': 'true' } });
   try {
     const c = await installer(st);
     const fw0 = (await c.req('GET', '/api/v1/firmware')).body;
@@ -232,6 +233,40 @@ test('a manufacturer root set at run time is used at once: an image signed by a 
   } finally { await st.stop(); st.cleanup(); }
 });
 
+test('firmware.allow_unsigned false (the default): without a manufacturer root no image installs, and the page says so', async () => {
+  const st = await startBorned({ connectors: 1 });
+  try {
+    const c = await installer(st);
+    const fw = (await c.req('GET', '/api/v1/firmware')).body;
+    assert.equal(fw.allow_unsigned, false);
+    assert.equal(fw.manufacturer_root, false);
+    assert.equal((await st.status()).station.firmware.allow_unsigned, false);
+    const version = fw.version;
+    const image = simImage('9.9.9-selfmade');
+    const selfMade = makeSigner('self-made');
+    assert.equal((await c.req('PUT', '/api/v1/firmware/image', undefined, { raw: image })).status, 201);
+    const from = await st.lastEventId();
+    const refused = await c.req('POST', '/api/v1/firmware/install', { signature: selfMade.sign(image), signing_certificate: selfMade.cert });
+    assert.equal(refused.status, 409);
+    assert.match(refused.body.error, /no manufacturer root \(firmware\.ca_file\)/);
+    assert.notEqual((await c.req('GET', '/api/v1/firmware')).body.image, null, 'the upload is kept for a later try');
+    // the key is the installer's: not through the API
+    const put = await c.req('PUT', '/api/v1/settings', { 'firmware.allow_unsigned': true });
+    assert.equal(put.status, 403);
+    assert.match(put.body.error, /^firmware\.allow_unsigned: can only be set in the configuration file/);
+    // with the manufacturer's root, its own signature installs
+    const root = join(st.dataDir, 'manufacturer-root.pem');
+    writeFileSync(root, selfMade.cert);
+    assert.equal((await c.req('PUT', '/api/v1/settings', { 'firmware.ca_file': root })).status, 200);
+    assert.equal((await c.req('POST', '/api/v1/firmware/install', { signature: selfMade.sign(image), signing_certificate: selfMade.cert })).status, 202);
+    await st.waitReady(2); // the station restarts at once (a new port)
+    assert.equal((await st.status()).station.firmware_version, '9.9.9-selfmade');
+    assert.notEqual(version, '9.9.9-selfmade');
+    const steps = (await st.ok('GET', `/api/v1/events?after=${from}&limit=100`)).events.filter((e) => e.kind === 'firmware').map((e) => e.detail.split(':')[0]);
+    assert.deepEqual(steps, ['Downloaded', 'SignatureVerified', 'Installing', 'InstallRebooting', 'Installed'], 'the refused try left no step');
+  } finally { await st.stop(); st.cleanup(); }
+});
+
 test('settings: the command key only in the file, secrets write-only, every string bounded', async () => {
   const st = await startBorned({ connectors: 1 });
   try {
@@ -306,7 +341,7 @@ test('bornectl config export and config import FILE (dry run, errors per key, ex
 });
 
 test('browser: the installer uploads a signed image, follows the steps live, and the station comes back with it', async () => {
-  const st = await startBorned({ connectors: 1 });
+  const st = await startBorned({ connectors: 1, set: { 'firmware.allow_unsigned': 'true' } });
   try {
     const pins = await setupPins(st);
     const page = await newPage(browser, st);
@@ -315,7 +350,7 @@ test('browser: the installer uploads a signed image, follows the steps live, and
     const running = (await st.status()).station.firmware_version;
     await page.waitForFunction((v) => document.querySelector('[data-test=fw-version]')?.textContent === v, running);
     assert.equal(await page.textContent('[data-test=fw-status]'), 'Idle');
-    assert.equal(await page.locator('[data-test=fw-no-root]').count(), 1, 'warns that any signer is accepted');
+    assert.match(await page.textContent('[data-test=fw-unsigned-allowed]'), /firmware\.allow_unsigned/, 'warns that any signer is accepted');
     await page.waitForFunction(() => document.body.dataset.live === 'on');
     await checkPage(page, 'firmware');
 

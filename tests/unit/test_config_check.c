@@ -139,6 +139,23 @@ static void a_pin_is_used_once(void **state) {
   check_fails(c, "connector.2.pwm: pwmchip0:0 is already used by connector.1.pwm");
 }
 
+/* The station-wide lines (tamper switch, shunt-trip relay) are checked
+ * against the connectors' and each other, whatever their `!`. */
+static void station_lines_are_not_connector_lines(void **state) {
+  config *c = *state;
+  set(c, "hal.backend", "linux");
+  linux_pins(c, 1, true);
+  linux_pins(c, 2, true);
+  set(c, "tamper.gpio", "!gpiochip0:10"); /* connector 1's contactor */
+  check_fails(c, "tamper.gpio: !gpiochip0:10 is already used by connector.1.gpio.contactor");
+  set(c, "tamper.gpio", "gpiochip3:1");
+  check_ok(c);
+  set(c, "shunt_trip.gpio", "!gpiochip3:1");
+  check_fails(c, "shunt_trip.gpio: !gpiochip3:1 is already used by tamper.gpio");
+  set(c, "shunt_trip.gpio", "gpiochip3:2");
+  check_ok(c);
+}
+
 int main(void) {
   if (borne_keys_register() != 0) return 1; /* every module's configuration keys */
   const struct CMUnitTest tests[] = {
@@ -149,6 +166,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(max_temp_must_be_above_derate, setup, teardown),
       cmocka_unit_test_setup_teardown(linux_backend_needs_its_pins, setup, teardown),
       cmocka_unit_test_setup_teardown(a_pin_is_used_once, setup, teardown),
+      cmocka_unit_test_setup_teardown(station_lines_are_not_connector_lines, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -675,6 +675,37 @@ static void meter_failure_faults_and_recovers(void **state) {
   assert_int_equal(cs_error(&r.sm), ERR_OVERTEMP);
 }
 
+/* The tamper input (CS_EV_TAMPER, station-wide, sent to every connector):
+ * the session ends, Faulted with ERR_TAMPER; neither an operator's fault
+ * clear, an unplug nor a badge brings it back, only the acknowledgement. */
+static void tamper_takes_the_connector_out_until_acknowledged(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, socket_cfg());
+  charging(&r);
+  clear_log(&r);
+  feed(&r, (cs_event){.type = CS_EV_TAMPER, .flag = true});
+  assert_int_equal(cs_error(&r.sm), ERR_TAMPER);
+  assert_false(out(&r)->contactor_closed);
+  assert_int_equal(cs_status(&r.sm), STATUS_FAULTED);
+  assert_int_equal(count_notes(&r.all, CS_NOTE_SESSION_STOP), 1);
+  assert_string_equal(error_info_of(ERR_TAMPER)->vendor_code, "borne.Tamper");
+  follow(&r);
+  feed(&r, (cs_event){.type = CS_EV_FAULT_CLEAR});
+  assert_int_equal(cs_error(&r.sm), ERR_TAMPER);
+  cp(&r, CP_A);
+  assert_int_equal(cs_error(&r.sm), ERR_TAMPER);
+  cp(&r, CP_B);
+  authorize(&r, "CAFE");
+  assert_int_equal(count_notes(&r.all, CS_NOTE_SESSION_START), 0);
+  assert_int_equal(cs_status(&r.sm), STATUS_FAULTED);
+  feed(&r, (cs_event){.type = CS_EV_TAMPER, .flag = false});
+  assert_int_equal(cs_error(&r.sm), ERR_NONE);
+  assert_int_equal(count_notes(&r.all, CS_NOTE_ERROR_CLEARED), 1);
+  authorize(&r, "CAFE");
+  assert_int_equal(count_notes(&r.all, CS_NOTE_SESSION_START), 1);
+}
+
 static void limits_compose_and_notify(void **state) {
   (void)state;
   rig r;
@@ -825,6 +856,7 @@ int main(void) {
       cmocka_unit_test(selftest_gates_the_connector),
       cmocka_unit_test(selftest_failure_is_latched),
       cmocka_unit_test(meter_failure_faults_and_recovers),
+      cmocka_unit_test(tamper_takes_the_connector_out_until_acknowledged),
       cmocka_unit_test(full_cycle_a_b_c_b_a),
       cmocka_unit_test(contactor_waits_for_the_lock),
       cmocka_unit_test(c_to_a_direct_opens_at_once),

@@ -54,16 +54,25 @@ static void on_status(void *ctx, fw_status s, int request_id, const char *detail
 
 static void on_restart(void *ctx) { ((rig *)ctx)->restarts++; }
 
-static firmware *make(rig *r, const char *install_command, const char *ca_file) {
+/* The tests of the transfer and install steps allow unchecked images
+ * (firmware.allow_unsigned); unchecked_images_are_refused_by_default makes
+ * one with the default. */
+static firmware *make_policy(rig *r, const char *install_command, const char *ca_file,
+                             bool allow_unsigned) {
   fw_config cfg = {.loop = &r->loop,
                    .clock = &r->clock,
                    .data_dir = r->dir,
                    .install_command = install_command,
                    .ca_file = ca_file,
+                   .allow_unsigned = allow_unsigned,
                    .on_status = on_status,
                    .on_restart = on_restart,
                    .ctx = r};
   return firmware_new(&cfg, r->cu);
+}
+
+static firmware *make(rig *r, const char *install_command, const char *ca_file) {
+  return make_policy(r, install_command, ca_file, true);
 }
 
 static int setup(void **state) {
@@ -462,6 +471,86 @@ static void root_set_later_applies_to_the_next_check(void **state) {
   assert_string_equal(firmware_ca_file(r->fw), "");
 }
 
+/* firmware.allow_unsigned false (the default): only a signature checked
+ * against a manufacturer root installs; nothing else is even fetched. */
+static void unchecked_images_are_refused_by_default(void **state) {
+  rig *r = *state;
+  const char *image = "borne-sim-firmware 6.0-checked\npayload\n";
+  char url[300], err[320], pem[4096], sig[200], root[256], path[256];
+  snprintf(root, sizeof root, "%s/root.pem", r->dir);
+  snprintf(path, sizeof path, "%s/firmware.upload", r->dir);
+  sign(image, root, pem, sizeof pem, sig, sizeof sig);
+  write_text(r, "image.bin", image, url, sizeof url);
+  firmware_close(r->fw);
+  r->fw = make_policy(r, "", NULL, false);
+  assert_false(firmware_allow_unsigned(r->fw));
+  /* unsigned: InstallationFailed with the reason at once, no request made */
+  fw_request plain = {.location = url, .request_id = 3};
+  assert_int_equal(firmware_update(r->fw, &plain, err, sizeof err), -1);
+  assert_non_null(strstr(err, "firmware.allow_unsigned"));
+  static const fw_status refused[] = {FW_INSTALLATION_FAILED};
+  expect(r, refused, 1);
+  assert_non_null(strstr(r->details[0], "unsigned firmware refused"));
+  assert_false(firmware_busy(r->fw));
+  /* signed, but no root to check the certificate against: refused, no status */
+  r->count = 0;
+  fw_request signed_req = {.location = url, .signature_b64 = sig, .signing_cert_pem = pem};
+  assert_int_equal(firmware_update(r->fw, &signed_req, err, sizeof err), -1);
+  assert_non_null(strstr(err, "firmware.ca_file"));
+  assert_int_equal(r->count, 0);
+  /* the local page's image: refused, left where it is */
+  write_text(r, "firmware.upload", image, NULL, 0);
+  assert_int_equal(firmware_install_file(r->fw, path, sig, pem, err, sizeof err), -1);
+  assert_non_null(strstr(err, "firmware.ca_file"));
+  assert_int_equal(firmware_install_file(r->fw, path, NULL, NULL, err, sizeof err), -1);
+  assert_non_null(strstr(err, "unsigned firmware refused"));
+  struct stat sb;
+  assert_int_equal(stat(path, &sb), 0);
+  assert_int_equal(r->http.requests, 0);
+  /* with the root: verified and installed */
+  firmware_set_ca_file(r->fw, root);
+  assert_int_equal(firmware_update(r->fw, &signed_req, err, sizeof err), 0);
+  run_until(r, FW_INSTALL_REBOOTING);
+  static const fw_status ok[] = {FW_DOWNLOADING, FW_DOWNLOADED, FW_SIGNATURE_VERIFIED,
+                                 FW_INSTALLING, FW_INSTALL_REBOOTING};
+  expect(r, ok, 5);
+}
+
+/* Allowed when asked, refused when the installer takes it back before the
+ * image is installed (the policy is looked at again at install time). */
+static void allow_unsigned_is_checked_again_at_install(void **state) {
+  rig *r = *state;
+  char url[300], err[320];
+  write_text(r, "image.bin", "borne-sim-firmware 6.1-plain\n", url, sizeof url);
+  firmware_close(r->fw);
+  r->fw = make_policy(r, "", NULL, true);
+  borne_ms now = clock_now(&r->clock);
+  fw_request later = {.location = url, .retrieve_at = now + 2000};
+  assert_int_equal(firmware_update(r->fw, &later, err, sizeof err), 0);
+  firmware_set_allow_unsigned(r->fw, false);
+  run_until_done(r);
+  static const fw_status want[] = {FW_DOWNLOAD_SCHEDULED, FW_DOWNLOADING, FW_DOWNLOADED,
+                                   FW_INSTALLATION_FAILED};
+  expect(r, want, 4);
+  assert_non_null(strstr(r->details[3], "unsigned firmware refused"));
+  assert_int_equal(r->restarts, 0);
+  char dl[256];
+  struct stat sb;
+  snprintf(dl, sizeof dl, "%s/firmware.download", r->dir);
+  assert_int_not_equal(stat(dl, &sb), 0);
+}
+
+static void trust_refusal_table(void **state) {
+  (void)state;
+  assert_null(firmware_trust_refusal(true, "/etc/borne/root.pem", false));
+  assert_non_null(firmware_trust_refusal(true, "", false));
+  assert_non_null(firmware_trust_refusal(true, NULL, false));
+  assert_non_null(firmware_trust_refusal(false, "/etc/borne/root.pem", false));
+  assert_non_null(firmware_trust_refusal(false, "", false));
+  assert_null(firmware_trust_refusal(false, "", true));
+  assert_null(firmware_trust_refusal(true, "", true));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(root_set_later_applies_to_the_next_check, setup, teardown),
@@ -475,6 +564,9 @@ int main(void) {
       cmocka_unit_test_setup_teardown(signed_image_is_verified_before_install, setup, teardown),
       cmocka_unit_test_setup_teardown(tampered_or_foreign_signatures_are_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(local_file_is_checked_like_a_download, setup, teardown),
+      cmocka_unit_test_setup_teardown(unchecked_images_are_refused_by_default, setup, teardown),
+      cmocka_unit_test_setup_teardown(allow_unsigned_is_checked_again_at_install, setup, teardown),
+      cmocka_unit_test(trust_refusal_table),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,7 +10,9 @@
  * environment). The loop runs until the expected callback fired, bounded by
  * 2 s of loop time: no sleeps.
  */
+#include <fcntl.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -39,6 +42,7 @@ typedef struct {
   bool rcd_wired;         /* the RCD test output trips the monitor */
   bool rcd_latches;       /* ...which then stays tripped */
   int contactor_at_close; /* the contactor output's level when it was released */
+  int shunt_at_close;     /* the shunt-trip output's (gpiochip0:26) */
 } fake_bank;
 
 struct gpio_line {
@@ -105,6 +109,7 @@ static int fake_read_events(gpio_line *l) {
 static void fake_close(gpio_line *l) {
   fake_bank *b = l->bank;
   if (strcmp(l->spec, "gpiochip0:17") == 0) b->contactor_at_close = l->value;
+  if (strcmp(l->spec, "gpiochip0:26") == 0) b->shunt_at_close = l->value;
   if (l->pipe[0] >= 0) close(l->pipe[0]), close(l->pipe[1]);
   for (int i = 0; i < b->n; i++)
     if (b->lines[i] == l) b->lines[i] = b->lines[--b->n];
@@ -829,6 +834,229 @@ static void control_contact_edges(void **state) {
   assert_non_null(strstr(h->ops->last_error(h), "control contact: cannot open gpiochip7"));
 }
 
+/* The tamper switch: the same kind of station-wide input, its own line. */
+static int tamper_level = -1, tamper_reports;
+static void on_tamper(void *ctx, bool open) {
+  (void)ctx;
+  tamper_level = open;
+  tamper_reports++;
+}
+static bool tamper_first(seen *x) { return (void)x, tamper_level == 0 && tamper_reports == 1; }
+static bool tamper_open(seen *x) { return (void)x, tamper_level == 1 && tamper_reports == 2; }
+static bool tamper_closed(seen *x) { return (void)x, tamper_level == 0 && tamper_reports == 3; }
+
+static void tamper_switch_edges(void **state) {
+  fixture *f = *state;
+  hal_linux_config cfg = config(f);
+  char err[256];
+  hal *h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
+  assert_non_null(h);
+  f->h = h;
+  assert_int_equal(h->ops->watch_tamper(h, "gpiochip0:28", on_tamper, NULL), -1);
+  assert_non_null(strstr(h->ops->last_error(h), "tamper: the HAL is not started"));
+  assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
+  tamper_level = -1, tamper_reports = 0;
+  contact_level = -1, contact_reports = 0;
+  assert_int_equal(h->ops->watch_tamper(h, "gpiochip0:28", on_tamper, NULL), 0);
+  assert_int_equal(h->ops->watch_contact(h, "gpiochip0:30", on_contact, NULL), 0);
+  assert_int_equal(tamper_reports, 0); /* never from inside the call */
+  assert_true(run_until(f, tamper_first));
+  assert_true(run_until(f, contact_first));
+  gpio_line *l = find_line(&f->bank, "gpiochip0:28");
+  assert_non_null(l);
+  edge_line(l, 1);
+  assert_true(run_until(f, tamper_open));
+  assert_int_equal(contact_reports, 1); /* the other input saw nothing */
+  edge_line(l, 0);
+  assert_true(run_until(f, tamper_closed));
+  assert_int_equal(h->ops->watch_tamper(h, "gpiochip0:29", on_tamper, NULL), -1);
+  assert_non_null(strstr(h->ops->last_error(h), "tamper: already watched"));
+  finish(f, h);
+  h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
+  f->h = h;
+  assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
+  assert_int_equal(h->ops->watch_tamper(h, "gpiochip7:1", on_tamper, NULL), -1);
+  assert_non_null(strstr(h->ops->last_error(h), "tamper: cannot open gpiochip7"));
+}
+
+/* The shunt-trip output: claimed low, driven, released low. */
+static void shunt_trip_output(void **state) {
+  fixture *f = *state;
+  hal *h = create_started(f);
+  assert_int_equal(h->ops->open_shunt_trip(h, "gpiochip0:26"), 0);
+  gpio_line *l = find_line(&f->bank, "gpiochip0:26");
+  assert_non_null(l);
+  assert_int_equal(l->value, 0);
+  h->ops->set_shunt_trip(h, true);
+  assert_int_equal(l->value, 1);
+  assert_int_equal(h->ops->open_shunt_trip(h, "gpiochip0:27"), -1);
+  assert_non_null(strstr(h->ops->last_error(h), "shunt trip: already open"));
+  f->bank.shunt_at_close = -1;
+  finish(f, h); /* still tripping when the back end lets go: driven low first */
+  assert_int_equal(f->bank.shunt_at_close, 0);
+  h = create_started(f);
+  assert_int_equal(h->ops->open_shunt_trip(h, "gpiochip7:1"), -1);
+  assert_non_null(strstr(h->ops->last_error(h), "shunt trip: cannot open gpiochip7"));
+  h->ops->set_shunt_trip(h, true); /* not open: nothing to drive, no crash */
+  finish(f, h);
+}
+
+/* A connector's status LED (hal_linux_leds.c, tested on its own in
+ * test_hal_leds.c): set_led reaches it, destroy leaves it dark, a missing
+ * LED names itself. */
+static void connector_led_through_the_hal(void **state) {
+  fixture *f = *state;
+  char cmd[300], text[64], err[256];
+  snprintf(cmd, sizeof cmd, "mkdir -p '%s/class/leds/rgb:charge'", f->root);
+  assert_int_equal(system(cmd), 0);
+  put(f, "class/leds/rgb:charge/max_brightness", "100");
+  put(f, "class/leds/rgb:charge/multi_index", "red green blue");
+  hal_linux_config cfg = config(f);
+  snprintf(cfg.pins[0].led, sizeof cfg.pins[0].led, "rgb:charge");
+  hal *h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
+  if (!h) fail_msg("create: %s", err);
+  f->h = h;
+  assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
+  h->ops->set_led(h, 1, led_look_of(LED_CHARGING)); /* #0060FF on a 0..100 scale */
+  get(f, "class/leds/rgb:charge/multi_intensity", text, sizeof text);
+  assert_string_equal(text, "0 38 100");
+  get(f, "class/leds/rgb:charge/trigger", text, sizeof text);
+  assert_string_equal(text, "pattern");
+  finish(f, h);
+  get(f, "class/leds/rgb:charge/brightness", text, sizeof text);
+  assert_string_equal(text, "0");
+  get(f, "class/leds/rgb:charge/trigger", text, sizeof text);
+  assert_string_equal(text, "none");
+  snprintf(cfg.pins[0].led, sizeof cfg.pins[0].led, "rgb:missing");
+  assert_null(hal_linux_create_with(&cfg, &f->gpio, err, sizeof err));
+  assert_non_null(strstr(err, "connector 1 led: LED `rgb:missing`: cannot read"));
+}
+
+/* ---- the 125 kHz serial badge reader over a socat pseudo-terminal pair ---- */
+
+/* socat's two ends: DIR/reader (the station's serial device) and DIR/feed
+ * (what the reader would send). Returns once socat says it is transferring:
+ * a blocking read of its log, no sleep. */
+static FILE *socat_log;
+
+static pid_t socat_start(const char *dir) {
+  int pipefd[2];
+  assert_int_equal(pipe(pipefd), 0);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    char a[200], b[200];
+    snprintf(a, sizeof a, "pty,raw,echo=0,link=%s/reader", dir);
+    snprintf(b, sizeof b, "pty,raw,echo=0,link=%s/feed", dir);
+    dup2(pipefd[1], 2);
+    close(pipefd[0]);
+    execlp("socat", "socat", "-d", "-d", a, b, (char *)NULL);
+    _exit(127);
+  }
+  close(pipefd[1]);
+  FILE *log = fdopen(pipefd[0], "r");
+  assert_non_null(log);
+  char line[512];
+  bool ready = false;
+  while (!ready && fgets(line, sizeof line, log))
+    ready = strstr(line, "starting data transfer") != NULL;
+  if (!ready) fail_msg("socat did not start (Debian package socat)");
+  socat_log = log; /* kept open: socat may log more (a closed pipe would kill it) */
+  return pid;
+}
+
+static void socat_stop(pid_t pid) {
+  kill(pid, SIGTERM);
+  int status;
+  waitpid(pid, &status, 0);
+  if (socat_log) fclose(socat_log);
+  socat_log = NULL;
+}
+
+static void feed_reader(const char *dir, const char *bytes, size_t n) {
+  char path[200];
+  snprintf(path, sizeof path, "%s/feed", dir);
+  int fd = open(path, O_WRONLY | O_NOCTTY);
+  assert_true(fd >= 0);
+  assert_int_equal(write(fd, bytes, n), (ssize_t)n);
+  close(fd);
+}
+
+static char badge_uid[16];
+static int badge_count;
+static hal *reader_hal;
+static void on_badge(void *ctx, const char *uid) {
+  (void)ctx;
+  snprintf(badge_uid, sizeof badge_uid, "%s", uid);
+  badge_count++;
+}
+static bool one_badge(seen *x) { return (void)x, badge_count == 1; }
+static bool two_badges(seen *x) { return (void)x, badge_count == 2; }
+static bool reader_is(bool up) {
+  hal_reader_state rs;
+  return reader_hal->ops->reader_state(reader_hal, &rs) == 0 && rs.up == up;
+}
+static bool reader_up(seen *x) { return (void)x, reader_is(true); }
+static bool reader_down(seen *x) { return (void)x, reader_is(false); }
+
+#define FRAME1                                                                                     \
+  "\x02"                                                                                           \
+  "0C000D2F3A14"                                                                                   \
+  "\x03"
+#define FRAME2                                                                                     \
+  "\x02"                                                                                           \
+  "1A0049BB42AA"                                                                                   \
+  "\x03"
+
+static void serial_badge_reader_over_a_pty(void **state) {
+  fixture *f = *state;
+  pid_t socat = socat_start(f->root);
+  hal_linux_config cfg = config(f);
+  snprintf(cfg.reader_type, sizeof cfg.reader_type, "em4100");
+  snprintf(cfg.reader_port, sizeof cfg.reader_port, "%s/reader", f->root);
+  char err[256];
+  hal *h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
+  if (!h) fail_msg("create: %s", err);
+  f->h = reader_hal = h;
+  badge_count = 0;
+  f->listener.on_badge = on_badge;
+  assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
+  assert_true(run_until(f, reader_up));
+  /* garbage, a bad checksum, then a good frame held for three repeats: one badge */
+  static const char burst[] = "\xff\x13noise\r\n\x02"
+                              "0C000D2F3A15"
+                              "\x03\x02zz" FRAME1 FRAME1 FRAME1;
+  feed_reader(f->root, burst, sizeof burst - 1);
+  assert_true(run_until(f, one_badge));
+  assert_string_equal(badge_uid, "0C000D2F3A");
+  hal_reader_state rs;
+  assert_int_equal(h->ops->reader_state(h, &rs), 0);
+  assert_string_equal(rs.type, "em4100");
+  assert_true(rs.up);
+  assert_int_equal(rs.badges, 1);
+  assert_int_equal(rs.bad_frames, 2);
+  /* unplugged: down with a reason, then back by itself, and reading again */
+  socat_stop(socat);
+  assert_true(run_until(f, reader_down));
+  assert_int_equal(h->ops->reader_state(h, &rs), 0);
+  assert_true(rs.why[0] != '\0');
+  socat = socat_start(f->root);
+  assert_true(run_until(f, reader_up));
+  feed_reader(f->root, FRAME2, sizeof FRAME2 - 1);
+  assert_true(run_until(f, two_badges));
+  assert_string_equal(badge_uid, "1A0049BB42");
+  finish(f, h);
+  socat_stop(socat);
+  /* configuration errors */
+  snprintf(cfg.reader_type, sizeof cfg.reader_type, "pn532");
+  assert_null(hal_linux_create_with(&cfg, &f->gpio, err, sizeof err));
+  assert_non_null(strstr(err, "`pn532` is not a known type"));
+  snprintf(cfg.reader_type, sizeof cfg.reader_type, "em4100");
+  cfg.reader_port[0] = '\0';
+  assert_null(hal_linux_create_with(&cfg, &f->gpio, err, sizeof err));
+  assert_non_null(strstr(err, "no serial device (reader.port)"));
+}
+
 static void ct_block_is_read_from_iio(void **state) {
   fixture *f = *state;
   put(f, "bus/iio/devices/iio:device0/in_voltage3_raw", "6600"); /* x 0.25 mV = 1.65 V */
@@ -850,6 +1078,10 @@ static void ct_block_is_read_from_iio(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(start_reports_levels_and_pwm_is_configured, setup, teardown),
+      cmocka_unit_test_setup_teardown(tamper_switch_edges, setup, teardown),
+      cmocka_unit_test_setup_teardown(shunt_trip_output, setup, teardown),
+      cmocka_unit_test_setup_teardown(connector_led_through_the_hal, setup, teardown),
+      cmocka_unit_test_setup_teardown(serial_badge_reader_over_a_pty, setup, teardown),
       cmocka_unit_test_setup_teardown(cp_states_are_debounced, setup, teardown),
       cmocka_unit_test_setup_teardown(calibration_maps_the_front_end, setup, teardown),
       cmocka_unit_test_setup_teardown(pwm_commands_and_the_diode_check, setup, teardown),

@@ -410,6 +410,25 @@ static void config_export_and_import(void **state) {
   expect_usage_error(PARSE("config", "import", ""), "empty file name");
 }
 
+static void tamper_verbs(void **state) {
+  (void)state;
+  parse_result r = PARSE("tamper", "ack");
+  assert_int_equal(r.rc, 0);
+  assert_string_equal(r.cmd.method, "POST");
+  assert_string_equal(r.cmd.path, "/api/v1/tamper/ack");
+  assert_true(r.cmd.has_body);
+  assert_int_equal(r.cmd.field_count, 0);
+  r = PARSE("tamper", "open");
+  assert_int_equal(r.rc, 0);
+  assert_string_equal(r.cmd.path, "/api/v1/sim/tamper");
+  assert_string_equal(field(&r.cmd, "open")->text, "true");
+  r = PARSE("tamper", "close");
+  assert_string_equal(field(&r.cmd, "open")->text, "false");
+  expect_usage_error(PARSE("tamper"), "tamper ack|open|close");
+  expect_usage_error(PARSE("tamper", "shut"), "`shut` is not ack, open or close");
+  expect_usage_error(PARSE("tamper", "ack", "now"), "tamper");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(status_and_globals_anywhere),
@@ -426,6 +445,7 @@ int main(void) {
       cmocka_unit_test(encoding_helpers),
       cmocka_unit_test(config_export_and_import),
       cmocka_unit_test(setup_code_sends_nothing),
+      cmocka_unit_test(tamper_verbs),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

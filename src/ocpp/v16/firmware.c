@@ -85,10 +85,12 @@ static void h_update_firmware(ocpp16_station *o, const json_t *req, ocpp_reply *
                    .retrieve_at = at,
                    .retries = (int)q.retries,
                    .retry_interval_s = (int)q.retryInterval};
-  char err[160];
+  char err[320];
   o->fw_signed = false;
   /* UpdateFirmware.conf has no status: a location the updater refuses
-   * (file://, gopher://, ...) is reported DownloadFailed by the updater */
+   * (file://, gopher://, ...) is reported DownloadFailed by the updater, an
+   * unsigned image it may not install (firmware.allow_unsigned false)
+   * InstallationFailed */
   if (firmware_update(o->fw, &fr, err, sizeof err) != 0) log_warn(MOD, "UpdateFirmware: %s", err);
   ocpp16_UpdateFirmwareRequest_free(&q);
   r->result = json_object(); /* UpdateFirmware.conf is empty */
@@ -108,12 +110,24 @@ static void h_signed_update_firmware(ocpp16_station *o, const json_t *req, ocpp_
                    .signature_b64 = f->signature,
                    .signing_cert_pem = f->signingCertificate,
                    .request_id = (int)q.requestId};
-  char err[160];
+  char err[320];
   if (!curl_uv_url_allowed(fr.location, err, sizeof err)) {
     /* refused up front (file://, gopher://, ...): no update starts, so no
      * status notification follows the Rejected */
     log_warn(MOD, "SignedUpdateFirmware: %s", err);
     v16_reply_status(r, "Rejected");
+    ocpp16_SignedUpdateFirmwareRequest_free(&q);
+    return;
+  }
+  const char *refusal =
+      firmware_trust_refusal(true, firmware_ca_file(o->fw), firmware_allow_unsigned(o->fw));
+  if (refusal) {
+    /* no manufacturer root to check the signing certificate against: the
+     * security whitepaper's answer to a certificate that cannot be verified,
+     * with its security event; nothing is fetched, no status follows */
+    log_warn(MOD, "SignedUpdateFirmware: %s", refusal);
+    station_event(o->st, 0, "security", "InvalidFirmwareSigningCertificate: %s", refusal);
+    v16_reply_status(r, "InvalidCertificate");
     ocpp16_SignedUpdateFirmwareRequest_free(&q);
     return;
   }

@@ -1,6 +1,7 @@
 /*
- * A receive-only serial line on the libuv loop, for meters that talk on
- * their own (Linky TIC, P1): opens the device, sets its line settings
+ * A receive-only serial line on the libuv loop, for devices that talk on
+ * their own (the grid inputs' Linky TIC and P1 meters, the Linux back end's
+ * 125 kHz badge reader; it lives in the HAL for both): opens the device, sets its line settings
  * (termios: baud, 7 or 8 data bits, parity, stop bits, raw), hands every
  * byte read to a callback, reports the line going down (device unplugged,
  * pty closed, read error) and comes back by itself by trying to open the
@@ -10,8 +11,8 @@
  * so a read never blocks the loop, and the data rate (at most 11.5 kB/s at
  * 115200 baud) and the parsing behind it cost next to nothing.
  */
-#ifndef BORNE_GRID_SERIAL_LINE_H
-#define BORNE_GRID_SERIAL_LINE_H
+#ifndef BORNE_HAL_SERIAL_LINE_H
+#define BORNE_HAL_SERIAL_LINE_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -3,7 +3,7 @@
  * opened descriptor: the descriptor is closed in the handle's close callback,
  * after libuv stopped watching it, so a reopen never races a stale watcher.
  */
-#include "grid/serial_line.h"
+#include "hal/serial_line.h"
 
 #include <errno.h>
 #include <fcntl.h>
