@@ -117,10 +117,15 @@ deb: deps
 deps-cross: deps
 	@./tools/cross-deps.sh $(ARCH) $(BUILD_CROSS)/overlay $(DEB_PACKAGES_CROSS)
 
-cross: deps-cross
+# SYSROOT=<dir>: build against the target's root file system in <dir> instead of the
+# multiarch packages (only the cross compiler and qemu-user are installed then).
+CROSS_GCC_arm64 := gcc-aarch64-linux-gnu
+CROSS_GCC_armhf := gcc-arm-linux-gnueabihf
+cross: $(if $(SYSROOT),,deps-cross)
+	@$(if $(SYSROOT),./tools/install-deps.sh $(CROSS_GCC_$(ARCH)) qemu-user-static)
 	@cmake -S . -B $(BUILD_CROSS) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-$(ARCH).cmake \
-	  -DBORNE_CROSS_OVERLAY=$(abspath $(BUILD_CROSS))/overlay >/dev/null
+	  $(if $(SYSROOT),-DCMAKE_SYSROOT=$(abspath $(SYSROOT)),-DBORNE_CROSS_OVERLAY=$(abspath $(BUILD_CROSS))/overlay) >/dev/null
 	@ninja -C $(BUILD_CROSS) -j $(JOBS)
 
 # The unit tests, run by ctest through qemu-user (CMAKE_CROSSCOMPILING_EMULATOR).

@@ -18,20 +18,24 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 # pkg-config reads the target's .pc files, never the build machine's. BORNE_CROSS_OVERLAY
 # (made by tools/cross-deps.sh) holds what a -dev package that cannot be co-installed for a
 # foreign architecture would have given (libwebsockets-dev: docs/cross.md); it comes first.
-set(_borne_pc /usr/lib/${BORNE_CROSS_TRIPLET}/pkgconfig:/usr/share/pkgconfig)
+# With -DCMAKE_SYSROOT=<dir> (the target's root file system, e.g. a copy of the board's, or
+# Debian packages unpacked with dpkg-deb -x: docs/cross.md) the same paths are read inside it.
+set(_borne_pc ${CMAKE_SYSROOT}/usr/lib/${BORNE_CROSS_TRIPLET}/pkgconfig:${CMAKE_SYSROOT}/usr/share/pkgconfig)
 if(BORNE_CROSS_OVERLAY)
   set(_borne_pc ${BORNE_CROSS_OVERLAY}/usr/lib/${BORNE_CROSS_TRIPLET}/pkgconfig:${_borne_pc})
 endif()
 set(ENV{PKG_CONFIG_LIBDIR} ${_borne_pc})
 set(ENV{PKG_CONFIG_PATH} "")
-set(ENV{PKG_CONFIG_SYSROOT_DIR} "")
+set(ENV{PKG_CONFIG_SYSROOT_DIR} "${CMAKE_SYSROOT}")
 # try_compile projects see the toolchain file again: keep the overlay setting.
-list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES BORNE_CROSS_OVERLAY)
+list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES BORNE_CROSS_OVERLAY CMAKE_SYSROOT)
 
 # ctest runs target executables through qemu-user. The target's dynamic loader and
 # libraries are installed at their multiarch places on this machine (libc6:<arch>), so
-# qemu's prefix is / (no -L sysroot needed).
+# qemu's prefix is / (no -L sysroot needed); with a sysroot, it is the sysroot.
 find_program(BORNE_QEMU qemu-${BORNE_QEMU_ARCH}-static)
-if(BORNE_QEMU)
+if(BORNE_QEMU AND CMAKE_SYSROOT)
+  set(CMAKE_CROSSCOMPILING_EMULATOR ${BORNE_QEMU};-L;${CMAKE_SYSROOT})
+elseif(BORNE_QEMU)
   set(CMAKE_CROSSCOMPILING_EMULATOR ${BORNE_QEMU})
 endif()
