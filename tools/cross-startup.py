@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """borned --sim start time to its ready line, for docs/performance.md's per-architecture
-figures (docs/cross.md): tools/cross-startup.py BORNED [EMULATOR] [RUNS].
-Each run execs borned (under EMULATOR, e.g. qemu-aarch64-static, when given) on a free port
+figures (docs/cross.md): tools/cross-startup.py BORNED ["EMULATOR ARGS"] [RUNS].
+Each run execs borned (under EMULATOR, e.g. qemu-aarch64-static or "qemu-arm-static -L SYSROOT", when given) on a free port
 and times, from just before the exec, the log line `station: station ... ready:` (database open,
 HTTP listening, hardware started). First start: a fresh data directory (keys generated,
 schema created); restart: the same directory again. Prints the medians and the extremes."""
@@ -33,7 +33,7 @@ def start(cmd, data):
 
 def main():
     borned = os.path.abspath(sys.argv[1])
-    cmd = ([sys.argv[2]] if len(sys.argv) > 2 and sys.argv[2] else []) + [borned]
+    cmd = (sys.argv[2].split() if len(sys.argv) > 2 else []) + [borned]
     runs = int(sys.argv[3]) if len(sys.argv) > 3 else 5
     first, again = [], []
     for _ in range(runs):
@@ -44,7 +44,7 @@ def main():
         finally:
             shutil.rmtree(data)
     for name, v in (("first start", first), ("restart", again)):
-        print(f"{' '.join(os.path.basename(c) for c in cmd)}: {name} to ready: median "
+        print(f"{' '.join(cmd)}: {name} to ready: median "
               f"{statistics.median(v):.0f} ms, min {min(v):.0f}, max {max(v):.0f} ({runs} runs)")
 
 main()
