@@ -3,6 +3,8 @@
 #   make test   install, build (normal, ASan+UBSan, fuzz), run every test
 # Other targets: build, sanitize, fuzz, fuzz-long, soak, bench, format, deps, clean,
 #   install (PREFIX, DESTDIR) and deb (the Debian package, in $(BUILD)/deb): docs/install.md.
+#   deps-cross, cross, cross-test (ARCH=arm64|armhf): cross builds, unit tests under qemu-user,
+#   on demand only, not part of make test: docs/cross.md.
 
 SHELL := /bin/bash
 BUILD      ?= build
@@ -24,7 +26,18 @@ DEB_PACKAGES := build-essential cmake ninja-build pkg-config clang libclang-rt-1
   libmosquitto-dev mosquitto mosquitto-clients
 
 .PHONY: all run test build sanitize fuzz fuzz-long soak bench format format-check deps clean \
-  install deb
+  install deb deps-cross cross cross-test
+
+# Cross builds (docs/cross.md): Debian's cross compiler, qemu-user for the unit tests and the
+# target's :$(ARCH) -dev packages (multiarch). libwebsockets-dev:$(ARCH) is not in the list:
+# dpkg cannot install it next to the build machine's (tools/cross-deps.sh unpacks it instead);
+# libcap-dev is what its libwebsockets.pc requires.
+ARCH        ?= arm64
+BUILD_CROSS ?= build-$(ARCH)
+DEB_PACKAGES_CROSS := crossbuild-essential-$(ARCH) qemu-user-static \
+  $(addsuffix :$(ARCH),libc6-dev libuv1-dev libwebsockets17 libwebsockets-evlib-uv \
+    libjansson-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev libcmocka-dev libgpiod-dev \
+    libmodbus-dev libqrencode-dev libmosquitto-dev libcap-dev)
 
 all: build
 
@@ -99,6 +112,25 @@ install: build
 deb: deps
 	@JOBS=$(JOBS) ./tools/make-deb.sh $(BUILD)/deb
 	@lintian --fail-on error $(BUILD)/deb/*.changes
+
+# On demand, never in make test: they add a foreign dpkg architecture and minutes per run.
+deps-cross: deps
+	@./tools/cross-deps.sh $(ARCH) $(BUILD_CROSS)/overlay $(DEB_PACKAGES_CROSS)
+
+# SYSROOT=<dir>: build against the target's root file system in <dir> instead of the
+# multiarch packages (only the cross compiler and qemu-user are installed then).
+CROSS_GCC_arm64 := gcc-aarch64-linux-gnu
+CROSS_GCC_armhf := gcc-arm-linux-gnueabihf
+cross: $(if $(SYSROOT),,deps-cross)
+	@$(if $(SYSROOT),./tools/install-deps.sh $(CROSS_GCC_$(ARCH)) qemu-user-static)
+	@cmake -S . -B $(BUILD_CROSS) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-$(ARCH).cmake \
+	  $(if $(SYSROOT),-DCMAKE_SYSROOT=$(abspath $(SYSROOT)),-DBORNE_CROSS_OVERLAY=$(abspath $(BUILD_CROSS))/overlay) >/dev/null
+	@ninja -C $(BUILD_CROSS) -j $(JOBS)
+
+# The unit tests, run by ctest through qemu-user (CMAKE_CROSSCOMPILING_EMULATOR).
+cross-test: cross
+	@ctest --test-dir $(BUILD_CROSS) -L unit --output-on-failure -j $(JOBS)
 
 format:
 	@git ls-files '*.c' '*.h' | xargs clang-format -i

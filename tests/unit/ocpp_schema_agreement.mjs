@@ -22,7 +22,8 @@ const addFormats = require('ajv-formats');
 const draft6 = require('ajv/dist/refs/json-schema-draft-06.json');
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const binary = process.argv[2];
+// Cross builds (docs/cross.md) put the emulator first: qemu-<arch>-static BINARY.
+const [binary, ...binaryArgs] = process.argv.slice(2);
 if (!binary) throw new Error('usage: ocpp_schema_agreement.mjs TEST_OCPP2_MESSAGES_BINARY');
 
 // { version, action, request, schema }
@@ -203,7 +204,7 @@ for (const m of loadMessages()) {
 const input = cases
   .map((c) => JSON.stringify({ v: c.version, action: c.action, request: c.request, payload: c.payload }))
   .join('\n') + '\n';
-const run = spawnSync(binary, ['--validate'], { input, maxBuffer: 1 << 28, encoding: 'utf8' });
+const run = spawnSync(binary, [...binaryArgs, '--validate'], { input, maxBuffer: 1 << 28, encoding: 'utf8' });
 if (run.status !== 0) throw new Error(`${binary} --validate failed: ${run.stderr}`);
 const lines = run.stdout.split('\n');
 let mismatches = 0;

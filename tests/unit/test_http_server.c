@@ -354,6 +354,19 @@ static void *client_main(void *arg) {
   return NULL;
 }
 
+/* Under qemu-user (cross builds, BORNE_EMULATOR set by CMake: docs/cross.md) getsockopt
+ * TCP_INFO answers an int, not a struct tcp_info, so http_socket_bytes_read() is -1 and
+ * the server, as it must when it cannot tell, closes a connection whose later request has
+ * a body. The cases that need the count are skipped there; a real kernel runs them. */
+static void skip_without_tcp_info(void) {
+  if (!getenv("BORNE_EMULATOR")) return;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  assert_true(fd >= 0);
+  long long n = http_socket_bytes_read(fd);
+  close(fd);
+  if (n < 0) skip();
+}
+
 static fixture *fixture_start(void) {
   fixture *f = calloc(1, sizeof *f);
   assert_int_equal(uv_loop_init(&f->loop), 0);
@@ -596,6 +609,7 @@ static void sc_bodies(fixture *f) {
 
 static void bodies_received_intact(void **state) {
   (void)state;
+  skip_without_tcp_info();
   fixture *f = fixture_start();
   fixture_run(f, sc_bodies);
   static const char *methods[] = {"POST", "PUT", "DELETE", "PATCH"};
@@ -991,6 +1005,7 @@ static void sc_pipelining(fixture *f) {
 
 static void pipelined_requests_answered_once_or_closed(void **state) {
   (void)state;
+  skip_without_tcp_info();
   fixture *f = fixture_start();
   fixture_run(f, sc_pipelining);
   for (int i = 0; i < 2; i++) {
@@ -1033,6 +1048,7 @@ static void pipelined_requests_answered_once_or_closed(void **state) {
 /* http_socket_bytes_read counts what the process read, not what arrived. */
 static void socket_bytes_read_counts_reads(void **state) {
   (void)state;
+  skip_without_tcp_info();
   int l = socket(AF_INET, SOCK_STREAM, 0);
   struct sockaddr_in sa = {.sin_family = AF_INET};
   sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
