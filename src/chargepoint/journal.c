@@ -1,7 +1,8 @@
 /*
  * The transaction journal on SQLite (see journal.h): the queue is the table
  * ocpp16_queue (its `action` column holds the kind, migration 2 of
- * cp_sql.c), the session <-> transaction map is ocpp16_tx.
+ * cp_sql.c), the session <-> transaction map is ocpp16_tx, the sequence
+ * numbers of 2.0.1 transaction events cp_tx_seq.
  */
 #include "chargepoint/journal.h"
 
@@ -182,4 +183,15 @@ bool cp_journal_tx_id(cp_journal *j, int64_t session_id, char tx_id[CP_TX_ID_MAX
 
 int64_t cp_journal_length(cp_journal *j) {
   return cp_sql_scalar(j->st, PREP(j, "SELECT count(*) FROM ocpp16_queue", NULL), 0);
+}
+
+int64_t cp_journal_next_seq(cp_journal *j, int64_t session_id) {
+  int64_t seq = cp_sql_scalar(
+      j->st, PREP(j, "SELECT next FROM cp_tx_seq WHERE session_id = ?", "i", session_id), 0);
+  if (RUN(j, PREP(j, "INSERT OR REPLACE INTO cp_tx_seq(session_id, next) VALUES(?, ?)", "ii",
+                  session_id, seq + 1)) != 0)
+    return -1;
+  /* keep the table small: the sessions long gone */
+  RUN(j, PREP(j, "DELETE FROM cp_tx_seq WHERE session_id < ?", "i", session_id - 1000));
+  return seq;
 }

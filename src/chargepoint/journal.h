@@ -82,5 +82,11 @@ borne_ms cp_journal_next_due(cp_journal *j);
  * false ("" in tx_id) until the start was accepted. */
 bool cp_journal_tx_id(cp_journal *j, int64_t session_id, char tx_id[CP_TX_ID_MAX + 1]);
 int64_t cp_journal_length(cp_journal *j);
+/* The next sequence number of a session's transaction events (OCPP 2.0.1
+ * TransactionEvent seqNo: 0 for the first, then 1, 2...), counted on disk:
+ * call it in the same commit (store_batch_begin) as the cp_journal_push of the
+ * event that carries it, so that neither a gap nor a repeat survives a crash.
+ * -1 with cp_journal_error. */
+int64_t cp_journal_next_seq(cp_journal *j, int64_t session_id);
 
 #endif

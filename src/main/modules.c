@@ -17,6 +17,7 @@
 #include "mqtt/mqtt_module.h"
 #include "ocmf/ocmf_module.h"
 #include "ocpp/v16/ocpp16_module.h"
+#include "ocpp/v201/ocpp201_module.h"
 #include "webpage/webpage_module.h"
 #include "api/api_module.h"
 
@@ -26,6 +27,7 @@ static const station_attach_fn attach_list[] = {
     grid_attach,   /* Linky TIC / P1 line, CT clamps, control contact (grid.source) */
     energy_attach, /* load management: after the meters, reads their samples */
     ocpp16_attach, /* OCPP 1.6J back end (ocpp.url): starts connecting, so the rest overlaps */
+    ocpp201_attach, /* OCPP 2.0.1 instead when ocpp.version says so (one of the two attaches) */
     ocmf_attach,   /* signed meter data: its hooks go before OCPP's (the end record first) */
     modbus_server_attach, /* Modbus TCP server: register map, setpoints (modbus_server.listen) */
     webpage_attach,       /* the local web page */
