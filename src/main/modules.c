@@ -22,13 +22,13 @@
 #include "api/api_module.h"
 
 static const station_attach_fn attach_list[] = {
-    api_attach,    /* the REST API: first, before the web page's catch-all file route */
-    meter_attach,  /* Modbus meters: before the modules that read meters */
-    grid_attach,   /* Linky TIC / P1 line, CT clamps, control contact (grid.source) */
-    energy_attach, /* load management: after the meters, reads their samples */
-    ocpp16_attach, /* OCPP 1.6J back end (ocpp.url): starts connecting, so the rest overlaps */
+    api_attach,     /* the REST API: first, before the web page's catch-all file route */
+    meter_attach,   /* Modbus meters: before the modules that read meters */
+    grid_attach,    /* Linky TIC / P1 line, CT clamps, control contact (grid.source) */
+    energy_attach,  /* load management: after the meters, reads their samples */
+    ocpp16_attach,  /* OCPP 1.6J back end (ocpp.url): starts connecting, so the rest overlaps */
     ocpp201_attach, /* OCPP 2.0.1 instead when ocpp.version says so (one of the two attaches) */
-    ocmf_attach,   /* signed meter data: its hooks go before OCPP's (the end record first) */
+    ocmf_attach,    /* signed meter data: its hooks go before OCPP's (the end record first) */
     modbus_server_attach, /* Modbus TCP server: register map, setpoints (modbus_server.listen) */
     webpage_attach,       /* the local web page */
     mqtt_attach, /* MQTT and Home Assistant discovery (mqtt.url): after every limit source */

@@ -94,12 +94,11 @@ static const cfg_key_def rows[] = {
      "segment. Empty: no back end. `borned --csms URL` sets it.",
      "ws://host:port/path or wss://...", check_url},
     {"ocpp.version", CFG_STRING, "1.6", 0, 40, NULL, false,
-     "OCPP version(s) offered to the back end as WebSocket subprotocols (OCPP-J), in order of "
-     "preference: one of 1.6, 2.0.1, 2.1 or a comma-separated list (2.1,2.0.1,1.6); the station "
-     "speaks what the server picks. Only versions borne has the behaviour of are accepted: 1.6 "
-     "(src/ocpp/v16) and 2.0.1 (src/ocpp/v201, docs/ocpp201.md), one at a time: a list of "
-     "several and 2.1 are refused (issue 16).",
-     "1.6 | 2.0.1 | 2.1 | list", check_version_list},
+     "OCPP version spoken with the back end, offered as the WebSocket subprotocol (OCPP-J): 1.6 "
+     "(ocpp1.6) or 2.0.1 (ocpp2.0.1, docs/ocpp201.md). The value is read as a list in order of "
+     "preference (2.1,2.0.1,1.6); a list of several and 2.1 are refused at start today: one "
+     "dialect runs per start and 2.1 has no behaviour yet (issue 16).",
+     "1.6 | 2.0.1", check_version_list},
     {"ocpp.security_profile", CFG_INT, "0", 0, 3, NULL, RT,
      "OCPP security profile: 0 none, 1 HTTP Basic (ocpp.AuthorizationKey), 2 TLS + Basic with "
      "the server certificate checked against ocpp.ca_file, 3 TLS with a client certificate "

@@ -65,7 +65,8 @@ static void bad_lists_say_why(void **state) {
   /* a version without its behaviour is refused where borne must speak it */
   assert_int_equal(parse("2.0.1,1.6", true, l, why), 2);
   assert_int_equal(parse("2.1,1.6", true, l, why), 0);
-  assert_string_equal(why, "OCPP 2.1 is not implemented yet (issue 16): only 1.6 and 2.0.1 are spoken");
+  assert_string_equal(why,
+                      "OCPP 2.1 is not implemented yet (issue 16): only 1.6 and 2.0.1 are spoken");
 }
 
 static void the_servers_pick_is_a_dialect(void **state) {

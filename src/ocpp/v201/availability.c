@@ -35,7 +35,7 @@ borne_ms v201_report_statuses(ocpp201_station *o, borne_ms now) {
     v201_evse *k = &o->evse[c - 1];
     if (!k->known) continue;
     bool changed = !k->reported_valid || strcmp(v201_connector_status_name(k->reported),
-                                                 v201_connector_status_name(k->status)) != 0;
+                                                v201_connector_status_name(k->status)) != 0;
     if (!changed) continue;
     if (now - k->since >= hold) {
       if (online201(o)) v201_send_status(o, c);
@@ -63,7 +63,8 @@ static void h_change_availability(ocpp201_station *o, const json_t *req, ocpp_re
   ocpp201_ChangeAvailabilityRequest q;
   ocpp_error e;
   if (!v201_decoded(ocpp201_ChangeAvailabilityRequest_decode(req, &q, &e), &e, r)) return;
-  bool operative = q.operationalStatus == ocpp201_ChangeAvailabilityRequest_operationalStatus_Operative;
+  bool operative =
+      q.operationalStatus == ocpp201_ChangeAvailabilityRequest_operationalStatus_Operative;
   int c = q.has_evse ? (int)q.evse.id : 0;
   bool bad_connector = q.has_evse && q.evse.has_connectorId && q.evse.connectorId != 1;
   ocpp201_ChangeAvailabilityRequest_free(&q);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ocpp/v201/vocabulary.h"
+#include "ocpp201_messages.h" /* generated from the OCPP 2.0.1 schemas */
 #include "util/timefmt.h"
 
 static bool key_bool(const config *cfg, const char *k) { return config_get_bool(cfg, k); }
@@ -113,7 +114,8 @@ json_t *v201_transaction_event(const v201_tx_event *e) {
     const char *why = v201_stop_reason_name(e->stopped);
     if (why) json_object_set_new(info, "stoppedReason", json_string(why));
   }
-  if (e->remote_start_id) json_object_set_new(info, "remoteStartId", json_integer(e->remote_start_id));
+  if (e->remote_start_id)
+    json_object_set_new(info, "remoteStartId", json_integer(e->remote_start_id));
   json_t *p = json_pack("{s:s, s:s, s:s, s:I, s:o}", "eventType", types[e->kind], "timestamp", t,
                         "triggerReason", e->trigger_reason, "seqNo", (json_int_t)e->seq_no,
                         "transactionInfo", info);
@@ -128,6 +130,17 @@ json_t *v201_transaction_event(const v201_tx_event *e) {
   else
     json_decref(e->meter_values);
   return p;
+}
+
+/* A SampledValueType the 2.0.1 schema accepts, asked of the generated
+ * validator through the smallest message that carries one. */
+static bool sampled_value_ok(json_t *sv) {
+  json_t *probe = json_pack("{s:i, s:[{s:s, s:[O]}]}", "evseId", 1, "meterValue", "timestamp",
+                            "2026-01-01T00:00:00Z", "sampledValue", sv);
+  ocpp_error err;
+  bool ok = probe && ocpp201_validate("MeterValues", true, probe, &err) == 0;
+  json_decref(probe);
+  return ok;
 }
 
 json_t *v201_meter_value(const char *csl, const meter_reading *r, const ocpp16_sample_extra *x,
@@ -152,6 +165,12 @@ json_t *v201_meter_value(const char *csl, const meter_reading *r, const ocpp16_s
     }
     const char *unit = json_string_value(json_object_get(sv, "unit"));
     if (unit) json_object_set_new(o, "unitOfMeasure", json_pack("{s:s}", "unit", unit));
+    /* 2.0.1 dropped measurands 1.6 had (Temperature, RPM): the schema says
+     * which survive */
+    if (!sampled_value_ok(o)) {
+      json_decref(o);
+      continue;
+    }
     json_array_append_new(out, o);
   }
   json_decref(v16);

@@ -17,9 +17,9 @@
 
 #include "chargepoint/authorization.h"
 #include "chargepoint/journal.h"
+#include "ocpp/ocpp16_measurands.h"
 #include "config/config.h"
 #include "core/types.h"
-#include "ocpp/ocpp16_measurands.h"
 
 /* ---- policies from the configuration keys (the same keys as 1.6: one store) ---- */
 cp_auth_policy v201_auth_policy(const config *cfg);
@@ -51,14 +51,14 @@ typedef struct {
   bool offline; /* the event happened while the back end was unreachable */
   borne_ms at;
   const char *tx_id;
-  connector_status status;  /* transactionInfo.chargingState */
-  stop_reason stopped;      /* Ended: transactionInfo.stoppedReason */
-  int remote_start_id;      /* transactionInfo.remoteStartId, 0 none */
-  int evse;                 /* evse.id (and connectorId 1), 0: no evse member */
-  const char *id_token;     /* uid, NULL or "" none */
-  bool central_token;       /* the id token is the back end's (remote start, free charging) */
-  int reservation_id;       /* 0 none */
-  json_t *meter_values;     /* an array of MeterValueType (stolen), NULL none */
+  connector_status status; /* transactionInfo.chargingState */
+  stop_reason stopped;     /* Ended: transactionInfo.stoppedReason */
+  int remote_start_id;     /* transactionInfo.remoteStartId, 0 none */
+  int evse;                /* evse.id (and connectorId 1), 0: no evse member */
+  const char *id_token;    /* uid, NULL or "" none */
+  bool central_token;      /* the id token is the back end's (remote start, free charging) */
+  int reservation_id;      /* 0 none */
+  json_t *meter_values;    /* an array of MeterValueType (stolen), NULL none */
 } v201_tx_event;
 
 /* The TransactionEventRequest payload of one event; NULL for a bad kind. */
@@ -69,8 +69,8 @@ const char *v201_stop_trigger(stop_reason r);
 /* ---- meter values ---- */
 /* One MeterValueType of a reading: a sampledValue per measurand of `csl`
  * (the 1.6 list keys name the same measurands, ocpp16_measurands.h) with the
- * value as a number and the unit as unitOfMeasure; NULL when none of them is
- * measured. */
+ * value as a number and the unit as unitOfMeasure; a measurand 2.0.1 does not
+ * have (Temperature) is left out. NULL when none of them is measured. */
 json_t *v201_meter_value(const char *csl, const meter_reading *r, const ocpp16_sample_extra *x,
                          const char *context, borne_ms at);
 

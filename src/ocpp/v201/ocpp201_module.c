@@ -244,10 +244,9 @@ static station_setting_state on_setting_state(void *ctx, const char *key) {
   ocpp201_station *o = ctx;
   if (strncmp(key, "ocpp.", 5) != 0 && strcmp(key, "auth.offline_local_badges") != 0)
     return SETTING_UNUSED;
-  static const char *const at_start[] = {"ocpp.url",     "ocpp.security_profile",
-                                         "ocpp.ca_file", "ocpp.AuthorizationKey",
-                                         "ocpp.cert_file", "ocpp.key_file",
-                                         "ocpp.version", "ocpp.WebSocketPingInterval"};
+  static const char *const at_start[] = {
+      "ocpp.url",       "ocpp.security_profile", "ocpp.ca_file", "ocpp.AuthorizationKey",
+      "ocpp.cert_file", "ocpp.key_file",         "ocpp.version", "ocpp.WebSocketPingInterval"};
   for (size_t i = 0; i < sizeof at_start / sizeof at_start[0]; i++)
     if (!strcmp(key, at_start[i]))
       return config_changed_at(o->st->cfg, key) > o->loaded_at ? SETTING_STALE : SETTING_CURRENT;

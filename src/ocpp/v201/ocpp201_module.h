@@ -9,8 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "config/config.h"
 #include "station/station.h"
+#include "config/config.h"
 
 /* The dialect `ocpp.version` asks for is 2.0.1 (its first version). */
 bool ocpp201_configured(const config *cfg);

@@ -2,7 +2,8 @@
  * OCPP 2.0.1 functional block B (Provisioning), the part borne has:
  * BootNotification (B01-B03: Accepted, Pending and Rejected with the CSMS's
  * interval, retried after a failure), Heartbeat (G02) with the time it
- * carries, and Reset (B11 OnIdle, B12 Immediate) with the Ended events sent
+ * carries, and Reset (B11 without, B12 with a transaction: OnIdle waits, Immediate
+ * ends it) with the Ended events sent
  * before the restart. One file of the 2.0.1 dialect's functional blocks.
  */
 #include <stdlib.h>
@@ -66,7 +67,7 @@ static void boot_answer(void *ctx, const json_t *result, const char *code, const
     bool first = o->boot != B201_ACCEPTED;
     o->boot = B201_ACCEPTED;
     station_set_offline(o->st, false);
-    /* B01.FR.04: the interval is the heartbeat's */
+    /* B01: the interval of an Accepted answer is the heartbeat interval */
     if (interval > 0) o->heartbeat_s = (int)interval;
     v201_arm_heartbeat(o);
     station_event(o->st, 0, "ocpp_boot", "Accepted (heartbeat %d s)", o->heartbeat_s);
@@ -127,8 +128,7 @@ static void stop_all_cb(uv_timer_t *t) {
   ocpp201_station *o = t->data;
   for (int c = 1; c <= o->count; c++)
     if (station_has_session(o->st, c))
-      station_connector_event(o->st, c,
-                              &(cs_event){.type = CS_EV_STOP, .reason = STOP_HARD_RESET});
+      station_connector_event(o->st, c, &(cs_event){.type = CS_EV_STOP, .reason = STOP_HARD_RESET});
   o->restart_pending = true;
   o->restart_deadline = uv_now(o->st->loop) + RESET_STOP_MAX_MS;
   uv_timer_start(&o->reset_timer, v201_flush_check_cb, 0, 0);
@@ -140,7 +140,7 @@ static bool any_session(const ocpp201_station *o) {
   return false;
 }
 
-/* B11 OnIdle: called when a transaction ended; restarts when none is left. */
+/* Reset OnIdle (B12): called when a transaction ended; restarts when none is left. */
 void v201_reset_when_idle(ocpp201_station *o) {
   if (!o->reset_pending_idle || any_session(o) || o->restart_pending) return;
   o->reset_pending_idle = false;
@@ -161,7 +161,7 @@ static void h_reset(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
     return;
   }
   if (!immediate && any_session(o)) {
-    /* B11.FR.01: OnIdle with a transaction running waits for its end */
+    /* B12 (reset with an ongoing transaction): OnIdle waits for its end */
     o->reset_pending_idle = true;
     v201_reply_status(r, "Scheduled");
     return;

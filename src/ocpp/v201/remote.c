@@ -112,8 +112,8 @@ static void h_unlock(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
   else if (station_connector_tethered(o->st, c)) /* a fixed cable has no lock */
     v201_reply_status(r, "UnlockFailed");
   else
-    v201_reply_status(r, station_unlock(o->st, c, err, sizeof err) == 0 ? "Unlocked"
-                                                                        : "UnlockFailed");
+    v201_reply_status(r,
+                      station_unlock(o->st, c, err, sizeof err) == 0 ? "Unlocked" : "UnlockFailed");
 }
 
 /* ---------- TriggerMessage ---------- */

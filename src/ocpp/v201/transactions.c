@@ -63,7 +63,8 @@ static void token_answered(ocpp201_station *o, const pump_ctx *p, const json_t *
   if (ti.status == CP_TOKEN_ACCEPTED || !c ||
       !config_get_bool(o->st->cfg, "ocpp.StopTransactionOnInvalidId"))
     return;
-  station_event(o->st, c, "ocpp_deauthorized", "%s", json_string_value(json_object_get(info, "status")));
+  station_event(o->st, c, "ocpp_deauthorized", "%s",
+                json_string_value(json_object_get(info, "status")));
   station_connector_event(o->st, c, &(cs_event){.type = CS_EV_STOP, .reason = STOP_DEAUTHORIZED});
 }
 
@@ -133,7 +134,8 @@ void v201_pump(ocpp201_station *o) {
   p->msg_id = m.id;
   p->session_id = m.session_id;
   snprintf(p->action, sizeof p->action, "%s", action);
-  const char *tok = json_string_value(json_object_get(json_object_get(payload, "idToken"), "idToken"));
+  const char *tok =
+      json_string_value(json_object_get(json_object_get(payload, "idToken"), "idToken"));
   snprintf(p->token, sizeof p->token, "%s", tok ? tok : "");
   o->pump_in_flight = m.id;
   if (ocpp_link_call(o->link, action, payload, pump_answer, p) != 0) {
@@ -180,10 +182,9 @@ void v201_send_tx_updated(ocpp201_station *o, int c, const char *trigger_reason)
   if (!k->session_id) return;
   v201_tx_event e = event_of(o, c, CP_EVENT_UPDATED, trigger_reason);
   if (o->st->conn[c - 1].meter_ok)
-    e.meter_values = one_meter_value(o, c, key201_str(o, "MeterValuesSampledData"),
-                                     &o->st->conn[c - 1].meter,
-                                     strcmp(trigger_reason, "Trigger") ? "Sample.Periodic" : "Trigger",
-                                     e.at);
+    e.meter_values =
+        one_meter_value(o, c, key201_str(o, "MeterValuesSampledData"), &o->st->conn[c - 1].meter,
+                        strcmp(trigger_reason, "Trigger") ? "Sample.Periodic" : "Trigger", e.at);
   k->tx_state = k->status;
   enqueue(o, k->session_id, &e);
 }

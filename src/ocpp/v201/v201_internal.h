@@ -48,9 +48,9 @@ typedef struct {
   bool known;
   connector_status reported; /* as the back end last heard it */
   bool reported_valid;
-  int64_t session_id;                  /* running borne session, 0 none */
-  char tx_id[CP_TX_ID_MAX + 1];        /* its transactionId, "" none */
-  connector_status tx_state;           /* chargingState the back end last heard */
+  int64_t session_id;           /* running borne session, 0 none */
+  char tx_id[CP_TX_ID_MAX + 1]; /* its transactionId, "" none */
+  connector_status tx_state;    /* chargingState the back end last heard */
   borne_ms last_sample;
   int remote_start_id; /* RequestStartTransaction's id for the next transaction on this EVSE */
   bool remote_pending;
@@ -66,8 +66,8 @@ typedef struct ocpp201_station {
   int heartbeat_s;
   uv_timer_t boot_timer;
   uv_timer_t heartbeat_timer;
-  uv_timer_t tick_timer;  /* status debounce, samples, queue retries */
-  uv_timer_t reset_timer; /* Reset after its answer was written */
+  uv_timer_t tick_timer;   /* status debounce, samples, queue retries */
+  uv_timer_t reset_timer;  /* Reset after its answer was written */
   bool reset_pending_idle; /* Reset OnIdle: once no transaction runs */
   bool restart_pending;
   uint64_t restart_deadline;
