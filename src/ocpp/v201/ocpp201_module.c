@@ -225,8 +225,21 @@ static void on_status_json(void *ctx, int c, json_t *obj) {
           "reconnects", (int)ls.reconnects, "last_error", ls.last_error[0] ? ls.last_error : NULL));
 }
 
+/* The settings the link's transport was made with (transport_config): a
+ * change reconnects, as with 1.6 (the back end's URL at run time, the
+ * swarm's outages). */
+static bool link_key(const char *key) {
+  static const char *const keys[] = {
+      "ocpp.url",       "ocpp.security_profile", "ocpp.AuthorizationKey",      "ocpp.ca_file",
+      "ocpp.cert_file", "ocpp.key_file",         "ocpp.WebSocketPingInterval", "station.id"};
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+    if (!strcmp(key, keys[i])) return true;
+  return false;
+}
+
 static void on_setting_changed(void *ctx, const char *key) {
   ocpp201_station *o = ctx;
+  if (strncmp(key, "ocpp.", 5) != 0 && strcmp(key, "station.id") != 0) return;
   if (!strcmp(key, "ocpp.HeartbeatInterval")) {
     o->heartbeat_s = 0;
     v201_arm_heartbeat(o);
@@ -235,21 +248,30 @@ static void on_setting_changed(void *ctx, const char *key) {
     ocpp_link_set_call_timeout(o->link, (int)config_get_int(o->st->cfg, key));
   if (!strcmp(key, "ocpp.reconnect_max_s"))
     ocpp_link_set_reconnect_max(o->link, (int)config_get_int(o->st->cfg, key));
+  bool relink = link_key(key);
+  if (!strcmp(key, "ocpp.url") && !strcmp(o->url, config_get(o->st->cfg, "ocpp.url")))
+    relink = false; /* just attached with it */
+  if (relink) {
+    snprintf(o->url, sizeof o->url, "%s", config_get(o->st->cfg, "ocpp.url"));
+    ocpp_transport_config tc;
+    transport_config(o, &tc);
+    o->loaded_at = config_generation(o->st->cfg);
+    station_event(o->st, 0, "ocpp_reconfigured", "%s: reconnecting to %s", key, o->url);
+    ocpp_link_reconfigure(o->link, &tc);
+  }
   v201_arm_tick(o);
 }
 
-/* The link's settings are read once, at start (docs/ocpp201.md): a change
- * counts after a restart; the rest is read where it is used. */
+/* The link's settings count once it reconnected with them; ocpp.version at
+ * the next start (it picks the dialect); the rest is read where it is used. */
 static station_setting_state on_setting_state(void *ctx, const char *key) {
   ocpp201_station *o = ctx;
   if (strncmp(key, "ocpp.", 5) != 0 && strcmp(key, "auth.offline_local_badges") != 0)
     return SETTING_UNUSED;
-  static const char *const at_start[] = {
-      "ocpp.url",       "ocpp.security_profile", "ocpp.ca_file", "ocpp.AuthorizationKey",
-      "ocpp.cert_file", "ocpp.key_file",         "ocpp.version", "ocpp.WebSocketPingInterval"};
-  for (size_t i = 0; i < sizeof at_start / sizeof at_start[0]; i++)
-    if (!strcmp(key, at_start[i]))
-      return config_changed_at(o->st->cfg, key) > o->loaded_at ? SETTING_STALE : SETTING_CURRENT;
+  if (!strcmp(key, "ocpp.url"))
+    return strcmp(o->url, config_get(o->st->cfg, key)) ? SETTING_STALE : SETTING_CURRENT;
+  if (link_key(key) || !strcmp(key, "ocpp.version"))
+    return config_changed_at(o->st->cfg, key) > o->loaded_at ? SETTING_STALE : SETTING_CURRENT;
   return SETTING_CURRENT;
 }
 
