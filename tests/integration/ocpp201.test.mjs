@@ -207,3 +207,34 @@ test('Reset OnIdle waits for the transaction; Immediate ends it with ImmediateRe
   await st.waitReady(2);
   csms.assertNoViolations();
 });
+
+test('registration: Pending refuses remote start, Rejected answers nothing, both boot again after the interval', async () => {
+  const own = await new Peer({ protocol: 'ocpp2.0.1', tags: TAGS, bootStatus: 'Pending', bootInterval: 1 }).listen();
+  const station = await startBorned({
+    connectors: 1, auth: 'ocpp', speed: 20, args: ['--csms', own.url],
+    set: { 'station.id': 'cp-201-boot', 'ocpp.version': '2.0.1', 'ocpp.MinimumStatusDuration': '0' },
+  });
+  try {
+    await own.waitCall('BootNotification');
+    await station.waitFor((x) => x.station.ocpp?.registration === 'Pending', { what: 'Pending' });
+    // B02: no transaction is started remotely while Pending
+    assert.equal((await own.call('RequestStartTransaction', { evseId: 1, remoteStartId: 1, idToken: { idToken: 'GOOD1', type: 'Central' } })).status, 'Rejected');
+    assert.equal(own.callsOf('StatusNotification').length, 0, 'nothing but BootNotification before Accepted');
+    // B03: Rejected, the station answers nothing and tries again after the interval
+    own.bootStatus = 'Rejected';
+    const n = own.callsOf('BootNotification').length;
+    await own.waitCall('BootNotification', { from: own.calls.indexOf(own.callsOf('BootNotification')[n - 1]) + 1 });
+    await station.waitFor((x) => x.station.ocpp?.registration === 'Rejected', { what: 'Rejected' });
+    await assert.rejects(own.call('ClearCache', {}, { callTimeoutMs: 1500, timeoutMs: 1500 }), 'no answer while Rejected');
+    own.bootStatus = 'Accepted';
+    const from = own.calls.length;
+    await own.waitCall('StatusNotification', { from, match: (p) => p.evseId === 1 && p.connectorStatus === 'Available' });
+    await station.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'Accepted' });
+    assert.equal((await own.call('ClearCache', {})).status, 'Accepted');
+    own.assertNoViolations();
+  } finally {
+    await station.stop();
+    station.cleanup();
+    await own.close();
+  }
+});
