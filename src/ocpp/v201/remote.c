@@ -120,7 +120,7 @@ static void h_unlock(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
 
 static void send_meter_values(ocpp201_station *o, int c) {
   if (!o->st->conn[c - 1].meter_ok) return;
-  ocpp16_sample_extra x = {.phases = 1};
+  ocpp16_sample_extra x = v201_sample_extra(o, c);
   const char *csl = key201_str(o, "MeterValuesSampledData");
   json_t *mv = v201_meter_value(csl[0] ? csl : "Energy.Active.Import.Register",
                                 &o->st->conn[c - 1].meter, &x, "Trigger", now201(o));

@@ -146,7 +146,7 @@ void v201_pump(ocpp201_station *o) {
 
 /* ---------- meter values ---------- */
 
-static ocpp16_sample_extra extra_of(const ocpp201_station *o, int c) {
+ocpp16_sample_extra v201_sample_extra(const ocpp201_station *o, int c) {
   station_connector_view v;
   station_view(o->st, c, &v);
   return (ocpp16_sample_extra){.phases = v.phases,
@@ -158,7 +158,7 @@ static ocpp16_sample_extra extra_of(const ocpp201_station *o, int c) {
 static json_t *one_meter_value(const ocpp201_station *o, int c, const char *csl,
                                const meter_reading *r, const char *context, borne_ms at) {
   if (!csl || !csl[0]) return NULL;
-  ocpp16_sample_extra x = extra_of(o, c);
+  ocpp16_sample_extra x = v201_sample_extra(o, c);
   json_t *mv = v201_meter_value(csl, r, &x, context, at);
   if (!mv) return NULL;
   json_t *list = json_array();

@@ -153,6 +153,8 @@ void v201_on_session_stopped(void *ctx, int c, const station_session_info *s);
 void v201_on_meter_read(void *ctx, int c, const meter_reading *r);
 void v201_charging_state_changed(ocpp201_station *o, int c);
 void v201_send_tx_updated(ocpp201_station *o, int c, const char *trigger_reason);
+/* What EVSE c knows besides its meter reading (phases, offered current, temperature). */
+ocpp16_sample_extra v201_sample_extra(const ocpp201_station *o, int c);
 
 /* authorization.c (C: Authorize, ClearCache) */
 void v201_authorize(void *ctx, uint32_t request_id, const char *uid);
