@@ -55,6 +55,11 @@ test('boot: the station identifies itself in 2.0.1 words and reports every EVSE'
   assert.equal(s.station.ocpp.version, '2.0.1');
   assert.equal(s.station.ocpp.subprotocol, 'ocpp2.0.1');
   assert.equal(s.station.ocpp.queue_length, 0);
+  const api = await st.ok('GET', '/api/v1/ocpp');
+  assert.equal(api.connection.version, '2.0.1');
+  assert.equal(api.connection.subprotocol, 'ocpp2.0.1');
+  assert.equal(api.connection.offered, '2.0.1');
+  assert.match(st.ctl('ocpp').stdout, /protocol ocpp2\.0\.1  offered 2\.0\.1/);
   csms.assertNoViolations();
 });
 

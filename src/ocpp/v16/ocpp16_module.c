@@ -559,7 +559,9 @@ static void idle_status_json(void *ctx, int c, json_t *obj) {
   ocpp16_idle *idle = ctx;
   if (c == 0 && !idle->attached)
     json_object_set_new(obj, "ocpp",
-                        json_pack("{s:s, s:s, s:s}", "url", "", "version", ocpp16_dialect.version,
+                        json_pack("{s:s, s:s, s:s}", "url", "", "version",
+                                  ocpp201_configured(idle->st->cfg) ? ocpp201_dialect.version
+                                                                    : ocpp16_dialect.version,
                                   "state", "disabled"));
 }
 

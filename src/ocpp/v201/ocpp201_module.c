@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http/http_json.h"
 #include "ocpp/v201/v201_internal.h"
 
 bool ocpp201_configured(const config *cfg) {
@@ -304,6 +305,22 @@ static void on_free(void *ctx) {
   free(o);
 }
 
+/* GET /api/v1/ocpp: the connection and borne's OCPP keys (the same answer as
+ * with 1.6, `bornectl ocpp` and the web page read it). */
+static int get_ocpp(void *ctx, const http_request *req, http_response *res) {
+  (void)req;
+  ocpp201_station *o = ctx;
+  json_t *status = json_object();
+  on_status_json(o, 0, status);
+  json_t *conf = ocpp_keys_get(o->st->cfg, NULL);
+  json_t *body = json_pack("{s:O, s:O}", "connection", json_object_get(status, "ocpp"), "keys",
+                           json_object_get(conf, "configurationKey"));
+  json_decref(status);
+  json_decref(conf);
+  http_json_body(res, body);
+  return 0;
+}
+
 int ocpp201_attach(station *st, char *err, size_t errlen) {
   const char *url = config_get(st->cfg, "ocpp.url");
   if (!url || !url[0] || !ocpp201_configured(st->cfg)) return 0;
@@ -371,5 +388,6 @@ int ocpp201_attach(station *st, char *err, size_t errlen) {
     snprintf(err, errlen, "too many modules");
     return -1;
   }
+  http_add_route(st->http, &(http_route){"GET", "/api/v1/ocpp", get_ocpp, o});
   return 0;
 }
