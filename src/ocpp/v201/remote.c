@@ -71,6 +71,7 @@ static void h_request_start(ocpp201_station *o, const json_t *req, ocpp_reply *r
   v201_reply_status(r, "Accepted");
   o->evse[c - 1].remote_start_id = remote_id;
   o->evse[c - 1].remote_pending = true;
+  snprintf(o->evse[c - 1].remote_token, sizeof o->evse[c - 1].remote_token, "%s", tok);
   if (config_get_bool(o->st->cfg, "ocpp.AuthorizeRemoteTxRequests")) {
     remote_ctx *x = calloc(1, sizeof *x);
     if (!x) return;

@@ -226,7 +226,9 @@ void v201_on_session_started(void *ctx, int c, const station_session_info *s) {
   if (s->resumed) return;
   const char *free_tag = config_get(o->st->cfg, "ocpp.free_id_tag");
   const char *uid = s->uid && s->uid[0] ? s->uid : free_tag;
-  bool remote = k->remote_pending;
+  /* the remote start's transaction: the token it named (a badge session that
+   * came first is not it) */
+  bool remote = k->remote_pending && !strcmp(k->remote_token, uid ? uid : "");
   k->remote_pending = false;
   v201_tx_event e = event_of(o, c, CP_EVENT_STARTED, remote ? "RemoteStart" : "Authorized");
   e.at = s->start_ms;

@@ -52,8 +52,11 @@ typedef struct {
   char tx_id[CP_TX_ID_MAX + 1]; /* its transactionId, "" none */
   connector_status tx_state;    /* chargingState the back end last heard */
   borne_ms last_sample;
-  int remote_start_id; /* RequestStartTransaction's id for the next transaction on this EVSE */
+  /* RequestStartTransaction accepted for this EVSE: its id and token, for
+   * the transaction that token starts here next */
+  int remote_start_id;
   bool remote_pending;
+  char remote_token[CP_ID_MAX + 1];
 } v201_evse;
 
 typedef struct ocpp201_station {
