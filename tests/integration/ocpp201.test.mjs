@@ -158,9 +158,21 @@ test('availability, unlock, trigger, clear cache and an action the station does 
   assert.equal((await csms.call('TriggerMessage', { requestedMessage: 'BootNotification' })).status, 'Rejected');
   assert.equal((await csms.call('TriggerMessage', { requestedMessage: 'LogStatusNotification' })).status, 'NotImplemented');
   assert.equal((await csms.call('ClearCache', {})).status, 'Accepted');
+  assert.equal((await csms.call('DataTransfer', { vendorId: 'com.example' })).status, 'UnknownVendorId');
   // recognized by 2.0.1, not handled by this station: NotSupported (OCPP-J 2.0.1 part 4 4.3)
   await assert.rejects(csms.call('GetVariables', { getVariableData: [{ component: { name: 'OCPPCommCtrlr' }, variable: { name: 'HeartbeatInterval' } }] }),
     (e) => (e.rpcErrorCode ?? e.code) === 'NotSupported');
+  csms.assertNoViolations();
+});
+
+test('the local list: full and differential updates, its version (D01, D02)', async () => {
+  assert.equal((await csms.call('GetLocalListVersion', {})).versionNumber, 0);
+  const entry = (tok, status) => ({ idToken: { idToken: tok, type: 'ISO14443' }, ...(status ? { idTokenInfo: { status } } : {}) });
+  assert.equal((await csms.call('SendLocalList', { versionNumber: 3, updateType: 'Full', localAuthorizationList: [entry('LOCAL1', 'Accepted'), entry('LOCAL2', 'Blocked'), entry('GONE1', 'Accepted')] })).status, 'Accepted');
+  assert.equal((await csms.call('GetLocalListVersion', {})).versionNumber, 3);
+  assert.equal((await csms.call('SendLocalList', { versionNumber: 2, updateType: 'Differential', localAuthorizationList: [entry('GONE1')] })).status, 'VersionMismatch');
+  assert.equal((await csms.call('SendLocalList', { versionNumber: 4, updateType: 'Differential', localAuthorizationList: [entry('GONE1')] })).status, 'Accepted');
+  assert.equal((await csms.call('GetLocalListVersion', {})).versionNumber, 4);
   csms.assertNoViolations();
 });
 
@@ -178,6 +190,16 @@ test('the CSMS gone while charging: the events are kept, marked offline and repl
   await st.waitFor((s) => s.station.ocpp?.state !== 'connected', { what: 'ocpp offline' });
   // offline: a periodic sample, then the car leaves (Ended, EVCommunicationLost)
   await st.waitFor((s) => s.station.ocpp.queue_length >= 1, { what: 'an event queued offline' });
+  // offline, the local list decides (LocalAuthorizeOffline): LOCAL1 yes, LOCAL2 (Blocked) no
+  assert.equal(st.ctl('plug', '2').code, 0);
+  for (const [tag, verdict] of [['LOCAL2', 'refused'], ['LOCAL1', 'accepted']]) {
+    const afterId = await st.lastEventId();
+    assert.equal(st.ctl('tap', tag).code, 0);
+    await st.waitEvent('ocpp_offline_auth', { after: afterId, match: (ev) => ev.detail === `${tag} ${verdict}` });
+  }
+  await st.waitStatus(2, 'Charging');
+  assert.equal(st.ctl('unplug', '2').code, 0);
+  await st.waitStatus(2, 'Available');
   assert.equal(st.ctl('unplug', '1').code, 0);
   await st.waitStatus(1, 'Available');
   const queued = (await st.status()).station.ocpp.queue_length;
@@ -186,6 +208,10 @@ test('the CSMS gone while charging: the events are kept, marked offline and repl
   const ended = await csms.waitCall('TransactionEvent', { match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === txId, timeoutMs: 30000 });
   assert.equal(ended.params.offline, true);
   assert.equal(ended.params.transactionInfo.stoppedReason, 'EVDisconnected');
+  // the badge session of the local list came through too, Started to Ended
+  const local = csms.calls.filter((c) => c.action === 'TransactionEvent' && c.params.idToken?.idToken === 'LOCAL1');
+  assert.deepEqual(local.map((c) => c.params.eventType), ['Started']);
+  await csms.waitCall('TransactionEvent', { match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === local[0].params.transactionInfo.transactionId });
   const replayed = eventsOf(csms.calls, txId);
   assert.ok(replayed.length >= 2);
   assert.ok(replayed.every((c) => c.params.offline === true), 'every replayed event says offline');

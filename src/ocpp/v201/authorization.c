@@ -3,7 +3,9 @@
  * for the station's badge questions with the id token type (a badge is
  * ISO14443), the offline decisions through the charge-point model's
  * authorization cache and local list (C12, C13, the same store 1.6 fills),
- * and ClearCache (C11). One file of the 2.0.1 dialect's functional blocks.
+ * ClearCache (C11), and the local list the CSMS sends (D01 SendLocalList,
+ * full or differential; D02 GetLocalListVersion). One file of the 2.0.1
+ * dialect's functional blocks.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -117,7 +119,19 @@ static void h_clear_cache(ocpp201_station *o, const json_t *req, ocpp_reply *r) 
   v201_reply_status(r, cp_auth_clear_cache(o->auth) == 0 ? "Accepted" : "Rejected");
 }
 
+/* D01: the payload is validated; the model applies it in one commit. */
+static void h_send_local_list(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  v201_reply_status(r, v201_local_list_update(o->auth, o->st->cfg, req));
+}
+
+static void h_get_local_list_version(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  (void)req;
+  r->result = json_pack("{s:i}", "versionNumber", v201_local_list_version(o->auth, o->st->cfg));
+}
+
 static const v201_handler handlers[] = {
     {"ClearCache", h_clear_cache},
+    {"SendLocalList", h_send_local_list},
+    {"GetLocalListVersion", h_get_local_list_version},
 };
 const v201_family v201_authorization_calls = {handlers, sizeof handlers / sizeof handlers[0]};

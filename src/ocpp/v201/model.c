@@ -74,6 +74,42 @@ bool v201_token_info(const json_t *info, cp_token_info *out) {
   return true;
 }
 
+const char *v201_local_list_update(cp_auth *a, const config *cfg, const json_t *req) {
+  static const char *const names[] = {[CP_LIST_ACCEPTED] = "Accepted",
+                                      [CP_LIST_FAILED] = "Failed",
+                                      [CP_LIST_NOT_SUPPORTED] = "Failed",
+                                      [CP_LIST_VERSION_MISMATCH] = "VersionMismatch"};
+  cp_auth_policy p = v201_auth_policy(cfg);
+  cp_list_limits lim = {.max_per_update = key_int(cfg, "ocpp.SendLocalListMaxLength"),
+                        .max_entries = key_int(cfg, "ocpp.LocalAuthListMaxLength")};
+  const json_t *list = json_object_get(req, "localAuthorizationList");
+  size_t count = json_array_size(list); /* 0 when absent */
+  cp_list_entry *entries = count ? calloc(count, sizeof *entries) : NULL;
+  if (count && !entries) return "Failed";
+  for (size_t i = 0; i < count; i++) {
+    const json_t *item = json_array_get(list, i);
+    entries[i].token =
+        json_string_value(json_object_get(json_object_get(item, "idToken"), "idToken"));
+    entries[i].has_info = v201_token_info(json_object_get(item, "idTokenInfo"), &entries[i].info);
+    if (!entries[i].token) entries[i].token = "";
+  }
+  json_int_t version = json_integer_value(json_object_get(req, "versionNumber"));
+  const char *type = json_string_value(json_object_get(req, "updateType"));
+  cp_list_update u = {.version = version > INT32_MAX ? INT32_MAX : (int)version,
+                      .full = type && !strcmp(type, "Full"),
+                      .entries = entries,
+                      .count = count};
+  cp_list_result r = cp_auth_list_update(a, &p, &lim, &u);
+  free(entries);
+  return names[r];
+}
+
+int v201_local_list_version(cp_auth *a, const config *cfg) {
+  cp_auth_policy p = v201_auth_policy(cfg);
+  int v = cp_auth_list_version(a, &p);
+  return v > 0 ? v : 0;
+}
+
 void v201_tx_id(int64_t session_id, borne_ms start_ms, char out[CP_TX_ID_MAX + 1]) {
   snprintf(out, CP_TX_ID_MAX + 1, "%" PRId64 "-%" PRIx64, session_id, (uint64_t)start_ms);
 }

@@ -38,6 +38,16 @@ json_t *v201_id_token(const char *uid, bool central);
  * groupIdToken.idToken the group. */
 bool v201_token_info(const json_t *id_token_info, cp_token_info *out);
 
+/* ---- the local list (D01, D02) ---- */
+/* SendLocalListRequest (validated) -> its status: "Accepted", "Failed" (too
+ * long, not written, or the local list is disabled: 2.0.1 has no
+ * NotSupported) or "VersionMismatch". An entry without idTokenInfo in a
+ * differential update removes the token. Limits: the 1.6 keys'
+ * (SendLocalListMaxLength, LocalAuthListMaxLength). */
+const char *v201_local_list_update(cp_auth *a, const config *cfg, const json_t *req);
+/* GetLocalListVersion's versionNumber: 0 when there is no list (or it is disabled). */
+int v201_local_list_version(cp_auth *a, const config *cfg);
+
 /* ---- transactions ---- */
 /* The transactionId the station gives a session (E01: the Charging Station
  * makes it): "<session>-<start ms in hex>", unique on the station even if

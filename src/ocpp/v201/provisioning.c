@@ -2,9 +2,10 @@
  * OCPP 2.0.1 functional block B (Provisioning), the part borne has:
  * BootNotification (B01-B03: Accepted, Pending and Rejected with the CSMS's
  * interval, retried after a failure), Heartbeat (G02) with the time it
- * carries, and Reset (B11 without, B12 with a transaction: OnIdle waits, Immediate
- * ends it) with the Ended events sent
- * before the restart. One file of the 2.0.1 dialect's functional blocks.
+ * carries, and Reset (B11 without, B12 with a transaction: OnIdle waits,
+ * Immediate ends it) with the Ended events sent before the restart;
+ * DataTransfer (P01) beside them. One file of the 2.0.1 dialect's functional
+ * blocks.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -170,7 +171,14 @@ static void h_reset(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
   uv_timer_start(&o->reset_timer, stop_all_cb, RESET_FLUSH_MS, 0);
 }
 
+/* P01: no vendor extension is known to this station. */
+static void h_data_transfer(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  (void)o, (void)req;
+  v201_reply_status(r, "UnknownVendorId");
+}
+
 static const v201_handler handlers[] = {
     {"Reset", h_reset},
+    {"DataTransfer", h_data_transfer},
 };
 const v201_family v201_provisioning_calls = {handlers, sizeof handlers / sizeof handlers[0]};
