@@ -176,6 +176,39 @@ test('the local list: full and differential updates, its version (D01, D02)', as
   csms.assertNoViolations();
 });
 
+test('reservation: only the reserved token may use the EVSE; cancel; expiry (H01-H04)', async () => {
+  const from = csms.calls.length;
+  /* expiries on the station's clock (it runs 20 times faster than the wall's) */
+  const stationNow = Date.parse((await st.status()).station.time);
+  const expiry = new Date(stationNow + 3600e3).toISOString();
+  assert.equal((await csms.call('ReserveNow', { id: 7, evseId: 1, expiryDateTime: expiry, idToken: { idToken: 'GOOD2', type: 'ISO14443' } })).status, 'Accepted');
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.evseId === 1 && p.connectorStatus === 'Reserved' });
+  assert.equal((await csms.call('RequestStartTransaction', { evseId: 1, remoteStartId: 9, idToken: { idToken: 'GOOD1', type: 'Central' } })).status, 'Rejected');
+  assert.equal((await csms.call('ReserveNow', { id: 70, evseId: 1, expiryDateTime: expiry, idToken: { idToken: 'GOOD1', type: 'ISO14443' } })).status, 'Occupied');
+  assert.equal((await csms.call('ReserveNow', { id: 71, evseId: 5, expiryDateTime: expiry, idToken: { idToken: 'GOOD1', type: 'ISO14443' } })).status, 'Rejected');
+  assert.equal((await csms.call('CancelReservation', { reservationId: 7 })).status, 'Accepted');
+  assert.equal((await csms.call('CancelReservation', { reservationId: 7 })).status, 'Rejected');
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.evseId === 1 && p.connectorStatus === 'Available' });
+  // used: the Started event names it
+  assert.equal((await csms.call('ReserveNow', { id: 8, evseId: 1, expiryDateTime: expiry, idToken: { idToken: 'GOOD2', type: 'ISO14443' } })).status, 'Accepted');
+  assert.equal(st.ctl('plug', '1').code, 0);
+  assert.equal(st.ctl('tap', 'GOOD2').code, 0);
+  const started = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' && p.evse?.id === 1 });
+  assert.equal(started.params.reservationId, 8);
+  assert.equal(st.ctl('tap', 'GOOD2').code, 0);
+  await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === started.params.transactionInfo.transactionId });
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await st.waitStatus(1, 'Available');
+  // expired: ReservationStatusUpdate Expired, the EVSE Available again
+  const soon = new Date(Date.parse((await st.status()).station.time) + 60e3).toISOString();
+  const mark = csms.calls.length;
+  assert.equal((await csms.call('ReserveNow', { id: 9, evseId: 2, expiryDateTime: soon, idToken: { idToken: 'GOOD2', type: 'ISO14443' } })).status, 'Accepted');
+  const update = await csms.waitCall('ReservationStatusUpdate', { from: mark });
+  assert.deepEqual(update.params, { reservationId: 9, reservationUpdateStatus: 'Expired' });
+  await csms.waitCall('StatusNotification', { from: mark, match: (p) => p.evseId === 2 && p.connectorStatus === 'Available' });
+  csms.assertNoViolations();
+});
+
 test('the CSMS gone while charging: the events are kept, marked offline and replayed in order', async () => {
   const port = csms.port;
   const from = csms.calls.length;

@@ -55,6 +55,7 @@ static void tick_cb(uv_timer_t *t) {
   borne_ms now = now201(o);
   v201_report_statuses(o, now);
   v201_take_samples(o, now);
+  v201_expire_reservations(o, now);
   v201_pump(o);
   v201_arm_tick(o);
 }
@@ -68,6 +69,7 @@ void v201_arm_tick(ocpp201_station *o) {
     if (o->evse[c - 1].session_id && o->evse[c - 1].last_sample + every * 1000 < next)
       next = o->evse[c - 1].last_sample + every * 1000;
   if (online201(o) && !o->pump_in_flight && (x = cp_journal_next_due(o->journal)) < next) next = x;
+  if ((x = cp_reservation_next_expiry(o->resv)) < next) next = x;
   if (next == NEVER) {
     uv_timer_stop(&o->tick_timer);
     return;
@@ -101,10 +103,8 @@ bool v201_decoded(int rc, const ocpp_error *err, ocpp_reply *r) {
 }
 
 static const v201_family *const families[] = {
-    &v201_provisioning_calls,
-    &v201_availability_calls,
-    &v201_authorization_calls,
-    &v201_remote_calls,
+    &v201_provisioning_calls, &v201_availability_calls, &v201_authorization_calls,
+    &v201_remote_calls,       &v201_reservation_calls,
 };
 
 static void on_call(void *ctx, const char *action, const json_t *req, ocpp_reply *r) {
@@ -367,9 +367,19 @@ int ocpp201_attach(station *st, char *err, size_t errlen) {
     on_closing(o);
     return -1;
   }
-  /* availability set by the CSMS survives restarts (G03), as in 1.6 */
+  /* availability set by the CSMS survives restarts (G03), and so do
+   * reservations, as in 1.6 */
   for (int c = 1; c <= o->count; c++)
     if (!cp_availability(o->resv, c)) station_set_available(st, c, false);
+  cp_reservation rs[BORNE_MAX_CONNECTORS + 1];
+  int nr = cp_reservations_list(o->resv, rs, BORNE_MAX_CONNECTORS + 1);
+  for (int i = 0; i < nr; i++) {
+    char why[120];
+    if (rs[i].connector <= o->count &&
+        station_reserve(st, rs[i].connector, rs[i].token, rs[i].group[0] ? rs[i].group : NULL, why,
+                        sizeof why) != 0)
+      log_warn(MOD, "reservation %d not restored: %s", rs[i].id, why);
+  }
   station_set_offline(st, true);
   if (strcmp(config_get(st->cfg, "auth.mode"), "ocpp") == 0)
     station_set_authorizer(st, v201_authorize, o);

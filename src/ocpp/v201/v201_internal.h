@@ -127,7 +127,7 @@ typedef struct {
 } v201_family;
 
 extern const v201_family v201_provisioning_calls, v201_authorization_calls, v201_remote_calls,
-    v201_availability_calls;
+    v201_availability_calls, v201_reservation_calls;
 
 /* ocpp201_module.c */
 void v201_reply_status(ocpp_reply *r, const char *status);
@@ -161,6 +161,9 @@ ocpp16_sample_extra v201_sample_extra(const ocpp201_station *o, int c);
 
 /* authorization.c (C: Authorize, ClearCache) */
 void v201_authorize(void *ctx, uint32_t request_id, const char *uid);
+
+/* reservation.c (H: ReserveNow, CancelReservation, ReservationStatusUpdate) */
+borne_ms v201_expire_reservations(ocpp201_station *o, borne_ms now);
 
 /* remote.c (F: RequestStart/StopTransaction, UnlockConnector, TriggerMessage) */
 void v201_send_triggered(ocpp201_station *o);

@@ -50,6 +50,7 @@ const DEFAULT_HANDLERS_201 = {
   TransactionEvent: (csms, p) => (p.idToken ? { idTokenInfo: csms.idTagInfo(p.idToken.idToken) } : {}),
   MeterValues: () => ({}),
   SecurityEventNotification: () => ({}),
+  ReservationStatusUpdate: () => ({}),
 };
 
 export class Csms extends EventEmitter {
