@@ -195,3 +195,14 @@ int64_t cp_journal_next_seq(cp_journal *j, int64_t session_id) {
   RUN(j, PREP(j, "DELETE FROM cp_tx_seq WHERE session_id < ?", "i", session_id - 1000));
   return seq;
 }
+
+/* Security whitepaper (edition 2) A04: their delivery is guaranteed. The 2.0.1
+ * dialect uses the same list (moved here from the 1.6 dialect's model.c). */
+cp_event_kind cp_security_event_kind(const char *type) {
+  static const char *const critical[] = {
+      "FirmwareUpdated",       "SettingSystemTime", "StartupOfTheDevice",      "ResetOrReboot",
+      "SecurityLogWasCleared", "MemoryExhaustion",  "TamperDetectionActivated"};
+  for (size_t i = 0; type && i < sizeof critical / sizeof *critical; i++)
+    if (strcmp(critical[i], type) == 0) return CP_EVENT_SECURITY_CRITICAL;
+  return CP_EVENT_SECURITY;
+}

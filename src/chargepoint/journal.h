@@ -30,6 +30,13 @@ typedef enum {
   CP_EVENT_SECURITY_CRITICAL, /* a security event with guaranteed delivery */
 } cp_event_kind;
 
+/* The kind of a security event of type `type` (OCPP 1.6 security whitepaper
+ * edition 2, A04: FirmwareUpdated, SettingSystemTime, StartupOfTheDevice,
+ * ResetOrReboot, SecurityLogWasCleared, MemoryExhaustion,
+ * TamperDetectionActivated are critical, their delivery guaranteed; both
+ * dialects use this list). */
+cp_event_kind cp_security_event_kind(const char *type);
+
 typedef struct {
   int64_t id;         /* the journal's id of this message */
   int64_t session_id; /* borne's session (0 for security events) */

@@ -55,6 +55,9 @@ test('boot: the station identifies itself in 2.0.1 words and reports every EVSE'
   assert.equal(s.station.ocpp.version, '2.0.1');
   assert.equal(s.station.ocpp.subprotocol, 'ocpp2.0.1');
   assert.equal(s.station.ocpp.queue_length, 0);
+  // A04: the start of the device, a critical security event, queued and delivered
+  const sec = await csms.waitCall('SecurityEventNotification', { match: (p) => p.type === 'StartupOfTheDevice' });
+  assert.match(sec.params.techInfo, /^borne /);
   const api = await st.ok('GET', '/api/v1/ocpp');
   assert.equal(api.connection.version, '2.0.1');
   assert.equal(api.connection.subprotocol, 'ocpp2.0.1');
@@ -267,6 +270,7 @@ test('Reset OnIdle waits for the transaction; Immediate ends it with ImmediateRe
   assert.equal(ended.params.transactionInfo.stoppedReason, 'ImmediateReset');
   assert.equal(ended.params.triggerReason, 'ResetCommand');
   const boot = await csms.waitCall('BootNotification', { from, timeoutMs: 30000 });
+  await csms.waitCall('SecurityEventNotification', { from, match: (p) => p.type === 'ResetOrReboot' });
   assert.ok(csms.calls.indexOf(boot) > csms.calls.indexOf(ended), 'Ended before the restart');
   await st.waitReady(2);
   csms.assertNoViolations();

@@ -78,6 +78,14 @@ void v201_arm_tick(ocpp201_station *o) {
   uv_timer_start(&o->tick_timer, tick_cb, delay < 50 ? 50 : delay, 0);
 }
 
+/* ---------- station hooks ---------- */
+
+static void on_event(void *ctx, int c, const char *kind, const char *detail) {
+  ocpp201_station *o = ctx;
+  (void)c;
+  if (strcmp(kind, "security") == 0) v201_security_event_notification(o, detail);
+}
+
 /* ---------- incoming calls ---------- */
 
 void v201_reply_status(ocpp_reply *r, const char *status) {
@@ -389,6 +397,7 @@ int ocpp201_attach(station *st, char *err, size_t errlen) {
                       .session_stopped = v201_on_session_stopped,
                       .status_changed = v201_on_status_changed,
                       .meter_read = v201_on_meter_read,
+                      .event = on_event,
                       .setting_changed = on_setting_changed,
                       .setting_state = on_setting_state,
                       .status_json = on_status_json,
@@ -399,5 +408,6 @@ int ocpp201_attach(station *st, char *err, size_t errlen) {
     return -1;
   }
   http_add_route(st->http, &(http_route){"GET", "/api/v1/ocpp", get_ocpp, o});
+  station_event(st, 0, "security", "StartupOfTheDevice: borne %s", firmware_version(o->fw));
   return 0;
 }

@@ -161,6 +161,8 @@ static void h_reset(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
     v201_reply_status(r, "Rejected");
     return;
   }
+  station_event(o->st, 0, "security", "ResetOrReboot: %s reset by the CSMS",
+                immediate ? "Immediate" : "OnIdle");
   if (!immediate && any_session(o)) {
     /* B12 (reset with an ongoing transaction): OnIdle waits for its end */
     o->reset_pending_idle = true;

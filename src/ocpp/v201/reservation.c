@@ -51,9 +51,11 @@ static void h_reserve_now(ocpp201_station *o, const json_t *req, ocpp_reply *r) 
   else if (s != STATUS_AVAILABLE && s != STATUS_RESERVED)
     status = "Occupied";
   else {
-    cp_reserve_result res = cp_reservation_add(o->resv, c, id, tok, group[0] ? group : NULL, expiry);
-    status = res == CP_RESERVE_ACCEPTED ? "Accepted" : res == CP_RESERVE_OCCUPIED ? "Occupied"
-                                                                                  : "Rejected";
+    cp_reserve_result res =
+        cp_reservation_add(o->resv, c, id, tok, group[0] ? group : NULL, expiry);
+    status = res == CP_RESERVE_ACCEPTED   ? "Accepted"
+             : res == CP_RESERVE_OCCUPIED ? "Occupied"
+                                          : "Rejected";
     if (res == CP_RESERVE_ACCEPTED) {
       char err[120];
       if (station_reserve(o->st, c, tok, group[0] ? group : NULL, err, sizeof err) != 0)

@@ -38,6 +38,24 @@ static void enqueue(ocpp201_station *o, int64_t session_id, v201_tx_event *e) {
   v201_arm_tick(o);
 }
 
+/* A security event of the station (`detail` is the station event's
+ * "type[: techInfo]"): SecurityEventNotification (A04), queued like the
+ * transaction events, the critical ones never dropped. */
+void v201_security_event_notification(ocpp201_station *o, const char *detail) {
+  char type[51], tech[256];
+  const char *colon = strchr(detail, ':');
+  snprintf(type, sizeof type, "%.*s", colon ? (int)(colon - detail) : (int)strlen(detail), detail);
+  snprintf(tech, sizeof tech, "%s", colon ? colon + 1 + (colon[1] == ' ') : "");
+  json_t *p = json_pack("{s:s, s:o}", "type", type, "timestamp", time201(now201(o)));
+  if (tech[0]) json_object_set_new(p, "techInfo", json_string(tech));
+  char *text = json_dumps(p, JSON_COMPACT);
+  if (!text || cp_journal_push(o->journal, 0, cp_security_event_kind(type), text, now201(o)) != 0)
+    log_error(MOD, "cannot queue SecurityEventNotification: %s", cp_journal_error(o->journal));
+  free(text);
+  json_decref(p);
+  v201_pump(o);
+}
+
 typedef struct {
   ocpp201_station *o;
   int64_t msg_id;

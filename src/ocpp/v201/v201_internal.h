@@ -156,6 +156,7 @@ void v201_on_session_stopped(void *ctx, int c, const station_session_info *s);
 void v201_on_meter_read(void *ctx, int c, const meter_reading *r);
 void v201_charging_state_changed(ocpp201_station *o, int c);
 void v201_send_tx_updated(ocpp201_station *o, int c, const char *trigger_reason);
+void v201_security_event_notification(ocpp201_station *o, const char *detail);
 /* What EVSE c knows besides its meter reading (phases, offered current, temperature). */
 ocpp16_sample_extra v201_sample_extra(const ocpp201_station *o, int c);
 
