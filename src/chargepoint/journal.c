@@ -206,3 +206,8 @@ cp_event_kind cp_security_event_kind(const char *type) {
     if (strcmp(critical[i], type) == 0) return CP_EVENT_SECURITY_CRITICAL;
   return CP_EVENT_SECURITY;
 }
+
+void cp_journal_due_now(cp_journal *j, borne_ms now) {
+  RUN(j, PREP(j, "UPDATE ocpp16_queue SET due_ms = ? WHERE due_ms > ?", "ii", (int64_t)now,
+              (int64_t)now));
+}

@@ -83,6 +83,11 @@ int cp_journal_sent_start(cp_journal *j, int64_t id, int64_t session_id, const c
  * until it does, retried every interval, its attempts unchanged. */
 int cp_journal_failed(cp_journal *j, int64_t id, bool answered, const cp_retry_policy *policy,
                       borne_ms now);
+/* The back end accepted the station again: every message is due at `now`
+ * at the latest (a retry delay, or a time from a clock that has since gone
+ * back — a restart of the accelerated simulator, a corrected wall clock — no
+ * longer holds the queue back). */
+void cp_journal_due_now(cp_journal *j, borne_ms now);
 /* When the head of the queue is due; INT64_MAX when the queue is empty. */
 borne_ms cp_journal_next_due(cp_journal *j);
 /* The back end's id of a session's transaction: true with it in `tx_id`, or

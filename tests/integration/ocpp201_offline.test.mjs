@@ -96,15 +96,16 @@ test(`CSMS down, SIGKILL while charging and ${KILLS} times while the queue flush
       let answered = 0;
       let killed;
       const died = new Promise((resolve) => { killed = resolve; });
-      const victim = st;
+      let victim = null;
       csms = await csmsOn(port, () => {
         if (answered++ < allow) return 'answer';
+        victim = st; /* the station running now, whichever start it is */
         victim.proc.kill('SIGKILL');
         killed();
         return 'drop';
       });
       books.push(csms);
-      if (k > 0 || victim.proc.exitCode !== null) st = await borned(csms.url, dataDir);
+      if (st.proc.exitCode !== null || st.proc.signalCode !== null) st = await borned(csms.url, dataDir);
       const flushed = st.waitFor((s) => s.station.ocpp?.state === 'connected' && s.station.ocpp.queue_length === 0, { what: 'flushed', timeoutMs: 60000 }).then(() => 'flushed', () => 'timeout');
       const r = await Promise.race([died.then(() => 'died'), flushed]);
       if (r === 'died') {
@@ -118,7 +119,8 @@ test(`CSMS down, SIGKILL while charging and ${KILLS} times while the queue flush
     csms = await csmsOn(port);
     books.push(csms);
     if (st.proc.exitCode !== null || st.proc.signalCode !== null) st = await borned(csms.url, dataDir);
-    await st.waitFor((s) => s.station.ocpp?.state === 'connected' && s.station.ocpp.queue_length === 0, { what: 'queue flushed', timeoutMs: 120000 });
+    await st.waitFor((s) => s.station.ocpp?.state === 'connected' && s.station.ocpp.queue_length === 0, { what: 'queue flushed', timeoutMs: 60000 })
+      .catch(async (e) => { throw new Error(`${e.message}\nocpp: ${JSON.stringify((await st.status()).station.ocpp)}\nlog: ${st.logRef?.().slice(-3000)}`); });
     assertBooks(books, sessions);
     for (const b of books) b.assertNoViolations();
   } finally {

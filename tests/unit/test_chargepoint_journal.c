@@ -648,6 +648,20 @@ static void test_seq_no(void **state) {
   assert_int_equal(cp_journal_next_seq(f->j, 5000), 1);
 }
 
+/* The back end is back: a retry delay, or a due time from a clock that has
+ * since gone back, no longer holds the queue. */
+static void test_due_now(void **state) {
+  fx *f = *state;
+  assert_int_equal(cp_journal_push(f->j, 1, CP_EVENT_STARTED, "a", T0 + H(10)), 0);
+  cp_journal_entry e;
+  assert_int_equal(cp_journal_peek(f->j, T0, &e), -1); /* due in ten hours */
+  cp_journal_due_now(f->j, T0);
+  assert_int_equal(cp_journal_peek(f->j, T0, &e), 0);
+  assert_string_equal(e.payload, "a");
+  free(e.payload);
+  assert_int_equal(cp_journal_next_due(f->j), T0);
+}
+
 int main(void) {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
   const struct CMUnitTest tests[] = {
@@ -668,6 +682,7 @@ int main(void) {
       T(test_unreadable_row_dropped),
       T(test_migrates_ocpp16_queue),
       T(test_seq_no),
+      T(test_due_now),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
