@@ -42,6 +42,9 @@ static const char *const schema[] = {
     " THEN 'security_critical'"
     " WHEN action = 'SecurityEventNotification' THEN 'security'"
     " ELSE action END;",
+    /* 3: the next sequence number of each session's transaction events (OCPP 2.0.1
+     * TransactionEvent seqNo: no gap across kill -9, journal.h cp_journal_next_seq) */
+    "CREATE TABLE cp_tx_seq(session_id INTEGER PRIMARY KEY, next INTEGER NOT NULL);",
 };
 
 #define SCHEMA_STEPS ((int)(sizeof schema / sizeof schema[0]))

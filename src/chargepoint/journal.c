@@ -1,7 +1,8 @@
 /*
  * The transaction journal on SQLite (see journal.h): the queue is the table
  * ocpp16_queue (its `action` column holds the kind, migration 2 of
- * cp_sql.c), the session <-> transaction map is ocpp16_tx.
+ * cp_sql.c), the session <-> transaction map is ocpp16_tx, the sequence
+ * numbers of 2.0.1 transaction events cp_tx_seq.
  */
 #include "chargepoint/journal.h"
 
@@ -182,4 +183,31 @@ bool cp_journal_tx_id(cp_journal *j, int64_t session_id, char tx_id[CP_TX_ID_MAX
 
 int64_t cp_journal_length(cp_journal *j) {
   return cp_sql_scalar(j->st, PREP(j, "SELECT count(*) FROM ocpp16_queue", NULL), 0);
+}
+
+int64_t cp_journal_next_seq(cp_journal *j, int64_t session_id) {
+  int64_t seq = cp_sql_scalar(
+      j->st, PREP(j, "SELECT next FROM cp_tx_seq WHERE session_id = ?", "i", session_id), 0);
+  if (RUN(j, PREP(j, "INSERT OR REPLACE INTO cp_tx_seq(session_id, next) VALUES(?, ?)", "ii",
+                  session_id, seq + 1)) != 0)
+    return -1;
+  /* keep the table small: the sessions long gone */
+  RUN(j, PREP(j, "DELETE FROM cp_tx_seq WHERE session_id < ?", "i", session_id - 1000));
+  return seq;
+}
+
+/* Security whitepaper (edition 2) A04: their delivery is guaranteed. The 2.0.1
+ * dialect uses the same list (moved here from the 1.6 dialect's model.c). */
+cp_event_kind cp_security_event_kind(const char *type) {
+  static const char *const critical[] = {
+      "FirmwareUpdated",       "SettingSystemTime", "StartupOfTheDevice",      "ResetOrReboot",
+      "SecurityLogWasCleared", "MemoryExhaustion",  "TamperDetectionActivated"};
+  for (size_t i = 0; type && i < sizeof critical / sizeof *critical; i++)
+    if (strcmp(critical[i], type) == 0) return CP_EVENT_SECURITY_CRITICAL;
+  return CP_EVENT_SECURITY;
+}
+
+void cp_journal_due_now(cp_journal *j, borne_ms now) {
+  RUN(j, PREP(j, "UPDATE ocpp16_queue SET due_ms = ? WHERE due_ms > ?", "ii", (int64_t)now,
+              (int64_t)now));
 }

@@ -30,6 +30,13 @@ typedef enum {
   CP_EVENT_SECURITY_CRITICAL, /* a security event with guaranteed delivery */
 } cp_event_kind;
 
+/* The kind of a security event of type `type` (OCPP 1.6 security whitepaper
+ * edition 2, A04: FirmwareUpdated, SettingSystemTime, StartupOfTheDevice,
+ * ResetOrReboot, SecurityLogWasCleared, MemoryExhaustion,
+ * TamperDetectionActivated are critical, their delivery guaranteed; both
+ * dialects use this list). */
+cp_event_kind cp_security_event_kind(const char *type);
+
 typedef struct {
   int64_t id;         /* the journal's id of this message */
   int64_t session_id; /* borne's session (0 for security events) */
@@ -76,11 +83,22 @@ int cp_journal_sent_start(cp_journal *j, int64_t id, int64_t session_id, const c
  * until it does, retried every interval, its attempts unchanged. */
 int cp_journal_failed(cp_journal *j, int64_t id, bool answered, const cp_retry_policy *policy,
                       borne_ms now);
+/* The back end accepted the station again: every message is due at `now`
+ * at the latest (a retry delay, or a time from a clock that has since gone
+ * back — a restart of the accelerated simulator, a corrected wall clock — no
+ * longer holds the queue back). */
+void cp_journal_due_now(cp_journal *j, borne_ms now);
 /* When the head of the queue is due; INT64_MAX when the queue is empty. */
 borne_ms cp_journal_next_due(cp_journal *j);
 /* The back end's id of a session's transaction: true with it in `tx_id`, or
  * false ("" in tx_id) until the start was accepted. */
 bool cp_journal_tx_id(cp_journal *j, int64_t session_id, char tx_id[CP_TX_ID_MAX + 1]);
 int64_t cp_journal_length(cp_journal *j);
+/* The next sequence number of a session's transaction events (OCPP 2.0.1
+ * TransactionEvent seqNo: 0 for the first, then 1, 2...), counted on disk:
+ * call it in the same commit (store_batch_begin) as the cp_journal_push of the
+ * event that carries it, so that neither a gap nor a repeat survives a crash.
+ * -1 with cp_journal_error. */
+int64_t cp_journal_next_seq(cp_journal *j, int64_t session_id);
 
 #endif

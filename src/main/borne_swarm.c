@@ -39,7 +39,7 @@ static void usage(FILE *to) {
           "  --csms URL           OCPP back end, ws:// or wss:// (every station's ocpp.url)\n"
           "  --stations N         how many stations (default 10)\n"
           "  --id-prefix P        station ids are P00001, P00002... (default SW)\n"
-          "  --ocpp V             1.6 (default); 2.0.1 and 2.1 are refused for now\n"
+          "  --ocpp V             1.6 (default) or 2.0.1 (ocpp.version); 2.1 is refused for now\n"
           "  --connectors N       connectors per station, 1-8 (default 2)\n"
           "  --ramp RATE/s        stations started per second (default 200/s)\n"
           "  --scenario FILE      the scenario (JSON, docs/swarm.md); defaults without\n"
@@ -105,6 +105,7 @@ typedef struct {
 
 typedef struct {
   const char *csms, *id_prefix, *scenario_file, *report, *data_dir, *log_level;
+  const char *ocpp_version; /* --ocpp: every station's ocpp.version */
   int stations, connectors;
   double ramp, duration_s, progress_s;
   const char *sets[128][2];
@@ -384,7 +385,8 @@ static int make_config(swarm *sw, member *mb, char *err, size_t errlen) {
                                   {"auth.mode", "ocpp"},
                                   {"ocpp.url", sw->o.csms},
                                   {"ocpp.MeterValueSampleInterval", mv},
-                                  {"ocpp.HeartbeatInterval", hb}};
+                                  {"ocpp.HeartbeatInterval", hb},
+                                  {"ocpp.version", sw->o.ocpp_version}};
   for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
     if (set_key(mb->cfg, fixed[i][0], fixed[i][1], err, errlen) != 0) return -1;
   for (int i = 0; i < sw->o.nsets; i++)
@@ -727,6 +729,7 @@ int main(int argc, char **argv) {
   swarm *sw = &sw_storage;
   swarm_options *o = &sw->o;
   *o = (swarm_options){.id_prefix = "SW",
+                       .ocpp_version = "1.6",
                        .stations = 10,
                        .connectors = 2,
                        .ramp = 200,
@@ -753,11 +756,14 @@ int main(int argc, char **argv) {
       o->id_prefix = optarg;
       break;
     case 'v':
-      if (strcmp(optarg, "1.6") == 0) break;
-      if (strcmp(optarg, "2.0.1") == 0 || strcmp(optarg, "2.1") == 0) {
+      if (strcmp(optarg, "1.6") == 0 || strcmp(optarg, "2.0.1") == 0) {
+        o->ocpp_version = optarg;
+        break;
+      }
+      if (strcmp(optarg, "2.1") == 0) {
         fprintf(stderr,
-                "borne-swarm: --ocpp %s: not yet; the swarm speaks OCPP 1.6 until the 2.0.1 "
-                "charge point is in borne (docs/swarm.md)\n",
+                "borne-swarm: --ocpp %s: not yet; borne speaks OCPP 1.6 and 2.0.1 "
+                "(docs/swarm.md)\n",
                 optarg);
         return 2;
       }

@@ -53,6 +53,7 @@ const ocpp_dialect ocpp201_dialect = {
             [OCPP_ERR_RPC_FRAMEWORK] = "RpcFrameworkError",
         },
     .max_outstanding_calls = 1,
+    .spoken = true, /* src/ocpp/v201 */
 };
 
 /* OCPP 2.1 (OCPP-J 2.1 part 4 section 4.3) spells every code of 2.0.1 the same way; its
@@ -132,7 +133,8 @@ int ocpp_version_list_parse(const char *text, bool spoken_only,
         return -1;
       }
     if (spoken_only && !d->spoken) {
-      snprintf(why, whylen, "OCPP %s is not implemented yet (issue 16): only 1.6 is spoken", item);
+      snprintf(why, whylen,
+               "OCPP %s is not implemented yet (issue 16): only 1.6 and 2.0.1 are spoken", item);
       return -1;
     }
     out[(*n)++] = d; /* at most OCPP_VERSIONS_MAX: there are no more distinct ones */

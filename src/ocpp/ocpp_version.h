@@ -27,8 +27,8 @@ typedef struct {
   unsigned max_outstanding_calls;
   /* borne has the station behaviour of this version (a src/ocpp/vNN/
    * dialect): only these may be configured in `ocpp.version` and offered to
-   * a back end. 2.0.1 and 2.1 have their data and generated messages, not
-   * their behaviour yet (issue 16). */
+   * a back end. 1.6 (src/ocpp/v16) and 2.0.1 (src/ocpp/v201) are; 2.1 has
+   * its data and generated messages, not its behaviour yet (issue 16). */
   bool spoken;
 } ocpp_dialect;
 

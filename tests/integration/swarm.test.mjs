@@ -113,10 +113,53 @@ test('50 stations boot, charge, ride out an outage and report', { timeout: 90000
   }
 });
 
-test('--ocpp 2.0.1 is refused for now with a clear message', async () => {
-  const { code, stderr } = await runSwarm(['--csms', 'ws://127.0.0.1:9/', '--ocpp', '2.0.1']);
+test('--ocpp 2.0.1: the stations speak 2.0.1 to a strict 2.0.1 back end, outage included', { timeout: 90000 }, async () => {
+  const tags = {};
+  for (let i = 1; i <= 20; i++) tags[`SWARM${String(i).padStart(4, '0')}`] = 'Accepted';
+  const csms = await new Csms({ protocol: 'ocpp2.0.1', tags, bootInterval: 30 }).listen();
+  const connects = new Map();
+  csms.on('connect', (c) => connects.set(c.identity, (connects.get(c.identity) ?? 0) + 1));
+  const dir = tempDataDir();
+  const scenario = JSON.parse(readFileSync(new URL('../../examples/swarm/short-test.json', import.meta.url), 'utf8'));
+  scenario.outages = [{ at_s: 8, fraction: 0.5, length_s: 5 }];
+  writeFileSync(join(dir, 'scenario.json'), JSON.stringify(scenario));
+  const report = join(dir, 'report.json');
+  const n = 10;
+  try {
+    const { code, stderr } = await runSwarm(['--csms', csms.url, '--ocpp', '2.0.1', '--stations', String(n), '--id-prefix', 'V2',
+      '--ramp', '100/s', '--duration', '20s', '--scenario', join(dir, 'scenario.json'), '--report', report,
+      '--data-dir', join(dir, 'stations'), '--progress', '0',
+      '--set', 'ocpp.reconnect_max_s=2', '--set', 'ocpp.TransactionMessageRetryInterval=1']);
+    assert.equal(code, 0, stderr);
+    csms.assertNoViolations();
+    assert.equal(new Set(csms.callsOf('BootNotification').map((c) => c.identity)).size, n);
+    // the outage moved ocpp.url away and back at run time: the cut-off stations reconnected
+    assert.ok([...connects.values()].filter((k) => k >= 2).length >= 2, 'no station reconnected after the outage');
+    const events = csms.callsOf('TransactionEvent');
+    const started = events.filter((c) => c.params.eventType === 'Started');
+    assert.ok(started.length >= 3, `only ${started.length} transactions started`);
+    // per transaction: one station, seqNo 0, 1, 2... in arrival order, nothing twice
+    const byTx = new Map();
+    for (const e of events) {
+      const id = `${e.identity}/${e.params.transactionInfo.transactionId}`;
+      if (!byTx.has(id)) byTx.set(id, []);
+      byTx.get(id).push(e.params.seqNo);
+    }
+    for (const [id, seq] of byTx) assert.deepEqual(seq, seq.map((_, i) => i), `${id}: ${seq}`);
+    for (const s of started) assert.ok(tags[s.params.idToken.idToken], `${s.params.idToken.idToken} started a session`);
+    const r = JSON.parse(readFileSync(report, 'utf8'));
+    assert.equal(r.booted, n);
+    assert.ok(r.messages.TransactionEvent >= started.length);
+  } finally {
+    await csms.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--ocpp 2.1 is refused for now with a clear message', async () => {
+  const { code, stderr } = await runSwarm(['--csms', 'ws://127.0.0.1:9/', '--ocpp', '2.1']);
   assert.equal(code, 2);
-  assert.match(stderr, /--ocpp 2\.0\.1: not yet/);
+  assert.match(stderr, /--ocpp 2\.1: not yet/);
 });
 
 // A back end that misbehaves on purpose (raw `ws`, no schema checks on its

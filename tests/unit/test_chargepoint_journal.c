@@ -15,7 +15,8 @@
  *   - migration 2 (cp_sql.c): a queue written by the OCPP 1.6 back end
  *     (action = the 1.6 action, criticality in the payload) is read back
  *     with its kinds, in order, and its critical security events stay
- *     critical.
+ *     critical;
+ *   - the sequence numbers of OCPP 2.0.1 transaction events (migration 3).
  */
 /* cmocka.h needs these first */
 // clang-format off
@@ -624,6 +625,43 @@ static void test_migrates_ocpp16_queue(void **state) {
   assert_int_equal(store_module_version(f->db, "ocpp16"), steps);
 }
 
+/* OCPP 2.0.1 seqNo (cp_journal_next_seq): 0, 1, 2... per session, kept across
+ * a restart, and taken in the same commit as the event that carries it. */
+static void test_seq_no(void **state) {
+  fx *f = *state;
+  assert_int_equal(cp_journal_next_seq(f->j, 1), 0);
+  assert_int_equal(cp_journal_next_seq(f->j, 1), 1);
+  assert_int_equal(cp_journal_next_seq(f->j, 2), 0); /* each session its own */
+  reopen(f);
+  assert_int_equal(cp_journal_next_seq(f->j, 1), 2);
+  /* taken with its event in one commit */
+  assert_int_equal(store_batch_begin(f->db), 0);
+  assert_int_equal(cp_journal_next_seq(f->j, 1), 3);
+  assert_int_equal(cp_journal_push(f->j, 1, CP_EVENT_UPDATED, "{\"seqNo\":3}", T0), 0);
+  assert_int_equal(store_batch_end(f->db), 0);
+  reopen(f);
+  assert_int_equal(cp_journal_next_seq(f->j, 1), 4);
+  assert_int_equal(cp_journal_length(f->j), 1);
+  /* old sessions are forgotten, the recent ones are not */
+  assert_int_equal(cp_journal_next_seq(f->j, 5000), 0);
+  assert_int_equal(cp_journal_next_seq(f->j, 1), 0);
+  assert_int_equal(cp_journal_next_seq(f->j, 5000), 1);
+}
+
+/* The back end is back: a retry delay, or a due time from a clock that has
+ * since gone back, no longer holds the queue. */
+static void test_due_now(void **state) {
+  fx *f = *state;
+  assert_int_equal(cp_journal_push(f->j, 1, CP_EVENT_STARTED, "a", T0 + H(10)), 0);
+  cp_journal_entry e;
+  assert_int_equal(cp_journal_peek(f->j, T0, &e), -1); /* due in ten hours */
+  cp_journal_due_now(f->j, T0);
+  assert_int_equal(cp_journal_peek(f->j, T0, &e), 0);
+  assert_string_equal(e.payload, "a");
+  free(e.payload);
+  assert_int_equal(cp_journal_next_due(f->j), T0);
+}
+
 int main(void) {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
   const struct CMUnitTest tests[] = {
@@ -643,6 +681,8 @@ int main(void) {
       T(test_never_dropped),
       T(test_unreadable_row_dropped),
       T(test_migrates_ocpp16_queue),
+      T(test_seq_no),
+      T(test_due_now),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -149,18 +149,6 @@ const char *v16_reservation_status(cp_reserve_result r) {
 
 /* ---------- the journal ---------- */
 
-/* Security whitepaper (edition 2) A04: the critical security events, whose
- * delivery is guaranteed. */
-static const char *const critical_events[] = {
-    "FirmwareUpdated",       "SettingSystemTime", "StartupOfTheDevice",      "ResetOrReboot",
-    "SecurityLogWasCleared", "MemoryExhaustion",  "TamperDetectionActivated"};
-
-static bool critical(const char *type) {
-  for (size_t i = 0; type && i < sizeof critical_events / sizeof *critical_events; i++)
-    if (strcmp(critical_events[i], type) == 0) return true;
-  return false;
-}
-
 int v16_event_kind(const char *action, const json_t *payload, cp_event_kind *out) {
   if (!action) return -1;
   if (strcmp(action, "StartTransaction") == 0)
@@ -170,9 +158,7 @@ int v16_event_kind(const char *action, const json_t *payload, cp_event_kind *out
   else if (strcmp(action, "StopTransaction") == 0)
     *out = CP_EVENT_ENDED;
   else if (strcmp(action, "SecurityEventNotification") == 0)
-    *out = critical(json_string_value(json_object_get(payload, "type")))
-               ? CP_EVENT_SECURITY_CRITICAL
-               : CP_EVENT_SECURITY;
+    *out = cp_security_event_kind(json_string_value(json_object_get(payload, "type")));
   else
     return -1;
   return 0;

@@ -26,6 +26,7 @@
 #include "http/http_json.h"
 #include "ocpp/v16/ocpp16_module.h"
 #include "ocpp/v16/v16_internal.h"
+#include "ocpp/v201/ocpp201_module.h"
 
 /* ---------- sending ---------- */
 
@@ -533,7 +534,9 @@ static void idle_setting_changed(void *ctx, const char *key) {
   const char *url = config_get(idle->st->cfg, "ocpp.url");
   if (idle->attached || strcmp(key, "ocpp.url") != 0 || !url || !url[0]) return;
   char err[256];
-  if (attach_backend(idle->st, url, err, sizeof err) != 0) {
+  /* the dialect `ocpp.version` names (restart-only, so the one running) */
+  if ((ocpp201_configured(idle->st->cfg) ? ocpp201_attach(idle->st, err, sizeof err)
+                                         : attach_backend(idle->st, url, err, sizeof err)) != 0) {
     log_error(MOD, "cannot start OCPP: %s", err);
     return;
   }
@@ -556,7 +559,9 @@ static void idle_status_json(void *ctx, int c, json_t *obj) {
   ocpp16_idle *idle = ctx;
   if (c == 0 && !idle->attached)
     json_object_set_new(obj, "ocpp",
-                        json_pack("{s:s, s:s, s:s}", "url", "", "version", ocpp16_dialect.version,
+                        json_pack("{s:s, s:s, s:s}", "url", "", "version",
+                                  ocpp201_configured(idle->st->cfg) ? ocpp201_dialect.version
+                                                                    : ocpp16_dialect.version,
                                   "state", "disabled"));
 }
 
@@ -564,6 +569,7 @@ static void idle_free(void *ctx) { free(ctx); }
 
 int ocpp16_attach(station *st, char *err, size_t errlen) {
   const char *url = config_get(st->cfg, "ocpp.url");
+  if (url && url[0] && ocpp201_configured(st->cfg)) return 0; /* ocpp201_attach has it */
   if (url && url[0]) return attach_backend(st, url, err, errlen);
   if (strcmp(config_get(st->cfg, "auth.mode"), "ocpp") == 0) {
     snprintf(err, errlen, "auth.mode: `ocpp` needs a back end: set ocpp.url (or --csms URL)");

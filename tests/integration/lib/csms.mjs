@@ -37,6 +37,22 @@ const DEFAULT_HANDLERS = {
   SignCertificate: () => ({ status: 'Accepted' }),
 };
 
+/** Station-initiated 2.0.1 actions the CSMS answers by default (protocol 'ocpp2.0.1'). */
+const DEFAULT_HANDLERS_201 = {
+  BootNotification: (csms) => ({
+    status: csms.bootStatus,
+    currentTime: new Date(Date.now() + csms.clockOffsetMs).toISOString(),
+    interval: csms.bootInterval,
+  }),
+  Heartbeat: (csms) => ({ currentTime: new Date(Date.now() + csms.clockOffsetMs).toISOString() }),
+  StatusNotification: () => ({}),
+  Authorize: (csms, p) => ({ idTokenInfo: csms.idTagInfo(p.idToken.idToken) }),
+  TransactionEvent: (csms, p) => (p.idToken ? { idTokenInfo: csms.idTagInfo(p.idToken.idToken) } : {}),
+  MeterValues: () => ({}),
+  SecurityEventNotification: () => ({}),
+  ReservationStatusUpdate: () => ({}),
+};
+
 export class Csms extends EventEmitter {
   constructor(opts = {}) {
     super();
@@ -49,9 +65,14 @@ export class Csms extends EventEmitter {
     this.password = opts.password; /* security profile 1/2: required Basic password */
     this.calls = []; /* every station-initiated call: { action, params, at, identity } */
     this.violations = []; /* strict-validation failures and bad messages */
-    this.handlers = { ...DEFAULT_HANDLERS, ...(opts.handlers ?? {}) };
+    /* 'ocpp1.6' (default) or 'ocpp2.0.1': ocpp-rpc validates 2.0.1 with the schemas it ships */
+    this.protocol = opts.protocol ?? 'ocpp1.6';
+    const v201 = this.protocol === 'ocpp2.0.1';
+    this.handlers = { ...(v201 ? DEFAULT_HANDLERS_201 : DEFAULT_HANDLERS), ...(opts.handlers ?? {}) };
     this.client = null;
-    this.server = new RPCServer({ protocols: ['ocpp1.6'], strictMode: true, strictModeValidators: [OCPP16_OCA] });
+    this.server = new RPCServer(v201
+      ? { protocols: ['ocpp2.0.1'], strictMode: true }
+      : { protocols: ['ocpp1.6'], strictMode: true, strictModeValidators: [OCPP16_OCA] });
     this.server.auth((accept, reject, handshake) => {
       if (this.password !== undefined) {
         const got = handshake.password ? handshake.password.toString() : undefined;

@@ -31,7 +31,11 @@ export class CsmsWsIo extends EventEmitter {
       calls: [], violations: [], handlers: base.handlers, client: null,
     });
     this.peer = 'ocpp-ws-io';
-    this.server = new OCPPServer({ protocols: ['ocpp1.6'], strictMode: true, strictModeValidators: [OCPP16_OCA], logging: false });
+    /* 'ocpp1.6' (default) or 'ocpp2.0.1': 2.0.1 is validated with the library's own schemas */
+    this.protocol = base.protocol;
+    this.server = new OCPPServer(this.protocol === 'ocpp2.0.1'
+      ? { protocols: ['ocpp2.0.1'], strictMode: true, logging: false }
+      : { protocols: ['ocpp1.6'], strictMode: true, strictModeValidators: [OCPP16_OCA], logging: false });
     this.server.auth((ctx) => {
       const h = ctx.handshake;
       if (this.password !== undefined) {

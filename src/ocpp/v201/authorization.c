@@ -1,0 +1,137 @@
+/*
+ * OCPP 2.0.1 functional blocks C and D, the part borne has: Authorize (C01)
+ * for the station's badge questions with the id token type (a badge is
+ * ISO14443), the offline decisions through the charge-point model's
+ * authorization cache and local list (C12, C13, the same store 1.6 fills),
+ * ClearCache (C11), and the local list the CSMS sends (D01 SendLocalList,
+ * full or differential; D02 GetLocalListVersion). One file of the 2.0.1
+ * dialect's functional blocks.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ocpp/v201/v201_internal.h"
+
+typedef struct {
+  ocpp201_station *o;
+  uint32_t request_id;
+  char uid[BORNE_UID_MAX + 1];
+  char tok[CP_ID_MAX + 1];
+} auth_ctx;
+
+static void answer_auth(ocpp201_station *o, uint32_t request_id, const char *tok, bool accepted,
+                        const char *user, const char *group, const char *reason) {
+  if (accepted) {
+    snprintf(o->auth_tag, sizeof o->auth_tag, "%s", tok);
+    snprintf(o->auth_group, sizeof o->auth_group, "%s", group ? group : "");
+  }
+  station_auth_answer_reason(o->st, request_id, accepted, user, group && group[0] ? group : NULL,
+                             reason);
+}
+
+/* The auth_refused event's reason for what the CSMS said (docs/api.md). */
+static const char *back_end_reason(bool known, const cp_token_info *info) {
+  if (!known) return "back_end_refused";
+  switch (info->status) {
+  case CP_TOKEN_BLOCKED:
+    return "back_end_blocked";
+  case CP_TOKEN_EXPIRED:
+    return "back_end_expired";
+  case CP_TOKEN_INVALID:
+    return "back_end_invalid";
+  case CP_TOKEN_CONCURRENT_TX:
+    return "back_end_concurrent_tx";
+  default:
+    return "back_end_refused";
+  }
+}
+
+/* Offline, or no answer: the model's offline rules, then the station's own
+ * badges (auth.offline_local_badges), as in 1.6. */
+static void decide_offline(ocpp201_station *o, uint32_t request_id, const char *uid,
+                           const char *tok) {
+  char user[BORNE_NAME_MAX + 1] = "", group[CP_ID_MAX + 1] = "";
+  cp_auth_policy p = v201_auth_policy(o->st->cfg);
+  cp_auth_verdict v = cp_auth_unanswered(o->auth, &p, tok, now201(o), group);
+  if (v == CP_AUTH_UNKNOWN && config_get_bool(o->st->cfg, "auth.offline_local_badges") &&
+      station_authorize_locally(o->st, uid, user, sizeof user))
+    v = CP_AUTH_ACCEPT;
+  station_event(o->st, 0, "ocpp_offline_auth", "%s %s", tok,
+                v == CP_AUTH_ACCEPT ? "accepted" : "refused");
+  answer_auth(o, request_id, tok, v == CP_AUTH_ACCEPT, user[0] ? user : NULL, group,
+              "offline_refused");
+}
+
+static void authorize_answer(void *ctx, const json_t *result, const char *code, const char *text) {
+  auth_ctx *a = ctx;
+  ocpp201_station *o = a->o;
+  if (!o->closing) {
+    if (!result) {
+      log_warn(MOD, "Authorize %s: %s %s: offline rules", a->tok, code, text);
+      decide_offline(o, a->request_id, a->uid, a->tok);
+    } else {
+      cp_token_info info;
+      bool known = v201_token_info(json_object_get(result, "idTokenInfo"), &info);
+      cp_auth_policy p = v201_auth_policy(o->st->cfg);
+      cp_auth_verdict v = cp_auth_answered(o->auth, &p, a->tok, known ? &info : NULL, now201(o));
+      answer_auth(o, a->request_id, a->tok, v == CP_AUTH_ACCEPT, NULL,
+                  known && info.group[0] ? info.group : NULL, back_end_reason(known, &info));
+    }
+  }
+  free(a);
+}
+
+void v201_authorize(void *ctx, uint32_t request_id, const char *uid) {
+  ocpp201_station *o = ctx;
+  char tok[CP_ID_MAX + 1], group[CP_ID_MAX + 1] = "";
+  const char *free_tag = config_get(o->st->cfg, "ocpp.free_id_tag");
+  snprintf(tok, sizeof tok, "%s", uid && uid[0] ? uid : free_tag ? free_tag : "");
+  if (!online201(o) || !tok[0]) {
+    decide_offline(o, request_id, uid, tok);
+    return;
+  }
+  /* LocalPreAuthorize (C10): a valid cache or local list entry answers at once */
+  cp_auth_policy p = v201_auth_policy(o->st->cfg);
+  if (cp_auth_begin(o->auth, &p, tok, true, now201(o), group) == CP_AUTH_ACCEPT) {
+    answer_auth(o, request_id, tok, true, NULL, group, "");
+    return;
+  }
+  auth_ctx *a = calloc(1, sizeof *a);
+  if (!a) {
+    decide_offline(o, request_id, uid, tok);
+    return;
+  }
+  a->o = o;
+  a->request_id = request_id;
+  snprintf(a->uid, sizeof a->uid, "%s", uid ? uid : "");
+  snprintf(a->tok, sizeof a->tok, "%s", tok);
+  json_t *req = json_pack("{s:o}", "idToken", v201_id_token(tok, !uid || !uid[0]));
+  if (ocpp_link_call(o->link, "Authorize", req, authorize_answer, a) != 0) {
+    free(a);
+    decide_offline(o, request_id, uid, tok);
+  }
+}
+
+/* ---------- incoming calls ---------- */
+
+static void h_clear_cache(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  (void)req;
+  v201_reply_status(r, cp_auth_clear_cache(o->auth) == 0 ? "Accepted" : "Rejected");
+}
+
+/* D01: the payload is validated; the model applies it in one commit. */
+static void h_send_local_list(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  v201_reply_status(r, v201_local_list_update(o->auth, o->st->cfg, req));
+}
+
+static void h_get_local_list_version(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  (void)req;
+  r->result = json_pack("{s:i}", "versionNumber", v201_local_list_version(o->auth, o->st->cfg));
+}
+
+static const v201_handler handlers[] = {
+    {"ClearCache", h_clear_cache},
+    {"SendLocalList", h_send_local_list},
+    {"GetLocalListVersion", h_get_local_list_version},
+};
+const v201_family v201_authorization_calls = {handlers, sizeof handlers / sizeof handlers[0]};

@@ -1,0 +1,87 @@
+/*
+ * OCPP 2.0.1 functional block G (Availability): StatusNotification per EVSE
+ * and connector (G01, ConnectorStatusEnumType, held for
+ * MinimumStatusDuration like 1.6) and ChangeAvailability (G03/G04: an EVSE or
+ * the whole station, Scheduled while a transaction runs, kept across
+ * restarts by the charge-point model). Heartbeat is in provisioning.c. One
+ * file of the 2.0.1 dialect's functional blocks.
+ */
+#include <string.h>
+
+#include "ocpp/v201/v201_internal.h"
+#include "ocpp/v201/vocabulary.h"
+
+void v201_send_status(ocpp201_station *o, int c) {
+  v201_evse *k = &o->evse[c - 1];
+  k->reported = k->status;
+  k->reported_valid = true;
+  /* borne's connector c is EVSE c with its one connector */
+  json_t *p = json_pack("{s:o, s:s, s:i, s:i}", "timestamp", time201(now201(o)), "connectorStatus",
+                        v201_connector_status_name(k->status), "evseId", c, "connectorId", 1);
+  v201_send_now(o, "StatusNotification", p);
+}
+
+void v201_send_all_statuses(ocpp201_station *o) {
+  for (int c = 1; c <= o->count; c++)
+    if (o->evse[c - 1].known) v201_send_status(o, c);
+}
+
+/* The 2.0.1 word changes less often than borne's status (Preparing, Charging
+ * and Finishing are all Occupied): only a change of word is reported. */
+borne_ms v201_report_statuses(ocpp201_station *o, borne_ms now) {
+  borne_ms hold = key201_int(o, "MinimumStatusDuration") * 1000;
+  borne_ms next = NEVER;
+  for (int c = 1; c <= o->count; c++) {
+    v201_evse *k = &o->evse[c - 1];
+    if (!k->known) continue;
+    bool changed = !k->reported_valid || strcmp(v201_connector_status_name(k->reported),
+                                                v201_connector_status_name(k->status)) != 0;
+    if (!changed) continue;
+    if (now - k->since >= hold) {
+      if (online201(o)) v201_send_status(o, c);
+    } else if (k->since + hold < next) {
+      next = k->since + hold;
+    }
+  }
+  return next;
+}
+
+void v201_on_status_changed(void *ctx, int c, connector_status s, error_code e) {
+  ocpp201_station *o = ctx;
+  (void)e; /* 2.0.1 reports faults through NotifyEvent (not done): Faulted says it */
+  v201_evse *k = &o->evse[c - 1];
+  if (k->known && k->status == s) return;
+  k->known = true;
+  k->status = s;
+  k->since = now201(o);
+  v201_charging_state_changed(o, c);
+  v201_report_statuses(o, k->since);
+  v201_arm_tick(o);
+}
+
+static void h_change_availability(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  ocpp201_ChangeAvailabilityRequest q;
+  ocpp_error e;
+  if (!v201_decoded(ocpp201_ChangeAvailabilityRequest_decode(req, &q, &e), &e, r)) return;
+  bool operative =
+      q.operationalStatus == ocpp201_ChangeAvailabilityRequest_operationalStatus_Operative;
+  int c = q.has_evse ? (int)q.evse.id : 0;
+  bool bad_connector = q.has_evse && q.evse.has_connectorId && q.evse.connectorId != 1;
+  ocpp201_ChangeAvailabilityRequest_free(&q);
+  if (c < 0 || c > o->count || bad_connector) {
+    v201_reply_status(r, "Rejected");
+    return;
+  }
+  bool scheduled = false;
+  for (int i = c ? c : 1; i <= (c ? c : o->count); i++) {
+    if (!operative && station_has_session(o->st, i)) scheduled = true;
+    cp_availability_save(o->resv, i, operative);
+    station_set_available(o->st, i, operative);
+  }
+  v201_reply_status(r, scheduled ? "Scheduled" : "Accepted");
+}
+
+static const v201_handler handlers[] = {
+    {"ChangeAvailability", h_change_availability},
+};
+const v201_family v201_availability_calls = {handlers, sizeof handlers / sizeof handlers[0]};

@@ -1,0 +1,220 @@
+/*
+ * The OCPP 2.0.1 encoding of the charge-point model (model.h): pure
+ * translations between 2.0.1 payloads and the model's neutral types.
+ */
+#include "ocpp/v201/model.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ocpp/v201/vocabulary.h"
+#include "ocpp201_messages.h" /* generated from the OCPP 2.0.1 schemas */
+#include "util/timefmt.h"
+
+static bool key_bool(const config *cfg, const char *k) { return config_get_bool(cfg, k); }
+static int key_int(const config *cfg, const char *k) { return (int)config_get_int(cfg, k); }
+
+/* AuthCtrlr LocalPreAuthorize / LocalAuthorizeOffline / OfflineTxForUnknownIdEnabled,
+ * AuthCacheCtrlr Enabled, LocalAuthListCtrlr Enabled: the station's one store keeps
+ * them under their 1.6 names (docs/ocpp201.md). */
+cp_auth_policy v201_auth_policy(const config *cfg) {
+  return (cp_auth_policy){
+      .local_pre_authorize = key_bool(cfg, "ocpp.LocalPreAuthorize"),
+      .local_authorize_offline = key_bool(cfg, "ocpp.LocalAuthorizeOffline"),
+      .allow_offline_unknown = key_bool(cfg, "ocpp.AllowOfflineTxForUnknownId"),
+      .cache_enabled = key_bool(cfg, "ocpp.AuthorizationCacheEnabled"),
+      .list_enabled = key_bool(cfg, "ocpp.LocalAuthListEnabled"),
+  };
+}
+
+/* OCPPCommCtrlr MessageAttempts / MessageAttemptInterval (TransactionEvent). */
+cp_retry_policy v201_retry_policy(const config *cfg) {
+  return (cp_retry_policy){.attempts = key_int(cfg, "ocpp.TransactionMessageAttempts"),
+                           .interval_s = key_int(cfg, "ocpp.TransactionMessageRetryInterval")};
+}
+
+json_t *v201_id_token(const char *uid, bool central) {
+  if (!uid || !uid[0]) return NULL;
+  char tok[CP_ID_MAX + 1];
+  snprintf(tok, sizeof tok, "%s", uid);
+  return json_pack("{s:s, s:s}", "idToken", tok, "type", central ? "Central" : "ISO14443");
+}
+
+bool v201_token_info(const json_t *info, cp_token_info *out) {
+  static const struct {
+    const char *name;
+    cp_token_status status;
+  } map[] = {
+      {"Accepted", CP_TOKEN_ACCEPTED},
+      {"Blocked", CP_TOKEN_BLOCKED},
+      {"Expired", CP_TOKEN_EXPIRED},
+      {"Invalid", CP_TOKEN_INVALID},
+      {"ConcurrentTx", CP_TOKEN_CONCURRENT_TX},
+      {"Unknown", CP_TOKEN_INVALID},
+      {"NoCredit", CP_TOKEN_INVALID},
+      {"NotAllowedTypeEVSE", CP_TOKEN_INVALID},
+      {"NotAtThisLocation", CP_TOKEN_INVALID},
+      {"NotAtThisTime", CP_TOKEN_INVALID},
+  };
+  *out = (cp_token_info){0};
+  const char *status = json_string_value(json_object_get(info, "status"));
+  if (!status) return false;
+  size_t i = 0;
+  while (i < sizeof map / sizeof map[0] && strcmp(map[i].name, status) != 0) i++;
+  if (i == sizeof map / sizeof map[0]) return false;
+  out->status = map[i].status;
+  const char *expiry = json_string_value(json_object_get(info, "cacheExpiryDateTime"));
+  int64_t t;
+  if (expiry && timefmt_parse(expiry, &t) == 0) out->expiry = t;
+  const char *group =
+      json_string_value(json_object_get(json_object_get(info, "groupIdToken"), "idToken"));
+  if (group) snprintf(out->group, sizeof out->group, "%s", group);
+  return true;
+}
+
+const char *v201_local_list_update(cp_auth *a, const config *cfg, const json_t *req) {
+  static const char *const names[] = {[CP_LIST_ACCEPTED] = "Accepted",
+                                      [CP_LIST_FAILED] = "Failed",
+                                      [CP_LIST_NOT_SUPPORTED] = "Failed",
+                                      [CP_LIST_VERSION_MISMATCH] = "VersionMismatch"};
+  cp_auth_policy p = v201_auth_policy(cfg);
+  cp_list_limits lim = {.max_per_update = key_int(cfg, "ocpp.SendLocalListMaxLength"),
+                        .max_entries = key_int(cfg, "ocpp.LocalAuthListMaxLength")};
+  const json_t *list = json_object_get(req, "localAuthorizationList");
+  size_t count = json_array_size(list); /* 0 when absent */
+  cp_list_entry *entries = count ? calloc(count, sizeof *entries) : NULL;
+  if (count && !entries) return "Failed";
+  for (size_t i = 0; i < count; i++) {
+    const json_t *item = json_array_get(list, i);
+    entries[i].token =
+        json_string_value(json_object_get(json_object_get(item, "idToken"), "idToken"));
+    entries[i].has_info = v201_token_info(json_object_get(item, "idTokenInfo"), &entries[i].info);
+    if (!entries[i].token) entries[i].token = "";
+  }
+  json_int_t version = json_integer_value(json_object_get(req, "versionNumber"));
+  const char *type = json_string_value(json_object_get(req, "updateType"));
+  cp_list_update u = {.version = version > INT32_MAX ? INT32_MAX : (int)version,
+                      .full = type && !strcmp(type, "Full"),
+                      .entries = entries,
+                      .count = count};
+  cp_list_result r = cp_auth_list_update(a, &p, &lim, &u);
+  free(entries);
+  return names[r];
+}
+
+int v201_local_list_version(cp_auth *a, const config *cfg) {
+  cp_auth_policy p = v201_auth_policy(cfg);
+  int v = cp_auth_list_version(a, &p);
+  return v > 0 ? v : 0;
+}
+
+void v201_tx_id(int64_t session_id, borne_ms start_ms, char out[CP_TX_ID_MAX + 1]) {
+  snprintf(out, CP_TX_ID_MAX + 1, "%" PRId64 "-%" PRIx64, session_id, (uint64_t)start_ms);
+}
+
+const char *v201_stop_trigger(stop_reason r) {
+  switch (r) {
+  case STOP_LOCAL:
+    return "StopAuthorized";
+  case STOP_REMOTE:
+    return "RemoteStop";
+  case STOP_EV_DISCONNECTED:
+    return "EVCommunicationLost";
+  case STOP_HARD_RESET:
+  case STOP_SOFT_RESET:
+    return "ResetCommand";
+  case STOP_DEAUTHORIZED:
+    return "Deauthorized";
+  case STOP_UNLOCK_COMMAND:
+    return "UnlockCommand";
+  default: /* power loss, reboot, emergency stop, other */
+    return "AbnormalCondition";
+  }
+}
+
+json_t *v201_transaction_event(const v201_tx_event *e) {
+  static const char *const types[] = {
+      [CP_EVENT_STARTED] = "Started", [CP_EVENT_UPDATED] = "Updated", [CP_EVENT_ENDED] = "Ended"};
+  if ((unsigned)e->kind > CP_EVENT_ENDED || !e->tx_id || !e->tx_id[0] || !e->trigger_reason) {
+    json_decref(e->meter_values);
+    return NULL;
+  }
+  char t[40];
+  timefmt_iso(e->at, t, sizeof t);
+  json_t *info = json_pack("{s:s, s:s}", "transactionId", e->tx_id, "chargingState",
+                           v201_charging_state_name(e->status));
+  if (e->kind == CP_EVENT_ENDED) {
+    /* Ended: the EV is at most connected (the charging state of the end) */
+    const char *why = v201_stop_reason_name(e->stopped);
+    if (why) json_object_set_new(info, "stoppedReason", json_string(why));
+  }
+  if (e->remote_start_id)
+    json_object_set_new(info, "remoteStartId", json_integer(e->remote_start_id));
+  json_t *p = json_pack("{s:s, s:s, s:s, s:I, s:o}", "eventType", types[e->kind], "timestamp", t,
+                        "triggerReason", e->trigger_reason, "seqNo", (json_int_t)e->seq_no,
+                        "transactionInfo", info);
+  if (e->offline) json_object_set_new(p, "offline", json_true());
+  if (e->evse > 0)
+    json_object_set_new(p, "evse", json_pack("{s:i, s:i}", "id", e->evse, "connectorId", 1));
+  json_t *tok = v201_id_token(e->id_token, e->central_token);
+  if (tok) json_object_set_new(p, "idToken", tok);
+  if (e->reservation_id) json_object_set_new(p, "reservationId", json_integer(e->reservation_id));
+  if (e->meter_values && json_array_size(e->meter_values))
+    json_object_set_new(p, "meterValue", e->meter_values);
+  else
+    json_decref(e->meter_values);
+  return p;
+}
+
+/* A SampledValueType the 2.0.1 schema accepts, asked of the generated
+ * validator through the smallest message that carries one. */
+static bool sampled_value_ok(json_t *sv) {
+  json_t *probe = json_pack("{s:i, s:[{s:s, s:[O]}]}", "evseId", 1, "meterValue", "timestamp",
+                            "2026-01-01T00:00:00Z", "sampledValue", sv);
+  ocpp_error err;
+  bool ok = probe && ocpp201_validate("MeterValues", true, probe, &err) == 0;
+  json_decref(probe);
+  return ok;
+}
+
+json_t *v201_meter_value(const char *csl, const meter_reading *r, const ocpp16_sample_extra *x,
+                         const char *context, borne_ms at) {
+  /* the 1.6 sampledValues of the same measurands, rewritten: 2.0.1 carries
+   * the value as a number and the unit in unitOfMeasure */
+  json_t *v16 = json_array();
+  ocpp16_sampled_values(csl, r, x, context, v16);
+  json_t *out = json_array();
+  size_t i;
+  json_t *sv;
+  json_array_foreach(v16, i, sv) {
+    const char *text = json_string_value(json_object_get(sv, "value"));
+    char *end = NULL;
+    double value = text ? strtod(text, &end) : 0;
+    if (!text || end == text) continue;
+    json_t *o = json_pack("{s:f}", "value", value);
+    static const char *const copied[] = {"context", "measurand", "phase", "location"};
+    for (size_t k = 0; k < sizeof copied / sizeof copied[0]; k++) {
+      json_t *m = json_object_get(sv, copied[k]);
+      if (m) json_object_set(o, copied[k], m);
+    }
+    const char *unit = json_string_value(json_object_get(sv, "unit"));
+    if (unit) json_object_set_new(o, "unitOfMeasure", json_pack("{s:s}", "unit", unit));
+    /* 2.0.1 dropped measurands 1.6 had (Temperature, RPM): the schema says
+     * which survive */
+    if (!sampled_value_ok(o)) {
+      json_decref(o);
+      continue;
+    }
+    json_array_append_new(out, o);
+  }
+  json_decref(v16);
+  if (json_array_size(out) == 0) {
+    json_decref(out);
+    return NULL;
+  }
+  char t[40];
+  timefmt_iso(at, t, sizeof t);
+  return json_pack("{s:s, s:o}", "timestamp", t, "sampledValue", out);
+}

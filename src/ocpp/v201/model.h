@@ -1,0 +1,87 @@
+/*
+ * The OCPP 2.0.1 encoding of the charge-point model (src/chargepoint/), pure:
+ * the id token of a badge (IdTokenType), the back end's idTokenInfo as the
+ * model's cp_token_info, the transaction id the station makes, the
+ * TransactionEvent payload of one event (eventType, triggerReason, seqNo,
+ * offline, transactionInfo, evse, idToken, meterValue) and 2.0.1 meter
+ * values (numbers, unitOfMeasure) from borne's readings. The 1.6 dialect has
+ * its own (src/ocpp/v16/model.h); both sit on the same journal and
+ * authorization store. No clock, no I/O: the unit tests run it as is.
+ */
+#ifndef BORNE_OCPP_V201_MODEL_H
+#define BORNE_OCPP_V201_MODEL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "chargepoint/authorization.h"
+#include "chargepoint/journal.h"
+#include "ocpp/ocpp16_measurands.h"
+#include "config/config.h"
+#include "core/types.h"
+
+/* ---- policies from the configuration keys (the same keys as 1.6: one store) ---- */
+cp_auth_policy v201_auth_policy(const config *cfg);
+cp_retry_policy v201_retry_policy(const config *cfg);
+
+/* ---- id tokens ---- */
+/* An IdTokenType for a badge uid: {"idToken": uid, "type": "ISO14443"}; the
+ * station's free-charging token (ocpp.free_id_tag, no badge) is "Central"
+ * when `central`. NULL for an empty uid. */
+json_t *v201_id_token(const char *uid, bool central);
+/* An idTokenInfo (Authorize, TransactionEvent answers): false when it is
+ * absent or its status is not one of the schema's. Accepted, Blocked,
+ * Expired, Invalid, ConcurrentTx map one to one; Unknown, NoCredit,
+ * NotAllowedTypeEVSE, NotAtThisLocation, NotAtThisTime are Invalid for the
+ * model (not accepted, and cached so). cacheExpiryDateTime is the expiry,
+ * groupIdToken.idToken the group. */
+bool v201_token_info(const json_t *id_token_info, cp_token_info *out);
+
+/* ---- the local list (D01, D02) ---- */
+/* SendLocalListRequest (validated) -> its status: "Accepted", "Failed" (too
+ * long, not written, or the local list is disabled: 2.0.1 has no
+ * NotSupported) or "VersionMismatch". An entry without idTokenInfo in a
+ * differential update removes the token. Limits: the 1.6 keys'
+ * (SendLocalListMaxLength, LocalAuthListMaxLength). */
+const char *v201_local_list_update(cp_auth *a, const config *cfg, const json_t *req);
+/* GetLocalListVersion's versionNumber: 0 when there is no list (or it is disabled). */
+int v201_local_list_version(cp_auth *a, const config *cfg);
+
+/* ---- transactions ---- */
+/* The transactionId the station gives a session (E01: the Charging Station
+ * makes it): "<session>-<start ms in hex>", unique on the station even if
+ * its database were started anew, at most CP_TX_ID_MAX characters. */
+void v201_tx_id(int64_t session_id, borne_ms start_ms, char out[CP_TX_ID_MAX + 1]);
+
+typedef struct {
+  cp_event_kind kind;         /* STARTED, UPDATED or ENDED */
+  const char *trigger_reason; /* TriggerReasonEnumType: "Authorized", "MeterValuePeriodic"... */
+  int64_t seq_no;
+  bool offline; /* the event happened while the back end was unreachable */
+  borne_ms at;
+  const char *tx_id;
+  connector_status status; /* transactionInfo.chargingState */
+  stop_reason stopped;     /* Ended: transactionInfo.stoppedReason */
+  int remote_start_id;     /* transactionInfo.remoteStartId, 0 none */
+  int evse;                /* evse.id (and connectorId 1), 0: no evse member */
+  const char *id_token;    /* uid, NULL or "" none */
+  bool central_token;      /* the id token is the back end's (remote start, free charging) */
+  int reservation_id;      /* 0 none */
+  json_t *meter_values;    /* an array of MeterValueType (stolen), NULL none */
+} v201_tx_event;
+
+/* The TransactionEventRequest payload of one event; NULL for a bad kind. */
+json_t *v201_transaction_event(const v201_tx_event *e);
+/* The TriggerReason an Ended event has for a stop reason (E06/E07). */
+const char *v201_stop_trigger(stop_reason r);
+
+/* ---- meter values ---- */
+/* One MeterValueType of a reading: a sampledValue per measurand of `csl`
+ * (the 1.6 list keys name the same measurands, ocpp16_measurands.h) with the
+ * value as a number and the unit as unitOfMeasure; a measurand 2.0.1 does not
+ * have (Temperature) is left out. NULL when none of them is measured. */
+json_t *v201_meter_value(const char *csl, const meter_reading *r, const ocpp16_sample_extra *x,
+                         const char *context, borne_ms at);
+
+#endif

@@ -1,0 +1,413 @@
+/*
+ * OCPP 2.0.1 charging station: the station's glue to a CSMS. This file is
+ * the module's lifecycle, as ocpp16_module.c is 1.6's: attaching it, the
+ * station hooks table, the one tick timer, the link's callbacks, the
+ * dispatcher of incoming CALLs over the functional blocks' handler tables,
+ * the status JSON. Transaction events go through the charge-point model's
+ * durable journal (the one 1.6 uses) so nothing is lost offline or across
+ * restarts; the rest is sent only while connected, and the statuses are sent
+ * again after every accepted BootNotification.
+ *
+ * The functional blocks are the other files of src/ocpp/v201/
+ * (provisioning, availability, transactions, authorization, remote),
+ * sharing v201_internal.h; the pure 2.0.1 encodings are model.c and
+ * vocabulary.c.
+ */
+#include "ocpp/v201/ocpp201_module.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/http_json.h"
+#include "ocpp/v201/v201_internal.h"
+
+bool ocpp201_configured(const config *cfg) {
+  const ocpp_dialect *list[OCPP_VERSIONS_MAX];
+  size_t n = 0;
+  char why[160];
+  return ocpp_version_list_parse(config_get(cfg, "ocpp.version"), false, list, &n, why,
+                                 sizeof why) == 0 &&
+         n > 0 && list[0] == &ocpp201_dialect;
+}
+
+/* ---------- sending ---------- */
+
+static void ignore_answer(void *ctx, const json_t *result, const char *code, const char *text) {
+  (void)ctx, (void)result;
+  if (code) log_debug(MOD, "answer: %s %s", code, text);
+}
+
+/* A message that is not transaction-related: sent now if registered, else
+ * dropped (statuses are sent again after the next BootNotification). */
+void v201_send_now(ocpp201_station *o, const char *action, json_t *payload) {
+  if (!online201(o)) {
+    json_decref(payload);
+    return;
+  }
+  if (ocpp_link_call(o->link, action, payload, ignore_answer, o) != 0)
+    log_debug(MOD, "%s not sent: not connected", action);
+}
+
+/* ---------- the one timer ---------- */
+
+static void tick_cb(uv_timer_t *t) {
+  ocpp201_station *o = t->data;
+  borne_ms now = now201(o);
+  v201_report_statuses(o, now);
+  v201_take_samples(o, now);
+  v201_expire_reservations(o, now);
+  v201_pump(o);
+  v201_arm_tick(o);
+}
+
+void v201_arm_tick(ocpp201_station *o) {
+  if (o->closing) return;
+  borne_ms now = now201(o), next = NEVER, x;
+  if ((x = v201_report_statuses(o, now)) < next) next = x;
+  long every = key201_int(o, "MeterValueSampleInterval");
+  for (int c = 1; c <= o->count && every > 0; c++)
+    if (o->evse[c - 1].session_id && o->evse[c - 1].last_sample + every * 1000 < next)
+      next = o->evse[c - 1].last_sample + every * 1000;
+  if (online201(o) && !o->pump_in_flight && (x = cp_journal_next_due(o->journal)) < next) next = x;
+  if ((x = cp_reservation_next_expiry(o->resv)) < next) next = x;
+  if (next == NEVER) {
+    uv_timer_stop(&o->tick_timer);
+    return;
+  }
+  uint64_t delay = clock_real_delay_ms(&o->st->clock, next);
+  uv_timer_start(&o->tick_timer, tick_cb, delay < 50 ? 50 : delay, 0);
+}
+
+/* ---------- station hooks ---------- */
+
+static void on_event(void *ctx, int c, const char *kind, const char *detail) {
+  ocpp201_station *o = ctx;
+  (void)c;
+  if (strcmp(kind, "security") == 0) v201_security_event_notification(o, detail);
+}
+
+/* ---------- incoming calls ---------- */
+
+void v201_reply_status(ocpp_reply *r, const char *status) {
+  r->result = json_pack("{s:s}", "status", status);
+}
+
+/* As v16_decoded: the RPC layer validated the payload, so the decode cannot
+ * fail; if it did, the CALLERROR the validator would give, spelled in 2.0.1. */
+bool v201_decoded(int rc, const ocpp_error *err, ocpp_reply *r) {
+  if (rc == 0) return true;
+  switch (err->kind) {
+  case OCPP_ERR_FORMAT:
+  case OCPP_ERR_TYPE_CONSTRAINT:
+  case OCPP_ERR_PROPERTY_CONSTRAINT:
+  case OCPP_ERR_OCCURRENCE_CONSTRAINT:
+    r->error_code = ocpp_dialect_code(&ocpp201_dialect, err->kind);
+    break;
+  default:
+    r->error_code = ocpp_dialect_code(&ocpp201_dialect, OCPP_ERR_INTERNAL);
+  }
+  snprintf(r->error_text, sizeof r->error_text, "%s", err->text);
+  return false;
+}
+
+static const v201_family *const families[] = {
+    &v201_provisioning_calls, &v201_availability_calls, &v201_authorization_calls,
+    &v201_remote_calls,       &v201_reservation_calls,
+};
+
+static void on_call(void *ctx, const char *action, const json_t *req, ocpp_reply *r) {
+  ocpp201_station *o = ctx;
+  /* B03: while Rejected the station does not take orders from the CSMS; B02:
+   * while Pending no transaction is started nor stopped remotely (the same
+   * rule as the 1.6 dialect's, OCPP 1.6 4.2) */
+  if (o->boot == B201_REJECTED) {
+    r->no_answer = true;
+    station_event(o->st, 0, "ocpp_call", "%s not answered: the BootNotification was Rejected",
+                  action);
+    return;
+  }
+  if (o->boot == B201_PENDING &&
+      (!strcmp(action, "RequestStartTransaction") || !strcmp(action, "RequestStopTransaction"))) {
+    v201_reply_status(r, "Rejected");
+    station_event(o->st, 0, "ocpp_call", "%s rejected: registration Pending", action);
+    return;
+  }
+  for (size_t f = 0; f < sizeof families / sizeof families[0]; f++)
+    for (size_t i = 0; i < families[f]->count; i++) {
+      const v201_handler *h = &families[f]->list[i];
+      if (strcmp(h->action, action) != 0) continue;
+      h->fn(o, req, r);
+      station_event(o->st, 0, "ocpp_call", "%s", action);
+      return;
+    }
+  /* OCPP-J 2.0.1 part 4 4.3: an action of the protocol this station does not
+   * handle (GetVariables, ...) is "recognized but not supported"; an action
+   * the protocol does not know never gets here (the RPC layer answers
+   * NotImplemented) */
+  r->error_code = ocpp_dialect_code(&ocpp201_dialect, OCPP_ERR_NOT_SUPPORTED);
+  snprintf(r->error_text, sizeof r->error_text, "%s is not handled by this charging station",
+           action);
+}
+
+static void on_answered(void *ctx, const char *action, int64_t latency_ms, const char *errcode) {
+  ocpp201_station *o = ctx;
+  station_ocpp_traffic(o->st, action, false, latency_ms, errcode);
+}
+
+static void on_replied(void *ctx, const char *action) {
+  ocpp201_station *o = ctx;
+  station_ocpp_traffic(o->st, action, true, -1, NULL);
+  if (o->trigger && !strcmp(action, "TriggerMessage")) v201_send_triggered(o);
+}
+
+static void on_connected(void *ctx) {
+  ocpp201_station *o = ctx;
+  o->boot = B201_NONE;
+  station_event(o->st, 0, "ocpp_connected", "%s", o->url);
+  v201_send_boot(o, "PowerUp");
+}
+
+static void on_disconnected(void *ctx, const char *why) {
+  ocpp201_station *o = ctx;
+  if (o->closing) return;
+  o->boot = B201_NONE;
+  station_set_offline(o->st, true);
+  uv_timer_stop(&o->heartbeat_timer);
+  uv_timer_stop(&o->boot_timer);
+  for (int c = 1; c <= o->count; c++) o->evse[c - 1].reported_valid = false;
+  station_event(o->st, 0, "ocpp_disconnected", "%s", why);
+}
+
+/* ---------- module ---------- */
+
+static void transport_config(const ocpp201_station *o, ocpp_transport_config *tc) {
+  const config *cfg = o->st->cfg;
+  *tc = (ocpp_transport_config){
+      .url = o->url,
+      .cp_id = config_get(cfg, "station.id"),
+      .security_profile = (int)config_get_int(cfg, "ocpp.security_profile"),
+      .basic_password = config_get(cfg, "ocpp.AuthorizationKey"),
+      .ca_file = config_get(cfg, "ocpp.ca_file"),
+      .cert_file = config_get(cfg, "ocpp.cert_file"),
+      .key_file = config_get(cfg, "ocpp.key_file"),
+      .ping_interval_s = (int)config_get_int(cfg, "ocpp.WebSocketPingInterval"),
+      .reconnect_min_s = 1,
+      .reconnect_max_s = (int)config_get_int(cfg, "ocpp.reconnect_max_s"),
+  };
+}
+
+static const char *link_state_name(ocpp_link_state s) {
+  switch (s) {
+  case OCPP_LINK_DISABLED:
+    return "disabled";
+  case OCPP_LINK_CONNECTING:
+    return "connecting";
+  case OCPP_LINK_CONNECTED:
+    return "connected";
+  case OCPP_LINK_WAITING:
+    return "waiting";
+  }
+  return "?";
+}
+
+static void on_status_json(void *ctx, int c, json_t *obj) {
+  ocpp201_station *o = ctx;
+  if (c > 0) {
+    const v201_evse *k = &o->evse[c - 1];
+    json_object_set_new(obj, "ocpp_transaction_id",
+                        k->tx_id[0] ? json_string(k->tx_id) : json_null());
+    return;
+  }
+  ocpp_link_status ls;
+  ocpp_link_get_status(o->link, &ls);
+  char since[40], last[40];
+  timefmt_iso(ls.since_ms, since, sizeof since);
+  timefmt_iso(ls.last_rx_ms, last, sizeof last);
+  json_object_set_new(
+      obj, "ocpp",
+      json_pack(
+          "{s:s, s:s, s:s?, s:s, s:s, s:s, s:s?, s:s, s:I, s:i, s:s?}", "url", o->url, "version",
+          ocpp201_dialect.version, "subprotocol", ls.subprotocol[0] ? ls.subprotocol : NULL,
+          "offered", config_get(o->st->cfg, "ocpp.version"), "state", link_state_name(ls.state),
+          "since", since, "last_message", ls.last_rx_ms ? last : NULL, "registration",
+          v201_boot_names[o->boot], "queue_length", (json_int_t)cp_journal_length(o->journal),
+          "reconnects", (int)ls.reconnects, "last_error", ls.last_error[0] ? ls.last_error : NULL));
+}
+
+/* The settings the link's transport was made with (transport_config): a
+ * change reconnects, as with 1.6 (the back end's URL at run time, the
+ * swarm's outages). */
+static bool link_key(const char *key) {
+  static const char *const keys[] = {
+      "ocpp.url",       "ocpp.security_profile", "ocpp.AuthorizationKey",      "ocpp.ca_file",
+      "ocpp.cert_file", "ocpp.key_file",         "ocpp.WebSocketPingInterval", "station.id"};
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+    if (!strcmp(key, keys[i])) return true;
+  return false;
+}
+
+static void on_setting_changed(void *ctx, const char *key) {
+  ocpp201_station *o = ctx;
+  if (strncmp(key, "ocpp.", 5) != 0 && strcmp(key, "station.id") != 0) return;
+  if (!strcmp(key, "ocpp.HeartbeatInterval")) {
+    o->heartbeat_s = 0;
+    v201_arm_heartbeat(o);
+  }
+  if (!strcmp(key, "ocpp.call_timeout_s"))
+    ocpp_link_set_call_timeout(o->link, (int)config_get_int(o->st->cfg, key));
+  if (!strcmp(key, "ocpp.reconnect_max_s"))
+    ocpp_link_set_reconnect_max(o->link, (int)config_get_int(o->st->cfg, key));
+  bool relink = link_key(key);
+  if (!strcmp(key, "ocpp.url") && !strcmp(o->url, config_get(o->st->cfg, "ocpp.url")))
+    relink = false; /* just attached with it */
+  if (relink) {
+    snprintf(o->url, sizeof o->url, "%s", config_get(o->st->cfg, "ocpp.url"));
+    ocpp_transport_config tc;
+    transport_config(o, &tc);
+    o->loaded_at = config_generation(o->st->cfg);
+    station_event(o->st, 0, "ocpp_reconfigured", "%s: reconnecting to %s", key, o->url);
+    ocpp_link_reconfigure(o->link, &tc);
+  }
+  v201_arm_tick(o);
+}
+
+/* The link's settings count once it reconnected with them; ocpp.version at
+ * the next start (it picks the dialect); the rest is read where it is used. */
+static station_setting_state on_setting_state(void *ctx, const char *key) {
+  ocpp201_station *o = ctx;
+  if (strncmp(key, "ocpp.", 5) != 0 && strcmp(key, "auth.offline_local_badges") != 0)
+    return SETTING_UNUSED;
+  if (!strcmp(key, "ocpp.url"))
+    return strcmp(o->url, config_get(o->st->cfg, key)) ? SETTING_STALE : SETTING_CURRENT;
+  if (link_key(key) || !strcmp(key, "ocpp.version"))
+    return config_changed_at(o->st->cfg, key) > o->loaded_at ? SETTING_STALE : SETTING_CURRENT;
+  return SETTING_CURRENT;
+}
+
+static void handle_closed(uv_handle_t *h) {
+  ocpp201_station *o = h->data;
+  o->open_handles--;
+}
+
+static void on_closing(void *ctx) {
+  ocpp201_station *o = ctx;
+  o->closing = true;
+  ocpp_link_close(o->link);
+  uv_timer_t *timers[] = {&o->boot_timer, &o->heartbeat_timer, &o->tick_timer, &o->reset_timer};
+  for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
+    uv_timer_stop(timers[i]);
+    uv_close((uv_handle_t *)timers[i], handle_closed);
+  }
+}
+
+static void model_free(ocpp201_station *o) {
+  cp_journal_free(o->journal);
+  cp_auth_free(o->auth);
+  cp_reservations_free(o->resv);
+}
+
+static void on_free(void *ctx) {
+  ocpp201_station *o = ctx;
+  ocpp_link_free(o->link);
+  model_free(o);
+  free(o);
+}
+
+/* GET /api/v1/ocpp: the connection and borne's OCPP keys (the same answer as
+ * with 1.6, `bornectl ocpp` and the web page read it). */
+static int get_ocpp(void *ctx, const http_request *req, http_response *res) {
+  (void)req;
+  ocpp201_station *o = ctx;
+  json_t *status = json_object();
+  on_status_json(o, 0, status);
+  json_t *conf = ocpp_keys_get(o->st->cfg, NULL);
+  json_t *body = json_pack("{s:O, s:O}", "connection", json_object_get(status, "ocpp"), "keys",
+                           json_object_get(conf, "configurationKey"));
+  json_decref(status);
+  json_decref(conf);
+  http_json_body(res, body);
+  return 0;
+}
+
+int ocpp201_attach(station *st, char *err, size_t errlen) {
+  const char *url = config_get(st->cfg, "ocpp.url");
+  if (!url || !url[0] || !ocpp201_configured(st->cfg)) return 0;
+  ocpp201_station *o = calloc(1, sizeof *o);
+  if (!o) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  o->st = st;
+  o->count = station_connector_count(st);
+  snprintf(o->url, sizeof o->url, "%s", url);
+  if (ocpp_keys_check(st->cfg, err, errlen) != 0) {
+    free(o);
+    return -1;
+  }
+  o->journal = cp_journal_open(st->db, err, errlen);
+  if (o->journal) o->auth = cp_auth_open(st->db, err, errlen);
+  if (o->auth) o->resv = cp_reservations_open(st->db, err, errlen);
+  o->fw = station_firmware(st);
+  if (!o->resv || !o->fw) {
+    if (o->resv) snprintf(err, errlen, "no firmware updater");
+    model_free(o);
+    free(o);
+    return -1;
+  }
+  uv_timer_t *timers[] = {&o->boot_timer, &o->heartbeat_timer, &o->tick_timer, &o->reset_timer};
+  for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
+    uv_timer_init(st->loop, timers[i]);
+    timers[i]->data = o;
+    o->open_handles++;
+  }
+  ocpp_transport_config tc;
+  transport_config(o, &tc);
+  o->loaded_at = config_generation(st->cfg);
+  ocpp_link_events ev = {.ctx = o,
+                         .connected = on_connected,
+                         .disconnected = on_disconnected,
+                         .call = on_call,
+                         .replied = on_replied,
+                         .answered = on_answered};
+  o->link = ocpp_link_new(st->loop, &tc, (int)config_get_int(st->cfg, "ocpp.call_timeout_s"),
+                          &ocpp201_dialect, ocpp201_validate, &ev, err, errlen);
+  if (!o->link) {
+    on_closing(o);
+    return -1;
+  }
+  /* availability set by the CSMS survives restarts (G03), and so do
+   * reservations, as in 1.6 */
+  for (int c = 1; c <= o->count; c++)
+    if (!cp_availability(o->resv, c)) station_set_available(st, c, false);
+  cp_reservation rs[BORNE_MAX_CONNECTORS + 1];
+  int nr = cp_reservations_list(o->resv, rs, BORNE_MAX_CONNECTORS + 1);
+  for (int i = 0; i < nr; i++) {
+    char why[120];
+    if (rs[i].connector <= o->count &&
+        station_reserve(st, rs[i].connector, rs[i].token, rs[i].group[0] ? rs[i].group : NULL, why,
+                        sizeof why) != 0)
+      log_warn(MOD, "reservation %d not restored: %s", rs[i].id, why);
+  }
+  station_set_offline(st, true);
+  if (strcmp(config_get(st->cfg, "auth.mode"), "ocpp") == 0)
+    station_set_authorizer(st, v201_authorize, o);
+  station_module m = {.name = "ocpp",
+                      .ctx = o,
+                      .session_started = v201_on_session_started,
+                      .session_stopped = v201_on_session_stopped,
+                      .status_changed = v201_on_status_changed,
+                      .meter_read = v201_on_meter_read,
+                      .event = on_event,
+                      .setting_changed = on_setting_changed,
+                      .setting_state = on_setting_state,
+                      .status_json = on_status_json,
+                      .closing = on_closing,
+                      .free = on_free};
+  if (station_add_module(st, &m) != 0) {
+    snprintf(err, errlen, "too many modules");
+    return -1;
+  }
+  http_add_route(st->http, &(http_route){"GET", "/api/v1/ocpp", get_ocpp, o});
+  station_event(st, 0, "security", "StartupOfTheDevice: borne %s", firmware_version(o->fw));
+  return 0;
+}

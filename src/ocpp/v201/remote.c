@@ -1,0 +1,193 @@
+/*
+ * OCPP 2.0.1 functional block F (Remote control): RequestStartTransaction
+ * (F01/F02, with AuthorizeRemoteStart as 1.6's AuthorizeRemoteTxRequests),
+ * RequestStopTransaction (F03) by the station's transactionId,
+ * UnlockConnector (F05) and TriggerMessage (F06) for the messages this
+ * dialect sends. One file of the 2.0.1 dialect's functional blocks.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ocpp/v201/v201_internal.h"
+
+static int pick_evse(ocpp201_station *o, int requested) {
+  if (requested > 0) return requested <= o->count ? requested : -1;
+  for (int c = 1; c <= o->count; c++) /* a car waiting for authorization first */
+    if (station_waiting_for_authorization(o->st, c)) return c;
+  for (int c = 1; c <= o->count; c++)
+    if (o->evse[c - 1].status == STATUS_AVAILABLE) return c;
+  return -1;
+}
+
+typedef struct {
+  ocpp201_station *o;
+  int evse;
+  char tok[CP_ID_MAX + 1];
+} remote_ctx;
+
+static void remote_start_now(ocpp201_station *o, int c, const char *tok) {
+  char err[160];
+  if (station_remote_start_authorized(o->st, c, tok, NULL, err, sizeof err) != 0) {
+    o->evse[c - 1].remote_pending = false;
+    log_warn(MOD, "remote start on %d: %s", c, err);
+  }
+}
+
+static void remote_authorize_answer(void *ctx, const json_t *result, const char *code,
+                                    const char *text) {
+  remote_ctx *x = ctx;
+  (void)code, (void)text;
+  if (!x->o->closing && result) {
+    cp_token_info info;
+    bool known = v201_token_info(json_object_get(result, "idTokenInfo"), &info);
+    cp_auth_policy p = v201_auth_policy(x->o->st->cfg);
+    if (cp_auth_answered(x->o->auth, &p, x->tok, known ? &info : NULL, now201(x->o)) ==
+        CP_AUTH_ACCEPT)
+      remote_start_now(x->o, x->evse, x->tok);
+    else
+      station_event(x->o->st, x->evse, "auth_refused", "%s", x->tok);
+  }
+  free(x);
+}
+
+static void h_request_start(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  ocpp201_RequestStartTransactionRequest q;
+  ocpp_error e;
+  if (!v201_decoded(ocpp201_RequestStartTransactionRequest_decode(req, &q, &e), &e, r)) return;
+  char tok[CP_ID_MAX + 1];
+  snprintf(tok, sizeof tok, "%s", q.idToken.idToken);
+  int c = pick_evse(o, q.has_evseId ? (int)q.evseId : 0);
+  int remote_id = (int)q.remoteStartId;
+  bool profile = q.has_chargingProfile;
+  ocpp201_RequestStartTransactionRequest_free(&q);
+  /* a charging profile with the start (F01.FR.08-12): not done yet, refused
+   * rather than ignored */
+  if (profile || c < 0 || station_has_session(o->st, c) ||
+      o->evse[c - 1].status == STATUS_FAULTED || o->evse[c - 1].status == STATUS_UNAVAILABLE ||
+      !station_reservation_admits(o->st, c, tok, NULL)) {
+    v201_reply_status(r, "Rejected");
+    return;
+  }
+  v201_reply_status(r, "Accepted");
+  o->evse[c - 1].remote_start_id = remote_id;
+  o->evse[c - 1].remote_pending = true;
+  snprintf(o->evse[c - 1].remote_token, sizeof o->evse[c - 1].remote_token, "%s", tok);
+  if (config_get_bool(o->st->cfg, "ocpp.AuthorizeRemoteTxRequests")) {
+    remote_ctx *x = calloc(1, sizeof *x);
+    if (!x) return;
+    x->o = o;
+    x->evse = c;
+    snprintf(x->tok, sizeof x->tok, "%s", tok);
+    json_t *a = json_pack("{s:o}", "idToken", v201_id_token(tok, true));
+    if (ocpp_link_call(o->link, "Authorize", a, remote_authorize_answer, x) != 0) free(x);
+    return;
+  }
+  remote_start_now(o, c, tok);
+}
+
+static void h_request_stop(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  ocpp201_RequestStopTransactionRequest q;
+  ocpp_error e;
+  if (!v201_decoded(ocpp201_RequestStopTransactionRequest_decode(req, &q, &e), &e, r)) return;
+  int c = 0;
+  for (int i = 1; i <= o->count && !c; i++)
+    if (o->evse[i - 1].session_id && !strcmp(o->evse[i - 1].tx_id, q.transactionId)) c = i;
+  ocpp201_RequestStopTransactionRequest_free(&q);
+  char err[160];
+  v201_reply_status(r, c && station_remote_stop(o->st, c, err, sizeof err) == 0 ? "Accepted"
+                                                                                : "Rejected");
+}
+
+static void h_unlock(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  ocpp201_UnlockConnectorRequest q;
+  ocpp_error e;
+  if (!v201_decoded(ocpp201_UnlockConnectorRequest_decode(req, &q, &e), &e, r)) return;
+  int c = (int)q.evseId;
+  bool known = c >= 1 && c <= o->count && q.connectorId == 1;
+  ocpp201_UnlockConnectorRequest_free(&q);
+  char err[160];
+  if (!known)
+    v201_reply_status(r, "UnknownConnector");
+  else if (station_has_session(o->st, c)) /* F05.FR.02: stop it first */
+    v201_reply_status(r, "OngoingAuthorizedTransaction");
+  else if (station_connector_tethered(o->st, c)) /* a fixed cable has no lock */
+    v201_reply_status(r, "UnlockFailed");
+  else
+    v201_reply_status(r,
+                      station_unlock(o->st, c, err, sizeof err) == 0 ? "Unlocked" : "UnlockFailed");
+}
+
+/* ---------- TriggerMessage ---------- */
+
+static void send_meter_values(ocpp201_station *o, int c) {
+  if (!o->st->conn[c - 1].meter_ok) return;
+  ocpp16_sample_extra x = v201_sample_extra(o, c);
+  const char *csl = key201_str(o, "MeterValuesSampledData");
+  json_t *mv = v201_meter_value(csl[0] ? csl : "Energy.Active.Import.Register",
+                                &o->st->conn[c - 1].meter, &x, "Trigger", now201(o));
+  if (!mv) return;
+  v201_send_now(o, "MeterValues", json_pack("{s:i, s:[o]}", "evseId", c, "meterValue", mv));
+}
+
+void v201_send_triggered(ocpp201_station *o) {
+  unsigned t = o->trigger;
+  int only = o->trigger_evse;
+  o->trigger = 0;
+  if (t & T201_BOOT) v201_send_boot(o, "Triggered");
+  if (t & T201_HEARTBEAT) v201_send_heartbeat(o);
+  for (int c = 1; c <= o->count; c++) {
+    if (only && c != only) continue;
+    if ((t & T201_STATUS) && o->evse[c - 1].known) v201_send_status(o, c);
+    if (t & T201_METER) send_meter_values(o, c);
+    if ((t & T201_TX) && o->evse[c - 1].session_id) v201_send_tx_updated(o, c, "Trigger");
+  }
+}
+
+static void h_trigger(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  ocpp201_TriggerMessageRequest q;
+  ocpp_error e;
+  if (!v201_decoded(ocpp201_TriggerMessageRequest_decode(req, &q, &e), &e, r)) return;
+  int c = q.has_evse ? (int)q.evse.id : 0;
+  ocpp201_TriggerMessageRequest_requestedMessage_e m = q.requestedMessage;
+  ocpp201_TriggerMessageRequest_free(&q);
+  unsigned bit = 0;
+  switch (m) {
+  case ocpp201_TriggerMessageRequest_requestedMessage_BootNotification:
+    bit = T201_BOOT;
+    break;
+  case ocpp201_TriggerMessageRequest_requestedMessage_Heartbeat:
+    bit = T201_HEARTBEAT;
+    break;
+  case ocpp201_TriggerMessageRequest_requestedMessage_StatusNotification:
+    bit = T201_STATUS;
+    break;
+  case ocpp201_TriggerMessageRequest_requestedMessage_MeterValues:
+    bit = T201_METER;
+    break;
+  case ocpp201_TriggerMessageRequest_requestedMessage_TransactionEvent:
+    bit = T201_TX;
+    break;
+  default:
+    break;
+  }
+  if (!bit) {
+    v201_reply_status(r, "NotImplemented");
+    return;
+  }
+  /* F06.FR.17: once accepted, a triggered BootNotification is Rejected */
+  if ((bit == T201_BOOT && o->boot == B201_ACCEPTED) || c < 0 || c > o->count) {
+    v201_reply_status(r, "Rejected");
+    return;
+  }
+  o->trigger |= bit;
+  o->trigger_evse = c;
+  v201_reply_status(r, "Accepted");
+}
+
+static const v201_handler handlers[] = {
+    {"RequestStartTransaction", h_request_start},
+    {"RequestStopTransaction", h_request_stop},
+    {"UnlockConnector", h_unlock},
+    {"TriggerMessage", h_trigger},
+};
+const v201_family v201_remote_calls = {handlers, sizeof handlers / sizeof handlers[0]};

@@ -1,0 +1,288 @@
+/*
+ * OCPP 2.0.1 functional block E (Transactions) and the meter values of J
+ * that travel with it: TransactionEvent Started / Updated / Ended built from
+ * the station's session hooks, with the transactionId the station makes,
+ * seqNo counted on disk (no gap, no repeat across a crash), `offline` for
+ * what happened while the CSMS was unreachable, periodic meter values
+ * (MeterValueSampleInterval, MeterValuesSampledData), a charging-state
+ * change as an Updated event, and the pump of the charge-point model's
+ * durable journal (the one the 1.6 dialect uses): on disk first, sent one at
+ * a time in order, retried per TransactionMessageAttempts / RetryInterval.
+ * One file of the 2.0.1 dialect's functional blocks.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ocpp/v201/v201_internal.h"
+#include "ocpp/v201/vocabulary.h"
+
+/* ---------- durable queue ---------- */
+
+/* One transaction event: its seqNo taken and the event pushed in one commit. */
+static void enqueue(ocpp201_station *o, int64_t session_id, v201_tx_event *e) {
+  store *db = o->st->db;
+  bool batch = store_batch_begin(db) == 0;
+  e->offline = !online201(o);
+  e->seq_no = cp_journal_next_seq(o->journal, session_id);
+  json_t *p = e->seq_no >= 0 ? v201_transaction_event(e) : NULL;
+  if (e->seq_no < 0) json_decref(e->meter_values);
+  char *text = p ? json_dumps(p, JSON_COMPACT) : NULL;
+  if (!text || cp_journal_push(o->journal, session_id, e->kind, text, now201(o)) != 0)
+    log_error(MOD, "cannot queue TransactionEvent durably: %s", cp_journal_error(o->journal));
+  if (batch && store_batch_end(db) != 0)
+    log_error(MOD, "cannot queue TransactionEvent durably: %s", store_last_error(db));
+  free(text);
+  json_decref(p);
+  v201_pump(o);
+  v201_arm_tick(o);
+}
+
+/* A security event of the station (`detail` is the station event's
+ * "type[: techInfo]"): SecurityEventNotification (A04), queued like the
+ * transaction events, the critical ones never dropped. */
+void v201_security_event_notification(ocpp201_station *o, const char *detail) {
+  char type[51], tech[256];
+  const char *colon = strchr(detail, ':');
+  snprintf(type, sizeof type, "%.*s", colon ? (int)(colon - detail) : (int)strlen(detail), detail);
+  snprintf(tech, sizeof tech, "%s", colon ? colon + 1 + (colon[1] == ' ') : "");
+  json_t *p = json_pack("{s:s, s:o}", "type", type, "timestamp", time201(now201(o)));
+  if (tech[0]) json_object_set_new(p, "techInfo", json_string(tech));
+  char *text = json_dumps(p, JSON_COMPACT);
+  if (!text || cp_journal_push(o->journal, 0, cp_security_event_kind(type), text, now201(o)) != 0)
+    log_error(MOD, "cannot queue SecurityEventNotification: %s", cp_journal_error(o->journal));
+  free(text);
+  json_decref(p);
+  v201_pump(o);
+}
+
+typedef struct {
+  ocpp201_station *o;
+  int64_t msg_id;
+  int64_t session_id;
+  char action[40];
+  char token[CP_ID_MAX + 1];
+} pump_ctx;
+
+static int evse_of_session(const ocpp201_station *o, int64_t session_id) {
+  for (int c = 1; c <= o->count; c++)
+    if (session_id && o->evse[c - 1].session_id == session_id) return c;
+  return 0;
+}
+
+/* The CSMS's idTokenInfo in a TransactionEvent answer: into the cache, and
+ * a refused token stops its transaction (StopTransactionOnInvalidId, E05). */
+static void token_answered(ocpp201_station *o, const pump_ctx *p, const json_t *info) {
+  cp_token_info ti;
+  if (!p->token[0] || !v201_token_info(info, &ti)) return;
+  cp_auth_policy pol = v201_auth_policy(o->st->cfg);
+  cp_auth_remember(o->auth, &pol, p->token, &ti, now201(o));
+  int c = evse_of_session(o, p->session_id);
+  if (ti.status == CP_TOKEN_ACCEPTED || !c ||
+      !config_get_bool(o->st->cfg, "ocpp.StopTransactionOnInvalidId"))
+    return;
+  station_event(o->st, c, "ocpp_deauthorized", "%s",
+                json_string_value(json_object_get(info, "status")));
+  station_connector_event(o->st, c, &(cs_event){.type = CS_EV_STOP, .reason = STOP_DEAUTHORIZED});
+}
+
+static void pump_answer(void *ctx, const json_t *result, const char *code, const char *text) {
+  pump_ctx *p = ctx;
+  ocpp201_station *o = p->o;
+  o->pump_in_flight = 0;
+  if (o->closing) {
+    free(p);
+    return;
+  }
+  if (!result) {
+    log_warn(MOD, "%s not delivered: %s %s", p->action, code, text);
+    if (strcmp(code, "Disconnected") == 0) { /* first again once registered again */
+      free(p);
+      return;
+    }
+    bool answered = strcmp(code, "Timeout") != 0;
+    cp_retry_policy retry = v201_retry_policy(o->st->cfg);
+    if (cp_journal_failed(o->journal, p->msg_id, answered, &retry, now201(o)))
+      station_event(o->st, evse_of_session(o, p->session_id), "ocpp_message_dropped",
+                    "%s refused by the back end %d times: %s %s", p->action, retry.attempts, code,
+                    text);
+    free(p);
+    v201_arm_tick(o);
+    return;
+  }
+  cp_journal_sent(o->journal, p->msg_id);
+  token_answered(o, p, json_object_get(result, "idTokenInfo"));
+  free(p);
+  v201_pump(o);
+  if (o->restart_pending) uv_timer_start(&o->reset_timer, v201_flush_check_cb, 0, 0);
+}
+
+/* The action of a queued entry. A transaction event queued by the 1.6 dialect
+ * (the station ran 1.6 before) has no eventType: it cannot be said in 2.0.1. */
+static const char *action_of(const cp_journal_entry *m, const json_t *payload) {
+  if (m->kind == CP_EVENT_SECURITY || m->kind == CP_EVENT_SECURITY_CRITICAL)
+    return "SecurityEventNotification"; /* the whitepaper's payload is 2.0.1's */
+  return json_object_get(payload, "eventType") ? "TransactionEvent" : NULL;
+}
+
+/* Send the oldest due queued message, one at a time, in order. */
+void v201_pump(ocpp201_station *o) {
+  if (o->pump_in_flight || !online201(o) || o->closing) return;
+  cp_journal_entry m;
+  json_t *payload = NULL;
+  const char *action = NULL;
+  for (;;) {
+    if (cp_journal_peek(o->journal, now201(o), &m) != 0) return;
+    payload = json_loads(m.payload, 0, NULL);
+    free(m.payload);
+    action = payload ? action_of(&m, payload) : NULL;
+    if (action) break;
+    station_event(o->st, 0, "ocpp_message_dropped",
+                  "queued message %lld is not an OCPP 2.0.1 message (queued under 1.6)",
+                  (long long)m.id);
+    json_decref(payload);
+    cp_journal_sent(o->journal, m.id);
+  }
+  pump_ctx *p = calloc(1, sizeof *p);
+  if (!p) {
+    json_decref(payload);
+    return;
+  }
+  p->o = o;
+  p->msg_id = m.id;
+  p->session_id = m.session_id;
+  snprintf(p->action, sizeof p->action, "%s", action);
+  const char *tok =
+      json_string_value(json_object_get(json_object_get(payload, "idToken"), "idToken"));
+  snprintf(p->token, sizeof p->token, "%s", tok ? tok : "");
+  o->pump_in_flight = m.id;
+  if (ocpp_link_call(o->link, action, payload, pump_answer, p) != 0) {
+    o->pump_in_flight = 0;
+    free(p);
+  }
+}
+
+/* ---------- meter values ---------- */
+
+ocpp16_sample_extra v201_sample_extra(const ocpp201_station *o, int c) {
+  station_connector_view v;
+  station_view(o->st, c, &v);
+  return (ocpp16_sample_extra){.phases = v.phases,
+                               .offered_a = v.offered_a,
+                               .temperature = o->st->conn[c - 1].temperature_c,
+                               .has_temperature = true};
+}
+
+static json_t *one_meter_value(const ocpp201_station *o, int c, const char *csl,
+                               const meter_reading *r, const char *context, borne_ms at) {
+  if (!csl || !csl[0]) return NULL;
+  ocpp16_sample_extra x = v201_sample_extra(o, c);
+  json_t *mv = v201_meter_value(csl, r, &x, context, at);
+  if (!mv) return NULL;
+  json_t *list = json_array();
+  json_array_append_new(list, mv);
+  return list;
+}
+
+static v201_tx_event event_of(const ocpp201_station *o, int c, cp_event_kind kind,
+                              const char *trigger) {
+  const v201_evse *k = &o->evse[c - 1];
+  return (v201_tx_event){.kind = kind,
+                         .trigger_reason = trigger,
+                         .at = now201(o),
+                         .tx_id = k->tx_id,
+                         .status = k->status,
+                         .evse = c};
+}
+
+void v201_send_tx_updated(ocpp201_station *o, int c, const char *trigger_reason) {
+  v201_evse *k = &o->evse[c - 1];
+  if (!k->session_id) return;
+  v201_tx_event e = event_of(o, c, CP_EVENT_UPDATED, trigger_reason);
+  if (o->st->conn[c - 1].meter_ok)
+    e.meter_values =
+        one_meter_value(o, c, key201_str(o, "MeterValuesSampledData"), &o->st->conn[c - 1].meter,
+                        strcmp(trigger_reason, "Trigger") ? "Sample.Periodic" : "Trigger", e.at);
+  k->tx_state = k->status;
+  enqueue(o, k->session_id, &e);
+}
+
+borne_ms v201_take_samples(ocpp201_station *o, borne_ms now) {
+  borne_ms next = NEVER;
+  long every = key201_int(o, "MeterValueSampleInterval");
+  for (int c = 1; c <= o->count && every > 0; c++) {
+    v201_evse *k = &o->evse[c - 1];
+    if (!k->session_id) continue;
+    if (now - k->last_sample >= every * 1000) {
+      k->last_sample = now;
+      if (o->st->conn[c - 1].meter_ok) v201_send_tx_updated(o, c, "MeterValuePeriodic");
+    }
+    if (k->last_sample + every * 1000 < next) next = k->last_sample + every * 1000;
+  }
+  return next;
+}
+
+/* E: a change of chargingState during a transaction is an Updated event. */
+void v201_charging_state_changed(ocpp201_station *o, int c) {
+  v201_evse *k = &o->evse[c - 1];
+  if (!k->session_id || !k->tx_id[0]) return;
+  if (!strcmp(v201_charging_state_name(k->tx_state), v201_charging_state_name(k->status))) return;
+  v201_tx_event e = event_of(o, c, CP_EVENT_UPDATED, "ChargingStateChanged");
+  k->tx_state = k->status;
+  enqueue(o, k->session_id, &e);
+}
+
+/* ---------- station hooks ---------- */
+
+void v201_on_session_started(void *ctx, int c, const station_session_info *s) {
+  ocpp201_station *o = ctx;
+  v201_evse *k = &o->evse[c - 1];
+  k->session_id = s->id;
+  k->last_sample = now201(o);
+  v201_tx_id(s->id, s->start_ms, k->tx_id); /* the same after a restart: made from the session */
+  k->tx_state = k->status;
+  if (s->resumed) return;
+  const char *free_tag = config_get(o->st->cfg, "ocpp.free_id_tag");
+  const char *uid = s->uid && s->uid[0] ? s->uid : free_tag;
+  /* the remote start's transaction: the token it named (a badge session that
+   * came first is not it) */
+  bool remote = k->remote_pending && !strcmp(k->remote_token, uid ? uid : "");
+  k->remote_pending = false;
+  v201_tx_event e = event_of(o, c, CP_EVENT_STARTED, remote ? "RemoteStart" : "Authorized");
+  e.at = s->start_ms;
+  e.id_token = uid;
+  e.central_token = remote || !s->uid || !s->uid[0];
+  e.remote_start_id = remote ? k->remote_start_id : 0;
+  const char *group = strcmp(o->auth_tag, uid ? uid : "") == 0 ? o->auth_group : NULL;
+  e.reservation_id = cp_reservation_use(o->resv, c, uid, group);
+  meter_reading begin = {.energy_import_wh = s->meter_start_wh};
+  e.meter_values = one_meter_value(o, c, "Energy.Active.Import.Register", &begin,
+                                   "Transaction.Begin", s->start_ms);
+  enqueue(o, s->id, &e);
+}
+
+void v201_on_session_stopped(void *ctx, int c, const station_session_info *s) {
+  ocpp201_station *o = ctx;
+  v201_evse *k = &o->evse[c - 1];
+  if (!k->tx_id[0]) v201_tx_id(s->id, s->start_ms, k->tx_id);
+  v201_tx_event e = event_of(o, c, CP_EVENT_ENDED, v201_stop_trigger(s->reason));
+  e.at = s->stop_ms;
+  e.stopped = s->reason;
+  /* E06: the token that stopped it (a local stop is the same badge) */
+  if (s->reason == STOP_LOCAL) e.id_token = s->uid;
+  meter_reading end = o->st->conn[c - 1].meter;
+  end.energy_import_wh = s->meter_stop_wh;
+  const char *stop_data = key201_str(o, "StopTxnSampledData");
+  e.meter_values = one_meter_value(o, c, stop_data[0] ? stop_data : "Energy.Active.Import.Register",
+                                   &end, "Transaction.End", s->stop_ms);
+  enqueue(o, s->id, &e);
+  k->session_id = 0;
+  k->tx_id[0] = 0;
+  v201_reset_when_idle(o);
+}
+
+void v201_on_meter_read(void *ctx, int c, const meter_reading *r) {
+  (void)r;
+  ocpp201_station *o = ctx;
+  if (o->evse[c - 1].session_id) v201_take_samples(o, now201(o));
+}

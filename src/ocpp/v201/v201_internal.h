@@ -1,0 +1,172 @@
+/*
+ * What the files of the OCPP 2.0.1 dialect (src/ocpp/v201/) share, and
+ * nothing outside that folder includes: the charging station's state
+ * (ocpp201_station, one per attached back end), the small helpers, the
+ * functions one message family calls in another and the handler tables the
+ * dispatcher (ocpp201_module.c) gathers. Laid out like the 1.6 dialect
+ * (src/ocpp/v16/v16_internal.h), one file per functional block of the 2.0.1
+ * specification; what is below the wire (journal, authorization store,
+ * reservations and availability) is the charge-point model's
+ * (src/chargepoint/), the same one 1.6 uses.
+ */
+#ifndef BORNE_OCPP_V201_INTERNAL_H
+#define BORNE_OCPP_V201_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "chargepoint/authorization.h"
+#include "chargepoint/journal.h"
+#include "chargepoint/reservations.h"
+#include "firmware/firmware.h"
+#include "firmware/firmware_module.h"
+#include "ocpp/ocpp_keys.h"
+#include "ocpp/ocpp_link.h"
+#include "ocpp/ocpp_version.h"
+#include "ocpp/v201/model.h"
+#include "ocpp201_messages.h" /* generated from the OCPP 2.0.1 schemas */
+#include "station/station.h"
+#include "util/log.h"
+#include "util/timefmt.h"
+
+#define MOD "ocpp"
+#define NEVER INT64_MAX
+#define BOOT_RETRY_DEFAULT_S 30
+#define RESET_FLUSH_MS 300      /* lets the WebSocket write the Reset answer before closing */
+#define RESET_STOP_MAX_MS 10000 /* Reset: waits at most this for the Ended events' answers */
+
+typedef enum { B201_NONE, B201_PENDING, B201_ACCEPTED, B201_REJECTED } v201_boot_state;
+extern const char *const v201_boot_names[]; /* indexed by v201_boot_state (core.c) */
+
+/* One EVSE with one connector: borne's connector c is EVSE c, connector 1. */
+typedef struct {
+  connector_status status; /* as the station has it now */
+  borne_ms since;
+  bool known;
+  connector_status reported; /* as the back end last heard it */
+  bool reported_valid;
+  int64_t session_id;           /* running borne session, 0 none */
+  char tx_id[CP_TX_ID_MAX + 1]; /* its transactionId, "" none */
+  connector_status tx_state;    /* chargingState the back end last heard */
+  borne_ms last_sample;
+  /* RequestStartTransaction accepted for this EVSE: its id and token, for
+   * the transaction that token starts here next */
+  int remote_start_id;
+  bool remote_pending;
+  char remote_token[CP_ID_MAX + 1];
+} v201_evse;
+
+typedef struct ocpp201_station {
+  station *st;
+  ocpp_link *link;
+  cp_journal *journal;
+  cp_auth *auth;
+  cp_reservations *resv;
+  v201_boot_state boot;
+  int heartbeat_s;
+  uv_timer_t boot_timer;
+  uv_timer_t heartbeat_timer;
+  uv_timer_t tick_timer;   /* status debounce, samples, queue retries */
+  uv_timer_t reset_timer;  /* Reset after its answer was written */
+  bool reset_pending_idle; /* Reset OnIdle: once no transaction runs */
+  bool restart_pending;
+  uint64_t restart_deadline;
+  v201_evse evse[BORNE_MAX_CONNECTORS];
+  int count;
+  int64_t pump_in_flight;
+  unsigned trigger; /* TriggerMessage: what to send once the answer went out */
+  int trigger_evse;
+  char auth_tag[CP_ID_MAX + 1], auth_group[CP_ID_MAX + 1];
+  firmware *fw;
+  char url[512];
+  unsigned long loaded_at; /* config_generation() when the link was made */
+  bool closing;
+  int open_handles;
+} ocpp201_station;
+
+enum { T201_BOOT = 1, T201_HEARTBEAT = 2, T201_STATUS = 4, T201_METER = 8, T201_TX = 16 };
+
+static inline borne_ms now201(const ocpp201_station *o) { return clock_now(&o->st->clock); }
+
+static inline long key201_int(const ocpp201_station *o, const char *name) {
+  char k[96];
+  snprintf(k, sizeof k, "ocpp.%s", name);
+  return config_get_int(o->st->cfg, k);
+}
+
+static inline const char *key201_str(const ocpp201_station *o, const char *name) {
+  char k[96];
+  snprintf(k, sizeof k, "ocpp.%s", name);
+  const char *v = config_get(o->st->cfg, k);
+  return v ? v : "";
+}
+
+static inline json_t *time201(borne_ms ms) {
+  char t[40];
+  timefmt_iso(ms, t, sizeof t);
+  return json_string(t);
+}
+
+static inline bool online201(const ocpp201_station *o) {
+  return o->link && ocpp_link_connected(o->link) && o->boot == B201_ACCEPTED;
+}
+
+/* ---------- incoming calls: one table per functional block ---------- */
+
+typedef struct {
+  const char *action;
+  void (*fn)(ocpp201_station *o, const json_t *req, ocpp_reply *r);
+} v201_handler;
+
+typedef struct {
+  const v201_handler *list;
+  size_t count;
+} v201_family;
+
+extern const v201_family v201_provisioning_calls, v201_authorization_calls, v201_remote_calls,
+    v201_availability_calls, v201_reservation_calls;
+
+/* ocpp201_module.c */
+void v201_reply_status(ocpp_reply *r, const char *status);
+bool v201_decoded(int rc, const ocpp_error *err, ocpp_reply *r);
+void v201_send_now(ocpp201_station *o, const char *action, json_t *payload);
+void v201_arm_tick(ocpp201_station *o);
+
+/* provisioning.c (B: BootNotification, Heartbeat, Reset) and availability (G) */
+void v201_send_boot(ocpp201_station *o, const char *reason);
+void v201_send_heartbeat(ocpp201_station *o);
+void v201_arm_heartbeat(ocpp201_station *o);
+void v201_flush_check_cb(uv_timer_t *t);
+void v201_reset_when_idle(ocpp201_station *o);
+
+/* availability.c (G: StatusNotification, ChangeAvailability) */
+void v201_send_status(ocpp201_station *o, int evse);
+void v201_send_all_statuses(ocpp201_station *o);
+borne_ms v201_report_statuses(ocpp201_station *o, borne_ms now);
+void v201_on_status_changed(void *ctx, int c, connector_status s, error_code e);
+
+/* transactions.c (E: TransactionEvent, J: its meter values) */
+void v201_pump(ocpp201_station *o);
+borne_ms v201_take_samples(ocpp201_station *o, borne_ms now);
+void v201_on_session_started(void *ctx, int c, const station_session_info *s);
+void v201_on_session_stopped(void *ctx, int c, const station_session_info *s);
+void v201_on_meter_read(void *ctx, int c, const meter_reading *r);
+void v201_charging_state_changed(ocpp201_station *o, int c);
+void v201_send_tx_updated(ocpp201_station *o, int c, const char *trigger_reason);
+void v201_security_event_notification(ocpp201_station *o, const char *detail);
+/* What EVSE c knows besides its meter reading (phases, offered current, temperature). */
+ocpp16_sample_extra v201_sample_extra(const ocpp201_station *o, int c);
+
+/* authorization.c (C: Authorize, ClearCache) */
+void v201_authorize(void *ctx, uint32_t request_id, const char *uid);
+
+/* reservation.c (H: ReserveNow, CancelReservation, ReservationStatusUpdate) */
+borne_ms v201_expire_reservations(ocpp201_station *o, borne_ms now);
+
+/* remote.c (F: RequestStart/StopTransaction, UnlockConnector, TriggerMessage) */
+void v201_send_triggered(ocpp201_station *o);
+
+#endif

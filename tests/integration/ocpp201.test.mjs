@@ -1,0 +1,308 @@
+// OCPP 2.0.1 (issue 16) against a strict CSMS: npm ocpp-rpc in strict mode
+// with the subprotocol ocpp2.0.1 validates every message borne sends and
+// every answer it gives against the 2.0.1 schemas it ships; any violation
+// fails the test. Covers BootNotification, StatusNotification per EVSE, a
+// badge charge (Authorize, TransactionEvent Started / Updated / Ended with
+// seqNo and meter values), a remote start and stop, availability, unlock,
+// trigger, clear cache, an action the station does not handle, the CSMS gone
+// while charging (the events replayed in order with offline=true on
+// reconnect) and Reset. BORNE_OCPP_PEER=ocpp-ws-io runs it against the
+// second, independent strict CSMS (ocpp201_ws_io.test.mjs).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startBorned } from './lib/borne.mjs';
+import { Csms } from './lib/csms.mjs';
+import { CsmsWsIo } from './lib/csms_ws_io.mjs';
+
+const Peer = process.env.BORNE_OCPP_PEER === 'ocpp-ws-io' ? CsmsWsIo : Csms;
+const TAGS = { GOOD1: 'Accepted', GOOD2: 'Accepted', BLOCKED: 'Blocked' };
+const peer = (port = 0) => new Peer({ protocol: 'ocpp2.0.1', tags: TAGS, bootInterval: 60 }).listen(port);
+
+let csms, st;
+
+before(async () => {
+  csms = await peer();
+  st = await startBorned({
+    connectors: 2, auth: 'ocpp', speed: 20,
+    args: ['--csms', csms.url],
+    set: {
+      'station.id': 'cp-201', 'ocpp.version': '2.0.1', 'ocpp.MeterValueSampleInterval': '60',
+      'ocpp.MinimumStatusDuration': '0', 'ocpp.reconnect_max_s': '2',
+    },
+  });
+  await csms.connected();
+  await csms.waitCall('BootNotification');
+});
+
+after(async () => {
+  await st?.stop();
+  st?.cleanup();
+  await csms?.close();
+});
+
+/** The TransactionEvents of one transaction, in the order the CSMS got them. */
+const eventsOf = (calls, txId) => calls.filter((c) => c.action === 'TransactionEvent' && c.params.transactionInfo.transactionId === txId);
+
+test('boot: the station identifies itself in 2.0.1 words and reports every EVSE', async () => {
+  const boot = csms.callsOf('BootNotification')[0];
+  assert.equal(boot.identity, 'cp-201');
+  assert.equal(boot.params.reason, 'PowerUp');
+  assert.ok(boot.params.chargingStation.vendorName.length > 0);
+  assert.ok(boot.params.chargingStation.model.length > 0);
+  for (const evseId of [1, 2])
+    await csms.waitCall('StatusNotification', { match: (p) => p.evseId === evseId && p.connectorId === 1 && p.connectorStatus === 'Available' });
+  const s = await st.waitFor((x) => x.station.ocpp?.state === 'connected' && x.station.ocpp.registration === 'Accepted', { what: 'ocpp connected' });
+  assert.equal(s.station.ocpp.version, '2.0.1');
+  assert.equal(s.station.ocpp.subprotocol, 'ocpp2.0.1');
+  assert.equal(s.station.ocpp.queue_length, 0);
+  // A04: the start of the device, a critical security event, queued and delivered
+  const sec = await csms.waitCall('SecurityEventNotification', { match: (p) => p.type === 'StartupOfTheDevice' });
+  assert.match(sec.params.techInfo, /^borne /);
+  const api = await st.ok('GET', '/api/v1/ocpp');
+  assert.equal(api.connection.version, '2.0.1');
+  assert.equal(api.connection.subprotocol, 'ocpp2.0.1');
+  assert.equal(api.connection.offered, '2.0.1');
+  assert.match(st.ctl('ocpp').stdout, /protocol ocpp2\.0\.1  offered 2\.0\.1/);
+  csms.assertNoViolations();
+});
+
+test('a badge charge: Authorize, TransactionEvent Started / Updated / Ended with consecutive seqNo', async () => {
+  const from = csms.calls.length;
+  assert.equal(st.ctl('plug', '1', '--ev-max-current', '16').code, 0);
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.evseId === 1 && p.connectorStatus === 'Occupied' });
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  const auth = await csms.waitCall('Authorize', { from });
+  assert.deepEqual(auth.params.idToken, { idToken: 'GOOD1', type: 'ISO14443' });
+  const started = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' });
+  const txId = started.params.transactionInfo.transactionId;
+  assert.equal(started.params.seqNo, 0);
+  assert.equal(started.params.triggerReason, 'Authorized');
+  assert.deepEqual(started.params.evse, { id: 1, connectorId: 1 });
+  assert.deepEqual(started.params.idToken, { idToken: 'GOOD1', type: 'ISO14443' });
+  assert.equal(started.params.meterValue[0].sampledValue[0].context, 'Transaction.Begin');
+  assert.equal(typeof started.params.meterValue[0].sampledValue[0].value, 'number');
+  assert.equal(started.params.offline, undefined);
+  await st.waitStatus(1, 'Charging');
+  assert.equal((await st.connector(1)).ocpp_transaction_id, txId);
+  const charging = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Updated' && p.transactionInfo.chargingState === 'Charging' });
+  assert.equal(charging.params.triggerReason, 'ChargingStateChanged');
+  // a periodic sample (MeterValueSampleInterval 60 s at speed 20)
+  const periodic = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Updated' && p.triggerReason === 'MeterValuePeriodic' });
+  assert.ok(periodic.params.meterValue[0].sampledValue.some((sv) => sv.measurand === 'Energy.Active.Import.Register' || sv.measurand === undefined));
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  const ended = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' });
+  assert.equal(ended.params.transactionInfo.transactionId, txId);
+  assert.equal(ended.params.transactionInfo.stoppedReason, 'Local');
+  assert.equal(ended.params.triggerReason, 'StopAuthorized');
+  assert.equal(ended.params.meterValue.at(-1).sampledValue[0].context, 'Transaction.End');
+  const seq = eventsOf(csms.calls, txId).map((c) => c.params.seqNo);
+  assert.deepEqual(seq, seq.map((_, i) => i), `seqNo without gap: ${seq}`);
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await st.waitStatus(1, 'Available');
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.evseId === 1 && p.connectorStatus === 'Available' });
+  csms.assertNoViolations();
+});
+
+test('a blocked or unknown badge is refused and starts nothing', async () => {
+  const from = csms.calls.length;
+  assert.equal(st.ctl('plug', '2').code, 0);
+  for (const [tag, reason] of [['BLOCKED', 'back_end_blocked'], ['NOBODY', 'back_end_invalid']]) {
+    const afterId = await st.lastEventId();
+    assert.equal(st.ctl('tap', tag).code, 0);
+    const e = await st.waitEvent('auth_refused', { after: afterId, match: (ev) => ev.detail.includes(tag) });
+    assert.equal(e.reason, reason);
+  }
+  assert.equal(csms.calls.slice(from).filter((c) => c.action === 'TransactionEvent').length, 0);
+  assert.equal(st.ctl('unplug', '2').code, 0);
+  await st.waitStatus(2, 'Available');
+  csms.assertNoViolations();
+});
+
+test('remote start and remote stop', async () => {
+  const from = csms.calls.length;
+  assert.equal(st.ctl('plug', '2').code, 0);
+  await st.waitStatus(2, 'Preparing');
+  const r = await csms.call('RequestStartTransaction', { evseId: 2, remoteStartId: 42, idToken: { idToken: 'GOOD2', type: 'Central' } });
+  assert.equal(r.status, 'Accepted');
+  const started = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' });
+  assert.equal(started.params.triggerReason, 'RemoteStart');
+  assert.equal(started.params.transactionInfo.remoteStartId, 42);
+  assert.deepEqual(started.params.idToken, { idToken: 'GOOD2', type: 'Central' });
+  assert.deepEqual(started.params.evse, { id: 2, connectorId: 1 });
+  await st.waitStatus(2, 'Charging');
+  // the EVSE is busy now
+  assert.equal((await csms.call('RequestStartTransaction', { evseId: 2, remoteStartId: 43, idToken: { idToken: 'GOOD1', type: 'Central' } })).status, 'Rejected');
+  assert.equal((await csms.call('RequestStopTransaction', { transactionId: 'no-such-transaction' })).status, 'Rejected');
+  const txId = started.params.transactionInfo.transactionId;
+  assert.equal((await csms.call('RequestStopTransaction', { transactionId: txId })).status, 'Accepted');
+  const ended = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' });
+  assert.equal(ended.params.transactionInfo.stoppedReason, 'Remote');
+  assert.equal(ended.params.triggerReason, 'RemoteStop');
+  assert.equal(st.ctl('unplug', '2').code, 0);
+  await st.waitStatus(2, 'Available');
+  csms.assertNoViolations();
+});
+
+test('availability, unlock, trigger, clear cache and an action the station does not handle', async () => {
+  const from = csms.calls.length;
+  assert.equal((await csms.call('ChangeAvailability', { operationalStatus: 'Inoperative', evse: { id: 1 } })).status, 'Accepted');
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.evseId === 1 && p.connectorStatus === 'Unavailable' });
+  assert.equal((await csms.call('ChangeAvailability', { operationalStatus: 'Operative', evse: { id: 1 } })).status, 'Accepted');
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.evseId === 1 && p.connectorStatus === 'Available' });
+  assert.equal((await csms.call('ChangeAvailability', { operationalStatus: 'Inoperative', evse: { id: 7 } })).status, 'Rejected');
+  assert.equal((await csms.call('UnlockConnector', { evseId: 1, connectorId: 1 })).status, 'Unlocked');
+  assert.equal((await csms.call('UnlockConnector', { evseId: 9, connectorId: 1 })).status, 'UnknownConnector');
+  const mark = csms.calls.length;
+  assert.equal((await csms.call('TriggerMessage', { requestedMessage: 'Heartbeat' })).status, 'Accepted');
+  await csms.waitCall('Heartbeat', { from: mark });
+  assert.equal((await csms.call('TriggerMessage', { requestedMessage: 'StatusNotification', evse: { id: 2, connectorId: 1 } })).status, 'Accepted');
+  await csms.waitCall('StatusNotification', { from: mark, match: (p) => p.evseId === 2 });
+  // F06.FR.17: already accepted
+  assert.equal((await csms.call('TriggerMessage', { requestedMessage: 'BootNotification' })).status, 'Rejected');
+  assert.equal((await csms.call('TriggerMessage', { requestedMessage: 'LogStatusNotification' })).status, 'NotImplemented');
+  assert.equal((await csms.call('ClearCache', {})).status, 'Accepted');
+  assert.equal((await csms.call('DataTransfer', { vendorId: 'com.example' })).status, 'UnknownVendorId');
+  // recognized by 2.0.1, not handled by this station: NotSupported (OCPP-J 2.0.1 part 4 4.3)
+  await assert.rejects(csms.call('GetVariables', { getVariableData: [{ component: { name: 'OCPPCommCtrlr' }, variable: { name: 'HeartbeatInterval' } }] }),
+    (e) => (e.rpcErrorCode ?? e.code) === 'NotSupported');
+  csms.assertNoViolations();
+});
+
+test('the local list: full and differential updates, its version (D01, D02)', async () => {
+  assert.equal((await csms.call('GetLocalListVersion', {})).versionNumber, 0);
+  const entry = (tok, status) => ({ idToken: { idToken: tok, type: 'ISO14443' }, ...(status ? { idTokenInfo: { status } } : {}) });
+  assert.equal((await csms.call('SendLocalList', { versionNumber: 3, updateType: 'Full', localAuthorizationList: [entry('LOCAL1', 'Accepted'), entry('LOCAL2', 'Blocked'), entry('GONE1', 'Accepted')] })).status, 'Accepted');
+  assert.equal((await csms.call('GetLocalListVersion', {})).versionNumber, 3);
+  assert.equal((await csms.call('SendLocalList', { versionNumber: 2, updateType: 'Differential', localAuthorizationList: [entry('GONE1')] })).status, 'VersionMismatch');
+  assert.equal((await csms.call('SendLocalList', { versionNumber: 4, updateType: 'Differential', localAuthorizationList: [entry('GONE1')] })).status, 'Accepted');
+  assert.equal((await csms.call('GetLocalListVersion', {})).versionNumber, 4);
+  csms.assertNoViolations();
+});
+
+test('reservation: only the reserved token may use the EVSE; cancel; expiry (H01-H04)', async () => {
+  const from = csms.calls.length;
+  /* expiries on the station's clock (it runs 20 times faster than the wall's) */
+  const stationNow = Date.parse((await st.status()).station.time);
+  const expiry = new Date(stationNow + 3600e3).toISOString();
+  assert.equal((await csms.call('ReserveNow', { id: 7, evseId: 1, expiryDateTime: expiry, idToken: { idToken: 'GOOD2', type: 'ISO14443' } })).status, 'Accepted');
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.evseId === 1 && p.connectorStatus === 'Reserved' });
+  assert.equal((await csms.call('RequestStartTransaction', { evseId: 1, remoteStartId: 9, idToken: { idToken: 'GOOD1', type: 'Central' } })).status, 'Rejected');
+  assert.equal((await csms.call('ReserveNow', { id: 70, evseId: 1, expiryDateTime: expiry, idToken: { idToken: 'GOOD1', type: 'ISO14443' } })).status, 'Occupied');
+  assert.equal((await csms.call('ReserveNow', { id: 71, evseId: 5, expiryDateTime: expiry, idToken: { idToken: 'GOOD1', type: 'ISO14443' } })).status, 'Rejected');
+  assert.equal((await csms.call('CancelReservation', { reservationId: 7 })).status, 'Accepted');
+  assert.equal((await csms.call('CancelReservation', { reservationId: 7 })).status, 'Rejected');
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.evseId === 1 && p.connectorStatus === 'Available' });
+  // used: the Started event names it
+  assert.equal((await csms.call('ReserveNow', { id: 8, evseId: 1, expiryDateTime: expiry, idToken: { idToken: 'GOOD2', type: 'ISO14443' } })).status, 'Accepted');
+  assert.equal(st.ctl('plug', '1').code, 0);
+  assert.equal(st.ctl('tap', 'GOOD2').code, 0);
+  const started = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' && p.evse?.id === 1 });
+  assert.equal(started.params.reservationId, 8);
+  assert.equal(st.ctl('tap', 'GOOD2').code, 0);
+  await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === started.params.transactionInfo.transactionId });
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await st.waitStatus(1, 'Available');
+  // expired: ReservationStatusUpdate Expired, the EVSE Available again
+  const soon = new Date(Date.parse((await st.status()).station.time) + 60e3).toISOString();
+  const mark = csms.calls.length;
+  assert.equal((await csms.call('ReserveNow', { id: 9, evseId: 2, expiryDateTime: soon, idToken: { idToken: 'GOOD2', type: 'ISO14443' } })).status, 'Accepted');
+  const update = await csms.waitCall('ReservationStatusUpdate', { from: mark });
+  assert.deepEqual(update.params, { reservationId: 9, reservationUpdateStatus: 'Expired' });
+  await csms.waitCall('StatusNotification', { from: mark, match: (p) => p.evseId === 2 && p.connectorStatus === 'Available' });
+  csms.assertNoViolations();
+});
+
+test('the CSMS gone while charging: the events are kept, marked offline and replayed in order', async () => {
+  const port = csms.port;
+  const from = csms.calls.length;
+  assert.equal(st.ctl('plug', '1').code, 0);
+  await st.waitStatus(1, 'Preparing');
+  assert.equal((await csms.call('RequestStartTransaction', { evseId: 1, remoteStartId: 7, idToken: { idToken: 'GOOD1', type: 'Central' } })).status, 'Accepted');
+  const started = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' });
+  const txId = started.params.transactionInfo.transactionId;
+  await st.waitStatus(1, 'Charging');
+  const before = csms.calls.slice();
+  await csms.close();
+  await st.waitFor((s) => s.station.ocpp?.state !== 'connected', { what: 'ocpp offline' });
+  // offline: a periodic sample, then the car leaves (Ended, EVCommunicationLost)
+  await st.waitFor((s) => s.station.ocpp.queue_length >= 1, { what: 'an event queued offline' });
+  // offline, the local list decides (LocalAuthorizeOffline): LOCAL1 yes, LOCAL2 (Blocked) no
+  assert.equal(st.ctl('plug', '2').code, 0);
+  for (const [tag, verdict] of [['LOCAL2', 'refused'], ['LOCAL1', 'accepted']]) {
+    const afterId = await st.lastEventId();
+    assert.equal(st.ctl('tap', tag).code, 0);
+    await st.waitEvent('ocpp_offline_auth', { after: afterId, match: (ev) => ev.detail === `${tag} ${verdict}` });
+  }
+  await st.waitStatus(2, 'Charging');
+  assert.equal(st.ctl('unplug', '2').code, 0);
+  await st.waitStatus(2, 'Available');
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await st.waitStatus(1, 'Available');
+  const queued = (await st.status()).station.ocpp.queue_length;
+  assert.ok(queued >= 2, `queued offline: ${queued}`);
+  csms = await peer(port);
+  const ended = await csms.waitCall('TransactionEvent', { match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === txId, timeoutMs: 30000 });
+  assert.equal(ended.params.offline, true);
+  assert.equal(ended.params.transactionInfo.stoppedReason, 'EVDisconnected');
+  // the badge session of the local list came through too, Started to Ended
+  const local = csms.calls.filter((c) => c.action === 'TransactionEvent' && c.params.idToken?.idToken === 'LOCAL1');
+  assert.deepEqual(local.map((c) => c.params.eventType), ['Started']);
+  await csms.waitCall('TransactionEvent', { match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === local[0].params.transactionInfo.transactionId });
+  const replayed = eventsOf(csms.calls, txId);
+  assert.ok(replayed.length >= 2);
+  assert.ok(replayed.every((c) => c.params.offline === true), 'every replayed event says offline');
+  const seq = [...eventsOf(before, txId), ...replayed].map((c) => c.params.seqNo);
+  assert.deepEqual(seq, seq.map((_, i) => i), `seqNo in order, no gap, none twice: ${seq}`);
+  await st.waitFor((s) => s.station.ocpp.queue_length === 0, { what: 'queue empty' });
+  csms.assertNoViolations();
+});
+
+test('Reset OnIdle waits for the transaction; Immediate ends it with ImmediateReset and boots again', async () => {
+  assert.equal(st.ctl('plug', '2').code, 0);
+  await st.waitStatus(2, 'Preparing');
+  const from = csms.calls.length;
+  assert.equal((await csms.call('RequestStartTransaction', { evseId: 2, remoteStartId: 8, idToken: { idToken: 'GOOD2', type: 'Central' } })).status, 'Accepted');
+  await st.waitStatus(2, 'Charging');
+  assert.equal((await csms.call('Reset', { type: 'OnIdle', evseId: 2 })).status, 'Rejected');
+  assert.equal((await csms.call('Reset', { type: 'OnIdle' })).status, 'Scheduled');
+  assert.equal((await csms.call('Reset', { type: 'Immediate' })).status, 'Accepted');
+  const ended = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended', timeoutMs: 30000 });
+  assert.equal(ended.params.transactionInfo.stoppedReason, 'ImmediateReset');
+  assert.equal(ended.params.triggerReason, 'ResetCommand');
+  const boot = await csms.waitCall('BootNotification', { from, timeoutMs: 30000 });
+  await csms.waitCall('SecurityEventNotification', { from, match: (p) => p.type === 'ResetOrReboot' });
+  assert.ok(csms.calls.indexOf(boot) > csms.calls.indexOf(ended), 'Ended before the restart');
+  await st.waitReady(2);
+  csms.assertNoViolations();
+});
+
+test('registration: Pending refuses remote start, Rejected answers nothing, both boot again after the interval', async () => {
+  const own = await new Peer({ protocol: 'ocpp2.0.1', tags: TAGS, bootStatus: 'Pending', bootInterval: 1 }).listen();
+  const station = await startBorned({
+    connectors: 1, auth: 'ocpp', speed: 20, args: ['--csms', own.url],
+    set: { 'station.id': 'cp-201-boot', 'ocpp.version': '2.0.1', 'ocpp.MinimumStatusDuration': '0' },
+  });
+  try {
+    await own.waitCall('BootNotification');
+    await station.waitFor((x) => x.station.ocpp?.registration === 'Pending', { what: 'Pending' });
+    // B02: no transaction is started remotely while Pending
+    assert.equal((await own.call('RequestStartTransaction', { evseId: 1, remoteStartId: 1, idToken: { idToken: 'GOOD1', type: 'Central' } })).status, 'Rejected');
+    assert.equal(own.callsOf('StatusNotification').length, 0, 'nothing but BootNotification before Accepted');
+    // B03: Rejected, the station answers nothing and tries again after the interval
+    own.bootStatus = 'Rejected';
+    const n = own.callsOf('BootNotification').length;
+    await own.waitCall('BootNotification', { from: own.calls.indexOf(own.callsOf('BootNotification')[n - 1]) + 1 });
+    await station.waitFor((x) => x.station.ocpp?.registration === 'Rejected', { what: 'Rejected' });
+    await assert.rejects(own.call('ClearCache', {}, { callTimeoutMs: 1500, timeoutMs: 1500 }), 'no answer while Rejected');
+    own.bootStatus = 'Accepted';
+    const from = own.calls.length;
+    await own.waitCall('StatusNotification', { from, match: (p) => p.evseId === 1 && p.connectorStatus === 'Available' });
+    await station.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'Accepted' });
+    assert.equal((await own.call('ClearCache', {})).status, 'Accepted');
+    own.assertNoViolations();
+  } finally {
+    await station.stop();
+    station.cleanup();
+    await own.close();
+  }
+});
