@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,26 +17,38 @@
 
 static bool is_open(int fd) { return fcntl(fd, F_GETFD) != -1 || errno != EBADF; }
 
+/* Marks fd in the map, growing it (the map covers the highest open number). */
+static void mark(fd_quarantine *q, int fd) {
+  if (fd >= q->n) {
+    int n = q->n ? q->n : 256;
+    while (n <= fd) n *= 2;
+    uint8_t *grown = realloc(q->was_open, (size_t)n);
+    if (!grown) return;
+    memset(grown + q->n, 0, (size_t)(n - q->n));
+    q->was_open = grown;
+    q->n = n;
+  }
+  q->was_open[fd] = 1;
+}
+
 void fd_quarantine_begin(fd_quarantine *q) {
   memset(q, 0, sizeof *q);
-  struct rlimit rl;
-  int n = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (1u << 20) ? (int)rl.rlim_cur : 65536;
-  q->was_open = calloc((size_t)n, 1);
-  if (!q->was_open) return; /* out of memory: no guard, as before */
-  q->n = n;
   DIR *d = opendir("/proc/self/fd");
   if (d) {
     int self = dirfd(d);
     for (struct dirent *e; (e = readdir(d));) {
       char *end;
       long fd = strtol(e->d_name, &end, 10);
-      if (*end || end == e->d_name || fd < 0 || fd >= n || fd == self) continue;
-      q->was_open[fd] = 1;
+      if (*end || end == e->d_name || fd < 0 || fd > INT_MAX || fd == self) continue;
+      mark(q, (int)fd);
     }
     closedir(d);
     return;
   }
-  for (int fd = 0; fd < n; fd++) q->was_open[fd] = is_open(fd); /* no /proc */
+  struct rlimit rl; /* no /proc: ask each number up to the limit */
+  int limit = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536 ? (int)rl.rlim_cur : 65536;
+  for (int fd = 0; fd < limit; fd++)
+    if (is_open(fd)) mark(q, fd);
 }
 
 void fd_quarantine_hold(fd_quarantine *q) {
