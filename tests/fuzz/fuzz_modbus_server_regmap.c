@@ -30,6 +30,11 @@ static int on_phases(void *ctx, int c, int p) {
   if (!allowed || c < 1 || c > MBS_MAX_CONNECTORS || (p != 1 && p != 3)) abort();
   return -1;
 }
+static int on_charge_mode(void *ctx, int c, int mode) {
+  (void)ctx;
+  if (!allowed || c < 1 || c > MBS_MAX_CONNECTORS || mode < 0 || mode > 3) abort();
+  return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1) return 0;
@@ -40,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (int i = 0; i < snap.connectors; i++) snap.conn[i].phases = 3;
   mbs_state_init(&state, 6, 10);
   allowed = data[0] & 1;
-  mbs_writer w = {NULL, on_limit, on_enable, on_phases};
+  mbs_writer w = {NULL, on_limit, on_enable, on_phases, on_charge_mode};
   uint8_t resp[MBS_PDU_MAX];
   size_t n = mbs_handle(&snap, &state, &w, allowed, 1000, data + 1, size - 1, resp);
   if (n < 2 || n > MBS_PDU_MAX) abort();
