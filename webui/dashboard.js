@@ -221,6 +221,8 @@ export async function mount(root, ctx) {
     else siteSeries.push({ t: ts, v });
     siteLimit = e.limit_a;
     if (siteChartBox) clear(siteChartBox).append(siteChart());
+  }
+
   function installationCard(x) {
     const body = [];
     if (x.role === 'follower') {

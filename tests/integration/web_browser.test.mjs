@@ -350,7 +350,8 @@ test('installer changes the OCPP back-end URL on the page and the station reconn
     await page.waitForFunction(() => /^TLS: /.test(document.querySelector('[data-test=dashboard-backend] [data-test=ocpp-error]')?.textContent ?? ''));
     assert.notEqual(await page.getAttribute('[data-test=dashboard-backend] [data-test=ocpp-state]', 'data-state'), 'connected');
     assert.match(await page.textContent('[data-test=dashboard-backend] [data-test=ocpp-error]'), /did not answer in TLS/);
-    assert.match(await page.textContent('[data-test=log]'), /Back end lost/);
+    // the log gets the event over the stream: wait for it rather than race it
+    await page.waitForFunction(() => /Back end lost/.test(document.querySelector('[data-test=log]')?.textContent ?? ''));
     await checkPage(page, 'dashboard-ocpp-error');
     await open(page, 'settings');
     await page.click('#tab-backend');
