@@ -230,3 +230,19 @@ cp_list_result cp_auth_list_update(cp_auth *a, const cp_auth_policy *p, const cp
                      "local_list_version", (int64_t)u->version));
   return cp_sql_end(a->st, rc) == 0 ? CP_LIST_ACCEPTED : CP_LIST_FAILED;
 }
+
+const char *cp_token_refusal_reason(bool known, const cp_token_info *info) {
+  if (!known) return "back_end_refused";
+  switch (info->status) {
+  case CP_TOKEN_BLOCKED:
+    return "back_end_blocked";
+  case CP_TOKEN_EXPIRED:
+    return "back_end_expired";
+  case CP_TOKEN_INVALID:
+    return "back_end_invalid";
+  case CP_TOKEN_CONCURRENT_TX:
+    return "back_end_concurrent_tx";
+  default:
+    return "back_end_refused";
+  }
+}

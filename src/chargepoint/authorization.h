@@ -37,6 +37,12 @@ typedef struct {
   char group[CP_ID_MAX + 1]; /* "" when none */
 } cp_token_info;
 
+/* Why a badge the back end answered for was refused, as recorded with the
+ * event (`reason`, docs/api.md): "back_end_blocked", "back_end_expired",
+ * "back_end_invalid", "back_end_concurrent_tx"; "back_end_refused" when the
+ * answer was not understood (`known` false) or named no refusal. */
+const char *cp_token_refusal_reason(bool known, const cp_token_info *info);
+
 typedef struct {
   bool local_pre_authorize;     /* online: a valid local entry answers without asking */
   bool local_authorize_offline; /* offline: the list and the cache decide */

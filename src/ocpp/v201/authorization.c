@@ -29,23 +29,6 @@ static void answer_auth(ocpp201_station *o, uint32_t request_id, const char *tok
                              reason);
 }
 
-/* The auth_refused event's reason for what the CSMS said (docs/api.md). */
-static const char *back_end_reason(bool known, const cp_token_info *info) {
-  if (!known) return "back_end_refused";
-  switch (info->status) {
-  case CP_TOKEN_BLOCKED:
-    return "back_end_blocked";
-  case CP_TOKEN_EXPIRED:
-    return "back_end_expired";
-  case CP_TOKEN_INVALID:
-    return "back_end_invalid";
-  case CP_TOKEN_CONCURRENT_TX:
-    return "back_end_concurrent_tx";
-  default:
-    return "back_end_refused";
-  }
-}
-
 /* Offline, or no answer: the model's offline rules, then the station's own
  * badges (auth.offline_local_badges), as in 1.6. */
 static void decide_offline(ocpp201_station *o, uint32_t request_id, const char *uid,
@@ -75,7 +58,8 @@ static void authorize_answer(void *ctx, const json_t *result, const char *code, 
       cp_auth_policy p = v201_auth_policy(o->st->cfg);
       cp_auth_verdict v = cp_auth_answered(o->auth, &p, a->tok, known ? &info : NULL, now201(o));
       answer_auth(o, a->request_id, a->tok, v == CP_AUTH_ACCEPT, NULL,
-                  known && info.group[0] ? info.group : NULL, back_end_reason(known, &info));
+                  known && info.group[0] ? info.group : NULL,
+                  cp_token_refusal_reason(known, &info));
     }
   }
   free(a);
