@@ -27,7 +27,8 @@ struct solar {
   solar_config cfg;
   int n;
   solar_conn_out *out;
-  double smooth;   /* smoothed surplus, A (sum of phases) */
+  double smooth; /* smoothed surplus, A (sum of phases) */
+  solar_source source;
   bool smooth_set; /* smooth holds a value */
   borne_ms last_at;
 };
@@ -117,6 +118,19 @@ void solar_set_phases(solar *s, int i, int phases) {
 
 const solar_conn_out *solar_conn(const solar *s, int i) { return &s->out[i]; }
 double solar_surplus_a(const solar *s) { return s->smooth_set ? s->smooth : 0; }
+solar_source solar_surplus_source(const solar *s) { return s->source; }
+
+const char *solar_source_name(solar_source src) {
+  switch (src) {
+  case SOLAR_SRC_GRID:
+    return "grid";
+  case SOLAR_SRC_INVERTER:
+    return "inverter";
+  case SOLAR_SRC_NONE:
+    return "none";
+  }
+  return "none";
+}
 
 int solar_switches_last_hour(const solar *s, int i, borne_ms now) {
   const solar_conn_out *o = &s->out[i];
@@ -329,8 +343,13 @@ void solar_round(solar *s, borne_ms now, const solar_grid_in *g, const solar_con
    * the other sessions (normal mode, off-peak) count as the building's
    * load. Stale or missing data: no surplus. */
   double raw = 0;
-  if (g && g->valid && now - g->at <= c->stale_ms) {
-    raw = g->own_a - sum3(g->grid_a);
+  bool grid = g && g->valid && now - g->at <= c->stale_ms;
+  bool pv = g && !grid && g->has_pv && now - g->pv_at <= c->stale_ms;
+  s->source = grid ? SOLAR_SRC_GRID : pv ? SOLAR_SRC_INVERTER : SOLAR_SRC_NONE;
+  if (grid || pv) {
+    /* the grid: what is exported plus borne's draw; the inverter: what it
+     * produces minus what the house is assumed to take */
+    raw = grid ? g->own_a - sum3(g->grid_a) : g->pv_a - g->house_a;
     for (int i = 0; i < s->n; i++)
       if (!governed(&in[i])) raw -= fmax(0, sum3(in[i].draw_a));
   }

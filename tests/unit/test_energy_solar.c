@@ -192,6 +192,51 @@ static void test_stale_grid(void **state) {
   solar_free(r.s);
 }
 
+/* A PV inverter as the source (no grid meter): the surplus is its
+ * production minus the assumed house load; a fresh grid sample wins over
+ * it; a silent inverter is no surplus. */
+static void inverter_step(rig *r, double pv_a) {
+  const solar_conn_out *o = solar_conn(r->s, 0);
+  double a = o->limit_a < 0 ? 16 : o->limit_a >= 6 ? fmin(o->limit_a, 16) : 0;
+  for (int k = 0; k < 3; k++) r->in.draw_a[k] = k < o->phases ? a : 0;
+  r->g.has_pv = true;
+  r->g.pv_at = r->now;
+  r->g.pv_a = pv_a;
+  solar_round(r->s, r->now, &r->g, &r->in);
+  r->now += 1000;
+}
+
+static void test_inverter_source(void **state) {
+  (void)state;
+  rig r;
+  rig_init(&r, SOLAR_MODE_SOLAR, false);
+  r.g.house_a = 3; /* solar.house_load_w = 690 */
+  for (int i = 0; i < 120; i++) inverter_step(&r, 30);
+  assert_int_equal(solar_surplus_source(r.s), SOLAR_SRC_INVERTER);
+  assert_string_equal(solar_source_name(solar_surplus_source(r.s)), "inverter");
+  assert_true(fabs(solar_surplus_a(r.s) - 27) < 0.01); /* the car's draw does not count */
+  assert_int_equal(solar_conn(r.s, 0)->state, SOLAR_CHARGING);
+  assert_true(fabs(solar_conn(r.s, 0)->limit_a - 9) < 0.01); /* 27 A over three phases */
+  /* the house takes more than the inverter makes beyond 18 A: below the
+   * minimum, the charge stops after the delays */
+  r.g.house_a = 15;
+  for (int i = 0; i < 900; i++) inverter_step(&r, 30);
+  assert_int_equal(solar_conn(r.s, 0)->state, SOLAR_WAITING);
+  assert_int_equal(solar_conn(r.s, 0)->stops, 1);
+  /* a fresh grid sample is used instead of the inverter */
+  r.g.valid = true;
+  r.g.at = r.now;
+  r.g.own_a = 0;
+  for (int p = 0; p < 3; p++) r.g.grid_a[p] = -10; /* 30 A exported */
+  solar_round(r.s, r.now, &r.g, &r.in);
+  assert_int_equal(solar_surplus_source(r.s), SOLAR_SRC_GRID);
+  /* grid stale and the inverter silent: no source, no surplus */
+  r.now += 60000;
+  solar_round(r.s, r.now, &r.g, &r.in);
+  assert_int_equal(solar_surplus_source(r.s), SOLAR_SRC_NONE);
+  solar_free(r.s);
+}
+
 /* With a phase contactor: starts on one phase at 6 A of surplus, goes to
  * three when it stays above 18 A — through a pause with no current, the
  * contactor moving only at its end — and back to one when it drops. */
@@ -445,6 +490,7 @@ int main(void) {
       cmocka_unit_test(test_solar_min),
       cmocka_unit_test(test_offpeak_or_solar),
       cmocka_unit_test(test_stale_grid),
+      cmocka_unit_test(test_inverter_source),
       cmocka_unit_test(test_phase_switch),
       cmocka_unit_test(test_switch_limit),
       cmocka_unit_test(test_day_clear),
