@@ -119,6 +119,7 @@ void energy_solar_round(energy *e, borne_ms now) {
     in->phases = station_connector_phases(st, i + 1) == 1 ? 1 : 3;
     in->switchable = in->phases == 3 && hal_phases(e, i + 1) > 0;
     in->offpeak = offpeak;
+    in->priority = e->priority[i];
     for (int k = 0; k < 3; k++) in->draw_a[k] = sc->meter_ok ? fmax(0, sc->meter.current_a[k]) : 0;
   }
   alloc_grid_in ag;

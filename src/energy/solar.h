@@ -8,11 +8,13 @@
  * connectors drew nothing: their draw minus the grid meter's balance (import
  * positive, summed over the phases), smoothed; without a fresh grid sample,
  * a PV inverter's production minus an assumed house load. It is shared
- * among the solar-mode connectors by solar_share (fair or by priority). Start when the surplus has
- * stayed above the start level for start_delay, stop when it has stayed below the stop level for
- * stop_delay, never before min_charge after a start nor min_pause after a stop. The result is a
- * limit (LIMIT_SOLAR in the station) that composes with all the others: the site limit always wins.
- * See docs/energy.md "Solar surplus".
+ * among the solar-mode connectors: higher connector.N.priority first, equal
+ * priorities max-min fairly (each at least its minimum while the surplus
+ * covers it, the rest evenly; running sessions admitted before waiting ones). Start when the
+ * surplus has stayed above the start level for start_delay, stop when it has stayed below the stop
+ * level for stop_delay, never before min_charge after a start nor min_pause after a stop. The
+ * result is a limit (LIMIT_SOLAR in the station) that composes with all the others: the site limit
+ * always wins. See docs/energy.md "Solar surplus".
  */
 #ifndef BORNE_ENERGY_SOLAR_H
 #define BORNE_ENERGY_SOLAR_H
@@ -57,6 +59,7 @@ typedef struct {
   int phases;       /* phases wired to the connector: 1 or 3 */
   bool switchable;  /* a phase contactor can put it on 1 or 3 phases */
   bool offpeak;     /* the off-peak period is on (offpeak_or_solar) */
+  int priority;     /* connector.N.priority: a higher one is served first */
   double draw_a[3]; /* its measured draw per phase now, A */
 } solar_conn_in;
 
