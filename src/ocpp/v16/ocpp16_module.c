@@ -475,8 +475,9 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
                          .call = on_call,
                          .replied = on_replied,
                          .answered = on_answered};
-  o->link = ocpp_link_new(st->loop, &tc, o->call_timeout_s, &ocpp16_dialect, ocpp16_validate, &ev,
-                          err, errlen);
+  o->link =
+      ocpp_link_new(st->loop, &tc, o->call_timeout_s,
+                    (const ocpp_dialect *const[]){&ocpp16_dialect}, 1, NULL, &ev, err, errlen);
   if (!o->link) {
     on_closing(o);
     return -1;

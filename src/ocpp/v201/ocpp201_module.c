@@ -369,8 +369,9 @@ int ocpp201_attach(station *st, char *err, size_t errlen) {
                          .call = on_call,
                          .replied = on_replied,
                          .answered = on_answered};
-  o->link = ocpp_link_new(st->loop, &tc, (int)config_get_int(st->cfg, "ocpp.call_timeout_s"),
-                          &ocpp201_dialect, ocpp201_validate, &ev, err, errlen);
+  o->link =
+      ocpp_link_new(st->loop, &tc, (int)config_get_int(st->cfg, "ocpp.call_timeout_s"),
+                    (const ocpp_dialect *const[]){&ocpp201_dialect}, 1, NULL, &ev, err, errlen);
   if (!o->link) {
     on_closing(o);
     return -1;
