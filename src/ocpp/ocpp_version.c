@@ -84,7 +84,7 @@ const ocpp_dialect ocpp21_dialect = {
             [OCPP_ERR_RPC_FRAMEWORK] = "RpcFrameworkError",
         },
     .max_outstanding_calls = 1,
-    .spoken = false, /* its behaviour: issue 16 */
+    .spoken = true, /* through the 2.0.1 dialect (src/ocpp/v201, docs/ocpp21.md) */
     .validate = ocpp21_validate,
 };
 
@@ -141,8 +141,7 @@ int ocpp_version_list_parse(const char *text, bool spoken_only,
         return -1;
       }
     if (spoken_only && !d->spoken) {
-      snprintf(why, whylen,
-               "OCPP %s is not implemented yet (issue 16): only 1.6 and 2.0.1 are spoken", item);
+      snprintf(why, whylen, "OCPP %s is not spoken by borne", item);
       return -1;
     }
     out[(*n)++] = d; /* at most OCPP_VERSIONS_MAX: there are no more distinct ones */
