@@ -41,8 +41,9 @@ typedef struct ocpp_dialect_ops {
   void (*transport_config)(void *ctx, ocpp_transport_config *tc);
   /* the link exists now: the family keeps it */
   void (*linked)(void *ctx, ocpp_link *link);
-  /* becomes the dialect spoken: takes over the sessions running now (the
-   * module replays them as resumed session_started) */
+  /* forgets the sessions it knew: when it stops being the dialect spoken,
+   * and when it becomes it (the module then replays the running sessions as
+   * resumed session_started) */
   void (*adopt)(void *ctx);
   /* the link's events (ocpp_link_events) */
   void (*connected)(void *ctx);

@@ -69,6 +69,9 @@ static void switch_dialect(ocpp_core *c) {
   const ocpp_dialect_ops *was = c->active;
   c->active = ops;
   if (was->family == ops->family) return;
+  /* the one left forgets its sessions (its status hooks still run: it must
+   * not queue events for them), the new one takes them over */
+  if (was->adopt) was->adopt(c->ctx[was->family]);
   void *ctx = active_ctx(c);
   if (ops->adopt) ops->adopt(ctx);
   int n = station_connector_count(c->st);
