@@ -4,7 +4,9 @@
 // back end that picks 2.0.1. Every transaction must arrive as TransactionEvent
 // Started .. Ended (seqNo 0, 1, 2... in order), valid under the strict 2.0.1
 // peer's schemas, each queued message said again (event ocpp_reencoded) and
-// none dropped; the sessions and the badges stay the station's.
+// none dropped; the sessions and the badges stay the station's. And back:
+// a queue filled under 2.0.1 reaches a back end that picks 1.6 as 1.6
+// messages, the stops carrying the transactionId the 1.6 back end gave.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBorned, tempDataDir } from './lib/borne.mjs';
@@ -78,5 +80,51 @@ test('a queue filled under 1.6 is delivered as 2.0.1 TransactionEvents when the 
     await st.stop();
     st.cleanup();
     await csms201?.close();
+  }
+});
+
+test('and back: a queue filled under 2.0.1 is delivered as 1.6 messages when the server picks 1.6', async () => {
+  const csms201 = await new Csms({ protocol: 'ocpp2.0.1', tags: { FREECHARGING: 'Accepted' }, bootInterval: 3600 }).listen(0);
+  const port = csms201.port;
+  const st = await startBorned({
+    dataDir: tempDataDir(), connectors: 2, auth: 'free', speed: 3600, args: ['--csms', csms201.url],
+    set: {
+      'station.id': 'cp-switch-back',
+      'ocpp.version': '2.0.1,1.6',
+      'ocpp.MeterValueSampleInterval': '300',
+      'ocpp.MinimumStatusDuration': '0',
+      'ocpp.reconnect_max_s': '2',
+    },
+  });
+  let csms16;
+  try {
+    assert.equal((await csms201.connected()).protocol, 'ocpp2.0.1');
+    await st.waitFor((s) => s.station.ocpp?.version === '2.0.1' && s.station.ocpp.registration === 'Accepted', { what: '2.0.1 accepted' });
+    await csms201.close();
+    await st.waitFor((s) => s.station.ocpp.state !== 'connected', { what: 'offline' });
+    await Promise.all([runSession(st, 1), runSession(st, 2)]);
+    const after = await st.lastEventId();
+    csms16 = await new Csms({ protocol: 'ocpp1.6', tags: { FREECHARGING: 'Accepted' }, bootInterval: 3600 }).listen(port);
+    assert.equal((await csms16.connected({ timeoutMs: 30000 })).protocol, 'ocpp1.6');
+    await st.waitEvent('ocpp_version', { after, match: (e) => e.detail === '1.6' });
+    await st.waitFor((s) => s.station.ocpp.version === '1.6' && s.station.ocpp.queue_length === 0, { what: 'queue flushed under 1.6', timeoutMs: 60000 });
+    const starts = csms16.callsOf('StartTransaction');
+    const stops = csms16.callsOf('StopTransaction');
+    assert.equal(starts.length, 2);
+    assert.equal(stops.length, 2);
+    /* each stop names the transactionId the 1.6 back end gave its start */
+    const given = new Set([1000, 1001]);
+    for (const s of stops) assert.ok(given.has(s.params.transactionId), `stop of transaction ${s.params.transactionId}`);
+    for (const m of csms16.callsOf('MeterValues')) assert.ok(given.has(m.params.transactionId));
+    const events = (await st.ok('GET', `/api/v1/events?after=${after}&limit=1000`)).events;
+    /* only what 1.6 cannot say is dropped: an Updated event without meter values */
+    for (const e of events.filter((x) => x.kind === 'ocpp_dropped')) assert.match(e.detail, /without meter values/);
+    assert.ok(events.filter((e) => e.kind === 'ocpp_reencoded').length >= 4);
+    csms16.assertNoViolations();
+    csms201.assertNoViolations();
+  } finally {
+    await st.stop();
+    st.cleanup();
+    await csms16?.close();
   }
 });
