@@ -225,7 +225,7 @@ static void on_setting_changed(void *ctx, const char *key) {
   if (relink) {
     snprintf(o->url, sizeof o->url, "%s", config_get(o->st->cfg, "ocpp.url"));
     ocpp_transport_config tc;
-    ocpp_core_transport_config(o->core, &tc);
+    ocpp_core_transport_config(o->shared, &tc);
     o->loaded_at = config_generation(o->st->cfg);
     station_event(o->st, 0, "ocpp_reconfigured", "%s: reconnecting to %s", key, o->url);
     ocpp_link_reconfigure(o->link, &tc);
@@ -275,7 +275,7 @@ static void *open201(ocpp_core *core, char *err, size_t errlen) {
     return NULL;
   }
   o->st = st;
-  o->core = core;
+  o->shared = core;
   o->count = station_connector_count(st);
   snprintf(o->url, sizeof o->url, "%s", core->url);
   o->journal = core->journal;

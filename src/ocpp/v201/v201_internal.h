@@ -61,7 +61,7 @@ typedef struct {
 
 typedef struct ocpp201_station {
   station *st;
-  struct ocpp_core *core; /* the OCPP module's (ocpp_core.h): link, journal, stores */
+  struct ocpp_core *shared; /* the OCPP module's (ocpp_core.h): link, journal, stores */
   ocpp_link *link;
   cp_journal *journal;
   cp_auth *auth;
