@@ -61,6 +61,7 @@ typedef struct {
 
 typedef struct ocpp201_station {
   station *st;
+  struct ocpp_core *shared; /* the OCPP module's (ocpp_core.h): link, journal, stores */
   ocpp_link *link;
   cp_journal *journal;
   cp_auth *auth;
@@ -77,7 +78,8 @@ typedef struct ocpp201_station {
   v201_evse evse[BORNE_MAX_CONNECTORS];
   int count;
   int64_t pump_in_flight;
-  unsigned trigger; /* TriggerMessage: what to send once the answer went out */
+  int64_t reencoded_msg, reencoded_seq; /* the last queued 1.6 message said again, its seqNo */
+  unsigned trigger;                     /* TriggerMessage: what to send once the answer went out */
   int trigger_evse;
   char auth_tag[CP_ID_MAX + 1], auth_group[CP_ID_MAX + 1];
   firmware *fw;
