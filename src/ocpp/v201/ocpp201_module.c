@@ -112,7 +112,7 @@ bool v201_decoded(int rc, const ocpp_error *err, ocpp_reply *r) {
 
 static const v201_family *const families[] = {
     &v201_provisioning_calls, &v201_availability_calls, &v201_authorization_calls,
-    &v201_remote_calls,       &v201_reservation_calls,
+    &v201_remote_calls,       &v201_reservation_calls,  &v201_device_model_calls,
 };
 
 static void on_call(void *ctx, const char *action, const json_t *req, ocpp_reply *r) {
@@ -141,7 +141,7 @@ static void on_call(void *ctx, const char *action, const json_t *req, ocpp_reply
       return;
     }
   /* OCPP-J 2.0.1 part 4 4.3: an action of the protocol this station does not
-   * handle (GetVariables, ...) is "recognized but not supported"; an action
+   * handle (GetLog, ...) is "recognized but not supported"; an action
    * the protocol does not know never gets here (the RPC layer answers
    * NotImplemented) */
   r->error_code = ocpp_dialect_code(&ocpp201_dialect, OCPP_ERR_NOT_SUPPORTED);
@@ -158,6 +158,7 @@ static void on_replied(void *ctx, const char *action) {
   ocpp201_station *o = ctx;
   station_ocpp_traffic(o->st, action, true, -1, NULL);
   if (o->trigger && !strcmp(action, "TriggerMessage")) v201_send_triggered(o);
+  if (o->report_pages) v201_send_report(o);
 }
 
 static void on_connected(void *ctx) {
@@ -309,6 +310,7 @@ static void model_free(ocpp201_station *o) {
 static void on_free(void *ctx) {
   ocpp201_station *o = ctx;
   ocpp_link_free(o->link);
+  json_decref(o->report_pages);
   model_free(o);
   free(o);
 }
