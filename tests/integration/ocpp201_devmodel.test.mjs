@@ -178,6 +178,29 @@ test('ReserveNow without an EVSE is accepted (ReservationCtrlr.NonEvseSpecific)'
   csms.assertNoViolations();
 });
 
+test('registration Pending: the CSMS provisions the station, the report is sent (B02)', async () => {
+  const pending = await new Peer({ protocol: 'ocpp2.0.1', bootStatus: 'Pending', bootInterval: 300, handlers: { NotifyReport: () => ({}) } }).listen();
+  const other = await startBorned({
+    connectors: 1, auth: 'ocpp', args: ['--csms', pending.url],
+    set: { 'station.id': 'cp-pending', 'ocpp.version': '2.0.1', 'ocpp.reconnect_max_s': '2' },
+  });
+  try {
+    await pending.waitCall('BootNotification');
+    await other.waitFor((x) => x.station.ocpp?.registration === 'Pending', { what: 'Pending' });
+    const from = pending.calls.length;
+    assert.equal((await pending.call('SetVariables', { setVariableData: [cv('OCPPCommCtrlr', 'HeartbeatInterval', { attributeValue: '77' })] })).setVariableResult[0].attributeStatus, 'Accepted');
+    assert.equal((await pending.call('GetBaseReport', { requestId: 3, reportBase: 'ConfigurationInventory' })).status, 'Accepted');
+    await pending.waitCall('NotifyReport', { from, match: (p) => p.requestId === 3 && !p.tbc });
+    const items = pending.calls.slice(from).filter((c) => c.action === 'NotifyReport').flatMap((c) => c.params.reportData);
+    assert.equal(items.find((x) => x.variable.name === 'HeartbeatInterval').variableAttribute[0].value, '77');
+    pending.assertNoViolations();
+  } finally {
+    await other.stop();
+    other.cleanup();
+    await pending.close();
+  }
+});
+
 test('a variable set by the CSMS survives a restart (it is borne\'s setting)', async () => {
   await st.stop();
   st = await start(csms.url);

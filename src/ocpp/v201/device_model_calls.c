@@ -151,12 +151,23 @@ static void stash_report(ocpp201_station *o, json_t *items, int request_id) {
   json_decref(items);
 }
 
+static void report_answer(void *ctx, const json_t *result, const char *code, const char *text) {
+  (void)ctx, (void)result;
+  if (code) log_debug(MOD, "NotifyReport: %s %s", code, text);
+}
+
+/* Sent while Pending too: the CSMS asks for the report to provision the
+ * station before it accepts it (B02); while Rejected no call is answered. */
 void v201_send_report(ocpp201_station *o) {
   json_t *pages = o->report_pages;
   o->report_pages = NULL;
   size_t i;
   json_t *page;
-  json_array_foreach(pages, i, page) v201_send_now(o, "NotifyReport", json_incref(page));
+  json_array_foreach(pages, i, page) {
+    if (!ocpp_link_connected(o->link) || o->boot == B201_REJECTED) break;
+    if (ocpp_link_call(o->link, "NotifyReport", json_incref(page), report_answer, o) != 0)
+      log_warn(MOD, "NotifyReport %zu not sent", i);
+  }
   json_decref(pages);
 }
 
