@@ -127,8 +127,8 @@ static void h_set_variables(ocpp201_station *o, const json_t *req, ocpp_reply *r
         station_event(o->st, 0, "security",
                       "ReconfigurationOfSecurityParameters: BasicAuthPassword set by the CSMS");
     }
-    station_event(o->st, 0, "ocpp_variable", "%s.%s: %s%s%s", ref.component ? ref.component : "",
-                  ref.variable ? ref.variable : "", status, why[0] ? ", " : "", why);
+    log_info(MOD, "SetVariables %s.%s: %s%s%s", ref.component ? ref.component : "",
+             ref.variable ? ref.variable : "", status, why[0] ? ", " : "", why);
     json_t *res = result_of(item, status);
     if (why[0] && strcmp(status, "Accepted") != 0) {
       char text[101]; /* StatusInfoType.reasonCode: string(20); additionalInfo: 512 */
