@@ -178,6 +178,19 @@ test('ReserveNow without an EVSE is accepted (ReservationCtrlr.NonEvseSpecific)'
   csms.assertNoViolations();
 });
 
+test('BasicAuthPassword: write-only, set by the CSMS, a security event, the link made anew', async () => {
+  const from = csms.calls.length;
+  const r = await set(cv('SecurityCtrlr', 'BasicAuthPassword', { attributeValue: 'short' }), cv('SecurityCtrlr', 'BasicAuthPassword', { attributeValue: 'a-new-password-of-24-chr' }));
+  assert.deepEqual(r.map((x) => x.attributeStatus), ['Rejected', 'Accepted']);
+  const sec = await csms.waitCall('SecurityEventNotification', { from, match: (p) => p.type === 'ReconfigurationOfSecurityParameters' });
+  assert.match(sec.params.techInfo, /BasicAuthPassword/);
+  await csms.waitCall('BootNotification', { from });
+  assert.equal((await get(cv('SecurityCtrlr', 'BasicAuthPassword')))[0].attributeStatus, 'Rejected');
+  const { settings } = await st.ok('GET', '/api/v1/settings');
+  assert.deepEqual(settings['ocpp.AuthorizationKey'], { set: true });
+  csms.assertNoViolations();
+});
+
 test('registration Pending: the CSMS provisions the station, the report is sent (B02)', async () => {
   const pending = await new Peer({ protocol: 'ocpp2.0.1', bootStatus: 'Pending', bootInterval: 300, handlers: { NotifyReport: () => ({}) } }).listen();
   const other = await startBorned({

@@ -158,7 +158,7 @@ static void on_replied(void *ctx, const char *action) {
   ocpp201_station *o = ctx;
   station_ocpp_traffic(o->st, action, true, -1, NULL);
   if (o->trigger && !strcmp(action, "TriggerMessage")) v201_send_triggered(o);
-  if (o->report_pages) v201_send_report(o);
+  if (o->after_reply) v201_device_model_replied(o);
 }
 
 static void on_connected(void *ctx) {
@@ -310,7 +310,7 @@ static void model_free(ocpp201_station *o) {
 static void on_free(void *ctx) {
   ocpp201_station *o = ctx;
   ocpp_link_free(o->link);
-  json_decref(o->report_pages);
+  json_decref(o->after_reply);
   model_free(o);
   free(o);
 }

@@ -81,7 +81,7 @@ typedef struct ocpp201_station {
   int trigger_evse;
   char auth_tag[CP_ID_MAX + 1], auth_group[CP_ID_MAX + 1];
   firmware *fw;
-  json_t *report_pages; /* NotifyReport pages sent once the GetReport answer went out */
+  json_t *after_reply; /* device model: settings to apply, NotifyReport pages, once answered */
   char url[512];
   unsigned long loaded_at; /* config_generation() when the link was made */
   bool closing;
@@ -168,7 +168,7 @@ void v201_authorize(void *ctx, uint32_t request_id, const char *uid);
 borne_ms v201_expire_reservations(ocpp201_station *o, borne_ms now);
 
 /* device_model_calls.c (B: GetVariables, SetVariables, GetBaseReport, GetReport) */
-void v201_send_report(ocpp201_station *o);
+void v201_device_model_replied(ocpp201_station *o);
 
 /* remote.c (F: RequestStart/StopTransaction, UnlockConnector, TriggerMessage) */
 void v201_send_triggered(ocpp201_station *o);
