@@ -103,7 +103,7 @@ bool v201_decoded(int rc, const ocpp_error *err, ocpp_reply *r) {
 
 static const v201_family *const families[] = {
     &v201_provisioning_calls, &v201_availability_calls, &v201_authorization_calls,
-    &v201_remote_calls,       &v201_reservation_calls,
+    &v201_remote_calls,       &v201_reservation_calls,  &v201_device_model_calls,
 };
 
 static void on_call(void *ctx, const char *action, const json_t *req, ocpp_reply *r) {
@@ -132,7 +132,7 @@ static void on_call(void *ctx, const char *action, const json_t *req, ocpp_reply
       return;
     }
   /* OCPP-J 2.0.1 part 4 4.3: an action of the protocol this station does not
-   * handle (GetVariables, ...) is "recognized but not supported"; an action
+   * handle (GetLog, ...) is "recognized but not supported"; an action
    * the protocol does not know never gets here (the RPC layer answers
    * NotImplemented) */
   r->error_code = ocpp_dialect_code(&ocpp201_dialect, OCPP_ERR_NOT_SUPPORTED);
@@ -149,6 +149,7 @@ static void on_replied(void *ctx, const char *action) {
   ocpp201_station *o = ctx;
   station_ocpp_traffic(o->st, action, true, -1, NULL);
   if (o->trigger && !strcmp(action, "TriggerMessage")) v201_send_triggered(o);
+  if (o->after_reply) v201_device_model_replied(o);
 }
 
 static void on_connected(void *ctx) {
@@ -263,7 +264,11 @@ static void on_closing(void *ctx) {
 
 /* The link, journal, authorization store and reservations are the OCPP
  * module's (ocpp_core.h): not freed here. */
-static void on_free(void *ctx) { free(ctx); }
+static void on_free(void *ctx) {
+  ocpp201_station *o = ctx;
+  json_decref(o->after_reply);
+  free(o);
+}
 
 /* The 2.0.1 family over the OCPP module's core (ocpp_core.h): it speaks
  * 2.0.1 and 2.1 (ocpp21_ops). */
