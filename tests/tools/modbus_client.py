@@ -80,6 +80,8 @@ def main():
                     out = {"reply": data.hex()} if data else {"closed": True}
                 except socket.timeout:
                     out = {"reply": ""}
+                except ConnectionResetError:  # closed with our bytes unread: RST
+                    out = {"closed": True}
                 s.close()
             else:
                 out = {"error": f"unknown command {c}"}
