@@ -99,7 +99,8 @@ fuzz-long: deps
 bench: build
 	@for b in $(BUILD)/bench_*; do [ -x "$$b" ] && "$$b"; done; \
 	  node bench/startup.mjs $(BUILD) && \
-	  node bench/ocpp_cycle.mjs $(BUILD)
+	  node bench/ocpp_cycle.mjs $(BUILD) && \
+	  node bench/site_cycle.mjs $(BUILD)
 
 # borned, bornectl, man pages, /etc/borne/borne.conf (PREFIX /usr: /etc, else PREFIX/etc),
 # the systemd unit and the GPIO udev rule under PREFIX, staged in DESTDIR when set.

@@ -45,9 +45,20 @@ static const cfg_key_def rows[] = {
      "listens on (port 502 is the standard one; 0: any free port, logged); unset: no server.",
      "HOST:PORT", check_listen},
     {"modbus_server.rtu_port", CFG_STRING, NULL, 0, 255, NULL, false,
-     "Serial device of the Modbus RTU slave (not yet: the station refuses to start with it "
-     "set, docs/modbus-server.md).",
+     "Serial device of the Modbus RTU slave (docs/modbus-server.md): the same register map "
+     "on an RS-485 line, unit modbus_server.unit_id; unset: no RTU slave.",
      "/dev/...", check_dev},
+    {"modbus_server.rtu_baud", CFG_INT, "9600", 0, 0,
+     "1200|2400|4800|9600|19200|38400|57600|115200", false,
+     "Baud rate of the RTU slave's serial line (8 data bits).", NULL, NULL},
+    {"modbus_server.rtu_parity", CFG_ENUM, "E", 0, 0, "N|E|O", false,
+     "Parity of the RTU slave's serial line: N (none), E (even, the Modbus default) or O "
+     "(odd); one stop bit.",
+     NULL, NULL},
+    {"modbus_server.rtu_writes", CFG_BOOL, "false", 0, 0, NULL, false,
+     "Whether a master on the RTU line may write registers (setpoints, enable, fail-safe): "
+     "a serial line has no client address to check; false: reads only.",
+     NULL, NULL},
     {"modbus_server.unit_id", CFG_INT, "1", 1, 247, NULL, false,
      "Modbus unit id (slave address) the server answers; requests to another unit are "
      "ignored (0 and 255 are always answered on TCP).",

@@ -4,6 +4,8 @@
  * each ready request to libmodbus (modbus_receive: the MBAP framing), the
  * pure register map (regmap.c) answers it over a fresh snapshot of the
  * station, and a one-second timer drops stale setpoints to the fail-safe.
+ * The RTU slave (modbus_server.rtu_port) is one more fd on the same loop:
+ * libmodbus frames each request (CRC, unit id) and the same map answers it.
  *
  * On a follower of an installation (site.role = follower, docs/site.md) the
  * setpoints are the leader's: they feed LIMIT_SITE, the fail-safe feeds
@@ -62,6 +64,14 @@ struct mbs_server {
   int site_state;       /* MBS_REG_SITE_STATE: 0 standalone, 1 leader, 2 follower */
   char last_writer[64]; /* IPv4 address of the last client whose write was applied */
   borne_ms last_write_at;
+  /* the RTU slave (modbus_server.rtu_port), NULL when none */
+  modbus_t *rtu;
+  int rtu_fd;
+  uv_poll_t rtu_poll;
+  bool rtu_polling;
+  bool rtu_writes; /* modbus_server.rtu_writes */
+  char rtu_name[64];
+  long rtu_errors; /* frames dropped: bad CRC, cut short */
 };
 
 static void w_set_limit(void *ctx, int c, double amps) {
@@ -182,6 +192,23 @@ static void snapshot(mbs_server *s, mbs_snapshot *snap) {
 
 static void on_handle_closed(uv_handle_t *h) { (void)h; }
 
+/* One request PDU answered over a fresh snapshot (TCP and RTU alike): the
+ * response PDU's length in out. A write applied by an allowed client makes
+ * `who` the last writer (on a follower: its leader). */
+static size_t answer(mbs_server *s, bool allowed, const char *who, const uint8_t *pdu, size_t len,
+                     uint8_t *out) {
+  mbs_snapshot snap;
+  snapshot(s, &snap);
+  mbs_writer w = {s, w_set_limit, w_set_enabled, w_set_phases, w_set_charge_mode};
+  size_t n = mbs_handle(&snap, &s->state, &w, allowed, clock_now(&s->st->clock), pdu, len, out);
+  uint8_t fc = pdu[0];
+  if ((fc == 6 || fc == 16) && n > 2 && !(out[0] & 0x80) && allowed) {
+    snprintf(s->last_writer, sizeof s->last_writer, "%s", who);
+    s->last_write_at = clock_now(&s->st->clock);
+  }
+  return n;
+}
+
 static void client_close(mbs_client *cl) {
   if (!cl->used) return;
   uv_poll_stop(&cl->poll);
@@ -208,21 +235,12 @@ static void on_client(uv_poll_t *h, int status, int events) {
   if (rc <= hl) return;
   uint8_t unit = req[hl - 1];
   if (unit != s->unit_id && unit != 0 && unit != 255) return; /* not ours: no answer */
-  mbs_snapshot snap;
-  snapshot(s, &snap);
-  mbs_writer w = {s, w_set_limit, w_set_enabled, w_set_phases, w_set_charge_mode};
   uint8_t resp[7 + MBS_PDU_MAX];
-  size_t n = mbs_handle(&snap, &s->state, &w, cl->allowed, clock_now(&s->st->clock), req + hl,
-                        (size_t)(rc - hl), resp + 7);
+  size_t n = answer(s, cl->allowed, cl->addr, req + hl, (size_t)(rc - hl), resp + 7);
   resp[0] = req[0], resp[1] = req[1]; /* transaction id */
   resp[2] = 0, resp[3] = 0;           /* protocol id */
   resp[4] = (uint8_t)((n + 1) >> 8), resp[5] = (uint8_t)(n + 1);
   resp[6] = unit;
-  uint8_t fc = req[hl];
-  if ((fc == 6 || fc == 16) && n > 2 && !(resp[7] & 0x80) && cl->allowed) {
-    snprintf(s->last_writer, sizeof s->last_writer, "%s", cl->addr);
-    s->last_write_at = clock_now(&s->st->clock);
-  }
   ssize_t sent = send(cl->fd, resp, n + 7, MSG_NOSIGNAL | MSG_DONTWAIT);
   if (sent != (ssize_t)(n + 7)) client_close(cl);
 }
@@ -285,6 +303,75 @@ static void on_listen(uv_poll_t *h, int status, int events) {
   uv_poll_start(&cl->poll, UV_READABLE, on_client);
 }
 
+/* A frame on the RTU line: libmodbus reads it whole (bounded by the byte
+ * timeout between characters: one frame's time on the line, 0.3 s at most
+ * at 9600 baud) and checks its CRC and unit id (another unit's frame:
+ * nothing, and the next frame is taken as that unit's answer, as on a shared
+ * line); the answer goes back with its CRC (modbus_send_raw_request
+ * frames a unit id and a PDU). A broadcast (unit 0) is applied, never
+ * answered. */
+static void on_rtu(uv_poll_t *h, int status, int events) {
+  mbs_server *s = h->data;
+  if (status < 0 || !(events & UV_READABLE)) return;
+  uint8_t req[MODBUS_RTU_MAX_ADU_LENGTH];
+  int rc = modbus_receive(s->rtu, req);
+  if (rc < 0) { /* a bad CRC, a frame cut short: what is left of it goes */
+    if (++s->rtu_errors == 1 || s->rtu_errors % 100 == 0)
+      log_warn(MOD, "RTU %s: frame dropped (%s), %ld so far", s->rtu_name, modbus_strerror(errno),
+               s->rtu_errors);
+    modbus_flush(s->rtu);
+    return;
+  }
+  if (rc < 4) return; /* not ours (0) or no PDU: unit id + function + CRC */
+  uint8_t unit = req[0];
+  uint8_t resp[1 + MBS_PDU_MAX];
+  char who[80];
+  snprintf(who, sizeof who, "rtu:%s", s->rtu_name);
+  size_t n = answer(s, s->rtu_writes, who, req + 1, (size_t)rc - 3, resp + 1);
+  if (unit == 0 || n == 0) return;
+  resp[0] = unit;
+  if (modbus_send_raw_request(s->rtu, resp, (int)n + 1) < 0)
+    log_warn(MOD, "RTU %s: cannot answer: %s", s->rtu_name, modbus_strerror(errno));
+}
+
+/* The RTU slave on modbus_server.rtu_port, its serial fd watched by the loop
+ * (rtu_watch) like the TCP sockets. */
+static int rtu_open(mbs_server *s, const char *port, char *err, size_t errlen) {
+  const config *cfg = s->st->cfg;
+  int baud = (int)config_get_int(cfg, "modbus_server.rtu_baud");
+  const char *par = config_get(cfg, "modbus_server.rtu_parity");
+  char parity = par && par[0] ? par[0] : 'E';
+  s->rtu_writes = config_get_bool(cfg, "modbus_server.rtu_writes");
+  snprintf(s->rtu_name, sizeof s->rtu_name, "%s", port);
+  s->rtu = modbus_new_rtu(port, baud, parity, 8, 1);
+  if (!s->rtu)
+    return errbuf_fail(err, errlen, "modbus_server.rtu_port: %s", modbus_strerror(errno));
+  modbus_set_slave(s->rtu, s->unit_id);
+  modbus_set_indication_timeout(s->rtu, 0, 200000);
+  modbus_set_byte_timeout(s->rtu, 0, 100000);
+  if (modbus_connect(s->rtu) != 0) {
+    int e = errno;
+    modbus_free(s->rtu);
+    s->rtu = NULL;
+    return errbuf_fail(err, errlen, "modbus_server.rtu_port: cannot open %s: %s", port,
+                       modbus_strerror(e));
+  }
+  s->rtu_fd = modbus_get_socket(s->rtu);
+  log_info(MOD, "Modbus RTU slave on %s (%d baud, 8%c1, unit %d, writes %s)", port, baud, parity,
+           s->unit_id, s->rtu_writes ? "allowed" : "refused");
+  return 0;
+}
+
+static void rtu_watch(mbs_server *s) {
+  if (uv_poll_init(s->st->loop, &s->rtu_poll, s->rtu_fd) != 0) {
+    log_warn(MOD, "RTU %s cannot be watched: no RTU slave", s->rtu_name);
+    return;
+  }
+  s->rtu_poll.data = s;
+  uv_poll_start(&s->rtu_poll, UV_READABLE, on_rtu);
+  s->rtu_polling = true;
+}
+
 static void on_timer(uv_timer_t *t) {
   mbs_server *s = t->data;
   mbs_writer w = {s, w_set_limit, w_set_enabled, w_set_phases, w_set_charge_mode};
@@ -306,6 +393,11 @@ static void mbs_closing(void *ctx) {
     uv_close((uv_handle_t *)&s->listen_poll, on_handle_closed);
     s->listening = false;
   }
+  if (s->rtu_polling) {
+    uv_poll_stop(&s->rtu_poll);
+    uv_close((uv_handle_t *)&s->rtu_poll, on_handle_closed);
+    s->rtu_polling = false;
+  }
   if (s->timer_on) {
     uv_timer_stop(&s->timer);
     uv_close((uv_handle_t *)&s->timer, on_handle_closed);
@@ -319,6 +411,10 @@ static void mbs_free(void *ctx) {
   if (s->mb) {
     modbus_set_socket(s->mb, -1); /* the last client's socket, closed already */
     modbus_free(s->mb);
+  }
+  if (s->rtu) {
+    modbus_close(s->rtu);
+    modbus_free(s->rtu);
   }
   free(s);
 }
@@ -350,12 +446,46 @@ int modbus_server_leader(const station *st, char *addr, size_t len, borne_ms *at
   return -1;
 }
 
+/* The TCP server on modbus_server.listen (HOST:PORT). */
+static int tcp_start(mbs_server *s, const char *listen_at, char *err, size_t errlen) {
+  station *st = s->st;
+  char host[256];
+  snprintf(host, sizeof host, "%s", listen_at);
+  char *colon = strrchr(host, ':');
+  if (!colon) return errbuf_fail(err, errlen, "modbus_server.listen: HOST:PORT");
+  *colon = 0;
+  s->mb = modbus_new_tcp_pi(host, colon + 1);
+  if (!s->mb) return errbuf_fail(err, errlen, "modbus_server.listen: %s", modbus_strerror(errno));
+  /* a request announced by its first bytes must arrive whole within 0.2 s:
+   * the loop never waits longer on one slow client */
+  modbus_set_indication_timeout(s->mb, 0, 200000);
+  modbus_set_byte_timeout(s->mb, 0, 200000);
+  s->listen_fd = modbus_tcp_pi_listen(s->mb, MBS_MAX_CLIENTS);
+  if (s->listen_fd < 0) {
+    int e = errno;
+    modbus_free(s->mb);
+    s->mb = NULL;
+    return errbuf_fail(err, errlen, "modbus_server.listen: cannot listen on %s: %s", listen_at,
+                       modbus_strerror(e));
+  }
+  uv_poll_init(st->loop, &s->listen_poll, s->listen_fd);
+  s->listen_poll.data = s;
+  uv_poll_start(&s->listen_poll, UV_READABLE, on_listen);
+  s->listening = true;
+  struct sockaddr_storage ss;
+  socklen_t sl = sizeof ss;
+  int port = 0;
+  if (getsockname(s->listen_fd, (struct sockaddr *)&ss, &sl) == 0)
+    port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                          : ((struct sockaddr_in *)&ss)->sin_port);
+  log_info(MOD, "Modbus TCP server on %s (port %d, unit %d, %d writer address(es))", host, port,
+           s->unit_id, s->allow_count);
+  return 0;
+}
+
 int modbus_server_attach(station *st, char *err, size_t errlen) {
   const char *rtu = config_get(st->cfg, "modbus_server.rtu_port");
-  if (rtu && rtu[0])
-    return errbuf_fail(err, errlen,
-                       "modbus_server.rtu_port: the RTU slave is not there yet (TCP only, "
-                       "docs/modbus-server.md)");
+  bool has_rtu = rtu && rtu[0];
   const char *listen_at = config_get(st->cfg, "modbus_server.listen");
   const char *role = config_get(st->cfg, "site.role");
   bool follower = role && !strcmp(role, "follower");
@@ -363,11 +493,13 @@ int modbus_server_attach(station *st, char *err, size_t errlen) {
     return errbuf_fail(err, errlen,
                        "site.role = follower: set modbus_server.listen (the leader writes the "
                        "setpoints there) and modbus_server.allow (the leader's address)");
-  if (!listen_at || !listen_at[0]) return 0;
+  bool has_tcp = listen_at && listen_at[0];
+  if (!has_tcp && !has_rtu) return 0;
   mbs_server *s = calloc(1, sizeof *s);
   if (!s) return errbuf_fail(err, errlen, "modbus_server: out of memory");
   s->st = st;
   s->listen_fd = -1;
+  s->rtu_fd = -1;
   s->unit_id = (int)config_get_int(st->cfg, "modbus_server.unit_id");
   mbs_state_init(&s->state, config_get_number(st->cfg, "modbus_server.failsafe_a"),
                  (int)config_get_int(st->cfg, "modbus_server.failsafe_s"));
@@ -387,35 +519,13 @@ int modbus_server_attach(station *st, char *err, size_t errlen) {
     free(s);
     return -1;
   }
-  char host[256];
-  snprintf(host, sizeof host, "%s", listen_at);
-  char *colon = strrchr(host, ':');
-  if (!colon) {
-    free(s);
-    return errbuf_fail(err, errlen, "modbus_server.listen: HOST:PORT");
+  /* the serial line opened first: nothing of the loop's to undo if it fails */
+  if ((has_rtu && rtu_open(s, rtu, err, errlen) != 0) ||
+      (has_tcp && tcp_start(s, listen_at, err, errlen) != 0)) {
+    mbs_free(s);
+    return -1;
   }
-  *colon = 0;
-  s->mb = modbus_new_tcp_pi(host, colon + 1);
-  if (!s->mb) {
-    free(s);
-    return errbuf_fail(err, errlen, "modbus_server.listen: %s", modbus_strerror(errno));
-  }
-  /* a request announced by its first bytes must arrive whole within 0.2 s:
-   * the loop never waits longer on one slow client */
-  modbus_set_indication_timeout(s->mb, 0, 200000);
-  modbus_set_byte_timeout(s->mb, 0, 200000);
-  s->listen_fd = modbus_tcp_pi_listen(s->mb, MBS_MAX_CLIENTS);
-  if (s->listen_fd < 0) {
-    int e = errno;
-    modbus_free(s->mb);
-    free(s);
-    return errbuf_fail(err, errlen, "modbus_server.listen: cannot listen on %s: %s", listen_at,
-                       modbus_strerror(e));
-  }
-  uv_poll_init(st->loop, &s->listen_poll, s->listen_fd);
-  s->listen_poll.data = s;
-  uv_poll_start(&s->listen_poll, UV_READABLE, on_listen);
-  s->listening = true;
+  if (has_rtu) rtu_watch(s);
   uv_timer_init(st->loop, &s->timer);
   s->timer.data = s;
   uv_timer_start(&s->timer, on_timer, 1000, 1000);
@@ -425,13 +535,5 @@ int modbus_server_attach(station *st, char *err, size_t errlen) {
     mbs_closing(s);
     return errbuf_fail(err, errlen, "modbus_server: cannot add the module");
   }
-  struct sockaddr_storage ss;
-  socklen_t sl = sizeof ss;
-  int port = 0;
-  if (getsockname(s->listen_fd, (struct sockaddr *)&ss, &sl) == 0)
-    port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                          : ((struct sockaddr_in *)&ss)->sin_port);
-  log_info(MOD, "Modbus TCP server on %s (port %d, unit %d, %d writer address(es))", host, port,
-           s->unit_id, s->allow_count);
   return 0;
 }

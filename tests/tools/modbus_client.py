@@ -13,25 +13,37 @@ Control: one JSON object per line on stdin, one answer per line on stdout:
       {"closed": true}
   {"cmd": "quit"}
 Arguments: --host, --port, --unit, --source (the local address to connect
-from, e.g. 127.0.0.2, to be a client borne does not allow to write).
+from, e.g. 127.0.0.2, to be a client borne does not allow to write); or
+--rtu DEVICE [--baud 9600 --parity E]: an RTU master on a serial line (then
+"raw" writes the bytes on the line and answers what came back within 0.5 s).
 """
 import argparse
 import json
 import socket
 import sys
 
-from pymodbus.client import ModbusTcpClient
+from pymodbus.client import ModbusSerialClient, ModbusTcpClient
+from pymodbus.framer.rtu_framer import ModbusRtuFramer
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--host", default="127.0.0.1")
-    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--port", type=int, default=502)
+    ap.add_argument("--rtu", default=None)
+    ap.add_argument("--baud", type=int, default=9600)
+    ap.add_argument("--parity", default="E")
     ap.add_argument("--unit", type=int, default=1)
     ap.add_argument("--source", default=None)
     a = ap.parse_args()
     src = (a.source, 0) if a.source else None
-    client = ModbusTcpClient(a.host, port=a.port, source_address=src, timeout=3, retries=0)
+    if a.rtu:
+        client = ModbusSerialClient(a.rtu, framer=ModbusRtuFramer, baudrate=a.baud,
+                                    parity=a.parity, bytesize=8, stopbits=1, timeout=2,
+                                    retries=0)
+    else:
+        client = ModbusTcpClient(a.host, port=a.port, source_address=src, timeout=3,
+                                 retries=0)
     if not client.connect():
         print(json.dumps({"error": "cannot connect"}), flush=True)
         return 1
@@ -52,6 +64,13 @@ def main():
             elif c == "write":
                 r = client.write_register(cmd["addr"], cmd["value"], slave=a.unit)
                 out = {"exception": r.exception_code} if r.isError() else {"ok": True}
+            elif c == "raw" and a.rtu:
+                line = client.socket
+                line.reset_input_buffer()
+                line.write(bytes.fromhex(cmd["hex"]))
+                line.timeout = 0.5
+                out = {"reply": line.read(300).hex()}
+                line.timeout = client.params.timeout
             elif c == "raw":
                 s = socket.create_connection((a.host, a.port), timeout=1,
                                              source_address=src)
@@ -61,6 +80,8 @@ def main():
                     out = {"reply": data.hex()} if data else {"closed": True}
                 except socket.timeout:
                     out = {"reply": ""}
+                except ConnectionResetError:  # closed with our bytes unread: RST
+                    out = {"closed": True}
                 s.close()
             else:
                 out = {"error": f"unknown command {c}"}
