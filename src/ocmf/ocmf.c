@@ -10,7 +10,9 @@
 
 struct ocmf {
   store *db;
-  ocmf_key *key;
+  ocmf_key *key; /* NULL until ocmf_key_ensure when deferred */
+  char *key_path;
+  bool create_key;
   ocmf_source src;
   int64_t max_rows;
 };
@@ -31,7 +33,14 @@ static int db_fail(ocmf *o, const char *what, char *err, size_t errlen) {
 
 static int sign_with_station_key(void *ctx, const ocmf_payload *p, char *out, size_t outlen,
                                  char *err, size_t errlen) {
-  return ocmf_record_sign(p, ctx, out, outlen, err, errlen);
+  ocmf *o = ctx;
+  if (ocmf_key_ensure(o, err, errlen) != 0) return -1;
+  return ocmf_record_sign(p, o->key, out, outlen, err, errlen);
+}
+
+int ocmf_key_ensure(ocmf *o, char *err, size_t errlen) {
+  if (o->key) return 0;
+  return ocmf_key_load(&o->key, o->key_path, o->create_key, err, errlen);
 }
 
 int ocmf_open(ocmf **out, store *db, const ocmf_options *opt, char *err, size_t errlen) {
@@ -43,13 +52,21 @@ int ocmf_open(ocmf **out, store *db, const ocmf_options *opt, char *err, size_t 
   }
   o->db = db;
   o->max_rows = OCMF_RECORD_MAX_ROWS;
-  if (store_module_migrate(db, "ocmf", migrations,
-                           (int)(sizeof migrations / sizeof migrations[0])) != 0) {
-    snprintf(err, errlen, "OCMF tables: %s", store_last_error(db));
+  o->create_key = opt->create_key;
+  if (!(o->key_path = strdup(opt->key_path))) {
+    snprintf(err, errlen, "OCMF: out of memory");
     free(o);
     return -1;
   }
-  if (ocmf_key_load(&o->key, opt->key_path, opt->create_key, err, errlen) != 0) {
+  if (store_module_migrate(db, "ocmf", migrations,
+                           (int)(sizeof migrations / sizeof migrations[0])) != 0) {
+    snprintf(err, errlen, "OCMF tables: %s", store_last_error(db));
+    free(o->key_path);
+    free(o);
+    return -1;
+  }
+  if (!opt->defer_key && ocmf_key_ensure(o, err, errlen) != 0) {
+    free(o->key_path);
     free(o);
     return -1;
   }
@@ -63,6 +80,7 @@ void ocmf_set_record_budget(ocmf *o, int64_t max_rows) { o->max_rows = max_rows;
 void ocmf_close(ocmf *o) {
   if (!o) return;
   ocmf_key_free(o->key);
+  free(o->key_path);
   free(o);
 }
 
@@ -72,7 +90,7 @@ void ocmf_set_source(ocmf *o, const ocmf_source *src) {
   if (src)
     o->src = *src;
   else
-    o->src = (ocmf_source){"station-key", o->key, sign_with_station_key};
+    o->src = (ocmf_source){"station-key", o, sign_with_station_key};
 }
 
 const char *ocmf_source_name(const ocmf *o) { return o->src.name; }
@@ -109,6 +127,8 @@ int ocmf_last_pagination(ocmf *o, uint64_t *out) {
 int ocmf_emit(ocmf *o, ocmf_payload *p, int64_t session_id, int connector, char kind, int64_t at_ms,
               char *out, size_t outlen, char *err, size_t errlen) {
   uint64_t pg;
+  /* a station key that cannot be had uses no number */
+  if (o->src.sign == sign_with_station_key && ocmf_key_ensure(o, err, errlen) != 0) return -1;
   if (ocmf_reserve_pagination(o, &pg, err, errlen) != 0) return -1;
   p->pagination = pg;
   char rec[OCMF_RECORD_MAX];

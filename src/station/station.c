@@ -15,10 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <openssl/rand.h>
 
 #include "station/events.h"
 #include "station/hw_factory.h"
@@ -54,8 +53,9 @@ static int load_or_create_token(station *st, char *err, size_t errlen) {
     snprintf(err, errlen, "%s: token too short; delete the file to get a new one", path);
     return -1;
   }
+  /* the kernel's random source: no OpenSSL DRBG set up on the start path */
   unsigned char raw[24];
-  if (RAND_bytes(raw, sizeof raw) != 1) {
+  if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) {
     snprintf(err, errlen, "cannot generate an API token: no random source");
     return -1;
   }
