@@ -1227,9 +1227,16 @@ bool station_offline(const station *st) { return st->core.offline; }
 
 void station_ocpp_traffic(station *st, const char *action, bool from_csms, int64_t latency_ms,
                           const char *errcode) {
-  /* the first CALL's outcome (the BootNotification's): the start's second
-   * half runs on the next loop turn */
-  if (st->late_pending && !from_csms) uv_timer_start(&st->late_timer, late_cb, 0, 0);
+  /* After the BootNotification's answer the start's second half waits for
+   * the OCPP traffic to go quiet (the first StatusNotifications go out
+   * first), STATION_LATE_QUIET_MS after the last outcome, but never longer
+   * than STATION_LATE_WAIT_MS after the start. */
+  if (st->late_pending && !st->closing) {
+    uint64_t now = uv_now(st->loop), end = st->started_real_ms + STATION_LATE_WAIT_MS;
+    uint64_t left = end > now ? end - now : 0;
+    uv_timer_start(&st->late_timer, late_cb,
+                   left < STATION_LATE_QUIET_MS ? left : STATION_LATE_QUIET_MS, 0);
+  }
   for (int i = 0; i < st->module_count; i++)
     if (st->modules[i].ocpp_traffic)
       st->modules[i].ocpp_traffic(st->modules[i].ctx, action, from_csms, latency_ms, errcode);

@@ -165,8 +165,9 @@ typedef struct station {
   bool restart_requested;
   bool restart_hard;
   /* The start's second half (station_options.defer_late): attached from the
-   * loop once the first BootNotification was answered (or after
-   * STATION_LATE_WAIT_MS, or before a session starts, whichever is first). */
+   * loop once the OCPP traffic after the first BootNotification's answer was
+   * quiet (or after STATION_LATE_WAIT_MS, or before a session starts,
+   * whichever is first). */
   uv_timer_t late_timer;
   bool late_pending;
   bool https;
@@ -218,16 +219,20 @@ typedef struct {
    * BootNotification needs (configuration, store, charge-point model, the
    * `attach` modules, whose OCPP link starts connecting) and returns; the
    * `attach_late` modules and the HTTP server's listening socket follow from
-   * the loop once the BootNotification was answered, or after
-   * STATION_LATE_WAIT_MS, and always before a session starts. The "ready"
+   * the loop once the BootNotification was answered and the OCPP traffic
+   * after it (the first StatusNotifications) was quiet for
+   * STATION_LATE_QUIET_MS, or after STATION_LATE_WAIT_MS, and always before
+   * a session starts. The "ready"
    * log line and on_started come then; a failure then closes the station
    * (on_started gets why). false: everything before station_open returns. */
   bool defer_late;
 } station_options;
 
-/* The longest the second half of a deferred start waits for the first
- * BootNotification's answer (real ms). */
+/* The longest the second half of a deferred start waits (real ms from
+ * station_open) for the first BootNotification's answer and the OCPP
+ * traffic after it to go quiet for STATION_LATE_QUIET_MS. */
 #define STATION_LATE_WAIT_MS 300
+#define STATION_LATE_QUIET_MS 20
 
 /* Opens the database, builds the hardware, runs the self-test, starts the
  * API (unless opt->swarm). On error returns -1 with one line in err; nothing is left running. */

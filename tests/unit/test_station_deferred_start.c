@@ -2,8 +2,9 @@
  * Issue 15: a station starts in two halves (station_options.defer_late).
  * station_open returns once what the first BootNotification needs is up (the
  * `attach` modules); the `attach_late` modules and the HTTP server's
- * listening socket follow from the loop once the first CALL of the station
- * got its answer (station_ocpp_traffic), or after STATION_LATE_WAIT_MS, and
+ * listening socket follow from the loop once the OCPP traffic after the first
+ * answer (station_ocpp_traffic) was quiet for STATION_LATE_QUIET_MS, or after
+ * STATION_LATE_WAIT_MS, and
  * always before any module hears of a session. A failure of the second half
  * closes the station and says why. Without defer_late everything is up when
  * station_open returns.
@@ -25,10 +26,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "keys/key_tables.h"
 #include "station/station.h"
 #include "test_tmpdir.h"
 #include "hal/hal_sim.h"
-#include "keys/key_tables.h"
 #include "util/log.h"
 
 static int early_count, late_count, late_heard_start;
@@ -166,7 +167,11 @@ static void the_late_half_waits_for_the_first_answer_then_listens(void **state) 
   if ((uv_hrtime() - t0) / 1000000 < STATION_LATE_WAIT_MS) assert_int_equal(late_count, 0);
   assert_int_equal(f.started_calls, late_count);
   station_ocpp_traffic(f.st, "BootNotification", false, 3, NULL);
+  uv_update_time(&f.loop);
+  uint64_t answered = uv_now(&f.loop);
   assert_true(run_until_count(&f, &late_count, 1));
+  /* not before the traffic was quiet (the loop's clock, ms) */
+  assert_true(uv_now(&f.loop) - answered >= STATION_LATE_QUIET_MS - 1);
   assert_int_equal(late_saw_early, 1);
   assert_int_equal(f.started_calls, 1);
   assert_string_equal(f.started_err, "");
