@@ -14,6 +14,7 @@
 #include <cmocka.h>
 // clang-format on
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -223,6 +224,49 @@ static void a_bad_key_file_stops_opening(void **state) {
   assert_null(f->o);
 }
 
+static int count_commit(void *ctx) {
+  (*(int *)ctx)++;
+  return 0;
+}
+
+/* Issue 15: a station-key record, its number and the trim are one commit;
+ * the number is still never reused (the next record gets the next one), and
+ * the record is on disk when ocmf_emit returns (another connection sees it). */
+static void a_station_key_record_and_its_number_are_one_commit(void **state) {
+  fixture *f = *state;
+  char err[256];
+  int commits = 0;
+  sqlite3_commit_hook(store_sqlite(f->db), count_commit, &commits);
+  ocmf_payload p = payload('B', 1000);
+  assert_int_equal(ocmf_emit(f->o, &p, 5, 1, 'B', T0_MS, NULL, 0, err, sizeof err), 0);
+  assert_int_equal(commits, 1);
+  sqlite3 *other;
+  assert_int_equal(sqlite3_open_v2(f->db_path, &other, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  sqlite3_stmt *st;
+  assert_int_equal(sqlite3_prepare_v2(other,
+                                      "SELECT (SELECT last FROM ocmf_pagination),"
+                                      " (SELECT COUNT(*) FROM ocmf_records WHERE pagination = 1)",
+                                      -1, &st, NULL),
+                   SQLITE_OK);
+  assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+  assert_int_equal(sqlite3_column_int(st, 0), 1);
+  assert_int_equal(sqlite3_column_int(st, 1), 1);
+  sqlite3_finalize(st);
+  sqlite3_close(other);
+  /* inside a caller's batch: part of it */
+  commits = 0;
+  assert_int_equal(store_batch_begin(f->db), 0);
+  p = payload('E', 2000);
+  assert_int_equal(ocmf_emit(f->o, &p, 5, 1, 'E', T0_MS + 1, NULL, 0, err, sizeof err), 0);
+  assert_int_equal(commits, 0);
+  assert_int_equal(store_batch_end(f->db), 0);
+  assert_int_equal(commits, 1);
+  uint64_t last = 0;
+  assert_int_equal(ocmf_last_pagination(f->o, &last), 0);
+  assert_int_equal(last, 2);
+  sqlite3_commit_hook(store_sqlite(f->db), NULL, NULL);
+}
+
 /* Issue 15: the station key is loaded or made at its first use, not at open. */
 static void a_deferred_key_is_made_at_the_first_record(void **state) {
   fixture *f = *state;
@@ -283,6 +327,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(failed_record_never_reuses_its_number, setup, teardown),
       cmocka_unit_test_setup_teardown(a_bad_key_file_stops_opening, setup, teardown),
       cmocka_unit_test_setup_teardown(a_deferred_key_is_made_at_the_first_record, setup, teardown),
+      cmocka_unit_test_setup_teardown(a_station_key_record_and_its_number_are_one_commit, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(a_deferred_key_that_cannot_be_had_uses_no_number, setup,
                                       teardown),
   };
