@@ -73,3 +73,6 @@ console.log(`\nstart timeline, ms from spawn, medians of ${RUNS} starts per buil
 console.log(`| phase | ${bins.join(' | ')} |`);
 console.log(`|---|${bins.map(() => '---|').join('')}`);
 for (const p of PHASES) console.log(`| ${p} | ${results.map((rs) => median(rs.map((t) => t[p])).toFixed(1)).join(' | ')} |`);
+// exec -> main moves most with the machine's load; what borned itself does comes after it
+for (const p of PHASES.slice(1))
+  console.log(`| ${p}, after the first log line | ${results.map((rs) => median(rs.map((t) => (t[p] === null || t[PHASES[0]] === null ? null : t[p] - t[PHASES[0]]))).toFixed(1)).join(' | ')} |`);
