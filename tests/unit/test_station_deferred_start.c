@@ -169,9 +169,11 @@ static void the_late_half_waits_for_the_first_answer_then_listens(void **state) 
   station_ocpp_traffic(f.st, "BootNotification", false, 3, NULL);
   uv_update_time(&f.loop);
   uint64_t answered = uv_now(&f.loop);
+  bool capped = answered + STATION_LATE_QUIET_MS > f.st->started_real_ms + STATION_LATE_WAIT_MS;
   assert_true(run_until_count(&f, &late_count, 1));
-  /* not before the traffic was quiet (the loop's clock, ms) */
-  assert_true(uv_now(&f.loop) - answered >= STATION_LATE_QUIET_MS - 1);
+  /* not before the traffic was quiet (the loop's clock, ms), unless the wait
+   * from the start ended first (a slow machine, ASan) */
+  if (!capped) assert_true(uv_now(&f.loop) - answered >= STATION_LATE_QUIET_MS - 1);
   assert_int_equal(late_saw_early, 1);
   assert_int_equal(f.started_calls, 1);
   assert_string_equal(f.started_err, "");
@@ -202,9 +204,8 @@ static void without_a_back_end_the_late_half_runs_on_the_next_turn(void **state)
   fx f;
   open_fx(&f, false, false, true);
   assert_int_equal(late_count, 0);
-  uint64_t t0 = uv_now(&f.loop);
-  assert_true(run_until_count(&f, &late_count, 1));
-  assert_true(uv_now(&f.loop) - t0 < STATION_LATE_WAIT_MS);
+  uv_run(&f.loop, UV_RUN_NOWAIT); /* the first loop turn: its due timers */
+  assert_int_equal(late_count, 1);
   assert_true(accepts(http_server_port(f.st->http)));
   close_fx(&f);
 }
