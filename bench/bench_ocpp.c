@@ -262,7 +262,8 @@ static int round_trips(const char *action, const char *payload_text) {
   bench b = {.loop = &loop, .action = action, .payload_text = payload_text, .target = ROUNDS};
   ocpp_link_events ev = {
       .ctx = &b, .connected = on_connected, .disconnected = on_disconnected, .call = no_call};
-  b.link = ocpp_link_new(&loop, &tc, 30, &ocpp16_dialect, ocpp16_validate, &ev, err, sizeof err);
+  b.link = ocpp_link_new(&loop, &tc, 30, (const ocpp_dialect *const[]){&ocpp16_dialect}, 1, NULL,
+                         &ev, err, sizeof err);
   if (!b.link) {
     fprintf(stderr, "bench_ocpp: %s\n", err);
     return -1;

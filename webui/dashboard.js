@@ -1,6 +1,6 @@
 // Dashboard: one card per charge point (state with the LED colour, power,
 // current and voltage per phase, session energy and duration, badge/user, why
-// the current is limited, remote start/stop), the site block when the
+// the current is limited, remote start/stop, the charging mode), the site block when the
 // status has one, and the installation of many stations (GET /site: the
 // leader's members and their links, or who leads this follower). Live: meter readings update the numbers, every other event
 // re-reads the status once. Below the cards: the back end's state
@@ -172,6 +172,7 @@ export async function mount(root, ctx) {
       c.error ? h('p', { class: 'error', 'data-test': 'error' }, `${c.error.code} — ${c.error.text}`) : null,
       c.meter_error ? h('p', { class: 'error' }, t('meter_error', { e: c.meter_error })) : null,
       c.operative === false ? h('p', { class: 'muted' }, t('inoperative')) : null,
+      c.charge_mode ? modeField(c) : null,
       actions);
     const start = c.session?.start ? Date.parse(c.session.start) : null;
     const clockSkew = Date.parse(status.station.time) - Date.now();
@@ -256,6 +257,23 @@ export async function mount(root, ctx) {
     if (typeof s.limit_a === 'number') siteLimit = s.limit_a;
     siteChartBox = h('div', { class: 'chart-box', 'data-test': 'site-chart' }, siteChart());
     return h('section', { class: 'card site', 'aria-labelledby': 'site-h', 'data-test': 'site' }, h('h2', { id: 'site-h' }, t('site')), siteChartBox, dl);
+  }
+
+  /* The charging mode (connector.N.charge_mode, docs/energy.md "Solar
+   * surplus"), set at run time through PUT /owner-settings (the owner may). */
+  const MODES = ['normal', 'solar', 'solar_min', 'offpeak_or_solar'];
+  function modeField(c) {
+    const sel = h('select', { 'data-test': 'charge-mode', onchange: (ev) => setMode(c.id, ev.target.value) },
+      MODES.map((m) => h('option', { value: m, selected: m === c.charge_mode }, t(`mode_${m}`))));
+    return field(`charge-mode-${c.id}`, t('charge_mode'), sel);
+  }
+
+  async function setMode(id, mode) {
+    try {
+      await api('PUT', '/owner-settings', { [`connector.${id}.charge_mode`]: mode });
+      ctx.toast(t('mode_set', { n: id, m: t(`mode_${mode}`) }));
+    } catch (e) { ctx.toast(e.message, true); }
+    refresh().catch(() => {});
   }
 
   async function act(id, what, body) {

@@ -183,6 +183,16 @@ static int put_settings(void *ctx, const http_request *req, http_response *res) 
  * stays the installer's. */
 static const char *const owner_keys[] = {"schedule.windows", "schedule.follow_offpeak", NULL};
 
+/* connector.N.charge_mode: the owner picks each point's charging mode
+ * (issue 21: "set from the web page"; the dashboard's select). */
+static bool owner_charge_mode_key(const char *key) {
+  if (strncmp(key, "connector.", 10) != 0) return false;
+  const char *p = key + 10;
+  if (*p < '1' || *p > '9') return false;
+  while (*p >= '0' && *p <= '9') p++;
+  return strcmp(p, ".charge_mode") == 0;
+}
+
 static int put_owner_settings(void *ctx, const http_request *req, http_response *res) {
   json_t *body = http_parse_object(req, res, 0);
   if (!body) return 0;
@@ -191,6 +201,7 @@ static int put_owner_settings(void *ctx, const http_request *req, http_response 
   json_object_foreach(body, key, v) {
     bool allowed = false;
     for (int i = 0; owner_keys[i] && !allowed; i++) allowed = strcmp(owner_keys[i], key) == 0;
+    allowed |= owner_charge_mode_key(key);
     if (!allowed) {
       /* the message first: `key` lives in body */
       http_json_error(res, 403, "%s: only the installer may change it (Settings)", key);

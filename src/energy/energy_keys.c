@@ -124,7 +124,8 @@ static const cfg_key_def rows[] = {
      true,
      "Charging mode: normal (the other limits only), solar (solar surplus only: starts and stops "
      "with the sun), solar_min (6 A from the grid, the rest from the surplus), offpeak_or_solar "
-     "(full in the off-peak period, surplus only outside). Solar modes need a grid input.",
+     "(full in the off-peak period, surplus only outside). Solar modes need a grid input or "
+     "solar.inverter.",
      NULL, NULL},
     {"solar.start_threshold_w", CFG_NUMBER, "0", 0, 100000, NULL, true,
      "Solar: surplus in watts beyond the least charging power (6 A on the phases used) needed "
@@ -157,6 +158,15 @@ static const cfg_key_def rows[] = {
      NULL, NULL},
     {"solar.max_switches_per_hour", CFG_INT, "4", 0, 30, NULL, true,
      "Solar: most phase switches of one connector in any hour (0: never switch).", NULL, NULL},
+    {"solar.inverter", CFG_STRING, NULL, 0, 32, NULL, false,
+     "Solar: the Modbus meter (a meter.NAME, e.g. model sunspec-inverter) that is the PV "
+     "inverter. Without a fresh grid sample the surplus is its production minus "
+     "solar.house_load_w.",
+     "meter name", NULL},
+    {"solar.house_load_w", CFG_NUMBER, "0", 0, 100000, NULL, true,
+     "Solar: the house consumption in watts assumed when the surplus comes from the inverter "
+     "(no grid meter sees the house's load).",
+     NULL, NULL},
     {"schedule.windows", CFG_STRING, "", 0, 512, NULL, true,
      "Charging windows of the station in site.timezone: weekly rules and date exceptions "
      "separated by `;`, e.g. `Mon-Sun 22:00-06:00; 2026-12-25 off`. Outside them sessions are "

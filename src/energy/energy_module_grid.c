@@ -83,6 +83,14 @@ static void own_draw(const energy *e, double own[3]) {
 
 void energy_on_grid(void *ctx, const char *source, const grid_sample *g) {
   energy *e = ctx;
+  if (source && strcmp(source, "inverter") == 0) { /* the solar source, not a grid input */
+    if (!g->has_power) return;
+    e->pv_have = true;
+    e->pv_at = g->at;
+    e->pv_w = fmax(0, g->power_total_w);
+    if (e->source < 0 || !e->src[e->source].have) energy_round_soon(e);
+    return;
+  }
   int i = energy_source_index(source);
   if (i < 0) return;
   source_slot *x = &e->src[i];

@@ -88,7 +88,12 @@ typedef struct {
   solar_conn_in sol_in[BORNE_MAX_CONNECTORS];
   double solar_applied[BORNE_MAX_CONNECTORS]; /* LIMIT_SOLAR as applied; < 0: cleared */
   solar_state solar_prev[BORNE_MAX_CONNECTORS];
-  bool lm_active; /* load management acted in the last round */
+  bool has_inverter;   /* solar.inverter names a meter */
+  bool pv_have;        /* an inverter sample arrived */
+  borne_ms pv_at;      /* ... measured then */
+  double pv_w;         /* its production, W */
+  double house_load_w; /* solar.house_load_w */
+  bool lm_active;      /* load management acted in the last round */
   bool failsafe;
   bool contact;
   long rounds;

@@ -35,6 +35,9 @@ void energy_solar_config(energy *e) {
   c.max_switches_per_hour = (int)config_get_int(cfg, "solar.max_switches_per_hour");
   c.stale_ms = (borne_ms)(config_get_number(cfg, "grid.stale_s") * 1000);
   e->scfg = c;
+  const char *inv = config_get(cfg, "solar.inverter");
+  e->has_inverter = inv && inv[0];
+  e->house_load_w = config_get_number(cfg, "solar.house_load_w");
   if (e->sol) solar_set_config(e->sol, &c);
   char k[64];
   for (int i = 0; i < e->n; i++) {
@@ -42,9 +45,11 @@ void energy_solar_config(energy *e) {
     int m = solar_mode_parse(config_get(cfg, k));
     e->mode[i] = m < 0 ? SOLAR_MODE_NORMAL : (solar_mode)m;
     /* without a grid input no surplus is ever known: say so, once per change */
-    if (e->mode[i] != SOLAR_MODE_NORMAL && e->source < 0)
-      log_warn(MOD, "%s = %s but grid.source = none: no solar surplus is measured", k,
-               solar_mode_name(e->mode[i]));
+    if (e->mode[i] != SOLAR_MODE_NORMAL && e->source < 0 && !e->has_inverter)
+      log_warn(MOD,
+               "%s = %s but grid.source = none and no solar.inverter: no solar surplus is "
+               "measured",
+               k, solar_mode_name(e->mode[i]));
   }
 }
 
@@ -114,6 +119,7 @@ void energy_solar_round(energy *e, borne_ms now) {
     in->phases = station_connector_phases(st, i + 1) == 1 ? 1 : 3;
     in->switchable = in->phases == 3 && hal_phases(e, i + 1) > 0;
     in->offpeak = offpeak;
+    in->priority = e->priority[i];
     for (int k = 0; k < 3; k++) in->draw_a[k] = sc->meter_ok ? fmax(0, sc->meter.current_a[k]) : 0;
   }
   alloc_grid_in ag;
@@ -121,6 +127,12 @@ void energy_solar_round(energy *e, borne_ms now) {
   solar_grid_in g = {.valid = ag.grid_valid, .at = ag.grid_at};
   memcpy(g.grid_a, ag.grid_a, sizeof g.grid_a);
   g.own_a = ag.own_a[0] + ag.own_a[1] + ag.own_a[2];
+  if (e->has_inverter && e->pv_have) {
+    g.has_pv = true;
+    g.pv_at = e->pv_at;
+    g.pv_a = e->pv_w / e->voltage;
+    g.house_a = e->house_load_w / e->voltage;
+  }
   solar_round(e->sol, now, &g, e->sol_in);
   for (int c = 1; c <= e->n; c++) {
     const solar_conn_out *o = solar_conn(e->sol, c - 1);
@@ -146,6 +158,11 @@ void energy_solar_status(const energy *e, int connector, json_t *obj) {
     json_object_set_new(s, "surplus_a", json_real(round(a * 100) / 100));
     json_object_set_new(s, "surplus_w", json_real(round(a * e->voltage)));
     json_object_set_new(s, "offpeak", json_boolean(energy_solar_offpeak(e, energy_now(e))));
+    json_object_set_new(
+        s, "source",
+        json_string(solar_source_name(e->sol ? solar_surplus_source(e->sol) : SOLAR_SRC_NONE)));
+    json_object_set_new(s, "pv_w",
+                        e->has_inverter && e->pv_have ? json_real(round(e->pv_w)) : json_null());
     json_object_set_new(obj, "solar", s);
     return;
   }

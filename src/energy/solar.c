@@ -1,6 +1,6 @@
 /*
- * Solar-surplus charging (see solar.h): one smoothed site surplus, shared in
- * connector order among the sessions in a solar mode, and for each of them a
+ * Solar-surplus charging (see solar.h): one smoothed site surplus, shared by
+ * priority and then max-min fairly among the sessions in a solar mode, and for each of them a
  * small state machine (waiting, charging, switching phases) with start and
  * stop timers, minimum charge and pause times, and a bounded number of phase
  * switches per hour. Never reads a clock, never allocates after solar_new().
@@ -27,7 +27,12 @@ struct solar {
   solar_config cfg;
   int n;
   solar_conn_out *out;
-  double smooth;   /* smoothed surplus, A (sum of phases) */
+  double smooth; /* smoothed surplus, A (sum of phases) */
+  solar_source source;
+  /* scratch of solar_round (no allocation after solar_new) */
+  int *order;
+  bool *busy, *adm;
+  double *share, *need;
   bool smooth_set; /* smooth holds a value */
   borne_ms last_at;
 };
@@ -81,9 +86,15 @@ solar *solar_new(int connectors, const solar_config *cfg) {
   if (connectors < 1) return NULL;
   solar *s = calloc(1, sizeof *s);
   if (!s) return NULL;
-  s->out = calloc((size_t)connectors, sizeof *s->out);
-  if (!s->out) {
-    free(s);
+  size_t n = (size_t)connectors;
+  s->out = calloc(n, sizeof *s->out);
+  s->order = calloc(n, sizeof *s->order);
+  s->busy = calloc(n, sizeof *s->busy);
+  s->adm = calloc(n, sizeof *s->adm);
+  s->share = calloc(n, sizeof *s->share);
+  s->need = calloc(n, sizeof *s->need);
+  if (!s->out || !s->order || !s->busy || !s->adm || !s->share || !s->need) {
+    solar_free(s);
     return NULL;
   }
   s->n = connectors;
@@ -98,6 +109,11 @@ solar *solar_new(int connectors, const solar_config *cfg) {
 void solar_free(solar *s) {
   if (!s) return;
   free(s->out);
+  free(s->order);
+  free(s->busy);
+  free(s->adm);
+  free(s->share);
+  free(s->need);
   free(s);
 }
 
@@ -117,6 +133,19 @@ void solar_set_phases(solar *s, int i, int phases) {
 
 const solar_conn_out *solar_conn(const solar *s, int i) { return &s->out[i]; }
 double solar_surplus_a(const solar *s) { return s->smooth_set ? s->smooth : 0; }
+solar_source solar_surplus_source(const solar *s) { return s->source; }
+
+const char *solar_source_name(solar_source src) {
+  switch (src) {
+  case SOLAR_SRC_GRID:
+    return "grid";
+  case SOLAR_SRC_INVERTER:
+    return "inverter";
+  case SOLAR_SRC_NONE:
+    return "none";
+  }
+  return "none";
+}
 
 int solar_switches_last_hour(const solar *s, int i, borne_ms now) {
   const solar_conn_out *o = &s->out[i];
@@ -322,6 +351,71 @@ static bool governed(const solar_conn_in *in) {
 
 static double sum3(const double v[3]) { return v[0] + v[1] + v[2]; }
 
+/* The least a session can charge with, A (sum of phases): the minimum on
+ * one phase when its contactor can go there, else on its phases (a phase
+ * switch in progress: on the phases it goes to). */
+static double least_a(const solar *s, const solar_conn_in *in, const solar_conn_out *o) {
+  int phases = o->state == SOLAR_SWITCHING ? o->switch_to : in->switchable ? 1 : o->phases;
+  return phases * s->cfg.min_a;
+}
+
+static bool running(const solar_conn_out *o) {
+  return o->state == SOLAR_CHARGING || o->state == SOLAR_SWITCHING;
+}
+
+/* Sharing order: session a before b? */
+static bool share_before(const solar *s, const solar_conn_in *in, int a, int b) {
+  if (in[a].priority != in[b].priority) return in[a].priority > in[b].priority;
+  bool ra = running(&s->out[a]) || in[a].mode == SOLAR_MODE_SOLAR_MIN;
+  bool rb = running(&s->out[b]) || in[b].mode == SOLAR_MODE_SOLAR_MIN;
+  if (ra != rb) return ra;
+  return a < b;
+}
+
+/* The shares of one priority's sessions (in sharing order) in `avail`:
+ * admitted in order while their least currents fit, then max-min fair
+ * among the admitted (each at least its least, the rest evenly: equal
+ * power to those that can take it); one not admitted gets what is left
+ * (too little to charge: it waits, or stops after the delays). */
+static void fair_shares(solar *s, const solar_conn_in *in, const int *idx, int n, double avail,
+                        double *share) {
+  double *need = s->need, used = 0;
+  bool *adm = s->adm;
+  int m = 0;
+  for (int j = 0; j < n; j++) {
+    need[j] = least_a(s, &in[idx[j]], &s->out[idx[j]]);
+    adm[j] = used + need[j] <= avail + 1e-9;
+    if (adm[j]) {
+      used += need[j];
+      m++;
+    }
+  }
+  /* the level P: sum over the admitted of max(need, P) = avail */
+  double level = m ? avail / m : 0;
+  for (int iter = 0; iter < n && m; iter++) {
+    double fixed = 0;
+    int free_n = 0;
+    for (int j = 0; j < n; j++) {
+      if (!adm[j]) continue;
+      if (need[j] > level)
+        fixed += need[j];
+      else
+        free_n++;
+    }
+    double next = free_n ? (avail - fixed) / free_n : level;
+    if (fabs(next - level) < 1e-9) break;
+    level = next;
+  }
+  double given = 0;
+  for (int j = 0; j < n; j++)
+    if (adm[j]) {
+      share[j] = fmax(need[j], level);
+      given += share[j];
+    }
+  for (int j = 0; j < n; j++)
+    if (!adm[j]) share[j] = fmax(0, avail - given);
+}
+
 void solar_round(solar *s, borne_ms now, const solar_grid_in *g, const solar_conn_in *in) {
   const solar_config *c = &s->cfg;
   /* The surplus: what would be exported if the solar-mode sessions drew
@@ -329,8 +423,13 @@ void solar_round(solar *s, borne_ms now, const solar_grid_in *g, const solar_con
    * the other sessions (normal mode, off-peak) count as the building's
    * load. Stale or missing data: no surplus. */
   double raw = 0;
-  if (g && g->valid && now - g->at <= c->stale_ms) {
-    raw = g->own_a - sum3(g->grid_a);
+  bool grid = g && g->valid && now - g->at <= c->stale_ms;
+  bool pv = g && !grid && g->has_pv && now - g->pv_at <= c->stale_ms;
+  s->source = grid ? SOLAR_SRC_GRID : pv ? SOLAR_SRC_INVERTER : SOLAR_SRC_NONE;
+  if (grid || pv) {
+    /* the grid: what is exported plus borne's draw; the inverter: what it
+     * produces minus what the house is assumed to take */
+    raw = grid ? g->own_a - sum3(g->grid_a) : g->pv_a - g->house_a;
     for (int i = 0; i < s->n; i++)
       if (!governed(&in[i])) raw -= fmax(0, sum3(in[i].draw_a));
   }
@@ -343,9 +442,13 @@ void solar_round(solar *s, borne_ms now, const solar_grid_in *g, const solar_con
   }
   s->last_at = now;
 
-  double left = s->smooth;
+  /* The sessions outside the solar rules first; the governed ones (and
+   * those pausing for a phase switch) then share the surplus. */
+  int *order = s->order, k = 0;
+  bool *busy = s->busy;
   for (int i = 0; i < s->n; i++) {
     solar_conn_out *o = &s->out[i];
+    busy[i] = false;
     if (!in[i].switchable) o->phases = in[i].phases == 1 ? 1 : 3;
     if (!in[i].wants) {
       bool sunny = in[i].mode != SOLAR_MODE_NORMAL;
@@ -358,18 +461,55 @@ void solar_round(solar *s, borne_ms now, const solar_grid_in *g, const solar_con
       o->share_a = 0;
       continue;
     }
-    if (switching(s, o, now)) continue;
+    if (switching(s, o, now)) {
+      busy[i] = governed(&in[i]);
+      if (busy[i]) order[k++] = i;
+      continue;
+    }
     if (!governed(&in[i])) {
       full(s, i, &in[i], now);
       o->share_a = 0;
       continue;
     }
-    double avail = fmax(0, left);
-    o->share_a = avail;
-    if (in[i].mode == SOLAR_MODE_SOLAR_MIN)
-      solar_min(s, i, &in[i], avail, now);
-    else
-      solar_only(s, i, &in[i], avail, now);
-    if (o->limit_a > 0) left -= fmin(avail, o->limit_a * o->phases);
+    order[k++] = i;
+  }
+  /* Higher connector.N.priority first; within one, the sessions already
+   * charging before those waiting (a newcomer does not push a running car
+   * below its minimum), then connector order. */
+  for (int a = 1; a < k; a++)
+    for (int b = a; b > 0 && share_before(s, in, order[b], order[b - 1]); b--) {
+      int t = order[b];
+      order[b] = order[b - 1];
+      order[b - 1] = t;
+    }
+  double left = s->smooth;
+  for (int grp = 0; grp < k;) {
+    int e = grp;
+    while (e < k && in[order[e]].priority == in[order[grp]].priority) e++;
+    double avail = fmax(0, left), *share = s->share;
+    fair_shares(s, in, order + grp, e - grp, avail, share);
+    for (int j = grp; j < e; j++) {
+      int i = order[j];
+      solar_conn_out *o = &s->out[i];
+      o->share_a = share[j - grp];
+      if (busy[i]) { /* its minimum stays reserved through the pause */
+        left -= fmin(share[j - grp], least_a(s, &in[i], o));
+        continue;
+      }
+      if (in[i].mode == SOLAR_MODE_SOLAR_MIN)
+        solar_min(s, i, &in[i], share[j - grp], now);
+      else
+        solar_only(s, i, &in[i], share[j - grp], now);
+      /* what it takes: its offer, or less when the car draws less (its own
+       * maximum) - the rest is there for the next priority - never less
+       * than its minimum */
+      double least = least_a(s, &in[i], o);
+      if (o->limit_a > 0)
+        left -= fmin(share[j - grp],
+                     fmax(least, fmin(o->limit_a * o->phases, sum3(in[i].draw_a) + IDLE_DRAW_A)));
+      else if (share[j - grp] >= least)
+        left -= share[j - grp]; /* waiting for its start delay: first claim on it */
+    }
+    grp = e;
   }
 }

@@ -6,13 +6,15 @@
  *
  * The surplus is what the building would export if borne's solar-mode
  * connectors drew nothing: their draw minus the grid meter's balance (import
- * positive, summed over the phases), smoothed. It is shared among the
- * solar-mode connectors in connector order. Start when the surplus has stayed
- * above the start level for start_delay, stop when it has stayed below the
- * stop level for stop_delay, never before min_charge after a start nor
- * min_pause after a stop. The result is a limit (LIMIT_SOLAR in the station)
- * that composes with all the others: the site limit always wins.
- * See docs/energy.md "Solar surplus".
+ * positive, summed over the phases), smoothed; without a fresh grid sample,
+ * a PV inverter's production minus an assumed house load. It is shared
+ * among the solar-mode connectors: higher connector.N.priority first, equal
+ * priorities max-min fairly (each at least its minimum while the surplus
+ * covers it, the rest evenly; running sessions admitted before waiting ones). Start when the
+ * surplus has stayed above the start level for start_delay, stop when it has stayed below the stop
+ * level for stop_delay, never before min_charge after a start nor min_pause after a stop. The
+ * result is a limit (LIMIT_SOLAR in the station) that composes with all the others: the site limit
+ * always wins. See docs/energy.md "Solar surplus".
  */
 #ifndef BORNE_ENERGY_SOLAR_H
 #define BORNE_ENERGY_SOLAR_H
@@ -57,6 +59,7 @@ typedef struct {
   int phases;       /* phases wired to the connector: 1 or 3 */
   bool switchable;  /* a phase contactor can put it on 1 or 3 phases */
   bool offpeak;     /* the off-peak period is on (offpeak_or_solar) */
+  int priority;     /* connector.N.priority: a higher one is served first */
   double draw_a[3]; /* its measured draw per phase now, A */
 } solar_conn_in;
 
@@ -65,10 +68,14 @@ typedef struct {
   borne_ms at;      /* when it was measured */
   double grid_a[3]; /* balance per phase at the grid connection, import positive, A */
   double own_a;     /* borne's total draw (all phases, all connectors) when it was measured */
-  /* Reserved for a PV inverter source (SunSpec over Modbus, not read yet):
-   * its production in A (sum of the phases). Unused by the rules today. */
+  /* A PV inverter (solar.inverter, a SunSpec map): used when there is no
+   * fresh grid sample. The surplus is then its production minus the
+   * assumed house load (solar.house_load_w) minus the sessions that are
+   * not in a solar mode. */
   bool has_pv;
-  double pv_a;
+  borne_ms pv_at; /* when it was measured */
+  double pv_a;    /* its production, A (sum of the phases) */
+  double house_a; /* the assumed house load, A (sum of the phases) */
 } solar_grid_in;
 
 typedef enum {
@@ -110,6 +117,10 @@ void solar_round(solar *s, borne_ms now, const solar_grid_in *g, const solar_con
 const solar_conn_out *solar_conn(const solar *s, int i);
 /* The smoothed site surplus, A (sum of phases); 0 when unknown. */
 double solar_surplus_a(const solar *s);
+/* Where the last round's surplus came from. */
+typedef enum { SOLAR_SRC_NONE, SOLAR_SRC_GRID, SOLAR_SRC_INVERTER } solar_source;
+solar_source solar_surplus_source(const solar *s);
+const char *solar_source_name(solar_source src); /* "none" "grid" "inverter" */
 /* Phase switches of connector i in the hour before `now`. */
 int solar_switches_last_hour(const solar *s, int i, borne_ms now);
 const char *solar_state_name(solar_state st);

@@ -17,8 +17,7 @@
 #include "modbus_server/modbus_server_module.h"
 #include "mqtt/mqtt_module.h"
 #include "ocmf/ocmf_module.h"
-#include "ocpp/v16/ocpp16_module.h"
-#include "ocpp/v201/ocpp201_module.h"
+#include "ocpp/ocpp_module.h"
 #include "shunt_trip/shunt_trip_module.h"
 #include "site/site_module.h"
 #include "tamper/tamper_module.h"
@@ -34,8 +33,7 @@ static const station_attach_fn attach_list[] = {
     tamper_attach,     /* the cover/tamper switch: before OCPP, whose hook gets its first alarm */
     shunt_trip_attach, /* the breaker's shunt release: before the self-test it may trip on */
     energy_attach,     /* load management: after the meters, reads their samples */
-    ocpp16_attach,     /* OCPP 1.6J back end (ocpp.url): starts connecting, so the rest overlaps */
-    ocpp201_attach,    /* OCPP 2.0.1 instead when ocpp.version says so (one of the two attaches) */
+    ocpp_attach,       /* OCPP back end (ocpp.url, any ocpp.version): starts connecting early */
     NULL,
 };
 

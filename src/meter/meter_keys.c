@@ -106,7 +106,8 @@ static const cfg_key_def rows[] = {
      "absolute path", check_dir},
     {"meter.*.model", CFG_STRING, NULL, 0, 63, NULL, false,
      "Register map of meter NAME: a file name of the maps folder without .map (sdm630, "
-     "sdm72dm, sdm72dm-v2, abb-b23, pac2200, em340, finder-7m, pro380, generic).",
+     "sdm72dm, sdm72dm-v2, abb-b23, pac2200, em340, finder-7m, pro380, sunspec-inverter, "
+     "sunspec-inverter-float, generic).",
      "map name", check_model},
     {"meter.*.port", CFG_STRING, NULL, 0, 265, NULL, false,
      "Bus of meter NAME: tcp://HOST:PORT (Modbus TCP, port 502 when left out) or a serial "
@@ -253,6 +254,8 @@ static int check_meters(const config *c, char *err, size_t errlen) {
   }
   const char *grid = config_get(c, "grid.meter");
   if (grid && grid[0] && check_defined(c, "grid.meter", grid, err, errlen) != 0) return -1;
+  const char *inv = config_get(c, "solar.inverter");
+  if (inv && inv[0] && check_defined(c, "solar.inverter", inv, err, errlen) != 0) return -1;
   return 0;
 }
 

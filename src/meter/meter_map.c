@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,78 @@ static int parse_long(const char *s, long min, long max, long *out) {
   return 0;
 }
 
+/* sunspec = ADDRESS ID[,ID...] LENGTH: the model's ID register (its L
+ * register follows), the model ids accepted there, the length L must hold. */
+static int parse_sunspec(meter_map *m, char *value, const char *name, int line, char *err,
+                         size_t errlen) {
+  char *tok[4];
+  int n = 0;
+  for (char *save = NULL, *t = strtok_r(value, " \t", &save); t && n < 4;
+       t = strtok_r(NULL, " \t", &save))
+    tok[n++] = t;
+  long addr, len, id;
+  if (m->sunspec || n != 3 || parse_long(tok[0], 0, 65534, &addr) ||
+      parse_long(tok[2], 1, 65535, &len))
+    goto bad;
+  m->sunspec_id_count = 0;
+  for (char *save = NULL, *t = strtok_r(tok[1], ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    if (m->sunspec_id_count == METER_SUNSPEC_MAX_IDS || parse_long(t, 1, 65534, &id)) goto bad;
+    m->sunspec_ids[m->sunspec_id_count++] = (uint16_t)id;
+  }
+  if (!m->sunspec_id_count) goto bad;
+  m->sunspec = true;
+  m->sunspec_len = (uint16_t)len;
+  m->sunspec_hdr = (meter_field){.present = true,
+                                 .address = (uint16_t)addr,
+                                 .function = 3,
+                                 .type = MT_UINT32,
+                                 .scale = 1,
+                                 .to_base = 1,
+                                 .line = line};
+  return 0;
+bad:
+  errbuf_setf(err, errlen,
+              "%s:%d: sunspec: expected ADDRESS ID[,ID...] LENGTH once (e.g. 40069 101,102,103 50)",
+              name, line);
+  return -1;
+}
+
+/* The scale column's sf:ADDRESS: a scale-factor register shared by the
+ * fields naming it; read with the function code of the first. */
+static int parse_sf(meter_map *m, meter_field *f, const char *s, const char *q, const char *name,
+                    int line, char *err, size_t errlen) {
+  long addr;
+  if (parse_long(s + 3, 0, 65535, &addr)) {
+    errbuf_setf(err, errlen, "%s:%d: %s: bad scale-factor address '%.16s' (sf:0..65535)", name,
+                line, q, s);
+    return -1;
+  }
+  for (int i = 0; i < m->sf_count; i++)
+    if (m->sf[i].address == addr) {
+      if (m->sf[i].function != f->function) {
+        errbuf_setf(err, errlen, "%s:%d: %s: scale factor %ld is read with function %d on line %d",
+                    name, line, q, addr, m->sf[i].function, m->sf[i].line);
+        return -1;
+      }
+      f->sf = i + 1;
+      return 0;
+    }
+  if (m->sf_count == METER_MAX_SF) {
+    errbuf_setf(err, errlen, "%s:%d: %s: more than %d scale-factor registers", name, line, q,
+                METER_MAX_SF);
+    return -1;
+  }
+  m->sf[m->sf_count] = (meter_field){.present = true,
+                                     .address = (uint16_t)addr,
+                                     .function = f->function,
+                                     .type = MT_INT16,
+                                     .scale = 1,
+                                     .to_base = 1,
+                                     .line = line};
+  f->sf = ++m->sf_count;
+  return 0;
+}
+
 static int parse_header(meter_map *m, char *key, char *value, const char *name, int line, char *err,
                         size_t errlen) {
   long v;
@@ -105,10 +178,12 @@ static int parse_header(meter_map *m, char *key, char *value, const char *name, 
     m->max_gap = (int)v;
   } else if (!strcmp(key, "note")) {
     /* free text for the installer */
+  } else if (!strcmp(key, "sunspec")) {
+    return parse_sunspec(m, value, name, line, err, errlen);
   } else {
     errbuf_setf(err, errlen,
                 "%s:%d: unknown setting '%s' (model, source, phases, max_registers, "
-                "max_gap, note)",
+                "max_gap, sunspec, note)",
                 name, line, key);
     return -1;
   }
@@ -190,10 +265,14 @@ static int parse_field(meter_map *m, char *s, const char *name, int line, char *
   }
   char *end;
   errno = 0;
-  f->scale = strtod(tok[6], &end);
-  if (errno || *end || !isfinite(f->scale) || f->scale == 0) {
-    errbuf_setf(err, errlen, "%s:%d: %s: bad scale '%.16s' (a non-zero number)", name, line, tok[0],
-                tok[6]);
+  f->sf = 0;
+  if (!strncmp(tok[6], "sf:", 3)) {
+    if (parse_sf(m, f, tok[6], tok[0], name, line, err, errlen)) return -1;
+    f->scale = 1;
+  } else if ((f->scale = strtod(tok[6], &end)),
+             errno || *end || !isfinite(f->scale) || f->scale == 0) {
+    errbuf_setf(err, errlen, "%s:%d: %s: bad scale '%.16s' (a non-zero number or sf:ADDRESS)", name,
+                line, tok[0], tok[6]);
     return -1;
   }
   const unit_def *u = units_of((meter_quantity)q);
@@ -321,17 +400,27 @@ const char *meter_maps_dir_default(void) {
   return BORNE_METERS_INSTALL_DIR;
 }
 
+/* The name of a planned field, for messages. */
+static const char *field_name(const meter_map *m, const meter_field *f) {
+  if (f >= m->field && f < m->field + MQ_COUNT) return quantity_names[f - m->field];
+  return f == &m->sunspec_hdr ? "sunspec header" : "scale factor";
+}
+
 int meter_map_plan(meter_map *m, char *err, size_t errlen) {
-  /* Fields sorted by (function, address); at most MQ_COUNT of them. */
-  int order[MQ_COUNT], n = 0;
+  /* Fields sorted by (function, address): the quantities, the SunSpec
+   * header and the scale factors. */
+  meter_field *order[MQ_COUNT + METER_MAX_SF + 1];
+  int n = 0;
   for (int q = 0; q < MQ_COUNT; q++)
-    if (m->field[q].present) order[n++] = q;
+    if (m->field[q].present) order[n++] = &m->field[q];
+  if (m->sunspec) order[n++] = &m->sunspec_hdr;
+  for (int i = 0; i < m->sf_count && i < METER_MAX_SF; i++) order[n++] = &m->sf[i];
   for (int i = 1; i < n; i++)
     for (int j = i; j > 0; j--) {
-      const meter_field *a = &m->field[order[j - 1]], *b = &m->field[order[j]];
+      const meter_field *a = order[j - 1], *b = order[j];
       if (a->function < b->function || (a->function == b->function && a->address <= b->address))
         break;
-      int t = order[j];
+      meter_field *t = order[j];
       order[j] = order[j - 1];
       order[j - 1] = t;
     }
@@ -339,11 +428,11 @@ int meter_map_plan(meter_map *m, char *err, size_t errlen) {
   m->image_words = 0;
   meter_request *cur = NULL;
   for (int i = 0; i < n; i++) {
-    meter_field *f = &m->field[order[i]];
+    meter_field *f = order[i];
     int words = meter_type_words(f->type);
     if (words > m->max_registers) {
       errbuf_setf(err, errlen, "%s spans %d registers, more than max_registers %d",
-                  quantity_names[order[i]], words, m->max_registers);
+                  field_name(m, f), words, m->max_registers);
       return -1;
     }
     if (cur && cur->function == f->function) {
@@ -394,6 +483,26 @@ static void field_store(const meter_field *f, const uint8_t *b, uint16_t *regs) 
   }
 }
 
+/* Where a planned field's registers are in the image; -1 when the plan does
+ * not cover it. */
+static long field_at(const meter_map *m, const meter_field *f) {
+  if (f->request < 0 || f->request >= m->request_count) return -1;
+  const meter_request *r = &m->request[f->request];
+  if (f->offset + meter_type_words(f->type) > r->count) return -1;
+  return (long)r->image_offset + f->offset;
+}
+
+/* A scale-factor register's power of ten (SunSpec sunssf: -10..10; 0x8000
+ * is "not implemented"). */
+static int sf_exponent(const meter_map *m, const meter_field *f, const uint16_t *image, int *e) {
+  if (f->sf < 1 || f->sf > m->sf_count) return -1;
+  long at = field_at(m, &m->sf[f->sf - 1]);
+  if (at < 0) return -1;
+  int v = (int16_t)image[at];
+  *e = v;
+  return v >= -10 && v <= 10 ? 0 : -1;
+}
+
 double meter_field_raw(const meter_field *f, const uint16_t *regs) {
   uint8_t b[8];
   field_bytes(f, regs, b);
@@ -428,10 +537,48 @@ double meter_field_raw(const meter_field *f, const uint16_t *regs) {
   return NAN;
 }
 
+/* SunSpec's "not implemented" value of a register type. */
+static bool not_implemented(const meter_field *f, const uint16_t *regs) {
+  double raw = meter_field_raw(f, regs);
+  switch (f->type) {
+  case MT_INT16:
+    return raw == -32768;
+  case MT_UINT16:
+    return raw == 65535;
+  case MT_INT32:
+    return raw == (double)INT32_MIN;
+  case MT_UINT32:
+    return raw == (double)UINT32_MAX;
+  case MT_FLOAT32:
+  case MT_FLOAT64:
+    return isnan(raw);
+  case MT_INT64:
+  case MT_UINT64:
+    return false;
+  }
+  return false;
+}
+
+void meter_map_encode_sunspec(const meter_map *m, int exponent, uint16_t *image) {
+  if (m->sunspec) {
+    long at = field_at(m, &m->sunspec_hdr);
+    if (at >= 0) {
+      image[at] = m->sunspec_ids[0];
+      image[at + 1] = m->sunspec_len;
+    }
+  }
+  for (int i = 0; i < m->sf_count; i++) {
+    long at = field_at(m, &m->sf[i]);
+    if (at >= 0) image[at] = (uint16_t)(int16_t)exponent;
+  }
+}
+
 void meter_map_encode(const meter_map *m, meter_quantity q, double value, uint16_t *image) {
   if (q < 0 || q >= MQ_COUNT || !m->field[q].present) return;
   const meter_field *f = &m->field[q];
-  double raw = value / f->to_base / f->scale;
+  int e = 0;
+  if (f->sf && sf_exponent(m, f, image, &e) != 0) e = 0;
+  double raw = value / f->to_base / f->scale / pow(10, e);
   uint64_t u = 0;
   switch (f->type) {
   case MT_INT16:
@@ -480,17 +627,42 @@ int meter_map_decode(const meter_map *m, const uint16_t *image, size_t words, bo
     errbuf_setf(err, errlen, "short answer: %zu of %d registers", words, m->image_words);
     return -1;
   }
+  if (m->sunspec) {
+    long at = field_at(m, &m->sunspec_hdr);
+    if (at < 0) {
+      errbuf_setf(err, errlen, "sunspec header: not covered by the read plan");
+      return -1;
+    }
+    bool known = false;
+    for (int i = 0; i < m->sunspec_id_count; i++) known |= image[at] == m->sunspec_ids[i];
+    if (!known || image[at + 1] != m->sunspec_len) {
+      errbuf_setf(
+          err, errlen, "no SunSpec model %u (length %u) at register %u: found id %u, length %u",
+          m->sunspec_ids[0], m->sunspec_len, m->sunspec_hdr.address, image[at], image[at + 1]);
+      return -1;
+    }
+  }
   double v[MQ_COUNT] = {0};
   for (int q = 0; q < MQ_COUNT; q++) {
     const meter_field *f = &m->field[q];
     if (!f->present) continue;
-    const meter_request *r = &m->request[f->request];
-    if (f->request < 0 || f->request >= m->request_count ||
-        f->offset + meter_type_words(f->type) > r->count) {
+    long at = field_at(m, f);
+    if (at < 0) {
       errbuf_setf(err, errlen, "%s: not covered by the read plan", quantity_names[q]);
       return -1;
     }
-    v[q] = meter_field_raw(f, image + r->image_offset + f->offset) * f->scale * f->to_base;
+    if (m->sunspec && not_implemented(f, image + at)) continue; /* reads as 0 */
+    double scale = f->scale;
+    if (f->sf) {
+      int e = 0;
+      if (sf_exponent(m, f, image, &e) != 0) {
+        errbuf_setf(err, errlen, "%s: scale factor at register %u is %d (not -10..10)",
+                    quantity_names[q], m->sf[f->sf - 1].address, e);
+        return -1;
+      }
+      scale = pow(10, e);
+    }
+    v[q] = meter_field_raw(f, image + at) * scale * f->to_base;
     if (!isfinite(v[q])) {
       errbuf_setf(err, errlen, "%s is %s", quantity_names[q], isnan(v[q]) ? "NaN" : "infinite");
       return -1;

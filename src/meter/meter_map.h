@@ -22,6 +22,8 @@
 #define METER_MAX_REQUESTS 16
 #define METER_MODEL_MAX 64
 #define METER_SOURCE_MAX 256
+#define METER_MAX_SF 12         /* scale-factor registers (sf:ADDRESS) a map may name */
+#define METER_SUNSPEC_MAX_IDS 4 /* model ids a `sunspec =` line may accept */
 
 /* The quantities a map may name; the file spells them as in meter_quantity_name(). */
 typedef enum {
@@ -62,6 +64,7 @@ typedef struct {
   double to_base;      /* unit -> V, A, W, Wh, Hz (1000 for kW, kWh) */
   char unit[8];
   int line; /* in the map file, for messages */
+  int sf;   /* 1 + index into meter_map.sf when the scale is sf:ADDRESS; 0: scale holds it */
   /* filled by meter_map_plan(): */
   int request;     /* index into the plan's requests */
   uint16_t offset; /* registers from the request's start */
@@ -82,6 +85,18 @@ typedef struct {
   int max_registers; /* per request (some meters allow fewer than 125) */
   int max_gap;       /* unrequested registers a request may span (0: only contiguous) */
   meter_field field[MQ_COUNT];
+  /* SunSpec (`sunspec = ADDRESS IDS LENGTH`): the model's ID and L registers
+   * at `sunspec_hdr` must hold one of the ids and the length, else the
+   * answer is refused; a register holding SunSpec's "not implemented"
+   * value reads as 0. */
+  bool sunspec;
+  uint16_t sunspec_ids[METER_SUNSPEC_MAX_IDS];
+  int sunspec_id_count;
+  uint16_t sunspec_len;
+  meter_field sunspec_hdr; /* uint32: ID in the high word, L in the low one */
+  /* scale-factor registers (SunSpec sunssf: int16 power of ten, -10..10) */
+  meter_field sf[METER_MAX_SF];
+  int sf_count;
   /* the plan */
   meter_request request[METER_MAX_REQUESTS];
   int request_count;
@@ -113,7 +128,9 @@ int meter_map_plan(meter_map *m, char *err, size_t errlen);
  * other, image_words registers as host-order uint16 values, as libmodbus
  * returns them) into out (`at` = now). A quantity the map lacks is 0; a
  * missing total power is the sum of the phases. Returns 0, or -1 when the
- * image is short or a value is NaN/infinite ("voltage_l2 is NaN"). */
+ * image is short or a value is NaN/infinite ("voltage_l2 is NaN"), a
+ * SunSpec map's model header does not match or a scale factor is out of
+ * range. */
 int meter_map_decode(const meter_map *m, const uint16_t *image, size_t words, borne_ms now,
                      meter_reading *out, char *err, size_t errlen);
 
@@ -122,6 +139,10 @@ double meter_field_raw(const meter_field *f, const uint16_t *regs);
 /* The inverse, for tests, simulators and benchmarks: write `value` (in base
  * units: V, A, W, Wh, Hz) into the field's registers of an image. */
 void meter_map_encode(const meter_map *m, meter_quantity q, double value, uint16_t *image);
+/* For tests and simulators of a SunSpec map: write its ID (the first id
+ * listed) and length registers and set every scale-factor register to
+ * `exponent` (meter_map_encode then scales by it). */
+void meter_map_encode_sunspec(const meter_map *m, int exponent, uint16_t *image);
 
 /* ---------- plausibility ---------- */
 typedef enum {

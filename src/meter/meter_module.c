@@ -3,7 +3,8 @@
  * (one bus per port, meters on it polled in turn by its worker), gives each
  * connector with connector.N.meter its readings (station_set_meter_source,
  * phases mapped by connector.N.meter_phases), publishes the grid meter's
- * readings (station_grid_sample "meter"), judges plausibility, counts
+ * readings (station_grid_sample "meter") and the PV inverter's
+ * (solar.inverter: "inverter"), judges plausibility, counts
  * failures and, when meter.required, faults the connector
  * (CS_EV_METER_FAULT -> 802 PowerMeterFailure) after
  * meter.failures_before_fault failed polls in a row, until the meter answers
@@ -36,6 +37,7 @@ typedef struct {
   meter_bus *bus;
   int connector; /* 0: not a connector's meter */
   bool grid;
+  bool inverter;   /* solar.inverter: its production feeds solar charging */
   int phase_of[3]; /* connector phase i <- meter phase phase_of[i] (-1: none) */
   meter_limits limits;
   /* state */
@@ -113,6 +115,13 @@ static void publish_grid(metering *mt, const meter_reading *r) {
   station_grid_sample(mt->st, "meter", &g);
 }
 
+/* The PV inverter's production, for solar charging (energy's "inverter"). */
+static void publish_inverter(metering *mt, const meter_reading *r) {
+  grid_sample g = {.at = r->at, .has_power = true, .power_total_w = r->power_total_w};
+  for (int i = 0; i < 3; i++) g.power_w[i] = r->power_w[i];
+  station_grid_sample(mt->st, "inverter", &g);
+}
+
 static void on_result(void *ctx, int index, const meter_result *r) {
   bus_ctx *bc = ctx;
   metering *mt = bc->mt;
@@ -149,6 +158,7 @@ static void on_result(void *ctx, int index, const meter_result *r) {
     m->failures_in_row = 0;
     set_fault(mt, m, false);
     if (m->grid) publish_grid(mt, &m->prev);
+    if (m->inverter) publish_inverter(mt, &m->prev);
   } else {
     m->failures_in_row++;
     if (m->failures_in_row >= mt->failures_before_fault) set_fault(mt, m, true);
@@ -207,6 +217,7 @@ static void status_json(void *ctx, int connector, json_t *obj) {
     if (connector > 0 && m->connector == connector)
       json_object_set_new(obj, "meter", meter_json(m));
     if (connector == 0 && m->grid) json_object_set_new(obj, "grid_meter", meter_json(m));
+    if (connector == 0 && m->inverter) json_object_set_new(obj, "inverter", meter_json(m));
   }
 }
 
@@ -352,6 +363,16 @@ int meter_attach(station *st, char *err, size_t errlen) {
       return -1;
     }
     m->grid = true;
+  }
+  const char *inv = config_get(st->cfg, "solar.inverter");
+  if (inv && inv[0]) {
+    metered *m = find_meter(mt, inv);
+    if (!m) {
+      snprintf(err, errlen, "solar.inverter: meter '%s' is not defined", inv);
+      free(mt);
+      return -1;
+    }
+    m->inverter = true;
   }
   for (int i = 0; i < mt->count; i++) {
     metered *m = &mt->meters[i];

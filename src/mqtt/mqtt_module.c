@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <mosquitto.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #include "config/config.h"
 #include "core/errors.h"
 #include "core/limits.h"
+#include "store/store.h"
 #include "util/log.h"
 
 #define MOD "mqtt"
@@ -187,11 +189,63 @@ static int set_site_limit(mqtt_mod *q, double amps, char *err, size_t errlen) {
   return set_key(q, "site.limit_a", text, err, errlen);
 }
 
+/* The current limits set over MQTT outlive a restart: one row per limited
+ * connector in the module's own table (store_module_migrate). */
+static const char *const limit_steps[] = {
+    "CREATE TABLE mqtt_limit (connector INTEGER PRIMARY KEY, amps REAL NOT NULL)",
+};
+
+static int save_limit(mqtt_mod *q, int c, double amps, char *err, size_t errlen) {
+  store *db = q->st->db;
+  sqlite3_stmt *s = store_stmt(
+      db, amps < 0 ? "DELETE FROM mqtt_limit WHERE connector = ?1"
+                   : "INSERT OR REPLACE INTO mqtt_limit (connector, amps) VALUES (?1, ?2)");
+  int rc = SQLITE_ERROR;
+  if (s) {
+    sqlite3_bind_int(s, 1, c);
+    if (amps >= 0) sqlite3_bind_double(s, 2, amps);
+    rc = sqlite3_step(s);
+    store_stmt_release(db, s);
+  }
+  if (rc != SQLITE_DONE) {
+    snprintf(err, errlen, "cannot save the limit: %s",
+             s ? sqlite3_errmsg(store_sqlite(db)) : store_last_error(db));
+    return -1;
+  }
+  return 0;
+}
+
+/* The saved limits, applied at start. */
+static int load_limits(mqtt_mod *q, char *err, size_t errlen) {
+  store *db = q->st->db;
+  if (store_module_migrate(db, "mqtt", limit_steps,
+                           (int)(sizeof limit_steps / sizeof limit_steps[0])) != 0) {
+    snprintf(err, errlen, "mqtt: %s", store_last_error(db));
+    return -1;
+  }
+  sqlite3_stmt *s = store_stmt(db, "SELECT connector, amps FROM mqtt_limit ORDER BY connector");
+  if (!s) {
+    snprintf(err, errlen, "mqtt: %s", store_last_error(db));
+    return -1;
+  }
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    int c = sqlite3_column_int(s, 0);
+    double amps = sqlite3_column_double(s, 1);
+    if (c < 1 || c > q->n || !(amps >= 0)) continue; /* a connector no longer there */
+    q->limit_a[c - 1] = amps;
+    station_set_limit(q->st, c, LIMIT_MQTT, amps);
+    log_info(MOD, "connector %d: current limit %.1f A set over MQTT before the restart", c, amps);
+  }
+  store_stmt_release(db, s);
+  return 0;
+}
+
 static int execute(mqtt_mod *q, const mqtt_command *cmd, char *err, size_t errlen) {
   station *st = q->st;
   int c = cmd->connector;
   switch (cmd->kind) {
   case MQTT_CMD_CURRENT_LIMIT:
+    if (save_limit(q, c, cmd->amps, err, errlen) != 0) return -1;
     q->limit_a[c - 1] = cmd->amps;
     station_set_limit(st, c, LIMIT_MQTT, cmd->amps);
     return 0;
@@ -508,9 +562,12 @@ int mqtt_attach(station *st, char *err, size_t errlen) {
     rc = mosquitto_tls_set(q->m, has_ca ? ca : NULL, has_ca ? NULL : "/etc/ssl/certs",
                            cert && cert[0] ? cert : NULL, key && key[0] ? key : NULL, NULL);
   }
-  if (rc != MOSQ_ERR_SUCCESS) {
+  if (rc != MOSQ_ERR_SUCCESS)
     snprintf(err, errlen, "mqtt: %s",
              rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+  else if (load_limits(q, err, errlen) != 0)
+    rc = MOSQ_ERR_UNKNOWN;
+  if (rc != MOSQ_ERR_SUCCESS) {
     mosquitto_destroy(q->m);
     mosquitto_lib_cleanup();
     free(q);

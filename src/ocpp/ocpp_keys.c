@@ -70,19 +70,12 @@ static int check_phase_rotation(const char *v, char *why, size_t len) {
   return check_csl(v, why, len);
 }
 
-/* A version or a list of versions borne speaks (ocpp_version.h). One dialect
- * runs per start (src/ocpp/v16 or src/ocpp/v201): a list naming two spoken
- * versions would let the back end pick one the station is not running. */
+/* A version or a list of versions borne speaks (ocpp_version.h), offered
+ * to the back end in that order (ocpp_module.c speaks the one it picks). */
 static int check_version_list(const char *v, char *why, size_t len) {
   const ocpp_dialect *list[OCPP_VERSIONS_MAX];
   size_t n;
-  if (ocpp_version_list_parse(v, true, list, &n, why, len) != 0) return -1;
-  if (n > 1) {
-    snprintf(why, len,
-             "a list of OCPP versions is not done yet (issue 16): name one, 1.6 or 2.0.1");
-    return -1;
-  }
-  return 0;
+  return ocpp_version_list_parse(v, true, list, &n, why, len);
 }
 
 #define RT CFG_RUNTIME /* may change at run time */
@@ -94,11 +87,11 @@ static const cfg_key_def rows[] = {
      "segment. Empty: no back end. `borned --csms URL` sets it.",
      "ws://host:port/path or wss://...", check_url},
     {"ocpp.version", CFG_STRING, "1.6", 0, 40, NULL, false,
-     "OCPP version spoken with the back end, offered as the WebSocket subprotocol (OCPP-J): 1.6 "
-     "(ocpp1.6) or 2.0.1 (ocpp2.0.1, docs/ocpp201.md). The value is read as a list in order of "
-     "preference (2.1,2.0.1,1.6); a list of several and 2.1 are refused at start today: one "
-     "dialect runs per start and 2.1 has no behaviour yet (issue 16).",
-     "1.6 | 2.0.1", check_version_list},
+     "OCPP versions offered to the back end as WebSocket subprotocols (OCPP-J), in order of "
+     "preference: 1.6 (ocpp1.6), 2.0.1 (ocpp2.0.1, docs/ocpp201.md), 2.1 (ocpp2.1, "
+     "docs/ocpp21.md) or a list such as 2.1,2.0.1,1.6. The station speaks the one the server "
+     "picks (status: ocpp.version) and keeps its sessions, queue and badges across a change.",
+     "1.6 | 2.0.1 | 2.1 | 2.1,2.0.1,1.6", check_version_list},
     {"ocpp.security_profile", CFG_INT, "0", 0, 3, NULL, RT,
      "OCPP security profile: 0 none, 1 HTTP Basic (ocpp.AuthorizationKey), 2 TLS + Basic with "
      "the server certificate checked against ocpp.ca_file, 3 TLS with a client certificate "

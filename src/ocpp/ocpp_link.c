@@ -14,8 +14,12 @@ struct ocpp_link {
   ocpp_link_events ev;
   ocpp_transport *transport;
   ocpp_rpc *rpc;
-  const ocpp_dialect *dialect;
-  uv_timer_t timer; /* the outstanding calls' timeouts */
+  const ocpp_dialect *offered[OCPP_VERSIONS_MAX];
+  size_t n_offered;
+  char offer[64];              /* Sec-WebSocket-Protocol: "ocpp2.0.1, ocpp1.6" */
+  const ocpp_dialect *dialect; /* picked by the server (offered[0] before) */
+  ocpp_validate_fn validate;   /* the caller's override, NULL: the dialect's */
+  uv_timer_t timer;            /* the outstanding calls' timeouts */
   bool closing;
   bool timer_open;
 };
@@ -64,6 +68,15 @@ static void rpc_answered(void *ctx, const char *action, int64_t latency_ms, cons
 
 static void on_connected(void *ctx) {
   ocpp_link *l = ctx;
+  ocpp_link_status ls;
+  ocpp_transport_status(l->transport, &ls);
+  const ocpp_dialect *d = ocpp_version_picked(l->offered, l->n_offered, ls.subprotocol);
+  if (!d) { /* the transport refuses an answer naming none; a version not offered: */
+    log_warn(MOD, "the back end picked %s, which was not offered (%s)", ls.subprotocol, l->offer);
+    d = l->offered[0];
+  }
+  l->dialect = d;
+  ocpp_rpc_set_dialect(l->rpc, d, l->validate ? l->validate : d->validate);
   if (l->ev.connected) l->ev.connected(l->ev.ctx);
 }
 
@@ -87,8 +100,13 @@ static void on_received(void *ctx, const char *text, size_t len) {
 }
 
 ocpp_link *ocpp_link_new(uv_loop_t *loop, const ocpp_transport_config *cfg, int call_timeout_s,
-                         const ocpp_dialect *dialect, ocpp_validate_fn validate,
-                         const ocpp_link_events *ev, char *err, size_t errlen) {
+                         const ocpp_dialect *const offered[], size_t n_offered,
+                         ocpp_validate_fn validate, const ocpp_link_events *ev, char *err,
+                         size_t errlen) {
+  if (!n_offered || n_offered > OCPP_VERSIONS_MAX || !offered[0]) {
+    snprintf(err, errlen, "no OCPP version to offer");
+    return NULL;
+  }
   ocpp_link *l = calloc(1, sizeof *l);
   if (!l) {
     snprintf(err, errlen, "out of memory");
@@ -96,14 +114,23 @@ ocpp_link *ocpp_link_new(uv_loop_t *loop, const ocpp_transport_config *cfg, int 
   }
   l->loop = loop;
   l->ev = *ev;
+  for (size_t i = 0; i < n_offered; i++) l->offered[i] = offered[i];
+  l->n_offered = n_offered;
+  if (ocpp_version_offer(offered, n_offered, l->offer, sizeof l->offer) != 0) {
+    free(l);
+    snprintf(err, errlen, "too many OCPP versions to offer");
+    return NULL;
+  }
+  const ocpp_dialect *dialect = offered[0];
   l->dialect = dialect;
+  l->validate = validate;
   uint32_t seed = (uint32_t)(uv_hrtime() ^ (uint64_t)(uintptr_t)l);
   ocpp_rpc_config rc = {.ctx = l,
                         .send = rpc_send,
                         .call = rpc_call,
                         .replied = rpc_replied,
                         .answered = rpc_answered,
-                        .validate = validate,
+                        .validate = validate ? validate : dialect->validate,
                         .dialect = dialect,
                         .call_timeout_ms = (call_timeout_s > 0 ? call_timeout_s : 30) * 1000LL,
                         .id_seed = seed};
@@ -122,7 +149,7 @@ ocpp_link *ocpp_link_new(uv_loop_t *loop, const ocpp_transport_config *cfg, int 
                               .received = on_received,
                               .server_certificate_refused = on_certificate_refused};
   ocpp_transport_config tc = *cfg;
-  tc.subprotocol = dialect->subprotocol;
+  tc.subprotocol = l->offer;
   l->transport = ocpp_transport_new(loop, &tc, &te, err, errlen);
   if (!l->transport) {
     ocpp_link_close(l);
@@ -143,6 +170,8 @@ int ocpp_link_call(ocpp_link *l, const char *action, json_t *payload, ocpp_answe
   return rc;
 }
 
+const ocpp_dialect *ocpp_link_dialect(const ocpp_link *l) { return l ? l->dialect : NULL; }
+
 size_t ocpp_link_pending(const ocpp_link *l) { return l ? ocpp_rpc_pending(l->rpc) : 0; }
 
 bool ocpp_link_connected(const ocpp_link *l) {
@@ -160,7 +189,7 @@ char *ocpp_link_peer_chain_pem(const ocpp_link *l) {
 void ocpp_link_reconfigure(ocpp_link *l, const ocpp_transport_config *cfg) {
   if (l->closing) return;
   ocpp_transport_config tc = *cfg;
-  tc.subprotocol = l->dialect->subprotocol;
+  tc.subprotocol = l->offer;
   ocpp_transport_reconfigure(l->transport, &tc);
 }
 

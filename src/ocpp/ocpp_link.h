@@ -34,12 +34,20 @@ typedef int (*ocpp_validate_fn)(const char *action, bool request, const json_t *
 
 typedef struct ocpp_link ocpp_link;
 
-/* `dialect` is the OCPP version spoken (ocpp_version.h): the WebSocket
- * subprotocol (it replaces cfg->subprotocol), the CALLERROR spellings and the
- * outstanding-call rule; `validate` checks that version's payloads. */
+/* `offered` are the OCPP versions offered to the back end, in order of
+ * preference (ocpp_version.h: "ocpp2.1, ocpp2.0.1, ocpp1.6" as the WebSocket
+ * subprotocols; it replaces cfg->subprotocol). On each connection the link
+ * speaks the one the server picked: its CALLERROR spellings, outstanding-call
+ * rule and validator (ocpp_dialect.validate); ocpp_link_dialect tells which,
+ * from the `connected` event on. `validate` overrides the dialects' own
+ * validator when not NULL (tests, benchmarks). */
 ocpp_link *ocpp_link_new(uv_loop_t *loop, const ocpp_transport_config *cfg, int call_timeout_s,
-                         const ocpp_dialect *dialect, ocpp_validate_fn validate,
-                         const ocpp_link_events *ev, char *err, size_t errlen);
+                         const ocpp_dialect *const offered[], size_t n_offered,
+                         ocpp_validate_fn validate, const ocpp_link_events *ev, char *err,
+                         size_t errlen);
+/* The version the server picked on the current (or, while disconnected, the
+ * last) connection; offered[0] before the first one. */
+const ocpp_dialect *ocpp_link_dialect(const ocpp_link *l);
 /* Queues a station CALL (payload is stolen); cb gets exactly one answer.
  * -1 (cb not called) when not connected or when the payload fails the schema. */
 int ocpp_link_call(ocpp_link *l, const char *action, json_t *payload, ocpp_answer_fn cb, void *ctx);

@@ -321,3 +321,11 @@ void ocpp_rpc_receive(ocpp_rpc *r, const char *text, size_t len, int64_t now) {
   json_decref(frame);
   pump(r, now);
 }
+
+void ocpp_rpc_set_dialect(ocpp_rpc *r, const ocpp_dialect *dialect,
+                          int (*validate)(const char *action, bool request, const json_t *payload,
+                                          ocpp_error *err)) {
+  if (!r || !dialect) return;
+  r->cfg.dialect = dialect;
+  r->cfg.validate = validate;
+}

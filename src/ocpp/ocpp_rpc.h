@@ -88,5 +88,10 @@ void ocpp_rpc_fail_all(ocpp_rpc *r, const char *code, const char *text);
 /* Calls waiting, the outstanding ones included. */
 size_t ocpp_rpc_pending(const ocpp_rpc *r);
 void ocpp_rpc_set_timeout(ocpp_rpc *r, int64_t call_timeout_ms);
+/* The version spoken from now on (the one the server picked on connecting)
+ * and its validator; ignored when NULL. */
+void ocpp_rpc_set_dialect(ocpp_rpc *r, const ocpp_dialect *dialect,
+                          int (*validate)(const char *action, bool request, const json_t *payload,
+                                          ocpp_error *err));
 
 #endif

@@ -8,6 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ocpp16_messages.h"
+#include "ocpp201_messages.h"
+#include "ocpp21_messages.h"
+
 const ocpp_dialect ocpp16_dialect = {
     .version = "1.6",
     .subprotocol = "ocpp1.6",
@@ -31,6 +35,7 @@ const ocpp_dialect ocpp16_dialect = {
         },
     .max_outstanding_calls = 1,
     .spoken = true,
+    .validate = ocpp16_validate,
 };
 
 const ocpp_dialect ocpp201_dialect = {
@@ -54,6 +59,7 @@ const ocpp_dialect ocpp201_dialect = {
         },
     .max_outstanding_calls = 1,
     .spoken = true, /* src/ocpp/v201 */
+    .validate = ocpp201_validate,
 };
 
 /* OCPP 2.1 (OCPP-J 2.1 part 4 section 4.3) spells every code of 2.0.1 the same way; its
@@ -78,6 +84,8 @@ const ocpp_dialect ocpp21_dialect = {
             [OCPP_ERR_RPC_FRAMEWORK] = "RpcFrameworkError",
         },
     .max_outstanding_calls = 1,
+    .spoken = true, /* through the 2.0.1 dialect (src/ocpp/v201, docs/ocpp21.md) */
+    .validate = ocpp21_validate,
 };
 
 const char *ocpp_dialect_code(const ocpp_dialect *d, ocpp_error_kind kind) {
@@ -133,8 +141,7 @@ int ocpp_version_list_parse(const char *text, bool spoken_only,
         return -1;
       }
     if (spoken_only && !d->spoken) {
-      snprintf(why, whylen,
-               "OCPP %s is not implemented yet (issue 16): only 1.6 and 2.0.1 are spoken", item);
+      snprintf(why, whylen, "OCPP %s is not spoken by borne", item);
       return -1;
     }
     out[(*n)++] = d; /* at most OCPP_VERSIONS_MAX: there are no more distinct ones */

@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "ocpp/ocpp_error.h"
 
 typedef struct {
@@ -27,9 +29,11 @@ typedef struct {
   unsigned max_outstanding_calls;
   /* borne has the station behaviour of this version (a src/ocpp/vNN/
    * dialect): only these may be configured in `ocpp.version` and offered to
-   * a back end. 1.6 (src/ocpp/v16) and 2.0.1 (src/ocpp/v201) are; 2.1 has
-   * its data and generated messages, not its behaviour yet (issue 16). */
+   * a back end. 1.6 (src/ocpp/v16), 2.0.1 and 2.1 (both through the
+   * src/ocpp/v201 dialect, docs/ocpp21.md) are. */
   bool spoken;
+  /* checks this version's payloads (the generated ocppNN_validate) */
+  int (*validate)(const char *action, bool request, const json_t *payload, ocpp_error *err);
 } ocpp_dialect;
 
 extern const ocpp_dialect ocpp16_dialect;  /* OCPP 1.6J (and its security whitepaper) */

@@ -249,3 +249,42 @@ test('Home Assistant discovery: documented schema, names in French, removed when
   const first = await fresh.waitFor(() => true, { what: 'first message' });
   assert.equal(first.topic, 'homeassistant/zz_probe2');
 });
+
+test('a current limit set over MQTT outlives a restart; clearing it is saved too', async (t) => {
+  const broker = await withBroker(t);
+  const dataDir = tempDataDir();
+  const sub = await broker.sub('borne/#');
+  t.after(() => sub.stop());
+  const set = mqttSet(broker, { 'mqtt.discovery_prefix': '', 'station.id': 'mq-keep' });
+  const base = 'borne/mq-keep';
+  const c1 = `${base}/connector/1/state`;
+  let st = await startBorned({ dataDir, connectors: 2, auth: 'free', set });
+  await sub.waitFor((x) => x.topic === `${base}/availability` && x.payload === 'online', { what: 'online' });
+  let from = sub.mark();
+  broker.pub(`${base}/connector/1/set/current_limit_a`, '9');
+  assert.equal((await sub.json(`${base}/result`, (x) => x.command === 'current_limit_a', { from })).ok, true);
+  await sub.json(c1, (x) => x.current_limit_a === 9, { from });
+  await st.stop();
+
+  // restarted on the same data: the limit is back before any command
+  from = sub.mark();
+  st = await startBorned({ dataDir, connectors: 2, auth: 'free', set });
+  let s = await sub.json(c1, (x) => x.status === 'Available', { from });
+  assert.equal(s.current_limit_a, 9);
+  assert.equal((await sub.json(`${base}/connector/2/state`, () => true, { from })).current_limit_a, null);
+  assert.equal(st.ctl('plug', '1', '--ev-max-current', '32').code, 0);
+  s = await st.waitFor((x) => x.connectors[0].status === 'Charging', { what: 'charging' });
+  assert.equal(s.connectors[0].offered_a, 9);
+  assert.equal(s.connectors[0].limited_by, 'mqtt');
+
+  // cleared, and restarted again: no limit
+  from = sub.mark();
+  broker.pub(`${base}/connector/1/set/current_limit_a`, '');
+  assert.equal((await sub.json(`${base}/result`, (x) => x.command === 'current_limit_a', { from })).ok, true);
+  await st.stop();
+  from = sub.mark();
+  st = await startBorned({ dataDir, connectors: 2, auth: 'free', set });
+  t.after(async () => { await st.stop(); st.cleanup(); });
+  s = await sub.json(c1, (x) => x.status === 'Available', { from });
+  assert.equal(s.current_limit_a, null);
+});

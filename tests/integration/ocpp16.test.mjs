@@ -205,6 +205,9 @@ test('reservation: only the reserved badge may use the connector; cancel; expiry
   await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 2 && p.status === 'Reserved' });
   const back = csms.calls.length;
   await csms.waitCall('StatusNotification', { from: back, match: (p) => p.connectorId === 2 && p.status === 'Available' });
+  /* connector 0: GetConfiguration says ReserveConnectorZeroSupported=true, so it is accepted */
+  assert.equal((await csms.call('ReserveNow', { connectorId: 0, expiryDate: expiry, idTag: 'GOOD2', reservationId: 10 })).status, 'Accepted');
+  assert.equal((await csms.call('CancelReservation', { reservationId: 10 })).status, 'Accepted');
   csms.assertNoViolations();
 });
 

@@ -163,7 +163,7 @@ test('availability, unlock, trigger, clear cache and an action the station does 
   assert.equal((await csms.call('ClearCache', {})).status, 'Accepted');
   assert.equal((await csms.call('DataTransfer', { vendorId: 'com.example' })).status, 'UnknownVendorId');
   // recognized by 2.0.1, not handled by this station: NotSupported (OCPP-J 2.0.1 part 4 4.3)
-  await assert.rejects(csms.call('GetVariables', { getVariableData: [{ component: { name: 'OCPPCommCtrlr' }, variable: { name: 'HeartbeatInterval' } }] }),
+  await assert.rejects(csms.call('GetLog', { logType: 'DiagnosticsLog', requestId: 1, log: { remoteLocation: 'https://csms.example/logs' } }),
     (e) => (e.rpcErrorCode ?? e.code) === 'NotSupported');
   csms.assertNoViolations();
 });

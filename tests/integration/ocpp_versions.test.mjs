@@ -1,9 +1,8 @@
 // `ocpp.version` (issue 16): the versions offered to the back end as
-// WebSocket subprotocols, in order of preference, and the one the server
-// picked shown in the status. A version borne has no behaviour for yet
-// (2.1) is refused at start with one clear line, never offered to a back end
-// that could pick it; so is a list of several (one dialect runs per start, the
-// 2.0.1 one is tested in ocpp201.test.mjs).
+// WebSocket subprotocols, in order of preference, the one the server picked
+// spoken and shown in the status (and GET /api/v1/ocpp, event ocpp_version);
+// 2.1 spoken through the 2.0.1 dialect, checked by a peer validating with the
+// OCA's own 2.1 schemas (schemas/ocpp/v2.1).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runBornedExpectingFailure, startBorned, tempDataDir } from './lib/borne.mjs';
@@ -19,10 +18,7 @@ function failing(args) {
   return lines[0];
 }
 
-test('bad version lists and versions not spoken yet are refused with the reason', () => {
-  assert.match(failing(['--set', 'ocpp.version=2.1']), /ocpp\.version.*2\.1 is not implemented yet \(issue 16\)/);
-  assert.match(failing(['--set', 'ocpp.version=2.1,1.6']), /ocpp\.version.*2\.1 is not implemented yet/);
-  assert.match(failing(['--set', 'ocpp.version=2.0.1,1.6']), /ocpp\.version.*a list of OCPP versions is not done yet \(issue 16\)/);
+test('bad version lists are refused with the reason', () => {
   assert.match(failing(['--set', 'ocpp.version=1.6,1.6']), /ocpp\.version.*named twice/);
   assert.match(failing(['--set', 'ocpp.version=1.5']), /ocpp\.version.*unknown OCPP version '1\.5'/);
   assert.match(failing(['--set', 'ocpp.version=1.6,']), /ocpp\.version.*empty item/);
@@ -94,4 +90,71 @@ test('a back end offering only OCPP 2.0.1 gets no 1.6 frames', async () => {
   }, 'refused: 2.0.1 only');
   assert.ok(why.length > 0);
   assert.equal(frames, 0);
+});
+
+async function charge(st, c = 1) {
+  assert.equal(st.ctl('plug', String(c), '--ev-max-current', '6', '--phases', '1', '--battery-kwh', '6.6', '--soc', '95', '--target-soc', '100').code, 0);
+  await st.waitFor((s) => ['Charging', 'SuspendedEV', 'Finishing'].includes(s.connectors[c - 1].status), { what: `connector ${c} charging` });
+  assert.equal(st.ctl('unplug', String(c)).code, 0);
+  await st.waitStatus(c, 'Available');
+}
+
+test('a list is offered in order and the station speaks the version the server picks', async () => {
+  /* the server prefers 2.0.1 among what it speaks: the station offers 2.1 first */
+  const csms = await startCsms({ protocol: 'ocpp2.0.1', protocols: ['ocpp2.0.1', 'ocpp1.6'], bootInterval: 60, tags: { FREECHARGING: 'Accepted' } });
+  const st = await startBorned({
+    connectors: 1, speed: 600, auth: 'free', args: ['--csms', csms.url],
+    set: { 'station.id': 'cp-list', 'ocpp.version': '2.1,2.0.1,1.6', 'ocpp.MinimumStatusDuration': '0' },
+  });
+  try {
+    const client = await csms.connected();
+    assert.deepEqual([...csms.lastHandshake.protocols], ['ocpp2.1', 'ocpp2.0.1', 'ocpp1.6']);
+    assert.equal(client.protocol, 'ocpp2.0.1');
+    await csms.waitCall('BootNotification');
+    await st.waitEvent('ocpp_version', { match: (e) => e.detail === '2.0.1' });
+    const s = await st.waitFor((x) => x.station.ocpp?.state === 'connected', { what: 'ocpp connected' });
+    assert.equal(s.station.ocpp.version, '2.0.1');
+    assert.equal(s.station.ocpp.subprotocol, 'ocpp2.0.1');
+    assert.equal(s.station.ocpp.offered, '2.1,2.0.1,1.6');
+    const api = await st.ok('GET', '/api/v1/ocpp');
+    assert.equal(api.connection.version, '2.0.1');
+    await charge(st);
+    const ended = await csms.waitCall('TransactionEvent', { match: (p) => p.eventType === 'Ended' });
+    assert.ok(ended.params.transactionInfo.transactionId);
+    assert.equal(csms.callsOf('StartTransaction').length, 0, 'no 1.6 frame on a 2.0.1 connection');
+    csms.assertNoViolations();
+  } finally {
+    await st.stop();
+    st.cleanup();
+    await csms.close();
+  }
+});
+
+test('a peer picking ocpp2.1 gets messages valid under the OCA 2.1 schemas', async () => {
+  const csms = await startCsms({ protocol: 'ocpp2.1', bootInterval: 60, tags: { FREECHARGING: 'Accepted' } });
+  const st = await startBorned({
+    connectors: 1, speed: 600, auth: 'free', args: ['--csms', csms.url],
+    set: { 'station.id': 'cp-21', 'ocpp.version': '2.1,1.6', 'ocpp.MinimumStatusDuration': '0' },
+  });
+  try {
+    const client = await csms.connected();
+    assert.equal(client.protocol, 'ocpp2.1');
+    await csms.waitCall('BootNotification');
+    await csms.waitCall('StatusNotification');
+    const s = await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'accepted' });
+    assert.equal(s.station.ocpp.version, '2.1');
+    assert.equal(s.station.ocpp.subprotocol, 'ocpp2.1');
+    await charge(st);
+    await csms.waitCall('TransactionEvent', { match: (p) => p.eventType === 'Ended' });
+    /* a CSMS call answered under the 2.1 schemas too */
+    const hb = await csms.call('TriggerMessage', { requestedMessage: 'Heartbeat' });
+    assert.equal(hb.status, 'Accepted');
+    await csms.waitCall('Heartbeat');
+    assert.ok(csms.calls.every((c) => c.protocol === 'ocpp2.1'));
+    csms.assertNoViolations();
+  } finally {
+    await st.stop();
+    st.cleanup();
+    await csms.close();
+  }
 });

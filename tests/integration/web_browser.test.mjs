@@ -150,6 +150,13 @@ test('dashboard follows a charging car live; remote start and stop; owner has no
     await checkPage(page, 'dashboard');
     await page.setViewportSize(PHONE);
     await checkPage(page, 'dashboard-phone');
+    // the owner sets the point's charging mode from its card (owner-settings)
+    assert.equal(await page.inputValue(`${card} [data-test=charge-mode]`), 'normal');
+    await page.selectOption(`${card} [data-test=charge-mode]`, 'solar_min');
+    await st.waitFor((x) => x.connectors[0].charge_mode === 'solar_min', { what: 'mode solar_min' });
+    await page.waitForFunction((c) => document.querySelector(`${c} [data-test=charge-mode]`).value === 'solar_min', card);
+    await page.selectOption(`${card} [data-test=charge-mode]`, 'normal');
+    await st.waitFor((x) => x.connectors[0].charge_mode === 'normal', { what: 'mode normal again' });
     // Stop asks first; Cancel keeps the charge going
     await page.click(`${card} [data-test=stop]`);
     await page.waitForSelector(`${card} [data-test=stop-question]`);

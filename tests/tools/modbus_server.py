@@ -4,7 +4,9 @@
 Serves one or more meters (unit id + a map of meters/) over Modbus TCP or
 RTU (a serial device, e.g. one end of a socat pty pair) with Debian's
 python3-pymodbus (3.0.x API). The values are encoded from the map files by
-this script, independently of borne's C decoder.
+this script, independently of borne's C decoder. A SunSpec map (`sunspec =`,
+`sf:ADDRESS` scales) gets its model header and fixed scale factors
+(SF_EXPONENT) at start.
 
 Control: one JSON object per line on stdin:
   {"cmd": "set", "unit": 1, "values": {"voltage_l1": 230.1, "energy_import": 1.2e6}}
@@ -42,20 +44,42 @@ FMT = {"int16": ">h", "uint16": ">H", "int32": ">i", "uint32": ">I",
        "int64": ">q", "uint64": ">Q", "float32": ">f", "float64": ">d"}
 
 
+# A SunSpec map's scale-factor registers (sf:ADDRESS) hold these powers of
+# ten, by the unit of the values that use them (as an inverter fixes them).
+SF_EXPONENT = {"A": -2, "mA": 0, "V": -1, "kV": 0, "W": 0, "kW": 0,
+               "Wh": 0, "kWh": 0, "MWh": 0, "Hz": -2}
+
+
 def load_map(path):
+    """fields {quantity: (addr, fc, type, words, bytes, scale, unit)} and
+    the SunSpec header (address, first id, length) or None. A scale of
+    sf:ADDRESS becomes ("sf", address, exponent)."""
     fields = {}
+    sunspec = None
     with open(path, encoding="utf-8") as f:
         for line in f:
             line = line.split("#")[0].strip()
-            if not line or "=" in line:
+            if not line:
+                continue
+            if "=" in line:
+                key, value = (x.strip() for x in line.split("=", 1))
+                if key == "sunspec":
+                    addr, ids, length = value.split()
+                    sunspec = (int(addr, 0), int(ids.split(",")[0]), int(length))
                 continue
             q, addr, fc, typ, words, byteorder, scale, unit = line.split()
-            fields[q] = (int(addr, 0), int(fc), typ, words, byteorder, float(scale), unit)
-    return fields
+            if scale.startswith("sf:"):
+                scale = ("sf", int(scale[3:], 0), SF_EXPONENT[unit])
+            else:
+                scale = float(scale)
+            fields[q] = (int(addr, 0), int(fc), typ, words, byteorder, scale, unit)
+    return fields, sunspec
 
 
 def encode(field, value):
     addr, fc, typ, words, byteorder, scale, unit = field
+    if isinstance(scale, tuple):
+        scale = 10.0 ** scale[2]
     raw = value / BASE[unit] / scale
     data = struct.pack(FMT[typ], raw if typ.startswith("float") else int(round(raw)))
     regs = [data[i] << 8 | data[i + 1] for i in range(0, len(data), 2)]
@@ -80,13 +104,22 @@ class Meters:
         for spec in specs:
             unit, model = spec.split(":")
             unit = int(unit)
-            self.maps[unit] = load_map(os.path.join(maps_dir, model + ".map"))
+            fields, sunspec = load_map(os.path.join(maps_dir, model + ".map"))
+            self.maps[unit] = fields
             self.modes[unit] = "ok"
             self.served[unit] = 0
             slaves[unit] = ModbusSlaveContext(
                 ir=ModbusSequentialDataBlock(0, [0] * 65536),
                 hr=ModbusSequentialDataBlock(0, [0] * 65536),
                 zero_mode=True)
+            if sunspec:  # "SunS", the common model's header, the model's ID and L
+                addr, model_id, length = sunspec
+                hr = slaves[unit]
+                hr.setValues(3, 40000, [0x5375, 0x6E53, 1, 65])
+                hr.setValues(3, addr, [model_id, length])
+            for f in fields.values():
+                if isinstance(f[5], tuple):
+                    slaves[unit].setValues(f[1], f[5][1], [f[5][2] & 0xFFFF])
         self.context = ModbusServerContext(slaves=slaves, single=False)
         self.rtu = False
 

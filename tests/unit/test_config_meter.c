@@ -69,8 +69,11 @@ static void test_valid_setup(void **state) {
              "meter.grid.model = pac2200\nmeter.grid.port = tcp://10.0.0.9:502\n"
              "connector.1.meter = p1\nconnector.2.meter = p2\n"
              "connector.2.phases = 1\nconnector.2.meter_phases = L2\n"
-             "grid.meter = grid\n");
+             "grid.meter = grid\n"
+             "meter.pv.model = sunspec-inverter\nmeter.pv.port = tcp://10.0.0.10:502\n"
+             "solar.inverter = pv\nsolar.house_load_w = 400\n");
   assert_string_equal(config_get(c, "meter.p1.serial"), "9600,8N1");
+  assert_int_equal((int)config_get_number(c, "solar.house_load_w"), 400);
   assert_int_equal(config_get_int(c, "meter.failures_before_fault"), 3);
   assert_true(config_get_bool(c, "meter.required"));
   config_free(c);
@@ -80,6 +83,7 @@ static void test_cross_checks(void **state) {
   (void)state;
   check_fails("connector.1.meter = p1\n", "connector.1.meter: meter 'p1' is not defined");
   check_fails("grid.meter = g\n", "grid.meter: meter 'g' is not defined");
+  check_fails("solar.inverter = pv\n", "solar.inverter: meter 'pv' is not defined");
   check_fails("meter.p1.port = /dev/ttyUSB0\n", "meter.p1.model: required");
   check_fails("meter.p1.model = sdm630\n", "meter.p1.port: required");
   check_fails("meter.a.model = sdm630\nmeter.a.port = /dev/ttyS1\n"

@@ -192,6 +192,51 @@ static void test_stale_grid(void **state) {
   solar_free(r.s);
 }
 
+/* A PV inverter as the source (no grid meter): the surplus is its
+ * production minus the assumed house load; a fresh grid sample wins over
+ * it; a silent inverter is no surplus. */
+static void inverter_step(rig *r, double pv_a) {
+  const solar_conn_out *o = solar_conn(r->s, 0);
+  double a = o->limit_a < 0 ? 16 : o->limit_a >= 6 ? fmin(o->limit_a, 16) : 0;
+  for (int k = 0; k < 3; k++) r->in.draw_a[k] = k < o->phases ? a : 0;
+  r->g.has_pv = true;
+  r->g.pv_at = r->now;
+  r->g.pv_a = pv_a;
+  solar_round(r->s, r->now, &r->g, &r->in);
+  r->now += 1000;
+}
+
+static void test_inverter_source(void **state) {
+  (void)state;
+  rig r;
+  rig_init(&r, SOLAR_MODE_SOLAR, false);
+  r.g.house_a = 3; /* solar.house_load_w = 690 */
+  for (int i = 0; i < 120; i++) inverter_step(&r, 30);
+  assert_int_equal(solar_surplus_source(r.s), SOLAR_SRC_INVERTER);
+  assert_string_equal(solar_source_name(solar_surplus_source(r.s)), "inverter");
+  assert_true(fabs(solar_surplus_a(r.s) - 27) < 0.01); /* the car's draw does not count */
+  assert_int_equal(solar_conn(r.s, 0)->state, SOLAR_CHARGING);
+  assert_true(fabs(solar_conn(r.s, 0)->limit_a - 9) < 0.01); /* 27 A over three phases */
+  /* the house takes more than the inverter makes beyond 18 A: below the
+   * minimum, the charge stops after the delays */
+  r.g.house_a = 15;
+  for (int i = 0; i < 900; i++) inverter_step(&r, 30);
+  assert_int_equal(solar_conn(r.s, 0)->state, SOLAR_WAITING);
+  assert_int_equal(solar_conn(r.s, 0)->stops, 1);
+  /* a fresh grid sample is used instead of the inverter */
+  r.g.valid = true;
+  r.g.at = r.now;
+  r.g.own_a = 0;
+  for (int p = 0; p < 3; p++) r.g.grid_a[p] = -10; /* 30 A exported */
+  solar_round(r.s, r.now, &r.g, &r.in);
+  assert_int_equal(solar_surplus_source(r.s), SOLAR_SRC_GRID);
+  /* grid stale and the inverter silent: no source, no surplus */
+  r.now += 60000;
+  solar_round(r.s, r.now, &r.g, &r.in);
+  assert_int_equal(solar_surplus_source(r.s), SOLAR_SRC_NONE);
+  solar_free(r.s);
+}
+
 /* With a phase contactor: starts on one phase at 6 A of surplus, goes to
  * three when it stays above 18 A — through a pause with no current, the
  * contactor moving only at its end — and back to one when it drops. */
@@ -249,6 +294,130 @@ static void test_switch_limit(void **state) {
   long sw = solar_conn(r.s, 0)->switches;
   assert_true(sw <= 2 * ((r.now - from) / S(HOUR) + 1));
   assert_true(solar_switches_last_hour(r.s, 0, r.now) <= 2);
+  solar_free(r.s);
+}
+
+/* ---------- several solar sessions sharing the surplus ---------- */
+
+#define NC 3
+typedef struct {
+  solar *s;
+  solar_config cfg;
+  solar_conn_in in[NC];
+  solar_grid_in g;
+  borne_ms now;
+  double surplus_a;
+} multi;
+
+static void multi_init(multi *r, int n) {
+  memset(r, 0, sizeof *r);
+  solar_config_defaults(&r->cfg);
+  r->s = solar_new(NC, &r->cfg);
+  for (int i = 0; i < NC; i++) {
+    r->in[i].mode = SOLAR_MODE_SOLAR;
+    r->in[i].wants = i < n;
+    r->in[i].phases = 3;
+  }
+  r->now = T0;
+}
+
+/* One second: every car draws what it is offered (up to 16 A). */
+static void multi_run(multi *r, int seconds) {
+  for (int t = 0; t < seconds; t++) {
+    double own = 0;
+    for (int i = 0; i < NC; i++) {
+      const solar_conn_out *o = solar_conn(r->s, i);
+      double a = !r->in[i].wants   ? 0
+                 : o->limit_a < 0  ? 16
+                 : o->limit_a >= 6 ? fmin(o->limit_a, 16)
+                                   : 0;
+      for (int k = 0; k < 3; k++) r->in[i].draw_a[k] = k < o->phases ? a : 0;
+      own += a * o->phases;
+    }
+    r->g.valid = true;
+    r->g.at = r->now;
+    r->g.own_a = own;
+    for (int p = 0; p < 3; p++) r->g.grid_a[p] = (own - r->surplus_a) / 3;
+    solar_round(r->s, r->now, &r->g, r->in);
+    r->now += 1000;
+  }
+}
+
+/* Equal priorities: two three-phase cars share 48 A evenly (8 A each on
+ * three phases), where connector order gave the first 16 A and the second
+ * the rest. */
+static void test_share_fair(void **state) {
+  (void)state;
+  multi r;
+  multi_init(&r, 2);
+  r.surplus_a = 48;
+  multi_run(&r, 300);
+  for (int i = 0; i < 2; i++) {
+    assert_int_equal(solar_conn(r.s, i)->state, SOLAR_CHARGING);
+    assert_true(fabs(solar_conn(r.s, i)->share_a - 24) < 0.01);
+    assert_true(fabs(solar_conn(r.s, i)->limit_a - 8) < 0.01);
+  }
+  /* a third car plugs in: 48 A cannot give three cars 18 A each; the two
+   * running keep theirs, the newcomer waits */
+  r.in[2].wants = true;
+  multi_run(&r, 300);
+  assert_int_equal(solar_conn(r.s, 2)->state, SOLAR_WAITING);
+  assert_int_equal(solar_conn(r.s, 0)->state, SOLAR_CHARGING);
+  assert_int_equal(solar_conn(r.s, 1)->state, SOLAR_CHARGING);
+  /* more sun: 60 A is 20 A each for three */
+  r.surplus_a = 60;
+  multi_run(&r, 300);
+  for (int i = 0; i < 3; i++) {
+    assert_int_equal(solar_conn(r.s, i)->state, SOLAR_CHARGING);
+    assert_true(fabs(solar_conn(r.s, i)->limit_a - 6.5) < 0.51);
+  }
+  solar_free(r.s);
+}
+
+/* Floors: a three-phase and a single-phase car in 26 A: the three-phase one
+ * needs 18 A, the single-phase one takes the rest (8 A) - max-min, not an
+ * even 13/13 that would leave the first below its minimum. */
+static void test_share_floors(void **state) {
+  (void)state;
+  multi r;
+  multi_init(&r, 2);
+  r.in[1].phases = 1;
+  r.surplus_a = 26;
+  multi_run(&r, 300);
+  assert_int_equal(solar_conn(r.s, 0)->state, SOLAR_CHARGING);
+  assert_int_equal(solar_conn(r.s, 1)->state, SOLAR_CHARGING);
+  assert_true(fabs(solar_conn(r.s, 0)->share_a - 18) < 0.01);
+  assert_true(fabs(solar_conn(r.s, 1)->share_a - 8) < 0.01);
+  assert_true(solar_conn(r.s, 0)->limit_a == 6);
+  assert_true(solar_conn(r.s, 1)->limit_a == 8);
+  solar_free(r.s);
+}
+
+/* A higher connector.N.priority is served first, whatever the connector
+ * order; when the sun falls short, the lower one stops, not the higher. */
+static void test_share_priority(void **state) {
+  (void)state;
+  multi r;
+  multi_init(&r, 2);
+  r.in[1].priority = 5;
+  r.surplus_a = 40;
+  multi_run(&r, 300);
+  assert_int_equal(solar_conn(r.s, 1)->state, SOLAR_CHARGING);
+  assert_true(fabs(solar_conn(r.s, 1)->limit_a - 13) < 0.51); /* all 40 A it can use */
+  assert_int_equal(solar_conn(r.s, 0)->state, SOLAR_WAITING);
+  r.surplus_a = 60; /* 48 for the first (16 A), 12 left: short of 18 */
+  multi_run(&r, 300);
+  assert_true(solar_conn(r.s, 1)->limit_a >= 15.99);
+  assert_int_equal(solar_conn(r.s, 0)->state, SOLAR_WAITING);
+  r.surplus_a = 70; /* 48 + 22: both */
+  multi_run(&r, 300);
+  assert_int_equal(solar_conn(r.s, 0)->state, SOLAR_CHARGING);
+  r.surplus_a = 30; /* the priority car keeps what it needs, the other stops */
+  multi_run(&r, 900);
+  assert_int_equal(solar_conn(r.s, 1)->state, SOLAR_CHARGING);
+  assert_int_equal(solar_conn(r.s, 0)->state, SOLAR_WAITING);
+  assert_int_equal(solar_conn(r.s, 0)->stops, 1);
+  assert_int_equal(solar_conn(r.s, 1)->stops, 0);
   solar_free(r.s);
 }
 
@@ -445,6 +614,10 @@ int main(void) {
       cmocka_unit_test(test_solar_min),
       cmocka_unit_test(test_offpeak_or_solar),
       cmocka_unit_test(test_stale_grid),
+      cmocka_unit_test(test_inverter_source),
+      cmocka_unit_test(test_share_fair),
+      cmocka_unit_test(test_share_floors),
+      cmocka_unit_test(test_share_priority),
       cmocka_unit_test(test_phase_switch),
       cmocka_unit_test(test_switch_limit),
       cmocka_unit_test(test_day_clear),

@@ -119,6 +119,33 @@ static const raw_reg pac2200_regs[] = {
     {0, 0, 0, {0}},
 };
 
+/* SunSpec model 103 with its scale factors: V_SF -1, A_SF -2, W_SF 1
+ * (3620 W: int16 W with a positive factor), Hz_SF -2, WH_SF 2. */
+static const raw_reg sunspec_inverter_regs[] = {
+    {3, 40069, 2, {103, 50}},                  /* ID, L of the inverter model */
+    {3, 40072, 3, {1602, 1550, 25}},           /* AphA AphB AphC uint16 */
+    {3, 40075, 1, {0xFFFE}},                   /* A_SF = -2 */
+    {3, 40079, 4, {2301, 2312, 2298, 0xFFFF}}, /* PhVphA..C uint16, V_SF = -1 */
+    {3, 40083, 4, {362, 1, 5001, 0xFFFE}},     /* W int16, W_SF = 1, Hz, Hz_SF = -2 */
+    {3, 40093, 3, {0x0001, 0xE240, 2}},        /* WH acc32 = 123456, WH_SF = 2 */
+    {0, 0, 0, {0}},
+};
+
+/* SunSpec model 113: float32, high word first. */
+static const raw_reg sunspec_inverter_float_regs[] = {
+    {3, 40069, 2, {113, 60}},        /* ID, L */
+    {3, 40073, 2, {0x4180, 0x28F6}}, /* AphA */
+    {3, 40075, 2, {0x4178, 0x0000}}, /* AphB */
+    {3, 40077, 2, {0x3E80, 0x0000}}, /* AphC */
+    {3, 40085, 2, {0x4366, 0x199A}}, /* PhVphA */
+    {3, 40087, 2, {0x4367, 0x3333}}, /* PhVphB */
+    {3, 40089, 2, {0x4365, 0xCCCD}}, /* PhVphC */
+    {3, 40091, 2, {0x4562, 0x719A}}, /* W */
+    {3, 40093, 2, {0x4248, 0x0A3D}}, /* Hz */
+    {3, 40101, 2, {0x4B3C, 0x6100}}, /* WH */
+    {0, 0, 0, {0}},
+};
+
 static const raw_reg pro380_regs[] = {
     {3, 0x5002, 2, {0x4366, 0x199A}}, /* voltage_l1 float32 msw V */
     {3, 0x5004, 2, {0x4367, 0x3333}}, /* voltage_l2 float32 msw V */
@@ -215,6 +242,18 @@ static const map_case map_cases[] = {
      {{230.10000610351562, 231.1999969482422, 229.8000030517578},
       {16.020000457763672, 15.5, 0.25},
       {3686.10009765625, -120.5, 57.5},
+      3623.10009765625,
+      12345600.0,
+      50.0099983215332,
+      0}},
+    {"sunspec-inverter",
+     sunspec_inverter_regs,
+     {{230.1, 231.2, 229.8}, {16.02, 15.5, 0.25}, {0, 0, 0}, 3620, 12345600.0, 50.01, 0}},
+    {"sunspec-inverter-float",
+     sunspec_inverter_float_regs,
+     {{230.10000610351562, 231.1999969482422, 229.8000030517578},
+      {16.020000457763672, 15.5, 0.25},
+      {0, 0, 0},
       3623.10009765625,
       12345600.0,
       50.0099983215332,
@@ -357,6 +396,9 @@ static void test_encode_roundtrip(void **state) {
     load(&m, map_cases[k].model);
     uint16_t image[16 * METER_MODBUS_MAX_REGS] = {0};
     const meter_reading *w = &map_cases[k].want;
+    /* a SunSpec map: its header and scale factors from the known image,
+     * every value from the encoder */
+    if (m.sunspec) fill_image(&m, map_cases[k].regs, image);
     for (int i = 0; i < 3; i++) {
       meter_map_encode(&m, MQ_VOLTAGE_L1 + i, w->voltage_v[i], image);
       meter_map_encode(&m, MQ_CURRENT_L1 + i, w->current_a[i], image);

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "ocpp/ocpp_version.h"
+#include "ocpp21_messages.h"
 
 static size_t parse(const char *text, bool spoken_only, const ocpp_dialect **list, char *why) {
   size_t n = 99;
@@ -62,11 +63,9 @@ static void bad_lists_say_why(void **state) {
   assert_string_equal(why, "OCPP version 1.6 named twice");
   assert_int_equal(parse("1.6,2.1,2.0.1,1.6", false, l, why), 0);
   assert_int_equal(parse("a-very-long-version-name", false, l, why), 0);
-  /* a version without its behaviour is refused where borne must speak it */
+  /* every version has its behaviour now (2.1 through the 2.0.1 dialect) */
   assert_int_equal(parse("2.0.1,1.6", true, l, why), 2);
-  assert_int_equal(parse("2.1,1.6", true, l, why), 0);
-  assert_string_equal(why,
-                      "OCPP 2.1 is not implemented yet (issue 16): only 1.6 and 2.0.1 are spoken");
+  assert_int_equal(parse("2.1,2.0.1,1.6", true, l, why), 3);
 }
 
 static void the_servers_pick_is_a_dialect(void **state) {
@@ -84,7 +83,8 @@ static void the_servers_pick_is_a_dialect(void **state) {
   assert_null(ocpp_dialect_find(NULL));
   assert_true(ocpp16_dialect.spoken);
   assert_true(ocpp201_dialect.spoken);
-  assert_false(ocpp21_dialect.spoken);
+  assert_true(ocpp21_dialect.spoken);
+  assert_ptr_equal(ocpp21_dialect.validate, ocpp21_validate);
 }
 
 int main(void) {

@@ -24,9 +24,8 @@
 #include <string.h>
 
 #include "http/http_json.h"
-#include "ocpp/v16/ocpp16_module.h"
+#include "ocpp/ocpp_core.h"
 #include "ocpp/v16/v16_internal.h"
-#include "ocpp/v201/ocpp201_module.h"
 
 /* ---------- sending ---------- */
 
@@ -245,20 +244,6 @@ void v16_transport_config(const ocpp16_station *o, ocpp_transport_config *tc) {
   };
 }
 
-static const char *link_state_name(ocpp_link_state s) {
-  switch (s) {
-  case OCPP_LINK_DISABLED:
-    return "disabled";
-  case OCPP_LINK_CONNECTING:
-    return "connecting";
-  case OCPP_LINK_CONNECTED:
-    return "connected";
-  case OCPP_LINK_WAITING:
-    return "waiting";
-  }
-  return "?";
-}
-
 static void on_status_json(void *ctx, int c, json_t *obj) {
   ocpp16_station *o = ctx;
   if (c > 0) {
@@ -277,13 +262,14 @@ static void on_status_json(void *ctx, int c, json_t *obj) {
   timefmt_iso(ls.last_rx_ms, last, sizeof last);
   json_object_set_new(
       obj, "ocpp",
-      json_pack(
-          "{s:s, s:s, s:s?, s:s, s:s, s:s, s:s?, s:s, s:I, s:i, s:s?}", "url", o->url, "version",
-          ocpp16_dialect.version, "subprotocol", ls.subprotocol[0] ? ls.subprotocol : NULL,
-          "offered", config_get(o->st->cfg, "ocpp.version"), "state", link_state_name(ls.state),
-          "since", since, "last_message", ls.last_rx_ms ? last : NULL, "registration",
-          v16_boot_names[o->boot], "queue_length", (json_int_t)cp_journal_length(o->journal),
-          "reconnects", (int)ls.reconnects, "last_error", ls.last_error[0] ? ls.last_error : NULL));
+      json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s, s:s?, s:s, s:I, s:i, s:s?}", "url", o->url,
+                "version", ocpp16_dialect.version, "subprotocol",
+                ls.subprotocol[0] ? ls.subprotocol : NULL, "offered",
+                config_get(o->st->cfg, "ocpp.version"), "state", ocpp_link_state_name(ls.state),
+                "since", since, "last_message", ls.last_rx_ms ? last : NULL, "registration",
+                v16_boot_names[o->boot], "queue_length", (json_int_t)cp_journal_length(o->journal),
+                "reconnects", (int)ls.reconnects, "last_error",
+                ls.last_error[0] ? ls.last_error : NULL));
 }
 
 /* The settings the link's transport was made with (v16_transport_config): a
@@ -357,9 +343,8 @@ static void handle_closed(uv_handle_t *h) {
 static void on_closing(void *ctx) {
   ocpp16_station *o = ctx;
   o->closing = true;
-  curl_uv_close(o->cu); /* the firmware service closes the updater */
-  diagnostics_close(o->diag);
-  ocpp_link_close(o->link);
+  curl_uv_close(o->cu);       /* the firmware service closes the updater */
+  diagnostics_close(o->diag); /* the link is the OCPP module's (ocpp_module.c) */
   uv_timer_t *timers[] = {&o->boot_timer, &o->heartbeat_timer, &o->tick_timer, &o->reset_timer,
                           &o->cert_timer};
   for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
@@ -368,86 +353,56 @@ static void on_closing(void *ctx) {
   }
 }
 
-/* The charge-point model's parts (NULL-safe). */
-static void model_free(ocpp16_station *o) {
-  cp_journal_free(o->journal);
-  cp_auth_free(o->auth);
-  cp_reservations_free(o->resv);
-}
-
+/* The link, journal, authorization store and reservations are the OCPP
+ * module's (ocpp_core.h): not freed here. */
 static void on_free(void *ctx) {
   ocpp16_station *o = ctx;
-  ocpp_link_free(o->link);
-  model_free(o);
   cp_profiles_free(o->smart);
   cp_certs_free(o->certs);
   free(o);
 }
 
-/* GET /api/v1/ocpp: the connection and every OCPP configuration key as the
- * back end sees it (GetConfiguration), for `bornectl ocpp` and the web page. */
-static int get_ocpp(void *ctx, const http_request *req, http_response *res) {
-  (void)req;
-  ocpp16_station *o = ctx;
-  json_t *status = json_object();
-  on_status_json(o, 0, status);
-  json_t *conf = ocpp_keys_get(o->st->cfg, NULL);
-  json_t *body = json_pack("{s:O, s:O}", "connection", json_object_get(status, "ocpp"), "keys",
-                           json_object_get(conf, "configurationKey"));
-  json_decref(status);
-  json_decref(conf);
-  http_json_body(res, body);
-  return 0;
-}
-
-static int attach_backend(station *st, const char *url, char *err, size_t errlen) {
+/* The 1.6 family over the OCPP module's core (ocpp_core.h). */
+static void *open16(ocpp_core *core, char *err, size_t errlen) {
+  station *st = core->st;
   ocpp16_station *o = calloc(1, sizeof *o);
   if (!o) {
     snprintf(err, errlen, "out of memory");
-    return -1;
+    return NULL;
   }
   o->st = st;
   o->count = station_connector_count(st);
   o->next_aligned = NEVER;
-  snprintf(o->url, sizeof o->url, "%s", url);
-  if (ocpp_keys_check(st->cfg, err, errlen) != 0) {
-    free(o);
-    return -1;
-  }
-  /* the charge-point model: the journal, authorization, reservations and availability */
-  o->journal = cp_journal_open(st->db, err, errlen);
-  if (o->journal) o->auth = cp_auth_open(st->db, err, errlen);
-  if (o->auth) o->resv = cp_reservations_open(st->db, err, errlen);
+  snprintf(o->url, sizeof o->url, "%s", core->url);
+  o->journal = core->journal;
+  o->auth = core->auth;
+  o->resv = core->resv;
   /* ChargeProfileMaxStackLevel, ChargingScheduleMaxPeriods,
    * MaxChargingProfilesInstalled, ChargingScheduleAllowedChargingRateUnit */
   cp_profile_limits lim = {
       .max_stack_level = 8, .max_periods = 24, .max_profiles = 16, .allow_watts = true};
-  o->smart = o->resv ? cp_profiles_open(st->db, o->count, &lim, err, errlen) : NULL;
+  o->smart = cp_profiles_open(st->db, o->count, &lim, err, errlen);
   if (!o->smart) {
-    model_free(o);
     free(o);
-    return -1;
+    return NULL;
   }
   char certs_dir[600];
   snprintf(certs_dir, sizeof certs_dir, "%s/certs", st->data_dir);
   o->certs = cp_certs_open(certs_dir, err, errlen);
   if (!o->certs) {
     cp_profiles_free(o->smart);
-    model_free(o);
     free(o);
-    return -1;
+    return NULL;
   }
-  o->cu = curl_uv_new(st->loop);
   o->fw = station_firmware(st); /* shared with the web page's upload */
   if (!o->fw) {
-    curl_uv_close(o->cu);
     cp_certs_free(o->certs);
     cp_profiles_free(o->smart);
-    model_free(o);
     free(o);
     snprintf(err, errlen, "no firmware updater");
-    return -1;
+    return NULL;
   }
+  o->cu = curl_uv_new(st->loop);
   diag_config dc = {.loop = st->loop,
                     .clock = &st->clock,
                     .data_dir = st->data_dir,
@@ -462,135 +417,57 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
     timers[i]->data = o;
     o->open_handles++;
   }
-  ocpp_transport_config tc;
-  v16_transport_config(o, &tc);
   o->link_loaded_at = config_generation(st->cfg);
-  o->reconnect_max_s = tc.reconnect_max_s;
+  o->reconnect_max_s = (int)config_get_int(st->cfg, "ocpp.reconnect_max_s");
   o->call_timeout_s = (int)config_get_int(st->cfg, "ocpp.call_timeout_s");
   o->heartbeat_armed_s = config_get_int(st->cfg, "ocpp.HeartbeatInterval");
-  ocpp_link_events ev = {.ctx = o,
-                         .connected = on_connected,
-                         .disconnected = on_disconnected,
-                         .server_certificate_refused = on_server_certificate_refused,
-                         .call = on_call,
-                         .replied = on_replied,
-                         .answered = on_answered};
-  o->link = ocpp_link_new(st->loop, &tc, o->call_timeout_s, &ocpp16_dialect, ocpp16_validate, &ev,
-                          err, errlen);
-  if (!o->link) {
-    on_closing(o);
-    return -1;
-  }
-  /* availability set by the back end survives restarts (OCPP 1.6 5.2), and
-   * so do reservations */
-  for (int c = 1; c <= o->count; c++)
-    if (!cp_availability(o->resv, c)) station_set_available(st, c, false);
-  cp_reservation rs[BORNE_MAX_CONNECTORS + 1];
-  int nr = cp_reservations_list(o->resv, rs, BORNE_MAX_CONNECTORS + 1);
-  for (int i = 0; i < nr; i++) {
-    char why[120];
-    if (rs[i].connector <= o->count &&
-        station_reserve(st, rs[i].connector, rs[i].token, rs[i].group, why, sizeof why) != 0)
-      log_warn(MOD, "reservation %d not restored: %s", rs[i].id, why);
-  }
-  station_set_offline(st, true);
-  if (strcmp(config_get(st->cfg, "auth.mode"), "ocpp") == 0)
-    station_set_authorizer(st, v16_authorize, o);
-  station_module m = {.name = "ocpp",
-                      .ctx = o,
-                      .session_started = v16_on_session_started,
-                      .session_stopped = v16_on_session_stopped,
-                      .status_changed = v16_on_status_changed,
-                      .meter_read = v16_on_meter_read,
-                      .event = on_event,
-                      .setting_changed = on_setting_changed,
-                      .setting_state = on_setting_state,
-                      .status_json = on_status_json,
-                      .closing = on_closing,
-                      .free = on_free};
-  if (station_add_module(st, &m) != 0) {
-    snprintf(err, errlen, "too many modules");
-    return -1;
-  }
   station_firmware_listen(st, v16_on_firmware_status, o);
   station_firmware_set_restarter(st, v16_on_restart, o);
   station_firmware_claim_boot_report(st); /* Installed goes to the back end once it accepts us */
-  http_add_route(st->http, &(http_route){"GET", "/api/v1/ocpp", get_ocpp, o});
-  char running[80];
-  snprintf(running, sizeof running, "borne %s", firmware_version(o->fw));
-  v16_security_event(o, "StartupOfTheDevice", running);
-  return 0;
+  return o;
 }
 
-/* A station started without a back end attaches it when the installer sets
- * ocpp.url at run time (web page, bornectl ocpp url): no restart needed. */
-typedef struct {
-  station *st;
-  bool attached;
-} ocpp16_idle;
+static void linked16(void *ctx, ocpp_link *link) {
+  ocpp16_station *o = ctx;
+  o->link = link;
+}
 
-static void idle_setting_changed(void *ctx, const char *key) {
-  ocpp16_idle *idle = ctx;
-  const char *url = config_get(idle->st->cfg, "ocpp.url");
-  if (idle->attached || strcmp(key, "ocpp.url") != 0 || !url || !url[0]) return;
-  char err[256];
-  /* the dialect `ocpp.version` names (restart-only, so the one running) */
-  if ((ocpp201_configured(idle->st->cfg) ? ocpp201_attach(idle->st, err, sizeof err)
-                                         : attach_backend(idle->st, url, err, sizeof err)) != 0) {
-    log_error(MOD, "cannot start OCPP: %s", err);
-    return;
+static void transport_config16(void *ctx, ocpp_transport_config *tc) {
+  v16_transport_config(ctx, tc);
+}
+
+/* The 1.6 dialect becomes the one spoken: the sessions it knew are replayed
+ * by the module (resumed), those that ended meanwhile are forgotten. */
+static void adopt16(void *ctx) {
+  ocpp16_station *o = ctx;
+  for (int c = 1; c <= o->count; c++) {
+    o->conn[c - 1].session_id = 0;
+    o->conn[c - 1].transaction_id = 0;
+    o->conn[c - 1].reported_valid = false;
   }
-  idle->attached = true;
-  station_event(idle->st, 0, "ocpp_reconfigured", "ocpp.url: connecting to %s", url);
+  o->reported0_valid = false;
 }
 
-/* Before the back end is attached: ocpp.url attaches it (STALE when that
- * failed); the other OCPP keys are read once it runs. */
-static station_setting_state idle_setting_state(void *ctx, const char *key) {
-  ocpp16_idle *idle = ctx;
-  if (idle->attached) return SETTING_UNUSED; /* the back end's module answers */
-  if (strncmp(key, "ocpp.", 5) != 0 && strcmp(key, "auth.offline_local_badges") != 0)
-    return SETTING_UNUSED;
-  const char *url = config_get(idle->st->cfg, "ocpp.url");
-  return strcmp(key, "ocpp.url") == 0 && url && url[0] ? SETTING_STALE : SETTING_CURRENT;
-}
-
-static void idle_status_json(void *ctx, int c, json_t *obj) {
-  ocpp16_idle *idle = ctx;
-  if (c == 0 && !idle->attached)
-    json_object_set_new(obj, "ocpp",
-                        json_pack("{s:s, s:s, s:s}", "url", "", "version",
-                                  ocpp201_configured(idle->st->cfg) ? ocpp201_dialect.version
-                                                                    : ocpp16_dialect.version,
-                                  "state", "disabled"));
-}
-
-static void idle_free(void *ctx) { free(ctx); }
-
-int ocpp16_attach(station *st, char *err, size_t errlen) {
-  const char *url = config_get(st->cfg, "ocpp.url");
-  if (url && url[0] && ocpp201_configured(st->cfg)) return 0; /* ocpp201_attach has it */
-  if (url && url[0]) return attach_backend(st, url, err, errlen);
-  if (strcmp(config_get(st->cfg, "auth.mode"), "ocpp") == 0) {
-    snprintf(err, errlen, "auth.mode: `ocpp` needs a back end: set ocpp.url (or --csms URL)");
-    return -1;
-  }
-  ocpp16_idle *idle = calloc(1, sizeof *idle);
-  if (!idle) {
-    snprintf(err, errlen, "out of memory");
-    return -1;
-  }
-  idle->st = st;
-  station_module m = {.name = "ocpp-idle",
-                      .ctx = idle,
-                      .setting_changed = idle_setting_changed,
-                      .setting_state = idle_setting_state,
-                      .status_json = idle_status_json,
-                      .free = idle_free};
-  if (station_add_module(st, &m) != 0) {
-    free(idle);
-    snprintf(err, errlen, "too many modules");
-    return -1;
-  }
-  return 0;
-}
+const ocpp_dialect_ops ocpp16_ops = {.dialect = &ocpp16_dialect,
+                                     .family = OCPP_FAMILY_V16,
+                                     .open = open16,
+                                     .transport_config = transport_config16,
+                                     .linked = linked16,
+                                     .adopt = adopt16,
+                                     .connected = on_connected,
+                                     .disconnected = on_disconnected,
+                                     .call = on_call,
+                                     .replied = on_replied,
+                                     .server_certificate_refused = on_server_certificate_refused,
+                                     .answered = on_answered,
+                                     .session_started = v16_on_session_started,
+                                     .session_stopped = v16_on_session_stopped,
+                                     .status_changed = v16_on_status_changed,
+                                     .meter_read = v16_on_meter_read,
+                                     .event = on_event,
+                                     .setting_changed = on_setting_changed,
+                                     .setting_state = on_setting_state,
+                                     .status_json = on_status_json,
+                                     .authorize = v16_authorize,
+                                     .closing = on_closing,
+                                     .free = on_free};

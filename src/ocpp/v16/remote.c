@@ -201,7 +201,9 @@ static void h_reserve_now(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
   int64_t expiry = 0;
   timefmt_parse(q.expiryDate, &expiry);
   const char *status;
-  if (c < 0 || c > o->count || (c == 0 && !key_bool(o, "ReserveConnectorZeroSupported"))) {
+  /* connector 0 (any connector) is always supported: GetConfiguration says
+   * ReserveConnectorZeroSupported=true, a fixed value */
+  if (c < 0 || c > o->count) {
     status = "Rejected";
   } else if (c > 0 && o->conn[c - 1].status == STATUS_FAULTED) {
     status = "Faulted";

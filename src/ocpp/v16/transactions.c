@@ -15,6 +15,7 @@
 #include "ocmf/ocmf.h"
 #include "ocmf/ocmf_module.h"
 #include "ocpp/ocpp16_measurands.h"
+#include "ocpp/ocpp_reencode.h"
 #include "ocpp/v16/v16_internal.h"
 #include "ocpp/v16/vocabulary.h"
 
@@ -112,6 +113,34 @@ static void pump_answer(void *ctx, const json_t *result, const char *code, const
   if (o->restart_pending) uv_timer_start(&o->reset_timer, v16_flush_check_cb, 0, 0);
 }
 
+/* A queued TransactionEvent of the 2.0.1 dialect (the station spoke 2.0.1
+ * before) said in 1.6 (ocpp_reencode.h); NULL, with the event
+ * `ocpp_dropped`, when it has no equivalent. */
+static json_t *say16(ocpp16_station *o, const cp_journal_entry *m, const json_t *raw,
+                     const char *tx) {
+  session_row row = {0};
+  bool have_row = store_session_get(o->st->db, m->session_id, &row) == 0;
+  ocpp_reencode_ctx cx = {.tx_id = tx, .connector = have_row ? row.connector : 0};
+  const char *action = NULL;
+  char why[200];
+  json_t *out = ocpp_reencode(m->kind, raw, OCPP_WORDS_V16, &cx, &action, why, sizeof why);
+  ocpp_error err;
+  if (out && ocpp16_validate(action, true, out, &err) != 0) {
+    snprintf(why, sizeof why, "not valid in 1.6: %s", err.text);
+    json_decref(out);
+    out = NULL;
+  }
+  int c = have_row ? row.connector : 0;
+  if (!out) {
+    station_event(o->st, c, "ocpp_dropped", "queued 2.0.1 message %lld (session %lld): %s",
+                  (long long)m->id, (long long)m->session_id, why);
+    return NULL;
+  }
+  station_event(o->st, c, "ocpp_reencoded", "queued 2.0.1 message %lld (session %lld) sent as %s",
+                (long long)m->id, (long long)m->session_id, action);
+  return out;
+}
+
 /* Send the oldest due queued message, one at a time, in order. */
 void v16_pump(ocpp16_station *o) {
   if (o->pump_in_flight || !online(o) || o->closing) return;
@@ -124,6 +153,16 @@ void v16_pump(ocpp16_station *o) {
     }
     char tx[CP_TX_ID_MAX + 1];
     cp_journal_tx_id(o->journal, m.session_id, tx);
+    json_t *raw = json_loads(m.payload, 0, NULL);
+    if (raw && ocpp_reencode_words_of(m.kind, raw) == OCPP_WORDS_V201) {
+      payload = say16(o, &m, raw, tx);
+      json_decref(raw);
+      free(m.payload);
+      if (payload) break;
+      cp_journal_sent(o->journal, m.id);
+      continue;
+    }
+    json_decref(raw);
     payload = v16_event_payload(&m, tx); /* with the back end's transactionId */
     free(m.payload);
     if (payload) break;

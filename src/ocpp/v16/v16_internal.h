@@ -7,7 +7,7 @@
  * dispatcher (ocpp16_module.c) gathers. It exists because the charge point
  * was one 1 900-line file and is now one file per message family, the way
  * MicroOcpp's Operations/ and libocpp's functional blocks are laid out; the
- * module's public face stays ocpp16_module.h.
+ * module is the OCPP module (ocpp_module.c) through ocpp16_ops (ocpp_core.h).
  */
 #ifndef BORNE_OCPP_V16_INTERNAL_H
 #define BORNE_OCPP_V16_INTERNAL_H

@@ -13,22 +13,13 @@
  * sharing v201_internal.h; the pure 2.0.1 encodings are model.c and
  * vocabulary.c.
  */
-#include "ocpp/v201/ocpp201_module.h"
+#include "ocpp/ocpp_core.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "http/http_json.h"
 #include "ocpp/v201/v201_internal.h"
-
-bool ocpp201_configured(const config *cfg) {
-  const ocpp_dialect *list[OCPP_VERSIONS_MAX];
-  size_t n = 0;
-  char why[160];
-  return ocpp_version_list_parse(config_get(cfg, "ocpp.version"), false, list, &n, why,
-                                 sizeof why) == 0 &&
-         n > 0 && list[0] == &ocpp201_dialect;
-}
 
 /* ---------- sending ---------- */
 
@@ -112,7 +103,7 @@ bool v201_decoded(int rc, const ocpp_error *err, ocpp_reply *r) {
 
 static const v201_family *const families[] = {
     &v201_provisioning_calls, &v201_availability_calls, &v201_authorization_calls,
-    &v201_remote_calls,       &v201_reservation_calls,
+    &v201_remote_calls,       &v201_reservation_calls,  &v201_device_model_calls,
 };
 
 static void on_call(void *ctx, const char *action, const json_t *req, ocpp_reply *r) {
@@ -141,7 +132,7 @@ static void on_call(void *ctx, const char *action, const json_t *req, ocpp_reply
       return;
     }
   /* OCPP-J 2.0.1 part 4 4.3: an action of the protocol this station does not
-   * handle (GetVariables, ...) is "recognized but not supported"; an action
+   * handle (GetLog, ...) is "recognized but not supported"; an action
    * the protocol does not know never gets here (the RPC layer answers
    * NotImplemented) */
   r->error_code = ocpp_dialect_code(&ocpp201_dialect, OCPP_ERR_NOT_SUPPORTED);
@@ -158,6 +149,7 @@ static void on_replied(void *ctx, const char *action) {
   ocpp201_station *o = ctx;
   station_ocpp_traffic(o->st, action, true, -1, NULL);
   if (o->trigger && !strcmp(action, "TriggerMessage")) v201_send_triggered(o);
+  if (o->after_reply) v201_device_model_replied(o);
 }
 
 static void on_connected(void *ctx) {
@@ -180,36 +172,6 @@ static void on_disconnected(void *ctx, const char *why) {
 
 /* ---------- module ---------- */
 
-static void transport_config(const ocpp201_station *o, ocpp_transport_config *tc) {
-  const config *cfg = o->st->cfg;
-  *tc = (ocpp_transport_config){
-      .url = o->url,
-      .cp_id = config_get(cfg, "station.id"),
-      .security_profile = (int)config_get_int(cfg, "ocpp.security_profile"),
-      .basic_password = config_get(cfg, "ocpp.AuthorizationKey"),
-      .ca_file = config_get(cfg, "ocpp.ca_file"),
-      .cert_file = config_get(cfg, "ocpp.cert_file"),
-      .key_file = config_get(cfg, "ocpp.key_file"),
-      .ping_interval_s = (int)config_get_int(cfg, "ocpp.WebSocketPingInterval"),
-      .reconnect_min_s = 1,
-      .reconnect_max_s = (int)config_get_int(cfg, "ocpp.reconnect_max_s"),
-  };
-}
-
-static const char *link_state_name(ocpp_link_state s) {
-  switch (s) {
-  case OCPP_LINK_DISABLED:
-    return "disabled";
-  case OCPP_LINK_CONNECTING:
-    return "connecting";
-  case OCPP_LINK_CONNECTED:
-    return "connected";
-  case OCPP_LINK_WAITING:
-    return "waiting";
-  }
-  return "?";
-}
-
 static void on_status_json(void *ctx, int c, json_t *obj) {
   ocpp201_station *o = ctx;
   if (c > 0) {
@@ -225,13 +187,14 @@ static void on_status_json(void *ctx, int c, json_t *obj) {
   timefmt_iso(ls.last_rx_ms, last, sizeof last);
   json_object_set_new(
       obj, "ocpp",
-      json_pack(
-          "{s:s, s:s, s:s?, s:s, s:s, s:s, s:s?, s:s, s:I, s:i, s:s?}", "url", o->url, "version",
-          ocpp201_dialect.version, "subprotocol", ls.subprotocol[0] ? ls.subprotocol : NULL,
-          "offered", config_get(o->st->cfg, "ocpp.version"), "state", link_state_name(ls.state),
-          "since", since, "last_message", ls.last_rx_ms ? last : NULL, "registration",
-          v201_boot_names[o->boot], "queue_length", (json_int_t)cp_journal_length(o->journal),
-          "reconnects", (int)ls.reconnects, "last_error", ls.last_error[0] ? ls.last_error : NULL));
+      json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s, s:s?, s:s, s:I, s:i, s:s?}", "url", o->url,
+                "version", ocpp201_dialect.version, "subprotocol",
+                ls.subprotocol[0] ? ls.subprotocol : NULL, "offered",
+                config_get(o->st->cfg, "ocpp.version"), "state", ocpp_link_state_name(ls.state),
+                "since", since, "last_message", ls.last_rx_ms ? last : NULL, "registration",
+                v201_boot_names[o->boot], "queue_length", (json_int_t)cp_journal_length(o->journal),
+                "reconnects", (int)ls.reconnects, "last_error",
+                ls.last_error[0] ? ls.last_error : NULL));
 }
 
 /* The settings the link's transport was made with (transport_config): a
@@ -263,7 +226,7 @@ static void on_setting_changed(void *ctx, const char *key) {
   if (relink) {
     snprintf(o->url, sizeof o->url, "%s", config_get(o->st->cfg, "ocpp.url"));
     ocpp_transport_config tc;
-    transport_config(o, &tc);
+    ocpp_core_transport_config(o->shared, &tc);
     o->loaded_at = config_generation(o->st->cfg);
     station_event(o->st, 0, "ocpp_reconfigured", "%s: reconnecting to %s", key, o->url);
     ocpp_link_reconfigure(o->link, &tc);
@@ -291,8 +254,7 @@ static void handle_closed(uv_handle_t *h) {
 
 static void on_closing(void *ctx) {
   ocpp201_station *o = ctx;
-  o->closing = true;
-  ocpp_link_close(o->link);
+  o->closing = true; /* the link is the OCPP module's (ocpp_module.c) */
   uv_timer_t *timers[] = {&o->boot_timer, &o->heartbeat_timer, &o->tick_timer, &o->reset_timer};
   for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
     uv_timer_stop(timers[i]);
@@ -300,59 +262,35 @@ static void on_closing(void *ctx) {
   }
 }
 
-static void model_free(ocpp201_station *o) {
-  cp_journal_free(o->journal);
-  cp_auth_free(o->auth);
-  cp_reservations_free(o->resv);
-}
-
+/* The link, journal, authorization store and reservations are the OCPP
+ * module's (ocpp_core.h): not freed here. */
 static void on_free(void *ctx) {
   ocpp201_station *o = ctx;
-  ocpp_link_free(o->link);
-  model_free(o);
+  json_decref(o->after_reply);
   free(o);
 }
 
-/* GET /api/v1/ocpp: the connection and borne's OCPP keys (the same answer as
- * with 1.6, `bornectl ocpp` and the web page read it). */
-static int get_ocpp(void *ctx, const http_request *req, http_response *res) {
-  (void)req;
-  ocpp201_station *o = ctx;
-  json_t *status = json_object();
-  on_status_json(o, 0, status);
-  json_t *conf = ocpp_keys_get(o->st->cfg, NULL);
-  json_t *body = json_pack("{s:O, s:O}", "connection", json_object_get(status, "ocpp"), "keys",
-                           json_object_get(conf, "configurationKey"));
-  json_decref(status);
-  json_decref(conf);
-  http_json_body(res, body);
-  return 0;
-}
-
-int ocpp201_attach(station *st, char *err, size_t errlen) {
-  const char *url = config_get(st->cfg, "ocpp.url");
-  if (!url || !url[0] || !ocpp201_configured(st->cfg)) return 0;
+/* The 2.0.1 family over the OCPP module's core (ocpp_core.h): it speaks
+ * 2.0.1 and 2.1 (ocpp21_ops). */
+static void *open201(ocpp_core *core, char *err, size_t errlen) {
+  station *st = core->st;
   ocpp201_station *o = calloc(1, sizeof *o);
   if (!o) {
     snprintf(err, errlen, "out of memory");
-    return -1;
+    return NULL;
   }
   o->st = st;
+  o->shared = core;
   o->count = station_connector_count(st);
-  snprintf(o->url, sizeof o->url, "%s", url);
-  if (ocpp_keys_check(st->cfg, err, errlen) != 0) {
-    free(o);
-    return -1;
-  }
-  o->journal = cp_journal_open(st->db, err, errlen);
-  if (o->journal) o->auth = cp_auth_open(st->db, err, errlen);
-  if (o->auth) o->resv = cp_reservations_open(st->db, err, errlen);
+  snprintf(o->url, sizeof o->url, "%s", core->url);
+  o->journal = core->journal;
+  o->auth = core->auth;
+  o->resv = core->resv;
   o->fw = station_firmware(st);
-  if (!o->resv || !o->fw) {
-    if (o->resv) snprintf(err, errlen, "no firmware updater");
-    model_free(o);
+  if (!o->fw) {
+    snprintf(err, errlen, "no firmware updater");
     free(o);
-    return -1;
+    return NULL;
   }
   uv_timer_t *timers[] = {&o->boot_timer, &o->heartbeat_timer, &o->tick_timer, &o->reset_timer};
   for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
@@ -360,54 +298,38 @@ int ocpp201_attach(station *st, char *err, size_t errlen) {
     timers[i]->data = o;
     o->open_handles++;
   }
-  ocpp_transport_config tc;
-  transport_config(o, &tc);
   o->loaded_at = config_generation(st->cfg);
-  ocpp_link_events ev = {.ctx = o,
-                         .connected = on_connected,
-                         .disconnected = on_disconnected,
-                         .call = on_call,
-                         .replied = on_replied,
-                         .answered = on_answered};
-  o->link = ocpp_link_new(st->loop, &tc, (int)config_get_int(st->cfg, "ocpp.call_timeout_s"),
-                          &ocpp201_dialect, ocpp201_validate, &ev, err, errlen);
-  if (!o->link) {
-    on_closing(o);
-    return -1;
-  }
-  /* availability set by the CSMS survives restarts (G03), and so do
-   * reservations, as in 1.6 */
-  for (int c = 1; c <= o->count; c++)
-    if (!cp_availability(o->resv, c)) station_set_available(st, c, false);
-  cp_reservation rs[BORNE_MAX_CONNECTORS + 1];
-  int nr = cp_reservations_list(o->resv, rs, BORNE_MAX_CONNECTORS + 1);
-  for (int i = 0; i < nr; i++) {
-    char why[120];
-    if (rs[i].connector <= o->count &&
-        station_reserve(st, rs[i].connector, rs[i].token, rs[i].group[0] ? rs[i].group : NULL, why,
-                        sizeof why) != 0)
-      log_warn(MOD, "reservation %d not restored: %s", rs[i].id, why);
-  }
-  station_set_offline(st, true);
-  if (strcmp(config_get(st->cfg, "auth.mode"), "ocpp") == 0)
-    station_set_authorizer(st, v201_authorize, o);
-  station_module m = {.name = "ocpp",
-                      .ctx = o,
-                      .session_started = v201_on_session_started,
-                      .session_stopped = v201_on_session_stopped,
-                      .status_changed = v201_on_status_changed,
-                      .meter_read = v201_on_meter_read,
-                      .event = on_event,
-                      .setting_changed = on_setting_changed,
-                      .setting_state = on_setting_state,
-                      .status_json = on_status_json,
-                      .closing = on_closing,
-                      .free = on_free};
-  if (station_add_module(st, &m) != 0) {
-    snprintf(err, errlen, "too many modules");
-    return -1;
-  }
-  http_add_route(st->http, &(http_route){"GET", "/api/v1/ocpp", get_ocpp, o});
-  station_event(st, 0, "security", "StartupOfTheDevice: borne %s", firmware_version(o->fw));
-  return 0;
+  return o;
 }
+
+static void linked201(void *ctx, ocpp_link *link) {
+  ocpp201_station *o = ctx;
+  o->link = link;
+}
+
+/* The 2.0.1 dialect becomes the one spoken: the sessions it knew are
+ * replayed by the module (resumed), those that ended meanwhile forgotten. */
+static void adopt201(void *ctx) {
+  ocpp201_station *o = ctx;
+  for (int c = 1; c <= o->count; c++) {
+    v201_evse *k = &o->evse[c - 1];
+    k->session_id = 0;
+    k->tx_id[0] = 0;
+    k->reported_valid = false;
+    k->remote_pending = false;
+  }
+}
+
+#define V201_OPS                                                                                   \
+  .family = OCPP_FAMILY_V201, .open = open201, .linked = linked201, .adopt = adopt201,             \
+  .connected = on_connected, .disconnected = on_disconnected, .call = on_call,                     \
+  .replied = on_replied, .answered = on_answered, .session_started = v201_on_session_started,      \
+  .session_stopped = v201_on_session_stopped, .status_changed = v201_on_status_changed,            \
+  .meter_read = v201_on_meter_read, .event = on_event, .setting_changed = on_setting_changed,      \
+  .setting_state = on_setting_state, .status_json = on_status_json, .authorize = v201_authorize,   \
+  .closing = on_closing, .free = on_free
+
+const ocpp_dialect_ops ocpp201_ops = {.dialect = &ocpp201_dialect, V201_OPS};
+/* OCPP 2.1 through the 2.0.1 dialect: the same behaviour, the 2.1 schemas
+ * (the link validates with ocpp21_dialect.validate), docs/ocpp21.md */
+const ocpp_dialect_ops ocpp21_ops = {.dialect = &ocpp21_dialect, V201_OPS};

@@ -41,8 +41,8 @@ static void h_reserve_now(ocpp201_station *o, const json_t *req, ocpp_reply *r) 
   ocpp201_ReserveNowRequest_free(&q);
   const char *status;
   connector_status s = c > 0 && c <= o->count ? o->evse[c - 1].status : STATUS_AVAILABLE;
-  if (c < 0 || c > o->count ||
-      (c == 0 && !config_get_bool(o->st->cfg, "ocpp.ReserveConnectorZeroSupported")))
+  /* without evseId: any EVSE (H01.FR.04; ReservationCtrlr.NonEvseSpecific is true) */
+  if (c < 0 || c > o->count)
     status = "Rejected";
   else if (s == STATUS_FAULTED)
     status = "Faulted";

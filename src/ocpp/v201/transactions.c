@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ocpp/ocpp_reencode.h"
 #include "ocpp/v201/v201_internal.h"
 #include "ocpp/v201/vocabulary.h"
 
@@ -62,6 +63,7 @@ typedef struct {
   int64_t session_id;
   char action[40];
   char token[CP_ID_MAX + 1];
+  char tx_id[CP_TX_ID_MAX + 1]; /* a start said again from 1.6: its transactionId, kept */
 } pump_ctx;
 
 static int evse_of_session(const ocpp201_station *o, int64_t session_id) {
@@ -110,19 +112,61 @@ static void pump_answer(void *ctx, const json_t *result, const char *code, const
     v201_arm_tick(o);
     return;
   }
-  cp_journal_sent(o->journal, p->msg_id);
+  if (p->tx_id[0]) /* the session's 2.0.1 transactionId, for its later messages */
+    cp_journal_sent_start(o->journal, p->msg_id, p->session_id, p->tx_id);
+  else
+    cp_journal_sent(o->journal, p->msg_id);
   token_answered(o, p, json_object_get(result, "idTokenInfo"));
   free(p);
   v201_pump(o);
   if (o->restart_pending) uv_timer_start(&o->reset_timer, v201_flush_check_cb, 0, 0);
 }
 
-/* The action of a queued entry. A transaction event queued by the 1.6 dialect
- * (the station ran 1.6 before) has no eventType: it cannot be said in 2.0.1. */
-static const char *action_of(const cp_journal_entry *m, const json_t *payload) {
-  if (m->kind == CP_EVENT_SECURITY || m->kind == CP_EVENT_SECURITY_CRITICAL)
-    return "SecurityEventNotification"; /* the whitepaper's payload is 2.0.1's */
-  return json_object_get(payload, "eventType") ? "TransactionEvent" : NULL;
+/* A queued entry in 2.0.1 words: as queued, or said again when the 1.6
+ * dialect queued it (the station spoke 1.6 before, ocpp_reencode.h) with
+ * the session's transactionId and the next seqNo; NULL, with the event
+ * `ocpp_dropped`, when it has no equivalent. *tx_id is set for a start said
+ * again. */
+static json_t *say201(ocpp201_station *o, const cp_journal_entry *m, const json_t *raw,
+                      const char **action, char tx_id[CP_TX_ID_MAX + 1]) {
+  tx_id[0] = 0;
+  bool tx_kind =
+      m->kind == CP_EVENT_STARTED || m->kind == CP_EVENT_UPDATED || m->kind == CP_EVENT_ENDED;
+  if (!tx_kind || ocpp_reencode_words_of(m->kind, raw) == OCPP_WORDS_V201) {
+    *action = tx_kind ? "TransactionEvent" : "SecurityEventNotification";
+    return json_incref((json_t *)raw);
+  }
+  char tx[CP_TX_ID_MAX + 1] = "";
+  session_row row = {0};
+  bool have_row = store_session_get(o->st->db, m->session_id, &row) == 0;
+  if (!cp_journal_tx_id(o->journal, m->session_id, tx) && have_row)
+    v201_tx_id(m->session_id, row.start_ms, tx); /* as the 2.0.1 dialect makes it */
+  /* a retry of the same message keeps its seqNo */
+  int64_t seq =
+      o->reencoded_msg == m->id ? o->reencoded_seq : cp_journal_next_seq(o->journal, m->session_id);
+  o->reencoded_msg = m->id;
+  o->reencoded_seq = seq;
+  ocpp_reencode_ctx cx = {.tx_id = tx, .seq_no = seq, .connector = have_row ? row.connector : 0};
+  char why[200];
+  json_t *out = ocpp_reencode(m->kind, raw, OCPP_WORDS_V201, &cx, action, why, sizeof why);
+  ocpp_error err;
+  if (out && ocpp_link_dialect(o->link)->validate(*action, true, out, &err) != 0) {
+    snprintf(why, sizeof why, "not valid in %s: %s", ocpp_link_dialect(o->link)->version, err.text);
+    json_decref(out);
+    out = NULL;
+  }
+  int c = have_row ? row.connector : 0;
+  if (!out) {
+    station_event(o->st, c, "ocpp_dropped", "queued 1.6 message %lld (session %lld): %s",
+                  (long long)m->id, (long long)m->session_id, why);
+    return NULL;
+  }
+  station_event(o->st, c, "ocpp_reencoded",
+                "queued 1.6 message %lld (session %lld) sent as TransactionEvent %s seqNo %lld",
+                (long long)m->id, (long long)m->session_id,
+                json_string_value(json_object_get(out, "eventType")), (long long)seq);
+  if (m->kind == CP_EVENT_STARTED) snprintf(tx_id, CP_TX_ID_MAX + 1, "%s", tx);
+  return out;
 }
 
 /* Send the oldest due queued message, one at a time, in order. */
@@ -131,16 +175,16 @@ void v201_pump(ocpp201_station *o) {
   cp_journal_entry m;
   json_t *payload = NULL;
   const char *action = NULL;
+  char tx_id[CP_TX_ID_MAX + 1];
   for (;;) {
     if (cp_journal_peek(o->journal, now201(o), &m) != 0) return;
-    payload = json_loads(m.payload, 0, NULL);
+    json_t *raw = json_loads(m.payload, 0, NULL);
     free(m.payload);
-    action = payload ? action_of(&m, payload) : NULL;
-    if (action) break;
-    station_event(o->st, 0, "ocpp_message_dropped",
-                  "queued message %lld is not an OCPP 2.0.1 message (queued under 1.6)",
-                  (long long)m.id);
-    json_decref(payload);
+    payload = raw ? say201(o, &m, raw, &action, tx_id) : NULL;
+    if (!raw)
+      station_event(o->st, 0, "ocpp_dropped", "queued message %lld is not JSON", (long long)m.id);
+    json_decref(raw);
+    if (payload) break;
     cp_journal_sent(o->journal, m.id);
   }
   pump_ctx *p = calloc(1, sizeof *p);
@@ -152,6 +196,7 @@ void v201_pump(ocpp201_station *o) {
   p->msg_id = m.id;
   p->session_id = m.session_id;
   snprintf(p->action, sizeof p->action, "%s", action);
+  snprintf(p->tx_id, sizeof p->tx_id, "%s", tx_id);
   const char *tok =
       json_string_value(json_object_get(json_object_get(payload, "idToken"), "idToken"));
   snprintf(p->token, sizeof p->token, "%s", tok ? tok : "");

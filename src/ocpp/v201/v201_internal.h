@@ -61,6 +61,7 @@ typedef struct {
 
 typedef struct ocpp201_station {
   station *st;
+  struct ocpp_core *shared; /* the OCPP module's (ocpp_core.h): link, journal, stores */
   ocpp_link *link;
   cp_journal *journal;
   cp_auth *auth;
@@ -77,10 +78,12 @@ typedef struct ocpp201_station {
   v201_evse evse[BORNE_MAX_CONNECTORS];
   int count;
   int64_t pump_in_flight;
-  unsigned trigger; /* TriggerMessage: what to send once the answer went out */
+  int64_t reencoded_msg, reencoded_seq; /* the last queued 1.6 message said again, its seqNo */
+  unsigned trigger;                     /* TriggerMessage: what to send once the answer went out */
   int trigger_evse;
   char auth_tag[CP_ID_MAX + 1], auth_group[CP_ID_MAX + 1];
   firmware *fw;
+  json_t *after_reply; /* device model: settings to apply, NotifyReport pages, once answered */
   char url[512];
   unsigned long loaded_at; /* config_generation() when the link was made */
   bool closing;
@@ -127,7 +130,7 @@ typedef struct {
 } v201_family;
 
 extern const v201_family v201_provisioning_calls, v201_authorization_calls, v201_remote_calls,
-    v201_availability_calls, v201_reservation_calls;
+    v201_availability_calls, v201_reservation_calls, v201_device_model_calls;
 
 /* ocpp201_module.c */
 void v201_reply_status(ocpp_reply *r, const char *status);
@@ -165,6 +168,9 @@ void v201_authorize(void *ctx, uint32_t request_id, const char *uid);
 
 /* reservation.c (H: ReserveNow, CancelReservation, ReservationStatusUpdate) */
 borne_ms v201_expire_reservations(ocpp201_station *o, borne_ms now);
+
+/* device_model_calls.c (B: GetVariables, SetVariables, GetBaseReport, GetReport) */
+void v201_device_model_replied(ocpp201_station *o);
 
 /* remote.c (F: RequestStart/StopTransaction, UnlockConnector, TriggerMessage) */
 void v201_send_triggered(ocpp201_station *o);

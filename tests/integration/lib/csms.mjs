@@ -5,7 +5,7 @@
 // through assertNoViolations(). Waits on events, never sleeps.
 import { RPCServer, createRPCError, createValidator } from 'ocpp-rpc';
 import { EventEmitter, once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 
 export { createRPCError };
@@ -14,6 +14,22 @@ export { createRPCError };
  * sampledValue): the peer validates with the OCA's text, schemas/ocpp/ocpp1_6.json
  * (schemas/ocpp/ORIGIN.md lists the differences). */
 const OCPP16_OCA = createValidator('ocpp1.6', JSON.parse(readFileSync(new URL('../../../schemas/ocpp/ocpp1_6.json', import.meta.url), 'utf8')));
+
+/* OCPP 2.1: the OCA's 2.1 Edition 1 schemas (schemas/ocpp/v2.1, ORIGIN.md), under the ids
+ * ocpp-rpc looks up (urn:<Action>.req / .conf), so the peer validates with the OCA's text. */
+function oca21Validator() {
+  const dir = new URL('../../../schemas/ocpp/v2.1/', import.meta.url);
+  const list = [];
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.json'))) {
+    const s = JSON.parse(readFileSync(new URL(f, dir), 'utf8'));
+    const m = /^(.*)(Request|Response)\.json$/.exec(f);
+    if (!m) continue;
+    delete s.$schema;
+    s.$id = `urn:${m[1]}.${m[2] === 'Request' ? 'req' : 'conf'}`;
+    list.push(s);
+  }
+  return createValidator('ocpp2.1', list);
+}
 
 /** Station-initiated 1.6 actions the CSMS answers by default. */
 const DEFAULT_HANDLERS = {
@@ -65,14 +81,20 @@ export class Csms extends EventEmitter {
     this.password = opts.password; /* security profile 1/2: required Basic password */
     this.calls = []; /* every station-initiated call: { action, params, at, identity } */
     this.violations = []; /* strict-validation failures and bad messages */
-    /* 'ocpp1.6' (default) or 'ocpp2.0.1': ocpp-rpc validates 2.0.1 with the schemas it ships */
+    /* 'ocpp1.6' (default), 'ocpp2.0.1' (ocpp-rpc validates it with the schemas it ships) or
+     * 'ocpp2.1' (the OCA's schemas); `protocols` accepts several, the first the station offers
+     * among them is picked (this.client.protocol) */
     this.protocol = opts.protocol ?? 'ocpp1.6';
-    const v201 = this.protocol === 'ocpp2.0.1';
+    const protocols = opts.protocols ?? [this.protocol];
+    const v201 = this.protocol !== 'ocpp1.6';
     this.handlers = { ...(v201 ? DEFAULT_HANDLERS_201 : DEFAULT_HANDLERS), ...(opts.handlers ?? {}) };
+    this.handlersByProtocol = { 'ocpp1.6': { ...DEFAULT_HANDLERS, ...(opts.handlers16 ?? {}) } };
+    for (const p of ['ocpp2.0.1', 'ocpp2.1'])
+      this.handlersByProtocol[p] = { ...DEFAULT_HANDLERS_201, ...(opts.handlers201 ?? {}) };
     this.client = null;
-    this.server = new RPCServer(v201
-      ? { protocols: ['ocpp2.0.1'], strictMode: true }
-      : { protocols: ['ocpp1.6'], strictMode: true, strictModeValidators: [OCPP16_OCA] });
+    const validators = [OCPP16_OCA];
+    if (protocols.includes('ocpp2.1')) validators.push(oca21Validator());
+    this.server = new RPCServer({ protocols, strictMode: true, strictModeValidators: validators });
     this.server.auth((accept, reject, handshake) => {
       if (this.password !== undefined) {
         const got = handshake.password ? handshake.password.toString() : undefined;
@@ -96,10 +118,12 @@ export class Csms extends EventEmitter {
     client.on('badMessage', (e) => this.violations.push({ kind: 'bad', payload: String(e.buffer), error: String(e.error?.message ?? e.error) }));
     client.on('close', () => { if (this.client === client) this.client = null; this.emit('disconnect', client); });
     client.handle(({ method, params }) => {
-      const entry = { action: method, params, at: Date.now(), identity: client.identity };
+      const entry = { action: method, params, at: Date.now(), identity: client.identity, protocol: client.protocol };
       this.calls.push(entry);
       this.emit('call', entry);
-      const h = this.handlers[method];
+      /* this.handlers (which a test may replace) for the main protocol, the defaults for another */
+      const table = !client.protocol || client.protocol === this.protocol ? this.handlers : this.handlersByProtocol[client.protocol];
+      const h = table[method];
       if (!h) throw createRPCError('NotImplemented', `${method} not scripted`);
       return h(this, params, client);
     });

@@ -1,0 +1,94 @@
+/*
+ * The one OCPP module (ocpp_module.c) and its dialects. The module owns what
+ * is the same whatever the version: the link to the back end (offering every
+ * version of `ocpp.version`), the charge-point model's transaction journal,
+ * authorization store and reservations (src/chargepoint/), the station
+ * hooks, GET /api/v1/ocpp. A dialect (src/ocpp/v16, src/ocpp/v201) is the
+ * behaviour of one version over that core, as a table of operations: the
+ * module hands the link's events and the station's hooks to the dialect of
+ * the version the server picked when the WebSocket was established
+ * (ocpp_link_dialect). Switching version between two connections keeps the
+ * sessions (the new dialect adopts the running ones), the queue (re-encoded
+ * message by message, ocpp_reencode.h) and the badges (one store).
+ */
+#ifndef BORNE_OCPP_CORE_H
+#define BORNE_OCPP_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "chargepoint/authorization.h"
+#include "chargepoint/journal.h"
+#include "chargepoint/reservations.h"
+#include "ocpp/ocpp_link.h"
+#include "ocpp/ocpp_version.h"
+#include "station/station.h"
+
+/* The dialects' families: the state of one family serves its versions (2.0.1
+ * and 2.1 share the v201 one). */
+enum { OCPP_FAMILY_V16, OCPP_FAMILY_V201, OCPP_FAMILY_COUNT };
+
+typedef struct ocpp_core ocpp_core;
+
+typedef struct ocpp_dialect_ops {
+  const ocpp_dialect *dialect;
+  int family;
+  /* the family's state over the core (core->link is set, not yet connected);
+   * NULL with one line in err */
+  void *(*open)(ocpp_core *core, char *err, size_t errlen);
+  /* the transport settings this family connects with (optional: the
+   * module's plain ones from the ocpp.* keys) */
+  void (*transport_config)(void *ctx, ocpp_transport_config *tc);
+  /* the link exists now: the family keeps it */
+  void (*linked)(void *ctx, ocpp_link *link);
+  /* forgets the sessions it knew: when it stops being the dialect spoken,
+   * and when it becomes it (the module then replays the running sessions as
+   * resumed session_started) */
+  void (*adopt)(void *ctx);
+  /* the link's events (ocpp_link_events) */
+  void (*connected)(void *ctx);
+  void (*disconnected)(void *ctx, const char *why);
+  void (*call)(void *ctx, const char *action, const json_t *payload, ocpp_reply *reply);
+  void (*replied)(void *ctx, const char *action);
+  void (*server_certificate_refused)(void *ctx, const char *why);
+  void (*answered)(void *ctx, const char *action, int64_t latency_ms, const char *error_code);
+  /* the station's hooks (station_module) */
+  void (*session_started)(void *ctx, int connector, const station_session_info *s);
+  void (*session_stopped)(void *ctx, int connector, const station_session_info *s);
+  void (*status_changed)(void *ctx, int connector, connector_status status, error_code error);
+  void (*meter_read)(void *ctx, int connector, const meter_reading *r);
+  void (*event)(void *ctx, int connector, const char *kind, const char *detail);
+  void (*setting_changed)(void *ctx, const char *key);
+  station_setting_state (*setting_state)(void *ctx, const char *key);
+  void (*status_json)(void *ctx, int connector, json_t *obj);
+  void (*authorize)(void *ctx, uint32_t request_id, const char *uid);
+  void (*closing)(void *ctx);
+  void (*free)(void *ctx); /* after the loop ran the closing handles out */
+} ocpp_dialect_ops;
+
+extern const ocpp_dialect_ops ocpp16_ops;  /* src/ocpp/v16/ocpp16_module.c */
+extern const ocpp_dialect_ops ocpp201_ops; /* src/ocpp/v201/ocpp201_module.c */
+extern const ocpp_dialect_ops ocpp21_ops;  /* the 2.0.1 dialect under the 2.1 schemas */
+
+/* The dialect of a version, NULL if borne has none. */
+const ocpp_dialect_ops *ocpp_ops_of(const ocpp_dialect *d);
+/* The transport settings from the ocpp.* keys and station.id. */
+void ocpp_core_transport_config(const ocpp_core *core, ocpp_transport_config *tc);
+/* The link's state as the status JSON and `bornectl` spell it. */
+const char *ocpp_link_state_name(ocpp_link_state s);
+
+struct ocpp_core {
+  station *st;
+  ocpp_link *link;
+  cp_journal *journal;
+  cp_auth *auth;
+  cp_reservations *resv;
+  const ocpp_dialect *offered[OCPP_VERSIONS_MAX];
+  size_t n_offered;
+  const ocpp_dialect_ops *active; /* spoken now, or last (offered[0] first) */
+  void *ctx[OCPP_FAMILY_COUNT];   /* each family's state, NULL when none offered */
+  char url[512];
+  bool closing;
+};
+
+#endif

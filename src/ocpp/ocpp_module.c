@@ -1,0 +1,398 @@
+/*
+ * The one OCPP station module (ocpp_core.h): the link offering every version
+ * of `ocpp.version`, the charge-point model shared by the dialects, and the
+ * routing of the link's events and the station's hooks to the dialect of the
+ * version the server picked. A station without ocpp.url waits idle and
+ * attaches when the installer sets it at run time.
+ */
+#include "ocpp/ocpp_module.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "firmware/firmware.h"
+#include "firmware/firmware_module.h"
+#include "http/http_json.h"
+#include "ocpp/ocpp_core.h"
+#include "ocpp/ocpp_keys.h"
+#include "util/log.h"
+
+#define MOD "ocpp"
+
+const ocpp_dialect_ops *ocpp_ops_of(const ocpp_dialect *d) {
+  static const ocpp_dialect_ops *const all[] = {&ocpp16_ops, &ocpp201_ops, &ocpp21_ops};
+  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+    if (all[i]->dialect == d) return all[i];
+  return NULL;
+}
+
+const char *ocpp_link_state_name(ocpp_link_state s) {
+  switch (s) {
+  case OCPP_LINK_DISABLED:
+    return "disabled";
+  case OCPP_LINK_CONNECTING:
+    return "connecting";
+  case OCPP_LINK_CONNECTED:
+    return "connected";
+  case OCPP_LINK_WAITING:
+    return "waiting";
+  }
+  return "?";
+}
+
+void ocpp_core_transport_config(const ocpp_core *core, ocpp_transport_config *tc) {
+  const config *cfg = core->st->cfg;
+  *tc = (ocpp_transport_config){
+      .url = core->url,
+      .cp_id = config_get(cfg, "station.id"),
+      .security_profile = (int)config_get_int(cfg, "ocpp.security_profile"),
+      .basic_password = config_get(cfg, "ocpp.AuthorizationKey"),
+      .ca_file = config_get(cfg, "ocpp.ca_file"),
+      .cert_file = config_get(cfg, "ocpp.cert_file"),
+      .key_file = config_get(cfg, "ocpp.key_file"),
+      .ping_interval_s = (int)config_get_int(cfg, "ocpp.WebSocketPingInterval"),
+      .reconnect_min_s = 1,
+      .reconnect_max_s = (int)config_get_int(cfg, "ocpp.reconnect_max_s"),
+  };
+}
+
+static void *active_ctx(const ocpp_core *c) { return c->ctx[c->active->family]; }
+
+/* ---------- the link's events: to the dialect spoken ---------- */
+
+/* The dialect of the version the server picked becomes the one spoken; a
+ * change of family hands the running sessions to the new one. */
+static void switch_dialect(ocpp_core *c) {
+  const ocpp_dialect_ops *ops = ocpp_ops_of(ocpp_link_dialect(c->link));
+  if (!ops || !c->ctx[ops->family] || ops == c->active) return;
+  const ocpp_dialect_ops *was = c->active;
+  c->active = ops;
+  if (was->family == ops->family) return;
+  /* the one left forgets its sessions (its status hooks still run: it must
+   * not queue events for them), the new one takes them over */
+  if (was->adopt) was->adopt(c->ctx[was->family]);
+  void *ctx = active_ctx(c);
+  if (ops->adopt) ops->adopt(ctx);
+  int n = station_connector_count(c->st);
+  for (int k = 1; k <= n; k++) {
+    int64_t id = c->st->conn[k - 1].session_id;
+    session_row row;
+    if (!id || store_session_get(c->st->db, id, &row) != 0) continue;
+    station_session_info info = {.id = row.id,
+                                 .uid = row.uid,
+                                 .user = row.user,
+                                 .start_ms = row.start_ms,
+                                 .meter_start_wh = row.meter_start_wh,
+                                 .resumed = true};
+    if (ops->session_started) ops->session_started(ctx, k, &info);
+  }
+}
+
+static void ev_connected(void *ctx) {
+  ocpp_core *c = ctx;
+  switch_dialect(c);
+  station_event(c->st, 0, "ocpp_version", "%s", c->active->dialect->version);
+  if (c->active->connected) c->active->connected(active_ctx(c));
+}
+
+static void ev_disconnected(void *ctx, const char *why) {
+  ocpp_core *c = ctx;
+  if (c->active->disconnected) c->active->disconnected(active_ctx(c), why);
+}
+
+static void ev_call(void *ctx, const char *action, const json_t *payload, ocpp_reply *reply) {
+  ocpp_core *c = ctx;
+  c->active->call(active_ctx(c), action, payload, reply);
+}
+
+static void ev_replied(void *ctx, const char *action) {
+  ocpp_core *c = ctx;
+  if (c->active->replied) c->active->replied(active_ctx(c), action);
+}
+
+static void ev_certificate_refused(void *ctx, const char *why) {
+  ocpp_core *c = ctx;
+  if (c->active->server_certificate_refused)
+    c->active->server_certificate_refused(active_ctx(c), why);
+}
+
+static void ev_answered(void *ctx, const char *action, int64_t latency_ms, const char *code) {
+  ocpp_core *c = ctx;
+  if (c->active->answered) c->active->answered(active_ctx(c), action, latency_ms, code);
+}
+
+/* ---------- the station's hooks ---------- */
+
+static void on_session_started(void *ctx, int k, const station_session_info *s) {
+  ocpp_core *c = ctx;
+  if (c->active->session_started) c->active->session_started(active_ctx(c), k, s);
+}
+
+static void on_session_stopped(void *ctx, int k, const station_session_info *s) {
+  ocpp_core *c = ctx;
+  if (c->active->session_stopped) c->active->session_stopped(active_ctx(c), k, s);
+}
+
+/* every family keeps the connectors' statuses: the one adopting them later
+ * knows them */
+static void on_status_changed(void *ctx, int k, connector_status s, error_code e) {
+  ocpp_core *c = ctx;
+  const ocpp_dialect_ops *fam[OCPP_FAMILY_COUNT] = {&ocpp16_ops, &ocpp201_ops};
+  for (int f = 0; f < OCPP_FAMILY_COUNT; f++)
+    if (c->ctx[f] && fam[f]->status_changed) fam[f]->status_changed(c->ctx[f], k, s, e);
+}
+
+static void on_meter_read(void *ctx, int k, const meter_reading *r) {
+  ocpp_core *c = ctx;
+  if (c->active->meter_read) c->active->meter_read(active_ctx(c), k, r);
+}
+
+static void on_event(void *ctx, int k, const char *kind, const char *detail) {
+  ocpp_core *c = ctx;
+  if (c->active->event) c->active->event(active_ctx(c), k, kind, detail);
+}
+
+static void on_setting_changed(void *ctx, const char *key) {
+  ocpp_core *c = ctx;
+  if (!strcmp(key, "ocpp.url")) /* the dialect compares its copy and reconnects */
+    snprintf(c->url, sizeof c->url, "%s", config_get(c->st->cfg, key));
+  if (c->active->setting_changed) c->active->setting_changed(active_ctx(c), key);
+}
+
+static station_setting_state on_setting_state(void *ctx, const char *key) {
+  ocpp_core *c = ctx;
+  return c->active->setting_state ? c->active->setting_state(active_ctx(c), key) : SETTING_UNUSED;
+}
+
+static void on_status_json(void *ctx, int k, json_t *obj) {
+  ocpp_core *c = ctx;
+  if (c->active->status_json) c->active->status_json(active_ctx(c), k, obj);
+  json_t *o = k == 0 ? json_object_get(obj, "ocpp") : NULL;
+  if (o) /* the version the server picked (the first offered before it did) */
+    json_object_set_new(o, "version", json_string(ocpp_link_dialect(c->link)->version));
+}
+
+static void on_authorize(void *ctx, uint32_t request_id, const char *uid) {
+  ocpp_core *c = ctx;
+  c->active->authorize(active_ctx(c), request_id, uid);
+}
+
+static const ocpp_dialect_ops *family_ops(int f) {
+  return f == OCPP_FAMILY_V16 ? &ocpp16_ops : &ocpp201_ops;
+}
+
+static void on_closing(void *ctx) {
+  ocpp_core *c = ctx;
+  c->closing = true;
+  ocpp_link_close(c->link);
+  for (int f = 0; f < OCPP_FAMILY_COUNT; f++)
+    if (c->ctx[f]) family_ops(f)->closing(c->ctx[f]);
+}
+
+static void core_free(ocpp_core *c) {
+  cp_journal_free(c->journal);
+  cp_auth_free(c->auth);
+  cp_reservations_free(c->resv);
+  free(c);
+}
+
+static void on_free(void *ctx) {
+  ocpp_core *c = ctx;
+  for (int f = 0; f < OCPP_FAMILY_COUNT; f++)
+    if (c->ctx[f]) family_ops(f)->free(c->ctx[f]);
+  ocpp_link_free(c->link);
+  core_free(c);
+}
+
+/* GET /api/v1/ocpp: the connection and every OCPP configuration key as the
+ * back end sees it, for `bornectl ocpp` and the web page. */
+static int get_ocpp(void *ctx, const http_request *req, http_response *res) {
+  (void)req;
+  ocpp_core *c = ctx;
+  json_t *status = json_object();
+  on_status_json(c, 0, status);
+  json_t *conf = ocpp_keys_get(c->st->cfg, NULL);
+  json_t *body = json_pack("{s:O, s:O}", "connection", json_object_get(status, "ocpp"), "keys",
+                           json_object_get(conf, "configurationKey"));
+  json_decref(status);
+  json_decref(conf);
+  http_json_body(res, body);
+  return 0;
+}
+
+/* ---------- attaching ---------- */
+
+/* The station does not start: what has no handle on the loop is freed; a
+ * family that opened its timers closes them and stays (as the dialects did
+ * alone). */
+static int attach_failed(ocpp_core *c) {
+  bool opened = false;
+  for (int f = 0; f < OCPP_FAMILY_COUNT; f++)
+    if (c->ctx[f]) {
+      family_ops(f)->closing(c->ctx[f]);
+      opened = true;
+    }
+  if (!opened) core_free(c);
+  return -1;
+}
+
+static int attach_backend(station *st, const char *url, char *err, size_t errlen) {
+  ocpp_core *c = calloc(1, sizeof *c);
+  if (!c) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  c->st = st;
+  snprintf(c->url, sizeof c->url, "%s", url);
+  char why[200];
+  if (ocpp_keys_check(st->cfg, err, errlen) != 0) {
+    free(c);
+    return -1;
+  }
+  if (ocpp_version_list_parse(config_get(st->cfg, "ocpp.version"), true, c->offered, &c->n_offered,
+                              why, sizeof why) != 0) {
+    snprintf(err, errlen, "ocpp.version: %s", why);
+    free(c);
+    return -1;
+  }
+  c->active = ocpp_ops_of(c->offered[0]);
+  /* the charge-point model: the journal, authorization, reservations and availability */
+  c->journal = cp_journal_open(st->db, err, errlen);
+  if (c->journal) c->auth = cp_auth_open(st->db, err, errlen);
+  if (c->auth) c->resv = cp_reservations_open(st->db, err, errlen);
+  if (!c->resv) return attach_failed(c);
+  for (size_t i = 0; i < c->n_offered; i++) {
+    const ocpp_dialect_ops *ops = ocpp_ops_of(c->offered[i]);
+    if (!ops || c->ctx[ops->family]) continue;
+    c->ctx[ops->family] = ops->open(c, err, errlen);
+    if (!c->ctx[ops->family]) return attach_failed(c);
+  }
+  ocpp_transport_config tc;
+  ocpp_core_transport_config(c, &tc);
+  const ocpp_dialect_ops *v16 = c->ctx[OCPP_FAMILY_V16] ? &ocpp16_ops : NULL;
+  if (v16 && v16->transport_config) v16->transport_config(c->ctx[OCPP_FAMILY_V16], &tc);
+  ocpp_link_events ev = {.ctx = c,
+                         .connected = ev_connected,
+                         .disconnected = ev_disconnected,
+                         .server_certificate_refused = ev_certificate_refused,
+                         .call = ev_call,
+                         .replied = ev_replied,
+                         .answered = ev_answered};
+  c->link = ocpp_link_new(st->loop, &tc, (int)config_get_int(st->cfg, "ocpp.call_timeout_s"),
+                          c->offered, c->n_offered, NULL, &ev, err, errlen);
+  if (!c->link) return attach_failed(c);
+  for (int f = 0; f < OCPP_FAMILY_COUNT; f++)
+    if (c->ctx[f] && family_ops(f)->linked) family_ops(f)->linked(c->ctx[f], c->link);
+  /* availability set by the back end survives restarts (OCPP 1.6 5.2, 2.0.1
+   * G03), and so do reservations */
+  int count = station_connector_count(st);
+  for (int k = 1; k <= count; k++)
+    if (!cp_availability(c->resv, k)) station_set_available(st, k, false);
+  cp_reservation rs[BORNE_MAX_CONNECTORS + 1];
+  int nr = cp_reservations_list(c->resv, rs, BORNE_MAX_CONNECTORS + 1);
+  for (int i = 0; i < nr; i++) {
+    char w[120];
+    if (rs[i].connector <= count &&
+        station_reserve(st, rs[i].connector, rs[i].token, rs[i].group[0] ? rs[i].group : NULL, w,
+                        sizeof w) != 0)
+      log_warn(MOD, "reservation %d not restored: %s", rs[i].id, w);
+  }
+  station_set_offline(st, true);
+  if (strcmp(config_get(st->cfg, "auth.mode"), "ocpp") == 0)
+    station_set_authorizer(st, on_authorize, c);
+  station_module m = {.name = "ocpp",
+                      .ctx = c,
+                      .session_started = on_session_started,
+                      .session_stopped = on_session_stopped,
+                      .status_changed = on_status_changed,
+                      .meter_read = on_meter_read,
+                      .event = on_event,
+                      .setting_changed = on_setting_changed,
+                      .setting_state = on_setting_state,
+                      .status_json = on_status_json,
+                      .closing = on_closing,
+                      .free = on_free};
+  if (station_add_module(st, &m) != 0) {
+    snprintf(err, errlen, "too many modules");
+    return -1;
+  }
+  http_add_route(st->http, &(http_route){"GET", "/api/v1/ocpp", get_ocpp, c});
+  const char *fw = station_firmware(st) ? firmware_version(station_firmware(st)) : "?";
+  station_event(st, 0, "security", "StartupOfTheDevice: borne %s", fw);
+  return 0;
+}
+
+/* A station started without a back end attaches it when the installer sets
+ * ocpp.url at run time (web page, bornectl ocpp url): no restart needed. */
+typedef struct {
+  station *st;
+  bool attached;
+} ocpp_idle;
+
+static void idle_setting_changed(void *ctx, const char *key) {
+  ocpp_idle *idle = ctx;
+  const char *url = config_get(idle->st->cfg, "ocpp.url");
+  if (idle->attached || strcmp(key, "ocpp.url") != 0 || !url || !url[0]) return;
+  char err[256];
+  if (attach_backend(idle->st, url, err, sizeof err) != 0) {
+    log_error(MOD, "cannot start OCPP: %s", err);
+    return;
+  }
+  idle->attached = true;
+  station_event(idle->st, 0, "ocpp_reconfigured", "ocpp.url: connecting to %s", url);
+}
+
+/* Before the back end is attached: ocpp.url attaches it (STALE when that
+ * failed); the other OCPP keys are read once it runs. */
+static station_setting_state idle_setting_state(void *ctx, const char *key) {
+  ocpp_idle *idle = ctx;
+  if (idle->attached) return SETTING_UNUSED; /* the back end's module answers */
+  if (strncmp(key, "ocpp.", 5) != 0 && strcmp(key, "auth.offline_local_badges") != 0)
+    return SETTING_UNUSED;
+  const char *url = config_get(idle->st->cfg, "ocpp.url");
+  return strcmp(key, "ocpp.url") == 0 && url && url[0] ? SETTING_STALE : SETTING_CURRENT;
+}
+
+static void idle_status_json(void *ctx, int c, json_t *obj) {
+  ocpp_idle *idle = ctx;
+  if (c != 0 || idle->attached) return;
+  const ocpp_dialect *list[OCPP_VERSIONS_MAX];
+  size_t n = 0;
+  char why[200];
+  bool ok = ocpp_version_list_parse(config_get(idle->st->cfg, "ocpp.version"), false, list, &n, why,
+                                    sizeof why) == 0;
+  json_object_set_new(obj, "ocpp",
+                      json_pack("{s:s, s:s, s:s}", "url", "", "version",
+                                ok ? list[0]->version : ocpp16_dialect.version, "state",
+                                "disabled"));
+}
+
+static void idle_free(void *ctx) { free(ctx); }
+
+int ocpp_attach(station *st, char *err, size_t errlen) {
+  const char *url = config_get(st->cfg, "ocpp.url");
+  if (url && url[0]) return attach_backend(st, url, err, errlen);
+  if (strcmp(config_get(st->cfg, "auth.mode"), "ocpp") == 0) {
+    snprintf(err, errlen, "auth.mode: `ocpp` needs a back end: set ocpp.url (or --csms URL)");
+    return -1;
+  }
+  ocpp_idle *idle = calloc(1, sizeof *idle);
+  if (!idle) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  idle->st = st;
+  station_module m = {.name = "ocpp-idle",
+                      .ctx = idle,
+                      .setting_changed = idle_setting_changed,
+                      .setting_state = idle_setting_state,
+                      .status_json = idle_status_json,
+                      .free = idle_free};
+  if (station_add_module(st, &m) != 0) {
+    free(idle);
+    snprintf(err, errlen, "too many modules");
+    return -1;
+  }
+  return 0;
+}

@@ -1,0 +1,261 @@
+/*
+ * OCPP 2.0.1 functional block B (Provisioning), the device model's messages:
+ * GetVariables (B06), SetVariables (B05), GetBaseReport (B07) and GetReport
+ * (B08) answered at once, the report itself sent after the answer as
+ * NotifyReport pages (seqNo, tbc). The model is device_model.c (pure); a
+ * SetVariables goes through ocpp_keys_change, the path ChangeConfiguration
+ * takes in 1.6: checked by the registry, saved with borne's settings and
+ * applied to the running station. One file of the 2.0.1 dialect's
+ * functional blocks.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ocpp/v201/device_model.h"
+#include "ocpp/v201/v201_internal.h"
+#include "ocpp/v201/vocabulary.h"
+
+static void fill_live(const ocpp201_station *o, dm_live *l) {
+  *l = (dm_live){.evse_count = o->count, .now_ms = now201(o)};
+  for (int c = 1; c <= o->count && c <= BORNE_MAX_CONNECTORS; c++) {
+    l->evse_state[c - 1] = v201_connector_status_name(o->evse[c - 1].status);
+    l->evse_power_w[c - 1] = o->st->conn[c - 1].meter.power_total_w;
+  }
+  l->local_list_entries = cp_auth_list_length(o->auth);
+  /* the 2.0.1 dialect installs no certificate from the CSMS yet (block A) */
+  l->certificate_entries = 0;
+}
+
+/* The component and variable of a request item as a dm_ref (borrowed). */
+static dm_ref ref_of(const json_t *item) {
+  const json_t *comp = json_object_get(item, "component");
+  const json_t *var = json_object_get(item, "variable");
+  const json_t *evse = json_object_get(comp, "evse");
+  return (dm_ref){
+      .component = json_string_value(json_object_get(comp, "name")),
+      .component_instance = json_string_value(json_object_get(comp, "instance")),
+      .evse = evse ? (int)json_integer_value(json_object_get(evse, "id")) : 0,
+      .connector = evse ? (int)json_integer_value(json_object_get(evse, "connectorId")) : 0,
+      .variable = json_string_value(json_object_get(var, "name")),
+      .variable_instance = json_string_value(json_object_get(var, "instance")),
+  };
+}
+
+/* Too many items or bytes for what DeviceDataCtrlr declares: a CALLERROR
+ * (OccurrenceConstraintViolation, FormatViolation), true. */
+static bool over_limits(const json_t *req, const json_t *items, ocpp_reply *r) {
+  if (json_array_size(items) > DM_ITEMS_PER_MESSAGE) {
+    r->error_code = ocpp_dialect_code(&ocpp201_dialect, OCPP_ERR_OCCURRENCE_CONSTRAINT);
+    snprintf(r->error_text, sizeof r->error_text, "at most %d items (ItemsPerMessage)",
+             DM_ITEMS_PER_MESSAGE);
+    return true;
+  }
+  char *text = json_dumps(req, JSON_COMPACT);
+  size_t n = text ? strlen(text) : 0;
+  free(text);
+  if (n > DM_BYTES_PER_MESSAGE) {
+    r->error_code = ocpp_dialect_code(&ocpp201_dialect, OCPP_ERR_FORMAT);
+    snprintf(r->error_text, sizeof r->error_text, "at most %d bytes (BytesPerMessage)",
+             DM_BYTES_PER_MESSAGE);
+    return true;
+  }
+  return false;
+}
+
+static json_t *result_of(const json_t *item, const char *status) {
+  json_t *res =
+      json_pack("{s:s, s:O, s:O}", "attributeStatus", status, "component",
+                json_object_get(item, "component"), "variable", json_object_get(item, "variable"));
+  const json_t *type = json_object_get(item, "attributeType");
+  if (type) json_object_set(res, "attributeType", (json_t *)type);
+  return res;
+}
+
+/* What waits for the answer to go out (ocpp201_module.c's on_replied). */
+static json_t *after(ocpp201_station *o) {
+  if (!o->after_reply) o->after_reply = json_pack("{s:[], s:[]}", "apply", "pages");
+  return o->after_reply;
+}
+
+static void h_get_variables(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  const json_t *items = json_object_get(req, "getVariableData");
+  if (over_limits(req, items, r)) return;
+  dm_live live;
+  fill_live(o, &live);
+  dm_ctx c = {o->st->cfg, &live};
+  json_t *results = json_array();
+  size_t i;
+  const json_t *item;
+  json_array_foreach(items, i, item) {
+    dm_ref ref = ref_of(item);
+    dm_attr attr;
+    char value[DM_REPORTING_VALUE_SIZE + 1] = "";
+    dm_status s = dm_attr_parse(json_string_value(json_object_get(item, "attributeType")), &attr)
+                      ? dm_get(&c, &ref, attr, value, sizeof value)
+                      : DM_NOT_SUPPORTED_ATTRIBUTE_TYPE;
+    json_t *res = result_of(item, dm_status_name(s));
+    if (s == DM_ACCEPTED) json_object_set_new(res, "attributeValue", json_string(value));
+    json_array_append_new(results, res);
+  }
+  r->result = json_pack("{s:o}", "getVariableResult", results);
+}
+
+static void h_set_variables(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  const json_t *items = json_object_get(req, "setVariableData");
+  if (over_limits(req, items, r)) return;
+  json_t *results = json_array();
+  size_t i;
+  const json_t *item;
+  json_array_foreach(items, i, item) {
+    dm_live live;
+    fill_live(o, &live);
+    dm_ctx c = {o->st->cfg, &live};
+    dm_ref ref = ref_of(item);
+    dm_attr attr;
+    const char *value = json_string_value(json_object_get(item, "attributeValue"));
+    const char *name = NULL;
+    char why[160] = "";
+    dm_status s = dm_attr_parse(json_string_value(json_object_get(item, "attributeType")), &attr)
+                      ? dm_set_check(&c, &ref, attr, value, &name, why, sizeof why)
+                      : DM_NOT_SUPPORTED_ATTRIBUTE_TYPE;
+    const char *status = dm_status_name(s);
+    if (s == DM_ACCEPTED) {
+      char applied[96] = "";
+      status = ocpp_keys_change(o->st->db, o->st->cfg, name, value, applied, sizeof applied);
+      if (!strcmp(status, "Accepted") && applied[0] && !strcmp(name, "AuthorizationKey")) {
+        /* the link is made anew with it: once the answer went out */
+        json_array_append_new(json_object_get(after(o), "apply"), json_string(applied));
+      } else if (!strcmp(status, "Accepted") && applied[0]) {
+        station_apply_setting(o->st, applied);
+        /* a module that cannot take the value in place takes it at the restart */
+        if (station_setting_use(o->st, applied) == SETTING_STALE) status = "RebootRequired";
+      } else if (strcmp(status, "RebootRequired") != 0) {
+        status = "Rejected"; /* the registry refused the value */
+        snprintf(why, sizeof why, "refused by the setting's check");
+      }
+      if (strcmp(status, "Rejected") != 0 && !strcmp(name, "AuthorizationKey"))
+        station_event(o->st, 0, "security",
+                      "ReconfigurationOfSecurityParameters: BasicAuthPassword set by the CSMS");
+    }
+    log_info(MOD, "SetVariables %s.%s: %s%s%s", ref.component ? ref.component : "",
+             ref.variable ? ref.variable : "", status, why[0] ? ", " : "", why);
+    json_t *res = result_of(item, status);
+    if (why[0] && strcmp(status, "Accepted") != 0) {
+      char text[101]; /* StatusInfoType.reasonCode: string(20); additionalInfo: 512 */
+      snprintf(text, sizeof text, "%s", why);
+      json_object_set_new(
+          res, "attributeStatusInfo",
+          json_pack("{s:s, s:s}", "reasonCode", "InvalidValue", "additionalInfo", text));
+    }
+    json_array_append_new(results, res);
+  }
+  r->result = json_pack("{s:o}", "setVariableResult", results);
+}
+
+/* The report's NotifyReport pages wait for the answer to go out first (B07.FR.01). */
+static void stash_report(ocpp201_station *o, json_t *items, int request_id) {
+  char at[40];
+  timefmt_iso(now201(o), at, sizeof at);
+  json_object_set_new(after(o), "pages",
+                      dm_report_pages(items, request_id, at, DM_BYTES_PER_MESSAGE));
+  json_decref(items);
+}
+
+static void report_answer(void *ctx, const json_t *result, const char *code, const char *text) {
+  (void)ctx, (void)result;
+  if (code) log_debug(MOD, "NotifyReport: %s %s", code, text);
+}
+
+/* Once the answer went out: the settings that make the link anew, then the
+ * report's pages — sent while Pending too: the CSMS asks for the report to
+ * provision the station before it accepts it (B02); while Rejected no call
+ * is answered. */
+typedef struct {
+  uv_timer_t timer;
+  ocpp201_station *o;
+  json_t *keys;
+} apply_later;
+
+static void apply_closed(uv_handle_t *h) {
+  apply_later *a = h->data;
+  json_decref(a->keys);
+  free(a);
+}
+
+static void apply_cb(uv_timer_t *t) {
+  apply_later *a = t->data;
+  size_t i;
+  json_t *x;
+  if (!a->o->closing)
+    json_array_foreach(a->keys, i, x) station_apply_setting(a->o->st, json_string_value(x));
+  uv_close((uv_handle_t *)t, apply_closed);
+}
+
+void v201_device_model_replied(ocpp201_station *o) {
+  json_t *todo = o->after_reply;
+  o->after_reply = NULL;
+  size_t i;
+  /* A setting that makes the link anew (BasicAuthPassword) is applied once
+   * the WebSocket wrote the answer, as Reset does (the transport drops what
+   * it did not write); the timer outlives no station: closing, the daemon
+   * runs the loop until its timers are done, and this one is short. */
+  json_t *keys = json_object_get(todo, "apply");
+  apply_later *a = json_array_size(keys) ? calloc(1, sizeof *a) : NULL;
+  if (a) {
+    a->o = o;
+    a->keys = json_incref(keys);
+    a->timer.data = a;
+    uv_timer_init(o->st->loop, &a->timer);
+    uv_timer_start(&a->timer, apply_cb, RESET_FLUSH_MS, 0);
+  }
+  json_t *pages = json_object_get(todo, "pages");
+  json_t *page;
+  json_array_foreach(pages, i, page) {
+    if (!ocpp_link_connected(o->link) || o->boot == B201_REJECTED) break;
+    if (ocpp_link_call(o->link, "NotifyReport", json_incref(page), report_answer, o) != 0)
+      log_warn(MOD, "NotifyReport %zu not sent", i);
+  }
+  json_decref(todo);
+}
+
+static void h_get_base_report(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  dm_base base;
+  if (!dm_base_parse(json_string_value(json_object_get(req, "reportBase")), &base)) {
+    v201_reply_status(r, "NotSupported");
+    return;
+  }
+  dm_live live;
+  fill_live(o, &live);
+  dm_ctx c = {o->st->cfg, &live};
+  json_t *items = dm_report(&c, base, NULL);
+  if (!json_array_size(items)) {
+    json_decref(items);
+    v201_reply_status(r, "EmptyResultSet");
+    return;
+  }
+  stash_report(o, items, (int)json_integer_value(json_object_get(req, "requestId")));
+  v201_reply_status(r, "Accepted");
+}
+
+static void h_get_report(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  if (over_limits(req, json_object_get(req, "componentVariable"), r)) return;
+  dm_live live;
+  fill_live(o, &live);
+  dm_ctx c = {o->st->cfg, &live};
+  json_t *items = dm_report(&c, DM_BASE_FULL, req);
+  if (!json_array_size(items)) {
+    json_decref(items);
+    v201_reply_status(r, "EmptyResultSet");
+    return;
+  }
+  stash_report(o, items, (int)json_integer_value(json_object_get(req, "requestId")));
+  v201_reply_status(r, "Accepted");
+}
+
+static const v201_handler handlers[] = {
+    {"GetVariables", h_get_variables},
+    {"SetVariables", h_set_variables},
+    {"GetBaseReport", h_get_base_report},
+    {"GetReport", h_get_report},
+};
+const v201_family v201_device_model_calls = {handlers, sizeof handlers / sizeof handlers[0]};

@@ -1,0 +1,130 @@
+// Switching OCPP version keeps the queue (issue 16): sessions run while the
+// 1.6 back end is down, queued as 1.6 StartTransaction / MeterValues /
+// StopTransaction; the station (ocpp.version 1.6,2.0.1) then reconnects to a
+// back end that picks 2.0.1. Every transaction must arrive as TransactionEvent
+// Started .. Ended (seqNo 0, 1, 2... in order), valid under the strict 2.0.1
+// peer's schemas, each queued message said again (event ocpp_reencoded) and
+// none dropped; the sessions and the badges stay the station's. And back:
+// a queue filled under 2.0.1 reaches a back end that picks 1.6 as 1.6
+// messages, the stops carrying the transactionId the 1.6 back end gave.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startBorned, tempDataDir } from './lib/borne.mjs';
+import { Csms } from './lib/csms.mjs';
+
+const SESSIONS = 4;
+
+async function runSession(st, c) {
+  assert.equal(st.ctl('plug', String(c), '--ev-max-current', '6', '--phases', '1', '--battery-kwh', '6.6', '--soc', '90', '--target-soc', '100').code, 0);
+  await st.waitFor((s) => ['SuspendedEV', 'Finishing'].includes(s.connectors[c - 1].status), { what: `connector ${c} full`, timeoutMs: 60000 });
+  assert.equal(st.ctl('unplug', String(c)).code, 0);
+  await st.waitStatus(c, 'Available');
+}
+
+test('a queue filled under 1.6 is delivered as 2.0.1 TransactionEvents when the server picks 2.0.1', async () => {
+  const csms16 = await new Csms({ protocol: 'ocpp1.6', tags: { FREECHARGING: 'Accepted' }, bootInterval: 3600 }).listen(0);
+  const port = csms16.port;
+  const st = await startBorned({
+    dataDir: tempDataDir(), connectors: 2, auth: 'free', speed: 3600, args: ['--csms', csms16.url],
+    set: {
+      'station.id': 'cp-switch',
+      'ocpp.version': '1.6,2.0.1',
+      'ocpp.MeterValueSampleInterval': '300',
+      'ocpp.MinimumStatusDuration': '0',
+      'ocpp.reconnect_max_s': '2',
+    },
+  });
+  let csms201;
+  try {
+    assert.equal((await csms16.connected()).protocol, 'ocpp1.6');
+    await csms16.waitCall('BootNotification');
+    await st.waitFor((s) => s.station.ocpp?.version === '1.6' && s.station.ocpp.registration === 'Accepted', { what: '1.6 accepted' });
+    await csms16.close();
+    await st.waitFor((s) => s.station.ocpp.state !== 'connected', { what: 'offline' });
+    for (let i = 0; i < SESSIONS / 2; i++) await Promise.all([runSession(st, 1), runSession(st, 2)]);
+    const queued = (await st.status()).station.ocpp.queue_length;
+    assert.ok(queued >= SESSIONS * 2, `the 1.6 messages are queued (${queued})`);
+    const after = await st.lastEventId();
+
+    /* the same address now answers 2.0.1 only */
+    csms201 = await new Csms({ protocol: 'ocpp2.0.1', tags: { FREECHARGING: 'Accepted' }, bootInterval: 3600 }).listen(port);
+    assert.equal((await csms201.connected({ timeoutMs: 30000 })).protocol, 'ocpp2.0.1');
+    await st.waitEvent('ocpp_version', { after, match: (e) => e.detail === '2.0.1' });
+    await st.waitFor((s) => s.station.ocpp.version === '2.0.1' && s.station.ocpp.queue_length === 0, { what: 'queue flushed under 2.0.1', timeoutMs: 60000 });
+
+    const events = csms201.callsOf('TransactionEvent').map((c) => c.params);
+    const byTx = new Map();
+    for (const e of events) {
+      const id = e.transactionInfo.transactionId;
+      if (!byTx.has(id)) byTx.set(id, []);
+      byTx.get(id).push(e);
+    }
+    assert.equal(byTx.size, SESSIONS, `transactions: ${[...byTx.keys()]}`);
+    for (const [id, list] of byTx) {
+      assert.deepEqual(list.map((e) => e.seqNo), list.map((_, i) => i), `${id}: seqNo in order`);
+      assert.equal(list[0].eventType, 'Started');
+      assert.equal(list.at(-1).eventType, 'Ended');
+      assert.ok(list[0].evse?.id === 1 || list[0].evse?.id === 2, `${id}: Started names its EVSE`);
+      const begin = list[0].meterValue[0].sampledValue[0].value;
+      const end = list.at(-1).meterValue[0].sampledValue[0].value;
+      assert.ok(end > begin, `${id}: energy delivered (${begin} -> ${end})`);
+    }
+    assert.equal(csms201.callsOf('StartTransaction').length, 0);
+    const history = (await st.ok('GET', '/api/v1/events?limit=1000')).events ?? [];
+    assert.equal(history.filter((e) => e.kind === 'ocpp_dropped').length, 0, 'nothing dropped');
+    assert.ok(history.filter((e) => e.kind === 'ocpp_reencoded').length >= SESSIONS * 2, 'each queued message said again');
+    assert.equal((await st.ok('GET', '/api/v1/sessions?limit=100')).sessions.length, SESSIONS);
+    csms201.assertNoViolations();
+    csms16.assertNoViolations();
+  } finally {
+    await st.stop();
+    st.cleanup();
+    await csms201?.close();
+  }
+});
+
+test('and back: a queue filled under 2.0.1 is delivered as 1.6 messages when the server picks 1.6', async () => {
+  const csms201 = await new Csms({ protocol: 'ocpp2.0.1', tags: { FREECHARGING: 'Accepted' }, bootInterval: 3600 }).listen(0);
+  const port = csms201.port;
+  const st = await startBorned({
+    dataDir: tempDataDir(), connectors: 2, auth: 'free', speed: 3600, args: ['--csms', csms201.url],
+    set: {
+      'station.id': 'cp-switch-back',
+      'ocpp.version': '2.0.1,1.6',
+      'ocpp.MeterValueSampleInterval': '300',
+      'ocpp.MinimumStatusDuration': '0',
+      'ocpp.reconnect_max_s': '2',
+    },
+  });
+  let csms16;
+  try {
+    assert.equal((await csms201.connected()).protocol, 'ocpp2.0.1');
+    await st.waitFor((s) => s.station.ocpp?.version === '2.0.1' && s.station.ocpp.registration === 'Accepted', { what: '2.0.1 accepted' });
+    await csms201.close();
+    await st.waitFor((s) => s.station.ocpp.state !== 'connected', { what: 'offline' });
+    await Promise.all([runSession(st, 1), runSession(st, 2)]);
+    const after = await st.lastEventId();
+    csms16 = await new Csms({ protocol: 'ocpp1.6', tags: { FREECHARGING: 'Accepted' }, bootInterval: 3600 }).listen(port);
+    assert.equal((await csms16.connected({ timeoutMs: 30000 })).protocol, 'ocpp1.6');
+    await st.waitEvent('ocpp_version', { after, match: (e) => e.detail === '1.6' });
+    await st.waitFor((s) => s.station.ocpp.version === '1.6' && s.station.ocpp.queue_length === 0, { what: 'queue flushed under 1.6', timeoutMs: 60000 });
+    const starts = csms16.callsOf('StartTransaction');
+    const stops = csms16.callsOf('StopTransaction');
+    assert.equal(starts.length, 2);
+    assert.equal(stops.length, 2);
+    /* each stop names the transactionId the 1.6 back end gave its start */
+    const given = new Set([1000, 1001]);
+    for (const s of stops) assert.ok(given.has(s.params.transactionId), `stop of transaction ${s.params.transactionId}`);
+    for (const m of csms16.callsOf('MeterValues')) assert.ok(given.has(m.params.transactionId));
+    const events = (await st.ok('GET', `/api/v1/events?after=${after}&limit=1000`)).events;
+    /* only what 1.6 cannot say is dropped: an Updated event without meter values */
+    for (const e of events.filter((x) => x.kind === 'ocpp_dropped')) assert.match(e.detail, /without meter values/);
+    assert.ok(events.filter((e) => e.kind === 'ocpp_reencoded').length >= 4);
+    csms16.assertNoViolations();
+    csms201.assertNoViolations();
+  } finally {
+    await st.stop();
+    st.cleanup();
+    await csms16?.close();
+  }
+});
