@@ -104,7 +104,7 @@ int main(void) {
   store *db;
   ocmf *o;
   if (store_open(&db, db_path, err, sizeof err) != 0 ||
-      ocmf_open(&o, db, &(ocmf_options){key_path, true}, err, sizeof err) != 0)
+      ocmf_open(&o, db, &(ocmf_options){key_path, true, false}, err, sizeof err) != 0)
     return fprintf(stderr, "bench_ocmf_sign: %s\n", err), 1;
   int emits = runs / 10;
   for (int i = 0; i < emits; i++) {

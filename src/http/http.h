@@ -120,8 +120,21 @@ typedef int (*http_auth_fn)(void *ctx, const http_request *req, const char **pri
                             size_t msglen);
 
 /* Creates the lws context on `loop`. On error returns NULL and writes a reason,
- * e.g. "cannot listen on 127.0.0.1:8080: Address already in use". */
+ * e.g. "cannot listen on 127.0.0.1:8080: Address already in use".
+ * The same as http_server_new then http_server_listen. */
 http_server *http_server_start(const http_config *cfg, char *err, size_t errlen);
+/* The first half of a start (issue 15: the station's start path): checks the
+ * listen address, that its port can be bound (the same errors as
+ * http_server_start, found at once) and makes the server that routes are
+ * added to, without a libwebsockets context: nothing listens yet and
+ * http_server_port() is the configured port. http_server_stop frees it. */
+http_server *http_server_new(const http_config *cfg, char *err, size_t errlen);
+/* The second half: creates the lws context and listens (0; again: 0). On
+ * error returns -1 with why; `s` stays valid and must be stopped. */
+int http_server_listen(http_server *s, char *err, size_t errlen);
+/* Serve HTTPS with these PEM files ("" or NULL: plain HTTP), before
+ * http_server_listen. -1: out of memory. */
+int http_server_set_tls(http_server *s, const char *cert, const char *key);
 /* Stops accepting requests, lets responses already queued go out (at most
  * one second), then closes every connection (their deferred requests become
  * dead: http_complete then just frees) and destroys the lws context. lws
@@ -131,7 +144,7 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t errlen)
  * uv_walk closing everything right after this call). May be called from a
  * handler or any loop callback. `s` is invalid on return. */
 void http_server_stop(http_server *s);
-/* Bound port (useful with port 0). */
+/* Bound port (useful with port 0); before http_server_listen, the configured one. */
 int http_server_port(const http_server *s);
 int http_add_route(http_server *s, const http_route *route);
 /* A route whose body goes to `sink` (static, outlives the server) instead of

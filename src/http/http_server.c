@@ -96,7 +96,12 @@ struct http_server {
   void *auth_ctx;
   route_entry *routes;
   int route_count, route_cap;
-  int port;
+  int port;       /* configured until listening, then bound */
+  char iface[64]; /* numeric listen address (INET6_ADDRSTRLEN fits) */
+  char *listen_text, *tls_cert, *tls_key;
+  bool ipv4;
+  bool listening;       /* http_server_listen made the lws context */
+  bool listen_failed;   /* lws returned a context whose destruction it started */
   http_txn *txns;       /* every live transaction, to free leftovers at the end */
   unsigned char *chunk; /* LWS_PRE + HTTP_WRITE_CHUNK scratch for lws_write */
   uv_idle_t reaper;
@@ -1032,10 +1037,13 @@ static void server_free(http_server *s) {
   free(s->routes);
   free(s->token);
   free(s->chunk);
+  free(s->listen_text);
+  free(s->tls_cert);
+  free(s->tls_key);
   free(s);
 }
 
-http_server *http_server_start(const http_config *cfg, char *err, size_t errlen) {
+http_server *http_server_new(const http_config *cfg, char *err, size_t errlen) {
   char host[256];
   int port;
   if (!cfg || !cfg->loop) {
@@ -1071,37 +1079,61 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t errlen)
     freeaddrinfo(ai);
     return NULL;
   }
+  bool ipv4 = ai->ai_family == AF_INET;
+  freeaddrinfo(ai);
   http_server *s = calloc(1, sizeof *s);
-  if (!s || !(s->chunk = malloc(LWS_PRE + HTTP_WRITE_CHUNK))) {
+  if (!s || !(s->chunk = malloc(LWS_PRE + HTTP_WRITE_CHUNK)) ||
+      !(s->listen_text = strdup(cfg->listen)) ||
+      !(s->tls_cert = strdup(cfg->tls_cert ? cfg->tls_cert : "")) ||
+      !(s->tls_key = strdup(cfg->tls_key ? cfg->tls_key : ""))) {
+    if (s) {
+      free(s->chunk);
+      free(s->listen_text);
+      free(s->tls_cert);
+    }
     free(s);
-    freeaddrinfo(ai);
     snprintf(err, errlen, "http: out of memory");
     return NULL;
   }
   s->loop = cfg->loop;
+  s->port = port;
+  s->ipv4 = ipv4;
+  snprintf(s->iface, sizeof s->iface, "%s", numeric);
   if (cfg->token) {
     s->token = strdup(cfg->token);
     s->token_len = strlen(cfg->token);
   }
+  uv_timer_init(s->loop, &s->probe);
+  uv_unref((uv_handle_t *)&s->probe); /* never keeps the loop alive by itself */
+  s->probe.data = s;
+  s->open_handles = 1;
+  return s;
+}
 
+int http_server_listen(http_server *s, char *err, size_t errlen) {
+  if (!s || s->stopping) {
+    snprintf(err, errlen, "http: no server to start");
+    return -1;
+  }
+  if (s->ctx) return 0;
   lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_to_ours);
   struct lws_context_creation_info info;
   memset(&info, 0, sizeof info);
-  void *loops[1] = {cfg->loop};
-  info.port = port;
-  info.iface = numeric;
+  void *loops[1] = {s->loop};
+  info.port = s->port;
+  info.iface = s->iface;
   info.protocols = protocols;
   info.user = s;
   info.foreign_loops = loops;
   info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS |
                  LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG;
-  if (cfg->tls_cert && cfg->tls_cert[0]) {
+  if (s->tls_cert[0]) {
     /* HTTPS on the same port; the raw fallback for junk request lines would
      * take over the TLS handshake, so it is plain HTTP only. */
     info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
     info.options &= ~(uint64_t)LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG;
-    info.ssl_cert_filepath = cfg->tls_cert;
-    info.ssl_private_key_filepath = cfg->tls_key;
+    info.ssl_cert_filepath = s->tls_cert;
+    info.ssl_private_key_filepath = s->tls_key;
     /* HTTP/1.1 only: the transactions, deferred answers and streams here
      * are written for it; lws would otherwise offer h2 by ALPN. */
     info.alpn = "http/1.1";
@@ -1109,7 +1141,7 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t errlen)
     info.listen_accept_role = "raw-skt";
     info.listen_accept_protocol = "borne-bad-request";
   }
-  if (ai->ai_family == AF_INET) info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+  if (s->ipv4) info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
   /* lws sizes two tables per context by this (poll entries and its fd ->
    * connection map, 16 bytes a slot); left 0 it takes the process's file
    * limit (20 000 slots, 320 kB, on a box with ulimit -n 20000). The slots
@@ -1118,27 +1150,41 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t errlen)
   info.fd_limit_per_thread = HTTP_MAX_CONNECTIONS + 1;
   info.timeout_secs = 10;      /* headers and body must arrive within this */
   info.keepalive_timeout = 30; /* idle keep-alive connections */
-  uv_timer_init(s->loop, &s->probe);
-  uv_unref((uv_handle_t *)&s->probe); /* never keeps the loop alive by itself */
-  s->probe.data = s;
-  s->open_handles = 1;
   s->ctx = lws_create_context(&info);
-  freeaddrinfo(ai);
   struct lws_vhost *vh = s->ctx ? lws_get_vhost_by_name(s->ctx, "default") : NULL;
   if (!vh) {
     snprintf(err, errlen, "cannot listen on %s: libwebsockets could not create the listener",
-             cfg->listen);
-    if (s->ctx) {
-      /* With a foreign libuv loop a failed default vhost returns a context
-       * whose destruction lws already started: finish it like a stop. */
-      s->context_destroy_started = true;
-      teardown(s);
-    } else {
-      uv_close((uv_handle_t *)&s->probe, handle_closed);
-    }
-    return NULL;
+             s->listen_text);
+    /* With a foreign libuv loop a failed default vhost returns a context
+     * whose destruction lws already started: http_server_stop finishes it. */
+    s->listen_failed = s->ctx != NULL;
+    return -1;
   }
   s->port = lws_get_vhost_listen_port(vh);
+  s->listening = true;
+  return 0;
+}
+
+int http_server_set_tls(http_server *s, const char *cert, const char *key) {
+  char *c = strdup(cert ? cert : ""), *k = strdup(key ? key : "");
+  if (!c || !k) {
+    free(c);
+    free(k);
+    return -1;
+  }
+  free(s->tls_cert);
+  free(s->tls_key);
+  s->tls_cert = c;
+  s->tls_key = k;
+  return 0;
+}
+
+http_server *http_server_start(const http_config *cfg, char *err, size_t errlen) {
+  http_server *s = http_server_new(cfg, err, errlen);
+  if (s && http_server_listen(s, err, errlen) != 0) {
+    http_server_stop(s);
+    return NULL;
+  }
   return s;
 }
 
@@ -1240,6 +1286,15 @@ static void drain_cb(uv_timer_t *timer) {
 void http_server_stop(http_server *s) {
   if (!s || s->stopping) return;
   s->stopping = true; /* no new requests from here on */
+  if (!s->ctx) {      /* never listened: only our timer to close */
+    uv_close((uv_handle_t *)&s->probe, handle_closed);
+    return;
+  }
+  if (s->listen_failed) {
+    s->context_destroy_started = true;
+    teardown(s);
+    return;
+  }
   if (s->callback_depth == 0 && !responses_in_flight(s)) {
     destroy_and_teardown(s);
     return;

@@ -79,6 +79,7 @@ typedef struct {
   uv_signal_t sigint, sigterm;
   uv_timer_t watchdog; /* started when systemd asks for a watchdog */
   bool watchdog_on;
+  bool start_failed; /* the start's second half failed (exit 1) */
 } daemon_signals;
 
 /* A line of borned's own on stderr that is an error: "<3>" first when stderr
@@ -130,6 +131,36 @@ static void on_restart(void *ctx, bool hard) {
                       : "RELOADING=1\nSTATUS=restarting (soft reset)");
   station_close(ds->st);
   close_daemon_handles(ds);
+}
+
+/* The station's start finished (station_options.defer_late): the HTTP
+ * server listens, so systemd hears READY=1; or it failed, so borned stops. */
+static void on_started(void *ctx, const char *why) {
+  daemon_signals *ds = ctx;
+  station *st = ds->st;
+  if (why) {
+    say_error("%s", why);
+    ds->start_failed = true;
+    close_daemon_handles(ds);
+    return;
+  }
+  const config *cfg = st->cfg;
+  /* Storage is open and the HTTP server listens: ready. The watchdog is fed
+   * at half the interval systemd gave (sd_watchdog_enabled(3)'s advice). */
+  uint64_t wd_usec = sd_notify_watchdog_usec();
+  if (wd_usec > 0) {
+    uint64_t every_ms = wd_usec / 2000;
+    uv_timer_init(st->loop, &ds->watchdog);
+    uv_timer_start(&ds->watchdog, on_watchdog, every_ms ? every_ms : 1, every_ms ? every_ms : 1);
+    ds->watchdog_on = true;
+  }
+  char state[400];
+  snprintf(state, sizeof state, "READY=1\nSTATUS=station %s, %ld connectors, API on %s (port %d)%s",
+           config_get(cfg, "station.id"), config_get_int(cfg, "station.connectors"),
+           config_get(cfg, "http.listen"), http_server_port(st->http),
+           wd_usec ? ", watchdog fed" : "");
+  if (sd_notify_send(state) < 0)
+    log_warn("borned", "cannot notify systemd (NOTIFY_SOCKET): %s", strerror(errno));
 }
 
 static void close_walk(uv_handle_t *h, void *arg) {
@@ -269,7 +300,8 @@ int main(int argc, char **argv) {
   uv_loop_init(&loop);
   signal(SIGPIPE, SIG_IGN);
   st = calloc(1, sizeof *st);
-  station_options so = {.data_dir = data_dir, .cfg = cfg, .parts = &borne_station_parts};
+  station_options so = {
+      .data_dir = data_dir, .cfg = cfg, .parts = &borne_station_parts, .defer_late = true};
   if (station_open(st, &loop, &so, err, sizeof err) != 0) {
     say_error("%s", err);
     /* Let closing handles (lws's among them) finish before closing the rest. */
@@ -292,24 +324,11 @@ int main(int argc, char **argv) {
           "(token in %s/api-token)\n",
           config_get(cfg, "station.id"), config_get_int(cfg, "station.connectors"),
           config_get(cfg, "http.listen"), data_dir);
-  /* Storage is open and the HTTP server listens: ready. The watchdog is fed
-   * at half the interval systemd gave (sd_watchdog_enabled(3)'s advice). */
-  uint64_t wd_usec = sd_notify_watchdog_usec();
-  if (wd_usec > 0) {
-    uint64_t every_ms = wd_usec / 2000;
-    uv_timer_init(&loop, &ds.watchdog);
-    uv_timer_start(&ds.watchdog, on_watchdog, every_ms ? every_ms : 1, every_ms ? every_ms : 1);
-    ds.watchdog_on = true;
-  }
-  char state[400];
-  snprintf(state, sizeof state, "READY=1\nSTATUS=station %s, %ld connectors, API on %s (port %d)%s",
-           config_get(cfg, "station.id"), config_get_int(cfg, "station.connectors"),
-           config_get(cfg, "http.listen"), http_server_port(st->http),
-           wd_usec ? ", watchdog fed" : "");
-  if (sd_notify_send(state) < 0)
-    log_warn("borned", "cannot notify systemd (NOTIFY_SOCKET): %s", strerror(errno));
+  st->on_started = on_started;
+  st->on_started_ctx = &ds;
   uv_run(&loop, UV_RUN_DEFAULT);
-  bool restart = st->restart_requested;
+  bool restart = st->restart_requested && !ds.start_failed;
+  bool failed = ds.start_failed;
   station_free(st);
   uv_loop_close(&loop);
   if (restart) {
@@ -319,7 +338,7 @@ int main(int argc, char **argv) {
     say_error("cannot restart: %s", strerror(errno));
     return 1;
   }
-  rc = 0;
+  rc = failed ? 1 : 0;
   goto out;
 
 bad_config:

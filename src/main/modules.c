@@ -1,6 +1,7 @@
 /*
- * The modules that sit beside the station core, attached in this order once
- * the HTTP server runs and before the self-test. Each attach function reads
+ * The modules that sit beside the station core, attached in this order
+ * before the self-test and before the HTTP server listens (the late list
+ * once the OCPP link is connecting, station_options.defer_late). Each attach function reads
  * its own configuration, registers its routes and hooks (station_add_module
  * and the other extension points of station/station.h), and returns -1 with
  * one line in err when the station must not start. Every capability's glue
@@ -33,7 +34,13 @@ static const station_attach_fn attach_list[] = {
     shunt_trip_attach, /* the breaker's shunt release: before the self-test it may trip on */
     energy_attach,     /* load management: after the meters, reads their samples */
     ocpp_attach,       /* OCPP back end (ocpp.url, any ocpp.version): starts connecting early */
-    ocmf_attach,       /* signed meter data: its hooks go before OCPP's (the end record first) */
+    NULL,
+};
+
+/* What the first BootNotification does not need: attached once the OCPP link
+ * is connecting (station_options.defer_late), always before a session starts. */
+static const station_attach_fn attach_late_list[] = {
+    ocmf_attach,          /* signed meter data: its hooks go before OCPP's (the end record first) */
     modbus_server_attach, /* Modbus TCP server: register map, setpoints (modbus_server.listen) */
     site_attach,    /* installations: GET /api/v1/site; the leader polls its members (site.role) */
     webpage_attach, /* the local web page */
@@ -41,4 +48,5 @@ static const station_attach_fn attach_list[] = {
     NULL,
 };
 
-const station_parts borne_station_parts = {.attach = attach_list, .tls_files = web_tls_files};
+const station_parts borne_station_parts = {
+    .attach = attach_list, .attach_late = attach_late_list, .tls_files = web_tls_files};

@@ -37,16 +37,25 @@ typedef struct {
 typedef struct {
   const char *key_path; /* PEM private key */
   bool create_key;      /* generate key_path when it does not exist */
+  /* Load (or make) the key at its first use (ocmf_key_ensure: the first
+   * record, the public key asked for) instead of in ocmf_open: no OpenSSL
+   * key work on a station's start path (issue 15). */
+  bool defer_key;
 } ocmf_options;
 
 /* Load (or make) the key and the tables. -1 with one line in err. */
 int ocmf_open(ocmf **out, store *db, const ocmf_options *opt, char *err, size_t errlen);
+/* The station key loaded (or made) now if it was not yet: 0, or -1 with why
+ * (the next call tries again). ocmf_emit with the station key calls it
+ * before reserving a pagination number. */
+int ocmf_key_ensure(ocmf *o, char *err, size_t errlen);
 void ocmf_close(ocmf *o);
 /* Retention: records kept, the newest N by emission (0 = no bound; default
  * OCMF_RECORD_MAX_ROWS, about 10 000 sessions). Each record also went out
  * with its transaction (OCPP SignedData); docs/storage.md. */
 #define OCMF_RECORD_MAX_ROWS 20000
 void ocmf_set_record_budget(ocmf *o, int64_t max_rows);
+/* NULL while a deferred key was not loaded yet (ocmf_key_ensure). */
 const ocmf_key *ocmf_signing_key(const ocmf *o);
 /* Replace the record source (NULL: back to the station key). */
 void ocmf_set_source(ocmf *o, const ocmf_source *src);

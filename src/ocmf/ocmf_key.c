@@ -187,6 +187,7 @@ static long from_hex(const char *hex, unsigned char *out, size_t cap) {
 }
 
 int ocmf_key_pubkey_hex(const ocmf_key *k, char *out, size_t outlen) {
+  if (!k) return -1; /* a deferred key not loaded yet */
   unsigned char *der = NULL;
   int n = i2d_PUBKEY(k->pkey, &der);
   if (n <= 0 || (size_t)n * 2 + 1 > outlen) {
@@ -199,6 +200,7 @@ int ocmf_key_pubkey_hex(const ocmf_key *k, char *out, size_t outlen) {
 }
 
 int ocmf_key_pubkey_pem(const ocmf_key *k, char *out, size_t outlen) {
+  if (!k) return -1; /* a deferred key not loaded yet */
   BIO *bio = BIO_new(BIO_s_mem());
   if (!bio || !PEM_write_bio_PUBKEY(bio, k->pkey)) {
     BIO_free(bio);

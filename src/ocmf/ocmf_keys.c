@@ -30,7 +30,7 @@ static const cfg_key_def rows[] = {
      NULL, NULL},
     {"ocmf.key_file", CFG_STRING, "", 0, 400, NULL, false,
      "Installer-provided PEM private key (EC secp256r1) to sign with; empty: "
-     "DATA_DIR/ocmf-key.pem, generated on first start (mode 0600).",
+     "DATA_DIR/ocmf-key.pem, generated at its first use (mode 0600).",
      "absolute path or empty", config_check_abs_or_empty},
     {"ocmf.gateway_id", CFG_STRING, "", 0, 64, NULL, false,
      "OCMF GI (maker and model of the signing system); empty: station.vendor and station.model.",

@@ -177,8 +177,18 @@ static json_t *pubkey_json(ocmf_station *os) {
                    "source", ocmf_source_name(os->o));
 }
 
+/* The key is loaded (or made) at its first use; while it cannot be, 503
+ * with why (and an ocmf_error event). */
 static int get_pubkey(void *ctx, const http_request *req, http_response *res) {
   (void)req;
+  ocmf_station *os = ctx;
+  char err[256];
+  if (ocmf_key_ensure(os->o, err, sizeof err) != 0) {
+    log_error(MOD, "%s", err);
+    station_event(os->st, 0, "ocmf_error", "%s", err);
+    http_json_error(res, 503, "no OCMF signing key: %s", err);
+    return 0;
+  }
   http_json_body(res, pubkey_json(ctx));
   return 0;
 }
@@ -199,6 +209,9 @@ static int get_session_records(void *ctx, const http_request *req, http_response
   session_row row;
   if (*end || id < 1 || store_session_get(os->st->db, id, &row) != 0)
     return http_json_error(res, 404, "no session `%s`", req->params[0]), 0;
+  char kerr[256];
+  if (ocmf_key_ensure(os->o, kerr, sizeof kerr) != 0) /* public_key empty then */
+    log_warn(MOD, "%s", kerr);
   json_t *list = json_array();
   if (ocmf_session_records(os->o, id, collect_record, list) != 0) {
     json_decref(list);
@@ -248,10 +261,12 @@ int ocmf_attach(station *st, char *err, size_t errlen) {
   os->st = st;
   const char *key_file = config_get(st->cfg, "ocmf.key_file");
   char path[600];
-  ocmf_options opt = {path, true};
+  /* the station's own key is loaded or made at its first use (issue 15) */
+  ocmf_options opt = {path, true, true};
   if (key_file && key_file[0]) {
     copy(path, sizeof path, key_file);
     opt.create_key = false; /* an installer's key: never replaced by a new one */
+    opt.defer_key = false;  /* checked now: a missing or wrong one stops the start */
   } else {
     snprintf(path, sizeof path, "%s/ocmf-key.pem", st->data_dir);
   }
@@ -294,7 +309,11 @@ int ocmf_attach(station *st, char *err, size_t errlen) {
   http_add_route(st->http,
                  &(http_route){"POST", "/api/v1/connectors/{id}/ocmf", post_intermediate, os});
   char hex[OCMF_PUBKEY_HEX_MAX] = "";
-  ocmf_key_pubkey_hex(ocmf_signing_key(os->o), hex, sizeof hex);
-  log_info(MOD, "signing OCMF records with %s (public key %.24s...)", path, hex);
+  if (ocmf_signing_key(os->o)) {
+    ocmf_key_pubkey_hex(ocmf_signing_key(os->o), hex, sizeof hex);
+    log_info(MOD, "signing OCMF records with %s (public key %.24s...)", path, hex);
+  } else {
+    log_info(MOD, "signing OCMF records with %s (loaded or made at its first use)", path);
+  }
   return 0;
 }

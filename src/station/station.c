@@ -15,10 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <openssl/rand.h>
 
 #include "station/events.h"
 #include "station/hw_factory.h"
@@ -54,8 +53,9 @@ static int load_or_create_token(station *st, char *err, size_t errlen) {
     snprintf(err, errlen, "%s: token too short; delete the file to get a new one", path);
     return -1;
   }
+  /* the kernel's random source: no OpenSSL DRBG set up on the start path */
   unsigned char raw[24];
-  if (RAND_bytes(raw, sizeof raw) != 1) {
+  if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) {
     snprintf(err, errlen, "cannot generate an API token: no random source");
     return -1;
   }
@@ -171,9 +171,13 @@ static void store_sample(station *st, int c) {
     log_error(MOD, "connector %d: cannot store meter sample: %s", c, store_last_error(st->db));
 }
 
+static void run_late(station *st);
+
 /* Tell the modules about a session the store just recorded. */
 static void notify_session_id(station *st, int c, int64_t id, bool stopped, stop_reason reason,
                               bool resumed) {
+  /* a deferred start's second half (OCMF among it) hears of every session */
+  run_late(st);
   session_row row;
   if (store_session_get(st->db, id, &row) != 0) return;
   station_session_info info = {.id = row.id,
@@ -572,6 +576,7 @@ static void core_timer_cb(uv_timer_t *t) {
 }
 
 static void close_station_handles(station *st) {
+  uv_close((uv_handle_t *)&st->late_timer, NULL);
   uv_close((uv_handle_t *)&st->core_timer, NULL);
   uv_close((uv_handle_t *)&st->core_check, NULL);
   uv_close((uv_handle_t *)&st->core_idle, NULL);
@@ -931,6 +936,54 @@ int station_selftest_again(station *st, char *err, size_t errlen) {
   return 0;
 }
 
+/* The start's second half: the late modules, the HTTP server's listening
+ * socket, then "ready". Runs once, inline (station_open) or from the loop. */
+static int start_late(station *st, char *err, size_t errlen) {
+  st->late_pending = false;
+  uv_timer_stop(&st->late_timer);
+  for (const station_attach_fn *a = st->parts ? st->parts->attach_late : NULL; a && *a; a++)
+    if ((*a)(st, err, errlen) != 0) return -1;
+  if (st->http) {
+    char tls_cert[600] = "", tls_key[600] = "";
+    if (st->parts && st->parts->tls_files &&
+        st->parts->tls_files(st->cfg, st->data_dir, tls_cert, sizeof tls_cert, tls_key,
+                             sizeof tls_key, err, errlen) != 0)
+      return -1;
+    st->https = tls_cert[0] != '\0';
+    if (http_server_set_tls(st->http, tls_cert, tls_key) != 0) {
+      snprintf(err, errlen, "http: out of memory");
+      return -1;
+    }
+    if (http_server_listen(st->http, err, errlen) != 0) return -1;
+  }
+  store_release_cache(st->db);
+#ifdef __GLIBC__
+  malloc_trim(0); /* hand back the heap pages the start used and freed (issue 15) */
+#endif
+  if (st->http)
+    log_info(MOD, "station %s ready: API on %s://%s (port %d)", config_get(st->cfg, "station.id"),
+             st->https ? "https" : "http", config_get(st->cfg, "http.listen"),
+             http_server_port(st->http));
+  else
+    log_info(MOD, "station %s ready (no HTTP API)", config_get(st->cfg, "station.id"));
+  return 0;
+}
+
+/* A deferred second half, from the loop: a failure closes the station. */
+static void run_late(station *st) {
+  if (!st->late_pending || st->closing) return;
+  char err[512] = "";
+  if (start_late(st, err, sizeof err) != 0) {
+    log_error(MOD, "cannot start: %s", err);
+    station_close(st);
+    if (st->on_started) st->on_started(st->on_started_ctx, err);
+    return;
+  }
+  if (st->on_started) st->on_started(st->on_started_ctx, NULL);
+}
+
+static void late_cb(uv_timer_t *t) { run_late(t->data); }
+
 int station_open(station *st, uv_loop_t *loop, const station_options *opt, char *err,
                  size_t errlen) {
   memset(st, 0, sizeof *st);
@@ -978,22 +1031,14 @@ int station_open(station *st, uv_loop_t *loop, const station_options *opt, char 
   uv_idle_init(loop, &st->core_idle);
   uv_timer_init(loop, &st->meter_timer);
   uv_timer_init(loop, &st->waiter_timer);
-  st->core_timer.data = st->meter_timer.data = st->waiter_timer.data = st;
+  uv_timer_init(loop, &st->late_timer);
+  st->core_timer.data = st->meter_timer.data = st->waiter_timer.data = st->late_timer.data = st;
   st->core_check.data = st->core_idle.data = st;
 
-  char tls_cert[600] = "", tls_key[600] = "";
-  if (!opt->swarm && st->parts && st->parts->tls_files &&
-      st->parts->tls_files(st->cfg, st->data_dir, tls_cert, sizeof tls_cert, tls_key,
-                           sizeof tls_key, err, errlen) != 0) {
-    close_station_handles(st);
-    goto fail;
-  }
-  http_config hc = {.listen = config_get(st->cfg, "http.listen"),
-                    .token = st->token,
-                    .tls_cert = tls_cert,
-                    .tls_key = tls_key,
-                    .loop = loop};
-  if (!opt->swarm) st->http = http_server_start(&hc, err, errlen);
+  /* The HTTP server's address is checked (and its port bound once) now; it
+   * listens once every module added its routes. */
+  http_config hc = {.listen = config_get(st->cfg, "http.listen"), .token = st->token, .loop = loop};
+  if (!opt->swarm) st->http = http_server_new(&hc, err, errlen);
   if (!opt->swarm && !st->http) {
     close_station_handles(st);
     goto fail;
@@ -1026,16 +1071,17 @@ int station_open(station *st, uv_loop_t *loop, const station_options *opt, char 
   uv_timer_start(selftest, selftest_cb, 0, 0);
   uv_timer_start(&st->meter_timer, meter_timer_cb, meter_period_real_ms(st),
                  meter_period_real_ms(st));
-  store_release_cache(st->db);
-#ifdef __GLIBC__
-  malloc_trim(0); /* hand back the heap pages the start used and freed (issue 15) */
-#endif
-  if (st->http)
-    log_info(MOD, "station %s ready: API on %s://%s (port %d)", config_get(st->cfg, "station.id"),
-             tls_cert[0] ? "https" : "http", config_get(st->cfg, "http.listen"),
-             http_server_port(st->http));
-  else
-    log_info(MOD, "station %s ready (no HTTP API)", config_get(st->cfg, "station.id"));
+  st->late_pending = true;
+  if (opt->defer_late) {
+    /* without a back end to wait for, the next loop turn */
+    const char *url = config_get(st->cfg, "ocpp.url");
+    uv_timer_start(&st->late_timer, late_cb, url && url[0] ? STATION_LATE_WAIT_MS : 0, 0);
+    return 0;
+  }
+  if (start_late(st, err, errlen) != 0) {
+    station_close(st);
+    return -1;
+  }
   return 0;
 fail:
   if (st->hw && !opt->hw) st->hw->ops->destroy(st->hw);
@@ -1061,6 +1107,7 @@ void station_close(station *st) {
   for (int m = 0; m < st->module_count; m++)
     if (st->modules[m].closing) st->modules[m].closing(st->modules[m].ctx);
   events_waiters_close(st);
+  st->late_pending = false;
   if (st->http) http_server_stop(st->http);
   st->http = NULL;
   if (st->hw) st->hw->ops->stop(st->hw);
@@ -1180,6 +1227,16 @@ bool station_offline(const station *st) { return st->core.offline; }
 
 void station_ocpp_traffic(station *st, const char *action, bool from_csms, int64_t latency_ms,
                           const char *errcode) {
+  /* After the BootNotification's answer the start's second half waits for
+   * the OCPP traffic to go quiet (the first StatusNotifications go out
+   * first), STATION_LATE_QUIET_MS after the last outcome, but never longer
+   * than STATION_LATE_WAIT_MS after the start. */
+  if (st->late_pending && !st->closing) {
+    uint64_t now = uv_now(st->loop), end = st->started_real_ms + STATION_LATE_WAIT_MS;
+    uint64_t left = end > now ? end - now : 0;
+    uv_timer_start(&st->late_timer, late_cb,
+                   left < STATION_LATE_QUIET_MS ? left : STATION_LATE_QUIET_MS, 0);
+  }
   for (int i = 0; i < st->module_count; i++)
     if (st->modules[i].ocpp_traffic)
       st->modules[i].ocpp_traffic(st->modules[i].ctx, action, from_csms, latency_ms, errcode);

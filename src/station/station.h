@@ -164,6 +164,18 @@ typedef struct station {
   void *on_restart_ctx;
   bool restart_requested;
   bool restart_hard;
+  /* The start's second half (station_options.defer_late): attached from the
+   * loop once the OCPP traffic after the first BootNotification's answer was
+   * quiet (or after STATION_LATE_WAIT_MS, or before a session starts,
+   * whichever is first). */
+  uv_timer_t late_timer;
+  bool late_pending;
+  bool https;
+  /* set by the daemon: called once the whole station is up and its HTTP
+   * server listens (err NULL), or when the second half of a deferred start
+   * failed (err says why; the station is already closing). */
+  void (*on_started)(void *ctx, const char *err);
+  void *on_started_ctx;
   /* benchmark hook: called after outputs were applied for a connector */
   void (*on_outputs_applied)(void *ctx, int connector);
   void *on_outputs_applied_ctx;
@@ -185,7 +197,11 @@ typedef int (*station_tls_files_fn)(const config *cfg, const char *data_dir, cha
  * module, so no module's code is reached from src/station. */
 typedef struct station_parts {
   const station_attach_fn *attach; /* NULL-terminated, attached in this order */
-  station_tls_files_fn tls_files;  /* NULL: plain HTTP */
+  /* Attached after `attach`, once the OCPP link is connecting: what the first
+   * BootNotification does not need (signed meter data, the web page, MQTT,
+   * ...). NULL-terminated; NULL for none. See station_options.defer_late. */
+  const station_attach_fn *attach_late;
+  station_tls_files_fn tls_files; /* NULL: plain HTTP */
 } station_parts;
 
 typedef struct {
@@ -199,7 +215,24 @@ typedef struct {
    * stays NULL, http_add_route on it does nothing, http.listen is not used)
    * and a lean database connection (store_open_lean). */
   bool swarm;
+  /* Start in two halves (issue 15): station_open does what the first
+   * BootNotification needs (configuration, store, charge-point model, the
+   * `attach` modules, whose OCPP link starts connecting) and returns; the
+   * `attach_late` modules and the HTTP server's listening socket follow from
+   * the loop once the BootNotification was answered and the OCPP traffic
+   * after it (the first StatusNotifications) was quiet for
+   * STATION_LATE_QUIET_MS, or after STATION_LATE_WAIT_MS, and always before
+   * a session starts. The "ready"
+   * log line and on_started come then; a failure then closes the station
+   * (on_started gets why). false: everything before station_open returns. */
+  bool defer_late;
 } station_options;
+
+/* The longest the second half of a deferred start waits (real ms from
+ * station_open) for the first BootNotification's answer and the OCPP
+ * traffic after it to go quiet for STATION_LATE_QUIET_MS. */
+#define STATION_LATE_WAIT_MS 300
+#define STATION_LATE_QUIET_MS 20
 
 /* Opens the database, builds the hardware, runs the self-test, starts the
  * API (unless opt->swarm). On error returns -1 with one line in err; nothing is left running. */

@@ -338,6 +338,60 @@ static int user_version(store *s) {
   return v;
 }
 
+/* Schema creation is committed with synchronous=NORMAL (issue 15: a first
+ * start's fsyncs): the WAL is written, not synced. Nothing is acknowledged
+ * by it: a power cut loses the whole transaction or nothing (the WAL keeps a
+ * prefix of whole commits), so the next start finds version 0 (or the
+ * module's tables absent) and creates them again; the next synced commit of
+ * any record makes them durable with itself, in order. Every record's own
+ * commit stays synced (synchronous=FULL). SQLite refuses to change the level
+ * inside a transaction: set before BEGIN, back after COMMIT or ROLLBACK. */
+static int sync_level(store *s, bool synced) {
+  if (sqlite3_exec(s->db, synced ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", NULL,
+                   NULL, NULL) != SQLITE_OK)
+    return fail(s, synced ? "cannot go back to synchronous=FULL" : "cannot set synchronous");
+  return 0;
+}
+
+/* Runs `count` schema steps from version `from`, each with its version bump
+ * (bump_fmt gets the new version), one transaction per step, or all of them
+ * in one when `whole`; unsynced when `creating` (see sync_level). */
+static int run_steps(store *s, const char *const *steps, int from, int count, bool whole,
+                     bool creating,
+                     void (*bump_sql)(char *out, size_t len, int version, const char *module),
+                     const char *module) {
+  if (creating && sync_level(s, false)) return -1;
+  int rc = 0;
+  for (int i = from; i < count && rc == 0; i++) {
+    char what[96], bump[200];
+    if (module)
+      snprintf(what, sizeof what, "%s migration %d", module, i + 1);
+    else
+      snprintf(what, sizeof what, "migration %d", i + 1);
+    bump_sql(bump, sizeof bump, i + 1, module);
+    if ((!whole || i == from) && exec_sql(s, "BEGIN IMMEDIATE", what)) {
+      rc = -1;
+      break;
+    }
+    if (exec_sql(s, steps[i], what) || exec_sql(s, bump, what)) {
+      char keep[sizeof s->error];
+      memcpy(keep, s->error, sizeof keep);
+      sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+      memcpy(s->error, keep, sizeof keep);
+      rc = -1;
+      break;
+    }
+    if ((!whole || i == count - 1) && exec_sql(s, "COMMIT", what)) rc = -1;
+  }
+  if (creating && sync_level(s, true)) return -1;
+  return rc;
+}
+
+static void core_bump(char *out, size_t len, int version, const char *module) {
+  (void)module;
+  snprintf(out, len, "PRAGMA user_version = %d", version);
+}
+
 static int migrate(store *s) {
   int v = user_version(s);
   if (v < 0) return fail(s, "cannot read the schema version");
@@ -350,25 +404,12 @@ static int migrate(store *s) {
   }
   /* An existing database is upgraded one step per transaction: a failing step
    * leaves it at the previous version. A fresh one (version 0, nothing to keep)
-   * gets the whole schema in one transaction, one durable commit instead of one
-   * per step (issue 15, start time): a crash or a failure anywhere leaves it
-   * empty at version 0, and the next start creates it again. */
+   * gets the whole schema in one transaction, one commit instead of one per
+   * step, and unsynced (issue 15, start time): a crash, a power cut or a
+   * failure anywhere leaves it empty at version 0, and the next start creates
+   * it again. */
   bool fresh = v == 0;
-  for (int i = v; i < MIGRATION_COUNT; i++) {
-    char what[64], bump[64];
-    snprintf(what, sizeof what, "migration %d", i + 1);
-    snprintf(bump, sizeof bump, "PRAGMA user_version = %d", i + 1);
-    if ((!fresh || i == v) && exec_sql(s, "BEGIN IMMEDIATE", what)) return -1;
-    if (exec_sql(s, migrations[i], what) || exec_sql(s, bump, what)) {
-      char keep[sizeof s->error];
-      memcpy(keep, s->error, sizeof keep);
-      sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-      memcpy(s->error, keep, sizeof keep);
-      return -1;
-    }
-    if ((!fresh || i == MIGRATION_COUNT - 1) && exec_sql(s, "COMMIT", what)) return -1;
-  }
-  return 0;
+  return run_steps(s, migrations, v, MIGRATION_COUNT, fresh, fresh, core_bump, NULL);
 }
 
 static int module_version(store *s, const char *module) {
@@ -384,6 +425,13 @@ static int module_version(store *s, const char *module) {
   return v;
 }
 
+static void module_bump(char *out, size_t len, int version, const char *module) {
+  snprintf(out, len,
+           "INSERT INTO module_schema(module, version) VALUES('%s', %d)"
+           " ON CONFLICT(module) DO UPDATE SET version = excluded.version",
+           module, version);
+}
+
 int store_module_migrate(store *s, const char *module, const char *const *steps, int count) {
   int v = module_version(s, module);
   if (v < 0) return fail(s, "cannot read the module schema versions");
@@ -394,25 +442,10 @@ int store_module_migrate(store *s, const char *module, const char *const *steps,
              module, v, count);
     return -1;
   }
-  for (int i = v; i < count; i++) {
-    char what[96], bump[160];
-    snprintf(what, sizeof what, "%s migration %d", module, i + 1);
-    snprintf(bump, sizeof bump,
-             "INSERT INTO module_schema(module, version) VALUES('%s', %d)"
-             " ON CONFLICT(module) DO UPDATE SET version = excluded.version",
-             module, i + 1);
-    if (strchr(module, '\'')) return fail(s, "bad module name");
-    if (exec_sql(s, "BEGIN IMMEDIATE", what)) return -1;
-    if (exec_sql(s, steps[i], what) || exec_sql(s, bump, what)) {
-      char keep[sizeof s->error];
-      memcpy(keep, s->error, sizeof keep);
-      sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-      memcpy(s->error, keep, sizeof keep);
-      return -1;
-    }
-    if (exec_sql(s, "COMMIT", what)) return -1;
-  }
-  return 0;
+  if (strchr(module, '\'')) return fail(s, "bad module name");
+  /* a module's tables made for the first time: unsynced, like the core
+   * schema of a fresh database (run_steps) */
+  return run_steps(s, steps, v, count, false, v == 0, module_bump, module);
 }
 
 int store_module_version(store *s, const char *module) { return module_version(s, module); }
@@ -1300,8 +1333,26 @@ int store_selftest_record(store *s, borne_ms at, int connector, const char *chec
   return tx_commit(s, "cannot record the self-test");
 }
 
+static int selftest_write(store *s, borne_ms at, int connector, const store_selftest_check *c,
+                          size_t n);
+
+/* Self-test results are a record of what the box saw, not something a back
+ * end is owed (the fault they find is found again by the next start's
+ * self-test): committed unsynced like the log-only events (issue 15: two
+ * fsyncs fewer before a 2-connector station's first BootNotification, at
+ * every start). A cut loses the rows of a connector whole or keeps them; the
+ * next synced commit makes them durable, in order. Inside a batch, part of it. */
 int store_selftest_record_all(store *s, borne_ms at, int connector, const store_selftest_check *c,
                               size_t n) {
+  bool unsynced = !s->batch;
+  if (unsynced && sync_level(s, false)) return -1;
+  int rc = selftest_write(s, at, connector, c, n);
+  if (unsynced && sync_level(s, true)) return -1;
+  return rc;
+}
+
+static int selftest_write(store *s, borne_ms at, int connector, const store_selftest_check *c,
+                          size_t n) {
   if (tx_begin(s, "cannot record the self-test")) return -1;
   for (size_t i = 0; i < n; i++) {
     sqlite3_stmt *st = stmt(s, Q_SELFTEST_ADD);

@@ -231,8 +231,9 @@ int store_settings_each(store *s, setting_cb cb, void *ctx);
 /* ---- self-test results ---- */
 int store_selftest_record(store *s, borne_ms at, int connector, const char *check, bool ok,
                           const char *detail);
-/* Several checks of one connector in one transaction (one durable commit):
- * all rows or none. */
+/* Several checks of one connector in one transaction: all rows or none,
+ * committed without a sync of its own (issue 15, like the log-only events:
+ * the next synced commit makes them durable, in order). */
 typedef struct {
   const char *check;
   bool ok;

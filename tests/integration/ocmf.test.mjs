@@ -211,9 +211,11 @@ test('an installer key is used as given; a missing or wrong one stops borned; oc
   const wrong = runBornedExpectingFailure(['--sim', '--data-dir', dataDir, '--http', '127.0.0.1:0', '--set', `ocmf.key_file=${keyFile}`]);
   assert.notEqual(wrong.code, 0);
   assert.match(wrong.stderr, /secp256r1/);
-  // the generated key is private to the daemon's user
+  // the generated key is private to the daemon's user; it is made at its first use
   st = await startBorned({ dataDir, auth: 'free' });
   try {
+    assert.throws(() => statSync(join(dataDir, 'ocmf-key.pem')), 'no key work on the start path');
+    assert.match((await st.ok('GET', '/api/v1/ocmf/pubkey')).hex, /^[0-9A-F]+$/);
     assert.equal(statSync(join(dataDir, 'ocmf-key.pem')).mode & 0o777, 0o600);
   } finally {
     await st.stop();

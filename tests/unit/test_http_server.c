@@ -1118,6 +1118,61 @@ static void listen_addresses_and_errors(void **state) {
   assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+static int h_nothing(void *ctx, const http_request *req, http_response *res) {
+  (void)ctx, (void)req, (void)res;
+  return 0;
+}
+
+static bool tcp_accepts(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+  close(fd);
+  return ok;
+}
+
+/* Issue 15: http_server_new checks the address (and that its port can be
+ * bound) at once and takes routes, but nothing listens before
+ * http_server_listen; a server that never listened stops cleanly. */
+static void made_first_listening_later(void **state) {
+  (void)state;
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  char err[256], addr[64];
+  http_config cfg = {.listen = "127.0.0.1:0", .loop = &loop};
+  http_server *probe = http_server_start(&cfg, err, sizeof err);
+  assert_non_null(probe);
+  int port = http_server_port(probe);
+  http_server_stop(probe);
+  assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
+  snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
+  cfg.listen = addr;
+  http_server *s = http_server_new(&cfg, err, sizeof err);
+  assert_non_null(s);
+  assert_int_equal(http_server_port(s), port); /* the configured one */
+  assert_int_equal(http_add_route(s, &(http_route){"GET", "/x", h_nothing, NULL}), 0);
+  assert_false(tcp_accepts(port));
+  assert_int_equal(http_server_set_tls(s, "", ""), 0); /* plain HTTP */
+  assert_int_equal(http_server_listen(s, err, sizeof err), 0);
+  assert_int_equal(http_server_listen(s, err, sizeof err), 0); /* again: nothing more */
+  assert_true(tcp_accepts(port));
+  /* the port is taken now: found by http_server_new already */
+  assert_null(http_server_new(&cfg, err, sizeof err));
+  assert_non_null(strstr(err, "Address already in use"));
+  cfg.listen = "nonsense";
+  assert_null(http_server_new(&cfg, err, sizeof err));
+  assert_non_null(strstr(err, "HOST:PORT"));
+  /* made and never listening: stopped, freed (ASan would see a leak) */
+  cfg.listen = "127.0.0.1:0";
+  http_server *idle = http_server_new(&cfg, err, sizeof err);
+  assert_non_null(idle);
+  http_server_stop(idle);
+  http_server_stop(s);
+  assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
+  assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 /* ---- the pure helpers ---- */
 
 static void route_patterns(void **state) {
@@ -1195,6 +1250,7 @@ static void json_error_helper(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(made_first_listening_later),
       cmocka_unit_test(route_patterns),
       cmocka_unit_test(query_parameters),
       cmocka_unit_test(json_error_helper),

@@ -14,10 +14,14 @@
 #include <cmocka.h>
 // clang-format on
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ocmf/ocmf.h"
+#include "ocmf/ocmf_key.h"
+#include "ocmf/ocmf_record.h"
 #include "test_tmpdir.h"
 
 #define T0_MS 1795424400000LL
@@ -31,7 +35,7 @@ typedef struct {
 static void open_all(fixture *f) {
   char err[256];
   assert_int_equal(store_open(&f->db, f->db_path, err, sizeof err), 0);
-  ocmf_options opt = {f->key_path, true};
+  ocmf_options opt = {f->key_path, true, false};
   int rc = ocmf_open(&f->o, f->db, &opt, err, sizeof err);
   if (rc != 0) fail_msg("%s", err);
 }
@@ -214,10 +218,105 @@ static void a_bad_key_file_stops_opening(void **state) {
   fclose(k);
   char err[256];
   assert_int_equal(store_open(&f->db, f->db_path, err, sizeof err), 0);
-  ocmf_options opt = {f->key_path, true};
+  ocmf_options opt = {f->key_path, true, false};
   assert_int_equal(ocmf_open(&f->o, f->db, &opt, err, sizeof err), -1);
   assert_non_null(strstr(err, "ocmf-key.pem"));
   assert_null(f->o);
+}
+
+static int count_commit(void *ctx) {
+  (*(int *)ctx)++;
+  return 0;
+}
+
+/* Issue 15: a station-key record, its number and the trim are one commit;
+ * the number is still never reused (the next record gets the next one), and
+ * the record is on disk when ocmf_emit returns (another connection sees it). */
+static void a_station_key_record_and_its_number_are_one_commit(void **state) {
+  fixture *f = *state;
+  char err[256];
+  int commits = 0;
+  sqlite3_commit_hook(store_sqlite(f->db), count_commit, &commits);
+  ocmf_payload p = payload('B', 1000);
+  assert_int_equal(ocmf_emit(f->o, &p, 5, 1, 'B', T0_MS, NULL, 0, err, sizeof err), 0);
+  assert_int_equal(commits, 1);
+  sqlite3 *other;
+  assert_int_equal(sqlite3_open_v2(f->db_path, &other, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  sqlite3_stmt *st;
+  assert_int_equal(sqlite3_prepare_v2(other,
+                                      "SELECT (SELECT last FROM ocmf_pagination),"
+                                      " (SELECT COUNT(*) FROM ocmf_records WHERE pagination = 1)",
+                                      -1, &st, NULL),
+                   SQLITE_OK);
+  assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+  assert_int_equal(sqlite3_column_int(st, 0), 1);
+  assert_int_equal(sqlite3_column_int(st, 1), 1);
+  sqlite3_finalize(st);
+  sqlite3_close(other);
+  /* inside a caller's batch: part of it */
+  commits = 0;
+  assert_int_equal(store_batch_begin(f->db), 0);
+  p = payload('E', 2000);
+  assert_int_equal(ocmf_emit(f->o, &p, 5, 1, 'E', T0_MS + 1, NULL, 0, err, sizeof err), 0);
+  assert_int_equal(commits, 0);
+  assert_int_equal(store_batch_end(f->db), 0);
+  assert_int_equal(commits, 1);
+  uint64_t last = 0;
+  assert_int_equal(ocmf_last_pagination(f->o, &last), 0);
+  assert_int_equal(last, 2);
+  sqlite3_commit_hook(store_sqlite(f->db), NULL, NULL);
+}
+
+/* Issue 15: the station key is loaded or made at its first use, not at open. */
+static void a_deferred_key_is_made_at_the_first_record(void **state) {
+  fixture *f = *state;
+  close_all(f);
+  unlink(f->key_path);
+  char err[256], rec[OCMF_RECORD_MAX];
+  assert_int_equal(store_open(&f->db, f->db_path, err, sizeof err), 0);
+  ocmf_options opt = {f->key_path, true, true};
+  assert_int_equal(ocmf_open(&f->o, f->db, &opt, err, sizeof err), 0);
+  assert_null(ocmf_signing_key(f->o));
+  assert_int_equal(access(f->key_path, F_OK), -1); /* nothing made yet */
+  ocmf_payload p = payload('B', 1000);
+  assert_int_equal(ocmf_emit(f->o, &p, 5, 1, 'B', T0_MS, rec, sizeof rec, err, sizeof err), 0);
+  assert_non_null(ocmf_signing_key(f->o));
+  assert_int_equal(access(f->key_path, F_OK), 0);
+  char pub[OCMF_PUBKEY_HEX_MAX];
+  assert_int_equal(ocmf_key_pubkey_hex(ocmf_signing_key(f->o), pub, sizeof pub), 0);
+  char buf[OCMF_RECORD_MAX];
+  const char *pl, *sd;
+  assert_int_equal(ocmf_record_split(rec, buf, sizeof buf, &pl, &sd), 0);
+  assert_int_equal(ocmf_verify_hex(pub, pl, strlen(pl), sd), 1);
+  /* the same key when reopened */
+  char again[OCMF_PUBKEY_HEX_MAX];
+  close_all(f);
+  assert_int_equal(store_open(&f->db, f->db_path, err, sizeof err), 0);
+  assert_int_equal(ocmf_open(&f->o, f->db, &opt, err, sizeof err), 0);
+  assert_int_equal(ocmf_key_ensure(f->o, err, sizeof err), 0);
+  assert_int_equal(ocmf_key_pubkey_hex(ocmf_signing_key(f->o), again, sizeof again), 0);
+  assert_string_equal(pub, again);
+}
+
+static void a_deferred_key_that_cannot_be_had_uses_no_number(void **state) {
+  fixture *f = *state;
+  close_all(f);
+  char err[256], bad[160];
+  snprintf(bad, sizeof bad, "%s/no-such-dir/ocmf-key.pem", f->dir);
+  assert_int_equal(store_open(&f->db, f->db_path, err, sizeof err), 0);
+  ocmf_options opt = {bad, true, true};
+  assert_int_equal(ocmf_open(&f->o, f->db, &opt, err, sizeof err), 0); /* found at first use */
+  uint64_t before = 99, after = 99;
+  assert_int_equal(ocmf_last_pagination(f->o, &before), 0);
+  ocmf_payload p = payload('B', 1000);
+  err[0] = '\0';
+  assert_int_equal(ocmf_emit(f->o, &p, 5, 1, 'B', T0_MS, NULL, 0, err, sizeof err), -1);
+  assert_non_null(strstr(err, "no-such-dir"));
+  assert_int_equal(ocmf_emit(f->o, &p, 5, 1, 'B', T0_MS, NULL, 0, err, sizeof err), -1);
+  assert_int_equal(ocmf_last_pagination(f->o, &after), 0);
+  assert_int_equal(after, before);
+  assert_null(ocmf_signing_key(f->o));
+  assert_int_equal(ocmf_key_pubkey_hex(ocmf_signing_key(f->o), bad, sizeof bad), -1);
 }
 
 int main(void) {
@@ -227,6 +326,11 @@ int main(void) {
       cmocka_unit_test_setup_teardown(records_beyond_the_budget_are_trimmed, setup, teardown),
       cmocka_unit_test_setup_teardown(failed_record_never_reuses_its_number, setup, teardown),
       cmocka_unit_test_setup_teardown(a_bad_key_file_stops_opening, setup, teardown),
+      cmocka_unit_test_setup_teardown(a_deferred_key_is_made_at_the_first_record, setup, teardown),
+      cmocka_unit_test_setup_teardown(a_station_key_record_and_its_number_are_one_commit, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(a_deferred_key_that_cannot_be_had_uses_no_number, setup,
+                                      teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
