@@ -265,10 +265,11 @@ static const cfg_key_def registry[] = {
      "(a multicolour LED with multi_intensity shows the colours of docs/leds.md, a single-colour "
      "one the patterns only), or three single-colour LEDs `RED,GREEN,BLUE`. Empty: none.",
      "NAME or RED,GREEN,BLUE", check_led},
-    {"reader.type", CFG_ENUM, "none", 0, 0, "none|em4100", false,
-     "Linux HAL: the badge reader: none, or em4100 (a 125 kHz serial reader sending EM4100 "
-     "ASCII frames, RDM6300 type, 9600 8N1) on reader.port. The simulator's reader is driven "
-     "through the API.",
+    {"reader.type", CFG_ENUM, "none", 0, 0, "none|em4100|pn532", false,
+     "Linux HAL: the badge reader: none, em4100 (a 125 kHz serial reader sending EM4100 "
+     "ASCII frames, RDM6300 type, 9600 8N1) or pn532 (an NXP PN532 NFC reader on its UART, "
+     "HSU 115200 8N1, polled for ISO 14443A cards) on reader.port. The simulator's reader is "
+     "driven through the API.",
      NULL, NULL},
     {"reader.port", CFG_STRING, "", 0, 200, NULL, false,
      "Linux HAL: the badge reader's serial device (/dev/ttyAMA0, /dev/ttyUSB0, a udev "

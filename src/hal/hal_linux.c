@@ -24,6 +24,7 @@
 #include "core/pilot.h"
 #include "hal/em4100.h"
 #include "hal/hal_linux_leds.h"
+#include "hal/pn532.h"
 #include "hal/serial_line.h"
 #include "util/log.h"
 
@@ -126,6 +127,10 @@ struct hal_linux {
   struct {
     serial_line *line;
     em4100_decoder dec;
+    bool pn532;           /* reader_type pn532: asked over the line, not just read */
+    pn532_reader nfc;     /* its dialogue */
+    uv_timer_t nfc_timer; /* its polls and answer timeouts */
+    bool nfc_timer_init;
     bool up;
     char why[160];
   } reader;
@@ -605,8 +610,44 @@ static void reader_uid(void *ctx, const char *uid) {
   if (hl->listener.on_badge) hl->listener.on_badge(hl->listener.ctx, uid);
 }
 
+/* PN532: send what the dialogue asks, then wake up when it is next due. */
+static void nfc_flush(hal_linux *hl) {
+  pn532_reader *r = &hl->reader.nfc;
+  if (r->out_len && serial_line_write(hl->reader.line, r->out, r->out_len) != 0)
+    log_warn(MOD, "badge reader on %s: cannot write: %s", hl->cfg.reader_port, strerror(errno));
+  r->out_len = 0;
+}
+
+static void nfc_tick(uv_timer_t *t);
+
+static void nfc_arm(hal_linux *hl) {
+  borne_ms now = (borne_ms)uv_now(hl->loop);
+  uv_timer_start(&hl->reader.nfc_timer, nfc_tick,
+                 (uint64_t)pn532_reader_next_ms(&hl->reader.nfc, now), 0);
+}
+
+static void nfc_tick(uv_timer_t *t) {
+  hal_linux *hl = t->data;
+  if (!hl->reader.line || !serial_line_up(hl->reader.line)) return; /* back with the line */
+  bool was = hl->reader.nfc.answering;
+  pn532_reader_tick(&hl->reader.nfc, (borne_ms)uv_now(hl->loop));
+  if (was && !hl->reader.nfc.answering)
+    log_warn(MOD, "badge reader on %s: %s", hl->cfg.reader_port, hl->reader.nfc.why);
+  nfc_flush(hl);
+  nfc_arm(hl);
+}
+
 static void reader_data(void *ctx, const uint8_t *bytes, size_t n) {
   hal_linux *hl = ctx;
+  if (hl->reader.pn532) {
+    bool was = hl->reader.nfc.answering;
+    pn532_reader_feed(&hl->reader.nfc, bytes, n, (borne_ms)uv_now(hl->loop));
+    if (!was && hl->reader.nfc.answering)
+      log_info(MOD, "badge reader on %s: the PN532 answers", hl->cfg.reader_port);
+    nfc_flush(hl);
+    nfc_arm(hl);
+    return;
+  }
   em4100_feed(&hl->reader.dec, bytes, n, (borne_ms)uv_now(hl->loop), reader_uid, hl);
 }
 
@@ -615,6 +656,10 @@ static void reader_state_cb(void *ctx, bool up, const char *why) {
   hl->reader.up = up;
   snprintf(hl->reader.why, sizeof hl->reader.why, "%s", up ? "" : why ? why : "");
   hl->reader.dec.len = 0; /* a frame cut by the loss is not continued */
+  if (hl->reader.pn532) {
+    pn532_reader_reset(&hl->reader.nfc); /* a new device (or the same, replugged): wake it */
+    if (up && hl->reader.nfc_timer_init) uv_timer_start(&hl->reader.nfc_timer, nfc_tick, 0, 0);
+  }
   if (up)
     log_info(MOD, "badge reader on %s", hl->cfg.reader_port);
   else
@@ -635,6 +680,17 @@ static int lx_reader_state(hal *h, hal_reader_state *out) {
   out->frames = hl->reader.dec.frames;
   out->bad_frames = hl->reader.dec.bad_frames;
   out->badges = hl->reader.dec.badges;
+  if (hl->reader.pn532) {
+    const pn532_reader *r = &hl->reader.nfc;
+    /* up: the device is open and the PN532 answers */
+    if (hl->reader.up && !r->answering) {
+      out->up = false;
+      snprintf(out->why, sizeof out->why, "%s", r->why);
+    }
+    out->frames = r->dec.frames;
+    out->bad_frames = r->dec.bad_frames + r->bad_answers;
+    out->badges = r->badges;
+  }
   return 0;
 }
 
@@ -682,7 +738,18 @@ static int lx_start(hal *h, uv_loop_t *loop, const hal_listener *listener) {
     serial_params sp = {.baud = 9600, .data_bits = 8, .parity = 'N', .stop_bits = 1};
     serial_line_cbs cbs = {.data = reader_data, .state = reader_state_cb, .ctx = hl};
     em4100_init(&hl->reader.dec);
-    hl->reader.line = serial_line_open(loop, hl->cfg.reader_port, &sp, READER_RETRY_MS, &cbs);
+    hl->reader.pn532 = strcmp(hl->cfg.reader_type, "pn532") == 0;
+    if (hl->reader.pn532) {
+      sp.baud = 115200; /* the PN532's HSU default */
+      pn532_reader_init(&hl->reader.nfc, reader_uid, hl);
+      uv_timer_init(loop, &hl->reader.nfc_timer);
+      hl->reader.nfc_timer.data = hl;
+      hl->reader.nfc_timer_init = true;
+    }
+    hl->reader.line =
+        hl->reader.pn532
+            ? serial_line_open_rw(loop, hl->cfg.reader_port, &sp, READER_RETRY_MS, &cbs)
+            : serial_line_open(loop, hl->cfg.reader_port, &sp, READER_RETRY_MS, &cbs);
     if (!hl->reader.line) {
       set_error(hl, "badge reader on %s: out of memory", hl->cfg.reader_port);
       lx_stop(h);
@@ -698,6 +765,11 @@ static void lx_stop(hal *h) {
   hl->started = false;
   if (hl->reader.line) serial_line_close(hl->reader.line);
   hl->reader.line = NULL;
+  if (hl->reader.nfc_timer_init) {
+    uv_timer_stop(&hl->reader.nfc_timer);
+    uv_close((uv_handle_t *)&hl->reader.nfc_timer, NULL);
+    hl->reader.nfc_timer_init = false;
+  }
   watched_line *lines[] = {&hl->contact, &hl->tamper};
   for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
     if (!lines[i]->handles) continue;
@@ -1105,9 +1177,10 @@ hal *hal_linux_create_with(const hal_linux_config *cfg, const gpio_provider *gpi
   }
   hl->gpio = gpio;
   if (hl->cfg.reader_type[0] &&
-      (strcmp(hl->cfg.reader_type, "em4100") != 0 || !hl->cfg.reader_port[0])) {
+      ((strcmp(hl->cfg.reader_type, "em4100") != 0 && strcmp(hl->cfg.reader_type, "pn532") != 0) ||
+       !hl->cfg.reader_port[0])) {
     snprintf(err, errlen,
-             hl->cfg.reader_port[0] ? "badge reader: `%s` is not a known type (em4100)"
+             hl->cfg.reader_port[0] ? "badge reader: `%s` is not a known type (em4100, pn532)"
                                     : "badge reader %s: no serial device (reader.port)",
              hl->cfg.reader_type);
     free(hl);
