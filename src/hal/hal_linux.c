@@ -24,6 +24,7 @@
 #include "core/pilot.h"
 #include "hal/em4100.h"
 #include "hal/hal_linux_leds.h"
+#include "hal/hal_linux_ws2812.h"
 #include "hal/pn532.h"
 #include "hal/serial_line.h"
 #include "util/log.h"
@@ -87,6 +88,8 @@ struct linux_connector {
   adc_channel cp, pp, temp;
   lx_led led;
   bool has_led;
+  lx_strip *strip; /* led = spi:DEVICE:INDEX: the strip it is on, at strip_index */
+  int strip_index;
   /* CP debounce: a state (or diode verdict) counts after CP_DEBOUNCE_SAMPLES
    * consecutive observations of it. */
   cp_state state_candidate, state_reported;
@@ -123,6 +126,9 @@ struct hal_linux {
    * the tamper switch (watch_tamper) */
   watched_line contact, tamper;
   gpio_line *shunt_trip; /* open_shunt_trip */
+  /* WS2812 strips of the connectors' LEDs (spi:DEVICE:INDEX), one per device */
+  lx_strip *strips[BORNE_MAX_CONNECTORS];
+  int nstrips;
   /* the badge reader (reader_type) */
   struct {
     serial_line *line;
@@ -734,6 +740,7 @@ static int lx_start(hal *h, uv_loop_t *loop, const hal_listener *listener) {
   }
   hl->first_sample = true;
   uv_timer_start(&hl->sampler, sampler_cb, 0, hl->cfg.cp_sample_ms);
+  for (int i = 0; i < hl->nstrips; i++) lx_strip_attach(hl->strips[i], loop);
   if (hl->cfg.reader_type[0]) {
     serial_params sp = {.baud = 9600, .data_bits = 8, .parity = 'N', .stop_bits = 1};
     serial_line_cbs cbs = {.data = reader_data, .state = reader_state_cb, .ctx = hl};
@@ -765,6 +772,7 @@ static void lx_stop(hal *h) {
   hl->started = false;
   if (hl->reader.line) serial_line_close(hl->reader.line);
   hl->reader.line = NULL;
+  for (int i = 0; i < hl->nstrips; i++) lx_strip_attach(hl->strips[i], NULL);
   if (hl->reader.nfc_timer_init) {
     uv_timer_stop(&hl->reader.nfc_timer);
     uv_close((uv_handle_t *)&hl->reader.nfc_timer, NULL);
@@ -850,9 +858,12 @@ static void lx_set_lock(hal *h, int c, bool engaged) {
 
 static void lx_set_led(hal *h, int c, const led_look *look) {
   linux_connector *lc = conn_of(h, c);
-  if (!lc || !lc->has_led) return;
+  if (!lc || (!lc->has_led && !lc->strip)) return;
   char err[300];
-  if (lx_led_show(&lc->led, look, err, sizeof err) != 0) {
+  hal_linux *hl = as_linux(h);
+  if (lc->strip ? lx_strip_set(lc->strip, lc->strip_index, look, hl->loop ? uv_now(hl->loop) : 0,
+                               err, sizeof err)
+                : lx_led_show(&lc->led, look, err, sizeof err)) {
     set_error(as_linux(h), "connector %d LED: %s", c, err);
     log_error(MOD, "%s", as_linux(h)->error);
   }
@@ -905,6 +916,7 @@ static void lx_destroy(hal *h) {
       char ignored[300];
       lx_led_show(&lc->led, NULL, ignored, sizeof ignored); /* dark: not running */
     }
+    lc->strip = NULL;
     if (lc->lock) hl->gpio->close(lc->lock);
     if (lc->phase_contactor) {
       hl->gpio->set(lc->phase_contactor, 0);
@@ -919,6 +931,10 @@ static void lx_destroy(hal *h) {
     adc_channel *chans[] = {&lc->cp, &lc->pp, &lc->temp};
     for (size_t i = 0; i < sizeof chans / sizeof chans[0]; i++)
       if (chans[i]->fd >= 0) close(chans[i]->fd);
+  }
+  for (int i = 0; i < hl->nstrips; i++) {
+    lx_strip_close(hl->strips[i]); /* every LED dark: not running */
+    free(hl->strips[i]);
   }
   free(hl);
 }
@@ -1118,7 +1134,35 @@ static int open_pins(hal_linux *hl, linux_connector *lc, char *err, size_t errle
       return -1;
     }
   }
-  if (p->led[0]) {
+  if (strncmp(p->led, "spi:", 4) == 0) {
+    char dev[200], path[480];
+    if (ws2812_parse_spec(p->led, dev, sizeof dev, &lc->strip_index, why, sizeof why) != 0) {
+      snprintf(err, errlen, "connector %d led: %s", lc->id, why);
+      return -1;
+    }
+    if (dev[0] == '/')
+      snprintf(path, sizeof path, "%s", dev);
+    else
+      snprintf(path, sizeof path, "%s/%s", hl->cfg.dev_root, dev);
+    for (int i = 0; i < hl->nstrips && !lc->strip; i++)
+      if (strcmp(hl->strips[i]->path, path) == 0) lc->strip = hl->strips[i];
+    for (int c = 0; lc->strip && c < lc->id - 1; c++)
+      if (hl->conn[c].strip == lc->strip && hl->conn[c].strip_index == lc->strip_index) {
+        snprintf(err, errlen, "connector %d led: %s LED %d is already connector %d's", lc->id, path,
+                 lc->strip_index, c + 1);
+        lc->strip = NULL;
+        return -1;
+      }
+    if (!lc->strip) {
+      lx_strip *st = calloc(1, sizeof *st);
+      if (!st || lx_strip_open(st, path, why, sizeof why) != 0) {
+        snprintf(err, errlen, "connector %d led: %s", lc->id, st ? why : "out of memory");
+        free(st);
+        return -1;
+      }
+      hl->strips[hl->nstrips++] = lc->strip = st;
+    }
+  } else if (p->led[0]) {
     if (lx_led_open(hl->cfg.sysfs_root, p->led, &lc->led, why, sizeof why) != 0) {
       snprintf(err, errlen, "connector %d led: %s", lc->id, why);
       return -1;

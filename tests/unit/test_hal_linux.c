@@ -28,6 +28,7 @@
 
 #include "core/pilot.h"
 #include "hal/hal_linux.h"
+#include "hal/ws2812.h"
 
 #define CP_RAW "bus/iio/devices/iio:device0/in_voltage0_raw"
 #define PP_RAW "bus/iio/devices/iio:device0/in_voltage1_raw"
@@ -937,6 +938,57 @@ static void connector_led_through_the_hal(void **state) {
   assert_non_null(strstr(err, "connector 1 led: LED `rgb:missing`: cannot read"));
 }
 
+/* A WS2812 strip LED (spi:DEVICE:INDEX) through the HAL, the device a file. */
+static uint32_t strip_led(fixture *f, size_t leds, size_t i, size_t *frames) {
+  char path[300];
+  snprintf(path, sizeof path, "%s/dev/spidev0.0", f->root);
+  FILE *fp = fopen(path, "r");
+  assert_non_null(fp);
+  uint8_t buf[WS2812_FRAME_MAX];
+  size_t len = leds * WS2812_BYTES_PER_LED + WS2812_RESET_BYTES;
+  fseek(fp, 0, SEEK_END);
+  long size = ftell(fp);
+  assert_true(size > 0 && size % (long)len == 0);
+  *frames = (size_t)size / len;
+  fseek(fp, -(long)len, SEEK_END);
+  assert_int_equal(fread(buf, 1, len, fp), len);
+  fclose(fp);
+  uint32_t c;
+  assert_int_equal(ws2812_decode(buf, len, i, &c), 0);
+  return c;
+}
+
+static void strip_led_through_the_hal(void **state) {
+  fixture *f = *state;
+  char cmd[300], err[256];
+  snprintf(cmd, sizeof cmd, "mkdir -p '%s/dev' && : > '%s/dev/spidev0.0'", f->root, f->root);
+  assert_int_equal(system(cmd), 0);
+  hal_linux_config cfg = config(f);
+  snprintf(cfg.dev_root, sizeof cfg.dev_root, "%s/dev", f->root);
+  snprintf(cfg.pins[0].led, sizeof cfg.pins[0].led, "spi:spidev0.0:1");
+  hal *h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
+  if (!h) fail_msg("create: %s", err);
+  f->h = h;
+  assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
+  h->ops->set_led(h, 1, led_look_of(LED_READY));
+  size_t frames, again;
+  assert_int_equal(strip_led(f, 2, 1, &frames), 0x00C040);
+  assert_int_equal(strip_led(f, 2, 0, &frames), 0); /* another board's LED 0: dark */
+  h->ops->set_led(h, 1, led_look_of(LED_READY));    /* unchanged: nothing written */
+  strip_led(f, 2, 1, &again);
+  assert_int_equal(again, frames);
+  h->ops->set_led(h, 1, led_look_of(LED_ERROR));
+  assert_int_equal(strip_led(f, 2, 1, &frames), 0xE00000);
+  finish(f, h);
+  assert_int_equal(strip_led(f, 2, 1, &frames), 0); /* dark when borne stops */
+  snprintf(cfg.pins[0].led, sizeof cfg.pins[0].led, "spi:spidev9.9:0");
+  assert_null(hal_linux_create_with(&cfg, &f->gpio, err, sizeof err));
+  assert_non_null(strstr(err, "connector 1 led: cannot open SPI device "));
+  snprintf(cfg.pins[0].led, sizeof cfg.pins[0].led, "spi:spidev0.0:300");
+  assert_null(hal_linux_create_with(&cfg, &f->gpio, err, sizeof err));
+  assert_non_null(strstr(err, "is not spi:DEVICE:INDEX"));
+}
+
 /* ---- the 125 kHz serial badge reader over a socat pseudo-terminal pair ---- */
 
 /* socat's two ends: DIR/reader (the station's serial device) and DIR/feed
@@ -1278,6 +1330,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(connector_led_through_the_hal, setup, teardown),
       cmocka_unit_test_setup_teardown(serial_badge_reader_over_a_pty, setup, teardown),
       cmocka_unit_test_setup_teardown(pn532_reader_over_a_pty, setup, teardown),
+      cmocka_unit_test_setup_teardown(strip_led_through_the_hal, setup, teardown),
       cmocka_unit_test_setup_teardown(cp_states_are_debounced, setup, teardown),
       cmocka_unit_test_setup_teardown(calibration_maps_the_front_end, setup, teardown),
       cmocka_unit_test_setup_teardown(pwm_commands_and_the_diode_check, setup, teardown),
