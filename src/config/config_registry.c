@@ -272,11 +272,12 @@ static const cfg_key_def registry[] = {
      "one the patterns only), three single-colour LEDs `RED,GREEN,BLUE`, or LED INDEX of a "
      "WS2812 strip on an SPI device `spi:DEVICE:INDEX` (spi:spidev0.0:0). Empty: none.",
      "NAME, RED,GREEN,BLUE or spi:DEVICE:INDEX", check_led},
-    {"reader.type", CFG_ENUM, "none", 0, 0, "none|em4100|pn532", false,
+    {"reader.type", CFG_ENUM, "none", 0, 0, "none|em4100|pn532|pcsc", false,
      "Linux HAL: the badge reader: none, em4100 (a 125 kHz serial reader sending EM4100 "
      "ASCII frames, RDM6300 type, 9600 8N1) or pn532 (an NXP PN532 NFC reader on its UART, "
-     "HSU 115200 8N1, polled for ISO 14443A cards) on reader.port. The simulator's reader is "
-     "driven through the API.",
+     "HSU 115200 8N1, polled for ISO 14443A cards) on reader.port, or pcsc (the first "
+     "PC/SC reader of pcscd, reader.port unused). The simulator's reader is driven through "
+     "the API.",
      NULL, NULL},
     {"reader.port", CFG_STRING, "", 0, 200, NULL, false,
      "Linux HAL: the badge reader's serial device (/dev/ttyAMA0, /dev/ttyUSB0, a udev "

@@ -24,6 +24,7 @@
 #include "core/pilot.h"
 #include "hal/em4100.h"
 #include "hal/hal_linux_leds.h"
+#include "hal/hal_linux_pcsc.h"
 #include "hal/hal_linux_ws2812.h"
 #include "hal/pn532.h"
 #include "hal/serial_line.h"
@@ -133,6 +134,7 @@ struct hal_linux {
   struct {
     serial_line *line;
     em4100_decoder dec;
+    lx_pcsc *pcsc;        /* reader_type pcsc: through pcscd, on a thread of its own */
     bool pn532;           /* reader_type pn532: asked over the line, not just read */
     pn532_reader nfc;     /* its dialogue */
     uv_timer_t nfc_timer; /* its polls and answer timeouts */
@@ -686,6 +688,8 @@ static int lx_reader_state(hal *h, hal_reader_state *out) {
   out->frames = hl->reader.dec.frames;
   out->bad_frames = hl->reader.dec.bad_frames;
   out->badges = hl->reader.dec.badges;
+  if (hl->reader.pcsc)
+    lx_pcsc_counts(hl->reader.pcsc, &out->frames, &out->bad_frames, &out->badges);
   if (hl->reader.pn532) {
     const pn532_reader *r = &hl->reader.nfc;
     /* up: the device is open and the PN532 answers */
@@ -741,10 +745,18 @@ static int lx_start(hal *h, uv_loop_t *loop, const hal_listener *listener) {
   hl->first_sample = true;
   uv_timer_start(&hl->sampler, sampler_cb, 0, hl->cfg.cp_sample_ms);
   for (int i = 0; i < hl->nstrips; i++) lx_strip_attach(hl->strips[i], loop);
-  if (hl->cfg.reader_type[0]) {
+  em4100_init(&hl->reader.dec);
+  if (strcmp(hl->cfg.reader_type, "pcsc") == 0) {
+    lx_pcsc_cbs pc = {.uid = reader_uid, .state = reader_state_cb, .ctx = hl};
+    hl->reader.pcsc = lx_pcsc_open(loop, "", &pc); /* the first reader pcscd lists */
+    if (!hl->reader.pcsc) {
+      set_error(hl, "PC/SC badge reader: cannot start its thread");
+      lx_stop(h);
+      return -1;
+    }
+  } else if (hl->cfg.reader_type[0]) {
     serial_params sp = {.baud = 9600, .data_bits = 8, .parity = 'N', .stop_bits = 1};
     serial_line_cbs cbs = {.data = reader_data, .state = reader_state_cb, .ctx = hl};
-    em4100_init(&hl->reader.dec);
     hl->reader.pn532 = strcmp(hl->cfg.reader_type, "pn532") == 0;
     if (hl->reader.pn532) {
       sp.baud = 115200; /* the PN532's HSU default */
@@ -772,6 +784,8 @@ static void lx_stop(hal *h) {
   hl->started = false;
   if (hl->reader.line) serial_line_close(hl->reader.line);
   hl->reader.line = NULL;
+  lx_pcsc_close(hl->reader.pcsc); /* joins its thread: no callback after this */
+  hl->reader.pcsc = NULL;
   for (int i = 0; i < hl->nstrips; i++) lx_strip_attach(hl->strips[i], NULL);
   if (hl->reader.nfc_timer_init) {
     uv_timer_stop(&hl->reader.nfc_timer);
@@ -1220,11 +1234,11 @@ hal *hal_linux_create_with(const hal_linux_config *cfg, const gpio_provider *gpi
     return NULL;
   }
   hl->gpio = gpio;
-  if (hl->cfg.reader_type[0] &&
+  if (hl->cfg.reader_type[0] && strcmp(hl->cfg.reader_type, "pcsc") != 0 &&
       ((strcmp(hl->cfg.reader_type, "em4100") != 0 && strcmp(hl->cfg.reader_type, "pn532") != 0) ||
        !hl->cfg.reader_port[0])) {
     snprintf(err, errlen,
-             hl->cfg.reader_port[0] ? "badge reader: `%s` is not a known type (em4100, pn532)"
+             hl->cfg.reader_port[0] ? "badge reader: `%s` is not a known type (em4100, pn532, pcsc)"
                                     : "badge reader %s: no serial device (reader.port)",
              hl->cfg.reader_type);
     free(hl);

@@ -1054,6 +1054,12 @@ static bool reader_is(bool up) {
   return reader_hal->ops->reader_state(reader_hal, &rs) == 0 && rs.up == up;
 }
 static bool reader_up(seen *x) { return (void)x, reader_is(true); }
+static bool pcsc_reported(seen *x) {
+  (void)x;
+  hal_reader_state rs;
+  return reader_hal->ops->reader_state(reader_hal, &rs) == 0 &&
+         (rs.up || strcmp(rs.why, "not open yet") != 0);
+}
 static bool reader_down(seen *x) { return (void)x, reader_is(false); }
 
 #define FRAME1                                                                                     \
@@ -1107,7 +1113,20 @@ static void serial_badge_reader_over_a_pty(void **state) {
   /* configuration errors */
   snprintf(cfg.reader_type, sizeof cfg.reader_type, "pn533");
   assert_null(hal_linux_create_with(&cfg, &f->gpio, err, sizeof err));
-  assert_non_null(strstr(err, "is not a known type (em4100, pn532)"));
+  assert_non_null(strstr(err, "is not a known type (em4100, pn532, pcsc)"));
+  /* PC/SC through the HAL: its thread reports a state (pcscd absent here: down, with why),
+   * and stop joins it */
+  snprintf(cfg.reader_type, sizeof cfg.reader_type, "pcsc");
+  cfg.reader_port[0] = '\0';
+  h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
+  if (!h) fail_msg("create: %s", err);
+  f->h = reader_hal = h;
+  assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
+  assert_true(run_until(f, pcsc_reported));
+  assert_int_equal(h->ops->reader_state(h, &rs), 0);
+  assert_string_equal(rs.type, "pcsc");
+  if (!rs.up) assert_non_null(strstr(rs.why, "PC/SC"));
+  finish(f, h);
   snprintf(cfg.reader_type, sizeof cfg.reader_type, "em4100");
   cfg.reader_port[0] = '\0';
   assert_null(hal_linux_create_with(&cfg, &f->gpio, err, sizeof err));
