@@ -23,7 +23,8 @@ DEB_PACKAGES := build-essential cmake ninja-build pkg-config clang libclang-rt-1
   libqrencode-dev sqlite3 curl python3 python3-pymodbus python3-serial python3-serial-asyncio \
   socat openssl chromium zbar-tools tzdata \
   debhelper dpkg-dev fakeroot lintian rsync systemd \
-  libmosquitto-dev mosquitto mosquitto-clients
+  libmosquitto-dev mosquitto mosquitto-clients \
+  libpcsclite-dev pcscd vsmartcard-vpcd
 
 .PHONY: all run test build sanitize fuzz fuzz-long soak bench format format-check deps clean \
   install deb deps-cross cross cross-test
@@ -37,7 +38,7 @@ BUILD_CROSS ?= build-$(ARCH)
 DEB_PACKAGES_CROSS := crossbuild-essential-$(ARCH) qemu-user-static \
   $(addsuffix :$(ARCH),libc6-dev libuv1-dev libwebsockets17 libwebsockets-evlib-uv \
     libjansson-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev libcmocka-dev libgpiod-dev \
-    libmodbus-dev libqrencode-dev libmosquitto-dev libcap-dev)
+    libmodbus-dev libqrencode-dev libmosquitto-dev libcap-dev libpcsclite-dev)
 
 all: build
 

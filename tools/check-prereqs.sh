@@ -46,6 +46,7 @@ cmocka libcmocka-dev
 libqrencode libqrencode-dev
 libmodbus libmodbus-dev
 libmosquitto libmosquitto-dev
+libpcsclite libpcsclite-dev
 EOF
   fi
   # libwebsockets loads its libuv event library as a plugin when borned starts.
@@ -81,6 +82,10 @@ if has tests; then
   need_cmd lintian lintian
   need_cmd rsync rsync
   need_cmd systemd-analyze systemd
+  # PC/SC reader test (test_hal_pcsc): its own pcscd with the virtual reader vpcd
+  [ -x /usr/sbin/pcscd ] || miss "/usr/sbin/pcscd" "$(deb pcscd)"
+  [ -f /usr/lib/pcsc/drivers/serial/libifdvpcd.so ] ||
+    miss "the vpcd driver (libifdvpcd.so)" "$(deb vsmartcard-vpcd)"
   need_cmd mosquitto mosquitto        # the MQTT broker the MQTT test starts (no system service)
   need_cmd mosquitto_sub mosquitto-clients # independent MQTT clients of the MQTT test
   need_cmd mosquitto_pub mosquitto-clients

@@ -73,7 +73,7 @@ const L = {
   'web.lockout_s': ['Lock-out after wrong PINs', 'Blocage après codes erronés', 's'],
   'firmware.ca_file': ['Firmware signing CA', 'AC de signature du micrologiciel', ''],
   'firmware.allow_unsigned': ['Allow unsigned firmware', 'Autoriser un micrologiciel non signé', ''],
-  'reader.type': ['Badge reader', 'Lecteur de badges', '', 'em4100: a 125 kHz serial reader (RDM6300 type).', 'em4100 : un lecteur série 125 kHz (type RDM6300).'],
+  'reader.type': ['Badge reader', 'Lecteur de badges', '', 'em4100: a 125 kHz serial reader (RDM6300 type); pn532: an NXP PN532 NFC reader on a serial port; pcsc: a PC/SC reader (pcscd).', 'em4100 : un lecteur série 125 kHz (type RDM6300) ; pn532 : un lecteur NFC NXP PN532 sur un port série ; pcsc : un lecteur PC/SC (pcscd).'],
   'reader.port': ['Badge reader serial port', 'Port série du lecteur de badges', ''],
   'tamper.enabled': ['Tamper switch', 'Contact d’ouverture (anti-effraction)', ''],
   'tamper.out_of_service': ['Out of service on a tamper alarm', 'Hors service sur alarme d’effraction', ''],

@@ -142,6 +142,12 @@ static int check_gpio(const char *v, char *why, size_t len) {
 
 /* LED class device names: no path, one or three of them. */
 static int check_led(const char *v, char *why, size_t len) {
+  if (strncmp(v, "spi:", 4) == 0) { /* a WS2812 strip: spi:DEVICE:INDEX (hal/ws2812.c) */
+    const char *colon = strrchr(v, ':');
+    if (colon <= v + 4 || !small_uint(colon + 1, strlen(colon + 1), 255))
+      return errbuf_fail(why, len, "`%s` is not spi:DEVICE:INDEX (e.g. spi:spidev0.0:0)", v);
+    return 0;
+  }
   int names = 1;
   bool ok = v[0] != '\0' && !strchr(v, '/') && strcmp(v, "..") != 0 && strcmp(v, ".") != 0;
   for (const char *p = v; ok && *p; p++) {
@@ -263,12 +269,15 @@ static const cfg_key_def registry[] = {
     {"connector.*.led", CFG_STRING, NULL, 0, 200, NULL, false,
      "Linux HAL: the connector's status LED in /sys/class/leds (hal.sysfs_root): one LED's name "
      "(a multicolour LED with multi_intensity shows the colours of docs/leds.md, a single-colour "
-     "one the patterns only), or three single-colour LEDs `RED,GREEN,BLUE`. Empty: none.",
-     "NAME or RED,GREEN,BLUE", check_led},
-    {"reader.type", CFG_ENUM, "none", 0, 0, "none|em4100", false,
-     "Linux HAL: the badge reader: none, or em4100 (a 125 kHz serial reader sending EM4100 "
-     "ASCII frames, RDM6300 type, 9600 8N1) on reader.port. The simulator's reader is driven "
-     "through the API.",
+     "one the patterns only), three single-colour LEDs `RED,GREEN,BLUE`, or LED INDEX of a "
+     "WS2812 strip on an SPI device `spi:DEVICE:INDEX` (spi:spidev0.0:0). Empty: none.",
+     "NAME, RED,GREEN,BLUE or spi:DEVICE:INDEX", check_led},
+    {"reader.type", CFG_ENUM, "none", 0, 0, "none|em4100|pn532|pcsc", false,
+     "Linux HAL: the badge reader: none, em4100 (a 125 kHz serial reader sending EM4100 "
+     "ASCII frames, RDM6300 type, 9600 8N1) or pn532 (an NXP PN532 NFC reader on its UART, "
+     "HSU 115200 8N1, polled for ISO 14443A cards) on reader.port, or pcsc (the first "
+     "PC/SC reader of pcscd, reader.port unused). The simulator's reader is driven through "
+     "the API.",
      NULL, NULL},
     {"reader.port", CFG_STRING, "", 0, 200, NULL, false,
      "Linux HAL: the badge reader's serial device (/dev/ttyAMA0, /dev/ttyUSB0, a udev "

@@ -24,6 +24,9 @@
 #include "core/pilot.h"
 #include "hal/em4100.h"
 #include "hal/hal_linux_leds.h"
+#include "hal/hal_linux_pcsc.h"
+#include "hal/hal_linux_ws2812.h"
+#include "hal/pn532.h"
 #include "hal/serial_line.h"
 #include "util/log.h"
 
@@ -86,6 +89,8 @@ struct linux_connector {
   adc_channel cp, pp, temp;
   lx_led led;
   bool has_led;
+  lx_strip *strip; /* led = spi:DEVICE:INDEX: the strip it is on, at strip_index */
+  int strip_index;
   /* CP debounce: a state (or diode verdict) counts after CP_DEBOUNCE_SAMPLES
    * consecutive observations of it. */
   cp_state state_candidate, state_reported;
@@ -122,10 +127,18 @@ struct hal_linux {
    * the tamper switch (watch_tamper) */
   watched_line contact, tamper;
   gpio_line *shunt_trip; /* open_shunt_trip */
+  /* WS2812 strips of the connectors' LEDs (spi:DEVICE:INDEX), one per device */
+  lx_strip *strips[BORNE_MAX_CONNECTORS];
+  int nstrips;
   /* the badge reader (reader_type) */
   struct {
     serial_line *line;
     em4100_decoder dec;
+    lx_pcsc *pcsc;        /* reader_type pcsc: through pcscd, on a thread of its own */
+    bool pn532;           /* reader_type pn532: asked over the line, not just read */
+    pn532_reader nfc;     /* its dialogue */
+    uv_timer_t nfc_timer; /* its polls and answer timeouts */
+    bool nfc_timer_init;
     bool up;
     char why[160];
   } reader;
@@ -605,8 +618,44 @@ static void reader_uid(void *ctx, const char *uid) {
   if (hl->listener.on_badge) hl->listener.on_badge(hl->listener.ctx, uid);
 }
 
+/* PN532: send what the dialogue asks, then wake up when it is next due. */
+static void nfc_flush(hal_linux *hl) {
+  pn532_reader *r = &hl->reader.nfc;
+  if (r->out_len && serial_line_write(hl->reader.line, r->out, r->out_len) != 0)
+    log_warn(MOD, "badge reader on %s: cannot write: %s", hl->cfg.reader_port, strerror(errno));
+  r->out_len = 0;
+}
+
+static void nfc_tick(uv_timer_t *t);
+
+static void nfc_arm(hal_linux *hl) {
+  borne_ms now = (borne_ms)uv_now(hl->loop);
+  uv_timer_start(&hl->reader.nfc_timer, nfc_tick,
+                 (uint64_t)pn532_reader_next_ms(&hl->reader.nfc, now), 0);
+}
+
+static void nfc_tick(uv_timer_t *t) {
+  hal_linux *hl = t->data;
+  if (!hl->reader.line || !serial_line_up(hl->reader.line)) return; /* back with the line */
+  bool was = hl->reader.nfc.answering;
+  pn532_reader_tick(&hl->reader.nfc, (borne_ms)uv_now(hl->loop));
+  if (was && !hl->reader.nfc.answering)
+    log_warn(MOD, "badge reader on %s: %s", hl->cfg.reader_port, hl->reader.nfc.why);
+  nfc_flush(hl);
+  nfc_arm(hl);
+}
+
 static void reader_data(void *ctx, const uint8_t *bytes, size_t n) {
   hal_linux *hl = ctx;
+  if (hl->reader.pn532) {
+    bool was = hl->reader.nfc.answering;
+    pn532_reader_feed(&hl->reader.nfc, bytes, n, (borne_ms)uv_now(hl->loop));
+    if (!was && hl->reader.nfc.answering)
+      log_info(MOD, "badge reader on %s: the PN532 answers", hl->cfg.reader_port);
+    nfc_flush(hl);
+    nfc_arm(hl);
+    return;
+  }
   em4100_feed(&hl->reader.dec, bytes, n, (borne_ms)uv_now(hl->loop), reader_uid, hl);
 }
 
@@ -615,6 +664,10 @@ static void reader_state_cb(void *ctx, bool up, const char *why) {
   hl->reader.up = up;
   snprintf(hl->reader.why, sizeof hl->reader.why, "%s", up ? "" : why ? why : "");
   hl->reader.dec.len = 0; /* a frame cut by the loss is not continued */
+  if (hl->reader.pn532) {
+    pn532_reader_reset(&hl->reader.nfc); /* a new device (or the same, replugged): wake it */
+    if (up && hl->reader.nfc_timer_init) uv_timer_start(&hl->reader.nfc_timer, nfc_tick, 0, 0);
+  }
   if (up)
     log_info(MOD, "badge reader on %s", hl->cfg.reader_port);
   else
@@ -635,6 +688,19 @@ static int lx_reader_state(hal *h, hal_reader_state *out) {
   out->frames = hl->reader.dec.frames;
   out->bad_frames = hl->reader.dec.bad_frames;
   out->badges = hl->reader.dec.badges;
+  if (hl->reader.pcsc)
+    lx_pcsc_counts(hl->reader.pcsc, &out->frames, &out->bad_frames, &out->badges);
+  if (hl->reader.pn532) {
+    const pn532_reader *r = &hl->reader.nfc;
+    /* up: the device is open and the PN532 answers */
+    if (hl->reader.up && !r->answering) {
+      out->up = false;
+      snprintf(out->why, sizeof out->why, "%s", r->why);
+    }
+    out->frames = r->dec.frames;
+    out->bad_frames = r->dec.bad_frames + r->bad_answers;
+    out->badges = r->badges;
+  }
   return 0;
 }
 
@@ -678,11 +744,31 @@ static int lx_start(hal *h, uv_loop_t *loop, const hal_listener *listener) {
   }
   hl->first_sample = true;
   uv_timer_start(&hl->sampler, sampler_cb, 0, hl->cfg.cp_sample_ms);
-  if (hl->cfg.reader_type[0]) {
+  for (int i = 0; i < hl->nstrips; i++) lx_strip_attach(hl->strips[i], loop);
+  em4100_init(&hl->reader.dec);
+  if (strcmp(hl->cfg.reader_type, "pcsc") == 0) {
+    lx_pcsc_cbs pc = {.uid = reader_uid, .state = reader_state_cb, .ctx = hl};
+    hl->reader.pcsc = lx_pcsc_open(loop, "", &pc); /* the first reader pcscd lists */
+    if (!hl->reader.pcsc) {
+      set_error(hl, "PC/SC badge reader: cannot start its thread");
+      lx_stop(h);
+      return -1;
+    }
+  } else if (hl->cfg.reader_type[0]) {
     serial_params sp = {.baud = 9600, .data_bits = 8, .parity = 'N', .stop_bits = 1};
     serial_line_cbs cbs = {.data = reader_data, .state = reader_state_cb, .ctx = hl};
-    em4100_init(&hl->reader.dec);
-    hl->reader.line = serial_line_open(loop, hl->cfg.reader_port, &sp, READER_RETRY_MS, &cbs);
+    hl->reader.pn532 = strcmp(hl->cfg.reader_type, "pn532") == 0;
+    if (hl->reader.pn532) {
+      sp.baud = 115200; /* the PN532's HSU default */
+      pn532_reader_init(&hl->reader.nfc, reader_uid, hl);
+      uv_timer_init(loop, &hl->reader.nfc_timer);
+      hl->reader.nfc_timer.data = hl;
+      hl->reader.nfc_timer_init = true;
+    }
+    hl->reader.line =
+        hl->reader.pn532
+            ? serial_line_open_rw(loop, hl->cfg.reader_port, &sp, READER_RETRY_MS, &cbs)
+            : serial_line_open(loop, hl->cfg.reader_port, &sp, READER_RETRY_MS, &cbs);
     if (!hl->reader.line) {
       set_error(hl, "badge reader on %s: out of memory", hl->cfg.reader_port);
       lx_stop(h);
@@ -698,6 +784,14 @@ static void lx_stop(hal *h) {
   hl->started = false;
   if (hl->reader.line) serial_line_close(hl->reader.line);
   hl->reader.line = NULL;
+  lx_pcsc_close(hl->reader.pcsc); /* joins its thread: no callback after this */
+  hl->reader.pcsc = NULL;
+  for (int i = 0; i < hl->nstrips; i++) lx_strip_attach(hl->strips[i], NULL);
+  if (hl->reader.nfc_timer_init) {
+    uv_timer_stop(&hl->reader.nfc_timer);
+    uv_close((uv_handle_t *)&hl->reader.nfc_timer, NULL);
+    hl->reader.nfc_timer_init = false;
+  }
   watched_line *lines[] = {&hl->contact, &hl->tamper};
   for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
     if (!lines[i]->handles) continue;
@@ -778,9 +872,12 @@ static void lx_set_lock(hal *h, int c, bool engaged) {
 
 static void lx_set_led(hal *h, int c, const led_look *look) {
   linux_connector *lc = conn_of(h, c);
-  if (!lc || !lc->has_led) return;
+  if (!lc || (!lc->has_led && !lc->strip)) return;
   char err[300];
-  if (lx_led_show(&lc->led, look, err, sizeof err) != 0) {
+  hal_linux *hl = as_linux(h);
+  if (lc->strip ? lx_strip_set(lc->strip, lc->strip_index, look, hl->loop ? uv_now(hl->loop) : 0,
+                               err, sizeof err)
+                : lx_led_show(&lc->led, look, err, sizeof err)) {
     set_error(as_linux(h), "connector %d LED: %s", c, err);
     log_error(MOD, "%s", as_linux(h)->error);
   }
@@ -833,6 +930,7 @@ static void lx_destroy(hal *h) {
       char ignored[300];
       lx_led_show(&lc->led, NULL, ignored, sizeof ignored); /* dark: not running */
     }
+    lc->strip = NULL;
     if (lc->lock) hl->gpio->close(lc->lock);
     if (lc->phase_contactor) {
       hl->gpio->set(lc->phase_contactor, 0);
@@ -847,6 +945,10 @@ static void lx_destroy(hal *h) {
     adc_channel *chans[] = {&lc->cp, &lc->pp, &lc->temp};
     for (size_t i = 0; i < sizeof chans / sizeof chans[0]; i++)
       if (chans[i]->fd >= 0) close(chans[i]->fd);
+  }
+  for (int i = 0; i < hl->nstrips; i++) {
+    lx_strip_close(hl->strips[i]); /* every LED dark: not running */
+    free(hl->strips[i]);
   }
   free(hl);
 }
@@ -1046,7 +1148,35 @@ static int open_pins(hal_linux *hl, linux_connector *lc, char *err, size_t errle
       return -1;
     }
   }
-  if (p->led[0]) {
+  if (strncmp(p->led, "spi:", 4) == 0) {
+    char dev[200], path[480];
+    if (ws2812_parse_spec(p->led, dev, sizeof dev, &lc->strip_index, why, sizeof why) != 0) {
+      snprintf(err, errlen, "connector %d led: %s", lc->id, why);
+      return -1;
+    }
+    if (dev[0] == '/')
+      snprintf(path, sizeof path, "%s", dev);
+    else
+      snprintf(path, sizeof path, "%s/%s", hl->cfg.dev_root, dev);
+    for (int i = 0; i < hl->nstrips && !lc->strip; i++)
+      if (strcmp(hl->strips[i]->path, path) == 0) lc->strip = hl->strips[i];
+    for (int c = 0; lc->strip && c < lc->id - 1; c++)
+      if (hl->conn[c].strip == lc->strip && hl->conn[c].strip_index == lc->strip_index) {
+        snprintf(err, errlen, "connector %d led: %s LED %d is already connector %d's", lc->id, path,
+                 lc->strip_index, c + 1);
+        lc->strip = NULL;
+        return -1;
+      }
+    if (!lc->strip) {
+      lx_strip *st = calloc(1, sizeof *st);
+      if (!st || lx_strip_open(st, path, why, sizeof why) != 0) {
+        snprintf(err, errlen, "connector %d led: %s", lc->id, st ? why : "out of memory");
+        free(st);
+        return -1;
+      }
+      hl->strips[hl->nstrips++] = lc->strip = st;
+    }
+  } else if (p->led[0]) {
     if (lx_led_open(hl->cfg.sysfs_root, p->led, &lc->led, why, sizeof why) != 0) {
       snprintf(err, errlen, "connector %d led: %s", lc->id, why);
       return -1;
@@ -1104,10 +1234,11 @@ hal *hal_linux_create_with(const hal_linux_config *cfg, const gpio_provider *gpi
     return NULL;
   }
   hl->gpio = gpio;
-  if (hl->cfg.reader_type[0] &&
-      (strcmp(hl->cfg.reader_type, "em4100") != 0 || !hl->cfg.reader_port[0])) {
+  if (hl->cfg.reader_type[0] && strcmp(hl->cfg.reader_type, "pcsc") != 0 &&
+      ((strcmp(hl->cfg.reader_type, "em4100") != 0 && strcmp(hl->cfg.reader_type, "pn532") != 0) ||
+       !hl->cfg.reader_port[0])) {
     snprintf(err, errlen,
-             hl->cfg.reader_port[0] ? "badge reader: `%s` is not a known type (em4100)"
+             hl->cfg.reader_port[0] ? "badge reader: `%s` is not a known type (em4100, pn532, pcsc)"
                                     : "badge reader %s: no serial device (reader.port)",
              hl->cfg.reader_type);
     free(hl);

@@ -25,6 +25,7 @@ struct serial_line {
   bool up;
   bool reported; /* a state was reported at least once */
   bool closing;
+  bool rw; /* opened for writing too (serial_line_open_rw) */
 };
 
 typedef struct {
@@ -154,7 +155,7 @@ static void on_readable(uv_poll_t *h, int status, int events) {
 }
 
 static void try_open(serial_line *l) {
-  int fd = open(l->path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+  int fd = open(l->path, (l->rw ? O_RDWR : O_RDONLY) | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
   char why[200];
   if (fd < 0) {
     snprintf(why, sizeof why, "cannot open %s: %s", l->path, strerror(errno));
@@ -192,8 +193,8 @@ static void on_retry(uv_timer_t *t) {
   if (!l->closing && !l->poll) try_open(l);
 }
 
-serial_line *serial_line_open(uv_loop_t *loop, const char *path, const serial_params *p,
-                              unsigned retry_ms, const serial_line_cbs *cbs) {
+static serial_line *open_line(uv_loop_t *loop, const char *path, const serial_params *p,
+                              unsigned retry_ms, const serial_line_cbs *cbs, bool rw) {
   if (!path || strlen(path) >= sizeof((serial_line *)0)->path) return NULL;
   if (p->data_bits != 7 && p->data_bits != 8) return NULL;
   serial_line *l = calloc(1, sizeof *l);
@@ -204,10 +205,40 @@ serial_line *serial_line_open(uv_loop_t *loop, const char *path, const serial_pa
   l->retry_ms = retry_ms ? retry_ms : 1000;
   l->cbs = *cbs;
   l->fd = -1;
+  l->rw = rw;
   uv_timer_init(loop, &l->retry);
   l->retry.data = l;
   try_open(l);
   return l;
+}
+
+serial_line *serial_line_open(uv_loop_t *loop, const char *path, const serial_params *p,
+                              unsigned retry_ms, const serial_line_cbs *cbs) {
+  return open_line(loop, path, p, retry_ms, cbs, false);
+}
+
+serial_line *serial_line_open_rw(uv_loop_t *loop, const char *path, const serial_params *p,
+                                 unsigned retry_ms, const serial_line_cbs *cbs) {
+  return open_line(loop, path, p, retry_ms, cbs, true);
+}
+
+int serial_line_write(serial_line *l, const uint8_t *bytes, size_t n) {
+  if (!l->rw || l->fd < 0) {
+    errno = l->rw ? ENOTCONN : EBADF;
+    return -1;
+  }
+  size_t done = 0;
+  while (done < n) {
+    ssize_t w = write(l->fd, bytes + done, n - done);
+    if (w > 0) {
+      done += (size_t)w;
+      continue;
+    }
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) errno = ENOBUFS;
+    return -1; /* a full output queue: a few dozen bytes never fill a UART's */
+  }
+  return 0;
 }
 
 int serial_line_set_params(serial_line *l, const serial_params *p) {

@@ -43,6 +43,12 @@ typedef struct {
  * Returns NULL only when out of memory or the params are invalid. */
 serial_line *serial_line_open(uv_loop_t *loop, const char *path, const serial_params *p,
                               unsigned retry_ms, const serial_line_cbs *cbs);
+/* The same, opened read-write for devices that are asked (the PN532). */
+serial_line *serial_line_open_rw(uv_loop_t *loop, const char *path, const serial_params *p,
+                                 unsigned retry_ms, const serial_line_cbs *cbs);
+/* Writes all of `bytes` now (non-blocking: a short queue is an error, never a
+ * wait). 0, or -1 with errno (the line is down or read-only, a write error). */
+int serial_line_write(serial_line *l, const uint8_t *bytes, size_t n);
 /* New line settings (the TIC's mode search): applied now when open, else at
  * the next open. Returns -1 with errno set when tcsetattr refused them. */
 int serial_line_set_params(serial_line *l, const serial_params *p);

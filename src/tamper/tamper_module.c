@@ -97,6 +97,11 @@ static int post_ack(void *ctx, const http_request *req, http_response *res) {
   }
   t->latched = false;
   set_connectors(t, false);
+  /* The whitepaper's list has no type for the end of an alarm; a security
+   * event type is free text (string[50]), so the back end learns who lifted
+   * it, and when, through the same guaranteed channel as the alarm. */
+  station_event(t->st, 0, "security", "TamperAlarmAcknowledged: cover closed, acknowledged%s%s",
+                req->principal ? " by " : "", req->principal ? req->principal : "");
   station_event(t->st, 0, "tamper", "alarm acknowledged%s%s: back in service",
                 req->principal ? " by " : "", req->principal ? req->principal : "");
   http_json_body(res, json_pack("{s:b, s:b}", "open", t->open, "out_of_service", t->latched));

@@ -60,6 +60,7 @@ test('tamper: security event, out of service until acknowledged with the cover c
     const early = await st.api('POST', '/api/v1/tamper/ack');
     assert.equal(early.status, 409);
     assert.match(early.body.error, /still open/);
+    assert.ok(!csms.calls.slice(from).some((c) => c.action === 'SecurityEventNotification' && c.params?.type === 'TamperAlarmAcknowledged'), 'no acknowledgement while open');
     assert.equal(st.ctl('tamper', 'ack').code, 1);
     assert.equal(st.ctl('fault', '1', 'clear').code, 0);
     assert.equal((await st.connector(1)).status, 'Faulted');
@@ -84,6 +85,10 @@ test('tamper: security event, out of service until acknowledged with the cover c
     for (const c of [1, 2])
       await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === c && p.status !== 'Faulted' && p.errorCode === 'NoError', timeoutMs: 30000 });
     await st.waitEvent('tamper', { after, match: (e) => /alarm acknowledged.*back in service/.test(e.detail) });
+    // the back end learns that the alarm was lifted, with the cover closed
+    const acked = await csms.waitCall('SecurityEventNotification', { from, match: (p) => p.type === 'TamperAlarmAcknowledged', timeoutMs: 30000 });
+    assert.match(acked.params.techInfo, /cover closed, acknowledged/);
+    await st.waitEvent('security', { after, match: (e) => /^TamperAlarmAcknowledged/.test(e.detail) });
     s = await st.waitFor((x) => x.connectors[1].status === 'Available', { what: 'back in service' });
     assert.equal(s.station.tamper.out_of_service, false);
     assert.equal((await st.api('POST', '/api/v1/tamper/ack')).status, 409, 'nothing left to acknowledge');

@@ -10,6 +10,7 @@
  * environment). The loop runs until the expected callback fired, bounded by
  * 2 s of loop time: no sleeps.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -27,6 +28,7 @@
 
 #include "core/pilot.h"
 #include "hal/hal_linux.h"
+#include "hal/ws2812.h"
 
 #define CP_RAW "bus/iio/devices/iio:device0/in_voltage0_raw"
 #define PP_RAW "bus/iio/devices/iio:device0/in_voltage1_raw"
@@ -242,8 +244,12 @@ static int setup(void **state) {
   return 0;
 }
 
+/* closes what a test left open when an assertion stopped it (the PN532 emulator) */
+static void (*test_cleanup)(void *f);
+
 static int teardown(void **state) {
   fixture *f = *state;
+  if (test_cleanup) test_cleanup(f), test_cleanup = NULL;
   if (f->h) {
     f->h->ops->stop(f->h);
     uv_run(&f->loop, UV_RUN_DEFAULT);
@@ -932,6 +938,57 @@ static void connector_led_through_the_hal(void **state) {
   assert_non_null(strstr(err, "connector 1 led: LED `rgb:missing`: cannot read"));
 }
 
+/* A WS2812 strip LED (spi:DEVICE:INDEX) through the HAL, the device a file. */
+static uint32_t strip_led(fixture *f, size_t leds, size_t i, size_t *frames) {
+  char path[300];
+  snprintf(path, sizeof path, "%s/dev/spidev0.0", f->root);
+  FILE *fp = fopen(path, "r");
+  assert_non_null(fp);
+  uint8_t buf[WS2812_FRAME_MAX];
+  size_t len = leds * WS2812_BYTES_PER_LED + WS2812_RESET_BYTES;
+  fseek(fp, 0, SEEK_END);
+  long size = ftell(fp);
+  assert_true(size > 0 && size % (long)len == 0);
+  *frames = (size_t)size / len;
+  fseek(fp, -(long)len, SEEK_END);
+  assert_int_equal(fread(buf, 1, len, fp), len);
+  fclose(fp);
+  uint32_t c;
+  assert_int_equal(ws2812_decode(buf, len, i, &c), 0);
+  return c;
+}
+
+static void strip_led_through_the_hal(void **state) {
+  fixture *f = *state;
+  char cmd[300], err[256];
+  snprintf(cmd, sizeof cmd, "mkdir -p '%s/dev' && : > '%s/dev/spidev0.0'", f->root, f->root);
+  assert_int_equal(system(cmd), 0);
+  hal_linux_config cfg = config(f);
+  snprintf(cfg.dev_root, sizeof cfg.dev_root, "%s/dev", f->root);
+  snprintf(cfg.pins[0].led, sizeof cfg.pins[0].led, "spi:spidev0.0:1");
+  hal *h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
+  if (!h) fail_msg("create: %s", err);
+  f->h = h;
+  assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
+  h->ops->set_led(h, 1, led_look_of(LED_READY));
+  size_t frames, again;
+  assert_int_equal(strip_led(f, 2, 1, &frames), 0x00C040);
+  assert_int_equal(strip_led(f, 2, 0, &frames), 0); /* another board's LED 0: dark */
+  h->ops->set_led(h, 1, led_look_of(LED_READY));    /* unchanged: nothing written */
+  strip_led(f, 2, 1, &again);
+  assert_int_equal(again, frames);
+  h->ops->set_led(h, 1, led_look_of(LED_ERROR));
+  assert_int_equal(strip_led(f, 2, 1, &frames), 0xE00000);
+  finish(f, h);
+  assert_int_equal(strip_led(f, 2, 1, &frames), 0); /* dark when borne stops */
+  snprintf(cfg.pins[0].led, sizeof cfg.pins[0].led, "spi:spidev9.9:0");
+  assert_null(hal_linux_create_with(&cfg, &f->gpio, err, sizeof err));
+  assert_non_null(strstr(err, "connector 1 led: cannot open SPI device "));
+  snprintf(cfg.pins[0].led, sizeof cfg.pins[0].led, "spi:spidev0.0:300");
+  assert_null(hal_linux_create_with(&cfg, &f->gpio, err, sizeof err));
+  assert_non_null(strstr(err, "is not spi:DEVICE:INDEX"));
+}
+
 /* ---- the 125 kHz serial badge reader over a socat pseudo-terminal pair ---- */
 
 /* socat's two ends: DIR/reader (the station's serial device) and DIR/feed
@@ -997,6 +1054,12 @@ static bool reader_is(bool up) {
   return reader_hal->ops->reader_state(reader_hal, &rs) == 0 && rs.up == up;
 }
 static bool reader_up(seen *x) { return (void)x, reader_is(true); }
+static bool pcsc_reported(seen *x) {
+  (void)x;
+  hal_reader_state rs;
+  return reader_hal->ops->reader_state(reader_hal, &rs) == 0 &&
+         (rs.up || strcmp(rs.why, "not open yet") != 0);
+}
 static bool reader_down(seen *x) { return (void)x, reader_is(false); }
 
 #define FRAME1                                                                                     \
@@ -1048,13 +1111,216 @@ static void serial_badge_reader_over_a_pty(void **state) {
   finish(f, h);
   socat_stop(socat);
   /* configuration errors */
-  snprintf(cfg.reader_type, sizeof cfg.reader_type, "pn532");
+  snprintf(cfg.reader_type, sizeof cfg.reader_type, "pn533");
   assert_null(hal_linux_create_with(&cfg, &f->gpio, err, sizeof err));
-  assert_non_null(strstr(err, "`pn532` is not a known type"));
+  assert_non_null(strstr(err, "is not a known type (em4100, pn532, pcsc)"));
+  /* PC/SC through the HAL: its thread reports a state (pcscd absent here: down, with why),
+   * and stop joins it */
+  snprintf(cfg.reader_type, sizeof cfg.reader_type, "pcsc");
+  cfg.reader_port[0] = '\0';
+  h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
+  if (!h) fail_msg("create: %s", err);
+  f->h = reader_hal = h;
+  assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
+  assert_true(run_until(f, pcsc_reported));
+  assert_int_equal(h->ops->reader_state(h, &rs), 0);
+  assert_string_equal(rs.type, "pcsc");
+  if (!rs.up) assert_non_null(strstr(rs.why, "PC/SC"));
+  finish(f, h);
   snprintf(cfg.reader_type, sizeof cfg.reader_type, "em4100");
   cfg.reader_port[0] = '\0';
   assert_null(hal_linux_create_with(&cfg, &f->gpio, err, sizeof err));
   assert_non_null(strstr(err, "no serial device (reader.port)"));
+}
+
+/* ---- the PN532 NFC reader over a socat pseudo-terminal pair ---- */
+
+/* A test-side PN532 on DIR/feed, written from the user manual (UM0701-02)
+ * and independent of src/hal/pn532.c: it answers each host command with an
+ * ACK (00 00 FF 00 FF 00) and a normal information frame (TFI D5, code + 1),
+ * InListPassiveTarget with the card in its field (if any). */
+typedef struct {
+  uv_poll_t poll;
+  int fd;
+  bool open;
+  bool mute;          /* a reader that stopped answering */
+  bool garbage;       /* line noise and a bad-checksum frame before each answer */
+  const uint8_t *uid; /* the card in the field, NULL: none */
+  size_t uid_len;
+  uint8_t in[512];
+  size_t in_len;
+  int commands[256]; /* commands received, by code */
+  bool woken;        /* the 0x55 wake-up was seen */
+} pn532_emu;
+
+static pn532_emu emu;
+
+static size_t emu_frame(uint8_t *out, const uint8_t *pd, size_t n) {
+  size_t k = 0;
+  out[k++] = 0x00, out[k++] = 0x00, out[k++] = 0xFF;
+  out[k++] = (uint8_t)(n + 1);
+  out[k++] = (uint8_t)(-(int)(n + 1));
+  unsigned sum = 0xD5;
+  out[k++] = 0xD5;
+  for (size_t i = 0; i < n; i++) out[k++] = pd[i], sum += pd[i];
+  out[k++] = (uint8_t)(-(int)sum);
+  out[k++] = 0x00;
+  return k;
+}
+
+static void emu_answer(uint8_t cmd) {
+  uint8_t out[128], pd[32];
+  size_t k = 0, n = 0;
+  if (emu.garbage) {
+    static const uint8_t noise[] = {0xFF, 0x13, 0x00, 0x00, 0xFF, 0x03,
+                                    0xFD, 0xD5, 0x15, 0x00, 0x99};
+    memcpy(out, noise, sizeof noise); /* the second: a bad DCS */
+    k = sizeof noise;
+  }
+  static const uint8_t ack[] = {0x00, 0x00, 0xFF, 0x00, 0xFF, 0x00};
+  memcpy(out + k, ack, sizeof ack);
+  k += sizeof ack;
+  pd[n++] = (uint8_t)(cmd + 1);
+  if (cmd == 0x4A) {
+    if (emu.uid) {
+      pd[n++] = 1, pd[n++] = 1, pd[n++] = 0x00, pd[n++] = 0x04, pd[n++] = 0x08;
+      pd[n++] = (uint8_t)emu.uid_len;
+      memcpy(pd + n, emu.uid, emu.uid_len);
+      n += emu.uid_len;
+    } else {
+      pd[n++] = 0;
+    }
+  }
+  k += emu_frame(out + k, pd, n);
+  assert_int_equal(write(emu.fd, out, k), (ssize_t)k);
+}
+
+static void emu_readable(uv_poll_t *h, int status, int events) {
+  (void)events;
+  ssize_t n = status < 0 ? -1 : read(emu.fd, emu.in + emu.in_len, sizeof emu.in - emu.in_len);
+  if (n <= 0) {
+    if (n < 0 && errno == EAGAIN) return;
+    uv_poll_stop(h); /* unplugged */
+    return;
+  }
+  emu.in_len += (size_t)n;
+  if (memchr(emu.in, 0x55, emu.in_len)) emu.woken = true;
+  /* host frames: 00 FF LEN LCS D4 CMD .. DCS */
+  size_t i = 0;
+  while (i + 7 <= emu.in_len) {
+    if (!(emu.in[i] == 0x00 && emu.in[i + 1] == 0xFF)) {
+      i++;
+      continue;
+    }
+    size_t len = emu.in[i + 2];
+    if (i + 4 + len + 1 > emu.in_len) break;
+    if (len >= 2 && (uint8_t)(len + emu.in[i + 3]) == 0 && emu.in[i + 4] == 0xD4) {
+      uint8_t cmd = emu.in[i + 5];
+      emu.commands[cmd]++;
+      if (!emu.mute) emu_answer(cmd);
+    }
+    i += 4 + len + 1;
+  }
+  memmove(emu.in, emu.in + i, emu.in_len - i);
+  emu.in_len -= i;
+}
+
+static void emu_open(fixture *f) {
+  char path[200];
+  snprintf(path, sizeof path, "%s/feed", f->root);
+  memset(&emu.commands, 0, sizeof emu.commands);
+  emu.in_len = 0;
+  emu.fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK);
+  assert_true(emu.fd >= 0);
+  assert_int_equal(uv_poll_init(&f->loop, &emu.poll, emu.fd), 0);
+  assert_int_equal(uv_poll_start(&emu.poll, UV_READABLE, emu_readable), 0);
+  emu.open = true;
+}
+
+static void emu_closed(uv_handle_t *h) { (void)h; }
+
+static void emu_close(fixture *f) {
+  if (!emu.open) return;
+  uv_close((uv_handle_t *)&emu.poll, emu_closed);
+  uv_run(&f->loop, UV_RUN_NOWAIT);
+  close(emu.fd);
+  emu.open = false;
+}
+
+static pid_t emu_socat;
+static void emu_cleanup(void *f) {
+  emu_close((fixture *)f);
+  if (emu_socat > 0) socat_stop(emu_socat);
+  emu_socat = 0;
+}
+
+static bool emu_polled_twice(seen *x) { return (void)x, emu.commands[0x4A] >= 2; }
+
+static void pn532_reader_over_a_pty(void **state) {
+  fixture *f = *state;
+  static const uint8_t card1[] = {0x90, 0x1F, 0x2A, 0xA4};
+  static const uint8_t card2[] = {0x04, 0x52, 0x6B, 0x1A, 0x3C, 0x5D, 0x80};
+  memset(&emu, 0, sizeof emu);
+  pid_t socat = emu_socat = socat_start(f->root);
+  test_cleanup = emu_cleanup;
+  emu_open(f);
+  hal_linux_config cfg = config(f);
+  snprintf(cfg.reader_type, sizeof cfg.reader_type, "pn532");
+  snprintf(cfg.reader_port, sizeof cfg.reader_port, "%s/reader", f->root);
+  char err[256];
+  hal *h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
+  if (!h) fail_msg("create: %s", err);
+  f->h = reader_hal = h;
+  badge_count = 0;
+  f->listener.on_badge = on_badge;
+  assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
+  /* woken, configured (SAMConfiguration, RFConfiguration), then polled: up, no card */
+  assert_true(run_until(f, reader_up));
+  assert_true(run_until(f, emu_polled_twice));
+  assert_true(emu.woken);
+  assert_int_equal(emu.commands[0x14], 1);
+  assert_int_equal(emu.commands[0x32], 1);
+  assert_int_equal(badge_count, 0);
+  hal_reader_state rs;
+  assert_int_equal(h->ops->reader_state(h, &rs), 0);
+  assert_string_equal(rs.type, "pn532");
+  /* a card held over several polls, with noise before every answer: one badge */
+  emu.garbage = true;
+  emu.uid = card1, emu.uid_len = sizeof card1;
+  assert_true(run_until(f, one_badge));
+  assert_string_equal(badge_uid, "901F2AA4");
+  emu.commands[0x4A] = 0;
+  assert_true(run_until(f, emu_polled_twice));
+  assert_int_equal(badge_count, 1);
+  assert_int_equal(h->ops->reader_state(h, &rs), 0);
+  assert_true(rs.up);
+  assert_int_equal(rs.badges, 1);
+  assert_true(rs.bad_frames >= 2);
+  emu.garbage = false;
+  /* the PN532 stops answering: down with the reason, back when it answers again */
+  emu.mute = true;
+  assert_true(run_until(f, reader_down));
+  assert_int_equal(h->ops->reader_state(h, &rs), 0);
+  assert_non_null(strstr(rs.why, "does not answer"));
+  emu.mute = false;
+  emu.uid = NULL;
+  assert_true(run_until(f, reader_up));
+  /* unplugged: down, then back by itself, woken again, and the next card is read */
+  emu_close(f);
+  socat_stop(socat);
+  emu_socat = 0;
+  assert_true(run_until(f, reader_down));
+  socat = emu_socat = socat_start(f->root);
+  emu_open(f);
+  emu.woken = false;
+  assert_true(run_until(f, reader_up));
+  assert_true(emu.woken);
+  emu.uid = card2, emu.uid_len = sizeof card2;
+  assert_true(run_until(f, two_badges));
+  assert_string_equal(badge_uid, "04526B1A3C5D80");
+  emu_cleanup(f);
+  test_cleanup = NULL;
+  finish(f, h);
 }
 
 static void ct_block_is_read_from_iio(void **state) {
@@ -1082,6 +1348,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(shunt_trip_output, setup, teardown),
       cmocka_unit_test_setup_teardown(connector_led_through_the_hal, setup, teardown),
       cmocka_unit_test_setup_teardown(serial_badge_reader_over_a_pty, setup, teardown),
+      cmocka_unit_test_setup_teardown(pn532_reader_over_a_pty, setup, teardown),
+      cmocka_unit_test_setup_teardown(strip_led_through_the_hal, setup, teardown),
       cmocka_unit_test_setup_teardown(cp_states_are_debounced, setup, teardown),
       cmocka_unit_test_setup_teardown(calibration_maps_the_front_end, setup, teardown),
       cmocka_unit_test_setup_teardown(pwm_commands_and_the_diode_check, setup, teardown),
