@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -143,6 +144,9 @@ static pid_t pcscd_start(const char *dir, int port) {
   assert_int_equal(pipe(pipefd), 0);
   pid_t pid = fork();
   if (pid == 0) {
+    /* a failed assertion leaves without pcscd_stop: the daemon dies with the test, so no
+     * stray pcscd holds the fixed socket for the next run */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     char conf[300];
     snprintf(conf, sizeof conf, "%s/conf", dir);
     dup2(pipefd[1], 1);
