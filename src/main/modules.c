@@ -18,6 +18,7 @@
 #include "ocmf/ocmf_module.h"
 #include "ocpp/v16/ocpp16_module.h"
 #include "ocpp/v201/ocpp201_module.h"
+#include "reservation/reservation_module.h"
 #include "shunt_trip/shunt_trip_module.h"
 #include "site/site_module.h"
 #include "tamper/tamper_module.h"
@@ -26,16 +27,17 @@
 #include "api/api_module.h"
 
 static const station_attach_fn attach_list[] = {
-    api_attach,        /* the REST API: first, before the web page's catch-all file route */
-    tariff_attach,     /* prices: each session's tariff, recorded at its start */
-    meter_attach,      /* Modbus meters: before the modules that read meters */
-    grid_attach,       /* Linky TIC / P1 line, CT clamps, control contact (grid.source) */
-    tamper_attach,     /* the cover/tamper switch: before OCPP, whose hook gets its first alarm */
-    shunt_trip_attach, /* the breaker's shunt release: before the self-test it may trip on */
-    energy_attach,     /* load management: after the meters, reads their samples */
-    ocpp16_attach,     /* OCPP 1.6J back end (ocpp.url): starts connecting, so the rest overlaps */
-    ocpp201_attach,    /* OCPP 2.0.1 instead when ocpp.version says so (one of the two attaches) */
-    ocmf_attach,       /* signed meter data: its hooks go before OCPP's (the end record first) */
+    api_attach,         /* the REST API: first, before the web page's catch-all file route */
+    tariff_attach,      /* prices: each session's tariff, recorded at its start */
+    reservation_attach, /* local reservations (/api/v1/reservations): a route before the page's */
+    meter_attach,       /* Modbus meters: before the modules that read meters */
+    grid_attach,        /* Linky TIC / P1 line, CT clamps, control contact (grid.source) */
+    tamper_attach,      /* the cover/tamper switch: before OCPP, whose hook gets its first alarm */
+    shunt_trip_attach,  /* the breaker's shunt release: before the self-test it may trip on */
+    energy_attach,      /* load management: after the meters, reads their samples */
+    ocpp16_attach,      /* OCPP 1.6J back end (ocpp.url): starts connecting, so the rest overlaps */
+    ocpp201_attach,     /* OCPP 2.0.1 instead when ocpp.version says so (one of the two attaches) */
+    ocmf_attach,        /* signed meter data: its hooks go before OCPP's (the end record first) */
     modbus_server_attach, /* Modbus TCP server: register map, setpoints (modbus_server.listen) */
     site_attach,    /* installations: GET /api/v1/site; the leader polls its members (site.role) */
     webpage_attach, /* the local web page */

@@ -218,6 +218,8 @@ static const role_rule rules[] = {
     {"PUT", "/api/v1/owner-settings", WEB_ROLE_OWNER},
     {"*", "/api/v1/badges", WEB_ROLE_OWNER},
     {"*", "/api/v1/badges/*", WEB_ROLE_OWNER},
+    {"*", "/api/v1/reservations", WEB_ROLE_OWNER},
+    {"*", "/api/v1/reservations/*", WEB_ROLE_OWNER},
     {"POST", "/api/v1/connectors/*/start", WEB_ROLE_OWNER},
     {"POST", "/api/v1/connectors/*/stop", WEB_ROLE_OWNER},
     {"POST", "/api/v1/connectors/*/unlock", WEB_ROLE_OWNER},
