@@ -712,7 +712,7 @@ test('costs: the price on the public page, the cost per session and per guest in
     await st.waitStatus(1, 'Preparing');
     assert.equal(st.ctl('tap', '04A1B2C3').code, 0);
     await st.waitStatus(1, 'Charging');
-    assert.deepEqual((await st.connector(1)).session.tariff, { price_kwh: 0.25, price_hour: 1, currency: 'EUR' });
+    assert.deepEqual((await st.connector(1)).session.tariff, { price_kwh: 0.25, price_kwh_offpeak: 0, price_hour: 1, currency: 'EUR' });
     // the dashboard shows the cost so far, growing live
     await page.goto(`${st.url}/`);
     await login(page, 'owner', pins.owner);
