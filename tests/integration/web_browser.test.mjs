@@ -816,7 +816,7 @@ test('dates and times in the page\'s language and the station\'s zone, typed dat
     await page.waitForFunction((want) => document.querySelector('[data-test=start]')?.textContent === want, inTokyo('en-GB'));
     // the CSV keeps UTC and adds the station's local times
     const csv = (await st.api('GET', '/api/v1/sessions?format=csv')).body.trim().split('\n');
-    assert.match(csv[0], /,start_local,stop_local$/);
+    assert.match(csv[0], /,start_local,stop_local,energy_offpeak_wh$/);
     const local = new Date(Date.parse(s.start) + 9 * 3600000).toISOString().slice(0, 19);
     assert.ok(csv[1].includes(`,${s.start},`) && csv[1].includes(`,${local}+09:00,`), csv[1]);
   } finally { await st.stop(); st.cleanup(); }

@@ -6,6 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBorned } from './lib/borne.mjs';
+import { setupPins } from './lib/web.mjs';
+import { launch, newPage, login, open, checkPage } from './lib/browser.mjs';
 
 const iso = (ms) => new Date(ms).toISOString();
 
@@ -100,4 +102,44 @@ test('a reservation from a later time holds the connector from its start to its 
     await st.waitEvent('reservation_cancelled', { after: from });
     await st.waitStatus(1, 'Available');
   } finally { await st.stop(); st.cleanup(); }
+});
+
+test('the reception reserves a charge point for a guest on the Users and badges page, and cancels it', async () => {
+  const st = await startBorned({ connectors: 2 });
+  const browser = await launch();
+  try {
+    const pins = await setupPins(st);
+    assert.equal((await st.api('POST', '/api/v1/users', { name: 'Room 12' })).status, 201);
+    assert.equal(st.ctl('badges', 'add', '04A1', '--user', 'Room 12').code, 0);
+    const page = await newPage(browser, st);
+    await login(page, 'owner', pins.owner);
+    await open(page, 'users');
+    const form = 'form[data-test=add-reservation]';
+    await page.waitForSelector(`${form} #resv-who option[value="u:Room 12"]`, { state: "attached" });
+    await page.selectOption('#resv-point', '2');
+    await page.selectOption('#resv-who', 'u:Room 12');
+    // an expiry in the past: the error is shown and the field focused
+    await page.fill('#resv-expiry', '2020-01-01T10:00');
+    await page.click(`${form} button[type=submit]`);
+    await page.waitForFunction(() => document.activeElement?.id === 'resv-expiry' && document.activeElement.getAttribute('aria-invalid') === 'true');
+    const until = new Date(Date.now() + 5 * 3600e3);
+    const local = new Date(until - until.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+    await page.fill('#resv-expiry', local);
+    await page.click(`${form} button[type=submit]`);
+    const row = await page.waitForSelector('[data-test=reservations] tr[data-reservation]');
+    assert.match(await row.textContent(), /Room 12/);
+    assert.match(await row.textContent(), /holding the point/);
+    await st.waitStatus(2, 'Reserved');
+    const [r] = (await st.ok('GET', '/api/v1/reservations')).reservations;
+    assert.equal(r.connector, 2);
+    assert.equal(r.user, 'Room 12');
+    await checkPage(page, 'users-reservations-phone');
+    const all = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+    assert.deepEqual(all.violations.map((v) => `${v.id} (${v.impact})`), [], 'every impact');
+    // cancel, after a confirmation
+    page.once('dialog', (d) => d.accept());
+    await page.click(`tr[data-reservation="${r.id}"] button`);
+    await page.waitForSelector('[data-test=reservations]', { state: 'detached' });
+    await st.waitStatus(2, 'Available');
+  } finally { await browser.close(); await st.stop(); st.cleanup(); }
 });
