@@ -1,8 +1,9 @@
 // The accessibility sweep of issue 19 (web_a11y, web_a11y_desktop): every
 // page, every settings tab and sub-page, the login and the public page, in
 // English and French, at one window size; axe-core findings of any impact.
+// With BORNE_SCREENSHOTS=DIR (make screenshots) a PNG of each screen there.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBorned } from './borne.mjs';
@@ -11,8 +12,17 @@ import { launch, login, open } from './browser.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const AXE = readFileSync(join(here, '..', '..', 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+const SHOTS = process.env.BORNE_SCREENSHOTS;
+
+/* settings, every tab, fr-FR phone -> settings-every-tab-fr-FR-phone.png */
+async function shot(page, name) {
+  if (!SHOTS) return;
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name.replace(/[^A-Za-z0-9]+/g, '-').replace(/-+$/, '')}.png`), fullPage: true });
+}
 
 async function axe(page, name) {
+  await shot(page, name);
   if (!(await page.evaluate(() => !!window.axe))) await page.addScriptTag({ content: AXE });
   const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
   return r.violations.map((v) => `${name}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
