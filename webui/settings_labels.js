@@ -64,6 +64,7 @@ const L = {
   'ocpp.HeartbeatInterval': ['Heartbeat interval', 'Intervalle de heartbeat', 's'],
   'ocpp.free_id_tag': ['Id tag of free charges', 'Identifiant des charges libres', ''],
   'tariff.price_kwh': ['Price per kWh', 'Prix par kWh', '/kWh', 'Each session\'s cost for re-billing guests; shown on the public page. A new price counts for the charges that start after it.', 'Coût de chaque session pour refacturer les clients ; affiché sur la page publique. Un nouveau prix vaut pour les charges qui commencent ensuite.'],
+  'tariff.price_kwh_offpeak': ['Off-peak price per kWh', 'Prix du kWh en heures creuses', '/kWh'],
   'tariff.price_hour': ['Price per hour plugged in', 'Prix par heure branchée', '/h', 'Added for the time a session lasts, charging or not. 0: none.', 'Ajouté pour la durée d\'une session, en charge ou non. 0 : aucun.'],
   'tariff.currency': ['Currency', 'Devise', '', 'ISO 4217 code: EUR, CHF, GBP…', 'Code ISO 4217 : EUR, CHF, GBP…'],
   'payment.notice': ['Price notice on the public page', 'Tarif affiché sur la page publique', ''],
@@ -88,6 +89,48 @@ export function rank(key) {
   return i < 0 ? 1000 : i;
 }
 
+/* French help of the labelled keys whose English help is the registry's own
+ * (docs/configuration.md): shown on the French page instead of the English. */
+const helpFr = {
+  'station.connectors': 'Nombre de points de charge de la borne.',
+  'station.vendor': 'Nom du fabricant annoncé au système central (OCPP BootNotification).',
+  'station.model': 'Nom du modèle annoncé au système central (OCPP BootNotification).',
+  'reader.port': 'Port série du lecteur de badges (/dev/ttyAMA0, /dev/ttyUSB0, un lien udev) ; rouvert chaque seconde tant qu’il manque.',
+  'site.voltage_v': 'Tension nominale phase-neutre, pour convertir les ampères en watts.',
+  'connector.N.phases': 'Phases câblées jusqu’au point de charge : 1 ou 3.',
+  'ocpp.free_id_tag': 'Identifiant annoncé au système central pour une charge sans badge (charge libre, démarrage à distance sans badge) ; 20 caractères au plus.',
+  'auth.offline_local_badges': 'Avec un système central (auth.mode = ocpp) : la liste de badges de la borne autorise aussi quand il est injoignable (ignorée tant qu’il répond).',
+  'meter.poll_interval_ms': 'Millisecondes entre deux lectures de tous les compteurs d’un bus.',
+  'meter.required': 'Comptage de facturation : un point dont le compteur ne répond plus passe en défaut et ne charge plus jusqu’à son retour ; false pour un site privé (la charge continue sans comptage).',
+  'connector.N.meter': 'Le compteur Modbus (un meter.NOM) qui mesure ce point ; vide : le compteur du simulateur en simulation, aucun sur la borne réelle.',
+  'connector.N.meter_phases': 'Les phases du compteur qui mesurent ce point, dans l’ordre L1 L2 L3 (par ex. L1L2L3, L2L3L1).',
+  'site.limit_kva': 'Puissance apparente souscrite (par ex. un contrat Linky de 12 kVA) : la somme des courants des phases reste en dessous à la tension nominale. La renseigner active la gestion de charge.',
+  'site.margin_a': 'Ampères gardés libres sous la limite du site (et du circuit de charge) sur chaque phase.',
+  'site.circuit_limit_a': 'Limite par phase du circuit qui alimente les points de charge, pour la seule consommation de la borne ; vide : seulement la limite du site.',
+  'grid.port': 'Où lire l’entrée réseau choisie : port série de la TIC ou du P1, ou l’entrée des pinces ou du contact.',
+  'grid.fallback_a': 'Repli : ampères par phase que les points se partagent quand les données du réseau sont trop anciennes. Vide : la limite du site moins la marge et la plus forte charge du bâtiment mesurée depuis le démarrage ; 6 A avant toute mesure.',
+  'energy.min_current_a': 'Courant minimal donné à une charge : en dessous, elle attend de la puissance. 6 A est le minimum de la norme IEC 61851-1 ; certaines voitures chargent mal près de ce seuil.',
+  'energy.rotation_s': 'Tour de rôle : quand des charges attendent de la puissance, celle qui a chargé ce temps cède sa place à celle qui attend depuis le plus longtemps.',
+  'energy.step_a': 'Hausse maximale du courant d’une charge en une fois, en ampères.',
+  'connector.N.priority': 'Priorité pour la gestion de charge : les plus hautes sont servies d’abord, les égales partagent équitablement.',
+  'connector.N.phase_rotation': 'Phases du réseau câblées sur L1 L2 L3 de ce point : site (comme site.phase_rotation) ou une rotation propre (bornes qui décalent les phases d’un point à l’autre).',
+  'solar.start_delay_s': 'Solaire : le surplus doit rester au-dessus du seuil de démarrage ce temps avant qu’une charge démarre (ou passe d’une à trois phases).',
+  'solar.stop_delay_s': 'Solaire : le surplus doit rester sous le seuil d’arrêt ce temps avant qu’une charge s’arrête (ou passe de trois phases à une).',
+  'solar.min_charge_s': 'Solaire : une charge démarrée sur le surplus n’est pas arrêtée faute de soleil avant ce nombre de secondes.',
+  'solar.min_pause_s': 'Solaire : une charge arrêtée faute de soleil ne redémarre pas avant ce nombre de secondes.',
+  'solar.max_switches_per_hour': 'Solaire : nombre maximal de changements de phases d’un point par heure (0 : jamais).',
+  'schedule.follow_offpeak': 'Les heures creuses suivent le compteur : quand une entrée réseau donne la période tarifaire (Linky, P1), la charge n’a lieu qu’en heures creuses ; les plages de charge s’appliquent quand elle est inconnue.',
+  'web.session_minutes': 'Durée d’une connexion à la page sans activité (chaque requête la prolonge).',
+  'web.lockout_s': 'Premier blocage après 3 codes faux de suite d’un rôle depuis une même adresse (cette adresse seulement), en secondes ; il double à chaque nouvel essai faux ou pendant le blocage (une heure au plus).',
+  'web.https': 'Servir l’API et la page en HTTPS (même adresse). Sans certificat fourni, un certificat auto-signé est créé au premier démarrage ; son empreinte SHA-256 est dans bornectl status.',
+  'payment.qr_url': 'Adresse de paiement montrée en QR code sur la page publique /c/N ; {station} et {connector} sont remplacés. Vide : pas de QR code.',
+  'payment.notice': 'Texte sur les prix montré aux conducteurs sur la page publique du point de charge.',
+  'firmware.install_command': 'Commande qui installe une image de micrologiciel téléchargée ({file} : son chemin, par ex. rauc install {file}). Seul le fichier de configuration la règle, jamais la page.',
+  'firmware.ca_file': 'Fichier PEM du ou des certificats racine du fabricant qui doivent avoir émis le certificat de signature d’une mise à jour. Vide : aucune image n’est installée, sauf si firmware.allow_unsigned.',
+  'firmware.allow_unsigned': 'Installer des images dont l’origine n’est pas vérifiée (non signées, ou signées sans certificat racine configuré). false : seules les images signées par un certificat issu de la racine du fabricant sont installées.',
+  'tariff.price_kwh_offpeak': 'Prix du kWh pris en heures creuses, pendant les plages de charge (schedule.windows) ; 0 : chaque kWh au prix normal.',
+};
+
 /* {label, unit, help} for a key in a language, or null. */
 export function labelOf(key, lang) {
   const m = key.match(/^connector\.(\d+)\.(.+)$/);
@@ -96,5 +139,5 @@ export function labelOf(key, lang) {
   if (!e) return null;
   const fr = lang === 'fr';
   const sub = (s) => (s ?? '').replace('{n}', m ? m[1] : '');
-  return { label: sub(fr ? e[1] : e[0]), unit: e[2], help: sub(fr ? e[4] : e[3]) || null };
+  return { label: sub(fr ? e[1] : e[0]), unit: e[2], help: sub(fr ? e[4] ?? helpFr[k] : e[3]) || null };
 }

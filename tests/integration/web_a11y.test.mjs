@@ -16,7 +16,7 @@ test('no axe finding of any impact on any page or tab, in both languages, on a p
   assert.deepEqual(await a11ySweep('phone', PHONE), []);
 });
 
-test('Save moves the focus to the first invalid field, with a visible outline', async () => {
+test('Save moves the focus to the first invalid field, with a visible outline; the help in French', async () => {
   const st = await startBorned({ connectors: 2 });
   const browser = await launch();
   try {
@@ -39,5 +39,12 @@ test('Save moves the focus to the first invalid field, with a visible outline', 
     const outline = await page.evaluate(() => { const s = getComputedStyle(document.activeElement); return [s.outlineStyle, parseFloat(s.outlineWidth)]; });
     assert.notEqual(outline[0], 'none');
     assert.ok(outline[1] >= 2, `outline ${outline}`);
+    // in French, the fields' help is French (here one whose English help is the registry's)
+    await page.click('#lang');
+    await page.waitForFunction(() => document.documentElement.lang === 'fr');
+    await page.waitForSelector('#tab-installation');
+    await page.click('#tab-installation');
+    const hint = await page.waitForSelector('#k-site-margin_a-hint');
+    assert.match(await hint.textContent(), /^Ampères gardés libres sous la limite du site/);
   } finally { await browser.close(); await st.stop(); st.cleanup(); }
 });
