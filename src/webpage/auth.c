@@ -206,6 +206,7 @@ static const role_rule rules[] = {
     {"POST", "/api/v1/web/logout", WEB_ROLE_OWNER},
     {"GET", "/api/v1/status", WEB_ROLE_OWNER},
     {"GET", "/api/v1/site", WEB_ROLE_OWNER},
+    {"GET", "/api/v1/site/readings", WEB_ROLE_OWNER},
     {"GET", "/api/v1/events", WEB_ROLE_OWNER},
     {"GET", "/api/v1/events/stream", WEB_ROLE_OWNER},
     {"GET", "/api/v1/sessions", WEB_ROLE_OWNER},
