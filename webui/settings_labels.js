@@ -89,6 +89,75 @@ export function rank(key) {
   return i < 0 ? 1000 : i;
 }
 
+/* The other keys of the task tabs: English and French labels, the French
+ * help (the English one is the registry's). */
+const more = {
+  'station.serial': ['Serial number', 'Numéro de série', '', 'Numéro de série annoncé au système central ; vide s’il est inconnu.'],
+  'http.listen': ['Web and API address', 'Adresse de la page et de l’API', '', 'Adresse et port de l’API et de la page ; le port 0 en choisit un libre.'],
+  'auth.timeout_s': ['Badge and plug wait', 'Attente entre badge et prise', 's', 'Secondes pendant lesquelles un badge accepté attend qu’on branche (et une prise branchée attend un badge).'],
+  'meter.sample_interval_s': ['Stored reading interval', 'Intervalle des relevés enregistrés', 's', 'Secondes entre deux relevés de compteur enregistrés pendant une charge.'],
+  'site.grid_type': ['Earthing system', 'Schéma de liaison à la terre', '', 'Régime de neutre de l’alimentation (TT, TN, IT) ; enregistré, affiché et utilisé par la gestion de charge.'],
+  'site.phase_rotation': ['Phase order', 'Ordre des phases', '', 'Ordre dans lequel les phases du réseau arrivent sur L1 L2 L3 de la borne ; la gestion de charge s’en sert pour associer les phases.'],
+  'ocpp.version': ['OCPP version', 'Version OCPP', '', 'Version du protocole parlée au système central (1.6 ou 2.0.1) ; prise en compte au redémarrage.'],
+  'ocpp.ca_file': ['Back end CA file', 'Fichier CA du système central', '', 'Fichier PEM des autorités qui signent le certificat du système central (profils 2 et 3). Vide : celles du système.'],
+  'ocpp.cert_file': ['Station certificate', 'Certificat de la borne', '', 'Certificat client PEM de la borne (profil 3).'],
+  'ocpp.key_file': ['Station private key', 'Clé privée de la borne', '', 'Clé privée PEM du certificat client (profil 3).'],
+  'ocpp.call_timeout_s': ['Answer timeout', 'Délai de réponse', 's', 'Secondes d’attente de la réponse à un message de la borne avant de le compter comme échoué.'],
+  'ocpp.reconnect_max_s': ['Longest reconnection wait', 'Attente maximale de reconnexion', 's', 'Plus longue attente entre deux tentatives de connexion (l’attente double depuis 1 s jusqu’à cette valeur, plus jusqu’à 50 % de hasard).'],
+  'meter.maps_dir': ['Meter maps folder', 'Dossier des tables de compteurs', '', 'Dossier des tables de registres des compteurs (MODELE.map) ; vide : celui de l’installation.'],
+  'meter.failures_before_fault': ['Failed readings before a fault', 'Lectures échouées avant défaut', '', 'Lectures ratées de suite (délai, erreur CRC, exception, valeur absurde) après lesquelles le compteur d’un point est en défaut.'],
+  'grid.meter': ['Grid meter', 'Compteur du réseau', '', 'Le compteur Modbus (un meter.NOM) au point de livraison du bâtiment, pour la gestion de charge.'],
+  'ocmf.enabled': ['Signed meter data (OCMF)', 'Données de comptage signées (OCMF)', '', 'Signer les relevés de chaque charge (début, fin, à la demande) en enregistrements OCMF avec la clé de la borne.'],
+  'ocmf.key_file': ['Signing key', 'Clé de signature', '', 'Clé privée PEM (EC secp256r1) fournie par l’installateur ; vide : une clé créée au premier démarrage dans le dossier de données.'],
+  'ocmf.gateway_id': ['Signing gateway name', 'Nom de la passerelle de signature', '', 'Identifiant de la passerelle écrit dans chaque enregistrement OCMF ; pris en compte au redémarrage.'],
+  'ocmf.gateway_serial': ['Signing gateway serial', 'Numéro de série de la passerelle', '', 'Numéro de série de la passerelle écrit dans chaque enregistrement OCMF ; pris en compte au redémarrage.'],
+  'grid.stale_s': ['Grid data too old after', 'Données réseau périmées après', 's', 'Au-delà de ce nombre de secondes, les données du réseau sont périmées : le repli (grid.fallback_a) s’applique jusqu’à des données fraîches.'],
+  'grid.contact_limit_w': ['Power while the contact is closed', 'Puissance pendant le contact', 'W', 'Tant que le contact de pilotage du gestionnaire de réseau (EnWG 14a) est fermé : la puissance totale de charge de la borne, en watts.'],
+  'energy.min_on_s': ['Shortest charge', 'Charge minimale', 's', 'Une charge démarrée par la gestion de charge n’est pas mise en pause avant ce nombre de secondes, sauf pour rester sous les limites.'],
+  'energy.min_off_s': ['Shortest pause', 'Pause minimale', 's', 'Une charge mise en pause par la gestion de charge ne reprend pas avant ce nombre de secondes.'],
+  'energy.hysteresis_s': ['Wait before an increase', 'Attente avant une hausse', 's', 'Une hausse du courant d’une charge n’a lieu qu’après avoir été possible ce nombre de secondes ; les baisses sont immédiates.'],
+  'energy.hysteresis_a': ['Smallest increase', 'Hausse minimale', 'A', 'Les hausses plus petites que ce nombre d’ampères ne sont pas faites (pas de poursuite du bruit de mesure).'],
+  'solar.start_threshold_w': ['Solar: start surplus', 'Solaire : surplus de démarrage', 'W', 'Solaire : surplus en watts, au-delà de la puissance minimale de charge (6 A sur les phases utilisées), nécessaire pour démarrer.'],
+  'solar.stop_threshold_w': ['Solar: tolerated import', 'Solaire : soutirage toléré', 'W', 'Solaire : soutirage au réseau en watts toléré en charge au courant minimal avant que la minuterie d’arrêt ne démarre.'],
+  'solar.smoothing_s': ['Solar: smoothing', 'Solaire : lissage', 's', 'Solaire : constante de temps de la moyenne glissante du surplus, en secondes (0 : aucune).'],
+  'solar.phase_switch_pause_s': ['Solar: pause for a phase switch', 'Solaire : pause de commutation', 's', 'Solaire : secondes sans courant avant que le contacteur de phases bascule (la voiture doit être en pause) ; la charge reprend 5 s après.'],
+  'grid.tic_mode': ['Linky TIC mode', 'Mode TIC du Linky', '', 'historique (1200 bauds), standard (9600 bauds) ou auto (essaie les deux vitesses).'],
+  'grid.p1_baud': ['P1 speed', 'Vitesse du P1', 'baud', 'Vitesse de la ligne P1 (DSMR 4 et 5 : 115200, 8N1).'],
+  'grid.p1_offpeak_tariff': ['P1 off-peak tariff number', 'Numéro du tarif creux P1', '', 'Indicateur de tarif P1 qui signifie heures creuses : 1 aux Pays-Bas, 2 en Belgique ; 0 : le P1 ne dit rien des heures creuses.'],
+  'grid.contact': ['Grid operator contact', 'Contact du gestionnaire de réseau', '', 'Lire le contact de pilotage (EnWG 14a, fermé quand le gestionnaire demande une puissance réduite) en plus de la mesure du réseau.'],
+  'grid.contact_gpio': ['Contact input', 'Entrée du contact', '', 'Entrée GPIO du contact de pilotage sur la borne réelle.'],
+  'grid.ct_interval_ms': ['Clamp reading interval', 'Intervalle de lecture des pinces', 'ms', 'Millisecondes entre deux lectures des pinces ampèremétriques (100 ms de mesure par pince).'],
+  'web.cert_file': ['HTTPS certificate', 'Certificat HTTPS', '', 'Certificat PEM (avec sa chaîne) fourni par l’installateur ; vide : le certificat auto-signé.'],
+  'web.key_file': ['HTTPS private key', 'Clé privée HTTPS', '', 'Clé privée PEM du certificat HTTPS.'],
+  'web.firmware_max_mb': ['Largest firmware upload', 'Taille maximale d’un micrologiciel', 'MiB', 'Plus grande image que l’installateur peut envoyer depuis la page, en Mio (il faut autant de place libre dans le dossier de données).'],
+  'site.role': ['Role in the installation', 'Rôle dans l’installation', '', 'standalone : seule ; leader : pilote les bornes de site.members par Modbus TCP avec la limite du site ; follower : suit un leader.'],
+  'site.members': ['Installation members', 'Bornes de l’installation', '', 'Sur le leader : les serveurs Modbus TCP des bornes suiveuses, 64 au plus (port 502 par défaut).'],
+  'mqtt.url': ['MQTT broker', 'Serveur MQTT', '', 'Serveur MQTT (mqtt:// en clair, port 1883 ; mqtts:// chiffré, port 8883). Vide : pas de MQTT.'],
+  'mqtt.username': ['MQTT user', 'Utilisateur MQTT', '', 'Nom d’utilisateur donné au serveur.'],
+  'mqtt.password': ['MQTT password', 'Mot de passe MQTT', '', 'Mot de passe donné au serveur (avec le nom d’utilisateur).'],
+  'mqtt.ca_file': ['MQTT CA file', 'Fichier CA MQTT', '', 'mqtts:// : fichier PEM des autorités qui signent le certificat du serveur (vide : celles du système).'],
+  'mqtt.client_cert': ['MQTT client certificate', 'Certificat client MQTT', '', 'mqtts:// : certificat client PEM présenté au serveur (avec sa clé).'],
+  'mqtt.client_key': ['MQTT client key', 'Clé client MQTT', '', 'mqtts:// : clé privée PEM du certificat client.'],
+  'mqtt.topic_prefix': ['MQTT topic prefix', 'Préfixe des sujets MQTT', '', 'Premiers niveaux de tout ce que la borne publie et écoute : <préfixe>/<nom de la borne>/…'],
+  'mqtt.discovery_prefix': ['Home Assistant discovery prefix', 'Préfixe de découverte Home Assistant', '', 'Préfixe de découverte de Home Assistant ; vide : pas de découverte (les configurations publiées sont retirées).'],
+  'mqtt.language': ['Home Assistant language', 'Langue pour Home Assistant', '', 'Langue des noms des entités dans la découverte Home Assistant.'],
+  'meter.*.model': ['Model of meter {n}', 'Modèle du compteur {n}', '', 'Table de registres du compteur : un nom du dossier des tables sans .map (sdm630, sdm72dm, abb-b23, pac2200, em340…).'],
+  'meter.*.port': ['Bus of meter {n}', 'Bus du compteur {n}', '', 'tcp://HÔTE:PORT (Modbus TCP, port 502 par défaut) ou un port série (Modbus RTU) ; les compteurs d’un même port se partagent le bus.'],
+  'meter.*.serial': ['Serial settings of meter {n}', 'Paramètres série du compteur {n}', '', 'Réglages de la ligne série en RTU : vitesse, bits de données, parité, bits de stop (par ex. 9600 8N1).'],
+  'meter.*.unit_id': ['Modbus address of meter {n}', 'Adresse Modbus du compteur {n}', '', 'Numéro d’esclave Modbus du compteur.'],
+  'meter.*.timeout_ms': ['Answer timeout of meter {n}', 'Délai de réponse du compteur {n}', 'ms', 'Millisecondes que le compteur peut mettre à répondre avant que la lecture compte comme ratée.'],
+  'meter.*.serial_number': ['Serial number of meter {n}', 'Numéro de série du compteur {n}', '', 'Numéro de série du compteur, écrit dans les données signées ; pris en compte au redémarrage.'],
+  'meter.*.firmware': ['Firmware of meter {n}', 'Micrologiciel du compteur {n}', '', 'Version du micrologiciel du compteur, écrite dans les données signées ; prise en compte au redémarrage.'],
+  'grid.ct.*.adc': ['Clamp input, {n}', 'Entrée de la pince, {n}', '', 'Voie du convertisseur analogique de la pince de cette phase sur la borne réelle ; une phase sans pince lit 0.'],
+  'grid.ct.*.rated_a': ['Clamp rated current, {n}', 'Courant nominal de la pince, {n}', 'A', 'Courant primaire efficace auquel la pince donne sa sortie nominale.'],
+  'grid.ct.*.rated_v': ['Clamp rated output, {n}', 'Sortie nominale de la pince, {n}', 'V', 'Tension de sortie efficace de la pince à son courant nominal.'],
+  'grid.ct.*.gain': ['Clamp calibration, {n}', 'Étalonnage de la pince, {n}', '', 'Facteur d’étalonnage de la pince (courant de référence / courant mesuré).'],
+  'mqtt.publish_interval_s': ['MQTT full publication interval', 'Intervalle de publication complète MQTT', 's', 'Secondes entre deux publications complètes de l’état (en plus de chaque changement).'],
+};
+for (const [k, [en, fr, unit, helpFrText]] of Object.entries(more)) {
+  if (!L[k]) L[k] = [en, fr, unit, '', helpFrText];
+}
+
 /* French help of the labelled keys whose English help is the registry's own
  * (docs/configuration.md): shown on the French page instead of the English. */
 const helpFr = {
@@ -133,8 +202,10 @@ const helpFr = {
 
 /* {label, unit, help} for a key in a language, or null. */
 export function labelOf(key, lang) {
-  const m = key.match(/^connector\.(\d+)\.(.+)$/);
-  const k = m ? `connector.N.${m[2]}` : key;
+  // connector.2.phases -> connector.N.phases; meter.main.port -> meter.*.port; grid.ct.l1.gain -> grid.ct.*.gain
+  const m = key.match(/^connector\.(\d+)\.(.+)$/) ?? key.match(/^meter\.([^.]+)\.(model|port|serial|unit_id|timeout_ms|serial_number|firmware)$/)
+    ?? key.match(/^grid\.ct\.(l[123])\.(adc|rated_a|rated_v|gain)$/);
+  const k = !m ? key : key.startsWith('connector.') ? `connector.N.${m[2]}` : key.startsWith('meter.') ? `meter.*.${m[2]}` : `grid.ct.*.${m[2]}`;
   const e = L[k];
   if (!e) return null;
   const fr = lang === 'fr';

@@ -46,5 +46,9 @@ test('Save moves the focus to the first invalid field, with a visible outline; t
     await page.click('#tab-installation');
     const hint = await page.waitForSelector('#k-site-margin_a-hint');
     assert.match(await hint.textContent(), /^Ampères gardés libres sous la limite du site/);
+    // every field of the task tabs has a human label: no key name left outside Advanced
+    const labels = await page.$$eval('form[data-tab]:not([data-tab=advanced]) label[for^="k-"]', (ls) => ls.map((l) => l.textContent));
+    assert.ok(labels.length > 60, `${labels.length} fields in the task tabs`);
+    assert.deepEqual(labels.filter((x) => /^[a-z_]+(\.[a-z0-9_]+)+/.test(x)), []);
   } finally { await browser.close(); await st.stop(); st.cleanup(); }
 });
