@@ -26,7 +26,7 @@ DEB_PACKAGES := build-essential cmake ninja-build pkg-config clang libclang-rt-1
   libmosquitto-dev mosquitto mosquitto-clients \
   libpcsclite-dev pcscd vsmartcard-vpcd
 
-.PHONY: all run test build sanitize fuzz fuzz-long soak bench format format-check deps clean \
+.PHONY: all run test build sanitize fuzz fuzz-long soak bench format format-check deps clean screenshots \
   install deb deps-cross cross cross-test
 
 # Cross builds (docs/cross.md): Debian's cross compiler, qemu-user for the unit tests and the
@@ -133,6 +133,13 @@ cross: $(if $(SYSROOT),,deps-cross)
 # The unit tests, run by ctest through qemu-user (CMAKE_CROSSCOMPILING_EMULATOR).
 cross-test: cross
 	@ctest --test-dir $(BUILD_CROSS) -L unit --output-on-failure -j $(JOBS)
+
+# PNGs of every screen of the web page, phone and desktop, English and French, for review
+# (docs/web.md): the accessibility sweep's tests with BORNE_SCREENSHOTS; not committed.
+screenshots: build
+	rm -rf $(BUILD)/screenshots
+	BORNE_SCREENSHOTS=$(abspath $(BUILD))/screenshots ctest --test-dir $(BUILD) -R 'web_a11y' --output-on-failure
+	@ls $(BUILD)/screenshots | wc -l | xargs echo "PNGs in $(BUILD)/screenshots:"
 
 format:
 	@git ls-files '*.c' '*.h' | xargs clang-format -i

@@ -196,8 +196,9 @@ export async function mount(root, ctx) {
     };
   }
 
-  /* The building's highest phase against the site limit, live since the page
-   * opened (grid readings of the SSE stream; they are not stored). */
+  /* The building's highest phase against the site limit over the last two
+   * hours: the station's memory of them (GET /site/readings, 10 s steps),
+   * then live (grid readings of the SSE stream). */
   const siteSeries = [];
   let siteLimit = null;
   let siteChartBox = null;
@@ -286,6 +287,15 @@ export async function mount(root, ctx) {
 
   try { badges = (await api('GET', '/badges')).badges; } catch { badges = []; }
   await refresh();
+  try {
+    const r = await api('GET', '/site/readings');
+    const kept = r.readings.map((p) => ({ t: Date.parse(p.time), v: p.current_a }));
+    const since = kept.length ? kept[kept.length - 1].t : -Infinity;
+    siteSeries.splice(0, siteSeries.length, ...kept, ...siteSeries.filter((p) => p.t > since));
+    const l = r.readings.at(-1)?.limit_a;
+    if (typeof l === 'number' && siteLimit === null) siteLimit = l;
+    if (siteChartBox) clear(siteChartBox).append(siteChart());
+  } catch { /* the chart fills from the live readings */ }
   try { await loadSeries(); render(); } catch { /* the chart fills from the live readings */ }
   try { await log.load(); } catch { /* the log is a help, not the page */ }
   const off = ctx.listen((e) => {

@@ -102,6 +102,10 @@ const en = {
   chart_site: 'Building load (highest phase) against the site limit, since this page opened', chart_site_desc: 'Now {now}, highest {max}, limit {limit}.', chart_site_none: 'No grid reading since this page opened.',
   chart_month: 'Energy per month', chart_month_desc: 'Months shown: {n}; most in {best}: {max}.',
   chart_day: 'Energy per day', chart_day_desc: 'Days shown: {n}; {total} in all, most on {best}: {max}.', per_day: 'Energy per day',
+  reservations: 'Reservations', reservation_intro: 'Hold a charge point for a guest: from the start until the expiry only the guest’s badges (a user: any of the user’s badges) can charge there.',
+  reservation_for: 'For', reservation_start: 'From', reservation_start_hint: 'Empty: now.', reservation_expiry: 'Until', reservation_state: 'State', reserve: 'Reserve',
+  reservation_pending: 'to come', reservation_active: 'holding the point', reservation_over: 'over', reservation_cancel: 'Cancel',
+  reservation_confirm_cancel: 'Cancel the reservation of charge point {n} for {who}?',
 };
 
 const fr = {
@@ -204,6 +208,10 @@ const fr = {
   chart_site: 'Charge du bâtiment (phase la plus chargée) face à la limite du site, depuis l’ouverture de cette page', chart_site_desc: 'Maintenant {now}, maximum {max}, limite {limit}.', chart_site_none: 'Aucune mesure du réseau depuis l’ouverture de cette page.',
   chart_month: 'Énergie par mois', chart_month_desc: 'Mois montrés : {n} ; le plus en {best} : {max}.',
   chart_day: 'Énergie par jour', chart_day_desc: 'Jours montrés : {n} ; {total} au total, le plus le {best} : {max}.', per_day: 'Énergie par jour',
+  reservations: 'Réservations', reservation_intro: 'Garder un point de charge pour un client : du début jusqu’à l’expiration, seuls ses badges (un utilisateur : chacun de ses badges) peuvent y charger.',
+  reservation_for: 'Pour', reservation_start: 'À partir de', reservation_start_hint: 'Vide : maintenant.', reservation_expiry: 'Jusqu’à', reservation_state: 'État', reserve: 'Réserver',
+  reservation_pending: 'à venir', reservation_active: 'point gardé', reservation_over: 'terminée', reservation_cancel: 'Annuler',
+  reservation_confirm_cancel: 'Annuler la réservation du point de charge {n} pour {who} ?',
 };
 
 const dicts = { en, fr };

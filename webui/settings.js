@@ -96,9 +96,9 @@ export async function mount(root, ctx) {
     nav.append(tab);
     const form = tabForm(g, byTab.get(g) ?? [], settings, defs, g === 'backend' ? status.station?.ocpp : null,
       g === 'badges' ? status.station?.reader : null);
-    form.setAttribute('role', 'tabpanel');
-    form.setAttribute('aria-labelledby', `tab-${g}`);
-    forms.set(g, { form, tab });
+    // the tab panel wraps the form (a form may not take the tabpanel role)
+    const wrap = h('div', { role: 'tabpanel', id: `panel-${g}`, 'aria-labelledby': `tab-${g}` }, form);
+    forms.set(g, { form: wrap, tab });
   }
   root.append(h('h1', {}, t('nav_settings')), subnav(''), nav, ...[...forms.values()].map((x) => x.form), pinForm(ctx));
   show(order[0]);
@@ -110,7 +110,7 @@ export async function mount(root, ctx) {
 function readerCard(r) {
   const state = r.up ? t('reader_up') : `${t('reader_down')}: ${r.error ?? ''}`;
   return h('div', { class: 'card', 'data-test': 'reader-state', 'data-state': r.up ? 'up' : 'down' },
-    h('h3', {}, t('reader_title')),
+    h('h2', {}, t('reader_title')),
     h('p', { class: r.up ? 'ok' : 'error' }, `${r.type} · ${r.port} — ${state}`),
     h('p', { class: 'hint' }, t('reader_counts', { badges: r.badges, bad: r.bad_frames })));
 }
@@ -167,7 +167,7 @@ function tabForm(g, keys, settings, defs, ocpp, reader) {
     } else panel.append(f);
   }
   const result = h('p', { role: 'status', 'data-test': 'settings-result' });
-  const form = h('form', { 'data-test': 'settings', 'data-tab': g, id: `panel-${g}`, novalidate: true }, panel);
+  const form = h('form', { 'data-test': 'settings', 'data-tab': g, novalidate: true }, panel);
   if (keys.length) form.append(h('div', { class: 'actions sticky' }, h('button', { type: 'submit' }, t('save_tab', { tab: t(`tab_${g}`) })), result));
   form.onsubmit = async (ev) => {
     ev.preventDefault();

@@ -5,6 +5,7 @@
 import { api } from './api.js';
 import { h, clear, field, append } from './dom.js';
 import { t } from './i18n.js';
+import { reservationsCard } from './reservations.js';
 
 export async function mount(root, ctx) {
   const userList = h('div', { class: 'scroll' });
@@ -38,9 +39,10 @@ export async function mount(root, ctx) {
       windowsResult.className = 'error';
     }
   };
+  const resv = reservationsCard(ctx);
   root.append(h('h1', {}, t('nav_users')), h('div', { class: 'two' }, userForm, badgeForm),
     h('section', { class: 'card' }, h('h2', {}, t('users')), userList),
-    h('section', { class: 'card' }, h('h2', {}, t('badges')), badgeList), windowsForm);
+    h('section', { class: 'card' }, h('h2', {}, t('badges')), badgeList), resv.el, windowsForm);
 
   let points = 1;
   async function load() {
@@ -65,6 +67,7 @@ export async function mount(root, ctx) {
         h('td', {}, x.user ?? '—'),
         h('td', {}, toggle(`badge-${x.uid}`, x.enabled, t('enable_badge', { uid: x.uid }), (on) => api('PUT', `/badges/${encodeURIComponent(x.uid)}`, { enabled: on }))),
         h('td', {}, h('button', { type: 'button', class: 'link danger', onclick: () => remove(`/badges/${encodeURIComponent(x.uid)}`, x.uid) }, t('remove'))))))) : h('p', { class: 'muted' }, t('none')));
+    await resv.load({ points, users: u.users, badges: b.badges });
   }
 
   /* One checkbox per charge point; all ticked = every point (null). */
@@ -159,6 +162,9 @@ export async function mount(root, ctx) {
   };
 
   await load();
-  const off = ctx.listen((e) => { if (/^(badge|user)_/.test(e.kind)) load().catch(() => {}); });
+  const off = ctx.listen((e) => {
+    if (/^(badge|user)_/.test(e.kind)) load().catch(() => {});
+    else if (/^reserv/.test(e.kind)) resv.load().catch(() => {});
+  });
   return () => { off(); endLearning(); };
 }

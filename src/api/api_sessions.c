@@ -25,19 +25,21 @@ static double live_stop_wh(station *st, const session_row *r) {
 
 /* The cost of a session at its tariff (so far, while it runs): 0 with the
  * cost and currency, or -1 when it had no tariff. */
-static int session_cost(station *st, const session_row *r, double stop_wh, double *cost,
-                        tariff *t) {
+static int session_cost(station *st, const session_row *r, double stop_wh, double *cost, tariff *t,
+                        double *offpeak_wh) {
   if (tariff_of_session(st, r->id, t) != 0) return -1;
   borne_ms end = r->stop_ms ? r->stop_ms : clock_now(&st->clock);
-  *cost = tariff_cost(t, stop_wh - r->meter_start_wh, end - r->start_ms);
+  *offpeak_wh = tariff_offpeak_wh(st, r->id);
+  if (*offpeak_wh < 0) *offpeak_wh = 0;
+  *cost = tariff_cost_offpeak(t, stop_wh - r->meter_start_wh, *offpeak_wh, end - r->start_ms);
   return 0;
 }
 
 static json_t *session_json(station *st, const session_row *r) {
   double stop_wh = live_stop_wh(st, r);
-  double cost;
+  double cost, off;
   tariff t;
-  bool priced = session_cost(st, r, stop_wh, &cost, &t) == 0;
+  bool priced = session_cost(st, r, stop_wh, &cost, &t, &off) == 0;
   json_t *o = json_object();
   json_object_set_new(o, "id", json_integer(r->id));
   json_object_set_new(o, "connector", json_integer(r->connector));
@@ -53,8 +55,17 @@ static json_t *session_json(station *st, const session_row *r) {
   json_object_set_new(o, "active", json_boolean(r->stop_ms == 0));
   json_object_set_new(o, "cost", priced ? json_real(cost) : json_null());
   json_object_set_new(o, "currency", priced ? json_string(t.currency) : json_null());
+  json_object_set_new(o, "energy_offpeak_wh", priced ? json_real(off) : json_null());
   return o;
 }
+
+/* A total row of the CSV (totals=1): per user, or per local month. */
+typedef struct {
+  char key[BORNE_NAME_MAX + 1];
+  char currency[4];
+  double energy_wh, offpeak_wh, cost;
+  int sessions;
+} csv_total;
 
 typedef struct {
   station *st;
@@ -62,7 +73,32 @@ typedef struct {
   json_t *list;
   char *csv;
   size_t csv_len, csv_cap;
+  bool totals;
+  csv_total *users, *months;
+  int nusers, nmonths;
 } collect_ctx;
+
+/* Add a session to the total named key (the list grows; a failed growth
+ * drops the session from the totals, never the CSV). */
+static void add_total(csv_total **list, int *n, const char *key, double wh, double off, double cost,
+                      const char *currency) {
+  int i = 0;
+  while (i < *n && strcmp((*list)[i].key, key) != 0) i++;
+  if (i == *n) {
+    csv_total *grown = realloc(*list, (size_t)(*n + 1) * sizeof *grown);
+    if (!grown) return;
+    *list = grown;
+    memset(&grown[i], 0, sizeof grown[i]);
+    snprintf(grown[i].key, sizeof grown[i].key, "%s", key);
+    (*n)++;
+  }
+  csv_total *t = &(*list)[i];
+  t->energy_wh += wh;
+  t->offpeak_wh += off;
+  t->cost += cost;
+  t->sessions++;
+  if (currency && currency[0]) snprintf(t->currency, sizeof t->currency, "%s", currency);
+}
 
 static void csv_append(collect_ctx *cc, const char *s) {
   size_t n = strlen(s);
@@ -142,24 +178,64 @@ static int collect(void *ctx, const session_row *r) {
   csv_field(cc, num, 0);
   csv_field(cc, r->stop_ms ? stop_reason_name(r->reason) : "", 0);
   csv_field(cc, r->stop_ms ? "false" : "true", 0);
-  double cost;
+  double cost = 0, off = 0;
   tariff t;
-  bool priced = session_cost(cc->st, r, stop_wh, &cost, &t) == 0;
+  bool priced = session_cost(cc->st, r, stop_wh, &cost, &t, &off) == 0;
   if (priced) snprintf(num, sizeof num, "%.2f", cost);
   csv_field(cc, priced ? num : "", 0);
   csv_field(cc, priced ? t.currency : "", 0);
   local_iso(&cc->zone, r->start_ms, start, sizeof start);
   csv_field(cc, start, 0);
+  if (cc->totals) {
+    char month[8];
+    snprintf(month, sizeof month, "%.7s", start); /* local YYYY-MM */
+    add_total(&cc->users, &cc->nusers, r->user, stop_wh - r->meter_start_wh, off, cost,
+              priced ? t.currency : "");
+    add_total(&cc->months, &cc->nmonths, month, stop_wh - r->meter_start_wh, off, cost,
+              priced ? t.currency : "");
+  }
   local_iso(&cc->zone, r->stop_ms, stop, sizeof stop);
-  csv_field(cc, stop, 1);
+  csv_field(cc, stop, 0);
+  snprintf(num, sizeof num, "%.1f", off);
+  csv_field(cc, priced ? num : "", 1);
   return 0;
+}
+
+/* The rows after the sessions (totals=1): `total_user` with the user in the
+ * user column, `total_month` with the local month (YYYY-MM) in the start
+ * column; energy, cost, currency and off-peak energy summed; the session
+ * count in the connector column. */
+static void csv_totals(collect_ctx *cc, const char *kind, const csv_total *list, int n,
+                       bool by_user) {
+  char num[64];
+  for (int i = 0; i < n; i++) {
+    const csv_total *t = &list[i];
+    csv_field(cc, kind, 0);
+    snprintf(num, sizeof num, "%d", t->sessions);
+    csv_field(cc, num, 0);
+    csv_field(cc, "", 0);
+    csv_field(cc, by_user ? t->key : "", 0);
+    csv_field(cc, by_user ? "" : t->key, 0);
+    for (int k = 0; k < 3; k++) csv_field(cc, "", 0); /* stop, meter start and stop */
+    snprintf(num, sizeof num, "%.1f", t->energy_wh);
+    csv_field(cc, num, 0);
+    csv_field(cc, "", 0);
+    csv_field(cc, "", 0);
+    snprintf(num, sizeof num, "%.2f", t->cost);
+    csv_field(cc, t->currency[0] ? num : "", 0);
+    csv_field(cc, t->currency, 0);
+    csv_field(cc, "", 0);
+    csv_field(cc, "", 0);
+    snprintf(num, sizeof num, "%.1f", t->offpeak_wh);
+    csv_field(cc, num, 1);
+  }
 }
 
 static int get_sessions(void *ctx, const http_request *req, http_response *res) {
   station *st = ctx;
   session_filter f = {0};
   char since[64], until[64], badge[BORNE_UID_MAX + 2], user[BORNE_NAME_MAX + 2], conn[16],
-      limit[16], format[16];
+      limit[16], format[16], totals[8];
   const char *v;
   if ((v = http_query_param(req, "since", since, sizeof since)) && timefmt_parse(v, &f.since_ms))
     return http_json_error(res, 400, "since: `%s` is not an ISO-8601 time or epoch seconds", v), 0;
@@ -187,13 +263,23 @@ static int get_sessions(void *ctx, const http_request *req, http_response *res) 
     return http_json_error(res, 400, "format: `%s` is not json or csv", v), 0;
 
   collect_ctx cc = {.st = st, .list = csv ? NULL : json_array()};
+  if ((v = http_query_param(req, "totals", totals, sizeof totals))) {
+    if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0)
+      return json_decref(cc.list), http_json_error(res, 400, "totals: `%s` is not 0 or 1", v), 0;
+    cc.totals = csv && v[0] == '1';
+  }
   char why[300];
   if (csv && energy_zone_rule(config_get(st->cfg, "site.timezone"), &cc.zone, why, sizeof why) != 0)
     log_warn("api", "CSV local times in UTC: %s", why);
   if (csv)
     csv_append(&cc, "id,connector,badge,user,start,stop,meter_start_wh,meter_stop_wh,energy_wh,"
-                    "stop_reason,active,cost,currency,start_local,stop_local\n");
-  if (store_sessions_query(st->db, &f, collect, &cc) != 0) {
+                    "stop_reason,active,cost,currency,start_local,stop_local,energy_offpeak_wh\n");
+  int q = store_sessions_query(st->db, &f, collect, &cc);
+  csv_totals(&cc, "total_user", cc.users, cc.nusers, true);
+  csv_totals(&cc, "total_month", cc.months, cc.nmonths, false);
+  free(cc.users);
+  free(cc.months);
+  if (q != 0) {
     json_decref(cc.list);
     free(cc.csv);
     return http_json_error(res, 500, "cannot read sessions: %s", store_last_error(st->db)), 0;

@@ -45,6 +45,9 @@ static const char *const schema[] = {
     /* 3: the next sequence number of each session's transaction events (OCPP 2.0.1
      * TransactionEvent seqNo: no gap across kill -9, journal.h cp_journal_next_seq) */
     "CREATE TABLE cp_tx_seq(session_id INTEGER PRIMARY KEY, next INTEGER NOT NULL);",
+    /* 4: local reservations (issue 19, src/reservation) share the table with
+     * negative ids and a start time; the back end's have ids > 0 and start 0 */
+    "ALTER TABLE ocpp16_reservation ADD COLUMN start_ms INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define SCHEMA_STEPS ((int)(sizeof schema / sizeof schema[0]))

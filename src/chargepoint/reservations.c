@@ -58,7 +58,8 @@ cp_reserve_result cp_reservation_add(cp_reservations *r, int connector, int id, 
 
 int cp_reservation_cancel(cp_reservations *r, int id) {
   int c = (int)cp_sql_scalar(
-      r->st, PREP(r, "SELECT connector FROM ocpp16_reservation WHERE id = ?", "i", (int64_t)id),
+      r->st,
+      PREP(r, "SELECT connector FROM ocpp16_reservation WHERE id = ? AND id > 0", "i", (int64_t)id),
       -1);
   if (c >= 0) remove_id(r, id);
   return c;
@@ -68,7 +69,7 @@ int cp_reservation_expired(cp_reservations *r, int connector, borne_ms now) {
   int id = (int)cp_sql_scalar(r->st,
                               PREP(r,
                                    "SELECT id FROM ocpp16_reservation WHERE connector = ?"
-                                   " AND expiry_ms <= ? ORDER BY id LIMIT 1",
+                                   " AND id > 0 AND expiry_ms <= ? ORDER BY id LIMIT 1",
                                    "ii", (int64_t)connector, (int64_t)now),
                               0);
   if (id) remove_id(r, id);
@@ -76,19 +77,19 @@ int cp_reservation_expired(cp_reservations *r, int connector, borne_ms now) {
 }
 
 borne_ms cp_reservation_next_expiry(cp_reservations *r) {
-  return cp_sql_scalar(r->st, PREP(r, "SELECT min(expiry_ms) FROM ocpp16_reservation", NULL),
-                       CP_NEVER);
+  return cp_sql_scalar(
+      r->st, PREP(r, "SELECT min(expiry_ms) FROM ocpp16_reservation WHERE id > 0", NULL), CP_NEVER);
 }
 
 int cp_reservation_use(cp_reservations *r, int connector, const char *token, const char *group) {
-  int id =
-      (int)cp_sql_scalar(r->st,
-                         PREP(r,
-                              "SELECT id FROM ocpp16_reservation WHERE connector IN (?, 0)"
-                              " AND (tag = ? COLLATE NOCASE OR (parent IS NOT NULL AND parent <> ''"
-                              " AND parent = ? COLLATE NOCASE)) ORDER BY connector DESC LIMIT 1",
-                              "iss", (int64_t)connector, token ? token : "", group ? group : ""),
-                         0);
+  int id = (int)cp_sql_scalar(
+      r->st,
+      PREP(r,
+           "SELECT id FROM ocpp16_reservation WHERE id > 0 AND connector IN (?, 0)"
+           " AND (tag = ? COLLATE NOCASE OR (parent IS NOT NULL AND parent <> ''"
+           " AND parent = ? COLLATE NOCASE)) ORDER BY connector DESC LIMIT 1",
+           "iss", (int64_t)connector, token ? token : "", group ? group : ""),
+      0);
   if (id) remove_id(r, id);
   return id;
 }
@@ -96,7 +97,7 @@ int cp_reservation_use(cp_reservations *r, int connector, const char *token, con
 int cp_reservations_list(cp_reservations *r, cp_reservation *out, int max) {
   sqlite3_stmt *s = PREP(r,
                          "SELECT id, connector, tag, parent, expiry_ms FROM ocpp16_reservation"
-                         " ORDER BY id",
+                         " WHERE id > 0 ORDER BY id",
                          NULL);
   int n = 0;
   while (s && n < max && sqlite3_step(s) == SQLITE_ROW) {

@@ -4,7 +4,10 @@
  * its group, until an expiry) and which connectors it set inoperative; both
  * kept across restarts. Protocol-neutral (OCPP 1.6 ReserveNow /
  * ChangeAvailability, 2.0.1 ReserveNow / ChangeAvailability map onto it);
- * time is passed in. Every write is a synchronous SQLite commit.
+ * time is passed in. Every write is a synchronous SQLite commit. The table
+ * also holds the local reservations of src/reservation (negative ids, with a
+ * start time): these functions leave them alone, except that a local one
+ * makes cp_reservation_add answer OCCUPIED on its connector.
  */
 #ifndef BORNE_CHARGEPOINT_RESERVATIONS_H
 #define BORNE_CHARGEPOINT_RESERVATIONS_H

@@ -18,6 +18,7 @@
 #include "mqtt/mqtt_module.h"
 #include "ocmf/ocmf_module.h"
 #include "ocpp/ocpp_module.h"
+#include "reservation/reservation_module.h"
 #include "shunt_trip/shunt_trip_module.h"
 #include "site/site_module.h"
 #include "tamper/tamper_module.h"
@@ -26,14 +27,15 @@
 #include "api/api_module.h"
 
 static const station_attach_fn attach_list[] = {
-    api_attach,        /* the REST API: first, before the web page's catch-all file route */
-    tariff_attach,     /* prices: each session's tariff, recorded at its start */
-    meter_attach,      /* Modbus meters: before the modules that read meters */
-    grid_attach,       /* Linky TIC / P1 line, CT clamps, control contact (grid.source) */
-    tamper_attach,     /* the cover/tamper switch: before OCPP, whose hook gets its first alarm */
-    shunt_trip_attach, /* the breaker's shunt release: before the self-test it may trip on */
-    energy_attach,     /* load management: after the meters, reads their samples */
-    ocpp_attach,       /* OCPP back end (ocpp.url, any ocpp.version): starts connecting early */
+    api_attach,         /* the REST API: first, before the web page's catch-all file route */
+    tariff_attach,      /* prices: each session's tariff, recorded at its start */
+    reservation_attach, /* local reservations (/api/v1/reservations): a route before the page's */
+    meter_attach,       /* Modbus meters: before the modules that read meters */
+    grid_attach,        /* Linky TIC / P1 line, CT clamps, control contact (grid.source) */
+    tamper_attach,      /* the cover/tamper switch: before OCPP, whose hook gets its first alarm */
+    shunt_trip_attach,  /* the breaker's shunt release: before the self-test it may trip on */
+    energy_attach,      /* load management: after the meters, reads their samples */
+    ocpp_attach,        /* OCPP back end (ocpp.url, any ocpp.version): starts connecting early */
     NULL,
 };
 

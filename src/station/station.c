@@ -405,8 +405,10 @@ static void handle_notes(station *st, sc_notes *notes, int depth) {
                station_local_refusal(st, requests[i].uid));
     }
     sc_notes more = {0};
-    sc_auth_result_allowed(&st->core, requests[i].id, ok, ok ? user : NULL, NULL, allowed,
-                           now_of(st), &more);
+    /* the user's name is the badge's group: a local reservation for a user
+     * (src/reservation) admits each of the user's badges */
+    sc_auth_result_allowed(&st->core, requests[i].id, ok, ok ? user : NULL,
+                           ok && user[0] ? user : NULL, allowed, now_of(st), &more);
     handle_notes(st, &more, depth + 1);
   }
   arm_core_timer(st);

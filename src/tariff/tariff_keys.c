@@ -17,6 +17,11 @@ static const cfg_key_def rows[] = {
      "its CSV; shown on the public page /c/N before charging. 0 with tariff.price_hour 0: no "
      "price (sessions carry no cost).",
      NULL, NULL},
+    {"tariff.price_kwh_offpeak", CFG_NUMBER, "0", 0, 1000, NULL, true,
+     "Price per kWh taken off-peak, inside the charging windows (schedule.windows), in "
+     "tariff.currency; each session counts its off-peak energy (energy_offpeak_wh). 0: every kWh "
+     "at tariff.price_kwh.",
+     NULL, NULL},
     {"tariff.price_hour", CFG_NUMBER, "0", 0, 1000, NULL, true,
      "Price per hour of occupancy (from the start of a session to its end, charging or not), "
      "in tariff.currency, added to the energy's.",

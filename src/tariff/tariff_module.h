@@ -21,6 +21,10 @@ void tariff_now(const struct config *cfg, tariff *out);
  * then, or a session older than the module). */
 int tariff_of_session(struct station *st, int64_t session_id, tariff *out);
 
+/* The energy session_id took off-peak (inside the charging windows), so far;
+ * -1 when the session had no tariff. */
+double tariff_offpeak_wh(struct station *st, int64_t session_id);
+
 /* Attach the tariff module (listed in main/modules.c). */
 int tariff_attach(struct station *st, char *err, size_t errlen);
 

@@ -145,20 +145,61 @@ void web_events_close(web_ctx *w) {
   uv_close((uv_handle_t *)&w->heartbeat, NULL);
 }
 
+static int get_site_readings(void *ctx, const http_request *req, http_response *res);
+
 void api_web_events_routes(web_ctx *w) {
   uv_timer_init(w->st->loop, &w->heartbeat);
   w->heartbeat.data = w;
   uv_unref((uv_handle_t *)&w->heartbeat);
   http_add_route(w->st->http, &(http_route){"GET", "/api/v1/events/stream", get_stream, w});
+  http_add_route(w->st->http, &(http_route){"GET", "/api/v1/site/readings", get_site_readings, w});
 }
 
 /* The building's load per phase as a grid input measured it, with the site
  * limit, for the dashboard's live chart of the site against its limit
  * (`event: site_reading`, at most one a second, only while someone listens). */
+/* Keep the reading in the two hours' ring: one point per 10 s step. */
+static void keep_site(web_ctx *w, const grid_sample *g) {
+  double a = g->current_a[0];
+  for (int i = 1; i < 3; i++)
+    if (g->current_a[i] > a) a = g->current_a[i];
+  const char *limit = config_get(w->st->cfg, "site.limit_a");
+  double lim = limit && limit[0] ? config_get_number(w->st->cfg, "site.limit_a") : -1;
+  if (w->site_count) {
+    web_site_point *last = &w->site[(w->site_head + WEB_SITE_POINTS - 1) % WEB_SITE_POINTS];
+    if (g->at >= last->at && g->at - last->at < WEB_SITE_STEP_MS) {
+      if (a > last->amps) last->amps = a;
+      last->limit_a = lim;
+      return;
+    }
+  }
+  w->site[w->site_head] = (web_site_point){.at = g->at, .amps = a, .limit_a = lim};
+  w->site_head = (w->site_head + 1) % WEB_SITE_POINTS;
+  if (w->site_count < WEB_SITE_POINTS) w->site_count++;
+}
+
+/* GET /api/v1/site/readings: the ring, oldest first. */
+static int get_site_readings(void *ctx, const http_request *req, http_response *res) {
+  web_ctx *w = ctx;
+  (void)req;
+  json_t *a = json_array();
+  for (int i = 0; i < w->site_count; i++) {
+    const web_site_point *p =
+        &w->site[(w->site_head + WEB_SITE_POINTS - w->site_count + i) % WEB_SITE_POINTS];
+    json_array_append_new(a, json_pack("{s:o, s:f, s:o}", "time", json_time(p->at), "current_a",
+                                       p->amps, "limit_a",
+                                       p->limit_a >= 0 ? json_real(p->limit_a) : json_null()));
+  }
+  http_json_body(res, json_pack("{s:i, s:o}", "step_s", WEB_SITE_STEP_MS / 1000, "readings", a));
+  return 0;
+}
+
 static void on_grid(void *ctx, const char *source, const grid_sample *g) {
   web_ctx *w = ctx;
   (void)source;
-  if (w->stream_count == 0 || !g->has_current) return;
+  if (!g->has_current) return;
+  keep_site(w, g);
+  if (w->stream_count == 0) return;
   int64_t now = web_now(w);
   if (now - w->site_sent < 1000) return;
   w->site_sent = now;

@@ -114,7 +114,7 @@ test('the history is right, per user and badge, in JSON and CSV', async () => {
   assert.equal(csv.status, 200);
   assert.match(csv.headers.get('content-type'), /text\/csv/);
   const lines = csv.body.trim().split('\n');
-  assert.equal(lines[0], 'id,connector,badge,user,start,stop,meter_start_wh,meter_stop_wh,energy_wh,stop_reason,active,cost,currency,start_local,stop_local');
+  assert.equal(lines[0], 'id,connector,badge,user,start,stop,meter_start_wh,meter_stop_wh,energy_wh,stop_reason,active,cost,currency,start_local,stop_local,energy_offpeak_wh');
   assert.equal(lines.length, 3);
   const row12 = lines.find((l) => l.includes('Room 12')).split(',');
   assert.equal(Number(row12[0]), byUser['Room 12'].id);

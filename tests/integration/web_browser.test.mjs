@@ -719,7 +719,7 @@ test('costs: the price on the public page, the cost per session and per guest in
     await st.waitStatus(1, 'Preparing');
     assert.equal(st.ctl('tap', '04A1B2C3').code, 0);
     await st.waitStatus(1, 'Charging');
-    assert.deepEqual((await st.connector(1)).session.tariff, { price_kwh: 0.25, price_hour: 1, currency: 'EUR' });
+    assert.deepEqual((await st.connector(1)).session.tariff, { price_kwh: 0.25, price_kwh_offpeak: 0, price_hour: 1, currency: 'EUR' });
     // the dashboard shows the cost so far, growing live
     await page.goto(`${st.url}/`);
     await login(page, 'owner', pins.owner);
@@ -823,7 +823,7 @@ test('dates and times in the page\'s language and the station\'s zone, typed dat
     await page.waitForFunction((want) => document.querySelector('[data-test=start]')?.textContent === want, inTokyo('en-GB'));
     // the CSV keeps UTC and adds the station's local times
     const csv = (await st.api('GET', '/api/v1/sessions?format=csv')).body.trim().split('\n');
-    assert.match(csv[0], /,start_local,stop_local$/);
+    assert.match(csv[0], /,start_local,stop_local,energy_offpeak_wh$/);
     const local = new Date(Date.parse(s.start) + 9 * 3600000).toISOString().slice(0, 19);
     assert.ok(csv[1].includes(`,${s.start},`) && csv[1].includes(`,${local}+09:00,`), csv[1]);
   } finally { await st.stop(); st.cleanup(); }

@@ -41,6 +41,21 @@ static void a_tariff_needs_a_price(void **state) {
   assert_true(tariff_is_set(&(tariff){.price_hour = 0.5}));
 }
 
+static void offpeak_energy_at_its_price(void **state) {
+  (void)state;
+  tariff t = {.price_kwh = 0.30, .price_kwh_offpeak = 0.10, .price_hour = 1, .currency = "EUR"};
+  /* 10 kWh of which 6 off-peak, 1 h: 4 * 0.30 + 6 * 0.10 + 1 */
+  assert_float_equal(tariff_cost_offpeak(&t, 10000, 6000, 3600000), 2.8, 1e-9);
+  /* more off-peak than energy (a reading's jitter) counts as all of it */
+  assert_float_equal(tariff_cost_offpeak(&t, 10000, 12000, 0), 1.0, 1e-9);
+  assert_float_equal(tariff_cost_offpeak(&t, 10000, -5, 0), 3.0, 1e-9);
+  /* no off-peak price: every kWh at price_kwh, as tariff_cost */
+  tariff d = {.price_kwh = 0.30, .currency = "EUR"};
+  assert_float_equal(tariff_cost_offpeak(&d, 10000, 6000, 0), 3.0, 1e-9);
+  assert_float_equal(tariff_cost(&t, 10000, 0), 3.0, 1e-9);
+  assert_true(tariff_is_set(&(tariff){.price_kwh_offpeak = 0.1}));
+}
+
 static void currency_is_three_capital_letters(void **state) {
   (void)state;
   assert_true(tariff_currency_valid("EUR"));
@@ -58,6 +73,7 @@ int main(void) {
       cmocka_unit_test(energy_and_occupancy_add_up),
       cmocka_unit_test(cents_round_half_away_from_zero),
       cmocka_unit_test(a_tariff_needs_a_price),
+      cmocka_unit_test(offpeak_energy_at_its_price),
       cmocka_unit_test(currency_is_three_capital_letters),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
