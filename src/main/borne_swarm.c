@@ -23,6 +23,7 @@
 
 #include "keys/key_tables.h"
 #include "main/modules.h"
+#include "ocpp/ocpp_transport.h"
 #include "station/station.h"
 #include "swarm/swarm_scenario.h"
 #include "hal/hal_sim.h"
@@ -890,6 +891,8 @@ int main(int argc, char **argv) {
     rl.rlim_cur = rl.rlim_max;
     setrlimit(RLIMIT_NOFILE, &rl);
   }
+  /* one lws client context for every station's link, its tables sized by that limit */
+  ocpp_transport_set_context_fds(0);
 
   umask(077);
   if (!o->data_dir) {
