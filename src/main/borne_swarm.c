@@ -400,7 +400,7 @@ static int open_station(swarm *sw, member *mb, char *err, size_t errlen) {
   if (!mb->st) return snprintf(err, errlen, "out of memory"), -1;
   /* swarm: no HTTP server per station, a lean database connection */
   station_options so = {
-      .data_dir = mb->dir, .cfg = mb->cfg, .parts = &borne_station_parts, .swarm = true};
+      .data_dir = mb->dir, .cfg = mb->cfg, .parts = &borne_swarm_station_parts, .swarm = true};
   if (station_open(mb->st, sw->loop, &so, err, errlen) != 0) {
     /* its handles close while the loop runs; like borned, the value is
      * only freed (no station_free after a failed open), at the end */
@@ -893,6 +893,7 @@ int main(int argc, char **argv) {
   }
   /* one lws client context for every station's link, its tables sized by that limit */
   ocpp_transport_set_context_fds(0);
+  ocpp_transport_set_rx_buffer(512); /* per link; larger messages come in pieces */
 
   umask(077);
   if (!o->data_dir) {

@@ -44,3 +44,13 @@ static const station_attach_fn attach_list[] = {
 };
 
 const station_parts borne_station_parts = {.attach = attach_list, .tls_files = web_tls_files};
+
+/* borne-swarm's stations (docs/swarm.md): the same list without the local web
+ * page, which nobody can open (no HTTP server in swarm mode). */
+static const station_attach_fn swarm_attach_list[] = {
+    api_attach,           tariff_attach, meter_attach,  grid_attach,    tamper_attach,
+    shunt_trip_attach,    energy_attach, ocpp16_attach, ocpp201_attach, ocmf_attach,
+    modbus_server_attach, site_attach,   mqtt_attach,   NULL,
+};
+
+const station_parts borne_swarm_station_parts = {.attach = swarm_attach_list};

@@ -49,6 +49,7 @@
 
 #define MOD "ocpp"
 #define RX_MAX (4u * 1024u * 1024u) /* a larger message is refused */
+#define RX_KEEP 4096u               /* a larger receive buffer is freed after its message */
 
 typedef struct frame {
   struct frame *next;
@@ -164,7 +165,10 @@ static void release(ocpp_transport *t) {
 static shared_ctx *shared_list; /* the live contexts, one per loop */
 static unsigned context_fd_limit = 8;
 
+static size_t rx_chunk; /* 0: lws's default (its service buffer, 4 kB) */
+
 void ocpp_transport_set_context_fds(unsigned fd_limit) { context_fd_limit = fd_limit; }
+void ocpp_transport_set_rx_buffer(size_t bytes) { rx_chunk = bytes; }
 
 static size_t bucket_of(const shared_ctx *sc, uintptr_t serial) {
   return (size_t)(serial * 0x9E3779B97F4A7C15u) & (sc->nbucket - 1);
@@ -335,7 +339,8 @@ static void shared_put(shared_ctx *sc) {
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len);
 
-static const struct lws_protocols protocols[] = {
+/* rx_buffer_size: lws's receive buffer per connection (ocpp_transport_set_rx_buffer) */
+static struct lws_protocols protocols[] = {
     {"borne-ocpp", callback, 0, 0, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
@@ -442,6 +447,7 @@ static shared_vhost *vhost_get(ocpp_transport *t) {
   struct lws_context_creation_info info;
   memset(&info, 0, sizeof info);
   info.port = CONTEXT_PORT_NO_LISTEN;
+  protocols[0].rx_buffer_size = rx_chunk;
   info.protocols = protocols;
   info.user = v;
   /* process-wide only so that vhost names (seen in lws logs) never repeat */
@@ -822,7 +828,7 @@ static int on_receive(ocpp_transport *t, struct lws *wsi, const void *in, size_t
       t->rx_overflow = true;
     } else {
       if (t->rx_len + len + 1 > t->rx_cap) {
-        size_t cap = t->rx_cap ? t->rx_cap : 4096;
+        size_t cap = t->rx_cap ? t->rx_cap : (rx_chunk ? rx_chunk : 4096);
         while (cap < t->rx_len + len + 1) cap *= 2;
         unsigned char *n = realloc(t->rx, cap);
         if (!n) return -1;
@@ -845,6 +851,13 @@ static int on_receive(ocpp_transport *t, struct lws *wsi, const void *in, size_t
   t->rx[n] = 0;
   t->st.last_rx_ms = clock_wall_ms();
   if (t->ev.received) t->ev.received(t->ev.ctx, (const char *)t->rx, n);
+  /* a large message (a local list, a charging profile) does not keep its
+   * buffer: a swarm's thousands of idle links hold small ones */
+  if (t->rx_cap > RX_KEEP && t->rx_len == 0) {
+    free(t->rx);
+    t->rx = NULL;
+    t->rx_cap = 0;
+  }
   return 0;
 }
 

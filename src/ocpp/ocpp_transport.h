@@ -67,6 +67,11 @@ typedef struct ocpp_transport ocpp_transport;
  * sizes them by the process's descriptor limit, for many stations in one
  * process (borne-swarm). */
 void ocpp_transport_set_context_fds(unsigned fd_limit);
+/* lws's receive buffer per connection, for vhosts made from now on: 0 (the
+ * default) is lws's 4 kB; borne-swarm sets 512 bytes. A larger message comes
+ * in pieces and is put together in the link's own buffer, grown as needed
+ * (up to 4 MB) and freed after a message larger than 4 kB. */
+void ocpp_transport_set_rx_buffer(size_t bytes);
 
 /* Starts connecting at once. A configuration error is not fatal: the state
  * is DISABLED with the reason in last_error (the installer fixes the key and

@@ -155,6 +155,45 @@ test('--ocpp 2.0.1: the stations speak 2.0.1 to a strict 2.0.1 back end, outage 
   }
 });
 
+// borne-swarm's links read with a 512-byte lws buffer (docs/swarm.md): a
+// CALL many times larger arrives in pieces and must be put together whole.
+test('large CALLs from the back end reach a swarm station whole (512-byte receive buffer)', { timeout: 60000 }, async () => {
+  const csms = await new Csms({ bootInterval: 300 }).listen();
+  const dir = tempDataDir();
+  const proc = spawn(SWARM, ['--csms', csms.url, '--stations', '1', '--id-prefix', 'BIG', '--duration', '120s',
+    '--progress', '0', '--report', join(dir, 'report.json'), '--data-dir', join(dir, 'stations')],
+  { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  proc.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise((resolve) => proc.on('exit', (code) => resolve(code)));
+  try {
+    await csms.waitCall('BootNotification', { timeoutMs: 40000 });
+    // about 40 kB: 600 badges
+    const list = [];
+    for (let i = 0; i < 600; i++) list.push({ idTag: `BIGLIST${String(i).padStart(5, '0')}`, idTagInfo: { status: i % 7 ? 'Accepted' : 'Blocked', expiryDate: '2030-01-01T00:00:00.000Z' } });
+    assert.ok(JSON.stringify(list).length > 40000);
+    assert.equal((await csms.call('SendLocalList', { listVersion: 7, updateType: 'Full', localAuthorizationList: list })).status, 'Accepted');
+    assert.equal((await csms.call('GetLocalListVersion', {})).listVersion, 7);
+    // a charging profile of 24 periods (ChargingScheduleMaxPeriods), about 1.3 kB
+    const periods = [];
+    for (let i = 0; i < 24; i++) periods.push({ startPeriod: i * 1800, limit: 6 + (i % 10), numberPhases: 3 });
+    const profile = { chargingProfileId: 42, stackLevel: 1, chargingProfilePurpose: 'TxDefaultProfile', chargingProfileKind: 'Absolute',
+      chargingSchedule: { chargingRateUnit: 'A', startSchedule: new Date(Date.now() - 60000).toISOString(), duration: 86400, chargingSchedulePeriod: periods } };
+    assert.ok(JSON.stringify(profile).length > 1200); // 2.5 times the buffer
+    assert.equal((await csms.call('SetChargingProfile', { connectorId: 1, csChargingProfiles: profile })).status, 'Accepted');
+    assert.equal((await csms.call('ClearChargingProfile', { id: 42 })).status, 'Accepted');
+    // the link is still up and answers small CALLs after the large ones
+    assert.equal((await csms.call('GetLocalListVersion', {})).listVersion, 7);
+    csms.assertNoViolations();
+  } finally {
+    proc.kill('SIGTERM');
+    const code = await exited;
+    await csms.close();
+    rmSync(dir, { recursive: true, force: true });
+    assert.equal(code, 0, stderr);
+  }
+});
+
 test('--ocpp 2.1 is refused for now with a clear message', async () => {
   const { code, stderr } = await runSwarm(['--csms', 'ws://127.0.0.1:9/', '--ocpp', '2.1']);
   assert.equal(code, 2);
