@@ -308,6 +308,10 @@ static void watch_links(swarm *sw) {
     if (!mb->st) continue;
     json_t *ocpp;
     json_t *o = ocpp_status(mb, &ocpp);
+    /* the report's `booted`: seen here each second, not only when a progress
+     * line is written (a station cut off re-registers after the outage) */
+    const char *reg = json_string_value(json_object_get(ocpp, "registration"));
+    if (reg && strcmp(reg, "Accepted") == 0) mb->booted_once = true;
     unsigned n = (unsigned)json_integer_value(json_object_get(ocpp, "reconnects"));
     if (n > mb->reconnects_seen && !mb->outage) {
       char kind[64];
