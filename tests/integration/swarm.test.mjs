@@ -7,11 +7,9 @@
 // queue their transaction messages and flush them when the line comes back,
 // and the report's counts and latencies agree with what the back end saw.
 // Then a misbehaving back end, a refused port and TLS against a plain server.
-// Not here yet, the size (200 stations, a 30 s outage of 20 %, a boot
-// storm): on 2026-12-06 the boot storm crashed borne-swarm once in a few runs
-// (a segfault in uv_poll_start under lws_client_connect_via_info, after the
-// descriptor double close of util/fd_quarantine.h was fixed). Runs under
-// LeakSanitizer without suppressions (the stations share one lws context).
+// The size (200 stations, an outage of 20 %, a boot storm) is
+// swarm_storm.test.mjs. Runs under LeakSanitizer without suppressions (the
+// stations share one lws context).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
