@@ -23,6 +23,7 @@
 
 #include "keys/key_tables.h"
 #include "main/modules.h"
+#include "ocpp/ocpp_transport.h"
 #include "station/station.h"
 #include "swarm/swarm_scenario.h"
 #include "hal/hal_sim.h"
@@ -65,6 +66,8 @@ typedef struct {
   int32_t *lat;      /* ms of every answered CALL */
   size_t nlat, clat; /* used, capacity */
   long window_count; /* since the last progress line */
+  int32_t *win;      /* ms of the CALLs answered since the last progress line */
+  size_t nwin, cwin;
 } action_stat;
 
 typedef struct {
@@ -207,7 +210,17 @@ static void on_traffic(void *ctx, const char *action, bool from_csms, int64_t la
     a->lat = grown;
     a->clat = cap;
   }
-  a->lat[a->nlat++] = latency_ms > INT32_MAX ? INT32_MAX : (int32_t)latency_ms;
+  int32_t ms = latency_ms > INT32_MAX ? INT32_MAX : (int32_t)latency_ms;
+  a->lat[a->nlat++] = ms;
+  if (sw->o.progress_s <= 0) return;
+  if (a->nwin == a->cwin) {
+    size_t cap = a->cwin ? 2 * a->cwin : 64;
+    int32_t *grown = realloc(a->win, cap * sizeof *grown);
+    if (!grown) return;
+    a->win = grown;
+    a->cwin = cap;
+  }
+  a->win[a->nwin++] = ms;
 }
 
 static void on_started(void *ctx, int connector, const station_session_info *s) {
@@ -229,17 +242,21 @@ static int cmp_i32(const void *a, const void *b) {
 }
 
 /* p50/p95/p99 (nearest rank) of an action's latencies; false without any. */
-static bool percentiles(action_stat *a, double out[3]) {
-  if (a->nlat == 0) return false;
-  qsort(a->lat, a->nlat, sizeof a->lat[0], cmp_i32);
+static bool percentiles_of(int32_t *v, size_t n, double out[3]) {
+  if (n == 0) return false;
+  qsort(v, n, sizeof v[0], cmp_i32);
   static const double q[3] = {0.50, 0.95, 0.99};
   for (int i = 0; i < 3; i++) {
-    size_t rank = (size_t)(q[i] * (double)a->nlat + 0.999999);
+    size_t rank = (size_t)(q[i] * (double)n + 0.999999);
     if (rank < 1) rank = 1;
-    if (rank > a->nlat) rank = a->nlat;
-    out[i] = a->lat[rank - 1];
+    if (rank > n) rank = n;
+    out[i] = v[rank - 1];
   }
   return true;
+}
+
+static bool percentiles(action_stat *a, double out[3]) {
+  return percentiles_of(a->lat, a->nlat, out);
 }
 
 static long rss_kb(void) {
@@ -291,6 +308,10 @@ static void watch_links(swarm *sw) {
     if (!mb->st) continue;
     json_t *ocpp;
     json_t *o = ocpp_status(mb, &ocpp);
+    /* the report's `booted`: seen here each second, not only when a progress
+     * line is written (a station cut off re-registers after the outage) */
+    const char *reg = json_string_value(json_object_get(ocpp, "registration"));
+    if (reg && strcmp(reg, "Accepted") == 0) mb->booted_once = true;
     unsigned n = (unsigned)json_integer_value(json_object_get(ocpp, "reconnects"));
     if (n > mb->reconnects_seen && !mb->outage) {
       char kind[64];
@@ -346,16 +367,32 @@ static void progress(swarm *sw, double elapsed_s, double window_s) {
     sw->actions[i].window_count = 0;
   }
   for (int i = 0; i < sw->nerrors; i++) errs += sw->errors[i].count;
+  /* the back end's latency over the window (since the last line), every
+   * action together on the first line, then each action answered in it */
+  size_t nall = 0;
+  for (int i = 0; i < sw->nactions; i++) nall += sw->actions[i].nwin;
+  int32_t *all = nall ? malloc(nall * sizeof *all) : NULL;
+  size_t k = 0;
+  for (int i = 0; all && i < sw->nactions; i++) {
+    memcpy(all + k, sw->actions[i].win, sw->actions[i].nwin * sizeof *all);
+    k += sw->actions[i].nwin;
+  }
+  double p[3];
+  char lat[96] = "latency -";
+  if (all && percentiles_of(all, nall, p))
+    snprintf(lat, sizeof lat, "latency p50 %.0f p95 %.0f p99 %.0f ms", p[0], p[1], p[2]);
+  free(all);
   fprintf(stderr,
           "[%6.0fs] stations %d/%d  connected %d  booting %d  booted %d  charging %d  "
-          "offline %d  queued %d | %.0f msg/s | errors %ld\n",
+          "offline %d  queued %d | %.0f msg/s | %s | errors %ld\n",
           elapsed_s, sw->opened, sw->o.stations, c.connected, c.booting, c.booted, c.charging,
-          c.offline, c.queued, window_s > 0 ? (double)msgs / window_s : 0.0, errs);
+          c.offline, c.queued, window_s > 0 ? (double)msgs / window_s : 0.0, lat, errs);
   for (int i = 0; i < sw->nactions; i++) {
-    double p[3];
-    if (percentiles(&sw->actions[i], p))
+    action_stat *a = &sw->actions[i];
+    if (percentiles_of(a->win, a->nwin, p))
       fprintf(stderr, "          %-28s n=%-7ld p50 %4.0f ms  p95 %4.0f ms  p99 %4.0f ms\n",
-              sw->actions[i].action, (long)sw->actions[i].nlat, p[0], p[1], p[2]);
+              a->action, (long)a->nwin, p[0], p[1], p[2]);
+    a->nwin = 0;
   }
 }
 
@@ -399,7 +436,7 @@ static int open_station(swarm *sw, member *mb, char *err, size_t errlen) {
   if (!mb->st) return snprintf(err, errlen, "out of memory"), -1;
   /* swarm: no HTTP server per station, a lean database connection */
   station_options so = {
-      .data_dir = mb->dir, .cfg = mb->cfg, .parts = &borne_station_parts, .swarm = true};
+      .data_dir = mb->dir, .cfg = mb->cfg, .parts = &borne_swarm_station_parts, .swarm = true};
   if (station_open(mb->st, sw->loop, &so, err, errlen) != 0) {
     /* its handles close while the loop runs; like borned, the value is
      * only freed (no station_free after a failed open), at the end */
@@ -890,6 +927,9 @@ int main(int argc, char **argv) {
     rl.rlim_cur = rl.rlim_max;
     setrlimit(RLIMIT_NOFILE, &rl);
   }
+  /* one lws client context for every station's link, its tables sized by that limit */
+  ocpp_transport_set_context_fds(0);
+  ocpp_transport_set_rx_buffer(512); /* per link; larger messages come in pieces */
 
   umask(077);
   if (!o->data_dir) {
@@ -958,7 +998,10 @@ int main(int argc, char **argv) {
   uv_run(&loop, UV_RUN_DEFAULT);
   uv_loop_close(&loop);
   if (sw->temp_data) remove_tree(sw->tmp_dir);
-  for (int i = 0; i < sw->nactions; i++) free(sw->actions[i].lat);
+  for (int i = 0; i < sw->nactions; i++) {
+    free(sw->actions[i].lat);
+    free(sw->actions[i].win);
+  }
   for (int i = 0; i < sw->nfailed; i++) free(sw->failed[i]);
   free(sw->dead);
   free(sw->failed);

@@ -52,3 +52,12 @@ static const station_attach_fn attach_late_list[] = {
 
 const station_parts borne_station_parts = {
     .attach = attach_list, .attach_late = attach_late_list, .tls_files = web_tls_files};
+
+/* borne-swarm's stations (docs/swarm.md): the same lists without the local web
+ * page, which nobody can open (no HTTP server in swarm mode). */
+static const station_attach_fn swarm_attach_late_list[] = {
+    ocmf_attach, modbus_server_attach, site_attach, mqtt_attach, NULL,
+};
+
+const station_parts borne_swarm_station_parts = {.attach = attach_list,
+                                                 .attach_late = swarm_attach_late_list};

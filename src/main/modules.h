@@ -9,5 +9,7 @@
 #include "station/station.h"
 
 extern const station_parts borne_station_parts;
+/* The same modules without the local web page: borne-swarm's stations. */
+extern const station_parts borne_swarm_station_parts;
 
 #endif

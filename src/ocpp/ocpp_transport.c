@@ -2,21 +2,26 @@
  * OCPP WebSocket client over libwebsockets 4.1 on a foreign libuv loop (see
  * ocpp_transport.h).
  *
- * One lws context for the transport's life and one vhost per configuration
- * ("generation"): the TLS settings of an lws client live in its vhost, so a
- * new URL, CA or client certificate gets a fresh vhost and the old one is
- * destroyed. The context itself is torn down at close the way
- * src/http/http_server.c explains (first lws_context_destroy(), then, once
- * lws's own handles are closed, the second call). Callbacks from a vhost
- * that is being destroyed, or from a connection that was replaced, are
- * ignored.
+ * One lws client context per libuv loop, shared by every transport on it (a
+ * swarm's thousands of stations, borned's one), and one vhost per distinct
+ * TLS configuration (the TLS settings of an lws client live in its vhost),
+ * shared by the transports that use it: a new URL keeps the vhost, a new CA
+ * or client certificate (or the same file rewritten) gets another one, and a
+ * vhost nobody uses is destroyed. A connection carries a serial, unique in
+ * the context, as its opaque user data; the context's table finds the
+ * transport whose current attempt it is, and the callbacks of any other
+ * (replaced, dropped, its transport closed) are ignored. A dropped connection
+ * is killed by lws at its next turn. The context goes with the loop's last
+ * transport, torn down the way src/http/http_server.c explains (first
+ * lws_context_destroy(), then, once lws's own handles are closed, the second
+ * call).
  *
  * TLS failures: lws reports a refused certificate or a failed handshake as
  * "SSL err 1: error:00000001:lib(0)::reason(1)". What OpenSSL said is caught
  * on the way instead, by an OpenSSL info callback on the vhost's client
  * SSL_CTX (set when lws makes it, LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_
- * VERIFY_CERTS): at the fatal alert either side sends, the certificate's
- * verify result, OpenSSL's error and the alert; last_error says it in words
+ * VERIFY_CERTS; the connection's socket names its transport): at the fatal alert either side sends,
+ * the certificate's verify result, OpenSSL's error and the alert; last_error says it in words
  * (util/tls_reason.h). lws's own LWS_CALLBACK_SSL_INFO cannot be used: lws
  * 4.1.6 reads the client SSL_CTX's private data as its context and crashes.
  *
@@ -35,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "util/clock.h"
 #include "util/fd_quarantine.h"
@@ -43,6 +49,7 @@
 
 #define MOD "ocpp"
 #define RX_MAX (4u * 1024u * 1024u) /* a larger message is refused */
+#define RX_KEEP 4096u               /* a larger receive buffer is freed after its message */
 
 typedef struct frame {
   struct frame *next;
@@ -50,18 +57,45 @@ typedef struct frame {
   unsigned char buf[]; /* LWS_PRE bytes, then the text */
 } frame;
 
-typedef struct generation {
-  struct ocpp_transport *t;
-  struct lws_vhost *vh;
-  char name[24]; /* vhost names stay distinct while an old one is dying */
-  bool dying;
-} generation;
+/* The lws client context shared by every transport on one uv loop (a
+ * swarm's stations, or borned's one link), and its vhosts: one per distinct
+ * TLS configuration (plain ws:// is one more), shared by the transports that
+ * use it. Connections are told apart by a serial, unique in the context, in
+ * their opaque user data: the context's table finds the transport whose
+ * current attempt it is; any other connection is stale and ignored. */
+typedef struct shared_ctx shared_ctx;
 
-struct ocpp_transport {
+typedef struct shared_vhost {
+  struct shared_vhost *next;
+  shared_ctx *sc;
+  struct lws_vhost *vh;
+  char *key; /* "tls\nca\ncert\nkey" or "plain" */
+  int users;
+  char name[24]; /* vhost names stay distinct while an old one is dying */
+} shared_vhost;
+
+struct shared_ctx {
+  shared_ctx *next;
   fd_quarantine fdq; /* the context's teardown (util/fd_quarantine.h) */
   uv_loop_t *loop;
   struct lws_context *ctx;
   uv_idle_t reaper;
+  int users; /* transports */
+  shared_vhost *vhosts;
+  uintptr_t serial;               /* the last connection serial handed out */
+  struct ocpp_transport **bucket; /* by current serial, chained through t->hnext */
+  size_t nbucket, count;
+  struct ocpp_transport **by_fd; /* the current attempt's socket (TLS diagnostics) */
+  size_t nfd;
+  void **orphans; /* wsis that may leave their uv_poll watcher behind (orphan_note) */
+  size_t norphans, orphans_cap;
+};
+
+struct ocpp_transport {
+  uv_loop_t *loop;
+  shared_ctx *sc;
+  struct ocpp_transport *hnext; /* in sc's serial table */
+  int fd;                       /* in sc->by_fd, -1 none */
   ocpp_transport_events ev;
   /* configuration (owned copies) */
   char *url, *cp_id, *subprotocol, *password, *ca_file, *cert_file, *key_file;
@@ -72,9 +106,9 @@ struct ocpp_transport {
   bool tls;
   lws_retry_bo_t validity;
 
-  generation *gen;
+  shared_vhost *gen; /* the vhost of the current configuration */
   struct lws *wsi;
-  uintptr_t serial; /* of the current connection attempt (lws opaque user data) */
+  uintptr_t serial; /* of the current connection attempt (lws opaque user data), 0 none */
   frame *out_head, *out_tail;
   unsigned char *rx;
   size_t rx_len, rx_cap;
@@ -94,7 +128,7 @@ struct ocpp_transport {
   int tls_error; /* SSL_R_*, -1 another library's error, 0 none */
   char tls_error_text[120];
   bool closing;
-  int open; /* our handles and generations still alive */
+  int open; /* our handles still alive */
 };
 
 static void set_state(ocpp_transport *t, ocpp_link_state s) {
@@ -126,60 +160,187 @@ static void release(ocpp_transport *t) {
   free(t);
 }
 
-/* ---------- the lws context and its generations (vhosts) ---------- */
+/* ---------- the shared lws context, its vhosts and its connection table ---------- */
+
+static shared_ctx *shared_list; /* the live contexts, one per loop */
+static unsigned context_fd_limit = 8;
+
+static size_t rx_chunk; /* 0: lws's default (its service buffer, 4 kB) */
+
+void ocpp_transport_set_context_fds(unsigned fd_limit) { context_fd_limit = fd_limit; }
+void ocpp_transport_set_rx_buffer(size_t bytes) { rx_chunk = bytes; }
+
+static size_t bucket_of(const shared_ctx *sc, uintptr_t serial) {
+  return (size_t)(serial * 0x9E3779B97F4A7C15u) & (sc->nbucket - 1);
+}
+
+static void table_remove(ocpp_transport *t) {
+  shared_ctx *sc = t->sc;
+  if (!t->serial || !sc->nbucket) return;
+  for (ocpp_transport **p = &sc->bucket[bucket_of(sc, t->serial)]; *p; p = &(*p)->hnext)
+    if (*p == t) {
+      *p = t->hnext;
+      t->hnext = NULL;
+      sc->count--;
+      return;
+    }
+}
+
+static void table_grow(shared_ctx *sc) {
+  size_t n = sc->nbucket ? sc->nbucket * 2 : 64;
+  ocpp_transport **b = calloc(n, sizeof *b);
+  if (!b) return; /* the chains get longer */
+  ocpp_transport **old = sc->bucket;
+  size_t oldn = sc->nbucket;
+  sc->bucket = b;
+  sc->nbucket = n;
+  for (size_t i = 0; i < oldn; i++)
+    for (ocpp_transport *t = old[i], *next; t; t = next) {
+      next = t->hnext;
+      size_t k = bucket_of(sc, t->serial);
+      t->hnext = b[k];
+      b[k] = t;
+    }
+  free(old);
+}
+
+/* The transport's current connection serial becomes a new one (0: none):
+ * callbacks of earlier connections are not current any more. */
+static void new_serial(ocpp_transport *t, bool none) {
+  shared_ctx *sc = t->sc;
+  table_remove(t);
+  t->serial = none ? 0 : ++sc->serial;
+  if (!t->serial) return;
+  if (sc->count >= sc->nbucket) table_grow(sc);
+  if (!sc->nbucket) return;
+  size_t k = bucket_of(sc, t->serial);
+  t->hnext = sc->bucket[k];
+  sc->bucket[k] = t;
+  sc->count++;
+}
+
+static ocpp_transport *table_find(const shared_ctx *sc, uintptr_t serial) {
+  if (!serial || !sc->nbucket) return NULL;
+  for (ocpp_transport *t = sc->bucket[bucket_of(sc, serial)]; t; t = t->hnext)
+    if (t->serial == serial) return t;
+  return NULL;
+}
+
+static void fd_forget(ocpp_transport *t) {
+  if (t->fd >= 0 && (size_t)t->fd < t->sc->nfd && t->sc->by_fd[t->fd] == t)
+    t->sc->by_fd[t->fd] = NULL;
+  t->fd = -1;
+}
+
+static void fd_note(ocpp_transport *t, int fd) {
+  shared_ctx *sc = t->sc;
+  fd_forget(t);
+  if (fd < 0) return;
+  if ((size_t)fd >= sc->nfd) {
+    size_t n = sc->nfd ? sc->nfd : 64;
+    while (n <= (size_t)fd) n *= 2;
+    ocpp_transport **b = realloc(sc->by_fd, n * sizeof *b);
+    if (!b) return; /* no TLS diagnostics for it */
+    memset(b + sc->nfd, 0, (n - sc->nfd) * sizeof *b);
+    sc->by_fd = b;
+    sc->nfd = n;
+  }
+  sc->by_fd[fd] = t;
+  t->fd = fd;
+}
+
+/* The current connection is dropped: lws closes it at its next turn, its
+ * callbacks from now on are stale. */
+static void drop_connection(ocpp_transport *t) {
+  if (t->wsi) lws_set_timeout(t->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+  t->wsi = NULL;
+  new_serial(t, true);
+  fd_forget(t);
+}
 
 static void count_ctx_handles(uv_handle_t *h, void *arg) {
   void **a = arg;
   if (h->data == a[0]) a[1] = (char *)a[1] + 1;
 }
 
-static void reaper_closed(uv_handle_t *h) { release(h->data); }
+/* lws 4.1.6 forgets a connection's uv_poll watcher when a connect attempt
+ * fails on its way (client-handshake.c, try_next_result_fds: the socket is
+ * closed and marked invalid, so the wsi's close never reaches its watcher):
+ * 160 bytes left on the loop each time. Such a wsi reports CONNECTION_ERROR
+ * without a socket: it is noted, and when the context is gone (every wsi and
+ * lws handle closed, so no live watcher can carry that address) a poll
+ * handle still on the loop with a noted wsi as its data is closed and freed. */
+static void orphan_note(shared_ctx *sc, void *wsi) {
+  for (size_t i = 0; i < sc->norphans; i++)
+    if (sc->orphans[i] == wsi) return;
+  if (sc->norphans == sc->orphans_cap) {
+    size_t n = sc->orphans_cap ? sc->orphans_cap * 2 : 16;
+    void **o = realloc(sc->orphans, n * sizeof *o);
+    if (!o) return;
+    sc->orphans = o;
+    sc->orphans_cap = n;
+  }
+  sc->orphans[sc->norphans++] = wsi;
+}
+
+static void orphan_closed(uv_handle_t *h) { free(h); }
+
+static void close_orphan(uv_handle_t *h, void *arg) {
+  shared_ctx *sc = arg;
+  if (h->type != UV_POLL || uv_is_closing(h) || uv_is_active(h)) return;
+  for (size_t i = 0; i < sc->norphans; i++)
+    if (h->data == sc->orphans[i]) {
+      uv_close(h, orphan_closed);
+      return;
+    }
+}
+
+static void shared_free(shared_ctx *sc) {
+  free(sc->orphans);
+  free(sc->bucket);
+  free(sc->by_fd);
+  free(sc);
+}
+
+static void reaper_closed(uv_handle_t *h) { shared_free(h->data); }
 static void timer_closed(uv_handle_t *h) { release(h->data); }
 
 /* Second half of the context teardown (see src/http/http_server.c): once
  * lws's own handles are closed, the second lws_context_destroy() frees it. */
 static void reaper_cb(uv_idle_t *idle) {
-  ocpp_transport *t = idle->data;
-  void *arg[2] = {t->ctx, NULL};
-  uv_walk(t->loop, count_ctx_handles, arg);
+  shared_ctx *sc = idle->data;
+  void *arg[2] = {sc->ctx, NULL};
+  uv_walk(sc->loop, count_ctx_handles, arg);
   if (arg[1]) return; /* lws's own handles are still closing */
-  lws_context_destroy(t->ctx);
-  fd_quarantine_end(&t->fdq); /* lws closed its event fd a second time, a placeholder */
-  t->ctx = NULL;
+  lws_context_destroy(sc->ctx);
+  fd_quarantine_end(&sc->fdq); /* lws closed its event fd a second time, a placeholder */
+  sc->ctx = NULL;
+  if (sc->norphans) uv_walk(sc->loop, close_orphan, sc);
   uv_idle_stop(idle);
   uv_close((uv_handle_t *)idle, reaper_closed);
 }
 
-static void context_end(ocpp_transport *t) {
-  if (!t->ctx) return;
-  fd_quarantine_begin(&t->fdq);
-  lws_context_destroy(t->ctx); /* first call: closes the connections and lws's handles */
-  fd_quarantine_hold(&t->fdq); /* util/fd_quarantine.h: lws closes its event fd twice */
-  uv_idle_init(t->loop, &t->reaper);
-  t->reaper.data = t;
-  t->open++;
-  uv_idle_start(&t->reaper, reaper_cb);
-}
-
-/* lws calls this just before it frees a destroyed vhost (or at context end) */
-static void generation_finalized(struct lws_vhost *vh, void *arg) {
-  (void)vh;
-  generation *g = arg;
-  ocpp_transport *t = g->t;
-  free(g);
-  release(t);
-}
-
-static void generation_end(generation *g) {
-  if (!g || g->dying) return;
-  g->dying = true;
-  if (!g->t->closing) lws_vhost_destroy(g->vh); /* at close the context takes it */
+/* The last transport on the loop is gone: the context goes. */
+static void shared_put(shared_ctx *sc) {
+  if (--sc->users > 0) return;
+  for (shared_ctx **p = &shared_list; *p; p = &(*p)->next)
+    if (*p == sc) {
+      *p = sc->next;
+      break;
+    }
+  fd_quarantine_begin(&sc->fdq);
+  lws_context_destroy(sc->ctx); /* first call: closes the connections and lws's handles */
+  fd_quarantine_hold(&sc->fdq); /* util/fd_quarantine.h: lws closes its event fd twice */
+  uv_idle_init(sc->loop, &sc->reaper);
+  sc->reaper.data = sc;
+  uv_idle_start(&sc->reaper, reaper_cb);
 }
 
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len);
 
-static const struct lws_protocols protocols[] = {
+/* rx_buffer_size: lws's receive buffer per connection (ocpp_transport_set_rx_buffer) */
+static struct lws_protocols protocols[] = {
     {"borne-ocpp", callback, 0, 0, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
@@ -195,44 +356,106 @@ static void lws_log_to_ours(int level, const char *line) {
     log_debug("lws", "%s", text);
 }
 
-/* One lws context for the transport's life; vhosts are created in it. (lws
- * 4.1 closes another context's /dev/urandom descriptor when a context is
- * destroyed while a second one lives, so contexts are never replaced.) */
-static int context_new(ocpp_transport *t) {
+/* The loop's context, made by its first transport and kept while one lives
+ * (lws 4.1 closes another context's /dev/urandom descriptor when a context is
+ * destroyed while a second one lives, so it is not replaced under them). */
+static shared_ctx *shared_get(uv_loop_t *loop) {
+  for (shared_ctx *sc = shared_list; sc; sc = sc->next)
+    if (sc->loop == loop) {
+      sc->users++;
+      return sc;
+    }
+  shared_ctx *sc = calloc(1, sizeof *sc);
+  if (!sc) return NULL;
+  sc->loop = loop;
   struct lws_context_creation_info info;
   memset(&info, 0, sizeof info);
-  void *loops[1] = {t->loop};
+  void *loops[1] = {loop};
   info.port = CONTEXT_PORT_NO_LISTEN;
   info.foreign_loops = loops;
   info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
                  LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-  /* One connection at a time (two while a new vhost replaces an old one),
-   * lws's event pipe and a spare: left 0 lws sizes its poll table and fd map
-   * by the process's file limit (320 kB for ulimit -n 20000; issue 15). */
-  info.fd_limit_per_thread = 8;
+  /* borned: one connection at a time (two while a new vhost replaces an old
+   * one), lws's event pipe and a spare; left 0 lws sizes its poll table and fd
+   * map by the process's file limit (320 kB for ulimit -n 20000; issue 15),
+   * which is what a swarm of stations wants (ocpp_transport_set_context_fds). */
+  info.fd_limit_per_thread = context_fd_limit;
   lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_to_ours);
-  t->ctx = lws_create_context(&info);
-  return t->ctx ? 0 : -1;
+  sc->ctx = lws_create_context(&info);
+  if (!sc->ctx) {
+    free(sc);
+    return NULL;
+  }
+  sc->users = 1;
+  sc->next = shared_list;
+  shared_list = sc;
+  return sc;
 }
 
-/* A generation is a vhost: the TLS settings of lws clients live there, so a
- * new URL, CA or client certificate gets a fresh vhost and the old one is
- * destroyed with its connection. */
-static generation *generation_new(ocpp_transport *t) {
-  generation *g = calloc(1, sizeof *g);
-  if (!g) return NULL;
-  g->t = t;
+/* lws calls this just before it frees a destroyed vhost (or at context end) */
+static void vhost_finalized(struct lws_vhost *vh, void *arg) {
+  (void)vh;
+  shared_vhost *v = arg;
+  free(v->key);
+  free(v);
+}
+
+/* The transport leaves its vhost; the last one out destroys it (unless the
+ * context is about to go with it: `last` transport of the context). */
+static void vhost_put(shared_vhost *v, bool last) {
+  if (!v || --v->users > 0) return;
+  for (shared_vhost **p = &v->sc->vhosts; *p; p = &(*p)->next)
+    if (*p == v) {
+      *p = v->next;
+      break;
+    }
+  if (!last) lws_vhost_destroy(v->vh);
+}
+
+/* The vhost of the transport's TLS configuration: the TLS settings of lws
+ * clients live in a vhost, so each distinct CA, client certificate and key
+ * gets its own, shared by the transports that use the same. */
+static shared_vhost *vhost_get(ocpp_transport *t) {
+  shared_ctx *sc = t->sc;
+  char key[4096];
+  if (t->tls) {
+    /* a file rewritten in place (a new CA installed) is a new configuration */
+    const char *files[3] = {t->ca_file, t->profile >= 3 ? t->cert_file : "",
+                            t->profile >= 3 ? t->key_file : ""};
+    size_t n = (size_t)snprintf(key, sizeof key, "tls");
+    for (int i = 0; i < 3 && n < sizeof key; i++) {
+      struct stat sb;
+      const char *f = files[i] ? files[i] : "";
+      bool have = f[0] && stat(f, &sb) == 0;
+      n += (size_t)snprintf(key + n, sizeof key - n, "\n%s %lld.%ld %lld", f,
+                            have ? (long long)sb.st_mtim.tv_sec : 0LL,
+                            have ? sb.st_mtim.tv_nsec : 0L, have ? (long long)sb.st_size : 0LL);
+    }
+  } else
+    snprintf(key, sizeof key, "plain");
+  for (shared_vhost *v = sc->vhosts; v; v = v->next)
+    if (!strcmp(v->key, key)) {
+      v->users++;
+      return v;
+    }
+  shared_vhost *v = calloc(1, sizeof *v);
+  if (!v || !(v->key = strdup(key))) {
+    free(v);
+    return NULL;
+  }
+  v->sc = sc;
   struct lws_context_creation_info info;
   memset(&info, 0, sizeof info);
   info.port = CONTEXT_PORT_NO_LISTEN;
+  protocols[0].rx_buffer_size = rx_chunk;
   info.protocols = protocols;
-  info.user = g;
+  info.user = v;
   /* process-wide only so that vhost names (seen in lws logs) never repeat */
   static unsigned generations;
-  snprintf(g->name, sizeof g->name, "ocpp-%u", ++generations);
-  info.vhost_name = g->name;
-  info.finalize = generation_finalized;
-  info.finalize_arg = g;
+  snprintf(v->name, sizeof v->name, "ocpp-%u", ++generations);
+  info.vhost_name = v->name;
+  info.finalize = vhost_finalized;
+  info.finalize_arg = v;
   if (t->tls) {
     info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
     if (t->ca_file && t->ca_file[0]) {
@@ -245,13 +468,16 @@ static generation *generation_new(ocpp_transport *t) {
     }
   }
   info.timeout_secs = 20; /* connect and handshake */
-  g->vh = lws_create_vhost(t->ctx, &info);
-  if (!g->vh) {
-    free(g);
+  v->vh = lws_create_vhost(sc->ctx, &info);
+  if (!v->vh) {
+    free(v->key);
+    free(v);
     return NULL;
   }
-  t->open++;
-  return g;
+  v->users = 1;
+  v->next = sc->vhosts;
+  sc->vhosts = v;
+  return v;
 }
 
 /* ---------- connecting ---------- */
@@ -276,7 +502,7 @@ static void connect_now(ocpp_transport *t) {
   if (t->closing || !t->gen) return;
   struct lws_client_connect_info cc;
   memset(&cc, 0, sizeof cc);
-  cc.context = t->ctx;
+  cc.context = t->sc->ctx;
   cc.vhost = t->gen->vh;
   cc.address = t->host;
   cc.port = t->port;
@@ -287,7 +513,8 @@ static void connect_now(ocpp_transport *t) {
   cc.local_protocol_name = "borne-ocpp";
   cc.ssl_connection = t->tls ? LCCSCF_USE_SSL : 0;
   cc.retry_and_idle_policy = &t->validity;
-  uintptr_t serial = ++t->serial;
+  new_serial(t, false);
+  uintptr_t serial = t->serial;
   cc.opaque_user_data = (void *)serial;
   t->tls_verify = 0;
   t->tls_verify_text[0] = 0;
@@ -299,12 +526,16 @@ static void connect_now(ocpp_transport *t) {
   t->st.subprotocol[0] = 0; /* the next answer says again */
   t->no_subprotocol = false;
   set_state(t, OCPP_LINK_CONNECTING);
-  t->wsi = lws_client_connect_via_info(&cc);
-  if (!t->wsi && t->serial == serial) { /* failed without a CONNECTION_ERROR callback */
-    t->serial++;
+  struct lws *wsi = lws_client_connect_via_info(&cc);
+  if (t->serial != serial) return; /* it failed already (CONNECTION_ERROR): lost() ran */
+  t->wsi = wsi;
+  if (!wsi) { /* failed without a CONNECTION_ERROR callback */
+    new_serial(t, true);
     set_error(t, "cannot start a connection to %s", t->host);
     schedule_retry(t);
+    return;
   }
+  fd_note(t, lws_get_socket_fd(wsi)); /* tls_info finds the transport by its socket */
 }
 
 static void retry_cb(uv_timer_t *timer) {
@@ -403,20 +634,21 @@ static void take_config(ocpp_transport *t, const ocpp_transport_config *cfg) {
 static void restart(ocpp_transport *t) {
   bool was_connected = t->st.state == OCPP_LINK_CONNECTED;
   uv_timer_stop(&t->retry_timer);
-  t->wsi = NULL;
-  t->serial++;
+  drop_connection(t);
   drop_frames(t);
   t->rx_len = 0;
-  generation_end(t->gen);
+  shared_vhost *old = t->gen;
   t->gen = NULL;
   t->attempt = 0;
   if (was_connected && t->ev.disconnected) t->ev.disconnected(t->ev.ctx, "reconfigured");
   if (parse_target(t) != 0) {
+    vhost_put(old, false);
     log_warn(MOD, "%s", t->st.last_error);
     set_state(t, OCPP_LINK_DISABLED);
     return;
   }
-  t->gen = generation_new(t);
+  t->gen = vhost_get(t); /* before the old one is left: the same one is kept */
+  vhost_put(old, false);
   if (!t->gen) {
     set_error(t, "libwebsockets cannot create a client context%s", NULL);
     set_state(t, OCPP_LINK_WAITING);
@@ -437,12 +669,14 @@ ocpp_transport *ocpp_transport_new(uv_loop_t *loop, const ocpp_transport_config 
   t->loop = loop;
   t->ev = *ev;
   t->open = 1; /* the retry timer */
+  t->fd = -1;
   uv_timer_init(loop, &t->retry_timer);
   t->retry_timer.data = t;
   t->st.state = OCPP_LINK_WAITING;
   t->st.since_ms = clock_wall_ms();
   take_config(t, cfg);
-  if (context_new(t) != 0) {
+  t->sc = shared_get(loop);
+  if (!t->sc) {
     snprintf(err, errlen, "libwebsockets cannot create a client context");
     t->closing = true;
     uv_close((uv_handle_t *)&t->retry_timer, timer_closed);
@@ -510,20 +744,22 @@ int ocpp_transport_send(ocpp_transport *t, const char *text, size_t len) {
 void ocpp_transport_close(ocpp_transport *t) {
   if (!t || t->closing) return;
   t->closing = true;
-  t->wsi = NULL;
+  drop_connection(t);
   uv_timer_stop(&t->retry_timer);
   uv_close((uv_handle_t *)&t->retry_timer, timer_closed);
-  generation_end(t->gen);
+  vhost_put(t->gen, t->sc->users == 1);
   t->gen = NULL;
-  context_end(t);
+  shared_put(t->sc);
+  t->sc = NULL;
 }
 
 /* ---------- lws callbacks ---------- */
 
 static void lost(ocpp_transport *t, const char *why) {
   bool was_connected = t->st.state == OCPP_LINK_CONNECTED;
-  t->wsi = NULL;
-  t->serial++; /* later callbacks of that connection are not current */
+  t->wsi = NULL;       /* lws is closing it */
+  new_serial(t, true); /* later callbacks of that connection are not current */
+  fd_forget(t);
   drop_frames(t);
   t->rx_len = 0;
   set_error(t, "%s", why);
@@ -532,9 +768,10 @@ static void lost(ocpp_transport *t, const char *why) {
   if (was_connected && t->ev.disconnected) t->ev.disconnected(t->ev.ctx, why);
 }
 
-/* OpenSSL's SSL_CTX ex data index for the transport: one per process by
+/* OpenSSL's SSL_CTX ex data index for the shared context: one per process by
  * OpenSSL's design (an index names a slot, the same for every SSL_CTX); each
- * station's transport stores itself in its own SSL_CTX under it. */
+ * vhost's client SSL_CTX names the context whose transports use it, and the
+ * connection's socket names the transport. */
 static int tls_index = -1;
 static void tls_index_init(void) {
   tls_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
@@ -549,7 +786,9 @@ static void tls_info(const SSL *ssl, int where, int ret) {
   bool alert = (where & SSL_CB_ALERT) && (ret >> 8) == SSL3_AL_FATAL;
   bool exit_failed = (where & SSL_CB_EXIT) && ret <= 0;
   if (!alert && !exit_failed) return;
-  ocpp_transport *t = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), tls_index);
+  shared_ctx *sc = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), tls_index);
+  int fd = SSL_get_fd(ssl);
+  ocpp_transport *t = sc && fd >= 0 && (size_t)fd < sc->nfd ? sc->by_fd[fd] : NULL;
   if (!t || t->closing || !t->wsi || lws_get_ssl(t->wsi) != ssl) return;
   if (alert && t->tls_alert < 0) {
     t->tls_alert = ret & 0xff;
@@ -569,11 +808,11 @@ static void tls_info(const SSL *ssl, int where, int ret) {
   }
 }
 
-static void watch_tls(ocpp_transport *t, void *ssl_ctx) {
+static void watch_tls(shared_ctx *sc, void *ssl_ctx) {
   static uv_once_t once = UV_ONCE_INIT;
   uv_once(&once, tls_index_init);
   if (tls_index < 0) return;
-  SSL_CTX_set_ex_data(ssl_ctx, tls_index, t);
+  SSL_CTX_set_ex_data(ssl_ctx, tls_index, sc);
   SSL_CTX_set_info_callback(ssl_ctx, tls_info);
   /* the OCPP security whitepaper: TLS 1.2 or later only */
   SSL_CTX_set_min_proto_version(ssl_ctx, TLS1_2_VERSION);
@@ -589,7 +828,7 @@ static int on_receive(ocpp_transport *t, struct lws *wsi, const void *in, size_t
       t->rx_overflow = true;
     } else {
       if (t->rx_len + len + 1 > t->rx_cap) {
-        size_t cap = t->rx_cap ? t->rx_cap : 4096;
+        size_t cap = t->rx_cap ? t->rx_cap : (rx_chunk ? rx_chunk : 4096);
         while (cap < t->rx_len + len + 1) cap *= 2;
         unsigned char *n = realloc(t->rx, cap);
         if (!n) return -1;
@@ -612,6 +851,13 @@ static int on_receive(ocpp_transport *t, struct lws *wsi, const void *in, size_t
   t->rx[n] = 0;
   t->st.last_rx_ms = clock_wall_ms();
   if (t->ev.received) t->ev.received(t->ev.ctx, (const char *)t->rx, n);
+  /* a large message (a local list, a charging profile) does not keep its
+   * buffer: a swarm's thousands of idle links hold small ones */
+  if (t->rx_cap > RX_KEEP && t->rx_len == 0) {
+    free(t->rx);
+    t->rx = NULL;
+    t->rx_cap = 0;
+  }
   return 0;
 }
 
@@ -619,11 +865,17 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
                     size_t len) {
   (void)user;
   struct lws_vhost *vh = lws_get_vhost(wsi);
-  generation *g = vh ? lws_vhost_user(vh) : NULL;
-  ocpp_transport *t = g ? g->t : NULL;
-  /* only the current connection of the current generation counts */
-  bool current = t && !g->dying && !t->closing && g == t->gen &&
-                 (uintptr_t)lws_get_opaque_user_data(wsi) == t->serial;
+  shared_vhost *v = vh ? lws_vhost_user(vh) : NULL;
+  if (reason == LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS) {
+    /* user: the vhost's client SSL_CTX, being made: watch its alerts (see tls_info) */
+    if (v && user) watch_tls(v->sc, user);
+    return 0;
+  }
+  if (reason == LWS_CALLBACK_CLIENT_CONNECTION_ERROR && v && lws_get_socket_fd(wsi) < 0)
+    orphan_note(v->sc, wsi);
+  /* only the current connection of a transport counts (its serial) */
+  ocpp_transport *t = v ? table_find(v->sc, (uintptr_t)lws_get_opaque_user_data(wsi)) : NULL;
+  bool current = t && !t->closing && t->gen == v;
 
   switch (reason) {
   case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
@@ -658,11 +910,6 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     log_info(MOD, "connected to %s://%s:%d%s (%s)", t->tls ? "wss" : "ws", t->host, t->port,
              t->path, t->st.subprotocol[0] ? t->st.subprotocol : "no subprotocol named");
     if (t->ev.connected) t->ev.connected(t->ev.ctx);
-    break;
-  case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS:
-    /* user: the vhost's client SSL_CTX, being made (the connection is not
-     * current yet): watch its alerts (see tls_info) */
-    if (t && user) watch_tls(t, user);
     break;
   case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
     if (current) {

@@ -1,6 +1,7 @@
 /*
  * The WebSocket to the central system: a libwebsockets client on the
- * daemon's libuv loop (its own lws context, no listener). It connects to
+ * daemon's libuv loop (one lws client context per loop, shared by every
+ * station's link on it; no listener). It connects to
  * `url` + "/" + charge point id with the OCPP subprotocol, applies the OCPP
  * security profile (1: HTTP Basic with the AuthorizationKey; 2: TLS with the
  * server certificate checked against a CA; 3: TLS with a client
@@ -60,6 +61,17 @@ typedef struct {
 } ocpp_transport_events;
 
 typedef struct ocpp_transport ocpp_transport;
+
+/* The size of lws's descriptor tables in the loop's shared client context,
+ * for contexts made from now on: 8 (the default) for one station's link; 0
+ * sizes them by the process's descriptor limit, for many stations in one
+ * process (borne-swarm). */
+void ocpp_transport_set_context_fds(unsigned fd_limit);
+/* lws's receive buffer per connection, for vhosts made from now on: 0 (the
+ * default) is lws's 4 kB; borne-swarm sets 512 bytes. A larger message comes
+ * in pieces and is put together in the link's own buffer, grown as needed
+ * (up to 4 MB) and freed after a message larger than 4 kB. */
+void ocpp_transport_set_rx_buffer(size_t bytes);
 
 /* Starts connecting at once. A configuration error is not fatal: the state
  * is DISABLED with the reason in last_error (the installer fixes the key and
