@@ -556,9 +556,10 @@ static void lost(ocpp_transport *t, const char *why) {
   t->rx_len = 0;
   set_error(t, "%s", why);
   log_warn(MOD, "back end %s: %s", was_connected ? "lost" : "unreachable", why);
-  if (t->restart_after_flush)
-    restart_soon(t); /* lost while flushing before a reconfiguration: the new one at once */
-  else
+  if (t->restart_after_flush) {      /* lost while flushing before a reconfiguration: */
+    set_state(t, OCPP_LINK_WAITING); /* (restart() must not say "disconnected" again) */
+    restart_soon(t);                 /* the new one at once */
+  } else
     schedule_retry(t);
   if (was_connected && t->ev.disconnected) t->ev.disconnected(t->ev.ctx, why);
 }
