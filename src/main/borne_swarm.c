@@ -24,6 +24,7 @@
 #include "keys/key_tables.h"
 #include "main/modules.h"
 #include "ocpp/ocpp_transport.h"
+#include "ocpp/ocpp_version.h"
 #include "station/station.h"
 #include "swarm/swarm_scenario.h"
 #include "hal/hal_sim.h"
@@ -40,7 +41,8 @@ static void usage(FILE *to) {
           "  --csms URL           OCPP back end, ws:// or wss:// (every station's ocpp.url)\n"
           "  --stations N         how many stations (default 10)\n"
           "  --id-prefix P        station ids are P00001, P00002... (default SW)\n"
-          "  --ocpp V             1.6 (default) or 2.0.1 (ocpp.version); 2.1 is refused for now\n"
+          "  --ocpp V             1.6 (default), 2.0.1, 2.1 or a list in the order of\n"
+          "                       preference, 2.1,2.0.1,1.6 (every station's ocpp.version)\n"
           "  --connectors N       connectors per station, 1-8 (default 2)\n"
           "  --ramp RATE/s        stations started per second (default 200/s)\n"
           "  --scenario FILE      the scenario (JSON, docs/swarm.md); defaults without\n"
@@ -792,20 +794,18 @@ int main(int argc, char **argv) {
       }
       o->id_prefix = optarg;
       break;
-    case 'v':
-      if (strcmp(optarg, "1.6") == 0 || strcmp(optarg, "2.0.1") == 0) {
-        o->ocpp_version = optarg;
-        break;
-      }
-      if (strcmp(optarg, "2.1") == 0) {
-        fprintf(stderr,
-                "borne-swarm: --ocpp %s: not yet; borne speaks OCPP 1.6 and 2.0.1 "
-                "(docs/swarm.md)\n",
-                optarg);
+    case 'v': {
+      /* borned's ocpp.version: one version or a list in the order of preference */
+      const ocpp_dialect *list[OCPP_VERSIONS_MAX];
+      size_t n = 0;
+      char why[160];
+      if (ocpp_version_list_parse(optarg, true, list, &n, why, sizeof why) != 0) {
+        fprintf(stderr, "borne-swarm: --ocpp %s: %s\n", optarg, why);
         return 2;
       }
-      fprintf(stderr, "borne-swarm: --ocpp %s: expected 1.6, 2.0.1 or 2.1\n", optarg);
-      return 2;
+      o->ocpp_version = optarg;
+      break;
+    }
     case 'n':
       if (parse_int(optarg, 1, 8, &o->connectors) != 0) {
         fprintf(stderr, "borne-swarm: --connectors %s: 1 to 8\n", optarg);

@@ -50,6 +50,7 @@
 #define MOD "ocpp"
 #define RX_MAX (4u * 1024u * 1024u) /* a larger message is refused */
 #define RX_KEEP 4096u               /* a larger receive buffer is freed after its message */
+#define FLUSH_MAX_MS 2000 /* a reconfiguration waits at most this for the queue to go out */
 
 typedef struct frame {
   struct frame *next;
@@ -127,6 +128,11 @@ struct ocpp_transport {
   char tls_alert_text[80];
   int tls_error; /* SSL_R_*, -1 another library's error, 0 none */
   char tls_error_text[120];
+  /* a new configuration waits for the connection to write what is queued
+   * (the answer to the CALL that changed it): restart once the queue is
+   * empty, or at the latest when restart_timer fires */
+  bool restart_after_flush;
+  uv_timer_t restart_timer;
   bool closing;
   int open; /* our handles still alive */
 };
@@ -632,6 +638,8 @@ static void take_config(ocpp_transport *t, const ocpp_transport_config *cfg) {
 /* Drops the current connection and context, and starts again with the
  * configuration in t. */
 static void restart(ocpp_transport *t) {
+  t->restart_after_flush = false;
+  uv_timer_stop(&t->restart_timer);
   bool was_connected = t->st.state == OCPP_LINK_CONNECTED;
   uv_timer_stop(&t->retry_timer);
   drop_connection(t);
@@ -668,10 +676,12 @@ ocpp_transport *ocpp_transport_new(uv_loop_t *loop, const ocpp_transport_config 
   }
   t->loop = loop;
   t->ev = *ev;
-  t->open = 1; /* the retry timer */
+  t->open = 2; /* the retry and restart timers */
   t->fd = -1;
   uv_timer_init(loop, &t->retry_timer);
   t->retry_timer.data = t;
+  uv_timer_init(loop, &t->restart_timer);
+  t->restart_timer.data = t;
   t->st.state = OCPP_LINK_WAITING;
   t->st.since_ms = clock_wall_ms();
   take_config(t, cfg);
@@ -680,6 +690,7 @@ ocpp_transport *ocpp_transport_new(uv_loop_t *loop, const ocpp_transport_config 
     snprintf(err, errlen, "libwebsockets cannot create a client context");
     t->closing = true;
     uv_close((uv_handle_t *)&t->retry_timer, timer_closed);
+    uv_close((uv_handle_t *)&t->restart_timer, timer_closed);
     return NULL;
   }
   restart(t);
@@ -688,15 +699,31 @@ ocpp_transport *ocpp_transport_new(uv_loop_t *loop, const ocpp_transport_config 
 
 static void restart_cb(uv_timer_t *timer) { restart(timer->data); }
 
+/* From the next loop turn: the caller may be inside a libwebsockets
+ * callback, where destroying a vhost and creating another is not safe. */
+static void restart_soon(ocpp_transport *t) {
+  uv_timer_stop(&t->retry_timer);
+  uv_timer_start(&t->restart_timer, restart_cb, 0, 0);
+}
+
 void ocpp_transport_reconfigure(ocpp_transport *t, const ocpp_transport_config *cfg) {
   if (t->closing) return;
   take_config(t, cfg);
   if (t->st.state == OCPP_LINK_DISABLED)
     t->st.state = OCPP_LINK_WAITING; /* leave DISABLED: restart decides again */
-  /* From the next loop turn: the caller may be inside a libwebsockets
-   * callback (an API request changing ocpp.url), where tearing down one lws
-   * context and creating another is not safe. */
-  uv_timer_start(&t->retry_timer, restart_cb, 0, 0);
+  if (t->st.state != OCPP_LINK_CONNECTED || !t->wsi) {
+    restart_soon(t);
+    return;
+  }
+  /* Connected: the change is usually asked for by a CALL of the back end
+   * whose answer is queued right after this returns (ChangeConfiguration of
+   * AuthorizationKey): the restart waits for the next writable turn of the
+   * connection with nothing left to write, bounded by FLUSH_MAX_MS. */
+  if (!t->restart_after_flush) {
+    t->restart_after_flush = true;
+    uv_timer_start(&t->restart_timer, restart_cb, FLUSH_MAX_MS, 0);
+  }
+  lws_callback_on_writable(t->wsi);
 }
 
 void ocpp_transport_set_reconnect_max(ocpp_transport *t, int reconnect_max_s) {
@@ -747,6 +774,7 @@ void ocpp_transport_close(ocpp_transport *t) {
   drop_connection(t);
   uv_timer_stop(&t->retry_timer);
   uv_close((uv_handle_t *)&t->retry_timer, timer_closed);
+  uv_close((uv_handle_t *)&t->restart_timer, timer_closed);
   vhost_put(t->gen, t->sc->users == 1);
   t->gen = NULL;
   shared_put(t->sc);
@@ -764,7 +792,11 @@ static void lost(ocpp_transport *t, const char *why) {
   t->rx_len = 0;
   set_error(t, "%s", why);
   log_warn(MOD, "back end %s: %s", was_connected ? "lost" : "unreachable", why);
-  schedule_retry(t);
+  if (t->restart_after_flush) {      /* lost while flushing before a reconfiguration: */
+    set_state(t, OCPP_LINK_WAITING); /* (restart() must not say "disconnected" again) */
+    restart_soon(t);                 /* the new one at once */
+  } else
+    schedule_retry(t);
   if (was_connected && t->ev.disconnected) t->ev.disconnected(t->ev.ctx, why);
 }
 
@@ -939,14 +971,19 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
   case LWS_CALLBACK_CLIENT_WRITEABLE: {
     if (!current) return -1;
     frame *f = t->out_head;
-    if (!f) break;
+    if (!f) {
+      /* everything written: lws sends what it buffered of a partial write
+       * before it calls WRITEABLE again (lws_partial_buffered) */
+      if (t->restart_after_flush) restart_soon(t);
+      break;
+    }
     t->out_head = f->next;
     if (!t->out_head) t->out_tail = NULL;
     int n = lws_write(wsi, f->buf + LWS_PRE, f->len, LWS_WRITE_TEXT);
     bool ok = n >= 0 && (size_t)n >= f->len;
     free(f);
     if (!ok) return -1;
-    if (t->out_head) lws_callback_on_writable(wsi);
+    if (t->out_head || t->restart_after_flush) lws_callback_on_writable(wsi);
     break;
   }
   case LWS_CALLBACK_CLIENT_RECEIVE_PONG:

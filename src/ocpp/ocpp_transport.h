@@ -80,7 +80,10 @@ ocpp_transport *ocpp_transport_new(uv_loop_t *loop, const ocpp_transport_config 
                                    const ocpp_transport_events *ev, char *err, size_t errlen);
 /* Queues a text frame; -1 when not connected. */
 int ocpp_transport_send(ocpp_transport *t, const char *text, size_t len);
-/* New settings: drops the connection and connects again with them. */
+/* New settings: drops the connection and connects again with them. While
+ * connected, the frames queued so far and those queued before the
+ * connection is next writable (the answer to the CALL that made the change)
+ * are written first, for at most 2 s. */
 void ocpp_transport_reconfigure(ocpp_transport *t, const ocpp_transport_config *cfg);
 /* The longest wait between two attempts from the next one on; the
  * connection stays as it is. */

@@ -1136,9 +1136,10 @@ void station_free(station *st) {
  * the OCPP journal, OCMF, security events) is recorded elsewhere, synced. */
 static bool log_only(const char *kind) {
   static const char *const kinds[] = {
-      "status",         "tap",          "selftest",         "boot",
-      "auth_accepted",  "auth_refused", "auth_expired",     "ocpp_call",
-      "ocpp_connected", "ocpp_boot",    "ocpp_transaction", "limit",
+      "status",         "tap",          "selftest",     "boot",
+      "auth_accepted",  "auth_refused", "auth_expired", "ocpp_call",
+      "ocpp_connected", "ocpp_version", "ocpp_boot",    "ocpp_transaction",
+      "limit",
   };
   for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
     if (strcmp(kind, kinds[i]) == 0) return true;

@@ -78,6 +78,30 @@ test('security profile 1: HTTP Basic with the AuthorizationKey; a wrong key is r
   }
 });
 
+test('ChangeConfiguration AuthorizationKey: answered Accepted, then the link is made anew with the new key', async () => {
+  const csms = await startCsms({ password: KEY });
+  const st = await station(csms.url, { 'ocpp.security_profile': '1', 'ocpp.AuthorizationKey': KEY, 'ocpp.reconnect_max_s': '2' });
+  try {
+    await csms.waitCall('BootNotification');
+    const first = csms.client;
+    const NEW = 'the-new-key-0123456789ab';
+    csms.password = NEW; // the reconnection must present it
+    const connected = new Promise((resolve) => csms.on('connect', (c) => { if (c !== first) resolve(c); }));
+    // the answer reaches the back end before the station hangs up to reconnect
+    assert.deepEqual(await csms.call('ChangeConfiguration', { key: 'AuthorizationKey', value: NEW }), { status: 'Accepted' });
+    await connected;
+    assert.equal(csms.lastHandshake.password.toString(), NEW);
+    await waitState(st, 'connected');
+    const ev = await csms.waitCall('SecurityEventNotification', { match: (p) => p.type === 'ReconfigurationOfSecurityParameters' });
+    assert.match(ev.params.techInfo ?? '', /AuthorizationKey/);
+    // the link's other setting that makes it anew: SecurityProfile (1 -> 1 is not a change; 0 is refused as a downgrade)
+    assert.equal((await csms.call('ChangeConfiguration', { key: 'SecurityProfile', value: '0' })).status, 'Rejected');
+    csms.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close();
+  }
+});
+
 test('security profile 2: TLS with the server certificate checked against ocpp.ca_file', async () => {
   const csms = await new Csms({}).listenTls({ key: pki.key, cert: pki.cert });
   csms.password = KEY;

@@ -232,10 +232,27 @@ test('large CALLs from the back end reach a swarm station whole (512-byte receiv
   }
 });
 
-test('--ocpp 2.1 is refused for now with a clear message', async () => {
-  const { code, stderr } = await runSwarm(['--csms', 'ws://127.0.0.1:9/', '--ocpp', '2.1']);
-  assert.equal(code, 2);
-  assert.match(stderr, /--ocpp 2\.1: not yet/);
+test('--ocpp takes borned\'s version list: 2.1,2.0.1,1.6 speaks 2.1 to a strict 2.1 back end; a bad list is refused', { timeout: 60000 }, async () => {
+  const bad = await runSwarm(['--csms', 'ws://127.0.0.1:9/', '--ocpp', '2.1,3.0']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--ocpp 2\.1,3\.0: unknown OCPP version '3\.0'/);
+  const csms = await new Csms({ protocol: 'ocpp2.1', bootInterval: 30 }).listen();
+  const dir = tempDataDir();
+  const report = join(dir, 'report.json');
+  const n = 3;
+  try {
+    const { code, stderr } = await runSwarm(['--csms', csms.url, '--ocpp', '2.1,2.0.1,1.6', '--stations', String(n), '--id-prefix', 'V21',
+      '--ramp', '100/s', '--duration', '4s', '--report', report, '--data-dir', join(dir, 'stations'), '--progress', '0']);
+    assert.equal(code, 0, stderr);
+    csms.assertNoViolations();
+    const boots = csms.callsOf('BootNotification');
+    assert.equal(new Set(boots.map((c) => c.identity)).size, n);
+    assert.ok(boots.every((c) => c.protocol === 'ocpp2.1'), 'every station spoke 2.1');
+    assert.equal(JSON.parse(readFileSync(report, 'utf8')).booted, n);
+  } finally {
+    await csms.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 // A back end that misbehaves on purpose (raw `ws`, no schema checks on its

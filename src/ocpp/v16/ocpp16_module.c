@@ -179,8 +179,10 @@ static void on_replied(void *ctx, const char *action) {
   station_ocpp_traffic(o->st, action, true, -1, NULL);
   if (o->trigger && strstr(action, "TriggerMessage")) v16_send_triggered(o);
   if (o->cert_reconnect && strcmp(action, "CertificateSigned") == 0) {
-    o->cert_reconnect = false; /* once the answer is on the wire, like Reset */
-    uv_timer_start(&o->cert_timer, v16_cert_reconnect_cb, RESET_FLUSH_MS, 0);
+    /* the transport writes the answer before it hangs up to reconnect
+     * (ocpp_transport_reconfigure); from the next loop turn */
+    o->cert_reconnect = false;
+    uv_timer_start(&o->cert_timer, v16_cert_reconnect_cb, 0, 0);
   }
 }
 

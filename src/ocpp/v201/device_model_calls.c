@@ -73,7 +73,7 @@ static json_t *result_of(const json_t *item, const char *status) {
 
 /* What waits for the answer to go out (ocpp201_module.c's on_replied). */
 static json_t *after(ocpp201_station *o) {
-  if (!o->after_reply) o->after_reply = json_pack("{s:[], s:[]}", "apply", "pages");
+  if (!o->after_reply) o->after_reply = json_pack("{s:[]}", "pages");
   return o->after_reply;
 }
 
@@ -122,10 +122,9 @@ static void h_set_variables(ocpp201_station *o, const json_t *req, ocpp_reply *r
     if (s == DM_ACCEPTED) {
       char applied[96] = "";
       status = ocpp_keys_change(o->st->db, o->st->cfg, name, value, applied, sizeof applied);
-      if (!strcmp(status, "Accepted") && applied[0] && !strcmp(name, "AuthorizationKey")) {
-        /* the link is made anew with it: once the answer went out */
-        json_array_append_new(json_object_get(after(o), "apply"), json_string(applied));
-      } else if (!strcmp(status, "Accepted") && applied[0]) {
+      if (!strcmp(status, "Accepted") && applied[0]) {
+        /* BasicAuthPassword makes the link anew: the transport writes this
+         * answer before it hangs up (ocpp_transport_reconfigure) */
         station_apply_setting(o->st, applied);
         /* a module that cannot take the value in place takes it at the restart */
         if (station_setting_use(o->st, applied) == SETTING_STALE) status = "RebootRequired";
@@ -166,48 +165,13 @@ static void report_answer(void *ctx, const json_t *result, const char *code, con
   if (code) log_debug(MOD, "NotifyReport: %s %s", code, text);
 }
 
-/* Once the answer went out: the settings that make the link anew, then the
- * report's pages — sent while Pending too: the CSMS asks for the report to
- * provision the station before it accepts it (B02); while Rejected no call
- * is answered. */
-typedef struct {
-  uv_timer_t timer;
-  ocpp201_station *o;
-  json_t *keys;
-} apply_later;
-
-static void apply_closed(uv_handle_t *h) {
-  apply_later *a = h->data;
-  json_decref(a->keys);
-  free(a);
-}
-
-static void apply_cb(uv_timer_t *t) {
-  apply_later *a = t->data;
-  size_t i;
-  json_t *x;
-  if (!a->o->closing)
-    json_array_foreach(a->keys, i, x) station_apply_setting(a->o->st, json_string_value(x));
-  uv_close((uv_handle_t *)t, apply_closed);
-}
-
+/* Once the answer went out: the report's pages — sent while Pending too: the
+ * CSMS asks for the report to provision the station before it accepts it
+ * (B02); while Rejected no call is answered. */
 void v201_device_model_replied(ocpp201_station *o) {
   json_t *todo = o->after_reply;
   o->after_reply = NULL;
   size_t i;
-  /* A setting that makes the link anew (BasicAuthPassword) is applied once
-   * the WebSocket wrote the answer, as Reset does (the transport drops what
-   * it did not write); the timer outlives no station: closing, the daemon
-   * runs the loop until its timers are done, and this one is short. */
-  json_t *keys = json_object_get(todo, "apply");
-  apply_later *a = json_array_size(keys) ? calloc(1, sizeof *a) : NULL;
-  if (a) {
-    a->o = o;
-    a->keys = json_incref(keys);
-    a->timer.data = a;
-    uv_timer_init(o->st->loop, &a->timer);
-    uv_timer_start(&a->timer, apply_cb, RESET_FLUSH_MS, 0);
-  }
   json_t *pages = json_object_get(todo, "pages");
   json_t *page;
   json_array_foreach(pages, i, page) {

@@ -83,7 +83,7 @@ typedef struct ocpp201_station {
   int trigger_evse;
   char auth_tag[CP_ID_MAX + 1], auth_group[CP_ID_MAX + 1];
   firmware *fw;
-  json_t *after_reply; /* device model: settings to apply, NotifyReport pages, once answered */
+  json_t *after_reply; /* device model: NotifyReport pages, sent once answered */
   char url[512];
   unsigned long loaded_at; /* config_generation() when the link was made */
   bool closing;
