@@ -1,6 +1,9 @@
 /* OCPP 1.6 MeterValues content from borne's readings, pure (see ocpp16_measurands.h). */
 #include "ocpp/ocpp16_measurands.h"
 
+#include "ocpp/ocpp_schema.h"
+#include "ocpp16_messages.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,30 +31,6 @@ static const measurand supported[] = {
     {"Frequency", "Hertz", Q_FREQUENCY, false}, /* the unit of the OCA's errata v4.0 */
 };
 
-/* Every 1.6 measurand, to tell "unknown" from "not measured here". */
-static const char *const all_16[] = {"Current.Export",
-                                     "Current.Import",
-                                     "Current.Offered",
-                                     "Energy.Active.Export.Register",
-                                     "Energy.Active.Import.Register",
-                                     "Energy.Reactive.Export.Register",
-                                     "Energy.Reactive.Import.Register",
-                                     "Energy.Active.Export.Interval",
-                                     "Energy.Active.Import.Interval",
-                                     "Energy.Reactive.Export.Interval",
-                                     "Energy.Reactive.Import.Interval",
-                                     "Frequency",
-                                     "Power.Active.Export",
-                                     "Power.Active.Import",
-                                     "Power.Factor",
-                                     "Power.Offered",
-                                     "Power.Reactive.Export",
-                                     "Power.Reactive.Import",
-                                     "RPM",
-                                     "SoC",
-                                     "Temperature",
-                                     "Voltage"};
-
 static const measurand *find(const char *name, size_t n) {
   for (size_t i = 0; i < sizeof supported / sizeof supported[0]; i++)
     if (strlen(supported[i].name) == n && strncmp(supported[i].name, name, n) == 0)
@@ -59,11 +38,9 @@ static const measurand *find(const char *name, size_t n) {
   return NULL;
 }
 
-static bool known_16(const char *name, size_t n) {
-  for (size_t i = 0; i < sizeof all_16 / sizeof all_16[0]; i++)
-    if (strlen(all_16[i]) == n && strncmp(all_16[i], name, n) == 0) return true;
-  return false;
-}
+/* Every 1.6 measurand, to tell "unknown" from "not measured here": the
+ * schema's own list. */
+OCPP_ENUM_MEMBER_FN(known_16, ocpp16_MeterValuesRequest_meterValue_sampledValue_measurand_e_name)
 
 /* Calls fn for each trimmed member of a comma-separated list. */
 typedef int (*member_fn)(void *ctx, const char *m, size_t n);

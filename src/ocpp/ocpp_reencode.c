@@ -1,6 +1,10 @@
 /* Queued transaction messages said in the other OCPP version (ocpp_reencode.h). */
 #include "ocpp/ocpp_reencode.h"
 
+#include "ocpp/ocpp_schema.h"
+#include "ocpp16_messages.h"
+#include "ocpp201_messages.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,64 +17,22 @@ static bool in(const char *s, const char *const list[], size_t n) {
 }
 #define IN(s, list) in(s, list, sizeof list / sizeof list[0])
 
-/* The measurands and units each version can say (OCPP 1.6 errata schema,
- * 2.0.1 MeasurandEnumType; 2.0.1 units are free text). */
-static const char *const measurands16[] = {"Energy.Active.Export.Register",
-                                           "Energy.Active.Import.Register",
-                                           "Energy.Reactive.Export.Register",
-                                           "Energy.Reactive.Import.Register",
-                                           "Energy.Active.Export.Interval",
-                                           "Energy.Active.Import.Interval",
-                                           "Energy.Reactive.Export.Interval",
-                                           "Energy.Reactive.Import.Interval",
-                                           "Power.Active.Export",
-                                           "Power.Active.Import",
-                                           "Power.Offered",
-                                           "Power.Reactive.Export",
-                                           "Power.Reactive.Import",
-                                           "Power.Factor",
-                                           "Current.Import",
-                                           "Current.Export",
-                                           "Current.Offered",
-                                           "Voltage",
-                                           "Frequency",
-                                           "Temperature",
-                                           "SoC",
-                                           "RPM"};
-static const char *const measurands201[] = {"Current.Export",
-                                            "Current.Import",
-                                            "Current.Offered",
-                                            "Energy.Active.Export.Register",
-                                            "Energy.Active.Import.Register",
-                                            "Energy.Reactive.Export.Register",
-                                            "Energy.Reactive.Import.Register",
-                                            "Energy.Active.Export.Interval",
-                                            "Energy.Active.Import.Interval",
-                                            "Energy.Active.Net",
-                                            "Energy.Reactive.Export.Interval",
-                                            "Energy.Reactive.Import.Interval",
-                                            "Energy.Reactive.Net",
-                                            "Energy.Apparent.Net",
-                                            "Energy.Apparent.Import",
-                                            "Energy.Apparent.Export",
-                                            "Frequency",
-                                            "Power.Active.Export",
-                                            "Power.Active.Import",
-                                            "Power.Factor",
-                                            "Power.Offered",
-                                            "Power.Reactive.Export",
-                                            "Power.Reactive.Import",
-                                            "SoC",
-                                            "Voltage"};
-static const char *const units16[] = {"Wh", "kWh",     "varh",       "kvarh",   "W",    "kW",
-                                      "VA", "kVA",     "var",        "kvar",    "A",    "V",
-                                      "K",  "Celsius", "Fahrenheit", "Percent", "Hertz"};
-static const char *const contexts[] = {
-    "Interruption.Begin", "Interruption.End",  "Other",           "Sample.Clock",
-    "Sample.Periodic",    "Transaction.Begin", "Transaction.End", "Trigger"};
-static const char *const phases[] = {"L1",   "L2",   "L3",    "N",     "L1-N",
-                                     "L2-N", "L3-N", "L1-L2", "L2-L3", "L3-L1"};
-static const char *const locations[] = {"Body", "Cable", "EV", "Inlet", "Outlet"};
+/* The words each version can say, from its schema: the 1.6 MeterValues
+ * sampledValue enums, the 2.0.1 TransactionEvent ones (2.0.1 units are free
+ * text). */
+OCPP_ENUM_MEMBER_FN(measurand16, ocpp16_MeterValuesRequest_meterValue_sampledValue_measurand_e_name)
+OCPP_ENUM_MEMBER_FN(unit16, ocpp16_MeterValuesRequest_meterValue_sampledValue_unit_e_name)
+OCPP_ENUM_MEMBER_FN(context16, ocpp16_MeterValuesRequest_meterValue_sampledValue_context_e_name)
+OCPP_ENUM_MEMBER_FN(phase16, ocpp16_MeterValuesRequest_meterValue_sampledValue_phase_e_name)
+OCPP_ENUM_MEMBER_FN(location16, ocpp16_MeterValuesRequest_meterValue_sampledValue_location_e_name)
+OCPP_ENUM_MEMBER_FN(measurand201,
+                    ocpp201_TransactionEventRequest_meterValue_sampledValue_measurand_e_name)
+OCPP_ENUM_MEMBER_FN(context201,
+                    ocpp201_TransactionEventRequest_meterValue_sampledValue_context_e_name)
+OCPP_ENUM_MEMBER_FN(phase201, ocpp201_TransactionEventRequest_meterValue_sampledValue_phase_e_name)
+OCPP_ENUM_MEMBER_FN(location201,
+                    ocpp201_TransactionEventRequest_meterValue_sampledValue_location_e_name)
+#define HAS(pred, s) ((s) && pred((s), strlen(s)))
 
 static const char *str(const json_t *o, const char *key) {
   return json_string_value(json_object_get(o, key));
@@ -93,13 +55,13 @@ static json_t *sample_to201(const json_t *sv) {
   double x = strtod(v, &end);
   if (end == v || *end || !isfinite(x)) return NULL;
   const char *m = str(sv, "measurand");
-  if (m && !IN(m, measurands201)) return NULL;
+  if (m && !HAS(measurand201, m)) return NULL;
   json_t *out = json_pack("{s:f}", "value", x);
   if (m) json_object_set_new(out, "measurand", json_string(m));
   const char *c = str(sv, "context"), *p = str(sv, "phase"), *l = str(sv, "location");
-  if (IN(c, contexts)) json_object_set_new(out, "context", json_string(c));
-  if (IN(p, phases)) json_object_set_new(out, "phase", json_string(p));
-  if (IN(l, locations)) json_object_set_new(out, "location", json_string(l));
+  if (HAS(context201, c)) json_object_set_new(out, "context", json_string(c));
+  if (HAS(phase201, p)) json_object_set_new(out, "phase", json_string(p));
+  if (HAS(location201, l)) json_object_set_new(out, "location", json_string(l));
   const char *u = str(sv, "unit");
   if (u && strlen(u) <= 20)
     json_object_set_new(out, "unitOfMeasure",
@@ -113,10 +75,10 @@ static json_t *sample_to16(const json_t *sv) {
   if (!json_is_number(jv)) return NULL;
   double x = json_number_value(jv);
   const char *m = str(sv, "measurand");
-  if (m && !IN(m, measurands16)) return NULL;
+  if (m && !HAS(measurand16, m)) return NULL;
   const json_t *uom = json_object_get(sv, "unitOfMeasure");
   const char *u = str(uom, "unit");
-  if (u && !IN(u, units16)) return NULL;
+  if (u && !HAS(unit16, u)) return NULL;
   const json_t *mul = json_object_get(uom, "multiplier");
   if (json_is_integer(mul)) x *= pow(10.0, (double)json_integer_value(mul));
   char text[64];
@@ -124,9 +86,9 @@ static json_t *sample_to16(const json_t *sv) {
   json_t *out = json_pack("{s:s}", "value", text);
   if (m) json_object_set_new(out, "measurand", json_string(m));
   const char *c = str(sv, "context"), *p = str(sv, "phase"), *l = str(sv, "location");
-  if (IN(c, contexts)) json_object_set_new(out, "context", json_string(c));
-  if (IN(p, phases)) json_object_set_new(out, "phase", json_string(p));
-  if (IN(l, locations)) json_object_set_new(out, "location", json_string(l));
+  if (HAS(context16, c)) json_object_set_new(out, "context", json_string(c));
+  if (HAS(phase16, p)) json_object_set_new(out, "phase", json_string(p));
+  if (HAS(location16, l)) json_object_set_new(out, "location", json_string(l));
   if (u) json_object_set_new(out, "unit", json_string(u));
   return out;
 }

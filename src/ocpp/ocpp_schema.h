@@ -92,4 +92,16 @@ const ocpp_schema_node *ocpp_schema_member(const ocpp_schema_node *object, const
 /* RFC 3339 date-time as JSON Schema "date-time" means it. */
 bool ocpp_schema_is_date_time(const char *s);
 
+/* Defines `static bool pred(const char *s, size_t n)`: whether the n bytes at s
+ * are one of a schema enum's values, read through the generated
+ * <type>_e_name function (NULL past the last value), so no list of the
+ * schema's words is typed again by hand. Needs <string.h>. */
+#define OCPP_ENUM_MEMBER_FN(pred, name_fn)                                                         \
+  static bool pred(const char *s, size_t n) {                                                      \
+    const char *v;                                                                                 \
+    for (int i = 0; s && (v = name_fn(i)) != NULL; i++)                                            \
+      if (strlen(v) == n && strncmp(v, s, n) == 0) return true;                                    \
+    return false;                                                                                  \
+  }
+
 #endif
