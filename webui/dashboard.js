@@ -305,5 +305,7 @@ export async function mount(root, ctx) {
     else if (refreshKinds.has(e.kind)) refresh().catch(() => {});
     else if (e.kind === 'badge_added' || e.kind === 'badge_removed') api('GET', '/badges').then((b) => { badges = b.badges; render(); }).catch(() => {});
   });
+  // the loads above take a while: what changed before the listener was there is read now
+  refresh().catch(() => {});
   return off;
 }

@@ -120,6 +120,8 @@ const more = {
   'solar.start_threshold_w': ['Solar: start surplus', 'Solaire : surplus de démarrage', 'W', 'Solaire : surplus en watts, au-delà de la puissance minimale de charge (6 A sur les phases utilisées), nécessaire pour démarrer.'],
   'solar.stop_threshold_w': ['Solar: tolerated import', 'Solaire : soutirage toléré', 'W', 'Solaire : soutirage au réseau en watts toléré en charge au courant minimal avant que la minuterie d’arrêt ne démarre.'],
   'solar.smoothing_s': ['Solar: smoothing', 'Solaire : lissage', 's', 'Solaire : constante de temps de la moyenne glissante du surplus, en secondes (0 : aucune).'],
+  'solar.inverter': ['Solar: PV inverter meter', 'Solaire : compteur de l’onduleur', '', 'Solaire : le compteur Modbus (un meter.NOM, par exemple le modèle sunspec-inverter) qui est l’onduleur photovoltaïque. Sans mesure récente du réseau, le surplus est sa production moins la consommation de la maison supposée.'],
+  'solar.house_load_w': ['Solar: assumed house load', 'Solaire : consommation de la maison supposée', 'W', 'Solaire : consommation de la maison en watts supposée quand le surplus vient de l’onduleur (aucun compteur réseau ne voit la maison).'],
   'solar.phase_switch_pause_s': ['Solar: pause for a phase switch', 'Solaire : pause de commutation', 's', 'Solaire : secondes sans courant avant que le contacteur de phases bascule (la voiture doit être en pause) ; la charge reprend 5 s après.'],
   'grid.tic_mode': ['Linky TIC mode', 'Mode TIC du Linky', '', 'historique (1200 bauds), standard (9600 bauds) ou auto (essaie les deux vitesses).'],
   'grid.p1_baud': ['P1 speed', 'Vitesse du P1', 'baud', 'Vitesse de la ligne P1 (DSMR 4 et 5 : 115200, 8N1).'],
