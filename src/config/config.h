@@ -63,9 +63,13 @@ int config_settable_remotely(const char *key, char *err, size_t errlen);
 
 typedef struct config config;
 
-/* The longest value of any key (config file lines are at most 1024
- * characters); a string key's own bound (cfg_key_def.max) is at most this. */
-#define CONFIG_VALUE_MAX 1000
+/* The longest value of any key (config file lines are at most
+ * CONFIG_LINE_MAX characters); a string key's own bound (cfg_key_def.max) is
+ * at most this. Only site.members uses it all (64 members written out as
+ * 255.255.255.255:65535 take 1407 characters, docs/site.md); every other
+ * string key has a far smaller bound of its own. */
+#define CONFIG_VALUE_MAX 4000
+#define CONFIG_LINE_MAX 4096
 
 config *config_new(void);
 void config_free(config *c);

@@ -13,7 +13,7 @@
 #include "config/config.h"
 #include "util/errbuf.h"
 
-#define LINE_MAX_CHARS 1024
+#define LINE_MAX_CHARS CONFIG_LINE_MAX
 #define KEY_MAX 128
 #define FILE_MAX_BYTES (1024 * 1024)
 
@@ -120,7 +120,11 @@ static int line_error(const where *w, const char *why) {
 /* One line [b, e), without its newline. Updates section. */
 static int parse_line(config *c, const where *w, const char *b, const char *e, char *section,
                       size_t seclen) {
-  if (e - b > LINE_MAX_CHARS) return line_error(w, "line is longer than 1024 characters");
+  if (e - b > LINE_MAX_CHARS) {
+    errbuf_setf(w->err, w->errlen, "%s:%d: line is longer than %d characters", w->name, w->line,
+                LINE_MAX_CHARS);
+    return -1;
+  }
   if (e > b && e[-1] == '\r') e--;
   trim(&b, &e);
   if (b == e || *b == '#' || *b == ';') return 0;

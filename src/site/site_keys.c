@@ -19,7 +19,7 @@ static const cfg_key_def rows[] = {
      "windows and priorities), or a `follower` (driven through its Modbus server: set "
      "modbus_server.listen and put the leader in modbus_server.allow).",
      NULL, NULL},
-    {"site.members", CFG_STRING, "", 0, 1000, NULL, false,
+    {"site.members", CFG_STRING, "", 0, CONFIG_VALUE_MAX, NULL, false,
      "On the leader: the followers' Modbus TCP servers, at most 64 (port 502 when left out).",
      "HOST[:PORT],HOST[:PORT]...", check_members},
     {NULL},

@@ -18,6 +18,7 @@
 // clang-format on
 
 #include "keys/key_tables.h"
+#include "site/members.h"
 #include "config/config.h"
 
 static int setup(void **state) {
@@ -154,16 +155,49 @@ static void errors_name_the_line(void **state) {
 
 static void long_lines_are_refused(void **state) {
   config *c = *state;
-  char *text = malloc(1200);
-  /* exactly 1024 characters: accepted (a comment) */
-  memset(text, '#', 1024);
-  strcpy(text + 1024, "\nstation.id = ok-1\n");
+  char *text = malloc(CONFIG_LINE_MAX + 64);
+  /* exactly 4096 characters: accepted (a comment) */
+  assert_int_equal(CONFIG_LINE_MAX, 4096);
+  memset(text, '#', 4096);
+  strcpy(text + 4096, "\nstation.id = ok-1\n");
   load_ok(c, text);
   assert_string_equal(config_get(c, "station.id"), "ok-1");
-  memset(text, '#', 1025);
-  strcpy(text + 1025, "\n");
-  load_fails(c, text, "t.conf:1: line is longer than 1024 characters");
+  memset(text, '#', 4097);
+  strcpy(text + 4097, "\n");
+  load_fails(c, text, "t.conf:1: line is longer than 4096 characters");
   free(text);
+}
+
+/* Issue 17: site.members holds 64 members written out in full
+ * (255.255.255.255:65535 is the longest: 64 x 21 + 63 commas = 1407
+ * characters, with a space after each comma 1470), in a file line, and the
+ * site module reads 64 members back from it. */
+static void site_members_of_64_full_addresses_fit(void **state) {
+  config *c = *state;
+  char list[2048] = "";
+  size_t n = 0;
+  for (int i = 0; i < 64; i++)
+    n += (size_t)snprintf(list + n, sizeof list - n, "%s192.168.%d.%d:%d", i ? ", " : "", 100 + i,
+                          155 + i % 100, 50200 + i);
+  assert_int_equal(n, 64 * 21 + 63 * 2);
+  char text[2200];
+  snprintf(text, sizeof text, "site.role = leader\nsite.members = %s\n", list);
+  load_ok(c, text);
+  assert_string_equal(config_get(c, "site.members"), list);
+  site_member m[SITE_MAX_MEMBERS + 1];
+  char why[160] = "";
+  assert_int_equal(
+      site_members_parse(config_get(c, "site.members"), m, SITE_MAX_MEMBERS, why, sizeof why), 64);
+  assert_string_equal(m[0].host, "192.168.100.155");
+  assert_int_equal(m[0].port, 50200);
+  assert_string_equal(m[63].address, "192.168.163.218:50263");
+  /* its own bound is the longest value of any key, and still refuses a 65th */
+  char err[256] = "";
+  char more[2200];
+  snprintf(more, sizeof more, "%s,10.0.0.1", list);
+  assert_int_equal(config_set(c, "site.members", more, err, sizeof err), -1);
+  assert_non_null(strstr(err, "at most 64 members"));
+  assert_string_equal(config_get(c, "site.members"), list);
 }
 
 static void a_bad_file_changes_nothing(void **state) {
@@ -232,6 +266,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(later_lines_override_earlier_ones, setup, teardown),
       cmocka_unit_test_setup_teardown(errors_name_the_line, setup, teardown),
       cmocka_unit_test_setup_teardown(long_lines_are_refused, setup, teardown),
+      cmocka_unit_test_setup_teardown(site_members_of_64_full_addresses_fit, setup, teardown),
       cmocka_unit_test_setup_teardown(a_bad_file_changes_nothing, setup, teardown),
       cmocka_unit_test_setup_teardown(empty_input_is_fine, setup, teardown),
       cmocka_unit_test_setup_teardown(files_load_and_missing_files_say_why, setup, teardown),

@@ -511,11 +511,11 @@ static void errors_fit_any_buffer(void **state) {
   assert_int_equal(config_set(c, "connector.1.phases", NULL, tiny, sizeof tiny), -1);
   assert_int_equal(config_set(NULL, "connector.1.phases", "1", tiny, sizeof tiny), -1);
   assert_int_equal(config_set(c, NULL, "1", tiny, sizeof tiny), -1);
-  char huge[1100];
+  static char huge[CONFIG_VALUE_MAX + 100];
   memset(huge, 'a', sizeof huge - 1);
   huge[sizeof huge - 1] = '\0';
-  set_fails(c, "station.serial", huge, "1099 characters long; at most 25 are allowed");
-  set_fails(c, "auth.mode", huge, "longer than 1000"); /* not a string: the common bound */
+  set_fails(c, "station.serial", huge, "4099 characters long; at most 25 are allowed");
+  set_fails(c, "auth.mode", huge, "longer than 4000"); /* not a string: the common bound */
   set_fails(c, "station.vendor", "a\nb", "control character");
 }
 
