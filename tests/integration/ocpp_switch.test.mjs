@@ -128,3 +128,51 @@ test('and back: a queue filled under 2.0.1 is delivered as 1.6 messages when the
     await csms16?.close();
   }
 });
+
+test('the version picked last survives a restart: queued offline in it, nothing re-encoded when the server picks it again', async () => {
+  const csms16 = await new Csms({ protocol: 'ocpp1.6', tags: { FREECHARGING: 'Accepted' }, bootInterval: 3600 }).listen(0);
+  const port = csms16.port;
+  const dataDir = tempDataDir();
+  const borned = () => startBorned({
+    dataDir, connectors: 2, auth: 'free', speed: 3600, args: ['--csms', csms16.url],
+    set: {
+      'station.id': 'cp-switch-restart',
+      'ocpp.version': '2.0.1,1.6',
+      'ocpp.MeterValueSampleInterval': '300',
+      'ocpp.MinimumStatusDuration': '0',
+      'ocpp.reconnect_max_s': '2',
+    },
+  });
+  let st = await borned();
+  let again;
+  try {
+    assert.equal((await csms16.connected()).protocol, 'ocpp1.6');
+    await st.waitFor((s) => s.station.ocpp?.version === '1.6' && s.station.ocpp.registration === 'Accepted', { what: '1.6 accepted' });
+    await csms16.close();
+    await st.waitFor((s) => s.station.ocpp.state !== 'connected', { what: 'offline' });
+    await st.stop();
+    /* started again with the back end still down: it speaks 1.6, not 2.0.1 (offered first) */
+    st = await borned();
+    const after = await st.lastEventId();
+    await st.waitFor((s) => s.station.ocpp?.version === '1.6' && s.station.ocpp.state !== 'connected', { what: 'offline in 1.6 after the restart' });
+    await runSession(st, 1);
+    const queued = (await st.status()).station.ocpp.queue_length;
+    assert.ok(queued >= 2, `the session is queued (${queued})`);
+
+    again = await new Csms({ protocol: 'ocpp1.6', tags: { FREECHARGING: 'Accepted' }, bootInterval: 3600 }).listen(port);
+    assert.equal((await again.connected({ timeoutMs: 30000 })).protocol, 'ocpp1.6');
+    await st.waitFor((s) => s.station.ocpp.version === '1.6' && s.station.ocpp.queue_length === 0, { what: 'queue flushed under 1.6', timeoutMs: 60000 });
+    assert.equal(again.callsOf('StartTransaction').length, 1);
+    assert.equal(again.callsOf('StopTransaction').length, 1);
+    assert.equal(again.callsOf('TransactionEvent').length, 0);
+    const events = (await st.ok('GET', `/api/v1/events?after=${after}&limit=1000`)).events;
+    assert.equal(events.filter((e) => e.kind === 'ocpp_reencoded').length, 0, 'nothing re-encoded');
+    assert.equal(events.filter((e) => e.kind === 'ocpp_dropped').length, 0, 'nothing dropped');
+    again.assertNoViolations();
+    csms16.assertNoViolations();
+  } finally {
+    await st.stop();
+    st.cleanup();
+    await again?.close();
+  }
+});
