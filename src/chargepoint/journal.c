@@ -198,6 +198,16 @@ int64_t cp_journal_next_seq(cp_journal *j, int64_t session_id) {
 
 /* Security whitepaper (edition 2) A04: their delivery is guaranteed. The 2.0.1
  * dialect uses the same list (moved here from the 1.6 dialect's model.c). */
+/* The list is the specification's, not borne's judgment: the security
+ * whitepaper edition 2 (1.6) and the 2.0.1 appendix "Security events" mark 7
+ * of their 18 types critical (A04: queued offline and delivered). Types of
+ * borne's own are not in it, on purpose. TamperAlarmAcknowledged (src/tamper,
+ * the end of a tamper alarm acknowledged by an installer) is not a spec type,
+ * so the spec marks nothing about it; it reports an alarm ending, not an
+ * attack, and the alarm that matters, TamperDetectionActivated, is critical.
+ * It stays droppable: only if more than CP_JOURNAL_SECURITY_MAX newer
+ * non-critical events queue behind it while offline, and then it is still in
+ * the station's security log. (test_chargepoint_journal: test_critical_list) */
 cp_event_kind cp_security_event_kind(const char *type) {
   static const char *const critical[] = {
       "FirmwareUpdated",       "SettingSystemTime", "StartupOfTheDevice",      "ResetOrReboot",

@@ -547,6 +547,36 @@ static void test_never_dropped(void **state) {
   assert_true(none_due(f, T0));
 }
 
+/* The critical security events are the spec's (1.6 security whitepaper
+ * edition 2 and 2.0.1 part 2 appendix: 7 of its 18 types); borne's own
+ * TamperAlarmAcknowledged is not one of them (journal.c says why). */
+static void test_critical_list(void **state) {
+  (void)state;
+  const char *critical[] = {
+      "FirmwareUpdated",       "SettingSystemTime", "StartupOfTheDevice",      "ResetOrReboot",
+      "SecurityLogWasCleared", "MemoryExhaustion",  "TamperDetectionActivated"};
+  const char *other[] = {"FailedToAuthenticateAtCsms",
+                         "CsmsFailedToAuthenticate",
+                         "ReconfigurationOfSecurityParameters",
+                         "InvalidMessages",
+                         "AttemptedReplayAttacks",
+                         "InvalidFirmwareSignature",
+                         "InvalidFirmwareSigningCertificate",
+                         "InvalidCsmsCertificate",
+                         "InvalidChargingStationCertificate",
+                         "InvalidChargePointCertificate",
+                         "InvalidTLSVersion",
+                         "InvalidTLSCipherSuite",
+                         "TamperAlarmAcknowledged",
+                         "tamperdetectionactivated",
+                         ""};
+  for (size_t i = 0; i < sizeof critical / sizeof *critical; i++)
+    assert_int_equal(cp_security_event_kind(critical[i]), CP_EVENT_SECURITY_CRITICAL);
+  for (size_t i = 0; i < sizeof other / sizeof *other; i++)
+    assert_int_equal(cp_security_event_kind(other[i]), CP_EVENT_SECURITY);
+  assert_int_equal(cp_security_event_kind(NULL), CP_EVENT_SECURITY);
+}
+
 /* A row the journal cannot read (a hand-edited file) does not block the
  * queue: it is dropped and the next message comes. */
 static void test_unreadable_row_dropped(void **state) {
@@ -679,6 +709,7 @@ int main(void) {
       T(test_policy_floor),
       T(test_security_flood_is_bounded),
       T(test_never_dropped),
+      T(test_critical_list),
       T(test_unreadable_row_dropped),
       T(test_migrates_ocpp16_queue),
       T(test_seq_no),
