@@ -71,6 +71,15 @@ int cp_journal_push(cp_journal *j, int64_t session_id, cp_event_kind kind, const
  * never overtakes an earlier one, not even one waiting for its retry).
  * 0 with *out filled (free out->payload), -1 when none is due. */
 int cp_journal_peek(cp_journal *j, borne_ms now, cp_journal_entry *out);
+/* The queued messages of one session, in queue order: a malloc'd array in
+ * *out (free each payload, then the array) and their number; -1 with
+ * cp_journal_error. For a dialect that takes over a running session and says
+ * its older messages again before it queues new ones (in one cp_sql_begin
+ * transaction with cp_journal_rewrite and cp_journal_next_seq). */
+int cp_journal_of_session(cp_journal *j, int64_t session_id, cp_journal_entry **out);
+/* A queued message said again: its payload replaced, its place in the queue
+ * kept. 0, or -1 with cp_journal_error. */
+int cp_journal_rewrite(cp_journal *j, int64_t id, const char *payload);
 /* Delivered: removed. */
 void cp_journal_sent(cp_journal *j, int64_t id);
 /* The back end accepted the start of a transaction with id `tx_id`: in one

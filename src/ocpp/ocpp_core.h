@@ -85,7 +85,9 @@ struct ocpp_core {
   cp_reservations *resv;
   const ocpp_dialect *offered[OCPP_VERSIONS_MAX];
   size_t n_offered;
-  const ocpp_dialect_ops *active; /* spoken now, or last (offered[0] first) */
+  const ocpp_dialect_ops *active; /* spoken now, or last (the one the server picked
+                                   * before the restart, else offered[0], first) */
+  bool picked_saved;              /* the version picked saved since the start */
   void *ctx[OCPP_FAMILY_COUNT];   /* each family's state, NULL when none offered */
   char url[512];
   bool closing;

@@ -7,6 +7,7 @@
  */
 #include "ocpp/ocpp_module.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,46 @@ void ocpp_core_transport_config(const ocpp_core *core, ocpp_transport_config *tc
 
 static void *active_ctx(const ocpp_core *c) { return c->ctx[c->active->family]; }
 
+/* ---------- the version the back end last picked, across restarts ---------- */
+
+/* The module's own table (store module "ocpp"): the version the server
+ * picked on the last connection. After a restart the station speaks it
+ * (queues its messages in its words) until a connection says otherwise, so
+ * that a back end picking the same version again gets the queue as it was
+ * written, nothing re-encoded. */
+static const char *const picked_steps[] = {
+    /* 1 */
+    "CREATE TABLE ocpp_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+};
+
+#define PICKED_KEY "picked_version"
+
+/* The saved version when it is one of the offered ones, else NULL. */
+static const ocpp_dialect_ops *picked_load(const ocpp_core *c) {
+  sqlite3_stmt *s =
+      store_stmt(c->st->db, "SELECT value FROM ocpp_meta WHERE key = '" PICKED_KEY "'");
+  if (!s) return NULL;
+  const ocpp_dialect *d = NULL;
+  if (sqlite3_step(s) == SQLITE_ROW) d = ocpp_dialect_find((const char *)sqlite3_column_text(s, 0));
+  store_stmt_release(c->st->db, s);
+  for (size_t i = 0; d && i < c->n_offered; i++)
+    if (c->offered[i] == d) return ocpp_ops_of(d);
+  return NULL;
+}
+
+static void picked_save(ocpp_core *c, const ocpp_dialect *d) {
+  sqlite3_stmt *s = store_stmt(
+      c->st->db, "INSERT OR REPLACE INTO ocpp_meta(key, value) VALUES('" PICKED_KEY "', ?)");
+  if (!s) {
+    log_warn(MOD, "cannot save the version picked: %s", store_last_error(c->st->db));
+    return;
+  }
+  sqlite3_bind_text(s, 1, d->version, -1, SQLITE_STATIC);
+  if (sqlite3_step(s) != SQLITE_DONE)
+    log_warn(MOD, "cannot save the version picked: %s", sqlite3_errmsg(store_sqlite(c->st->db)));
+  store_stmt_release(c->st->db, s);
+}
+
 /* ---------- the link's events: to the dialect spoken ---------- */
 
 /* The dialect of the version the server picked becomes the one spoken; a
@@ -91,7 +132,12 @@ static void switch_dialect(ocpp_core *c) {
 
 static void ev_connected(void *ctx) {
   ocpp_core *c = ctx;
+  const ocpp_dialect_ops *was = c->active;
   switch_dialect(c);
+  if (c->active != was || !c->picked_saved) {
+    picked_save(c, c->active->dialect);
+    c->picked_saved = true;
+  }
   station_event(c->st, 0, "ocpp_version", "%s", c->active->dialect->version);
   if (c->active->connected) c->active->connected(active_ctx(c));
 }
@@ -169,8 +215,9 @@ static void on_status_json(void *ctx, int k, json_t *obj) {
   ocpp_core *c = ctx;
   if (c->active->status_json) c->active->status_json(active_ctx(c), k, obj);
   json_t *o = k == 0 ? json_object_get(obj, "ocpp") : NULL;
-  if (o) /* the version the server picked (the first offered before it did) */
-    json_object_set_new(o, "version", json_string(ocpp_link_dialect(c->link)->version));
+  if (o) /* the version the server picked (before it did since the start: the one it picked
+          * last, the first offered when none) */
+    json_object_set_new(o, "version", json_string(c->active->dialect->version));
 }
 
 static void on_authorize(void *ctx, uint32_t request_id, const char *uid) {
@@ -256,7 +303,15 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
     free(c);
     return -1;
   }
-  c->active = ocpp_ops_of(c->offered[0]);
+  if (store_module_migrate(st->db, "ocpp", picked_steps,
+                           (int)(sizeof picked_steps / sizeof picked_steps[0])) != 0) {
+    snprintf(err, errlen, "ocpp tables: %s", store_last_error(st->db));
+    free(c);
+    return -1;
+  }
+  /* the version the back end picked last (restarts), else the first offered */
+  const ocpp_dialect_ops *picked = picked_load(c);
+  c->active = picked ? picked : ocpp_ops_of(c->offered[0]);
   /* the charge-point model: the journal, authorization, reservations and availability */
   c->journal = cp_journal_open(st->db, err, errlen);
   if (c->journal) c->auth = cp_auth_open(st->db, err, errlen);

@@ -99,7 +99,9 @@ static int post_ack(void *ctx, const http_request *req, http_response *res) {
   set_connectors(t, false);
   /* The whitepaper's list has no type for the end of an alarm; a security
    * event type is free text (string[50]), so the back end learns who lifted
-   * it, and when, through the same guaranteed channel as the alarm. */
+   * it, and when, through the same queue as the alarm. Not a critical event
+   * (cp_security_event_kind says why): dropped only in a flood of 100 newer
+   * security events while offline. */
   station_event(t->st, 0, "security", "TamperAlarmAcknowledged: cover closed, acknowledged%s%s",
                 req->principal ? " by " : "", req->principal ? req->principal : "");
   station_event(t->st, 0, "tamper", "alarm acknowledged%s%s: back in service",

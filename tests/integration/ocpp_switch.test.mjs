@@ -128,3 +128,104 @@ test('and back: a queue filled under 2.0.1 is delivered as 1.6 messages when the
     await csms16?.close();
   }
 });
+
+test('the version picked last survives a restart: queued offline in it, nothing re-encoded when the server picks it again', async () => {
+  const csms16 = await new Csms({ protocol: 'ocpp1.6', tags: { FREECHARGING: 'Accepted' }, bootInterval: 3600 }).listen(0);
+  const port = csms16.port;
+  const dataDir = tempDataDir();
+  const borned = () => startBorned({
+    dataDir, connectors: 2, auth: 'free', speed: 3600, args: ['--csms', csms16.url],
+    set: {
+      'station.id': 'cp-switch-restart',
+      'ocpp.version': '2.0.1,1.6',
+      'ocpp.MeterValueSampleInterval': '300',
+      'ocpp.MinimumStatusDuration': '0',
+      'ocpp.reconnect_max_s': '2',
+    },
+  });
+  let st = await borned();
+  let again;
+  try {
+    assert.equal((await csms16.connected()).protocol, 'ocpp1.6');
+    await st.waitFor((s) => s.station.ocpp?.version === '1.6' && s.station.ocpp.registration === 'Accepted', { what: '1.6 accepted' });
+    await csms16.close();
+    await st.waitFor((s) => s.station.ocpp.state !== 'connected', { what: 'offline' });
+    await st.stop();
+    /* started again with the back end still down: it speaks 1.6, not 2.0.1 (offered first) */
+    st = await borned();
+    const after = await st.lastEventId();
+    await st.waitFor((s) => s.station.ocpp?.version === '1.6' && s.station.ocpp.state !== 'connected', { what: 'offline in 1.6 after the restart' });
+    await runSession(st, 1);
+    const queued = (await st.status()).station.ocpp.queue_length;
+    assert.ok(queued >= 2, `the session is queued (${queued})`);
+
+    again = await new Csms({ protocol: 'ocpp1.6', tags: { FREECHARGING: 'Accepted' }, bootInterval: 3600 }).listen(port);
+    assert.equal((await again.connected({ timeoutMs: 30000 })).protocol, 'ocpp1.6');
+    await st.waitFor((s) => s.station.ocpp.version === '1.6' && s.station.ocpp.queue_length === 0, { what: 'queue flushed under 1.6', timeoutMs: 60000 });
+    assert.equal(again.callsOf('StartTransaction').length, 1);
+    assert.equal(again.callsOf('StopTransaction').length, 1);
+    assert.equal(again.callsOf('TransactionEvent').length, 0);
+    const events = (await st.ok('GET', `/api/v1/events?after=${after}&limit=1000`)).events;
+    assert.equal(events.filter((e) => e.kind === 'ocpp_reencoded').length, 0, 'nothing re-encoded');
+    assert.equal(events.filter((e) => e.kind === 'ocpp_dropped').length, 0, 'nothing dropped');
+    again.assertNoViolations();
+    csms16.assertNoViolations();
+  } finally {
+    await st.stop();
+    st.cleanup();
+    await again?.close();
+  }
+});
+
+test('a session running across the switch to 2.0.1: its queued 1.6 messages take the first seqNo, in time order', async () => {
+  const csms16 = await new Csms({ protocol: 'ocpp1.6', tags: { FREECHARGING: 'Accepted' }, bootInterval: 3600 }).listen(0);
+  const port = csms16.port;
+  const st = await startBorned({
+    dataDir: tempDataDir(), connectors: 2, auth: 'free', speed: 3600, args: ['--csms', csms16.url],
+    set: {
+      'station.id': 'cp-switch-running',
+      'ocpp.version': '1.6,2.0.1',
+      'ocpp.MeterValueSampleInterval': '300',
+      'ocpp.MinimumStatusDuration': '0',
+      'ocpp.reconnect_max_s': '2',
+    },
+  });
+  let csms201;
+  try {
+    assert.equal((await csms16.connected()).protocol, 'ocpp1.6');
+    await st.waitFor((s) => s.station.ocpp?.version === '1.6' && s.station.ocpp.registration === 'Accepted', { what: '1.6 accepted' });
+    await csms16.close();
+    await st.waitFor((s) => s.station.ocpp.state !== 'connected', { what: 'offline' });
+    /* a big battery: it still charges after the switch */
+    assert.equal(st.ctl('plug', '1', '--ev-max-current', '16', '--phases', '1', '--battery-kwh', '80', '--soc', '5', '--target-soc', '100').code, 0);
+    await st.waitStatus(1, 'Charging');
+    await st.waitFor((s) => s.station.ocpp.queue_length >= 4, { what: 'Start and meter values queued in 1.6' });
+
+    const after = await st.lastEventId();
+    csms201 = await new Csms({ protocol: 'ocpp2.0.1', tags: { FREECHARGING: 'Accepted' }, bootInterval: 3600 }).listen(port);
+    assert.equal((await csms201.connected({ timeoutMs: 30000 })).protocol, 'ocpp2.0.1');
+    /* the 2.0.1 dialect's own events of the running session arrive (online) */
+    await csms201.waitCall('TransactionEvent', { match: (p) => p.eventType === 'Updated' && p.offline !== true, timeoutMs: 60000 });
+    assert.equal(st.ctl('unplug', '1').code, 0);
+    await st.waitStatus(1, 'Available');
+    await st.waitFor((s) => s.station.ocpp.queue_length === 0, { what: 'queue flushed under 2.0.1', timeoutMs: 60000 });
+
+    const events = csms201.callsOf('TransactionEvent').map((c) => c.params);
+    assert.equal(new Set(events.map((e) => e.transactionInfo.transactionId)).size, 1, 'one transaction');
+    assert.deepEqual(events.map((e) => e.seqNo), events.map((_, i) => i), 'seqNo in the order sent');
+    assert.equal(events[0].eventType, 'Started');
+    assert.equal(events.at(-1).eventType, 'Ended');
+    for (let i = 1; i < events.length; i++)
+      assert.ok(Date.parse(events[i].timestamp) >= Date.parse(events[i - 1].timestamp), `seqNo ${i} not older than ${i - 1}`);
+    const history = (await st.ok('GET', `/api/v1/events?after=${after}&limit=1000`)).events ?? [];
+    const reencoded = history.filter((e) => e.kind === 'ocpp_reencoded');
+    assert.ok(reencoded.length >= 2 && reencoded.some((e) => /TransactionEvent Started seqNo 0/.test(e.detail)), `the queued 1.6 messages said again: ${reencoded.map((e) => e.detail)}`);
+    assert.equal(history.filter((e) => e.kind === 'ocpp_dropped').length, 0, 'nothing dropped');
+    csms201.assertNoViolations();
+    csms16.assertNoViolations();
+  } finally {
+    await st.stop();
+    st.cleanup();
+    await csms201?.close();
+  }
+});

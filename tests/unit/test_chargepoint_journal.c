@@ -547,6 +547,66 @@ static void test_never_dropped(void **state) {
   assert_true(none_due(f, T0));
 }
 
+/* A session's queued messages, in order, said again in place: the queue
+ * keeps their places (the other sessions' messages between them too). */
+static void test_rewrite_session(void **state) {
+  fx *f = *state;
+  push(f, 7, CP_EVENT_STARTED, "s7", T0);
+  push(f, 8, CP_EVENT_STARTED, "s8", T0);
+  push(f, 0, CP_EVENT_SECURITY, "sec", T0);
+  push(f, 7, CP_EVENT_UPDATED, "u7", T0);
+  cp_journal_entry *list = NULL;
+  int n = cp_journal_of_session(f->j, 7, &list);
+  assert_int_equal(n, 2);
+  assert_string_equal(list[0].payload, "s7");
+  assert_int_equal(list[0].kind, CP_EVENT_STARTED);
+  assert_string_equal(list[1].payload, "u7");
+  assert_int_equal(list[1].kind, CP_EVENT_UPDATED);
+  assert_true(list[0].id < list[1].id);
+  assert_int_equal(cp_journal_rewrite(f->j, list[0].id, "S7"), 0);
+  assert_int_equal(cp_journal_rewrite(f->j, list[1].id, "U7"), 0);
+  assert_int_equal(cp_journal_rewrite(f->j, list[1].id, NULL), -1);
+  for (int i = 0; i < n; i++) free(list[i].payload);
+  free(list);
+  assert_int_equal(cp_journal_of_session(f->j, 99, &list), 0);
+  free(list);
+  deliver(f, T0, CP_EVENT_STARTED, 7, "S7");
+  deliver(f, T0, CP_EVENT_STARTED, 8, "s8");
+  deliver(f, T0, CP_EVENT_SECURITY, 0, "sec");
+  deliver(f, T0, CP_EVENT_UPDATED, 7, "U7");
+  assert_true(none_due(f, T0));
+}
+
+/* The critical security events are the spec's (1.6 security whitepaper
+ * edition 2 and 2.0.1 part 2 appendix: 7 of its 18 types); borne's own
+ * TamperAlarmAcknowledged is not one of them (journal.c says why). */
+static void test_critical_list(void **state) {
+  (void)state;
+  const char *critical[] = {
+      "FirmwareUpdated",       "SettingSystemTime", "StartupOfTheDevice",      "ResetOrReboot",
+      "SecurityLogWasCleared", "MemoryExhaustion",  "TamperDetectionActivated"};
+  const char *other[] = {"FailedToAuthenticateAtCsms",
+                         "CsmsFailedToAuthenticate",
+                         "ReconfigurationOfSecurityParameters",
+                         "InvalidMessages",
+                         "AttemptedReplayAttacks",
+                         "InvalidFirmwareSignature",
+                         "InvalidFirmwareSigningCertificate",
+                         "InvalidCsmsCertificate",
+                         "InvalidChargingStationCertificate",
+                         "InvalidChargePointCertificate",
+                         "InvalidTLSVersion",
+                         "InvalidTLSCipherSuite",
+                         "TamperAlarmAcknowledged",
+                         "tamperdetectionactivated",
+                         ""};
+  for (size_t i = 0; i < sizeof critical / sizeof *critical; i++)
+    assert_int_equal(cp_security_event_kind(critical[i]), CP_EVENT_SECURITY_CRITICAL);
+  for (size_t i = 0; i < sizeof other / sizeof *other; i++)
+    assert_int_equal(cp_security_event_kind(other[i]), CP_EVENT_SECURITY);
+  assert_int_equal(cp_security_event_kind(NULL), CP_EVENT_SECURITY);
+}
+
 /* A row the journal cannot read (a hand-edited file) does not block the
  * queue: it is dropped and the next message comes. */
 static void test_unreadable_row_dropped(void **state) {
@@ -679,6 +739,8 @@ int main(void) {
       T(test_policy_floor),
       T(test_security_flood_is_bounded),
       T(test_never_dropped),
+      T(test_critical_list),
+      T(test_rewrite_session),
       T(test_unreadable_row_dropped),
       T(test_migrates_ocpp16_queue),
       T(test_seq_no),

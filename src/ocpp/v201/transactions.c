@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chargepoint/cp_sql.h"
 #include "ocpp/ocpp_reencode.h"
 #include "ocpp/v201/v201_internal.h"
 #include "ocpp/v201/vocabulary.h"
@@ -122,30 +123,31 @@ static void pump_answer(void *ctx, const json_t *result, const char *code, const
   if (o->restart_pending) uv_timer_start(&o->reset_timer, v201_flush_check_cb, 0, 0);
 }
 
-/* A queued entry in 2.0.1 words: as queued, or said again when the 1.6
- * dialect queued it (the station spoke 1.6 before, ocpp_reencode.h) with
- * the session's transactionId and the next seqNo; NULL, with the event
- * `ocpp_dropped`, when it has no equivalent. *tx_id is set for a start said
- * again. */
-static json_t *say201(ocpp201_station *o, const cp_journal_entry *m, const json_t *raw,
-                      const char **action, char tx_id[CP_TX_ID_MAX + 1]) {
-  tx_id[0] = 0;
-  bool tx_kind =
-      m->kind == CP_EVENT_STARTED || m->kind == CP_EVENT_UPDATED || m->kind == CP_EVENT_ENDED;
-  if (!tx_kind || ocpp_reencode_words_of(m->kind, raw) == OCPP_WORDS_V201) {
-    *action = tx_kind ? "TransactionEvent" : "SecurityEventNotification";
-    return json_incref((json_t *)raw);
-  }
+/* The event saying what became of a queued message said again. */
+typedef struct {
+  int connector;
+  bool dropped;
+  char detail[256];
+} reencode_note;
+
+static void note_event(ocpp201_station *o, const reencode_note *n) {
+  station_event(o->st, n->connector, n->dropped ? "ocpp_dropped" : "ocpp_reencoded", "%s",
+                n->detail);
+}
+
+/* A queued 1.6 transaction message (the station spoke 1.6 before,
+ * ocpp_reencode.h) said in 2.0.1 words with the session's transactionId and
+ * seqNo `seq`; NULL when it has no equivalent. The event `ocpp_reencoded` or
+ * `ocpp_dropped` is recorded, or left in *defer (inside a transaction, where
+ * the event log cannot write). *tx_id is set for a start said again. */
+static json_t *reencode201(ocpp201_station *o, const cp_journal_entry *m, const json_t *raw,
+                           int64_t seq, const char **action, char tx_id[CP_TX_ID_MAX + 1],
+                           reencode_note *defer) {
   char tx[CP_TX_ID_MAX + 1] = "";
   session_row row = {0};
   bool have_row = store_session_get(o->st->db, m->session_id, &row) == 0;
   if (!cp_journal_tx_id(o->journal, m->session_id, tx) && have_row)
     v201_tx_id(m->session_id, row.start_ms, tx); /* as the 2.0.1 dialect makes it */
-  /* a retry of the same message keeps its seqNo */
-  int64_t seq =
-      o->reencoded_msg == m->id ? o->reencoded_seq : cp_journal_next_seq(o->journal, m->session_id);
-  o->reencoded_msg = m->id;
-  o->reencoded_seq = seq;
   ocpp_reencode_ctx cx = {.tx_id = tx, .seq_no = seq, .connector = have_row ? row.connector : 0};
   char why[200];
   json_t *out = ocpp_reencode(m->kind, raw, OCPP_WORDS_V201, &cx, action, why, sizeof why);
@@ -155,18 +157,98 @@ static json_t *say201(ocpp201_station *o, const cp_journal_entry *m, const json_
     json_decref(out);
     out = NULL;
   }
-  int c = have_row ? row.connector : 0;
-  if (!out) {
-    station_event(o->st, c, "ocpp_dropped", "queued 1.6 message %lld (session %lld): %s",
-                  (long long)m->id, (long long)m->session_id, why);
-    return NULL;
-  }
-  station_event(o->st, c, "ocpp_reencoded",
-                "queued 1.6 message %lld (session %lld) sent as TransactionEvent %s seqNo %lld",
-                (long long)m->id, (long long)m->session_id,
-                json_string_value(json_object_get(out, "eventType")), (long long)seq);
+  reencode_note n = {.connector = have_row ? row.connector : 0, .dropped = !out};
+  if (!out)
+    snprintf(n.detail, sizeof n.detail, "queued 1.6 message %lld (session %lld): %s",
+             (long long)m->id, (long long)m->session_id, why);
+  else
+    snprintf(n.detail, sizeof n.detail,
+             "queued 1.6 message %lld (session %lld) sent as TransactionEvent %s seqNo %lld",
+             (long long)m->id, (long long)m->session_id,
+             json_string_value(json_object_get(out, "eventType")), (long long)seq);
+  if (defer)
+    *defer = n;
+  else
+    note_event(o, &n);
+  if (!out) return NULL;
   if (m->kind == CP_EVENT_STARTED) snprintf(tx_id, CP_TX_ID_MAX + 1, "%s", tx);
   return out;
+}
+
+static bool tx_kind(cp_event_kind kind) {
+  return kind == CP_EVENT_STARTED || kind == CP_EVENT_UPDATED || kind == CP_EVENT_ENDED;
+}
+
+/* A queued entry in 2.0.1 words: as queued, or said again (reencode201) with
+ * the next seqNo of the session. */
+static json_t *say201(ocpp201_station *o, const cp_journal_entry *m, const json_t *raw,
+                      const char **action, char tx_id[CP_TX_ID_MAX + 1]) {
+  tx_id[0] = 0;
+  if (!tx_kind(m->kind) || ocpp_reencode_words_of(m->kind, raw) == OCPP_WORDS_V201) {
+    *action = tx_kind(m->kind) ? "TransactionEvent" : "SecurityEventNotification";
+    return json_incref((json_t *)raw);
+  }
+  /* a retry of the same message keeps its seqNo */
+  int64_t seq =
+      o->reencoded_msg == m->id ? o->reencoded_seq : cp_journal_next_seq(o->journal, m->session_id);
+  o->reencoded_msg = m->id;
+  o->reencoded_seq = seq;
+  return reencode201(o, m, raw, seq, action, tx_id, NULL);
+}
+
+/* A session running when the station switched to 2.0.1 (adopted, resumed):
+ * its queued 1.6 messages are said again now, in queue order, before the
+ * dialect queues its own events of it, so that their seqNo come first, in
+ * time order (one commit with the seqNo counter: no gap nor repeat after a
+ * crash). Only on a connection whose version is known (the link's). */
+static void reencode_session(ocpp201_station *o, int64_t session_id) {
+  if (!o->link || !ocpp_link_connected(o->link)) return;
+  cp_journal_entry *list = NULL;
+  int n = cp_journal_of_session(o->journal, session_id, &list);
+  if (n <= 0) return;
+  bool any = false;
+  for (int i = 0; i < n && !any; i++) {
+    json_t *raw = json_loads(list[i].payload, 0, NULL);
+    any =
+        raw && tx_kind(list[i].kind) && ocpp_reencode_words_of(list[i].kind, raw) == OCPP_WORDS_V16;
+    json_decref(raw);
+  }
+  reencode_note *notes = any ? calloc((size_t)n, sizeof *notes) : NULL;
+  int noted = 0;
+  bool begun = notes && cp_sql_begin(o->st->db) == 0;
+  int ok = begun ? 0 : -1;
+  for (int i = 0; begun && ok == 0 && i < n; i++) {
+    cp_journal_entry *m = &list[i];
+    json_t *raw = json_loads(m->payload, 0, NULL);
+    if (!raw || !tx_kind(m->kind) || ocpp_reencode_words_of(m->kind, raw) != OCPP_WORDS_V16) {
+      json_decref(raw); /* a security event, or already 2.0.1 */
+      continue;
+    }
+    const char *action = NULL;
+    char tx_id[CP_TX_ID_MAX + 1];
+    int64_t seq = cp_journal_next_seq(o->journal, session_id);
+    json_t *out = seq < 0 ? NULL : reencode201(o, m, raw, seq, &action, tx_id, &notes[noted++]);
+    json_decref(raw);
+    if (seq < 0) {
+      ok = -1;
+      break;
+    }
+    char *text = out ? json_dumps(out, JSON_COMPACT) : NULL;
+    json_decref(out);
+    if (text)
+      ok = cp_journal_rewrite(o->journal, m->id, text);
+    else
+      cp_journal_sent(o->journal, m->id); /* no equivalent: dropped (ocpp_dropped) */
+    free(text);
+  }
+  if (begun) ok = cp_sql_end(o->st->db, ok);
+  for (int i = 0; ok == 0 && i < noted; i++) note_event(o, &notes[i]);
+  free(notes);
+  if (any && ok != 0)
+    log_warn(MOD, "the queued 1.6 messages of session %lld are said again when sent: %s",
+             (long long)session_id, cp_journal_error(o->journal));
+  for (int i = 0; i < n; i++) free(list[i].payload);
+  free(list);
 }
 
 /* Send the oldest due queued message, one at a time, in order. */
@@ -286,7 +368,10 @@ void v201_on_session_started(void *ctx, int c, const station_session_info *s) {
   k->last_sample = now201(o);
   v201_tx_id(s->id, s->start_ms, k->tx_id); /* the same after a restart: made from the session */
   k->tx_state = k->status;
-  if (s->resumed) return;
+  if (s->resumed) {
+    reencode_session(o, s->id);
+    return;
+  }
   const char *free_tag = config_get(o->st->cfg, "ocpp.free_id_tag");
   const char *uid = s->uid && s->uid[0] ? s->uid : free_tag;
   /* the remote start's transaction: the token it named (a badge session that
