@@ -24,20 +24,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static dm_ref ref_of(const json_t *item) {
-  const json_t *comp = json_object_get(item, "component");
-  const json_t *var = json_object_get(item, "variable");
-  const json_t *evse = json_object_get(comp, "evse");
-  return (dm_ref){
-      .component = json_string_value(json_object_get(comp, "name")),
-      .component_instance = json_string_value(json_object_get(comp, "instance")),
-      .evse = evse ? (int)json_integer_value(json_object_get(evse, "id")) : 0,
-      .connector = evse ? (int)json_integer_value(json_object_get(evse, "connectorId")) : 0,
-      .variable = json_string_value(json_object_get(var, "name")),
-      .variable_instance = json_string_value(json_object_get(var, "instance")),
-  };
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static config *cfg;
   if (!cfg) {
@@ -61,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t i;
     const json_t *item;
     json_array_foreach(json_object_get(req, lists[l]), i, item) {
-      dm_ref ref = ref_of(item);
+      dm_ref ref = dm_ref_of(item);
       dm_attr attr;
       if (!dm_attr_parse(json_string_value(json_object_get(item, "attributeType")), &attr))
         attr = DM_ACTUAL;

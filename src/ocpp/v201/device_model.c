@@ -670,3 +670,17 @@ size_t dm_variable_count(const dm_ctx *c) {
   for (size_t i = 0; i < VAR_COUNT; i++) n += vars[i].sc == S_STATION ? 1 : (size_t)evse_count(c);
   return n;
 }
+
+dm_ref dm_ref_of(const json_t *item) {
+  const json_t *comp = json_object_get(item, "component");
+  const json_t *var = json_object_get(item, "variable");
+  const json_t *evse = json_object_get(comp, "evse");
+  return (dm_ref){
+      .component = json_string_value(json_object_get(comp, "name")),
+      .component_instance = json_string_value(json_object_get(comp, "instance")),
+      .evse = evse ? (int)json_integer_value(json_object_get(evse, "id")) : 0,
+      .connector = evse ? (int)json_integer_value(json_object_get(evse, "connectorId")) : 0,
+      .variable = json_string_value(json_object_get(var, "name")),
+      .variable_instance = json_string_value(json_object_get(var, "instance")),
+  };
+}

@@ -78,6 +78,10 @@ typedef struct {
   const char *variable_instance;
 } dm_ref;
 
+/* The component and variable of a GetVariableData / SetVariableData item
+ * (strings borrowed from item). */
+dm_ref dm_ref_of(const json_t *item);
+
 /* One GetVariableData: Accepted with the value in out (at most
  * DM_REPORTING_VALUE_SIZE characters), else why not. A write-only variable
  * (SecurityCtrlr.BasicAuthPassword) is Rejected. */

@@ -26,21 +26,6 @@ static void fill_live(const ocpp201_station *o, dm_live *l) {
   l->certificate_entries = 0;
 }
 
-/* The component and variable of a request item as a dm_ref (borrowed). */
-static dm_ref ref_of(const json_t *item) {
-  const json_t *comp = json_object_get(item, "component");
-  const json_t *var = json_object_get(item, "variable");
-  const json_t *evse = json_object_get(comp, "evse");
-  return (dm_ref){
-      .component = json_string_value(json_object_get(comp, "name")),
-      .component_instance = json_string_value(json_object_get(comp, "instance")),
-      .evse = evse ? (int)json_integer_value(json_object_get(evse, "id")) : 0,
-      .connector = evse ? (int)json_integer_value(json_object_get(evse, "connectorId")) : 0,
-      .variable = json_string_value(json_object_get(var, "name")),
-      .variable_instance = json_string_value(json_object_get(var, "instance")),
-  };
-}
-
 /* Too many items or bytes for what DeviceDataCtrlr declares: a CALLERROR
  * (OccurrenceConstraintViolation, FormatViolation), true. */
 static bool over_limits(const json_t *req, const json_t *items, ocpp_reply *r) {
@@ -87,7 +72,7 @@ static void h_get_variables(ocpp201_station *o, const json_t *req, ocpp_reply *r
   size_t i;
   const json_t *item;
   json_array_foreach(items, i, item) {
-    dm_ref ref = ref_of(item);
+    dm_ref ref = dm_ref_of(item);
     dm_attr attr;
     char value[DM_REPORTING_VALUE_SIZE + 1] = "";
     dm_status s = dm_attr_parse(json_string_value(json_object_get(item, "attributeType")), &attr)
@@ -110,7 +95,7 @@ static void h_set_variables(ocpp201_station *o, const json_t *req, ocpp_reply *r
     dm_live live;
     fill_live(o, &live);
     dm_ctx c = {o->st->cfg, &live};
-    dm_ref ref = ref_of(item);
+    dm_ref ref = dm_ref_of(item);
     dm_attr attr;
     const char *value = json_string_value(json_object_get(item, "attributeValue"));
     const char *name = NULL;
@@ -182,16 +167,9 @@ void v201_device_model_replied(ocpp201_station *o) {
   json_decref(todo);
 }
 
-static void h_get_base_report(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
-  dm_base base;
-  if (!dm_base_parse(json_string_value(json_object_get(req, "reportBase")), &base)) {
-    v201_reply_status(r, "NotSupported");
-    return;
-  }
-  dm_live live;
-  fill_live(o, &live);
-  dm_ctx c = {o->st->cfg, &live};
-  json_t *items = dm_report(&c, base, NULL);
+/* GetBaseReport / GetReport: EmptyResultSet, or Accepted with the report
+ * kept for the NotifyReport pages sent once the answer is written. */
+static void answer_report(ocpp201_station *o, json_t *items, const json_t *req, ocpp_reply *r) {
   if (!json_array_size(items)) {
     json_decref(items);
     v201_reply_status(r, "EmptyResultSet");
@@ -201,19 +179,24 @@ static void h_get_base_report(ocpp201_station *o, const json_t *req, ocpp_reply 
   v201_reply_status(r, "Accepted");
 }
 
+static void h_get_base_report(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  dm_base base;
+  if (!dm_base_parse(json_string_value(json_object_get(req, "reportBase")), &base)) {
+    v201_reply_status(r, "NotSupported");
+    return;
+  }
+  dm_live live;
+  fill_live(o, &live);
+  dm_ctx c = {o->st->cfg, &live};
+  answer_report(o, dm_report(&c, base, NULL), req, r);
+}
+
 static void h_get_report(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
   if (over_limits(req, json_object_get(req, "componentVariable"), r)) return;
   dm_live live;
   fill_live(o, &live);
   dm_ctx c = {o->st->cfg, &live};
-  json_t *items = dm_report(&c, DM_BASE_FULL, req);
-  if (!json_array_size(items)) {
-    json_decref(items);
-    v201_reply_status(r, "EmptyResultSet");
-    return;
-  }
-  stash_report(o, items, (int)json_integer_value(json_object_get(req, "requestId")));
-  v201_reply_status(r, "Accepted");
+  answer_report(o, dm_report(&c, DM_BASE_FULL, req), req, r);
 }
 
 static const v201_handler handlers[] = {
