@@ -14,6 +14,27 @@ import { Csms } from './lib/csms.mjs';
 
 const SESSIONS = 4;
 
+/* A 2-connector station behind `csms` offering `versions` (the switch tests' settings). */
+function switchingStation(csms, id, versions, dataDir = tempDataDir()) {
+  return startBorned({
+    dataDir, connectors: 2, auth: 'free', speed: 3600, args: ['--csms', csms.url],
+    set: {
+      'station.id': id,
+      'ocpp.version': versions,
+      'ocpp.MeterValueSampleInterval': '300',
+      'ocpp.MinimumStatusDuration': '0',
+      'ocpp.reconnect_max_s': '2',
+    },
+  });
+}
+
+/* The station registered in `version`, then its back end closed: offline. */
+async function acceptedThenOffline(st, csms, version) {
+  await st.waitFor((s) => s.station.ocpp?.version === version && s.station.ocpp.registration === 'Accepted', { what: `${version} accepted` });
+  await csms.close();
+  await st.waitFor((s) => s.station.ocpp.state !== 'connected', { what: 'offline' });
+}
+
 async function runSession(st, c) {
   assert.equal(st.ctl('plug', String(c), '--ev-max-current', '6', '--phases', '1', '--battery-kwh', '6.6', '--soc', '90', '--target-soc', '100').code, 0);
   await st.waitFor((s) => ['SuspendedEV', 'Finishing'].includes(s.connectors[c - 1].status), { what: `connector ${c} full`, timeoutMs: 60000 });
@@ -24,23 +45,12 @@ async function runSession(st, c) {
 test('a queue filled under 1.6 is delivered as 2.0.1 TransactionEvents when the server picks 2.0.1', async () => {
   const csms16 = await new Csms({ protocol: 'ocpp1.6', tags: { FREECHARGING: 'Accepted' }, bootInterval: 3600 }).listen(0);
   const port = csms16.port;
-  const st = await startBorned({
-    dataDir: tempDataDir(), connectors: 2, auth: 'free', speed: 3600, args: ['--csms', csms16.url],
-    set: {
-      'station.id': 'cp-switch',
-      'ocpp.version': '1.6,2.0.1',
-      'ocpp.MeterValueSampleInterval': '300',
-      'ocpp.MinimumStatusDuration': '0',
-      'ocpp.reconnect_max_s': '2',
-    },
-  });
+  const st = await switchingStation(csms16, 'cp-switch', '1.6,2.0.1');
   let csms201;
   try {
     assert.equal((await csms16.connected()).protocol, 'ocpp1.6');
     await csms16.waitCall('BootNotification');
-    await st.waitFor((s) => s.station.ocpp?.version === '1.6' && s.station.ocpp.registration === 'Accepted', { what: '1.6 accepted' });
-    await csms16.close();
-    await st.waitFor((s) => s.station.ocpp.state !== 'connected', { what: 'offline' });
+    await acceptedThenOffline(st, csms16, '1.6');
     for (let i = 0; i < SESSIONS / 2; i++) await Promise.all([runSession(st, 1), runSession(st, 2)]);
     const queued = (await st.status()).station.ocpp.queue_length;
     assert.ok(queued >= SESSIONS * 2, `the 1.6 messages are queued (${queued})`);
@@ -86,22 +96,11 @@ test('a queue filled under 1.6 is delivered as 2.0.1 TransactionEvents when the 
 test('and back: a queue filled under 2.0.1 is delivered as 1.6 messages when the server picks 1.6', async () => {
   const csms201 = await new Csms({ protocol: 'ocpp2.0.1', tags: { FREECHARGING: 'Accepted' }, bootInterval: 3600 }).listen(0);
   const port = csms201.port;
-  const st = await startBorned({
-    dataDir: tempDataDir(), connectors: 2, auth: 'free', speed: 3600, args: ['--csms', csms201.url],
-    set: {
-      'station.id': 'cp-switch-back',
-      'ocpp.version': '2.0.1,1.6',
-      'ocpp.MeterValueSampleInterval': '300',
-      'ocpp.MinimumStatusDuration': '0',
-      'ocpp.reconnect_max_s': '2',
-    },
-  });
+  const st = await switchingStation(csms201, 'cp-switch-back', '2.0.1,1.6');
   let csms16;
   try {
     assert.equal((await csms201.connected()).protocol, 'ocpp2.0.1');
-    await st.waitFor((s) => s.station.ocpp?.version === '2.0.1' && s.station.ocpp.registration === 'Accepted', { what: '2.0.1 accepted' });
-    await csms201.close();
-    await st.waitFor((s) => s.station.ocpp.state !== 'connected', { what: 'offline' });
+    await acceptedThenOffline(st, csms201, '2.0.1');
     await Promise.all([runSession(st, 1), runSession(st, 2)]);
     const after = await st.lastEventId();
     csms16 = await new Csms({ protocol: 'ocpp1.6', tags: { FREECHARGING: 'Accepted' }, bootInterval: 3600 }).listen(port);
@@ -133,23 +132,12 @@ test('the version picked last survives a restart: queued offline in it, nothing 
   const csms16 = await new Csms({ protocol: 'ocpp1.6', tags: { FREECHARGING: 'Accepted' }, bootInterval: 3600 }).listen(0);
   const port = csms16.port;
   const dataDir = tempDataDir();
-  const borned = () => startBorned({
-    dataDir, connectors: 2, auth: 'free', speed: 3600, args: ['--csms', csms16.url],
-    set: {
-      'station.id': 'cp-switch-restart',
-      'ocpp.version': '2.0.1,1.6',
-      'ocpp.MeterValueSampleInterval': '300',
-      'ocpp.MinimumStatusDuration': '0',
-      'ocpp.reconnect_max_s': '2',
-    },
-  });
+  const borned = () => switchingStation(csms16, 'cp-switch-restart', '2.0.1,1.6', dataDir);
   let st = await borned();
   let again;
   try {
     assert.equal((await csms16.connected()).protocol, 'ocpp1.6');
-    await st.waitFor((s) => s.station.ocpp?.version === '1.6' && s.station.ocpp.registration === 'Accepted', { what: '1.6 accepted' });
-    await csms16.close();
-    await st.waitFor((s) => s.station.ocpp.state !== 'connected', { what: 'offline' });
+    await acceptedThenOffline(st, csms16, '1.6');
     await st.stop();
     /* started again with the back end still down: it speaks 1.6, not 2.0.1 (offered first) */
     st = await borned();
@@ -180,22 +168,11 @@ test('the version picked last survives a restart: queued offline in it, nothing 
 test('a session running across the switch to 2.0.1: its queued 1.6 messages take the first seqNo, in time order', async () => {
   const csms16 = await new Csms({ protocol: 'ocpp1.6', tags: { FREECHARGING: 'Accepted' }, bootInterval: 3600 }).listen(0);
   const port = csms16.port;
-  const st = await startBorned({
-    dataDir: tempDataDir(), connectors: 2, auth: 'free', speed: 3600, args: ['--csms', csms16.url],
-    set: {
-      'station.id': 'cp-switch-running',
-      'ocpp.version': '1.6,2.0.1',
-      'ocpp.MeterValueSampleInterval': '300',
-      'ocpp.MinimumStatusDuration': '0',
-      'ocpp.reconnect_max_s': '2',
-    },
-  });
+  const st = await switchingStation(csms16, 'cp-switch-running', '1.6,2.0.1');
   let csms201;
   try {
     assert.equal((await csms16.connected()).protocol, 'ocpp1.6');
-    await st.waitFor((s) => s.station.ocpp?.version === '1.6' && s.station.ocpp.registration === 'Accepted', { what: '1.6 accepted' });
-    await csms16.close();
-    await st.waitFor((s) => s.station.ocpp.state !== 'connected', { what: 'offline' });
+    await acceptedThenOffline(st, csms16, '1.6');
     /* a big battery: it still charges after the switch */
     assert.equal(st.ctl('plug', '1', '--ev-max-current', '16', '--phases', '1', '--battery-kwh', '80', '--soc', '5', '--target-soc', '100').code, 0);
     await st.waitStatus(1, 'Charging');
