@@ -9,58 +9,11 @@
 // on the station's status.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startBorned } from './lib/borne.mjs';
-import { ptyPair } from './lib/modbus.mjs';
+import { ModbusClient, ptyPair } from './lib/modbus.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const CLIENT = join(here, '..', 'tools', 'modbus_client.py');
 const UNIT = 3;
 const BAUD = 38400;
-
-class Master {
-  static async start(args) {
-    const c = new Master();
-    c.proc = spawn('/usr/bin/python3', [CLIENT, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    c.stderr = '';
-    c.proc.stderr.on('data', (d) => { c.stderr += d.toString(); });
-    c.queue = [];
-    c.waiters = [];
-    createInterface({ input: c.proc.stdout }).on('line', (line) => {
-      const msg = JSON.parse(line);
-      const w = c.waiters.shift();
-      if (w) w(msg); else c.queue.push(msg);
-    });
-    c.exited = new Promise((resolve) => c.proc.once('exit', () => {
-      for (const w of c.waiters) w({ error: `master exited\n${c.stderr}` });
-      c.waiters = [];
-      resolve();
-    }));
-    const ready = await c.next();
-    assert.equal(ready.event, 'ready', JSON.stringify(ready) + c.stderr);
-    return c;
-  }
-  next() {
-    if (this.queue.length) return Promise.resolve(this.queue.shift());
-    return new Promise((resolve) => this.waiters.push(resolve));
-  }
-  async send(cmd) {
-    this.proc.stdin.write(JSON.stringify(cmd) + '\n');
-    const r = await this.next();
-    assert.equal(r.error, undefined, `${JSON.stringify(cmd)}: ${r.error}`);
-    return r;
-  }
-  async read(addr, count = 1) {
-    const r = await this.send({ cmd: 'read', addr, count });
-    assert.ok(r.regs, `read ${addr}: ${JSON.stringify(r)}`);
-    return r.regs;
-  }
-  write(addr, value) { return this.send({ cmd: 'write', addr, value }); }
-  async close() { this.proc.stdin.end(JSON.stringify({ cmd: 'quit' }) + '\n'); await this.exited; }
-}
 
 /* Modbus RTU's CRC-16 (poly 0xA001, low byte first), to build raw frames */
 function crc16(bytes) {
@@ -88,7 +41,7 @@ async function station(writes) {
       'modbus_server.failsafe_s': 0,
     },
   });
-  const master = await Master.start(['--rtu', pty.b, '--baud', String(BAUD), '--parity', 'N', '--unit', String(UNIT)]);
+  const master = await ModbusClient.start(['--rtu', pty.b, '--baud', String(BAUD), '--parity', 'N', '--unit', String(UNIT)]);
   return { pty, st, master };
 }
 

@@ -8,52 +8,10 @@
 // the client's answers or on station events.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startBorned } from './lib/borne.mjs';
+import { ModbusClient } from './lib/modbus.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const CLIENT = join(here, '..', 'tools', 'modbus_client.py');
 const FAILSAFE_S = 3;
-
-class Client {
-  static async start(port, args = []) {
-    const c = new Client();
-    c.proc = spawn('/usr/bin/python3', [CLIENT, '--port', String(port), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    c.stderr = '';
-    c.proc.stderr.on('data', (d) => { c.stderr += d.toString(); });
-    c.queue = [];
-    c.waiters = [];
-    createInterface({ input: c.proc.stdout }).on('line', (line) => {
-      const msg = JSON.parse(line);
-      const w = c.waiters.shift();
-      if (w) w(msg); else c.queue.push(msg);
-    });
-    c.proc.once('exit', () => { for (const w of c.waiters) w({ error: `client exited\n${c.stderr}` }); c.waiters = []; });
-    const ready = await c.next();
-    assert.equal(ready.event, 'ready', JSON.stringify(ready) + c.stderr);
-    return c;
-  }
-  next() {
-    if (this.queue.length) return Promise.resolve(this.queue.shift());
-    return new Promise((resolve) => this.waiters.push(resolve));
-  }
-  async send(cmd) {
-    this.proc.stdin.write(JSON.stringify(cmd) + '\n');
-    const r = await this.next();
-    assert.equal(r.error, undefined, `${JSON.stringify(cmd)}: ${r.error}`);
-    return r;
-  }
-  async read(addr, count = 1) {
-    const r = await this.send({ cmd: 'read', addr, count });
-    assert.ok(r.regs, `read ${addr}: ${JSON.stringify(r)}`);
-    return r.regs;
-  }
-  write(addr, value) { return this.send({ cmd: 'write', addr, value }); }
-  close() { this.proc.stdin.end(JSON.stringify({ cmd: 'quit' }) + '\n'); }
-}
 
 function text(regs) {
   let s = '';
@@ -72,7 +30,7 @@ const st = await startBorned({
   },
 });
 const PORT = Number(st.log.match(/Modbus TCP server on \S+ \(port (\d+)/)[1]);
-const em = await Client.start(PORT); /* the energy manager, allowed to write */
+const em = await ModbusClient.start(['--port', String(PORT)]); /* the energy manager, allowed to write */
 const clients = [em];
 
 after(async () => {
@@ -173,7 +131,7 @@ test('the charging mode over Modbus: offset 45 is connector.N.charge_mode', asyn
 });
 
 test('a client not in modbus_server.allow reads but may not write', async () => {
-  const other = await Client.start(PORT, ['--source', '127.0.0.2']);
+  const other = await ModbusClient.start(['--port', String(PORT), '--source', '127.0.0.2']);
   clients.push(other);
   assert.equal((await other.read(5))[0], 0, 'the map tells it it may not write');
   assert.deepEqual(await other.write(140, 60), { exception: 1 });

@@ -12,6 +12,7 @@ import { createInterface } from 'node:readline';
 const here = dirname(fileURLToPath(import.meta.url));
 export const SERVER = join(here, '..', '..', 'tools', 'modbus_server.py');
 export const MAPS = join(here, '..', '..', '..', 'meters');
+const CLIENT = join(here, '..', '..', 'tools', 'modbus_client.py');
 const PYTHON = '/usr/bin/python3'; // Debian's, which has pymodbus
 
 export class ModbusServer {
@@ -109,4 +110,48 @@ export async function waitServed(station, server, unit, predicate, { tries = 40,
   st = await station.status();
   if (predicate(st)) return st;
   throw new Error(`${what} not reached after ${tries} polls: ${JSON.stringify(st.connectors.map((c) => c.meter))}`);
+}
+
+/* A third-party Modbus master (tests/tools/modbus_client.py, pymodbus) reading and writing borned's
+ * Modbus server over TCP (`--port N`) or RTU (`--rtu DEVICE`), one JSON answer per command. An
+ * answer with `error` fails the test; an exit while waiting answers the waiters with its stderr. */
+export class ModbusClient {
+  static async start(args) {
+    const c = new ModbusClient();
+    c.proc = spawn(PYTHON, [CLIENT, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    c.stderr = '';
+    c.proc.stderr.on('data', (d) => { c.stderr += d.toString(); });
+    c.queue = [];
+    c.waiters = [];
+    createInterface({ input: c.proc.stdout }).on('line', (line) => {
+      const msg = JSON.parse(line);
+      const w = c.waiters.shift();
+      if (w) w(msg); else c.queue.push(msg);
+    });
+    c.exited = new Promise((resolve) => c.proc.once('exit', () => {
+      for (const w of c.waiters) w({ error: `client exited\n${c.stderr}` });
+      c.waiters = [];
+      resolve();
+    }));
+    const ready = await c.next();
+    if (ready.event !== 'ready') throw new Error(`modbus_client.py did not start: ${JSON.stringify(ready)} ${c.stderr}`);
+    return c;
+  }
+  next() {
+    if (this.queue.length) return Promise.resolve(this.queue.shift());
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+  async send(cmd) {
+    this.proc.stdin.write(JSON.stringify(cmd) + '\n');
+    const r = await this.next();
+    if (r.error !== undefined) throw new Error(`${JSON.stringify(cmd)}: ${r.error}`);
+    return r;
+  }
+  async read(addr, count = 1) {
+    const r = await this.send({ cmd: 'read', addr, count });
+    if (!r.regs) throw new Error(`read ${addr}: ${JSON.stringify(r)}`);
+    return r.regs;
+  }
+  write(addr, value) { return this.send({ cmd: 'write', addr, value }); }
+  async close() { this.proc.stdin.end(JSON.stringify({ cmd: 'quit' }) + '\n'); await this.exited; }
 }
