@@ -74,8 +74,6 @@ extern const ocpp_dialect_ops ocpp21_ops;  /* the 2.0.1 dialect under the 2.1 sc
 const ocpp_dialect_ops *ocpp_ops_of(const ocpp_dialect *d);
 /* The transport settings from the ocpp.* keys and station.id. */
 void ocpp_core_transport_config(const ocpp_core *core, ocpp_transport_config *tc);
-/* The link's state as the status JSON and `bornectl` spell it. */
-const char *ocpp_link_state_name(ocpp_link_state s);
 
 struct ocpp_core {
   station *st;

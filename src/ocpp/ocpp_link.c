@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "util/log.h"
+#include "util/timefmt.h"
 
 #define MOD "ocpp"
 
@@ -180,6 +181,35 @@ bool ocpp_link_connected(const ocpp_link *l) {
 
 void ocpp_link_get_status(const ocpp_link *l, ocpp_link_status *out) {
   ocpp_transport_status(l->transport, out);
+}
+
+const char *ocpp_link_state_name(ocpp_link_state s) {
+  switch (s) {
+  case OCPP_LINK_DISABLED:
+    return "disabled";
+  case OCPP_LINK_CONNECTING:
+    return "connecting";
+  case OCPP_LINK_CONNECTED:
+    return "connected";
+  case OCPP_LINK_WAITING:
+    return "waiting";
+  }
+  return "?";
+}
+
+json_t *ocpp_link_status_json(const ocpp_link *l, const char *url, const char *version,
+                              const char *offered, const char *registration, size_t queue_length) {
+  ocpp_link_status ls;
+  ocpp_link_get_status(l, &ls);
+  char since[40], last[40];
+  timefmt_iso(ls.since_ms, since, sizeof since);
+  timefmt_iso(ls.last_rx_ms, last, sizeof last);
+  return json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s, s:s?, s:s, s:I, s:i, s:s?}", "url", url,
+                   "version", version, "subprotocol", ls.subprotocol[0] ? ls.subprotocol : NULL,
+                   "offered", offered, "state", ocpp_link_state_name(ls.state), "since", since,
+                   "last_message", ls.last_rx_ms ? last : NULL, "registration", registration,
+                   "queue_length", (json_int_t)queue_length, "reconnects", (int)ls.reconnects,
+                   "last_error", ls.last_error[0] ? ls.last_error : NULL);
 }
 
 char *ocpp_link_peer_chain_pem(const ocpp_link *l) {

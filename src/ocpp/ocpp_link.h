@@ -55,6 +55,13 @@ bool ocpp_link_connected(const ocpp_link *l);
 /* Station calls queued or waiting for their answer. */
 size_t ocpp_link_pending(const ocpp_link *l);
 void ocpp_link_get_status(const ocpp_link *l, ocpp_link_status *out);
+/* The link's state as the status JSON and `bornectl` spell it. */
+const char *ocpp_link_state_name(ocpp_link_state s);
+/* The `ocpp` object of GET /status (docs/api.md), the same for every dialect:
+ * the link's state with the dialect's version, its registration state and its
+ * queue length; `url` and `offered` (ocpp.version) as configured. */
+json_t *ocpp_link_status_json(const ocpp_link *l, const char *url, const char *version,
+                              const char *offered, const char *registration, size_t queue_length);
 /* The server's TLS certificate chain (PEM, caller frees), NULL without TLS. */
 char *ocpp_link_peer_chain_pem(const ocpp_link *l);
 void ocpp_link_reconfigure(ocpp_link *l, const ocpp_transport_config *cfg);

@@ -28,20 +28,6 @@ const ocpp_dialect_ops *ocpp_ops_of(const ocpp_dialect *d) {
   return NULL;
 }
 
-const char *ocpp_link_state_name(ocpp_link_state s) {
-  switch (s) {
-  case OCPP_LINK_DISABLED:
-    return "disabled";
-  case OCPP_LINK_CONNECTING:
-    return "connecting";
-  case OCPP_LINK_CONNECTED:
-    return "connected";
-  case OCPP_LINK_WAITING:
-    return "waiting";
-  }
-  return "?";
-}
-
 void ocpp_core_transport_config(const ocpp_core *core, ocpp_transport_config *tc) {
   const config *cfg = core->st->cfg;
   *tc = (ocpp_transport_config){

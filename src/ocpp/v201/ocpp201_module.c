@@ -180,21 +180,11 @@ static void on_status_json(void *ctx, int c, json_t *obj) {
                         k->tx_id[0] ? json_string(k->tx_id) : json_null());
     return;
   }
-  ocpp_link_status ls;
-  ocpp_link_get_status(o->link, &ls);
-  char since[40], last[40];
-  timefmt_iso(ls.since_ms, since, sizeof since);
-  timefmt_iso(ls.last_rx_ms, last, sizeof last);
-  json_object_set_new(
-      obj, "ocpp",
-      json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s, s:s?, s:s, s:I, s:i, s:s?}", "url", o->url,
-                "version", ocpp201_dialect.version, "subprotocol",
-                ls.subprotocol[0] ? ls.subprotocol : NULL, "offered",
-                config_get(o->st->cfg, "ocpp.version"), "state", ocpp_link_state_name(ls.state),
-                "since", since, "last_message", ls.last_rx_ms ? last : NULL, "registration",
-                v201_boot_names[o->boot], "queue_length", (json_int_t)cp_journal_length(o->journal),
-                "reconnects", (int)ls.reconnects, "last_error",
-                ls.last_error[0] ? ls.last_error : NULL));
+  json_object_set_new(obj, "ocpp",
+                      ocpp_link_status_json(o->link, o->url, ocpp201_dialect.version,
+                                            config_get(o->st->cfg, "ocpp.version"),
+                                            v201_boot_names[o->boot],
+                                            cp_journal_length(o->journal)));
 }
 
 /* The settings the link's transport was made with (transport_config): a
