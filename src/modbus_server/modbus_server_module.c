@@ -41,7 +41,8 @@ typedef struct mbs_server mbs_server;
 typedef struct {
   mbs_server *srv;
   int fd;
-  bool used;
+  bool used;    /* the slot is taken, until its poll handle has finished closing */
+  bool closing; /* client_close ran: its handle is closing, the slot is not free yet */
   bool allowed;
   char addr[64]; /* the peer's address, for modbus_server_leader() */
   uv_poll_t poll;
@@ -209,12 +210,21 @@ static size_t answer(mbs_server *s, bool allowed, const char *who, const uint8_t
   return n;
 }
 
-static void client_close(mbs_client *cl) {
-  if (!cl->used) return;
-  uv_poll_stop(&cl->poll);
-  uv_close((uv_handle_t *)&cl->poll, on_handle_closed);
-  close(cl->fd);
+/* The slot is free only once libuv has closed its handle: a connection
+ * accepted in between must not reinitialise a handle still closing. */
+static void on_client_closed(uv_handle_t *h) {
+  mbs_client *cl = h->data;
   cl->used = false;
+  cl->closing = false;
+}
+
+static void client_close(mbs_client *cl) {
+  if (!cl->used || cl->closing) return;
+  cl->closing = true;
+  uv_poll_stop(&cl->poll);
+  uv_close((uv_handle_t *)&cl->poll, on_client_closed);
+  close(cl->fd);
+  cl->fd = -1;
 }
 
 static void on_client(uv_poll_t *h, int status, int events) {
