@@ -123,6 +123,33 @@ int cp_auth_clear_cache(cp_auth *a) {
   return RUN(a, PREP(a, "DELETE FROM ocpp16_auth_cache", NULL));
 }
 
+/* ---------- what is kept about one token (OCPP 2.0.1 N09/N10) ---------- */
+
+bool cp_auth_entry(cp_auth *a, bool list, const char *token, cp_auth_kept *out) {
+  memset(out, 0, sizeof *out);
+  sqlite3_stmt *s = PREP(a,
+                         list ? "SELECT status, expiry_ms, parent FROM ocpp16_local_list"
+                                " WHERE tag = ? COLLATE NOCASE"
+                              : "SELECT status, expiry_ms, parent FROM ocpp16_auth_cache"
+                                " WHERE tag = ? COLLATE NOCASE",
+                         "s", token ? token : "");
+  bool found = s && sqlite3_step(s) == SQLITE_ROW;
+  if (found) {
+    const unsigned char *st = sqlite3_column_text(s, 0);
+    const unsigned char *g = sqlite3_column_text(s, 2);
+    snprintf(out->status, sizeof out->status, "%s", st ? (const char *)st : "");
+    out->expiry = sqlite3_column_int64(s, 1);
+    snprintf(out->group, sizeof out->group, "%s", g ? (const char *)g : "");
+  }
+  cp_sql_done(a->st, s);
+  return found;
+}
+
+int cp_auth_forget(cp_auth *a, const char *token) {
+  return RUN(a, PREP(a, "DELETE FROM ocpp16_auth_cache WHERE tag = ? COLLATE NOCASE", "s",
+                     token ? token : ""));
+}
+
 /* ---------- deciding ---------- */
 
 cp_auth_verdict cp_auth_local(cp_auth *a, const cp_auth_policy *p, const char *token, borne_ms now,

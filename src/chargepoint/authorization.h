@@ -68,6 +68,18 @@ void cp_auth_remember(cp_auth *a, const cp_auth_policy *p, const char *token,
                       const cp_token_info *info, borne_ms now);
 int cp_auth_clear_cache(cp_auth *a);
 
+/* ---- what is kept about one token (OCPP 2.0.1 CustomerInformation) ---- */
+typedef struct {
+  char status[16]; /* "Accepted", "Blocked", ... as stored */
+  borne_ms expiry; /* 0: none */
+  char group[CP_ID_MAX + 1];
+} cp_auth_kept;
+/* The token's entry in the local list (list) or the cache (case ignored). */
+bool cp_auth_entry(cp_auth *a, bool list, const char *token, cp_auth_kept *out);
+/* Removes the token from the cache (the local list is the back end's: it
+ * keeps it, OCPP 2.0.1 N10). */
+int cp_auth_forget(cp_auth *a, const char *token);
+
 /* ---- deciding ---- */
 /* Online, before asking: with local_pre_authorize, a valid (accepted, not
  * expired) list entry, else cache entry, accepts; anything else is

@@ -32,6 +32,7 @@ struct diagnostics {
   int retries_left;
   int retry_interval_s;
   borne_ms start, stop;
+  bool security_only;
   char name[160];
   char path[700];
   char url[1200];
@@ -89,8 +90,9 @@ static void collect_work(uv_work_t *w) {
   }
   sqlite3_busy_timeout(db, 2000);
   sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(db, "SELECT key, value FROM settings ORDER BY key", -1, &st, NULL) ==
-      SQLITE_OK) {
+  /* a security log is the security events alone (OCPP GetLog SecurityLog) */
+  if (!d->security_only && sqlite3_prepare_v2(db, "SELECT key, value FROM settings ORDER BY key",
+                                              -1, &st, NULL) == SQLITE_OK) {
     while (sqlite3_step(st) == SQLITE_ROW) {
       const char *key = (const char *)sqlite3_column_text(st, 0);
       const char *value = (const char *)sqlite3_column_text(st, 1);
@@ -102,7 +104,8 @@ static void collect_work(uv_work_t *w) {
     }
     sqlite3_finalize(st);
   }
-  if (sqlite3_prepare_v2(db,
+  if (!d->security_only &&
+      sqlite3_prepare_v2(db,
                          "SELECT at_ms, connector, check_name, ok, detail FROM selftest"
                          " ORDER BY rowid DESC LIMIT 200",
                          -1, &st, NULL) == SQLITE_OK) {
@@ -117,8 +120,11 @@ static void collect_work(uv_work_t *w) {
     sqlite3_finalize(st);
   }
   if (sqlite3_prepare_v2(db,
-                         "SELECT id, at_ms, connector, kind, detail FROM events"
-                         " WHERE at_ms >= ? AND at_ms <= ? ORDER BY id",
+                         d->security_only
+                             ? "SELECT id, at_ms, connector, kind, detail FROM events"
+                               " WHERE at_ms >= ? AND at_ms <= ? AND kind = 'security' ORDER BY id"
+                             : "SELECT id, at_ms, connector, kind, detail FROM events"
+                               " WHERE at_ms >= ? AND at_ms <= ? ORDER BY id",
                          -1, &st, NULL) == SQLITE_OK) {
     sqlite3_bind_int64(st, 1, d->start);
     sqlite3_bind_int64(st, 2, d->stop > 0 ? d->stop : INT64_MAX);
@@ -294,6 +300,7 @@ int diagnostics_upload(diagnostics *d, const diag_request *req, char *name, size
   d->retry_interval_s = req->retry_interval_s > 0 ? req->retry_interval_s : 0;
   d->start = req->start > 0 ? req->start : 0;
   d->stop = req->stop;
+  d->security_only = req->security_only;
   /* borne-diagnostics-STATION-20261123T103000Z.jsonl: unique per second and station */
   char stamp[40];
   timefmt_iso(clock_now(d->cfg.clock), stamp, sizeof stamp);
@@ -303,7 +310,10 @@ int diagnostics_upload(diagnostics *d, const diag_request *req, char *name, size
     if (*p != '-' && *p != ':') compact[o++] = *p;
   compact[o] = '\0';
   snprintf(d->name, sizeof d->name, "borne-%s-%s-%sZ.jsonl",
-           req->request_id ? "log" : "diagnostics", d->station_id, compact);
+           req->security_only ? "securitylog"
+           : req->request_id  ? "log"
+                              : "diagnostics",
+           d->station_id, compact);
   snprintf(d->path, sizeof d->path, "%s/%s", d->data_dir, d->name);
   snprintf(name, namelen, "%s", d->name);
   set_status(d, DIAG_UPLOADING, d->name);

@@ -33,9 +33,10 @@ typedef struct {
   const char *location; /* directory URL */
   int retries;
   int retry_interval_s;
-  borne_ms start; /* events from (0: the oldest) */
-  borne_ms stop;  /* events until (0: now) */
-  int request_id; /* GetLog requestId; 0 for GetDiagnostics */
+  borne_ms start;     /* events from (0: the oldest) */
+  borne_ms stop;      /* events until (0: now) */
+  int request_id;     /* GetLog requestId; 0 for GetDiagnostics */
+  bool security_only; /* GetLog SecurityLog: the security events, nothing else */
 } diag_request;
 
 typedef struct {

@@ -43,6 +43,7 @@ struct firmware {
   int request_id;
   int retries_left;
   int retry_interval_s;
+  borne_ms install_at; /* the request's install time, 0: at once */
   FILE *out;
   char path[600];
   char version[64];
@@ -63,6 +64,7 @@ static const char *const status_names[] = {
     [FW_INSTALL_REBOOTING] = "InstallRebooting",
     [FW_INSTALLED] = "Installed",
     [FW_INSTALLATION_FAILED] = "InstallationFailed",
+    [FW_INSTALL_SCHEDULED] = "InstallScheduled",
 };
 
 const char *fw_status_name(fw_status s) {
@@ -128,6 +130,7 @@ static void start_download(firmware *fw);
 static void install(firmware *fw);
 
 static void at_station_time(firmware *fw, borne_ms when);
+static void install_now(firmware *fw);
 
 static void on_timer(uv_timer_t *t) {
   firmware *fw = t->data;
@@ -139,7 +142,10 @@ static void on_timer(uv_timer_t *t) {
     at_station_time(fw, fw->timer_at);
     return;
   }
-  start_download(fw);
+  if (fw->status == FW_INSTALL_SCHEDULED)
+    install_now(fw);
+  else
+    start_download(fw);
 }
 
 static void at_station_time(firmware *fw, borne_ms when) {
@@ -228,6 +234,43 @@ static int decode_base64(const char *in, unsigned char **out, size_t *outlen) {
   return 0;
 }
 
+int firmware_check_signing_cert(const char *ca_file, const char *cert_pem, char *err,
+                                size_t errlen) {
+  int rc = -1;
+  X509 *cert = NULL;
+  X509_STORE *store = NULL;
+  X509_STORE_CTX *xctx = NULL;
+  BIO *bio = cert_pem ? BIO_new_mem_buf(cert_pem, -1) : NULL;
+  if (bio) cert = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+  BIO_free(bio);
+  if (!cert) {
+    snprintf(err, errlen, "the signing certificate is not PEM");
+    goto out;
+  }
+  if (!ca_file || !ca_file[0]) {
+    rc = 0; /* nothing to check against: firmware_trust_refusal() decides */
+    goto out;
+  }
+  store = X509_STORE_new();
+  xctx = X509_STORE_CTX_new();
+  if (!store || !xctx || X509_STORE_load_file(store, ca_file) != 1 ||
+      X509_STORE_CTX_init(xctx, store, cert, NULL) != 1) {
+    snprintf(err, errlen, "cannot read the manufacturer root %s", ca_file);
+    goto out;
+  }
+  if (X509_verify_cert(xctx) != 1) {
+    snprintf(err, errlen, "the signing certificate is not from the manufacturer: %s",
+             X509_verify_cert_error_string(X509_STORE_CTX_get_error(xctx)));
+    goto out;
+  }
+  rc = 0;
+out:
+  X509_STORE_CTX_free(xctx);
+  X509_STORE_free(store);
+  X509_free(cert);
+  return rc;
+}
+
 static void verify_work(uv_work_t *w) {
   firmware *fw = w->data;
   fw->verified = false;
@@ -289,8 +332,6 @@ out:
   X509_STORE_free(store);
   X509_free(cert);
 }
-
-static void install_now(firmware *fw);
 
 static void verify_done(uv_work_t *w, int status) {
   firmware *fw = w->data;
@@ -385,6 +426,13 @@ static void install_sim(firmware *fw) {
 }
 
 static void install_now(firmware *fw) {
+  borne_ms now = clock_now(fw->cfg.clock);
+  if (fw->install_at > now && fw->status != FW_INSTALL_SCHEDULED) {
+    /* OCPP 2.0.1 installDateTime: verified now, installed then */
+    set_status(fw, FW_INSTALL_SCHEDULED, "");
+    at_station_time(fw, fw->install_at);
+    return;
+  }
   set_status(fw, FW_INSTALLING, "");
   if (!fw->install_command[0]) {
     install_sim(fw);
@@ -532,6 +580,7 @@ int firmware_update(firmware *fw, const fw_request *req, char *err, size_t errle
   fw->request_id = req->request_id;
   fw->retries_left = req->retries > 0 ? req->retries : 0;
   fw->retry_interval_s = req->retry_interval_s > 0 ? req->retry_interval_s : 0;
+  fw->install_at = req->install_at;
   borne_ms now = clock_now(fw->cfg.clock);
   if (req->retrieve_at > now) {
     set_status(fw, FW_DOWNLOAD_SCHEDULED, "");
@@ -571,6 +620,7 @@ int firmware_install_file(firmware *fw, const char *path, const char *signature_
   fw->cert = dup_or_null(signing_cert_pem);
   fw->request_id = 0;
   fw->retries_left = 0;
+  fw->install_at = 0;
   set_status(fw, FW_DOWNLOADED, "uploaded image");
   install(fw);
   return 0;
@@ -585,6 +635,12 @@ bool firmware_boot_report(firmware *fw) {
   fw->request_id = id;
   set_status(fw, FW_INSTALLED, fw->version);
   return true;
+}
+
+bool firmware_boot_pending(const firmware *fw) {
+  char path[600];
+  data_path(fw, path, sizeof path, "firmware-pending");
+  return access(path, F_OK) == 0;
 }
 
 void firmware_close(firmware *fw) {

@@ -37,6 +37,7 @@ typedef enum {
   FW_INSTALL_REBOOTING,
   FW_INSTALLED,
   FW_INSTALLATION_FAILED,
+  FW_INSTALL_SCHEDULED, /* verified, waiting for the request's install time (OCPP 2.0.1) */
 } fw_status;
 
 /* The REST API's and the log's name: "DownloadScheduled", ... */
@@ -49,7 +50,8 @@ typedef struct {
   int retry_interval_s;      /* between attempts */
   const char *signature_b64; /* NULL or "": unsigned (plain UpdateFirmware) */
   const char *signing_cert_pem;
-  int request_id; /* SignedUpdateFirmware requestId; 0 otherwise */
+  int request_id;      /* SignedUpdateFirmware / 2.0.1 UpdateFirmware requestId; 0 otherwise */
+  borne_ms install_at; /* station time to install at (2.0.1 installDateTime); <= now: at once */
 } fw_request;
 
 typedef struct {
@@ -103,6 +105,12 @@ bool firmware_allow_unsigned(const firmware *fw);
  * ca_file: any self-made certificate would do), is installed only when the
  * installer allowed it (firmware.allow_unsigned). */
 const char *firmware_trust_refusal(bool has_signature, const char *ca_file, bool allow_unsigned);
+/* Whether a signing certificate (PEM) chains to the manufacturer root(s) in
+ * ca_file, before anything is fetched (OCPP 2.0.1 L01: InvalidCertificate);
+ * 0 when it does or there is no ca_file, -1 with the reason. Reads ca_file:
+ * not for the loop's hot path. */
+int firmware_check_signing_cert(const char *ca_file, const char *cert_pem, char *err,
+                                size_t errlen);
 bool firmware_busy(const firmware *fw);
 fw_status firmware_status(const firmware *fw);
 /* The running version (the simulator's installed one, else BORNE_VERSION). */
@@ -110,6 +118,9 @@ const char *firmware_version(const firmware *fw);
 /* After a start: an install that restarted us reports Installed (once).
  * Returns true when it did. */
 bool firmware_boot_report(firmware *fw);
+/* Whether an install restarted us and firmware_boot_report() has not reported
+ * it yet (OCPP 2.0.1 boots with the reason FirmwareUpdate then). */
+bool firmware_boot_pending(const firmware *fw);
 void firmware_close(firmware *fw); /* stops timers and children; frees after the loop */
 
 #endif

@@ -816,6 +816,37 @@ int store_sessions_query(store *s, const session_filter *f, session_cb cb, void 
   return each_row(s, st, session_row_cb, &w, "cannot query sessions");
 }
 
+/* OCPP 2.0.1 CustomerInformation (N09/N10): the sessions of one id token,
+ * exactly (OCPP's idToken is case-insensitive), and forgetting it in the
+ * finished ones. Rare calls: prepared each time, not in the statement table. */
+int store_sessions_of_uid(store *s, const char *uid, session_cb cb, void *ctx) {
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(s->db,
+                         "SELECT " SESSION_COLS " FROM sessions WHERE uid = ?1 COLLATE NOCASE"
+                         " ORDER BY id",
+                         -1, &st, NULL) != SQLITE_OK)
+    return fail(s, "cannot query sessions");
+  sqlite3_bind_text(st, 1, uid ? uid : "", -1, SQLITE_TRANSIENT);
+  session_walk w = {cb, ctx};
+  int rc = each_row(s, st, session_row_cb, &w, "cannot query sessions");
+  sqlite3_finalize(st);
+  return rc;
+}
+
+int store_sessions_forget_uid(store *s, const char *uid, int *count) {
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(s->db,
+                         "UPDATE sessions SET uid = '', user = ''"
+                         " WHERE uid = ?1 COLLATE NOCASE AND stop_ms != 0",
+                         -1, &st, NULL) != SQLITE_OK)
+    return fail(s, "cannot forget the sessions' badge");
+  sqlite3_bind_text(st, 1, uid ? uid : "", -1, SQLITE_TRANSIENT);
+  int rc = exec_write(s, st, "cannot forget the sessions' badge");
+  if (rc == 0 && count) *count = sqlite3_changes(s->db);
+  sqlite3_finalize(st);
+  return rc;
+}
+
 /* ---- events ---- */
 
 /* A log-only event: committed with synchronous=NORMAL (WAL written, not

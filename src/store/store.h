@@ -126,6 +126,12 @@ int store_session_get(store *s, int64_t id, session_row *out); /* -1 if none */
 /* Sessions with no stop (after a crash), oldest first. */
 int store_sessions_open(store *s, session_cb cb, void *ctx);
 int store_sessions_query(store *s, const session_filter *f, session_cb cb, void *ctx);
+/* The sessions of exactly this id token (case ignored), oldest first. */
+int store_sessions_of_uid(store *s, const char *uid, session_cb cb, void *ctx);
+/* Forgets the id token (and its user) in the finished sessions that carry it
+ * (OCPP 2.0.1 N10, clear customer information); a running one keeps it until
+ * it ends. *count gets how many were changed. */
+int store_sessions_forget_uid(store *s, const char *uid, int *count);
 
 /* ---- event log ---- */
 typedef struct {

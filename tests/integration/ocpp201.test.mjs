@@ -159,11 +159,12 @@ test('availability, unlock, trigger, clear cache and an action the station does 
   await csms.waitCall('StatusNotification', { from: mark, match: (p) => p.evseId === 2 });
   // F06.FR.17: already accepted
   assert.equal((await csms.call('TriggerMessage', { requestedMessage: 'BootNotification' })).status, 'Rejected');
-  assert.equal((await csms.call('TriggerMessage', { requestedMessage: 'LogStatusNotification' })).status, 'NotImplemented');
+  assert.equal((await csms.call('TriggerMessage', { requestedMessage: 'PublishFirmwareStatusNotification' })).status, 'NotImplemented'); // a Local Controller's
   assert.equal((await csms.call('ClearCache', {})).status, 'Accepted');
   assert.equal((await csms.call('DataTransfer', { vendorId: 'com.example' })).status, 'UnknownVendorId');
   // recognized by 2.0.1, not handled by this station: NotSupported (OCPP-J 2.0.1 part 4 4.3)
-  await assert.rejects(csms.call('GetLog', { logType: 'DiagnosticsLog', requestId: 1, log: { remoteLocation: 'https://csms.example/logs' } }),
+  // (PublishFirmware is a Local Controller's, L03: a station never handles it)
+  await assert.rejects(csms.call('PublishFirmware', { location: 'https://csms.example/fw.img', checksum: 'd41d8cd98f00b204e9800998ecf8427e', requestId: 1 }),
     (e) => (e.rpcErrorCode ?? e.code) === 'NotSupported');
   csms.assertNoViolations();
 });

@@ -51,7 +51,7 @@ test('malformed 2.0.1 frames get the 2.0.1 CALLERROR and change nothing', async 
       ['not json', '{{{', '-1', 'RpcFrameworkError'],
       ['unknown message type', JSON.stringify([7, 'm1', 'Reset', {}]), 'm1', 'MessageTypeNotSupported'],
       ['unknown action', JSON.stringify([2, 'm3', 'MakeCoffee', {}]), 'm3', 'NotImplemented'],
-      ['an action of 2.0.1 the station does not handle', JSON.stringify([2, 'm8', 'GetLog', { logType: 'DiagnosticsLog', requestId: 1, log: { remoteLocation: 'https://csms.example/logs' } }]), 'm8', 'NotSupported'],
+      ['an action of 2.0.1 the station does not handle', JSON.stringify([2, 'm8', 'PublishFirmware', { location: 'https://csms.example/fw.img', checksum: 'd41d8cd98f00b204e9800998ecf8427e', requestId: 1 }]), 'm8', 'NotSupported'],
       ['unknown member', JSON.stringify([2, 'm9', 'Reset', { type: 'Immediate', when: 'now' }]), 'm9', 'FormatViolation'],
       ['wrong type', JSON.stringify([2, 'm4', 'UnlockConnector', { evseId: 'one', connectorId: 1 }]), 'm4', 'TypeConstraintViolation'],
       ['bad enum value', JSON.stringify([2, 'm5', 'Reset', { type: 'Sideways' }]), 'm5', 'PropertyConstraintViolation'],

@@ -81,10 +81,30 @@ static void charging_states_and_stop_reasons_are_2_0_1_values(void **state) {
   json_decref(bad);
 }
 
+/* Every step of the one updater and uploader is a value of the 2.0.1 status
+ * notifications (FirmwareStatusNotification, LogStatusNotification). */
+static void firmware_and_log_statuses_are_2_0_1_values(void **state) {
+  (void)state;
+  for (int s = FW_IDLE; s <= FW_INSTALL_SCHEDULED; s++)
+    valid(
+        "FirmwareStatusNotification",
+        json_pack("{s:s, s:i}", "status", v201_firmware_status_name((fw_status)s), "requestId", 7));
+  assert_string_equal(v201_firmware_status_name(FW_SIGNATURE_VERIFIED), "SignatureVerified");
+  assert_string_equal(v201_firmware_status_name(FW_INSTALL_REBOOTING), "InstallRebooting");
+  assert_string_equal(v201_firmware_status_name(FW_INSTALL_SCHEDULED), "InstallScheduled");
+  assert_string_equal(v201_firmware_status_name((fw_status)99), "InstallationFailed");
+  for (int s = DIAG_IDLE; s <= DIAG_UPLOAD_FAILED; s++)
+    valid("LogStatusNotification",
+          json_pack("{s:s, s:i}", "status", v201_log_status_name((diag_status)s), "requestId", 7));
+  assert_string_equal(v201_log_status_name(DIAG_UPLOAD_FAILED), "UploadFailure");
+  assert_string_equal(v201_log_status_name(DIAG_UPLOADED), "Uploaded");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(statuses_are_2_0_1_connector_statuses),
       cmocka_unit_test(charging_states_and_stop_reasons_are_2_0_1_values),
+      cmocka_unit_test(firmware_and_log_statuses_are_2_0_1_values),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

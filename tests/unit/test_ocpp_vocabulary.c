@@ -72,7 +72,7 @@ static void stop_reasons_are_1_6_reasons(void **state) {
  * signature is an installation that failed, a verified one is not reported). */
 static void firmware_statuses_are_1_6_statuses(void **state) {
   (void)state;
-  for (int s = FW_IDLE; s <= FW_INSTALLATION_FAILED; s++) {
+  for (int s = FW_IDLE; s <= FW_INSTALL_SCHEDULED; s++) {
     valid("SignedFirmwareStatusNotification",
           json_pack("{s:s, s:i}", "status", v16_signed_firmware_status_name((fw_status)s),
                     "requestId", 1));

@@ -171,7 +171,8 @@ static void h_get_log(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
                      .retry_interval_s = (int)q.retryInterval,
                      .start = start,
                      .stop = stop,
-                     .request_id = id ? id : 1};
+                     .request_id = id ? id : 1,
+                     .security_only = q.logType == ocpp16_GetLogRequest_logType_SecurityLog};
   char name[200], err[160];
   if (!curl_uv_url_allowed(dr.location, err, sizeof err)) {
     /* refused up front (file://, gopher://, ...): nothing is collected, so

@@ -47,8 +47,9 @@ const char *v16_signed_firmware_status_name(fw_status s) {
                                       [FW_INSTALLING] = "Installing",
                                       [FW_INSTALL_REBOOTING] = "InstallRebooting",
                                       [FW_INSTALLED] = "Installed",
-                                      [FW_INSTALLATION_FAILED] = "InstallationFailed"};
-  return (unsigned)s <= FW_INSTALLATION_FAILED ? names[s] : "InstallationFailed";
+                                      [FW_INSTALLATION_FAILED] = "InstallationFailed",
+                                      [FW_INSTALL_SCHEDULED] = "InstallScheduled"};
+  return (unsigned)s <= FW_INSTALL_SCHEDULED ? names[s] : "InstallationFailed";
 }
 
 const char *v16_firmware_status_name(fw_status s) {

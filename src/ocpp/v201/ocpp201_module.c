@@ -104,6 +104,7 @@ bool v201_decoded(int rc, const ocpp_error *err, ocpp_reply *r) {
 static const v201_family *const families[] = {
     &v201_provisioning_calls, &v201_availability_calls, &v201_authorization_calls,
     &v201_remote_calls,       &v201_reservation_calls,  &v201_device_model_calls,
+    &v201_firmware_calls,     &v201_diagnostics_calls,
 };
 
 static void on_call(void *ctx, const char *action, const json_t *req, ocpp_reply *r) {
@@ -132,7 +133,7 @@ static void on_call(void *ctx, const char *action, const json_t *req, ocpp_reply
       return;
     }
   /* OCPP-J 2.0.1 part 4 4.3: an action of the protocol this station does not
-   * handle (GetLog, ...) is "recognized but not supported"; an action
+   * handle (PublishFirmware, ...) is "recognized but not supported"; an action
    * the protocol does not know never gets here (the RPC layer answers
    * NotImplemented) */
   r->error_code = ocpp_dialect_code(&ocpp201_dialect, OCPP_ERR_NOT_SUPPORTED);
@@ -150,13 +151,15 @@ static void on_replied(void *ctx, const char *action) {
   station_ocpp_traffic(o->st, action, true, -1, NULL);
   if (o->trigger && !strcmp(action, "TriggerMessage")) v201_send_triggered(o);
   if (o->after_reply) v201_device_model_replied(o);
+  if (o->customer_pages && !strcmp(action, "CustomerInformation"))
+    v201_customer_information_replied(o);
 }
 
 static void on_connected(void *ctx) {
   ocpp201_station *o = ctx;
   o->boot = B201_NONE;
   station_event(o->st, 0, "ocpp_connected", "%s", o->url);
-  v201_send_boot(o, "PowerUp");
+  v201_send_boot(o, v201_boot_reason(o));
 }
 
 static void on_disconnected(void *ctx, const char *why) {
@@ -244,7 +247,9 @@ static void handle_closed(uv_handle_t *h) {
 
 static void on_closing(void *ctx) {
   ocpp201_station *o = ctx;
-  o->closing = true; /* the link is the OCPP module's (ocpp_module.c) */
+  o->closing = true;    /* the link is the OCPP module's (ocpp_module.c) */
+  curl_uv_close(o->cu); /* the firmware service closes the updater */
+  diagnostics_close(o->diag);
   uv_timer_t *timers[] = {&o->boot_timer, &o->heartbeat_timer, &o->tick_timer, &o->reset_timer};
   for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
     uv_timer_stop(timers[i]);
@@ -257,6 +262,7 @@ static void on_closing(void *ctx) {
 static void on_free(void *ctx) {
   ocpp201_station *o = ctx;
   json_decref(o->after_reply);
+  json_decref(o->customer_pages);
   free(o);
 }
 
@@ -282,6 +288,21 @@ static void *open201(ocpp_core *core, char *err, size_t errlen) {
     free(o);
     return NULL;
   }
+  /* GetLog's uploader, as 1.6's (each dialect has its own) */
+  o->cu = curl_uv_new(st->loop);
+  diag_config dc = {.loop = st->loop,
+                    .clock = &st->clock,
+                    .data_dir = st->data_dir,
+                    .station_id = config_get(st->cfg, "station.id"),
+                    .on_status = v201_on_diag_status,
+                    .ctx = o};
+  o->diag = o->cu ? diagnostics_new(&dc, o->cu) : NULL;
+  if (!o->diag) {
+    snprintf(err, errlen, "no log uploader");
+    curl_uv_close(o->cu);
+    free(o);
+    return NULL;
+  }
   uv_timer_t *timers[] = {&o->boot_timer, &o->heartbeat_timer, &o->tick_timer, &o->reset_timer};
   for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
     uv_timer_init(st->loop, timers[i]);
@@ -289,6 +310,12 @@ static void *open201(ocpp_core *core, char *err, size_t errlen) {
     o->open_handles++;
   }
   o->loaded_at = config_generation(st->cfg);
+  /* L: the one updater's steps become FirmwareStatusNotifications; the
+   * restart into a new image waits for them; Installed after it goes to the
+   * CSMS once it accepted the boot (provisioning.c) */
+  station_firmware_listen(st, v201_on_firmware_status, o);
+  station_firmware_set_restarter(st, v201_on_restart, o);
+  station_firmware_claim_boot_report(st);
   return o;
 }
 

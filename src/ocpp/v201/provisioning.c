@@ -72,7 +72,10 @@ static void boot_answer(void *ctx, const json_t *result, const char *code, const
     if (interval > 0) o->heartbeat_s = (int)interval;
     v201_arm_heartbeat(o);
     station_event(o->st, 0, "ocpp_boot", "Accepted (heartbeat %d s)", o->heartbeat_s);
-    if (first) v201_send_all_statuses(o);
+    if (first) {
+      v201_send_all_statuses(o);
+      firmware_boot_report(o->fw); /* L01: Installed after the restart into it */
+    }
     cp_journal_due_now(o->journal, now201(o)); /* the queue goes first, at once */
     v201_pump(o);
     v201_arm_tick(o);
@@ -106,7 +109,7 @@ void v201_send_boot(ocpp201_station *o, const char *reason) {
 
 static void boot_timer_cb(uv_timer_t *t) {
   ocpp201_station *o = t->data;
-  if (ocpp_link_connected(o->link)) v201_send_boot(o, "PowerUp");
+  if (ocpp_link_connected(o->link)) v201_send_boot(o, v201_boot_reason(o));
 }
 
 /* ---------- Reset ---------- */
@@ -123,7 +126,7 @@ void v201_flush_check_cb(uv_timer_t *t) {
     return;
   }
   o->restart_pending = false;
-  station_reset(o->st, false);
+  station_reset(o->st, o->restart_hard); /* hard: into a new firmware image */
 }
 
 static void stop_all_cb(uv_timer_t *t) {

@@ -135,6 +135,8 @@ void v201_send_triggered(ocpp201_station *o) {
   o->trigger = 0;
   if (t & T201_BOOT) v201_send_boot(o, "Triggered");
   if (t & T201_HEARTBEAT) v201_send_heartbeat(o);
+  if (t & T201_FIRMWARE) v201_send_firmware_status(o);
+  if (t & T201_LOG) v201_send_log_status(o);
   for (int c = 1; c <= o->count; c++) {
     if (only && c != only) continue;
     if ((t & T201_STATUS) && o->evse[c - 1].known) v201_send_status(o, c);
@@ -166,6 +168,12 @@ static void h_trigger(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
     break;
   case ocpp201_TriggerMessageRequest_requestedMessage_TransactionEvent:
     bit = T201_TX;
+    break;
+  case ocpp201_TriggerMessageRequest_requestedMessage_FirmwareStatusNotification:
+    bit = T201_FIRMWARE;
+    break;
+  case ocpp201_TriggerMessageRequest_requestedMessage_LogStatusNotification:
+    bit = T201_LOG;
     break;
   default:
     break;

@@ -21,6 +21,7 @@
 #include "chargepoint/authorization.h"
 #include "chargepoint/journal.h"
 #include "chargepoint/reservations.h"
+#include "firmware/diagnostics.h"
 #include "firmware/firmware.h"
 #include "firmware/firmware_module.h"
 #include "ocpp/ocpp_keys.h"
@@ -83,14 +84,30 @@ typedef struct ocpp201_station {
   int trigger_evse;
   char auth_tag[CP_ID_MAX + 1], auth_group[CP_ID_MAX + 1];
   firmware *fw;
-  json_t *after_reply; /* device model: NotifyReport pages, sent once answered */
+  fw_status fw_last; /* the updater's last step, for a triggered FirmwareStatusNotification */
+  int fw_request_id;
+  bool restart_hard; /* the restart after a firmware install (not a Reset) */
+  curl_uv *cu;       /* the log uploader's transfers */
+  diagnostics *diag; /* GetLog's uploader (src/firmware/diagnostics.c), as 1.6's */
+  diag_status diag_last;
+  int log_request_id;
+  json_t *customer_pages; /* NotifyCustomerInformation, sent once answered */
+  json_t *after_reply;    /* device model: NotifyReport pages, sent once answered */
   char url[512];
   unsigned long loaded_at; /* config_generation() when the link was made */
   bool closing;
   int open_handles;
 } ocpp201_station;
 
-enum { T201_BOOT = 1, T201_HEARTBEAT = 2, T201_STATUS = 4, T201_METER = 8, T201_TX = 16 };
+enum {
+  T201_BOOT = 1,
+  T201_HEARTBEAT = 2,
+  T201_STATUS = 4,
+  T201_METER = 8,
+  T201_TX = 16,
+  T201_FIRMWARE = 32,
+  T201_LOG = 64
+};
 
 static inline borne_ms now201(const ocpp201_station *o) { return clock_now(&o->st->clock); }
 
@@ -130,7 +147,8 @@ typedef struct {
 } v201_family;
 
 extern const v201_family v201_provisioning_calls, v201_authorization_calls, v201_remote_calls,
-    v201_availability_calls, v201_reservation_calls, v201_device_model_calls;
+    v201_availability_calls, v201_reservation_calls, v201_device_model_calls, v201_firmware_calls,
+    v201_diagnostics_calls;
 
 /* ocpp201_module.c */
 void v201_reply_status(ocpp_reply *r, const char *status);
@@ -171,6 +189,17 @@ borne_ms v201_expire_reservations(ocpp201_station *o, borne_ms now);
 
 /* device_model_calls.c (B: GetVariables, SetVariables, GetBaseReport, GetReport) */
 void v201_device_model_replied(ocpp201_station *o);
+
+/* firmware.c (L: UpdateFirmware, FirmwareStatusNotification) */
+void v201_on_firmware_status(void *ctx, fw_status s, int request_id, const char *detail);
+void v201_on_restart(void *ctx);
+void v201_send_firmware_status(ocpp201_station *o);     /* TriggerMessage: now, or Idle */
+const char *v201_boot_reason(const ocpp201_station *o); /* PowerUp, or FirmwareUpdate */
+
+/* diagnostics.c (N: GetLog, LogStatusNotification, CustomerInformation) */
+void v201_on_diag_status(void *ctx, diag_status s, int request_id, const char *detail);
+void v201_send_log_status(ocpp201_station *o); /* TriggerMessage: now, or Idle */
+void v201_customer_information_replied(ocpp201_station *o);
 
 /* remote.c (F: RequestStart/StopTransaction, UnlockConnector, TriggerMessage) */
 void v201_send_triggered(ocpp201_station *o);

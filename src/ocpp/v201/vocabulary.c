@@ -48,3 +48,27 @@ const char *v201_stop_reason_name(stop_reason r) {
                                       [STOP_OTHER] = "Other"};
   return (unsigned)r <= STOP_OTHER ? names[r] : "Other";
 }
+
+const char *v201_firmware_status_name(fw_status s) {
+  static const char *const names[] = {[FW_IDLE] = "Idle",
+                                      [FW_DOWNLOAD_SCHEDULED] = "DownloadScheduled",
+                                      [FW_DOWNLOADING] = "Downloading",
+                                      [FW_DOWNLOADED] = "Downloaded",
+                                      [FW_DOWNLOAD_FAILED] = "DownloadFailed",
+                                      [FW_SIGNATURE_VERIFIED] = "SignatureVerified",
+                                      [FW_INVALID_SIGNATURE] = "InvalidSignature",
+                                      [FW_INSTALLING] = "Installing",
+                                      [FW_INSTALL_REBOOTING] = "InstallRebooting",
+                                      [FW_INSTALLED] = "Installed",
+                                      [FW_INSTALLATION_FAILED] = "InstallationFailed",
+                                      [FW_INSTALL_SCHEDULED] = "InstallScheduled"};
+  return (unsigned)s <= FW_INSTALL_SCHEDULED ? names[s] : "InstallationFailed";
+}
+
+const char *v201_log_status_name(diag_status s) {
+  static const char *const names[] = {[DIAG_IDLE] = "Idle",
+                                      [DIAG_UPLOADING] = "Uploading",
+                                      [DIAG_UPLOADED] = "Uploaded",
+                                      [DIAG_UPLOAD_FAILED] = "UploadFailure"};
+  return (unsigned)s <= DIAG_UPLOAD_FAILED ? names[s] : "UploadFailure";
+}

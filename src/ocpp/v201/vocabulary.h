@@ -10,6 +10,8 @@
 #ifndef BORNE_OCPP_V201_VOCABULARY_H
 #define BORNE_OCPP_V201_VOCABULARY_H
 
+#include "firmware/diagnostics.h"
+#include "firmware/firmware.h"
 #include "core/types.h"
 
 /* StatusNotification.connectorStatus: "Available", "Occupied" (a vehicle is
@@ -25,5 +27,12 @@ const char *v201_charging_state_name(connector_status s);
  * the transaction to end); 2.0.1 has no "UnlockCommand" reason: "Other"
  * (its triggerReason says UnlockCommand). */
 const char *v201_stop_reason_name(stop_reason r);
+
+/* FirmwareStatusNotification.status: the updater's steps, the same words as
+ * the security whitepaper's (DownloadScheduled … InstallScheduled). */
+const char *v201_firmware_status_name(fw_status s);
+/* LogStatusNotification.status (UploadLogStatusEnumType): "Idle",
+ * "Uploading", "Uploaded", "UploadFailure". */
+const char *v201_log_status_name(diag_status s);
 
 #endif

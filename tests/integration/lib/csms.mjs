@@ -67,6 +67,10 @@ const DEFAULT_HANDLERS_201 = {
   MeterValues: () => ({}),
   SecurityEventNotification: () => ({}),
   ReservationStatusUpdate: () => ({}),
+  FirmwareStatusNotification: () => ({}),
+  LogStatusNotification: () => ({}),
+  NotifyCustomerInformation: () => ({}),
+  NotifyEvent: () => ({}),
 };
 
 export class Csms extends EventEmitter {

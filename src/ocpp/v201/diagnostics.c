@@ -1,0 +1,215 @@
+/*
+ * OCPP 2.0.1 functional block N (Diagnostics), the part borne has: N01
+ * GetLog (DiagnosticsLog, SecurityLog) collected and uploaded by the same
+ * uploader as 1.6's GetLog (src/firmware/diagnostics.c), each step reported
+ * as a LogStatusNotification with the request's requestId; N09/N10
+ * CustomerInformation: what the station keeps about an id token (the
+ * authorization cache, the local list, its sessions) reported as
+ * NotifyCustomerInformation pages and cleared on request. One file of the
+ * 2.0.1 dialect's functional blocks; it never uploads itself.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ocpp/v201/customer.h"
+#include "ocpp/v201/v201_internal.h"
+#include "ocpp/v201/vocabulary.h"
+
+static json_t *log_status_payload(diag_status s, int request_id) {
+  json_t *p = json_pack("{s:s}", "status", v201_log_status_name(s));
+  if (request_id) json_object_set_new(p, "requestId", json_integer(request_id));
+  return p;
+}
+
+void v201_on_diag_status(void *ctx, diag_status s, int request_id, const char *detail) {
+  ocpp201_station *o = ctx;
+  (void)detail;
+  o->diag_last = s;
+  if (s == DIAG_IDLE) return; /* said only when triggered */
+  v201_send_now(o, "LogStatusNotification", log_status_payload(s, request_id));
+}
+
+void v201_send_log_status(ocpp201_station *o) {
+  /* F06: Idle when no upload runs (then without requestId), else Uploading */
+  bool busy = diagnostics_busy(o->diag);
+  v201_send_now(
+      o, "LogStatusNotification",
+      log_status_payload(busy ? DIAG_UPLOADING : DIAG_IDLE, busy ? o->log_request_id : 0));
+}
+
+/* ---------- GetLog ---------- */
+
+static void reply(ocpp_reply *r, const char *status, const char *reason, const char *info) {
+  r->result = json_pack("{s:s}", "status", status);
+  if (reason) {
+    char text[512];
+    snprintf(text, sizeof text, "%s", info ? info : "");
+    json_object_set_new(r->result, "statusInfo",
+                        json_pack("{s:s, s:s}", "reasonCode", reason, "additionalInfo", text));
+  }
+}
+
+static void h_get_log(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  ocpp201_GetLogRequest q;
+  ocpp_error e;
+  if (!v201_decoded(ocpp201_GetLogRequest_decode(req, &q, &e), &e, r)) return;
+  int64_t start = 0, stop = 0;
+  if (q.log.has_oldestTimestamp) timefmt_parse(q.log.oldestTimestamp, &start);
+  if (q.log.has_latestTimestamp) timefmt_parse(q.log.latestTimestamp, &stop);
+  diag_request dr = {.location = q.log.remoteLocation,
+                     .retries = q.has_retries ? (int)q.retries : 0,
+                     .retry_interval_s = q.has_retryInterval ? (int)q.retryInterval : 0,
+                     .start = start,
+                     .stop = stop,
+                     /* the uploader's 0 means GetDiagnostics: a requestId 0 is said as 1 */
+                     .request_id = q.requestId ? (int)q.requestId : 1,
+                     .security_only = q.logType == ocpp201_GetLogRequest_logType_SecurityLog};
+  char name[200], err[320];
+  if (diagnostics_busy(o->diag)) {
+    /* a running upload is not cancelled (AcceptedCanceled would): refused */
+    reply(r, "Rejected", "OngoingUpload", "a log upload is already running");
+  } else if (!curl_uv_url_allowed(dr.location, err, sizeof err)) {
+    /* refused up front (file://, gopher://, ...): nothing is collected, so no
+     * LogStatusNotification follows the Rejected */
+    log_warn(MOD, "GetLog: %s", err);
+    reply(r, "Rejected", "InvalidURL", err);
+  } else if (diagnostics_upload(o->diag, &dr, name, sizeof name, err, sizeof err) != 0) {
+    log_warn(MOD, "GetLog: %s", err);
+    reply(r, "Rejected", "InternalError", err);
+  } else {
+    o->log_request_id = dr.request_id;
+    r->result = json_pack("{s:s, s:s}", "status", "Accepted", "filename", name);
+  }
+  ocpp201_GetLogRequest_free(&q);
+}
+
+/* ---------- CustomerInformation ---------- */
+
+#define CUSTOMER_LINES_MAX 200 /* sessions reported: the newest that fit */
+
+typedef struct {
+  char *lines[CUSTOMER_LINES_MAX];
+  size_t n;
+  int sessions;
+} customer_report;
+
+static void add_line(customer_report *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void add_line(customer_report *c, const char *fmt, ...) {
+  if (c->n == CUSTOMER_LINES_MAX) return;
+  va_list ap;
+  va_start(ap, fmt);
+  char line[600];
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  char *copy = strdup(line);
+  if (copy) c->lines[c->n++] = copy;
+}
+
+static void add_entry(customer_report *c, const char *what, bool found, const cp_auth_kept *k) {
+  if (!found) {
+    add_line(c, "%s: none", what);
+    return;
+  }
+  char exp[40] = "never";
+  if (k->expiry) timefmt_iso(k->expiry, exp, sizeof exp);
+  add_line(c, "%s: %s, expires %s%s%s", what, k->status, exp, k->group[0] ? ", group " : "",
+           k->group);
+}
+
+static int add_session(void *ctx, const session_row *row) {
+  customer_report *c = ctx;
+  char from[40], to[40] = "running";
+  timefmt_iso(row->start_ms, from, sizeof from);
+  if (row->stop_ms) timefmt_iso(row->stop_ms, to, sizeof to);
+  const char *reason = row->stop_ms ? v201_stop_reason_name(row->reason) : NULL;
+  add_line(c, "transaction on EVSE %d: %s to %s, %.3f kWh%s%s", row->connector, from, to,
+           (row->meter_stop_wh - row->meter_start_wh) / 1000.0, reason ? ", stopped " : "",
+           reason ? reason : "");
+  c->sessions++;
+  return 0;
+}
+
+/* N09/N10: what the station keeps about an id token: its entries in the
+ * authorization cache and the local list, the sessions it started (the
+ * newest CUSTOMER_LINES_MAX lines); clear removes the cache entry and the
+ * token from the finished sessions (the local list is the CSMS's and stays,
+ * N10). A customerIdentifier or certificate names nothing this station keeps. */
+static void h_customer_information(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  ocpp201_CustomerInformationRequest q;
+  ocpp_error e;
+  if (!v201_decoded(ocpp201_CustomerInformationRequest_decode(req, &q, &e), &e, r)) return;
+  bool by_token = q.has_idToken;
+  if (!by_token && !q.has_customerIdentifier && !q.has_customerCertificate) {
+    reply(r, "Invalid", "MissingParam", "no idToken, customerIdentifier nor customerCertificate");
+    ocpp201_CustomerInformationRequest_free(&q);
+    return;
+  }
+  customer_report c = {0};
+  const char *token = by_token ? q.idToken.idToken : "";
+  if (q.report) {
+    if (!by_token) {
+      add_line(&c, "this station keeps nothing by %s",
+               q.has_customerIdentifier ? "customerIdentifier" : "customer certificate");
+    } else {
+      cp_auth_kept k;
+      add_line(&c, "idToken %s", token);
+      add_entry(&c, "local authorization list", cp_auth_entry(o->auth, true, token, &k), &k);
+      add_entry(&c, "authorization cache", cp_auth_entry(o->auth, false, token, &k), &k);
+      if (store_sessions_of_uid(o->st->db, token, add_session, &c) != 0)
+        log_error(MOD, "CustomerInformation: %s", store_last_error(o->st->db));
+      if (!c.sessions) add_line(&c, "transactions: none");
+    }
+  }
+  bool failed = false;
+  if (q.clear && by_token) {
+    int forgotten = 0;
+    failed = cp_auth_forget(o->auth, token) != 0 ||
+             store_sessions_forget_uid(o->st->db, token, &forgotten) != 0;
+    if (failed)
+      log_error(MOD, "CustomerInformation: cannot clear %s", token);
+    else
+      station_event(o->st, 0, "ocpp_customer_cleared",
+                    "the id token left the authorization cache and %d sessions", forgotten);
+  }
+  if (failed) {
+    reply(r, "Rejected", "InternalError", "the station's records could not be changed");
+  } else {
+    reply(r, "Accepted", NULL, NULL);
+    if (q.report) {
+      json_decref(o->customer_pages);
+      o->customer_pages =
+          v201_customer_pages((const char *const *)c.lines, c.n, (int)q.requestId, now201(o));
+    }
+  }
+  for (size_t i = 0; i < c.n; i++) free(c.lines[i]);
+  ocpp201_CustomerInformationRequest_free(&q);
+}
+
+static void page_answer(void *ctx, const json_t *result, const char *code, const char *text) {
+  (void)ctx, (void)result;
+  if (code) log_warn(MOD, "NotifyCustomerInformation: %s %s", code, text);
+}
+
+/* The report's pages once the CustomerInformation answer was written. */
+void v201_customer_information_replied(ocpp201_station *o) {
+  json_t *pages = o->customer_pages;
+  o->customer_pages = NULL;
+  size_t i;
+  json_t *page;
+  json_array_foreach(pages, i, page) {
+    if (!ocpp_link_connected(o->link) || o->boot == B201_REJECTED) break;
+    if (ocpp_link_call(o->link, "NotifyCustomerInformation", json_incref(page), page_answer, o) !=
+        0)
+      log_warn(MOD, "NotifyCustomerInformation %zu not sent", i);
+  }
+  json_decref(pages);
+}
+
+static const v201_handler handlers[] = {
+    {"GetLog", h_get_log},
+    {"CustomerInformation", h_customer_information},
+};
+const v201_family v201_diagnostics_calls = {handlers, sizeof handlers / sizeof handlers[0]};

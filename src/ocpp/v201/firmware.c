@@ -1,0 +1,138 @@
+/*
+ * OCPP 2.0.1 functional block L (Firmware management), L01 secure and L02
+ * non-secure update: UpdateFirmware handed to the station's one updater
+ * (src/firmware, the same install path as 1.6's SignedUpdateFirmware and the
+ * web page's upload), each of its steps reported as a
+ * FirmwareStatusNotification with the request's requestId, the restart into
+ * the installed image once those notifications left, the BootNotification
+ * reason FirmwareUpdate and the final Installed after it. The FirmwareUpdated
+ * and InvalidFirmwareSignature security events are the firmware service's
+ * (firmware_module.c), sent by transactions.c. One file of the 2.0.1
+ * dialect's functional blocks; it never downloads nor installs itself.
+ */
+#include <string.h>
+
+#include "ocpp/v201/v201_internal.h"
+#include "ocpp/v201/vocabulary.h"
+
+/* The firmware asks for the restart into the new image: first let the
+ * notifications already on their way reach the CSMS (at most this long), so
+ * it sees InstallRebooting before the station goes (L01.FR.15). */
+#define RESTART_FLUSH_MAX_MS 10000
+
+static json_t *status_payload(fw_status s, int request_id) {
+  json_t *p = json_pack("{s:s}", "status", v201_firmware_status_name(s));
+  /* requestId: mandatory but for a triggered Idle; an update from the web
+   * page has none (the CSMS did not ask for it) */
+  if (request_id) json_object_set_new(p, "requestId", json_integer(request_id));
+  return p;
+}
+
+void v201_on_firmware_status(void *ctx, fw_status s, int request_id, const char *detail) {
+  ocpp201_station *o = ctx;
+  (void)detail;
+  o->fw_last = s;
+  o->fw_request_id = request_id;
+  if (s == FW_IDLE) return; /* said only when triggered */
+  /* L01.FR.01: every new step; the firmware service recorded the event, the
+   * security events (sent by on_event) and set the LED */
+  v201_send_now(o, "FirmwareStatusNotification", status_payload(s, request_id));
+}
+
+void v201_send_firmware_status(ocpp201_station *o) {
+  /* F06/L01: Idle when no update is running, else the step it is at */
+  bool busy = firmware_busy(o->fw);
+  v201_send_now(o, "FirmwareStatusNotification",
+                status_payload(busy ? o->fw_last : FW_IDLE, busy ? o->fw_request_id : 0));
+}
+
+void v201_on_restart(void *ctx) {
+  ocpp201_station *o = ctx;
+  o->restart_hard = true;
+  o->restart_pending = true;
+  o->restart_deadline = uv_now(o->st->loop) + RESTART_FLUSH_MAX_MS;
+  uv_timer_start(&o->reset_timer, v201_flush_check_cb, 0, 0);
+}
+
+const char *v201_boot_reason(const ocpp201_station *o) {
+  return firmware_boot_pending(o->fw) ? "FirmwareUpdate" : "PowerUp";
+}
+
+/* ---------- incoming calls ---------- */
+
+static void reply(ocpp_reply *r, const char *status, const char *reason, const char *info) {
+  r->result = json_pack("{s:s}", "status", status);
+  if (reason) {
+    char text[512];
+    snprintf(text, sizeof text, "%s", info ? info : "");
+    json_object_set_new(r->result, "statusInfo",
+                        json_pack("{s:s, s:s}", "reasonCode", reason, "additionalInfo", text));
+  }
+}
+
+static void h_update_firmware(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  ocpp201_UpdateFirmwareRequest q;
+  ocpp_error e;
+  if (!v201_decoded(ocpp201_UpdateFirmwareRequest_decode(req, &q, &e), &e, r)) return;
+  const ocpp201_UpdateFirmwareRequest_firmware *f = &q.firmware;
+  int64_t retrieve = 0, install = 0;
+  timefmt_parse(f->retrieveDateTime, &retrieve);
+  if (f->has_installDateTime) timefmt_parse(f->installDateTime, &install);
+  bool has_signature = f->has_signature && f->signature[0];
+  bool has_cert = f->has_signingCertificate && f->signingCertificate[0];
+  fw_request fr = {.location = f->location,
+                   .retrieve_at = retrieve,
+                   .install_at = install,
+                   /* absent: the station decides (no retry, as 1.6) */
+                   .retries = q.has_retries ? (int)q.retries : 0,
+                   .retry_interval_s = q.has_retryInterval ? (int)q.retryInterval : 0,
+                   .signature_b64 = has_signature ? f->signature : NULL,
+                   .signing_cert_pem = has_cert ? f->signingCertificate : NULL,
+                   .request_id = (int)q.requestId};
+  char err[320];
+  const char *refusal;
+  if (firmware_busy(o->fw)) {
+    /* a running update is not cancelled (AcceptedCanceled would): refused */
+    snprintf(err, sizeof err, "a firmware update is already %s",
+             v201_firmware_status_name(firmware_status(o->fw)));
+    log_warn(MOD, "UpdateFirmware: %s", err);
+    reply(r, "Rejected", "OngoingUpdate", err);
+  } else if (!curl_uv_url_allowed(fr.location, err, sizeof err)) {
+    /* refused up front (file://, gopher://, ...): nothing is fetched, no
+     * status notification follows */
+    log_warn(MOD, "UpdateFirmware: %s", err);
+    reply(r, "Rejected", "InvalidURL", err);
+  } else if (has_signature && !has_cert) {
+    reply(r, "Rejected", "MissingParam", "a signature needs its signingCertificate (L01.FR.11)");
+  } else if ((refusal = firmware_trust_refusal(has_signature, firmware_ca_file(o->fw),
+                                               firmware_allow_unsigned(o->fw)))) {
+    /* no manufacturer root to check a signing certificate against, or an
+     * unsigned image the installer did not allow: nothing is fetched */
+    log_warn(MOD, "UpdateFirmware: %s", refusal);
+    if (has_signature) {
+      station_event(o->st, 0, "security", "InvalidFirmwareSigningCertificate: %s", refusal);
+      reply(r, "InvalidCertificate", "NoRootCertificate", refusal);
+    } else {
+      reply(r, "Rejected", "UnsignedFirmware", refusal);
+    }
+  } else if (has_signature &&
+             firmware_check_signing_cert(firmware_ca_file(o->fw), f->signingCertificate, err,
+                                         sizeof err) != 0) {
+    /* L01.FR.02: a signing certificate the manufacturer root does not vouch
+     * for is InvalidCertificate, with its security event, before any byte */
+    log_warn(MOD, "UpdateFirmware: %s", err);
+    station_event(o->st, 0, "security", "InvalidFirmwareSigningCertificate: %s", err);
+    reply(r, "InvalidCertificate", "InvalidCertificate", err);
+  } else if (firmware_update(o->fw, &fr, err, sizeof err) != 0) {
+    log_warn(MOD, "UpdateFirmware: %s", err);
+    reply(r, "Rejected", "InternalError", err);
+  } else {
+    reply(r, "Accepted", NULL, NULL);
+  }
+  ocpp201_UpdateFirmwareRequest_free(&q);
+}
+
+static const v201_handler handlers[] = {
+    {"UpdateFirmware", h_update_firmware},
+};
+const v201_family v201_firmware_calls = {handlers, sizeof handlers / sizeof handlers[0]};

@@ -1,0 +1,264 @@
+// OCPP 2.0.1 blocks L (firmware) and N (diagnostics) against a strict CSMS:
+// npm ocpp-rpc in strict mode with the subprotocol ocpp2.0.1 validates every
+// frame both ways. A signed UpdateFirmware with every FirmwareStatusNotification
+// in order (installDateTime: InstallScheduled), the restart into the image
+// (BootNotification reason FirmwareUpdate, then Installed and the
+// FirmwareUpdated security event); a bad signature (InvalidSignature), a
+// certificate the manufacturer root does not vouch for (InvalidCertificate,
+// nothing fetched); TriggerMessage FirmwareStatusNotification and
+// LogStatusNotification (Idle); GetLog DiagnosticsLog and SecurityLog
+// uploaded to an HTTP server of the test with their LogStatusNotifications.
+// BORNE_OCPP_PEER=ocpp-ws-io runs it against npm ocpp-ws-io strict
+// (ocpp201_firmware_ws_io.test.mjs).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startBorned, tempDataDir } from './lib/borne.mjs';
+import { Csms } from './lib/csms.mjs';
+import { CsmsWsIo } from './lib/csms_ws_io.mjs';
+import { makeSigner, simImage } from './lib/signing.mjs';
+
+const Peer = process.env.BORNE_OCPP_PEER === 'ocpp-ws-io' ? CsmsWsIo : Csms;
+const TAGS = { GOOD1: 'Accepted' };
+
+const signer = makeSigner('borne 2.0.1 manufacturer');
+const stranger = makeSigner('someone else');
+const images = new Map(); // path -> Buffer
+const uploads = []; // { url, body }
+let http, base, csms, st;
+
+before(async () => {
+  http = createServer((req, res) => {
+    if (req.method === 'POST') {
+      const chunks = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => { uploads.push({ url: req.url, body: Buffer.concat(chunks).toString('utf8') }); res.end('ok'); });
+      return;
+    }
+    const img = images.get(req.url);
+    if (!img) { res.statusCode = 404; res.end(); return; }
+    res.setHeader('Content-Length', img.length);
+    res.end(img);
+  });
+  http.listen(0, '127.0.0.1');
+  await once(http, 'listening');
+  base = `http://127.0.0.1:${http.address().port}`;
+  const dataDir = tempDataDir();
+  const root = join(dataDir, 'manufacturer-root.pem');
+  writeFileSync(root, signer.cert);
+  csms = await new Peer({ protocol: 'ocpp2.0.1', tags: TAGS, bootInterval: 300 }).listen();
+  st = await startBorned({
+    dataDir, connectors: 1, auth: 'ocpp',
+    args: ['--csms', csms.url],
+    set: {
+      'station.id': 'cp-201-fw', 'ocpp.version': '2.0.1', 'ocpp.MinimumStatusDuration': '0',
+      'ocpp.reconnect_max_s': '2', 'firmware.ca_file': root,
+    },
+  });
+  await csms.connected();
+  await csms.waitCall('BootNotification');
+  await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered' });
+});
+
+after(async () => {
+  await st?.stop();
+  st?.cleanup();
+  await csms?.close();
+  http?.close();
+});
+
+const statusesFrom = (from) => csms.calls.slice(from).filter((c) => c.action === 'FirmwareStatusNotification');
+const now = () => new Date().toISOString();
+
+test('L01: a signed update reports every step with its requestId, boots with FirmwareUpdate, then Installed', async () => {
+  const image = simImage('9.7.1', 4000);
+  images.set('/fw/9.7.1.img', image);
+  const from = csms.calls.length;
+  const answer = await csms.call('UpdateFirmware', {
+    requestId: 71, retries: 1, retryInterval: 1,
+    firmware: {
+      location: `${base}/fw/9.7.1.img`, retrieveDateTime: now(),
+      installDateTime: new Date(Date.now() + 2000).toISOString(),
+      signingCertificate: signer.cert, signature: signer.sign(image),
+    },
+  });
+  assert.deepEqual(answer, { status: 'Accepted' });
+  const boot = await csms.waitCall('BootNotification', { from, timeoutMs: 60000 });
+  assert.equal(boot.params.reason, 'FirmwareUpdate');
+  assert.equal(boot.params.chargingStation.firmwareVersion, '9.7.1');
+  await csms.waitCall('FirmwareStatusNotification', { from, match: (p) => p.status === 'Installed', timeoutMs: 30000 });
+  const steps = statusesFrom(from);
+  assert.deepEqual(steps.map((c) => c.params.status),
+    ['Downloading', 'Downloaded', 'SignatureVerified', 'InstallScheduled', 'Installing', 'InstallRebooting', 'Installed']);
+  for (const c of steps) assert.equal(c.params.requestId, 71, `${c.params.status} carries the requestId`);
+  // InstallRebooting went out before the restart's BootNotification
+  const rebooting = csms.calls.indexOf(steps.find((c) => c.params.status === 'InstallRebooting'));
+  assert.ok(rebooting < csms.calls.indexOf(boot));
+  const sec = await csms.waitCall('SecurityEventNotification', { from, match: (p) => p.type === 'FirmwareUpdated' });
+  assert.match(sec.params.techInfo, /9\.7\.1/);
+  await st.waitReady(2); // the second start: the restart into the image
+  assert.equal((await st.status()).station.firmware_version, '9.7.1');
+  // no update runs: a triggered FirmwareStatusNotification says Idle, without requestId
+  const from2 = csms.calls.length;
+  assert.deepEqual(await csms.call('TriggerMessage', { requestedMessage: 'FirmwareStatusNotification' }), { status: 'Accepted' });
+  const idle = await csms.waitCall('FirmwareStatusNotification', { from: from2 });
+  assert.deepEqual(idle.params, { status: 'Idle' });
+  csms.assertNoViolations();
+});
+
+test('L01: an image that does not match its signature is InvalidSignature, and not installed', async () => {
+  const image = simImage('9.7.2', 3000);
+  images.set('/fw/9.7.2.img', image);
+  const from = csms.calls.length;
+  assert.deepEqual(await csms.call('UpdateFirmware', {
+    requestId: 72,
+    firmware: {
+      location: `${base}/fw/9.7.2.img`, retrieveDateTime: now(),
+      signingCertificate: signer.cert, signature: signer.sign(simImage('6.6.6', 3000)),
+    },
+  }), { status: 'Accepted' });
+  await csms.waitCall('FirmwareStatusNotification', { from, match: (p) => p.status === 'InvalidSignature', timeoutMs: 30000 });
+  assert.deepEqual(statusesFrom(from).map((c) => [c.params.status, c.params.requestId]),
+    [['Downloading', 72], ['Downloaded', 72], ['InvalidSignature', 72]]);
+  const sec = await csms.waitCall('SecurityEventNotification', { from, match: (p) => p.type === 'InvalidFirmwareSignature' });
+  assert.match(sec.params.techInfo, /signature/);
+  assert.equal((await st.status()).station.firmware_version, '9.7.1');
+  csms.assertNoViolations();
+});
+
+test('L01: a signing certificate the manufacturer root does not vouch for is InvalidCertificate, nothing fetched', async () => {
+  const image = simImage('9.7.3', 3000);
+  let fetched = 0;
+  images.set('/fw/9.7.3.img', image);
+  const count = (req) => { if (req.url === '/fw/9.7.3.img') fetched++; };
+  http.on('request', count);
+  try {
+    const from = csms.calls.length;
+    const answer = await csms.call('UpdateFirmware', {
+      requestId: 73,
+      firmware: {
+        location: `${base}/fw/9.7.3.img`, retrieveDateTime: now(),
+        signingCertificate: stranger.cert, signature: stranger.sign(image),
+      },
+    });
+    assert.equal(answer.status, 'InvalidCertificate');
+    assert.match(answer.statusInfo.additionalInfo, /not from the manufacturer/);
+    const sec = await csms.waitCall('SecurityEventNotification', { from, match: (p) => p.type === 'InvalidFirmwareSigningCertificate' });
+    assert.match(sec.params.techInfo, /manufacturer/);
+    // an unsigned image (L02) the installer did not allow: Rejected
+    const plain = await csms.call('UpdateFirmware', { requestId: 74, firmware: { location: `${base}/fw/9.7.3.img`, retrieveDateTime: now() } });
+    assert.equal(plain.status, 'Rejected');
+    assert.match(plain.statusInfo.additionalInfo, /allow_unsigned/);
+    // a location outside http(s)/ftp(s): Rejected
+    const file = await csms.call('UpdateFirmware', { requestId: 75, firmware: { location: 'file:///etc/passwd', retrieveDateTime: now(), signingCertificate: signer.cert, signature: signer.sign(image) } });
+    assert.equal(file.status, 'Rejected');
+    await csms.call('TriggerMessage', { requestedMessage: 'Heartbeat' });
+    await csms.waitCall('Heartbeat', { from });
+    assert.equal(statusesFrom(from).length, 0, 'no update started');
+    assert.equal(fetched, 0, 'not one byte fetched');
+    csms.assertNoViolations();
+  } finally {
+    http.off('request', count);
+  }
+});
+
+test('N01: GetLog uploads the diagnostics and the security log with LogStatusNotifications', async () => {
+  const logsFrom = (from) => csms.calls.slice(from).filter((c) => c.action === 'LogStatusNotification');
+  let from = csms.calls.length;
+  const n = uploads.length;
+  const answer = await csms.call('GetLog', { logType: 'DiagnosticsLog', requestId: 81, retries: 1, retryInterval: 1, log: { remoteLocation: `${base}/logs/` } });
+  assert.equal(answer.status, 'Accepted');
+  assert.match(answer.filename, /^borne-log-cp-201-fw-\d{8}T\d{6}Z\.jsonl$/);
+  await csms.waitCall('LogStatusNotification', { from, match: (p) => p.status === 'Uploaded', timeoutMs: 30000 });
+  assert.deepEqual(logsFrom(from).map((c) => [c.params.status, c.params.requestId]), [['Uploading', 81], ['Uploaded', 81]]);
+  assert.equal(uploads.length, n + 1);
+  const diag = uploads[n].body;
+  assert.ok(diag.includes(answer.filename), 'the multipart part is named after the filename');
+  assert.match(diag, /"record":"selftest"/);
+  assert.match(diag, /"kind":"firmware","detail":"InstallScheduled"/);
+  // SecurityLog: the security events alone
+  from = csms.calls.length;
+  const sec = await csms.call('GetLog', { logType: 'SecurityLog', requestId: 82, log: { remoteLocation: `${base}/logs/` } });
+  assert.equal(sec.status, 'Accepted');
+  assert.match(sec.filename, /^borne-securitylog-/);
+  await csms.waitCall('LogStatusNotification', { from, match: (p) => p.status === 'Uploaded' && p.requestId === 82, timeoutMs: 30000 });
+  const body = uploads[n + 1].body;
+  assert.match(body, /"kind":"security"/);
+  assert.match(body, /StartupOfTheDevice/);
+  assert.doesNotMatch(body, /"kind":"(?!security)/);
+  assert.doesNotMatch(body, /"record":"selftest"/);
+  // an upload to nowhere fails after its retries
+  from = csms.calls.length;
+  assert.equal((await csms.call('GetLog', { logType: 'DiagnosticsLog', requestId: 83, retries: 1, retryInterval: 1, log: { remoteLocation: 'http://127.0.0.1:9/nowhere/' } })).status, 'Accepted');
+  await csms.waitCall('LogStatusNotification', { from, match: (p) => p.status === 'UploadFailure' && p.requestId === 83, timeoutMs: 30000 });
+  // a location outside http(s)/ftp(s): Rejected, nothing follows
+  assert.equal((await csms.call('GetLog', { logType: 'DiagnosticsLog', requestId: 84, log: { remoteLocation: 'file:///tmp/' } })).status, 'Rejected');
+  // nothing runs: a triggered LogStatusNotification says Idle
+  from = csms.calls.length;
+  assert.deepEqual(await csms.call('TriggerMessage', { requestedMessage: 'LogStatusNotification' }), { status: 'Accepted' });
+  const idle = await csms.waitCall('LogStatusNotification', { from });
+  assert.deepEqual(idle.params, { status: 'Idle' });
+  csms.assertNoViolations();
+});
+
+test('N09/N10: CustomerInformation reports what the station keeps about an idToken, and clears it', async () => {
+  const notes = (from, requestId) => csms.calls.slice(from)
+    .filter((c) => c.action === 'NotifyCustomerInformation' && c.params.requestId === requestId);
+  const reportOf = async (from, requestId) => {
+    await csms.waitCall('NotifyCustomerInformation', { from, match: (p) => p.requestId === requestId && !p.tbc });
+    const pages = notes(from, requestId);
+    assert.deepEqual(pages.map((c) => c.params.seqNo), pages.map((_, i) => i));
+    return pages.map((c) => c.params.data).join('\n');
+  };
+  // a charge with GOOD1: the CSMS's answer in the cache, a session on EVSE 1
+  let from = csms.calls.length;
+  assert.equal(st.ctl('plug', '1').code, 0);
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' });
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' });
+  // LISTED1 in the local list
+  assert.deepEqual(await csms.call('SendLocalList', { versionNumber: 5, updateType: 'Full', localAuthorizationList: [{ idToken: { idToken: 'LISTED1', type: 'ISO14443' }, idTokenInfo: { status: 'Accepted' } }] }), { status: 'Accepted' });
+
+  from = csms.calls.length;
+  assert.deepEqual(await csms.call('CustomerInformation', { requestId: 91, report: true, clear: false, idToken: { idToken: 'good1', type: 'ISO14443' } }), { status: 'Accepted' });
+  let text = await reportOf(from, 91);
+  assert.match(text, /idToken good1/);
+  assert.match(text, /authorization cache: Accepted/);
+  assert.match(text, /local authorization list: none/);
+  assert.match(text, /transaction on EVSE 1: \S+ to \S+, \d+\.\d{3} kWh, stopped EVDisconnected/);
+
+  // clear and report: the report says what was kept, then it is gone
+  from = csms.calls.length;
+  assert.deepEqual(await csms.call('CustomerInformation', { requestId: 92, report: true, clear: true, idToken: { idToken: 'GOOD1', type: 'ISO14443' } }), { status: 'Accepted' });
+  text = await reportOf(from, 92);
+  assert.match(text, /transaction on EVSE 1/);
+  await st.waitEvent('ocpp_customer_cleared', { match: (e) => /1 sessions/.test(e.detail) });
+  from = csms.calls.length;
+  assert.deepEqual(await csms.call('CustomerInformation', { requestId: 93, report: true, clear: false, idToken: { idToken: 'GOOD1', type: 'ISO14443' } }), { status: 'Accepted' });
+  text = await reportOf(from, 93);
+  assert.match(text, /authorization cache: none/);
+  assert.match(text, /transactions: none/);
+  const { sessions } = await st.ok('GET', '/api/v1/sessions');
+  assert.equal(sessions.length, 1, 'the session is kept (the energy delivered is the operator\'s)');
+  assert.equal(sessions[0].badge, '', 'without the idToken');
+
+  // the local list is the CSMS's: reported, and kept by a clear (N10)
+  from = csms.calls.length;
+  assert.deepEqual(await csms.call('CustomerInformation', { requestId: 94, report: true, clear: true, idToken: { idToken: 'LISTED1', type: 'ISO14443' } }), { status: 'Accepted' });
+  assert.match(await reportOf(from, 94), /local authorization list: Accepted, expires never/);
+  assert.deepEqual(await csms.call('GetLocalListVersion', {}), { versionNumber: 5 });
+
+  // clear without report: no NotifyCustomerInformation; no identifier: Invalid
+  from = csms.calls.length;
+  assert.deepEqual(await csms.call('CustomerInformation', { requestId: 95, report: false, clear: true, idToken: { idToken: 'GOOD2', type: 'ISO14443' } }), { status: 'Accepted' });
+  const invalid = await csms.call('CustomerInformation', { requestId: 96, report: true, clear: false });
+  assert.equal(invalid.status, 'Invalid');
+  await csms.call('TriggerMessage', { requestedMessage: 'Heartbeat' });
+  await csms.waitCall('Heartbeat', { from });
+  assert.equal(csms.calls.slice(from).filter((c) => c.action === 'NotifyCustomerInformation').length, 0);
+  csms.assertNoViolations();
+});
