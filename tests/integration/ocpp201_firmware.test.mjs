@@ -262,3 +262,55 @@ test('N09/N10: CustomerInformation reports what the station keeps about an idTok
   assert.equal(csms.calls.slice(from).filter((c) => c.action === 'NotifyCustomerInformation').length, 0);
   csms.assertNoViolations();
 });
+
+test('G05/N07: a fault is a NotifyEvent of the Problem variable, its end a cleared one', async () => {
+  const events = (from) => csms.calls.slice(from).filter((c) => c.action === 'NotifyEvent').map((c) => c.params.eventData[0]);
+  // a lock that fails: the EVSE's ConnectorPlugRetentionLock (G05)
+  let from = csms.calls.length;
+  assert.equal(st.ctl('fault', '1', 'lock').code, 0);
+  assert.equal(st.ctl('plug', '1').code, 0);
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0); // authorized: the station locks the cable
+  await st.waitStatus(1, 'Faulted');
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.evseId === 1 && p.connectorStatus === 'Faulted' });
+  const lock = (await csms.waitCall('NotifyEvent', { from })).params;
+  assert.equal(lock.seqNo, 0);
+  assert.equal(lock.eventData.length, 1);
+  const fault = lock.eventData[0];
+  assert.deepEqual(fault.component, { name: 'ConnectorPlugRetentionLock', evse: { id: 1, connectorId: 1 } });
+  assert.deepEqual(fault.variable, { name: 'Problem' });
+  assert.equal(fault.actualValue, 'true');
+  assert.equal(fault.trigger, 'Delta');
+  assert.equal(fault.eventNotificationType, 'HardWiredNotification');
+  assert.equal(fault.techCode, 'borne.LockFailure');
+  assert.match(fault.techInfo, /locked/);
+  assert.equal(fault.cleared, undefined);
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  assert.equal(st.ctl('fault', '1', 'clear').code, 0);
+  await st.waitStatus(1, 'Available');
+  const back = (await csms.waitCall('NotifyEvent', { from, match: (p) => p.eventData[0].cleared === true })).params.eventData[0];
+  assert.equal(back.actualValue, 'false');
+  assert.equal(back.cause, fault.eventId);
+  assert.ok(back.eventId > fault.eventId);
+  assert.deepEqual(back.component, fault.component);
+  assert.equal(back.techCode, 'borne.LockFailure');
+  assert.equal(events(from).length, 2, 'one event for the fault, one for its end');
+
+  // a residual current trip while charging: the Connector's Problem
+  from = csms.calls.length;
+  assert.equal(st.ctl('plug', '1').code, 0);
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  await st.waitStatus(1, 'Charging');
+  assert.equal(st.ctl('fault', '1', 'rcd').code, 0);
+  await st.waitStatus(1, 'Faulted');
+  const rcd = (await csms.waitCall('NotifyEvent', { from })).params.eventData[0];
+  assert.deepEqual(rcd.component, { name: 'Connector', evse: { id: 1, connectorId: 1 } });
+  assert.equal(rcd.techCode, 'borne.RcdTrip');
+  assert.equal(rcd.actualValue, 'true');
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await st.waitStatus(1, 'Available');
+  const rcdBack = (await csms.waitCall('NotifyEvent', { from, match: (p) => p.eventData[0].cleared === true })).params.eventData[0];
+  assert.equal(rcdBack.cause, rcd.eventId);
+  assert.equal(rcdBack.techCode, 'borne.RcdTrip');
+  await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' });
+  csms.assertNoViolations();
+});

@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "ocpp/v201/problem.h"
 #include "ocpp/v201/v201_internal.h"
 #include "ocpp/v201/vocabulary.h"
 
@@ -46,10 +47,41 @@ borne_ms v201_report_statuses(ocpp201_station *o, borne_ms now) {
   return next;
 }
 
+static void send_problem(ocpp201_station *o, int c, error_code code, bool cleared, int cause) {
+  v201_evse *k = &o->evse[c - 1];
+  v201_problem p = {.evse = c,
+                    .code = code,
+                    .cleared = cleared,
+                    .event_id = o->next_event_id++,
+                    .cause = cause,
+                    .tx_id = k->tx_id};
+  if (!cleared) k->problem_event_id = p.event_id;
+  v201_send_now(o, "NotifyEvent", v201_problem_event(&p, now201(o)));
+}
+
+/* G/N07: each EVSE's fault as its Problem variable, told when it appears,
+ * changes or clears; while not registered nothing is sent and the
+ * difference is told after the next accepted BootNotification. */
+void v201_report_problems(ocpp201_station *o) {
+  if (!online201(o)) return;
+  for (int c = 1; c <= o->count; c++) {
+    v201_evse *k = &o->evse[c - 1];
+    if (k->problem == k->problem_told && (!k->problem || k->problem_code == k->problem_told_code))
+      continue;
+    if (k->problem_told) send_problem(o, c, k->problem_told_code, true, k->problem_event_id);
+    if (k->problem) send_problem(o, c, k->problem_code, false, 0);
+    k->problem_told = k->problem;
+    k->problem_told_code = k->problem_code;
+  }
+}
+
 void v201_on_status_changed(void *ctx, int c, connector_status s, error_code e) {
   ocpp201_station *o = ctx;
-  (void)e; /* 2.0.1 reports faults through NotifyEvent (not done): Faulted says it */
   v201_evse *k = &o->evse[c - 1];
+  /* 2.0.1's StatusNotification has no error code: a fault is a NotifyEvent */
+  k->problem = s == STATUS_FAULTED || e != ERR_NONE;
+  k->problem_code = k->problem ? e : ERR_NONE;
+  v201_report_problems(o);
   if (k->known && k->status == s) return;
   k->known = true;
   k->status = s;

@@ -310,6 +310,8 @@ static void *open201(ocpp_core *core, char *err, size_t errlen) {
     o->open_handles++;
   }
   o->loaded_at = config_generation(st->cfg);
+  /* NotifyEvent eventIds: seconds since 2020 at the start, then one by one */
+  o->next_event_id = (int)((clock_wall_ms() / 1000 - 1577836800) % 1000000000) + 1;
   /* L: the one updater's steps become FirmwareStatusNotifications; the
    * restart into a new image waits for them; Installed after it goes to the
    * CSMS once it accepted the boot (provisioning.c) */

@@ -74,6 +74,7 @@ static void boot_answer(void *ctx, const json_t *result, const char *code, const
     station_event(o->st, 0, "ocpp_boot", "Accepted (heartbeat %d s)", o->heartbeat_s);
     if (first) {
       v201_send_all_statuses(o);
+      v201_report_problems(o);     /* the faults that changed while not registered */
       firmware_boot_report(o->fw); /* L01: Installed after the restart into it */
     }
     cp_journal_due_now(o->journal, now201(o)); /* the queue goes first, at once */

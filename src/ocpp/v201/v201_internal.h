@@ -58,6 +58,13 @@ typedef struct {
   int remote_start_id;
   bool remote_pending;
   char remote_token[CP_ID_MAX + 1];
+  /* its fault (Faulted, or an error code) and what the CSMS last heard of
+   * it through NotifyEvent (availability.c) */
+  bool problem;
+  error_code problem_code;
+  bool problem_told;
+  error_code problem_told_code;
+  int problem_event_id; /* the eventId that told it: the cause of its clearing */
 } v201_evse;
 
 typedef struct ocpp201_station {
@@ -82,6 +89,7 @@ typedef struct ocpp201_station {
   int64_t reencoded_msg, reencoded_seq; /* the last queued 1.6 message said again, its seqNo */
   unsigned trigger;                     /* TriggerMessage: what to send once the answer went out */
   int trigger_evse;
+  int next_event_id; /* NotifyEvent eventId, from the start time: no repeat across restarts */
   char auth_tag[CP_ID_MAX + 1], auth_group[CP_ID_MAX + 1];
   firmware *fw;
   fw_status fw_last; /* the updater's last step, for a triggered FirmwareStatusNotification */
@@ -168,6 +176,7 @@ void v201_send_status(ocpp201_station *o, int evse);
 void v201_send_all_statuses(ocpp201_station *o);
 borne_ms v201_report_statuses(ocpp201_station *o, borne_ms now);
 void v201_on_status_changed(void *ctx, int c, connector_status s, error_code e);
+void v201_report_problems(ocpp201_station *o);
 
 /* transactions.c (E: TransactionEvent, J: its meter values) */
 void v201_pump(ocpp201_station *o);
