@@ -1,13 +1,15 @@
-// OCPP 2.0.1 blocks L (firmware) and N (diagnostics) against a strict CSMS:
-// npm ocpp-rpc in strict mode with the subprotocol ocpp2.0.1 validates every
-// frame both ways. A signed UpdateFirmware with every FirmwareStatusNotification
-// in order (installDateTime: InstallScheduled), the restart into the image
-// (BootNotification reason FirmwareUpdate, then Installed and the
-// FirmwareUpdated security event); a bad signature (InvalidSignature), a
-// certificate the manufacturer root does not vouch for (InvalidCertificate,
-// nothing fetched); TriggerMessage FirmwareStatusNotification and
+// OCPP 2.0.1 blocks L (firmware), N (diagnostics) and G05/N07 (faults) against
+// a strict CSMS: npm ocpp-rpc in strict mode with the subprotocol ocpp2.0.1
+// validates every frame both ways. A signed UpdateFirmware with every
+// FirmwareStatusNotification in order (installDateTime: InstallScheduled),
+// the restart into the image (BootNotification reason FirmwareUpdate, then
+// Installed and the FirmwareUpdated security event); a bad signature
+// (InvalidSignature), a certificate the manufacturer root does not vouch for
+// (InvalidCertificate, nothing fetched), a download failing after its retries
+// (DownloadFailed); TriggerMessage FirmwareStatusNotification and
 // LogStatusNotification (Idle); GetLog DiagnosticsLog and SecurityLog
-// uploaded to an HTTP server of the test with their LogStatusNotifications.
+// uploaded to an HTTP server of the test with their LogStatusNotifications;
+// CustomerInformation report and clear; a fault and its end as NotifyEvent.
 // BORNE_OCPP_PEER=ocpp-ws-io runs it against npm ocpp-ws-io strict
 // (ocpp201_firmware_ws_io.test.mjs).
 import { test, before, after } from 'node:test';
@@ -159,6 +161,26 @@ test('L01: a signing certificate the manufacturer root does not vouch for is Inv
     await csms.waitCall('Heartbeat', { from });
     assert.equal(statusesFrom(from).length, 0, 'no update started');
     assert.equal(fetched, 0, 'not one byte fetched');
+    csms.assertNoViolations();
+  } finally {
+    http.off('request', count);
+  }
+});
+
+test('L01: a download that keeps failing is tried 1 + retries times, then DownloadFailed', async () => {
+  let tries = 0;
+  const count = (req) => { if (req.url === '/fw/missing.img') tries++; };
+  http.on('request', count);
+  try {
+    const image = simImage('9.7.4', 1000);
+    const from = csms.calls.length;
+    assert.deepEqual(await csms.call('UpdateFirmware', {
+      requestId: 76, retries: 2, retryInterval: 1,
+      firmware: { location: `${base}/fw/missing.img`, retrieveDateTime: now(), signingCertificate: signer.cert, signature: signer.sign(image) },
+    }), { status: 'Accepted' });
+    await csms.waitCall('FirmwareStatusNotification', { from, match: (p) => p.status === 'DownloadFailed', timeoutMs: 30000 });
+    assert.deepEqual(statusesFrom(from).map((c) => [c.params.status, c.params.requestId]), [['Downloading', 76], ['DownloadFailed', 76]]);
+    assert.equal(tries, 3);
     csms.assertNoViolations();
   } finally {
     http.off('request', count);

@@ -1,6 +1,6 @@
-// The OCPP 2.0.1 firmware (L) and log (N) scenarios of
-// ocpp201_firmware.test.mjs against the second, independent strict CSMS: npm
-// ocpp-ws-io in strict mode (lib/csms_ws_io.mjs), which validates every 2.0.1
-// frame both ways with its own schemas.
+// The OCPP 2.0.1 firmware (L), diagnostics (N) and fault (G05/N07) scenarios
+// of ocpp201_firmware.test.mjs against the second, independent strict CSMS:
+// npm ocpp-ws-io in strict mode (lib/csms_ws_io.mjs), which validates every
+// 2.0.1 frame both ways with its own schemas.
 process.env.BORNE_OCPP_PEER = 'ocpp-ws-io';
 await import('./ocpp201_firmware.test.mjs');
