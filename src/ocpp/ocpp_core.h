@@ -62,6 +62,10 @@ typedef struct ocpp_dialect_ops {
   station_setting_state (*setting_state)(void *ctx, const char *key);
   void (*status_json)(void *ctx, int connector, json_t *obj);
   void (*authorize)(void *ctx, uint32_t request_id, const char *uid);
+  /* the firmware updater wants to restart into a new image: the dialect
+   * spoken first tells its back end (InstallRebooting, its own flush); the
+   * module registers the one restarter and calls the active dialect's */
+  void (*firmware_restart)(void *ctx);
   void (*closing)(void *ctx);
   void (*free)(void *ctx); /* after the loop ran the closing handles out */
 } ocpp_dialect_ops;

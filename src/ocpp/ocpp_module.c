@@ -46,6 +46,14 @@ void ocpp_core_transport_config(const ocpp_core *core, ocpp_transport_config *tc
 
 static void *active_ctx(const ocpp_core *c) { return c->ctx[c->active->family]; }
 
+static void firmware_restart(void *ctx) {
+  ocpp_core *c = ctx;
+  if (c->active->firmware_restart)
+    c->active->firmware_restart(active_ctx(c));
+  else
+    station_reset(c->st, true);
+}
+
 /* ---------- the version the back end last picked, across restarts ---------- */
 
 /* The module's own table (store module "ocpp"): the version the server
@@ -309,6 +317,10 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
     c->ctx[ops->family] = ops->open(c, err, errlen);
     if (!c->ctx[ops->family]) return attach_failed(c);
   }
+  /* one restarter for the firmware updater: the dialect spoken at that
+   * moment tells its back end before the restart (with a version list every
+   * dialect is open, and the last one registered would have won) */
+  station_firmware_set_restarter(st, firmware_restart, c);
   ocpp_transport_config tc;
   ocpp_core_transport_config(c, &tc);
   const ocpp_dialect_ops *v16 = c->ctx[OCPP_FAMILY_V16] ? &ocpp16_ops : NULL;

@@ -56,7 +56,9 @@ before(async () => {
     dataDir, connectors: 1, auth: 'ocpp',
     args: ['--csms', csms.url],
     set: {
-      'station.id': 'cp-201-fw', 'ocpp.version': '2.0.1', 'ocpp.MinimumStatusDuration': '0',
+      // a list: the 1.6 dialect is open beside the 2.0.1 one the peer picks, and
+      // the restart into the new image must still wait for 2.0.1's InstallRebooting
+      'station.id': 'cp-201-fw', 'ocpp.version': '2.0.1,1.6', 'ocpp.MinimumStatusDuration': '0',
       'ocpp.reconnect_max_s': '2', 'firmware.ca_file': root,
     },
   });

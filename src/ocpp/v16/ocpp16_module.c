@@ -414,7 +414,6 @@ static void *open16(ocpp_core *core, char *err, size_t errlen) {
   o->call_timeout_s = (int)config_get_int(st->cfg, "ocpp.call_timeout_s");
   o->heartbeat_armed_s = config_get_int(st->cfg, "ocpp.HeartbeatInterval");
   station_firmware_listen(st, v16_on_firmware_status, o);
-  station_firmware_set_restarter(st, v16_on_restart, o);
   station_firmware_claim_boot_report(st); /* Installed goes to the back end once it accepts us */
   return o;
 }
@@ -461,5 +460,6 @@ const ocpp_dialect_ops ocpp16_ops = {.dialect = &ocpp16_dialect,
                                      .setting_state = on_setting_state,
                                      .status_json = on_status_json,
                                      .authorize = v16_authorize,
+                                     .firmware_restart = v16_on_restart,
                                      .closing = on_closing,
                                      .free = on_free};

@@ -316,7 +316,6 @@ static void *open201(ocpp_core *core, char *err, size_t errlen) {
    * restart into a new image waits for them; Installed after it goes to the
    * CSMS once it accepted the boot (provisioning.c) */
   station_firmware_listen(st, v201_on_firmware_status, o);
-  station_firmware_set_restarter(st, v201_on_restart, o);
   station_firmware_claim_boot_report(st);
   return o;
 }
@@ -346,7 +345,7 @@ static void adopt201(void *ctx) {
   .session_stopped = v201_on_session_stopped, .status_changed = v201_on_status_changed,            \
   .meter_read = v201_on_meter_read, .event = on_event, .setting_changed = on_setting_changed,      \
   .setting_state = on_setting_state, .status_json = on_status_json, .authorize = v201_authorize,   \
-  .closing = on_closing, .free = on_free
+  .firmware_restart = v201_on_restart, .closing = on_closing, .free = on_free
 
 const ocpp_dialect_ops ocpp201_ops = {.dialect = &ocpp201_dialect, V201_OPS};
 /* OCPP 2.1 through the 2.0.1 dialect: the same behaviour, the 2.1 schemas
