@@ -54,8 +54,15 @@
 #define LINK_CA "ca-link.pem"
 #define MAX_CA_FILE (1 << 20)
 
+/* The file name prefix of each use's roots. */
+static const char *const use_prefix[] = {[CP_CERT_CSMS_ROOT] = "cs-",
+                                         [CP_CERT_MANUFACTURER_ROOT] = "mf-",
+                                         [CP_CERT_V2G_ROOT] = "v2g-",
+                                         [CP_CERT_MO_ROOT] = "mo-"};
+#define USE_COUNT ((int)(sizeof use_prefix / sizeof use_prefix[0]))
+
 typedef struct {
-  bool cs; /* CentralSystemRootCertificate, else ManufacturerRootCertificate */
+  cp_cert_use use;
   X509 *x;
   char name[80]; /* file name in the store */
 } root_cert;
@@ -275,7 +282,7 @@ static int rewrite_bundle(cp_certs *c) {
   size_t cap = 1, len = 0;
   char *all = calloc(1, 1);
   for (int i = 0; all && i < c->n; i++) {
-    if (!c->roots[i].cs) continue;
+    if (c->roots[i].use != CP_CERT_CSMS_ROOT) continue;
     char *pem = x509_pem(c->roots[i].x);
     size_t n = pem ? strlen(pem) : 0;
     char *grown = pem ? realloc(all, cap + n) : NULL;
@@ -334,9 +341,10 @@ static void load(cp_certs *c, DIR *d) {
       unlink(path); /* a write cut short */
       continue;
     }
-    bool cs = strncmp(name, "cs-", 3) == 0, mf = strncmp(name, "mf-", 3) == 0;
-    if ((!cs && !mf) || len < 8 || len >= sizeof c->roots[0].name ||
-        strcmp(name + len - 4, ".pem") != 0)
+    int use = -1;
+    for (int u = 0; u < USE_COUNT && use < 0; u++)
+      if (strncmp(name, use_prefix[u], strlen(use_prefix[u])) == 0) use = u;
+    if (use < 0 || len < 8 || len >= sizeof c->roots[0].name || strcmp(name + len - 4, ".pem") != 0)
       continue;
     X509 *x = read_cert_file(path);
     if (!x || c->n >= 2 * CP_CERTS_MAX) {
@@ -344,7 +352,7 @@ static void load(cp_certs *c, DIR *d) {
       X509_free(x);
       continue;
     }
-    c->roots[c->n].cs = cs;
+    c->roots[c->n].use = (cp_cert_use)use;
     c->roots[c->n].x = x;
     snprintf(c->roots[c->n].name, sizeof c->roots[c->n].name, "%s", name);
     c->n++;
@@ -402,7 +410,8 @@ void cp_certs_free(cp_certs *c) {
 }
 
 /* Installs a checked certificate. */
-static cp_cert_install_result install_x509(cp_certs *c, bool cs, X509 *x, borne_ms now) {
+static cp_cert_install_result install_x509(cp_certs *c, cp_cert_use use, X509 *x, borne_ms now) {
+  bool cs = use == CP_CERT_CSMS_ROOT;
   const char *why = NULL;
   if (!self_signed_ca(x))
     why = "not a self-signed CA certificate";
@@ -414,7 +423,7 @@ static cp_cert_install_result install_x509(cp_certs *c, bool cs, X509 *x, borne_
   }
   char fp[65], name[80];
   fingerprint(x, fp);
-  snprintf(name, sizeof name, "%s-%s.pem", cs ? "cs" : "mf", fp);
+  snprintf(name, sizeof name, "%s%s.pem", use_prefix[use], fp);
   if (root_index(c, name) >= 0) return CP_CERT_INSTALL_ACCEPTED;
   if (c->n >= CP_CERTS_MAX) {
     log_warn(MOD, "InstallCertificate refused: %d root certificates already", CP_CERTS_MAX);
@@ -428,7 +437,7 @@ static cp_cert_install_result install_x509(cp_certs *c, bool cs, X509 *x, borne_
   }
   free(pem);
   X509_up_ref(x);
-  c->roots[c->n].cs = cs;
+  c->roots[c->n].use = use;
   c->roots[c->n].x = x;
   snprintf(c->roots[c->n].name, sizeof c->roots[c->n].name, "%s", name);
   c->n++;
@@ -442,8 +451,7 @@ static cp_cert_install_result install_x509(cp_certs *c, bool cs, X509 *x, borne_
 
 cp_cert_install_result cp_certs_install(cp_certs *c, cp_cert_use use, const char *pem,
                                         borne_ms now) {
-  if (!pem) return CP_CERT_INSTALL_REJECTED;
-  bool cs = use == CP_CERT_CSMS_ROOT;
+  if (!pem || (int)use < 0 || (int)use >= USE_COUNT) return CP_CERT_INSTALL_REJECTED;
   STACK_OF(X509) *chain = parse_chain(pem, strlen(pem));
   cp_cert_install_result status;
   if (!chain || sk_X509_num(chain) != 1) {
@@ -451,7 +459,7 @@ cp_cert_install_result cp_certs_install(cp_certs *c, cp_cert_use use, const char
              chain ? "more than one certificate" : "no PEM certificate");
     status = CP_CERT_INSTALL_REJECTED;
   } else {
-    status = install_x509(c, cs, sk_X509_value(chain, 0), now);
+    status = install_x509(c, use, sk_X509_value(chain, 0), now);
   }
   sk_X509_pop_free(chain, X509_free);
   return status;
@@ -463,7 +471,7 @@ int cp_certs_import_csms_roots(cp_certs *c, const char *pem_file, borne_ms now) 
   int n = 0;
   X509 *x;
   while ((x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL) {
-    if (install_x509(c, true, x, now) == CP_CERT_INSTALL_ACCEPTED) n++;
+    if (install_x509(c, CP_CERT_CSMS_ROOT, x, now) == CP_CERT_INSTALL_ACCEPTED) n++;
     X509_free(x);
   }
   ERR_clear_error();
@@ -509,7 +517,8 @@ cp_cert_delete_result cp_certs_delete(cp_certs *c, const cp_cert_hash_data *want
     hash_data h;
     if (hash_data_of(c->roots[i].x, c->roots[i].x, md, &h) != 0 || !hash_matches(&h, want))
       continue;
-    if (c->roots[i].cs && root_in_use(c, c->roots[i].x)) {
+    bool cs = c->roots[i].use == CP_CERT_CSMS_ROOT;
+    if (cs && root_in_use(c, c->roots[i].x)) {
       log_warn(MOD, "DeleteCertificate refused: the central system's root in use");
       return CP_CERT_DELETE_FAILED;
     }
@@ -518,7 +527,6 @@ cp_cert_delete_result cp_certs_delete(cp_certs *c, const cp_cert_hash_data *want
                 strerror(errno));
       return CP_CERT_DELETE_FAILED;
     }
-    bool cs = c->roots[i].cs;
     X509_free(c->roots[i].x);
     memmove(&c->roots[i], &c->roots[i + 1], (size_t)(c->n - i - 1) * sizeof c->roots[0]);
     c->n--;
@@ -543,9 +551,7 @@ int cp_certs_list(cp_certs *c, cp_cert_use use, cp_hash_algorithm algorithm, cp_
   int n = 0;
   for (int i = 0; md && i < c->n && n < max; i++) {
     hash_data h;
-    if (c->roots[i].cs != (use == CP_CERT_CSMS_ROOT) ||
-        hash_data_of(c->roots[i].x, c->roots[i].x, md, &h) != 0)
-      continue;
+    if (c->roots[i].use != use || hash_data_of(c->roots[i].x, c->roots[i].x, md, &h) != 0) continue;
     cp_cert_hash_data *d = &out[n++];
     d->algorithm = algorithm;
     copy_hex(d->issuer_name_hash, sizeof d->issuer_name_hash, h.name_hash);
@@ -575,7 +581,7 @@ cp_cert_signed_result cp_certs_signed(cp_certs *c, const char *pem, borne_ms now
     X509 *trusted[2 * CP_CERTS_MAX];
     int nt = 0;
     for (int i = 0; i < c->n; i++)
-      if (c->roots[i].cs) trusted[nt++] = c->roots[i].x;
+      if (c->roots[i].use == CP_CERT_CSMS_ROOT) trusted[nt++] = c->roots[i].x;
     STACK_OF(X509) *rest = sk_X509_dup(chain);
     (void)sk_X509_shift(rest);
     if (nt > 0 && !chain_verifies(leaf, rest, trusted, nt, now, X509_PURPOSE_SSL_CLIENT))
@@ -729,6 +735,22 @@ const char *cp_certs_link_ca_file(cp_certs *c, const char *configured) {
 
 int cp_certs_count(const cp_certs *c, cp_cert_use use) {
   int n = 0;
-  for (int i = 0; i < c->n; i++) n += c->roots[i].cs == (use == CP_CERT_CSMS_ROOT);
+  for (int i = 0; i < c->n; i++) n += c->roots[i].use == use;
   return n;
+}
+
+int cp_certs_total(const cp_certs *c) { return c ? c->n : 0; }
+
+/* notAfter of the first certificate of a PEM file, 0 when unreadable. */
+static borne_ms not_after_of(const char *path) {
+  X509 *x = path && path[0] ? read_cert_file(path) : NULL;
+  borne_ms ms = 0;
+  struct tm tm;
+  if (x && ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) == 1) ms = (borne_ms)timegm(&tm) * 1000;
+  X509_free(x);
+  return ms;
+}
+
+borne_ms cp_certs_client_not_after(const cp_certs *c, const char *configured) {
+  return not_after_of(c->have_client ? c->client_path : configured);
 }

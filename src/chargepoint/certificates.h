@@ -11,6 +11,9 @@
  * written atomically (temp file, fsync, rename, fsync of the directory):
  *   cs-<sha256>.pem   a root of the back end (CP_CERT_CSMS_ROOT)
  *   mf-<sha256>.pem   a manufacturer root (CP_CERT_MANUFACTURER_ROOT)
+ *   v2g-<sha256>.pem, mo-<sha256>.pem
+ *                     ISO 15118 roots (CP_CERT_V2G_ROOT, CP_CERT_MO_ROOT):
+ *                     kept and listed for a 15118 stack, not used by the link
  *   ca-bundle.pem     every back-end root in one bundle: the CA file the
  *                     TLS link trusts (security profiles 2, 3)
  *   ca-link.pem       that bundle with the installer's ocpp.ca_file, when
@@ -41,6 +44,8 @@
 typedef enum {
   CP_CERT_CSMS_ROOT,         /* 1.6 CentralSystemRootCertificate, 2.0.1 CSMSRootCertificate */
   CP_CERT_MANUFACTURER_ROOT, /* ManufacturerRootCertificate */
+  CP_CERT_V2G_ROOT,          /* 2.0.1 V2GRootCertificate (ISO 15118), file v2g-<sha256>.pem */
+  CP_CERT_MO_ROOT,           /* 2.0.1 MORootCertificate (ISO 15118), file mo-<sha256>.pem */
 } cp_cert_use;
 
 typedef enum { CP_HASH_SHA256, CP_HASH_SHA384, CP_HASH_SHA512 } cp_hash_algorithm;
@@ -131,8 +136,14 @@ const char *cp_certs_ca_file(const cp_certs *c);
  * the link then says why), NULL when neither exists (the system's CAs). */
 const char *cp_certs_link_ca_file(cp_certs *c, const char *configured);
 
-/* Number of installed roots of `use`. */
+/* Number of installed roots of `use`; of every use. */
 int cp_certs_count(const cp_certs *c, cp_cert_use use);
+int cp_certs_total(const cp_certs *c);
+
+/* The end of the validity period (epoch ms) of the charge point's client
+ * certificate: the store's (CertificateSigned), else the first certificate
+ * of `configured` (the installer's ocpp.cert_file); 0 when there is none. */
+borne_ms cp_certs_client_not_after(const cp_certs *c, const char *configured);
 
 /* Imports every self-signed CA certificate of a PEM file as a back-end root
  * (the installer's ocpp.ca_file, so that the back end sees and manages it).

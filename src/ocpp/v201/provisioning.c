@@ -73,6 +73,7 @@ static void boot_answer(void *ctx, const json_t *result, const char *code, const
     v201_arm_heartbeat(o);
     station_event(o->st, 0, "ocpp_boot", "Accepted (heartbeat %d s)", o->heartbeat_s);
     if (first) v201_send_all_statuses(o);
+    if (first) v201_security_registered(o);
     cp_journal_due_now(o->journal, now201(o)); /* the queue goes first, at once */
     v201_pump(o);
     v201_arm_tick(o);

@@ -135,6 +135,10 @@ void v201_send_triggered(ocpp201_station *o) {
   o->trigger = 0;
   if (t & T201_BOOT) v201_send_boot(o, "Triggered");
   if (t & T201_HEARTBEAT) v201_send_heartbeat(o);
+  if (t & T201_SIGN) {
+    o->csr_attempt = 0; /* a new round of CertSigningRepeatTimes */
+    v201_send_sign_certificate(o, "TriggerMessage");
+  }
   for (int c = 1; c <= o->count; c++) {
     if (only && c != only) continue;
     if ((t & T201_STATUS) && o->evse[c - 1].known) v201_send_status(o, c);
@@ -166,6 +170,14 @@ static void h_trigger(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
     break;
   case ocpp201_TriggerMessageRequest_requestedMessage_TransactionEvent:
     bit = T201_TX;
+    break;
+  case ocpp201_TriggerMessageRequest_requestedMessage_SignChargingStationCertificate:
+    /* A02: the CSR's organizationName is SecurityCtrlr.OrganizationName */
+    bit = key201_str(o, "CpoName")[0] ? T201_SIGN : 0;
+    if (!bit) {
+      v201_reply_status(r, "Rejected");
+      return;
+    }
     break;
   default:
     break;
