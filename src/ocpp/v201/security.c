@@ -59,6 +59,7 @@ static void h_get_15118_ev_certificate(ocpp201_station *o, const json_t *req, oc
     if (r->result) return;
   }
   reply_failed(r, "NotSupported", "no ISO 15118 stack on this charging station");
+  json_object_set_new(r->result, "exiResponse", json_string("")); /* required: nothing to say */
 }
 
 static void h_get_certificate_status(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
