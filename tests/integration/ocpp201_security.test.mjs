@@ -215,3 +215,17 @@ test('A04: a TLS connection refusing the CSMS certificate raises InvalidCsmsCert
     await st.stop(); st.cleanup(); await csms.close();
   }
 });
+
+test('A04: the clock set from the CSMS by more than TimeAdjustmentReportingThreshold is SettingSystemTime', async () => {
+  const csms = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS, clockOffsetMs: 3600 * 1000 }).listen();
+  const st = await startBorned({ connectors: 1, auth: 'free', args: ['--csms', csms.url], set: { 'station.id': 'cp-201-sec-4', ...V201 } });
+  try {
+    const ev = await csms.waitCall('SecurityEventNotification', { match: (p) => p.type === 'SettingSystemTime' });
+    assert.match(ev.params.techInfo, /clock moved by 3[56]\d\d s/);
+    const r = await csms.call('GetVariables', { getVariableData: [{ component: { name: 'ClockCtrlr' }, variable: { name: 'TimeAdjustmentReportingThreshold' } }] });
+    assert.equal(r.getVariableResult[0].attributeValue, '20');
+    csms.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close();
+  }
+});

@@ -200,6 +200,8 @@ static const dm_var vars[] = {
      NULL, NULL},
     {"ClockCtrlr", S_STATION, "DateTime", NULL, T_DATETIME, M_RO, NULL, NULL, L_DATETIME, NULL,
      NULL},
+    {"ClockCtrlr", S_STATION, "TimeAdjustmentReportingThreshold", NULL, T_INTEGER, M_RO, NULL,
+     STR(DM_TIME_ADJUSTMENT_THRESHOLD_S), L_NONE, "s", NULL},
     {"ClockCtrlr", S_STATION, "TimeSource", NULL, T_SEQUENCE, M_RO, NULL, "Heartbeat", L_NONE, NULL,
      "Heartbeat,NTP,GPS,RealTimeClock,MobileNetwork,RadioTimeTransmitter"},
     {"DeviceDataCtrlr", S_STATION, "BytesPerMessage", "GetReport", T_INTEGER, M_RO, NULL,
