@@ -76,6 +76,12 @@ typedef enum {
 
 typedef enum { CP_CERT_SIGNED_ACCEPTED, CP_CERT_SIGNED_REJECTED } cp_cert_signed_result;
 
+/* The station's own certificates: its TLS client identity towards the back
+ * end (client.pem, pending.key), and the ISO 15118 SECC certificate of OCPP
+ * 2.0.1's V2GCertificate (v2g.pem, pending-v2g.key: made and kept for a
+ * 15118 stack, never used by the link; checked against the V2G roots). */
+typedef enum { CP_LEAF_CHARGING_STATION, CP_LEAF_V2G } cp_cert_leaf;
+
 typedef struct cp_certs cp_certs;
 
 /* Opens (creating it mode 0700) the store in `dir` and loads it. NULL with
@@ -122,6 +128,21 @@ char *cp_certs_sign_request(cp_certs *c, const char *cp_id, const char *org, cha
  * first), NULL when not connected over TLS: the back-end root that verifies
  * it is "in use" and cannot be deleted. */
 void cp_certs_set_server_chain(cp_certs *c, const char *pem);
+
+/* The same two for either of the station's certificates (the calls above
+ * are CP_LEAF_CHARGING_STATION); for CP_LEAF_V2G the chain must lead to an
+ * installed V2G root (when one is) and *client_cert_changed tells that the
+ * V2G certificate was stored. */
+cp_cert_signed_result cp_certs_signed_leaf(cp_certs *c, cp_cert_leaf kind, const char *chain_pem,
+                                           borne_ms now, bool *client_cert_changed, char *why,
+                                           size_t whylen);
+char *cp_certs_sign_request_leaf(cp_certs *c, cp_cert_leaf kind, const char *cn, const char *org,
+                                 char *err, size_t errlen);
+/* Is a V2G certificate stored? The hash data of its chain (the leaf, then
+ * each sub-CA, each with its issuer: the next certificate of the chain or an
+ * installed root; the root itself not listed), at most max; their number. */
+bool cp_certs_have_v2g(const cp_certs *c);
+int cp_certs_v2g_chain(cp_certs *c, cp_hash_algorithm algorithm, cp_cert_hash_data *out, int max);
 
 /* Files for the TLS link; NULL when the store holds none. The client
  * certificate and key are the same file (client.pem). */

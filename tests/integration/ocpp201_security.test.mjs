@@ -44,9 +44,9 @@ function makePki() {
   ossl('req', ...ec, '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/CN=cp-201-sec/O=borne tests');
   ossl('x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', '101', '-out', 'client.pem', '-days', '2');
   const read = (f) => readFileSync(join(dir, f), 'utf8');
-  const sign = (csr, serial) => {
+  const sign = (csr, serial, ca = 'ca') => {
     writeFileSync(join(dir, `cs-${serial}.csr`), csr);
-    ossl('x509', '-req', '-in', `cs-${serial}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', String(serial), '-out', `cs-${serial}.pem`, '-days', '2');
+    ossl('x509', '-req', '-in', `cs-${serial}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-set_serial', String(serial), '-out', `cs-${serial}.pem`, '-days', '2');
     return read(`cs-${serial}.pem`);
   };
   const csrSubject = (csr) => {
@@ -77,7 +77,7 @@ const entries = async (csms) => {
 
 test('M05/M03/M04: install CSMS and V2G roots, list them by type with their hashes, delete them (A: CertificateEntries)', async () => {
   const csms = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS }).listen();
-  const st = await startBorned({ connectors: 1, auth: 'free', args: ['--csms', csms.url], set: { 'station.id': 'cp-201-sec-1', ...V201 } });
+  const st = await startBorned({ connectors: 1, auth: 'free', args: ['--csms', csms.url], set: { 'station.id': 'cp-201-sec-1', ...V201, 'ocpp.CpoName': 'Borne Test CPO' } });
   try {
     await csms.waitCall('BootNotification');
     assert.deepEqual(await csms.call('GetInstalledCertificateIds', {}), { status: 'NotFound' });
@@ -99,16 +99,35 @@ test('M05/M03/M04: install CSMS and V2G roots, list them by type with their hash
     assert.deepEqual(only.certificateHashDataChain, [{ certificateType: 'CSMSRootCertificate', certificateHashData: pki.certId('ca.pem') }]);
     assert.deepEqual(await csms.call('GetInstalledCertificateIds', { certificateType: ['ManufacturerRootCertificate'] }), { status: 'NotFound' });
 
+    // A02 for the V2G certificate: a CSR, signed under the V2G root, kept for a 15118 stack
+    let from = csms.calls.length;
+    assert.deepEqual(await csms.call('TriggerMessage', { requestedMessage: 'SignV2GCertificate' }), { status: 'Accepted' });
+    const req = await csms.waitCall('SignCertificate', { from });
+    assert.equal(req.params.certificateType, 'V2GCertificate');
+    assert.match(pki.csrSubject(req.params.csr), /CN=cp-201-sec-1/);
+    from = csms.calls.length;
+    const wrong = await csms.call('CertificateSigned', { certificateChain: pki.sign(req.params.csr, 401, 'ca'), certificateType: 'V2GCertificate' });
+    assert.equal(wrong.status, 'Rejected'); // not under the installed V2G root
+    const refused = await csms.waitCall('SecurityEventNotification', { from, match: (p) => p.type === 'InvalidChargingStationCertificate' });
+    assert.match(refused.params.techInfo, /V2GRootCertificate/);
+    assert.deepEqual(await csms.call('CertificateSigned', { certificateChain: pki.sign(req.params.csr, 402, 'v2g'), certificateType: 'V2GCertificate' }), { status: 'Accepted' });
+    const v2gChain = await csms.call('GetInstalledCertificateIds', { certificateType: ['V2GCertificateChain'] });
+    assert.deepEqual(v2gChain.certificateHashDataChain, [
+      { certificateType: 'V2GCertificateChain', certificateHashData: { ...pki.certId('v2g.pem'), serialNumber: (402).toString(16) } },
+    ]);
+    assert.equal(await entries(csms), 3); // two roots and the V2G certificate
+    assert.equal(csms.callsOf('BootNotification').length, 1); // the link does not use it
+
     // the algorithm the CSMS picks
     assert.deepEqual(await csms.call('DeleteCertificate', { certificateHashData: pki.certId('v2g.pem', 'sha512') }), { status: 'Accepted' });
     assert.deepEqual(await csms.call('DeleteCertificate', { certificateHashData: pki.certId('v2g.pem') }), { status: 'NotFound' });
     assert.deepEqual(await csms.call('GetInstalledCertificateIds', { certificateType: ['V2GRootCertificate'] }), { status: 'NotFound' });
-    assert.equal(await entries(csms), 1);
+    assert.equal(await entries(csms), 2);
 
     // block M: no ISO 15118 stack, the hook's default answer
-    const ev = await csms.call('Get15118EVCertificate', { iso15118SchemaVersion: 'urn:iso:15118:2:2013:MsgDef', action: 'Install', exiRequest: 'AAAA' });
-    assert.equal(ev.status, 'Failed');
-    assert.equal(ev.statusInfo.reasonCode, 'NotSupported');
+    const evc = await csms.call('Get15118EVCertificate', { iso15118SchemaVersion: 'urn:iso:15118:2:2013:MsgDef', action: 'Install', exiRequest: 'AAAA' });
+    assert.equal(evc.status, 'Failed');
+    assert.equal(evc.statusInfo.reasonCode, 'NotSupported');
     const ocsp = await csms.call('GetCertificateStatus', { ocspRequestData: { ...pki.certId('ca.pem'), responderURL: 'http://127.0.0.1:1/ocsp' } });
     assert.equal(ocsp.status, 'Failed');
     assert.equal(ocsp.statusInfo.reasonCode, 'NotSupported');
@@ -224,6 +243,29 @@ test('A04: the clock set from the CSMS by more than TimeAdjustmentReportingThres
     assert.match(ev.params.techInfo, /clock moved by 3[56]\d\d s/);
     const r = await csms.call('GetVariables', { getVariableData: [{ component: { name: 'ClockCtrlr' }, variable: { name: 'TimeAdjustmentReportingThreshold' } }] });
     assert.equal(r.getVariableResult[0].attributeValue, '20');
+    csms.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close();
+  }
+});
+
+test('A03: a client certificate ending within a month: the station asks for a new one by itself', async () => {
+  const csms = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS })
+    .listenTls({ key: pki.read('server.key'), cert: pki.read('server.pem'), ca: pki.read('ca.pem'), requestCert: true });
+  const st = await startBorned({
+    connectors: 1, auth: 'free', args: ['--csms', csms.url],
+    set: {
+      'station.id': 'cp-201-sec-5', ...V201, 'ocpp.security_profile': '3', 'ocpp.CpoName': 'Borne Test CPO',
+      // the installer's certificate is valid for 2 days
+      'ocpp.ca_file': pki.path('ca.pem'), 'ocpp.cert_file': pki.path('client.pem'), 'ocpp.key_file': pki.path('client.key'),
+    },
+  });
+  try {
+    const boot = await csms.waitCall('BootNotification');
+    const req = await csms.waitCall('SignCertificate');
+    assert.ok(csms.calls.indexOf(req) > csms.calls.indexOf(boot));
+    assert.equal(req.params.certificateType, 'ChargingStationCertificate');
+    assert.match(pki.csrSubject(req.params.csr), /CN=cp-201-sec-5/);
     csms.assertNoViolations();
   } finally {
     await st.stop(); st.cleanup(); await csms.close();

@@ -24,8 +24,9 @@ static void fill_live(const ocpp201_station *o, dm_live *l) {
   }
   l->local_list_entries = cp_auth_list_length(o->auth);
   /* the certificate store's roots and the station's own certificate (security.c) */
-  l->certificate_entries =
-      cp_certs_total(o->shared->certs) + (cp_certs_client_cert_file(o->shared->certs) ? 1 : 0);
+  l->certificate_entries = cp_certs_total(o->shared->certs) +
+                           (cp_certs_client_cert_file(o->shared->certs) ? 1 : 0) +
+                           (cp_certs_have_v2g(o->shared->certs) ? 1 : 0);
 }
 
 /* Too many items or bytes for what DeviceDataCtrlr declares: a CALLERROR

@@ -135,9 +135,9 @@ void v201_send_triggered(ocpp201_station *o) {
   o->trigger = 0;
   if (t & T201_BOOT) v201_send_boot(o, "Triggered");
   if (t & T201_HEARTBEAT) v201_send_heartbeat(o);
-  if (t & T201_SIGN) {
+  if (t & (T201_SIGN | T201_SIGN_V2G)) {
     o->csr_attempt = 0; /* a new round of CertSigningRepeatTimes */
-    v201_send_sign_certificate(o, "TriggerMessage");
+    v201_send_sign_certificate(o, (t & T201_SIGN_V2G) != 0, "TriggerMessage");
   }
   for (int c = 1; c <= o->count; c++) {
     if (only && c != only) continue;
@@ -172,8 +172,11 @@ static void h_trigger(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
     bit = T201_TX;
     break;
   case ocpp201_TriggerMessageRequest_requestedMessage_SignChargingStationCertificate:
+  case ocpp201_TriggerMessageRequest_requestedMessage_SignV2GCertificate:
     /* A02: the CSR's organizationName is SecurityCtrlr.OrganizationName */
-    bit = key201_str(o, "CpoName")[0] ? T201_SIGN : 0;
+    bit = !key201_str(o, "CpoName")[0]                                             ? 0
+          : m == ocpp201_TriggerMessageRequest_requestedMessage_SignV2GCertificate ? T201_SIGN_V2G
+                                                                                   : T201_SIGN;
     if (!bit) {
       v201_reply_status(r, "Rejected");
       return;

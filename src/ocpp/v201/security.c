@@ -193,7 +193,30 @@ static void h_get_installed_certificate_ids(ocpp201_station *o, const json_t *re
                                       list[i].issuer_name_hash, "issuerKeyHash",
                                       list[i].issuer_key_hash, "serialNumber", list[i].serial));
   }
+  bool want_v2g = !q.has_certificateType || q.certificateType_count == 0;
+  for (size_t i = 0; !want_v2g && i < q.certificateType_count; i++)
+    want_v2g = q.certificateType[i] ==
+               ocpp201_GetInstalledCertificateIdsRequest_certificateType_V2GCertificateChain;
   ocpp201_GetInstalledCertificateIdsRequest_free(&q);
+  cp_cert_hash_data v2g[4];
+  int nv = want_v2g ? cp_certs_v2g_chain(o->shared->certs, CP_HASH_SHA256, v2g, 4) : 0;
+  if (nv > 0) {
+    json_t *children = json_array();
+    for (int i = 0; i < nv; i++)
+      json_array_append_new(i ? children : chain,
+                            json_pack("{s:s, s:s, s:s, s:s}", "hashAlgorithm",
+                                      algorithm_name(v2g[i].algorithm), "issuerNameHash",
+                                      v2g[i].issuer_name_hash, "issuerKeyHash",
+                                      v2g[i].issuer_key_hash, "serialNumber", v2g[i].serial));
+    /* the leaf's entry: its hash data, the sub-CAs as its children */
+    json_t *leaf = json_array_get(chain, json_array_size(chain) - 1);
+    json_t *entry = json_pack("{s:s, s:O}", "certificateType", "V2GCertificateChain",
+                              "certificateHashData", leaf);
+    if (json_array_size(children)) json_object_set(entry, "childCertificateHashData", children);
+    json_decref(children);
+    json_array_remove(chain, json_array_size(chain) - 1);
+    json_array_append_new(chain, entry);
+  }
   if (json_array_size(chain) == 0) {
     json_decref(chain);
     v201_reply_status(r, "NotFound");
@@ -227,20 +250,25 @@ static void sign_answer(void *ctx, const json_t *result, const char *code, const
   arm_cert_timer(o, now201(o) + (borne_ms)wait_s * 1000 * (1LL << shift));
 }
 
-int v201_send_sign_certificate(ocpp201_station *o, const char *why) {
+int v201_send_sign_certificate(ocpp201_station *o, bool v2g, const char *why) {
   char err[200];
-  char *csr = cp_certs_sign_request(o->shared->certs, config_get(o->st->cfg, "station.id"),
-                                    key201_str(o, "CpoName"), err, sizeof err);
+  /* the V2G certificate's CN would be ISO15118Ctrlr.SeccId: borne has no
+   * ISO15118Ctrlr, the station's id stands for it */
+  char *csr = cp_certs_sign_request_leaf(
+      o->shared->certs, v2g ? CP_LEAF_V2G : CP_LEAF_CHARGING_STATION,
+      config_get(o->st->cfg, "station.id"), key201_str(o, "CpoName"), err, sizeof err);
   if (!csr) {
     log_error(MOD, "SignCertificate not sent: %s", err);
     return -1;
   }
-  json_t *p = json_pack("{s:s, s:s}", "csr", csr, "certificateType", "ChargingStationCertificate");
+  json_t *p = json_pack("{s:s, s:s}", "csr", csr, "certificateType",
+                        v2g ? "V2GCertificate" : "ChargingStationCertificate");
   free(csr);
   o->csr_awaiting = true;
+  o->csr_v2g = v2g;
   o->csr_attempt++;
-  station_event(o->st, 0, "ocpp_certificate", "SignCertificate (%s, attempt %d)", why,
-                o->csr_attempt);
+  station_event(o->st, 0, "ocpp_certificate", "SignCertificate %s (%s, attempt %d)",
+                v2g ? "V2GCertificate" : "ChargingStationCertificate", why, o->csr_attempt);
   if (!ocpp_link_connected(o->link) ||
       ocpp_link_call(o->link, "SignCertificate", p, sign_answer, o) != 0) {
     o->csr_awaiting = false;
@@ -264,7 +292,7 @@ static void renewal_check(ocpp201_station *o) {
     arm_cert_timer(o, due < now + RENEW_CHECK_MS ? due : now + RENEW_CHECK_MS);
     return;
   }
-  if (online201(o)) v201_send_sign_certificate(o, "the certificate ends within a month");
+  if (online201(o)) v201_send_sign_certificate(o, false, "the certificate ends within a month");
 }
 
 static void cert_timer_cb(uv_timer_t *t) {
@@ -274,7 +302,7 @@ static void cert_timer_cb(uv_timer_t *t) {
     /* no CertificateSigned came in time */
     o->csr_awaiting = false;
     if (o->csr_attempt <= key201_int(o, "CertSigningRepeatTimes") && online201(o)) {
-      v201_send_sign_certificate(o, "no CertificateSigned in time");
+      v201_send_sign_certificate(o, o->csr_v2g, "no CertificateSigned in time");
       return;
     }
     log_warn(MOD, "no CertificateSigned after %d SignCertificate requests", o->csr_attempt);
@@ -305,19 +333,13 @@ static void h_certificate_signed(ocpp201_station *o, const json_t *req, ocpp_rep
     free(q);
     return;
   }
-  if (q->has_certificateType &&
-      q->certificateType == ocpp201_CertificateSignedRequest_certificateType_V2GCertificate) {
-    ocpp201_CertificateSignedRequest_free(q);
-    free(q);
-    r->result = json_pack("{s:s, s:{s:s, s:s}}", "status", "Rejected", "statusInfo", "reasonCode",
-                          "NotSupported", "additionalInfo",
-                          "no V2G certificate was requested: no ISO 15118 stack");
-    return;
-  }
+  bool v2g = q->has_certificateType &&
+             q->certificateType == ocpp201_CertificateSignedRequest_certificateType_V2GCertificate;
   bool changed = false;
   char why[200];
   cp_cert_signed_result res =
-      cp_certs_signed(o->shared->certs, q->certificateChain, now201(o), &changed, why, sizeof why);
+      cp_certs_signed_leaf(o->shared->certs, v2g ? CP_LEAF_V2G : CP_LEAF_CHARGING_STATION,
+                           q->certificateChain, now201(o), &changed, why, sizeof why);
   ocpp201_CertificateSignedRequest_free(q);
   free(q);
   if (!changed) {
@@ -332,7 +354,9 @@ static void h_certificate_signed(ocpp201_station *o, const json_t *req, ocpp_rep
   o->csr_attempt = 0;
   arm_cert_timer(o, now201(o) + RENEW_CHECK_MS);
   v201_reply_status(r, "Accepted");
-  station_event(o->st, 0, "ocpp_certificate", "client certificate installed");
+  station_event(o->st, 0, "ocpp_certificate", "%s installed",
+                v2g ? "V2G certificate" : "client certificate");
+  if (v2g) return; /* for a 15118 stack: the link does not use it */
   /* A02.FR.10: profile 3 authenticates with it: reconnect once the answer is out */
   if (key201_int(o, "security_profile") == 3) o->cert_reconnect = true;
 }

@@ -89,6 +89,7 @@ typedef struct ocpp201_station {
   uv_timer_t reconnect_timer; /* a new client certificate, once answered */
   int csr_attempt;            /* SignCertificate requests sent for this certificate */
   bool csr_awaiting;          /* one was accepted, its CertificateSigned not come yet */
+  bool csr_v2g;               /* ... for the V2G certificate */
   bool cert_reconnect, trust_changed, cert_refusal_reported;
   char url[512];
   unsigned long loaded_at; /* config_generation() when the link was made */
@@ -102,7 +103,8 @@ enum {
   T201_STATUS = 4,
   T201_METER = 8,
   T201_TX = 16,
-  T201_SIGN = 32 /* SignChargingStationCertificate */
+  T201_SIGN = 32,    /* SignChargingStationCertificate */
+  T201_SIGN_V2G = 64 /* SignV2GCertificate */
 };
 
 static inline borne_ms now201(const ocpp201_station *o) { return clock_now(&o->st->clock); }
@@ -186,7 +188,7 @@ borne_ms v201_expire_reservations(ocpp201_station *o, borne_ms now);
 void v201_device_model_replied(ocpp201_station *o);
 
 /* security.c (A: certificates, security events of the link; M: certificate management) */
-int v201_send_sign_certificate(ocpp201_station *o, const char *why);
+int v201_send_sign_certificate(ocpp201_station *o, bool v2g, const char *why);
 void v201_security_registered(ocpp201_station *o); /* each accepted BootNotification */
 void v201_security_connected(ocpp201_station *o);
 void v201_security_disconnected(ocpp201_station *o);
