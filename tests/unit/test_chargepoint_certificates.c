@@ -589,6 +589,41 @@ static void iso15118_roots_and_client_end(void **state) {
   free(pem);
   assert_int_equal(cp_certs_client_not_after(c, path), (T0 + 40 * DAY) / 1000 * 1000);
   unlink(path);
+
+  /* the V2G certificate: its own key and file, checked against the V2G roots only */
+  assert_false(cp_certs_have_v2g(c));
+  assert_string_equal(install_x(c, CP_CERT_V2G_ROOT, v2g, T0), "Accepted");
+  req = cp_certs_sign_request_leaf(c, CP_LEAF_V2G, "SECC1", "ACME", err, sizeof err);
+  EVP_PKEY *seccpub = check_csr(req, "SECC1", "ACME");
+  free(req);
+  char why[200];
+  X509 *under_cs = make_cert("SECC1", seccpub, cs, k3, 40, false, T0 - DAY, T0 + 40 * DAY);
+  pem = pem_of(under_cs);
+  assert_int_equal(cp_certs_signed_leaf(c, CP_LEAF_V2G, pem, T0, &changed, why, sizeof why),
+                   CP_CERT_SIGNED_REJECTED);
+  assert_non_null(strstr(why, "V2GRootCertificate"));
+  free(pem);
+  /* the V2G key is not the client certificate's pending key */
+  X509 *secc = make_cert("SECC1", seccpub, v2g, k1, 41, false, T0 - DAY, T0 + 40 * DAY);
+  pem = pem_of(secc);
+  assert_string_equal(signed_chain(c, pem, &changed), "Rejected");
+  assert_int_equal(cp_certs_signed_leaf(c, CP_LEAF_V2G, pem, T0, &changed, why, sizeof why),
+                   CP_CERT_SIGNED_ACCEPTED);
+  assert_true(changed);
+  free(pem);
+  assert_true(cp_certs_have_v2g(c));
+  assert_int_equal(cp_certs_client_not_after(c, NULL), (T0 + 40 * DAY) / 1000 * 1000);
+  cp_cert_hash_data chain[4];
+  assert_int_equal(cp_certs_v2g_chain(c, CP_HASH_SHA256, chain, 4), 1);
+  cp_cert_hash_data leaf = expected_hash(v2g, EVP_sha256(), CP_HASH_SHA256);
+  snprintf(leaf.serial, sizeof leaf.serial, "29"); /* 41: the leaf's own serial */
+  assert_true(hash_equal(&chain[0], &leaf));
+  cp_certs_free(c);
+  c = open_store();
+  assert_true(cp_certs_have_v2g(c));
+  X509_free(under_cs);
+  X509_free(secc);
+  EVP_PKEY_free(seccpub);
   X509_free(signed_cert);
   EVP_PKEY_free(pub);
   X509_free(mine);
