@@ -292,7 +292,9 @@ static void renewal_check(ocpp201_station *o) {
     arm_cert_timer(o, due < now + RENEW_CHECK_MS ? due : now + RENEW_CHECK_MS);
     return;
   }
-  if (online201(o)) v201_send_sign_certificate(o, false, "the certificate ends within a month");
+  if (!online201(o)) return; /* looked at again at the next accepted boot */
+  o->csr_attempt = 0;        /* a new round of CertSigningRepeatTimes */
+  v201_send_sign_certificate(o, false, "the certificate ends within a month");
 }
 
 static void cert_timer_cb(uv_timer_t *t) {
@@ -307,6 +309,8 @@ static void cert_timer_cb(uv_timer_t *t) {
     }
     log_warn(MOD, "no CertificateSigned after %d SignCertificate requests", o->csr_attempt);
     o->csr_attempt = 0;
+    arm_cert_timer(o, now201(o) + RENEW_CHECK_MS); /* the renewal is tried again tomorrow */
+    return;
   }
   renewal_check(o);
 }
