@@ -271,3 +271,28 @@ test('A03: a client certificate ending within a month: the station asks for a ne
     await st.stop(); st.cleanup(); await csms.close();
   }
 });
+
+test('one store: a root installed over 2.0.1 is listed and deleted over 1.6 by the same station', async () => {
+  const csms201 = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS }).listen();
+  const port = csms201.port;
+  const st = await startBorned({ connectors: 1, auth: 'free', args: ['--csms', csms201.url], set: { 'station.id': 'cp-201-sec-6', ...V201, 'ocpp.version': '2.0.1,1.6' } });
+  let csms16;
+  try {
+    await csms201.waitCall('BootNotification');
+    assert.deepEqual(await csms201.call('InstallCertificate', { certificateType: 'CSMSRootCertificate', certificate: pki.read('ca.pem') }), { status: 'Accepted' });
+    csms201.assertNoViolations();
+    await csms201.close();
+    await st.waitFor((s) => s.station.ocpp.state !== 'connected', { what: 'offline' });
+    /* the same address now answers 1.6 only */
+    csms16 = await new Peer({ protocol: 'ocpp1.6' }).listen(port);
+    await csms16.waitCall('BootNotification', { timeoutMs: 30000 });
+    const cs = 'CentralSystemRootCertificate';
+    const ids = await csms16.call('GetInstalledCertificateIds', { certificateType: cs });
+    assert.deepEqual(ids, { status: 'Accepted', certificateHashData: [pki.certId('ca.pem')] });
+    assert.deepEqual(await csms16.call('DeleteCertificate', { certificateHashData: pki.certId('ca.pem') }), { status: 'Accepted' });
+    assert.deepEqual(await csms16.call('GetInstalledCertificateIds', { certificateType: cs }), { status: 'NotFound' });
+    csms16.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms16?.close();
+  }
+});
