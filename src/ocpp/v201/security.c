@@ -10,6 +10,8 @@
  *     client certificate nears its end; sent again when no
  *     CertificateSigned comes within CertSigningWaitMinimum (doubled at each
  *     attempt), at most CertSigningRepeatTimes times;
+ *     SignV2GCertificate makes the same for the ISO 15118 SECC certificate
+ *     (V2GCertificate: the store's second leaf, kept for a 15118 stack);
  *   - CertificateSigned: the chain checked and installed by the store, then
  *     under security profile 3 the station reconnects with it (as 1.6);
  *     refused with the security event InvalidChargingStationCertificate;
@@ -241,8 +243,8 @@ static void sign_answer(void *ctx, const json_t *result, const char *code, const
     arm_cert_timer(o, now201(o) + RENEW_CHECK_MS);
     return;
   }
-  /* A02.FR.17-ish: no CertificateSigned within CertSigningWaitMinimum, the
-   * request again, the wait doubled at each attempt */
+  /* A02: no CertificateSigned within CertSigningWaitMinimum, the request
+   * again, the wait doubled at each attempt */
   long wait_s = key201_int(o, "CertSigningWaitMinimum");
   if (wait_s < 1) wait_s = 1;
   int shift = o->csr_attempt > 1 ? o->csr_attempt - 1 : 0;
@@ -361,7 +363,7 @@ static void h_certificate_signed(ocpp201_station *o, const json_t *req, ocpp_rep
   station_event(o->st, 0, "ocpp_certificate", "%s installed",
                 v2g ? "V2G certificate" : "client certificate");
   if (v2g) return; /* for a 15118 stack: the link does not use it */
-  /* A02.FR.10: profile 3 authenticates with it: reconnect once the answer is out */
+  /* profile 3 authenticates with it: reconnect once the answer is out */
   if (key201_int(o, "security_profile") == 3) o->cert_reconnect = true;
 }
 
