@@ -51,11 +51,20 @@
 #define BUNDLE "ca-bundle.pem"
 #define CLIENT "client.pem"
 #define PENDING "pending.key"
+#define V2G "v2g.pem"
+#define PENDING_V2G "pending-v2g.key"
 #define LINK_CA "ca-link.pem"
 #define MAX_CA_FILE (1 << 20)
 
+/* The file name prefix of each use's roots. */
+static const char *const use_prefix[] = {[CP_CERT_CSMS_ROOT] = "cs-",
+                                         [CP_CERT_MANUFACTURER_ROOT] = "mf-",
+                                         [CP_CERT_V2G_ROOT] = "v2g-",
+                                         [CP_CERT_MO_ROOT] = "mo-"};
+#define USE_COUNT ((int)(sizeof use_prefix / sizeof use_prefix[0]))
+
 typedef struct {
-  bool cs; /* CentralSystemRootCertificate, else ManufacturerRootCertificate */
+  cp_cert_use use;
   X509 *x;
   char name[80]; /* file name in the store */
 } root_cert;
@@ -68,6 +77,9 @@ struct cp_certs {
   bool have_bundle;
   char client_path[500];
   bool have_client;
+  char v2g_path[500]; /* the V2G (ISO 15118 SECC) certificate: key, then chain */
+  bool have_v2g;
+  EVP_PKEY *pending_v2g;
   char link_ca_path[500];
   EVP_PKEY *pending;
   STACK_OF(X509) * server_chain;
@@ -275,7 +287,7 @@ static int rewrite_bundle(cp_certs *c) {
   size_t cap = 1, len = 0;
   char *all = calloc(1, 1);
   for (int i = 0; all && i < c->n; i++) {
-    if (!c->roots[i].cs) continue;
+    if (c->roots[i].use != CP_CERT_CSMS_ROOT) continue;
     char *pem = x509_pem(c->roots[i].x);
     size_t n = pem ? strlen(pem) : 0;
     char *grown = pem ? realloc(all, cap + n) : NULL;
@@ -334,9 +346,10 @@ static void load(cp_certs *c, DIR *d) {
       unlink(path); /* a write cut short */
       continue;
     }
-    bool cs = strncmp(name, "cs-", 3) == 0, mf = strncmp(name, "mf-", 3) == 0;
-    if ((!cs && !mf) || len < 8 || len >= sizeof c->roots[0].name ||
-        strcmp(name + len - 4, ".pem") != 0)
+    int use = -1;
+    for (int u = 0; u < USE_COUNT && use < 0; u++)
+      if (strncmp(name, use_prefix[u], strlen(use_prefix[u])) == 0) use = u;
+    if (use < 0 || len < 8 || len >= sizeof c->roots[0].name || strcmp(name + len - 4, ".pem") != 0)
       continue;
     X509 *x = read_cert_file(path);
     if (!x || c->n >= 2 * CP_CERTS_MAX) {
@@ -344,7 +357,7 @@ static void load(cp_certs *c, DIR *d) {
       X509_free(x);
       continue;
     }
-    c->roots[c->n].cs = cs;
+    c->roots[c->n].use = (cp_cert_use)use;
     c->roots[c->n].x = x;
     snprintf(c->roots[c->n].name, sizeof c->roots[c->n].name, "%s", name);
     c->n++;
@@ -390,6 +403,14 @@ cp_certs *cp_certs_open(const char *dir, char *err, size_t errlen) {
   char path[520];
   snprintf(path, sizeof path, "%s/%s", dir, PENDING);
   c->pending = read_key_file(path);
+  snprintf(path, sizeof path, "%s/%s", dir, PENDING_V2G);
+  c->pending_v2g = read_key_file(path);
+  snprintf(c->v2g_path, sizeof c->v2g_path, "%s/%s", dir, V2G);
+  cert = read_cert_file(c->v2g_path);
+  key = cert ? read_key_file(c->v2g_path) : NULL;
+  c->have_v2g = cert && key && EVP_PKEY_eq(X509_get0_pubkey(cert), key) == 1;
+  X509_free(cert);
+  EVP_PKEY_free(key);
   return c;
 }
 
@@ -397,12 +418,14 @@ void cp_certs_free(cp_certs *c) {
   if (!c) return;
   for (int i = 0; i < c->n; i++) X509_free(c->roots[i].x);
   EVP_PKEY_free(c->pending);
+  EVP_PKEY_free(c->pending_v2g);
   sk_X509_pop_free(c->server_chain, X509_free);
   free(c);
 }
 
 /* Installs a checked certificate. */
-static cp_cert_install_result install_x509(cp_certs *c, bool cs, X509 *x, borne_ms now) {
+static cp_cert_install_result install_x509(cp_certs *c, cp_cert_use use, X509 *x, borne_ms now) {
+  bool cs = use == CP_CERT_CSMS_ROOT;
   const char *why = NULL;
   if (!self_signed_ca(x))
     why = "not a self-signed CA certificate";
@@ -414,7 +437,7 @@ static cp_cert_install_result install_x509(cp_certs *c, bool cs, X509 *x, borne_
   }
   char fp[65], name[80];
   fingerprint(x, fp);
-  snprintf(name, sizeof name, "%s-%s.pem", cs ? "cs" : "mf", fp);
+  snprintf(name, sizeof name, "%s%s.pem", use_prefix[use], fp);
   if (root_index(c, name) >= 0) return CP_CERT_INSTALL_ACCEPTED;
   if (c->n >= CP_CERTS_MAX) {
     log_warn(MOD, "InstallCertificate refused: %d root certificates already", CP_CERTS_MAX);
@@ -428,7 +451,7 @@ static cp_cert_install_result install_x509(cp_certs *c, bool cs, X509 *x, borne_
   }
   free(pem);
   X509_up_ref(x);
-  c->roots[c->n].cs = cs;
+  c->roots[c->n].use = use;
   c->roots[c->n].x = x;
   snprintf(c->roots[c->n].name, sizeof c->roots[c->n].name, "%s", name);
   c->n++;
@@ -442,8 +465,7 @@ static cp_cert_install_result install_x509(cp_certs *c, bool cs, X509 *x, borne_
 
 cp_cert_install_result cp_certs_install(cp_certs *c, cp_cert_use use, const char *pem,
                                         borne_ms now) {
-  if (!pem) return CP_CERT_INSTALL_REJECTED;
-  bool cs = use == CP_CERT_CSMS_ROOT;
+  if (!pem || (int)use < 0 || (int)use >= USE_COUNT) return CP_CERT_INSTALL_REJECTED;
   STACK_OF(X509) *chain = parse_chain(pem, strlen(pem));
   cp_cert_install_result status;
   if (!chain || sk_X509_num(chain) != 1) {
@@ -451,7 +473,7 @@ cp_cert_install_result cp_certs_install(cp_certs *c, cp_cert_use use, const char
              chain ? "more than one certificate" : "no PEM certificate");
     status = CP_CERT_INSTALL_REJECTED;
   } else {
-    status = install_x509(c, cs, sk_X509_value(chain, 0), now);
+    status = install_x509(c, use, sk_X509_value(chain, 0), now);
   }
   sk_X509_pop_free(chain, X509_free);
   return status;
@@ -463,7 +485,7 @@ int cp_certs_import_csms_roots(cp_certs *c, const char *pem_file, borne_ms now) 
   int n = 0;
   X509 *x;
   while ((x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL) {
-    if (install_x509(c, true, x, now) == CP_CERT_INSTALL_ACCEPTED) n++;
+    if (install_x509(c, CP_CERT_CSMS_ROOT, x, now) == CP_CERT_INSTALL_ACCEPTED) n++;
     X509_free(x);
   }
   ERR_clear_error();
@@ -509,7 +531,8 @@ cp_cert_delete_result cp_certs_delete(cp_certs *c, const cp_cert_hash_data *want
     hash_data h;
     if (hash_data_of(c->roots[i].x, c->roots[i].x, md, &h) != 0 || !hash_matches(&h, want))
       continue;
-    if (c->roots[i].cs && root_in_use(c, c->roots[i].x)) {
+    bool cs = c->roots[i].use == CP_CERT_CSMS_ROOT;
+    if (cs && root_in_use(c, c->roots[i].x)) {
       log_warn(MOD, "DeleteCertificate refused: the central system's root in use");
       return CP_CERT_DELETE_FAILED;
     }
@@ -518,7 +541,6 @@ cp_cert_delete_result cp_certs_delete(cp_certs *c, const cp_cert_hash_data *want
                 strerror(errno));
       return CP_CERT_DELETE_FAILED;
     }
-    bool cs = c->roots[i].cs;
     X509_free(c->roots[i].x);
     memmove(&c->roots[i], &c->roots[i + 1], (size_t)(c->n - i - 1) * sizeof c->roots[0]);
     c->n--;
@@ -543,9 +565,7 @@ int cp_certs_list(cp_certs *c, cp_cert_use use, cp_hash_algorithm algorithm, cp_
   int n = 0;
   for (int i = 0; md && i < c->n && n < max; i++) {
     hash_data h;
-    if (c->roots[i].cs != (use == CP_CERT_CSMS_ROOT) ||
-        hash_data_of(c->roots[i].x, c->roots[i].x, md, &h) != 0)
-      continue;
+    if (c->roots[i].use != use || hash_data_of(c->roots[i].x, c->roots[i].x, md, &h) != 0) continue;
     cp_cert_hash_data *d = &out[n++];
     d->algorithm = algorithm;
     copy_hex(d->issuer_name_hash, sizeof d->issuer_name_hash, h.name_hash);
@@ -557,6 +577,16 @@ int cp_certs_list(cp_certs *c, cp_cert_use use, cp_hash_algorithm algorithm, cp_
 
 cp_cert_signed_result cp_certs_signed(cp_certs *c, const char *pem, borne_ms now,
                                       bool *client_cert_changed, char *why, size_t whylen) {
+  return cp_certs_signed_leaf(c, CP_LEAF_CHARGING_STATION, pem, now, client_cert_changed, why,
+                              whylen);
+}
+
+cp_cert_signed_result cp_certs_signed_leaf(cp_certs *c, cp_cert_leaf kind, const char *pem,
+                                           borne_ms now, bool *client_cert_changed, char *why,
+                                           size_t whylen) {
+  bool v2g = kind == CP_LEAF_V2G;
+  EVP_PKEY **pending = v2g ? &c->pending_v2g : &c->pending;
+  cp_cert_use root_use = v2g ? CP_CERT_V2G_ROOT : CP_CERT_CSMS_ROOT;
   *client_cert_changed = false;
   why[0] = '\0';
   STACK_OF(X509) *chain = pem ? parse_chain(pem, strlen(pem)) : NULL;
@@ -564,9 +594,9 @@ cp_cert_signed_result cp_certs_signed(cp_certs *c, const char *pem, borne_ms now
   const char *problem = NULL;
   if (!leaf)
     problem = "no PEM certificate in certificateChain";
-  else if (!c->pending)
+  else if (!*pending)
     problem = "no certificate signing request is pending";
-  else if (EVP_PKEY_eq(X509_get0_pubkey(leaf), c->pending) != 1)
+  else if (EVP_PKEY_eq(X509_get0_pubkey(leaf), *pending) != 1)
     problem = "the certificate's public key is not the one of the pending request";
   else
     problem = validity_problem(leaf, now);
@@ -575,17 +605,20 @@ cp_cert_signed_result cp_certs_signed(cp_certs *c, const char *pem, borne_ms now
     X509 *trusted[2 * CP_CERTS_MAX];
     int nt = 0;
     for (int i = 0; i < c->n; i++)
-      if (c->roots[i].cs) trusted[nt++] = c->roots[i].x;
+      if (c->roots[i].use == root_use) trusted[nt++] = c->roots[i].x;
     STACK_OF(X509) *rest = sk_X509_dup(chain);
     (void)sk_X509_shift(rest);
-    if (nt > 0 && !chain_verifies(leaf, rest, trusted, nt, now, X509_PURPOSE_SSL_CLIENT))
-      problem = "the chain does not lead to an installed CentralSystemRootCertificate";
+    /* the station is a TLS client of the back end, a TLS server of the car (SECC) */
+    if (nt > 0 && !chain_verifies(leaf, rest, trusted, nt, now,
+                                  v2g ? X509_PURPOSE_SSL_SERVER : X509_PURPOSE_SSL_CLIENT))
+      problem = v2g ? "the chain does not lead to an installed V2GRootCertificate"
+                    : "the chain does not lead to an installed CentralSystemRootCertificate";
     sk_X509_free(rest);
   }
   /* the identity file: the private key, then the chain as received */
   char *all = NULL;
   if (!problem) {
-    char *key = key_pem(c->pending);
+    char *key = key_pem(*pending);
     size_t len = key ? strlen(key) : 0;
     all = key;
     for (int i = 0; all && i < sk_X509_num(chain); i++) {
@@ -603,7 +636,7 @@ cp_cert_signed_result cp_certs_signed(cp_certs *c, const char *pem, borne_ms now
       if (p) OPENSSL_cleanse(p, n);
       free(p);
     }
-    if (!all || write_atomic(c, CLIENT, all, len) != 0)
+    if (!all || write_atomic(c, v2g ? V2G : CLIENT, all, len) != 0)
       problem = "the certificate cannot be stored";
     if (all) OPENSSL_cleanse(all, len);
     free(all);
@@ -614,16 +647,25 @@ cp_cert_signed_result cp_certs_signed(cp_certs *c, const char *pem, borne_ms now
     log_warn(MOD, "CertificateSigned refused: %s", problem);
     return CP_CERT_SIGNED_REJECTED;
   }
-  remove_file(c, PENDING);
-  EVP_PKEY_free(c->pending);
-  c->pending = NULL;
-  c->have_client = true;
+  remove_file(c, v2g ? PENDING_V2G : PENDING);
+  EVP_PKEY_free(*pending);
+  *pending = NULL;
+  if (v2g)
+    c->have_v2g = true;
+  else
+    c->have_client = true;
   *client_cert_changed = true;
   return CP_CERT_SIGNED_ACCEPTED;
 }
 
 char *cp_certs_sign_request(cp_certs *c, const char *cp_id, const char *org, char *err,
                             size_t errlen) {
+  return cp_certs_sign_request_leaf(c, CP_LEAF_CHARGING_STATION, cp_id, org, err, errlen);
+}
+
+char *cp_certs_sign_request_leaf(cp_certs *c, cp_cert_leaf kind, const char *cp_id, const char *org,
+                                 char *err, size_t errlen) {
+  bool v2g = kind == CP_LEAF_V2G;
   if (!cp_id || !cp_id[0]) {
     snprintf(err, errlen, "no charge point id for the certificate's commonName");
     return NULL;
@@ -659,7 +701,7 @@ char *cp_certs_sign_request(cp_certs *c, const char *cp_id, const char *org, cha
     return NULL;
   }
   char *kp = key_pem(key);
-  if (!kp || write_atomic(c, PENDING, kp, strlen(kp)) != 0) {
+  if (!kp || write_atomic(c, v2g ? PENDING_V2G : PENDING, kp, strlen(kp)) != 0) {
     if (kp) OPENSSL_cleanse(kp, strlen(kp));
     free(kp);
     free(csr);
@@ -669,8 +711,9 @@ char *cp_certs_sign_request(cp_certs *c, const char *cp_id, const char *org, cha
   }
   OPENSSL_cleanse(kp, strlen(kp));
   free(kp);
-  EVP_PKEY_free(c->pending);
-  c->pending = key;
+  EVP_PKEY **pending = v2g ? &c->pending_v2g : &c->pending;
+  EVP_PKEY_free(*pending);
+  *pending = key;
   return csr;
 }
 
@@ -729,6 +772,50 @@ const char *cp_certs_link_ca_file(cp_certs *c, const char *configured) {
 
 int cp_certs_count(const cp_certs *c, cp_cert_use use) {
   int n = 0;
-  for (int i = 0; i < c->n; i++) n += c->roots[i].cs == (use == CP_CERT_CSMS_ROOT);
+  for (int i = 0; i < c->n; i++) n += c->roots[i].use == use;
   return n;
+}
+
+int cp_certs_total(const cp_certs *c) { return c ? c->n : 0; }
+
+bool cp_certs_have_v2g(const cp_certs *c) { return c && c->have_v2g; }
+
+int cp_certs_v2g_chain(cp_certs *c, cp_hash_algorithm algorithm, cp_cert_hash_data *out, int max) {
+  const EVP_MD *md = md_of(algorithm);
+  if (!c->have_v2g || !md) return 0;
+  size_t len = 0;
+  char *text = read_text(c->v2g_path, &len);
+  STACK_OF(X509) *chain = text ? parse_chain(text, len) : NULL;
+  if (text) OPENSSL_cleanse(text, len); /* the private key is in it */
+  free(text);
+  int n = 0, count = chain ? sk_X509_num(chain) : 0;
+  for (int i = 0; i < count && n < max; i++) {
+    X509 *x = sk_X509_value(chain, i), *issuer = i + 1 < count ? sk_X509_value(chain, i + 1) : NULL;
+    for (int r = 0; !issuer && r < c->n; r++)
+      if (X509_check_issued(c->roots[r].x, x) == X509_V_OK) issuer = c->roots[r].x;
+    if (!issuer && X509_check_issued(x, x) == X509_V_OK) break; /* the root itself: not listed */
+    hash_data h;
+    if (!issuer || hash_data_of(x, issuer, md, &h) != 0) break;
+    cp_cert_hash_data *d = &out[n++];
+    d->algorithm = algorithm;
+    copy_hex(d->issuer_name_hash, sizeof d->issuer_name_hash, h.name_hash);
+    copy_hex(d->issuer_key_hash, sizeof d->issuer_key_hash, h.key_hash);
+    copy_hex(d->serial, sizeof d->serial, h.serial);
+  }
+  sk_X509_pop_free(chain, X509_free);
+  return n;
+}
+
+/* notAfter of the first certificate of a PEM file, 0 when unreadable. */
+static borne_ms not_after_of(const char *path) {
+  X509 *x = path && path[0] ? read_cert_file(path) : NULL;
+  borne_ms ms = 0;
+  struct tm tm;
+  if (x && ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) == 1) ms = (borne_ms)timegm(&tm) * 1000;
+  X509_free(x);
+  return ms;
+}
+
+borne_ms cp_certs_client_not_after(const cp_certs *c, const char *configured) {
+  return not_after_of(c->have_client ? c->client_path : configured);
 }

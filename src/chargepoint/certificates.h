@@ -11,6 +11,9 @@
  * written atomically (temp file, fsync, rename, fsync of the directory):
  *   cs-<sha256>.pem   a root of the back end (CP_CERT_CSMS_ROOT)
  *   mf-<sha256>.pem   a manufacturer root (CP_CERT_MANUFACTURER_ROOT)
+ *   v2g-<sha256>.pem, mo-<sha256>.pem
+ *                     ISO 15118 roots (CP_CERT_V2G_ROOT, CP_CERT_MO_ROOT):
+ *                     kept and listed for a 15118 stack, not used by the link
  *   ca-bundle.pem     every back-end root in one bundle: the CA file the
  *                     TLS link trusts (security profiles 2, 3)
  *   ca-link.pem       that bundle with the installer's ocpp.ca_file, when
@@ -41,6 +44,8 @@
 typedef enum {
   CP_CERT_CSMS_ROOT,         /* 1.6 CentralSystemRootCertificate, 2.0.1 CSMSRootCertificate */
   CP_CERT_MANUFACTURER_ROOT, /* ManufacturerRootCertificate */
+  CP_CERT_V2G_ROOT,          /* 2.0.1 V2GRootCertificate (ISO 15118), file v2g-<sha256>.pem */
+  CP_CERT_MO_ROOT,           /* 2.0.1 MORootCertificate (ISO 15118), file mo-<sha256>.pem */
 } cp_cert_use;
 
 typedef enum { CP_HASH_SHA256, CP_HASH_SHA384, CP_HASH_SHA512 } cp_hash_algorithm;
@@ -70,6 +75,12 @@ typedef enum {
 } cp_cert_delete_result;
 
 typedef enum { CP_CERT_SIGNED_ACCEPTED, CP_CERT_SIGNED_REJECTED } cp_cert_signed_result;
+
+/* The station's own certificates: its TLS client identity towards the back
+ * end (client.pem, pending.key), and the ISO 15118 SECC certificate of OCPP
+ * 2.0.1's V2GCertificate (v2g.pem, pending-v2g.key: made and kept for a
+ * 15118 stack, never used by the link; checked against the V2G roots). */
+typedef enum { CP_LEAF_CHARGING_STATION, CP_LEAF_V2G } cp_cert_leaf;
 
 typedef struct cp_certs cp_certs;
 
@@ -118,6 +129,21 @@ char *cp_certs_sign_request(cp_certs *c, const char *cp_id, const char *org, cha
  * it is "in use" and cannot be deleted. */
 void cp_certs_set_server_chain(cp_certs *c, const char *pem);
 
+/* The same two for either of the station's certificates (the calls above
+ * are CP_LEAF_CHARGING_STATION); for CP_LEAF_V2G the chain must lead to an
+ * installed V2G root (when one is) and *client_cert_changed tells that the
+ * V2G certificate was stored. */
+cp_cert_signed_result cp_certs_signed_leaf(cp_certs *c, cp_cert_leaf kind, const char *chain_pem,
+                                           borne_ms now, bool *client_cert_changed, char *why,
+                                           size_t whylen);
+char *cp_certs_sign_request_leaf(cp_certs *c, cp_cert_leaf kind, const char *cn, const char *org,
+                                 char *err, size_t errlen);
+/* Is a V2G certificate stored? The hash data of its chain (the leaf, then
+ * each sub-CA, each with its issuer: the next certificate of the chain or an
+ * installed root; the root itself not listed), at most max; their number. */
+bool cp_certs_have_v2g(const cp_certs *c);
+int cp_certs_v2g_chain(cp_certs *c, cp_hash_algorithm algorithm, cp_cert_hash_data *out, int max);
+
 /* Files for the TLS link; NULL when the store holds none. The client
  * certificate and key are the same file (client.pem). */
 const char *cp_certs_client_cert_file(const cp_certs *c);
@@ -131,8 +157,14 @@ const char *cp_certs_ca_file(const cp_certs *c);
  * the link then says why), NULL when neither exists (the system's CAs). */
 const char *cp_certs_link_ca_file(cp_certs *c, const char *configured);
 
-/* Number of installed roots of `use`. */
+/* Number of installed roots of `use`; of every use. */
 int cp_certs_count(const cp_certs *c, cp_cert_use use);
+int cp_certs_total(const cp_certs *c);
+
+/* The end of the validity period (epoch ms) of the charge point's client
+ * certificate: the store's (CertificateSigned), else the first certificate
+ * of `configured` (the installer's ocpp.cert_file); 0 when there is none. */
+borne_ms cp_certs_client_not_after(const cp_certs *c, const char *configured);
 
 /* Imports every self-signed CA certificate of a PEM file as a back-end root
  * (the installer's ocpp.ca_file, so that the back end sees and manages it).

@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "chargepoint/authorization.h"
+#include "chargepoint/certificates.h"
 #include "chargepoint/journal.h"
 #include "chargepoint/reservations.h"
 #include "ocpp/ocpp_link.h"
@@ -76,7 +77,9 @@ extern const ocpp_dialect_ops ocpp21_ops;  /* the 2.0.1 dialect under the 2.1 sc
 
 /* The dialect of a version, NULL if borne has none. */
 const ocpp_dialect_ops *ocpp_ops_of(const ocpp_dialect *d);
-/* The transport settings from the ocpp.* keys and station.id. */
+/* The transport settings from the ocpp.* keys and station.id, with the
+ * certificate store's CA file and client certificate (they join or replace
+ * the installer's ocpp.ca_file / cert_file / key_file). */
 void ocpp_core_transport_config(const ocpp_core *core, ocpp_transport_config *tc);
 
 struct ocpp_core {
@@ -85,6 +88,7 @@ struct ocpp_core {
   cp_journal *journal;
   cp_auth *auth;
   cp_reservations *resv;
+  cp_certs *certs; /* the one certificate store (DATA_DIR/certs), every version's */
   const ocpp_dialect *offered[OCPP_VERSIONS_MAX];
   size_t n_offered;
   const ocpp_dialect_ops *active; /* spoken now, or last (the one the server picked

@@ -130,6 +130,15 @@ static const cfg_key_def rows[] = {
      "OCPP key CpoName (Security whitepaper): the operator's name expected in its certificate "
      "(the organizationName of a certificate is at most 64 characters, RFC 5280).",
      NULL, NULL, .ocpp_name = "CpoName"},
+    {"ocpp.CertSigningWaitMinimum", CFG_INT, "60", 1, 86400, NULL, RT,
+     "OCPP 2.0.1 SecurityCtrlr.CertSigningWaitMinimum: seconds the station waits for "
+     "CertificateSigned after its SignCertificate was accepted before it asks again (the wait "
+     "doubles at each attempt).",
+     NULL, NULL, .ocpp_name = "CertSigningWaitMinimum"},
+    {"ocpp.CertSigningRepeatTimes", CFG_INT, "3", 0, 100, NULL, RT,
+     "OCPP 2.0.1 SecurityCtrlr.CertSigningRepeatTimes: times SignCertificate is sent again when "
+     "no CertificateSigned follows.",
+     NULL, NULL, .ocpp_name = "CertSigningRepeatTimes"},
     /* OCPP 1.6 Core keys (section 9.1) */
     {"ocpp.AllowOfflineTxForUnknownId", CFG_BOOL, "false", 0, 0, NULL, RT,
      "OCPP: offline, an unknown badge may start a transaction.", NULL, NULL,

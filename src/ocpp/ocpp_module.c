@@ -42,6 +42,13 @@ void ocpp_core_transport_config(const ocpp_core *core, ocpp_transport_config *tc
       .reconnect_min_s = 1,
       .reconnect_max_s = (int)config_get_int(cfg, "ocpp.reconnect_max_s"),
   };
+  if (!core->certs) return;
+  /* certificates from the back end (InstallCertificate, CertificateSigned) */
+  tc->ca_file = cp_certs_link_ca_file(core->certs, tc->ca_file);
+  if (cp_certs_client_cert_file(core->certs)) {
+    tc->cert_file = cp_certs_client_cert_file(core->certs);
+    tc->key_file = cp_certs_client_key_file(core->certs);
+  }
 }
 
 static void *active_ctx(const ocpp_core *c) { return c->ctx[c->active->family]; }
@@ -235,6 +242,7 @@ static void core_free(ocpp_core *c) {
   cp_journal_free(c->journal);
   cp_auth_free(c->auth);
   cp_reservations_free(c->resv);
+  cp_certs_free(c->certs);
   free(c);
 }
 
@@ -310,7 +318,10 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
   c->journal = cp_journal_open(st->db, err, errlen);
   if (c->journal) c->auth = cp_auth_open(st->db, err, errlen);
   if (c->auth) c->resv = cp_reservations_open(st->db, err, errlen);
-  if (!c->resv) return attach_failed(c);
+  char certs_dir[600];
+  snprintf(certs_dir, sizeof certs_dir, "%s/certs", st->data_dir);
+  if (c->resv) c->certs = cp_certs_open(certs_dir, err, errlen);
+  if (!c->certs) return attach_failed(c);
   for (size_t i = 0; i < c->n_offered; i++) {
     const ocpp_dialect_ops *ops = ocpp_ops_of(c->offered[i]);
     if (!ops || c->ctx[ops->family]) continue;

@@ -4,8 +4,10 @@
  * CertificateSigned payload (decoded into its generated struct when it
  * passes the schema, as the charge point does), and the raw bytes as the
  * PEM of InstallCertificate and CertificateSigned, on a store in a
- * temporary directory holding a pending request. Every answer must be one
- * of the schema's statuses, never a crash or a leak.
+ * temporary directory holding a pending request. The same bytes as an OCPP
+ * 2.0.1 V2G root and V2G certificate chain (the store's second leaf, with
+ * its own pending request) and the listing of that chain. Every answer must
+ * be one of the schema's statuses, never a crash or a leak.
  */
 #include <dirent.h>
 #include <jansson.h>
@@ -90,6 +92,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     json_t *csr = certs ? sign_request16(certs, "CP", "Fuzz", err, sizeof err) : NULL;
     if (!csr) abort();
     json_decref(csr);
+    char *v2g = cp_certs_sign_request_leaf(certs, CP_LEAF_V2G, "SECC", "Fuzz", err, sizeof err);
+    if (!v2g) abort();
+    free(v2g);
   }
   json_t *j = json_loadb((const char *)data, size, JSON_DECODE_ANY, NULL);
   /* the raw bytes as a PEM text too (up to the schema's maxLength) */
@@ -108,6 +113,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char why[200];
   check(install16(certs, &pem, T0), install);
   check(signed16(certs, &chain, T0, &changed, why, sizeof why), sig);
+  /* OCPP 2.0.1: the V2G root and the V2G certificate (src/ocpp/v201/security.c) */
+  cp_cert_install_result ir = cp_certs_install(certs, CP_CERT_V2G_ROOT, pem.certificate, T0);
+  if (ir != CP_CERT_INSTALL_ACCEPTED && ir != CP_CERT_INSTALL_REJECTED &&
+      ir != CP_CERT_INSTALL_FAILED)
+    abort();
+  cp_cert_signed_result sr = cp_certs_signed_leaf(certs, CP_LEAF_V2G, chain.certificateChain, T0,
+                                                  &changed, why, sizeof why);
+  if (sr != CP_CERT_SIGNED_ACCEPTED && sr != CP_CERT_SIGNED_REJECTED) abort();
+  cp_cert_hash_data v2g_chain[4];
+  int nv = cp_certs_v2g_chain(certs, CP_HASH_SHA384, v2g_chain, 4);
+  if (nv < 0 || nv > 4 || (nv > 0 && !cp_certs_have_v2g(certs))) abort();
   if (j) {
     static ocpp16_InstallCertificateRequest iq;
     static ocpp16_DeleteCertificateRequest dq;

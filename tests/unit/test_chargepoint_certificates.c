@@ -533,6 +533,109 @@ static void link_ca_file_combines(void **state) {
   cp_certs_free(c);
 }
 
+/* OCPP 2.0.1's V2G and MO roots: kept apart from the others, listed and
+ * deleted by type, found again after a restart, never in the link's bundle;
+ * the station's certificate end for the renewal (A03). */
+static void iso15118_roots_and_client_end(void **state) {
+  (void)state;
+  cp_certs *c = open_store();
+  EVP_PKEY *k1 = new_key(), *k2 = new_key(), *k3 = new_key();
+  X509 *v2g = make_ca("V2G Root", k1, 21), *mo = make_ca("MO Root", k2, 22),
+       *cs = make_ca("CSMS Root", k3, 23);
+  assert_string_equal(install_x(c, CP_CERT_V2G_ROOT, v2g, T0), "Accepted");
+  assert_string_equal(install_x(c, CP_CERT_MO_ROOT, mo, T0), "Accepted");
+  assert_null(cp_certs_ca_file(c)); /* 15118 roots are not the link's */
+  assert_string_equal(install_x(c, CSMS, cs, T0), "Accepted");
+  assert_int_equal(cp_certs_count(c, CP_CERT_V2G_ROOT), 1);
+  assert_int_equal(cp_certs_count(c, CP_CERT_MO_ROOT), 1);
+  assert_int_equal(cp_certs_count(c, MF), 0);
+  assert_int_equal(cp_certs_total(c), 3);
+  assert_string_equal(install(c, (cp_cert_use)99, "x", T0), "Rejected");
+  cp_certs_free(c);
+
+  c = open_store(); /* the files name their use */
+  cp_cert_hash_data list[4];
+  assert_int_equal(cp_certs_list(c, CP_CERT_V2G_ROOT, CP_HASH_SHA256, list, 4), 1);
+  cp_cert_hash_data want = expected_hash(v2g, EVP_sha256(), CP_HASH_SHA256);
+  assert_true(hash_equal(&list[0], &want));
+  assert_int_equal(cp_certs_list(c, CP_CERT_MO_ROOT, CP_HASH_SHA256, list, 4), 1);
+  cp_cert_hash_data want_mo = expected_hash(mo, EVP_sha256(), CP_HASH_SHA256);
+  assert_true(hash_equal(&list[0], &want_mo));
+  assert_string_equal(delete_by(c, &want), "Accepted");
+  assert_int_equal(cp_certs_count(c, CP_CERT_V2G_ROOT), 0);
+  assert_int_equal(cp_certs_total(c), 2);
+
+  /* the client certificate's end: the installer's file until one is signed */
+  assert_int_equal(cp_certs_client_not_after(c, NULL), 0);
+  assert_int_equal(cp_certs_client_not_after(c, "/nonexistent.pem"), 0);
+  char path[300];
+  snprintf(path, sizeof path, "%s/installer.pem", dir);
+  X509 *mine = make_cert("CP1", k1, cs, k3, 30, false, T0 - DAY, T0 + 10 * DAY);
+  char *pem = pem_of(mine);
+  FILE *f = fopen(path, "w");
+  fputs(pem, f);
+  fclose(f);
+  free(pem);
+  assert_int_equal(cp_certs_client_not_after(c, path), (T0 + 10 * DAY) / 1000 * 1000);
+  char err[200];
+  char *req = cp_certs_sign_request(c, "CP1", "ACME", err, sizeof err);
+  assert_non_null(req);
+  EVP_PKEY *pub = check_csr(req, "CP1", "ACME");
+  free(req);
+  X509 *signed_cert = make_cert("CP1", pub, cs, k3, 31, false, T0 - DAY, T0 + 40 * DAY);
+  pem = pem_of(signed_cert);
+  bool changed = false;
+  assert_string_equal(signed_chain(c, pem, &changed), "Accepted");
+  free(pem);
+  assert_int_equal(cp_certs_client_not_after(c, path), (T0 + 40 * DAY) / 1000 * 1000);
+  unlink(path);
+
+  /* the V2G certificate: its own key and file, checked against the V2G roots only */
+  assert_false(cp_certs_have_v2g(c));
+  assert_string_equal(install_x(c, CP_CERT_V2G_ROOT, v2g, T0), "Accepted");
+  req = cp_certs_sign_request_leaf(c, CP_LEAF_V2G, "SECC1", "ACME", err, sizeof err);
+  EVP_PKEY *seccpub = check_csr(req, "SECC1", "ACME");
+  free(req);
+  char why[200];
+  X509 *under_cs = make_cert("SECC1", seccpub, cs, k3, 40, false, T0 - DAY, T0 + 40 * DAY);
+  pem = pem_of(under_cs);
+  assert_int_equal(cp_certs_signed_leaf(c, CP_LEAF_V2G, pem, T0, &changed, why, sizeof why),
+                   CP_CERT_SIGNED_REJECTED);
+  assert_non_null(strstr(why, "V2GRootCertificate"));
+  free(pem);
+  /* the V2G key is not the client certificate's pending key */
+  X509 *secc = make_cert("SECC1", seccpub, v2g, k1, 41, false, T0 - DAY, T0 + 40 * DAY);
+  pem = pem_of(secc);
+  assert_string_equal(signed_chain(c, pem, &changed), "Rejected");
+  assert_int_equal(cp_certs_signed_leaf(c, CP_LEAF_V2G, pem, T0, &changed, why, sizeof why),
+                   CP_CERT_SIGNED_ACCEPTED);
+  assert_true(changed);
+  free(pem);
+  assert_true(cp_certs_have_v2g(c));
+  assert_int_equal(cp_certs_client_not_after(c, NULL), (T0 + 40 * DAY) / 1000 * 1000);
+  cp_cert_hash_data chain[4];
+  assert_int_equal(cp_certs_v2g_chain(c, CP_HASH_SHA256, chain, 4), 1);
+  cp_cert_hash_data leaf = expected_hash(v2g, EVP_sha256(), CP_HASH_SHA256);
+  snprintf(leaf.serial, sizeof leaf.serial, "29"); /* 41: the leaf's own serial */
+  assert_true(hash_equal(&chain[0], &leaf));
+  cp_certs_free(c);
+  c = open_store();
+  assert_true(cp_certs_have_v2g(c));
+  X509_free(under_cs);
+  X509_free(secc);
+  EVP_PKEY_free(seccpub);
+  X509_free(signed_cert);
+  EVP_PKEY_free(pub);
+  X509_free(mine);
+  X509_free(v2g);
+  X509_free(mo);
+  X509_free(cs);
+  EVP_PKEY_free(k1);
+  EVP_PKEY_free(k2);
+  EVP_PKEY_free(k3);
+  cp_certs_free(c);
+}
+
 static void bad_directory(void **state) {
   (void)state;
   char err[200] = "";
@@ -551,6 +654,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(root_in_use_cannot_be_deleted, setup, teardown),
       cmocka_unit_test_setup_teardown(import_configured_ca_file, setup, teardown),
       cmocka_unit_test_setup_teardown(link_ca_file_combines, setup, teardown),
+      cmocka_unit_test_setup_teardown(iso15118_roots_and_client_end, setup, teardown),
       cmocka_unit_test(bad_directory),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -350,7 +350,6 @@ static void on_closing(void *ctx) {
 static void on_free(void *ctx) {
   ocpp16_station *o = ctx;
   cp_profiles_free(o->smart);
-  cp_certs_free(o->certs);
   free(o);
 }
 
@@ -378,17 +377,9 @@ static void *open16(ocpp_core *core, char *err, size_t errlen) {
     free(o);
     return NULL;
   }
-  char certs_dir[600];
-  snprintf(certs_dir, sizeof certs_dir, "%s/certs", st->data_dir);
-  o->certs = cp_certs_open(certs_dir, err, errlen);
-  if (!o->certs) {
-    cp_profiles_free(o->smart);
-    free(o);
-    return NULL;
-  }
+  o->certs = core->certs;       /* the OCPP module's, shared with 2.0.1 */
   o->fw = station_firmware(st); /* shared with the web page's upload */
   if (!o->fw) {
-    cp_certs_free(o->certs);
     cp_profiles_free(o->smart);
     free(o);
     snprintf(err, errlen, "no firmware updater");

@@ -34,6 +34,9 @@
 #define DM_REPORT_ITEMS_PER_MESSAGE 20 /* reportData entries in one NotifyReport */
 #define DM_CONFIGURATION_VALUE_SIZE 1000 /* SetVariableData.attributeValue's maxLength */
 #define DM_REPORTING_VALUE_SIZE 2500     /* GetVariableResult / VariableAttribute value */
+/* ClockCtrlr.TimeAdjustmentReportingThreshold: a clock change above it is
+ * the security event SettingSystemTime */
+#define DM_TIME_ADJUSTMENT_THRESHOLD_S 20
 
 typedef enum { DM_ACTUAL, DM_TARGET, DM_MINSET, DM_MAXSET } dm_attr;
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ocpp/ocpp_core.h"
 #include "ocpp/v201/device_model.h"
 #include "ocpp/v201/v201_internal.h"
 #include "ocpp/v201/vocabulary.h"
@@ -22,8 +23,10 @@ static void fill_live(const ocpp201_station *o, dm_live *l) {
     l->evse_power_w[c - 1] = o->st->conn[c - 1].meter.power_total_w;
   }
   l->local_list_entries = cp_auth_list_length(o->auth);
-  /* the 2.0.1 dialect installs no certificate from the CSMS yet (block A) */
-  l->certificate_entries = 0;
+  /* the certificate store's roots and the station's own certificate (security.c) */
+  l->certificate_entries = cp_certs_total(o->shared->certs) +
+                           (cp_certs_client_cert_file(o->shared->certs) ? 1 : 0) +
+                           (cp_certs_have_v2g(o->shared->certs) ? 1 : 0);
 }
 
 /* Too many items or bytes for what DeviceDataCtrlr declares: a CALLERROR

@@ -104,7 +104,7 @@ bool v201_decoded(int rc, const ocpp_error *err, ocpp_reply *r) {
 static const v201_family *const families[] = {
     &v201_provisioning_calls, &v201_availability_calls, &v201_authorization_calls,
     &v201_remote_calls,       &v201_reservation_calls,  &v201_device_model_calls,
-    &v201_firmware_calls,     &v201_diagnostics_calls,
+    &v201_firmware_calls,     &v201_diagnostics_calls,  &v201_security_calls,
 };
 
 static void on_call(void *ctx, const char *action, const json_t *req, ocpp_reply *r) {
@@ -153,11 +153,13 @@ static void on_replied(void *ctx, const char *action) {
   if (o->after_reply) v201_device_model_replied(o);
   if (o->customer_pages && !strcmp(action, "CustomerInformation"))
     v201_customer_information_replied(o);
+  v201_security_replied(o, action);
 }
 
 static void on_connected(void *ctx) {
   ocpp201_station *o = ctx;
   o->boot = B201_NONE;
+  v201_security_connected(o);
   station_event(o->st, 0, "ocpp_connected", "%s", o->url);
   v201_send_boot(o, v201_boot_reason(o));
 }
@@ -171,6 +173,7 @@ static void on_disconnected(void *ctx, const char *why) {
   uv_timer_stop(&o->boot_timer);
   for (int c = 1; c <= o->count; c++) o->evse[c - 1].reported_valid = false;
   station_event(o->st, 0, "ocpp_disconnected", "%s", why);
+  v201_security_disconnected(o);
 }
 
 /* ---------- module ---------- */
@@ -250,7 +253,8 @@ static void on_closing(void *ctx) {
   o->closing = true;    /* the link is the OCPP module's (ocpp_module.c) */
   curl_uv_close(o->cu); /* the firmware service closes the updater */
   diagnostics_close(o->diag);
-  uv_timer_t *timers[] = {&o->boot_timer, &o->heartbeat_timer, &o->tick_timer, &o->reset_timer};
+  uv_timer_t *timers[] = {&o->boot_timer,  &o->heartbeat_timer, &o->tick_timer,
+                          &o->reset_timer, &o->cert_timer,      &o->reconnect_timer};
   for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
     uv_timer_stop(timers[i]);
     uv_close((uv_handle_t *)timers[i], handle_closed);
@@ -303,7 +307,8 @@ static void *open201(ocpp_core *core, char *err, size_t errlen) {
     free(o);
     return NULL;
   }
-  uv_timer_t *timers[] = {&o->boot_timer, &o->heartbeat_timer, &o->tick_timer, &o->reset_timer};
+  uv_timer_t *timers[] = {&o->boot_timer,  &o->heartbeat_timer, &o->tick_timer,
+                          &o->reset_timer, &o->cert_timer,      &o->reconnect_timer};
   for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
     uv_timer_init(st->loop, timers[i]);
     timers[i]->data = o;
@@ -341,7 +346,8 @@ static void adopt201(void *ctx) {
 #define V201_OPS                                                                                   \
   .family = OCPP_FAMILY_V201, .open = open201, .linked = linked201, .adopt = adopt201,             \
   .connected = on_connected, .disconnected = on_disconnected, .call = on_call,                     \
-  .replied = on_replied, .answered = on_answered, .session_started = v201_on_session_started,      \
+  .replied = on_replied, .server_certificate_refused = v201_server_certificate_refused,            \
+  .answered = on_answered, .session_started = v201_on_session_started,                             \
   .session_stopped = v201_on_session_stopped, .status_changed = v201_on_status_changed,            \
   .meter_read = v201_on_meter_read, .event = on_event, .setting_changed = on_setting_changed,      \
   .setting_state = on_setting_state, .status_json = on_status_json, .authorize = v201_authorize,   \

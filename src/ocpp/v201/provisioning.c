@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ocpp/v201/device_model.h"
 #include "ocpp/v201/v201_internal.h"
 
 const char *const v201_boot_names[] = {"none", "Pending", "Accepted", "Rejected"};
@@ -26,6 +27,12 @@ static void sync_time(ocpp201_station *o, const json_t *current_time) {
   o->st->clock.wall_at_start += drift;
   station_event(o->st, 0, "time_sync", "clock moved by %lld ms to the back end's time",
                 (long long)drift);
+  /* A04: a change above ClockCtrlr.TimeAdjustmentReportingThreshold is a
+   * (critical) security event */
+  if (llabs(drift) > DM_TIME_ADJUSTMENT_THRESHOLD_S * 1000LL)
+    station_event(o->st, 0, "security",
+                  "SettingSystemTime: clock moved by %lld s to the CSMS's time",
+                  (long long)(drift / 1000));
 }
 
 static void heartbeat_answer(void *ctx, const json_t *result, const char *code, const char *text) {
@@ -76,6 +83,7 @@ static void boot_answer(void *ctx, const json_t *result, const char *code, const
       v201_send_all_statuses(o);
       v201_report_problems(o);     /* the faults that changed while not registered */
       firmware_boot_report(o->fw); /* L01: Installed after the restart into it */
+      v201_security_registered(o);
     }
     cp_journal_due_now(o->journal, now201(o)); /* the queue goes first, at once */
     v201_pump(o);

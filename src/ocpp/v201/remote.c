@@ -137,6 +137,10 @@ void v201_send_triggered(ocpp201_station *o) {
   if (t & T201_HEARTBEAT) v201_send_heartbeat(o);
   if (t & T201_FIRMWARE) v201_send_firmware_status(o);
   if (t & T201_LOG) v201_send_log_status(o);
+  if (t & (T201_SIGN | T201_SIGN_V2G)) {
+    o->csr_attempt = 0; /* a new round of CertSigningRepeatTimes */
+    v201_send_sign_certificate(o, (t & T201_SIGN_V2G) != 0, "TriggerMessage");
+  }
   for (int c = 1; c <= o->count; c++) {
     if (only && c != only) continue;
     if ((t & T201_STATUS) && o->evse[c - 1].known) v201_send_status(o, c);
@@ -174,6 +178,17 @@ static void h_trigger(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
     break;
   case ocpp201_TriggerMessageRequest_requestedMessage_LogStatusNotification:
     bit = T201_LOG;
+    break;
+  case ocpp201_TriggerMessageRequest_requestedMessage_SignChargingStationCertificate:
+  case ocpp201_TriggerMessageRequest_requestedMessage_SignV2GCertificate:
+    /* A02: the CSR's organizationName is SecurityCtrlr.OrganizationName */
+    bit = !key201_str(o, "CpoName")[0]                                             ? 0
+          : m == ocpp201_TriggerMessageRequest_requestedMessage_SignV2GCertificate ? T201_SIGN_V2G
+                                                                                   : T201_SIGN;
+    if (!bit) {
+      v201_reply_status(r, "Rejected");
+      return;
+    }
     break;
   default:
     break;

@@ -101,6 +101,13 @@ typedef struct ocpp201_station {
   int log_request_id;
   json_t *customer_pages; /* NotifyCustomerInformation, sent once answered */
   json_t *after_reply;    /* device model: NotifyReport pages, sent once answered */
+  /* block A (security.c): SignCertificate retries and renewal, reconnects */
+  uv_timer_t cert_timer;      /* CertificateSigned awaited / renewal check */
+  uv_timer_t reconnect_timer; /* a new client certificate, once answered */
+  int csr_attempt;            /* SignCertificate requests sent for this certificate */
+  bool csr_awaiting;          /* one was accepted, its CertificateSigned not come yet */
+  bool csr_v2g;               /* ... for the V2G certificate */
+  bool cert_reconnect, trust_changed, cert_refusal_reported;
   char url[512];
   unsigned long loaded_at; /* config_generation() when the link was made */
   bool closing;
@@ -114,7 +121,9 @@ enum {
   T201_METER = 8,
   T201_TX = 16,
   T201_FIRMWARE = 32,
-  T201_LOG = 64
+  T201_LOG = 64,
+  T201_SIGN = 128,    /* SignChargingStationCertificate */
+  T201_SIGN_V2G = 256 /* SignV2GCertificate */
 };
 
 static inline borne_ms now201(const ocpp201_station *o) { return clock_now(&o->st->clock); }
@@ -156,7 +165,7 @@ typedef struct {
 
 extern const v201_family v201_provisioning_calls, v201_authorization_calls, v201_remote_calls,
     v201_availability_calls, v201_reservation_calls, v201_device_model_calls, v201_firmware_calls,
-    v201_diagnostics_calls;
+    v201_diagnostics_calls, v201_security_calls;
 
 /* ocpp201_module.c */
 void v201_reply_status(ocpp_reply *r, const char *status);
@@ -209,6 +218,25 @@ const char *v201_boot_reason(const ocpp201_station *o); /* PowerUp, or FirmwareU
 void v201_on_diag_status(void *ctx, diag_status s, int request_id, const char *detail);
 void v201_send_log_status(ocpp201_station *o); /* TriggerMessage: now, or Idle */
 void v201_customer_information_replied(ocpp201_station *o);
+
+/* security.c (A: certificates, security events of the link; M: certificate management) */
+int v201_send_sign_certificate(ocpp201_station *o, bool v2g, const char *why);
+void v201_security_registered(ocpp201_station *o); /* each accepted BootNotification */
+void v201_security_connected(ocpp201_station *o);
+void v201_security_disconnected(ocpp201_station *o);
+void v201_security_replied(ocpp201_station *o, const char *action);
+void v201_server_certificate_refused(void *ctx, const char *why);
+
+/* Block M: what an ISO 15118 stack would answer. Each returns the answer's
+ * payload (a new reference, checked against the schema by the link) or
+ * NULL for the default: status Failed with statusInfo NotSupported. */
+typedef struct {
+  void *ctx;
+  json_t *(*get_ev_certificate)(void *ctx, const json_t *request);     /* Get15118EVCertificate */
+  json_t *(*get_certificate_status)(void *ctx, const json_t *request); /* GetCertificateStatus */
+} v201_iso15118_hooks;
+/* Installs the hooks (NULL: none); one set for the process. */
+void v201_set_iso15118_hooks(const v201_iso15118_hooks *h);
 
 /* remote.c (F: RequestStart/StopTransaction, UnlockConnector, TriggerMessage) */
 void v201_send_triggered(ocpp201_station *o);

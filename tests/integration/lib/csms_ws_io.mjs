@@ -10,6 +10,7 @@
 import { OCPPServer, createRPCError, createValidator } from 'ocpp-ws-io';
 import { EventEmitter, once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
 import { Csms } from './csms.mjs';
 
 export { createRPCError };
@@ -79,6 +80,16 @@ export class CsmsWsIo extends EventEmitter {
     return this;
   }
 
+  /** Over TLS (security profiles 2 and 3), as lib/csms.mjs's listenTls. */
+  async listenTls(tls, port = 0, host = '127.0.0.1') {
+    this.https = createHttpsServer({ ...tls, rejectUnauthorized: !!tls.requestCert });
+    this.https.on('upgrade', this.server.handleUpgrade);
+    await new Promise((resolve, reject) => this.https.listen(port, host, (e) => (e ? reject(e) : resolve())));
+    this.port = this.https.address().port;
+    this.url = `wss://${host}:${this.port}/ocpp`;
+    return this;
+  }
+
   async connected({ timeoutMs = 20000 } = {}) {
     if (this.client) return this.client;
     return withTimeout(once(this, 'connect').then(([c]) => c), timeoutMs, 'station connection');
@@ -89,7 +100,13 @@ export class CsmsWsIo extends EventEmitter {
     return client.call(action, params, opts);
   }
 
-  async close() { await this.server.close({ force: true }); }
+  async close() {
+    if (this.https) {
+      this.https.closeAllConnections?.();
+      await new Promise((resolve) => this.https.close(resolve));
+    }
+    await this.server.close({ force: true });
+  }
 }
 /* the waits and checks are lib/csms.mjs's own, on the same state */
 for (const name of ['waitCall', 'callsOf', 'assertNoViolations'])

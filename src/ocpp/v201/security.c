@@ -1,0 +1,427 @@
+/*
+ * OCPP 2.0.1 functional block A (Security) and the certificate use cases of
+ * M, over the charge-point model's one certificate store
+ * (src/chargepoint/certificates.h, the one 1.6's security whitepaper
+ * messages use: a root installed in one version is listed and deleted in
+ * the other):
+ *   - A02/A03 SignCertificate (ChargingStationCertificate: a CSR made by
+ *     the store, CN = station.id, O = SecurityCtrlr.OrganizationName), after
+ *     TriggerMessage SignChargingStationCertificate or by itself when the
+ *     client certificate nears its end; sent again when no
+ *     CertificateSigned comes within CertSigningWaitMinimum (doubled at each
+ *     attempt), at most CertSigningRepeatTimes times;
+ *     SignV2GCertificate makes the same for the ISO 15118 SECC certificate
+ *     (V2GCertificate: the store's second leaf, kept for a 15118 stack);
+ *   - CertificateSigned: the chain checked and installed by the store, then
+ *     under security profile 3 the station reconnects with it (as 1.6);
+ *     refused with the security event InvalidChargingStationCertificate;
+ *   - M03/M04/M05 GetInstalledCertificateIds (certificateHashDataChain,
+ *     filtered by type), DeleteCertificate, InstallCertificate
+ *     (CSMSRootCertificate, ManufacturerRootCertificate, V2GRootCertificate,
+ *     MORootCertificate);
+ *   - M Get15118EVCertificate and GetCertificateStatus: handed to a hook an
+ *     ISO 15118 stack implements (v201_iso15118_hooks), Failed without one;
+ *   - InvalidCsmsCertificate when a TLS connection refuses the CSMS.
+ * Each handler decodes its request with the generated 2.0.1 code, asks the
+ * store, and answers; the link validates every answer against the schema.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ocpp/ocpp_core.h"
+#include "ocpp/v201/v201_internal.h"
+
+#define RENEW_BEFORE_MS (30LL * 86400 * 1000) /* A03: a month before the end */
+#define RENEW_CHECK_MS (86400LL * 1000)       /* looked at again daily */
+
+/* ---------- the ISO 15118 hook (block M) ---------- */
+
+static v201_iso15118_hooks iso15118;
+
+void v201_set_iso15118_hooks(const v201_iso15118_hooks *h) {
+  if (h)
+    iso15118 = *h;
+  else
+    memset(&iso15118, 0, sizeof iso15118);
+}
+
+static void reply_failed(ocpp_reply *r, const char *reason, const char *info) {
+  r->result = json_pack("{s:s, s:{s:s, s:s}}", "status", "Failed", "statusInfo", "reasonCode",
+                        reason, "additionalInfo", info);
+}
+
+static void h_get_15118_ev_certificate(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  (void)o;
+  ocpp201_Get15118EVCertificateRequest q;
+  ocpp_error e;
+  if (!v201_decoded(ocpp201_Get15118EVCertificateRequest_decode(req, &q, &e), &e, r)) return;
+  ocpp201_Get15118EVCertificateRequest_free(&q);
+  if (iso15118.get_ev_certificate) {
+    r->result = iso15118.get_ev_certificate(iso15118.ctx, req);
+    if (r->result) return;
+  }
+  reply_failed(r, "NotSupported", "no ISO 15118 stack on this charging station");
+  json_object_set_new(r->result, "exiResponse", json_string("")); /* required: nothing to say */
+}
+
+static void h_get_certificate_status(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  (void)o;
+  ocpp201_GetCertificateStatusRequest q;
+  ocpp_error e;
+  if (!v201_decoded(ocpp201_GetCertificateStatusRequest_decode(req, &q, &e), &e, r)) return;
+  ocpp201_GetCertificateStatusRequest_free(&q);
+  if (iso15118.get_certificate_status) {
+    r->result = iso15118.get_certificate_status(iso15118.ctx, req);
+    if (r->result) return;
+  }
+  reply_failed(r, "NotSupported", "no ISO 15118 stack on this charging station");
+}
+
+/* ---------- certificate types ---------- */
+
+static bool install_use(ocpp201_InstallCertificateRequest_certificateType_e t, cp_cert_use *u) {
+  switch (t) {
+  case ocpp201_InstallCertificateRequest_certificateType_CSMSRootCertificate:
+    *u = CP_CERT_CSMS_ROOT;
+    return true;
+  case ocpp201_InstallCertificateRequest_certificateType_ManufacturerRootCertificate:
+    *u = CP_CERT_MANUFACTURER_ROOT;
+    return true;
+  case ocpp201_InstallCertificateRequest_certificateType_V2GRootCertificate:
+    *u = CP_CERT_V2G_ROOT;
+    return true;
+  case ocpp201_InstallCertificateRequest_certificateType_MORootCertificate:
+    *u = CP_CERT_MO_ROOT;
+    return true;
+  }
+  return false;
+}
+
+/* GetCertificateIdUseEnumType of each root use, in the order listed. */
+static const struct {
+  cp_cert_use use;
+  const char *name;
+} id_uses[] = {
+    {CP_CERT_V2G_ROOT, "V2GRootCertificate"},
+    {CP_CERT_MO_ROOT, "MORootCertificate"},
+    {CP_CERT_CSMS_ROOT, "CSMSRootCertificate"},
+    {CP_CERT_MANUFACTURER_ROOT, "ManufacturerRootCertificate"},
+};
+#define ID_USES (sizeof id_uses / sizeof id_uses[0])
+
+static const char *algorithm_name(cp_hash_algorithm a) {
+  return a == CP_HASH_SHA384 ? "SHA384" : a == CP_HASH_SHA512 ? "SHA512" : "SHA256";
+}
+
+/* ---------- M05 InstallCertificate, M04 DeleteCertificate, M03 GetInstalledCertificateIds */
+
+static void trust_maybe_changed(ocpp201_station *o, int before) {
+  if (cp_certs_count(o->shared->certs, CP_CERT_CSMS_ROOT) != before) o->trust_changed = true;
+}
+
+static void h_install_certificate(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  ocpp201_InstallCertificateRequest q;
+  ocpp_error e;
+  if (!v201_decoded(ocpp201_InstallCertificateRequest_decode(req, &q, &e), &e, r)) return;
+  cp_cert_use use = CP_CERT_CSMS_ROOT;
+  int before = cp_certs_count(o->shared->certs, CP_CERT_CSMS_ROOT);
+  cp_cert_install_result res =
+      install_use(q.certificateType, &use)
+          ? cp_certs_install(o->shared->certs, use, q.certificate, now201(o))
+          : CP_CERT_INSTALL_REJECTED;
+  ocpp201_InstallCertificateRequest_free(&q);
+  trust_maybe_changed(o, before);
+  if (res == CP_CERT_INSTALL_ACCEPTED)
+    v201_reply_status(r, "Accepted");
+  else if (res == CP_CERT_INSTALL_FAILED)
+    reply_failed(r, "WriteError", "the certificate store cannot be written");
+  else
+    r->result = json_pack("{s:s, s:{s:s, s:s}}", "status", "Rejected", "statusInfo", "reasonCode",
+                          "InvalidCertificate", "additionalInfo",
+                          "not one valid self-signed CA certificate, or 16 roots installed");
+}
+
+static void h_delete_certificate(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  ocpp201_DeleteCertificateRequest q;
+  ocpp_error e;
+  if (!v201_decoded(ocpp201_DeleteCertificateRequest_decode(req, &q, &e), &e, r)) return;
+  cp_cert_hash_data want;
+  memset(&want, 0, sizeof want);
+  const ocpp201_DeleteCertificateRequest_certificateHashData *h = &q.certificateHashData;
+  want.algorithm =
+      h->hashAlgorithm == ocpp201_DeleteCertificateRequest_certificateHashData_hashAlgorithm_SHA384
+          ? CP_HASH_SHA384
+      : h->hashAlgorithm ==
+              ocpp201_DeleteCertificateRequest_certificateHashData_hashAlgorithm_SHA512
+          ? CP_HASH_SHA512
+          : CP_HASH_SHA256;
+  bool fits =
+      (size_t)snprintf(want.issuer_name_hash, sizeof want.issuer_name_hash, "%s",
+                       h->issuerNameHash) < sizeof want.issuer_name_hash &&
+      (size_t)snprintf(want.issuer_key_hash, sizeof want.issuer_key_hash, "%s", h->issuerKeyHash) <
+          sizeof want.issuer_key_hash &&
+      (size_t)snprintf(want.serial, sizeof want.serial, "%s", h->serialNumber) < sizeof want.serial;
+  ocpp201_DeleteCertificateRequest_free(&q);
+  int before = cp_certs_count(o->shared->certs, CP_CERT_CSMS_ROOT);
+  cp_cert_delete_result res =
+      fits ? cp_certs_delete(o->shared->certs, &want) : CP_CERT_DELETE_NOT_FOUND;
+  trust_maybe_changed(o, before);
+  v201_reply_status(r, res == CP_CERT_DELETE_ACCEPTED ? "Accepted"
+                       : res == CP_CERT_DELETE_FAILED ? "Failed"
+                                                      : "NotFound");
+}
+
+static void h_get_installed_certificate_ids(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  ocpp201_GetInstalledCertificateIdsRequest q;
+  ocpp_error e;
+  if (!v201_decoded(ocpp201_GetInstalledCertificateIdsRequest_decode(req, &q, &e), &e, r)) return;
+  json_t *chain = json_array();
+  for (size_t u = 0; u < ID_USES; u++) {
+    bool wanted = !q.has_certificateType || q.certificateType_count == 0;
+    for (size_t i = 0; !wanted && i < q.certificateType_count; i++) {
+      const char *n =
+          ocpp201_GetInstalledCertificateIdsRequest_certificateType_e_name(q.certificateType[i]);
+      wanted = n && !strcmp(n, id_uses[u].name);
+    }
+    if (!wanted) continue;
+    cp_cert_hash_data list[CP_CERTS_MAX * 2];
+    int n = cp_certs_list(o->shared->certs, id_uses[u].use, CP_HASH_SHA256, list,
+                          (int)(sizeof list / sizeof list[0]));
+    for (int i = 0; i < n; i++)
+      json_array_append_new(chain,
+                            json_pack("{s:s, s:{s:s, s:s, s:s, s:s}}", "certificateType",
+                                      id_uses[u].name, "certificateHashData", "hashAlgorithm",
+                                      algorithm_name(list[i].algorithm), "issuerNameHash",
+                                      list[i].issuer_name_hash, "issuerKeyHash",
+                                      list[i].issuer_key_hash, "serialNumber", list[i].serial));
+  }
+  bool want_v2g = !q.has_certificateType || q.certificateType_count == 0;
+  for (size_t i = 0; !want_v2g && i < q.certificateType_count; i++)
+    want_v2g = q.certificateType[i] ==
+               ocpp201_GetInstalledCertificateIdsRequest_certificateType_V2GCertificateChain;
+  ocpp201_GetInstalledCertificateIdsRequest_free(&q);
+  cp_cert_hash_data v2g[4];
+  int nv = want_v2g ? cp_certs_v2g_chain(o->shared->certs, CP_HASH_SHA256, v2g, 4) : 0;
+  if (nv > 0) {
+    json_t *children = json_array();
+    for (int i = 0; i < nv; i++)
+      json_array_append_new(i ? children : chain,
+                            json_pack("{s:s, s:s, s:s, s:s}", "hashAlgorithm",
+                                      algorithm_name(v2g[i].algorithm), "issuerNameHash",
+                                      v2g[i].issuer_name_hash, "issuerKeyHash",
+                                      v2g[i].issuer_key_hash, "serialNumber", v2g[i].serial));
+    /* the leaf's entry: its hash data, the sub-CAs as its children */
+    json_t *leaf = json_array_get(chain, json_array_size(chain) - 1);
+    json_t *entry = json_pack("{s:s, s:O}", "certificateType", "V2GCertificateChain",
+                              "certificateHashData", leaf);
+    if (json_array_size(children)) json_object_set(entry, "childCertificateHashData", children);
+    json_decref(children);
+    json_array_remove(chain, json_array_size(chain) - 1);
+    json_array_append_new(chain, entry);
+  }
+  if (json_array_size(chain) == 0) {
+    json_decref(chain);
+    v201_reply_status(r, "NotFound");
+    return;
+  }
+  r->result = json_pack("{s:s, s:o}", "status", "Accepted", "certificateHashDataChain", chain);
+}
+
+/* ---------- A02/A03 SignCertificate, CertificateSigned ---------- */
+
+static void arm_cert_timer(ocpp201_station *o, borne_ms at);
+
+static void sign_answer(void *ctx, const json_t *result, const char *code, const char *text) {
+  ocpp201_station *o = ctx;
+  if (o->closing) return;
+  const char *status = result ? json_string_value(json_object_get(result, "status")) : NULL;
+  if (!status || strcmp(status, "Accepted") != 0) {
+    log_warn(MOD, "SignCertificate not accepted: %s %s", status ? status : code,
+             status ? "" : text);
+    o->csr_awaiting = false;
+    o->csr_attempt = 0;
+    arm_cert_timer(o, now201(o) + RENEW_CHECK_MS);
+    return;
+  }
+  /* A02: no CertificateSigned within CertSigningWaitMinimum, the request
+   * again, the wait doubled at each attempt */
+  long wait_s = key201_int(o, "CertSigningWaitMinimum");
+  if (wait_s < 1) wait_s = 1;
+  int shift = o->csr_attempt > 1 ? o->csr_attempt - 1 : 0;
+  if (shift > 16) shift = 16;
+  arm_cert_timer(o, now201(o) + (borne_ms)wait_s * 1000 * (1LL << shift));
+}
+
+int v201_send_sign_certificate(ocpp201_station *o, bool v2g, const char *why) {
+  char err[200];
+  /* the V2G certificate's CN would be ISO15118Ctrlr.SeccId: borne has no
+   * ISO15118Ctrlr, the station's id stands for it */
+  char *csr = cp_certs_sign_request_leaf(
+      o->shared->certs, v2g ? CP_LEAF_V2G : CP_LEAF_CHARGING_STATION,
+      config_get(o->st->cfg, "station.id"), key201_str(o, "CpoName"), err, sizeof err);
+  if (!csr) {
+    log_error(MOD, "SignCertificate not sent: %s", err);
+    return -1;
+  }
+  json_t *p = json_pack("{s:s, s:s}", "csr", csr, "certificateType",
+                        v2g ? "V2GCertificate" : "ChargingStationCertificate");
+  free(csr);
+  o->csr_awaiting = true;
+  o->csr_v2g = v2g;
+  o->csr_attempt++;
+  station_event(o->st, 0, "ocpp_certificate", "SignCertificate %s (%s, attempt %d)",
+                v2g ? "V2GCertificate" : "ChargingStationCertificate", why, o->csr_attempt);
+  if (!ocpp_link_connected(o->link) ||
+      ocpp_link_call(o->link, "SignCertificate", p, sign_answer, o) != 0) {
+    o->csr_awaiting = false;
+    return -1;
+  }
+  return 0;
+}
+
+/* A03: the client certificate (the store's or the installer's) ends within
+ * a month: a new one is asked for, once a day at most. */
+static void renewal_check(ocpp201_station *o) {
+  borne_ms end =
+      cp_certs_client_not_after(o->shared->certs, config_get(o->st->cfg, "ocpp.cert_file"));
+  borne_ms now = now201(o);
+  if (!end || key201_int(o, "security_profile") < 3 || !key201_str(o, "CpoName")[0]) {
+    arm_cert_timer(o, now + RENEW_CHECK_MS);
+    return;
+  }
+  if (now + RENEW_BEFORE_MS < end) {
+    borne_ms due = end - RENEW_BEFORE_MS;
+    arm_cert_timer(o, due < now + RENEW_CHECK_MS ? due : now + RENEW_CHECK_MS);
+    return;
+  }
+  if (!online201(o)) return; /* looked at again at the next accepted boot */
+  o->csr_attempt = 0;        /* a new round of CertSigningRepeatTimes */
+  v201_send_sign_certificate(o, false, "the certificate ends within a month");
+}
+
+static void cert_timer_cb(uv_timer_t *t) {
+  ocpp201_station *o = t->data;
+  if (o->closing) return;
+  if (o->csr_awaiting) {
+    /* no CertificateSigned came in time */
+    o->csr_awaiting = false;
+    if (o->csr_attempt <= key201_int(o, "CertSigningRepeatTimes") && online201(o)) {
+      v201_send_sign_certificate(o, o->csr_v2g, "no CertificateSigned in time");
+      return;
+    }
+    log_warn(MOD, "no CertificateSigned after %d SignCertificate requests", o->csr_attempt);
+    o->csr_attempt = 0;
+    arm_cert_timer(o, now201(o) + RENEW_CHECK_MS); /* the renewal is tried again tomorrow */
+    return;
+  }
+  renewal_check(o);
+}
+
+static void arm_cert_timer(ocpp201_station *o, borne_ms at) {
+  if (o->closing) return;
+  uint64_t delay = clock_real_delay_ms(&o->st->clock, at);
+  uv_timer_start(&o->cert_timer, cert_timer_cb, delay, 0);
+}
+
+void v201_security_registered(ocpp201_station *o) {
+  if (!o->csr_awaiting) renewal_check(o);
+}
+
+static void h_certificate_signed(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  ocpp201_CertificateSignedRequest *q = calloc(1, sizeof *q);
+  ocpp_error e;
+  if (!q) {
+    r->error_code = ocpp_dialect_code(&ocpp201_dialect, OCPP_ERR_INTERNAL);
+    snprintf(r->error_text, sizeof r->error_text, "out of memory");
+    return;
+  }
+  if (!v201_decoded(ocpp201_CertificateSignedRequest_decode(req, q, &e), &e, r)) {
+    free(q);
+    return;
+  }
+  bool v2g = q->has_certificateType &&
+             q->certificateType == ocpp201_CertificateSignedRequest_certificateType_V2GCertificate;
+  bool changed = false;
+  char why[200];
+  cp_cert_signed_result res =
+      cp_certs_signed_leaf(o->shared->certs, v2g ? CP_LEAF_V2G : CP_LEAF_CHARGING_STATION,
+                           q->certificateChain, now201(o), &changed, why, sizeof why);
+  ocpp201_CertificateSignedRequest_free(q);
+  free(q);
+  if (!changed) {
+    r->result = json_pack("{s:s, s:{s:s, s:s}}", "status", "Rejected", "statusInfo", "reasonCode",
+                          "InvalidCertificate", "additionalInfo", why);
+    station_event(o->st, 0, "security", "InvalidChargingStationCertificate: %s", why);
+    return;
+  }
+  (void)res;
+  /* the request was answered: no retry */
+  o->csr_awaiting = false;
+  o->csr_attempt = 0;
+  arm_cert_timer(o, now201(o) + RENEW_CHECK_MS);
+  v201_reply_status(r, "Accepted");
+  station_event(o->st, 0, "ocpp_certificate", "%s installed",
+                v2g ? "V2G certificate" : "client certificate");
+  if (v2g) return; /* for a 15118 stack: the link does not use it */
+  /* profile 3 authenticates with it: reconnect once the answer is out */
+  if (key201_int(o, "security_profile") == 3) o->cert_reconnect = true;
+}
+
+/* ---------- the link ---------- */
+
+/* The link's certificates changed: used from the next connection. */
+static void certs_apply(ocpp201_station *o, const char *why) {
+  ocpp_transport_config tc;
+  ocpp_core_transport_config(o->shared, &tc);
+  o->loaded_at = config_generation(o->st->cfg);
+  station_event(o->st, 0, "ocpp_reconfigured", "%s: reconnecting to %s", why, o->url);
+  ocpp_link_reconfigure(o->link, &tc);
+}
+
+static void reconnect_cb(uv_timer_t *t) {
+  ocpp201_station *o = t->data;
+  o->trust_changed = false;
+  if (!o->closing) certs_apply(o, "new client certificate");
+}
+
+void v201_security_replied(ocpp201_station *o, const char *action) {
+  if (o->cert_reconnect && !strcmp(action, "CertificateSigned")) {
+    /* the transport writes the answer before it hangs up; from the next loop turn */
+    o->cert_reconnect = false;
+    uv_timer_start(&o->reconnect_timer, reconnect_cb, 0, 0);
+  }
+}
+
+void v201_security_connected(ocpp201_station *o) {
+  o->cert_refusal_reported = false;                /* a later refusal is a new event */
+  char *chain = ocpp_link_peer_chain_pem(o->link); /* the root it needs cannot be deleted */
+  cp_certs_set_server_chain(o->shared->certs, chain);
+  free(chain);
+}
+
+void v201_security_disconnected(ocpp201_station *o) {
+  cp_certs_set_server_chain(o->shared->certs, NULL);
+  if (o->trust_changed && key201_int(o, "security_profile") >= 2) {
+    o->trust_changed = false;
+    certs_apply(o, "new CSMSRootCertificates");
+  }
+}
+
+/* A04 InvalidCsmsCertificate: once per run of refused attempts (reset by a
+ * connection), queued and delivered once a trusted connection is up. */
+void v201_server_certificate_refused(void *ctx, const char *why) {
+  ocpp201_station *o = ctx;
+  if (o->closing || o->cert_refusal_reported) return;
+  o->cert_refusal_reported = true;
+  station_event(o->st, 0, "security", "InvalidCsmsCertificate: %s", why);
+}
+
+static const v201_handler handlers[] = {
+    {"InstallCertificate", h_install_certificate},
+    {"DeleteCertificate", h_delete_certificate},
+    {"GetInstalledCertificateIds", h_get_installed_certificate_ids},
+    {"CertificateSigned", h_certificate_signed},
+    {"Get15118EVCertificate", h_get_15118_ev_certificate},
+    {"GetCertificateStatus", h_get_certificate_status},
+};
+const v201_family v201_security_calls = {handlers, sizeof handlers / sizeof handlers[0]};

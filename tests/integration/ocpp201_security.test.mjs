@@ -1,0 +1,298 @@
+// OCPP 2.0.1 block A (Security) and the certificate use cases of block M
+// (issue 16) against a strict CSMS: npm ocpp-rpc in strict mode validates
+// every frame both ways with its 2.0.1 schemas; BORNE_OCPP_PEER=ocpp-ws-io
+// runs the same scenarios against npm ocpp-ws-io in strict mode
+// (ocpp201_security_ws_io.test.mjs). InstallCertificate / GetInstalledCertificateIds
+// (certificateHashDataChain, filtered by type, hashes checked against
+// `openssl ocsp`'s CertID) / DeleteCertificate over the one certificate store
+// 1.6 uses; SecurityCtrlr.CertificateEntries counting them; TriggerMessage
+// SignChargingStationCertificate -> SignCertificate with a CSR the test signs
+// with its CA -> CertificateSigned -> under security profile 3 the station
+// reconnects over TLS with the new certificate; a certificate for another key
+// refused with the security event InvalidChargingStationCertificate; the
+// SignCertificate sent again when no CertificateSigned follows
+// (CertSigningWaitMinimum, CertSigningRepeatTimes); InvalidCsmsCertificate
+// after a TLS connection refused the CSMS's certificate; Get15118EVCertificate
+// and GetCertificateStatus answered Failed (no ISO 15118 stack). Certificates
+// are made with the openssl CLI at test time.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBorned } from './lib/borne.mjs';
+import { Csms } from './lib/csms.mjs';
+import { CsmsWsIo } from './lib/csms_ws_io.mjs';
+
+const Peer = process.env.BORNE_OCPP_PEER === 'ocpp-ws-io' ? CsmsWsIo : Csms;
+const HANDLERS = { SignCertificate: () => ({ status: 'Accepted' }), NotifyReport: () => ({}) };
+const V201 = { 'ocpp.version': '2.0.1', 'ocpp.MinimumStatusDuration': '0', 'ocpp.reconnect_max_s': '2' };
+
+let pki;
+
+function makePki() {
+  const dir = mkdtempSync(join(tmpdir(), 'borne-201-certs-'));
+  const ossl = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  ossl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-set_serial', '0x0abc', '-subj', '/CN=borne 2.0.1 test CA');
+  ossl('req', '-x509', ...ec, '-keyout', 'v2g.key', '-out', 'v2g.pem', '-days', '2', '-set_serial', '77', '-subj', '/CN=borne V2G root');
+  ossl('req', '-x509', ...ec, '-keyout', 'other.key', '-out', 'other.pem', '-days', '2', '-subj', '/CN=an unrelated CA');
+  writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  ossl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
+  ossl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', '100', '-out', 'server.pem', '-days', '2', '-extfile', 'server.ext');
+  ossl('req', ...ec, '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/CN=cp-201-sec/O=borne tests');
+  ossl('x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', '101', '-out', 'client.pem', '-days', '2');
+  const read = (f) => readFileSync(join(dir, f), 'utf8');
+  const sign = (csr, serial, ca = 'ca') => {
+    writeFileSync(join(dir, `cs-${serial}.csr`), csr);
+    ossl('x509', '-req', '-in', `cs-${serial}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-set_serial', String(serial), '-out', `cs-${serial}.pem`, '-days', '2');
+    return read(`cs-${serial}.pem`);
+  };
+  const csrSubject = (csr) => {
+    writeFileSync(join(dir, 'check.csr'), csr);
+    return execFileSync('openssl', ['req', '-in', 'check.csr', '-noout', '-verify', '-subject', '-nameopt', 'RFC2253'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+  };
+  /* certificateHashData of a self-signed certificate from openssl's OCSP CertID */
+  const certId = (file, alg = 'sha256') => {
+    const text = ossl('ocsp', '-issuer', join(dir, file), `-${alg}`, '-cert', join(dir, file), '-no_nonce', '-req_text');
+    const field = (name) => text.match(new RegExp(`${name}: ([0-9A-F\\\\\\n]+)`))[1].replace(/[\\\n]/g, '');
+    return {
+      hashAlgorithm: alg.toUpperCase(),
+      issuerNameHash: field('Issuer Name Hash').toLowerCase(),
+      issuerKeyHash: field('Issuer Key Hash').toLowerCase(),
+      serialNumber: field('Serial Number').replace(/^0+(?=.)/, '').toLowerCase(),
+    };
+  };
+  return { dir, path: (f) => join(dir, f), read, sign, csrSubject, certId };
+}
+
+before(() => { pki = makePki(); });
+after(() => rmSync(pki.dir, { recursive: true, force: true }));
+
+const entries = async (csms) => {
+  const r = await csms.call('GetVariables', { getVariableData: [{ component: { name: 'SecurityCtrlr' }, variable: { name: 'CertificateEntries' } }] });
+  return Number(r.getVariableResult[0].attributeValue);
+};
+
+test('M05/M03/M04: install CSMS and V2G roots, list them by type with their hashes, delete them (A: CertificateEntries)', async () => {
+  const csms = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS }).listen();
+  const st = await startBorned({ connectors: 1, auth: 'free', args: ['--csms', csms.url], set: { 'station.id': 'cp-201-sec-1', ...V201, 'ocpp.CpoName': 'Borne Test CPO' } });
+  try {
+    await csms.waitCall('BootNotification');
+    assert.deepEqual(await csms.call('GetInstalledCertificateIds', {}), { status: 'NotFound' });
+    assert.equal(await entries(csms), 0);
+    const bad = await csms.call('InstallCertificate', { certificateType: 'CSMSRootCertificate', certificate: pki.read('server.pem') });
+    assert.equal(bad.status, 'Rejected'); // a leaf, not a root
+    assert.equal(bad.statusInfo.reasonCode, 'InvalidCertificate');
+    assert.deepEqual(await csms.call('InstallCertificate', { certificateType: 'CSMSRootCertificate', certificate: pki.read('ca.pem') }), { status: 'Accepted' });
+    assert.deepEqual(await csms.call('InstallCertificate', { certificateType: 'V2GRootCertificate', certificate: pki.read('v2g.pem') }), { status: 'Accepted' });
+    assert.equal(await entries(csms), 2);
+
+    const all = await csms.call('GetInstalledCertificateIds', {});
+    assert.equal(all.status, 'Accepted');
+    assert.deepEqual(all.certificateHashDataChain, [
+      { certificateType: 'V2GRootCertificate', certificateHashData: pki.certId('v2g.pem') },
+      { certificateType: 'CSMSRootCertificate', certificateHashData: pki.certId('ca.pem') },
+    ]);
+    const only = await csms.call('GetInstalledCertificateIds', { certificateType: ['CSMSRootCertificate', 'MORootCertificate'] });
+    assert.deepEqual(only.certificateHashDataChain, [{ certificateType: 'CSMSRootCertificate', certificateHashData: pki.certId('ca.pem') }]);
+    assert.deepEqual(await csms.call('GetInstalledCertificateIds', { certificateType: ['ManufacturerRootCertificate'] }), { status: 'NotFound' });
+
+    // A02 for the V2G certificate: a CSR, signed under the V2G root, kept for a 15118 stack
+    let from = csms.calls.length;
+    assert.deepEqual(await csms.call('TriggerMessage', { requestedMessage: 'SignV2GCertificate' }), { status: 'Accepted' });
+    const req = await csms.waitCall('SignCertificate', { from });
+    assert.equal(req.params.certificateType, 'V2GCertificate');
+    assert.match(pki.csrSubject(req.params.csr), /CN=cp-201-sec-1/);
+    from = csms.calls.length;
+    const wrong = await csms.call('CertificateSigned', { certificateChain: pki.sign(req.params.csr, 401, 'ca'), certificateType: 'V2GCertificate' });
+    assert.equal(wrong.status, 'Rejected'); // not under the installed V2G root
+    const refused = await csms.waitCall('SecurityEventNotification', { from, match: (p) => p.type === 'InvalidChargingStationCertificate' });
+    assert.match(refused.params.techInfo, /V2GRootCertificate/);
+    assert.deepEqual(await csms.call('CertificateSigned', { certificateChain: pki.sign(req.params.csr, 402, 'v2g'), certificateType: 'V2GCertificate' }), { status: 'Accepted' });
+    const v2gChain = await csms.call('GetInstalledCertificateIds', { certificateType: ['V2GCertificateChain'] });
+    assert.deepEqual(v2gChain.certificateHashDataChain, [
+      { certificateType: 'V2GCertificateChain', certificateHashData: { ...pki.certId('v2g.pem'), serialNumber: (402).toString(16) } },
+    ]);
+    assert.equal(await entries(csms), 3); // two roots and the V2G certificate
+    assert.equal(csms.callsOf('BootNotification').length, 1); // the link does not use it
+
+    // the algorithm the CSMS picks
+    assert.deepEqual(await csms.call('DeleteCertificate', { certificateHashData: pki.certId('v2g.pem', 'sha512') }), { status: 'Accepted' });
+    assert.deepEqual(await csms.call('DeleteCertificate', { certificateHashData: pki.certId('v2g.pem') }), { status: 'NotFound' });
+    assert.deepEqual(await csms.call('GetInstalledCertificateIds', { certificateType: ['V2GRootCertificate'] }), { status: 'NotFound' });
+    assert.equal(await entries(csms), 2);
+
+    // block M: no ISO 15118 stack, the hook's default answer
+    const evc = await csms.call('Get15118EVCertificate', { iso15118SchemaVersion: 'urn:iso:15118:2:2013:MsgDef', action: 'Install', exiRequest: 'AAAA' });
+    assert.equal(evc.status, 'Failed');
+    assert.equal(evc.statusInfo.reasonCode, 'NotSupported');
+    const ocsp = await csms.call('GetCertificateStatus', { ocspRequestData: { ...pki.certId('ca.pem'), responderURL: 'http://127.0.0.1:1/ocsp' } });
+    assert.equal(ocsp.status, 'Failed');
+    assert.equal(ocsp.statusInfo.reasonCode, 'NotSupported');
+    csms.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close();
+  }
+});
+
+test('A02: SignCertificate -> CertificateSigned; a wrong chain refused with InvalidChargingStationCertificate; profile 3 reconnects over TLS with the new certificate', async () => {
+  const peers = [];
+  const csms = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS })
+    .listenTls({ key: pki.read('server.key'), cert: pki.read('server.pem'), ca: pki.read('ca.pem'), requestCert: true });
+  csms.https.on('secureConnection', (s) => peers.push(s.getPeerCertificate()));
+  const st = await startBorned({
+    connectors: 1, auth: 'free', args: ['--csms', csms.url],
+    set: {
+      'station.id': 'cp-201-sec', ...V201, 'ocpp.security_profile': '3',
+      'ocpp.ca_file': pki.path('ca.pem'), 'ocpp.cert_file': pki.path('client.pem'), 'ocpp.key_file': pki.path('client.key'),
+    },
+  });
+  try {
+    await csms.waitCall('BootNotification');
+    assert.equal(peers.at(-1).serialNumber.replace(/^0+/, ''), '65'); // 101: the installer's certificate
+    const trigger = { requestedMessage: 'SignChargingStationCertificate' };
+    // no OrganizationName yet: nothing to put in the request's O
+    assert.deepEqual(await csms.call('TriggerMessage', trigger), { status: 'Rejected' });
+    const set = await csms.call('SetVariables', { setVariableData: [{ component: { name: 'SecurityCtrlr' }, variable: { name: 'OrganizationName' }, attributeValue: 'Borne Test CPO' }] });
+    assert.equal(set.setVariableResult[0].attributeStatus, 'Accepted');
+
+    // the root that verified this connection is in use
+    assert.deepEqual(await csms.call('InstallCertificate', { certificateType: 'CSMSRootCertificate', certificate: pki.read('ca.pem') }), { status: 'Accepted' });
+    assert.deepEqual(await csms.call('DeleteCertificate', { certificateHashData: pki.certId('ca.pem') }), { status: 'Failed' });
+
+    let from = csms.calls.length;
+    assert.deepEqual(await csms.call('TriggerMessage', trigger), { status: 'Accepted' });
+    const req = await csms.waitCall('SignCertificate', { from });
+    assert.equal(req.params.certificateType, 'ChargingStationCertificate');
+    assert.match(req.params.csr, /^-----BEGIN CERTIFICATE REQUEST-----/);
+    assert.match(pki.csrSubject(req.params.csr), /subject=CN=cp-201-sec,O=Borne Test CPO|subject=O=Borne Test CPO,CN=cp-201-sec/);
+
+    // a certificate for another key: refused, and the CSMS hears why
+    const wrong = await csms.call('CertificateSigned', { certificateChain: pki.read('client.pem'), certificateType: 'ChargingStationCertificate' });
+    assert.equal(wrong.status, 'Rejected');
+    const ev = await csms.waitCall('SecurityEventNotification', { from, match: (p) => p.type === 'InvalidChargingStationCertificate' });
+    assert.match(ev.params.techInfo, /key/);
+
+    from = csms.calls.length;
+    const after = await st.lastEventId();
+    const cert = pki.sign(req.params.csr, 300);
+    assert.deepEqual(await csms.call('CertificateSigned', { certificateChain: cert, certificateType: 'ChargingStationCertificate' }), { status: 'Accepted' });
+    await st.waitEvent('ocpp_reconfigured', { after, match: (e) => /client certificate/.test(e.detail ?? JSON.stringify(e)) });
+    const boot = await csms.waitCall('BootNotification', { from });
+    assert.equal(boot.identity, 'cp-201-sec');
+    assert.equal(peers.at(-1).serialNumber.replace(/^0+/, ''), '12C'); // 300: the new certificate
+    // the CA and the station's own certificate
+    assert.equal(await entries(csms), 2);
+    csms.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close();
+  }
+});
+
+test('A02: no CertificateSigned after an accepted SignCertificate: asked again after CertSigningWaitMinimum', async () => {
+  const csms = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS }).listen();
+  const st = await startBorned({
+    connectors: 1, auth: 'free', args: ['--csms', csms.url],
+    set: { 'station.id': 'cp-201-sec-2', ...V201, 'ocpp.CpoName': 'Borne Test CPO' },
+  });
+  try {
+    await csms.waitCall('BootNotification');
+    const r = await csms.call('SetVariables', { setVariableData: [
+      { component: { name: 'SecurityCtrlr' }, variable: { name: 'CertSigningWaitMinimum' }, attributeValue: '1' },
+      { component: { name: 'SecurityCtrlr' }, variable: { name: 'CertSigningRepeatTimes' }, attributeValue: '1' },
+    ] });
+    assert.deepEqual(r.setVariableResult.map((x) => x.attributeStatus), ['Accepted', 'Accepted']);
+    const from = csms.calls.length;
+    assert.deepEqual(await csms.call('TriggerMessage', { requestedMessage: 'SignChargingStationCertificate' }), { status: 'Accepted' });
+    const first = await csms.waitCall('SignCertificate', { from });
+    const again = await csms.waitCall('SignCertificate', { from: csms.calls.indexOf(first) + 1 });
+    assert.ok(again.at - first.at >= 900, `asked again after ${again.at - first.at} ms`);
+    assert.notEqual(again.params.csr, first.params.csr); // a new key pair each time
+    csms.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close();
+  }
+});
+
+test('A04: a TLS connection refusing the CSMS certificate raises InvalidCsmsCertificate, delivered once trusted', async () => {
+  const csms = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS })
+    .listenTls({ key: pki.read('server.key'), cert: pki.read('server.pem') });
+  const st = await startBorned({
+    connectors: 1, auth: 'free', args: ['--csms', csms.url],
+    set: { 'station.id': 'cp-201-sec-3', ...V201, 'ocpp.security_profile': '2', 'ocpp.AuthorizationKey': '0123456789abcdef', 'ocpp.ca_file': pki.path('other.pem') },
+  });
+  try {
+    await st.waitEvent('security', { match: (e) => /InvalidCsmsCertificate/.test(e.detail ?? JSON.stringify(e)) });
+    assert.equal(csms.calls.length, 0);
+    assert.equal(st.ctl('set', `ocpp.ca_file=${pki.path('ca.pem')}`).code, 0);
+    const ev = await csms.waitCall('SecurityEventNotification', { match: (p) => p.type === 'InvalidCsmsCertificate' });
+    assert.match(ev.params.techInfo, /TLS/);
+    csms.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close();
+  }
+});
+
+test('A04: the clock set from the CSMS by more than TimeAdjustmentReportingThreshold is SettingSystemTime', async () => {
+  const csms = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS, clockOffsetMs: 3600 * 1000 }).listen();
+  const st = await startBorned({ connectors: 1, auth: 'free', args: ['--csms', csms.url], set: { 'station.id': 'cp-201-sec-4', ...V201 } });
+  try {
+    const ev = await csms.waitCall('SecurityEventNotification', { match: (p) => p.type === 'SettingSystemTime' });
+    assert.match(ev.params.techInfo, /clock moved by 3[56]\d\d s/);
+    const r = await csms.call('GetVariables', { getVariableData: [{ component: { name: 'ClockCtrlr' }, variable: { name: 'TimeAdjustmentReportingThreshold' } }] });
+    assert.equal(r.getVariableResult[0].attributeValue, '20');
+    csms.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close();
+  }
+});
+
+test('A03: a client certificate ending within a month: the station asks for a new one by itself', async () => {
+  const csms = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS })
+    .listenTls({ key: pki.read('server.key'), cert: pki.read('server.pem'), ca: pki.read('ca.pem'), requestCert: true });
+  const st = await startBorned({
+    connectors: 1, auth: 'free', args: ['--csms', csms.url],
+    set: {
+      'station.id': 'cp-201-sec-5', ...V201, 'ocpp.security_profile': '3', 'ocpp.CpoName': 'Borne Test CPO',
+      // the installer's certificate is valid for 2 days
+      'ocpp.ca_file': pki.path('ca.pem'), 'ocpp.cert_file': pki.path('client.pem'), 'ocpp.key_file': pki.path('client.key'),
+    },
+  });
+  try {
+    const boot = await csms.waitCall('BootNotification');
+    const req = await csms.waitCall('SignCertificate');
+    assert.ok(csms.calls.indexOf(req) > csms.calls.indexOf(boot));
+    assert.equal(req.params.certificateType, 'ChargingStationCertificate');
+    assert.match(pki.csrSubject(req.params.csr), /CN=cp-201-sec-5/);
+    csms.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close();
+  }
+});
+
+test('one store: a root installed over 2.0.1 is listed and deleted over 1.6 by the same station', async () => {
+  const csms201 = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS }).listen();
+  const port = csms201.port;
+  const st = await startBorned({ connectors: 1, auth: 'free', args: ['--csms', csms201.url], set: { 'station.id': 'cp-201-sec-6', ...V201, 'ocpp.version': '2.0.1,1.6' } });
+  let csms16;
+  try {
+    await csms201.waitCall('BootNotification');
+    assert.deepEqual(await csms201.call('InstallCertificate', { certificateType: 'CSMSRootCertificate', certificate: pki.read('ca.pem') }), { status: 'Accepted' });
+    csms201.assertNoViolations();
+    await csms201.close();
+    await st.waitFor((s) => s.station.ocpp.state !== 'connected', { what: 'offline' });
+    /* the same address now answers 1.6 only */
+    csms16 = await new Peer({ protocol: 'ocpp1.6' }).listen(port);
+    await csms16.waitCall('BootNotification', { timeoutMs: 30000 });
+    const cs = 'CentralSystemRootCertificate';
+    const ids = await csms16.call('GetInstalledCertificateIds', { certificateType: cs });
+    assert.deepEqual(ids, { status: 'Accepted', certificateHashData: [pki.certId('ca.pem')] });
+    assert.deepEqual(await csms16.call('DeleteCertificate', { certificateHashData: pki.certId('ca.pem') }), { status: 'Accepted' });
+    assert.deepEqual(await csms16.call('GetInstalledCertificateIds', { certificateType: cs }), { status: 'NotFound' });
+    csms16.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms16?.close();
+  }
+});

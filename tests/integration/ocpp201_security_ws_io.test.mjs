@@ -1,0 +1,8 @@
+// The block A / M scenarios of ocpp201_security.test.mjs (certificates
+// installed, listed and deleted, SignCertificate -> CertificateSigned -> a
+// TLS reconnection with the new certificate, retries, InvalidCsmsCertificate)
+// against the second, independent strict CSMS: npm ocpp-ws-io in strict mode
+// (lib/csms_ws_io.mjs), which validates every 2.0.1 frame both ways with its
+// own schemas.
+process.env.BORNE_OCPP_PEER = 'ocpp-ws-io';
+await import('./ocpp201_security.test.mjs');
