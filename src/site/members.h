@@ -43,6 +43,12 @@ typedef struct {
   int connectors;
   double failsafe_a;
   char station_id[49];
+  /* map version 2 (0 from an older member): where its API is, which copy of
+   * the installation's directory it holds (docs/site.md) */
+  int http_port;
+  bool https;
+  uint32_t dir_version;
+  uint8_t dir_digest[16];
   site_conn_read conn[SITE_MAX_CONN];
 } site_read;
 
