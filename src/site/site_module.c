@@ -27,6 +27,7 @@
 #include "modbus_server/modbus_server_module.h"
 #include "modbus_server/regmap.h"
 #include "site/dirsync.h"
+#include "site/history.h"
 #include "site/members.h"
 #include "station/station.h"
 #include "util/errbuf.h"
@@ -77,7 +78,8 @@ typedef struct {
   uint64_t job_started;
   double last_cycle_ms;
   long cycles;
-  site_dirsync *dir; /* the users and badges copied from the leader */
+  site_dirsync *dir;  /* the users and badges copied from the leader */
+  site_history *hist; /* the leader's: the members' sessions */
 } site;
 
 /* ---------- pool thread ---------- */
@@ -209,6 +211,7 @@ static void after_work_cb(uv_work_t *w, int status) {
   }
   energy_remote_round_soon(st);
   site_dirsync_cycle(s->dir, s->m, s->n);
+  site_history_cycle(s->hist, s->m, s->n);
   if (s->again) { /* after the round (timers due together run in start order) */
     s->again = false;
     request_cycle(s);
@@ -345,6 +348,7 @@ static void site_closing(void *ctx) {
   if (s->closed) return;
   s->closed = true;
   site_dirsync_close(s->dir);
+  site_history_close(s->hist);
   if (s->timer_on) {
     uv_timer_stop(&s->timer);
     uv_close((uv_handle_t *)&s->timer, on_closed);
@@ -362,6 +366,7 @@ static void site_free(void *ctx) {
     modbus_free(s->link[i].mb);
   }
   site_dirsync_free(s->dir);
+  site_history_free(s->hist);
   free(s->m);
   free(s->link);
   free(s->job);
@@ -427,6 +432,8 @@ int site_attach(station *st, char *err, size_t errlen) {
   http_add_route(st->http, &(http_route){"GET", "/api/v1/site", get_site, s});
   s->dir = site_dirsync_new(st, s->role == ROLE_LEADER, s->role == ROLE_FOLLOWER, err, errlen);
   if (!s->dir) return -1;
+  s->hist = site_history_new(st, s->role == ROLE_LEADER, s->role == ROLE_FOLLOWER, err, errlen);
+  if (!s->hist) return -1;
   if (s->role == ROLE_LEADER) return leader_start(s, err, errlen);
   if (s->role == ROLE_FOLLOWER)
     log_info(MOD, "installation follower: the leader's setpoints apply");
