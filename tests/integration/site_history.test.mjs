@@ -6,10 +6,14 @@
 // own; after a leader restart they are still there once each, and a session
 // that ended while the leader was down is collected when it is back. A
 // request for a member's sessions not signed with the secret is refused.
+// In a browser (chromium) the leader's history page lists them with a
+// station column; a follower's users page says who manages its badges.
 // No sleeps: every step waits on events.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBorned } from './lib/borne.mjs';
+import { launch, newPage, login, open, checkPage } from './lib/browser.mjs';
+import { setupPins } from './lib/web.mjs';
 
 const SECRET = 'installation-secret-0123456789';
 
@@ -127,4 +131,34 @@ test('a request for a member\'s sessions not signed with the secret is refused',
   assert.equal(r.status, 403);
   assert.match(r.body.error, /signature does not match/);
   assert.equal((await leader.api('GET', '/api/v1/site/sessions', undefined, { token: null })).status, 401);
+});
+
+test('the leader\'s history page shows the installation with a station column', async () => {
+  const browser = await launch();
+  try {
+    const pins = await setupPins(leader);
+    const page = await newPage(browser, leader, { viewport: { width: 1280, height: 900 } });
+    await login(page, 'owner', pins.owner);
+    await open(page, 'history');
+    await page.waitForSelector('[data-test=whole-site]:checked');
+    await page.waitForSelector('table[data-test=sessions] td[data-test=station]');
+    const stations = await page.$$eval('td[data-test=station]', (tds) => tds.map((td) => td.textContent));
+    assert.equal(stations.filter((x) => x === 'follower-1').length, 2);
+    assert.equal(stations.filter((x) => x === 'follower-2').length, 2);
+    assert.equal(stations.filter((x) => x === 'leader').length, 1);
+    assert.deepEqual(page.errors, []);
+    await checkPage(page, 'history-installation-leader', { shot: false });
+
+    const f = followers[0];
+    const fpins = await setupPins(f);
+    const fpage = await newPage(browser, f);
+    await login(fpage, 'owner', fpins.owner);
+    await open(fpage, 'users');
+    await fpage.waitForSelector('[data-test=managed-by]');
+    /* the leader's (empty) copy applied: its, read-only */
+    const note = await fpage.textContent('[data-test=managed-by]');
+    assert.match(note, /managed by the leader 127\.0\.0\.1/);
+    assert.equal(await fpage.isVisible('form[data-test=add-badge]'), false);
+    assert.deepEqual(fpage.errors, []);
+  } finally { await browser.close(); }
 });
