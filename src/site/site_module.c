@@ -290,6 +290,7 @@ static json_t *member_json(const site *s, const site_member *m, borne_ms now) {
   json_object_set_new(o, "address", json_string(m->address));
   json_object_set_new(o, "station_id", m->ever_up ? json_string(m->last.station_id) : json_null());
   json_object_set_new(o, "link", json_string(up ? "up" : "down"));
+  json_object_set_new(o, "priority", json_integer(m->priority));
   json_object_set_new(o, "writable", m->ever_up ? json_boolean(!m->refused) : json_null());
   json_object_set_new(o, "last_seen", m->ever_up ? json_time(m->last_ok) : json_null());
   json_t *cs = json_array();
@@ -391,6 +392,9 @@ static int leader_start(site *s, char *err, size_t errlen) {
   if (s->n < 0) return errbuf_fail(err, errlen, "site.members: %s", why);
   if (s->n == 0)
     return errbuf_fail(err, errlen, "site.role = leader: site.members lists no member");
+  if (site_member_priorities_parse(config_get(cfg, "site.member_priorities"), s->m, s->n, why,
+                                   sizeof why) != 0)
+    return errbuf_fail(err, errlen, "site.member_priorities: %s", why);
   s->default_failsafe_a = config_get_number(cfg, "modbus_server.failsafe_a");
   for (int i = 0; i < s->n; i++) {
     char port[16];

@@ -11,7 +11,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { startBorned } from './lib/borne.mjs';
+import { rmSync } from 'node:fs';
+import { startBorned, runBornedExpectingFailure, tempDataDir } from './lib/borne.mjs';
 
 const SECRET = 'installation-secret-0123456789';
 
@@ -41,6 +42,7 @@ const leader = await startBorned({
     'site.secret': SECRET,
     'site.members': followers.map((f) => `127.0.0.1:${f.mbPort}`).join(','),
     'site.limit_a': 63,
+    'site.member_priorities': `127.0.0.1:${followers[1].mbPort}=5`,
   },
 });
 let leaderAlive = true;
@@ -115,6 +117,18 @@ test('a badge added on the leader works on a follower; a blocked one is refused 
   assert.equal(leader.ctl('badges', 'enable', 'BB22').code, 0);
   await waitBadges(f2, [['AA11', 'Alice', true], ['BB22', 'Bob', true]]);
   assert.equal((await tapOutcome(f2, 'BB22')).kind, 'auth_accepted');
+});
+
+test('site.member_priorities: each member\'s priority on the leader; an unknown member refused', async () => {
+  const members = (await leader.ok('GET', '/api/v1/site')).members;
+  assert.deepEqual(members.map((m) => m.priority), [0, 5]);
+  const dir = tempDataDir();
+  const r = runBornedExpectingFailure(['--sim', '--data-dir', dir, '--http', '127.0.0.1:0',
+    '--set', 'site.role=leader', '--set', 'site.limit_a=63', '--set', 'site.members=127.0.0.1:1502',
+    '--set', 'site.member_priorities=127.0.0.1:1503=2']);
+  rmSync(dir, { recursive: true, force: true });
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /site\.member_priorities: `127\.0\.0\.1:1503` is not in site\.members/);
 });
 
 test('on a follower the users and badges are read-only, managed by the leader', async () => {
