@@ -328,7 +328,7 @@ static int by_start_desc(const void *a, const void *b) {
 static void csv_cell(char **buf, size_t *len, size_t *cap, const char *v, bool last) {
   char cell[256];
   size_t k = 0;
-  bool quote = strpbrk(v, ",\"\r\n") != NULL || strchr("=+-@", v[0]) != NULL;
+  bool quote = strpbrk(v, ",\"\r\n") != NULL || (v[0] && strchr("=+-@", v[0]) != NULL);
   if (quote) cell[k++] = '"';
   if (v[0] && strchr("=+-@", v[0])) cell[k++] = '\'';
   for (const char *p = v; *p && k + 4 < sizeof cell; p++) {

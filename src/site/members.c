@@ -223,9 +223,12 @@ int site_member_priorities_parse(const char *text, site_member *members, int n, 
       return -1;
     }
     site_member one;
-    char w[120];
+    char w[120] = "";
     if (site_members_parse(item, &one, 1, w, sizeof w) != 1) {
-      snprintf(why, len, "%s", w);
+      if (w[0])
+        snprintf(why, len, "%s", w);
+      else /* no host before the = */
+        snprintf(why, len, "`%s=%s`: HOST[:PORT]=PRIORITY", item, eq + 1);
       return -1;
     }
     char key[80];

@@ -104,6 +104,8 @@ test('sessions on two followers appear once each in the leader\'s history', asyn
   assert.equal(lines[0], 'station_id,member,id,connector,badge,user,start,stop,energy_wh,stop_reason');
   assert.equal(lines.length, 4);
   assert.ok(lines.some((l) => l.startsWith('follower-1,127.0.0.1:')));
+  /* free charging: no badge, no user — empty cells, not quoted */
+  assert.ok(lines.slice(1).every((l) => /,1,,,/.test(l) && !l.includes('""')), csv.body);
 });
 
 test('after a leader restart: still once each, and what ended meanwhile is collected', async () => {

@@ -315,6 +315,8 @@ static void member_priorities_parse(void **state) {
   assert_non_null(strstr(why, "0..9"));
   assert_int_equal(site_member_priorities_parse("10.0.0.12=", NULL, 0, why, sizeof why), -1);
   assert_int_equal(site_member_priorities_parse("a b=1", NULL, 0, why, sizeof why), -1);
+  assert_int_equal(site_member_priorities_parse("   =1 ", NULL, 0, why, sizeof why), -1);
+  assert_non_null(strstr(why, "HOST[:PORT]=PRIORITY")); /* no host: found by the fuzzer */
   assert_int_equal(
       site_member_priorities_parse("10.0.0.12=1,10.0.0.12:502=2", NULL, 0, why, sizeof why), -1);
   assert_non_null(strstr(why, "twice"));
