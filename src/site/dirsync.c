@@ -27,7 +27,10 @@
 #include "util/log.h"
 
 #define MOD "site"
-#define DIRSYNC_RETRY_MS 10000
+#define DIRSYNC_RETRY_MS 10000 /* after a failed push, doubled at each further one */
+#define DIRSYNC_RETRY_MAX_MS                                                                       \
+  300000 /* ... up to this: a member refusing every copy (another                                  \
+            site.secret) is not flooded, nor its event log */
 #define DIRSYNC_RESP_MAX 400
 /* the wire form as a JSON string: quotes escaped, with room for the rest */
 #define DIRSYNC_BODY_MAX (2 * SITE_DIR_MAX_BYTES + 1024)
@@ -38,6 +41,7 @@ typedef struct {
   bool busy;
   uint32_t version;
   borne_ms retry_at;
+  int fails; /* failed pushes in a row */
   struct curl_slist *headers;
   char resp[DIRSYNC_RESP_MAX + 1];
   size_t resp_len;
@@ -254,19 +258,24 @@ static void push_done(void *ctx, CURLcode result, long code, const char *error) 
   if (d->closed || !d->m) return;
   const site_member *m = &d->m[p->member];
   if (result == CURLE_OK && code == 200) {
+    p->fails = 0;
     station_event(d->st, 0, "site_directory_pushed",
                   "directory version %u copied to installation member %s (%s)", p->version,
                   m->address, m->last.station_id);
     return;
   }
-  p->retry_at = clock_now(&d->st->clock) + DIRSYNC_RETRY_MS;
+  borne_ms wait = DIRSYNC_RETRY_MS;
+  for (int i = 0; i < p->fails && wait < DIRSYNC_RETRY_MAX_MS; i++) wait *= 2;
+  if (wait > DIRSYNC_RETRY_MAX_MS) wait = DIRSYNC_RETRY_MAX_MS;
+  p->fails++;
+  p->retry_at = clock_now(&d->st->clock) + wait;
   char why[DIRSYNC_RESP_MAX + 1];
   if (result == CURLE_OK)
     answer_text(p, why, sizeof why);
   else
     snprintf(why, sizeof why, "%s", error);
   log_warn(MOD, "directory version %u not copied to %s: %s%s (again in %d s)", p->version,
-           m->address, result == CURLE_OK ? "" : "no answer: ", why, DIRSYNC_RETRY_MS / 1000);
+           m->address, result == CURLE_OK ? "" : "no answer: ", why, (int)(wait / 1000));
 }
 
 static void push_start(site_dirsync *d, int i) {
