@@ -9,7 +9,10 @@ import { kwh, duration, dateTime, dayKey, dayLabel, money, moneySums, monthOf, z
 import { barChart } from './chart.js';
 
 export async function mount(root, ctx) {
-  const [usersRes, status] = await Promise.all([api('GET', '/users'), api('GET', '/status')]);
+  const [usersRes, status, site] = await Promise.all([api('GET', '/users'), api('GET', '/status'), apiOptional('/site').catch(() => null)]);
+  // a leader's history can show the whole installation (docs/site.md)
+  const leader = site?.role === 'leader';
+  const whole = h('input', { type: 'checkbox', id: 'f-site', name: 'site', checked: leader, 'data-test': 'whole-site' });
   // dates typed in the page's language (a date picker follows the browser's, not the page's)
   const [shape] = dateShape();
   const dateInput = (name) => h('input', { type: 'text', name, inputmode: 'numeric', autocomplete: 'off', placeholder: shape, maxlength: 10 });
@@ -22,6 +25,7 @@ export async function mount(root, ctx) {
   const form = h('form', { class: 'filters card', 'aria-label': t('filters') },
     field('f-since', t('from'), since, shape), field('f-until', t('to'), until, shape), field('f-user', t('user'), user),
     field('f-badge', t('badge'), badge), field('f-conn', t('point_label'), conn),
+    leader ? h('label', { for: 'f-site', class: 'check' }, whole, ' ', t('whole_site')) : null,
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('apply')), csv));
   const totals = h('div', { class: 'totals' });
   const list = h('div', { class: 'scroll' });
@@ -63,12 +67,24 @@ export async function mount(root, ctx) {
   async function load() {
     const q = query();
     if (q === null) { (since.getAttribute('aria-invalid') ? since : until).focus(); return; }
+    if (leader && whole.checked) {
+      // the installation's sessions, filtered here as /sessions filters the station's own
+      const p = new URLSearchParams(q);
+      const from = p.get('since'), to = p.get('until');
+      const data = await api('GET', '/site/sessions?limit=100000');
+      csv.href = '/api/v1/site/sessions?format=csv&limit=100000';
+      render(data.sessions.filter((s) => (!from || s.start >= from) && (!to || s.start < to) &&
+        (!user.value || s.user === user.value) &&
+        (!badge.value.trim() || s.badge.toUpperCase().includes(badge.value.trim().toUpperCase().replace(/[^0-9A-F]/g, ''))) &&
+        (!conn.value || s.connector === Number(conn.value))), true);
+      return;
+    }
     const data = await api('GET', `/sessions?${q}`);
     csv.href = `/api/v1/sessions?${query('csv')}`;
     render(data.sessions);
   }
 
-  function render(sessions) {
+  function render(sessions, installation = false) {
     clear(list);
     clear(totals);
     if (!sessions.length) {
@@ -103,11 +119,14 @@ export async function mount(root, ctx) {
     totals.append(dayChart(sessions), table(t('per_user'), byUser, 'per-user'), monthTable);
     // on a phone each row is a card (CSS), each cell labelled by its column (data-label)
     const cols = [t('start_col'), t('duration'), t('point_label'), t('user'), t('badge'), t('energy'), t('cost'), t('reason')];
-    const cell = (i, attrs, v) => h('td', { ...attrs, 'data-label': cols[i] }, v);
+    if (installation) cols.unshift(t('station_col'));
+    const at = installation ? 1 : 0;
+    const cell = (i, attrs, v) => h('td', { ...attrs, 'data-label': cols[i + at] }, v);
     list.append(h('table', { class: 'sessions', 'data-test': 'sessions' },
       h('caption', { class: 'sr' }, t('nav_history')),
       h('thead', {}, h('tr', {}, cols.map((x) => h('th', { scope: 'col' }, x)), h('th', { scope: 'col' }, h('span', { class: 'sr' }, t('signed_data'))))),
       h('tbody', {}, sessions.map((s) => h('tr', { 'data-session': s.id },
+        installation ? h('td', { 'data-label': cols[0], 'data-test': 'station' }, s.station_id || s.member) : null,
         cell(0, { 'data-test': 'start' }, dateTime(s.start)),
         cell(1, {}, s.stop ? duration(Date.parse(s.stop) - Date.parse(s.start)) : t('running')),
         cell(2, { class: 'num' }, s.connector),
@@ -116,7 +135,7 @@ export async function mount(root, ctx) {
         cell(5, { class: 'num' }, kwh(s.energy_wh)),
         cell(6, { class: 'num', 'data-test': 'cost' }, s.currency ? money(s.cost, s.currency) : '—'),
         cell(7, {}, s.stop_reason ?? t('running')),
-        h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => showOcmf(s) }, t('signed_data'))))))));
+        h('td', {}, s.member ? '—' : h('button', { type: 'button', class: 'link', onclick: () => showOcmf(s) }, t('signed_data'))))))));
   }
 
   /* Every day from the first session's to the last one's (the newest 62 at

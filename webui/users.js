@@ -40,7 +40,10 @@ export async function mount(root, ctx) {
     }
   };
   const resv = reservationsCard(ctx);
-  root.append(h('h1', {}, t('nav_users')), h('div', { class: 'two' }, userForm, badgeForm),
+  // on a follower of an installation the leader's copy decides (docs/site.md)
+  const managedNote = h('p', { class: 'muted', role: 'status', 'data-test': 'managed-by' });
+  const forms = h('div', { class: 'two' }, userForm, badgeForm);
+  root.append(h('h1', {}, t('nav_users')), managedNote, forms,
     h('section', { class: 'card' }, h('h2', {}, t('users')), userList),
     h('section', { class: 'card' }, h('h2', {}, t('badges')), badgeList), resv.el, windowsForm);
 
@@ -67,6 +70,10 @@ export async function mount(root, ctx) {
         h('td', {}, x.user ?? '—'),
         h('td', {}, toggle(`badge-${x.uid}`, x.enabled, t('enable_badge', { uid: x.uid }), (on) => api('PUT', `/badges/${encodeURIComponent(x.uid)}`, { enabled: on }))),
         h('td', {}, h('button', { type: 'button', class: 'link danger', onclick: () => remove(`/badges/${encodeURIComponent(x.uid)}`, x.uid) }, t('remove'))))))) : h('p', { class: 'muted' }, t('none')));
+    const managed = b.managed_by ?? null;
+    managedNote.textContent = managed ? t('managed_by', { who: managed }) : '';
+    forms.hidden = !!managed;
+    if (managed) for (const el of [userList, badgeList]) el.querySelectorAll('input, button').forEach((x) => { x.disabled = true; });
     await resv.load({ points, users: u.users, badges: b.badges });
   }
 

@@ -54,6 +54,19 @@ static int opt_connectors(station *st, json_t *body, unsigned *allowed, http_res
   return 1;
 }
 
+/* On a follower of an installation the leader's copy decides (docs/site.md). */
+static bool managed_elsewhere(station *st, http_response *res) {
+  if (!st->people_managed_by[0]) return false;
+  http_json_error(res, 409,
+                  "users and badges are managed by %s (site.role = follower): change them there",
+                  st->people_managed_by);
+  return true;
+}
+
+static json_t *managed_by(station *st) {
+  return st->people_managed_by[0] ? json_string(st->people_managed_by) : json_null();
+}
+
 static json_t *badge_json(const badge_row *b) {
   return json_pack("{s:s, s:s?, s:o, s:b, s:o}", "uid", b->uid, "user", b->user[0] ? b->user : NULL,
                    "user_id", b->user_id ? json_integer(b->user_id) : json_null(), "enabled",
@@ -80,7 +93,7 @@ static int get_users(void *ctx, const http_request *req, http_response *res) {
   station *st = ctx;
   user_list l = {st, json_array()};
   store_users_list(st->db, add_user, &l);
-  http_json_body(res, json_pack("{s:o}", "users", l.list));
+  http_json_body(res, json_pack("{s:o, s:o}", "users", l.list, "managed_by", managed_by(st)));
   return 0;
 }
 
@@ -96,6 +109,7 @@ static int parse_user_id(const http_request *req, station *st, user_row *u, http
 
 static int post_user(void *ctx, const http_request *req, http_response *res) {
   station *st = ctx;
+  if (managed_elsewhere(st, res)) return 0;
   static const char *const allowed[] = {"name", "enabled", "connectors", NULL};
   json_t *body = http_parse_object(req, res, 0);
   if (!body) return 0;
@@ -130,6 +144,7 @@ static int post_user(void *ctx, const http_request *req, http_response *res) {
 
 static int put_user(void *ctx, const http_request *req, http_response *res) {
   station *st = ctx;
+  if (managed_elsewhere(st, res)) return 0;
   user_row u;
   if (parse_user_id(req, st, &u, res)) return 0;
   static const char *const allowed[] = {"name", "enabled", "connectors", NULL};
@@ -160,6 +175,7 @@ static int put_user(void *ctx, const http_request *req, http_response *res) {
 
 static int delete_user(void *ctx, const http_request *req, http_response *res) {
   station *st = ctx;
+  if (managed_elsewhere(st, res)) return 0;
   user_row u;
   if (parse_user_id(req, st, &u, res)) return 0;
   if (store_user_delete(st->db, u.id) != 0)
@@ -174,7 +190,7 @@ static int get_badges(void *ctx, const http_request *req, http_response *res) {
   station *st = ctx;
   json_t *list = json_array();
   store_badges_list(st->db, add_badge, list);
-  http_json_body(res, json_pack("{s:o}", "badges", list));
+  http_json_body(res, json_pack("{s:o, s:o}", "badges", list, "managed_by", managed_by(st)));
   return 0;
 }
 
@@ -202,6 +218,7 @@ static int resolve_user(station *st, json_t *body, int64_t *user_id, http_respon
 
 static int post_badge(void *ctx, const http_request *req, http_response *res) {
   station *st = ctx;
+  if (managed_elsewhere(st, res)) return 0;
   static const char *const allowed[] = {"uid", "user", "enabled", NULL};
   json_t *body = http_parse_object(req, res, 0);
   if (!body) return 0;
@@ -233,6 +250,7 @@ static int post_badge(void *ctx, const http_request *req, http_response *res) {
 
 static int put_badge(void *ctx, const http_request *req, http_response *res) {
   station *st = ctx;
+  if (managed_elsewhere(st, res)) return 0;
   badge_row b;
   if (store_badge_get(st->db, req->params[0], &b) != 0)
     return http_json_error(res, 404, "no badge `%s`", req->params[0]), 0;
@@ -257,6 +275,7 @@ static int put_badge(void *ctx, const http_request *req, http_response *res) {
 
 static int delete_badge(void *ctx, const http_request *req, http_response *res) {
   station *st = ctx;
+  if (managed_elsewhere(st, res)) return 0;
   badge_row b;
   if (store_badge_get(st->db, req->params[0], &b) != 0)
     return http_json_error(res, 404, "no badge `%s`", req->params[0]), 0;

@@ -75,7 +75,7 @@ static const struct {
     SYM(multi_add_handle), SYM(multi_remove_handle), SYM(multi_socket_action), SYM(multi_assign),
     SYM(multi_info_read),  SYM(multi_cleanup),       SYM(mime_init),           SYM(mime_addpart),
     SYM(mime_name),        SYM(mime_filedata),       SYM(mime_filename),       SYM(mime_type),
-    SYM(mime_free),
+    SYM(mime_free),        SYM(slist_append),        SYM(slist_free_all),
 };
 
 const curl_fns *curl_uv_load(char *why, size_t whylen) {

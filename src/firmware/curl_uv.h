@@ -61,6 +61,8 @@ typedef struct {
   CURLcode (*mime_filename)(curl_mimepart *part, const char *filename);
   CURLcode (*mime_type)(curl_mimepart *part, const char *mimetype);
   void (*mime_free)(curl_mime *mime);
+  struct curl_slist *(*slist_append)(struct curl_slist *list, const char *string);
+  void (*slist_free_all)(struct curl_slist *list);
 } curl_fns;
 
 /* libcurl's functions, libcurl.so.4 loaded (dlopen) and curl_global_init

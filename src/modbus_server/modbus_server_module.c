@@ -65,6 +65,9 @@ struct mbs_server {
   int site_state;       /* MBS_REG_SITE_STATE: 0 standalone, 1 leader, 2 follower */
   char last_writer[64]; /* IPv4 address of the last client whose write was applied */
   borne_ms last_write_at;
+  /* the installation's directory copy held (site module: docs/site.md) */
+  uint32_t dir_version;
+  uint8_t dir_digest[MBS_DIR_DIGEST_BYTES];
   /* the RTU slave (modbus_server.rtu_port), NULL when none */
   modbus_t *rtu;
   int rtu_fd;
@@ -161,6 +164,10 @@ static void snapshot(mbs_server *s, mbs_snapshot *snap) {
   const char *id = config_get(st->cfg, "station.id");
   snprintf(snap->identity, sizeof snap->identity, "%s", id ? id : "");
   snap->site_state = s->site_state;
+  snap->http_port = st->http ? http_server_port(st->http) : 0;
+  snap->https = st->https;
+  snap->dir_version = s->dir_version;
+  memcpy(snap->dir_digest, s->dir_digest, sizeof snap->dir_digest);
   for (int c = 1; c <= snap->connectors; c++) {
     station_connector_view v;
     station_view(st, c, &v);
@@ -454,6 +461,25 @@ int modbus_server_leader(const station *st, char *addr, size_t len, borne_ms *at
     return 0;
   }
   return -1;
+}
+
+static mbs_server *find_server(const station *st) {
+  for (int i = 0; i < st->module_count; i++) {
+    const station_module *m = &st->modules[i];
+    if (m->name && strcmp(m->name, "modbus_server") == 0) return m->ctx;
+  }
+  return NULL;
+}
+
+void modbus_server_set_directory(struct station *st, uint32_t version,
+                                 const uint8_t digest[MBS_DIR_DIGEST_BYTES]) {
+  mbs_server *s = find_server(st);
+  if (!s) return;
+  s->dir_version = version;
+  if (digest)
+    memcpy(s->dir_digest, digest, sizeof s->dir_digest);
+  else
+    memset(s->dir_digest, 0, sizeof s->dir_digest);
 }
 
 /* The TCP server on modbus_server.listen (HOST:PORT). */

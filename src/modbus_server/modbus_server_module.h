@@ -6,6 +6,7 @@
 #define BORNE_MODBUS_SERVER_MODULE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/types.h"
 
@@ -19,5 +20,11 @@ int modbus_server_attach(struct station *st, char *err, size_t errlen);
  * follower: its leader) and when (station time, may be NULL); -1 when no
  * client wrote since start or there is no server. */
 int modbus_server_leader(const struct station *st, char *addr, size_t len, borne_ms *at);
+
+/* The installation's directory copy this station holds (version, first 16
+ * bytes of its SHA-256; NULL digest: none), shown in the station block's
+ * registers 8-9 and 42-49 for the leader to compare (docs/site.md). No
+ * effect without a server. */
+void modbus_server_set_directory(struct station *st, uint32_t version, const uint8_t digest[16]);
 
 #endif

@@ -52,6 +52,10 @@ static uint16_t station_reg(const mbs_snapshot *snap, const mbs_state *st, bool 
     return str_reg(snap->firmware, sizeof snap->firmware, off - MBS_REG_FIRMWARE);
   if (off >= MBS_REG_IDENTITY && off < MBS_REG_IDENTITY + 24)
     return str_reg(snap->identity, sizeof snap->identity, off - MBS_REG_IDENTITY);
+  if (off >= MBS_REG_DIR_DIGEST && off < MBS_REG_DIR_DIGEST + MBS_DIR_DIGEST_BYTES / 2) {
+    const uint8_t *d = snap->dir_digest + 2 * (off - MBS_REG_DIR_DIGEST);
+    return (uint16_t)(d[0] << 8 | d[1]);
+  }
   switch (off) {
   case MBS_REG_VERSION:
     return MBS_MAP_VERSION;
@@ -65,6 +69,14 @@ static uint16_t station_reg(const mbs_snapshot *snap, const mbs_state *st, bool 
     return (uint16_t)st->failsafe_s;
   case MBS_REG_WRITE_ALLOWED:
     return write_allowed ? 1 : 0;
+  case MBS_REG_HTTP_PORT:
+    return (uint16_t)(snap->http_port > 0 && snap->http_port <= 65535 ? snap->http_port : 0);
+  case MBS_REG_HTTP_TLS:
+    return snap->https ? 1 : 0;
+  case MBS_REG_DIR_VERSION:
+    return (uint16_t)(snap->dir_version >> 16);
+  case MBS_REG_DIR_VERSION + 1:
+    return (uint16_t)(snap->dir_version & 0xFFFF);
   default:
     return 0;
   }

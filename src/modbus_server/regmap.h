@@ -14,7 +14,7 @@
 
 #include "core/types.h"
 
-#define MBS_MAP_VERSION 1
+#define MBS_MAP_VERSION 2 /* 2: the HTTP port and the directory copy (6..9, 42..49) */
 #define MBS_MAX_CONNECTORS BORNE_MAX_CONNECTORS /* 8: blocks 100..849 */
 #define MBS_CONN_BASE 100 /* connector c's block starts at MBS_CONN_BASE * c */
 #define MBS_BLOCK_LEN 50  /* registers of a block (the station's and each connector's) */
@@ -37,9 +37,14 @@ enum {
   MBS_REG_FAILSAFE_A = 3, /* dA, writable */
   MBS_REG_FAILSAFE_S = 4, /* s, writable */
   MBS_REG_WRITE_ALLOWED = 5,
-  MBS_REG_FIRMWARE = 10, /* 8 registers: 16 ASCII characters */
-  MBS_REG_IDENTITY = 18, /* 24 registers: 48 ASCII characters */
+  MBS_REG_HTTP_PORT = 6,   /* the API's bound port (the leader pushes the directory there) */
+  MBS_REG_HTTP_TLS = 7,    /* 1: the API is HTTPS (web.https) */
+  MBS_REG_DIR_VERSION = 8, /* 2 registers, high word first: the directory copy held, 0: none */
+  MBS_REG_FIRMWARE = 10,   /* 8 registers: 16 ASCII characters */
+  MBS_REG_IDENTITY = 18,   /* 24 registers: 48 ASCII characters */
+  MBS_REG_DIR_DIGEST = 42, /* 8 registers: the first 16 bytes of the copy's SHA-256 */
 };
+#define MBS_DIR_DIGEST_BYTES 16
 
 /* Connector registers (offsets in connector c's block). */
 enum {
@@ -90,6 +95,10 @@ typedef struct {
   int site_state; /* 0 standalone, 1 leader, 2 follower */
   char firmware[17];
   char identity[49];
+  int http_port;
+  bool https;
+  uint32_t dir_version; /* the directory copy held (docs/site.md), 0: none */
+  uint8_t dir_digest[MBS_DIR_DIGEST_BYTES];
   mbs_connector_snap conn[MBS_MAX_CONNECTORS];
 } mbs_snapshot;
 

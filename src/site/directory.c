@@ -213,3 +213,15 @@ char *site_dir_serialize(const site_directory *d) {
   json_decref(root);
   return s;
 }
+
+site_dir_verdict site_dir_judge(uint32_t held_version, const uint8_t held_digest[32],
+                                uint32_t version, const uint8_t digest[32]) {
+  if (held_version == 0 || version > held_version) return SITE_DIR_APPLY;
+  if (version == held_version && memcmp(held_digest, digest, 32) == 0) return SITE_DIR_SAME;
+  return SITE_DIR_STALE;
+}
+
+uint32_t site_dir_version_past(uint32_t own, uint32_t member, bool member_same_copy) {
+  if (member_same_copy || member < own || member == UINT32_MAX) return own;
+  return member + 1;
+}

@@ -64,4 +64,17 @@ int site_dir_parse(const char *body, size_t len, site_directory *out, char *why,
 char *site_dir_serialize(const site_directory *d);
 void site_dir_free(site_directory *d);
 
+/* What a follower does with a correctly signed copy, given the copy it holds
+ * (held_version 0: none): apply a newer one, acknowledge the one it holds
+ * already, refuse an older one or another copy under the same version (a
+ * replayed or forged-by-a-leader-reset push: the leader then moves past the
+ * member's version, site_dir_version_past). */
+typedef enum { SITE_DIR_APPLY, SITE_DIR_SAME, SITE_DIR_STALE } site_dir_verdict;
+site_dir_verdict site_dir_judge(uint32_t held_version, const uint8_t held_digest[32],
+                                uint32_t version, const uint8_t digest[32]);
+/* The leader's version for its copy: own, or past a member's that holds
+ * another copy under a version at or above own (the leader's database was
+ * reset, or another leader led it). */
+uint32_t site_dir_version_past(uint32_t own, uint32_t member, bool member_same_copy);
+
 #endif

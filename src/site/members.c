@@ -175,7 +175,7 @@ void site_member_fill(site_member *m, borne_ms now, double default_failsafe_a, a
     x->wants = wants_power(r);
     x->max_a = leader_limits(r->limited_by) ? PILOT_MAX_CURRENT_A : r->offered_a;
     for (int k = 0; k < 3; k++) x->draw_a[k] = dmax(0, r->current_a[k]);
-    x->priority = 0;
+    x->priority = m->priority;
     if (m->reseed && x->wants && r->offered_a >= ALLOC_MIN_A && leader_limits(r->limited_by))
       seed_a[c] = r->offered_a;
   }
@@ -186,4 +186,72 @@ void site_member_result(site_member *m, borne_ms now, int c, double amps) {
   if (!site_member_up(m, now) || c < 0 || c >= m->last.connectors) return;
   m->has_setpoint[c] = true;
   m->setpoint_a[c] = amps;
+}
+
+int site_member_priorities_parse(const char *text, site_member *members, int n, char *why,
+                                 size_t len) {
+  for (int i = 0; members && i < n; i++) members[i].priority = 0;
+  char seen[SITE_MAX_MEMBERS][80];
+  int count = 0;
+  const char *p = text ? text : "";
+  while (*p) {
+    while (*p == ' ' || *p == ',') p++;
+    if (!*p) break;
+    const char *end = p;
+    while (*end && *end != ',') end++;
+    const char *e = end;
+    while (e > p && e[-1] == ' ') e--;
+    char item[120];
+    size_t tl = (size_t)(e - p);
+    if (tl >= sizeof item) {
+      snprintf(why, len, "`%.*s...`: too long", 20, p);
+      return -1;
+    }
+    memcpy(item, p, tl);
+    item[tl] = 0;
+    p = end;
+    char *eq = strchr(item, '=');
+    if (!eq) {
+      snprintf(why, len, "`%s`: HOST[:PORT]=PRIORITY", item);
+      return -1;
+    }
+    *eq = 0;
+    char *pe;
+    long prio = strtol(eq + 1, &pe, 10);
+    if (!eq[1] || *pe || prio < 0 || prio > 9) {
+      snprintf(why, len, "`%s`: the priority must be 0..9", item);
+      return -1;
+    }
+    site_member one;
+    char w[120] = "";
+    if (site_members_parse(item, &one, 1, w, sizeof w) != 1) {
+      if (w[0])
+        snprintf(why, len, "%s", w);
+      else /* no host before the = */
+        snprintf(why, len, "`%s=%s`: HOST[:PORT]=PRIORITY", item, eq + 1);
+      return -1;
+    }
+    char key[80];
+    snprintf(key, sizeof key, "%s:%d", one.host, one.port);
+    for (int k = 0; k < count; k++)
+      if (!strcmp(seen[k], key)) {
+        snprintf(why, len, "`%s` named twice", item);
+        return -1;
+      }
+    if (count == SITE_MAX_MEMBERS) {
+      snprintf(why, len, "at most %d members", SITE_MAX_MEMBERS);
+      return -1;
+    }
+    snprintf(seen[count++], sizeof seen[0], "%s", key);
+    if (!members) continue;
+    int found = -1;
+    for (int i = 0; i < n && found < 0; i++)
+      if (!strcmp(members[i].host, one.host) && members[i].port == one.port) found = i;
+    if (found < 0) {
+      snprintf(why, len, "`%s` is not in site.members", item);
+      return -1;
+    }
+    members[found].priority = (int)prio;
+  }
+  return 0;
 }

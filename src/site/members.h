@@ -43,6 +43,12 @@ typedef struct {
   int connectors;
   double failsafe_a;
   char station_id[49];
+  /* map version 2 (0 from an older member): where its API is, which copy of
+   * the installation's directory it holds (docs/site.md) */
+  int http_port;
+  bool https;
+  uint32_t dir_version;
+  uint8_t dir_digest[16];
   site_conn_read conn[SITE_MAX_CONN];
 } site_read;
 
@@ -60,11 +66,20 @@ typedef struct {
   int car_phases[SITE_MAX_CONN];    /* learnt as in energy: 1 or 3, 0 unknown */
   bool has_setpoint[SITE_MAX_CONN]; /* the allocation decided since it came up */
   double setpoint_a[SITE_MAX_CONN];
+  int priority; /* site.member_priorities: its connectors' priority in the allocation */
 } site_member;
 
 /* members: "host[:port],host[:port]..." (port 502 when left out), at most
  * `max` (out may be NULL: only checked). Returns the count, or -1 with why. */
 int site_members_parse(const char *list, site_member *out, int max, char *why, size_t len);
+
+/* site.member_priorities: "HOST[:PORT]=P,..." (P 0..9; port 502 when left
+ * out). With members (n of them) each named one gets its priority, the
+ * others 0; -1 with why for a bad shape, a priority out of range, a member
+ * named twice or, with members, one that is not in site.members. members
+ * NULL: the shape only. */
+int site_member_priorities_parse(const char *text, site_member *members, int n, char *why,
+                                 size_t len);
 
 /* A poll's outcome at `now`: true when the link changed (up <-> down). A
  * member that answers but refuses the leader's writes is down (it cannot be

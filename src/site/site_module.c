@@ -26,6 +26,8 @@
 #include "http/http_json.h"
 #include "modbus_server/modbus_server_module.h"
 #include "modbus_server/regmap.h"
+#include "site/dirsync.h"
+#include "site/history.h"
 #include "site/members.h"
 #include "station/station.h"
 #include "util/errbuf.h"
@@ -76,6 +78,8 @@ typedef struct {
   uint64_t job_started;
   double last_cycle_ms;
   long cycles;
+  site_dirsync *dir;  /* the users and badges copied from the leader */
+  site_history *hist; /* the leader's: the members' sessions */
 } site;
 
 /* ---------- pool thread ---------- */
@@ -116,13 +120,21 @@ static void text_regs(const uint16_t *r, int n, char *out, size_t len) {
 static bool read_member(site_link *l, site_read *r) {
   memset(r, 0, sizeof *r);
   if (!ensure_link(l)) return false;
-  uint16_t sr[MBS_REG_IDENTITY + 24];
-  if (modbus_read_registers(l->mb, 0, MBS_REG_IDENTITY + 24, sr) != MBS_REG_IDENTITY + 24)
-    return false;
+  uint16_t sr[MBS_BLOCK_LEN];
+  if (modbus_read_registers(l->mb, 0, MBS_BLOCK_LEN, sr) != MBS_BLOCK_LEN) return false;
   r->connectors = sr[MBS_REG_CONNECTORS] > SITE_MAX_CONN ? SITE_MAX_CONN : sr[MBS_REG_CONNECTORS];
   r->failsafe_a = sr[MBS_REG_FAILSAFE_A] / 10.0;
   r->write_allowed = sr[MBS_REG_WRITE_ALLOWED] != 0;
   text_regs(sr + MBS_REG_IDENTITY, 24, r->station_id, sizeof r->station_id);
+  if (sr[MBS_REG_VERSION] >= 2) {
+    r->http_port = sr[MBS_REG_HTTP_PORT];
+    r->https = sr[MBS_REG_HTTP_TLS] != 0;
+    r->dir_version = (uint32_t)sr[MBS_REG_DIR_VERSION] << 16 | sr[MBS_REG_DIR_VERSION + 1];
+    for (int k = 0; k < MBS_DIR_DIGEST_BYTES / 2; k++) {
+      r->dir_digest[2 * k] = (uint8_t)(sr[MBS_REG_DIR_DIGEST + k] >> 8);
+      r->dir_digest[2 * k + 1] = (uint8_t)(sr[MBS_REG_DIR_DIGEST + k] & 0xFF);
+    }
+  }
   for (int c = 0; c < r->connectors; c++) {
     uint16_t cr[MBS_CREG_FAILSAFE_ACTIVE + 1];
     int qty = MBS_CREG_FAILSAFE_ACTIVE + 1;
@@ -198,6 +210,8 @@ static void after_work_cb(uv_work_t *w, int status) {
                     m->address);
   }
   energy_remote_round_soon(st);
+  site_dirsync_cycle(s->dir, s->m, s->n);
+  site_history_cycle(s->hist, s->m, s->n);
   if (s->again) { /* after the round (timers due together run in start order) */
     s->again = false;
     request_cycle(s);
@@ -276,6 +290,7 @@ static json_t *member_json(const site *s, const site_member *m, borne_ms now) {
   json_object_set_new(o, "address", json_string(m->address));
   json_object_set_new(o, "station_id", m->ever_up ? json_string(m->last.station_id) : json_null());
   json_object_set_new(o, "link", json_string(up ? "up" : "down"));
+  json_object_set_new(o, "priority", json_integer(m->priority));
   json_object_set_new(o, "writable", m->ever_up ? json_boolean(!m->refused) : json_null());
   json_object_set_new(o, "last_seen", m->ever_up ? json_time(m->last_ok) : json_null());
   json_t *cs = json_array();
@@ -294,8 +309,8 @@ static json_t *member_json(const site *s, const site_member *m, borne_ms now) {
                         up && m->has_setpoint[c] ? json_real(m->setpoint_a[c]) : json_null());
     json_array_append_new(cs, x);
   }
-  (void)s;
   json_object_set_new(o, "connectors", cs);
+  json_object_set_new(o, "directory", site_dirsync_member_json(s->dir, m));
   return o;
 }
 
@@ -318,6 +333,7 @@ static int get_site(void *ctx, const http_request *req, http_response *res) {
   json_t *ms = json_array();
   for (int i = 0; i < s->n; i++) json_array_append_new(ms, member_json(s, &s->m[i], now));
   json_object_set_new(o, "members", ms);
+  json_object_set_new(o, "directory", site_dirsync_json(s->dir));
   if (s->role == ROLE_LEADER)
     json_object_set_new(o, "cycle_ms", s->cycles ? json_real(s->last_cycle_ms) : json_null());
   http_json_body(res, o);
@@ -332,6 +348,8 @@ static void site_closing(void *ctx) {
   site *s = ctx;
   if (s->closed) return;
   s->closed = true;
+  site_dirsync_close(s->dir);
+  site_history_close(s->hist);
   if (s->timer_on) {
     uv_timer_stop(&s->timer);
     uv_close((uv_handle_t *)&s->timer, on_closed);
@@ -348,6 +366,8 @@ static void site_free(void *ctx) {
     drop_link(&s->link[i]);
     modbus_free(s->link[i].mb);
   }
+  site_dirsync_free(s->dir);
+  site_history_free(s->hist);
   free(s->m);
   free(s->link);
   free(s->job);
@@ -372,6 +392,9 @@ static int leader_start(site *s, char *err, size_t errlen) {
   if (s->n < 0) return errbuf_fail(err, errlen, "site.members: %s", why);
   if (s->n == 0)
     return errbuf_fail(err, errlen, "site.role = leader: site.members lists no member");
+  if (site_member_priorities_parse(config_get(cfg, "site.member_priorities"), s->m, s->n, why,
+                                   sizeof why) != 0)
+    return errbuf_fail(err, errlen, "site.member_priorities: %s", why);
   s->default_failsafe_a = config_get_number(cfg, "modbus_server.failsafe_a");
   for (int i = 0; i < s->n; i++) {
     char port[16];
@@ -411,6 +434,10 @@ int site_attach(station *st, char *err, size_t errlen) {
     return errbuf_fail(err, errlen, "site: cannot add the module");
   }
   http_add_route(st->http, &(http_route){"GET", "/api/v1/site", get_site, s});
+  s->dir = site_dirsync_new(st, s->role == ROLE_LEADER, s->role == ROLE_FOLLOWER, err, errlen);
+  if (!s->dir) return -1;
+  s->hist = site_history_new(st, s->role == ROLE_LEADER, s->role == ROLE_FOLLOWER, err, errlen);
+  if (!s->hist) return -1;
   if (s->role == ROLE_LEADER) return leader_start(s, err, errlen);
   if (s->role == ROLE_FOLLOWER)
     log_info(MOD, "installation follower: the leader's setpoints apply");

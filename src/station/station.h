@@ -159,6 +159,10 @@ typedef struct station {
   char refusal_reason[48];
   station_meter_fn meter_fn[BORNE_MAX_CONNECTORS];
   void *meter_ctx[BORNE_MAX_CONNECTORS];
+  /* who manages the users and badges when not this station ("the leader
+   * 10.0.0.11", set by the site module on a follower: docs/site.md); ""
+   * here. The API and the page then show them read-only. */
+  char people_managed_by[96];
   /* set by the daemon: the station asks to be stopped and started again */
   void (*on_restart)(void *ctx, bool hard);
   void *on_restart_ctx;

@@ -39,7 +39,9 @@ int store_user_connectors_get(store *s, int64_t user_id, unsigned *allowed) {
 int store_user_connectors_set(store *s, int64_t user_id, unsigned allowed) {
   sqlite3 *db = store_sqlite(s);
   sqlite3_stmt *del = NULL, *add = NULL;
-  if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return -1;
+  /* a savepoint, not BEGIN: alone it is its own transaction, inside a
+   * store batch (a site directory copy applied, src/site/dirsync.c) it joins it */
+  if (sqlite3_exec(db, "SAVEPOINT access_set", NULL, NULL, NULL) != SQLITE_OK) return -1;
   int ok = sqlite3_prepare_v2(db, "DELETE FROM user_connectors WHERE user_id = ?1", -1, &del,
                               NULL) == SQLITE_OK &&
            sqlite3_prepare_v2(db, "INSERT INTO user_connectors(user_id, connector) VALUES(?1, ?2)",
@@ -57,8 +59,9 @@ int store_user_connectors_set(store *s, int64_t user_id, unsigned allowed) {
   }
   sqlite3_finalize(del);
   sqlite3_finalize(add);
-  if (!ok || sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+  if (!ok || sqlite3_exec(db, "RELEASE access_set", NULL, NULL, NULL) != SQLITE_OK) {
+    sqlite3_exec(db, "ROLLBACK TO access_set", NULL, NULL, NULL);
+    sqlite3_exec(db, "RELEASE access_set", NULL, NULL, NULL);
     return -1;
   }
   return 0;

@@ -206,6 +206,12 @@ static const role_rule rules[] = {
     {"POST", "/api/v1/web/logout", WEB_ROLE_OWNER},
     {"GET", "/api/v1/status", WEB_ROLE_OWNER},
     {"GET", "/api/v1/site", WEB_ROLE_OWNER},
+    /* the leader's copy of the users and badges: its HMAC under site.secret
+     * is the proof (src/site/dirsync.c), the leader has no PIN */
+    {"PUT", "/api/v1/site/directory", WEB_ROLE_NONE},
+    /* ... and its request for a member's sessions, signed the same way */
+    {"POST", "/api/v1/site/sessions/export", WEB_ROLE_NONE},
+    {"GET", "/api/v1/site/sessions", WEB_ROLE_OWNER},
     {"GET", "/api/v1/site/readings", WEB_ROLE_OWNER},
     {"GET", "/api/v1/events", WEB_ROLE_OWNER},
     {"GET", "/api/v1/events/stream", WEB_ROLE_OWNER},

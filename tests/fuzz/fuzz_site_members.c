@@ -4,6 +4,9 @@
  * text. It must never crash or overrun; a list it accepts has 0..64
  * members, each with a non-empty host of letters, digits, dots and dashes
  * and a port 1..65535, and checking alone (no output) agrees with parsing.
+ * The same text as site.member_priorities (against a fixed member list):
+ * never a crash, a priority only 0..9, and a shape the check refuses is
+ * refused with the members too.
  */
 #include <ctype.h>
 #include <stdint.h>
@@ -32,5 +35,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (const char *p = x->host; *p; p++)
       if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-') abort();
   }
+  static site_member three[3];
+  if (site_members_parse("10.0.0.12,10.0.0.13:1502,ev-3", three, 3, why, sizeof why) != 3) abort();
+  int shape = site_member_priorities_parse(text, NULL, 0, why, sizeof why);
+  int full = site_member_priorities_parse(text, three, 3, why, sizeof why);
+  if (shape < 0 && full == 0) abort();
+  if (full < 0 && (!why[0] || strlen(why) >= sizeof why)) abort();
+  for (int i = 0; i < 3; i++)
+    if (three[i].priority < 0 || three[i].priority > 9) abort();
   return 0;
 }

@@ -43,7 +43,7 @@ after(async () => {
 test('the station block: map version, connectors, firmware, identity', async () => {
   const regs = await em.read(0, 50);
   const status = await st.status();
-  assert.equal(regs[0], 1, 'map version 1');
+  assert.equal(regs[0], 2, 'map version 2');
   assert.equal(regs[1], 1, 'one connector');
   assert.equal(regs[2], 0, 'standalone');
   assert.equal(regs[3], 80, 'fail-safe 8.0 A');
@@ -51,6 +51,11 @@ test('the station block: map version, connectors, firmware, identity', async () 
   assert.equal(regs[5], 1, 'this client may write');
   assert.equal(text(regs.slice(10, 18)), status.station.firmware_version);
   assert.equal(text(regs.slice(18, 42)), status.station.id);
+  /* version 2: the API's port, plain HTTP, no directory copy held */
+  assert.equal(regs[6], st.port);
+  assert.equal(regs[7], 0);
+  assert.deepEqual(regs.slice(8, 10), [0, 0]);
+  assert.ok(regs.slice(42, 50).every((r) => r === 0));
 });
 
 test('a charging car read over Modbus matches the API', async () => {
@@ -153,6 +158,6 @@ test('bad requests get exceptions, garbage never stops borned', async () => {
     assert.ok(g.closed || g.reply !== undefined);
   }
   assert.equal(st.proc.exitCode, null, 'borned runs');
-  assert.equal((await em.read(0))[0], 1, 'and still answers');
+  assert.equal((await em.read(0))[0], 2, 'and still answers');
   assert.equal((await st.status()).connectors[0].status, 'Charging');
 });

@@ -63,6 +63,10 @@ static int setup(void **s) {
   snap.connectors = 2;
   snprintf(snap.firmware, sizeof snap.firmware, "0.1.0");
   snprintf(snap.identity, sizeof snap.identity, "borne-test-7");
+  snap.http_port = 8443;
+  snap.https = true;
+  snap.dir_version = 0x00012345;
+  for (int i = 0; i < MBS_DIR_DIGEST_BYTES; i++) snap.dir_digest[i] = (uint8_t)(0xA0 + i);
   mbs_connector_snap *c = &snap.conn[1];
   c->status = STATUS_CHARGING;
   c->cp = CP_C;
@@ -136,7 +140,13 @@ static void test_station_block(void **s) {
   assert_string_equal(buf, "0.1.0");
   str_regs(18, 24, buf);
   assert_string_equal(buf, "borne-test-7");
-  assert_int_equal(reg(49), 0); /* reserved reads as 0 */
+  /* map version 2: where the API is, which directory copy is held */
+  assert_int_equal(reg(6), 8443);
+  assert_int_equal(reg(7), 1);
+  assert_int_equal(reg(8), 0x0001);
+  assert_int_equal(reg(9), 0x2345);
+  assert_int_equal(reg(42), 0xA0A1);
+  assert_int_equal(reg(49), 0xAEAF);
 }
 
 static void test_connector_block(void **s) {

@@ -5,7 +5,10 @@
  * or non-hex signature, a short secret; the digest tells two copies apart;
  * bad documents are refused with a reason (too large, not JSON, missing or
  * mistyped fields, a badge twice in two spellings, a badge of an unknown
- * user, a name twice, a UID not hex, too long).
+ * user, a name twice, a UID not hex, too long). A follower's verdict on a
+ * signed copy: a newer one applied, the one held acknowledged, an older one
+ * or another under the same version refused (a replay); the leader's version
+ * moved past a member holding another copy under a version at or above its own.
  */
 /* cmocka.h needs these first */
 // clang-format off
@@ -176,12 +179,37 @@ static void too_many(void **state) {
   free(doc);
 }
 
+static void replays_refused(void **state) {
+  (void)state;
+  uint8_t a[32], b[32], none[32] = {0};
+  site_dir_digest("a", 1, a);
+  site_dir_digest("b", 1, b);
+  /* nothing held: any copy */
+  assert_int_equal(site_dir_judge(0, none, 1, a), SITE_DIR_APPLY);
+  assert_int_equal(site_dir_judge(0, none, 7, b), SITE_DIR_APPLY);
+  assert_int_equal(site_dir_judge(3, a, 4, b), SITE_DIR_APPLY);
+  assert_int_equal(site_dir_judge(3, a, 3, a), SITE_DIR_SAME);
+  /* the same version with other content: a replay of a forgotten leader, or forged */
+  assert_int_equal(site_dir_judge(3, a, 3, b), SITE_DIR_STALE);
+  /* an older copy, even the one held before */
+  assert_int_equal(site_dir_judge(3, a, 2, a), SITE_DIR_STALE);
+  assert_int_equal(site_dir_judge(UINT32_MAX, a, 1, b), SITE_DIR_STALE);
+}
+
+static void leader_moves_past(void **state) {
+  (void)state;
+  assert_int_equal(site_dir_version_past(5, 3, false), 5); /* the member is behind */
+  assert_int_equal(site_dir_version_past(5, 5, true), 5);  /* it holds ours */
+  assert_int_equal(site_dir_version_past(5, 5, false), 6); /* another copy as 5 */
+  assert_int_equal(site_dir_version_past(1, 40, false), 41);
+  assert_int_equal(site_dir_version_past(1, UINT32_MAX, false), 1); /* no way past: stays */
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(round_trip),
-      cmocka_unit_test(signature),
-      cmocka_unit_test(bad_documents),
-      cmocka_unit_test(too_many),
+      cmocka_unit_test(round_trip),      cmocka_unit_test(signature),
+      cmocka_unit_test(bad_documents),   cmocka_unit_test(too_many),
+      cmocka_unit_test(replays_refused), cmocka_unit_test(leader_moves_past),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

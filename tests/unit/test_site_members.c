@@ -292,6 +292,90 @@ static void the_site_stays_under_its_limit_as_members_come_and_go(void **state) 
   allocator_free(a);
 }
 
+static void member_priorities_parse(void **state) {
+  (void)state;
+  char why[160];
+  site_member m[3];
+  assert_int_equal(site_members_parse("10.0.0.12, 10.0.0.13:1502,ev-3", m, 3, why, sizeof why), 3);
+  assert_int_equal(
+      site_member_priorities_parse("10.0.0.12:502=5, 10.0.0.13:1502=2", m, 3, why, sizeof why), 0);
+  assert_int_equal(m[0].priority, 5);
+  assert_int_equal(m[1].priority, 2);
+  assert_int_equal(m[2].priority, 0); /* not named */
+  /* parsed again: the earlier priorities do not linger */
+  assert_int_equal(site_member_priorities_parse("ev-3=9", m, 3, why, sizeof why), 0);
+  assert_int_equal(m[0].priority, 0);
+  assert_int_equal(m[2].priority, 9);
+  assert_int_equal(site_member_priorities_parse("", m, 3, why, sizeof why), 0);
+  assert_int_equal(m[2].priority, 0);
+  /* shapes */
+  assert_int_equal(site_member_priorities_parse("10.0.0.12", NULL, 0, why, sizeof why), -1);
+  assert_non_null(strstr(why, "HOST[:PORT]=PRIORITY"));
+  assert_int_equal(site_member_priorities_parse("10.0.0.12=10", NULL, 0, why, sizeof why), -1);
+  assert_non_null(strstr(why, "0..9"));
+  assert_int_equal(site_member_priorities_parse("10.0.0.12=", NULL, 0, why, sizeof why), -1);
+  assert_int_equal(site_member_priorities_parse("a b=1", NULL, 0, why, sizeof why), -1);
+  assert_int_equal(site_member_priorities_parse("   =1 ", NULL, 0, why, sizeof why), -1);
+  assert_non_null(strstr(why, "HOST[:PORT]=PRIORITY")); /* no host: found by the fuzzer */
+  assert_int_equal(
+      site_member_priorities_parse("10.0.0.12=1,10.0.0.12:502=2", NULL, 0, why, sizeof why), -1);
+  assert_non_null(strstr(why, "twice"));
+  /* with the members: one that is not there */
+  assert_int_equal(site_member_priorities_parse("10.0.0.12:503=1", m, 3, why, sizeof why), -1);
+  assert_non_null(strstr(why, "not in site.members"));
+}
+
+/* Two members of one connector each under 16 A (15 usable): the member of
+ * priority 5 gets its car's full 12 A before the other shares the rest. */
+static void a_member_of_higher_priority_is_served_first(void **state) {
+  (void)state;
+  char why[160];
+  site_member m[2];
+  assert_int_equal(site_members_parse("a,b", m, 2, why, sizeof why), 2);
+  assert_int_equal(site_member_priorities_parse("b=5", m, 2, why, sizeof why), 0);
+  alloc_config cfg;
+  alloc_config_defaults(&cfg);
+  for (int p = 0; p < 3; p++) cfg.limit_a[p] = 16;
+  cfg.margin_a = 1;
+  cfg.min_on_ms = cfg.min_off_ms = 0;
+  cfg.hysteresis_ms = 0;
+  allocator *a = allocator_new(2 * SITE_MAX_CONN, &cfg);
+  assert_non_null(a);
+  double got[2] = {0};
+  for (int t = 0; t < 5; t++) {
+    borne_ms now = T0 + (borne_ms)t * 1000;
+    for (int i = 0; i < 2; i++) {
+      site_read r = poll(1, 0, 6);
+      r.conn[0].status = STATUS_CHARGING;
+      r.conn[0].session = true;
+      r.conn[0].offered_a = got[i];
+      for (int k = 0; k < 3; k++) r.conn[0].current_a[k] = got[i] > 12 ? 12 : got[i];
+      site_member_update(&m[i], &r, now);
+    }
+    alloc_conn_in in[2 * SITE_MAX_CONN];
+    double seed[2 * SITE_MAX_CONN];
+    alloc_grid_in g;
+    memset(in, 0, sizeof in);
+    memset(seed, 0, sizeof seed);
+    memset(&g, 0, sizeof g);
+    for (int i = 0; i < 2; i++)
+      site_member_fill(&m[i], now, 6, in + i * SITE_MAX_CONN, seed + i * SITE_MAX_CONN,
+                       g.reserved_a);
+    assert_int_equal(in[0].priority, 0);
+    assert_int_equal(in[SITE_MAX_CONN].priority, 5);
+    allocator_round(a, now, &g, in);
+    for (int i = 0; i < 2; i++) {
+      const alloc_conn_out *o = allocator_conn(a, i * SITE_MAX_CONN);
+      got[i] = o->state == ALLOC_CHARGE ? o->limit_a : 0;
+    }
+    assert_true(got[0] + got[1] <= 15 + 1e-6);
+  }
+  /* the priority member is never below the other, and above the fair half */
+  assert_true(got[1] > got[0]);
+  assert_true(got[1] > 7.5);
+  allocator_free(a);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(parses_members),
@@ -300,6 +384,8 @@ int main(void) {
       cmocka_unit_test(a_stale_member_is_out_of_reach),
       cmocka_unit_test(a_member_refusing_writes_is_down),
       cmocka_unit_test(the_site_stays_under_its_limit_as_members_come_and_go),
+      cmocka_unit_test(member_priorities_parse),
+      cmocka_unit_test(a_member_of_higher_priority_is_served_first),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

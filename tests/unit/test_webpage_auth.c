@@ -312,6 +312,13 @@ static void test_required_role(void **state) {
   assert_int_equal(web_required_role("GET", "/api/v1/settings"), WEB_ROLE_INSTALLER);
   assert_int_equal(web_required_role("POST", "/api/v1/reset"), WEB_ROLE_INSTALLER);
   assert_int_equal(web_required_role("POST", "/api/v1/web/login"), WEB_ROLE_NONE);
+  /* the leader's signed copy needs no login (its HMAC is checked), nothing else there */
+  assert_int_equal(web_required_role("PUT", "/api/v1/site/directory"), WEB_ROLE_NONE);
+  assert_int_equal(web_required_role("GET", "/api/v1/site/directory"), WEB_ROLE_INSTALLER);
+  assert_int_equal(web_required_role("DELETE", "/api/v1/site/directory"), WEB_ROLE_INSTALLER);
+  assert_int_equal(web_required_role("POST", "/api/v1/site/sessions/export"), WEB_ROLE_NONE);
+  assert_int_equal(web_required_role("GET", "/api/v1/site/sessions/export"), WEB_ROLE_INSTALLER);
+  assert_int_equal(web_required_role("GET", "/api/v1/site/sessions"), WEB_ROLE_OWNER);
   assert_int_equal(web_required_role("GET", "/api/v1/public/connectors/1/qr.svg"), WEB_ROLE_NONE);
   assert_int_equal(web_required_role("GET", "/api/v1/public"), WEB_ROLE_INSTALLER);
   assert_int_equal(web_required_role("POST", "/api/v1/public/x"), WEB_ROLE_INSTALLER);
