@@ -349,7 +349,6 @@ static void on_closing(void *ctx) {
  * module's (ocpp_core.h): not freed here. */
 static void on_free(void *ctx) {
   ocpp16_station *o = ctx;
-  cp_profiles_free(o->smart);
   cp_certs_free(o->certs);
   free(o);
 }
@@ -369,27 +368,20 @@ static void *open16(ocpp_core *core, char *err, size_t errlen) {
   o->journal = core->journal;
   o->auth = core->auth;
   o->resv = core->resv;
-  /* ChargeProfileMaxStackLevel, ChargingScheduleMaxPeriods,
-   * MaxChargingProfilesInstalled, ChargingScheduleAllowedChargingRateUnit */
-  cp_profile_limits lim = {
-      .max_stack_level = 8, .max_periods = 24, .max_profiles = 16, .allow_watts = true};
-  o->smart = cp_profiles_open(st->db, o->count, &lim, err, errlen);
-  if (!o->smart) {
-    free(o);
-    return NULL;
-  }
+  /* the charging profiles are the module's, with their limits
+   * (ChargeProfileMaxStackLevel...: ocpp_module.c) */
+  o->smart = core->profiles;
+  o->shared = core;
   char certs_dir[600];
   snprintf(certs_dir, sizeof certs_dir, "%s/certs", st->data_dir);
   o->certs = cp_certs_open(certs_dir, err, errlen);
   if (!o->certs) {
-    cp_profiles_free(o->smart);
     free(o);
     return NULL;
   }
   o->fw = station_firmware(st); /* shared with the web page's upload */
   if (!o->fw) {
     cp_certs_free(o->certs);
-    cp_profiles_free(o->smart);
     free(o);
     snprintf(err, errlen, "no firmware updater");
     return NULL;

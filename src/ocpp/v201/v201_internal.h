@@ -20,6 +20,7 @@
 
 #include "chargepoint/authorization.h"
 #include "chargepoint/journal.h"
+#include "chargepoint/profiles.h"
 #include "chargepoint/reservations.h"
 #include "firmware/firmware.h"
 #include "firmware/firmware_module.h"
@@ -66,6 +67,7 @@ typedef struct ocpp201_station {
   cp_journal *journal;
   cp_auth *auth;
   cp_reservations *resv;
+  cp_profiles *profiles; /* charging profiles: the OCPP module's, shared with 1.6 */
   v201_boot_state boot;
   int heartbeat_s;
   uv_timer_t boot_timer;
@@ -83,7 +85,8 @@ typedef struct ocpp201_station {
   int trigger_evse;
   char auth_tag[CP_ID_MAX + 1], auth_group[CP_ID_MAX + 1];
   firmware *fw;
-  json_t *after_reply; /* device model: NotifyReport pages, sent once answered */
+  json_t *after_reply;     /* device model: NotifyReport pages, sent once answered */
+  json_t *profile_reports; /* ReportChargingProfiles, sent once GetChargingProfiles is answered */
   char url[512];
   unsigned long loaded_at; /* config_generation() when the link was made */
   bool closing;
@@ -130,7 +133,8 @@ typedef struct {
 } v201_family;
 
 extern const v201_family v201_provisioning_calls, v201_authorization_calls, v201_remote_calls,
-    v201_availability_calls, v201_reservation_calls, v201_device_model_calls;
+    v201_availability_calls, v201_reservation_calls, v201_device_model_calls,
+    v201_smart_charging_calls;
 
 /* ocpp201_module.c */
 void v201_reply_status(ocpp_reply *r, const char *status);
@@ -171,6 +175,14 @@ borne_ms v201_expire_reservations(ocpp201_station *o, borne_ms now);
 
 /* device_model_calls.c (B: GetVariables, SetVariables, GetBaseReport, GetReport) */
 void v201_device_model_replied(ocpp201_station *o);
+
+/* smart_charging.c (K: charging profiles, composite schedule; the OCPP limit) */
+void v201_apply_profiles(ocpp201_station *o);
+void v201_smart_charging_replied(ocpp201_station *o);
+bool v201_remote_start_profile(ocpp201_station *o, int c,
+                               const ocpp201_RequestStartTransactionRequest_chargingProfile *p);
+void v201_profiles_transaction_started(ocpp201_station *o, int c);
+void v201_profiles_transaction_ended(ocpp201_station *o, int c);
 
 /* remote.c (F: RequestStart/StopTransaction, UnlockConnector, TriggerMessage) */
 void v201_send_triggered(ocpp201_station *o);
