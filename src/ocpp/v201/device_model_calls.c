@@ -24,6 +24,7 @@ static void fill_live(const ocpp201_station *o, dm_live *l) {
   l->local_list_entries = cp_auth_list_length(o->auth);
   /* the 2.0.1 dialect installs no certificate from the CSMS yet (block A) */
   l->certificate_entries = 0;
+  l->charging_profiles = cp_profiles_count(o->profiles);
 }
 
 /* Too many items or bytes for what DeviceDataCtrlr declares: a CALLERROR
