@@ -10,7 +10,10 @@
 // store, shared with 1.6), ClearChargingProfile (Accepted, then Unknown),
 // the refusals (ChargingStationExternalConstraints, a TxProfile of no running
 // transaction) and RequestStartTransaction with a TxProfile bound to the
-// transaction it starts and gone with it. BORNE_OCPP_PEER=ocpp-ws-io runs it
+// transaction it starts and gone with it, and borne's own load management
+// capping a charging EVSE told as an external limit (NotifyChargingLimit EMS,
+// TransactionEvent ChargingRateChanged, ClearedChargingLimit when released,
+// K11-K13). BORNE_OCPP_PEER=ocpp-ws-io runs it
 // against the second strict CSMS (ocpp201_smart_ws_io.test.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,7 +24,6 @@ import { CsmsWsIo } from './lib/csms_ws_io.mjs';
 const Peer = process.env.BORNE_OCPP_PEER === 'ocpp-ws-io' ? CsmsWsIo : Csms;
 const peer = () => new Peer({
   protocol: 'ocpp2.0.1', bootInterval: 300, tags: { GOOD1: 'Accepted' },
-  handlers: { ReportChargingProfiles: () => ({}) },
 }).listen();
 const dataDir = tempDataDir();
 const start = (url) => startBorned({
@@ -162,5 +164,38 @@ test('RequestStartTransaction with a TxProfile: bound to the transaction it star
   await st.waitFor((x) => x.connectors[0].limited_by !== 'ocpp_profile', { what: 'the TxProfiles gone' });
   assert.equal((await csms.call('GetChargingProfiles', { requestId: 12, chargingProfile: {} })).status, 'NoProfiles');
   assert.equal(st.ctl('unplug', '1').code, 0);
+  csms.assertNoViolations();
+});
+
+test('load management caps a charging EVSE: NotifyChargingLimit EMS, ChargingRateChanged, ClearedChargingLimit (K11, K13)', async () => {
+  if ((await st.connector(1)).status === 'Available') assert.equal(st.ctl('plug', '1', '--ev-max-current', '32').code, 0);
+  await st.waitStatus(1, 'Preparing');
+  const from = csms.calls.length;
+  assert.equal((await csms.call('RequestStartTransaction', { evseId: 1, remoteStartId: 90, idToken: { idToken: 'GOOD1', type: 'Central' } })).status, 'Accepted');
+  const started = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' });
+  const txId = started.params.transactionInfo.transactionId;
+  await st.waitStatus(1, 'Charging');
+  assert.equal(csms.calls.slice(from).filter((c) => c.action === 'NotifyChargingLimit').length, 0);
+  // 4 kVA on 3 phases: about 4.8 A a phase, below what the car and the installation take
+  await st.ok('PUT', '/api/v1/settings', { 'site.limit_kva': 4, 'site.margin_a': 0 });
+  await st.waitFor((x) => x.connectors[0].limited_by === 'load_management', { what: 'capped by load management' });
+  const n = await csms.waitCall('NotifyChargingLimit', { from });
+  assert.equal(n.params.evseId, 1);
+  assert.equal(n.params.chargingLimit.chargingLimitSource, 'EMS');
+  const changed = await csms.waitCall('TransactionEvent', { from, match: (p) => p.triggerReason === 'ChargingRateChanged' });
+  assert.equal(changed.params.eventType, 'Updated');
+  assert.equal(changed.params.transactionInfo.transactionId, txId);
+  // released: the site limit no longer binds
+  const rel = csms.calls.length;
+  await st.ok('PUT', '/api/v1/settings', { 'site.limit_kva': 2000 });
+  await st.waitFor((x) => x.connectors[0].limited_by !== 'load_management', { what: 'no longer capped' });
+  const cleared = await csms.waitCall('ClearedChargingLimit', { from: rel });
+  assert.equal(cleared.params.chargingLimitSource, 'EMS');
+  assert.equal(cleared.params.evseId, 1);
+  await csms.waitCall('TransactionEvent', { from: rel, match: (p) => p.triggerReason === 'ChargingRateChanged' });
+  assert.equal((await csms.call('RequestStopTransaction', { transactionId: txId })).status, 'Accepted');
+  await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' });
+  const seq = csms.calls.filter((c) => c.action === 'TransactionEvent' && c.params.transactionInfo.transactionId === txId).map((c) => c.params.seqNo);
+  assert.deepEqual(seq, seq.map((_, i) => i), `seqNo without gap: ${seq}`);
   csms.assertNoViolations();
 });

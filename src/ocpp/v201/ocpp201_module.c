@@ -48,6 +48,7 @@ static void tick_cb(uv_timer_t *t) {
   v201_take_samples(o, now);
   v201_expire_reservations(o, now);
   v201_apply_profiles(o);
+  v201_report_external_limits(o);
   v201_pump(o);
   v201_arm_tick(o);
 }

@@ -203,6 +203,65 @@ void v201_profiles_transaction_ended(ocpp201_station *o, int c) {
   profiles_changed(o);
 }
 
+/* ---------- K11-K13: borne's own limits, as external limits ---------- */
+
+/* The chargingLimitSource of a limit that is not the CSMS's nor the
+ * hardware's: the energy manager's (load management, solar, the site's
+ * leader or its fail-safe) is EMS; an operator's (API), Modbus or MQTT
+ * setpoint Other. NULL for the others (cable, selector, installation,
+ * temperature, charging windows, the CSMS's profiles). */
+static const char *external_source(limit_source by) {
+  switch (by) {
+  case LIMIT_LOAD_MANAGEMENT:
+  case LIMIT_SOLAR:
+  case LIMIT_SITE:
+  case LIMIT_FAILSAFE:
+    return "EMS";
+  case LIMIT_API:
+  case LIMIT_MODBUS:
+  case LIMIT_MQTT:
+    return "Other";
+  default:
+    return NULL;
+  }
+}
+
+static void limit_answered(void *ctx, const json_t *result, const char *code, const char *text) {
+  (void)ctx, (void)result;
+  if (code) log_debug(MOD, "charging limit: %s %s", code, text);
+}
+
+/* When one of borne's own limits starts or stops capping an EVSE (its
+ * limited_by), the CSMS hears it: NotifyChargingLimit (K11, K12; without
+ * schedule: NotifyChargingLimitWithSchedules is false), ClearedChargingLimit
+ * when released (K13), and a running transaction a TransactionEvent Updated
+ * ChargingRateChanged (K11.FR.04, K13.FR.03). Only while registered: a change
+ * while offline is told once the station is accepted again (the last state,
+ * not each step). Called on every meter reading and tick. */
+void v201_report_external_limits(ocpp201_station *o) {
+  if (!online201(o) || o->closing) return;
+  for (int c = 1; c <= o->count; c++) {
+    v201_evse *k = &o->evse[c - 1];
+    station_connector_view v;
+    station_view(o->st, c, &v);
+    const char *src = external_source(v.limited_by);
+    if (src == k->limit_reported || (src && k->limit_reported && !strcmp(src, k->limit_reported)))
+      continue;
+    if (k->limit_reported)
+      ocpp_link_call(o->link, "ClearedChargingLimit",
+                     json_pack("{s:s,s:i}", "chargingLimitSource", k->limit_reported, "evseId", c),
+                     limit_answered, o);
+    if (src)
+      ocpp_link_call(
+          o->link, "NotifyChargingLimit",
+          json_pack("{s:i,s:{s:s}}", "evseId", c, "chargingLimit", "chargingLimitSource", src),
+          limit_answered, o);
+    station_event(o->st, c, "ocpp_limit", "external limit %s", src ? src : "released");
+    k->limit_reported = src;
+    if (k->session_id && k->tx_id[0]) v201_send_tx_updated(o, c, "ChargingRateChanged");
+  }
+}
+
 static const v201_handler handlers[] = {
     {"SetChargingProfile", h_set_charging_profile},
     {"ClearChargingProfile", h_clear_charging_profile},

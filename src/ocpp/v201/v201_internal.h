@@ -58,6 +58,9 @@ typedef struct {
   int remote_start_id;
   bool remote_pending;
   char remote_token[CP_ID_MAX + 1];
+  /* the chargingLimitSource of the external limit the CSMS last heard
+   * capping this EVSE (NotifyChargingLimit), NULL none */
+  const char *limit_reported;
 } v201_evse;
 
 typedef struct ocpp201_station {
@@ -183,6 +186,7 @@ bool v201_remote_start_profile(ocpp201_station *o, int c,
                                const ocpp201_RequestStartTransactionRequest_chargingProfile *p);
 void v201_profiles_transaction_started(ocpp201_station *o, int c);
 void v201_profiles_transaction_ended(ocpp201_station *o, int c);
+void v201_report_external_limits(ocpp201_station *o);
 
 /* remote.c (F: RequestStart/StopTransaction, UnlockConnector, TriggerMessage) */
 void v201_send_triggered(ocpp201_station *o);

@@ -67,6 +67,9 @@ const DEFAULT_HANDLERS_201 = {
   MeterValues: () => ({}),
   SecurityEventNotification: () => ({}),
   ReservationStatusUpdate: () => ({}),
+  ReportChargingProfiles: () => ({}),
+  NotifyChargingLimit: () => ({}),
+  ClearedChargingLimit: () => ({}),
 };
 
 export class Csms extends EventEmitter {
