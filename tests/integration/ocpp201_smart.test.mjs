@@ -13,7 +13,8 @@
 // transaction it starts and gone with it, and borne's own load management
 // capping a charging EVSE told as an external limit (NotifyChargingLimit EMS,
 // TransactionEvent ChargingRateChanged, ClearedChargingLimit when released,
-// K11-K13). BORNE_OCPP_PEER=ocpp-ws-io runs it
+// K11-K13), and a profile set in 2.0.1 in force and cleared in 1.6 after a
+// switch of version (one store). BORNE_OCPP_PEER=ocpp-ws-io runs it
 // against the second strict CSMS (ocpp201_smart_ws_io.test.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -197,5 +198,32 @@ test('load management caps a charging EVSE: NotifyChargingLimit EMS, ChargingRat
   await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' });
   const seq = csms.calls.filter((c) => c.action === 'TransactionEvent' && c.params.transactionInfo.transactionId === txId).map((c) => c.params.seqNo);
   assert.deepEqual(seq, seq.map((_, i) => i), `seqNo without gap: ${seq}`);
+  csms.assertNoViolations();
+});
+
+test('one store: a profile set in 2.0.1 is in force, computed and cleared by 1.6 after a switch of version', async () => {
+  // (load management, still on from the test above, may bind lower: the composite schedules say the profiles)
+  const profile = { ...TX_DEFAULT, id: 30, stackLevel: 4, chargingSchedule: [schedule(6, 9, { startSchedule: new Date(Date.now() - 60e3).toISOString() })] };
+  assert.equal((await csms.call('SetChargingProfile', { evseId: 2, chargingProfile: profile })).status, 'Accepted');
+  const c201 = await csms.call('GetCompositeSchedule', { evseId: 2, duration: 600, chargingRateUnit: 'A' });
+  assert.equal(c201.schedule.chargingSchedulePeriod[0].limit, 9);
+  await st.stop();
+  const csms16 = await new Peer({ protocol: 'ocpp1.6', bootInterval: 300 }).listen();
+  try {
+    st = await startBorned({
+      dataDir, connectors: 2, auth: 'ocpp', speed: 20, args: ['--csms', csms16.url],
+      set: { 'station.id': 'cp-k', 'ocpp.version': '1.6', 'ocpp.MinimumStatusDuration': '0', 'ocpp.reconnect_max_s': '2' },
+    });
+    await csms16.waitCall('BootNotification');
+    await st.waitFor((x) => x.station.ocpp?.version === '1.6' && x.station.ocpp.registration === 'Accepted', { what: 'registered in 1.6' });
+    const comp = await csms16.call('GetCompositeSchedule', { connectorId: 2, duration: 600, chargingRateUnit: 'A' });
+    assert.equal(comp.status, 'Accepted');
+    assert.equal(comp.chargingSchedule.chargingSchedulePeriod[0].limit, 9);
+    assert.equal((await csms16.call('ClearChargingProfile', { id: 30 })).status, 'Accepted');
+    assert.equal((await csms16.call('GetCompositeSchedule', { connectorId: 2, duration: 600 })).status, 'Rejected');
+    csms16.assertNoViolations();
+  } finally {
+    await csms16.close();
+  }
   csms.assertNoViolations();
 });
