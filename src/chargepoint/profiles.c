@@ -106,6 +106,7 @@ static char *profile_text(const cp_charging_profile *p) {
     json_object_set_new(o, "transactionId", json_string(p->transaction_id));
   const cp_charging_schedule *cs = &p->schedule;
   json_t *sj = json_object();
+  if (cs->has_id) json_object_set_new(sj, "id", json_integer(cs->id));
   if (cs->has_start) set_time(sj, "startSchedule", cs->start);
   if (cs->has_duration) json_object_set_new(sj, "duration", json_integer(cs->duration_s));
   json_object_set_new(sj, "chargingRateUnit", json_string(cs->unit == CP_UNIT_WATTS ? "W" : "A"));
@@ -166,6 +167,7 @@ static int profile_from_text(const char *text, cp_charging_profile *p,
             get_int(o, "chargingProfileId", NULL, &p->id) == 0 &&
             get_int(o, "stackLevel", NULL, &p->stack_level) == 0 &&
             get_int(sj, "duration", &p->schedule.has_duration, &p->schedule.duration_s) == 0 &&
+            get_int(sj, "id", &p->schedule.has_id, &p->schedule.id) == 0 &&
             get_stored_time(o, "validFrom", &p->has_valid_from, &p->valid_from) == 0 &&
             get_stored_time(o, "validTo", &p->has_valid_to, &p->valid_to) == 0 &&
             get_stored_time(sj, "startSchedule", &p->schedule.has_start, &p->schedule.start) == 0 &&
@@ -470,6 +472,17 @@ void cp_profiles_set_limits(cp_profiles *s, const cp_profile_limits *lim) {
 }
 
 int cp_profiles_count(const cp_profiles *s) { return s ? s->n : 0; }
+
+int cp_profiles_get(const cp_profiles *s, int i, int *connector, cp_charging_profile *out,
+                    cp_schedule_period **periods) {
+  *periods = NULL;
+  if (!s || i < 0 || i >= s->n) return -1;
+  const profile *p = &s->p[i];
+  if (profile_from_text(p->text, out, periods) != 0) return -1;
+  *connector = p->connector;
+  copy_tx(out->transaction_id, p->tx_id); /* bound since it was set (remote start) */
+  return 0;
+}
 
 /* ---------- installing and removing ---------- */
 

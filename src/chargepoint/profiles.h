@@ -54,6 +54,8 @@ typedef struct {
 } cp_schedule_period;
 
 typedef struct {
+  bool has_id;
+  int64_t id; /* 2.0.1's chargingSchedule id (kept and reported; 1.6 has none) */
   bool has_start;
   borne_ms start; /* Absolute: receipt time when absent; Recurring: required */
   bool has_duration;
@@ -157,5 +159,12 @@ void cp_composite_schedule_free(cp_composite_schedule *c);
 
 /* Number of installed profiles (for status pages and tests). */
 int cp_profiles_count(const cp_profiles *s);
+
+/* The i-th installed profile (0 <= i < cp_profiles_count), as it was set,
+ * for reports (2.0.1 GetChargingProfiles): its connector in *connector, the
+ * transaction a TxProfile is bound to in out->transaction_id. The periods
+ * are allocated into *periods (free them). -1 when there is no such one. */
+int cp_profiles_get(const cp_profiles *s, int i, int *connector, cp_charging_profile *out,
+                    cp_schedule_period **periods);
 
 #endif

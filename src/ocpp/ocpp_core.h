@@ -2,7 +2,7 @@
  * The one OCPP module (ocpp_module.c) and its dialects. The module owns what
  * is the same whatever the version: the link to the back end (offering every
  * version of `ocpp.version`), the charge-point model's transaction journal,
- * authorization store and reservations (src/chargepoint/), the station
+ * authorization store, reservations and charging profiles (src/chargepoint/), the station
  * hooks, GET /api/v1/ocpp. A dialect (src/ocpp/v16, src/ocpp/v201) is the
  * behaviour of one version over that core, as a table of operations: the
  * module hands the link's events and the station's hooks to the dialect of
@@ -20,6 +20,7 @@
 #include "chargepoint/authorization.h"
 #include "chargepoint/certificates.h"
 #include "chargepoint/journal.h"
+#include "chargepoint/profiles.h"
 #include "chargepoint/reservations.h"
 #include "ocpp/ocpp_link.h"
 #include "ocpp/ocpp_version.h"
@@ -88,7 +89,8 @@ struct ocpp_core {
   cp_journal *journal;
   cp_auth *auth;
   cp_reservations *resv;
-  cp_certs *certs; /* the one certificate store (DATA_DIR/certs), every version's */
+  cp_certs *certs;       /* the one certificate store (DATA_DIR/certs), every version's */
+  cp_profiles *profiles; /* the charging profiles: one store for every version */
   const ocpp_dialect *offered[OCPP_VERSIONS_MAX];
   size_t n_offered;
   const ocpp_dialect_ops *active; /* spoken now, or last (the one the server picked

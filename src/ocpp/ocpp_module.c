@@ -243,6 +243,7 @@ static void core_free(ocpp_core *c) {
   cp_auth_free(c->auth);
   cp_reservations_free(c->resv);
   cp_certs_free(c->certs);
+  cp_profiles_free(c->profiles);
   free(c);
 }
 
@@ -322,6 +323,14 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
   snprintf(certs_dir, sizeof certs_dir, "%s/certs", st->data_dir);
   if (c->resv) c->certs = cp_certs_open(certs_dir, err, errlen);
   if (!c->certs) return attach_failed(c);
+  /* OCPP 1.6 ChargeProfileMaxStackLevel, ChargingScheduleMaxPeriods,
+   * MaxChargingProfilesInstalled; 2.0.1's SmartChargingCtrlr.ProfileStackLevel,
+   * PeriodsPerSchedule and Entries' maximum: the same numbers */
+  cp_profile_limits lim = {
+      .max_stack_level = 8, .max_periods = 24, .max_profiles = 16, .allow_watts = true};
+  if (c->certs)
+    c->profiles = cp_profiles_open(st->db, station_connector_count(st), &lim, err, errlen);
+  if (!c->profiles) return attach_failed(c);
   for (size_t i = 0; i < c->n_offered; i++) {
     const ocpp_dialect_ops *ops = ocpp_ops_of(c->offered[i]);
     if (!ops || c->ctx[ops->family]) continue;

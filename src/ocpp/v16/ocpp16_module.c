@@ -349,7 +349,6 @@ static void on_closing(void *ctx) {
  * module's (ocpp_core.h): not freed here. */
 static void on_free(void *ctx) {
   ocpp16_station *o = ctx;
-  cp_profiles_free(o->smart);
   free(o);
 }
 
@@ -368,19 +367,13 @@ static void *open16(ocpp_core *core, char *err, size_t errlen) {
   o->journal = core->journal;
   o->auth = core->auth;
   o->resv = core->resv;
-  /* ChargeProfileMaxStackLevel, ChargingScheduleMaxPeriods,
-   * MaxChargingProfilesInstalled, ChargingScheduleAllowedChargingRateUnit */
-  cp_profile_limits lim = {
-      .max_stack_level = 8, .max_periods = 24, .max_profiles = 16, .allow_watts = true};
-  o->smart = cp_profiles_open(st->db, o->count, &lim, err, errlen);
-  if (!o->smart) {
-    free(o);
-    return NULL;
-  }
-  o->certs = core->certs;       /* the OCPP module's, shared with 2.0.1 */
+  /* the charging profiles and certificates are the module's, with their
+   * limits (ChargeProfileMaxStackLevel...: ocpp_module.c), shared with 2.0.1 */
+  o->smart = core->profiles;
+  o->shared = core;
+  o->certs = core->certs;
   o->fw = station_firmware(st); /* shared with the web page's upload */
   if (!o->fw) {
-    cp_profiles_free(o->smart);
     free(o);
     snprintf(err, errlen, "no firmware updater");
     return NULL;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ocpp/ocpp_core.h"
 #include "ocpp/v16/v16_internal.h"
 
 /* When the running session of connector c started (Relative schedules). */
@@ -22,6 +23,9 @@ static borne_ms tx_start_of(ocpp16_station *o, int c) {
 
 /* The composite profile limit of each connector, as a core limit (OCPP). */
 void v16_apply_profiles(ocpp16_station *o) {
+  /* the profiles are every version's: the dialect spoken applies them (its
+   * transaction ids are the ones the TxProfiles are bound to) */
+  if (o->shared && o->shared->active && o->shared->active->family != OCPP_FAMILY_V16) return;
   borne_ms now = now_of(o);
   double voltage = config_get_number(o->st->cfg, "site.voltage_v");
   for (int c = 1; c <= o->count; c++) {

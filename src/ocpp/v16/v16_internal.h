@@ -78,10 +78,11 @@ typedef struct ocpp16_station {
   cp_journal *journal;   /* transaction journal */
   cp_auth *auth;         /* authorization cache and local list */
   cp_reservations *resv; /* reservations and availability */
-  cp_profiles *smart;    /* charging profiles */
-  cp_certs *certs;       /* security whitepaper certificate store */
-  bool trust_changed;    /* CentralSystemRootCertificates changed: new link CA at next connect */
-  bool cert_reconnect;   /* new client certificate: reconnect with it once answered */
+  cp_profiles *smart;    /* charging profiles (the OCPP module's: one store for every version) */
+  const struct ocpp_core *shared; /* the OCPP module's (ocpp_core.h) */
+  cp_certs *certs;                /* security whitepaper certificate store */
+  bool trust_changed;  /* CentralSystemRootCertificates changed: new link CA at next connect */
+  bool cert_reconnect; /* new client certificate: reconnect with it once answered */
   bool cert_refusal_reported; /* InvalidCentralSystemCertificate raised since the last connect */
   boot_state boot;
   int heartbeat_s;

@@ -47,6 +47,7 @@ typedef enum {
   L_AUTH_ENABLED, /* auth.mode is not free */
   L_BACKOFF_RANGE,
   L_BACKOFF_REPEAT,
+  L_PROFILE_ENTRIES, /* SmartChargingCtrlr.Entries: the profiles installed */
 } live_kind;
 
 #define MEASURANDS                                                                                 \
@@ -198,6 +199,31 @@ static const dm_var vars[] = {
      NULL},
     {"ReservationCtrlr", S_STATION, "NonEvseSpecific", NULL, T_BOOLEAN, M_RO, NULL, "true", L_NONE,
      NULL, NULL},
+    /* block K over the one profile engine (src/chargepoint/profiles.h): its
+     * limits are ocpp_module.c's (1.6's ChargeProfileMaxStackLevel,
+     * ChargingScheduleMaxPeriods); no phase switching, no NotifyChargingLimit
+     * yet, the station's own limits (load management, Modbus, MQTT, site)
+     * always count */
+    {"SmartChargingCtrlr", S_STATION, "ACPhaseSwitchingSupported", NULL, T_BOOLEAN, M_RO, NULL,
+     "false", L_NONE, NULL, NULL},
+    {"SmartChargingCtrlr", S_STATION, "Available", NULL, T_BOOLEAN, M_RO, NULL, "true", L_NONE,
+     NULL, NULL},
+    {"SmartChargingCtrlr", S_STATION, "Enabled", NULL, T_BOOLEAN, M_RO, NULL, "true", L_NONE, NULL,
+     NULL},
+    {"SmartChargingCtrlr", S_STATION, "Entries", "ChargingProfiles", T_INTEGER, M_RO, NULL, NULL,
+     L_PROFILE_ENTRIES, NULL, NULL},
+    {"SmartChargingCtrlr", S_STATION, "ExternalControlSignalsEnabled", NULL, T_BOOLEAN, M_RO, NULL,
+     "true", L_NONE, NULL, NULL},
+    {"SmartChargingCtrlr", S_STATION, "LimitChangeSignificance", NULL, T_DECIMAL, M_RO, NULL, "0",
+     L_NONE, NULL, NULL},
+    {"SmartChargingCtrlr", S_STATION, "NotifyChargingLimitWithSchedules", NULL, T_BOOLEAN, M_RO,
+     NULL, "false", L_NONE, NULL, NULL},
+    {"SmartChargingCtrlr", S_STATION, "PeriodsPerSchedule", NULL, T_INTEGER, M_RO, NULL, "24",
+     L_NONE, NULL, NULL},
+    {"SmartChargingCtrlr", S_STATION, "ProfileStackLevel", NULL, T_INTEGER, M_RO, NULL, "8", L_NONE,
+     NULL, NULL},
+    {"SmartChargingCtrlr", S_STATION, "RateUnit", NULL, T_MEMBER, M_RO, NULL, "A,W", L_NONE, NULL,
+     "A,W"},
     {"ClockCtrlr", S_STATION, "DateTime", NULL, T_DATETIME, M_RO, NULL, NULL, L_DATETIME, NULL,
      NULL},
     {"ClockCtrlr", S_STATION, "TimeAdjustmentReportingThreshold", NULL, T_INTEGER, M_RO, NULL,
@@ -377,6 +403,9 @@ static void live_value(const dm_ctx *c, const dm_var *v, int evse, dm_attr attr,
     return;
   case L_CERT_ENTRIES:
     snprintf(out, len, "%d", l ? l->certificate_entries : 0);
+    return;
+  case L_PROFILE_ENTRIES:
+    snprintf(out, len, "%d", l ? l->charging_profiles : 0);
     return;
   case L_AUTH_ENABLED: {
     const char *mode = config_get(c->cfg, "auth.mode");

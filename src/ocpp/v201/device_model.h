@@ -63,6 +63,7 @@ typedef struct {
   long long now_ms;                             /* ClockCtrlr.DateTime */
   int local_list_entries;                       /* LocalAuthListCtrlr.Entries */
   int certificate_entries;                      /* SecurityCtrlr.CertificateEntries */
+  int charging_profiles;                        /* SmartChargingCtrlr.Entries */
 } dm_live;
 
 typedef struct {

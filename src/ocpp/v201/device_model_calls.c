@@ -27,6 +27,7 @@ static void fill_live(const ocpp201_station *o, dm_live *l) {
   l->certificate_entries = cp_certs_total(o->shared->certs) +
                            (cp_certs_client_cert_file(o->shared->certs) ? 1 : 0) +
                            (cp_certs_have_v2g(o->shared->certs) ? 1 : 0);
+  l->charging_profiles = cp_profiles_count(o->profiles);
 }
 
 /* Too many items or bytes for what DeviceDataCtrlr declares: a CALLERROR

@@ -47,6 +47,8 @@ static void tick_cb(uv_timer_t *t) {
   v201_report_statuses(o, now);
   v201_take_samples(o, now);
   v201_expire_reservations(o, now);
+  v201_apply_profiles(o);
+  v201_report_external_limits(o);
   v201_pump(o);
   v201_arm_tick(o);
 }
@@ -61,6 +63,7 @@ void v201_arm_tick(ocpp201_station *o) {
       next = o->evse[c - 1].last_sample + every * 1000;
   if (online201(o) && !o->pump_in_flight && (x = cp_journal_next_due(o->journal)) < next) next = x;
   if ((x = cp_reservation_next_expiry(o->resv)) < next) next = x;
+  if ((x = cp_profiles_next_change(o->profiles, now)) < next) next = x;
   if (next == NEVER) {
     uv_timer_stop(&o->tick_timer);
     return;
@@ -102,9 +105,10 @@ bool v201_decoded(int rc, const ocpp_error *err, ocpp_reply *r) {
 }
 
 static const v201_family *const families[] = {
-    &v201_provisioning_calls, &v201_availability_calls, &v201_authorization_calls,
-    &v201_remote_calls,       &v201_reservation_calls,  &v201_device_model_calls,
-    &v201_firmware_calls,     &v201_diagnostics_calls,  &v201_security_calls,
+    &v201_provisioning_calls,   &v201_availability_calls, &v201_authorization_calls,
+    &v201_remote_calls,         &v201_reservation_calls,  &v201_device_model_calls,
+    &v201_firmware_calls,       &v201_diagnostics_calls,  &v201_security_calls,
+    &v201_smart_charging_calls,
 };
 
 static void on_call(void *ctx, const char *action, const json_t *req, ocpp_reply *r) {
@@ -154,6 +158,7 @@ static void on_replied(void *ctx, const char *action) {
   if (o->customer_pages && !strcmp(action, "CustomerInformation"))
     v201_customer_information_replied(o);
   v201_security_replied(o, action);
+  if (o->profile_reports && !strcmp(action, "GetChargingProfiles")) v201_smart_charging_replied(o);
 }
 
 static void on_connected(void *ctx) {
@@ -161,6 +166,7 @@ static void on_connected(void *ctx) {
   o->boot = B201_NONE;
   v201_security_connected(o);
   station_event(o->st, 0, "ocpp_connected", "%s", o->url);
+  v201_apply_profiles(o); /* the dialect spoken now applies the profiles */
   v201_send_boot(o, v201_boot_reason(o));
 }
 
@@ -267,6 +273,7 @@ static void on_free(void *ctx) {
   ocpp201_station *o = ctx;
   json_decref(o->after_reply);
   json_decref(o->customer_pages);
+  json_decref(o->profile_reports);
   free(o);
 }
 
@@ -286,6 +293,7 @@ static void *open201(ocpp_core *core, char *err, size_t errlen) {
   o->journal = core->journal;
   o->auth = core->auth;
   o->resv = core->resv;
+  o->profiles = core->profiles;
   o->fw = station_firmware(st);
   if (!o->fw) {
     snprintf(err, errlen, "no firmware updater");

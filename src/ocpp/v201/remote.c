@@ -58,13 +58,16 @@ static void h_request_start(ocpp201_station *o, const json_t *req, ocpp_reply *r
   snprintf(tok, sizeof tok, "%s", q.idToken.idToken);
   int c = pick_evse(o, q.has_evseId ? (int)q.evseId : 0);
   int remote_id = (int)q.remoteStartId;
-  bool profile = q.has_chargingProfile;
+  bool refused = c < 0 || station_has_session(o->st, c) ||
+                 o->evse[c - 1].status == STATUS_FAULTED ||
+                 o->evse[c - 1].status == STATUS_UNAVAILABLE ||
+                 !station_reservation_admits(o->st, c, tok, NULL);
+  /* the start's chargingProfile: a TxProfile of the transaction it makes
+   * (smart_charging.c); one the engine refuses refuses the start */
+  if (!refused && q.has_chargingProfile && !v201_remote_start_profile(o, c, &q.chargingProfile))
+    refused = true;
   ocpp201_RequestStartTransactionRequest_free(&q);
-  /* a charging profile with the start (F01.FR.08-12): not done yet, refused
-   * rather than ignored */
-  if (profile || c < 0 || station_has_session(o->st, c) ||
-      o->evse[c - 1].status == STATUS_FAULTED || o->evse[c - 1].status == STATUS_UNAVAILABLE ||
-      !station_reservation_admits(o->st, c, tok, NULL)) {
+  if (refused) {
     v201_reply_status(r, "Rejected");
     return;
   }

@@ -368,6 +368,7 @@ void v201_on_session_started(void *ctx, int c, const station_session_info *s) {
   k->last_sample = now201(o);
   v201_tx_id(s->id, s->start_ms, k->tx_id); /* the same after a restart: made from the session */
   k->tx_state = k->status;
+  v201_profiles_transaction_started(o, c);
   if (s->resumed) {
     reencode_session(o, s->id);
     return;
@@ -408,6 +409,7 @@ void v201_on_session_stopped(void *ctx, int c, const station_session_info *s) {
   enqueue(o, s->id, &e);
   k->session_id = 0;
   k->tx_id[0] = 0;
+  v201_profiles_transaction_ended(o, c);
   v201_reset_when_idle(o);
 }
 
@@ -415,4 +417,5 @@ void v201_on_meter_read(void *ctx, int c, const meter_reading *r) {
   (void)r;
   ocpp201_station *o = ctx;
   if (o->evse[c - 1].session_id) v201_take_samples(o, now201(o));
+  v201_report_external_limits(o);
 }

@@ -20,6 +20,7 @@
 
 #include "chargepoint/authorization.h"
 #include "chargepoint/journal.h"
+#include "chargepoint/profiles.h"
 #include "chargepoint/reservations.h"
 #include "firmware/diagnostics.h"
 #include "firmware/firmware.h"
@@ -65,6 +66,9 @@ typedef struct {
   bool problem_told;
   error_code problem_told_code;
   int problem_event_id; /* the eventId that told it: the cause of its clearing */
+  /* the chargingLimitSource of the external limit the CSMS last heard
+   * capping this EVSE (NotifyChargingLimit), NULL none */
+  const char *limit_reported;
 } v201_evse;
 
 typedef struct ocpp201_station {
@@ -74,6 +78,7 @@ typedef struct ocpp201_station {
   cp_journal *journal;
   cp_auth *auth;
   cp_reservations *resv;
+  cp_profiles *profiles; /* charging profiles: the OCPP module's, shared with 1.6 */
   v201_boot_state boot;
   int heartbeat_s;
   uv_timer_t boot_timer;
@@ -108,6 +113,7 @@ typedef struct ocpp201_station {
   bool csr_awaiting;          /* one was accepted, its CertificateSigned not come yet */
   bool csr_v2g;               /* ... for the V2G certificate */
   bool cert_reconnect, trust_changed, cert_refusal_reported;
+  json_t *profile_reports; /* ReportChargingProfiles, sent once GetChargingProfiles is answered */
   char url[512];
   unsigned long loaded_at; /* config_generation() when the link was made */
   bool closing;
@@ -165,7 +171,7 @@ typedef struct {
 
 extern const v201_family v201_provisioning_calls, v201_authorization_calls, v201_remote_calls,
     v201_availability_calls, v201_reservation_calls, v201_device_model_calls, v201_firmware_calls,
-    v201_diagnostics_calls, v201_security_calls;
+    v201_diagnostics_calls, v201_security_calls, v201_smart_charging_calls;
 
 /* ocpp201_module.c */
 void v201_reply_status(ocpp_reply *r, const char *status);
@@ -237,6 +243,15 @@ typedef struct {
 } v201_iso15118_hooks;
 /* Installs the hooks (NULL: none); one set for the process. */
 void v201_set_iso15118_hooks(const v201_iso15118_hooks *h);
+
+/* smart_charging.c (K: charging profiles, composite schedule; the OCPP limit) */
+void v201_apply_profiles(ocpp201_station *o);
+void v201_smart_charging_replied(ocpp201_station *o);
+bool v201_remote_start_profile(ocpp201_station *o, int c,
+                               const ocpp201_RequestStartTransactionRequest_chargingProfile *p);
+void v201_profiles_transaction_started(ocpp201_station *o, int c);
+void v201_profiles_transaction_ended(ocpp201_station *o, int c);
+void v201_report_external_limits(ocpp201_station *o);
 
 /* remote.c (F: RequestStart/StopTransaction, UnlockConnector, TriggerMessage) */
 void v201_send_triggered(ocpp201_station *o);

@@ -71,6 +71,9 @@ const DEFAULT_HANDLERS_201 = {
   LogStatusNotification: () => ({}),
   NotifyCustomerInformation: () => ({}),
   NotifyEvent: () => ({}),
+  ReportChargingProfiles: () => ({}),
+  NotifyChargingLimit: () => ({}),
+  ClearedChargingLimit: () => ({}),
 };
 
 export class Csms extends EventEmitter {

@@ -1,0 +1,291 @@
+/*
+ * OCPP 2.0.1 charging profiles to and from the charge-point model's engine
+ * (see charging_profile.h). References are to OCPP 2.0.1 part 2 (edition 3
+ * errata), functional block K. Pure: no clock, no I/O.
+ */
+#include "ocpp/v201/charging_profile.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ocpp/ocpp_schema.h"
+#include "util/timefmt.h"
+
+typedef ocpp201_SetChargingProfileRequest_chargingProfile profile201;
+typedef ocpp201_SetChargingProfileRequest_chargingProfile_chargingSchedule schedule201;
+
+static int refuse(v201_refusal *why, const char *reason, const char *info) {
+  if (why) *why = (v201_refusal){reason, info};
+  return -1;
+}
+
+/* An optional date-time member: 0 absent or read into *out, -1 unreadable. */
+static int get_time(bool has, const char *text, bool *has_out, borne_ms *out) {
+  *has_out = has;
+  if (!has) return 0;
+  int64_t ms;
+  if (!text || timefmt_parse(text, &ms) != 0) return -1;
+  *out = ms;
+  return 0;
+}
+
+static int purpose_of(const char *name, cp_profile_purpose *out) {
+  if (!name) return -1;
+  if (!strcmp(name, "ChargingStationMaxProfile"))
+    *out = CP_PURPOSE_CHARGE_POINT_MAX;
+  else if (!strcmp(name, "TxDefaultProfile"))
+    *out = CP_PURPOSE_TX_DEFAULT;
+  else if (!strcmp(name, "TxProfile"))
+    *out = CP_PURPOSE_TX;
+  else
+    return -1; /* ChargingStationExternalConstraints */
+  return 0;
+}
+
+static const char *purpose_name(cp_profile_purpose p) {
+  switch (p) {
+  case CP_PURPOSE_CHARGE_POINT_MAX:
+    return "ChargingStationMaxProfile";
+  case CP_PURPOSE_TX_DEFAULT:
+    return "TxDefaultProfile";
+  case CP_PURPOSE_TX:
+    break;
+  }
+  return "TxProfile";
+}
+
+static const char *const kind_names[] = {"Absolute", "Recurring", "Relative"};
+
+static int decode(const profile201 *j, bool need_tx_id, cp_charging_profile *out,
+                  cp_schedule_period **periods, v201_refusal *why) {
+  *periods = NULL;
+  memset(out, 0, sizeof *out);
+  if (!j) return refuse(why, "InvalidValue", "no chargingProfile");
+  out->id = j->id;
+  out->stack_level = j->stackLevel;
+  if (purpose_of(ocpp201_SetChargingProfileRequest_chargingProfile_chargingProfilePurpose_e_name(
+                     j->chargingProfilePurpose),
+                 &out->purpose) != 0)
+    return refuse(why, "InvalidValue",
+                  "ChargingStationExternalConstraints is set by the station, not the CSMS");
+  if (j->has_transactionId) {
+    if (out->purpose != CP_PURPOSE_TX)
+      return refuse(why, "InvalidValue", "transactionId only with a TxProfile");
+    if (strlen(j->transactionId) > CP_TX_ID_MAX)
+      return refuse(why, "InvalidValue", "transactionId too long");
+    snprintf(out->transaction_id, sizeof out->transaction_id, "%s", j->transactionId);
+  } else if (need_tx_id && out->purpose == CP_PURPOSE_TX) {
+    return refuse(why, "MissingParam", "a TxProfile names its transactionId");
+  }
+  const char *kind = ocpp201_SetChargingProfileRequest_chargingProfile_chargingProfileKind_e_name(
+      j->chargingProfileKind);
+  int k = -1;
+  for (int i = 0; kind && i < 3; i++)
+    if (!strcmp(kind, kind_names[i])) k = i;
+  if (k < 0) return refuse(why, "InvalidValue", "unknown chargingProfileKind");
+  out->kind = (cp_profile_kind)k;
+  out->recurrency = CP_RECUR_NONE;
+  if (j->has_recurrencyKind) {
+    const char *r =
+        ocpp201_SetChargingProfileRequest_chargingProfile_recurrencyKind_e_name(j->recurrencyKind);
+    if (r && !strcmp(r, "Daily"))
+      out->recurrency = CP_RECUR_DAILY;
+    else if (r && !strcmp(r, "Weekly"))
+      out->recurrency = CP_RECUR_WEEKLY;
+    else
+      return refuse(why, "InvalidValue", "unknown recurrencyKind");
+  }
+  if (get_time(j->has_validFrom, j->validFrom, &out->has_valid_from, &out->valid_from) != 0 ||
+      get_time(j->has_validTo, j->validTo, &out->has_valid_to, &out->valid_to) != 0)
+    return refuse(why, "InvalidValue", "unreadable validFrom / validTo");
+  /* 1..3 schedules by the schema: more than one is the choice an ISO 15118
+   * EV makes among them; an AC station without 15118 has one limit */
+  if (j->chargingSchedule_count != 1 || !j->chargingSchedule)
+    return refuse(why, "InvalidSchedule", "one chargingSchedule (no ISO 15118 EV to choose)");
+  const schedule201 *cs = &j->chargingSchedule[0];
+  cp_charging_schedule *o = &out->schedule;
+  o->has_id = true;
+  o->id = cs->id;
+  o->has_duration = cs->has_duration;
+  o->duration_s = cs->duration;
+  if (get_time(cs->has_startSchedule, cs->startSchedule, &o->has_start, &o->start) != 0)
+    return refuse(why, "InvalidSchedule", "unreadable startSchedule");
+  const char *unit =
+      ocpp201_SetChargingProfileRequest_chargingProfile_chargingSchedule_chargingRateUnit_e_name(
+          cs->chargingRateUnit);
+  if (unit && !strcmp(unit, "W"))
+    o->unit = CP_UNIT_WATTS;
+  else if (unit && !strcmp(unit, "A"))
+    o->unit = CP_UNIT_AMPS;
+  else
+    return refuse(why, "UnsupportedRateUnit", "chargingRateUnit is A or W");
+  o->has_min_rate = cs->has_minChargingRate;
+  o->min_rate = cs->minChargingRate;
+  size_t np = cs->chargingSchedulePeriod_count;
+  if (np == 0 || np > 1024 || !cs->chargingSchedulePeriod)
+    return refuse(why, "InvalidSchedule", "1 to 1024 chargingSchedulePeriod");
+  cp_schedule_period *pd = calloc(np, sizeof *pd);
+  if (!pd) return refuse(why, "InternalError", "out of memory");
+  *periods = pd;
+  for (size_t i = 0; i < np; i++) {
+    const ocpp201_SetChargingProfileRequest_chargingProfile_chargingSchedule_chargingSchedulePeriod
+        *pj = &cs->chargingSchedulePeriod[i];
+    if (pj->has_phaseToUse)
+      return refuse(why, "InvalidSchedule", "phaseToUse: this station does not switch phases");
+    if (pj->has_numberPhases && (pj->numberPhases < 1 || pj->numberPhases > 3))
+      return refuse(why, "InvalidSchedule", "numberPhases is 1..3");
+    pd[i] = (cp_schedule_period){.start_s = pj->startPeriod,
+                                 .limit = pj->limit,
+                                 .phases = pj->has_numberPhases ? (int)pj->numberPhases : 0};
+  }
+  o->nperiods = np;
+  o->periods = pd;
+  return 0;
+}
+
+int v201_profile_decode(const profile201 *j, cp_charging_profile *out, cp_schedule_period **periods,
+                        v201_refusal *why) {
+  return decode(j, true, out, periods, why);
+}
+
+int v201_remote_start_profile_decode(
+    const ocpp201_RequestStartTransactionRequest_chargingProfile *in, cp_charging_profile *out,
+    cp_schedule_period **periods, v201_refusal *why) {
+  *periods = NULL;
+  memset(out, 0, sizeof *out);
+  if (!in) return refuse(why, "InvalidValue", "no chargingProfile");
+  const ocpp_schema_node *to =
+      ocpp_schema_member(ocpp201_SetChargingProfileRequest_schema, "chargingProfile");
+  json_t *j = ocpp_schema_encode(
+      ocpp_schema_member(ocpp201_RequestStartTransactionRequest_schema, "chargingProfile"), in);
+  profile201 cp;
+  int rc = j && to ? ocpp_schema_decode(to, j, &cp, NULL) : -1;
+  json_decref(j);
+  if (rc != 0) return refuse(why, "InternalError", "chargingProfile not readable");
+  /* F01: the profile of a start is a TxProfile of the transaction it makes,
+   * which has no id yet (the engine refuses any other) */
+  rc = decode(&cp, false, out, periods, why);
+  ocpp_schema_free(to, &cp);
+  return rc;
+}
+
+static json_t *time_json(borne_ms t) {
+  char buf[40];
+  timefmt_iso(t, buf, sizeof buf);
+  return json_string(buf);
+}
+
+json_t *v201_profile_json(const cp_charging_profile *p) {
+  const cp_charging_schedule *cs = &p->schedule;
+  json_t *periods = json_array();
+  for (size_t i = 0; i < cs->nperiods; i++) {
+    json_t *pj = json_pack("{s:I,s:f}", "startPeriod", (json_int_t)cs->periods[i].start_s, "limit",
+                           cs->periods[i].limit);
+    if (cs->periods[i].phases)
+      json_object_set_new(pj, "numberPhases", json_integer(cs->periods[i].phases));
+    json_array_append_new(periods, pj);
+  }
+  json_t *sj = json_pack("{s:I,s:s,s:o}", "id", (json_int_t)(cs->has_id ? cs->id : p->id),
+                         "chargingRateUnit", cs->unit == CP_UNIT_WATTS ? "W" : "A",
+                         "chargingSchedulePeriod", periods);
+  if (cs->has_start) json_object_set_new(sj, "startSchedule", time_json(cs->start));
+  if (cs->has_duration) json_object_set_new(sj, "duration", json_integer(cs->duration_s));
+  if (cs->has_min_rate) json_object_set_new(sj, "minChargingRate", json_real(cs->min_rate));
+  json_t *o = json_pack(
+      "{s:I,s:I,s:s,s:s,s:[o]}", "id", (json_int_t)p->id, "stackLevel", (json_int_t)p->stack_level,
+      "chargingProfilePurpose", purpose_name(p->purpose), "chargingProfileKind",
+      kind_names[p->kind <= CP_KIND_RELATIVE ? p->kind : 0], "chargingSchedule", sj);
+  if (p->kind == CP_KIND_RECURRING && p->recurrency != CP_RECUR_NONE)
+    json_object_set_new(o, "recurrencyKind",
+                        json_string(p->recurrency == CP_RECUR_WEEKLY ? "Weekly" : "Daily"));
+  if (p->has_valid_from) json_object_set_new(o, "validFrom", time_json(p->valid_from));
+  if (p->has_valid_to) json_object_set_new(o, "validTo", time_json(p->valid_to));
+  if (p->transaction_id[0]) json_object_set_new(o, "transactionId", json_string(p->transaction_id));
+  return o;
+}
+
+int v201_clear_filter(const ocpp201_ClearChargingProfileRequest *q, cp_profile_filter *f) {
+  memset(f, 0, sizeof *f);
+  if (!q) return -1;
+  f->has_id = q->has_chargingProfileId;
+  f->id = q->chargingProfileId;
+  if (!q->has_chargingProfileCriteria) return 0;
+  const ocpp201_ClearChargingProfileRequest_chargingProfileCriteria *c =
+      &q->chargingProfileCriteria;
+  f->has_connector = c->has_evseId;
+  f->connector = c->evseId;
+  f->has_stack_level = c->has_stackLevel;
+  f->stack_level = c->stackLevel;
+  f->has_purpose = c->has_chargingProfilePurpose;
+  if (f->has_purpose &&
+      purpose_of(
+          ocpp201_ClearChargingProfileRequest_chargingProfileCriteria_chargingProfilePurpose_e_name(
+              c->chargingProfilePurpose),
+          &f->purpose) != 0)
+    return -1;
+  return 0;
+}
+
+bool v201_report_match(const ocpp201_GetChargingProfilesRequest *q, int connector,
+                       const cp_charging_profile *p) {
+  if (!q || !p) return false;
+  if (q->has_evseId && q->evseId != connector) return false;
+  const ocpp201_GetChargingProfilesRequest_chargingProfile *c = &q->chargingProfile;
+  if (c->has_chargingProfilePurpose) {
+    cp_profile_purpose want;
+    if (purpose_of(ocpp201_GetChargingProfilesRequest_chargingProfile_chargingProfilePurpose_e_name(
+                       c->chargingProfilePurpose),
+                   &want) != 0 ||
+        want != p->purpose)
+      return false;
+  }
+  if (c->has_stackLevel && c->stackLevel != p->stack_level) return false;
+  if (c->has_chargingProfileId) {
+    bool any = false;
+    for (size_t i = 0; i < c->chargingProfileId_count && !any; i++)
+      any = c->chargingProfileId[i] == p->id;
+    if (!any) return false;
+  }
+  if (c->has_chargingLimitSource) {
+    bool cso = false;
+    for (size_t i = 0; i < c->chargingLimitSource_count && !cso; i++) {
+      const char *s = ocpp201_GetChargingProfilesRequest_chargingProfile_chargingLimitSource_e_name(
+          c->chargingLimitSource[i]);
+      cso = s && !strcmp(s, "CSO");
+    }
+    if (!cso) return false;
+  }
+  return true;
+}
+
+json_t *v201_composite_json(cp_profile_result r, const cp_composite_schedule *c, int evse) {
+  if (r != CP_PROFILE_ACCEPTED || !c)
+    return json_pack("{s:s,s:{s:s,s:s}}", "status", "Rejected", "statusInfo", "reasonCode",
+                     "NoProfile", "additionalInfo", "no charging profile limits this EVSE");
+  json_t *periods = json_array();
+  for (size_t i = 0; i < c->nperiods; i++) {
+    const cp_schedule_period *p = &c->periods[i];
+    json_t *pj = json_pack("{s:I,s:f}", "startPeriod", (json_int_t)p->start_s, "limit", p->limit);
+    if (p->phases != 0 && p->phases != 3)
+      json_object_set_new(pj, "numberPhases", json_integer(p->phases));
+    json_array_append_new(periods, pj);
+  }
+  return json_pack("{s:s,s:{s:I,s:I,s:o,s:s,s:o}}", "status", "Accepted", "schedule", "evseId",
+                   (json_int_t)evse, "duration", (json_int_t)c->duration_s, "scheduleStart",
+                   time_json(c->start), "chargingRateUnit", c->unit == CP_UNIT_WATTS ? "W" : "A",
+                   "chargingSchedulePeriod", periods);
+}
+
+json_t *v201_set_profile_answer(cp_profile_result r, const v201_refusal *why) {
+  if (r == CP_PROFILE_ACCEPTED) return json_pack("{s:s}", "status", "Accepted");
+  const char *reason = why && why->reason ? why->reason : "InvalidValue";
+  const char *info = why && why->info ? why->info
+                     : r == CP_PROFILE_NOT_SUPPORTED
+                         ? "smart charging is not available"
+                         : "refused by the profile rules (stack level, EVSE, transaction, "
+                           "periods, validity or the number installed)";
+  return json_pack("{s:s,s:{s:s,s:s}}", "status", "Rejected", "statusInfo", "reasonCode", reason,
+                   "additionalInfo", info);
+}

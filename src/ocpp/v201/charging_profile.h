@@ -1,0 +1,67 @@
+/*
+ * OCPP 2.0.1 smart charging (functional block K) as words for the
+ * charge-point model's one profile engine (src/chargepoint/profiles.h), pure:
+ * the ChargingProfileType of SetChargingProfile and RequestStartTransaction
+ * decoded into cp_charging_profile, an installed profile said back as a
+ * ChargingProfileType (ReportChargingProfiles), ClearChargingProfile's
+ * criteria as the engine's filter, GetChargingProfiles' selection, the
+ * composite schedule as GetCompositeScheduleResponse. The rules (stack
+ * levels, validity, recurrence, limits) are the engine's, shared with 1.6;
+ * this file only knows how 2.0.1 spells them. No clock, no I/O.
+ */
+#ifndef BORNE_OCPP_V201_CHARGING_PROFILE_H
+#define BORNE_OCPP_V201_CHARGING_PROFILE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "chargepoint/profiles.h"
+#include "ocpp201_messages.h"
+
+/* Why a profile is refused: 2.0.1's StatusInfo (reasonCode, additionalInfo). */
+typedef struct {
+  const char *reason; /* e.g. "InvalidValue", "InvalidSchedule", "UnsupportedRateUnit" */
+  const char *info;   /* one line for the CSMS's operator */
+} v201_refusal;
+
+/* SetChargingProfile's chargingProfile into the engine's profile (periods
+ * allocated into *periods: free them, also on failure). -1 with *why for
+ * what the engine cannot take: the purpose ChargingStationExternalConstraints
+ * (set by the station itself, never by the CSMS: K01.FR.22), more than one
+ * chargingSchedule (the choice offered to an ISO 15118 EV, which AC basic
+ * charging does not have), phaseToUse (borne does not switch phases), a
+ * TxProfile without transactionId, an unreadable date. */
+int v201_profile_decode(const ocpp201_SetChargingProfileRequest_chargingProfile *j,
+                        cp_charging_profile *out, cp_schedule_period **periods, v201_refusal *why);
+
+/* RequestStartTransaction's chargingProfile (the same ChargingProfileType,
+ * generated for another message): carried over by its JSON form. */
+int v201_remote_start_profile_decode(
+    const ocpp201_RequestStartTransactionRequest_chargingProfile *in, cp_charging_profile *out,
+    cp_schedule_period **periods, v201_refusal *why);
+
+/* An installed profile as a ChargingProfileType (ReportChargingProfiles);
+ * its chargingSchedule's id is the one it was set with (one set in 1.6 has
+ * none: the profile's id). */
+json_t *v201_profile_json(const cp_charging_profile *p);
+
+/* ClearChargingProfile as the engine's filter: chargingProfileId and the
+ * criteria (evseId, purpose, stackLevel), every one given must match. -1
+ * when nothing installed can match (ChargingStationExternalConstraints:
+ * none is). */
+int v201_clear_filter(const ocpp201_ClearChargingProfileRequest *q, cp_profile_filter *f);
+
+/* Does the installed profile p of `connector` answer GetChargingProfiles q
+ * (K09): evseId (0: the station-wide ones), purpose, stackLevel, ids; every
+ * profile the CSMS set has chargingLimitSource CSO. */
+bool v201_report_match(const ocpp201_GetChargingProfilesRequest *q, int connector,
+                       const cp_charging_profile *p);
+
+/* GetCompositeScheduleResponse: Accepted with the schedule of `evse`, or
+ * Rejected (with statusInfo) when the engine had none. */
+json_t *v201_composite_json(cp_profile_result r, const cp_composite_schedule *c, int evse);
+
+/* SetChargingProfileResponse: the engine's answer, with statusInfo when refused. */
+json_t *v201_set_profile_answer(cp_profile_result r, const v201_refusal *why);
+
+#endif

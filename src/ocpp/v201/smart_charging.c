@@ -1,0 +1,271 @@
+/*
+ * OCPP 2.0.1 functional block K (smart charging) over the charge-point
+ * model's one profile engine (src/chargepoint/profiles.h), the store the 1.6
+ * dialect uses too: K01 SetChargingProfile, K10 ClearChargingProfile, K09
+ * GetChargingProfiles answered and followed by ReportChargingProfiles (one
+ * message per EVSE, tbc on all but the last), K08 GetCompositeSchedule, the
+ * TxProfile of F01 RequestStartTransaction, and the limit of each EVSE handed
+ * to the station as its OCPP limit (v201_apply_profiles). Decoding and
+ * encoding are charging_profile.c (pure); this file calls the engine.
+ * One file of the 2.0.1 dialect's functional blocks.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ocpp/ocpp_core.h"
+#include "ocpp/v201/charging_profile.h"
+#include "ocpp/v201/v201_internal.h"
+
+/* When EVSE c's running session started (Relative schedules). */
+static borne_ms tx_start_of(ocpp201_station *o, int c) {
+  session_row row;
+  if (o->evse[c - 1].session_id &&
+      store_session_get(o->st->db, o->evse[c - 1].session_id, &row) == 0)
+    return row.start_ms;
+  return 0;
+}
+
+/* The composite profile limit of each EVSE, as the station's OCPP limit
+ * (its limited_by says "ocpp" when it is the lowest). Only by the dialect
+ * spoken: the TxProfiles are bound to its transaction ids. */
+void v201_apply_profiles(ocpp201_station *o) {
+  if (o->shared && o->shared->active && o->shared->active->family != OCPP_FAMILY_V201) return;
+  borne_ms now = now201(o);
+  double voltage = config_get_number(o->st->cfg, "site.voltage_v");
+  for (int c = 1; c <= o->count; c++) {
+    const v201_evse *k = &o->evse[c - 1];
+    double a = cp_profiles_limit_a(o->profiles, c, now, k->tx_id, tx_start_of(o, c),
+                                   station_connector_phases(o->st, c), voltage);
+    station_set_limit(o->st, c, LIMIT_OCPP, a);
+  }
+}
+
+static void profiles_changed(ocpp201_station *o) {
+  v201_apply_profiles(o);
+  v201_arm_tick(o);
+}
+
+/* ---------- K01 SetChargingProfile ---------- */
+
+static void h_set_charging_profile(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  ocpp201_SetChargingProfileRequest q;
+  ocpp_error e;
+  if (!v201_decoded(ocpp201_SetChargingProfileRequest_decode(req, &q, &e), &e, r)) return;
+  int c = (int)q.evseId;
+  cp_profile_result res = CP_PROFILE_REJECTED;
+  v201_refusal why = {0};
+  cp_charging_profile p;
+  cp_schedule_period *periods = NULL;
+  if (c < 0 || c > o->count)
+    why = (v201_refusal){"UnknownEVSE", "no such EVSE"};
+  else if (v201_profile_decode(&q.chargingProfile, &p, &periods, &why) == 0) {
+    /* a TxProfile names the transaction running on this EVSE */
+    if (p.purpose == CP_PURPOSE_TX && (c == 0 || strcmp(p.transaction_id, o->evse[c - 1].tx_id)))
+      why = (v201_refusal){"TxNotFound", "no such transaction on this EVSE"};
+    else
+      res = cp_profiles_set(o->profiles, c, &p, c ? o->evse[c - 1].tx_id : NULL, now201(o));
+  }
+  free(periods);
+  ocpp201_SetChargingProfileRequest_free(&q);
+  r->result = v201_set_profile_answer(res, why.reason ? &why : NULL);
+  station_event(o->st, c > 0 && c <= o->count ? c : 0, "ocpp_profile", "SetChargingProfile %s%s%s",
+                res == CP_PROFILE_ACCEPTED ? "Accepted" : "Rejected", why.info ? ": " : "",
+                why.info ? why.info : "");
+  if (res == CP_PROFILE_ACCEPTED) profiles_changed(o);
+}
+
+/* ---------- K10 ClearChargingProfile ---------- */
+
+static void h_clear_charging_profile(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  ocpp201_ClearChargingProfileRequest q;
+  ocpp_error e;
+  if (!v201_decoded(ocpp201_ClearChargingProfileRequest_decode(req, &q, &e), &e, r)) return;
+  cp_profile_filter f;
+  int n = v201_clear_filter(&q, &f) == 0 ? cp_profiles_clear(o->profiles, &f) : 0;
+  ocpp201_ClearChargingProfileRequest_free(&q);
+  v201_reply_status(r, n > 0 ? "Accepted" : "Unknown");
+  if (n > 0) profiles_changed(o);
+}
+
+/* ---------- K09 GetChargingProfiles -> ReportChargingProfiles ---------- */
+
+static void h_get_charging_profiles(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  ocpp201_GetChargingProfilesRequest q;
+  ocpp_error e;
+  if (!v201_decoded(ocpp201_GetChargingProfilesRequest_decode(req, &q, &e), &e, r)) return;
+  /* one report per EVSE (evseId is required in it), 0 the station-wide */
+  json_t *per_evse[BORNE_MAX_CONNECTORS + 1] = {0};
+  int n = cp_profiles_count(o->profiles);
+  for (int i = 0; i < n; i++) {
+    int c;
+    cp_charging_profile p;
+    cp_schedule_period *periods;
+    if (cp_profiles_get(o->profiles, i, &c, &p, &periods) == 0 && c >= 0 &&
+        c <= BORNE_MAX_CONNECTORS && v201_report_match(&q, c, &p)) {
+      if (!per_evse[c]) per_evse[c] = json_array();
+      json_array_append_new(per_evse[c], v201_profile_json(&p));
+    }
+    free(periods);
+  }
+  json_t *pages = json_array();
+  for (int c = 0; c <= BORNE_MAX_CONNECTORS; c++)
+    if (per_evse[c])
+      json_array_append_new(pages,
+                            json_pack("{s:I,s:s,s:o,s:I}", "requestId", (json_int_t)q.requestId,
+                                      "chargingLimitSource", "CSO", "chargingProfile", per_evse[c],
+                                      "evseId", (json_int_t)c));
+  ocpp201_GetChargingProfilesRequest_free(&q);
+  size_t np = json_array_size(pages);
+  v201_reply_status(r, np ? "Accepted" : "NoProfiles");
+  if (!np) {
+    json_decref(pages);
+    return;
+  }
+  size_t i;
+  json_t *page;
+  json_array_foreach(pages, i, page) if (i + 1 < np) json_object_set_new(page, "tbc", json_true());
+  /* sent once the answer is written (ocpp201_module.c's on_replied) */
+  json_decref(o->profile_reports);
+  o->profile_reports = pages;
+}
+
+static void report_answered(void *ctx, const json_t *result, const char *code, const char *text) {
+  (void)ctx, (void)result;
+  if (code) log_debug(MOD, "ReportChargingProfiles: %s %s", code, text);
+}
+
+void v201_smart_charging_replied(ocpp201_station *o) {
+  json_t *pages = o->profile_reports;
+  o->profile_reports = NULL;
+  size_t i;
+  json_t *page;
+  json_array_foreach(pages, i, page) {
+    if (!o->link || ocpp_link_call(o->link, "ReportChargingProfiles", json_incref(page),
+                                   report_answered, o) != 0)
+      log_debug(MOD, "ReportChargingProfiles not sent: not connected");
+  }
+  json_decref(pages);
+}
+
+/* ---------- K08 GetCompositeSchedule ---------- */
+
+static void h_get_composite_schedule(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  ocpp201_GetCompositeScheduleRequest q;
+  ocpp_error e;
+  if (!v201_decoded(ocpp201_GetCompositeScheduleRequest_decode(req, &q, &e), &e, r)) return;
+  int c = (int)q.evseId;
+  cp_rate_unit unit = CP_UNIT_AMPS;
+  if (q.has_chargingRateUnit) {
+    const char *u = ocpp201_GetCompositeScheduleRequest_chargingRateUnit_e_name(q.chargingRateUnit);
+    if (u && !strcmp(u, "W")) unit = CP_UNIT_WATTS;
+  }
+  int64_t duration = q.duration;
+  ocpp201_GetCompositeScheduleRequest_free(&q);
+  if (c < 0 || c > o->count) {
+    r->result =
+        json_pack("{s:s,s:{s:s}}", "status", "Rejected", "statusInfo", "reasonCode", "UnknownEVSE");
+    return;
+  }
+  const char *tx = c ? o->evse[c - 1].tx_id : NULL;
+  cp_composite_schedule cs;
+  cp_profile_result res = cp_profiles_composite(
+      o->profiles, c, duration, unit, now201(o), tx, tx && tx[0] ? tx_start_of(o, c) : 0,
+      c ? station_connector_phases(o->st, c) : 3, config_get_number(o->st->cfg, "site.voltage_v"),
+      &cs);
+  r->result = v201_composite_json(res, &cs, c);
+  if (res == CP_PROFILE_ACCEPTED) cp_composite_schedule_free(&cs);
+}
+
+/* ---------- F01 RequestStartTransaction's TxProfile, E: the transaction ---------- */
+
+bool v201_remote_start_profile(ocpp201_station *o, int c,
+                               const ocpp201_RequestStartTransactionRequest_chargingProfile *in) {
+  cp_charging_profile p;
+  cp_schedule_period *periods = NULL;
+  v201_refusal why = {0};
+  bool ok =
+      v201_remote_start_profile_decode(in, &p, &periods, &why) == 0 &&
+      cp_profiles_set_for_next_transaction(o->profiles, c, &p, now201(o)) == CP_PROFILE_ACCEPTED;
+  free(periods);
+  station_event(o->st, c, "ocpp_profile", "RequestStartTransaction's chargingProfile %s%s%s",
+                ok ? "Accepted" : "Rejected", why.info ? ": " : "", why.info ? why.info : "");
+  if (ok) profiles_changed(o);
+  return ok;
+}
+
+void v201_profiles_transaction_started(ocpp201_station *o, int c) {
+  cp_profiles_bind_transaction(o->profiles, c, o->evse[c - 1].tx_id);
+  profiles_changed(o);
+}
+
+void v201_profiles_transaction_ended(ocpp201_station *o, int c) {
+  cp_profiles_transaction_ended(o->profiles, c); /* its TxProfiles end with it */
+  profiles_changed(o);
+}
+
+/* ---------- K11-K13: borne's own limits, as external limits ---------- */
+
+/* The chargingLimitSource of a limit that is not the CSMS's nor the
+ * hardware's: the energy manager's (load management, solar, the site's
+ * leader or its fail-safe) is EMS; an operator's (API), Modbus or MQTT
+ * setpoint Other. NULL for the others (cable, selector, installation,
+ * temperature, charging windows, the CSMS's profiles). */
+static const char *external_source(limit_source by) {
+  switch (by) {
+  case LIMIT_LOAD_MANAGEMENT:
+  case LIMIT_SOLAR:
+  case LIMIT_SITE:
+  case LIMIT_FAILSAFE:
+    return "EMS";
+  case LIMIT_API:
+  case LIMIT_MODBUS:
+  case LIMIT_MQTT:
+    return "Other";
+  default:
+    return NULL;
+  }
+}
+
+static void limit_answered(void *ctx, const json_t *result, const char *code, const char *text) {
+  (void)ctx, (void)result;
+  if (code) log_debug(MOD, "charging limit: %s %s", code, text);
+}
+
+/* When one of borne's own limits starts or stops capping an EVSE (its
+ * limited_by), the CSMS hears it: NotifyChargingLimit (K11, K12; without
+ * schedule: NotifyChargingLimitWithSchedules is false), ClearedChargingLimit
+ * when released (K13), and a running transaction a TransactionEvent Updated
+ * ChargingRateChanged (K11.FR.04, K13.FR.03). Only while registered: a change
+ * while offline is told once the station is accepted again (the last state,
+ * not each step). Called on every meter reading and tick. */
+void v201_report_external_limits(ocpp201_station *o) {
+  if (!online201(o) || o->closing) return;
+  for (int c = 1; c <= o->count; c++) {
+    v201_evse *k = &o->evse[c - 1];
+    station_connector_view v;
+    station_view(o->st, c, &v);
+    const char *src = external_source(v.limited_by);
+    if (src == k->limit_reported || (src && k->limit_reported && !strcmp(src, k->limit_reported)))
+      continue;
+    if (k->limit_reported)
+      ocpp_link_call(o->link, "ClearedChargingLimit",
+                     json_pack("{s:s,s:i}", "chargingLimitSource", k->limit_reported, "evseId", c),
+                     limit_answered, o);
+    if (src)
+      ocpp_link_call(
+          o->link, "NotifyChargingLimit",
+          json_pack("{s:i,s:{s:s}}", "evseId", c, "chargingLimit", "chargingLimitSource", src),
+          limit_answered, o);
+    station_event(o->st, c, "ocpp_limit", "external limit %s", src ? src : "released");
+    k->limit_reported = src;
+    if (k->session_id && k->tx_id[0]) v201_send_tx_updated(o, c, "ChargingRateChanged");
+  }
+}
+
+static const v201_handler handlers[] = {
+    {"SetChargingProfile", h_set_charging_profile},
+    {"ClearChargingProfile", h_clear_charging_profile},
+    {"GetChargingProfiles", h_get_charging_profiles},
+    {"GetCompositeSchedule", h_get_composite_schedule},
+};
+const v201_family v201_smart_charging_calls = {handlers, sizeof handlers / sizeof handlers[0]};

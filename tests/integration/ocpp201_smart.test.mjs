@@ -1,0 +1,229 @@
+// OCPP 2.0.1 smart charging (issue 16, block K) against a strict CSMS: npm
+// ocpp-rpc in strict mode validates every SetChargingProfile /
+// ClearChargingProfile / GetChargingProfiles / GetCompositeSchedule answer and
+// every ReportChargingProfiles borne sends against its 2.0.1 schemas. Covers
+// a TxDefaultProfile of 10 A for the whole station that the offered current
+// follows (limited_by ocpp_profile), GetCompositeSchedule (Accepted with the
+// schedule, Rejected for an unknown EVSE), GetChargingProfiles answered and
+// reported (requestId, evseId, the profile as set) or NoProfiles,
+// SmartChargingCtrlr.Entries, profiles kept across a restart (the engine's
+// store, shared with 1.6), ClearChargingProfile (Accepted, then Unknown),
+// the refusals (ChargingStationExternalConstraints, a TxProfile of no running
+// transaction) and RequestStartTransaction with a TxProfile bound to the
+// transaction it starts and gone with it, and borne's own load management
+// capping a charging EVSE told as an external limit (NotifyChargingLimit EMS,
+// TransactionEvent ChargingRateChanged, ClearedChargingLimit when released,
+// K11-K13), and a profile set in 2.0.1 in force and cleared in 1.6 after a
+// switch of version (one store). BORNE_OCPP_PEER=ocpp-ws-io runs it
+// against the second strict CSMS (ocpp201_smart_ws_io.test.mjs).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startBorned, tempDataDir } from './lib/borne.mjs';
+import { Csms } from './lib/csms.mjs';
+import { CsmsWsIo } from './lib/csms_ws_io.mjs';
+
+const Peer = process.env.BORNE_OCPP_PEER === 'ocpp-ws-io' ? CsmsWsIo : Csms;
+const peer = () => new Peer({
+  protocol: 'ocpp2.0.1', bootInterval: 300, tags: { GOOD1: 'Accepted' },
+}).listen();
+const dataDir = tempDataDir();
+const start = (url) => startBorned({
+  dataDir, connectors: 2, auth: 'ocpp', speed: 20, args: ['--csms', url],
+  set: { 'station.id': 'cp-k', 'ocpp.version': '2.0.1', 'ocpp.MinimumStatusDuration': '0', 'ocpp.reconnect_max_s': '2' },
+});
+
+let csms, st;
+
+before(async () => {
+  csms = await peer();
+  st = await start(csms.url);
+  await csms.waitCall('BootNotification');
+  await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered' });
+});
+
+after(async () => {
+  await st?.stop();
+  st?.cleanup();
+  await csms?.close();
+});
+
+const schedule = (id, limit, extra = {}) => ({ id, chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit }], ...extra });
+const TX_DEFAULT = {
+  id: 1, stackLevel: 0, chargingProfilePurpose: 'TxDefaultProfile', chargingProfileKind: 'Absolute',
+  chargingSchedule: [schedule(5, 10, { startSchedule: new Date(Date.now() - 60e3).toISOString() })],
+};
+
+/** The ReportChargingProfiles of requestId sent after `from`, once the last (tbc not true) came. */
+async function report(requestId, from) {
+  await csms.waitCall('ReportChargingProfiles', { from, match: (p) => p.requestId === requestId && !p.tbc });
+  return csms.calls.slice(from).filter((c) => c.action === 'ReportChargingProfiles' && c.params.requestId === requestId).map((c) => c.params);
+}
+
+const entries = async () => (await csms.call('GetVariables', {
+  getVariableData: [{ component: { name: 'SmartChargingCtrlr' }, variable: { name: 'Entries', instance: 'ChargingProfiles' } }],
+})).getVariableResult[0].attributeValue;
+
+test('a TxDefaultProfile of 10 A: the offered current follows, the composite schedule says it (K01, K08)', async () => {
+  assert.equal(st.ctl('plug', '1', '--ev-max-current', '32').code, 0);
+  const before = await st.waitFor((x) => x.connectors[0].status === 'Preparing', { what: 'plugged' });
+  assert.ok(before.connectors[0].offered_a > 10, `offered ${before.connectors[0].offered_a} A before`);
+  assert.equal((await csms.call('SetChargingProfile', { evseId: 0, chargingProfile: TX_DEFAULT })).status, 'Accepted');
+  const s = await st.waitFor((x) => x.connectors[0].offered_a === 10, { what: 'offered 10 A' });
+  assert.equal(s.connectors[0].limited_by, 'ocpp_profile');
+  const comp = await csms.call('GetCompositeSchedule', { evseId: 1, duration: 3600, chargingRateUnit: 'A' });
+  assert.equal(comp.status, 'Accepted');
+  assert.equal(comp.schedule.evseId, 1);
+  assert.equal(comp.schedule.chargingRateUnit, 'A');
+  assert.equal(comp.schedule.chargingSchedulePeriod[0].startPeriod, 0);
+  assert.equal(comp.schedule.chargingSchedulePeriod[0].limit, 10);
+  const w = await csms.call('GetCompositeSchedule', { evseId: 1, duration: 600, chargingRateUnit: 'W' });
+  assert.equal(w.schedule.chargingRateUnit, 'W');
+  assert.ok(w.schedule.chargingSchedulePeriod[0].limit > 2000, JSON.stringify(w));
+  assert.equal((await csms.call('GetCompositeSchedule', { evseId: 9, duration: 600 })).status, 'Rejected');
+  assert.equal(await entries(), '1');
+  csms.assertNoViolations();
+});
+
+test('GetChargingProfiles: answered, then reported per EVSE; NoProfiles when none matches (K09)', async () => {
+  const from = csms.calls.length;
+  assert.equal((await csms.call('GetChargingProfiles', { requestId: 7, chargingProfile: {} })).status, 'Accepted');
+  const pages = await report(7, from);
+  assert.equal(pages.length, 1);
+  assert.equal(pages[0].evseId, 0);
+  assert.equal(pages[0].chargingLimitSource, 'CSO');
+  assert.equal(pages[0].chargingProfile.length, 1);
+  const p = pages[0].chargingProfile[0];
+  assert.equal(p.id, 1);
+  assert.equal(p.chargingProfilePurpose, 'TxDefaultProfile');
+  assert.equal(p.chargingSchedule[0].id, 5);
+  assert.equal(p.chargingSchedule[0].chargingSchedulePeriod[0].limit, 10);
+  assert.equal((await csms.call('GetChargingProfiles', { requestId: 8, chargingProfile: { chargingProfilePurpose: 'TxProfile' } })).status, 'NoProfiles');
+  assert.equal((await csms.call('GetChargingProfiles', { requestId: 9, evseId: 2, chargingProfile: {} })).status, 'NoProfiles');
+  csms.assertNoViolations();
+});
+
+test('refused: ChargingStationExternalConstraints, a TxProfile of no running transaction, a station maximum on an EVSE', async () => {
+  const ext = { ...TX_DEFAULT, id: 2, chargingProfilePurpose: 'ChargingStationExternalConstraints' };
+  const r1 = await csms.call('SetChargingProfile', { evseId: 0, chargingProfile: ext });
+  assert.equal(r1.status, 'Rejected');
+  assert.ok(r1.statusInfo.reasonCode.length > 0);
+  const tx = { ...TX_DEFAULT, id: 3, stackLevel: 1, chargingProfilePurpose: 'TxProfile', transactionId: 'no-such-tx' };
+  assert.equal((await csms.call('SetChargingProfile', { evseId: 1, chargingProfile: tx })).status, 'Rejected');
+  const max = { ...TX_DEFAULT, id: 4, chargingProfilePurpose: 'ChargingStationMaxProfile' };
+  assert.equal((await csms.call('SetChargingProfile', { evseId: 1, chargingProfile: max })).status, 'Rejected');
+  assert.equal(await entries(), '1');
+  csms.assertNoViolations();
+});
+
+test('the profiles survive a restart and limit the current again', async () => {
+  await st.stop();
+  st = await start(csms.url);
+  await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered again' });
+  const s = await st.waitFor((x) => x.connectors[0].offered_a === 10, { what: 'offered 10 A after the restart' });
+  assert.equal(s.connectors[0].limited_by, 'ocpp_profile');
+  assert.equal(await entries(), '1');
+  csms.assertNoViolations();
+});
+
+test('ClearChargingProfile: Accepted, the current is free again; Unknown the second time (K10)', async () => {
+  assert.equal((await csms.call('ClearChargingProfile', { chargingProfileId: 1 })).status, 'Accepted');
+  const s = await st.waitFor((x) => x.connectors[0].offered_a > 10, { what: 'back to full current' });
+  assert.notEqual(s.connectors[0].limited_by, 'ocpp_profile');
+  assert.equal((await csms.call('ClearChargingProfile', { chargingProfileId: 1 })).status, 'Unknown');
+  assert.equal((await csms.call('ClearChargingProfile', { chargingProfileCriteria: { chargingProfilePurpose: 'TxDefaultProfile' } })).status, 'Unknown');
+  assert.equal(await entries(), '0');
+  csms.assertNoViolations();
+});
+
+test('RequestStartTransaction with a TxProfile: bound to the transaction it starts, gone with it (F01, K05)', async () => {
+  // the simulated car left with the restart: plugged in again
+  if ((await st.connector(1)).status === 'Available') assert.equal(st.ctl('plug', '1', '--ev-max-current', '32').code, 0);
+  await st.waitStatus(1, 'Preparing');
+  const from = csms.calls.length;
+  const txProfile = { id: 20, stackLevel: 2, chargingProfilePurpose: 'TxProfile', chargingProfileKind: 'Relative', chargingSchedule: [schedule(1, 8)] };
+  const r = await csms.call('RequestStartTransaction', { evseId: 1, remoteStartId: 77, idToken: { idToken: 'GOOD1', type: 'Central' }, chargingProfile: txProfile });
+  assert.equal(r.status, 'Accepted');
+  const started = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' });
+  const txId = started.params.transactionInfo.transactionId;
+  const s = await st.waitFor((x) => x.connectors[0].offered_a === 8, { what: 'offered 8 A' });
+  assert.equal(s.connectors[0].limited_by, 'ocpp_profile');
+  const rfrom = csms.calls.length;
+  assert.equal((await csms.call('GetChargingProfiles', { requestId: 11, evseId: 1, chargingProfile: { chargingProfilePurpose: 'TxProfile' } })).status, 'Accepted');
+  const pages = await report(11, rfrom);
+  assert.equal(pages[0].evseId, 1);
+  assert.equal(pages[0].chargingProfile[0].id, 20);
+  assert.equal(pages[0].chargingProfile[0].transactionId, txId);
+  // a TxProfile of this transaction may now be set by SetChargingProfile too
+  const more = { ...txProfile, id: 21, stackLevel: 3, transactionId: txId, chargingSchedule: [schedule(2, 6)] };
+  assert.equal((await csms.call('SetChargingProfile', { evseId: 1, chargingProfile: more })).status, 'Accepted');
+  await st.waitFor((x) => x.connectors[0].offered_a === 6, { what: 'offered 6 A' });
+  // a profile that is not a TxProfile refuses the start
+  const bad = await csms.call('RequestStartTransaction', { evseId: 2, remoteStartId: 78, idToken: { idToken: 'GOOD1', type: 'Central' }, chargingProfile: { ...TX_DEFAULT, id: 22 } });
+  assert.equal(bad.status, 'Rejected');
+  assert.equal((await csms.call('RequestStopTransaction', { transactionId: txId })).status, 'Accepted');
+  await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' });
+  await st.waitFor((x) => x.connectors[0].limited_by !== 'ocpp_profile', { what: 'the TxProfiles gone' });
+  assert.equal((await csms.call('GetChargingProfiles', { requestId: 12, chargingProfile: {} })).status, 'NoProfiles');
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  csms.assertNoViolations();
+});
+
+test('load management caps a charging EVSE: NotifyChargingLimit EMS, ChargingRateChanged, ClearedChargingLimit (K11, K13)', async () => {
+  if ((await st.connector(1)).status === 'Available') assert.equal(st.ctl('plug', '1', '--ev-max-current', '32').code, 0);
+  await st.waitStatus(1, 'Preparing');
+  const from = csms.calls.length;
+  assert.equal((await csms.call('RequestStartTransaction', { evseId: 1, remoteStartId: 90, idToken: { idToken: 'GOOD1', type: 'Central' } })).status, 'Accepted');
+  const started = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' });
+  const txId = started.params.transactionInfo.transactionId;
+  await st.waitStatus(1, 'Charging');
+  assert.equal(csms.calls.slice(from).filter((c) => c.action === 'NotifyChargingLimit').length, 0);
+  // 4 kVA on 3 phases: about 4.8 A a phase, below what the car and the installation take
+  await st.ok('PUT', '/api/v1/settings', { 'site.limit_kva': 4, 'site.margin_a': 0 });
+  await st.waitFor((x) => x.connectors[0].limited_by === 'load_management', { what: 'capped by load management' });
+  const n = await csms.waitCall('NotifyChargingLimit', { from });
+  assert.equal(n.params.evseId, 1);
+  assert.equal(n.params.chargingLimit.chargingLimitSource, 'EMS');
+  const changed = await csms.waitCall('TransactionEvent', { from, match: (p) => p.triggerReason === 'ChargingRateChanged' });
+  assert.equal(changed.params.eventType, 'Updated');
+  assert.equal(changed.params.transactionInfo.transactionId, txId);
+  // released: the site limit no longer binds
+  const rel = csms.calls.length;
+  await st.ok('PUT', '/api/v1/settings', { 'site.limit_kva': 2000 });
+  await st.waitFor((x) => x.connectors[0].limited_by !== 'load_management', { what: 'no longer capped' });
+  const cleared = await csms.waitCall('ClearedChargingLimit', { from: rel });
+  assert.equal(cleared.params.chargingLimitSource, 'EMS');
+  assert.equal(cleared.params.evseId, 1);
+  await csms.waitCall('TransactionEvent', { from: rel, match: (p) => p.triggerReason === 'ChargingRateChanged' });
+  assert.equal((await csms.call('RequestStopTransaction', { transactionId: txId })).status, 'Accepted');
+  await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' });
+  const seq = csms.calls.filter((c) => c.action === 'TransactionEvent' && c.params.transactionInfo.transactionId === txId).map((c) => c.params.seqNo);
+  assert.deepEqual(seq, seq.map((_, i) => i), `seqNo without gap: ${seq}`);
+  csms.assertNoViolations();
+});
+
+test('one store: a profile set in 2.0.1 is in force, computed and cleared by 1.6 after a switch of version', async () => {
+  // (load management, still on from the test above, may bind lower: the composite schedules say the profiles)
+  const profile = { ...TX_DEFAULT, id: 30, stackLevel: 4, chargingSchedule: [schedule(6, 9, { startSchedule: new Date(Date.now() - 60e3).toISOString() })] };
+  assert.equal((await csms.call('SetChargingProfile', { evseId: 2, chargingProfile: profile })).status, 'Accepted');
+  const c201 = await csms.call('GetCompositeSchedule', { evseId: 2, duration: 600, chargingRateUnit: 'A' });
+  assert.equal(c201.schedule.chargingSchedulePeriod[0].limit, 9);
+  await st.stop();
+  const csms16 = await new Peer({ protocol: 'ocpp1.6', bootInterval: 300 }).listen();
+  try {
+    st = await startBorned({
+      dataDir, connectors: 2, auth: 'ocpp', speed: 20, args: ['--csms', csms16.url],
+      set: { 'station.id': 'cp-k', 'ocpp.version': '1.6', 'ocpp.MinimumStatusDuration': '0', 'ocpp.reconnect_max_s': '2' },
+    });
+    await csms16.waitCall('BootNotification');
+    await st.waitFor((x) => x.station.ocpp?.version === '1.6' && x.station.ocpp.registration === 'Accepted', { what: 'registered in 1.6' });
+    const comp = await csms16.call('GetCompositeSchedule', { connectorId: 2, duration: 600, chargingRateUnit: 'A' });
+    assert.equal(comp.status, 'Accepted');
+    assert.equal(comp.chargingSchedule.chargingSchedulePeriod[0].limit, 9);
+    assert.equal((await csms16.call('ClearChargingProfile', { id: 30 })).status, 'Accepted');
+    assert.equal((await csms16.call('GetCompositeSchedule', { connectorId: 2, duration: 600 })).status, 'Rejected');
+    csms16.assertNoViolations();
+  } finally {
+    await csms16.close();
+  }
+  csms.assertNoViolations();
+});

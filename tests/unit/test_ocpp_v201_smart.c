@@ -1,0 +1,401 @@
+/*
+ * OCPP 2.0.1 smart charging (block K) over the one profile engine, on a
+ * virtual clock: 2.0.1 ChargingProfiles decoded (every request first passes
+ * the generated validator, as the RPC layer does) and installed in the
+ * engine 1.6 uses, the limit that follows (A and W, stack levels, validity,
+ * Recurring, Relative with a transaction), the refusals 2.0.1 adds
+ * (ChargingStationExternalConstraints, several schedules, phaseToUse, a
+ * TxProfile without transactionId), a remote start's TxProfile bound to the
+ * transaction, installed profiles reported back as ChargingProfileType
+ * (ReportChargingProfiles passes the schema, and reads back the same),
+ * GetChargingProfiles' selection, ClearChargingProfile's criteria, the
+ * composite schedule as GetCompositeScheduleResponse, and a profile set in
+ * 2.0.1 seen by a reopened store (restart, or 1.6).
+ */
+/* cmocka.h needs these first */
+// clang-format off
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+// clang-format on
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chargepoint/profiles.h"
+#include "ocpp/v201/charging_profile.h"
+#include "ocpp201_messages.h"
+#include "test_tmpdir.h"
+#include "store/store.h"
+
+/* 2026-12-06T01:00:00Z */
+#define T0 (1796518800LL * 1000)
+#define S 1000LL
+
+static const cp_profile_limits LIM = {
+    .max_stack_level = 8, .max_periods = 24, .max_profiles = 16, .allow_watts = true};
+
+static void valid(const char *action, bool request, const json_t *payload) {
+  ocpp_error err = {.kind = OCPP_ERR_NONE};
+  if (ocpp201_validate(action, request, payload, &err) != 0) {
+    char *text = json_dumps(payload, JSON_COMPACT);
+    fail_msg("%s: %s %s in %.400s", action, err.code, err.text, text);
+  }
+}
+
+/* A SetChargingProfile request's profile from JSON text: validated, decoded
+ * and handed to the engine as smart_charging.c does. */
+static cp_profile_result set201(cp_profiles *s, int evse, const char *profile_json,
+                                const char *active_tx, borne_ms now, v201_refusal *why) {
+  json_t *req =
+      json_pack("{s:i,s:o}", "evseId", evse, "chargingProfile", json_loads(profile_json, 0, NULL));
+  valid("SetChargingProfile", true, req);
+  ocpp201_SetChargingProfileRequest q;
+  ocpp_error e;
+  assert_int_equal(ocpp201_SetChargingProfileRequest_decode(req, &q, &e), 0);
+  json_decref(req);
+  cp_charging_profile p;
+  cp_schedule_period *periods = NULL;
+  v201_refusal w = {0};
+  cp_profile_result r = v201_profile_decode(&q.chargingProfile, &p, &periods, &w) == 0
+                            ? cp_profiles_set(s, evse, &p, active_tx, now)
+                            : CP_PROFILE_REJECTED;
+  free(periods);
+  ocpp201_SetChargingProfileRequest_free(&q);
+  json_t *answer = v201_set_profile_answer(r, w.reason ? &w : NULL);
+  valid("SetChargingProfile", false, answer);
+  json_decref(answer);
+  if (why) *why = w;
+  return r;
+}
+
+#define TXDEFAULT_10A                                                                              \
+  "{\"id\":1,\"stackLevel\":0,\"chargingProfilePurpose\":\"TxDefaultProfile\","                    \
+  "\"chargingProfileKind\":\"Absolute\",\"chargingSchedule\":[{\"id\":7,"                          \
+  "\"startSchedule\":\"2026-12-06T01:00:00Z\",\"chargingRateUnit\":\"A\","                         \
+  "\"chargingSchedulePeriod\":[{\"startPeriod\":0,\"limit\":10},{\"startPeriod\":600,"             \
+  "\"limit\":16,\"numberPhases\":1}]}]}"
+
+static void tx_default_limits_the_evse(void **state) {
+  (void)state;
+  char err[200];
+  cp_profiles *s = cp_profiles_open(NULL, 2, &LIM, err, sizeof err);
+  assert_non_null(s);
+  assert_int_equal(set201(s, 0, TXDEFAULT_10A, NULL, T0, NULL), CP_PROFILE_ACCEPTED);
+  assert_true(cp_profiles_limit_a(s, 1, T0 + 5 * S, "", 0, 3, 230) == 10.0);
+  assert_true(cp_profiles_limit_a(s, 2, T0 + 599 * S, "", 0, 3, 230) == 10.0);
+  assert_true(cp_profiles_limit_a(s, 1, T0 + 600 * S, "", 0, 3, 230) == 16.0);
+  assert_true(cp_profiles_next_change(s, T0 + 5 * S) == T0 + 600 * S);
+  /* a higher stack level on EVSE 2 only, in W: 6900 W on 3 phases is 10 A... */
+  const char *w = "{\"id\":2,\"stackLevel\":3,\"chargingProfilePurpose\":\"TxDefaultProfile\","
+                  "\"chargingProfileKind\":\"Absolute\",\"chargingSchedule\":[{\"id\":1,"
+                  "\"chargingRateUnit\":\"W\",\"chargingSchedulePeriod\":[{\"startPeriod\":0,"
+                  "\"limit\":4140}]}]}";
+  assert_int_equal(set201(s, 2, w, NULL, T0, NULL), CP_PROFILE_ACCEPTED);
+  assert_true(cp_profiles_limit_a(s, 2, T0 + 5 * S, "", 0, 3, 230) == 6.0);
+  assert_true(cp_profiles_limit_a(s, 1, T0 + 5 * S, "", 0, 3, 230) == 10.0);
+  /* ...and the station maximum caps both */
+  const char *max = "{\"id\":3,\"stackLevel\":0,\"chargingProfilePurpose\":"
+                    "\"ChargingStationMaxProfile\",\"chargingProfileKind\":\"Recurring\","
+                    "\"recurrencyKind\":\"Daily\",\"chargingSchedule\":[{\"id\":1,"
+                    "\"startSchedule\":\"2026-12-06T00:00:00Z\",\"chargingRateUnit\":\"A\","
+                    "\"chargingSchedulePeriod\":[{\"startPeriod\":0,\"limit\":8},"
+                    "{\"startPeriod\":7200,\"limit\":32}]}]}";
+  assert_int_equal(set201(s, 1, max, NULL, T0, NULL), CP_PROFILE_REJECTED); /* EVSE 0 only */
+  assert_int_equal(set201(s, 0, max, NULL, T0, NULL), CP_PROFILE_ACCEPTED);
+  assert_true(cp_profiles_limit_a(s, 1, T0 + 5 * S, "", 0, 3, 230) == 8.0);
+  assert_true(cp_profiles_limit_a(s, 1, T0 + 3601 * S, "", 0, 3, 230) == 16.0);
+  assert_true(cp_profiles_limit_a(s, 1, T0 + 86400 * S, "", 0, 3, 230) == 8.0); /* next day */
+  assert_int_equal(cp_profiles_count(s), 3);
+  cp_profiles_free(s);
+}
+
+static void refusals(void **state) {
+  (void)state;
+  char err[200];
+  cp_profiles *s = cp_profiles_open(NULL, 2, &LIM, err, sizeof err);
+  v201_refusal why;
+  const char *ext = "{\"id\":1,\"stackLevel\":0,\"chargingProfilePurpose\":"
+                    "\"ChargingStationExternalConstraints\",\"chargingProfileKind\":\"Absolute\","
+                    "\"chargingSchedule\":[{\"id\":1,\"chargingRateUnit\":\"A\","
+                    "\"chargingSchedulePeriod\":[{\"startPeriod\":0,\"limit\":6}]}]}";
+  assert_int_equal(set201(s, 0, ext, NULL, T0, &why), CP_PROFILE_REJECTED);
+  assert_string_equal(why.reason, "InvalidValue");
+  const char *two = "{\"id\":1,\"stackLevel\":0,\"chargingProfilePurpose\":\"TxDefaultProfile\","
+                    "\"chargingProfileKind\":\"Absolute\",\"chargingSchedule\":["
+                    "{\"id\":1,\"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":[{"
+                    "\"startPeriod\":0,\"limit\":6}]},{\"id\":2,\"chargingRateUnit\":\"A\","
+                    "\"chargingSchedulePeriod\":[{\"startPeriod\":0,\"limit\":8}]}]}";
+  assert_int_equal(set201(s, 0, two, NULL, T0, &why), CP_PROFILE_REJECTED);
+  assert_string_equal(why.reason, "InvalidSchedule");
+  const char *phase = "{\"id\":1,\"stackLevel\":0,\"chargingProfilePurpose\":\"TxDefaultProfile\","
+                      "\"chargingProfileKind\":\"Absolute\",\"chargingSchedule\":[{\"id\":1,"
+                      "\"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":[{\"startPeriod\":0,"
+                      "\"limit\":6,\"numberPhases\":1,\"phaseToUse\":2}]}]}";
+  assert_int_equal(set201(s, 1, phase, NULL, T0, &why), CP_PROFILE_REJECTED);
+  const char *tx = "{\"id\":4,\"stackLevel\":1,\"chargingProfilePurpose\":\"TxProfile\","
+                   "\"chargingProfileKind\":\"Relative\",\"chargingSchedule\":[{\"id\":1,"
+                   "\"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":[{\"startPeriod\":0,"
+                   "\"limit\":6}]}]}";
+  assert_int_equal(set201(s, 1, tx, "tx-1", T0, &why), CP_PROFILE_REJECTED);
+  assert_string_equal(why.reason, "MissingParam");
+  /* periods out of order, too many stack levels: the engine's rules */
+  const char *order = "{\"id\":1,\"stackLevel\":0,\"chargingProfilePurpose\":\"TxDefaultProfile\","
+                      "\"chargingProfileKind\":\"Absolute\",\"chargingSchedule\":[{\"id\":1,"
+                      "\"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":[{\"startPeriod\":60,"
+                      "\"limit\":6}]}]}";
+  assert_int_equal(set201(s, 1, order, NULL, T0, NULL), CP_PROFILE_REJECTED);
+  const char *deep = "{\"id\":1,\"stackLevel\":9,\"chargingProfilePurpose\":\"TxDefaultProfile\","
+                     "\"chargingProfileKind\":\"Absolute\",\"chargingSchedule\":[{\"id\":1,"
+                     "\"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":[{\"startPeriod\":0,"
+                     "\"limit\":6}]}]}";
+  assert_int_equal(set201(s, 1, deep, NULL, T0, NULL), CP_PROFILE_REJECTED);
+  assert_int_equal(cp_profiles_count(s), 0);
+  cp_profiles_free(s);
+}
+
+static void tx_profiles(void **state) {
+  (void)state;
+  char err[200];
+  cp_profiles *s = cp_profiles_open(NULL, 2, &LIM, err, sizeof err);
+  const char *tx = "{\"id\":4,\"stackLevel\":1,\"chargingProfilePurpose\":\"TxProfile\","
+                   "\"chargingProfileKind\":\"Relative\",\"transactionId\":\"12-abc\","
+                   "\"chargingSchedule\":[{\"id\":1,\"chargingRateUnit\":\"A\","
+                   "\"chargingSchedulePeriod\":[{\"startPeriod\":0,\"limit\":6},"
+                   "{\"startPeriod\":60,\"limit\":12}]}]}";
+  assert_int_equal(set201(s, 1, tx, "other", T0, NULL), CP_PROFILE_REJECTED);
+  assert_int_equal(set201(s, 1, tx, "12-abc", T0, NULL), CP_PROFILE_ACCEPTED);
+  /* Relative: from the transaction's start */
+  assert_true(cp_profiles_limit_a(s, 1, T0 + 30 * S, "12-abc", T0, 3, 230) == 6.0);
+  assert_true(cp_profiles_limit_a(s, 1, T0 + 61 * S, "12-abc", T0, 3, 230) == 12.0);
+  cp_profiles_transaction_ended(s, 1);
+  assert_int_equal(cp_profiles_count(s), 0);
+
+  /* RequestStartTransaction's profile: a TxProfile without id, bound at the start */
+  json_t *req = json_pack(
+      "{s:i,s:i,s:{s:s,s:s},s:o}", "evseId", 2, "remoteStartId", 5, "idToken", "idToken", "TAG1",
+      "type", "Central", "chargingProfile",
+      json_loads("{\"id\":9,\"stackLevel\":2,\"chargingProfilePurpose\":\"TxProfile\","
+                 "\"chargingProfileKind\":\"Relative\",\"chargingSchedule\":[{\"id\":3,"
+                 "\"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":[{\"startPeriod\":0,"
+                 "\"limit\":7}]}]}",
+                 0, NULL));
+  valid("RequestStartTransaction", true, req);
+  ocpp201_RequestStartTransactionRequest q;
+  ocpp_error e;
+  assert_int_equal(ocpp201_RequestStartTransactionRequest_decode(req, &q, &e), 0);
+  json_decref(req);
+  cp_charging_profile p;
+  cp_schedule_period *periods;
+  v201_refusal why;
+  assert_int_equal(v201_remote_start_profile_decode(&q.chargingProfile, &p, &periods, &why), 0);
+  ocpp201_RequestStartTransactionRequest_free(&q);
+  assert_int_equal(p.id, 9);
+  assert_int_equal(p.schedule.id, 3);
+  assert_int_equal(cp_profiles_set_for_next_transaction(s, 2, &p, T0), CP_PROFILE_ACCEPTED);
+  free(periods);
+  cp_profiles_bind_transaction(s, 2, "55-ff");
+  assert_true(cp_profiles_limit_a(s, 2, T0 + S, "55-ff", T0, 3, 230) == 7.0);
+  assert_true(cp_profiles_limit_a(s, 2, T0 + S, "56-00", T0, 3, 230) < 0); /* not another one */
+  int c;
+  assert_int_equal(cp_profiles_get(s, 0, &c, &p, &periods), 0);
+  assert_int_equal(c, 2);
+  assert_string_equal(p.transaction_id, "55-ff");
+  free(periods);
+  cp_profiles_free(s);
+}
+
+static void reported_profiles_pass_the_schema(void **state) {
+  (void)state;
+  char err[200];
+  cp_profiles *s = cp_profiles_open(NULL, 2, &LIM, err, sizeof err);
+  assert_int_equal(set201(s, 0, TXDEFAULT_10A, NULL, T0, NULL), CP_PROFILE_ACCEPTED);
+  const char *rec = "{\"id\":3,\"stackLevel\":2,\"chargingProfilePurpose\":"
+                    "\"ChargingStationMaxProfile\",\"chargingProfileKind\":\"Recurring\","
+                    "\"recurrencyKind\":\"Weekly\",\"validFrom\":\"2026-12-01T00:00:00Z\","
+                    "\"validTo\":\"2027-12-01T00:00:00Z\",\"chargingSchedule\":[{\"id\":11,"
+                    "\"startSchedule\":\"2026-12-06T00:00:00Z\",\"duration\":3600,"
+                    "\"minChargingRate\":6,\"chargingRateUnit\":\"W\","
+                    "\"chargingSchedulePeriod\":[{\"startPeriod\":0,\"limit\":11000}]}]}";
+  assert_int_equal(set201(s, 0, rec, NULL, T0, NULL), CP_PROFILE_ACCEPTED);
+  json_t *list = json_array();
+  for (int i = 0; i < cp_profiles_count(s); i++) {
+    int c;
+    cp_charging_profile p;
+    cp_schedule_period *periods;
+    assert_int_equal(cp_profiles_get(s, i, &c, &p, &periods), 0);
+    assert_int_equal(c, 0);
+    json_array_append_new(list, v201_profile_json(&p));
+    free(periods);
+  }
+  json_t *report = json_pack("{s:i,s:s,s:o,s:i}", "requestId", 4, "chargingLimitSource", "CSO",
+                             "chargingProfile", list, "evseId", 0);
+  valid("ReportChargingProfiles", true, report);
+  /* said back, the profiles read the same: set again, they replace themselves */
+  const json_t *pj = json_array_get(list, 1);
+  assert_string_equal(json_string_value(json_object_get(pj, "recurrencyKind")), "Weekly");
+  const json_t *sj = json_array_get(json_object_get(pj, "chargingSchedule"), 0);
+  assert_int_equal(json_integer_value(json_object_get(sj, "id")), 11);
+  assert_int_equal(json_integer_value(json_object_get(sj, "duration")), 3600);
+  assert_string_equal(json_string_value(json_object_get(sj, "chargingRateUnit")), "W");
+  char *text = json_dumps(pj, JSON_COMPACT);
+  assert_int_equal(set201(s, 0, text, NULL, T0, NULL), CP_PROFILE_ACCEPTED);
+  free(text);
+  assert_int_equal(cp_profiles_count(s), 2);
+  json_decref(report);
+  cp_profiles_free(s);
+}
+
+static void get_and_clear_criteria(void **state) {
+  (void)state;
+  char err[200];
+  cp_profiles *s = cp_profiles_open(NULL, 2, &LIM, err, sizeof err);
+  assert_int_equal(set201(s, 0, TXDEFAULT_10A, NULL, T0, NULL), CP_PROFILE_ACCEPTED);
+  const char *e2 = "{\"id\":2,\"stackLevel\":1,\"chargingProfilePurpose\":\"TxDefaultProfile\","
+                   "\"chargingProfileKind\":\"Absolute\",\"chargingSchedule\":[{\"id\":1,"
+                   "\"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":[{\"startPeriod\":0,"
+                   "\"limit\":6}]}]}";
+  assert_int_equal(set201(s, 2, e2, NULL, T0, NULL), CP_PROFILE_ACCEPTED);
+  struct {
+    const char *req;
+    int matches; /* of profile 1 (EVSE 0) and profile 2 (EVSE 2): bit 0, bit 1 */
+  } cases[] = {
+      {"{\"requestId\":1,\"chargingProfile\":{}}", 3},
+      {"{\"requestId\":1,\"evseId\":0,\"chargingProfile\":{}}", 1},
+      {"{\"requestId\":1,\"evseId\":2,\"chargingProfile\":{}}", 2},
+      {"{\"requestId\":1,\"chargingProfile\":{\"stackLevel\":1}}", 2},
+      {"{\"requestId\":1,\"chargingProfile\":{\"chargingProfileId\":[1,5]}}", 1},
+      {"{\"requestId\":1,\"chargingProfile\":{\"chargingProfilePurpose\":\"TxProfile\"}}", 0},
+      {"{\"requestId\":1,\"chargingProfile\":{\"chargingLimitSource\":[\"EMS\"]}}", 0},
+      {"{\"requestId\":1,\"chargingProfile\":{\"chargingLimitSource\":[\"EMS\",\"CSO\"]}}", 3},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    json_t *req = json_loads(cases[k].req, 0, NULL);
+    valid("GetChargingProfiles", true, req);
+    ocpp201_GetChargingProfilesRequest q;
+    ocpp_error e;
+    assert_int_equal(ocpp201_GetChargingProfilesRequest_decode(req, &q, &e), 0);
+    int got = 0;
+    for (int i = 0; i < cp_profiles_count(s); i++) {
+      int c;
+      cp_charging_profile p;
+      cp_schedule_period *periods;
+      assert_int_equal(cp_profiles_get(s, i, &c, &p, &periods), 0);
+      if (v201_report_match(&q, c, &p)) got |= 1 << (p.id - 1);
+      free(periods);
+    }
+    if (got != cases[k].matches) fail_msg("%s: %d, not %d", cases[k].req, got, cases[k].matches);
+    ocpp201_GetChargingProfilesRequest_free(&q);
+    json_decref(req);
+  }
+  struct {
+    const char *req;
+    int cleared;
+  } clears[] = {
+      {"{\"chargingProfileId\":7}", 0},
+      {"{\"chargingProfileCriteria\":{\"chargingProfilePurpose\":"
+       "\"ChargingStationExternalConstraints\"}}",
+       0},
+      {"{\"chargingProfileCriteria\":{\"evseId\":2,\"stackLevel\":0}}", 0},
+      {"{\"chargingProfileCriteria\":{\"evseId\":2,\"chargingProfilePurpose\":"
+       "\"TxDefaultProfile\"}}",
+       1},
+      {"{\"chargingProfileId\":1}", 1},
+  };
+  for (size_t k = 0; k < sizeof clears / sizeof clears[0]; k++) {
+    json_t *req = json_loads(clears[k].req, 0, NULL);
+    valid("ClearChargingProfile", true, req);
+    ocpp201_ClearChargingProfileRequest q;
+    ocpp_error e;
+    assert_int_equal(ocpp201_ClearChargingProfileRequest_decode(req, &q, &e), 0);
+    cp_profile_filter f;
+    int n = v201_clear_filter(&q, &f) == 0 ? cp_profiles_clear(s, &f) : 0;
+    if (n != clears[k].cleared) fail_msg("%s: %d cleared", clears[k].req, n);
+    ocpp201_ClearChargingProfileRequest_free(&q);
+    json_decref(req);
+  }
+  assert_int_equal(cp_profiles_count(s), 0);
+  cp_profiles_free(s);
+}
+
+static void composite_schedule(void **state) {
+  (void)state;
+  char err[200];
+  cp_profiles *s = cp_profiles_open(NULL, 2, &LIM, err, sizeof err);
+  cp_composite_schedule cs;
+  cp_profile_result r = cp_profiles_composite(s, 1, 3600, CP_UNIT_AMPS, T0, NULL, 0, 3, 230, &cs);
+  json_t *j = v201_composite_json(r, &cs, 1);
+  valid("GetCompositeSchedule", false, j);
+  assert_string_equal(json_string_value(json_object_get(j, "status")), "Rejected");
+  json_decref(j);
+  assert_int_equal(set201(s, 0, TXDEFAULT_10A, NULL, T0, NULL), CP_PROFILE_ACCEPTED);
+  r = cp_profiles_composite(s, 1, 3600, CP_UNIT_AMPS, T0, NULL, 0, 3, 230, &cs);
+  assert_int_equal(r, CP_PROFILE_ACCEPTED);
+  j = v201_composite_json(r, &cs, 1);
+  cp_composite_schedule_free(&cs);
+  valid("GetCompositeSchedule", false, j);
+  const json_t *sch = json_object_get(j, "schedule");
+  assert_int_equal(json_integer_value(json_object_get(sch, "evseId")), 1);
+  assert_int_equal(json_integer_value(json_object_get(sch, "duration")), 3600);
+  assert_string_equal(json_string_value(json_object_get(sch, "scheduleStart")),
+                      "2026-12-06T01:00:00.000Z");
+  const json_t *pa = json_object_get(sch, "chargingSchedulePeriod");
+  assert_int_equal(json_array_size(pa), 2);
+  assert_true(json_number_value(json_object_get(json_array_get(pa, 0), "limit")) == 10.0);
+  assert_int_equal(json_integer_value(json_object_get(json_array_get(pa, 1), "startPeriod")), 600);
+  assert_int_equal(json_integer_value(json_object_get(json_array_get(pa, 1), "numberPhases")), 1);
+  json_decref(j);
+  /* in W: 10 A x 3 phases x 230 V */
+  r = cp_profiles_composite(s, 1, 300, CP_UNIT_WATTS, T0, NULL, 0, 3, 230, &cs);
+  j = v201_composite_json(r, &cs, 1);
+  cp_composite_schedule_free(&cs);
+  valid("GetCompositeSchedule", false, j);
+  pa = json_object_get(json_object_get(j, "schedule"), "chargingSchedulePeriod");
+  assert_true(json_number_value(json_object_get(json_array_get(pa, 0), "limit")) == 6900.0);
+  json_decref(j);
+  cp_profiles_free(s);
+}
+
+/* One store: what 2.0.1 sets, a reopened engine (a restart, the 1.6 dialect) has. */
+static void profiles_survive_a_restart(void **state) {
+  (void)state;
+  char dir[256], path[300], err[200];
+  assert_int_equal(test_tmpdir_make(dir, sizeof dir, "v201smart"), 0);
+  snprintf(path, sizeof path, "%s/borne.db", dir);
+  store *db;
+  assert_int_equal(store_open(&db, path, err, sizeof err), 0);
+  cp_profiles *s = cp_profiles_open(db, 2, &LIM, err, sizeof err);
+  assert_non_null(s);
+  assert_int_equal(set201(s, 0, TXDEFAULT_10A, NULL, T0, NULL), CP_PROFILE_ACCEPTED);
+  cp_profiles_free(s);
+  store_close(db);
+  assert_int_equal(store_open(&db, path, err, sizeof err), 0);
+  s = cp_profiles_open(db, 2, &LIM, err, sizeof err);
+  assert_int_equal(cp_profiles_count(s), 1);
+  assert_true(cp_profiles_limit_a(s, 1, T0 + 5 * S, "", 0, 3, 230) == 10.0);
+  int c;
+  cp_charging_profile p;
+  cp_schedule_period *periods;
+  assert_int_equal(cp_profiles_get(s, 0, &c, &p, &periods), 0);
+  assert_int_equal(p.schedule.id, 7); /* the 2.0.1 schedule id is kept */
+  free(periods);
+  cp_profiles_free(s);
+  store_close(db);
+  test_tmpdir_remove(dir);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(tx_default_limits_the_evse),
+      cmocka_unit_test(refusals),
+      cmocka_unit_test(tx_profiles),
+      cmocka_unit_test(reported_profiles_pass_the_schema),
+      cmocka_unit_test(get_and_clear_criteria),
+      cmocka_unit_test(composite_schedule),
+      cmocka_unit_test(profiles_survive_a_restart),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
