@@ -36,6 +36,11 @@
 #define DEMAND_HEAD_A 1.0
 #define DEMAND_FOLLOW_A 0.5
 #define DEMAND_STEP_A 2.0
+/* A charging car goes from one phase to three only when the surplus covers
+ * three phases with this much to spare (A, sum of phases): a surplus
+ * hovering at the three-phase minimum (two cars in the evening) does not
+ * send it back and forth. */
+#define PHASE_UP_MARGIN_A 3.0
 /* the learnt house load is averaged over a minute: the inverter's and the
  * grid meter's samples are not taken at the same instant, a passing cloud
  * must not be mistaken for the house */
@@ -293,7 +298,8 @@ static bool phase_rules(const solar *s, int i, const solar_conn_in *in, double a
   solar_conn_out *o = &s->out[i];
   double min3 = 3 * c->min_a;
   timer(&o->down1_since, o->phases == 3 && avail < min3 - c->stop_threshold_a, now);
-  timer(&o->up3_since, o->phases == 1 && avail >= min3 + c->start_threshold_a, now);
+  timer(&o->up3_since, o->phases == 1 && avail >= min3 + PHASE_UP_MARGIN_A + c->start_threshold_a,
+        now);
   if (elapsed(o->down1_since, c->stop_delay_ms, now) && may_switch(s, i, now) &&
       (in->mode == SOLAR_MODE_SOLAR_MIN || avail >= c->min_a - c->stop_threshold_a)) {
     begin_switch(o, in, now, 1);
