@@ -309,6 +309,45 @@ static void test_inverter_source(void **state) {
   solar_free(r.s);
 }
 
+/* A grid meter and an inverter together: the grid meter is the truth (the
+ * surplus is its export); meanwhile the house load it implies (production
+ * + import - borne's draw) is learnt, and when the grid meter goes silent
+ * the inverter's production minus that learnt load stands in for it - not
+ * the configured solar.house_load_w - for SOLAR_HOUSE_LEARNT_MS. */
+static void test_grid_and_inverter(void **state) {
+  (void)state;
+  rig r;
+  rig_init(&r, SOLAR_MODE_SOLAR, false);
+  r.g.house_a = 3;  /* solar.house_load_w = 690: wrong, the house takes 12 A */
+  r.surplus_a = 30; /* 42 A produced, 12 A for the house */
+  r.g.has_pv = true;
+  for (int i = 0; i < 600; i++) {
+    r.g.pv_at = r.now;
+    r.g.pv_a = 42;
+    rig_step(&r);
+  }
+  assert_int_equal(solar_surplus_source(r.s), SOLAR_SRC_GRID);
+  assert_true(fabs(solar_surplus_a(r.s) - 30) < 0.01);
+  assert_true(fabs(solar_house_learnt_a(r.s, r.now) - 12) < 0.1);
+  assert_int_equal(solar_conn(r.s, 0)->state, SOLAR_CHARGING);
+  double lim = solar_conn(r.s, 0)->limit_a;
+  assert_true(fabs(lim - 10) < 0.01);
+  /* the grid meter goes silent: the inverter with the learnt house load
+   * gives the same surplus, the charge goes on unchanged */
+  borne_ms silent = r.now;
+  for (int i = 0; i < 300; i++) inverter_step(&r, 42);
+  assert_int_equal(solar_surplus_source(r.s), SOLAR_SRC_INVERTER);
+  assert_true(fabs(solar_surplus_a(r.s) - 30) < 0.2);
+  assert_true(fabs(solar_conn(r.s, 0)->limit_a - lim) < 0.01);
+  /* long after: the learnt load is too old, the configured one is used
+   * (the last grid sample counted as fresh for grid.stale_s) */
+  while (r.now - silent <= SOLAR_HOUSE_LEARNT_MS + r.cfg.stale_ms) inverter_step(&r, 42);
+  assert_true(solar_house_learnt_a(r.s, r.now) < 0);
+  for (int i = 0; i < 120; i++) inverter_step(&r, 42);
+  assert_true(fabs(solar_surplus_a(r.s) - 39) < 0.2);
+  solar_free(r.s);
+}
+
 /* With a phase contactor: starts on one phase at 6 A of surplus, goes to
  * three when it stays above 18 A — through a pause with no current, the
  * contactor moving only at its end — and back to one when it drops. */
@@ -968,6 +1007,7 @@ int main(void) {
       cmocka_unit_test(test_offpeak_or_solar),
       cmocka_unit_test(test_stale_grid),
       cmocka_unit_test(test_inverter_source),
+      cmocka_unit_test(test_grid_and_inverter),
       cmocka_unit_test(test_share_fair),
       cmocka_unit_test(test_share_floors),
       cmocka_unit_test(test_share_priority),
