@@ -6,6 +6,7 @@
 // reconnects and republishes), and the discovery payloads against Home
 // Assistant's documented options for each entity type.
 import { test } from 'node:test';
+import { once } from 'node:events';
 import assert from 'node:assert/strict';
 import { startBorned, tempDataDir } from './lib/borne.mjs';
 import { Broker, freePort } from './lib/mqtt.mjs';
@@ -155,14 +156,29 @@ test('broker stopped and restarted: charging goes on, borned reconnects and repu
   const before = (await st.connector(1)).energy_wh;
   await st.waitFor((x) => x.connectors[0].status === 'Charging' && x.connectors[0].energy_wh > before + 1, { what: 'energy while the broker is down' });
   assert.match(st.log, /mqtt: connection to 127\.0\.0\.1:\d+ lost/);
+  // reconnection with back-off: 1 s, then 2, then 4 between attempts (log lines, waited for)
+  const backoff = /broker 127\.0\.0\.1:\d+ unreachable, next try in (\d+) s/g;
+  for (;;) {
+    const tries = [...st.log.matchAll(backoff)].map((m) => Number(m[1]));
+    if (tries.length >= 3) {
+      assert.deepEqual(tries.slice(0, 3), [1, 2, 4]);
+      break;
+    }
+    await once(st.proc.stderr, 'data');
+  }
 
   // the broker comes back (empty: no persistence): borned reconnects and publishes everything again
+  const atReturn = (await st.connector(1)).energy_wh;
   await broker.start();
   sub = await broker.sub('borne/#');
   t.after(() => sub.stop());
   await sub.waitFor((x) => x.topic === `${base}/availability` && x.payload === 'online', { what: 'online again', timeoutMs: 30000 });
   const s = await sub.json(`${base}/connector/1/state`, (x) => x.status === 'Charging', { timeoutMs: 30000 });
   assert.ok(s.energy_wh > before);
+  // no backlog of the outage: the first state after it is the current one, not a queued old one
+  const firstState = sub.messages.find((m) => m.topic === `${base}/connector/1/state`);
+  assert.ok(JSON.parse(firstState.payload).energy_wh >= atReturn - 0.1,
+    `first state after the outage: ${firstState.payload}, energy at the return ${atReturn}`);
   await sub.json(`${base}/state`, () => true);
   assert.match(st.log, /mqtt: connected to/);
 });
