@@ -183,6 +183,22 @@ test('broker stopped and restarted: charging goes on, borned reconnects and repu
   assert.match(st.log, /mqtt: connected to/);
 });
 
+test('the state is published again every mqtt.publish_interval_s, changed or not', async (t) => {
+  const broker = await withBroker(t);
+  const sub = await broker.sub('borne/#');
+  t.after(() => sub.stop());
+  const st = await startBorned({ connectors: 1, set: mqttSet(broker, { 'mqtt.discovery_prefix': '', 'mqtt.publish_interval_s': 5 }) });
+  t.after(async () => { await st.stop(); st.cleanup(); });
+  const base = `borne/${(await st.status()).station.id}`;
+  // nothing changes (no car): the station's state comes again, the same, at each period
+  await sub.waitFor(() => sub.messages.filter((m) => m.topic === `${base}/state`).length >= 3,
+    { what: 'three publications of the station state', timeoutMs: 30000 });
+  const states = sub.messages.filter((m) => m.topic === `${base}/state`).map((m) => m.payload);
+  assert.equal(new Set(states).size, 1, states.join(' | '));
+  const conn = sub.messages.filter((m) => m.topic === `${base}/connector/1/state`);
+  assert.ok(conn.length >= 2, `connector state republished too (${conn.length})`);
+});
+
 // Home Assistant's MQTT integration docs: the options each entity type requires
 const REQUIRED = {
   sensor: ['state_topic'],

@@ -12,7 +12,9 @@
 //  - car 1 takes at most 8 A: after a minute short of its offer it is capped
 //    at 9 A (demand_a) and car 2 gets the rest (13.5 A instead of 11);
 //  - the grid meter goes silent: the inverter stands in with the learnt
-//    house load, and both cars go on at the same offers (within a step).
+//    house load, and both cars go on at the same offers (within a step);
+//  - before that, site.limit_a set low at run time: the site limit wins over
+//    what the sun offers (limited_by load_management), then the sun again.
 // Station time runs 10 times faster; the timings are station seconds.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -95,7 +97,7 @@ async function feed() {
 /* Resolves with the first status the feeder sees that satisfies pred. */
 function until(pred, what, timeoutMs = 40000) {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; last ${JSON.stringify(house.last?.connectors.map((c) => c.solar))} ${JSON.stringify(house.last?.station.site.solar)}`)), timeoutMs);
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; last ${JSON.stringify(house.last?.connectors.map((k) => [k.offered_a, k.limited_by, k.current_a, k.allocation, k.solar]))} ${JSON.stringify(house.last?.station.site.solar)}`)), timeoutMs);
     house.waiters.push({ pred, resolve: (s) => { clearTimeout(timer); resolve(s); } });
   });
 }
@@ -138,6 +140,18 @@ test('what a capped car leaves goes to the other; the inverter stands in for a s
   assert.equal(c(s, 1).offered_a, 9);
   assert.ok(c(s, 2).offered_a <= 13.51, `car 2 offered ${c(s, 2).offered_a}`);
   assert.equal(c(s, 2).limited_by, 'solar');
+
+  // the site limit always wins: 16 A per phase (1 A of margin, the house's
+  // own load hidden by the export) leaves 15 A for both cars, below what
+  // the sun offers them
+  await st.ok('PUT', '/api/v1/settings', { 'site.limit_a': 16 });
+  s = await until((x) => c(x, 1).offered_a + c(x, 2).offered_a <= 15.01 &&
+    c(x, 2).limited_by === 'load_management', 'the site limit wins');
+  assert.ok(c(s, 2).solar.limit_a >= 13, `the solar rule still offers ${c(s, 2).solar.limit_a}`);
+  s = await until((x) => x.connectors.every((k) => k.current_a.every((a, p) => p > 2 || a <= 7.6)),
+    'the cars follow the site limit');
+  await st.ok('PUT', '/api/v1/settings', { 'site.limit_a': 63 });
+  s = await until((x) => c(x, 2).offered_a >= 13.4 && c(x, 2).limited_by === 'solar', 'the sun limits again');
   const offered2 = c(s, 2).offered_a;
 
   // the grid meter goes silent: the inverter with the learnt house load
