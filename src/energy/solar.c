@@ -426,7 +426,7 @@ static void track_demand(const solar *s, solar_conn_out *o, const solar_conn_in 
   double d = fmax(in->draw_a[0], fmax(in->draw_a[1], in->draw_a[2]));
   double at = ceil((d + DEMAND_HEAD_A) / OFFER_STEP_A - 1e-9) * OFFER_STEP_A;
   at = fmax(s->cfg.min_a, at);
-  if (!o->demand_a) {
+  if (o->demand_a <= 0) {
     timer(&o->short_since, d < o->limit_a - DEMAND_SHORT_A, now);
     if (elapsed(o->short_since, DEMAND_SETTLE_MS, now)) {
       o->demand_a = at;
