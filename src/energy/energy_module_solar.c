@@ -14,6 +14,7 @@
 
 #include "energy/energy_module_internal.h"
 #include "http/http_json.h"
+#include "core/pilot.h"
 #include "util/log.h"
 
 #define MOD "energy"
@@ -78,6 +79,21 @@ bool energy_solar_offpeak(const energy *e, borne_ms now) {
   return e->sched.any && schedule_open(&e->sched, &e->tz, now);
 }
 
+/* The most connector c's other limits allow (cable, selector, thermal,
+ * OCPP, API, MQTT, Modbus...): a solar share above it would be exported.
+ * Load management, the charging windows and the solar rule itself are
+ * not counted. <= 0 when none is set. */
+static double solar_max_a(const station *st, int c) {
+  station_connector_view view;
+  station_view(st, c, &view);
+  limit_set l = view.limits;
+  limits_clear(&l, LIMIT_LOAD_MANAGEMENT);
+  limits_clear(&l, LIMIT_SCHEDULE);
+  limits_clear(&l, LIMIT_SOLAR);
+  double v = limits_offered(&l, -1, NULL);
+  return v >= PILOT_MAX_CURRENT_A ? -1 : v;
+}
+
 static void apply_solar(energy *e, int c, double amps) {
   if (fabs(e->solar_applied[c - 1] - amps) < 1e-9) return;
   e->solar_applied[c - 1] = amps;
@@ -118,9 +134,13 @@ void energy_solar_round(energy *e, borne_ms now) {
     in->wants = wants(&v);
     in->phases = station_connector_phases(st, i + 1) == 1 ? 1 : 3;
     in->switchable = in->phases == 3 && hal_phases(e, i + 1) > 0;
+    /* a single-phase car on a three-phase connector (learnt by load
+     * management from its meter) takes its share on its one phase */
+    if (!in->switchable && e->car_phases[i] == 1) in->phases = 1;
     in->offpeak = offpeak;
     in->priority = e->priority[i];
     for (int k = 0; k < 3; k++) in->draw_a[k] = sc->meter_ok ? fmax(0, sc->meter.current_a[k]) : 0;
+    in->max_a = solar_max_a(st, i + 1);
   }
   alloc_grid_in ag;
   energy_grid_input(e, &ag);
@@ -163,6 +183,16 @@ void energy_solar_status(const energy *e, int connector, json_t *obj) {
         json_string(solar_source_name(e->sol ? solar_surplus_source(e->sol) : SOLAR_SRC_NONE)));
     json_object_set_new(s, "pv_w",
                         e->has_inverter && e->pv_have ? json_real(round(e->pv_w)) : json_null());
+    /* the house load the inverter's surplus is computed with: learnt from
+     * the grid meter while both were fresh, else solar.house_load_w */
+    double h = e->sol ? solar_house_learnt_a(e->sol, energy_now(e)) : -1;
+    json_object_set_new(s, "house_w",
+                        e->has_inverter
+                            ? json_real(round(h >= 0 ? h * e->voltage : e->house_load_w))
+                            : json_null());
+    json_object_set_new(s, "house_source",
+                        e->has_inverter ? json_string(h >= 0 ? "grid" : "configured")
+                                        : json_null());
     json_object_set_new(obj, "solar", s);
     return;
   }
@@ -175,6 +205,7 @@ void energy_solar_status(const energy *e, int connector, json_t *obj) {
                       o->reason && o->reason[0] ? json_string(o->reason) : json_null());
   json_object_set_new(s, "limit_a", o->limit_a >= 0 ? json_real(o->limit_a) : json_null());
   json_object_set_new(s, "share_a", json_real(round(o->share_a * 100) / 100));
+  json_object_set_new(s, "demand_a", o->demand_a > 0 ? json_real(o->demand_a) : json_null());
   json_object_set_new(s, "phases", json_integer(o->phases));
   json_object_set_new(s, "phase_contactor", json_boolean(e->sol_in[connector - 1].switchable));
   json_object_set_new(s, "switches_last_hour",

@@ -22,6 +22,29 @@
 #define RISE_SETTLE_MS 30000
 /* a car drawing less than this on every phase is not charging */
 #define IDLE_DRAW_A 1.0
+/* Demand feedback: a car that has drawn DEMAND_SHORT_A or more below its
+ * offer for DEMAND_SETTLE_MS (long after the EV's 5 s: it is not ramping,
+ * it takes no more) is capped at its draw + DEMAND_HEAD_A, in offer steps;
+ * what it leaves goes to the other solar sessions. When it draws up to that
+ * cap (within DEMAND_FOLLOW_A) the cap rises by DEMAND_STEP_A, the next
+ * rise once it has followed; a cap well above its draw comes down only after
+ * DEMAND_SETTLE_MS again. So a car at its own maximum holds a steady cap
+ * (its neighbours' offers do not move with its meter's noise) and a car that
+ * wants more again has it back within a few of its reaction times. */
+#define DEMAND_SHORT_A 1.5
+#define DEMAND_SETTLE_MS 60000
+#define DEMAND_HEAD_A 1.0
+#define DEMAND_FOLLOW_A 0.5
+#define DEMAND_STEP_A 2.0
+/* A charging car goes from one phase to three only when the surplus covers
+ * three phases with this much to spare (A, sum of phases): a surplus
+ * hovering at the three-phase minimum (two cars in the evening) does not
+ * send it back and forth. */
+#define PHASE_UP_MARGIN_A 3.0
+/* the learnt house load is averaged over a minute: the inverter's and the
+ * grid meter's samples are not taken at the same instant, a passing cloud
+ * must not be mistaken for the house */
+#define HOUSE_SMOOTHING_MS 60000.0
 
 struct solar {
   solar_config cfg;
@@ -35,6 +58,10 @@ struct solar {
   double *share, *need;
   bool smooth_set; /* smooth holds a value */
   borne_ms last_at;
+  double *cap, *free_share; /* scratch: demand caps, shares without them */
+  /* the house load seen by the grid meter while the inverter was fresh too */
+  double house;      /* A, sum of the phases, smoothed */
+  borne_ms house_at; /* 0: never learnt */
 };
 
 static const char *const mode_names[SOLAR_MODE_COUNT] = {"normal", "solar", "solar_min",
@@ -93,7 +120,10 @@ solar *solar_new(int connectors, const solar_config *cfg) {
   s->adm = calloc(n, sizeof *s->adm);
   s->share = calloc(n, sizeof *s->share);
   s->need = calloc(n, sizeof *s->need);
-  if (!s->out || !s->order || !s->busy || !s->adm || !s->share || !s->need) {
+  s->cap = calloc(n, sizeof *s->cap);
+  s->free_share = calloc(n, sizeof *s->free_share);
+  if (!s->out || !s->order || !s->busy || !s->adm || !s->share || !s->need || !s->cap ||
+      !s->free_share) {
     solar_free(s);
     return NULL;
   }
@@ -114,6 +144,8 @@ void solar_free(solar *s) {
   free(s->adm);
   free(s->share);
   free(s->need);
+  free(s->cap);
+  free(s->free_share);
   free(s);
 }
 
@@ -134,6 +166,10 @@ void solar_set_phases(solar *s, int i, int phases) {
 const solar_conn_out *solar_conn(const solar *s, int i) { return &s->out[i]; }
 double solar_surplus_a(const solar *s) { return s->smooth_set ? s->smooth : 0; }
 solar_source solar_surplus_source(const solar *s) { return s->source; }
+
+double solar_house_learnt_a(const solar *s, borne_ms now) {
+  return s->house_at && now - s->house_at <= SOLAR_HOUSE_LEARNT_MS ? s->house : -1;
+}
 
 const char *solar_source_name(solar_source src) {
   switch (src) {
@@ -180,6 +216,8 @@ static bool drawing(const solar_conn_in *in) {
  * through a pause (SOLAR_SWITCHING) that lets it stop first. */
 static void begin_switch(solar_conn_out *o, const solar_conn_in *in, borne_ms now, int to) {
   o->up3_since = o->down1_since = 0;
+  o->demand_a = 0; /* on other phases the car may take another current */
+  o->short_since = 0;
   if (!drawing(in) && o->limit_a <= 0) {
     log_switch(o, now, to);
     return;
@@ -260,7 +298,8 @@ static bool phase_rules(const solar *s, int i, const solar_conn_in *in, double a
   solar_conn_out *o = &s->out[i];
   double min3 = 3 * c->min_a;
   timer(&o->down1_since, o->phases == 3 && avail < min3 - c->stop_threshold_a, now);
-  timer(&o->up3_since, o->phases == 1 && avail >= min3 + c->start_threshold_a, now);
+  timer(&o->up3_since, o->phases == 1 && avail >= min3 + PHASE_UP_MARGIN_A + c->start_threshold_a,
+        now);
   if (elapsed(o->down1_since, c->stop_delay_ms, now) && may_switch(s, i, now) &&
       (in->mode == SOLAR_MODE_SOLAR_MIN || avail >= c->min_a - c->stop_threshold_a)) {
     begin_switch(o, in, now, 1);
@@ -273,8 +312,11 @@ static bool phase_rules(const solar *s, int i, const solar_conn_in *in, double a
   return false;
 }
 
-/* Surplus-only charging (solar, offpeak_or_solar outside the off-peak). */
-static void solar_only(solar *s, int i, const solar_conn_in *in, double avail, borne_ms now) {
+/* Surplus-only charging (solar, offpeak_or_solar outside the off-peak).
+ * `avail` is its share, `uncapped` the share it would have if no car's demand
+ * were capped: the phase count follows the sun, not what one car takes. */
+static void solar_only(solar *s, int i, const solar_conn_in *in, double avail, double uncapped,
+                       borne_ms now) {
   const solar_config *c = &s->cfg;
   solar_conn_out *o = &s->out[i];
   if (o->state != SOLAR_CHARGING) {
@@ -300,7 +342,7 @@ static void solar_only(solar *s, int i, const solar_conn_in *in, double avail, b
     o->last_up = now;
     o->limit_a = -1;
   }
-  if (in->switchable && phase_rules(s, i, in, avail, now)) return;
+  if (in->switchable && phase_rules(s, i, in, uncapped, now)) return;
   int n = o->phases;
   timer(&o->below_since, avail < n * c->min_a - c->stop_threshold_a, now);
   if (elapsed(o->below_since, c->stop_delay_ms, now) && now - o->on_at >= c->min_charge_ms) {
@@ -318,7 +360,8 @@ static void solar_only(solar *s, int i, const solar_conn_in *in, double avail, b
 }
 
 /* The minimum from the grid, the rest from the surplus: never stops. */
-static void solar_min(solar *s, int i, const solar_conn_in *in, double avail, borne_ms now) {
+static void solar_min(solar *s, int i, const solar_conn_in *in, double avail, double uncapped,
+                      borne_ms now) {
   solar_conn_out *o = &s->out[i];
   if (o->state != SOLAR_CHARGING) {
     o->state = SOLAR_CHARGING;
@@ -327,7 +370,7 @@ static void solar_min(solar *s, int i, const solar_conn_in *in, double avail, bo
     o->limit_a = -1;
     o->last_up = now;
   }
-  if (in->switchable && phase_rules(s, i, in, avail, now)) return;
+  if (in->switchable && phase_rules(s, i, in, uncapped, now)) return;
   o->reason = avail >= o->phases * s->cfg.min_a ? "solar surplus" : "minimum + solar surplus";
   offer(o, fmax(s->cfg.min_a, avail / o->phases), now);
 }
@@ -372,48 +415,110 @@ static bool share_before(const solar *s, const solar_conn_in *in, int a, int b) 
   return a < b;
 }
 
+/* Demand feedback for a charging session (see DEMAND_SHORT_A): caps it at
+ * what its car takes when that is clearly less than its offer. */
+static void track_demand(const solar *s, solar_conn_out *o, const solar_conn_in *in, borne_ms now) {
+  if (o->state != SOLAR_CHARGING || o->limit_a < s->cfg.min_a) {
+    o->demand_a = 0;
+    o->short_since = 0;
+    return;
+  }
+  double d = fmax(in->draw_a[0], fmax(in->draw_a[1], in->draw_a[2]));
+  double at = ceil((d + DEMAND_HEAD_A) / OFFER_STEP_A - 1e-9) * OFFER_STEP_A;
+  at = fmax(s->cfg.min_a, at);
+  if (o->demand_a <= 0) {
+    timer(&o->short_since, d < o->limit_a - DEMAND_SHORT_A, now);
+    if (elapsed(o->short_since, DEMAND_SETTLE_MS, now)) {
+      o->demand_a = at;
+      o->short_since = 0;
+    }
+    return;
+  }
+  if (d >= o->limit_a - DEMAND_FOLLOW_A) {
+    o->short_since = 0;
+    if (o->limit_a < o->demand_a - 1e-9)
+      o->demand_a = 0; /* it follows an offer below its cap: the cap does not bind */
+    else
+      o->demand_a += DEMAND_STEP_A; /* it takes all its cap: it may want more */
+    return;
+  }
+  timer(&o->short_since, at < o->demand_a - 1e-9, now);
+  if (elapsed(o->short_since, DEMAND_SETTLE_MS, now)) {
+    o->demand_a = at;
+    o->short_since = 0;
+  }
+}
+
+/* The phases a session's share is spread over. */
+static int share_phases(const solar_conn_out *o) {
+  return o->state == SOLAR_SWITCHING ? o->switch_to : o->phases;
+}
+
+/* The level P at which the admitted sessions' clamp(P, need, cap) add up to
+ * `avail` (max-min fairness, water-filling: cap >= need, and the needs fit);
+ * the highest cap when even all the caps fit. */
+static double water_level(const bool *adm, const double *need, const double *cap, int n,
+                          double avail) {
+  double lo = 0, hi = 0;
+  for (int j = 0; j < n; j++)
+    if (adm[j]) hi = fmax(hi, cap[j]);
+  for (int it = 0; it < 64; it++) {
+    double p = it ? (lo + hi) / 2 : hi, sum = 0;
+    for (int j = 0; j < n; j++)
+      if (adm[j]) sum += fmin(cap[j], fmax(need[j], p));
+    if (sum <= avail + 1e-9) {
+      if (!it) return hi;
+      lo = p;
+    } else {
+      hi = p;
+    }
+  }
+  return lo;
+}
+
 /* The shares of one priority's sessions (in sharing order) in `avail`:
  * admitted in order while their least currents fit, then max-min fair
  * among the admitted (each at least its least, the rest evenly: equal
- * power to those that can take it); one not admitted gets what is left
- * (too little to charge: it waits, or stops after the delays). */
+ * power to those that can take it), a session never above what it can
+ * take (its other limits, its car's measured demand: the rest goes to the
+ * others); one not admitted gets what is left (too little to charge: it
+ * waits, or stops after the delays). own_free[] gets each session's share
+ * without its own cap (the others' stay): its phase decisions follow the sun. */
 static void fair_shares(solar *s, const solar_conn_in *in, const int *idx, int n, double avail,
-                        double *share) {
-  double *need = s->need, used = 0;
+                        double *share, double *own_free) {
+  double *need = s->need, *cap = s->cap, used = 0;
   bool *adm = s->adm;
-  int m = 0;
   for (int j = 0; j < n; j++) {
     need[j] = least_a(s, &in[idx[j]], &s->out[idx[j]]);
     adm[j] = used + need[j] <= avail + 1e-9;
-    if (adm[j]) {
-      used += need[j];
-      m++;
-    }
+    if (adm[j]) used += need[j];
   }
-  /* the level P: sum over the admitted of max(need, P) = avail */
-  double level = m ? avail / m : 0;
-  for (int iter = 0; iter < n && m; iter++) {
-    double fixed = 0;
-    int free_n = 0;
-    for (int j = 0; j < n; j++) {
-      if (!adm[j]) continue;
-      if (need[j] > level)
-        fixed += need[j];
-      else
-        free_n++;
-    }
-    double next = free_n ? (avail - fixed) / free_n : level;
-    if (fabs(next - level) < 1e-9) break;
-    level = next;
+  for (int j = 0; j < n; j++) {
+    const solar_conn_out *o = &s->out[idx[j]];
+    double c = avail, ph = share_phases(o);
+    if (o->demand_a > 0) c = fmin(c, o->demand_a * ph);
+    if (in[idx[j]].max_a > 0) c = fmin(c, in[idx[j]].max_a * ph);
+    cap[j] = fmax(need[j], c);
   }
-  double given = 0;
+  double level = water_level(adm, need, cap, n, avail), given = 0;
   for (int j = 0; j < n; j++)
     if (adm[j]) {
-      share[j] = fmax(need[j], level);
+      share[j] = fmin(cap[j], fmax(need[j], level));
       given += share[j];
     }
-  for (int j = 0; j < n; j++)
+  for (int j = 0; j < n; j++) {
     if (!adm[j]) share[j] = fmax(0, avail - given);
+    own_free[j] = share[j];
+  }
+  /* a session held by its own cap: what it would have without it (the
+   * others' caps stay), for its phase decisions */
+  for (int j = 0; j < n; j++) {
+    if (!adm[j] || !in[idx[j]].switchable || share[j] < cap[j] - 1e-9 || cap[j] >= avail) continue;
+    double keep = cap[j];
+    cap[j] = avail;
+    own_free[j] = fmin(avail, fmax(need[j], water_level(adm, need, cap, n, avail)));
+    cap[j] = keep;
+  }
 }
 
 void solar_round(solar *s, borne_ms now, const solar_grid_in *g, const solar_conn_in *in) {
@@ -424,12 +529,25 @@ void solar_round(solar *s, borne_ms now, const solar_grid_in *g, const solar_con
    * load. Stale or missing data: no surplus. */
   double raw = 0;
   bool grid = g && g->valid && now - g->at <= c->stale_ms;
-  bool pv = g && !grid && g->has_pv && now - g->pv_at <= c->stale_ms;
+  bool pv_fresh = g && g->has_pv && now - g->pv_at <= c->stale_ms, pv = !grid && pv_fresh;
   s->source = grid ? SOLAR_SRC_GRID : pv ? SOLAR_SRC_INVERTER : SOLAR_SRC_NONE;
+  if (grid && pv_fresh) {
+    /* both fresh: the grid meter is the truth (it sees the house); the
+     * house load it implies (production + import - borne's draw) is
+     * learnt, for when it goes silent */
+    double h = fmax(0, g->pv_a + sum3(g->grid_a) - g->own_a);
+    if (!s->house_at || now - s->house_at > SOLAR_HOUSE_LEARNT_MS)
+      s->house = h;
+    else if (now > s->house_at)
+      s->house += (h - s->house) * (1 - exp(-(double)(now - s->house_at) / HOUSE_SMOOTHING_MS));
+    s->house_at = now;
+  }
   if (grid || pv) {
     /* the grid: what is exported plus borne's draw; the inverter: what it
-     * produces minus what the house is assumed to take */
-    raw = grid ? g->own_a - sum3(g->grid_a) : g->pv_a - g->house_a;
+     * produces minus the house load (learnt from the grid meter lately,
+     * else the one configured) */
+    double house = solar_house_learnt_a(s, now);
+    raw = grid ? g->own_a - sum3(g->grid_a) : g->pv_a - (house >= 0 ? house : g->house_a);
     for (int i = 0; i < s->n; i++)
       if (!governed(&in[i])) raw -= fmax(0, sum3(in[i].draw_a));
   }
@@ -458,6 +576,8 @@ void solar_round(solar *s, borne_ms now, const solar_grid_in *g, const solar_con
       o->reason = sunny ? "no session" : "";
       o->off_at = o->on_at = o->above_since = o->below_since = 0;
       o->up3_since = o->down1_since = o->switch_at = 0;
+      o->demand_a = 0;
+      o->short_since = 0;
       o->share_a = 0;
       continue;
     }
@@ -469,8 +589,11 @@ void solar_round(solar *s, borne_ms now, const solar_grid_in *g, const solar_con
     if (!governed(&in[i])) {
       full(s, i, &in[i], now);
       o->share_a = 0;
+      o->demand_a = 0;
+      o->short_since = 0;
       continue;
     }
+    track_demand(s, o, &in[i], now);
     order[k++] = i;
   }
   /* Higher connector.N.priority first; within one, the sessions already
@@ -486,8 +609,8 @@ void solar_round(solar *s, borne_ms now, const solar_grid_in *g, const solar_con
   for (int grp = 0; grp < k;) {
     int e = grp;
     while (e < k && in[order[e]].priority == in[order[grp]].priority) e++;
-    double avail = fmax(0, left), *share = s->share;
-    fair_shares(s, in, order + grp, e - grp, avail, share);
+    double avail = fmax(0, left), *share = s->share, *uncapped = s->free_share;
+    fair_shares(s, in, order + grp, e - grp, avail, share, uncapped);
     for (int j = grp; j < e; j++) {
       int i = order[j];
       solar_conn_out *o = &s->out[i];
@@ -497,9 +620,9 @@ void solar_round(solar *s, borne_ms now, const solar_grid_in *g, const solar_con
         continue;
       }
       if (in[i].mode == SOLAR_MODE_SOLAR_MIN)
-        solar_min(s, i, &in[i], share[j - grp], now);
+        solar_min(s, i, &in[i], share[j - grp], uncapped[j - grp], now);
       else
-        solar_only(s, i, &in[i], share[j - grp], now);
+        solar_only(s, i, &in[i], share[j - grp], uncapped[j - grp], now);
       /* what it takes: its offer, or less when the car draws less (its own
        * maximum) - the rest is there for the next priority - never less
        * than its minimum */

@@ -61,6 +61,7 @@ typedef struct {
   bool offpeak;     /* the off-peak period is on (offpeak_or_solar) */
   int priority;     /* connector.N.priority: a higher one is served first */
   double draw_a[3]; /* its measured draw per phase now, A */
+  double max_a; /* the most its other limits allow per phase (cable, API, OCPP...); <= 0: none */
 } solar_conn_in;
 
 typedef struct {
@@ -77,6 +78,12 @@ typedef struct {
   double pv_a;    /* its production, A (sum of the phases) */
   double house_a; /* the assumed house load, A (sum of the phases) */
 } solar_grid_in;
+
+/* How long a house load learnt from the grid meter (while it and the
+ * inverter were both fresh) stands in for solar.house_load_w once the grid
+ * meter has gone silent: the house's consumption drifts, an old figure is
+ * no better than the installer's. */
+#define SOLAR_HOUSE_LEARNT_MS (15 * 60000)
 
 typedef enum {
   SOLAR_IDLE,      /* not in a solar mode, or no session */
@@ -100,6 +107,12 @@ typedef struct {
   bool switch_done;    /* the contactor moved (switch_to is now phases) */
   borne_ms last_up;    /* last increase of limit_a */
   borne_ms rise_since; /* a small increase is possible since (0: none) */
+  /* What the car takes when it draws clearly less than it is offered (its
+   * own maximum, a battery nearly full), per phase: its share is capped
+   * there and the rest goes to the other solar sessions. 0: it follows its
+   * offer (no cap). */
+  double demand_a;
+  borne_ms short_since; /* it has drawn clearly less than offered since (0: not) */
   borne_ms switch_log[SOLAR_MAX_SWITCH_LOG];
   int switch_log_n;
   long starts, stops, switches; /* counters, for tests and the status */
@@ -117,6 +130,9 @@ void solar_round(solar *s, borne_ms now, const solar_grid_in *g, const solar_con
 const solar_conn_out *solar_conn(const solar *s, int i);
 /* The smoothed site surplus, A (sum of phases); 0 when unknown. */
 double solar_surplus_a(const solar *s);
+/* The house load (A, sum of the phases) learnt from the grid meter while it
+ * and the inverter were both fresh; < 0 when none is known. */
+double solar_house_learnt_a(const solar *s, borne_ms now);
 /* Where the last round's surplus came from. */
 typedef enum { SOLAR_SRC_NONE, SOLAR_SRC_GRID, SOLAR_SRC_INVERTER } solar_source;
 solar_source solar_surplus_source(const solar *s);

@@ -240,11 +240,15 @@ static const entity_def connector_entities[] = {
      "{{ 'ON' if value_json.enabled else 'OFF' }}", "enabled"},
 };
 
+/* The site limit unset: "None", which Home Assistant's MQTT number takes as
+ * an unknown value (a 0 would be outside its 6..2000 range and logged as
+ * invalid). */
 static const entity_def station_entities[] = {
     {"sensor", "backend", "Back end", "Supervision", NULL, NULL, NULL, "{{ value_json.backend }}",
      NULL},
     {"number", "site_limit", "Site limit", "Limite du site", "current", NULL, "A",
-     "{{ value_json.site_limit_a if value_json.site_limit_a is not none else 0 }}", "site_limit_a"},
+     "{{ value_json.site_limit_a if value_json.site_limit_a is not none else 'None' }}",
+     "site_limit_a"},
 };
 
 /* replaces every {n} and {max} of t */

@@ -6,6 +6,7 @@
 // reconnects and republishes), and the discovery payloads against Home
 // Assistant's documented options for each entity type.
 import { test } from 'node:test';
+import { once } from 'node:events';
 import assert from 'node:assert/strict';
 import { startBorned, tempDataDir } from './lib/borne.mjs';
 import { Broker, freePort } from './lib/mqtt.mjs';
@@ -155,16 +156,47 @@ test('broker stopped and restarted: charging goes on, borned reconnects and repu
   const before = (await st.connector(1)).energy_wh;
   await st.waitFor((x) => x.connectors[0].status === 'Charging' && x.connectors[0].energy_wh > before + 1, { what: 'energy while the broker is down' });
   assert.match(st.log, /mqtt: connection to 127\.0\.0\.1:\d+ lost/);
+  // reconnection with back-off: 1 s, then 2, then 4 between attempts (log lines, waited for)
+  const backoff = /broker 127\.0\.0\.1:\d+ unreachable, next try in (\d+) s/g;
+  for (;;) {
+    const tries = [...st.log.matchAll(backoff)].map((m) => Number(m[1]));
+    if (tries.length >= 3) {
+      assert.deepEqual(tries.slice(0, 3), [1, 2, 4]);
+      break;
+    }
+    await once(st.proc.stderr, 'data');
+  }
 
   // the broker comes back (empty: no persistence): borned reconnects and publishes everything again
+  const atReturn = (await st.connector(1)).energy_wh;
   await broker.start();
   sub = await broker.sub('borne/#');
   t.after(() => sub.stop());
   await sub.waitFor((x) => x.topic === `${base}/availability` && x.payload === 'online', { what: 'online again', timeoutMs: 30000 });
   const s = await sub.json(`${base}/connector/1/state`, (x) => x.status === 'Charging', { timeoutMs: 30000 });
   assert.ok(s.energy_wh > before);
+  // no backlog of the outage: the first state after it is the current one, not a queued old one
+  const firstState = sub.messages.find((m) => m.topic === `${base}/connector/1/state`);
+  assert.ok(JSON.parse(firstState.payload).energy_wh >= atReturn - 0.1,
+    `first state after the outage: ${firstState.payload}, energy at the return ${atReturn}`);
   await sub.json(`${base}/state`, () => true);
   assert.match(st.log, /mqtt: connected to/);
+});
+
+test('the state is published again every mqtt.publish_interval_s, changed or not', async (t) => {
+  const broker = await withBroker(t);
+  const sub = await broker.sub('borne/#');
+  t.after(() => sub.stop());
+  const st = await startBorned({ connectors: 1, set: mqttSet(broker, { 'mqtt.discovery_prefix': '', 'mqtt.publish_interval_s': 5 }) });
+  t.after(async () => { await st.stop(); st.cleanup(); });
+  const base = `borne/${(await st.status()).station.id}`;
+  // nothing changes (no car): the station's state comes again, the same, at each period
+  await sub.waitFor(() => sub.messages.filter((m) => m.topic === `${base}/state`).length >= 3,
+    { what: 'three publications of the station state', timeoutMs: 30000 });
+  const states = sub.messages.filter((m) => m.topic === `${base}/state`).map((m) => m.payload);
+  assert.equal(new Set(states).size, 1, states.join(' | '));
+  const conn = sub.messages.filter((m) => m.topic === `${base}/connector/1/state`);
+  assert.ok(conn.length >= 2, `connector state republished too (${conn.length})`);
 });
 
 // Home Assistant's MQTT integration docs: the options each entity type requires
@@ -179,6 +211,32 @@ const REQUIRED = {
 // device classes and units the docs list for the sensors we make
 const SENSOR_UNITS = { power: ['W', 'kW'], energy: ['Wh', 'kWh'], current: ['A', 'mA'] };
 const BINARY_CLASSES = ['battery_charging', 'plug', 'problem'];
+// Every option Home Assistant's MQTT documentation lists for each entity
+// type (home-assistant.io/integrations/<type>.mqtt/, "Configuration
+// Variables"): a key outside these is not part of the schema. The options
+// common to all MQTT entities first, then each type's own.
+const COMMON = ['availability', 'availability_mode', 'availability_template', 'availability_topic',
+  'payload_available', 'payload_not_available', 'device', 'enabled_by_default', 'encoding',
+  'entity_category', 'entity_picture', 'icon', 'json_attributes_template', 'json_attributes_topic',
+  'name', 'object_id', 'default_entity_id', 'unique_id', 'qos', 'platform'];
+const OPTIONS = {
+  sensor: ['state_topic', 'value_template', 'device_class', 'state_class', 'unit_of_measurement',
+    'expire_after', 'force_update', 'last_reset_value_template', 'suggested_display_precision', 'options'],
+  binary_sensor: ['state_topic', 'value_template', 'device_class', 'payload_on', 'payload_off',
+    'expire_after', 'force_update', 'off_delay'],
+  number: ['command_topic', 'command_template', 'state_topic', 'value_template', 'min', 'max', 'step',
+    'mode', 'device_class', 'unit_of_measurement', 'optimistic', 'retain', 'payload_reset'],
+  select: ['command_topic', 'command_template', 'state_topic', 'value_template', 'options',
+    'optimistic', 'retain'],
+  button: ['command_topic', 'command_template', 'payload_press', 'device_class', 'retain'],
+  switch: ['command_topic', 'command_template', 'state_topic', 'value_template', 'payload_on',
+    'payload_off', 'state_on', 'state_off', 'device_class', 'optimistic', 'retain'],
+};
+const DEVICE = ['identifiers', 'connections', 'name', 'manufacturer', 'model', 'model_id',
+  'sw_version', 'hw_version', 'serial_number', 'suggested_area', 'via_device', 'configuration_url'];
+const STRINGS = ['name', 'unique_id', 'availability_topic', 'payload_available', 'payload_not_available',
+  'state_topic', 'command_topic', 'value_template', 'device_class', 'state_class',
+  'unit_of_measurement', 'payload_on', 'payload_off', 'state_on', 'state_off', 'payload_press', 'mode'];
 
 test('Home Assistant discovery: documented schema, names in French, removed when disabled', async (t) => {
   const broker = await withBroker(t);
@@ -219,6 +277,26 @@ test('Home Assistant discovery: documented schema, names in French, removed when
     if (component === 'binary_sensor') assert.ok(BINARY_CLASSES.includes(p.device_class));
     if (component === 'number') assert.ok(p.min < p.max && p.step > 0);
     if (component === 'select') assert.deepEqual(p.options, ['normal', 'solar', 'solar_min', 'offpeak_or_solar']);
+    // the whole payload within the documented schema of its type
+    for (const k of Object.keys(p))
+      assert.ok(COMMON.includes(k) || OPTIONS[component].includes(k), `${m.topic}: ${k} is not an option of ${component}.mqtt`);
+    for (const k of Object.keys(p.device)) assert.ok(DEVICE.includes(k), `${m.topic}: device.${k}`);
+    for (const k of STRINGS) if (k in p) assert.equal(typeof p[k], 'string', `${m.topic}: ${k} is a string`);
+    if ('qos' in p) assert.ok([0, 1, 2].includes(p.qos));
+    if (p.command_topic) assert.equal(p.qos, 1, `${m.topic}: commands at QoS 1`);
+    if (component === 'number') {
+      assert.ok(['auto', 'box', 'slider'].includes(p.mode));
+      for (const k of ['min', 'max', 'step']) assert.equal(typeof p[k], 'number');
+    }
+    if (component === 'sensor' && p.device_class === 'energy') assert.ok(['total', 'total_increasing'].includes(p.state_class));
+    if (component === 'sensor' && ['power', 'current'].includes(p.device_class)) assert.equal(p.state_class, 'measurement');
+    if (component === 'button') assert.ok(!('state_topic' in p) && !('value_template' in p));
+    if (component === 'switch') assert.ok(p.state_topic && p.payload_on === 'ON' && p.payload_off === 'OFF');
+    // a value template reads fields that the state on its topic has
+    if (p.value_template) {
+      const fields = [...p.value_template.matchAll(/value_json\.([a-z_0-9]+)/g)].map((x) => x[1]);
+      assert.ok(fields.length > 0, `${m.topic}: ${p.value_template}`);
+    }
   }
   assert.deepEqual(per, { sensor: 12, binary_sensor: 3, number: 2, select: 1, button: 2, switch: 1 });
   const power = JSON.parse(msgs.find((m) => m.topic.endsWith('/c1_power/config')).payload);
@@ -227,6 +305,27 @@ test('Home Assistant discovery: documented schema, names in French, removed when
   // every command topic a discovered entity names is answered
   const state = await broker.sub(`${base}/#`);
   t.after(() => state.stop());
+  const states = {
+    [`${base}/state`]: await state.json(`${base}/state`, () => true),
+    [`${base}/connector/1/state`]: await state.json(`${base}/connector/1/state`, () => true),
+  };
+  for (const m of msgs) {
+    const p = JSON.parse(m.payload);
+    if (!p.value_template) continue;
+    for (const f of [...p.value_template.matchAll(/value_json\.([a-z_0-9]+)/g)].map((x) => x[1]))
+      assert.ok(f in states[p.state_topic], `${m.topic}: ${f} is not in ${p.state_topic}`);
+    // a number's state is within its range, or None (unknown) when unset
+    if (m.topic.includes('/number/')) {
+      const v = p.value_template.includes('site_limit_a') ? states[p.state_topic].site_limit_a
+        : states[p.state_topic].current_limit_a;
+      if (v !== null) assert.ok(v >= p.min && v <= p.max, `${m.topic}: ${v} in ${p.min}..${p.max}`);
+      assert.match(p.value_template, /else (None|'None'|\d+) \}\}$/);
+      if (/else (\d+) \}\}$/.test(p.value_template)) {
+        const dflt = Number(p.value_template.match(/else (\d+) \}\}$/)[1]);
+        assert.ok(dflt >= p.min && dflt <= p.max, `${m.topic}: the default ${dflt} in ${p.min}..${p.max}`);
+      }
+    }
+  }
   const sw = JSON.parse(msgs.find((m) => m.topic.includes('/switch/')).payload);
   const from = state.mark();
   broker.pub(sw.command_topic, 'OFF');

@@ -147,6 +147,17 @@ static void limits_take_the_minimum_and_name_it(void **state) {
   limits_clear(&l, LIMIT_LOAD_MANAGEMENT);
   limits_clear(&l, LIMIT_CABLE);
   assert_true(limits_offered(&l, 0.0, NULL) == 20.0); /* the OCPP one */
+  /* load management equal to a later source: the other one is named (the
+   * allocator's share never exceeds the other limits: they bind) */
+  limits_set(&l, LIMIT_SOLAR, 13.5);
+  limits_set(&l, LIMIT_LOAD_MANAGEMENT, 13.5);
+  assert_true(limits_offered(&l, 0.0, &by) == 13.5);
+  assert_int_equal(by, LIMIT_SOLAR);
+  limits_set(&l, LIMIT_LOAD_MANAGEMENT, 13.4);
+  assert_true(limits_offered(&l, 0.0, &by) == 13.4);
+  assert_int_equal(by, LIMIT_LOAD_MANAGEMENT);
+  limits_clear(&l, LIMIT_SOLAR);
+  limits_clear(&l, LIMIT_LOAD_MANAGEMENT);
 
   assert_string_equal(limit_source_name(LIMIT_CABLE), "cable");
   assert_string_equal(limit_source_name(LIMIT_SELECTOR), "selector");

@@ -141,6 +141,78 @@ static void test_stop_delay_min_charge_pause(void **state) {
   solar_free(r.s);
 }
 
+/* Run until the connector's state is `st` or `limit` seconds pass; the
+ * seconds it took (limit + 1 when it did not happen). */
+static int rig_until(rig *r, solar_state st, int limit) {
+  for (int t = 0; t <= limit; t++) {
+    if (solar_conn(r->s, 0)->state == st) return t;
+    rig_step(r);
+  }
+  return limit + 1;
+}
+
+/* A session paused for lack of sun (the car stays plugged, the session
+ * open) restarts under the same rules as the first start: the start level
+ * with its threshold, the start delay (sun shorter than that does not
+ * restart it), the minimum pause; once restarted, the stop threshold and
+ * delay and the minimum charge time count from the restart. */
+static void test_restart_mid_session(void **state) {
+  (void)state;
+  rig r;
+  rig_init(&r, SOLAR_MODE_SOLAR, false);
+  r.cfg.start_threshold_a = 2; /* solar.start_threshold_w = 460 */
+  r.cfg.stop_threshold_a = 1;  /* solar.stop_threshold_w = 230 */
+  solar_set_config(r.s, &r.cfg);
+  const solar_conn_out *o = solar_conn(r.s, 0);
+  r.surplus_a = 30;
+  assert_true(rig_until(&r, SOLAR_CHARGING, 120) <= 80);
+  rig_run(&r, 700);
+  r.surplus_a = 10; /* a long cloud: the session pauses, the car stays plugged */
+  int t = rig_until(&r, SOLAR_WAITING, 400);
+  assert_true(t >= 180 && t <= 220);
+  assert_int_equal(o->stops, 1);
+  assert_true(o->limit_a == 0);
+  /* the sun above the minimum (18 A) but short of the start threshold
+   * (20 A): no restart, however long */
+  r.surplus_a = 19;
+  rig_run(&r, 900);
+  assert_int_equal(o->state, SOLAR_WAITING);
+  assert_string_equal(o->reason, "waiting for solar surplus");
+  /* sun above the start level in spells shorter than the start delay */
+  for (int k = 0; k < 10; k++) {
+    r.surplus_a = 26;
+    rig_run(&r, 40);
+    r.surplus_a = 10;
+    rig_run(&r, 60);
+  }
+  assert_int_equal(o->state, SOLAR_WAITING);
+  assert_int_equal(o->starts, 1);
+  /* the sun stays: the restart comes after the start delay, not sooner */
+  r.surplus_a = 26;
+  t = rig_until(&r, SOLAR_CHARGING, 200);
+  assert_true(t >= 60 && t <= 90);
+  assert_int_equal(o->starts, 2);
+  /* within the stop threshold (0.5 A of import at the minimum): no stop */
+  r.surplus_a = 17.5;
+  rig_run(&r, 900);
+  assert_int_equal(o->state, SOLAR_CHARGING);
+  assert_true(o->limit_a == 6);
+  assert_int_equal(o->stops, 1);
+  /* restart again, then the sun goes at once: the minimum charge time
+   * counts from the restart (600 s), not from the session's start */
+  r.surplus_a = 10;
+  assert_true(rig_until(&r, SOLAR_WAITING, 400) <= 220);
+  r.surplus_a = 26;
+  t = rig_until(&r, SOLAR_CHARGING, 600);
+  assert_true(t >= 280 && t <= 320); /* the minimum pause (300 s) */
+  r.surplus_a = 10;
+  t = rig_until(&r, SOLAR_WAITING, 900);
+  assert_true(t >= 600 && t <= 620);
+  assert_int_equal(o->starts, 3);
+  assert_int_equal(o->stops, 3);
+  solar_free(r.s);
+}
+
 /* solar_min: 6 A at once whatever the sun, more when the surplus allows. */
 static void test_solar_min(void **state) {
   (void)state;
@@ -237,6 +309,45 @@ static void test_inverter_source(void **state) {
   solar_free(r.s);
 }
 
+/* A grid meter and an inverter together: the grid meter is the truth (the
+ * surplus is its export); meanwhile the house load it implies (production
+ * + import - borne's draw) is learnt, and when the grid meter goes silent
+ * the inverter's production minus that learnt load stands in for it - not
+ * the configured solar.house_load_w - for SOLAR_HOUSE_LEARNT_MS. */
+static void test_grid_and_inverter(void **state) {
+  (void)state;
+  rig r;
+  rig_init(&r, SOLAR_MODE_SOLAR, false);
+  r.g.house_a = 3;  /* solar.house_load_w = 690: wrong, the house takes 12 A */
+  r.surplus_a = 30; /* 42 A produced, 12 A for the house */
+  r.g.has_pv = true;
+  for (int i = 0; i < 600; i++) {
+    r.g.pv_at = r.now;
+    r.g.pv_a = 42;
+    rig_step(&r);
+  }
+  assert_int_equal(solar_surplus_source(r.s), SOLAR_SRC_GRID);
+  assert_true(fabs(solar_surplus_a(r.s) - 30) < 0.01);
+  assert_true(fabs(solar_house_learnt_a(r.s, r.now) - 12) < 0.1);
+  assert_int_equal(solar_conn(r.s, 0)->state, SOLAR_CHARGING);
+  double lim = solar_conn(r.s, 0)->limit_a;
+  assert_true(fabs(lim - 10) < 0.01);
+  /* the grid meter goes silent: the inverter with the learnt house load
+   * gives the same surplus, the charge goes on unchanged */
+  borne_ms silent = r.now;
+  for (int i = 0; i < 300; i++) inverter_step(&r, 42);
+  assert_int_equal(solar_surplus_source(r.s), SOLAR_SRC_INVERTER);
+  assert_true(fabs(solar_surplus_a(r.s) - 30) < 0.2);
+  assert_true(fabs(solar_conn(r.s, 0)->limit_a - lim) < 0.01);
+  /* long after: the learnt load is too old, the configured one is used
+   * (the last grid sample counted as fresh for grid.stale_s) */
+  while (r.now - silent <= SOLAR_HOUSE_LEARNT_MS + r.cfg.stale_ms) inverter_step(&r, 42);
+  assert_true(solar_house_learnt_a(r.s, r.now) < 0);
+  for (int i = 0; i < 120; i++) inverter_step(&r, 42);
+  assert_true(fabs(solar_surplus_a(r.s) - 39) < 0.2);
+  solar_free(r.s);
+}
+
 /* With a phase contactor: starts on one phase at 6 A of surplus, goes to
  * three when it stays above 18 A — through a pause with no current, the
  * contactor moving only at its end — and back to one when it drops. */
@@ -307,6 +418,9 @@ typedef struct {
   solar_grid_in g;
   borne_ms now;
   double surplus_a;
+  double car_max[NC]; /* the most each car takes per phase (0: 16 A) */
+  long changes[NC];   /* changes of each connector's offer */
+  double last_limit[NC];
 } multi;
 
 static void multi_init(multi *r, int n) {
@@ -327,9 +441,10 @@ static void multi_run(multi *r, int seconds) {
     double own = 0;
     for (int i = 0; i < NC; i++) {
       const solar_conn_out *o = solar_conn(r->s, i);
+      double cmax = r->car_max[i] > 0 ? r->car_max[i] : 16;
       double a = !r->in[i].wants   ? 0
-                 : o->limit_a < 0  ? 16
-                 : o->limit_a >= 6 ? fmin(o->limit_a, 16)
+                 : o->limit_a < 0  ? cmax
+                 : o->limit_a >= 6 ? fmin(o->limit_a, cmax)
                                    : 0;
       for (int k = 0; k < 3; k++) r->in[i].draw_a[k] = k < o->phases ? a : 0;
       own += a * o->phases;
@@ -339,8 +454,20 @@ static void multi_run(multi *r, int seconds) {
     r->g.own_a = own;
     for (int p = 0; p < 3; p++) r->g.grid_a[p] = (own - r->surplus_a) / 3;
     solar_round(r->s, r->now, &r->g, r->in);
+    for (int i = 0; i < NC; i++) {
+      double l = solar_conn(r->s, i)->limit_a;
+      if (l != r->last_limit[i]) r->changes[i]++;
+      r->last_limit[i] = l;
+    }
     r->now += 1000;
   }
+}
+
+/* The export while every car charges: the surplus its cars leave. */
+static double multi_export(const multi *r) {
+  double own = 0;
+  for (int i = 0; i < NC; i++) own += r->in[i].draw_a[0] + r->in[i].draw_a[1] + r->in[i].draw_a[2];
+  return r->surplus_a - own;
 }
 
 /* Equal priorities: two three-phase cars share 48 A evenly (8 A each on
@@ -418,6 +545,102 @@ static void test_share_priority(void **state) {
   assert_int_equal(solar_conn(r.s, 0)->state, SOLAR_WAITING);
   assert_int_equal(solar_conn(r.s, 0)->stops, 1);
   assert_int_equal(solar_conn(r.s, 1)->stops, 0);
+  solar_free(r.s);
+}
+
+/* Demand feedback: a car that takes 8 A of its 11 A share (its own
+ * maximum) is capped at its draw + 1 A after a minute, and the other car
+ * gets the rest: 66 A of sun, 8 + 13 A per phase instead of 8 + 11 (6 A
+ * exported). Its cap is steady (the other's offer does not move again),
+ * and when the capped car wants more it has its fair share back within a
+ * minute. */
+static void test_share_demand(void **state) {
+  (void)state;
+  multi r;
+  multi_init(&r, 2);
+  r.car_max[0] = 8;
+  r.surplus_a = 66;
+  multi_run(&r, 120); /* started at ~60 s, not yet a minute short */
+  assert_true(fabs(solar_conn(r.s, 1)->limit_a - 11) < 0.01);
+  assert_true(solar_conn(r.s, 0)->demand_a == 0);
+  multi_run(&r, 60);
+  assert_true(fabs(solar_conn(r.s, 0)->demand_a - 9) < 0.01);
+  assert_true(fabs(solar_conn(r.s, 0)->limit_a - 9) < 0.01);
+  assert_true(fabs(solar_conn(r.s, 1)->limit_a - 13) < 0.01);
+  assert_true(multi_export(&r) <= 3.01); /* the 1 A of headroom on three phases */
+  /* an hour on: nothing moves (no oscillation of the cap) */
+  long c0 = r.changes[0], c1 = r.changes[1];
+  multi_run(&r, 3600);
+  assert_int_equal(r.changes[0], c0);
+  assert_int_equal(r.changes[1], c1);
+  /* the car may take 16 A again: it follows its cap, which rises by steps
+   * until the fair share is back */
+  r.car_max[0] = 16;
+  multi_run(&r, 60);
+  assert_true(solar_conn(r.s, 0)->demand_a == 0);
+  assert_true(fabs(solar_conn(r.s, 0)->limit_a - 11) < 0.01);
+  assert_true(fabs(solar_conn(r.s, 1)->limit_a - 11) < 0.01);
+  /* less sun: the cap does not keep the capped car's share above the fair one */
+  r.car_max[0] = 7;
+  multi_run(&r, 120);
+  assert_true(fabs(solar_conn(r.s, 0)->limit_a - 8) < 0.01);
+  r.surplus_a = 40; /* 20 A each would be 6.67 A: the car at 7 A keeps 6.5 (offer steps) */
+  multi_run(&r, 60);
+  assert_true(solar_conn(r.s, 0)->limit_a <= 7.01);
+  assert_true(solar_conn(r.s, 0)->limit_a + solar_conn(r.s, 1)->limit_a <= 40.0 / 3 + 0.01);
+  assert_int_equal(solar_conn(r.s, 0)->stops + solar_conn(r.s, 1)->stops, 0);
+  solar_free(r.s);
+}
+
+/* Another limit of the connector (cable, API, OCPP: solar_conn_in.max_a)
+ * caps its share at once, without waiting for the car: a single-phase car
+ * behind a 10 A limit takes 10 A, the three-phase car the rest. A waiting
+ * car starts on what a capped one leaves. */
+static void test_share_max(void **state) {
+  (void)state;
+  multi r;
+  multi_init(&r, 2);
+  r.in[0].phases = 1;
+  r.in[0].max_a = 10;
+  r.surplus_a = 40;
+  multi_run(&r, 120);
+  assert_true(fabs(solar_conn(r.s, 0)->share_a - 10) < 0.01);
+  assert_true(fabs(solar_conn(r.s, 1)->share_a - 30) < 0.01);
+  assert_true(fabs(solar_conn(r.s, 1)->limit_a - 10) < 0.01);
+  /* a third car: 40 A less 10 less 18 (the running car's minimum) leaves
+   * 12, short of its 18: it waits; at 50 A it starts on what is left */
+  r.in[2].wants = true;
+  multi_run(&r, 300);
+  assert_int_equal(solar_conn(r.s, 2)->state, SOLAR_WAITING);
+  r.surplus_a = 50;
+  multi_run(&r, 300);
+  assert_int_equal(solar_conn(r.s, 2)->state, SOLAR_CHARGING);
+  assert_true(fabs(solar_conn(r.s, 0)->share_a - 10) < 0.01);
+  assert_true(fabs(solar_conn(r.s, 1)->share_a - 20) < 0.01);
+  assert_true(fabs(solar_conn(r.s, 2)->share_a - 20) < 0.01);
+  solar_free(r.s);
+}
+
+/* A car capped on one phase (it takes 16 A, the sun gives 25) still goes
+ * to three phases: the phase count follows the sun, not its cap. */
+static void test_demand_phase_up(void **state) {
+  (void)state;
+  rig r;
+  rig_init(&r, SOLAR_MODE_SOLAR, true);
+  r.surplus_a = 10;
+  rig_run(&r, 80);
+  assert_int_equal(solar_conn(r.s, 0)->phases, 1);
+  r.cfg.start_delay_ms = S(300); /* the cap comes first (after a minute) */
+  solar_set_config(r.s, &r.cfg);
+  r.surplus_a = 25;
+  rig_run(&r, 200);
+  assert_true(fabs(solar_conn(r.s, 0)->demand_a - 17) < 0.01);
+  assert_int_equal(solar_conn(r.s, 0)->phases, 1);
+  rig_run(&r, 300);
+  assert_int_equal(solar_conn(r.s, 0)->phases, 3);
+  rig_run(&r, 120);
+  assert_int_equal(solar_conn(r.s, 0)->state, SOLAR_CHARGING);
+  assert_true(fabs(solar_conn(r.s, 0)->limit_a - 8) < 0.51);
   solar_free(r.s);
 }
 
@@ -606,18 +829,191 @@ static void test_day_solar_min(void **state) {
   assert_true(f.used_wh >= 0.5 * f.surplus_wh);
 }
 
+/* ---------- two cars on the sun: one takes less than its share ----------
+ *
+ * The same days with two connectors in `solar` mode, each with a phase
+ * contactor: car A takes at most 6 A per phase (a nearly full battery),
+ * car B 16 A; a 14 kW PV bell, the allocator on a 25 A per phase
+ * site. What A cannot take must go to B (demand feedback), without the
+ * offers chasing each other. */
+
+typedef struct {
+  double starts, stops, switches; /* both cars */
+  long max_switch_hour;           /* the worst hour of either car */
+  double hours, car_wh, import_wh, surplus_wh, used_wh, worst_over_s;
+  long offer_changes; /* changes of B's solar offer */
+} figures2;
+
+static void run_day2(const day *d, double hours, figures2 *f) {
+  enum { N = 2 };
+  const double car_max[N] = {6, 16};
+  memset(f, 0, sizeof *f);
+  solar_config sc;
+  solar_config_defaults(&sc);
+  solar *s = solar_new(N, &sc);
+  alloc_config ac;
+  alloc_config_defaults(&ac);
+  for (int p = 0; p < 3; p++) ac.limit_a[p] = 25;
+  ac.margin_a = 1;
+  ac.use_grid = true;
+  allocator *a = allocator_new(N, &ac);
+  unsigned rnd = 7;
+  double cloud = 1;
+  int cloud_left = 0;
+  double offer_hist[N][3] = {{0}}, draw[N] = {0};
+  int ph_hist[N][3] = {{3, 3, 3}, {3, 3, 3}}, draw_ph[N] = {3, 3};
+  long hour_base[N] = {0}, last_b = 0;
+  double over_s[3] = {0}, last_offer_b = 0;
+  int steps = (int)(hours * HOUR);
+  for (int t = 0; t < steps; t++) {
+    borne_ms now = T0 + S(t);
+    if (d->clouds && --cloud_left <= 0) {
+      cloud = cloud < 1 ? 1 : 0.2;
+      cloud_left = 15 + (int)(lcg(&rnd) % 166);
+    }
+    double pv = pv_clear(d, t) * cloud, house[3], grid_a[3], own_ph[3] = {0}, car_w = 0;
+    for (int p = 0; p < 3; p++) {
+      house[p] = 300 + (double)(lcg(&rnd) % 101) - 50;
+      if (d->jumps && (t / 420) % 2 == 1) house[p] += 2500;
+    }
+    for (int i = 0; i < N; i++)
+      for (int p = 0; p < draw_ph[i]; p++) own_ph[p] += draw[i];
+    for (int p = 0; p < 3; p++) {
+      grid_a[p] = (house[p] - pv / 3) / V + own_ph[p];
+      car_w += own_ph[p] * V;
+    }
+    double spare_w = fmax(0, pv - (house[0] + house[1] + house[2]));
+    double grid_w = (grid_a[0] + grid_a[1] + grid_a[2]) * V;
+    f->car_wh += car_w / 3600;
+    f->surplus_wh += spare_w / 3600;
+    f->used_wh += fmin(car_w, spare_w) / 3600;
+    if (car_w > 0) f->import_wh += fmax(0, grid_w) / 3600;
+    for (int p = 0; p < 3; p++) {
+      over_s[p] = grid_a[p] > 25 + 1e-9 ? over_s[p] + 1 : 0;
+      if (over_s[p] > f->worst_over_s) f->worst_over_s = over_s[p];
+    }
+    solar_grid_in g = {.valid = true, .at = now, .own_a = own_ph[0] + own_ph[1] + own_ph[2]};
+    memcpy(g.grid_a, grid_a, sizeof grid_a);
+    solar_conn_in si[N];
+    alloc_conn_in ai[N];
+    memset(si, 0, sizeof si);
+    memset(ai, 0, sizeof ai);
+    for (int i = 0; i < N; i++) {
+      si[i].mode = d->mode;
+      si[i].wants = true;
+      si[i].phases = 3;
+      si[i].switchable = d->switchable;
+      for (int k = 0; k < draw_ph[i]; k++) si[i].draw_a[k] = draw[i];
+    }
+    solar_round(s, now, &g, si);
+    alloc_grid_in ag = {.grid_valid = true, .grid_at = now, .has_own = true};
+    memcpy(ag.grid_a, grid_a, sizeof grid_a);
+    memcpy(ag.own_a, own_ph, sizeof own_ph);
+    for (int i = 0; i < N; i++) {
+      const solar_conn_out *so = solar_conn(s, i);
+      ai[i].phases = so->phases;
+      for (int k = 0; k < 3; k++) ai[i].grid_phase[k] = k;
+      ai[i].wants = true;
+      ai[i].max_a = so->limit_a < 0 ? 16 : fmin(16, so->limit_a);
+      for (int k = 0; k < draw_ph[i]; k++) ai[i].draw_a[k] = draw[i];
+    }
+    allocator_round(a, now, &ag, ai);
+    for (int i = 0; i < N; i++) {
+      const solar_conn_out *so = solar_conn(s, i);
+      const alloc_conn_out *ao = allocator_conn(a, i);
+      double lm = ao->state == ALLOC_CHARGE ? ao->limit_a : 0;
+      double eff = so->limit_a < 0 ? lm : fmin(lm, so->limit_a);
+      if (eff < 6) eff = 0;
+      memmove(offer_hist[i], offer_hist[i] + 1, sizeof offer_hist[i][0] * 2);
+      memmove(ph_hist[i], ph_hist[i] + 1, sizeof ph_hist[i][0] * 2);
+      offer_hist[i][2] = fmin(eff, car_max[i]);
+      ph_hist[i][2] = so->phases;
+      draw[i] = offer_hist[i][0];
+      draw_ph[i] = ph_hist[i][0];
+      if ((t + 1) % HOUR == 0) {
+        long h = so->switches - hour_base[i];
+        if (h > f->max_switch_hour) f->max_switch_hour = h;
+        hour_base[i] = so->switches;
+      }
+    }
+    double ob = solar_conn(s, 1)->limit_a;
+    if (ob != last_offer_b) last_b++;
+    last_offer_b = ob;
+  }
+  for (int i = 0; i < N; i++) {
+    const solar_conn_out *so = solar_conn(s, i);
+    f->starts += (double)so->starts;
+    f->stops += (double)so->stops;
+    f->switches += (double)so->switches;
+  }
+  f->offer_changes = last_b;
+  f->hours = hours;
+  printf("  two cars, %-16s starts %.2f/h stops %.2f/h switches %.2f/h (worst hour %ld) | "
+         "B's offer changed %.0f/h | car %.1f kWh, surplus %.1f kWh, solar used %.0f %% of it | "
+         "import while charging %.2f kWh (%.1f %%) | longest over the site limit %.0f s\n",
+         d->name, f->starts / hours, f->stops / hours, f->switches / hours, f->max_switch_hour,
+         (double)f->offer_changes / hours, f->car_wh / 1000, f->surplus_wh / 1000,
+         100 * f->used_wh / fmax(1, f->surplus_wh), f->import_wh / 1000,
+         100 * f->import_wh / fmax(1, f->car_wh), f->worst_over_s);
+  solar_free(s);
+  allocator_free(a);
+}
+
+static void test_day2_clear(void **state) {
+  (void)state;
+  day d = {"clear day", 14000, false, false, true, SOLAR_MODE_SOLAR};
+  figures2 f;
+  run_day2(&d, 10, &f);
+  assert_true(f.starts <= 4 && f.stops <= 4);
+  assert_true(f.max_switch_hour <= 2);
+  assert_true(f.import_wh <= 0.03 * f.car_wh);
+  /* 79 % when B only had its even share: A's unused part was exported */
+  assert_true(f.used_wh >= 0.85 * f.surplus_wh);
+  assert_true((double)f.offer_changes / f.hours <= 20); /* B's offer does not chase A's */
+  assert_true(f.worst_over_s <= 5);
+}
+
+static void test_day2_fast_clouds(void **state) {
+  (void)state;
+  day d = {"fast clouds", 14000, true, false, true, SOLAR_MODE_SOLAR};
+  figures2 f;
+  run_day2(&d, 10, &f);
+  assert_true(f.starts / (2 * f.hours) <= 4 && f.stops / (2 * f.hours) <= 4);
+  assert_true(f.max_switch_hour <= 4);
+  assert_true(f.import_wh <= 0.40 * f.car_wh);
+  assert_true(f.used_wh >= 0.5 * f.surplus_wh);
+  assert_true(f.worst_over_s <= 5);
+}
+
+static void test_day2_house_load_jumps(void **state) {
+  (void)state;
+  day d = {"house load jumps", 14000, false, true, true, SOLAR_MODE_SOLAR};
+  figures2 f;
+  run_day2(&d, 10, &f);
+  assert_true(f.starts / (2 * f.hours) <= 4 && f.stops / (2 * f.hours) <= 4);
+  assert_true(f.max_switch_hour <= 4);
+  assert_true(f.import_wh <= 0.40 * f.car_wh);
+  assert_true(f.used_wh >= 0.60 * f.surplus_wh); /* 56 % without the demand feedback */
+  assert_true(f.worst_over_s <= 5);              /* the site limit wins */
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_mode_names),
       cmocka_unit_test(test_start_delay),
       cmocka_unit_test(test_stop_delay_min_charge_pause),
+      cmocka_unit_test(test_restart_mid_session),
       cmocka_unit_test(test_solar_min),
       cmocka_unit_test(test_offpeak_or_solar),
       cmocka_unit_test(test_stale_grid),
       cmocka_unit_test(test_inverter_source),
+      cmocka_unit_test(test_grid_and_inverter),
       cmocka_unit_test(test_share_fair),
       cmocka_unit_test(test_share_floors),
       cmocka_unit_test(test_share_priority),
+      cmocka_unit_test(test_share_demand),
+      cmocka_unit_test(test_share_max),
+      cmocka_unit_test(test_demand_phase_up),
       cmocka_unit_test(test_phase_switch),
       cmocka_unit_test(test_switch_limit),
       cmocka_unit_test(test_day_clear),
@@ -625,6 +1021,9 @@ int main(void) {
       cmocka_unit_test(test_day_fast_clouds_no_contactor),
       cmocka_unit_test(test_day_house_load_jumps),
       cmocka_unit_test(test_day_solar_min),
+      cmocka_unit_test(test_day2_clear),
+      cmocka_unit_test(test_day2_fast_clouds),
+      cmocka_unit_test(test_day2_house_load_jumps),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
