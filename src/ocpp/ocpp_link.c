@@ -93,6 +93,11 @@ static void on_certificate_refused(void *ctx, const char *why) {
   if (l->ev.server_certificate_refused) l->ev.server_certificate_refused(l->ev.ctx, why);
 }
 
+static void on_attempt_failed(void *ctx, const char *why) {
+  ocpp_link *l = ctx;
+  if (l->ev.attempt_failed) l->ev.attempt_failed(l->ev.ctx, why);
+}
+
 static void on_received(void *ctx, const char *text, size_t len) {
   ocpp_link *l = ctx;
   log_debug(MOD, "<- %.*s", (int)(len > 400 ? 400 : len), text);
@@ -148,7 +153,8 @@ ocpp_link *ocpp_link_new(uv_loop_t *loop, const ocpp_transport_config *cfg, int 
                               .connected = on_connected,
                               .disconnected = on_disconnected,
                               .received = on_received,
-                              .server_certificate_refused = on_certificate_refused};
+                              .server_certificate_refused = on_certificate_refused,
+                              .attempt_failed = on_attempt_failed};
   ocpp_transport_config tc = *cfg;
   tc.subprotocol = l->offer;
   l->transport = ocpp_transport_new(loop, &tc, &te, err, errlen);

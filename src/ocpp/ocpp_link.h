@@ -25,6 +25,8 @@ typedef struct {
   /* a connection attempt failed because the back end's certificate did not
    * verify (the TLS reason in `why`); optional */
   void (*server_certificate_refused)(void *ctx, const char *why);
+  /* a connection attempt failed (ocpp_transport_events.attempt_failed); optional */
+  void (*attempt_failed)(void *ctx, const char *why);
   /* a station CALL got its outcome (ocpp_rpc_config.answered); optional */
   void (*answered)(void *ctx, const char *action, int64_t latency_ms, const char *error_code);
 } ocpp_link_events;

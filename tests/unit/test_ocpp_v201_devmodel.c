@@ -99,6 +99,7 @@ static void required_variables_are_there(void **state) {
       {"OCPPCommCtrlr", 0, 0, "MessageAttempts", "TransactionEvent"},
       {"OCPPCommCtrlr", 0, 0, "MessageTimeout", "Default"},
       {"OCPPCommCtrlr", 0, 0, "NetworkConfigurationPriority", NULL},
+      {"OCPPCommCtrlr", 0, 0, "NetworkProfileConnectionAttempts", NULL},
       {"OCPPCommCtrlr", 0, 0, "OfflineThreshold", NULL},
       {"OCPPCommCtrlr", 0, 0, "ResetRetries", NULL},
       {"OCPPCommCtrlr", 0, 0, "RetryBackOffRandomRange", NULL},

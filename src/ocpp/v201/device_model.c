@@ -106,9 +106,11 @@ static const dm_var vars[] = {
      "ocpp.TransactionMessageAttempts", NULL, L_NONE, NULL, NULL},
     {"OCPPCommCtrlr", S_STATION, "MessageTimeout", "Default", T_INTEGER, M_RO,
      "ocpp.call_timeout_s", NULL, L_NONE, "s", NULL},
-    /* one back end, borne's ocpp.url: configuration slot 1 */
-    {"OCPPCommCtrlr", S_STATION, "NetworkConfigurationPriority", NULL, T_SEQUENCE, M_RO, NULL, "1",
-     L_NONE, NULL, "1"},
+    /* slot 1 is borne's ocpp.url, 2-4 SetNetworkProfile's (ocpp_network.h) */
+    {"OCPPCommCtrlr", S_STATION, "NetworkConfigurationPriority", NULL, T_SEQUENCE, M_RW,
+     "ocpp.NetworkConfigurationPriority", NULL, L_NONE, NULL, "1,2,3,4"},
+    {"OCPPCommCtrlr", S_STATION, "NetworkProfileConnectionAttempts", NULL, T_INTEGER, M_RW,
+     "ocpp.NetworkProfileConnectionAttempts", NULL, L_NONE, NULL, NULL},
     /* every accepted BootNotification is followed by every status */
     {"OCPPCommCtrlr", S_STATION, "OfflineThreshold", NULL, T_INTEGER, M_RO, NULL, "0", L_NONE, "s",
      NULL},

@@ -104,6 +104,7 @@ bool v201_decoded(int rc, const ocpp_error *err, ocpp_reply *r) {
 static const v201_family *const families[] = {
     &v201_provisioning_calls, &v201_availability_calls, &v201_authorization_calls,
     &v201_remote_calls,       &v201_reservation_calls,  &v201_device_model_calls,
+    &v201_network_calls,
 };
 
 static void on_call(void *ctx, const char *action, const json_t *req, ocpp_reply *r) {

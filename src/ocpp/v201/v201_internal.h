@@ -130,7 +130,7 @@ typedef struct {
 } v201_family;
 
 extern const v201_family v201_provisioning_calls, v201_authorization_calls, v201_remote_calls,
-    v201_availability_calls, v201_reservation_calls, v201_device_model_calls;
+    v201_availability_calls, v201_reservation_calls, v201_device_model_calls, v201_network_calls;
 
 /* ocpp201_module.c */
 void v201_reply_status(ocpp_reply *r, const char *status);
