@@ -243,6 +243,13 @@ static void ev_certificate_refused(void *ctx, const char *why) {
     c->active->server_certificate_refused(active_ctx(c), why);
 }
 
+/* OCPP 2.1: the back end could not accept one of the station's answers */
+static void ev_result_refused(void *ctx, const char *action, const char *code, const char *text) {
+  ocpp_core *c = ctx;
+  station_event(c->st, 0, "ocpp_result_refused", "%s%s%s %s", action, action[0] ? ": " : "", code,
+                text);
+}
+
 static void ev_answered(void *ctx, const char *action, int64_t latency_ms, const char *code) {
   ocpp_core *c = ctx;
   if (c->active->answered) c->active->answered(active_ctx(c), action, latency_ms, code);
@@ -418,6 +425,7 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
   net_apply(c, &tc);
   ocpp_link_events ev = {.ctx = c,
                          .attempt_failed = ev_attempt_failed,
+                         .result_refused = ev_result_refused,
                          .connected = ev_connected,
                          .disconnected = ev_disconnected,
                          .server_certificate_refused = ev_certificate_refused,
