@@ -94,6 +94,7 @@ static void required_variables_are_there(void **state) {
       {"Connector", 1, 1, "Available", NULL},
       {"Connector", 2, 1, "ConnectorType", NULL},
       {"Connector", 2, 1, "SupplyPhases", NULL},
+      {"OCPPCommCtrlr", 0, 0, "ActiveNetworkProfile", NULL},
       {"OCPPCommCtrlr", 0, 0, "FileTransferProtocols", NULL},
       {"OCPPCommCtrlr", 0, 0, "MessageAttemptInterval", "TransactionEvent"},
       {"OCPPCommCtrlr", 0, 0, "MessageAttempts", "TransactionEvent"},

@@ -47,6 +47,7 @@ typedef enum {
   L_AUTH_ENABLED, /* auth.mode is not free */
   L_BACKOFF_RANGE,
   L_BACKOFF_REPEAT,
+  L_NETWORK_SLOT, /* the configuration slot the link connects with */
 } live_kind;
 
 #define MEASURANDS                                                                                 \
@@ -95,6 +96,8 @@ static const dm_var vars[] = {
      NULL, NULL},
     {"Connector", S_CONNECTOR, "SupplyPhases", NULL, T_INTEGER, M_RO, NULL, NULL, L_PHASES, NULL,
      NULL},
+    {"OCPPCommCtrlr", S_STATION, "ActiveNetworkProfile", NULL, T_INTEGER, M_RO, NULL, NULL,
+     L_NETWORK_SLOT, NULL, NULL},
     /* the schemes firmware and diagnostics transfers use (curl_uv.h) */
     {"OCPPCommCtrlr", S_STATION, "FileTransferProtocols", NULL, T_MEMBER, M_RO, NULL,
      "FTP,FTPS,HTTP,HTTPS", L_NONE, NULL, "FTP,FTPS,HTTP,HTTPS"},
@@ -388,6 +391,9 @@ static void live_value(const dm_ctx *c, const dm_var *v, int evse, dm_attr attr,
     snprintf(out, len, "%ld", n);
     return;
   }
+  case L_NETWORK_SLOT:
+    snprintf(out, len, "%d", l && l->network_slot ? l->network_slot : 1);
+    return;
   case L_NONE:
     break;
   }

@@ -60,6 +60,7 @@ typedef struct {
   long long now_ms;                             /* ClockCtrlr.DateTime */
   int local_list_entries;                       /* LocalAuthListCtrlr.Entries */
   int certificate_entries;                      /* SecurityCtrlr.CertificateEntries */
+  int network_slot; /* OCPPCommCtrlr.ActiveNetworkProfile (0: the first, 1) */
 } dm_live;
 
 typedef struct {

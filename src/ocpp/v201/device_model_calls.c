@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ocpp/ocpp_core.h"
 #include "ocpp/v201/device_model.h"
 #include "ocpp/v201/v201_internal.h"
 #include "ocpp/v201/vocabulary.h"
@@ -24,6 +25,7 @@ static void fill_live(const ocpp201_station *o, dm_live *l) {
   l->local_list_entries = cp_auth_list_length(o->auth);
   /* the 2.0.1 dialect installs no certificate from the CSMS yet (block A) */
   l->certificate_entries = 0;
+  l->network_slot = ocpp_core_network_slot(o->shared);
 }
 
 /* Too many items or bytes for what DeviceDataCtrlr declares: a CALLERROR
