@@ -308,6 +308,8 @@ static void on_status_json(void *ctx, int k, json_t *obj) {
   {
     json_object_set_new(o, "version", json_string(c->active->dialect->version));
     json_object_set_new(o, "configuration_slot", json_integer(c->net_in_use));
+    if (c->net_in_use != OCPP_NET_INSTALLER && c->net_url[0]) /* the URL connected to */
+      json_object_set_new(o, "url", json_string(c->net_url));
   }
 }
 

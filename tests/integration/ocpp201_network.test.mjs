@@ -67,6 +67,9 @@ for (const [name, Peer] of [['ocpp-rpc', Csms], ['ocpp-ws-io', CsmsWsIo]]) {
       assert.equal(bootB.identity, `cp-net-${name}`, 'the station identity appended to the slot\'s URL');
       await st.waitReady(2);
       await st.waitFor((s) => s.station.ocpp?.registration === 'Accepted' && s.station.ocpp.configuration_slot === 2, { what: 'accepted at B on slot 2', timeoutMs: 30000 });
+      assert.equal((await st.status()).station.ocpp.url, b.url, 'the status names the URL in use');
+      const active = await b.call('GetVariables', { getVariableData: [{ component: { name: 'OCPPCommCtrlr' }, variable: { name: 'ActiveNetworkProfile' } }] });
+      assert.equal(active.getVariableResult[0].attributeValue, '2');
 
       // B gone while a session runs: the queue waits, then goes to A after the fallback
       const fromA = a.calls.length;
