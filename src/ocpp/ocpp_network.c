@@ -141,3 +141,21 @@ json_t *ocpp_net_load(store *db, int slot) {
   store_stmt_release(db, s);
   return out;
 }
+
+int ocpp_net_priority_downgrade(store *db, const char *csl, int installer_profile, int current) {
+  int slots[OCPP_NET_SLOTS];
+  char why[120];
+  int n = ocpp_net_priority_parse(csl, slots, why, sizeof why);
+  if (n < 0) return -1;
+  for (int i = 0; i < n; i++) {
+    int profile = installer_profile;
+    if (slots[i] != OCPP_NET_INSTALLER) {
+      json_t *p = ocpp_net_load(db, slots[i]);
+      if (!p) continue;
+      profile = (int)json_integer_value(json_object_get(p, "securityProfile"));
+      json_decref(p);
+    }
+    if (profile < current) return slots[i];
+  }
+  return 0;
+}

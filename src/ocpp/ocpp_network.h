@@ -53,6 +53,11 @@ bool ocpp_net_attempt_failed(ocpp_net_cursor *c, int attempts, int count);
 /* Connected: the count starts again (B10.FR.03: per entry, after each loss). */
 void ocpp_net_connected(ocpp_net_cursor *c);
 
+/* A05.FR.10: the first slot of the priority list `csl` whose profile has a
+ * securityProfile below `current` (slot 1: `installer_profile`; a slot
+ * without a profile is skipped), 0 when none; -1 when `csl` is no list. */
+int ocpp_net_priority_downgrade(store *db, const char *csl, int installer_profile, int current);
+
 /* The table (store module "ocpp_network"); 0 or -1 with err. */
 int ocpp_net_open(store *db, char *err, size_t errlen);
 /* Keeps connectionData for `slot` (2..OCPP_NET_SLOTS), replacing; 0 or -1. */

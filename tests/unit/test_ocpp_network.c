@@ -129,6 +129,16 @@ static void table_keeps_profiles(void **state) {
   assert_string_equal(json_string_value(json_object_get(back, "ocppCsmsUrl")),
                       "ws://c.example/ocpp");
   assert_null(ocpp_net_load(db, 3));
+  /* A05.FR.10: a priority naming a slot below the profile in use */
+  json_t *p2 = profile("wss://d.example/ocpp", 2);
+  assert_int_equal(ocpp_net_save(db, 3, p2), 0);
+  assert_int_equal(ocpp_net_priority_downgrade(db, "3,2,1", 0, 0), 0);
+  assert_int_equal(ocpp_net_priority_downgrade(db, "3,2,1", 2, 2), 2); /* slot 2 is profile 0 */
+  assert_int_equal(ocpp_net_priority_downgrade(db, "3,1", 1, 2), 1);   /* the installer's 1 */
+  assert_int_equal(ocpp_net_priority_downgrade(db, "3,1", 2, 2), 0);
+  assert_int_equal(ocpp_net_priority_downgrade(db, "4,3", 0, 2), 0); /* 4 is empty: skipped */
+  assert_int_equal(ocpp_net_priority_downgrade(db, "x", 0, 2), -1);
+  json_decref(p2);
   json_decref(back);
   json_decref(p);
   json_decref(q);

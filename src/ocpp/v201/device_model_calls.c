@@ -105,6 +105,9 @@ static void h_set_variables(ocpp201_station *o, const json_t *req, ocpp_reply *r
     dm_status s = dm_attr_parse(json_string_value(json_object_get(item, "attributeType")), &attr)
                       ? dm_set_check(&c, &ref, attr, value, &name, why, sizeof why)
                       : DM_NOT_SUPPORTED_ATTRIBUTE_TYPE;
+    if (s == DM_ACCEPTED && !strcmp(name, "NetworkConfigurationPriority") &&
+        v201_priority_downgrades(o, value, why, sizeof why))
+      s = DM_REJECTED;
     const char *status = dm_status_name(s);
     if (s == DM_ACCEPTED) {
       char applied[96] = "";

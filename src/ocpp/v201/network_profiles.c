@@ -21,14 +21,29 @@ static void reply(ocpp_reply *r, const char *status, const char *reason, const c
                         json_pack("{s:s, s:s}", "reasonCode", reason, "additionalInfo", info));
 }
 
+/* The security profile in use: the slot the link connects with, else the installer's. */
+static int profile_in_use(const ocpp201_station *o) {
+  const ocpp_core *core = o->shared;
+  return ocpp_core_network_slot(core) != OCPP_NET_INSTALLER && core->net_url[0]
+             ? core->net_security
+             : (int)config_get_int(o->st->cfg, "ocpp.security_profile");
+}
+
+bool v201_priority_downgrades(const ocpp201_station *o, const char *value, char *why,
+                              size_t whylen) {
+  int slot = ocpp_net_priority_downgrade(o->st->db, value,
+                                         (int)config_get_int(o->st->cfg, "ocpp.security_profile"),
+                                         profile_in_use(o));
+  if (slot <= 0) return false;
+  snprintf(why, whylen, "slot %d has a lower security profile than the one in use", slot);
+  return true;
+}
+
 static void h_set_network_profile(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
   int slot = (int)json_integer_value(json_object_get(req, "configurationSlot"));
   const json_t *data = json_object_get(req, "connectionData");
   ocpp_core *core = o->shared;
-  /* the profile in use: the slot the link connects with, else the installer's */
-  int current = ocpp_core_network_slot(core) != OCPP_NET_INSTALLER && core->net_url[0]
-                    ? core->net_security
-                    : (int)config_get_int(o->st->cfg, "ocpp.security_profile");
+  int current = profile_in_use(o);
   const char *key = config_get(o->st->cfg, "ocpp.AuthorizationKey");
   bool has_password =
       (key && key[0]) || json_string_value(json_object_get(data, "basicAuthPassword"));
