@@ -31,7 +31,7 @@ const ocpp_dialect_ops *ocpp_ops_of(const ocpp_dialect *d) {
 /* ---------- network connection profiles (B09, B10) ---------- */
 
 int ocpp_core_network_slot(const ocpp_core *core) {
-  return core->net_count ? core->net_slots[core->net.index] : OCPP_NET_INSTALLER;
+  return core->net_in_use ? core->net_in_use : OCPP_NET_INSTALLER;
 }
 
 /* The slot in use's settings over the installer's (the 1.6 dialect's
@@ -45,7 +45,7 @@ static void net_apply(const ocpp_core *c, ocpp_transport_config *tc) {
 
 /* The settings of the slot the cursor is on. */
 static void net_select(ocpp_core *c) {
-  c->net_in_use = ocpp_core_network_slot(c);
+  c->net_in_use = c->net_count ? c->net_slots[c->net.index] : OCPP_NET_INSTALLER;
   c->net_url[0] = c->net_password[0] = 0;
   c->net_timeout_s = 0;
   if (c->net_in_use == OCPP_NET_INSTALLER) return;
@@ -85,7 +85,9 @@ void ocpp_core_network_reload(ocpp_core *c) {
   int in_use = c->net_in_use;
   net_load(c);
   /* stay on the slot in use while it is listed: the new order counts from
-   * the next loss or restart */
+   * the next loss or restart; one no longer listed is left for the first
+   * entry after its attempts */
+  c->net.index = c->net_count - 1;
   for (int i = 0; i < c->net_count; i++)
     if (c->net_slots[i] == in_use) c->net.index = i;
 }
