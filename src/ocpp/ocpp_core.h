@@ -23,6 +23,7 @@
 #include "chargepoint/profiles.h"
 #include "chargepoint/reservations.h"
 #include "ocpp/ocpp_link.h"
+#include "ocpp/ocpp_network.h"
 #include "ocpp/ocpp_version.h"
 #include "station/station.h"
 
@@ -78,10 +79,18 @@ extern const ocpp_dialect_ops ocpp21_ops;  /* the 2.0.1 dialect under the 2.1 sc
 
 /* The dialect of a version, NULL if borne has none. */
 const ocpp_dialect_ops *ocpp_ops_of(const ocpp_dialect *d);
-/* The transport settings from the ocpp.* keys and station.id, with the
+/* The transport settings from the ocpp.* keys and station.id, with the URL,
+ * security profile and Basic password of the network connection profile in
+ * use when it is not the installer's slot (ocpp_network.h), and the
  * certificate store's CA file and client certificate (they join or replace
  * the installer's ocpp.ca_file / cert_file / key_file). */
 void ocpp_core_transport_config(const ocpp_core *core, ocpp_transport_config *tc);
+/* The configuration slot the link connects with now (1: ocpp.url). */
+int ocpp_core_network_slot(const ocpp_core *core);
+/* The priority list and the stored profiles were changed (SetNetworkProfile,
+ * NetworkConfigurationPriority): read again, used from the next connection
+ * attempt after a loss or a restart (B10.FR.03/04); the link is left as it is. */
+void ocpp_core_network_reload(ocpp_core *core);
 
 struct ocpp_core {
   station *st;
@@ -99,6 +108,16 @@ struct ocpp_core {
   void *ctx[OCPP_FAMILY_COUNT];   /* each family's state, NULL when none offered */
   char url[512];
   bool closing;
+  /* network connection profiles (B09/B10): the priority's slots that hold a
+   * profile, where the link stands in them, the slot in use's settings */
+  int net_slots[OCPP_NET_SLOTS];
+  int net_count;
+  ocpp_net_cursor net;
+  int net_in_use;        /* the slot the transport was configured with */
+  int net_security;      /* its securityProfile */
+  int net_timeout_s;     /* its messageTimeout, 0: ocpp.call_timeout_s */
+  char net_url[512];     /* its ocppCsmsUrl */
+  char net_password[64]; /* 2.1 basicAuthPassword, "" : ocpp.AuthorizationKey */
 };
 
 #endif

@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "ocpp/ocpp16_measurands.h"
+#include "ocpp/ocpp_network.h"
 #include "ocpp/ocpp_version.h"
 #include "util/log.h"
 
@@ -70,6 +71,12 @@ static int check_phase_rotation(const char *v, char *why, size_t len) {
   return check_csl(v, why, len);
 }
 
+/* OCPPCommCtrlr.NetworkConfigurationPriority: configuration slots in order. */
+static int check_net_priority(const char *v, char *why, size_t len) {
+  int slots[OCPP_NET_SLOTS];
+  return ocpp_net_priority_parse(v, slots, why, len) < 0 ? -1 : 0;
+}
+
 /* A version or a list of versions borne speaks (ocpp_version.h), offered
  * to the back end in that order (ocpp_module.c speaks the one it picks). */
 static int check_version_list(const char *v, char *why, size_t len) {
@@ -111,6 +118,18 @@ static const cfg_key_def rows[] = {
      "HTTP Basic password of security profiles 1 and 2 (the OCPP key AuthorizationKey, "
      "write-only over OCPP).",
      "16 to 40 printable characters", check_auth_key, .ocpp_name = "AuthorizationKey"},
+    {"ocpp.NetworkConfigurationPriority", CFG_STRING, "1", 0, 20, NULL, RT,
+     "OCPP 2.0.1 OCPPCommCtrlr.NetworkConfigurationPriority: the configuration slots of the "
+     "network connection profiles, in the order the station tries them (slot 1 is ocpp.url and "
+     "the ocpp.* security keys; slots 2-4 are set by the back end with SetNetworkProfile). Read "
+     "at the start and after the connection is lost; a slot without a profile is skipped.",
+     "comma-separated slots 1-4, e.g. 2,1", check_net_priority,
+     .ocpp_name = "NetworkConfigurationPriority"},
+    {"ocpp.NetworkProfileConnectionAttempts", CFG_INT, "3", 1, 100, NULL, RT,
+     "OCPP 2.0.1 OCPPCommCtrlr.NetworkProfileConnectionAttempts: failed connection attempts on "
+     "one slot of ocpp.NetworkConfigurationPriority before the station tries the next (after "
+     "the last, the first again).",
+     NULL, NULL, .ocpp_name = "NetworkProfileConnectionAttempts"},
     {"ocpp.call_timeout_s", CFG_INT, "30", 5, 300, NULL, RT,
      "Seconds the station waits for the answer to one of its calls before it counts as failed.",
      NULL, NULL},

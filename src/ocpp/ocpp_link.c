@@ -93,6 +93,16 @@ static void on_certificate_refused(void *ctx, const char *why) {
   if (l->ev.server_certificate_refused) l->ev.server_certificate_refused(l->ev.ctx, why);
 }
 
+static void rpc_result_refused(void *ctx, const char *action, const char *code, const char *text) {
+  ocpp_link *l = ctx;
+  if (l->ev.result_refused) l->ev.result_refused(l->ev.ctx, action, code, text);
+}
+
+static void on_attempt_failed(void *ctx, const char *why) {
+  ocpp_link *l = ctx;
+  if (l->ev.attempt_failed) l->ev.attempt_failed(l->ev.ctx, why);
+}
+
 static void on_received(void *ctx, const char *text, size_t len) {
   ocpp_link *l = ctx;
   log_debug(MOD, "<- %.*s", (int)(len > 400 ? 400 : len), text);
@@ -131,6 +141,7 @@ ocpp_link *ocpp_link_new(uv_loop_t *loop, const ocpp_transport_config *cfg, int 
                         .call = rpc_call,
                         .replied = rpc_replied,
                         .answered = rpc_answered,
+                        .result_refused = rpc_result_refused,
                         .validate = validate ? validate : dialect->validate,
                         .dialect = dialect,
                         .call_timeout_ms = (call_timeout_s > 0 ? call_timeout_s : 30) * 1000LL,
@@ -148,7 +159,8 @@ ocpp_link *ocpp_link_new(uv_loop_t *loop, const ocpp_transport_config *cfg, int 
                               .connected = on_connected,
                               .disconnected = on_disconnected,
                               .received = on_received,
-                              .server_certificate_refused = on_certificate_refused};
+                              .server_certificate_refused = on_certificate_refused,
+                              .attempt_failed = on_attempt_failed};
   ocpp_transport_config tc = *cfg;
   tc.subprotocol = l->offer;
   l->transport = ocpp_transport_new(loop, &tc, &te, err, errlen);
@@ -169,6 +181,14 @@ int ocpp_link_call(ocpp_link *l, const char *action, json_t *payload, ocpp_answe
   int rc = ocpp_rpc_call(l->rpc, action, payload, cb, ctx, now_ms(l), &err);
   arm(l);
   return rc;
+}
+
+int ocpp_link_send(ocpp_link *l, const char *action, json_t *payload) {
+  if (l->closing || !ocpp_transport_connected(l->transport)) {
+    json_decref(payload);
+    return -1;
+  }
+  return ocpp_rpc_send(l->rpc, action, payload, NULL);
 }
 
 const ocpp_dialect *ocpp_link_dialect(const ocpp_link *l) { return l ? l->dialect : NULL; }

@@ -25,6 +25,11 @@ typedef struct {
   /* a connection attempt failed because the back end's certificate did not
    * verify (the TLS reason in `why`); optional */
   void (*server_certificate_refused)(void *ctx, const char *why);
+  /* the back end refused the station's answer to its CALL `action` with a
+   * CALLRESULTERROR (OCPP 2.1, ocpp_rpc_config.result_refused); optional */
+  void (*result_refused)(void *ctx, const char *action, const char *code, const char *text);
+  /* a connection attempt failed (ocpp_transport_events.attempt_failed); optional */
+  void (*attempt_failed)(void *ctx, const char *why);
   /* a station CALL got its outcome (ocpp_rpc_config.answered); optional */
   void (*answered)(void *ctx, const char *action, int64_t latency_ms, const char *error_code);
 } ocpp_link_events;
@@ -51,6 +56,10 @@ const ocpp_dialect *ocpp_link_dialect(const ocpp_link *l);
 /* Queues a station CALL (payload is stolen); cb gets exactly one answer.
  * -1 (cb not called) when not connected or when the payload fails the schema. */
 int ocpp_link_call(ocpp_link *l, const char *action, json_t *payload, ocpp_answer_fn cb, void *ctx);
+/* A SEND (OCPP 2.1, unconfirmed: no answer; ocpp_rpc_send; payload is
+ * stolen); -1 when not connected, the version has no SEND or the payload
+ * fails the schema. */
+int ocpp_link_send(ocpp_link *l, const char *action, json_t *payload);
 bool ocpp_link_connected(const ocpp_link *l);
 /* Station calls queued or waiting for their answer. */
 size_t ocpp_link_pending(const ocpp_link *l);

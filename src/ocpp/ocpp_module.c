@@ -28,6 +28,100 @@ const ocpp_dialect_ops *ocpp_ops_of(const ocpp_dialect *d) {
   return NULL;
 }
 
+/* ---------- network connection profiles (B09, B10) ---------- */
+
+int ocpp_core_network_slot(const ocpp_core *core) {
+  return core->net_in_use ? core->net_in_use : OCPP_NET_INSTALLER;
+}
+
+/* The slot in use's settings over the installer's (the 1.6 dialect's
+ * transport_config makes its own from the keys: applied after it too). */
+static void net_apply(const ocpp_core *c, ocpp_transport_config *tc) {
+  if (c->net_in_use == OCPP_NET_INSTALLER || !c->net_url[0]) return;
+  tc->url = c->net_url;
+  tc->security_profile = c->net_security;
+  if (c->net_password[0]) tc->basic_password = c->net_password;
+}
+
+/* The settings of the slot the cursor is on. */
+static void net_select(ocpp_core *c) {
+  c->net_in_use = c->net_count ? c->net_slots[c->net.index] : OCPP_NET_INSTALLER;
+  c->net_url[0] = c->net_password[0] = 0;
+  c->net_timeout_s = 0;
+  if (c->net_in_use == OCPP_NET_INSTALLER) return;
+  json_t *p = ocpp_net_load(c->st->db, c->net_in_use);
+  const char *url = json_string_value(json_object_get(p, "ocppCsmsUrl"));
+  const char *pw = json_string_value(json_object_get(p, "basicAuthPassword"));
+  snprintf(c->net_url, sizeof c->net_url, "%s", url ? url : "");
+  snprintf(c->net_password, sizeof c->net_password, "%s", pw ? pw : "");
+  c->net_security = (int)json_integer_value(json_object_get(p, "securityProfile"));
+  c->net_timeout_s = (int)json_integer_value(json_object_get(p, "messageTimeout"));
+  json_decref(p);
+}
+
+/* The priority's slots that can be used: the installer's (when ocpp.url is
+ * set) and those holding a profile, in order; the installer's alone when
+ * none is left. The cursor goes back to the first (B10.FR.04). */
+static void net_load(ocpp_core *c) {
+  int slots[OCPP_NET_SLOTS];
+  char why[120];
+  int n = ocpp_net_priority_parse(config_get(c->st->cfg, "ocpp.NetworkConfigurationPriority"),
+                                  slots, why, sizeof why);
+  c->net_count = 0;
+  for (int i = 0; i < n; i++) {
+    bool usable = slots[i] == OCPP_NET_INSTALLER;
+    if (!usable) {
+      json_t *p = ocpp_net_load(c->st->db, slots[i]);
+      usable = p != NULL;
+      json_decref(p);
+    }
+    if (usable) c->net_slots[c->net_count++] = slots[i];
+  }
+  if (!c->net_count) c->net_slots[c->net_count++] = OCPP_NET_INSTALLER;
+  c->net = (ocpp_net_cursor){0};
+}
+
+void ocpp_core_network_reload(ocpp_core *c) {
+  int in_use = c->net_in_use;
+  net_load(c);
+  /* stay on the slot in use while it is listed: the new order counts from
+   * the next loss or restart; one no longer listed is left for the first
+   * entry after its attempts */
+  c->net.index = c->net_count - 1;
+  for (int i = 0; i < c->net_count; i++)
+    if (c->net_slots[i] == in_use) c->net.index = i;
+}
+
+/* The link's settings for the slot the cursor is on, and a reconnection. */
+static void net_switch(ocpp_core *c) {
+  net_select(c);
+  ocpp_transport_config tc;
+  ocpp_core_transport_config(c, &tc);
+  const ocpp_dialect_ops *v16 = c->ctx[OCPP_FAMILY_V16] ? &ocpp16_ops : NULL;
+  if (v16 && c->active == v16 && v16->transport_config) {
+    v16->transport_config(c->ctx[OCPP_FAMILY_V16], &tc);
+    net_apply(c, &tc);
+  }
+  ocpp_link_set_call_timeout(c->link, c->net_timeout_s > 0
+                                          ? c->net_timeout_s
+                                          : (int)config_get_int(c->st->cfg, "ocpp.call_timeout_s"));
+  station_event(c->st, 0, "ocpp_network_slot", "configuration slot %d: connecting to %s",
+                c->net_in_use, tc.url ? tc.url : "");
+  ocpp_link_reconfigure(c->link, &tc);
+}
+
+/* B10.FR.03: NetworkProfileConnectionAttempts failed attempts on one entry
+ * of the priority move to the next; after the last, the first again
+ * (B10.FR.08), never giving up (B10.FR.09). The queue is the core's: it
+ * waits for whichever back end answers. */
+static void ev_attempt_failed(void *ctx, const char *why) {
+  ocpp_core *c = ctx;
+  (void)why;
+  if (c->closing) return;
+  int attempts = (int)config_get_int(c->st->cfg, "ocpp.NetworkProfileConnectionAttempts");
+  if (ocpp_net_attempt_failed(&c->net, attempts, c->net_count)) net_switch(c);
+}
+
 void ocpp_core_transport_config(const ocpp_core *core, ocpp_transport_config *tc) {
   const config *cfg = core->st->cfg;
   *tc = (ocpp_transport_config){
@@ -42,6 +136,7 @@ void ocpp_core_transport_config(const ocpp_core *core, ocpp_transport_config *tc
       .reconnect_min_s = 1,
       .reconnect_max_s = (int)config_get_int(cfg, "ocpp.reconnect_max_s"),
   };
+  net_apply(core, tc);
   if (!core->certs) return;
   /* certificates from the back end (InstallCertificate, CertificateSigned) */
   tc->ca_file = cp_certs_link_ca_file(core->certs, tc->ca_file);
@@ -133,6 +228,7 @@ static void switch_dialect(ocpp_core *c) {
 
 static void ev_connected(void *ctx) {
   ocpp_core *c = ctx;
+  ocpp_net_connected(&c->net);
   const ocpp_dialect_ops *was = c->active;
   switch_dialect(c);
   if (c->active != was || !c->picked_saved) {
@@ -162,6 +258,13 @@ static void ev_certificate_refused(void *ctx, const char *why) {
   ocpp_core *c = ctx;
   if (c->active->server_certificate_refused)
     c->active->server_certificate_refused(active_ctx(c), why);
+}
+
+/* OCPP 2.1: the back end could not accept one of the station's answers */
+static void ev_result_refused(void *ctx, const char *action, const char *code, const char *text) {
+  ocpp_core *c = ctx;
+  station_event(c->st, 0, "ocpp_result_refused", "%s%s%s %s", action, action[0] ? ": " : "", code,
+                text);
 }
 
 static void ev_answered(void *ctx, const char *action, int64_t latency_ms, const char *code) {
@@ -204,6 +307,7 @@ static void on_setting_changed(void *ctx, const char *key) {
   ocpp_core *c = ctx;
   if (!strcmp(key, "ocpp.url")) /* the dialect compares its copy and reconnects */
     snprintf(c->url, sizeof c->url, "%s", config_get(c->st->cfg, key));
+  if (!strcmp(key, "ocpp.NetworkConfigurationPriority")) ocpp_core_network_reload(c);
   if (c->active->setting_changed) c->active->setting_changed(active_ctx(c), key);
 }
 
@@ -218,7 +322,12 @@ static void on_status_json(void *ctx, int k, json_t *obj) {
   json_t *o = k == 0 ? json_object_get(obj, "ocpp") : NULL;
   if (o) /* the version the server picked (before it did since the start: the one it picked
           * last, the first offered when none) */
+  {
     json_object_set_new(o, "version", json_string(c->active->dialect->version));
+    json_object_set_new(o, "configuration_slot", json_integer(c->net_in_use));
+    if (c->net_in_use != OCPP_NET_INSTALLER && c->net_url[0]) /* the URL connected to */
+      json_object_set_new(o, "url", json_string(c->net_url));
+  }
 }
 
 static void on_authorize(void *ctx, uint32_t request_id, const char *uid) {
@@ -337,6 +446,10 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
     c->ctx[ops->family] = ops->open(c, err, errlen);
     if (!c->ctx[ops->family]) return attach_failed(c);
   }
+  /* B10.FR.04: after a start, the first entry of NetworkConfigurationPriority */
+  if (ocpp_net_open(st->db, err, errlen) != 0) return attach_failed(c);
+  net_load(c);
+  net_select(c);
   /* one restarter for the firmware updater: the dialect spoken at that
    * moment tells its back end before the restart (with a version list every
    * dialect is open, and the last one registered would have won) */
@@ -345,15 +458,20 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
   ocpp_core_transport_config(c, &tc);
   const ocpp_dialect_ops *v16 = c->ctx[OCPP_FAMILY_V16] ? &ocpp16_ops : NULL;
   if (v16 && v16->transport_config) v16->transport_config(c->ctx[OCPP_FAMILY_V16], &tc);
+  net_apply(c, &tc);
   ocpp_link_events ev = {.ctx = c,
+                         .attempt_failed = ev_attempt_failed,
+                         .result_refused = ev_result_refused,
                          .connected = ev_connected,
                          .disconnected = ev_disconnected,
                          .server_certificate_refused = ev_certificate_refused,
                          .call = ev_call,
                          .replied = ev_replied,
                          .answered = ev_answered};
-  c->link = ocpp_link_new(st->loop, &tc, (int)config_get_int(st->cfg, "ocpp.call_timeout_s"),
-                          c->offered, c->n_offered, NULL, &ev, err, errlen);
+  c->link = ocpp_link_new(
+      st->loop, &tc,
+      c->net_timeout_s > 0 ? c->net_timeout_s : (int)config_get_int(st->cfg, "ocpp.call_timeout_s"),
+      c->offered, c->n_offered, NULL, &ev, err, errlen);
   if (!c->link) return attach_failed(c);
   for (int f = 0; f < OCPP_FAMILY_COUNT; f++)
     if (c->ctx[f] && family_ops(f)->linked) family_ops(f)->linked(c->ctx[f], c->link);

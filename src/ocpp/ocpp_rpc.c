@@ -12,8 +12,17 @@
  * When the
  * frame's message id cannot be read the answer carries the id "-1" (as the
  * reference ocpp-rpc implementation does), so the peer sees why. Bad
- * CALLRESULT and CALLERROR frames are never answered (a CALLERROR to a
- * CALLERROR could loop); they are logged and dropped.
+ * CALLRESULT and CALLERROR frames are never answered with a CALLERROR (a
+ * CALLERROR to a CALLERROR could loop); they are logged and dropped.
+ *
+ * OCPP-J 2.1 (dialects with send_frames) adds two message types: a
+ * CALLRESULT to one of the station's CALLs that fails its schema is
+ * answered with a CALLRESULTERROR [5, id, code, text, {}] (the call itself
+ * fails "InvalidResponse" as before), and one received is logged and
+ * reported (result_refused), never answered; a SEND [6, id, action,
+ * {payload}] is checked against the schema and handed to the dialect like
+ * a CALL whose answer is dropped — a SEND is never answered, not even with
+ * an error.
  */
 #include "ocpp/ocpp_rpc.h"
 
@@ -28,7 +37,7 @@
 #define NEVER INT64_MAX
 #define ID_LEN 37 /* OCPP-J: message ids are at most 36 characters */
 
-enum { MSG_CALL = 2, MSG_CALLRESULT = 3, MSG_CALLERROR = 4 };
+enum { MSG_CALL = 2, MSG_CALLRESULT = 3, MSG_CALLERROR = 4, MSG_CALLRESULTERROR = 5, MSG_SEND = 6 };
 
 typedef struct pending_call {
   struct pending_call *next;
@@ -42,8 +51,18 @@ typedef struct pending_call {
   int64_t sent_at;
 } pending_call;
 
+/* The station's last answers to the peer's CALLs: a CALLRESULTERROR names
+ * one of them by its message id. */
+#define ANSWERED_KEPT 8
+typedef struct {
+  char id[ID_LEN];
+  char action[64];
+} answered_call;
+
 struct ocpp_rpc {
   ocpp_rpc_config cfg;
+  answered_call answered[ANSWERED_KEPT];
+  unsigned answered_next;
   pending_call *head, *tail; /* FIFO, sent in order: the outstanding calls are its first `sent` */
   unsigned sent;
   uint32_t counter;
@@ -254,9 +273,12 @@ static void handle_call(ocpp_rpc *r, const char *id, const json_t *frame) {
     reply.error_code = code_of(r, OCPP_ERR_INTERNAL);
     snprintf(reply.error_text, sizeof reply.error_text, "%s", err.text);
   }
-  if (reply.result)
+  if (reply.result) {
     send_json(r, json_pack("[i, s, o]", MSG_CALLRESULT, id, reply.result));
-  else
+    answered_call *a = &r->answered[r->answered_next++ % ANSWERED_KEPT];
+    snprintf(a->id, sizeof a->id, "%s", id);
+    snprintf(a->action, sizeof a->action, "%s", action);
+  } else
     send_error(r, id, reply.error_code, reply.error_text);
   if (r->cfg.replied) r->cfg.replied(r->cfg.ctx, action);
 }
@@ -278,6 +300,9 @@ static void handle_answer(ocpp_rpc *r, int type, const char *id, const json_t *f
     if (r->cfg.validate && r->cfg.validate(p->action, false, payload, &err) != 0) {
       log_warn(MOD, "%s answer fails the schema (%s: %s): not trusted", p->action,
                code_of(r, err.kind), err.text);
+      if (r->cfg.dialect->send_frames) /* OCPP-J 2.1: the peer learns why */
+        send_json(r, json_pack("[i, s, s, s, {}]", MSG_CALLRESULTERROR, id, code_of(r, err.kind),
+                               err.text));
       finish(r, p, NULL, "InvalidResponse", err.text);
       return;
     }
@@ -287,6 +312,66 @@ static void handle_answer(ocpp_rpc *r, int type, const char *id, const json_t *f
   const char *code = json_string_value(json_array_get(frame, 2));
   const char *text = json_string_value(json_array_get(frame, 3));
   finish(r, p, NULL, code ? code : code_of(r, OCPP_ERR_GENERIC), text ? text : "");
+}
+
+/* A CALLRESULTERROR: the peer could not accept the station's answer. */
+static void handle_result_error(ocpp_rpc *r, const char *id, const json_t *frame) {
+  const char *code = json_string_value(json_array_get(frame, 2));
+  const char *text = json_string_value(json_array_get(frame, 3));
+  const char *action = NULL;
+  for (unsigned i = 0; i < ANSWERED_KEPT && !action; i++)
+    if (!strcmp(r->answered[i].id, id)) action = r->answered[i].action;
+  log_warn(MOD, "the back end refused the answer to %s %s: %s %s", action ? action : "a call", id,
+           code ? code : "?", text ? text : "");
+  if (r->cfg.result_refused)
+    r->cfg.result_refused(r->cfg.ctx, action ? action : "", code ? code : "", text ? text : "");
+}
+
+/* A SEND: handed on like a CALL, the answer dropped; never answered. */
+static void handle_send(ocpp_rpc *r, const char *id, const json_t *frame) {
+  const json_t *action_j = json_array_get(frame, 2);
+  const json_t *payload = json_array_get(frame, 3);
+  if (json_array_size(frame) != 4 || !json_is_string(action_j) || !json_is_object(payload)) {
+    log_warn(MOD, "dropping SEND %s: a SEND is [6, messageId, action, {payload}]", id);
+    return;
+  }
+  const char *action = json_string_value(action_j);
+  ocpp_error err = {.kind = OCPP_ERR_NONE};
+  if (r->cfg.validate && r->cfg.validate(action, true, payload, &err) != 0) {
+    log_warn(MOD, "dropping SEND %s %s: %s %s", action, id, code_of(r, err.kind), err.text);
+    return;
+  }
+  ocpp_reply reply = {0};
+  r->cfg.call(r->cfg.ctx, action, payload, &reply);
+  json_decref(reply.result);
+  log_info(MOD, "SEND %s %s received", action, id);
+}
+
+int ocpp_rpc_send(ocpp_rpc *r, const char *action, json_t *payload, ocpp_error *err) {
+  ocpp_error local;
+  if (!err) err = &local;
+  *err = (ocpp_error){.kind = OCPP_ERR_NONE};
+  int rc = -1;
+  if (!r->cfg.dialect->send_frames) {
+    err->kind = OCPP_ERR_MESSAGE_TYPE_NOT_SUPPORTED;
+    snprintf(err->text, sizeof err->text, "OCPP %s has no SEND", r->cfg.dialect->version);
+  } else if (!json_is_object(payload)) {
+    err->kind = OCPP_ERR_FORMAT;
+    snprintf(err->text, sizeof err->text, "%s: payload is not an object", action);
+  } else if (r->cfg.validate && r->cfg.validate(action, true, payload, err) != 0) {
+    log_error(MOD, "SEND %s not sent: %s", action, err->text);
+  } else {
+    char id[ID_LEN];
+    snprintf(id, sizeof id, "%08" PRIx32 "-%" PRIu32, r->cfg.id_seed, ++r->counter);
+    rc = send_json(r, json_pack("[i, s, s, O]", MSG_SEND, id, action, payload));
+    if (rc != 0) {
+      err->kind = OCPP_ERR_GENERIC;
+      snprintf(err->text, sizeof err->text, "the transport refused the frame");
+    }
+  }
+  ocpp_dialect_spell(r->cfg.dialect, err);
+  json_decref(payload);
+  return rc;
 }
 
 void ocpp_rpc_receive(ocpp_rpc *r, const char *text, size_t len, int64_t now) {
@@ -301,20 +386,29 @@ void ocpp_rpc_receive(ocpp_rpc *r, const char *text, size_t len, int64_t now) {
   const json_t *id_j = json_array_get(frame, 1);
   int type = json_is_integer(type_j) ? (int)json_integer_value(type_j) : 0;
   const char *id = json_string_value(id_j);
-  if (!json_is_array(frame) || !id || strlen(id) >= ID_LEN ||
-      (type != MSG_CALL && type != MSG_CALLRESULT && type != MSG_CALLERROR)) {
+  bool v21 = r->cfg.dialect->send_frames;
+  bool known = type == MSG_CALL || type == MSG_CALLRESULT || type == MSG_CALLERROR ||
+               (v21 && (type == MSG_CALLRESULTERROR || type == MSG_SEND));
+  if (!json_is_array(frame) || !id || strlen(id) >= ID_LEN || !known) {
     bool id_ok = id && strlen(id) < ID_LEN;
     /* a message type borne does not know, in a frame that is otherwise one */
     bool unknown_type = json_is_array(frame) && id_ok && json_is_integer(type_j);
-    if (type != MSG_CALLRESULT && type != MSG_CALLERROR)
+    /* never an error to an answer, nor (2.1) to a SEND or a CALLRESULTERROR */
+    if (type != MSG_CALLRESULT && type != MSG_CALLERROR &&
+        !(v21 && (type == MSG_CALLRESULTERROR || type == MSG_SEND)))
       send_error(
           r, id_ok ? id : "-1",
           code_of(r, unknown_type ? OCPP_ERR_MESSAGE_TYPE_NOT_SUPPORTED : OCPP_ERR_RPC_FRAMEWORK),
-          "a message is [type 2, 3 or 4, messageId (string of at most 36), ...]");
+          v21 ? "a message is [type 2 to 6, messageId (string of at most 36), ...]"
+              : "a message is [type 2, 3 or 4, messageId (string of at most 36), ...]");
     else
       log_warn(MOD, "dropping a malformed answer frame");
   } else if (type == MSG_CALL) {
     handle_call(r, id, frame);
+  } else if (type == MSG_SEND) {
+    handle_send(r, id, frame);
+  } else if (type == MSG_CALLRESULTERROR) {
+    handle_result_error(r, id, frame);
   } else {
     handle_answer(r, type, id, frame);
   }

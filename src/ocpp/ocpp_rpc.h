@@ -53,6 +53,9 @@ typedef struct {
    * latency_ms from sending to the outcome, -1 when it was never sent
    * (observers: borne-swarm's per-action latencies, docs/swarm.md) */
   void (*answered)(void *ctx, const char *action, int64_t latency_ms, const char *error_code);
+  /* the peer refused the station's CALLRESULT to its CALL `action` with a
+   * CALLRESULTERROR (OCPP 2.1; may be NULL): nothing is sent again */
+  void (*result_refused)(void *ctx, const char *action, const char *code, const char *text);
   /* the schema check of a payload: non-zero with err->kind set (an unknown
    * action is OCPP_ERR_NOT_IMPLEMENTED); the engine answers the kind in its
    * dialect's spelling */
@@ -76,6 +79,12 @@ void ocpp_rpc_free(ocpp_rpc *r);
  * called. */
 int ocpp_rpc_call(ocpp_rpc *r, const char *action, json_t *payload, ocpp_answer_fn cb, void *ctx,
                   int64_t now, ocpp_error *err);
+/* A SEND (OCPP-J 2.1: message type 6, unconfirmed; the dialect must have
+ * send_frames): checked against the schema and handed to the transport at
+ * once, outside the queue of CALLs; no answer comes. -1 with err filled
+ * when the dialect has no SEND, the payload fails the schema or the
+ * transport refuses it. */
+int ocpp_rpc_send(ocpp_rpc *r, const char *action, json_t *payload, ocpp_error *err);
 /* One text frame from the peer. */
 void ocpp_rpc_receive(ocpp_rpc *r, const char *text, size_t len, int64_t now);
 /* Times out the outstanding calls when due and sends the next ones. */

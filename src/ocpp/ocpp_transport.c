@@ -798,6 +798,7 @@ static void lost(ocpp_transport *t, const char *why) {
   } else
     schedule_retry(t);
   if (was_connected && t->ev.disconnected) t->ev.disconnected(t->ev.ctx, why);
+  if (!was_connected && t->ev.attempt_failed) t->ev.attempt_failed(t->ev.ctx, why);
 }
 
 /* OpenSSL's SSL_CTX ex data index for the shared context: one per process by

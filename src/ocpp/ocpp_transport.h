@@ -58,6 +58,9 @@ typedef struct {
   /* an attempt failed because the station refused the server's certificate
    * (its verification failed); `why` is the TLS reason. Optional. */
   void (*server_certificate_refused)(void *ctx, const char *why);
+  /* an attempt ended without a connection (refused, unreachable, TLS,
+   * handshake); the next one is scheduled. Optional. */
+  void (*attempt_failed)(void *ctx, const char *why);
 } ocpp_transport_events;
 
 typedef struct ocpp_transport ocpp_transport;

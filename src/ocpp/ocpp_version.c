@@ -67,6 +67,7 @@ const ocpp_dialect ocpp201_dialect = {
 const ocpp_dialect ocpp21_dialect = {
     .version = "2.1",
     .subprotocol = "ocpp2.1",
+    .send_frames = true,
     .codes =
         {
             [OCPP_ERR_NONE] = "GenericError",

@@ -32,6 +32,10 @@ typedef struct {
    * a back end. 1.6 (src/ocpp/v16), 2.0.1 and 2.1 (both through the
    * src/ocpp/v201 dialect, docs/ocpp21.md) are. */
   bool spoken;
+  /* OCPP-J 2.1 part 4: the message types CALLRESULTERROR (5, the answer to
+   * a CALLRESULT its receiver cannot accept) and SEND (6, a message without
+   * an answer); false: 2, 3 and 4 only, the others MessageTypeNotSupported */
+  bool send_frames;
   /* checks this version's payloads (the generated ocppNN_validate) */
   int (*validate)(const char *action, bool request, const json_t *payload, ocpp_error *err);
 } ocpp_dialect;

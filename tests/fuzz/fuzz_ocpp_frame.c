@@ -2,14 +2,16 @@
  * Fuzz target for the OCPP-J frame parser and dispatch (ocpp_rpc_receive):
  * the first byte sets the scene (how many station calls are queued, how the
  * handler answers, whether the transport refuses frames, the dialect: 1.6,
- * 2.0.1, or two outstanding calls), the rest is split
+ * 2.0.1, 2.1 with its CALLRESULTERROR and SEND frames, or two outstanding
+ * calls), the rest is split
  * at newlines into frames from the back end, with clock ticks in between.
  * The station's message ids are "00000000-1", "00000000-2"... (id_seed 0) so
  * the seeds can answer them.
  *
  * Checked, besides no crash / leak / hang: every frame the engine sends is
  * JSON [2|3|4, "id" of at most 36 characters, ...] with the arity of its
- * type; a CALLERROR carries a code; every station call is reported exactly
+ * type (and 5, CALLRESULTERROR, only in 2.1); a CALLERROR or CALLRESULTERROR
+ * carries a code; nothing ever answers a SEND; every station call is reported exactly
  * once (after fail_all at the latest); the handler only sees CALLs whose
  * payload passed the schema.
  */
@@ -34,6 +36,8 @@ typedef struct {
 } scene;
 
 static scene S;
+static bool v21;     /* the dialect of this run has CALLRESULTERROR and SEND */
+static bool in_send; /* a SEND (2.1) is being received: nothing may answer it */
 
 static int fz_send(void *ctx, const char *text, size_t len) {
   (void)ctx;
@@ -46,9 +50,10 @@ static int fz_send(void *ctx, const char *text, size_t len) {
   json_int_t type = json_integer_value(json_array_get(j, 0));
   const char *id = json_string_value(json_array_get(j, 1));
   if (!id || strlen(id) > 36) abort();
-  size_t want = type == 2 ? 4 : type == 3 ? 3 : type == 4 ? 5 : 0;
+  size_t want = type == 2 ? 4 : type == 3 ? 3 : type == 4 || (v21 && type == 5) ? 5 : 0;
   if (json_array_size(j) != want) abort();
-  if (type == 4 &&
+  if (in_send && type >= 3) abort(); /* a SEND gets no answer, not even an error */
+  if ((type == 4 || type == 5) &&
       (!json_string_value(json_array_get(j, 2)) || !json_string_value(json_array_get(j, 2))[0] ||
        !json_is_string(json_array_get(j, 3)) || !json_is_object(json_array_get(j, 4))))
     abort();
@@ -117,12 +122,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   memset(&S, 0, sizeof S);
   S.mode = data[0];
   S.refuse = (S.mode & 0x40) ? 1 : 0;
-  /* bit 2: the 2.0.1 spellings; bit 3: two station calls outstanding at once */
+  /* bit 2: the 2.0.1 spellings; bit 3: two station calls outstanding at once;
+   * both: 2.1 */
   ocpp_dialect two = ocpp16_dialect;
   two.max_outstanding_calls = 2;
-  const ocpp_dialect *dialect = (S.mode & 0x08)   ? &two
-                                : (S.mode & 0x04) ? &ocpp201_dialect
-                                                  : &ocpp16_dialect;
+  const ocpp_dialect *dialect = (S.mode & 0x0C) == 0x0C ? &ocpp21_dialect
+                                : (S.mode & 0x08)       ? &two
+                                : (S.mode & 0x04)       ? &ocpp201_dialect
+                                                        : &ocpp16_dialect;
+  v21 = dialect->send_frames;
   ocpp_rpc_config cfg = {.send = fz_send,
                          .call = fz_call,
                          .replied = fz_replied,
@@ -146,7 +154,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const char *nl = memchr(p, '\n', (size_t)(end - p));
     const char *stop = nl ? nl : end;
     last = !nl;
+    json_t *f = v21 ? json_loadb(p, (size_t)(stop - p), 0, NULL) : NULL;
+    in_send = json_integer_value(json_array_get(f, 0)) == 6 && json_is_array(f);
+    json_decref(f);
     ocpp_rpc_receive(r, p, (size_t)(stop - p), now);
+    in_send = false;
     /* every other frame, time passes: some calls time out */
     now += (S.mode & 0x80) ? 600 : 1;
     ocpp_rpc_tick(r, now);

@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBorned, tempDataDir } from './lib/borne.mjs';
 import { Csms } from './lib/csms.mjs';
+import { CsmsWsIo } from './lib/csms_ws_io.mjs';
 
 const SESSIONS = 4;
 
@@ -206,3 +207,54 @@ test('a session running across the switch to 2.0.1: its queued 1.6 messages take
     await csms201?.close();
   }
 });
+
+// A transaction keeps one transactionId across the switch: its StartTransaction was delivered
+// under 1.6 (the 1.6 back end numbered it 1000), then the station speaks 2.0.1. The 1.6 back
+// end's id wins (docs/ocpp201.md, "Switching version"): the queued 1.6 MeterValues said again
+// and the 2.0.1 dialect's own Updated / Ended events all carry "1000", seqNo 0, 1, 2... without
+// a gap (no Started: the back end has it already). Against both strict 2.0.1 peers.
+for (const [peer, Peer201] of [['ocpp-rpc', Csms], ['ocpp-ws-io', CsmsWsIo]]) {
+  test(`a session delivered under 1.6 keeps its transactionId under 2.0.1 (${peer})`, async () => {
+    const csms16 = await new Csms({ protocol: 'ocpp1.6', tags: { FREECHARGING: 'Accepted' }, bootInterval: 3600 }).listen(0);
+    const port = csms16.port;
+    const st = await switchingStation(csms16, `cp-switch-txid-${peer}`, '1.6,2.0.1');
+    let csms201;
+    try {
+      assert.equal((await csms16.connected()).protocol, 'ocpp1.6');
+      await st.waitFor((s) => s.station.ocpp?.version === '1.6' && s.station.ocpp.registration === 'Accepted', { what: '1.6 accepted' });
+      assert.equal(st.ctl('plug', '1', '--ev-max-current', '16', '--phases', '1', '--battery-kwh', '80', '--soc', '5', '--target-soc', '100').code, 0);
+      const start = await csms16.waitCall('StartTransaction', { timeoutMs: 30000 });
+      assert.equal(start.params.connectorId, 1);
+      await st.waitFor((s) => s.connectors[0].status === 'Charging' && s.station.ocpp.queue_length === 0, { what: 'the StartTransaction delivered under 1.6' });
+      await csms16.close();
+      await st.waitFor((s) => s.station.ocpp.state !== 'connected', { what: 'offline' });
+      await st.waitFor((s) => s.station.ocpp.queue_length >= 2, { what: '1.6 MeterValues queued offline' });
+
+      const after = await st.lastEventId();
+      csms201 = await new Peer201({ protocol: 'ocpp2.0.1', tags: { FREECHARGING: 'Accepted' }, bootInterval: 3600 }).listen(port);
+      assert.equal((await csms201.connected({ timeoutMs: 30000 })).protocol, 'ocpp2.0.1');
+      await csms201.waitCall('TransactionEvent', { match: (p) => p.eventType === 'Updated' && p.offline !== true, timeoutMs: 60000 });
+      const shown = (await st.status()).connectors[0].ocpp_transaction_id;
+      assert.equal(shown, '1000', 'the status shows the id the back end knows');
+      assert.equal(st.ctl('unplug', '1').code, 0);
+      await st.waitStatus(1, 'Available');
+      await st.waitFor((s) => s.station.ocpp.queue_length === 0, { what: 'queue flushed under 2.0.1', timeoutMs: 60000 });
+
+      const events = csms201.callsOf('TransactionEvent').map((c) => c.params);
+      assert.ok(events.some((e) => e.offline === true) && events.some((e) => e.offline !== true), 'both re-encoded 1.6 messages and the dialect\'s own events');
+      assert.deepEqual([...new Set(events.map((e) => e.transactionInfo.transactionId))], ['1000'], 'one transaction, one transactionId');
+      assert.deepEqual(events.map((e) => e.seqNo), events.map((_, i) => i), 'seqNo without a gap');
+      assert.equal(events.filter((e) => e.eventType === 'Started').length, 0, 'its start was delivered under 1.6');
+      assert.equal(events.at(-1).eventType, 'Ended');
+      const history = (await st.ok('GET', `/api/v1/events?after=${after}&limit=1000`)).events ?? [];
+      assert.equal(history.filter((e) => e.kind === 'ocpp_dropped').length, 0, 'nothing dropped');
+      assert.ok(history.some((e) => e.kind === 'ocpp_reencoded'), 'the queued 1.6 messages said again');
+      csms201.assertNoViolations();
+      csms16.assertNoViolations();
+    } finally {
+      await st.stop();
+      st.cleanup();
+      await csms201?.close();
+    }
+  });
+}

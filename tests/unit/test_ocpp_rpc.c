@@ -782,6 +782,84 @@ static void test_dialect_201_spellings(void **state) {
   assert_string_equal(F.answers[0].code, "GenericError");
 }
 
+static char refused[3][200];
+static int nrefused;
+static void on_result_refused(void *ctx, const char *action, const char *code, const char *text) {
+  (void)ctx;
+  snprintf(refused[0], sizeof refused[0], "%s", action);
+  snprintf(refused[1], sizeof refused[1], "%s", code);
+  snprintf(refused[2], sizeof refused[2], "%s", text);
+  nrefused++;
+}
+
+/* OCPP-J 2.1: CALLRESULTERROR (5) and SEND (6), with ocpp21_dialect only. */
+static void test_dialect_21_frames(void **state) {
+  (void)state;
+  nrefused = 0;
+  ocpp_rpc_config cfg = {.ctx = &F,
+                         .send = fake_send,
+                         .call = fake_call,
+                         .replied = fake_replied,
+                         .result_refused = on_result_refused,
+                         .validate = fake_validate,
+                         .dialect = &ocpp21_dialect,
+                         .call_timeout_ms = TIMEOUT_MS,
+                         .id_seed = 7};
+  ocpp_rpc *r = ocpp_rpc_new(&cfg);
+  assert_non_null(r);
+  F.rpc = r;
+  /* a CALLRESULT that fails the schema: CALLRESULTERROR with the validator's code, same id */
+  call(r, "Heartbeat", json_object(), 1, 0);
+  answer_ok(r, 0, "{\"missing\":1}", 1);
+  assert_int_equal(F.nanswers, 1);
+  assert_string_equal(F.answers[0].code, "InvalidResponse");
+  assert_int_equal(F.nframes, 2);
+  assert_int_equal(ftype(1), 5);
+  assert_string_equal(fid(1), fid(0));
+  assert_string_equal(fstr(1, 2), "OccurrenceConstraintViolation");
+  assert_int_equal(json_array_size(frame(1)), 5);
+  /* a valid one: nothing more */
+  call(r, "Heartbeat", json_object(), 2, 2);
+  answer_ok(r, 2, "{}", 3);
+  assert_int_equal(F.nframes, 3);
+  /* a CALLRESULTERROR to the station's answer: reported with the call's action, never answered */
+  recv_text(r, "[2,\"c1\",\"Reset\",{}]", 4);
+  assert_int_equal(ftype(F.nframes - 1), 3);
+  int before = F.nframes;
+  recv_text(r, "[5,\"c1\",\"FormatViolation\",\"cannot read it\",{}]", 5);
+  assert_int_equal(F.nframes, before);
+  assert_int_equal(nrefused, 1);
+  assert_string_equal(refused[0], "Reset");
+  assert_string_equal(refused[1], "FormatViolation");
+  assert_string_equal(refused[2], "cannot read it");
+  /* a SEND: handed to the handler, never answered, not even when it is wrong */
+  int calls = F.ncalls;
+  recv_text(r, "[6,\"s1\",\"DataTransfer\",{}]", 6);
+  assert_int_equal(F.ncalls, calls + 1);
+  assert_string_equal(F.last_action, "DataTransfer");
+  recv_text(r, "[6,\"s2\",\"DataTransfer\",{\"bad\":1}]", 7);
+  recv_text(r, "[6,\"s3\",\"FlyToTheMoon\",{}]", 7);
+  recv_text(r, "[6,\"s4\"]", 7);
+  assert_int_equal(F.ncalls, calls + 1);
+  assert_int_equal(F.nframes, before);
+  /* sending one: type 6, checked first, outside the CALL queue */
+  ocpp_error err;
+  assert_int_equal(ocpp_rpc_send(r, "DataTransfer", json_object(), &err), 0);
+  assert_int_equal(ftype(F.nframes - 1), 6);
+  assert_string_equal(fstr(F.nframes - 1, 2), "DataTransfer");
+  assert_int_equal((int)ocpp_rpc_pending(r), 0);
+  assert_int_equal(ocpp_rpc_send(r, "DataTransfer", json_pack("{s:i}", "bad", 1), &err), -1);
+  assert_string_equal(err.code, "TypeConstraintViolation");
+  ocpp_rpc_free(r);
+  F.rpc = NULL;
+  /* 2.0.1 has neither: MessageTypeNotSupported, and no SEND to send */
+  r = make_as(1, &ocpp201_dialect);
+  bad_frame(r, "[6,\"s5\",\"DataTransfer\",{}]", "s5", "MessageTypeNotSupported");
+  bad_frame(r, "[5,\"c2\",\"FormatViolation\",\"x\",{}]", "c2", "MessageTypeNotSupported");
+  assert_int_equal(ocpp_rpc_send(r, "DataTransfer", json_object(), &err), -1);
+  assert_string_equal(err.code, "MessageTypeNotSupported");
+}
+
 /* The one-outstanding-call rule is the dialect's: given two, two go out, the
  * answers are matched by id in any order, each call has its own timeout. */
 static void test_dialect_two_outstanding(void **state) {
@@ -819,6 +897,7 @@ static void test_dialect_two_outstanding(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_call_frame_shape, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_dialect_21_frames, setup, teardown),
       cmocka_unit_test_setup_teardown(test_ids_unique, setup, teardown),
       cmocka_unit_test_setup_teardown(test_one_outstanding, setup, teardown),
       cmocka_unit_test_setup_teardown(test_result_payload_passed, setup, teardown),

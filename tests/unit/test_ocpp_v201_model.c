@@ -161,6 +161,28 @@ static void transaction_ids_fit(void **state) {
   assert_string_not_equal(tx, again); /* a database started anew: another id */
 }
 
+/* A transaction keeps one transactionId across a switch of version: the id a
+ * back end already knows it by (the 1.6 back end's, from the journal) wins
+ * over the one the station would make; without one, the station's own. */
+static void a_known_transaction_id_wins(void **state) {
+  (void)state;
+  char tx[CP_TX_ID_MAX + 1], made[CP_TX_ID_MAX + 1];
+  v201_tx_id(7, T0, made);
+  v201_session_tx_id("1042", 7, T0, tx);
+  assert_string_equal(tx, "1042");
+  v201_session_tx_id(NULL, 7, T0, tx);
+  assert_string_equal(tx, made);
+  v201_session_tx_id("", 7, T0, tx);
+  assert_string_equal(tx, made);
+  /* the same every time it is asked (an Updated event and the Ended one) */
+  char again[CP_TX_ID_MAX + 1];
+  v201_session_tx_id("1042", 7, T0 + 5000, again);
+  assert_string_equal(again, "1042");
+  /* an id too long for 2.0.1's transactionId (36) is not taken */
+  v201_session_tx_id("0123456789012345678901234567890123456789", 7, T0, tx);
+  assert_string_equal(tx, made);
+}
+
 static void token_info_of_every_status(void **state) {
   (void)state;
   static const struct {
@@ -255,6 +277,7 @@ int main(void) {
       cmocka_unit_test(updated_event_without_token_or_meter),
       cmocka_unit_test(bad_events_are_refused),
       cmocka_unit_test(transaction_ids_fit),
+      cmocka_unit_test(a_known_transaction_id_wins),
       cmocka_unit_test(token_info_of_every_status),
       cmocka_unit_test(id_tokens),
       cmocka_unit_test(meter_values_of_several_measurands),

@@ -48,6 +48,7 @@ typedef enum {
   L_BACKOFF_RANGE,
   L_BACKOFF_REPEAT,
   L_PROFILE_ENTRIES, /* SmartChargingCtrlr.Entries: the profiles installed */
+  L_NETWORK_SLOT,    /* the configuration slot the link connects with */
 } live_kind;
 
 #define MEASURANDS                                                                                 \
@@ -96,6 +97,8 @@ static const dm_var vars[] = {
      NULL, NULL},
     {"Connector", S_CONNECTOR, "SupplyPhases", NULL, T_INTEGER, M_RO, NULL, NULL, L_PHASES, NULL,
      NULL},
+    {"OCPPCommCtrlr", S_STATION, "ActiveNetworkProfile", NULL, T_INTEGER, M_RO, NULL, NULL,
+     L_NETWORK_SLOT, NULL, NULL},
     /* the schemes firmware and diagnostics transfers use (curl_uv.h) */
     {"OCPPCommCtrlr", S_STATION, "FileTransferProtocols", NULL, T_MEMBER, M_RO, NULL,
      "FTP,FTPS,HTTP,HTTPS", L_NONE, NULL, "FTP,FTPS,HTTP,HTTPS"},
@@ -107,9 +110,11 @@ static const dm_var vars[] = {
      "ocpp.TransactionMessageAttempts", NULL, L_NONE, NULL, NULL},
     {"OCPPCommCtrlr", S_STATION, "MessageTimeout", "Default", T_INTEGER, M_RO,
      "ocpp.call_timeout_s", NULL, L_NONE, "s", NULL},
-    /* one back end, borne's ocpp.url: configuration slot 1 */
-    {"OCPPCommCtrlr", S_STATION, "NetworkConfigurationPriority", NULL, T_SEQUENCE, M_RO, NULL, "1",
-     L_NONE, NULL, "1"},
+    /* slot 1 is borne's ocpp.url, 2-4 SetNetworkProfile's (ocpp_network.h) */
+    {"OCPPCommCtrlr", S_STATION, "NetworkConfigurationPriority", NULL, T_SEQUENCE, M_RW,
+     "ocpp.NetworkConfigurationPriority", NULL, L_NONE, NULL, "1,2,3,4"},
+    {"OCPPCommCtrlr", S_STATION, "NetworkProfileConnectionAttempts", NULL, T_INTEGER, M_RW,
+     "ocpp.NetworkProfileConnectionAttempts", NULL, L_NONE, NULL, NULL},
     /* every accepted BootNotification is followed by every status */
     {"OCPPCommCtrlr", S_STATION, "OfflineThreshold", NULL, T_INTEGER, M_RO, NULL, "0", L_NONE, "s",
      NULL},
@@ -421,6 +426,9 @@ static void live_value(const dm_ctx *c, const dm_var *v, int evse, dm_attr attr,
     snprintf(out, len, "%ld", n);
     return;
   }
+  case L_NETWORK_SLOT:
+    snprintf(out, len, "%d", l && l->network_slot ? l->network_slot : 1);
+    return;
   case L_NONE:
     break;
   }

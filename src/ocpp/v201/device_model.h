@@ -64,6 +64,7 @@ typedef struct {
   int local_list_entries;                       /* LocalAuthListCtrlr.Entries */
   int certificate_entries;                      /* SecurityCtrlr.CertificateEntries */
   int charging_profiles;                        /* SmartChargingCtrlr.Entries */
+  int network_slot; /* OCPPCommCtrlr.ActiveNetworkProfile (0: the first, 1) */
 } dm_live;
 
 typedef struct {

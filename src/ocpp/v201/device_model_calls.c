@@ -28,6 +28,7 @@ static void fill_live(const ocpp201_station *o, dm_live *l) {
                            (cp_certs_client_cert_file(o->shared->certs) ? 1 : 0) +
                            (cp_certs_have_v2g(o->shared->certs) ? 1 : 0);
   l->charging_profiles = cp_profiles_count(o->profiles);
+  l->network_slot = ocpp_core_network_slot(o->shared);
 }
 
 /* Too many items or bytes for what DeviceDataCtrlr declares: a CALLERROR
@@ -107,6 +108,9 @@ static void h_set_variables(ocpp201_station *o, const json_t *req, ocpp_reply *r
     dm_status s = dm_attr_parse(json_string_value(json_object_get(item, "attributeType")), &attr)
                       ? dm_set_check(&c, &ref, attr, value, &name, why, sizeof why)
                       : DM_NOT_SUPPORTED_ATTRIBUTE_TYPE;
+    if (s == DM_ACCEPTED && !strcmp(name, "NetworkConfigurationPriority") &&
+        v201_priority_downgrades(o, value, why, sizeof why))
+      s = DM_REJECTED;
     const char *status = dm_status_name(s);
     if (s == DM_ACCEPTED) {
       char applied[96] = "";

@@ -114,6 +114,14 @@ void v201_tx_id(int64_t session_id, borne_ms start_ms, char out[CP_TX_ID_MAX + 1
   snprintf(out, CP_TX_ID_MAX + 1, "%" PRId64 "-%" PRIx64, session_id, (uint64_t)start_ms);
 }
 
+void v201_session_tx_id(const char *known, int64_t session_id, borne_ms start_ms,
+                        char out[CP_TX_ID_MAX + 1]) {
+  if (known && known[0] && strlen(known) <= CP_TX_ID_MAX)
+    snprintf(out, CP_TX_ID_MAX + 1, "%s", known);
+  else
+    v201_tx_id(session_id, start_ms, out);
+}
+
 const char *v201_stop_trigger(stop_reason r) {
   switch (r) {
   case STOP_LOCAL:

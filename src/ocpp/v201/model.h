@@ -53,6 +53,13 @@ int v201_local_list_version(cp_auth *a, const config *cfg);
  * makes it): "<session>-<start ms in hex>", unique on the station even if
  * its database were started anew, at most CP_TX_ID_MAX characters. */
 void v201_tx_id(int64_t session_id, borne_ms start_ms, char out[CP_TX_ID_MAX + 1]);
+/* The transactionId a session goes by in 2.0.1 words: `known`, the id a back
+ * end already has it under (a StartTransaction delivered under 1.6: the
+ * integer the 1.6 back end gave, from the journal), when there is one — a
+ * transaction keeps one id for life, across a switch of version —, else the
+ * station's own (v201_tx_id). */
+void v201_session_tx_id(const char *known, int64_t session_id, borne_ms start_ms,
+                        char out[CP_TX_ID_MAX + 1]);
 
 typedef struct {
   cp_event_kind kind;         /* STARTED, UPDATED or ENDED */

@@ -108,7 +108,7 @@ static const v201_family *const families[] = {
     &v201_provisioning_calls,   &v201_availability_calls, &v201_authorization_calls,
     &v201_remote_calls,         &v201_reservation_calls,  &v201_device_model_calls,
     &v201_firmware_calls,       &v201_diagnostics_calls,  &v201_security_calls,
-    &v201_smart_charging_calls,
+    &v201_smart_charging_calls, &v201_network_calls,
 };
 
 static void on_call(void *ctx, const char *action, const json_t *req, ocpp_reply *r) {

@@ -123,6 +123,16 @@ static void pump_answer(void *ctx, const json_t *result, const char *code, const
   if (o->restart_pending) uv_timer_start(&o->reset_timer, v201_flush_check_cb, 0, 0);
 }
 
+/* The session's transactionId, the same in the dialect's own events and in
+ * the queued 1.6 messages said again: the one the journal has for it (its
+ * StartTransaction delivered under 1.6) wins over the station's own. */
+static void session_tx_id(ocpp201_station *o, int64_t session_id, borne_ms start_ms,
+                          char out[CP_TX_ID_MAX + 1]) {
+  char known[CP_TX_ID_MAX + 1] = "";
+  cp_journal_tx_id(o->journal, session_id, known);
+  v201_session_tx_id(known, session_id, start_ms, out);
+}
+
 /* The event saying what became of a queued message said again. */
 typedef struct {
   int connector;
@@ -146,8 +156,10 @@ static json_t *reencode201(ocpp201_station *o, const cp_journal_entry *m, const 
   char tx[CP_TX_ID_MAX + 1] = "";
   session_row row = {0};
   bool have_row = store_session_get(o->st->db, m->session_id, &row) == 0;
-  if (!cp_journal_tx_id(o->journal, m->session_id, tx) && have_row)
-    v201_tx_id(m->session_id, row.start_ms, tx); /* as the 2.0.1 dialect makes it */
+  if (have_row)
+    session_tx_id(o, m->session_id, row.start_ms, tx);
+  else
+    cp_journal_tx_id(o->journal, m->session_id, tx);
   ocpp_reencode_ctx cx = {.tx_id = tx, .seq_no = seq, .connector = have_row ? row.connector : 0};
   char why[200];
   json_t *out = ocpp_reencode(m->kind, raw, OCPP_WORDS_V201, &cx, action, why, sizeof why);
@@ -366,7 +378,8 @@ void v201_on_session_started(void *ctx, int c, const station_session_info *s) {
   v201_evse *k = &o->evse[c - 1];
   k->session_id = s->id;
   k->last_sample = now201(o);
-  v201_tx_id(s->id, s->start_ms, k->tx_id); /* the same after a restart: made from the session */
+  /* the same after a restart: made from the session, or the 1.6 back end's */
+  session_tx_id(o, s->id, s->start_ms, k->tx_id);
   k->tx_state = k->status;
   v201_profiles_transaction_started(o, c);
   if (s->resumed) {
@@ -395,7 +408,7 @@ void v201_on_session_started(void *ctx, int c, const station_session_info *s) {
 void v201_on_session_stopped(void *ctx, int c, const station_session_info *s) {
   ocpp201_station *o = ctx;
   v201_evse *k = &o->evse[c - 1];
-  if (!k->tx_id[0]) v201_tx_id(s->id, s->start_ms, k->tx_id);
+  if (!k->tx_id[0]) session_tx_id(o, s->id, s->start_ms, k->tx_id);
   v201_tx_event e = event_of(o, c, CP_EVENT_ENDED, v201_stop_trigger(s->reason));
   e.at = s->stop_ms;
   e.stopped = s->reason;

@@ -171,7 +171,12 @@ typedef struct {
 
 extern const v201_family v201_provisioning_calls, v201_authorization_calls, v201_remote_calls,
     v201_availability_calls, v201_reservation_calls, v201_device_model_calls, v201_firmware_calls,
-    v201_diagnostics_calls, v201_security_calls, v201_smart_charging_calls;
+    v201_diagnostics_calls, v201_security_calls, v201_smart_charging_calls, v201_network_calls;
+
+/* network_profiles.c: A05.FR.10, a NetworkConfigurationPriority naming a
+ * slot of a lower security profile than the one in use (why filled) */
+bool v201_priority_downgrades(const ocpp201_station *o, const char *value, char *why,
+                              size_t whylen);
 
 /* ocpp201_module.c */
 void v201_reply_status(ocpp_reply *r, const char *status);

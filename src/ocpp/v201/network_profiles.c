@@ -1,0 +1,78 @@
+/*
+ * OCPP 2.0.1 B09 SetNetworkProfile: a network connection profile from the
+ * CSMS into a configuration slot (ocpp_network.h keeps them), checked per
+ * B09.FR.02/04/05 (Rejected with the errata's reasonCode) and B09.FR.03
+ * (Failed when it cannot be stored). The CSMS makes it count with
+ * NetworkConfigurationPriority and a Reset (B10); the fallback from one slot
+ * to the next is the OCPP module's (ocpp_module.c). One file of the 2.0.1
+ * dialect's functional blocks.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ocpp/ocpp_core.h"
+#include "ocpp/ocpp_network.h"
+#include "ocpp/v201/v201_internal.h"
+
+static void reply(ocpp_reply *r, const char *status, const char *reason, const char *info) {
+  r->result = json_pack("{s:s}", "status", status);
+  if (reason)
+    json_object_set_new(r->result, "statusInfo",
+                        json_pack("{s:s, s:s}", "reasonCode", reason, "additionalInfo", info));
+}
+
+/* The security profile in use: the slot the link connects with, else the installer's. */
+static int profile_in_use(const ocpp201_station *o) {
+  const ocpp_core *core = o->shared;
+  return ocpp_core_network_slot(core) != OCPP_NET_INSTALLER && core->net_url[0]
+             ? core->net_security
+             : (int)config_get_int(o->st->cfg, "ocpp.security_profile");
+}
+
+bool v201_priority_downgrades(const ocpp201_station *o, const char *value, char *why,
+                              size_t whylen) {
+  int slot = ocpp_net_priority_downgrade(o->st->db, value,
+                                         (int)config_get_int(o->st->cfg, "ocpp.security_profile"),
+                                         profile_in_use(o));
+  if (slot <= 0) return false;
+  snprintf(why, whylen, "slot %d has a lower security profile than the one in use", slot);
+  return true;
+}
+
+static void h_set_network_profile(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  int slot = (int)json_integer_value(json_object_get(req, "configurationSlot"));
+  const json_t *data = json_object_get(req, "connectionData");
+  ocpp_core *core = o->shared;
+  int current = profile_in_use(o);
+  const char *key = config_get(o->st->cfg, "ocpp.AuthorizationKey");
+  bool has_password =
+      (key && key[0]) || json_string_value(json_object_get(data, "basicAuthPassword"));
+  char why[200];
+  const char *reason = ocpp_net_check(slot, data, current, has_password, why, sizeof why);
+  if (reason) {
+    station_event(o->st, 0, "ocpp_network_profile", "slot %d rejected: %s", slot, why);
+    reply(r, "Rejected", reason, why);
+    return;
+  }
+  if (ocpp_net_save(o->st->db, slot, data) != 0) {
+    snprintf(why, sizeof why, "cannot store it: %s", store_last_error(o->st->db));
+    station_event(o->st, 0, "ocpp_network_profile", "slot %d failed: %s", slot, why);
+    reply(r, "Failed", "InternalError", why);
+    return;
+  }
+  ocpp_core_network_reload(core);
+  const char *url = json_string_value(json_object_get(data, "ocppCsmsUrl"));
+  int profile = (int)json_integer_value(json_object_get(data, "securityProfile"));
+  station_event(o->st, 0, "ocpp_network_profile", "slot %d: %s (security profile %d)", slot, url,
+                profile);
+  /* the back end's URL and credentials of a slot are security parameters (A04) */
+  station_event(o->st, 0, "security",
+                "ReconfigurationOfSecurityParameters: network profile slot %d set by the CSMS",
+                slot);
+  reply(r, "Accepted", NULL, NULL);
+}
+
+static const v201_handler handlers[] = {
+    {"SetNetworkProfile", h_set_network_profile},
+};
+const v201_family v201_network_calls = {handlers, sizeof handlers / sizeof handlers[0]};

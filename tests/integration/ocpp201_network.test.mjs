@@ -1,0 +1,102 @@
+// OCPP 2.0.1 B09 / B10 (issue 16): network connection profiles in
+// configuration slots and the fallback between them, against both strict
+// 2.0.1 peers (npm ocpp-rpc and npm ocpp-ws-io; every frame validated both
+// ways). The station starts on slot 1 (ocpp.url, security profile 1, HTTP
+// Basic) at back end A. A sends SetNetworkProfile for slot 2 (back end B,
+// started by the test), the checks of B09.FR.04/05 answered Rejected with
+// the errata's reasonCode, then NetworkConfigurationPriority "2,1" and a
+// Reset: the station comes up at B (B10.FR.04) and boots there. B goes away
+// while a session runs: after NetworkProfileConnectionAttempts failed
+// attempts the station falls back to slot 1 (B10.FR.07/08), boots at A
+// again (B10.FR.10) and delivers the queue there, in order, without a gap.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startBorned } from './lib/borne.mjs';
+import { Csms } from './lib/csms.mjs';
+import { CsmsWsIo } from './lib/csms_ws_io.mjs';
+
+const KEY = 'borne-network-key-01';
+
+for (const [name, Peer] of [['ocpp-rpc', Csms], ['ocpp-ws-io', CsmsWsIo]]) {
+  test(`SetNetworkProfile, priority and Reset move the station to a new back end; it falls back when that one is gone (${name})`, async () => {
+    const peer = () => new Peer({ protocol: 'ocpp2.0.1', tags: { FREECHARGING: 'Accepted' }, bootInterval: 3600, password: KEY }).listen(0);
+    const a = await peer();
+    const b = await peer();
+    const st = await startBorned({
+      connectors: 1, auth: 'free', speed: 3600, args: ['--csms', a.url],
+      set: {
+        'station.id': `cp-net-${name}`, 'ocpp.version': '2.0.1',
+        'ocpp.security_profile': '1', 'ocpp.AuthorizationKey': KEY,
+        'ocpp.MinimumStatusDuration': '0', 'ocpp.reconnect_max_s': '2',
+        'ocpp.MeterValueSampleInterval': '300', 'ocpp.NetworkProfileConnectionAttempts': '3',
+      },
+    });
+    try {
+      await a.waitCall('BootNotification');
+      await st.waitFor((s) => s.station.ocpp?.registration === 'Accepted', { what: 'accepted at A' });
+      assert.equal((await st.status()).station.ocpp.configuration_slot, 1);
+      const data = (url, securityProfile) => ({ ocppVersion: 'OCPP20', ocppTransport: 'JSON', ocppCsmsUrl: url, messageTimeout: 20, securityProfile, ocppInterface: 'Wired0' });
+
+      // B09.FR.04: a lower security profile than the one in use; B09.FR.05: a slot not in the valuesList, or the installer's
+      const lower = await a.call('SetNetworkProfile', { configurationSlot: 2, connectionData: data(b.url, 0) });
+      assert.equal(lower.status, 'Rejected');
+      assert.equal(lower.statusInfo.reasonCode, 'NoSecurityDowngrade');
+      for (const slot of [1, 7]) {
+        const r = await a.call('SetNetworkProfile', { configurationSlot: slot, connectionData: data(b.url, 1) });
+        assert.equal(r.status, 'Rejected', `slot ${slot}`);
+        assert.equal(r.statusInfo.reasonCode, 'InvalidConfSlot');
+      }
+      // B09.FR.02: TLS profile on a ws:// URL
+      assert.equal((await a.call('SetNetworkProfile', { configurationSlot: 3, connectionData: data(b.url, 2) })).statusInfo.reasonCode, 'InvalidNetworkConf');
+      // B09.FR.01
+      assert.equal((await a.call('SetNetworkProfile', { configurationSlot: 2, connectionData: data(b.url, 1) })).status, 'Accepted');
+      await a.waitCall('SecurityEventNotification', { match: (p) => p.type === 'ReconfigurationOfSecurityParameters' });
+      // NetworkConfigurationPriority: only slots of its valuesList (1-4)
+      const badPrio = await a.call('SetVariables', { setVariableData: [{ attributeValue: '9,1', component: { name: 'OCPPCommCtrlr' }, variable: { name: 'NetworkConfigurationPriority' } }] });
+      assert.equal(badPrio.setVariableResult[0].attributeStatus, 'Rejected');
+      const prio = await a.call('SetVariables', { setVariableData: [{ attributeValue: '2,1', component: { name: 'OCPPCommCtrlr' }, variable: { name: 'NetworkConfigurationPriority' } }] });
+      assert.equal(prio.setVariableResult[0].attributeStatus, 'Accepted');
+      const got = await a.call('GetVariables', { getVariableData: [{ component: { name: 'OCPPCommCtrlr' }, variable: { name: 'NetworkConfigurationPriority' } }] });
+      assert.equal(got.getVariableResult[0].attributeValue, '2,1');
+      // still at A until a restart (B10.FR.04)
+      assert.equal((await st.status()).station.ocpp.configuration_slot, 1);
+
+      // B10: Reset -> the first entry of the priority, back end B
+      assert.equal((await a.call('Reset', { type: 'Immediate' })).status, 'Accepted');
+      const bootB = await b.waitCall('BootNotification', { timeoutMs: 30000 });
+      assert.equal(bootB.identity, `cp-net-${name}`, 'the station identity appended to the slot\'s URL');
+      await st.waitReady(2);
+      await st.waitFor((s) => s.station.ocpp?.registration === 'Accepted' && s.station.ocpp.configuration_slot === 2, { what: 'accepted at B on slot 2', timeoutMs: 30000 });
+      assert.equal((await st.status()).station.ocpp.url, b.url, 'the status names the URL in use');
+      const active = await b.call('GetVariables', { getVariableData: [{ component: { name: 'OCPPCommCtrlr' }, variable: { name: 'ActiveNetworkProfile' } }] });
+      assert.equal(active.getVariableResult[0].attributeValue, '2');
+
+      // B gone while a session runs: the queue waits, then goes to A after the fallback
+      const fromA = a.calls.length;
+      await b.close();
+      await st.waitFor((s) => s.station.ocpp.state !== 'connected', { what: 'B gone' });
+      const after = await st.lastEventId();
+      assert.equal(st.ctl('plug', '1', '--ev-max-current', '16', '--phases', '1', '--battery-kwh', '6.6', '--soc', '90', '--target-soc', '100').code, 0);
+      await st.waitFor((s) => s.station.ocpp.queue_length >= 1 || s.station.ocpp.configuration_slot === 1, { what: 'the Started event queued' });
+      await st.waitEvent('ocpp_network_slot', { after, match: (e) => /configuration slot 1/.test(e.detail), timeoutMs: 60000 });
+      const bootA = await a.waitCall('BootNotification', { from: fromA, timeoutMs: 30000 });
+      assert.ok(bootA, 'B10.FR.10: a BootNotification at the back end fallen back to');
+      await st.waitFor((s) => ['SuspendedEV', 'Finishing'].includes(s.connectors[0].status), { what: 'full', timeoutMs: 60000 });
+      assert.equal(st.ctl('unplug', '1').code, 0);
+      await st.waitFor((s) => s.station.ocpp.queue_length === 0 && s.station.ocpp.configuration_slot === 1 && s.station.ocpp.state === 'connected', { what: 'queue delivered at A', timeoutMs: 60000 });
+      await a.waitCall('TransactionEvent', { from: fromA, match: (p) => p.eventType === 'Ended', timeoutMs: 30000 });
+      const events = a.calls.slice(fromA).filter((c) => c.action === 'TransactionEvent').map((c) => c.params);
+      assert.equal(events[0].eventType, 'Started');
+      assert.equal(new Set(events.map((e) => e.transactionInfo.transactionId)).size, 1);
+      assert.deepEqual(events.map((e) => e.seqNo), events.map((_, i) => i), 'seqNo without a gap');
+      assert.equal(b.callsOf('TransactionEvent').length, 0);
+      a.assertNoViolations();
+      b.assertNoViolations();
+    } finally {
+      await st.stop();
+      st.cleanup();
+      await a.close();
+      await b.close().catch(() => {});
+    }
+  });
+}

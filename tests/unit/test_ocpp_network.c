@@ -1,0 +1,157 @@
+/*
+ * Network connection profiles (ocpp_network.h, OCPP 2.0.1 B09/B10): the
+ * priority list, SetNetworkProfile's checks with the errata's reason codes,
+ * the fallback cursor over the priority's entries, and the table across a
+ * reopening of the database.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ocpp/ocpp_network.h"
+#include "test_tmpdir.h"
+#include "store/store.h"
+#include "util/log.h"
+
+static void priority_lists(void **state) {
+  (void)state;
+  int s[OCPP_NET_SLOTS];
+  char why[120];
+  assert_int_equal(ocpp_net_priority_parse("1", s, why, sizeof why), 1);
+  assert_int_equal(s[0], 1);
+  assert_int_equal(ocpp_net_priority_parse("2,1", s, why, sizeof why), 2);
+  assert_int_equal(s[0], 2);
+  assert_int_equal(s[1], 1);
+  assert_int_equal(ocpp_net_priority_parse("3, 1 ,4", s, why, sizeof why), 3);
+  assert_int_equal(s[2], 4);
+  const char *bad[] = {"", "0", "5", "1,1", "a", "1;2", "1,,2", "-1", NULL};
+  for (int i = 0; bad[i]; i++) {
+    why[0] = 0;
+    assert_int_equal(ocpp_net_priority_parse(bad[i], s, why, sizeof why), -1);
+    assert_true(why[0] != 0);
+  }
+}
+
+static json_t *profile(const char *url, int security) {
+  return json_pack("{s:s, s:s, s:s, s:i, s:i, s:s}", "ocppVersion", "OCPP20", "ocppTransport",
+                   "JSON", "ocppCsmsUrl", url, "messageTimeout", 30, "securityProfile", security,
+                   "ocppInterface", "Wired0");
+}
+
+static void checks_follow_b09(void **state) {
+  (void)state;
+  char why[200];
+  json_t *p = profile("ws://csms.example/ocpp", 0);
+  assert_null(ocpp_net_check(2, p, 0, false, why, sizeof why)); /* B09.FR.01 */
+  /* B09.FR.05: not a slot of the valuesList (1..4); slot 1 is the installer's */
+  assert_string_equal(ocpp_net_check(5, p, 0, false, why, sizeof why), "InvalidConfSlot");
+  assert_string_equal(ocpp_net_check(0, p, 0, false, why, sizeof why), "InvalidConfSlot");
+  assert_string_equal(ocpp_net_check(1, p, 0, false, why, sizeof why), "InvalidConfSlot");
+  /* B09.FR.04: lower than the profile in use */
+  json_t *p1 = profile("ws://csms.example/ocpp", 1);
+  assert_string_equal(ocpp_net_check(2, p, 1, true, why, sizeof why), "NoSecurityDowngrade");
+  assert_null(ocpp_net_check(2, p1, 1, true, why, sizeof why)); /* equal is fine */
+  json_t *p3 = profile("wss://csms.example/ocpp", 3);
+  assert_string_equal(ocpp_net_check(2, p1, 2, true, why, sizeof why), "NoSecurityDowngrade");
+  assert_null(ocpp_net_check(2, p3, 2, false, why, sizeof why)); /* higher is fine */
+  /* B09.FR.02: what cannot work */
+  assert_string_equal(ocpp_net_check(2, p1, 0, false, why, sizeof why), "InvalidNetworkConf");
+  json_t *tls_plain = profile("ws://csms.example/ocpp", 2);
+  assert_string_equal(ocpp_net_check(2, tls_plain, 0, true, why, sizeof why), "InvalidNetworkConf");
+  json_t *soap = profile("ws://csms.example/ocpp", 0);
+  json_object_set_new(soap, "ocppTransport", json_string("SOAP"));
+  assert_string_equal(ocpp_net_check(2, soap, 0, false, why, sizeof why), "InvalidNetworkConf");
+  json_t *no_timeout = profile("ws://csms.example/ocpp", 0);
+  json_object_set_new(no_timeout, "messageTimeout", json_integer(0));
+  assert_string_equal(ocpp_net_check(3, no_timeout, 0, false, why, sizeof why),
+                      "InvalidNetworkConf");
+  json_t *http = profile("http://csms.example/ocpp", 0);
+  assert_string_equal(ocpp_net_check(3, http, 0, false, why, sizeof why), "InvalidNetworkConf");
+  json_decref(p);
+  json_decref(p1);
+  json_decref(p3);
+  json_decref(tls_plain);
+  json_decref(soap);
+  json_decref(no_timeout);
+  json_decref(http);
+}
+
+static void cursor_falls_back_and_comes_round(void **state) {
+  (void)state;
+  ocpp_net_cursor c = {0};
+  /* three attempts on each of two entries (B10.FR.03) */
+  assert_false(ocpp_net_attempt_failed(&c, 3, 2));
+  assert_false(ocpp_net_attempt_failed(&c, 3, 2));
+  assert_true(ocpp_net_attempt_failed(&c, 3, 2));
+  assert_int_equal(c.index, 1);
+  /* a connection starts the count again */
+  assert_false(ocpp_net_attempt_failed(&c, 3, 2));
+  ocpp_net_connected(&c);
+  assert_int_equal(c.failed, 0);
+  assert_false(ocpp_net_attempt_failed(&c, 3, 2));
+  assert_false(ocpp_net_attempt_failed(&c, 3, 2));
+  /* after the last entry, the first again (B10.FR.08): never giving up */
+  assert_true(ocpp_net_attempt_failed(&c, 3, 2));
+  assert_int_equal(c.index, 0);
+  /* one entry: nothing to switch to */
+  ocpp_net_cursor one = {0};
+  for (int i = 0; i < 10; i++) assert_false(ocpp_net_attempt_failed(&one, 1, 1));
+  assert_int_equal(one.index, 0);
+}
+
+static void table_keeps_profiles(void **state) {
+  (void)state;
+  log_set_level(LOG_ERROR);
+  void *t = NULL;
+  assert_int_equal(test_tmpdb_setup(&t, "borne-ocpp-network"), 0);
+  test_tmpdb *tmp = t;
+  char err[256];
+  store *db = NULL;
+  assert_int_equal(store_open(&db, tmp->path, err, sizeof err), 0);
+  assert_int_equal(ocpp_net_open(db, err, sizeof err), 0);
+  assert_null(ocpp_net_load(db, 2));
+  json_t *p = profile("ws://b.example/ocpp", 0);
+  assert_int_equal(ocpp_net_save(db, 2, p), 0);
+  assert_int_equal(ocpp_net_save(db, 1, p), -1); /* the installer's: never stored */
+  assert_int_equal(ocpp_net_save(db, 5, p), -1);
+  json_t *q = profile("ws://c.example/ocpp", 0);
+  assert_int_equal(ocpp_net_save(db, 2, q), 0); /* replaces */
+  store_close(db);
+  assert_int_equal(store_open(&db, tmp->path, err, sizeof err), 0);
+  assert_int_equal(ocpp_net_open(db, err, sizeof err), 0);
+  json_t *back = ocpp_net_load(db, 2);
+  assert_non_null(back);
+  assert_string_equal(json_string_value(json_object_get(back, "ocppCsmsUrl")),
+                      "ws://c.example/ocpp");
+  assert_null(ocpp_net_load(db, 3));
+  /* A05.FR.10: a priority naming a slot below the profile in use */
+  json_t *p2 = profile("wss://d.example/ocpp", 2);
+  assert_int_equal(ocpp_net_save(db, 3, p2), 0);
+  assert_int_equal(ocpp_net_priority_downgrade(db, "3,2,1", 0, 0), 0);
+  assert_int_equal(ocpp_net_priority_downgrade(db, "3,2,1", 2, 2), 2); /* slot 2 is profile 0 */
+  assert_int_equal(ocpp_net_priority_downgrade(db, "3,1", 1, 2), 1);   /* the installer's 1 */
+  assert_int_equal(ocpp_net_priority_downgrade(db, "3,1", 2, 2), 0);
+  assert_int_equal(ocpp_net_priority_downgrade(db, "4,3", 0, 2), 0); /* 4 is empty: skipped */
+  assert_int_equal(ocpp_net_priority_downgrade(db, "x", 0, 2), -1);
+  json_decref(p2);
+  json_decref(back);
+  json_decref(p);
+  json_decref(q);
+  store_close(db);
+  test_tmpdb_teardown(&t);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(priority_lists),
+      cmocka_unit_test(checks_follow_b09),
+      cmocka_unit_test(cursor_falls_back_and_comes_round),
+      cmocka_unit_test(table_keeps_profiles),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
