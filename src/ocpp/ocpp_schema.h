@@ -2,8 +2,9 @@
  * Table-driven JSON schema checks and typed (de)coding for OCPP messages.
  *
  * tools/ocpp-gen/ocpp_gen.py reads the official OCPP JSON schemas
- * (schemas/ocpp/) and emits, per message, a tree of ocpp_schema_node tables
- * and a C struct whose members the tables locate with offsetof. This file
+ * (schemas/ocpp/) and emits, per message, a tree of ocpp_schema_node entries
+ * (in one pointer-free table per version, below) and a C struct whose
+ * members the table locates with offsetof. This file
  * walks those tables: it validates a payload (the subset of JSON Schema
  * draft 7 the OCPP schemas use: type, properties, required,
  * additionalProperties, enum, maxLength, format date-time/uri, items,
@@ -35,7 +36,7 @@ typedef enum {
   OCPP_T_OBJECT,
   OCPP_T_ARRAY,
   OCPP_T_STRING,  /* char[max_length * 4 + 1] (UTF-8) in the struct, or char * without maxLength */
-  OCPP_T_ENUM,    /* a string of a fixed set: int (index into enums) in the struct */
+  OCPP_T_ENUM,    /* a string of a fixed set: int (index of the value) in the struct */
   OCPP_T_INTEGER, /* int64_t */
   OCPP_T_NUMBER,  /* double */
   OCPP_T_BOOLEAN, /* bool */
