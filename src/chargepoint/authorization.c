@@ -98,9 +98,14 @@ void cp_auth_remember(cp_auth *a, const cp_auth_policy *p, const char *token,
   if (!token || !token[0] || !info || !p->cache_enabled) return;
   /* a token of the local list is governed by the list, not the cache */
   if (lookup(a, LIST, token).found) return;
-  /* the answer and the trim of the least recently updated in one commit */
+  /* the answer and the trim of the least recently updated in one commit,
+   * without a sync of its own (issue 15): the cache is a copy of answers the
+   * back end keeps; a power cut that loses the newest ones costs at most a
+   * question asked again (docs/chargepoint.md) */
+  store_unsynced_begin(a->st);
   if (cp_sql_begin(a->st) != 0) {
     snprintf(a->error, sizeof a->error, "%s", sqlite3_errmsg(a->db));
+    store_unsynced_end(a->st);
     return;
   }
   int rc = RUN(a, PREP(a,
@@ -117,6 +122,8 @@ void cp_auth_remember(cp_auth *a, const cp_auth_policy *p, const char *token,
                      " (SELECT tag FROM ocpp16_auth_cache ORDER BY updated_ms DESC LIMIT ?)",
                      "i", (int64_t)CP_AUTH_CACHE_MAX));
   cp_sql_end(a->st, rc);
+  if (store_unsynced_end(a->st) != 0)
+    snprintf(a->error, sizeof a->error, "%s", store_last_error(a->st));
 }
 
 int cp_auth_clear_cache(cp_auth *a) {

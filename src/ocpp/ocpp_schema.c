@@ -12,6 +12,60 @@
 
 #define PATH_MAX_LEN 160
 
+/* ---------- the table a node is in (see ocpp_schema.h) ---------- */
+
+static const char *table_of(const ocpp_schema_node *n) {
+  return (const char *)(n - n->self) - sizeof(ocpp_schema_table_hdr);
+}
+
+static const ocpp_schema_table_hdr *hdr_of(const ocpp_schema_node *n) {
+  return (const ocpp_schema_table_hdr *)(const void *)table_of(n);
+}
+
+static const ocpp_schema_node *node_at(const ocpp_schema_node *n, size_t i) {
+  return n - n->self + i;
+}
+
+static const char *string_at(const ocpp_schema_node *n, uint32_t offset) {
+  return table_of(n) + hdr_of(n)->strings + offset;
+}
+
+static const ocpp_schema_prop *props_of(const ocpp_schema_node *n) {
+  return (const ocpp_schema_prop *)(const void *)(table_of(n) + hdr_of(n)->props) + n->first;
+}
+
+static const char *prop_name(const ocpp_schema_node *n, const ocpp_schema_prop *p) {
+  return string_at(n, p->name);
+}
+
+static const ocpp_schema_node *prop_node(const ocpp_schema_node *n, const ocpp_schema_prop *p) {
+  return node_at(n, p->node);
+}
+
+static const char *enum_value(const ocpp_schema_node *n, size_t i) {
+  const uint32_t *words = (const uint32_t *)(const void *)(table_of(n) + hdr_of(n)->words);
+  return string_at(n, words[n->first + i]);
+}
+
+ocpp_schema_limits ocpp_schema_number_limits(const ocpp_schema_node *n) {
+  ocpp_schema_limits none = {0, 0, 0};
+  if (!(n->flags & OCPP_SCHEMA_LIMITS)) return none;
+  return ((const ocpp_schema_limits *)(const void *)(table_of(n) + hdr_of(n)->limits))[n->first];
+}
+
+ocpp_schema_member_info ocpp_schema_member_at(const ocpp_schema_node *object, size_t i) {
+  const ocpp_schema_prop *p = &props_of(object)[i];
+  return (ocpp_schema_member_info){prop_name(object, p), prop_node(object, p), p->required != 0};
+}
+
+const ocpp_schema_node *ocpp_schema_items(const ocpp_schema_node *array) {
+  return node_at(array, array->first);
+}
+
+const char *ocpp_schema_enum_value(const ocpp_schema_node *e, size_t i) {
+  return e->type == OCPP_T_ENUM && i < e->count ? enum_value(e, i) : NULL;
+}
+
 /* The kind and text; the code is spelled by the version's generated
  * functions (ocpp_dialect_spell), this walker knows no version. */
 static int fail(ocpp_error *err, ocpp_error_kind kind, const char *path, const char *fmt, ...) {
@@ -95,23 +149,27 @@ static int check(const ocpp_schema_node *n, const json_t *v, const char *path, o
 static int check_object(const ocpp_schema_node *n, const json_t *v, const char *path,
                         ocpp_error *err) {
   char sub[PATH_MAX_LEN];
-  for (size_t i = 0; i < n->prop_count; i++) {
-    const ocpp_schema_prop *p = &n->props[i];
-    const json_t *m = json_object_get(v, p->name);
-    child_path(sub, path, p->name);
+  const ocpp_schema_prop *props = props_of(n);
+  for (size_t i = 0; i < n->count; i++) {
+    const ocpp_schema_prop *p = &props[i];
+    const char *name = prop_name(n, p);
+    const json_t *m = json_object_get(v, name);
     if (!m) {
-      if (p->required)
+      if (p->required) {
+        child_path(sub, path, name);
         return fail(err, OCPP_ERR_OCCURRENCE_CONSTRAINT, sub, "required member missing");
+      }
       continue;
     }
-    if (check(p->node, m, sub, err) != 0) return -1;
+    child_path(sub, path, name);
+    if (check(prop_node(n, p), m, sub, err) != 0) return -1;
   }
-  if (!n->additional) {
+  if (!(n->flags & OCPP_SCHEMA_ADDITIONAL)) {
     const char *key;
     const json_t *m;
     json_object_foreach((json_t *)v, key, m) {
       bool known = false;
-      for (size_t i = 0; i < n->prop_count && !known; i++) known = !strcmp(n->props[i].name, key);
+      for (size_t i = 0; i < n->count && !known; i++) known = !strcmp(prop_name(n, &props[i]), key);
       if (!known) {
         child_path(sub, path, key);
         /* OCPP-J 1.6 4.2.3: a payload that does not conform to the PDU's
@@ -154,19 +212,23 @@ static int check(const ocpp_schema_node *n, const json_t *v, const char *path, o
     type_ok = json_is_boolean(v);
     break;
   }
-  if (!type_ok) return fail(err, OCPP_ERR_TYPE_CONSTRAINT, path, "must be %s", type_name(n->type));
+  if (!type_ok)
+    return fail(err, OCPP_ERR_TYPE_CONSTRAINT, path, "must be %s",
+                type_name((ocpp_schema_type)n->type));
   switch (n->type) {
   case OCPP_T_OBJECT:
     return check_object(n, v, path, err);
   case OCPP_T_ARRAY: {
     size_t count = json_array_size(v);
     if (n->min_items >= 0 && count < (size_t)n->min_items)
-      return fail(err, OCPP_ERR_OCCURRENCE_CONSTRAINT, path, "at least %ld items", n->min_items);
+      return fail(err, OCPP_ERR_OCCURRENCE_CONSTRAINT, path, "at least %ld items",
+                  (long)n->min_items);
     if (n->max_items >= 0 && count > (size_t)n->max_items)
-      return fail(err, OCPP_ERR_OCCURRENCE_CONSTRAINT, path, "at most %ld items", n->max_items);
+      return fail(err, OCPP_ERR_OCCURRENCE_CONSTRAINT, path, "at most %ld items",
+                  (long)n->max_items);
     for (size_t i = 0; i < count; i++) {
       index_path(sub, path, i);
-      if (check(n->items, json_array_get(v, i), sub, err) != 0) return -1;
+      if (check(ocpp_schema_items(n), json_array_get(v, i), sub, err) != 0) return -1;
     }
     return 0;
   }
@@ -176,7 +238,7 @@ static int check(const ocpp_schema_node *n, const json_t *v, const char *path, o
       return fail(err, OCPP_ERR_PROPERTY_CONSTRAINT, path, "contains a NUL character");
     if (n->max_length >= 0 && utf8_length(s) > (size_t)n->max_length)
       return fail(err, OCPP_ERR_PROPERTY_CONSTRAINT, path, "longer than %ld characters",
-                  n->max_length);
+                  (long)n->max_length);
     if (n->format == OCPP_FMT_DATE_TIME && !ocpp_schema_is_date_time(s))
       return fail(err, OCPP_ERR_PROPERTY_CONSTRAINT, path, "not an RFC 3339 date-time");
     if (n->format == OCPP_FMT_URI && !is_uri(s))
@@ -185,22 +247,23 @@ static int check(const ocpp_schema_node *n, const json_t *v, const char *path, o
   }
   case OCPP_T_ENUM: {
     const char *s = json_string_value(v);
-    for (size_t i = 0; i < n->enum_count; i++)
-      if (!strcmp(n->enums[i], s)) return 0;
+    for (size_t i = 0; i < n->count; i++)
+      if (!strcmp(enum_value(n, i), s)) return 0;
     return fail(err, OCPP_ERR_PROPERTY_CONSTRAINT, path, "`%.40s` is not an allowed value", s);
   }
   case OCPP_T_INTEGER:
   case OCPP_T_NUMBER: {
+    if (!(n->flags & OCPP_SCHEMA_LIMITS)) return 0;
     double d = json_number_value(v);
-    if (n->has_minimum && d < n->minimum)
-      return fail(err, OCPP_ERR_PROPERTY_CONSTRAINT, path, "below %g", n->minimum);
-    if (n->has_maximum && d > n->maximum)
-      return fail(err, OCPP_ERR_PROPERTY_CONSTRAINT, path, "above %g", n->maximum);
-    if (n->multiple_of > 0) {
-      double q = d / n->multiple_of;
+    ocpp_schema_limits l = ocpp_schema_number_limits(n);
+    if ((n->flags & OCPP_SCHEMA_MINIMUM) && d < l.minimum)
+      return fail(err, OCPP_ERR_PROPERTY_CONSTRAINT, path, "below %g", l.minimum);
+    if ((n->flags & OCPP_SCHEMA_MAXIMUM) && d > l.maximum)
+      return fail(err, OCPP_ERR_PROPERTY_CONSTRAINT, path, "above %g", l.maximum);
+    if (l.multiple_of > 0) {
+      double q = d / l.multiple_of;
       if (fabs(q - round(q)) > 1e-6)
-        return fail(err, OCPP_ERR_PROPERTY_CONSTRAINT, path, "not a multiple of %g",
-                    n->multiple_of);
+        return fail(err, OCPP_ERR_PROPERTY_CONSTRAINT, path, "not a multiple of %g", l.multiple_of);
     }
     return 0;
   }
@@ -220,21 +283,24 @@ int ocpp_schema_validate(const ocpp_schema_node *node, const json_t *v, ocpp_err
 static void decode_value(const ocpp_schema_node *n, const json_t *v, void *at);
 
 static void decode_object(const ocpp_schema_node *n, const json_t *v, char *base) {
-  for (size_t i = 0; i < n->prop_count; i++) {
-    const ocpp_schema_prop *p = &n->props[i];
-    const json_t *m = json_object_get(v, p->name);
+  const ocpp_schema_prop *props = props_of(n);
+  for (size_t i = 0; i < n->count; i++) {
+    const ocpp_schema_prop *p = &props[i];
+    const json_t *m = json_object_get(v, prop_name(n, p));
     if (!m) continue;
     if (!p->required) *(bool *)(base + p->has_offset) = true;
-    if (p->node->type == OCPP_T_ARRAY) {
+    const ocpp_schema_node *pn = prop_node(n, p);
+    if (pn->type == OCPP_T_ARRAY) {
+      const ocpp_schema_node *in = ocpp_schema_items(pn);
       size_t count = json_array_size(m);
-      size_t elem = p->node->items->size;
+      size_t elem = in->size;
       char *items = count ? calloc(count, elem) : NULL;
       for (size_t k = 0; k < count && items; k++)
-        decode_value(p->node->items, json_array_get(m, k), items + k * elem);
+        decode_value(in, json_array_get(m, k), items + k * elem);
       *(void **)(base + p->offset) = items;
       *(size_t *)(base + p->count_offset) = items ? count : 0;
     } else {
-      decode_value(p->node, m, base + p->offset);
+      decode_value(pn, m, base + p->offset);
     }
   }
 }
@@ -251,8 +317,8 @@ static void decode_value(const ocpp_schema_node *n, const json_t *v, void *at) {
       *(char **)at = strdup(json_string_value(v));
     break;
   case OCPP_T_ENUM:
-    for (size_t i = 0; i < n->enum_count; i++)
-      if (!strcmp(n->enums[i], json_string_value(v))) *(int *)at = (int)i;
+    for (size_t i = 0; i < n->count; i++)
+      if (!strcmp(enum_value(n, i), json_string_value(v))) *(int *)at = (int)i;
     break;
   case OCPP_T_INTEGER:
     /* exact for every JSON integer (a double has 53 bits); 3.0 is one too */
@@ -284,29 +350,32 @@ static json_t *encode_value(const ocpp_schema_node *n, const void *at);
 
 static json_t *encode_object(const ocpp_schema_node *n, const char *base) {
   json_t *o = json_object();
-  for (size_t i = 0; i < n->prop_count; i++) {
-    const ocpp_schema_prop *p = &n->props[i];
+  const ocpp_schema_prop *props = props_of(n);
+  for (size_t i = 0; i < n->count; i++) {
+    const ocpp_schema_prop *p = &props[i];
     if (!p->required && !*(const bool *)(base + p->has_offset)) continue;
     json_t *m;
-    if (p->node->type == OCPP_T_ARRAY) {
+    const ocpp_schema_node *pn = prop_node(n, p);
+    if (pn->type == OCPP_T_ARRAY) {
+      const ocpp_schema_node *in = ocpp_schema_items(pn);
       m = json_array();
       const char *items = *(char *const *)(base + p->offset);
       size_t count = *(const size_t *)(base + p->count_offset);
       for (size_t k = 0; k < count && m; k++) {
-        json_t *e = encode_value(p->node->items, items + k * p->node->items->size);
+        json_t *e = encode_value(in, items + k * in->size);
         if (!e || json_array_append_new(m, e) != 0) {
           json_decref(m);
           m = NULL;
         }
       }
     } else {
-      m = encode_value(p->node, base + p->offset);
+      m = encode_value(pn, base + p->offset);
     }
     if (!m) {
       json_decref(o);
       return NULL;
     }
-    json_object_set_new(o, p->name, m);
+    json_object_set_new(o, prop_name(n, p), m);
   }
   return o;
 }
@@ -321,7 +390,7 @@ static json_t *encode_value(const ocpp_schema_node *n, const void *at) {
   }
   case OCPP_T_ENUM: {
     int i = *(const int *)at;
-    return i >= 0 && (size_t)i < n->enum_count ? json_string(n->enums[i]) : NULL;
+    return i >= 0 && (size_t)i < n->count ? json_string(enum_value(n, (size_t)i)) : NULL;
   }
   case OCPP_T_INTEGER:
     return json_integer((json_int_t) * (const int64_t *)at);
@@ -345,18 +414,20 @@ json_t *ocpp_schema_encode(const ocpp_schema_node *node, const void *in) {
 static void free_value(const ocpp_schema_node *n, void *at);
 
 static void free_object(const ocpp_schema_node *n, char *base) {
-  for (size_t i = 0; i < n->prop_count; i++) {
-    const ocpp_schema_prop *p = &n->props[i];
-    if (p->node->type == OCPP_T_ARRAY) {
+  const ocpp_schema_prop *props = props_of(n);
+  for (size_t i = 0; i < n->count; i++) {
+    const ocpp_schema_prop *p = &props[i];
+    const ocpp_schema_node *pn = prop_node(n, p);
+    if (pn->type == OCPP_T_ARRAY) {
+      const ocpp_schema_node *in = ocpp_schema_items(pn);
       char *items = *(char **)(base + p->offset);
       size_t count = *(size_t *)(base + p->count_offset);
-      for (size_t k = 0; k < count; k++)
-        free_value(p->node->items, items + k * p->node->items->size);
+      for (size_t k = 0; k < count; k++) free_value(in, items + k * in->size);
       free(items);
       *(char **)(base + p->offset) = NULL;
       *(size_t *)(base + p->count_offset) = 0;
     } else {
-      free_value(p->node, base + p->offset);
+      free_value(pn, base + p->offset);
     }
   }
 }
@@ -378,7 +449,9 @@ void ocpp_schema_free(const ocpp_schema_node *node, void *obj) {
 }
 
 const ocpp_schema_node *ocpp_schema_member(const ocpp_schema_node *object, const char *name) {
-  for (size_t i = 0; object && object->type == OCPP_T_OBJECT && i < object->prop_count; i++)
-    if (strcmp(object->props[i].name, name) == 0) return object->props[i].node;
+  if (!object || object->type != OCPP_T_OBJECT) return NULL;
+  const ocpp_schema_prop *props = props_of(object);
+  for (size_t i = 0; i < object->count; i++)
+    if (strcmp(prop_name(object, &props[i]), name) == 0) return prop_node(object, &props[i]);
   return NULL;
 }

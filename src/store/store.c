@@ -234,6 +234,7 @@ struct store {
   char error[320];
   store_retention keep;
   bool batch;        /* inside store_batch_begin .. store_batch_end */
+  bool unsynced;     /* inside store_unsynced_begin .. store_unsynced_end, at NORMAL */
   bool batch_failed; /* sqlite rolled the whole batch back */
   int cached_count;
   cached_stmt cached[STMT_CACHE_MAX];
@@ -856,6 +857,22 @@ int store_sessions_forget_uid(store *s, const char *uid, int *count) {
  * after a power cut recovery keeps a prefix of the commits, so this row is
  * lost or whole, never ahead of an earlier commit, and the next synced
  * commit (any other store write) makes it durable with itself. */
+int store_unsynced_begin(store *s) {
+  /* SQLite ignores the level inside a transaction: nothing to change then */
+  if (s->batch || !sqlite3_get_autocommit(s->db)) return 0;
+  if (sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK) return 0;
+  s->unsynced = true;
+  return 0;
+}
+
+int store_unsynced_end(store *s) {
+  if (!s->unsynced) return 0;
+  if (sqlite3_exec(s->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL) != SQLITE_OK)
+    return fail(s, "cannot go back to synchronous=FULL");
+  s->unsynced = false;
+  return 0;
+}
+
 int store_event_add_unsynced(store *s, borne_ms at, int connector, const char *kind,
                              const char *detail, int64_t *id_out) {
   return store_event_add_reason(s, at, connector, kind, detail, "", false, id_out);

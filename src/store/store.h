@@ -75,6 +75,19 @@ void store_stmt_release(store *s, struct sqlite3_stmt *st); /* NULL: nothing */
 int store_batch_begin(store *s);
 int store_batch_end(store *s);
 
+/* The writes between store_unsynced_begin and store_unsynced_end (a module's
+ * own statements, one commit or a few) are committed without a sync of their
+ * own, like store_event_add_unsynced: they survive kill -9 at once; a power
+ * cut before the next synced commit loses each of them whole or keeps it
+ * whole, in order, and the next synced commit makes them durable. Only for
+ * what no back end is owed and what the station can do without (issue 15:
+ * the authorization cache, a copy of the back end's answers). Inside a
+ * batch, or with a transaction open, the writes are synced as usual (0).
+ * store_unsynced_end: -1 (store_last_error) when the store could not go back
+ * to synced commits. */
+int store_unsynced_begin(store *s);
+int store_unsynced_end(store *s);
+
 /* Retention, applied by every insert inside its own transaction (so the file
  * stays bounded without a periodic job). A connector's newest sample is kept
  * apart (table meter_last) and never trimmed, nor is an open session. 0 = no

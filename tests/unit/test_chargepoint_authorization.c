@@ -30,6 +30,7 @@
 #include <sqlite3.h>
 
 #include "chargepoint/authorization.h"
+#include "powercut_vfs.h"
 #include "test_tmpdir.h"
 #include "store/store.h"
 #include "util/log.h"
@@ -250,6 +251,44 @@ static void test_cache_remember_is_one_commit(void **state) {
   assert_int_equal(offline(f, "NEW", T0, NULL), CP_AUTH_ACCEPT);
   assert_int_equal(offline(f, "T0", T0, NULL), CP_AUTH_UNKNOWN);
   assert_int_equal(offline(f, "T1", T0, NULL), CP_AUTH_ACCEPT);
+}
+
+/* Issue 15: a cache answer is committed without a sync of its own (the cache
+ * copies answers the back end keeps; losing the newest costs a question
+ * asked again), and the next synced commit makes it durable with itself. Run
+ * on the power-cut VFS (tests/unit/powercut_vfs.h), which counts the syncs. */
+static void test_cache_remember_is_not_synced(void **state) {
+  fx *f = *state;
+  a_close(f);
+  powercut_install();
+  a_open(f);
+  /* (the first write after opening may sync: SQLite starting a new WAL) */
+  info(f, "CARD0", CP_TOKEN_ACCEPTED, 0, NULL, T0);
+  int64_t syncs0 = powercut_syncs();
+  info(f, "CARD1", CP_TOKEN_ACCEPTED, 0, NULL, T0);
+  assert_int_equal(powercut_syncs() - syncs0, 0);
+  /* a list update is synced: the cache answer before it is durable with it */
+  assert_int_equal(SEND(f, 1, true, ACCEPTED("LIST1")), CP_LIST_ACCEPTED);
+  assert_true(powercut_syncs() - syncs0 >= 1);
+  /* the power goes at the next write: an unsynced answer is lost whole */
+  powercut_arm(1, 7);
+  info(f, "CARD2", CP_TOKEN_ACCEPTED, 0, NULL, T0);
+  assert_true(powercut_dead());
+  powercut_reset();
+  reopen(f);
+  assert_int_equal(offline(f, "CARD1", T0, NULL), CP_AUTH_ACCEPT);
+  assert_int_equal(offline(f, "LIST1", T0, NULL), CP_AUTH_ACCEPT);
+  assert_int_equal(offline(f, "CARD2", T0, NULL), CP_AUTH_UNKNOWN);
+  /* and after a restart: the cache unsynced, the list synced */
+  info(f, "CARD3", CP_TOKEN_ACCEPTED, 0, NULL, T0);
+  syncs0 = powercut_syncs();
+  info(f, "CARD4", CP_TOKEN_ACCEPTED, 0, NULL, T0);
+  assert_int_equal(powercut_syncs() - syncs0, 0);
+  assert_int_equal(SEND(f, 2, true, ACCEPTED("LIST2")), CP_LIST_ACCEPTED);
+  assert_true(powercut_syncs() - syncs0 >= 1);
+  a_close(f);
+  powercut_uninstall();
+  a_open(f);
 }
 
 /* ---------------- deciding ---------------- */
@@ -488,6 +527,7 @@ int main(void) {
       T(test_cache_disabled),
       T(test_cache_bounded),
       T(test_cache_remember_is_one_commit),
+      T(test_cache_remember_is_not_synced),
       T(test_local_pre_authorize),
       T(test_list_precedence),
       T(test_offline_rules),

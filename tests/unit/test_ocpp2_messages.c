@@ -49,10 +49,9 @@ static json_t *sample(const ocpp_schema_node *n, bool full, int seed) {
   switch (n->type) {
   case OCPP_T_OBJECT: {
     json_t *o = json_object();
-    for (size_t i = 0; i < n->prop_count; i++) {
-      const ocpp_schema_prop *p = &n->props[i];
-      if (p->required || full)
-        json_object_set_new(o, p->name, sample(p->node, full, seed + (int)i));
+    for (size_t i = 0; i < n->count; i++) {
+      ocpp_schema_member_info p = ocpp_schema_member_at(n, i);
+      if (p.required || full) json_object_set_new(o, p.name, sample(p.node, full, seed + (int)i));
     }
     return o;
   }
@@ -61,7 +60,7 @@ static json_t *sample(const ocpp_schema_node *n, bool full, int seed) {
     long count = n->min_items > 0 ? n->min_items : (full ? 2 : 0);
     if (n->max_items >= 0 && count > n->max_items) count = n->max_items;
     for (long i = 0; i < count; i++)
-      json_array_append_new(a, sample(n->items, full, seed + (int)i));
+      json_array_append_new(a, sample(ocpp_schema_items(n), full, seed + (int)i));
     return a;
   }
   case OCPP_T_STRING:
@@ -70,17 +69,19 @@ static json_t *sample(const ocpp_schema_node *n, bool full, int seed) {
     if (n->max_length == 1) return json_string("B");
     return json_string(seed % 2 ? "B" : "A\xc3\xa9"); /* 2 characters, 3 bytes */
   case OCPP_T_ENUM:
-    return json_string(n->enums[(size_t)seed % n->enum_count]);
+    return json_string(ocpp_schema_enum_value(n, (size_t)seed % n->count));
   case OCPP_T_INTEGER: {
     json_int_t i = seed + 1;
-    if (n->has_maximum && (double)i > n->maximum) i = (json_int_t)n->maximum;
-    if (n->has_minimum && (double)i < n->minimum) i = (json_int_t)n->minimum;
+    ocpp_schema_limits l = ocpp_schema_number_limits(n);
+    if ((n->flags & OCPP_SCHEMA_MAXIMUM) && (double)i > l.maximum) i = (json_int_t)l.maximum;
+    if ((n->flags & OCPP_SCHEMA_MINIMUM) && (double)i < l.minimum) i = (json_int_t)l.minimum;
     return json_integer(i);
   }
   case OCPP_T_NUMBER: {
     double d = 230.25;
-    if (n->has_maximum && d > n->maximum) d = n->maximum;
-    if (n->has_minimum && d < n->minimum) d = n->minimum;
+    ocpp_schema_limits l = ocpp_schema_number_limits(n);
+    if ((n->flags & OCPP_SCHEMA_MAXIMUM) && d > l.maximum) d = l.maximum;
+    if ((n->flags & OCPP_SCHEMA_MINIMUM) && d < l.minimum) d = l.minimum;
     return json_real(d);
   }
   case OCPP_T_ANY:

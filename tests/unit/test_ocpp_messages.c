@@ -23,10 +23,9 @@ static json_t *sample(const ocpp_schema_node *n, bool full, int seed) {
   switch (n->type) {
   case OCPP_T_OBJECT: {
     json_t *o = json_object();
-    for (size_t i = 0; i < n->prop_count; i++) {
-      const ocpp_schema_prop *p = &n->props[i];
-      if (p->required || full)
-        json_object_set_new(o, p->name, sample(p->node, full, seed + (int)i));
+    for (size_t i = 0; i < n->count; i++) {
+      ocpp_schema_member_info p = ocpp_schema_member_at(n, i);
+      if (p.required || full) json_object_set_new(o, p.name, sample(p.node, full, seed + (int)i));
     }
     return o;
   }
@@ -35,7 +34,7 @@ static json_t *sample(const ocpp_schema_node *n, bool full, int seed) {
     long count = n->min_items > 0 ? n->min_items : (full ? 2 : 0);
     if (n->max_items >= 0 && count > n->max_items) count = n->max_items;
     for (long i = 0; i < count; i++)
-      json_array_append_new(a, sample(n->items, full, seed + (int)i));
+      json_array_append_new(a, sample(ocpp_schema_items(n), full, seed + (int)i));
     return a;
   }
   case OCPP_T_STRING:
@@ -44,11 +43,11 @@ static json_t *sample(const ocpp_schema_node *n, bool full, int seed) {
     if (n->max_length == 0) return json_string("");
     return json_string(seed % 2 ? "B" : "A1");
   case OCPP_T_ENUM:
-    return json_string(n->enums[(size_t)seed % n->enum_count]);
+    return json_string(ocpp_schema_enum_value(n, (size_t)seed % n->count));
   case OCPP_T_INTEGER:
     return json_integer(seed + 1);
   case OCPP_T_NUMBER:
-    return json_real(n->multiple_of > 0 ? 16.5 : 230.25);
+    return json_real(ocpp_schema_number_limits(n).multiple_of > 0 ? 16.5 : 230.25);
   default:
     return json_boolean(seed % 2);
   }

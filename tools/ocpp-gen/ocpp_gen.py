@@ -74,12 +74,63 @@ def c_ident(text):
     return ('_' + s) if s[0].isdigit() else s
 
 
+def c_string(text):
+    """A C string literal of `text` (UTF-8), octal escapes for anything unusual."""
+    out = []
+    for b in text.encode('utf-8'):
+        ch = chr(b)
+        if ch in '"\\?':
+            out.append('\\' + ch)
+        elif 0x20 <= b < 0x7f:
+            out.append(ch)
+        else:
+            out.append(f'\\{b:03o}')
+    return '"' + ''.join(out) + '"'
+
+
 class Gen:
+    """Collects one version's types and its pointer-free schema table.
+
+    The table (one const struct per version, in .rodata: nothing to relocate
+    at start) holds every node in one array, the members of the objects in
+    another (a node refers to nodes and members by index), the enum values
+    as offsets into one pool of NUL-terminated strings that also holds the
+    member and action names, and the number limits. Structurally identical
+    nodes (the same members, types and constraints, which give the same C
+    layout) are stored once, whatever message they belong to."""
+
     def __init__(self, prefix):
         self.prefix = prefix
-        self.types = []   # C type definitions, dependencies first
-        self.tables = []  # C table definitions, dependencies first
-        self.counter = 0
+        self.types = []     # C type definitions, dependencies first
+        self.enum_fns = []  # the <enum>_name functions (after the table)
+        self.nodes = []     # initializers of the nodes array
+        self.node_keys = {}
+        self.props = []     # initializers of the members array
+        self.prop_keys = {}
+        self.words = []     # string offsets of the enum values
+        self.word_keys = {}
+        self.limits = []    # initializers of the limits array
+        self.limit_keys = {}
+        self.pool = []      # strings in the pool, in order
+        self.pool_at = {}
+        self.pool_size = 0
+
+    def string(self, text):
+        if text not in self.pool_at:
+            self.pool_at[text] = self.pool_size
+            self.pool.append(text)
+            self.pool_size += len(text.encode('utf-8')) + 1
+        return self.pool_at[text]
+
+    def add_node(self, key, fields):
+        if key in self.node_keys:
+            return self.node_keys[key]
+        idx = len(self.nodes)
+        if idx > 0xFFFF:
+            raise SystemExit('ocpp_gen: more than 65536 schema nodes')
+        self.node_keys[key] = idx
+        self.nodes.append(f'{{.self = {idx}, {fields}}}')
+        return idx
 
     def resolve(self, node, defs):
         seen = 0
@@ -96,12 +147,8 @@ class Gen:
                 raise SystemExit(f'ocpp_gen: $ref loop at {ref!r}')
         return node
 
-    def fresh(self, base):
-        self.counter += 1
-        return f'{self.prefix}_n{self.counter}_{c_ident(base)[:40]}'
-
-    # Returns (c_type, array_suffix, table_name) for one schema node.
-    def node(self, schema, defs, cname, path, depth=0):
+    # Returns (c_type, array_suffix, node_index) for one schema node.
+    def node(self, schema, defs, cname, depth=0):
         schema = self.resolve(schema, defs)
         if depth > 24:
             raise SystemExit(f'ocpp_gen: {cname}: nesting too deep (a recursive schema?)')
@@ -109,32 +156,30 @@ class Gen:
             if key not in KNOWN_KEYWORDS:
                 raise SystemExit(f'ocpp_gen: {cname}: unsupported schema keyword {key!r}')
         t = schema.get('type')
-        table = self.fresh(path or cname)
         if t == 'object':
             props = schema.get('properties', {})
             required = set(schema.get('required', []))
-            members, prop_rows = [], []
+            members, rows, shape = [], [], []
             for name, sub in props.items():
                 sub_r = self.resolve(sub, defs)
                 sub_c = f'{cname}_{c_ident(name)}'
                 if sub_r.get('type') == 'array':
-                    item_type, item_suffix, item_table = self.node(sub_r['items'], defs, sub_c, name, depth + 1)
+                    item_type, item_suffix, item_idx = self.node(sub_r['items'], defs, sub_c, depth + 1)
                     if item_suffix:
                         # array of fixed strings: a struct wrapper keeps pointer arithmetic simple
                         wrap = f'{sub_c}_item'
                         self.types.append(f'typedef struct {{ char value{item_suffix}; }} {wrap};')
                         item_type = wrap
-                    arr_table = self.fresh(name + '_array')
-                    self.tables.append(
-                        f'static const ocpp_schema_node {arr_table} = {{.type = OCPP_T_ARRAY, '
-                        f'.items = &{item_table}, .min_items = {sub_r.get("minItems", -1)}, '
-                        f'.max_items = {sub_r.get("maxItems", -1)}, .max_length = -1}};')
+                    mn, mx = sub_r.get('minItems', -1), sub_r.get('maxItems', -1)
+                    sub_idx = self.add_node(
+                        ('array', item_idx, mn, mx),
+                        f'.type = OCPP_T_ARRAY, .first = {item_idx}, .min_items = {mn}, '
+                        f'.max_items = {mx}, .max_length = -1')
                     members.append(f'  {item_type} *{name};')
                     members.append(f'  size_t {name}_count;')
-                    sub_table = arr_table
                     count_off = f'offsetof({cname}, {name}_count)'
                 else:
-                    sub_type, sub_suffix, sub_table = self.node(sub, defs, sub_c, name, depth + 1)
+                    sub_type, sub_suffix, sub_idx = self.node(sub, defs, sub_c, depth + 1)
                     members.append(f'  {sub_type} {name}{sub_suffix};')
                     count_off = '0'
                 req = name in required
@@ -142,81 +187,93 @@ class Gen:
                 if not req:
                     members.append(f'  bool has_{name};')
                     has_off = f'offsetof({cname}, has_{name})'
-                prop_rows.append(f'    {{"{name}", &{sub_table}, {"true" if req else "false"}, '
-                                 f'offsetof({cname}, {name}), {has_off}, {count_off}}},')
+                shape.append((name, req, sub_idx))
+                rows.append(f'{{.name = {self.string(name)}, .node = {sub_idx}, '
+                            f'.required = {1 if req else 0}, .offset = offsetof({cname}, {name}), '
+                            f'.has_offset = {has_off}, .count_offset = {count_off}}}')
             if not members:
                 members.append('  char empty_; /* the message has no members */')
             self.types.append('typedef struct {\n' + '\n'.join(members) + f'\n}} {cname};')
-            props_table = 'NULL'
-            if prop_rows:
-                props_table = table + '_props'
-                self.tables.append(f'static const ocpp_schema_prop {props_table}[] = {{\n' +
-                                   '\n'.join(prop_rows) + '\n};')
+            shape = tuple(shape)
+            # the same members give the same C layout: offsets of the first type serve all
+            if shape not in self.prop_keys:
+                self.prop_keys[shape] = len(self.props)
+                self.props.extend(rows)
+            first = self.prop_keys[shape]
             additional = schema.get('additionalProperties', True) is not False
-            self.tables.append(
-                f'static const ocpp_schema_node {table} = {{.type = OCPP_T_OBJECT, '
-                f'.props = {props_table}, .prop_count = {len(prop_rows)}, '
-                f'.additional = {"true" if additional else "false"}, .size = sizeof({cname}), '
-                f'.min_items = -1, .max_items = -1, .max_length = -1}};')
-            return cname, '', table
+            idx = self.add_node(
+                ('object', shape, additional),
+                f'.type = OCPP_T_OBJECT, .flags = {"OCPP_SCHEMA_ADDITIONAL" if additional else "0"}, '
+                f'.count = {len(rows)}, .first = {first}, .size = sizeof({cname}), '
+                f'.min_items = -1, .max_items = -1, .max_length = -1')
+            return cname, '', idx
         if t == 'string' and 'enum' in schema:
             ename = f'{cname}_e'
-            values = schema['enum']
+            values = tuple(schema['enum'])
+            if values not in self.word_keys:
+                self.word_keys[values] = len(self.words)
+                self.words.extend(self.string(v) for v in values)
+            first = self.word_keys[values]
             self.types.append('typedef enum {\n' + '\n'.join(
                 f'  {cname}_{c_ident(v)} = {i},' for i, v in enumerate(values)) + f'\n}} {ename};\n'
                 f'/* The schema\'s string for v; NULL when v is not one of the values. */\n'
                 f'const char *{ename}_name({ename} v);')
-            names = table + '_names'
-            self.tables.append(f'static const char *const {names}[] = {{' +
-                               ', '.join(json.dumps(v) for v in values) + '};')
-            self.tables.append(f'const char *{ename}_name({ename} v) {{\n'
-                               f'  return (unsigned)v < {len(values)}u ? {names}[v] : NULL;\n}}')
-            self.tables.append(
-                f'static const ocpp_schema_node {table} = {{.type = OCPP_T_ENUM, .size = sizeof(int), '
-                f'.enums = {names}, .enum_count = {len(values)}, .min_items = -1, '
-                f'.max_items = -1, .max_length = -1}};')
-            return ename, '', table
+            T = f'{self.prefix}_schema_tab'
+            self.enum_fns.append(
+                f'const char *{ename}_name({ename} v) {{\n'
+                f'  return (unsigned)v < {len(values)}u ? {T}.strings + {T}.words[{first}u + (unsigned)v] : NULL;\n}}')
+            idx = self.add_node(
+                ('enum', first, len(values)),
+                f'.type = OCPP_T_ENUM, .size = sizeof(int), .first = {first}, .count = {len(values)}, '
+                f'.min_items = -1, .max_items = -1, .max_length = -1')
+            return ename, '', idx
         if t == 'string':
             fmt = {'date-time': 'OCPP_FMT_DATE_TIME', 'uri': 'OCPP_FMT_URI'}.get(
                 schema.get('format') if isinstance(schema.get('format'), str) else None,
                 'OCPP_FMT_NONE')
             ml = schema.get('maxLength')
             if ml is not None:
-                self.tables.append(
-                    f'static const ocpp_schema_node {table} = {{.type = OCPP_T_STRING, '
-                    f'.size = {ml} * 4 + 1, .max_length = {ml}, .format = {fmt}, .min_items = -1, '
-                    f'.max_items = -1}};')
-                return 'char', f'[{ml} * 4 + 1]', table
-            self.tables.append(
-                f'static const ocpp_schema_node {table} = {{.type = OCPP_T_STRING, '
-                f'.size = sizeof(char *), .max_length = -1, .format = {fmt}, .min_items = -1, '
-                f'.max_items = -1}};')
-            return 'char *', '', table
+                idx = self.add_node(
+                    ('string', ml, fmt),
+                    f'.type = OCPP_T_STRING, .size = {ml} * 4 + 1, .max_length = {ml}, '
+                    f'.format = {fmt}, .min_items = -1, .max_items = -1')
+                return 'char', f'[{ml} * 4 + 1]', idx
+            idx = self.add_node(
+                ('string', None, fmt),
+                f'.type = OCPP_T_STRING, .size = sizeof(char *), .max_length = -1, '
+                f'.format = {fmt}, .min_items = -1, .max_items = -1')
+            return 'char *', '', idx
         if t in ('integer', 'number'):
-            extra = ''
-            if 'multipleOf' in schema:
-                extra += f', .multiple_of = {schema["multipleOf"]!r}'
+            flags = []
+            lim = (schema.get('minimum', 0), schema.get('maximum', 0), schema.get('multipleOf', 0))
             if 'minimum' in schema:
-                extra += f', .has_minimum = true, .minimum = {schema["minimum"]!r}'
+                flags.append('OCPP_SCHEMA_MINIMUM')
             if 'maximum' in schema:
-                extra += f', .has_maximum = true, .maximum = {schema["maximum"]!r}'
+                flags.append('OCPP_SCHEMA_MAXIMUM')
+            first = 0
+            if flags or 'multipleOf' in schema:
+                if lim not in self.limit_keys:
+                    self.limit_keys[lim] = len(self.limits)
+                    self.limits.append(f'{{.minimum = {lim[0]!r}, .maximum = {lim[1]!r}, '
+                                       f'.multiple_of = {lim[2]!r}}}')
+                first = self.limit_keys[lim]
+                flags.append('OCPP_SCHEMA_LIMITS')
             ctype = 'int64_t' if t == 'integer' else 'double'
             kind = 'OCPP_T_INTEGER' if t == 'integer' else 'OCPP_T_NUMBER'
-            self.tables.append(
-                f'static const ocpp_schema_node {table} = {{.type = {kind}, .size = sizeof({ctype}), '
-                f'.min_items = -1, .max_items = -1, .max_length = -1{extra}}};')
-            return ctype, '', table
+            idx = self.add_node(
+                (t, tuple(flags), first),
+                f'.type = {kind}, .flags = {" | ".join(flags) or "0"}, .first = {first}, '
+                f'.size = sizeof({ctype}), .min_items = -1, .max_items = -1, .max_length = -1')
+            return ctype, '', idx
         if t == 'boolean':
-            self.tables.append(
-                f'static const ocpp_schema_node {table} = {{.type = OCPP_T_BOOLEAN, '
-                f'.size = sizeof(bool), .min_items = -1, .max_items = -1, .max_length = -1}};')
-            return 'bool', '', table
+            idx = self.add_node(('boolean',), '.type = OCPP_T_BOOLEAN, .size = sizeof(bool), '
+                                '.min_items = -1, .max_items = -1, .max_length = -1')
+            return 'bool', '', idx
         if t is None and not any(k in schema for k in ('properties', 'items', 'enum', 'maxLength')):
             # no type and no constraint (2.x DataTransfer.data): any JSON value, kept as json_t *
-            self.tables.append(
-                f'static const ocpp_schema_node {table} = {{.type = OCPP_T_ANY, '
-                f'.size = sizeof(json_t *), .min_items = -1, .max_items = -1, .max_length = -1}};')
-            return 'json_t *', '', table
+            idx = self.add_node(('any',), '.type = OCPP_T_ANY, .size = sizeof(json_t *), '
+                                '.min_items = -1, .max_items = -1, .max_length = -1')
+            return 'json_t *', '', idx
         raise SystemExit(f'ocpp_gen: {cname}: unsupported schema type {t!r}')
 
 
@@ -237,9 +294,11 @@ def main():
             if s is None:
                 raise SystemExit(f'ocpp_gen: {a} has no .{kind} schema')
             cname = f'{prefix}_{a}{suffix}'
-            _, _, table = g.node(s, s.get('definitions', {}), cname, '')
-            roots[(a, suffix)] = (cname, table)
+            _, _, idx = g.node(s, s.get('definitions', {}), cname)
+            roots[(a, suffix)] = (cname, idx)
+    action_at = [g.string(a) for a in actions]
     P = prefix.upper()
+    T = f'{prefix}_schema_tab'
     guard = f'BORNE_GEN_{P}_MESSAGES_H'
     h = [f'/* Generated by tools/ocpp-gen/ocpp_gen.py from {src.split("/")[-1]}: do not edit.',
          ' *',
@@ -257,6 +316,19 @@ def main():
     h += [f'  {P}_ACTION_COUNT', f'}} {prefix}_action;', '']
     h += g.types
     h += ['',
+          f'/* The schema table of this version (ocpp_schema.h): pointer-free, in .rodata. */',
+          'typedef struct {',
+          '  ocpp_schema_table_hdr hdr; /* first, then the nodes */',
+          f'  ocpp_schema_node nodes[{len(g.nodes)}];',
+          f'  ocpp_schema_prop props[{max(len(g.props), 1)}];',
+          f'  uint32_t words[{max(len(g.words), 1)}];',
+          f'  ocpp_schema_limits limits[{max(len(g.limits), 1)}];',
+          f'  uint32_t actions[{len(actions)}];',
+          f'  uint16_t requests[{len(actions)}], responses[{len(actions)}]; /* UINT16_MAX: none */',
+          f'  char strings[{g.pool_size}];',
+          f'}} {prefix}_schema_table;',
+          f'extern const {prefix}_schema_table {T};',
+          '',
           f'const char *{prefix}_action_name({prefix}_action a);',
           f'/* 0 and *out set when `name` is an action of this version, else -1. */',
           f'int {prefix}_action_parse(const char *name, {prefix}_action *out);',
@@ -267,45 +339,63 @@ def main():
           f'/* 0 when `payload` conforms; -1 with err (an unknown action: OCPP_ERR_NOT_IMPLEMENTED),',
           f' * its code spelled as {prefix}_dialect spells it (so are the _decode functions\'). */',
           f'int {prefix}_validate(const char *action, bool request, const json_t *payload, ocpp_error *err);',
-          '']
-    for (a, suffix), (cname, _) in roots.items():
-        h.append(f'extern const ocpp_schema_node *const {cname}_schema;')
+          '',
+          '/* <message>_schema: the message\'s node (a constant address, nothing to relocate). */']
+    for (a, suffix), (cname, idx) in roots.items():
+        h.append(f'#define {cname}_schema (&{T}.nodes[{idx}])')
         h.append(f'int {cname}_decode(const json_t *v, {cname} *out, ocpp_error *err);')
         h.append(f'json_t *{cname}_encode(const {cname} *in);')
         h.append(f'void {cname}_free({cname} *obj);')
     h += ['', '#endif', '']
     c = [f'/* Generated by tools/ocpp-gen/ocpp_gen.py from {src.split("/")[-1]}: do not edit. */',
-         f'#include "{prefix}_messages.h"', '', '#include <string.h>', '']
-    c += g.tables
-    c += ['', f'static const char *const action_names[] = {{']
-    c += [f'    "{a}",' for a in actions]
-    c += ['};', '']
-    c += [f'static const ocpp_schema_node *const request_schemas[] = {{']
-    c += [f'    &{roots[(a, "Request")][1]},' for a in actions]
-    c += ['};', f'static const ocpp_schema_node *const response_schemas[] = {{']
-    c += [f'    &{roots[(a, "Response")][1]},' if (a, 'Response') in roots else '    NULL, /* SEND: no response */'
-          for a in actions]
-    c += ['};', '']
-    for (a, suffix), (cname, table) in roots.items():
-        c += [f'const ocpp_schema_node *const {cname}_schema = &{table};',
-              f'int {cname}_decode(const json_t *v, {cname} *out, ocpp_error *err) {{',
-              f'  int rc = ocpp_schema_decode(&{table}, v, out, err);',
+         f'#include "{prefix}_messages.h"', '', '#include <stdio.h>', '#include <string.h>', '']
+    c += [f'_Static_assert(offsetof({prefix}_schema_table, nodes) == sizeof(ocpp_schema_table_hdr),',
+          '               "the nodes follow the header");', '']
+    c += [f'const {prefix}_schema_table {T} = {{',
+          f'    .hdr = {{.props = offsetof({prefix}_schema_table, props), '
+          f'.words = offsetof({prefix}_schema_table, words),',
+          f'            .limits = offsetof({prefix}_schema_table, limits), '
+          f'.strings = offsetof({prefix}_schema_table, strings)}},',
+          '    .nodes = {']
+    c += [f'        {n},' for n in g.nodes]
+    c += ['    },', '    .props = {']
+    c += [f'        {r},' for r in g.props]
+    c += ['    },', '    .words = {']
+    for i in range(0, len(g.words), 12):
+        c.append('        ' + ' '.join(f'{w},' for w in g.words[i:i + 12]))
+    c += ['    },', '    .limits = {']
+    c += [f'        {l},' for l in g.limits]
+    c += ['    },', '    .actions = {' + ', '.join(str(x) for x in action_at) + '},']
+    c += ['    .requests = {' + ', '.join(str(roots[(a, 'Request')][1]) for a in actions) + '},']
+    c += ['    .responses = {' + ', '.join(
+        str(roots[(a, 'Response')][1]) if (a, 'Response') in roots else 'UINT16_MAX'
+        for a in actions) + '},']
+    c += ['    .strings =']
+    c += [f'        {c_string(t)} "\\0"' for t in g.pool[:-1]]
+    c += [f'        {c_string(g.pool[-1])},', '};', '']
+    c += g.enum_fns
+    c += ['']
+    for (a, suffix), (cname, idx) in roots.items():
+        node = f'&{T}.nodes[{idx}]'
+        c += [f'int {cname}_decode(const json_t *v, {cname} *out, ocpp_error *err) {{',
+              f'  int rc = ocpp_schema_decode({node}, v, out, err);',
               f'  if (rc != 0) ocpp_dialect_spell(&{prefix}_dialect, err);', '  return rc;', '}',
-              f'json_t *{cname}_encode(const {cname} *in) {{ return ocpp_schema_encode(&{table}, in); }}',
-              f'void {cname}_free({cname} *obj) {{ ocpp_schema_free(&{table}, obj); }}']
+              f'json_t *{cname}_encode(const {cname} *in) {{ return ocpp_schema_encode({node}, in); }}',
+              f'void {cname}_free({cname} *obj) {{ ocpp_schema_free({node}, obj); }}']
     c += ['',
           f'const char *{prefix}_action_name({prefix}_action a) {{',
-          f'  return (unsigned)a < {P}_ACTION_COUNT ? action_names[a] : "";', '}', '',
+          f'  return (unsigned)a < {P}_ACTION_COUNT ? {T}.strings + {T}.actions[a] : "";', '}', '',
           f'int {prefix}_action_parse(const char *name, {prefix}_action *out) {{',
           f'  for (int i = 0; name && i < {P}_ACTION_COUNT; i++)',
-          '    if (!strcmp(action_names[i], name)) {',
+          f'    if (!strcmp({T}.strings + {T}.actions[i], name)) {{',
           f'      *out = ({prefix}_action)i;', '      return 0;', '    }', '  return -1;', '}', '',
           f'bool {prefix}_action_known(const char *name) {{',
           f'  {prefix}_action a;', f'  return {prefix}_action_parse(name, &a) == 0;', '}', '',
           f'const ocpp_schema_node *{prefix}_schema(const char *action, bool request) {{',
           f'  {prefix}_action a;',
           f'  if ({prefix}_action_parse(action, &a) != 0) return NULL;',
-          '  return request ? request_schemas[a] : response_schemas[a];', '}', '',
+          f'  uint16_t i = request ? {T}.requests[a] : {T}.responses[a];',
+          f'  return i == UINT16_MAX ? NULL : &{T}.nodes[i];', '}', '',
           f'int {prefix}_validate(const char *action, bool request, const json_t *payload, ocpp_error *err) {{',
           f'  const ocpp_schema_node *s = {prefix}_schema(action, request);',
           '  if (!s) {',
@@ -320,7 +410,6 @@ def main():
           '    return -1;', '  }',
           '  int rc = ocpp_schema_validate(s, payload, err);',
           f'  if (rc != 0) ocpp_dialect_spell(&{prefix}_dialect, err);', '  return rc;', '}', '']
-    c.insert(3, '#include <stdio.h>')
     with open(f'{out}/{prefix}_messages.h', 'w', encoding='utf-8') as f:
         f.write('\n'.join(h))
     with open(f'{out}/{prefix}_messages.c', 'w', encoding='utf-8') as f:
