@@ -79,8 +79,9 @@ export async function mount(root, ctx) {
     const priced = sessions.some((s) => s.cost !== null && s.cost !== undefined);
     const byUser = new Map(), byMonth = new Map();
     const add = (map, k, s) => {
-      const v = map.get(k) ?? { wh: 0, cost: {} };
+      const v = map.get(k) ?? { wh: 0, off: 0, cost: {} };
       v.wh += s.energy_wh;
+      v.off += s.energy_offpeak_wh ?? 0;
       if (s.currency) v.cost[s.currency] = (v.cost[s.currency] ?? 0) + s.cost;
       map.set(k, v);
     };
@@ -88,21 +89,24 @@ export async function mount(root, ctx) {
       add(byUser, s.user || s.badge || t('free_session'), s);
       add(byMonth, monthOf(s.start), s);
     }
+    // the energy taken in off-peak hours (priced at tariff.price_kwh_offpeak), when a price is set
+    const offpeak = priced && sessions.some((s) => s.energy_offpeak_wh > 0);
     const table = (title, map, test) => h('section', { class: 'card' }, h('h2', {}, priced ? t(`${test}_cost`) : title), h('div', { class: 'scroll' }, h('table', { 'data-test': test },
       h('tbody', {}, [...map].map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', { class: 'num' }, kwh(v.wh)),
+        offpeak ? h('td', { class: 'num', 'data-test': 'offpeak' }, t('offpeak_part', { e: kwh(v.off) })) : null,
         priced ? h('td', { class: 'num', 'data-test': 'cost' }, moneySums(v.cost)) : null))))));
     const months = [...byMonth].reverse().slice(-24).map(([k, v]) => ({ label: k, v: v.wh, text: kwh(v.wh) }));
     const monthTable = table(t('per_month'), byMonth, 'per-month');
     const best = months.reduce((a, b) => (b.v > a.v ? b : a), months[0]);
-    monthTable.insertBefore(barChart(months, {
+    monthTable.insertBefore(barChart('month', months, {
       title: t('chart_month'),
       desc: t('chart_month_desc', { n: months.length, best: best.label, max: kwh(best.v) }),
-      max: kwh(best.v), first: months[0].label, last: months[months.length - 1].label,
-    }), monthTable.children[1]);
+      value: kwh,
+    }).el, monthTable.children[1]);
     monthTable.dataset.test = 'per-month-card';
     totals.append(dayChart(sessions), table(t('per_user'), byUser, 'per-user'), monthTable);
     // on a phone each row is a card (CSS), each cell labelled by its column (data-label)
-    const cols = [t('start_col'), t('duration'), t('point_label'), t('user'), t('badge'), t('energy'), t('cost'), t('reason')];
+    const cols = [t('start_col'), t('duration'), t('point_label'), t('user'), t('badge'), t('energy'), t('offpeak'), t('cost'), t('reason')];
     const cell = (i, attrs, v) => h('td', { ...attrs, 'data-label': cols[i] }, v);
     list.append(h('table', { class: 'sessions', 'data-test': 'sessions' },
       h('caption', { class: 'sr' }, t('nav_history')),
@@ -114,8 +118,9 @@ export async function mount(root, ctx) {
         cell(3, {}, s.user || '—'),
         cell(4, { class: 'mono' }, s.badge || '—'),
         cell(5, { class: 'num' }, kwh(s.energy_wh)),
-        cell(6, { class: 'num', 'data-test': 'cost' }, s.currency ? money(s.cost, s.currency) : '—'),
-        cell(7, {}, s.stop_reason ?? t('running')),
+        cell(6, { class: 'num', 'data-test': 'offpeak' }, typeof s.energy_offpeak_wh === 'number' ? kwh(s.energy_offpeak_wh) : '—'),
+        cell(7, { class: 'num', 'data-test': 'cost' }, s.currency ? money(s.cost, s.currency) : '—'),
+        cell(8, {}, s.stop_reason ?? t('running')),
         h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => showOcmf(s) }, t('signed_data'))))))));
   }
 
@@ -138,11 +143,11 @@ export async function mount(root, ctx) {
     const best = days.reduce((a, b) => (b.v > a.v ? b : a), days[0]);
     const total = days.reduce((a, b) => a + b.v, 0);
     return h('section', { class: 'card', 'data-test': 'per-day' }, h('h2', {}, t('per_day')),
-      barChart(days, {
+      barChart('day', days, {
         title: t('chart_day'),
         desc: t('chart_day_desc', { n: days.length, total: kwh(total), best: best.label, max: kwh(best.v) }),
-        max: kwh(best.v), first: days[0].label, last: days[days.length - 1].label,
-      }));
+        value: kwh,
+      }).el);
   }
 
   async function showOcmf(s) {
