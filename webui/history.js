@@ -91,7 +91,7 @@ export async function mount(root, ctx) {
     }
     // the energy taken in off-peak hours (priced at tariff.price_kwh_offpeak), when a price is set
     const offpeak = priced && sessions.some((s) => s.energy_offpeak_wh > 0);
-    const table = (title, map, test) => h('section', { class: 'card' }, h('h2', {}, priced ? t(`${test}_cost`) : title), h('div', { class: 'scroll' }, h('table', { 'data-test': test },
+    const table = (title, map, test) => h('section', { class: 'card' }, h('h2', {}, priced ? t(`${test}_cost`) : title), h('div', { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': priced ? t(`${test}_cost`) : title }, h('table', { 'data-test': test },
       h('tbody', {}, [...map].map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', { class: 'num' }, kwh(v.wh)),
         offpeak ? h('td', { class: 'num', 'data-test': 'offpeak' }, t('offpeak_part', { e: kwh(v.off) })) : null,
         priced ? h('td', { class: 'num', 'data-test': 'cost' }, moneySums(v.cost)) : null))))));

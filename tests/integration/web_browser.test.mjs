@@ -674,8 +674,8 @@ test('charts: a charge point\'s power live and from the stored samples, the ener
     await login(page, 'owner', pins.owner);
     const chart = '[data-connector="1"] [data-test=power-chart]';
     await page.waitForSelector(`${chart} [role=img] canvas`);
-    assert.equal(await page.textContent(`${chart} .chart-desc`), 'No charge in the last 2 hours.');
-    assert.equal(await chartPixels(page, chart), 0);
+    // nothing yet, or the idle meter's 0 W readings (the station's clock runs 60 times faster)
+    assert.match(await page.textContent(`${chart} .chart-desc`), /^(No charge in the last 2 hours\.|Highest 0\.00 kW, latest 0\.00 kW\.)$/);
     assert.equal(st.ctl('plug', '1', '--ev-max-current', '16').code, 0);
     await page.waitForSelector('[data-connector="1"][data-status="Charging"]');
     // the line grows from the live readings (a point per 10 s of station time)
