@@ -156,7 +156,7 @@ export async function mount(root, ctx) {
     }
     const el = h('section', { class: `card conn led-${led}`, 'data-connector': c.id, 'data-status': c.status, 'aria-labelledby': `conn-${c.id}` },
       h('header', {},
-        h('h2', { id: `conn-${c.id}` }, t('point', { n: c.id })),
+        h('h2', { id: `conn-${c.id}`, tabindex: '-1' }, t('point', { n: c.id })),
         h('span', { class: 'pill', 'data-test': 'status' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), tOr(`st_${c.status}`, c.status))),
       power,
       h('dl', {},
@@ -282,11 +282,16 @@ export async function mount(root, ctx) {
   }
 
   async function act(id, what, body) {
+    let done = false;
     try {
       await api('POST', `/connectors/${id}/${what}`, body ?? {});
       ctx.toast(t(what === 'start' ? 'started' : 'stopped', { n: id }));
+      done = true;
     } catch (e) { ctx.toast(e.message, true); }
-    refresh().catch(() => {}); // offline: the banner says so, the stream's return re-reads
+    // offline: the banner says so, the stream's return re-reads
+    await refresh().catch(() => {});
+    // the focus goes to the card's new state: its title (the card re-rendered, its old button gone)
+    if (done) document.getElementById(`conn-${id}`)?.focus();
   }
 
   try { badges = (await api('GET', '/badges')).badges; } catch { badges = []; }

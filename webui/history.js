@@ -62,17 +62,18 @@ export async function mount(root, ctx) {
 
   async function load() {
     const q = query();
-    if (q === null) { (since.getAttribute('aria-invalid') ? since : until).focus(); return; }
+    if (q === null) { (since.getAttribute('aria-invalid') ? since : until).focus(); return false; }
     const data = await api('GET', `/sessions?${q}`);
     csv.href = `/api/v1/sessions?${query('csv')}`;
     render(data.sessions);
+    return true;
   }
 
   function render(sessions) {
     clear(list);
     clear(totals);
     if (!sessions.length) {
-      list.append(h('p', { class: 'muted', 'data-test': 'no-sessions' }, t('no_sessions')));
+      list.append(h('p', { class: 'muted', 'data-test': 'no-sessions', tabindex: '-1' }, t('no_sessions')));
       return;
     }
     // energy and, when the sessions have a price, cost (per currency) per guest and per month
@@ -108,7 +109,7 @@ export async function mount(root, ctx) {
     // on a phone each row is a card (CSS), each cell labelled by its column (data-label)
     const cols = [t('start_col'), t('duration'), t('point_label'), t('user'), t('badge'), t('energy'), t('offpeak'), t('cost'), t('reason')];
     const cell = (i, attrs, v) => h('td', { ...attrs, 'data-label': cols[i] }, v);
-    list.append(h('table', { class: 'sessions', 'data-test': 'sessions' },
+    list.append(h('table', { class: 'sessions', 'data-test': 'sessions', tabindex: '-1' },
       h('caption', { class: 'sr' }, t('nav_history')),
       h('thead', {}, h('tr', {}, cols.map((x) => h('th', { scope: 'col' }, x)), h('th', { scope: 'col' }, h('span', { class: 'sr' }, t('signed_data'))))),
       h('tbody', {}, sessions.map((s) => h('tr', { 'data-session': s.id },
@@ -163,7 +164,12 @@ export async function mount(root, ctx) {
     box.focus();
   }
 
-  form.onsubmit = (ev) => { ev.preventDefault(); load().catch((e) => ctx.toast(e.message, true)); };
+  // Apply: the focus goes to the results (the table of sessions, or the word that there are none)
+  form.onsubmit = (ev) => {
+    ev.preventDefault();
+    load().then((shown) => { if (shown) list.querySelector('[data-test=sessions], [data-test=no-sessions]')?.focus(); })
+      .catch((e) => ctx.toast(e.message, true));
+  };
   await load();
   return ctx.listen((e) => { if (e.kind === 'session_stop' || e.kind === 'session_start') load().catch(() => {}); });
 }
