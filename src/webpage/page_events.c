@@ -234,7 +234,7 @@ static int get_site_readings(void *ctx, const http_request *req, http_response *
                                           "WHERE minute_ms >= ?1 ORDER BY minute_ms");
   if (!q) {
     json_decref(a);
-    return http_json_error(res, 500, store_last_error(w->st->db)), 0;
+    return http_json_error(res, 500, "%s", store_last_error(w->st->db)), 0;
   }
   sqlite3_bind_int64(q, 1, now - hours * 3600 * 1000);
   while (sqlite3_step(q) == SQLITE_ROW) {

@@ -344,6 +344,8 @@ test('installer changes the OCPP back-end URL on the page and the station reconn
     assert.equal(await page.textContent('[data-test=dashboard-backend] [data-test=ocpp-state]'), 'connected');
     assert.match(await page.textContent('[data-test=dashboard-backend]'), /ProtocolOCPP 1\.6/);
     assert.equal(await page.textContent('[data-test=dashboard-backend] [data-test=ocpp-queue]'), '0');
+    // since when: the connection's start, in the page's date format (en-GB: dd/mm/yyyy, hh:mm)
+    assert.match(await page.textContent('[data-test=dashboard-backend] [data-test=ocpp-since]'), /^\d\d\/\d\d\/\d{4},? \d\d:\d\d/);
     await open(page, 'settings');
     await page.click('#tab-backend');
     await page.waitForSelector('form[data-tab=backend] [data-test=ocpp-link]');
