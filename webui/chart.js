@@ -34,11 +34,13 @@ function frame(test, opts, data) {
  * value}) with points [{t (ms), v}] sorted by t: a gap of more than `gap` ms
  * between two points breaks the line (no samples there); limit: a value
  * drawn as a dashed line across (the site's limit); value(v): the axis's
- * text of a value (kW, A); the time axis reads the station's clock (clock). */
-export function lineChart(test, { value, clock }) {
+ * text of a value (kW, A); the time axis reads the station's clock (clock);
+ * floor: the least top of the value axis. */
+export function lineChart(test, { value, clock, floor = 1 }) {
   const c = frame(test, {
     ms: 1,
-    scales: { y: { range: (u, lo, hi) => [0, Math.max(1, hi) * 1.05] } },
+    // from 0, and at least up to `floor` (1 kW, 10 A): a flat line at 0 still has a readable scale
+    scales: { y: { range: (u, lo, hi) => [0, Math.max(floor, hi ?? 0) * 1.05] } },
     axes: [{ ...AXIS, values: (u, splits) => splits.map((v) => clock(v)), space: 70 },
       { ...AXIS, values: (u, splits) => splits.map((v) => value(v)), size: 60 }],
     series: [{}, { stroke: LINE, width: 2, spanGaps: false, points: { show: (u, si, i0, i1) => i1 - i0 < 3, size: 5, fill: LINE } },
@@ -68,11 +70,11 @@ export function lineChart(test, { value, clock }) {
 }
 
 /* Bars: [{label, v, text}] oldest first; title, desc; value(v): the axis's
- * text of a value. */
-export function barChart(test, bars, { title, desc, value }) {
+ * text of a value; floor: the least top of the value axis. */
+export function barChart(test, bars, { title, desc, value, floor = 1 }) {
   const labels = bars.map((b) => b.label);
   const c = frame(test, {
-    scales: { x: { time: false, range: (u, lo, hi) => [lo - 0.5, hi + 0.5] }, y: { range: (u, lo, hi) => [0, Math.max(1, hi) * 1.05] } },
+    scales: { x: { time: false, range: (u, lo, hi) => [lo - 0.5, hi + 0.5] }, y: { range: (u, lo, hi) => [0, Math.max(floor, hi ?? 0) * 1.05] } },
     axes: [{ ...AXIS, values: (u, splits) => splits.map((i) => labels[i] ?? ''), space: 60, grid: { show: false } },
       { ...AXIS, values: (u, splits) => splits.map((v) => value(v)), size: 70 }],
     series: [{}, { fill: LINE, stroke: LINE, width: 0, paths: window.uPlot.paths.bars({ size: [0.7, 40] }), points: { show: false } }],

@@ -65,7 +65,7 @@ export async function mount(root, ctx) {
     const to = Math.max(stationNow(), all.length ? all[all.length - 1].t : 0), from = to - SPAN;
     const pts = all.filter((p) => p.t >= from);
     const top = Math.max(0, ...pts.map((p) => p.v));
-    if (!charts.has(id)) charts.set(id, lineChart('power', { value: kw, clock }));
+    if (!charts.has(id)) charts.set(id, lineChart('power', { value: kw, clock, floor: 1000 }));
     return charts.get(id).update(pts, {
       from, to, gap,
       title: t('chart_power', { n: id }),
@@ -212,7 +212,7 @@ export async function mount(root, ctx) {
     while (siteSeries.length && siteSeries[0].t < from) siteSeries.shift();
     const last = siteSeries[siteSeries.length - 1];
     const top = Math.max(0, ...siteSeries.map((p) => p.v));
-    siteLine ??= lineChart('site', { value: amps, clock });
+    siteLine ??= lineChart('site', { value: amps, clock, floor: 10 });
     return siteLine.update(siteSeries, {
       from, to, gap: 5 * 60 * 1000, limit: siteLimit,
       title: t('chart_site'),

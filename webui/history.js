@@ -102,7 +102,7 @@ export async function mount(root, ctx) {
     monthTable.insertBefore(barChart('month', months, {
       title: t('chart_month'),
       desc: t('chart_month_desc', { n: months.length, best: best.label, max: kwh(best.v) }),
-      value: kwh,
+      value: kwh, floor: 100,
     }).el, monthTable.children[1]);
     monthTable.dataset.test = 'per-month-card';
     totals.append(dayChart(sessions), table(t('per_user'), byUser, 'per-user'), monthTable);
@@ -147,7 +147,7 @@ export async function mount(root, ctx) {
       barChart('day', days, {
         title: t('chart_day'),
         desc: t('chart_day_desc', { n: days.length, total: kwh(total), best: best.label, max: kwh(best.v) }),
-        value: kwh,
+        value: kwh, floor: 100,
       }).el);
   }
 

@@ -681,10 +681,11 @@ test('charts: a charge point\'s power live and from the stored samples, the ener
     assert.equal(st.ctl('plug', '1', '--ev-max-current', '16').code, 0);
     await page.waitForSelector('[data-connector="1"][data-status="Charging"]');
     // the line grows from the live readings (a point per 10 s of station time)
-    await page.waitForFunction((c) => Number(document.querySelector(`${c} figure`)?.dataset.points ?? 0) > 3, chart);
+    await page.waitForFunction((c) => Number(document.querySelector(`${c} figure`)?.dataset.points ?? 0) > 3
+      && !document.querySelector(`${c} .chart-desc`).textContent.startsWith('Highest 0.00'), chart);
     assert.match(await page.textContent(`${chart} .chart-desc`), /^Highest \d+\.\d+ kW, latest \d+\.\d+ kW\.$/);
     assert.match(await page.getAttribute(`${chart} [role=img]`, 'aria-labelledby'), /-t .*-d$/);
-    assert.ok(await chartPixels(page, chart) > 20, 'the line is on the canvas');
+    assert.ok(await chartPixels(page, chart) > 10, 'the line is on the canvas');
     // the station kept samples: downsampled by the API, and drawn at once after a reload
     const r = await st.ok('GET', '/api/v1/samples?connector=1&points=10');
     assert.ok(r.points.length >= 1 && r.points.length <= 10, JSON.stringify(r));
@@ -695,7 +696,7 @@ test('charts: a charge point\'s power live and from the stored samples, the ener
     assert.equal((await st.api('GET', '/api/v1/samples?connector=1&since=2026-01-02&until=2026-01-01')).status, 400);
     await page.reload();
     await page.waitForFunction((c) => Number(document.querySelector(`${c} figure`)?.dataset.points ?? 0) > 1, chart);
-    assert.ok(await chartPixels(page, chart) > 20, 'the stored samples are drawn after a reload');
+    assert.ok(await chartPixels(page, chart) > 10, 'the stored samples are drawn after a reload');
     await checkPage(page, 'dashboard-chart');
     await page.setViewportSize(PHONE);
     await checkPage(page, 'dashboard-chart-phone');
