@@ -44,5 +44,12 @@ test('readings taken before the page opened, and before a restart, are on the si
     assert.ok(await chartPixels(page, '[data-test=site-chart]', '#b3261e') > 10, 'the limit is drawn');
     assert.ok(await chartPixels(page, '[data-test=site-chart]') > 0, 'the reading is drawn');
     await checkPage(page, 'dashboard-site-history');
+    // in French on a phone the long labels wrap: no value is squeezed into a narrow column
+    await page.click('#lang');
+    await page.waitForFunction(() => document.documentElement.lang === 'fr' && document.querySelector('#site-h')?.textContent === 'Site');
+    await page.waitForSelector('[data-test=site] [data-test=site-building_a]');
+    const narrowest = await page.$$eval('[data-test=site] dd', (dd) => Math.min(...dd.map((d) => d.getBoundingClientRect().width)));
+    assert.ok(narrowest >= 100, `a value of the site block is ${narrowest}px wide`);
+    await checkPage(page, 'dashboard-site-history-fr');
   } finally { await browser.close(); await st.stop(); st.cleanup(); }
 });
