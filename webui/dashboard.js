@@ -34,6 +34,7 @@ export async function mount(root, ctx) {
   const chosen = new Map(); // badge picked per connector, kept across re-renders
   const series = new Map(); // connector -> [{t, v}] power over the chart's span, kept across re-renders
   const SPAN = 2 * 3600 * 1000;
+  const SITE_SPAN = 6 * 3600 * 1000; // the site's chart: the station keeps 48 h, the page shows 6
   let gap = 3 * 60 * 1000; // no sample for this long: no charge, the line breaks
   let stationNow = () => Date.now();
 
@@ -57,18 +58,19 @@ export async function mount(root, ctx) {
     series.set(id, pts);
   }
 
+  const charts = new Map(); // connector -> its chart, kept across re-renders (uPlot draws it once)
   function powerChart(id) {
     const all = series.get(id) ?? [];
     // the station's clock (a simulated one runs faster than ours): the newest reading's time
     const to = Math.max(stationNow(), all.length ? all[all.length - 1].t : 0), from = to - SPAN;
     const pts = all.filter((p) => p.t >= from);
     const top = Math.max(0, ...pts.map((p) => p.v));
-    return lineChart(pts, {
+    if (!charts.has(id)) charts.set(id, lineChart('power', { value: kw, clock, floor: 1000 }));
+    return charts.get(id).update(pts, {
       from, to, gap,
       title: t('chart_power', { n: id }),
       desc: pts.length ? t('chart_power_desc', { max: kw(top), now: kw(pts[pts.length - 1].v) }) : t('chart_power_none'),
-      max: kw(top), start: clock(from), end: t('now_label'),
-    });
+    }).el;
   }
 
   /* One status read at a time; events during a read cause one more read. */
@@ -154,7 +156,7 @@ export async function mount(root, ctx) {
     }
     const el = h('section', { class: `card conn led-${led}`, 'data-connector': c.id, 'data-status': c.status, 'aria-labelledby': `conn-${c.id}` },
       h('header', {},
-        h('h2', { id: `conn-${c.id}` }, t('point', { n: c.id })),
+        h('h2', { id: `conn-${c.id}`, tabindex: '-1' }, t('point', { n: c.id })),
         h('span', { class: 'pill', 'data-test': 'status' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), tOr(`st_${c.status}`, c.status))),
       power,
       h('dl', {},
@@ -191,29 +193,31 @@ export async function mount(root, ctx) {
         }
         fillPhases(m.current_a, m.voltage_v);
         addPoint(c.id, m.time ? Date.parse(m.time) : Date.now() + clockSkew, m.power_w ?? 0);
-        clear(chartBox).append(powerChart(c.id));
+        powerChart(c.id);
       },
     };
   }
 
-  /* The building's highest phase against the site limit over the last two
-   * hours: the station's memory of them (GET /site/readings, 10 s steps),
-   * then live (grid readings of the SSE stream). */
+  /* The building's highest phase against the site limit over the last six
+   * hours: the station's record of them (GET /site/readings, the highest of
+   * each minute, kept across restarts), then live (grid readings of the SSE
+   * stream, one point per 10 s). */
   const siteSeries = [];
   let siteLimit = null;
   let siteChartBox = null;
+  let siteLine = null;
   function siteChart() {
     const to = siteSeries.length ? siteSeries[siteSeries.length - 1].t : stationNow();
-    const from = to - SPAN;
+    const from = to - SITE_SPAN;
     while (siteSeries.length && siteSeries[0].t < from) siteSeries.shift();
     const last = siteSeries[siteSeries.length - 1];
     const top = Math.max(0, ...siteSeries.map((p) => p.v));
-    return lineChart(siteSeries, {
+    siteLine ??= lineChart('site', { value: amps, clock, floor: 10 });
+    return siteLine.update(siteSeries, {
       from, to, gap: 5 * 60 * 1000, limit: siteLimit,
       title: t('chart_site'),
       desc: last ? t('chart_site_desc', { now: amps(last.v), max: amps(top), limit: siteLimit ? amps(siteLimit) : '—' }) : t('chart_site_none'),
-      max: amps(Math.max(top, siteLimit ?? 0)), start: clock(siteSeries[0]?.t ?? from), end: t('now_label'),
-    });
+    }).el;
   }
   function siteReading(e) {
     const v = Math.max(...e.current_a);
@@ -222,7 +226,7 @@ export async function mount(root, ctx) {
     if (lastPt && ts - lastPt.t < 10000) lastPt.v = Math.max(lastPt.v, v); // the highest of 10 s
     else siteSeries.push({ t: ts, v });
     siteLimit = e.limit_a;
-    if (siteChartBox) clear(siteChartBox).append(siteChart());
+    if (siteChartBox) siteChart();
   }
 
   function installationCard(x) {
@@ -278,23 +282,28 @@ export async function mount(root, ctx) {
   }
 
   async function act(id, what, body) {
+    let done = false;
     try {
       await api('POST', `/connectors/${id}/${what}`, body ?? {});
       ctx.toast(t(what === 'start' ? 'started' : 'stopped', { n: id }));
+      done = true;
     } catch (e) { ctx.toast(e.message, true); }
-    refresh().catch(() => {}); // offline: the banner says so, the stream's return re-reads
+    // offline: the banner says so, the stream's return re-reads
+    await refresh().catch(() => {});
+    // the focus goes to the card's new state: its title (the card re-rendered, its old button gone)
+    if (done) document.getElementById(`conn-${id}`)?.focus();
   }
 
   try { badges = (await api('GET', '/badges')).badges; } catch { badges = []; }
   await refresh();
   try {
-    const r = await api('GET', '/site/readings');
+    const r = await api('GET', '/site/readings?hours=6');
     const kept = r.readings.map((p) => ({ t: Date.parse(p.time), v: p.current_a }));
     const since = kept.length ? kept[kept.length - 1].t : -Infinity;
     siteSeries.splice(0, siteSeries.length, ...kept, ...siteSeries.filter((p) => p.t > since));
     const l = r.readings.at(-1)?.limit_a;
     if (typeof l === 'number' && siteLimit === null) siteLimit = l;
-    if (siteChartBox) clear(siteChartBox).append(siteChart());
+    if (siteChartBox) siteChart();
   } catch { /* the chart fills from the live readings */ }
   try { await loadSeries(); render(); } catch { /* the chart fills from the live readings */ }
   try { await log.load(); } catch { /* the log is a help, not the page */ }

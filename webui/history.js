@@ -66,7 +66,7 @@ export async function mount(root, ctx) {
 
   async function load() {
     const q = query();
-    if (q === null) { (since.getAttribute('aria-invalid') ? since : until).focus(); return; }
+    if (q === null) { (since.getAttribute('aria-invalid') ? since : until).focus(); return false; }
     if (leader && whole.checked) {
       // the installation's sessions, filtered here as /sessions filters the station's own
       const p = new URLSearchParams(q);
@@ -77,26 +77,28 @@ export async function mount(root, ctx) {
         (!user.value || s.user === user.value) &&
         (!badge.value.trim() || s.badge.toUpperCase().includes(badge.value.trim().toUpperCase().replace(/[^0-9A-F]/g, ''))) &&
         (!conn.value || s.connector === Number(conn.value))), true);
-      return;
+      return true;
     }
     const data = await api('GET', `/sessions?${q}`);
     csv.href = `/api/v1/sessions?${query('csv')}`;
     render(data.sessions);
+    return true;
   }
 
   function render(sessions, installation = false) {
     clear(list);
     clear(totals);
     if (!sessions.length) {
-      list.append(h('p', { class: 'muted', 'data-test': 'no-sessions' }, t('no_sessions')));
+      list.append(h('p', { class: 'muted', 'data-test': 'no-sessions', tabindex: '-1' }, t('no_sessions')));
       return;
     }
     // energy and, when the sessions have a price, cost (per currency) per guest and per month
     const priced = sessions.some((s) => s.cost !== null && s.cost !== undefined);
     const byUser = new Map(), byMonth = new Map();
     const add = (map, k, s) => {
-      const v = map.get(k) ?? { wh: 0, cost: {} };
+      const v = map.get(k) ?? { wh: 0, off: 0, cost: {} };
       v.wh += s.energy_wh;
+      v.off += s.energy_offpeak_wh ?? 0;
       if (s.currency) v.cost[s.currency] = (v.cost[s.currency] ?? 0) + s.cost;
       map.set(k, v);
     };
@@ -104,25 +106,28 @@ export async function mount(root, ctx) {
       add(byUser, s.user || s.badge || t('free_session'), s);
       add(byMonth, monthOf(s.start), s);
     }
-    const table = (title, map, test) => h('section', { class: 'card' }, h('h2', {}, priced ? t(`${test}_cost`) : title), h('div', { class: 'scroll' }, h('table', { 'data-test': test },
+    // the energy taken in off-peak hours (priced at tariff.price_kwh_offpeak), when a price is set
+    const offpeak = priced && sessions.some((s) => s.energy_offpeak_wh > 0);
+    const table = (title, map, test) => h('section', { class: 'card' }, h('h2', {}, priced ? t(`${test}_cost`) : title), h('div', { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': priced ? t(`${test}_cost`) : title }, h('table', { 'data-test': test },
       h('tbody', {}, [...map].map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', { class: 'num' }, kwh(v.wh)),
+        offpeak ? h('td', { class: 'num', 'data-test': 'offpeak' }, t('offpeak_part', { e: kwh(v.off) })) : null,
         priced ? h('td', { class: 'num', 'data-test': 'cost' }, moneySums(v.cost)) : null))))));
     const months = [...byMonth].reverse().slice(-24).map(([k, v]) => ({ label: k, v: v.wh, text: kwh(v.wh) }));
     const monthTable = table(t('per_month'), byMonth, 'per-month');
     const best = months.reduce((a, b) => (b.v > a.v ? b : a), months[0]);
-    monthTable.insertBefore(barChart(months, {
+    monthTable.insertBefore(barChart('month', months, {
       title: t('chart_month'),
       desc: t('chart_month_desc', { n: months.length, best: best.label, max: kwh(best.v) }),
-      max: kwh(best.v), first: months[0].label, last: months[months.length - 1].label,
-    }), monthTable.children[1]);
+      value: kwh, floor: 100,
+    }).el, monthTable.children[1]);
     monthTable.dataset.test = 'per-month-card';
     totals.append(dayChart(sessions), table(t('per_user'), byUser, 'per-user'), monthTable);
     // on a phone each row is a card (CSS), each cell labelled by its column (data-label)
-    const cols = [t('start_col'), t('duration'), t('point_label'), t('user'), t('badge'), t('energy'), t('cost'), t('reason')];
+    const cols = [t('start_col'), t('duration'), t('point_label'), t('user'), t('badge'), t('energy'), t('offpeak'), t('cost'), t('reason')];
     if (installation) cols.unshift(t('station_col'));
     const at = installation ? 1 : 0;
     const cell = (i, attrs, v) => h('td', { ...attrs, 'data-label': cols[i + at] }, v);
-    list.append(h('table', { class: 'sessions', 'data-test': 'sessions' },
+    list.append(h('table', { class: 'sessions', 'data-test': 'sessions', tabindex: '-1' },
       h('caption', { class: 'sr' }, t('nav_history')),
       h('thead', {}, h('tr', {}, cols.map((x) => h('th', { scope: 'col' }, x)), h('th', { scope: 'col' }, h('span', { class: 'sr' }, t('signed_data'))))),
       h('tbody', {}, sessions.map((s) => h('tr', { 'data-session': s.id },
@@ -133,8 +138,9 @@ export async function mount(root, ctx) {
         cell(3, {}, s.user || '—'),
         cell(4, { class: 'mono' }, s.badge || '—'),
         cell(5, { class: 'num' }, kwh(s.energy_wh)),
-        cell(6, { class: 'num', 'data-test': 'cost' }, s.currency ? money(s.cost, s.currency) : '—'),
-        cell(7, {}, s.stop_reason ?? t('running')),
+        cell(6, { class: 'num', 'data-test': 'offpeak' }, typeof s.energy_offpeak_wh === 'number' ? kwh(s.energy_offpeak_wh) : '—'),
+        cell(7, { class: 'num', 'data-test': 'cost' }, s.currency ? money(s.cost, s.currency) : '—'),
+        cell(8, {}, s.stop_reason ?? t('running')),
         h('td', {}, s.member ? '—' : h('button', { type: 'button', class: 'link', onclick: () => showOcmf(s) }, t('signed_data'))))))));
   }
 
@@ -157,11 +163,11 @@ export async function mount(root, ctx) {
     const best = days.reduce((a, b) => (b.v > a.v ? b : a), days[0]);
     const total = days.reduce((a, b) => a + b.v, 0);
     return h('section', { class: 'card', 'data-test': 'per-day' }, h('h2', {}, t('per_day')),
-      barChart(days, {
+      barChart('day', days, {
         title: t('chart_day'),
         desc: t('chart_day_desc', { n: days.length, total: kwh(total), best: best.label, max: kwh(best.v) }),
-        max: kwh(best.v), first: days[0].label, last: days[days.length - 1].label,
-      }));
+        value: kwh, floor: 100,
+      }).el);
   }
 
   async function showOcmf(s) {
@@ -177,7 +183,12 @@ export async function mount(root, ctx) {
     box.focus();
   }
 
-  form.onsubmit = (ev) => { ev.preventDefault(); load().catch((e) => ctx.toast(e.message, true)); };
+  // Apply: the focus goes to the results (the table of sessions, or the word that there are none)
+  form.onsubmit = (ev) => {
+    ev.preventDefault();
+    load().then((shown) => { if (shown) list.querySelector('[data-test=sessions], [data-test=no-sessions]')?.focus(); })
+      .catch((e) => ctx.toast(e.message, true));
+  };
   await load();
   return ctx.listen((e) => { if (e.kind === 'session_stop' || e.kind === 'session_start') load().catch(() => {}); });
 }

@@ -150,21 +150,24 @@ export async function mount(root, ctx) {
   userForm.onsubmit = async (ev) => {
     ev.preventDefault();
     try {
-      await api('POST', '/users', { name: newUser.value.trim() });
+      const made = await api('POST', '/users', { name: newUser.value.trim() });
       ctx.toast(t('saved'));
       newUser.value = '';
       await load();
+      // the focus goes to what the action made: the new user's enable box in its row
+      userList.querySelector(`tr[data-user="${made.id}"] input[type=checkbox]`)?.focus();
     } catch (e) { ctx.toast(e.message, true); }
   };
 
   badgeForm.onsubmit = async (ev) => {
     ev.preventDefault();
     try {
-      await api('POST', '/badges', { uid: uid.value.trim(), user: userSelect.value || null });
+      const made = await api('POST', '/badges', { uid: uid.value.trim(), user: userSelect.value || null });
       ctx.toast(t('saved'));
       uid.value = '';
       learnNote.textContent = '';
       await load();
+      badgeList.querySelector(`tr[data-badge="${CSS.escape(made.uid ?? '')}"] input[type=checkbox]`)?.focus();
     } catch (e) { ctx.toast(e.message, true); }
   };
 

@@ -343,6 +343,29 @@ bool station_authorize_locally(station *st, const char *uid, char *user, size_t 
   return true;
 }
 
+/* The name of the local user a badge belongs to (whatever its state): true
+ * when it has one. */
+static bool badge_local_user(station *st, const char *uid, char *user, size_t userlen) {
+  badge_row b;
+  user_row u;
+  user[0] = '\0';
+  if (!uid || !uid[0] || store_badge_get(st->db, uid, &b) != 0 || !b.user_id ||
+      store_user_get(st->db, b.user_id, &u) != 0)
+    return false;
+  snprintf(user, userlen, "%s", u.name);
+  return user[0] != '\0';
+}
+
+/* Does a reservation (of a connector, or of any) hold for this group? */
+static bool reserved_for_group(const station *st, const char *group) {
+  if (!group || !group[0]) return false;
+  for (int c = 1; c <= st->core.count; c++) {
+    const connector_sm *sm = &st->core.conn[c - 1];
+    if (sm->reserved && strcmp(sm->reserved_parent, group) == 0) return true;
+  }
+  return st->core.reserved_any && strcmp(st->core.reserved_any_parent, group) == 0;
+}
+
 unsigned station_badge_connectors(station *st, const char *uid) {
   badge_row b;
   unsigned allowed = 0;
@@ -463,6 +486,15 @@ void station_auth_answer_reason(station *st, uint32_t request_id, bool accepted,
     st->refusal_request = request_id;
     snprintf(st->refusal_reason, sizeof st->refusal_reason, "%s", reason ? reason : "");
   }
+  /* A local reservation for a user (the reception's, POST /reservations)
+   * holds for each of the user's badges whoever authorizes them: the back
+   * end answers with its own parent id (or none), so when that matches no
+   * reservation the badge's local user stands as its group. */
+  char group[BORNE_NAME_MAX + 1];
+  if (accepted && request_id == st->core.pending_request_id && !reserved_for_group(st, parent) &&
+      badge_local_user(st, st->core.pending_uid, group, sizeof group) &&
+      reserved_for_group(st, group))
+    parent = group;
   sc_notes notes = {0};
   sc_auth_result_parent(&st->core, request_id, accepted, user, parent, now_of(st), &notes);
   handle_notes(st, &notes, 0);

@@ -11,13 +11,14 @@
 
 #define WEB_MAX_STREAMS 16
 /* The building's load kept for the dashboard's chart: the highest phase of
- * each 10 s over the last two hours (GET /api/v1/site/readings). */
-#define WEB_SITE_STEP_MS 10000
-#define WEB_SITE_POINTS 720
+ * each minute over the last 48 hours (GET /api/v1/site/readings), in the
+ * database (web_site_readings), so a restart keeps it. */
+#define WEB_SITE_STEP_MS 60000
+#define WEB_SITE_KEEP_MS (48LL * 3600 * 1000)
 
 typedef struct {
-  int64_t at;     /* station time of the step's first reading */
-  double amps;    /* highest phase, highest of the step */
+  int64_t at;     /* station time of the minute's start */
+  double amps;    /* highest phase, highest of the minute */
   double limit_a; /* site.limit_a then; < 0 when unset */
 } web_site_point;
 #define WEB_COOKIE "borne_session"
@@ -42,8 +43,8 @@ typedef struct web_ctx {
   uv_timer_t heartbeat;
   int64_t meter_sent[BORNE_MAX_CONNECTORS]; /* web_now() of the last meter push */
   int64_t site_sent;                        /* web_now() of the last site_reading push */
-  web_site_point site[WEB_SITE_POINTS];     /* ring of the last two hours */
-  int site_head, site_count;                /* next slot, points kept */
+  web_site_point site;                      /* the minute being measured, not yet stored */
+  bool site_has;                            /* `site` holds a reading */
   bool uploading;                           /* a firmware image is being received */
   char upload_sha256[65];                   /* of the image in DATA_DIR/firmware.upload */
   int64_t upload_bytes;                     /* its size, -1 when not known */

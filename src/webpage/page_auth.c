@@ -41,6 +41,10 @@ static const char *const steps[] = {
      * their expiry in wall-clock milliseconds (the loop's clock starts again). */
     "CREATE TABLE web_sessions(id TEXT PRIMARY KEY, csrf TEXT NOT NULL, role TEXT NOT NULL, "
     "expires_unix_ms INTEGER NOT NULL)",
+    /* The site's load of the last 48 hours survives a restart (issue 19):
+     * the highest phase of each minute (page_events.c). */
+    "CREATE TABLE web_site_readings(minute_ms INTEGER PRIMARY KEY, amps REAL NOT NULL, "
+    "limit_a REAL)",
 };
 
 static int load_pins(web_ctx *w, char *err, size_t errlen) {

@@ -11,13 +11,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "http/http_json.h"
 #include "station/events.h"
 #include "webpage/page_api.h"
 #include "webpage/sse.h"
+#include "store/store.h"
+#include "util/log.h"
 
 #define HEARTBEAT_MS 20000
 #define BACKLOG_MAX 1000
+
+static void site_store(web_ctx *w);
 
 static void drop_stream(web_ctx *w, int i) {
   http_stream_end(w->streams[i]);
@@ -140,6 +146,7 @@ static int get_stream(void *ctx, const http_request *req, http_response *res) {
 }
 
 void web_events_close(web_ctx *w) {
+  site_store(w);
   while (w->stream_count) drop_stream(w, w->stream_count - 1);
   uv_timer_stop(&w->heartbeat);
   uv_close((uv_handle_t *)&w->heartbeat, NULL);
@@ -157,39 +164,90 @@ void api_web_events_routes(web_ctx *w) {
 
 /* The building's load per phase as a grid input measured it, with the site
  * limit, for the dashboard's live chart of the site against its limit
- * (`event: site_reading`, at most one a second, only while someone listens). */
-/* Keep the reading in the two hours' ring: one point per 10 s step. */
+ * (`event: site_reading`, at most one a second, only while someone listens),
+ * and its history: the highest phase of each minute, written to the
+ * database when the minute is over (and at shutdown), the last 48 hours
+ * kept. A crash loses at most the minute being measured: a chart, not a
+ * record anyone bills from. */
+static void site_store(web_ctx *w) {
+  if (!w->site_has) return;
+  sqlite3_stmt *q = store_stmt(w->st->db, "INSERT OR REPLACE INTO web_site_readings(minute_ms, "
+                                          "amps, limit_a) VALUES(?1, ?2, ?3)");
+  if (q) {
+    sqlite3_bind_int64(q, 1, w->site.at);
+    sqlite3_bind_double(q, 2, w->site.amps);
+    if (w->site.limit_a >= 0)
+      sqlite3_bind_double(q, 3, w->site.limit_a);
+    else
+      sqlite3_bind_null(q, 3);
+    if (sqlite3_step(q) != SQLITE_DONE)
+      log_warn("web", "site readings: %s", sqlite3_errmsg(store_sqlite(w->st->db)));
+  }
+  store_stmt_release(w->st->db, q);
+  q = store_stmt(w->st->db, "DELETE FROM web_site_readings WHERE minute_ms < ?1");
+  if (q) {
+    sqlite3_bind_int64(q, 1, w->site.at - WEB_SITE_KEEP_MS);
+    sqlite3_step(q);
+  }
+  store_stmt_release(w->st->db, q);
+}
+
 static void keep_site(web_ctx *w, const grid_sample *g) {
   double a = g->current_a[0];
   for (int i = 1; i < 3; i++)
     if (g->current_a[i] > a) a = g->current_a[i];
   const char *limit = config_get(w->st->cfg, "site.limit_a");
   double lim = limit && limit[0] ? config_get_number(w->st->cfg, "site.limit_a") : -1;
-  if (w->site_count) {
-    web_site_point *last = &w->site[(w->site_head + WEB_SITE_POINTS - 1) % WEB_SITE_POINTS];
-    if (g->at >= last->at && g->at - last->at < WEB_SITE_STEP_MS) {
-      if (a > last->amps) last->amps = a;
-      last->limit_a = lim;
-      return;
-    }
+  int64_t minute = g->at - (g->at % WEB_SITE_STEP_MS + WEB_SITE_STEP_MS) % WEB_SITE_STEP_MS;
+  if (w->site_has && minute == w->site.at) {
+    if (a > w->site.amps) w->site.amps = a;
+    w->site.limit_a = lim;
+    return;
   }
-  w->site[w->site_head] = (web_site_point){.at = g->at, .amps = a, .limit_a = lim};
-  w->site_head = (w->site_head + 1) % WEB_SITE_POINTS;
-  if (w->site_count < WEB_SITE_POINTS) w->site_count++;
+  site_store(w);
+  w->site = (web_site_point){.at = minute, .amps = a, .limit_a = lim};
+  w->site_has = true;
 }
 
-/* GET /api/v1/site/readings: the ring, oldest first. */
+static json_t *site_point_json(int64_t at, double amps, double limit_a) {
+  return json_pack("{s:o, s:f, s:o}", "time", json_time(at), "current_a", amps, "limit_a",
+                   limit_a >= 0 ? json_real(limit_a) : json_null());
+}
+
+/* GET /api/v1/site/readings[?hours=N]: the minutes of the last N hours (48
+ * at most and by default), oldest first, the minute being measured last. */
 static int get_site_readings(void *ctx, const http_request *req, http_response *res) {
   web_ctx *w = ctx;
-  (void)req;
-  json_t *a = json_array();
-  for (int i = 0; i < w->site_count; i++) {
-    const web_site_point *p =
-        &w->site[(w->site_head + WEB_SITE_POINTS - w->site_count + i) % WEB_SITE_POINTS];
-    json_array_append_new(a, json_pack("{s:o, s:f, s:o}", "time", json_time(p->at), "current_a",
-                                       p->amps, "limit_a",
-                                       p->limit_a >= 0 ? json_real(p->limit_a) : json_null()));
+  char buf[16];
+  long hours = 48;
+  const char *v = http_query_param(req, "hours", buf, sizeof buf);
+  if (v) {
+    char *end;
+    hours = strtol(v, &end, 10);
+    if (!*v || *end || hours < 1 || hours > 48)
+      return http_json_error(res, 400, "hours: a whole number from 1 to 48"), 0;
   }
+  int64_t now = clock_now(&w->st->clock);
+  if (w->site_has && w->site.at > now) now = w->site.at;
+  json_t *a = json_array();
+  sqlite3_stmt *q = store_stmt(w->st->db, "SELECT minute_ms, amps, limit_a FROM web_site_readings "
+                                          "WHERE minute_ms >= ?1 ORDER BY minute_ms");
+  if (!q) {
+    json_decref(a);
+    return http_json_error(res, 500, "%s", store_last_error(w->st->db)), 0;
+  }
+  sqlite3_bind_int64(q, 1, now - hours * 3600 * 1000);
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    int64_t at = sqlite3_column_int64(q, 0);
+    if (w->site_has && at == w->site.at) continue; /* the one in memory is newer */
+    json_array_append_new(a, site_point_json(at, sqlite3_column_double(q, 1),
+                                             sqlite3_column_type(q, 2) == SQLITE_NULL
+                                                 ? -1
+                                                 : sqlite3_column_double(q, 2)));
+  }
+  store_stmt_release(w->st->db, q);
+  if (w->site_has && w->site.at >= now - hours * 3600 * 1000)
+    json_array_append_new(a, site_point_json(w->site.at, w->site.amps, w->site.limit_a));
   http_json_body(res, json_pack("{s:i, s:o}", "step_s", WEB_SITE_STEP_MS / 1000, "readings", a));
   return 0;
 }

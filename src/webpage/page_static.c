@@ -72,9 +72,14 @@ static int get_public(void *ctx, const http_request *req, http_response *res) {
 
 void api_web_static_routes(web_ctx *w) {
   const http_route routes[] = {
-      {"GET", "/", get_index, w},       {"HEAD", "/", get_index, w},
-      {"GET", "/{file}", get_file, w},  {"HEAD", "/{file}", get_file, w},
+      {"GET", "/", get_index, w},
+      {"HEAD", "/", get_index, w},
+      {"GET", "/{file}", get_file, w},
+      {"HEAD", "/{file}", get_file, w},
       {"GET", "/c/{n}", get_public, w},
+      /* a vendored library's files (webui/vendor/NAME/, docs/web.md) */
+      {"GET", "/vendor/{lib}/{file}", get_file, w},
+      {"HEAD", "/vendor/{lib}/{file}", get_file, w},
   };
   for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
     http_add_route(w->st->http, &routes[i]);

@@ -16,6 +16,7 @@ import { chromium } from 'playwright-core';
 import { startBorned } from './lib/borne.mjs';
 import { setupPins, setupCode } from './lib/web.mjs';
 import { startCsms } from './lib/csms.mjs';
+import { chartPixels } from './lib/browser.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const AXE = readFileSync(join(here, '..', 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
@@ -343,6 +344,8 @@ test('installer changes the OCPP back-end URL on the page and the station reconn
     assert.equal(await page.textContent('[data-test=dashboard-backend] [data-test=ocpp-state]'), 'connected');
     assert.match(await page.textContent('[data-test=dashboard-backend]'), /ProtocolOCPP 1\.6/);
     assert.equal(await page.textContent('[data-test=dashboard-backend] [data-test=ocpp-queue]'), '0');
+    // since when: the connection's start, in the page's date format (en-GB: dd/mm/yyyy, hh:mm)
+    assert.match(await page.textContent('[data-test=dashboard-backend] [data-test=ocpp-since]'), /^\d\d\/\d\d\/\d{4},? \d\d:\d\d/);
     await open(page, 'settings');
     await page.click('#tab-backend');
     await page.waitForSelector('form[data-tab=backend] [data-test=ocpp-link]');
@@ -439,18 +442,21 @@ test('the dashboard shows the site: limit, building load per phase and what char
     assert.match(await page.textContent('[data-test=site-building_a]'), /10.*\/.*12.*\/.*8/);
     assert.match(await page.textContent('[data-test=site]'), /Site limit per phase/);
     // the building's load against the limit, drawn live from the grid readings
-    await page.waitForSelector('[data-test=site-chart] line.limit', { state: 'attached' });
+    await page.waitForSelector('[data-test=site-chart] figure[data-limit="40"] canvas', { state: 'attached' });
     for (const a of [[20, 25, 18], [30, 35, 28]]) {
       // the stream carries at most one grid reading a second: a reading in the same second is sent again
       for (let i = 0; ; i++) {
         await st.ok('POST', '/api/v1/grid', { current_a: a });
         try {
-          await page.waitForFunction((max) => document.querySelector('[data-test=site-chart] desc')?.textContent.startsWith(`Now ${max}.0 A`), Math.max(...a), { timeout: 1500 });
+          await page.waitForFunction((max) => document.querySelector('[data-test=site-chart] .chart-desc')?.textContent.startsWith(`Now ${max}.0 A`), Math.max(...a), { timeout: 1500 });
           break;
         } catch (e) { if (i === 10) throw e; }
       }
     }
-    assert.match(await page.textContent('[data-test=site-chart] desc'), /^Now 35\.0 A, highest 35\.0 A, limit 40\.0 A\.$/);
+    assert.match(await page.textContent('[data-test=site-chart] .chart-desc'), /^Now 35\.0 A, highest 35\.0 A, limit 40\.0 A\.$/);
+    // uPlot drew the load (blue) and the limit (red, dashed) on its canvas
+    assert.ok(await chartPixels(page, '[data-test=site-chart]') > 10);
+    assert.ok(await chartPixels(page, '[data-test=site-chart]', '#b3261e') > 10);
     await checkPage(page, 'dashboard-site');
   } finally { await st.stop(); st.cleanup(); }
 });
@@ -669,14 +675,17 @@ test('charts: a charge point\'s power live and from the stored samples, the ener
     const page = await newPage(st, { viewport: { width: 1280, height: 900 } });
     await login(page, 'owner', pins.owner);
     const chart = '[data-connector="1"] [data-test=power-chart]';
-    await page.waitForSelector(`${chart} svg[role=img]`);
-    assert.equal(await page.textContent(`${chart} desc`), 'No charge in the last 2 hours.');
+    await page.waitForSelector(`${chart} [role=img] canvas`);
+    // nothing yet, or the idle meter's 0 W readings (the station's clock runs 60 times faster)
+    assert.match(await page.textContent(`${chart} .chart-desc`), /^(No charge in the last 2 hours\.|Highest 0\.00 kW, latest 0\.00 kW\.)$/);
     assert.equal(st.ctl('plug', '1', '--ev-max-current', '16').code, 0);
     await page.waitForSelector('[data-connector="1"][data-status="Charging"]');
     // the line grows from the live readings (a point per 10 s of station time)
-    await page.waitForFunction((c) => (document.querySelector(`${c} path.line`)?.getAttribute('d') ?? '').split('L').length > 3, chart);
-    assert.match(await page.textContent(`${chart} desc`), /^Highest \d+\.\d+ kW, latest \d+\.\d+ kW\.$/);
-    assert.match(await page.getAttribute(`${chart} svg`, 'aria-labelledby'), /-t .*-d$/);
+    await page.waitForFunction((c) => Number(document.querySelector(`${c} figure`)?.dataset.points ?? 0) > 3
+      && !document.querySelector(`${c} .chart-desc`).textContent.startsWith('Highest 0.00'), chart);
+    assert.match(await page.textContent(`${chart} .chart-desc`), /^Highest \d+\.\d+ kW, latest \d+\.\d+ kW\.$/);
+    assert.match(await page.getAttribute(`${chart} [role=img]`, 'aria-labelledby'), /-t .*-d$/);
+    assert.ok(await chartPixels(page, chart) > 10, 'the line is on the canvas');
     // the station kept samples: downsampled by the API, and drawn at once after a reload
     const r = await st.ok('GET', '/api/v1/samples?connector=1&points=10');
     assert.ok(r.points.length >= 1 && r.points.length <= 10, JSON.stringify(r));
@@ -686,19 +695,22 @@ test('charts: a charge point\'s power live and from the stored samples, the ener
     assert.equal((await st.api('GET', '/api/v1/samples?connector=1&points=0')).status, 400);
     assert.equal((await st.api('GET', '/api/v1/samples?connector=1&since=2026-01-02&until=2026-01-01')).status, 400);
     await page.reload();
-    await page.waitForSelector(`${chart} path.line[d*="L"]`);
+    await page.waitForFunction((c) => Number(document.querySelector(`${c} figure`)?.dataset.points ?? 0) > 1, chart);
+    assert.ok(await chartPixels(page, chart) > 10, 'the stored samples are drawn after a reload');
     await checkPage(page, 'dashboard-chart');
     await page.setViewportSize(PHONE);
     await checkPage(page, 'dashboard-chart-phone');
     assert.equal(st.ctl('unplug', '1').code, 0);
     await st.waitFor((s) => s.connectors[0].status === 'Available', { what: 'Available' });
     await open(page, 'history');
-    await page.waitForSelector('[data-test=per-day] svg rect');
+    await page.waitForSelector('[data-test=per-day] figure[data-points] canvas');
     // after navigation the focus is on the new page's title
     await page.waitForFunction(() => document.activeElement?.tagName === 'H1' && document.activeElement.textContent === 'History');
-    assert.match(await page.textContent('[data-test=per-day] desc'), /^Days shown: 1; \d+\.\d\d kWh in all, most on .+: \d+\.\d\d kWh\.$/);
-    assert.match(await page.textContent('[data-test=per-month-card] desc'), /^Months shown: 1; most in \w+ \d{4}: \d+\.\d\d kWh\.$/);
-    assert.equal(await page.locator('[data-test=per-month-card] svg rect').count(), 1);
+    assert.match(await page.textContent('[data-test=per-day] .chart-desc'), /^Days shown: 1; \d+\.\d\d kWh in all, most on .+: \d+\.\d\d kWh\.$/);
+    assert.match(await page.textContent('[data-test=per-month-card] .chart-desc'), /^Months shown: 1; most in \w+ \d{4}: \d+\.\d\d kWh\.$/);
+    assert.equal(await page.getAttribute('[data-test=per-month-card] figure', 'data-points'), '1');
+    assert.ok(await chartPixels(page, '[data-test=per-day]') > 20, 'the day\'s bar is on the canvas');
+    assert.ok(await chartPixels(page, '[data-test=per-month-card]') > 20, 'the month\'s bar is on the canvas');
     await checkPage(page, 'history-chart-phone');
   } finally { await st.stop(); st.cleanup(); }
 });

@@ -5,6 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBorned } from './lib/borne.mjs';
+import { setupPins } from './lib/web.mjs';
+import { launch, newPage, login, open, checkPage, PHONE } from './lib/browser.mjs';
 
 const near = (a, b, tol, what) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
 
@@ -73,5 +75,23 @@ test('energy inside the charging windows is priced off-peak; totals per guest an
     assert.equal(months[0][col('cost')], (day.cost + night.cost).toFixed(2));
     near(Number(months[0][col('energy_wh')]), day.energy_wh + night.energy_wh, 0.2, 'month energy');
     near(Number(months[0][col('energy_offpeak_wh')]), night.energy_offpeak_wh, 0.2, 'month off-peak');
+
+    // the history page: each session's off-peak energy, and the off-peak part of the totals
+    const browser = await launch();
+    try {
+      const pins = await setupPins(st);
+      const page = await newPage(browser, st, { viewport: { width: 1280, height: 900 } });
+      await login(page, 'owner', pins.owner);
+      await open(page, 'history');
+      const kwh = (wh) => `${(wh / 1000).toFixed(2)} kWh`;
+      await page.waitForSelector(`tr[data-session="${night.id}"] [data-test=offpeak]`);
+      assert.equal(await page.textContent(`tr[data-session="${night.id}"] [data-test=offpeak]`), kwh(night.energy_offpeak_wh));
+      assert.equal(await page.textContent(`tr[data-session="${day.id}"] [data-test=offpeak]`), '0.00 kWh');
+      const perUser = await page.$$eval('[data-test=per-user] tr', (rows) => rows.map((r) => [r.querySelector('th').textContent, r.querySelector('[data-test=offpeak]').textContent]));
+      assert.deepEqual(perUser.sort(), [['Room 12', 'off-peak 0.00 kWh'], ['Room 14', `off-peak ${kwh(night.energy_offpeak_wh)}`]]);
+      await checkPage(page, 'history-offpeak');
+      await page.setViewportSize(PHONE);
+      await checkPage(page, 'history-offpeak-phone');
+    } finally { await browser.close(); }
   } finally { await st.stop(); st.cleanup(); }
 });

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { startBorned } from './lib/borne.mjs';
 import { setupPins } from './lib/web.mjs';
 import { launch, newPage, login, open, checkPage } from './lib/browser.mjs';
+import { startCsms } from './lib/csms.mjs';
 
 const iso = (ms) => new Date(ms).toISOString();
 
@@ -67,6 +68,36 @@ test('a reservation for a user holds the connector for the user\'s badges only, 
     assert.ok(s.connectors[0].session);
     assert.deepEqual((await st.ok('GET', '/api/v1/reservations')).reservations, []);
   } finally { await st.stop(); st.cleanup(); }
+});
+
+test('with OCPP authorization a reservation for a user still holds for the user\'s badges only (the back end\'s answer has no parent)', async () => {
+  const csms = await startCsms({ tags: { '04A1': 'Accepted', '04A2': 'Accepted', '04B9': 'Accepted' } });
+  const st = await startBorned({ connectors: 2, auth: 'ocpp', args: ['--csms', csms.url], set: { 'ocpp.MinimumStatusDuration': '0' } });
+  try {
+    await csms.connected();
+    await st.waitFor((x) => x.station.ocpp?.state === 'connected', { what: 'ocpp connected' });
+    assert.equal((await st.api('POST', '/api/v1/users', { name: 'Room 12' })).status, 201);
+    assert.equal(st.ctl('badges', 'add', '04A2', '--user', 'Room 12').code, 0);
+    assert.equal(st.ctl('badges', 'add', '04B9').code, 0);
+    const made = await st.ok('POST', '/api/v1/reservations', { connector: 1, user: 'Room 12', expiry: iso(Date.now() + 3600e3) });
+    await st.waitStatus(1, 'Reserved');
+    assert.equal(st.ctl('plug', '1').code, 0);
+    // another guest's badge, accepted by the back end, does not take the held point
+    let from = await st.lastEventId();
+    assert.equal(st.ctl('tap', '04B9').code, 0);
+    await csms.waitCall('Authorize', { match: (p) => p.idTag === '04B9' });
+    await st.waitEvent('auth_accepted', { after: from });
+    assert.equal((await st.connector(1)).session, null, 'the reserved connector stays free for Room 12');
+    assert.deepEqual((await st.ok('GET', '/api/v1/reservations')).reservations.map((r) => r.id), [made.id]);
+    // the user's badge, accepted by the back end, does
+    from = await st.lastEventId();
+    assert.equal(st.ctl('tap', '04A2').code, 0);
+    await csms.waitCall('Authorize', { match: (p) => p.idTag === '04A2' });
+    assert.equal((await st.waitEvent('reservation_used', { after: from })).connector, 1);
+    const s = await st.waitFor((x) => x.connectors[0].session?.badge === '04A2', { what: '04A2 charging on 1' });
+    assert.ok(s.connectors[0].session);
+    await csms.waitCall('StartTransaction', { match: (p) => p.idTag === '04A2' && p.connectorId === 1 });
+  } finally { await st.stop(); st.cleanup(); await csms.close(); }
 });
 
 test('a reservation from a later time holds the connector from its start to its expiry, and survives a restart', async () => {

@@ -39,7 +39,8 @@ def main():
              '#include "webpage/assets.h"', ""]
     entries = []
     for n, rel in enumerate(files):
-        ext = os.path.splitext(rel)[1]
+        # a vendored library's LICENSE travels with it (served as text)
+        ext = ".txt" if os.path.basename(rel) == "LICENSE" else os.path.splitext(rel)[1]
         if ext not in TYPES:
             sys.exit(f"web-embed: {rel}: unknown file type {ext!r} (add it to TYPES)")
         with open(os.path.join(root, rel), "rb") as f:

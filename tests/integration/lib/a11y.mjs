@@ -30,12 +30,14 @@ async function axe(page, name) {
 
 /* Every screen at `viewport` ('phone' or 'desktop' in the names), both languages: the findings. */
 export async function a11ySweep(size, viewport) {
-  const st = await startBorned({ connectors: 2, set: { 'tariff.price_kwh': '0.25' } });
+  // with load management (the dashboard's site block and its chart) and a price (costs)
+  const st = await startBorned({ connectors: 2, set: { 'tariff.price_kwh': '0.25', 'site.limit_a': '40', 'grid.source': 'api' } });
   const browser = await launch();
   try {
     const pins = await setupPins(st);
     assert.equal((await st.api('POST', '/api/v1/users', { name: 'Room 12' })).status, 201);
     assert.equal(st.ctl('badges', 'add', '04A1', '--user', 'Room 12').code, 0);
+    await st.ok('POST', '/api/v1/grid', { current_a: [10, 12, 8] });
     assert.equal(st.ctl('plug', '1').code, 0);
     assert.equal(st.ctl('tap', '04A1').code, 0);
     await st.waitStatus(1, 'Charging');
@@ -55,7 +57,7 @@ export async function a11ySweep(size, viewport) {
       await page.waitForSelector('form[data-test=login]');
       found.push(...await axe(page, `login ${tag}`));
       await login(page, 'installer', pins.installer);
-      for (const [name, ready] of [['dashboard', '[data-connector="1"] [data-test=session-cost]'], ['history', '[data-session]'], ['users', '[data-test=reservations] tr[data-reservation]']]) {
+      for (const [name, ready] of [['dashboard', 'main:has([data-connector="1"] [data-test=session-cost]):has([data-test=site-chart] figure[data-points] canvas)'], ['history', '[data-session]'], ['users', '[data-test=reservations] tr[data-reservation]']]) {
         await open(page, name);
         await page.waitForSelector(ready);
         found.push(...await axe(page, `${name} ${tag}`));

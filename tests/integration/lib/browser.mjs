@@ -63,3 +63,19 @@ export async function checkPage(page, name, { fullPage = true, shot = true } = {
   }
   assert.deepEqual(page.errors, [], `${name}: no script error`);
 }
+
+/* How many pixels of a chart's canvas (uPlot) are of `colour` (#rrggbb, give
+ * or take the anti-aliasing: each channel within 40, mostly opaque): what was
+ * really drawn, not only what the page says it drew. No other colour of the
+ * charts (grid, axes, texts) comes that close to the line's or the limit's. */
+export async function chartPixels(page, selector, colour = '#0b5cad') {
+  return page.$eval(`${selector} canvas`, (c, hex) => {
+    const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (Math.abs(d[i] - r) <= 40 && Math.abs(d[i + 1] - g) <= 40 && Math.abs(d[i + 2] - b) <= 40 && d[i + 3] >= 160) n++;
+    }
+    return n;
+  }, colour);
+}
