@@ -23,7 +23,7 @@ function detailText(e, badges) {
   if (d.startsWith('{')) {
     try {
       const o = JSON.parse(d);
-      d = Object.entries(o).filter(([, v]) => v !== null && typeof v !== 'object').map(([k, v]) => `${k}: ${v}`).join(', ');
+      d = Object.entries(o).filter(([, v]) => v !== null && v !== '' && typeof v !== 'object').map(([k, v]) => `${k}: ${v}`).join(', ');
     } catch { /* text as it is */ }
   }
   if (e.kind === 'auth_refused' && e.reason) {
@@ -44,10 +44,12 @@ export function eventLog() {
   let badges = [];
   const add = (e, top) => {
     if (!logKinds.has(e.kind) || list.querySelector(`[data-id="${e.id}"]`)) return;
+    // a remote start without a badge has an empty badge: no dash before nothing
+    const why = detailText(e, badges);
     const li = h('li', { 'data-id': e.id, 'data-kind': e.kind, class: /refused|error|fault/.test(e.kind) ? 'bad' : null },
       h('time', { datetime: e.time }, dateTime(e.time)), ' ',
-      h('strong', {}, tOr(`ev_${e.kind}`, e.kind)), e.connector ? ` · ${t('point', { n: e.connector })}` : '', ' — ',
-      h('span', { 'data-test': 'why' }, detailText(e, badges)));
+      h('strong', {}, tOr(`ev_${e.kind}`, e.kind)), e.connector ? ` · ${t('point', { n: e.connector })}` : '', why ? ' — ' : '',
+      h('span', { 'data-test': 'why' }, why));
     if (top) list.prepend(li); else list.append(li);
     while (list.children.length > SHOWN) list.lastChild.remove();
   };

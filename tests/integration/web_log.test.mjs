@@ -34,6 +34,10 @@ test('the dashboard log shows remote starts and stops with their reason, and a f
     assert.ok(at('error_cleared') < at('error') && at('error') < at('session_stop') && at('session_stop') < at('session_start'), kinds.join());
     assert.match(await page.textContent('[data-test=log] li[data-kind=error]'), /Fault · Charge point 1 — 101 Residual current detected/);
     assert.match(await page.textContent('[data-test=log] li[data-kind=session_start]'), /Charge started · Charge point 1/);
+    // a start from the page has no badge: no empty "badge: ," and no dash before nothing
+    assert.doesNotMatch(await page.textContent('[data-test=log] li[data-kind=session_start]'), /badge: ,|badge: $/);
+    for (const text of await page.$$eval('[data-test=log] li', (li) => li.map((x) => x.textContent)))
+      assert.doesNotMatch(text, /— $/, text);
     await checkPage(page, 'dashboard-log-phone');
   } finally { await browser.close(); await st.stop(); st.cleanup(); }
 });
