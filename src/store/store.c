@@ -233,6 +233,10 @@ struct store {
   sqlite3_stmt *q[Q_COUNT];
   char error[320];
   store_retention keep;
+  /* store_open_lean (borne-swarm): synchronous=OFF throughout, a commit is
+   * in the kernel when it returns (it survives kill -9 of the process, not
+   * a power cut or a crash of the machine); the level is never switched */
+  bool unsynced;
   bool batch;        /* inside store_batch_begin .. store_batch_end */
   bool batch_failed; /* sqlite rolled the whole batch back */
   int cached_count;
@@ -347,6 +351,7 @@ static int user_version(store *s) {
  * commit stays synced (synchronous=FULL). SQLite refuses to change the level
  * inside a transaction: set before BEGIN, back after COMMIT or ROLLBACK. */
 static int sync_level(store *s, bool synced) {
+  if (s->unsynced) return 0;
   if (sqlite3_exec(s->db, synced ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", NULL,
                    NULL, NULL) != SQLITE_OK)
     return fail(s, synced ? "cannot go back to synchronous=FULL" : "cannot set synchronous");
@@ -539,6 +544,10 @@ static int configure(store *s) {
              "the file is read-only: borned needs write access to it and to its directory");
     return -1;
   }
+  /* lean: before the switch to WAL, whose commit would sync a new file */
+  if (s->unsynced &&
+      exec_sql(s, "PRAGMA synchronous=OFF; PRAGMA cache_size=-64", "cannot configure the database"))
+    return -1;
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &st, NULL) != SQLITE_OK)
     return fail(s, "cannot read the database");
@@ -558,9 +567,11 @@ static int configure(store *s) {
    * cycle reads about 25 pages, 100 kB; misses are read again from the WAL
    * or the file, through the kernel's page cache). */
   return exec_sql(s,
-                  "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-                  " PRAGMA wal_autocheckpoint=256; PRAGMA journal_size_limit=1048576;"
-                  " PRAGMA cache_size=-512;",
+                  s->unsynced ? "PRAGMA foreign_keys=ON;"
+                                " PRAGMA wal_autocheckpoint=256; PRAGMA journal_size_limit=1048576;"
+                              : "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                                " PRAGMA wal_autocheckpoint=256; PRAGMA journal_size_limit=1048576;"
+                                " PRAGMA cache_size=-512;",
                   "cannot configure the database");
 }
 
@@ -620,15 +631,14 @@ static int open_store(store **out, const char *path, bool lean, char *err, size_
     return -1;
   }
   sqlite3_busy_timeout(s->db, 5000);
+  s->unsynced = lean;
   s->keep = (store_retention){.sample_max_age_ms = SAMPLE_MAX_AGE_MS,
                               .sample_max_rows = SAMPLE_MAX_ROWS,
                               .event_max_rows = EVENT_MAX_ROWS,
                               .security_event_max_rows = SECURITY_EVENT_MAX_ROWS,
                               .session_max_rows = SESSION_MAX_ROWS,
                               .selftest_max_rows = SELFTEST_MAX_ROWS};
-  if (configure(s) ||
-      (lean && exec_sql(s, "PRAGMA cache_size=-64", "cannot configure the database")) ||
-      migrate(s)) {
+  if (configure(s) || migrate(s)) {
     snprintf(err, errlen, "database %s: %s", path, s->error);
     store_close(s);
     return -1;
@@ -840,7 +850,8 @@ static int event_add(store *s, borne_ms at, int connector, const char *kind, con
 
 int store_event_add_reason(store *s, borne_ms at, int connector, const char *kind,
                            const char *detail, const char *reason, bool synced, int64_t *id_out) {
-  if (synced || s->batch) return event_add(s, at, connector, kind, detail, reason, id_out);
+  if (synced || s->batch || s->unsynced)
+    return event_add(s, at, connector, kind, detail, reason, id_out);
   /* not a cached statement: SQLite applies this pragma when it compiles it */
   if (sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK)
     return fail(s, "cannot record an event");
