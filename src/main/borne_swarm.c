@@ -31,6 +31,7 @@
 #include "station/station.h"
 #include "swarm/swarm_scenario.h"
 #include "hal/hal_sim.h"
+#include "store/store.h"
 #include "util/log.h"
 
 #define MAX_ACTIONS 64
@@ -145,6 +146,7 @@ struct swarm {
   uint64_t last_progress, last_link_watch;
   long reboots, outages, faults, cars, turned_away;
   uv_timer_t ramp_timer, tick_timer;
+  int trim_next; /* the next station whose store on_tick trims */
   uv_signal_t sigint, sigterm;
 };
 
@@ -546,6 +548,13 @@ static void on_tick(uv_timer_t *t) {
   long kb = rss_kb();
   if (kb > sw->rss_kb_max) sw->rss_kb_max = kb;
   uint64_t real = uv_hrtime();
+  /* every station's store drops its cache and kept statements every 10 s,
+   * a fortieth of the stations at each tick (docs/swarm.md, memory) */
+  int share = (sw->opened + 39) / 40;
+  for (int i = 0; i < share && sw->opened > 0; i++) {
+    sw->trim_next = (sw->trim_next + 1) % sw->opened;
+    if (sw->m[sw->trim_next].st) store_release_cache(sw->m[sw->trim_next].st->db);
+  }
   if (real - sw->last_link_watch >= 1000000000ull) {
     watch_links(sw);
     sw->last_link_watch = real;

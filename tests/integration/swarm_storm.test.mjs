@@ -9,7 +9,7 @@
 // are online), and the report's fixed fields agree with what the back end saw.
 // The outage lasts the issue's 30 s: the stations open in a few seconds since
 // they no longer wait for the disk (docs/swarm.md, storage), so the run is
-// about 80 s (the swarm has no time acceleration: a station's timers, its
+// about 90 s (the swarm has no time acceleration: a station's timers, its
 // reconnect back-off and the back end's clock are real time).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,7 +22,7 @@ import { Csms } from './lib/csms.mjs';
 const SWARM = process.env.BORNE_SWARM ?? 'build/borne-swarm';
 const STATIONS = 200;
 
-test('200 stations: outage of 20 %, 50 sessions, boot storm; every queued message arrives', { timeout: 240000 }, async () => {
+test('200 stations: outage of 20 %, 50 sessions, boot storm; every queued message arrives', { timeout: 300000 }, async () => {
   const tags = {};
   for (let i = 1; i <= 40; i++) tags[`STORM${String(i).padStart(4, '0')}`] = 'Accepted';
   const csms = await new Csms({ tags, bootInterval: 60 }).listen();
@@ -49,16 +49,17 @@ test('200 stations: outage of 20 %, 50 sessions, boot storm; every queued messag
     energy_kwh: { mean: 5, sd: 1, min: 1, max: 10 },
     badges: { count: 40, prefix: 'STORM', unknown_share: 0 },
     /* the outage comes once the stations are open (a few seconds; an
-     * outage due before a station opened passes it by) and booted */
-    outages: [{ at_s: 20, fraction: 0.2, length_s: 30 }],
-    boot_storm: { at_s: 55, window_s: 5 },
+     * outage or a restart due before a station opened passes it by; under
+     * ASan on the loaded 2-core machine opening 200 took up to a minute) */
+    outages: [{ at_s: 25, fraction: 0.2, length_s: 30 }],
+    boot_storm: { at_s: 65, window_s: 5 },
     meter_interval_s: 10,
     heartbeat_interval_s: 60,
   };
   writeFileSync(join(dir, 'scenario.json'), JSON.stringify(scenario));
   const report = join(dir, 'report.json');
   const proc = spawn(SWARM, ['--csms', csms.url, '--stations', String(STATIONS), '--id-prefix', 'ST',
-    '--ramp', '200/s', '--duration', '150s', '--scenario', join(dir, 'scenario.json'), '--report', report,
+    '--ramp', '200/s', '--duration', '170s', '--scenario', join(dir, 'scenario.json'), '--report', report,
     '--data-dir', join(dir, 'stations'), '--progress', '1',
     '--set', 'ocpp.reconnect_max_s=2', '--set', 'ocpp.TransactionMessageRetryInterval=1'],
   { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -84,10 +85,10 @@ test('200 stations: outage of 20 %, 50 sessions, boot storm; every queued messag
       stops: csms.callsOf('StopTransaction').length,
       last,
     });
-    /* after the storm's window (a progress line at 61 s or later: every
+    /* after the storm's window (a progress line at 71 s or later: every
      * station was restarted by then), all online and booted, nothing queued */
     const ready = (s) => s.boots > STATIONS && s.booted_ids === STATIONS && s.online === STATIONS &&
-      s.starts >= 20 && s.stops >= 10 && s.last && s.last.t >= 61 && s.last.connected === STATIONS &&
+      s.starts >= 20 && s.stops >= 10 && s.last && s.last.t >= 71 && s.last.connected === STATIONS &&
       s.last.booted === STATIONS && s.last.queued === 0;
     const done = new Promise((resolve) => {
       const check = () => {
