@@ -10,9 +10,12 @@
 // counts.
 // usage (from tests/, where ocpp-rpc is installed):
 //   node ../bench/swarm_memory.mjs STATIONS DURATION_S [RAMP]    e.g. 1000 90 50/s
+// BENCH_TLS=1: security profile 2 (wss://, a P-256 server certificate from a
+// CA made for the run, the stations' AuthorizationKey as the Basic password).
 import { Csms } from '../tests/integration/lib/csms.mjs';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -20,7 +23,24 @@ const [n = '100', seconds = '25', ramp = '200/s'] = process.argv.slice(2);
 const swarm = process.env.BORNE_SWARM ?? new URL('../build/borne-swarm', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'borne-swarm-bench-'));
 const report = join(dir, 'report.json');
-const csms = await new Csms({ bootInterval: 300 }).listen();
+const tls = process.env.BENCH_TLS === '1';
+const KEY = '0123456789abcdef';
+let csms;
+let security = [];
+if (tls) {
+  const ossl = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  ossl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=borne bench CA');
+  writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  ossl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
+  ossl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem',
+    '-days', '2', '-extfile', 'server.ext');
+  csms = await new Csms({ bootInterval: 300, password: KEY })
+    .listenTls({ key: readFileSync(join(dir, 'server.key')), cert: readFileSync(join(dir, 'server.pem')) });
+  security = ['--security-profile', '2', '--password', KEY, '--ca-file', join(dir, 'ca.pem')];
+} else {
+  csms = await new Csms({ bootInterval: 300 }).listen();
+}
 const t0 = Date.now();
 let allBootedS = null;
 let cpuAtBootedS = null;
@@ -39,11 +59,13 @@ csms.on('call', (c) => {
   }
 });
 p = spawn(swarm, ['--csms', csms.url, '--stations', n, '--duration', `${seconds}s`, '--report', report,
-  '--progress', '1', '--ramp', ramp], { stdio: ['ignore', 'ignore', 'pipe'] });
+  '--progress', '1', '--ramp', ramp, ...security], { stdio: ['ignore', 'ignore', 'pipe'] });
 let lastLine = null;
 let maxGapMs = 0;
+let opened = 0; /* stations started, from the progress lines */
 p.stderr.on('data', (d) => {
-  for (const _ of String(d).matchAll(/^\[\s*\d+s\] stations/gm)) {
+  for (const m of String(d).matchAll(/^\[\s*\d+s\] stations (\d+)\//gm)) {
+    opened = Number(m[1]);
     const now = Date.now();
     if (lastLine !== null) maxGapMs = Math.max(maxGapMs, now - lastLine);
     lastLine = now;
@@ -53,12 +75,12 @@ let mem = null;
 const timer = setTimeout(() => {
   const r = readFileSync(`/proc/${p.pid}/smaps_rollup`, 'utf8');
   const kb = (k) => Number(r.match(new RegExp(`^${k}:\\s+(\\d+)`, 'm'))[1]);
-  mem = { rss_kb: kb('Rss'), private_kb: kb('Private_Clean') + kb('Private_Dirty') };
+  mem = { opened_then: opened, rss_kb: kb('Rss'), private_kb: kb('Private_Clean') + kb('Private_Dirty') };
 }, (Number(seconds) - 3) * 1000);
 const code = await new Promise((resolve) => p.on('exit', resolve));
 clearTimeout(timer);
 const r = JSON.parse(readFileSync(report, 'utf8'));
-console.log(JSON.stringify({ stations: Number(n), ramp, ...mem, all_booted_s: allBootedS, cpu_s_at_all_booted: cpuAtBootedS,
+console.log(JSON.stringify({ stations: Number(n), ramp, tls, ...mem, all_booted_s: allBootedS, cpu_s_at_all_booted: cpuAtBootedS,
   max_progress_gap_ms: maxGapMs, exit: code, booted: r.booted, connected: r.connected, rss_kb_max: r.rss_kb_max }));
 await csms.close();
 rmSync(dir, { recursive: true, force: true });
