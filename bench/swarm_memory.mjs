@@ -1,12 +1,21 @@
-// The memory figures of docs/performance.md (borne-swarm: memory per
-// station): runs build/borne-swarm with N stations against the strict
-// ocpp-rpc back end of the tests and prints its private memory from
-// /proc/PID/smaps_rollup three seconds before the end, and the report's counts.
+// The figures of docs/performance.md (borne-swarm: memory per station, boot
+// time): runs build/borne-swarm with N stations against the strict ocpp-rpc
+// back end of the tests and prints its private memory from
+// /proc/PID/smaps_rollup three seconds before the end, when every station had
+// booted (its first BootNotification reached the back end, from the swarm's
+// start) and the swarm's CPU time then (user + system, from /proc/PID/stat:
+// less sensitive than the wall clock to the other work of a shared machine), the loop's worst lag (a 10 ms timer of this process is not the
+// swarm's loop: the lag is read from the swarm's progress lines, which are
+// due every second: the largest gap between two of them), and the report's
+// counts.
 // usage (from tests/, where ocpp-rpc is installed):
 //   node ../bench/swarm_memory.mjs STATIONS DURATION_S [RAMP]    e.g. 1000 90 50/s
+// BENCH_TLS=1: security profile 2 (wss://, a P-256 server certificate from a
+// CA made for the run, the stations' AuthorizationKey as the Basic password).
 import { Csms } from '../tests/integration/lib/csms.mjs';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -14,18 +23,64 @@ const [n = '100', seconds = '25', ramp = '200/s'] = process.argv.slice(2);
 const swarm = process.env.BORNE_SWARM ?? new URL('../build/borne-swarm', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'borne-swarm-bench-'));
 const report = join(dir, 'report.json');
-const csms = await new Csms({ bootInterval: 300 }).listen();
-const p = spawn(swarm, ['--csms', csms.url, '--stations', n, '--duration', `${seconds}s`, '--report', report,
-  '--progress', '10', '--ramp', ramp], { stdio: ['ignore', 'ignore', 'inherit'] });
+const tls = process.env.BENCH_TLS === '1';
+const KEY = '0123456789abcdef';
+let csms;
+let security = [];
+if (tls) {
+  const ossl = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  ossl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=borne bench CA');
+  writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  ossl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
+  ossl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem',
+    '-days', '2', '-extfile', 'server.ext');
+  csms = await new Csms({ bootInterval: 300, password: KEY })
+    .listenTls({ key: readFileSync(join(dir, 'server.key')), cert: readFileSync(join(dir, 'server.pem')) });
+  security = ['--security-profile', '2', '--password', KEY, '--ca-file', join(dir, 'ca.pem')];
+} else {
+  csms = await new Csms({ bootInterval: 300 }).listen();
+}
+const t0 = Date.now();
+let allBootedS = null;
+let cpuAtBootedS = null;
+let p = null;
+const cpuS = () => {
+  const f = readFileSync(`/proc/${p.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100; /* utime, stime in clock ticks (100 Hz) */
+};
+const booted = new Set();
+csms.on('call', (c) => {
+  if (c.action !== 'BootNotification' || booted.has(c.identity)) return;
+  booted.add(c.identity);
+  if (booted.size === Number(n)) {
+    allBootedS = (Date.now() - t0) / 1000;
+    cpuAtBootedS = cpuS();
+  }
+});
+p = spawn(swarm, ['--csms', csms.url, '--stations', n, '--duration', `${seconds}s`, '--report', report,
+  '--progress', '1', '--ramp', ramp, ...security], { stdio: ['ignore', 'ignore', 'pipe'] });
+let lastLine = null;
+let maxGapMs = 0;
+let opened = 0; /* stations started, from the progress lines */
+p.stderr.on('data', (d) => {
+  for (const m of String(d).matchAll(/^\[\s*\d+s\] stations (\d+)\//gm)) {
+    opened = Number(m[1]);
+    const now = Date.now();
+    if (lastLine !== null) maxGapMs = Math.max(maxGapMs, now - lastLine);
+    lastLine = now;
+  }
+});
+let mem = null;
 const timer = setTimeout(() => {
   const r = readFileSync(`/proc/${p.pid}/smaps_rollup`, 'utf8');
   const kb = (k) => Number(r.match(new RegExp(`^${k}:\\s+(\\d+)`, 'm'))[1]);
-  console.log(JSON.stringify({ stations: Number(n), rss_kb: kb('Rss'), private_kb: kb('Private_Clean') + kb('Private_Dirty'),
-    boots_seen: csms.callsOf('BootNotification').length }));
+  mem = { opened_then: opened, rss_kb: kb('Rss'), private_kb: kb('Private_Clean') + kb('Private_Dirty') };
 }, (Number(seconds) - 3) * 1000);
 const code = await new Promise((resolve) => p.on('exit', resolve));
 clearTimeout(timer);
 const r = JSON.parse(readFileSync(report, 'utf8'));
-console.log(JSON.stringify({ exit: code, booted: r.booted, connected: r.connected, rss_kb_max: r.rss_kb_max }));
+console.log(JSON.stringify({ stations: Number(n), ramp, tls, ...mem, all_booted_s: allBootedS, cpu_s_at_all_booted: cpuAtBootedS,
+  max_progress_gap_ms: maxGapMs, exit: code, booted: r.booted, connected: r.connected, rss_kb_max: r.rss_kb_max }));
 await csms.close();
 rmSync(dir, { recursive: true, force: true });

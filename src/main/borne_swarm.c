@@ -13,6 +13,9 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <signal.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +31,7 @@
 #include "station/station.h"
 #include "swarm/swarm_scenario.h"
 #include "hal/hal_sim.h"
+#include "store/store.h"
 #include "util/log.h"
 
 #define MAX_ACTIONS 64
@@ -142,6 +146,7 @@ struct swarm {
   uint64_t last_progress, last_link_watch;
   long reboots, outages, faults, cars, turned_away;
   uv_timer_t ramp_timer, tick_timer;
+  int trim_next; /* the next station whose store on_tick trims */
   uv_signal_t sigint, sigterm;
 };
 
@@ -543,6 +548,13 @@ static void on_tick(uv_timer_t *t) {
   long kb = rss_kb();
   if (kb > sw->rss_kb_max) sw->rss_kb_max = kb;
   uint64_t real = uv_hrtime();
+  /* every station's store drops its cache and kept statements every 10 s,
+   * a fortieth of the stations at each tick (docs/swarm.md, memory) */
+  int share = (sw->opened + 39) / 40;
+  for (int i = 0; i < share && sw->opened > 0; i++) {
+    sw->trim_next = (sw->trim_next + 1) % sw->opened;
+    if (sw->m[sw->trim_next].st) store_release_cache(sw->m[sw->trim_next].st->db);
+  }
   if (real - sw->last_link_watch >= 1000000000ull) {
     watch_links(sw);
     sw->last_link_watch = real;
@@ -555,10 +567,18 @@ static void on_tick(uv_timer_t *t) {
   if (now >= sw->o.duration_s * 1000.0) stop_all(sw);
 }
 
+/* The longest one turn of the loop spends opening stations (real time): the
+ * ramp falls behind rather than hold every open station's link, timers and
+ * progress line back (a turn that opened all the stations due once took a
+ * minute with 1 000 stations); the next turn goes on. */
+#define RAMP_TURN_BUDGET_NS (10u * 1000u * 1000u)
+
 static void on_ramp(uv_timer_t *t) {
   swarm *sw = t->data;
   double due = sw->o.ramp * elapsed_ms(sw) / 1000.0 + 1;
-  while (sw->opened < sw->o.stations && sw->opened < (int)due) {
+  uint64_t turn_start = uv_hrtime();
+  while (sw->opened < sw->o.stations && sw->opened < (int)due &&
+         uv_hrtime() - turn_start < RAMP_TURN_BUDGET_NS) {
     member *mb = &sw->m[sw->opened];
     char err[512];
     mkdir(mb->dir, 0700);
@@ -568,7 +588,12 @@ static void on_ramp(uv_timer_t *t) {
     }
     sw->opened++;
   }
-  if (sw->opened == sw->o.stations) uv_timer_stop(t);
+  if (sw->opened == sw->o.stations) {
+    uv_timer_stop(t);
+#ifdef __GLIBC__
+    malloc_trim(0); /* once, for every station's start (station.c trims after borned's) */
+#endif
+  }
 }
 
 static void on_signal(uv_signal_t *h, int signum) {

@@ -60,6 +60,10 @@ static int load_or_create_token(station *st, char *err, size_t errlen) {
     return -1;
   }
   for (size_t i = 0; i < sizeof raw; i++) snprintf(st->token + 2 * i, 3, "%02x", raw[i]);
+  /* one of many stations has no HTTP API: nobody is ever told its token, so
+   * it is not written (the file's fsync was one of a swarm station's first
+   * start's two waits for the disk on the loop) */
+  if (st->swarm) return 0;
   return secret_file_create(path, st->token, err, errlen);
 }
 
@@ -992,7 +996,10 @@ static int start_late(station *st, char *err, size_t errlen) {
   }
   store_release_cache(st->db);
 #ifdef __GLIBC__
-  malloc_trim(0); /* hand back the heap pages the start used and freed (issue 15) */
+  /* hand back the heap pages the start used and freed (issue 15); not for
+   * one of many stations (its cost grows with the heap of every station
+   * before it: borne-swarm trims once, after its ramp) */
+  if (!st->swarm) malloc_trim(0);
 #endif
   if (st->http)
     log_info(MOD, "station %s ready: API on %s://%s (port %d)", config_get(st->cfg, "station.id"),
@@ -1024,6 +1031,7 @@ int station_open(station *st, uv_loop_t *loop, const station_options *opt, char 
   st->loop = loop;
   st->cfg = opt->cfg;
   st->parts = opt->parts;
+  st->swarm = opt->swarm;
   clock_init(&st->clock, config_get_number(st->cfg, "sim.speed"));
   int64_t sim_start;
   const char *sim_start_text = config_get(st->cfg, "sim.start");

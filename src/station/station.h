@@ -128,6 +128,7 @@ typedef struct station {
   hal *hw;
   http_server *http;
   bool sim;
+  bool swarm; /* station_options.swarm */
   char data_dir[512];
   char token[65];
   borne_ms started_at;

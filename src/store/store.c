@@ -233,6 +233,10 @@ struct store {
   sqlite3_stmt *q[Q_COUNT];
   char error[320];
   store_retention keep;
+  /* store_open_lean (borne-swarm): synchronous=OFF throughout, a commit is
+   * in the kernel when it returns (it survives kill -9 of the process, not
+   * a power cut or a crash of the machine); the level is never switched */
+  bool unsynced;
   bool batch;        /* inside store_batch_begin .. store_batch_end */
   bool unsynced;     /* inside store_unsynced_begin .. store_unsynced_end, at NORMAL */
   bool batch_failed; /* sqlite rolled the whole batch back */
@@ -348,6 +352,7 @@ static int user_version(store *s) {
  * commit stays synced (synchronous=FULL). SQLite refuses to change the level
  * inside a transaction: set before BEGIN, back after COMMIT or ROLLBACK. */
 static int sync_level(store *s, bool synced) {
+  if (s->unsynced) return 0;
   if (sqlite3_exec(s->db, synced ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", NULL,
                    NULL, NULL) != SQLITE_OK)
     return fail(s, synced ? "cannot go back to synchronous=FULL" : "cannot set synchronous");
@@ -540,17 +545,29 @@ static int configure(store *s) {
              "the file is read-only: borned needs write access to it and to its directory");
     return -1;
   }
+  /* lean: before the switch to WAL, whose commit would sync a new file */
+  if (s->unsynced &&
+      exec_sql(s, "PRAGMA synchronous=OFF; PRAGMA cache_size=-64", "cannot configure the database"))
+    return -1;
+  /* lean: a rollback journal, truncated after each commit, instead of the
+   * WAL, whose index (borne.db-shm, mapped) is 32 kB resident per station;
+   * without fsync either keeps every commit through kill -9 (the journal is
+   * in the kernel before a page of the file is changed) */
+  const char *want = s->unsynced ? "truncate" : "wal";
   sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &st, NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v2(s->db,
+                         s->unsynced ? "PRAGMA journal_mode=TRUNCATE" : "PRAGMA journal_mode=WAL",
+                         -1, &st, NULL) != SQLITE_OK)
     return fail(s, "cannot read the database");
   int rc = sqlite3_step(st);
   char mode[16] = "";
   if (rc == SQLITE_ROW) snprintf(mode, sizeof mode, "%s", (const char *)sqlite3_column_text(st, 0));
   sqlite3_finalize(st);
   if (rc != SQLITE_ROW) return fail(s, "cannot read the database");
-  if (strcmp(mode, "wal") != 0) {
+  if (strcmp(mode, want) != 0) {
     snprintf(s->error, sizeof s->error,
-             "cannot switch to the WAL journal (still `%s`): the directory must be writable", mode);
+             "cannot switch to the %s journal (still `%s`): the directory must be writable",
+             s->unsynced ? "rollback" : "WAL", mode);
     return -1;
   }
   /* The WAL is checkpointed every 256 pages (1 MiB) and cut back to 1 MiB
@@ -559,9 +576,10 @@ static int configure(store *s) {
    * cycle reads about 25 pages, 100 kB; misses are read again from the WAL
    * or the file, through the kernel's page cache). */
   return exec_sql(s,
-                  "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-                  " PRAGMA wal_autocheckpoint=256; PRAGMA journal_size_limit=1048576;"
-                  " PRAGMA cache_size=-512;",
+                  s->unsynced ? "PRAGMA foreign_keys=ON; PRAGMA journal_size_limit=1048576;"
+                              : "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                                " PRAGMA wal_autocheckpoint=256; PRAGMA journal_size_limit=1048576;"
+                                " PRAGMA cache_size=-512;",
                   "cannot configure the database");
 }
 
@@ -621,15 +639,14 @@ static int open_store(store **out, const char *path, bool lean, char *err, size_
     return -1;
   }
   sqlite3_busy_timeout(s->db, 5000);
+  s->unsynced = lean;
   s->keep = (store_retention){.sample_max_age_ms = SAMPLE_MAX_AGE_MS,
                               .sample_max_rows = SAMPLE_MAX_ROWS,
                               .event_max_rows = EVENT_MAX_ROWS,
                               .security_event_max_rows = SECURITY_EVENT_MAX_ROWS,
                               .session_max_rows = SESSION_MAX_ROWS,
                               .selftest_max_rows = SELFTEST_MAX_ROWS};
-  if (configure(s) ||
-      (lean && exec_sql(s, "PRAGMA cache_size=-64", "cannot configure the database")) ||
-      migrate(s)) {
+  if (configure(s) || migrate(s)) {
     snprintf(err, errlen, "database %s: %s", path, s->error);
     store_close(s);
     return -1;
@@ -647,7 +664,25 @@ int store_open_lean(store **out, const char *path, char *err, size_t errlen) {
 }
 
 void store_release_cache(store *s) {
-  if (s) sqlite3_db_release_memory(s->db);
+  if (!s) return;
+  sqlite3_db_release_memory(s->db);
+  if (!s->unsynced) return;
+  /* lean: the kept statements too (about 3 kB each, 20 to 30 of them in a
+   * charging station's day), prepared again at their next use; never one a
+   * caller holds (a module's lent statement, a statement mid-step) */
+  for (int i = 0; i < Q_COUNT; i++)
+    if (s->q[i] && !sqlite3_stmt_busy(s->q[i])) {
+      sqlite3_finalize(s->q[i]);
+      s->q[i] = NULL;
+    }
+  int kept = 0;
+  for (int i = 0; i < s->cached_count; i++) {
+    if (!s->cached[i].lent && !sqlite3_stmt_busy(s->cached[i].st))
+      sqlite3_finalize(s->cached[i].st);
+    else
+      s->cached[kept++] = s->cached[i];
+  }
+  s->cached_count = kept;
 }
 
 int store_prepare_all(store *s) {
@@ -888,7 +923,8 @@ static int event_add(store *s, borne_ms at, int connector, const char *kind, con
 
 int store_event_add_reason(store *s, borne_ms at, int connector, const char *kind,
                            const char *detail, const char *reason, bool synced, int64_t *id_out) {
-  if (synced || s->batch) return event_add(s, at, connector, kind, detail, reason, id_out);
+  if (synced || s->batch || s->unsynced)
+    return event_add(s, at, connector, kind, detail, reason, id_out);
   /* not a cached statement: SQLite applies this pragma when it compiles it */
   if (sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK)
     return fail(s, "cannot record an event");

@@ -22,13 +22,20 @@ typedef struct store store;
 int store_open(store **out, const char *path, char *err, size_t errlen);
 /* store_open for one of many stations in one process (borne-swarm): the
  * same database with a page cache of at most 64 KiB instead of 512 KiB, so
- * that an idle connection holds less memory. (A smaller lookaside would be
- * the next lever, but Debian builds SQLite with SQLITE_OMIT_LOOKASIDE.) */
+ * that an idle connection holds less memory (a smaller lookaside would be
+ * the next lever, but Debian builds SQLite with SQLITE_OMIT_LOOKASIDE), and
+ * synchronous=OFF: a write is in the kernel when the function returns, so
+ * it survives kill -9 of the process but not a power cut or a crash of the
+ * machine (docs/swarm.md), and no commit waits for the disk on the loop. */
 int store_open_lean(store **out, const char *path, char *err, size_t errlen);
 void store_close(store *s);
 /* Drops the pages SQLite keeps cached (they are read again when needed): for
  * the end of the start, whose migrations and recovery read pages the
- * station's steady state may never read again. */
+ * station's steady state may never read again. A lean store (store_open_lean)
+ * also finalizes its kept statements, prepared again at their next use:
+ * call it between two uses of the store, never with a statement lent
+ * (store_stmt) and not yet released. borne-swarm calls it for every station
+ * every 10 s. */
 void store_release_cache(store *s);
 /* Prepares every statement of the store now (they are otherwise prepared at
  * their first use): -1 with store_last_error if one does not compile against

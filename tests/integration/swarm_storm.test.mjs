@@ -7,8 +7,10 @@
 // started it, every transaction message queued during the outage or across
 // the restart reaches the back end (the stations' queues drain to 0 while all
 // are online), and the report's fixed fields agree with what the back end saw.
-// The outage lasts 10 s, not the issue's 30 s, to stay within a minute under
-// ASan on the loaded 2-core machine (the code path is the same).
+// The outage lasts the issue's 30 s: the stations open in a few seconds since
+// they no longer wait for the disk (docs/swarm.md, storage), so the run is
+// about 90 s (the swarm has no time acceleration: a station's timers, its
+// reconnect back-off and the back end's clock are real time).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -20,13 +22,24 @@ import { Csms } from './lib/csms.mjs';
 const SWARM = process.env.BORNE_SWARM ?? 'build/borne-swarm';
 const STATIONS = 200;
 
-test('200 stations: outage of 20 %, 50 sessions, boot storm; every queued message arrives', { timeout: 150000 }, async () => {
+test('200 stations: outage of 20 %, 50 sessions, boot storm; every queued message arrives', { timeout: 300000 }, async () => {
   const tags = {};
   for (let i = 1; i <= 40; i++) tags[`STORM${String(i).padStart(4, '0')}`] = 'Accepted';
   const csms = await new Csms({ tags, bootInterval: 60 }).listen();
   const open = new Map(); /* identity -> connections open now */
-  csms.on('connect', (c) => open.set(c.identity, (open.get(c.identity) ?? 0) + 1));
-  csms.on('disconnect', (c) => open.set(c.identity, open.get(c.identity) - 1));
+  const events = []; /* connects and disconnects, for the messages */
+  csms.on('connect', (c) => events.push({ id: c.identity, at: Date.now(), what: 'connect' }));
+  csms.on('disconnect', (c) => events.push({ id: c.identity, at: Date.now(), what: 'disconnect' }));
+  const lostAt = new Map(); /* identity -> when its last connection closed */
+  let longestOff = 0; /* ms: the longest a station was away from the back end */
+  csms.on('connect', (c) => {
+    open.set(c.identity, (open.get(c.identity) ?? 0) + 1);
+    if (lostAt.has(c.identity)) longestOff = Math.max(longestOff, Date.now() - lostAt.get(c.identity));
+  });
+  csms.on('disconnect', (c) => {
+    open.set(c.identity, open.get(c.identity) - 1);
+    lostAt.set(c.identity, Date.now());
+  });
   const online = () => [...open.values()].filter((n) => n > 0).length;
   const dir = tempDataDir();
   const scenario = {
@@ -35,18 +48,18 @@ test('200 stations: outage of 20 %, 50 sessions, boot storm; every queued messag
     session_minutes: { mean: 0.15, sd: 0.03, min: 0.1, max: 0.25 },
     energy_kwh: { mean: 5, sd: 1, min: 1, max: 10 },
     badges: { count: 40, prefix: 'STORM', unknown_share: 0 },
-    /* opening 200 stations takes 25 to 35 s on the loaded machine under ASan
-     * (each creates its database, synchronously): the outage and the storm
-     * come after */
-    outages: [{ at_s: 40, fraction: 0.2, length_s: 10 }],
-    boot_storm: { at_s: 55, window_s: 5 },
+    /* the outage comes once the stations are open (a few seconds; an
+     * outage or a restart due before a station opened passes it by; under
+     * ASan on the loaded 2-core machine opening 200 took up to a minute) */
+    outages: [{ at_s: 25, fraction: 0.2, length_s: 30 }],
+    boot_storm: { at_s: 65, window_s: 5 },
     meter_interval_s: 10,
     heartbeat_interval_s: 60,
   };
   writeFileSync(join(dir, 'scenario.json'), JSON.stringify(scenario));
   const report = join(dir, 'report.json');
   const proc = spawn(SWARM, ['--csms', csms.url, '--stations', String(STATIONS), '--id-prefix', 'ST',
-    '--ramp', '200/s', '--duration', '110s', '--scenario', join(dir, 'scenario.json'), '--report', report,
+    '--ramp', '200/s', '--duration', '170s', '--scenario', join(dir, 'scenario.json'), '--report', report,
     '--data-dir', join(dir, 'stations'), '--progress', '1',
     '--set', 'ocpp.reconnect_max_s=2', '--set', 'ocpp.TransactionMessageRetryInterval=1'],
   { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -72,10 +85,10 @@ test('200 stations: outage of 20 %, 50 sessions, boot storm; every queued messag
       stops: csms.callsOf('StopTransaction').length,
       last,
     });
-    /* after the storm's window (a progress line at 61 s or later: every
+    /* after the storm's window (a progress line at 71 s or later: every
      * station was restarted by then), all online and booted, nothing queued */
     const ready = (s) => s.boots > STATIONS && s.booted_ids === STATIONS && s.online === STATIONS &&
-      s.starts >= 20 && s.stops >= 10 && s.last && s.last.t >= 61 && s.last.connected === STATIONS &&
+      s.starts >= 20 && s.stops >= 10 && s.last && s.last.t >= 71 && s.last.connected === STATIONS &&
       s.last.booted === STATIONS && s.last.queued === 0;
     const done = new Promise((resolve) => {
       const check = () => {
@@ -92,24 +105,42 @@ test('200 stations: outage of 20 %, 50 sessions, boot storm; every queued messag
     const code = await exited;
     assert.equal(code, 0, stderr.slice(-3000));
     csms.assertNoViolations();
-    assert.ok(last && last.queued === 0 && last.connected === STATIONS, `last progress line ${JSON.stringify(last)}`);
+    /* the line that met ready() (the last one, printed at SIGTERM, may count a
+     * car's message sent in the meantime and not yet answered) */
+    assert.ok(at.last.queued === 0 && at.last.connected === STATIONS, `progress line ${JSON.stringify(at.last)}`);
 
-    // transactions: started once, stopped at most once, by the station that started them
+    // transactions: started once, stopped at most once, by the station that
+    // started them. The one exception is OCPP's at-least-once: a message whose
+    // connection dropped within a second of its arrival at the back end (the
+    // outage or the boot storm cut it, its answer maybe lost) may come again.
+    const cut = (c) => events.some((e) => e.id === c.identity && e.what === 'disconnect' && e.at >= c.at && e.at - c.at <= 1000);
+    const again = (list, keyOf, what) => {
+      const first = new Map();
+      let resent = 0;
+      for (const c of list) {
+        const k = keyOf(c);
+        const earlier = first.get(k);
+        if (!earlier) {
+          first.set(k, c);
+          continue;
+        }
+        assert.ok(cut(earlier), `${what} ${k} reached the back end twice, its first copy not cut: ${JSON.stringify([earlier, c])} ${JSON.stringify(events.filter((e) => e.id === c.identity))}`);
+        first.set(k, c);
+        resent++;
+      }
+      return resent;
+    };
     const starts = csms.callsOf('StartTransaction');
     assert.ok(starts.length >= 20, `only ${starts.length} sessions started`);
-    const keys = starts.map((s) => `${s.identity}/${s.params.connectorId}/${s.params.timestamp}`);
-    assert.equal(new Set(keys).size, keys.length, 'a StartTransaction reached the back end twice');
+    const resentStarts = again(starts, (s) => `${s.identity}/${s.params.connectorId}/${s.params.timestamp}`, 'StartTransaction');
     const txOf = new Map();
     let id = 1000;
     for (const s of starts) txOf.set(id++, s.identity);
     const stops = csms.callsOf('StopTransaction');
-    const stopped = new Set();
-    for (const s of stops) {
-      const tx = s.params.transactionId;
-      assert.equal(txOf.get(tx), s.identity, `transaction ${tx} stopped by another station or unknown`);
-      assert.ok(!stopped.has(tx), `transaction ${tx} stopped twice`);
-      stopped.add(tx);
-    }
+    for (const s of stops)
+      assert.equal(txOf.get(s.params.transactionId), s.identity, `transaction ${s.params.transactionId} stopped by another station or unknown`);
+    const resentStops = again(stops, (s) => String(s.params.transactionId), 'StopTransaction');
+    assert.ok(resentStarts + resentStops <= 10, `${resentStarts} starts and ${resentStops} stops sent again`);
     // the outage and the restart queued transaction messages, delivered late
     const late = [...starts, ...stops].filter((c) => c.at - Date.parse(c.params.timestamp) > 1000);
     assert.ok(late.length >= 1, 'no transaction message was queued');
@@ -130,6 +161,8 @@ test('200 stations: outage of 20 %, 50 sessions, boot storm; every queued messag
       assert.ok(l && l.p50 >= 0 && l.p50 <= l.p95 && l.p95 <= l.p99, `${action} latencies ${JSON.stringify(l)}`);
     }
     assert.equal(r.scenario.reboots, STATIONS);
+    /* the outage's stations were away its 30 s (more on a loaded machine) */
+    assert.ok(longestOff >= 29000, `longest time away ${longestOff} ms`);
     assert.ok(r.scenario.outages >= 1 && r.scenario.outages <= STATIONS * 0.2, `outages ${r.scenario.outages}`);
   } finally {
     if (proc.exitCode === null) proc.kill('SIGKILL');

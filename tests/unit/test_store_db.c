@@ -204,6 +204,36 @@ static void events_after_id_with_limit(void **state) {
   assert_int_equal(acc.last, id1);
 }
 
+/* A lean store (borne-swarm) finalizes its kept statements when its cache is
+ * released: the next use prepares them again, a module's lent statement is
+ * kept, and what was written before is read after. */
+static void lean_store_prepares_again_after_a_release(void **state) {
+  fixture *f = *state;
+  store_close(f->s);
+  f->s = NULL;
+  char err[256];
+  assert_int_equal(store_open_lean(&f->s, f->path, err, sizeof err), 0);
+  int64_t id1, id2;
+  assert_int_equal(store_event_add(f->s, 10, 0, "boot", "borne", &id1), 0);
+  sqlite3_stmt *lent = store_stmt(f->s, "SELECT count(*) FROM events");
+  assert_non_null(lent);
+  store_release_cache(f->s);
+  assert_int_equal(sqlite3_step(lent), SQLITE_ROW); /* still valid */
+  assert_int_equal(sqlite3_column_int(lent, 0), 1);
+  store_stmt_release(f->s, lent);
+  assert_int_equal(store_event_add(f->s, 11, 1, "status", "Available", &id2), 0);
+  store_release_cache(f->s);
+  event_acc acc = {0};
+  assert_int_equal(store_events_query(f->s, 0, 0, collect_event, &acc), 0);
+  assert_int_equal(acc.count, 2);
+  assert_int_equal(acc.last, id2);
+  sqlite3_stmt *again = store_stmt(f->s, "SELECT count(*) FROM events");
+  assert_non_null(again);
+  assert_int_equal(sqlite3_step(again), SQLITE_ROW);
+  assert_int_equal(sqlite3_column_int(again, 0), 2);
+  store_stmt_release(f->s, again);
+}
+
 static void meter_last_is_the_newest_written(void **state) {
   fixture *f = *state;
   meter_reading m = {0};
@@ -714,6 +744,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(sessions_lifecycle_and_queries, setup, teardown),
       cmocka_unit_test_setup_teardown(events_after_id_with_limit, setup, teardown),
+      cmocka_unit_test_setup_teardown(lean_store_prepares_again_after_a_release, setup, teardown),
       cmocka_unit_test_setup_teardown(meter_last_is_the_newest_written, setup, teardown),
       cmocka_unit_test_setup_teardown(samples_are_averaged_per_slice, setup, teardown),
       cmocka_unit_test_setup_teardown(users_and_badges, setup, teardown),
