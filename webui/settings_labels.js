@@ -134,6 +134,8 @@ const more = {
   'web.firmware_max_mb': ['Largest firmware upload', 'Taille maximale d’un micrologiciel', 'MiB', 'Plus grande image que l’installateur peut envoyer depuis la page, en Mio (il faut autant de place libre dans le dossier de données).'],
   'site.role': ['Role in the installation', 'Rôle dans l’installation', '', 'standalone : seule ; leader : pilote les bornes de site.members par Modbus TCP avec la limite du site ; follower : suit un leader.'],
   'site.members': ['Installation members', 'Bornes de l’installation', '', 'Sur le leader : les serveurs Modbus TCP des bornes suiveuses, 64 au plus (port 502 par défaut).'],
+  'site.member_priorities': ['Member priorities', 'Priorités des bornes', '', 'Sur le leader : HÔTE[:PORT]=P,… donne à une borne de site.members une priorité de 0 à 9 dans le partage du courant (la plus haute servie d’abord, les égales se partagent ; absente : 0).'],
+  'site.secret': ['Installation secret', 'Secret de l’installation', '', 'Le même secret sur le leader et chaque suiveuse : il signe la copie des utilisateurs et badges que le leader leur envoie (HMAC-SHA256) et ses demandes d’historique. 16 à 128 caractères. Vide : chaque borne garde ses propres utilisateurs. Jamais affiché.'],
   'mqtt.url': ['MQTT broker', 'Serveur MQTT', '', 'Serveur MQTT (mqtt:// en clair, port 1883 ; mqtts:// chiffré, port 8883). Vide : pas de MQTT.'],
   'mqtt.username': ['MQTT user', 'Utilisateur MQTT', '', 'Nom d’utilisateur donné au serveur.'],
   'mqtt.password': ['MQTT password', 'Mot de passe MQTT', '', 'Mot de passe donné au serveur (avec le nom d’utilisateur).'],
