@@ -187,6 +187,17 @@ static void count_member_error(member *mb, const char *action, const char *kind)
   e->count = 1;
 }
 
+/* The report's `booted`: a station counts once its back end accepted a
+ * BootNotification, told by the dialect's `ocpp_boot` event the moment it
+ * happens (the once-a-second look missed a station accepted and cut off
+ * within the same second). */
+static void on_station_event(void *ctx, int connector, const char *kind, const char *detail) {
+  member *mb = ctx;
+  (void)connector;
+  if (strcmp(kind, "ocpp_boot") == 0 && detail && strncmp(detail, "Accepted", 8) == 0)
+    mb->booted_once = true;
+}
+
 static void on_traffic(void *ctx, const char *action, bool from_csms, int64_t latency_ms,
                        const char *errcode) {
   member *mb = ctx;
@@ -462,6 +473,7 @@ static int open_station(swarm *sw, member *mb, char *err, size_t errlen) {
                         .ctx = mb,
                         .session_started = on_started,
                         .session_stopped = on_stopped,
+                        .event = on_station_event,
                         .ocpp_traffic = on_traffic};
   station_add_module(mb->st, &obs);
   return 0;
