@@ -235,8 +235,8 @@ struct store {
   store_retention keep;
   /* store_open_lean (borne-swarm): synchronous=OFF throughout, a commit is
    * in the kernel when it returns (it survives kill -9 of the process, not
-   * a power cut or a crash of the machine); the level is never switched */
-  bool unsynced;
+ * a power cut or a crash of the machine); the level is never switched */
+  bool lean;
   bool batch;        /* inside store_batch_begin .. store_batch_end */
   bool unsynced;     /* inside store_unsynced_begin .. store_unsynced_end, at NORMAL */
   bool batch_failed; /* sqlite rolled the whole batch back */
@@ -352,7 +352,7 @@ static int user_version(store *s) {
  * commit stays synced (synchronous=FULL). SQLite refuses to change the level
  * inside a transaction: set before BEGIN, back after COMMIT or ROLLBACK. */
 static int sync_level(store *s, bool synced) {
-  if (s->unsynced) return 0;
+  if (s->lean) return 0;
   if (sqlite3_exec(s->db, synced ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", NULL,
                    NULL, NULL) != SQLITE_OK)
     return fail(s, synced ? "cannot go back to synchronous=FULL" : "cannot set synchronous");
@@ -546,17 +546,17 @@ static int configure(store *s) {
     return -1;
   }
   /* lean: before the switch to WAL, whose commit would sync a new file */
-  if (s->unsynced &&
+  if (s->lean &&
       exec_sql(s, "PRAGMA synchronous=OFF; PRAGMA cache_size=-64", "cannot configure the database"))
     return -1;
   /* lean: a rollback journal, truncated after each commit, instead of the
    * WAL, whose index (borne.db-shm, mapped) is 32 kB resident per station;
    * without fsync either keeps every commit through kill -9 (the journal is
    * in the kernel before a page of the file is changed) */
-  const char *want = s->unsynced ? "truncate" : "wal";
+  const char *want = s->lean ? "truncate" : "wal";
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(s->db,
-                         s->unsynced ? "PRAGMA journal_mode=TRUNCATE" : "PRAGMA journal_mode=WAL",
+                         s->lean ? "PRAGMA journal_mode=TRUNCATE" : "PRAGMA journal_mode=WAL",
                          -1, &st, NULL) != SQLITE_OK)
     return fail(s, "cannot read the database");
   int rc = sqlite3_step(st);
@@ -567,7 +567,7 @@ static int configure(store *s) {
   if (strcmp(mode, want) != 0) {
     snprintf(s->error, sizeof s->error,
              "cannot switch to the %s journal (still `%s`): the directory must be writable",
-             s->unsynced ? "rollback" : "WAL", mode);
+             s->lean ? "rollback" : "WAL", mode);
     return -1;
   }
   /* The WAL is checkpointed every 256 pages (1 MiB) and cut back to 1 MiB
@@ -576,7 +576,7 @@ static int configure(store *s) {
    * cycle reads about 25 pages, 100 kB; misses are read again from the WAL
    * or the file, through the kernel's page cache). */
   return exec_sql(s,
-                  s->unsynced ? "PRAGMA foreign_keys=ON; PRAGMA journal_size_limit=1048576;"
+                  s->lean ? "PRAGMA foreign_keys=ON; PRAGMA journal_size_limit=1048576;"
                               : "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
                                 " PRAGMA wal_autocheckpoint=256; PRAGMA journal_size_limit=1048576;"
                                 " PRAGMA cache_size=-512;",
@@ -639,7 +639,7 @@ static int open_store(store **out, const char *path, bool lean, char *err, size_
     return -1;
   }
   sqlite3_busy_timeout(s->db, 5000);
-  s->unsynced = lean;
+  s->lean = lean;
   s->keep = (store_retention){.sample_max_age_ms = SAMPLE_MAX_AGE_MS,
                               .sample_max_rows = SAMPLE_MAX_ROWS,
                               .event_max_rows = EVENT_MAX_ROWS,
@@ -666,7 +666,7 @@ int store_open_lean(store **out, const char *path, char *err, size_t errlen) {
 void store_release_cache(store *s) {
   if (!s) return;
   sqlite3_db_release_memory(s->db);
-  if (!s->unsynced) return;
+  if (!s->lean) return;
   /* lean: the kept statements too (about 3 kB each, 20 to 30 of them in a
    * charging station's day), prepared again at their next use; never one a
    * caller holds (a module's lent statement, a statement mid-step) */
@@ -893,8 +893,9 @@ int store_sessions_forget_uid(store *s, const char *uid, int *count) {
  * lost or whole, never ahead of an earlier commit, and the next synced
  * commit (any other store write) makes it durable with itself. */
 int store_unsynced_begin(store *s) {
-  /* SQLite ignores the level inside a transaction: nothing to change then */
-  if (s->batch || !sqlite3_get_autocommit(s->db)) return 0;
+  /* SQLite ignores the level inside a transaction: nothing to change then;
+   * a lean store (borne-swarm) is at OFF throughout */
+  if (s->lean || s->batch || !sqlite3_get_autocommit(s->db)) return 0;
   if (sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK) return 0;
   s->unsynced = true;
   return 0;
@@ -923,7 +924,7 @@ static int event_add(store *s, borne_ms at, int connector, const char *kind, con
 
 int store_event_add_reason(store *s, borne_ms at, int connector, const char *kind,
                            const char *detail, const char *reason, bool synced, int64_t *id_out) {
-  if (synced || s->batch || s->unsynced)
+  if (synced || s->batch || s->unsynced || s->lean)
     return event_add(s, at, connector, kind, detail, reason, id_out);
   /* not a cached statement: SQLite applies this pragma when it compiles it */
   if (sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK)
