@@ -34,7 +34,7 @@ struct firmware {
   uv_process_t proc;
   enum { PROC_INSTALL, PROC_MARK_GOOD, PROC_MARK_BAD, PROC_REBOOT } proc_kind;
   uv_timer_t confirm_timer; /* RAUC: the new image's time to prove itself */
-  char rauc_bin[256], rauc_conf[512], reboot_command[512];
+  char rauc_bin[256], rauc_conf[512], reboot_command[512], cmdline_path[256];
   bool confirming;  /* RAUC: booted into a new image not yet marked good */
   bool available;   /* a connector reached Available since the start */
   bool backend_ok;  /* firmware_boot_report() was called (the back end accepted us) */
@@ -376,6 +376,23 @@ static void reboot(firmware *fw) {
   if (fw->cfg.on_restart) fw->cfg.on_restart(fw->cfg.ctx);
 }
 
+/* The booted slot's bootname from the kernel command line (`rauc.slot=A`, as
+ * the bootloader gives it to RAUC); -1 when not there. */
+static int booted_slot(const firmware *fw, char *out, size_t len) {
+  char line[4096];
+  if (read_line(fw->cmdline_path, line, sizeof line) != 0) return -1;
+  for (char *p = line; (p = strstr(p, "rauc.slot=")) != NULL; p++) {
+    if (p != line && p[-1] != ' ') continue;
+    p += strlen("rauc.slot=");
+    size_t n = strcspn(p, " \t");
+    if (n == 0 || n >= len) return -1;
+    memcpy(out, p, n);
+    out[n] = '\0';
+    return 0;
+  }
+  return -1;
+}
+
 static void installed(firmware *fw, const char *version) {
   char marker[96];
   snprintf(marker, sizeof marker, "%d %s\n", fw->request_id, version);
@@ -385,6 +402,14 @@ static void installed(firmware *fw, const char *version) {
       write_file(fw, "firmware-pending", marker) != 0) {
     set_status(fw, FW_INSTALLATION_FAILED, "cannot record the installation");
     return;
+  }
+  char slot[64];
+  if (fw->cfg.installer == FW_INSTALLER_RAUC && booted_slot(fw, slot, sizeof slot) == 0) {
+    /* the next start tells the new slot from a fall-back to this one */
+    char text[80];
+    snprintf(text, sizeof text, "%s\n", slot);
+    if (write_file(fw, "firmware-rauc-from", text) != 0)
+      log_warn(MOD, "cannot record the booted slot; a fall-back by the bootloader goes unseen");
   }
   unlink(fw->path);
   set_status(fw, FW_INSTALL_REBOOTING, version);
@@ -416,6 +441,7 @@ static void roll_back(firmware *fw, const char *why) {
   if (write_file(fw, "firmware-rollback", marker) != 0)
     log_error(MOD, "cannot record the roll-back; the back end will not be told");
   remove_marker(fw, "firmware-rauc");
+  remove_marker(fw, "firmware-rauc-from");
   remove_marker(fw, "firmware-pending");
   char err[300];
   if (spawn_rauc(fw, PROC_MARK_BAD, "status", "mark-bad", err, sizeof err) != 0) {
@@ -466,6 +492,7 @@ static void proc_exited(firmware *fw, bool ok, const char *how) {
     fw->confirming = false;
     uv_timer_stop(&fw->confirm_timer);
     remove_marker(fw, "firmware-rauc");
+    remove_marker(fw, "firmware-rauc-from");
     fw->status = FW_IDLE;
     fw->marked_good = true;
     report_installed(fw);
@@ -655,6 +682,8 @@ firmware *firmware_new(const fw_config *cfg, curl_uv *cu) {
   snprintf(fw->rauc_conf, sizeof fw->rauc_conf, "%s", cfg->rauc_conf ? cfg->rauc_conf : "");
   snprintf(fw->reboot_command, sizeof fw->reboot_command, "%s",
            cfg->reboot_command ? cfg->reboot_command : "");
+  snprintf(fw->cmdline_path, sizeof fw->cmdline_path, "%s",
+           cfg->cmdline_path ? cfg->cmdline_path : "/proc/cmdline");
   uv_timer_init(cfg->loop, &fw->timer);
   fw->timer.data = fw;
   uv_timer_init(cfg->loop, &fw->confirm_timer);
@@ -663,6 +692,23 @@ firmware *firmware_new(const fw_config *cfg, curl_uv *cu) {
   fw->status = FW_IDLE;
   char mpath[600];
   data_path(fw, mpath, sizeof mpath, "firmware-rauc");
+  char from[600], was[64], now_slot[64], line[96];
+  data_path(fw, from, sizeof from, "firmware-rauc-from");
+  if (cfg->installer == FW_INSTALLER_RAUC && access(mpath, F_OK) == 0 &&
+      read_line(from, was, sizeof was) == 0 && booted_slot(fw, now_slot, sizeof now_slot) == 0 &&
+      strcmp(was, now_slot) == 0 && read_line(mpath, line, sizeof line) == 0) {
+    /* the slot the install ran on booted again: the new image did not start
+     * (the bootloader's boot attempts ran out); it is not marked bad, that
+     * would be this slot */
+    char marker[200];
+    snprintf(marker, sizeof marker, "%d the new firmware did not start (slot %s booted again)\n",
+             atoi(line), now_slot);
+    if (write_file(fw, "firmware-rollback", marker) != 0)
+      log_error(MOD, "cannot record the roll-back; the back end will not be told");
+    remove_marker(fw, "firmware-rauc");
+    remove_marker(fw, "firmware-rauc-from");
+    remove_marker(fw, "firmware-pending");
+  }
   if (cfg->installer == FW_INSTALLER_RAUC && access(mpath, F_OK) == 0) {
     /* booted into a new slot that must prove itself; no other update meanwhile */
     fw->confirming = true;

@@ -78,6 +78,9 @@ typedef struct {
   /* firmware.reboot_command: run by /bin/sh to boot into the other slot; "" or
    * NULL: on_restart (the station restarts itself only) */
   const char *reboot_command;
+  /* The kernel command line whose `rauc.slot=` names the booted slot; NULL:
+   * /proc/cmdline (tests: a file) */
+  const char *cmdline_path;
   const char *ca_file; /* manufacturer root(s) for signing certificates; NULL: none */
   /* firmware.allow_unsigned: install images whose origin nobody checked (no
    * signature, or a signature with no manufacturer root to check it against). */

@@ -568,8 +568,9 @@ static void fake_rauc(rig *r, char *bin, size_t len) {
 }
 
 static firmware *make_rauc(rig *r, bool confirm_backend) {
-  char bin[256];
+  char bin[256], cmdline[256];
   fake_rauc(r, bin, sizeof bin);
+  snprintf(cmdline, sizeof cmdline, "%s/cmdline", r->dir);
   fw_config cfg = {.loop = &r->loop,
                    .clock = &r->clock,
                    .data_dir = r->dir,
@@ -580,6 +581,7 @@ static firmware *make_rauc(rig *r, bool confirm_backend) {
                    .confirm_backend = confirm_backend,
                    .confirm_timeout_s = 30,
                    .reboot_command = "",
+                   .cmdline_path = cmdline,
                    .on_status = on_status,
                    .on_restart = on_restart,
                    .ctx = r};
@@ -682,6 +684,39 @@ static void rauc_waits_for_the_backend_when_configured(void **state) {
   assert_non_null(strstr(r->details[0], "accepted by its back end"));
 }
 
+/* The kernel command line names the booted slot: the install ran on A, the
+ * next start is on A again (the new image never came up and the bootloader
+ * fell back): reported as a roll-back, and A is not marked bad. */
+static void rauc_bootloader_fall_back_is_reported(void **state) {
+  rig *r = *state;
+  char url[300], err[160], log[2000];
+  write_text(r, "cmdline", "console=ttyS0 rauc.slot=A quiet\n", NULL, 0);
+  write_text(r, "image.raucb", "a RAUC bundle\n", url, sizeof url);
+  firmware_close(r->fw);
+  r->fw = make_rauc(r, false);
+  fw_request req = {.location = url, .request_id = 9};
+  assert_int_equal(firmware_update(r->fw, &req, err, sizeof err), 0);
+  run_until(r, FW_INSTALL_REBOOTING);
+  /* booted on B: the new image proves itself as usual */
+  write_text(r, "cmdline", "console=ttyS0 rauc.slot=B\n", NULL, 0);
+  firmware_close(r->fw);
+  r->fw = make_rauc(r, false);
+  assert_true(firmware_busy(r->fw));
+  /* ... but booted on A again: */
+  write_text(r, "cmdline", "rauc.slot=A\n", NULL, 0);
+  firmware_close(r->fw);
+  r->fw = make_rauc(r, false);
+  r->count = 0;
+  assert_false(firmware_busy(r->fw));
+  firmware_station_available(r->fw);
+  assert_true(firmware_boot_report(r->fw));
+  assert_int_equal(r->count, 1);
+  assert_int_equal(r->seen[0], FW_INSTALLATION_FAILED);
+  assert_non_null(strstr(r->details[0], "did not start (slot A booted again)"));
+  rauc_log(r, log, sizeof log);
+  assert_null(strstr(log, "mark-"));
+}
+
 static void rauc_install_failure_is_reported(void **state) {
   rig *r = *state;
   char url[300], err[160], path[256];
@@ -720,6 +755,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(rauc_image_not_available_in_time_rolls_back, setup, teardown),
       cmocka_unit_test_setup_teardown(rauc_waits_for_the_backend_when_configured, setup, teardown),
       cmocka_unit_test_setup_teardown(rauc_install_failure_is_reported, setup, teardown),
+      cmocka_unit_test_setup_teardown(rauc_bootloader_fall_back_is_reported, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
