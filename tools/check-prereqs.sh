@@ -86,6 +86,10 @@ if has tests; then
   [ -x /usr/sbin/pcscd ] || miss "/usr/sbin/pcscd" "$(deb pcscd)"
   [ -f /usr/lib/pcsc/drivers/serial/libifdvpcd.so ] ||
     miss "the vpcd driver (libifdvpcd.so)" "$(deb vsmartcard-vpcd)"
+  need_cmd rauc rauc                  # firmware roll-back through RAUC on image files
+  need_cmd mksquashfs squashfs-tools  # `rauc bundle` builds the test's bundle
+  need_cmd dbus-daemon dbus-daemon    # the private bus `rauc service` runs on
+  need_cmd gdbus libglib2.0-bin       # waits for the rauc service's bus name
   need_cmd mosquitto mosquitto        # the MQTT broker the MQTT test starts (no system service)
   need_cmd mosquitto_sub mosquitto-clients # independent MQTT clients of the MQTT test
   need_cmd mosquitto_pub mosquitto-clients

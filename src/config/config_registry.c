@@ -313,15 +313,20 @@ static const cfg_key_def registry[] = {
      "CONNECTOR:rcd|contactor|cp|meter", check_selftest_fail},
     /* site (installation) */
     {"site.grid_type", CFG_ENUM, "TN", 0, 0, "TN|TT|IT", false,
-     "Earthing system of the supply (IEC 60364-1 312.2); recorded and shown, used by energy "
-     "management.",
+     "Earthing system of the supply (IEC 60364-1 312.2). IT (no neutral, e.g. 3 x 230 V): "
+     "site.voltage_v is the line-to-line voltage, a single-phase car sits between the "
+     "connector's L1 and L2 and loads both grid lines in load management, and three-phase power "
+     "is sqrt(3) U I (kVA limit, EnWG 14a, solar, OCPP profiles in W). TN and TT: phase-to-"
+     "neutral, 3 U I.",
      NULL, NULL},
     {"site.phase_rotation", CFG_ENUM, "L1L2L3", 0, 0, "L1L2L3|L2L3L1|L3L1L2", false,
      "Order in which the supply phases are wired to the station's L1 L2 L3; used by energy "
      "management to map phases.",
      NULL, NULL},
     {"site.voltage_v", CFG_NUMBER, "230", 100, 277, NULL, false,
-     "Nominal phase-to-neutral voltage, used to turn amps into watts.", NULL, NULL},
+     "Nominal phase-to-neutral voltage (line-to-line in an IT grid, site.grid_type), used to "
+     "turn amps into watts.",
+     NULL, NULL},
     /* per connector */
     {"connector.*.selector_a", CFG_INT, "32", 0, 0, "32|25|20|16|12|8", true,
      "Installer current selector, in amps: the most this connector may offer.", NULL, NULL},

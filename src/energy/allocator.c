@@ -339,7 +339,7 @@ void allocator_round(allocator *a, borne_ms now, const alloc_grid_in *grid,
     a->target[i] = 0;
     cd->admitted = false;
     memset(cd->w, 0, sizeof cd->w);
-    int ph = in[i].phases == 1 ? 1 : 3;
+    int ph = in[i].phases >= 1 && in[i].phases <= 3 ? in[i].phases : 3;
     for (int k = 0; k < ph; k++) cd->w[gphase(&in[i], k)] += 1;
     cd->w[3] = ph;
     bool candidate = in[i].wants && in[i].max_a >= a->cfg.min_a - EPS;

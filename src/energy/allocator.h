@@ -55,7 +55,9 @@ typedef struct {
 void alloc_config_defaults(alloc_config *c);
 
 typedef struct {
-  int phases;        /* 1 or 3 */
+  /* grid lines it draws from: 1 or 3; 2: a single-phase car in an IT grid,
+   * between grid_phase[0] and grid_phase[1] (core/grid_type.h) */
+  int phases;
   int grid_phase[3]; /* grid phase (0..2) of connector phase k */
   bool wants;        /* a session that may draw power (running, EV connected) */
   double max_a;      /* most it may take from every other limit and the EV; < 6: held */

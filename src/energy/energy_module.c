@@ -36,6 +36,7 @@
 #include "energy/energy_module_internal.h"
 #include "http/http_json.h"
 #include "station/station.h"
+#include "core/grid_type.h"
 #include "core/pilot.h"
 #include "util/log.h"
 
@@ -61,8 +62,12 @@ static void load_config(energy *e) {
   const char *kva = config_get(cfg, "site.limit_kva");
   bool has_a = lim && lim[0], has_kva = kva && kva[0];
   e->enabled = has_a || has_kva;
-  e->voltage = config_get_number(cfg, "site.voltage_v");
   c.phases = (int)config_get_int(cfg, "site.phases") == 1 ? 1 : 3;
+  /* every W <-> A conversion below counts amperes summed over the phases; in
+   * an IT grid site.voltage_v is line-to-line and a three-phase supply gives
+   * sqrt(3) U I (core/grid_type.h) */
+  e->grid = grid_type_parse(config_get(cfg, "site.grid_type"));
+  e->voltage = grid_phase_voltage(e->grid, config_get_number(cfg, "site.voltage_v"), c.phases);
   /* without a site limit only the EnWG 14a contact can make load management act */
   double limit = has_a ? config_get_number(cfg, "site.limit_a") : 1e6;
   if (has_kva) {
@@ -171,9 +176,10 @@ static int drawn_phases(energy *e, int i, const station_connector_view *v,
   if (v->phases == 1) return 1;
   if (sc->meter_ok && v->status == STATUS_CHARGING) {
     const double *a = sc->meter.current_a;
-    if (a[0] >= 2.0 && a[1] < 0.5 && a[2] < 0.5)
+    /* IT: a single-phase car's current comes back on the connector's L2 */
+    if (a[0] >= 2.0 && (a[1] < 0.5 || e->grid == GRID_IT) && a[2] < 0.5)
       e->car_phases[i] = 1;
-    else if (a[1] >= 2.0 || a[2] >= 2.0)
+    else if ((a[1] >= 2.0 && e->grid != GRID_IT) || a[2] >= 2.0)
       e->car_phases[i] = 3;
   }
   return e->car_phases[i] ? e->car_phases[i] : 3;
@@ -317,6 +323,11 @@ static void round_now(energy *e) {
     in->max_a = energy_window_open(e, i + 1) ? other_limits(st, i + 1) : 0;
     in->priority = e->priority[i];
     for (int k = 0; k < 3; k++) in->draw_a[k] = sc->meter_ok ? sc->meter.current_a[k] : 0;
+    if (e->acfg.phases == 3 && in->phases == 1 && e->grid == GRID_IT) {
+      /* between the connector's L1 and L2: the same current in both grid lines */
+      in->phases = grid_lines_loaded(e->grid, 1);
+      in->draw_a[1] = in->draw_a[0];
+    }
   }
   alloc_grid_in g;
   energy_grid_input(e, &g);

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <uv.h>
+#include "core/grid_type.h"
 
 #include "energy/allocator.h"
 #include "energy/energy_remote.h"
@@ -53,8 +54,10 @@ typedef struct {
   unsigned long loaded_at; /* config_generation() of the last load_config() */
   allocator *alloc;
   alloc_config acfg;
-  int source; /* index in source_names, -1: none */
-  double voltage;
+  int source;     /* index in source_names, -1: none */
+  double voltage; /* W per A summed over the phases: site.voltage_v, / sqrt(3) on a 3-phase IT
+                     supply */
+  grid_type grid; /* site.grid_type */
   double contact_limit_w;
   int rotation[BORNE_MAX_CONNECTORS][3];
   int priority[BORNE_MAX_CONNECTORS];

@@ -32,6 +32,14 @@ struct firmware {
   uv_timer_t timer;
   borne_ms timer_at; /* station time the timer stands for */
   uv_process_t proc;
+  enum { PROC_INSTALL, PROC_MARK_GOOD, PROC_MARK_BAD, PROC_REBOOT } proc_kind;
+  uv_timer_t confirm_timer; /* RAUC: the new image's time to prove itself */
+  char rauc_bin[256], rauc_conf[512], reboot_command[512], cmdline_path[256];
+  bool confirming;  /* RAUC: booted into a new image not yet marked good */
+  bool available;   /* a connector reached Available since the start */
+  bool backend_ok;  /* firmware_boot_report() was called (the back end accepted us) */
+  bool marked_good; /* `rauc status mark-good` succeeded, Installed not yet reported */
+  bool rolled_back; /* the InstallationFailed reported is a roll-back */
   uv_work_t work;
   bool proc_running;
   bool work_running;
@@ -350,34 +358,205 @@ static void verify_done(uv_work_t *w, int status) {
 
 /* ---------- install ---------- */
 
-static void installed(firmware *fw, const char *version) {
-  char marker[96];
-  snprintf(marker, sizeof marker, "%d %s\n", fw->request_id, version);
-  if (write_file(fw, "firmware-pending", marker) != 0) {
-    set_status(fw, FW_INSTALLATION_FAILED, "cannot record the installation");
-    return;
+static void proc_closed(uv_handle_t *h) { handle_done(h->data); }
+static void on_exit_cb(uv_process_t *p, int64_t exit_status, int term_signal);
+static int spawn(firmware *fw, int kind, char **args, char *err, size_t errlen);
+static int spawn_rauc(firmware *fw, int kind, const char *verb1, const char *verb2, char *err,
+                      size_t errlen);
+
+/* Into the new image: the reboot command (RAUC: the bootloader starts the
+ * other slot) or the station's own restart. */
+static void reboot(firmware *fw) {
+  if (fw->cfg.installer == FW_INSTALLER_RAUC && fw->reboot_command[0]) {
+    char *args[] = {"/bin/sh", "-c", fw->reboot_command, NULL};
+    char err[300];
+    if (spawn(fw, PROC_REBOOT, args, err, sizeof err) == 0) return;
+    log_error(MOD, "%s; the station restarts itself instead", err);
   }
-  unlink(fw->path);
-  set_status(fw, FW_INSTALL_REBOOTING, version);
   if (fw->cfg.on_restart) fw->cfg.on_restart(fw->cfg.ctx);
 }
 
-static void proc_closed(uv_handle_t *h) { handle_done(h->data); }
+/* The booted slot's bootname from the kernel command line (`rauc.slot=A`, as
+ * the bootloader gives it to RAUC); -1 when not there. */
+static int booted_slot(const firmware *fw, char *out, size_t len) {
+  char line[4096];
+  if (read_line(fw->cmdline_path, line, sizeof line) != 0) return -1;
+  for (char *p = line; (p = strstr(p, "rauc.slot=")) != NULL; p++) {
+    if (p != line && p[-1] != ' ') continue;
+    p += strlen("rauc.slot=");
+    size_t n = strcspn(p, " \t");
+    if (n == 0 || n >= len) return -1;
+    memcpy(out, p, n);
+    out[n] = '\0';
+    return 0;
+  }
+  return -1;
+}
+
+static void installed(firmware *fw, const char *version) {
+  char marker[96];
+  snprintf(marker, sizeof marker, "%d %s\n", fw->request_id, version);
+  /* RAUC: the next start must confirm the new slot (before the marker that
+   * says an install restarted us, so no start sees the one without the other) */
+  if ((fw->cfg.installer == FW_INSTALLER_RAUC && write_file(fw, "firmware-rauc", marker) != 0) ||
+      write_file(fw, "firmware-pending", marker) != 0) {
+    set_status(fw, FW_INSTALLATION_FAILED, "cannot record the installation");
+    return;
+  }
+  char slot[64];
+  if (fw->cfg.installer == FW_INSTALLER_RAUC && booted_slot(fw, slot, sizeof slot) == 0) {
+    /* the next start tells the new slot from a fall-back to this one */
+    char text[80];
+    snprintf(text, sizeof text, "%s\n", slot);
+    if (write_file(fw, "firmware-rauc-from", text) != 0)
+      log_warn(MOD, "cannot record the booted slot; a fall-back by the bootloader goes unseen");
+  }
+  unlink(fw->path);
+  set_status(fw, FW_INSTALL_REBOOTING, version);
+  reboot(fw);
+}
+
+static void remove_marker(const firmware *fw, const char *name) {
+  char path[600];
+  data_path(fw, path, sizeof path, name);
+  unlink(path);
+}
+
+/* RAUC: Installed once the slot is marked good and the report is wanted. */
+static void report_installed(firmware *fw) {
+  if (!fw->marked_good || !fw->backend_ok) return;
+  fw->marked_good = false;
+  remove_marker(fw, "firmware-pending");
+  set_status(fw, FW_INSTALLED, fw->version);
+}
+
+/* RAUC: the new image did not prove itself: mark its slot bad, remember why
+ * for the next start (the previous image reports it), reboot. */
+static void roll_back(firmware *fw, const char *why) {
+  fw->confirming = false;
+  uv_timer_stop(&fw->confirm_timer);
+  char marker[400];
+  snprintf(marker, sizeof marker, "%d %s\n", fw->request_id, why);
+  log_error(MOD, "the new firmware is rolled back: %s", why);
+  if (write_file(fw, "firmware-rollback", marker) != 0)
+    log_error(MOD, "cannot record the roll-back; the back end will not be told");
+  remove_marker(fw, "firmware-rauc");
+  remove_marker(fw, "firmware-rauc-from");
+  remove_marker(fw, "firmware-pending");
+  char err[300];
+  if (spawn_rauc(fw, PROC_MARK_BAD, "status", "mark-bad", err, sizeof err) != 0) {
+    log_error(MOD, "%s", err);
+    reboot(fw);
+  }
+}
+
+static void try_confirm(firmware *fw) {
+  if (!fw->confirming || fw->proc_running || fw->closing || !fw->available ||
+      (fw->cfg.confirm_backend && !fw->backend_ok))
+    return;
+  char err[300];
+  if (spawn_rauc(fw, PROC_MARK_GOOD, "status", "mark-good", err, sizeof err) != 0)
+    roll_back(fw, err);
+}
+
+static void on_confirm_timeout(uv_timer_t *t) {
+  firmware *fw = t->data;
+  if (fw->closing || !fw->confirming) return;
+  if (fw->proc_running) return; /* mark-good runs: its exit decides */
+  char why[200];
+  snprintf(why, sizeof why, "not %s within %d s of the start",
+           fw->cfg.confirm_backend ? "Available and accepted by its back end" : "Available",
+           fw->cfg.confirm_timeout_s);
+  roll_back(fw, why);
+}
+
+static void proc_exited(firmware *fw, bool ok, const char *how) {
+  char detail[200];
+  switch (fw->proc_kind) {
+  case PROC_INSTALL:
+    if (ok) {
+      installed(fw, "(installed by the installer)");
+      return;
+    }
+    snprintf(detail, sizeof detail, "the installer failed (%s)", how);
+    unlink(fw->path);
+    set_status(fw, FW_INSTALLATION_FAILED, detail);
+    return;
+  case PROC_MARK_GOOD:
+    if (!ok) {
+      snprintf(detail, sizeof detail, "rauc status mark-good failed (%s)", how);
+      roll_back(fw, detail);
+      return;
+    }
+    log_info(MOD, "the new firmware is marked good");
+    fw->confirming = false;
+    uv_timer_stop(&fw->confirm_timer);
+    remove_marker(fw, "firmware-rauc");
+    remove_marker(fw, "firmware-rauc-from");
+    fw->status = FW_IDLE;
+    fw->marked_good = true;
+    report_installed(fw);
+    return;
+  case PROC_MARK_BAD:
+    if (!ok) log_error(MOD, "rauc status mark-bad failed (%s)", how);
+    reboot(fw);
+    return;
+  case PROC_REBOOT:
+    if (!ok) {
+      log_error(MOD, "the reboot command failed (%s); the station restarts itself", how);
+      if (fw->cfg.on_restart) fw->cfg.on_restart(fw->cfg.ctx);
+    }
+    return;
+  }
+}
+
+static void proc_exited(firmware *fw, bool ok, const char *how);
 
 static void on_exit_cb(uv_process_t *p, int64_t exit_status, int term_signal) {
   firmware *fw = p->data;
   fw->proc_running = false;
   uv_close((uv_handle_t *)p, proc_closed);
   if (fw->closing) return;
-  if (exit_status == 0 && term_signal == 0) {
-    installed(fw, "(installed by the installer)");
-    return;
+  char how[80];
+  snprintf(how, sizeof how, "exit %lld, signal %d", (long long)exit_status, term_signal);
+  proc_exited(fw, exit_status == 0 && term_signal == 0, how);
+}
+
+/* Runs argv off the loop (its output goes to our stderr); on_exit_cb follows. */
+static int spawn(firmware *fw, int kind, char **args, char *err, size_t errlen) {
+  uv_stdio_container_t stdio[3] = {{.flags = UV_IGNORE},
+                                   {.flags = UV_INHERIT_FD, .data.fd = 2},
+                                   {.flags = UV_INHERIT_FD, .data.fd = 2}};
+  uv_process_options_t opt = {
+      .file = args[0], .args = args, .exit_cb = on_exit_cb, .stdio_count = 3, .stdio = stdio};
+  fw->proc.data = fw;
+  fw->proc_kind = kind;
+  int rc = uv_spawn(fw->cfg.loop, &fw->proc, &opt);
+  fw->open_handles++;
+  if (rc != 0) {
+    uv_close((uv_handle_t *)&fw->proc, proc_closed);
+    snprintf(err, errlen, "cannot run %s: %s", args[0], uv_strerror(rc));
+    return -1;
   }
-  char detail[160];
-  snprintf(detail, sizeof detail, "the installer failed (exit %lld, signal %d)",
-           (long long)exit_status, term_signal);
-  unlink(fw->path);
-  set_status(fw, FW_INSTALLATION_FAILED, detail);
+  fw->proc_running = true;
+  return 0;
+}
+
+/* `rauc [--conf=FILE] VERB...` */
+static int spawn_rauc(firmware *fw, int kind, const char *verb1, const char *verb2, char *err,
+                      size_t errlen) {
+  char conf[600];
+  char *args[6];
+  int n = 0;
+  args[n++] = fw->rauc_bin;
+  if (fw->rauc_conf[0]) {
+    snprintf(conf, sizeof conf, "--conf=%s", fw->rauc_conf);
+    args[n++] = conf;
+  }
+  args[n++] = (char *)verb1;
+  args[n++] = (char *)verb2;
+  args[n] = NULL;
+  return spawn(fw, kind, args, err, errlen);
 }
 
 /* `{file}` in the command becomes the image path, single-quoted for sh. */
@@ -434,6 +613,12 @@ static void install_now(firmware *fw) {
     return;
   }
   set_status(fw, FW_INSTALLING, "");
+  if (fw->cfg.installer == FW_INSTALLER_RAUC) {
+    char detail[300];
+    if (spawn_rauc(fw, PROC_INSTALL, "install", fw->path, detail, sizeof detail) != 0)
+      set_status(fw, FW_INSTALLATION_FAILED, detail);
+    return;
+  }
   if (!fw->install_command[0]) {
     install_sim(fw);
     return;
@@ -443,23 +628,10 @@ static void install_now(firmware *fw) {
     set_status(fw, FW_INSTALLATION_FAILED, "install command too long");
     return;
   }
-  char *args[] = {"sh", "-c", cmd, NULL};
-  uv_stdio_container_t stdio[3] = {{.flags = UV_IGNORE},
-                                   {.flags = UV_INHERIT_FD, .data.fd = 2},
-                                   {.flags = UV_INHERIT_FD, .data.fd = 2}};
-  uv_process_options_t opt = {
-      .file = "/bin/sh", .args = args, .exit_cb = on_exit_cb, .stdio_count = 3, .stdio = stdio};
-  fw->proc.data = fw;
-  int rc = uv_spawn(fw->cfg.loop, &fw->proc, &opt);
-  fw->open_handles++;
-  if (rc != 0) {
-    uv_close((uv_handle_t *)&fw->proc, proc_closed);
-    char detail[160];
-    snprintf(detail, sizeof detail, "cannot run the installer: %s", uv_strerror(rc));
+  char *args[] = {"/bin/sh", "-c", cmd, NULL};
+  char detail[300];
+  if (spawn(fw, PROC_INSTALL, args, detail, sizeof detail) != 0)
     set_status(fw, FW_INSTALLATION_FAILED, detail);
-    return;
-  }
-  fw->proc_running = true;
 }
 
 static void install(firmware *fw) {
@@ -505,10 +677,47 @@ firmware *firmware_new(const fw_config *cfg, curl_uv *cu) {
   data_path(fw, vpath, sizeof vpath, "firmware-version");
   if (read_line(vpath, fw->version, sizeof fw->version) != 0 || !fw->version[0])
     snprintf(fw->version, sizeof fw->version, "%s", BORNE_VERSION);
+  snprintf(fw->rauc_bin, sizeof fw->rauc_bin, "%s",
+           cfg->rauc_bin && cfg->rauc_bin[0] ? cfg->rauc_bin : "rauc");
+  snprintf(fw->rauc_conf, sizeof fw->rauc_conf, "%s", cfg->rauc_conf ? cfg->rauc_conf : "");
+  snprintf(fw->reboot_command, sizeof fw->reboot_command, "%s",
+           cfg->reboot_command ? cfg->reboot_command : "");
+  snprintf(fw->cmdline_path, sizeof fw->cmdline_path, "%s",
+           cfg->cmdline_path ? cfg->cmdline_path : "/proc/cmdline");
   uv_timer_init(cfg->loop, &fw->timer);
   fw->timer.data = fw;
-  fw->open_handles = 1;
+  uv_timer_init(cfg->loop, &fw->confirm_timer);
+  fw->confirm_timer.data = fw;
+  fw->open_handles = 2;
   fw->status = FW_IDLE;
+  char mpath[600];
+  data_path(fw, mpath, sizeof mpath, "firmware-rauc");
+  char from[600], was[64], now_slot[64], line[96];
+  data_path(fw, from, sizeof from, "firmware-rauc-from");
+  if (cfg->installer == FW_INSTALLER_RAUC && access(mpath, F_OK) == 0 &&
+      read_line(from, was, sizeof was) == 0 && booted_slot(fw, now_slot, sizeof now_slot) == 0 &&
+      strcmp(was, now_slot) == 0 && read_line(mpath, line, sizeof line) == 0) {
+    /* the slot the install ran on booted again: the new image did not start
+     * (the bootloader's boot attempts ran out); it is not marked bad, that
+     * would be this slot */
+    char marker[200];
+    snprintf(marker, sizeof marker, "%d the new firmware did not start (slot %s booted again)\n",
+             atoi(line), now_slot);
+    if (write_file(fw, "firmware-rollback", marker) != 0)
+      log_error(MOD, "cannot record the roll-back; the back end will not be told");
+    remove_marker(fw, "firmware-rauc");
+    remove_marker(fw, "firmware-rauc-from");
+    remove_marker(fw, "firmware-pending");
+  }
+  if (cfg->installer == FW_INSTALLER_RAUC && access(mpath, F_OK) == 0) {
+    /* booted into a new slot that must prove itself; no other update meanwhile */
+    fw->confirming = true;
+    fw->status = FW_INSTALL_REBOOTING;
+    int secs = cfg->confirm_timeout_s > 0 ? cfg->confirm_timeout_s : 600;
+    uv_timer_start(&fw->confirm_timer, on_confirm_timeout,
+                   clock_real_delay_ms(cfg->clock, clock_now(cfg->clock) + (borne_ms)secs * 1000),
+                   0);
+  }
   return fw;
 }
 
@@ -627,7 +836,30 @@ int firmware_install_file(firmware *fw, const char *path, const char *signature_
 }
 
 bool firmware_boot_report(firmware *fw) {
-  char path[600], line[96];
+  char path[600], line[400];
+  data_path(fw, path, sizeof path, "firmware-rollback");
+  if (read_line(path, line, sizeof line) == 0) {
+    /* the previous image runs again: the new one did not prove itself */
+    unlink(path);
+    char *why = strchr(line, ' ');
+    fw->request_id = atoi(line);
+    fw->rolled_back = true;
+    char detail[460];
+    snprintf(detail, sizeof detail, "rolled back to the previous firmware: %s",
+             why ? why + 1 : "(no reason recorded)");
+    set_status(fw, FW_INSTALLATION_FAILED, detail);
+    fw->rolled_back = false;
+    return true;
+  }
+  if (fw->confirming || fw->marked_good) {
+    /* RAUC: Installed once the slot is also marked good */
+    fw->backend_ok = true;
+    data_path(fw, path, sizeof path, "firmware-pending");
+    if (read_line(path, line, sizeof line) == 0) fw->request_id = atoi(line);
+    try_confirm(fw);
+    report_installed(fw);
+    return true;
+  }
   data_path(fw, path, sizeof path, "firmware-pending");
   if (read_line(path, line, sizeof line) != 0) return false;
   unlink(path);
@@ -637,9 +869,19 @@ bool firmware_boot_report(firmware *fw) {
   return true;
 }
 
+void firmware_station_available(firmware *fw) {
+  if (fw->available) return;
+  fw->available = true;
+  try_confirm(fw);
+}
+
+bool firmware_rolled_back(const firmware *fw) { return fw->rolled_back; }
+
 bool firmware_boot_pending(const firmware *fw) {
   char path[600];
   data_path(fw, path, sizeof path, "firmware-pending");
+  if (access(path, F_OK) == 0) return true;
+  data_path(fw, path, sizeof path, "firmware-rollback");
   return access(path, F_OK) == 0;
 }
 
@@ -651,4 +893,5 @@ void firmware_close(firmware *fw) {
   if (fw->proc_running) uv_process_kill(&fw->proc, SIGTERM);
   uv_timer_stop(&fw->timer);
   uv_close((uv_handle_t *)&fw->timer, timer_closed);
+  uv_close((uv_handle_t *)&fw->confirm_timer, timer_closed);
 }

@@ -54,12 +54,34 @@ typedef struct {
   borne_ms install_at; /* station time to install at (2.0.1 installDateTime); <= now: at once */
 } fw_request;
 
+/* firmware.installer: who writes the image to the station. */
+typedef enum {
+  FW_INSTALLER_COMMAND, /* firmware.install_command, or the simulator's install */
+  /* RAUC on an A/B layout: `rauc install` into the other slot, reboot, and on
+   * the next start `rauc status mark-good` once the new firmware proved
+   * itself, else `rauc status mark-bad` and reboot (the bootloader rolls back) */
+  FW_INSTALLER_RAUC,
+} fw_installer;
+
 typedef struct {
   uv_loop_t *loop;
   const station_clock *clock;
   const char *data_dir;
   const char *install_command; /* "" or NULL: simulated install */
-  const char *ca_file;         /* manufacturer root(s) for signing certificates; NULL: none */
+  fw_installer installer;
+  const char *rauc_bin;  /* NULL or "": `rauc` on PATH (tests: a fake) */
+  const char *rauc_conf; /* firmware.rauc_conf: RAUC's system.conf; "" or NULL: RAUC's default */
+  /* firmware.confirm_backend: a new RAUC image is good only once its OCPP back
+   * end accepted it too (firmware_boot_report), not only Available */
+  bool confirm_backend;
+  int confirm_timeout_s; /* firmware.confirm_timeout_s: to prove itself, else roll back */
+  /* firmware.reboot_command: run by /bin/sh to boot into the other slot; "" or
+   * NULL: on_restart (the station restarts itself only) */
+  const char *reboot_command;
+  /* The kernel command line whose `rauc.slot=` names the booted slot; NULL:
+   * /proc/cmdline (tests: a file) */
+  const char *cmdline_path;
+  const char *ca_file; /* manufacturer root(s) for signing certificates; NULL: none */
   /* firmware.allow_unsigned: install images whose origin nobody checked (no
    * signature, or a signature with no manufacturer root to check it against). */
   bool allow_unsigned;
@@ -118,6 +140,17 @@ const char *firmware_version(const firmware *fw);
 /* After a start: an install that restarted us reports Installed (once).
  * Returns true when it did. */
 bool firmware_boot_report(firmware *fw);
+/* RAUC: a connector of the station is Available. A new image waiting to be
+ * confirmed is marked good (`rauc status mark-good`) once it is Available and,
+ * with confirm_backend, its back end accepted it (firmware_boot_report); it
+ * reports Installed once both marked good and firmware_boot_report() was
+ * called. Not confirmed within confirm_timeout_s: `rauc status mark-bad`,
+ * reboot, and the next start reports InstallationFailed ("rolled back ...")
+ * at firmware_boot_report(). */
+void firmware_station_available(firmware *fw);
+/* Whether the last InstallationFailed is a roll-back to the previous image
+ * (the service raises a security event for it). */
+bool firmware_rolled_back(const firmware *fw);
 /* Whether an install restarted us and firmware_boot_report() has not reported
  * it yet (OCPP 2.0.1 boots with the reason FirmwareUpdate then). */
 bool firmware_boot_pending(const firmware *fw);

@@ -48,6 +48,8 @@ static void on_status(void *ctx, fw_status s, int request_id, const char *detail
     station_event(st, 0, "security", "InvalidFirmwareSignature: %s", detail);
   if (s == FW_INSTALLED)
     station_event(st, 0, "security", "FirmwareUpdated: %s", firmware_version(f->fw));
+  if (s == FW_INSTALLATION_FAILED && firmware_rolled_back(f->fw))
+    station_event(st, 0, "security", "FirmwareRolledBack: %s", detail);
   for (int i = 0; i < f->listener_count; i++)
     f->listeners[i].fn(f->listeners[i].ctx, s, request_id, detail);
 }
@@ -94,6 +96,22 @@ static void on_closing(void *ctx) {
 
 static void on_free(void *ctx) { free(ctx); }
 
+/* RAUC: a new image is good once the station reaches Available */
+static void on_status_changed(void *ctx, int connector, connector_status status, error_code error) {
+  (void)connector;
+  (void)error;
+  fw_service *f = ctx;
+  if (status == STATUS_AVAILABLE) firmware_station_available(f->fw);
+}
+
+static void check_available(fw_service *f) {
+  for (int c = 1; c <= station_connector_count(f->st); c++) {
+    station_connector_view v;
+    station_view(f->st, c, &v);
+    if (v.status == STATUS_AVAILABLE) firmware_station_available(f->fw);
+  }
+}
+
 firmware *station_firmware(station *st) {
   fw_service *f = find(st);
   if (f) return f->fw;
@@ -107,6 +125,13 @@ firmware *station_firmware(station *st) {
                   .install_command = config_get(st->cfg, "firmware.install_command"),
                   .ca_file = config_get(st->cfg, "firmware.ca_file"),
                   .allow_unsigned = config_get_bool(st->cfg, "firmware.allow_unsigned"),
+                  .installer = strcmp(config_get(st->cfg, "firmware.installer"), "rauc") == 0
+                                   ? FW_INSTALLER_RAUC
+                                   : FW_INSTALLER_COMMAND,
+                  .rauc_conf = config_get(st->cfg, "firmware.rauc_conf"),
+                  .confirm_backend = config_get_bool(st->cfg, "firmware.confirm_backend"),
+                  .confirm_timeout_s = (int)config_get_int(st->cfg, "firmware.confirm_timeout_s"),
+                  .reboot_command = config_get(st->cfg, "firmware.reboot_command"),
                   .on_status = on_status,
                   .on_restart = on_restart,
                   .ctx = f};
@@ -114,6 +139,7 @@ firmware *station_firmware(station *st) {
   station_module m = {.name = MOD,
                       .ctx = f,
                       .status_json = on_status_json,
+                      .status_changed = on_status_changed,
                       .setting_changed = on_setting_changed,
                       .setting_state = on_setting_state,
                       .closing = on_closing,
@@ -125,6 +151,7 @@ firmware *station_firmware(station *st) {
     free(f); /* the closed handles only point to the updater and curl_uv */
     return NULL;
   }
+  check_available(f);
   return f->fw;
 }
 

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "energy/allocator.h"
+#include "core/grid_type.h"
 
 #define T0 ((borne_ms)1767571200000LL)
 #define S(x) ((borne_ms)(x)*1000)
@@ -260,6 +261,54 @@ static void mixed_phases(void **state) {
   assert_amps(offered(&s, 0), 8);
   /* now the 3-phase car can rise to 16 (L1 and L3 free), capped by L2 */
   allocator_free(s.a);
+}
+
+/* Two single-phase cars, the second connector wired L2L3L1. In a TN grid each
+ * takes its own grid phase (16 A each); in an IT grid (no neutral) each sits
+ * between its connector's L1 and L2, so both load grid L2 and share it. */
+static void it_grid_single_phase_cars_load_two_lines(void **state) {
+  (void)state;
+  for (int it = 0; it < 2; it++) {
+    sim s;
+    sim_init(&s, 2, 16);
+    sim_start(&s);
+    int lines = grid_lines_loaded(it ? GRID_IT : GRID_TN, 1);
+    assert_int_equal(lines, it ? 2 : 1);
+    for (int i = 0; i < 2; i++) s.in[i].phases = lines;
+    int rot[3] = {1, 2, 0};
+    memcpy(s.in[1].grid_phase, rot, sizeof rot);
+    plug(&s, 0, 32);
+    plug(&s, 1, 32);
+    s.meter = true;
+    sim_run(&s, 120);
+    assert_amps(offered(&s, 0), it ? 8 : 16);
+    assert_amps(offered(&s, 1), it ? 8 : 16);
+    const alloc_report *r = allocator_report(s.a);
+    /* IT: L1 and L3 carry one car each, L2 both; TN: L1 and L2 one car each */
+    assert_amps(r->own_a[0], it ? 8 : 16);
+    assert_amps(r->own_a[1], 16);
+    assert_amps(r->own_a[2], it ? 8 : 0);
+    for (int p = 0; p < 3; p++) assert_int_equal(s.over_ms[p], 0);
+    allocator_free(s.a);
+  }
+}
+
+/* W <-> A per earthing system: TN/TT phase voltage; IT line-to-line, a
+ * three-phase load sqrt(3) U I (11 kW on 3 x 230 V IT: 27.6 A per line). */
+static void grid_type_arithmetic(void **state) {
+  (void)state;
+  assert_int_equal(grid_type_parse("IT"), GRID_IT);
+  assert_int_equal(grid_type_parse("TT"), GRID_TT);
+  assert_int_equal(grid_type_parse("TN"), GRID_TN);
+  assert_int_equal(grid_type_parse(NULL), GRID_TN);
+  assert_amps(grid_phase_voltage(GRID_TN, 230, 3), 230);
+  assert_amps(grid_phase_voltage(GRID_TT, 230, 1), 230);
+  assert_amps(grid_phase_voltage(GRID_IT, 230, 1), 230);
+  double v = grid_phase_voltage(GRID_IT, 230, 3);
+  assert_amps(3 * v * 27.6, sqrt(3.0) * 230 * 27.6);
+  assert_true(fabs(11000 / (3 * v) - 27.61) < 0.01);
+  assert_int_equal(grid_lines_loaded(GRID_IT, 3), 3);
+  assert_int_equal(grid_lines_loaded(GRID_TN, 3), 3);
 }
 
 static void stale_failsafe_and_recovery(void **state) {
@@ -931,6 +980,8 @@ int main(void) {
       cmocka_unit_test(pause_below_minimum),
       cmocka_unit_test(building_load),
       cmocka_unit_test(mixed_phases),
+      cmocka_unit_test(it_grid_single_phase_cars_load_two_lines),
+      cmocka_unit_test(grid_type_arithmetic),
       cmocka_unit_test(stale_failsafe_and_recovery),
       cmocka_unit_test(default_fallback),
       cmocka_unit_test(rotation_takes_turns),

@@ -551,6 +551,190 @@ static void trust_refusal_table(void **state) {
   assert_null(firmware_trust_refusal(true, "", true));
 }
 
+/* ---------- RAUC (firmware.installer rauc) with a fake rauc CLI ---------- */
+
+/* DIR/rauc: logs its arguments to DIR/rauc.log, fails `install` when
+ * DIR/rauc-fail exists. */
+static void fake_rauc(rig *r, char *bin, size_t len) {
+  snprintf(bin, len, "%s/rauc", r->dir);
+  FILE *f = fopen(bin, "w");
+  assert_non_null(f);
+  fprintf(f,
+          "#!/bin/sh\necho \"$*\" >> '%s/rauc.log'\n"
+          "case \"$2\" in install) test -e '%s/rauc-fail' && exit 1;; esac\nexit 0\n",
+          r->dir, r->dir);
+  fclose(f);
+  chmod(bin, 0700);
+}
+
+static firmware *make_rauc(rig *r, bool confirm_backend) {
+  char bin[256], cmdline[256];
+  fake_rauc(r, bin, sizeof bin);
+  snprintf(cmdline, sizeof cmdline, "%s/cmdline", r->dir);
+  fw_config cfg = {.loop = &r->loop,
+                   .clock = &r->clock,
+                   .data_dir = r->dir,
+                   .allow_unsigned = true,
+                   .installer = FW_INSTALLER_RAUC,
+                   .rauc_bin = bin,
+                   .rauc_conf = "/etc/test/system.conf",
+                   .confirm_backend = confirm_backend,
+                   .confirm_timeout_s = 30,
+                   .reboot_command = "",
+                   .cmdline_path = cmdline,
+                   .on_status = on_status,
+                   .on_restart = on_restart,
+                   .ctx = r};
+  return firmware_new(&cfg, r->cu);
+}
+
+static void rauc_log(rig *r, char *out, size_t len) {
+  char path[256];
+  snprintf(path, sizeof path, "%s/rauc.log", r->dir);
+  FILE *f = fopen(path, "r");
+  out[0] = '\0';
+  if (!f) return;
+  size_t n = fread(out, 1, len - 1, f);
+  out[n] = '\0';
+  fclose(f);
+}
+
+static void run_until_restarts(rig *r, int n) {
+  for (int i = 0; i < 100000 && r->restarts < n; i++) uv_run(&r->loop, UV_RUN_ONCE);
+  assert_int_equal(r->restarts, n);
+}
+
+/* Installs an image through the fake rauc and "reboots" into it. */
+static void rauc_install_and_reboot(rig *r, bool confirm_backend) {
+  char url[300], err[160], log[2000], want[400];
+  write_text(r, "image.raucb", "a RAUC bundle\n", url, sizeof url);
+  firmware_close(r->fw);
+  r->fw = make_rauc(r, confirm_backend);
+  fw_request req = {.location = url, .request_id = 7};
+  assert_int_equal(firmware_update(r->fw, &req, err, sizeof err), 0);
+  run_until(r, FW_INSTALL_REBOOTING);
+  assert_int_equal(r->restarts, 1);
+  rauc_log(r, log, sizeof log);
+  snprintf(want, sizeof want, "--conf=/etc/test/system.conf install %s/firmware.download\n",
+           r->dir);
+  assert_string_equal(log, want);
+  firmware_close(r->fw);
+  r->fw = make_rauc(r, confirm_backend);
+  r->count = 0;
+  r->restarts = 0;
+  assert_true(firmware_busy(r->fw)); /* no other update while it proves itself */
+  assert_true(firmware_boot_pending(r->fw));
+}
+
+static void rauc_image_is_marked_good_once_available(void **state) {
+  rig *r = *state;
+  char log[2000];
+  rauc_install_and_reboot(r, false);
+  assert_true(firmware_boot_report(r->fw)); /* the back end accepted us: not yet Installed */
+  assert_int_equal(r->count, 0);
+  firmware_station_available(r->fw);
+  run_until(r, FW_INSTALLED);
+  assert_int_equal(r->count, 1);
+  rauc_log(r, log, sizeof log);
+  assert_non_null(strstr(log, "--conf=/etc/test/system.conf status mark-good\n"));
+  assert_null(strstr(log, "mark-bad"));
+  assert_false(firmware_busy(r->fw));
+  /* the next start has nothing left to confirm or report */
+  firmware_close(r->fw);
+  r->fw = make_rauc(r, false);
+  assert_false(firmware_busy(r->fw));
+  assert_false(firmware_boot_report(r->fw));
+}
+
+static void rauc_image_not_available_in_time_rolls_back(void **state) {
+  rig *r = *state;
+  char log[2000];
+  rauc_install_and_reboot(r, false);
+  assert_true(firmware_boot_report(r->fw));
+  run_until_restarts(r, 1); /* 30 station seconds without Available */
+  rauc_log(r, log, sizeof log);
+  assert_non_null(strstr(log, "status mark-bad\n"));
+  assert_null(strstr(log, "mark-good"));
+  assert_int_equal(r->count, 0); /* the failure is told by the previous image */
+  /* the bootloader started the previous slot */
+  firmware_close(r->fw);
+  r->fw = make_rauc(r, false);
+  assert_false(firmware_busy(r->fw));
+  assert_true(firmware_boot_pending(r->fw)); /* 2.0.1 boots with reason FirmwareUpdate */
+  assert_true(firmware_boot_report(r->fw));
+  assert_int_equal(r->count, 1);
+  assert_int_equal(r->seen[0], FW_INSTALLATION_FAILED);
+  assert_non_null(strstr(r->details[0], "rolled back to the previous firmware: not Available"));
+  assert_false(firmware_boot_report(r->fw)); /* once */
+}
+
+static void rauc_waits_for_the_backend_when_configured(void **state) {
+  rig *r = *state;
+  char log[2000];
+  rauc_install_and_reboot(r, true);
+  firmware_station_available(r->fw); /* Available, but no back end ever accepts it */
+  run_until_restarts(r, 1);
+  rauc_log(r, log, sizeof log);
+  assert_non_null(strstr(log, "status mark-bad\n"));
+  assert_null(strstr(log, "mark-good"));
+  firmware_close(r->fw);
+  r->fw = make_rauc(r, true);
+  assert_true(firmware_boot_report(r->fw));
+  assert_int_equal(r->seen[0], FW_INSTALLATION_FAILED);
+  assert_non_null(strstr(r->details[0], "accepted by its back end"));
+}
+
+/* The kernel command line names the booted slot: the install ran on A, the
+ * next start is on A again (the new image never came up and the bootloader
+ * fell back): reported as a roll-back, and A is not marked bad. */
+static void rauc_bootloader_fall_back_is_reported(void **state) {
+  rig *r = *state;
+  char url[300], err[160], log[2000];
+  write_text(r, "cmdline", "console=ttyS0 rauc.slot=A quiet\n", NULL, 0);
+  write_text(r, "image.raucb", "a RAUC bundle\n", url, sizeof url);
+  firmware_close(r->fw);
+  r->fw = make_rauc(r, false);
+  fw_request req = {.location = url, .request_id = 9};
+  assert_int_equal(firmware_update(r->fw, &req, err, sizeof err), 0);
+  run_until(r, FW_INSTALL_REBOOTING);
+  /* booted on B: the new image proves itself as usual */
+  write_text(r, "cmdline", "console=ttyS0 rauc.slot=B\n", NULL, 0);
+  firmware_close(r->fw);
+  r->fw = make_rauc(r, false);
+  assert_true(firmware_busy(r->fw));
+  /* ... but booted on A again: */
+  write_text(r, "cmdline", "rauc.slot=A\n", NULL, 0);
+  firmware_close(r->fw);
+  r->fw = make_rauc(r, false);
+  r->count = 0;
+  assert_false(firmware_busy(r->fw));
+  firmware_station_available(r->fw);
+  assert_true(firmware_boot_report(r->fw));
+  assert_int_equal(r->count, 1);
+  assert_int_equal(r->seen[0], FW_INSTALLATION_FAILED);
+  assert_non_null(strstr(r->details[0], "did not start (slot A booted again)"));
+  rauc_log(r, log, sizeof log);
+  assert_null(strstr(log, "mark-"));
+}
+
+static void rauc_install_failure_is_reported(void **state) {
+  rig *r = *state;
+  char url[300], err[160], path[256];
+  write_text(r, "image.raucb", "not a bundle\n", url, sizeof url);
+  write_text(r, "rauc-fail", "", NULL, 0);
+  firmware_close(r->fw);
+  r->fw = make_rauc(r, false);
+  fw_request req = {.location = url};
+  assert_int_equal(firmware_update(r->fw, &req, err, sizeof err), 0);
+  run_until_done(r);
+  assert_int_equal(r->seen[r->count - 1], FW_INSTALLATION_FAILED);
+  assert_non_null(strstr(r->details[r->count - 1], "exit 1"));
+  assert_int_equal(r->restarts, 0);
+  struct stat sb;
+  snprintf(path, sizeof path, "%s/firmware-rauc", r->dir);
+  assert_int_not_equal(stat(path, &sb), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(root_set_later_applies_to_the_next_check, setup, teardown),
@@ -567,6 +751,11 @@ int main(void) {
       cmocka_unit_test_setup_teardown(unchecked_images_are_refused_by_default, setup, teardown),
       cmocka_unit_test_setup_teardown(allow_unsigned_is_checked_again_at_install, setup, teardown),
       cmocka_unit_test(trust_refusal_table),
+      cmocka_unit_test_setup_teardown(rauc_image_is_marked_good_once_available, setup, teardown),
+      cmocka_unit_test_setup_teardown(rauc_image_not_available_in_time_rolls_back, setup, teardown),
+      cmocka_unit_test_setup_teardown(rauc_waits_for_the_backend_when_configured, setup, teardown),
+      cmocka_unit_test_setup_teardown(rauc_install_failure_is_reported, setup, teardown),
+      cmocka_unit_test_setup_teardown(rauc_bootloader_fall_back_is_reported, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

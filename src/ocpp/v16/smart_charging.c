@@ -11,6 +11,7 @@
 
 #include "ocpp/ocpp_core.h"
 #include "ocpp/v16/v16_internal.h"
+#include "core/grid_type.h"
 
 /* When the running session of connector c started (Relative schedules). */
 static borne_ms tx_start_of(ocpp16_station *o, int c) {
@@ -21,19 +22,26 @@ static borne_ms tx_start_of(ocpp16_station *o, int c) {
   return 0;
 }
 
+/* W <-> A at the site's voltage for a load on `phases` conductors (an IT grid:
+ * site.voltage_v is line-to-line, see core/grid_type.h) */
+static double phase_voltage(const config *cfg, int phases) {
+  return grid_phase_voltage(grid_type_parse(config_get(cfg, "site.grid_type")),
+                            config_get_number(cfg, "site.voltage_v"), phases);
+}
+
 /* The composite profile limit of each connector, as a core limit (OCPP). */
 void v16_apply_profiles(ocpp16_station *o) {
   /* the profiles are every version's: the dialect spoken applies them (its
    * transaction ids are the ones the TxProfiles are bound to) */
   if (o->shared && o->shared->active && o->shared->active->family != OCPP_FAMILY_V16) return;
   borne_ms now = now_of(o);
-  double voltage = config_get_number(o->st->cfg, "site.voltage_v");
   for (int c = 1; c <= o->count; c++) {
     borne_ms tx_start = tx_start_of(o, c);
     char tx[CP_TX_ID_MAX + 1];
     v16_tx_id(o->conn[c - 1].transaction_id, tx);
-    double a = cp_profiles_limit_a(o->smart, c, now, tx, tx_start,
-                                   station_connector_phases(o->st, c), voltage);
+    double a =
+        cp_profiles_limit_a(o->smart, c, now, tx, tx_start, station_connector_phases(o->st, c),
+                            phase_voltage(o->st->cfg, station_connector_phases(o->st, c)));
     /* the core keeps the value; setting the same one again changes nothing */
     station_set_limit(o->st, c, LIMIT_OCPP, a);
   }
@@ -90,8 +98,8 @@ static void h_get_composite_schedule(ocpp16_station *o, const json_t *req, ocpp_
     cp_composite_schedule cs;
     cp_profile_result res = cp_profiles_composite(
         o->smart, c, q.duration, v16_composite_unit(&q), now_of(o), id, tx ? tx_start_of(o, c) : 0,
-        c ? station_connector_phases(o->st, c) : 3, config_get_number(o->st->cfg, "site.voltage_v"),
-        &cs);
+        c ? station_connector_phases(o->st, c) : 3,
+        phase_voltage(o->st->cfg, c ? station_connector_phases(o->st, c) : 3), &cs);
     r->result = v16_composite_encode(res, &cs);
     if (res == CP_PROFILE_ACCEPTED) cp_composite_schedule_free(&cs);
   }

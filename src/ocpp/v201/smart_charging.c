@@ -15,6 +15,7 @@
 #include "ocpp/ocpp_core.h"
 #include "ocpp/v201/charging_profile.h"
 #include "ocpp/v201/v201_internal.h"
+#include "core/grid_type.h"
 
 /* When EVSE c's running session started (Relative schedules). */
 static borne_ms tx_start_of(ocpp201_station *o, int c) {
@@ -25,17 +26,24 @@ static borne_ms tx_start_of(ocpp201_station *o, int c) {
   return 0;
 }
 
+/* W <-> A at the site's voltage for a load on `phases` conductors (an IT grid:
+ * site.voltage_v is line-to-line, see core/grid_type.h) */
+static double phase_voltage(const config *cfg, int phases) {
+  return grid_phase_voltage(grid_type_parse(config_get(cfg, "site.grid_type")),
+                            config_get_number(cfg, "site.voltage_v"), phases);
+}
+
 /* The composite profile limit of each EVSE, as the station's OCPP limit
  * (its limited_by says "ocpp" when it is the lowest). Only by the dialect
  * spoken: the TxProfiles are bound to its transaction ids. */
 void v201_apply_profiles(ocpp201_station *o) {
   if (o->shared && o->shared->active && o->shared->active->family != OCPP_FAMILY_V201) return;
   borne_ms now = now201(o);
-  double voltage = config_get_number(o->st->cfg, "site.voltage_v");
   for (int c = 1; c <= o->count; c++) {
     const v201_evse *k = &o->evse[c - 1];
     double a = cp_profiles_limit_a(o->profiles, c, now, k->tx_id, tx_start_of(o, c),
-                                   station_connector_phases(o->st, c), voltage);
+                                   station_connector_phases(o->st, c),
+                                   phase_voltage(o->st->cfg, station_connector_phases(o->st, c)));
     station_set_limit(o->st, c, LIMIT_OCPP, a);
   }
 }
@@ -170,8 +178,8 @@ static void h_get_composite_schedule(ocpp201_station *o, const json_t *req, ocpp
   cp_composite_schedule cs;
   cp_profile_result res = cp_profiles_composite(
       o->profiles, c, duration, unit, now201(o), tx, tx && tx[0] ? tx_start_of(o, c) : 0,
-      c ? station_connector_phases(o->st, c) : 3, config_get_number(o->st->cfg, "site.voltage_v"),
-      &cs);
+      c ? station_connector_phases(o->st, c) : 3,
+      phase_voltage(o->st->cfg, c ? station_connector_phases(o->st, c) : 3), &cs);
   r->result = v201_composite_json(res, &cs, c);
   if (res == CP_PROFILE_ACCEPTED) cp_composite_schedule_free(&cs);
 }
