@@ -18,7 +18,8 @@ import { displayMessages, backendCost } from './display.js';
 
 const refreshKinds = new Set(['status', 'session_start', 'session_stop', 'session_resume', 'error', 'error_cleared',
   'auth_accepted', 'auth_refused', 'auth_expired', 'meter_error', 'meter_ok', 'setting', 'reconnected', 'limit', 'site',
-  'ocpp_connected', 'ocpp_disconnected', 'ocpp_reconfigured', 'ocpp_boot', 'site_member_up', 'site_member_down', 'tamper']);
+  'ocpp_connected', 'ocpp_disconnected', 'ocpp_reconfigured', 'ocpp_boot', 'site_member_up', 'site_member_down', 'tamper',
+  'ocpp_display', 'ocpp_cost']);
 
 export async function mount(root, ctx) {
   const grid = h('div', { class: 'cards', 'aria-live': 'off' });

@@ -11,13 +11,15 @@
 // CostUpdated shown as the running cost, the TransactionEvent Ended answer's
 // totalCost and updatedPersonalMessage as the final one; the
 // DisplayMessageCtrlr and TariffCostCtrlr variables (Currency a view of
-// tariff.currency). BORNE_OCPP_PEER=ocpp-ws-io
+// tariff.currency); under 2.1 a QRCODE message drawn as a QR code, and /c/1
+// in Chromium showing it and the message in the page's language. BORNE_OCPP_PEER=ocpp-ws-io
 // runs it against the second strict CSMS (ocpp201_display_ws_io.test.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBorned, tempDataDir } from './lib/borne.mjs';
 import { Csms } from './lib/csms.mjs';
 import { CsmsWsIo } from './lib/csms_ws_io.mjs';
+import { launch, checkPage } from './lib/browser.mjs';
 
 const Peer = process.env.BORNE_OCPP_PEER === 'ocpp-ws-io' ? CsmsWsIo : Csms;
 const TOTAL = 7.35;
@@ -188,13 +190,29 @@ test('2.1: a QRCODE message is drawn as a QR code on the public page; 2.0.1 has 
     const qr = { id: 1, priority: 'InFront', message: { format: 'QRCODE', content: 'https://pay.example/cp-o21/1' } };
     assert.equal((await csms21.call('SetDisplayMessage', { message: qr })).status, 'Accepted');
     const p = await st21.ok('GET', '/api/v1/public/connectors/1');
-    assert.equal(p.display_messages.length, 1);
     assert.equal(p.display_messages[0].format, 'QRCODE');
     assert.match(p.display_messages[0].qr_svg, /<svg[\s\S]*<\/svg>/);
+    // the page /c/1 in Chromium: the QR code drawn, the message in the page's language only
+    const text = (id, content, language) => ({ id, priority: 'NormalCycle', message: { format: 'UTF8', language, content } });
+    assert.equal((await csms21.call('SetDisplayMessage', { message: text(2, 'Pay here', 'en') })).status, 'Accepted');
+    assert.equal((await csms21.call('SetDisplayMessage', { message: text(3, 'Payez ici', 'fr') })).status, 'Accepted');
+    const browser = await launch();
+    try {
+      const page = await (await browser.newContext({ locale: 'en-GB', viewport: { width: 360, height: 740 } })).newPage();
+      page.errors = [];
+      page.on('pageerror', (e) => page.errors.push(e.message));
+      await page.goto(`${st21.url}/c/1`);
+      await page.waitForSelector('[data-test=display-qr]');
+      const shownTexts = await page.$$eval('[data-test=display-message]', (els) => els.map((e) => e.textContent));
+      assert.deepEqual(shownTexts, ['', 'Pay here'], 'the QR code first (InFront), then the English message only');
+      await checkPage(page, 'public-display-messages');
+    } finally {
+      await browser.close();
+    }
     const from = csms21.calls.length;
     assert.equal((await csms21.call('GetDisplayMessages', { requestId: 3 })).status, 'Accepted');
     const n = await csms21.waitCall('NotifyDisplayMessages', { from });
-    assert.equal(n.params.messageInfo[0].message.format, 'QRCODE');
+    assert.ok(n.params.messageInfo.some((m) => m.message.format === 'QRCODE'));
     csms21.assertNoViolations();
   } finally {
     await st21.stop();
