@@ -45,7 +45,8 @@ void v201_cost_answered(ocpp201_station *o, int64_t session_id, const json_t *re
   v201_evse *k = &o->evse[row.connector - 1];
   /* a newer transaction on the EVSE already: this answer is history */
   if (k->session_id && k->session_id != session_id) return;
-  if (json_is_number(total)) set_cost(o, row.connector, tx, json_number_value(total), row.stop_ms);
+  if (json_is_number(total))
+    set_cost(o, row.connector, tx, json_number_value(total), row.stop_ms != 0);
   if (message) {
     if (strcmp(k->cost_tx, tx) != 0) {
       snprintf(k->cost_tx, sizeof k->cost_tx, "%s", tx);

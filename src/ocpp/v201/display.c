@@ -73,7 +73,9 @@ int v201_display_open(ocpp201_station *o, char *err, size_t errlen) {
 static size_t index_of(const ocpp201_station *o, int id) {
   size_t i;
   const json_t *info;
-  json_array_foreach(o->display, i, info) if (v201_display_id(info) == id) return i;
+  json_array_foreach(o->display, i, info) {
+    if (v201_display_id(info) == id) return i;
+  }
   return (size_t)-1;
 }
 
@@ -176,8 +178,9 @@ static void h_get(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
   json_t *found = json_array();
   size_t i;
   json_t *info;
-  json_array_foreach(o->display, i, info) if (v201_display_selected(info, ids, priority, state))
-      json_array_append(found, info);
+  json_array_foreach(o->display, i, info) {
+    if (v201_display_selected(info, ids, priority, state)) json_array_append(found, info);
+  }
   if (!json_array_size(found)) { /* nothing matches: Unknown, nothing sent */
     json_decref(found);
     v201_reply_status(r, "Unknown");
@@ -194,7 +197,7 @@ void v201_display_replied(ocpp201_station *o) {
   o->display_pages = NULL;
   size_t i;
   json_t *p;
-  json_array_foreach(pages, i, p) v201_send_now(o, "NotifyDisplayMessages", json_incref(p));
+  json_array_foreach(pages, i, p) { v201_send_now(o, "NotifyDisplayMessages", json_incref(p)); }
   json_decref(pages);
 }
 

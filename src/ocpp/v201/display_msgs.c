@@ -74,9 +74,9 @@ bool v201_display_selected(const json_t *info, const json_t *ids, const char *pr
     bool found = false;
     size_t i;
     const json_t *id;
-    json_array_foreach(ids, i, id) if (json_is_integer(id) &&
-                                       json_integer_value(id) == v201_display_id(info)) found =
-        true;
+    json_array_foreach(ids, i, id) {
+      if (json_is_integer(id) && json_integer_value(id) == v201_display_id(info)) found = true;
+    }
     if (!found) return false;
   }
   const char *p = str_of(info, "priority"), *s = str_of(info, "state");
