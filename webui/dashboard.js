@@ -14,10 +14,12 @@ import { kw, kwh, amps, volts, duration, byUnit, clock, money } from './format.j
 import { lineChart } from './chart.js';
 import { backendCard } from './backend.js';
 import { eventLog } from './log.js';
+import { displayMessages, backendCost } from './display.js';
 
 const refreshKinds = new Set(['status', 'session_start', 'session_stop', 'session_resume', 'error', 'error_cleared',
   'auth_accepted', 'auth_refused', 'auth_expired', 'meter_error', 'meter_ok', 'setting', 'reconnected', 'limit', 'site',
-  'ocpp_connected', 'ocpp_disconnected', 'ocpp_reconfigured', 'ocpp_boot', 'site_member_up', 'site_member_down', 'tamper']);
+  'ocpp_connected', 'ocpp_disconnected', 'ocpp_reconfigured', 'ocpp_boot', 'site_member_up', 'site_member_down', 'tamper',
+  'ocpp_display', 'ocpp_cost']);
 
 export async function mount(root, ctx) {
   const grid = h('div', { class: 'cards', 'aria-live': 'off' });
@@ -163,6 +165,7 @@ export async function mount(root, ctx) {
         h('dt', {}, t('session_energy')), energy,
         h('dt', {}, t('duration')), dur,
         cost ? [h('dt', {}, t('cost_so_far')), cost] : null,
+        backendCost(c.ocpp_cost),
         h('dt', {}, t('user_badge')), h('dd', { 'data-test': 'who' }, who),
         h('dt', {}, t('offered')), h('dd', { 'data-test': 'limit' }, limit),
         h('dt', {}, t('meter_total')), meterTotal),
@@ -171,6 +174,7 @@ export async function mount(root, ctx) {
         h('caption', { class: 'sr' }, t('per_phase')),
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('phase')), h('th', { scope: 'col' }, t('current')), h('th', { scope: 'col' }, t('voltage')))),
         phases)),
+      displayMessages(c.display_messages, document.documentElement.lang),
       c.error ? h('p', { class: 'error', 'data-test': 'error' }, `${c.error.code} — ${c.error.text}`) : null,
       c.meter_error ? h('p', { class: 'error' }, t('meter_error', { e: c.meter_error })) : null,
       c.operative === false ? h('p', { class: 'muted' }, t('inoperative')) : null,

@@ -4,6 +4,7 @@
 import { h, clear } from './dom.js';
 import { money } from './format.js';
 import { t, tOr, lang, setLang, otherLang, onLangChange } from './i18n.js';
+import { displayMessages, backendCost } from './display.js';
 
 const main = document.getElementById('main');
 const n = Number(location.pathname.split('/')[2]);
@@ -27,6 +28,8 @@ async function render() {
       h('span', { class: 'pill', 'data-test': 'status' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), tOr(`st_${c.status}`, c.status))),
     c.tariff ? h('p', { class: 'notice', 'data-test': 'price' }, priceText(c.tariff)) : null,
     c.notice ? h('p', { class: 'notice', 'data-test': 'notice' }, c.notice) : null,
+    displayMessages(c.display_messages, lang()),
+    c.ocpp_cost ? h('dl', {}, backendCost(c.ocpp_cost)) : null,
     c.qr ? h('figure', { class: 'qr' },
       h('img', { src: `/api/v1/public/connectors/${n}/qr.svg`, alt: t('qr_alt'), width: 240, height: 240, 'data-test': 'qr' }),
       h('figcaption', {}, t('qr_caption'), h('br'), h('a', { href: c.qr_url, rel: 'noopener' }, c.qr_url))) : null));

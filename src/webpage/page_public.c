@@ -21,6 +21,32 @@ static int qr_url_of(web_ctx *w, int c, char *out, size_t len) {
   return web_qr_url(tpl, config_get(w->st->cfg, "station.id"), c, out, len) > 0;
 }
 
+/* What the back end gives the driver of connector c (OCPP 2.0.1/2.1, block
+ * O and I): the display messages shown now and the cost of the last
+ * transaction, from the modules' status of that connector; a QRCODE message
+ * comes with its QR code drawn (qr_svg). Nothing else of the status. */
+static void backend_view(station *st, int c, json_t *out) {
+  json_t *co = json_object();
+  for (int m = 0; m < st->module_count; m++)
+    if (st->modules[m].status_json) st->modules[m].status_json(st->modules[m].ctx, c, co);
+  json_t *msgs = json_object_get(co, "display_messages");
+  size_t i;
+  json_t *msg;
+  json_array_foreach(msgs, i, msg) {
+    const char *format = json_string_value(json_object_get(msg, "format"));
+    const char *content = json_string_value(json_object_get(msg, "content"));
+    if (!format || strcmp(format, "QRCODE") || !content) continue;
+    char err[128];
+    char *svg = web_qr_svg(content, err, sizeof err);
+    json_object_set_new(msg, "qr_svg", svg ? json_string(svg) : json_null());
+    free(svg);
+  }
+  json_object_set(out, "display_messages", msgs ? msgs : json_array());
+  json_t *cost = json_object_get(co, "ocpp_cost");
+  json_object_set(out, "ocpp_cost", cost ? cost : json_null());
+  json_decref(co);
+}
+
 static int get_public_connector(void *ctx, const http_request *req, http_response *res) {
   web_ctx *w = ctx;
   station *st = w->st;
@@ -38,11 +64,12 @@ static int get_public_connector(void *ctx, const http_request *req, http_respons
   json_t *price = tariff_is_set(&t) ? json_pack("{s:f, s:f, s:s}", "price_kwh", t.price_kwh,
                                                 "price_hour", t.price_hour, "currency", t.currency)
                                     : json_null();
-  http_json_body(res, json_pack("{s:s, s:i, s:s, s:s, s:s, s:b, s:s?, s:o}", "station",
-                                config_get(st->cfg, "station.id"), "connector", c, "status",
-                                connector_status_name(v.status), "led", led->colour, "notice",
-                                notice ? notice : "", "qr", qr, "qr_url", qr ? url : NULL, "tariff",
-                                price));
+  json_t *body = json_pack(
+      "{s:s, s:i, s:s, s:s, s:s, s:b, s:s?, s:o}", "station", config_get(st->cfg, "station.id"),
+      "connector", c, "status", connector_status_name(v.status), "led", led->colour, "notice",
+      notice ? notice : "", "qr", qr, "qr_url", qr ? url : NULL, "tariff", price);
+  backend_view(st, c, body);
+  http_json_body(res, body);
   return 0;
 }
 

@@ -47,6 +47,7 @@ static void tick_cb(uv_timer_t *t) {
   v201_report_statuses(o, now);
   v201_take_samples(o, now);
   v201_expire_reservations(o, now);
+  v201_expire_display(o, now);
   v201_apply_profiles(o);
   v201_report_external_limits(o);
   v201_pump(o);
@@ -64,6 +65,7 @@ void v201_arm_tick(ocpp201_station *o) {
   if (online201(o) && !o->pump_in_flight && (x = cp_journal_next_due(o->journal)) < next) next = x;
   if ((x = cp_reservation_next_expiry(o->resv)) < next) next = x;
   if ((x = cp_profiles_next_change(o->profiles, now)) < next) next = x;
+  if ((x = v201_expire_display(o, now)) < next) next = x;
   if (next == NEVER) {
     uv_timer_stop(&o->tick_timer);
     return;
@@ -108,7 +110,8 @@ static const v201_family *const families[] = {
     &v201_provisioning_calls,   &v201_availability_calls, &v201_authorization_calls,
     &v201_remote_calls,         &v201_reservation_calls,  &v201_device_model_calls,
     &v201_firmware_calls,       &v201_diagnostics_calls,  &v201_security_calls,
-    &v201_smart_charging_calls, &v201_network_calls,
+    &v201_smart_charging_calls, &v201_network_calls,      &v201_display_calls,
+    &v201_cost_calls,
 };
 
 static void on_call(void *ctx, const char *action, const json_t *req, ocpp_reply *r) {
@@ -159,6 +162,7 @@ static void on_replied(void *ctx, const char *action) {
     v201_customer_information_replied(o);
   v201_security_replied(o, action);
   if (o->profile_reports && !strcmp(action, "GetChargingProfiles")) v201_smart_charging_replied(o);
+  if (o->display_pages && !strcmp(action, "GetDisplayMessages")) v201_display_replied(o);
 }
 
 static void on_connected(void *ctx) {
@@ -190,6 +194,8 @@ static void on_status_json(void *ctx, int c, json_t *obj) {
     const v201_evse *k = &o->evse[c - 1];
     json_object_set_new(obj, "ocpp_transaction_id",
                         k->tx_id[0] ? json_string(k->tx_id) : json_null());
+    json_object_set_new(obj, "ocpp_cost", v201_cost_status(o, c));
+    json_object_set_new(obj, "display_messages", v201_display_status(o, c));
     return;
   }
   json_object_set_new(obj, "ocpp",
@@ -274,6 +280,8 @@ static void on_free(void *ctx) {
   json_decref(o->after_reply);
   json_decref(o->customer_pages);
   json_decref(o->profile_reports);
+  json_decref(o->display);
+  json_decref(o->display_pages);
   free(o);
 }
 
@@ -321,6 +329,13 @@ static void *open201(ocpp_core *core, char *err, size_t errlen) {
     uv_timer_init(st->loop, timers[i]);
     timers[i]->data = o;
     o->open_handles++;
+  }
+  if (v201_display_open(o, err, errlen) != 0) {
+    json_decref(o->display);
+    diagnostics_close(o->diag);
+    curl_uv_close(o->cu);
+    free(o);
+    return NULL;
   }
   o->loaded_at = config_generation(st->cfg);
   /* NotifyEvent eventIds: seconds since 2020 at the start, then one by one */

@@ -118,6 +118,7 @@ static void pump_answer(void *ctx, const json_t *result, const char *code, const
   else
     cp_journal_sent(o->journal, p->msg_id);
   token_answered(o, p, json_object_get(result, "idTokenInfo"));
+  v201_cost_answered(o, p->session_id, result);
   free(p);
   v201_pump(o);
   if (o->restart_pending) uv_timer_start(&o->reset_timer, v201_flush_check_cb, 0, 0);
@@ -381,6 +382,7 @@ void v201_on_session_started(void *ctx, int c, const station_session_info *s) {
   /* the same after a restart: made from the session, or the 1.6 back end's */
   session_tx_id(o, s->id, s->start_ms, k->tx_id);
   k->tx_state = k->status;
+  if (!s->resumed) v201_cost_session_started(o, c);
   v201_profiles_transaction_started(o, c);
   if (s->resumed) {
     reencode_session(o, s->id);
@@ -420,6 +422,7 @@ void v201_on_session_stopped(void *ctx, int c, const station_session_info *s) {
   e.meter_values = one_meter_value(o, c, stop_data[0] ? stop_data : "Energy.Active.Import.Register",
                                    &end, "Transaction.End", s->stop_ms);
   enqueue(o, s->id, &e);
+  v201_display_transaction_ended(o, k->tx_id);
   k->session_id = 0;
   k->tx_id[0] = 0;
   v201_profiles_transaction_ended(o, c);

@@ -69,6 +69,11 @@ typedef struct {
   /* the chargingLimitSource of the external limit the CSMS last heard
    * capping this EVSE (NotifyChargingLimit), NULL none */
   const char *limit_reported;
+  /* block I (cost.c): the CSMS's cost of the last transaction, until the next */
+  char cost_tx[CP_TX_ID_MAX + 1]; /* "" none */
+  double cost;
+  bool cost_known, cost_final;
+  char cost_message[512]; /* updatedPersonalMessage */
 } v201_evse;
 
 typedef struct ocpp201_station {
@@ -114,6 +119,8 @@ typedef struct ocpp201_station {
   bool csr_v2g;               /* ... for the V2G certificate */
   bool cert_reconnect, trust_changed, cert_refusal_reported;
   json_t *profile_reports; /* ReportChargingProfiles, sent once GetChargingProfiles is answered */
+  json_t *display;         /* block O (display.c): the messageInfo objects set, as on disk */
+  json_t *display_pages;   /* NotifyDisplayMessages, sent once GetDisplayMessages is answered */
   char url[512];
   unsigned long loaded_at; /* config_generation() when the link was made */
   bool closing;
@@ -171,8 +178,8 @@ typedef struct {
 
 extern const v201_family v201_provisioning_calls, v201_authorization_calls, v201_remote_calls,
     v201_availability_calls, v201_reservation_calls, v201_device_model_calls, v201_firmware_calls,
-    v201_diagnostics_calls, v201_security_calls, v201_smart_charging_calls, v201_network_calls;
-
+    v201_diagnostics_calls, v201_security_calls, v201_smart_charging_calls, v201_network_calls,
+    v201_display_calls, v201_cost_calls;
 /* network_profiles.c: A05.FR.10, a NetworkConfigurationPriority naming a
  * slot of a lower security profile than the one in use (why filled) */
 bool v201_priority_downgrades(const ocpp201_station *o, const char *value, char *why,
@@ -257,6 +264,18 @@ bool v201_remote_start_profile(ocpp201_station *o, int c,
 void v201_profiles_transaction_started(ocpp201_station *o, int c);
 void v201_profiles_transaction_ended(ocpp201_station *o, int c);
 void v201_report_external_limits(ocpp201_station *o);
+
+/* display.c (O: SetDisplayMessage, GetDisplayMessages, ClearDisplayMessage) */
+int v201_display_open(ocpp201_station *o, char *err, size_t errlen);
+borne_ms v201_expire_display(ocpp201_station *o, borne_ms now); /* the next end */
+void v201_display_transaction_ended(ocpp201_station *o, const char *tx_id);
+void v201_display_replied(ocpp201_station *o);
+json_t *v201_display_status(const ocpp201_station *o, int c); /* shown on EVSE c now */
+
+/* cost.c (I: CostUpdated, totalCost of TransactionEvent answers) */
+void v201_cost_session_started(ocpp201_station *o, int c);
+void v201_cost_answered(ocpp201_station *o, int64_t session_id, const json_t *result);
+json_t *v201_cost_status(const ocpp201_station *o, int c);
 
 /* remote.c (F: RequestStart/StopTransaction, UnlockConnector, TriggerMessage) */
 void v201_send_triggered(ocpp201_station *o);

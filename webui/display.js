@@ -1,0 +1,37 @@
+// What the back end gives the driver (OCPP 2.0.1/2.1 blocks O and I): the
+// display messages a connector shows now and the back end's cost of its
+// last transaction, on the dashboard's card and the public page /c/N.
+import { h } from './dom.js';
+import { money } from './format.js';
+import { t } from './i18n.js';
+
+// Several messages in several languages: those in the page's language (and
+// those without one); all of them when none is in it.
+export function pickLanguage(msgs, lang) {
+  const base = (l) => (l ?? '').toLowerCase().split('-')[0];
+  const mine = msgs.filter((m) => base(m.language) === base(lang));
+  return mine.length ? msgs.filter((m) => !m.language || base(m.language) === base(lang)) : msgs;
+}
+
+// The messages as elements (text only: HTML is shown as its text; a URI as a
+// link; a QRCODE as its QR code when the server drew it).
+export function displayMessages(msgs, lang) {
+  if (!msgs?.length) return null;
+  return h('ul', { class: 'display-messages', 'data-test': 'display-messages' },
+    pickLanguage(msgs, lang).map((m) => h('li', { class: `notice msg-${(m.priority ?? 'NormalCycle').toLowerCase()}`, 'data-test': 'display-message', 'data-id': m.id, lang: m.language || null },
+      m.format === 'QRCODE' && m.qr_svg
+        ? h('img', { src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(m.qr_svg)}`, alt: t('display_qr_alt'), width: 200, height: 200, 'data-test': 'display-qr' })
+        : m.format === 'URI' && /^https?:\/\//.test(m.content)
+          ? h('a', { href: m.content, rel: 'noopener' }, m.content)
+          : m.format === 'HTML' ? new DOMParser().parseFromString(m.content, 'text/html').body.textContent : m.content)));
+}
+
+// The back end's cost (CostUpdated while charging, totalCost once ended).
+export function backendCost(cost) {
+  if (!cost || (cost.total == null && !cost.message)) return null;
+  return [
+    cost.total != null ? [h('dt', {}, t(cost.final ? 'backend_cost_final' : 'backend_cost')),
+      h('dd', { 'data-test': 'backend-cost' }, money(cost.total, cost.currency))] : null,
+    cost.message ? [h('dt', {}, t('backend_message')), h('dd', { 'data-test': 'backend-cost-message' }, cost.message)] : null,
+  ];
+}
