@@ -142,6 +142,10 @@ bool mon_check(mon_monitor *m, const char *value, bool numeric, long long now_ms
   double v = 0;
   bool num = numeric && mon_number(value, &v);
   if (m->type == MON_DELTA) {
+    if (!m->reference[0]) { /* loaded at a start: the first value is the reference */
+      snprintf(m->reference, sizeof m->reference, "%s", value);
+      return false;
+    }
     double ref;
     bool changed = num && mon_number(m->reference, &ref) ? fabs(v - ref) >= m->value && v != ref
                                                          : strcmp(value, m->reference) != 0;

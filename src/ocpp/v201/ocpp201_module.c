@@ -49,6 +49,7 @@ static void tick_cb(uv_timer_t *t) {
   v201_expire_reservations(o, now);
   v201_apply_profiles(o);
   v201_report_external_limits(o);
+  v201_monitoring_check(o); /* the periodic monitors */
   v201_pump(o);
   v201_arm_tick(o);
 }
@@ -64,6 +65,7 @@ void v201_arm_tick(ocpp201_station *o) {
   if (online201(o) && !o->pump_in_flight && (x = cp_journal_next_due(o->journal)) < next) next = x;
   if ((x = cp_reservation_next_expiry(o->resv)) < next) next = x;
   if ((x = cp_profiles_next_change(o->profiles, now)) < next) next = x;
+  if ((x = v201_monitoring_next_due(o)) < next) next = x;
   if (next == NEVER) {
     uv_timer_stop(&o->tick_timer);
     return;
@@ -108,7 +110,7 @@ static const v201_family *const families[] = {
     &v201_provisioning_calls,   &v201_availability_calls, &v201_authorization_calls,
     &v201_remote_calls,         &v201_reservation_calls,  &v201_device_model_calls,
     &v201_firmware_calls,       &v201_diagnostics_calls,  &v201_security_calls,
-    &v201_smart_charging_calls, &v201_network_calls,
+    &v201_smart_charging_calls, &v201_network_calls,      &v201_monitoring_calls,
 };
 
 static void on_call(void *ctx, const char *action, const json_t *req, ocpp_reply *r) {
@@ -159,6 +161,7 @@ static void on_replied(void *ctx, const char *action) {
     v201_customer_information_replied(o);
   v201_security_replied(o, action);
   if (o->profile_reports && !strcmp(action, "GetChargingProfiles")) v201_smart_charging_replied(o);
+  v201_monitoring_replied(o, action);
 }
 
 static void on_connected(void *ctx) {
@@ -274,6 +277,7 @@ static void on_free(void *ctx) {
   json_decref(o->after_reply);
   json_decref(o->customer_pages);
   json_decref(o->profile_reports);
+  v201_monitoring_free(o);
   free(o);
 }
 
@@ -330,6 +334,7 @@ static void *open201(ocpp_core *core, char *err, size_t errlen) {
    * CSMS once it accepted the boot (provisioning.c) */
   station_firmware_listen(st, v201_on_firmware_status, o);
   station_firmware_claim_boot_report(st);
+  v201_monitoring_open(o);
   return o;
 }
 
