@@ -130,6 +130,11 @@ test('SetMonitoringLevel: only monitors of a severity within the level are told 
   assert.equal(r[0].status, 'Accepted');
   const connId = r[0].id;
   assert.equal((await csms.call('SetMonitoringLevel', { severity: 4 })).status, 'Accepted');
+  const ctrlr = (await csms.call('GetVariables', { getVariableData: [
+    { component: { name: 'MonitoringCtrlr' }, variable: { name: 'ActiveMonitoringLevel' } },
+    { component: { name: 'MonitoringCtrlr' }, variable: { name: 'ItemsPerMessage', instance: 'SetVariableMonitoring' } },
+  ] })).getVariableResult;
+  assert.deepEqual(ctrlr.map((x) => x.attributeValue), ['4', '20']);
   const from = csms.calls.length;
   assert.equal((await csms.call('ChangeAvailability', { evse: { id: 2 }, operationalStatus: 'Inoperative' })).status, 'Accepted');
   // both monitors trip at the same change and would be told in one NotifyEvent
@@ -192,5 +197,8 @@ test('the custom monitors survive a restart; SetMonitoringBase FactoryDefault re
   assert.equal((await monitorsNow(42)).length, 12);
   assert.equal((await csms.call('SetMonitoringBase', { monitoringBase: 'FactoryDefault' })).status, 'Accepted');
   assert.equal((await csms.call('GetMonitoringReport', { requestId: 43 })).status, 'EmptyResultSet');
+  const base = (await csms.call('GetVariables', { getVariableData: [
+    { component: { name: 'MonitoringCtrlr' }, variable: { name: 'ActiveMonitoringBase' } }] })).getVariableResult;
+  assert.equal(base[0].attributeValue, 'FactoryDefault');
   csms.assertNoViolations();
 });

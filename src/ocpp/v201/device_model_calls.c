@@ -29,6 +29,8 @@ void v201_fill_live(const ocpp201_station *o, dm_live *l) {
                            (cp_certs_have_v2g(o->shared->certs) ? 1 : 0);
   l->charging_profiles = cp_profiles_count(o->profiles);
   l->network_slot = ocpp_core_network_slot(o->shared);
+  l->monitoring_base = v201_monitoring_base(o);
+  l->monitoring_level = v201_monitoring_level(o);
 }
 
 /* Too many items or bytes for what DeviceDataCtrlr declares: a CALLERROR

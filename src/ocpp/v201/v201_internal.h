@@ -226,8 +226,8 @@ void v201_fill_live(const ocpp201_station *o, dm_live *l);
 
 /* monitoring.c (N: SetVariableMonitoring, ClearVariableMonitoring,
  * SetMonitoringBase/Level, GetMonitoringReport; NotifyEvent of monitors) */
-#define V201_MONITORING_ITEMS 20    /* MonitoringCtrlr.ItemsPerMessage */
-#define V201_MONITORING_BYTES 65000 /* MonitoringCtrlr.BytesPerMessage */
+#define V201_MONITORING_ITEMS DM_MONITORING_ITEMS_PER_MESSAGE
+#define V201_MONITORING_BYTES DM_MONITORING_BYTES_PER_MESSAGE
 typedef struct v201_monitoring v201_monitoring;
 void v201_monitoring_open(ocpp201_station *o); /* loads the saved monitors */
 void v201_monitoring_free(ocpp201_station *o);
