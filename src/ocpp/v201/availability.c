@@ -88,6 +88,7 @@ void v201_on_status_changed(void *ctx, int c, connector_status s, error_code e) 
   k->since = now201(o);
   v201_charging_state_changed(o, c);
   v201_report_statuses(o, k->since);
+  v201_monitoring_check(o); /* N07: AvailabilityState, Available */
   v201_arm_tick(o);
 }
 

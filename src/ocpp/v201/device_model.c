@@ -49,6 +49,8 @@ typedef enum {
   L_BACKOFF_REPEAT,
   L_PROFILE_ENTRIES, /* SmartChargingCtrlr.Entries: the profiles installed */
   L_NETWORK_SLOT,    /* the configuration slot the link connects with */
+  L_MONITORING_BASE, /* MonitoringCtrlr.ActiveMonitoringBase (monitoring.c) */
+  L_MONITORING_LEVEL,
 } live_kind;
 
 #define MEASURANDS                                                                                 \
@@ -283,6 +285,23 @@ static const dm_var vars[] = {
      STR(DM_REPORTING_VALUE_SIZE), L_NONE, NULL, NULL},
     {"DeviceDataCtrlr", S_STATION, "ValueSize", NULL, T_INTEGER, M_RO, NULL,
      STR(DM_CONFIGURATION_VALUE_SIZE), L_NONE, NULL, NULL},
+    /* block N (monitoring.c): set by SetMonitoringBase / SetMonitoringLevel */
+    {"MonitoringCtrlr", S_STATION, "ActiveMonitoringBase", NULL, T_OPTION, M_RO, NULL, NULL,
+     L_MONITORING_BASE, NULL, "All,FactoryDefault,HardWiredOnly"},
+    {"MonitoringCtrlr", S_STATION, "ActiveMonitoringLevel", NULL, T_INTEGER, M_RO, NULL, NULL,
+     L_MONITORING_LEVEL, NULL, NULL},
+    {"MonitoringCtrlr", S_STATION, "Available", NULL, T_BOOLEAN, M_RO, NULL, "true", L_NONE, NULL,
+     NULL},
+    {"MonitoringCtrlr", S_STATION, "BytesPerMessage", "ClearVariableMonitoring", T_INTEGER, M_RO,
+     NULL, STR(DM_MONITORING_BYTES_PER_MESSAGE), L_NONE, NULL, NULL},
+    {"MonitoringCtrlr", S_STATION, "BytesPerMessage", "SetVariableMonitoring", T_INTEGER, M_RO,
+     NULL, STR(DM_MONITORING_BYTES_PER_MESSAGE), L_NONE, NULL, NULL},
+    {"MonitoringCtrlr", S_STATION, "Enabled", NULL, T_BOOLEAN, M_RO, NULL, "true", L_NONE, NULL,
+     NULL},
+    {"MonitoringCtrlr", S_STATION, "ItemsPerMessage", "ClearVariableMonitoring", T_INTEGER, M_RO,
+     NULL, STR(DM_MONITORING_ITEMS_PER_MESSAGE), L_NONE, NULL, NULL},
+    {"MonitoringCtrlr", S_STATION, "ItemsPerMessage", "SetVariableMonitoring", T_INTEGER, M_RO,
+     NULL, STR(DM_MONITORING_ITEMS_PER_MESSAGE), L_NONE, NULL, NULL},
 };
 #define VAR_COUNT (sizeof vars / sizeof vars[0])
 
@@ -458,6 +477,12 @@ static void live_value(const dm_ctx *c, const dm_var *v, int evse, dm_attr attr,
   }
   case L_NETWORK_SLOT:
     snprintf(out, len, "%d", l && l->network_slot ? l->network_slot : 1);
+    return;
+  case L_MONITORING_BASE:
+    snprintf(out, len, "%s", l && l->monitoring_base ? l->monitoring_base : "All");
+    return;
+  case L_MONITORING_LEVEL:
+    snprintf(out, len, "%d", l && l->monitoring_base ? l->monitoring_level : 9);
     return;
   case L_NONE:
     break;

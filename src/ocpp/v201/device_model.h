@@ -34,6 +34,9 @@
 #define DM_REPORT_ITEMS_PER_MESSAGE 20 /* reportData entries in one NotifyReport */
 #define DM_CONFIGURATION_VALUE_SIZE 1000 /* SetVariableData.attributeValue's maxLength */
 #define DM_REPORTING_VALUE_SIZE 2500     /* GetVariableResult / VariableAttribute value */
+/* MonitoringCtrlr: Set/ClearVariableMonitoring (monitoring.c) */
+#define DM_MONITORING_ITEMS_PER_MESSAGE 20
+#define DM_MONITORING_BYTES_PER_MESSAGE 65000
 /* ClockCtrlr.TimeAdjustmentReportingThreshold: a clock change above it is
  * the security event SettingSystemTime */
 #define DM_TIME_ADJUSTMENT_THRESHOLD_S 20
@@ -64,7 +67,9 @@ typedef struct {
   int local_list_entries;                       /* LocalAuthListCtrlr.Entries */
   int certificate_entries;                      /* SecurityCtrlr.CertificateEntries */
   int charging_profiles;                        /* SmartChargingCtrlr.Entries */
-  int network_slot; /* OCPPCommCtrlr.ActiveNetworkProfile (0: the first, 1) */
+  int network_slot;            /* OCPPCommCtrlr.ActiveNetworkProfile (0: the first, 1) */
+  const char *monitoring_base; /* MonitoringCtrlr.ActiveMonitoringBase, NULL: All */
+  int monitoring_level;        /* MonitoringCtrlr.ActiveMonitoringLevel (with a base) */
 } dm_live;
 
 typedef struct {

@@ -16,7 +16,7 @@
 #include "ocpp/v201/v201_internal.h"
 #include "ocpp/v201/vocabulary.h"
 
-static void fill_live(const ocpp201_station *o, dm_live *l) {
+void v201_fill_live(const ocpp201_station *o, dm_live *l) {
   *l = (dm_live){.evse_count = o->count, .now_ms = now201(o)};
   for (int c = 1; c <= o->count && c <= BORNE_MAX_CONNECTORS; c++) {
     l->evse_state[c - 1] = v201_connector_status_name(o->evse[c - 1].status);
@@ -29,6 +29,8 @@ static void fill_live(const ocpp201_station *o, dm_live *l) {
                            (cp_certs_have_v2g(o->shared->certs) ? 1 : 0);
   l->charging_profiles = cp_profiles_count(o->profiles);
   l->network_slot = ocpp_core_network_slot(o->shared);
+  l->monitoring_base = v201_monitoring_base(o);
+  l->monitoring_level = v201_monitoring_level(o);
 }
 
 /* Too many items or bytes for what DeviceDataCtrlr declares: a CALLERROR
@@ -71,7 +73,7 @@ static void h_get_variables(ocpp201_station *o, const json_t *req, ocpp_reply *r
   const json_t *items = json_object_get(req, "getVariableData");
   if (over_limits(req, items, r)) return;
   dm_live live;
-  fill_live(o, &live);
+  v201_fill_live(o, &live);
   dm_ctx c = {o->st->cfg, &live};
   json_t *results = json_array();
   size_t i;
@@ -98,7 +100,7 @@ static void h_set_variables(ocpp201_station *o, const json_t *req, ocpp_reply *r
   const json_t *item;
   json_array_foreach(items, i, item) {
     dm_live live;
-    fill_live(o, &live);
+    v201_fill_live(o, &live);
     dm_ctx c = {o->st->cfg, &live};
     dm_ref ref = dm_ref_of(item);
     dm_attr attr;
@@ -194,7 +196,7 @@ static void h_get_base_report(ocpp201_station *o, const json_t *req, ocpp_reply 
     return;
   }
   dm_live live;
-  fill_live(o, &live);
+  v201_fill_live(o, &live);
   dm_ctx c = {o->st->cfg, &live};
   answer_report(o, dm_report(&c, base, NULL), req, r);
 }
@@ -202,7 +204,7 @@ static void h_get_base_report(ocpp201_station *o, const json_t *req, ocpp_reply 
 static void h_get_report(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
   if (over_limits(req, json_object_get(req, "componentVariable"), r)) return;
   dm_live live;
-  fill_live(o, &live);
+  v201_fill_live(o, &live);
   dm_ctx c = {o->st->cfg, &live};
   answer_report(o, dm_report(&c, DM_BASE_FULL, req), req, r);
 }

@@ -50,6 +50,7 @@ static void tick_cb(uv_timer_t *t) {
   v201_expire_display(o, now);
   v201_apply_profiles(o);
   v201_report_external_limits(o);
+  v201_monitoring_check(o); /* the periodic monitors */
   v201_pump(o);
   v201_arm_tick(o);
 }
@@ -66,6 +67,7 @@ void v201_arm_tick(ocpp201_station *o) {
   if ((x = cp_reservation_next_expiry(o->resv)) < next) next = x;
   if ((x = cp_profiles_next_change(o->profiles, now)) < next) next = x;
   if ((x = v201_expire_display(o, now)) < next) next = x;
+  if ((x = v201_monitoring_next_due(o)) < next) next = x;
   if (next == NEVER) {
     uv_timer_stop(&o->tick_timer);
     return;
@@ -111,7 +113,7 @@ static const v201_family *const families[] = {
     &v201_remote_calls,         &v201_reservation_calls,  &v201_device_model_calls,
     &v201_firmware_calls,       &v201_diagnostics_calls,  &v201_security_calls,
     &v201_smart_charging_calls, &v201_network_calls,      &v201_display_calls,
-    &v201_cost_calls,
+    &v201_cost_calls,           &v201_monitoring_calls,
 };
 
 static void on_call(void *ctx, const char *action, const json_t *req, ocpp_reply *r) {
@@ -163,6 +165,7 @@ static void on_replied(void *ctx, const char *action) {
   v201_security_replied(o, action);
   if (o->profile_reports && !strcmp(action, "GetChargingProfiles")) v201_smart_charging_replied(o);
   if (o->display_pages && !strcmp(action, "GetDisplayMessages")) v201_display_replied(o);
+  v201_monitoring_replied(o, action);
 }
 
 static void on_connected(void *ctx) {
@@ -282,6 +285,7 @@ static void on_free(void *ctx) {
   json_decref(o->profile_reports);
   json_decref(o->display);
   json_decref(o->display_pages);
+  v201_monitoring_free(o);
   free(o);
 }
 
@@ -345,6 +349,7 @@ static void *open201(ocpp_core *core, char *err, size_t errlen) {
    * CSMS once it accepted the boot (provisioning.c) */
   station_firmware_listen(st, v201_on_firmware_status, o);
   station_firmware_claim_boot_report(st);
+  v201_monitoring_open(o);
   return o;
 }
 

@@ -434,4 +434,5 @@ void v201_on_meter_read(void *ctx, int c, const meter_reading *r) {
   ocpp201_station *o = ctx;
   if (o->evse[c - 1].session_id) v201_take_samples(o, now201(o));
   v201_report_external_limits(o);
+  v201_monitoring_check(o); /* N07: EVSE Power */
 }

@@ -28,6 +28,7 @@
 #include "ocpp/ocpp_keys.h"
 #include "ocpp/ocpp_link.h"
 #include "ocpp/ocpp_version.h"
+#include "ocpp/v201/device_model.h"
 #include "ocpp/v201/model.h"
 #include "ocpp201_messages.h" /* generated from the OCPP 2.0.1 schemas */
 #include "station/station.h"
@@ -121,6 +122,7 @@ typedef struct ocpp201_station {
   json_t *profile_reports; /* ReportChargingProfiles, sent once GetChargingProfiles is answered */
   json_t *display;         /* block O (display.c): the messageInfo objects set, as on disk */
   json_t *display_pages;   /* NotifyDisplayMessages, sent once GetDisplayMessages is answered */
+  struct v201_monitoring *monitoring; /* block N variable monitors (monitoring.c) */
   char url[512];
   unsigned long loaded_at; /* config_generation() when the link was made */
   bool closing;
@@ -179,7 +181,8 @@ typedef struct {
 extern const v201_family v201_provisioning_calls, v201_authorization_calls, v201_remote_calls,
     v201_availability_calls, v201_reservation_calls, v201_device_model_calls, v201_firmware_calls,
     v201_diagnostics_calls, v201_security_calls, v201_smart_charging_calls, v201_network_calls,
-    v201_display_calls, v201_cost_calls;
+    v201_display_calls, v201_cost_calls, v201_monitoring_calls;
+
 /* network_profiles.c: A05.FR.10, a NetworkConfigurationPriority naming a
  * slot of a lower security profile than the one in use (why filled) */
 bool v201_priority_downgrades(const ocpp201_station *o, const char *value, char *why,
@@ -225,6 +228,21 @@ borne_ms v201_expire_reservations(ocpp201_station *o, borne_ms now);
 
 /* device_model_calls.c (B: GetVariables, SetVariables, GetBaseReport, GetReport) */
 void v201_device_model_replied(ocpp201_station *o);
+/* The station's state the device model reads (dm_live, device_model.h). */
+void v201_fill_live(const ocpp201_station *o, dm_live *l);
+
+/* monitoring.c (N: SetVariableMonitoring, ClearVariableMonitoring,
+ * SetMonitoringBase/Level, GetMonitoringReport; NotifyEvent of monitors) */
+#define V201_MONITORING_ITEMS DM_MONITORING_ITEMS_PER_MESSAGE
+#define V201_MONITORING_BYTES DM_MONITORING_BYTES_PER_MESSAGE
+typedef struct v201_monitoring v201_monitoring;
+void v201_monitoring_open(ocpp201_station *o); /* loads the saved monitors */
+void v201_monitoring_free(ocpp201_station *o);
+void v201_monitoring_check(ocpp201_station *o); /* the station's state changed, or a tick */
+borne_ms v201_monitoring_next_due(const ocpp201_station *o);
+void v201_monitoring_replied(ocpp201_station *o, const char *action);
+int v201_monitoring_level(const ocpp201_station *o);
+const char *v201_monitoring_base(const ocpp201_station *o);
 
 /* firmware.c (L: UpdateFirmware, FirmwareStatusNotification) */
 void v201_on_firmware_status(void *ctx, fw_status s, int request_id, const char *detail);
