@@ -412,7 +412,7 @@ static borne_ms take_aligned(ocpp201_station *o, borne_ms now) {
   if (o->next_aligned == NEVER || o->next_aligned > now + aligned * 1000)
     o->next_aligned = ocpp16_next_aligned(now, aligned);
   if (now >= o->next_aligned) {
-    send_aligned(o, now);
+    send_aligned(o, o->next_aligned); /* the readings of the instant, stamped with it */
     o->next_aligned = ocpp16_next_aligned(now, aligned);
   }
   return o->next_aligned;
