@@ -120,11 +120,13 @@ test('J02 and E: a transaction gets MeterValueClock events, signed Begin / End r
     { component: { name: 'AlignedDataCtrlr' }, variable: { name: 'SendDuringIdle' }, attributeValue: 'true' },
   ] });
   assert.equal(set.setVariableResult[0].attributeStatus, 'Accepted');
-  const mark = csms.calls.length;
-  const first = await idleValues(2, mark);
-  const second = await idleValues(2, csms.calls.indexOf(first) + 1);
-  const at = second.params.meterValue[0].timestamp;
-  assert.equal(csms.calls.slice(mark).filter((c) => c.action === 'TransactionEvent' && c.params.triggerReason === 'MeterValueClock' && c.params.meterValue[0].timestamp === at).length, 0);
+  // the station's time once the setting is in force: the instants after it are idle-only
+  const setAt = Date.parse((await st.waitFor(() => true, { what: 'status' })).station.time);
+  const later = await csms.waitCall('MeterValues', { timeoutMs: 30000, match: (p) => p.evseId === 2 && Date.parse(p.meterValue[0].timestamp) > setAt });
+  const at = later.params.meterValue[0].timestamp;
+  assert.ok(aligned(at));
+  // every TransactionEvent queued before that MeterValues has been delivered before it
+  assert.equal(csms.calls.filter((c) => c.action === 'TransactionEvent' && c.params.triggerReason === 'MeterValueClock' && Date.parse(c.params.meterValue[0].timestamp) > setAt).length, 0);
 
   const stopFrom = csms.calls.length;
   assert.equal(st.ctl('unplug', '1').code, 0);
@@ -140,5 +142,30 @@ test('J02 and E: a transaction gets MeterValueClock events, signed Begin / End r
   // seqNo without gap over the transaction's events
   const seqs = csms.calls.filter((c) => c.action === 'TransactionEvent' && c.params.transactionInfo.transactionId === txId).map((c) => c.params.seqNo);
   assert.deepEqual(seqs, seqs.map((_, i) => i));
+  csms.assertNoViolations();
+});
+
+test('J01 offline: the clock-aligned MeterValues measured while the CSMS is gone are queued and delivered in order', async () => {
+  const port = csms.port;
+  await csms.close();
+  await st.waitFor((s) => s.station.ocpp?.state !== 'connected', { what: 'ocpp offline' });
+  // two EVSEs, at least two instants: four MeterValues on disk
+  await st.waitFor((s) => s.station.ocpp.queue_length >= 4, { what: 'clock-aligned values queued offline', timeoutMs: 30000 });
+  csms = await new Peer({ protocol: 'ocpp2.0.1', tags: { FREECHARGING: 'Accepted' }, bootInterval: 3600 }).listen(port);
+  await csms.connected();
+  await csms.waitCall('BootNotification');
+  await st.waitFor((s) => s.station.ocpp?.state === 'connected' && s.station.ocpp.queue_length === 0, { what: 'queue delivered', timeoutMs: 30000 });
+  const boot = csms.calls.findIndex((c) => c.action === 'BootNotification');
+  const mv = csms.calls.slice(boot).filter((c) => c.action === 'MeterValues');
+  const late = mv.filter((c) => clockValues(c.params.meterValue).length > 0);
+  assert.ok(late.length >= 4, `${late.length} clock-aligned MeterValues delivered`);
+  const times = late.map((c) => Date.parse(c.params.meterValue[0].timestamp));
+  assert.deepEqual(times, [...times].sort((a, b) => a - b), 'in the order measured');
+  for (const evseId of [1, 2]) {
+    const of = late.filter((c) => c.params.evseId === evseId).map((c) => Date.parse(c.params.meterValue[0].timestamp));
+    assert.ok(of.length >= 2);
+    assert.equal(new Set(of).size, of.length, 'nothing sent twice');
+    for (let i = 1; i < of.length; i++) assert.equal(of[i] - of[i - 1], 60000, 'no instant lost');
+  }
   csms.assertNoViolations();
 });
