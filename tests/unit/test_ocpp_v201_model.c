@@ -22,6 +22,7 @@
 
 #include "ocpp/v201/model.h"
 #include "ocpp201_messages.h"
+#include "ocpp21_messages.h"
 
 /* 2026-12-06T01:00:00Z */
 #define T0 (1796518800LL * 1000)
@@ -310,6 +311,9 @@ static void signed_and_clock_meter_values(void **state) {
                      .meter_values = mv};
   json_t *p = v201_transaction_event(&e);
   valid("TransactionEvent", true, p);
+  /* the 2.1 dialect sends the same event: its schema takes it too */
+  ocpp_error err21 = {.kind = OCPP_ERR_NONE};
+  assert_int_equal(ocpp21_validate("TransactionEvent", true, p, &err21), 0);
   const json_t *sv = json_array_get(
       json_object_get(json_array_get(json_object_get(p, "meterValue"), 0), "sampledValue"), 0);
   assert_non_null(json_object_get(sv, "signedMeterValue"));
