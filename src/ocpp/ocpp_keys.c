@@ -130,6 +130,11 @@ static const cfg_key_def rows[] = {
      "one slot of ocpp.NetworkConfigurationPriority before the station tries the next (after "
      "the last, the first again).",
      NULL, NULL, .ocpp_name = "NetworkProfileConnectionAttempts"},
+    {"ocpp.AlignedDataSendDuringIdle", CFG_BOOL, "false", 0, 0, NULL, RT,
+     "OCPP 2.0.1 AlignedDataCtrlr.SendDuringIdle: clock-aligned meter values "
+     "(ocpp.ClockAlignedDataInterval) only for EVSEs without a transaction, none in "
+     "TransactionEvent.",
+     NULL, NULL, .ocpp_name = "AlignedDataSendDuringIdle"},
     {"ocpp.call_timeout_s", CFG_INT, "30", 5, 300, NULL, RT,
      "Seconds the station waits for the answer to one of its calls before it counts as failed.",
      NULL, NULL},

@@ -40,7 +40,10 @@ static const char *str(const json_t *o, const char *key) {
 
 ocpp_words ocpp_reencode_words_of(cp_event_kind kind, const json_t *payload) {
   if (kind == CP_EVENT_SECURITY || kind == CP_EVENT_SECURITY_CRITICAL) return OCPP_WORDS_V16;
-  return json_object_get(payload, "eventType") ? OCPP_WORDS_V201 : OCPP_WORDS_V16;
+  /* a 2.0.1 MeterValues outside a transaction (clock-aligned, J01) has evseId */
+  return json_object_get(payload, "eventType") || json_object_get(payload, "evseId")
+             ? OCPP_WORDS_V201
+             : OCPP_WORDS_V16;
 }
 
 /* ---------- sampled values ---------- */

@@ -22,6 +22,7 @@
 
 #include "ocpp/v201/model.h"
 #include "ocpp201_messages.h"
+#include "ocpp21_messages.h"
 
 /* 2026-12-06T01:00:00Z */
 #define T0 (1796518800LL * 1000)
@@ -270,6 +271,81 @@ static void meter_values_of_several_measurands(void **state) {
   assert_null(v201_meter_value("Temperature", &r, &x, "Sample.Periodic", T0));
 }
 
+#define RECORD                                                                                     \
+  "OCMF|{\"FV\":\"1.0\",\"RD\":[{\"RV\":1.234,\"RI\":\"1-b:1.8.0\"}]}|{\"SA\":\"ECDSA-secp256r1-"  \
+  "SHA256\",\"SD\":\"3045AB\"}"
+#define KEY_HEX                                                                                    \
+  "3059301306072A8648CE3D020106082A8648CE3D030107034200"                                           \
+  "0411111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111" \
+  "111111111111111111111111111111111111"
+
+/* E/J: an OCMF record on the register's Transaction.Begin / End value, as
+ * 2.0.1's SignedMeterValueType (Base64 members), in an event the schema
+ * accepts; a clock-aligned Updated event (J02) too. */
+static void signed_and_clock_meter_values(void **state) {
+  (void)state;
+  json_t *sig = v201_signed_meter_value(RECORD, KEY_HEX);
+  assert_non_null(sig);
+  assert_string_equal(json_string_value(json_object_get(sig, "signedMeterData")),
+                      "T0NNRnx7IkZWIjoiMS4wIiwiUkQiOlt7IlJWIjoxLjIzNCwiUkkiOiIxLWI6MS44LjAifV19fHsi"
+                      "U0EiOiJFQ0RTQS1zZWNwMjU2cjEtU0hBMjU2IiwiU0QiOiIzMDQ1QUIifQ==");
+  assert_string_equal(json_string_value(json_object_get(sig, "publicKey")),
+                      "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEERERERERERERERERERERERERERERERERERERERER"
+                      "EREREREREREREREREREREREREREREREREREREREREREREQ==");
+  assert_string_equal(json_string_value(json_object_get(sig, "signingMethod")),
+                      "ECDSA-secp256r1-SHA256");
+  assert_string_equal(json_string_value(json_object_get(sig, "encodingMethod")), "OCMF");
+  char tx[CP_TX_ID_MAX + 1];
+  v201_tx_id(3, T0, tx);
+  json_t *mv = json_array();
+  json_array_append_new(mv, energy(1234, "Transaction.End"));
+  assert_false(v201_attach_signed(mv, "Transaction.Begin", json_incref(sig)));
+  assert_true(v201_attach_signed(mv, "Transaction.End", sig));
+  v201_tx_event e = {.kind = CP_EVENT_ENDED,
+                     .trigger_reason = "StopAuthorized",
+                     .at = T0,
+                     .tx_id = tx,
+                     .status = STATUS_FINISHING,
+                     .stopped = STOP_LOCAL,
+                     .evse = 1,
+                     .meter_values = mv};
+  json_t *p = v201_transaction_event(&e);
+  valid("TransactionEvent", true, p);
+  /* the 2.1 dialect sends the same event: its schema takes it too */
+  ocpp_error err21 = {.kind = OCPP_ERR_NONE};
+  assert_int_equal(ocpp21_validate("TransactionEvent", true, p, &err21), 0);
+  const json_t *sv = json_array_get(
+      json_object_get(json_array_get(json_object_get(p, "meterValue"), 0), "sampledValue"), 0);
+  assert_non_null(json_object_get(sv, "signedMeterValue"));
+  json_decref(p);
+  /* not hex, odd, too long: none */
+  assert_null(v201_signed_meter_value(RECORD, "30zz"));
+  assert_null(v201_signed_meter_value(RECORD, "305"));
+  assert_null(v201_signed_meter_value("", KEY_HEX));
+  char big[2000];
+  memset(big, 'A', sizeof big - 1);
+  big[sizeof big - 1] = 0;
+  assert_null(v201_signed_meter_value(big, KEY_HEX));
+  /* J02: clock-aligned values in an Updated event */
+  json_t *clock = json_array();
+  json_array_append_new(clock, energy(2000, "Sample.Clock"));
+  v201_tx_event u = {.kind = CP_EVENT_UPDATED,
+                     .trigger_reason = "MeterValueClock",
+                     .seq_no = 4,
+                     .at = T0,
+                     .tx_id = tx,
+                     .status = STATUS_CHARGING,
+                     .evse = 1,
+                     .meter_values = clock};
+  p = v201_transaction_event(&u);
+  valid("TransactionEvent", true, p);
+  json_decref(p);
+  /* J01: outside a transaction, MeterValues with the EVSE */
+  json_t *idle = json_pack("{s:i, s:[o]}", "evseId", 2, "meterValue", energy(2000, "Sample.Clock"));
+  valid("MeterValues", true, idle);
+  json_decref(idle);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(started_event_validates),
@@ -281,6 +357,7 @@ int main(void) {
       cmocka_unit_test(token_info_of_every_status),
       cmocka_unit_test(id_tokens),
       cmocka_unit_test(meter_values_of_several_measurands),
+      cmocka_unit_test(signed_and_clock_meter_values),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -91,4 +91,16 @@ const char *v201_stop_trigger(stop_reason r);
 json_t *v201_meter_value(const char *csl, const meter_reading *r, const ocpp16_sample_extra *x,
                          const char *context, borne_ms at);
 
+/* ---- signed meter values (E, J: OCMF) ---- */
+/* The SignedMeterValueType of one OCMF record (docs/metering.md): the record
+ * and the public key (`pubkey_hex`, its DER SubjectPublicKeyInfo in hex)
+ * each Base64 encoded, as the type's members say; signingMethod the
+ * record's algorithm, encodingMethod "OCMF". NULL when either does not fit
+ * the schema's 2500 characters, or the key is not hex. */
+json_t *v201_signed_meter_value(const char *ocmf_record, const char *pubkey_hex);
+/* Puts `signed_value` (stolen) on the Energy.Active.Import.Register sampled
+ * value of `context` in an array of MeterValueType; false (and freed) when
+ * there is none. */
+bool v201_attach_signed(json_t *meter_values, const char *context, json_t *signed_value);
+
 #endif

@@ -63,6 +63,9 @@ void v201_arm_tick(ocpp201_station *o) {
   for (int c = 1; c <= o->count && every > 0; c++)
     if (o->evse[c - 1].session_id && o->evse[c - 1].last_sample + every * 1000 < next)
       next = o->evse[c - 1].last_sample + every * 1000;
+  long aligned = key201_int(o, "ClockAlignedDataInterval");
+  if (aligned > 0 && o->next_aligned == NEVER) o->next_aligned = ocpp16_next_aligned(now, aligned);
+  if (o->next_aligned < next) next = o->next_aligned;
   if (online201(o) && !o->pump_in_flight && (x = cp_journal_next_due(o->journal)) < next) next = x;
   if ((x = cp_reservation_next_expiry(o->resv)) < next) next = x;
   if ((x = cp_profiles_next_change(o->profiles, now)) < next) next = x;
@@ -301,6 +304,7 @@ static void *open201(ocpp_core *core, char *err, size_t errlen) {
   o->st = st;
   o->shared = core;
   o->count = station_connector_count(st);
+  o->next_aligned = NEVER;
   snprintf(o->url, sizeof o->url, "%s", core->url);
   o->journal = core->journal;
   o->auth = core->auth;

@@ -15,6 +15,9 @@
 #include <string.h>
 
 #include "chargepoint/cp_sql.h"
+#include "ocmf/ocmf.h"
+#include "ocmf/ocmf_key.h"
+#include "ocmf/ocmf_module.h"
 #include "ocpp/ocpp_reencode.h"
 #include "ocpp/v201/v201_internal.h"
 #include "ocpp/v201/vocabulary.h"
@@ -198,7 +201,9 @@ static json_t *say201(ocpp201_station *o, const cp_journal_entry *m, const json_
                       const char **action, char tx_id[CP_TX_ID_MAX + 1]) {
   tx_id[0] = 0;
   if (!tx_kind(m->kind) || ocpp_reencode_words_of(m->kind, raw) == OCPP_WORDS_V201) {
-    *action = tx_kind(m->kind) ? "TransactionEvent" : "SecurityEventNotification";
+    *action = !tx_kind(m->kind)                   ? "SecurityEventNotification"
+              : json_object_get(raw, "eventType") ? "TransactionEvent"
+                                                  : "MeterValues"; /* idle, clock-aligned */
     return json_incref((json_t *)raw);
   }
   /* a retry of the same message keeps its seqNo */
@@ -347,6 +352,8 @@ void v201_send_tx_updated(ocpp201_station *o, int c, const char *trigger_reason)
   enqueue(o, k->session_id, &e);
 }
 
+static borne_ms take_aligned(ocpp201_station *o, borne_ms now);
+
 borne_ms v201_take_samples(ocpp201_station *o, borne_ms now) {
   borne_ms next = NEVER;
   long every = key201_int(o, "MeterValueSampleInterval");
@@ -359,7 +366,57 @@ borne_ms v201_take_samples(ocpp201_station *o, borne_ms now) {
     }
     if (k->last_sample + every * 1000 < next) next = k->last_sample + every * 1000;
   }
-  return next;
+  borne_ms aligned = take_aligned(o, now);
+  return aligned < next ? aligned : next;
+}
+
+/* J01/J02 clock-aligned data (AlignedDataCtrlr): at each instant aligned on
+ * ocpp.ClockAlignedDataInterval (counted from midnight, as 1.6), the
+ * MeterValuesAlignedData measurands of each EVSE, context Sample.Clock: an
+ * EVSE in a transaction as TransactionEvent Updated, triggerReason
+ * MeterValueClock (J02.FR.01) — none with AlignedDataSendDuringIdle set, whose
+ * clock-aligned values are for idle EVSEs only —, an EVSE without one as
+ * MeterValues with its evseId (J01.FR.14). Both are queued on disk like the
+ * transaction events, so that nothing measured offline is lost. */
+static void queue_meter_values(ocpp201_station *o, int c, json_t *mv) {
+  json_t *p = json_pack("{s:i, s:o}", "evseId", c, "meterValue", mv);
+  char *text = p ? json_dumps(p, JSON_COMPACT) : NULL;
+  if (!text || cp_journal_push(o->journal, 0, CP_EVENT_UPDATED, text, now201(o)) != 0)
+    log_error(MOD, "cannot queue MeterValues durably: %s", cp_journal_error(o->journal));
+  free(text);
+  json_decref(p);
+}
+
+static void send_aligned(ocpp201_station *o, borne_ms now) {
+  const char *csl = key201_str(o, "MeterValuesAlignedData");
+  bool idle_only = config_get_bool(o->st->cfg, "ocpp.AlignedDataSendDuringIdle");
+  for (int c = 1; c <= o->count && csl[0]; c++) {
+    v201_evse *k = &o->evse[c - 1];
+    if (!o->st->conn[c - 1].meter_ok || (k->session_id && (idle_only || !k->tx_id[0]))) continue;
+    json_t *mv = one_meter_value(o, c, csl, &o->st->conn[c - 1].meter, "Sample.Clock", now);
+    if (!mv) continue; /* nothing measured: no empty MeterValues */
+    if (k->session_id) {
+      v201_tx_event e = event_of(o, c, CP_EVENT_UPDATED, "MeterValueClock");
+      e.at = now;
+      e.meter_values = mv;
+      enqueue(o, k->session_id, &e);
+    } else {
+      queue_meter_values(o, c, mv);
+    }
+  }
+  v201_pump(o);
+}
+
+static borne_ms take_aligned(ocpp201_station *o, borne_ms now) {
+  long aligned = key201_int(o, "ClockAlignedDataInterval");
+  if (aligned <= 0) return o->next_aligned = NEVER;
+  if (o->next_aligned == NEVER || o->next_aligned > now + aligned * 1000)
+    o->next_aligned = ocpp16_next_aligned(now, aligned);
+  if (now >= o->next_aligned) {
+    send_aligned(o, o->next_aligned); /* the readings of the instant, stamped with it */
+    o->next_aligned = ocpp16_next_aligned(now, aligned);
+  }
+  return o->next_aligned;
 }
 
 /* E: a change of chargingState during a transaction is an Updated event. */
@@ -370,6 +427,39 @@ void v201_charging_state_changed(ocpp201_station *o, int c) {
   v201_tx_event e = event_of(o, c, CP_EVENT_UPDATED, "ChargingStateChanged");
   k->tx_state = k->status;
   enqueue(o, k->session_id, &e);
+}
+
+/* ---------- signed meter values (OCMF) ---------- */
+
+typedef struct {
+  char kind;    /* 'B' begin, 'E' end */
+  char *record; /* the session's last record of that kind */
+} ocmf_pick;
+
+static int pick_record(void *ctx, const ocmf_record_row *row) {
+  ocmf_pick *p = ctx;
+  if (row->kind != p->kind) return 0;
+  free(p->record);
+  p->record = strdup(row->record);
+  return 0;
+}
+
+/* With OCMF signing on (ocmf.enabled), the session's signed record of `kind`
+ * — the one the 1.6 dialect sends as SignedData — rides on the register's
+ * sampled value of `context` as its signedMeterValue. The OCMF module's
+ * session hooks run before OCPP's: the record exists already. */
+static void sign_meter_values(ocpp201_station *o, int64_t session_id, char kind,
+                              const char *context, json_t *meter_values) {
+  struct ocmf *signer = station_ocmf(o->st);
+  const ocmf_key *key = signer ? ocmf_signing_key(signer) : NULL;
+  char hex[512];
+  if (!key || !meter_values || ocmf_key_pubkey_hex(key, hex, sizeof hex) != 0) return;
+  ocmf_pick p = {.kind = kind};
+  if (ocmf_session_records(signer, session_id, pick_record, &p) == 0 && p.record &&
+      !v201_attach_signed(meter_values, context, v201_signed_meter_value(p.record, hex)))
+    log_warn(MOD, "session %lld: its OCMF record travels without a %s register value",
+             (long long)session_id, context);
+  free(p.record);
 }
 
 /* ---------- station hooks ---------- */
@@ -404,6 +494,7 @@ void v201_on_session_started(void *ctx, int c, const station_session_info *s) {
   meter_reading begin = {.energy_import_wh = s->meter_start_wh};
   e.meter_values = one_meter_value(o, c, "Energy.Active.Import.Register", &begin,
                                    "Transaction.Begin", s->start_ms);
+  sign_meter_values(o, s->id, 'B', "Transaction.Begin", e.meter_values);
   enqueue(o, s->id, &e);
 }
 
@@ -421,6 +512,7 @@ void v201_on_session_stopped(void *ctx, int c, const station_session_info *s) {
   const char *stop_data = key201_str(o, "StopTxnSampledData");
   e.meter_values = one_meter_value(o, c, stop_data[0] ? stop_data : "Energy.Active.Import.Register",
                                    &end, "Transaction.End", s->stop_ms);
+  sign_meter_values(o, s->id, 'E', "Transaction.End", e.meter_values);
   enqueue(o, s->id, &e);
   v201_display_transaction_ended(o, k->tx_id);
   k->session_id = 0;

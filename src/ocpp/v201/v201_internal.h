@@ -98,7 +98,8 @@ typedef struct ocpp201_station {
   int count;
   int64_t pump_in_flight;
   int64_t reencoded_msg, reencoded_seq; /* the last queued 1.6 message said again, its seqNo */
-  unsigned trigger;                     /* TriggerMessage: what to send once the answer went out */
+  borne_ms next_aligned; /* the next clock-aligned instant (AlignedDataCtrlr), NEVER none */
+  unsigned trigger;      /* TriggerMessage: what to send once the answer went out */
   int trigger_evse;
   int next_event_id; /* NotifyEvent eventId, from the start time: no repeat across restarts */
   char auth_tag[CP_ID_MAX + 1], auth_group[CP_ID_MAX + 1];
