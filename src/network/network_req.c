@@ -109,8 +109,24 @@ static int get_string(const json_t *body, const char *name, char *dst, size_t ca
   return 1;
 }
 
+/* An array of IPv4 addresses, or one string of them separated by commas
+ * (bornectl's --dns). */
 static int parse_dns(const json_t *v, net_request *r, char *err, size_t errlen) {
   if (!v) return 0;
+  if (json_is_string(v)) {
+    const char *s = json_string_value(v);
+    if (json_string_length(v) != strlen(s) || strlen(s) > 64)
+      return fail(err, errlen, "must be IPv4 addresses", "dns");
+    char copy[65];
+    snprintf(copy, sizeof copy, "%s", s);
+    char *save = NULL;
+    for (char *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+      if (r->dns_count == NET_DNS_MAX) return fail(err, errlen, "at most 3 servers", "dns");
+      if (!ipv4_ok(p)) return fail(err, errlen, "must be IPv4 addresses", "dns");
+      snprintf(r->dns[r->dns_count++], NET_ADDR_MAX, "%s", p);
+    }
+    return 0;
+  }
   if (!json_is_array(v)) return fail(err, errlen, "must be an array of IPv4 addresses", "dns");
   if (json_array_size(v) > NET_DNS_MAX) return fail(err, errlen, "at most 3 servers", "dns");
   size_t i;
