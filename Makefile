@@ -27,7 +27,8 @@ DEB_PACKAGES := build-essential cmake ninja-build pkg-config clang libclang-rt-1
   socat openssl chromium zbar-tools tzdata \
   debhelper dpkg-dev fakeroot lintian rsync systemd \
   libmosquitto-dev mosquitto mosquitto-clients \
-  libpcsclite-dev pcscd vsmartcard-vpcd
+  libpcsclite-dev pcscd vsmartcard-vpcd \
+  libnm-dev python3-dbusmock python3-dbus dbus-daemon
 
 .PHONY: all run test build sanitize fuzz fuzz-long soak bench format format-check deps clean screenshots \
   install deb deps-cross cross cross-test

@@ -47,6 +47,7 @@ libqrencode libqrencode-dev
 libmodbus libmodbus-dev
 libmosquitto libmosquitto-dev
 libpcsclite libpcsclite-dev
+libnm libnm-dev
 EOF
   fi
   # libwebsockets loads its libuv event library as a plugin when borned starts.
@@ -86,6 +87,7 @@ if has tests; then
   [ -x /usr/sbin/pcscd ] || miss "/usr/sbin/pcscd" "$(deb pcscd)"
   [ -f /usr/lib/pcsc/drivers/serial/libifdvpcd.so ] ||
     miss "the vpcd driver (libifdvpcd.so)" "$(deb vsmartcard-vpcd)"
+  need_cmd dbus-daemon dbus-daemon    # the private system bus of the network test (tests/tools/nm_mock.py)
   need_cmd mosquitto mosquitto        # the MQTT broker the MQTT test starts (no system service)
   need_cmd mosquitto_sub mosquitto-clients # independent MQTT clients of the MQTT test
   need_cmd mosquitto_pub mosquitto-clients
@@ -105,6 +107,8 @@ if has tests; then
 pymodbus python3-pymodbus
 serial python3-serial
 serial_asyncio python3-serial-asyncio
+dbusmock python3-dbusmock
+dbus python3-dbus
 EOF
     # Whatever else the simulator imports (a pymodbus of another version, say).
     if [ $pymissing -eq 0 ] && ! err=$($py tests/tools/modbus_server.py --help 2>&1 >/dev/null); then
