@@ -30,6 +30,7 @@ struct net_nm {
   uv_process_t proc;
   uv_pipe_t in, out; /* the helper's stdin and stdout */
   bool running;
+  bool proc_open; /* the process handle is not closed yet (its exit may still come) */
   int open_handles;
   bool freeing;
   long long next_id;
@@ -77,6 +78,7 @@ static void on_exit_cb(uv_process_t *p, int64_t status, int sig) {
   snprintf(why, sizeof why, "borne-nm exited (status %lld, signal %d)", (long long)status, sig);
   if (n->running) log_warn(MOD, "%s", why);
   stop_child(n, why);
+  n->proc_open = false;
   uv_close((uv_handle_t *)p, on_handle_closed);
 }
 
@@ -162,6 +164,7 @@ static int start_child(net_nm *n, char *err, size_t errlen) {
     return -1;
   }
   n->open_handles++; /* the process handle */
+  n->proc_open = true;
   n->running = true;
   uv_read_start((uv_stream_t *)&n->out, on_alloc, on_read);
   return 0;
@@ -190,6 +193,10 @@ static void on_written(uv_write_t *w, int status) {
 
 void net_nm_submit(net_nm *n, const net_request *r, net_nm_done done, void *ctx) {
   char err[600];
+  if (!n->running && n->proc_open) { /* its output closed, its exit not seen yet */
+    done(ctx, NULL, "borne-nm is restarting: try again");
+    return;
+  }
   if (!n->running && start_child(n, err, sizeof err) != 0) {
     done(ctx, NULL, err);
     return;
