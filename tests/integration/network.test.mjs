@@ -12,6 +12,8 @@ import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { startBorned } from './lib/borne.mjs';
+import { setupPins } from './lib/web.mjs';
+import { launch, newPage, login, open, checkPage } from './lib/browser.mjs';
 
 const NM_MOCK = fileURLToPath(new URL('../tools/nm_mock.py', import.meta.url));
 
@@ -169,4 +171,37 @@ test('none back end (the default): the system owns the network', async (t) => {
   const r = await st.api('POST', '/api/v1/network/scan', {});
   assert.equal(r.status, 409);
   assert.match(r.body.error, /network.backend is none/);
+});
+
+test('web page: Settings → Network scans, joins and sets a fixed Ethernet address (sim back end, French)', async (t) => {
+  const st = await startBorned({ set: { 'network.backend': 'sim', 'network.setup_ap_s': '0' } });
+  t.after(async () => { await st.stop(); st.cleanup(); });
+  const pins = await setupPins(st);
+  const browser = await launch();
+  t.after(() => browser.close());
+  const page = await newPage(browser, st, { locale: 'fr-FR' });
+  await login(page, 'installer', pins.installer);
+  await open(page, 'settings/network');
+  await page.waitForSelector('[data-test=net-interfaces] tr[data-iface=wlan0]');
+  assert.match(await page.textContent('[data-test=net-scan] h2'), /Réseaux Wi-Fi à portée/);
+  await page.click('[data-test=net-scan] button[type=submit]');
+  await page.waitForSelector('[data-test=net-wifi] li[data-ssid=borne-lab]');
+  // a wrong key: the station's refusal is shown, nothing joined
+  await page.fill('#net-ssid', 'borne-lab');
+  await page.fill('#net-psk', 'wrong-key-42');
+  await page.click('[data-test=net-join] button[type=submit]');
+  await page.waitForSelector('[data-test=net-join] p.error');
+  assert.match(await page.textContent('[data-test=net-join] p.error'), /refused the key/);
+  await page.fill('#net-psk', 'borne-lab-key');
+  await page.click('[data-test=net-join] button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('[data-test=net-interfaces] tr[data-iface=wlan0]')?.textContent.includes('borne-lab'));
+  await page.selectOption('#net-method', 'static');
+  await page.fill('#net-address', '10.1.2.3/16');
+  await page.fill('#net-gateway', '10.1.0.1');
+  await page.fill('#net-dns', '10.1.0.1, 9.9.9.9');
+  await page.click('[data-test=net-ethernet] button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('[data-test=net-interfaces] tr[data-iface=eth0]')?.textContent.includes('10.1.2.3/16'));
+  const eth = (await st.ok('GET', '/api/v1/network')).interfaces.find((i) => i.name === 'eth0');
+  assert.deepEqual([eth.method, eth.gateway], ['static', '10.1.0.1']);
+  await checkPage(page, 'network');
 });
