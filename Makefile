@@ -28,7 +28,8 @@ DEB_PACKAGES := build-essential cmake ninja-build pkg-config clang libclang-rt-1
   debhelper dpkg-dev fakeroot lintian rsync systemd \
   libmosquitto-dev mosquitto mosquitto-clients \
   libpcsclite-dev pcscd vsmartcard-vpcd \
-  rauc squashfs-tools dbus-daemon libglib2.0-bin
+  rauc squashfs-tools dbus-daemon libglib2.0-bin \
+  libnm-dev python3-dbusmock python3-dbus
 
 .PHONY: all run test build sanitize fuzz fuzz-long soak bench format format-check deps clean screenshots \
   install deb deps-cross cross cross-test

@@ -47,6 +47,7 @@ libqrencode libqrencode-dev
 libmodbus libmodbus-dev
 libmosquitto libmosquitto-dev
 libpcsclite libpcsclite-dev
+libnm libnm-dev
 EOF
   fi
   # libwebsockets loads its libuv event library as a plugin when borned starts.
@@ -88,7 +89,7 @@ if has tests; then
     miss "the vpcd driver (libifdvpcd.so)" "$(deb vsmartcard-vpcd)"
   need_cmd rauc rauc                  # firmware roll-back through RAUC on image files
   need_cmd mksquashfs squashfs-tools  # `rauc bundle` builds the test's bundle
-  need_cmd dbus-daemon dbus-daemon    # the private bus `rauc service` runs on
+  need_cmd dbus-daemon dbus-daemon    # the private buses of `rauc service` and the network test
   need_cmd gdbus libglib2.0-bin       # waits for the rauc service's bus name
   need_cmd mosquitto mosquitto        # the MQTT broker the MQTT test starts (no system service)
   need_cmd mosquitto_sub mosquitto-clients # independent MQTT clients of the MQTT test
@@ -109,6 +110,8 @@ if has tests; then
 pymodbus python3-pymodbus
 serial python3-serial
 serial_asyncio python3-serial-asyncio
+dbusmock python3-dbusmock
+dbus python3-dbus
 EOF
     # Whatever else the simulator imports (a pymodbus of another version, say).
     if [ $pymissing -eq 0 ] && ! err=$($py tests/tools/modbus_server.py --help 2>&1 >/dev/null); then

@@ -13,12 +13,14 @@ import { t, lang } from './i18n.js';
 import { tabs as taskTabs, tabOf, labelOf, rank } from './settings_labels.js';
 import { backendCard } from './backend.js';
 import * as firmware from './firmware.js';
+import * as network from './network.js';
 import * as selftest from './selftest.js';
 import * as backup from './backup.js';
 
 /* Sub-pages of the settings: #/settings/NAME (keys when none). */
 const subpages = [
   ['', 'sub_keys', null],
+  ['network', 'sub_network', network],
   ['firmware', 'sub_firmware', firmware],
   ['selftest', 'sub_selftest', selftest],
   ['backup', 'sub_backup', backup],

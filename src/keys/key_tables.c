@@ -8,9 +8,9 @@
 #include <stddef.h>
 
 const cfg_key_table *const borne_key_tables[] = {
-    &ocpp_keys,    &meter_keys,    &ocmf_keys,          &energy_keys, &grid_keys,
-    &webpage_keys, &firmware_keys, &modbus_server_keys, &site_keys,   &mqtt_keys,
-    &tariff_keys,  &tamper_keys,   &shunt_trip_keys,    NULL,
+    &ocpp_keys,    &meter_keys,    &ocmf_keys,          &energy_keys,  &grid_keys,
+    &webpage_keys, &firmware_keys, &modbus_server_keys, &site_keys,    &mqtt_keys,
+    &tariff_keys,  &tamper_keys,   &shunt_trip_keys,    &network_keys, NULL,
 };
 
 int borne_keys_register(void) {

@@ -21,8 +21,9 @@ extern const cfg_key_table modbus_server_keys; /* src/modbus_server/modbus_serve
 extern const cfg_key_table mqtt_keys;          /* src/mqtt/mqtt_keys.c: MQTT, Home Assistant */
 extern const cfg_key_table tariff_keys;        /* src/tariff/tariff_keys.c: prices, costs */
 extern const cfg_key_table site_keys;          /* src/site/site_keys.c: installations */
-extern const cfg_key_table tamper_keys;        /* src/tamper/tamper_keys.c: cover switch */
-extern const cfg_key_table shunt_trip_keys;    /* src/shunt_trip/shunt_trip_keys.c: breaker trip */
+extern const cfg_key_table network_keys;    /* src/network/network_keys.c: LAN, Wi-Fi, cellular */
+extern const cfg_key_table tamper_keys;     /* src/tamper/tamper_keys.c: cover switch */
+extern const cfg_key_table shunt_trip_keys; /* src/shunt_trip/shunt_trip_keys.c: breaker trip */
 
 /* The tables above in the order of docs/configuration.md, NULL-terminated. */
 extern const cfg_key_table *const borne_key_tables[];

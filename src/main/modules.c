@@ -16,6 +16,7 @@
 #include "meter/meter_module.h"
 #include "modbus_server/modbus_server_module.h"
 #include "mqtt/mqtt_module.h"
+#include "network/network_module.h"
 #include "ocmf/ocmf_module.h"
 #include "ocpp/ocpp_module.h"
 #include "reservation/reservation_module.h"
@@ -34,6 +35,7 @@ static const station_attach_fn attach_list[] = {
     grid_attach,        /* Linky TIC / P1 line, CT clamps, control contact (grid.source) */
     tamper_attach,      /* the cover/tamper switch: before OCPP, whose hook gets its first alarm */
     shunt_trip_attach,  /* the breaker's shunt release: before the self-test it may trip on */
+    network_attach,     /* LAN, Wi-Fi, cellular, the setup access point (network.backend) */
     energy_attach,      /* load management: after the meters, reads their samples */
     ocpp_attach,        /* OCPP back end (ocpp.url, any ocpp.version): starts connecting early */
     NULL,

@@ -45,6 +45,11 @@ static const char usage_text[] =
     "  config export                   every setting as JSON on stdout (secrets left out)\n"
     "  config import FILE|- [--dry-run]  apply an exported file (all or nothing)\n"
     "  tamper ack                      put the station back in service after a tamper alarm\n"
+    "  network status|scan             interfaces, addresses, Wi-Fi networks in range\n"
+    "  network join SSID [--psk KEY]   join a Wi-Fi network\n"
+    "  network ethernet dhcp|static [ADDR/PREFIX] [--gateway IP] [--dns IP,IP]\n"
+    "  network cellular APN            set up the cellular modem\n"
+    "  network ap on|off               open or close the setup Wi-Fi access point\n"
     "  help                            this text\n"
     "simulator (borned --sim):\n"
     "  plug C [--ev-max-current A] [--phases 1|3] [--battery-kwh K] [--soc P] [--target-soc P]\n"
@@ -331,6 +336,63 @@ static int verb_tamper(ctl_command *cmd, const token *tok, int n, char *err, siz
   if (add_field(cmd, "open", CTL_VAL_BOOL, w == 1 ? "true" : "false", err, errlen)) return -1;
   snprintf(cmd->done, sizeof cmd->done, "simulated cover %s", w == 1 ? "opened" : "closed");
   return set_path(cmd, err, errlen, "/api/v1/sim/tamper");
+}
+
+/* network status|scan|join|ethernet|cellular|ap (GET /api/v1/network,
+ * POST /api/v1/network/{action}; docs/network.md). */
+static int verb_network(ctl_command *cmd, const token *tok, int n, char *err, size_t errlen) {
+  const char *pos[3] = {0};
+  int npos;
+  opt_spec specs[] = {{"psk", true, NULL}, {"gateway", true, NULL}, {"dns", true, NULL}};
+  static const char shape[] = "network status|scan|join SSID|ethernet dhcp|static ADDR|"
+                              "cellular APN|ap on|off";
+  static const char *const words[] = {"status", "scan", "join", "ethernet", "cellular", "ap", NULL};
+  if (split_opts("network", tok, n, specs, 3, pos, &npos, 3, err, errlen) ||
+      need_args("network", npos, 1, 3, shape, err, errlen))
+    return -1;
+  int w = one_of(pos[0], words);
+  if (w < 0) return errbuf_fail(err, errlen, "network: expected %s", shape);
+  static const int want[] = {1, 1, 2, 2, 2, 2}; /* positionals with the word */
+  bool ethernet_static = w == 3 && npos > 1 && strcmp(pos[1], "static") == 0;
+  int need = ethernet_static ? 3 : want[w];
+  if (npos != need) return errbuf_fail(err, errlen, "network: expected %s", shape);
+  if ((specs[0].value && w != 2) || ((specs[1].value || specs[2].value) && !ethernet_static))
+    return errbuf_fail(err, errlen,
+                       "network: --psk goes with join, --gateway and --dns with "
+                       "ethernet static");
+  cmd->view = CTL_VIEW_NETWORK;
+  if (w == 0) {
+    cmd->method = "GET";
+    return set_path(cmd, err, errlen, "/api/v1/network");
+  }
+  cmd->method = "POST";
+  cmd->has_body = true;
+  static const char *const actions[] = {"", "scan", "join", "ethernet", "cellular", "setup_ap"};
+  if (set_path(cmd, err, errlen, "/api/v1/network/%s", actions[w])) return -1;
+  switch (w) {
+  case 2:
+    if (add_field(cmd, "ssid", CTL_VAL_STRING, pos[1], err, errlen)) return -1;
+    return specs[0].value ? add_field(cmd, "psk", CTL_VAL_STRING, specs[0].value, err, errlen) : 0;
+  case 3:
+    if (strcmp(pos[1], "dhcp") != 0 && !ethernet_static)
+      return errbuf_fail(err, errlen, "network ethernet: `%s` is not dhcp or static", pos[1]);
+    if (add_field(cmd, "method", CTL_VAL_STRING, pos[1], err, errlen)) return -1;
+    if (!ethernet_static) return 0;
+    if (add_field(cmd, "address", CTL_VAL_STRING, pos[2], err, errlen)) return -1;
+    if (specs[1].value && add_field(cmd, "gateway", CTL_VAL_STRING, specs[1].value, err, errlen))
+      return -1;
+    return specs[2].value ? add_field(cmd, "dns", CTL_VAL_STRING, specs[2].value, err, errlen) : 0;
+  case 4:
+    return add_field(cmd, "apn", CTL_VAL_STRING, pos[1], err, errlen);
+  case 5: {
+    static const char *const onoff[] = {"on", "off", NULL};
+    int o = one_of(pos[1], onoff);
+    if (o < 0) return errbuf_fail(err, errlen, "network ap: `%s` is not on or off", pos[1]);
+    return add_field(cmd, "on", CTL_VAL_BOOL, o == 0 ? "true" : "false", err, errlen);
+  }
+  default:
+    return 0; /* scan: {} */
+  }
 }
 
 /* pin set owner|installer PIN: the web page's PINs (POST /api/v1/web/pin). A
@@ -718,10 +780,10 @@ int ctl_parse(int argc, char *const argv[], ctl_globals *g, ctl_command *cmd, ch
   static const char *const ev_states[] = {"charge", "pause", "ventilation", NULL};
   static const char *const faults[] = {"rcd",      "diode",   "welding", "lock",
                                        "overtemp", "cpshort", "clear",   NULL};
-  static const char *const verbs[] = {"status",   "plug",   "unplug",     "ev",     "tap", "fault",
-                                      "sessions", "badges", "users",      "set",    "get", "start",
-                                      "stop",     "events", "wait",       "help",   "pin", "ocpp",
-                                      "config",   "meter",  "setup-code", "tamper", NULL};
+  static const char *const verbs[] = {
+      "status", "plug", "unplug", "ev",    "tap",        "fault",  "sessions", "badges",
+      "users",  "set",  "get",    "start", "stop",       "events", "wait",     "help",
+      "pin",    "ocpp", "config", "meter", "setup-code", "tamper", "network",  NULL};
   int v = tok[0].literal ? -1 : one_of(verb, verbs);
   if (v < 0) return errbuf_fail(err, errlen, "unknown verb `%s`", verb);
   cmd->verb = verbs[v];
@@ -775,6 +837,8 @@ int ctl_parse(int argc, char *const argv[], ctl_globals *g, ctl_command *cmd, ch
     return 0;
   case 21:
     return verb_tamper(cmd, rest, nrest, err, errlen);
+  case 22:
+    return verb_network(cmd, rest, nrest, err, errlen);
   default:
     if (nrest > 0) return errbuf_fail(err, errlen, "help: takes no arguments");
     cmd->run = CTL_RUN_HELP;

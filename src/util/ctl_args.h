@@ -69,6 +69,7 @@ typedef enum {
   CTL_VIEW_IMPORT,   /* answer of POST /config/import: what changed, what needs a restart */
   CTL_VIEW_OCMF,     /* sessions ocmf: one signed record per line */
   CTL_VIEW_PUBKEY,   /* meter pubkey: the PEM */
+  CTL_VIEW_NETWORK,  /* network state line, interface table, Wi-Fi networks in range */
 } ctl_view;
 
 typedef struct {

@@ -39,6 +39,7 @@ mode() { stat -c %a "$root/$1" 2>/dev/null || echo missing; }
 expect_mode() { [ "$(mode "$1")" = "$2" ] && ok "$1 mode $2" || bad "$1: mode $(mode "$1"), expected $2"; }
 expect_mode usr/sbin/borned 755
 expect_mode usr/bin/bornectl 755
+expect_mode usr/libexec/borne/borne-nm 755
 expect_mode etc/borne/borne.conf 644
 expect_mode lib/systemd/system/borne.service 644
 expect_mode lib/udev/rules.d/60-borne-gpio.rules 644

@@ -429,6 +429,51 @@ static void tamper_verbs(void **state) {
   expect_usage_error(PARSE("tamper", "ack", "now"), "tamper");
 }
 
+static void network_verbs(void **state) {
+  (void)state;
+  parse_result r = PARSE("network", "status");
+  assert_int_equal(r.rc, 0);
+  assert_string_equal(r.cmd.method, "GET");
+  assert_string_equal(r.cmd.path, "/api/v1/network");
+  assert_false(r.cmd.has_body);
+  r = PARSE("network", "scan");
+  assert_string_equal(r.cmd.method, "POST");
+  assert_string_equal(r.cmd.path, "/api/v1/network/scan");
+  assert_true(r.cmd.has_body);
+  r = PARSE("network", "join", "borne lab", "--psk", "secret-key");
+  assert_int_equal(r.rc, 0);
+  assert_string_equal(r.cmd.path, "/api/v1/network/join");
+  assert_string_equal(field(&r.cmd, "ssid")->text, "borne lab");
+  assert_string_equal(field(&r.cmd, "psk")->text, "secret-key");
+  r = PARSE("network", "join", "cafe");
+  assert_null(field(&r.cmd, "psk"));
+  r = PARSE("network", "ethernet", "static", "10.0.0.2/8", "--gateway", "10.0.0.1", "--dns",
+            "10.0.0.1,9.9.9.9");
+  assert_int_equal(r.rc, 0);
+  assert_string_equal(field(&r.cmd, "method")->text, "static");
+  assert_string_equal(field(&r.cmd, "address")->text, "10.0.0.2/8");
+  assert_string_equal(field(&r.cmd, "gateway")->text, "10.0.0.1");
+  assert_string_equal(field(&r.cmd, "dns")->text, "10.0.0.1,9.9.9.9");
+  r = PARSE("network", "ethernet", "dhcp");
+  assert_int_equal(r.cmd.field_count, 1);
+  r = PARSE("network", "cellular", "internet.example");
+  assert_string_equal(field(&r.cmd, "apn")->text, "internet.example");
+  r = PARSE("network", "ap", "on");
+  assert_string_equal(r.cmd.path, "/api/v1/network/setup_ap");
+  assert_string_equal(field(&r.cmd, "on")->text, "true");
+  assert_int_equal(field(&r.cmd, "on")->kind, CTL_VAL_BOOL);
+  r = PARSE("network", "ap", "off");
+  assert_string_equal(field(&r.cmd, "on")->text, "false");
+  expect_usage_error(PARSE("network"), "network: expected");
+  expect_usage_error(PARSE("network", "reboot"), "network: expected");
+  expect_usage_error(PARSE("network", "join"), "network: expected");
+  expect_usage_error(PARSE("network", "ethernet", "static"), "network: expected");
+  expect_usage_error(PARSE("network", "ethernet", "auto"), "`auto` is not dhcp or static");
+  expect_usage_error(PARSE("network", "ethernet", "dhcp", "--dns", "1.1.1.1"), "--dns");
+  expect_usage_error(PARSE("network", "scan", "--psk", "x"), "--psk goes with join");
+  expect_usage_error(PARSE("network", "ap", "maybe"), "`maybe` is not on or off");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(status_and_globals_anywhere),
@@ -446,6 +491,7 @@ int main(void) {
       cmocka_unit_test(config_export_and_import),
       cmocka_unit_test(setup_code_sends_nothing),
       cmocka_unit_test(tamper_verbs),
+      cmocka_unit_test(network_verbs),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -78,6 +78,8 @@ void ctl_print_table(ctl_ctx *ctx, text_table *t);
 /* ---- views of one answer, without --json (show_*.c) ---- */
 int ctl_show(ctl_ctx *ctx, const ctl_command *cmd, const json_t *answer);
 int ctl_show_status(ctl_ctx *ctx, const json_t *answer);
+/* GET /api/v1/network and the network actions' answers (show_network.c). */
+int ctl_show_network(ctl_ctx *ctx, const json_t *answer);
 int ctl_show_sessions(ctl_ctx *ctx, const json_t *answer);
 int ctl_show_badges(ctl_ctx *ctx, const json_t *answer);
 int ctl_show_badge(ctl_ctx *ctx, const char *done, const json_t *badge);

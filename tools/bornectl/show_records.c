@@ -242,6 +242,8 @@ int ctl_show(ctl_ctx *ctx, const ctl_command *cmd, const json_t *answer) {
     return ctl_show_ocmf(ctx, answer);
   case CTL_VIEW_PUBKEY:
     return ctl_show_pubkey(ctx, answer);
+  case CTL_VIEW_NETWORK:
+    return ctl_show_network(ctx, answer);
   case CTL_VIEW_CSV: /* handled by the caller: the answer is not JSON */
   case CTL_VIEW_DONE:
   default:

@@ -1,0 +1,207 @@
+// Network set-up (issue 20, seed 004; docs/network.md). The nm back end
+// against python3-dbusmock's NetworkManager template on a private system bus
+// (tests/tools/nm_mock.py starts both): borned's borne-nm helper sees the
+// mock's devices, a scan lists its access points, a join adds and activates a
+// connection in the mock, a static Ethernet set-up and the setup access
+// point (opened at start-up, closed on demand) land there too. Then the sim
+// back end through bornectl, request checks and the none back end.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { startBorned } from './lib/borne.mjs';
+import { setupPins } from './lib/web.mjs';
+import { launch, newPage, login, open, checkPage } from './lib/browser.mjs';
+
+const NM_MOCK = fileURLToPath(new URL('../tools/nm_mock.py', import.meta.url));
+
+/** The mock on its own bus; ask(cmd) sends one command and returns its JSON answer. */
+async function startMock(t) {
+  const proc = spawn('/usr/bin/python3', [NM_MOCK], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let err = '';
+  proc.stderr.on('data', (c) => { err += c.toString(); });
+  const lines = createInterface({ input: proc.stdout });
+  const queue = [];
+  const waiters = [];
+  lines.on('line', (l) => { const w = waiters.shift(); if (w) w(l); else queue.push(l); });
+  const next = () => new Promise((resolve, reject) => {
+    if (queue.length) return resolve(queue.shift());
+    waiters.push(resolve);
+    proc.once('exit', (code) => reject(new Error(`nm_mock exited (${code}):\n${err}`)));
+  });
+  const first = JSON.parse(await next());
+  t.after(async () => { proc.stdin.end(); if (proc.exitCode === null) await once(proc, 'exit'); });
+  return {
+    bus: first.bus,
+    async ask(cmd) { proc.stdin.write(cmd + '\n'); return JSON.parse(await next()); },
+  };
+}
+
+test('nm back end against dbusmock NetworkManager: devices, scan, join, Ethernet, setup access point', async (t) => {
+  const mock = await startMock(t);
+  const st = await startBorned({
+    set: { 'network.backend': 'nm', 'network.setup_ap_s': '600', 'network.setup_ap_ssid': 'borne-test-setup',
+      'network.setup_ap_psk': 'label-key-1234' },
+    env: { DBUS_SYSTEM_BUS_ADDRESS: mock.bus },
+  });
+  t.after(async () => { await st.stop(); st.cleanup(); });
+
+  // opened at start-up for network.setup_ap_s
+  await st.waitEvent('network', { match: (e) => /setup access point opened/.test(e.detail) });
+  let conns = await mock.ask('connections');
+  const ap = conns.find((c) => c.id === 'borne-setup-ap');
+  assert.ok(ap, `setup AP connection in the mock: ${JSON.stringify(conns)}`);
+  assert.equal(ap.mode, 'ap');
+  assert.equal(ap.ssid, 'borne-test-setup');
+  assert.equal(ap.method, 'shared');
+  assert.ok((await mock.ask('active')).some((a) => a.id === 'borne-setup-ap'));
+
+  let net = await st.ok('GET', '/api/v1/network');
+  assert.equal(net.backend, 'nm');
+  const names = net.interfaces.map((i) => `${i.name}:${i.type}`).sort();
+  assert.deepEqual(names, ['eth0:ethernet', 'wlan0:wifi']);
+  assert.equal(net.interfaces.find((i) => i.name === 'eth0').state, 'connected');
+  assert.equal(net.setup_ap.on, true);
+  assert.ok(Date.parse(net.setup_ap.until) > Date.now() + 590e3, `until ${net.setup_ap.until}`);
+
+  // closed on demand
+  net = await st.ok('POST', '/api/v1/network/setup_ap', { on: false });
+  assert.equal(net.setup_ap.on, false);
+  assert.ok(!(await mock.ask('active')).some((a) => a.id === 'borne-setup-ap'));
+
+  // a scan lists the mock's access points
+  net = await st.ok('POST', '/api/v1/network/scan', {});
+  const byName = Object.fromEntries(net.wifi.map((w) => [w.ssid, w]));
+  assert.deepEqual(Object.keys(byName).sort(), ['borne-lab', 'cafe-libre']);
+  assert.equal(byName['borne-lab'].strength, 82);
+  assert.equal(byName['borne-lab'].secured, true);
+  assert.equal(byName['cafe-libre'].secured, false);
+
+  // a join creates and activates a connection in the mock
+  net = await st.ok('POST', '/api/v1/network/join', { ssid: 'borne-lab', psk: 'borne-lab-key' });
+  conns = await mock.ask('connections');
+  const joined = conns.find((c) => c.ssid === 'borne-lab');
+  assert.ok(joined, `joined connection in the mock: ${JSON.stringify(conns)}`);
+  const active = await mock.ask('active');
+  assert.ok(active.some((a) => a.devices.some((d) => d.endsWith('/mock_WiFi1')) && a.state === 2),
+    `an activated connection on wlan0: ${JSON.stringify(active)}`);
+  assert.equal(net.interfaces.find((i) => i.name === 'wlan0').state, 'connected');
+
+  // a network not in range is refused by the helper, with the name
+  let r = await st.api('POST', '/api/v1/network/join', { ssid: 'nowhere', psk: 'whatever-key' });
+  assert.equal(r.status, 502);
+  assert.match(r.body.error, /no Wi-Fi network named "nowhere"/);
+
+  // static Ethernet lands in the mock's settings
+  await st.ok('POST', '/api/v1/network/ethernet',
+    { method: 'static', address: '192.168.7.20/24', gateway: '192.168.7.1', dns: ['192.168.7.1'] });
+  conns = await mock.ask('connections');
+  const eth = conns.filter((c) => c.id === 'borne-ethernet');
+  assert.equal(eth.length, 1);
+  assert.equal(eth[0].method, 'manual');
+  assert.deepEqual(eth[0].addresses, [{ address: '192.168.7.20', prefix: 24 }]);
+  // set again (DHCP): replaced, not added twice
+  await st.ok('POST', '/api/v1/network/ethernet', { method: 'dhcp' });
+  conns = await mock.ask('connections');
+  assert.deepEqual(conns.filter((c) => c.id === 'borne-ethernet').map((c) => c.method), ['auto']);
+
+  // the mock has no modem
+  r = await st.api('POST', '/api/v1/network/cellular', { apn: 'internet.example' });
+  assert.equal(r.status, 502);
+  assert.match(r.body.error, /no cellular modem/);
+
+  // bornectl over the same back end
+  const out = st.ctl('network', 'status');
+  assert.equal(out.code, 0, out.stderr);
+  assert.match(out.stdout, /wlan0/);
+  assert.match(out.stdout, /borne-lab/);
+});
+
+test('sim back end: bornectl network, request checks, installer role', async (t) => {
+  const st = await startBorned({ set: { 'network.backend': 'sim', 'network.setup_ap_s': '0' } });
+  t.after(async () => { await st.stop(); st.cleanup(); });
+  let net = st.ctlJson('network', 'status');
+  assert.equal(net.backend, 'sim');
+  assert.equal(net.setup_ap.on, false); // setup_ap_s 0: not opened at start-up
+  assert.deepEqual(net.wifi, []);
+  net = st.ctlJson('network', 'scan');
+  assert.deepEqual(net.wifi.map((w) => w.ssid).sort(), ['borne-lab', 'cafe-libre']);
+  let r = st.ctl('network', 'join', 'borne-lab', '--psk', 'wrong-key-123');
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /refused the key/);
+  net = st.ctlJson('network', 'join', 'borne-lab', '--psk', 'borne-lab-key');
+  assert.equal(net.interfaces.find((i) => i.name === 'wlan0').connection, 'borne-lab');
+  net = st.ctlJson('network', 'ethernet', 'static', '10.1.2.3/16', '--gateway', '10.1.0.1', '--dns', '10.1.0.1,9.9.9.9');
+  const eth = net.interfaces.find((i) => i.name === 'eth0');
+  assert.deepEqual([eth.method, eth.addresses[0], eth.gateway], ['static', '10.1.2.3/16', '10.1.0.1']);
+  net = st.ctlJson('network', 'cellular', 'internet.example');
+  assert.equal(net.interfaces.find((i) => i.name === 'wwan0').connection, 'internet.example');
+  net = st.ctlJson('network', 'ap', 'on');
+  assert.equal(net.setup_ap.on, true);
+  assert.equal(net.setup_ap.until, null); // setup_ap_s 0: open until closed
+  net = st.ctlJson('network', 'ap', 'off');
+  assert.equal(net.setup_ap.on, false);
+
+  for (const [action, body, re] of [
+    ['join', { ssid: '' }, /ssid/],
+    ['join', { ssid: 'x'.repeat(33) }, /ssid/],
+    ['join', { ssid: 'borne-lab', psk: 'short' }, /psk/],
+    ['ethernet', { method: 'static', address: '10.0.0.1' }, /address/],
+    ['ethernet', { method: 'static', address: '10.0.0.1/24', dns: ['a.b'] }, /dns/],
+    ['ethernet', { method: 'dhcp', address: '10.0.0.1/24' }, /only with method static/],
+    ['cellular', { apn: 'bad apn' }, /apn/],
+    ['setup_ap', { on: 'yes' }, /on/],
+    ['scan', { extra: 1 }, /unknown member/],
+  ]) {
+    r = await st.api('POST', `/api/v1/network/${action}`, body);
+    assert.equal(r.status, 400, `${action} ${JSON.stringify(body)}`);
+    assert.match(r.body.error, re);
+  }
+  r = await st.api('POST', '/api/v1/network/reboot', {});
+  assert.equal(r.status, 404);
+});
+
+test('none back end (the default): the system owns the network', async (t) => {
+  const st = await startBorned();
+  t.after(async () => { await st.stop(); st.cleanup(); });
+  const net = await st.ok('GET', '/api/v1/network');
+  assert.deepEqual([net.backend, net.state], ['none', 'unmanaged']);
+  const r = await st.api('POST', '/api/v1/network/scan', {});
+  assert.equal(r.status, 409);
+  assert.match(r.body.error, /network.backend is none/);
+});
+
+test('web page: Settings → Network scans, joins and sets a fixed Ethernet address (sim back end, French)', async (t) => {
+  const st = await startBorned({ set: { 'network.backend': 'sim', 'network.setup_ap_s': '0' } });
+  t.after(async () => { await st.stop(); st.cleanup(); });
+  const pins = await setupPins(st);
+  const browser = await launch();
+  t.after(() => browser.close());
+  const page = await newPage(browser, st, { locale: 'fr-FR' });
+  await login(page, 'installer', pins.installer);
+  await open(page, 'settings/network');
+  await page.waitForSelector('[data-test=net-interfaces] tr[data-iface=wlan0]');
+  assert.match(await page.textContent('[data-test=net-scan] h2'), /Réseaux Wi-Fi à portée/);
+  await page.click('[data-test=net-scan] button[type=submit]');
+  await page.waitForSelector('[data-test=net-wifi] li[data-ssid=borne-lab]');
+  // a wrong key: the station's refusal is shown, nothing joined
+  await page.fill('#net-ssid', 'borne-lab');
+  await page.fill('#net-psk', 'wrong-key-42');
+  await page.click('[data-test=net-join] button[type=submit]');
+  await page.waitForSelector('[data-test=net-join] p.error');
+  assert.match(await page.textContent('[data-test=net-join] p.error'), /refused the key/);
+  await page.fill('#net-psk', 'borne-lab-key');
+  await page.click('[data-test=net-join] button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('[data-test=net-interfaces] tr[data-iface=wlan0]')?.textContent.includes('borne-lab'));
+  await page.selectOption('#net-method', 'static');
+  await page.fill('#net-address', '10.1.2.3/16');
+  await page.fill('#net-gateway', '10.1.0.1');
+  await page.fill('#net-dns', '10.1.0.1, 9.9.9.9');
+  await page.click('[data-test=net-ethernet] button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('[data-test=net-interfaces] tr[data-iface=eth0]')?.textContent.includes('10.1.2.3/16'));
+  const eth = (await st.ok('GET', '/api/v1/network')).interfaces.find((i) => i.name === 'eth0');
+  assert.deepEqual([eth.method, eth.gateway], ['static', '10.1.0.1']);
+  await checkPage(page, 'network');
+});

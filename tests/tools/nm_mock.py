@@ -1,0 +1,88 @@
+#!/usr/bin/python3
+"""NetworkManager stand-in for tests/integration/network.test.mjs.
+
+Starts a private system bus (dbus-daemon) and python3-dbusmock's
+NetworkManager template on it, adds an Ethernet port (eth0, connected), a
+Wi-Fi interface (wlan0) with two access points, then prints one JSON line
+{"bus": ADDRESS} on stdout. Then answers commands, one per line on stdin:
+  connections -> [{"id", "type", "ssid", "mode", "psk", "method", "addresses"}...] of the mock's
+                 saved connections
+  active      -> [{"id", "state", "devices"}...] of its active connections
+and stops the mock and the bus at the end of stdin.
+"""
+import json
+import sys
+
+import dbus
+import dbusmock
+from dbusmock.templates.networkmanager import (DeviceState, NM80211ApSecurityFlags,
+                                               InfrastructureMode, MANAGER_OBJ, MANAGER_IFACE,
+                                               SETTINGS_OBJ, SETTINGS_IFACE, CSETTINGS_IFACE,
+                                               ACTIVE_CONNECTION_IFACE)
+
+
+def plain(v):
+    if isinstance(v, dbus.Array) and v.signature == 'y':
+        return bytes(v).decode('utf-8', 'replace')
+    if isinstance(v, (dbus.Array, list)):
+        return [plain(x) for x in v]
+    if isinstance(v, (dbus.Dictionary, dict)):
+        return {str(k): plain(x) for k, x in v.items()}
+    if isinstance(v, dbus.ByteArray):
+        return bytes(v).decode('utf-8', 'replace')
+    if isinstance(v, (dbus.Boolean,)):
+        return bool(v)
+    if isinstance(v, (dbus.Int32, dbus.UInt32, dbus.Int64, dbus.UInt64, dbus.Byte)):
+        return int(v)
+    if isinstance(v, dbus.String):
+        return str(v)
+    return v
+
+
+def main():
+    dbusmock.DBusTestCase.start_system_bus()
+    bus = dbusmock.DBusTestCase.get_dbus(system_bus=True)
+    server, mock = dbusmock.DBusTestCase.spawn_server_template('networkmanager', {},
+                                                                stdout=sys.stderr)
+    mock.AddEthernetDevice('mock_Ethernet1', 'eth0', DeviceState.ACTIVATED)
+    wifi = mock.AddWiFiDevice('mock_WiFi1', 'wlan0', DeviceState.DISCONNECTED)
+    mock.AddAccessPoint(wifi, 'Mock_AP1', 'borne-lab', '00:23:F8:7E:12:BA',
+                        InfrastructureMode.NM_802_11_MODE_INFRA, 2425, 5400, 82,
+                        NM80211ApSecurityFlags.NM_802_11_AP_SEC_KEY_MGMT_PSK)
+    mock.AddAccessPoint(wifi, 'Mock_AP2', 'cafe-libre', '00:23:F8:7E:12:BB',
+                        InfrastructureMode.NM_802_11_MODE_INFRA, 5180, 5400, 41,
+                        NM80211ApSecurityFlags.NM_802_11_AP_SEC_NONE)
+    import os
+    print(json.dumps({'bus': os.environ['DBUS_SYSTEM_BUS_ADDRESS']}), flush=True)
+    nm = bus.get_object('org.freedesktop.NetworkManager', MANAGER_OBJ)
+    settings = bus.get_object('org.freedesktop.NetworkManager', SETTINGS_OBJ)
+    for line in sys.stdin:
+        cmd = line.strip()
+        out = []
+        if cmd == 'connections':
+            for path in settings.ListConnections(dbus_interface=SETTINGS_IFACE):
+                s = plain(bus.get_object('org.freedesktop.NetworkManager', path)
+                          .GetSettings(dbus_interface=CSETTINGS_IFACE))
+                wl = s.get('802-11-wireless', {})
+                ip4 = s.get('ipv4', {})
+                out.append({'id': s['connection'].get('id'), 'type': s['connection'].get('type'),
+                            'ssid': wl.get('ssid'), 'mode': wl.get('mode'),
+                            'psk': s.get('802-11-wireless-security', {}).get('psk'),
+                            'method': ip4.get('method'),
+                            'addresses': ip4.get('address-data')})
+        elif cmd == 'active':
+            for path in nm.Get(MANAGER_IFACE, 'ActiveConnections',
+                               dbus_interface='org.freedesktop.DBus.Properties'):
+                ac = bus.get_object('org.freedesktop.NetworkManager', path)
+                props = plain(ac.GetAll(ACTIVE_CONNECTION_IFACE,
+                                        dbus_interface='org.freedesktop.DBus.Properties'))
+                out.append({'id': props.get('Id'), 'state': props.get('State'),
+                            'devices': [str(d) for d in props.get('Devices', [])]})
+        print(json.dumps(out), flush=True)
+    server.terminate()
+    server.wait()
+    dbusmock.DBusTestCase.stop_dbus(dbusmock.DBusTestCase.system_bus_pid)
+
+
+if __name__ == '__main__':
+    main()
