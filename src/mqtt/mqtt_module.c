@@ -88,6 +88,14 @@ static void station_state(mqtt_mod *q, mqtt_station_state *s) {
   const char *lim = config_get(q->st->cfg, "site.limit_a");
   s->site_limit_a = lim && lim[0] ? config_get_number(q->st->cfg, "site.limit_a") : -1;
   s->connectors = q->n;
+  const char *st[MQTT_MAX_CONNECTORS];
+  int n = q->n < MQTT_MAX_CONNECTORS ? q->n : MQTT_MAX_CONNECTORS;
+  for (int c = 1; c <= n; c++) {
+    station_connector_view v;
+    station_view(q->st, c, &v);
+    st[c - 1] = connector_status_name(v.status);
+  }
+  s->status = mqtt_station_status(st, n);
 }
 
 static void publish(mqtt_mod *q, const char *topic, const char *payload, int qos, bool retain) {
