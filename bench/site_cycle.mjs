@@ -1,7 +1,7 @@
 // Benchmark of an installation's leader (docs/site.md, docs/performance.md):
 // one real `borned --sim` leader and N simulated followers (default 64 × 2
 // connectors). The followers are Modbus TCP servers in this process, each
-// serving the register map of docs/modbus-server.md on its own loopback
+// serving the register map (version 2) of docs/modbus-server.md on its own loopback
 // port: a car charging on every connector that draws what its setpoint
 // offers (up to 16 A), so the figures are the leader's own cost, not that
 // of 64 more daemons on the machine. Prints:
@@ -45,12 +45,17 @@ class Member {
     if (addr < 100) {
       const id = `sim-${this.i + 1}`;
       switch (addr) {
-        case 0: return 1; /* map version */
+        case 0: return 2; /* map version (docs/modbus-server.md "Register map, version 2") */
         case 1: return CONN;
         case 2: return 2; /* follower */
         case 3: return 60;
         case 4: return 10;
         case 5: return 1; /* the leader may write */
+        /* 6 (HTTP port), 7 (HTTPS), 8-9 (directory version) and 42-49
+         * (directory digest) read 0: no HTTP API, no directory copy held
+         * (the bench's leader has no site.secret: it pushes no directory
+         * and collects no sessions, docs/site.md) */
+        case 6: case 7: case 8: case 9: return 0;
         default:
           if (addr >= 18 && addr < 42) {
             const k = (addr - 18) * 2;

@@ -132,11 +132,9 @@ void energy_solar_round(energy *e, borne_ms now) {
     solar_conn_in *in = &e->sol_in[i];
     in->mode = e->mode[i];
     in->wants = wants(&v);
-    in->phases = station_connector_phases(st, i + 1) == 1 ? 1 : 3;
-    in->switchable = in->phases == 3 && hal_phases(e, i + 1) > 0;
-    /* a single-phase car on a three-phase connector (learnt by load
-     * management from its meter) takes its share on its one phase */
-    if (!in->switchable && e->car_phases[i] == 1) in->phases = 1;
+    /* the car's phases are learnt by load management from its meter */
+    solar_conn_wiring(in, station_connector_phases(st, i + 1), hal_phases(e, i + 1),
+                      e->car_phases[i]);
     in->offpeak = offpeak;
     in->priority = e->priority[i];
     for (int k = 0; k < 3; k++) in->draw_a[k] = sc->meter_ok ? fmax(0, sc->meter.current_a[k]) : 0;

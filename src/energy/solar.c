@@ -163,6 +163,12 @@ void solar_set_phases(solar *s, int i, int phases) {
   if (i >= 0 && i < s->n) s->out[i].phases = phases == 1 ? 1 : 3;
 }
 
+void solar_conn_wiring(solar_conn_in *in, int wired, int contactor, int car) {
+  in->phases = wired == 1 ? 1 : 3;
+  in->switchable = in->phases == 3 && contactor > 0;
+  if (!in->switchable && car == 1) in->phases = 1;
+}
+
 const solar_conn_out *solar_conn(const solar *s, int i) { return &s->out[i]; }
 double solar_surplus_a(const solar *s) { return s->smooth_set ? s->smooth : 0; }
 solar_source solar_surplus_source(const solar *s) { return s->source; }

@@ -64,6 +64,14 @@ typedef struct {
   double max_a; /* the most its other limits allow per phase (cable, API, OCPP...); <= 0: none */
 } solar_conn_in;
 
+/* Sets in->phases and in->switchable from the connector's wiring: `wired`
+ * phases (1 or 3), the phase contactor's position (`contactor` > 0: the
+ * board has one; <= 0: none) and the car's phases as load management learnt
+ * them from the meter (`car`: 1, 3, or 0 when not known yet). A single-phase
+ * car on a three-phase connector without a contactor takes its share on its
+ * one phase (spread over three it would use a third of it). */
+void solar_conn_wiring(solar_conn_in *in, int wired, int contactor, int car);
+
 typedef struct {
   bool valid;       /* a grid sample was ever received */
   borne_ms at;      /* when it was measured */

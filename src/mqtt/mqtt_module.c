@@ -12,8 +12,13 @@
  * one message per topic whatever the outage. Charging never waits on MQTT.
  * Topics, payloads and commands: docs/mqtt.md; the pure part: mqtt_proto.c.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <mosquitto.h>
+#include <netdb.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +58,14 @@ typedef struct {
   char *last_conn[MQTT_MAX_CONNECTORS];
   char *last_station;
   unsigned long connects;
+  /* The broker's name is resolved with uv_getaddrinfo (libmosquitto's own
+   * getaddrinfo would block the loop) and libmosquitto is given the
+   * address; `resolving` is the request in flight (its data is set to NULL
+   * when the module closes, the callback then only frees it). */
+  uv_getaddrinfo_t *resolving;
+  bool host_is_ip;
+  unsigned addr_rot; /* failed attempts: the next one starts at the next address */
+  SSL_CTX *ssl_ctx;  /* mqtts://: checks the certificate against `host`, not the address */
 } mqtt_mod;
 
 static void after_io(mqtt_mod *q, int rc);
@@ -88,6 +101,14 @@ static void station_state(mqtt_mod *q, mqtt_station_state *s) {
   const char *lim = config_get(q->st->cfg, "site.limit_a");
   s->site_limit_a = lim && lim[0] ? config_get_number(q->st->cfg, "site.limit_a") : -1;
   s->connectors = q->n;
+  const char *st[MQTT_MAX_CONNECTORS];
+  int n = q->n < MQTT_MAX_CONNECTORS ? q->n : MQTT_MAX_CONNECTORS;
+  for (int c = 1; c <= n; c++) {
+    station_connector_view v;
+    station_view(q->st, c, &v);
+    st[c - 1] = connector_status_name(v.status);
+  }
+  s->status = mqtt_station_status(st, n);
 }
 
 static void publish(mqtt_mod *q, const char *topic, const char *payload, int qos, bool retain) {
@@ -319,6 +340,12 @@ static void on_connect(struct mosquitto *m, void *ctx, int rc) {
   publish_states(q, true);
 }
 
+/* libmosquitto's own errors (a TLS failure's reason, say), at debug level */
+static void on_log(struct mosquitto *m, void *ctx, int level, const char *text) {
+  (void)m, (void)ctx;
+  if (level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING)) log_debug(MOD, "libmosquitto: %s", text);
+}
+
 static void on_disconnect(struct mosquitto *m, void *ctx, int rc) {
   (void)m;
   mqtt_mod *q = ctx;
@@ -366,6 +393,8 @@ static void after_io(mqtt_mod *q, int rc) {
   if (fd < 0) {
     q->connected = false;
     stop_poll(q);
+    if (q->resolving) return; /* the name is being resolved: its callback connects */
+    q->addr_rot++;            /* the next attempt starts at the name's next address */
     if (!q->closing && !q->retry_pending) {
       log_info(MOD, "broker %s:%d unreachable, next try in %d s", q->host, q->port,
                q->backoff_ms / 1000);
@@ -389,13 +418,70 @@ static void after_io(mqtt_mod *q, int rc) {
   uv_poll_start(q->poll, UV_READABLE | (mosquitto_want_write(q->m) ? UV_WRITABLE : 0), on_poll);
 }
 
-static void connect_now(mqtt_mod *q) {
-  int rc = mosquitto_connect_async(q->m, q->host, q->port, KEEPALIVE_S);
+/* A connection to one numeric address: libmosquitto then resolves
+ * nothing (getaddrinfo of a literal does not ask the DNS). */
+static int connect_to(mqtt_mod *q, const char *addr) {
+  int rc = mosquitto_connect_async(q->m, addr, q->port, KEEPALIVE_S);
   if (rc == MOSQ_ERR_CONN_PENDING) rc = MOSQ_ERR_SUCCESS;
   if (rc != MOSQ_ERR_SUCCESS)
-    log_debug(MOD, "connect %s:%d: %s", q->host, q->port,
+    log_debug(MOD, "connect %s (%s):%d: %s", q->host, addr, q->port,
               rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+  return rc;
+}
+
+static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res) {
+  mqtt_mod *q = req->data;
+  free(req);
+  if (!q) { /* the module closed meanwhile */
+    if (res) uv_freeaddrinfo(res);
+    return;
+  }
+  q->resolving = NULL;
+  if (status < 0) {
+    log_warn(MOD, "broker %s: cannot resolve the name: %s", q->host, uv_strerror(status));
+    after_io(q, MOSQ_ERR_SUCCESS); /* no socket: the next try after the back-off */
+    return;
+  }
+  unsigned n = 0;
+  for (struct addrinfo *a = res; a; a = a->ai_next) n++;
+  int rc = MOSQ_ERR_UNKNOWN;
+  /* the first address that does not fail at once, from the one after the
+   * last failure on (a name with an IPv6 and an IPv4 address, say) */
+  for (unsigned k = 0; k < n && rc != MOSQ_ERR_SUCCESS; k++) {
+    struct addrinfo *a = res;
+    for (unsigned j = (q->addr_rot + k) % n; j > 0; j--) a = a->ai_next;
+    char addr[INET6_ADDRSTRLEN] = "";
+    if (a->ai_family == AF_INET)
+      uv_ip4_name((const struct sockaddr_in *)a->ai_addr, addr, sizeof addr);
+    else if (a->ai_family == AF_INET6)
+      uv_ip6_name((const struct sockaddr_in6 *)a->ai_addr, addr, sizeof addr);
+    if (addr[0]) rc = connect_to(q, addr);
+  }
+  uv_freeaddrinfo(res);
   after_io(q, rc);
+}
+
+static void connect_now(mqtt_mod *q) {
+  if (q->host_is_ip) {
+    after_io(q, connect_to(q, q->host));
+    return;
+  }
+  if (q->resolving) return;
+  uv_getaddrinfo_t *req = malloc(sizeof *req);
+  struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+  if (!req) {
+    after_io(q, MOSQ_ERR_NOMEM);
+    return;
+  }
+  req->data = q;
+  int rc = uv_getaddrinfo(q->st->loop, req, on_resolved, q->host, NULL, &hints);
+  if (rc != 0) {
+    free(req);
+    log_warn(MOD, "broker %s: cannot resolve the name: %s", q->host, uv_strerror(rc));
+    after_io(q, MOSQ_ERR_SUCCESS);
+    return;
+  }
+  q->resolving = req;
 }
 
 static void on_retry(uv_timer_t *t) {
@@ -442,6 +528,11 @@ static void hook_closing(void *ctx) {
   if (q->connected && mqtt_topic(topic, sizeof topic, q->prefix, q->id, "availability") == 0)
     publish(q, topic, "offline", 1, true);
   q->closing = true;
+  if (q->resolving) {
+    q->resolving->data = NULL; /* its callback frees it */
+    uv_cancel((uv_req_t *)q->resolving);
+    q->resolving = NULL;
+  }
   if (mosquitto_socket(q->m) >= 0) mosquitto_disconnect(q->m);
   q->connected = false;
   stop_poll(q);
@@ -454,6 +545,7 @@ static void hook_free(void *ctx) {
   mqtt_mod *q = ctx;
   mosquitto_destroy(q->m);
   mosquitto_lib_cleanup();
+  SSL_CTX_free(q->ssl_ctx);
   for (int i = 0; i < MQTT_MAX_CONNECTORS; i++) free(q->last_conn[i]);
   free(q->last_station);
   free(q);
@@ -478,6 +570,55 @@ static int parse_url(mqtt_mod *q, const char *url, char *err, size_t errlen) {
     *colon = 0;
   }
   return 0;
+}
+
+/* Sets the broker's name as the TLS server name (SNI) just before the
+ * handshake: libmosquitto sets the address it was given. */
+static void tls_info(const SSL *ssl, int where, int ret) {
+  (void)ret;
+  if (!(where & SSL_CB_HANDSHAKE_START)) return;
+  const mqtt_mod *q = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+  if (q && !q->host_is_ip) SSL_set_tlsext_host_name((SSL *)ssl, q->host);
+}
+
+/* mqtts:// to a resolved address: libmosquitto checks the broker's
+ * certificate against the host it is given (the address), so borne gives
+ * it a TLS context of its own, complete (MOSQ_OPT_SSL_CTX without
+ * libmosquitto's defaults): the CA (mqtt.ca_file, else the system's), the
+ * client certificate, the peer verification, and OpenSSL's check of the
+ * name of mqtt.url (X509_VERIFY_PARAM_set1_host, _ip_asc for an address). */
+static int tls_context(mqtt_mod *q, const char *ca, const char *cert, const char *key, char *err,
+                       size_t errlen) {
+  SSL_CTX *x = q->ssl_ctx = SSL_CTX_new(TLS_client_method());
+  const char *what = "cannot make a TLS context";
+  if (!x) goto fail;
+  SSL_CTX_set_min_proto_version(x, TLS1_2_VERSION);
+  what = ca ? "cannot load mqtt.ca_file" : "cannot load /etc/ssl/certs";
+  if (SSL_CTX_load_verify_locations(x, ca, ca ? NULL : "/etc/ssl/certs") != 1) goto fail;
+  what = "cannot load mqtt.client_cert";
+  if (cert && SSL_CTX_use_certificate_chain_file(x, cert) != 1) goto fail;
+  what = "cannot load mqtt.client_key, or it is not the certificate's";
+  if (key && (SSL_CTX_use_PrivateKey_file(x, key, SSL_FILETYPE_PEM) != 1 ||
+              SSL_CTX_check_private_key(x) != 1))
+    goto fail;
+  SSL_CTX_set_verify(x, SSL_VERIFY_PEER, NULL);
+  X509_VERIFY_PARAM *p = SSL_CTX_get0_param(x);
+  X509_VERIFY_PARAM_set_hostflags(p, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+  what = "bad broker name";
+  if ((q->host_is_ip ? X509_VERIFY_PARAM_set1_ip_asc(p, q->host)
+                     : X509_VERIFY_PARAM_set1_host(p, q->host, 0)) != 1)
+    goto fail;
+  SSL_CTX_set_app_data(x, q);
+  SSL_CTX_set_info_callback(x, tls_info);
+  if (mosquitto_void_option(q->m, MOSQ_OPT_SSL_CTX, x) != MOSQ_ERR_SUCCESS ||
+      mosquitto_int_option(q->m, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0) != MOSQ_ERR_SUCCESS) {
+    snprintf(err, errlen, "mqtt: libmosquitto takes no TLS context");
+    return -1;
+  }
+  return 0;
+fail:
+  snprintf(err, errlen, "mqtt: %s: %s", what, ERR_reason_error_string(ERR_get_error()));
+  return -1;
 }
 
 /* The discovery prefix the last run published under, kept in the data
@@ -524,6 +665,8 @@ int mqtt_attach(station *st, char *err, size_t errlen) {
     free(q);
     return -1;
   }
+  unsigned char ip[sizeof(struct in6_addr)];
+  q->host_is_ip = inet_pton(AF_INET, q->host, ip) == 1 || inet_pton(AF_INET6, q->host, ip) == 1;
   snprintf(q->prefix, sizeof q->prefix, "%s", config_get(cfg, "mqtt.topic_prefix"));
   const char *disc = config_get(cfg, "mqtt.discovery_prefix");
   snprintf(q->disc, sizeof q->disc, "%s", disc ? disc : "");
@@ -547,6 +690,7 @@ int mqtt_attach(station *st, char *err, size_t errlen) {
   mosquitto_int_option(q->m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
   mosquitto_connect_callback_set(q->m, on_connect);
   mosquitto_disconnect_callback_set(q->m, on_disconnect);
+  mosquitto_log_callback_set(q->m, on_log);
   mosquitto_message_callback_set(q->m, on_message);
   const char *user = config_get(cfg, "mqtt.username");
   const char *pass = config_get(cfg, "mqtt.password");
@@ -559,16 +703,16 @@ int mqtt_attach(station *st, char *err, size_t errlen) {
   if (rc == MOSQ_ERR_SUCCESS && q->tls) {
     const char *ca = config_get(cfg, "mqtt.ca_file");
     bool has_ca = ca && ca[0];
-    rc = mosquitto_tls_set(q->m, has_ca ? ca : NULL, has_ca ? NULL : "/etc/ssl/certs",
-                           cert && cert[0] ? cert : NULL, key && key[0] ? key : NULL, NULL);
-  }
-  if (rc != MOSQ_ERR_SUCCESS)
+    if (tls_context(q, has_ca ? ca : NULL, cert && cert[0] ? cert : NULL,
+                    key && key[0] ? key : NULL, err, errlen) != 0)
+      rc = MOSQ_ERR_TLS;
+  } else if (rc != MOSQ_ERR_SUCCESS)
     snprintf(err, errlen, "mqtt: %s",
              rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
-  else if (load_limits(q, err, errlen) != 0)
-    rc = MOSQ_ERR_UNKNOWN;
+  if (rc == MOSQ_ERR_SUCCESS && load_limits(q, err, errlen) != 0) rc = MOSQ_ERR_UNKNOWN;
   if (rc != MOSQ_ERR_SUCCESS) {
     mosquitto_destroy(q->m);
+    SSL_CTX_free(q->ssl_ctx);
     mosquitto_lib_cleanup();
     free(q);
     return -1;
@@ -585,6 +729,7 @@ int mqtt_attach(station *st, char *err, size_t errlen) {
   if (station_add_module(st, &mod) != 0) {
     snprintf(err, errlen, "mqtt: too many station modules");
     mosquitto_destroy(q->m);
+    SSL_CTX_free(q->ssl_ctx);
     mosquitto_lib_cleanup();
     free(q);
     return -1;

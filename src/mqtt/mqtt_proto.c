@@ -48,8 +48,29 @@ char *mqtt_connector_state_json(const mqtt_connector_state *s) {
   return dump(o);
 }
 
+static bool any_of(const char *const *statuses, int n, const char *const *names) {
+  for (int i = 0; i < n; i++)
+    for (const char *const *k = names; *k; k++)
+      if (statuses[i] && strcmp(statuses[i], *k) == 0) return true;
+  return false;
+}
+
+const char *mqtt_station_status(const char *const *statuses, int n) {
+  static const char *const charging[] = {"Charging", NULL};
+  static const char *const occupied[] = {"Preparing", "SuspendedEV", "SuspendedEVSE",
+                                         "Finishing", "Reserved",    NULL};
+  static const char *const available[] = {"Available", NULL};
+  static const char *const faulted[] = {"Faulted", NULL};
+  if (any_of(statuses, n, charging)) return "Charging";
+  if (any_of(statuses, n, occupied)) return "Occupied";
+  if (any_of(statuses, n, available)) return "Available";
+  if (any_of(statuses, n, faulted)) return "Faulted";
+  return "Unavailable";
+}
+
 char *mqtt_station_state_json(const mqtt_station_state *s) {
   json_t *o = json_object();
+  json_object_set_new(o, "status", json_string(s->status ? s->status : "Unavailable"));
   json_object_set_new(o, "backend", json_string(s->backend));
   json_object_set_new(o, "site_limit_a", s->site_limit_a >= 0 ? num(s->site_limit_a) : json_null());
   json_object_set_new(o, "connectors", json_integer(s->connectors));
@@ -244,6 +265,7 @@ static const entity_def connector_entities[] = {
  * an unknown value (a 0 would be outside its 6..2000 range and logged as
  * invalid). */
 static const entity_def station_entities[] = {
+    {"sensor", "status", "Status", "État", NULL, NULL, NULL, "{{ value_json.status }}", NULL},
     {"sensor", "backend", "Back end", "Supervision", NULL, NULL, NULL, "{{ value_json.backend }}",
      NULL},
     {"number", "site_limit", "Site limit", "Limite du site", "current", NULL, "A",

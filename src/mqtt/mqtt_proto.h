@@ -34,10 +34,19 @@ typedef struct {
 
 /* The station as published on <prefix>/<id>/state. */
 typedef struct {
+  const char *status;  /* mqtt_station_status */
   const char *backend; /* "online", "offline", "none" (no back end configured) */
   double site_limit_a; /* < 0 when unset */
   int connectors;
 } mqtt_station_state;
+
+/* The station's status from its connectors' (connector_status_name), the
+ * first that applies: "Charging" (a connector charges), "Occupied" (a car
+ * or a reservation holds one: Preparing, SuspendedEV, SuspendedEVSE,
+ * Finishing, Reserved), "Available" (one is free), "Faulted" (none is
+ * usable and one is faulted), "Unavailable" (all taken out of service, or
+ * no connector). */
+const char *mqtt_station_status(const char *const *statuses, int n);
 
 /* "<prefix>/<id>/<rest>" into buf; -1 when it does not fit. */
 int mqtt_topic(char *buf, size_t len, const char *prefix, const char *id, const char *rest);

@@ -40,7 +40,7 @@ test('state, commands with their results, refusals, last will', async (t) => {
     assert.ok(k in s, `state has ${k}`);
   assert.equal(s.charge_mode, 'normal');
   await sub.json(`${base}/connector/2/state`, (x) => x.status === 'Available');
-  await sub.json(`${base}/state`, (x) => x.backend === 'none' && x.connectors === 2);
+  await sub.json(`${base}/state`, (x) => x.backend === 'none' && x.connectors === 2 && x.status === 'Available');
 
   // a later subscriber gets the retained state at once
   const late = await broker.sub(`${base}/connector/1/state`);
@@ -61,12 +61,17 @@ test('state, commands with their results, refusals, last will', async (t) => {
   broker.pub('borne/mq-1/connector/1/set/enabled', '', { retain: true });
 
   // the car plugs in and waits for authorization: MQTT starts it
+  let mk = sub.mark();
   const plug = st.ctl('plug', '1', '--ev-max-current', '32');
   assert.equal(plug.code, 0, plug.stderr);
   await sub.json(c1, (x) => x.status === 'Preparing' && x.cp_state === 'B');
+  // the station's status follows its connectors'
+  await sub.json(`${base}/state`, (x) => x.status === 'Occupied', { from: mk, what: 'station Occupied' });
+  mk = sub.mark();
   res = await command('connector/1/set/start', 'PRESS');
   assert.deepEqual(res, { topic: `${base}/connector/1/set/start`, command: 'start', connector: 1, ok: true });
   s = await sub.json(c1, (x) => x.status === 'Charging' && x.power_w > 1000 && x.session === true);
+  await sub.json(`${base}/state`, (x) => x.status === 'Charging', { from: mk, what: 'station Charging' });
   const e0 = s.energy_wh;
   s = await sub.json(c1, (x) => x.energy_wh > e0 && x.session_energy_wh > 0, { what: 'energy going up' });
 
@@ -104,9 +109,11 @@ test('state, commands with their results, refusals, last will', async (t) => {
   assert.equal((await st.connector(1)).status, 'Charging');
 
   // stop, then stop again: refused (no session)
+  mk = sub.mark();
   res = await command('connector/1/set/stop', 'PRESS');
   assert.equal(res.ok, true);
   await sub.json(c1, (x) => x.status !== 'Charging' && x.session === false);
+  await sub.json(`${base}/state`, (x) => x.status === 'Occupied', { from: mk, what: 'station Occupied (car still plugged in)' });
   res = await command('connector/1/set/stop', 'PRESS');
   assert.equal(res.ok, false);
   assert.match(res.error, /no session/);
@@ -246,7 +253,7 @@ test('Home Assistant discovery: documented schema, names in French, removed when
   let st = await startBorned({ dataDir, connectors: 1, set: mqttSet(broker, { 'mqtt.language': 'fr' }) });
   const id = (await st.status()).station.id;
   const base = `borne/${id}`;
-  const N = 2 + 19; // station entities + one connector's
+  const N = 3 + 19; // station entities + one connector's
   await disc.waitFor(() => disc.messages.length >= N, { what: `${N} discovery messages` });
   const msgs = disc.messages.slice(0, N);
   const uids = new Set();
@@ -298,10 +305,13 @@ test('Home Assistant discovery: documented schema, names in French, removed when
       assert.ok(fields.length > 0, `${m.topic}: ${p.value_template}`);
     }
   }
-  assert.deepEqual(per, { sensor: 12, binary_sensor: 3, number: 2, select: 1, button: 2, switch: 1 });
+  assert.deepEqual(per, { sensor: 13, binary_sensor: 3, number: 2, select: 1, button: 2, switch: 1 });
   const power = JSON.parse(msgs.find((m) => m.topic.endsWith('/c1_power/config')).payload);
   assert.equal(power.name, 'Puissance 1');
   assert.equal(power.device_class, 'power');
+  const status = JSON.parse(msgs.find((m) => m.topic.endsWith(`/sensor/borne_${id.replace(/[^a-zA-Z0-9_-]/g, '_')}/status/config`)).payload);
+  assert.equal(status.name, 'État');
+  assert.equal(status.state_topic, `${base}/state`);
   // every command topic a discovered entity names is answered
   const state = await broker.sub(`${base}/#`);
   t.after(() => state.stop());

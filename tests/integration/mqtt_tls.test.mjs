@@ -44,6 +44,8 @@ function leaf(name, caName, ext) {
 ca('test-ca');
 ca('other-ca');
 leaf('broker', 'test-ca', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
+// a broker whose certificate names `localhost` only (no address)
+leaf('broker-name', 'test-ca', 'subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n');
 leaf('borne', 'test-ca', 'extendedKeyUsage=clientAuth\n');
 leaf('watcher', 'test-ca', 'extendedKeyUsage=clientAuth\n');
 
@@ -67,6 +69,22 @@ writeFileSync(broker.conf, [
 ].join('\n'));
 await broker.start();
 after(() => broker.cleanup());
+
+const named = new Broker(await freePort());
+writeFileSync(named.conf, [
+  `listener ${named.port} 127.0.0.1`,
+  `cafile ${f('test-ca.pem')}`,
+  `certfile ${f('broker-name.pem')}`,
+  `keyfile ${f('broker-name.key')}`,
+  'require_certificate true',
+  'allow_anonymous true',
+  'persistence false',
+  'log_dest stderr',
+  'log_type all',
+  '',
+].join('\n'));
+await named.start();
+after(() => named.cleanup());
 
 const tlsArgs = ['--cafile', f('test-ca.pem'), '--cert', f('watcher.pem'), '--key', f('watcher.key')];
 const url = `mqtts://127.0.0.1:${broker.port}`;
@@ -117,16 +135,34 @@ async function waitLog(st, re, what, timeoutMs = 30000) {
   }
 }
 
-async function refused(t, set, what) {
-  const mark = broker.log.length;
+async function refused(t, set, what, b = broker) {
+  const mark = b.log.length;
   const st = await startBorned({ connectors: 1, set: { 'station.id': 'tls-2', 'mqtt.url': url, 'mqtt.discovery_prefix': '', ...set } });
   t.after(async () => { await st.stop(); st.cleanup(); });
   // borned keeps running (and charging) without its broker; it logs why
   await waitLog(st, /mqtt.*(unreachable|lost|refused)/, what);
   await st.status();
   // the broker never accepted it as a client
-  assert.doesNotMatch(broker.log.slice(mark), /New client connected from .* as borne/);
+  assert.doesNotMatch(b.log.slice(mark), /New client connected from .* as borne/);
 }
+
+const client = { 'mqtt.ca_file': f('test-ca.pem'), 'mqtt.client_cert': f('borne.pem'), 'mqtt.client_key': f('borne.key') };
+
+// A host name in mqtt.url is resolved with uv_getaddrinfo (libmosquitto's
+// getaddrinfo would block the loop) and libmosquitto connects to the
+// address; the certificate is still checked against the name.
+test('a host name: resolved off the loop, the certificate checked against the name', async (t) => {
+  const mark = named.log.length;
+  const st = await startBorned({ connectors: 1, set: { 'station.id': 'tls-3', 'mqtt.url': `mqtts://localhost:${named.port}`, 'mqtt.discovery_prefix': '', ...client } });
+  t.after(async () => { await st.stop(); st.cleanup(); });
+  await waitLog(st, new RegExp(`mqtt: connected to localhost:${named.port}`), 'connected by name');
+  assert.match(named.log.slice(mark), /New client connected from 127\.0\.0\.1:\d+ as borne-tls-3/);
+  await st.status(); // the loop answers
+});
+
+test('the certificate does not name the address in mqtt.url: refused', async (t) => {
+  await refused(t, { ...client, 'mqtt.url': `mqtts://127.0.0.1:${named.port}` }, 'a TLS failure logged', named);
+});
 
 test('the broker\'s certificate from another CA is refused', async (t) => {
   await refused(t, { 'mqtt.ca_file': f('other-ca.pem'), 'mqtt.client_cert': f('borne.pem'), 'mqtt.client_key': f('borne.key') },

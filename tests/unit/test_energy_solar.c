@@ -621,6 +621,48 @@ static void test_share_max(void **state) {
   solar_free(r.s);
 }
 
+/* A single-phase car on a three-phase connector without a phase contactor
+ * (its phases learnt from the meter): its share is offered on its one
+ * phase. 14 A of surplus is 4.7 A a phase over three, below the 6 A
+ * minimum: it would wait all day; on its one phase it charges at 14 A. */
+static void test_single_phase_car_no_contactor(void **state) {
+  (void)state;
+  solar_conn_in in = {0};
+  solar_conn_wiring(&in, 3, -1, 1);
+  assert_int_equal(in.phases, 1);
+  assert_false(in.switchable);
+  solar_conn_wiring(&in, 3, -1, 0); /* not learnt yet: three */
+  assert_int_equal(in.phases, 3);
+  solar_conn_wiring(&in, 3, -1, 3);
+  assert_int_equal(in.phases, 3);
+  solar_conn_wiring(&in, 3, 3, 1); /* a contactor: the rules choose the phases */
+  assert_int_equal(in.phases, 3);
+  assert_true(in.switchable);
+  solar_conn_wiring(&in, 1, -1, 0); /* wired single-phase */
+  assert_int_equal(in.phases, 1);
+  assert_false(in.switchable);
+
+  rig r;
+  rig_init(&r, SOLAR_MODE_SOLAR, false);
+  solar_conn_wiring(&r.in, 3, -1, 1);
+  r.surplus_a = 14;
+  rig_run(&r, 300);
+  const solar_conn_out *o = solar_conn(r.s, 0);
+  assert_int_equal(o->state, SOLAR_CHARGING);
+  assert_int_equal(o->phases, 1);
+  assert_true(fabs(o->limit_a - 14) < 0.51);
+  /* the same car seen as three-phase (nothing learnt) waits */
+  rig q;
+  rig_init(&q, SOLAR_MODE_SOLAR, false);
+  solar_conn_wiring(&q.in, 3, -1, 0);
+  q.surplus_a = 14;
+  rig_run(&q, 300);
+  assert_int_equal(solar_conn(q.s, 0)->state, SOLAR_WAITING);
+  assert_true(solar_conn(q.s, 0)->limit_a == 0);
+  solar_free(r.s);
+  solar_free(q.s);
+}
+
 /* A car capped on one phase (it takes 16 A, the sun gives 25) still goes
  * to three phases: the phase count follows the sun, not its cap. */
 static void test_demand_phase_up(void **state) {
@@ -1014,6 +1056,7 @@ int main(void) {
       cmocka_unit_test(test_share_demand),
       cmocka_unit_test(test_share_max),
       cmocka_unit_test(test_demand_phase_up),
+      cmocka_unit_test(test_single_phase_car_no_contactor),
       cmocka_unit_test(test_phase_switch),
       cmocka_unit_test(test_switch_limit),
       cmocka_unit_test(test_day_clear),

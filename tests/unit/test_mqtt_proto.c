@@ -74,10 +74,30 @@ static void test_connector_state(void **state) {
   assert_string_equal(json_string_value(json_object_get(o, "error")), "Earth fault");
   json_decref(o);
   free(text);
-  mqtt_station_state ss = {.backend = "offline", .site_limit_a = -1, .connectors = 2};
+  mqtt_station_state ss = {
+      .status = "Charging", .backend = "offline", .site_limit_a = -1, .connectors = 2};
   text = mqtt_station_state_json(&ss);
-  assert_string_equal(text, "{\"backend\":\"offline\",\"connectors\":2,\"site_limit_a\":null}");
+  assert_string_equal(
+      text,
+      "{\"backend\":\"offline\",\"connectors\":2,\"site_limit_a\":null,\"status\":\"Charging\"}");
   free(text);
+}
+
+static void test_station_status(void **state) {
+  (void)state;
+  const char *a[] = {"Available", "Faulted", "Charging"};
+  assert_string_equal(mqtt_station_status(a, 3), "Charging");
+  assert_string_equal(mqtt_station_status(a, 2), "Available"); /* one still free */
+  const char *b[] = {"Available", "SuspendedEV"};
+  assert_string_equal(mqtt_station_status(b, 2), "Occupied");
+  const char *r[] = {"Unavailable", "Reserved"};
+  assert_string_equal(mqtt_station_status(r, 2), "Occupied");
+  const char *f[] = {"Unavailable", "Faulted"};
+  assert_string_equal(mqtt_station_status(f, 2), "Faulted");
+  assert_string_equal(mqtt_station_status(f, 1), "Unavailable");
+  assert_string_equal(mqtt_station_status(f, 0), "Unavailable");
+  const char *one[] = {"Available"};
+  assert_string_equal(mqtt_station_status(one, 1), "Available");
 }
 
 static int parse(const char *topic, const char *payload, mqtt_command *c, char *err) {
@@ -196,7 +216,7 @@ static void check_discovery(const char *lang, int connectors) {
                           .max_a = 16};
   mqtt_message m[128];
   int n = mqtt_discovery_messages(&c, m, 128);
-  assert_int_equal(n, 2 + 19 * connectors);
+  assert_int_equal(n, 3 + 19 * connectors);
   json_t *uids = json_object();
   int per_type[6] = {0};
   static const char *const types[] = {"sensor", "binary_sensor", "number",
@@ -234,13 +254,18 @@ static void check_discovery(const char *lang, int connectors) {
       assert_string_equal(json_string_value(json_object_get(o, "name")),
                           !strcmp(lang, "fr") ? "Puissance 1" : "Power 1");
     }
+    if (!strcmp(obj, "status")) { /* the station's, on its own state topic */
+      assert_string_equal(json_string_value(json_object_get(o, "state_topic")), "borne/st 1/state");
+      assert_string_equal(json_string_value(json_object_get(o, "name")),
+                          !strcmp(lang, "fr") ? "État" : "Status");
+    }
     if (!strcmp(obj, "c1_energy"))
       assert_string_equal(json_string_value(json_object_get(o, "state_class")), "total_increasing");
     if (!strcmp(obj, "c1_current_limit"))
       assert_true(json_real_value(json_object_get(o, "max")) == 16.0);
     json_decref(o);
   }
-  assert_int_equal(per_type[0], 1 + 11 * connectors);
+  assert_int_equal(per_type[0], 2 + 11 * connectors);
   assert_int_equal(per_type[1], 3 * connectors);
   assert_int_equal(per_type[2], 1 + connectors);
   assert_int_equal(per_type[3], connectors);
@@ -262,7 +287,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_topics),    cmocka_unit_test(test_connector_state),
       cmocka_unit_test(test_commands),  cmocka_unit_test(test_result),
-      cmocka_unit_test(test_discovery),
+      cmocka_unit_test(test_discovery), cmocka_unit_test(test_station_status),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
