@@ -235,7 +235,7 @@ struct store {
   store_retention keep;
   /* store_open_lean (borne-swarm): synchronous=OFF throughout, a commit is
    * in the kernel when it returns (it survives kill -9 of the process, not
- * a power cut or a crash of the machine); the level is never switched */
+   * a power cut or a crash of the machine); the level is never switched */
   bool lean;
   bool batch;        /* inside store_batch_begin .. store_batch_end */
   bool unsynced;     /* inside store_unsynced_begin .. store_unsynced_end, at NORMAL */
@@ -556,8 +556,8 @@ static int configure(store *s) {
   const char *want = s->lean ? "truncate" : "wal";
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(s->db,
-                         s->lean ? "PRAGMA journal_mode=TRUNCATE" : "PRAGMA journal_mode=WAL",
-                         -1, &st, NULL) != SQLITE_OK)
+                         s->lean ? "PRAGMA journal_mode=TRUNCATE" : "PRAGMA journal_mode=WAL", -1,
+                         &st, NULL) != SQLITE_OK)
     return fail(s, "cannot read the database");
   int rc = sqlite3_step(st);
   char mode[16] = "";
@@ -577,9 +577,9 @@ static int configure(store *s) {
    * or the file, through the kernel's page cache). */
   return exec_sql(s,
                   s->lean ? "PRAGMA foreign_keys=ON; PRAGMA journal_size_limit=1048576;"
-                              : "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-                                " PRAGMA wal_autocheckpoint=256; PRAGMA journal_size_limit=1048576;"
-                                " PRAGMA cache_size=-512;",
+                          : "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                            " PRAGMA wal_autocheckpoint=256; PRAGMA journal_size_limit=1048576;"
+                            " PRAGMA cache_size=-512;",
                   "cannot configure the database");
 }
 
