@@ -41,16 +41,6 @@ void v201_send_log_status(ocpp201_station *o) {
 
 /* ---------- GetLog ---------- */
 
-static void reply(ocpp_reply *r, const char *status, const char *reason, const char *info) {
-  r->result = json_pack("{s:s}", "status", status);
-  if (reason) {
-    char text[512];
-    snprintf(text, sizeof text, "%s", info ? info : "");
-    json_object_set_new(r->result, "statusInfo",
-                        json_pack("{s:s, s:s}", "reasonCode", reason, "additionalInfo", text));
-  }
-}
-
 static void h_get_log(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
   ocpp201_GetLogRequest q;
   ocpp_error e;
@@ -69,15 +59,15 @@ static void h_get_log(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
   char name[200], err[320];
   if (diagnostics_busy(o->diag)) {
     /* a running upload is not cancelled (AcceptedCanceled would): refused */
-    reply(r, "Rejected", "OngoingUpload", "a log upload is already running");
+    v201_reply_status_info(r, "Rejected", "OngoingUpload", "a log upload is already running");
   } else if (!curl_uv_url_allowed(dr.location, err, sizeof err)) {
     /* refused up front (file://, gopher://, ...): nothing is collected, so no
      * LogStatusNotification follows the Rejected */
     log_warn(MOD, "GetLog: %s", err);
-    reply(r, "Rejected", "InvalidURL", err);
+    v201_reply_status_info(r, "Rejected", "InvalidURL", err);
   } else if (diagnostics_upload(o->diag, &dr, name, sizeof name, err, sizeof err) != 0) {
     log_warn(MOD, "GetLog: %s", err);
-    reply(r, "Rejected", "InternalError", err);
+    v201_reply_status_info(r, "Rejected", "InternalError", err);
   } else {
     o->log_request_id = dr.request_id;
     r->result = json_pack("{s:s, s:s}", "status", "Accepted", "filename", name);
@@ -143,7 +133,8 @@ static void h_customer_information(ocpp201_station *o, const json_t *req, ocpp_r
   if (!v201_decoded(ocpp201_CustomerInformationRequest_decode(req, &q, &e), &e, r)) return;
   bool by_token = q.has_idToken;
   if (!by_token && !q.has_customerIdentifier && !q.has_customerCertificate) {
-    reply(r, "Invalid", "MissingParam", "no idToken, customerIdentifier nor customerCertificate");
+    v201_reply_status_info(r, "Invalid", "MissingParam",
+                           "no idToken, customerIdentifier nor customerCertificate");
     ocpp201_CustomerInformationRequest_free(&q);
     return;
   }
@@ -175,9 +166,10 @@ static void h_customer_information(ocpp201_station *o, const json_t *req, ocpp_r
                     "the id token left the authorization cache and %d sessions", forgotten);
   }
   if (failed) {
-    reply(r, "Rejected", "InternalError", "the station's records could not be changed");
+    v201_reply_status_info(r, "Rejected", "InternalError",
+                           "the station's records could not be changed");
   } else {
-    reply(r, "Accepted", NULL, NULL);
+    v201_reply_status_info(r, "Accepted", NULL, NULL);
     if (q.report) {
       json_decref(o->customer_pages);
       o->customer_pages =

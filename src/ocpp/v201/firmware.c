@@ -60,16 +60,6 @@ const char *v201_boot_reason(const ocpp201_station *o) {
 
 /* ---------- incoming calls ---------- */
 
-static void reply(ocpp_reply *r, const char *status, const char *reason, const char *info) {
-  r->result = json_pack("{s:s}", "status", status);
-  if (reason) {
-    char text[512];
-    snprintf(text, sizeof text, "%s", info ? info : "");
-    json_object_set_new(r->result, "statusInfo",
-                        json_pack("{s:s, s:s}", "reasonCode", reason, "additionalInfo", text));
-  }
-}
-
 static void h_update_firmware(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
   ocpp201_UpdateFirmwareRequest q;
   ocpp_error e;
@@ -96,14 +86,15 @@ static void h_update_firmware(ocpp201_station *o, const json_t *req, ocpp_reply 
     snprintf(err, sizeof err, "a firmware update is already %s",
              v201_firmware_status_name(firmware_status(o->fw)));
     log_warn(MOD, "UpdateFirmware: %s", err);
-    reply(r, "Rejected", "OngoingUpdate", err);
+    v201_reply_status_info(r, "Rejected", "OngoingUpdate", err);
   } else if (!curl_uv_url_allowed(fr.location, err, sizeof err)) {
     /* refused up front (file://, gopher://, ...): nothing is fetched, no
      * status notification follows */
     log_warn(MOD, "UpdateFirmware: %s", err);
-    reply(r, "Rejected", "InvalidURL", err);
+    v201_reply_status_info(r, "Rejected", "InvalidURL", err);
   } else if (has_signature && !has_cert) {
-    reply(r, "Rejected", "MissingParam", "a signature needs its signingCertificate (L01.FR.11)");
+    v201_reply_status_info(r, "Rejected", "MissingParam",
+                           "a signature needs its signingCertificate (L01.FR.11)");
   } else if ((refusal = firmware_trust_refusal(has_signature, firmware_ca_file(o->fw),
                                                firmware_allow_unsigned(o->fw)))) {
     /* no manufacturer root to check a signing certificate against, or an
@@ -111,9 +102,9 @@ static void h_update_firmware(ocpp201_station *o, const json_t *req, ocpp_reply 
     log_warn(MOD, "UpdateFirmware: %s", refusal);
     if (has_signature) {
       station_event(o->st, 0, "security", "InvalidFirmwareSigningCertificate: %s", refusal);
-      reply(r, "InvalidCertificate", "NoRootCertificate", refusal);
+      v201_reply_status_info(r, "InvalidCertificate", "NoRootCertificate", refusal);
     } else {
-      reply(r, "Rejected", "UnsignedFirmware", refusal);
+      v201_reply_status_info(r, "Rejected", "UnsignedFirmware", refusal);
     }
   } else if (has_signature &&
              firmware_check_signing_cert(firmware_ca_file(o->fw), f->signingCertificate, err,
@@ -122,12 +113,12 @@ static void h_update_firmware(ocpp201_station *o, const json_t *req, ocpp_reply 
      * for is InvalidCertificate, with its security event, before any byte */
     log_warn(MOD, "UpdateFirmware: %s", err);
     station_event(o->st, 0, "security", "InvalidFirmwareSigningCertificate: %s", err);
-    reply(r, "InvalidCertificate", "InvalidCertificate", err);
+    v201_reply_status_info(r, "InvalidCertificate", "InvalidCertificate", err);
   } else if (firmware_update(o->fw, &fr, err, sizeof err) != 0) {
     log_warn(MOD, "UpdateFirmware: %s", err);
-    reply(r, "Rejected", "InternalError", err);
+    v201_reply_status_info(r, "Rejected", "InternalError", err);
   } else {
-    reply(r, "Accepted", NULL, NULL);
+    v201_reply_status_info(r, "Accepted", NULL, NULL);
   }
   ocpp201_UpdateFirmwareRequest_free(&q);
 }

@@ -14,13 +14,6 @@
 #include "ocpp/ocpp_network.h"
 #include "ocpp/v201/v201_internal.h"
 
-static void reply(ocpp_reply *r, const char *status, const char *reason, const char *info) {
-  r->result = json_pack("{s:s}", "status", status);
-  if (reason)
-    json_object_set_new(r->result, "statusInfo",
-                        json_pack("{s:s, s:s}", "reasonCode", reason, "additionalInfo", info));
-}
-
 /* The security profile in use: the slot the link connects with, else the installer's. */
 static int profile_in_use(const ocpp201_station *o) {
   const ocpp_core *core = o->shared;
@@ -51,13 +44,13 @@ static void h_set_network_profile(ocpp201_station *o, const json_t *req, ocpp_re
   const char *reason = ocpp_net_check(slot, data, current, has_password, why, sizeof why);
   if (reason) {
     station_event(o->st, 0, "ocpp_network_profile", "slot %d rejected: %s", slot, why);
-    reply(r, "Rejected", reason, why);
+    v201_reply_status_info(r, "Rejected", reason, why);
     return;
   }
   if (ocpp_net_save(o->st->db, slot, data) != 0) {
     snprintf(why, sizeof why, "cannot store it: %s", store_last_error(o->st->db));
     station_event(o->st, 0, "ocpp_network_profile", "slot %d failed: %s", slot, why);
-    reply(r, "Failed", "InternalError", why);
+    v201_reply_status_info(r, "Failed", "InternalError", why);
     return;
   }
   ocpp_core_network_reload(core);
@@ -69,7 +62,7 @@ static void h_set_network_profile(ocpp201_station *o, const json_t *req, ocpp_re
   station_event(o->st, 0, "security",
                 "ReconfigurationOfSecurityParameters: network profile slot %d set by the CSMS",
                 slot);
-  reply(r, "Accepted", NULL, NULL);
+  v201_reply_status_info(r, "Accepted", NULL, NULL);
 }
 
 static const v201_handler handlers[] = {

@@ -93,6 +93,16 @@ void v201_reply_status(ocpp_reply *r, const char *status) {
   r->result = json_pack("{s:s}", "status", status);
 }
 
+void v201_reply_status_info(ocpp_reply *r, const char *status, const char *reason,
+                            const char *info) {
+  r->result = json_pack("{s:s}", "status", status);
+  if (!reason) return;
+  char text[512]; /* StatusInfoType.additionalInfo: at most 512 characters */
+  snprintf(text, sizeof text, "%s", info ? info : "");
+  json_object_set_new(r->result, "statusInfo",
+                      json_pack("{s:s, s:s}", "reasonCode", reason, "additionalInfo", text));
+}
+
 /* As v16_decoded: the RPC layer validated the payload, so the decode cannot
  * fail; if it did, the CALLERROR the validator would give, spelled in 2.0.1. */
 bool v201_decoded(int rc, const ocpp_error *err, ocpp_reply *r) {

@@ -191,6 +191,9 @@ bool v201_priority_downgrades(const ocpp201_station *o, const char *value, char 
 
 /* ocpp201_module.c */
 void v201_reply_status(ocpp_reply *r, const char *status);
+/* With statusInfo {reasonCode, additionalInfo} when reason is not NULL. */
+void v201_reply_status_info(ocpp_reply *r, const char *status, const char *reason,
+                            const char *info);
 bool v201_decoded(int rc, const ocpp_error *err, ocpp_reply *r);
 void v201_send_now(ocpp201_station *o, const char *action, json_t *payload);
 void v201_arm_tick(ocpp201_station *o);
