@@ -92,6 +92,20 @@ export function rank(key) {
 /* The other keys of the task tabs: English and French labels, the French
  * help (the English one is the registry's). */
 const more = {
+  'firmware.installer': ['Firmware installer', 'Installation du micrologiciel', '', 'command : la commande firmware.install_command ; rauc : RAUC sur deux emplacements A/B, la nouvelle version n’est validée qu’une fois la borne disponible, sinon retour à l’ancienne. Fichier de configuration seulement.'],
+  'firmware.rauc_conf': ['RAUC configuration', 'Configuration RAUC', '', 'Le system.conf de RAUC (rauc --conf) ; vide : /etc/rauc/system.conf.'],
+  'firmware.confirm_backend': ['Confirm with the back end', 'Confirmer avec le système central', '', 'Avec RAUC : une nouvelle version n’est bonne qu’une fois acceptée aussi par le système central (BootNotification).'],
+  'firmware.confirm_timeout_s': ['Confirmation delay', 'Délai de confirmation', 's', 'Avec RAUC : secondes laissées à une nouvelle version pour faire ses preuves avant le retour à la précédente.'],
+  'firmware.reboot_command': ['Reboot command', 'Commande de redémarrage', '', 'Avec RAUC : commande qui redémarre sur l’autre emplacement après une installation ou un retour en arrière ; vide : la borne redémarre seulement son logiciel.'],
+  'network.backend': ['Network manager', 'Gestion du réseau', '', 'none : la configuration du système ; sim : réseaux simulés (PC, tests) ; nm : NetworkManager (Ethernet, Wi-Fi, cellulaire, point d’accès de mise en service).'],
+  'network.setup_ap_s': ['Setup access point', 'Point d’accès de mise en service', 's', 'Secondes d’ouverture du point d’accès Wi-Fi de mise en service après le démarrage (et sur demande) ; 0 : pas au démarrage.'],
+  'network.setup_ap_ssid': ['Setup access point name', 'Nom du point d’accès', '', 'Nom (SSID) du point d’accès de mise en service.'],
+  'network.setup_ap_psk': ['Setup access point key', 'Clé du point d’accès', '', 'Clé WPA2 du point d’accès de mise en service (par ex. imprimée sur l’étiquette) ; vide : point d’accès ouvert.'],
+  'ocpp.NetworkConfigurationPriority': ['Back-end slots in order', 'Ordre des emplacements de connexion', '', 'OCPP 2.0.1 : les emplacements de connexion (1 : l’adresse ci-dessus ; 2 à 4 : ceux du système central, SetNetworkProfile) essayés dans cet ordre, séparés par des virgules.'],
+  'ocpp.NetworkProfileConnectionAttempts': ['Attempts before the next slot', 'Essais avant l’emplacement suivant', '', 'OCPP 2.0.1 : connexions échouées de suite sur un emplacement avant de passer au suivant.'],
+  'ocpp.CertSigningWaitMinimum': ['Certificate signing wait', 'Attente de la signature du certificat', 's', 'OCPP 2.0.1 : secondes d’attente du certificat signé avant de redemander (l’attente double à chaque essai).'],
+  'ocpp.CertSigningRepeatTimes': ['Certificate signing attempts', 'Demandes de signature du certificat', '', 'OCPP 2.0.1 : nombre de nouvelles demandes quand le certificat signé n’arrive pas.'],
+  'ocpp.AlignedDataSendDuringIdle': ['Clock-aligned values only when idle', 'Valeurs horaires seulement au repos', '', 'OCPP 2.0.1 : un point en charge n’envoie pas les valeurs alignées sur l’horloge (les points au repos continuent).'],
   'station.serial': ['Serial number', 'Numéro de série', '', 'Numéro de série annoncé au système central ; vide s’il est inconnu.'],
   'http.listen': ['Web and API address', 'Adresse de la page et de l’API', '', 'Adresse et port de l’API et de la page ; le port 0 en choisit un libre.'],
   'auth.timeout_s': ['Badge and plug wait', 'Attente entre badge et prise', 's', 'Secondes pendant lesquelles un badge accepté attend qu’on branche (et une prise branchée attend un badge).'],

@@ -958,7 +958,16 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
       if (t->no_subprotocol)
         snprintf(why, sizeof why, "the back end agreed to none of the OCPP versions offered (%s)",
                  t->subprotocol ? t->subprotocol : "");
-      else if (!t->tls || !tls_reason(&tf, why, sizeof why))
+      else if (t->tls && tls_reason(&tf, why, sizeof why))
+        ; /* the TLS failure in words */
+      else if (in && len && strstr((const char *)in, "before established"))
+        /* lws 4.1's words for a refused TCP connect (or one closed before
+         * the upgrade): said the way an installer reads it (issue 19) */
+        snprintf(why, sizeof why,
+                 "cannot connect to %s port %d: the connection was refused or closed before "
+                 "the WebSocket was established (is the back end running at this address?)",
+                 t->host, t->port);
+      else
         snprintf(why, sizeof why, "%s", in && len ? (const char *)in : "connection failed");
       bool refused = t->tls && t->tls_verify != 0;
       lost(t, why);

@@ -9,6 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -370,6 +371,16 @@ test('installer changes the OCPP back-end URL on the page and the station reconn
     assert.match(await page.textContent('form[data-tab=backend] [data-test=ocpp-state]'), /^(waiting to reconnect|connecting)$/);
     void why;
     await checkPage(page, 'settings-ocpp-error');
+    // a back end that is not running (a closed port): the tab says so in words
+    const closed = await new Promise((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
+    });
+    await page.locator('[name="ocpp.url"]').fill(`ws://127.0.0.1:${closed}/ocpp`);
+    await page.click('form[data-tab=backend] button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('form[data-tab=backend] [data-test=settings-result]').textContent === 'Saved.');
+    await st.waitFor((x) => /cannot connect to 127\.0\.0\.1 port/.test(x.station.ocpp.last_error ?? ''), { what: 'the refused connection' });
+    await open(page, 'dashboard');
+    await page.waitForFunction(() => /is the back end running/.test(document.querySelector('[data-test=dashboard-backend] [data-test=ocpp-error]')?.textContent ?? ''));
     assert.deepEqual(page.errors, []);
     b.assertNoViolations();
   } finally { await st.stop(); st.cleanup(); await a.close(); await b.close(); }
