@@ -112,6 +112,10 @@ static void check_available(fw_service *f) {
   }
 }
 
+/* firmware.installer is rauc (a configuration without the firmware keys,
+ * a test rig's, has none: the command) */
+static bool is_rauc(const char *installer) { return installer && strcmp(installer, "rauc") == 0; }
+
 firmware *station_firmware(station *st) {
   fw_service *f = find(st);
   if (f) return f->fw;
@@ -125,7 +129,7 @@ firmware *station_firmware(station *st) {
                   .install_command = config_get(st->cfg, "firmware.install_command"),
                   .ca_file = config_get(st->cfg, "firmware.ca_file"),
                   .allow_unsigned = config_get_bool(st->cfg, "firmware.allow_unsigned"),
-                  .installer = strcmp(config_get(st->cfg, "firmware.installer"), "rauc") == 0
+                  .installer = is_rauc(config_get(st->cfg, "firmware.installer"))
                                    ? FW_INSTALLER_RAUC
                                    : FW_INSTALLER_COMMAND,
                   .rauc_conf = config_get(st->cfg, "firmware.rauc_conf"),
