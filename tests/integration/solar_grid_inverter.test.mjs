@@ -165,8 +165,11 @@ test('what a capped car leaves goes to the other; the inverter stands in for a s
   s = await st.waitFor((x) => x.station.site.solar.source === 'inverter',
     { what: 'the inverter as the source', timeoutMs: 30000 });
   assert.equal(s.station.site.solar.house_source, 'grid');
-  assert.ok(Math.abs(s.station.site.solar.surplus_a - (PV_A - 3 * HOUSE_A)) < 2,
-    `surplus ${s.station.site.solar.surplus_a}`);
+  // the surplus is smoothed: from the switch it settles on the inverter's
+  // production less the learnt house load (a slow run, ASan, reads it midway)
+  s = await st.waitFor((x) => x.station.site.solar.source === 'inverter' &&
+    Math.abs(x.station.site.solar.surplus_a - (PV_A - 3 * HOUSE_A)) < 2,
+  { what: `a surplus of ${PV_A - 3 * HOUSE_A} A from the inverter`, timeoutMs: 30000 });
   // a minute on (station time), both still charge at the same offers
   s = await st.waitFor((x) => time(x) - silentAt >= 60000, { what: 'a minute', timeoutMs: 30000 });
   assert.equal(s.station.site.solar.source, 'inverter');
