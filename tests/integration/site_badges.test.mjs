@@ -13,25 +13,11 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { startBorned, runBornedExpectingFailure, tempDataDir } from './lib/borne.mjs';
+import { startSiteFollower } from './lib/site.mjs';
 
 const SECRET = 'installation-secret-0123456789';
 
-async function startFollower(i, { dataDir } = {}) {
-  const st = await startBorned({
-    dataDir, connectors: 1, auth: 'badge', logLevel: 'info',
-    set: {
-      'station.id': `follower-${i}`,
-      'site.role': 'follower',
-      'site.secret': SECRET,
-      'modbus_server.listen': '127.0.0.1:0',
-      'modbus_server.allow': '127.0.0.1',
-      'modbus_server.failsafe_a': 6,
-      'modbus_server.failsafe_s': 5,
-    },
-  });
-  st.mbPort = Number(st.log.match(/Modbus TCP server on \S+ \(port (\d+)/)[1]);
-  return st;
-}
+const startFollower = (i, { dataDir } = {}) => startSiteFollower(i, { secret: SECRET, auth: 'badge', dataDir });
 
 const followers = [await startFollower(1), await startFollower(2)];
 const leader = await startBorned({

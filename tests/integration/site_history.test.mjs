@@ -12,27 +12,13 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBorned } from './lib/borne.mjs';
+import { startSiteFollower } from './lib/site.mjs';
 import { launch, newPage, login, open, checkPage } from './lib/browser.mjs';
 import { setupPins } from './lib/web.mjs';
 
 const SECRET = 'installation-secret-0123456789';
 
-async function startFollower(i) {
-  const st = await startBorned({
-    connectors: 1, auth: 'free',
-    set: {
-      'station.id': `follower-${i}`,
-      'site.role': 'follower',
-      'site.secret': SECRET,
-      'modbus_server.listen': '127.0.0.1:0',
-      'modbus_server.allow': '127.0.0.1',
-      'modbus_server.failsafe_a': 6,
-      'modbus_server.failsafe_s': 5,
-    },
-  });
-  st.mbPort = Number(st.log.match(/Modbus TCP server on \S+ \(port (\d+)/)[1]);
-  return st;
-}
+const startFollower = (i) => startSiteFollower(i, { secret: SECRET, auth: 'free' });
 
 const followers = [await startFollower(1), await startFollower(2)];
 const leaderOpts = (dataDir) => ({
