@@ -27,6 +27,8 @@
 #define SITE_HISTORY_PERIOD_MS 5000
 #define SITE_HISTORY_PAGE 200
 #define SITE_HISTORY_RESP_MAX (4 * 1024 * 1024)
+/* running sessions of one member the leader asks about again, at most */
+#define SITE_HISTORY_OPEN_MAX 64
 
 typedef struct {
   site_history *h;
@@ -61,6 +63,13 @@ void site_history_signed_text(long long after, char *out, size_t len) {
   snprintf(out, len, "borne-site-sessions after=%lld", after);
 }
 
+void site_history_signed_text_open(long long after, const long long *open, int n, char *out,
+                                   size_t len) {
+  int k = snprintf(out, len, "borne-site-sessions after=%lld open=", after);
+  for (int i = 0; i < n && k > 0 && (size_t)k < len; i++)
+    k += snprintf(out + k, len - (size_t)k, i ? ",%lld" : "%lld", open[i]);
+}
+
 /* ---------- a member: POST /api/v1/site/sessions/export ---------- */
 
 typedef struct {
@@ -70,9 +79,7 @@ typedef struct {
   bool fail;
 } export_ctx;
 
-static int collect(void *ctx, const session_row *r) {
-  export_ctx *e = ctx;
-  if (r->id <= e->after) return 1; /* newest first: the rest is older */
+static int push_row(export_ctx *e, const session_row *r) {
   if (e->n == e->cap) {
     int cap = e->cap ? 2 * e->cap : 64;
     session_row *p = realloc(e->rows, (size_t)cap * sizeof *p);
@@ -82,6 +89,34 @@ static int collect(void *ctx, const session_row *r) {
   }
   e->rows[e->n++] = *r;
   return 0;
+}
+
+static int collect(void *ctx, const session_row *r) {
+  export_ctx *e = ctx;
+  if (r->id <= e->after) return 1; /* newest first: the rest is older */
+  return push_row(e, r);
+}
+
+static json_t *export_json(const session_row *r) {
+  return json_pack("{s:I, s:i, s:s, s:s, s:I, s:I, s:f, s:s}", "id", (json_int_t)r->id, "connector",
+                   r->connector, "badge", r->uid, "user", r->user, "start_ms",
+                   (json_int_t)r->start_ms, "stop_ms", (json_int_t)r->stop_ms, "energy_wh",
+                   r->meter_stop_wh - r->meter_start_wh, "stop_reason",
+                   r->stop_ms ? stop_reason_name(r->reason) : "");
+}
+
+/* The ids of "open" (the leader's sessions of this member still running
+ * when it last asked): -1 when it is not an array of at most
+ * SITE_HISTORY_OPEN_MAX positive integers. */
+static int open_ids(json_t *a, long long *out) {
+  if (!json_is_array(a) || json_array_size(a) > SITE_HISTORY_OPEN_MAX) return -1;
+  size_t i;
+  json_t *v;
+  json_array_foreach(a, i, v) {
+    if (!json_is_integer(v) || json_integer_value(v) < 1) return -1;
+    out[i] = (long long)json_integer_value(v);
+  }
+  return (int)json_array_size(a);
 }
 
 static int post_export(void *ctx, const http_request *req, http_response *res) {
@@ -97,15 +132,27 @@ static int post_export(void *ctx, const http_request *req, http_response *res) {
   json_t *body = http_parse_object(req, res, 0);
   if (!body) return 0;
   json_t *a = json_object_get(body, "after");
+  json_t *open_a = json_object_get(body, "open");
   const char *sig = json_string_value(json_object_get(body, "signature"));
-  if (!json_is_integer(a) || json_integer_value(a) < 0 || !sig) {
-    http_json_error(res, 400, "the body must be {\"after\": <session id>, \"signature\": \"...\"}");
+  long long open[SITE_HISTORY_OPEN_MAX] = {0};
+  int n_open = open_a ? open_ids(open_a, open) : 0;
+  if (!json_is_integer(a) || json_integer_value(a) < 0 || !sig || n_open < 0) {
+    http_json_error(res, 400,
+                    "the body must be {\"after\": <session id>, \"open\": [<session id>, ...] "
+                    "(optional, at most %d), \"signature\": \"...\"}",
+                    SITE_HISTORY_OPEN_MAX);
     json_decref(body);
     return 0;
   }
   long long after = json_integer_value(a);
-  char text[64];
-  site_history_signed_text(after, text, sizeof text);
+  /* with "open" the leader also takes running sessions (docs/site.md);
+   * without it (an older leader) the page stops before the first one */
+  bool running = open_a != NULL;
+  char text[64 + SITE_HISTORY_OPEN_MAX * 21];
+  if (running)
+    site_history_signed_text_open(after, open, n_open, text, sizeof text);
+  else
+    site_history_signed_text(after, text, sizeof text);
   bool signed_ok = site_dir_verify(h->secret, text, strlen(text), sig);
   json_decref(body); /* sig was in it */
   if (!signed_ok) {
@@ -124,17 +171,19 @@ static int post_export(void *ctx, const http_request *req, http_response *res) {
   int sent = 0;
   for (int i = e.n - 1; i >= 0 && sent < SITE_HISTORY_PAGE; i--, sent++) {
     const session_row *r = &e.rows[i];
-    if (!r->stop_ms) break; /* not past a running one: the cursor would skip it */
-    json_array_append_new(
-        list, json_pack("{s:I, s:i, s:s, s:s, s:I, s:I, s:f, s:s}", "id", (json_int_t)r->id,
-                        "connector", r->connector, "badge", r->uid, "user", r->user, "start_ms",
-                        (json_int_t)r->start_ms, "stop_ms", (json_int_t)r->stop_ms, "energy_wh",
-                        r->meter_stop_wh - r->meter_start_wh, "stop_reason",
-                        stop_reason_name(r->reason)));
+    if (!r->stop_ms && !running) break; /* not past a running one: the cursor would skip it */
+    json_array_append_new(list, export_json(r));
+  }
+  /* the sessions the leader holds as running, as they are now (ended or not) */
+  for (int i = 0; i < n_open; i++) {
+    session_row r;
+    if (open[i] > after || store_session_get(h->st->db, open[i], &r) != 0) continue;
+    json_array_append_new(list, export_json(&r));
   }
   free(e.rows);
   const char *id = config_get(h->st->cfg, "station.id");
-  http_json_body(res, json_pack("{s:s, s:o}", "station_id", id ? id : "", "sessions", list));
+  http_json_body(res, json_pack("{s:s, s:o, s:b}", "station_id", id ? id : "", "sessions", list,
+                                "full", sent == SITE_HISTORY_PAGE));
   return 0;
 }
 
@@ -147,6 +196,20 @@ static int64_t cursor_of(site_history *h, const char *member) {
   int64_t v = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
   store_stmt_release(h->st->db, q);
   return v;
+}
+
+/* The ids of the member's sessions held as running (oldest first). */
+static int open_of(site_history *h, const char *member, long long *out) {
+  sqlite3_stmt *q = store_stmt(h->st->db, "SELECT id FROM site_sessions WHERE member = ?1 AND "
+                                          "stop = 0 ORDER BY id LIMIT ?2");
+  if (!q) return 0;
+  sqlite3_bind_text(q, 1, member, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int(q, 2, SITE_HISTORY_OPEN_MAX);
+  int n = 0;
+  while (n < SITE_HISTORY_OPEN_MAX && sqlite3_step(q) == SQLITE_ROW)
+    out[n++] = (long long)sqlite3_column_int64(q, 0);
+  store_stmt_release(h->st->db, q);
+  return n;
 }
 
 static size_t on_resp(char *data, size_t size, size_t n, void *ctx) {
@@ -168,10 +231,24 @@ static size_t on_resp(char *data, size_t size, size_t n, void *ctx) {
   return len;
 }
 
-/* The page written in one batch; its number of sessions, -1 on failure. */
-static int save_page(site_history *h, const site_member *m, json_t *o) {
+/* What the member's session `id` is in the table: 0 not there, 1 running,
+ * 2 finished. */
+static int held(store *db, const char *member, json_int_t id) {
+  sqlite3_stmt *q = store_stmt(db, "SELECT stop FROM site_sessions WHERE member = ?1 AND id = ?2");
+  if (!q) return 0;
+  sqlite3_bind_text(q, 1, member, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(q, 2, id);
+  int v = sqlite3_step(q) == SQLITE_ROW ? (sqlite3_column_int64(q, 0) ? 2 : 1) : 0;
+  store_stmt_release(db, q);
+  return v;
+}
+
+/* The page written in one batch; the sessions new to the table or ended
+ * since (*changed), -1 on failure. */
+static int save_page(site_history *h, const site_member *m, json_t *o, int *changed) {
   json_t *list = json_object_get(o, "sessions");
   const char *sid = json_string_value(json_object_get(o, "station_id"));
+  *changed = 0;
   if (!json_is_array(list)) return -1;
   store *db = h->st->db;
   if (store_batch_begin(db) != 0) return -1;
@@ -183,14 +260,21 @@ static int save_page(site_history *h, const site_member *m, json_t *o) {
     const char *badge = json_string_value(json_object_get(s, "badge"));
     const char *user = json_string_value(json_object_get(s, "user"));
     const char *why = json_string_value(json_object_get(s, "stop_reason"));
-    if (!json_is_integer(id) || !badge || !user || !why) {
+    json_int_t stop = json_integer_value(json_object_get(s, "stop_ms"));
+    if (!json_is_integer(id) || !badge || !user || !why || stop < 0) {
       rc = -1;
       break;
     }
+    int was = held(db, m->address, json_integer_value(id));
+    if (was == 0 || (was == 1 && stop > 0)) ++*changed;
+    /* a new session, or one held as running: as it is now; a finished one
+     * held already is never changed */
     sqlite3_stmt *q = store_stmt(
-        db, "INSERT OR IGNORE INTO site_sessions (member, id, station_id, connector, badge, "
+        db, "INSERT INTO site_sessions (member, id, station_id, connector, badge, "
             "user, start, stop, energy_wh, stop_reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-            "?9, ?10)");
+            "?9, ?10) ON CONFLICT (member, id) DO UPDATE SET badge = excluded.badge, user = "
+            "excluded.user, stop = excluded.stop, energy_wh = excluded.energy_wh, stop_reason = "
+            "excluded.stop_reason WHERE site_sessions.stop = 0");
     if (!q) {
       rc = -1;
       break;
@@ -202,7 +286,7 @@ static int save_page(site_history *h, const site_member *m, json_t *o) {
     sqlite3_bind_text(q, 5, badge, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(q, 6, user, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(q, 7, json_integer_value(json_object_get(s, "start_ms")));
-    sqlite3_bind_int64(q, 8, json_integer_value(json_object_get(s, "stop_ms")));
+    sqlite3_bind_int64(q, 8, stop);
     sqlite3_bind_double(q, 9, json_number_value(json_object_get(s, "energy_wh")));
     sqlite3_bind_text(q, 10, why, -1, SQLITE_TRANSIENT);
     if (sqlite3_step(q) != SQLITE_DONE) rc = -1;
@@ -210,6 +294,7 @@ static int save_page(site_history *h, const site_member *m, json_t *o) {
     if (rc) break;
   }
   if (store_batch_end(db) != 0) rc = -1;
+  if (rc) *changed = 0;
   return rc ? -1 : (int)json_array_size(list);
 }
 
@@ -226,19 +311,23 @@ static void pull_done(void *ctx, CURLcode result, long code, const char *error) 
   json_t *o = result == CURLE_OK && code == 200 && !p->too_long
                   ? json_loadb(p->resp ? p->resp : "", p->resp_len, 0, NULL)
                   : NULL;
-  int got = o ? save_page(h, m, o) : -1;
+  int changed = 0;
+  int got = o ? save_page(h, m, o, &changed) : -1;
+  /* more: the next page at the next cycle (an older member says nothing) */
+  json_t *full = o ? json_object_get(o, "full") : NULL;
+  bool more = full ? json_is_true(full) : got == SITE_HISTORY_PAGE;
   json_decref(o);
   if (got < 0) {
     log_warn(MOD, "sessions of %s not collected: %s", m->address,
              result != CURLE_OK ? error
              : code != 200      ? (p->resp ? p->resp : "no answer")
                                 : "a page that cannot be read or saved");
-  } else if (got > 0) {
+  } else if (changed > 0) {
     station_event(h->st, 0, "site_sessions_collected",
-                  "%d session(s) of installation member %s (%s) added to the history", got,
-                  m->address, m->last.station_id);
-    if (got == SITE_HISTORY_PAGE) p->next_at = 0; /* more: the next page at the next cycle */
+                  "%d session(s) of installation member %s (%s) added to the history or ended",
+                  changed, m->address, m->last.station_id);
   }
+  if (got >= 0 && more) p->next_at = 0;
 out:
   free(p->resp);
   p->resp = NULL;
@@ -255,11 +344,16 @@ static void pull_start(site_history *h, int i) {
   if (!h->cu && !(h->cu = curl_uv_new(h->st->loop))) return;
   int64_t after = cursor_of(h, m->address);
   if (after < 0) return;
-  char text[64], sig[SITE_DIR_SIG_HEX + 1];
-  site_history_signed_text((long long)after, text, sizeof text);
+  long long open[SITE_HISTORY_OPEN_MAX] = {0};
+  int n_open = open_of(h, m->address, open);
+  char text[64 + SITE_HISTORY_OPEN_MAX * 21], sig[SITE_DIR_SIG_HEX + 1];
+  site_history_signed_text_open((long long)after, open, n_open, text, sizeof text);
   if (site_dir_sign(h->secret, text, strlen(text), sig) != 0) return;
-  char body[160];
-  snprintf(body, sizeof body, "{\"after\":%lld,\"signature\":\"%s\"}", (long long)after, sig);
+  char body[160 + SITE_HISTORY_OPEN_MAX * 21];
+  int k = snprintf(body, sizeof body, "{\"after\":%lld,\"open\":[", (long long)after);
+  for (int j = 0; j < n_open; j++)
+    k += snprintf(body + k, sizeof body - (size_t)k, j ? ",%lld" : "%lld", open[j]);
+  snprintf(body + k, sizeof body - (size_t)k, "],\"signature\":\"%s\"}", sig);
   CURL *easy = curl->easy_init();
   if (!easy) return;
   char url[160];
@@ -389,15 +483,16 @@ static int get_sessions(void *ctx, const http_request *req, http_response *res) 
     while (sqlite3_step(q) == SQLITE_ROW)
       json_array_append_new(
           own.list,
-          json_pack(
-              "{s:s, s:I, s:s, s:i, s:s, s:s, s:I, s:I, s:f, s:s}", "member",
-              (const char *)sqlite3_column_text(q, 0), "id", (json_int_t)sqlite3_column_int64(q, 1),
-              "station_id", (const char *)sqlite3_column_text(q, 2), "connector",
-              sqlite3_column_int(q, 3), "badge", (const char *)sqlite3_column_text(q, 4), "user",
-              (const char *)sqlite3_column_text(q, 5), "start_ms",
-              (json_int_t)sqlite3_column_int64(q, 6), "stop_ms",
-              (json_int_t)sqlite3_column_int64(q, 7), "energy_wh", sqlite3_column_double(q, 8),
-              "stop_reason", (const char *)sqlite3_column_text(q, 9)));
+          json_pack("{s:s, s:I, s:s, s:i, s:s, s:s, s:I, s:I, s:f, s:s?}", "member",
+                    (const char *)sqlite3_column_text(q, 0), "id",
+                    (json_int_t)sqlite3_column_int64(q, 1), "station_id",
+                    (const char *)sqlite3_column_text(q, 2), "connector", sqlite3_column_int(q, 3),
+                    "badge", (const char *)sqlite3_column_text(q, 4), "user",
+                    (const char *)sqlite3_column_text(q, 5), "start_ms",
+                    (json_int_t)sqlite3_column_int64(q, 6), "stop_ms",
+                    (json_int_t)sqlite3_column_int64(q, 7), "energy_wh",
+                    sqlite3_column_double(q, 8), "stop_reason",
+                    sqlite3_column_int64(q, 7) ? (const char *)sqlite3_column_text(q, 9) : NULL));
     store_stmt_release(h->st->db, q);
   }
   /* newest first, own and members' together, at most `limit` */

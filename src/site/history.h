@@ -29,7 +29,13 @@ void site_history_cycle(site_history *h, const site_member *m, int n);
 void site_history_close(site_history *h);
 void site_history_free(site_history *h);
 
-/* The text a pull's signature covers (pure): "borne-site-sessions after=N". */
+/* The text a pull's signature covers (pure): "borne-site-sessions after=N"
+ * (a leader that takes finished sessions only), or with the ids of the
+ * member's sessions the leader holds as running, "borne-site-sessions
+ * after=N open=3,7" ("open=" when none): the member then answers running
+ * sessions too, and those ids as they are now. */
 void site_history_signed_text(long long after, char *out, size_t len);
+void site_history_signed_text_open(long long after, const long long *open, int n, char *out,
+                                   size_t len);
 
 #endif

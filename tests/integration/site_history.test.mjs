@@ -150,3 +150,50 @@ test('the leader\'s history page shows the installation with a station column', 
     assert.deepEqual(fpage.errors, []);
   } finally { await browser.close(); }
 });
+
+/* Until the leader's history has a session of member `member` with `id`
+ * for which ok(session) holds. */
+async function waitMemberSession(member, id, ok) {
+  for (;;) {
+    const mark = await leader.lastEventId();
+    const s = (await history()).find((x) => x.member === member && x.id === id);
+    if (s && ok(s)) return s;
+    await leader.waitEvent('site_sessions_collected', { after: mark, timeoutMs: 20000 });
+  }
+}
+
+test('a session still running on a follower is in the leader\'s history, updated when it ends', async () => {
+  const f = followers[1];
+  const member = `127.0.0.1:${f.mbPort}`;
+  assert.equal(f.ctl('plug', '1').code, 0);
+  const charging = await f.waitFor((s) => s.connectors[0].session !== null, { what: 'a session' });
+  const id = charging.connectors[0].session.id;
+  const running = await waitMemberSession(member, id, () => true);
+  assert.equal(running.stop, null);
+  assert.equal(running.stop_reason, null);
+  assert.equal(running.station_id, 'follower-2');
+  assert.ok(running.start);
+
+  /* on the page: the station and "running" */
+  const browser = await launch();
+  try {
+    await setupPins(leader).catch(() => null); /* done by the test before when run whole */
+    const page = await newPage(browser, leader, { viewport: { width: 1280, height: 900 } });
+    await login(page, 'owner', '1234');
+    await open(page, 'history');
+    const row = await page.waitForSelector(`table[data-test=sessions] tr:has(td[data-test=station]:text-is("follower-2")):has-text("running")`);
+    assert.ok(row);
+    assert.deepEqual(page.errors, []);
+  } finally { await browser.close(); }
+
+  const mark = await f.lastEventId();
+  assert.equal(f.ctl('unplug', '1').code, 0);
+  await f.waitEvent('session_stop', { after: mark });
+  const ended = await waitMemberSession(member, id, (s) => s.stop !== null);
+  assert.ok(ended.stop_reason);
+  assert.ok(ended.energy_wh >= 0);
+  assertOnceEach(fromMembers(await history()));
+  /* the CSV has it once, finished */
+  const csv = (await leader.api('GET', '/api/v1/site/sessions?format=csv')).body;
+  assert.equal(csv.split('\n').filter((l) => l.startsWith(`follower-2,${member},${id},`)).length, 1);
+});
