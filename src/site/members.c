@@ -175,7 +175,7 @@ void site_member_fill(site_member *m, borne_ms now, double default_failsafe_a, a
     x->wants = wants_power(r);
     x->max_a = leader_limits(r->limited_by) ? PILOT_MAX_CURRENT_A : r->offered_a;
     for (int k = 0; k < 3; k++) x->draw_a[k] = dmax(0, r->current_a[k]);
-    x->priority = m->priority;
+    x->priority = site_member_priority(m, c);
     if (m->reseed && x->wants && r->offered_a >= ALLOC_MIN_A && leader_limits(r->limited_by))
       seed_a[c] = r->offered_a;
   }
@@ -188,10 +188,17 @@ void site_member_result(site_member *m, borne_ms now, int c, double amps) {
   m->setpoint_a[c] = amps;
 }
 
+int site_member_priority(const site_member *m, int c) {
+  return c >= 0 && c < SITE_MAX_CONN && m->has_conn_priority[c] ? m->conn_priority[c] : m->priority;
+}
+
 int site_member_priorities_parse(const char *text, site_member *members, int n, char *why,
                                  size_t len) {
-  for (int i = 0; members && i < n; i++) members[i].priority = 0;
-  char seen[SITE_MAX_MEMBERS][80];
+  for (int i = 0; members && i < n; i++) {
+    members[i].priority = 0;
+    memset(members[i].has_conn_priority, 0, sizeof members[i].has_conn_priority);
+  }
+  char seen[SITE_MAX_MEMBERS * (SITE_MAX_CONN + 1)][80];
   int count = 0;
   const char *p = text ? text : "";
   while (*p) {
@@ -212,10 +219,22 @@ int site_member_priorities_parse(const char *text, site_member *members, int n, 
     p = end;
     char *eq = strchr(item, '=');
     if (!eq) {
-      snprintf(why, len, "`%s`: HOST[:PORT]=PRIORITY", item);
+      snprintf(why, len, "`%s`: HOST[:PORT]=PRIORITY or HOST[:PORT]/CONNECTOR=PRIORITY", item);
       return -1;
     }
     *eq = 0;
+    int conn = 0; /* 0: the member's */
+    char *slash = strchr(item, '/');
+    if (slash) {
+      char *ce;
+      long cv = strtol(slash + 1, &ce, 10);
+      if (!slash[1] || *ce || cv < 1 || cv > SITE_MAX_CONN) {
+        snprintf(why, len, "`%s`: the connector must be 1..%d", item, SITE_MAX_CONN);
+        return -1;
+      }
+      conn = (int)cv;
+      *slash = 0;
+    }
     char *pe;
     long prio = strtol(eq + 1, &pe, 10);
     if (!eq[1] || *pe || prio < 0 || prio > 9) {
@@ -232,14 +251,15 @@ int site_member_priorities_parse(const char *text, site_member *members, int n, 
       return -1;
     }
     char key[80];
-    snprintf(key, sizeof key, "%s:%d", one.host, one.port);
+    snprintf(key, sizeof key, "%s:%d/%d", one.host, one.port, conn);
+    if (conn) *slash = '/'; /* the item as written, for the messages below */
     for (int k = 0; k < count; k++)
       if (!strcmp(seen[k], key)) {
         snprintf(why, len, "`%s` named twice", item);
         return -1;
       }
-    if (count == SITE_MAX_MEMBERS) {
-      snprintf(why, len, "at most %d members", SITE_MAX_MEMBERS);
+    if (count == (int)(sizeof seen / sizeof seen[0])) {
+      snprintf(why, len, "at most %d entries", (int)(sizeof seen / sizeof seen[0]));
       return -1;
     }
     snprintf(seen[count++], sizeof seen[0], "%s", key);
@@ -251,7 +271,12 @@ int site_member_priorities_parse(const char *text, site_member *members, int n, 
       snprintf(why, len, "`%s` is not in site.members", item);
       return -1;
     }
-    members[found].priority = (int)prio;
+    if (conn) {
+      members[found].has_conn_priority[conn - 1] = true;
+      members[found].conn_priority[conn - 1] = (int)prio;
+    } else {
+      members[found].priority = (int)prio;
+    }
   }
   return 0;
 }

@@ -67,19 +67,28 @@ typedef struct {
   bool has_setpoint[SITE_MAX_CONN]; /* the allocation decided since it came up */
   double setpoint_a[SITE_MAX_CONN];
   int priority; /* site.member_priorities: its connectors' priority in the allocation */
+  /* site.member_priorities HOST[:PORT]/C=P: connector C's own, over the member's */
+  bool has_conn_priority[SITE_MAX_CONN];
+  int conn_priority[SITE_MAX_CONN];
 } site_member;
 
 /* members: "host[:port],host[:port]..." (port 502 when left out), at most
  * `max` (out may be NULL: only checked). Returns the count, or -1 with why. */
 int site_members_parse(const char *list, site_member *out, int max, char *why, size_t len);
 
-/* site.member_priorities: "HOST[:PORT]=P,..." (P 0..9; port 502 when left
- * out). With members (n of them) each named one gets its priority, the
- * others 0; -1 with why for a bad shape, a priority out of range, a member
+/* site.member_priorities: "HOST[:PORT]=P,HOST[:PORT]/C=P,..." (P 0..9;
+ * port 502 when left out; /C: connector C, 1..8, of that member only).
+ * With members (n of them) each named one gets its priority, the others 0,
+ * and a named connector its own (site_member_priority); -1 with why for a
+ * bad shape, a priority or connector out of range, a member or connector
  * named twice or, with members, one that is not in site.members. members
  * NULL: the shape only. */
 int site_member_priorities_parse(const char *text, site_member *members, int n, char *why,
                                  size_t len);
+
+/* The allocation priority of connector c (0-based) of a member: its own
+ * when site.member_priorities names it, else the member's. */
+int site_member_priority(const site_member *m, int c);
 
 /* A poll's outcome at `now`: true when the link changed (up <-> down). A
  * member that answers but refuses the leader's writes is down (it cannot be

@@ -38,8 +38,9 @@ static const cfg_key_def rows[] = {
     {"site.member_priorities", CFG_STRING, "", 0, 1500, NULL, false,
      "On the leader: the load management priority of each member's charge points, 0-9 "
      "(higher served first, equal ones share fairly, as connector.N.priority on the leader's "
-     "own); members not named have 0.",
-     "HOST[:PORT]=P,HOST[:PORT]=P...", check_priorities},
+     "own); HOST[:PORT]/C=P gives connector C (1-8) of that member its own, over the "
+     "member's; members not named have 0.",
+     "HOST[:PORT]=P,HOST[:PORT]/C=P...", check_priorities},
     {"site.secret", CFG_STRING, "", 0, 128, NULL, CFG_SECRET,
      "The installation's shared secret, the same on the leader and every follower: the leader "
      "signs the users-and-badges directory it copies to the followers with it (HMAC-SHA256), "

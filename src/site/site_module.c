@@ -305,6 +305,7 @@ static json_t *member_json(const site *s, const site_member *m, borne_ms now) {
                         r->limited_by < 0
                             ? json_null()
                             : json_string(limit_source_name((limit_source)r->limited_by)));
+    json_object_set_new(x, "priority", json_integer(site_member_priority(m, c)));
     json_object_set_new(x, "setpoint_a",
                         up && m->has_setpoint[c] ? json_real(m->setpoint_a[c]) : json_null());
     json_array_append_new(cs, x);

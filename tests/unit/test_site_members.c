@@ -325,6 +325,96 @@ static void member_priorities_parse(void **state) {
   assert_non_null(strstr(why, "not in site.members"));
 }
 
+static void connector_priorities_parse(void **state) {
+  (void)state;
+  char why[200];
+  site_member m[2];
+  assert_int_equal(site_members_parse("10.0.0.12, ev-2:1502", m, 2, why, sizeof why), 2);
+  assert_int_equal(site_member_priorities_parse("10.0.0.12=3, 10.0.0.12:502/2=7, ev-2:1502/8=1", m,
+                                                2, why, sizeof why),
+                   0);
+  assert_int_equal(m[0].priority, 3);
+  assert_int_equal(site_member_priority(&m[0], 0), 3); /* the member's */
+  assert_int_equal(site_member_priority(&m[0], 1), 7); /* its own */
+  assert_int_equal(site_member_priority(&m[1], 0), 0);
+  assert_int_equal(site_member_priority(&m[1], 7), 1);
+  /* a connector's own without one for the member; order does not matter */
+  assert_int_equal(site_member_priorities_parse("10.0.0.12/1=9", m, 2, why, sizeof why), 0);
+  assert_int_equal(site_member_priority(&m[0], 0), 9);
+  assert_int_equal(site_member_priority(&m[0], 1), 0); /* parsed again: 7 is gone */
+  assert_int_equal(site_member_priority(&m[1], 7), 0);
+  /* a connector's own even below the member's */
+  assert_int_equal(site_member_priorities_parse("ev-2:1502/2=0,ev-2:1502=6", m, 2, why, sizeof why),
+                   0);
+  assert_int_equal(site_member_priority(&m[1], 0), 6);
+  assert_int_equal(site_member_priority(&m[1], 1), 0);
+  /* shapes */
+  assert_int_equal(site_member_priorities_parse("10.0.0.12/0=1", NULL, 0, why, sizeof why), -1);
+  assert_non_null(strstr(why, "connector must be 1..8"));
+  assert_int_equal(site_member_priorities_parse("10.0.0.12/9=1", NULL, 0, why, sizeof why), -1);
+  assert_int_equal(site_member_priorities_parse("10.0.0.12/=1", NULL, 0, why, sizeof why), -1);
+  assert_int_equal(site_member_priorities_parse("10.0.0.12/x=1", NULL, 0, why, sizeof why), -1);
+  assert_int_equal(site_member_priorities_parse("/2=1", NULL, 0, why, sizeof why), -1);
+  assert_int_equal(
+      site_member_priorities_parse("10.0.0.12/2=1,10.0.0.12:502/2=2", NULL, 0, why, sizeof why),
+      -1);
+  assert_non_null(strstr(why, "twice"));
+  /* a member and one of its connectors are not the same entry */
+  assert_int_equal(
+      site_member_priorities_parse("10.0.0.12=1,10.0.0.12/2=2", NULL, 0, why, sizeof why), 0);
+  assert_int_equal(site_member_priorities_parse("10.0.0.13/1=1", m, 2, why, sizeof why), -1);
+  assert_non_null(strstr(why, "not in site.members"));
+}
+
+/* One member with two connectors under 16 A (15 usable), a car on each
+ * wanting 12 A: connector 2 has its own priority 5 over the member's 0 and
+ * gets more than the fair half; site_member_fill gives each its own. */
+static void a_connector_of_higher_priority_is_served_first(void **state) {
+  (void)state;
+  char why[160];
+  site_member m;
+  assert_int_equal(site_members_parse("a", &m, 1, why, sizeof why), 1);
+  assert_int_equal(site_member_priorities_parse("a/2=5", &m, 1, why, sizeof why), 0);
+  alloc_config cfg;
+  alloc_config_defaults(&cfg);
+  for (int p = 0; p < 3; p++) cfg.limit_a[p] = 16;
+  cfg.margin_a = 1;
+  cfg.min_on_ms = cfg.min_off_ms = 0;
+  cfg.hysteresis_ms = 0;
+  allocator *a = allocator_new(SITE_MAX_CONN, &cfg);
+  assert_non_null(a);
+  double got[2] = {0};
+  for (int t = 0; t < 5; t++) {
+    borne_ms now = T0 + (borne_ms)t * 1000;
+    site_read r = poll(2, 0, 6);
+    for (int c = 0; c < 2; c++) {
+      r.conn[c].status = STATUS_CHARGING;
+      r.conn[c].session = true;
+      r.conn[c].offered_a = got[c];
+      for (int k = 0; k < 3; k++) r.conn[c].current_a[k] = got[c] > 12 ? 12 : got[c];
+    }
+    site_member_update(&m, &r, now);
+    alloc_conn_in in[SITE_MAX_CONN];
+    double seed[SITE_MAX_CONN];
+    alloc_grid_in g;
+    memset(in, 0, sizeof in);
+    memset(seed, 0, sizeof seed);
+    memset(&g, 0, sizeof g);
+    site_member_fill(&m, now, 6, in, seed, g.reserved_a);
+    assert_int_equal(in[0].priority, 0);
+    assert_int_equal(in[1].priority, 5);
+    allocator_round(a, now, &g, in);
+    for (int c = 0; c < 2; c++) {
+      const alloc_conn_out *o = allocator_conn(a, c);
+      got[c] = o->state == ALLOC_CHARGE ? o->limit_a : 0;
+    }
+    assert_true(got[0] + got[1] <= 15 + 1e-6);
+  }
+  assert_true(got[1] > got[0]);
+  assert_true(got[1] > 7.5);
+  allocator_free(a);
+}
+
 /* Two members of one connector each under 16 A (15 usable): the member of
  * priority 5 gets its car's full 12 A before the other shares the rest. */
 static void a_member_of_higher_priority_is_served_first(void **state) {
@@ -386,6 +476,8 @@ int main(void) {
       cmocka_unit_test(the_site_stays_under_its_limit_as_members_come_and_go),
       cmocka_unit_test(member_priorities_parse),
       cmocka_unit_test(a_member_of_higher_priority_is_served_first),
+      cmocka_unit_test(connector_priorities_parse),
+      cmocka_unit_test(a_connector_of_higher_priority_is_served_first),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
