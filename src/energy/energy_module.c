@@ -342,7 +342,11 @@ static void round_now(energy *e) {
     e->remote.fill(e->remote.ctx, now, e->all_in + e->n, e->seed, g.reserved_a);
     for (int s = 0; s < slots; s++) {
       alloc_conn_in *ri = &e->all_in[e->n + s];
-      if (!e->window_open) ri->max_a = 0; /* the leader's windows hold the whole site */
+      /* the leader's windows hold the whole site, or a session's user's own */
+      bool open = e->remote.window_open
+                      ? e->remote.window_open(e->remote.ctx, s, e->window_open, &e->tz, now)
+                      : e->window_open;
+      if (!open) ri->max_a = 0;
       if (e->acfg.phases == 1) ri->phases = 1, ri->grid_phase[0] = 0;
       if (e->seed[s] > 0) allocator_seed(e->alloc, e->n + s, e->seed[s], now);
     }

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "energy/allocator.h"
+#include "energy/tzrule.h"
 #include "core/types.h"
 
 struct station;
@@ -28,6 +29,12 @@ typedef struct {
   /* After it: slot s's setpoint (>= 6 A, 5.9 A when held by the member's
    * own limits, 0 when paused or idle) and the allocator's view of it. */
   void (*result)(void *ctx, int slot, double amps, const alloc_conn_out *o);
+  /* Optional (NULL: the station's windows hold every slot): may slot s
+   * charge at `now` as far as charging windows go, given the station's
+   * windows (station_open) in the zone tz — a slot's session whose user has
+   * windows of their own follows those instead. Called in each round after
+   * fill. */
+  bool (*window_open)(void *ctx, int slot, bool station_open, const tz_rule *tz, borne_ms now);
 } energy_remote;
 
 /* Adds the provider's slots to the station's allocation (once, at attach,

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "energy/allocator.h"
 #include "core/types.h"
@@ -32,6 +33,8 @@ typedef struct {
   int rotation;        /* 123, 231, 312: grid phase of its L1 L2 L3 */
   int error;           /* error_code */
   bool session;        /* a session id is set */
+  uint64_t session_id; /* the member's own session id, 0: none */
+  char id_tag[21];     /* the running session's id tag (badge), "" when none */
   double active_a;     /* the setpoint slot now (setpoint or fail-safe), < 0: none */
   bool failsafe;       /* the member's fail-safe holds it */
 } site_conn_read;

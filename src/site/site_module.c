@@ -17,6 +17,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <modbus.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@
 #include "site/dirsync.h"
 #include "site/history.h"
 #include "site/members.h"
+#include "site/userwin.h"
 #include "station/station.h"
 #include "util/errbuf.h"
 #include "util/log.h"
@@ -80,6 +82,8 @@ typedef struct {
   long cycles;
   site_dirsync *dir;  /* the users and badges copied from the leader */
   site_history *hist; /* the leader's: the members' sessions */
+  site_userwin *uw;   /* the leader's: each slot's session under its user's windows */
+  bool *shut;         /* each slot's window closed in the round: its setpoint is 0 */
 } site;
 
 /* ---------- pool thread ---------- */
@@ -147,8 +151,10 @@ static bool read_member(site_link *l, site_read *r) {
     x->phases = cr[MBS_CREG_PHASES] == 1 ? 1 : 3;
     x->rotation = cr[MBS_CREG_ROTATION];
     x->error = cr[MBS_CREG_ERROR];
-    x->session = cr[MBS_CREG_SESSION_ID] || cr[MBS_CREG_SESSION_ID + 1] ||
-                 cr[MBS_CREG_SESSION_ID + 2] || cr[MBS_CREG_SESSION_ID + 3];
+    x->session_id = 0;
+    for (int k = 0; k < 4; k++) x->session_id = x->session_id << 16 | cr[MBS_CREG_SESSION_ID + k];
+    x->session = x->session_id != 0;
+    text_regs(cr + MBS_CREG_ID_TAG, 10, x->id_tag, sizeof x->id_tag);
     x->active_a =
         cr[MBS_CREG_SETPOINT_ACTIVE] == MBS_NO_SETPOINT ? -1 : cr[MBS_CREG_SETPOINT_ACTIVE] / 10.0;
     x->failsafe = cr[MBS_CREG_FAILSAFE_ACTIVE] != 0;
@@ -271,9 +277,54 @@ static void remote_result(void *ctx, int slot, double amps, const alloc_conn_out
   site *s = ctx;
   site_member *m = &s->m[slot / SITE_MAX_CONN];
   int c = slot % SITE_MAX_CONN;
-  site_member_result(m, clock_now(&s->st->clock), c, amps);
+  /* a closed window pauses the session (0 A), not a hold below 6 A */
+  site_member_result(m, clock_now(&s->st->clock), c, s->shut[slot] ? 0 : amps);
   /* lower than what the member offers now: written at once */
   if (m->has_setpoint[c] && m->setpoint_a[c] < m->last.conn[c].active_a - 0.05) request_cycle(s);
+}
+
+/* The windows text of the user of badge `tag` in the leader's store (its
+ * users' own windows, energy_user_windows): "" when the badge is unknown,
+ * has no user, or the user has none. */
+static void user_windows_of(station *st, const char *tag, char *out, size_t len) {
+  out[0] = 0;
+  badge_row b;
+  if (!tag[0] || store_badge_get(st->db, tag, &b) != 0 || b.user_id <= 0) return;
+  sqlite3_stmt *q =
+      store_stmt(st->db, "SELECT windows FROM energy_user_windows WHERE user_id = ?1");
+  if (!q) return;
+  sqlite3_bind_int64(q, 1, b.user_id);
+  if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
+    snprintf(out, len, "%s", (const char *)sqlite3_column_text(q, 0));
+  store_stmt_release(st->db, q);
+}
+
+static bool remote_window_open(void *ctx, int slot, bool station_open, const tz_rule *tz,
+                               borne_ms now) {
+  site *s = ctx;
+  const site_member *m = &s->m[slot / SITE_MAX_CONN];
+  int c = slot % SITE_MAX_CONN;
+  site_userwin *w = &s->uw[slot];
+  bool has = m->ever_up && c < m->last.connectors && m->last.conn[c].session;
+  uint64_t id = has ? m->last.conn[c].session_id : 0;
+  const char *tag = has ? m->last.conn[c].id_tag : "";
+  if (!has) {
+    if (w->session) site_userwin_clear(w);
+    s->shut[slot] = false;
+    return station_open;
+  }
+  if (site_userwin_stale(w, id, tag, now)) {
+    char text[SCHED_MAX_TEXT + 1];
+    bool had = site_userwin_has(w) && w->session == id;
+    user_windows_of(s->st, tag, text, sizeof text);
+    site_userwin_set(w, id, tag, text, now);
+    if (site_userwin_has(w) && !had)
+      log_info(MOD, "member %s connector %d: session %llu of badge %s follows its user's windows",
+               m->address, c + 1, (unsigned long long)id, tag);
+  }
+  bool open = site_userwin_open(w, station_open, tz, now);
+  s->shut[slot] = !open;
+  return open;
 }
 
 /* ---------- GET /api/v1/site ---------- */
@@ -306,6 +357,13 @@ static json_t *member_json(const site *s, const site_member *m, borne_ms now) {
                             ? json_null()
                             : json_string(limit_source_name((limit_source)r->limited_by)));
     json_object_set_new(x, "priority", json_integer(site_member_priority(m, c)));
+    /* whose charging windows hold its session: its user's own, or the station's */
+    const site_userwin *w = s->uw ? &s->uw[(m - s->m) * SITE_MAX_CONN + c] : NULL;
+    json_object_set_new(x, "windows",
+                        !r->session ? json_null()
+                        : w && w->session == r->session_id && site_userwin_has(w)
+                            ? json_string("user")
+                            : json_string("station"));
     json_object_set_new(x, "setpoint_a",
                         up && m->has_setpoint[c] ? json_real(m->setpoint_a[c]) : json_null());
     json_array_append_new(cs, x);
@@ -369,6 +427,9 @@ static void site_free(void *ctx) {
   }
   site_dirsync_free(s->dir);
   site_history_free(s->hist);
+  for (int i = 0; s->uw && i < s->n * SITE_MAX_CONN; i++) site_userwin_clear(&s->uw[i]);
+  free(s->uw);
+  free(s->shut);
   free(s->m);
   free(s->link);
   free(s->job);
@@ -407,8 +468,14 @@ static int leader_start(site *s, char *err, size_t errlen) {
     modbus_set_response_timeout(s->link[i].mb, 0, SITE_TIMEOUT_US);
     modbus_set_byte_timeout(s->link[i].mb, 0, SITE_TIMEOUT_US);
   }
-  energy_remote r = {
-      .ctx = s, .slots = s->n * SITE_MAX_CONN, .fill = remote_fill, .result = remote_result};
+  s->uw = calloc((size_t)s->n * SITE_MAX_CONN, sizeof *s->uw);
+  s->shut = calloc((size_t)s->n * SITE_MAX_CONN, sizeof *s->shut);
+  if (!s->uw || !s->shut) return errbuf_fail(err, errlen, "site: out of memory");
+  energy_remote r = {.ctx = s,
+                     .slots = s->n * SITE_MAX_CONN,
+                     .fill = remote_fill,
+                     .result = remote_result,
+                     .window_open = remote_window_open};
   if (energy_set_remote(st, &r, err, errlen) != 0) return -1;
   uv_timer_init(st->loop, &s->timer);
   uv_timer_init(st->loop, &s->soon);

@@ -22,6 +22,7 @@
 
 #include "energy/allocator.h"
 #include "site/members.h"
+#include "site/userwin.h"
 #include "core/limits.h"
 
 #define T0 ((borne_ms)1767571200000LL)
@@ -466,6 +467,82 @@ static void a_member_of_higher_priority_is_served_first(void **state) {
   allocator_free(a);
 }
 
+/* A member's session under its user's windows, on a virtual clock: looked
+ * up for each new session or badge and every SITE_USERWIN_RECHECK_MS; the
+ * user's windows replace the station's; none: the station's; and the one
+ * allocator gives the slot nothing while they are closed. */
+static void a_members_session_follows_its_users_windows(void **state) {
+  (void)state;
+  tz_rule tz;
+  tz_rule_utc(&tz);
+  /* 2026-12-07 is a Monday; 21:00 UTC */
+  const borne_ms day = 1796601600000LL, h21 = day + 21 * 3600000LL;
+  site_userwin w;
+  memset(&w, 0, sizeof w);
+  assert_false(site_userwin_stale(&w, 0, "", h21)); /* no session, nothing to look up */
+  assert_true(site_userwin_stale(&w, 7, "AA11", h21));
+  assert_int_equal(site_userwin_set(&w, 7, "AA11", "Mon-Sun 22:00-06:00", h21), 0);
+  assert_true(site_userwin_has(&w));
+  assert_false(site_userwin_stale(&w, 7, "AA11", h21 + SITE_USERWIN_RECHECK_MS - 1));
+  assert_true(site_userwin_stale(&w, 7, "AA11", h21 + SITE_USERWIN_RECHECK_MS));
+  assert_true(site_userwin_stale(&w, 8, "AA11", h21 + 1)); /* another session */
+  assert_true(site_userwin_stale(&w, 7, "BB22", h21 + 1)); /* another badge */
+  /* the user's windows, whatever the station's */
+  assert_false(site_userwin_open(&w, true, &tz, h21));
+  assert_false(site_userwin_open(&w, true, &tz, day + 22 * 3600000LL - 60000));
+  assert_true(site_userwin_open(&w, false, &tz, day + 22 * 3600000LL));
+  assert_true(site_userwin_open(&w, false, &tz, day + 29 * 3600000LL)); /* 05:00 the next day */
+  /* a user without windows (or a text that does not parse): the station's */
+  assert_int_equal(site_userwin_set(&w, 7, "AA11", "", h21), 0);
+  assert_false(site_userwin_has(&w));
+  assert_true(site_userwin_open(&w, true, &tz, h21));
+  assert_false(site_userwin_open(&w, false, &tz, h21));
+  assert_int_equal(site_userwin_set(&w, 7, "AA11", "not a window", h21), -1);
+  assert_false(site_userwin_has(&w));
+  assert_true(site_userwin_open(&w, true, &tz, h21));
+
+  /* the allocator over one member's slot: nothing before 22:00, a share after */
+  char why[160];
+  site_member m;
+  assert_int_equal(site_members_parse("a", &m, 1, why, sizeof why), 1);
+  alloc_config cfg;
+  alloc_config_defaults(&cfg);
+  for (int p = 0; p < 3; p++) cfg.limit_a[p] = 32;
+  cfg.min_on_ms = cfg.min_off_ms = 0;
+  cfg.hysteresis_ms = 0;
+  allocator *a = allocator_new(SITE_MAX_CONN, &cfg);
+  assert_non_null(a);
+  assert_int_equal(site_userwin_set(&w, 7, "AA11", "Mon-Sun 22:00-06:00", h21), 0);
+  double got = 0;
+  for (int t = 0; t <= 120; t++) {
+    borne_ms now = day + 22 * 3600000LL - 60000 + (borne_ms)t * 1000; /* 21:59:00 .. 22:01:00 */
+    site_read r = poll(1, 0, 6);
+    r.conn[0].status = got > 0 ? STATUS_CHARGING : STATUS_SUSPENDED_EVSE;
+    r.conn[0].session = true;
+    r.conn[0].session_id = 7;
+    snprintf(r.conn[0].id_tag, sizeof r.conn[0].id_tag, "AA11");
+    r.conn[0].offered_a = got;
+    for (int k = 0; k < 3; k++) r.conn[0].current_a[k] = got > 16 ? 16 : got;
+    site_member_update(&m, &r, now);
+    alloc_conn_in in[SITE_MAX_CONN];
+    double seed[SITE_MAX_CONN];
+    alloc_grid_in g;
+    memset(in, 0, sizeof in);
+    memset(seed, 0, sizeof seed);
+    memset(&g, 0, sizeof g);
+    site_member_fill(&m, now, 6, in, seed, g.reserved_a);
+    if (!site_userwin_open(&w, true, &tz, now)) in[0].max_a = 0; /* as the energy module does */
+    allocator_round(a, now, &g, in);
+    const alloc_conn_out *o = allocator_conn(a, 0);
+    got = o->state == ALLOC_CHARGE ? o->limit_a : 0;
+    if (now < day + 22 * 3600000LL) assert_true(got == 0);
+  }
+  assert_true(got >= 6); /* charging once the user's window opened */
+  allocator_free(a);
+  site_userwin_clear(&w);
+  assert_false(site_userwin_has(&w));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(parses_members),
@@ -478,6 +555,7 @@ int main(void) {
       cmocka_unit_test(a_member_of_higher_priority_is_served_first),
       cmocka_unit_test(connector_priorities_parse),
       cmocka_unit_test(a_connector_of_higher_priority_is_served_first),
+      cmocka_unit_test(a_members_session_follows_its_users_windows),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,12 +1,14 @@
 // A follower of an installation (docs/site.md) for the site tests: borned --sim
 // on the loopback with its Modbus TCP server on a free port (st.mbPort, read
-// from its log) and the installation's shared site.secret.
+// from its log) and the installation's shared site.secret; `connectors` (1)
+// and more keys in `set` when a test needs them.
 import { startBorned } from './borne.mjs';
 
-export async function startSiteFollower(i, { secret, auth = 'free', dataDir } = {}) {
+export async function startSiteFollower(i, { secret, auth = 'free', dataDir, connectors = 1, set = {} } = {}) {
   const st = await startBorned({
-    dataDir, connectors: 1, auth, logLevel: 'info',
+    dataDir, connectors, auth, logLevel: 'info',
     set: {
+      ...set,
       'station.id': `follower-${i}`,
       'site.role': 'follower',
       'site.secret': secret,
