@@ -513,6 +513,11 @@ int energy_set_remote(struct station *st, const energy_remote *r, char *err, siz
   return 0;
 }
 
+int energy_request_phases(struct station *st, int c, int phases) {
+  energy *e = energy_of(st);
+  return e ? energy_solar_request_phases(e, c, phases) : -1;
+}
+
 void energy_remote_round_soon(struct station *st) {
   energy *e = energy_of(st);
   if (e) energy_round_soon(e);

@@ -19,4 +19,15 @@ int energy_attach(struct station *st, char *err, size_t errlen);
  * empty name. Reads a file: 0, or -1 with a reason (and *out is UTC). */
 int energy_zone_rule(const char *name, tz_rule *out, char *err, size_t errlen);
 
+/* Connector c's phases asked for from outside the solar rules (the Modbus
+ * server's offset 42; docs/modbus-server.md "Phase switching"): 1 or 3, in
+ * the normal charging mode. 0 when taken: the phase contactor moves at the
+ * next round, at once without a car drawing, else through the pause of the
+ * solar rules (solar.phase_switch_pause_s, within
+ * solar.max_switches_per_hour); it holds until another request or a
+ * restart. -1 when connector c has no phase contactor (or is wired single
+ * phase), -2 when its charging mode is a solar one (those rules own the
+ * contactor). Loop thread. */
+int energy_request_phases(struct station *st, int c, int phases);
+
 #endif

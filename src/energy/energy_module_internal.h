@@ -89,6 +89,7 @@ typedef struct {
   solar_config scfg;
   solar_mode mode[BORNE_MAX_CONNECTORS]; /* connector.N.charge_mode */
   solar_conn_in sol_in[BORNE_MAX_CONNECTORS];
+  int phase_req[BORNE_MAX_CONNECTORS];        /* energy_request_phases(): 1 or 3, 0: none */
   double solar_applied[BORNE_MAX_CONNECTORS]; /* LIMIT_SOLAR as applied; < 0: cleared */
   solar_state solar_prev[BORNE_MAX_CONNECTORS];
   bool has_inverter;   /* solar.inverter names a meter */
@@ -127,6 +128,8 @@ int energy_offpeak_now(const energy *e, borne_ms now);
 void energy_on_grid(void *ctx, const char *source, const grid_sample *g);
 void energy_grid_routes(energy *e);
 
+/* energy_module_solar.c: energy_request_phases() */
+int energy_solar_request_phases(energy *e, int c, int phases);
 /* energy_module_users.c */
 extern const char *const energy_users_migrations[];
 extern const int energy_users_migration_count;

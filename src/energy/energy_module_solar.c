@@ -139,6 +139,7 @@ void energy_solar_round(energy *e, borne_ms now) {
     in->priority = e->priority[i];
     for (int k = 0; k < 3; k++) in->draw_a[k] = sc->meter_ok ? fmax(0, sc->meter.current_a[k]) : 0;
     in->max_a = solar_max_a(st, i + 1);
+    in->want_phases = e->mode[i] == SOLAR_MODE_NORMAL ? e->phase_req[i] : 0;
   }
   alloc_grid_in ag;
   energy_grid_input(e, &ag);
@@ -211,4 +212,18 @@ void energy_solar_status(const energy *e, int connector, json_t *obj) {
   json_object_set_new(s, "starts", json_integer(o->starts));
   json_object_set_new(s, "stops", json_integer(o->stops));
   json_object_set_new(obj, "solar", s);
+}
+
+int energy_solar_request_phases(energy *e, int c, int phases) {
+  hal *hw = e->st->hw;
+  if (c < 1 || c > e->n || (phases != 1 && phases != 3) || !hw->ops->set_phases ||
+      hal_phases(e, c) <= 0 || station_connector_phases(e->st, c) != 3)
+    return -1;
+  if (e->mode[c - 1] != SOLAR_MODE_NORMAL) return -2;
+  if (e->phase_req[c - 1] != phases)
+    log_info(MOD, "connector %d: %d phases asked for (the contactor is at %d)", c, phases,
+             hal_phases(e, c));
+  e->phase_req[c - 1] = phases;
+  energy_round_soon(e);
+  return 0;
 }

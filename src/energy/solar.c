@@ -381,15 +381,17 @@ static void solar_min(solar *s, int i, const solar_conn_in *in, double avail, do
   offer(o, fmax(s->cfg.min_a, avail / o->phases), now);
 }
 
-/* No solar rule (normal, off-peak): three phases when the contactor can. */
+/* No solar rule (normal, off-peak): three phases when the contactor can,
+ * or the phases asked for (want_phases). */
 static void full(solar *s, int i, const solar_conn_in *in, borne_ms now) {
   solar_conn_out *o = &s->out[i];
   o->state = in->mode == SOLAR_MODE_NORMAL ? SOLAR_IDLE : SOLAR_FULL;
   o->limit_a = -1;
   o->reason = in->mode == SOLAR_MODE_NORMAL ? "" : "off-peak period";
   o->above_since = o->below_since = 0;
-  if (in->wants && in->switchable && o->phases != 3 && may_switch(s, i, now))
-    begin_switch(o, in, now, 3);
+  int to = in->want_phases == 1 ? 1 : 3;
+  if (in->wants && in->switchable && o->phases != to && may_switch(s, i, now))
+    begin_switch(o, in, now, to);
 }
 
 static bool governed(const solar_conn_in *in) {
@@ -585,6 +587,9 @@ void solar_round(solar *s, borne_ms now, const solar_grid_in *g, const solar_con
       o->demand_a = 0;
       o->short_since = 0;
       o->share_a = 0;
+      /* no car drawing: the phases asked for at once */
+      if (in[i].switchable && in[i].want_phases && o->phases != in[i].want_phases)
+        log_switch(o, now, in[i].want_phases == 1 ? 1 : 3);
       continue;
     }
     if (switching(s, o, now)) {

@@ -62,6 +62,9 @@ typedef struct {
   int priority;     /* connector.N.priority: a higher one is served first */
   double draw_a[3]; /* its measured draw per phase now, A */
   double max_a; /* the most its other limits allow per phase (cable, API, OCPP...); <= 0: none */
+  /* normal mode, switchable: the phases asked for from outside the solar
+   * rules (the Modbus server's offset 42), 1 or 3; 0: none (three phases) */
+  int want_phases;
 } solar_conn_in;
 
 /* Sets in->phases and in->switchable from the connector's wiring: `wired`

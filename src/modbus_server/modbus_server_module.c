@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "energy/energy_module.h"
 #include "modbus_server/regmap.h"
 #include "station/station.h"
 #include "util/errbuf.h"
@@ -114,10 +115,11 @@ static void w_set_enabled(void *ctx, int c, bool enabled) {
   station_set_available(s->st, c, enabled);
 }
 
-/* borne's HAL has no phase contactor: a switch cannot be done. */
+/* Through energy management, which moves the phase contactor between
+ * sessions or through a pause (docs/modbus-server.md "Phase switching"). */
 static int w_set_phases(void *ctx, int c, int phases) {
-  (void)ctx, (void)c, (void)phases;
-  return -1;
+  mbs_server *s = ctx;
+  return energy_request_phases(s->st, c, phases);
 }
 
 static const char *const charge_modes[MBS_CHARGE_MODES] = {"normal", "solar", "solar_min",
@@ -179,6 +181,8 @@ static void snapshot(mbs_server *s, mbs_snapshot *snap) {
     o->limited_by = v.limited_by == LIMIT_COUNT ? -1 : (int)v.limited_by;
     o->error = (int)v.error;
     o->phases = v.phases;
+    hal *hw = st->hw;
+    o->phases_now = hw && hw->ops->get_phases ? hw->ops->get_phases(hw, c) : -1;
     o->rotation = connector_rotation(st->cfg, c);
     o->enabled = v.operative;
     o->charge_mode = charge_mode_of(st, c);

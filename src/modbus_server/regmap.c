@@ -122,7 +122,7 @@ static uint16_t conn_reg(const mbs_connector_snap *c, const mbs_state *st, int i
   case MBS_CREG_ENABLE:
     return c->enabled ? 1 : 0;
   case MBS_CREG_PHASES_REQ:
-    return (uint16_t)c->phases;
+    return (uint16_t)(c->phases_now == 1 || c->phases_now == 3 ? c->phases_now : c->phases);
   case MBS_CREG_SETPOINT_ACTIVE:
     if (!st->has_setpoint[idx]) return MBS_NO_SETPOINT;
     return deci(st->failsafe[idx] ? st->failsafe_a : st->setpoint_a[idx]);
@@ -217,11 +217,13 @@ static int apply_write(const mbs_snapshot *snap, mbs_state *st, const mbs_writer
   case MBS_CREG_ENABLE:
     if (w && w->set_enabled) w->set_enabled(w->ctx, block, v == 1);
     return 0;
-  case MBS_CREG_PHASES_REQ:
-    if (v == snap->conn[idx].phases) return 0;
-    if (!w || !w->set_phases || w->set_phases(w->ctx, block, v) != 0)
-      return MBS_EX_ILLEGAL_FUNCTION;
-    return 0;
+  case MBS_CREG_PHASES_REQ: {
+    /* a phase contactor takes it; without one the phases installed are
+     * accepted (nothing to do) and the other count cannot be done */
+    int rc = w && w->set_phases ? w->set_phases(w->ctx, block, v) : -1;
+    if (rc == 0 || (rc == -1 && v == snap->conn[idx].phases)) return 0;
+    return rc == -2 ? MBS_EX_DEVICE_FAILURE : MBS_EX_ILLEGAL_FUNCTION;
+  }
   case MBS_CREG_CHARGE_MODE:
     if (v == snap->conn[idx].charge_mode) return 0;
     if (!w || !w->set_charge_mode || w->set_charge_mode(w->ctx, block, v) != 0)

@@ -64,7 +64,7 @@ enum {
   MBS_CREG_ROTATION = 32,        /* grid phases of L1 L2 L3 as decimal digits: 123, 231, 312 */
   MBS_CREG_SETPOINT = 40,        /* dA, writable; 0xFFFF: none */
   MBS_CREG_ENABLE = 41,          /* writable: 1 charge, 0 do not */
-  MBS_CREG_PHASES_REQ = 42,      /* writable: 1 or 3 */
+  MBS_CREG_PHASES_REQ = 42,      /* writable: 1 or 3; reads the contactor's position */
   MBS_CREG_SETPOINT_ACTIVE = 43, /* dA: what the slot holds now (setpoint or fail-safe) */
   MBS_CREG_FAILSAFE_ACTIVE = 44,
   MBS_CREG_CHARGE_MODE = 45, /* writable: 0 normal, 1 solar, 2 solar_min, 3 offpeak_or_solar */
@@ -85,7 +85,8 @@ typedef struct {
   int64_t session_id;
   char id_tag[21];
   int phases;
-  int rotation; /* MBS_CREG_ROTATION's value, 0: not known */
+  int phases_now; /* where the phase contactor puts the car (1 or 3); phases without one */
+  int rotation;   /* MBS_CREG_ROTATION's value, 0: not known */
   bool enabled;
   int charge_mode; /* 0..MBS_CHARGE_MODES-1, the order of connector.N.charge_mode's values */
 } mbs_connector_snap;
@@ -119,7 +120,8 @@ typedef struct {
   /* the LIMIT_MODBUS slot of connector c: amps, or < 0 to clear it */
   void (*set_limit)(void *ctx, int c, double amps);
   void (*set_enabled)(void *ctx, int c, bool enabled);
-  /* 0 when done, -1 when the hardware cannot (no phase contactor) */
+  /* 0 when taken, -1 when the hardware cannot (no phase contactor), -2
+   * when it cannot now (a solar charging mode owns the contactor) */
   int (*set_phases)(void *ctx, int c, int phases);
   /* connector.N.charge_mode by its number: 0 when done, -1 when refused */
   int (*set_charge_mode)(void *ctx, int c, int mode);

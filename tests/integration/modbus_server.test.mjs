@@ -120,9 +120,54 @@ test('charging disabled and enabled again over Modbus; no phase contactor', asyn
   assert.deepEqual(await em.write(141, 1), { ok: true });
   await st.waitFor((x) => x.connectors[0].operative === true, { what: 'operative again' });
   assert.equal((await em.read(141))[0], 1);
-  /* the simulator's HAL has no phase contactor: 3 -> 3 is fine, 3 -> 1 is refused */
+  /* no phase contactor (sim.phase_contactor is false): 3 -> 3 is fine, 3 -> 1 is refused */
   assert.deepEqual(await em.write(142, 3), { ok: true });
   assert.deepEqual(await em.write(142, 1), { exception: 1 });
+});
+
+test('phase switching at offset 42 on a board with a phase contactor (sim.phase_contactor)', async () => {
+  const p = await startBorned({
+    connectors: 1,
+    auth: 'free',
+    set: {
+      'modbus_server.listen': '127.0.0.1:0',
+      'modbus_server.allow': '127.0.0.1',
+      'sim.phase_contactor': true,
+      'solar.phase_switch_pause_s': 5,
+    },
+  });
+  const c = await ModbusClient.start(['--port', p.log.match(/Modbus TCP server on \S+ \(port (\d+)/)[1]]);
+  try {
+    assert.equal(p.ctl('plug', '1', '--ev-max-current', '16', '--phases', '3').code, 0);
+    await p.waitFor((x) => x.connectors[0].status === 'Charging' && x.connectors[0].current_a[2] > 1,
+      { what: 'charging on three phases' });
+    assert.equal((await c.read(142))[0], 3, 'the contactor at three phases');
+    /* to one phase: a pause, the contactor moves, the car charges again on L1 only */
+    let mark = await p.lastEventId();
+    assert.deepEqual(await c.write(142, 1), { ok: true });
+    await p.waitEvent('phase_switch', { after: mark, match: (e) => /3 -> 1 phases/.test(e.detail), timeoutMs: 20000 });
+    await p.waitFor((x) => x.connectors[0].status === 'Charging' && x.connectors[0].current_a[0] > 1 &&
+      x.connectors[0].current_a[1] < 0.5 && x.connectors[0].current_a[2] < 0.5, { what: 'charging on L1 only', timeoutMs: 20000 });
+    assert.equal((await c.read(142))[0], 1, 'the contactor at one phase');
+    assert.equal((await c.read(131))[0], 3, 'three phases installed still');
+    /* and back to three */
+    mark = await p.lastEventId();
+    assert.deepEqual(await c.write(142, 3), { ok: true });
+    await p.waitEvent('phase_switch', { after: mark, match: (e) => /1 -> 3 phases/.test(e.detail), timeoutMs: 20000 });
+    await p.waitFor((x) => x.connectors[0].status === 'Charging' && x.connectors[0].current_a[2] > 1,
+      { what: 'charging on three phases again', timeoutMs: 20000 });
+    assert.equal((await c.read(142))[0], 3);
+    assert.deepEqual(await c.write(142, 2), { exception: 3 }, 'no such phase count');
+    /* in a solar mode the solar rules own the contactor: SLAVE DEVICE FAILURE */
+    assert.deepEqual(await c.write(145, 1), { ok: true });
+    await p.waitFor((x) => x.connectors[0].charge_mode === 'solar', { what: 'solar mode' });
+    assert.deepEqual(await c.write(142, 1), { exception: 4 });
+    assert.deepEqual(await c.write(145, 0), { ok: true });
+  } finally {
+    c.close();
+    assert.equal(await p.stop(), 0, 'borned stops cleanly');
+    p.cleanup();
+  }
 });
 
 test('the charging mode over Modbus: offset 45 is connector.N.charge_mode', async () => {

@@ -382,6 +382,47 @@ static void test_phase_switch(void **state) {
   solar_free(r.s);
 }
 
+/* Normal mode with a contactor: the phases asked for from outside the solar
+ * rules (the Modbus server's offset 42). A car charging on three: a pause
+ * (no current for phase_pause_ms), the contactor to one, the charge again;
+ * asked back to three: the same way back; without a car it moves at once. */
+static void test_requested_phases(void **state) {
+  (void)state;
+  rig r;
+  rig_init(&r, SOLAR_MODE_NORMAL, true);
+  solar_set_phases(r.s, 0, 3);
+  rig_run(&r, 5);
+  const solar_conn_out *o = solar_conn(r.s, 0);
+  assert_int_equal(o->phases, 3);
+  assert_true(o->limit_a < 0); /* no solar limit in normal mode */
+  r.in.want_phases = 1;
+  rig_run(&r, 1);
+  assert_int_equal(o->state, SOLAR_SWITCHING);
+  assert_true(o->limit_a == 0);
+  rig_run(&r, (int)(r.cfg.phase_pause_ms / 1000) - 2);
+  assert_int_equal(o->phases, 3); /* the pause is not over */
+  rig_run(&r, 3);
+  assert_int_equal(o->phases, 1);
+  rig_run(&r, 10);
+  assert_int_equal(o->state, SOLAR_IDLE); /* normal mode again: no solar limit */
+  assert_true(o->limit_a < 0);
+  assert_true(r.in.draw_a[0] > 0 && r.in.draw_a[1] == 0 && r.in.draw_a[2] == 0);
+  rig_run(&r, 60); /* the request holds */
+  assert_int_equal(o->phases, 1);
+  /* no request: three phases again, through a pause */
+  r.in.want_phases = 0;
+  rig_run(&r, (int)(r.cfg.phase_pause_ms / 1000) + 10);
+  assert_int_equal(o->phases, 3);
+  assert_int_equal(o->switches, 2);
+  /* no car: at once */
+  r.in.wants = false;
+  r.in.want_phases = 1;
+  rig_run(&r, 1);
+  assert_int_equal(o->phases, 1);
+  assert_int_equal(o->switches, 3);
+  solar_free(r.s);
+}
+
 /* No more than solar.max_switches_per_hour switches in any hour, however the
  * sun swings. */
 static void test_switch_limit(void **state) {
@@ -1059,6 +1100,7 @@ int main(void) {
       cmocka_unit_test(test_single_phase_car_no_contactor),
       cmocka_unit_test(test_phase_switch),
       cmocka_unit_test(test_switch_limit),
+      cmocka_unit_test(test_requested_phases),
       cmocka_unit_test(test_day_clear),
       cmocka_unit_test(test_day_fast_clouds),
       cmocka_unit_test(test_day_fast_clouds_no_contactor),

@@ -28,6 +28,7 @@ typedef struct {
   bool enabled;
   int phase_calls;
   int phase_rc;
+  int phase_c, phase_p;
   int mode_calls, mode_c, mode, mode_rc;
 } rec;
 
@@ -41,8 +42,7 @@ static void r_enable(void *ctx, int c, bool e) {
 }
 static int r_phases(void *ctx, int c, int p) {
   rec *r = ctx;
-  (void)c, (void)p;
-  r->phase_calls++;
+  r->phase_calls++, r->phase_c = c, r->phase_p = p;
   return r->phase_rc;
 }
 
@@ -275,13 +275,31 @@ static void test_enable_and_phases(void **s) {
   assert_int_equal(wr(true, 0, 141, 1, resp), 5);
   assert_int_equal(R.enable_c, 1);
   assert_true(R.enabled);
-  /* asking for the phases installed is a no-op; a switch needs a contactor */
+  /* no phase contactor (-1): the phases installed are accepted (nothing to
+   * do), the other count is refused with ILLEGAL FUNCTION */
+  assert_int_equal(reg(242), 3);
   assert_int_equal(wr(true, 0, 242, 3, resp), 5);
-  assert_int_equal(R.phase_calls, 0);
-  expect_exception(resp, wr(true, 0, 242, 1, resp), 6, MBS_EX_ILLEGAL_FUNCTION);
   assert_int_equal(R.phase_calls, 1);
+  expect_exception(resp, wr(true, 0, 242, 1, resp), 6, MBS_EX_ILLEGAL_FUNCTION);
+  assert_int_equal(R.phase_calls, 2);
+  /* a contactor that cannot move now (a solar mode owns it): SLAVE DEVICE FAILURE */
+  R.phase_rc = -2;
+  expect_exception(resp, wr(true, 0, 242, 1, resp), 6, MBS_EX_DEVICE_FAILURE);
+  /* a contactor: taken, for that connector and count */
   R.phase_rc = 0;
   assert_int_equal(wr(true, 0, 242, 1, resp), 5);
+  assert_int_equal(R.phase_c, 2);
+  assert_int_equal(R.phase_p, 1);
+  /* 2 is no phase count; nothing is asked */
+  int calls = R.phase_calls;
+  expect_exception(resp, wr(true, 0, 242, 2, resp), 6, MBS_EX_ILLEGAL_VALUE);
+  assert_int_equal(R.phase_calls, calls);
+  /* the register reads where the contactor is, else the phases installed */
+  snap.conn[1].phases_now = 1;
+  assert_int_equal(reg(242), 1);
+  assert_int_equal(reg(231), 3);
+  snap.conn[1].phases_now = -1;
+  assert_int_equal(reg(242), 3);
 }
 
 /* Offset 45: connector.N.charge_mode by number (0 normal .. 3 offpeak_or_solar). */
