@@ -33,10 +33,10 @@ const leader = await startBorned({
 });
 
 after(async () => {
-  await leader.stop();
+  const codes = [await leader.stop(), await follower.stop()];
   leader.cleanup();
-  await follower.stop();
   follower.cleanup();
+  assert.deepEqual(codes, [0, 0], 'both stop cleanly (no leak under ASan)');
 });
 
 const siteConn = async (c) => (await leader.ok('GET', '/api/v1/site')).members[0].connectors[c - 1];
