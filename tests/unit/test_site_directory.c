@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "site/directory.h"
+#include "site/history.h"
 
 static const char SECRET[] = "installation-secret-0123";
 
@@ -205,11 +206,37 @@ static void leader_moves_past(void **state) {
   assert_int_equal(site_dir_version_past(1, UINT32_MAX, false), 1); /* no way past: stays */
 }
 
+/* The texts a history pull's signature covers (docs/site.md "The
+ * installation's history"): the ids held as running are signed too, so a
+ * captured request cannot be replayed asking for other sessions. */
+static void history_signed_texts(void **state) {
+  (void)state;
+  char t[256];
+  site_history_signed_text(40, t, sizeof t);
+  assert_string_equal(t, "borne-site-sessions after=40");
+  site_history_signed_text_open(40, NULL, 0, t, sizeof t);
+  assert_string_equal(t, "borne-site-sessions after=40 open=");
+  const long long open[] = {3, 38};
+  site_history_signed_text_open(40, open, 2, t, sizeof t);
+  assert_string_equal(t, "borne-site-sessions after=40 open=3,38");
+  const char *secret = "installation-secret-0123456789";
+  char sig[SITE_DIR_SIG_HEX + 1], other[256];
+  assert_int_equal(site_dir_sign(secret, t, strlen(t), sig), 0);
+  assert_true(site_dir_verify(secret, t, strlen(t), sig));
+  site_history_signed_text_open(40, open, 1, other, sizeof other);
+  assert_false(site_dir_verify(secret, other, strlen(other), sig));
+  /* cut, never past the buffer */
+  char small[30];
+  site_history_signed_text_open(40, open, 2, small, sizeof small);
+  assert_true(strlen(small) < sizeof small);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(round_trip),      cmocka_unit_test(signature),
-      cmocka_unit_test(bad_documents),   cmocka_unit_test(too_many),
-      cmocka_unit_test(replays_refused), cmocka_unit_test(leader_moves_past),
+      cmocka_unit_test(round_trip),           cmocka_unit_test(signature),
+      cmocka_unit_test(bad_documents),        cmocka_unit_test(too_many),
+      cmocka_unit_test(replays_refused),      cmocka_unit_test(leader_moves_past),
+      cmocka_unit_test(history_signed_texts),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
