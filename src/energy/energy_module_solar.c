@@ -216,7 +216,7 @@ void energy_solar_status(const energy *e, int connector, json_t *obj) {
 
 int energy_solar_request_phases(energy *e, int c, int phases) {
   hal *hw = e->st->hw;
-  if (c < 1 || c > e->n || (phases != 1 && phases != 3) || !hw->ops->set_phases ||
+  if (c < 1 || c > e->n || (phases != 1 && phases != 3) || !hw || !hw->ops->set_phases ||
       hal_phases(e, c) <= 0 || station_connector_phases(e->st, c) != 3)
     return -1;
   if (e->mode[c - 1] != SOLAR_MODE_NORMAL) return -2;
