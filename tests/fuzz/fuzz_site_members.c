@@ -5,8 +5,8 @@
  * members, each with a non-empty host of letters, digits, dots and dashes
  * and a port 1..65535, and checking alone (no output) agrees with parsing.
  * The same text as site.member_priorities (against a fixed member list):
- * never a crash, a priority only 0..9, and a shape the check refuses is
- * refused with the members too.
+ * never a crash, a priority only 0..9 (a connector's own, HOST/C=P, too),
+ * and a shape the check refuses is refused with the members too.
  */
 #include <ctype.h>
 #include <stdint.h>
@@ -41,7 +41,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   int full = site_member_priorities_parse(text, three, 3, why, sizeof why);
   if (shape < 0 && full == 0) abort();
   if (full < 0 && (!why[0] || strlen(why) >= sizeof why)) abort();
-  for (int i = 0; i < 3; i++)
+  for (int i = 0; i < 3; i++) {
     if (three[i].priority < 0 || three[i].priority > 9) abort();
+    for (int c = 0; c < SITE_MAX_CONN; c++) {
+      int p = site_member_priority(&three[i], c);
+      if (p < 0 || p > 9) abort();
+    }
+  }
   return 0;
 }
