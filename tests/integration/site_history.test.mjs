@@ -51,12 +51,14 @@ async function oneSession(st) {
 const history = async () => (await leader.ok('GET', '/api/v1/site/sessions')).sessions;
 const fromMembers = (list) => list.filter((s) => s.member !== null);
 
-/* Until the leader's history holds n sessions of members. */
+/* Until the leader's history holds n sessions of members, all finished (a
+ * pull may have caught one while it ran: it is there, running, until the
+ * next pull sees it ended). */
 async function waitCollected(n) {
   for (;;) {
     const mark = await leader.lastEventId();
     const list = fromMembers(await history());
-    if (list.length >= n) return list;
+    if (list.length >= n && list.every((s) => s.stop !== null)) return list;
     await leader.waitEvent('site_sessions_collected', { after: mark, timeoutMs: 20000 });
   }
 }
