@@ -271,8 +271,8 @@ test('DisplayMessageCtrlr and TariffCostCtrlr in the device model (Currency is t
 
 // 2.1 (the same dialect under the 2.1 schemas): a QRCODE message is taken and
 // drawn as a QR code in the public page's data. Against ocpp-rpc with the
-// OCA's 2.1 schemas (lib/csms.mjs); lib/csms_ws_io.mjs speaks 1.6 and 2.0.1
-// only, so the ocpp-ws-io run leaves it out.
+// OCA's 2.1 schemas (lib/csms.mjs) only: the ocpp-ws-io run leaves it out
+// (lib/csms_ws_io.mjs speaks 2.1 too, see ocpp21_tariff_ws_io.test.mjs).
 test('2.1: a QRCODE message is drawn as a QR code on the public page; 2.0.1 has no such format', { skip: Peer !== Csms }, async () => {
   const csms21 = await new Csms({ protocol: 'ocpp2.1', bootInterval: 300, handlers }).listen();
   const dir = tempDataDir();

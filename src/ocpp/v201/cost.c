@@ -350,6 +350,8 @@ void v201_cost_free(ocpp201_station *o) {
   for (int c = 1; c <= o->count; c++) free_local(&o->evse[c - 1].cost);
   json_decref(o->tariffs);
   o->tariffs = NULL;
+  json_decref(o->personal_tariff);
+  o->personal_tariff = NULL;
 }
 
 /* ---------- the running local cost ---------- */
@@ -433,12 +435,16 @@ void v201_cost_session_started(ocpp201_station *o, int c, const station_session_
   memcpy(k->tx, o->evse[c - 1].tx_id, sizeof k->tx);
   const char *free_tag = config_get(o->st->cfg, "ocpp.free_id_tag");
   const char *uid = s->uid && s->uid[0] ? s->uid : free_tag ? free_tag : "";
+  json_t *driver = NULL; /* 2.1: the Authorize answer's tariff for this token */
   if (o->personal_tok[0] && !strcmp(o->personal_tok, uid)) { /* I01 */
     memcpy(k->message, o->personal_msg, sizeof k->message);
     o->personal_tok[0] = 0;
+    driver = o->personal_tariff;
+    o->personal_tariff = NULL;
   }
-  const json_t *t = speaks21(o) ? default_tariff(o, c, s->start_ms) : NULL;
-  if (t) start_local(o, c, t, s->start_ms, s->meter_start_wh, false);
+  const json_t *tf = !speaks21(o) ? NULL : driver ? driver : default_tariff(o, c, s->start_ms);
+  if (tf) start_local(o, c, tf, s->start_ms, s->meter_start_wh, driver != NULL);
+  json_decref(driver);
   if (k->message[0] || k->run) save(o, k);
 }
 
@@ -453,14 +459,18 @@ void v201_cost_session_stopped(ocpp201_station *o, int c, const station_session_
   save(o, k);
 }
 
-void v201_cost_authorized(ocpp201_station *o, const char *token, const json_t *info) {
+void v201_cost_authorized(ocpp201_station *o, const char *token, const json_t *result) {
+  const json_t *info = json_object_get(result, "idTokenInfo");
   const char *msg =
       json_string_value(json_object_get(json_object_get(info, "personalMessage"), "content"));
+  const json_t *tf = speaks21(o) ? json_object_get(result, "tariff") : NULL;
   char tok[sizeof o->personal_tok], text[sizeof o->personal_msg];
-  snprintf(tok, sizeof tok, "%s", msg && token ? token : "");
+  snprintf(tok, sizeof tok, "%s", (msg || tf) && token ? token : "");
   snprintf(text, sizeof text, "%s", msg ? msg : "");
   memcpy(o->personal_tok, tok, sizeof tok);
   memcpy(o->personal_msg, text, sizeof text);
+  json_decref(o->personal_tariff);
+  o->personal_tariff = json_is_object(tf) ? json_deep_copy(tf) : NULL;
 }
 
 static void set_cost(ocpp201_station *o, int c, double total, bool final) {

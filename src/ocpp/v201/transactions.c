@@ -288,6 +288,8 @@ void v201_pump(ocpp201_station *o) {
     if (payload) break;
     cp_journal_sent(o->journal, m.id);
   }
+  /* an Ended queued under 2.1 and delivered under 2.0.1: no costDetails there */
+  if (ocpp_link_dialect(o->link) != &ocpp21_dialect) json_object_del(payload, "costDetails");
   pump_ctx *p = calloc(1, sizeof *p);
   if (!p) {
     json_decref(payload);

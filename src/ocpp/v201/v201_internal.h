@@ -138,7 +138,8 @@ typedef struct ocpp201_station {
    * answer, for the transaction its token starts; the 2.1 default tariffs */
   char personal_tok[CP_ID_MAX + 1];
   char personal_msg[512];
-  json_t *tariffs; /* [{"evse": n, "tariff": TariffType}], as on disk */
+  json_t *personal_tariff; /* 2.1: that answer's driver tariff, NULL none */
+  json_t *tariffs;         /* [{"evse": n, "tariff": TariffType}], as on disk */
   char url[512];
   unsigned long loaded_at; /* config_generation() when the link was made */
   bool closing;
@@ -316,7 +317,8 @@ int v201_cost_open(ocpp201_station *o, char *err, size_t errlen);
 void v201_cost_free(ocpp201_station *o);
 void v201_cost_session_started(ocpp201_station *o, int c, const station_session_info *s);
 void v201_cost_session_stopped(ocpp201_station *o, int c, const station_session_info *s);
-void v201_cost_authorized(ocpp201_station *o, const char *token, const json_t *id_token_info);
+/* An AuthorizeResponse for token: its personalMessage, its 2.1 tariff. */
+void v201_cost_authorized(ocpp201_station *o, const char *token, const json_t *result);
 void v201_cost_answered(ocpp201_station *o, int64_t session_id, const json_t *result);
 void v201_cost_meter(ocpp201_station *o, int c); /* a reading of EVSE c: the local cost */
 /* The 2.1 costDetails of session_id's local cost into an Ended event's payload. */
