@@ -27,9 +27,9 @@
 
 #include "energy/energy_module.h"
 #include "energy/tzrule.h"
+#include "ocpp/v201/tariff_json.h"
 #include "ocpp/v201/v201_internal.h"
 #include "ocpp21_messages.h" /* generated from the OCPP 2.1 schemas */
-#include "tariff/tariff21.h"
 #include "tariff/tariff_module.h"
 
 #define SAVE_EVERY_MS 60000 /* the local cost's state is saved this often while it runs */
@@ -67,210 +67,17 @@ static void free_local(v201_cost *k) {
   k->run = NULL;
 }
 
-/* ---------- the generated 2.1 TariffType -> tariff21 ---------- */
-
-/* The members of TariffConditionsFixedType (and of TariffConditionsType). */
-#define FIXED_COND(d, c, why)                                                                      \
-  do {                                                                                             \
-    if ((c).has_startTimeOfDay && ((d).start_min = t21_time_of_day((c).startTimeOfDay)) < 0)       \
-      why = "startTimeOfDay";                                                                      \
-    if ((c).has_endTimeOfDay && ((d).end_min = t21_time_of_day((c).endTimeOfDay)) < 0)             \
-      why = "endTimeOfDay";                                                                        \
-    for (size_t j_ = 0; (c).has_dayOfWeek && j_ < (c).dayOfWeek_count; j_++)                       \
-      (d).days |= 1u << (int)(c).dayOfWeek[j_];                                                    \
-    if ((c).has_validFromDate)                                                                     \
-      snprintf((d).valid_from, sizeof(d).valid_from, "%.10s", (c).validFromDate);                  \
-    if ((c).has_validToDate) snprintf((d).valid_to, sizeof(d).valid_to, "%.10s", (c).validToDate); \
-    (d).dc_only = (c).has_evseKind && (int)(c).evseKind == 1; /* DC */                             \
-  } while (0)
-
-#define BOUND(d, c, lo, hi, m, M)                                                                  \
-  do {                                                                                             \
-    if ((c).has_##m) (d).lo = (double)(c).m;                                                       \
-    if ((c).has_##M) (d).hi = (double)(c).M;                                                       \
-  } while (0)
-
-#define FULL_COND(d, c, why)                                                                       \
-  do {                                                                                             \
-    FIXED_COND(d, c, why);                                                                         \
-    BOUND(d, c, min_wh, max_wh, minEnergy, maxEnergy);                                             \
-    BOUND(d, c, min_a, max_a, minCurrent, maxCurrent);                                             \
-    BOUND(d, c, min_w, max_w, minPower, maxPower);                                                 \
-    BOUND(d, c, min_s, max_s, minTime, maxTime);                                                   \
-    BOUND(d, c, min_charging_s, max_charging_s, minChargingTime, maxChargingTime);                 \
-    BOUND(d, c, min_idle_s, max_idle_s, minIdleTime, maxIdleTime);                                 \
-  } while (0)
-
-/* One component (energy, chargingTime, idleTime, fixedFee); status set on
- * what the station cannot take. */
-#define COMPONENT(d, s, has, PRICE, COND, status, why)                                             \
-  do {                                                                                             \
-    if (!(has)) break;                                                                             \
-    if ((s).prices_count > T21_MAX_PRICES ||                                                       \
-        ((s).has_taxRates && (s).taxRates_count > T21_MAX_TAXES)) {                                \
-      status = "TooManyElements";                                                                  \
-      break;                                                                                       \
-    }                                                                                              \
-    for (size_t i_ = 0; i_ < (s).prices_count; i_++) {                                             \
-      t21_price *p_ = &(d).prices[(d).count++];                                                    \
-      t21_cond_none(&p_->cond);                                                                    \
-      p_->price = (s).prices[i_].PRICE;                                                            \
-      if ((s).prices[i_].has_conditions) {                                                         \
-        COND(p_->cond, (s).prices[i_].conditions, why);                                            \
-        if ((s).prices[i_].conditions.has_paymentBrand ||                                          \
-            (s).prices[i_].conditions.has_paymentRecognition)                                      \
-          status = "ConditionNotSupported";                                                        \
-      }                                                                                            \
-    }                                                                                              \
-    for (size_t i_ = 0; (s).has_taxRates && i_ < (s).taxRates_count; i_++) {                       \
-      t21_tax *x_ = &(d).taxes[(d).tax_count++];                                                   \
-      snprintf(x_->type, sizeof x_->type, "%s", (s).taxRates[i_].type);                            \
-      x_->tax = (s).taxRates[i_].tax;                                                              \
-      x_->stack = (s).taxRates[i_].has_stack ? (int)(s).taxRates[i_].stack : 0;                    \
-    }                                                                                              \
-  } while (0)
-
-#define NO_PAYMENT_COND(d, c, why) FIXED_COND(d, c, why)
-
-/* FULL_COND has no paymentBrand: the check in COMPONENT needs the member. */
-#define CONVERT_TARIFF(d, s, status, why)                                                          \
-  do {                                                                                             \
-    memset(&(d), 0, sizeof(d));                                                                    \
-    snprintf((d).id, sizeof(d).id, "%s", (s).tariffId);                                            \
-    snprintf((d).currency, sizeof(d).currency, "%s", (s).currency);                                \
-    COMPONENT_FULL((d).energy, (s).energy, (s).has_energy, priceKwh, status, why);                 \
-    COMPONENT_FULL((d).charging, (s).chargingTime, (s).has_chargingTime, priceMinute, status,      \
-                   why);                                                                           \
-    COMPONENT_FULL((d).idle, (s).idleTime, (s).has_idleTime, priceMinute, status, why);            \
-    COMPONENT((d).fixed, (s).fixedFee, (s).has_fixedFee, priceFixed, NO_PAYMENT_COND, status,      \
-              why);                                                                                \
-    if ((s).has_minCost)                                                                           \
-      (d).min_cost = (t21_bound){true, (s).minCost.has_exclTax ? (s).minCost.exclTax : -1,         \
-                                 (s).minCost.has_inclTax ? (s).minCost.inclTax : -1};              \
-    if ((s).has_maxCost)                                                                           \
-      (d).max_cost = (t21_bound){true, (s).maxCost.has_exclTax ? (s).maxCost.exclTax : -1,         \
-                                 (s).maxCost.has_inclTax ? (s).maxCost.inclTax : -1};              \
-    if ((d).min_cost.set && (d).min_cost.excl < 0 && (d).min_cost.incl < 0)                        \
-      (d).min_cost.set = false;                                                                    \
-    if ((d).max_cost.set && (d).max_cost.excl < 0 && (d).max_cost.incl < 0)                        \
-      (d).max_cost.set = false;                                                                    \
-  } while (0)
-
-/* The price components with TariffConditionsType (no payment members). */
-#define COMPONENT_FULL(d, s, has, PRICE, status, why)                                              \
-  do {                                                                                             \
-    if (!(has)) break;                                                                             \
-    if ((s).prices_count > T21_MAX_PRICES ||                                                       \
-        ((s).has_taxRates && (s).taxRates_count > T21_MAX_TAXES)) {                                \
-      status = "TooManyElements";                                                                  \
-      break;                                                                                       \
-    }                                                                                              \
-    for (size_t i_ = 0; i_ < (s).prices_count; i_++) {                                             \
-      t21_price *p_ = &(d).prices[(d).count++];                                                    \
-      t21_cond_none(&p_->cond);                                                                    \
-      p_->price = (s).prices[i_].PRICE;                                                            \
-      if ((s).prices[i_].has_conditions) FULL_COND(p_->cond, (s).prices[i_].conditions, why);      \
-    }                                                                                              \
-    for (size_t i_ = 0; (s).has_taxRates && i_ < (s).taxRates_count; i_++) {                       \
-      t21_tax *x_ = &(d).taxes[(d).tax_count++];                                                   \
-      snprintf(x_->type, sizeof x_->type, "%s", (s).taxRates[i_].type);                            \
-      x_->tax = (s).taxRates[i_].tax;                                                              \
-      x_->stack = (s).taxRates[i_].has_stack ? (int)(s).taxRates[i_].stack : 0;                    \
-    }                                                                                              \
-  } while (0)
-
-/* A TariffType (JSON, as the CSMS sent it) -> t: "Accepted", or the
- * TariffSetStatus that refuses it (why says what). Decoded with the
- * generated 2.1 type of SetDefaultTariffRequest. */
-static const char *tariff_of_json(const json_t *tf, tariff21 *t, const char **why) {
-  *why = NULL;
-  json_t *wrap = json_pack("{s:i, s:O}", "evseId", 0, "tariff", tf);
-  ocpp21_SetDefaultTariffRequest q;
-  ocpp_error e;
-  const char *status = "Accepted";
-  if (!wrap || ocpp21_SetDefaultTariffRequest_decode(wrap, &q, &e) != 0) {
-    json_decref(wrap);
-    *why = "not a TariffType";
-    return "Rejected";
-  }
-  json_decref(wrap);
-  CONVERT_TARIFF(*t, q.tariff, status, *why);
-  if (*why && !strcmp(status, "Accepted")) status = "Rejected";
-  ocpp21_SetDefaultTariffRequest_free(&q);
-  return status;
-}
-
 /* ---------- persistence ---------- */
 
-static json_t *amount_json(t21_amount a) { return json_pack("[f, f]", a.excl, a.incl); }
-static t21_amount amount_of(const json_t *j) {
-  return (t21_amount){json_number_value(json_array_get(j, 0)),
-                      json_number_value(json_array_get(j, 1))};
-}
-
 static char *local_state(const v201_local *l) {
-  const tariff21_run *r = &l->r;
-  json_t *periods = json_array();
-  for (int i = 0; i < r->period_count; i++)
-    json_array_append_new(periods,
-                          json_pack("[s, I, f, f, f]", r->periods[i].tariff_id,
-                                    (json_int_t)r->periods[i].start_ms, r->periods[i].energy_wh,
-                                    r->periods[i].charging_s, r->periods[i].idle_s));
-  json_t *s =
-      json_pack("{s:O, s:b, s:I, s:I, s:f, s:b, s:f, s:f, s:f, s:o, s:o, s:o, s:o, s:o}", "tariff",
-                l->tariff, "driver", l->driver, "start_ms", (json_int_t)r->start_ms, "last_ms",
-                (json_int_t)r->last_ms, "last_wh", r->last_wh, "charging", r->last_charging,
-                "energy_wh", r->energy_wh, "charging_s", r->charging_s, "idle_s", r->idle_s,
-                "energy", amount_json(r->energy), "charging_cost", amount_json(r->charging), "idle",
-                amount_json(r->idle), "fixed", amount_json(r->fixed), "periods", periods);
-  char *text = s ? json_dumps(s, JSON_COMPACT) : NULL;
-  json_decref(s);
-  return text;
+  return v201_tariff_state(&l->r, l->tariff, l->driver);
 }
 
 static v201_local *local_of_state(const char *text) {
-  json_t *s = text ? json_loads(text, 0, NULL) : NULL;
-  tariff21 t;
-  const char *why;
-  if (!s || strcmp(tariff_of_json(json_object_get(s, "tariff"), &t, &why), "Accepted") != 0) {
-    json_decref(s);
-    return NULL;
-  }
   v201_local *l = calloc(1, sizeof *l);
-  if (!l) {
-    json_decref(s);
-    return NULL;
-  }
-  tariff21_run *r = &l->r;
-  t21_start(r, &t, json_integer_value(json_object_get(s, "start_ms")), 0,
-            json_number_value(json_object_get(s, "last_wh")));
-  r->last_ms = json_integer_value(json_object_get(s, "last_ms"));
-  r->last_charging = json_is_true(json_object_get(s, "charging"));
-  r->energy_wh = json_number_value(json_object_get(s, "energy_wh"));
-  r->charging_s = json_number_value(json_object_get(s, "charging_s"));
-  r->idle_s = json_number_value(json_object_get(s, "idle_s"));
-  r->energy = amount_of(json_object_get(s, "energy"));
-  r->charging = amount_of(json_object_get(s, "charging_cost"));
-  r->idle = amount_of(json_object_get(s, "idle"));
-  r->fixed = amount_of(json_object_get(s, "fixed"));
-  const json_t *periods = json_object_get(s, "periods");
-  r->period_count = 0;
-  for (size_t i = 0; i < json_array_size(periods) && i < T21_MAX_PERIODS; i++) {
-    const json_t *p = json_array_get(periods, i);
-    t21_period *d = &r->periods[r->period_count++];
-    snprintf(d->tariff_id, sizeof d->tariff_id, "%s",
-             json_string_value(json_array_get(p, 0)) ? json_string_value(json_array_get(p, 0))
-                                                     : "");
-    d->start_ms = json_integer_value(json_array_get(p, 1));
-    d->energy_wh = json_number_value(json_array_get(p, 2));
-    d->charging_s = json_number_value(json_array_get(p, 3));
-    d->idle_s = json_number_value(json_array_get(p, 4));
-  }
-  if (!r->period_count) r->period_count = 1;
-  l->tariff = json_incref(json_object_get(s, "tariff"));
-  l->driver = json_is_true(json_object_get(s, "driver"));
-  json_decref(s);
-  return l;
+  if (l && v201_tariff_restore(text, &l->r, &l->tariff, &l->driver) == 0) return l;
+  free(l);
+  return NULL;
 }
 
 static void save(ocpp201_station *o, v201_cost *k) {
@@ -396,7 +203,7 @@ static void start_local(ocpp201_station *o, int c, const json_t *tf, borne_ms at
                         bool driver) {
   tariff21 t;
   const char *why;
-  if (strcmp(tariff_of_json(tf, &t, &why), "Accepted") != 0) return;
+  if (strcmp(v201_tariff_of_json(tf, &t, &why), "Accepted") != 0) return;
   v201_cost *k = &o->evse[c - 1].cost;
   free_local(k);
   k->run = calloc(1, sizeof *k->run);
@@ -545,36 +352,13 @@ json_t *v201_cost_status(const ocpp201_station *o, int c) {
 
 /* ---------- costDetails (2.1) ---------- */
 
-static json_t *price_json(t21_amount a) {
-  return json_pack("{s:f, s:f}", "exclTax", a.excl, "inclTax", a.incl);
-}
-
 void v201_cost_details(ocpp201_station *o, int64_t session_id, json_t *payload) {
   const v201_cost *k = NULL;
   for (int c = 1; c <= o->count; c++)
     if (o->evse[c - 1].cost.session == session_id) k = &o->evse[c - 1].cost;
   if (!k || !k->run || !speaks21(o)) return;
-  const tariff21_run *r = &k->run->r;
-  t21_total t = t21_cost(r);
-  json_t *periods = json_array();
-  for (int i = 0; i < r->period_count; i++) {
-    const t21_period *p = &r->periods[i];
-    json_array_append_new(
-        periods, json_pack("{s:s, s:o, s:[{s:s, s:f}, {s:s, s:f}, {s:s, s:f}]}", "tariffId",
-                           p->tariff_id, "startPeriod", time201(p->start_ms), "dimensions", "type",
-                           "Energy", "volume", p->energy_wh, "type", "ChargingTime", "volume",
-                           p->charging_s, "type", "IdleTIme", "volume", p->idle_s));
-  }
-  json_t *total = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "currency", r->t.currency,
-                            "typeOfCost", t21_cost_type_name(t.type), "fixed", price_json(t.fixed),
-                            "energy", price_json(t.energy), "chargingTime", price_json(t.charging),
-                            "idleTime", price_json(t.idle), "total", price_json(t.total));
-  json_t *usage = json_pack("{s:f, s:I, s:I}", "energy", r->energy_wh, "chargingTime",
-                            (json_int_t)llround(r->charging_s + r->idle_s), "idleTime",
-                            (json_int_t)llround(r->idle_s));
-  json_object_set_new(payload, "costDetails",
-                      json_pack("{s:o, s:o, s:o}", "chargingPeriods", periods, "totalCost", total,
-                                "totalUsage", usage));
+  json_t *d = v201_cost_details_json(&k->run->r);
+  if (d) json_object_set_new(payload, "costDetails", d);
 }
 
 /* ---------- incoming calls ---------- */
@@ -633,7 +417,7 @@ static void h_set_default_tariff(ocpp201_station *o, const json_t *req, ocpp_rep
   const json_t *tf = json_object_get(req, "tariff");
   tariff21 t;
   const char *why;
-  const char *status = tariff_of_json(tf, &t, &why);
+  const char *status = v201_tariff_of_json(tf, &t, &why);
   if (strcmp(status, "Accepted") != 0) {
     v201_reply_status_info(r, status, "InvalidValue", why ? why : status);
     return;
@@ -772,7 +556,7 @@ static void h_change_transaction_tariff(ocpp201_station *o, const json_t *req, o
   const json_t *tf = json_object_get(req, "tariff");
   tariff21 t;
   const char *why;
-  const char *status = tariff_of_json(tf, &t, &why);
+  const char *status = v201_tariff_of_json(tf, &t, &why);
   if (strcmp(status, "Accepted") != 0) {
     v201_reply_status_info(r, status, "InvalidValue", why ? why : status);
     return;
