@@ -243,7 +243,11 @@ void v201_cost_session_started(ocpp201_station *o, int c, const station_session_
   const char *free_tag = config_get(o->st->cfg, "ocpp.free_id_tag");
   const char *uid = s->uid && s->uid[0] ? s->uid : free_tag ? free_tag : "";
   json_t *driver = NULL; /* 2.1: the Authorize answer's tariff for this token */
-  if (o->personal_tok[0] && !strcmp(o->personal_tok, uid)) { /* I01 */
+  /* the answer of this token's Authorize, if it came for this start: within
+   * the time a badge waits for a car (auth.timeout_s), a minute at least */
+  long wait_s = config_get_int(o->st->cfg, "auth.timeout_s");
+  bool recent = now201(o) - o->personal_at <= (wait_s > 60 ? wait_s : 60) * 1000L;
+  if (o->personal_tok[0] && !strcmp(o->personal_tok, uid) && recent) { /* I01 */
     memcpy(k->message, o->personal_msg, sizeof k->message);
     o->personal_tok[0] = 0;
     driver = o->personal_tariff;
@@ -276,6 +280,7 @@ void v201_cost_authorized(ocpp201_station *o, const char *token, const json_t *r
   snprintf(text, sizeof text, "%s", msg ? msg : "");
   memcpy(o->personal_tok, tok, sizeof tok);
   memcpy(o->personal_msg, text, sizeof text);
+  o->personal_at = now201(o);
   json_decref(o->personal_tariff);
   o->personal_tariff = json_is_object(tf) ? json_deep_copy(tf) : NULL;
 }

@@ -139,6 +139,7 @@ typedef struct ocpp201_station {
   char personal_tok[CP_ID_MAX + 1];
   char personal_msg[512];
   json_t *personal_tariff; /* 2.1: that answer's driver tariff, NULL none */
+  borne_ms personal_at;    /* when it came */
   json_t *tariffs;         /* [{"evse": n, "tariff": TariffType}], as on disk */
   char url[512];
   unsigned long loaded_at; /* config_generation() when the link was made */
