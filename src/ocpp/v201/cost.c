@@ -41,6 +41,8 @@ typedef struct v201_local {
   json_t *tariff; /* TariffType */
   bool driver;    /* given by ChangeTransactionTariff (GetTariffs: DriverTariff) */
   borne_ms saved;
+  tz_rule tz; /* site.timezone, read when the local cost starts or comes back */
+  bool tz_set;
 } v201_local;
 
 static const char *const steps[] = {
@@ -52,12 +54,16 @@ static bool speaks21(const ocpp201_station *o) {
   return o->link && ocpp_link_dialect(o->link) == &ocpp21_dialect;
 }
 
-/* The local time of the tariff's conditions: site.timezone (UTC when unset). */
-static int tz_offset(const ocpp201_station *o, borne_ms at) {
-  tz_rule z;
+/* The local time of the tariff's conditions: site.timezone (UTC when unset),
+ * read once per transaction. */
+static void read_zone(const ocpp201_station *o, v201_local *l) {
   char why[200];
-  if (energy_zone_rule(config_get(o->st->cfg, "site.timezone"), &z, why, sizeof why) != 0) return 0;
-  return (int)tz_offset_at(&z, at);
+  l->tz_set =
+      energy_zone_rule(config_get(o->st->cfg, "site.timezone"), &l->tz, why, sizeof why) == 0;
+}
+
+static int tz_offset(const v201_local *l, borne_ms at) {
+  return l->tz_set ? (int)tz_offset_at(&l->tz, at) : 0;
 }
 
 static void free_local(v201_cost *k) {
@@ -112,6 +118,7 @@ static bool load(ocpp201_station *o, int64_t session_id, v201_cost *k) {
   k->local = c.local;
   snprintf(k->message, sizeof k->message, "%s", c.message);
   if (state) k->run = local_of_state(state);
+  if (k->run) read_zone(o, k->run);
   free(state);
   return true;
 }
@@ -178,7 +185,9 @@ static const json_t *default_tariff(const ocpp201_station *o, int c, borne_ms no
   return mine ? mine : all;
 }
 
+/* The station's own cost becomes the one shown, unless the CSMS's came. */
 static void local_total(v201_cost *k) {
+  if (k->known && !k->local) return;
   t21_total t = t21_cost(&k->run->r);
   k->total = t.total.incl;
   k->known = true;
@@ -194,7 +203,7 @@ static void step(ocpp201_station *o, int c, borne_ms at, double wh) {
   const meter_reading *m = &o->st->conn[c - 1].meter;
   double amps = m->current_a[0] > m->current_a[1] ? m->current_a[0] : m->current_a[1];
   if (m->current_a[2] > amps) amps = m->current_a[2];
-  t21_step(&e->cost.run->r, at, tz_offset(o, at), wh, e->status == STATUS_CHARGING, amps,
+  t21_step(&e->cost.run->r, at, tz_offset(e->cost.run, at), wh, e->status == STATUS_CHARGING, amps,
            m->power_total_w);
   local_total(&e->cost);
 }
@@ -208,7 +217,8 @@ static void start_local(ocpp201_station *o, int c, const json_t *tf, borne_ms at
   free_local(k);
   k->run = calloc(1, sizeof *k->run);
   if (!k->run) return;
-  t21_start(&k->run->r, &t, at, tz_offset(o, at), wh);
+  read_zone(o, k->run);
+  t21_start(&k->run->r, &t, at, tz_offset(k->run, at), wh);
   k->run->tariff = json_deep_copy(tf);
   k->run->driver = driver;
   local_total(k);
@@ -264,7 +274,7 @@ void v201_cost_session_stopped(ocpp201_station *o, int c, const station_session_
   if (k->session != s->id) return;
   if (k->run) {
     step(o, c, s->stop_ms, s->meter_stop_wh);
-    k->final = true; /* the station's own final cost, unless the CSMS's comes */
+    if (k->local) k->final = true; /* the station's own final cost, unless the CSMS's comes */
   }
   k->ended = true;
   save(o, k);
@@ -580,7 +590,7 @@ static void h_change_transaction_tariff(ocpp201_station *o, const json_t *req, o
     start_local(o, on, tf, now, meter_wh(o, on), true);
   } else {
     step(o, on, now, meter_wh(o, on));
-    t21_change(&k->run->r, &t, now, tz_offset(o, now), meter_wh(o, on));
+    t21_change(&k->run->r, &t, now, tz_offset(k->run, now), meter_wh(o, on));
     json_decref(k->run->tariff);
     k->run->tariff = json_deep_copy(tf);
     k->run->driver = true;
