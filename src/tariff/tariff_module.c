@@ -228,6 +228,12 @@ int tariff_session_cost_put(station *st, int64_t session_id, const tariff_sessio
   int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
   if (rc) log_error(MOD, "cannot save the cost of session %lld", (long long)session_id);
   store_stmt_release(st->db, q);
+  /* the rows of sessions the store's retention removed go with them */
+  sqlite3_stmt *trim = rc ? NULL
+                          : store_stmt(st->db, "DELETE FROM tariff_session_costs WHERE session_id "
+                                               "< (SELECT MIN(id) FROM sessions)");
+  if (trim) sqlite3_step(trim);
+  store_stmt_release(st->db, trim);
   return rc;
 }
 
