@@ -26,12 +26,17 @@ export function displayMessages(msgs, lang) {
           : m.format === 'HTML' ? new DOMParser().parseFromString(m.content, 'text/html').body.textContent : m.content)));
 }
 
-// The back end's cost (CostUpdated while charging, totalCost once ended).
+// The back end's cost (CostUpdated while charging, totalCost once ended, or
+// the station's own under a 2.1 tariff), its message to the driver, and the
+// fallback messages: the tariff while the back end is unreachable, the
+// notice when no total cost came.
 export function backendCost(cost) {
-  if (!cost || (cost.total == null && !cost.message)) return null;
+  if (!cost || (cost.total == null && !cost.message && !cost.tariff_fallback && !cost.total_cost_fallback)) return null;
   return [
     cost.total != null ? [h('dt', {}, t(cost.final ? 'backend_cost_final' : 'backend_cost')),
       h('dd', { 'data-test': 'backend-cost' }, money(cost.total, cost.currency))] : null,
     cost.message ? [h('dt', {}, t('backend_message')), h('dd', { 'data-test': 'backend-cost-message' }, cost.message)] : null,
+    cost.tariff_fallback ? [h('dt', {}, t('backend_message')), h('dd', { 'data-test': 'tariff-fallback' }, cost.tariff_fallback)] : null,
+    cost.total_cost_fallback ? [h('dt', {}, t('backend_message')), h('dd', { 'data-test': 'total-cost-fallback' }, cost.total_cost_fallback)] : null,
   ];
 }

@@ -67,6 +67,8 @@ const L = {
   'tariff.price_kwh_offpeak': ['Off-peak price per kWh', 'Prix du kWh en heures creuses', '/kWh'],
   'tariff.price_hour': ['Price per hour plugged in', 'Prix par heure branchée', '/h', 'Added for the time a session lasts, charging or not. 0: none.', 'Ajouté pour la durée d\'une session, en charge ou non. 0 : aucun.'],
   'tariff.currency': ['Currency', 'Devise', '', 'ISO 4217 code: EUR, CHF, GBP…', 'Code ISO 4217 : EUR, CHF, GBP…'],
+  'tariff.fallback_message': ['Tariff shown while the back end is unreachable', 'Tarif affiché quand le système central est injoignable', ''],
+  'tariff.total_cost_fallback_message': ['Message when the back end gives no total cost', 'Message quand le système central ne donne pas le coût total', ''],
   'payment.notice': ['Price notice on the public page', 'Tarif affiché sur la page publique', ''],
   'payment.qr_url': ['Payment QR code address', 'Adresse du QR code de paiement', ''],
   'web.https': ['HTTPS', 'HTTPS', ''],
@@ -215,6 +217,8 @@ const helpFr = {
   'firmware.install_command': 'Commande qui installe une image de micrologiciel téléchargée ({file} : son chemin, par ex. rauc install {file}). Seul le fichier de configuration la règle, jamais la page.',
   'firmware.ca_file': 'Fichier PEM du ou des certificats racine du fabricant qui doivent avoir émis le certificat de signature d’une mise à jour. Vide : aucune image n’est installée, sauf si firmware.allow_unsigned.',
   'firmware.allow_unsigned': 'Installer des images dont l’origine n’est pas vérifiée (non signées, ou signées sans certificat racine configuré). false : seules les images signées par un certificat issu de la racine du fabricant sont installées.',
+  'tariff.fallback_message': 'OCPP 2.0.1 (TariffCostCtrlr.TariffFallbackMessage) : tarif montré aux conducteurs sur la page publique /c/N et le tableau de bord tant que la borne ne joint pas son système central. Vide : aucun.',
+  'tariff.total_cost_fallback_message': 'OCPP 2.0.1 (TariffCostCtrlr.TotalCostFallbackMessage) : montré au conducteur une fois sa charge finie tant que le coût total du système central n’est pas venu (hors ligne, ou réponse sans coût). Vide : aucun.',
   'tariff.price_kwh_offpeak': 'Prix du kWh pris en heures creuses, pendant les plages de charge (schedule.windows) ; 0 : chaque kWh au prix normal.',
 };
 

@@ -56,6 +56,16 @@ static json_t *session_json(station *st, const session_row *r) {
   json_object_set_new(o, "cost", priced ? json_real(cost) : json_null());
   json_object_set_new(o, "currency", priced ? json_string(t.currency) : json_null());
   json_object_set_new(o, "energy_offpeak_wh", priced ? json_real(off) : json_null());
+  /* the OCPP back end's cost (or the station's under a 2.1 tariff) */
+  tariff_session_cost bc;
+  json_object_set_new(
+      o, "backend_cost",
+      tariff_session_cost_get(st, r->id, &bc, NULL) == 0
+          ? json_pack("{s:s, s:o, s:s, s:b, s:s, s:o}", "transaction_id", bc.transaction_id,
+                      "total", bc.has_total ? json_real(bc.total) : json_null(), "currency",
+                      bc.currency, "final", bc.final, "source", bc.local ? "local" : "csms",
+                      "message", bc.message[0] ? json_string(bc.message) : json_null())
+          : json_null());
   return o;
 }
 

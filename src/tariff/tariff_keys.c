@@ -29,6 +29,17 @@ static const cfg_key_def rows[] = {
     {"tariff.currency", CFG_STRING, "EUR", 0, 3, NULL, true,
      "Currency of the prices, ISO 4217 code (EUR, CHF, GBP…).", "three capital letters",
      check_currency},
+    /* OCPP 2.0.1 TariffCostCtrlr (I04, I05), settable by the back end (SetVariables) */
+    {"tariff.fallback_message", CFG_STRING, "", 0, 255, NULL, true,
+     "OCPP 2.0.1 TariffCostCtrlr.TariffFallbackMessage: the tariff shown to drivers on the "
+     "public page /c/N and the dashboard while the station cannot reach its OCPP back end. "
+     "Empty: none.",
+     NULL, NULL, .ocpp_name = "TariffFallbackMessage"},
+    {"tariff.total_cost_fallback_message", CFG_STRING, "", 0, 255, NULL, true,
+     "OCPP 2.0.1 TariffCostCtrlr.TotalCostFallbackMessage: shown to the driver once a "
+     "transaction ended while the back end's total cost has not come (offline, or its answer had "
+     "none). Empty: none.",
+     NULL, NULL, .ocpp_name = "TotalCostFallbackMessage"},
     {0},
 };
 

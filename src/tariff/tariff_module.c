@@ -26,6 +26,11 @@ static const char *const steps[] = {
     /* 2: the off-peak price and each session's energy inside the charging windows */
     "ALTER TABLE tariff_sessions ADD COLUMN price_kwh_offpeak REAL NOT NULL DEFAULT 0;"
     "ALTER TABLE tariff_sessions ADD COLUMN energy_offpeak_wh REAL NOT NULL DEFAULT 0;",
+    /* 3: the back end's cost of a session (OCPP 2.0.1/2.1 block I), or the
+     * station's own under a 2.1 tariff, with the calculator's state */
+    "CREATE TABLE tariff_session_costs(session_id INTEGER PRIMARY KEY, transaction_id TEXT NOT "
+    "NULL, total REAL, final INTEGER NOT NULL, currency TEXT NOT NULL, message TEXT NOT NULL, "
+    "source TEXT NOT NULL, state TEXT)",
 };
 
 typedef struct {
@@ -200,6 +205,67 @@ static void tariff_setting_changed(void *ctx, const char *key) {
 }
 
 static void free_mod(void *ctx) { free(ctx); }
+
+int tariff_session_cost_put(station *st, int64_t session_id, const tariff_session_cost *c) {
+  sqlite3_stmt *q = store_stmt(
+      st->db, "INSERT OR REPLACE INTO tariff_session_costs(session_id, transaction_id, total, "
+              "final, currency, message, source, state) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  if (!q) return -1;
+  sqlite3_bind_int64(q, 1, session_id);
+  sqlite3_bind_text(q, 2, c->transaction_id, -1, SQLITE_TRANSIENT);
+  if (c->has_total)
+    sqlite3_bind_double(q, 3, c->total);
+  else
+    sqlite3_bind_null(q, 3);
+  sqlite3_bind_int(q, 4, c->final);
+  sqlite3_bind_text(q, 5, c->currency, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(q, 6, c->message, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(q, 7, c->local ? "local" : "csms", -1, SQLITE_STATIC);
+  if (c->state)
+    sqlite3_bind_text(q, 8, c->state, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null(q, 8);
+  int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
+  if (rc) log_error(MOD, "cannot save the cost of session %lld", (long long)session_id);
+  store_stmt_release(st->db, q);
+  /* the rows of sessions the store's retention removed go with them */
+  sqlite3_stmt *trim = rc ? NULL
+                          : store_stmt(st->db, "DELETE FROM tariff_session_costs WHERE session_id "
+                                               "< (SELECT MIN(id) FROM sessions)");
+  if (trim) sqlite3_step(trim);
+  store_stmt_release(st->db, trim);
+  return rc;
+}
+
+int tariff_session_cost_get(station *st, int64_t session_id, tariff_session_cost *out,
+                            char **state) {
+  if (state) *state = NULL;
+  sqlite3_stmt *q =
+      store_stmt(st->db, "SELECT transaction_id, total, final, currency, message, source, state "
+                         "FROM tariff_session_costs WHERE session_id = ?1");
+  if (!q) return -1;
+  sqlite3_bind_int64(q, 1, session_id);
+  int rc = -1;
+  if (sqlite3_step(q) == SQLITE_ROW) {
+    memset(out, 0, sizeof *out);
+    const char *t = (const char *)sqlite3_column_text(q, 0);
+    snprintf(out->transaction_id, sizeof out->transaction_id, "%s", t ? t : "");
+    out->has_total = sqlite3_column_type(q, 1) != SQLITE_NULL;
+    out->total = sqlite3_column_double(q, 1);
+    out->final = sqlite3_column_int(q, 2) != 0;
+    t = (const char *)sqlite3_column_text(q, 3);
+    snprintf(out->currency, sizeof out->currency, "%s", t ? t : "");
+    t = (const char *)sqlite3_column_text(q, 4);
+    snprintf(out->message, sizeof out->message, "%s", t ? t : "");
+    t = (const char *)sqlite3_column_text(q, 5);
+    out->local = t && strcmp(t, "local") == 0;
+    t = (const char *)sqlite3_column_text(q, 6);
+    if (state && t) *state = strdup(t);
+    rc = 0;
+  }
+  store_stmt_release(st->db, q);
+  return rc;
+}
 
 int tariff_attach(station *st, char *err, size_t errlen) {
   if (store_module_migrate(st->db, "tariff", steps, (int)(sizeof steps / sizeof steps[0])) != 0) {

@@ -11,7 +11,10 @@
 // CostUpdated shown as the running cost, the TransactionEvent Ended answer's
 // totalCost and updatedPersonalMessage as the final one; the
 // DisplayMessageCtrlr and TariffCostCtrlr variables (Currency a view of
-// tariff.currency); under 2.1 a QRCODE message drawn as a QR code, and /c/1
+// tariff.currency); the driver's personal message of the Authorize answer
+// replaced by a TransactionEvent answer's (I01, I06), the cost kept across a
+// restart and in the history; the fallback messages offline and without a
+// total cost (I04, I05); under 2.1 a QRCODE message drawn as a QR code, and /c/1
 // in Chromium showing it and the message in the page's language. BORNE_OCPP_PEER=ocpp-ws-io
 // runs it against the second strict CSMS (ocpp201_display_ws_io.test.mjs).
 import { test, before, after } from 'node:test';
@@ -23,12 +26,22 @@ import { launch, checkPage } from './lib/browser.mjs';
 
 const Peer = process.env.BORNE_OCPP_PEER === 'ocpp-ws-io' ? CsmsWsIo : Csms;
 const TOTAL = 7.35;
+let nextMessage = null; // I06: the personal message the next TransactionEvent answer gives
+let endTotal = true; // the Ended answer has the totalCost
 const handlers = {
   NotifyDisplayMessages: () => ({}),
-  TransactionEvent: (csms, p) => ({
-    ...(p.idToken ? { idTokenInfo: csms.idTagInfo(p.idToken.idToken) } : {}),
-    ...(p.eventType === 'Ended' ? { totalCost: TOTAL, updatedPersonalMessage: { format: 'UTF8', content: 'Merci, à bientôt' } } : {}),
+  Authorize: (csms, p) => ({
+    idTokenInfo: { ...csms.idTagInfo(p.idToken.idToken), ...(p.idToken.idToken === 'MSG1' ? { personalMessage: { format: 'UTF8', content: 'Tarif: 0.30 CHF/kWh' } } : {}) },
   }),
+  TransactionEvent: (csms, p) => {
+    const updated = nextMessage;
+    nextMessage = null;
+    return {
+      ...(p.idToken ? { idTokenInfo: csms.idTagInfo(p.idToken.idToken) } : {}),
+      ...(updated ? { updatedPersonalMessage: { format: 'UTF8', content: updated } } : {}),
+      ...(p.eventType === 'Ended' && endTotal ? { totalCost: TOTAL, updatedPersonalMessage: { format: 'UTF8', content: 'Merci, à bientôt' } } : {}),
+    };
+  },
 };
 const dataDir = tempDataDir();
 const start = (url) => startBorned({
@@ -39,7 +52,7 @@ const start = (url) => startBorned({
 let csms, st;
 
 before(async () => {
-  csms = await new Peer({ protocol: 'ocpp2.0.1', bootInterval: 300, tags: { GOOD1: 'Accepted' }, handlers }).listen();
+  csms = await new Peer({ protocol: 'ocpp2.0.1', bootInterval: 300, tags: { GOOD1: 'Accepted', MSG1: 'Accepted' }, handlers }).listen();
   st = await start(csms.url);
   await csms.waitCall('BootNotification');
   await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered' });
@@ -156,6 +169,88 @@ test('a message for a transaction: refused for an unknown one, shown during it, 
   csms.assertNoViolations();
 });
 
+test('the driver\'s personal message: from the Authorize answer, replaced by a TransactionEvent answer; the cost kept across a restart and in the history (I01, I06)', async () => {
+  assert.equal(st.ctl('plug', '1', '--ev-max-current', '16').code, 0);
+  await st.waitStatus(1, 'Preparing');
+  const from = csms.calls.length;
+  assert.equal(st.ctl('tap', 'MSG1').code, 0);
+  await csms.waitCall('Authorize', { from });
+  const started = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' });
+  const txId = started.params.transactionInfo.transactionId;
+  let s = await st.waitFor((x) => x.connectors[0].ocpp_cost?.message === 'Tarif: 0.30 CHF/kWh', { what: 'the Authorize answer\'s personalMessage (I01)' });
+  assert.equal(s.connectors[0].ocpp_cost.transaction_id, txId);
+  assert.equal(s.connectors[0].ocpp_cost.total, null);
+  assert.equal((await pub(1)).ocpp_cost.message, 'Tarif: 0.30 CHF/kWh');
+  assert.deepEqual(await csms.call('CostUpdated', { totalCost: 2.5, transactionId: txId }), {});
+  // I06: a TransactionEvent answer during the transaction replaces the message
+  nextMessage = 'Tarif de nuit: 0.20 CHF/kWh';
+  const f2 = csms.calls.length;
+  assert.equal((await csms.call('TriggerMessage', { requestedMessage: 'TransactionEvent', evse: { id: 1 } })).status, 'Accepted');
+  await csms.waitCall('TransactionEvent', { from: f2, match: (p) => p.eventType === 'Updated' });
+  s = await st.waitFor((x) => x.connectors[0].ocpp_cost?.message === 'Tarif de nuit: 0.20 CHF/kWh', { what: 'the updated personal message (I06)' });
+  assert.equal(s.connectors[0].ocpp_cost.total, 2.5);
+  // SIGKILL: the session is recovered and ended (the simulated car does not
+  // survive); its running cost and message come back from the disk, and the
+  // Ended answer (without a totalCost this time) leaves them
+  endTotal = false;
+  await st.kill();
+  const f3 = csms.calls.length;
+  st = await start(csms.url);
+  await csms.waitCall('TransactionEvent', { from: f3, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === txId });
+  s = await st.waitFor((x) => x.station.ocpp?.queue_length === 0 && !x.connectors[0].session, { what: 'the Ended delivered' });
+  endTotal = true;
+  assert.equal(s.connectors[0].ocpp_cost.total, 2.5);
+  assert.equal(s.connectors[0].ocpp_cost.final, false);
+  assert.equal(s.connectors[0].ocpp_cost.message, 'Tarif de nuit: 0.20 CHF/kWh');
+  // the history: the CSMS's cost with the session, after another restart too
+  await st.stop();
+  st = await start(csms.url);
+  await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered again' });
+  assert.equal((await st.status()).connectors[0].ocpp_cost.total, 2.5);
+  const { sessions } = await st.ok('GET', '/api/v1/sessions?connector=1');
+  const mine = sessions.find((x) => x.backend_cost?.transaction_id === txId);
+  assert.ok(mine, 'the session has its backend_cost');
+  assert.deepEqual({ ...mine.backend_cost }, { transaction_id: txId, total: 2.5, currency: 'CHF', final: false, source: 'csms', message: 'Tarif de nuit: 0.20 CHF/kWh' });
+  csms.assertNoViolations();
+});
+
+test('TariffFallbackMessage shown while offline, TotalCostFallbackMessage once a transaction ended without its total cost (I04, I05)', async () => {
+  const peer = await new Peer({ protocol: 'ocpp2.0.1', bootInterval: 300, tags: { GOOD1: 'Accepted' }, handlers: { TransactionEvent: (c, p) => (p.idToken ? { idTokenInfo: c.idTagInfo(p.idToken.idToken) } : {}) } }).listen();
+  const dir = tempDataDir();
+  const st2 = await startBorned({
+    dataDir: dir, connectors: 1, auth: 'ocpp', speed: 20, args: ['--csms', peer.url],
+    set: { 'station.id': 'cp-fb', 'ocpp.version': '2.0.1', 'ocpp.MinimumStatusDuration': '0', 'ocpp.reconnect_max_s': '2' },
+  });
+  try {
+    await st2.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered' });
+    const cv = (name, attributeValue) => ({ component: { name: 'TariffCostCtrlr' }, variable: { name }, attributeValue });
+    const w = await peer.call('SetVariables', { setVariableData: [cv('TariffFallbackMessage', '0.40 EUR/kWh'), cv('TotalCostFallbackMessage', 'Your receipt follows by e-mail')] });
+    assert.deepEqual(w.setVariableResult.map((x) => x.attributeStatus), ['Accepted', 'Accepted']);
+    const r = await peer.call('GetVariables', { getVariableData: [{ component: { name: 'TariffCostCtrlr' }, variable: { name: 'TariffFallbackMessage' } }] });
+    assert.equal(r.getVariableResult[0].attributeValue, '0.40 EUR/kWh');
+    const settings = await st2.ok('GET', '/api/v1/settings');
+    assert.equal(settings['tariff.total_cost_fallback_message'] ?? settings.settings?.['tariff.total_cost_fallback_message'], 'Your receipt follows by e-mail');
+    assert.equal((await st2.status()).connectors[0].ocpp_cost, null, 'online, no transaction: nothing');
+    assert.equal(st2.ctl('plug', '1', '--ev-max-current', '16').code, 0);
+    await st2.waitStatus(1, 'Preparing');
+    const from = peer.calls.length;
+    assert.equal(st2.ctl('tap', 'GOOD1').code, 0);
+    await peer.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' });
+    peer.assertNoViolations();
+    await peer.close();
+    let s = await st2.waitFor((x) => x.connectors[0].ocpp_cost?.tariff_fallback === '0.40 EUR/kWh', { what: 'the tariff fallback message offline (I04)' });
+    assert.equal(s.connectors[0].ocpp_cost.total_cost_fallback, null);
+    assert.equal((await st2.ok('GET', '/api/v1/public/connectors/1')).ocpp_cost.tariff_fallback, '0.40 EUR/kWh');
+    assert.equal(st2.ctl('unplug', '1').code, 0);
+    s = await st2.waitFor((x) => x.connectors[0].ocpp_cost?.total_cost_fallback === 'Your receipt follows by e-mail', { what: 'the total cost fallback message (I05)' });
+    assert.equal(s.connectors[0].ocpp_cost.total, null);
+  } finally {
+    await st2.stop();
+    st2.cleanup();
+    await peer.close().catch(() => {});
+  }
+});
+
 test('DisplayMessageCtrlr and TariffCostCtrlr in the device model (Currency is tariff.currency)', async () => {
   const r = await csms.call('GetVariables', {
     getVariableData: [
@@ -176,8 +271,8 @@ test('DisplayMessageCtrlr and TariffCostCtrlr in the device model (Currency is t
 
 // 2.1 (the same dialect under the 2.1 schemas): a QRCODE message is taken and
 // drawn as a QR code in the public page's data. Against ocpp-rpc with the
-// OCA's 2.1 schemas (lib/csms.mjs); lib/csms_ws_io.mjs speaks 1.6 and 2.0.1
-// only, so the ocpp-ws-io run leaves it out.
+// OCA's 2.1 schemas (lib/csms.mjs) only: the ocpp-ws-io run leaves it out
+// (lib/csms_ws_io.mjs speaks 2.1 too, see ocpp21_tariff_ws_io.test.mjs).
 test('2.1: a QRCODE message is drawn as a QR code on the public page; 2.0.1 has no such format', { skip: Peer !== Csms }, async () => {
   const csms21 = await new Csms({ protocol: 'ocpp2.1', bootInterval: 300, handlers }).listen();
   const dir = tempDataDir();

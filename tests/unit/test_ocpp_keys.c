@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keys/key_tables.h"
 #include "ocpp/ocpp_keys.h"
 #include "test_tmpdir.h"
 #include "config/config.h"
@@ -173,6 +174,8 @@ static void registry_access_decides_change(void **state) {
 int main(void) {
   log_set_level(LOG_ERROR);
   if (config_registry_add_table(&ocpp_keys) != 0) return 1; /* the ocpp.* keys */
+  /* and the other tables with OCPP names (TariffCostCtrlr's fallback messages) */
+  if (config_registry_add_table(&tariff_keys) != 0) return 1;
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(docs_table_is_get_configuration),
       cmocka_unit_test(every_registry_ocpp_key_is_answered),

@@ -177,6 +177,8 @@ static long put_setting(fx *f, const char *key, const char *value, bool *restart
 static const char *const string_samples[][2] = {
     {"ocpp.url", "ws://127.0.0.1:9/other"},
     {"tariff.currency", "CHF"},
+    {"tariff.fallback_message", "0.40 EUR/kWh"},
+    {"tariff.total_cost_fallback_message", "Your receipt follows by e-mail"},
     {"ocpp.ca_file", "/nonexistent/ca.pem"},
     {"ocpp.cert_file", "/nonexistent/cert.pem"},
     {"ocpp.key_file", "/nonexistent/key.pem"},

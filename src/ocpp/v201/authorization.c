@@ -55,6 +55,7 @@ static void authorize_answer(void *ctx, const json_t *result, const char *code, 
     } else {
       cp_token_info info;
       bool known = v201_token_info(json_object_get(result, "idTokenInfo"), &info);
+      v201_cost_authorized(o, a->tok, result); /* I01, 2.1 driver tariff */
       cp_auth_policy p = v201_auth_policy(o->st->cfg);
       cp_auth_verdict v = cp_auth_answered(o->auth, &p, a->tok, known ? &info : NULL, now201(o));
       answer_auth(o, a->request_id, a->tok, v == CP_AUTH_ACCEPT, NULL,

@@ -265,10 +265,9 @@ static const dm_var vars[] = {
      "ASCII,HTML,URI,UTF8", L_NONE, NULL, "ASCII,HTML,URI,UTF8"},
     {"DisplayMessageCtrlr", S_STATION, "SupportedPriorities", NULL, T_MEMBER, M_RO, NULL,
      "AlwaysFront,InFront,NormalCycle", L_NONE, NULL, "AlwaysFront,InFront,NormalCycle"},
-    /* block I (cost.c): the CSMS's cost, in borne's tariff currency; the
-     * tariff fallback message is the owner's price notice. Read-only views:
-     * SetVariables writes through the 1.6 key table (ocpp_keys_change),
-     * which has neither */
+    /* block I (cost.c): the CSMS's cost, in borne's tariff currency (a
+     * read-only view); the fallback messages are tariff.* settings the CSMS
+     * may set (SetVariables writes through ocpp_keys_change) */
     {"TariffCostCtrlr", S_STATION, "Available", "Cost", T_BOOLEAN, M_RO, NULL, "true", L_NONE, NULL,
      NULL},
     {"TariffCostCtrlr", S_STATION, "Available", "Tariff", T_BOOLEAN, M_RO, NULL, "true", L_NONE,
@@ -279,10 +278,10 @@ static const dm_var vars[] = {
      NULL},
     {"TariffCostCtrlr", S_STATION, "Enabled", "Tariff", T_BOOLEAN, M_RO, NULL, "true", L_NONE, NULL,
      NULL},
-    {"TariffCostCtrlr", S_STATION, "TariffFallbackMessage", NULL, T_STRING, M_RO, "payment.notice",
-     NULL, L_NONE, NULL, NULL},
-    {"TariffCostCtrlr", S_STATION, "TotalCostFallbackMessage", NULL, T_STRING, M_RO, NULL, "",
-     L_NONE, NULL, NULL},
+    {"TariffCostCtrlr", S_STATION, "TariffFallbackMessage", NULL, T_STRING, M_RW,
+     "tariff.fallback_message", NULL, L_NONE, NULL, NULL},
+    {"TariffCostCtrlr", S_STATION, "TotalCostFallbackMessage", NULL, T_STRING, M_RW,
+     "tariff.total_cost_fallback_message", NULL, L_NONE, NULL, NULL},
     {"ClockCtrlr", S_STATION, "DateTime", NULL, T_DATETIME, M_RO, NULL, NULL, L_DATETIME, NULL,
      NULL},
     {"ClockCtrlr", S_STATION, "TimeAdjustmentReportingThreshold", NULL, T_INTEGER, M_RO, NULL,

@@ -299,6 +299,7 @@ static void on_free(void *ctx) {
   json_decref(o->display);
   json_decref(o->display_pages);
   v201_monitoring_free(o);
+  v201_cost_free(o);
   free(o);
 }
 
@@ -348,8 +349,9 @@ static void *open201(ocpp_core *core, char *err, size_t errlen) {
     timers[i]->data = o;
     o->open_handles++;
   }
-  if (v201_display_open(o, err, errlen) != 0) {
+  if (v201_display_open(o, err, errlen) != 0 || v201_cost_open(o, err, errlen) != 0) {
     json_decref(o->display);
+    v201_cost_free(o);
     diagnostics_close(o->diag);
     curl_uv_close(o->cu);
     free(o);

@@ -32,6 +32,7 @@ static void enqueue(ocpp201_station *o, int64_t session_id, v201_tx_event *e) {
   e->seq_no = cp_journal_next_seq(o->journal, session_id);
   json_t *p = e->seq_no >= 0 ? v201_transaction_event(e) : NULL;
   if (e->seq_no < 0) json_decref(e->meter_values);
+  if (p && e->kind == CP_EVENT_ENDED) v201_cost_details(o, session_id, p); /* 2.1 */
   char *text = p ? json_dumps(p, JSON_COMPACT) : NULL;
   if (!text || cp_journal_push(o->journal, session_id, e->kind, text, now201(o)) != 0)
     log_error(MOD, "cannot queue TransactionEvent durably: %s", cp_journal_error(o->journal));
@@ -287,6 +288,8 @@ void v201_pump(ocpp201_station *o) {
     if (payload) break;
     cp_journal_sent(o->journal, m.id);
   }
+  /* an Ended queued under 2.1 and delivered under 2.0.1: no costDetails there */
+  if (ocpp_link_dialect(o->link) != &ocpp21_dialect) json_object_del(payload, "costDetails");
   pump_ctx *p = calloc(1, sizeof *p);
   if (!p) {
     json_decref(payload);
@@ -472,7 +475,7 @@ void v201_on_session_started(void *ctx, int c, const station_session_info *s) {
   /* the same after a restart: made from the session, or the 1.6 back end's */
   session_tx_id(o, s->id, s->start_ms, k->tx_id);
   k->tx_state = k->status;
-  if (!s->resumed) v201_cost_session_started(o, c);
+  v201_cost_session_started(o, c, s);
   v201_profiles_transaction_started(o, c);
   if (s->resumed) {
     reencode_session(o, s->id);
@@ -513,6 +516,7 @@ void v201_on_session_stopped(void *ctx, int c, const station_session_info *s) {
   e.meter_values = one_meter_value(o, c, stop_data[0] ? stop_data : "Energy.Active.Import.Register",
                                    &end, "Transaction.End", s->stop_ms);
   sign_meter_values(o, s->id, 'E', "Transaction.End", e.meter_values);
+  v201_cost_session_stopped(o, c, s); /* the local cost's last step, before costDetails */
   enqueue(o, s->id, &e);
   v201_display_transaction_ended(o, k->tx_id);
   k->session_id = 0;
@@ -525,6 +529,7 @@ void v201_on_meter_read(void *ctx, int c, const meter_reading *r) {
   (void)r;
   ocpp201_station *o = ctx;
   if (o->evse[c - 1].session_id) v201_take_samples(o, now201(o));
+  v201_cost_meter(o, c);
   v201_report_external_limits(o);
   v201_monitoring_check(o); /* N07: EVSE Power */
 }

@@ -44,6 +44,19 @@
 typedef enum { B201_NONE, B201_PENDING, B201_ACCEPTED, B201_REJECTED } v201_boot_state;
 extern const char *const v201_boot_names[]; /* indexed by v201_boot_state (core.c) */
 
+/* Block I (cost.c): what the driver of an EVSE's last transaction is told
+ * of its cost, kept with the session (tariff_session_cost). */
+struct v201_local;
+typedef struct {
+  int64_t session;           /* the session it is of, 0 none */
+  char tx[CP_TX_ID_MAX + 1]; /* its transactionId */
+  double total;              /* the CSMS's (CostUpdated, totalCost) or the local one */
+  bool known, final, ended;  /* a total came; it is the final one; the session ended */
+  bool local;                /* computed here from a 2.1 tariff */
+  char message[512];         /* the CSMS's personal message to the driver */
+  struct v201_local *run;    /* 2.1 local cost of the session (cost.c), NULL none */
+} v201_cost;
+
 /* One EVSE with one connector: borne's connector c is EVSE c, connector 1. */
 typedef struct {
   connector_status status; /* as the station has it now */
@@ -70,11 +83,8 @@ typedef struct {
   /* the chargingLimitSource of the external limit the CSMS last heard
    * capping this EVSE (NotifyChargingLimit), NULL none */
   const char *limit_reported;
-  /* block I (cost.c): the CSMS's cost of the last transaction, until the next */
-  char cost_tx[CP_TX_ID_MAX + 1]; /* "" none */
-  double cost;
-  bool cost_known, cost_final;
-  char cost_message[512]; /* updatedPersonalMessage */
+  /* block I (cost.c): the cost of the last transaction, until the next */
+  v201_cost cost;
 } v201_evse;
 
 typedef struct ocpp201_station {
@@ -124,6 +134,13 @@ typedef struct ocpp201_station {
   json_t *display;         /* block O (display.c): the messageInfo objects set, as on disk */
   json_t *display_pages;   /* NotifyDisplayMessages, sent once GetDisplayMessages is answered */
   struct v201_monitoring *monitoring; /* block N variable monitors (monitoring.c) */
+  /* block I (cost.c): the idTokenInfo.personalMessage of the last Authorize
+   * answer, for the transaction its token starts; the 2.1 default tariffs */
+  char personal_tok[CP_ID_MAX + 1];
+  char personal_msg[512];
+  json_t *personal_tariff; /* 2.1: that answer's driver tariff, NULL none */
+  borne_ms personal_at;    /* when it came */
+  json_t *tariffs;         /* [{"evse": n, "tariff": TariffType}], as on disk */
   char url[512];
   unsigned long loaded_at; /* config_generation() when the link was made */
   bool closing;
@@ -294,9 +311,19 @@ void v201_display_transaction_ended(ocpp201_station *o, const char *tx_id);
 void v201_display_replied(ocpp201_station *o);
 json_t *v201_display_status(const ocpp201_station *o, int c); /* shown on EVSE c now */
 
-/* cost.c (I: CostUpdated, totalCost of TransactionEvent answers) */
-void v201_cost_session_started(ocpp201_station *o, int c);
+/* cost.c (I: CostUpdated, totalCost and personal messages of the CSMS's
+ * answers, the fallback messages; 2.1 local cost with SetDefaultTariff,
+ * GetTariffs, ClearTariffs, ChangeTransactionTariff) */
+int v201_cost_open(ocpp201_station *o, char *err, size_t errlen);
+void v201_cost_free(ocpp201_station *o);
+void v201_cost_session_started(ocpp201_station *o, int c, const station_session_info *s);
+void v201_cost_session_stopped(ocpp201_station *o, int c, const station_session_info *s);
+/* An AuthorizeResponse for token: its personalMessage, its 2.1 tariff. */
+void v201_cost_authorized(ocpp201_station *o, const char *token, const json_t *result);
 void v201_cost_answered(ocpp201_station *o, int64_t session_id, const json_t *result);
+void v201_cost_meter(ocpp201_station *o, int c); /* a reading of EVSE c: the local cost */
+/* The 2.1 costDetails of session_id's local cost into an Ended event's payload. */
+void v201_cost_details(ocpp201_station *o, int64_t session_id, json_t *payload);
 json_t *v201_cost_status(const ocpp201_station *o, int c);
 
 /* remote.c (F: RequestStart/StopTransaction, UnlockConnector, TriggerMessage) */

@@ -32,10 +32,10 @@ export class CsmsWsIo extends EventEmitter {
       calls: [], violations: [], handlers: base.handlers, client: null,
     });
     this.peer = 'ocpp-ws-io';
-    /* 'ocpp1.6' (default) or 'ocpp2.0.1': 2.0.1 is validated with the library's own schemas */
+    /* 'ocpp1.6' (default), 'ocpp2.0.1' or 'ocpp2.1': 2.0.1 and 2.1 are validated with the library's own schemas */
     this.protocol = base.protocol;
-    this.server = new OCPPServer(this.protocol === 'ocpp2.0.1'
-      ? { protocols: ['ocpp2.0.1'], strictMode: true, logging: false }
+    this.server = new OCPPServer(this.protocol === 'ocpp2.0.1' || this.protocol === 'ocpp2.1'
+      ? { protocols: [this.protocol], strictMode: true, logging: false }
       : { protocols: ['ocpp1.6'], strictMode: true, strictModeValidators: [OCPP16_OCA], logging: false });
     this.server.auth((ctx) => {
       const h = ctx.handshake;

@@ -1,0 +1,151 @@
+// OCPP 2.1 local cost (issue 16, block I) against a strict CSMS that picked
+// ocpp2.1: npm ocpp-rpc with the OCA's 2.1 schemas (lib/csms.mjs) validates
+// every SetDefaultTariff / GetTariffs / ClearTariffs / ChangeTransactionTariff
+// answer and every TransactionEvent borne sends (its costDetails too).
+// Covers default tariffs per EVSE and for all (Accepted, DuplicateTariffId,
+// an unknown EVSE, ConditionNotSupported, TooManyElements), read back by
+// GetTariffs, cleared by id (NoTariff for an unknown one), kept across a
+// restart; a transaction priced by the station from its EVSE's default
+// tariff, its running cost shown like the CSMS's (source "local"),
+// ChangeTransactionTariff (TxNotFound, NoCurrencyChange, Accepted: a second
+// charging period, a DriverTariff in GetTariffs), and the Ended event's
+// costDetails matching the final cost shown and kept in the history; a
+// driver's tariff in the Authorize answer pricing that driver's transaction.
+// BORNE_OCPP_PEER=ocpp-ws-io runs it against the second strict CSMS
+// (ocpp21_tariff_ws_io.test.mjs).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startBorned, tempDataDir } from './lib/borne.mjs';
+import { Csms } from './lib/csms.mjs';
+import { CsmsWsIo } from './lib/csms_ws_io.mjs';
+
+const Peer = process.env.BORNE_OCPP_PEER === 'ocpp-ws-io' ? CsmsWsIo : Csms;
+const dataDir = tempDataDir();
+const start = (url) => startBorned({
+  dataDir, connectors: 2, auth: 'ocpp', speed: 20, args: ['--csms', url],
+  set: { 'station.id': 'cp-t21', 'ocpp.version': '2.1', 'ocpp.MinimumStatusDuration': '0', 'ocpp.reconnect_max_s': '2', 'tariff.currency': 'CHF' },
+});
+const registered = (s) => s.waitFor((x) => x.station.ocpp?.version === '2.1' && x.station.ocpp.registration === 'Accepted', { what: 'registered in 2.1' });
+
+let csms, st;
+// the Authorize answer of DRIVER1 gives the driver's own tariff
+const handlers = {
+  Authorize: (c, p) => ({
+    idTokenInfo: c.idTagInfo(p.idToken.idToken),
+    ...(p.idToken.idToken === 'DRIVER1' ? { tariff: { tariffId: 'T-DRV', currency: 'EUR', energy: { prices: [{ priceKwh: 0.1 }] } } } : {}),
+  }),
+};
+
+before(async () => {
+  csms = await new Peer({ protocol: 'ocpp2.1', bootInterval: 300, tags: { GOOD1: 'Accepted', DRIVER1: 'Accepted' }, handlers }).listen();
+  st = await start(csms.url);
+  await registered(st);
+});
+
+after(async () => {
+  await st?.stop();
+  st?.cleanup();
+  await csms?.close();
+});
+
+const vat = [{ type: 'VAT', tax: 20 }];
+const tariff = (tariffId, priceKwh, extra = {}) => ({
+  tariffId, currency: 'EUR',
+  energy: { prices: [{ priceKwh }], taxRates: vat },
+  fixedFee: { prices: [{ priceFixed: 1 }] },
+  ...extra,
+});
+const setDefault = async (evseId, t) => (await csms.call('SetDefaultTariff', { evseId, tariff: t })).status;
+const assignments = async (evseId) => {
+  const r = await csms.call('GetTariffs', { evseId });
+  return r.status === 'Accepted' ? r.tariffAssignments.map((a) => `${a.tariffId}:${a.tariffKind}:${(a.evseIds ?? []).join(',')}`) : r.status;
+};
+
+test('SetDefaultTariff, GetTariffs, ClearTariffs: per EVSE and for all, refused when the station cannot take it, kept across a restart', async () => {
+  assert.equal(await assignments(0), 'NoTariff');
+  assert.equal(await setDefault(0, tariff('T-ALL', 0.3)), 'Accepted');
+  assert.equal(await setDefault(2, tariff('T-2', 0.5)), 'Accepted');
+  assert.equal(await setDefault(1, tariff('T-2', 0.5)), 'DuplicateTariffId');
+  assert.equal(await setDefault(9, tariff('T-9', 0.5)), 'Rejected');
+  assert.equal(await setDefault(1, tariff('T-PAY', 0.5, { fixedFee: { prices: [{ priceFixed: 1, conditions: { paymentBrand: 'VISA' } }] } })), 'ConditionNotSupported');
+  const many = Array.from({ length: 9 }, (_, i) => ({ priceKwh: 0.1 * (i + 1), conditions: { minEnergy: i * 1000 } }));
+  assert.equal(await setDefault(1, tariff('T-MANY', 0.5, { energy: { prices: many } })), 'TooManyElements');
+  assert.deepEqual(await assignments(0), ['T-ALL:DefaultTariff:1,2', 'T-2:DefaultTariff:2']);
+  assert.deepEqual(await assignments(1), ['T-ALL:DefaultTariff:1']);
+  const cleared = await csms.call('ClearTariffs', { tariffIds: ['T-2', 'nope'] });
+  assert.deepEqual(cleared.clearTariffsResult.map((x) => `${x.tariffId}:${x.status}`), ['T-2:Accepted', 'nope:NoTariff']);
+  assert.deepEqual(await assignments(2), ['T-ALL:DefaultTariff:2']);
+  await st.stop();
+  st = await start(csms.url);
+  await registered(st);
+  assert.deepEqual(await assignments(0), ['T-ALL:DefaultTariff:1,2']);
+  csms.assertNoViolations();
+});
+
+test('a transaction priced by the station: running cost shown, ChangeTransactionTariff, costDetails in the Ended event, the cost in the history', async () => {
+  assert.equal(st.ctl('plug', '1', '--ev-max-current', '16').code, 0);
+  await st.waitStatus(1, 'Preparing');
+  const from = csms.calls.length;
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  const started = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' });
+  const txId = started.params.transactionInfo.transactionId;
+  await st.waitStatus(1, 'Charging');
+  // the fixed fee at once, then the energy (0.30 EUR/kWh + 20 %)
+  let s = await st.waitFor((x) => x.connectors[0].ocpp_cost?.total > 1.2, { what: 'a running local cost' });
+  let cost = s.connectors[0].ocpp_cost;
+  assert.equal(cost.source, 'local');
+  assert.equal(cost.currency, 'EUR');
+  assert.equal(cost.final, false);
+  assert.equal(cost.transaction_id, txId);
+  assert.equal((await st.ok('GET', '/api/v1/public/connectors/1')).ocpp_cost.source, 'local');
+  // ChangeTransactionTariff
+  const change = async (transactionId, t) => (await csms.call('ChangeTransactionTariff', { transactionId, tariff: t })).status;
+  assert.equal(await change('no-such-tx', tariff('T-NEW', 0.1)), 'TxNotFound');
+  assert.equal(await change(txId, { ...tariff('T-CHF', 0.1), currency: 'CHF' }), 'NoCurrencyChange');
+  assert.equal(await change(txId, tariff('T-NEW', 0.1, { chargingTime: { prices: [{ priceMinute: 0.02 }] } })), 'Accepted');
+  assert.deepEqual(await assignments(1), ['T-ALL:DefaultTariff:1', 'T-NEW:DriverTariff:1']);
+  const before = (await st.status()).connectors[0].ocpp_cost.total;
+  await st.waitFor((x) => x.connectors[0].ocpp_cost.total > before, { what: 'the cost going on under the new tariff' });
+  // the end: costDetails
+  const f2 = csms.calls.length;
+  assert.equal((await csms.call('RequestStopTransaction', { transactionId: txId })).status, 'Accepted');
+  const ended = await csms.waitCall('TransactionEvent', { from: f2, match: (p) => p.eventType === 'Ended' });
+  const d = ended.params.costDetails;
+  assert.ok(d, 'costDetails in the Ended event');
+  assert.equal(d.totalCost.currency, 'EUR');
+  assert.equal(d.totalCost.typeOfCost, 'NormalCost');
+  assert.equal(d.totalCost.fixed.exclTax, 1);
+  assert.ok(d.totalCost.energy.inclTax > d.totalCost.energy.exclTax, 'the VAT on the energy');
+  assert.deepEqual(d.chargingPeriods.map((p) => p.tariffId), ['T-ALL', 'T-NEW']);
+  assert.ok(d.totalUsage.energy > 0);
+  const energy = d.chargingPeriods.flatMap((p) => p.dimensions).filter((x) => x.type === 'Energy').reduce((a, x) => a + x.volume, 0);
+  assert.ok(Math.abs(energy - d.totalUsage.energy) < 1e-6, 'the periods add up to the usage');
+  s = await st.waitFor((x) => x.connectors[0].ocpp_cost?.final === true, { what: 'the final local cost' });
+  cost = s.connectors[0].ocpp_cost;
+  assert.equal(cost.total, d.totalCost.total.inclTax);
+  const { sessions } = await st.ok('GET', '/api/v1/sessions?connector=1');
+  const mine = sessions.find((x) => x.backend_cost?.transaction_id === txId);
+  assert.equal(mine.backend_cost.source, 'local');
+  assert.equal(mine.backend_cost.total, d.totalCost.total.inclTax);
+  assert.equal(mine.backend_cost.currency, 'EUR');
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  csms.assertNoViolations();
+});
+
+test('a driver\'s tariff in the Authorize answer prices that driver\'s transaction (a DriverTariff)', async () => {
+  assert.equal(st.ctl('plug', '2', '--ev-max-current', '16').code, 0);
+  await st.waitStatus(2, 'Preparing');
+  const from = csms.calls.length;
+  assert.equal(st.ctl('tap', 'DRIVER1').code, 0);
+  const started = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' && p.evse?.id === 2 });
+  const txId = started.params.transactionInfo.transactionId;
+  await st.waitFor((x) => x.connectors[1].ocpp_cost?.source === 'local' && x.connectors[1].ocpp_cost.total > 0, { what: 'the driver tariff\'s cost' });
+  assert.deepEqual(await assignments(2), ['T-ALL:DefaultTariff:2', 'T-DRV:DriverTariff:2']);
+  const f2 = csms.calls.length;
+  assert.equal((await csms.call('RequestStopTransaction', { transactionId: txId })).status, 'Accepted');
+  const ended = await csms.waitCall('TransactionEvent', { from: f2, match: (p) => p.eventType === 'Ended' });
+  assert.deepEqual(ended.params.costDetails.chargingPeriods.map((p) => p.tariffId), ['T-DRV']);
+  assert.equal(ended.params.costDetails.totalCost.fixed.exclTax, 0, 'no fixed fee in the driver tariff');
+  assert.equal(st.ctl('unplug', '2').code, 0);
+  csms.assertNoViolations();
+});
