@@ -242,6 +242,7 @@ struct store {
   bool batch_failed; /* sqlite rolled the whole batch back */
   int cached_count;
   cached_stmt cached[STMT_CACHE_MAX];
+  const char *companions[4]; /* store_session_companion: static texts */
 };
 
 static int fail(store *s, const char *what) {
@@ -745,6 +746,30 @@ static void read_session(sqlite3_stmt *st, session_row *r) {
   r->reason = reason_from_name(reason);
 }
 
+int store_session_companion(store *s, const char *delete_sql) {
+  for (size_t i = 0; i < sizeof s->companions / sizeof s->companions[0]; i++)
+    if (!s->companions[i] || s->companions[i] == delete_sql) {
+      s->companions[i] = delete_sql;
+      return 0;
+    }
+  return -1;
+}
+
+/* The companions' rows of the sessions Q_SESSIONS_TRIM just removed. */
+static int trim_companions(store *s, int64_t newest) {
+  int64_t max = s->keep.session_max_rows;
+  if (max <= 0 || newest <= max) return 0;
+  for (size_t i = 0; i < sizeof s->companions / sizeof s->companions[0] && s->companions[i]; i++) {
+    sqlite3_stmt *st = store_stmt(s, s->companions[i]);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, newest - max);
+    int rc = exec_write(s, st, "cannot trim a module's rows of old sessions");
+    store_stmt_release(s, st);
+    if (rc) return -1;
+  }
+  return 0;
+}
+
 int store_session_begin(store *s, int connector, const char *uid, const char *user, borne_ms start,
                         double meter_start_wh, int64_t *id_out) {
   if (tx_begin(s, "cannot record the session start")) return -1;
@@ -756,7 +781,8 @@ int store_session_begin(store *s, int connector, const char *uid, const char *us
   sqlite3_bind_double(st, 5, meter_start_wh);
   if (exec_write(s, st, "cannot record the session start")) return tx_abort(s);
   int64_t id = sqlite3_last_insert_rowid(s->db);
-  if (trim(s, Q_SESSIONS_TRIM, id, s->keep.session_max_rows, "cannot trim old sessions"))
+  if (trim(s, Q_SESSIONS_TRIM, id, s->keep.session_max_rows, "cannot trim old sessions") ||
+      trim_companions(s, id))
     return tx_abort(s);
   if (tx_commit(s, "cannot record the session start")) return -1;
   if (id_out) *id_out = id;

@@ -137,6 +137,12 @@ typedef struct {
 
 typedef int (*session_cb)(void *ctx, const session_row *row); /* non-zero stops */
 
+/* A module's table keyed by a session (its column `session_id`): its rows go
+ * with the sessions the retention removes, in the same transaction. `delete_sql`
+ * is a static text deleting the rows of sessions that are gone, e.g.
+ * "DELETE FROM t WHERE session_id <= ?1 AND session_id NOT IN (SELECT id FROM
+ * sessions)" (?1: the newest id the trim could remove). At most 4; -1 beyond. */
+int store_session_companion(store *s, const char *delete_sql);
 int store_session_begin(store *s, int connector, const char *uid, const char *user, borne_ms start,
                         double meter_start_wh, int64_t *id_out);
 int store_session_progress(store *s, int64_t id, double meter_now_wh);

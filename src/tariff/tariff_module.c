@@ -228,12 +228,6 @@ int tariff_session_cost_put(station *st, int64_t session_id, const tariff_sessio
   int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
   if (rc) log_error(MOD, "cannot save the cost of session %lld", (long long)session_id);
   store_stmt_release(st->db, q);
-  /* the rows of sessions the store's retention removed go with them */
-  sqlite3_stmt *trim = rc ? NULL
-                          : store_stmt(st->db, "DELETE FROM tariff_session_costs WHERE session_id "
-                                               "< (SELECT MIN(id) FROM sessions)");
-  if (trim) sqlite3_step(trim);
-  store_stmt_release(st->db, trim);
   return rc;
 }
 
@@ -270,6 +264,16 @@ int tariff_session_cost_get(station *st, int64_t session_id, tariff_session_cost
 int tariff_attach(station *st, char *err, size_t errlen) {
   if (store_module_migrate(st->db, "tariff", steps, (int)(sizeof steps / sizeof steps[0])) != 0) {
     snprintf(err, errlen, "tariff: %s", store_last_error(st->db));
+    return -1;
+  }
+  /* the rows of the sessions the store's retention removes go with them */
+  static const char trim_tariffs[] = "DELETE FROM tariff_sessions WHERE session_id <= ?1 AND "
+                                     "session_id NOT IN (SELECT id FROM sessions)";
+  static const char trim_costs[] = "DELETE FROM tariff_session_costs WHERE session_id <= ?1 AND "
+                                   "session_id NOT IN (SELECT id FROM sessions)";
+  if (store_session_companion(st->db, trim_tariffs) ||
+      store_session_companion(st->db, trim_costs)) {
+    snprintf(err, errlen, "tariff: too many tables kept with the sessions");
     return -1;
   }
   tariff_mod *tm = calloc(1, sizeof *tm);

@@ -528,6 +528,52 @@ static void closed_sessions_beyond_the_budget_are_trimmed(void **state) {
   assert_int_equal(r.stop_ms, 0);
 }
 
+static void store_sql(store *s, const char *sql, int64_t id) {
+  sqlite3_stmt *st = store_stmt(s, sql);
+  assert_non_null(st);
+  if (id) sqlite3_bind_int64(st, 1, id);
+  assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+  store_stmt_release(s, st);
+}
+
+/* A module's table keyed by sessions (tariff_sessions, say) loses the rows
+ * of the sessions the retention removed, and keeps those of an open one. */
+static void a_companion_table_follows_the_session_trim(void **state) {
+  fixture *f = *state;
+  static const char trim_comp[] = "DELETE FROM comp WHERE session_id <= ?1 AND "
+                                  "session_id NOT IN (SELECT id FROM sessions)";
+  store_sql(f->s, "CREATE TABLE comp(session_id INTEGER PRIMARY KEY)", 0);
+  assert_int_equal(store_session_companion(f->s, trim_comp), 0);
+  assert_int_equal(store_session_companion(f->s, trim_comp), 0); /* the same text once */
+  store_retention keep;
+  store_get_retention(f->s, &keep);
+  keep.session_max_rows = 3;
+  store_set_retention(f->s, &keep);
+  int64_t open_id, id;
+  assert_int_equal(store_session_begin(f->s, 2, "", "", 1, 0, &open_id), 0);
+  store_sql(f->s, "INSERT INTO comp VALUES(?1)", open_id);
+  for (int i = 0; i < 8; i++) {
+    assert_int_equal(store_session_begin(f->s, 1, "04A1", "", 10 + i, i * 10.0, &id), 0);
+    store_sql(f->s, "INSERT INTO comp VALUES(?1)", id);
+    assert_int_equal(store_session_end(f->s, id, 11 + i, i * 10.0 + 5, STOP_LOCAL), 0);
+  }
+  /* the last begin trimmed closed ids <= id - 3; its own row came after */
+  assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM comp"), 4); /* open one + 3 closed */
+  assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM comp WHERE session_id NOT IN "
+                              "(SELECT id FROM sessions)"),
+                   0);
+  assert_int_equal(raw_int(f, "SELECT COUNT(*) FROM comp WHERE session_id = (SELECT MIN(id) "
+                              "FROM sessions)"),
+                   1);
+  static const char *more[] = {"DELETE FROM comp WHERE 0 AND ?1", "DELETE FROM comp WHERE 1 AND ?1",
+                               "DELETE FROM comp WHERE 2 AND ?1",
+                               "DELETE FROM comp WHERE 3 AND ?1"};
+  assert_int_equal(store_session_companion(f->s, more[0]), 0);
+  assert_int_equal(store_session_companion(f->s, more[1]), 0);
+  assert_int_equal(store_session_companion(f->s, more[2]), 0);
+  assert_int_equal(store_session_companion(f->s, more[3]), -1); /* four at most */
+}
+
 static int count_selftest(void *ctx, const selftest_row *r) {
   (void)r;
   ++*(int *)ctx;
@@ -759,6 +805,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(security_events_have_their_own_budget, setup, teardown),
       cmocka_unit_test_setup_teardown(closed_sessions_beyond_the_budget_are_trimmed, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(a_companion_table_follows_the_session_trim, setup, teardown),
       cmocka_unit_test_setup_teardown(selftest_results_are_bounded_and_keep_the_latest, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(user_names_are_1_to_64_characters, setup, teardown),
