@@ -44,7 +44,7 @@ bool lazylib_load(lazylib *l, char *why, size_t whylen) {
   if (h) atomic_store_explicit(&l->loaded, true, memory_order_release);
   pthread_mutex_unlock(&l->lock);
   if (!h && why)
-    snprintf(why, whylen, "cannot load %s (Debian package %s): %s", file, l->package, detail);
+    snprintf(why, whylen, "cannot load %s (Debian package %s): %s", l->file, l->package, detail);
   return h != NULL;
 }
 
