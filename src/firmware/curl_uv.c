@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/lazylib.h"
 #include "util/tls_reason.h"
 
 /* ---------- which URLs (pure) ---------- */
@@ -56,27 +57,30 @@ bool curl_uv_url_allowed(const char *url, char *why, size_t whylen) {
 static pthread_mutex_t lib_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool lib_loaded;
 static curl_fns lib;
-static const char *lib_file = "libcurl.so.4";
 
-void curl_uv_set_library(const char *file) {
-  pthread_mutex_lock(&lib_lock);
-  if (!lib_loaded) lib_file = file ? file : "libcurl.so.4";
-  pthread_mutex_unlock(&lib_lock);
-}
+/* The functions resolved, named after curl_fns' fields; called through
+ * curl_fns (some take varargs), opened by the shared helper (util/lazylib.h). */
+#define CURL_SYMS(X)                                                                               \
+  X(global_init)                                                                                   \
+  X(easy_init) X(easy_setopt) X(easy_getinfo) X(easy_cleanup) X(easy_strerror) X(multi_init)       \
+      X(multi_setopt) X(multi_add_handle) X(multi_remove_handle) X(multi_socket_action)            \
+          X(multi_assign) X(multi_info_read) X(multi_cleanup) X(mime_init) X(mime_addpart)         \
+              X(mime_name) X(mime_filedata) X(mime_filename) X(mime_type) X(mime_free)             \
+                  X(slist_append) X(slist_free_all)
+#define SYM_NAME(field) "curl_" #field,
+#define SYM_OFFSET(field) offsetof(curl_fns, field),
+static const char *const sym_names[] = {CURL_SYMS(SYM_NAME)};
+static const size_t sym_offsets[] = {CURL_SYMS(SYM_OFFSET)};
+#define NSYMS (sizeof sym_names / sizeof sym_names[0])
+static void *sym_slots[NSYMS];
+static lazylib curl_lib = {.file = "libcurl.so.4",
+                           .package = "libcurl4",
+                           .names = sym_names,
+                           .fns = sym_slots,
+                           .count = NSYMS,
+                           .lock = PTHREAD_MUTEX_INITIALIZER};
 
-#define SYM(field)                                                                                 \
-  { "curl_" #field, offsetof(curl_fns, field) }
-static const struct {
-  const char *name;
-  size_t offset;
-} symbols[] = {
-    SYM(global_init),      SYM(easy_init),           SYM(easy_setopt),         SYM(easy_getinfo),
-    SYM(easy_cleanup),     SYM(easy_strerror),       SYM(multi_init),          SYM(multi_setopt),
-    SYM(multi_add_handle), SYM(multi_remove_handle), SYM(multi_socket_action), SYM(multi_assign),
-    SYM(multi_info_read),  SYM(multi_cleanup),       SYM(mime_init),           SYM(mime_addpart),
-    SYM(mime_name),        SYM(mime_filedata),       SYM(mime_filename),       SYM(mime_type),
-    SYM(mime_free),        SYM(slist_append),        SYM(slist_free_all),
-};
+void curl_uv_set_library(const char *file) { lazylib_set_file(&curl_lib, file); }
 
 const curl_fns *curl_uv_load(char *why, size_t whylen) {
   if (why && whylen) why[0] = '\0';
@@ -85,39 +89,31 @@ const curl_fns *curl_uv_load(char *why, size_t whylen) {
     pthread_mutex_unlock(&lib_lock);
     return &lib;
   }
+  char detail[400] = "";
   const char *fail = NULL;
-  char detail[300] = "";
-  void *h = dlopen(lib_file, RTLD_NOW | RTLD_LOCAL);
-  if (!h) {
-    const char *e = dlerror();
-    snprintf(detail, sizeof detail, "%s", e ? e : lib_file);
-    fail = "cannot load libcurl (Debian package libcurl4) for the transfer";
-  }
   curl_fns fns;
-  for (size_t i = 0; h && i < sizeof symbols / sizeof symbols[0]; i++) {
-    void *p = dlsym(h, symbols[i].name);
-    if (!p) {
-      snprintf(detail, sizeof detail, "%s has no %s", lib_file, symbols[i].name);
-      fail = "the libcurl found lacks a function the transfer needs";
-      dlclose(h); /* nothing of it ran yet */
-      h = NULL;
-      break;
+  if (!lazylib_load(&curl_lib, detail, sizeof detail)) {
+    fail = ""; /* the helper's words say it all */
+  } else {
+    for (size_t i = 0; i < NSYMS; i++) /* POSIX: dlsym's pointer holds a function's address */
+      memcpy((char *)&fns + sym_offsets[i], &sym_slots[i], sizeof sym_slots[i]);
+    /* once per process: after a failure libcurl stays loaded (its
+     * initialisation may have half run) and the next transfer tries again */
+    if (fns.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+      snprintf(detail, sizeof detail, "curl_global_init failed");
+      fail = "cannot start libcurl for the transfer";
     }
-    /* POSIX: a data pointer from dlsym holds a function's address */
-    memcpy((char *)&fns + symbols[i].offset, &p, sizeof p);
   }
-  if (h && fns.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-    snprintf(detail, sizeof detail, "curl_global_init failed");
-    fail = "cannot start libcurl for the transfer";
-    h = NULL; /* kept loaded: its initialisation may have half run */
-  }
-  if (h) {
+  if (!fail) {
     lib = fns;
     lib_loaded = true;
   }
   pthread_mutex_unlock(&lib_lock);
   if (fail) {
-    if (why) snprintf(why, whylen, "%s: %s", fail, detail);
+    if (why && fail[0])
+      snprintf(why, whylen, "%s: %s", fail, detail);
+    else if (why)
+      snprintf(why, whylen, "%s", detail);
     return NULL;
   }
   return &lib;

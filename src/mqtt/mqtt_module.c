@@ -32,6 +32,7 @@
 #include "core/errors.h"
 #include "core/limits.h"
 #include "store/store.h"
+#include "util/lazylib.h"
 #include "util/log.h"
 
 #define MOD "mqtt"
@@ -677,6 +678,12 @@ int mqtt_attach(station *st, char *err, size_t errlen) {
   for (int i = 0; i < MQTT_MAX_CONNECTORS; i++) q->limit_a[i] = -1;
   q->backoff_ms = BACKOFF_MIN_MS;
 
+  char why[400];
+  if (!lazylib_load(&lazy_mosquitto, why, sizeof why)) { /* util/lazylib.h */
+    snprintf(err, errlen, "mqtt: %s", why);
+    free(q);
+    return -1;
+  }
   mosquitto_lib_init();
   char client_id[160];
   snprintf(client_id, sizeof client_id, "borne-%s", q->id);

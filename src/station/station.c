@@ -33,6 +33,7 @@ static void arm_core_timer(station *st);
 static int record_event(station *st, int connector, const char *kind, const char *detail,
                         const char *reason);
 static void publish_event(station *st, int connector, const char *kind, const char *detail);
+static void publish_recorded(station *st, int connector, const char *kind, const char *detail);
 
 /* ---------- small helpers ---------- */
 
@@ -227,10 +228,14 @@ static void session_started(station *st, int c) {
     notify_session(st, c, false, STOP_NONE, true);
     return;
   }
-  /* The session row, its first meter sample and its session_start event are
-   * one durable commit (a store batch) instead of four; the modules hear of
-   * the session (the back end's StartTransaction, the OCMF begin record) and
-   * the event is published only once all of it is on disk. Without a batch
+  /* The session row, its first meter sample, its session_start event and
+   * what the modules write when they hear of it (the OCPP journal's
+   * StartTransaction, OCMF's begin record and its number) are one durable
+   * commit (a store batch). Nothing leaves the station before that commit:
+   * the events are published and the OCPP queue sends only once it is on
+   * disk (store_after_commit); when it fails nothing is sent or published
+   * (the modules were told of a session that is not on disk, and
+   * session_id stays 0: as if the session row had failed). Without a batch
    * (the database refused to begin one) each write commits on its own. */
   bool batch = store_batch_begin(st->db) == 0;
   int64_t id = 0;
@@ -245,15 +250,14 @@ static void session_started(station *st, int c) {
   char detail[256];
   snprintf(detail, sizeof detail, "{\"session\":%lld,\"badge\":\"%s\",\"meter_wh\":%.1f}",
            (long long)id, uid, wh);
-  bool recorded = record_event(st, c, "session_start", detail, "") == 0;
+  if (record_event(st, c, "session_start", detail, "") == 0)
+    publish_recorded(st, c, "session_start", detail);
+  notify_session(st, c, false, STOP_NONE, false);
   if (batch && store_batch_end(st->db) != 0) {
     /* nothing of it is on disk: as if the session row had failed */
     log_error(MOD, "connector %d: cannot record session start: %s", c, store_last_error(st->db));
     sc->session_id = 0;
-    return;
   }
-  if (recorded) publish_event(st, c, "session_start", detail);
-  notify_session(st, c, false, STOP_NONE, false);
 }
 
 static void session_stopped(station *st, int c, stop_reason reason) {
@@ -261,8 +265,9 @@ static void session_stopped(station *st, int c, stop_reason reason) {
   if (!sc->session_id) return;
   station_read_meter(st, c);
   double wh = sc->meter_ok ? sc->meter.energy_import_wh : sc->session_start_wh;
-  /* The last sample, the stop and the session_stop event in one durable
-   * commit, before the modules hear of the stop (as at the start). */
+  /* The last sample, the stop, the session_stop event and what the modules
+   * write when they hear of it (StopTransaction, OCMF's end record) in one
+   * durable commit, nothing sent or published before it (as at the start). */
   bool batch = store_batch_begin(st->db) == 0;
   if (sc->meter_ok) store_sample_writes(st, c);
   if (store_session_end(st->db, sc->session_id, now_of(st), wh, reason) != 0) {
@@ -272,15 +277,13 @@ static void session_stopped(station *st, int c, stop_reason reason) {
   char detail[256];
   snprintf(detail, sizeof detail, "{\"session\":%lld,\"reason\":\"%s\",\"energy_wh\":%.1f}",
            (long long)sc->session_id, stop_reason_name(reason), wh - sc->session_start_wh);
-  bool recorded = record_event(st, c, "session_stop", detail, "") == 0;
-  if (batch && store_batch_end(st->db) != 0) {
+  if (record_event(st, c, "session_stop", detail, "") == 0)
+    publish_recorded(st, c, "session_stop", detail);
+  notify_session(st, c, true, reason, false);
+  if (batch && store_batch_end(st->db) != 0)
     /* the session stays open on disk; the next start closes it */
     log_error(MOD, "session %lld: cannot record stop: %s", (long long)sc->session_id,
               store_last_error(st->db));
-    recorded = false;
-  }
-  if (recorded) publish_event(st, c, "session_stop", detail);
-  notify_session(st, c, true, reason, false);
   sc->session_id = 0;
 }
 
@@ -1206,6 +1209,39 @@ static void publish_event(station *st, int connector, const char *kind, const ch
     if (st->modules[m].event) st->modules[m].event(st->modules[m].ctx, connector, kind, detail);
 }
 
+typedef struct {
+  station *st;
+  int connector;
+  char kind[40];
+  char detail[256];
+} deferred_event;
+
+static void publish_deferred(void *ctx, bool committed) {
+  deferred_event *e = ctx;
+  if (committed) publish_event(e->st, e->connector, e->kind, e->detail);
+  free(e);
+}
+
+/* publish_event once the event is on disk: inside a store batch (a session's
+ * start or stop, which the modules hear of inside it) at its commit, and not
+ * at all when the batch fails; at once otherwise. */
+static void publish_recorded(station *st, int connector, const char *kind, const char *detail) {
+  if (!store_in_batch(st->db)) {
+    publish_event(st, connector, kind, detail);
+    return;
+  }
+  deferred_event *e = malloc(sizeof *e);
+  if (e) {
+    *e = (deferred_event){.st = st, .connector = connector};
+    snprintf(e->kind, sizeof e->kind, "%s", kind);
+    snprintf(e->detail, sizeof e->detail, "%s", detail);
+  }
+  if (!e || store_after_commit(st->db, publish_deferred, e) != 0) {
+    free(e);
+    log_error(MOD, "event %s: out of memory, not published", kind);
+  }
+}
+
 void station_event(station *st, int connector, const char *kind, const char *fmt, ...) {
   char detail[256];
   va_list ap;
@@ -1213,7 +1249,7 @@ void station_event(station *st, int connector, const char *kind, const char *fmt
   vsnprintf(detail, sizeof detail, fmt, ap);
   va_end(ap);
   if (record_event(st, connector, kind, detail, "") == 0)
-    publish_event(st, connector, kind, detail);
+    publish_recorded(st, connector, kind, detail);
 }
 
 void station_event_reason(station *st, int connector, const char *kind, const char *reason,
@@ -1224,7 +1260,7 @@ void station_event_reason(station *st, int connector, const char *kind, const ch
   vsnprintf(detail, sizeof detail, fmt, ap);
   va_end(ap);
   if (record_event(st, connector, kind, detail, reason) == 0)
-    publish_event(st, connector, kind, detail);
+    publish_recorded(st, connector, kind, detail);
 }
 
 int station_connector_count(const station *st) { return st->core.count; }

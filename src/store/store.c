@@ -228,6 +228,11 @@ typedef struct {
 } cached_stmt;
 #define STMT_CACHE_MAX 64 /* more distinct texts than this are prepared per use */
 
+typedef struct {
+  store_after_fn fn;
+  void *ctx;
+} after_work;
+
 struct store {
   sqlite3 *db;
   sqlite3_stmt *q[Q_COUNT];
@@ -240,6 +245,8 @@ struct store {
   bool batch;        /* inside store_batch_begin .. store_batch_end */
   bool unsynced;     /* inside store_unsynced_begin .. store_unsynced_end, at NORMAL */
   bool batch_failed; /* sqlite rolled the whole batch back */
+  after_work *after; /* store_after_commit: run at the end of the open batch */
+  int after_count, after_cap;
   int cached_count;
   cached_stmt cached[STMT_CACHE_MAX];
   const char *companions[4]; /* store_session_companion: static texts */
@@ -520,6 +527,52 @@ int store_batch_begin(store *s) {
   return 0;
 }
 
+bool store_in_batch(const store *s) { return s->batch; }
+
+int store_after_commit(store *s, store_after_fn fn, void *ctx) {
+  if (!s->batch) {
+    fn(ctx, true);
+    return 0;
+  }
+  if (s->after_count == s->after_cap) {
+    int cap = s->after_cap ? 2 * s->after_cap : 8;
+    void *p = realloc(s->after, (size_t)cap * sizeof *s->after);
+    if (!p) {
+      snprintf(s->error, sizeof s->error, "out of memory");
+      return -1;
+    }
+    s->after = p;
+    s->after_cap = cap;
+  }
+  s->after[s->after_count].fn = fn;
+  s->after[s->after_count].ctx = ctx;
+  s->after_count++;
+  return 0;
+}
+
+/* The batch's after-commit work, in order; what they add (a batch of their
+ * own, more work) is theirs. */
+static void run_after(store *s, bool committed) {
+  while (s->after_count > 0) {
+    int n = s->after_count;
+    after_work *list = malloc((size_t)n * sizeof *list);
+    if (!list) { /* run them from the array itself, emptied first */
+      for (int i = 0; i < n && s->after_count > 0; i++) {
+        store_after_fn fn = s->after[0].fn;
+        void *ctx = s->after[0].ctx;
+        memmove(s->after, s->after + 1, (size_t)(s->after_count - 1) * sizeof *s->after);
+        s->after_count--;
+        fn(ctx, committed);
+      }
+      continue;
+    }
+    memcpy(list, s->after, (size_t)n * sizeof *s->after);
+    s->after_count = 0;
+    for (int i = 0; i < n; i++) list[i].fn(list[i].ctx, committed);
+    free(list);
+  }
+}
+
 int store_batch_end(store *s) {
   if (!s->batch) {
     snprintf(s->error, sizeof s->error, "no batch is open");
@@ -531,9 +584,15 @@ int store_batch_end(store *s) {
      * writes after that ran on their own, the ones before are gone */
     if (!sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     snprintf(s->error, sizeof s->error, "the batch was rolled back by a failed write");
+    run_after(s, false);
     return -1;
   }
-  return tx_commit(s, "cannot commit a batch");
+  int rc = tx_commit(s, "cannot commit a batch");
+  char error[sizeof s->error];
+  memcpy(error, s->error, sizeof error); /* the work after may use the store */
+  run_after(s, rc == 0);
+  memcpy(s->error, error, sizeof error);
+  return rc;
 }
 
 /* WAL + synchronous=FULL: a commit returns after the WAL is fsync'd, so it
@@ -694,7 +753,12 @@ int store_prepare_all(store *s) {
 
 void store_close(store *s) {
   if (!s) return;
-  if (s->batch) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+  if (s->batch) {
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    s->batch = false;
+    run_after(s, false);
+  }
+  free(s->after);
   for (int i = 0; i < Q_COUNT; i++) sqlite3_finalize(s->q[i]);
   for (int i = 0; i < s->cached_count; i++) sqlite3_finalize(s->cached[i].st);
   sqlite3_close(s->db);

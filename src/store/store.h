@@ -81,6 +81,17 @@ void store_stmt_release(store *s, struct sqlite3_stmt *st); /* NULL: nothing */
  * that opens its own transaction (BEGIN) cannot run inside one. */
 int store_batch_begin(store *s);
 int store_batch_end(store *s);
+/* Whether a batch is open. */
+bool store_in_batch(const store *s);
+/* Work that may run only once the open batch is on disk (a message sent, an
+ * event published): fn(ctx, true) from store_batch_end once the commit
+ * succeeded, fn(ctx, false) when it did not (nothing of the batch is on disk:
+ * free what ctx holds, send nothing), in the order they were added; outside a
+ * batch fn(ctx, true) at once. -1 (store_last_error) when it cannot be kept
+ * (out of memory): fn is not called, the caller does it later by its own
+ * means (a timer). */
+typedef void (*store_after_fn)(void *ctx, bool committed);
+int store_after_commit(store *s, store_after_fn fn, void *ctx);
 
 /* The writes between store_unsynced_begin and store_unsynced_end (a module's
  * own statements, one commit or a few) are committed without a sync of their

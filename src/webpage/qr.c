@@ -46,7 +46,9 @@ char *web_qr_svg(const char *text, char *err, size_t errlen) {
   QRcode *q = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
   if (!q) {
     snprintf(err, errlen, "cannot make a QR code: %s",
-             errno == ERANGE ? "text too long" : strerror(errno));
+             errno == ERANGE   ? "text too long"
+             : errno == ENOSYS ? "libqrencode (Debian package libqrencode4) cannot be loaded"
+                               : strerror(errno));
     return NULL;
   }
   int w = q->width, size = w + 2 * QUIET;

@@ -1,11 +1,14 @@
 /*
  * A session's start and stop are one durable commit each (issue 15: the
  * session row, its meter sample and progress, and its event used to be four
- * commits), and still on disk before anyone hears of them: when a module's
- * session_started, session_stopped or event hook runs (the OCPP module sends
- * StartTransaction / StopTransaction from there, the web page pushes the
- * event), another connection to the file already sees every row of it.
- * Over the cycle, the log-only events (status, auth_accepted) are commits
+ * commits), and so is what the modules write when they hear of it (the OCPP
+ * journal's StartTransaction / StopTransaction, OCMF's begin and end records):
+ * a module's session_started and session_stopped hooks run inside the
+ * station's batch (they see the rows through the station's connection,
+ * another connection does not yet), and nothing leaves before the commit:
+ * when a module's event hook runs (the web page pushes the event, MQTT
+ * publishes it) another connection already sees it, the session's row with
+ * it. Over the cycle, the log-only events (status, auth_accepted) are commits
  * without a sync of their own (issue 15): the syncs are counted through the
  * power-cut VFS (powercut_vfs.h, which never cuts here).
  */
@@ -44,6 +47,7 @@ static int64_t seen(const char *query) {
 }
 
 typedef struct {
+  station *st;
   int started, stopped, start_events, stop_events, events;
   int commits;                           /* durable commits of the station's connection */
   int at_last_event;                     /* commits when the previous event was published */
@@ -55,27 +59,30 @@ static int count_commit(void *ctx) {
   return 0;
 }
 
+/* Inside the station's batch: the rows are there for the station's own
+ * connection, not yet for another; what the hook writes joins the commit. */
+static void inside_the_batch(watcher *w, int c, int64_t id, bool stop) {
+  char q[160];
+  snprintf(q, sizeof q, "SELECT COUNT(*) FROM sessions WHERE id = %lld AND stop_ms %s 0",
+           (long long)id, stop ? "!=" : "=");
+  assert_int_equal(seen(q), 0);
+  session_row row;
+  assert_int_equal(store_session_get(w->st->db, id, &row), 0);
+  assert_true(stop ? row.stop_ms != 0 : row.stop_ms == 0);
+  assert_true(store_in_batch(w->st->db));
+  station_event(w->st, c, "watcher_heard", "{\"session\":%lld}", (long long)id);
+}
+
 static void on_started(void *ctx, int c, const station_session_info *s) {
   watcher *w = ctx;
-  (void)c;
   w->started++;
-  char q[160];
-  snprintf(q, sizeof q, "SELECT COUNT(*) FROM sessions WHERE id = %lld AND stop_ms = 0",
-           (long long)s->id);
-  assert_int_equal(seen(q), 1);
-  assert_int_equal(seen("SELECT COUNT(*) FROM events WHERE kind = 'session_start'"), 1);
-  assert_true(seen("SELECT COUNT(*) FROM meter_samples WHERE connector = 1") >= 1);
+  inside_the_batch(w, c, s->id, false);
 }
 
 static void on_stopped(void *ctx, int c, const station_session_info *s) {
   watcher *w = ctx;
-  (void)c;
   w->stopped++;
-  char q[160];
-  snprintf(q, sizeof q, "SELECT COUNT(*) FROM sessions WHERE id = %lld AND stop_ms != 0",
-           (long long)s->id);
-  assert_int_equal(seen(q), 1);
-  assert_int_equal(seen("SELECT COUNT(*) FROM events WHERE kind = 'session_stop'"), 1);
+  inside_the_batch(w, c, s->id, true);
 }
 
 static void on_event(void *ctx, int c, const char *kind, const char *detail) {
@@ -87,10 +94,13 @@ static void on_event(void *ctx, int c, const char *kind, const char *detail) {
   assert_true(seen(q) >= 1); /* every event is on disk when a module hears of it */
   w->events++;
   if (strcmp(kind, "session_start") == 0) {
+    assert_int_equal(seen("SELECT COUNT(*) FROM sessions WHERE stop_ms = 0"), 1);
+    assert_true(seen("SELECT COUNT(*) FROM meter_samples WHERE connector = 1") >= 1);
     w->start_events++;
     w->commits_of_start = w->commits - w->at_last_event;
   }
   if (strcmp(kind, "session_stop") == 0) {
+    assert_int_equal(seen("SELECT COUNT(*) FROM sessions WHERE stop_ms != 0"), 1);
     w->stop_events++;
     w->commits_of_stop = w->commits - w->at_last_event;
   }
@@ -110,7 +120,7 @@ static bool ready(station *st) {
   return st->selftest_done && cs_status(&st->core.conn[0]) == STATUS_PREPARING;
 }
 
-static void a_session_start_and_stop_are_one_commit_each_before_the_modules_hear(void **state) {
+static void a_session_start_and_stop_are_one_commit_each_with_the_modules_writes(void **state) {
   (void)state;
   log_set_level(LOG_ERROR);
   powercut_install(); /* never cuts here: counts the syncs */
@@ -127,7 +137,7 @@ static void a_session_start_and_stop_are_one_commit_each_before_the_modules_hear
   station_rig_prepare(&r, 1, energy);
   station_rig_open(&r, dir);
   station *st = r.st;
-  watcher w = {0};
+  watcher w = {.st = st};
   watching = &w;
   station_module m = {.name = "watcher",
                       .ctx = &w,
@@ -140,8 +150,9 @@ static void a_session_start_and_stop_are_one_commit_each_before_the_modules_hear
   int64_t syncs0 = powercut_syncs();
   int events0 = w.events;
 
-  /* the start: the session row, its sample and progress and its event are
-   * the one commit since the event before (four commits before issue 15) */
+  /* the start: the session row, its sample and progress, its event and what
+   * the modules wrote (OCMF's begin record, this watcher's event) are the one
+   * commit since the event before (four commits, then three, before) */
   assert_int_equal(station_remote_start(st, 1, "A1A1", err, sizeof err), 0);
   assert_true(station_rig_run_until(&r, started));
   assert_int_equal(w.start_events, 1);
@@ -157,14 +168,16 @@ static void a_session_start_and_stop_are_one_commit_each_before_the_modules_hear
   int64_t syncs = powercut_syncs() - syncs0;
   print_message("cycle: %d commits, %lld syncs, %d events\n", w.commits, (long long)syncs,
                 w.events - events0);
-  /* session_start 1; OCMF's begin reading (pagination and record in one
-   * commit, its event) 2; auth_accepted 1; session_stop 1; OCMF's end
-   * reading 2; status Finishing 1. Synced: all but auth_accepted and the
-   * status (10 syncs before the log-only events, 8 before OCMF's record and
-   * number were one commit). */
-  assert_int_equal(w.events - events0, 6);
-  assert_int_equal(w.commits, 8);
-  assert_int_equal(syncs, 6);
+  /* session_start with OCMF's begin reading (pagination, record, its event)
+   * and the watcher's event 1; auth_accepted 1; session_stop with OCMF's
+   * end reading and the watcher's event 1; status Finishing 1. Synced: the
+   * start and the stop (10 syncs before the log-only events, 8 before OCMF's
+   * record and number were one commit, 6 before the modules wrote inside the
+   * session's commit). Events: session_start, ocmf, watcher_heard,
+   * auth_accepted, session_stop, ocmf, watcher_heard, status. */
+  assert_int_equal(w.events - events0, 8);
+  assert_int_equal(w.commits, 4);
+  assert_int_equal(syncs, 2);
   sqlite3_commit_hook(store_sqlite(st->db), NULL, NULL);
 
   station_rig_close(&r, NULL);
@@ -216,7 +229,7 @@ static void a_module_added_before_another_hears_first(void **state) {
 int main(void) {
   if (borne_keys_register() != 0) return 1; /* every module's configuration keys */
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(a_session_start_and_stop_are_one_commit_each_before_the_modules_hear),
+      cmocka_unit_test(a_session_start_and_stop_are_one_commit_each_with_the_modules_writes),
       cmocka_unit_test(a_module_added_before_another_hears_first),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -151,6 +151,55 @@ static void closing_inside_a_batch_keeps_none_of_it(void **state) {
   assert_int_equal(other_count(f->t->path, "events"), 0);
 }
 
+/* store_after_commit: what must wait for the batch's commit. */
+typedef struct {
+  fixture *f;
+  char calls[8]; /* 'a', 'b' committed; 'x' told it failed */
+  int64_t sessions_seen;
+} after_log;
+
+static void after_a(void *ctx, bool committed) {
+  after_log *l = ctx;
+  strncat(l->calls, committed ? "a" : "x", sizeof l->calls - strlen(l->calls) - 1);
+  if (committed) l->sessions_seen = other_count(l->f->t->path, "sessions");
+}
+static void after_b(void *ctx, bool committed) {
+  after_log *l = ctx;
+  strncat(l->calls, committed ? "b" : "x", sizeof l->calls - strlen(l->calls) - 1);
+}
+
+static void work_after_a_batch_runs_once_it_is_on_disk(void **state) {
+  fixture *f = *state;
+  after_log l = {.f = f};
+  /* outside a batch: at once */
+  assert_false(store_in_batch(f->s));
+  assert_int_equal(store_after_commit(f->s, after_b, &l), 0);
+  assert_string_equal(l.calls, "b");
+  /* inside: at the commit, in order, the batch already seen by others */
+  l.calls[0] = '\0';
+  assert_int_equal(store_batch_begin(f->s), 0);
+  assert_true(store_in_batch(f->s));
+  int64_t id;
+  assert_int_equal(session_start_writes(f->s, &id), 0);
+  assert_int_equal(store_after_commit(f->s, after_a, &l), 0);
+  assert_int_equal(store_after_commit(f->s, after_b, &l), 0);
+  assert_string_equal(l.calls, "");
+  assert_int_equal(store_batch_end(f->s), 0);
+  assert_string_equal(l.calls, "ab");
+  assert_int_equal(l.sessions_seen, 1);
+  assert_false(store_in_batch(f->s));
+  /* a batch that never commits (closed inside it): told so, nothing on disk */
+  l.calls[0] = '\0';
+  assert_int_equal(store_batch_begin(f->s), 0);
+  assert_int_equal(session_start_writes(f->s, &id), 0);
+  assert_int_equal(store_after_commit(f->s, after_a, &l), 0);
+  store_close(f->s);
+  assert_string_equal(l.calls, "x");
+  char err[256];
+  assert_int_equal(store_open(&f->s, f->t->path, err, sizeof err), 0);
+  assert_int_equal(other_count(f->t->path, "sessions"), 1);
+}
+
 /* One run of the batch under the power-cut VFS, cut at op `cut_at` (0 =
  * never); returns the ops made. *acked: store_batch_end returned 0. Then
  * power comes back and the rows are counted: all four tables or none. */
@@ -303,6 +352,7 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(batches_do_not_nest_and_end_once, setup, teardown),
       cmocka_unit_test_setup_teardown(closing_inside_a_batch_keeps_none_of_it, setup, teardown),
+      cmocka_unit_test_setup_teardown(work_after_a_batch_runs_once_it_is_on_disk, setup, teardown),
       cmocka_unit_test(a_power_cut_leaves_all_of_a_batch_or_none),
       cmocka_unit_test_setup_teardown(a_statement_is_prepared_once_per_text, setup, teardown),
       cmocka_unit_test_setup_teardown(a_kept_statement_follows_a_module_migration, setup, teardown),

@@ -21,12 +21,20 @@
 
 /* ---------- durable queue ---------- */
 
-/* Transaction-related messages and security events: on disk before anything else. */
+static void pump_after_commit(void *ctx, bool committed) {
+  ocpp16_station *o = ctx;
+  if (committed) v16_pump(o);
+}
+
+/* Transaction-related messages and security events: on disk before anything
+ * else. Pushed inside the station's batch (a session's start or stop, one
+ * commit with the session's rows), the queue is pumped once that commit is
+ * on disk (store_after_commit); if that cannot be arranged, the tick pumps. */
 void v16_enqueue(ocpp16_station *o, int64_t session_id, const char *action, json_t *payload) {
   if (v16_journal_push(o->journal, session_id, action, payload, now_of(o)) != 0)
     log_error(MOD, "cannot queue %s durably: %s", action, cp_journal_error(o->journal));
   json_decref(payload);
-  v16_pump(o);
+  if (store_after_commit(o->st->db, pump_after_commit, o) != 0) v16_arm_tick(o);
 }
 
 static void stop_for_invalid_tag(ocpp16_station *o, int64_t session_id, const json_t *info) {

@@ -24,6 +24,10 @@
 
 /* ---------- durable queue ---------- */
 
+static void pump_after_commit(void *ctx, bool committed) {
+  if (committed) v201_pump(ctx);
+}
+
 /* One transaction event: its seqNo taken and the event pushed in one commit. */
 static void enqueue(ocpp201_station *o, int64_t session_id, v201_tx_event *e) {
   store *db = o->st->db;
@@ -40,7 +44,9 @@ static void enqueue(ocpp201_station *o, int64_t session_id, v201_tx_event *e) {
     log_error(MOD, "cannot queue TransactionEvent durably: %s", store_last_error(db));
   free(text);
   json_decref(p);
-  v201_pump(o);
+  /* inside the station's batch (a session's start or stop): sent once it is
+   * on disk; the tick pumps when that cannot be arranged */
+  (void)store_after_commit(db, pump_after_commit, o);
   v201_arm_tick(o);
 }
 
