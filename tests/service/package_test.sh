@@ -43,6 +43,7 @@ expect_mode usr/libexec/borne/borne-nm 755
 expect_mode etc/borne/borne.conf 644
 expect_mode lib/systemd/system/borne.service 644
 expect_mode lib/udev/rules.d/60-borne-gpio.rules 644
+expect_mode usr/share/polkit-1/rules.d/60-borne-networkmanager.rules 644
 expect_mode usr/share/man/man8/borned.8.gz 644
 expect_mode usr/share/man/man1/bornectl.1.gz 644
 expect_mode usr/share/doc/borne/copyright 644
@@ -102,7 +103,8 @@ etc=$prefix/etc; [ "$prefix" = /usr ] && etc=/etc
 stage=$tmp/stage
 if DESTDIR=$stage cmake --install "$build" >/dev/null; then
   for f in "$prefix/sbin/borned" "$prefix/bin/bornectl" "$etc/borne/borne.conf" \
-    "$prefix/lib/systemd/system/borne.service" "$prefix/share/man/man8/borned.8"; do
+    "$prefix/lib/systemd/system/borne.service" "$prefix/share/man/man8/borned.8" \
+    "$prefix/share/polkit-1/rules.d/60-borne-networkmanager.rules"; do
     [ -f "$stage$f" ] && ok "make install: $f" || bad "make install: no $f"
   done
   grep -qx "ExecStart=$prefix/sbin/borned --config $etc/borne/borne.conf --data-dir /var/lib/borne" \
