@@ -101,6 +101,7 @@ const more = {
   'network.setup_ap_s': ['Setup access point', 'Point d’accès de mise en service', 's', 'Secondes d’ouverture du point d’accès Wi-Fi de mise en service après le démarrage (et sur demande) ; 0 : pas au démarrage.'],
   'network.setup_ap_ssid': ['Setup access point name', 'Nom du point d’accès', '', 'Nom (SSID) du point d’accès de mise en service.'],
   'network.setup_ap_psk': ['Setup access point key', 'Clé du point d’accès', '', 'Clé WPA2 du point d’accès de mise en service (par ex. imprimée sur l’étiquette) ; vide : point d’accès ouvert.'],
+  'network.ap_button': ['Setup access point button', 'Bouton du point d’accès', '', 'Ligne GPIO du bouton qui ouvre le point d’accès de mise en service pour la durée réglée (carte Linux : [!]gpiochipN:LIGNE, 1 = appuyé) ; simulateur : toute valeur ; vide : pas de bouton.'],
   'ocpp.NetworkConfigurationPriority': ['Back-end slots in order', 'Ordre des emplacements de connexion', '', 'OCPP 2.0.1 : les emplacements de connexion (1 : l’adresse ci-dessus ; 2 à 4 : ceux du système central, SetNetworkProfile) essayés dans cet ordre, séparés par des virgules.'],
   'ocpp.NetworkProfileConnectionAttempts': ['Attempts before the next slot', 'Essais avant l’emplacement suivant', '', 'OCPP 2.0.1 : connexions échouées de suite sur un emplacement avant de passer au suivant.'],
   'ocpp.CertSigningWaitMinimum': ['Certificate signing wait', 'Attente de la signature du certificat', 's', 'OCPP 2.0.1 : secondes d’attente du certificat signé avant de redemander (l’attente double à chaque essai).'],

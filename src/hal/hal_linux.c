@@ -124,8 +124,8 @@ struct hal_linux {
   linux_connector conn[BORNE_MAX_CONNECTORS];
   char error[256];
   /* station-wide inputs: the utility control contact (watch_contact) and
-   * the tamper switch (watch_tamper) */
-  watched_line contact, tamper;
+   * the tamper switch (watch_tamper), the setup button (watch_ap_button) */
+  watched_line contact, tamper, ap_button;
   gpio_line *shunt_trip; /* open_shunt_trip */
   /* WS2812 strips of the connectors' LEDs (spi:DEVICE:INDEX), one per device */
   lx_strip *strips[BORNE_MAX_CONNECTORS];
@@ -792,7 +792,7 @@ static void lx_stop(hal *h) {
     uv_close((uv_handle_t *)&hl->reader.nfc_timer, NULL);
     hl->reader.nfc_timer_init = false;
   }
-  watched_line *lines[] = {&hl->contact, &hl->tamper};
+  watched_line *lines[] = {&hl->contact, &hl->tamper, &hl->ap_button};
   for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
     if (!lines[i]->handles) continue;
     uv_close((uv_handle_t *)&lines[i]->poll, NULL);
@@ -915,6 +915,7 @@ static void lx_destroy(hal *h) {
   hal_linux *hl = as_linux(h);
   if (hl->contact.line) hl->gpio->close(hl->contact.line);
   if (hl->tamper.line) hl->gpio->close(hl->tamper.line);
+  if (hl->ap_button.line) hl->gpio->close(hl->ap_button.line);
   if (hl->shunt_trip) {
     hl->gpio->set(hl->shunt_trip, 0); /* a trip coil is not for continuous duty */
     hl->gpio->close(hl->shunt_trip);
@@ -1022,6 +1023,11 @@ static int lx_watch_tamper(hal *h, const char *spec, hal_contact_cb cb, void *ct
   return watch_line(hl, &hl->tamper, "tamper", spec, cb, ctx);
 }
 
+static int lx_watch_ap_button(hal *h, const char *spec, hal_contact_cb cb, void *ctx) {
+  hal_linux *hl = as_linux(h);
+  return watch_line(hl, &hl->ap_button, "setup button", spec, cb, ctx);
+}
+
 static int lx_open_shunt_trip(hal *h, const char *spec) {
   hal_linux *hl = as_linux(h);
   if (hl->shunt_trip) {
@@ -1098,6 +1104,7 @@ static const hal_ops linux_ops = {
     .watch_contact = lx_watch_contact,
     .read_ct = lx_read_ct,
     .watch_tamper = lx_watch_tamper,
+    .watch_ap_button = lx_watch_ap_button,
     .open_shunt_trip = lx_open_shunt_trip,
     .set_shunt_trip = lx_set_shunt_trip,
     .reader_state = lx_reader_state,

@@ -43,7 +43,7 @@ test('nm back end against dbusmock NetworkManager: devices, scan, join, Ethernet
   const mock = await startMock(t);
   const st = await startBorned({
     set: { 'network.backend': 'nm', 'network.setup_ap_s': '600', 'network.setup_ap_ssid': 'borne-test-setup',
-      'network.setup_ap_psk': 'label-key-1234' },
+      'network.setup_ap_psk': 'label-key-1234', 'network.ap_button': 'sim' },
     env: { DBUS_SYSTEM_BUS_ADDRESS: mock.bus },
   });
   t.after(async () => { await st.stop(); st.cleanup(); });
@@ -70,6 +70,19 @@ test('nm back end against dbusmock NetworkManager: devices, scan, join, Ethernet
   net = await st.ok('POST', '/api/v1/network/setup_ap', { on: false });
   assert.equal(net.setup_ap.on, false);
   assert.ok(!(await mock.ask('active')).some((a) => a.id === 'borne-setup-ap'));
+
+  // the setup button (network.ap_button, the simulator's) opens it again for network.setup_ap_s
+  let after = await st.lastEventId();
+  assert.deepEqual(await st.ok('POST', '/api/v1/sim/ap_button', { pressed: true }), { pressed: true });
+  await st.waitEvent('network', { after, match: (e) => /setup button pressed/.test(e.detail) });
+  await st.waitEvent('network', { after, match: (e) => /setup access point opened/.test(e.detail) });
+  await st.ok('POST', '/api/v1/sim/ap_button', { pressed: false });
+  assert.ok((await mock.ask('active')).some((a) => a.id === 'borne-setup-ap'), 'the button reopened the AP');
+  net = await st.ok('GET', '/api/v1/network');
+  assert.equal(net.setup_ap.on, true);
+  assert.ok(Date.parse(net.setup_ap.until) > Date.now() + 590e3, `until ${net.setup_ap.until}`);
+  net = await st.ok('POST', '/api/v1/network/setup_ap', { on: false });
+  assert.equal(net.setup_ap.on, false);
 
   // a scan lists the mock's access points
   net = await st.ok('POST', '/api/v1/network/scan', {});
@@ -120,7 +133,8 @@ test('nm back end against dbusmock NetworkManager: devices, scan, join, Ethernet
 });
 
 test('sim back end: bornectl network, request checks, installer role', async (t) => {
-  const st = await startBorned({ set: { 'network.backend': 'sim', 'network.setup_ap_s': '0' } });
+  const st = await startBorned({ set: { 'network.backend': 'sim', 'network.setup_ap_s': '0',
+    'network.ap_button': 'sim' } });
   t.after(async () => { await st.stop(); st.cleanup(); });
   let net = st.ctlJson('network', 'status');
   assert.equal(net.backend, 'sim');
@@ -143,6 +157,23 @@ test('sim back end: bornectl network, request checks, installer role', async (t)
   assert.equal(net.setup_ap.until, null); // setup_ap_s 0: open until closed
   net = st.ctlJson('network', 'ap', 'off');
   assert.equal(net.setup_ap.on, false);
+
+  // the setup button: a press opens the access point (setup_ap_s 0: until closed); a second press
+  // within 2 s is the same press (bounce), one request
+  const after = await st.lastEventId();
+  await st.ok('POST', '/api/v1/sim/ap_button', { pressed: true });
+  await st.waitEvent('network', { after, match: (e) => /setup access point opened/.test(e.detail) });
+  await st.ok('POST', '/api/v1/sim/ap_button', { pressed: false });
+  await st.ok('POST', '/api/v1/sim/ap_button', { pressed: true });
+  await st.ok('POST', '/api/v1/sim/ap_button', { pressed: false });
+  net = st.ctlJson('network', 'ap', 'off');
+  assert.equal(net.setup_ap.on, false);
+  const closed = await st.waitEvent('network', { after, match: (e) => /setup access point closed/.test(e.detail) });
+  const ev = (await st.ok('GET', `/api/v1/events?after=${after}&limit=50`)).events
+    .filter((e) => e.kind === 'network' && e.id <= closed.id).map((e) => e.detail);
+  assert.deepEqual(ev, ['setup button pressed: opening the setup access point', 'setup access point opened',
+    'setup access point closed']);
+  assert.equal((await st.api('POST', '/api/v1/sim/ap_button', { pressed: 'yes' })).status, 400);
 
   for (const [action, body, re] of [
     ['join', { ssid: '' }, /ssid/],

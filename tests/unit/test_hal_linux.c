@@ -885,6 +885,53 @@ static void tamper_switch_edges(void **state) {
   assert_non_null(strstr(h->ops->last_error(h), "tamper: cannot open gpiochip7"));
 }
 
+/* The setup access point's button: a station-wide input of its own (`!`,
+ * active low, is the GPIO provider's business, not the fake's). */
+static int button_level = -1, button_reports;
+static void on_button(void *ctx, bool pressed) {
+  (void)ctx;
+  button_level = pressed;
+  button_reports++;
+}
+static bool button_first(seen *x) { return (void)x, button_level == 0 && button_reports == 1; }
+static bool button_pressed(seen *x) { return (void)x, button_level == 1 && button_reports == 2; }
+static bool button_released(seen *x) { return (void)x, button_level == 0 && button_reports == 3; }
+
+static void ap_button_edges(void **state) {
+  fixture *f = *state;
+  hal_linux_config cfg = config(f);
+  char err[256];
+  hal *h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
+  assert_non_null(h);
+  f->h = h;
+  assert_int_equal(h->ops->watch_ap_button(h, "gpiochip0:27", on_button, NULL), -1);
+  assert_non_null(strstr(h->ops->last_error(h), "setup button: the HAL is not started"));
+  assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
+  button_level = -1, button_reports = 0;
+  tamper_level = -1, tamper_reports = 0;
+  gpio_line *l = NULL;
+  assert_int_equal(h->ops->watch_ap_button(h, "gpiochip0:27", on_button, NULL), 0);
+  assert_int_equal(h->ops->watch_tamper(h, "gpiochip0:28", on_tamper, NULL), 0);
+  assert_int_equal(button_reports, 0); /* never from inside the call */
+  assert_true(run_until(f, button_first));
+  assert_true(run_until(f, tamper_first));
+  l = find_line(&f->bank, "gpiochip0:27");
+  assert_non_null(l);
+  edge_line(l, 1);
+  assert_true(run_until(f, button_pressed));
+  assert_int_equal(tamper_reports, 1); /* the other input saw nothing */
+  edge_line(l, 0);
+  assert_true(run_until(f, button_released));
+  assert_int_equal(h->ops->watch_ap_button(h, "gpiochip0:26", on_button, NULL), -1);
+  assert_non_null(strstr(h->ops->last_error(h), "setup button: already watched"));
+  finish(f, h);
+  h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
+  f->h = h;
+  assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
+  assert_int_equal(h->ops->watch_ap_button(h, "gpiochip7:1", on_button, NULL), -1);
+  assert_non_null(strstr(h->ops->last_error(h), "setup button: cannot open gpiochip7"));
+}
+
 /* The shunt-trip output: claimed low, driven, released low. */
 static void shunt_trip_output(void **state) {
   fixture *f = *state;
@@ -1345,6 +1392,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(start_reports_levels_and_pwm_is_configured, setup, teardown),
       cmocka_unit_test_setup_teardown(tamper_switch_edges, setup, teardown),
+      cmocka_unit_test_setup_teardown(ap_button_edges, setup, teardown),
       cmocka_unit_test_setup_teardown(shunt_trip_output, setup, teardown),
       cmocka_unit_test_setup_teardown(connector_led_through_the_hal, setup, teardown),
       cmocka_unit_test_setup_teardown(serial_badge_reader_over_a_pty, setup, teardown),
