@@ -1303,6 +1303,46 @@ static void emu_cleanup(void *f) {
 
 static bool emu_polled_twice(seen *x) { return (void)x, emu.commands[0x4A] >= 2; }
 
+/* reader.type pn532 on an I2C or SPI device (src/hal/pn532_bus.c, whose
+ * dialogue test_hal_pn532_bus runs against a fake chip): chosen by the port's
+ * file name; a file that is not such a device, or none, is a reader down with
+ * the reason, retried. */
+static char bus_why[160];
+static bool reader_down_why(seen *x) {
+  (void)x;
+  hal_reader_state rs;
+  return reader_hal->ops->reader_state(reader_hal, &rs) == 0 && !rs.up &&
+         strstr(rs.why, bus_why) != NULL;
+}
+
+static void pn532_on_i2c_and_spi_devices(void **state) {
+  fixture *f = *state;
+  static const char *const cases[][2] = {
+      {"i2c-1", "not an I2C bus (I2C_SLAVE 0x24"},
+      {"spidev0.0", "not an SPI device (spidev mode 0"},
+      {"i2c-7", "cannot open"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    hal_linux_config cfg = config(f);
+    snprintf(cfg.reader_type, sizeof cfg.reader_type, "pn532");
+    snprintf(cfg.reader_port, sizeof cfg.reader_port, "%s/%s", f->root, cases[i][0]);
+    if (strcmp(cases[i][0], "i2c-7") != 0) put(f, cases[i][0], "");
+    snprintf(bus_why, sizeof bus_why, "%s", cases[i][1]);
+    char err[256];
+    hal *h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
+    if (!h) fail_msg("create: %s", err);
+    f->h = reader_hal = h;
+    assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
+    assert_true(run_until(f, reader_down_why));
+    hal_reader_state rs;
+    assert_int_equal(h->ops->reader_state(h, &rs), 0);
+    assert_string_equal(rs.type, "pn532");
+    assert_non_null(strstr(rs.port, cases[i][0]));
+    finish(f, h);
+    f->h = NULL;
+  }
+}
+
 static void pn532_reader_over_a_pty(void **state) {
   fixture *f = *state;
   static const uint8_t card1[] = {0x90, 0x1F, 0x2A, 0xA4};
@@ -1397,6 +1437,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(connector_led_through_the_hal, setup, teardown),
       cmocka_unit_test_setup_teardown(serial_badge_reader_over_a_pty, setup, teardown),
       cmocka_unit_test_setup_teardown(pn532_reader_over_a_pty, setup, teardown),
+      cmocka_unit_test_setup_teardown(pn532_on_i2c_and_spi_devices, setup, teardown),
       cmocka_unit_test_setup_teardown(strip_led_through_the_hal, setup, teardown),
       cmocka_unit_test_setup_teardown(cp_states_are_debounced, setup, teardown),
       cmocka_unit_test_setup_teardown(calibration_maps_the_front_end, setup, teardown),
