@@ -72,7 +72,8 @@ for c in adduser addgroup chown chmod mkdir dpkg-statoverride deb-systemd-helper
   deb-systemd-invoke systemctl systemd-tmpfiles udevadm; do
   printf '#!/bin/sh\necho "%s $*" >>"%s"\nexit 0\n' "$c" "$log" >"$stubs/$c"
 done
-printf '#!/bin/sh\necho "getent $*" >>"%s"\nexit 2\n' "$log" >"$stubs/getent" # nobody yet
+# nobody yet; of the reader's groups only i2c exists (i2c-tools installed, no spi group)
+printf '#!/bin/sh\necho "getent $*" >>"%s"\n[ "$*" = "group i2c" ] && exit 0\nexit 2\n' "$log" >"$stubs/getent"
 printf '#!/bin/sh\nexit 1\n' >"$stubs/dpkg-statoverride"                       # no override
 chmod +x "$stubs"/*
 if PATH="$stubs:$PATH" DPKG_ROOT="" sh -e "$tmp/control/postinst" configure >"$tmp/postinst.out" 2>&1; then
@@ -85,6 +86,9 @@ expect_call "addgroup --system gpio"
 expect_call "adduser --system --group --home /var/lib/borne --no-create-home --gecos borne charging station borne"
 expect_call "adduser --quiet borne gpio"
 expect_call "adduser --quiet borne dialout"
+expect_call "adduser --quiet borne i2c"
+grep -qxF "adduser --quiet borne spi" "$log" && bad "postinst: borne added to a missing spi group" ||
+  ok "postinst: no spi group, not added to it"
 expect_call "mkdir -p /var/lib/borne"
 expect_call "chown borne:borne /var/lib/borne"
 expect_call "chmod 0700 /var/lib/borne"
