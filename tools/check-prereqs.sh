@@ -91,6 +91,7 @@ if has tests; then
   need_cmd mksquashfs squashfs-tools  # `rauc bundle` builds the test's bundle
   need_cmd dbus-daemon dbus-daemon    # the private buses of `rauc service` and the network test
   need_cmd gdbus libglib2.0-bin       # waits for the rauc service's bus name
+  need_cmd pkcheck polkitd            # the polkit test asks Debian's polkitd about the shipped rule
   need_cmd mosquitto mosquitto        # the MQTT broker the MQTT test starts (no system service)
   need_cmd mosquitto_sub mosquitto-clients # independent MQTT clients of the MQTT test
   need_cmd mosquitto_pub mosquitto-clients

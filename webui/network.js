@@ -14,7 +14,9 @@ function interfacesTable(net) {
       h('thead', {}, h('tr', {}, [t('net_interface'), t('net_type'), t('net_state'), t('net_addresses'), t('net_connection')].map((x) => h('th', { scope: 'col' }, x)))),
       h('tbody', {}, net.interfaces.map((i) => h('tr', { 'data-iface': i.name },
         h('td', {}, i.name), h('td', {}, i.type), h('td', {}, i.state),
-        h('td', { class: 'mono' }, (i.addresses ?? []).join(' ') || '–'), h('td', {}, i.connection ?? '–'))))));
+        h('td', { class: 'mono' }, (i.addresses ?? []).join(' ') || '–'),
+        h('td', {}, i.connection ?? '–', i.type === 'cellular' && (i.apn || i.operator)
+          ? h('span', { class: 'hint', 'data-test': 'net-cellular-info' }, ` · APN ${i.apn ?? '–'} · ${t('net_operator')} ${i.operator ?? '–'}`) : []))))));
 }
 
 /* One form: its fields, a submit button and a result line; `body()` makes the request. */

@@ -156,6 +156,25 @@ static int post_tamper(void *ctx, const http_request *req, http_response *res) {
   return 0;
 }
 
+/* The setup access point's push button of the simulator: {"pressed": true|false}. */
+static int post_ap_button(void *ctx, const http_request *req, http_response *res) {
+  station *st = ctx;
+  json_t *body = http_parse_object(req, res, 0);
+  if (!body) return 0;
+  static const char *const allowed[] = {"pressed", NULL};
+  json_t *pressed = json_object_get(body, "pressed");
+  if (http_only_members(body, allowed, res) == 0) {
+    if (!json_is_boolean(pressed)) {
+      http_json_error(res, 400, "pressed: required, true or false");
+    } else {
+      hal_sim_set_ap_button(st->hw, json_is_true(pressed));
+      http_json_body(res, json_pack("{s:b}", "pressed", json_is_true(pressed)));
+    }
+  }
+  json_decref(body);
+  return 0;
+}
+
 /* The simulated badge reader plugged or not: {"connected": true|false}. */
 static int post_reader(void *ctx, const http_request *req, http_response *res) {
   station *st = ctx;
@@ -217,6 +236,7 @@ void api_sim_routes(station *st) {
       {"POST", "/api/v1/sim/tap", post_tap, st},
       {"POST", "/api/v1/sim/grid", post_grid, st},
       {"POST", "/api/v1/sim/tamper", post_tamper, st},
+      {"POST", "/api/v1/sim/ap_button", post_ap_button, st},
       {"POST", "/api/v1/sim/reader", post_reader, st},
   };
   for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)

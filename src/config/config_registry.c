@@ -275,13 +275,16 @@ static const cfg_key_def registry[] = {
     {"reader.type", CFG_ENUM, "none", 0, 0, "none|em4100|pn532|pcsc", false,
      "Linux HAL: the badge reader: none, em4100 (a 125 kHz serial reader sending EM4100 "
      "ASCII frames, RDM6300 type, 9600 8N1) or pn532 (an NXP PN532 NFC reader on its UART, "
-     "HSU 115200 8N1, polled for ISO 14443A cards) on reader.port, or pcsc (the first "
+     "HSU 115200 8N1, or on I2C or SPI as reader.port names, polled for ISO 14443A cards) on "
+     "reader.port, or pcsc (the first "
      "PC/SC reader of pcscd, reader.port unused). The simulator's reader is driven through "
      "the API.",
      NULL, NULL},
     {"reader.port", CFG_STRING, "", 0, 200, NULL, false,
      "Linux HAL: the badge reader's serial device (/dev/ttyAMA0, /dev/ttyUSB0, a udev "
-     "symlink); reopened every second while it is missing.",
+     "symlink); reopened every second while it is missing. A pn532 on I2C: the bus's i2c-dev "
+     "device (/dev/i2c-1, address 0x24); on SPI: its spidev device (/dev/spidev0.0, mode 0, "
+     "1 MHz) - told apart by the file name (i2c-N, spidevB.C).",
      "absolute path", config_check_abs_or_empty},
     {"hal.cp_sample_ms", CFG_INT, "20", 5, 1000, NULL, false,
      "Linux HAL: CP/PP/temperature sampling period in ms.", NULL, NULL},

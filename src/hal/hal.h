@@ -101,6 +101,10 @@ typedef struct {
    * 1 = opened; sim: ignored, driven through the simulator API). Same
    * contract as watch_contact: `cb(ctx, true)` = the station is open. */
   int (*watch_tamper)(hal *h, const char *spec, hal_contact_cb cb, void *ctx);
+  /* Watch the setup access point's push button wired to `spec` (linux:
+   * "[!]gpiochipN:LINE", 1 = pressed; sim: ignored, driven through the
+   * simulator API). Same contract as watch_contact: `cb(ctx, true)` = pressed. */
+  int (*watch_ap_button)(hal *h, const char *spec, hal_contact_cb cb, void *ctx);
   /* The shunt-trip output that trips the upstream breaker (seed 001): claim
    * it (linux: "[!]gpiochipN:LINE", driven 0 at once; sim: ignored), -1 with
    * last_error when it cannot be driven; then drive it (true = trip). Left 0

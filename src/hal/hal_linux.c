@@ -12,11 +12,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/i2c-dev.h>
+#include <linux/spi/spidev.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,6 +30,7 @@
 #include "hal/hal_linux_pcsc.h"
 #include "hal/hal_linux_ws2812.h"
 #include "hal/pn532.h"
+#include "hal/pn532_bus.h"
 #include "hal/serial_line.h"
 #include "util/log.h"
 
@@ -124,8 +128,8 @@ struct hal_linux {
   linux_connector conn[BORNE_MAX_CONNECTORS];
   char error[256];
   /* station-wide inputs: the utility control contact (watch_contact) and
-   * the tamper switch (watch_tamper) */
-  watched_line contact, tamper;
+   * the tamper switch (watch_tamper), the setup button (watch_ap_button) */
+  watched_line contact, tamper, ap_button;
   gpio_line *shunt_trip; /* open_shunt_trip */
   /* WS2812 strips of the connectors' LEDs (spi:DEVICE:INDEX), one per device */
   lx_strip *strips[BORNE_MAX_CONNECTORS];
@@ -139,6 +143,10 @@ struct hal_linux {
     pn532_reader nfc;     /* its dialogue */
     uv_timer_t nfc_timer; /* its polls and answer timeouts */
     bool nfc_timer_init;
+    /* a PN532 on I2C (/dev/i2c-N) or SPI (/dev/spidevB.C) instead of its UART */
+    bool on_bus;
+    pn532_bus bus;
+    int bus_fd; /* -1: closed (reopened every READER_RETRY_MS) */
     bool up;
     char why[160];
   } reader;
@@ -645,6 +653,96 @@ static void nfc_tick(uv_timer_t *t) {
   nfc_arm(hl);
 }
 
+/* ---- PN532 over I2C / SPI (pn532_bus.h): short blocking transfers from the
+ * timer, at most ~45 bytes each (under 5 ms at I2C's 100 kHz) ---- */
+
+static int bus_write(void *io, const uint8_t *bytes, size_t n) {
+  hal_linux *hl = io;
+  ssize_t w = write(hl->reader.bus_fd, bytes, n);
+  if (w == (ssize_t)n) return 0;
+  if (w >= 0) errno = EIO;
+  return -1;
+}
+
+static int bus_read(void *io, uint8_t *bytes, size_t n) {
+  hal_linux *hl = io;
+  ssize_t r = read(hl->reader.bus_fd, bytes, n);
+  if (r == (ssize_t)n) return 0;
+  if (r >= 0) errno = EIO;
+  return -1;
+}
+
+static int bus_xfer(void *io, const uint8_t *tx, uint8_t *rx, size_t n) {
+  hal_linux *hl = io;
+  struct spi_ioc_transfer tr = {.tx_buf = (uintptr_t)tx,
+                                .rx_buf = (uintptr_t)rx,
+                                .len = (uint32_t)n,
+                                .speed_hz = 1000000,
+                                .bits_per_word = 8};
+  return ioctl(hl->reader.bus_fd, SPI_IOC_MESSAGE(1), &tr) < 0 ? -1 : 0;
+}
+
+/* Opens the device as the bus wants it: -1 with the reason in why. */
+static int bus_open(hal_linux *hl, char *why, size_t len) {
+  const char *port = hl->cfg.reader_port;
+  int fd = open(port, O_RDWR | O_CLOEXEC);
+  if (fd < 0) {
+    snprintf(why, len, "cannot open %s: %s", port, strerror(errno));
+    return -1;
+  }
+  if (hl->reader.bus.kind == PN532_BUS_I2C) {
+    if (ioctl(fd, I2C_SLAVE, PN532_I2C_ADDRESS) < 0) {
+      snprintf(why, len, "%s: not an I2C bus (I2C_SLAVE 0x%02x: %s)", port, PN532_I2C_ADDRESS,
+               strerror(errno));
+      close(fd);
+      return -1;
+    }
+  } else {
+    uint8_t mode = SPI_MODE_0, bits = 8;
+    uint32_t speed = 1000000; /* the PN532 takes up to 5 MHz */
+    if (ioctl(fd, SPI_IOC_WR_MODE, &mode) < 0 || ioctl(fd, SPI_IOC_WR_BITS_PER_WORD, &bits) < 0 ||
+        ioctl(fd, SPI_IOC_WR_MAX_SPEED_HZ, &speed) < 0) {
+      snprintf(why, len, "%s: not an SPI device (spidev mode 0, 8 bits: %s)", port,
+               strerror(errno));
+      close(fd);
+      return -1;
+    }
+  }
+  hl->reader.bus_fd = fd;
+  return 0;
+}
+
+static void reader_state_cb(void *ctx, bool up, const char *why);
+
+static void bus_tick(uv_timer_t *t) {
+  hal_linux *hl = t->data;
+  if (hl->reader.bus_fd < 0) {
+    char why[160];
+    if (bus_open(hl, why, sizeof why) != 0) {
+      if (hl->reader.up || strcmp(why, hl->reader.why) != 0) reader_state_cb(hl, false, why);
+      uv_timer_start(&hl->reader.nfc_timer, bus_tick, READER_RETRY_MS, 0);
+      return;
+    }
+    reader_state_cb(hl, true, NULL); /* resets the dialogue: the wake-up comes next */
+  }
+  pn532_reader *r = &hl->reader.nfc;
+  bool was = r->answering;
+  if (pn532_bus_step(&hl->reader.bus, r, (borne_ms)uv_now(hl->loop)) != 0) {
+    char why[160];
+    snprintf(why, sizeof why, "%s: %s", hl->cfg.reader_port, strerror(errno));
+    close(hl->reader.bus_fd);
+    hl->reader.bus_fd = -1;
+    reader_state_cb(hl, false, why);
+    uv_timer_start(&hl->reader.nfc_timer, bus_tick, READER_RETRY_MS, 0);
+    return;
+  }
+  if (was && !r->answering) log_warn(MOD, "badge reader on %s: %s", hl->cfg.reader_port, r->why);
+  if (!was && r->answering)
+    log_info(MOD, "badge reader on %s: the PN532 answers", hl->cfg.reader_port);
+  uv_timer_start(&hl->reader.nfc_timer, bus_tick,
+                 (uint64_t)pn532_bus_next_ms(r, (borne_ms)uv_now(hl->loop)), 0);
+}
+
 static void reader_data(void *ctx, const uint8_t *bytes, size_t n) {
   hal_linux *hl = ctx;
   if (hl->reader.pn532) {
@@ -666,7 +764,8 @@ static void reader_state_cb(void *ctx, bool up, const char *why) {
   hl->reader.dec.len = 0; /* a frame cut by the loss is not continued */
   if (hl->reader.pn532) {
     pn532_reader_reset(&hl->reader.nfc); /* a new device (or the same, replugged): wake it */
-    if (up && hl->reader.nfc_timer_init) uv_timer_start(&hl->reader.nfc_timer, nfc_tick, 0, 0);
+    if (up && hl->reader.nfc_timer_init && !hl->reader.on_bus)
+      uv_timer_start(&hl->reader.nfc_timer, nfc_tick, 0, 0);
   }
   if (up)
     log_info(MOD, "badge reader on %s", hl->cfg.reader_port);
@@ -754,6 +853,20 @@ static int lx_start(hal *h, uv_loop_t *loop, const hal_listener *listener) {
       lx_stop(h);
       return -1;
     }
+  } else if (strcmp(hl->cfg.reader_type, "pn532") == 0 && pn532_bus_of(hl->cfg.reader_port) >= 0) {
+    hl->reader.pn532 = true;
+    hl->reader.on_bus = true;
+    hl->reader.bus_fd = -1;
+    hl->reader.bus = (pn532_bus){.kind = (pn532_bus_kind)pn532_bus_of(hl->cfg.reader_port),
+                                 .write = bus_write,
+                                 .read = bus_read,
+                                 .xfer = bus_xfer,
+                                 .io = hl};
+    pn532_reader_init(&hl->reader.nfc, reader_uid, hl);
+    uv_timer_init(loop, &hl->reader.nfc_timer);
+    hl->reader.nfc_timer.data = hl;
+    hl->reader.nfc_timer_init = true;
+    uv_timer_start(&hl->reader.nfc_timer, bus_tick, 0, 0);
   } else if (hl->cfg.reader_type[0]) {
     serial_params sp = {.baud = 9600, .data_bits = 8, .parity = 'N', .stop_bits = 1};
     serial_line_cbs cbs = {.data = reader_data, .state = reader_state_cb, .ctx = hl};
@@ -787,12 +900,14 @@ static void lx_stop(hal *h) {
   lx_pcsc_close(hl->reader.pcsc); /* joins its thread: no callback after this */
   hl->reader.pcsc = NULL;
   for (int i = 0; i < hl->nstrips; i++) lx_strip_attach(hl->strips[i], NULL);
+  if (hl->reader.on_bus && hl->reader.bus_fd >= 0) close(hl->reader.bus_fd);
+  hl->reader.bus_fd = -1;
   if (hl->reader.nfc_timer_init) {
     uv_timer_stop(&hl->reader.nfc_timer);
     uv_close((uv_handle_t *)&hl->reader.nfc_timer, NULL);
     hl->reader.nfc_timer_init = false;
   }
-  watched_line *lines[] = {&hl->contact, &hl->tamper};
+  watched_line *lines[] = {&hl->contact, &hl->tamper, &hl->ap_button};
   for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
     if (!lines[i]->handles) continue;
     uv_close((uv_handle_t *)&lines[i]->poll, NULL);
@@ -915,6 +1030,7 @@ static void lx_destroy(hal *h) {
   hal_linux *hl = as_linux(h);
   if (hl->contact.line) hl->gpio->close(hl->contact.line);
   if (hl->tamper.line) hl->gpio->close(hl->tamper.line);
+  if (hl->ap_button.line) hl->gpio->close(hl->ap_button.line);
   if (hl->shunt_trip) {
     hl->gpio->set(hl->shunt_trip, 0); /* a trip coil is not for continuous duty */
     hl->gpio->close(hl->shunt_trip);
@@ -1022,6 +1138,11 @@ static int lx_watch_tamper(hal *h, const char *spec, hal_contact_cb cb, void *ct
   return watch_line(hl, &hl->tamper, "tamper", spec, cb, ctx);
 }
 
+static int lx_watch_ap_button(hal *h, const char *spec, hal_contact_cb cb, void *ctx) {
+  hal_linux *hl = as_linux(h);
+  return watch_line(hl, &hl->ap_button, "setup button", spec, cb, ctx);
+}
+
 static int lx_open_shunt_trip(hal *h, const char *spec) {
   hal_linux *hl = as_linux(h);
   if (hl->shunt_trip) {
@@ -1098,6 +1219,7 @@ static const hal_ops linux_ops = {
     .watch_contact = lx_watch_contact,
     .read_ct = lx_read_ct,
     .watch_tamper = lx_watch_tamper,
+    .watch_ap_button = lx_watch_ap_button,
     .open_shunt_trip = lx_open_shunt_trip,
     .set_shunt_trip = lx_set_shunt_trip,
     .reader_state = lx_reader_state,

@@ -27,7 +27,8 @@ typedef enum {
   IN_TEMP,
   IN_BADGE,
   IN_GRID_CONTACT,
-  IN_TAMPER
+  IN_TAMPER,
+  IN_AP_BUTTON
 } input_kind;
 
 typedef struct {
@@ -75,6 +76,10 @@ typedef struct {
   bool tamper;
   hal_contact_cb tamper_cb;
   void *tamper_ctx;
+  /* the setup access point's push button (true = pressed) */
+  bool ap_button;
+  hal_contact_cb ap_button_cb;
+  void *ap_button_ctx;
   /* the badge reader: unplugged through the API (taps then go nowhere) */
   bool reader_down;
   uint64_t taps, taps_lost;
@@ -170,6 +175,9 @@ static void deliver(hal_sim *s, const sim_input *in) {
     break;
   case IN_TAMPER:
     if (s->tamper_cb) s->tamper_cb(s->tamper_ctx, in->flag);
+    break;
+  case IN_AP_BUTTON:
+    if (s->ap_button_cb) s->ap_button_cb(s->ap_button_ctx, in->flag);
     break;
   }
 }
@@ -313,6 +321,19 @@ static int sim_watch_tamper(hal *h, const char *spec, hal_contact_cb cb, void *c
   return 0;
 }
 
+static int sim_watch_ap_button(hal *h, const char *spec, hal_contact_cb cb, void *ctx) {
+  (void)spec;
+  hal_sim *s = as_sim(h);
+  if (!s->started) {
+    snprintf(s->error, sizeof s->error, "the HAL is not started");
+    return -1;
+  }
+  s->ap_button_cb = cb;
+  s->ap_button_ctx = ctx;
+  if (cb) enqueue(s, &(sim_input){.kind = IN_AP_BUTTON, .flag = s->ap_button});
+  return 0;
+}
+
 static int sim_reader_state(hal *h, hal_reader_state *out) {
   hal_sim *s = as_sim(h);
   memset(out, 0, sizeof *out);
@@ -401,6 +422,7 @@ static const hal_ops sim_ops = {
     .get_phases = sim_get_phases,
     .set_phases = sim_set_phases,
     .watch_tamper = sim_watch_tamper,
+    .watch_ap_button = sim_watch_ap_button,
     .open_shunt_trip = sim_open_shunt_trip,
     .set_shunt_trip = sim_set_shunt_trip,
     .reader_state = sim_reader_state,
@@ -568,6 +590,14 @@ void hal_sim_set_tamper(hal *h, bool opened) {
 }
 
 bool hal_sim_tamper(hal *h) { return as_sim(h)->tamper; }
+
+void hal_sim_set_ap_button(hal *h, bool pressed) {
+  hal_sim *s = as_sim(h);
+  if (s->ap_button == pressed) return;
+  s->ap_button = pressed;
+  if (s->ap_button_cb && s->started)
+    enqueue(s, &(sim_input){.kind = IN_AP_BUTTON, .flag = pressed});
+}
 
 void hal_sim_set_reader(hal *h, bool connected) { as_sim(h)->reader_down = !connected; }
 

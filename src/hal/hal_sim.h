@@ -52,6 +52,8 @@ void hal_sim_set_phase_contactor(hal *h, bool present);
 /* The cover/tamper switch (docs/hal.md "Tamper and shunt trip"): true = opened. */
 void hal_sim_set_tamper(hal *h, bool opened);
 bool hal_sim_tamper(hal *h);
+/* The setup access point's push button (docs/network.md): true = pressed. */
+void hal_sim_set_ap_button(hal *h, bool pressed);
 /* The shunt-trip output now (true = tripping) and, in *trips when not NULL,
  * how many times it was driven on. */
 bool hal_sim_shunt_trip(hal *h, int *trips);

@@ -36,7 +36,38 @@ static const cfg_key_def rows[] = {
      "WPA2 key of the setup access point (e.g. printed on the station's label); empty: an open "
      "access point.",
      "8 to 63 characters or 64 hex digits", check_psk},
+    {"network.ap_button", CFG_STRING, "", 0, 63, NULL, 0,
+     "Push button that opens the setup access point for network.setup_ap_s seconds (as "
+     "POST /api/v1/network/setup_ap {\"on\":true} does): on the linux HAL its GPIO line, 1 = "
+     "pressed (`!` first: active low, a button to ground with a pull-up); on the simulator any "
+     "value fits the button, pressed through POST /api/v1/sim/ap_button. Empty: no button. "
+     "Needs network.backend sim or nm.",
+     "[!]gpiochipN:LINE", NULL},
     {0},
 };
 
-const cfg_key_table network_keys = {"network", rows, NULL};
+/* The button needs a back end that opens the access point, and a line of its own. */
+static int check(const config *c, char *err, size_t errlen) {
+  const char *spec = config_get(c, "network.ap_button");
+  if (!spec || !spec[0]) return 0;
+  const char *backend = config_get(c, "network.backend");
+  if (!backend || strcmp(backend, "none") == 0) {
+    snprintf(err, errlen, "network.ap_button: needs network.backend sim or nm (it is none)");
+    return -1;
+  }
+  char key[64];
+  const char *user = config_pin_user(c, spec, key, sizeof key);
+  static const char *const others[] = {"tamper.gpio", "shunt_trip.gpio"};
+  const char *line = spec[0] == '!' ? spec + 1 : spec;
+  for (size_t i = 0; !user && i < sizeof others / sizeof others[0]; i++) {
+    const char *v = config_get(c, others[i]);
+    if (v && v[0] && strcmp(v[0] == '!' ? v + 1 : v, line) == 0) user = others[i];
+  }
+  if (user) {
+    snprintf(err, errlen, "network.ap_button: %s is already used by %s", spec, user);
+    return -1;
+  }
+  return 0;
+}
+
+const cfg_key_table network_keys = {"network", rows, check};

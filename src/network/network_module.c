@@ -38,7 +38,14 @@ typedef struct {
   long ap_s;         /* network.setup_ap_s */
   bool ap_on;        /* as the back end last confirmed */
   borne_ms ap_until; /* 0: no end */
+  /* the setup button (network.ap_button) */
+  bool button_known, button_down, button_used;
+  borne_ms button_at; /* of the last press that opened the access point */
 } net_module;
+
+/* Presses closer than this to the one that opened the access point are the
+ * same press (contact bounce, an impatient finger): one request, not a queue. */
+#define AP_BUTTON_REPEAT_MS 2000
 
 typedef struct {
   net_module *m;
@@ -115,6 +122,23 @@ static void on_ap_timer(uv_timer_t *t) {
   net_module *m = t->data;
   log_info(MOD, "setup access point: %ld s are over, closing it", m->ap_s);
   ap_request(m, false);
+}
+
+/* The setup button: a press (released → pressed) opens the access point for
+ * network.setup_ap_s, again if it is open (the time starts over). The level
+ * at start-up is no press: a button held or stuck then opens nothing. */
+static void on_ap_button(void *ctx, bool pressed) {
+  net_module *m = ctx;
+  bool first = !m->button_known, was = m->button_down;
+  m->button_known = true;
+  m->button_down = pressed;
+  if (first || !pressed || was) return;
+  borne_ms now = clock_now(&m->st->clock);
+  if (m->button_used && now - m->button_at < AP_BUTTON_REPEAT_MS) return;
+  m->button_used = true;
+  m->button_at = now;
+  station_event(m->st, 0, "network", "setup button pressed: opening the setup access point");
+  ap_request(m, true);
 }
 
 static int handle(net_module *m, net_op op, const http_request *req, http_response *res) {
@@ -242,6 +266,17 @@ int network_attach(station *st, char *err, size_t errlen) {
   }
   http_add_route(st->http, &(http_route){"GET", "/api/v1/network", get_network, m});
   http_add_route(st->http, &(http_route){"POST", "/api/v1/network/{action}", post_action, m});
+  const char *button = config_get(st->cfg, "network.ap_button");
+  if (m->kind != BACKEND_NONE && button && button[0]) {
+    if (!st->hw->ops->watch_ap_button) {
+      snprintf(err, errlen, "network.ap_button: the %s HAL has no button input", st->hw->ops->name);
+      return -1; /* the module is added: closing() frees it */
+    }
+    if (st->hw->ops->watch_ap_button(st->hw, button, on_ap_button, m) != 0) {
+      snprintf(err, errlen, "network.ap_button: %s", st->hw->ops->last_error(st->hw));
+      return -1;
+    }
+  }
   if (m->kind != BACKEND_NONE && m->ap_s > 0) ap_request(m, true);
   log_info(MOD, "network back end %s%s", kind,
            m->kind != BACKEND_NONE && m->ap_s > 0 ? ", setup access point opening" : "");

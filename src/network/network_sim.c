@@ -84,8 +84,11 @@ json_t *net_sim_status(const net_sim *s) {
                                    : wifi   ? "192.168.4.23/24"
                                             : "",
                                    s->ap_on ? "borne-setup-ap" : s->wifi_ssid));
-  json_array_append_new(ifs, iface("wwan0", "cellular", s->apn[0] ? "connected" : "disconnected",
-                                   s->apn[0] ? "10.64.12.7/32" : "", s->apn));
+  json_t *wwan = iface("wwan0", "cellular", s->apn[0] ? "connected" : "disconnected",
+                       s->apn[0] ? "10.64.12.7/32" : "", s->apn[0] ? "borne-cellular" : "");
+  json_object_set_new(wwan, "apn", s->apn[0] ? json_string(s->apn) : json_null());
+  json_object_set_new(wwan, "operator", json_string("00101")); /* the test network's MCC/MNC */
+  json_array_append_new(ifs, wwan);
   json_t *list = json_array();
   for (int i = 0; s->scanned && i < s->ap_count; i++)
     json_array_append_new(list,

@@ -25,11 +25,16 @@ async function startMock(t) {
   const lines = createInterface({ input: proc.stdout });
   const queue = [];
   const waiters = [];
-  lines.on('line', (l) => { const w = waiters.shift(); if (w) w(l); else queue.push(l); });
+  let gone = null;
+  lines.on('line', (l) => { const w = waiters.shift(); if (w) w.resolve(l); else queue.push(l); });
+  proc.once('exit', (code) => {
+    gone = new Error(`nm_mock exited (${code}):\n${err}`);
+    for (const w of waiters.splice(0)) w.reject(gone);
+  });
   const next = () => new Promise((resolve, reject) => {
     if (queue.length) return resolve(queue.shift());
-    waiters.push(resolve);
-    proc.once('exit', (code) => reject(new Error(`nm_mock exited (${code}):\n${err}`)));
+    if (gone) return reject(gone);
+    waiters.push({ resolve, reject });
   });
   const first = JSON.parse(await next());
   t.after(async () => { proc.stdin.end(); if (proc.exitCode === null) await once(proc, 'exit'); });
@@ -43,7 +48,7 @@ test('nm back end against dbusmock NetworkManager: devices, scan, join, Ethernet
   const mock = await startMock(t);
   const st = await startBorned({
     set: { 'network.backend': 'nm', 'network.setup_ap_s': '600', 'network.setup_ap_ssid': 'borne-test-setup',
-      'network.setup_ap_psk': 'label-key-1234' },
+      'network.setup_ap_psk': 'label-key-1234', 'network.ap_button': 'sim' },
     env: { DBUS_SYSTEM_BUS_ADDRESS: mock.bus },
   });
   t.after(async () => { await st.stop(); st.cleanup(); });
@@ -70,6 +75,19 @@ test('nm back end against dbusmock NetworkManager: devices, scan, join, Ethernet
   net = await st.ok('POST', '/api/v1/network/setup_ap', { on: false });
   assert.equal(net.setup_ap.on, false);
   assert.ok(!(await mock.ask('active')).some((a) => a.id === 'borne-setup-ap'));
+
+  // the setup button (network.ap_button, the simulator's) opens it again for network.setup_ap_s
+  let after = await st.lastEventId();
+  assert.deepEqual(await st.ok('POST', '/api/v1/sim/ap_button', { pressed: true }), { pressed: true });
+  await st.waitEvent('network', { after, match: (e) => /setup button pressed/.test(e.detail) });
+  await st.waitEvent('network', { after, match: (e) => /setup access point opened/.test(e.detail) });
+  await st.ok('POST', '/api/v1/sim/ap_button', { pressed: false });
+  assert.ok((await mock.ask('active')).some((a) => a.id === 'borne-setup-ap'), 'the button reopened the AP');
+  net = await st.ok('GET', '/api/v1/network');
+  assert.equal(net.setup_ap.on, true);
+  assert.ok(Date.parse(net.setup_ap.until) > Date.now() + 590e3, `until ${net.setup_ap.until}`);
+  net = await st.ok('POST', '/api/v1/network/setup_ap', { on: false });
+  assert.equal(net.setup_ap.on, false);
 
   // a scan lists the mock's access points
   net = await st.ok('POST', '/api/v1/network/scan', {});
@@ -112,15 +130,39 @@ test('nm back end against dbusmock NetworkManager: devices, scan, join, Ethernet
   assert.equal(r.status, 502);
   assert.match(r.body.error, /no cellular modem/);
 
+  // a modem appears (ModemManager found one): the APN lands in a gsm connection, activated on it
+  const modemPath = await mock.ask('modem');
+  for (let i = 0; i < 50 && !net.interfaces.some((x) => x.type === 'cellular'); i++) {
+    net = await st.ok('GET', '/api/v1/network'); // libnm learns of it from the bus signals
+  }
+  let modem = net.interfaces.find((x) => x.type === 'cellular');
+  assert.ok(modem, `a cellular interface: ${JSON.stringify(net.interfaces)}`);
+  assert.deepEqual([modem.name, modem.state, modem.apn, modem.operator], ['cdc-wdm0', 'disconnected', null, '20801']);
+  net = await st.ok('POST', '/api/v1/network/cellular', { apn: 'internet.example' });
+  conns = await mock.ask('connections');
+  const gsm = conns.filter((c) => c.id === 'borne-cellular');
+  assert.deepEqual(gsm.map((c) => [c.type, c.apn]), [['gsm', 'internet.example']]);
+  assert.ok((await mock.ask('active')).some((a) => a.id === 'borne-cellular' && a.devices.includes(modemPath)),
+    'borne-cellular active on the modem');
+  modem = net.interfaces.find((x) => x.type === 'cellular');
+  assert.deepEqual([modem.state, modem.connection, modem.apn, modem.operator],
+    ['connected', 'borne-cellular', 'internet.example', '20801']);
+  // another APN replaces the connection, not added twice
+  await st.ok('POST', '/api/v1/network/cellular', { apn: 'm2m.operator.fr' });
+  conns = await mock.ask('connections');
+  assert.deepEqual(conns.filter((c) => c.id === 'borne-cellular').map((c) => c.apn), ['m2m.operator.fr']);
+
   // bornectl over the same back end
   const out = st.ctl('network', 'status');
   assert.equal(out.code, 0, out.stderr);
   assert.match(out.stdout, /wlan0/);
   assert.match(out.stdout, /borne-lab/);
+  assert.match(out.stdout, /cellular cdc-wdm0: APN m2m\.operator\.fr, operator 20801/);
 });
 
 test('sim back end: bornectl network, request checks, installer role', async (t) => {
-  const st = await startBorned({ set: { 'network.backend': 'sim', 'network.setup_ap_s': '0' } });
+  const st = await startBorned({ set: { 'network.backend': 'sim', 'network.setup_ap_s': '0',
+    'network.ap_button': 'sim' } });
   t.after(async () => { await st.stop(); st.cleanup(); });
   let net = st.ctlJson('network', 'status');
   assert.equal(net.backend, 'sim');
@@ -137,12 +179,31 @@ test('sim back end: bornectl network, request checks, installer role', async (t)
   const eth = net.interfaces.find((i) => i.name === 'eth0');
   assert.deepEqual([eth.method, eth.addresses[0], eth.gateway], ['static', '10.1.2.3/16', '10.1.0.1']);
   net = st.ctlJson('network', 'cellular', 'internet.example');
-  assert.equal(net.interfaces.find((i) => i.name === 'wwan0').connection, 'internet.example');
+  const wwan = net.interfaces.find((i) => i.name === 'wwan0');
+  assert.deepEqual([wwan.connection, wwan.apn, wwan.operator], ['borne-cellular', 'internet.example', '00101']);
+  assert.match(st.ctl('network', 'status').stdout, /cellular wwan0: APN internet\.example, operator 00101/);
   net = st.ctlJson('network', 'ap', 'on');
   assert.equal(net.setup_ap.on, true);
   assert.equal(net.setup_ap.until, null); // setup_ap_s 0: open until closed
   net = st.ctlJson('network', 'ap', 'off');
   assert.equal(net.setup_ap.on, false);
+
+  // the setup button: a press opens the access point (setup_ap_s 0: until closed); a second press
+  // within 2 s is the same press (bounce), one request
+  const after = await st.lastEventId();
+  await st.ok('POST', '/api/v1/sim/ap_button', { pressed: true });
+  await st.waitEvent('network', { after, match: (e) => /setup access point opened/.test(e.detail) });
+  await st.ok('POST', '/api/v1/sim/ap_button', { pressed: false });
+  await st.ok('POST', '/api/v1/sim/ap_button', { pressed: true });
+  await st.ok('POST', '/api/v1/sim/ap_button', { pressed: false });
+  net = st.ctlJson('network', 'ap', 'off');
+  assert.equal(net.setup_ap.on, false);
+  const closed = await st.waitEvent('network', { after, match: (e) => /setup access point closed/.test(e.detail) });
+  const ev = (await st.ok('GET', `/api/v1/events?after=${after}&limit=50`)).events
+    .filter((e) => e.kind === 'network' && e.id <= closed.id).map((e) => e.detail);
+  assert.deepEqual(ev, ['setup button pressed: opening the setup access point', 'setup access point opened',
+    'setup access point closed']);
+  assert.equal((await st.api('POST', '/api/v1/sim/ap_button', { pressed: 'yes' })).status, 400);
 
   for (const [action, body, re] of [
     ['join', { ssid: '' }, /ssid/],
@@ -203,5 +264,11 @@ test('web page: Settings → Network scans, joins and sets a fixed Ethernet addr
   await page.waitForFunction(() => document.querySelector('[data-test=net-interfaces] tr[data-iface=eth0]')?.textContent.includes('10.1.2.3/16'));
   const eth = (await st.ok('GET', '/api/v1/network')).interfaces.find((i) => i.name === 'eth0');
   assert.deepEqual([eth.method, eth.gateway], ['static', '10.1.0.1']);
+  // the cellular APN, then the modem's row says which APN and operator
+  await page.fill('#net-apn', 'internet.example');
+  await page.click('[data-test=net-cellular] button[type=submit]');
+  await page.waitForSelector('[data-test=net-interfaces] tr[data-iface=wwan0] [data-test=net-cellular-info]');
+  assert.match(await page.textContent('tr[data-iface=wwan0] [data-test=net-cellular-info]'),
+    /APN internet\.example · opérateur 00101/);
   await checkPage(page, 'network');
 });

@@ -43,6 +43,7 @@ expect_mode usr/libexec/borne/borne-nm 755
 expect_mode etc/borne/borne.conf 644
 expect_mode lib/systemd/system/borne.service 644
 expect_mode lib/udev/rules.d/60-borne-gpio.rules 644
+expect_mode usr/share/polkit-1/rules.d/60-borne-networkmanager.rules 644
 expect_mode usr/share/man/man8/borned.8.gz 644
 expect_mode usr/share/man/man1/bornectl.1.gz 644
 expect_mode usr/share/doc/borne/copyright 644
@@ -71,7 +72,8 @@ for c in adduser addgroup chown chmod mkdir dpkg-statoverride deb-systemd-helper
   deb-systemd-invoke systemctl systemd-tmpfiles udevadm; do
   printf '#!/bin/sh\necho "%s $*" >>"%s"\nexit 0\n' "$c" "$log" >"$stubs/$c"
 done
-printf '#!/bin/sh\necho "getent $*" >>"%s"\nexit 2\n' "$log" >"$stubs/getent" # nobody yet
+# nobody yet; of the reader's groups only i2c exists (i2c-tools installed, no spi group)
+printf '#!/bin/sh\necho "getent $*" >>"%s"\n[ "$*" = "group i2c" ] && exit 0\nexit 2\n' "$log" >"$stubs/getent"
 printf '#!/bin/sh\nexit 1\n' >"$stubs/dpkg-statoverride"                       # no override
 chmod +x "$stubs"/*
 if PATH="$stubs:$PATH" DPKG_ROOT="" sh -e "$tmp/control/postinst" configure >"$tmp/postinst.out" 2>&1; then
@@ -84,6 +86,9 @@ expect_call "addgroup --system gpio"
 expect_call "adduser --system --group --home /var/lib/borne --no-create-home --gecos borne charging station borne"
 expect_call "adduser --quiet borne gpio"
 expect_call "adduser --quiet borne dialout"
+expect_call "adduser --quiet borne i2c"
+grep -qxF "adduser --quiet borne spi" "$log" && bad "postinst: borne added to a missing spi group" ||
+  ok "postinst: no spi group, not added to it"
 expect_call "mkdir -p /var/lib/borne"
 expect_call "chown borne:borne /var/lib/borne"
 expect_call "chmod 0700 /var/lib/borne"
@@ -102,7 +107,8 @@ etc=$prefix/etc; [ "$prefix" = /usr ] && etc=/etc
 stage=$tmp/stage
 if DESTDIR=$stage cmake --install "$build" >/dev/null; then
   for f in "$prefix/sbin/borned" "$prefix/bin/bornectl" "$etc/borne/borne.conf" \
-    "$prefix/lib/systemd/system/borne.service" "$prefix/share/man/man8/borned.8"; do
+    "$prefix/lib/systemd/system/borne.service" "$prefix/share/man/man8/borned.8" \
+    "$prefix/share/polkit-1/rules.d/60-borne-networkmanager.rules"; do
     [ -f "$stage$f" ] && ok "make install: $f" || bad "make install: no $f"
   done
   grep -qx "ExecStart=$prefix/sbin/borned --config $etc/borne/borne.conf --data-dir /var/lib/borne" \

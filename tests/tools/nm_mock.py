@@ -8,6 +8,9 @@ Wi-Fi interface (wlan0) with two access points, then prints one JSON line
   connections -> [{"id", "type", "ssid", "mode", "psk", "method", "addresses"}...] of the mock's
                  saved connections
   active      -> [{"id", "state", "devices"}...] of its active connections
+  modem       -> adds a cellular modem (wwan0, GSM, operator 20801) as NetworkManager shows one
+                 that ModemManager found: a Device.Modem, announced (InterfacesAdded, DeviceAdded);
+                 answers its object path
 and stops the mock and the bus at the end of stdin.
 """
 import json
@@ -39,6 +42,40 @@ def plain(v):
     return v
 
 
+def add_modem(bus, mock, nm):
+    """The template has no modem: one made as AddEthernetDevice makes an Ethernet port."""
+    path = '/org/freedesktop/NetworkManager/Devices/mock_Modem1'
+    modem_iface = 'org.freedesktop.NetworkManager.Device.Modem'
+    device_iface = 'org.freedesktop.NetworkManager.Device'
+    props_iface = 'org.freedesktop.DBus.Properties'
+    gsm_umts = dbus.UInt32(0x4)  # NM_DEVICE_MODEM_CAPABILITY_GSM_UMTS
+    mock.AddObject(path, modem_iface,
+                   {'ModemCapabilities': gsm_umts, 'CurrentCapabilities': gsm_umts,
+                    'DeviceId': '860000000000001', 'OperatorCode': '20801', 'Apn': ''},
+                   dbus.Array([], signature='(ssss)'), signature='ssa{sv}a(ssss)')
+    dev = bus.get_object('org.freedesktop.NetworkManager', path)
+    dev.AddProperties(device_iface,
+                      {'DeviceType': dbus.UInt32(8),  # NM_DEVICE_TYPE_MODEM
+                       'State': dbus.UInt32(DeviceState.DISCONNECTED),
+                       'StateReason': (dbus.UInt32(DeviceState.DISCONNECTED), dbus.UInt32(0)),
+                       'Interface': 'cdc-wdm0', 'IpInterface': 'wwan0',
+                       'ActiveConnection': dbus.ObjectPath('/'),
+                       'AvailableConnections': dbus.Array([], signature='o'),
+                       'AutoConnect': False, 'Managed': True, 'Driver': 'dbusmock'},
+                      dbus_interface=dbusmock.MOCK_IFACE, signature='sa{sv}')
+    ifaces = {i: dev.GetAll(i, dbus_interface=props_iface) for i in (device_iface, modem_iface)}
+    mock.EmitSignal('org.freedesktop.DBus.ObjectManager', 'InterfacesAdded', 'oa{sa{sv}}',
+                    dbus.Array([dbus.ObjectPath(path),
+                                dbus.Dictionary(ifaces, signature='sa{sv}')], signature='v'),
+                    signature='sssav')
+    devices = nm.Get(MANAGER_IFACE, 'Devices', dbus_interface=props_iface)
+    devices.append(dbus.ObjectPath(path))
+    nm.Set(MANAGER_IFACE, 'Devices', devices, dbus_interface=props_iface)
+    nm.EmitSignal(MANAGER_IFACE, 'DeviceAdded', 'o', [dbus.ObjectPath(path)],
+                  dbus_interface=dbusmock.MOCK_IFACE)
+    return path
+
+
 def main():
     dbusmock.DBusTestCase.start_system_bus()
     bus = dbusmock.DBusTestCase.get_dbus(system_bus=True)
@@ -68,7 +105,7 @@ def main():
                 out.append({'id': s['connection'].get('id'), 'type': s['connection'].get('type'),
                             'ssid': wl.get('ssid'), 'mode': wl.get('mode'),
                             'psk': s.get('802-11-wireless-security', {}).get('psk'),
-                            'method': ip4.get('method'),
+                            'method': ip4.get('method'), 'apn': s.get('gsm', {}).get('apn'),
                             'addresses': ip4.get('address-data')})
         elif cmd == 'active':
             for path in nm.Get(MANAGER_IFACE, 'ActiveConnections',
@@ -78,6 +115,8 @@ def main():
                                         dbus_interface='org.freedesktop.DBus.Properties'))
                 out.append({'id': props.get('Id'), 'state': props.get('State'),
                             'devices': [str(d) for d in props.get('Devices', [])]})
+        elif cmd == 'modem':
+            out = add_modem(bus, mock, nm)
         print(json.dumps(out), flush=True)
     server.terminate()
     server.wait()

@@ -885,6 +885,53 @@ static void tamper_switch_edges(void **state) {
   assert_non_null(strstr(h->ops->last_error(h), "tamper: cannot open gpiochip7"));
 }
 
+/* The setup access point's button: a station-wide input of its own (`!`,
+ * active low, is the GPIO provider's business, not the fake's). */
+static int button_level = -1, button_reports;
+static void on_button(void *ctx, bool pressed) {
+  (void)ctx;
+  button_level = pressed;
+  button_reports++;
+}
+static bool button_first(seen *x) { return (void)x, button_level == 0 && button_reports == 1; }
+static bool button_pressed(seen *x) { return (void)x, button_level == 1 && button_reports == 2; }
+static bool button_released(seen *x) { return (void)x, button_level == 0 && button_reports == 3; }
+
+static void ap_button_edges(void **state) {
+  fixture *f = *state;
+  hal_linux_config cfg = config(f);
+  char err[256];
+  hal *h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
+  assert_non_null(h);
+  f->h = h;
+  assert_int_equal(h->ops->watch_ap_button(h, "gpiochip0:27", on_button, NULL), -1);
+  assert_non_null(strstr(h->ops->last_error(h), "setup button: the HAL is not started"));
+  assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
+  button_level = -1, button_reports = 0;
+  tamper_level = -1, tamper_reports = 0;
+  gpio_line *l = NULL;
+  assert_int_equal(h->ops->watch_ap_button(h, "gpiochip0:27", on_button, NULL), 0);
+  assert_int_equal(h->ops->watch_tamper(h, "gpiochip0:28", on_tamper, NULL), 0);
+  assert_int_equal(button_reports, 0); /* never from inside the call */
+  assert_true(run_until(f, button_first));
+  assert_true(run_until(f, tamper_first));
+  l = find_line(&f->bank, "gpiochip0:27");
+  assert_non_null(l);
+  edge_line(l, 1);
+  assert_true(run_until(f, button_pressed));
+  assert_int_equal(tamper_reports, 1); /* the other input saw nothing */
+  edge_line(l, 0);
+  assert_true(run_until(f, button_released));
+  assert_int_equal(h->ops->watch_ap_button(h, "gpiochip0:26", on_button, NULL), -1);
+  assert_non_null(strstr(h->ops->last_error(h), "setup button: already watched"));
+  finish(f, h);
+  h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
+  f->h = h;
+  assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
+  assert_int_equal(h->ops->watch_ap_button(h, "gpiochip7:1", on_button, NULL), -1);
+  assert_non_null(strstr(h->ops->last_error(h), "setup button: cannot open gpiochip7"));
+}
+
 /* The shunt-trip output: claimed low, driven, released low. */
 static void shunt_trip_output(void **state) {
   fixture *f = *state;
@@ -1256,6 +1303,46 @@ static void emu_cleanup(void *f) {
 
 static bool emu_polled_twice(seen *x) { return (void)x, emu.commands[0x4A] >= 2; }
 
+/* reader.type pn532 on an I2C or SPI device (src/hal/pn532_bus.c, whose
+ * dialogue test_hal_pn532_bus runs against a fake chip): chosen by the port's
+ * file name; a file that is not such a device, or none, is a reader down with
+ * the reason, retried. */
+static char bus_why[160];
+static bool reader_down_why(seen *x) {
+  (void)x;
+  hal_reader_state rs;
+  return reader_hal->ops->reader_state(reader_hal, &rs) == 0 && !rs.up &&
+         strstr(rs.why, bus_why) != NULL;
+}
+
+static void pn532_on_i2c_and_spi_devices(void **state) {
+  fixture *f = *state;
+  static const char *const cases[][2] = {
+      {"i2c-1", "not an I2C bus (I2C_SLAVE 0x24"},
+      {"spidev0.0", "not an SPI device (spidev mode 0"},
+      {"i2c-7", "cannot open"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    hal_linux_config cfg = config(f);
+    snprintf(cfg.reader_type, sizeof cfg.reader_type, "pn532");
+    snprintf(cfg.reader_port, sizeof cfg.reader_port, "%s/%s", f->root, cases[i][0]);
+    if (strcmp(cases[i][0], "i2c-7") != 0) put(f, cases[i][0], "");
+    snprintf(bus_why, sizeof bus_why, "%s", cases[i][1]);
+    char err[256];
+    hal *h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
+    if (!h) fail_msg("create: %s", err);
+    f->h = reader_hal = h;
+    assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
+    assert_true(run_until(f, reader_down_why));
+    hal_reader_state rs;
+    assert_int_equal(h->ops->reader_state(h, &rs), 0);
+    assert_string_equal(rs.type, "pn532");
+    assert_non_null(strstr(rs.port, cases[i][0]));
+    finish(f, h);
+    f->h = NULL;
+  }
+}
+
 static void pn532_reader_over_a_pty(void **state) {
   fixture *f = *state;
   static const uint8_t card1[] = {0x90, 0x1F, 0x2A, 0xA4};
@@ -1345,10 +1432,12 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(start_reports_levels_and_pwm_is_configured, setup, teardown),
       cmocka_unit_test_setup_teardown(tamper_switch_edges, setup, teardown),
+      cmocka_unit_test_setup_teardown(ap_button_edges, setup, teardown),
       cmocka_unit_test_setup_teardown(shunt_trip_output, setup, teardown),
       cmocka_unit_test_setup_teardown(connector_led_through_the_hal, setup, teardown),
       cmocka_unit_test_setup_teardown(serial_badge_reader_over_a_pty, setup, teardown),
       cmocka_unit_test_setup_teardown(pn532_reader_over_a_pty, setup, teardown),
+      cmocka_unit_test_setup_teardown(pn532_on_i2c_and_spi_devices, setup, teardown),
       cmocka_unit_test_setup_teardown(strip_led_through_the_hal, setup, teardown),
       cmocka_unit_test_setup_teardown(cp_states_are_debounced, setup, teardown),
       cmocka_unit_test_setup_teardown(calibration_maps_the_front_end, setup, teardown),

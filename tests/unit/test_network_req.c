@@ -230,7 +230,9 @@ static void test_sim(void **s) {
   assert_string_equal(json_string_value(json_array_get(json_object_get(e, "addresses"), 0)),
                       "10.1.2.3/16");
   assert_string_equal(member(e, "gateway"), "10.1.0.1");
-  assert_string_equal(member(iface(v, "wwan0"), "connection"), "internet");
+  assert_string_equal(member(iface(v, "wwan0"), "connection"), "borne-cellular");
+  assert_string_equal(member(iface(v, "wwan0"), "apn"), "internet");
+  assert_string_equal(member(iface(v, "wwan0"), "operator"), "00101");
   json_decref(v);
 
   /* the setup access point takes the Wi-Fi interface while open */

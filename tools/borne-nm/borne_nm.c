@@ -70,6 +70,18 @@ static char *ssid_text(GBytes *ssid) {
   return nm_utils_ssid_to_utf8(p, n);
 }
 
+/* A modem's APN (its connection's gsm setting, else what ModemManager reports
+ * in use) and operator (MCC+MNC), null when unknown. */
+static void modem_view(json_t *entry, NMDeviceModem *m, NMActiveConnection *ac) {
+  NMRemoteConnection *rc = ac ? nm_active_connection_get_connection(ac) : NULL;
+  NMSettingGsm *gsm = rc ? nm_connection_get_setting_gsm(NM_CONNECTION(rc)) : NULL;
+  const char *apn = gsm ? nm_setting_gsm_get_apn(gsm) : NULL;
+  if (!apn || !apn[0]) apn = nm_device_modem_get_apn(m);
+  const char *op = nm_device_modem_get_operator_code(m);
+  json_object_set_new(entry, "apn", apn && apn[0] ? json_string(apn) : json_null());
+  json_object_set_new(entry, "operator", op && op[0] ? json_string(op) : json_null());
+}
+
 static json_t *view(void) {
   json_t *ifs = json_array(), *wifi = json_array();
   const GPtrArray *devs = nm_client_get_devices(client);
@@ -87,10 +99,11 @@ static json_t *view(void) {
       json_array_append_new(addrs, json_string(text));
     }
     NMActiveConnection *ac = nm_device_get_active_connection(d);
-    json_array_append_new(
-        ifs, json_pack("{s:s, s:s, s:s, s:o, s:s?}", "name", nm_device_get_iface(d), "type",
-                       dev_type(d), "state", dev_state(nm_device_get_state(d)), "addresses", addrs,
-                       "connection", ac ? nm_active_connection_get_id(ac) : NULL));
+    json_t *entry = json_pack("{s:s, s:s, s:s, s:o, s:s?}", "name", nm_device_get_iface(d), "type",
+                              dev_type(d), "state", dev_state(nm_device_get_state(d)), "addresses",
+                              addrs, "connection", ac ? nm_active_connection_get_id(ac) : NULL);
+    if (NM_IS_DEVICE_MODEM(d)) modem_view(entry, NM_DEVICE_MODEM(d), ac);
+    json_array_append_new(ifs, entry);
     if (!NM_IS_DEVICE_WIFI(d)) continue;
     NMAccessPoint *active = nm_device_wifi_get_active_access_point(NM_DEVICE_WIFI(d));
     const GPtrArray *aps = nm_device_wifi_get_access_points(NM_DEVICE_WIFI(d));

@@ -35,6 +35,16 @@ int ctl_show_network(ctl_ctx *ctx, const json_t *answer) {
     table_add_row(&t, row);
   }
   ctl_print_table(ctx, &t);
+  /* a modem: the APN it uses and its operator (MCC+MNC) */
+  json_array_foreach(json_object_get(answer, "interfaces"), i, itf) {
+    if (!json_is_string(json_object_get(itf, "apn")) &&
+        !json_is_string(json_object_get(itf, "operator")))
+      continue;
+    const char *apn = json_string_value(json_object_get(itf, "apn"));
+    const char *op = json_string_value(json_object_get(itf, "operator"));
+    fprintf(ctx->out, "cellular %s: APN %s, operator %s\n",
+            json_string_value(json_object_get(itf, "name")), apn ? apn : "-", op ? op : "-");
+  }
   const json_t *wifi = json_object_get(answer, "wifi");
   if (json_array_size(wifi) == 0) return CTL_EXIT_OK;
   static const char *const wh[] = {"WI-FI NETWORK", "SIGNAL %", "SECURED", "JOINED"};
