@@ -29,6 +29,7 @@ static const char *const kind_names[] = {
     [CP_EVENT_ENDED] = "ended",
     [CP_EVENT_SECURITY] = "security",
     [CP_EVENT_SECURITY_CRITICAL] = "security_critical",
+    [CP_EVENT_MESSAGE] = "message",
 };
 #define KINDS ((int)(sizeof kind_names / sizeof kind_names[0]))
 

@@ -163,6 +163,12 @@ static const cfg_key_def rows[] = {
      "OCPP 2.0.1 SecurityCtrlr.CertSigningRepeatTimes: times SignCertificate is sent again when "
      "no CertificateSigned follows.",
      NULL, NULL, .ocpp_name = "CertSigningRepeatTimes"},
+    {"ocpp.OfflineQueuingSeverity", CFG_INT, "4", 0, 9, NULL, RT,
+     "OCPP 2.0.1 MonitoringCtrlr.OfflineQueuingSeverity: while the back end is unreachable, the "
+     "NotifyEvent of a variable monitor of this severity or a more serious one (0 Danger ... 4 "
+     "Error ... 9 Debug) is queued on disk and sent once it is back; the others are not told "
+     "(N07.FR.04).",
+     NULL, NULL, .ocpp_name = "OfflineQueuingSeverity"},
     /* OCPP 1.6 Core keys (section 9.1) */
     {"ocpp.AllowOfflineTxForUnknownId", CFG_BOOL, "false", 0, 0, NULL, RT,
      "OCPP: offline, an unknown badge may start a transaction.", NULL, NULL,

@@ -547,6 +547,30 @@ static void test_never_dropped(void **state) {
   assert_true(none_due(f, T0));
 }
 
+/* The other messages of a dialect (CP_EVENT_MESSAGE: 2.0.1
+ * FirmwareStatusNotification, LogStatusNotification, NotifyEvent) keep their
+ * place in the one queue, survive a reopen and are never dropped in a flood
+ * of security events. */
+static void test_messages_in_order(void **state) {
+  fx *f = *state;
+  push(f, 0, CP_EVENT_MESSAGE, "downloading", T0);
+  push(f, 1, CP_EVENT_STARTED, "start", T0);
+  for (int i = 0; i < CP_JOURNAL_SECURITY_MAX + 20; i++) {
+    push(f, 0, CP_EVENT_SECURITY, "login failed", T0);
+    if (i == 10) push(f, 0, CP_EVENT_MESSAGE, "downloaded", T0);
+  }
+  push(f, 0, CP_EVENT_MESSAGE, "installed", T0);
+  assert_int_equal(cp_journal_length(f->j), 4 + CP_JOURNAL_SECURITY_MAX);
+  j_close(f);
+  j_open(f);
+  deliver(f, T0, CP_EVENT_MESSAGE, 0, "downloading");
+  deliver(f, T0, CP_EVENT_STARTED, 1, "start");
+  deliver(f, T0, CP_EVENT_MESSAGE, 0, "downloaded");
+  for (int i = 0; i < CP_JOURNAL_SECURITY_MAX; i++) deliver(f, T0, CP_EVENT_SECURITY, 0, NULL);
+  deliver(f, T0, CP_EVENT_MESSAGE, 0, "installed");
+  assert_true(none_due(f, T0));
+}
+
 /* A session's queued messages, in order, said again in place: the queue
  * keeps their places (the other sessions' messages between them too). */
 static void test_rewrite_session(void **state) {
@@ -745,6 +769,7 @@ int main(void) {
       T(test_migrates_ocpp16_queue),
       T(test_seq_no),
       T(test_due_now),
+      T(test_messages_in_order),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -324,6 +324,9 @@ static const dm_var vars[] = {
      NULL, STR(DM_MONITORING_ITEMS_PER_MESSAGE), L_NONE, NULL, NULL},
     {"MonitoringCtrlr", S_STATION, "ItemsPerMessage", "SetVariableMonitoring", T_INTEGER, M_RO,
      NULL, STR(DM_MONITORING_ITEMS_PER_MESSAGE), L_NONE, NULL, NULL},
+    /* N07.FR.04: monitor events queued while offline (monitoring.c) */
+    {"MonitoringCtrlr", S_STATION, "OfflineQueuingSeverity", NULL, T_INTEGER, M_RW,
+     "ocpp.OfflineQueuingSeverity", NULL, L_NONE, NULL, NULL},
 };
 #define VAR_COUNT (sizeof vars / sizeof vars[0])
 

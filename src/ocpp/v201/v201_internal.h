@@ -302,4 +302,10 @@ json_t *v201_cost_status(const ocpp201_station *o, int c);
 /* remote.c (F: RequestStart/StopTransaction, UnlockConnector, TriggerMessage) */
 void v201_send_triggered(ocpp201_station *o);
 
+
+/* transactions.c: a message that must reach the CSMS even when it happens
+ * offline (FirmwareStatusNotification, LogStatusNotification, NotifyEvent of
+ * a monitor), queued in the journal in order with the rest; takes payload */
+void v201_queue_message(ocpp201_station *o, const char *action, json_t *payload);
+
 #endif
