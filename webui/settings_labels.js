@@ -107,6 +107,8 @@ const more = {
   'ocpp.CertSigningRepeatTimes': ['Certificate signing attempts', 'Demandes de signature du certificat', '', 'OCPP 2.0.1 : nombre de nouvelles demandes quand le certificat signé n’arrive pas.'],
   'ocpp.AlignedDataSendDuringIdle': ['Clock-aligned values only when idle', 'Valeurs horaires seulement au repos', '', 'OCPP 2.0.1 : un point en charge n’envoie pas les valeurs alignées sur l’horloge (les points au repos continuent).'],
   'ocpp.OfflineQueuingSeverity': ['Monitor events kept offline', 'Événements de surveillance gardés hors ligne', '', 'OCPP 2.0.1 : hors ligne, les événements des surveillances de cette gravité ou plus graves (0 danger … 4 erreur … 9 débogage) sont gardés et envoyés au retour du système central ; les autres sont perdus.'],
+  'ocpp.MasterPassGroupId': ['Master pass group', 'Groupe des badges maîtres', '', 'OCPP 2.0.1 : un badge de ce groupe arrête n’importe quelle charge et n’en démarre aucune. Vide : aucun.'],
+  'ocpp.OfflineThreshold': ['Offline threshold', 'Seuil hors ligne', 's', 'OCPP 2.0.1 : après une coupure plus longue, la borne renvoie l’état de chaque point de charge ; après une plus courte, seulement ceux qui ont changé. 0 : toujours tous.'],
   'station.serial': ['Serial number', 'Numéro de série', '', 'Numéro de série annoncé au système central ; vide s’il est inconnu.'],
   'http.listen': ['Web and API address', 'Adresse de la page et de l’API', '', 'Adresse et port de l’API et de la page ; le port 0 en choisit un libre.'],
   'auth.timeout_s': ['Badge and plug wait', 'Attente entre badge et prise', 's', 'Secondes pendant lesquelles un badge accepté attend qu’on branche (et une prise branchée attend un badge).'],

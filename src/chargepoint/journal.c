@@ -234,6 +234,22 @@ int64_t cp_journal_length(cp_journal *j) {
   return cp_sql_scalar(j->st, PREP(j, "SELECT count(*) FROM ocpp16_queue", NULL), 0);
 }
 
+int64_t cp_journal_tx_queued(cp_journal *j, int64_t session_id) {
+  return cp_sql_scalar(j->st,
+                       PREP(j,
+                            "SELECT count(*) FROM ocpp16_queue WHERE action IN (?, ?, ?)"
+                            " AND session_id > 0 AND (? = 0 OR session_id = ?)",
+                            "sssii", kind_names[CP_EVENT_STARTED], kind_names[CP_EVENT_UPDATED],
+                            kind_names[CP_EVENT_ENDED], session_id, session_id),
+                       0);
+}
+
+int64_t cp_journal_session_of(cp_journal *j, const char *tx_id) {
+  if (!tx_id || !tx_id[0]) return 0;
+  return cp_sql_scalar(
+      j->st, PREP(j, "SELECT session_id FROM ocpp16_tx WHERE tx_id = ? LIMIT 1", "s", tx_id), 0);
+}
+
 int64_t cp_journal_next_seq(cp_journal *j, int64_t session_id) {
   int64_t seq = cp_sql_scalar(
       j->st, PREP(j, "SELECT next FROM cp_tx_seq WHERE session_id = ?", "i", session_id), 0);

@@ -169,6 +169,15 @@ static const cfg_key_def rows[] = {
      "Error ... 9 Debug) is queued on disk and sent once it is back; the others are not told "
      "(N07.FR.04).",
      NULL, NULL, .ocpp_name = "OfflineQueuingSeverity"},
+    {"ocpp.MasterPassGroupId", CFG_STRING, "", 0, 36, NULL, RT,
+     "OCPP 2.0.1 AuthCtrlr.MasterPassGroupId: a badge whose group (groupIdToken) is this one is "
+     "a master pass: it stops any transaction and starts none (C16). Empty: none.",
+     NULL, NULL, .ocpp_name = "MasterPassGroupId"},
+    {"ocpp.OfflineThreshold", CFG_INT, "0", 0, 604800, NULL, RT,
+     "OCPP 2.0.1 OCPPCommCtrlr.OfflineThreshold: seconds without the back end after which the "
+     "station sends every EVSE's status once it is back; after a shorter outage only the "
+     "statuses that changed (B04). 0: every status after each reconnection.",
+     NULL, NULL, .ocpp_name = "OfflineThreshold"},
     /* OCPP 1.6 Core keys (section 9.1) */
     {"ocpp.AllowOfflineTxForUnknownId", CFG_BOOL, "false", 0, 0, NULL, RT,
      "OCPP: offline, an unknown badge may start a transaction.", NULL, NULL,

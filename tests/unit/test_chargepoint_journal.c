@@ -571,6 +571,43 @@ static void test_messages_in_order(void **state) {
   assert_true(none_due(f, T0));
 }
 
+/* OCPP 2.0.1 GetTransactionStatus: the transaction events queued of one
+ * session or of all (neither a security event, another message nor an idle
+ * meter value of session 0 counts), and the session of a back end's id. */
+static void test_tx_queued(void **state) {
+  fx *f = *state;
+  assert_int_equal(cp_journal_tx_queued(f->j, 0), 0);
+  push(f, 0, CP_EVENT_SECURITY_CRITICAL, "startup", T0);
+  push(f, 0, CP_EVENT_MESSAGE, "downloading", T0);
+  push(f, 0, CP_EVENT_UPDATED, "idle meter values", T0);
+  assert_int_equal(cp_journal_tx_queued(f->j, 0), 0);
+  push(f, 3, CP_EVENT_STARTED, "start 3", T0);
+  push(f, 4, CP_EVENT_STARTED, "start 4", T0);
+  push(f, 3, CP_EVENT_ENDED, "stop 3", T0);
+  assert_int_equal(cp_journal_tx_queued(f->j, 0), 3);
+  assert_int_equal(cp_journal_tx_queued(f->j, 3), 2);
+  assert_int_equal(cp_journal_tx_queued(f->j, 4), 1);
+  assert_int_equal(cp_journal_tx_queued(f->j, 5), 0);
+  for (int i = 0; i < 3; i++)
+    deliver(f, T0,
+            i == 0   ? CP_EVENT_SECURITY_CRITICAL
+            : i == 1 ? CP_EVENT_MESSAGE
+                     : CP_EVENT_UPDATED,
+            0, NULL);
+  cp_journal_entry e = head(f, T0, CP_EVENT_STARTED, 3);
+  free(e.payload);
+  assert_int_equal(cp_journal_sent_start(f->j, e.id, 3, "3-19b8a1c2d00"), 0);
+  assert_int_equal(cp_journal_tx_queued(f->j, 3), 1);
+  assert_int_equal(cp_journal_session_of(f->j, "3-19b8a1c2d00"), 3);
+  assert_int_equal(cp_journal_session_of(f->j, "nope"), 0);
+  assert_int_equal(cp_journal_session_of(f->j, ""), 0);
+  assert_int_equal(cp_journal_session_of(f->j, NULL), 0);
+  e = head(f, T0, CP_EVENT_STARTED, 4);
+  free(e.payload);
+  assert_int_equal(cp_journal_sent_start(f->j, e.id, 4, "1000"), 0); /* a 1.6 id */
+  assert_int_equal(cp_journal_session_of(f->j, "1000"), 4);
+}
+
 /* A session's queued messages, in order, said again in place: the queue
  * keeps their places (the other sessions' messages between them too). */
 static void test_rewrite_session(void **state) {
@@ -770,6 +807,7 @@ int main(void) {
       T(test_seq_no),
       T(test_due_now),
       T(test_messages_in_order),
+      T(test_tx_queued),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -193,6 +193,7 @@ static const char *const string_samples[][2] = {
     {"payment.qr_url", "https://pay.example.org/{station}/{connector}"},
     {"payment.notice", "0.30 EUR/kWh"},
     {"ocpp.NetworkConfigurationPriority", "1,2"},
+    {"ocpp.MasterPassGroupId", "MASTERGROUP"},
 };
 
 /* Appends v to out[] unless it is `now` or out[] is full. */

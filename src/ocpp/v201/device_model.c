@@ -117,9 +117,9 @@ static const dm_var vars[] = {
      "ocpp.NetworkConfigurationPriority", NULL, L_NONE, NULL, "1,2,3,4"},
     {"OCPPCommCtrlr", S_STATION, "NetworkProfileConnectionAttempts", NULL, T_INTEGER, M_RW,
      "ocpp.NetworkProfileConnectionAttempts", NULL, L_NONE, NULL, NULL},
-    /* every accepted BootNotification is followed by every status */
-    {"OCPPCommCtrlr", S_STATION, "OfflineThreshold", NULL, T_INTEGER, M_RO, NULL, "0", L_NONE, "s",
-     NULL},
+    /* after a longer outage every status, after a shorter one those that changed (B04) */
+    {"OCPPCommCtrlr", S_STATION, "OfflineThreshold", NULL, T_INTEGER, M_RW, "ocpp.OfflineThreshold",
+     NULL, L_NONE, "s", NULL},
     {"OCPPCommCtrlr", S_STATION, "QueueAllMessages", NULL, T_BOOLEAN, M_RO, NULL, "false", L_NONE,
      NULL, NULL},
     {"OCPPCommCtrlr", S_STATION, "ResetRetries", NULL, T_INTEGER, M_RW, "ocpp.ResetRetries", NULL,
@@ -327,6 +327,9 @@ static const dm_var vars[] = {
     /* N07.FR.04: monitor events queued while offline (monitoring.c) */
     {"MonitoringCtrlr", S_STATION, "OfflineQueuingSeverity", NULL, T_INTEGER, M_RW,
      "ocpp.OfflineQueuingSeverity", NULL, L_NONE, NULL, NULL},
+    /* C09/C16: a badge of this group stops any transaction, starts none (authorization.c) */
+    {"AuthCtrlr", S_STATION, "MasterPassGroupId", NULL, T_STRING, M_RW, "ocpp.MasterPassGroupId",
+     NULL, L_NONE, NULL, NULL},
 };
 #define VAR_COUNT (sizeof vars / sizeof vars[0])
 

@@ -531,6 +531,10 @@ void v201_on_session_stopped(void *ctx, int c, const station_session_info *s) {
   e.stopped = s->reason;
   /* E06: the token that stopped it (a local stop is the same badge) */
   if (s->reason == STOP_LOCAL) e.id_token = s->uid;
+  if (k->master_pass[0]) { /* C16: a master pass stopped it */
+    e.id_token = k->master_pass;
+    e.stopped_name = "MasterPass";
+  }
   meter_reading end = o->st->conn[c - 1].meter;
   end.energy_import_wh = s->meter_stop_wh;
   const char *stop_data = key201_str(o, "StopTxnSampledData");
@@ -539,6 +543,7 @@ void v201_on_session_stopped(void *ctx, int c, const station_session_info *s) {
   sign_meter_values(o, s->id, 'E', "Transaction.End", e.meter_values);
   enqueue(o, s->id, &e);
   v201_display_transaction_ended(o, k->tx_id);
+  k->master_pass[0] = 0;
   k->session_id = 0;
   k->tx_id[0] = 0;
   v201_profiles_transaction_ended(o, c);
