@@ -109,6 +109,8 @@ const more = {
   'ocpp.OfflineQueuingSeverity': ['Monitor events kept offline', 'Événements de surveillance gardés hors ligne', '', 'OCPP 2.0.1 : hors ligne, les événements des surveillances de cette gravité ou plus graves (0 danger … 4 erreur … 9 débogage) sont gardés et envoyés au retour du système central ; les autres sont perdus.'],
   'ocpp.MasterPassGroupId': ['Master pass group', 'Groupe des badges maîtres', '', 'OCPP 2.0.1 : un badge de ce groupe arrête n’importe quelle charge et n’en démarre aucune. Vide : aucun.'],
   'ocpp.OfflineThreshold': ['Offline threshold', 'Seuil hors ligne', 's', 'OCPP 2.0.1 : après une coupure plus longue, la borne renvoie l’état de chaque point de charge ; après une plus courte, seulement ceux qui ont changé. 0 : toujours tous.'],
+  'ocpp.TxStartPoint': ['Transaction start point', 'Début de la transaction', '', 'OCPP 2.0.1 : quand une transaction commence ; la borne la commence quand la voiture est branchée et le conducteur autorisé (PowerPathClosed, seule valeur acceptée).'],
+  'ocpp.TxStopPoint': ['Transaction stop point', 'Fin de la transaction', '', 'OCPP 2.0.1 : quand une transaction finit ; la borne la finit quand la voiture part ou que le conducteur l’arrête (EVConnected,Authorized, seule valeur acceptée).'],
   'station.serial': ['Serial number', 'Numéro de série', '', 'Numéro de série annoncé au système central ; vide s’il est inconnu.'],
   'http.listen': ['Web and API address', 'Adresse de la page et de l’API', '', 'Adresse et port de l’API et de la page ; le port 0 en choisit un libre.'],
   'auth.timeout_s': ['Badge and plug wait', 'Attente entre badge et prise', 's', 'Secondes pendant lesquelles un badge accepté attend qu’on branche (et une prise branchée attend un badge).'],

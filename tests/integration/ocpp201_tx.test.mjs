@@ -5,7 +5,8 @@
 // MasterPass) and starts none; GetTransactionStatus says whether a
 // transaction runs and whether its events still wait in the journal; after
 // an outage shorter than OfflineThreshold only the statuses that changed
-// are told again, after a longer one (or with 0) all of them.
+// are told again, after a longer one (or with 0) all of them; TxStartPoint /
+// TxStopPoint (E01/E06) take the shared session model's points only.
 // BORNE_OCPP_PEER=ocpp-ws-io runs it against npm ocpp-ws-io strict
 // (ocpp201_tx_ws_io.test.mjs).
 import { test, before, after } from 'node:test';
@@ -151,6 +152,31 @@ test('B04: after an outage shorter than OfflineThreshold only the changed status
   await csms.waitCall('StatusNotification', { match: (p) => p.evseId === 2 });
   assert.deepEqual(statuses().sort(), [[1, 'Available'], [2, 'Occupied']], 'every EVSE again');
   assert.equal(st.ctl('unplug', '2').code, 0);
+  await st.waitStatus(2, 'Available');
+  csms.assertNoViolations();
+});
+
+test('E01/E06: TxStartPoint and TxStopPoint take the points of the shared session model, and refuse the others', async () => {
+  const setMany = async (items) => (await csms.call('SetVariables', {
+    setVariableData: items.map(([variable, attributeValue]) => ({ component: { name: 'TxCtrlr' }, variable: { name: variable }, attributeValue })),
+  })).setVariableResult.map((x) => x.attributeStatus);
+  assert.equal(await getVar('TxCtrlr', 'TxStartPoint'), 'PowerPathClosed');
+  assert.equal(await getVar('TxCtrlr', 'TxStopPoint'), 'EVConnected,Authorized');
+  assert.deepEqual(await setMany([
+    ['TxStartPoint', 'PowerPathClosed'], ['TxStopPoint', 'Authorized,EVConnected'],
+    ['TxStartPoint', 'EVConnected'], ['TxStartPoint', 'ParkingBayOccupancy'],
+    ['TxStopPoint', 'EVConnected'], ['TxStopPoint', 'EnergyTransfer'],
+  ]), ['Accepted', 'Accepted', 'Rejected', 'Rejected', 'Rejected', 'Rejected']);
+  assert.equal(await getVar('TxCtrlr', 'TxStopPoint'), 'Authorized,EVConnected');
+  const report = (await csms.call('GetVariables', { getVariableData: [
+    { component: { name: 'TxCtrlr' }, variable: { name: 'TxStartPoint' } }] })).getVariableResult[0];
+  assert.equal(report.attributeStatus, 'Accepted');
+  // a charge is the same as before
+  const tx = await charge(2, 'GOOD2');
+  const from = csms.calls.length;
+  assert.equal(st.ctl('unplug', '2').code, 0);
+  const ended = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
+  assert.equal(ended.params.transactionInfo.stoppedReason, 'EVDisconnected');
   await st.waitStatus(2, 'Available');
   csms.assertNoViolations();
 });

@@ -194,6 +194,7 @@ static const char *const string_samples[][2] = {
     {"payment.notice", "0.30 EUR/kWh"},
     {"ocpp.NetworkConfigurationPriority", "1,2"},
     {"ocpp.MasterPassGroupId", "MASTERGROUP"},
+    {"ocpp.TxStopPoint", "Authorized,EVConnected"},
 };
 
 /* Appends v to out[] unless it is `now` or out[] is full. */

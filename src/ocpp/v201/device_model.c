@@ -57,8 +57,6 @@ typedef enum {
   "Current.Import,Current.Offered,Energy.Active.Import.Register,Frequency,Power.Active.Import,"    \
   "Voltage"
 #define STATES "Available,Occupied,Reserved,Unavailable,Faulted"
-#define TX_POINTS                                                                                  \
-  "ParkingBayOccupancy,EVConnected,Authorized,DataSigned,PowerPathClosed,EnergyTransfer"
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
@@ -183,11 +181,12 @@ static const dm_var vars[] = {
      "ocpp.StopTransactionOnEVSideDisconnect", NULL, L_NONE, NULL, NULL},
     {"TxCtrlr", S_STATION, "StopTxOnInvalidId", NULL, T_BOOLEAN, M_RW,
      "ocpp.StopTransactionOnInvalidId", NULL, L_NONE, NULL, NULL},
-    /* a session starts once the car is plugged in and authorized, and ends when either stops */
-    {"TxCtrlr", S_STATION, "TxStartPoint", NULL, T_MEMBER, M_RO, NULL, "PowerPathClosed", L_NONE,
-     NULL, TX_POINTS},
-    {"TxCtrlr", S_STATION, "TxStopPoint", NULL, T_MEMBER, M_RO, NULL, "EVConnected,Authorized",
-     L_NONE, NULL, TX_POINTS},
+    /* a session starts once the car is plugged in and authorized, and ends when either stops:
+     * the points the shared session model has (the settings' checks refuse the others) */
+    {"TxCtrlr", S_STATION, "TxStartPoint", NULL, T_MEMBER, M_RW, "ocpp.TxStartPoint", NULL, L_NONE,
+     NULL, "PowerPathClosed"},
+    {"TxCtrlr", S_STATION, "TxStopPoint", NULL, T_MEMBER, M_RW, "ocpp.TxStopPoint", NULL, L_NONE,
+     NULL, "EVConnected,Authorized"},
     /* J clock-aligned data: the 1.6 keys' (Interval 0 = none); the values of
      * an ended transaction are its Transaction.End ones (TxEndedInterval 0) */
     {"AlignedDataCtrlr", S_STATION, "Available", NULL, T_BOOLEAN, M_RO, NULL, "true", L_NONE, NULL,
