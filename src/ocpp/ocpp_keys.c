@@ -217,6 +217,10 @@ static const cfg_key_def rows[] = {
      "station sends every EVSE's status once it is back; after a shorter outage only the "
      "statuses that changed (B04). 0: every status after each reconnection.",
      NULL, NULL, .ocpp_name = "OfflineThreshold"},
+    {"ocpp.AllowSecurityProfileDowngrade", CFG_BOOL, "false", 0, 0, NULL, RT,
+     "OCPP 2.0.1 SecurityCtrlr.AllowSecurityProfileDowngrade: under security profile 3 the back "
+     "end may set a network connection profile (or a priority) of profile 2; never 1 (B09.FR.04).",
+     NULL, NULL, .ocpp_name = "AllowSecurityProfileDowngrade"},
     {"ocpp.TxStartPoint", CFG_ENUM, "PowerPathClosed", 0, 0, "PowerPathClosed", RT,
      "OCPP 2.0.1 TxCtrlr.TxStartPoint: when a transaction starts. The station's one session model "
      "(shared with OCPP 1.6) starts it once the car is plugged in and the driver authorized: "

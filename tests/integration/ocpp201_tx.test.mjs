@@ -6,7 +6,8 @@
 // transaction runs and whether its events still wait in the journal; after
 // an outage shorter than OfflineThreshold only the statuses that changed
 // are told again, after a longer one (or with 0) all of them; TxStartPoint /
-// TxStopPoint (E01/E06) take the shared session model's points only.
+// TxStopPoint (E01/E06) take the shared session model's points only;
+// AllowSecurityProfileDowngrade (B09.FR.04) is a setting.
 // BORNE_OCPP_PEER=ocpp-ws-io runs it against npm ocpp-ws-io strict
 // (ocpp201_tx_ws_io.test.mjs).
 import { test, before, after } from 'node:test';
@@ -178,5 +179,17 @@ test('E01/E06: TxStartPoint and TxStopPoint take the points of the shared sessio
   const ended = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
   assert.equal(ended.params.transactionInfo.stoppedReason, 'EVDisconnected');
   await st.waitStatus(2, 'Available');
+  csms.assertNoViolations();
+});
+
+test('B09.FR.04: SecurityCtrlr.AllowSecurityProfileDowngrade is reported and settable (it lowers the floor only under profile 3)', async () => {
+  assert.equal(await getVar('SecurityCtrlr', 'AllowSecurityProfileDowngrade'), 'false');
+  assert.equal(await setVar('SecurityCtrlr', 'AllowSecurityProfileDowngrade', 'true'), 'Accepted');
+  assert.equal(await getVar('SecurityCtrlr', 'AllowSecurityProfileDowngrade'), 'true');
+  // the station runs profile 0 here: a profile 0 slot is no downgrade, accepted
+  const r = await csms.call('SetNetworkProfile', { configurationSlot: 2, connectionData: {
+    ocppVersion: 'OCPP20', ocppTransport: 'JSON', ocppCsmsUrl: csms.url.replace(/\/cp-201-tx$/, ''), messageTimeout: 30, securityProfile: 0, ocppInterface: 'Wired0' } });
+  assert.equal(r.status, 'Accepted');
+  assert.equal(await setVar('SecurityCtrlr', 'AllowSecurityProfileDowngrade', 'false'), 'Accepted');
   csms.assertNoViolations();
 });

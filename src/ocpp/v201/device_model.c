@@ -132,6 +132,8 @@ static const dm_var vars[] = {
      "ocpp.UnlockConnectorOnEVSideDisconnect", NULL, L_NONE, NULL, NULL},
     {"OCPPCommCtrlr", S_STATION, "WebSocketPingInterval", NULL, T_INTEGER, M_RW,
      "ocpp.WebSocketPingInterval", NULL, L_NONE, "s", NULL},
+    {"SecurityCtrlr", S_STATION, "AllowSecurityProfileDowngrade", NULL, T_BOOLEAN, M_RW,
+     "ocpp.AllowSecurityProfileDowngrade", NULL, L_NONE, NULL, NULL},
     {"SecurityCtrlr", S_STATION, "AdditionalRootCertificateCheck", NULL, T_BOOLEAN, M_RO, NULL,
      "false", L_NONE, NULL, NULL},
     {"SecurityCtrlr", S_STATION, "BasicAuthPassword", NULL, T_STRING, M_WO, "ocpp.AuthorizationKey",
