@@ -1,4 +1,4 @@
-// OCPP 2.0.1 (issue 16): the master pass (C09/C16), GetTransactionStatus
+// OCPP 2.0.1 (issue 16): the group of a token and the master pass (C09/C16), GetTransactionStatus
 // (E14) and OfflineThreshold (B04) against a strict CSMS: npm ocpp-rpc in
 // strict mode validates every frame both ways. A token of the group
 // AuthCtrlr.MasterPassGroupId stops every transaction (stoppedReason
@@ -17,17 +17,15 @@ import { Csms } from './lib/csms.mjs';
 import { CsmsWsIo } from './lib/csms_ws_io.mjs';
 
 const Peer = process.env.BORNE_OCPP_PEER === 'ocpp-ws-io' ? CsmsWsIo : Csms;
-const TAGS = { GOOD1: 'Accepted', GOOD2: 'Accepted', MASTER1: 'Accepted' };
+const TAGS = { GOOD1: 'Accepted', GOOD2: 'Accepted', MASTER1: 'Accepted', FAMILY1: 'Accepted', FAMILY2: 'Accepted' };
+const GROUPS = { MASTER1: 'MASTERS', FAMILY1: 'FAMILY', FAMILY2: 'FAMILY' };
+const info = (c, tag) => (GROUPS[tag] ? { status: 'Accepted', groupIdToken: { idToken: GROUPS[tag], type: 'Central' } } : c.idTagInfo(tag));
 const held = []; // the answers to Ended events the test holds back
 let hold = false;
 const handlers = {
-  Authorize: (c, p) => ({
-    idTokenInfo: p.idToken.idToken === 'MASTER1'
-      ? { status: 'Accepted', groupIdToken: { idToken: 'MASTERS', type: 'Central' } }
-      : c.idTagInfo(p.idToken.idToken),
-  }),
+  Authorize: (c, p) => ({ idTokenInfo: info(c, p.idToken.idToken) }),
   TransactionEvent: (c, p) => {
-    const answer = p.idToken ? { idTokenInfo: c.idTagInfo(p.idToken.idToken) } : {};
+    const answer = p.idToken ? { idTokenInfo: info(c, p.idToken.idToken) } : {};
     return hold && p.eventType === 'Ended' ? new Promise((resolve) => held.push(() => resolve(answer))) : answer;
   },
 };
@@ -101,6 +99,31 @@ test('C16: a token of MasterPassGroupId stops every transaction and starts none'
   assert.equal(st.ctl('unplug', '1').code, 0);
   await st.waitStatus(1, 'Available');
   assert.equal(await setVar('AuthCtrlr', 'MasterPassGroupId', ''), 'Accepted');
+  csms.assertNoViolations();
+});
+
+test('C09: a token of the starter\'s group stops its transaction, unless a car waits for it elsewhere', async () => {
+  const tx = await charge(1, 'FAMILY1');
+  let from = csms.calls.length;
+  assert.equal(st.ctl('tap', 'FAMILY2').code, 0);
+  const ended = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
+  assert.equal(ended.params.idToken.idToken, 'FAMILY2');
+  assert.equal(ended.params.triggerReason, 'StopAuthorized');
+  await st.waitEvent('ocpp_group_stop', { match: (e) => /FAMILY2 \(group FAMILY\)/.test(e.detail) });
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await st.waitStatus(1, 'Available');
+  // a car waits on EVSE 2: the group's token is for it, EVSE 1 keeps charging
+  const tx1 = await charge(1, 'FAMILY1');
+  from = csms.calls.length;
+  assert.equal(st.ctl('plug', '2').code, 0);
+  await st.waitStatus(2, 'Preparing');
+  assert.equal(st.ctl('tap', 'FAMILY2').code, 0);
+  const started = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' });
+  assert.equal(started.params.evse.id, 2);
+  assert.equal(csms.calls.slice(from).filter((c) => c.action === 'TransactionEvent' && c.params.eventType === 'Ended' && c.params.transactionInfo.transactionId === tx1).length, 0);
+  for (const c of [1, 2]) assert.equal(st.ctl('unplug', String(c)).code, 0);
+  await st.waitStatus(1, 'Available');
+  await st.waitStatus(2, 'Available');
   csms.assertNoViolations();
 });
 

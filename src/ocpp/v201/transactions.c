@@ -531,7 +531,8 @@ void v201_on_session_stopped(void *ctx, int c, const station_session_info *s) {
   e.stopped = s->reason;
   /* E06: the token that stopped it (a local stop is the same badge) */
   if (s->reason == STOP_LOCAL) e.id_token = s->uid;
-  if (k->master_pass[0]) { /* C16: a master pass stopped it */
+  if (k->group_stop[0]) e.id_token = k->group_stop; /* C09: a token of its group */
+  if (k->master_pass[0]) {                          /* C16: a master pass stopped it */
     e.id_token = k->master_pass;
     e.stopped_name = "MasterPass";
   }
@@ -544,6 +545,7 @@ void v201_on_session_stopped(void *ctx, int c, const station_session_info *s) {
   enqueue(o, s->id, &e);
   v201_display_transaction_ended(o, k->tx_id);
   k->master_pass[0] = 0;
+  k->group_stop[0] = 0;
   k->session_id = 0;
   k->tx_id[0] = 0;
   v201_profiles_transaction_ended(o, c);

@@ -77,6 +77,8 @@ typedef struct {
   char cost_message[512]; /* updatedPersonalMessage */
   /* C16 (authorization.c): the master pass token stopping its transaction, "" none */
   char master_pass[CP_ID_MAX + 1];
+  /* C09: a token of the starter's group stopping its transaction, "" none */
+  char group_stop[CP_ID_MAX + 1];
 } v201_evse;
 
 typedef struct ocpp201_station {
