@@ -29,6 +29,7 @@ static const char *const kind_names[] = {
     [CP_EVENT_ENDED] = "ended",
     [CP_EVENT_SECURITY] = "security",
     [CP_EVENT_SECURITY_CRITICAL] = "security_critical",
+    [CP_EVENT_MESSAGE] = "message",
 };
 #define KINDS ((int)(sizeof kind_names / sizeof kind_names[0]))
 
@@ -231,6 +232,22 @@ bool cp_journal_tx_id(cp_journal *j, int64_t session_id, char tx_id[CP_TX_ID_MAX
 
 int64_t cp_journal_length(cp_journal *j) {
   return cp_sql_scalar(j->st, PREP(j, "SELECT count(*) FROM ocpp16_queue", NULL), 0);
+}
+
+int64_t cp_journal_tx_queued(cp_journal *j, int64_t session_id) {
+  return cp_sql_scalar(j->st,
+                       PREP(j,
+                            "SELECT count(*) FROM ocpp16_queue WHERE action IN (?, ?, ?)"
+                            " AND session_id > 0 AND (? = 0 OR session_id = ?)",
+                            "sssii", kind_names[CP_EVENT_STARTED], kind_names[CP_EVENT_UPDATED],
+                            kind_names[CP_EVENT_ENDED], session_id, session_id),
+                       0);
+}
+
+int64_t cp_journal_session_of(cp_journal *j, const char *tx_id) {
+  if (!tx_id || !tx_id[0]) return 0;
+  return cp_sql_scalar(
+      j->st, PREP(j, "SELECT session_id FROM ocpp16_tx WHERE tx_id = ? LIMIT 1", "s", tx_id), 0);
 }
 
 int64_t cp_journal_next_seq(cp_journal *j, int64_t session_id) {

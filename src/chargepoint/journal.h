@@ -28,6 +28,11 @@ typedef enum {
   CP_EVENT_ENDED,             /* a transaction ended */
   CP_EVENT_SECURITY,          /* a security event that may be dropped in a flood */
   CP_EVENT_SECURITY_CRITICAL, /* a security event with guaranteed delivery */
+  /* another message of the dialect that queued it, delivered in order with
+   * the rest and never dropped in a flood (OCPP 2.0.1: FirmwareStatusNotification,
+   * LogStatusNotification, NotifyEvent); its payload names the action:
+   * {"action": "...", "payload": {...}} (ocpp_reencode.h says it in 1.6: no) */
+  CP_EVENT_MESSAGE,
 } cp_event_kind;
 
 /* The kind of a security event of type `type` (OCPP 1.6 security whitepaper
@@ -103,6 +108,13 @@ borne_ms cp_journal_next_due(cp_journal *j);
  * false ("" in tx_id) until the start was accepted. */
 bool cp_journal_tx_id(cp_journal *j, int64_t session_id, char tx_id[CP_TX_ID_MAX + 1]);
 int64_t cp_journal_length(cp_journal *j);
+/* The transaction events queued (started, updated, ended) of one session, or
+ * of every session when session_id is 0 (OCPP 2.0.1 GetTransactionStatus). */
+int64_t cp_journal_tx_queued(cp_journal *j, int64_t session_id);
+/* The session whose start the back end accepted as transaction `tx_id`
+ * (cp_journal_sent_start), 0 none. */
+int64_t cp_journal_session_of(cp_journal *j, const char *tx_id);
+
 /* The next sequence number of a session's transaction events (OCPP 2.0.1
  * TransactionEvent seqNo: 0 for the first, then 1, 2...), counted on disk:
  * call it in the same commit (store_batch_begin) as the cp_journal_push of the

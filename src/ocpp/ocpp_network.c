@@ -42,6 +42,10 @@ int ocpp_net_priority_parse(const char *csl, int out[OCPP_NET_SLOTS], char *why,
   return n;
 }
 
+int ocpp_net_downgrade_floor(int current, bool allow) {
+  return allow && current == 3 ? 2 : current;
+}
+
 const char *ocpp_net_check(int slot, const json_t *data, int current_profile, bool has_password,
                            char *why, size_t whylen) {
   if (slot < 1 || slot > OCPP_NET_SLOTS) {

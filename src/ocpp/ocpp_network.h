@@ -58,6 +58,12 @@ void ocpp_net_connected(ocpp_net_cursor *c);
  * without a profile is skipped), 0 when none; -1 when `csl` is no list. */
 int ocpp_net_priority_downgrade(store *db, const char *csl, int installer_profile, int current);
 
+/* The lowest security profile a new profile or priority may have while
+ * `current` is in use (B09.FR.04, A05.FR.10): `current`, or 2 under 3 when
+ * SecurityCtrlr.AllowSecurityProfileDowngrade (`allow`) is set — never a
+ * downgrade to profile 1 or 0 (no TLS). */
+int ocpp_net_downgrade_floor(int current, bool allow);
+
 /* The table (store module "ocpp_network"); 0 or -1 with err. */
 int ocpp_net_open(store *db, char *err, size_t errlen);
 /* Keeps connectionData for `slot` (2..OCPP_NET_SLOTS), replacing; 0 or -1. */

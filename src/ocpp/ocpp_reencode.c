@@ -40,6 +40,7 @@ static const char *str(const json_t *o, const char *key) {
 
 ocpp_words ocpp_reencode_words_of(cp_event_kind kind, const json_t *payload) {
   if (kind == CP_EVENT_SECURITY || kind == CP_EVENT_SECURITY_CRITICAL) return OCPP_WORDS_V16;
+  if (kind == CP_EVENT_MESSAGE) return OCPP_WORDS_V201; /* only the 2.0.1 dialect queues them */
   /* a 2.0.1 MeterValues outside a transaction (clock-aligned, J01) has evseId */
   return json_object_get(payload, "eventType") || json_object_get(payload, "evseId")
              ? OCPP_WORDS_V201
@@ -356,6 +357,22 @@ json_t *ocpp_reencode(cp_event_kind kind, const json_t *payload, ocpp_words to,
   if (!json_is_object(payload)) {
     snprintf(why, whylen, "not a JSON object");
     return NULL;
+  }
+  if (kind == CP_EVENT_MESSAGE) {
+    /* a 2.0.1 FirmwareStatusNotification, LogStatusNotification or
+     * NotifyEvent: its 1.6 namesake (if any) tells another story */
+    static const char *const queued[] = {"FirmwareStatusNotification", "LogStatusNotification",
+                                         "NotifyEvent"};
+    const char *a = str(payload, "action"), *known = NULL;
+    for (size_t i = 0; a && i < sizeof queued / sizeof queued[0]; i++)
+      if (!strcmp(a, queued[i])) known = queued[i];
+    const json_t *inner = json_object_get(payload, "payload");
+    if (to == OCPP_WORDS_V16 || !known || !json_is_object(inner)) {
+      snprintf(why, whylen, "a 2.0.1 %.60s has no 1.6 equivalent", a ? a : "message");
+      return NULL;
+    }
+    *action = known;
+    return json_deep_copy(inner);
   }
   if ((unsigned)kind > CP_EVENT_SECURITY_CRITICAL) {
     snprintf(why, whylen, "unknown message kind %d", (int)kind);

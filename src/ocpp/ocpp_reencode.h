@@ -35,12 +35,15 @@ typedef struct {
   int connector;  /* the session's connector (1.6 connectorId, 2.0.1 evse.id), 0 unknown */
 } ocpp_reencode_ctx;
 
-/* The words a queued payload of `kind` was written in (security events: both). */
+/* The words a queued payload of `kind` was written in (security events: both;
+ * CP_EVENT_MESSAGE: 2.0.1, whose dialect alone queues them). */
 ocpp_words ocpp_reencode_words_of(cp_event_kind kind, const json_t *payload);
 
 /* The payload of a queued message of `kind`, said in `to` words: a new
  * reference (a copy when it is already in them) with its action in *action,
- * or NULL with the reason in `why` when there is no equivalent. */
+ * or NULL with the reason in `why` when there is no equivalent. A
+ * CP_EVENT_MESSAGE is its inner payload in 2.0.1 (FirmwareStatusNotification,
+ * LogStatusNotification or NotifyEvent) and has no 1.6 equivalent. */
 json_t *ocpp_reencode(cp_event_kind kind, const json_t *payload, ocpp_words to,
                       const ocpp_reencode_ctx *cx, const char **action, char *why, size_t whylen);
 

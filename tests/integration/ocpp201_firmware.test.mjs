@@ -9,7 +9,9 @@
 // (DownloadFailed); TriggerMessage FirmwareStatusNotification and
 // LogStatusNotification (Idle); GetLog DiagnosticsLog and SecurityLog
 // uploaded to an HTTP server of the test with their LogStatusNotifications;
-// CustomerInformation report and clear; a fault and its end as NotifyEvent.
+// CustomerInformation report and clear; a fault and its end as NotifyEvent;
+// the steps taken while the CSMS is gone queued on disk and told in order
+// once it is back.
 // BORNE_OCPP_PEER=ocpp-ws-io runs it against npm ocpp-ws-io strict
 // (ocpp201_firmware_ws_io.test.mjs).
 import { test, before, after } from 'node:test';
@@ -31,13 +33,18 @@ const stranger = makeSigner('someone else');
 const images = new Map(); // path -> Buffer
 const uploads = []; // { url, body }
 let http, base, csms, st;
+let holdUploads = false; // the upload's answer waits until released (held)
+const held = [];
 
 before(async () => {
   http = createServer((req, res) => {
     if (req.method === 'POST') {
       const chunks = [];
       req.on('data', (c) => chunks.push(c));
-      req.on('end', () => { uploads.push({ url: req.url, body: Buffer.concat(chunks).toString('utf8') }); res.end('ok'); });
+      req.on('end', () => {
+        const done = () => { uploads.push({ url: req.url, body: Buffer.concat(chunks).toString('utf8') }); res.end('ok'); };
+        if (holdUploads) held.push(done); else done();
+      });
       return;
     }
     const img = images.get(req.url);
@@ -336,5 +343,41 @@ test('G05/N07: a fault is a NotifyEvent of the Problem variable, its end a clear
   assert.equal(rcdBack.cause, rcd.eventId);
   assert.equal(rcdBack.techCode, 'borne.RcdTrip');
   await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' });
+  csms.assertNoViolations();
+});
+
+test('L01/N01: the steps taken while the CSMS is gone are queued on disk and told in order once it is back', async () => {
+  const told = (from) => csms.calls.slice(from).filter((c) => ['FirmwareStatusNotification', 'LogStatusNotification'].includes(c.action))
+    .map((c) => [c.action, c.params.status, c.params.requestId]);
+  // an upload whose end the test's server holds back until the CSMS is gone
+  holdUploads = true;
+  const from = csms.calls.length;
+  assert.equal((await csms.call('GetLog', { logType: 'SecurityLog', requestId: 85, log: { remoteLocation: `${base}/logs/` } })).status, 'Accepted');
+  await csms.waitCall('LogStatusNotification', { from, match: (p) => p.status === 'Uploading' && p.requestId === 85 });
+  // an update whose download starts in a few seconds, and fails (nothing there)
+  const image = simImage('9.7.5', 1000);
+  assert.deepEqual(await csms.call('UpdateFirmware', {
+    requestId: 77,
+    firmware: { location: `${base}/fw/absent.img`, retrieveDateTime: new Date(Date.now() + 4000).toISOString(), signingCertificate: signer.cert, signature: signer.sign(image) },
+  }), { status: 'Accepted' });
+  await csms.waitCall('FirmwareStatusNotification', { from, match: (p) => p.status === 'DownloadScheduled' });
+  csms.assertNoViolations();
+  const port = csms.port;
+  await csms.close();
+  await st.waitFor((s) => s.station.ocpp?.state !== 'connected', { what: 'ocpp offline' });
+  holdUploads = false;
+  held.splice(0).forEach((done) => done());
+  // offline: Uploaded, then Downloading and DownloadFailed, on disk
+  await st.waitFor((s) => s.station.ocpp.queue_length >= 3, { what: 'three notifications queued', timeoutMs: 30000 });
+  assert.equal((await st.status()).station.ocpp.state === 'connected', false, 'still offline: nothing was sent');
+  csms = await new Peer({ protocol: 'ocpp2.0.1', tags: TAGS, bootInterval: 300 }).listen(port);
+  await csms.waitCall('BootNotification');
+  await csms.waitCall('FirmwareStatusNotification', { match: (p) => p.status === 'DownloadFailed', timeoutMs: 30000 });
+  assert.deepEqual(told(0), [
+    ['LogStatusNotification', 'Uploaded', 85],
+    ['FirmwareStatusNotification', 'Downloading', 77],
+    ['FirmwareStatusNotification', 'DownloadFailed', 77],
+  ]);
+  await st.waitFor((s) => s.station.ocpp.queue_length === 0, { what: 'queue flushed' });
   csms.assertNoViolations();
 });

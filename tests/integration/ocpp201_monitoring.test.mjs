@@ -6,7 +6,8 @@
 // statuses, an UpperThreshold on EVSE Power crossed by a charging car, a
 // Delta on AvailabilityState tripped by ChangeAvailability, the severity
 // filter, the report paged with its criteria, clearing, the custom monitors
-// after a restart and SetMonitoringBase. BORNE_OCPP_PEER=ocpp-ws-io runs it
+// after a restart and SetMonitoringBase; offline, the events within
+// OfflineQueuingSeverity queued on disk and told once the CSMS is back. BORNE_OCPP_PEER=ocpp-ws-io runs it
 // against the second strict CSMS (ocpp201_monitoring_ws_io.test.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,10 +16,10 @@ import { Csms } from './lib/csms.mjs';
 import { CsmsWsIo } from './lib/csms_ws_io.mjs';
 
 const Peer = process.env.BORNE_OCPP_PEER === 'ocpp-ws-io' ? CsmsWsIo : Csms;
-const peer = () => new Peer({
+const peer = (port = 0) => new Peer({
   protocol: 'ocpp2.0.1', bootInterval: 300, tags: { GOOD1: 'Accepted' },
   handlers: { NotifyMonitoringReport: () => ({}), NotifyEvent: () => ({}) },
-}).listen();
+}).listen(port);
 const dataDir = tempDataDir();
 const start = (url) => startBorned({
   dataDir, connectors: 2, auth: 'ocpp', speed: 20, args: ['--csms', url],
@@ -200,5 +201,47 @@ test('the custom monitors survive a restart; SetMonitoringBase FactoryDefault re
   const base = (await csms.call('GetVariables', { getVariableData: [
     { component: { name: 'MonitoringCtrlr' }, variable: { name: 'ActiveMonitoringBase' } }] })).getVariableResult;
   assert.equal(base[0].attributeValue, 'FactoryDefault');
+  csms.assertNoViolations();
+});
+
+test('offline: the events within OfflineQueuingSeverity are queued and told once the CSMS is back, the others not (N07.FR.04)', async () => {
+  const ctrlr = async () => (await csms.call('GetVariables', { getVariableData: [
+    { component: { name: 'MonitoringCtrlr' }, variable: { name: 'OfflineQueuingSeverity' } }] })).getVariableResult[0];
+  assert.equal((await ctrlr()).attributeValue, '4');
+  const set = await csms.call('SetVariables', { setVariableData: [
+    { component: { name: 'MonitoringCtrlr' }, variable: { name: 'OfflineQueuingSeverity' }, attributeValue: '3' },
+    { component: { name: 'MonitoringCtrlr' }, variable: { name: 'OfflineQueuingSeverity' }, attributeValue: '10' }] });
+  assert.deepEqual(set.setVariableResult.map((x) => x.attributeStatus), ['Accepted', 'Rejected']);
+  assert.equal((await ctrlr()).attributeValue, '3');
+  assert.equal((await csms.call('SetMonitoringBase', { monitoringBase: 'All' })).status, 'Accepted');
+  assert.equal((await csms.call('SetMonitoringLevel', { severity: 9 })).status, 'Accepted');
+  const r = await setMon(mon(evse('Connector', 1, 1), 'AvailabilityState', 'Delta', 1, 2),
+    mon(evse('EVSE', 1), 'AvailabilityState', 'Delta', 1, 6));
+  assert.deepEqual(r.map((x) => x.status), ['Accepted', 'Accepted']);
+  const [kept, lost] = r.map((x) => x.id);
+  csms.assertNoViolations();
+  const port = csms.port;
+  await csms.close();
+  await st.waitFor((x) => x.station.ocpp?.state !== 'connected', { what: 'ocpp offline' });
+  // a car comes and goes while the CSMS is away: both monitors trip twice
+  assert.equal(st.ctl('plug', '1').code, 0);
+  await st.waitStatus(1, 'Preparing');
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await st.waitStatus(1, 'Available');
+  await st.waitFor((x) => x.station.ocpp.queue_length >= 2, { what: 'the severity 2 events queued' });
+  csms = await peer(port);
+  await csms.waitCall('BootNotification');
+  await csms.waitCall('NotifyEvent', { match: (p) => p.eventData.some((d) => d.variableMonitoringId === kept && d.actualValue === 'Available') });
+  await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted' && x.station.ocpp.queue_length === 0, { what: 'queue flushed' });
+  const told = events(0).filter((d) => [kept, lost].includes(d.variableMonitoringId));
+  assert.deepEqual(told.map((d) => [d.variableMonitoringId, d.actualValue]), [[kept, 'Occupied'], [kept, 'Available']],
+    'the severity 2 events in order, the severity 6 ones not told');
+  assert.ok(told[0].eventId < told[1].eventId);
+  // online again: every severity within the level is told
+  const from = csms.calls.length;
+  assert.equal(st.ctl('plug', '1').code, 0);
+  await csms.waitCall('NotifyEvent', { from, match: (p) => p.eventData.some((d) => d.variableMonitoringId === lost) });
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await st.waitStatus(1, 'Available');
   csms.assertNoViolations();
 });

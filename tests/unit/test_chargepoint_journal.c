@@ -547,6 +547,67 @@ static void test_never_dropped(void **state) {
   assert_true(none_due(f, T0));
 }
 
+/* The other messages of a dialect (CP_EVENT_MESSAGE: 2.0.1
+ * FirmwareStatusNotification, LogStatusNotification, NotifyEvent) keep their
+ * place in the one queue, survive a reopen and are never dropped in a flood
+ * of security events. */
+static void test_messages_in_order(void **state) {
+  fx *f = *state;
+  push(f, 0, CP_EVENT_MESSAGE, "downloading", T0);
+  push(f, 1, CP_EVENT_STARTED, "start", T0);
+  for (int i = 0; i < CP_JOURNAL_SECURITY_MAX + 20; i++) {
+    push(f, 0, CP_EVENT_SECURITY, "login failed", T0);
+    if (i == 10) push(f, 0, CP_EVENT_MESSAGE, "downloaded", T0);
+  }
+  push(f, 0, CP_EVENT_MESSAGE, "installed", T0);
+  assert_int_equal(cp_journal_length(f->j), 4 + CP_JOURNAL_SECURITY_MAX);
+  j_close(f);
+  j_open(f);
+  deliver(f, T0, CP_EVENT_MESSAGE, 0, "downloading");
+  deliver(f, T0, CP_EVENT_STARTED, 1, "start");
+  deliver(f, T0, CP_EVENT_MESSAGE, 0, "downloaded");
+  for (int i = 0; i < CP_JOURNAL_SECURITY_MAX; i++) deliver(f, T0, CP_EVENT_SECURITY, 0, NULL);
+  deliver(f, T0, CP_EVENT_MESSAGE, 0, "installed");
+  assert_true(none_due(f, T0));
+}
+
+/* OCPP 2.0.1 GetTransactionStatus: the transaction events queued of one
+ * session or of all (neither a security event, another message nor an idle
+ * meter value of session 0 counts), and the session of a back end's id. */
+static void test_tx_queued(void **state) {
+  fx *f = *state;
+  assert_int_equal(cp_journal_tx_queued(f->j, 0), 0);
+  push(f, 0, CP_EVENT_SECURITY_CRITICAL, "startup", T0);
+  push(f, 0, CP_EVENT_MESSAGE, "downloading", T0);
+  push(f, 0, CP_EVENT_UPDATED, "idle meter values", T0);
+  assert_int_equal(cp_journal_tx_queued(f->j, 0), 0);
+  push(f, 3, CP_EVENT_STARTED, "start 3", T0);
+  push(f, 4, CP_EVENT_STARTED, "start 4", T0);
+  push(f, 3, CP_EVENT_ENDED, "stop 3", T0);
+  assert_int_equal(cp_journal_tx_queued(f->j, 0), 3);
+  assert_int_equal(cp_journal_tx_queued(f->j, 3), 2);
+  assert_int_equal(cp_journal_tx_queued(f->j, 4), 1);
+  assert_int_equal(cp_journal_tx_queued(f->j, 5), 0);
+  for (int i = 0; i < 3; i++)
+    deliver(f, T0,
+            i == 0   ? CP_EVENT_SECURITY_CRITICAL
+            : i == 1 ? CP_EVENT_MESSAGE
+                     : CP_EVENT_UPDATED,
+            0, NULL);
+  cp_journal_entry e = head(f, T0, CP_EVENT_STARTED, 3);
+  free(e.payload);
+  assert_int_equal(cp_journal_sent_start(f->j, e.id, 3, "3-19b8a1c2d00"), 0);
+  assert_int_equal(cp_journal_tx_queued(f->j, 3), 1);
+  assert_int_equal(cp_journal_session_of(f->j, "3-19b8a1c2d00"), 3);
+  assert_int_equal(cp_journal_session_of(f->j, "nope"), 0);
+  assert_int_equal(cp_journal_session_of(f->j, ""), 0);
+  assert_int_equal(cp_journal_session_of(f->j, NULL), 0);
+  e = head(f, T0, CP_EVENT_STARTED, 4);
+  free(e.payload);
+  assert_int_equal(cp_journal_sent_start(f->j, e.id, 4, "1000"), 0); /* a 1.6 id */
+  assert_int_equal(cp_journal_session_of(f->j, "1000"), 4);
+}
+
 /* A session's queued messages, in order, said again in place: the queue
  * keeps their places (the other sessions' messages between them too). */
 static void test_rewrite_session(void **state) {
@@ -745,6 +806,8 @@ int main(void) {
       T(test_migrates_ocpp16_queue),
       T(test_seq_no),
       T(test_due_now),
+      T(test_messages_in_order),
+      T(test_tx_queued),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

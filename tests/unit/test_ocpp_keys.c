@@ -166,6 +166,29 @@ static void registry_access_decides_change(void **state) {
       "Rejected");
   assert_string_equal(ocpp_keys_change(db, cfg, "NoSuchKey", "1", applied, sizeof applied),
                       "NotSupported");
+  /* OCPP 2.0.1 TxStartPoint / TxStopPoint: the shared session model's points only */
+  static const struct {
+    const char *key, *value, *want;
+  } points[] = {
+      {"TxStartPoint", "PowerPathClosed", "Accepted"},
+      {"TxStartPoint", "EVConnected", "Rejected"},
+      {"TxStartPoint", "Authorized,EVConnected", "Rejected"},
+      {"TxStartPoint", "PowerPathClosed,EnergyTransfer", "Rejected"},
+      {"TxStartPoint", "Parking", "Rejected"},
+      {"TxStartPoint", "", "Rejected"},
+      {"TxStopPoint", "Authorized,EVConnected", "Accepted"},
+      {"TxStopPoint", "EVConnected,Authorized", "Accepted"},
+      {"TxStopPoint", "EVConnected", "Rejected"},
+      {"TxStopPoint", "EnergyTransfer", "Rejected"},
+      {"TxStopPoint", "ParkingBayOccupancy,EVConnected,Authorized", "Rejected"},
+  };
+  for (size_t i = 0; i < sizeof points / sizeof points[0]; i++) {
+    const char *got =
+        ocpp_keys_change(db, cfg, points[i].key, points[i].value, applied, sizeof applied);
+    if (strcmp(got, points[i].want) != 0)
+      fail_msg("%s = '%s': %s, not %s", points[i].key, points[i].value, got, points[i].want);
+  }
+  assert_string_equal(config_get(cfg, "ocpp.TxStopPoint"), "EVConnected,Authorized");
   config_free(cfg);
   store_close(db);
   test_tmpdir_remove(dir);

@@ -59,6 +59,20 @@ static void checks_follow_b09(void **state) {
   json_t *p3 = profile("wss://csms.example/ocpp", 3);
   assert_string_equal(ocpp_net_check(2, p1, 2, true, why, sizeof why), "NoSecurityDowngrade");
   assert_null(ocpp_net_check(2, p3, 2, false, why, sizeof why)); /* higher is fine */
+  /* AllowSecurityProfileDowngrade: 3 may go to 2, never lower; without it, none */
+  assert_int_equal(ocpp_net_downgrade_floor(3, true), 2);
+  assert_int_equal(ocpp_net_downgrade_floor(3, false), 3);
+  assert_int_equal(ocpp_net_downgrade_floor(2, true), 2);
+  assert_int_equal(ocpp_net_downgrade_floor(1, true), 1);
+  json_t *p2 = profile("wss://csms.example/ocpp", 2);
+  assert_null(ocpp_net_check(2, p2, ocpp_net_downgrade_floor(3, true), true, why, sizeof why));
+  assert_string_equal(
+      ocpp_net_check(2, p2, ocpp_net_downgrade_floor(3, false), true, why, sizeof why),
+      "NoSecurityDowngrade");
+  assert_string_equal(
+      ocpp_net_check(2, p1, ocpp_net_downgrade_floor(3, true), true, why, sizeof why),
+      "NoSecurityDowngrade");
+  json_decref(p2);
   /* B09.FR.02: what cannot work */
   assert_string_equal(ocpp_net_check(2, p1, 0, false, why, sizeof why), "InvalidNetworkConf");
   json_t *tls_plain = profile("ws://csms.example/ocpp", 2);

@@ -199,12 +199,33 @@ static void same_words_and_security_events_are_kept(void **state) {
   json_decref(p);
 }
 
+/* A queued 2.0.1 message that is no transaction event (FirmwareStatusNotification,
+ * LogStatusNotification, NotifyEvent): its inner payload and action in 2.0.1,
+ * nothing in 1.6 (its namesake there says other things). */
+static void other_messages_are_2_0_1_only(void **state) {
+  (void)state;
+  ocpp_reencode_ctx cx = {.tx_id = ""};
+  const char *m = "{\"action\":\"FirmwareStatusNotification\",\"payload\":{\"status\":"
+                  "\"Downloading\",\"requestId\":7}}";
+  json_t *p = load(m);
+  assert_int_equal(ocpp_reencode_words_of(CP_EVENT_MESSAGE, p), OCPP_WORDS_V201);
+  json_decref(p);
+  json_t *inner = again(CP_EVENT_MESSAGE, m, OCPP_WORDS_V201, &cx, "FirmwareStatusNotification");
+  json_t *want = load("{\"status\":\"Downloading\",\"requestId\":7}");
+  assert_true(json_equal(inner, want));
+  json_decref(want);
+  json_decref(inner);
+  refused(CP_EVENT_MESSAGE, m, OCPP_WORDS_V16, &cx, "FirmwareStatusNotification has no 1.6");
+  refused(CP_EVENT_MESSAGE, "{\"payload\":{}}", OCPP_WORDS_V201, &cx, "no 1.6 equivalent");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(v16_transaction_becomes_transaction_events),
       cmocka_unit_test(transaction_events_become_v16_messages),
       cmocka_unit_test(what_has_no_equivalent_is_refused),
       cmocka_unit_test(same_words_and_security_events_are_kept),
+      cmocka_unit_test(other_messages_are_2_0_1_only),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -195,6 +195,8 @@ static const char *const string_samples[][2] = {
     {"payment.qr_url", "https://pay.example.org/{station}/{connector}"},
     {"payment.notice", "0.30 EUR/kWh"},
     {"ocpp.NetworkConfigurationPriority", "1,2"},
+    {"ocpp.MasterPassGroupId", "MASTERGROUP"},
+    {"ocpp.TxStopPoint", "Authorized,EVConnected"},
 };
 
 /* Appends v to out[] unless it is `now` or out[] is full. */

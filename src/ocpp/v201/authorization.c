@@ -9,6 +9,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ocpp/v201/v201_internal.h"
 
@@ -19,8 +20,70 @@ typedef struct {
   char tok[CP_ID_MAX + 1];
 } auth_ctx;
 
+/* C09/C16: an accepted token whose group is AuthCtrlr.MasterPassGroupId is
+ * a master pass: it stops every transaction of the station (which has no
+ * screen to choose some: C16.FR.03), stoppedReason MasterPass, and starts
+ * none (C16.FR.01: answered to the station as refused). True when it was. */
+static bool master_pass(ocpp201_station *o, uint32_t request_id, const char *tok,
+                        const char *group) {
+  const char *master = key201_str(o, "MasterPassGroupId");
+  if (!master[0] || !group || strcasecmp(group, master) != 0) return false;
+  int stopped = 0;
+  for (int c = 1; c <= o->count; c++) {
+    if (!station_has_session(o->st, c)) continue;
+    snprintf(o->evse[c - 1].master_pass, sizeof o->evse[c - 1].master_pass, "%s", tok);
+    station_connector_event(o->st, c, &(cs_event){.type = CS_EV_STOP, .reason = STOP_LOCAL});
+    o->evse[c - 1].master_pass[0] = 0; /* used by the Ended event, if it came */
+    stopped++;
+  }
+  station_event(o->st, 0, "ocpp_master_pass", "%s: %d transaction(s) stopped", tok, stopped);
+  station_auth_answer_reason(o->st, request_id, false, NULL, NULL, "master_pass");
+  return true;
+}
+
+/* The groupIdToken of the token that started the transaction on EVSE c:
+ * the local list's, else the cache's; "" unknown. */
+static void starter_group(ocpp201_station *o, int c, char group[CP_ID_MAX + 1]) {
+  group[0] = 0;
+  session_row row;
+  if (!o->evse[c - 1].session_id || store_session_get(o->st->db, o->evse[c - 1].session_id, &row))
+    return;
+  cp_auth_kept kept;
+  if (!row.uid[0]) return;
+  if (cp_auth_entry(o->auth, true, row.uid, &kept) || cp_auth_entry(o->auth, false, row.uid, &kept))
+    snprintf(group, CP_ID_MAX + 1, "%s", kept.group);
+}
+
+/* C09: an accepted token of the same groupIdToken as the token that started
+ * a running transaction stops it (the Ended event names it) and starts
+ * nothing (heard by the station as refused, reason group_stop) — unless a
+ * car waits on another EVSE: then the token is for it. True when it stopped
+ * one. */
+static bool group_stop(ocpp201_station *o, uint32_t request_id, const char *tok,
+                       const char *group) {
+  if (!group || !group[0]) return false;
+  for (int c = 1; c <= o->count; c++)
+    if (o->evse[c - 1].status == STATUS_PREPARING && !station_has_session(o->st, c)) return false;
+  for (int c = 1; c <= o->count; c++) {
+    char g[CP_ID_MAX + 1];
+    if (!station_has_session(o->st, c)) continue;
+    starter_group(o, c, g);
+    if (!g[0] || strcasecmp(g, group) != 0) continue;
+    v201_evse *k = &o->evse[c - 1];
+    snprintf(k->group_stop, sizeof k->group_stop, "%s", tok);
+    station_connector_event(o->st, c, &(cs_event){.type = CS_EV_STOP, .reason = STOP_LOCAL});
+    k->group_stop[0] = 0;
+    station_event(o->st, c, "ocpp_group_stop", "%s (group %s)", tok, group);
+    station_auth_answer_reason(o->st, request_id, false, NULL, NULL, "group_stop");
+    return true;
+  }
+  return false;
+}
+
 static void answer_auth(ocpp201_station *o, uint32_t request_id, const char *tok, bool accepted,
                         const char *user, const char *group, const char *reason) {
+  if (accepted && master_pass(o, request_id, tok, group)) return;
+  if (accepted && group_stop(o, request_id, tok, group)) return;
   if (accepted) {
     snprintf(o->auth_tag, sizeof o->auth_tag, "%s", tok);
     snprintf(o->auth_group, sizeof o->auth_group, "%s", group ? group : "");

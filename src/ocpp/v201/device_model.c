@@ -57,8 +57,6 @@ typedef enum {
   "Current.Import,Current.Offered,Energy.Active.Import.Register,Frequency,Power.Active.Import,"    \
   "Voltage"
 #define STATES "Available,Occupied,Reserved,Unavailable,Faulted"
-#define TX_POINTS                                                                                  \
-  "ParkingBayOccupancy,EVConnected,Authorized,DataSigned,PowerPathClosed,EnergyTransfer"
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
@@ -117,9 +115,9 @@ static const dm_var vars[] = {
      "ocpp.NetworkConfigurationPriority", NULL, L_NONE, NULL, "1,2,3,4"},
     {"OCPPCommCtrlr", S_STATION, "NetworkProfileConnectionAttempts", NULL, T_INTEGER, M_RW,
      "ocpp.NetworkProfileConnectionAttempts", NULL, L_NONE, NULL, NULL},
-    /* every accepted BootNotification is followed by every status */
-    {"OCPPCommCtrlr", S_STATION, "OfflineThreshold", NULL, T_INTEGER, M_RO, NULL, "0", L_NONE, "s",
-     NULL},
+    /* after a longer outage every status, after a shorter one those that changed (B04) */
+    {"OCPPCommCtrlr", S_STATION, "OfflineThreshold", NULL, T_INTEGER, M_RW, "ocpp.OfflineThreshold",
+     NULL, L_NONE, "s", NULL},
     {"OCPPCommCtrlr", S_STATION, "QueueAllMessages", NULL, T_BOOLEAN, M_RO, NULL, "false", L_NONE,
      NULL, NULL},
     {"OCPPCommCtrlr", S_STATION, "ResetRetries", NULL, T_INTEGER, M_RW, "ocpp.ResetRetries", NULL,
@@ -134,6 +132,8 @@ static const dm_var vars[] = {
      "ocpp.UnlockConnectorOnEVSideDisconnect", NULL, L_NONE, NULL, NULL},
     {"OCPPCommCtrlr", S_STATION, "WebSocketPingInterval", NULL, T_INTEGER, M_RW,
      "ocpp.WebSocketPingInterval", NULL, L_NONE, "s", NULL},
+    {"SecurityCtrlr", S_STATION, "AllowSecurityProfileDowngrade", NULL, T_BOOLEAN, M_RW,
+     "ocpp.AllowSecurityProfileDowngrade", NULL, L_NONE, NULL, NULL},
     {"SecurityCtrlr", S_STATION, "AdditionalRootCertificateCheck", NULL, T_BOOLEAN, M_RO, NULL,
      "false", L_NONE, NULL, NULL},
     {"SecurityCtrlr", S_STATION, "BasicAuthPassword", NULL, T_STRING, M_WO, "ocpp.AuthorizationKey",
@@ -183,11 +183,12 @@ static const dm_var vars[] = {
      "ocpp.StopTransactionOnEVSideDisconnect", NULL, L_NONE, NULL, NULL},
     {"TxCtrlr", S_STATION, "StopTxOnInvalidId", NULL, T_BOOLEAN, M_RW,
      "ocpp.StopTransactionOnInvalidId", NULL, L_NONE, NULL, NULL},
-    /* a session starts once the car is plugged in and authorized, and ends when either stops */
-    {"TxCtrlr", S_STATION, "TxStartPoint", NULL, T_MEMBER, M_RO, NULL, "PowerPathClosed", L_NONE,
-     NULL, TX_POINTS},
-    {"TxCtrlr", S_STATION, "TxStopPoint", NULL, T_MEMBER, M_RO, NULL, "EVConnected,Authorized",
-     L_NONE, NULL, TX_POINTS},
+    /* a session starts once the car is plugged in and authorized, and ends when either stops:
+     * the points the shared session model has (the settings' checks refuse the others) */
+    {"TxCtrlr", S_STATION, "TxStartPoint", NULL, T_MEMBER, M_RW, "ocpp.TxStartPoint", NULL, L_NONE,
+     NULL, "PowerPathClosed"},
+    {"TxCtrlr", S_STATION, "TxStopPoint", NULL, T_MEMBER, M_RW, "ocpp.TxStopPoint", NULL, L_NONE,
+     NULL, "EVConnected,Authorized"},
     /* J clock-aligned data: the 1.6 keys' (Interval 0 = none); the values of
      * an ended transaction are its Transaction.End ones (TxEndedInterval 0) */
     {"AlignedDataCtrlr", S_STATION, "Available", NULL, T_BOOLEAN, M_RO, NULL, "true", L_NONE, NULL,
@@ -323,6 +324,12 @@ static const dm_var vars[] = {
      NULL, STR(DM_MONITORING_ITEMS_PER_MESSAGE), L_NONE, NULL, NULL},
     {"MonitoringCtrlr", S_STATION, "ItemsPerMessage", "SetVariableMonitoring", T_INTEGER, M_RO,
      NULL, STR(DM_MONITORING_ITEMS_PER_MESSAGE), L_NONE, NULL, NULL},
+    /* N07.FR.04: monitor events queued while offline (monitoring.c) */
+    {"MonitoringCtrlr", S_STATION, "OfflineQueuingSeverity", NULL, T_INTEGER, M_RW,
+     "ocpp.OfflineQueuingSeverity", NULL, L_NONE, NULL, NULL},
+    /* C09/C16: a badge of this group stops any transaction, starts none (authorization.c) */
+    {"AuthCtrlr", S_STATION, "MasterPassGroupId", NULL, T_STRING, M_RW, "ocpp.MasterPassGroupId",
+     NULL, L_NONE, NULL, NULL},
 };
 #define VAR_COUNT (sizeof vars / sizeof vars[0])
 

@@ -28,7 +28,8 @@ void v201_on_diag_status(void *ctx, diag_status s, int request_id, const char *d
   (void)detail;
   o->diag_last = s;
   if (s == DIAG_IDLE) return; /* said only when triggered */
-  v201_send_now(o, "LogStatusNotification", log_status_payload(s, request_id));
+  /* queued on disk: an upload that ends offline is still told (N01) */
+  v201_queue_message(o, "LogStatusNotification", log_status_payload(s, request_id));
 }
 
 void v201_send_log_status(ocpp201_station *o) {

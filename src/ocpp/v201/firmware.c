@@ -34,9 +34,11 @@ void v201_on_firmware_status(void *ctx, fw_status s, int request_id, const char 
   o->fw_last = s;
   o->fw_request_id = request_id;
   if (s == FW_IDLE) return; /* said only when triggered */
-  /* L01.FR.01: every new step; the firmware service recorded the event, the
-   * security events (sent by on_event) and set the LED */
-  v201_send_now(o, "FirmwareStatusNotification", status_payload(s, request_id));
+  /* L01.FR.01: every new step, queued on disk so that a step taken offline
+   * (or before the restart into the image) reaches the CSMS once it is back;
+   * the firmware service recorded the event, the security events (sent by
+   * on_event) and set the LED */
+  v201_queue_message(o, "FirmwareStatusNotification", status_payload(s, request_id));
 }
 
 void v201_send_firmware_status(ocpp201_station *o) {

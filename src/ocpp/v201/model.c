@@ -156,7 +156,7 @@ json_t *v201_transaction_event(const v201_tx_event *e) {
                            v201_charging_state_name(e->status));
   if (e->kind == CP_EVENT_ENDED) {
     /* Ended: the EV is at most connected (the charging state of the end) */
-    const char *why = v201_stop_reason_name(e->stopped);
+    const char *why = e->stopped_name ? e->stopped_name : v201_stop_reason_name(e->stopped);
     if (why) json_object_set_new(info, "stoppedReason", json_string(why));
   }
   if (e->remote_start_id)

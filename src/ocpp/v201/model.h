@@ -76,6 +76,9 @@ typedef struct {
   bool central_token;      /* the id token is the back end's (remote start, free charging) */
   int reservation_id;      /* 0 none */
   json_t *meter_values;    /* an array of MeterValueType (stolen), NULL none */
+
+  /* Ended: transactionInfo.stoppedReason said so (MasterPass), NULL: `stopped` */
+  const char *stopped_name;
 } v201_tx_event;
 
 /* The TransactionEventRequest payload of one event; NULL for a bad kind. */

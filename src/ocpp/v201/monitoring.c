@@ -191,12 +191,16 @@ static json_t *event_data(ocpp201_station *o, const mon_monitor *m, const mon_tr
 }
 
 /* N07: every monitor is checked against its variable's value now; those that
- * trip with a severity within ActiveMonitoringLevel go out in one NotifyEvent
- * (while not registered nothing is sent: the state is checked again later). */
+ * trip with a severity within ActiveMonitoringLevel go out in one NotifyEvent,
+ * queued on disk with the other messages (delivered in order). While not
+ * registered only those of a severity within OfflineQueuingSeverity are
+ * queued, the others are not told (N07.FR.04). */
 void v201_monitoring_check(ocpp201_station *o) {
   v201_monitoring *mo = o->monitoring;
   if (!mo || !mo->set.count) return;
   borne_ms now = now201(o);
+  bool online = online201(o);
+  long offline_level = key201_int(o, "OfflineQueuingSeverity");
   json_t *events = json_array();
   for (int i = 0; i < mo->set.count; i++) {
     mon_monitor *m = &mo->set.m[i];
@@ -205,16 +209,17 @@ void v201_monitoring_check(ocpp201_station *o) {
     const char *value = read_value(o, m, buf, sizeof buf);
     mon_trip t;
     if (!mon_check(m, value, numeric_variable(m), now, &t)) continue;
-    if (m->severity > mo->level) continue; /* N05.FR.03 */
+    if (m->severity > mo->level) continue;                /* N05.FR.03 */
+    if (!online && m->severity > offline_level) continue; /* N07.FR.04 */
     int id = o->next_event_id++;
     if (!strcmp(t.trigger, "Alerting") && !t.cleared) m->trip_event_id = id;
     json_array_append_new(events, event_data(o, m, &t, value, id));
   }
-  if (!json_array_size(events) || !online201(o)) {
+  if (!json_array_size(events)) {
     json_decref(events);
     return;
   }
-  v201_send_now(
+  v201_queue_message(
       o, "NotifyEvent",
       json_pack("{s:o, s:i, s:o}", "generatedAt", time201(now), "seqNo", 0, "eventData", events));
 }

@@ -126,7 +126,7 @@ static const v201_family *const families[] = {
     &v201_remote_calls,         &v201_reservation_calls,  &v201_device_model_calls,
     &v201_firmware_calls,       &v201_diagnostics_calls,  &v201_security_calls,
     &v201_smart_charging_calls, &v201_network_calls,      &v201_display_calls,
-    &v201_cost_calls,           &v201_monitoring_calls,
+    &v201_cost_calls,           &v201_monitoring_calls,   &v201_transaction_calls,
 };
 
 static void on_call(void *ctx, const char *action, const json_t *req, ocpp_reply *r) {
@@ -193,11 +193,13 @@ static void on_connected(void *ctx) {
 static void on_disconnected(void *ctx, const char *why) {
   ocpp201_station *o = ctx;
   if (o->closing) return;
+  /* B04: what the CSMS heard of the statuses is kept: after a short outage
+   * (OfflineThreshold) only the changed ones are told again */
+  if (o->boot == B201_ACCEPTED) o->offline_since = now201(o);
   o->boot = B201_NONE;
   station_set_offline(o->st, true);
   uv_timer_stop(&o->heartbeat_timer);
   uv_timer_stop(&o->boot_timer);
-  for (int c = 1; c <= o->count; c++) o->evse[c - 1].reported_valid = false;
   station_event(o->st, 0, "ocpp_disconnected", "%s", why);
   v201_security_disconnected(o);
 }

@@ -80,7 +80,17 @@ static void boot_answer(void *ctx, const json_t *result, const char *code, const
     v201_arm_heartbeat(o);
     station_event(o->st, 0, "ocpp_boot", "Accepted (heartbeat %d s)", o->heartbeat_s);
     if (first) {
-      v201_send_all_statuses(o);
+      /* B04: after an outage shorter than OfflineThreshold only the
+       * statuses that changed, else (and after a start) all of them */
+      long threshold_s = key201_int(o, "OfflineThreshold");
+      borne_ms now = now201(o);
+      bool brief = o->offline_since && threshold_s > 0 && now >= o->offline_since &&
+                   now - o->offline_since < (borne_ms)threshold_s * 1000;
+      o->offline_since = 0;
+      if (brief)
+        v201_report_statuses(o, now);
+      else
+        v201_send_all_statuses(o);
       v201_report_problems(o);     /* the faults that changed while not registered */
       firmware_boot_report(o->fw); /* L01: Installed after the restart into it */
       v201_security_registered(o);

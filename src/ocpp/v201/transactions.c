@@ -68,6 +68,21 @@ void v201_security_event_notification(ocpp201_station *o, const char *detail) {
   v201_pump(o);
 }
 
+/* A message the CSMS must get even if it happens offline (L01
+ * FirmwareStatusNotification, N01 LogStatusNotification, N07 NotifyEvent):
+ * into the journal, delivered in order with the transaction and security
+ * events once registered, never dropped in a flood. Takes `payload`. */
+void v201_queue_message(ocpp201_station *o, const char *action, json_t *payload) {
+  json_t *m = json_pack("{s:s, s:o}", "action", action, "payload", payload);
+  char *text = m ? json_dumps(m, JSON_COMPACT) : NULL;
+  if (!text || cp_journal_push(o->journal, 0, CP_EVENT_MESSAGE, text, now201(o)) != 0)
+    log_error(MOD, "cannot queue %s: %s", action, cp_journal_error(o->journal));
+  free(text);
+  json_decref(m);
+  v201_pump(o);
+  v201_arm_tick(o);
+}
+
 typedef struct {
   ocpp201_station *o;
   int64_t msg_id;
@@ -207,6 +222,13 @@ static bool tx_kind(cp_event_kind kind) {
 static json_t *say201(ocpp201_station *o, const cp_journal_entry *m, const json_t *raw,
                       const char **action, char tx_id[CP_TX_ID_MAX + 1]) {
   tx_id[0] = 0;
+  if (m->kind == CP_EVENT_MESSAGE) { /* v201_queue_message: {action, payload} */
+    char why[120];
+    json_t *inner = ocpp_reencode(m->kind, raw, OCPP_WORDS_V201, NULL, action, why, sizeof why);
+    if (!inner)
+      station_event(o->st, 0, "ocpp_dropped", "queued message %lld: %s", (long long)m->id, why);
+    return inner;
+  }
   if (!tx_kind(m->kind) || ocpp_reencode_words_of(m->kind, raw) == OCPP_WORDS_V201) {
     *action = !tx_kind(m->kind)                   ? "SecurityEventNotification"
               : json_object_get(raw, "eventType") ? "TransactionEvent"
@@ -282,7 +304,7 @@ void v201_pump(ocpp201_station *o) {
   cp_journal_entry m;
   json_t *payload = NULL;
   const char *action = NULL;
-  char tx_id[CP_TX_ID_MAX + 1];
+  char tx_id[CP_TX_ID_MAX + 1], act[40] = "";
   for (;;) {
     if (cp_journal_peek(o->journal, now201(o), &m) != 0) return;
     json_t *raw = json_loads(m.payload, 0, NULL);
@@ -290,6 +312,8 @@ void v201_pump(ocpp201_station *o) {
     payload = raw ? say201(o, &m, raw, &action, tx_id) : NULL;
     if (!raw)
       station_event(o->st, 0, "ocpp_dropped", "queued message %lld is not JSON", (long long)m.id);
+    if (payload) snprintf(act, sizeof act, "%s", action); /* may be raw's */
+    action = act;
     json_decref(raw);
     if (payload) break;
     cp_journal_sent(o->journal, m.id);
@@ -516,6 +540,11 @@ void v201_on_session_stopped(void *ctx, int c, const station_session_info *s) {
   e.stopped = s->reason;
   /* E06: the token that stopped it (a local stop is the same badge) */
   if (s->reason == STOP_LOCAL) e.id_token = s->uid;
+  if (k->group_stop[0]) e.id_token = k->group_stop; /* C09: a token of its group */
+  if (k->master_pass[0]) {                          /* C16: a master pass stopped it */
+    e.id_token = k->master_pass;
+    e.stopped_name = "MasterPass";
+  }
   meter_reading end = o->st->conn[c - 1].meter;
   end.energy_import_wh = s->meter_stop_wh;
   const char *stop_data = key201_str(o, "StopTxnSampledData");
@@ -525,6 +554,8 @@ void v201_on_session_stopped(void *ctx, int c, const station_session_info *s) {
   v201_cost_session_stopped(o, c, s); /* the local cost's last step, before costDetails */
   enqueue(o, s->id, &e);
   v201_display_transaction_ended(o, k->tx_id);
+  k->master_pass[0] = 0;
+  k->group_stop[0] = 0;
   k->session_id = 0;
   k->tx_id[0] = 0;
   v201_profiles_transaction_ended(o, c);

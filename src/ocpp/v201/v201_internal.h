@@ -85,6 +85,10 @@ typedef struct {
   const char *limit_reported;
   /* block I (cost.c): the cost of the last transaction, until the next */
   v201_cost cost;
+  /* C16 (authorization.c): the master pass token stopping its transaction, "" none */
+  char master_pass[CP_ID_MAX + 1];
+  /* C09: a token of the starter's group stopping its transaction, "" none */
+  char group_stop[CP_ID_MAX + 1];
 } v201_evse;
 
 typedef struct ocpp201_station {
@@ -145,6 +149,9 @@ typedef struct ocpp201_station {
   unsigned long loaded_at; /* config_generation() when the link was made */
   bool closing;
   int open_handles;
+  /* B04: when the registered connection was lost, 0 none since the start
+   * (OCPPCommCtrlr.OfflineThreshold, provisioning.c) */
+  borne_ms offline_since;
 } ocpp201_station;
 
 enum {
@@ -328,5 +335,13 @@ json_t *v201_cost_status(const ocpp201_station *o, int c);
 
 /* remote.c (F: RequestStart/StopTransaction, UnlockConnector, TriggerMessage) */
 void v201_send_triggered(ocpp201_station *o);
+
+/* transaction_status.c (E14 GetTransactionStatus) */
+extern const v201_family v201_transaction_calls;
+
+/* transactions.c: a message that must reach the CSMS even when it happens
+ * offline (FirmwareStatusNotification, LogStatusNotification, NotifyEvent of
+ * a monitor), queued in the journal in order with the rest; takes payload */
+void v201_queue_message(ocpp201_station *o, const char *action, json_t *payload);
 
 #endif

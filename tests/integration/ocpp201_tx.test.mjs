@@ -1,0 +1,218 @@
+// OCPP 2.0.1 (issue 16): the group of a token and the master pass (C09/C16), GetTransactionStatus
+// (E14) and OfflineThreshold (B04) against a strict CSMS: npm ocpp-rpc in
+// strict mode validates every frame both ways. A token of the group
+// AuthCtrlr.MasterPassGroupId stops every transaction (stoppedReason
+// MasterPass) and starts none; GetTransactionStatus says whether a
+// transaction runs and whether its events still wait in the journal; after
+// an outage shorter than OfflineThreshold only the statuses that changed
+// are told again, after a longer one (or with 0) all of them; TxStartPoint /
+// TxStopPoint (E01/E06) take the shared session model's points only;
+// AllowSecurityProfileDowngrade (B09.FR.04) is a setting.
+// BORNE_OCPP_PEER=ocpp-ws-io runs it against npm ocpp-ws-io strict
+// (ocpp201_tx_ws_io.test.mjs).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startBorned } from './lib/borne.mjs';
+import { Csms } from './lib/csms.mjs';
+import { CsmsWsIo } from './lib/csms_ws_io.mjs';
+
+const Peer = process.env.BORNE_OCPP_PEER === 'ocpp-ws-io' ? CsmsWsIo : Csms;
+const TAGS = { GOOD1: 'Accepted', GOOD2: 'Accepted', MASTER1: 'Accepted', FAMILY1: 'Accepted', FAMILY2: 'Accepted' };
+const GROUPS = { MASTER1: 'MASTERS', FAMILY1: 'FAMILY', FAMILY2: 'FAMILY' };
+const info = (c, tag) => (GROUPS[tag] ? { status: 'Accepted', groupIdToken: { idToken: GROUPS[tag], type: 'Central' } } : c.idTagInfo(tag));
+const held = []; // the answers to Ended events the test holds back
+let hold = false;
+const handlers = {
+  Authorize: (c, p) => ({ idTokenInfo: info(c, p.idToken.idToken) }),
+  TransactionEvent: (c, p) => {
+    const answer = p.idToken ? { idTokenInfo: info(c, p.idToken.idToken) } : {};
+    return hold && p.eventType === 'Ended' ? new Promise((resolve) => held.push(() => resolve(answer))) : answer;
+  },
+};
+const peer = (port = 0) => new Peer({ protocol: 'ocpp2.0.1', tags: TAGS, bootInterval: 60, handlers }).listen(port);
+
+let csms, st;
+
+before(async () => {
+  csms = await peer();
+  st = await startBorned({
+    connectors: 2, auth: 'ocpp', speed: 20,
+    args: ['--csms', csms.url],
+    set: {
+      // no periodic Updated events: the queue is empty unless the test says so
+      'station.id': 'cp-201-tx', 'ocpp.version': '2.0.1', 'ocpp.MinimumStatusDuration': '0', 'ocpp.reconnect_max_s': '2',
+      'ocpp.MeterValueSampleInterval': '0',
+    },
+  });
+  await csms.waitCall('BootNotification');
+  await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered' });
+});
+
+after(async () => {
+  await st?.stop();
+  st?.cleanup();
+  await csms?.close();
+});
+
+const setVar = async (component, variable, attributeValue) =>
+  (await csms.call('SetVariables', { setVariableData: [{ component: { name: component }, variable: { name: variable }, attributeValue }] })).setVariableResult[0].attributeStatus;
+const getVar = async (component, variable) =>
+  (await csms.call('GetVariables', { getVariableData: [{ component: { name: component }, variable: { name: variable } }] })).getVariableResult[0].attributeValue;
+const flushed = () => st.waitFor((x) => x.station.ocpp?.registration === 'Accepted' && x.station.ocpp.queue_length === 0, { what: 'queue flushed' });
+
+async function charge(c, tag) {
+  const from = csms.calls.length;
+  assert.equal(st.ctl('plug', String(c)).code, 0);
+  assert.equal(st.ctl('tap', tag).code, 0);
+  const started = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' && p.evse.id === c });
+  return started.params.transactionInfo.transactionId;
+}
+
+test('C16: a token of MasterPassGroupId stops every transaction and starts none', async () => {
+  assert.equal(await getVar('AuthCtrlr', 'MasterPassGroupId'), '');
+  assert.equal(await setVar('AuthCtrlr', 'MasterPassGroupId', 'MASTERS'), 'Accepted');
+  assert.equal(await getVar('AuthCtrlr', 'MasterPassGroupId'), 'MASTERS');
+  const tx1 = await charge(1, 'GOOD1');
+  const tx2 = await charge(2, 'GOOD2');
+  const from = csms.calls.length;
+  assert.equal(st.ctl('tap', 'MASTER1').code, 0);
+  for (const tx of [tx1, tx2]) {
+    const ended = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
+    assert.equal(ended.params.transactionInfo.stoppedReason, 'MasterPass');
+    assert.equal(ended.params.triggerReason, 'StopAuthorized');
+    assert.equal(ended.params.idToken.idToken, 'MASTER1');
+  }
+  await st.waitEvent('ocpp_master_pass', { match: (e) => /MASTER1: 2 transaction/.test(e.detail) });
+  for (const c of [1, 2]) assert.equal(st.ctl('unplug', String(c)).code, 0);
+  await st.waitStatus(1, 'Available');
+  await st.waitStatus(2, 'Available');
+  // a car waiting: the master pass does not start a transaction (C16.FR.01)
+  const f2 = csms.calls.length;
+  assert.equal(st.ctl('plug', '1').code, 0);
+  await st.waitStatus(1, 'Preparing');
+  assert.equal(st.ctl('tap', 'MASTER1').code, 0);
+  await st.waitEvent('ocpp_master_pass', { match: (e) => /MASTER1: 0 transaction/.test(e.detail) });
+  await csms.call('TriggerMessage', { requestedMessage: 'Heartbeat' });
+  await csms.waitCall('Heartbeat', { from: f2 });
+  assert.equal((await st.status()).connectors[0].session ?? null, null, 'no session started');
+  assert.equal(csms.calls.slice(f2).filter((c) => c.action === 'TransactionEvent').length, 0);
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await st.waitStatus(1, 'Available');
+  assert.equal(await setVar('AuthCtrlr', 'MasterPassGroupId', ''), 'Accepted');
+  csms.assertNoViolations();
+});
+
+test('C09: a token of the starter\'s group stops its transaction, unless a car waits for it elsewhere', async () => {
+  const tx = await charge(1, 'FAMILY1');
+  let from = csms.calls.length;
+  assert.equal(st.ctl('tap', 'FAMILY2').code, 0);
+  const ended = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
+  assert.equal(ended.params.idToken.idToken, 'FAMILY2');
+  assert.equal(ended.params.triggerReason, 'StopAuthorized');
+  await st.waitEvent('ocpp_group_stop', { match: (e) => /FAMILY2 \(group FAMILY\)/.test(e.detail) });
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await st.waitStatus(1, 'Available');
+  // a car waits on EVSE 2: the group's token is for it, EVSE 1 keeps charging
+  const tx1 = await charge(1, 'FAMILY1');
+  from = csms.calls.length;
+  assert.equal(st.ctl('plug', '2').code, 0);
+  await st.waitStatus(2, 'Preparing');
+  assert.equal(st.ctl('tap', 'FAMILY2').code, 0);
+  const started = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' });
+  assert.equal(started.params.evse.id, 2);
+  assert.equal(csms.calls.slice(from).filter((c) => c.action === 'TransactionEvent' && c.params.eventType === 'Ended' && c.params.transactionInfo.transactionId === tx1).length, 0);
+  for (const c of [1, 2]) assert.equal(st.ctl('unplug', String(c)).code, 0);
+  await st.waitStatus(1, 'Available');
+  await st.waitStatus(2, 'Available');
+  csms.assertNoViolations();
+});
+
+test('E14: GetTransactionStatus from the journal: ongoing, and messages still queued', async () => {
+  await flushed();
+  assert.deepEqual(await csms.call('GetTransactionStatus', {}), { messagesInQueue: false });
+  const tx = await charge(1, 'GOOD1');
+  await st.waitStatus(1, 'Charging'); // its ChargingStateChanged event is queued by then
+  await flushed();
+  assert.deepEqual(await csms.call('GetTransactionStatus', { transactionId: tx }), { ongoingIndicator: true, messagesInQueue: false });
+  // the CSMS holds its answer: the Ended event stays in the journal meanwhile
+  hold = true;
+  const from = csms.calls.length;
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' });
+  assert.deepEqual(await csms.call('GetTransactionStatus', { transactionId: tx }), { ongoingIndicator: false, messagesInQueue: true });
+  assert.deepEqual(await csms.call('GetTransactionStatus', {}), { messagesInQueue: true });
+  hold = false;
+  held.splice(0).forEach((release) => release());
+  await flushed();
+  assert.deepEqual(await csms.call('GetTransactionStatus', { transactionId: tx }), { ongoingIndicator: false, messagesInQueue: false });
+  assert.deepEqual(await csms.call('GetTransactionStatus', { transactionId: 'no-such-transaction' }), { ongoingIndicator: false, messagesInQueue: false });
+  csms.assertNoViolations();
+});
+
+test('B04: after an outage shorter than OfflineThreshold only the changed statuses, else all of them', async () => {
+  const statuses = () => csms.calls.filter((c) => c.action === 'StatusNotification').map((c) => [c.params.evseId, c.params.connectorStatus]);
+  const outage = async (during) => {
+    const port = csms.port;
+    csms.assertNoViolations();
+    await csms.close();
+    await st.waitFor((x) => x.station.ocpp?.state !== 'connected', { what: 'ocpp offline' });
+    await during();
+    csms = await peer(port);
+    await csms.waitCall('BootNotification');
+    await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered again' });
+    await csms.call('TriggerMessage', { requestedMessage: 'Heartbeat' });
+    await csms.waitCall('Heartbeat');
+  };
+  assert.equal(await setVar('OCPPCommCtrlr', 'OfflineThreshold', '3600'), 'Accepted');
+  assert.equal(await getVar('OCPPCommCtrlr', 'OfflineThreshold'), '3600');
+  await outage(async () => {
+    assert.equal(st.ctl('plug', '2').code, 0);
+    await st.waitStatus(2, 'Preparing');
+  });
+  await csms.waitCall('StatusNotification', { match: (p) => p.evseId === 2 });
+  assert.deepEqual(statuses(), [[2, 'Occupied']], 'only the EVSE that changed');
+  assert.equal(await setVar('OCPPCommCtrlr', 'OfflineThreshold', '0'), 'Accepted');
+  await outage(async () => {});
+  await csms.waitCall('StatusNotification', { match: (p) => p.evseId === 2 });
+  assert.deepEqual(statuses().sort(), [[1, 'Available'], [2, 'Occupied']], 'every EVSE again');
+  assert.equal(st.ctl('unplug', '2').code, 0);
+  await st.waitStatus(2, 'Available');
+  csms.assertNoViolations();
+});
+
+test('E01/E06: TxStartPoint and TxStopPoint take the points of the shared session model, and refuse the others', async () => {
+  const setMany = async (items) => (await csms.call('SetVariables', {
+    setVariableData: items.map(([variable, attributeValue]) => ({ component: { name: 'TxCtrlr' }, variable: { name: variable }, attributeValue })),
+  })).setVariableResult.map((x) => x.attributeStatus);
+  assert.equal(await getVar('TxCtrlr', 'TxStartPoint'), 'PowerPathClosed');
+  assert.equal(await getVar('TxCtrlr', 'TxStopPoint'), 'EVConnected,Authorized');
+  assert.deepEqual(await setMany([
+    ['TxStartPoint', 'PowerPathClosed'], ['TxStopPoint', 'Authorized,EVConnected'],
+    ['TxStartPoint', 'EVConnected'], ['TxStartPoint', 'ParkingBayOccupancy'],
+    ['TxStopPoint', 'EVConnected'], ['TxStopPoint', 'EnergyTransfer'],
+  ]), ['Accepted', 'Accepted', 'Rejected', 'Rejected', 'Rejected', 'Rejected']);
+  assert.equal(await getVar('TxCtrlr', 'TxStopPoint'), 'Authorized,EVConnected');
+  const report = (await csms.call('GetVariables', { getVariableData: [
+    { component: { name: 'TxCtrlr' }, variable: { name: 'TxStartPoint' } }] })).getVariableResult[0];
+  assert.equal(report.attributeStatus, 'Accepted');
+  // a charge is the same as before
+  const tx = await charge(2, 'GOOD2');
+  const from = csms.calls.length;
+  assert.equal(st.ctl('unplug', '2').code, 0);
+  const ended = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
+  assert.equal(ended.params.transactionInfo.stoppedReason, 'EVDisconnected');
+  await st.waitStatus(2, 'Available');
+  csms.assertNoViolations();
+});
+
+test('B09.FR.04: SecurityCtrlr.AllowSecurityProfileDowngrade is reported and settable (it lowers the floor only under profile 3)', async () => {
+  assert.equal(await getVar('SecurityCtrlr', 'AllowSecurityProfileDowngrade'), 'false');
+  assert.equal(await setVar('SecurityCtrlr', 'AllowSecurityProfileDowngrade', 'true'), 'Accepted');
+  assert.equal(await getVar('SecurityCtrlr', 'AllowSecurityProfileDowngrade'), 'true');
+  // the station runs profile 0 here: a profile 0 slot is no downgrade, accepted
+  const r = await csms.call('SetNetworkProfile', { configurationSlot: 2, connectionData: {
+    ocppVersion: 'OCPP20', ocppTransport: 'JSON', ocppCsmsUrl: csms.url.replace(/\/cp-201-tx$/, ''), messageTimeout: 30, securityProfile: 0, ocppInterface: 'Wired0' } });
+  assert.equal(r.status, 'Accepted');
+  assert.equal(await setVar('SecurityCtrlr', 'AllowSecurityProfileDowngrade', 'false'), 'Accepted');
+  csms.assertNoViolations();
+});
