@@ -3,10 +3,10 @@
 // 2.0.1 CSMS, npm ocpp-rpc, or npm ocpp-ws-io when BORNE_OCPP_PEER=ocpp-ws-io.
 import { startBorned, tempDataDir } from './borne.mjs';
 import { Csms } from './csms.mjs';
-import { CsmsWsIo } from './csms_ws_io.mjs';
 
-/** The strict 2.0.1 peer of this run (the _ws_io twins set BORNE_OCPP_PEER=ocpp-ws-io). */
-export const Peer201 = process.env.BORNE_OCPP_PEER === 'ocpp-ws-io' ? CsmsWsIo : Csms;
+/** The strict 2.0.1 peer of this run (the _ws_io twins set BORNE_OCPP_PEER=ocpp-ws-io; the
+ * other peer's library, a second or so to load, is not loaded). */
+export const Peer201 = process.env.BORNE_OCPP_PEER === 'ocpp-ws-io' ? (await import('./csms_ws_io.mjs')).CsmsWsIo : Csms;
 
 /**
  * rig(id, { peer, set }): peer() listens a new strict 2.0.1 CSMS (options `peer` added),
