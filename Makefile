@@ -64,7 +64,7 @@ sanitize: deps
 
 fuzz: deps
 	@CC=clang cmake -S . -B $(BUILD_FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DBORNE_FUZZ=ON >/dev/null
-	@ninja -C $(BUILD_FUZZ) -j $(JOBS)
+	@ninja -C $(BUILD_FUZZ) -j $(JOBS) fuzzers
 
 run: build
 	@mkdir -p $(DATA_DIR)

@@ -9,11 +9,10 @@ import { test } from 'node:test';
 import { once } from 'node:events';
 import assert from 'node:assert/strict';
 import { startBorned, tempDataDir } from './lib/borne.mjs';
-import { Broker, freePort } from './lib/mqtt.mjs';
+import { startBroker } from './lib/mqtt.mjs';
 
 async function withBroker(t) {
-  const broker = new Broker(await freePort());
-  await broker.start();
+  const broker = await startBroker();
   t.after(() => broker.cleanup());
   return broker;
 }

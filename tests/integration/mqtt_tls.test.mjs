@@ -16,7 +16,7 @@ import { chmodSync, mkdtempSync, readdirSync, writeFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBorned } from './lib/borne.mjs';
-import { Broker, freePort } from './lib/mqtt.mjs';
+import { startBroker } from './lib/mqtt.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'borne-mqtt-tls-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -54,36 +54,10 @@ leaf('watcher', 'test-ca', 'extendedKeyUsage=clientAuth\n');
 chmodSync(dir, 0o755);
 for (const n of readdirSync(dir)) chmodSync(f(n), 0o644);
 
-const broker = new Broker(await freePort());
-writeFileSync(broker.conf, [
-  `listener ${broker.port} 127.0.0.1`,
-  `cafile ${f('test-ca.pem')}`,
-  `certfile ${f('broker.pem')}`,
-  `keyfile ${f('broker.key')}`,
-  'require_certificate true',
-  'allow_anonymous true',
-  'persistence false',
-  'log_dest stderr',
-  'log_type all',
-  '',
-].join('\n'));
-await broker.start();
+const tlsBroker = (cert) => startBroker({ tls: { cafile: f('test-ca.pem'), certfile: f(`${cert}.pem`), keyfile: f(`${cert}.key`) } });
+const broker = await tlsBroker('broker');
 after(() => broker.cleanup());
-
-const named = new Broker(await freePort());
-writeFileSync(named.conf, [
-  `listener ${named.port} 127.0.0.1`,
-  `cafile ${f('test-ca.pem')}`,
-  `certfile ${f('broker-name.pem')}`,
-  `keyfile ${f('broker-name.key')}`,
-  'require_certificate true',
-  'allow_anonymous true',
-  'persistence false',
-  'log_dest stderr',
-  'log_type all',
-  '',
-].join('\n'));
-await named.start();
+const named = await tlsBroker('broker-name');
 after(() => named.cleanup());
 
 const tlsArgs = ['--cafile', f('test-ca.pem'), '--cert', f('watcher.pem'), '--key', f('watcher.key')];

@@ -10,42 +10,20 @@
 // runs it against the second strict CSMS (ocpp201_devmodel_ws_io.test.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startBorned, tempDataDir } from './lib/borne.mjs';
-import { Csms } from './lib/csms.mjs';
-import { CsmsWsIo } from './lib/csms_ws_io.mjs';
+import { startBorned } from './lib/borne.mjs';
+import { ocpp201Rig, Peer201 as Peer, reportPages } from './lib/ocpp201.mjs';
 
-const Peer = process.env.BORNE_OCPP_PEER === 'ocpp-ws-io' ? CsmsWsIo : Csms;
-const peer = () => new Peer({ protocol: 'ocpp2.0.1', bootInterval: 300, handlers: { NotifyReport: () => ({}) } }).listen();
-const dataDir = tempDataDir();
-const start = (url) => startBorned({
-  dataDir, connectors: 2, auth: 'ocpp', speed: 20, args: ['--csms', url],
-  set: { 'station.id': 'cp-dm', 'ocpp.version': '2.0.1', 'ocpp.MinimumStatusDuration': '0', 'ocpp.reconnect_max_s': '2' },
-});
-
+const rig = ocpp201Rig('cp-dm', { peer: { handlers: { NotifyReport: () => ({}) } } });
 let csms, st;
-
-before(async () => {
-  csms = await peer();
-  st = await start(csms.url);
-  await csms.waitCall('BootNotification');
-  await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered' });
-});
-
-after(async () => {
-  await st?.stop();
-  st?.cleanup();
-  await csms?.close();
-});
+before(async () => ({ csms, st } = await rig.up()));
+after(() => rig.down(st, csms));
 
 const cv = (component, variable, extra = {}) => ({ component: typeof component === 'string' ? { name: component } : component, variable: typeof variable === 'string' ? { name: variable } : variable, ...extra });
 const get = async (...items) => (await csms.call('GetVariables', { getVariableData: items })).getVariableResult;
 const set = async (...items) => (await csms.call('SetVariables', { setVariableData: items })).setVariableResult;
 
 /** Every NotifyReport page of requestId sent after `from`, once the last (tbc false) came. */
-async function report(requestId, from) {
-  await csms.waitCall('NotifyReport', { from, match: (p) => p.requestId === requestId && !p.tbc });
-  return csms.calls.slice(from).filter((c) => c.action === 'NotifyReport' && c.params.requestId === requestId).map((c) => c.params);
-}
+const report = (requestId, from) => reportPages(csms, 'NotifyReport', requestId, from);
 
 test('GetVariables: values and every per-item status (B06)', async () => {
   const r = await get(
@@ -203,8 +181,7 @@ test('registration Pending: the CSMS provisions the station, the report is sent 
     const from = pending.calls.length;
     assert.equal((await pending.call('SetVariables', { setVariableData: [cv('OCPPCommCtrlr', 'HeartbeatInterval', { attributeValue: '77' })] })).setVariableResult[0].attributeStatus, 'Accepted');
     assert.equal((await pending.call('GetBaseReport', { requestId: 3, reportBase: 'ConfigurationInventory' })).status, 'Accepted');
-    await pending.waitCall('NotifyReport', { from, match: (p) => p.requestId === 3 && !p.tbc });
-    const items = pending.calls.slice(from).filter((c) => c.action === 'NotifyReport').flatMap((c) => c.params.reportData);
+    const items = (await reportPages(pending, 'NotifyReport', 3, from)).flatMap((p) => p.reportData);
     assert.equal(items.find((x) => x.variable.name === 'HeartbeatInterval').variableAttribute[0].value, '77');
     pending.assertNoViolations();
   } finally {
@@ -215,9 +192,7 @@ test('registration Pending: the CSMS provisions the station, the report is sent 
 });
 
 test('a variable set by the CSMS survives a restart (it is borne\'s setting)', async () => {
-  await st.stop();
-  st = await start(csms.url);
-  await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered again' });
+  st = await rig.restart(st, csms);
   const r = await get(cv('OCPPCommCtrlr', 'HeartbeatInterval'), cv('AuthCtrlr', 'LocalPreAuthorize'));
   assert.deepEqual(r.map((x) => x.attributeValue), ['120', 'true']);
   csms.assertNoViolations();

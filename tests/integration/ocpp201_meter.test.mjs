@@ -28,7 +28,7 @@ before(async () => {
     connectors: 2, auth: 'free', speed: 60,
     args: ['--csms', csms.url],
     set: {
-      'station.id': 'cp-201-meter', 'ocpp.version': '2.0.1', 'ocpp.MinimumStatusDuration': '0',
+      'station.id': 'cp-201-meter', 'ocpp.version': '2.0.1', 'ocpp.MinimumStatusDuration': '0', 'ocpp.reconnect_max_s': '2',
       'ocpp.MeterValueSampleInterval': '0', 'ocpp.ClockAlignedDataInterval': '60',
       'ocpp.MeterValuesAlignedData': 'Energy.Active.Import.Register,Power.Active.Import',
     },

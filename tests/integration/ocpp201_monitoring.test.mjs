@@ -11,35 +11,14 @@
 // against the second strict CSMS (ocpp201_monitoring_ws_io.test.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startBorned, tempDataDir } from './lib/borne.mjs';
-import { Csms } from './lib/csms.mjs';
-import { CsmsWsIo } from './lib/csms_ws_io.mjs';
+import { ocpp201Rig, reportPages } from './lib/ocpp201.mjs';
 
-const Peer = process.env.BORNE_OCPP_PEER === 'ocpp-ws-io' ? CsmsWsIo : Csms;
-const peer = (port = 0) => new Peer({
-  protocol: 'ocpp2.0.1', bootInterval: 300, tags: { GOOD1: 'Accepted' },
-  handlers: { NotifyMonitoringReport: () => ({}), NotifyEvent: () => ({}) },
-}).listen(port);
-const dataDir = tempDataDir();
-const start = (url) => startBorned({
-  dataDir, connectors: 2, auth: 'ocpp', speed: 20, args: ['--csms', url],
-  set: { 'station.id': 'cp-mon', 'ocpp.version': '2.0.1', 'ocpp.MinimumStatusDuration': '0', 'ocpp.reconnect_max_s': '2' },
+const rig = ocpp201Rig('cp-mon', {
+  peer: { tags: { GOOD1: 'Accepted' }, handlers: { NotifyMonitoringReport: () => ({}), NotifyEvent: () => ({}) } },
 });
-
 let csms, st;
-
-before(async () => {
-  csms = await peer();
-  st = await start(csms.url);
-  await csms.waitCall('BootNotification');
-  await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered' });
-});
-
-after(async () => {
-  await st?.stop();
-  st?.cleanup();
-  await csms?.close();
-});
+before(async () => ({ csms, st } = await rig.up()));
+after(() => rig.down(st, csms));
 
 const evse = (name, id, connectorId) => ({ name, evse: connectorId ? { id, connectorId } : { id } });
 const mon = (component, variable, type, value, severity, extra = {}) => ({
@@ -49,10 +28,7 @@ const setMon = async (...items) => (await csms.call('SetVariableMonitoring', { s
 const events = (from) => csms.calls.slice(from).filter((c) => c.action === 'NotifyEvent').flatMap((c) => c.params.eventData);
 
 /** Every NotifyMonitoringReport page of requestId sent after `from`, once the last (tbc false) came. */
-async function report(requestId, from) {
-  await csms.waitCall('NotifyMonitoringReport', { from, match: (p) => p.requestId === requestId && !p.tbc });
-  return csms.calls.slice(from).filter((c) => c.action === 'NotifyMonitoringReport' && c.params.requestId === requestId).map((c) => c.params);
-}
+const report = (requestId, from) => reportPages(csms, 'NotifyMonitoringReport', requestId, from);
 async function monitorsNow(requestId, extra = {}) {
   const from = csms.calls.length;
   const r = await csms.call('GetMonitoringReport', { requestId, ...extra });
@@ -184,9 +160,7 @@ test('GetMonitoringReport: paged, with its criteria; ClearVariableMonitoring (N0
 test('the custom monitors survive a restart; SetMonitoringBase FactoryDefault removes them (N03, N04)', async () => {
   const before = (await monitorsNow(40)).flatMap((m) => m.variableMonitoring.map((x) => x.id)).sort();
   assert.ok(before.includes(deltaId));
-  await st.stop();
-  st = await start(csms.url);
-  await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered again' });
+  st = await rig.restart(st, csms);
   const after = (await monitorsNow(41)).flatMap((m) => m.variableMonitoring.map((x) => x.id)).sort();
   assert.deepEqual(after, before);
   // still live after the restart
@@ -229,7 +203,7 @@ test('offline: the events within OfflineQueuingSeverity are queued and told once
   assert.equal(st.ctl('unplug', '1').code, 0);
   await st.waitStatus(1, 'Available');
   await st.waitFor((x) => x.station.ocpp.queue_length >= 2, { what: 'the severity 2 events queued' });
-  csms = await peer(port);
+  csms = await rig.peer(port);
   await csms.waitCall('BootNotification');
   await csms.waitCall('NotifyEvent', { match: (p) => p.eventData.some((d) => d.variableMonitoringId === kept && d.actualValue === 'Available') });
   await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted' && x.station.ocpp.queue_length === 0, { what: 'queue flushed' });

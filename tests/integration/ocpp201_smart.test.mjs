@@ -18,34 +18,12 @@
 // against the second strict CSMS (ocpp201_smart_ws_io.test.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startBorned, tempDataDir } from './lib/borne.mjs';
-import { Csms } from './lib/csms.mjs';
-import { CsmsWsIo } from './lib/csms_ws_io.mjs';
+import { ocpp201Rig, Peer201 as Peer, reportPages } from './lib/ocpp201.mjs';
 
-const Peer = process.env.BORNE_OCPP_PEER === 'ocpp-ws-io' ? CsmsWsIo : Csms;
-const peer = () => new Peer({
-  protocol: 'ocpp2.0.1', bootInterval: 300, tags: { GOOD1: 'Accepted' },
-}).listen();
-const dataDir = tempDataDir();
-const start = (url) => startBorned({
-  dataDir, connectors: 2, auth: 'ocpp', speed: 20, args: ['--csms', url],
-  set: { 'station.id': 'cp-k', 'ocpp.version': '2.0.1', 'ocpp.MinimumStatusDuration': '0', 'ocpp.reconnect_max_s': '2' },
-});
-
+const rig = ocpp201Rig('cp-k', { peer: { tags: { GOOD1: 'Accepted' } } });
 let csms, st;
-
-before(async () => {
-  csms = await peer();
-  st = await start(csms.url);
-  await csms.waitCall('BootNotification');
-  await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered' });
-});
-
-after(async () => {
-  await st?.stop();
-  st?.cleanup();
-  await csms?.close();
-});
+before(async () => ({ csms, st } = await rig.up()));
+after(() => rig.down(st, csms));
 
 const schedule = (id, limit, extra = {}) => ({ id, chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit }], ...extra });
 const TX_DEFAULT = {
@@ -54,10 +32,7 @@ const TX_DEFAULT = {
 };
 
 /** The ReportChargingProfiles of requestId sent after `from`, once the last (tbc not true) came. */
-async function report(requestId, from) {
-  await csms.waitCall('ReportChargingProfiles', { from, match: (p) => p.requestId === requestId && !p.tbc });
-  return csms.calls.slice(from).filter((c) => c.action === 'ReportChargingProfiles' && c.params.requestId === requestId).map((c) => c.params);
-}
+const report = (requestId, from) => reportPages(csms, 'ReportChargingProfiles', requestId, from);
 
 const entries = async () => (await csms.call('GetVariables', {
   getVariableData: [{ component: { name: 'SmartChargingCtrlr' }, variable: { name: 'Entries', instance: 'ChargingProfiles' } }],
@@ -116,9 +91,7 @@ test('refused: ChargingStationExternalConstraints, a TxProfile of no running tra
 });
 
 test('the profiles survive a restart and limit the current again', async () => {
-  await st.stop();
-  st = await start(csms.url);
-  await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered again' });
+  st = await rig.restart(st, csms);
   const s = await st.waitFor((x) => x.connectors[0].offered_a === 10, { what: 'offered 10 A after the restart' });
   assert.equal(s.connectors[0].limited_by, 'ocpp_profile');
   assert.equal(await entries(), '1');
@@ -210,10 +183,7 @@ test('one store: a profile set in 2.0.1 is in force, computed and cleared by 1.6
   await st.stop();
   const csms16 = await new Peer({ protocol: 'ocpp1.6', bootInterval: 300 }).listen();
   try {
-    st = await startBorned({
-      dataDir, connectors: 2, auth: 'ocpp', speed: 20, args: ['--csms', csms16.url],
-      set: { 'station.id': 'cp-k', 'ocpp.version': '1.6', 'ocpp.MinimumStatusDuration': '0', 'ocpp.reconnect_max_s': '2' },
-    });
+    st = await rig.start(csms16.url, { 'ocpp.version': '1.6' });
     await csms16.waitCall('BootNotification');
     await st.waitFor((x) => x.station.ocpp?.version === '1.6' && x.station.ocpp.registration === 'Accepted', { what: 'registered in 1.6' });
     const comp = await csms16.call('GetCompositeSchedule', { connectorId: 2, duration: 600, chargingRateUnit: 'A' });

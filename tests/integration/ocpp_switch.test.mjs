@@ -29,6 +29,18 @@ function switchingStation(csms, id, versions, dataDir = tempDataDir()) {
   });
 }
 
+/* A strict back end of `protocol` (ocpp-rpc, or the `Peer` given) on `port` (0: a free one). */
+function backEnd(protocol, port = 0, Peer = Csms) {
+  return new Peer({ protocol, tags: { FREECHARGING: 'Accepted' }, bootInterval: 3600 }).listen(port);
+}
+
+/* A test's end: the station stopped and its data gone, the back end it reached last closed. */
+async function ends(st, csms) {
+  await st.stop();
+  st.cleanup();
+  await csms?.close();
+}
+
 /* The station registered in `version`, then its back end closed: offline. */
 async function acceptedThenOffline(st, csms, version) {
   await st.waitFor((s) => s.station.ocpp?.version === version && s.station.ocpp.registration === 'Accepted', { what: `${version} accepted` });
@@ -44,7 +56,7 @@ async function runSession(st, c) {
 }
 
 test('a queue filled under 1.6 is delivered as 2.0.1 TransactionEvents when the server picks 2.0.1', async () => {
-  const csms16 = await new Csms({ protocol: 'ocpp1.6', tags: { FREECHARGING: 'Accepted' }, bootInterval: 3600 }).listen(0);
+  const csms16 = await backEnd('ocpp1.6');
   const port = csms16.port;
   const st = await switchingStation(csms16, 'cp-switch', '1.6,2.0.1');
   let csms201;
@@ -58,7 +70,7 @@ test('a queue filled under 1.6 is delivered as 2.0.1 TransactionEvents when the 
     const after = await st.lastEventId();
 
     /* the same address now answers 2.0.1 only */
-    csms201 = await new Csms({ protocol: 'ocpp2.0.1', tags: { FREECHARGING: 'Accepted' }, bootInterval: 3600 }).listen(port);
+    csms201 = await backEnd('ocpp2.0.1', port);
     assert.equal((await csms201.connected({ timeoutMs: 30000 })).protocol, 'ocpp2.0.1');
     await st.waitEvent('ocpp_version', { after, match: (e) => e.detail === '2.0.1' });
     await st.waitFor((s) => s.station.ocpp.version === '2.0.1' && s.station.ocpp.queue_length === 0, { what: 'queue flushed under 2.0.1', timeoutMs: 60000 });
@@ -88,14 +100,12 @@ test('a queue filled under 1.6 is delivered as 2.0.1 TransactionEvents when the 
     csms201.assertNoViolations();
     csms16.assertNoViolations();
   } finally {
-    await st.stop();
-    st.cleanup();
-    await csms201?.close();
+    await ends(st, csms201);
   }
 });
 
 test('and back: a queue filled under 2.0.1 is delivered as 1.6 messages when the server picks 1.6', async () => {
-  const csms201 = await new Csms({ protocol: 'ocpp2.0.1', tags: { FREECHARGING: 'Accepted' }, bootInterval: 3600 }).listen(0);
+  const csms201 = await backEnd('ocpp2.0.1');
   const port = csms201.port;
   const st = await switchingStation(csms201, 'cp-switch-back', '2.0.1,1.6');
   let csms16;
@@ -104,7 +114,7 @@ test('and back: a queue filled under 2.0.1 is delivered as 1.6 messages when the
     await acceptedThenOffline(st, csms201, '2.0.1');
     await Promise.all([runSession(st, 1), runSession(st, 2)]);
     const after = await st.lastEventId();
-    csms16 = await new Csms({ protocol: 'ocpp1.6', tags: { FREECHARGING: 'Accepted' }, bootInterval: 3600 }).listen(port);
+    csms16 = await backEnd('ocpp1.6', port);
     assert.equal((await csms16.connected({ timeoutMs: 30000 })).protocol, 'ocpp1.6');
     await st.waitEvent('ocpp_version', { after, match: (e) => e.detail === '1.6' });
     await st.waitFor((s) => s.station.ocpp.version === '1.6' && s.station.ocpp.queue_length === 0, { what: 'queue flushed under 1.6', timeoutMs: 60000 });
@@ -123,14 +133,12 @@ test('and back: a queue filled under 2.0.1 is delivered as 1.6 messages when the
     csms16.assertNoViolations();
     csms201.assertNoViolations();
   } finally {
-    await st.stop();
-    st.cleanup();
-    await csms16?.close();
+    await ends(st, csms16);
   }
 });
 
 test('the version picked last survives a restart: queued offline in it, nothing re-encoded when the server picks it again', async () => {
-  const csms16 = await new Csms({ protocol: 'ocpp1.6', tags: { FREECHARGING: 'Accepted' }, bootInterval: 3600 }).listen(0);
+  const csms16 = await backEnd('ocpp1.6');
   const port = csms16.port;
   const dataDir = tempDataDir();
   const borned = () => switchingStation(csms16, 'cp-switch-restart', '2.0.1,1.6', dataDir);
@@ -148,7 +156,7 @@ test('the version picked last survives a restart: queued offline in it, nothing 
     const queued = (await st.status()).station.ocpp.queue_length;
     assert.ok(queued >= 2, `the session is queued (${queued})`);
 
-    again = await new Csms({ protocol: 'ocpp1.6', tags: { FREECHARGING: 'Accepted' }, bootInterval: 3600 }).listen(port);
+    again = await backEnd('ocpp1.6', port);
     assert.equal((await again.connected({ timeoutMs: 30000 })).protocol, 'ocpp1.6');
     await st.waitFor((s) => s.station.ocpp.version === '1.6' && s.station.ocpp.queue_length === 0, { what: 'queue flushed under 1.6', timeoutMs: 60000 });
     assert.equal(again.callsOf('StartTransaction').length, 1);
@@ -160,14 +168,12 @@ test('the version picked last survives a restart: queued offline in it, nothing 
     again.assertNoViolations();
     csms16.assertNoViolations();
   } finally {
-    await st.stop();
-    st.cleanup();
-    await again?.close();
+    await ends(st, again);
   }
 });
 
 test('a session running across the switch to 2.0.1: its queued 1.6 messages take the first seqNo, in time order', async () => {
-  const csms16 = await new Csms({ protocol: 'ocpp1.6', tags: { FREECHARGING: 'Accepted' }, bootInterval: 3600 }).listen(0);
+  const csms16 = await backEnd('ocpp1.6');
   const port = csms16.port;
   const st = await switchingStation(csms16, 'cp-switch-running', '1.6,2.0.1');
   let csms201;
@@ -180,7 +186,7 @@ test('a session running across the switch to 2.0.1: its queued 1.6 messages take
     await st.waitFor((s) => s.station.ocpp.queue_length >= 4, { what: 'Start and meter values queued in 1.6' });
 
     const after = await st.lastEventId();
-    csms201 = await new Csms({ protocol: 'ocpp2.0.1', tags: { FREECHARGING: 'Accepted' }, bootInterval: 3600 }).listen(port);
+    csms201 = await backEnd('ocpp2.0.1', port);
     assert.equal((await csms201.connected({ timeoutMs: 30000 })).protocol, 'ocpp2.0.1');
     /* the 2.0.1 dialect's own events of the running session arrive (online) */
     await csms201.waitCall('TransactionEvent', { match: (p) => p.eventType === 'Updated' && p.offline !== true, timeoutMs: 60000 });
@@ -202,9 +208,7 @@ test('a session running across the switch to 2.0.1: its queued 1.6 messages take
     csms201.assertNoViolations();
     csms16.assertNoViolations();
   } finally {
-    await st.stop();
-    st.cleanup();
-    await csms201?.close();
+    await ends(st, csms201);
   }
 });
 
@@ -215,7 +219,7 @@ test('a session running across the switch to 2.0.1: its queued 1.6 messages take
 // a gap (no Started: the back end has it already). Against both strict 2.0.1 peers.
 for (const [peer, Peer201] of [['ocpp-rpc', Csms], ['ocpp-ws-io', CsmsWsIo]]) {
   test(`a session delivered under 1.6 keeps its transactionId under 2.0.1 (${peer})`, async () => {
-    const csms16 = await new Csms({ protocol: 'ocpp1.6', tags: { FREECHARGING: 'Accepted' }, bootInterval: 3600 }).listen(0);
+    const csms16 = await backEnd('ocpp1.6');
     const port = csms16.port;
     const st = await switchingStation(csms16, `cp-switch-txid-${peer}`, '1.6,2.0.1');
     let csms201;
@@ -231,7 +235,7 @@ for (const [peer, Peer201] of [['ocpp-rpc', Csms], ['ocpp-ws-io', CsmsWsIo]]) {
       await st.waitFor((s) => s.station.ocpp.queue_length >= 2, { what: '1.6 MeterValues queued offline' });
 
       const after = await st.lastEventId();
-      csms201 = await new Peer201({ protocol: 'ocpp2.0.1', tags: { FREECHARGING: 'Accepted' }, bootInterval: 3600 }).listen(port);
+      csms201 = await backEnd('ocpp2.0.1', port, Peer201);
       assert.equal((await csms201.connected({ timeoutMs: 30000 })).protocol, 'ocpp2.0.1');
       await csms201.waitCall('TransactionEvent', { match: (p) => p.eventType === 'Updated' && p.offline !== true, timeoutMs: 60000 });
       const shown = (await st.status()).connectors[0].ocpp_transaction_id;
@@ -252,9 +256,7 @@ for (const [peer, Peer201] of [['ocpp-rpc', Csms], ['ocpp-ws-io', CsmsWsIo]]) {
       csms201.assertNoViolations();
       csms16.assertNoViolations();
     } finally {
-      await st.stop();
-      st.cleanup();
-      await csms201?.close();
+      await ends(st, csms201);
     }
   });
 }

@@ -19,6 +19,7 @@ import { startBorned, SOAK } from './lib/borne.mjs';
 import { launch, newPage, login, open, checkPage } from './lib/browser.mjs';
 import { setupPins } from './lib/web.mjs';
 import { ModbusServer } from './lib/modbus.mjs';
+import { startSiteFollower } from './lib/site.mjs';
 
 const N = Number(process.env.BORNE_SITE_N ?? (SOAK ? 32 : 8));
 const LIMIT = 63;
@@ -45,28 +46,11 @@ let buildingOther = 0; /* the building's own load per phase, A */
 const gridMeter = await ModbusServer.start({ meters: [`${UNIT}:pac2200`] });
 await gridMeter.set(UNIT, meterImage([0, 0, 0]));
 
-function followerSet(port) {
-  return {
-    'site.role': 'follower',
-    'modbus_server.listen': `127.0.0.1:${port}`,
-    'modbus_server.allow': '127.0.0.1',
-    'modbus_server.failsafe_a': FAILSAFE_A,
-    'modbus_server.failsafe_s': FAILSAFE_S,
-  };
-}
+const startFollower = (i, { dataDir, port } = {}) =>
+  startSiteFollower(i, { dataDir, port, failsafeA: FAILSAFE_A, failsafeS: FAILSAFE_S });
 
-async function startFollower(i, { dataDir, port = 0 } = {}) {
-  const st = await startBorned({
-    dataDir, connectors: 1, auth: 'free', logLevel: 'info',
-    set: { 'station.id': `follower-${i}`, ...followerSet(port) },
-  });
-  st.mbPort = Number(st.log.match(/Modbus TCP server on \S+ \(port (\d+)/)[1]);
-  st.name = `follower-${i}`;
-  return st;
-}
-
-const followers = [];
-for (let i = 1; i < N; i++) followers.push(await startFollower(i));
+/* started side by side: each waits on its own start, not on the others' */
+const followers = await Promise.all(Array.from({ length: N - 1 }, (_, i) => startFollower(i + 1)));
 /* before any leader: the fail-safe holds */
 const beforeLeader = await followers[0].connector(1);
 const members = followers.map((f) => `127.0.0.1:${f.mbPort}`).join(',');

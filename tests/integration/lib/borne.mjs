@@ -108,7 +108,10 @@ export class Station {
 
   /**
    * Wait until predicate(status) is true, re-checking after every station
-   * event (long-poll), up to timeoutMs. Returns the status that satisfied it.
+   * event (long-poll) and at least once a second (much of the status, a
+   * queue's length or the energy, changes without an event: a 5 s long-poll
+   * left such a wait up to 5 s behind), up to timeoutMs. Returns the status
+   * that satisfied it.
    */
   async waitFor(predicate, { timeoutMs = 20000, what = 'condition' } = {}) {
     const deadline = Date.now() + timeoutMs;
@@ -118,8 +121,7 @@ export class Station {
       if (predicate(st)) return st;
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timed out waiting for ${what}; last status: ${JSON.stringify(st.connectors.map((c) => [c.id, c.status, c.error]))}`);
-      const wait = Math.max(1, Math.min(5, Math.ceil(left / 1000)));
-      const ev = await this.ok('GET', `/api/v1/events?after=${after}&wait=${wait}`);
+      const ev = await this.ok('GET', `/api/v1/events?after=${after}&wait=1`);
       after = ev.last_id;
     }
   }

@@ -166,17 +166,19 @@ export class Csms extends EventEmitter {
 
   /**
    * Resolves with the first call (recorded at index >= from) of `action`
-   * matching `match(params)`.
+   * matching `match(params)`. An aborted `signal` (AbortSignal) rejects it at
+   * once: a wait that lost a race holds no timer that keeps the test running.
    */
-  async waitCall(action, { match = () => true, from = 0, timeoutMs = 20000 } = {}) {
+  async waitCall(action, { match = () => true, from = 0, timeoutMs = 20000, signal } = {}) {
     const found = this.calls.slice(from).find((c) => c.action === action && match(c.params));
     if (found) return found;
+    let on;
     return withTimeout(new Promise((resolve) => {
-      const on = (c) => {
-        if (c.action === action && match(c.params)) { this.off('call', on); resolve(c); }
+      on = (c) => {
+        if (c.action === action && match(c.params)) resolve(c);
       };
       this.on('call', on);
-    }), timeoutMs, `${action} call`);
+    }), timeoutMs, `${action} call`, signal).finally(() => this.off('call', on));
   }
 
   callsOf(action) { return this.calls.filter((c) => c.action === action); }
@@ -204,8 +206,16 @@ export async function startCsms(opts = {}) {
   return new Csms(opts).listen(opts.port ?? 0);
 }
 
-function withTimeout(promise, ms, what) {
+function withTimeout(promise, ms, what, signal) {
   let t;
-  const timeout = new Promise((_, reject) => { t = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms); });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(t));
+  let onAbort;
+  const timeout = new Promise((_, reject) => {
+    t = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
+    onAbort = () => reject(new Error(`no longer waiting for ${what}`));
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([promise, timeout]).finally(() => {
+    clearTimeout(t);
+    signal?.removeEventListener('abort', onAbort);
+  });
 }

@@ -21,11 +21,15 @@ export async function freePort() {
 }
 
 export class Broker {
-  constructor(port) {
+  /** tls { cafile, certfile, keyfile }: the listener speaks TLS and requires a client certificate. */
+  constructor(port, { tls } = {}) {
     this.port = port;
     this.dir = mkdtempSync(join(tmpdir(), 'borne-mqtt-'));
     this.conf = join(this.dir, 'mosquitto.conf');
-    writeFileSync(this.conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\nlog_type all\n`);
+    const conf = [`listener ${port} 127.0.0.1`];
+    if (tls) conf.push(`cafile ${tls.cafile}`, `certfile ${tls.certfile}`, `keyfile ${tls.keyfile}`, 'require_certificate true');
+    conf.push('allow_anonymous true', 'persistence false', 'log_dest stderr', 'log_type all', '');
+    writeFileSync(this.conf, conf.join('\n'));
     this.log = '';
   }
 
@@ -67,6 +71,13 @@ export class Broker {
     await s.ready;
     return s;
   }
+}
+
+/** A broker on a free port, started (options as Broker's). */
+export async function startBroker(opts) {
+  const broker = new Broker(await freePort(), opts);
+  await broker.start();
+  return broker;
 }
 
 export class Sub {

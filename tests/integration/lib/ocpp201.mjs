@@ -1,0 +1,54 @@
+// The OCPP 2.0.1 station of the ocpp201_devmodel, _smart and _monitoring tests (and their
+// _ws_io twins): a 2-connector borned (auth ocpp, sim speed 20) registered with a strict
+// 2.0.1 CSMS, npm ocpp-rpc, or npm ocpp-ws-io when BORNE_OCPP_PEER=ocpp-ws-io.
+import { startBorned, tempDataDir } from './borne.mjs';
+import { Csms } from './csms.mjs';
+
+/** The strict 2.0.1 peer of this run (the _ws_io twins set BORNE_OCPP_PEER=ocpp-ws-io; the
+ * other peer's library, a second or so to load, is not loaded). */
+export const Peer201 = process.env.BORNE_OCPP_PEER === 'ocpp-ws-io' ? (await import('./csms_ws_io.mjs')).CsmsWsIo : Csms;
+
+/**
+ * rig(id, { peer, set }): peer(port) listens a new strict 2.0.1 CSMS (options `peer` added; port 0: a free one),
+ * start(url, more) starts the station `id` on the rig's data directory (settings `set` and `more` added),
+ * up() does both and resolves { csms, st } once the station is registered, restart(st, csms)
+ * stops st and resolves the station started again and registered, down(st, csms) ends both.
+ */
+export function ocpp201Rig(id, { peer = {}, set = {} } = {}) {
+  const rig = {
+    dataDir: tempDataDir(),
+    peer: (port = 0) => new Peer201({ protocol: 'ocpp2.0.1', bootInterval: 300, ...peer }).listen(port),
+    start: (url, more = {}) => startBorned({
+      dataDir: rig.dataDir, connectors: 2, auth: 'ocpp', speed: 20, args: ['--csms', url],
+      set: { 'station.id': id, 'ocpp.version': '2.0.1', 'ocpp.MinimumStatusDuration': '0', 'ocpp.reconnect_max_s': '2', ...set, ...more },
+    }),
+    async up() {
+      const csms = await rig.peer();
+      const st = await rig.start(csms.url);
+      await csms.waitCall('BootNotification');
+      await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered' });
+      return { csms, st };
+    },
+    async restart(st, csms) {
+      await st.stop();
+      const again = await rig.start(csms.url);
+      await again.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered again' });
+      return again;
+    },
+    async down(st, csms) {
+      await st?.stop();
+      st?.cleanup();
+      await csms?.close();
+    },
+  };
+  return rig;
+}
+
+/**
+ * The pages of a paged report (NotifyReport, NotifyMonitoringReport, ReportChargingProfiles)
+ * of requestId that `csms` got after call number `from`, once the last (tbc not true) came.
+ */
+export async function reportPages(csms, action, requestId, from) {
+  await csms.waitCall(action, { from, match: (p) => p.requestId === requestId && !p.tbc });
+  return csms.calls.slice(from).filter((c) => c.action === action && c.params.requestId === requestId).map((c) => c.params);
+}
