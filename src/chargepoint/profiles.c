@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chargepoint/cp_sql.h"
 #include "util/timefmt.h"
 
 #define NEVER INT64_MAX
@@ -370,13 +371,12 @@ static int db_exec(cp_profiles *s, const char *sql, int64_t id, int64_t connecto
   return rc == SQLITE_DONE ? 0 : -1;
 }
 
-static int db_begin(cp_profiles *s) {
-  return s->db ? sqlite3_exec(store_sqlite(s->db), "BEGIN IMMEDIATE", NULL, NULL, NULL) : 0;
-}
+/* A savepoint (cp_sql_begin), not BEGIN: a transaction's end reaches here
+ * inside the station's batch of the session stop, where BEGIN failed and the
+ * TxProfiles stayed; a ROLLBACK would have undone the whole batch. */
+static int db_begin(cp_profiles *s) { return s->db ? cp_sql_begin(s->db) : 0; }
 static void db_end(cp_profiles *s, bool commit) {
-  if (!s->db) return;
-  if (commit && sqlite3_exec(store_sqlite(s->db), "COMMIT", NULL, NULL, NULL) == SQLITE_OK) return;
-  sqlite3_exec(store_sqlite(s->db), "ROLLBACK", NULL, NULL, NULL);
+  if (s->db) cp_sql_end(s->db, commit ? 0 : -1);
 }
 
 static int push(cp_profiles *s, profile *p) {

@@ -679,6 +679,27 @@ static void profiles_survive_a_restart(void **state) {
   close_db(s, db);
 }
 
+/* A transaction's end comes inside the station's batch of the session stop:
+ * its TxProfiles go, and the batch's other writes are kept (a BEGIN here
+ * failed and kept the profiles; a ROLLBACK would have undone the batch). */
+static void a_transaction_end_inside_a_batch_removes_its_profiles(void **state) {
+  tmpdb *t = *state;
+  store *db;
+  cp_profiles *s = open_db(t->path, &db);
+  assert_int_equal(set(s, 0, simple(1, 0, DEF, 20), NULL, T0), OK);
+  assert_int_equal(set(s, 1, simple(2, 0, TX, 10), "4", T0), OK);
+  assert_int_equal(store_batch_begin(db), 0);
+  assert_int_equal(store_event_add(db, T0, 1, "session_stop", "", NULL), 0);
+  cp_profiles_transaction_ended(s, 1);
+  assert_int_equal(cp_profiles_count(s), 1);
+  assert_int_equal(store_batch_end(db), 0);
+  close_db(s, db);
+  s = open_db(t->path, &db);
+  assert_int_equal(cp_profiles_count(s), 1);
+  assert_int_equal(store_events_last_id(db), 1);
+  close_db(s, db);
+}
+
 static void rows_of_earlier_versions_load(void **state) {
   tmpdb *t = *state;
   store *db;
@@ -756,6 +777,8 @@ int main(void) {
       cmocka_unit_test(composite_merges_purposes_over_the_window),
       cmocka_unit_test(composite_gaps_and_refusals),
       cmocka_unit_test_setup_teardown(profiles_survive_a_restart, db_setup, db_teardown),
+      cmocka_unit_test_setup_teardown(a_transaction_end_inside_a_batch_removes_its_profiles,
+                                      db_setup, db_teardown),
       cmocka_unit_test_setup_teardown(rows_of_earlier_versions_load, db_setup, db_teardown),
       cmocka_unit_test_setup_teardown(a_failed_write_changes_nothing, db_setup, db_teardown),
   };
