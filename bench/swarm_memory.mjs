@@ -13,6 +13,10 @@
 // BENCH_GDB=1: also attach gdb at the measurement and read the process's
 // heap (malloc_stats: in use, arenas) and SQLite's own count of its memory
 // (sqlite3_memory_used), and count the descriptors (/proc/PID/fd).
+// BENCH_BOOT_INTERVAL=S: the back end's heartbeat interval (default 300);
+// BENCH_SCENARIO=FILE: the swarm's --scenario; BENCH_SET="K=V K=V": --set for
+// every station. The swarm's CPU time is sampled every 10 s (cpu_samples:
+// [s from start, CPU s]) for its steady state.
 // BENCH_TLS=1: security profile 2 (wss://, a P-256 server certificate from a
 // CA made for the run, the stations' AuthorizationKey as the Basic password).
 import { Csms } from '../tests/integration/lib/csms.mjs';
@@ -42,7 +46,7 @@ if (tls) {
     .listenTls({ key: readFileSync(join(dir, 'server.key')), cert: readFileSync(join(dir, 'server.pem')) });
   security = ['--security-profile', '2', '--password', KEY, '--ca-file', join(dir, 'ca.pem')];
 } else {
-  csms = await new Csms({ bootInterval: 300 }).listen();
+  csms = await new Csms({ bootInterval: Number(process.env.BENCH_BOOT_INTERVAL ?? 300) }).listen();
 }
 const t0 = Date.now();
 let allBootedS = null;
@@ -62,7 +66,16 @@ csms.on('call', (c) => {
   }
 });
 p = spawn(swarm, ['--csms', csms.url, '--stations', n, '--duration', `${seconds}s`, '--report', report,
-  '--progress', '1', '--ramp', ramp, ...security], { stdio: ['ignore', 'ignore', 'pipe'] });
+  '--progress', '1', '--ramp', ramp, ...security,
+  ...(process.env.BENCH_SCENARIO ? ['--scenario', process.env.BENCH_SCENARIO] : []),
+  ...(process.env.BENCH_SET ?? '').split(' ').filter(Boolean).flatMap((kv) => ['--set', kv])],
+{ stdio: ['ignore', 'ignore', 'pipe'] });
+const cpuSamples = [];
+const sampler = setInterval(() => {
+  try {
+    cpuSamples.push([Math.round((Date.now() - t0) / 1000), cpuS()]);
+  } catch { /* gone */ }
+}, 10000);
 let lastLine = null;
 let maxGapMs = 0;
 let opened = 0; /* stations started, from the progress lines */
@@ -100,8 +113,10 @@ const timer = setTimeout(async () => {
 }, (Number(seconds) - (process.env.BENCH_GDB === '1' ? 10 : 3)) * 1000);
 const code = await new Promise((resolve) => p.on('exit', resolve));
 clearTimeout(timer);
+clearInterval(sampler);
 const r = JSON.parse(readFileSync(report, 'utf8'));
 console.log(JSON.stringify({ stations: Number(n), ramp, tls, ...mem, all_booted_s: allBootedS, cpu_s_at_all_booted: cpuAtBootedS,
-  max_progress_gap_ms: maxGapMs, exit: code, booted: r.booted, connected: r.connected, rss_kb_max: r.rss_kb_max }));
+  max_progress_gap_ms: maxGapMs, exit: code, booted: r.booted, connected: r.connected, rss_kb_max: r.rss_kb_max,
+  messages: r.messages, errors: r.errors, cpu_samples: cpuSamples }));
 await csms.close();
 rmSync(dir, { recursive: true, force: true });
