@@ -10,12 +10,19 @@
 // counts.
 // usage (from tests/, where ocpp-rpc is installed):
 //   node ../bench/swarm_memory.mjs STATIONS DURATION_S [RAMP]    e.g. 1000 90 50/s
+// BENCH_GDB=1: also attach gdb at the measurement and read the process's
+// heap (malloc_stats: in use, arenas) and SQLite's own count of its memory
+// (sqlite3_memory_used), and count the descriptors (/proc/PID/fd).
+// BENCH_BOOT_INTERVAL=S: the back end's heartbeat interval (default 300);
+// BENCH_SCENARIO=FILE: the swarm's --scenario; BENCH_SET="K=V K=V": --set for
+// every station. The swarm's CPU time is sampled every 10 s (cpu_samples:
+// [s from start, CPU s]) for its steady state.
 // BENCH_TLS=1: security profile 2 (wss://, a P-256 server certificate from a
 // CA made for the run, the stations' AuthorizationKey as the Basic password).
 import { Csms } from '../tests/integration/lib/csms.mjs';
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -39,7 +46,7 @@ if (tls) {
     .listenTls({ key: readFileSync(join(dir, 'server.key')), cert: readFileSync(join(dir, 'server.pem')) });
   security = ['--security-profile', '2', '--password', KEY, '--ca-file', join(dir, 'ca.pem')];
 } else {
-  csms = await new Csms({ bootInterval: 300 }).listen();
+  csms = await new Csms({ bootInterval: Number(process.env.BENCH_BOOT_INTERVAL ?? 300) }).listen();
 }
 const t0 = Date.now();
 let allBootedS = null;
@@ -59,11 +66,22 @@ csms.on('call', (c) => {
   }
 });
 p = spawn(swarm, ['--csms', csms.url, '--stations', n, '--duration', `${seconds}s`, '--report', report,
-  '--progress', '1', '--ramp', ramp, ...security], { stdio: ['ignore', 'ignore', 'pipe'] });
+  '--progress', '1', '--ramp', ramp, ...security,
+  ...(process.env.BENCH_SCENARIO ? ['--scenario', process.env.BENCH_SCENARIO] : []),
+  ...(process.env.BENCH_SET ?? '').split(' ').filter(Boolean).flatMap((kv) => ['--set', kv])],
+{ stdio: ['ignore', 'ignore', 'pipe'] });
+const cpuSamples = [];
+const sampler = setInterval(() => {
+  try {
+    cpuSamples.push([Math.round((Date.now() - t0) / 1000), cpuS()]);
+  } catch { /* gone */ }
+}, 10000);
 let lastLine = null;
 let maxGapMs = 0;
 let opened = 0; /* stations started, from the progress lines */
+let errText = '';
 p.stderr.on('data', (d) => {
+  if (process.env.BENCH_GDB === '1') errText = (errText + String(d)).slice(-20000);
   for (const m of String(d).matchAll(/^\[\s*\d+s\] stations (\d+)\//gm)) {
     opened = Number(m[1]);
     const now = Date.now();
@@ -72,15 +90,33 @@ p.stderr.on('data', (d) => {
   }
 });
 let mem = null;
-const timer = setTimeout(() => {
+const timer = setTimeout(async () => {
   const r = readFileSync(`/proc/${p.pid}/smaps_rollup`, 'utf8');
   const kb = (k) => Number(r.match(new RegExp(`^${k}:\\s+(\\d+)`, 'm'))[1]);
   mem = { opened_then: opened, rss_kb: kb('Rss'), private_kb: kb('Private_Clean') + kb('Private_Dirty') };
-}, (Number(seconds) - 3) * 1000);
+  if (process.env.BENCH_GDB === '1') {
+    mem.fds = readdirSync(`/proc/${p.pid}/fd`).length;
+    const out = execFileSync('gdb', ['-p', String(p.pid), '-batch', '-nx',
+      '-ex', 'call (long long)sqlite3_memory_used()', '-ex', 'call (int)malloc_trim(0)',
+      '-ex', 'call (long long)sqlite3_memory_used()', '-ex', 'call (void)malloc_stats()'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const vals = [...out.matchAll(/^\$\d+ = (-?\d+)/gm)].map((m) => Number(m[1]));
+    mem.sqlite_kb = Math.round(vals[0] / 1024);
+    const r2 = readFileSync(`/proc/${p.pid}/smaps_rollup`, 'utf8');
+    const kb2 = (k) => Number(r2.match(new RegExp(`^${k}:\\s+(\\d+)`, 'm'))[1]);
+    mem.private_kb_after_trim = kb2('Private_Clean') + kb2('Private_Dirty');
+    await new Promise((resolve) => setTimeout(resolve, 300)); /* malloc_stats' lines on the pipe */
+    const total = errText.split('Total (incl. mmap):')[1] ?? '';
+    const num = (k) => Number((total.match(new RegExp(`${k} bytes\\s*=\\s*(\\d+)`)) ?? [])[1]);
+    mem.heap_system_kb = Math.round(num('system') / 1024);
+    mem.heap_in_use_kb = Math.round(num('in use') / 1024);
+  }
+}, (Number(seconds) - (process.env.BENCH_GDB === '1' ? 10 : 3)) * 1000);
 const code = await new Promise((resolve) => p.on('exit', resolve));
 clearTimeout(timer);
+clearInterval(sampler);
 const r = JSON.parse(readFileSync(report, 'utf8'));
 console.log(JSON.stringify({ stations: Number(n), ramp, tls, ...mem, all_booted_s: allBootedS, cpu_s_at_all_booted: cpuAtBootedS,
-  max_progress_gap_ms: maxGapMs, exit: code, booted: r.booted, connected: r.connected, rss_kb_max: r.rss_kb_max }));
+  max_progress_gap_ms: maxGapMs, exit: code, booted: r.booted, connected: r.connected, rss_kb_max: r.rss_kb_max,
+  messages: r.messages, errors: r.errors, cpu_samples: cpuSamples }));
 await csms.close();
 rmSync(dir, { recursive: true, force: true });

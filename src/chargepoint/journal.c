@@ -20,6 +20,11 @@ struct cp_journal {
   sqlite3 *db;
   store *st; /* the statements are the store's (cp_sql_prep) */
   char error[256];
+  /* cp_journal_length's last count, valid until the next write (RUN): a
+   * status read every second (borne-swarm's progress, for each of thousands
+   * of stations) costs no query while the queue does not change */
+  int64_t length;
+  bool length_known;
 };
 
 /* The kind as stored in the queue's `action` column. */
@@ -40,7 +45,7 @@ static int kind_of(const char *name) {
 }
 
 #define PREP(j, sql, ...) cp_sql_prep((j)->st, (j)->error, sizeof(j)->error, sql, __VA_ARGS__)
-#define RUN(j, s) cp_sql_run((j)->st, (j)->error, sizeof(j)->error, s)
+#define RUN(j, s) ((j)->length_known = false, cp_sql_run((j)->st, (j)->error, sizeof(j)->error, s))
 
 cp_journal *cp_journal_open(store *db, char *err, size_t errlen) {
   if (cp_sql_migrate(db, err, errlen) != 0) return NULL;
@@ -231,7 +236,13 @@ bool cp_journal_tx_id(cp_journal *j, int64_t session_id, char tx_id[CP_TX_ID_MAX
 }
 
 int64_t cp_journal_length(cp_journal *j) {
-  return cp_sql_scalar(j->st, PREP(j, "SELECT count(*) FROM ocpp16_queue", NULL), 0);
+  if (j->length_known) return j->length;
+  int64_t n = cp_sql_scalar(j->st, PREP(j, "SELECT count(*) FROM ocpp16_queue", NULL), -1);
+  if (n < 0) return 0; /* not read: asked again next time */
+  /* kept only outside a transaction: one still open may be rolled back */
+  j->length_known = sqlite3_get_autocommit(j->db) != 0;
+  j->length = n;
+  return n;
 }
 
 int64_t cp_journal_tx_queued(cp_journal *j, int64_t session_id) {

@@ -316,20 +316,24 @@ static const char *connection_error_kind(const char *why) {
   return "lost";
 }
 
-/* Counts the links' failures since the last look: each failed attempt or
- * lost connection makes the transport retry (its `reconnects` count). A
- * station cut off by the scenario's outage is failing on purpose: not
- * counted. */
-static void watch_links(swarm *sw) {
+/* One look at every station (each status read once: thousands of stations,
+ * every second): counts the links' failures since the last look (each
+ * failed attempt or lost connection makes the transport retry, its
+ * `reconnects` count; a station cut off by the scenario's outage is failing
+ * on purpose: not counted), notes the stations ever booted (the report's
+ * `booted`: seen each second, not only when a progress line is written, a
+ * station cut off re-registers after the outage), and, when c is given,
+ * takes the census of the progress line. */
+static void survey(swarm *sw, census *c) {
+  if (c) memset(c, 0, sizeof *c);
   for (int i = 0; i < sw->opened; i++) {
     member *mb = &sw->m[i];
     if (!mb->st) continue;
     json_t *ocpp;
     json_t *o = ocpp_status(mb, &ocpp);
-    /* the report's `booted`: seen here each second, not only when a progress
-     * line is written (a station cut off re-registers after the outage) */
     const char *reg = json_string_value(json_object_get(ocpp, "registration"));
-    if (reg && strcmp(reg, "Accepted") == 0) mb->booted_once = true;
+    bool accepted = reg && strcmp(reg, "Accepted") == 0;
+    if (accepted) mb->booted_once = true;
     unsigned n = (unsigned)json_integer_value(json_object_get(ocpp, "reconnects"));
     if (n > mb->reconnects_seen && !mb->outage) {
       char kind[64];
@@ -341,44 +345,30 @@ static void watch_links(swarm *sw) {
       }
     }
     mb->reconnects_seen = n;
+    if (c) {
+      const char *state = json_string_value(json_object_get(ocpp, "state"));
+      c->queued += (int)json_integer_value(json_object_get(ocpp, "queue_length"));
+      bool conn = state && strcmp(state, "connected") == 0;
+      if (conn)
+        c->connected++;
+      else
+        c->offline++;
+      if (accepted)
+        c->booted++;
+      else if (conn)
+        c->booting++;
+      for (int k = 1; k <= station_connector_count(mb->st); k++) {
+        station_connector_view v;
+        station_view(mb->st, k, &v);
+        if (v.outputs.contactor_closed) c->charging++;
+      }
+    }
     json_decref(o);
   }
 }
 
-static void take_census(swarm *sw, census *c) {
-  memset(c, 0, sizeof *c);
-  for (int i = 0; i < sw->opened; i++) {
-    member *mb = &sw->m[i];
-    if (!mb->st) continue;
-    const char *state = NULL, *reg = NULL;
-    json_t *ocpp;
-    json_t *o = ocpp_status(mb, &ocpp);
-    state = json_string_value(json_object_get(ocpp, "state"));
-    reg = json_string_value(json_object_get(ocpp, "registration"));
-    c->queued += (int)json_integer_value(json_object_get(ocpp, "queue_length"));
-    bool conn = state && strcmp(state, "connected") == 0;
-    if (conn)
-      c->connected++;
-    else
-      c->offline++;
-    if (reg && strcmp(reg, "Accepted") == 0) {
-      c->booted++;
-      mb->booted_once = true;
-    } else if (conn) {
-      c->booting++;
-    }
-    json_decref(o);
-    for (int k = 1; k <= station_connector_count(mb->st); k++) {
-      station_connector_view v;
-      station_view(mb->st, k, &v);
-      if (v.outputs.contactor_closed) c->charging++;
-    }
-  }
-}
-
-static void progress(swarm *sw, double elapsed_s, double window_s) {
-  census c;
-  take_census(sw, &c);
+static void progress(swarm *sw, const census *cs, double elapsed_s, double window_s) {
+  census c = *cs;
   long msgs = 0, errs = 0;
   for (int i = 0; i < sw->nactions; i++) {
     msgs += sw->actions[i].window_count;
@@ -567,14 +557,18 @@ static void on_tick(uv_timer_t *t) {
     sw->trim_next = (sw->trim_next + 1) % sw->opened;
     if (sw->m[sw->trim_next].st) store_release_cache(sw->m[sw->trim_next].st->db);
   }
-  if (real - sw->last_link_watch >= 1000000000ull) {
-    watch_links(sw);
-    sw->last_link_watch = real;
-  }
+  /* one look at every station serves the link watch (each second) and the
+   * progress line when one is due */
   double since = (double)(real - sw->last_progress) / 1e9;
-  if (sw->o.progress_s > 0 && since >= sw->o.progress_s) {
-    progress(sw, now / 1000.0, since);
-    sw->last_progress = real;
+  bool line = sw->o.progress_s > 0 && since >= sw->o.progress_s;
+  if (line || real - sw->last_link_watch >= 1000000000ull) {
+    census c;
+    survey(sw, line ? &c : NULL);
+    sw->last_link_watch = real;
+    if (line) {
+      progress(sw, &c, now / 1000.0, since);
+      sw->last_progress = real;
+    }
   }
   if (now >= sw->o.duration_s * 1000.0) stop_all(sw);
 }
@@ -617,9 +611,8 @@ static void on_signal(uv_signal_t *h, int signum) {
 static void stop_all(swarm *sw) {
   if (sw->stopping) return;
   sw->stopping = true;
-  watch_links(sw);
-  take_census(sw, &sw->final); /* before the links close */
-  if (sw->o.progress_s > 0) progress(sw, elapsed_ms(sw) / 1000.0, 0);
+  survey(sw, &sw->final); /* before the links close */
+  if (sw->o.progress_s > 0) progress(sw, &sw->final, elapsed_ms(sw) / 1000.0, 0);
   for (int i = 0; i < sw->opened; i++)
     if (sw->m[i].st) station_close(sw->m[i].st);
   uv_close((uv_handle_t *)&sw->ramp_timer, NULL);

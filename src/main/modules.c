@@ -56,9 +56,14 @@ const station_parts borne_station_parts = {
     .attach = attach_list, .attach_late = attach_late_list, .tls_files = web_tls_files};
 
 /* borne-swarm's stations (docs/swarm.md): the same lists without the local web
- * page, which nobody can open (no HTTP server in swarm mode). */
+ * page, which nobody can open (no HTTP server in swarm mode), and without the
+ * installation (site) module, whose leader and followers talk over that HTTP
+ * server (it took 34 kB per station, its directory's push table). */
 static const station_attach_fn swarm_attach_late_list[] = {
-    ocmf_attach, modbus_server_attach, site_attach, mqtt_attach, NULL,
+    ocmf_attach,
+    modbus_server_attach,
+    mqtt_attach,
+    NULL,
 };
 
 const station_parts borne_swarm_station_parts = {.attach = attach_list,

@@ -297,6 +297,34 @@ static int count_commit(void *ctx) {
  * the cache, the start out of the journal with its id) the journal's own
  * transaction is a part of the batch: one commit for all, seen by another
  * connection only at the end; a start that fails inside undoes only itself. */
+/* The length is counted once and kept until the next write (borne-swarm
+ * reads it every second for each station): every write is seen, and a count
+ * read inside a transaction that is then rolled back is not kept. */
+static void test_length_kept_until_a_write(void **state) {
+  fx *f = *state;
+  assert_int_equal(cp_journal_length(f->j), 0);
+  push(f, 1, CP_EVENT_STARTED, "start 1", T0);
+  assert_int_equal(cp_journal_length(f->j), 1);
+  assert_int_equal(cp_journal_length(f->j), 1);
+  push(f, 2, CP_EVENT_STARTED, "start 2", T0);
+  assert_int_equal(cp_journal_length(f->j), 2);
+  cp_journal_entry e = head(f, T0, CP_EVENT_STARTED, 1);
+  assert_int_equal(cp_journal_sent_start(f->j, e.id, 1, "77"), 0);
+  free(e.payload);
+  assert_int_equal(cp_journal_length(f->j), 1);
+  /* a push inside a batch, counted there, then the batch rolled back */
+  assert_int_equal(store_batch_begin(f->db), 0);
+  push(f, 3, CP_EVENT_STARTED, "start 3", T0);
+  assert_int_equal(cp_journal_length(f->j), 2);
+  assert_int_equal(sqlite3_exec(store_sqlite(f->db), "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+  assert_int_equal(store_batch_end(f->db), -1);
+  assert_int_equal(cp_journal_length(f->j), 1);
+  e = head(f, T0, CP_EVENT_STARTED, 2);
+  cp_journal_sent(f->j, e.id);
+  free(e.payload);
+  assert_int_equal(cp_journal_length(f->j), 0);
+}
+
 static void test_sent_start_in_a_batch(void **state) {
   fx *f = *state;
   push(f, 7, CP_EVENT_STARTED, "start 7", T0);
@@ -792,6 +820,7 @@ int main(void) {
       T(test_survives_reopen),
       T(test_sent_start),
       T(test_sent_start_in_a_batch),
+      T(test_length_kept_until_a_write),
       T(test_offline_session_stop),
       T(test_tx_map_bounded),
       T(test_failed_attempts),

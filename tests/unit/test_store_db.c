@@ -218,11 +218,18 @@ static void lean_store_prepares_again_after_a_release(void **state) {
   sqlite3_stmt *lent = store_stmt(f->s, "SELECT count(*) FROM events");
   assert_non_null(lent);
   store_release_cache(f->s);
+  int used, high;
+  /* a statement is lent: the parsed schema is kept */
+  sqlite3_db_status(store_sqlite(f->s), SQLITE_DBSTATUS_SCHEMA_USED, &used, &high, 0);
+  assert_true(used > 0);
   assert_int_equal(sqlite3_step(lent), SQLITE_ROW); /* still valid */
   assert_int_equal(sqlite3_column_int(lent, 0), 1);
   store_stmt_release(f->s, lent);
   assert_int_equal(store_event_add(f->s, 11, 1, "status", "Available", &id2), 0);
   store_release_cache(f->s);
+  /* nothing held: the schema is dropped too, read again at the next use */
+  sqlite3_db_status(store_sqlite(f->s), SQLITE_DBSTATUS_SCHEMA_USED, &used, &high, 0);
+  assert_int_equal(used, 0);
   event_acc acc = {0};
   assert_int_equal(store_events_query(f->s, 0, 0, collect_event, &acc), 0);
   assert_int_equal(acc.count, 2);
@@ -780,6 +787,19 @@ static void a_lean_connection_is_small_and_works(void **state) {
   char err[256];
   assert_int_equal(store_open_lean(&f->s, f->path, err, sizeof err), 0);
   assert_int_equal(pragma_int(f->s, "PRAGMA cache_size"), -64);
+  /* an existing file keeps its page size; a new lean one has 1 KiB pages */
+  assert_int_equal(pragma_int(f->s, "PRAGMA page_size"), 4096);
+  char fresh[4200];
+  snprintf(fresh, sizeof fresh, "%s-lean.db", f->path);
+  store *n = NULL;
+  assert_int_equal(store_open_lean(&n, fresh, err, sizeof err), 0);
+  assert_int_equal(pragma_int(n, "PRAGMA page_size"), 1024);
+  int64_t nid;
+  assert_int_equal(store_event_add(n, 1, 0, "boot", NULL, &nid), 0);
+  store_close(n);
+  unlink(fresh);
+  snprintf(fresh + strlen(fresh), sizeof fresh - strlen(fresh), "-journal");
+  unlink(fresh);
   assert_int_equal(store_prepare_all(f->s), 0);
   int64_t id;
   for (int i = 0; i < 50; i++) assert_int_equal(store_event_add(f->s, i, 0, "boot", NULL, &id), 0);
