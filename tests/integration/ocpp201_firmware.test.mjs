@@ -244,9 +244,9 @@ test('N01: GetLog uploads the diagnostics and the security log with LogStatusNot
 // server (an upload: its whole body), `closed` once the station dropped it.
 function stall(path) {
   let started, closed;
-  const p = { started: new Promise((r) => { started = r; }), closed: new Promise((r) => { closed = r; }) };
+  const p = { started: new Promise((r) => { started = r; }), closed: new Promise((r) => { closed = r; }), isClosed: false };
   stalls.set(path, (req, res) => {
-    req.socket.on('close', closed);
+    req.socket.on('close', () => { p.isClosed = true; closed(); });
     if (req.method === 'POST') {
       req.on('data', () => {});
       req.on('end', started);
@@ -267,6 +267,12 @@ test('L01/N01: a new UpdateFirmware or GetLog cancels the running one: AcceptedC
   assert.deepEqual(await csms.call('UpdateFirmware', { requestId: 91, firmware: signed(`${base}/fw/stall.img`, now()) }), { status: 'Accepted' });
   await download.started;
   await csms.waitCall('FirmwareStatusNotification', { from, match: (p) => p.status === 'Downloading' && p.requestId === 91 });
+  // a request refused on its own merits cancels nothing
+  assert.equal((await csms.call('UpdateFirmware', { requestId: 90, firmware: signed('file:///etc/passwd', now()) })).status, 'Rejected');
+  assert.equal(download.isClosed, false);
+  const trig = csms.calls.length; // still downloading, as a triggered notification says
+  assert.deepEqual(await csms.call('TriggerMessage', { requestedMessage: 'FirmwareStatusNotification' }), { status: 'Accepted' });
+  assert.deepEqual((await csms.waitCall('FirmwareStatusNotification', { from: trig })).params, { status: 'Downloading', requestId: 91 });
   // L01.FR.24: a running download is cancelled for a later one
   const later = new Date(Date.now() + 3600e3).toISOString();
   assert.deepEqual(await csms.call('UpdateFirmware', { requestId: 92, firmware: signed(`${base}/fw/9.7.5.img`, later) }), { status: 'AcceptedCanceled' });
@@ -276,7 +282,7 @@ test('L01/N01: a new UpdateFirmware or GetLog cancels the running one: AcceptedC
   assert.deepEqual(await csms.call('UpdateFirmware', { requestId: 93, firmware: signed(`${base}/fw/none.img`, now()) }), { status: 'AcceptedCanceled' });
   await csms.waitCall('FirmwareStatusNotification', { from, match: (p) => p.status === 'DownloadFailed' && p.requestId === 93, timeoutMs: 30000 });
   assert.deepEqual(statusesFrom(from).map((c) => [c.params.status, c.params.requestId]),
-    [['Downloading', 91], ['DownloadScheduled', 92], ['Downloading', 93], ['DownloadFailed', 93]]);
+    [['Downloading', 91], ['Downloading', 91], ['DownloadScheduled', 92], ['Downloading', 93], ['DownloadFailed', 93]]);
   await st.waitEvent('firmware', { match: (e) => /cancelled by a new update request/.test(e.detail) });
 
   // N01.FR.12 / N01.FR.20: GetLog
