@@ -27,16 +27,17 @@ typedef struct {
 static bool group_stop(ocpp16_station *o, uint32_t request_id, const char *tag,
                        const char *parent) {
   if (!parent || !parent[0]) return false;
-  for (int c = 1; c <= o->count; c++)
-    if (o->conn[c - 1].status == STATUS_PREPARING && !station_has_session(o->st, c)) return false;
+  station_connector_view v;
+  for (int c = 1; c <= o->count; c++) {
+    station_view(o->st, c, &v);
+    if (v.waiting_for_authorization) return false; /* a car plugged in waits for a badge */
+  }
   for (int c = 1; c <= o->count; c++) {
     cp_conn *k = &o->conn[c - 1];
-    session_row row;
-    if (!station_has_session(o->st, c) || !k->session_id ||
-        store_session_get(o->st->db, k->session_id, &row) != 0)
-      continue;
+    station_view(o->st, c, &v);
+    if (!v.has_session) continue;
     char starter[21];
-    id_tag_of(o, row.uid, starter, sizeof starter);
+    id_tag_of(o, v.uid, starter, sizeof starter);
     if (!cp_auth_may_stop(o->auth, starter, k->start_parent, tag, parent)) continue;
     snprintf(k->stop_tag, sizeof k->stop_tag, "%s", tag);
     station_connector_event(o->st, c, &(cs_event){.type = CS_EV_STOP, .reason = STOP_LOCAL});
