@@ -1,5 +1,5 @@
 /*
- * OCPP 1.6J throughput and the cost of the durable queue.
+ * OCPP 1.6J and 2.0.1 throughput and the cost of the durable queue.
  *
  * 1. Round trips through one real connection: the station's ocpp_link (lws
  *    WebSocket client on a libuv loop, the RPC engine, the schema check of
@@ -12,7 +12,10 @@
  *    (CLOCK_THREAD_CPUTIME_ID) and the whole process (getrusage, back end
  *    thread included). Two messages: Heartbeat (the smallest) and a
  *    MeterValues with 10 sampled values (the most frequent transaction
- *    message).
+ *    message). The same for OCPP 2.0.1 (subprotocol ocpp2.0.1, the 2.0.1
+ *    dialect's generated validator): Heartbeat and a TransactionEvent
+ *    Updated (MeterValuePeriodic) carrying 10 sampled values, the 2.0.1
+ *    counterpart of that MeterValues.
  * 2. The durable queue (the charge-point model's journal, src/chargepoint, on SQLite, WAL,
  * synchronous=FULL, on the file system of /tmp): push N MeterValues, database growth / N after a
  * checkpoint, and the time of one push (a durable commit) and of one delivery (peek + delete).
@@ -34,6 +37,7 @@
 #include "chargepoint/journal.h"
 #include "keys/key_tables.h"
 #include "ocpp/ocpp_link.h"
+#include "ocpp/ocpp_version.h"
 #include "ocpp/v16/model.h"
 #include "ocpp16_messages.h" /* generated from the OCPP 1.6 schemas */
 #include "config/config.h"
@@ -137,7 +141,9 @@ static int server_cb(struct lws *wsi, enum lws_callback_reasons reason, void *us
 }
 
 static const struct lws_protocols server_protocols[] = {
-    {"ocpp1.6", server_cb, sizeof(server_conn), 65536, 0, NULL, 0}, {NULL, NULL, 0, 0, 0, NULL, 0}};
+    {"ocpp1.6", server_cb, sizeof(server_conn), 65536, 0, NULL, 0},
+    {"ocpp2.0.1", server_cb, sizeof(server_conn), 65536, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0}};
 
 static void *server_main(void *arg) {
   (void)arg;
@@ -244,7 +250,7 @@ static void no_call(void *ctx, const char *action, const json_t *payload, ocpp_r
   snprintf(reply->error_text, sizeof reply->error_text, "%s", action);
 }
 
-static int round_trips(const char *action, const char *payload_text) {
+static int round_trips(const ocpp_dialect *dialect, const char *action, const char *payload_text) {
   char url[64], err[256];
   snprintf(url, sizeof url, "ws://127.0.0.1:%d/ocpp", atomic_load(&server_port));
   ocpp_transport_config tc = {.url = url,
@@ -262,8 +268,8 @@ static int round_trips(const char *action, const char *payload_text) {
   bench b = {.loop = &loop, .action = action, .payload_text = payload_text, .target = ROUNDS};
   ocpp_link_events ev = {
       .ctx = &b, .connected = on_connected, .disconnected = on_disconnected, .call = no_call};
-  b.link = ocpp_link_new(&loop, &tc, 30, (const ocpp_dialect *const[]){&ocpp16_dialect}, 1, NULL,
-                         &ev, err, sizeof err);
+  b.link = ocpp_link_new(&loop, &tc, 30, (const ocpp_dialect *const[]){dialect}, 1, NULL, &ev, err,
+                         sizeof err);
   if (!b.link) {
     fprintf(stderr, "bench_ocpp: %s\n", err);
     return -1;
@@ -272,7 +278,7 @@ static int round_trips(const char *action, const char *payload_text) {
   ocpp_link_free(b.link);
   uv_loop_close(&loop);
   if (b.failed || b.wall <= 0) return -1;
-  printf("%-12s %6zu B  %8.0f msg/s  round trip %6.1f us  station CPU %5.1f us/msg  "
+  printf("%-16s %6zu B  %8.0f msg/s  round trip %6.1f us  station CPU %5.1f us/msg  "
          "process CPU %5.1f us/msg (%d round trips)\n",
          action, strlen(payload_text), ROUNDS / b.wall, b.wall / ROUNDS * 1e6, b.cpu / ROUNDS * 1e6,
          b.pcpu / ROUNDS * 1e6, ROUNDS);
@@ -368,6 +374,36 @@ static const char *meter_values =
     "{\"value\":\"31.5\",\"context\":\"Sample.Periodic\",\"measurand\":\"Temperature\","
     "\"location\":\"Body\",\"unit\":\"Celsius\"}]}]}";
 
+/* The 2.0.1 counterpart: a TransactionEvent Updated (MeterValuePeriodic) with
+ * 10 sampled values, as many as that MeterValues (2.0.1: numbers, unitOfMeasure;
+ * Frequency in place of Temperature, which 2.0.1's measurands lack). */
+static const char *transaction_event =
+    "{\"eventType\":\"Updated\",\"timestamp\":\"2026-01-05T10:00:00.000Z\",\"triggerReason\":"
+    "\"MeterValuePeriodic\",\"seqNo\":7,\"transactionInfo\":{\"transactionId\":"
+    "\"b7c1d2e3-0001\",\"chargingState\":\"Charging\"},\"evse\":{\"id\":1,\"connectorId\":1},"
+    "\"meterValue\":[{\"timestamp\":\"2026-01-05T10:00:00.000Z\",\"sampledValue\":["
+    "{\"value\":12345.6,\"context\":\"Sample.Periodic\",\"measurand\":"
+    "\"Energy.Active.Import.Register\",\"location\":\"Outlet\",\"unitOfMeasure\":{\"unit\":\"Wh\"}}"
+    ","
+    "{\"value\":11040.0,\"context\":\"Sample.Periodic\",\"measurand\":"
+    "\"Power.Active.Import\",\"location\":\"Outlet\",\"unitOfMeasure\":{\"unit\":\"W\"}},"
+    "{\"value\":16.0,\"context\":\"Sample.Periodic\",\"measurand\":\"Current.Import\","
+    "\"phase\":\"L1\",\"location\":\"Outlet\",\"unitOfMeasure\":{\"unit\":\"A\"}},"
+    "{\"value\":16.0,\"context\":\"Sample.Periodic\",\"measurand\":\"Current.Import\","
+    "\"phase\":\"L2\",\"location\":\"Outlet\",\"unitOfMeasure\":{\"unit\":\"A\"}},"
+    "{\"value\":16.0,\"context\":\"Sample.Periodic\",\"measurand\":\"Current.Import\","
+    "\"phase\":\"L3\",\"location\":\"Outlet\",\"unitOfMeasure\":{\"unit\":\"A\"}},"
+    "{\"value\":230.1,\"context\":\"Sample.Periodic\",\"measurand\":\"Voltage\","
+    "\"phase\":\"L1-N\",\"location\":\"Outlet\",\"unitOfMeasure\":{\"unit\":\"V\"}},"
+    "{\"value\":230.2,\"context\":\"Sample.Periodic\",\"measurand\":\"Voltage\","
+    "\"phase\":\"L2-N\",\"location\":\"Outlet\",\"unitOfMeasure\":{\"unit\":\"V\"}},"
+    "{\"value\":230.3,\"context\":\"Sample.Periodic\",\"measurand\":\"Voltage\","
+    "\"phase\":\"L3-N\",\"location\":\"Outlet\",\"unitOfMeasure\":{\"unit\":\"V\"}},"
+    "{\"value\":16,\"context\":\"Sample.Periodic\",\"measurand\":\"Current.Offered\","
+    "\"location\":\"Outlet\",\"unitOfMeasure\":{\"unit\":\"A\"}},"
+    "{\"value\":50.01,\"context\":\"Sample.Periodic\",\"measurand\":\"Frequency\","
+    "\"location\":\"Outlet\",\"unitOfMeasure\":{\"unit\":\"Hz\"}}]}]}";
+
 int main(void) {
   if (borne_keys_register() != 0) return 1; /* every module's configuration keys */
   log_set_level(LOG_ERROR);
@@ -380,8 +416,11 @@ int main(void) {
   int rc = 0;
   printf(
       "OCPP 1.6J, one WebSocket to a local back end (loopback, no TLS), one CALL outstanding:\n");
-  rc |= round_trips("Heartbeat", "{}");
-  rc |= round_trips("MeterValues", meter_values);
+  rc |= round_trips(&ocpp16_dialect, "Heartbeat", "{}");
+  rc |= round_trips(&ocpp16_dialect, "MeterValues", meter_values);
+  printf("OCPP 2.0.1, the same (subprotocol ocpp2.0.1, the 2.0.1 validator):\n");
+  rc |= round_trips(&ocpp201_dialect, "Heartbeat", "{}");
+  rc |= round_trips(&ocpp201_dialect, "TransactionEvent", transaction_event);
   server_stop_join(th);
   rc |= queue_cost(meter_values);
   return rc ? 1 : 0;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "chargepoint/cp_sql.h"
 
@@ -155,6 +156,28 @@ bool cp_auth_entry(cp_auth *a, bool list, const char *token, cp_auth_kept *out) 
 int cp_auth_forget(cp_auth *a, const char *token) {
   return RUN(a, PREP(a, "DELETE FROM ocpp16_auth_cache WHERE tag = ? COLLATE NOCASE", "s",
                      token ? token : ""));
+}
+
+void cp_auth_group_of(cp_auth *a, const char *token, char group[CP_ID_MAX + 1]) {
+  cp_auth_kept k;
+  group[0] = '\0';
+  if (!token || !token[0]) return;
+  if ((cp_auth_entry(a, true, token, &k) && k.group[0]) ||
+      (cp_auth_entry(a, false, token, &k) && k.group[0]))
+    snprintf(group, CP_ID_MAX + 1, "%s", k.group);
+}
+
+bool cp_auth_may_stop(cp_auth *a, const char *starter, const char *starter_group, const char *token,
+                      const char *group) {
+  if (!starter || !starter[0] || !token || !token[0]) return false;
+  if (strcasecmp(starter, token) == 0) return true;
+  if (!group || !group[0]) return false;
+  char kept[CP_ID_MAX + 1];
+  if (starter_group && starter_group[0])
+    snprintf(kept, sizeof kept, "%s", starter_group);
+  else
+    cp_auth_group_of(a, starter, kept);
+  return kept[0] && strcasecmp(kept, group) == 0;
 }
 
 /* ---------- deciding ---------- */

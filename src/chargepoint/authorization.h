@@ -79,6 +79,18 @@ bool cp_auth_entry(cp_auth *a, bool list, const char *token, cp_auth_kept *out);
 /* Removes the token from the cache (the local list is the back end's: it
  * keeps it, OCPP 2.0.1 N10). */
 int cp_auth_forget(cp_auth *a, const char *token);
+/* The group the model keeps for a token (OCPP 1.6 parentIdTag, 2.0.1
+ * groupIdToken): the local list's, else the cache's; "" when neither has
+ * one. */
+void cp_auth_group_of(cp_auth *a, const char *token, char group[CP_ID_MAX + 1]);
+/* May `token`, whose authorization gave the group `group` (NULL or "":
+ * none), stop a transaction that `starter` started? The same token (case
+ * ignored), or one of the starter's non-empty group (OCPP 1.6 3.5.1: the
+ * parentIdTag; 2.0.1 C09: the groupIdToken). The starter's group is
+ * `starter_group` when the session kept it (NULL or "": unknown), else the
+ * one the model keeps for the starter (cp_auth_group_of). */
+bool cp_auth_may_stop(cp_auth *a, const char *starter, const char *starter_group, const char *token,
+                      const char *group);
 
 /* ---- deciding ---- */
 /* Online, before asking: with local_pre_authorize, a valid (accepted, not

@@ -62,11 +62,13 @@ static curl_fns lib;
  * curl_fns (some take varargs), opened by the shared helper (util/lazylib.h). */
 #define CURL_SYMS(X)                                                                               \
   X(global_init)                                                                                   \
-  X(easy_init) X(easy_setopt) X(easy_getinfo) X(easy_cleanup) X(easy_strerror) X(multi_init)       \
-      X(multi_setopt) X(multi_add_handle) X(multi_remove_handle) X(multi_socket_action)            \
-          X(multi_assign) X(multi_info_read) X(multi_cleanup) X(mime_init) X(mime_addpart)         \
-              X(mime_name) X(mime_filedata) X(mime_filename) X(mime_type) X(mime_free)             \
-                  X(slist_append) X(slist_free_all)
+  X(easy_init)                                                                                     \
+  X(easy_setopt)                                                                                   \
+  X(easy_getinfo) X(easy_cleanup) X(easy_strerror) X(multi_init) X(multi_setopt)                   \
+      X(multi_add_handle) X(multi_remove_handle) X(multi_socket_action) X(multi_assign)            \
+          X(multi_info_read) X(multi_cleanup) X(mime_init) X(mime_addpart) X(mime_name)            \
+              X(mime_filedata) X(mime_filename) X(mime_type) X(mime_free) X(slist_append)          \
+                  X(slist_free_all)
 #define SYM_NAME(field) "curl_" #field,
 #define SYM_OFFSET(field) offsetof(curl_fns, field),
 static const char *const sym_names[] = {CURL_SYMS(SYM_NAME)};
@@ -344,6 +346,35 @@ int curl_uv_start(curl_uv *cu, CURL *easy, curl_uv_done_fn cb, void *ctx) {
   t->next = cu->transfers;
   cu->transfers = t;
   return 0;
+}
+
+int curl_uv_cancel(curl_uv *cu, void *ctx) {
+  if (!cu || cu->closing) return 0;
+  /* taken off the list first: a callback that starts a new transfer for the
+   * same ctx (a retry) neither loses it nor sees it cancelled */
+  transfer *cancelled = NULL;
+  for (transfer **p = &cu->transfers; *p;) {
+    transfer *t = *p;
+    if (t->ctx != ctx) {
+      p = &t->next;
+      continue;
+    }
+    *p = t->next;
+    t->next = cancelled;
+    cancelled = t;
+  }
+  int n = 0;
+  while (cancelled) {
+    transfer *t = cancelled;
+    cancelled = t->next;
+    /* libcurl closes the connection and, through socket_cb, stops watching it */
+    lib.multi_remove_handle(cu->multi, t->easy);
+    lib.easy_cleanup(t->easy);
+    t->cb(t->ctx, CURLE_ABORTED_BY_CALLBACK, 0, "cancelled");
+    free(t);
+    n++;
+  }
+  return n;
 }
 
 void curl_uv_close(curl_uv *cu) {

@@ -92,6 +92,13 @@ curl_uv *curl_uv_new(uv_loop_t *loop);
  * reason (expired, unknown CA, host name mismatch, ...; util/tls_reason.h).
  * Returns -1 if curl refuses it (the handle is cleaned up, cb not called). */
 int curl_uv_start(curl_uv *cu, CURL *easy, curl_uv_done_fn cb, void *ctx);
+/* Abort the transfers started with this ctx (OCPP 2.0.1 L01/N01: a new
+ * UpdateFirmware or GetLog cancels the running one): each is taken off the
+ * multi handle (its connection closed) and its callback runs once, before
+ * this returns, with CURLE_ABORTED_BY_CALLBACK and "cancelled". The other
+ * transfers go on. Returns how many were aborted (0: none ran for ctx). Not
+ * to be called from inside a transfer's callback. */
+int curl_uv_cancel(curl_uv *cu, void *ctx);
 /* Abort every transfer (their callbacks run with CURLE_ABORTED_BY_CALLBACK),
  * close the handles; the memory goes once the loop has closed them. */
 void curl_uv_close(curl_uv *cu);

@@ -26,6 +26,8 @@ struct diagnostics {
   uv_work_t work;
   int open_handles;
   bool closing;
+  bool collecting; /* collect_work runs (a worker thread writes path) */
+  bool cancelling; /* diagnostics_cancel aborting the upload: its callback ends there */
   diag_status status;
   char *location;
   int request_id;
@@ -41,9 +43,11 @@ struct diagnostics {
   curl_mime *mime;
 };
 
-static const char *const names[] = {"Idle", "Uploading", "Uploaded", "UploadFailed"};
+static const char *const names[] = {"Idle", "Uploading", "Uploaded", "UploadFailed", "Canceled"};
 
-const char *diag_status_name(diag_status s) { return (unsigned)s < 4 ? names[s] : "?"; }
+const char *diag_status_name(diag_status s) {
+  return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
+}
 
 static void set_status(diagnostics *d, diag_status s, const char *detail) {
   d->status = s;
@@ -166,7 +170,7 @@ static void upload_done(void *ctx, CURLcode result, long code, const char *error
   if (d->in) fclose(d->in);
   d->in = NULL;
   free_mime(d);
-  if (d->closing) return;
+  if (d->closing || d->cancelling) return;
   if (result == CURLE_OK) {
     unlink(d->path);
     set_status(d, DIAG_UPLOADED, d->name);
@@ -247,6 +251,7 @@ static void start_upload(diagnostics *d) {
 static void collect_done(uv_work_t *w, int status) {
   diagnostics *d = w->data;
   bool closing = d->closing;
+  d->collecting = false;
   handle_done(d);
   if (closing) return;
   if (status != 0 || d->work_error[0]) {
@@ -275,6 +280,24 @@ diagnostics *diagnostics_new(const diag_config *cfg, curl_uv *cu) {
 }
 
 bool diagnostics_busy(const diagnostics *d) { return d->status == DIAG_UPLOADING; }
+
+int diagnostics_cancel(diagnostics *d, char *err, size_t errlen) {
+  if (!diagnostics_busy(d)) return 0;
+  if (d->collecting) {
+    snprintf(err, errlen, "the log is being collected and cannot be cancelled");
+    return -1;
+  }
+  uv_timer_stop(&d->timer); /* a wait between attempts */
+  d->cancelling = true;
+  curl_uv_cancel(d->cu, d); /* upload_done closes the file and frees the form */
+  d->cancelling = false;
+  if (d->in) fclose(d->in);
+  d->in = NULL;
+  free_mime(d);
+  unlink(d->path);
+  set_status(d, DIAG_CANCELED, "cancelled by a new log request");
+  return 1;
+}
 
 int diagnostics_upload(diagnostics *d, const diag_request *req, char *name, size_t namelen,
                        char *err, size_t errlen) {
@@ -319,6 +342,7 @@ int diagnostics_upload(diagnostics *d, const diag_request *req, char *name, size
   set_status(d, DIAG_UPLOADING, d->name);
   d->work.data = d;
   d->open_handles++;
+  d->collecting = true;
   uv_queue_work(d->cfg.loop, &d->work, collect_work, collect_done);
   return 0;
 }

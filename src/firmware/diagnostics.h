@@ -24,9 +24,11 @@ typedef enum {
   DIAG_UPLOADING,
   DIAG_UPLOADED,
   DIAG_UPLOAD_FAILED,
+  DIAG_CANCELED, /* cancelled by a newer request (OCPP 2.0.1 N01.FR.12) */
 } diag_status;
 
-/* The REST API's and the log's name: "Idle", "Uploading", "Uploaded", "UploadFailed". */
+/* The REST API's and the log's name: "Idle", "Uploading", "Uploaded", "UploadFailed",
+ * "Canceled". */
 const char *diag_status_name(diag_status s);
 
 typedef struct {
@@ -58,6 +60,13 @@ diagnostics *diagnostics_new(const diag_config *cfg, curl_uv *cu);
  * the reason. */
 int diagnostics_upload(diagnostics *d, const diag_request *req, char *name, size_t namelen,
                        char *err, size_t errlen);
+/* OCPP 2.0.1 N01.FR.12: a new GetLog cancels the running upload: its
+ * transfer is aborted (the connection closed), a wait between attempts
+ * stopped, the archive removed, and the status becomes Canceled (N01.FR.20:
+ * the dialect says AcceptedCanceled with the cancelled request's id) before
+ * this returns 1. 0 when nothing runs; -1 with the reason while the archive
+ * is being written (a worker thread, a moment): the upload goes on. */
+int diagnostics_cancel(diagnostics *d, char *err, size_t errlen);
 bool diagnostics_busy(const diagnostics *d);
 /* Close curl_uv first; frees once the loop has closed our handles. */
 void diagnostics_close(diagnostics *d);

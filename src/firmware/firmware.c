@@ -44,6 +44,7 @@ struct firmware {
   bool proc_running;
   bool work_running;
   bool closing;
+  bool cancelling; /* firmware_cancel aborting the download: its callback ends there */
   int open_handles;
   fw_status status;
   /* the request being served, strings owned */
@@ -165,7 +166,7 @@ static void download_done(void *ctx, CURLcode result, long code, const char *err
   firmware *fw = ctx;
   if (fw->out) fclose(fw->out);
   fw->out = NULL;
-  if (fw->closing) return;
+  if (fw->closing || fw->cancelling) return;
   if (result != CURLE_OK) {
     char detail[300];
     snprintf(detail, sizeof detail, "%s%s", error,
@@ -740,6 +741,26 @@ const char *firmware_trust_refusal(bool has_signature, const char *ca_file, bool
            "any self-made certificate would pass, so the image is refused (set firmware.ca_file, "
            "or allow unchecked images with firmware.allow_unsigned)";
   return NULL;
+}
+
+int firmware_cancel(firmware *fw, char *err, size_t errlen) {
+  if (!firmware_busy(fw)) return 0;
+  bool cancellable = fw->status == FW_DOWNLOAD_SCHEDULED || fw->status == FW_DOWNLOADING ||
+                     fw->status == FW_INSTALL_SCHEDULED;
+  if (!cancellable || fw->work_running || fw->proc_running || fw->confirming) {
+    snprintf(err, errlen, "the firmware update is %s and cannot be cancelled",
+             fw->work_running ? "checking the image's signature" : fw_status_name(fw->status));
+    return -1;
+  }
+  uv_timer_stop(&fw->timer); /* the download's start, a retry or the install time */
+  fw->cancelling = true;
+  curl_uv_cancel(fw->cu, fw); /* download_done closes the file */
+  fw->cancelling = false;
+  if (fw->out) fclose(fw->out);
+  fw->out = NULL;
+  unlink(fw->path);
+  set_status(fw, FW_IDLE, "cancelled by a new update request");
+  return 1;
 }
 
 bool firmware_busy(const firmware *fw) { return !finished(fw->status); }

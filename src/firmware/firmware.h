@@ -133,6 +133,16 @@ const char *firmware_trust_refusal(bool has_signature, const char *ca_file, bool
  * not for the loop's hot path. */
 int firmware_check_signing_cert(const char *ca_file, const char *cert_pem, char *err,
                                 size_t errlen);
+/* OCPP 2.0.1 L01.FR.24: a new UpdateFirmware cancels the running update.
+ * What can be cancelled: a scheduled or running download (the transfer is
+ * aborted, its connection closed, the partial image removed), a wait between
+ * download attempts, a verified image waiting for its install time
+ * (InstallScheduled). Not: a signature check under way, an install or the
+ * restart into the new image (L01.FR.27 lets the station refuse then): -1
+ * with the reason, the update goes on. Cancelled, the status becomes Idle
+ * with the detail "cancelled" (2.0.1 has no FirmwareStatus for it: the CSMS
+ * hears AcceptedCanceled) and 1 is returned; 0 when no update ran. */
+int firmware_cancel(firmware *fw, char *err, size_t errlen);
 bool firmware_busy(const firmware *fw);
 fw_status firmware_status(const firmware *fw);
 /* The running version (the simulator's installed one, else BORNE_VERSION). */

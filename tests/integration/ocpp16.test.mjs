@@ -81,6 +81,37 @@ test('a badge accepted by the back end starts a transaction; the same badge stop
   csms.assertNoViolations();
 });
 
+test('another badge of the same parentIdTag stops the transaction (3.5.1); StopTransaction names it', async () => {
+  const parents = { FLEET1: 'FLEET', FLEET2: 'FLEET' };
+  const plain = csms.idTagInfo;
+  csms.idTagInfo = (tag) => (parents[tag] ? { status: 'Accepted', parentIdTag: parents[tag] } : plain.call(csms, tag));
+  try {
+    const from = csms.calls.length;
+    assert.equal(st.ctl('plug', '1', '--ev-max-current', '16').code, 0);
+    assert.equal(st.ctl('tap', 'FLEET1').code, 0);
+    const start = await csms.waitCall('StartTransaction', { from, match: (p) => p.connectorId === 1 });
+    assert.equal(start.params.idTag, 'FLEET1');
+    await st.waitStatus(1, 'Charging');
+    const tx = (await st.connector(1)).ocpp_transaction_id;
+    // FLEET2 is not the badge that started it: its Authorize gives the same parentIdTag
+    assert.equal(st.ctl('tap', 'FLEET2').code, 0);
+    const auth = await csms.waitCall('Authorize', { from, match: (p) => p.idTag === 'FLEET2' });
+    const stop = await csms.waitCall('StopTransaction', { from });
+    assert.ok(csms.calls.indexOf(stop) > csms.calls.indexOf(auth));
+    assert.equal(stop.params.transactionId, tx);
+    assert.equal(stop.params.reason, 'Local');
+    assert.equal(stop.params.idTag, 'FLEET2');
+    await st.waitEvent('ocpp_group_stop', { match: (e) => /FLEET2/.test(e.detail) });
+    // it started nothing of its own
+    assert.equal(csms.calls.slice(from).filter((c) => c.action === 'StartTransaction').length, 1);
+    assert.equal(st.ctl('unplug', '1').code, 0);
+    await st.waitStatus(1, 'Available');
+    csms.assertNoViolations();
+  } finally {
+    csms.idTagInfo = plain;
+  }
+});
+
 test('a blocked or unknown badge is refused and starts nothing', async () => {
   const from = csms.calls.length;
   assert.equal(st.ctl('plug', '2').code, 0);

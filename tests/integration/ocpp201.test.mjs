@@ -210,6 +210,27 @@ test('reservation: only the reserved token may use the EVSE; cancel; expiry (H01
   const update = await csms.waitCall('ReservationStatusUpdate', { from: mark });
   assert.deepEqual(update.params, { reservationId: 9, reservationUpdateStatus: 'Expired' });
   await csms.waitCall('StatusNotification', { from: mark, match: (p) => p.evseId === 2 && p.connectorStatus === 'Available' });
+  // H04 / TC_H_20: the reserved EVSE made inoperative: the reservation ends, Removed
+  const mark2 = csms.calls.length;
+  assert.equal((await csms.call('ReserveNow', { id: 10, evseId: 2, expiryDateTime: expiry, idToken: { idToken: 'GOOD2', type: 'ISO14443' } })).status, 'Accepted');
+  await csms.waitCall('StatusNotification', { from: mark2, match: (p) => p.evseId === 2 && p.connectorStatus === 'Reserved' });
+  assert.equal((await csms.call('ChangeAvailability', { operationalStatus: 'Inoperative', evse: { id: 2 } })).status, 'Accepted');
+  const removed = await csms.waitCall('ReservationStatusUpdate', { from: mark2 });
+  assert.deepEqual(removed.params, { reservationId: 10, reservationUpdateStatus: 'Removed' });
+  const unavailable = await csms.waitCall('StatusNotification', { from: mark2, match: (p) => p.evseId === 2 && p.connectorStatus === 'Unavailable' });
+  assert.ok(csms.calls.indexOf(unavailable) < csms.calls.indexOf(removed), 'Unavailable, then Removed');
+  assert.equal((await csms.call('CancelReservation', { reservationId: 10 })).status, 'Rejected'); // gone
+  assert.equal((await csms.call('ChangeAvailability', { operationalStatus: 'Operative', evse: { id: 2 } })).status, 'Accepted');
+  await csms.waitCall('StatusNotification', { from: mark2, match: (p) => p.evseId === 2 && p.connectorStatus === 'Available' });
+  // H01 connectorType: this station's EVSEs are Type 2 sockets (sType2, as Connector.ConnectorType says)
+  const tok = { idToken: 'GOOD2', type: 'ISO14443' };
+  assert.equal((await csms.call('ReserveNow', { id: 11, connectorType: 'cCCS2', expiryDateTime: expiry, idToken: tok })).status, 'Rejected');
+  assert.equal((await csms.call('ReserveNow', { id: 12, evseId: 2, connectorType: 'cType2', expiryDateTime: expiry, idToken: tok })).status, 'Rejected');
+  assert.equal((await csms.call('ReserveNow', { id: 13, evseId: 2, connectorType: 'sType2', expiryDateTime: expiry, idToken: tok })).status, 'Accepted');
+  assert.equal((await csms.call('CancelReservation', { reservationId: 13 })).status, 'Accepted');
+  assert.equal((await csms.call('ReserveNow', { id: 14, connectorType: 'sType2', expiryDateTime: expiry, idToken: tok })).status, 'Accepted');
+  assert.equal((await csms.call('CancelReservation', { reservationId: 14 })).status, 'Accepted');
+  await st.waitStatus(2, 'Available');
   csms.assertNoViolations();
 });
 

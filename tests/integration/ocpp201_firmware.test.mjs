@@ -9,7 +9,9 @@
 // (DownloadFailed); TriggerMessage FirmwareStatusNotification and
 // LogStatusNotification (Idle); GetLog DiagnosticsLog and SecurityLog
 // uploaded to an HTTP server of the test with their LogStatusNotifications;
-// CustomerInformation report and clear; a fault and its end as NotifyEvent;
+// a new UpdateFirmware / GetLog cancelling the running one (AcceptedCanceled,
+// its transfer aborted); CustomerInformation report and clear; a fault and
+// its end as NotifyEvent;
 // the steps taken while the CSMS is gone queued on disk and told in order
 // once it is back.
 // BORNE_OCPP_PEER=ocpp-ws-io runs it against npm ocpp-ws-io strict
@@ -35,9 +37,12 @@ const uploads = []; // { url, body }
 let http, base, csms, st;
 let holdUploads = false; // the upload's answer waits until released (held)
 const held = [];
+// path -> (req, res): a transfer the test stalls (a download or upload never finished)
+const stalls = new Map();
 
 before(async () => {
   http = createServer((req, res) => {
+    if (stalls.has(req.url)) { stalls.get(req.url)(req, res); return; }
     if (req.method === 'POST') {
       const chunks = [];
       req.on('data', (c) => chunks.push(c));
@@ -232,6 +237,72 @@ test('N01: GetLog uploads the diagnostics and the security log with LogStatusNot
   assert.deepEqual(await csms.call('TriggerMessage', { requestedMessage: 'LogStatusNotification' }), { status: 'Accepted' });
   const idle = await csms.waitCall('LogStatusNotification', { from });
   assert.deepEqual(idle.params, { status: 'Idle' });
+  csms.assertNoViolations();
+});
+
+// A transfer that starts and never ends: `started` once it reached the
+// server (an upload: its whole body), `closed` once the station dropped it.
+function stall(path) {
+  let started, closed;
+  const p = { started: new Promise((r) => { started = r; }), closed: new Promise((r) => { closed = r; }), isClosed: false };
+  stalls.set(path, (req, res) => {
+    req.socket.on('close', () => { p.isClosed = true; closed(); });
+    if (req.method === 'POST') {
+      req.on('data', () => {});
+      req.on('end', started);
+    } else {
+      res.writeHead(200, { 'Content-Length': 1 << 20 });
+      res.write(Buffer.alloc(1000));
+      started();
+    }
+  });
+  return p;
+}
+
+test('L01/N01: a new UpdateFirmware or GetLog cancels the running one: AcceptedCanceled, its transfer aborted', async () => {
+  const image = simImage('9.7.5', 1000);
+  const signed = (location, retrieveDateTime) => ({ location, retrieveDateTime, signingCertificate: signer.cert, signature: signer.sign(image) });
+  const download = stall('/fw/stall.img');
+  let from = csms.calls.length;
+  assert.deepEqual(await csms.call('UpdateFirmware', { requestId: 91, firmware: signed(`${base}/fw/stall.img`, now()) }), { status: 'Accepted' });
+  await download.started;
+  await csms.waitCall('FirmwareStatusNotification', { from, match: (p) => p.status === 'Downloading' && p.requestId === 91 });
+  // a request refused on its own merits cancels nothing
+  assert.equal((await csms.call('UpdateFirmware', { requestId: 90, firmware: signed('file:///etc/passwd', now()) })).status, 'Rejected');
+  assert.equal(download.isClosed, false);
+  const trig = csms.calls.length; // still downloading, as a triggered notification says
+  assert.deepEqual(await csms.call('TriggerMessage', { requestedMessage: 'FirmwareStatusNotification' }), { status: 'Accepted' });
+  assert.deepEqual((await csms.waitCall('FirmwareStatusNotification', { from: trig })).params, { status: 'Downloading', requestId: 91 });
+  // L01.FR.24: a running download is cancelled for a later one
+  const later = new Date(Date.now() + 3600e3).toISOString();
+  assert.deepEqual(await csms.call('UpdateFirmware', { requestId: 92, firmware: signed(`${base}/fw/9.7.5.img`, later) }), { status: 'AcceptedCanceled' });
+  await download.closed; // the station dropped the transfer, it did not let it run on
+  await csms.waitCall('FirmwareStatusNotification', { from, match: (p) => p.status === 'DownloadScheduled' && p.requestId === 92 });
+  // a scheduled one too; the new request need not lead anywhere (its file is not looked for first)
+  assert.deepEqual(await csms.call('UpdateFirmware', { requestId: 93, firmware: signed(`${base}/fw/none.img`, now()) }), { status: 'AcceptedCanceled' });
+  await csms.waitCall('FirmwareStatusNotification', { from, match: (p) => p.status === 'DownloadFailed' && p.requestId === 93, timeoutMs: 30000 });
+  assert.deepEqual(statusesFrom(from).map((c) => [c.params.status, c.params.requestId]),
+    [['Downloading', 91], ['Downloading', 91], ['DownloadScheduled', 92], ['Downloading', 93], ['DownloadFailed', 93]]);
+  await st.waitEvent('firmware', { match: (e) => /cancelled by a new update request/.test(e.detail) });
+
+  // N01.FR.12 / N01.FR.20: GetLog
+  const logsFrom = (f) => csms.calls.slice(f).filter((c) => c.action === 'LogStatusNotification');
+  const upload = stall('/stall/');
+  from = csms.calls.length;
+  const n = uploads.length;
+  assert.equal((await csms.call('GetLog', { logType: 'DiagnosticsLog', requestId: 95, log: { remoteLocation: `${base}/stall/` } })).status, 'Accepted');
+  await upload.started;
+  const second = await csms.call('GetLog', { logType: 'SecurityLog', requestId: 96, log: { remoteLocation: `${base}/logs/` } });
+  assert.equal(second.status, 'AcceptedCanceled');
+  assert.match(second.filename, /^borne-securitylog-/);
+  await upload.closed;
+  await csms.waitCall('LogStatusNotification', { from, match: (p) => p.status === 'Uploaded' && p.requestId === 96, timeoutMs: 30000 });
+  assert.deepEqual(logsFrom(from).map((c) => [c.params.status, c.params.requestId]),
+    [['Uploading', 95], ['AcceptedCanceled', 95], ['Uploading', 96], ['Uploaded', 96]]);
+  assert.equal(uploads.length, n + 1);
+  assert.equal(uploads[n].url, '/logs/');
+  // a refused GetLog leaves nothing cancelled: Rejected, no notification
+  assert.equal((await csms.call('GetLog', { logType: 'DiagnosticsLog', requestId: 97, log: { remoteLocation: 'file:///tmp/' } })).status, 'Rejected');
   csms.assertNoViolations();
 });
 

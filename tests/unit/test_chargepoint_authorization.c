@@ -520,6 +520,38 @@ static void test_list_limits(void **state) {
   assert_int_equal(cp_auth_list_length(f->a), 4);
 }
 
+/* OCPP 1.6 3.5.1 / 2.0.1 C09: who may stop a transaction: its own token (any
+ * case), or one of the starter's group, the group the session kept or else the
+ * one the local list, then the cache, keep for the starter. */
+static void test_may_stop(void **state) {
+  fx *f = *state;
+  char g[CP_ID_MAX + 1];
+  assert_true(cp_auth_may_stop(f->a, "BADGE1", NULL, "badge1", NULL));
+  assert_false(cp_auth_may_stop(f->a, "BADGE1", NULL, "BADGE2", NULL)); /* no group: no */
+  assert_false(cp_auth_may_stop(f->a, "", NULL, "BADGE2", "FLEET"));
+  assert_false(cp_auth_may_stop(f->a, "BADGE1", NULL, "", "FLEET"));
+  /* the session kept its starter's group */
+  assert_true(cp_auth_may_stop(f->a, "BADGE1", "FLEET", "BADGE2", "fleet"));
+  assert_false(cp_auth_may_stop(f->a, "BADGE1", "FLEET", "BADGE2", "OTHER"));
+  /* unknown starter group: the model's (the cache here) */
+  assert_false(cp_auth_may_stop(f->a, "BADGE1", "", "BADGE2", "FLEET"));
+  info(f, "BADGE1", CP_TOKEN_ACCEPTED, 0, "FLEET", 1000);
+  cp_auth_group_of(f->a, "badge1", g);
+  assert_string_equal(g, "FLEET");
+  assert_true(cp_auth_may_stop(f->a, "BADGE1", NULL, "BADGE2", "FLEET"));
+  assert_false(cp_auth_may_stop(f->a, "BADGE1", NULL, "BADGE2", "OTHER"));
+  /* the local list's group comes first */
+  cp_list_entry e = {
+      .token = "BADGE1", .has_info = true, .info = {.status = CP_TOKEN_ACCEPTED, .group = "DEPOT"}};
+  assert_int_equal(send_list(f, 1, true, &e, 1), CP_LIST_ACCEPTED);
+  cp_auth_group_of(f->a, "BADGE1", g);
+  assert_string_equal(g, "DEPOT");
+  assert_true(cp_auth_may_stop(f->a, "BADGE1", NULL, "BADGE3", "DEPOT"));
+  assert_false(cp_auth_may_stop(f->a, "BADGE1", NULL, "BADGE3", "FLEET"));
+  cp_auth_group_of(f->a, "NOBODY", g);
+  assert_string_equal(g, "");
+}
+
 int main(void) {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
   const struct CMUnitTest tests[] = {
@@ -535,6 +567,7 @@ int main(void) {
       T(test_validation_course),
       T(test_list_updates),
       T(test_list_limits),
+      T(test_may_stop),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -212,12 +212,74 @@ static void redirects_stop_after_the_cap(void **state) {
   assert_int_equal(r->http.requests, 1 + (int)CURL_UV_MAX_REDIRS);
 }
 
+/* curl_uv_cancel: a stalled download of one ctx aborted (its callback once,
+ * at once, its connection closed), another ctx's transfer untouched, and the
+ * multi handle still good for the next transfer. */
+typedef struct {
+  int calls;
+  CURLcode result;
+  char error[64];
+} cancel_seen;
+
+static void cancel_done(void *ctx, CURLcode result, long code, const char *error) {
+  (void)code;
+  cancel_seen *c = ctx;
+  c->calls++;
+  c->result = result;
+  snprintf(c->error, sizeof c->error, "%s", error);
+}
+
+static CURL *stalled_easy(rig *r) {
+  char url[200];
+  httpd_url(&r->http, "/stall", url, sizeof url);
+  CURL *easy = curl_easy_init();
+  assert_non_null(easy);
+  curl_easy_setopt(easy, CURLOPT_URL, url);
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, keep);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, r);
+  return easy;
+}
+
+static void a_transfer_is_cancelled_by_its_ctx(void **state) {
+  rig *r = *state;
+  httpd_set(&r->http, "/stall", 0, NULL, 0, NULL); /* never answered */
+  cancel_seen first = {0}, other = {0};
+  assert_int_equal(curl_uv_cancel(r->cu, &first), 0); /* nothing runs: nothing to do */
+  assert_int_equal(curl_uv_start(r->cu, stalled_easy(r), cancel_done, &first), 0);
+  assert_int_equal(curl_uv_start(r->cu, stalled_easy(r), cancel_done, &other), 0);
+  for (int i = 0; i < 100000 && r->http.held < 2; i++) uv_run(&r->loop, UV_RUN_ONCE);
+  assert_int_equal(r->http.held, 2); /* both requests reached the server */
+  assert_int_equal(curl_uv_cancel(r->cu, &first), 1);
+  assert_int_equal(first.calls, 1); /* before curl_uv_cancel returned */
+  assert_int_equal(first.result, CURLE_ABORTED_BY_CALLBACK);
+  assert_string_equal(first.error, "cancelled");
+  assert_int_equal(other.calls, 0);
+  /* the server sees the cancelled one's connection closed, not the other's */
+  for (int i = 0; i < 100000 && r->http.peer_closed < 1; i++) uv_run(&r->loop, UV_RUN_ONCE);
+  assert_int_equal(r->http.peer_closed, 1);
+  assert_int_equal(other.calls, 0);
+  assert_int_equal(curl_uv_cancel(r->cu, &first), 0); /* once only */
+  assert_int_equal(first.calls, 1);
+  /* the next transfer runs as before */
+  httpd_set(&r->http, "/image", 200, "image bytes", 11, NULL);
+  char url[200];
+  httpd_url(&r->http, "/image", url, sizeof url);
+  fetch(r, url);
+  assert_int_equal(r->result, CURLE_OK);
+  assert_string_equal(r->body, "image bytes");
+  assert_int_equal(curl_uv_cancel(r->cu, &other), 1);
+  assert_int_equal(other.result, CURLE_ABORTED_BY_CALLBACK);
+  for (int i = 0; i < 100000 && r->http.peer_closed < 2; i++) uv_run(&r->loop, UV_RUN_ONCE);
+  assert_int_equal(r->http.peer_closed, 2);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(only_ocpp_schemes_are_allowed),
       cmocka_unit_test_setup_teardown(redirect_to_file_is_refused_by_libcurl, setup, teardown),
       cmocka_unit_test_setup_teardown(other_schemes_never_leave_libcurl, setup, teardown),
       cmocka_unit_test_setup_teardown(redirects_stop_after_the_cap, setup, teardown),
+      cmocka_unit_test_setup_teardown(a_transfer_is_cancelled_by_its_ctx, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -228,10 +228,47 @@ static void refused_locations_are_never_used(void **state) {
   assert_int_equal(r->request_id, 12);
 }
 
+/* N01.FR.12: diagnostics_cancel aborts a stalled upload (the connection
+ * closed, the archive gone), reports Canceled with the cancelled request's
+ * id, and the next upload runs. */
+static void a_running_upload_is_cancelled(void **state) {
+  rig *r = *state;
+  char url[160], name[200], err[160];
+  assert_int_equal(diagnostics_cancel(r->d, err, sizeof err), 0); /* nothing runs */
+  httpd_set(&r->http, "/stall/", 0, NULL, 0, NULL);               /* never answered */
+  httpd_url(&r->http, "/stall/", url, sizeof url);
+  diag_request req = {.location = url, .retries = 2, .retry_interval_s = 1, .request_id = 41};
+  assert_int_equal(diagnostics_upload(r->d, &req, name, sizeof name, err, sizeof err), 0);
+  for (int i = 0; i < 100000 && r->http.held < 1; i++) uv_run(&r->loop, UV_RUN_ONCE);
+  assert_int_equal(r->http.held, 1);
+  int before = r->count;
+  assert_int_equal(diagnostics_cancel(r->d, err, sizeof err), 1);
+  assert_false(diagnostics_busy(r->d));
+  assert_int_equal(r->count, before + 1);
+  assert_int_equal(r->last, DIAG_CANCELED);
+  assert_int_equal(r->request_id, 41);
+  assert_string_equal(diag_status_name(DIAG_CANCELED), "Canceled");
+  char archive[400];
+  snprintf(archive, sizeof archive, "%s/%s", r->dir, name);
+  assert_int_equal(access(archive, F_OK), -1);
+  for (int i = 0; i < 100000 && r->http.peer_closed < 1; i++) uv_run(&r->loop, UV_RUN_ONCE);
+  assert_int_equal(r->http.peer_closed, 1);
+  /* the next one runs to the end */
+  httpd_set(&r->http, "/upload/", 200, NULL, 0, NULL);
+  httpd_url(&r->http, "/upload/", url, sizeof url);
+  diag_request next = {.location = url, .request_id = 42};
+  assert_int_equal(diagnostics_upload(r->d, &next, name, sizeof name, err, sizeof err), 0);
+  run_until_done(r);
+  assert_int_equal(r->last, DIAG_UPLOADED);
+  assert_int_equal(r->request_id, 42);
+  assert_string_equal(r->http.last_path, "/upload/");
+}
+
 int main(void) {
   if (borne_keys_register() != 0) return 1; /* every module's configuration keys */
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(archive_holds_the_window_and_is_uploaded, setup, teardown),
+      cmocka_unit_test_setup_teardown(a_running_upload_is_cancelled, setup, teardown),
       cmocka_unit_test_setup_teardown(refusing_location_is_retried_then_fails, setup, teardown),
       cmocka_unit_test_setup_teardown(refused_locations_are_never_used, setup, teardown),
   };

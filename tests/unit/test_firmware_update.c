@@ -735,6 +735,58 @@ static void rauc_install_failure_is_reported(void **state) {
   assert_int_not_equal(stat(path, &sb), 0);
 }
 
+/* L01.FR.24: firmware_cancel aborts a stalled download (its connection
+ * closed, the partial image gone) and a scheduled one, reports Idle
+ * "cancelled", and the next update runs; an install under way is kept. */
+static void a_running_update_is_cancelled(void **state) {
+  rig *r = *state;
+  char url[300], err[160];
+  assert_int_equal(firmware_cancel(r->fw, err, sizeof err), 0); /* nothing runs */
+  httpd_set(&r->http, "/stall.bin", 0, NULL, 0, NULL);          /* never answered */
+  httpd_url(&r->http, "/stall.bin", url, sizeof url);
+  fw_request req = {.location = url, .retries = 3, .retry_interval_s = 1, .request_id = 7};
+  assert_int_equal(firmware_update(r->fw, &req, err, sizeof err), 0);
+  for (int i = 0; i < 100000 && r->http.held < 1; i++) uv_run(&r->loop, UV_RUN_ONCE);
+  assert_int_equal(r->http.held, 1);
+  assert_int_equal(firmware_cancel(r->fw, err, sizeof err), 1);
+  assert_false(firmware_busy(r->fw));
+  fw_status want[] = {FW_DOWNLOADING, FW_IDLE};
+  expect(r, want, 2);
+  assert_string_equal(r->details[1], "cancelled by a new update request");
+  char partial[300];
+  snprintf(partial, sizeof partial, "%s/firmware.download", r->dir);
+  assert_int_equal(access(partial, F_OK), -1);
+  for (int i = 0; i < 100000 && r->http.peer_closed < 1; i++) uv_run(&r->loop, UV_RUN_ONCE);
+  assert_int_equal(r->http.peer_closed, 1); /* the transfer was aborted, not left to stall */
+  /* a scheduled download: its timer stopped, nothing fetched */
+  borne_ms t0 = clock_now(&r->clock);
+  fw_request later = {.location = url, .retrieve_at = t0 + 5000, .request_id = 8};
+  assert_int_equal(firmware_update(r->fw, &later, err, sizeof err), 0);
+  assert_int_equal(firmware_cancel(r->fw, err, sizeof err), 1);
+  assert_int_equal(r->count, 4);
+  assert_int_equal(r->seen[3], FW_IDLE);
+  /* installed at its install time, unless cancelled while InstallScheduled */
+  write_text(r, "image.bin", "borne-sim-firmware 4\n", url, sizeof url);
+  fw_request at = {.location = url, .install_at = clock_now(&r->clock) + 60000, .request_id = 9};
+  assert_int_equal(firmware_update(r->fw, &at, err, sizeof err), 0);
+  run_until(r, FW_INSTALL_SCHEDULED);
+  assert_int_equal(firmware_cancel(r->fw, err, sizeof err), 1);
+  assert_int_equal(r->seen[r->count - 1], FW_IDLE);
+  assert_int_equal(access(partial, F_OK), -1);
+  /* the requests before (one waited for 5 s, one 60 s of station time) are
+   * gone: the next update alone runs, to the end */
+  fw_request now = {.location = url, .request_id = 10};
+  int before = r->count;
+  assert_int_equal(firmware_update(r->fw, &now, err, sizeof err), 0);
+  run_until(r, FW_INSTALL_REBOOTING);
+  fw_status rest[] = {FW_DOWNLOADING, FW_DOWNLOADED, FW_INSTALLING, FW_INSTALL_REBOOTING};
+  assert_int_equal(r->count - before, 4);
+  for (int i = 0; i < 4; i++) assert_int_equal(r->seen[before + i], rest[i]);
+  /* past the point of no return: kept */
+  assert_int_equal(firmware_cancel(r->fw, err, sizeof err), -1);
+  assert_non_null(strstr(err, "cannot be cancelled"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(root_set_later_applies_to_the_next_check, setup, teardown),
@@ -743,6 +795,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(refused_locations_are_never_fetched, setup, teardown),
       cmocka_unit_test_setup_teardown(redirect_to_a_file_fails_the_download, setup, teardown),
       cmocka_unit_test_setup_teardown(scheduled_download_waits_for_its_time, setup, teardown),
+      cmocka_unit_test_setup_teardown(a_running_update_is_cancelled, setup, teardown),
       cmocka_unit_test_setup_teardown(foreign_image_fails_to_install, setup, teardown),
       cmocka_unit_test_setup_teardown(install_command_decides, setup, teardown),
       cmocka_unit_test_setup_teardown(signed_image_is_verified_before_install, setup, teardown),

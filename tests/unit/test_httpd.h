@@ -5,7 +5,9 @@
  * answers each path with a scripted status, body and Location header
  * (redirects), keeps the body of the last upload, and closes every
  * connection after its answer. One request per connection; request bodies
- * need Content-Length ("Expect: 100-continue" is answered).
+ * need Content-Length ("Expect: 100-continue" is answered). A route with
+ * status 0 is never answered: the connection stays open (a stalled
+ * transfer) until the client closes it (counted in peer_closed).
  */
 #ifndef BORNE_TEST_HTTPD_H
 #define BORNE_TEST_HTTPD_H
@@ -40,6 +42,8 @@ typedef struct {
   char *upload;        /* body of the last request that had one (owned, NUL-terminated) */
   size_t upload_len;
   httpd_conn *conns;
+  int held;        /* requests of a status-0 route, left unanswered */
+  int peer_closed; /* connections the client closed */
 } httpd;
 
 struct httpd_conn {
@@ -134,6 +138,11 @@ static inline void httpd_answer(httpd_conn *c, const char *path, const char *bod
   const httpd_route *r = NULL;
   for (int i = 0; i < s->route_count; i++)
     if (strcmp(s->routes[i].path, path) == 0) r = &s->routes[i];
+  if (r && r->status == 0) { /* stalled: never answered */
+    s->held++;
+    c->answered = true;
+    return;
+  }
   int status = r ? r->status : 404;
   size_t blen = r ? r->body_len : 0;
   char head[600];
@@ -192,6 +201,7 @@ static inline void httpd_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b) {
   (void)b;
   httpd_conn *c = st->data;
   if (n < 0) {
+    c->s->peer_closed++;
     httpd_conn_close(c);
     return;
   }

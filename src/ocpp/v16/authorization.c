@@ -18,10 +18,42 @@ typedef struct {
   char tag[21];
 } auth_ctx;
 
+/* 3.5.1: an accepted badge other than the one that started a transaction
+ * stops it when its parentIdTag is the starter's (the shared model decides:
+ * cp_auth_may_stop); StopTransaction names the badge that stopped it. It
+ * starts nothing (heard by the station as refused, reason group_stop) —
+ * unless a car waits on another connector: then the badge is for it. True
+ * when it stopped one. */
+static bool group_stop(ocpp16_station *o, uint32_t request_id, const char *tag,
+                       const char *parent) {
+  if (!parent || !parent[0]) return false;
+  station_connector_view v;
+  for (int c = 1; c <= o->count; c++) {
+    station_view(o->st, c, &v);
+    if (v.waiting_for_authorization) return false; /* a car plugged in waits for a badge */
+  }
+  for (int c = 1; c <= o->count; c++) {
+    cp_conn *k = &o->conn[c - 1];
+    station_view(o->st, c, &v);
+    if (!v.has_session) continue;
+    char starter[21];
+    id_tag_of(o, v.uid, starter, sizeof starter);
+    if (!cp_auth_may_stop(o->auth, starter, k->start_parent, tag, parent)) continue;
+    snprintf(k->stop_tag, sizeof k->stop_tag, "%s", tag);
+    station_connector_event(o->st, c, &(cs_event){.type = CS_EV_STOP, .reason = STOP_LOCAL});
+    k->stop_tag[0] = '\0'; /* used by StopTransaction, if the session stopped */
+    station_event(o->st, c, "ocpp_group_stop", "%s (parentIdTag %s)", tag, parent);
+    station_auth_answer_reason(o->st, request_id, false, NULL, NULL, "group_stop");
+    return true;
+  }
+  return false;
+}
+
 /* Answers the station's badge question and remembers the badge's group for
  * the reservation the session may use. */
 static void answer_auth(ocpp16_station *o, uint32_t request_id, const char *tag, bool accepted,
                         const char *user, const char *parent, const char *reason) {
+  if (accepted && group_stop(o, request_id, tag, parent)) return;
   if (accepted) {
     snprintf(o->auth_tag, sizeof o->auth_tag, "%s", tag);
     snprintf(o->auth_parent, sizeof o->auth_parent, "%s", parent ? parent : "");

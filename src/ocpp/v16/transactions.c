@@ -270,6 +270,7 @@ void v16_on_session_started(void *ctx, int c, const station_session_info *s) {
   cp_conn *k = &o->conn[c - 1];
   k->session_id = s->id;
   k->last_sample = now_of(o);
+  k->start_parent[0] = '\0'; /* resumed: the model's group of the badge decides (3.5.1) */
   if (s->resumed) {
     k->transaction_id = v16_journal_tx_id(o->journal, s->id);
     return;
@@ -282,6 +283,7 @@ void v16_on_session_started(void *ctx, int c, const station_session_info *s) {
                 (json_int_t)llround(s->meter_start_wh), "timestamp", time_json(s->start_ms));
   /* the group of the badge, as the last authorization said */
   const char *parent = strcmp(o->auth_tag, tag) == 0 ? o->auth_parent : NULL;
+  snprintf(k->start_parent, sizeof k->start_parent, "%s", parent ? parent : "");
   int rid = cp_reservation_use(o->resv, c, tag, parent);
   if (rid) {
     json_object_set_new(p, "reservationId", json_integer(rid));
@@ -311,6 +313,8 @@ void v16_on_session_stopped(void *ctx, int c, const station_session_info *s) {
   cp_conn *k = &o->conn[c - 1];
   char tag[21];
   id_tag_of(o, s->uid, tag, sizeof tag);
+  /* 3.5.1: stopped by another badge of its group: that badge stopped it */
+  if (k->stop_tag[0]) snprintf(tag, sizeof tag, "%s", k->stop_tag);
   json_t *p =
       json_pack("{s:i, s:I, s:o, s:s}", "transactionId", v16_journal_tx_id(o->journal, s->id),
                 "meterStop", (json_int_t)llround(s->meter_stop_wh), "timestamp",

@@ -57,6 +57,8 @@ typedef struct {
   int reservation_id; /* 0 none */
   borne_ms reservation_expiry;
   char reserved_tag[21];
+  char start_parent[21]; /* the starting idTag's parentIdTag, "" unknown (3.5.1) */
+  char stop_tag[21];     /* the idTag of its group stopping it, while it stops */
 } cp_conn;
 
 typedef enum {

@@ -83,6 +83,7 @@ void v201_on_status_changed(void *ctx, int c, connector_status s, error_code e) 
   k->problem_code = k->problem ? e : ERR_NONE;
   v201_report_problems(o);
   if (k->known && k->status == s) return;
+  connector_status was = k->known ? k->status : STATUS_UNAVAILABLE;
   k->known = true;
   k->status = s;
   k->since = now201(o);
@@ -90,6 +91,7 @@ void v201_on_status_changed(void *ctx, int c, connector_status s, error_code e) 
   v201_report_statuses(o, k->since);
   v201_monitoring_check(o); /* N07: AvailabilityState, Available */
   v201_arm_tick(o);
+  v201_reservation_status_changed(o, c, was, s); /* H04: Removed */
 }
 
 static void h_change_availability(ocpp201_station *o, const json_t *req, ocpp_reply *r) {

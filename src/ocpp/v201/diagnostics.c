@@ -58,20 +58,26 @@ static void h_get_log(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
                      .request_id = q.requestId ? (int)q.requestId : 1,
                      .security_only = q.logType == ocpp201_GetLogRequest_logType_SecurityLog};
   char name[200], err[320];
-  if (diagnostics_busy(o->diag)) {
-    /* a running upload is not cancelled (AcceptedCanceled would): refused */
-    v201_reply_status_info(r, "Rejected", "OngoingUpload", "a log upload is already running");
-  } else if (!curl_uv_url_allowed(dr.location, err, sizeof err)) {
+  int cancelled = 0;
+  if (!curl_uv_url_allowed(dr.location, err, sizeof err)) {
     /* refused up front (file://, gopher://, ...): nothing is collected, so no
-     * LogStatusNotification follows the Rejected */
+     * LogStatusNotification follows the Rejected; a running upload goes on */
     log_warn(MOD, "GetLog: %s", err);
     v201_reply_status_info(r, "Rejected", "InvalidURL", err);
+  } else if ((cancelled = diagnostics_cancel(o->diag, err, sizeof err)) < 0) {
+    /* N01.FR.12 is a SHOULD: the archive being written (a moment) is kept */
+    log_warn(MOD, "GetLog: %s", err);
+    v201_reply_status_info(r, "Rejected", "OngoingUpload", err);
   } else if (diagnostics_upload(o->diag, &dr, name, sizeof name, err, sizeof err) != 0) {
     log_warn(MOD, "GetLog: %s", err);
     v201_reply_status_info(r, "Rejected", "InternalError", err);
   } else {
+    /* N01.FR.12: the running upload was cancelled (its LogStatusNotification
+     * AcceptedCanceled, with its own requestId, is queued before this one's
+     * Uploading, N01.FR.20) */
     o->log_request_id = dr.request_id;
-    r->result = json_pack("{s:s, s:s}", "status", "Accepted", "filename", name);
+    r->result = json_pack("{s:s, s:s}", "status", cancelled ? "AcceptedCanceled" : "Accepted",
+                          "filename", name);
   }
   ocpp201_GetLogRequest_free(&q);
 }

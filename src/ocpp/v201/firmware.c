@@ -83,13 +83,13 @@ static void h_update_firmware(ocpp201_station *o, const json_t *req, ocpp_reply 
                    .request_id = (int)q.requestId};
   char err[320];
   const char *refusal;
-  if (firmware_busy(o->fw)) {
-    /* a running update is not cancelled (AcceptedCanceled would): refused */
-    snprintf(err, sizeof err, "a firmware update is already %s",
-             v201_firmware_status_name(firmware_status(o->fw)));
-    log_warn(MOD, "UpdateFirmware: %s", err);
-    v201_reply_status_info(r, "Rejected", "OngoingUpdate", err);
-  } else if (!curl_uv_url_allowed(fr.location, err, sizeof err)) {
+  int cancelled = 0;
+  /* L01.FR.24: the new request is checked first (a request refused leaves
+   * the running update alone; the file itself is not looked for), then the
+   * running update is cancelled and the answer is AcceptedCanceled; one past
+   * the point of no return (a signature check, an install) is kept and the
+   * request Rejected (L01.FR.27) */
+  if (!curl_uv_url_allowed(fr.location, err, sizeof err)) {
     /* refused up front (file://, gopher://, ...): nothing is fetched, no
      * status notification follows */
     log_warn(MOD, "UpdateFirmware: %s", err);
@@ -116,11 +116,15 @@ static void h_update_firmware(ocpp201_station *o, const json_t *req, ocpp_reply 
     log_warn(MOD, "UpdateFirmware: %s", err);
     station_event(o->st, 0, "security", "InvalidFirmwareSigningCertificate: %s", err);
     v201_reply_status_info(r, "InvalidCertificate", "InvalidCertificate", err);
+  } else if ((cancelled = firmware_cancel(o->fw, err, sizeof err)) < 0) {
+    log_warn(MOD, "UpdateFirmware: %s", err);
+    v201_reply_status_info(r, "Rejected", "OngoingUpdate", err);
   } else if (firmware_update(o->fw, &fr, err, sizeof err) != 0) {
     log_warn(MOD, "UpdateFirmware: %s", err);
     v201_reply_status_info(r, "Rejected", "InternalError", err);
   } else {
-    v201_reply_status_info(r, "Accepted", NULL, NULL);
+    if (cancelled) log_info(MOD, "UpdateFirmware %d replaces the running update", fr.request_id);
+    v201_reply_status_info(r, cancelled ? "AcceptedCanceled" : "Accepted", NULL, NULL);
   }
   ocpp201_UpdateFirmwareRequest_free(&q);
 }

@@ -3,10 +3,13 @@
  * any EVSE (H01), CancelReservation (H02), the reserved EVSE used by its
  * token (H03: the station admits only it, and TransactionEvent Started
  * names the reservation, transactions.c) and ReservationStatusUpdate
- * Expired when it ends unused (H04). The reservations are the charge-point
+ * Expired when it ends unused (H04), Removed when its EVSE becomes Faulted or
+ * Unavailable (the reservation ends: the OCTT's TC_H_20). A ReserveNow with
+ * connectorType reserves an EVSE that has that type (H01). The reservations are the charge-point
  * model's (the ones 1.6 makes, kept across restarts). One file of the 2.0.1
  * dialect's functional blocks.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "ocpp/v201/v201_internal.h"
@@ -27,6 +30,49 @@ borne_ms v201_expire_reservations(ocpp201_station *o, borne_ms now) {
   return cp_reservation_next_expiry(o->resv);
 }
 
+/* The EVSE's one connector: cType2 (a tethered cable) or sType2 (a socket),
+ * as the device model's Connector.ConnectorType says. */
+static const char *evse_connector_type(const ocpp201_station *o, int c) {
+  char key[64];
+  snprintf(key, sizeof key, "connector.%d.tethered", c);
+  return config_get_bool(o->st->cfg, key) ? "cType2" : "sType2";
+}
+
+/* H01 connectorType without evseId: every EVSE has the type, any of them
+ * (0); else the first of those that have it that can be reserved (an EVSE
+ * reservation keeps that very type free), or the first that has it (its
+ * status decides the answer); -1 when none has it (Rejected). */
+static int evse_for_type(const ocpp201_station *o, const char *type) {
+  int first = -1, free_one = -1, with = 0;
+  for (int c = 1; c <= o->count; c++) {
+    if (strcmp(evse_connector_type(o, c), type) != 0) continue;
+    with++;
+    if (first < 0) first = c;
+    connector_status s = o->evse[c - 1].status;
+    if (free_one < 0 && s == STATUS_AVAILABLE) free_one = c;
+  }
+  if (with == o->count) return 0;
+  return free_one > 0 ? free_one : first;
+}
+
+/* H04 / TC_H_20: the reserved EVSE became Faulted or Unavailable (from a
+ * status it could be reserved in: not the Unavailable of a start before
+ * the self-test): the reservation ends, said Removed. */
+void v201_reservation_status_changed(ocpp201_station *o, int c, connector_status was,
+                                     connector_status now) {
+  if (now != STATUS_FAULTED && now != STATUS_UNAVAILABLE) return;
+  if (was != STATUS_AVAILABLE && was != STATUS_RESERVED && was != STATUS_PREPARING) return;
+  cp_reservation list[16];
+  int n = cp_reservations_list(o->resv, list, 16);
+  for (int i = 0; i < n; i++) {
+    if (list[i].id <= 0 || list[i].connector != c) continue; /* local ones are src/reservation's */
+    if (cp_reservation_cancel(o->resv, list[i].id) < 0) continue;
+    station_cancel_reservation(o->st, c);
+    station_event(o->st, c, "ocpp_reservation", "{\"id\":%d,\"state\":\"removed\"}", list[i].id);
+    status_update(o, list[i].id, "Removed");
+  }
+}
+
 static void h_reserve_now(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
   ocpp201_ReserveNowRequest q;
   ocpp_error e;
@@ -38,11 +84,18 @@ static void h_reserve_now(ocpp201_station *o, const json_t *req, ocpp_reply *r) 
   if (q.has_groupIdToken) snprintf(group, sizeof group, "%s", q.groupIdToken.idToken);
   int64_t expiry = 0;
   timefmt_parse(q.expiryDateTime, &expiry);
+  const char *type =
+      q.has_connectorType ? ocpp201_ReserveNowRequest_connectorType_e_name(q.connectorType) : NULL;
+  bool type_missing = false;
+  if (type && c > 0 && c <= o->count)
+    type_missing = strcmp(evse_connector_type(o, c), type) != 0; /* that EVSE lacks it */
+  else if (type && c == 0 && (c = evse_for_type(o, type)) < 0)
+    type_missing = true; /* no EVSE has it */
   ocpp201_ReserveNowRequest_free(&q);
   const char *status;
   connector_status s = c > 0 && c <= o->count ? o->evse[c - 1].status : STATUS_AVAILABLE;
   /* without evseId: any EVSE (H01.FR.04; ReservationCtrlr.NonEvseSpecific is true) */
-  if (c < 0 || c > o->count)
+  if (c < 0 || c > o->count || type_missing)
     status = "Rejected";
   else if (s == STATUS_FAULTED)
     status = "Faulted";

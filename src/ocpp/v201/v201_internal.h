@@ -253,6 +253,10 @@ void v201_authorize(void *ctx, uint32_t request_id, const char *uid);
 
 /* reservation.c (H: ReserveNow, CancelReservation, ReservationStatusUpdate) */
 borne_ms v201_expire_reservations(ocpp201_station *o, borne_ms now);
+/* An EVSE's status changed: its reservation ends (ReservationStatusUpdate
+ * Removed) when it became Faulted or Unavailable (reservation.c). */
+void v201_reservation_status_changed(ocpp201_station *o, int c, connector_status was,
+                                     connector_status now);
 
 /* device_model_calls.c (B: GetVariables, SetVariables, GetBaseReport, GetReport) */
 void v201_device_model_replied(ocpp201_station *o);

@@ -69,6 +69,7 @@ const char *v201_log_status_name(diag_status s) {
   static const char *const names[] = {[DIAG_IDLE] = "Idle",
                                       [DIAG_UPLOADING] = "Uploading",
                                       [DIAG_UPLOADED] = "Uploaded",
-                                      [DIAG_UPLOAD_FAILED] = "UploadFailure"};
-  return (unsigned)s <= DIAG_UPLOAD_FAILED ? names[s] : "UploadFailure";
+                                      [DIAG_UPLOAD_FAILED] = "UploadFailure",
+                                      [DIAG_CANCELED] = "AcceptedCanceled"};
+  return (unsigned)s <= DIAG_CANCELED ? names[s] : "UploadFailure";
 }
