@@ -29,7 +29,7 @@ DEB_PACKAGES := build-essential cmake ninja-build pkg-config clang libclang-rt-1
   libmosquitto-dev mosquitto mosquitto-clients \
   libpcsclite-dev pcscd vsmartcard-vpcd \
   rauc squashfs-tools dbus-daemon libglib2.0-bin \
-  libnm-dev python3-dbusmock python3-dbus polkitd
+  libnm-dev python3-dbusmock python3-dbus polkitd zlib1g-dev
 
 .PHONY: all run test build sanitize fuzz fuzz-long soak bench format format-check deps clean screenshots \
   install deb deps-cross cross cross-test
@@ -43,7 +43,7 @@ BUILD_CROSS ?= build-$(ARCH)
 DEB_PACKAGES_CROSS := crossbuild-essential-$(ARCH) qemu-user-static \
   $(addsuffix :$(ARCH),libc6-dev libuv1-dev libwebsockets17 libwebsockets-evlib-uv \
     libjansson-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev libcmocka-dev libgpiod-dev \
-    libmodbus-dev libqrencode-dev libmosquitto-dev libcap-dev libpcsclite-dev)
+    libmodbus-dev libqrencode-dev libmosquitto-dev libcap-dev libpcsclite-dev zlib1g-dev)
 
 all: build
 

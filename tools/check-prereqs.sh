@@ -48,6 +48,7 @@ libmodbus libmodbus-dev
 libmosquitto libmosquitto-dev
 libpcsclite libpcsclite-dev
 libnm libnm-dev
+zlib zlib1g-dev
 EOF
   fi
   # libwebsockets loads its libuv event library as a plugin when borned starts.

@@ -322,16 +322,20 @@ static int by_name(const void *a, const void *b) {
 static X509 *read_cert_file(const char *path) {
   FILE *f = fopen(path, "r");
   X509 *x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
-  if (f) fclose(f);
-  ERR_clear_error();
+  if (f) { /* an absent file does not start OpenSSL */
+    fclose(f);
+    ERR_clear_error();
+  }
   return x;
 }
 
 static EVP_PKEY *read_key_file(const char *path) {
   FILE *f = fopen(path, "r");
   EVP_PKEY *k = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
-  if (f) fclose(f);
-  ERR_clear_error();
+  if (f) { /* an absent file does not start OpenSSL */
+    fclose(f);
+    ERR_clear_error();
+  }
   return k;
 }
 

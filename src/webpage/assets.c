@@ -1,13 +1,16 @@
 /*
- * Lookups over the embedded web files and the two header parsers the static
- * handler needs. Never allocates; every input may be hostile.
+ * Lookups over the embedded web files, their inflating for a client that does
+ * not take gzip, and the two header parsers the static handler needs. Every
+ * input may be hostile.
  */
 #include "webpage/assets.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <zlib.h>
 
 const web_asset *web_asset_find(const char *path) {
   if (!path) return NULL;
@@ -72,8 +75,26 @@ bool web_etag_matches(const char *if_none_match, const char *etag) {
   return etag && each_element(if_none_match, tag_equal, etag);
 }
 
+int web_asset_inflate(const web_asset *a, unsigned char *out) {
+  if (!a->gz) {
+    if (a->len) memcpy(out, a->data, a->len);
+    return 0;
+  }
+  z_stream z;
+  memset(&z, 0, sizeof z);
+  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) return -1; /* 16: gzip framing */
+  z.next_in = (Bytef *)(uintptr_t)a->gz;                   /* zlib does not write it */
+  z.avail_in = (uInt)a->gz_len;
+  z.next_out = out;
+  z.avail_out = (uInt)a->len;
+  int rc = inflate(&z, Z_FINISH);
+  bool whole = rc == Z_STREAM_END && z.total_out == a->len;
+  inflateEnd(&z);
+  return whole ? 0 : -1;
+}
+
 size_t web_assets_gz_total(void) {
   size_t total = 0;
-  for (const web_asset *a = web_assets; a->path; a++) total += a->gz_len;
+  for (const web_asset *a = web_assets; a->path; a++) total += a->gz ? a->gz_len : a->len;
   return total;
 }

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -197,7 +198,9 @@ static int setup_code_load(web_ctx *w, char *err, size_t errlen) {
     return -1;
   }
   unsigned char rnd[WEB_SETUP_CODE_CHARS];
-  if (RAND_bytes(rnd, sizeof rnd) != 1) {
+  /* the kernel's random source, as for the API token: no OpenSSL DRBG on the
+   * start path (issue 15) */
+  if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) {
     snprintf(err, errlen, "web: no random source for the setup code");
     return -1;
   }

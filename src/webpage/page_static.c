@@ -12,7 +12,9 @@
 
 static int serve(const web_asset *a, const http_request *req, http_response *res) {
   static char headers[256];
-  bool gz = web_accepts_gzip(req->accept_encoding);
+  /* only the gzip is stored (images as they are): inflated for a client
+   * that does not take gzip (web_asset_inflate) */
+  bool gz = a->gz && web_accepts_gzip(req->accept_encoding);
   /* Revalidate every time (no-cache): the ETag makes that a 304 without a body. */
   snprintf(headers, sizeof headers,
            "ETag: %s\r\nCache-Control: no-cache\r\nVary: Accept-Encoding\r\n"
@@ -24,7 +26,6 @@ static int serve(const web_asset *a, const http_request *req, http_response *res
     res->status = 304;
     return 0;
   }
-  const unsigned char *src = gz ? a->gz : a->data;
   size_t len = gz ? a->gz_len : a->len;
   res->body = malloc(len ? len : 1);
   if (!res->body) {
@@ -32,7 +33,15 @@ static int serve(const web_asset *a, const http_request *req, http_response *res
     res->extra_header = NULL;
     return 0;
   }
-  memcpy(res->body, src, len);
+  if (gz)
+    memcpy(res->body, a->gz, len);
+  else if (web_asset_inflate(a, (unsigned char *)res->body) != 0) {
+    free(res->body);
+    res->body = NULL;
+    http_json_error(res, 500, "the embedded copy of %.200s does not inflate", a->path);
+    res->extra_header = NULL;
+    return 0;
+  }
   res->body_len = len;
   if (len == 0) res->status = 204;
   return 0;

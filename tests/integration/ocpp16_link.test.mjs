@@ -133,6 +133,31 @@ test('security profile 2: TLS with the server certificate checked against ocpp.c
   }
 });
 
+test('a ws:// back end changed to wss:// and back (the transport moves to a context with OpenSSL started)', async () => {
+  const plain = await startCsms({ password: KEY });
+  const secure = await new Csms({ password: KEY }).listenTls({ key: pki.key, cert: pki.cert });
+  const st = await station(plain.url, { 'ocpp.security_profile': '1', 'ocpp.AuthorizationKey': KEY, 'ocpp.ca_file': pki.path('ca.pem') });
+  try {
+    await plain.waitCall('BootNotification');
+    await waitState(st, 'connected');
+    let after = await st.lastEventId();
+    assert.equal(st.ctl('set', `ocpp.url=${secure.url.replace(/^ws:/, 'wss:')}`).code, 0);
+    await st.waitEvent('ocpp_disconnected', { after });
+    await secure.waitCall('BootNotification', { timeoutMs: 30000 });
+    await waitState(st, 'connected');
+    assert.equal(secure.lastHandshake.password.toString(), KEY);
+    after = await st.lastEventId();
+    const from = plain.calls.length;
+    assert.equal(st.ctl('set', `ocpp.url=${plain.url}`).code, 0);
+    await st.waitEvent('ocpp_disconnected', { after });
+    await plain.waitCall('BootNotification', { from, timeoutMs: 30000 });
+    await waitState(st, 'connected');
+    plain.assertNoViolations(); secure.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await plain.close(); await secure.close();
+  }
+});
+
 test('TLS failures say why in last_error (API and the OCPP route) and in a firmware download\'s status', async () => {
   const servers = {
     expired: await new Csms({}).listenTls({ key: pki.key, cert: pki.read('expired.pem') }),

@@ -1,6 +1,8 @@
 /*
  * The embedded web page (web/assets.h): every file is there with its type
- * and a gzip copy, the whole page stays within its 150 kB compressed budget,
+ * and one copy (its gzip, or itself when gzip does not make it smaller) that
+ * gives back the file its ETag names, a truncated gzip is refused, the whole
+ * page stays within its 150 kB compressed budget,
  * and the Accept-Encoding / If-None-Match parsers read real-world headers.
  */
 /* cmocka.h needs these first */
@@ -12,6 +14,9 @@
 #include <cmocka.h>
 // clang-format on
 
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "webpage/assets.h"
@@ -73,12 +78,47 @@ static void test_etag(void **state) {
   assert_false(web_etag_matches(NULL, tag));
 }
 
+/* Issue 15: one copy per file; the inflated file is the one the ETag hashes. */
+static void test_one_copy_gives_the_file(void **state) {
+  (void)state;
+  int gzipped = 0;
+  for (const web_asset *a = web_assets; a->path; a++) {
+    assert_true((a->gz == NULL) != (a->data == NULL));
+    if (a->gz) {
+      gzipped++;
+      assert_true(a->gz_len < a->len);
+    }
+    unsigned char *buf = malloc(a->len ? a->len : 1);
+    assert_non_null(buf);
+    assert_int_equal(web_asset_inflate(a, buf), 0);
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    SHA256(buf, a->len, md);
+    char etag[19] = "\"";
+    for (int i = 0; i < 8; i++) snprintf(etag + 1 + 2 * i, 3, "%02x", md[i]);
+    etag[17] = '"';
+    assert_string_equal(a->etag, etag);
+    free(buf);
+  }
+  assert_true(gzipped > 0);
+  /* a gzip cut short, or longer than it says, is refused */
+  const web_asset *idx = web_asset_find("/index.html");
+  web_asset cut = *idx;
+  cut.gz_len /= 2;
+  unsigned char *buf = malloc(idx->len + 16);
+  assert_int_equal(web_asset_inflate(&cut, buf), -1);
+  web_asset shorter = *idx;
+  shorter.len -= 1;
+  assert_int_equal(web_asset_inflate(&shorter, buf), -1);
+  free(buf);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_budget),
       cmocka_unit_test(test_index_and_types),
       cmocka_unit_test(test_accept_encoding),
       cmocka_unit_test(test_etag),
+      cmocka_unit_test(test_one_copy_gives_the_file),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
