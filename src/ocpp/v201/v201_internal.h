@@ -134,6 +134,7 @@ typedef struct ocpp201_station {
   int csr_attempt;            /* SignCertificate requests sent for this certificate */
   bool csr_awaiting;          /* one was accepted, its CertificateSigned not come yet */
   bool csr_v2g;               /* ... for the V2G certificate */
+  bool csr_combined;          /* ... for both (2.1 SignCombinedCertificate: no certificateType) */
   bool cert_reconnect, trust_changed, cert_refusal_reported;
   json_t *profile_reports; /* ReportChargingProfiles, sent once GetChargingProfiles is answered */
   json_t *display;         /* block O (display.c): the messageInfo objects set, as on disk */
@@ -163,8 +164,9 @@ enum {
   T201_TX = 16,
   T201_FIRMWARE = 32,
   T201_LOG = 64,
-  T201_SIGN = 128,    /* SignChargingStationCertificate */
-  T201_SIGN_V2G = 256 /* SignV2GCertificate */
+  T201_SIGN = 128,         /* SignChargingStationCertificate */
+  T201_SIGN_V2G = 256,     /* SignV2GCertificate */
+  T201_SIGN_COMBINED = 512 /* 2.1's SignCombinedCertificate */
 };
 
 static inline borne_ms now201(const ocpp201_station *o) { return clock_now(&o->st->clock); }
@@ -286,6 +288,9 @@ void v201_customer_information_replied(ocpp201_station *o);
 
 /* security.c (A: certificates, security events of the link; M: certificate management) */
 int v201_send_sign_certificate(ocpp201_station *o, bool v2g, const char *why);
+/* A combined certificate (2.1 TriggerMessage SignCombinedCertificate): the
+ * client key's CSR in a SignCertificate without certificateType. */
+int v201_send_sign_combined_certificate(ocpp201_station *o, const char *why);
 void v201_security_registered(ocpp201_station *o); /* each accepted BootNotification */
 void v201_security_connected(ocpp201_station *o);
 void v201_security_disconnected(ocpp201_station *o);
