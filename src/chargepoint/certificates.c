@@ -558,6 +558,23 @@ cp_cert_delete_result cp_certs_delete(cp_certs *c, const cp_cert_hash_data *want
     log_warn(MOD, "DeleteCertificate refused: the charge point's own certificate");
     return CP_CERT_DELETE_FAILED;
   }
+  /* the V2G certificate (its leaf, as GetInstalledCertificateIds lists it
+   * in V2GCertificateChain): the 15118 stack's, nothing of the link's */
+  cp_cert_hash_data leaf;
+  hash_data lh;
+  if (c->have_v2g && cp_certs_v2g_chain(c, want->algorithm, &leaf, 1) == 1) {
+    snprintf(lh.name_hash, sizeof lh.name_hash, "%s", leaf.issuer_name_hash);
+    snprintf(lh.key_hash, sizeof lh.key_hash, "%s", leaf.issuer_key_hash);
+    snprintf(lh.serial, sizeof lh.serial, "%s", leaf.serial);
+    if (hash_matches(&lh, want)) {
+      if (remove_file(c, V2G) != 0) {
+        log_error(MOD, "DeleteCertificate: cannot remove %s: %s", c->v2g_path, strerror(errno));
+        return CP_CERT_DELETE_FAILED;
+      }
+      c->have_v2g = false;
+      return CP_CERT_DELETE_ACCEPTED;
+    }
+  }
   return CP_CERT_DELETE_NOT_FOUND;
 }
 
@@ -822,4 +839,19 @@ static borne_ms not_after_of(const char *path) {
 
 borne_ms cp_certs_client_not_after(const cp_certs *c, const char *configured) {
   return not_after_of(c->have_client ? c->client_path : configured);
+}
+
+int cp_certs_client_as_v2g(cp_certs *c) {
+  if (!c || !c->have_client) return -1;
+  size_t len = 0;
+  char *text = read_text(c->client_path, &len);
+  int rc = text && write_atomic(c, V2G, text, len) == 0 ? 0 : -1;
+  if (text) OPENSSL_cleanse(text, len); /* the private key is in it */
+  free(text);
+  if (rc == 0) c->have_v2g = true;
+  return rc;
+}
+
+borne_ms cp_certs_v2g_not_after(const cp_certs *c) {
+  return c && c->have_v2g ? not_after_of(c->v2g_path) : 0;
 }

@@ -98,10 +98,11 @@ void cp_certs_free(cp_certs *c);
 cp_cert_install_result cp_certs_install(cp_certs *c, cp_cert_use use, const char *pem,
                                         borne_ms now);
 
-/* Deletes the installed root matching `want`: NotFound when none does,
- * Failed for the back-end root in use (cp_certs_set_server_chain) or the
- * charge point's own certificate, Accepted once the file is gone. want NULL:
- * NotFound. */
+/* Deletes the installed root matching `want`, or the stored V2G certificate
+ * when `want` is its leaf (as cp_certs_v2g_chain lists it): NotFound when
+ * none does, Failed for the back-end root in use (cp_certs_set_server_chain)
+ * or the charge point's own client certificate, Accepted once the file is
+ * gone. want NULL: NotFound. */
 cp_cert_delete_result cp_certs_delete(cp_certs *c, const cp_cert_hash_data *want);
 
 /* The hash data (with `algorithm`) of every installed root of `use`, at
@@ -165,6 +166,13 @@ int cp_certs_total(const cp_certs *c);
  * certificate: the store's (CertificateSigned), else the first certificate
  * of `configured` (the installer's ocpp.cert_file); 0 when there is none. */
 borne_ms cp_certs_client_not_after(const cp_certs *c, const char *configured);
+/* The same for the stored V2G certificate; 0 when there is none. */
+borne_ms cp_certs_v2g_not_after(const cp_certs *c);
+/* A combined certificate (2.x: one certificate for the link and the ISO 15118
+ * connection, CertificateSigned without certificateType): the client
+ * identity just stored (cp_certs_signed) is stored as the V2G certificate
+ * too. 0 done, -1 none or not written. */
+int cp_certs_client_as_v2g(cp_certs *c);
 
 /* Imports every self-signed CA certificate of a PEM file as a back-end root
  * (the installer's ocpp.ca_file, so that the back end sees and manages it).

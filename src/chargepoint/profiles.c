@@ -48,6 +48,7 @@ typedef struct {
   int nperiods;
   cp_schedule_period *periods; /* phases resolved: 1..3 */
   char *text;                  /* the profile as stored in the table */
+  borne_ms received;           /* when it was set */
 } profile;
 
 struct cp_profiles {
@@ -92,20 +93,7 @@ static void set_time(json_t *o, const char *key, borne_ms t) {
   json_object_set_new(o, key, json_string(buf));
 }
 
-static char *profile_text(const cp_charging_profile *p) {
-  json_t *o = json_object();
-  json_object_set_new(o, "chargingProfileId", json_integer(p->id));
-  json_object_set_new(o, "stackLevel", json_integer(p->stack_level));
-  json_object_set_new(o, "chargingProfilePurpose", json_string(purpose_names[p->purpose]));
-  json_object_set_new(o, "chargingProfileKind", json_string(kind_names[p->kind]));
-  if (p->kind == CP_KIND_RECURRING)
-    json_object_set_new(o, "recurrencyKind",
-                        json_string(p->recurrency == CP_RECUR_WEEKLY ? "Weekly" : "Daily"));
-  if (p->has_valid_from) set_time(o, "validFrom", p->valid_from);
-  if (p->has_valid_to) set_time(o, "validTo", p->valid_to);
-  if (has_tx(p->transaction_id))
-    json_object_set_new(o, "transactionId", json_string(p->transaction_id));
-  const cp_charging_schedule *cs = &p->schedule;
+static json_t *schedule_json(const cp_charging_schedule *cs) {
   json_t *sj = json_object();
   if (cs->has_id) json_object_set_new(sj, "id", json_integer(cs->id));
   if (cs->has_start) set_time(sj, "startSchedule", cs->start);
@@ -121,7 +109,30 @@ static char *profile_text(const cp_charging_profile *p) {
     json_array_append_new(pa, pj);
   }
   json_object_set_new(sj, "chargingSchedulePeriod", pa);
-  json_object_set_new(o, "chargingSchedule", sj);
+  return sj;
+}
+
+static char *profile_text(const cp_charging_profile *p) {
+  json_t *o = json_object();
+  json_object_set_new(o, "chargingProfileId", json_integer(p->id));
+  json_object_set_new(o, "stackLevel", json_integer(p->stack_level));
+  json_object_set_new(o, "chargingProfilePurpose", json_string(purpose_names[p->purpose]));
+  json_object_set_new(o, "chargingProfileKind", json_string(kind_names[p->kind]));
+  if (p->kind == CP_KIND_RECURRING)
+    json_object_set_new(o, "recurrencyKind",
+                        json_string(p->recurrency == CP_RECUR_WEEKLY ? "Weekly" : "Daily"));
+  if (p->has_valid_from) set_time(o, "validFrom", p->valid_from);
+  if (p->has_valid_to) set_time(o, "validTo", p->valid_to);
+  if (has_tx(p->transaction_id))
+    json_object_set_new(o, "transactionId", json_string(p->transaction_id));
+  json_object_set_new(o, "chargingSchedule", schedule_json(&p->schedule));
+  /* a member of borne's own: rows without it (1.6, earlier versions) load */
+  if (p->nalternatives) {
+    json_t *alt = json_array();
+    for (size_t i = 0; i < p->nalternatives && i < CP_MAX_SCHEDULES - 1; i++)
+      json_array_append_new(alt, schedule_json(&p->alternatives[i]));
+    json_object_set_new(o, "alternativeSchedules", alt);
+  }
   char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
   json_decref(o);
   return text;
@@ -146,33 +157,64 @@ static int get_stored_time(const json_t *o, const char *key, bool *has, borne_ms
   return 0;
 }
 
-/* Reads the stored form into p (periods allocated into *periods_out; the
- * caller frees them). -1 when it is not a profile. */
+/* One stored chargingSchedule into cs, its periods written to `periods`
+ * (room for json_array_size of its chargingSchedulePeriod). -1 when it is
+ * not one. */
+static int schedule_from_json(const json_t *sj, cp_charging_schedule *cs,
+                              cp_schedule_period *periods) {
+  memset(cs, 0, sizeof *cs);
+  const json_t *pa = json_object_get(sj, "chargingSchedulePeriod");
+  const char *unit = json_string_value(json_object_get(sj, "chargingRateUnit"));
+  const json_t *minr = json_object_get(sj, "minChargingRate");
+  bool ok = json_is_object(sj) && json_is_array(pa) && unit &&
+            (!strcmp(unit, "A") || !strcmp(unit, "W")) &&
+            get_int(sj, "duration", &cs->has_duration, &cs->duration_s) == 0 &&
+            get_int(sj, "id", &cs->has_id, &cs->id) == 0 &&
+            get_stored_time(sj, "startSchedule", &cs->has_start, &cs->start) == 0 &&
+            (!minr || json_is_number(minr)) && json_array_size(pa) <= 1024;
+  if (!ok) return -1;
+  cs->unit = strcmp(unit, "W") == 0 ? CP_UNIT_WATTS : CP_UNIT_AMPS;
+  cs->has_min_rate = minr != NULL;
+  cs->min_rate = minr ? json_number_value(minr) : 0;
+  size_t np = json_array_size(pa);
+  for (size_t i = 0; i < np; i++) {
+    const json_t *pj = json_array_get(pa, i);
+    const json_t *lim = json_object_get(pj, "limit");
+    bool has_ph;
+    int64_t start = 0, ph = 0;
+    if (!periods || !json_is_number(lim) || get_int(pj, "startPeriod", NULL, &start) != 0 ||
+        get_int(pj, "numberPhases", &has_ph, &ph) != 0 || ph < 0 || ph > 3)
+      return -1;
+    periods[i] =
+        (cp_schedule_period){.start_s = start, .limit = json_number_value(lim), .phases = (int)ph};
+  }
+  cs->nperiods = np;
+  cs->periods = periods;
+  return 0;
+}
+
+/* Reads the stored form into p (the periods of every schedule allocated in
+ * one block into *periods_out; the caller frees it). -1 when it is not a
+ * profile. */
 static int profile_from_text(const char *text, cp_charging_profile *p,
                              cp_schedule_period **periods_out) {
   *periods_out = NULL;
   memset(p, 0, sizeof *p);
   json_t *o = text ? json_loads(text, 0, NULL) : NULL;
   const json_t *sj = json_object_get(o, "chargingSchedule");
-  const json_t *pa = json_object_get(sj, "chargingSchedulePeriod");
+  const json_t *alt = json_object_get(o, "alternativeSchedules");
   int purpose =
       name_index(purpose_names, 3, json_string_value(json_object_get(o, "chargingProfilePurpose")));
   int kind =
       name_index(kind_names, 3, json_string_value(json_object_get(o, "chargingProfileKind")));
-  const char *unit = json_string_value(json_object_get(sj, "chargingRateUnit"));
   const char *recur = json_string_value(json_object_get(o, "recurrencyKind"));
   const json_t *tx = json_object_get(o, "transactionId");
-  const json_t *minr = json_object_get(sj, "minChargingRate");
-  bool ok = json_is_object(o) && json_is_object(sj) && json_is_array(pa) && purpose >= 0 &&
-            kind >= 0 && unit && (!strcmp(unit, "A") || !strcmp(unit, "W")) &&
+  bool ok = json_is_object(o) && purpose >= 0 && kind >= 0 &&
+            (!alt || (json_is_array(alt) && json_array_size(alt) < CP_MAX_SCHEDULES)) &&
             get_int(o, "chargingProfileId", NULL, &p->id) == 0 &&
             get_int(o, "stackLevel", NULL, &p->stack_level) == 0 &&
-            get_int(sj, "duration", &p->schedule.has_duration, &p->schedule.duration_s) == 0 &&
-            get_int(sj, "id", &p->schedule.has_id, &p->schedule.id) == 0 &&
             get_stored_time(o, "validFrom", &p->has_valid_from, &p->valid_from) == 0 &&
-            get_stored_time(o, "validTo", &p->has_valid_to, &p->valid_to) == 0 &&
-            get_stored_time(sj, "startSchedule", &p->schedule.has_start, &p->schedule.start) == 0 &&
-            (!minr || json_is_number(minr)) && json_array_size(pa) <= 1024;
+            get_stored_time(o, "validTo", &p->has_valid_to, &p->valid_to) == 0;
   if (ok) {
     p->purpose = (cp_profile_purpose)purpose;
     p->kind = (cp_profile_kind)kind;
@@ -180,9 +222,6 @@ static int profile_from_text(const char *text, cp_charging_profile *p,
                     : strcmp(recur, "Weekly") == 0 ? CP_RECUR_WEEKLY
                     : strcmp(recur, "Daily") == 0  ? CP_RECUR_DAILY
                                                    : CP_RECUR_NONE;
-    p->schedule.unit = strcmp(unit, "W") == 0 ? CP_UNIT_WATTS : CP_UNIT_AMPS;
-    p->schedule.has_min_rate = minr != NULL;
-    p->schedule.min_rate = minr ? json_number_value(minr) : 0;
     /* earlier rows hold 1.6's integer transactionId */
     if (json_is_integer(tx))
       snprintf(p->transaction_id, sizeof p->transaction_id, "%lld",
@@ -192,26 +231,27 @@ static int profile_from_text(const char *text, cp_charging_profile *p,
     else
       ok = tx == NULL;
   }
-  size_t np = ok ? json_array_size(pa) : 0;
-  cp_schedule_period *periods = np ? calloc(np, sizeof *periods) : NULL;
-  for (size_t i = 0; ok && i < np; i++) {
-    const json_t *pj = json_array_get(pa, i);
-    const json_t *lim = json_object_get(pj, "limit");
-    bool has_ph;
-    int64_t start = 0, ph = 0;
-    ok = periods && json_is_number(lim) && get_int(pj, "startPeriod", NULL, &start) == 0 &&
-         get_int(pj, "numberPhases", &has_ph, &ph) == 0 && ph >= 0 && ph <= 3;
-    if (ok)
-      periods[i] = (cp_schedule_period){
-          .start_s = start, .limit = json_number_value(lim), .phases = (int)ph};
+  size_t nalt = ok ? json_array_size(alt) : 0;
+  const json_t *all[CP_MAX_SCHEDULES] = {sj};
+  size_t np = 0;
+  for (size_t k = 0; ok && k <= nalt; k++) {
+    if (k) all[k] = json_array_get(alt, k - 1);
+    np += json_array_size(json_object_get(all[k], "chargingSchedulePeriod"));
+  }
+  cp_schedule_period *periods = ok && np ? calloc(np, sizeof *periods) : NULL;
+  size_t at = 0;
+  for (size_t k = 0; ok && k <= nalt; k++) {
+    cp_charging_schedule *cs = k ? &p->alternatives[k - 1] : &p->schedule;
+    ok = schedule_from_json(all[k], cs, periods ? periods + at : NULL) == 0;
+    at += cs->nperiods;
   }
   json_decref(o);
   if (!ok) {
     free(periods);
+    memset(p, 0, sizeof *p);
     return -1;
   }
-  p->schedule.nperiods = np;
-  p->schedule.periods = periods;
+  p->nalternatives = nalt;
   *periods_out = periods;
   return 0;
 }
@@ -231,6 +271,7 @@ static int parse_profile(const cp_charging_profile *j, int connector, borne_ms r
   memset(out, 0, sizeof *out);
   if (!j) return -1;
   out->connector = connector;
+  out->received = received;
   if (j->id < INT32_MIN || j->id > INT32_MAX) return -1;
   out->id = (int)j->id;
   if (j->stack_level < 0 || j->stack_level > INT32_MAX) return -1;
@@ -297,6 +338,17 @@ static int parse_profile(const cp_charging_profile *j, int connector, borne_ms r
     if (!isfinite(pd->limit) || pd->limit < 0 || pd->limit > 1e6) goto bad;
     if (pd->phases == 0) pd->phases = 3; /* numberPhases absent means 3 */
     if (pd->phases < 1 || pd->phases > 3) goto bad;
+  }
+  /* the other schedules offered (2.0.1): the same rules, each as if it
+   * were the one applied */
+  if (j->nalternatives > CP_MAX_SCHEDULES - 1) goto bad;
+  for (size_t k = 0; k < j->nalternatives; k++) {
+    cp_charging_profile alt = *j;
+    alt.schedule = j->alternatives[k];
+    alt.nalternatives = 0;
+    profile check;
+    if (parse_profile(&alt, connector, received, lim, &check) != 0) goto bad;
+    profile_clear(&check);
   }
   out->text = profile_text(j);
   if (!out->text) goto bad;
@@ -596,6 +648,42 @@ static bool clear_match(const profile *p, const void *ctx) {
 int cp_profiles_clear(cp_profiles *s, const cp_profile_filter *f) {
   if (!s || !f) return 0;
   return remove_where(s, clear_match, f);
+}
+
+int cp_profiles_choose_schedule(cp_profiles *s, int connector, int64_t schedule_id) {
+  for (int i = 0; s && i < s->n; i++) {
+    profile *old = &s->p[i];
+    if (old->connector != connector) continue;
+    cp_charging_profile cp;
+    cp_schedule_period *periods;
+    if (profile_from_text(old->text, &cp, &periods) != 0) continue;
+    size_t k = 0;
+    while (k < cp.nalternatives &&
+           !(cp.alternatives[k].has_id && cp.alternatives[k].id == schedule_id))
+      k++;
+    int rc = -1;
+    profile np;
+    if (k < cp.nalternatives) {
+      cp_charging_schedule was = cp.schedule;
+      cp.schedule = cp.alternatives[k];
+      cp.alternatives[k] = was;
+      /* installed already: the limits it passed then still hold */
+      if (parse_profile(&cp, connector, old->received, NULL, &np) == 0) {
+        copy_tx(np.tx_id, old->tx_id);
+        if (db_exec(s, "UPDATE ocpp16_smart_profiles SET profile = ?5 WHERE id = ?1", np.id, 0,
+                    NULL, 0, np.text) == 0) {
+          profile_clear(old);
+          *old = np;
+          rc = 0;
+        } else {
+          profile_clear(&np);
+        }
+      }
+    }
+    free(periods);
+    if (k < cp.nalternatives) return rc;
+  }
+  return -1;
 }
 
 static bool tx_of_connector(const profile *p, const void *ctx) {

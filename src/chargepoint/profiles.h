@@ -67,6 +67,10 @@ typedef struct {
   const cp_schedule_period *periods; /* borrowed: copied by cp_profiles_set */
 } cp_charging_schedule;
 
+/* 2.0.1's ChargingProfileType carries 1..3 chargingSchedules (the choice an
+ * ISO 15118 EV makes among them, K15); 1.6 has one. */
+#define CP_MAX_SCHEDULES 3
+
 typedef struct {
   int64_t id;
   int64_t stack_level;
@@ -76,7 +80,12 @@ typedef struct {
   bool has_valid_from, has_valid_to;
   borne_ms valid_from, valid_to;
   char transaction_id[CP_TX_ID_MAX + 1]; /* TxProfile only; "" = none given */
-  cp_charging_schedule schedule;
+  cp_charging_schedule schedule;         /* the one the rules apply */
+  /* The other schedules offered with it (2.0.1; 0 in 1.6): each checked by
+   * the same rules as `schedule`, kept and reported, never applied unless
+   * chosen (cp_profiles_choose_schedule: what an ISO 15118 EV picked). */
+  size_t nalternatives;
+  cp_charging_schedule alternatives[CP_MAX_SCHEDULES - 1];
 } cp_charging_profile;
 
 typedef struct {
@@ -157,13 +166,21 @@ cp_profile_result cp_profiles_composite(cp_profiles *s, int connector, int64_t d
                                         cp_composite_schedule *out);
 void cp_composite_schedule_free(cp_composite_schedule *c);
 
+/* The EV chose the schedule `schedule_id` among those a profile of
+ * `connector` offers (ISO 15118 through NotifyEVChargingSchedule's
+ * selectedChargingScheduleId, K15-K17): the profile that offers it applies it
+ * from now on (the one it applied becomes an alternative). 0 when a profile
+ * changed, -1 when none offers that id. */
+int cp_profiles_choose_schedule(cp_profiles *s, int connector, int64_t schedule_id);
+
 /* Number of installed profiles (for status pages and tests). */
 int cp_profiles_count(const cp_profiles *s);
 
 /* The i-th installed profile (0 <= i < cp_profiles_count), as it was set,
  * for reports (2.0.1 GetChargingProfiles): its connector in *connector, the
  * transaction a TxProfile is bound to in out->transaction_id. The periods
- * are allocated into *periods (free them). -1 when there is no such one. */
+ * (of the schedule and its alternatives, one block) are allocated into
+ * *periods (free them). -1 when there is no such one. */
 int cp_profiles_get(const cp_profiles *s, int i, int *connector, cp_charging_profile *out,
                     cp_schedule_period **periods);
 

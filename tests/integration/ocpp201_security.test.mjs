@@ -13,7 +13,9 @@
 // SignCertificate sent again when no CertificateSigned follows
 // (CertSigningWaitMinimum, CertSigningRepeatTimes); InvalidCsmsCertificate
 // after a TLS connection refused the CSMS's certificate; Get15118EVCertificate
-// and GetCertificateStatus answered Failed (no ISO 15118 stack). Certificates
+// and GetCertificateStatus answered Failed (no ISO 15118 stack); the V2G
+// certificate renewed by the station itself (A03) and deleted by its leaf's
+// hash (M04); 2.1's TriggerMessage SignCombinedCertificate. Certificates
 // are made with the openssl CLI at test time.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -118,11 +120,25 @@ test('M05/M03/M04: install CSMS and V2G roots, list them by type with their hash
     assert.equal(await entries(csms), 3); // two roots and the V2G certificate
     assert.equal(csms.callsOf('BootNotification').length, 1); // the link does not use it
 
+    // A03 for the V2G certificate: it ends within a month (2 days), so at the next boot the
+    // station asks for a new one by itself
+    from = csms.calls.length;
+    assert.equal((await csms.call('Reset', { type: 'Immediate' })).status, 'Accepted');
+    await csms.waitCall('BootNotification', { from });
+    const renew = await csms.waitCall('SignCertificate', { from });
+    assert.equal(renew.params.certificateType, 'V2GCertificate');
+
+    // M04: the V2G certificate itself, deleted by its leaf's hash data
+    const leafId = v2gChain.certificateHashDataChain[0].certificateHashData;
+    assert.deepEqual(await csms.call('DeleteCertificate', { certificateHashData: leafId }), { status: 'Accepted' });
+    assert.deepEqual(await csms.call('GetInstalledCertificateIds', { certificateType: ['V2GCertificateChain'] }), { status: 'NotFound' });
+    assert.equal(await entries(csms), 2);
+
     // the algorithm the CSMS picks
     assert.deepEqual(await csms.call('DeleteCertificate', { certificateHashData: pki.certId('v2g.pem', 'sha512') }), { status: 'Accepted' });
     assert.deepEqual(await csms.call('DeleteCertificate', { certificateHashData: pki.certId('v2g.pem') }), { status: 'NotFound' });
     assert.deepEqual(await csms.call('GetInstalledCertificateIds', { certificateType: ['V2GRootCertificate'] }), { status: 'NotFound' });
-    assert.equal(await entries(csms), 2);
+    assert.equal(await entries(csms), 1);
 
     // block M: no ISO 15118 stack, the hook's default answer
     const evc = await csms.call('Get15118EVCertificate', { iso15118SchemaVersion: 'urn:iso:15118:2:2013:MsgDef', action: 'Install', exiRequest: 'AAAA' });
@@ -294,5 +310,25 @@ test('one store: a root installed over 2.0.1 is listed and deleted over 1.6 by t
     csms16.assertNoViolations();
   } finally {
     await st.stop(); st.cleanup(); await csms16?.close();
+  }
+});
+
+test('2.1: TriggerMessage SignCombinedCertificate: a SignCertificate without certificateType, its CertificateSigned stored for the link and as the V2G certificate (A02)', async () => {
+  const csms = await new Peer({ protocol: 'ocpp2.1', handlers: HANDLERS }).listen();
+  const st = await startBorned({ connectors: 1, auth: 'free', args: ['--csms', csms.url], set: { 'station.id': 'cp-21-sec-1', ...V201, 'ocpp.version': '2.1', 'ocpp.CpoName': 'Borne Test CPO' } });
+  try {
+    await csms.waitCall('BootNotification');
+    assert.deepEqual(await csms.call('InstallCertificate', { certificateType: 'CSMSRootCertificate', certificate: pki.read('ca.pem') }), { status: 'Accepted' });
+    const from = csms.calls.length;
+    assert.deepEqual(await csms.call('TriggerMessage', { requestedMessage: 'SignCombinedCertificate' }), { status: 'Accepted' });
+    const req = await csms.waitCall('SignCertificate', { from });
+    assert.equal(req.params.certificateType, undefined); // for both connections
+    assert.match(pki.csrSubject(req.params.csr), /CN=cp-21-sec-1/);
+    assert.deepEqual(await csms.call('CertificateSigned', { certificateChain: pki.sign(req.params.csr, 501) }), { status: 'Accepted' });
+    const v2g = await csms.call('GetInstalledCertificateIds', { certificateType: ['V2GCertificateChain'] });
+    assert.equal(v2g.certificateHashDataChain[0].certificateHashData.serialNumber, (501).toString(16));
+    csms.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close();
   }
 });

@@ -86,6 +86,15 @@ test('refused: ChargingStationExternalConstraints, a TxProfile of no running tra
   assert.equal((await csms.call('SetChargingProfile', { evseId: 1, chargingProfile: tx })).status, 'Rejected');
   const max = { ...TX_DEFAULT, id: 4, chargingProfilePurpose: 'ChargingStationMaxProfile' };
   assert.equal((await csms.call('SetChargingProfile', { evseId: 1, chargingProfile: max })).status, 'Rejected');
+  // more than one chargingSchedule only in a TxProfile; phaseToUse without phase switching (K01.FR.20)
+  const two = { ...TX_DEFAULT, id: 5, stackLevel: 2, chargingSchedule: [schedule(1, 6), schedule(2, 8)] };
+  const r2 = await csms.call('SetChargingProfile', { evseId: 1, chargingProfile: two });
+  assert.equal(r2.status, 'Rejected');
+  assert.equal(r2.statusInfo.reasonCode, 'InvalidSchedule');
+  const phase = { ...TX_DEFAULT, id: 6, stackLevel: 2, chargingSchedule: [{ id: 1, chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 6, numberPhases: 1, phaseToUse: 2 }] }] };
+  const r3 = await csms.call('SetChargingProfile', { evseId: 1, chargingProfile: phase });
+  assert.equal(r3.status, 'Rejected');
+  assert.equal(r3.statusInfo.reasonCode, 'InvalidSchedule');
   assert.equal(await entries(), '1');
   csms.assertNoViolations();
 });
@@ -127,9 +136,13 @@ test('RequestStartTransaction with a TxProfile: bound to the transaction it star
   assert.equal(pages[0].chargingProfile[0].id, 20);
   assert.equal(pages[0].chargingProfile[0].transactionId, txId);
   // a TxProfile of this transaction may now be set by SetChargingProfile too
-  const more = { ...txProfile, id: 21, stackLevel: 3, transactionId: txId, chargingSchedule: [schedule(2, 6)] };
+  // with three chargingSchedules (the choice an ISO 15118 EV would make): the first applies, all are kept (K01)
+  const more = { ...txProfile, id: 21, stackLevel: 3, transactionId: txId, chargingSchedule: [schedule(2, 6), schedule(3, 12), schedule(4, 16)] };
   assert.equal((await csms.call('SetChargingProfile', { evseId: 1, chargingProfile: more })).status, 'Accepted');
   await st.waitFor((x) => x.connectors[0].offered_a === 6, { what: 'offered 6 A' });
+  const mfrom = csms.calls.length;
+  assert.equal((await csms.call('GetChargingProfiles', { requestId: 13, evseId: 1, chargingProfile: { chargingProfileId: [21] } })).status, 'Accepted');
+  assert.deepEqual((await report(13, mfrom))[0].chargingProfile[0].chargingSchedule.map((x) => x.id), [2, 3, 4]);
   // a profile that is not a TxProfile refuses the start
   const bad = await csms.call('RequestStartTransaction', { evseId: 2, remoteStartId: 78, idToken: { idToken: 'GOOD1', type: 'Central' }, chargingProfile: { ...TX_DEFAULT, id: 22 } });
   assert.equal(bad.status, 'Rejected');
@@ -150,15 +163,27 @@ test('load management caps a charging EVSE: NotifyChargingLimit EMS, ChargingRat
   const txId = started.params.transactionInfo.transactionId;
   await st.waitStatus(1, 'Charging');
   assert.equal(csms.calls.slice(from).filter((c) => c.action === 'NotifyChargingLimit').length, 0);
-  // 4 kVA on 3 phases: about 4.8 A a phase, below what the car and the installation take
-  await st.ok('PUT', '/api/v1/settings', { 'site.limit_kva': 4, 'site.margin_a': 0 });
+  // 5 kVA on 3 phases: about 7.2 A a phase, below what the car and the installation take
+  await st.ok('PUT', '/api/v1/settings', { 'site.limit_kva': 5, 'site.margin_a': 0 });
   await st.waitFor((x) => x.connectors[0].limited_by === 'load_management', { what: 'capped by load management' });
   const n = await csms.waitCall('NotifyChargingLimit', { from });
   assert.equal(n.params.evseId, 1);
   assert.equal(n.params.chargingLimit.chargingLimitSource, 'EMS');
+  // the limit as a schedule (NotifyChargingLimitWithSchedules): one period from now (K11/K12);
+  // load management may hold the EVSE at 0 A first, then share: each value told
+  const limitOf = (p) => p.chargingSchedule[0].chargingSchedulePeriod[0].limit;
+  const shared = await csms.waitCall('NotifyChargingLimit', { from, match: (p) => limitOf(p) > 0 });
+  const told = limitOf(shared.params);
+  assert.ok(told < 16, `limit told: ${told}`);
   const changed = await csms.waitCall('TransactionEvent', { from, match: (p) => p.triggerReason === 'ChargingRateChanged' });
   assert.equal(changed.params.eventType, 'Updated');
   assert.equal(changed.params.transactionInfo.transactionId, txId);
+  // its value moves by more than LimitChangeSignificance (10 %): told again, same source, nothing cleared
+  const mv = csms.calls.length;
+  await st.ok('PUT', '/api/v1/settings', { 'site.limit_kva': 8 });
+  const again = await csms.waitCall('NotifyChargingLimit', { from: mv, match: (p) => limitOf(p) >= told * 1.1 });
+  assert.equal(again.params.chargingLimit.chargingLimitSource, 'EMS');
+  assert.equal(csms.calls.slice(mv).filter((c) => c.action === 'ClearedChargingLimit').length, 0);
   // released: the site limit no longer binds
   const rel = csms.calls.length;
   await st.ok('PUT', '/api/v1/settings', { 'site.limit_kva': 2000 });

@@ -621,6 +621,19 @@ static void iso15118_roots_and_client_end(void **state) {
   cp_certs_free(c);
   c = open_store();
   assert_true(cp_certs_have_v2g(c));
+  /* its end (A03: renewed a month before), then M04: DeleteCertificate of its leaf */
+  assert_int_equal(cp_certs_v2g_not_after(c), (T0 + 40 * DAY) / 1000 * 1000);
+  cp_cert_hash_data other = leaf;
+  snprintf(other.serial, sizeof other.serial, "2a");
+  assert_string_equal(delete_by(c, &other), "NotFound");
+  assert_string_equal(delete_by(c, &leaf), "Accepted");
+  assert_false(cp_certs_have_v2g(c));
+  assert_int_equal(cp_certs_v2g_not_after(c), 0);
+  assert_int_equal(cp_certs_v2g_chain(c, CP_HASH_SHA256, chain, 4), 0);
+  assert_string_equal(delete_by(c, &leaf), "NotFound");
+  cp_certs_free(c);
+  c = open_store();
+  assert_false(cp_certs_have_v2g(c)); /* gone from the disk */
   X509_free(under_cs);
   X509_free(secc);
   EVP_PKEY_free(seccpub);

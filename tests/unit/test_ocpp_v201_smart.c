@@ -27,6 +27,7 @@
 
 #include "chargepoint/profiles.h"
 #include "ocpp/v201/charging_profile.h"
+#include "ocpp/v201/v201_internal.h"
 #include "ocpp201_messages.h"
 #include "test_tmpdir.h"
 #include "store/store.h"
@@ -136,6 +137,14 @@ static void refusals(void **state) {
                       "\"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":[{\"startPeriod\":0,"
                       "\"limit\":6,\"numberPhases\":1,\"phaseToUse\":2}]}]}";
   assert_int_equal(set201(s, 1, phase, NULL, T0, &why), CP_PROFILE_REJECTED);
+  assert_string_equal(why.reason, "InvalidSchedule"); /* K01.FR.20: no phase switching */
+  assert_non_null(strstr(why.info, "ACPhaseSwitchingSupported"));
+  const char *phase3 = "{\"id\":1,\"stackLevel\":0,\"chargingProfilePurpose\":\"TxDefaultProfile\","
+                       "\"chargingProfileKind\":\"Absolute\",\"chargingSchedule\":[{\"id\":1,"
+                       "\"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":[{\"startPeriod\":0,"
+                       "\"limit\":6,\"phaseToUse\":2}]}]}";
+  assert_int_equal(set201(s, 1, phase3, NULL, T0, &why), CP_PROFILE_REJECTED);
+  assert_non_null(strstr(why.info, "numberPhases 1")); /* K01.FR.19 */
   const char *tx = "{\"id\":4,\"stackLevel\":1,\"chargingProfilePurpose\":\"TxProfile\","
                    "\"chargingProfileKind\":\"Relative\",\"chargingSchedule\":[{\"id\":1,"
                    "\"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":[{\"startPeriod\":0,"
@@ -359,6 +368,184 @@ static void composite_schedule(void **state) {
   cp_profiles_free(s);
 }
 
+/* K01 with up to three chargingSchedules (a TxProfile: the choice offered to
+ * an ISO 15118 EV): each checked by the engine's rules, the first applied,
+ * all kept (across a restart) and reported; the EV's choice
+ * (cp_profiles_choose_schedule) applies another. */
+#define TX_THREE                                                                                   \
+  "{\"id\":5,\"stackLevel\":1,\"chargingProfilePurpose\":\"TxProfile\","                           \
+  "\"chargingProfileKind\":\"Relative\",\"transactionId\":\"t-1\",\"chargingSchedule\":["          \
+  "{\"id\":21,\"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":[{\"startPeriod\":0,"          \
+  "\"limit\":10}]},{\"id\":22,\"chargingRateUnit\":\"W\",\"chargingSchedulePeriod\":["             \
+  "{\"startPeriod\":0,\"limit\":2760},{\"startPeriod\":60,\"limit\":4140}]},{\"id\":23,"           \
+  "\"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":[{\"startPeriod\":0,\"limit\":16}]}]}"
+
+static void several_schedules(void **state) {
+  (void)state;
+  char dir[256], path[300], err[200];
+  assert_int_equal(test_tmpdir_make(dir, sizeof dir, "v201three"), 0);
+  snprintf(path, sizeof path, "%s/borne.db", dir);
+  store *db;
+  assert_int_equal(store_open(&db, path, err, sizeof err), 0);
+  cp_profiles *s = cp_profiles_open(db, 2, &LIM, err, sizeof err);
+  assert_non_null(s);
+  v201_refusal why;
+  /* an alternative that breaks a rule (periods out of order) refuses the profile */
+  const char *bad = "{\"id\":5,\"stackLevel\":1,\"chargingProfilePurpose\":\"TxProfile\","
+                    "\"chargingProfileKind\":\"Relative\",\"transactionId\":\"t-1\","
+                    "\"chargingSchedule\":[{\"id\":1,\"chargingRateUnit\":\"A\","
+                    "\"chargingSchedulePeriod\":[{\"startPeriod\":0,\"limit\":6}]},{\"id\":2,"
+                    "\"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":[{\"startPeriod\":30,"
+                    "\"limit\":6}]}]}";
+  assert_int_equal(set201(s, 1, bad, "t-1", T0, &why), CP_PROFILE_REJECTED);
+  const char *same_id = "{\"id\":5,\"stackLevel\":1,\"chargingProfilePurpose\":\"TxProfile\","
+                        "\"chargingProfileKind\":\"Relative\",\"transactionId\":\"t-1\","
+                        "\"chargingSchedule\":[{\"id\":1,\"chargingRateUnit\":\"A\","
+                        "\"chargingSchedulePeriod\":[{\"startPeriod\":0,\"limit\":6}]},{\"id\":1,"
+                        "\"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":[{\"startPeriod\":0,"
+                        "\"limit\":8}]}]}";
+  assert_int_equal(set201(s, 1, same_id, "t-1", T0, &why), CP_PROFILE_REJECTED);
+  assert_string_equal(why.reason, "InvalidSchedule");
+  assert_int_equal(set201(s, 1, TX_THREE, "t-1", T0, &why), CP_PROFILE_ACCEPTED);
+  assert_true(cp_profiles_limit_a(s, 1, T0 + S, "t-1", T0, 3, 230) == 10.0); /* the first */
+  cp_profiles_free(s);
+  store_close(db);
+
+  /* a restart keeps the three */
+  assert_int_equal(store_open(&db, path, err, sizeof err), 0);
+  s = cp_profiles_open(db, 2, &LIM, err, sizeof err);
+  assert_int_equal(cp_profiles_count(s), 1);
+  assert_true(cp_profiles_limit_a(s, 1, T0 + S, "t-1", T0, 3, 230) == 10.0);
+  int c;
+  cp_charging_profile p;
+  cp_schedule_period *periods;
+  assert_int_equal(cp_profiles_get(s, 0, &c, &p, &periods), 0);
+  assert_int_equal(p.nalternatives, 2);
+  assert_int_equal(p.alternatives[0].id, 22);
+  assert_int_equal(p.alternatives[0].nperiods, 2);
+  assert_true(p.alternatives[0].periods[1].limit == 4140);
+  json_t *report = json_pack("{s:i,s:s,s:[o],s:i}", "requestId", 1, "chargingLimitSource", "CSO",
+                             "chargingProfile", v201_profile_json(&p), "evseId", 1);
+  free(periods);
+  valid("ReportChargingProfiles", true, report);
+  const json_t *sched = json_object_get(
+      json_array_get(json_object_get(report, "chargingProfile"), 0), "chargingSchedule");
+  assert_int_equal(json_array_size(sched), 3);
+  assert_int_equal(json_integer_value(json_object_get(json_array_get(sched, 2), "id")), 23);
+  json_decref(report);
+
+  /* the EV picked schedule 22 (4140 W on 3 phases at 230 V: 6 A after a minute) */
+  assert_int_equal(cp_profiles_choose_schedule(s, 2, 22), -1); /* not on EVSE 2 */
+  assert_int_equal(cp_profiles_choose_schedule(s, 1, 99), -1);
+  assert_int_equal(cp_profiles_choose_schedule(s, 1, 22), 0);
+  assert_true(cp_profiles_limit_a(s, 1, T0 + S, "t-1", T0, 3, 230) == 4.0);
+  assert_true(cp_profiles_limit_a(s, 1, T0 + 61 * S, "t-1", T0, 3, 230) == 6.0);
+  cp_profiles_free(s);
+  store_close(db);
+  assert_int_equal(store_open(&db, path, err, sizeof err), 0);
+  s = cp_profiles_open(db, 2, &LIM, err, sizeof err);
+  assert_true(cp_profiles_limit_a(s, 1, T0 + 61 * S, "t-1", T0, 3, 230) == 6.0); /* kept */
+  assert_int_equal(cp_profiles_get(s, 0, &c, &p, &periods), 0);
+  assert_int_equal(p.schedule.id, 22);
+  assert_int_equal(p.nalternatives, 2);
+  free(periods);
+  cp_profiles_transaction_ended(s, 1); /* gone with its transaction */
+  assert_int_equal(cp_profiles_count(s), 0);
+  cp_profiles_free(s);
+  store_close(db);
+  test_tmpdir_remove(dir);
+}
+
+/* K11/K12: borne's own limit told with its schedule (one period from now),
+ * told again when its value moves by LimitChangeSignificance (10 %) or more. */
+static void external_limit_schedule_and_significance(void **state) {
+  (void)state;
+  json_t *sched = v201_limit_schedule_json(2, T0, 4.87, 1);
+  json_t *req = json_pack("{s:i,s:{s:s},s:o}", "evseId", 2, "chargingLimit", "chargingLimitSource",
+                          "EMS", "chargingSchedule", sched);
+  valid("NotifyChargingLimit", true, req);
+  const json_t *p0 =
+      json_array_get(json_object_get(json_array_get(json_object_get(req, "chargingSchedule"), 0),
+                                     "chargingSchedulePeriod"),
+                     0);
+  assert_true(json_number_value(json_object_get(p0, "limit")) == 4.8);
+  assert_int_equal(json_integer_value(json_object_get(p0, "numberPhases")), 1);
+  json_decref(req);
+  assert_true(v201_limit_change_significant(0, 6));
+  assert_false(v201_limit_change_significant(10, 10.9));
+  assert_false(v201_limit_change_significant(10, 9.1));
+  assert_true(v201_limit_change_significant(10, 11));
+  assert_true(v201_limit_change_significant(10, 8.9));
+}
+
+/* K15-K17: the hooks an ISO 15118 stack calls send the message and hand the
+ * answer back; a payload for no EVSE is not sent. The link is played by a
+ * sender that checks the frame against the 2.0.1 schema and answers. */
+static int sent;
+static json_t *sent_payload;
+static int fake_send(ocpp_link *l, const char *action, json_t *payload, ocpp_answer_fn cb,
+                     void *ctx) {
+  (void)l;
+  ocpp_error err = {.kind = OCPP_ERR_NONE};
+  if (ocpp201_validate(action, true, payload, &err) != 0) {
+    json_decref(payload);
+    return -1;
+  }
+  sent++;
+  json_decref(sent_payload);
+  sent_payload = payload;
+  json_t *answer = json_pack("{s:s}", "status", "Accepted");
+  cb(ctx, answer, NULL, NULL);
+  json_decref(answer);
+  return 0;
+}
+
+static int answers;
+static void got(void *ctx, const json_t *result, const char *code, const char *text) {
+  (void)text;
+  assert_ptr_equal(ctx, &answers);
+  assert_null(code);
+  assert_string_equal(json_string_value(json_object_get(result, "status")), "Accepted");
+  answers++;
+}
+
+static void iso15118_hooks(void **state) {
+  (void)state;
+  ocpp201_station o;
+  memset(&o, 0, sizeof o);
+  o.count = 2;
+  o.link = (ocpp_link *)&o; /* never used: the fake sender plays it */
+  v201_set_iso15118_sender(fake_send);
+  json_t *needs =
+      json_loads("{\"evseId\":1,\"maxScheduleTuples\":3,\"chargingNeeds\":{"
+                 "\"requestedEnergyTransfer\":\"AC_three_phase\",\"acChargingParameters\":"
+                 "{\"energyAmount\":20000,\"evMinCurrent\":6,\"evMaxCurrent\":16,"
+                 "\"evMaxVoltage\":400}}}",
+                 0, NULL);
+  assert_int_equal(v201_notify_ev_charging_needs(&o, needs, got, &answers), 0);
+  assert_int_equal(answers, 1);
+  const json_t *ac =
+      json_object_get(json_object_get(sent_payload, "chargingNeeds"), "acChargingParameters");
+  assert_int_equal(json_integer_value(json_object_get(ac, "evMaxCurrent")), 16);
+  json_t *plan = json_loads("{\"evseId\":2,\"timeBase\":\"2026-12-06T01:00:00Z\","
+                            "\"chargingSchedule\":{\"id\":22,\"chargingRateUnit\":\"W\","
+                            "\"chargingSchedulePeriod\":[{\"startPeriod\":0,\"limit\":4140}]}}",
+                            0, NULL);
+  assert_int_equal(v201_notify_ev_charging_schedule(&o, plan, got, &answers), 0);
+  assert_int_equal(answers, 2);
+  assert_int_equal(json_integer_value(json_object_get(sent_payload, "evseId")), 2);
+  /* no such EVSE, a payload the schema refuses: not sent, no answer */
+  json_t *bad = json_pack("{s:i,s:{}}", "evseId", 3, "chargingNeeds");
+  assert_int_equal(v201_notify_ev_charging_needs(&o, bad, got, &answers), -1);
+  bad = json_pack("{s:i}", "evseId", 1);
+  assert_int_equal(v201_notify_ev_charging_schedule(&o, bad, got, &answers), -1);
+  assert_int_equal(sent, 2);
+  assert_int_equal(answers, 2);
+  v201_set_iso15118_sender(NULL);
+  json_decref(sent_payload);
+  sent_payload = NULL;
+}
+
 /* One store: what 2.0.1 sets, a reopened engine (a restart, the 1.6 dialect) has. */
 static void profiles_survive_a_restart(void **state) {
   (void)state;
@@ -396,6 +583,9 @@ int main(void) {
       cmocka_unit_test(get_and_clear_criteria),
       cmocka_unit_test(composite_schedule),
       cmocka_unit_test(profiles_survive_a_restart),
+      cmocka_unit_test(several_schedules),
+      cmocka_unit_test(external_limit_schedule_and_significance),
+      cmocka_unit_test(iso15118_hooks),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,7 @@
  */
 #include "ocpp/v201/charging_profile.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,48 +101,72 @@ static int decode(const profile201 *j, bool need_tx_id, cp_charging_profile *out
   if (get_time(j->has_validFrom, j->validFrom, &out->has_valid_from, &out->valid_from) != 0 ||
       get_time(j->has_validTo, j->validTo, &out->has_valid_to, &out->valid_to) != 0)
     return refuse(why, "InvalidValue", "unreadable validFrom / validTo");
-  /* 1..3 schedules by the schema: more than one is the choice an ISO 15118
-   * EV makes among them; an AC station without 15118 has one limit */
-  if (j->chargingSchedule_count != 1 || !j->chargingSchedule)
-    return refuse(why, "InvalidSchedule", "one chargingSchedule (no ISO 15118 EV to choose)");
-  const schedule201 *cs = &j->chargingSchedule[0];
-  cp_charging_schedule *o = &out->schedule;
-  o->has_id = true;
-  o->id = cs->id;
-  o->has_duration = cs->has_duration;
-  o->duration_s = cs->duration;
-  if (get_time(cs->has_startSchedule, cs->startSchedule, &o->has_start, &o->start) != 0)
-    return refuse(why, "InvalidSchedule", "unreadable startSchedule");
-  const char *unit =
-      ocpp201_SetChargingProfileRequest_chargingProfile_chargingSchedule_chargingRateUnit_e_name(
-          cs->chargingRateUnit);
-  if (unit && !strcmp(unit, "W"))
-    o->unit = CP_UNIT_WATTS;
-  else if (unit && !strcmp(unit, "A"))
-    o->unit = CP_UNIT_AMPS;
-  else
-    return refuse(why, "UnsupportedRateUnit", "chargingRateUnit is A or W");
-  o->has_min_rate = cs->has_minChargingRate;
-  o->min_rate = cs->minChargingRate;
-  size_t np = cs->chargingSchedulePeriod_count;
-  if (np == 0 || np > 1024 || !cs->chargingSchedulePeriod)
-    return refuse(why, "InvalidSchedule", "1 to 1024 chargingSchedulePeriod");
-  cp_schedule_period *pd = calloc(np, sizeof *pd);
+  /* 1..3 schedules by the schema. The type's definition allows more than
+   * one only in a TxProfile (the choice offered to an ISO 15118 EV, K15):
+   * the first applies until the EV's choice is known
+   * (cp_profiles_choose_schedule), the others are kept and reported. */
+  size_t ns = j->chargingSchedule ? j->chargingSchedule_count : 0;
+  if (ns < 1 || ns > CP_MAX_SCHEDULES)
+    return refuse(why, "InvalidSchedule", "1 to 3 chargingSchedule");
+  if (ns > 1 && out->purpose != CP_PURPOSE_TX)
+    return refuse(why, "InvalidSchedule", "more than one chargingSchedule only in a TxProfile");
+  size_t total = 0;
+  for (size_t n = 0; n < ns; n++) {
+    size_t np = j->chargingSchedule[n].chargingSchedulePeriod_count;
+    if (np == 0 || np > 1024 || !j->chargingSchedule[n].chargingSchedulePeriod)
+      return refuse(why, "InvalidSchedule", "1 to 1024 chargingSchedulePeriod");
+    total += np;
+  }
+  cp_schedule_period *pd = calloc(total, sizeof *pd);
   if (!pd) return refuse(why, "InternalError", "out of memory");
   *periods = pd;
-  for (size_t i = 0; i < np; i++) {
-    const ocpp201_SetChargingProfileRequest_chargingProfile_chargingSchedule_chargingSchedulePeriod
-        *pj = &cs->chargingSchedulePeriod[i];
-    if (pj->has_phaseToUse)
-      return refuse(why, "InvalidSchedule", "phaseToUse: this station does not switch phases");
-    if (pj->has_numberPhases && (pj->numberPhases < 1 || pj->numberPhases > 3))
-      return refuse(why, "InvalidSchedule", "numberPhases is 1..3");
-    pd[i] = (cp_schedule_period){.start_s = pj->startPeriod,
-                                 .limit = pj->limit,
-                                 .phases = pj->has_numberPhases ? (int)pj->numberPhases : 0};
+  for (size_t n = 0; n < ns; n++) {
+    const schedule201 *cs = &j->chargingSchedule[n];
+    cp_charging_schedule *o = n ? &out->alternatives[n - 1] : &out->schedule;
+    o->has_id = true;
+    o->id = cs->id;
+    for (size_t m = 0; m < n; m++)
+      if (j->chargingSchedule[m].id == cs->id)
+        return refuse(why, "InvalidSchedule", "two chargingSchedules with the same id");
+    o->has_duration = cs->has_duration;
+    o->duration_s = cs->duration;
+    if (get_time(cs->has_startSchedule, cs->startSchedule, &o->has_start, &o->start) != 0)
+      return refuse(why, "InvalidSchedule", "unreadable startSchedule");
+    const char *unit =
+        ocpp201_SetChargingProfileRequest_chargingProfile_chargingSchedule_chargingRateUnit_e_name(
+            cs->chargingRateUnit);
+    if (unit && !strcmp(unit, "W"))
+      o->unit = CP_UNIT_WATTS;
+    else if (unit && !strcmp(unit, "A"))
+      o->unit = CP_UNIT_AMPS;
+    else
+      return refuse(why, "UnsupportedRateUnit", "chargingRateUnit is A or W");
+    o->has_min_rate = cs->has_minChargingRate;
+    o->min_rate = cs->minChargingRate;
+    size_t np = cs->chargingSchedulePeriod_count;
+    for (size_t i = 0; i < np; i++) {
+      const ocpp201_SetChargingProfileRequest_chargingProfile_chargingSchedule_chargingSchedulePeriod
+          *pj = &cs->chargingSchedulePeriod[i];
+      if (pj->has_numberPhases && (pj->numberPhases < 1 || pj->numberPhases > 3))
+        return refuse(why, "InvalidSchedule", "numberPhases is 1..3");
+      /* phaseToUse: only with numberPhases 1 (K01.FR.19), only where the
+       * EVSE switches the phase it gives a one-phase EV (K01.FR.20):
+       * ACPhaseSwitchingSupported is false, borne's contactor switches 1 or
+       * 3 phases, the one phase is always L1 */
+      if (pj->has_phaseToUse && (!pj->has_numberPhases || pj->numberPhases != 1))
+        return refuse(why, "InvalidSchedule", "phaseToUse only with numberPhases 1");
+      if (pj->has_phaseToUse)
+        return refuse(why, "InvalidSchedule",
+                      "phaseToUse: ACPhaseSwitchingSupported is false (one phase is L1)");
+      pd[i] = (cp_schedule_period){.start_s = pj->startPeriod,
+                                   .limit = pj->limit,
+                                   .phases = pj->has_numberPhases ? (int)pj->numberPhases : 0};
+    }
+    o->nperiods = np;
+    o->periods = pd;
+    pd += np;
   }
-  o->nperiods = np;
-  o->periods = pd;
+  out->nalternatives = ns - 1;
   return 0;
 }
 
@@ -177,8 +202,7 @@ static json_t *time_json(borne_ms t) {
   return json_string(buf);
 }
 
-json_t *v201_profile_json(const cp_charging_profile *p) {
-  const cp_charging_schedule *cs = &p->schedule;
+static json_t *schedule_json(const cp_charging_schedule *cs, int64_t profile_id) {
   json_t *periods = json_array();
   for (size_t i = 0; i < cs->nperiods; i++) {
     json_t *pj = json_pack("{s:I,s:f}", "startPeriod", (json_int_t)cs->periods[i].start_s, "limit",
@@ -187,16 +211,24 @@ json_t *v201_profile_json(const cp_charging_profile *p) {
       json_object_set_new(pj, "numberPhases", json_integer(cs->periods[i].phases));
     json_array_append_new(periods, pj);
   }
-  json_t *sj = json_pack("{s:I,s:s,s:o}", "id", (json_int_t)(cs->has_id ? cs->id : p->id),
+  json_t *sj = json_pack("{s:I,s:s,s:o}", "id", (json_int_t)(cs->has_id ? cs->id : profile_id),
                          "chargingRateUnit", cs->unit == CP_UNIT_WATTS ? "W" : "A",
                          "chargingSchedulePeriod", periods);
   if (cs->has_start) json_object_set_new(sj, "startSchedule", time_json(cs->start));
   if (cs->has_duration) json_object_set_new(sj, "duration", json_integer(cs->duration_s));
   if (cs->has_min_rate) json_object_set_new(sj, "minChargingRate", json_real(cs->min_rate));
+  return sj;
+}
+
+json_t *v201_profile_json(const cp_charging_profile *p) {
+  json_t *schedules = json_array();
+  json_array_append_new(schedules, schedule_json(&p->schedule, p->id));
+  for (size_t k = 0; k < p->nalternatives && k < CP_MAX_SCHEDULES - 1; k++)
+    json_array_append_new(schedules, schedule_json(&p->alternatives[k], p->id));
   json_t *o = json_pack(
-      "{s:I,s:I,s:s,s:s,s:[o]}", "id", (json_int_t)p->id, "stackLevel", (json_int_t)p->stack_level,
+      "{s:I,s:I,s:s,s:s,s:o}", "id", (json_int_t)p->id, "stackLevel", (json_int_t)p->stack_level,
       "chargingProfilePurpose", purpose_name(p->purpose), "chargingProfileKind",
-      kind_names[p->kind <= CP_KIND_RELATIVE ? p->kind : 0], "chargingSchedule", sj);
+      kind_names[p->kind <= CP_KIND_RELATIVE ? p->kind : 0], "chargingSchedule", schedules);
   if (p->kind == CP_KIND_RECURRING && p->recurrency != CP_RECUR_NONE)
     json_object_set_new(o, "recurrencyKind",
                         json_string(p->recurrency == CP_RECUR_WEEKLY ? "Weekly" : "Daily"));
@@ -276,6 +308,19 @@ json_t *v201_composite_json(cp_profile_result r, const cp_composite_schedule *c,
                    (json_int_t)evse, "duration", (json_int_t)c->duration_s, "scheduleStart",
                    time_json(c->start), "chargingRateUnit", c->unit == CP_UNIT_WATTS ? "W" : "A",
                    "chargingSchedulePeriod", periods);
+}
+
+bool v201_limit_change_significant(double told_a, double now_a) {
+  if (told_a <= 0) return now_a > 0;
+  return fabs(now_a - told_a) * 100.0 >= V201_LIMIT_CHANGE_SIGNIFICANCE * told_a;
+}
+
+json_t *v201_limit_schedule_json(int evse, borne_ms now, double amps, int phases) {
+  json_t *period =
+      json_pack("{s:i,s:f}", "startPeriod", 0, "limit", floor((amps > 0 ? amps : 0) * 10) / 10);
+  if (phases == 1 || phases == 2) json_object_set_new(period, "numberPhases", json_integer(phases));
+  return json_pack("[{s:i,s:o,s:s,s:[o]}]", "id", evse, "startSchedule", time_json(now),
+                   "chargingRateUnit", "A", "chargingSchedulePeriod", period);
 }
 
 json_t *v201_set_profile_answer(cp_profile_result r, const v201_refusal *why) {

@@ -28,9 +28,10 @@ typedef struct {
  * allocated into *periods: free them, also on failure). -1 with *why for
  * what the engine cannot take: the purpose ChargingStationExternalConstraints
  * (set by the station itself, never by the CSMS: K01.FR.22), more than one
- * chargingSchedule (the choice offered to an ISO 15118 EV, which AC basic
- * charging does not have), phaseToUse (borne does not switch phases), a
- * TxProfile without transactionId, an unreadable date. */
+ * chargingSchedule outside a TxProfile (1..3 in one: the choice offered to
+ * an ISO 15118 EV; the first applies, the others are out->alternatives),
+ * phaseToUse (K01.FR.19/20: ACPhaseSwitchingSupported is false), a TxProfile
+ * without transactionId, an unreadable date. */
 int v201_profile_decode(const ocpp201_SetChargingProfileRequest_chargingProfile *j,
                         cp_charging_profile *out, cp_schedule_period **periods, v201_refusal *why);
 
@@ -60,6 +61,19 @@ bool v201_report_match(const ocpp201_GetChargingProfilesRequest *q, int connecto
 /* GetCompositeScheduleResponse: Accepted with the schedule of `evse`, or
  * Rejected (with statusInfo) when the engine had none. */
 json_t *v201_composite_json(cp_profile_result r, const cp_composite_schedule *c, int evse);
+
+/* SmartChargingCtrlr.LimitChangeSignificance (read-only, percent): an
+ * external limit whose value moved by at least this share of the value told
+ * last is told again (NotifyChargingLimit, K12). */
+#define V201_LIMIT_CHANGE_SIGNIFICANCE 10.0
+bool v201_limit_change_significant(double told_a, double now_a);
+
+/* NotifyChargingLimit's chargingSchedule for one of borne's own limits
+ * (NotifyChargingLimitWithSchedules true): they are known for now only (load
+ * management follows the site's load from one reading to the next), so one
+ * period from `now`, without duration: in force until told otherwise; the
+ * limit in A a phase rounded down to 0.1, numberPhases when not 3. */
+json_t *v201_limit_schedule_json(int evse, borne_ms now, double amps, int phases);
 
 /* SetChargingProfileResponse: the engine's answer, with statusInfo when refused. */
 json_t *v201_set_profile_answer(cp_profile_result r, const v201_refusal *why);

@@ -231,9 +231,9 @@ static const dm_var vars[] = {
      NULL, NULL},
     /* block K over the one profile engine (src/chargepoint/profiles.h): its
      * limits are ocpp_module.c's (1.6's ChargeProfileMaxStackLevel,
-     * ChargingScheduleMaxPeriods); no phase switching, no NotifyChargingLimit
-     * yet, the station's own limits (load management, Modbus, MQTT, site)
-     * always count */
+     * ChargingScheduleMaxPeriods); no phase selection (phaseToUse), the
+     * station's own limits (load management, Modbus, MQTT, site) always count
+     * and are told with a schedule, again on a change of 10 % (smart_charging.c) */
     {"SmartChargingCtrlr", S_STATION, "ACPhaseSwitchingSupported", NULL, T_BOOLEAN, M_RO, NULL,
      "false", L_NONE, NULL, NULL},
     {"SmartChargingCtrlr", S_STATION, "Available", NULL, T_BOOLEAN, M_RO, NULL, "true", L_NONE,
@@ -244,10 +244,10 @@ static const dm_var vars[] = {
      L_PROFILE_ENTRIES, NULL, NULL},
     {"SmartChargingCtrlr", S_STATION, "ExternalControlSignalsEnabled", NULL, T_BOOLEAN, M_RO, NULL,
      "true", L_NONE, NULL, NULL},
-    {"SmartChargingCtrlr", S_STATION, "LimitChangeSignificance", NULL, T_DECIMAL, M_RO, NULL, "0",
+    {"SmartChargingCtrlr", S_STATION, "LimitChangeSignificance", NULL, T_DECIMAL, M_RO, NULL, "10",
      L_NONE, NULL, NULL},
     {"SmartChargingCtrlr", S_STATION, "NotifyChargingLimitWithSchedules", NULL, T_BOOLEAN, M_RO,
-     NULL, "false", L_NONE, NULL, NULL},
+     NULL, "true", L_NONE, NULL, NULL},
     {"SmartChargingCtrlr", S_STATION, "PeriodsPerSchedule", NULL, T_INTEGER, M_RO, NULL, "24",
      L_NONE, NULL, NULL},
     {"SmartChargingCtrlr", S_STATION, "ProfileStackLevel", NULL, T_INTEGER, M_RO, NULL, "8", L_NONE,

@@ -11,7 +11,8 @@
  *     CertificateSigned comes within CertSigningWaitMinimum (doubled at each
  *     attempt), at most CertSigningRepeatTimes times;
  *     SignV2GCertificate makes the same for the ISO 15118 SECC certificate
- *     (V2GCertificate: the store's second leaf, kept for a 15118 stack);
+ *     (V2GCertificate: the store's second leaf, kept for a 15118 stack),
+ *     renewed by itself too a month before its end;
  *   - CertificateSigned: the chain checked and installed by the store, then
  *     under security profile 3 the station reconnects with it (as 1.6);
  *     refused with the security event InvalidChargingStationCertificate;
@@ -252,7 +253,9 @@ static void sign_answer(void *ctx, const json_t *result, const char *code, const
   arm_cert_timer(o, now201(o) + (borne_ms)wait_s * 1000 * (1LL << shift));
 }
 
-int v201_send_sign_certificate(ocpp201_station *o, bool v2g, const char *why) {
+/* kind: CP_LEAF_CHARGING_STATION or CP_LEAF_V2G; combined: the client
+ * key's CSR without certificateType (for both connections) */
+static int send_sign(ocpp201_station *o, bool v2g, bool combined, const char *why) {
   char err[200];
   /* the V2G certificate's CN would be ISO15118Ctrlr.SeccId: borne has no
    * ISO15118Ctrlr, the station's id stands for it */
@@ -263,14 +266,18 @@ int v201_send_sign_certificate(ocpp201_station *o, bool v2g, const char *why) {
     log_error(MOD, "SignCertificate not sent: %s", err);
     return -1;
   }
-  json_t *p = json_pack("{s:s, s:s}", "csr", csr, "certificateType",
-                        v2g ? "V2GCertificate" : "ChargingStationCertificate");
+  const char *type = combined ? "combined (no certificateType)"
+                     : v2g    ? "V2GCertificate"
+                              : "ChargingStationCertificate";
+  json_t *p = json_pack("{s:s}", "csr", csr);
+  if (!combined) json_object_set_new(p, "certificateType", json_string(type));
   free(csr);
   o->csr_awaiting = true;
   o->csr_v2g = v2g;
+  o->csr_combined = combined;
   o->csr_attempt++;
-  station_event(o->st, 0, "ocpp_certificate", "SignCertificate %s (%s, attempt %d)",
-                v2g ? "V2GCertificate" : "ChargingStationCertificate", why, o->csr_attempt);
+  station_event(o->st, 0, "ocpp_certificate", "SignCertificate %s (%s, attempt %d)", type, why,
+                o->csr_attempt);
   if (!ocpp_link_connected(o->link) ||
       ocpp_link_call(o->link, "SignCertificate", p, sign_answer, o) != 0) {
     o->csr_awaiting = false;
@@ -279,24 +286,40 @@ int v201_send_sign_certificate(ocpp201_station *o, bool v2g, const char *why) {
   return 0;
 }
 
-/* A03: the client certificate (the store's or the installer's) ends within
- * a month: a new one is asked for, once a day at most. */
+int v201_send_sign_certificate(ocpp201_station *o, bool v2g, const char *why) {
+  return send_sign(o, v2g, false, why);
+}
+
+int v201_send_sign_combined_certificate(ocpp201_station *o, const char *why) {
+  return send_sign(o, false, true, why);
+}
+
+/* A03: the client certificate (the store's or the installer's, under
+ * security profile 3) or the V2G certificate (the store's) ends within a
+ * month: a new one is asked for (the client's first), once a day at most. */
 static void renewal_check(ocpp201_station *o) {
-  borne_ms end =
-      cp_certs_client_not_after(o->shared->certs, config_get(o->st->cfg, "ocpp.cert_file"));
   borne_ms now = now201(o);
-  if (!end || key201_int(o, "security_profile") < 3 || !key201_str(o, "CpoName")[0]) {
-    arm_cert_timer(o, now + RENEW_CHECK_MS);
+  borne_ms end =
+      key201_int(o, "security_profile") < 3
+          ? 0
+          : cp_certs_client_not_after(o->shared->certs, config_get(o->st->cfg, "ocpp.cert_file"));
+  borne_ms v2g_end = cp_certs_v2g_not_after(o->shared->certs);
+  borne_ms next = now + RENEW_CHECK_MS;
+  if (!key201_str(o, "CpoName")[0]) {
+    arm_cert_timer(o, next);
     return;
   }
-  if (now + RENEW_BEFORE_MS < end) {
-    borne_ms due = end - RENEW_BEFORE_MS;
-    arm_cert_timer(o, due < now + RENEW_CHECK_MS ? due : now + RENEW_CHECK_MS);
+  bool client_due = end && now + RENEW_BEFORE_MS >= end;
+  bool v2g_due = v2g_end && now + RENEW_BEFORE_MS >= v2g_end;
+  if (!client_due && !v2g_due) {
+    if (end && end - RENEW_BEFORE_MS < next) next = end - RENEW_BEFORE_MS;
+    if (v2g_end && v2g_end - RENEW_BEFORE_MS < next) next = v2g_end - RENEW_BEFORE_MS;
+    arm_cert_timer(o, next);
     return;
   }
   if (!online201(o)) return; /* looked at again at the next accepted boot */
   o->csr_attempt = 0;        /* a new round of CertSigningRepeatTimes */
-  v201_send_sign_certificate(o, false, "the certificate ends within a month");
+  v201_send_sign_certificate(o, !client_due, "the certificate ends within a month");
 }
 
 static void cert_timer_cb(uv_timer_t *t) {
@@ -306,7 +329,7 @@ static void cert_timer_cb(uv_timer_t *t) {
     /* no CertificateSigned came in time */
     o->csr_awaiting = false;
     if (o->csr_attempt <= key201_int(o, "CertSigningRepeatTimes") && online201(o)) {
-      v201_send_sign_certificate(o, o->csr_v2g, "no CertificateSigned in time");
+      send_sign(o, o->csr_v2g, o->csr_combined, "no CertificateSigned in time");
       return;
     }
     log_warn(MOD, "no CertificateSigned after %d SignCertificate requests", o->csr_attempt);
@@ -341,6 +364,8 @@ static void h_certificate_signed(ocpp201_station *o, const json_t *req, ocpp_rep
   }
   bool v2g = q->has_certificateType &&
              q->certificateType == ocpp201_CertificateSignedRequest_certificateType_V2GCertificate;
+  /* without certificateType, the answer to a combined CSR is for both */
+  bool combined = !q->has_certificateType && o->csr_combined;
   bool changed = false;
   char why[200];
   cp_cert_signed_result res =
@@ -360,8 +385,13 @@ static void h_certificate_signed(ocpp201_station *o, const json_t *req, ocpp_rep
   o->csr_attempt = 0;
   arm_cert_timer(o, now201(o) + RENEW_CHECK_MS);
   v201_reply_status(r, "Accepted");
+  if (combined && cp_certs_client_as_v2g(o->shared->certs) != 0)
+    log_error(MOD, "the combined certificate could not be stored as the V2G certificate");
+  o->csr_combined = false;
   station_event(o->st, 0, "ocpp_certificate", "%s installed",
-                v2g ? "V2G certificate" : "client certificate");
+                v2g        ? "V2G certificate"
+                : combined ? "combined certificate (client and V2G)"
+                           : "client certificate");
   if (v2g) return; /* for a 15118 stack: the link does not use it */
   /* profile 3 authenticates with it: reconnect once the answer is out */
   if (key201_int(o, "security_profile") == 3) o->cert_reconnect = true;

@@ -240,12 +240,13 @@ static void limit_answered(void *ctx, const json_t *result, const char *code, co
 }
 
 /* When one of borne's own limits starts or stops capping an EVSE (its
- * limited_by), the CSMS hears it: NotifyChargingLimit (K11, K12; without
- * schedule: NotifyChargingLimitWithSchedules is false), ClearedChargingLimit
- * when released (K13), and a running transaction a TransactionEvent Updated
- * ChargingRateChanged (K11.FR.04, K13.FR.03). Only while registered: a change
- * while offline is told once the station is accepted again (the last state,
- * not each step). Called on every meter reading and tick. */
+ * limited_by), or its value changes by LimitChangeSignificance or more, the
+ * CSMS hears it: NotifyChargingLimit with the limit as a schedule (K11, K12),
+ * ClearedChargingLimit when released (K13), and a running transaction a
+ * TransactionEvent Updated ChargingRateChanged (K11.FR.04, K13.FR.03). Only
+ * while registered: a change while offline is told once the station is
+ * accepted again (the last state, not each step). Called on every meter
+ * reading and tick. */
 void v201_report_external_limits(ocpp201_station *o) {
   if (!online201(o) || o->closing) return;
   for (int c = 1; c <= o->count; c++) {
@@ -253,21 +254,42 @@ void v201_report_external_limits(ocpp201_station *o) {
     station_connector_view v;
     station_view(o->st, c, &v);
     const char *src = external_source(v.limited_by);
-    if (src == k->limit_reported || (src && k->limit_reported && !strcmp(src, k->limit_reported)))
+    bool same =
+        src == k->limit_reported || (src && k->limit_reported && !strcmp(src, k->limit_reported));
+    if (same && (!src || !v201_limit_change_significant(k->limit_reported_a, v.offered_a)))
       continue;
-    if (k->limit_reported)
+    if (k->limit_reported && !same)
       ocpp_link_call(o->link, "ClearedChargingLimit",
                      json_pack("{s:s,s:i}", "chargingLimitSource", k->limit_reported, "evseId", c),
                      limit_answered, o);
     if (src)
-      ocpp_link_call(
-          o->link, "NotifyChargingLimit",
-          json_pack("{s:i,s:{s:s}}", "evseId", c, "chargingLimit", "chargingLimitSource", src),
-          limit_answered, o);
-    station_event(o->st, c, "ocpp_limit", "external limit %s", src ? src : "released");
+      ocpp_link_call(o->link, "NotifyChargingLimit",
+                     json_pack("{s:i,s:{s:s},s:o}", "evseId", c, "chargingLimit",
+                               "chargingLimitSource", src, "chargingSchedule",
+                               v201_limit_schedule_json(c, now201(o), v.offered_a,
+                                                        station_connector_phases(o->st, c))),
+                     limit_answered, o);
+    if (same)
+      station_event(o->st, c, "ocpp_limit", "external limit %s %.1f A (was %.1f A)", src,
+                    v.offered_a, k->limit_reported_a);
+    else
+      station_event(o->st, c, "ocpp_limit", "external limit %s", src ? src : "released");
     k->limit_reported = src;
+    k->limit_reported_a = src ? v.offered_a : 0;
     if (k->session_id && k->tx_id[0]) v201_send_tx_updated(o, c, "ChargingRateChanged");
   }
+}
+
+/* ---------- K15-K17: the ISO 15118 hooks ---------- */
+
+int v201_ev_schedule_chosen(ocpp201_station *o, int evse, int64_t schedule_id) {
+  if (!o || evse < 1 || evse > o->count ||
+      cp_profiles_choose_schedule(o->profiles, evse, schedule_id) != 0)
+    return -1;
+  station_event(o->st, evse, "ocpp_profile", "the EV chose chargingSchedule %lld",
+                (long long)schedule_id);
+  profiles_changed(o);
+  return 0;
 }
 
 static const v201_handler handlers[] = {

@@ -83,6 +83,7 @@ typedef struct {
   /* the chargingLimitSource of the external limit the CSMS last heard
    * capping this EVSE (NotifyChargingLimit), NULL none */
   const char *limit_reported;
+  double limit_reported_a; /* its value then (A a phase): a change told again */
   /* block I (cost.c): the cost of the last transaction, until the next */
   v201_cost cost;
   /* C16 (authorization.c): the master pass token stopping its transaction, "" none */
@@ -133,6 +134,7 @@ typedef struct ocpp201_station {
   int csr_attempt;            /* SignCertificate requests sent for this certificate */
   bool csr_awaiting;          /* one was accepted, its CertificateSigned not come yet */
   bool csr_v2g;               /* ... for the V2G certificate */
+  bool csr_combined;          /* ... for both (2.1 SignCombinedCertificate: no certificateType) */
   bool cert_reconnect, trust_changed, cert_refusal_reported;
   json_t *profile_reports; /* ReportChargingProfiles, sent once GetChargingProfiles is answered */
   json_t *display;         /* block O (display.c): the messageInfo objects set, as on disk */
@@ -162,8 +164,9 @@ enum {
   T201_TX = 16,
   T201_FIRMWARE = 32,
   T201_LOG = 64,
-  T201_SIGN = 128,    /* SignChargingStationCertificate */
-  T201_SIGN_V2G = 256 /* SignV2GCertificate */
+  T201_SIGN = 128,         /* SignChargingStationCertificate */
+  T201_SIGN_V2G = 256,     /* SignV2GCertificate */
+  T201_SIGN_COMBINED = 512 /* 2.1's SignCombinedCertificate */
 };
 
 static inline borne_ms now201(const ocpp201_station *o) { return clock_now(&o->st->clock); }
@@ -289,6 +292,9 @@ void v201_customer_information_replied(ocpp201_station *o);
 
 /* security.c (A: certificates, security events of the link; M: certificate management) */
 int v201_send_sign_certificate(ocpp201_station *o, bool v2g, const char *why);
+/* A combined certificate (2.1 TriggerMessage SignCombinedCertificate): the
+ * client key's CSR in a SignCertificate without certificateType. */
+int v201_send_sign_combined_certificate(ocpp201_station *o, const char *why);
 void v201_security_registered(ocpp201_station *o); /* each accepted BootNotification */
 void v201_security_connected(ocpp201_station *o);
 void v201_security_disconnected(ocpp201_station *o);
@@ -305,6 +311,31 @@ typedef struct {
 } v201_iso15118_hooks;
 /* Installs the hooks (NULL: none); one set for the process. */
 void v201_set_iso15118_hooks(const v201_iso15118_hooks *h);
+
+/* Blocks K15-K17 (smart_charging.c): what an ISO 15118 stack calls when the
+ * EV tells its needs or its schedule; AC basic charging never does. Each
+ * sends the message (the payload as the spoken version's schema has it,
+ * stolen; the link checks it) and hands the CSMS's answer back through
+ * `done` (result, or the CALLERROR's code and text), exactly once when it
+ * returns 0. -1 (done not called) when it was not sent: no such EVSE, not
+ * connected, a payload the schema refuses. */
+typedef void (*v201_ev_answer_fn)(void *ctx, const json_t *result, const char *error_code,
+                                  const char *error_text);
+/* NotifyEVChargingNeeds (K15, K17): evseId, chargingNeeds, maxScheduleTuples. */
+int v201_notify_ev_charging_needs(ocpp201_station *o, json_t *request, v201_ev_answer_fn done,
+                                  void *ctx);
+/* NotifyEVChargingSchedule (K15-K17): evseId, timeBase, chargingSchedule
+ * (the EV's own plan). */
+int v201_notify_ev_charging_schedule(ocpp201_station *o, json_t *request, v201_ev_answer_fn done,
+                                     void *ctx);
+/* The EV chose the chargingSchedule `schedule_id` (the SAScheduleTupleID)
+ * among those of the TxProfile of `evse` (K15): applied from now on. 0 done,
+ * -1 none offers it. */
+int v201_ev_schedule_chosen(ocpp201_station *o, int evse, int64_t schedule_id);
+/* Tests: what sends the hooks' messages (NULL: ocpp_link_call). */
+typedef int (*v201_call_fn)(ocpp_link *l, const char *action, json_t *payload, ocpp_answer_fn cb,
+                            void *ctx);
+void v201_set_iso15118_sender(v201_call_fn send);
 
 /* smart_charging.c (K: charging profiles, composite schedule; the OCPP limit) */
 void v201_apply_profiles(ocpp201_station *o);
