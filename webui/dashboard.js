@@ -233,6 +233,17 @@ export async function mount(root, ctx) {
     if (siteChartBox) siteChart();
   }
 
+  /* One connector of a member: its state, what limits it, its priority on the leader and whose
+   * charging windows hold its session (the user's own or the station's; none without a session). */
+  function memberConnector(c) {
+    const text = `${c.id}: ${tOr(`st_${c.status}`, c.status)} ${amps(c.offered_a)}`
+      + (c.limited_by ? ` (${tOr(`limit_${c.limited_by}`, c.limited_by)})` : '')
+      + (Number.isInteger(c.priority) ? `, ${t('inst_priority', { p: c.priority })}` : '')
+      + (c.windows ? `, ${tOr(`inst_windows_${c.windows}`, c.windows)}` : '');
+    return h('span', { 'data-test': 'member-connector', 'data-connector': c.id, 'data-priority': c.priority,
+      'data-windows': c.windows }, text);
+  }
+
   function installationCard(x) {
     const body = [];
     if (x.role === 'follower') {
@@ -243,8 +254,7 @@ export async function mount(root, ctx) {
         h('th', { scope: 'row' }, m.station_id ?? '—'),
         h('td', {}, m.address),
         h('td', {}, t(m.link === 'up' ? 'inst_up' : 'inst_down')),
-        h('td', {}, m.connectors.map((c) => `${c.id}: ${tOr(`st_${c.status}`, c.status)} ${amps(c.offered_a)}`
-          + (c.limited_by ? ` (${tOr(`limit_${c.limited_by}`, c.limited_by)})` : '')).join(' · '))));
+        h('td', {}, m.connectors.map((c, i) => [i ? ' · ' : null, memberConnector(c)]))));
       body.push(h('div', { class: 'scroll' }, h('table', { 'data-test': 'installation-members' },
         h('thead', {}, h('tr', {}, ['inst_member', 'inst_address', 'inst_link', 'inst_connectors'].map((k) => h('th', { scope: 'col' }, t(k))))),
         h('tbody', {}, rows))));

@@ -9,6 +9,7 @@
  */
 #include <jansson.h>
 #include <math.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -59,6 +60,45 @@ static int hal_phases(const energy *e, int c) {
   return hw && hw->ops->get_phases ? hw->ops->get_phases(hw, c) : -1;
 }
 
+/* The phase requests saved by energy_solar_request_phases: a request outlives a restart (a
+ * station asked for one phase is not back on three after a reboot). A row for a connector
+ * the station no longer has, or a value other than 1 or 3, is ignored; a board that lost its
+ * contactor ignores the request (solar.c switches only a switchable connector). */
+static void load_phase_requests(energy *e) {
+  store *db = e->st->db;
+  sqlite3_stmt *q = store_stmt(db, "SELECT connector, phases FROM energy_phase_request");
+  if (!q) {
+    log_warn(MOD, "phase requests not read: %s", store_last_error(db));
+    return;
+  }
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    int c = sqlite3_column_int(q, 0), phases = sqlite3_column_int(q, 1);
+    if (c < 1 || c > e->n || (phases != 1 && phases != 3)) continue;
+    e->phase_req[c - 1] = phases;
+    log_info(MOD, "connector %d: %d phases asked for (kept from before the restart)", c, phases);
+  }
+  store_stmt_release(db, q);
+}
+
+static int save_phase_request(energy *e, int c, int phases) {
+  store *db = e->st->db;
+  sqlite3_stmt *q = store_stmt(
+      db, "INSERT OR REPLACE INTO energy_phase_request (connector, phases) VALUES (?1, ?2)");
+  int rc = SQLITE_ERROR;
+  if (q) {
+    sqlite3_bind_int(q, 1, c);
+    sqlite3_bind_int(q, 2, phases);
+    rc = sqlite3_step(q);
+    store_stmt_release(db, q);
+  }
+  if (rc != SQLITE_DONE) {
+    log_warn(MOD, "connector %d: the %d-phase request cannot be saved, refused: %s", c, phases,
+             q ? sqlite3_errmsg(store_sqlite(db)) : store_last_error(db));
+    return -1;
+  }
+  return 0;
+}
+
 int energy_solar_attach(energy *e) {
   e->sol = solar_new(e->n, &e->scfg);
   if (!e->sol) return -1;
@@ -67,6 +107,7 @@ int energy_solar_attach(energy *e) {
     int p = hal_phases(e, i + 1);
     if (p > 0) solar_set_phases(e->sol, i, p);
   }
+  if (e->st->db) load_phase_requests(e);
   return 0;
 }
 
@@ -220,9 +261,12 @@ int energy_solar_request_phases(energy *e, int c, int phases) {
       hal_phases(e, c) <= 0 || station_connector_phases(e->st, c) != 3)
     return -1;
   if (e->mode[c - 1] != SOLAR_MODE_NORMAL) return -2;
-  if (e->phase_req[c - 1] != phases)
+  if (e->phase_req[c - 1] != phases) {
+    /* saved before it is taken: a request that would not outlive a restart is refused */
+    if (e->st->db && save_phase_request(e, c, phases) != 0) return -2;
     log_info(MOD, "connector %d: %d phases asked for (the contactor is at %d)", c, phases,
              hal_phases(e, c));
+  }
   e->phase_req[c - 1] = phases;
   energy_round_soon(e);
   return 0;

@@ -15,8 +15,11 @@
 
 const char *const energy_users_migrations[] = {
     "CREATE TABLE energy_user_windows (user_id INTEGER PRIMARY KEY, windows TEXT NOT NULL)",
+    /* the 1/3-phase request of energy_request_phases() (Modbus offset 42), kept across a
+     * restart (energy_module_solar.c) */
+    "CREATE TABLE energy_phase_request (connector INTEGER PRIMARY KEY, phases INTEGER NOT NULL)",
 };
-const int energy_users_migration_count = 1;
+const int energy_users_migration_count = 2;
 
 /* The windows text of user `id` into out ("" when none). */
 static int user_windows_get(energy *e, int64_t id, char *out, size_t outlen) {

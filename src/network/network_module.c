@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "http/http_json.h"
+#include "network/network_button.h"
 #include "network/network_nm.h"
 #include "network/network_req.h"
 #include "network/network_sim.h"
@@ -35,17 +36,11 @@ typedef struct {
   net_nm *nm;
   uv_timer_t ap_timer;
   bool timer_open;
-  long ap_s;         /* network.setup_ap_s */
-  bool ap_on;        /* as the back end last confirmed */
-  borne_ms ap_until; /* 0: no end */
-  /* the setup button (network.ap_button) */
-  bool button_known, button_down, button_used;
-  borne_ms button_at; /* of the last press that opened the access point */
+  long ap_s;            /* network.setup_ap_s */
+  bool ap_on;           /* as the back end last confirmed */
+  borne_ms ap_until;    /* 0: no end */
+  net_ap_button button; /* the setup button (network.ap_button) */
 } net_module;
-
-/* Presses closer than this to the one that opened the access point are the
- * same press (contact bounce, an impatient finger): one request, not a queue. */
-#define AP_BUTTON_REPEAT_MS 2000
 
 typedef struct {
   net_module *m;
@@ -125,18 +120,11 @@ static void on_ap_timer(uv_timer_t *t) {
 }
 
 /* The setup button: a press (released → pressed) opens the access point for
- * network.setup_ap_s, again if it is open (the time starts over). The level
- * at start-up is no press: a button held or stuck then opens nothing. */
+ * network.setup_ap_s, again if it is open (the time starts over); which level
+ * changes are presses is net_ap_button_level's decision (network_button.c). */
 static void on_ap_button(void *ctx, bool pressed) {
   net_module *m = ctx;
-  bool first = !m->button_known, was = m->button_down;
-  m->button_known = true;
-  m->button_down = pressed;
-  if (first || !pressed || was) return;
-  borne_ms now = clock_now(&m->st->clock);
-  if (m->button_used && now - m->button_at < AP_BUTTON_REPEAT_MS) return;
-  m->button_used = true;
-  m->button_at = now;
+  if (!net_ap_button_level(&m->button, pressed, clock_now(&m->st->clock))) return;
   station_event(m->st, 0, "network", "setup button pressed: opening the setup access point");
   ap_request(m, true);
 }

@@ -12,6 +12,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
+import { spawnPeer, stopPeer } from './lib/peers.mjs';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { mkdirSync, writeFileSync, readFileSync, existsSync, chmodSync, rmSync, truncateSync } from 'node:fs';
@@ -86,14 +87,14 @@ filename=rootfs.img
 // A private bus that `rauc service` owns its name on; resolves once the name is there.
 async function startBus(dir) {
   const addr = `unix:path=${join(dir, 'bus')}`;
-  const bus = spawn('dbus-daemon', ['--session', `--address=${addr}`, '--nofork', '--nopidfile', '--print-address'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const bus = spawnPeer('dbus-daemon', ['--session', `--address=${addr}`, '--nofork', '--nopidfile', '--print-address'], { stdio: ['ignore', 'pipe', 'inherit'] });
   await once(bus.stdout, 'data');
   return { bus, addr };
 }
 
 async function startRauc(dir, addr, slot) {
   const env = { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: addr };
-  const svc = spawn('rauc', [`--conf=${join(dir, 'system.conf')}`, `--override-boot-slot=${slot}`, 'service'], { stdio: ['ignore', 'ignore', 'pipe'], env });
+  const svc = spawnPeer('rauc', [`--conf=${join(dir, 'system.conf')}`, `--override-boot-slot=${slot}`, 'service'], { stdio: ['ignore', 'ignore', 'pipe'], env });
   let log = '';
   svc.stderr.on('data', (c) => { log += c; });
   // gdbus wait blocks until the name appears on the bus (no polling here)
@@ -103,10 +104,8 @@ async function startRauc(dir, addr, slot) {
   return { svc, log: () => log };
 }
 
-async function stopProc(p) {
-  if (p.exitCode === null && p.signalCode === null) p.kill('SIGTERM');
-  if (p.exitCode === null && p.signalCode === null) await once(p, 'exit');
-}
+// bounded, and the file's last hook stops what a failed test left (lib/peers.mjs)
+async function stopProc(p) { await stopPeer(p); }
 
 function raucStatus(dir, addr) {
   const out = execFileSync('rauc', [`--conf=${join(dir, 'system.conf')}`, 'status', '--output-format=json'], { env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: addr } });

@@ -125,8 +125,8 @@ test('charging disabled and enabled again over Modbus; no phase contactor', asyn
   assert.deepEqual(await em.write(142, 1), { exception: 1 });
 });
 
-test('phase switching at offset 42 on a board with a phase contactor (sim.phase_contactor)', async () => {
-  const p = await startBorned({
+test('phase switching at offset 42 on a board with a phase contactor (sim.phase_contactor); the request outlives a restart', async () => {
+  const opts = {
     connectors: 1,
     auth: 'free',
     set: {
@@ -135,8 +135,10 @@ test('phase switching at offset 42 on a board with a phase contactor (sim.phase_
       'sim.phase_contactor': true,
       'solar.phase_switch_pause_s': 5,
     },
-  });
-  const c = await ModbusClient.start(['--port', p.log.match(/Modbus TCP server on \S+ \(port (\d+)/)[1]]);
+  };
+  let p = await startBorned(opts);
+  const mbPort = (st) => st.log.match(/Modbus TCP server on \S+ \(port (\d+)/)[1];
+  let c = await ModbusClient.start(['--port', mbPort(p)]);
   try {
     assert.equal(p.ctl('plug', '1', '--ev-max-current', '16', '--phases', '3').code, 0);
     await p.waitFor((x) => x.connectors[0].status === 'Charging' && x.connectors[0].current_a[2] > 1,
@@ -163,8 +165,37 @@ test('phase switching at offset 42 on a board with a phase contactor (sim.phase_
     await p.waitFor((x) => x.connectors[0].charge_mode === 'solar', { what: 'solar mode' });
     assert.deepEqual(await c.write(142, 1), { exception: 4 });
     assert.deepEqual(await c.write(145, 0), { ok: true });
+
+    /* one phase asked for, then a restart: the station comes back on one phase (the request is
+     * kept in SQLite with the station's state), not on the three the contactor starts at */
+    mark = await p.lastEventId();
+    assert.deepEqual(await c.write(142, 1), { ok: true });
+    await p.waitEvent('phase_switch', { after: mark, match: (e) => /3 -> 1 phases/.test(e.detail), timeoutMs: 20000 });
+    assert.equal((await c.read(142))[0], 1);
+    await c.close();
+    mark = await p.lastEventId();
+    assert.equal(await p.stop(), 0, 'borned stops cleanly');
+    p = await startBorned({ ...opts, dataDir: p.dataDir });
+    assert.match(p.log, /connector 1: 1 phases asked for \(kept from before the restart\)/);
+    await p.waitEvent('phase_switch', { after: mark, match: (e) => /3 -> 1 phases/.test(e.detail), timeoutMs: 20000 });
+    c = await ModbusClient.start(['--port', mbPort(p)]);
+    assert.equal((await c.read(142))[0], 1, 'one phase after the restart');
+    /* a car plugged in charges on L1 only */
+    assert.equal(p.ctl('plug', '1', '--ev-max-current', '16', '--phases', '3').code, 0);
+    await p.waitFor((x) => x.connectors[0].status === 'Charging' && x.connectors[0].current_a[0] > 1 &&
+      x.connectors[0].current_a[1] < 0.5 && x.connectors[0].current_a[2] < 0.5, { what: 'charging on L1 only after the restart', timeoutMs: 20000 });
+    /* three asked for again: kept too (the next restart starts on three) */
+    mark = await p.lastEventId();
+    assert.deepEqual(await c.write(142, 3), { ok: true });
+    await p.waitEvent('phase_switch', { after: mark, match: (e) => /1 -> 3 phases/.test(e.detail), timeoutMs: 20000 });
+    await c.close();
+    assert.equal(await p.stop(), 0, 'borned stops cleanly');
+    p = await startBorned({ ...opts, dataDir: p.dataDir });
+    assert.match(p.log, /connector 1: 3 phases asked for \(kept from before the restart\)/);
+    c = await ModbusClient.start(['--port', mbPort(p)]);
+    assert.equal((await c.read(142))[0], 3);
   } finally {
-    c.close();
+    await c.close();
     assert.equal(await p.stop(), 0, 'borned stops cleanly');
     p.cleanup();
   }

@@ -7,40 +7,49 @@
 // back end through bornectl, request checks and the none back end.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { startBorned } from './lib/borne.mjs';
+import { spawnPeer, stopPeer } from './lib/peers.mjs';
 import { setupPins } from './lib/web.mjs';
 import { launch, newPage, login, open, checkPage } from './lib/browser.mjs';
 
 const NM_MOCK = fileURLToPath(new URL('../tools/nm_mock.py', import.meta.url));
 
-/** The mock on its own bus; ask(cmd) sends one command and returns its JSON answer. */
+/**
+ * The mock on its own bus; ask(cmd) sends one command and returns its JSON answer. A mock that
+ * dies or stops answering fails the test at once (never a wait for ctest's timeout); its bus and
+ * template server are in its process group and end with it (lib/peers.mjs).
+ */
 async function startMock(t) {
-  const proc = spawn('/usr/bin/python3', [NM_MOCK], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const proc = spawnPeer('/usr/bin/python3', [NM_MOCK], { stdio: ['pipe', 'pipe', 'pipe'] });
+  t.after(() => stopPeer(proc));
   let err = '';
   proc.stderr.on('data', (c) => { err += c.toString(); });
+  proc.stdin.on('error', () => {}); // a dead mock: the exit below says why
   const lines = createInterface({ input: proc.stdout });
   const queue = [];
   const waiters = [];
   let gone = null;
   lines.on('line', (l) => { const w = waiters.shift(); if (w) w.resolve(l); else queue.push(l); });
-  proc.once('exit', (code) => {
-    gone = new Error(`nm_mock exited (${code}):\n${err}`);
+  proc.exited.then(({ code, signal, error }) => {
+    gone = new Error(`nm_mock exited (${error?.message ?? code ?? signal}):\n${err}`);
     for (const w of waiters.splice(0)) w.reject(gone);
   });
-  const next = () => new Promise((resolve, reject) => {
+  const next = (what) => new Promise((resolve, reject) => {
     if (queue.length) return resolve(queue.shift());
     if (gone) return reject(gone);
-    waiters.push({ resolve, reject });
+    const w = { resolve: (l) => { clearTimeout(w.timer); resolve(l); }, reject: (e) => { clearTimeout(w.timer); reject(e); } };
+    w.timer = setTimeout(() => {
+      waiters.splice(waiters.indexOf(w), 1);
+      reject(new Error(`nm_mock: no answer to ${what} in 20 s:\n${err}`));
+    }, 20000);
+    waiters.push(w);
   });
-  const first = JSON.parse(await next());
-  t.after(async () => { proc.stdin.end(); if (proc.exitCode === null) await once(proc, 'exit'); });
+  const first = JSON.parse(await next('start-up'));
   return {
     bus: first.bus,
-    async ask(cmd) { proc.stdin.write(cmd + '\n'); return JSON.parse(await next()); },
+    async ask(cmd) { proc.stdin.write(cmd + '\n'); return JSON.parse(await next(cmd)); },
   };
 }
 

@@ -18,6 +18,7 @@ import assert from 'node:assert/strict';
 import { startBorned, SOAK } from './lib/borne.mjs';
 import { launch, newPage, login, open, checkPage } from './lib/browser.mjs';
 import { setupPins } from './lib/web.mjs';
+import { axe } from './lib/a11y.mjs';
 import { ModbusServer } from './lib/modbus.mjs';
 import { startSiteFollower } from './lib/site.mjs';
 
@@ -183,6 +184,34 @@ test('the dashboard: the leader lists its members and their links, a follower sa
     assert.match(text, /follower-1/);
     assert.match(text, /limited by|the installation’s leader/);
     await checkPage(page, 'dashboard-installation-leader');
+    /* each member connector's priority and whose charging windows apply (GET /api/v1/site's
+     * connectors[].priority and .windows), in both languages, no axe finding of any impact */
+    const expectRows = async (pg, priority, windows) => {
+      const api = await site(leader);
+      const want = api.members.flatMap((m) => m.connectors.map((c) => [m.station_id, c.id, c.priority, c.windows]));
+      for (const w of want) assert.equal(w[2], 0, `no member priority set here: ${JSON.stringify(w)}`);
+      assert.ok(want.some((w) => w[3] === 'station'), `a session under the station's windows: ${JSON.stringify(want)}`);
+      const shown = await pg.$$eval('[data-test=installation-members] tbody tr', (trs) => trs.flatMap((tr) =>
+        [...tr.querySelectorAll('[data-test=member-connector]')].map((c) => [tr.querySelector('th').textContent,
+          Number(c.dataset.connector), Number(c.dataset.priority), c.dataset.windows ?? null, c.textContent])));
+      assert.deepEqual(shown.map((x) => x.slice(0, 4)), want, 'the page shows what the API says');
+      for (const [, , p, win, label] of shown) {
+        assert.ok(label.includes(priority(p)), label);
+        if (win) assert.ok(label.includes(windows[win]), label);
+      }
+    };
+    await expectRows(page, (p) => `priority ${p}`,
+      { user: 'the user’s charging windows', station: 'the station’s charging windows' });
+    assert.deepEqual(await axe(page, 'installation en'), []);
+    const frPage = await newPage(browser, leader, { viewport: { width: 1280, height: 900 }, locale: 'fr-FR' });
+    await login(frPage, 'owner', pins.owner);
+    await open(frPage, 'dashboard');
+    await frPage.waitForFunction((n) => document.querySelectorAll('[data-test=installation-members] tbody tr[data-link=up]').length === n, N - 1);
+    assert.match(await frPage.textContent('[data-test=installation]'), /Cette borne pilote l’installation/);
+    await expectRows(frPage, (p) => `priorité ${p}`,
+      { user: 'plages de charge de l’utilisateur', station: 'plages de charge de la borne' });
+    assert.deepEqual(await axe(frPage, 'installation fr'), []);
+    assert.deepEqual([...page.errors, ...frPage.errors], [], 'no script error');
     const fpins = await setupPins(followers[1]);
     const fpage = await newPage(browser, followers[1]);
     await login(fpage, 'owner', fpins.owner);

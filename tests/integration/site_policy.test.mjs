@@ -13,6 +13,9 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBorned } from './lib/borne.mjs';
 import { startSiteFollower } from './lib/site.mjs';
+import { launch, newPage, login, open } from './lib/browser.mjs';
+import { setupPins } from './lib/web.mjs';
+import { axe } from './lib/a11y.mjs';
 
 const SECRET = 'installation-secret-0123456789';
 
@@ -52,6 +55,31 @@ async function waitBadges(n) {
 
 let staff;
 
+/* The leader's dashboard, Installation block: the member's connectors with their priority and
+ * whose windows apply, [id, priority, windows, English, French], in both languages, no axe
+ * finding of any impact. */
+async function dashboardShows(want) {
+  const browser = await launch();
+  try {
+    const pins = await setupPins(leader);
+    for (const [locale, col] of [['en-GB', 3], ['fr-FR', 4]]) {
+      const page = await newPage(browser, leader, { viewport: { width: 1280, height: 900 }, locale });
+      await login(page, 'owner', pins.owner);
+      await open(page, 'dashboard');
+      await page.waitForFunction((n) => document.querySelectorAll('[data-test=installation-members] [data-test=member-connector][data-windows]').length === n, want.length);
+      const shown = await page.$$eval('[data-test=installation-members] [data-test=member-connector]',
+        (cs) => cs.map((c) => [c.dataset.connector, c.dataset.priority, c.dataset.windows, c.textContent]));
+      assert.deepEqual(shown.map((x) => x.slice(0, 3)), want.map((w) => w.slice(0, 3)));
+      for (let i = 0; i < want.length; i++) assert.ok(shown[i][3].endsWith(want[i][col]), `${locale}: ${shown[i][3]}`);
+      assert.deepEqual(await axe(page, `installation ${locale}`), []);
+      assert.deepEqual(page.errors, [], 'no script error');
+      await page.context().close();
+    }
+  } finally {
+    await browser.close();
+  }
+}
+
 test('a member\'s session follows its user\'s windows, the others the leader\'s', async () => {
   assert.equal(leader.ctl('badges', 'add', 'AA01', '--user', 'Staff').code, 0);
   assert.equal(leader.ctl('badges', 'add', 'BB02', '--user', 'Guest').code, 0);
@@ -72,6 +100,10 @@ test('a member\'s session follows its user\'s windows, the others the leader\'s'
   const [c1, c2] = [await siteConn(1), await siteConn(2)];
   assert.equal(c1.windows, 'user');
   assert.equal(c2.windows, 'station');
+  await dashboardShows([
+    ['1', '0', 'user', 'priority 0, the user’s charging windows', 'priorité 0, plages de charge de l’utilisateur'],
+    ['2', '5', 'station', 'priority 5, the station’s charging windows', 'priorité 5, plages de charge de la borne'],
+  ]);
 
   /* the user's windows removed on the leader: the station's hold them too */
   await leader.ok('PUT', `/api/v1/users/${staff}/windows`, { windows: null });

@@ -11,10 +11,20 @@ Wi-Fi interface (wlan0) with two access points, then prints one JSON line
   modem       -> adds a cellular modem (wwan0, GSM, operator 20801) as NetworkManager shows one
                  that ModemManager found: a Device.Modem, announced (InterfacesAdded, DeviceAdded);
                  answers its object path
-and stops the mock and the bus at the end of stdin.
+and stops the mock and the bus at the end of stdin, on SIGTERM or when it fails.
+
+The bus runs without --fork (dbusmock's start_system_bus forks it into a
+session of its own): the bus and the template server stay in this process's
+group, so the test can end all three at once even if this script dies
+(tests/integration/lib/peers.mjs).
 """
 import json
+import os
+import shutil
+import signal
+import subprocess
 import sys
+import tempfile
 
 import dbus
 import dbusmock
@@ -76,11 +86,65 @@ def add_modem(bus, mock, nm):
     return path
 
 
+BUS_CONF = '''<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <keep_umask/>
+  <listen>unix:tmpdir={dir}</listen>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+'''
+
+
+def start_bus(tmp):
+    """A private system bus in the foreground (our process group); sets DBUS_SYSTEM_BUS_ADDRESS."""
+    conf = os.path.join(tmp, 'system.conf')
+    with open(conf, 'w', encoding='utf-8') as f:
+        f.write(BUS_CONF.format(dir=tmp))
+    daemon = subprocess.Popen(['dbus-daemon', '--nofork', '--nopidfile', '--print-address=1',
+                               '--config-file=' + conf],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
+    address = daemon.stdout.readline().strip()
+    if not address:
+        raise RuntimeError('dbus-daemon gave no address')
+    os.environ['DBUS_SYSTEM_BUS_ADDRESS'] = address
+    return daemon
+
+
+def stop(proc):
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def main():
-    dbusmock.DBusTestCase.start_system_bus()
+    # SIGTERM (the test's stop) ends like the end of stdin: through the finally below
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    tmp = tempfile.mkdtemp(prefix='borne-nm-mock-')
+    procs = []  # the bus, then the template server: stopped in reverse, whatever happened
+    try:
+        procs.append(start_bus(tmp))
+        serve(procs)
+    finally:
+        for proc in reversed(procs):
+            stop(proc)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def serve(procs):
     bus = dbusmock.DBusTestCase.get_dbus(system_bus=True)
     server, mock = dbusmock.DBusTestCase.spawn_server_template('networkmanager', {},
                                                                 stdout=sys.stderr)
+    procs.append(server)
     mock.AddEthernetDevice('mock_Ethernet1', 'eth0', DeviceState.ACTIVATED)
     wifi = mock.AddWiFiDevice('mock_WiFi1', 'wlan0', DeviceState.DISCONNECTED)
     mock.AddAccessPoint(wifi, 'Mock_AP1', 'borne-lab', '00:23:F8:7E:12:BA',
@@ -89,7 +153,6 @@ def main():
     mock.AddAccessPoint(wifi, 'Mock_AP2', 'cafe-libre', '00:23:F8:7E:12:BB',
                         InfrastructureMode.NM_802_11_MODE_INFRA, 5180, 5400, 41,
                         NM80211ApSecurityFlags.NM_802_11_AP_SEC_NONE)
-    import os
     print(json.dumps({'bus': os.environ['DBUS_SYSTEM_BUS_ADDRESS']}), flush=True)
     nm = bus.get_object('org.freedesktop.NetworkManager', MANAGER_OBJ)
     settings = bus.get_object('org.freedesktop.NetworkManager', SETTINGS_OBJ)
@@ -118,9 +181,6 @@ def main():
         elif cmd == 'modem':
             out = add_modem(bus, mock, nm)
         print(json.dumps(out), flush=True)
-    server.terminate()
-    server.wait()
-    dbusmock.DBusTestCase.stop_dbus(dbusmock.DBusTestCase.system_bus_pid)
 
 
 if __name__ == '__main__':

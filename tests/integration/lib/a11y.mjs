@@ -21,7 +21,8 @@ async function shot(page, name) {
   await page.screenshot({ path: join(SHOTS, `${name.replace(/[^A-Za-z0-9]+/g, '-').replace(/-+$/, '')}.png`), fullPage: true });
 }
 
-async function axe(page, name) {
+/* axe-core's findings of any impact on the page as it is (also used by the tests of single blocks). */
+export async function axe(page, name) {
   await shot(page, name);
   if (!(await page.evaluate(() => !!window.axe))) await page.addScriptTag({ content: AXE });
   const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { trackPeer } from './peers.mjs';
 
 export const BORNED = process.env.BORNED ?? 'build/borned';
 export const BORNECTL = process.env.BORNECTL ?? 'build/bornectl';
@@ -38,7 +39,8 @@ export async function startBorned(opts = {}) {
   for (const [k, v] of Object.entries(set)) args.push('--set', `${k}=${v}`);
   args.push(...(opts.args ?? []));
   const env = opts.env ? { ...process.env, ...opts.env } : process.env;
-  const proc = spawn(BORNED, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
+  // tracked: a test that fails before its stop() does not leave borned running (lib/peers.mjs)
+  const proc = trackPeer(spawn(BORNED, args, { stdio: ['ignore', 'ignore', 'pipe'], env }));
   let log = '';
   let scheme = 'http';
   const port = await new Promise((resolve, reject) => {
@@ -145,9 +147,18 @@ export class Station {
   async lastEventId() { return (await this.ok('GET', '/api/v1/events?limit=1&after=999999999')).last_id; }
 
   /** Graceful stop (SIGTERM); resolves with the exit code. */
-  async stop() {
+  async stop({ graceMs = 30000 } = {}) {
     if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGTERM');
-    const [code] = await this.exited;
+    let timer;
+    const late = new Promise((resolve) => { timer = setTimeout(() => resolve('late'), graceMs); });
+    const first = await Promise.race([this.exited, late]);
+    clearTimeout(timer);
+    if (first === 'late') {
+      this.proc.kill('SIGKILL');
+      await this.exited;
+      throw new Error(`borned did not stop within ${graceMs / 1000} s of SIGTERM (killed):\n${this.log.slice(-4000)}`);
+    }
+    const [code] = first;
     return code;
   }
 

@@ -2,7 +2,7 @@
 // stay the same across restarts (so "unplugging" is killing socat and
 // "plugging back" is starting it again), and a writer for the test's end.
 // Waits on socat's own "starting data transfer loop" line, never sleeps.
-import { spawn } from 'node:child_process';
+import { spawnPeer, stopPeer } from './peers.mjs';
 import { mkdtempSync, openSync, closeSync, writeSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -26,10 +26,9 @@ export class PtyLine {
 
   /** Start socat (again); resolves once it moves data. */
   async plug() {
-    const proc = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${this.device}`, `pty,raw,echo=0,link=${this.feed}`],
+    const proc = spawnPeer('socat', ['-d', '-d', `pty,raw,echo=0,link=${this.device}`, `pty,raw,echo=0,link=${this.feed}`],
       { stdio: ['ignore', 'ignore', 'pipe'] });
     this.proc = proc;
-    this.exited = new Promise((resolve) => proc.once('exit', resolve));
     let log = '';
     await new Promise((resolve, reject) => {
       proc.stderr.on('data', (d) => {
@@ -51,8 +50,7 @@ export class PtyLine {
   /** Kill socat: borned's end of the line disappears. */
   async unplug() {
     if (this.fd !== null) { closeSync(this.fd); this.fd = null; }
-    if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGTERM');
-    if (this.proc) await this.exited;
+    if (this.proc) await stopPeer(this.proc);
     this.proc = null;
   }
 

@@ -2,7 +2,7 @@
 // (Debian's python3-pymodbus) over TCP or over one end of a socat pty pair,
 // driven through its stdin and watched through its stdout. Waits on its
 // messages, never sleeps.
-import { spawn } from 'node:child_process';
+import { spawnPeer, stopPeer } from './peers.mjs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -23,11 +23,11 @@ export class ModbusServer {
     else args.push('--tcp', String(opts.tcp ?? 0));
     for (const m of opts.meters) args.push('--meter', m);
     const s = new ModbusServer();
-    s.proc = spawn(PYTHON, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    s.proc = spawnPeer(PYTHON, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    s.proc.stdin.on('error', () => {}); // a dead server: its exit rejects the waiters
     s.stderr = '';
     s.proc.stderr.on('data', (d) => { s.stderr += d.toString(); });
     s.waiters = [];
-    s.exited = new Promise((resolve) => s.proc.once('exit', resolve));
     createInterface({ input: s.proc.stdout }).on('line', (line) => {
       let msg;
       try { msg = JSON.parse(line); } catch { return; }
@@ -64,10 +64,7 @@ export class ModbusServer {
   mode(unit, mode) { return this.command({ cmd: 'mode', unit, mode }); }
   served(unit) { return this.next((m) => m.event === 'served' && m.unit === unit); }
 
-  async kill() {
-    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGKILL');
-    await this.exited;
-  }
+  async kill() { await stopPeer(this.proc, { signal: 'SIGKILL' }); }
 }
 
 /** A socat pty pair: { a, b } paths; close() ends socat. */
@@ -75,7 +72,7 @@ export async function ptyPair() {
   const dir = mkdtempSync(join(tmpdir(), 'borne-pty-'));
   const a = join(dir, 'A');
   const b = join(dir, 'B');
-  const proc = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`],
+  const proc = spawnPeer('socat', ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`],
     { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   await new Promise((resolve, reject) => {
@@ -85,12 +82,10 @@ export async function ptyPair() {
     });
     proc.once('exit', (code) => reject(new Error(`socat exited (${code}):\n${log}`)));
   });
-  const exited = new Promise((resolve) => proc.once('exit', resolve));
   return {
     a, b,
     async close() {
-      if (proc.exitCode === null) proc.kill('SIGTERM');
-      await exited;
+      await stopPeer(proc);
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -118,7 +113,8 @@ export async function waitServed(station, server, unit, predicate, { tries = 40,
 export class ModbusClient {
   static async start(args) {
     const c = new ModbusClient();
-    c.proc = spawn(PYTHON, [CLIENT, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    c.proc = spawnPeer(PYTHON, [CLIENT, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    c.proc.stdin.on('error', () => {}); // a dead client: its exit answers the waiters
     c.stderr = '';
     c.proc.stderr.on('data', (d) => { c.stderr += d.toString(); });
     c.queue = [];
@@ -128,18 +124,24 @@ export class ModbusClient {
       const w = c.waiters.shift();
       if (w) w(msg); else c.queue.push(msg);
     });
-    c.exited = new Promise((resolve) => c.proc.once('exit', () => {
+    c.exited = c.proc.exited.then(() => {
       for (const w of c.waiters) w({ error: `client exited\n${c.stderr}` });
       c.waiters = [];
-      resolve();
-    }));
+    });
     const ready = await c.next();
     if (ready.event !== 'ready') throw new Error(`modbus_client.py did not start: ${JSON.stringify(ready)} ${c.stderr}`);
     return c;
   }
-  next() {
+  next({ timeoutMs = 20000 } = {}) {
     if (this.queue.length) return Promise.resolve(this.queue.shift());
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return new Promise((resolve) => {
+      const w = (msg) => { clearTimeout(timer); resolve(msg); };
+      const timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        resolve({ error: `no answer in ${timeoutMs / 1000} s\n${this.stderr}` });
+      }, timeoutMs);
+      this.waiters.push(w);
+    });
   }
   async send(cmd) {
     this.proc.stdin.write(JSON.stringify(cmd) + '\n');
@@ -153,5 +155,11 @@ export class ModbusClient {
     return r.regs;
   }
   write(addr, value) { return this.send({ cmd: 'write', addr, value }); }
-  async close() { this.proc.stdin.end(JSON.stringify({ cmd: 'quit' }) + '\n'); await this.exited; }
+  async close() {
+    this.proc.stdin.end(JSON.stringify({ cmd: 'quit' }) + '\n');
+    let timer;
+    await Promise.race([this.exited, new Promise((resolve) => { timer = setTimeout(resolve, 10000); })]);
+    clearTimeout(timer);
+    await stopPeer(this.proc);
+  }
 }

@@ -1,7 +1,8 @@
 // A real MQTT broker for the tests (Debian's mosquitto, started here on a
 // free port, never the system service) and independent clients: mosquitto_sub
 // to watch topics, mosquitto_pub to send commands.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { spawnPeer, stopPeer } from './peers.mjs';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
@@ -35,12 +36,13 @@ export class Broker {
 
   /** Starts mosquitto; resolves once it listens (its "running" log line). */
   async start() {
-    this.proc = spawn(MOSQUITTO, ['-c', this.conf], { stdio: ['ignore', 'ignore', 'pipe'] });
-    this.exited = once(this.proc, 'exit');
+    this.proc = spawnPeer(MOSQUITTO, ['-c', this.conf], { stdio: ['ignore', 'ignore', 'pipe'] });
     await new Promise((resolve, reject) => {
+      let out = ''; // this run's lines only: after a restart the log already has a "running" line
       const onData = (c) => {
         this.log += c.toString();
-        if (/mosquitto version \S+ running/.test(this.log)) { this.proc.stderr.off('data', onData); resolve(); }
+        out += c.toString();
+        if (/mosquitto version \S+ running/.test(out)) { this.proc.stderr.off('data', onData); resolve(); }
       };
       this.proc.stderr.on('data', onData);
       this.proc.once('exit', (code) => reject(new Error(`mosquitto exited (${code}):\n${this.log}`)));
@@ -49,8 +51,7 @@ export class Broker {
   }
 
   async stop() {
-    if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGTERM');
-    if (this.proc) await this.exited;
+    if (this.proc) await stopPeer(this.proc);
     this.proc = null;
   }
 
@@ -85,9 +86,8 @@ export class Sub {
     this.messages = [];
     this.waiters = [];
     // %r retain flag, %l payload length, %t topic, %p payload; one line each (payloads are compact JSON)
-    this.proc = spawn('stdbuf', ['-oL', 'mosquitto_sub', '-h', '127.0.0.1', '-p', String(port), '-q', '1', '-t', topic,
+    this.proc = spawnPeer('stdbuf', ['-oL', 'mosquitto_sub', '-h', '127.0.0.1', '-p', String(port), '-q', '1', '-t', topic,
       '-F', '%r\t%l\t%t\t%p', '-d', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.exited = once(this.proc, 'exit');
     let buf = '';
     this.proc.stdout.on('data', (c) => {
       buf += c.toString();
@@ -146,8 +146,5 @@ export class Sub {
     return JSON.parse(m.payload);
   }
 
-  async stop() {
-    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGTERM');
-    await this.exited;
-  }
+  async stop() { await stopPeer(this.proc); }
 }
