@@ -33,18 +33,19 @@ const handlers = {
 const peer = (port = 0) => new Peer({ protocol: 'ocpp2.0.1', tags: TAGS, bootInterval: 60, handlers }).listen(port);
 
 let csms, st;
+const options = (dataDir) => ({
+  dataDir, connectors: 2, auth: 'ocpp', speed: 20,
+  args: ['--csms', csms.url],
+  set: {
+    // no periodic Updated events: the queue is empty unless the test says so
+    'station.id': 'cp-201-tx', 'ocpp.version': '2.0.1', 'ocpp.MinimumStatusDuration': '0', 'ocpp.reconnect_max_s': '2',
+    'ocpp.MeterValueSampleInterval': '0',
+  },
+});
 
 before(async () => {
   csms = await peer();
-  st = await startBorned({
-    connectors: 2, auth: 'ocpp', speed: 20,
-    args: ['--csms', csms.url],
-    set: {
-      // no periodic Updated events: the queue is empty unless the test says so
-      'station.id': 'cp-201-tx', 'ocpp.version': '2.0.1', 'ocpp.MinimumStatusDuration': '0', 'ocpp.reconnect_max_s': '2',
-      'ocpp.MeterValueSampleInterval': '0',
-    },
-  });
+  st = await startBorned(options());
   await csms.waitCall('BootNotification');
   await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered' });
 });
@@ -261,6 +262,21 @@ test('E06: TxStopPoint EVConnected: a badge stop deauthorizes (Updated), the tra
   assert.deepEqual([events[0].eventType, events.at(-1).eventType], ['Started', 'Ended']);
   noGap(events);
   await st.waitStatus(2, 'Available');
+  csms.assertNoViolations();
+});
+
+test('E06: TxStopPoint EVConnected: a transaction waiting for the car survives a kill -9, its Ended sent once the car is seen gone', async () => {
+  const from = csms.calls.length;
+  const tx = await charge(2, 'GOOD2');
+  assert.equal(st.ctl('tap', 'GOOD2').code, 0);
+  await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Updated' && p.triggerReason === 'StopAuthorized' && p.transactionInfo.transactionId === tx });
+  await st.kill(); // the simulated car leaves with the station
+  st = await startBorned(options(st.dataDir));
+  const ended = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
+  assert.equal(ended.params.triggerReason, 'EVCommunicationLost');
+  assert.equal(ended.params.transactionInfo.stoppedReason, 'Local');
+  noGap(eventsOf(tx, from));
+  await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered' });
   assert.equal(await setVar('TxCtrlr', 'TxStartPoint', 'PowerPathClosed'), 'Accepted');
   assert.equal(await setVar('TxCtrlr', 'TxStopPoint', 'EVConnected,Authorized'), 'Accepted');
   csms.assertNoViolations();

@@ -11,6 +11,7 @@
  * One file of the 2.0.1 dialect's functional blocks.
  */
 #include <math.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -554,11 +555,73 @@ static void send_ended(ocpp201_station *o, int c, const char *trigger, stop_reas
   k->tx_id[0] = 0;
 }
 
+/* A transaction outliving its session (TxStopPoint EVConnected alone) is on
+ * disk until the car leaves, so that its Ended is not lost in a restart: one
+ * row per EVSE, written in the commit of its Updated event. */
+static const char *const linger_steps[] = {
+    "CREATE TABLE ocpp201_tx_linger(evse INTEGER PRIMARY KEY, session_id INTEGER NOT NULL, "
+    "reason INTEGER NOT NULL, meter_stop_wh REAL NOT NULL)"};
+
+static void linger_write(ocpp201_station *o, int c, const v201_txp *t) {
+  sqlite3_stmt *s =
+      store_stmt(o->st->db, t ? "INSERT OR REPLACE INTO ocpp201_tx_linger VALUES(?, ?, ?, ?)"
+                              : "DELETE FROM ocpp201_tx_linger WHERE evse = ?");
+  if (!s) {
+    log_error(MOD, "EVSE %d: cannot keep its transaction's stop: %s", c,
+              store_last_error(o->st->db));
+    return;
+  }
+  sqlite3_bind_int(s, 1, c);
+  if (t) {
+    sqlite3_bind_int64(s, 2, t->session);
+    sqlite3_bind_int(s, 3, (int)t->reason);
+    sqlite3_bind_double(s, 4, t->meter_stop_wh);
+  }
+  if (sqlite3_step(s) != SQLITE_DONE)
+    log_error(MOD, "EVSE %d: cannot keep its transaction's stop: %s", c,
+              store_last_error(o->st->db));
+  store_stmt_release(o->st->db, s);
+}
+
+/* Once per EVSE: a transaction that was waiting for the car to leave when
+ * the station stopped waits again. */
+static void restore_lingering(ocpp201_station *o, int c) {
+  v201_evse *k = &o->evse[c - 1];
+  v201_txp *t = &k->txp;
+  if (t->restored || store_in_batch(o->st->db)) return; /* migrations open their own */
+  t->restored = true;
+  if (store_module_migrate(o->st->db, "ocpp201_tx_linger", linger_steps, 1) != 0) {
+    log_error(MOD, "transactions waiting for the car: %s", store_last_error(o->st->db));
+    return;
+  }
+  sqlite3_stmt *s = store_stmt(
+      o->st->db, "SELECT session_id, reason, meter_stop_wh FROM ocpp201_tx_linger WHERE evse = ?");
+  if (!s) return;
+  sqlite3_bind_int(s, 1, c);
+  session_row row = {0};
+  if (sqlite3_step(s) == SQLITE_ROW && !t->open &&
+      store_session_get(o->st->db, sqlite3_column_int64(s, 0), &row) == 0) {
+    t->session = row.id;
+    t->reason = (stop_reason)sqlite3_column_int(s, 1);
+    t->meter_stop_wh = sqlite3_column_double(s, 2);
+    t->stop = V201_TXP_EV;
+    t->open = t->lingering = true;
+    session_tx_id(o, row.id, row.start_ms, k->tx_id);
+    memcpy(t->tx_id, k->tx_id, sizeof t->tx_id);
+  }
+  store_stmt_release(o->st->db, s);
+}
+
 /* A transaction that outlived its session (TxStopPoint EVConnected alone)
  * ends: the car left (E06: EVCommunicationLost), or a new session starts. */
 static void end_lingering(ocpp201_station *o, int c) {
   v201_txp *t = &o->evse[c - 1].txp;
+  store *db = o->st->db;
+  bool batch = store_batch_begin(db) == 0;
   send_ended(o, c, "EVCommunicationLost", t->reason, NULL, NULL, now201(o), t->meter_stop_wh, true);
+  linger_write(o, c, NULL);
+  if (batch && store_batch_end(db) != 0)
+    log_error(MOD, "cannot queue TransactionEvent durably: %s", store_last_error(db));
   v201_txp_ended(t);
 }
 
@@ -567,6 +630,7 @@ static void end_lingering(ocpp201_station *o, int c) {
 void v201_tx_points_status(ocpp201_station *o, int c, connector_status was) {
   v201_evse *k = &o->evse[c - 1];
   v201_txp *t = &k->txp;
+  restore_lingering(o, c);
   bool lingering = t->lingering;
   double wh = o->st->conn[c - 1].meter.energy_import_wh;
   switch (v201_txp_status(t, was, k->status)) {
@@ -608,6 +672,7 @@ static bool started_before(ocpp201_station *o, int64_t session_id) {
 void v201_on_session_started(void *ctx, int c, const station_session_info *s) {
   ocpp201_station *o = ctx;
   v201_evse *k = &o->evse[c - 1];
+  restore_lingering(o, c);
   if (k->txp.lingering) end_lingering(o, c); /* the car left unseen */
   v201_txp_action a = v201_txp_session_started(&k->txp, tx_points(o, "ocpp.TxStartPoint"),
                                                tx_points(o, "ocpp.TxStopPoint"), s->id);
@@ -681,7 +746,12 @@ void v201_on_session_stopped(void *ctx, int c, const station_session_info *s) {
     t->reason = s->reason;
     t->meter_stop_wh = s->meter_stop_wh;
     k->tx_state = STATUS_FINISHING;
+    store *db = o->st->db;
+    bool batch = store_batch_begin(db) == 0;
     enqueue(o, s->id, &e);
+    linger_write(o, c, t);
+    if (batch && store_batch_end(db) != 0)
+      log_error(MOD, "cannot queue TransactionEvent durably: %s", store_last_error(db));
     break;
   }
   default: /* none started (EnergyTransfer never flowed) or already ended */

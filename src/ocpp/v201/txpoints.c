@@ -43,7 +43,8 @@ v201_txp_action v201_txp_session_started(v201_txp *t, unsigned start, unsigned s
                                          int64_t session) {
   *t = (v201_txp){.start = start ? start : V201_TXP_POWER,
                   .stop = stop ? stop : V201_TXP_EV | V201_TXP_AUTH,
-                  .session = session};
+                  .session = session,
+                  .restored = t->restored};
   if (t->start & (V201_TXP_EV | V201_TXP_AUTH | V201_TXP_POWER)) {
     t->open = true;
     return V201_TXP_START;
@@ -83,7 +84,7 @@ v201_txp_action v201_txp_session_stopped(v201_txp *t, stop_reason why) {
   return V201_TXP_END;
 }
 
-void v201_txp_ended(v201_txp *t) { *t = (v201_txp){0}; }
+void v201_txp_ended(v201_txp *t) { *t = (v201_txp){.restored = t->restored}; }
 
 const char *v201_txp_energy_stopped_reason(connector_status now) {
   return now == STATUS_SUSPENDED_EV ? "StoppedByEV" : "Other";

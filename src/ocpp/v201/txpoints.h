@@ -59,6 +59,7 @@ typedef struct {
   bool lingering;       /* open while the session has ended (EVConnected alone) */
   bool done;            /* the session's transaction has ended, the session runs on */
   int64_t session;      /* the session of the transaction (or of the pending one) */
+  bool restored;        /* the dialect's: a lingering one from before a restart looked for */
   /* the dialect's: a pending start's transactionId and Started members, a
    * lingering transaction's stop */
   char tx_id[37]; /* CP_TX_ID_MAX + 1 */
