@@ -557,25 +557,30 @@ static void send_ended(ocpp201_station *o, int c, const char *trigger, stop_reas
 
 /* A transaction outliving its session (TxStopPoint EVConnected alone) is on
  * disk until the car leaves, so that its Ended is not lost in a restart: one
- * row per EVSE, written in the commit of its Updated event. */
+ * row per EVSE, written in the commit of its Updated event. The same row
+ * (reason ENDED_WITH_ENERGY) says that a running session's transaction ended
+ * with the energy flow (TxStopPoint EnergyTransfer): not again after a
+ * restart. */
+enum { ENDED_WITH_ENERGY = -1 };
 static const char *const linger_steps[] = {
     "CREATE TABLE ocpp201_tx_linger(evse INTEGER PRIMARY KEY, session_id INTEGER NOT NULL, "
     "reason INTEGER NOT NULL, meter_stop_wh REAL NOT NULL)"};
 
-static void linger_write(ocpp201_station *o, int c, const v201_txp *t) {
+/* session 0: the EVSE's row removed. */
+static void linger_write(ocpp201_station *o, int c, int64_t session, int reason, double wh) {
   sqlite3_stmt *s =
-      store_stmt(o->st->db, t ? "INSERT OR REPLACE INTO ocpp201_tx_linger VALUES(?, ?, ?, ?)"
-                              : "DELETE FROM ocpp201_tx_linger WHERE evse = ?");
+      store_stmt(o->st->db, session ? "INSERT OR REPLACE INTO ocpp201_tx_linger VALUES(?, ?, ?, ?)"
+                                    : "DELETE FROM ocpp201_tx_linger WHERE evse = ?");
   if (!s) {
     log_error(MOD, "EVSE %d: cannot keep its transaction's stop: %s", c,
               store_last_error(o->st->db));
     return;
   }
   sqlite3_bind_int(s, 1, c);
-  if (t) {
-    sqlite3_bind_int64(s, 2, t->session);
-    sqlite3_bind_int(s, 3, (int)t->reason);
-    sqlite3_bind_double(s, 4, t->meter_stop_wh);
+  if (session) {
+    sqlite3_bind_int64(s, 2, session);
+    sqlite3_bind_int(s, 3, reason);
+    sqlite3_bind_double(s, 4, wh);
   }
   if (sqlite3_step(s) != SQLITE_DONE)
     log_error(MOD, "EVSE %d: cannot keep its transaction's stop: %s", c,
@@ -599,7 +604,7 @@ static void restore_lingering(ocpp201_station *o, int c) {
   if (!s) return;
   sqlite3_bind_int(s, 1, c);
   session_row row = {0};
-  if (sqlite3_step(s) == SQLITE_ROW && !t->open &&
+  if (sqlite3_step(s) == SQLITE_ROW && !t->open && sqlite3_column_int(s, 1) >= 0 &&
       store_session_get(o->st->db, sqlite3_column_int64(s, 0), &row) == 0) {
     t->session = row.id;
     t->reason = (stop_reason)sqlite3_column_int(s, 1);
@@ -619,7 +624,7 @@ static void end_lingering(ocpp201_station *o, int c) {
   store *db = o->st->db;
   bool batch = store_batch_begin(db) == 0;
   send_ended(o, c, "EVCommunicationLost", t->reason, NULL, NULL, now201(o), t->meter_stop_wh, true);
-  linger_write(o, c, NULL);
+  linger_write(o, c, 0, 0, 0);
   if (batch && store_batch_end(db) != 0)
     log_error(MOD, "cannot queue TransactionEvent durably: %s", store_last_error(db));
   v201_txp_ended(t);
@@ -642,13 +647,31 @@ void v201_tx_points_status(ocpp201_station *o, int c, connector_status was) {
       t->lingering = t->open = true; /* end_lingering's */
       end_lingering(o, c);
     } else { /* TxStopPoint EnergyTransfer: the energy stopped flowing */
+      store *db = o->st->db;
+      bool batch = store_batch_begin(db) == 0;
       send_ended(o, c, "ChargingStateChanged", STOP_OTHER,
                  v201_txp_energy_stopped_reason(k->status), NULL, now201(o), wh, false);
+      linger_write(o, c, t->session, ENDED_WITH_ENERGY, wh);
+      if (batch && store_batch_end(db) != 0)
+        log_error(MOD, "cannot queue TransactionEvent durably: %s", store_last_error(db));
     }
     break;
   default:
     break;
   }
+}
+
+/* A resumed session: did its transaction end with the energy flow before
+ * the restart? */
+static bool ended_before(ocpp201_station *o, int c, int64_t session_id) {
+  sqlite3_stmt *s = store_stmt(
+      o->st->db, "SELECT reason FROM ocpp201_tx_linger WHERE evse = ? AND session_id = ?");
+  if (!s) return false;
+  sqlite3_bind_int(s, 1, c);
+  sqlite3_bind_int64(s, 2, session_id);
+  bool ended = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) == ENDED_WITH_ENERGY;
+  store_stmt_release(o->st->db, s);
+  return ended;
 }
 
 /* A resumed session whose transaction waited for its start point: did it
@@ -692,6 +715,10 @@ void v201_on_session_started(void *ctx, int c, const station_session_info *s) {
       t->pending = false;
       t->open = true;
     }
+    if (ended_before(o, c, s->id)) { /* TxStopPoint EnergyTransfer: ended already */
+      t->pending = t->open = false;
+      t->done = true;
+    }
     if (!t->open) k->tx_id[0] = 0;
     reencode_session(o, s->id);
     return;
@@ -717,10 +744,13 @@ void v201_on_session_stopped(void *ctx, int c, const station_session_info *s) {
   ocpp201_station *o = ctx;
   v201_evse *k = &o->evse[c - 1];
   v201_txp *t = &k->txp;
-  if (!t->session) { /* not seen starting (the dialect came up during it) */
+  if (!t->session) { /* not seen starting (recovered after a restart, ended at once) */
     t->session = s->id;
-    t->open = true;
     t->stop = V201_TXP_EV | V201_TXP_AUTH;
+    bool energy_only = !(tx_points(o, "ocpp.TxStartPoint") & ~(unsigned)V201_TXP_ENERGY) &&
+                       tx_points(o, "ocpp.TxStartPoint");
+    t->done = ended_before(o, c, s->id); /* with the energy, before the restart */
+    t->open = !t->done && (!energy_only || started_before(o, s->id));
     if (!k->tx_id[0]) session_tx_id(o, s->id, s->start_ms, k->tx_id);
   }
   /* E06: the token that stopped it (a local stop is the same badge) */
@@ -749,12 +779,13 @@ void v201_on_session_stopped(void *ctx, int c, const station_session_info *s) {
     store *db = o->st->db;
     bool batch = store_batch_begin(db) == 0;
     enqueue(o, s->id, &e);
-    linger_write(o, c, t);
+    linger_write(o, c, s->id, (int)s->reason, s->meter_stop_wh);
     if (batch && store_batch_end(db) != 0)
       log_error(MOD, "cannot queue TransactionEvent durably: %s", store_last_error(db));
     break;
   }
   default: /* none started (EnergyTransfer never flowed) or already ended */
+    if (t->done) linger_write(o, c, 0, 0, 0);
     v201_txp_ended(t);
     k->tx_id[0] = 0;
     break;
