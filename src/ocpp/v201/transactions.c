@@ -709,6 +709,10 @@ void v201_on_session_started(void *ctx, int c, const station_session_info *s) {
   v201_cost_session_started(o, c, s);
   v201_profiles_transaction_started(o, c); /* a TxProfile binds to the id it will have */
   if (s->resumed) {
+    /* the token of a Started still to come (TxStartPoint EnergyTransfer) */
+    const char *uid0 = s->uid && s->uid[0] ? s->uid : config_get(o->st->cfg, "ocpp.free_id_tag");
+    snprintf(t->uid, sizeof t->uid, "%s", uid0 ? uid0 : "");
+    t->central = !s->uid || !s->uid[0];
     /* its transaction as before the restart: started if it has events (sent,
      * queued, or its 1.6 start) */
     if (a != V201_TXP_START && started_before(o, s->id)) {
