@@ -260,6 +260,7 @@ test('E06: TxStopPoint EVConnected: a badge stop deauthorizes (Updated), the tra
   assert.equal(deauth.params.idToken.idToken, 'GOOD2');
   await st.waitFor((x) => !x.connectors[1].session, { what: 'the session ended' });
   assert.equal(eventsOf(tx, from).filter((e) => e.eventType === 'Ended').length, 0, 'still running');
+  assert.equal((await csms.call('GetTransactionStatus', { transactionId: tx })).ongoingIndicator, true, 'E14: still ongoing');
   assert.equal(st.ctl('unplug', '2').code, 0); // the car leaves: the transaction ends
   const ended = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
   assert.equal(ended.params.triggerReason, 'EVCommunicationLost');
@@ -269,6 +270,7 @@ test('E06: TxStopPoint EVConnected: a badge stop deauthorizes (Updated), the tra
   assert.deepEqual([events[0].eventType, events.at(-1).eventType], ['Started', 'Ended']);
   noGap(events);
   await st.waitStatus(2, 'Available');
+  assert.equal((await csms.call('GetTransactionStatus', { transactionId: tx })).ongoingIndicator, false, 'E14: over');
   csms.assertNoViolations();
 });
 
