@@ -272,6 +272,11 @@ int64_t cp_journal_next_seq(cp_journal *j, int64_t session_id) {
   return seq;
 }
 
+int64_t cp_journal_peek_seq(cp_journal *j, int64_t session_id) {
+  return cp_sql_scalar(
+      j->st, PREP(j, "SELECT next FROM cp_tx_seq WHERE session_id = ?", "i", session_id), 0);
+}
+
 /* Security whitepaper (edition 2) A04: their delivery is guaranteed. The 2.0.1
  * dialect uses the same list (moved here from the 1.6 dialect's model.c). */
 /* The list is the specification's, not borne's judgment: the security

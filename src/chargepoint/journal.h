@@ -121,5 +121,7 @@ int64_t cp_journal_session_of(cp_journal *j, const char *tx_id);
  * event that carries it, so that neither a gap nor a repeat survives a crash.
  * -1 with cp_journal_error. */
 int64_t cp_journal_next_seq(cp_journal *j, int64_t session_id);
+/* The same number without taking it: 0 when the session has had none. */
+int64_t cp_journal_peek_seq(cp_journal *j, int64_t session_id);
 
 #endif

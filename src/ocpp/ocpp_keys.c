@@ -21,6 +21,7 @@
 #include "ocpp/ocpp16_measurands.h"
 #include "ocpp/ocpp_network.h"
 #include "ocpp/ocpp_version.h"
+#include "ocpp/v201/txpoints.h"
 #include "util/log.h"
 
 #define MOD "ocpp"
@@ -85,43 +86,11 @@ static int check_version_list(const char *v, char *why, size_t len) {
   return ocpp_version_list_parse(v, true, list, &n, why, len);
 }
 
-/* OCPP 2.0.1 TxCtrlr.TxStopPoint: a list of the points of part 2 (E06). The
- * one session model borne's 1.6 and 2.0.1 share ends a session when the car
- * leaves or the driver stops it: the only list it can honour, in any order
- * (its start, TxStartPoint, is the enum PowerPathClosed). */
-static const char *const tx_points[] = {"ParkingBayOccupancy", "EVConnected",     "Authorized",
-                                        "DataSigned",          "PowerPathClosed", "EnergyTransfer"};
-enum { TXP_EV = 1u << 1, TXP_AUTH = 1u << 2 };
-
-static int tx_points_mask(const char *v, unsigned *mask, char *why, size_t len) {
-  *mask = 0;
-  for (const char *p = v; *p;) {
-    const char *e = strchr(p, ',');
-    size_t n = e ? (size_t)(e - p) : strlen(p);
-    size_t i = 0;
-    while (i < sizeof tx_points / sizeof tx_points[0] &&
-           (strlen(tx_points[i]) != n || strncmp(tx_points[i], p, n) != 0))
-      i++;
-    if (i == sizeof tx_points / sizeof tx_points[0]) {
-      snprintf(why, len, "'%.*s' is not a transaction point", (int)(n > 40 ? 40 : n), p);
-      return -1;
-    }
-    *mask |= 1u << i;
-    p = e ? e + 1 : p + n;
-  }
-  return 0;
-}
-
-static int check_tx_stop(const char *v, char *why, size_t len) {
+/* OCPP 2.0.1 TxCtrlr.TxStartPoint / TxStopPoint: lists of the points of
+ * part 2 (E01/E06) an AC badge station has (ocpp/v201/txpoints.h). */
+static int check_tx_points(const char *v, char *why, size_t len) {
   unsigned m;
-  if (tx_points_mask(v, &m, why, len) != 0) return -1;
-  if (m != (TXP_EV | TXP_AUTH)) {
-    snprintf(why, len,
-             "this station ends a transaction when the car leaves or the driver "
-             "stops it: EVConnected,Authorized only");
-    return -1;
-  }
-  return 0;
+  return v201_txp_parse(v, &m, why, len);
 }
 
 #define RT CFG_RUNTIME /* may change at run time */
@@ -221,16 +190,21 @@ static const cfg_key_def rows[] = {
      "OCPP 2.0.1 SecurityCtrlr.AllowSecurityProfileDowngrade: under security profile 3 the back "
      "end may set a network connection profile (or a priority) of profile 2; never 1 (B09.FR.04).",
      NULL, NULL, .ocpp_name = "AllowSecurityProfileDowngrade"},
-    {"ocpp.TxStartPoint", CFG_ENUM, "PowerPathClosed", 0, 0, "PowerPathClosed", RT,
-     "OCPP 2.0.1 TxCtrlr.TxStartPoint: when a transaction starts. The station's one session model "
-     "(shared with OCPP 1.6) starts it once the car is plugged in and the driver authorized: "
-     "PowerPathClosed is the only value it takes (E01).",
-     NULL, NULL, .ocpp_name = "TxStartPoint"},
+    {"ocpp.TxStartPoint", CFG_STRING, "PowerPathClosed", 0, 100, NULL, RT,
+     "OCPP 2.0.1 TxCtrlr.TxStartPoint: when a transaction starts, a list of EVConnected, "
+     "Authorized, PowerPathClosed, EnergyTransfer (the first point reached). borne's session "
+     "(shared with OCPP 1.6) starts once the car is plugged in and the driver authorized: the "
+     "first three start the transaction then, EnergyTransfer alone at the first energy flow (E01).",
+     "a list of EVConnected, Authorized, PowerPathClosed, EnergyTransfer", check_tx_points,
+     .ocpp_name = "TxStartPoint"},
     {"ocpp.TxStopPoint", CFG_STRING, "EVConnected,Authorized", 0, 100, NULL, RT,
-     "OCPP 2.0.1 TxCtrlr.TxStopPoint: when a transaction ends. The station's one session model "
-     "ends it when the car leaves or the driver stops it: EVConnected,Authorized (in either "
-     "order) is the only value it takes (E06).",
-     "EVConnected,Authorized", check_tx_stop, .ocpp_name = "TxStopPoint"},
+     "OCPP 2.0.1 TxCtrlr.TxStopPoint: when a transaction ends, a list of EVConnected, "
+     "Authorized, PowerPathClosed, EnergyTransfer (the first that stops being true). borne's "
+     "session ends when the car leaves or the driver stops it; with EVConnected alone the "
+     "transaction runs on after a stop until the car leaves, with EnergyTransfer it ends when the "
+     "energy stops flowing (E06).",
+     "a list of EVConnected, Authorized, PowerPathClosed, EnergyTransfer", check_tx_points,
+     .ocpp_name = "TxStopPoint"},
     /* OCPP 1.6 Core keys (section 9.1) */
     {"ocpp.AllowOfflineTxForUnknownId", CFG_BOOL, "false", 0, 0, NULL, RT,
      "OCPP: offline, an unknown badge may start a transaction.", NULL, NULL,

@@ -6,7 +6,8 @@
 // transaction runs and whether its events still wait in the journal; after
 // an outage shorter than OfflineThreshold only the statuses that changed
 // are told again, after a longer one (or with 0) all of them; TxStartPoint /
-// TxStopPoint (E01/E06) take the shared session model's points only;
+// TxStopPoint (E01/E06) take the points of an AC badge station, the 2.0.1
+// transaction starting and ending at them (EnergyTransfer, EVConnected);
 // AllowSecurityProfileDowngrade (B09.FR.04) is a setting.
 // BORNE_OCPP_PEER=ocpp-ws-io runs it against npm ocpp-ws-io strict
 // (ocpp201_tx_ws_io.test.mjs).
@@ -32,18 +33,19 @@ const handlers = {
 const peer = (port = 0) => new Peer({ protocol: 'ocpp2.0.1', tags: TAGS, bootInterval: 60, handlers }).listen(port);
 
 let csms, st;
+const options = (dataDir) => ({
+  dataDir, connectors: 2, auth: 'ocpp', speed: 20,
+  args: ['--csms', csms.url],
+  set: {
+    // no periodic Updated events: the queue is empty unless the test says so
+    'station.id': 'cp-201-tx', 'ocpp.version': '2.0.1', 'ocpp.MinimumStatusDuration': '0', 'ocpp.reconnect_max_s': '2',
+    'ocpp.MeterValueSampleInterval': '0',
+  },
+});
 
 before(async () => {
   csms = await peer();
-  st = await startBorned({
-    connectors: 2, auth: 'ocpp', speed: 20,
-    args: ['--csms', csms.url],
-    set: {
-      // no periodic Updated events: the queue is empty unless the test says so
-      'station.id': 'cp-201-tx', 'ocpp.version': '2.0.1', 'ocpp.MinimumStatusDuration': '0', 'ocpp.reconnect_max_s': '2',
-      'ocpp.MeterValueSampleInterval': '0',
-    },
-  });
+  st = await startBorned(options());
   await csms.waitCall('BootNotification');
   await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered' });
 });
@@ -180,17 +182,18 @@ test('B04: after an outage shorter than OfflineThreshold only the changed status
   csms.assertNoViolations();
 });
 
-test('E01/E06: TxStartPoint and TxStopPoint take the points of the shared session model, and refuse the others', async () => {
+test('E01/E06: TxStartPoint and TxStopPoint take the points of an AC badge station, and refuse the others', async () => {
   const setMany = async (items) => (await csms.call('SetVariables', {
     setVariableData: items.map(([variable, attributeValue]) => ({ component: { name: 'TxCtrlr' }, variable: { name: variable }, attributeValue })),
   })).setVariableResult.map((x) => x.attributeStatus);
   assert.equal(await getVar('TxCtrlr', 'TxStartPoint'), 'PowerPathClosed');
   assert.equal(await getVar('TxCtrlr', 'TxStopPoint'), 'EVConnected,Authorized');
   assert.deepEqual(await setMany([
+    ['TxStartPoint', 'EVConnected'], ['TxStartPoint', 'Authorized,EVConnected'], ['TxStartPoint', 'EnergyTransfer'],
+    ['TxStartPoint', 'ParkingBayOccupancy'], ['TxStartPoint', 'DataSigned'],
+    ['TxStopPoint', 'EVConnected'], ['TxStopPoint', 'EnergyTransfer,PowerPathClosed'], ['TxStopPoint', 'ParkingBayOccupancy'],
     ['TxStartPoint', 'PowerPathClosed'], ['TxStopPoint', 'Authorized,EVConnected'],
-    ['TxStartPoint', 'EVConnected'], ['TxStartPoint', 'ParkingBayOccupancy'],
-    ['TxStopPoint', 'EVConnected'], ['TxStopPoint', 'EnergyTransfer'],
-  ]), ['Accepted', 'Accepted', 'Rejected', 'Rejected', 'Rejected', 'Rejected']);
+  ]), ['Accepted', 'Accepted', 'Accepted', 'Rejected', 'Rejected', 'Accepted', 'Accepted', 'Rejected', 'Accepted', 'Accepted']);
   assert.equal(await getVar('TxCtrlr', 'TxStopPoint'), 'Authorized,EVConnected');
   const report = (await csms.call('GetVariables', { getVariableData: [
     { component: { name: 'TxCtrlr' }, variable: { name: 'TxStartPoint' } }] })).getVariableResult[0];
@@ -202,6 +205,109 @@ test('E01/E06: TxStartPoint and TxStopPoint take the points of the shared sessio
   const ended = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
   assert.equal(ended.params.transactionInfo.stoppedReason, 'EVDisconnected');
   await st.waitStatus(2, 'Available');
+  csms.assertNoViolations();
+});
+
+// The events of transaction `tx` the CSMS got from call index `from` on.
+const eventsOf = (tx, from = 0) => csms.calls.slice(from)
+  .filter((x) => x.action === 'TransactionEvent' && x.params.transactionInfo.transactionId === tx).map((x) => x.params);
+// (an event the CSMS got just before a kill -9 comes again after the restart, the same seqNo:
+// at least once)
+const noGap = (events) => {
+  const seqs = [...new Set(events.map((e) => e.seqNo))];
+  assert.deepEqual(seqs, seqs.map((_, i) => i), `seqNo from 0 without a gap: ${JSON.stringify(events.map((e) => [e.seqNo, e.eventType, e.triggerReason]))}`);
+};
+// The events of a transaction, each once (an event told again after a kill -9 counted once).
+const once = (events) => events.filter((e, i) => events.findIndex((x) => x.seqNo === e.seqNo) === i);
+
+test('E01/E06: TxStartPoint and TxStopPoint EnergyTransfer: the transaction is the energy flow, the session runs on', async () => {
+  assert.equal(await setVar('TxCtrlr', 'TxStartPoint', 'EnergyTransfer'), 'Accepted');
+  assert.equal(await setVar('TxCtrlr', 'TxStopPoint', 'EnergyTransfer'), 'Accepted');
+  const from = csms.calls.length;
+  assert.equal(st.ctl('plug', '2').code, 0);
+  assert.equal(st.ctl('tap', 'GOOD2').code, 0);
+  const started = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' && p.evse.id === 2 });
+  const tx = started.params.transactionInfo.transactionId;
+  assert.equal(started.params.triggerReason, 'ChargingStateChanged');
+  assert.equal(started.params.transactionInfo.chargingState, 'Charging');
+  assert.equal(started.params.idToken.idToken, 'GOOD2');
+  assert.equal(st.ctl('ev', '2', 'pause').code, 0); // the car stops drawing: the transaction ends
+  const ended = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
+  assert.equal(ended.params.triggerReason, 'ChargingStateChanged');
+  assert.equal(ended.params.transactionInfo.stoppedReason, 'StoppedByEV');
+  const c = await st.connector(2);
+  assert.ok(c.session, 'borne\'s session runs on');
+  assert.equal(c.ocpp_transaction_id ?? null, null, 'no transaction on the EVSE now');
+  assert.equal(st.ctl('unplug', '2').code, 0);
+  await st.waitStatus(2, 'Available');
+  // the session's end says nothing more of the ended transaction
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.evseId === 2 && p.connectorStatus === 'Available' });
+  const events = eventsOf(tx, from);
+  assert.deepEqual(events.map((e) => e.eventType), ['Started', 'Ended']);
+  noGap(events);
+  csms.assertNoViolations();
+});
+
+test('E06: TxStopPoint EVConnected: a badge stop deauthorizes (Updated), the transaction ends when the car leaves', async () => {
+  assert.equal(await setVar('TxCtrlr', 'TxStartPoint', 'Authorized,EVConnected'), 'Accepted');
+  assert.equal(await setVar('TxCtrlr', 'TxStopPoint', 'EVConnected'), 'Accepted');
+  const from = csms.calls.length;
+  const tx = await charge(2, 'GOOD2');
+  assert.equal(st.ctl('tap', 'GOOD2').code, 0); // the driver stops: borne's session ends
+  const deauth = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Updated' && p.triggerReason === 'StopAuthorized' });
+  assert.equal(deauth.params.transactionInfo.transactionId, tx);
+  assert.equal(deauth.params.transactionInfo.chargingState, 'EVConnected');
+  assert.equal(deauth.params.idToken.idToken, 'GOOD2');
+  await st.waitFor((x) => !x.connectors[1].session, { what: 'the session ended' });
+  assert.equal(eventsOf(tx, from).filter((e) => e.eventType === 'Ended').length, 0, 'still running');
+  assert.equal((await csms.call('GetTransactionStatus', { transactionId: tx })).ongoingIndicator, true, 'E14: still ongoing');
+  assert.equal(st.ctl('unplug', '2').code, 0); // the car leaves: the transaction ends
+  const ended = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
+  assert.equal(ended.params.triggerReason, 'EVCommunicationLost');
+  assert.equal(ended.params.transactionInfo.stoppedReason, 'Local');
+  assert.ok(ended.params.meterValue?.[0]?.sampledValue?.some((v) => v.context === 'Transaction.End'));
+  const events = eventsOf(tx, from);
+  assert.deepEqual([events[0].eventType, events.at(-1).eventType], ['Started', 'Ended']);
+  noGap(events);
+  await st.waitStatus(2, 'Available');
+  assert.equal((await csms.call('GetTransactionStatus', { transactionId: tx })).ongoingIndicator, false, 'E14: over');
+  csms.assertNoViolations();
+});
+
+test('E06: TxStopPoint EVConnected: a transaction waiting for the car survives a kill -9, its Ended sent once the car is seen gone', async () => {
+  const from = csms.calls.length;
+  const tx = await charge(2, 'GOOD2');
+  assert.equal(st.ctl('tap', 'GOOD2').code, 0);
+  await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Updated' && p.triggerReason === 'StopAuthorized' && p.transactionInfo.transactionId === tx });
+  await st.kill(); // the simulated car leaves with the station
+  st = await startBorned(options(st.dataDir));
+  const ended = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
+  assert.equal(ended.params.triggerReason, 'EVCommunicationLost');
+  assert.equal(ended.params.transactionInfo.stoppedReason, 'Local');
+  noGap(eventsOf(tx, from));
+  await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered' });
+  assert.equal(await setVar('TxCtrlr', 'TxStartPoint', 'PowerPathClosed'), 'Accepted');
+  assert.equal(await setVar('TxCtrlr', 'TxStopPoint', 'EVConnected,Authorized'), 'Accepted');
+  csms.assertNoViolations();
+});
+
+test('E06: TxStopPoint EnergyTransfer: a transaction ended with the energy is not ended again by its session recovered after a kill -9', async () => {
+  assert.equal(await setVar('TxCtrlr', 'TxStopPoint', 'EnergyTransfer'), 'Accepted');
+  const from = csms.calls.length;
+  const tx = await charge(2, 'GOOD2');
+  await st.waitStatus(2, 'Charging');
+  assert.equal(st.ctl('ev', '2', 'pause').code, 0);
+  await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
+  await st.kill(); // the session runs on; the simulated car leaves with the station
+  st = await startBorned(options(st.dataDir));
+  await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered' });
+  await st.waitFor((x) => !x.connectors[1].session, { what: 'the recovered session ended' });
+  await st.waitFor((x) => x.station.ocpp?.queue_length === 0, { what: 'queue flushed' });
+  const events = once(eventsOf(tx, from));
+  assert.deepEqual(events.filter((e) => e.eventType !== 'Updated').map((e) => e.eventType), ['Started', 'Ended'],
+    `one Ended only: ${JSON.stringify(events.map((e) => [e.seqNo, e.eventType, e.triggerReason, e.timestamp]))}`);
+  noGap(events);
+  assert.equal(await setVar('TxCtrlr', 'TxStopPoint', 'EVConnected,Authorized'), 'Accepted');
   csms.assertNoViolations();
 });
 

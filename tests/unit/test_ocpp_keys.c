@@ -196,20 +196,25 @@ static void registry_access_decides_change(void **state) {
       "Rejected");
   assert_string_equal(ocpp_keys_change(db, cfg, "NoSuchKey", "1", applied, sizeof applied),
                       "NotSupported");
-  /* OCPP 2.0.1 TxStartPoint / TxStopPoint: the shared session model's points only */
+  /* OCPP 2.0.1 TxStartPoint / TxStopPoint: the points an AC badge station has (E01/E06) */
   static const struct {
     const char *key, *value, *want;
   } points[] = {
       {"TxStartPoint", "PowerPathClosed", "Accepted"},
-      {"TxStartPoint", "EVConnected", "Rejected"},
-      {"TxStartPoint", "Authorized,EVConnected", "Rejected"},
-      {"TxStartPoint", "PowerPathClosed,EnergyTransfer", "Rejected"},
+      {"TxStartPoint", "EVConnected", "Accepted"},
+      {"TxStartPoint", "Authorized,EVConnected", "Accepted"},
+      {"TxStartPoint", "PowerPathClosed,EnergyTransfer", "Accepted"},
+      {"TxStartPoint", "EnergyTransfer", "Accepted"},
       {"TxStartPoint", "Parking", "Rejected"},
+      {"TxStartPoint", "ParkingBayOccupancy", "Rejected"},
+      {"TxStartPoint", "DataSigned,EVConnected", "Rejected"},
+      {"TxStartPoint", "EVConnected,", "Rejected"},
       {"TxStartPoint", "", "Rejected"},
       {"TxStopPoint", "Authorized,EVConnected", "Accepted"},
       {"TxStopPoint", "EVConnected,Authorized", "Accepted"},
-      {"TxStopPoint", "EVConnected", "Rejected"},
-      {"TxStopPoint", "EnergyTransfer", "Rejected"},
+      {"TxStopPoint", "EVConnected", "Accepted"},
+      {"TxStopPoint", "EnergyTransfer", "Accepted"},
+      {"TxStopPoint", "PowerPathClosed", "Accepted"},
       {"TxStopPoint", "ParkingBayOccupancy,EVConnected,Authorized", "Rejected"},
   };
   for (size_t i = 0; i < sizeof points / sizeof points[0]; i++) {
@@ -218,7 +223,8 @@ static void registry_access_decides_change(void **state) {
     if (strcmp(got, points[i].want) != 0)
       fail_msg("%s = '%s': %s, not %s", points[i].key, points[i].value, got, points[i].want);
   }
-  assert_string_equal(config_get(cfg, "ocpp.TxStopPoint"), "EVConnected,Authorized");
+  assert_string_equal(config_get(cfg, "ocpp.TxStopPoint"), "PowerPathClosed");
+  assert_string_equal(config_get(cfg, "ocpp.TxStartPoint"), "EnergyTransfer");
   config_free(cfg);
   store_close(db);
   test_tmpdir_remove(dir);

@@ -271,8 +271,14 @@ static void set_checks(void **state) {
   assert_int_equal(set(f, "SampledDataCtrlr", "TxEndedMeasurands", NULL, "", &name), DM_ACCEPTED);
   /* read-only */
   assert_int_equal(set(f, "SecurityCtrlr", "SecurityProfile", NULL, "2", &name), DM_REJECTED);
-  /* E01/E06: the points the shared session model has, and only them */
-  assert_int_equal(set(f, "TxCtrlr", "TxStartPoint", NULL, "EVConnected", &name), DM_REJECTED);
+  /* E01/E06: the points an AC badge station has, and only them */
+  assert_int_equal(set(f, "TxCtrlr", "TxStartPoint", NULL, "ParkingBayOccupancy", &name),
+                   DM_REJECTED);
+  assert_int_equal(set(f, "TxCtrlr", "TxStartPoint", NULL, "DataSigned", &name), DM_REJECTED);
+  assert_int_equal(set(f, "TxCtrlr", "TxStartPoint", NULL, "EVConnected", &name), DM_ACCEPTED);
+  assert_int_equal(set(f, "TxCtrlr", "TxStartPoint", NULL, "Authorized,EVConnected", &name),
+                   DM_ACCEPTED);
+  assert_int_equal(set(f, "TxCtrlr", "TxStartPoint", NULL, "EnergyTransfer", &name), DM_ACCEPTED);
   assert_int_equal(set(f, "TxCtrlr", "TxStartPoint", NULL, "PowerPathClosed", &name), DM_ACCEPTED);
   assert_string_equal(name, "TxStartPoint");
   assert_int_equal(set(f, "TxCtrlr", "TxStopPoint", NULL, "Authorized,EVConnected", &name),
@@ -280,6 +286,9 @@ static void set_checks(void **state) {
   assert_string_equal(name, "TxStopPoint");
   assert_int_equal(set(f, "TxCtrlr", "TxStopPoint", NULL, "ParkingBayOccupancy", &name),
                    DM_REJECTED);
+  assert_int_equal(set(f, "TxCtrlr", "TxStopPoint", NULL, "EVConnected", &name), DM_ACCEPTED);
+  assert_int_equal(set(f, "TxCtrlr", "TxStopPoint", NULL, "EnergyTransfer,PowerPathClosed", &name),
+                   DM_ACCEPTED);
   assert_int_equal(set(f, "ClockCtrlr", "DateTime", NULL, "2026-01-01T00:00:00Z", &name),
                    DM_REJECTED);
   assert_int_equal(set(f, "NoSuchCtrlr", "Enabled", NULL, "true", &name), DM_UNKNOWN_COMPONENT);

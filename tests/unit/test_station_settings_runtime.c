@@ -197,6 +197,7 @@ static const char *const string_samples[][2] = {
     {"ocpp.NetworkConfigurationPriority", "1,2"},
     {"ocpp.MasterPassGroupId", "MASTERGROUP"},
     {"ocpp.TxStopPoint", "Authorized,EVConnected"},
+    {"ocpp.TxStartPoint", "EVConnected,EnergyTransfer"},
 };
 
 /* Appends v to out[] unless it is `now` or out[] is full. */

@@ -87,6 +87,7 @@ void v201_on_status_changed(void *ctx, int c, connector_status s, error_code e) 
   k->known = true;
   k->status = s;
   k->since = now201(o);
+  v201_tx_points_status(o, c, was);
   v201_charging_state_changed(o, c);
   v201_report_statuses(o, k->since);
   v201_monitoring_check(o); /* N07: AvailabilityState, Available */

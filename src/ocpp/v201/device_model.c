@@ -183,12 +183,12 @@ static const dm_var vars[] = {
      "ocpp.StopTransactionOnEVSideDisconnect", NULL, L_NONE, NULL, NULL},
     {"TxCtrlr", S_STATION, "StopTxOnInvalidId", NULL, T_BOOLEAN, M_RW,
      "ocpp.StopTransactionOnInvalidId", NULL, L_NONE, NULL, NULL},
-    /* a session starts once the car is plugged in and authorized, and ends when either stops:
-     * the points the shared session model has (the settings' checks refuse the others) */
+    /* E01/E06: the points an AC badge station has (txpoints.h; the settings' checks refuse
+     * ParkingBayOccupancy and DataSigned) */
     {"TxCtrlr", S_STATION, "TxStartPoint", NULL, T_MEMBER, M_RW, "ocpp.TxStartPoint", NULL, L_NONE,
-     NULL, "PowerPathClosed"},
+     NULL, "EVConnected,Authorized,PowerPathClosed,EnergyTransfer"},
     {"TxCtrlr", S_STATION, "TxStopPoint", NULL, T_MEMBER, M_RW, "ocpp.TxStopPoint", NULL, L_NONE,
-     NULL, "EVConnected,Authorized"},
+     NULL, "EVConnected,Authorized,PowerPathClosed,EnergyTransfer"},
     /* J clock-aligned data: the 1.6 keys' (Interval 0 = none); the values of
      * an ended transaction are its Transaction.End ones (TxEndedInterval 0) */
     {"AlignedDataCtrlr", S_STATION, "Available", NULL, T_BOOLEAN, M_RO, NULL, "true", L_NONE, NULL,

@@ -11,6 +11,7 @@
  * One file of the 2.0.1 dialect's functional blocks.
  */
 #include <math.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,8 @@
 #include "ocpp/ocpp_reencode.h"
 #include "ocpp/v201/v201_internal.h"
 #include "ocpp/v201/vocabulary.h"
+
+_Static_assert(sizeof((v201_txp){0}.tx_id) == CP_TX_ID_MAX + 1, "txp.tx_id holds a transactionId");
 
 /* ---------- durable queue ---------- */
 
@@ -375,7 +378,7 @@ static v201_tx_event event_of(const ocpp201_station *o, int c, cp_event_kind kin
 
 void v201_send_tx_updated(ocpp201_station *o, int c, const char *trigger_reason) {
   v201_evse *k = &o->evse[c - 1];
-  if (!k->session_id) return;
+  if (!k->session_id || !k->tx_id[0]) return;
   v201_tx_event e = event_of(o, c, CP_EVENT_UPDATED, trigger_reason);
   if (o->st->conn[c - 1].meter_ok)
     e.meter_values =
@@ -497,17 +500,230 @@ static void sign_meter_values(ocpp201_station *o, int64_t session_id, char kind,
 
 /* ---------- station hooks ---------- */
 
+/* E01/E06: the TxStartPoint / TxStopPoint lists (0: the default). */
+static unsigned tx_points(const ocpp201_station *o, const char *key) {
+  unsigned m = 0;
+  char why[120];
+  const char *v = config_get(o->st->cfg, key);
+  if (!v || v201_txp_parse(v, &m, why, sizeof why) != 0) m = 0;
+  return m;
+}
+
+/* E01: the transaction of EVSE c starts (its Started), at `at` with the
+ * register at `wh`; the session's signed begin record rides on it when the
+ * transaction starts with the session. */
+static void send_started(ocpp201_station *o, int c, const char *trigger, borne_ms at, double wh,
+                         bool with_session) {
+  v201_evse *k = &o->evse[c - 1];
+  v201_txp *t = &k->txp;
+  memcpy(k->tx_id, t->tx_id, sizeof k->tx_id);
+  k->tx_state = k->status;
+  k->last_sample = now201(o);
+  v201_tx_event e = event_of(o, c, CP_EVENT_STARTED, t->remote ? "RemoteStart" : trigger);
+  e.at = at;
+  e.id_token = t->uid[0] ? t->uid : NULL;
+  e.central_token = t->central;
+  e.remote_start_id = t->remote_start_id;
+  e.reservation_id = t->reservation_id;
+  meter_reading begin = {.energy_import_wh = wh};
+  e.meter_values =
+      one_meter_value(o, c, "Energy.Active.Import.Register", &begin, "Transaction.Begin", at);
+  if (with_session) sign_meter_values(o, t->session, 'B', "Transaction.Begin", e.meter_values);
+  enqueue(o, t->session, &e);
+}
+
+/* E06: the transaction of EVSE c ends (its Ended) at `at`, the register at
+ * `wh`; `stopped_name` says stoppedReason when not `why`'s. */
+static void send_ended(ocpp201_station *o, int c, const char *trigger, stop_reason why,
+                       const char *stopped_name, const char *token, borne_ms at, double wh,
+                       bool with_session) {
+  v201_evse *k = &o->evse[c - 1];
+  int64_t session = k->txp.session;
+  v201_tx_event e = event_of(o, c, CP_EVENT_ENDED, trigger);
+  e.at = at;
+  e.stopped = why;
+  e.stopped_name = stopped_name;
+  e.id_token = token;
+  meter_reading end = o->st->conn[c - 1].meter;
+  end.energy_import_wh = wh;
+  const char *stop_data = key201_str(o, "StopTxnSampledData");
+  e.meter_values = one_meter_value(o, c, stop_data[0] ? stop_data : "Energy.Active.Import.Register",
+                                   &end, "Transaction.End", at);
+  if (with_session) sign_meter_values(o, session, 'E', "Transaction.End", e.meter_values);
+  enqueue(o, session, &e);
+  v201_display_transaction_ended(o, k->tx_id);
+  k->tx_id[0] = 0;
+}
+
+/* A transaction outliving its session (TxStopPoint EVConnected alone) is on
+ * disk until the car leaves, so that its Ended is not lost in a restart: one
+ * row per EVSE, written in the commit of its Updated event. The same row
+ * (reason ENDED_WITH_ENERGY) says that a running session's transaction ended
+ * with the energy flow (TxStopPoint EnergyTransfer): not again after a
+ * restart. */
+enum { ENDED_WITH_ENERGY = -1 };
+static const char *const linger_steps[] = {
+    "CREATE TABLE ocpp201_tx_linger(evse INTEGER PRIMARY KEY, session_id INTEGER NOT NULL, "
+    "reason INTEGER NOT NULL, meter_stop_wh REAL NOT NULL)"};
+
+/* session 0: the EVSE's row removed. */
+static void linger_write(ocpp201_station *o, int c, int64_t session, int reason, double wh) {
+  sqlite3_stmt *s =
+      store_stmt(o->st->db, session ? "INSERT OR REPLACE INTO ocpp201_tx_linger VALUES(?, ?, ?, ?)"
+                                    : "DELETE FROM ocpp201_tx_linger WHERE evse = ?");
+  if (!s) {
+    log_error(MOD, "EVSE %d: cannot keep its transaction's stop: %s", c,
+              store_last_error(o->st->db));
+    return;
+  }
+  sqlite3_bind_int(s, 1, c);
+  if (session) {
+    sqlite3_bind_int64(s, 2, session);
+    sqlite3_bind_int(s, 3, reason);
+    sqlite3_bind_double(s, 4, wh);
+  }
+  if (sqlite3_step(s) != SQLITE_DONE)
+    log_error(MOD, "EVSE %d: cannot keep its transaction's stop: %s", c,
+              store_last_error(o->st->db));
+  store_stmt_release(o->st->db, s);
+}
+
+/* Once per EVSE: a transaction that was waiting for the car to leave when
+ * the station stopped waits again. */
+static void restore_lingering(ocpp201_station *o, int c) {
+  v201_evse *k = &o->evse[c - 1];
+  v201_txp *t = &k->txp;
+  if (t->restored || store_in_batch(o->st->db)) return; /* migrations open their own */
+  t->restored = true;
+  if (store_module_migrate(o->st->db, "ocpp201_tx_linger", linger_steps, 1) != 0) {
+    log_error(MOD, "transactions waiting for the car: %s", store_last_error(o->st->db));
+    return;
+  }
+  sqlite3_stmt *s = store_stmt(
+      o->st->db, "SELECT session_id, reason, meter_stop_wh FROM ocpp201_tx_linger WHERE evse = ?");
+  if (!s) return;
+  sqlite3_bind_int(s, 1, c);
+  session_row row = {0};
+  if (sqlite3_step(s) == SQLITE_ROW && !t->open && sqlite3_column_int(s, 1) >= 0 &&
+      store_session_get(o->st->db, sqlite3_column_int64(s, 0), &row) == 0) {
+    t->session = row.id;
+    t->reason = (stop_reason)sqlite3_column_int(s, 1);
+    t->meter_stop_wh = sqlite3_column_double(s, 2);
+    t->stop = V201_TXP_EV;
+    t->open = t->lingering = true;
+    session_tx_id(o, row.id, row.start_ms, k->tx_id);
+    memcpy(t->tx_id, k->tx_id, sizeof t->tx_id);
+  }
+  store_stmt_release(o->st->db, s);
+}
+
+/* A transaction that outlived its session (TxStopPoint EVConnected alone)
+ * ends: the car left (E06: EVCommunicationLost), or a new session starts. */
+static void end_lingering(ocpp201_station *o, int c) {
+  v201_txp *t = &o->evse[c - 1].txp;
+  store *db = o->st->db;
+  bool batch = store_batch_begin(db) == 0;
+  send_ended(o, c, "EVCommunicationLost", t->reason, NULL, NULL, now201(o), t->meter_stop_wh, true);
+  linger_write(o, c, 0, 0, 0);
+  if (batch && store_batch_end(db) != 0)
+    log_error(MOD, "cannot queue TransactionEvent durably: %s", store_last_error(db));
+  v201_txp_ended(t);
+}
+
+/* The EVSE's status changed (availability.c): the points EnergyTransfer
+ * (Charging entered or left) and the car leaving. */
+void v201_tx_points_status(ocpp201_station *o, int c, connector_status was) {
+  v201_evse *k = &o->evse[c - 1];
+  v201_txp *t = &k->txp;
+  restore_lingering(o, c);
+  bool lingering = t->lingering;
+  double wh = o->st->conn[c - 1].meter.energy_import_wh;
+  switch (v201_txp_status(t, was, k->status)) {
+  case V201_TXP_START: /* TxStartPoint EnergyTransfer: the first energy flow */
+    send_started(o, c, "ChargingStateChanged", now201(o), wh, false);
+    break;
+  case V201_TXP_END:
+    if (lingering) {
+      t->lingering = t->open = true; /* end_lingering's */
+      end_lingering(o, c);
+    } else { /* TxStopPoint EnergyTransfer: the energy stopped flowing */
+      store *db = o->st->db;
+      bool batch = store_batch_begin(db) == 0;
+      send_ended(o, c, "ChargingStateChanged", STOP_OTHER,
+                 v201_txp_energy_stopped_reason(k->status), NULL, now201(o), wh, false);
+      linger_write(o, c, t->session, ENDED_WITH_ENERGY, wh);
+      if (batch && store_batch_end(db) != 0)
+        log_error(MOD, "cannot queue TransactionEvent durably: %s", store_last_error(db));
+    }
+    break;
+  default:
+    break;
+  }
+}
+
+/* A resumed session: did its transaction end with the energy flow before
+ * the restart? */
+static bool ended_before(ocpp201_station *o, int c, int64_t session_id) {
+  sqlite3_stmt *s = store_stmt(
+      o->st->db, "SELECT reason FROM ocpp201_tx_linger WHERE evse = ? AND session_id = ?");
+  if (!s) return false;
+  sqlite3_bind_int(s, 1, c);
+  sqlite3_bind_int64(s, 2, session_id);
+  bool ended = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) == ENDED_WITH_ENERGY;
+  store_stmt_release(o->st->db, s);
+  return ended;
+}
+
+/* A resumed session whose transaction waited for its start point: did it
+ * start before the restart (or under 1.6, before the switch)? */
+static bool started_before(ocpp201_station *o, int64_t session_id) {
+  char known[CP_TX_ID_MAX + 1] = "";
+  if (cp_journal_peek_seq(o->journal, session_id) > 0 ||
+      cp_journal_tx_id(o->journal, session_id, known))
+    return true;
+  cp_journal_entry *list = NULL;
+  int n = cp_journal_of_session(o->journal, session_id, &list);
+  bool any = false;
+  for (int i = 0; i < n; i++) {
+    any = any || tx_kind(list[i].kind);
+    free(list[i].payload);
+  }
+  free(list);
+  return any;
+}
+
 void v201_on_session_started(void *ctx, int c, const station_session_info *s) {
   ocpp201_station *o = ctx;
   v201_evse *k = &o->evse[c - 1];
+  restore_lingering(o, c);
+  if (k->txp.lingering) end_lingering(o, c); /* the car left unseen */
+  v201_txp_action a = v201_txp_session_started(&k->txp, tx_points(o, "ocpp.TxStartPoint"),
+                                               tx_points(o, "ocpp.TxStopPoint"), s->id);
+  v201_txp *t = &k->txp;
   k->session_id = s->id;
   k->last_sample = now201(o);
   /* the same after a restart: made from the session, or the 1.6 back end's */
   session_tx_id(o, s->id, s->start_ms, k->tx_id);
+  memcpy(t->tx_id, k->tx_id, sizeof t->tx_id);
   k->tx_state = k->status;
   v201_cost_session_started(o, c, s);
-  v201_profiles_transaction_started(o, c);
+  v201_profiles_transaction_started(o, c); /* a TxProfile binds to the id it will have */
   if (s->resumed) {
+    /* the token of a Started still to come (TxStartPoint EnergyTransfer) */
+    const char *uid0 = s->uid && s->uid[0] ? s->uid : config_get(o->st->cfg, "ocpp.free_id_tag");
+    snprintf(t->uid, sizeof t->uid, "%s", uid0 ? uid0 : "");
+    t->central = !s->uid || !s->uid[0];
+    /* its transaction as before the restart: started if it has events (sent,
+     * queued, or its 1.6 start) */
+    if (a != V201_TXP_START && started_before(o, s->id)) {
+      t->pending = false;
+      t->open = true;
+    }
+    if (ended_before(o, c, s->id)) { /* TxStopPoint EnergyTransfer: ended already */
+      t->pending = t->open = false;
+      t->done = true;
+    }
+    if (!t->open) k->tx_id[0] = 0;
     reencode_session(o, s->id);
     return;
   }
@@ -515,49 +731,72 @@ void v201_on_session_started(void *ctx, int c, const station_session_info *s) {
   const char *uid = s->uid && s->uid[0] ? s->uid : free_tag;
   /* the remote start's transaction: the token it named (a badge session that
    * came first is not it) */
-  bool remote = k->remote_pending && !strcmp(k->remote_token, uid ? uid : "");
+  t->remote = k->remote_pending && !strcmp(k->remote_token, uid ? uid : "");
   k->remote_pending = false;
-  v201_tx_event e = event_of(o, c, CP_EVENT_STARTED, remote ? "RemoteStart" : "Authorized");
-  e.at = s->start_ms;
-  e.id_token = uid;
-  e.central_token = remote || !s->uid || !s->uid[0];
-  e.remote_start_id = remote ? k->remote_start_id : 0;
+  snprintf(t->uid, sizeof t->uid, "%s", uid ? uid : "");
+  t->central = t->remote || !s->uid || !s->uid[0];
+  t->remote_start_id = t->remote ? k->remote_start_id : 0;
   const char *group = strcmp(o->auth_tag, uid ? uid : "") == 0 ? o->auth_group : NULL;
-  e.reservation_id = cp_reservation_use(o->resv, c, uid, group);
-  meter_reading begin = {.energy_import_wh = s->meter_start_wh};
-  e.meter_values = one_meter_value(o, c, "Energy.Active.Import.Register", &begin,
-                                   "Transaction.Begin", s->start_ms);
-  sign_meter_values(o, s->id, 'B', "Transaction.Begin", e.meter_values);
-  enqueue(o, s->id, &e);
+  t->reservation_id = cp_reservation_use(o->resv, c, uid, group);
+  if (a == V201_TXP_START)
+    send_started(o, c, "Authorized", s->start_ms, s->meter_start_wh, true);
+  else
+    k->tx_id[0] = 0; /* TxStartPoint EnergyTransfer: at the first flow */
 }
 
 void v201_on_session_stopped(void *ctx, int c, const station_session_info *s) {
   ocpp201_station *o = ctx;
   v201_evse *k = &o->evse[c - 1];
-  if (!k->tx_id[0]) session_tx_id(o, s->id, s->start_ms, k->tx_id);
-  v201_tx_event e = event_of(o, c, CP_EVENT_ENDED, v201_stop_trigger(s->reason));
-  e.at = s->stop_ms;
-  e.stopped = s->reason;
-  /* E06: the token that stopped it (a local stop is the same badge) */
-  if (s->reason == STOP_LOCAL) e.id_token = s->uid;
-  if (k->group_stop[0]) e.id_token = k->group_stop; /* C09: a token of its group */
-  if (k->master_pass[0]) {                          /* C16: a master pass stopped it */
-    e.id_token = k->master_pass;
-    e.stopped_name = "MasterPass";
+  v201_txp *t = &k->txp;
+  if (!t->session) { /* not seen starting (recovered after a restart, ended at once) */
+    t->session = s->id;
+    t->stop = V201_TXP_EV | V201_TXP_AUTH;
+    bool energy_only = !(tx_points(o, "ocpp.TxStartPoint") & ~(unsigned)V201_TXP_ENERGY) &&
+                       tx_points(o, "ocpp.TxStartPoint");
+    t->done = ended_before(o, c, s->id); /* with the energy, before the restart */
+    t->open = !t->done && (!energy_only || started_before(o, s->id));
+    if (!k->tx_id[0]) session_tx_id(o, s->id, s->start_ms, k->tx_id);
   }
-  meter_reading end = o->st->conn[c - 1].meter;
-  end.energy_import_wh = s->meter_stop_wh;
-  const char *stop_data = key201_str(o, "StopTxnSampledData");
-  e.meter_values = one_meter_value(o, c, stop_data[0] ? stop_data : "Energy.Active.Import.Register",
-                                   &end, "Transaction.End", s->stop_ms);
-  sign_meter_values(o, s->id, 'E', "Transaction.End", e.meter_values);
+  /* E06: the token that stopped it (a local stop is the same badge) */
+  const char *token = s->reason == STOP_LOCAL ? s->uid : NULL;
+  const char *stopped_name = NULL;
+  if (k->group_stop[0]) token = k->group_stop; /* C09: a token of its group */
+  if (k->master_pass[0]) {                     /* C16: a master pass stopped it */
+    token = k->master_pass;
+    stopped_name = "MasterPass";
+  }
   v201_cost_session_stopped(o, c, s); /* the local cost's last step, before costDetails */
-  enqueue(o, s->id, &e);
-  v201_display_transaction_ended(o, k->tx_id);
+  switch (v201_txp_session_stopped(t, s->reason)) {
+  case V201_TXP_END:
+    send_ended(o, c, v201_stop_trigger(s->reason), s->reason, stopped_name, token, s->stop_ms,
+               s->meter_stop_wh, true);
+    v201_txp_ended(t);
+    break;
+  case V201_TXP_DEAUTHORIZED: { /* TxStopPoint EVConnected: on until the car leaves */
+    v201_tx_event e = event_of(o, c, CP_EVENT_UPDATED, v201_stop_trigger(s->reason));
+    e.at = s->stop_ms;
+    e.id_token = token;
+    e.status = STATUS_FINISHING; /* chargingState EVConnected: no more energy */
+    t->reason = s->reason;
+    t->meter_stop_wh = s->meter_stop_wh;
+    k->tx_state = STATUS_FINISHING;
+    store *db = o->st->db;
+    bool batch = store_batch_begin(db) == 0;
+    enqueue(o, s->id, &e);
+    linger_write(o, c, s->id, (int)s->reason, s->meter_stop_wh);
+    if (batch && store_batch_end(db) != 0)
+      log_error(MOD, "cannot queue TransactionEvent durably: %s", store_last_error(db));
+    break;
+  }
+  default: /* none started (EnergyTransfer never flowed) or already ended */
+    if (t->done) linger_write(o, c, 0, 0, 0);
+    v201_txp_ended(t);
+    k->tx_id[0] = 0;
+    break;
+  }
   k->master_pass[0] = 0;
   k->group_stop[0] = 0;
   k->session_id = 0;
-  k->tx_id[0] = 0;
   v201_profiles_transaction_ended(o, c);
   v201_reset_when_idle(o);
 }

@@ -30,6 +30,7 @@
 #include "ocpp/ocpp_version.h"
 #include "ocpp/v201/device_model.h"
 #include "ocpp/v201/model.h"
+#include "ocpp/v201/txpoints.h"
 #include "ocpp201_messages.h" /* generated from the OCPP 2.0.1 schemas */
 #include "station/station.h"
 #include "util/log.h"
@@ -67,6 +68,7 @@ typedef struct {
   int64_t session_id;           /* running borne session, 0 none */
   char tx_id[CP_TX_ID_MAX + 1]; /* its transactionId, "" none */
   connector_status tx_state;    /* chargingState the back end last heard */
+  v201_txp txp;                 /* E01/E06: its transaction on the session's timeline */
   borne_ms last_sample;
   /* RequestStartTransaction accepted for this EVSE: its id and token, for
    * the transaction that token starts here next */
@@ -246,6 +248,8 @@ void v201_on_session_started(void *ctx, int c, const station_session_info *s);
 void v201_on_session_stopped(void *ctx, int c, const station_session_info *s);
 void v201_on_meter_read(void *ctx, int c, const meter_reading *r);
 void v201_charging_state_changed(ocpp201_station *o, int c);
+/* E01/E06: EVSE c's status changed from `was` (TxStartPoint / TxStopPoint). */
+void v201_tx_points_status(ocpp201_station *o, int c, connector_status was);
 void v201_send_tx_updated(ocpp201_station *o, int c, const char *trigger_reason);
 void v201_security_event_notification(ocpp201_station *o, const char *detail);
 /* What EVSE c knows besides its meter reading (phases, offered current, temperature). */

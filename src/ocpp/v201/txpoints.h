@@ -1,0 +1,84 @@
+/*
+ * OCPP 2.0.1 E01/E06 TxStartPoint / TxStopPoint: when the 2.0.1
+ * transaction of an EVSE starts and ends, as a view on borne's one session
+ * timeline (shared with OCPP 1.6, which it leaves as it is). Pure: fed the
+ * session's start and stop and the connector's statuses, it says what the
+ * dialect sends (transactions.c).
+ *
+ * borne's session starts once the car is plugged in and the driver
+ * authorized, the power path closing at once; it ends when either stops.
+ * - Start: any of EVConnected, Authorized, PowerPathClosed → at the
+ *   session's start; EnergyTransfer alone → at the first energy flow
+ *   (Charging) of the session, none if it never flows.
+ * - Stop (the transaction ends when one of the listed conditions ends):
+ *   EnergyTransfer → when the energy stops flowing (Charging left) or at the
+ *   session's end; Authorized or PowerPathClosed → at the session's end;
+ *   EVConnected alone → at the session's end when the car left or a fault
+ *   ended it, but a driver's / CSMS's stop (deauthorization) only says so in
+ *   an Updated event: the transaction ends when the car leaves.
+ */
+#ifndef BORNE_OCPP_V201_TXPOINTS_H
+#define BORNE_OCPP_V201_TXPOINTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/types.h"
+
+/* The points of part 2's TxStartPoint / TxStopPoint lists, as bits. */
+enum {
+  V201_TXP_PARKING = 1u << 0, /* ParkingBayOccupancy: no bay sensor */
+  V201_TXP_EV = 1u << 1,      /* EVConnected */
+  V201_TXP_AUTH = 1u << 2,    /* Authorized */
+  V201_TXP_SIGNED = 1u << 3,  /* DataSigned: not an AC badge station's */
+  V201_TXP_POWER = 1u << 4,   /* PowerPathClosed */
+  V201_TXP_ENERGY = 1u << 5,  /* EnergyTransfer */
+  V201_TXP_SUPPORTED = V201_TXP_EV | V201_TXP_AUTH | V201_TXP_POWER | V201_TXP_ENERGY,
+};
+
+/* A comma-separated list of point names into *mask; -1 with the reason in
+ * why for an empty list, an unknown name or one the station cannot honour
+ * (ParkingBayOccupancy, DataSigned). */
+int v201_txp_parse(const char *list, unsigned *mask, char *why, size_t len);
+
+/* What the dialect does at a step of the timeline. */
+typedef enum {
+  V201_TXP_NOTHING,
+  V201_TXP_START,        /* TransactionEvent Started */
+  V201_TXP_END,          /* TransactionEvent Ended */
+  V201_TXP_DEAUTHORIZED, /* Updated: the session ended, the transaction waits for the car to leave
+                          */
+} v201_txp_action;
+
+/* One EVSE's transaction, as the points see it. */
+typedef struct {
+  unsigned start, stop; /* the lists, taken at the session's start */
+  bool pending;         /* the session runs, its transaction not started yet */
+  bool open;            /* a transaction runs */
+  bool lingering;       /* open while the session has ended (EVConnected alone) */
+  bool done;            /* the session's transaction has ended, the session runs on */
+  int64_t session;      /* the session of the transaction (or of the pending one) */
+  bool restored;        /* the dialect's: a lingering one from before a restart looked for */
+  /* the dialect's: a pending start's transactionId and Started members, a
+   * lingering transaction's stop */
+  char tx_id[37]; /* CP_TX_ID_MAX + 1 */
+  char uid[40];
+  bool central, remote;
+  int remote_start_id, reservation_id;
+  stop_reason reason;
+  double meter_stop_wh;
+} v201_txp;
+
+v201_txp_action v201_txp_session_started(v201_txp *t, unsigned start, unsigned stop,
+                                         int64_t session);
+/* A status of the connector, `was` the one before. */
+v201_txp_action v201_txp_status(v201_txp *t, connector_status was, connector_status now);
+v201_txp_action v201_txp_session_stopped(v201_txp *t, stop_reason why);
+/* A transaction that lingered is ended (its Ended sent): forget it. */
+void v201_txp_ended(v201_txp *t);
+
+/* The stoppedReason of a transaction ended when the energy stopped flowing. */
+const char *v201_txp_energy_stopped_reason(connector_status now);
+
+#endif

@@ -1,0 +1,249 @@
+/*
+ * OCPP 2.0.1 E01/E06 TxStartPoint / TxStopPoint (src/ocpp/v201/txpoints.c):
+ * the 2.0.1 transaction as a view on borne's session timeline. A virtual
+ * clock walks one charge (plug at 0 s, badge and session start, energy
+ * flowing, the car pausing, flowing again, the stop, the car leaving) for
+ * each combination of the points an AC badge station has; each test says
+ * when the transaction starts and ends and what the dialect sends.
+ */
+/* cmocka.h needs these first */
+// clang-format off
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+// clang-format on
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ocpp/v201/txpoints.h"
+
+typedef enum { PLUG, SESSION_START, STATUS, SESSION_STOP } step_kind;
+
+typedef struct {
+  int64_t at_ms; /* the virtual clock */
+  step_kind kind;
+  connector_status status; /* STATUS */
+  stop_reason reason;      /* SESSION_STOP */
+} step;
+
+/* What the dialect was told to send, with the clock's time. */
+typedef struct {
+  int64_t started_ms, ended_ms, deauthorized_ms; /* -1: never */
+  int starts, ends;
+} outcome;
+
+static outcome walk(const char *start, const char *stop, const step *steps, size_t n) {
+  unsigned sm, pm;
+  char why[120];
+  assert_int_equal(v201_txp_parse(start, &sm, why, sizeof why), 0);
+  assert_int_equal(v201_txp_parse(stop, &pm, why, sizeof why), 0);
+  v201_txp t = {0};
+  connector_status now = STATUS_AVAILABLE;
+  outcome o = {.started_ms = -1, .ended_ms = -1, .deauthorized_ms = -1};
+  for (size_t i = 0; i < n; i++) {
+    v201_txp_action a = V201_TXP_NOTHING;
+    switch (steps[i].kind) {
+    case PLUG:
+    case STATUS: {
+      connector_status was = now;
+      now = steps[i].status;
+      a = v201_txp_status(&t, was, now);
+      break;
+    }
+    case SESSION_START:
+      a = v201_txp_session_started(&t, sm, pm, 7);
+      assert_int_equal(t.session, 7);
+      break;
+    case SESSION_STOP:
+      a = v201_txp_session_stopped(&t, steps[i].reason);
+      if (a != V201_TXP_DEAUTHORIZED) v201_txp_ended(&t);
+      break;
+    }
+    if (a == V201_TXP_START) {
+      o.started_ms = steps[i].at_ms;
+      o.starts++;
+    } else if (a == V201_TXP_END) {
+      o.ended_ms = steps[i].at_ms;
+      o.ends++;
+      if (t.session) v201_txp_ended(&t); /* the dialect forgets an ended lingering one */
+    } else if (a == V201_TXP_DEAUTHORIZED) {
+      o.deauthorized_ms = steps[i].at_ms;
+    }
+  }
+  return o;
+}
+
+/* A badge charge: plugged at 0, badge at 10 s (the session starts), energy
+ * at 12 s, the car pauses at 60 s, draws again at 90 s, then `reason` stops
+ * the session at 120 s, and the car leaves at 150 s. */
+static outcome charge(const char *start, const char *stop, stop_reason reason) {
+  const step steps[] = {
+      {0, PLUG, STATUS_PREPARING, STOP_NONE},
+      {10000, SESSION_START, 0, STOP_NONE},
+      {12000, STATUS, STATUS_CHARGING, STOP_NONE},
+      {60000, STATUS, STATUS_SUSPENDED_EV, STOP_NONE},
+      {90000, STATUS, STATUS_CHARGING, STOP_NONE},
+      {120000, SESSION_STOP, 0, reason},
+      {120000, STATUS, reason == STOP_EV_DISCONNECTED ? STATUS_AVAILABLE : STATUS_FINISHING,
+       STOP_NONE},
+      {150000, STATUS, STATUS_AVAILABLE, STOP_NONE},
+  };
+  return walk(start, stop, steps, sizeof steps / sizeof steps[0]);
+}
+
+static void expect(outcome o, int64_t started, int64_t ended, int64_t deauthorized) {
+  assert_int_equal(o.started_ms, started);
+  assert_int_equal(o.ended_ms, ended);
+  assert_int_equal(o.deauthorized_ms, deauthorized);
+  assert_int_equal(o.starts, started < 0 ? 0 : 1);
+  assert_int_equal(o.ends, ended < 0 ? 0 : 1);
+}
+
+static void lists_are_checked(void **state) {
+  (void)state;
+  unsigned m;
+  char why[120];
+  assert_int_equal(v201_txp_parse("EVConnected", &m, why, sizeof why), 0);
+  assert_int_equal(m, V201_TXP_EV);
+  assert_int_equal(v201_txp_parse("Authorized,EVConnected", &m, why, sizeof why), 0);
+  assert_int_equal(m, V201_TXP_EV | V201_TXP_AUTH);
+  assert_int_equal(
+      v201_txp_parse("EnergyTransfer,PowerPathClosed,Authorized,EVConnected", &m, why, sizeof why),
+      0);
+  assert_int_equal(m, V201_TXP_SUPPORTED);
+  static const char *const bad[] = {"",
+                                    ",",
+                                    "EVConnected,",
+                                    "Parking",
+                                    "evconnected",
+                                    "ParkingBayOccupancy",
+                                    "DataSigned,EVConnected"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    why[0] = 0;
+    if (v201_txp_parse(bad[i], &m, why, sizeof why) != -1) fail_msg("'%s' taken", bad[i]);
+    assert_true(why[0]);
+  }
+}
+
+/* The default: PowerPathClosed / EVConnected,Authorized — the transaction is
+ * borne's session, whatever stopped it. */
+static void default_points_are_the_session(void **state) {
+  (void)state;
+  expect(charge("PowerPathClosed", "EVConnected,Authorized", STOP_LOCAL), 10000, 120000, -1);
+  expect(charge("PowerPathClosed", "Authorized,EVConnected", STOP_EV_DISCONNECTED), 10000, 120000,
+         -1);
+  expect(charge("PowerPathClosed", "EVConnected,Authorized", STOP_REMOTE), 10000, 120000, -1);
+}
+
+/* EVConnected, Authorized or a list of them: at the session's start, the
+ * first moment borne has both the car and the driver. */
+static void session_points_start_with_the_session(void **state) {
+  (void)state;
+  static const char *const starts[] = {"EVConnected", "Authorized", "Authorized,EVConnected",
+                                       "EVConnected,PowerPathClosed", "EnergyTransfer,Authorized"};
+  for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++)
+    expect(charge(starts[i], "EVConnected,Authorized", STOP_LOCAL), 10000, 120000, -1);
+}
+
+/* EnergyTransfer alone: at the first flow, not again when it flows again. */
+static void energy_transfer_starts_at_the_first_flow(void **state) {
+  (void)state;
+  expect(charge("EnergyTransfer", "EVConnected,Authorized", STOP_LOCAL), 12000, 120000, -1);
+  expect(charge("EnergyTransfer", "PowerPathClosed", STOP_EV_DISCONNECTED), 12000, 120000, -1);
+  /* the car never draws: no transaction at all */
+  const step steps[] = {
+      {0, PLUG, STATUS_PREPARING, STOP_NONE},          {10000, SESSION_START, 0, STOP_NONE},
+      {11000, STATUS, STATUS_SUSPENDED_EV, STOP_NONE}, {40000, SESSION_STOP, 0, STOP_LOCAL},
+      {40000, STATUS, STATUS_FINISHING, STOP_NONE},    {50000, STATUS, STATUS_AVAILABLE, STOP_NONE},
+  };
+  expect(walk("EnergyTransfer", "EVConnected,Authorized", steps, sizeof steps / sizeof steps[0]),
+         -1, -1, -1);
+}
+
+/* TxStopPoint EnergyTransfer: ends when the energy stops flowing (the
+ * car's pause at 60 s), the session running on without a transaction. */
+static void energy_transfer_stop_ends_at_the_pause(void **state) {
+  (void)state;
+  expect(charge("PowerPathClosed", "EnergyTransfer", STOP_LOCAL), 10000, 60000, -1);
+  expect(charge("EnergyTransfer", "EnergyTransfer", STOP_LOCAL), 12000, 60000, -1);
+  expect(charge("Authorized", "EVConnected,EnergyTransfer", STOP_LOCAL), 10000, 60000, -1);
+  assert_string_equal(v201_txp_energy_stopped_reason(STATUS_SUSPENDED_EV), "StoppedByEV");
+  assert_string_equal(v201_txp_energy_stopped_reason(STATUS_SUSPENDED_EVSE), "Other");
+  /* stopped by the badge while the energy flows: ends with the session */
+  const step steps[] = {
+      {0, PLUG, STATUS_PREPARING, STOP_NONE},       {10000, SESSION_START, 0, STOP_NONE},
+      {12000, STATUS, STATUS_CHARGING, STOP_NONE},  {30000, SESSION_STOP, 0, STOP_LOCAL},
+      {30000, STATUS, STATUS_FINISHING, STOP_NONE}, {50000, STATUS, STATUS_AVAILABLE, STOP_NONE},
+  };
+  expect(walk("PowerPathClosed", "EnergyTransfer", steps, sizeof steps / sizeof steps[0]), 10000,
+         30000, -1);
+}
+
+/* TxStopPoint EVConnected alone: a driver's or the CSMS's stop only
+ * deauthorizes (an Updated event); the transaction ends when the car
+ * leaves. A car that leaves ends it at once; a fault or a reset too. */
+static void ev_connected_stop_waits_for_the_car(void **state) {
+  (void)state;
+  expect(charge("PowerPathClosed", "EVConnected", STOP_LOCAL), 10000, 150000, 120000);
+  expect(charge("PowerPathClosed", "EVConnected", STOP_REMOTE), 10000, 150000, 120000);
+  expect(charge("EVConnected", "EVConnected", STOP_DEAUTHORIZED), 10000, 150000, 120000);
+  expect(charge("PowerPathClosed", "EVConnected", STOP_EV_DISCONNECTED), 10000, 120000, -1);
+  expect(charge("PowerPathClosed", "EVConnected", STOP_HARD_RESET), 10000, 120000, -1);
+  expect(charge("PowerPathClosed", "EVConnected", STOP_EMERGENCY_STOP), 10000, 120000, -1);
+}
+
+/* Authorized or PowerPathClosed in the stop list: the session's end. */
+static void authorized_or_power_stop_ends_with_the_session(void **state) {
+  (void)state;
+  static const char *const stops[] = {"Authorized", "PowerPathClosed",
+                                      "EVConnected,PowerPathClosed", "Authorized,PowerPathClosed"};
+  static const stop_reason why[] = {STOP_LOCAL, STOP_REMOTE, STOP_EV_DISCONNECTED};
+  for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++)
+    for (size_t j = 0; j < sizeof why / sizeof why[0]; j++)
+      expect(charge("PowerPathClosed", stops[i], why[j]), 10000, 120000, -1);
+}
+
+/* Every supported combination: one Started at most, an Ended for each,
+ * never an Ended before its Started. */
+static void every_combination_is_one_transaction(void **state) {
+  (void)state;
+  static const char *const names[] = {"EVConnected", "Authorized", "PowerPathClosed",
+                                      "EnergyTransfer"};
+  static const stop_reason why[] = {STOP_LOCAL, STOP_REMOTE, STOP_EV_DISCONNECTED,
+                                    STOP_DEAUTHORIZED, STOP_POWER_LOSS};
+  for (unsigned s = 1; s < 16; s++)
+    for (unsigned p = 1; p < 16; p++) {
+      char start[100] = "", stop[100] = "";
+      for (unsigned b = 0; b < 4; b++) {
+        if (s & (1u << b))
+          snprintf(start + strlen(start), sizeof start - strlen(start), "%s%s", start[0] ? "," : "",
+                   names[b]);
+        if (p & (1u << b))
+          snprintf(stop + strlen(stop), sizeof stop - strlen(stop), "%s%s", stop[0] ? "," : "",
+                   names[b]);
+      }
+      for (size_t j = 0; j < sizeof why / sizeof why[0]; j++) {
+        outcome o = charge(start, stop, why[j]);
+        if (o.starts != 1 || o.ends != 1 || o.ended_ms < o.started_ms)
+          fail_msg("%s / %s / reason %d: %d starts at %lld, %d ends at %lld", start, stop,
+                   (int)why[j], o.starts, (long long)o.started_ms, o.ends, (long long)o.ended_ms);
+      }
+    }
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(lists_are_checked),
+      cmocka_unit_test(default_points_are_the_session),
+      cmocka_unit_test(session_points_start_with_the_session),
+      cmocka_unit_test(energy_transfer_starts_at_the_first_flow),
+      cmocka_unit_test(energy_transfer_stop_ends_at_the_pause),
+      cmocka_unit_test(ev_connected_stop_waits_for_the_car),
+      cmocka_unit_test(authorized_or_power_stop_ends_with_the_session),
+      cmocka_unit_test(every_combination_is_one_transaction),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
