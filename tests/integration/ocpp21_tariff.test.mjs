@@ -12,6 +12,7 @@
 // with costDetails, a triggered Updated with them), and the Ended event's
 // costDetails matching the final cost shown and kept in the history; a
 // driver's tariff in the Authorize answer pricing that driver's transaction.
+// Also N09 by customerIdentifier under 2.1 (nothing is kept by it: one page saying so).
 // BORNE_OCPP_PEER=ocpp-ws-io runs it against the second strict CSMS
 // (ocpp21_tariff_ws_io.test.mjs).
 import { test, before, after } from 'node:test';
@@ -161,5 +162,14 @@ test('a driver\'s tariff in the Authorize answer prices that driver\'s transacti
   assert.deepEqual(ended.params.costDetails.chargingPeriods.map((p) => p.tariffId), ['T-DRV']);
   assert.equal(ended.params.costDetails.totalCost.fixed.exclTax, 0, 'no fixed fee in the driver tariff');
   assert.equal(st.ctl('unplug', '2').code, 0);
+  csms.assertNoViolations();
+});
+
+test('N09 under 2.1: CustomerInformation by customerIdentifier is accepted and reports that the station keeps nothing by it', async () => {
+  const from = csms.calls.length;
+  assert.deepEqual(await csms.call('CustomerInformation', { requestId: 71, report: true, clear: true, customerIdentifier: 'CUST-42' }), { status: 'Accepted' });
+  const page = await csms.waitCall('NotifyCustomerInformation', { from, match: (p) => p.requestId === 71 && !p.tbc });
+  assert.equal(page.params.seqNo, 0);
+  assert.match(page.params.data, /keeps nothing by customerIdentifier/);
   csms.assertNoViolations();
 });
