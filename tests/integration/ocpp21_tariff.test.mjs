@@ -8,9 +8,11 @@
 // restart; a transaction priced by the station from its EVSE's default
 // tariff, its running cost shown like the CSMS's (source "local"),
 // ChangeTransactionTariff (TxNotFound, NoCurrencyChange, Accepted: a second
-// charging period, a DriverTariff in GetTariffs), and the Ended event's
+// charging period, a DriverTariff in GetTariffs, an Updated event TariffChanged
+// with costDetails, a triggered Updated with them), and the Ended event's
 // costDetails matching the final cost shown and kept in the history; a
 // driver's tariff in the Authorize answer pricing that driver's transaction.
+// Also N09 by customerIdentifier under 2.1 (nothing is kept by it: one page saying so).
 // BORNE_OCPP_PEER=ocpp-ws-io runs it against the second strict CSMS
 // (ocpp21_tariff_ws_io.test.mjs).
 import { test, before, after } from 'node:test';
@@ -102,7 +104,20 @@ test('a transaction priced by the station: running cost shown, ChangeTransaction
   const change = async (transactionId, t) => (await csms.call('ChangeTransactionTariff', { transactionId, tariff: t })).status;
   assert.equal(await change('no-such-tx', tariff('T-NEW', 0.1)), 'TxNotFound');
   assert.equal(await change(txId, { ...tariff('T-CHF', 0.1), currency: 'CHF' }), 'NoCurrencyChange');
+  const f1 = csms.calls.length;
   assert.equal(await change(txId, tariff('T-NEW', 0.1, { chargingTime: { prices: [{ priceMinute: 0.02 }] } })), 'Accepted');
+  // the change told at once: an Updated event (TariffChanged) with the cost so far
+  const changed = await csms.waitCall('TransactionEvent', { from: f1, match: (p) => p.eventType === 'Updated' && p.triggerReason === 'TariffChanged' });
+  const cd = changed.params.costDetails;
+  assert.ok(cd, 'costDetails in the Updated event');
+  assert.equal(cd.totalCost.currency, 'EUR');
+  assert.equal(cd.totalCost.fixed.exclTax, 1);
+  assert.deepEqual(cd.chargingPeriods.map((p) => p.tariffId), ['T-ALL', 'T-NEW']);
+  // every Updated event of a locally priced transaction carries it (here a triggered one)
+  const f3 = csms.calls.length;
+  assert.equal((await csms.call('TriggerMessage', { requestedMessage: 'TransactionEvent', evse: { id: 1 } })).status, 'Accepted');
+  const trig = await csms.waitCall('TransactionEvent', { from: f3, match: (p) => p.eventType === 'Updated' && p.triggerReason === 'Trigger' });
+  assert.ok(trig.params.costDetails.totalCost.total.inclTax >= cd.totalCost.total.inclTax, 'the cost so far, never going back');
   assert.deepEqual(await assignments(1), ['T-ALL:DefaultTariff:1', 'T-NEW:DriverTariff:1']);
   const before = (await st.status()).connectors[0].ocpp_cost.total;
   await st.waitFor((x) => x.connectors[0].ocpp_cost.total > before, { what: 'the cost going on under the new tariff' });
@@ -147,5 +162,14 @@ test('a driver\'s tariff in the Authorize answer prices that driver\'s transacti
   assert.deepEqual(ended.params.costDetails.chargingPeriods.map((p) => p.tariffId), ['T-DRV']);
   assert.equal(ended.params.costDetails.totalCost.fixed.exclTax, 0, 'no fixed fee in the driver tariff');
   assert.equal(st.ctl('unplug', '2').code, 0);
+  csms.assertNoViolations();
+});
+
+test('N09 under 2.1: CustomerInformation by customerIdentifier is accepted and reports that the station keeps nothing by it', async () => {
+  const from = csms.calls.length;
+  assert.deepEqual(await csms.call('CustomerInformation', { requestId: 71, report: true, clear: true, customerIdentifier: 'CUST-42' }), { status: 'Accepted' });
+  const page = await csms.waitCall('NotifyCustomerInformation', { from, match: (p) => p.requestId === 71 && !p.tbc });
+  assert.equal(page.params.seqNo, 0);
+  assert.match(page.params.data, /keeps nothing by customerIdentifier/);
   csms.assertNoViolations();
 });

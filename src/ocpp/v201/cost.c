@@ -599,6 +599,8 @@ static void h_change_transaction_tariff(ocpp201_station *o, const json_t *req, o
   save(o, k);
   station_event(o->st, on, "ocpp_tariff", "transaction %s: tariff %s", k->tx, t.id);
   v201_reply_status(r, "Accepted");
+  /* the CSMS told of the change and of the cost so far (costDetails) */
+  v201_send_tx_updated(o, on, "TariffChanged");
 }
 
 static const v201_handler handlers[] = {

@@ -251,6 +251,9 @@ json_t *v201_cost_details_json(const tariff21_run *r) {
     json_decref(usage);
     return NULL;
   }
-  return json_pack("{s:o, s:o, s:o}", "chargingPeriods", periods, "totalCost", total, "totalUsage",
-                   usage);
+  json_t *d = json_pack("{s:o, s:o}", "totalCost", total, "totalUsage", usage);
+  /* chargingPeriods has minItems 1: left out before the first period */
+  if (d && json_array_size(periods)) json_object_set(d, "chargingPeriods", periods);
+  json_decref(periods);
+  return d;
 }

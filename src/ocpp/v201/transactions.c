@@ -39,7 +39,7 @@ static void enqueue(ocpp201_station *o, int64_t session_id, v201_tx_event *e) {
   e->seq_no = cp_journal_next_seq(o->journal, session_id);
   json_t *p = e->seq_no >= 0 ? v201_transaction_event(e) : NULL;
   if (e->seq_no < 0) json_decref(e->meter_values);
-  if (p && e->kind == CP_EVENT_ENDED) v201_cost_details(o, session_id, p); /* 2.1 */
+  if (p && e->kind != CP_EVENT_STARTED) v201_cost_details(o, session_id, p); /* 2.1 */
   char *text = p ? json_dumps(p, JSON_COMPACT) : NULL;
   if (!text || cp_journal_push(o->journal, session_id, e->kind, text, now201(o)) != 0)
     log_error(MOD, "cannot queue TransactionEvent durably: %s", cp_journal_error(o->journal));
@@ -321,7 +321,7 @@ void v201_pump(ocpp201_station *o) {
     if (payload) break;
     cp_journal_sent(o->journal, m.id);
   }
-  /* an Ended queued under 2.1 and delivered under 2.0.1: no costDetails there */
+  /* an event queued under 2.1 and delivered under 2.0.1: no costDetails there */
   if (ocpp_link_dialect(o->link) != &ocpp21_dialect) json_object_del(payload, "costDetails");
   pump_ctx *p = calloc(1, sizeof *p);
   if (!p) {

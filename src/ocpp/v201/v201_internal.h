@@ -368,7 +368,7 @@ void v201_cost_session_stopped(ocpp201_station *o, int c, const station_session_
 void v201_cost_authorized(ocpp201_station *o, const char *token, const json_t *result);
 void v201_cost_answered(ocpp201_station *o, int64_t session_id, const json_t *result);
 void v201_cost_meter(ocpp201_station *o, int c); /* a reading of EVSE c: the local cost */
-/* The 2.1 costDetails of session_id's local cost into an Ended event's payload. */
+/* The 2.1 costDetails of session_id's local cost into an Updated / Ended event's payload. */
 void v201_cost_details(ocpp201_station *o, int64_t session_id, json_t *payload);
 json_t *v201_cost_status(const ocpp201_station *o, int c);
 
