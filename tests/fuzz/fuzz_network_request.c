@@ -31,6 +31,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     json_t *back = net_request_json(&r);
     json_object_del(back, "op");
     if (op == NET_OP_JOIN && !r.psk[0]) json_object_del(back, "psk");
+    /* setup_ap's message to borne-nm also carries the access point's name and
+     * key, which the module fills in: the API's body has only "on" */
+    if (op == NET_OP_SETUP_AP) {
+      json_object_del(back, "ssid");
+      json_object_del(back, "psk");
+    }
     net_request again;
     if (net_request_parse(op, back, &again, err, sizeof err) != 0 ||
         memcmp(&r, &again, sizeof r) != 0)
