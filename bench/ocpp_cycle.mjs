@@ -41,7 +41,9 @@ function cpuTicks(pid) {
 function memory(pid) {
   const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
   const kb = (k) => Number(text.match(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm'))[1]);
-  return { rss: kb('Rss'), pss: kb('Pss'), priv: kb('Private_Clean') + kb('Private_Dirty'), dirty: kb('Private_Dirty') };
+  /* the [heap] mapping's private dirty pages (glibc's main arena) */
+  const heap = readFileSync(`/proc/${pid}/smaps`, 'utf8').match(/\[heap\]\n(?:.*\n)*?Private_Dirty:\s+(\d+) kB/);
+  return { rss: kb('Rss'), pss: kb('Pss'), priv: kb('Private_Clean') + kb('Private_Dirty'), dirty: kb('Private_Dirty'), heap: heap ? Number(heap[1]) : 0 };
 }
 function mappedLibs(pid) {
   const paths = new Set();
@@ -234,7 +236,7 @@ for (let i = 0; i < RUNS; i++) {
     const r = await run(impl, { cold: false, cycles: CYCLES, keep: last });
     res[impl.name].warm.push(r);
     if (last) kept[impl.name] = r;
-    process.stderr.write(`run ${i + 1}/${RUNS} ${impl.name}: boot ${r.boot.toFixed(0)} ms, available ${r.avail.toFixed(0)} ms, cycle ${r.cycleMs.toFixed(1)} ms CPU, private ${r.mem.priv} kB (dirty ${r.mem.dirty} kB); calls in a cycle: ${r.trace.join(', ')}\n`);
+    process.stderr.write(`run ${i + 1}/${RUNS} ${impl.name}: boot ${r.boot.toFixed(0)} ms, available ${r.avail.toFixed(0)} ms, cycle ${r.cycleMs.toFixed(1)} ms CPU, private ${r.mem.priv} kB (dirty ${r.mem.dirty} kB, heap ${r.mem.heap} kB); calls in a cycle: ${r.trace.join(', ')}\n`);
   }
 }
 /* Idle: all kept processes at once, each against its own back end. */

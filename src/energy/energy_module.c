@@ -114,9 +114,17 @@ static void load_config(energy *e) {
   if (e->alloc) allocator_set_config(e->alloc, &c);
   energy_solar_config(e);
   /* checked by the config registry already: cannot fail here */
-  if (schedule_parse(config_get(cfg, "schedule.windows"), &e->sched, NULL, 0) != 0)
-    memset(&e->sched, 0, sizeof e->sched);
+  schedule *parsed = malloc(sizeof *parsed);
+  if (parsed &&
+      (schedule_parse(config_get(cfg, "schedule.windows"), parsed, NULL, 0) != 0 || !parsed->any)) {
+    free(parsed);
+    parsed = NULL;
+  }
+  free(e->sched);
+  e->sched = parsed;
 }
+
+const schedule energy_no_windows = {.any = false};
 
 int energy_zone_rule(const char *name, tz_rule *out, char *err, size_t errlen) {
   tz_rule_utc(out);
@@ -240,8 +248,9 @@ static void window_cb(uv_timer_t *t);
 void energy_arm_window(energy *e) {
   if (e->closed) return;
   borne_ms now = energy_now(e);
-  e->window_next = schedule_next_change(&e->sched, &e->tz, now, WINDOW_HORIZON_MS);
-  borne_ms at = e->sched.any ? (e->window_next ? e->window_next : now + WINDOW_HORIZON_MS) : 0;
+  e->window_next = schedule_next_change(energy_sched(e), &e->tz, now, WINDOW_HORIZON_MS);
+  borne_ms at =
+      (e->sched != NULL) ? (e->window_next ? e->window_next : now + WINDOW_HORIZON_MS) : 0;
   for (int i = 0; i < e->n; i++) {
     if (!e->user[i]) continue;
     borne_ms u = schedule_next_change(&e->user[i]->sched, &e->tz, now, WINDOW_HORIZON_MS);
@@ -262,8 +271,8 @@ static void update_window(energy *e, borne_ms now) {
    * reports it (Linky PTEC/NTARF...), else the configured windows */
   int offpeak = e->follow_offpeak ? energy_offpeak_now(e, now) : -1;
   e->window_from_meter = offpeak >= 0;
-  bool open = offpeak >= 0 ? offpeak == 1 : schedule_open(&e->sched, &e->tz, now);
-  bool configured = e->sched.any || offpeak >= 0;
+  bool open = offpeak >= 0 ? offpeak == 1 : schedule_open(energy_sched(e), &e->tz, now);
+  bool configured = (e->sched != NULL) || offpeak >= 0;
   if (e->window_known && open == e->window_open) return;
   bool first = !e->window_known;
   e->window_known = true;
@@ -471,6 +480,7 @@ static void free_energy(void *ctx) {
   solar_free(e->sol);
   free(e->all_in);
   free(e->seed);
+  free(e->sched);
   for (int i = 0; i < BORNE_MAX_CONNECTORS; i++) free(e->user[i]);
   free(e);
 }

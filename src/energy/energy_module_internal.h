@@ -68,8 +68,9 @@ typedef struct {
   double applied[BORNE_MAX_CONNECTORS]; /* LIMIT_LOAD_MANAGEMENT as applied; < 0: cleared */
   alloc_state prev_state[BORNE_MAX_CONNECTORS];
   limit_log limit_logged[BORNE_MAX_CONNECTORS]; /* the `limit` events (issue 19) */
-  /* charging windows */
-  schedule sched;
+  /* charging windows (schedule.windows): NULL when none are set, as on most
+   * stations: a schedule takes 3 kB (issues 15 and 18: memory per station) */
+  schedule *sched;
   tz_rule tz;
   char tz_name[64];
   bool window_open;
@@ -112,6 +113,12 @@ typedef struct {
   alloc_conn_in *all_in; /* n + remote.slots */
   double *seed;          /* remote.slots */
 } energy;
+
+/* The station's charging windows: an empty schedule (always open) when none. */
+extern const schedule energy_no_windows;
+static inline const schedule *energy_sched(const energy *e) {
+  return e->sched ? e->sched : &energy_no_windows;
+}
 
 static inline borne_ms energy_now(const energy *e) { return clock_now(&e->st->clock); }
 

@@ -117,7 +117,7 @@ int energy_solar_attach(energy *e) {
 bool energy_solar_offpeak(const energy *e, borne_ms now) {
   int op = energy_offpeak_now(e, now);
   if (op >= 0) return op == 1;
-  return e->sched.any && schedule_open(&e->sched, &e->tz, now);
+  return (e->sched != NULL) && schedule_open(energy_sched(e), &e->tz, now);
 }
 
 /* The most connector c's other limits allow (cable, selector, thermal,

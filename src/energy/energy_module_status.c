@@ -60,13 +60,14 @@ void energy_status_json(void *ctx, int connector, json_t *obj) {
     json_object_set_new(ct, "limit_w", json_real(e->contact_limit_w));
     json_object_set_new(s, "contact", ct);
     json_t *w = json_object();
-    json_object_set_new(w, "configured", json_boolean(e->sched.any || e->window_from_meter));
+    json_object_set_new(w, "configured", json_boolean((e->sched != NULL) || e->window_from_meter));
     json_object_set_new(w, "windows", json_string(config_get(e->st->cfg, "schedule.windows")));
     json_object_set_new(w, "timezone", json_string(e->tz_name));
     json_object_set_new(w, "source", json_string(e->window_from_meter ? "meter" : "schedule"));
     json_object_set_new(w, "open", json_boolean(e->window_open));
     json_object_set_new(w, "next_change",
-                        e->sched.any && e->window_next ? json_time(e->window_next) : json_null());
+                        (e->sched != NULL) && e->window_next ? json_time(e->window_next)
+                                                             : json_null());
     json_object_set_new(s, "window", w);
     energy_solar_status(e, 0, s);
     json_object_set_new(obj, "site", s);
@@ -74,7 +75,7 @@ void energy_status_json(void *ctx, int connector, json_t *obj) {
   }
   if (connector > e->n) return;
   energy_solar_status(e, connector, obj);
-  if (e->sched.any || e->user[connector - 1] || e->window_from_meter) {
+  if ((e->sched != NULL) || e->user[connector - 1] || e->window_from_meter) {
     json_t *w = json_object();
     json_object_set_new(w, "open", json_boolean(energy_window_open(e, connector)));
     json_object_set_new(w, "user_windows",

@@ -59,13 +59,15 @@ typedef struct {
   metered *by_index[METER_BUS_MAX_METERS];
 } bus_ctx;
 
+/* The tables are sized to the meters configured (at most METERING_MAX, about
+ * 3.6 kB each): a station without a Modbus meter allocates none (issue 15). */
 struct metering {
   station *st;
-  metered meters[METERING_MAX];
-  int count;
-  meter_bus *buses[METERING_MAX];
-  bus_ctx bctx[METERING_MAX];
-  char bus_port[METERING_MAX][256];
+  metered *meters; /* cap */
+  int count, cap;
+  meter_bus **buses; /* cap: a bus serves one meter at least */
+  bus_ctx *bctx;     /* cap */
+  char (*bus_port)[256];
   int bus_count;
   int failures_before_fault;
   bool required;
@@ -230,7 +232,15 @@ static void closing(void *ctx) {
     station_set_meter_source(mt->st, c, NULL, NULL);
 }
 
-static void free_metering(void *ctx) { free(ctx); }
+static void free_metering(void *ctx) {
+  metering *mt = ctx;
+  if (!mt) return;
+  free(mt->meters);
+  free(mt->buses);
+  free(mt->bctx);
+  free(mt->bus_port);
+  free(mt);
+}
 
 /* ---------- building from the configuration ---------- */
 
@@ -249,7 +259,7 @@ static int add_meter(void *ctx, const char *key, const char *value) {
   size_t n = strlen(name);
   if (strncmp(key, "meter.", 6) != 0 || n < 7 || strcmp(name + n - 6, ".model") != 0) return 0;
   n -= 6;
-  if (n > CONFIG_NAME_MAX || mt->count == METERING_MAX) return 0; /* config checks refuse it */
+  if (n > CONFIG_NAME_MAX || mt->count == mt->cap) return 0; /* config checks refuse it */
   metered *m = &mt->meters[mt->count];
   memset(m, 0, sizeof *m);
   m->owner = mt;
@@ -283,7 +293,7 @@ static meter_bus *bus_for(metering *mt, const metered *m, bus_ctx **bc_out, char
       *bc_out = &mt->bctx[b];
       return mt->buses[b];
     }
-  if (mt->bus_count == METERING_MAX) {
+  if (mt->bus_count == mt->cap) {
     snprintf(err, errlen, "too many meter buses");
     return NULL;
   }
@@ -305,9 +315,30 @@ static meter_bus *bus_for(metering *mt, const metered *m, bus_ctx **bc_out, char
   return bus;
 }
 
+/* Counts the meter.NAME.model keys set. */
+static int count_meter(void *ctx, const char *key, const char *value) {
+  (void)value;
+  size_t n = strlen(key);
+  if (strncmp(key, "meter.", 6) == 0 && n >= 13 && strcmp(key + n - 6, ".model") == 0)
+    (*(int *)ctx)++;
+  return 0;
+}
+
 int meter_attach(station *st, char *err, size_t errlen) {
+  int cap = 0;
+  config_each_set(st->cfg, count_meter, &cap);
+  if (cap == 0) return 0; /* no Modbus meter: the HAL's meter (simulator) or none */
+  if (cap > METERING_MAX) cap = METERING_MAX;
   metering *mt = calloc(1, sizeof *mt);
-  if (!mt) {
+  if (mt) {
+    mt->cap = cap;
+    mt->meters = calloc((size_t)cap, sizeof *mt->meters);
+    mt->buses = calloc((size_t)cap, sizeof *mt->buses);
+    mt->bctx = calloc((size_t)cap, sizeof *mt->bctx);
+    mt->bus_port = calloc((size_t)cap, sizeof *mt->bus_port);
+  }
+  if (!mt || !mt->meters || !mt->buses || !mt->bctx || !mt->bus_port) {
+    free_metering(mt);
     snprintf(err, errlen, "metering: out of memory");
     return -1;
   }
@@ -321,11 +352,11 @@ int meter_attach(station *st, char *err, size_t errlen) {
                  .dir = dir && dir[0] ? dir : meter_maps_dir_default()};
   config_each_set(st->cfg, add_meter, &b);
   if (b.rc != 0) {
-    free(mt);
+    free_metering(mt);
     return -1;
   }
   if (mt->count == 0) {
-    free(mt);
+    free_metering(mt);
     return 0; /* no Modbus meter: the HAL's meter (simulator) or none */
   }
   char k[64];
@@ -336,7 +367,7 @@ int meter_attach(station *st, char *err, size_t errlen) {
     metered *m = find_meter(mt, name);
     if (!m) {
       snprintf(err, errlen, "%s: meter '%s' is not defined", k, name);
-      free(mt);
+      free_metering(mt);
       return -1;
     }
     m->connector = c;
@@ -359,7 +390,7 @@ int meter_attach(station *st, char *err, size_t errlen) {
     metered *m = find_meter(mt, grid);
     if (!m) {
       snprintf(err, errlen, "grid.meter: meter '%s' is not defined", grid);
-      free(mt);
+      free_metering(mt);
       return -1;
     }
     m->grid = true;
@@ -369,7 +400,7 @@ int meter_attach(station *st, char *err, size_t errlen) {
     metered *m = find_meter(mt, inv);
     if (!m) {
       snprintf(err, errlen, "solar.inverter: meter '%s' is not defined", inv);
-      free(mt);
+      free_metering(mt);
       return -1;
     }
     m->inverter = true;
@@ -407,6 +438,6 @@ int meter_attach(station *st, char *err, size_t errlen) {
 fail:
   /* Workers joined, async handles closing: no callback can reach mt any more. */
   for (int i = 0; i < mt->bus_count; i++) meter_bus_close(mt->buses[i]);
-  free(mt);
+  free_metering(mt);
   return -1;
 }

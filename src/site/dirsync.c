@@ -63,7 +63,9 @@ struct site_dirsync {
   const site_member *m;
   int n;
   curl_uv *cu;
-  push push[SITE_MAX_MEMBERS];
+  /* leader: one per member (SITE_MAX_MEMBERS, ~30 kB), allocated by the first
+   * cycle with a secret, never by a standalone station or a follower (issue 15) */
+  push *push;
 };
 
 static const char *const steps[] = {
@@ -343,6 +345,10 @@ void site_dirsync_cycle(site_dirsync *d, const site_member *m, int n) {
     if (v > past) past = v;
   }
   if (leader_refresh(d, past) != 0) return;
+  if (!d->push && !(d->push = calloc(SITE_MAX_MEMBERS, sizeof *d->push))) {
+    log_warn(MOD, "directory not copied: out of memory");
+    return;
+  }
   borne_ms now = clock_now(&d->st->clock);
   for (int i = 0; i < n; i++) {
     push *p = &d->push[i];
@@ -693,8 +699,9 @@ void site_dirsync_close(site_dirsync *d) {
 
 void site_dirsync_free(site_dirsync *d) {
   if (!d) return;
-  for (int i = 0; i < SITE_MAX_MEMBERS; i++)
+  for (int i = 0; d->push && i < SITE_MAX_MEMBERS; i++)
     if (d->push[i].headers) curl_uv_load(NULL, 0)->slist_free_all(d->push[i].headers);
+  free(d->push);
   free(d->body);
   free(d);
 }
