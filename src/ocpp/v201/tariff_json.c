@@ -178,16 +178,30 @@ static double num(const json_t *s, const char *key) {
   return isfinite(v) ? v : 0;
 }
 
+/* A saved instant that an RFC 3339 date-time can say (years 0000-9999): a
+ * state saved by this station always is; anything else is not its state. */
+static bool instant_ok(const json_t *v) {
+  json_int_t ms = json_integer_value(v);
+  return json_is_integer(v) && ms >= 0 && ms <= 253402300799999LL;
+}
+
 int v201_tariff_restore(const char *text, tariff21_run *r, json_t **tariff, bool *driver) {
   json_t *s = text ? json_loads(text, 0, NULL) : NULL;
   tariff21 t;
   const char *why;
   const json_t *tf = json_object_get(s, "tariff");
   if (!json_is_object(s) || !json_is_object(tf) ||
-      strcmp(v201_tariff_of_json(tf, &t, &why), "Accepted") != 0) {
+      strcmp(v201_tariff_of_json(tf, &t, &why), "Accepted") != 0 ||
+      !instant_ok(json_object_get(s, "start_ms")) || !instant_ok(json_object_get(s, "last_ms"))) {
     json_decref(s);
     return -1;
   }
+  const json_t *periods = json_object_get(s, "periods");
+  for (size_t i = 0; i < json_array_size(periods); i++)
+    if (!instant_ok(json_array_get(json_array_get(periods, i), 1))) {
+      json_decref(s);
+      return -1;
+    }
   t21_start(r, &t, json_integer_value(json_object_get(s, "start_ms")), 0, num(s, "last_wh"));
   memset(&r->fixed, 0, sizeof r->fixed); /* the amounts are the saved ones */
   r->last_ms = json_integer_value(json_object_get(s, "last_ms"));
@@ -199,7 +213,6 @@ int v201_tariff_restore(const char *text, tariff21_run *r, json_t **tariff, bool
   r->charging = amount_of(json_object_get(s, "charging_cost"));
   r->idle = amount_of(json_object_get(s, "idle"));
   r->fixed = amount_of(json_object_get(s, "fixed"));
-  const json_t *periods = json_object_get(s, "periods");
   r->period_count = 0;
   for (size_t i = 0; i < json_array_size(periods) && i < T21_MAX_PERIODS; i++) {
     const json_t *p = json_array_get(periods, i);
