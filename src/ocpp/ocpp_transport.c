@@ -72,7 +72,9 @@ typedef struct shared_vhost {
   struct lws_vhost *vh;
   char *key; /* "tls\nca\ncert\nkey" or "plain" */
   int users;
-  char name[24]; /* vhost names stay distinct while an old one is dying */
+  char name[24];  /* vhost names stay distinct while an old one is dying */
+  bool creating;  /* inside lws_create_vhost: a failure there finalizes it */
+  bool finalized; /* ... and did so */
 } shared_vhost;
 
 struct shared_ctx {
@@ -408,6 +410,10 @@ static shared_ctx *shared_get(uv_loop_t *loop, bool tls) {
 static void vhost_finalized(struct lws_vhost *vh, void *arg) {
   (void)vh;
   shared_vhost *v = arg;
+  if (v->creating) { /* lws_create_vhost failed and destroyed it: vhost_get frees */
+    v->finalized = true;
+    return;
+  }
   free(v->key);
   free(v);
 }
@@ -480,10 +486,17 @@ static shared_vhost *vhost_get(ocpp_transport *t) {
     }
   }
   info.timeout_secs = 20; /* connect and handshake */
+  v->creating = true;
   v->vh = lws_create_vhost(sc->ctx, &info);
+  v->creating = false;
   if (!v->vh) {
-    free(v->key);
-    free(v);
+    /* lws destroys a vhost it could not set up (an unreadable certificate)
+     * and calls its finalize, then or later: freed here only once that ran,
+     * else by that later call (freeing it here too was a double free) */
+    if (v->finalized) {
+      free(v->key);
+      free(v);
+    }
     return NULL;
   }
   v->users = 1;

@@ -286,6 +286,25 @@ test('frequency is sampled in Hertz, the unit of the OCA errata', async () => {
   csms.assertNoViolations();
 });
 
+test('clock-aligned meter values of idle connectors, without transactionId, queued (3.16.2)', async () => {
+  for (const c of [1, 2]) assert.equal((await st.connector(c)).session ?? null, null, `connector ${c} idle`);
+  const from = csms.calls.length;
+  // 60 s of the station's clock: 3 s of the wall's at speed 20
+  assert.equal((await csms.call('ChangeConfiguration', { key: 'ClockAlignedDataInterval', value: '60' })).status, 'Accepted');
+  const aligned = (c) => csms.waitCall('MeterValues', {
+    from, match: (p) => p.connectorId === c && p.meterValue[0].sampledValue.every((sv) => sv.context === 'Sample.Clock'),
+  });
+  for (const c of [1, 2]) {
+    const mv = await aligned(c);
+    assert.equal(mv.params.transactionId, undefined);
+    // stamped with the instant on the clock: a whole minute of the station's clock
+    assert.equal(new Date(mv.params.meterValue[0].timestamp).getUTCSeconds(), 0, mv.params.meterValue[0].timestamp);
+    assert.ok(mv.params.meterValue[0].sampledValue.some((sv) => sv.measurand === undefined || sv.measurand === 'Energy.Active.Import.Register'));
+  }
+  assert.equal((await csms.call('ChangeConfiguration', { key: 'ClockAlignedDataInterval', value: '0' })).status, 'Accepted');
+  csms.assertNoViolations();
+});
+
 test('unlock, data transfer and an unknown action', async () => {
   assert.equal((await csms.call('UnlockConnector', { connectorId: 1 })).status, 'Unlocked');
   assert.equal((await csms.call('UnlockConnector', { connectorId: 9 })).status, 'NotSupported');

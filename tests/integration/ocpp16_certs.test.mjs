@@ -6,8 +6,9 @@
 // its CA -> CertificateSigned; a certificate for another key refused with an
 // InvalidChargePointCertificate security event; under security profile 3 the
 // station reconnects with its new certificate, and the root in use for the
-// TLS connection cannot be deleted. Certificates are made with the openssl
-// CLI at test time.
+// TLS connection cannot be deleted; a client certificate not there yet (the
+// TLS client cannot be made) is tried again at each retry until it is.
+// Certificates are made with the openssl CLI at test time.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -163,6 +164,31 @@ test('security profile 3: the station reconnects with the certificate from Certi
     const boot = await csms.waitCall('BootNotification', { from: from + 1 });
     assert.equal(boot.identity, 'cp-certs-3');
     assert.equal(peers.at(-1).serialNumber.replace(/^0+/, ''), '012C'.replace(/^0+/, '')); // 300 = 0x12C
+    csms.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close();
+  }
+});
+
+test('a client certificate the TLS client cannot load yet: the link keeps retrying and connects once it is there', async () => {
+  const csms = await new Csms({}).listenTls({ key: pki.read('server.key'), cert: pki.read('server.pem'), ca: pki.read('ca.pem'), requestCert: true });
+  const later = pki.path('later-client.pem'); // not there yet: the client vhost cannot be made
+  const st = await startBorned({
+    connectors: 1, auth: 'free', args: ['--csms', csms.url],
+    set: {
+      'station.id': 'cp-certs-4', 'ocpp.security_profile': '3', 'ocpp.reconnect_max_s': '2',
+      'ocpp.ca_file': pki.path('ca.pem'), 'ocpp.cert_file': later, 'ocpp.key_file': pki.path('client.key'),
+    },
+  });
+  try {
+    // two failed attempts: each retry tries to make the vhost again
+    const s = await st.waitFor((x) => x.station.ocpp?.reconnects >= 2, { what: 'retries', timeoutMs: 20000 });
+    assert.notEqual(s.station.ocpp.state, 'connected');
+    assert.match(s.station.ocpp.last_error, /cannot create a client context/);
+    assert.equal(csms.calls.length, 0);
+    writeFileSync(later, pki.read('client.pem'));
+    await csms.waitCall('BootNotification', { timeoutMs: 20000 });
+    await st.waitFor((x) => x.station.ocpp?.state === 'connected', { what: 'connected' });
     csms.assertNoViolations();
   } finally {
     await st.stop(); st.cleanup(); await csms.close();

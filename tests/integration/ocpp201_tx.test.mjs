@@ -126,6 +126,25 @@ test('C09: a token of the starter\'s group stops its transaction, unless a car w
   for (const c of [1, 2]) assert.equal(st.ctl('unplug', String(c)).code, 0);
   await st.waitStatus(1, 'Available');
   await st.waitStatus(2, 'Available');
+  // the same with EVSE 2 reserved for the badge: the car plugged in there
+  // leaves it Reserved (not Preparing), yet it waits for the badge
+  const tx3 = await charge(1, 'FAMILY1');
+  const stationNow = Date.parse((await st.status()).station.time);
+  const expiry = new Date(stationNow + 3600e3).toISOString();
+  from = csms.calls.length;
+  assert.equal((await csms.call('ReserveNow', { id: 91, evseId: 2, expiryDateTime: expiry, idToken: { idToken: 'FAMILY2', type: 'ISO14443' } })).status, 'Accepted');
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.evseId === 2 && p.connectorStatus === 'Reserved' });
+  assert.equal(st.ctl('plug', '2').code, 0);
+  await st.waitFor((x) => x.connectors[1].cp_state === 'B', { what: 'car plugged on 2' });
+  assert.equal((await st.status()).connectors[1].status, 'Reserved');
+  assert.equal(st.ctl('tap', 'FAMILY2').code, 0);
+  const started2 = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' });
+  assert.equal(started2.params.evse.id, 2);
+  assert.equal(started2.params.reservationId, 91);
+  assert.equal(csms.calls.slice(from).filter((c) => c.action === 'TransactionEvent' && c.params.eventType === 'Ended' && c.params.transactionInfo.transactionId === tx3).length, 0);
+  for (const c of [1, 2]) assert.equal(st.ctl('unplug', String(c)).code, 0);
+  await st.waitStatus(1, 'Available');
+  await st.waitStatus(2, 'Available');
   csms.assertNoViolations();
 });
 

@@ -89,7 +89,7 @@ static void firmware_statuses_are_1_6_statuses(void **state) {
 /* DiagnosticsStatus says UploadFailed, the whitepaper's log status UploadFailure. */
 static void diagnostics_and_log_statuses_are_1_6_statuses(void **state) {
   (void)state;
-  for (int s = DIAG_IDLE; s <= DIAG_UPLOAD_FAILED; s++) {
+  for (int s = DIAG_IDLE; s <= DIAG_CANCELED; s++) {
     valid("DiagnosticsStatusNotification",
           json_pack("{s:s}", "status", v16_diagnostics_status_name((diag_status)s)));
     valid("LogStatusNotification",
@@ -97,6 +97,10 @@ static void diagnostics_and_log_statuses_are_1_6_statuses(void **state) {
   }
   assert_string_equal(v16_diagnostics_status_name(DIAG_UPLOAD_FAILED), "UploadFailed");
   assert_string_equal(v16_log_status_name(DIAG_UPLOAD_FAILED), "UploadFailure");
+  /* neither 1.6 enumeration has a cancelled value (2.0.1's AcceptedCanceled):
+   * a cancelled upload is one that failed */
+  assert_string_equal(v16_diagnostics_status_name(DIAG_CANCELED), "UploadFailed");
+  assert_string_equal(v16_log_status_name(DIAG_CANCELED), "UploadFailure");
 }
 
 static void error_codes_are_1_6_error_codes(void **state) {

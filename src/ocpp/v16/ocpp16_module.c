@@ -69,7 +69,9 @@ void v16_arm_tick(ocpp16_station *o) {
   for (int c = 1; c <= o->count && every > 0; c++)
     if (o->conn[c - 1].session_id && o->conn[c - 1].last_sample + every * 1000 < next)
       next = o->conn[c - 1].last_sample + every * 1000;
-  if (o->next_aligned < next) next = o->next_aligned;
+  /* the aligned deadline is computed here too: with no transaction nothing
+   * else may wake the tick, and idle connectors send aligned data as well */
+  if ((x = v16_aligned_due(o, now)) < next) next = x;
   /* the queue matters only when the next message could go now: online and
    * no queued message waiting for its answer (else its past due time spins) */
   if (online(o) && !o->pump_in_flight && (x = cp_journal_next_due(o->journal)) < next) next = x;

@@ -218,11 +218,12 @@ json_t *v16_meter_value(const ocpp16_station *o, int c, const char *measurands, 
   return json_pack("{s:o, s:o}", "timestamp", time_json(at), "sampledValue", sv);
 }
 
-static void sample_connector(ocpp16_station *o, int c, const char *context, const char *key) {
+static void sample_connector(ocpp16_station *o, int c, const char *context, const char *key,
+                             borne_ms at) {
   cp_conn *k = &o->conn[c - 1];
   const char *measurands = key_str(o, key);
   if (!measurands[0] || !o->st->conn[c - 1].meter_ok) return;
-  json_t *one = v16_meter_value(o, c, measurands, context, now_of(o));
+  json_t *one = v16_meter_value(o, c, measurands, context, at);
   if (!one) return; /* nothing measured (no frequency yet): no empty MeterValues */
   json_t *mv = json_array();
   json_array_append_new(mv, one);
@@ -232,7 +233,10 @@ static void sample_connector(ocpp16_station *o, int c, const char *context, cons
     json_object_set_new(p, "transactionId", json_integer(k->transaction_id));
     v16_enqueue(o, k->session_id, "MeterValues", p);
   } else {
-    v16_send_now(o, "MeterValues", p);
+    /* an idle connector's (clock-aligned) values: queued on disk as well,
+     * without a transaction, so that nothing measured offline is lost (as
+     * the 2.0.1 dialect's J01 MeterValues) */
+    v16_enqueue(o, 0, "MeterValues", p);
   }
 }
 
@@ -244,23 +248,30 @@ borne_ms v16_take_samples(ocpp16_station *o, borne_ms now) {
     if (!k->session_id) continue;
     if (now - k->last_sample >= every * 1000) {
       k->last_sample = now;
-      sample_connector(o, c, "Sample.Periodic", "MeterValuesSampledData");
+      sample_connector(o, c, "Sample.Periodic", "MeterValuesSampledData", now);
     }
     if (k->last_sample + every * 1000 < next) next = k->last_sample + every * 1000;
   }
-  long aligned = key_int(o, "ClockAlignedDataInterval");
-  if (aligned <= 0) {
-    o->next_aligned = NEVER;
-  } else {
-    if (o->next_aligned == NEVER || o->next_aligned > now + aligned * 1000)
-      o->next_aligned = ocpp16_next_aligned(now, aligned);
-    if (now >= o->next_aligned) {
-      for (int c = 1; c <= o->count; c++)
-        sample_connector(o, c, "Sample.Clock", "MeterValuesAlignedData");
-      o->next_aligned = ocpp16_next_aligned(now, aligned);
-    }
+  borne_ms due = v16_aligned_due(o, now);
+  if (due <= now) {
+    /* every connector, in a transaction or idle (1.6 3.16.2: clock-aligned
+     * data does not depend on transactions): an idle one's goes without a
+     * transactionId (sample_connector); the readings of the instant,
+     * stamped with it */
+    for (int c = 1; c <= o->count; c++)
+      sample_connector(o, c, "Sample.Clock", "MeterValuesAlignedData", due);
+    o->next_aligned = ocpp16_next_aligned(now, key_int(o, "ClockAlignedDataInterval"));
   }
   return o->next_aligned < next ? o->next_aligned : next;
+}
+
+borne_ms v16_aligned_due(ocpp16_station *o, borne_ms now) {
+  long aligned = key_int(o, "ClockAlignedDataInterval");
+  if (aligned <= 0)
+    o->next_aligned = NEVER;
+  else if (o->next_aligned == NEVER || o->next_aligned > now + aligned * 1000)
+    o->next_aligned = ocpp16_next_aligned(now, aligned);
+  return o->next_aligned;
 }
 
 /* ---------- station hooks ---------- */

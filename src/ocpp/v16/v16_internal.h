@@ -216,6 +216,8 @@ void v16_pump(ocpp16_station *o);
 json_t *v16_meter_value(const ocpp16_station *o, int c, const char *measurands, const char *context,
                         borne_ms at);
 borne_ms v16_take_samples(ocpp16_station *o, borne_ms now);
+/* The next clock-aligned sampling (ClockAlignedDataInterval), NEVER when off. */
+borne_ms v16_aligned_due(ocpp16_station *o, borne_ms now);
 void v16_on_session_started(void *ctx, int c, const station_session_info *s);
 void v16_on_session_stopped(void *ctx, int c, const station_session_info *s);
 void v16_on_meter_read(void *ctx, int c, const meter_reading *r);

@@ -78,16 +78,27 @@ const char *v16_diagnostics_status_name(diag_status s) {
   static const char *const names[] = {[DIAG_IDLE] = "Idle",
                                       [DIAG_UPLOADING] = "Uploading",
                                       [DIAG_UPLOADED] = "Uploaded",
-                                      [DIAG_UPLOAD_FAILED] = "UploadFailed"};
-  return (unsigned)s <= DIAG_UPLOAD_FAILED ? names[s] : "UploadFailed";
+                                      [DIAG_UPLOAD_FAILED] = "UploadFailed",
+                                      /* 1.6 DiagnosticsStatus has no cancelled
+                                       * value: the upload did not complete */
+                                      [DIAG_CANCELED] = "UploadFailed"};
+  return (unsigned)s <= DIAG_CANCELED ? names[s] : "UploadFailed";
 }
 
 const char *v16_log_status_name(diag_status s) {
   static const char *const names[] = {[DIAG_IDLE] = "Idle",
                                       [DIAG_UPLOADING] = "Uploading",
                                       [DIAG_UPLOADED] = "Uploaded",
-                                      [DIAG_UPLOAD_FAILED] = "UploadFailure"};
-  return (unsigned)s <= DIAG_UPLOAD_FAILED ? names[s] : "UploadFailure";
+                                      [DIAG_UPLOAD_FAILED] = "UploadFailure",
+                                      /* the 1.6 security whitepaper's
+                                       * UploadLogStatusEnumType has no
+                                       * AcceptedCanceled (a 2.0.1 value):
+                                       * a cancelled upload did not complete.
+                                       * The 1.6 dialect never cancels
+                                       * (GetLog while busy is Rejected),
+                                       * this only keeps the message valid. */
+                                      [DIAG_CANCELED] = "UploadFailure"};
+  return (unsigned)s <= DIAG_CANCELED ? names[s] : "UploadFailure";
 }
 
 const char *v16_error_code_name(error_code e) {

@@ -62,8 +62,10 @@ static void starter_group(ocpp201_station *o, int c, char group[CP_ID_MAX + 1]) 
 static bool group_stop(ocpp201_station *o, uint32_t request_id, const char *tok,
                        const char *group) {
   if (!group || !group[0]) return false;
+  /* the station's view, not the EVSE status: a car plugged into a reserved
+   * EVSE shows Reserved, yet waits for this badge */
   for (int c = 1; c <= o->count; c++)
-    if (o->evse[c - 1].status == STATUS_PREPARING && !station_has_session(o->st, c)) return false;
+    if (station_waiting_for_authorization(o->st, c)) return false;
   for (int c = 1; c <= o->count; c++) {
     char g[CP_ID_MAX + 1];
     if (!station_has_session(o->st, c)) continue;
