@@ -25,8 +25,8 @@ static void check_details(const tariff21_run *r) {
   json_t *d = v201_cost_details_json(r);
   if (!d) return;
   json_t *ev = json_pack("{s:s, s:s, s:s, s:i, s:{s:s}, s:o}", "eventType", "Ended", "timestamp",
-                         "2026-12-07T22:30:00Z", "triggerReason", "EVCommunicationLost", "seqNo",
-                         2, "transactionInfo", "transactionId", "tx-1", "costDetails", d);
+                         "2026-12-07T22:30:00Z", "triggerReason", "EVCommunicationLost", "seqNo", 2,
+                         "transactionInfo", "transactionId", "tx-1", "costDetails", d);
   ocpp_error err;
   if (!ev || ocpp21_validate("TransactionEvent", true, ev, &err) != 0) abort();
   json_decref(ev);
