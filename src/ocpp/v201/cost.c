@@ -417,6 +417,16 @@ static const char *tariff_id_of(const json_t *entry) {
 
 /* I07 (2.1): the default tariff of an EVSE (0: of every EVSE without one of
  * its own); one per EVSE, a new one replaces it. */
+/* The request's TariffType into t; false when refused (r answered with the
+ * TariffSetStatus that says why). */
+static bool tariff_of_request(const json_t *tf, tariff21 *t, ocpp_reply *r) {
+  const char *why;
+  const char *status = v201_tariff_of_json(tf, t, &why);
+  if (strcmp(status, "Accepted") == 0) return true;
+  v201_reply_status_info(r, status, "InvalidValue", why ? why : status);
+  return false;
+}
+
 static void h_set_default_tariff(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
   ocpp21_SetDefaultTariffRequest q;
   ocpp_error e;
@@ -431,12 +441,7 @@ static void h_set_default_tariff(ocpp201_station *o, const json_t *req, ocpp_rep
   }
   const json_t *tf = json_object_get(req, "tariff");
   tariff21 t;
-  const char *why;
-  const char *status = v201_tariff_of_json(tf, &t, &why);
-  if (strcmp(status, "Accepted") != 0) {
-    v201_reply_status_info(r, status, "InvalidValue", why ? why : status);
-    return;
-  }
+  if (!tariff_of_request(tf, &t, r)) return;
   if (!tariff_currency_valid(t.currency)) {
     v201_reply_status_info(r, "Rejected", "InvalidValue", "currency is not ISO 4217");
     return;
@@ -570,12 +575,7 @@ static void h_change_transaction_tariff(ocpp201_station *o, const json_t *req, o
   }
   const json_t *tf = json_object_get(req, "tariff");
   tariff21 t;
-  const char *why;
-  const char *status = v201_tariff_of_json(tf, &t, &why);
-  if (strcmp(status, "Accepted") != 0) {
-    v201_reply_status_info(r, status, "InvalidValue", why ? why : status);
-    return;
-  }
+  if (!tariff_of_request(tf, &t, r)) return;
   v201_cost *k = &o->evse[on - 1].cost;
   if (k->session != o->evse[on - 1].session_id) {
     v201_reply_status(r, "TxNotFound");

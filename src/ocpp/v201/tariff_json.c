@@ -49,7 +49,7 @@
 
 /* One component (energy, chargingTime, idleTime, fixedFee); status set on
  * what the station cannot take. */
-#define COMPONENT(d, s, has, PRICE, COND, status, why)                                             \
+#define COMPONENT(d, s, has, PRICE, COND, PAYMENT, status, why)                                    \
   do {                                                                                             \
     if (!(has)) break;                                                                             \
     if ((s).prices_count > T21_MAX_PRICES ||                                                       \
@@ -63,9 +63,7 @@
       p_->price = (s).prices[i_].PRICE;                                                            \
       if ((s).prices[i_].has_conditions) {                                                         \
         COND(p_->cond, (s).prices[i_].conditions, why);                                            \
-        if ((s).prices[i_].conditions.has_paymentBrand ||                                          \
-            (s).prices[i_].conditions.has_paymentRecognition)                                      \
-          status = "ConditionNotSupported";                                                        \
+        PAYMENT((s).prices[i_].conditions, status);                                                \
       }                                                                                            \
     }                                                                                              \
     for (size_t i_ = 0; (s).has_taxRates && i_ < (s).taxRates_count; i_++) {                       \
@@ -76,20 +74,29 @@
     }                                                                                              \
   } while (0)
 
-#define NO_PAYMENT_COND(d, c, why) FIXED_COND(d, c, why)
+/* TariffConditionsFixedType (fixedFee) has the payment members, which borne
+ * cannot check (no payment terminal); TariffConditionsType has none. */
+#define PAYMENT_UNSUPPORTED(c, status)                                                             \
+  do {                                                                                             \
+    if ((c).has_paymentBrand || (c).has_paymentRecognition) status = "ConditionNotSupported";      \
+  } while (0)
+#define NO_PAYMENT(c, status)                                                                      \
+  do {                                                                                             \
+  } while (0)
 
-/* FULL_COND has no paymentBrand: the check in COMPONENT needs the member. */
 #define CONVERT_TARIFF(d, s, status, why)                                                          \
   do {                                                                                             \
     memset(&(d), 0, sizeof(d));                                                                    \
     snprintf((d).id, sizeof(d).id, "%s", (s).tariffId);                                            \
     snprintf((d).currency, sizeof(d).currency, "%s", (s).currency);                                \
-    COMPONENT_FULL((d).energy, (s).energy, (s).has_energy, priceKwh, status, why);                 \
-    COMPONENT_FULL((d).charging, (s).chargingTime, (s).has_chargingTime, priceMinute, status,      \
-                   why);                                                                           \
-    COMPONENT_FULL((d).idle, (s).idleTime, (s).has_idleTime, priceMinute, status, why);            \
-    COMPONENT((d).fixed, (s).fixedFee, (s).has_fixedFee, priceFixed, NO_PAYMENT_COND, status,      \
+    COMPONENT((d).energy, (s).energy, (s).has_energy, priceKwh, FULL_COND, NO_PAYMENT, status,     \
               why);                                                                                \
+    COMPONENT((d).charging, (s).chargingTime, (s).has_chargingTime, priceMinute, FULL_COND,        \
+              NO_PAYMENT, status, why);                                                            \
+    COMPONENT((d).idle, (s).idleTime, (s).has_idleTime, priceMinute, FULL_COND, NO_PAYMENT,        \
+              status, why);                                                                        \
+    COMPONENT((d).fixed, (s).fixedFee, (s).has_fixedFee, priceFixed, FIXED_COND,                   \
+              PAYMENT_UNSUPPORTED, status, why);                                                   \
     if ((s).has_minCost)                                                                           \
       (d).min_cost = (t21_bound){true, (s).minCost.has_exclTax ? (s).minCost.exclTax : -1,         \
                                  (s).minCost.has_inclTax ? (s).minCost.inclTax : -1};              \
@@ -100,29 +107,6 @@
       (d).min_cost.set = false;                                                                    \
     if ((d).max_cost.set && (d).max_cost.excl < 0 && (d).max_cost.incl < 0)                        \
       (d).max_cost.set = false;                                                                    \
-  } while (0)
-
-/* The price components with TariffConditionsType (no payment members). */
-#define COMPONENT_FULL(d, s, has, PRICE, status, why)                                              \
-  do {                                                                                             \
-    if (!(has)) break;                                                                             \
-    if ((s).prices_count > T21_MAX_PRICES ||                                                       \
-        ((s).has_taxRates && (s).taxRates_count > T21_MAX_TAXES)) {                                \
-      status = "TooManyElements";                                                                  \
-      break;                                                                                       \
-    }                                                                                              \
-    for (size_t i_ = 0; i_ < (s).prices_count; i_++) {                                             \
-      t21_price *p_ = &(d).prices[(d).count++];                                                    \
-      t21_cond_none(&p_->cond);                                                                    \
-      p_->price = (s).prices[i_].PRICE;                                                            \
-      if ((s).prices[i_].has_conditions) FULL_COND(p_->cond, (s).prices[i_].conditions, why);      \
-    }                                                                                              \
-    for (size_t i_ = 0; (s).has_taxRates && i_ < (s).taxRates_count; i_++) {                       \
-      t21_tax *x_ = &(d).taxes[(d).tax_count++];                                                   \
-      snprintf(x_->type, sizeof x_->type, "%s", (s).taxRates[i_].type);                            \
-      x_->tax = (s).taxRates[i_].tax;                                                              \
-      x_->stack = (s).taxRates[i_].has_stack ? (int)(s).taxRates[i_].stack : 0;                    \
-    }                                                                                              \
   } while (0)
 
 /* A TariffType (JSON, as the CSMS sent it) -> t: "Accepted", or the
