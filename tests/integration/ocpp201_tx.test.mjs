@@ -7,7 +7,8 @@
 // an outage shorter than OfflineThreshold only the statuses that changed
 // are told again, after a longer one (or with 0) all of them; TxStartPoint /
 // TxStopPoint (E01/E06) take the points of an AC badge station, the 2.0.1
-// transaction starting and ending at them (EnergyTransfer, EVConnected);
+// transaction starting and ending at them (EnergyTransfer, EVConnected; one
+// waiting for the car: RequestStopTransaction Accepted, a Reset OnIdle waits);
 // AllowSecurityProfileDowngrade (B09.FR.04) is a setting.
 // BORNE_OCPP_PEER=ocpp-ws-io runs it against npm ocpp-ws-io strict
 // (ocpp201_tx_ws_io.test.mjs).
@@ -280,8 +281,19 @@ test('E06: TxStopPoint EVConnected: a badge stop deauthorizes (Updated), the tra
   await st.waitFor((x) => !x.connectors[1].session, { what: 'the session ended' });
   assert.equal(eventsOf(tx, from).filter((e) => e.eventType === 'Ended').length, 0, 'still running');
   assert.equal((await csms.call('GetTransactionStatus', { transactionId: tx })).ongoingIndicator, true, 'E14: still ongoing');
+  // F03: an ongoing transaction, deauthorized already: Accepted, it still waits for the car
+  assert.equal((await csms.call('RequestStopTransaction', { transactionId: tx })).status, 'Accepted');
+  assert.equal((await csms.call('RequestStopTransaction', { transactionId: 'no-such-transaction' })).status, 'Rejected');
+  // B12: Reset OnIdle waits for its end
+  const readyLines = [...st.log.matchAll(/ready: API on/g)].length;
+  assert.equal((await csms.call('Reset', { type: 'OnIdle' })).status, 'Scheduled');
+  assert.equal(eventsOf(tx, from).filter((e) => e.eventType === 'Ended').length, 0, 'still running');
   assert.equal(st.ctl('unplug', '2').code, 0); // the car leaves: the transaction ends
   const ended = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
+  const boot = await csms.waitCall('BootNotification', { from, timeoutMs: 30000 });
+  assert.ok(csms.calls.indexOf(boot) > csms.calls.indexOf(ended), 'the reset waited for the Ended');
+  await st.waitReady(readyLines + 1); // the restart: its API's port
+  await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered again' });
   assert.equal(ended.params.triggerReason, 'EVCommunicationLost');
   assert.equal(ended.params.transactionInfo.stoppedReason, 'Local');
   assert.ok(ended.params.meterValue?.[0]?.sampledValue?.some((v) => v.context === 'Transaction.End'));

@@ -164,9 +164,17 @@ static bool any_session(const ocpp201_station *o) {
   return false;
 }
 
+/* B12: a session, or a transaction outliving its session until the car
+ * leaves (TxStopPoint EVConnected alone, txpoints.h) */
+static bool any_transaction(const ocpp201_station *o) {
+  for (int c = 1; c <= o->count; c++)
+    if (o->evse[c - 1].txp.lingering) return true;
+  return any_session(o);
+}
+
 /* Reset OnIdle (B12): called when a transaction ended; restarts when none is left. */
 void v201_reset_when_idle(ocpp201_station *o) {
-  if (!o->reset_pending_idle || any_session(o) || o->restart_pending) return;
+  if (!o->reset_pending_idle || any_transaction(o) || o->restart_pending) return;
   o->reset_pending_idle = false;
   o->restart_pending = true;
   o->restart_deadline = uv_now(o->st->loop) + RESET_STOP_MAX_MS;
@@ -186,7 +194,7 @@ static void h_reset(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
   }
   station_event(o->st, 0, "security", "ResetOrReboot: %s reset by the CSMS",
                 immediate ? "Immediate" : "OnIdle");
-  if (!immediate && any_session(o)) {
+  if (!immediate && any_transaction(o)) {
     /* B12 (reset with an ongoing transaction): OnIdle waits for its end */
     o->reset_pending_idle = true;
     v201_reply_status(r, "Scheduled");

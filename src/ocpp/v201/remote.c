@@ -93,12 +93,23 @@ static void h_request_stop(ocpp201_station *o, const json_t *req, ocpp_reply *r)
   ocpp_error e;
   if (!v201_decoded(ocpp201_RequestStopTransactionRequest_decode(req, &q, &e), &e, r)) return;
   int c = 0;
-  for (int i = 1; i <= o->count && !c; i++)
-    if (o->evse[i - 1].session_id && !strcmp(o->evse[i - 1].tx_id, q.transactionId)) c = i;
+  bool waiting = false;
+  for (int i = 1; i <= o->count && !c; i++) {
+    const v201_evse *k = &o->evse[i - 1];
+    if ((k->session_id || k->txp.lingering) && k->tx_id[0] && !strcmp(k->tx_id, q.transactionId)) {
+      c = i;
+      waiting = !k->session_id;
+    }
+  }
   ocpp201_RequestStopTransactionRequest_free(&q);
   char err[160];
-  v201_reply_status(r, c && station_remote_stop(o->st, c, err, sizeof err) == 0 ? "Accepted"
-                                                                                : "Rejected");
+  /* F03.FR.02: an ongoing transaction is Accepted. One outliving its session
+   * (TxStopPoint EVConnected alone, txpoints.h) is deauthorized and its
+   * energy stopped already: it ends when the car leaves, as it would after
+   * the stop (E06). */
+  v201_reply_status(r, c && (waiting || station_remote_stop(o->st, c, err, sizeof err) == 0)
+                           ? "Accepted"
+                           : "Rejected");
 }
 
 static void h_unlock(ocpp201_station *o, const json_t *req, ocpp_reply *r) {

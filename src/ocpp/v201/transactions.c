@@ -628,6 +628,7 @@ static void end_lingering(ocpp201_station *o, int c) {
   if (batch && store_batch_end(db) != 0)
     log_error(MOD, "cannot queue TransactionEvent durably: %s", store_last_error(db));
   v201_txp_ended(t);
+  v201_reset_when_idle(o); /* B12: a Reset OnIdle waited for it */
 }
 
 /* The EVSE's status changed (availability.c): the points EnergyTransfer
