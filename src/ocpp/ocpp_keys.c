@@ -205,6 +205,11 @@ static const cfg_key_def rows[] = {
      "energy stops flowing (E06).",
      "a list of EVConnected, Authorized, PowerPathClosed, EnergyTransfer", check_tx_points,
      .ocpp_name = "TxStopPoint"},
+    {"ocpp.LimitChangeSignificance", CFG_NUMBER, "10", 0, 100, NULL, RT,
+     "OCPP 2.0.1 SmartChargingCtrlr.LimitChangeSignificance: percent by which one of the "
+     "station's own limits (load management, Modbus, MQTT, site) must move from the value last "
+     "told for NotifyChargingLimit to tell it again (K12). 0: every change.",
+     NULL, NULL, .ocpp_name = "LimitChangeSignificance"},
     /* OCPP 1.6 Core keys (section 9.1) */
     {"ocpp.AllowOfflineTxForUnknownId", CFG_BOOL, "false", 0, 0, NULL, RT,
      "OCPP: offline, an unknown badge may start a transaction.", NULL, NULL,

@@ -13,8 +13,9 @@
 // transaction it starts and gone with it, and borne's own load management
 // capping a charging EVSE told as an external limit (NotifyChargingLimit EMS,
 // TransactionEvent ChargingRateChanged, ClearedChargingLimit when released,
-// K11-K13), and a profile set in 2.0.1 in force and cleared in 1.6 after a
-// switch of version (one store). BORNE_OCPP_PEER=ocpp-ws-io runs it
+// K11-K13; LimitChangeSignificance a setting), and a profile set in 2.0.1 in
+// force and cleared in 1.6 after a switch of version (one store).
+// BORNE_OCPP_PEER=ocpp-ws-io runs it
 // against the second strict CSMS (ocpp201_smart_ws_io.test.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -196,6 +197,21 @@ test('load management caps a charging EVSE: NotifyChargingLimit EMS, ChargingRat
   await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' });
   const seq = csms.calls.filter((c) => c.action === 'TransactionEvent' && c.params.transactionInfo.transactionId === txId).map((c) => c.params.seqNo);
   assert.deepEqual(seq, seq.map((_, i) => i), `seqNo without gap: ${seq}`);
+  csms.assertNoViolations();
+});
+
+test('SmartChargingCtrlr.LimitChangeSignificance is the setting ocpp.LimitChangeSignificance (percent 0-100, K12)', async () => {
+  const v = { component: { name: 'SmartChargingCtrlr' }, variable: { name: 'LimitChangeSignificance' } };
+  const set = async (attributeValue) => (await csms.call('SetVariables', { setVariableData: [{ ...v, attributeValue }] })).setVariableResult[0].attributeStatus;
+  const get = async () => (await csms.call('GetVariables', { getVariableData: [v] })).getVariableResult[0].attributeValue;
+  assert.equal(await get(), '10');
+  assert.equal(await set('25'), 'Accepted');
+  assert.equal(await get(), '25');
+  const { settings } = await st.ok('GET', '/api/v1/settings');
+  assert.equal(String(settings['ocpp.LimitChangeSignificance']), '25');
+  for (const bad of ['101', '-1', 'many']) assert.equal(await set(bad), 'Rejected', bad);
+  assert.equal(await get(), '25');
+  assert.equal(await set('10'), 'Accepted');
   csms.assertNoViolations();
 });
 

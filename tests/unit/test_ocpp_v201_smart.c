@@ -26,10 +26,13 @@
 #include <string.h>
 
 #include "chargepoint/profiles.h"
+#include "ocpp/ocpp_keys.h"
 #include "ocpp/v201/charging_profile.h"
 #include "ocpp/v201/v201_internal.h"
 #include "ocpp201_messages.h"
 #include "test_tmpdir.h"
+#include "config/config.h"
+#include "config/config_tables.h"
 #include "store/store.h"
 
 /* 2026-12-06T01:00:00Z */
@@ -457,7 +460,7 @@ static void several_schedules(void **state) {
 }
 
 /* K11/K12: borne's own limit told with its schedule (one period from now),
- * told again when its value moves by LimitChangeSignificance (10 %) or more. */
+ * told again when its value moves by LimitChangeSignificance (10 % by default) or more. */
 static void external_limit_schedule_and_significance(void **state) {
   (void)state;
   json_t *sched = v201_limit_schedule_json(2, T0, 4.87, 1);
@@ -471,11 +474,32 @@ static void external_limit_schedule_and_significance(void **state) {
   assert_true(json_number_value(json_object_get(p0, "limit")) == 4.8);
   assert_int_equal(json_integer_value(json_object_get(p0, "numberPhases")), 1);
   json_decref(req);
-  assert_true(v201_limit_change_significant(0, 6));
-  assert_false(v201_limit_change_significant(10, 10.9));
-  assert_false(v201_limit_change_significant(10, 9.1));
-  assert_true(v201_limit_change_significant(10, 11));
-  assert_true(v201_limit_change_significant(10, 8.9));
+  /* the significance is the setting ocpp.LimitChangeSignificance: 10 % by default */
+  config *cfg = config_new();
+  assert_non_null(cfg);
+  double pc = config_get_number(cfg, "ocpp.LimitChangeSignificance");
+  assert_true(pc == 10);
+  assert_true(v201_limit_change_significant(0, 6, pc));
+  assert_false(v201_limit_change_significant(10, 10.9, pc));
+  assert_false(v201_limit_change_significant(10, 9.1, pc));
+  assert_true(v201_limit_change_significant(10, 11, pc));
+  assert_true(v201_limit_change_significant(10, 8.9, pc));
+  /* set (SetVariables writes the same setting): 25 %, then 0 (any change) */
+  char err[160];
+  assert_int_equal(config_set(cfg, "ocpp.LimitChangeSignificance", "25", err, sizeof err), 0);
+  pc = config_get_number(cfg, "ocpp.LimitChangeSignificance");
+  assert_false(v201_limit_change_significant(10, 12, pc));
+  assert_true(v201_limit_change_significant(10, 12.5, pc));
+  assert_true(v201_limit_change_significant(10, 7.5, pc));
+  assert_int_equal(config_set(cfg, "ocpp.LimitChangeSignificance", "0", err, sizeof err), 0);
+  pc = config_get_number(cfg, "ocpp.LimitChangeSignificance");
+  assert_true(v201_limit_change_significant(10, 10.1, pc));
+  assert_false(v201_limit_change_significant(10, 10, pc));
+  /* out of range: refused, the value kept */
+  assert_int_not_equal(config_set(cfg, "ocpp.LimitChangeSignificance", "101", err, sizeof err), 0);
+  assert_int_not_equal(config_set(cfg, "ocpp.LimitChangeSignificance", "-1", err, sizeof err), 0);
+  assert_true(config_get_number(cfg, "ocpp.LimitChangeSignificance") == 0);
+  config_free(cfg);
 }
 
 /* K15-K17: the hooks an ISO 15118 stack calls send the message and hand the
@@ -575,6 +599,7 @@ static void profiles_survive_a_restart(void **state) {
 }
 
 int main(void) {
+  if (config_registry_add_table(&ocpp_keys) != 0) return 1; /* the ocpp.* keys */
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(tx_default_limits_the_evse),
       cmocka_unit_test(refusals),

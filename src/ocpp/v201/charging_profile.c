@@ -310,9 +310,10 @@ json_t *v201_composite_json(cp_profile_result r, const cp_composite_schedule *c,
                    "chargingSchedulePeriod", periods);
 }
 
-bool v201_limit_change_significant(double told_a, double now_a) {
+bool v201_limit_change_significant(double told_a, double now_a, double percent) {
   if (told_a <= 0) return now_a > 0;
-  return fabs(now_a - told_a) * 100.0 >= V201_LIMIT_CHANGE_SIGNIFICANCE * told_a;
+  if (now_a == told_a) return false;
+  return fabs(now_a - told_a) * 100.0 >= percent * told_a;
 }
 
 json_t *v201_limit_schedule_json(int evse, borne_ms now, double amps, int phases) {

@@ -62,11 +62,11 @@ bool v201_report_match(const ocpp201_GetChargingProfilesRequest *q, int connecto
  * Rejected (with statusInfo) when the engine had none. */
 json_t *v201_composite_json(cp_profile_result r, const cp_composite_schedule *c, int evse);
 
-/* SmartChargingCtrlr.LimitChangeSignificance (read-only, percent): an
- * external limit whose value moved by at least this share of the value told
- * last is told again (NotifyChargingLimit, K12). */
-#define V201_LIMIT_CHANGE_SIGNIFICANCE 10.0
-bool v201_limit_change_significant(double told_a, double now_a);
+/* SmartChargingCtrlr.LimitChangeSignificance (the setting
+ * ocpp.LimitChangeSignificance, percent): an external limit whose value moved
+ * by at least `percent` of the value told last is told again
+ * (NotifyChargingLimit, K12); 0: any change. */
+bool v201_limit_change_significant(double told_a, double now_a, double percent);
 
 /* NotifyChargingLimit's chargingSchedule for one of borne's own limits
  * (NotifyChargingLimitWithSchedules true): they are known for now only (load

@@ -233,7 +233,8 @@ static const dm_var vars[] = {
      * limits are ocpp_module.c's (1.6's ChargeProfileMaxStackLevel,
      * ChargingScheduleMaxPeriods); no phase selection (phaseToUse), the
      * station's own limits (load management, Modbus, MQTT, site) always count
-     * and are told with a schedule, again on a change of 10 % (smart_charging.c) */
+     * and are told with a schedule, again on a change of LimitChangeSignificance
+     * (smart_charging.c) */
     {"SmartChargingCtrlr", S_STATION, "ACPhaseSwitchingSupported", NULL, T_BOOLEAN, M_RO, NULL,
      "false", L_NONE, NULL, NULL},
     {"SmartChargingCtrlr", S_STATION, "Available", NULL, T_BOOLEAN, M_RO, NULL, "true", L_NONE,
@@ -244,8 +245,8 @@ static const dm_var vars[] = {
      L_PROFILE_ENTRIES, NULL, NULL},
     {"SmartChargingCtrlr", S_STATION, "ExternalControlSignalsEnabled", NULL, T_BOOLEAN, M_RO, NULL,
      "true", L_NONE, NULL, NULL},
-    {"SmartChargingCtrlr", S_STATION, "LimitChangeSignificance", NULL, T_DECIMAL, M_RO, NULL, "10",
-     L_NONE, NULL, NULL},
+    {"SmartChargingCtrlr", S_STATION, "LimitChangeSignificance", NULL, T_DECIMAL, M_RW,
+     "ocpp.LimitChangeSignificance", NULL, L_NONE, NULL, NULL},
     {"SmartChargingCtrlr", S_STATION, "NotifyChargingLimitWithSchedules", NULL, T_BOOLEAN, M_RO,
      NULL, "true", L_NONE, NULL, NULL},
     {"SmartChargingCtrlr", S_STATION, "PeriodsPerSchedule", NULL, T_INTEGER, M_RO, NULL, "24",

@@ -256,7 +256,9 @@ void v201_report_external_limits(ocpp201_station *o) {
     const char *src = external_source(v.limited_by);
     bool same =
         src == k->limit_reported || (src && k->limit_reported && !strcmp(src, k->limit_reported));
-    if (same && (!src || !v201_limit_change_significant(k->limit_reported_a, v.offered_a)))
+    if (same && (!src || !v201_limit_change_significant(
+                             k->limit_reported_a, v.offered_a,
+                             config_get_number(o->st->cfg, "ocpp.LimitChangeSignificance"))))
       continue;
     if (k->limit_reported && !same)
       ocpp_link_call(o->link, "ClearedChargingLimit",
