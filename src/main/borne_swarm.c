@@ -34,6 +34,8 @@
 #include "store/store.h"
 #include "util/log.h"
 
+#define SWARM_LINKS_PER_CONTEXT 250u /* lws client contexts: see main() */
+
 #define MAX_ACTIONS 64
 #define MAX_ERROR_KINDS 64
 #define MAX_MEMBER_ERROR_KINDS 8     /* per station: its first distinct (action, kind) pairs */
@@ -957,8 +959,25 @@ int main(int argc, char **argv) {
     rl.rlim_cur = rl.rlim_max;
     setrlimit(RLIMIT_NOFILE, &rl);
   }
-  /* one lws client context for every station's link, its tables sized by that limit */
+  /* one lws client context per group of SWARM_LINKS_PER_CONTEXT links, all
+   * on the loop, their tables sized by that limit: lws 4.1 keeps a context's
+   * timers (ping, timeouts) in one sorted list walked at every insert, so one
+   * context for thousands of links spent a third of the swarm's CPU there
+   * (docs/performance.md). BORNE_SWARM_LINKS_PER_CONTEXT overrides it for
+   * measurements (0: a single context). */
   ocpp_transport_set_context_fds(0);
+  unsigned links = SWARM_LINKS_PER_CONTEXT;
+  const char *lpc = getenv("BORNE_SWARM_LINKS_PER_CONTEXT");
+  if (lpc && *lpc) {
+    char *end;
+    unsigned long v = strtoul(lpc, &end, 10);
+    if (*end || v > 1000000) {
+      fprintf(stderr, "borne-swarm: BORNE_SWARM_LINKS_PER_CONTEXT: not a number: %s\n", lpc);
+      return 2;
+    }
+    links = (unsigned)v;
+  }
+  ocpp_transport_set_context_links(links);
   ocpp_transport_set_rx_buffer(512); /* per link; larger messages come in pieces */
 
   umask(077);

@@ -2,8 +2,11 @@
  * OCPP WebSocket client over libwebsockets 4.1 on a foreign libuv loop (see
  * ocpp_transport.h).
  *
- * One lws client context per libuv loop, shared by every transport on it (a
- * swarm's thousands of stations, borned's one), and one vhost per distinct
+ * One lws client context per libuv loop, shared by every transport on it
+ * (borned's one), or, in a swarm, one per group of up to N transports
+ * (ocpp_transport_set_context_links: lws 4.1 keeps a context's timers in one
+ * sorted list walked at every insert, whose cost grows with the number of
+ * connections), all on the same loop; and one vhost per distinct
  * TLS configuration (the TLS settings of an lws client live in its vhost),
  * shared by the transports that use it: a new URL keeps the vhost, a new CA
  * or client certificate (or the same file rewritten) gets another one, and a
@@ -171,12 +174,14 @@ static void release(ocpp_transport *t) {
 
 /* ---------- the shared lws context, its vhosts and its connection table ---------- */
 
-static shared_ctx *shared_list; /* the live contexts, one per loop */
+static shared_ctx *shared_list; /* the live contexts: one per loop, or per group of links */
 static unsigned context_fd_limit = 8;
+static unsigned context_links; /* transports per context, 0 no limit */
 
 static size_t rx_chunk; /* 0: lws's default (its service buffer, 4 kB) */
 
 void ocpp_transport_set_context_fds(unsigned fd_limit) { context_fd_limit = fd_limit; }
+void ocpp_transport_set_context_links(unsigned links) { context_links = links; }
 void ocpp_transport_set_rx_buffer(size_t bytes) { rx_chunk = bytes; }
 
 static size_t bucket_of(const shared_ctx *sc, uintptr_t serial) {
@@ -365,16 +370,23 @@ static void lws_log_to_ours(int level, const char *line) {
     log_debug("lws", "%s", text);
 }
 
-/* The loop's context, made by its first transport and kept while one lives
+/* The loop's context (borned), or the first of its contexts with room for
+ * one more transport (ocpp_transport_set_context_links: a swarm's links in
+ * groups, so that each context's sorted list of lws timers stays short), made
+ * by its first transport and kept while one lives
  * (lws 4.1 closes another context's /dev/urandom descriptor when a context is
- * destroyed while a second one lives, so it is not replaced under them).
+ * destroyed while a second one lives, so it is not replaced under them; a
+ * swarm's group context does go while others live: the second close behind
+ * that is held off by util/fd_quarantine.h, and swarm_kill passes with 2
+ * links per context).
  * OpenSSL is started (its configuration, error strings, lws's indexes: about
  * 200 kB of heap and 0.5 MB of RSS, issue 15) only for a context a wss://
  * transport needs; one that has it serves ws:// transports too, and a ws://
  * transport moved to wss:// moves to such a context (restart). */
 static shared_ctx *shared_get(uv_loop_t *loop, bool tls) {
   for (shared_ctx *sc = shared_list; sc; sc = sc->next)
-    if (sc->loop == loop && (sc->tls || !tls)) {
+    if (sc->loop == loop && (sc->tls || !tls) &&
+        (!context_links || sc->users < (int)context_links)) {
       sc->users++;
       return sc;
     }

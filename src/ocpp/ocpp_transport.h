@@ -70,6 +70,11 @@ typedef struct ocpp_transport ocpp_transport;
  * sizes them by the process's descriptor limit, for many stations in one
  * process (borne-swarm). */
 void ocpp_transport_set_context_fds(unsigned fd_limit);
+/* At most this many transports per lws client context, for transports made
+ * from now on: 0 (the default) puts every transport of a loop in one
+ * context (borned); borne-swarm groups its links (lws 4.1 walks a context's
+ * sorted timer list, one entry per connection, at every timer insert). */
+void ocpp_transport_set_context_links(unsigned links);
 /* lws's receive buffer per connection, for vhosts made from now on: 0 (the
  * default) is lws's 4 kB; borne-swarm sets 512 bytes. A larger message comes
  * in pieces and is put together in the link's own buffer, grown as needed
