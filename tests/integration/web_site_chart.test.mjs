@@ -47,6 +47,8 @@ test('readings taken before the page opened, and before a restart, are on the si
     // in French on a phone the long labels wrap: no value is squeezed into a narrow column
     await page.click('#lang');
     await page.waitForFunction(() => document.documentElement.lang === 'fr' && document.querySelector('#site-h')?.textContent === 'Site');
+    // 'Site' is the same word in both languages: wait for the block drawn in French
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-test=site] dt')].some((dt) => dt.textContent.startsWith('Consommation du bâtiment')));
     await page.waitForSelector('[data-test=site] [data-test=site-building_a]');
     const narrowest = await page.$$eval('[data-test=site] dd', (dd) => Math.min(...dd.map((d) => d.getBoundingClientRect().width)));
     assert.ok(narrowest >= 100, `a value of the site block is ${narrowest}px wide`);
