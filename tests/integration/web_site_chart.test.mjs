@@ -50,7 +50,9 @@ test('readings taken before the page opened, and before a restart, are on the si
     // 'Site' is the same word in both languages: wait for the block drawn in French
     await page.waitForFunction(() => [...document.querySelectorAll('[data-test=site] dt')].some((dt) => dt.textContent.startsWith('Consommation du bâtiment')));
     await page.waitForSelector('[data-test=site] [data-test=site-building_a]');
-    const narrowest = await page.$$eval('[data-test=site] dd', (dd) => Math.min(...dd.map((d) => d.getBoundingClientRect().width)));
+    // queried and measured in one evaluation: the dashboard redraws the block with each status,
+    // and $$eval's elements, found first, may be detached (0 px) by the time they are measured
+    const narrowest = await page.evaluate(() => Math.min(...[...document.querySelectorAll('[data-test=site] dd')].map((d) => d.getBoundingClientRect().width)));
     assert.ok(narrowest >= 100, `a value of the site block is ${narrowest}px wide`);
     await checkPage(page, 'dashboard-site-history-fr');
   } finally { await browser.close(); await st.stop(); st.cleanup(); }
