@@ -432,6 +432,9 @@ test('L01/N01: the steps taken while the CSMS is gone are queued on disk and tol
     firmware: { location: `${base}/fw/absent.img`, retrieveDateTime: new Date(Date.now() + 4000).toISOString(), signingCertificate: signer.cert, signature: signer.sign(image) },
   }), { status: 'Accepted' });
   await csms.waitCall('FirmwareStatusNotification', { from, match: (p) => p.status === 'DownloadScheduled' });
+  // the back end has the call, but the station forgets it only when the answer is back: closing
+  // before that would (rightly) have it told again to the next back end
+  await st.waitFor((s) => s.station.ocpp.queue_length === 0, { what: 'DownloadScheduled answered' });
   csms.assertNoViolations();
   const port = csms.port;
   await csms.close();
