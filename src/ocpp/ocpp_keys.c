@@ -22,6 +22,7 @@
 #include "ocpp/ocpp_network.h"
 #include "ocpp/ocpp_version.h"
 #include "ocpp/v201/txpoints.h"
+#include "ocpp/v201/webpay.h"
 #include "util/log.h"
 
 #define MOD "ocpp"
@@ -91,6 +92,18 @@ static int check_version_list(const char *v, char *why, size_t len) {
 static int check_tx_points(const char *v, char *why, size_t len) {
   unsigned m;
   return v201_txp_parse(v, &m, why, len);
+}
+
+/* WebPaymentsCtrlr (OCPP 2.1 C25, webpay.h): the URL template and the shared secret. */
+static int check_web_template(const char *v, char *why, size_t len) {
+  return !v[0] || webpay_template_ok(v, why, len) ? 0 : -1;
+}
+
+static int check_web_secret(const char *v, char *why, size_t len) {
+  if (!v[0] || webpay_secret_ok(v)) return 0;
+  snprintf(why, len, "%d to %d printable characters without spaces", WEBPAY_SECRET_MIN,
+           WEBPAY_SECRET_MAX);
+  return -1;
 }
 
 #define RT CFG_RUNTIME /* may change at run time */
@@ -291,6 +304,34 @@ static const cfg_key_def rows[] = {
     {"ocpp.SendLocalListMaxLength", CFG_INT, "1000", 1, 100000, NULL, RT | CFG_OCPP_READONLY,
      "OCPP: most entries one SendLocalList may carry (read-only over OCPP).", NULL, NULL,
      .ocpp_name = "SendLocalListMaxLength"},
+    /* OCPP 2.1 WebPaymentsCtrlr (C25, ad hoc payment by a dynamic QR code; ocpp21.md) */
+    {"ocpp.WebPaymentsEnabled", CFG_BOOL, "false", 0, 0, NULL, RT,
+     "OCPP 2.1 WebPaymentsCtrlr.Enabled: while OCPP 2.1 is spoken, the public page /c/N and the "
+     "dashboard show the dynamic payment QR code of ocpp.WebPaymentsURLTemplate (a new one-time "
+     "password every ocpp.WebPaymentsValidityTime) instead of payment.qr_url's.",
+     NULL, NULL, .ocpp_name = "WebPaymentsEnabled"},
+    {"ocpp.WebPaymentsURLTemplate", CFG_STRING, "", 0, WEBPAY_TEMPLATE_MAX, NULL, RT,
+     "OCPP 2.1 WebPaymentsCtrlr.URLTemplate: the dynamic QR code's URL; {chargingStationId}, "
+     "{evse}, {totp} and {version} are replaced, in any case (e.g. "
+     "https://pay.example.org/{chargingStationId}/{evse}/{totp}?v={version}). Empty: none.",
+     "http(s) URL template with {totp}, at most 512 characters", check_web_template,
+     .ocpp_name = "WebPaymentsURLTemplate"},
+    {"ocpp.WebPaymentsSharedSecret", CFG_STRING, "", 0, WEBPAY_SECRET_MAX, NULL, RT | CFG_SECRET,
+     "OCPP 2.1 WebPaymentsCtrlr.SharedSecret (write-only): the key of the QR code's one-time "
+     "passwords, shared with the payment page. Empty: no dynamic QR code.",
+     "8 to 255 printable characters without spaces", check_web_secret,
+     .ocpp_name = "WebPaymentsSharedSecret"},
+    {"ocpp.WebPaymentsTOTPVersion", CFG_ENUM, "v1", 0, 0, "v1", RT,
+     "OCPP 2.1 WebPaymentsCtrlr.TOTPVersion: the one-time password algorithm (v1, HMAC-SHA256 "
+     "to base62).",
+     NULL, NULL, .ocpp_name = "WebPaymentsTOTPVersion"},
+    {"ocpp.WebPaymentsLength", CFG_INT, "12", WEBPAY_LENGTH_MIN, WEBPAY_LENGTH_MAX, NULL, RT,
+     "OCPP 2.1 WebPaymentsCtrlr.Length: characters of the one-time password.", NULL, NULL,
+     .ocpp_name = "WebPaymentsLength"},
+    {"ocpp.WebPaymentsValidityTime", CFG_INT, "30", WEBPAY_VALIDITY_MIN, WEBPAY_VALIDITY_MAX, NULL,
+     RT,
+     "OCPP 2.1 WebPaymentsCtrlr.ValidityTime: seconds one one-time password (and QR code) holds.",
+     NULL, NULL, .ocpp_name = "WebPaymentsValidityTime"},
     {0},
 };
 

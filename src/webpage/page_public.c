@@ -15,7 +15,30 @@
 #include "webpage/qr.h"
 #include "core/led.h"
 
-static int qr_url_of(web_ctx *w, int c, char *out, size_t len) {
+/* The modules' status of connector c (a new object). */
+static json_t *modules_view(station *st, int c) {
+  json_t *co = json_object();
+  for (int m = 0; m < st->module_count; m++)
+    if (st->modules[m].status_json) st->modules[m].status_json(st->modules[m].ctx, c, co);
+  return co;
+}
+
+/* The payment QR code's URL of connector c: OCPP 2.1's dynamic one when
+ * the back end configured it (the OCPP module's "web_payment", ocpp21.md:
+ * none while a payment is in progress or the station cannot start a
+ * charge), else payment.qr_url's. 0 when there is none; *dynamic says
+ * which. */
+static int qr_url_of(web_ctx *w, int c, char *out, size_t len, json_t **dynamic) {
+  json_t *co = modules_view(w->st, c);
+  json_t *web = json_object_get(co, "web_payment");
+  if (dynamic) *dynamic = json_is_object(web) ? json_incref(web) : NULL;
+  if (json_is_object(web)) {
+    const char *url = json_string_value(json_object_get(web, "qr_url"));
+    int n = url ? snprintf(out, len, "%s", url) : 0;
+    json_decref(co);
+    return n > 0 && (size_t)n < len;
+  }
+  json_decref(co);
   const char *tpl = config_get(w->st->cfg, "payment.qr_url");
   if (!tpl || !tpl[0]) return 0;
   return web_qr_url(tpl, config_get(w->st->cfg, "station.id"), c, out, len) > 0;
@@ -26,9 +49,7 @@ static int qr_url_of(web_ctx *w, int c, char *out, size_t len) {
  * transaction, from the modules' status of that connector; a QRCODE message
  * comes with its QR code drawn (qr_svg). Nothing else of the status. */
 static void backend_view(station *st, int c, json_t *out) {
-  json_t *co = json_object();
-  for (int m = 0; m < st->module_count; m++)
-    if (st->modules[m].status_json) st->modules[m].status_json(st->modules[m].ctx, c, co);
+  json_t *co = modules_view(st, c);
   json_t *msgs = json_object_get(co, "display_messages");
   size_t i;
   json_t *msg;
@@ -55,8 +76,9 @@ static int get_public_connector(void *ctx, const http_request *req, http_respons
   station_connector_view v;
   station_view(st, c, &v);
   const led_look *led = led_look_of(v.led);
-  char url[512];
-  bool qr = qr_url_of(w, c, url, sizeof url);
+  char url[1400];
+  json_t *web = NULL;
+  bool qr = qr_url_of(w, c, url, sizeof url, &web);
   const char *notice = config_get(st->cfg, "payment.notice");
   /* AFIR: the price is shown before charging */
   tariff t;
@@ -69,6 +91,8 @@ static int get_public_connector(void *ctx, const http_request *req, http_respons
       "connector", c, "status", connector_status_name(v.status), "led", led->colour, "notice",
       notice ? notice : "", "qr", qr, "qr_url", qr ? url : NULL, "tariff", price);
   backend_view(st, c, body);
+  /* 2.1 ad hoc payment: {"in_progress", "available", "until", "qr_url", "refresh_s"} */
+  json_object_set_new(body, "web_payment", web ? web : json_null());
   http_json_body(res, body);
   return 0;
 }
@@ -77,9 +101,12 @@ static int get_qr(void *ctx, const http_request *req, http_response *res) {
   web_ctx *w = ctx;
   int c = http_connector_param(req, 0, station_connector_count(w->st), res);
   if (c <= 0) return 0;
-  char url[512], err[128];
-  if (!qr_url_of(w, c, url, sizeof url))
-    return http_json_error(res, 404, "no payment QR code: payment.qr_url is not set"), 0;
+  char url[1400], err[128];
+  if (!qr_url_of(w, c, url, sizeof url, NULL))
+    return http_json_error(res, 404,
+                           "no payment QR code: payment.qr_url is not set, or the dynamic one "
+                           "of OCPP 2.1 cannot be shown now"),
+           0;
   char *svg = web_qr_svg(url, err, sizeof err);
   if (!svg) return http_json_error(res, 500, "%s", err), 0;
   res->body = svg;

@@ -409,6 +409,71 @@ static void reports(void **state) {
   assert_false(dm_base_parse(NULL, &b));
 }
 
+/* 2.1 C25's WebPaymentsCtrlr: not there under 2.0.1; under 2.1 a view of
+ * the ocpp.WebPayments* settings, its SharedSecret write-only. */
+static void web_payments_only_in_21(void **state) {
+  fixture *f = *state;
+  char buf[64];
+  const char *name;
+  size_t before = dm_variable_count(&f->ctx);
+  assert_int_equal(get(f, "WebPaymentsCtrlr", 0, 0, "Enabled", NULL, DM_ACTUAL, buf, sizeof buf),
+                   DM_UNKNOWN_COMPONENT);
+  assert_int_equal(set(f, "WebPaymentsCtrlr", "URLTemplate", NULL, "https://p/{totp}", &name),
+                   DM_UNKNOWN_COMPONENT);
+  json_t *full = dm_report(&f->ctx, DM_BASE_FULL, NULL);
+  char *text = json_dumps(full, 0);
+  assert_null(strstr(text, "WebPaymentsCtrlr"));
+  free(text);
+  json_decref(full);
+  f->live.v21 = true;
+  assert_int_equal(dm_variable_count(&f->ctx), before + 7);
+  assert_string_equal(value(f, "WebPaymentsCtrlr", 0, 0, "Available", NULL), "true");
+  assert_string_equal(value(f, "WebPaymentsCtrlr", 0, 0, "Enabled", NULL), "false");
+  assert_string_equal(value(f, "WebPaymentsCtrlr", 0, 0, "TOTPVersion", NULL), "v1");
+  assert_string_equal(value(f, "WebPaymentsCtrlr", 0, 0, "Length", NULL), "12");
+  assert_string_equal(value(f, "WebPaymentsCtrlr", 0, 0, "ValidityTime", NULL), "30");
+  assert_string_equal(value(f, "WebPaymentsCtrlr", 0, 0, "URLTemplate", NULL), "");
+  char err[200];
+  assert_int_equal(
+      config_set(f->cfg, "ocpp.WebPaymentsSharedSecret", "secure!Charging!", err, sizeof err), 0);
+  assert_int_equal(
+      get(f, "WebPaymentsCtrlr", 0, 0, "SharedSecret", NULL, DM_ACTUAL, buf, sizeof buf),
+      DM_REJECTED);
+  assert_string_equal(buf, "");
+  assert_int_equal(set(f, "WebPaymentsCtrlr", "SharedSecret", NULL, "another!secret", &name),
+                   DM_ACCEPTED);
+  assert_string_equal(name, "WebPaymentsSharedSecret");
+  assert_int_equal(set(f, "WebPaymentsCtrlr", "URLTemplate", NULL, "https://p/{totp}", &name),
+                   DM_ACCEPTED);
+  assert_string_equal(name, "WebPaymentsURLTemplate");
+  assert_int_equal(set(f, "WebPaymentsCtrlr", "TOTPVersion", NULL, "v2", &name), DM_REJECTED);
+  assert_int_equal(set(f, "WebPaymentsCtrlr", "Length", NULL, "twelve", &name), DM_REJECTED);
+  assert_int_equal(set(f, "WebPaymentsCtrlr", "Available", NULL, "false", &name), DM_REJECTED);
+  /* the report: no value for the secret, the limits of the settings */
+  full = dm_report(&f->ctx, DM_BASE_FULL, NULL);
+  size_t i;
+  json_t *it;
+  int seen = 0;
+  json_array_foreach(full, i, it) {
+    const char *comp = json_string_value(json_object_get(json_object_get(it, "component"), "name"));
+    const char *var = json_string_value(json_object_get(json_object_get(it, "variable"), "name"));
+    if (strcmp(comp, "WebPaymentsCtrlr") != 0) continue;
+    seen++;
+    json_t *attr = json_array_get(json_object_get(it, "variableAttribute"), 0);
+    json_t *ch = json_object_get(it, "variableCharacteristics");
+    if (!strcmp(var, "SharedSecret")) {
+      assert_string_equal(json_string_value(json_object_get(attr, "mutability")), "WriteOnly");
+      assert_null(json_object_get(attr, "value"));
+    }
+    if (!strcmp(var, "ValidityTime")) {
+      assert_true(json_real_value(json_object_get(ch, "minLimit")) == 6);
+      assert_true(json_real_value(json_object_get(ch, "maxLimit")) == 3600);
+    }
+  }
+  assert_int_equal(seen, 7);
+  json_decref(full);
+}
+
 int main(void) {
   if (config_registry_add_table(&ocpp_keys) != 0) return 1; /* the ocpp.* keys */
   const struct CMUnitTest tests[] = {
@@ -417,6 +482,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(get_statuses, setup, teardown),
       cmocka_unit_test_setup_teardown(set_checks, setup, teardown),
       cmocka_unit_test_setup_teardown(reports, setup, teardown),
+      cmocka_unit_test_setup_teardown(web_payments_only_in_21, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -198,6 +198,8 @@ static const char *const string_samples[][2] = {
     {"ocpp.MasterPassGroupId", "MASTERGROUP"},
     {"ocpp.TxStopPoint", "Authorized,EVConnected"},
     {"ocpp.TxStartPoint", "EVConnected,EnergyTransfer"},
+    {"ocpp.WebPaymentsURLTemplate", "https://pay.example.org/{chargingStationId}/{evse}/{totp}"},
+    {"ocpp.WebPaymentsSharedSecret", "secure!Charging!"},
 };
 
 /* Appends v to out[] unless it is `now` or out[] is full. */

@@ -331,6 +331,22 @@ static const dm_var vars[] = {
     /* C09/C16: a badge of this group stops any transaction, starts none (authorization.c) */
     {"AuthCtrlr", S_STATION, "MasterPassGroupId", NULL, T_STRING, M_RW, "ocpp.MasterPassGroupId",
      NULL, L_NONE, NULL, NULL},
+    /* 2.1 C25 (webpay.c, payment.c): the dynamic QR code of ad hoc payment, one
+     * for the station (its URL names the EVSE); the secret is write-only */
+    {"WebPaymentsCtrlr", S_STATION, "Available", NULL, T_BOOLEAN, M_RO, NULL, "true", L_NONE, NULL,
+     NULL},
+    {"WebPaymentsCtrlr", S_STATION, "Enabled", NULL, T_BOOLEAN, M_RW, "ocpp.WebPaymentsEnabled",
+     NULL, L_NONE, NULL, NULL},
+    {"WebPaymentsCtrlr", S_STATION, "Length", NULL, T_INTEGER, M_RW, "ocpp.WebPaymentsLength", NULL,
+     L_NONE, NULL, NULL},
+    {"WebPaymentsCtrlr", S_STATION, "SharedSecret", NULL, T_STRING, M_WO,
+     "ocpp.WebPaymentsSharedSecret", NULL, L_NONE, NULL, NULL},
+    {"WebPaymentsCtrlr", S_STATION, "TOTPVersion", NULL, T_OPTION, M_RW,
+     "ocpp.WebPaymentsTOTPVersion", NULL, L_NONE, NULL, "v1"},
+    {"WebPaymentsCtrlr", S_STATION, "URLTemplate", NULL, T_STRING, M_RW,
+     "ocpp.WebPaymentsURLTemplate", NULL, L_NONE, NULL, NULL},
+    {"WebPaymentsCtrlr", S_STATION, "ValidityTime", NULL, T_INTEGER, M_RW,
+     "ocpp.WebPaymentsValidityTime", NULL, L_NONE, "s", NULL},
 };
 #define VAR_COUNT (sizeof vars / sizeof vars[0])
 
@@ -394,6 +410,12 @@ static bool same(const char *a, const char *b) { /* CiString: any case; NULL onl
   return strcasecmp(a, b) == 0;
 }
 
+/* Is row v in the model of the version spoken? The components only OCPP
+ * 2.1 has are not there under 2.0.1. */
+static bool spoken(const dm_ctx *c, const dm_var *v) {
+  return strcmp(v->component, "WebPaymentsCtrlr") != 0 || (c->live && c->live->v21);
+}
+
 /* The row of a reference, or why there is none. */
 static dm_status find(const dm_ctx *c, const dm_ref *ref, const dm_var **out) {
   bool component = false;
@@ -401,7 +423,8 @@ static dm_status find(const dm_ctx *c, const dm_ref *ref, const dm_var **out) {
   if (!ref->component || !ref->variable || ref->component_instance) return DM_UNKNOWN_COMPONENT;
   for (size_t i = 0; i < VAR_COUNT; i++) {
     const dm_var *v = &vars[i];
-    if (!same(v->component, ref->component) || !place_ok(c, v->sc, ref->evse, ref->connector))
+    if (!spoken(c, v) || !same(v->component, ref->component) ||
+        !place_ok(c, v->sc, ref->evse, ref->connector))
       continue;
     component = true;
     if (same(v->variable, ref->variable) && same(v->instance, ref->variable_instance)) {
@@ -719,6 +742,7 @@ static bool criteria_match(const dm_ctx *c, const json_t *criteria, const dm_var
 
 static bool selected(const dm_ctx *c, dm_base base, const json_t *request, const dm_var *v,
                      int evse) {
+  if (!spoken(c, v)) return false;
   if (!request) {
     if (base == DM_BASE_CONFIGURATION) return v->mut != M_RO;
     if (base == DM_BASE_SUMMARY) return v->live == L_STATE;
@@ -794,7 +818,8 @@ json_t *dm_report_pages(const json_t *items, int request_id, const char *generat
 
 size_t dm_variable_count(const dm_ctx *c) {
   size_t n = 0;
-  for (size_t i = 0; i < VAR_COUNT; i++) n += vars[i].sc == S_STATION ? 1 : (size_t)evse_count(c);
+  for (size_t i = 0; i < VAR_COUNT; i++)
+    if (spoken(c, &vars[i])) n += vars[i].sc == S_STATION ? 1 : (size_t)evse_count(c);
   return n;
 }
 

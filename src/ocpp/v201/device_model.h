@@ -4,7 +4,8 @@
  * specification's part 2 appendix "Referenced Components and Variables":
  * ChargingStation, EVSE, Connector, OCPPCommCtrlr, SecurityCtrlr, AuthCtrlr,
  * AuthCacheCtrlr, LocalAuthListCtrlr, TxCtrlr, SampledDataCtrlr,
- * ReservationCtrlr, ClockCtrlr, DeviceDataCtrlr), each with its data type,
+ * ReservationCtrlr, ClockCtrlr, DeviceDataCtrlr; under OCPP 2.1 also 2.1's
+ * WebPaymentsCtrlr), each with its data type,
  * mutability, characteristics and the value behind it.
  *
  * It is a view over borne's one configuration store, not a second copy: a
@@ -70,6 +71,7 @@ typedef struct {
   int network_slot;            /* OCPPCommCtrlr.ActiveNetworkProfile (0: the first, 1) */
   const char *monitoring_base; /* MonitoringCtrlr.ActiveMonitoringBase, NULL: All */
   int monitoring_level;        /* MonitoringCtrlr.ActiveMonitoringLevel (with a base) */
+  bool v21;                    /* OCPP 2.1 is spoken: its components too (WebPaymentsCtrlr) */
 } dm_live;
 
 typedef struct {

@@ -51,6 +51,7 @@ static void tick_cb(uv_timer_t *t) {
   v201_apply_profiles(o);
   v201_report_external_limits(o);
   v201_monitoring_check(o); /* the periodic monitors */
+  v201_webpay_tick(o, now);
   v201_pump(o);
   v201_arm_tick(o);
 }
@@ -71,6 +72,7 @@ void v201_arm_tick(ocpp201_station *o) {
   if ((x = cp_profiles_next_change(o->profiles, now)) < next) next = x;
   if ((x = v201_expire_display(o, now)) < next) next = x;
   if ((x = v201_monitoring_next_due(o)) < next) next = x;
+  if ((x = v201_webpay_tick(o, now)) < next) next = x;
   if (next == NEVER) {
     uv_timer_stop(&o->tick_timer);
     return;
@@ -127,6 +129,7 @@ static const v201_family *const families[] = {
     &v201_firmware_calls,       &v201_diagnostics_calls,  &v201_security_calls,
     &v201_smart_charging_calls, &v201_network_calls,      &v201_display_calls,
     &v201_cost_calls,           &v201_monitoring_calls,   &v201_transaction_calls,
+    &v201_payment_calls,
 };
 
 static void on_call(void *ctx, const char *action, const json_t *req, ocpp_reply *r) {
@@ -214,6 +217,7 @@ static void on_status_json(void *ctx, int c, json_t *obj) {
                         k->tx_id[0] ? json_string(k->tx_id) : json_null());
     json_object_set_new(obj, "ocpp_cost", v201_cost_status(o, c));
     json_object_set_new(obj, "display_messages", v201_display_status(o, c));
+    json_object_set_new(obj, "web_payment", v201_webpay_status(o, c));
     return;
   }
   json_object_set_new(obj, "ocpp",

@@ -31,6 +31,7 @@
 #include "ocpp/v201/device_model.h"
 #include "ocpp/v201/model.h"
 #include "ocpp/v201/txpoints.h"
+#include "ocpp/v201/webpay.h"
 #include "ocpp201_messages.h" /* generated from the OCPP 2.0.1 schemas */
 #include "station/station.h"
 #include "util/log.h"
@@ -156,6 +157,8 @@ typedef struct ocpp201_station {
   /* B04: when the registered connection was lost, 0 none since the start
    * (OCPPCommCtrlr.OfflineThreshold, provisioning.c) */
   borne_ms offline_since;
+  /* 2.1 C25 (payment.c): each EVSE's NotifyWebPaymentStarted window */
+  webpay_window webpay[BORNE_MAX_CONNECTORS];
 } ocpp201_station;
 
 enum {
@@ -211,7 +214,7 @@ typedef struct {
 extern const v201_family v201_provisioning_calls, v201_authorization_calls, v201_remote_calls,
     v201_availability_calls, v201_reservation_calls, v201_device_model_calls, v201_firmware_calls,
     v201_diagnostics_calls, v201_security_calls, v201_smart_charging_calls, v201_network_calls,
-    v201_display_calls, v201_cost_calls, v201_monitoring_calls;
+    v201_display_calls, v201_cost_calls, v201_monitoring_calls, v201_payment_calls;
 
 /* network_profiles.c: A05.FR.10, a NetworkConfigurationPriority naming a
  * slot of a lower security profile than the one in use (why filled) */
@@ -264,6 +267,13 @@ borne_ms v201_expire_reservations(ocpp201_station *o, borne_ms now);
  * Removed) when it became Faulted or Unavailable (reservation.c). */
 void v201_reservation_status_changed(ocpp201_station *o, int c, connector_status was,
                                      connector_status now);
+
+/* payment.c (2.1 C25: dynamic QR code, NotifyWebPaymentStarted) */
+/* Closes the payment windows whose start came or whose timeout passed (a
+ * station event each); the next timeout, NEVER none. */
+borne_ms v201_webpay_tick(ocpp201_station *o, borne_ms now);
+/* EVSE c's "web_payment" of the status (null: no dynamic QR code here). */
+json_t *v201_webpay_status(ocpp201_station *o, int c);
 
 /* device_model_calls.c (B: GetVariables, SetVariables, GetBaseReport, GetReport) */
 void v201_device_model_replied(ocpp201_station *o);
