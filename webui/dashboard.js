@@ -14,12 +14,12 @@ import { kw, kwh, amps, volts, duration, byUnit, clock, money } from './format.j
 import { lineChart } from './chart.js';
 import { backendCard } from './backend.js';
 import { eventLog } from './log.js';
-import { displayMessages, backendCost } from './display.js';
+import { displayMessages, backendCost, webPayment, webPaymentRefreshMs } from './display.js';
 
 const refreshKinds = new Set(['status', 'session_start', 'session_stop', 'session_resume', 'error', 'error_cleared',
   'auth_accepted', 'auth_refused', 'auth_expired', 'meter_error', 'meter_ok', 'setting', 'reconnected', 'limit', 'site',
   'ocpp_connected', 'ocpp_disconnected', 'ocpp_reconfigured', 'ocpp_boot', 'site_member_up', 'site_member_down', 'tamper',
-  'ocpp_display', 'ocpp_cost']);
+  'ocpp_display', 'ocpp_cost', 'web_payment']);
 
 export async function mount(root, ctx) {
   const grid = h('div', { class: 'cards', 'aria-live': 'off' });
@@ -77,6 +77,7 @@ export async function mount(root, ctx) {
 
   /* One status read at a time; events during a read cause one more read. */
   let again = false;
+  let qrAgain = null;
   function refresh() {
     if (pending) { again = true; return pending; }
     pending = (async () => {
@@ -111,6 +112,10 @@ export async function mount(root, ctx) {
       cards.set(c.id, card);
       grid.append(card.el);
     }
+    // OCPP 2.1 dynamic QR codes change alone: read again when the first does
+    clearTimeout(qrAgain);
+    const ms = Math.min(...status.connectors.map((c) => webPaymentRefreshMs(c.web_payment) ?? Infinity));
+    if (Number.isFinite(ms)) qrAgain = setTimeout(() => refresh().catch(() => {}), ms);
   }
 
   /* `prev`: the card this one replaces; its buttons are kept when they would
@@ -175,6 +180,7 @@ export async function mount(root, ctx) {
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('phase')), h('th', { scope: 'col' }, t('current')), h('th', { scope: 'col' }, t('voltage')))),
         phases)),
       displayMessages(c.display_messages, document.documentElement.lang),
+      webPayment(c.web_payment, c.id, 160),
       c.error ? h('p', { class: 'error', 'data-test': 'error' }, `${c.error.code} — ${c.error.text}`) : null,
       c.meter_error ? h('p', { class: 'error' }, t('meter_error', { e: c.meter_error })) : null,
       c.operative === false ? h('p', { class: 'muted' }, t('inoperative')) : null,
@@ -330,5 +336,5 @@ export async function mount(root, ctx) {
   });
   // the loads above take a while: what changed before the listener was there is read now
   refresh().catch(() => {});
-  return off;
+  return () => { clearTimeout(qrAgain); off(); };
 }

@@ -40,3 +40,30 @@ export function backendCost(cost) {
     cost.total_cost_fallback ? [h('dt', {}, t('backend_message')), h('dd', { 'data-test': 'total-cost-fallback' }, cost.total_cost_fallback)] : null,
   ];
 }
+
+// OCPP 2.1 ad hoc payment (C25, the connector's "web_payment"): the dynamic
+// QR code of the operator's payment page, a new one-time password in it
+// every few seconds (the image's address changes with it); while a driver
+// pays on that page, that the payment is in progress; while the station
+// cannot start a charge paid so (offline), that ad hoc payment is
+// unavailable. `n`: the connector. Null when the operator set none.
+export function webPayment(w, n, size = 240) {
+  if (!w) return null;
+  if (w.in_progress) return h('p', { class: 'notice', 'data-test': 'web-payment' }, t('web_payment_in_progress'));
+  if (w.qr_url) {
+    return h('figure', { class: 'qr' },
+      h('img', { src: `/api/v1/public/connectors/${n}/qr.svg?u=${encodeURIComponent(w.qr_url)}`, alt: t('qr_alt'), width: size, height: size, 'data-test': 'web-payment-qr' }),
+      h('figcaption', {}, t('qr_caption'), h('br'), h('a', { href: w.qr_url, rel: 'noopener', 'data-test': 'web-payment-url' }, w.qr_url)));
+  }
+  if (!w.available) return h('p', { class: 'muted', 'data-test': 'web-payment' }, t('web_payment_unavailable'));
+  return null;
+}
+
+// When to read a connector's web payment again (ms): when its code changes,
+// or soon while a payment is in progress; null when nothing changes alone.
+export function webPaymentRefreshMs(w) {
+  if (!w) return null;
+  if (w.qr_url && w.refresh_s) return Math.max(1, w.refresh_s) * 1000;
+  if (w.in_progress) return 5000;
+  return null;
+}

@@ -1,15 +1,18 @@
 // The public page of one charge point (/c/N, no login): what a driver sees —
 // its state, the price (tariff.*, shown before charging as AFIR asks), the
-// owner's price notice, and the ad hoc payment QR code.
+// owner's price notice, and the ad hoc payment QR code (payment.qr_url's, or
+// under OCPP 2.1 the operator's dynamic one, read again as it changes).
 import { h, clear } from './dom.js';
 import { money } from './format.js';
 import { t, tOr, lang, setLang, otherLang, onLangChange } from './i18n.js';
-import { displayMessages, backendCost } from './display.js';
+import { displayMessages, backendCost, webPayment, webPaymentRefreshMs } from './display.js';
 
 const main = document.getElementById('main');
 const n = Number(location.pathname.split('/')[2]);
+let again = null; // the next read of a dynamic QR code (OCPP 2.1)
 
 async function render() {
+  clearTimeout(again);
   document.documentElement.lang = lang();
   const b = document.getElementById('lang');
   b.textContent = t('switch_lang');
@@ -30,9 +33,11 @@ async function render() {
     c.notice ? h('p', { class: 'notice', 'data-test': 'notice' }, c.notice) : null,
     displayMessages(c.display_messages, lang()),
     c.ocpp_cost ? h('dl', {}, backendCost(c.ocpp_cost)) : null,
-    c.qr ? h('figure', { class: 'qr' },
+    c.web_payment ? webPayment(c.web_payment, n) : c.qr ? h('figure', { class: 'qr' },
       h('img', { src: `/api/v1/public/connectors/${n}/qr.svg`, alt: t('qr_alt'), width: 240, height: 240, 'data-test': 'qr' }),
       h('figcaption', {}, t('qr_caption'), h('br'), h('a', { href: c.qr_url, rel: 'noopener' }, c.qr_url))) : null));
+  const ms = webPaymentRefreshMs(c.web_payment);
+  if (ms) again = setTimeout(() => render().catch(() => {}), ms);
 }
 
 function priceText(p) {

@@ -50,10 +50,31 @@ static void remote_authorize_answer(void *ctx, const json_t *result, const char 
   free(x);
 }
 
+/* 2.1's idToken type is any string of the appendix's IdTokenEnumStringType
+ * (C25's DirectPayment for a QR code payment, VASReference...), 2.0.1's an
+ * enumeration: under 2.1 a type 2.0.1 does not have is read as Central, the
+ * station's name for a token the CSMS sent (a copy of req, NULL: req as is). */
+static json_t *as_201_token(const ocpp201_station *o, const json_t *req) {
+  static const char *const known[] = {"Central", "eMAID", "ISO14443",   "ISO15693",
+                                      "KeyCode", "Local", "MacAddress", "NoAuthorization"};
+  const char *type = json_string_value(json_object_get(json_object_get(req, "idToken"), "type"));
+  if (!o->link || ocpp_link_dialect(o->link) != &ocpp21_dialect || !type) return NULL;
+  for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+    if (!strcmp(type, known[i])) return NULL;
+  json_t *copy = json_deep_copy(req);
+  json_object_set_new(json_object_get(copy, "idToken"), "type", json_string("Central"));
+  return copy;
+}
+
 static void h_request_start(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
   ocpp201_RequestStartTransactionRequest q;
   ocpp_error e;
-  if (!v201_decoded(ocpp201_RequestStartTransactionRequest_decode(req, &q, &e), &e, r)) return;
+  json_t *copy = as_201_token(o, req);
+  int rc = ocpp201_RequestStartTransactionRequest_decode(copy ? copy : req, &q, &e);
+  if (!v201_decoded(rc, &e, r)) {
+    json_decref(copy);
+    return;
+  }
   char tok[CP_ID_MAX + 1];
   snprintf(tok, sizeof tok, "%s", q.idToken.idToken);
   int c = pick_evse(o, q.has_evseId ? (int)q.evseId : 0);
@@ -67,6 +88,7 @@ static void h_request_start(ocpp201_station *o, const json_t *req, ocpp_reply *r
   if (!refused && q.has_chargingProfile && !v201_remote_start_profile(o, c, &q.chargingProfile))
     refused = true;
   ocpp201_RequestStartTransactionRequest_free(&q);
+  json_decref(copy);
   if (refused) {
     v201_reply_status(r, "Rejected");
     return;
@@ -74,6 +96,7 @@ static void h_request_start(ocpp201_station *o, const json_t *req, ocpp_reply *r
   v201_reply_status(r, "Accepted");
   o->evse[c - 1].remote_start_id = remote_id;
   o->evse[c - 1].remote_pending = true;
+  v201_webpay_tick(o, now201(o)); /* C25: the start a web payment waited for */
   snprintf(o->evse[c - 1].remote_token, sizeof o->evse[c - 1].remote_token, "%s", tok);
   if (config_get_bool(o->st->cfg, "ocpp.AuthorizeRemoteTxRequests")) {
     remote_ctx *x = calloc(1, sizeof *x);

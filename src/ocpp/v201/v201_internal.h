@@ -269,8 +269,9 @@ void v201_reservation_status_changed(ocpp201_station *o, int c, connector_status
                                      connector_status now);
 
 /* payment.c (2.1 C25: dynamic QR code, NotifyWebPaymentStarted) */
-/* Closes the payment windows whose start came or whose timeout passed (a
- * station event each); the next timeout, NEVER none. */
+/* Closes the payment windows whose start came (a RequestStartTransaction
+ * accepted, remote.c calls it then; a transaction) or whose timeout passed,
+ * a station event each; the next timeout, NEVER none. */
 borne_ms v201_webpay_tick(ocpp201_station *o, borne_ms now);
 /* EVSE c's "web_payment" of the status (null: no dynamic QR code here). */
 json_t *v201_webpay_status(ocpp201_station *o, int c);
