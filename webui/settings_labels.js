@@ -226,7 +226,7 @@ const helpFr = {
   'web.session_minutes': 'Durée d’une connexion à la page sans activité (chaque requête la prolonge).',
   'web.lockout_s': 'Premier blocage après 3 codes faux de suite d’un rôle depuis une même adresse (cette adresse seulement), en secondes ; il double à chaque nouvel essai faux ou pendant le blocage (une heure au plus).',
   'web.https': 'Servir l’API et la page en HTTPS (même adresse). Sans certificat fourni, un certificat auto-signé est créé au premier démarrage ; son empreinte SHA-256 est dans bornectl status.',
-  'payment.qr_url': 'Adresse de paiement montrée en QR code sur la page publique /c/N ; {station} et {connector} sont remplacés. Vide : pas de QR code.',
+  'payment.qr_url': 'Adresse de paiement montrée en QR code sur la page publique /c/N ; {station} et {connector} sont remplacés. Vide : pas de QR code. Sous OCPP 2.1, le QR code dynamique du système central la remplace une fois réglé (ocpp.WebPaymentsEnabled).',
   'payment.notice': 'Texte sur les prix montré aux conducteurs sur la page publique du point de charge.',
   'firmware.install_command': 'Commande qui installe une image de micrologiciel téléchargée ({file} : son chemin, par ex. rauc install {file}). Seul le fichier de configuration la règle, jamais la page.',
   'firmware.ca_file': 'Fichier PEM du ou des certificats racine du fabricant qui doivent avoir émis le certificat de signature d’une mise à jour. Vide : aucune image n’est installée, sauf si firmware.allow_unsigned.',

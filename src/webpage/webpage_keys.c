@@ -57,7 +57,8 @@ static const cfg_key_def rows[] = {
     {"payment.qr_url", CFG_STRING, "", 0, 400, NULL, true,
      "Ad hoc payment URL shown as a QR code on the public connector page /c/N; {station} and "
      "{connector} are replaced (e.g. https://pay.example.org/{station}/{connector}). Empty: no "
-     "QR code.",
+     "QR code. Under OCPP 2.1 the back end's dynamic code replaces it once set "
+     "(ocpp.WebPaymentsEnabled).",
      "http(s) URL template, at most 400 characters", check_qr_url},
     {"payment.notice", CFG_STRING, "", 0, 500, NULL, true,
      "Price notice shown to drivers on the public connector page (plain text).",
