@@ -6,7 +6,9 @@
 // public page /c/N showing payment.qr_url's static code until the CSMS
 // configured the dynamic one, then the dynamic URL with a one-time password
 // the test checks on its own (TOTP v1, HMAC-SHA256 to base62, current,
-// previous or next interval) and the QR code's SVG read back with zbarimg;
+// previous or next interval), the QR code's SVG read back with zbarimg, and
+// the page /c/2 in Chromium (the code on the screen read back, drawn anew
+// when its password changes, "payment in progress" instead of it);
 // NotifyWebPaymentStarted (an unknown EVSE: CALLERROR; a payment in
 // progress hides the code on that EVSE only, until its timeout, or until
 // the RequestStartTransaction that follows it, its idToken of 2.1's type
@@ -23,6 +25,7 @@ import { join } from 'node:path';
 import { startBorned, tempDataDir } from './lib/borne.mjs';
 import { Csms } from './lib/csms.mjs';
 import { CsmsWsIo } from './lib/csms_ws_io.mjs';
+import { launch, checkPage } from './lib/browser.mjs';
 
 const Peer = process.env.BORNE_OCPP_PEER === 'ocpp-ws-io' ? CsmsWsIo : Csms;
 const SECRET = 'secure!Charging!';
@@ -121,6 +124,43 @@ test('the public page shows the dynamic QR code: the EVSE and a valid one-time p
   // the dashboard's status has it too
   const c = await st.connector(1);
   assert.match(c.web_payment.qr_url, /\/cp-w21\/1\//);
+});
+
+test('the page /c/2 in Chromium: the dynamic QR code read back from the screen, drawn anew when its password changes, "payment in progress" while the driver pays', async () => {
+  assert.deepEqual(await set([['ValidityTime', '6']]), ['Accepted']);
+  const browser = await launch();
+  try {
+    const page = await (await browser.newContext({ locale: 'en-GB', viewport: { width: 360, height: 740 } })).newPage();
+    page.errors = [];
+    page.on('pageerror', (e) => page.errors.push(e.message));
+    await page.goto(`${st.url}/c/2`);
+    const loaded = () => page.waitForFunction(() => {
+      const i = document.querySelector('img[data-test=web-payment-qr]');
+      return i && i.complete && i.naturalWidth > 0;
+    });
+    await loaded();
+    const first = await page.textContent('[data-test=web-payment-url]');
+    const png = join(scratch, 'page-qr.png');
+    await (await page.$('img[data-test=web-payment-qr]')).screenshot({ path: png });
+    const read = execFileSync('zbarimg', ['--raw', '-q', png], { encoding: 'utf8' }).trim();
+    assert.match(read, /^https:\/\/pay\.example\.org\/cp-w21\/2\/[0-9A-Za-z]{12}\?v=v1$/);
+    assert.ok([0, -6, 6, -12].some((d) => totp(SECRET, Date.now() / 1000 + d, 6) === read.split('/')[5].split('?')[0]), read);
+    await checkPage(page, 'public-web-payment');
+    // a new password within ValidityTime: the page reads it again by itself
+    await page.waitForFunction((was) => document.querySelector('[data-test=web-payment-url]')?.textContent !== was, first, { timeout: 15000 });
+    await loaded();
+    // the driver pays: the page shows it instead of the code
+    assert.deepEqual(await csms.call('NotifyWebPaymentStarted', { evseId: 2, timeout: 600 }), {});
+    await page.reload();
+    await page.waitForSelector('[data-test=web-payment]');
+    assert.match(await page.textContent('[data-test=web-payment]'), /Payment in progress/);
+    assert.equal(await page.$('img[data-test=web-payment-qr]'), null);
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await browser.close();
+    await csms.call('NotifyWebPaymentStarted', { evseId: 2, timeout: 0 });
+    assert.deepEqual(await set([['ValidityTime', '30']]), ['Accepted']);
+  }
 });
 
 test('NotifyWebPaymentStarted: an unknown EVSE is refused; a payment in progress hides the code of that EVSE until its timeout', async () => {
