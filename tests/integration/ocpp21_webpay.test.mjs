@@ -10,7 +10,8 @@
 // the page /c/2 in Chromium (the code on the screen read back, drawn anew
 // when its password changes, "payment in progress" instead of it);
 // NotifyWebPaymentStarted (an unknown EVSE: CALLERROR; a payment in
-// progress hides the code on that EVSE only, until its timeout, or until
+// progress hides the code on that EVSE only and refuses a badge for the car
+// waiting there, until its timeout or its revocation, or until
 // the RequestStartTransaction that follows it, its idToken of 2.1's type
 // DirectPayment starting the transaction); the code back once the EVSE is
 // free again. BORNE_OCPP_PEER=ocpp-ws-io runs it against the second strict
@@ -184,6 +185,23 @@ test('NotifyWebPaymentStarted: an unknown EVSE is refused; a payment in progress
   assert.equal((await page(2)).web_payment.in_progress, true);
   assert.deepEqual(await csms.call('NotifyWebPaymentStarted', { evseId: 2, timeout: 0 }), {});
   assert.equal((await page(2)).web_payment.in_progress, false);
+  csms.assertNoViolations();
+});
+
+test('while its driver pays on the web page, a badge is refused for the car waiting there (web_payment); once revoked it starts the charge', async () => {
+  assert.equal(st.ctl('plug', '2', '--ev-max-current', '16').code, 0);
+  await st.waitFor((x) => x.connectors[1].status === 'Preparing', { what: 'car 2 waiting' });
+  assert.deepEqual(await csms.call('NotifyWebPaymentStarted', { evseId: 2, timeout: 600 }), {});
+  let from = await st.lastEventId();
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  const refused = await st.waitEvent('auth_refused', { after: from });
+  assert.equal(refused.reason, 'web_payment');
+  assert.deepEqual(await csms.call('NotifyWebPaymentStarted', { evseId: 2, timeout: 0 }), {});
+  from = await st.lastEventId();
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  await st.waitEvent('session_start', { after: from, match: (e) => e.connector === 2 });
+  assert.equal(st.ctl('unplug', '2').code, 0);
+  await st.waitStatus(2, 'Available');
   csms.assertNoViolations();
 });
 

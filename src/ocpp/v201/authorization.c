@@ -136,6 +136,11 @@ void v201_authorize(void *ctx, uint32_t request_id, const char *uid) {
   char tok[CP_ID_MAX + 1], group[CP_ID_MAX + 1] = "";
   const char *free_tag = config_get(o->st->cfg, "ocpp.free_id_tag");
   snprintf(tok, sizeof tok, "%s", uid && uid[0] ? uid : free_tag ? free_tag : "");
+  /* 2.1 C25: the car waiting is the one its driver pays for on the web page */
+  if (uid && uid[0] && v201_webpay_blocks_badge(o)) {
+    station_auth_answer_reason(o->st, request_id, false, NULL, NULL, "web_payment");
+    return;
+  }
   if (!online201(o) || !tok[0]) {
     decide_offline(o, request_id, uid, tok);
     return;

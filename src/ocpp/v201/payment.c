@@ -78,6 +78,17 @@ json_t *v201_webpay_status(ocpp201_station *o, int c) {
   return out;
 }
 
+bool v201_webpay_blocks_badge(ocpp201_station *o) {
+  int waiting = 0, paid = 0;
+  borne_ms now = now201(o);
+  for (int c = 1; c <= o->count; c++) {
+    if (!station_waiting_for_authorization(o->st, c)) continue;
+    waiting++;
+    paid += webpay_window_open(&o->webpay[c - 1], now) && !started(o, c);
+  }
+  return waiting > 0 && paid == waiting;
+}
+
 /* NotifyWebPaymentStarted (C25): EVSE evseId shows that a payment is in
  * progress for `timeout` seconds (0: revoked), or until the start. */
 static void h_web_payment_started(ocpp201_station *o, const json_t *req, ocpp_reply *r) {

@@ -273,6 +273,10 @@ void v201_reservation_status_changed(ocpp201_station *o, int c, connector_status
  * accepted, remote.c calls it then; a transaction) or whose timeout passed,
  * a station event each; the next timeout, NEVER none. */
 borne_ms v201_webpay_tick(ocpp201_station *o, borne_ms now);
+/* A badge shown now would be for an EVSE whose driver is paying on the web
+ * page: every EVSE where a car waits for authorization is in its payment
+ * window (C25: no local start there meanwhile). */
+bool v201_webpay_blocks_badge(ocpp201_station *o);
 /* EVSE c's "web_payment" of the status (null: no dynamic QR code here). */
 json_t *v201_webpay_status(ocpp201_station *o, int c);
 
