@@ -2,7 +2,8 @@
 // 003) against a strict CSMS that picked ocpp2.1: npm ocpp-rpc with the
 // OCA's 2.1 schemas (lib/csms.mjs) validates every frame both ways.
 // Covers WebPaymentsCtrlr in the device model (GetVariables, the write-only
-// SharedSecret, SetVariables refusing what the station cannot take), the
+// SharedSecret, SetVariables refusing what the station cannot take, the full
+// report without the secret), the
 // public page /c/N showing payment.qr_url's static code until the CSMS
 // configured the dynamic one, then the dynamic URL with a one-time password
 // the test checks on its own (TOTP v1, HMAC-SHA256 to base62, current,
@@ -27,6 +28,7 @@ import { startBorned, tempDataDir } from './lib/borne.mjs';
 import { Csms } from './lib/csms.mjs';
 import { CsmsWsIo } from './lib/csms_ws_io.mjs';
 import { launch, checkPage } from './lib/browser.mjs';
+import { reportPages } from './lib/ocpp201.mjs';
 
 const Peer = process.env.BORNE_OCPP_PEER === 'ocpp-ws-io' ? CsmsWsIo : Csms;
 const SECRET = 'secure!Charging!';
@@ -35,7 +37,7 @@ let csms, st, scratch;
 
 before(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'borne-webpay-'));
-  csms = await new Peer({ protocol: 'ocpp2.1', bootInterval: 300, tags: { GOOD1: 'Accepted', 'PSP-REF-1': 'Accepted' } }).listen();
+  csms = await new Peer({ protocol: 'ocpp2.1', bootInterval: 300, tags: { GOOD1: 'Accepted', 'PSP-REF-1': 'Accepted' }, handlers: { NotifyReport: () => ({}) } }).listen();
   st = await startBorned({
     dataDir: tempDataDir(), connectors: 2, auth: 'ocpp', args: ['--csms', csms.url],
     set: {
@@ -103,8 +105,17 @@ test('WebPaymentsCtrlr: a view of the ocpp.WebPayments* settings, the secret wri
   assert.equal((await get('URLTemplate'))[0].attributeValue, TEMPLATE);
   // the settings behind it, the secret never shown
   const settings = await st.ok('GET', '/api/v1/settings');
-  const flat = JSON.stringify(settings);
-  assert.ok(!flat.includes(SECRET), 'the shared secret is not shown');
+  assert.ok(!JSON.stringify(settings).includes(SECRET), 'the shared secret is not shown');
+  // in the full report (NotifyReport, checked against the 2.1 schema): its variables, the secret WriteOnly, without a value
+  const from = csms.calls.length;
+  assert.equal((await csms.call('GetBaseReport', { requestId: 5, reportBase: 'FullInventory' })).status, 'Accepted');
+  const pages = await reportPages(csms, 'NotifyReport', 5, from);
+  assert.ok(!JSON.stringify(pages).includes(SECRET), 'the shared secret is not reported');
+  const items = pages.flatMap((pg) => pg.reportData ?? []).filter((d) => d.component.name === 'WebPaymentsCtrlr');
+  assert.deepEqual(items.map((d) => d.variable.name).sort(), ['Available', 'Enabled', 'Length', 'SharedSecret', 'TOTPVersion', 'URLTemplate', 'ValidityTime']);
+  const secret = items.find((d) => d.variable.name === 'SharedSecret').variableAttribute[0];
+  assert.equal(secret.mutability, 'WriteOnly');
+  assert.equal(secret.value, undefined);
   csms.assertNoViolations();
 });
 
