@@ -60,10 +60,10 @@ export function webPayment(w, n, size = 240) {
 }
 
 // When to read a connector's web payment again (ms): when its code changes,
-// or soon while a payment is in progress; null when nothing changes alone.
+// soon while a payment is in progress, now and then while no code is shown
+// (offline, the connector busy: it comes back alone); null without one.
 export function webPaymentRefreshMs(w) {
   if (!w) return null;
   if (w.qr_url && w.refresh_s) return Math.max(1, w.refresh_s) * 1000;
-  if (w.in_progress) return 5000;
-  return null;
+  return w.in_progress ? 5000 : 15000;
 }
