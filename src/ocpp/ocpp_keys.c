@@ -314,8 +314,7 @@ static const cfg_key_def rows[] = {
      "OCPP 2.1 WebPaymentsCtrlr.URLTemplate: the dynamic QR code's URL; {chargingStationId}, "
      "{evse}, {totp} and {version} are replaced, in any case (e.g. "
      "https://pay.example.org/{chargingStationId}/{evse}/{totp}?v={version}). Empty: none.",
-     "http(s) URL template with {totp}, at most 512 characters", check_web_template,
-     .ocpp_name = "WebPaymentsURLTemplate"},
+     "http(s) URL template with {totp}", check_web_template, .ocpp_name = "WebPaymentsURLTemplate"},
     {"ocpp.WebPaymentsSharedSecret", CFG_STRING, "", 0, WEBPAY_SECRET_MAX, NULL, RT | CFG_SECRET,
      "OCPP 2.1 WebPaymentsCtrlr.SharedSecret (write-only): the key of the QR code's one-time "
      "passwords, shared with the payment page. Empty: no dynamic QR code.",

@@ -59,10 +59,10 @@ static const cfg_key_def rows[] = {
      "{connector} are replaced (e.g. https://pay.example.org/{station}/{connector}). Empty: no "
      "QR code. Under OCPP 2.1 the back end's dynamic code replaces it once set "
      "(ocpp.WebPaymentsEnabled).",
-     "http(s) URL template, at most 400 characters", check_qr_url},
+     "http(s) URL template", check_qr_url},
     {"payment.notice", CFG_STRING, "", 0, 500, NULL, true,
-     "Price notice shown to drivers on the public connector page (plain text).",
-     "text, at most 500 characters", check_notice},
+     "Price notice shown to drivers on the public connector page (plain text).", "text",
+     check_notice},
     {0},
 };
 
