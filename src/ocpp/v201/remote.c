@@ -72,6 +72,10 @@ static void h_request_start(ocpp201_station *o, const json_t *req, ocpp_reply *r
     return;
   }
   v201_reply_status(r, "Accepted");
+  /* F02: a transaction begun at the plug (TxStartPoint EVConnected) is the
+   * one this start authorizes: its id in the answer */
+  if (o->evse[c - 1].txp.early && o->evse[c - 1].tx_id[0])
+    json_object_set_new(r->result, "transactionId", json_string(o->evse[c - 1].tx_id));
   o->evse[c - 1].remote_start_id = remote_id;
   o->evse[c - 1].remote_pending = true;
   snprintf(o->evse[c - 1].remote_token, sizeof o->evse[c - 1].remote_token, "%s", tok);
@@ -96,7 +100,8 @@ static void h_request_stop(ocpp201_station *o, const json_t *req, ocpp_reply *r)
   bool waiting = false;
   for (int i = 1; i <= o->count && !c; i++) {
     const v201_evse *k = &o->evse[i - 1];
-    if ((k->session_id || k->txp.lingering) && k->tx_id[0] && !strcmp(k->tx_id, q.transactionId)) {
+    if ((k->session_id || k->txp.lingering || k->txp.early) && k->tx_id[0] &&
+        !strcmp(k->tx_id, q.transactionId)) {
       c = i;
       waiting = !k->session_id;
     }
@@ -107,9 +112,13 @@ static void h_request_stop(ocpp201_station *o, const json_t *req, ocpp_reply *r)
    * (TxStopPoint EVConnected alone, txpoints.h) is deauthorized and its
    * energy stopped already: it ends when the car leaves, as it would after
    * the stop (E06). */
+  /* One begun at the plug that no badge has taken yet (TxStartPoint
+   * EVConnected) has no session to stop: it ends now (RemoteStop). */
+  bool early = c && o->evse[c - 1].txp.early;
   v201_reply_status(r, c && (waiting || station_remote_stop(o->st, c, err, sizeof err) == 0)
                            ? "Accepted"
                            : "Rejected");
+  if (early) v201_tx_stop_early(o, c);
 }
 
 static void h_unlock(ocpp201_station *o, const json_t *req, ocpp_reply *r) {

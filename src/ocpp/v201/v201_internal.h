@@ -250,6 +250,9 @@ void v201_on_meter_read(void *ctx, int c, const meter_reading *r);
 void v201_charging_state_changed(ocpp201_station *o, int c);
 /* E01/E06: EVSE c's status changed from `was` (TxStartPoint / TxStopPoint). */
 void v201_tx_points_status(ocpp201_station *o, int c, connector_status was);
+/* E01: RequestStopTransaction of a transaction begun at the plug, no session
+ * yet: it ends (RemoteStop). false when EVSE c has none. */
+bool v201_tx_stop_early(ocpp201_station *o, int c);
 void v201_send_tx_updated(ocpp201_station *o, int c, const char *trigger_reason);
 void v201_security_event_notification(ocpp201_station *o, const char *detail);
 /* What EVSE c knows besides its meter reading (phases, offered current, temperature). */
