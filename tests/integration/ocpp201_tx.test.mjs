@@ -448,6 +448,66 @@ test('E01: a transaction begun at the plug, queued offline, survives a kill -9 w
   csms.assertNoViolations();
 });
 
+test('E01/E03: TxStartPoint Authorized with the badge first: the badge starts the transaction, the car is an Updated, EVConnectionTimeOut ends one with no car', async () => {
+  assert.equal(await setVar('TxCtrlr', 'TxStartPoint', 'Authorized'), 'Accepted');
+  assert.equal(await setVar('TxCtrlr', 'TxStopPoint', 'EVConnected,Authorized'), 'Accepted');
+  await flushed();
+  let from = csms.calls.length;
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0); // no car yet: held for the next one
+  const started = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' });
+  const tx = started.params.transactionInfo.transactionId;
+  assert.equal(started.params.triggerReason, 'Authorized');
+  assert.equal(started.params.idToken.idToken, 'GOOD1');
+  assert.equal(started.params.transactionInfo.chargingState, 'Idle');
+  assert.equal(started.params.evse, undefined, 'no EVSE before the car');
+  assert.equal(started.params.seqNo, 0);
+  assert.equal((await csms.call('GetTransactionStatus', { transactionId: tx })).ongoingIndicator, true);
+  assert.equal(st.ctl('plug', '2').code, 0); // the car: borne's session takes the transaction over
+  const plugged = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Updated' && p.triggerReason === 'CablePluggedIn' });
+  assert.equal(plugged.params.transactionInfo.transactionId, tx);
+  assert.deepEqual(plugged.params.evse, { id: 2, connectorId: 1 });
+  assert.equal(plugged.params.seqNo, 1);
+  await st.waitFor((x) => x.connectors[1].session, { what: 'a session on 2' });
+  assert.equal((await st.connector(2)).ocpp_transaction_id, tx);
+  assert.equal(st.ctl('unplug', '2').code, 0);
+  const ended = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
+  assert.equal(ended.params.transactionInfo.stoppedReason, 'EVDisconnected');
+  let events = eventsOf(tx, from);
+  assert.equal(events.filter((e) => e.eventType === 'Started').length, 1);
+  noGap(events);
+  await st.waitStatus(2, 'Available');
+  // no car within EVConnectionTimeOut: Ended, EVConnectTimeout / Timeout
+  const timeout = await getVar('TxCtrlr', 'EVConnectionTimeOut');
+  assert.equal(await setVar('TxCtrlr', 'EVConnectionTimeOut', '5'), 'Accepted');
+  from = csms.calls.length;
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  const s2 = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' });
+  const tx2 = s2.params.transactionInfo.transactionId;
+  assert.notEqual(tx2, tx);
+  await st.waitEvent('auth_expired', { match: (e) => /GOOD1/.test(e.detail) });
+  const e2 = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx2 });
+  assert.equal(e2.params.triggerReason, 'EVConnectTimeout');
+  assert.equal(e2.params.transactionInfo.stoppedReason, 'Timeout');
+  events = eventsOf(tx2, from);
+  assert.deepEqual(events.map((e) => e.eventType), ['Started', 'Ended']);
+  noGap(events);
+  assert.equal((await csms.call('GetTransactionStatus', { transactionId: tx2 })).ongoingIndicator, false);
+  assert.equal(await setVar('TxCtrlr', 'EVConnectionTimeOut', timeout), 'Accepted');
+  // a kill -9 while the badge waits for its car: the held authorization is gone, its transaction ends
+  from = csms.calls.length;
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  const s3 = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' });
+  const tx3 = s3.params.transactionInfo.transactionId;
+  await st.kill();
+  st = await startBorned(options(st.dataDir));
+  const e3 = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx3 });
+  assert.equal(e3.params.transactionInfo.stoppedReason, 'PowerLoss');
+  noGap(once(eventsOf(tx3, from)));
+  await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered' });
+  assert.equal(await setVar('TxCtrlr', 'TxStartPoint', 'PowerPathClosed'), 'Accepted');
+  csms.assertNoViolations();
+});
+
 test('B09.FR.04: SecurityCtrlr.AllowSecurityProfileDowngrade is reported and settable (it lowers the floor only under profile 3)', async () => {
   assert.equal(await getVar('SecurityCtrlr', 'AllowSecurityProfileDowngrade'), 'false');
   assert.equal(await setVar('SecurityCtrlr', 'AllowSecurityProfileDowngrade', 'true'), 'Accepted');

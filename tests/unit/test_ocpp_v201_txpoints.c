@@ -296,6 +296,43 @@ static void every_combination_is_one_transaction(void **state) {
     }
 }
 
+/* E03, the badge first with Authorized in TxStartPoint: the station's held
+ * transaction starts at the badge (no EVSE), the car's session takes it
+ * over (ADOPT, by_badge), and it ends with it; without Authorized in the
+ * list a badge starts nothing. */
+static void authorized_starts_at_a_badge_before_the_car(void **state) {
+  (void)state;
+  v201_txp held = {0}, evse = {.restored = true};
+  assert_int_equal(v201_txp_authorized(&held, V201_TXP_EV | V201_TXP_POWER, 0, -64),
+                   V201_TXP_NOTHING);
+  assert_false(held.open);
+  assert_int_equal(v201_txp_authorized(&held, V201_TXP_AUTH | V201_TXP_EV, 0, -64), V201_TXP_START);
+  assert_true(held.open && held.early && held.by_badge);
+  assert_int_equal(held.stop, V201_TXP_EV | V201_TXP_AUTH); /* the default stop points */
+  assert_int_equal(v201_txp_authorized(&held, V201_TXP_AUTH, 0, -128), V201_TXP_NOTHING);
+  assert_int_equal(held.session, -64); /* one at a time */
+  /* the car: the EVSE takes it, its session adopts it */
+  assert_true(v201_txp_take(&evse, &held));
+  assert_false(held.open);
+  assert_true(evse.restored); /* the EVSE's own flag kept */
+  assert_false(v201_txp_take(&evse, &held));
+  assert_int_equal(v201_txp_session_started(&evse, V201_TXP_AUTH, V201_TXP_EV, 9), V201_TXP_ADOPT);
+  assert_int_equal(evse.session, 9);
+  assert_true(evse.by_badge && evse.open && !evse.early);
+  /* the stop list of the badge's time holds (the default
+   * EVConnected,Authorized, not the EVConnected given at the session's
+   * start): a badge stop ends it, not only deauthorizes */
+  assert_int_equal(v201_txp_session_stopped(&evse, STOP_LOCAL), V201_TXP_END);
+  /* an EVSE whose own transaction runs does not take the held one */
+  v201_txp busy = {0};
+  assert_int_equal(v201_txp_session_started(&busy, V201_TXP_POWER, 0, 4), V201_TXP_START);
+  assert_int_equal(v201_txp_authorized(&held, V201_TXP_AUTH, 0, -192), V201_TXP_START);
+  assert_false(v201_txp_take(&busy, &held));
+  assert_true(held.open);
+  v201_txp_ended(&held);
+  assert_false(held.open);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(lists_are_checked),
@@ -303,6 +340,7 @@ int main(void) {
       cmocka_unit_test(session_points_start_with_the_session),
       cmocka_unit_test(ev_connected_starts_at_the_plug),
       cmocka_unit_test(early_transaction_ends_when_the_car_leaves),
+      cmocka_unit_test(authorized_starts_at_a_badge_before_the_car),
       cmocka_unit_test(energy_transfer_starts_at_the_first_flow),
       cmocka_unit_test(energy_transfer_stop_ends_at_the_pause),
       cmocka_unit_test(ev_connected_stop_waits_for_the_car),

@@ -72,7 +72,7 @@ static void h_request_start(ocpp201_station *o, const json_t *req, ocpp_reply *r
     return;
   }
   v201_reply_status(r, "Accepted");
-  /* F02: a transaction begun at the plug (TxStartPoint EVConnected) is the
+  /* F01: a transaction begun at the plug (TxStartPoint EVConnected) is the
    * one this start authorizes: its id in the answer */
   if (o->evse[c - 1].txp.early && o->evse[c - 1].tx_id[0])
     json_object_set_new(r->result, "transactionId", json_string(o->evse[c - 1].tx_id));

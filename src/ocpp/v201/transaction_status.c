@@ -24,6 +24,10 @@ static int64_t session_of(ocpp201_station *o, const char *tx, bool *ongoing) {
       return k->session_id ? k->session_id : k->txp.session;
     }
   }
+  if (o->held.open && !strcmp(o->held.tx_id, tx)) { /* a badge waiting for its car */
+    *ongoing = true;
+    return o->held.session;
+  }
   int64_t id = cp_journal_session_of(o->journal, tx);
   if (id) return id;
   char *end = NULL;

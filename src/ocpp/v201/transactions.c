@@ -20,6 +20,7 @@
 #include "ocmf/ocmf.h"
 #include "ocmf/ocmf_key.h"
 #include "ocmf/ocmf_module.h"
+#include "ocpp/ocpp_core.h"
 #include "ocpp/ocpp_reencode.h"
 #include "ocpp/v201/v201_internal.h"
 #include "ocpp/v201/vocabulary.h"
@@ -631,6 +632,33 @@ static void linger_write(ocpp201_station *o, int c, int64_t session, int reason,
   store_stmt_release(o->st->db, s);
 }
 
+static void end_held(ocpp201_station *o, const char *trigger, stop_reason why,
+                     const char *stopped_name);
+
+/* Once: a badge's transaction waiting for its car when the station stopped
+ * (the station's held authorization did not survive the restart) ends. */
+static void restore_held(ocpp201_station *o) {
+  if (o->held.restored || store_in_batch(o->st->db) ||
+      store_module_version(o->st->db, "ocpp201_tx_linger") < LINGER_STEPS)
+    return;
+  if (o->shared && o->shared->active && o->shared->active->family != OCPP_FAMILY_V201) return;
+  o->held.restored = true;
+  sqlite3_stmt *s = store_stmt(o->st->db, "SELECT journal_key, tx_id FROM ocpp201_tx_early"
+                                          " WHERE evse = 0 AND session_id = 0");
+  if (!s) return;
+  while (sqlite3_step(s) == SQLITE_ROW && !o->held.open && sqlite3_column_text(s, 1)) {
+    o->held = (v201_txp){.start = V201_TXP_AUTH,
+                         .session = sqlite3_column_int64(s, 0),
+                         .open = true,
+                         .early = true,
+                         .by_badge = true,
+                         .restored = true};
+    snprintf(o->held.tx_id, sizeof o->held.tx_id, "%s", (const char *)sqlite3_column_text(s, 1));
+  }
+  store_stmt_release(o->st->db, s);
+  if (o->held.open) end_held(o, "AbnormalCondition", STOP_POWER_LOSS, NULL);
+}
+
 /* Once per EVSE: a transaction that was waiting for the car to leave when
  * the station stopped waits again. */
 static void restore_lingering(ocpp201_station *o, int c) {
@@ -685,6 +713,8 @@ static void restore_lingering(ocpp201_station *o, int c) {
 static void start_early(ocpp201_station *o, int c) {
   v201_evse *k = &o->evse[c - 1];
   v201_txp *t = &k->txp;
+  /* statuses go to every dialect: only the one spoken starts transactions */
+  if (o->shared && o->shared->active && o->shared->active->family != OCPP_FAMILY_V201) return;
   borne_ms at = now201(o);
   int64_t key = -((int64_t)at * 64 + c); /* one a millisecond and EVSE */
   if (v201_txp_plugged(t, tx_points(o, "ocpp.TxStartPoint"), tx_points(o, "ocpp.TxStopPoint"),
@@ -717,6 +747,89 @@ static void end_early(ocpp201_station *o, int c, const char *trigger, stop_reaso
   v201_reset_when_idle(o);
 }
 
+/* An event of the station's held transaction (no EVSE: chargingState Idle,
+ * no meter). */
+static void send_held(ocpp201_station *o, cp_event_kind kind, const char *trigger, stop_reason why,
+                      const char *stopped_name) {
+  v201_txp *t = &o->held;
+  v201_tx_event e = {.kind = kind,
+                     .trigger_reason = trigger,
+                     .at = now201(o),
+                     .tx_id = t->tx_id,
+                     .status = STATUS_AVAILABLE, /* Idle: no car */
+                     .stopped = why,
+                     .stopped_name = stopped_name};
+  if (kind == CP_EVENT_STARTED) {
+    e.id_token = t->uid[0] ? t->uid : NULL;
+    e.central_token = t->central;
+    e.remote_start_id = t->remote_start_id;
+  }
+  enqueue(o, t->session, &e);
+}
+
+/* E03 (IdToken first): a badge or a remote start accepted while no car
+ * waits starts a transaction, TxStartPoint Authorized (Started: its token,
+ * triggerReason Authorized / RemoteStart, no EVSE), under a journal key of
+ * its own as one begun at the plug. */
+static void start_held(ocpp201_station *o, const char *uid) {
+  v201_txp *t = &o->held;
+  borne_ms at = now201(o);
+  int64_t key = -((int64_t)at * 64); /* the EVSEs' are at * 64 + c */
+  if (v201_txp_authorized(t, tx_points(o, "ocpp.TxStartPoint"), tx_points(o, "ocpp.TxStopPoint"),
+                          key) != V201_TXP_START)
+    return;
+  snprintf(t->tx_id, sizeof t->tx_id, "id-%" PRIx64, (uint64_t)at);
+  snprintf(t->uid, sizeof t->uid, "%s", uid);
+  for (int c = 1; c <= o->count; c++) { /* a remote start's (RequestStartTransaction) */
+    v201_evse *k = &o->evse[c - 1];
+    if (k->remote_pending && !strcmp(k->remote_token, uid)) {
+      t->remote = t->central = true;
+      t->remote_start_id = k->remote_start_id;
+    }
+  }
+  store *db = o->st->db;
+  bool batch = store_batch_begin(db) == 0;
+  early_run(o, "INSERT OR REPLACE INTO ocpp201_tx_early VALUES(?, ?, ?, ?, 0)", key, 0, t->tx_id,
+            t->stop);
+  send_held(o, CP_EVENT_STARTED, t->remote ? "RemoteStart" : "Authorized", STOP_NONE, NULL);
+  if (batch && store_batch_end(db) != 0)
+    log_error(MOD, "cannot queue TransactionEvent durably: %s", store_last_error(db));
+}
+
+static void end_held(ocpp201_station *o, const char *trigger, stop_reason why,
+                     const char *stopped_name) {
+  v201_txp *t = &o->held;
+  int64_t key = t->session;
+  store *db = o->st->db;
+  bool batch = store_batch_begin(db) == 0;
+  send_held(o, CP_EVENT_ENDED, trigger, why, stopped_name);
+  early_run(o, "DELETE FROM ocpp201_tx_early WHERE journal_key = ?", key, 0, NULL, 0);
+  cp_journal_forget_key(o->journal, key);
+  if (batch && store_batch_end(db) != 0)
+    log_error(MOD, "cannot queue TransactionEvent durably: %s", store_last_error(db));
+  v201_txp_ended(t);
+  v201_reset_when_idle(o);
+}
+
+void v201_tx_auth_event(ocpp201_station *o, int c, const char *kind, const char *detail) {
+  v201_txp *t = &o->held;
+  size_t n = strlen(t->uid);
+  bool ours = t->open && n && !strncmp(detail, t->uid, n) && (!detail[n] || detail[n] == ':');
+  if (!strcmp(kind, "auth_accepted") && c == 0) { /* held for the next car */
+    if (ours) return;                             /* the same badge again: the same wait */
+    if (t->open) end_held(o, "Deauthorized", STOP_OTHER, NULL); /* another badge took its place */
+    start_held(o, detail);
+  } else if (!strcmp(kind, "auth_expired") && ours) { /* E03: EVConnectionTimeOut */
+    end_held(o, "EVConnectTimeout", STOP_OTHER, "Timeout");
+  } else if (!strcmp(kind, "auth_refused") && ours && c > 0) { /* its user may not charge there */
+    end_held(o, "Deauthorized", STOP_DEAUTHORIZED, NULL);
+  }
+}
+
+void v201_tx_restore(ocpp201_station *o) {
+  for (int c = 1; c <= o->count; c++) restore_lingering(o, c);
+}
+
 bool v201_tx_stop_early(ocpp201_station *o, int c) {
   if (c < 1 || c > o->count || !o->evse[c - 1].txp.early) return false;
   end_early(o, c, "RemoteStop", STOP_REMOTE);
@@ -743,6 +856,7 @@ void v201_tx_points_status(ocpp201_station *o, int c, connector_status was) {
   v201_evse *k = &o->evse[c - 1];
   v201_txp *t = &k->txp;
   restore_lingering(o, c);
+  restore_held(o);
   bool lingering = t->lingering, early = t->early;
   double wh = o->st->conn[c - 1].meter.energy_import_wh;
   switch (v201_txp_status(t, was, k->status)) {
@@ -810,6 +924,9 @@ void v201_on_session_started(void *ctx, int c, const station_session_info *s) {
   v201_evse *k = &o->evse[c - 1];
   restore_lingering(o, c);
   if (k->txp.lingering) end_lingering(o, c); /* the car left unseen */
+  const char *uid_now = s->uid && s->uid[0] ? s->uid : "";
+  if (!s->resumed && o->held.open && !strcmp(o->held.uid, uid_now))
+    v201_txp_take(&k->txp, &o->held); /* the car of a badge that came first (E03) */
   int64_t early_key = k->txp.early ? k->txp.session : 0;
   v201_txp_action a = v201_txp_session_started(&k->txp, tx_points(o, "ocpp.TxStartPoint"),
                                                tx_points(o, "ocpp.TxStopPoint"), s->id);
@@ -820,8 +937,8 @@ void v201_on_session_started(void *ctx, int c, const station_session_info *s) {
     if (cp_journal_adopt(o->journal, early_key, s->id) != 0)
       log_error(MOD, "EVSE %d: cannot hand the transaction begun at the plug to session %lld: %s",
                 c, (long long)s->id, cp_journal_error(o->journal));
-    early_run(o, "UPDATE ocpp201_tx_early SET session_id = ? WHERE journal_key = ?", s->id,
-              early_key, NULL, 0);
+    early_run(o, "UPDATE ocpp201_tx_early SET session_id = ?1, evse = ?4 WHERE journal_key = ?2",
+              s->id, early_key, NULL, c);
   }
   k->session_id = s->id;
   k->last_sample = now201(o);
@@ -864,6 +981,12 @@ void v201_on_session_started(void *ctx, int c, const station_session_info *s) {
   t->reservation_id = cp_reservation_use(o->resv, c, uid, group);
   if (a == V201_TXP_START) {
     send_started(o, c, "Authorized", s->start_ms, s->meter_start_wh, true);
+  } else if (a == V201_TXP_ADOPT && t->by_badge) { /* E03: the car of a badge that came first */
+    v201_tx_event e = event_of(o, c, CP_EVENT_UPDATED, "CablePluggedIn");
+    e.at = s->start_ms;
+    e.reservation_id = t->reservation_id;
+    k->tx_state = k->status;
+    enqueue(o, s->id, &e);
   } else if (a == V201_TXP_ADOPT) { /* E02: the badge of a transaction begun at the plug */
     v201_tx_event e = event_of(o, c, CP_EVENT_UPDATED, t->remote ? "RemoteStart" : "Authorized");
     e.at = s->start_ms;

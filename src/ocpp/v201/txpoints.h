@@ -12,6 +12,10 @@
  *   starts borne's session, which takes the transaction over; a car that
  *   leaves before ends it); any of Authorized, PowerPathClosed → at the
  *   session's start (and EVConnected when the car came after the badge);
+ *   Authorized when the badge comes first: at the badge, before any car
+ *   (the station's held transaction, no EVSE yet: the session that the
+ *   badge's car starts takes it over; none coming within
+ *   EVConnectionTimeOut ends it);
  *   EnergyTransfer alone → at the first energy flow (Charging) of the
  *   session, none if it never flows.
  * - Stop (the transaction ends when one of the listed conditions ends):
@@ -63,7 +67,9 @@ typedef struct {
   bool open;            /* a transaction runs */
   bool lingering;       /* open while the session has ended (EVConnected alone) */
   bool done;            /* the session's transaction has ended, the session runs on */
-  bool early;           /* open before its session: started at the plug, waits for the badge */
+  bool early;           /* open before its session: started at the plug, waits for the badge
+                           (or at the badge, waits for the car: by_badge) */
+  bool by_badge;        /* early, begun at the badge (TxStartPoint Authorized, no car yet) */
   int64_t session;      /* the session of the transaction (or of the pending one); an
                            early one's journal key (below 0, cp_journal_adopt) */
   bool restored;        /* the dialect's: a lingering one from before a restart looked for */
@@ -86,6 +92,15 @@ v201_txp_action v201_txp_session_started(v201_txp *t, unsigned start, unsigned s
  * the journal key of the transaction it may start (TxStartPoint EVConnected:
  * V201_TXP_START, the transaction open and early). */
 v201_txp_action v201_txp_plugged(v201_txp *t, unsigned start, unsigned stop, int64_t key);
+/* A badge (or a remote start) accepted while no car waits for it: the
+ * authorization is held for the next car. With Authorized in TxStartPoint,
+ * `t` (the station's held transaction, no EVSE) starts: V201_TXP_START,
+ * open, early and by_badge. Nothing when one is open already. */
+v201_txp_action v201_txp_authorized(v201_txp *t, unsigned start, unsigned stop, int64_t key);
+/* A car came for the held authorization: the held transaction becomes the
+ * EVSE's (`evse`, then v201_txp_session_started adopts it); `held` is
+ * cleared. false when none is open or the EVSE has one. */
+bool v201_txp_take(v201_txp *evse, v201_txp *held);
 /* A status of the connector, `was` the one before. An early transaction
  * ends when the car leaves (Available, Reserved). */
 v201_txp_action v201_txp_status(v201_txp *t, connector_status was, connector_status now);
