@@ -493,6 +493,21 @@ test('E01/E03: TxStartPoint Authorized with the badge first: the badge starts th
   noGap(events);
   assert.equal((await csms.call('GetTransactionStatus', { transactionId: tx2 })).ongoingIndicator, false);
   assert.equal(await setVar('TxCtrlr', 'EVConnectionTimeOut', timeout), 'Accepted');
+  // F03: the CSMS stops it: Ended (RemoteStop), the badge no longer held for the next car
+  from = csms.calls.length;
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  const s4 = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' });
+  const tx4 = s4.params.transactionInfo.transactionId;
+  assert.equal((await csms.call('RequestStopTransaction', { transactionId: tx4 })).status, 'Accepted');
+  const e4 = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx4 });
+  assert.equal(e4.params.triggerReason, 'RemoteStop');
+  assert.equal(e4.params.transactionInfo.stoppedReason, 'Remote');
+  await st.waitEvent('auth_withdrawn', { match: (e) => e.detail === 'GOOD1' });
+  assert.equal(st.ctl('plug', '1').code, 0);
+  await st.waitStatus(1, 'Preparing'); // waits for its own badge
+  assert.equal((await st.connector(1)).session ?? null, null);
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await st.waitStatus(1, 'Available');
   // a kill -9 while the badge waits for its car: the held authorization is gone, its transaction ends
   from = csms.calls.length;
   assert.equal(st.ctl('tap', 'GOOD1').code, 0);

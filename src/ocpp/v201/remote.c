@@ -106,7 +106,14 @@ static void h_request_stop(ocpp201_station *o, const json_t *req, ocpp_reply *r)
       waiting = !k->session_id;
     }
   }
+  /* a badge's waiting for its car (TxStartPoint Authorized, E03) */
+  bool held = !c && o->held.open && !strcmp(o->held.tx_id, q.transactionId);
   ocpp201_RequestStopTransactionRequest_free(&q);
+  if (held) { /* ends, its authorization withdrawn: the next car waits for a badge */
+    v201_reply_status(r, "Accepted");
+    v201_tx_stop_held(o);
+    return;
+  }
   char err[160];
   /* F03.FR.02: an ongoing transaction is Accepted. One outliving its session
    * (TxStopPoint EVConnected alone, txpoints.h) is deauthorized and its

@@ -826,6 +826,15 @@ void v201_tx_auth_event(ocpp201_station *o, int c, const char *kind, const char 
   }
 }
 
+void v201_tx_stop_held(ocpp201_station *o) {
+  if (!o->held.open) return;
+  char uid[sizeof o->held.uid];
+  memcpy(uid, o->held.uid, sizeof uid);
+  end_held(o, "RemoteStop", STOP_REMOTE, NULL);
+  if (station_withdraw_held_authorization(o->st, uid) != 0)
+    log_warn(MOD, "the authorization of %s was no longer held", uid);
+}
+
 void v201_tx_restore(ocpp201_station *o) {
   for (int c = 1; c <= o->count; c++) restore_lingering(o, c);
 }

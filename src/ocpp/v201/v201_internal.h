@@ -256,6 +256,9 @@ void v201_tx_points_status(ocpp201_station *o, int c, connector_status was);
 /* E01: RequestStopTransaction of a transaction begun at the plug, no session
  * yet: it ends (RemoteStop). false when EVSE c has none. */
 bool v201_tx_stop_early(ocpp201_station *o, int c);
+/* RequestStopTransaction of the transaction of a badge held for the next
+ * car: it ends (RemoteStop) and the station's held authorization goes. */
+void v201_tx_stop_held(ocpp201_station *o);
 /* At the dialect's start: the transactions of each EVSE that outlived their
  * session (TxStopPoint EVConnected alone) or wait for their badge (begun at
  * the plug) are known again before the EVSE's first status (read from
