@@ -267,9 +267,36 @@ int64_t cp_journal_next_seq(cp_journal *j, int64_t session_id) {
   if (RUN(j, PREP(j, "INSERT OR REPLACE INTO cp_tx_seq(session_id, next) VALUES(?, ?)", "ii",
                   session_id, seq + 1)) != 0)
     return -1;
-  /* keep the table small: the sessions long gone */
-  RUN(j, PREP(j, "DELETE FROM cp_tx_seq WHERE session_id < ?", "i", session_id - 1000));
+  /* keep the table small: the sessions long gone (a key below 0 is a
+   * transaction started before its session, cp_journal_adopt: its own) */
+  if (session_id > 0)
+    RUN(j, PREP(j, "DELETE FROM cp_tx_seq WHERE session_id >= 0 AND session_id < ?", "i",
+                session_id - 1000));
   return seq;
+}
+
+int cp_journal_adopt(cp_journal *j, int64_t key, int64_t session_id) {
+  if (key >= 0 || session_id <= 0) {
+    snprintf(j->error, sizeof j->error, "bad key to adopt");
+    return -1;
+  }
+  if (cp_sql_begin(j->st) != 0) {
+    snprintf(j->error, sizeof j->error, "%s", sqlite3_errmsg(j->db));
+    return -1;
+  }
+  int rc = RUN(j, PREP(j, "UPDATE ocpp16_queue SET session_id = ? WHERE session_id = ?", "ii",
+                       session_id, key));
+  if (!rc)
+    rc = RUN(j, PREP(j,
+                     "INSERT OR REPLACE INTO cp_tx_seq(session_id, next)"
+                     " SELECT ?, next FROM cp_tx_seq WHERE session_id = ?",
+                     "ii", session_id, key));
+  if (!rc) rc = RUN(j, PREP(j, "DELETE FROM cp_tx_seq WHERE session_id = ?", "i", key));
+  return cp_sql_end(j->st, rc);
+}
+
+void cp_journal_forget_key(cp_journal *j, int64_t key) {
+  if (key < 0) RUN(j, PREP(j, "DELETE FROM cp_tx_seq WHERE session_id = ?", "i", key));
 }
 
 int64_t cp_journal_peek_seq(cp_journal *j, int64_t session_id) {

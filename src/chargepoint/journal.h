@@ -123,5 +123,15 @@ int64_t cp_journal_session_of(cp_journal *j, const char *tx_id);
 int64_t cp_journal_next_seq(cp_journal *j, int64_t session_id);
 /* The same number without taking it: 0 when the session has had none. */
 int64_t cp_journal_peek_seq(cp_journal *j, int64_t session_id);
+/* A transaction that starts before borne's session (OCPP 2.0.1 TxStartPoint
+ * EVConnected: at the plug, before the badge) is journaled under a key below
+ * 0 that the dialect picks; when the session starts, it adopts the key: in
+ * one commit (cp_sql_begin: inside the session's store batch), the queued
+ * events of `key` become the session's and the session's seqNo count on
+ * from the key's. 0, or -1 with cp_journal_error. */
+int cp_journal_adopt(cp_journal *j, int64_t key, int64_t session_id);
+/* A transaction under such a key ended before any session adopted it: its
+ * seqNo counter is dropped (after its last event was pushed). */
+void cp_journal_forget_key(cp_journal *j, int64_t key);
 
 #endif

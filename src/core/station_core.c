@@ -263,6 +263,13 @@ void sc_remote_start(station_core *sc, int c, const char *uid, const char *user,
   push_auth(notes, SC_NOTE_AUTH_ACCEPTED, 0, 0, uid);
 }
 
+bool sc_withdraw_held(station_core *sc, const char *uid) {
+  if (!sc->held || !uid || strcmp(sc->held_uid, uid) != 0) return false;
+  sc->held = false;
+  sc->held_until = NEVER;
+  return true;
+}
+
 void sc_timer(station_core *sc, borne_ms now, sc_notes *notes) {
   if (sc->held && now >= sc->held_until) {
     sc->held = false;

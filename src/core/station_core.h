@@ -105,6 +105,11 @@ void sc_cancel_reservation(station_core *sc, int connector, borne_ms now, sc_not
 /* Remote start (later OCPP / owner page): authorize `connector` for `uid` directly. */
 void sc_remote_start(station_core *sc, int connector, const char *uid, const char *user,
                      borne_ms now, sc_notes *notes);
+/* The authorization held for the next plug (a badge or a remote start
+ * accepted while no connector waited) is withdrawn when it is uid's (OCPP
+ * 2.0.1 RequestStopTransaction of the transaction it started): true when
+ * it was. No note: the next plug waits for its own badge. */
+bool sc_withdraw_held(station_core *sc, const char *uid);
 void sc_timer(station_core *sc, borne_ms now, sc_notes *notes);
 borne_ms sc_next_deadline(const station_core *sc);
 /* The LED a connector should show now. */

@@ -528,6 +528,14 @@ void station_cancel_reservation(station *st, int c) {
   handle_notes(st, &notes, 0);
 }
 
+int station_withdraw_held_authorization(station *st, const char *uid) {
+  if (!sc_withdraw_held(&st->core, uid)) return -1;
+  station_event(st, 0, "auth_withdrawn", "%s", uid);
+  sc_notes notes = {0};
+  handle_notes(st, &notes, 0); /* the LEDs no longer show it */
+  return 0;
+}
+
 int station_unlock(station *st, int c, char *err, size_t errlen) {
   if (c < 1 || c > connector_count(st)) {
     snprintf(err, errlen, "no connector %d", c);

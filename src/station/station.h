@@ -280,6 +280,9 @@ station_setting_state station_setting_use(station *st, const char *key);
 int station_reserve(station *st, int connector, const char *uid, const char *parent, char *err,
                     size_t errlen);
 void station_cancel_reservation(station *st, int connector);
+/* Withdraw the authorization of `uid` held for the next plug (sc_withdraw_held;
+ * the event `auth_withdrawn`): 0, or -1 when none is held for it. */
+int station_withdraw_held_authorization(station *st, const char *uid);
 /* End the connector's session (reason UnlockCommand) and release the socket lock. */
 int station_unlock(station *st, int connector, char *err, size_t errlen);
 /* Stop every session (SoftReset / HardReset), close, and ask the daemon to

@@ -68,6 +68,8 @@ async function charge(c, tag) {
   assert.equal(st.ctl('plug', String(c)).code, 0);
   assert.equal(st.ctl('tap', tag).code, 0);
   const started = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' && p.evse.id === c });
+  // with TxStartPoint EVConnected the Started comes at the plug, before the badge's session
+  await st.waitFor((x) => x.connectors[c - 1].session, { what: `a session on ${c}` });
   return started.params.transactionInfo.transactionId;
 }
 
@@ -339,6 +341,185 @@ test('E06: TxStopPoint EnergyTransfer: a transaction ended with the energy is no
     `one Ended only: ${JSON.stringify(events.map((e) => [e.seqNo, e.eventType, e.triggerReason, e.timestamp]))}`);
   noGap(events);
   assert.equal(await setVar('TxCtrlr', 'TxStopPoint', 'EVConnected,Authorized'), 'Accepted');
+  csms.assertNoViolations();
+});
+
+test('E01/E02: TxStartPoint EVConnected: the plug starts the transaction, the badge or a remote start authorizes it (Updated), a car gone first ends it', async () => {
+  assert.equal(await setVar('TxCtrlr', 'TxStartPoint', 'EVConnected'), 'Accepted');
+  assert.equal(await setVar('TxCtrlr', 'TxStopPoint', 'EVConnected,Authorized'), 'Accepted');
+  let from = csms.calls.length;
+  assert.equal(st.ctl('plug', '1').code, 0);
+  const started = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' && p.evse.id === 1 });
+  const tx = started.params.transactionInfo.transactionId;
+  assert.equal(started.params.triggerReason, 'CablePluggedIn');
+  assert.equal(started.params.transactionInfo.chargingState, 'EVConnected');
+  assert.equal(started.params.idToken, undefined, 'no badge yet');
+  assert.equal(started.params.seqNo, 0);
+  assert.equal((await st.connector(1)).ocpp_transaction_id, tx);
+  assert.equal((await st.connector(1)).session ?? null, null, 'no session of borne yet');
+  assert.equal((await csms.call('GetTransactionStatus', { transactionId: tx })).ongoingIndicator, true);
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0); // the badge: borne's session takes the transaction over
+  const authorized = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Updated' && p.triggerReason === 'Authorized' });
+  assert.equal(authorized.params.transactionInfo.transactionId, tx);
+  assert.equal(authorized.params.idToken.idToken, 'GOOD1');
+  assert.equal(authorized.params.seqNo, 1);
+  await st.waitStatus(1, 'Charging');
+  await csms.waitCall('TransactionEvent', { from, match: (p) => p.transactionInfo.transactionId === tx && p.transactionInfo.chargingState === 'Charging' });
+  assert.equal((await st.connector(1)).ocpp_transaction_id, tx, 'the same transaction');
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  const ended = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
+  assert.equal(ended.params.transactionInfo.stoppedReason, 'EVDisconnected');
+  let events = eventsOf(tx, from);
+  assert.deepEqual([events[0].eventType, events.at(-1).eventType], ['Started', 'Ended']);
+  assert.equal(events.filter((e) => e.eventType === 'Started').length, 1);
+  noGap(events);
+  await st.waitStatus(1, 'Available');
+  // a remote start of the car waiting: the answer names the transaction, an Updated RemoteStart
+  from = csms.calls.length;
+  assert.equal(st.ctl('plug', '1').code, 0);
+  const s2 = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' && p.evse.id === 1 });
+  const tx2 = s2.params.transactionInfo.transactionId;
+  assert.notEqual(tx2, tx);
+  const answer = await csms.call('RequestStartTransaction', { idToken: { idToken: 'GOOD1', type: 'Central' }, remoteStartId: 77, evseId: 1 });
+  assert.deepEqual(answer, { status: 'Accepted', transactionId: tx2 });
+  const remote = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Updated' && p.triggerReason === 'RemoteStart' });
+  assert.equal(remote.params.transactionInfo.transactionId, tx2);
+  assert.equal(remote.params.transactionInfo.remoteStartId, 77);
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx2 });
+  noGap(eventsOf(tx2, from));
+  await st.waitStatus(1, 'Available');
+  // a car gone before any badge: Started, then Ended (EVCommunicationLost, EVDisconnected)
+  from = csms.calls.length;
+  assert.equal(st.ctl('plug', '1').code, 0);
+  const s3 = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' && p.evse.id === 1 });
+  const tx3 = s3.params.transactionInfo.transactionId;
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  const e3 = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx3 });
+  assert.equal(e3.params.triggerReason, 'EVCommunicationLost');
+  assert.equal(e3.params.transactionInfo.stoppedReason, 'EVDisconnected');
+  assert.equal(e3.params.idToken, undefined);
+  events = eventsOf(tx3, from);
+  assert.deepEqual(events.map((e) => e.eventType), ['Started', 'Ended']);
+  noGap(events);
+  await st.waitStatus(1, 'Available');
+  assert.equal((await st.connector(1)).ocpp_transaction_id ?? null, null);
+  assert.equal((await csms.call('GetTransactionStatus', { transactionId: tx3 })).ongoingIndicator, false);
+  // the CSMS stops one that waits for its badge: it ends (RemoteStop)
+  from = csms.calls.length;
+  assert.equal(st.ctl('plug', '1').code, 0);
+  const s4 = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' && p.evse.id === 1 });
+  const tx4 = s4.params.transactionInfo.transactionId;
+  assert.equal((await csms.call('RequestStopTransaction', { transactionId: tx4 })).status, 'Accepted');
+  const e4 = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx4 });
+  assert.equal(e4.params.triggerReason, 'RemoteStop');
+  assert.equal(e4.params.transactionInfo.stoppedReason, 'Remote');
+  noGap(eventsOf(tx4, from));
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await st.waitStatus(1, 'Available');
+  csms.assertNoViolations();
+});
+
+test('E01: a transaction begun at the plug, queued offline, survives a kill -9 while it waits for its badge: nothing lost, seqNo goes on', async () => {
+  await flushed();
+  const port = csms.port;
+  csms.assertNoViolations();
+  const before = csms.calls.length;
+  await csms.close();
+  await st.waitFor((x) => x.station.ocpp?.state !== 'connected', { what: 'ocpp offline' });
+  assert.equal(st.ctl('plug', '1').code, 0);
+  await st.waitFor((x) => x.connectors[0].ocpp_transaction_id, { what: 'a transaction begun at the plug' });
+  const tx = (await st.connector(1)).ocpp_transaction_id;
+  await st.waitFor((x) => x.station.ocpp?.queue_length > 0, { what: 'its Started queued' });
+  await st.kill(); // the simulated car leaves with the station
+  st = await startBorned(options(st.dataDir));
+  csms = await peer(port);
+  const ended = await csms.waitCall('TransactionEvent', { match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
+  assert.equal(ended.params.triggerReason, 'EVCommunicationLost');
+  assert.equal(ended.params.transactionInfo.stoppedReason, 'EVDisconnected');
+  const events = once(eventsOf(tx));
+  assert.deepEqual(events.map((e) => [e.eventType, e.seqNo, e.offline]), [['Started', 0, true], ['Ended', 1, true]]);
+  assert.equal(events[0].triggerReason, 'CablePluggedIn');
+  assert.ok(before >= 0);
+  await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered' });
+  await st.waitStatus(1, 'Available');
+  assert.equal((await st.connector(1)).ocpp_transaction_id ?? null, null);
+  assert.equal(await setVar('TxCtrlr', 'TxStartPoint', 'PowerPathClosed'), 'Accepted');
+  csms.assertNoViolations();
+});
+
+test('E01/E03: TxStartPoint Authorized with the badge first: the badge starts the transaction, the car is an Updated, EVConnectionTimeOut ends one with no car', async () => {
+  assert.equal(await setVar('TxCtrlr', 'TxStartPoint', 'Authorized'), 'Accepted');
+  assert.equal(await setVar('TxCtrlr', 'TxStopPoint', 'EVConnected,Authorized'), 'Accepted');
+  await flushed();
+  let from = csms.calls.length;
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0); // no car yet: held for the next one
+  const started = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' });
+  const tx = started.params.transactionInfo.transactionId;
+  assert.equal(started.params.triggerReason, 'Authorized');
+  assert.equal(started.params.idToken.idToken, 'GOOD1');
+  assert.equal(started.params.transactionInfo.chargingState, 'Idle');
+  assert.equal(started.params.evse, undefined, 'no EVSE before the car');
+  assert.equal(started.params.seqNo, 0);
+  assert.equal((await csms.call('GetTransactionStatus', { transactionId: tx })).ongoingIndicator, true);
+  assert.equal(st.ctl('plug', '2').code, 0); // the car: borne's session takes the transaction over
+  const plugged = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Updated' && p.triggerReason === 'CablePluggedIn' });
+  assert.equal(plugged.params.transactionInfo.transactionId, tx);
+  assert.deepEqual(plugged.params.evse, { id: 2, connectorId: 1 });
+  assert.equal(plugged.params.seqNo, 1);
+  await st.waitFor((x) => x.connectors[1].session, { what: 'a session on 2' });
+  assert.equal((await st.connector(2)).ocpp_transaction_id, tx);
+  assert.equal(st.ctl('unplug', '2').code, 0);
+  const ended = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
+  assert.equal(ended.params.transactionInfo.stoppedReason, 'EVDisconnected');
+  let events = eventsOf(tx, from);
+  assert.equal(events.filter((e) => e.eventType === 'Started').length, 1);
+  noGap(events);
+  await st.waitStatus(2, 'Available');
+  // no car within EVConnectionTimeOut: Ended, EVConnectTimeout / Timeout
+  const timeout = await getVar('TxCtrlr', 'EVConnectionTimeOut');
+  assert.equal(await setVar('TxCtrlr', 'EVConnectionTimeOut', '5'), 'Accepted');
+  from = csms.calls.length;
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  const s2 = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' });
+  const tx2 = s2.params.transactionInfo.transactionId;
+  assert.notEqual(tx2, tx);
+  await st.waitEvent('auth_expired', { match: (e) => /GOOD1/.test(e.detail) });
+  const e2 = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx2 });
+  assert.equal(e2.params.triggerReason, 'EVConnectTimeout');
+  assert.equal(e2.params.transactionInfo.stoppedReason, 'Timeout');
+  events = eventsOf(tx2, from);
+  assert.deepEqual(events.map((e) => e.eventType), ['Started', 'Ended']);
+  noGap(events);
+  assert.equal((await csms.call('GetTransactionStatus', { transactionId: tx2 })).ongoingIndicator, false);
+  assert.equal(await setVar('TxCtrlr', 'EVConnectionTimeOut', timeout), 'Accepted');
+  // F03: the CSMS stops it: Ended (RemoteStop), the badge no longer held for the next car
+  from = csms.calls.length;
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  const s4 = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' });
+  const tx4 = s4.params.transactionInfo.transactionId;
+  assert.equal((await csms.call('RequestStopTransaction', { transactionId: tx4 })).status, 'Accepted');
+  const e4 = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx4 });
+  assert.equal(e4.params.triggerReason, 'RemoteStop');
+  assert.equal(e4.params.transactionInfo.stoppedReason, 'Remote');
+  await st.waitEvent('auth_withdrawn', { match: (e) => e.detail === 'GOOD1' });
+  assert.equal(st.ctl('plug', '1').code, 0);
+  await st.waitStatus(1, 'Preparing'); // waits for its own badge
+  assert.equal((await st.connector(1)).session ?? null, null);
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await st.waitStatus(1, 'Available');
+  // a kill -9 while the badge waits for its car: the held authorization is gone, its transaction ends
+  from = csms.calls.length;
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  const s3 = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' });
+  const tx3 = s3.params.transactionInfo.transactionId;
+  await st.kill();
+  st = await startBorned(options(st.dataDir));
+  const e3 = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx3 });
+  assert.equal(e3.params.transactionInfo.stoppedReason, 'PowerLoss');
+  noGap(once(eventsOf(tx3, from)));
+  await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered' });
+  assert.equal(await setVar('TxCtrlr', 'TxStartPoint', 'PowerPathClosed'), 'Accepted');
   csms.assertNoViolations();
 });
 

@@ -797,6 +797,46 @@ static void test_seq_no(void **state) {
   assert_int_equal(cp_journal_next_seq(f->j, 5000), 1);
 }
 
+/* A transaction begun before its session (OCPP 2.0.1 TxStartPoint
+ * EVConnected) under a key below 0: the session adopts it in one commit (its
+ * queued events and its seqNo), in queue order with the rest; a newer
+ * session's pruning leaves such keys alone; one that ended unadopted is
+ * forgotten. */
+static void test_adopt_early_key(void **state) {
+  fx *f = *state;
+  const int64_t key = -(int64_t)12345;
+  assert_int_equal(store_batch_begin(f->db), 0);
+  assert_int_equal(cp_journal_next_seq(f->j, key), 0);
+  push(f, key, CP_EVENT_STARTED, "plug", T0);
+  assert_int_equal(store_batch_end(f->db), 0);
+  push(f, 0, CP_EVENT_SECURITY, "between", T0);
+  /* another session far ahead prunes old positive sessions, not the key */
+  assert_int_equal(cp_journal_next_seq(f->j, 9000), 0);
+  reopen(f); /* a kill -9 while the car waits for its badge */
+  assert_int_equal(cp_journal_peek_seq(f->j, key), 1);
+  /* the badge: session 42 adopts it, in the session's batch */
+  assert_int_equal(store_batch_begin(f->db), 0);
+  assert_int_equal(cp_journal_adopt(f->j, key, 42), 0);
+  assert_int_equal(cp_journal_next_seq(f->j, 42), 1); /* no gap, no repeat */
+  push(f, 42, CP_EVENT_UPDATED, "badge", T0);
+  assert_int_equal(store_batch_end(f->db), 0);
+  reopen(f);
+  assert_int_equal(cp_journal_peek_seq(f->j, key), 0);
+  assert_int_equal(cp_journal_next_seq(f->j, 42), 2);
+  assert_int_equal(cp_journal_tx_queued(f->j, 42), 2);
+  deliver(f, T0, CP_EVENT_STARTED, 42, "plug");
+  deliver(f, T0, CP_EVENT_SECURITY, 0, "between");
+  deliver(f, T0, CP_EVENT_UPDATED, 42, "badge");
+  /* one that ends before any session: its counter dropped */
+  assert_int_equal(cp_journal_next_seq(f->j, -7), 0);
+  assert_int_equal(cp_journal_next_seq(f->j, -7), 1);
+  cp_journal_forget_key(f->j, -7);
+  assert_int_equal(cp_journal_peek_seq(f->j, -7), 0);
+  /* bad keys */
+  assert_int_equal(cp_journal_adopt(f->j, 5, 42), -1);
+  assert_int_equal(cp_journal_adopt(f->j, -5, 0), -1);
+}
+
 /* The back end is back: a retry delay, or a due time from a clock that has
  * since gone back, no longer holds the queue. */
 static void test_due_now(void **state) {
@@ -834,6 +874,7 @@ int main(void) {
       T(test_unreadable_row_dropped),
       T(test_migrates_ocpp16_queue),
       T(test_seq_no),
+      T(test_adopt_early_key),
       T(test_due_now),
       T(test_messages_in_order),
       T(test_tx_queued),

@@ -185,6 +185,27 @@ static void held_authorization_expires(void **state) {
   assert_false(cs_has_session(conn(&r, 1)));
 }
 
+/* Withdrawn (OCPP 2.0.1 RequestStopTransaction of the transaction it
+ * started): only the held badge's, and the next plug waits for its own. */
+static void held_authorization_is_withdrawn(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, 1, AUTH_BADGE);
+  assert_false(sc_withdraw_held(&r.sc, "CAFE")); /* none held */
+  tap(&r, "CAFE");
+  answer(&r, find(&r.notes, SC_NOTE_AUTH_REQUEST)->request_id, true);
+  assert_false(sc_withdraw_held(&r.sc, "BEEF"));
+  assert_false(sc_withdraw_held(&r.sc, NULL));
+  assert_true(r.sc.held);
+  assert_true(sc_withdraw_held(&r.sc, "CAFE"));
+  assert_false(r.sc.held);
+  tick(&r, AUTH_TIMEOUT_MS + 1);
+  assert_null(find(&r.notes, SC_NOTE_AUTH_EXPIRED)); /* nothing left to expire */
+  plug(&r, 1);
+  assert_false(cs_has_session(conn(&r, 1)));
+  assert_true(cs_waiting_for_authorization(conn(&r, 1)));
+}
+
 static void same_badge_stops_its_session(void **state) {
   (void)state;
   rig r;
@@ -476,6 +497,7 @@ int main(void) {
       cmocka_unit_test(tap_after_plug),
       cmocka_unit_test(tap_before_plug_is_held),
       cmocka_unit_test(held_authorization_expires),
+      cmocka_unit_test(held_authorization_is_withdrawn),
       cmocka_unit_test(same_badge_stops_its_session),
       cmocka_unit_test(unknown_badge_is_refused),
       cmocka_unit_test(one_validation_at_a_time),

@@ -4,7 +4,9 @@
  * clock walks one charge (plug at 0 s, badge and session start, energy
  * flowing, the car pausing, flowing again, the stop, the car leaving) for
  * each combination of the points an AC badge station has; each test says
- * when the transaction starts and ends and what the dialect sends.
+ * when the transaction starts and ends and what the dialect sends. With
+ * EVConnected in TxStartPoint it starts at the plug, before the badge, and
+ * the session takes it over (ADOPT) — or the car leaves before any badge.
  */
 /* cmocka.h needs these first */
 // clang-format off
@@ -31,7 +33,7 @@ typedef struct {
 
 /* What the dialect was told to send, with the clock's time. */
 typedef struct {
-  int64_t started_ms, ended_ms, deauthorized_ms; /* -1: never */
+  int64_t started_ms, ended_ms, deauthorized_ms, adopted_ms; /* -1: never */
   int starts, ends;
 } outcome;
 
@@ -42,7 +44,7 @@ static outcome walk(const char *start, const char *stop, const step *steps, size
   assert_int_equal(v201_txp_parse(stop, &pm, why, sizeof why), 0);
   v201_txp t = {0};
   connector_status now = STATUS_AVAILABLE;
-  outcome o = {.started_ms = -1, .ended_ms = -1, .deauthorized_ms = -1};
+  outcome o = {.started_ms = -1, .ended_ms = -1, .deauthorized_ms = -1, .adopted_ms = -1};
   for (size_t i = 0; i < n; i++) {
     v201_txp_action a = V201_TXP_NOTHING;
     switch (steps[i].kind) {
@@ -51,6 +53,14 @@ static outcome walk(const char *start, const char *stop, const step *steps, size
       connector_status was = now;
       now = steps[i].status;
       a = v201_txp_status(&t, was, now);
+      /* the dialect: a car plugged in while no session runs */
+      if (steps[i].kind == PLUG && a == V201_TXP_NOTHING) {
+        a = v201_txp_plugged(&t, sm, pm, -99);
+        if (a == V201_TXP_START) {
+          assert_true(t.early && t.open);
+          assert_int_equal(t.session, -99); /* the journal key */
+        }
+      }
       break;
     }
     case SESSION_START:
@@ -71,6 +81,10 @@ static outcome walk(const char *start, const char *stop, const step *steps, size
       if (t.session) v201_txp_ended(&t); /* the dialect forgets an ended lingering one */
     } else if (a == V201_TXP_DEAUTHORIZED) {
       o.deauthorized_ms = steps[i].at_ms;
+    } else if (a == V201_TXP_ADOPT) {
+      assert_false(t.early);
+      assert_true(t.open);
+      o.adopted_ms = steps[i].at_ms;
     }
   }
   return o;
@@ -138,14 +152,62 @@ static void default_points_are_the_session(void **state) {
   expect(charge("PowerPathClosed", "EVConnected,Authorized", STOP_REMOTE), 10000, 120000, -1);
 }
 
-/* EVConnected, Authorized or a list of them: at the session's start, the
- * first moment borne has both the car and the driver. */
+/* Authorized (without EVConnected): at the session's start, the first
+ * moment borne has both the car and the driver when the car came first. */
 static void session_points_start_with_the_session(void **state) {
   (void)state;
-  static const char *const starts[] = {"EVConnected", "Authorized", "Authorized,EVConnected",
-                                       "EVConnected,PowerPathClosed", "EnergyTransfer,Authorized"};
-  for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++)
-    expect(charge(starts[i], "EVConnected,Authorized", STOP_LOCAL), 10000, 120000, -1);
+  static const char *const starts[] = {"Authorized", "Authorized,PowerPathClosed",
+                                       "EnergyTransfer,Authorized"};
+  for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++) {
+    outcome o = charge(starts[i], "EVConnected,Authorized", STOP_LOCAL);
+    expect(o, 10000, 120000, -1);
+    assert_int_equal(o.adopted_ms, -1);
+  }
+}
+
+/* EVConnected in the list: at the plug (0 s), before the badge; the badge's
+ * session (10 s) takes the transaction over (an Updated), which then ends
+ * as any other. */
+static void ev_connected_starts_at_the_plug(void **state) {
+  (void)state;
+  static const char *const starts[] = {"EVConnected", "Authorized,EVConnected",
+                                       "EVConnected,PowerPathClosed", "EnergyTransfer,EVConnected"};
+  for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++) {
+    outcome o = charge(starts[i], "EVConnected,Authorized", STOP_LOCAL);
+    expect(o, 0, 120000, -1);
+    assert_int_equal(o.adopted_ms, 10000);
+  }
+  outcome o = charge("EVConnected", "EnergyTransfer", STOP_LOCAL); /* ends at the pause */
+  expect(o, 0, 60000, -1);
+  o = charge("EVConnected", "EVConnected", STOP_LOCAL); /* the car's stop, after the badge's */
+  expect(o, 0, 150000, 120000);
+}
+
+/* A car plugged in and gone before any badge: its transaction ends when it
+ * leaves (Available, or Reserved); the next plug is a new one. No session
+ * ever started. */
+static void early_transaction_ends_when_the_car_leaves(void **state) {
+  (void)state;
+  const step steps[] = {
+      {0, PLUG, STATUS_PREPARING, STOP_NONE},       {30000, STATUS, STATUS_AVAILABLE, STOP_NONE},
+      {40000, PLUG, STATUS_PREPARING, STOP_NONE},   {45000, STATUS, STATUS_FAULTED, STOP_NONE},
+      {46000, STATUS, STATUS_PREPARING, STOP_NONE}, {50000, STATUS, STATUS_RESERVED, STOP_NONE},
+  };
+  outcome o = walk("EVConnected", "EVConnected,Authorized", steps, sizeof steps / sizeof steps[0]);
+  assert_int_equal(o.starts, 2);
+  assert_int_equal(o.ends, 2);
+  assert_int_equal(o.started_ms, 40000); /* the last */
+  assert_int_equal(o.ended_ms, 50000);   /* a fault in between does not end it */
+  assert_int_equal(o.adopted_ms, -1);
+  /* without EVConnected, a plug alone starts nothing */
+  o = walk("Authorized,PowerPathClosed", "EVConnected", steps, sizeof steps / sizeof steps[0]);
+  assert_int_equal(o.starts, 0);
+  assert_int_equal(o.ends, 0);
+  /* a plug while a transaction is open (its session's) starts no other */
+  v201_txp t = {0};
+  assert_int_equal(v201_txp_session_started(&t, V201_TXP_EV, V201_TXP_EV, 3), V201_TXP_START);
+  assert_int_equal(v201_txp_plugged(&t, V201_TXP_EV, V201_TXP_EV, -5), V201_TXP_NOTHING);
+  assert_int_equal(t.session, 3);
 }
 
 /* EnergyTransfer alone: at the first flow, not again when it flows again. */
@@ -189,7 +251,7 @@ static void ev_connected_stop_waits_for_the_car(void **state) {
   (void)state;
   expect(charge("PowerPathClosed", "EVConnected", STOP_LOCAL), 10000, 150000, 120000);
   expect(charge("PowerPathClosed", "EVConnected", STOP_REMOTE), 10000, 150000, 120000);
-  expect(charge("EVConnected", "EVConnected", STOP_DEAUTHORIZED), 10000, 150000, 120000);
+  expect(charge("EVConnected", "EVConnected", STOP_DEAUTHORIZED), 0, 150000, 120000);
   expect(charge("PowerPathClosed", "EVConnected", STOP_EV_DISCONNECTED), 10000, 120000, -1);
   expect(charge("PowerPathClosed", "EVConnected", STOP_HARD_RESET), 10000, 120000, -1);
   expect(charge("PowerPathClosed", "EVConnected", STOP_EMERGENCY_STOP), 10000, 120000, -1);
@@ -234,11 +296,51 @@ static void every_combination_is_one_transaction(void **state) {
     }
 }
 
+/* E03, the badge first with Authorized in TxStartPoint: the station's held
+ * transaction starts at the badge (no EVSE), the car's session takes it
+ * over (ADOPT, by_badge), and it ends with it; without Authorized in the
+ * list a badge starts nothing. */
+static void authorized_starts_at_a_badge_before_the_car(void **state) {
+  (void)state;
+  v201_txp held = {0}, evse = {.restored = true};
+  assert_int_equal(v201_txp_authorized(&held, V201_TXP_EV | V201_TXP_POWER, 0, -64),
+                   V201_TXP_NOTHING);
+  assert_false(held.open);
+  assert_int_equal(v201_txp_authorized(&held, V201_TXP_AUTH | V201_TXP_EV, 0, -64), V201_TXP_START);
+  assert_true(held.open && held.early && held.by_badge);
+  assert_int_equal(held.stop, V201_TXP_EV | V201_TXP_AUTH); /* the default stop points */
+  assert_int_equal(v201_txp_authorized(&held, V201_TXP_AUTH, 0, -128), V201_TXP_NOTHING);
+  assert_int_equal(held.session, -64); /* one at a time */
+  /* the car: the EVSE takes it, its session adopts it */
+  assert_true(v201_txp_take(&evse, &held));
+  assert_false(held.open);
+  assert_true(evse.restored); /* the EVSE's own flag kept */
+  assert_false(v201_txp_take(&evse, &held));
+  assert_int_equal(v201_txp_session_started(&evse, V201_TXP_AUTH, V201_TXP_EV, 9), V201_TXP_ADOPT);
+  assert_int_equal(evse.session, 9);
+  assert_true(evse.by_badge && evse.open && !evse.early);
+  /* the stop list of the badge's time holds (the default
+   * EVConnected,Authorized, not the EVConnected given at the session's
+   * start): a badge stop ends it, not only deauthorizes */
+  assert_int_equal(v201_txp_session_stopped(&evse, STOP_LOCAL), V201_TXP_END);
+  /* an EVSE whose own transaction runs does not take the held one */
+  v201_txp busy = {0};
+  assert_int_equal(v201_txp_session_started(&busy, V201_TXP_POWER, 0, 4), V201_TXP_START);
+  assert_int_equal(v201_txp_authorized(&held, V201_TXP_AUTH, 0, -192), V201_TXP_START);
+  assert_false(v201_txp_take(&busy, &held));
+  assert_true(held.open);
+  v201_txp_ended(&held);
+  assert_false(held.open);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(lists_are_checked),
       cmocka_unit_test(default_points_are_the_session),
       cmocka_unit_test(session_points_start_with_the_session),
+      cmocka_unit_test(ev_connected_starts_at_the_plug),
+      cmocka_unit_test(early_transaction_ends_when_the_car_leaves),
+      cmocka_unit_test(authorized_starts_at_a_badge_before_the_car),
       cmocka_unit_test(energy_transfer_starts_at_the_first_flow),
       cmocka_unit_test(energy_transfer_stop_ends_at_the_pause),
       cmocka_unit_test(ev_connected_stop_waits_for_the_car),

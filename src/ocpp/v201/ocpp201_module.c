@@ -85,8 +85,8 @@ void v201_arm_tick(ocpp201_station *o) {
 
 static void on_event(void *ctx, int c, const char *kind, const char *detail) {
   ocpp201_station *o = ctx;
-  (void)c;
   if (strcmp(kind, "security") == 0) v201_security_event_notification(o, detail);
+  if (strncmp(kind, "auth_", 5) == 0) v201_tx_auth_event(o, c, kind, detail);
 }
 
 /* ---------- incoming calls ---------- */
@@ -372,6 +372,7 @@ static void *open201(ocpp_core *core, char *err, size_t errlen) {
   station_firmware_listen(st, v201_on_firmware_status, o);
   station_firmware_claim_boot_report(st);
   v201_monitoring_open(o);
+  v201_tx_restore(o); /* E06: known before the EVSEs' first statuses */
   return o;
 }
 
@@ -390,7 +391,11 @@ static void adopt201(void *ctx) {
     k->tx_id[0] = 0;
     k->reported_valid = false;
     k->remote_pending = false;
+    /* a transaction begun before its session (at the plug, E02) is the
+     * dialect's own: left (its events stay in the journal), it is forgotten */
+    if (k->txp.early) v201_txp_ended(&k->txp);
   }
+  if (o->held.open) v201_txp_ended(&o->held);
 }
 
 #define V201_OPS                                                                                   \

@@ -168,8 +168,8 @@ static bool any_session(const ocpp201_station *o) {
  * leaves (TxStopPoint EVConnected alone, txpoints.h) */
 static bool any_transaction(const ocpp201_station *o) {
   for (int c = 1; c <= o->count; c++)
-    if (o->evse[c - 1].txp.lingering) return true;
-  return any_session(o);
+    if (o->evse[c - 1].txp.lingering || o->evse[c - 1].txp.early) return true;
+  return o->held.open || any_session(o);
 }
 
 /* Reset OnIdle (B12): called when a transaction ended; restarts when none is left. */

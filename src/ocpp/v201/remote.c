@@ -94,6 +94,10 @@ static void h_request_start(ocpp201_station *o, const json_t *req, ocpp_reply *r
     return;
   }
   v201_reply_status(r, "Accepted");
+  /* F01: a transaction begun at the plug (TxStartPoint EVConnected) is the
+   * one this start authorizes: its id in the answer */
+  if (o->evse[c - 1].txp.early && o->evse[c - 1].tx_id[0])
+    json_object_set_new(r->result, "transactionId", json_string(o->evse[c - 1].tx_id));
   o->evse[c - 1].remote_start_id = remote_id;
   o->evse[c - 1].remote_pending = true;
   v201_webpay_tick(o, now201(o)); /* C25: the start a web payment waited for */
@@ -119,20 +123,32 @@ static void h_request_stop(ocpp201_station *o, const json_t *req, ocpp_reply *r)
   bool waiting = false;
   for (int i = 1; i <= o->count && !c; i++) {
     const v201_evse *k = &o->evse[i - 1];
-    if ((k->session_id || k->txp.lingering) && k->tx_id[0] && !strcmp(k->tx_id, q.transactionId)) {
+    if ((k->session_id || k->txp.lingering || k->txp.early) && k->tx_id[0] &&
+        !strcmp(k->tx_id, q.transactionId)) {
       c = i;
       waiting = !k->session_id;
     }
   }
+  /* a badge's waiting for its car (TxStartPoint Authorized, E03) */
+  bool held = !c && o->held.open && !strcmp(o->held.tx_id, q.transactionId);
   ocpp201_RequestStopTransactionRequest_free(&q);
+  if (held) { /* ends, its authorization withdrawn: the next car waits for a badge */
+    v201_reply_status(r, "Accepted");
+    v201_tx_stop_held(o);
+    return;
+  }
   char err[160];
   /* F03.FR.02: an ongoing transaction is Accepted. One outliving its session
    * (TxStopPoint EVConnected alone, txpoints.h) is deauthorized and its
    * energy stopped already: it ends when the car leaves, as it would after
    * the stop (E06). */
+  /* One begun at the plug that no badge has taken yet (TxStartPoint
+   * EVConnected) has no session to stop: it ends now (RemoteStop). */
+  bool early = c && o->evse[c - 1].txp.early;
   v201_reply_status(r, c && (waiting || station_remote_stop(o->st, c, err, sizeof err) == 0)
                            ? "Accepted"
                            : "Rejected");
+  if (early) v201_tx_stop_early(o, c);
 }
 
 static void h_unlock(ocpp201_station *o, const json_t *req, ocpp_reply *r) {

@@ -18,10 +18,15 @@ static int64_t session_of(ocpp201_station *o, const char *tx, bool *ongoing) {
   for (int c = 1; c <= o->count; c++) {
     const v201_evse *k = &o->evse[c - 1];
     /* running, or outliving its session until the car leaves (E06, txpoints.h) */
-    if ((k->session_id || k->txp.lingering) && k->tx_id[0] && !strcmp(k->tx_id, tx)) {
+    if ((k->session_id || k->txp.lingering || k->txp.early) && k->tx_id[0] &&
+        !strcmp(k->tx_id, tx)) {
       *ongoing = true;
       return k->session_id ? k->session_id : k->txp.session;
     }
+  }
+  if (o->held.open && !strcmp(o->held.tx_id, tx)) { /* a badge waiting for its car */
+    *ongoing = true;
+    return o->held.session;
   }
   int64_t id = cp_journal_session_of(o->journal, tx);
   if (id) return id;

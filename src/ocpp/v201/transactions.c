@@ -10,6 +10,7 @@
  * a time in order, retried per TransactionMessageAttempts / RetryInterval.
  * One file of the 2.0.1 dialect's functional blocks.
  */
+#include <inttypes.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "ocmf/ocmf.h"
 #include "ocmf/ocmf_key.h"
 #include "ocmf/ocmf_module.h"
+#include "ocpp/ocpp_core.h"
 #include "ocpp/ocpp_reencode.h"
 #include "ocpp/v201/v201_internal.h"
 #include "ocpp/v201/vocabulary.h"
@@ -155,10 +157,13 @@ static void pump_answer(void *ctx, const json_t *result, const char *code, const
 /* The session's transactionId, the same in the dialect's own events and in
  * the queued 1.6 messages said again: the one the journal has for it (its
  * StartTransaction delivered under 1.6) wins over the station's own. */
+static bool early_tx_id(ocpp201_station *o, int64_t session_id, char out[CP_TX_ID_MAX + 1]);
+
 static void session_tx_id(ocpp201_station *o, int64_t session_id, borne_ms start_ms,
                           char out[CP_TX_ID_MAX + 1]) {
   char known[CP_TX_ID_MAX + 1] = "";
-  cp_journal_tx_id(o->journal, session_id, known);
+  /* a transaction begun at the plug keeps the id it had then */
+  if (!early_tx_id(o, session_id, known)) cp_journal_tx_id(o->journal, session_id, known);
   v201_session_tx_id(known, session_id, start_ms, out);
 }
 
@@ -509,6 +514,54 @@ static unsigned tx_points(const ocpp201_station *o, const char *key) {
   return m;
 }
 
+/* A transaction outliving its session (TxStopPoint EVConnected alone) is on
+ * disk until the car leaves, so that its Ended is not lost in a restart: one
+ * row per EVSE, written in the commit of its Updated event. The same row
+ * (reason ENDED_WITH_ENERGY) says that a running session's transaction ended
+ * with the energy flow (TxStopPoint EnergyTransfer): not again after a
+ * restart. */
+enum { ENDED_WITH_ENERGY = -1 };
+static const char *const linger_steps[] = {
+    "CREATE TABLE ocpp201_tx_linger(evse INTEGER PRIMARY KEY, session_id INTEGER NOT NULL, "
+    "reason INTEGER NOT NULL, meter_stop_wh REAL NOT NULL)",
+    /* a transaction begun at the plug (TxStartPoint EVConnected) under its
+     * journal key (cp_journal_adopt), session_id 0 while it waits for its
+     * session, then the session that took it over (its transactionId) */
+    "CREATE TABLE ocpp201_tx_early(journal_key INTEGER PRIMARY KEY, evse INTEGER NOT NULL, "
+    "tx_id TEXT NOT NULL, stop INTEGER NOT NULL, session_id INTEGER NOT NULL DEFAULT 0)"};
+#define LINGER_STEPS ((int)(sizeof linger_steps / sizeof linger_steps[0]))
+
+/* One statement on the early transactions' table; false (logged) on error. */
+static bool early_run(ocpp201_station *o, const char *sql, int64_t a, int64_t b, const char *text,
+                      int64_t d) {
+  sqlite3_stmt *s = store_stmt(o->st->db, sql);
+  bool ok = s != NULL;
+  if (s) {
+    int n = sqlite3_bind_parameter_count(s);
+    sqlite3_bind_int64(s, 1, a);
+    if (n >= 2) sqlite3_bind_int64(s, 2, b);
+    if (n >= 3) sqlite3_bind_text(s, 3, text, -1, SQLITE_TRANSIENT);
+    if (n >= 4) sqlite3_bind_int64(s, 4, d);
+    ok = sqlite3_step(s) == SQLITE_DONE;
+  }
+  if (!ok) log_error(MOD, "transaction begun at the plug: %s", store_last_error(o->st->db));
+  if (s) store_stmt_release(o->st->db, s);
+  return ok;
+}
+
+static bool early_tx_id(ocpp201_station *o, int64_t session_id, char out[CP_TX_ID_MAX + 1]) {
+  if (session_id <= 0 || store_module_version(o->st->db, "ocpp201_tx_linger") < LINGER_STEPS)
+    return false;
+  sqlite3_stmt *s =
+      store_stmt(o->st->db, "SELECT tx_id FROM ocpp201_tx_early WHERE session_id = ? LIMIT 1");
+  if (!s) return false;
+  sqlite3_bind_int64(s, 1, session_id);
+  bool found = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0);
+  if (found) snprintf(out, CP_TX_ID_MAX + 1, "%s", (const char *)sqlite3_column_text(s, 0));
+  store_stmt_release(o->st->db, s);
+  return found;
+}
+
 /* E01: the transaction of EVSE c starts (its Started), at `at` with the
  * register at `wh`; the session's signed begin record rides on it when the
  * transaction starts with the session. */
@@ -551,20 +604,11 @@ static void send_ended(ocpp201_station *o, int c, const char *trigger, stop_reas
                                    &end, "Transaction.End", at);
   if (with_session) sign_meter_values(o, session, 'E', "Transaction.End", e.meter_values);
   enqueue(o, session, &e);
+  if (session > 0 && store_module_version(o->st->db, "ocpp201_tx_linger") >= LINGER_STEPS)
+    early_run(o, "DELETE FROM ocpp201_tx_early WHERE session_id = ?", session, 0, NULL, 0);
   v201_display_transaction_ended(o, k->tx_id);
   k->tx_id[0] = 0;
 }
-
-/* A transaction outliving its session (TxStopPoint EVConnected alone) is on
- * disk until the car leaves, so that its Ended is not lost in a restart: one
- * row per EVSE, written in the commit of its Updated event. The same row
- * (reason ENDED_WITH_ENERGY) says that a running session's transaction ended
- * with the energy flow (TxStopPoint EnergyTransfer): not again after a
- * restart. */
-enum { ENDED_WITH_ENERGY = -1 };
-static const char *const linger_steps[] = {
-    "CREATE TABLE ocpp201_tx_linger(evse INTEGER PRIMARY KEY, session_id INTEGER NOT NULL, "
-    "reason INTEGER NOT NULL, meter_stop_wh REAL NOT NULL)"};
 
 /* session 0: the EVSE's row removed. */
 static void linger_write(ocpp201_station *o, int c, int64_t session, int reason, double wh) {
@@ -588,6 +632,33 @@ static void linger_write(ocpp201_station *o, int c, int64_t session, int reason,
   store_stmt_release(o->st->db, s);
 }
 
+static void end_held(ocpp201_station *o, const char *trigger, stop_reason why,
+                     const char *stopped_name);
+
+/* Once: a badge's transaction waiting for its car when the station stopped
+ * (the station's held authorization did not survive the restart) ends. */
+static void restore_held(ocpp201_station *o) {
+  if (o->held.restored || store_in_batch(o->st->db) ||
+      store_module_version(o->st->db, "ocpp201_tx_linger") < LINGER_STEPS)
+    return;
+  if (o->shared && o->shared->active && o->shared->active->family != OCPP_FAMILY_V201) return;
+  o->held.restored = true;
+  sqlite3_stmt *s = store_stmt(o->st->db, "SELECT journal_key, tx_id FROM ocpp201_tx_early"
+                                          " WHERE evse = 0 AND session_id = 0");
+  if (!s) return;
+  while (sqlite3_step(s) == SQLITE_ROW && !o->held.open && sqlite3_column_text(s, 1)) {
+    o->held = (v201_txp){.start = V201_TXP_AUTH,
+                         .session = sqlite3_column_int64(s, 0),
+                         .open = true,
+                         .early = true,
+                         .by_badge = true,
+                         .restored = true};
+    snprintf(o->held.tx_id, sizeof o->held.tx_id, "%s", (const char *)sqlite3_column_text(s, 1));
+  }
+  store_stmt_release(o->st->db, s);
+  if (o->held.open) end_held(o, "AbnormalCondition", STOP_POWER_LOSS, NULL);
+}
+
 /* Once per EVSE: a transaction that was waiting for the car to leave when
  * the station stopped waits again. */
 static void restore_lingering(ocpp201_station *o, int c) {
@@ -595,7 +666,7 @@ static void restore_lingering(ocpp201_station *o, int c) {
   v201_txp *t = &k->txp;
   if (t->restored || store_in_batch(o->st->db)) return; /* migrations open their own */
   t->restored = true;
-  if (store_module_migrate(o->st->db, "ocpp201_tx_linger", linger_steps, 1) != 0) {
+  if (store_module_migrate(o->st->db, "ocpp201_tx_linger", linger_steps, LINGER_STEPS) != 0) {
     log_error(MOD, "transactions waiting for the car: %s", store_last_error(o->st->db));
     return;
   }
@@ -615,6 +686,163 @@ static void restore_lingering(ocpp201_station *o, int c) {
     memcpy(t->tx_id, k->tx_id, sizeof t->tx_id);
   }
   store_stmt_release(o->st->db, s);
+  /* a transaction begun at the plug that was waiting for its badge */
+  s = store_stmt(o->st->db, "SELECT journal_key, tx_id, stop FROM ocpp201_tx_early"
+                            " WHERE evse = ? AND session_id = 0 ORDER BY journal_key LIMIT 1");
+  if (!s) return;
+  sqlite3_bind_int(s, 1, c);
+  if (sqlite3_step(s) == SQLITE_ROW && !t->open && sqlite3_column_text(s, 1)) {
+    *t = (v201_txp){.start = V201_TXP_EV,
+                    .stop = (unsigned)sqlite3_column_int(s, 2),
+                    .session = sqlite3_column_int64(s, 0),
+                    .open = true,
+                    .early = true,
+                    .restored = true};
+    snprintf(k->tx_id, sizeof k->tx_id, "%s", (const char *)sqlite3_column_text(s, 1));
+    memcpy(t->tx_id, k->tx_id, sizeof t->tx_id);
+    k->tx_state = STATUS_PREPARING;
+  }
+  store_stmt_release(o->st->db, s);
+}
+
+/* E01 TxStartPoint EVConnected: a car plugged in, no badge yet. The
+ * transaction starts now (CablePluggedIn, no idToken) under a journal key of
+ * its own below 0 (no session exists to number its events), its row on disk
+ * in the commit of its Started; the session that the badge starts takes it
+ * over (v201_on_session_started, cp_journal_adopt). */
+static void start_early(ocpp201_station *o, int c) {
+  v201_evse *k = &o->evse[c - 1];
+  v201_txp *t = &k->txp;
+  /* statuses go to every dialect: only the one spoken starts transactions */
+  if (o->shared && o->shared->active && o->shared->active->family != OCPP_FAMILY_V201) return;
+  borne_ms at = now201(o);
+  int64_t key = -((int64_t)at * 64 + c); /* one a millisecond and EVSE */
+  if (v201_txp_plugged(t, tx_points(o, "ocpp.TxStartPoint"), tx_points(o, "ocpp.TxStopPoint"),
+                       key) != V201_TXP_START)
+    return;
+  snprintf(t->tx_id, sizeof t->tx_id, "ev%d-%" PRIx64, c, (uint64_t)at);
+  store *db = o->st->db;
+  bool batch = store_batch_begin(db) == 0;
+  early_run(o, "INSERT OR REPLACE INTO ocpp201_tx_early VALUES(?, ?, ?, ?, 0)", key, c, t->tx_id,
+            t->stop);
+  send_started(o, c, "CablePluggedIn", at, o->st->conn[c - 1].meter.energy_import_wh, false);
+  if (batch && store_batch_end(db) != 0)
+    log_error(MOD, "cannot queue TransactionEvent durably: %s", store_last_error(db));
+}
+
+/* An early transaction ends before any session took it over: the car left
+ * (EVCommunicationLost, EVDisconnected) or the CSMS stopped it. */
+static void end_early(ocpp201_station *o, int c, const char *trigger, stop_reason why) {
+  v201_txp *t = &o->evse[c - 1].txp;
+  int64_t key = t->session;
+  store *db = o->st->db;
+  bool batch = store_batch_begin(db) == 0;
+  send_ended(o, c, trigger, why, NULL, NULL, now201(o), o->st->conn[c - 1].meter.energy_import_wh,
+             false);
+  early_run(o, "DELETE FROM ocpp201_tx_early WHERE journal_key = ?", key, 0, NULL, 0);
+  cp_journal_forget_key(o->journal, key);
+  if (batch && store_batch_end(db) != 0)
+    log_error(MOD, "cannot queue TransactionEvent durably: %s", store_last_error(db));
+  v201_txp_ended(t);
+  v201_reset_when_idle(o);
+}
+
+/* An event of the station's held transaction (no EVSE: chargingState Idle,
+ * no meter). */
+static void send_held(ocpp201_station *o, cp_event_kind kind, const char *trigger, stop_reason why,
+                      const char *stopped_name) {
+  v201_txp *t = &o->held;
+  v201_tx_event e = {.kind = kind,
+                     .trigger_reason = trigger,
+                     .at = now201(o),
+                     .tx_id = t->tx_id,
+                     .status = STATUS_AVAILABLE, /* Idle: no car */
+                     .stopped = why,
+                     .stopped_name = stopped_name};
+  if (kind == CP_EVENT_STARTED) {
+    e.id_token = t->uid[0] ? t->uid : NULL;
+    e.central_token = t->central;
+    e.remote_start_id = t->remote_start_id;
+  }
+  enqueue(o, t->session, &e);
+}
+
+/* E03 (IdToken first): a badge or a remote start accepted while no car
+ * waits starts a transaction, TxStartPoint Authorized (Started: its token,
+ * triggerReason Authorized / RemoteStart, no EVSE), under a journal key of
+ * its own as one begun at the plug. */
+static void start_held(ocpp201_station *o, const char *uid) {
+  v201_txp *t = &o->held;
+  borne_ms at = now201(o);
+  int64_t key = -((int64_t)at * 64); /* the EVSEs' are at * 64 + c */
+  if (v201_txp_authorized(t, tx_points(o, "ocpp.TxStartPoint"), tx_points(o, "ocpp.TxStopPoint"),
+                          key) != V201_TXP_START)
+    return;
+  snprintf(t->tx_id, sizeof t->tx_id, "id-%" PRIx64, (uint64_t)at);
+  snprintf(t->uid, sizeof t->uid, "%s", uid);
+  for (int c = 1; c <= o->count; c++) { /* a remote start's (RequestStartTransaction) */
+    v201_evse *k = &o->evse[c - 1];
+    if (k->remote_pending && !strcmp(k->remote_token, uid)) {
+      t->remote = t->central = true;
+      t->remote_start_id = k->remote_start_id;
+    }
+  }
+  store *db = o->st->db;
+  bool batch = store_batch_begin(db) == 0;
+  early_run(o, "INSERT OR REPLACE INTO ocpp201_tx_early VALUES(?, ?, ?, ?, 0)", key, 0, t->tx_id,
+            t->stop);
+  send_held(o, CP_EVENT_STARTED, t->remote ? "RemoteStart" : "Authorized", STOP_NONE, NULL);
+  if (batch && store_batch_end(db) != 0)
+    log_error(MOD, "cannot queue TransactionEvent durably: %s", store_last_error(db));
+}
+
+static void end_held(ocpp201_station *o, const char *trigger, stop_reason why,
+                     const char *stopped_name) {
+  v201_txp *t = &o->held;
+  int64_t key = t->session;
+  store *db = o->st->db;
+  bool batch = store_batch_begin(db) == 0;
+  send_held(o, CP_EVENT_ENDED, trigger, why, stopped_name);
+  early_run(o, "DELETE FROM ocpp201_tx_early WHERE journal_key = ?", key, 0, NULL, 0);
+  cp_journal_forget_key(o->journal, key);
+  if (batch && store_batch_end(db) != 0)
+    log_error(MOD, "cannot queue TransactionEvent durably: %s", store_last_error(db));
+  v201_txp_ended(t);
+  v201_reset_when_idle(o);
+}
+
+void v201_tx_auth_event(ocpp201_station *o, int c, const char *kind, const char *detail) {
+  v201_txp *t = &o->held;
+  size_t n = strlen(t->uid);
+  bool ours = t->open && n && !strncmp(detail, t->uid, n) && (!detail[n] || detail[n] == ':');
+  if (!strcmp(kind, "auth_accepted") && c == 0) { /* held for the next car */
+    if (ours) return;                             /* the same badge again: the same wait */
+    if (t->open) end_held(o, "Deauthorized", STOP_OTHER, NULL); /* another badge took its place */
+    start_held(o, detail);
+  } else if (!strcmp(kind, "auth_expired") && ours) { /* E03: EVConnectionTimeOut */
+    end_held(o, "EVConnectTimeout", STOP_OTHER, "Timeout");
+  } else if (!strcmp(kind, "auth_refused") && ours && c > 0) { /* its user may not charge there */
+    end_held(o, "Deauthorized", STOP_DEAUTHORIZED, NULL);
+  }
+}
+
+void v201_tx_stop_held(ocpp201_station *o) {
+  if (!o->held.open) return;
+  char uid[sizeof o->held.uid];
+  memcpy(uid, o->held.uid, sizeof uid);
+  end_held(o, "RemoteStop", STOP_REMOTE, NULL);
+  if (station_withdraw_held_authorization(o->st, uid) != 0)
+    log_warn(MOD, "the authorization of %s was no longer held", uid);
+}
+
+void v201_tx_restore(ocpp201_station *o) {
+  for (int c = 1; c <= o->count; c++) restore_lingering(o, c);
+}
+
+bool v201_tx_stop_early(ocpp201_station *o, int c) {
+  if (c < 1 || c > o->count || !o->evse[c - 1].txp.early) return false;
+  end_early(o, c, "RemoteStop", STOP_REMOTE);
+  return true;
 }
 
 /* A transaction that outlived its session (TxStopPoint EVConnected alone)
@@ -637,14 +865,18 @@ void v201_tx_points_status(ocpp201_station *o, int c, connector_status was) {
   v201_evse *k = &o->evse[c - 1];
   v201_txp *t = &k->txp;
   restore_lingering(o, c);
-  bool lingering = t->lingering;
+  restore_held(o);
+  bool lingering = t->lingering, early = t->early;
   double wh = o->st->conn[c - 1].meter.energy_import_wh;
   switch (v201_txp_status(t, was, k->status)) {
   case V201_TXP_START: /* TxStartPoint EnergyTransfer: the first energy flow */
     send_started(o, c, "ChargingStateChanged", now201(o), wh, false);
     break;
   case V201_TXP_END:
-    if (lingering) {
+    if (early) {                 /* the car left before any badge */
+      t->early = t->open = true; /* end_early's */
+      end_early(o, c, "EVCommunicationLost", STOP_EV_DISCONNECTED);
+    } else if (lingering) {
       t->lingering = t->open = true; /* end_lingering's */
       end_lingering(o, c);
     } else { /* TxStopPoint EnergyTransfer: the energy stopped flowing */
@@ -658,6 +890,9 @@ void v201_tx_points_status(ocpp201_station *o, int c, connector_status was) {
     }
     break;
   default:
+    if (k->status == STATUS_PREPARING && !k->session_id &&
+        station_waiting_for_authorization(o->st, c))
+      start_early(o, c); /* TxStartPoint EVConnected: the car came first */
     break;
   }
 }
@@ -698,12 +933,26 @@ void v201_on_session_started(void *ctx, int c, const station_session_info *s) {
   v201_evse *k = &o->evse[c - 1];
   restore_lingering(o, c);
   if (k->txp.lingering) end_lingering(o, c); /* the car left unseen */
+  const char *uid_now = s->uid && s->uid[0] ? s->uid : "";
+  if (!s->resumed && o->held.open && !strcmp(o->held.uid, uid_now))
+    v201_txp_take(&k->txp, &o->held); /* the car of a badge that came first (E03) */
+  int64_t early_key = k->txp.early ? k->txp.session : 0;
   v201_txp_action a = v201_txp_session_started(&k->txp, tx_points(o, "ocpp.TxStartPoint"),
                                                tx_points(o, "ocpp.TxStopPoint"), s->id);
   v201_txp *t = &k->txp;
+  if (a == V201_TXP_ADOPT && !s->resumed) {
+    /* the transaction begun at the plug becomes the session's, in the
+     * session's commit: its queued events, its seqNo, its transactionId */
+    if (cp_journal_adopt(o->journal, early_key, s->id) != 0)
+      log_error(MOD, "EVSE %d: cannot hand the transaction begun at the plug to session %lld: %s",
+                c, (long long)s->id, cp_journal_error(o->journal));
+    early_run(o, "UPDATE ocpp201_tx_early SET session_id = ?1, evse = ?4 WHERE journal_key = ?2",
+              s->id, early_key, NULL, c);
+  }
   k->session_id = s->id;
   k->last_sample = now201(o);
-  /* the same after a restart: made from the session, or the 1.6 back end's */
+  /* the same after a restart: made from the session, or the 1.6 back end's
+   * (or the plug's, for a transaction begun there) */
   session_tx_id(o, s->id, s->start_ms, k->tx_id);
   memcpy(t->tx_id, k->tx_id, sizeof t->tx_id);
   k->tx_state = k->status;
@@ -739,10 +988,26 @@ void v201_on_session_started(void *ctx, int c, const station_session_info *s) {
   t->remote_start_id = t->remote ? k->remote_start_id : 0;
   const char *group = strcmp(o->auth_tag, uid ? uid : "") == 0 ? o->auth_group : NULL;
   t->reservation_id = cp_reservation_use(o->resv, c, uid, group);
-  if (a == V201_TXP_START)
+  if (a == V201_TXP_START) {
     send_started(o, c, "Authorized", s->start_ms, s->meter_start_wh, true);
-  else
+  } else if (a == V201_TXP_ADOPT && t->by_badge) { /* E03: the car of a badge that came first */
+    v201_tx_event e = event_of(o, c, CP_EVENT_UPDATED, "CablePluggedIn");
+    e.at = s->start_ms;
+    e.reservation_id = t->reservation_id;
+    k->tx_state = k->status;
+    enqueue(o, s->id, &e);
+  } else if (a == V201_TXP_ADOPT) { /* E02: the badge of a transaction begun at the plug */
+    v201_tx_event e = event_of(o, c, CP_EVENT_UPDATED, t->remote ? "RemoteStart" : "Authorized");
+    e.at = s->start_ms;
+    e.id_token = t->uid[0] ? t->uid : NULL;
+    e.central_token = t->central;
+    e.remote_start_id = t->remote_start_id;
+    e.reservation_id = t->reservation_id;
+    k->tx_state = k->status;
+    enqueue(o, s->id, &e);
+  } else {
     k->tx_id[0] = 0; /* TxStartPoint EnergyTransfer: at the first flow */
+  }
 }
 
 void v201_on_session_stopped(void *ctx, int c, const station_session_info *s) {

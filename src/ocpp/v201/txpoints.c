@@ -39,8 +39,45 @@ int v201_txp_parse(const char *list, unsigned *mask, char *why, size_t len) {
   return 0;
 }
 
+v201_txp_action v201_txp_plugged(v201_txp *t, unsigned start, unsigned stop, int64_t key) {
+  if (t->open || t->pending || !(start & V201_TXP_EV)) return V201_TXP_NOTHING;
+  *t = (v201_txp){.start = start,
+                  .stop = stop ? stop : V201_TXP_EV | V201_TXP_AUTH,
+                  .session = key,
+                  .open = true,
+                  .early = true,
+                  .restored = t->restored};
+  return V201_TXP_START;
+}
+
+v201_txp_action v201_txp_authorized(v201_txp *t, unsigned start, unsigned stop, int64_t key) {
+  if (t->open || !(start & V201_TXP_AUTH)) return V201_TXP_NOTHING;
+  *t = (v201_txp){.start = start,
+                  .stop = stop ? stop : V201_TXP_EV | V201_TXP_AUTH,
+                  .session = key,
+                  .open = true,
+                  .early = true,
+                  .by_badge = true,
+                  .restored = t->restored};
+  return V201_TXP_START;
+}
+
+bool v201_txp_take(v201_txp *evse, v201_txp *held) {
+  if (!held->open || !held->early || evse->open || evse->pending) return false;
+  bool restored = evse->restored;
+  *evse = *held;
+  evse->restored = restored;
+  *held = (v201_txp){.restored = held->restored};
+  return true;
+}
+
 v201_txp_action v201_txp_session_started(v201_txp *t, unsigned start, unsigned stop,
                                          int64_t session) {
+  if (t->open && t->early) { /* begun at the plug: the session's now */
+    t->early = false;
+    t->session = session;
+    return V201_TXP_ADOPT;
+  }
   *t = (v201_txp){.start = start ? start : V201_TXP_POWER,
                   .stop = stop ? stop : V201_TXP_EV | V201_TXP_AUTH,
                   .session = session,
@@ -65,7 +102,8 @@ v201_txp_action v201_txp_status(v201_txp *t, connector_status was, connector_sta
     t->done = true;
     return V201_TXP_END;
   }
-  if (t->lingering && (now == STATUS_AVAILABLE || now == STATUS_RESERVED)) {
+  if ((t->lingering || t->early) && (now == STATUS_AVAILABLE || now == STATUS_RESERVED)) {
+    t->early = false;
     t->open = t->lingering = false;
     return V201_TXP_END; /* the car left */
   }

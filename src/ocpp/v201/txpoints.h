@@ -7,9 +7,17 @@
  *
  * borne's session starts once the car is plugged in and the driver
  * authorized, the power path closing at once; it ends when either stops.
- * - Start: any of EVConnected, Authorized, PowerPathClosed → at the
- *   session's start; EnergyTransfer alone → at the first energy flow
- *   (Charging) of the session, none if it never flows.
+ * - Start: EVConnected → when the car is plugged in, before any badge (the
+ *   transaction then waits for its session: a badge or a remote start
+ *   starts borne's session, which takes the transaction over; a car that
+ *   leaves before ends it); any of Authorized, PowerPathClosed → at the
+ *   session's start (and EVConnected when the car came after the badge);
+ *   Authorized when the badge comes first: at the badge, before any car
+ *   (the station's held transaction, no EVSE yet: the session that the
+ *   badge's car starts takes it over; none coming within
+ *   EVConnectionTimeOut ends it);
+ *   EnergyTransfer alone → at the first energy flow (Charging) of the
+ *   session, none if it never flows.
  * - Stop (the transaction ends when one of the listed conditions ends):
  *   EnergyTransfer → when the energy stops flowing (Charging left) or at the
  *   session's end; Authorized or PowerPathClosed → at the session's end;
@@ -49,6 +57,7 @@ typedef enum {
   V201_TXP_END,          /* TransactionEvent Ended */
   V201_TXP_DEAUTHORIZED, /* Updated: the session ended, the transaction waits for the car to leave
                           */
+  V201_TXP_ADOPT,        /* Updated: the session starts in the transaction begun at the plug */
 } v201_txp_action;
 
 /* One EVSE's transaction, as the points see it. */
@@ -58,7 +67,11 @@ typedef struct {
   bool open;            /* a transaction runs */
   bool lingering;       /* open while the session has ended (EVConnected alone) */
   bool done;            /* the session's transaction has ended, the session runs on */
-  int64_t session;      /* the session of the transaction (or of the pending one) */
+  bool early;           /* open before its session: started at the plug, waits for the badge
+                           (or at the badge, waits for the car: by_badge) */
+  bool by_badge;        /* early, begun at the badge (TxStartPoint Authorized, no car yet) */
+  int64_t session;      /* the session of the transaction (or of the pending one); an
+                           early one's journal key (below 0, cp_journal_adopt) */
   bool restored;        /* the dialect's: a lingering one from before a restart looked for */
   /* the dialect's: a pending start's transactionId and Started members, a
    * lingering transaction's stop */
@@ -70,9 +83,26 @@ typedef struct {
   double meter_stop_wh;
 } v201_txp;
 
+/* borne's session starts: V201_TXP_START, V201_TXP_NOTHING (EnergyTransfer:
+ * pending) or V201_TXP_ADOPT when an early transaction was open (it keeps
+ * its lists and becomes the session's). */
 v201_txp_action v201_txp_session_started(v201_txp *t, unsigned start, unsigned stop,
                                          int64_t session);
-/* A status of the connector, `was` the one before. */
+/* A car was plugged in, no session running: the lists as they are now and
+ * the journal key of the transaction it may start (TxStartPoint EVConnected:
+ * V201_TXP_START, the transaction open and early). */
+v201_txp_action v201_txp_plugged(v201_txp *t, unsigned start, unsigned stop, int64_t key);
+/* A badge (or a remote start) accepted while no car waits for it: the
+ * authorization is held for the next car. With Authorized in TxStartPoint,
+ * `t` (the station's held transaction, no EVSE) starts: V201_TXP_START,
+ * open, early and by_badge. Nothing when one is open already. */
+v201_txp_action v201_txp_authorized(v201_txp *t, unsigned start, unsigned stop, int64_t key);
+/* A car came for the held authorization: the held transaction becomes the
+ * EVSE's (`evse`, then v201_txp_session_started adopts it); `held` is
+ * cleared. false when none is open or the EVSE has one. */
+bool v201_txp_take(v201_txp *evse, v201_txp *held);
+/* A status of the connector, `was` the one before. An early transaction
+ * ends when the car leaves (Available, Reserved). */
 v201_txp_action v201_txp_status(v201_txp *t, connector_status was, connector_status now);
 v201_txp_action v201_txp_session_stopped(v201_txp *t, stop_reason why);
 /* A transaction that lingered is ended (its Ended sent): forget it. */

@@ -113,6 +113,9 @@ typedef struct ocpp201_station {
   bool restart_pending;
   uint64_t restart_deadline;
   v201_evse evse[BORNE_MAX_CONNECTORS];
+  /* E03: the transaction of a badge held for the next car (TxStartPoint
+   * Authorized, no EVSE yet), txpoints.h */
+  v201_txp held;
   int count;
   int64_t pump_in_flight;
   int64_t reencoded_msg, reencoded_seq; /* the last queued 1.6 message said again, its seqNo */
@@ -253,6 +256,21 @@ void v201_on_meter_read(void *ctx, int c, const meter_reading *r);
 void v201_charging_state_changed(ocpp201_station *o, int c);
 /* E01/E06: EVSE c's status changed from `was` (TxStartPoint / TxStopPoint). */
 void v201_tx_points_status(ocpp201_station *o, int c, connector_status was);
+/* E01: RequestStopTransaction of a transaction begun at the plug, no session
+ * yet: it ends (RemoteStop). false when EVSE c has none. */
+bool v201_tx_stop_early(ocpp201_station *o, int c);
+/* RequestStopTransaction of the transaction of a badge held for the next
+ * car: it ends (RemoteStop) and the station's held authorization goes. */
+void v201_tx_stop_held(ocpp201_station *o);
+/* At the dialect's start: the transactions of each EVSE that outlived their
+ * session (TxStopPoint EVConnected alone) or wait for their badge (begun at
+ * the plug) are known again before the EVSE's first status (read from
+ * ocpp201_tx_linger / ocpp201_tx_early; nothing sent). */
+void v201_tx_restore(ocpp201_station *o);
+/* E03: the station's authorization events (auth_accepted, auth_expired,
+ * auth_refused): a badge held for the next car starts, times out or loses
+ * its transaction (TxStartPoint Authorized). */
+void v201_tx_auth_event(ocpp201_station *o, int c, const char *kind, const char *detail);
 void v201_send_tx_updated(ocpp201_station *o, int c, const char *trigger_reason);
 void v201_security_event_notification(ocpp201_station *o, const char *detail);
 /* What EVSE c knows besides its meter reading (phases, offered current, temperature). */
