@@ -112,3 +112,29 @@ test('OCPP 2.0.1 has neither: types 5 and 6 are MessageTypeNotSupported, a bad C
     b.close();
   }
 });
+
+test('OCPP 2.0.1 refuses 2.1\'s certificate values (OEMRootCertificate, V2G20Certificate, SignV2G20Certificate) with a CALLERROR', async () => {
+  const b = await rawBackend('ocpp2.0.1');
+  const st = await startBorned({ connectors: 1, auth: 'free', args: ['--csms', b.url], set: { 'station.id': 'cp-201-no21c', 'ocpp.version': '2.0.1', 'ocpp.CpoName': 'Borne Test CPO' } });
+  try {
+    await booted(b);
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const calls = [
+      ['c-1', 'InstallCertificate', { certificateType: 'OEMRootCertificate', certificate: pem }],
+      ['c-2', 'GetInstalledCertificateIds', { certificateType: ['OEMRootCertificate'] }],
+      ['c-3', 'CertificateSigned', { certificateType: 'V2G20Certificate', certificateChain: pem }],
+      ['c-4', 'TriggerMessage', { requestedMessage: 'SignV2G20Certificate' }],
+    ];
+    for (const [id, action, payload] of calls) {
+      b.send([2, id, action, payload]);
+      const e = await b.next((f) => (f[0] === 3 || f[0] === 4) && f[1] === id, `the answer to ${action}`);
+      assert.equal(e[0], 4, `${action}: ${JSON.stringify(e)}`);
+      assert.match(e[2], /ConstraintViolation|FormatViolation/);
+    }
+    assert.equal(b.frames.filter((f) => f[0] === 2 && f[2] === 'SignCertificate').length, 0);
+  } finally {
+    await st.stop();
+    st.cleanup();
+    b.close();
+  }
+});

@@ -155,6 +155,10 @@ void v201_send_triggered(ocpp201_station *o) {
     o->csr_attempt = 0; /* a new round of CertSigningRepeatTimes */
     v201_send_sign_certificate(o, (t & T201_SIGN_V2G) != 0, "TriggerMessage");
   }
+  if (t & T201_SIGN_V2G20) {
+    o->csr_attempt = 0;
+    v201_send_sign_v2g20_certificate(o, "TriggerMessage");
+  }
   if (t & T201_SIGN_COMBINED) {
     o->csr_attempt = 0;
     v201_send_sign_combined_certificate(o, "TriggerMessage");
@@ -174,10 +178,12 @@ static void h_trigger(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
    * link checked the request against the 2.1 schema): one certificate for
    * the link and the ISO 15118 connection, as SignChargingStationCertificate */
   const char *asked = json_string_value(json_object_get(req, "requestedMessage"));
-  if (asked && !strcmp(asked, "SignCombinedCertificate") && o->link &&
+  bool combined = asked && !strcmp(asked, "SignCombinedCertificate");
+  /* and SignV2G20Certificate: the ISO 15118-20 certificate, as SignV2GCertificate */
+  if (asked && (combined || !strcmp(asked, "SignV2G20Certificate")) && o->link &&
       ocpp_link_dialect(o->link) == &ocpp21_dialect) {
     bool ok = key201_str(o, "CpoName")[0] != '\0';
-    if (ok) o->trigger |= T201_SIGN_COMBINED;
+    if (ok) o->trigger |= combined ? T201_SIGN_COMBINED : T201_SIGN_V2G20;
     v201_reply_status(r, ok ? "Accepted" : "Rejected");
     return;
   }

@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "chargepoint/authorization.h"
+#include "chargepoint/certificates.h"
 #include "chargepoint/journal.h"
 #include "chargepoint/profiles.h"
 #include "chargepoint/reservations.h"
@@ -135,7 +136,7 @@ typedef struct ocpp201_station {
   uv_timer_t reconnect_timer; /* a new client certificate, once answered */
   int csr_attempt;            /* SignCertificate requests sent for this certificate */
   bool csr_awaiting;          /* one was accepted, its CertificateSigned not come yet */
-  bool csr_v2g;               /* ... for the V2G certificate */
+  cp_cert_leaf csr_leaf;      /* ... for this certificate (V2G, 2.1's V2G20 too) */
   bool csr_combined;          /* ... for both (2.1 SignCombinedCertificate: no certificateType) */
   bool cert_reconnect, trust_changed, cert_refusal_reported;
   json_t *profile_reports; /* ReportChargingProfiles, sent once GetChargingProfiles is answered */
@@ -166,9 +167,10 @@ enum {
   T201_TX = 16,
   T201_FIRMWARE = 32,
   T201_LOG = 64,
-  T201_SIGN = 128,         /* SignChargingStationCertificate */
-  T201_SIGN_V2G = 256,     /* SignV2GCertificate */
-  T201_SIGN_COMBINED = 512 /* 2.1's SignCombinedCertificate */
+  T201_SIGN = 128,          /* SignChargingStationCertificate */
+  T201_SIGN_V2G = 256,      /* SignV2GCertificate */
+  T201_SIGN_COMBINED = 512, /* 2.1's SignCombinedCertificate */
+  T201_SIGN_V2G20 = 1024    /* 2.1's SignV2G20Certificate */
 };
 
 static inline borne_ms now201(const ocpp201_station *o) { return clock_now(&o->st->clock); }
@@ -296,6 +298,8 @@ void v201_customer_information_replied(ocpp201_station *o);
 
 /* security.c (A: certificates, security events of the link; M: certificate management) */
 int v201_send_sign_certificate(ocpp201_station *o, bool v2g, const char *why);
+/* 2.1's ISO 15118-20 certificate (TriggerMessage SignV2G20Certificate). */
+int v201_send_sign_v2g20_certificate(ocpp201_station *o, const char *why);
 /* A combined certificate (2.1 TriggerMessage SignCombinedCertificate): the
  * client key's CSR in a SignCertificate without certificateType. */
 int v201_send_sign_combined_certificate(ocpp201_station *o, const char *why);
