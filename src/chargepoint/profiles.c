@@ -45,6 +45,7 @@ typedef struct {
   borne_ms start;               /* schedule start (Absolute: receipt time when absent) */
   borne_ms duration_ms;         /* NEVER when absent */
   bool watts;
+  bool local; /* useLocalTime: start is a wall-clock time of the zone */
   int nperiods;
   cp_schedule_period *periods; /* phases resolved: 1..3 */
   char *text;                  /* the profile as stored in the table */
@@ -61,6 +62,8 @@ struct cp_profiles {
    * cp_profiles_next_change can place Relative boundaries. */
   char tx_id[BORNE_MAX_CONNECTORS + 1][CP_TX_ID_MAX + 2];
   borne_ms tx_start[BORNE_MAX_CONNECTORS + 1];
+  cp_zone_offset_fn zone;
+  void *zone_ctx;
 };
 
 static bool has_tx(const char *tx) { return tx && tx[0]; }
@@ -100,12 +103,19 @@ static json_t *schedule_json(const cp_charging_schedule *cs) {
   if (cs->has_duration) json_object_set_new(sj, "duration", json_integer(cs->duration_s));
   json_object_set_new(sj, "chargingRateUnit", json_string(cs->unit == CP_UNIT_WATTS ? "W" : "A"));
   if (cs->has_min_rate) json_object_set_new(sj, "minChargingRate", json_real(cs->min_rate));
+  if (cs->use_local_time) json_object_set_new(sj, "useLocalTime", json_true());
+  if (cs->randomized_delay_s)
+    json_object_set_new(sj, "randomizedDelay", json_integer(cs->randomized_delay_s));
   json_t *pa = json_array();
   for (size_t i = 0; i < cs->nperiods; i++) {
     json_t *pj = json_pack("{s:I,s:f}", "startPeriod", (json_int_t)cs->periods[i].start_s, "limit",
                            cs->periods[i].limit);
     if (cs->periods[i].phases)
       json_object_set_new(pj, "numberPhases", json_integer(cs->periods[i].phases));
+    if (cs->periods[i].has_limit_l2)
+      json_object_set_new(pj, "limit_L2", json_real(cs->periods[i].limit_l2));
+    if (cs->periods[i].has_limit_l3)
+      json_object_set_new(pj, "limit_L3", json_real(cs->periods[i].limit_l3));
     json_array_append_new(pa, pj);
   }
   json_object_set_new(sj, "chargingSchedulePeriod", pa);
@@ -133,6 +143,7 @@ static char *profile_text(const cp_charging_profile *p) {
       json_array_append_new(alt, schedule_json(&p->alternatives[i]));
     json_object_set_new(o, "alternativeSchedules", alt);
   }
+  if (p->random_seed) json_object_set_new(o, "randomSeed", json_integer(p->random_seed));
   char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
   json_decref(o);
   return text;
@@ -163,6 +174,7 @@ static int get_stored_time(const json_t *o, const char *key, bool *has, borne_ms
 static int schedule_from_json(const json_t *sj, cp_charging_schedule *cs,
                               cp_schedule_period *periods) {
   memset(cs, 0, sizeof *cs);
+  bool has_delay;
   const json_t *pa = json_object_get(sj, "chargingSchedulePeriod");
   const char *unit = json_string_value(json_object_get(sj, "chargingRateUnit"));
   const json_t *minr = json_object_get(sj, "minChargingRate");
@@ -171,8 +183,10 @@ static int schedule_from_json(const json_t *sj, cp_charging_schedule *cs,
             get_int(sj, "duration", &cs->has_duration, &cs->duration_s) == 0 &&
             get_int(sj, "id", &cs->has_id, &cs->id) == 0 &&
             get_stored_time(sj, "startSchedule", &cs->has_start, &cs->start) == 0 &&
-            (!minr || json_is_number(minr)) && json_array_size(pa) <= 1024;
+            (!minr || json_is_number(minr)) && json_array_size(pa) <= 1024 &&
+            get_int(sj, "randomizedDelay", &has_delay, &cs->randomized_delay_s) == 0;
   if (!ok) return -1;
+  cs->use_local_time = json_is_true(json_object_get(sj, "useLocalTime"));
   cs->unit = strcmp(unit, "W") == 0 ? CP_UNIT_WATTS : CP_UNIT_AMPS;
   cs->has_min_rate = minr != NULL;
   cs->min_rate = minr ? json_number_value(minr) : 0;
@@ -187,6 +201,12 @@ static int schedule_from_json(const json_t *sj, cp_charging_schedule *cs,
       return -1;
     periods[i] =
         (cp_schedule_period){.start_s = start, .limit = json_number_value(lim), .phases = (int)ph};
+    const json_t *l2 = json_object_get(pj, "limit_L2"), *l3 = json_object_get(pj, "limit_L3");
+    if ((l2 && !json_is_number(l2)) || (l3 && !json_is_number(l3))) return -1;
+    periods[i].has_limit_l2 = l2 != NULL;
+    periods[i].limit_l2 = l2 ? json_number_value(l2) : 0;
+    periods[i].has_limit_l3 = l3 != NULL;
+    periods[i].limit_l3 = l3 ? json_number_value(l3) : 0;
   }
   cs->nperiods = np;
   cs->periods = periods;
@@ -245,6 +265,8 @@ static int profile_from_text(const char *text, cp_charging_profile *p,
     ok = schedule_from_json(all[k], cs, periods ? periods + at : NULL) == 0;
     at += cs->nperiods;
   }
+  const json_t *seed = json_object_get(o, "randomSeed");
+  p->random_seed = json_is_integer(seed) ? (uint32_t)json_integer_value(seed) : 0;
   json_decref(o);
   if (!ok) {
     free(periods);
@@ -257,6 +279,15 @@ static int profile_from_text(const char *text, cp_charging_profile *p,
 }
 
 /* ---------- checking ---------- */
+
+/* A period's draw of randomizedDelay: splitmix64 of the profile's seed and
+ * the period's index (the same on every load of the profile). */
+static uint64_t delay_draw(uint32_t seed, uint32_t i) {
+  uint64_t z = ((uint64_t)seed << 32 | i) + 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
 
 static void profile_clear(profile *p) {
   free(p->periods);
@@ -319,6 +350,13 @@ static int parse_profile(const cp_charging_profile *j, int connector, borne_ms r
   if (cs->unit != CP_UNIT_AMPS && cs->unit != CP_UNIT_WATTS) return -1;
   out->watts = cs->unit == CP_UNIT_WATTS;
   if (lim && out->watts && !lim->allow_watts) return -1;
+  /* useLocalTime: the start read as a wall-clock time (a Relative schedule
+   * has none: nothing to do) */
+  out->local = cs->use_local_time && out->kind != CP_KIND_RELATIVE;
+  /* randomizedDelay: only for TxProfile and TxDefaultProfile (2.1) */
+  if (cs->randomized_delay_s < 0 || cs->randomized_delay_s > CP_MAX_RANDOMIZED_DELAY_S ||
+      (cs->randomized_delay_s && out->purpose == CP_PURPOSE_CHARGE_POINT_MAX))
+    return -1;
 
   size_t np = cs->nperiods;
   if (np == 0 || np > 1024 || !cs->periods) return -1;
@@ -336,8 +374,22 @@ static int parse_profile(const cp_charging_profile *j, int connector, borne_ms r
     /* No OCPP bound; 1e6 (A or W) is far above any AC point and keeps the
      * W/A conversions finite. */
     if (!isfinite(pd->limit) || pd->limit < 0 || pd->limit > 1e6) goto bad;
+    if (pd->has_limit_l2 && (!isfinite(pd->limit_l2) || pd->limit_l2 < 0 || pd->limit_l2 > 1e6))
+      goto bad;
+    if (pd->has_limit_l3 && (!isfinite(pd->limit_l3) || pd->limit_l3 < 0 || pd->limit_l3 > 1e6))
+      goto bad;
     if (pd->phases == 0) pd->phases = 3; /* numberPhases absent means 3 */
     if (pd->phases < 1 || pd->phases > 3) goto bad;
+  }
+  /* randomizedDelay: each period's start (the first's too) moved by its
+   * own draw in 0..randomizedDelay s; the order kept (a period pushed past
+   * the next one's start moves that one behind it) */
+  for (size_t i = 0; cs->randomized_delay_s > 0 && i < np; i++) {
+    cp_schedule_period *pd = &out->periods[i];
+    pd->start_s +=
+        (int64_t)(delay_draw(j->random_seed, (uint32_t)i) % (uint64_t)(cs->randomized_delay_s + 1));
+    if (i && pd->start_s <= out->periods[i - 1].start_s)
+      pd->start_s = out->periods[i - 1].start_s + 1;
   }
   /* the other schedules offered (2.0.1): the same rules, each as if it
    * were the one applied */
@@ -523,6 +575,17 @@ void cp_profiles_set_limits(cp_profiles *s, const cp_profile_limits *lim) {
   if (s && lim) s->lim = *lim;
 }
 
+void cp_profiles_set_zone(cp_profiles *s, cp_zone_offset_fn offset, void *ctx) {
+  if (!s) return;
+  s->zone = offset;
+  s->zone_ctx = ctx;
+}
+
+/* ms east of UTC in the station's zone at `utc` (0: UTC). */
+static borne_ms zone_ms(const cp_profiles *s, borne_ms utc) {
+  return s->zone ? (borne_ms)s->zone(s->zone_ctx, utc) * 1000 : 0;
+}
+
 int cp_profiles_count(const cp_profiles *s) { return s ? s->n : 0; }
 
 int cp_profiles_get(const cp_profiles *s, int i, int *connector, cp_charging_profile *out,
@@ -706,16 +769,39 @@ static borne_ms min_ms(borne_ms a, borne_ms b) { return a < b ? a : b; }
 /* The period of `p` in force at `t` (NULL when none), and in *next the first
  * instant after t where that may change. rel_start: the transaction start
  * for Relative schedules, or FLOATING. */
-static const cp_schedule_period *period_at(const profile *p, borne_ms t, borne_ms rel_start,
-                                           borne_ms *next) {
+static const cp_schedule_period *schedule_at(const profile *p, borne_ms t, borne_ms rel_start,
+                                             borne_ms *next);
+
+static const cp_schedule_period *period_at(const cp_profiles *s, const profile *p, borne_ms t,
+                                           borne_ms rel_start, borne_ms *next) {
   *next = NEVER;
   if (t < p->valid_from) {
     *next = p->valid_from;
     return NULL;
   }
   if (t >= p->valid_to) return NULL;
+  /* validFrom / validTo are instants; a useLocalTime schedule is followed
+   * on the zone's wall clock, its next change brought back to UTC with the
+   * offset in force then */
+  borne_ms shift = p->local ? zone_ms(s, t) : 0;
+  borne_ms n;
+  const cp_schedule_period *pd = schedule_at(p, t + shift, rel_start, &n);
+  if (p->local && n != NEVER) {
+    borne_ms guess = n - shift;
+    n -= zone_ms(s, guess);
+    if (n <= t) n = guess > t ? guess : t + 1; /* a wall time the clock skipped */
+  }
+  *next = min_ms(n, p->valid_to); /* the result changes at validTo at the latest */
+  return pd;
+}
+
+/* The period of p's schedule at t (in the schedule's own time: UTC, or the
+ * wall clock for useLocalTime), validity aside. */
+static const cp_schedule_period *schedule_at(const profile *p, borne_ms t, borne_ms rel_start,
+                                             borne_ms *next) {
+  *next = NEVER;
   borne_ms start;
-  borne_ms bound = p->valid_to; /* the result changes at validTo at the latest */
+  borne_ms bound = NEVER;
   switch (p->kind) {
   case CP_KIND_RELATIVE:
     if (rel_start == FLOATING) { /* no transaction: the first period, for ever */
@@ -748,6 +834,10 @@ static const cp_schedule_period *period_at(const profile *p, borne_ms t, borne_m
     return NULL;
   }
   if (p->duration_ms != NEVER) bound = min_ms(bound, start + p->duration_ms);
+  if (off < p->periods[0].start_s * 1000) { /* randomizedDelay moved the first period */
+    *next = min_ms(bound, start + p->periods[0].start_s * 1000);
+    return NULL;
+  }
   int i = p->nperiods - 1;
   while (i > 0 && p->periods[i].start_s * 1000 > off) i--;
   if (i + 1 < p->nperiods) bound = min_ms(bound, start + p->periods[i + 1].start_s * 1000);
@@ -766,6 +856,17 @@ typedef struct {
 static limit to_amps(const profile *p, const cp_schedule_period *pd, int phases, double voltage) {
   int ph = pd->phases < phases ? pd->phases : phases;
   limit l = {.set = true, .amps = pd->limit, .phases = ph};
+  if (pd->has_limit_l2 || pd->has_limit_l3) {
+    /* 2.1: a limit per phase (W: each phase's own); the pilot gives the EV
+     * one current, so the lowest of the phases it uses (L1 first) */
+    double per[3] = {pd->limit, pd->has_limit_l2 ? pd->limit_l2 : pd->limit,
+                     pd->has_limit_l3 ? pd->limit_l3 : pd->limit};
+    l.amps = per[0];
+    for (int i = 1; i < ph; i++)
+      if (per[i] < l.amps) l.amps = per[i];
+    if (p->watts) l.amps /= voltage;
+    return l;
+  }
   if (p->watts) l.amps = pd->limit / (ph * voltage);
   return l;
 }
@@ -798,7 +899,7 @@ static limit connector_limit(const cp_profiles *s, int connector, borne_ms t, co
     const profile *p = &s->p[i];
     if (!applies(p, connector, tx_id)) continue;
     borne_ms pn;
-    const cp_schedule_period *pd = period_at(p, t, rel_start, &pn);
+    const cp_schedule_period *pd = period_at(s, p, t, rel_start, &pn);
     nx = min_ms(nx, pn);
     if (!pd) continue;
     const profile *b = best[p->purpose];

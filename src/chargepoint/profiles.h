@@ -51,6 +51,12 @@ typedef struct {
   int64_t start_s; /* seconds from the schedule start; the first is 0, then increasing */
   double limit;    /* in the schedule's unit (A per phase or W) */
   int phases;      /* 1..3; 0 = not given, which means 3 */
+  /* 2.1's limit_L2 / limit_L3: with either, `limit` is phase L1's and these
+   * L2's and L3's (in W each phase's own power; without them W is the sum of
+   * all phases). The pilot tells the EV one current for every phase: the
+   * lowest of the phases in use is applied. */
+  bool has_limit_l2, has_limit_l3;
+  double limit_l2, limit_l3;
 } cp_schedule_period;
 
 typedef struct {
@@ -63,6 +69,15 @@ typedef struct {
   cp_rate_unit unit;
   bool has_min_rate;
   double min_rate; /* kept and stored, not used by the rules */
+  /* 2.1 useLocalTime: startSchedule is a wall-clock time of the station's
+   * zone (its offset disregarded: held here as if it were UTC), so an
+   * Absolute or Recurring schedule follows summer and winter time
+   * (cp_profiles_set_zone) */
+  bool use_local_time;
+  /* 2.1 randomizedDelay (s, 0..CP_MAX_RANDOMIZED_DELAY_S; TxProfile and
+   * TxDefaultProfile only): each period's start is delayed by a number of
+   * seconds in 0..randomizedDelay drawn from the profile's random_seed */
+  int64_t randomized_delay_s;
   size_t nperiods;
   const cp_schedule_period *periods; /* borrowed: copied by cp_profiles_set */
 } cp_charging_schedule;
@@ -86,7 +101,13 @@ typedef struct {
    * chosen (cp_profiles_choose_schedule: what an ISO 15118 EV picked). */
   size_t nalternatives;
   cp_charging_schedule alternatives[CP_MAX_SCHEDULES - 1];
+  /* the draw of randomizedDelay: chosen by the dialect at installation
+   * (random), stored with the profile, so the delays stay the same across a
+   * restart and in the composite schedule */
+  uint32_t random_seed;
 } cp_charging_profile;
+
+#define CP_MAX_RANDOMIZED_DELAY_S 86400
 
 typedef struct {
   int max_stack_level; /* e.g. 8 (1.6 ChargeProfileMaxStackLevel) */
@@ -105,6 +126,11 @@ cp_profiles *cp_profiles_open(store *db, int connectors, const cp_profile_limits
                               size_t errlen);
 void cp_profiles_free(cp_profiles *s);
 void cp_profiles_set_limits(cp_profiles *s, const cp_profile_limits *lim);
+
+/* The station's time zone for useLocalTime schedules: offset(ctx, utc) is
+ * the number of seconds east of UTC in force at `utc`. NULL: UTC. */
+typedef int32_t (*cp_zone_offset_fn)(void *ctx, borne_ms utc);
+void cp_profiles_set_zone(cp_profiles *s, cp_zone_offset_fn offset, void *ctx);
 
 /* Installs `p` for `connector` (0 = whole station). active_tx_id: the
  * transaction running on that connector (NULL or "" none); a TxProfile

@@ -14,7 +14,12 @@
 // capping a charging EVSE told as an external limit (NotifyChargingLimit EMS,
 // TransactionEvent ChargingRateChanged, ClearedChargingLimit when released,
 // K11-K13; LimitChangeSignificance a setting), and a profile set in 2.0.1 in
-// force and cleared in 1.6 after a switch of version (one store).
+// force and cleared in 1.6 after a switch of version (one store). Under 2.1
+// (a peer that picked ocpp2.1, its frames checked against the OCA's 2.1
+// schemas): a TxDefaultProfile with limit_L2 / limit_L3 that the offered
+// current follows (the lowest phase), useLocalTime and randomizedDelay
+// accepted and reported back, what an AC station without V2X refuses
+// (Dynamic, PriorityCharging, a V2X operationMode).
 // BORNE_OCPP_PEER=ocpp-ws-io runs it
 // against the second strict CSMS (ocpp201_smart_ws_io.test.mjs).
 import { test, before, after } from 'node:test';
@@ -237,4 +242,60 @@ test('one store: a profile set in 2.0.1 is in force, computed and cleared by 1.6
     await csms16.close();
   }
   csms.assertNoViolations();
+});
+
+test('2.1: limit_L2 / limit_L3 (the lowest phase is offered), useLocalTime and randomizedDelay kept and reported, Dynamic / PriorityCharging / V2X refused', async () => {
+  const rig21 = ocpp201Rig('cp-k21', { peer: { protocol: 'ocpp2.1', tags: { GOOD1: 'Accepted' } }, set: { 'ocpp.version': '2.1' } });
+  const { csms: c21, st: s21 } = await rig21.up();
+  try {
+    assert.equal(s21.ctl('plug', '1', '--ev-max-current', '32').code, 0);
+    await s21.waitFor((x) => x.connectors[0].status === 'Preparing', { what: 'plugged' });
+    const start = new Date(Date.now() - 60e3).toISOString();
+    const phases = {
+      id: 41, stackLevel: 1, chargingProfilePurpose: 'TxDefaultProfile', chargingProfileKind: 'Absolute',
+      chargingSchedule: [{ id: 41, startSchedule: start, chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 16, limit_L2: 11, limit_L3: 14, operationMode: 'ChargingOnly' }] }],
+    };
+    assert.equal((await c21.call('SetChargingProfile', { evseId: 0, chargingProfile: phases })).status, 'Accepted');
+    const s = await s21.waitFor((x) => x.connectors[0].offered_a === 11, { what: 'offered 11 A (L2)' });
+    assert.equal(s.connectors[0].limited_by, 'ocpp_profile');
+    const comp = await c21.call('GetCompositeSchedule', { evseId: 1, duration: 600, chargingRateUnit: 'A' });
+    assert.equal(comp.schedule.chargingSchedulePeriod[0].limit, 11);
+    // useLocalTime on a daily schedule, randomizedDelay on a TxDefaultProfile (stack levels below: not in force)
+    const local = {
+      id: 42, stackLevel: 0, chargingProfilePurpose: 'TxDefaultProfile', chargingProfileKind: 'Recurring', recurrencyKind: 'Daily',
+      chargingSchedule: [{ id: 42, startSchedule: '2026-01-01T22:00:00+01:00', useLocalTime: true, duration: 3600, chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 6 }] }],
+    };
+    assert.equal((await c21.call('SetChargingProfile', { evseId: 1, chargingProfile: local })).status, 'Accepted');
+    const delayed = {
+      id: 43, stackLevel: 0, chargingProfilePurpose: 'TxDefaultProfile', chargingProfileKind: 'Absolute',
+      chargingSchedule: [{ id: 43, startSchedule: start, randomizedDelay: 300, chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 20 }] }],
+    };
+    assert.equal((await c21.call('SetChargingProfile', { evseId: 2, chargingProfile: delayed })).status, 'Accepted');
+    const from = c21.calls.length;
+    assert.equal((await c21.call('GetChargingProfiles', { requestId: 7, chargingProfile: {} })).status, 'Accepted');
+    const pages = await reportPages(c21, 'ReportChargingProfiles', 7, from);
+    const all = pages.flatMap((p) => p.chargingProfile);
+    const byId = (id) => all.find((p) => p.id === id);
+    assert.deepEqual(byId(41).chargingSchedule[0].chargingSchedulePeriod[0], { startPeriod: 0, limit: 16, limit_L2: 11, limit_L3: 14 });
+    assert.equal(byId(42).chargingSchedule[0].useLocalTime, true);
+    assert.equal(byId(42).chargingSchedule[0].startSchedule, '2026-01-01T22:00:00.000Z'); // the wall-clock time, 22:00 local
+    assert.equal(byId(43).chargingSchedule[0].randomizedDelay, 300);
+    // refused: Dynamic, PriorityCharging, a V2X operationMode, randomizedDelay on the station maximum
+    const base = { stackLevel: 2, chargingProfilePurpose: 'TxDefaultProfile', chargingProfileKind: 'Absolute' };
+    const sched = (extra = {}, period = {}) => [{ id: 50, chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 8, ...period }], ...extra }];
+    for (const [evseId, profile, reason] of [
+      [1, { ...base, id: 50, chargingProfileKind: 'Dynamic', dynUpdateInterval: 60, chargingSchedule: sched() }, 'UnsupportedParam'],
+      [1, { ...base, id: 51, chargingProfilePurpose: 'PriorityCharging', chargingSchedule: sched() }, 'UnsupportedParam'],
+      [1, { ...base, id: 52, chargingSchedule: sched({}, { operationMode: 'CentralSetpoint', setpoint: 2000 }) }, 'UnsupportedParam'],
+      [0, { ...base, id: 53, chargingProfilePurpose: 'ChargingStationMaxProfile', chargingSchedule: sched({ randomizedDelay: 60 }) }, 'InvalidValue'],
+    ]) {
+      const r = await c21.call('SetChargingProfile', { evseId, chargingProfile: profile });
+      assert.equal(r.status, 'Rejected', JSON.stringify(profile));
+      assert.equal(r.statusInfo.reasonCode, reason);
+    }
+    assert.equal((await c21.call('ClearChargingProfile', {})).status, 'Accepted');
+    c21.assertNoViolations();
+  } finally {
+    await rig21.down(s21, c21);
+  }
 });

@@ -295,6 +295,7 @@ static void on_closing(void *ctx) {
  * module's (ocpp_core.h): not freed here. */
 static void on_free(void *ctx) {
   ocpp201_station *o = ctx;
+  if (o->zone_read) cp_profiles_set_zone(o->profiles, NULL, NULL); /* its zone was o's */
   json_decref(o->after_reply);
   json_decref(o->customer_pages);
   json_decref(o->profile_reports);

@@ -11,10 +11,13 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
+#include "energy/energy_module.h"
 #include "ocpp/ocpp_core.h"
 #include "ocpp/v201/charging_profile.h"
 #include "ocpp/v201/v201_internal.h"
+#include "ocpp21_messages.h" /* generated from the OCPP 2.1 schemas */
 #include "core/grid_type.h"
 
 /* When EVSE c's running session started (Relative schedules). */
@@ -33,11 +36,34 @@ static double phase_voltage(const config *cfg, int phases) {
                             config_get_number(cfg, "site.voltage_v"), phases);
 }
 
+static bool speaks21(const ocpp201_station *o) {
+  return o->link && ocpp_link_dialect(o->link) == &ocpp21_dialect;
+}
+
+/* 2.1 useLocalTime: the wall clock of site.timezone (UTC when unset), read
+ * again when the settings changed */
+static int32_t zone_offset(void *ctx, borne_ms utc) {
+  const ocpp201_station *o = ctx;
+  return o->zone_set ? tz_offset_at(&o->zone, utc) : 0;
+}
+
+static void refresh_zone(ocpp201_station *o) {
+  unsigned long gen = config_generation(o->st->cfg);
+  if (o->zone_read && o->zone_gen == gen) return;
+  char why[200];
+  o->zone_set =
+      energy_zone_rule(config_get(o->st->cfg, "site.timezone"), &o->zone, why, sizeof why) == 0;
+  o->zone_read = true;
+  o->zone_gen = gen;
+  cp_profiles_set_zone(o->profiles, zone_offset, o);
+}
+
 /* The composite profile limit of each EVSE, as the station's OCPP limit
  * (its limited_by says "ocpp" when it is the lowest). Only by the dialect
  * spoken: the TxProfiles are bound to its transaction ids. */
 void v201_apply_profiles(ocpp201_station *o) {
   if (o->shared && o->shared->active && o->shared->active->family != OCPP_FAMILY_V201) return;
+  refresh_zone(o);
   borne_ms now = now201(o);
   for (int c = 1; c <= o->count; c++) {
     const v201_evse *k = &o->evse[c - 1];
@@ -55,18 +81,57 @@ static void profiles_changed(ocpp201_station *o) {
 
 /* ---------- K01 SetChargingProfile ---------- */
 
-static void h_set_charging_profile(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
-  ocpp201_SetChargingProfileRequest q;
+/* The request decoded with the code of the version spoken (2.1's: its
+ * limit_L2 / limit_L3, useLocalTime, randomizedDelay) into the engine's
+ * profile; -1 when answered with a CALLERROR. */
+static int decode_set(ocpp201_station *o, const json_t *req, ocpp_reply *r, int *evse,
+                      cp_charging_profile *p, cp_schedule_period **periods, v201_refusal *why,
+                      int *decoded) {
   ocpp_error e;
-  if (!v201_decoded(ocpp201_SetChargingProfileRequest_decode(req, &q, &e), &e, r)) return;
-  int c = (int)q.evseId;
+  *periods = NULL;
+  if (speaks21(o)) {
+    ocpp21_SetChargingProfileRequest *q = calloc(1, sizeof *q);
+    if (!q) {
+      r->error_code = ocpp_dialect_code(&ocpp201_dialect, OCPP_ERR_INTERNAL);
+      snprintf(r->error_text, sizeof r->error_text, "out of memory");
+      return -1;
+    }
+    if (!v201_decoded(ocpp21_SetChargingProfileRequest_decode(req, q, &e), &e, r)) {
+      free(q);
+      return -1;
+    }
+    *evse = (int)q->evseId;
+    *decoded = *evse < 0 || *evse > o->count
+                   ? -1
+                   : v201_profile_decode21(&q->chargingProfile, p, periods, why);
+    ocpp21_SetChargingProfileRequest_free(q);
+    free(q);
+    /* randomizedDelay: this profile's draw, kept with it */
+    uint32_t seed = 0;
+    if (*decoded == 0 && getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed)
+      seed = (uint32_t)now201(o);
+    p->random_seed = seed ? seed : 1;
+    return 0;
+  }
+  ocpp201_SetChargingProfileRequest q;
+  if (!v201_decoded(ocpp201_SetChargingProfileRequest_decode(req, &q, &e), &e, r)) return -1;
+  *evse = (int)q.evseId;
+  *decoded =
+      *evse < 0 || *evse > o->count ? -1 : v201_profile_decode(&q.chargingProfile, p, periods, why);
+  ocpp201_SetChargingProfileRequest_free(&q);
+  return 0;
+}
+
+static void h_set_charging_profile(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  int c = 0, decoded = -1;
   cp_profile_result res = CP_PROFILE_REJECTED;
   v201_refusal why = {0};
   cp_charging_profile p;
   cp_schedule_period *periods = NULL;
+  if (decode_set(o, req, r, &c, &p, &periods, &why, &decoded) != 0) return;
   if (c < 0 || c > o->count)
     why = (v201_refusal){"UnknownEVSE", "no such EVSE"};
-  else if (v201_profile_decode(&q.chargingProfile, &p, &periods, &why) == 0) {
+  else if (decoded == 0) {
     /* a TxProfile names the transaction running on this EVSE */
     if (p.purpose == CP_PURPOSE_TX && (c == 0 || strcmp(p.transaction_id, o->evse[c - 1].tx_id)))
       why = (v201_refusal){"TxNotFound", "no such transaction on this EVSE"};
@@ -74,7 +139,6 @@ static void h_set_charging_profile(ocpp201_station *o, const json_t *req, ocpp_r
       res = cp_profiles_set(o->profiles, c, &p, c ? o->evse[c - 1].tx_id : NULL, now201(o));
   }
   free(periods);
-  ocpp201_SetChargingProfileRequest_free(&q);
   r->result = v201_set_profile_answer(res, why.reason ? &why : NULL);
   station_event(o->st, c > 0 && c <= o->count ? c : 0, "ocpp_profile", "SetChargingProfile %s%s%s",
                 res == CP_PROFILE_ACCEPTED ? "Accepted" : "Rejected", why.info ? ": " : "",
@@ -111,7 +175,8 @@ static void h_get_charging_profiles(ocpp201_station *o, const json_t *req, ocpp_
     if (cp_profiles_get(o->profiles, i, &c, &p, &periods) == 0 && c >= 0 &&
         c <= BORNE_MAX_CONNECTORS && v201_report_match(&q, c, &p)) {
       if (!per_evse[c]) per_evse[c] = json_array();
-      json_array_append_new(per_evse[c], v201_profile_json(&p));
+      json_array_append_new(per_evse[c],
+                            speaks21(o) ? v201_profile_json21(&p) : v201_profile_json(&p));
     }
     free(periods);
   }

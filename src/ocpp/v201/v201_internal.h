@@ -23,6 +23,7 @@
 #include "chargepoint/journal.h"
 #include "chargepoint/profiles.h"
 #include "chargepoint/reservations.h"
+#include "energy/tzrule.h"
 #include "firmware/diagnostics.h"
 #include "firmware/firmware.h"
 #include "firmware/firmware_module.h"
@@ -103,6 +104,9 @@ typedef struct ocpp201_station {
   cp_auth *auth;
   cp_reservations *resv;
   cp_profiles *profiles; /* charging profiles: the OCPP module's, shared with 1.6 */
+  tz_rule zone;          /* site.timezone, for 2.1's useLocalTime schedules */
+  bool zone_set, zone_read;
+  unsigned long zone_gen; /* config_generation() when it was read */
   v201_boot_state boot;
   int heartbeat_s;
   uv_timer_t boot_timer;
