@@ -138,3 +138,25 @@ test('OCPP 2.0.1 refuses 2.1\'s certificate values (OEMRootCertificate, V2G20Cer
     b.close();
   }
 });
+
+test('a message larger than the station takes (4 MiB) is answered with a CALLERROR FormatViolation to its id, not dropped; the link stays up', async () => {
+  const b = await rawBackend('ocpp2.1');
+  const st = await startBorned({ connectors: 1, auth: 'free', args: ['--csms', b.url], set: { 'station.id': 'cp-21-big', 'ocpp.version': '2.1' } });
+  try {
+    await booted(b);
+    const data = 'x'.repeat(4 * 1024 * 1024);
+    b.send([2, 'big-1', 'DataTransfer', { vendorId: 'borne.test', data }]);
+    const e = await b.next((f) => (f[0] === 3 || f[0] === 4) && f[1] === 'big-1', 'the answer to the large DataTransfer');
+    assert.equal(e[0], 4);
+    assert.equal(e[2], 'FormatViolation');
+    assert.match(e[3], /at most 4194304/);
+    // the next message is read as usual
+    b.send([2, 'cc-1', 'ClearCache', {}]);
+    const ok = await b.next((f) => f[1] === 'cc-1', 'the ClearCache answer');
+    assert.equal(ok[0], 3);
+  } finally {
+    await st.stop();
+    st.cleanup();
+    b.close();
+  }
+});
