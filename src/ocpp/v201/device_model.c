@@ -281,9 +281,10 @@ static const dm_var vars[] = {
      NULL},
     {"TariffCostCtrlr", S_STATION, "Enabled", "Tariff", T_BOOLEAN, M_RO, NULL, "true", L_NONE, NULL,
      NULL},
-    /* 2.1's local cost (cost.c, src/tariff/tariff21.c), names from the OCA
-     * 2.1 device model: at most T21_MAX_PRICES prices a component, the
-     * conditions evaluated, costDetails in the periodic Updated events */
+    /* 2.1's local cost (cost.c, src/tariff/tariff21.c), names as the OCA
+     * 2.1 device model appendix lists them (docs/ocpp21.md): at most
+     * T21_MAX_PRICES prices a component, the conditions evaluated,
+     * costDetails in the periodic Updated events */
     {"TariffCostCtrlr", S_STATION, "ConditionsSupported", "Tariff", T_BOOLEAN, M_RO, NULL, "true",
      L_NONE, NULL, NULL},
     {"TariffCostCtrlr", S_STATION, "Enabled", "RunningCost", T_BOOLEAN, M_RO, NULL, "true", L_NONE,
