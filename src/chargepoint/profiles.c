@@ -45,7 +45,10 @@ typedef struct {
   borne_ms start;               /* schedule start (Absolute: receipt time when absent) */
   borne_ms duration_ms;         /* NEVER when absent */
   bool watts;
-  bool local; /* useLocalTime: start is a wall-clock time of the zone */
+  bool local;            /* useLocalTime: start is a wall-clock time of the zone */
+  borne_ms dyn_time;     /* Dynamic: the last update of its limits */
+  borne_ms dyn_interval; /* Dynamic: dynUpdateInterval in ms, 0 none */
+  borne_ms next_pull;    /* Dynamic: when to ask for an update next */
   int nperiods;
   cp_schedule_period *periods; /* phases resolved: 1..3 */
   char *text;                  /* the profile as stored in the table */
@@ -82,7 +85,7 @@ static void copy_tx(char out[CP_TX_ID_MAX + 1], const char *tx) {
 
 static const char *const purpose_names[] = {"ChargePointMaxProfile", "TxDefaultProfile",
                                             "TxProfile"};
-static const char *const kind_names[] = {"Absolute", "Recurring", "Relative"};
+static const char *const kind_names[] = {"Absolute", "Recurring", "Relative", "Dynamic"};
 
 static int name_index(const char *const *names, int n, const char *s) {
   for (int i = 0; s && i < n; i++)
@@ -144,6 +147,11 @@ static char *profile_text(const cp_charging_profile *p) {
     json_object_set_new(o, "alternativeSchedules", alt);
   }
   if (p->random_seed) json_object_set_new(o, "randomSeed", json_integer(p->random_seed));
+  if (p->kind == CP_KIND_DYNAMIC) {
+    if (p->dyn_update_time) set_time(o, "dynUpdateTime", p->dyn_update_time);
+    if (p->dyn_update_interval_s)
+      json_object_set_new(o, "dynUpdateInterval", json_integer(p->dyn_update_interval_s));
+  }
   char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
   json_decref(o);
   return text;
@@ -226,7 +234,7 @@ static int profile_from_text(const char *text, cp_charging_profile *p,
   int purpose =
       name_index(purpose_names, 3, json_string_value(json_object_get(o, "chargingProfilePurpose")));
   int kind =
-      name_index(kind_names, 3, json_string_value(json_object_get(o, "chargingProfileKind")));
+      name_index(kind_names, 4, json_string_value(json_object_get(o, "chargingProfileKind")));
   const char *recur = json_string_value(json_object_get(o, "recurrencyKind"));
   const json_t *tx = json_object_get(o, "transactionId");
   bool ok = json_is_object(o) && purpose >= 0 && kind >= 0 &&
@@ -267,6 +275,9 @@ static int profile_from_text(const char *text, cp_charging_profile *p,
   }
   const json_t *seed = json_object_get(o, "randomSeed");
   p->random_seed = json_is_integer(seed) ? (uint32_t)json_integer_value(seed) : 0;
+  bool has_dyn;
+  ok = ok && get_stored_time(o, "dynUpdateTime", &has_dyn, &p->dyn_update_time) == 0 &&
+       get_int(o, "dynUpdateInterval", &has_dyn, &p->dyn_update_interval_s) == 0;
   json_decref(o);
   if (!ok) {
     free(periods);
@@ -319,7 +330,7 @@ static int parse_profile(const cp_charging_profile *j, int connector, borne_ms r
     return -1; /* ChargingProfile: transactionId only with TxProfile */
   copy_tx(out->tx_id, j->transaction_id);
 
-  if (j->kind < CP_KIND_ABSOLUTE || j->kind > CP_KIND_RELATIVE) return -1;
+  if (j->kind < CP_KIND_ABSOLUTE || j->kind > CP_KIND_DYNAMIC) return -1;
   out->kind = j->kind;
   if (out->kind == CP_KIND_RECURRING) {
     if (j->recurrency == CP_RECUR_DAILY)
@@ -384,7 +395,7 @@ static int parse_profile(const cp_charging_profile *j, int connector, borne_ms r
   /* randomizedDelay: each period's start (the first's too) moved by its
    * own draw in 0..randomizedDelay s; the order kept (a period pushed past
    * the next one's start moves that one behind it) */
-  for (size_t i = 0; cs->randomized_delay_s > 0 && i < np; i++) {
+  for (size_t i = 0; cs->randomized_delay_s > 0 && out->kind != CP_KIND_DYNAMIC && i < np; i++) {
     cp_schedule_period *pd = &out->periods[i];
     pd->start_s +=
         (int64_t)(delay_draw(j->random_seed, (uint32_t)i) % (uint64_t)(cs->randomized_delay_s + 1));
@@ -402,7 +413,19 @@ static int parse_profile(const cp_charging_profile *j, int connector, borne_ms r
     if (parse_profile(&alt, connector, received, lim, &check) != 0) goto bad;
     profile_clear(&check);
   }
-  out->text = profile_text(j);
+  /* K28: a Dynamic profile is one schedule of one period, in force from
+   * its last update (for `duration` when it has one) */
+  cp_charging_profile stored = *j;
+  if (out->kind == CP_KIND_DYNAMIC) {
+    if (np != 1 || j->nalternatives || j->dyn_update_interval_s < 0 ||
+        j->dyn_update_interval_s > INT32_MAX)
+      goto bad;
+    if (!stored.dyn_update_time) stored.dyn_update_time = received;
+    out->dyn_time = stored.dyn_update_time;
+    out->dyn_interval = j->dyn_update_interval_s * 1000;
+    out->next_pull = out->dyn_interval ? out->dyn_time + out->dyn_interval : NEVER;
+  }
+  out->text = profile_text(&stored);
   if (!out->text) goto bad;
   return 0;
 bad:
@@ -762,6 +785,67 @@ void cp_profiles_transaction_ended(cp_profiles *s, int connector) {
   }
 }
 
+/* ---------- 2.1 dynamic profiles (K28) ---------- */
+
+static bool finite_limit(double v) { return isfinite(v) && v >= 0 && v <= 1e6; }
+
+int cp_profiles_update_dynamic(cp_profiles *s, int64_t id, const cp_dynamic_update *u,
+                               borne_ms now) {
+  for (int i = 0; s && u && i < s->n; i++) {
+    profile *old = &s->p[i];
+    if (old->id != id) continue;
+    if (old->kind != CP_KIND_DYNAMIC) return -1;
+    if ((u->has_limit && !finite_limit(u->limit)) ||
+        (u->has_limit_l2 && !finite_limit(u->limit_l2)) ||
+        (u->has_limit_l3 && !finite_limit(u->limit_l3)))
+      return -1;
+    cp_charging_profile cp;
+    cp_schedule_period *periods;
+    if (profile_from_text(old->text, &cp, &periods) != 0) return -1;
+    cp_schedule_period *pd = periods; /* the one period */
+    if (u->has_limit) pd->limit = u->limit;
+    if (u->has_limit_l2) pd->has_limit_l2 = true, pd->limit_l2 = u->limit_l2;
+    if (u->has_limit_l3) pd->has_limit_l3 = true, pd->limit_l3 = u->limit_l3;
+    cp.dyn_update_time = now; /* K28.FR.09 */
+    copy_tx(cp.transaction_id, old->tx_id);
+    profile np;
+    int rc = -1;
+    if (parse_profile(&cp, old->connector, old->received, NULL, &np) == 0) {
+      copy_tx(np.tx_id, old->tx_id);
+      if (db_exec(s, "UPDATE ocpp16_smart_profiles SET profile = ?5 WHERE id = ?1", np.id, 0, NULL,
+                  0, np.text) == 0) {
+        profile_clear(old);
+        *old = np;
+        rc = 0;
+      } else {
+        profile_clear(&np);
+      }
+    }
+    free(periods);
+    return rc;
+  }
+  return -1;
+}
+
+int cp_profiles_take_due_pull(cp_profiles *s, borne_ms now, int64_t *id) {
+  for (int i = 0; s && i < s->n; i++) {
+    profile *p = &s->p[i];
+    if (p->kind != CP_KIND_DYNAMIC || !p->dyn_interval || p->next_pull > now) continue;
+    *id = p->id;
+    p->next_pull = now + p->dyn_interval; /* again after an interval without update */
+    return 1;
+  }
+  return 0;
+}
+
+borne_ms cp_profiles_next_pull(const cp_profiles *s) {
+  borne_ms next = NEVER;
+  for (int i = 0; s && i < s->n; i++)
+    if (s->p[i].kind == CP_KIND_DYNAMIC && s->p[i].dyn_interval && s->p[i].next_pull < next)
+      next = s->p[i].next_pull;
+  return next;
+}
+
 /* ---------- evaluation ---------- */
 
 static borne_ms min_ms(borne_ms a, borne_ms b) { return a < b ? a : b; }
@@ -783,6 +867,12 @@ static const cp_schedule_period *period_at(const cp_profiles *s, const profile *
   /* validFrom / validTo are instants; a useLocalTime schedule is followed
    * on the zone's wall clock, its next change brought back to UTC with the
    * offset in force then */
+  if (p->kind == CP_KIND_DYNAMIC) { /* K28.FR.13: invalid `duration` after its last update */
+    borne_ms end = p->duration_ms != NEVER ? p->dyn_time + p->duration_ms : NEVER;
+    if (t >= end) return NULL; /* until an update (K28.FR.14) */
+    *next = min_ms(end, p->valid_to);
+    return &p->periods[0];
+  }
   borne_ms shift = p->local ? zone_ms(s, t) : 0;
   borne_ms n;
   const cp_schedule_period *pd = schedule_at(p, t + shift, rel_start, &n);

@@ -38,7 +38,15 @@ typedef enum {
   CP_PURPOSE_TX,               /* one transaction on one connector */
 } cp_profile_purpose;
 
-typedef enum { CP_KIND_ABSOLUTE, CP_KIND_RECURRING, CP_KIND_RELATIVE } cp_profile_kind;
+/* CP_KIND_DYNAMIC (2.1, K28): one schedule of one period, in force from
+ * validFrom, whose limits the back end updates (cp_profiles_update_dynamic);
+ * with a duration, only for that long after the last update. */
+typedef enum {
+  CP_KIND_ABSOLUTE,
+  CP_KIND_RECURRING,
+  CP_KIND_RELATIVE,
+  CP_KIND_DYNAMIC
+} cp_profile_kind;
 typedef enum { CP_RECUR_NONE, CP_RECUR_DAILY, CP_RECUR_WEEKLY } cp_recurrency;
 typedef enum { CP_UNIT_AMPS, CP_UNIT_WATTS } cp_rate_unit;
 typedef enum {
@@ -105,6 +113,11 @@ typedef struct {
    * (random), stored with the profile, so the delays stay the same across a
    * restart and in the composite schedule */
   uint32_t random_seed;
+  /* CP_KIND_DYNAMIC: when its limits were last updated (dynUpdateTime; 0:
+   * when it is set), and how often to ask for an update (dynUpdateInterval,
+   * s; 0 never) */
+  borne_ms dyn_update_time;
+  int64_t dyn_update_interval_s;
 } cp_charging_profile;
 
 #define CP_MAX_RANDOMIZED_DELAY_S 86400
@@ -198,6 +211,26 @@ void cp_composite_schedule_free(cp_composite_schedule *c);
  * from now on (the one it applied becomes an alternative). 0 when a profile
  * changed, -1 when none offers that id. */
 int cp_profiles_choose_schedule(cp_profiles *s, int connector, int64_t schedule_id);
+
+/* 2.1 K28: new values for the one period of the Dynamic profile `id`
+ * (UpdateDynamicSchedule, PullDynamicScheduleUpdate's answer): those given
+ * replace the period's, in its unit; its dynUpdateTime becomes `now` (an
+ * update with no value too). 0 done (stored), -1 no such Dynamic profile or
+ * a value out of range (nothing changed). */
+typedef struct {
+  bool has_limit, has_limit_l2, has_limit_l3;
+  double limit, limit_l2, limit_l3;
+} cp_dynamic_update;
+int cp_profiles_update_dynamic(cp_profiles *s, int64_t id, const cp_dynamic_update *u,
+                               borne_ms now);
+
+/* The next Dynamic profile whose update is due at or before `now`
+ * (dynUpdateTime + dynUpdateInterval, K28.FR.10): its id in *id and 1, its
+ * next due time pushed one interval on (asked once per interval until an
+ * update comes); 0 when none is due. cp_profiles_next_pull: the earliest
+ * due time, INT64_MAX when none. */
+int cp_profiles_take_due_pull(cp_profiles *s, borne_ms now, int64_t *id);
+borne_ms cp_profiles_next_pull(const cp_profiles *s);
 
 /* Number of installed profiles (for status pages and tests). */
 int cp_profiles_count(const cp_profiles *s);

@@ -19,7 +19,9 @@
 // schemas): a TxDefaultProfile with limit_L2 / limit_L3 that the offered
 // current follows (the lowest phase), useLocalTime and randomizedDelay
 // accepted and reported back, what an AC station without V2X refuses
-// (Dynamic, PriorityCharging, a V2X operationMode).
+// (PriorityCharging, a V2X operationMode); a Dynamic profile (K28) whose
+// limit the station pulls (PullDynamicScheduleUpdate every dynUpdateInterval)
+// and the CSMS pushes (UpdateDynamicSchedule), the offered current following.
 // BORNE_OCPP_PEER=ocpp-ws-io runs it
 // against the second strict CSMS (ocpp201_smart_ws_io.test.mjs).
 import { test, before, after } from 'node:test';
@@ -244,7 +246,7 @@ test('one store: a profile set in 2.0.1 is in force, computed and cleared by 1.6
   csms.assertNoViolations();
 });
 
-test('2.1: limit_L2 / limit_L3 (the lowest phase is offered), useLocalTime and randomizedDelay kept and reported, Dynamic / PriorityCharging / V2X refused', async () => {
+test('2.1: limit_L2 / limit_L3 (the lowest phase is offered), useLocalTime and randomizedDelay kept and reported, PriorityCharging / V2X / a Dynamic profile of two periods refused', async () => {
   const rig21 = ocpp201Rig('cp-k21', { peer: { protocol: 'ocpp2.1', tags: { GOOD1: 'Accepted' } }, set: { 'ocpp.version': '2.1' } });
   const { csms: c21, st: s21 } = await rig21.up();
   try {
@@ -284,7 +286,7 @@ test('2.1: limit_L2 / limit_L3 (the lowest phase is offered), useLocalTime and r
     const base = { stackLevel: 2, chargingProfilePurpose: 'TxDefaultProfile', chargingProfileKind: 'Absolute' };
     const sched = (extra = {}, period = {}) => [{ id: 50, chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 8, ...period }], ...extra }];
     for (const [evseId, profile, reason] of [
-      [1, { ...base, id: 50, chargingProfileKind: 'Dynamic', dynUpdateInterval: 60, chargingSchedule: sched() }, 'UnsupportedParam'],
+      [1, { ...base, id: 50, chargingProfileKind: 'Dynamic', chargingSchedule: [{ ...sched()[0], chargingSchedulePeriod: [{ startPeriod: 0, limit: 8 }, { startPeriod: 60, limit: 6 }] }] }, 'InvalidSchedule'],
       [1, { ...base, id: 51, chargingProfilePurpose: 'PriorityCharging', chargingSchedule: sched() }, 'UnsupportedParam'],
       [1, { ...base, id: 52, chargingSchedule: sched({}, { operationMode: 'CentralSetpoint', setpoint: 2000 }) }, 'UnsupportedParam'],
       [0, { ...base, id: 53, chargingProfilePurpose: 'ChargingStationMaxProfile', chargingSchedule: sched({ randomizedDelay: 60 }) }, 'InvalidValue'],
@@ -294,6 +296,47 @@ test('2.1: limit_L2 / limit_L3 (the lowest phase is offered), useLocalTime and r
       assert.equal(r.statusInfo.reasonCode, reason);
     }
     assert.equal((await c21.call('ClearChargingProfile', {})).status, 'Accepted');
+    c21.assertNoViolations();
+  } finally {
+    await rig21.down(s21, c21);
+  }
+});
+
+test('2.1 K28: a Dynamic profile: the station pulls its limit every dynUpdateInterval, the CSMS pushes one, the offered current follows; reported with dynUpdateTime', async () => {
+  let pulled = { status: 'Accepted', scheduleUpdate: { limit: 9 } };
+  const handlers = { PullDynamicScheduleUpdate: () => pulled };
+  const rig21 = ocpp201Rig('cp-k28', { peer: { protocol: 'ocpp2.1', tags: { GOOD1: 'Accepted' }, handlers }, set: { 'ocpp.version': '2.1' } });
+  const { csms: c21, st: s21 } = await rig21.up();
+  try {
+    assert.equal(s21.ctl('plug', '1', '--ev-max-current', '32').code, 0);
+    await s21.waitFor((x) => x.connectors[0].status === 'Preparing', { what: 'plugged' });
+    const dynamic = {
+      id: 60, stackLevel: 3, chargingProfilePurpose: 'TxDefaultProfile', chargingProfileKind: 'Dynamic', dynUpdateInterval: 1,
+      chargingSchedule: [{ id: 60, chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 16 }] }],
+    };
+    const from = c21.calls.length;
+    assert.equal((await c21.call('SetChargingProfile', { evseId: 1, chargingProfile: dynamic })).status, 'Accepted');
+    // K28.FR.10: a second later the station asks, and takes the answer's limit
+    const pull = await c21.waitCall('PullDynamicScheduleUpdate', { from });
+    assert.deepEqual(pull.params, { chargingProfileId: 60 });
+    await s21.waitFor((x) => x.connectors[0].offered_a === 9, { what: 'offered 9 A (pulled)' });
+    // the CSMS pushes: the pulls answer nothing new now
+    pulled = { status: 'Rejected' };
+    assert.deepEqual(await c21.call('UpdateDynamicSchedule', { chargingProfileId: 60, scheduleUpdate: { limit: 13, limit_L2: 12 } }), { status: 'Accepted' });
+    await s21.waitFor((x) => x.connectors[0].offered_a === 12, { what: 'offered 12 A (pushed, L2 the lowest)' });
+    const r = await c21.call('UpdateDynamicSchedule', { chargingProfileId: 999, scheduleUpdate: { limit: 6 } });
+    assert.equal(r.status, 'Rejected');
+    const v2x = await c21.call('UpdateDynamicSchedule', { chargingProfileId: 60, scheduleUpdate: { setpoint: 3000 } });
+    assert.equal(v2x.status, 'Rejected');
+    const at = c21.calls.length;
+    assert.equal((await c21.call('GetChargingProfiles', { requestId: 8, chargingProfile: { chargingProfileId: [60] } })).status, 'Accepted');
+    const [page] = await reportPages(c21, 'ReportChargingProfiles', 8, at);
+    const p = page.chargingProfile[0];
+    assert.equal(p.chargingProfileKind, 'Dynamic');
+    assert.equal(p.dynUpdateInterval, 1);
+    assert.ok(Date.now() - Date.parse(p.dynUpdateTime) < 60e3, p.dynUpdateTime);
+    assert.deepEqual(p.chargingSchedule[0].chargingSchedulePeriod[0], { startPeriod: 0, limit: 13, limit_L2: 12 });
+    assert.equal((await c21.call('ClearChargingProfile', { chargingProfileId: 60 })).status, 'Accepted');
     c21.assertNoViolations();
   } finally {
     await rig21.down(s21, c21);

@@ -969,6 +969,90 @@ static void additions_survive_a_restart(void **state) {
   close_db(s, db);
 }
 
+/* K28: a Dynamic profile: one period, its limits updated, dynUpdateTime the
+ * last update; with a duration, invalid that long after it (the profile
+ * below applies) until the next update; updates asked for every
+ * dynUpdateInterval without one. */
+static void dynamic_profiles(void **state) {
+  (void)state;
+  cp_profiles *s = open_mem(1);
+  assert_int_equal(set(s, 1, simple(1, 0, DEF, 6), NULL, T0), OK); /* the fallback */
+  prof d = make(2, 1, DEF, CP_KIND_DYNAMIC);
+  d.p.schedule.has_duration = true;
+  d.p.schedule.duration_s = 600;
+  d.p.dyn_update_interval_s = 60;
+  period(&d, 0, 16, 0);
+  assert_int_equal(set(s, 1, d, NULL, T0), OK);
+  assert_true(lim(s, 1, T0, NULL, 0) == 16.0);
+  /* a pull due one interval after the last update, then once an interval */
+  int64_t id = 0;
+  assert_int_equal(cp_profiles_next_pull(s), T0 + S(60));
+  assert_int_equal(cp_profiles_take_due_pull(s, T0 + S(59), &id), 0);
+  assert_int_equal(cp_profiles_take_due_pull(s, T0 + S(60), &id), 1);
+  assert_int_equal(id, 2);
+  assert_int_equal(cp_profiles_take_due_pull(s, T0 + S(60), &id), 0);
+  assert_int_equal(cp_profiles_next_pull(s), T0 + S(120));
+  /* an update: the limits given, dynUpdateTime now, the next pull an interval on */
+  cp_dynamic_update u = {.has_limit = true, .limit = 10, .has_limit_l3 = true, .limit_l3 = 8};
+  assert_int_equal(cp_profiles_update_dynamic(s, 2, &u, T0 + S(100)), 0);
+  assert_true(lim(s, 1, T0 + S(100), NULL, 0) == 8.0);
+  assert_int_equal(cp_profiles_next_pull(s), T0 + S(160));
+  /* no update within duration: the fallback, and the change is foreseen */
+  assert_int_equal(cp_profiles_next_change(s, T0 + S(101)), T0 + S(700));
+  assert_true(lim(s, 1, T0 + S(699), NULL, 0) == 8.0);
+  assert_true(lim(s, 1, T0 + S(700), NULL, 0) == 6.0);
+  /* valid again with the next update (an empty one too: K28.FR.09) */
+  cp_dynamic_update none = {0};
+  assert_int_equal(cp_profiles_update_dynamic(s, 2, &none, T0 + S(800)), 0);
+  assert_true(lim(s, 1, T0 + S(800), NULL, 0) == 8.0);
+  int c;
+  cp_charging_profile got;
+  cp_schedule_period *periods;
+  for (int i = 0; i < cp_profiles_count(s); i++) {
+    assert_int_equal(cp_profiles_get(s, i, &c, &got, &periods), 0);
+    if (got.id == 2) {
+      assert_int_equal(got.kind, CP_KIND_DYNAMIC);
+      assert_int_equal(got.dyn_update_time, T0 + S(800));
+      assert_int_equal(got.dyn_update_interval_s, 60);
+      assert_float_equal(got.schedule.periods[0].limit, 10, 1e-9);
+    }
+    free(periods);
+  }
+  /* refused: an update of a profile that is not Dynamic, or of none, or out of range */
+  assert_int_equal(cp_profiles_update_dynamic(s, 1, &u, T0), -1);
+  assert_int_equal(cp_profiles_update_dynamic(s, 9, &u, T0), -1);
+  cp_dynamic_update bad = {.has_limit = true, .limit = -1};
+  assert_int_equal(cp_profiles_update_dynamic(s, 2, &bad, T0 + S(900)), -1);
+  assert_true(lim(s, 1, T0 + S(900), NULL, 0) == 8.0);
+  /* a Dynamic profile of two periods */
+  prof two = make(3, 2, DEF, CP_KIND_DYNAMIC);
+  period(&two, 0, 16, 0);
+  period(&two, 60, 8, 0);
+  assert_int_equal(set(s, 1, two, NULL, T0), NO);
+  cp_profiles_free(s);
+}
+
+/* A Dynamic profile's last update and its values survive a restart. */
+static void dynamic_survives_a_restart(void **state) {
+  test_tmpdb *t = *state;
+  store *db;
+  cp_profiles *s = open_db(t->path, &db);
+  prof d = make(2, 1, DEF, CP_KIND_DYNAMIC);
+  d.p.schedule.has_duration = true;
+  d.p.schedule.duration_s = 600;
+  d.p.dyn_update_interval_s = 30;
+  period(&d, 0, 16, 0);
+  assert_int_equal(set(s, 1, d, NULL, T0), OK);
+  cp_dynamic_update u = {.has_limit = true, .limit = 11};
+  assert_int_equal(cp_profiles_update_dynamic(s, 2, &u, T0 + S(200)), 0);
+  close_db(s, db);
+  s = open_db(t->path, &db);
+  assert_true(lim(s, 1, T0 + S(799), NULL, 0) == 11.0);
+  assert_true(lim(s, 1, T0 + S(800), NULL, 0) < 0);
+  assert_int_equal(cp_profiles_next_pull(s), T0 + S(230));
+  close_db(s, db);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(no_profile_means_no_limit),
@@ -999,6 +1083,8 @@ int main(void) {
       cmocka_unit_test(use_local_time_follows_the_zone),
       cmocka_unit_test(randomized_delay_moves_each_period),
       cmocka_unit_test_setup_teardown(additions_survive_a_restart, db_setup, db_teardown),
+      cmocka_unit_test(dynamic_profiles),
+      cmocka_unit_test_setup_teardown(dynamic_survives_a_restart, db_setup, db_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -722,8 +722,8 @@ static void v21_additions(void **state) {
       "\"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":[{\"startPeriod\":0,\"limit\":32}]}]}",
       "{\"id\":5,\"stackLevel\":0,\"chargingProfilePurpose\":\"TxDefaultProfile\","
       "\"chargingProfileKind\":\"Dynamic\",\"dynUpdateInterval\":60,\"chargingSchedule\":[{\"id\":"
-      "5,"
-      "\"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":[{\"startPeriod\":0,\"limit\":32}]}]}",
+      "5,\"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":[{\"startPeriod\":0,\"limit\":32},"
+      "{\"startPeriod\":60,\"limit\":16}]}]}", /* Dynamic: one period (K28.FR.01/02) */
       "{\"id\":5,\"stackLevel\":0,\"chargingProfilePurpose\":\"TxDefaultProfile\","
       "\"chargingProfileKind\":\"Absolute\",\"maxOfflineDuration\":60,\"chargingSchedule\":[{"
       "\"id\":5,\"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":[{\"startPeriod\":0,"

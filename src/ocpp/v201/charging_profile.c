@@ -82,7 +82,7 @@ static const char *purpose_name(cp_profile_purpose p) {
   return "TxProfile";
 }
 
-static const char *const kind_names[] = {"Absolute", "Recurring", "Relative"};
+static const char *const kind_names[] = {"Absolute", "Recurring", "Relative", "Dynamic"};
 
 static int decode(const profile21 *j, bool need_tx_id, cp_charging_profile *out,
                   cp_schedule_period **periods, v201_refusal *why) {
@@ -116,11 +116,21 @@ static int decode(const profile21 *j, bool need_tx_id, cp_charging_profile *out,
   const char *kind = ocpp21_SetChargingProfileRequest_chargingProfile_chargingProfileKind_e_name(
       j->chargingProfileKind);
   int k = -1;
-  for (int i = 0; kind && i < 3; i++)
+  for (int i = 0; kind && i < 4; i++)
     if (!strcmp(kind, kind_names[i])) k = i;
-  if (kind && !strcmp(kind, "Dynamic"))
-    return refuse(why, "UnsupportedParam", "2.1's Dynamic charging profiles are not supported");
   if (k < 0) return refuse(why, "InvalidValue", "unknown chargingProfileKind");
+  /* 2.1 K28: a Dynamic profile is one schedule of one period (K28.FR.01/02),
+   * its limits updated by the CSMS; dynUpdateTime is the station's (the time
+   * of the last update: now) */
+  if (k == CP_KIND_DYNAMIC) {
+    if (j->chargingSchedule_count != 1 || !j->chargingSchedule ||
+        j->chargingSchedule[0].chargingSchedulePeriod_count != 1)
+      return refuse(why, "InvalidSchedule",
+                    "a Dynamic profile has one chargingSchedule of one chargingSchedulePeriod");
+    if (j->has_dynUpdateInterval && j->dynUpdateInterval < 0)
+      return refuse(why, "InvalidValue", "dynUpdateInterval is not negative");
+    out->dyn_update_interval_s = j->has_dynUpdateInterval ? j->dynUpdateInterval : 0;
+  }
   out->kind = (cp_profile_kind)k;
   out->recurrency = CP_RECUR_NONE;
   if (j->has_recurrencyKind) {
@@ -314,7 +324,12 @@ static json_t *profile_json(const cp_charging_profile *p, bool v21) {
   json_t *o = json_pack(
       "{s:I,s:I,s:s,s:s,s:o}", "id", (json_int_t)p->id, "stackLevel", (json_int_t)p->stack_level,
       "chargingProfilePurpose", purpose_name(p->purpose), "chargingProfileKind",
-      kind_names[p->kind <= CP_KIND_RELATIVE ? p->kind : 0], "chargingSchedule", schedules);
+      kind_names[p->kind <= CP_KIND_DYNAMIC ? p->kind : 0], "chargingSchedule", schedules);
+  if (v21 && p->kind == CP_KIND_DYNAMIC) {
+    if (p->dyn_update_time) json_object_set_new(o, "dynUpdateTime", time_json(p->dyn_update_time));
+    if (p->dyn_update_interval_s)
+      json_object_set_new(o, "dynUpdateInterval", json_integer(p->dyn_update_interval_s));
+  }
   if (p->kind == CP_KIND_RECURRING && p->recurrency != CP_RECUR_NONE)
     json_object_set_new(o, "recurrencyKind",
                         json_string(p->recurrency == CP_RECUR_WEEKLY ? "Weekly" : "Daily"));

@@ -38,10 +38,11 @@ int v201_profile_decode(const ocpp201_SetChargingProfileRequest_chargingProfile 
 /* The same for 2.1's SetChargingProfile (the 2.0.1 one goes through it):
  * limit_L2 / limit_L3, useLocalTime (startSchedule's wall-clock time kept)
  * and randomizedDelay (TxProfile, TxDefaultProfile; out->random_seed is the
- * caller's to draw) go to the engine; refused (UnsupportedParam): the
- * purposes PriorityCharging and LocalGeneration, the kind Dynamic,
- * maxOfflineDuration, an operationMode other than ChargingOnly, a period
- * without limit; ISO 15118 members (price schedules, limitAtSoC, setpoints,
+ * caller's to draw), the kind Dynamic (one schedule of one period, with its
+ * dynUpdateInterval; dynUpdateTime is the engine's) go to the engine;
+ * refused (UnsupportedParam): the purposes PriorityCharging and
+ * LocalGeneration, maxOfflineDuration, an operationMode other than
+ * ChargingOnly, a period without limit; ISO 15118 members (price schedules, limitAtSoC, setpoints,
  * discharge limits, evseSleep, preconditioningRequest) are not kept. */
 int v201_profile_decode21(const ocpp21_SetChargingProfileRequest_chargingProfile *j,
                           cp_charging_profile *out, cp_schedule_period **periods,

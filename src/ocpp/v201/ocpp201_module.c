@@ -49,6 +49,7 @@ static void tick_cb(uv_timer_t *t) {
   v201_expire_reservations(o, now);
   v201_expire_display(o, now);
   v201_apply_profiles(o);
+  v201_dynamic_pulls(o);
   v201_report_external_limits(o);
   v201_monitoring_check(o); /* the periodic monitors */
   v201_pump(o);
@@ -69,6 +70,7 @@ void v201_arm_tick(ocpp201_station *o) {
   if (online201(o) && !o->pump_in_flight && (x = cp_journal_next_due(o->journal)) < next) next = x;
   if ((x = cp_reservation_next_expiry(o->resv)) < next) next = x;
   if ((x = cp_profiles_next_change(o->profiles, now)) < next) next = x;
+  if ((x = v201_dynamic_next_pull(o)) < next) next = x;
   if ((x = v201_expire_display(o, now)) < next) next = x;
   if ((x = v201_monitoring_next_due(o)) < next) next = x;
   if (next == NEVER) {

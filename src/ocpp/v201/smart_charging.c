@@ -146,6 +146,103 @@ static void h_set_charging_profile(ocpp201_station *o, const json_t *req, ocpp_r
   if (res == CP_PROFILE_ACCEPTED) profiles_changed(o);
 }
 
+/* ---------- 2.1 K28: dynamic charging profiles ---------- */
+
+/* ChargingScheduleUpdateType (the same in UpdateDynamicSchedule and in
+ * PullDynamicScheduleUpdate's answer) as the engine's update: the limits;
+ * setpoints and discharge limits are V2X (-1: refused). */
+static int dynamic_update_of(const json_t *u, cp_dynamic_update *out) {
+  memset(out, 0, sizeof *out);
+  static const char *const v2x[] = {
+      "dischargeLimit",   "dischargeLimit_L2",   "dischargeLimit_L3",
+      "setpoint",         "setpoint_L2",         "setpoint_L3",
+      "setpointReactive", "setpointReactive_L2", "setpointReactive_L3"};
+  for (size_t i = 0; i < sizeof v2x / sizeof v2x[0]; i++)
+    if (json_object_get(u, v2x[i])) return -1;
+  const json_t *l = json_object_get(u, "limit"), *l2 = json_object_get(u, "limit_L2"),
+               *l3 = json_object_get(u, "limit_L3");
+  out->has_limit = json_is_number(l);
+  out->limit = json_number_value(l);
+  out->has_limit_l2 = json_is_number(l2);
+  out->limit_l2 = json_number_value(l2);
+  out->has_limit_l3 = json_is_number(l3);
+  out->limit_l3 = json_number_value(l3);
+  return 0;
+}
+
+/* K28.FR.06/09: UpdateDynamicSchedule (2.1 only: the 2.0.1 dialect does not
+ * know the action). Decoded with the generated 2.1 type (the values are
+ * read from the request it checked). */
+static void h_update_dynamic_schedule(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  ocpp21_UpdateDynamicScheduleRequest q;
+  ocpp_error e;
+  if (!v201_decoded(ocpp21_UpdateDynamicScheduleRequest_decode(req, &q, &e), &e, r)) return;
+  int64_t id = q.chargingProfileId;
+  ocpp21_UpdateDynamicScheduleRequest_free(&q);
+  cp_dynamic_update u;
+  if (dynamic_update_of(json_object_get(req, "scheduleUpdate"), &u) != 0) {
+    v201_reply_status_info(r, "Rejected", "UnsupportedParam",
+                           "setpoints and discharge limits: no V2X on this charging station");
+    return;
+  }
+  if (cp_profiles_update_dynamic(o->profiles, id, &u, now201(o)) != 0) {
+    v201_reply_status_info(r, "Rejected", "InvalidValue",
+                           "no Dynamic charging profile with this id, or a limit out of range");
+    return;
+  }
+  v201_reply_status(r, "Accepted");
+  station_event(o->st, 0, "ocpp_profile", "UpdateDynamicSchedule of profile %lld", (long long)id);
+  profiles_changed(o);
+}
+
+typedef struct {
+  ocpp201_station *o;
+  int64_t id;
+} pull_ctx;
+
+static void pull_answered(void *ctx, const json_t *result, const char *code, const char *text) {
+  pull_ctx *p = ctx;
+  ocpp201_station *o = p->o;
+  int64_t id = p->id;
+  free(p);
+  if (o->closing) return;
+  const char *status = result ? json_string_value(json_object_get(result, "status")) : NULL;
+  const json_t *upd = result ? json_object_get(result, "scheduleUpdate") : NULL;
+  cp_dynamic_update u;
+  if (!status || strcmp(status, "Accepted") != 0 || !upd || dynamic_update_of(upd, &u) != 0 ||
+      cp_profiles_update_dynamic(o->profiles, id, &u, now201(o)) != 0) {
+    log_info(MOD, "PullDynamicScheduleUpdate of profile %lld: no update (%s %s)", (long long)id,
+             status ? status
+             : code ? code
+                    : "?",
+             status ? ""
+             : text ? text
+                    : "");
+    return;
+  }
+  profiles_changed(o); /* K28.FR.07/09: the new limits, dynUpdateTime now */
+}
+
+/* K28.FR.10: each Dynamic profile whose dynUpdateInterval has passed since
+ * its last update asks for one (once per interval until it comes). */
+void v201_dynamic_pulls(ocpp201_station *o) {
+  if (!speaks21(o) || !online201(o)) return;
+  int64_t id;
+  while (cp_profiles_take_due_pull(o->profiles, now201(o), &id)) {
+    pull_ctx *p = malloc(sizeof *p);
+    if (!p) return;
+    *p = (pull_ctx){o, id};
+    if (ocpp_link_call(o->link, "PullDynamicScheduleUpdate",
+                       json_pack("{s:I}", "chargingProfileId", (json_int_t)id), pull_answered,
+                       p) != 0)
+      free(p);
+  }
+}
+
+borne_ms v201_dynamic_next_pull(ocpp201_station *o) {
+  return speaks21(o) && online201(o) ? cp_profiles_next_pull(o->profiles) : INT64_MAX;
+}
+
 /* ---------- K10 ClearChargingProfile ---------- */
 
 static void h_clear_charging_profile(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
@@ -172,8 +269,10 @@ static void h_get_charging_profiles(ocpp201_station *o, const json_t *req, ocpp_
     int c;
     cp_charging_profile p;
     cp_schedule_period *periods;
+    /* 2.0.1 has no Dynamic kind: such a profile is not said in it */
     if (cp_profiles_get(o->profiles, i, &c, &p, &periods) == 0 && c >= 0 &&
-        c <= BORNE_MAX_CONNECTORS && v201_report_match(&q, c, &p)) {
+        c <= BORNE_MAX_CONNECTORS && v201_report_match(&q, c, &p) &&
+        (speaks21(o) || p.kind != CP_KIND_DYNAMIC)) {
       if (!per_evse[c]) per_evse[c] = json_array();
       json_array_append_new(per_evse[c],
                             speaks21(o) ? v201_profile_json21(&p) : v201_profile_json(&p));
@@ -364,5 +463,6 @@ static const v201_handler handlers[] = {
     {"ClearChargingProfile", h_clear_charging_profile},
     {"GetChargingProfiles", h_get_charging_profiles},
     {"GetCompositeSchedule", h_get_composite_schedule},
+    {"UpdateDynamicSchedule", h_update_dynamic_schedule}, /* 2.1 */
 };
 const v201_family v201_smart_charging_calls = {handlers, sizeof handlers / sizeof handlers[0]};

@@ -351,6 +351,9 @@ void v201_set_iso15118_sender(v201_call_fn send);
 
 /* smart_charging.c (K: charging profiles, composite schedule; the OCPP limit) */
 void v201_apply_profiles(ocpp201_station *o);
+/* 2.1 K28: PullDynamicScheduleUpdate for each Dynamic profile due, and when next */
+void v201_dynamic_pulls(ocpp201_station *o);
+borne_ms v201_dynamic_next_pull(ocpp201_station *o);
 void v201_smart_charging_replied(ocpp201_station *o);
 bool v201_remote_start_profile(ocpp201_station *o, int c,
                                const ocpp201_RequestStartTransactionRequest_chargingProfile *p);
