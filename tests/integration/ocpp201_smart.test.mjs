@@ -19,7 +19,8 @@
 // schemas): a TxDefaultProfile with limit_L2 / limit_L3 that the offered
 // current follows (the lowest phase), useLocalTime and randomizedDelay
 // accepted and reported back, what an AC station without V2X refuses
-// (PriorityCharging, a V2X operationMode); a Dynamic profile (K28) whose
+// (PriorityCharging, a V2X operationMode), a RequestStartTransaction's
+// TxProfile with limit_L3 in force for the transaction it starts; a Dynamic profile (K28) whose
 // limit the station pulls (PullDynamicScheduleUpdate every dynUpdateInterval)
 // and the CSMS pushes (UpdateDynamicSchedule), the offered current following.
 // BORNE_OCPP_PEER=ocpp-ws-io runs it
@@ -295,6 +296,16 @@ test('2.1: limit_L2 / limit_L3 (the lowest phase is offered), useLocalTime and r
       assert.equal(r.status, 'Rejected', JSON.stringify(profile));
       assert.equal(r.statusInfo.reasonCode, reason);
     }
+    // RequestStartTransaction's TxProfile with 2.1 members: read as 2.1's, bound to the transaction it starts
+    const txProfile = {
+      id: 44, stackLevel: 2, chargingProfilePurpose: 'TxProfile', chargingProfileKind: 'Relative',
+      chargingSchedule: [{ id: 44, chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 20, limit_L3: 7 }] }],
+    };
+    const started = await c21.call('RequestStartTransaction', { evseId: 1, remoteStartId: 5, idToken: { idToken: 'GOOD1', type: 'Central' }, chargingProfile: txProfile });
+    assert.equal(started.status, 'Accepted');
+    await s21.waitFor((x) => x.connectors[0].status === 'Charging' && x.connectors[0].offered_a === 7, { what: 'charging at 7 A (the TxProfile\'s L3)' });
+    assert.equal(s21.ctl('unplug', '1').code, 0);
+    await s21.waitFor((x) => x.connectors[0].status === 'Available', { what: 'unplugged' });
     assert.equal((await c21.call('ClearChargingProfile', {})).status, 'Accepted');
     c21.assertNoViolations();
   } finally {

@@ -278,6 +278,24 @@ int v201_profile_decode21(const profile21 *j, cp_charging_profile *out,
   return decode(j, true, out, periods, why);
 }
 
+int v201_remote_start_profile_decode_json(const json_t *profile, cp_charging_profile *out,
+                                          cp_schedule_period **periods, v201_refusal *why) {
+  *periods = NULL;
+  memset(out, 0, sizeof *out);
+  const ocpp_schema_node *to =
+      ocpp_schema_member(ocpp21_SetChargingProfileRequest_schema, "chargingProfile");
+  profile21 *cp = calloc(1, sizeof *cp);
+  int rc = profile && to && cp ? ocpp_schema_decode(to, profile, cp, NULL) : -1;
+  if (rc != 0) {
+    free(cp);
+    return refuse(why, "InvalidValue", "chargingProfile not readable");
+  }
+  rc = decode(cp, false, out, periods, why); /* F01: a TxProfile without its id yet */
+  ocpp_schema_free(to, cp);
+  free(cp);
+  return rc;
+}
+
 int v201_remote_start_profile_decode(
     const ocpp201_RequestStartTransactionRequest_chargingProfile *in, cp_charging_profile *out,
     cp_schedule_period **periods, v201_refusal *why) {

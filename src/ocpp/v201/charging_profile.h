@@ -54,6 +54,12 @@ int v201_remote_start_profile_decode(
     const ocpp201_RequestStartTransactionRequest_chargingProfile *in, cp_charging_profile *out,
     cp_schedule_period **periods, v201_refusal *why);
 
+/* The same from the request's JSON (the link checked it against the schema
+ * of the version spoken; read as 2.1's ChargingProfileType, a superset): so
+ * a 2.1 start's profile carries its 2.1 members. */
+int v201_remote_start_profile_decode_json(const json_t *profile, cp_charging_profile *out,
+                                          cp_schedule_period **periods, v201_refusal *why);
+
 /* An installed profile as a ChargingProfileType (ReportChargingProfiles);
  * its chargingSchedule's id is the one it was set with (one set in 1.6 has
  * none: the profile's id). */

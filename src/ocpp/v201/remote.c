@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ocpp/v201/v201_internal.h"
+#include "ocpp21_messages.h" /* generated from the OCPP 2.1 schemas */
 
 static int pick_evse(ocpp201_station *o, int requested) {
   if (requested > 0) return requested <= o->count ? requested : -1;
@@ -51,22 +52,50 @@ static void remote_authorize_answer(void *ctx, const json_t *result, const char 
 }
 
 static void h_request_start(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
-  ocpp201_RequestStartTransactionRequest q;
   ocpp_error e;
-  if (!v201_decoded(ocpp201_RequestStartTransactionRequest_decode(req, &q, &e), &e, r)) return;
   char tok[CP_ID_MAX + 1];
-  snprintf(tok, sizeof tok, "%s", q.idToken.idToken);
-  int c = pick_evse(o, q.has_evseId ? (int)q.evseId : 0);
-  int remote_id = (int)q.remoteStartId;
+  int evse = 0, remote_id = 0;
+  /* decoded with the types of the version spoken (2.1's: its IdTokenType,
+   * a chargingProfile with 2.1's members) */
+  if (o->link && ocpp_link_dialect(o->link) == &ocpp21_dialect) {
+    ocpp21_RequestStartTransactionRequest *q = calloc(1, sizeof *q);
+    if (!q) {
+      r->error_code = ocpp_dialect_code(&ocpp201_dialect, OCPP_ERR_INTERNAL);
+      snprintf(r->error_text, sizeof r->error_text, "out of memory");
+      return;
+    }
+    if (!v201_decoded(ocpp21_RequestStartTransactionRequest_decode(req, q, &e), &e, r)) {
+      free(q);
+      return;
+    }
+    bool fits = strlen(q->idToken.idToken) <= CP_ID_MAX; /* 2.1: up to 255 */
+    snprintf(tok, sizeof tok, "%s", q->idToken.idToken);
+    evse = q->has_evseId ? (int)q->evseId : 0;
+    remote_id = (int)q->remoteStartId;
+    ocpp21_RequestStartTransactionRequest_free(q);
+    free(q);
+    if (!fits) {
+      v201_reply_status_info(r, "Rejected", "InvalidIdToken",
+                             "idToken longer than the 36 characters this station keeps");
+      return;
+    }
+  } else {
+    ocpp201_RequestStartTransactionRequest q;
+    if (!v201_decoded(ocpp201_RequestStartTransactionRequest_decode(req, &q, &e), &e, r)) return;
+    snprintf(tok, sizeof tok, "%s", q.idToken.idToken);
+    evse = q.has_evseId ? (int)q.evseId : 0;
+    remote_id = (int)q.remoteStartId;
+    ocpp201_RequestStartTransactionRequest_free(&q);
+  }
+  int c = pick_evse(o, evse);
+  const json_t *profile = json_object_get(req, "chargingProfile");
   bool refused = c < 0 || station_has_session(o->st, c) ||
                  o->evse[c - 1].status == STATUS_FAULTED ||
                  o->evse[c - 1].status == STATUS_UNAVAILABLE ||
                  !station_reservation_admits(o->st, c, tok, NULL);
   /* the start's chargingProfile: a TxProfile of the transaction it makes
    * (smart_charging.c); one the engine refuses refuses the start */
-  if (!refused && q.has_chargingProfile && !v201_remote_start_profile(o, c, &q.chargingProfile))
-    refused = true;
-  ocpp201_RequestStartTransactionRequest_free(&q);
+  if (!refused && profile && !v201_remote_start_profile(o, c, profile)) refused = true;
   if (refused) {
     v201_reply_status(r, "Rejected");
     return;

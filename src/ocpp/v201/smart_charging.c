@@ -350,14 +350,16 @@ static void h_get_composite_schedule(ocpp201_station *o, const json_t *req, ocpp
 
 /* ---------- F01 RequestStartTransaction's TxProfile, E: the transaction ---------- */
 
-bool v201_remote_start_profile(ocpp201_station *o, int c,
-                               const ocpp201_RequestStartTransactionRequest_chargingProfile *in) {
+bool v201_remote_start_profile(ocpp201_station *o, int c, const json_t *profile) {
   cp_charging_profile p;
   cp_schedule_period *periods = NULL;
   v201_refusal why = {0};
-  bool ok =
-      v201_remote_start_profile_decode(in, &p, &periods, &why) == 0 &&
-      cp_profiles_set_for_next_transaction(o->profiles, c, &p, now201(o)) == CP_PROFILE_ACCEPTED;
+  bool ok = v201_remote_start_profile_decode_json(profile, &p, &periods, &why) == 0;
+  uint32_t seed = 0; /* randomizedDelay's draw (2.1) */
+  if (ok && getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed) seed = (uint32_t)now201(o);
+  p.random_seed = seed ? seed : 1;
+  ok = ok &&
+       cp_profiles_set_for_next_transaction(o->profiles, c, &p, now201(o)) == CP_PROFILE_ACCEPTED;
   free(periods);
   station_event(o->st, c, "ocpp_profile", "RequestStartTransaction's chargingProfile %s%s%s",
                 ok ? "Accepted" : "Rejected", why.info ? ": " : "", why.info ? why.info : "");

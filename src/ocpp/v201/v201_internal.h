@@ -355,8 +355,8 @@ void v201_apply_profiles(ocpp201_station *o);
 void v201_dynamic_pulls(ocpp201_station *o);
 borne_ms v201_dynamic_next_pull(ocpp201_station *o);
 void v201_smart_charging_replied(ocpp201_station *o);
-bool v201_remote_start_profile(ocpp201_station *o, int c,
-                               const ocpp201_RequestStartTransactionRequest_chargingProfile *p);
+/* the start's chargingProfile as received (2.1's members too when spoken) */
+bool v201_remote_start_profile(ocpp201_station *o, int c, const json_t *profile);
 void v201_profiles_transaction_started(ocpp201_station *o, int c);
 void v201_profiles_transaction_ended(ocpp201_station *o, int c);
 void v201_report_external_limits(ocpp201_station *o);
