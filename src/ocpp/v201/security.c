@@ -121,6 +121,8 @@ static void trust_maybe_changed(ocpp201_station *o, int before) {
   if (cp_certs_count(o->shared->certs, CP_CERT_CSMS_ROOT) != before) o->trust_changed = true;
 }
 
+static char *dup_name(const char *name) { return name ? strdup(name) : NULL; }
+
 /* The request decoded with the code of the version spoken: the type's name
  * and the PEM (caller frees both); false when answered with a CALLERROR. */
 static bool decode_install(ocpp201_station *o, const json_t *req, ocpp_reply *r, char **type,
@@ -134,7 +136,7 @@ static bool decode_install(ocpp201_station *o, const json_t *req, ocpp_reply *r,
     }
     bool ok = v201_decoded(ocpp21_InstallCertificateRequest_decode(req, q, &e), &e, r);
     if (ok) {
-      *type = strdup(ocpp21_InstallCertificateRequest_certificateType_e_name(q->certificateType));
+      *type = dup_name(ocpp21_InstallCertificateRequest_certificateType_e_name(q->certificateType));
       *pem = strdup(q->certificate);
     }
     ocpp21_InstallCertificateRequest_free(q);
@@ -143,7 +145,7 @@ static bool decode_install(ocpp201_station *o, const json_t *req, ocpp_reply *r,
   }
   ocpp201_InstallCertificateRequest q;
   if (!v201_decoded(ocpp201_InstallCertificateRequest_decode(req, &q, &e), &e, r)) return false;
-  *type = strdup(ocpp201_InstallCertificateRequest_certificateType_e_name(q.certificateType));
+  *type = dup_name(ocpp201_InstallCertificateRequest_certificateType_e_name(q.certificateType));
   *pem = strdup(q.certificate);
   ocpp201_InstallCertificateRequest_free(&q);
   return true;
