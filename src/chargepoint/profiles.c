@@ -49,6 +49,8 @@ typedef struct {
   borne_ms dyn_time;     /* Dynamic: the last update of its limits */
   borne_ms dyn_interval; /* Dynamic: dynUpdateInterval in ms, 0 none */
   borne_ms next_pull;    /* Dynamic: when to ask for an update next */
+  borne_ms max_offline;  /* maxOfflineDuration in ms, NEVER without */
+  bool invalid_after_offline;
   int nperiods;
   cp_schedule_period *periods; /* phases resolved: 1..3 */
   char *text;                  /* the profile as stored in the table */
@@ -67,6 +69,7 @@ struct cp_profiles {
   borne_ms tx_start[BORNE_MAX_CONNECTORS + 1];
   cp_zone_offset_fn zone;
   void *zone_ctx;
+  borne_ms offline_since; /* 0: online */
 };
 
 static bool has_tx(const char *tx) { return tx && tx[0]; }
@@ -147,6 +150,11 @@ static char *profile_text(const cp_charging_profile *p) {
     json_object_set_new(o, "alternativeSchedules", alt);
   }
   if (p->random_seed) json_object_set_new(o, "randomSeed", json_integer(p->random_seed));
+  if (p->has_max_offline) {
+    json_object_set_new(o, "maxOfflineDuration", json_integer(p->max_offline_s));
+    if (p->invalid_after_offline)
+      json_object_set_new(o, "invalidAfterOfflineDuration", json_true());
+  }
   if (p->kind == CP_KIND_DYNAMIC) {
     if (p->dyn_update_time) set_time(o, "dynUpdateTime", p->dyn_update_time);
     if (p->dyn_update_interval_s)
@@ -277,7 +285,9 @@ static int profile_from_text(const char *text, cp_charging_profile *p,
   p->random_seed = json_is_integer(seed) ? (uint32_t)json_integer_value(seed) : 0;
   bool has_dyn;
   ok = ok && get_stored_time(o, "dynUpdateTime", &has_dyn, &p->dyn_update_time) == 0 &&
-       get_int(o, "dynUpdateInterval", &has_dyn, &p->dyn_update_interval_s) == 0;
+       get_int(o, "dynUpdateInterval", &has_dyn, &p->dyn_update_interval_s) == 0 &&
+       get_int(o, "maxOfflineDuration", &p->has_max_offline, &p->max_offline_s) == 0;
+  p->invalid_after_offline = json_is_true(json_object_get(o, "invalidAfterOfflineDuration"));
   json_decref(o);
   if (!ok) {
     free(periods);
@@ -413,6 +423,9 @@ static int parse_profile(const cp_charging_profile *j, int connector, borne_ms r
     if (parse_profile(&alt, connector, received, lim, &check) != 0) goto bad;
     profile_clear(&check);
   }
+  if (j->has_max_offline && (j->max_offline_s < 0 || j->max_offline_s > INT32_MAX)) goto bad;
+  out->max_offline = j->has_max_offline ? j->max_offline_s * 1000 : NEVER;
+  out->invalid_after_offline = j->has_max_offline && j->invalid_after_offline;
   /* K28: a Dynamic profile is one schedule of one period, in force from
    * its last update (for `duration` when it has one) */
   cp_charging_profile stored = *j;
@@ -827,6 +840,23 @@ int cp_profiles_update_dynamic(cp_profiles *s, int64_t id, const cp_dynamic_upda
   return -1;
 }
 
+void cp_profiles_set_offline(cp_profiles *s, borne_ms since) {
+  if (s) s->offline_since = since;
+}
+
+static bool offline_for_good(const profile *p, const void *ctx) {
+  const cp_profiles *s = ((const void *const *)ctx)[0];
+  borne_ms now = *(const borne_ms *)((const void *const *)ctx)[1];
+  return p->invalid_after_offline && s->offline_since && p->max_offline != NEVER &&
+         now >= s->offline_since + p->max_offline;
+}
+
+int cp_profiles_expire_offline(cp_profiles *s, borne_ms now) {
+  if (!s || !s->offline_since) return 0;
+  const void *ctx[2] = {s, &now};
+  return remove_where(s, offline_for_good, ctx);
+}
+
 int cp_profiles_take_due_pull(cp_profiles *s, borne_ms now, int64_t *id) {
   for (int i = 0; s && i < s->n; i++) {
     profile *p = &s->p[i];
@@ -856,8 +886,26 @@ static borne_ms min_ms(borne_ms a, borne_ms b) { return a < b ? a : b; }
 static const cp_schedule_period *schedule_at(const profile *p, borne_ms t, borne_ms rel_start,
                                              borne_ms *next);
 
+static const cp_schedule_period *period_in_force(const cp_profiles *s, const profile *p, borne_ms t,
+                                                 borne_ms rel_start, borne_ms *next);
+
+/* ... and maxOfflineDuration (2.1): not in force once offline that long, until
+ * online again (cp_profiles_set_offline: the caller looks again then). */
 static const cp_schedule_period *period_at(const cp_profiles *s, const profile *p, borne_ms t,
                                            borne_ms rel_start, borne_ms *next) {
+  borne_ms end =
+      p->max_offline != NEVER && s->offline_since ? s->offline_since + p->max_offline : NEVER;
+  if (t >= end) {
+    *next = NEVER;
+    return NULL;
+  }
+  const cp_schedule_period *pd = period_in_force(s, p, t, rel_start, next);
+  if (end < *next) *next = end;
+  return pd;
+}
+
+static const cp_schedule_period *period_in_force(const cp_profiles *s, const profile *p, borne_ms t,
+                                                 borne_ms rel_start, borne_ms *next) {
   *next = NEVER;
   if (t < p->valid_from) {
     *next = p->valid_from;

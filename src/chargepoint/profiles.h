@@ -118,6 +118,12 @@ typedef struct {
    * s; 0 never) */
   borne_ms dyn_update_time;
   int64_t dyn_update_interval_s;
+  /* 2.1 maxOfflineDuration (s): not in force once the station has been
+   * offline that long (cp_profiles_set_offline), until it is online again;
+   * with invalid_after_offline, removed then for good */
+  bool has_max_offline;
+  int64_t max_offline_s;
+  bool invalid_after_offline;
 } cp_charging_profile;
 
 #define CP_MAX_RANDOMIZED_DELAY_S 86400
@@ -231,6 +237,13 @@ int cp_profiles_update_dynamic(cp_profiles *s, int64_t id, const cp_dynamic_upda
  * due time, INT64_MAX when none. */
 int cp_profiles_take_due_pull(cp_profiles *s, borne_ms now, int64_t *id);
 borne_ms cp_profiles_next_pull(const cp_profiles *s);
+
+/* 2.1 maxOfflineDuration: the station is offline (not connected to its
+ * back end) since `since`; 0: online. A profile invalid for good
+ * (invalidAfterOfflineDuration) is removed by cp_profiles_expire_offline,
+ * called with the time it is looked at (the number removed). */
+void cp_profiles_set_offline(cp_profiles *s, borne_ms since);
+int cp_profiles_expire_offline(cp_profiles *s, borne_ms now);
 
 /* Number of installed profiles (for status pages and tests). */
 int cp_profiles_count(const cp_profiles *s);

@@ -255,7 +255,7 @@ test('2.1: limit_L2 / limit_L3 (the lowest phase is offered), useLocalTime and r
     await s21.waitFor((x) => x.connectors[0].status === 'Preparing', { what: 'plugged' });
     const start = new Date(Date.now() - 60e3).toISOString();
     const phases = {
-      id: 41, stackLevel: 1, chargingProfilePurpose: 'TxDefaultProfile', chargingProfileKind: 'Absolute',
+      id: 41, stackLevel: 1, chargingProfilePurpose: 'TxDefaultProfile', chargingProfileKind: 'Absolute', maxOfflineDuration: 3600,
       chargingSchedule: [{ id: 41, startSchedule: start, chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 16, limit_L2: 11, limit_L3: 14, operationMode: 'ChargingOnly' }] }],
     };
     assert.equal((await c21.call('SetChargingProfile', { evseId: 0, chargingProfile: phases })).status, 'Accepted');
@@ -280,6 +280,7 @@ test('2.1: limit_L2 / limit_L3 (the lowest phase is offered), useLocalTime and r
     const all = pages.flatMap((p) => p.chargingProfile);
     const byId = (id) => all.find((p) => p.id === id);
     assert.deepEqual(byId(41).chargingSchedule[0].chargingSchedulePeriod[0], { startPeriod: 0, limit: 16, limit_L2: 11, limit_L3: 14 });
+    assert.equal(byId(41).maxOfflineDuration, 3600);
     assert.equal(byId(42).chargingSchedule[0].useLocalTime, true);
     assert.equal(byId(42).chargingSchedule[0].startSchedule, '2026-01-01T22:00:00.000Z'); // the wall-clock time, 22:00 local
     assert.equal(byId(43).chargingSchedule[0].randomizedDelay, 300);

@@ -1053,6 +1053,44 @@ static void dynamic_survives_a_restart(void **state) {
   close_db(s, db);
 }
 
+/* 2.1 maxOfflineDuration: a profile in force while online, and offline for
+ * that long only (the next change says when); online again, in force
+ * again; invalidAfterOfflineDuration removes it for good. Kept across a
+ * restart. */
+static void max_offline_duration(void **state) {
+  test_tmpdb *t = *state;
+  store *db;
+  cp_profiles *s = open_db(t->path, &db);
+  assert_int_equal(set(s, 1, simple(1, 0, DEF, 6), NULL, T0), OK);
+  prof a = simple(2, 1, DEF, 10);
+  a.p.has_max_offline = true;
+  a.p.max_offline_s = 300;
+  assert_int_equal(set(s, 1, a, NULL, T0), OK);
+  prof b = simple(3, 2, DEF, 8);
+  b.p.has_max_offline = true;
+  b.p.max_offline_s = 0; /* not in force at all while offline */
+  b.p.invalid_after_offline = true;
+  assert_int_equal(set(s, 1, b, NULL, T0), OK);
+  close_db(s, db);
+  s = open_db(t->path, &db); /* kept */
+  assert_true(lim(s, 1, T0 + S(10), NULL, 0) == 8.0);
+  cp_profiles_set_offline(s, T0 + S(100));
+  assert_true(lim(s, 1, T0 + S(100), NULL, 0) == 10.0);
+  assert_int_equal(cp_profiles_next_change(s, T0 + S(100)), T0 + S(400));
+  assert_true(lim(s, 1, T0 + S(399), NULL, 0) == 10.0);
+  assert_true(lim(s, 1, T0 + S(400), NULL, 0) == 6.0);
+  assert_int_equal(cp_profiles_count(s), 3);
+  assert_int_equal(cp_profiles_expire_offline(s, T0 + S(400)), 1); /* 3: for good */
+  assert_int_equal(cp_profiles_count(s), 2);
+  cp_profiles_set_offline(s, 0); /* online: 2 again */
+  assert_true(lim(s, 1, T0 + S(500), NULL, 0) == 10.0);
+  assert_int_equal(cp_profiles_expire_offline(s, T0 + S(500)), 0);
+  close_db(s, db);
+  s = open_db(t->path, &db);
+  assert_int_equal(cp_profiles_count(s), 2); /* the removal is on disk */
+  close_db(s, db);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(no_profile_means_no_limit),
@@ -1085,6 +1123,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(additions_survive_a_restart, db_setup, db_teardown),
       cmocka_unit_test(dynamic_profiles),
       cmocka_unit_test_setup_teardown(dynamic_survives_a_restart, db_setup, db_teardown),
+      cmocka_unit_test_setup_teardown(max_offline_duration, db_setup, db_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -723,11 +723,11 @@ static void v21_additions(void **state) {
       "{\"id\":5,\"stackLevel\":0,\"chargingProfilePurpose\":\"TxDefaultProfile\","
       "\"chargingProfileKind\":\"Dynamic\",\"dynUpdateInterval\":60,\"chargingSchedule\":[{\"id\":"
       "5,\"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":[{\"startPeriod\":0,\"limit\":32},"
-      "{\"startPeriod\":60,\"limit\":16}]}]}", /* Dynamic: one period (K28.FR.01/02) */
+      "{\"startPeriod\":60,\"limit\":16}]}]}", /* Dynamic: one period */
       "{\"id\":5,\"stackLevel\":0,\"chargingProfilePurpose\":\"TxDefaultProfile\","
-      "\"chargingProfileKind\":\"Absolute\",\"maxOfflineDuration\":60,\"chargingSchedule\":[{"
+      "\"chargingProfileKind\":\"Absolute\",\"maxOfflineDuration\":-1,\"chargingSchedule\":[{"
       "\"id\":5,\"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":[{\"startPeriod\":0,"
-      "\"limit\":32}]}]}",
+      "\"limit\":32}]}]}", /* a negative maxOfflineDuration */
       "{\"id\":5,\"stackLevel\":0,\"chargingProfilePurpose\":\"TxDefaultProfile\","
       "\"chargingProfileKind\":\"Absolute\",\"chargingSchedule\":[{\"id\":5,"
       "\"chargingRateUnit\":\"W\",\"chargingSchedulePeriod\":[{\"startPeriod\":0,\"setpoint\":"
@@ -740,6 +740,39 @@ static void v21_additions(void **state) {
     assert_int_equal(set21(s, 1, refused[i], NULL, T0, &why), CP_PROFILE_REJECTED);
     assert_non_null(why.reason);
   }
+  assert_int_equal(cp_profiles_count(s), 3);
+  /* maxOfflineDuration: in force while online, not after that long offline */
+  const char *offline =
+      "{\"id\":6,\"stackLevel\":5,\"chargingProfilePurpose\":\"TxDefaultProfile\","
+      "\"chargingProfileKind\":\"Absolute\",\"maxOfflineDuration\":60,"
+      "\"invalidAfterOfflineDuration\":true,\"chargingSchedule\":[{\"id\":6,"
+      "\"startSchedule\":\"2026-12-06T01:00:00Z\",\"chargingRateUnit\":\"A\","
+      "\"chargingSchedulePeriod\":[{\"startPeriod\":0,\"limit\":5}]}]}";
+  assert_int_equal(set21(s, 1, offline, NULL, T0, &why), CP_PROFILE_ACCEPTED);
+  assert_true(cp_profiles_limit_a(s, 1, T0 + 3600 * S, NULL, 0, 3, 230) == 5.0);
+  int ci;
+  cp_charging_profile op;
+  cp_schedule_period *opp;
+  bool reported = false;
+  for (int i = 0; i < cp_profiles_count(s); i++) {
+    assert_int_equal(cp_profiles_get(s, i, &ci, &op, &opp), 0);
+    if (op.id == 6) {
+      json_t *oj = v201_profile_json21(&op);
+      assert_int_equal(json_integer_value(json_object_get(oj, "maxOfflineDuration")), 60);
+      assert_true(json_is_true(json_object_get(oj, "invalidAfterOfflineDuration")));
+      json_t *rep = json_pack("{s:i,s:s,s:[o],s:i}", "requestId", 2, "chargingLimitSource", "CSO",
+                              "chargingProfile", oj, "evseId", 1);
+      valid21("ReportChargingProfiles", true, rep);
+      json_decref(rep);
+      reported = true;
+    }
+    free(opp);
+  }
+  assert_true(reported);
+  cp_profiles_set_offline(s, T0 + 3600 * S);
+  assert_true(cp_profiles_limit_a(s, 1, T0 + 3659 * S, NULL, 0, 3, 230) == 5.0);
+  assert_true(cp_profiles_limit_a(s, 1, T0 + 3660 * S, NULL, 0, 3, 230) != 5.0);
+  assert_int_equal(cp_profiles_expire_offline(s, T0 + 3660 * S), 1); /* gone for good */
   assert_int_equal(cp_profiles_count(s), 3);
   cp_profiles_free(s);
 }

@@ -100,10 +100,12 @@ static int decode(const profile21 *j, bool need_tx_id, cp_charging_profile *out,
   if (purpose_of(purpose, &out->purpose) != 0)
     return refuse(why, "InvalidValue",
                   "ChargingStationExternalConstraints is set by the station, not the CSMS");
-  /* 2.1: a profile valid offline for a while only, and dynamic profiles */
-  if (j->has_maxOfflineDuration ||
-      (j->has_invalidAfterOfflineDuration && j->invalidAfterOfflineDuration))
-    return refuse(why, "UnsupportedParam", "maxOfflineDuration is not supported");
+  /* 2.1: a profile in force offline for a while only (or removed then) */
+  if (j->has_maxOfflineDuration && (j->maxOfflineDuration < 0 || j->maxOfflineDuration > INT32_MAX))
+    return refuse(why, "InvalidValue", "maxOfflineDuration is 0..2147483647 s");
+  out->has_max_offline = j->has_maxOfflineDuration;
+  out->max_offline_s = j->maxOfflineDuration;
+  out->invalid_after_offline = j->has_invalidAfterOfflineDuration && j->invalidAfterOfflineDuration;
   if (j->has_transactionId) {
     if (out->purpose != CP_PURPOSE_TX)
       return refuse(why, "InvalidValue", "transactionId only with a TxProfile");
@@ -343,6 +345,11 @@ static json_t *profile_json(const cp_charging_profile *p, bool v21) {
       "{s:I,s:I,s:s,s:s,s:o}", "id", (json_int_t)p->id, "stackLevel", (json_int_t)p->stack_level,
       "chargingProfilePurpose", purpose_name(p->purpose), "chargingProfileKind",
       kind_names[p->kind <= CP_KIND_DYNAMIC ? p->kind : 0], "chargingSchedule", schedules);
+  if (v21 && p->has_max_offline) {
+    json_object_set_new(o, "maxOfflineDuration", json_integer(p->max_offline_s));
+    if (p->invalid_after_offline)
+      json_object_set_new(o, "invalidAfterOfflineDuration", json_true());
+  }
   if (v21 && p->kind == CP_KIND_DYNAMIC) {
     if (p->dyn_update_time) json_object_set_new(o, "dynUpdateTime", time_json(p->dyn_update_time));
     if (p->dyn_update_interval_s)

@@ -186,6 +186,7 @@ static void on_replied(void *ctx, const char *action) {
 static void on_connected(void *ctx) {
   ocpp201_station *o = ctx;
   o->boot = B201_NONE;
+  cp_profiles_set_offline(o->profiles, 0); /* 2.1 maxOfflineDuration: online */
   v201_security_connected(o);
   station_event(o->st, 0, "ocpp_connected", "%s", o->url);
   v201_apply_profiles(o); /* the dialect spoken now applies the profiles */
@@ -204,6 +205,9 @@ static void on_disconnected(void *ctx, const char *why) {
   uv_timer_stop(&o->boot_timer);
   station_event(o->st, 0, "ocpp_disconnected", "%s", why);
   v201_security_disconnected(o);
+  cp_profiles_set_offline(o->profiles, now201(o)); /* 2.1 maxOfflineDuration counts from now */
+  v201_apply_profiles(o);
+  v201_arm_tick(o);
 }
 
 /* ---------- module ---------- */
@@ -326,6 +330,9 @@ static void *open201(ocpp_core *core, char *err, size_t errlen) {
   o->auth = core->auth;
   o->resv = core->resv;
   o->profiles = core->profiles;
+  /* 2.1 maxOfflineDuration: offline from the start until connected */
+  if (core->active && core->active->family == OCPP_FAMILY_V201)
+    cp_profiles_set_offline(o->profiles, now201(o));
   o->fw = station_firmware(st);
   if (!o->fw) {
     snprintf(err, errlen, "no firmware updater");

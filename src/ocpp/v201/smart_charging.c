@@ -65,6 +65,10 @@ void v201_apply_profiles(ocpp201_station *o) {
   if (o->shared && o->shared->active && o->shared->active->family != OCPP_FAMILY_V201) return;
   refresh_zone(o);
   borne_ms now = now201(o);
+  /* invalidAfterOfflineDuration: gone for good once offline too long */
+  if (cp_profiles_expire_offline(o->profiles, now) > 0)
+    station_event(o->st, 0, "ocpp_profile",
+                  "charging profile(s) removed: offline longer than their maxOfflineDuration");
   for (int c = 1; c <= o->count; c++) {
     const v201_evse *k = &o->evse[c - 1];
     double a = cp_profiles_limit_a(o->profiles, c, now, k->tx_id, tx_start_of(o, c),
