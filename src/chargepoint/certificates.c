@@ -51,8 +51,11 @@
 #define BUNDLE "ca-bundle.pem"
 #define CLIENT "client.pem"
 #define PENDING "pending.key"
-#define V2G "v2g.pem"
-#define PENDING_V2G "pending-v2g.key"
+/* the ISO 15118 SECC certificates, [0] 15118-2 (V2GCertificate), [1]
+ * 15118-20 (2.1's V2G20Certificate) */
+#define V2G_SLOTS 2
+static const char *const v2g_file[V2G_SLOTS] = {"v2g.pem", "v2g20.pem"};
+static const char *const pending_v2g_file[V2G_SLOTS] = {"pending-v2g.key", "pending-v2g20.key"};
 #define LINK_CA "ca-link.pem"
 #define MAX_CA_FILE (1 << 20)
 
@@ -60,7 +63,8 @@
 static const char *const use_prefix[] = {[CP_CERT_CSMS_ROOT] = "cs-",
                                          [CP_CERT_MANUFACTURER_ROOT] = "mf-",
                                          [CP_CERT_V2G_ROOT] = "v2g-",
-                                         [CP_CERT_MO_ROOT] = "mo-"};
+                                         [CP_CERT_MO_ROOT] = "mo-",
+                                         [CP_CERT_OEM_ROOT] = "oem-"};
 #define USE_COUNT ((int)(sizeof use_prefix / sizeof use_prefix[0]))
 
 typedef struct {
@@ -77,9 +81,10 @@ struct cp_certs {
   bool have_bundle;
   char client_path[500];
   bool have_client;
-  char v2g_path[500]; /* the V2G (ISO 15118 SECC) certificate: key, then chain */
-  bool have_v2g;
-  EVP_PKEY *pending_v2g;
+  /* the V2G (ISO 15118 SECC) certificates: key, then chain */
+  char v2g_path[V2G_SLOTS][500];
+  bool have_v2g[V2G_SLOTS];
+  EVP_PKEY *pending_v2g[V2G_SLOTS];
   char link_ca_path[500];
   EVP_PKEY *pending;
   STACK_OF(X509) * server_chain;
@@ -407,14 +412,16 @@ cp_certs *cp_certs_open(const char *dir, char *err, size_t errlen) {
   char path[520];
   snprintf(path, sizeof path, "%s/%s", dir, PENDING);
   c->pending = read_key_file(path);
-  snprintf(path, sizeof path, "%s/%s", dir, PENDING_V2G);
-  c->pending_v2g = read_key_file(path);
-  snprintf(c->v2g_path, sizeof c->v2g_path, "%s/%s", dir, V2G);
-  cert = read_cert_file(c->v2g_path);
-  key = cert ? read_key_file(c->v2g_path) : NULL;
-  c->have_v2g = cert && key && EVP_PKEY_eq(X509_get0_pubkey(cert), key) == 1;
-  X509_free(cert);
-  EVP_PKEY_free(key);
+  for (int v = 0; v < V2G_SLOTS; v++) {
+    snprintf(path, sizeof path, "%s/%s", dir, pending_v2g_file[v]);
+    c->pending_v2g[v] = read_key_file(path);
+    snprintf(c->v2g_path[v], sizeof c->v2g_path[v], "%s/%s", dir, v2g_file[v]);
+    cert = read_cert_file(c->v2g_path[v]);
+    key = cert ? read_key_file(c->v2g_path[v]) : NULL;
+    c->have_v2g[v] = cert && key && EVP_PKEY_eq(X509_get0_pubkey(cert), key) == 1;
+    X509_free(cert);
+    EVP_PKEY_free(key);
+  }
   return c;
 }
 
@@ -422,7 +429,7 @@ void cp_certs_free(cp_certs *c) {
   if (!c) return;
   for (int i = 0; i < c->n; i++) X509_free(c->roots[i].x);
   EVP_PKEY_free(c->pending);
-  EVP_PKEY_free(c->pending_v2g);
+  for (int v = 0; v < V2G_SLOTS; v++) EVP_PKEY_free(c->pending_v2g[v]);
   sk_X509_pop_free(c->server_chain, X509_free);
   free(c);
 }
@@ -558,20 +565,22 @@ cp_cert_delete_result cp_certs_delete(cp_certs *c, const cp_cert_hash_data *want
     log_warn(MOD, "DeleteCertificate refused: the charge point's own certificate");
     return CP_CERT_DELETE_FAILED;
   }
-  /* the V2G certificate (its leaf, as GetInstalledCertificateIds lists it
+  /* a V2G certificate (its leaf, as GetInstalledCertificateIds lists it
    * in V2GCertificateChain): the 15118 stack's, nothing of the link's */
-  cp_cert_hash_data leaf;
-  hash_data lh;
-  if (c->have_v2g && cp_certs_v2g_chain(c, want->algorithm, &leaf, 1) == 1) {
+  for (int v = 0; v < V2G_SLOTS; v++) {
+    cp_cert_hash_data leaf;
+    hash_data lh;
+    cp_cert_leaf kind = v ? CP_LEAF_V2G20 : CP_LEAF_V2G;
+    if (!c->have_v2g[v] || cp_certs_leaf_chain(c, kind, want->algorithm, &leaf, 1) != 1) continue;
     snprintf(lh.name_hash, sizeof lh.name_hash, "%s", leaf.issuer_name_hash);
     snprintf(lh.key_hash, sizeof lh.key_hash, "%s", leaf.issuer_key_hash);
     snprintf(lh.serial, sizeof lh.serial, "%s", leaf.serial);
     if (hash_matches(&lh, want)) {
-      if (remove_file(c, V2G) != 0) {
-        log_error(MOD, "DeleteCertificate: cannot remove %s: %s", c->v2g_path, strerror(errno));
+      if (remove_file(c, v2g_file[v]) != 0) {
+        log_error(MOD, "DeleteCertificate: cannot remove %s: %s", c->v2g_path[v], strerror(errno));
         return CP_CERT_DELETE_FAILED;
       }
-      c->have_v2g = false;
+      c->have_v2g[v] = false;
       return CP_CERT_DELETE_ACCEPTED;
     }
   }
@@ -605,8 +614,9 @@ cp_cert_signed_result cp_certs_signed(cp_certs *c, const char *pem, borne_ms now
 cp_cert_signed_result cp_certs_signed_leaf(cp_certs *c, cp_cert_leaf kind, const char *pem,
                                            borne_ms now, bool *client_cert_changed, char *why,
                                            size_t whylen) {
-  bool v2g = kind == CP_LEAF_V2G;
-  EVP_PKEY **pending = v2g ? &c->pending_v2g : &c->pending;
+  bool v2g = kind != CP_LEAF_CHARGING_STATION;
+  int slot = kind == CP_LEAF_V2G20 ? 1 : 0;
+  EVP_PKEY **pending = v2g ? &c->pending_v2g[slot] : &c->pending;
   cp_cert_use root_use = v2g ? CP_CERT_V2G_ROOT : CP_CERT_CSMS_ROOT;
   *client_cert_changed = false;
   why[0] = '\0';
@@ -657,7 +667,7 @@ cp_cert_signed_result cp_certs_signed_leaf(cp_certs *c, cp_cert_leaf kind, const
       if (p) OPENSSL_cleanse(p, n);
       free(p);
     }
-    if (!all || write_atomic(c, v2g ? V2G : CLIENT, all, len) != 0)
+    if (!all || write_atomic(c, v2g ? v2g_file[slot] : CLIENT, all, len) != 0)
       problem = "the certificate cannot be stored";
     if (all) OPENSSL_cleanse(all, len);
     free(all);
@@ -668,11 +678,11 @@ cp_cert_signed_result cp_certs_signed_leaf(cp_certs *c, cp_cert_leaf kind, const
     log_warn(MOD, "CertificateSigned refused: %s", problem);
     return CP_CERT_SIGNED_REJECTED;
   }
-  remove_file(c, v2g ? PENDING_V2G : PENDING);
+  remove_file(c, v2g ? pending_v2g_file[slot] : PENDING);
   EVP_PKEY_free(*pending);
   *pending = NULL;
   if (v2g)
-    c->have_v2g = true;
+    c->have_v2g[slot] = true;
   else
     c->have_client = true;
   *client_cert_changed = true;
@@ -686,7 +696,8 @@ char *cp_certs_sign_request(cp_certs *c, const char *cp_id, const char *org, cha
 
 char *cp_certs_sign_request_leaf(cp_certs *c, cp_cert_leaf kind, const char *cp_id, const char *org,
                                  char *err, size_t errlen) {
-  bool v2g = kind == CP_LEAF_V2G;
+  bool v2g = kind != CP_LEAF_CHARGING_STATION;
+  int slot = kind == CP_LEAF_V2G20 ? 1 : 0;
   if (!cp_id || !cp_id[0]) {
     snprintf(err, errlen, "no charge point id for the certificate's commonName");
     return NULL;
@@ -722,7 +733,7 @@ char *cp_certs_sign_request_leaf(cp_certs *c, cp_cert_leaf kind, const char *cp_
     return NULL;
   }
   char *kp = key_pem(key);
-  if (!kp || write_atomic(c, v2g ? PENDING_V2G : PENDING, kp, strlen(kp)) != 0) {
+  if (!kp || write_atomic(c, v2g ? pending_v2g_file[slot] : PENDING, kp, strlen(kp)) != 0) {
     if (kp) OPENSSL_cleanse(kp, strlen(kp));
     free(kp);
     free(csr);
@@ -732,7 +743,7 @@ char *cp_certs_sign_request_leaf(cp_certs *c, cp_cert_leaf kind, const char *cp_
   }
   OPENSSL_cleanse(kp, strlen(kp));
   free(kp);
-  EVP_PKEY **pending = v2g ? &c->pending_v2g : &c->pending;
+  EVP_PKEY **pending = v2g ? &c->pending_v2g[slot] : &c->pending;
   EVP_PKEY_free(*pending);
   *pending = key;
   return csr;
@@ -799,13 +810,28 @@ int cp_certs_count(const cp_certs *c, cp_cert_use use) {
 
 int cp_certs_total(const cp_certs *c) { return c ? c->n : 0; }
 
-bool cp_certs_have_v2g(const cp_certs *c) { return c && c->have_v2g; }
+static int v2g_slot(cp_cert_leaf kind) {
+  return kind == CP_LEAF_V2G ? 0 : kind == CP_LEAF_V2G20 ? 1 : -1;
+}
+
+bool cp_certs_have_v2g(const cp_certs *c) { return cp_certs_have_leaf(c, CP_LEAF_V2G); }
+
+bool cp_certs_have_leaf(const cp_certs *c, cp_cert_leaf kind) {
+  int v = v2g_slot(kind);
+  return c && (v < 0 ? c->have_client : c->have_v2g[v]);
+}
 
 int cp_certs_v2g_chain(cp_certs *c, cp_hash_algorithm algorithm, cp_cert_hash_data *out, int max) {
+  return cp_certs_leaf_chain(c, CP_LEAF_V2G, algorithm, out, max);
+}
+
+int cp_certs_leaf_chain(cp_certs *c, cp_cert_leaf kind, cp_hash_algorithm algorithm,
+                        cp_cert_hash_data *out, int max) {
   const EVP_MD *md = md_of(algorithm);
-  if (!c->have_v2g || !md) return 0;
+  int v = v2g_slot(kind);
+  if (v < 0 || !c->have_v2g[v] || !md) return 0;
   size_t len = 0;
-  char *text = read_text(c->v2g_path, &len);
+  char *text = read_text(c->v2g_path[v], &len);
   STACK_OF(X509) *chain = text ? parse_chain(text, len) : NULL;
   if (text) OPENSSL_cleanse(text, len); /* the private key is in it */
   free(text);
@@ -845,13 +871,18 @@ int cp_certs_client_as_v2g(cp_certs *c) {
   if (!c || !c->have_client) return -1;
   size_t len = 0;
   char *text = read_text(c->client_path, &len);
-  int rc = text && write_atomic(c, V2G, text, len) == 0 ? 0 : -1;
+  int rc = text && write_atomic(c, v2g_file[0], text, len) == 0 ? 0 : -1;
   if (text) OPENSSL_cleanse(text, len); /* the private key is in it */
   free(text);
-  if (rc == 0) c->have_v2g = true;
+  if (rc == 0) c->have_v2g[0] = true;
   return rc;
 }
 
 borne_ms cp_certs_v2g_not_after(const cp_certs *c) {
-  return c && c->have_v2g ? not_after_of(c->v2g_path) : 0;
+  return cp_certs_leaf_not_after(c, CP_LEAF_V2G);
+}
+
+borne_ms cp_certs_leaf_not_after(const cp_certs *c, cp_cert_leaf kind) {
+  int v = v2g_slot(kind);
+  return c && v >= 0 && c->have_v2g[v] ? not_after_of(c->v2g_path[v]) : 0;
 }

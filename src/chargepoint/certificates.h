@@ -11,9 +11,13 @@
  * written atomically (temp file, fsync, rename, fsync of the directory):
  *   cs-<sha256>.pem   a root of the back end (CP_CERT_CSMS_ROOT)
  *   mf-<sha256>.pem   a manufacturer root (CP_CERT_MANUFACTURER_ROOT)
- *   v2g-<sha256>.pem, mo-<sha256>.pem
- *                     ISO 15118 roots (CP_CERT_V2G_ROOT, CP_CERT_MO_ROOT):
- *                     kept and listed for a 15118 stack, not used by the link
+ *   v2g-<sha256>.pem, mo-<sha256>.pem, oem-<sha256>.pem
+ *                     ISO 15118 roots (CP_CERT_V2G_ROOT, CP_CERT_MO_ROOT,
+ *                     2.1's CP_CERT_OEM_ROOT): kept and listed for a 15118
+ *                     stack, not used by the link
+ *   v2g.pem, v2g20.pem the ISO 15118-2 and 15118-20 SECC certificates (key,
+ *                     then chain; pending-v2g.key, pending-v2g20.key until
+ *                     signed)
  *   ca-bundle.pem     every back-end root in one bundle: the CA file the
  *                     TLS link trusts (security profiles 2, 3)
  *   ca-link.pem       that bundle with the installer's ocpp.ca_file, when
@@ -46,6 +50,7 @@ typedef enum {
   CP_CERT_MANUFACTURER_ROOT, /* ManufacturerRootCertificate */
   CP_CERT_V2G_ROOT,          /* 2.0.1 V2GRootCertificate (ISO 15118), file v2g-<sha256>.pem */
   CP_CERT_MO_ROOT,           /* 2.0.1 MORootCertificate (ISO 15118), file mo-<sha256>.pem */
+  CP_CERT_OEM_ROOT,          /* 2.1 OEMRootCertificate (ISO 15118-20), file oem-<sha256>.pem */
 } cp_cert_use;
 
 typedef enum { CP_HASH_SHA256, CP_HASH_SHA384, CP_HASH_SHA512 } cp_hash_algorithm;
@@ -80,7 +85,11 @@ typedef enum { CP_CERT_SIGNED_ACCEPTED, CP_CERT_SIGNED_REJECTED } cp_cert_signed
  * end (client.pem, pending.key), and the ISO 15118 SECC certificate of OCPP
  * 2.0.1's V2GCertificate (v2g.pem, pending-v2g.key: made and kept for a
  * 15118 stack, never used by the link; checked against the V2G roots). */
-typedef enum { CP_LEAF_CHARGING_STATION, CP_LEAF_V2G } cp_cert_leaf;
+typedef enum {
+  CP_LEAF_CHARGING_STATION,
+  CP_LEAF_V2G,   /* 2.0.1 V2GCertificate (ISO 15118-2 SECC) */
+  CP_LEAF_V2G20, /* 2.1 V2G20Certificate (ISO 15118-20 SECC), v2g20.pem: as CP_LEAF_V2G */
+} cp_cert_leaf;
 
 typedef struct cp_certs cp_certs;
 
@@ -144,6 +153,11 @@ char *cp_certs_sign_request_leaf(cp_certs *c, cp_cert_leaf kind, const char *cn,
  * installed root; the root itself not listed), at most max; their number. */
 bool cp_certs_have_v2g(const cp_certs *c);
 int cp_certs_v2g_chain(cp_certs *c, cp_hash_algorithm algorithm, cp_cert_hash_data *out, int max);
+/* The same for either V2G leaf (CP_LEAF_V2G, CP_LEAF_V2G20; 0 for the
+ * station's client certificate), and is it stored (any leaf)? */
+int cp_certs_leaf_chain(cp_certs *c, cp_cert_leaf kind, cp_hash_algorithm algorithm,
+                        cp_cert_hash_data *out, int max);
+bool cp_certs_have_leaf(const cp_certs *c, cp_cert_leaf kind);
 
 /* Files for the TLS link; NULL when the store holds none. The client
  * certificate and key are the same file (client.pem). */
@@ -168,6 +182,7 @@ int cp_certs_total(const cp_certs *c);
 borne_ms cp_certs_client_not_after(const cp_certs *c, const char *configured);
 /* The same for the stored V2G certificate; 0 when there is none. */
 borne_ms cp_certs_v2g_not_after(const cp_certs *c);
+borne_ms cp_certs_leaf_not_after(const cp_certs *c, cp_cert_leaf kind); /* a V2G leaf's, else 0 */
 /* A combined certificate (2.x: one certificate for the link and the ISO 15118
  * connection, CertificateSigned without certificateType): the client
  * identity just stored (cp_certs_signed) is stored as the V2G certificate

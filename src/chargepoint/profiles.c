@@ -45,6 +45,12 @@ typedef struct {
   borne_ms start;               /* schedule start (Absolute: receipt time when absent) */
   borne_ms duration_ms;         /* NEVER when absent */
   bool watts;
+  bool local;            /* useLocalTime: start is a wall-clock time of the zone */
+  borne_ms dyn_time;     /* Dynamic: the last update of its limits */
+  borne_ms dyn_interval; /* Dynamic: dynUpdateInterval in ms, 0 none */
+  borne_ms next_pull;    /* Dynamic: when to ask for an update next */
+  borne_ms max_offline;  /* maxOfflineDuration in ms, NEVER without */
+  bool invalid_after_offline;
   int nperiods;
   cp_schedule_period *periods; /* phases resolved: 1..3 */
   char *text;                  /* the profile as stored in the table */
@@ -61,6 +67,9 @@ struct cp_profiles {
    * cp_profiles_next_change can place Relative boundaries. */
   char tx_id[BORNE_MAX_CONNECTORS + 1][CP_TX_ID_MAX + 2];
   borne_ms tx_start[BORNE_MAX_CONNECTORS + 1];
+  cp_zone_offset_fn zone;
+  void *zone_ctx;
+  borne_ms offline_since; /* 0: online */
 };
 
 static bool has_tx(const char *tx) { return tx && tx[0]; }
@@ -79,7 +88,7 @@ static void copy_tx(char out[CP_TX_ID_MAX + 1], const char *tx) {
 
 static const char *const purpose_names[] = {"ChargePointMaxProfile", "TxDefaultProfile",
                                             "TxProfile"};
-static const char *const kind_names[] = {"Absolute", "Recurring", "Relative"};
+static const char *const kind_names[] = {"Absolute", "Recurring", "Relative", "Dynamic"};
 
 static int name_index(const char *const *names, int n, const char *s) {
   for (int i = 0; s && i < n; i++)
@@ -100,12 +109,19 @@ static json_t *schedule_json(const cp_charging_schedule *cs) {
   if (cs->has_duration) json_object_set_new(sj, "duration", json_integer(cs->duration_s));
   json_object_set_new(sj, "chargingRateUnit", json_string(cs->unit == CP_UNIT_WATTS ? "W" : "A"));
   if (cs->has_min_rate) json_object_set_new(sj, "minChargingRate", json_real(cs->min_rate));
+  if (cs->use_local_time) json_object_set_new(sj, "useLocalTime", json_true());
+  if (cs->randomized_delay_s)
+    json_object_set_new(sj, "randomizedDelay", json_integer(cs->randomized_delay_s));
   json_t *pa = json_array();
   for (size_t i = 0; i < cs->nperiods; i++) {
     json_t *pj = json_pack("{s:I,s:f}", "startPeriod", (json_int_t)cs->periods[i].start_s, "limit",
                            cs->periods[i].limit);
     if (cs->periods[i].phases)
       json_object_set_new(pj, "numberPhases", json_integer(cs->periods[i].phases));
+    if (cs->periods[i].has_limit_l2)
+      json_object_set_new(pj, "limit_L2", json_real(cs->periods[i].limit_l2));
+    if (cs->periods[i].has_limit_l3)
+      json_object_set_new(pj, "limit_L3", json_real(cs->periods[i].limit_l3));
     json_array_append_new(pa, pj);
   }
   json_object_set_new(sj, "chargingSchedulePeriod", pa);
@@ -132,6 +148,17 @@ static char *profile_text(const cp_charging_profile *p) {
     for (size_t i = 0; i < p->nalternatives && i < CP_MAX_SCHEDULES - 1; i++)
       json_array_append_new(alt, schedule_json(&p->alternatives[i]));
     json_object_set_new(o, "alternativeSchedules", alt);
+  }
+  if (p->random_seed) json_object_set_new(o, "randomSeed", json_integer(p->random_seed));
+  if (p->has_max_offline) {
+    json_object_set_new(o, "maxOfflineDuration", json_integer(p->max_offline_s));
+    if (p->invalid_after_offline)
+      json_object_set_new(o, "invalidAfterOfflineDuration", json_true());
+  }
+  if (p->kind == CP_KIND_DYNAMIC) {
+    if (p->dyn_update_time) set_time(o, "dynUpdateTime", p->dyn_update_time);
+    if (p->dyn_update_interval_s)
+      json_object_set_new(o, "dynUpdateInterval", json_integer(p->dyn_update_interval_s));
   }
   char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
   json_decref(o);
@@ -163,6 +190,7 @@ static int get_stored_time(const json_t *o, const char *key, bool *has, borne_ms
 static int schedule_from_json(const json_t *sj, cp_charging_schedule *cs,
                               cp_schedule_period *periods) {
   memset(cs, 0, sizeof *cs);
+  bool has_delay;
   const json_t *pa = json_object_get(sj, "chargingSchedulePeriod");
   const char *unit = json_string_value(json_object_get(sj, "chargingRateUnit"));
   const json_t *minr = json_object_get(sj, "minChargingRate");
@@ -171,8 +199,10 @@ static int schedule_from_json(const json_t *sj, cp_charging_schedule *cs,
             get_int(sj, "duration", &cs->has_duration, &cs->duration_s) == 0 &&
             get_int(sj, "id", &cs->has_id, &cs->id) == 0 &&
             get_stored_time(sj, "startSchedule", &cs->has_start, &cs->start) == 0 &&
-            (!minr || json_is_number(minr)) && json_array_size(pa) <= 1024;
+            (!minr || json_is_number(minr)) && json_array_size(pa) <= 1024 &&
+            get_int(sj, "randomizedDelay", &has_delay, &cs->randomized_delay_s) == 0;
   if (!ok) return -1;
+  cs->use_local_time = json_is_true(json_object_get(sj, "useLocalTime"));
   cs->unit = strcmp(unit, "W") == 0 ? CP_UNIT_WATTS : CP_UNIT_AMPS;
   cs->has_min_rate = minr != NULL;
   cs->min_rate = minr ? json_number_value(minr) : 0;
@@ -187,6 +217,12 @@ static int schedule_from_json(const json_t *sj, cp_charging_schedule *cs,
       return -1;
     periods[i] =
         (cp_schedule_period){.start_s = start, .limit = json_number_value(lim), .phases = (int)ph};
+    const json_t *l2 = json_object_get(pj, "limit_L2"), *l3 = json_object_get(pj, "limit_L3");
+    if ((l2 && !json_is_number(l2)) || (l3 && !json_is_number(l3))) return -1;
+    periods[i].has_limit_l2 = l2 != NULL;
+    periods[i].limit_l2 = l2 ? json_number_value(l2) : 0;
+    periods[i].has_limit_l3 = l3 != NULL;
+    periods[i].limit_l3 = l3 ? json_number_value(l3) : 0;
   }
   cs->nperiods = np;
   cs->periods = periods;
@@ -206,7 +242,7 @@ static int profile_from_text(const char *text, cp_charging_profile *p,
   int purpose =
       name_index(purpose_names, 3, json_string_value(json_object_get(o, "chargingProfilePurpose")));
   int kind =
-      name_index(kind_names, 3, json_string_value(json_object_get(o, "chargingProfileKind")));
+      name_index(kind_names, 4, json_string_value(json_object_get(o, "chargingProfileKind")));
   const char *recur = json_string_value(json_object_get(o, "recurrencyKind"));
   const json_t *tx = json_object_get(o, "transactionId");
   bool ok = json_is_object(o) && purpose >= 0 && kind >= 0 &&
@@ -245,6 +281,13 @@ static int profile_from_text(const char *text, cp_charging_profile *p,
     ok = schedule_from_json(all[k], cs, periods ? periods + at : NULL) == 0;
     at += cs->nperiods;
   }
+  const json_t *seed = json_object_get(o, "randomSeed");
+  p->random_seed = json_is_integer(seed) ? (uint32_t)json_integer_value(seed) : 0;
+  bool has_dyn;
+  ok = ok && get_stored_time(o, "dynUpdateTime", &has_dyn, &p->dyn_update_time) == 0 &&
+       get_int(o, "dynUpdateInterval", &has_dyn, &p->dyn_update_interval_s) == 0 &&
+       get_int(o, "maxOfflineDuration", &p->has_max_offline, &p->max_offline_s) == 0;
+  p->invalid_after_offline = json_is_true(json_object_get(o, "invalidAfterOfflineDuration"));
   json_decref(o);
   if (!ok) {
     free(periods);
@@ -257,6 +300,15 @@ static int profile_from_text(const char *text, cp_charging_profile *p,
 }
 
 /* ---------- checking ---------- */
+
+/* A period's draw of randomizedDelay: splitmix64 of the profile's seed and
+ * the period's index (the same on every load of the profile). */
+static uint64_t delay_draw(uint32_t seed, uint32_t i) {
+  uint64_t z = ((uint64_t)seed << 32 | i) + 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
 
 static void profile_clear(profile *p) {
   free(p->periods);
@@ -288,7 +340,7 @@ static int parse_profile(const cp_charging_profile *j, int connector, borne_ms r
     return -1; /* ChargingProfile: transactionId only with TxProfile */
   copy_tx(out->tx_id, j->transaction_id);
 
-  if (j->kind < CP_KIND_ABSOLUTE || j->kind > CP_KIND_RELATIVE) return -1;
+  if (j->kind < CP_KIND_ABSOLUTE || j->kind > CP_KIND_DYNAMIC) return -1;
   out->kind = j->kind;
   if (out->kind == CP_KIND_RECURRING) {
     if (j->recurrency == CP_RECUR_DAILY)
@@ -319,6 +371,13 @@ static int parse_profile(const cp_charging_profile *j, int connector, borne_ms r
   if (cs->unit != CP_UNIT_AMPS && cs->unit != CP_UNIT_WATTS) return -1;
   out->watts = cs->unit == CP_UNIT_WATTS;
   if (lim && out->watts && !lim->allow_watts) return -1;
+  /* useLocalTime: the start read as a wall-clock time (a Relative schedule
+   * has none: nothing to do) */
+  out->local = cs->use_local_time && out->kind != CP_KIND_RELATIVE;
+  /* randomizedDelay: only for TxProfile and TxDefaultProfile (2.1) */
+  if (cs->randomized_delay_s < 0 || cs->randomized_delay_s > CP_MAX_RANDOMIZED_DELAY_S ||
+      (cs->randomized_delay_s && out->purpose == CP_PURPOSE_CHARGE_POINT_MAX))
+    return -1;
 
   size_t np = cs->nperiods;
   if (np == 0 || np > 1024 || !cs->periods) return -1;
@@ -336,8 +395,22 @@ static int parse_profile(const cp_charging_profile *j, int connector, borne_ms r
     /* No OCPP bound; 1e6 (A or W) is far above any AC point and keeps the
      * W/A conversions finite. */
     if (!isfinite(pd->limit) || pd->limit < 0 || pd->limit > 1e6) goto bad;
+    if (pd->has_limit_l2 && (!isfinite(pd->limit_l2) || pd->limit_l2 < 0 || pd->limit_l2 > 1e6))
+      goto bad;
+    if (pd->has_limit_l3 && (!isfinite(pd->limit_l3) || pd->limit_l3 < 0 || pd->limit_l3 > 1e6))
+      goto bad;
     if (pd->phases == 0) pd->phases = 3; /* numberPhases absent means 3 */
     if (pd->phases < 1 || pd->phases > 3) goto bad;
+  }
+  /* randomizedDelay: each period's start (the first's too) moved by its
+   * own draw in 0..randomizedDelay s; the order kept (a period pushed past
+   * the next one's start moves that one behind it) */
+  for (size_t i = 0; cs->randomized_delay_s > 0 && out->kind != CP_KIND_DYNAMIC && i < np; i++) {
+    cp_schedule_period *pd = &out->periods[i];
+    pd->start_s +=
+        (int64_t)(delay_draw(j->random_seed, (uint32_t)i) % (uint64_t)(cs->randomized_delay_s + 1));
+    if (i && pd->start_s <= out->periods[i - 1].start_s)
+      pd->start_s = out->periods[i - 1].start_s + 1;
   }
   /* the other schedules offered (2.0.1): the same rules, each as if it
    * were the one applied */
@@ -350,7 +423,22 @@ static int parse_profile(const cp_charging_profile *j, int connector, borne_ms r
     if (parse_profile(&alt, connector, received, lim, &check) != 0) goto bad;
     profile_clear(&check);
   }
-  out->text = profile_text(j);
+  if (j->has_max_offline && (j->max_offline_s < 0 || j->max_offline_s > INT32_MAX)) goto bad;
+  out->max_offline = j->has_max_offline ? j->max_offline_s * 1000 : NEVER;
+  out->invalid_after_offline = j->has_max_offline && j->invalid_after_offline;
+  /* K28: a Dynamic profile is one schedule of one period, in force from
+   * its last update (for `duration` when it has one) */
+  cp_charging_profile stored = *j;
+  if (out->kind == CP_KIND_DYNAMIC) {
+    if (np != 1 || j->nalternatives || j->dyn_update_interval_s < 0 ||
+        j->dyn_update_interval_s > INT32_MAX)
+      goto bad;
+    if (!stored.dyn_update_time) stored.dyn_update_time = received;
+    out->dyn_time = stored.dyn_update_time;
+    out->dyn_interval = j->dyn_update_interval_s * 1000;
+    out->next_pull = out->dyn_interval ? out->dyn_time + out->dyn_interval : NEVER;
+  }
+  out->text = profile_text(&stored);
   if (!out->text) goto bad;
   return 0;
 bad:
@@ -521,6 +609,17 @@ void cp_profiles_free(cp_profiles *s) {
 
 void cp_profiles_set_limits(cp_profiles *s, const cp_profile_limits *lim) {
   if (s && lim) s->lim = *lim;
+}
+
+void cp_profiles_set_zone(cp_profiles *s, cp_zone_offset_fn offset, void *ctx) {
+  if (!s) return;
+  s->zone = offset;
+  s->zone_ctx = ctx;
+}
+
+/* ms east of UTC in the station's zone at `utc` (0: UTC). */
+static borne_ms zone_ms(const cp_profiles *s, borne_ms utc) {
+  return s->zone ? (borne_ms)s->zone(s->zone_ctx, utc) * 1000 : 0;
 }
 
 int cp_profiles_count(const cp_profiles *s) { return s ? s->n : 0; }
@@ -699,6 +798,84 @@ void cp_profiles_transaction_ended(cp_profiles *s, int connector) {
   }
 }
 
+/* ---------- 2.1 dynamic profiles (K28) ---------- */
+
+static bool finite_limit(double v) { return isfinite(v) && v >= 0 && v <= 1e6; }
+
+int cp_profiles_update_dynamic(cp_profiles *s, int64_t id, const cp_dynamic_update *u,
+                               borne_ms now) {
+  for (int i = 0; s && u && i < s->n; i++) {
+    profile *old = &s->p[i];
+    if (old->id != id) continue;
+    if (old->kind != CP_KIND_DYNAMIC) return -1;
+    if ((u->has_limit && !finite_limit(u->limit)) ||
+        (u->has_limit_l2 && !finite_limit(u->limit_l2)) ||
+        (u->has_limit_l3 && !finite_limit(u->limit_l3)))
+      return -1;
+    cp_charging_profile cp;
+    cp_schedule_period *periods;
+    if (profile_from_text(old->text, &cp, &periods) != 0) return -1;
+    cp_schedule_period *pd = periods; /* the one period */
+    if (u->has_limit) pd->limit = u->limit;
+    if (u->has_limit_l2) pd->has_limit_l2 = true, pd->limit_l2 = u->limit_l2;
+    if (u->has_limit_l3) pd->has_limit_l3 = true, pd->limit_l3 = u->limit_l3;
+    cp.dyn_update_time = now; /* K28.FR.09 */
+    copy_tx(cp.transaction_id, old->tx_id);
+    profile np;
+    int rc = -1;
+    if (parse_profile(&cp, old->connector, old->received, NULL, &np) == 0) {
+      copy_tx(np.tx_id, old->tx_id);
+      if (db_exec(s, "UPDATE ocpp16_smart_profiles SET profile = ?5 WHERE id = ?1", np.id, 0, NULL,
+                  0, np.text) == 0) {
+        profile_clear(old);
+        *old = np;
+        rc = 0;
+      } else {
+        profile_clear(&np);
+      }
+    }
+    free(periods);
+    return rc;
+  }
+  return -1;
+}
+
+void cp_profiles_set_offline(cp_profiles *s, borne_ms since) {
+  if (s) s->offline_since = since;
+}
+
+static bool offline_for_good(const profile *p, const void *ctx) {
+  const cp_profiles *s = ((const void *const *)ctx)[0];
+  borne_ms now = *(const borne_ms *)((const void *const *)ctx)[1];
+  return p->invalid_after_offline && s->offline_since && p->max_offline != NEVER &&
+         now >= s->offline_since + p->max_offline;
+}
+
+int cp_profiles_expire_offline(cp_profiles *s, borne_ms now) {
+  if (!s || !s->offline_since) return 0;
+  const void *ctx[2] = {s, &now};
+  return remove_where(s, offline_for_good, ctx);
+}
+
+int cp_profiles_take_due_pull(cp_profiles *s, borne_ms now, int64_t *id) {
+  for (int i = 0; s && i < s->n; i++) {
+    profile *p = &s->p[i];
+    if (p->kind != CP_KIND_DYNAMIC || !p->dyn_interval || p->next_pull > now) continue;
+    *id = p->id;
+    p->next_pull = now + p->dyn_interval; /* again after an interval without update */
+    return 1;
+  }
+  return 0;
+}
+
+borne_ms cp_profiles_next_pull(const cp_profiles *s) {
+  borne_ms next = NEVER;
+  for (int i = 0; s && i < s->n; i++)
+    if (s->p[i].kind == CP_KIND_DYNAMIC && s->p[i].dyn_interval && s->p[i].next_pull < next)
+      next = s->p[i].next_pull;
+  return next;
+}
+
 /* ---------- evaluation ---------- */
 
 static borne_ms min_ms(borne_ms a, borne_ms b) { return a < b ? a : b; }
@@ -706,16 +883,63 @@ static borne_ms min_ms(borne_ms a, borne_ms b) { return a < b ? a : b; }
 /* The period of `p` in force at `t` (NULL when none), and in *next the first
  * instant after t where that may change. rel_start: the transaction start
  * for Relative schedules, or FLOATING. */
-static const cp_schedule_period *period_at(const profile *p, borne_ms t, borne_ms rel_start,
-                                           borne_ms *next) {
+static const cp_schedule_period *schedule_at(const profile *p, borne_ms t, borne_ms rel_start,
+                                             borne_ms *next);
+
+static const cp_schedule_period *period_in_force(const cp_profiles *s, const profile *p, borne_ms t,
+                                                 borne_ms rel_start, borne_ms *next);
+
+/* ... and maxOfflineDuration (2.1): not in force once offline that long, until
+ * online again (cp_profiles_set_offline: the caller looks again then). */
+static const cp_schedule_period *period_at(const cp_profiles *s, const profile *p, borne_ms t,
+                                           borne_ms rel_start, borne_ms *next) {
+  borne_ms end =
+      p->max_offline != NEVER && s->offline_since ? s->offline_since + p->max_offline : NEVER;
+  if (t >= end) {
+    *next = NEVER;
+    return NULL;
+  }
+  const cp_schedule_period *pd = period_in_force(s, p, t, rel_start, next);
+  if (end < *next) *next = end;
+  return pd;
+}
+
+static const cp_schedule_period *period_in_force(const cp_profiles *s, const profile *p, borne_ms t,
+                                                 borne_ms rel_start, borne_ms *next) {
   *next = NEVER;
   if (t < p->valid_from) {
     *next = p->valid_from;
     return NULL;
   }
   if (t >= p->valid_to) return NULL;
+  /* validFrom / validTo are instants; a useLocalTime schedule is followed
+   * on the zone's wall clock, its next change brought back to UTC with the
+   * offset in force then */
+  if (p->kind == CP_KIND_DYNAMIC) { /* K28.FR.13: invalid `duration` after its last update */
+    borne_ms end = p->duration_ms != NEVER ? p->dyn_time + p->duration_ms : NEVER;
+    if (t >= end) return NULL; /* until an update (K28.FR.14) */
+    *next = min_ms(end, p->valid_to);
+    return &p->periods[0];
+  }
+  borne_ms shift = p->local ? zone_ms(s, t) : 0;
+  borne_ms n;
+  const cp_schedule_period *pd = schedule_at(p, t + shift, rel_start, &n);
+  if (p->local && n != NEVER) {
+    borne_ms guess = n - shift;
+    n -= zone_ms(s, guess);
+    if (n <= t) n = guess > t ? guess : t + 1; /* a wall time the clock skipped */
+  }
+  *next = min_ms(n, p->valid_to); /* the result changes at validTo at the latest */
+  return pd;
+}
+
+/* The period of p's schedule at t (in the schedule's own time: UTC, or the
+ * wall clock for useLocalTime), validity aside. */
+static const cp_schedule_period *schedule_at(const profile *p, borne_ms t, borne_ms rel_start,
+                                             borne_ms *next) {
+  *next = NEVER;
   borne_ms start;
-  borne_ms bound = p->valid_to; /* the result changes at validTo at the latest */
+  borne_ms bound = NEVER;
   switch (p->kind) {
   case CP_KIND_RELATIVE:
     if (rel_start == FLOATING) { /* no transaction: the first period, for ever */
@@ -748,6 +972,10 @@ static const cp_schedule_period *period_at(const profile *p, borne_ms t, borne_m
     return NULL;
   }
   if (p->duration_ms != NEVER) bound = min_ms(bound, start + p->duration_ms);
+  if (off < p->periods[0].start_s * 1000) { /* randomizedDelay moved the first period */
+    *next = min_ms(bound, start + p->periods[0].start_s * 1000);
+    return NULL;
+  }
   int i = p->nperiods - 1;
   while (i > 0 && p->periods[i].start_s * 1000 > off) i--;
   if (i + 1 < p->nperiods) bound = min_ms(bound, start + p->periods[i + 1].start_s * 1000);
@@ -766,6 +994,17 @@ typedef struct {
 static limit to_amps(const profile *p, const cp_schedule_period *pd, int phases, double voltage) {
   int ph = pd->phases < phases ? pd->phases : phases;
   limit l = {.set = true, .amps = pd->limit, .phases = ph};
+  if (pd->has_limit_l2 || pd->has_limit_l3) {
+    /* 2.1: a limit per phase (W: each phase's own); the pilot gives the EV
+     * one current, so the lowest of the phases it uses (L1 first) */
+    double per[3] = {pd->limit, pd->has_limit_l2 ? pd->limit_l2 : pd->limit,
+                     pd->has_limit_l3 ? pd->limit_l3 : pd->limit};
+    l.amps = per[0];
+    for (int i = 1; i < ph; i++)
+      if (per[i] < l.amps) l.amps = per[i];
+    if (p->watts) l.amps /= voltage;
+    return l;
+  }
   if (p->watts) l.amps = pd->limit / (ph * voltage);
   return l;
 }
@@ -798,7 +1037,7 @@ static limit connector_limit(const cp_profiles *s, int connector, borne_ms t, co
     const profile *p = &s->p[i];
     if (!applies(p, connector, tx_id)) continue;
     borne_ms pn;
-    const cp_schedule_period *pd = period_at(p, t, rel_start, &pn);
+    const cp_schedule_period *pd = period_at(s, p, t, rel_start, &pn);
     nx = min_ms(nx, pn);
     if (!pd) continue;
     const profile *b = best[p->purpose];

@@ -38,7 +38,15 @@ typedef enum {
   CP_PURPOSE_TX,               /* one transaction on one connector */
 } cp_profile_purpose;
 
-typedef enum { CP_KIND_ABSOLUTE, CP_KIND_RECURRING, CP_KIND_RELATIVE } cp_profile_kind;
+/* CP_KIND_DYNAMIC (2.1, K28): one schedule of one period, in force from
+ * validFrom, whose limits the back end updates (cp_profiles_update_dynamic);
+ * with a duration, only for that long after the last update. */
+typedef enum {
+  CP_KIND_ABSOLUTE,
+  CP_KIND_RECURRING,
+  CP_KIND_RELATIVE,
+  CP_KIND_DYNAMIC
+} cp_profile_kind;
 typedef enum { CP_RECUR_NONE, CP_RECUR_DAILY, CP_RECUR_WEEKLY } cp_recurrency;
 typedef enum { CP_UNIT_AMPS, CP_UNIT_WATTS } cp_rate_unit;
 typedef enum {
@@ -51,6 +59,12 @@ typedef struct {
   int64_t start_s; /* seconds from the schedule start; the first is 0, then increasing */
   double limit;    /* in the schedule's unit (A per phase or W) */
   int phases;      /* 1..3; 0 = not given, which means 3 */
+  /* 2.1's limit_L2 / limit_L3: with either, `limit` is phase L1's and these
+   * L2's and L3's (in W each phase's own power; without them W is the sum of
+   * all phases). The pilot tells the EV one current for every phase: the
+   * lowest of the phases in use is applied. */
+  bool has_limit_l2, has_limit_l3;
+  double limit_l2, limit_l3;
 } cp_schedule_period;
 
 typedef struct {
@@ -63,6 +77,15 @@ typedef struct {
   cp_rate_unit unit;
   bool has_min_rate;
   double min_rate; /* kept and stored, not used by the rules */
+  /* 2.1 useLocalTime: startSchedule is a wall-clock time of the station's
+   * zone (its offset disregarded: held here as if it were UTC), so an
+   * Absolute or Recurring schedule follows summer and winter time
+   * (cp_profiles_set_zone) */
+  bool use_local_time;
+  /* 2.1 randomizedDelay (s, 0..CP_MAX_RANDOMIZED_DELAY_S; TxProfile and
+   * TxDefaultProfile only): each period's start is delayed by a number of
+   * seconds in 0..randomizedDelay drawn from the profile's random_seed */
+  int64_t randomized_delay_s;
   size_t nperiods;
   const cp_schedule_period *periods; /* borrowed: copied by cp_profiles_set */
 } cp_charging_schedule;
@@ -86,7 +109,24 @@ typedef struct {
    * chosen (cp_profiles_choose_schedule: what an ISO 15118 EV picked). */
   size_t nalternatives;
   cp_charging_schedule alternatives[CP_MAX_SCHEDULES - 1];
+  /* the draw of randomizedDelay: chosen by the dialect at installation
+   * (random), stored with the profile, so the delays stay the same across a
+   * restart and in the composite schedule */
+  uint32_t random_seed;
+  /* CP_KIND_DYNAMIC: when its limits were last updated (dynUpdateTime; 0:
+   * when it is set), and how often to ask for an update (dynUpdateInterval,
+   * s; 0 never) */
+  borne_ms dyn_update_time;
+  int64_t dyn_update_interval_s;
+  /* 2.1 maxOfflineDuration (s): not in force once the station has been
+   * offline that long (cp_profiles_set_offline), until it is online again;
+   * with invalid_after_offline, removed then for good */
+  bool has_max_offline;
+  int64_t max_offline_s;
+  bool invalid_after_offline;
 } cp_charging_profile;
+
+#define CP_MAX_RANDOMIZED_DELAY_S 86400
 
 typedef struct {
   int max_stack_level; /* e.g. 8 (1.6 ChargeProfileMaxStackLevel) */
@@ -105,6 +145,11 @@ cp_profiles *cp_profiles_open(store *db, int connectors, const cp_profile_limits
                               size_t errlen);
 void cp_profiles_free(cp_profiles *s);
 void cp_profiles_set_limits(cp_profiles *s, const cp_profile_limits *lim);
+
+/* The station's time zone for useLocalTime schedules: offset(ctx, utc) is
+ * the number of seconds east of UTC in force at `utc`. NULL: UTC. */
+typedef int32_t (*cp_zone_offset_fn)(void *ctx, borne_ms utc);
+void cp_profiles_set_zone(cp_profiles *s, cp_zone_offset_fn offset, void *ctx);
 
 /* Installs `p` for `connector` (0 = whole station). active_tx_id: the
  * transaction running on that connector (NULL or "" none); a TxProfile
@@ -172,6 +217,33 @@ void cp_composite_schedule_free(cp_composite_schedule *c);
  * from now on (the one it applied becomes an alternative). 0 when a profile
  * changed, -1 when none offers that id. */
 int cp_profiles_choose_schedule(cp_profiles *s, int connector, int64_t schedule_id);
+
+/* 2.1 K28: new values for the one period of the Dynamic profile `id`
+ * (UpdateDynamicSchedule, PullDynamicScheduleUpdate's answer): those given
+ * replace the period's, in its unit; its dynUpdateTime becomes `now` (an
+ * update with no value too). 0 done (stored), -1 no such Dynamic profile or
+ * a value out of range (nothing changed). */
+typedef struct {
+  bool has_limit, has_limit_l2, has_limit_l3;
+  double limit, limit_l2, limit_l3;
+} cp_dynamic_update;
+int cp_profiles_update_dynamic(cp_profiles *s, int64_t id, const cp_dynamic_update *u,
+                               borne_ms now);
+
+/* The next Dynamic profile whose update is due at or before `now`
+ * (dynUpdateTime + dynUpdateInterval, K28.FR.10): its id in *id and 1, its
+ * next due time pushed one interval on (asked once per interval until an
+ * update comes); 0 when none is due. cp_profiles_next_pull: the earliest
+ * due time, INT64_MAX when none. */
+int cp_profiles_take_due_pull(cp_profiles *s, borne_ms now, int64_t *id);
+borne_ms cp_profiles_next_pull(const cp_profiles *s);
+
+/* 2.1 maxOfflineDuration: the station is offline (not connected to its
+ * back end) since `since`; 0: online. A profile invalid for good
+ * (invalidAfterOfflineDuration) is removed by cp_profiles_expire_offline,
+ * called with the time it is looked at (the number removed). */
+void cp_profiles_set_offline(cp_profiles *s, borne_ms since);
+int cp_profiles_expire_offline(cp_profiles *s, borne_ms now);
 
 /* Number of installed profiles (for status pages and tests). */
 int cp_profiles_count(const cp_profiles *s);

@@ -110,6 +110,13 @@ static void on_received(void *ctx, const char *text, size_t len) {
   arm(l);
 }
 
+static void on_too_large(void *ctx, const char *head, size_t len, size_t total) {
+  ocpp_link *l = ctx;
+  log_debug(MOD, "<- %.*s... (%zu bytes)", (int)(len > 200 ? 200 : len), head, total);
+  ocpp_rpc_receive_too_large(l->rpc, head, len, total, OCPP_TRANSPORT_RX_MAX, now_ms(l));
+  arm(l);
+}
+
 ocpp_link *ocpp_link_new(uv_loop_t *loop, const ocpp_transport_config *cfg, int call_timeout_s,
                          const ocpp_dialect *const offered[], size_t n_offered,
                          ocpp_validate_fn validate, const ocpp_link_events *ev, char *err,
@@ -159,6 +166,7 @@ ocpp_link *ocpp_link_new(uv_loop_t *loop, const ocpp_transport_config *cfg, int 
                               .connected = on_connected,
                               .disconnected = on_disconnected,
                               .received = on_received,
+                              .too_large = on_too_large,
                               .server_certificate_refused = on_certificate_refused,
                               .attempt_failed = on_attempt_failed};
   ocpp_transport_config tc = *cfg;

@@ -416,6 +416,56 @@ void ocpp_rpc_receive(ocpp_rpc *r, const char *text, size_t len, int64_t now) {
   pump(r, now);
 }
 
+/* [type, "messageId" from the first bytes of a frame: 0 when they do not
+ * hold both (an escaped or over-long id is not read). */
+static int read_head(const char *s, size_t len, int *type, char id[ID_LEN]) {
+  size_t i = 0;
+#define SKIP_WS                                                                                    \
+  while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) i++
+  SKIP_WS;
+  if (i >= len || s[i++] != '[') return 0;
+  SKIP_WS;
+  int t = 0, digits = 0;
+  while (i < len && s[i] >= '0' && s[i] <= '9' && digits < 3) t = t * 10 + (s[i++] - '0'), digits++;
+  if (!digits) return 0;
+  SKIP_WS;
+  if (i >= len || s[i++] != ',') return 0;
+  SKIP_WS;
+  if (i >= len || s[i++] != '"') return 0;
+  size_t n = 0;
+  while (i < len && s[i] != '"' && s[i] != '\\' && n + 1 < ID_LEN) id[n++] = s[i++];
+  if (i >= len || s[i] != '"') return 0;
+#undef SKIP_WS
+  id[n] = '\0';
+  *type = t;
+  return 1;
+}
+
+void ocpp_rpc_receive_too_large(ocpp_rpc *r, const char *head, size_t len, size_t total,
+                                size_t limit, int64_t now) {
+  r->now = now;
+  int type = 0;
+  char id[ID_LEN];
+  char text[160];
+  snprintf(text, sizeof text, "a message of %zu bytes: this station takes at most %zu", total,
+           limit);
+  if (!head || !read_head(head, len, &type, id)) {
+    send_error(r, "-1", code_of(r, OCPP_ERR_RPC_FRAMEWORK), text);
+  } else if (type == MSG_CALL) {
+    send_error(r, id, code_of(r, OCPP_ERR_FORMAT), text);
+  } else if (type == MSG_CALLRESULT || type == MSG_CALLERROR) {
+    pending_call *p = r->head;
+    while (p && p->sent && strcmp(p->id, id) != 0) p = p->next;
+    if (p && p->sent)
+      finish(r, p, NULL, "InvalidResponse", text);
+    else
+      log_warn(MOD, "dropping an answer to an unknown message id %s (%s)", id, text);
+  } else {
+    log_warn(MOD, "dropping message %s of type %d: %s", id, type, text); /* SEND, CALLRESULTERROR */
+  }
+  pump(r, now);
+}
+
 void ocpp_rpc_set_dialect(ocpp_rpc *r, const ocpp_dialect *dialect,
                           int (*validate)(const char *action, bool request, const json_t *payload,
                                           ocpp_error *err)) {

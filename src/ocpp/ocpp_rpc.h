@@ -87,6 +87,15 @@ int ocpp_rpc_call(ocpp_rpc *r, const char *action, json_t *payload, ocpp_answer_
 int ocpp_rpc_send(ocpp_rpc *r, const char *action, json_t *payload, ocpp_error *err);
 /* One text frame from the peer. */
 void ocpp_rpc_receive(ocpp_rpc *r, const char *text, size_t len, int64_t now);
+/* A text frame of `total` bytes, more than the `limit` the transport keeps:
+ * only its first bytes (head) are known. A CALL whose message id they hold
+ * is answered with a CALLERROR FormatViolation (FormationViolation in 1.6:
+ * the payload cannot be taken, as 2.0.1 B06.FR.17 answers a GetVariables
+ * above BytesPerMessage); an answer to one of the station's calls fails it
+ * (InvalidResponse); a head that is no message gets RpcFrameworkError
+ * (FormationViolation in 1.6), like a frame that is not JSON. */
+void ocpp_rpc_receive_too_large(ocpp_rpc *r, const char *head, size_t len, size_t total,
+                                size_t limit, int64_t now);
 /* Times out the outstanding calls when due and sends the next ones. */
 void ocpp_rpc_tick(ocpp_rpc *r, int64_t now);
 /* When ocpp_rpc_tick must run next; INT64_MAX when nothing waits. */

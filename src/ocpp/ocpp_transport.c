@@ -51,8 +51,8 @@
 #include "util/tls_reason.h"
 
 #define MOD "ocpp"
-#define RX_MAX (4u * 1024u * 1024u) /* a larger message is refused */
-#define RX_KEEP 4096u               /* a larger receive buffer is freed after its message */
+#define RX_MAX OCPP_TRANSPORT_RX_MAX /* a larger message is refused */
+#define RX_KEEP 4096u                /* a larger receive buffer is freed after its message */
 #define FLUSH_MAX_MS 2000 /* a reconfiguration waits at most this for the queue to go out */
 
 typedef struct frame {
@@ -120,6 +120,7 @@ struct ocpp_transport {
   unsigned char *rx;
   size_t rx_len, rx_cap;
   bool rx_overflow;
+  size_t rx_total; /* bytes of the message being received, kept or not */
 
   uv_timer_t retry_timer;
   unsigned attempt;
@@ -682,6 +683,8 @@ static void restart(ocpp_transport *t) {
   drop_connection(t);
   drop_frames(t);
   t->rx_len = 0;
+  t->rx_total = 0;
+  t->rx_overflow = false; /* a message cut short by the end of its connection */
   shared_vhost *old = t->gen;
   t->gen = NULL;
   t->attempt = 0;
@@ -843,6 +846,8 @@ static void lost(ocpp_transport *t, const char *why) {
   fd_forget(t);
   drop_frames(t);
   t->rx_len = 0;
+  t->rx_total = 0;
+  t->rx_overflow = false; /* a message cut short by the end of its connection */
   set_error(t, "%s", why);
   log_warn(MOD, "back end %s: %s", was_connected ? "lost" : "unreachable", why);
   if (t->restart_after_flush) {      /* lost while flushing before a reconfiguration: */
@@ -909,9 +914,23 @@ static int on_receive(ocpp_transport *t, struct lws *wsi, const void *in, size_t
     log_warn(MOD, "dropping a binary frame: OCPP-J frames are text");
     return 0;
   }
+  t->rx_total += len;
   if (!t->rx_overflow) {
     if (t->rx_len + len > RX_MAX) {
       t->rx_overflow = true;
+      /* its head is kept (to answer it): the first chunk alone may be all of it */
+      if (t->rx_len < OCPP_TRANSPORT_RX_HEAD) {
+        size_t more = OCPP_TRANSPORT_RX_HEAD - t->rx_len;
+        if (more > len) more = len;
+        if (t->rx_len + more + 1 > t->rx_cap) {
+          unsigned char *n = realloc(t->rx, OCPP_TRANSPORT_RX_HEAD + 1);
+          if (!n) return -1;
+          t->rx = n;
+          t->rx_cap = OCPP_TRANSPORT_RX_HEAD + 1;
+        }
+        memcpy(t->rx + t->rx_len, in, more);
+        t->rx_len += more;
+      }
     } else {
       if (t->rx_len + len + 1 > t->rx_cap) {
         size_t cap = t->rx_cap ? t->rx_cap : (rx_chunk ? rx_chunk : 4096);
@@ -926,12 +945,17 @@ static int on_receive(ocpp_transport *t, struct lws *wsi, const void *in, size_t
     }
   }
   if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi)) return 0;
-  size_t n = t->rx_len;
+  size_t n = t->rx_len, total = t->rx_total;
   bool overflow = t->rx_overflow;
   t->rx_len = 0;
+  t->rx_total = 0;
   t->rx_overflow = false;
   if (overflow) {
-    log_warn(MOD, "dropping a message larger than %u bytes", RX_MAX);
+    log_warn(MOD, "a message of %zu bytes: larger than %u, not kept", total, RX_MAX);
+    t->st.last_rx_ms = clock_wall_ms();
+    if (t->ev.too_large)
+      t->ev.too_large(t->ev.ctx, (const char *)t->rx,
+                      n < OCPP_TRANSPORT_RX_HEAD ? n : OCPP_TRANSPORT_RX_HEAD, total);
     return 0;
   }
   t->rx[n] = 0;

@@ -55,6 +55,10 @@ typedef struct {
   void (*connected)(void *ctx);
   void (*disconnected)(void *ctx, const char *why);
   void (*received)(void *ctx, const char *text, size_t len);
+  /* a text message larger than OCPP_TRANSPORT_RX_MAX was received and not
+   * kept: its first bytes (head, at most OCPP_TRANSPORT_RX_HEAD of them, to
+   * read its type and message id) and its whole size. Optional. */
+  void (*too_large)(void *ctx, const char *head, size_t head_len, size_t total);
   /* an attempt failed because the station refused the server's certificate
    * (its verification failed); `why` is the TLS reason. Optional. */
   void (*server_certificate_refused)(void *ctx, const char *why);
@@ -64,6 +68,11 @@ typedef struct {
 } ocpp_transport_events;
 
 typedef struct ocpp_transport ocpp_transport;
+
+/* The largest message taken (4 MiB: a local list, a charging profile of
+ * 1024 periods, a certificate chain fit many times over). */
+#define OCPP_TRANSPORT_RX_MAX (4u * 1024u * 1024u)
+#define OCPP_TRANSPORT_RX_HEAD 256u
 
 /* The size of lws's descriptor tables in the loop's shared client context,
  * for contexts made from now on: 8 (the default) for one station's link; 0

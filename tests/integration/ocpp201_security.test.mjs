@@ -15,7 +15,9 @@
 // after a TLS connection refused the CSMS's certificate; Get15118EVCertificate
 // and GetCertificateStatus answered Failed (no ISO 15118 stack); the V2G
 // certificate renewed by the station itself (A03) and deleted by its leaf's
-// hash (M04); 2.1's TriggerMessage SignCombinedCertificate. Certificates
+// hash (M04); 2.1's TriggerMessage SignCombinedCertificate, OEMRootCertificate
+// (installed, listed, deleted) and V2G20Certificate (TriggerMessage
+// SignV2G20Certificate -> SignCertificate -> CertificateSigned). Certificates
 // are made with the openssl CLI at test time.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -39,6 +41,7 @@ function makePki() {
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   ossl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-set_serial', '0x0abc', '-subj', '/CN=borne 2.0.1 test CA');
   ossl('req', '-x509', ...ec, '-keyout', 'v2g.key', '-out', 'v2g.pem', '-days', '2', '-set_serial', '77', '-subj', '/CN=borne V2G root');
+  ossl('req', '-x509', ...ec, '-keyout', 'oem.key', '-out', 'oem.pem', '-days', '2', '-set_serial', '78', '-subj', '/CN=borne OEM root');
   ossl('req', '-x509', ...ec, '-keyout', 'other.key', '-out', 'other.pem', '-days', '2', '-subj', '/CN=an unrelated CA');
   writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
   ossl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
@@ -327,6 +330,46 @@ test('2.1: TriggerMessage SignCombinedCertificate: a SignCertificate without cer
     assert.deepEqual(await csms.call('CertificateSigned', { certificateChain: pki.sign(req.params.csr, 501) }), { status: 'Accepted' });
     const v2g = await csms.call('GetInstalledCertificateIds', { certificateType: ['V2GCertificateChain'] });
     assert.equal(v2g.certificateHashDataChain[0].certificateHashData.serialNumber, (501).toString(16));
+    csms.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close();
+  }
+});
+
+test('2.1: OEMRootCertificate installed, listed and deleted; V2G20Certificate asked for (SignV2G20Certificate), signed and listed (M03/M04/M05, A02)', async () => {
+  const csms = await new Peer({ protocol: 'ocpp2.1', handlers: HANDLERS }).listen();
+  const st = await startBorned({ connectors: 1, auth: 'free', args: ['--csms', csms.url], set: { 'station.id': 'cp-21-sec-2', ...V201, 'ocpp.version': '2.1', 'ocpp.CpoName': 'Borne Test CPO' } });
+  try {
+    await csms.waitCall('BootNotification');
+    assert.deepEqual(await csms.call('InstallCertificate', { certificateType: 'OEMRootCertificate', certificate: pki.read('oem.pem') }), { status: 'Accepted' });
+    assert.deepEqual(await csms.call('InstallCertificate', { certificateType: 'V2GRootCertificate', certificate: pki.read('v2g.pem') }), { status: 'Accepted' });
+    const oemId = pki.certId('oem.pem');
+    const oem = await csms.call('GetInstalledCertificateIds', { certificateType: ['OEMRootCertificate'] });
+    assert.deepEqual(oem, { status: 'Accepted', certificateHashDataChain: [{ certificateType: 'OEMRootCertificate', certificateHashData: oemId }] });
+    const all = await csms.call('GetInstalledCertificateIds', {});
+    assert.deepEqual(all.certificateHashDataChain.map((e) => e.certificateType).sort(), ['OEMRootCertificate', 'V2GRootCertificate']);
+    assert.equal(await entries(csms), 2);
+
+    // the ISO 15118-20 certificate: its own CSR, signed under the V2G root
+    const from = csms.calls.length;
+    assert.deepEqual(await csms.call('TriggerMessage', { requestedMessage: 'SignV2G20Certificate' }), { status: 'Accepted' });
+    const req = await csms.waitCall('SignCertificate', { from });
+    assert.equal(req.params.certificateType, 'V2G20Certificate');
+    assert.match(pki.csrSubject(req.params.csr), /CN=cp-21-sec-2/);
+    // a chain under the OEM root is not one of a V2G root
+    const bad = await csms.call('CertificateSigned', { certificateType: 'V2G20Certificate', certificateChain: pki.sign(req.params.csr, 601, 'oem') });
+    assert.equal(bad.status, 'Rejected');
+    assert.deepEqual(await csms.call('CertificateSigned', { certificateType: 'V2G20Certificate', certificateChain: pki.sign(req.params.csr, 602, 'v2g') }), { status: 'Accepted' });
+    const chain = await csms.call('GetInstalledCertificateIds', { certificateType: ['V2GCertificateChain'] });
+    assert.equal(chain.certificateHashDataChain.length, 1);
+    const leaf = chain.certificateHashDataChain[0].certificateHashData;
+    assert.equal(leaf.serialNumber, (602).toString(16));
+    assert.equal(leaf.issuerNameHash, pki.certId('v2g.pem').issuerNameHash);
+
+    // M04: each deleted by its hash
+    assert.deepEqual(await csms.call('DeleteCertificate', { certificateHashData: leaf }), { status: 'Accepted' });
+    assert.deepEqual(await csms.call('DeleteCertificate', { certificateHashData: oemId }), { status: 'Accepted' });
+    assert.deepEqual(await csms.call('GetInstalledCertificateIds', { certificateType: ['OEMRootCertificate', 'V2GCertificateChain'] }), { status: 'NotFound' });
     csms.assertNoViolations();
   } finally {
     await st.stop(); st.cleanup(); await csms.close();

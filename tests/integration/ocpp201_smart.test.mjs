@@ -14,7 +14,15 @@
 // capping a charging EVSE told as an external limit (NotifyChargingLimit EMS,
 // TransactionEvent ChargingRateChanged, ClearedChargingLimit when released,
 // K11-K13; LimitChangeSignificance a setting), and a profile set in 2.0.1 in
-// force and cleared in 1.6 after a switch of version (one store).
+// force and cleared in 1.6 after a switch of version (one store). Under 2.1
+// (a peer that picked ocpp2.1, its frames checked against the OCA's 2.1
+// schemas): a TxDefaultProfile with limit_L2 / limit_L3 that the offered
+// current follows (the lowest phase), useLocalTime and randomizedDelay
+// accepted and reported back, what an AC station without V2X refuses
+// (PriorityCharging, a V2X operationMode), a RequestStartTransaction's
+// TxProfile with limit_L3 in force for the transaction it starts; a Dynamic profile (K28) whose
+// limit the station pulls (PullDynamicScheduleUpdate every dynUpdateInterval)
+// and the CSMS pushes (UpdateDynamicSchedule), the offered current following.
 // BORNE_OCPP_PEER=ocpp-ws-io runs it
 // against the second strict CSMS (ocpp201_smart_ws_io.test.mjs).
 import { test, before, after } from 'node:test';
@@ -237,4 +245,112 @@ test('one store: a profile set in 2.0.1 is in force, computed and cleared by 1.6
     await csms16.close();
   }
   csms.assertNoViolations();
+});
+
+test('2.1: limit_L2 / limit_L3 (the lowest phase is offered), useLocalTime and randomizedDelay kept and reported, PriorityCharging / V2X / a Dynamic profile of two periods refused', async () => {
+  const rig21 = ocpp201Rig('cp-k21', { peer: { protocol: 'ocpp2.1', tags: { GOOD1: 'Accepted' } }, set: { 'ocpp.version': '2.1' } });
+  const { csms: c21, st: s21 } = await rig21.up();
+  try {
+    assert.equal(s21.ctl('plug', '1', '--ev-max-current', '32').code, 0);
+    await s21.waitFor((x) => x.connectors[0].status === 'Preparing', { what: 'plugged' });
+    const start = new Date(Date.now() - 60e3).toISOString();
+    const phases = {
+      id: 41, stackLevel: 1, chargingProfilePurpose: 'TxDefaultProfile', chargingProfileKind: 'Absolute', maxOfflineDuration: 3600,
+      chargingSchedule: [{ id: 41, startSchedule: start, chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 16, limit_L2: 11, limit_L3: 14, operationMode: 'ChargingOnly' }] }],
+    };
+    assert.equal((await c21.call('SetChargingProfile', { evseId: 0, chargingProfile: phases })).status, 'Accepted');
+    const s = await s21.waitFor((x) => x.connectors[0].offered_a === 11, { what: 'offered 11 A (L2)' });
+    assert.equal(s.connectors[0].limited_by, 'ocpp_profile');
+    const comp = await c21.call('GetCompositeSchedule', { evseId: 1, duration: 600, chargingRateUnit: 'A' });
+    assert.equal(comp.schedule.chargingSchedulePeriod[0].limit, 11);
+    // useLocalTime on a daily schedule, randomizedDelay on a TxDefaultProfile (stack levels below: not in force)
+    const local = {
+      id: 42, stackLevel: 0, chargingProfilePurpose: 'TxDefaultProfile', chargingProfileKind: 'Recurring', recurrencyKind: 'Daily',
+      chargingSchedule: [{ id: 42, startSchedule: '2026-01-01T22:00:00+01:00', useLocalTime: true, duration: 3600, chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 6 }] }],
+    };
+    assert.equal((await c21.call('SetChargingProfile', { evseId: 1, chargingProfile: local })).status, 'Accepted');
+    const delayed = {
+      id: 43, stackLevel: 0, chargingProfilePurpose: 'TxDefaultProfile', chargingProfileKind: 'Absolute',
+      chargingSchedule: [{ id: 43, startSchedule: start, randomizedDelay: 300, chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 20 }] }],
+    };
+    assert.equal((await c21.call('SetChargingProfile', { evseId: 2, chargingProfile: delayed })).status, 'Accepted');
+    const from = c21.calls.length;
+    assert.equal((await c21.call('GetChargingProfiles', { requestId: 7, chargingProfile: {} })).status, 'Accepted');
+    const pages = await reportPages(c21, 'ReportChargingProfiles', 7, from);
+    const all = pages.flatMap((p) => p.chargingProfile);
+    const byId = (id) => all.find((p) => p.id === id);
+    assert.deepEqual(byId(41).chargingSchedule[0].chargingSchedulePeriod[0], { startPeriod: 0, limit: 16, limit_L2: 11, limit_L3: 14 });
+    assert.equal(byId(41).maxOfflineDuration, 3600);
+    assert.equal(byId(42).chargingSchedule[0].useLocalTime, true);
+    assert.equal(byId(42).chargingSchedule[0].startSchedule, '2026-01-01T22:00:00.000Z'); // the wall-clock time, 22:00 local
+    assert.equal(byId(43).chargingSchedule[0].randomizedDelay, 300);
+    // refused: Dynamic, PriorityCharging, a V2X operationMode, randomizedDelay on the station maximum
+    const base = { stackLevel: 2, chargingProfilePurpose: 'TxDefaultProfile', chargingProfileKind: 'Absolute' };
+    const sched = (extra = {}, period = {}) => [{ id: 50, chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 8, ...period }], ...extra }];
+    for (const [evseId, profile, reason] of [
+      [1, { ...base, id: 50, chargingProfileKind: 'Dynamic', chargingSchedule: [{ ...sched()[0], chargingSchedulePeriod: [{ startPeriod: 0, limit: 8 }, { startPeriod: 60, limit: 6 }] }] }, 'InvalidSchedule'],
+      [1, { ...base, id: 51, chargingProfilePurpose: 'PriorityCharging', chargingSchedule: sched() }, 'UnsupportedParam'],
+      [1, { ...base, id: 52, chargingSchedule: sched({}, { operationMode: 'CentralSetpoint', setpoint: 2000 }) }, 'UnsupportedParam'],
+      [0, { ...base, id: 53, chargingProfilePurpose: 'ChargingStationMaxProfile', chargingSchedule: sched({ randomizedDelay: 60 }) }, 'InvalidValue'],
+    ]) {
+      const r = await c21.call('SetChargingProfile', { evseId, chargingProfile: profile });
+      assert.equal(r.status, 'Rejected', JSON.stringify(profile));
+      assert.equal(r.statusInfo.reasonCode, reason);
+    }
+    // RequestStartTransaction's TxProfile with 2.1 members: read as 2.1's, bound to the transaction it starts
+    const txProfile = {
+      id: 44, stackLevel: 2, chargingProfilePurpose: 'TxProfile', chargingProfileKind: 'Relative',
+      chargingSchedule: [{ id: 44, chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 20, limit_L3: 7 }] }],
+    };
+    const started = await c21.call('RequestStartTransaction', { evseId: 1, remoteStartId: 5, idToken: { idToken: 'GOOD1', type: 'Central' }, chargingProfile: txProfile });
+    assert.equal(started.status, 'Accepted');
+    await s21.waitFor((x) => x.connectors[0].status === 'Charging' && x.connectors[0].offered_a === 7, { what: 'charging at 7 A (the TxProfile\'s L3)' });
+    assert.equal(s21.ctl('unplug', '1').code, 0);
+    await s21.waitFor((x) => x.connectors[0].status === 'Available', { what: 'unplugged' });
+    assert.equal((await c21.call('ClearChargingProfile', {})).status, 'Accepted');
+    c21.assertNoViolations();
+  } finally {
+    await rig21.down(s21, c21);
+  }
+});
+
+test('2.1 K28: a Dynamic profile: the station pulls its limit every dynUpdateInterval, the CSMS pushes one, the offered current follows; reported with dynUpdateTime', async () => {
+  let pulled = { status: 'Accepted', scheduleUpdate: { limit: 9 } };
+  const handlers = { PullDynamicScheduleUpdate: () => pulled };
+  const rig21 = ocpp201Rig('cp-k28', { peer: { protocol: 'ocpp2.1', tags: { GOOD1: 'Accepted' }, handlers }, set: { 'ocpp.version': '2.1' } });
+  const { csms: c21, st: s21 } = await rig21.up();
+  try {
+    assert.equal(s21.ctl('plug', '1', '--ev-max-current', '32').code, 0);
+    await s21.waitFor((x) => x.connectors[0].status === 'Preparing', { what: 'plugged' });
+    const dynamic = {
+      id: 60, stackLevel: 3, chargingProfilePurpose: 'TxDefaultProfile', chargingProfileKind: 'Dynamic', dynUpdateInterval: 1,
+      chargingSchedule: [{ id: 60, chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 16 }] }],
+    };
+    const from = c21.calls.length;
+    assert.equal((await c21.call('SetChargingProfile', { evseId: 1, chargingProfile: dynamic })).status, 'Accepted');
+    // K28.FR.10: a second later the station asks, and takes the answer's limit
+    const pull = await c21.waitCall('PullDynamicScheduleUpdate', { from });
+    assert.deepEqual(pull.params, { chargingProfileId: 60 });
+    await s21.waitFor((x) => x.connectors[0].offered_a === 9, { what: 'offered 9 A (pulled)' });
+    // the CSMS pushes: the pulls answer nothing new now
+    pulled = { status: 'Rejected' };
+    assert.deepEqual(await c21.call('UpdateDynamicSchedule', { chargingProfileId: 60, scheduleUpdate: { limit: 13, limit_L2: 12 } }), { status: 'Accepted' });
+    await s21.waitFor((x) => x.connectors[0].offered_a === 12, { what: 'offered 12 A (pushed, L2 the lowest)' });
+    const r = await c21.call('UpdateDynamicSchedule', { chargingProfileId: 999, scheduleUpdate: { limit: 6 } });
+    assert.equal(r.status, 'Rejected');
+    const v2x = await c21.call('UpdateDynamicSchedule', { chargingProfileId: 60, scheduleUpdate: { setpoint: 3000 } });
+    assert.equal(v2x.status, 'Rejected');
+    const at = c21.calls.length;
+    assert.equal((await c21.call('GetChargingProfiles', { requestId: 8, chargingProfile: { chargingProfileId: [60] } })).status, 'Accepted');
+    const [page] = await reportPages(c21, 'ReportChargingProfiles', 8, at);
+    const p = page.chargingProfile[0];
+    assert.equal(p.chargingProfileKind, 'Dynamic');
+    assert.equal(p.dynUpdateInterval, 1);
+    assert.ok(Date.now() - Date.parse(p.dynUpdateTime) < 60e3, p.dynUpdateTime);
+    assert.deepEqual(p.chargingSchedule[0].chargingSchedulePeriod[0], { startPeriod: 0, limit: 13, limit_L2: 12 });
+    assert.equal((await c21.call('ClearChargingProfile', { chargingProfileId: 60 })).status, 'Accepted');
+    c21.assertNoViolations();
+  } finally {
+    await rig21.down(s21, c21);
+  }
 });

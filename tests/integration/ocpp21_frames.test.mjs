@@ -112,3 +112,51 @@ test('OCPP 2.0.1 has neither: types 5 and 6 are MessageTypeNotSupported, a bad C
     b.close();
   }
 });
+
+test('OCPP 2.0.1 refuses 2.1\'s certificate values (OEMRootCertificate, V2G20Certificate, SignV2G20Certificate) with a CALLERROR', async () => {
+  const b = await rawBackend('ocpp2.0.1');
+  const st = await startBorned({ connectors: 1, auth: 'free', args: ['--csms', b.url], set: { 'station.id': 'cp-201-no21c', 'ocpp.version': '2.0.1', 'ocpp.CpoName': 'Borne Test CPO' } });
+  try {
+    await booted(b);
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const calls = [
+      ['c-1', 'InstallCertificate', { certificateType: 'OEMRootCertificate', certificate: pem }],
+      ['c-2', 'GetInstalledCertificateIds', { certificateType: ['OEMRootCertificate'] }],
+      ['c-3', 'CertificateSigned', { certificateType: 'V2G20Certificate', certificateChain: pem }],
+      ['c-4', 'TriggerMessage', { requestedMessage: 'SignV2G20Certificate' }],
+    ];
+    for (const [id, action, payload] of calls) {
+      b.send([2, id, action, payload]);
+      const e = await b.next((f) => (f[0] === 3 || f[0] === 4) && f[1] === id, `the answer to ${action}`);
+      assert.equal(e[0], 4, `${action}: ${JSON.stringify(e)}`);
+      assert.match(e[2], /ConstraintViolation|FormatViolation/);
+    }
+    assert.equal(b.frames.filter((f) => f[0] === 2 && f[2] === 'SignCertificate').length, 0);
+  } finally {
+    await st.stop();
+    st.cleanup();
+    b.close();
+  }
+});
+
+test('a message larger than the station takes (4 MiB) is answered with a CALLERROR FormatViolation to its id, not dropped; the link stays up', async () => {
+  const b = await rawBackend('ocpp2.1');
+  const st = await startBorned({ connectors: 1, auth: 'free', args: ['--csms', b.url], set: { 'station.id': 'cp-21-big', 'ocpp.version': '2.1' } });
+  try {
+    await booted(b);
+    const data = 'x'.repeat(4 * 1024 * 1024);
+    b.send([2, 'big-1', 'DataTransfer', { vendorId: 'borne.test', data }]);
+    const e = await b.next((f) => (f[0] === 3 || f[0] === 4) && f[1] === 'big-1', 'the answer to the large DataTransfer');
+    assert.equal(e[0], 4);
+    assert.equal(e[2], 'FormatViolation');
+    assert.match(e[3], /at most 4194304/);
+    // the next message is read as usual
+    b.send([2, 'cc-1', 'ClearCache', {}]);
+    const ok = await b.next((f) => f[1] === 'cc-1', 'the ClearCache answer');
+    assert.equal(ok[0], 3);
+  } finally {
+    await st.stop();
+    st.cleanup();
+    b.close();
+  }
+});

@@ -72,6 +72,11 @@ test('SetDefaultTariff, GetTariffs, ClearTariffs: per EVSE and for all, refused 
   assert.equal(await setDefault(1, tariff('T-PAY', 0.5, { fixedFee: { prices: [{ priceFixed: 1, conditions: { paymentBrand: 'VISA' } }] } })), 'ConditionNotSupported');
   const many = Array.from({ length: 9 }, (_, i) => ({ priceKwh: 0.1 * (i + 1), conditions: { minEnergy: i * 1000 } }));
   assert.equal(await setDefault(1, tariff('T-MANY', 0.5, { energy: { prices: many } })), 'TooManyElements');
+  // TariffCostCtrlr's 2.1 variables say so: 8 prices a component, conditions, costDetails while running
+  const tc = (name, instance) => ({ component: { name: 'TariffCostCtrlr' }, variable: { name, instance } });
+  const dm = await csms.call('GetVariables', { getVariableData: [tc('MaxElements', 'Tariff'), tc('ConditionsSupported', 'Tariff'), tc('Enabled', 'RunningCost'), tc('HandleFailedTariff', 'Tariff')] });
+  assert.deepEqual(dm.getVariableResult.map((x) => `${x.variable.name}:${x.attributeStatus}:${x.attributeValue ?? ''}`),
+    ['MaxElements:Accepted:8', 'ConditionsSupported:Accepted:true', 'Enabled:Accepted:true', 'HandleFailedTariff:UnknownVariable:']);
   assert.deepEqual(await assignments(0), ['T-ALL:DefaultTariff:1,2', 'T-2:DefaultTariff:2']);
   assert.deepEqual(await assignments(1), ['T-ALL:DefaultTariff:1']);
   const cleared = await csms.call('ClearTariffs', { tariffIds: ['T-2', 'nope'] });

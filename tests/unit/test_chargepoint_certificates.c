@@ -649,6 +649,100 @@ static void iso15118_roots_and_client_end(void **state) {
   cp_certs_free(c);
 }
 
+/* OCPP 2.1: OEMRootCertificate roots (oem-<sha256>.pem), and the ISO 15118-20
+ * SECC certificate (V2G20Certificate) beside the 15118-2 one: its own key,
+ * file and chain, checked against the V2G roots, deleted by its leaf. */
+static void oem_root_and_v2g20_leaf(void **state) {
+  (void)state;
+  cp_certs *c = open_store();
+  EVP_PKEY *k1 = new_key(), *k2 = new_key();
+  X509 *v2g = make_ca("V2G Root", k1, 21), *oem = make_ca("OEM Root", k2, 24);
+  assert_string_equal(install_x(c, CP_CERT_OEM_ROOT, oem, T0), "Accepted");
+  assert_string_equal(install_x(c, CP_CERT_V2G_ROOT, v2g, T0), "Accepted");
+  assert_null(cp_certs_ca_file(c)); /* not the link's */
+  cp_certs_free(c);
+  c = open_store(); /* the file names its use */
+  assert_int_equal(cp_certs_count(c, CP_CERT_OEM_ROOT), 1);
+  assert_int_equal(cp_certs_count(c, CP_CERT_V2G_ROOT), 1);
+  cp_cert_hash_data list[4];
+  assert_int_equal(cp_certs_list(c, CP_CERT_OEM_ROOT, CP_HASH_SHA256, list, 4), 1);
+  cp_cert_hash_data want_oem = expected_hash(oem, EVP_sha256(), CP_HASH_SHA256);
+  assert_true(hash_equal(&list[0], &want_oem));
+
+  /* the 15118-20 certificate: a CSR of its own key, kept across a restart */
+  char err[200], why[200];
+  bool changed = false;
+  char *req = cp_certs_sign_request_leaf(c, CP_LEAF_V2G, "SECC1", "ACME", err, sizeof err);
+  EVP_PKEY *pub2 = check_csr(req, "SECC1", "ACME");
+  free(req);
+  req = cp_certs_sign_request_leaf(c, CP_LEAF_V2G20, "SECC1", "ACME", err, sizeof err);
+  EVP_PKEY *pub20 = check_csr(req, "SECC1", "ACME");
+  free(req);
+  assert_int_equal(EVP_PKEY_eq(pub2, pub20), 0);
+  cp_certs_free(c);
+  c = open_store();
+  /* signed for the 15118-2 key: not the 15118-20 certificate */
+  X509 *for2 = make_cert("SECC1", pub2, v2g, k1, 50, false, T0 - DAY, T0 + 20 * DAY);
+  char *pem = pem_of(for2);
+  assert_int_equal(cp_certs_signed_leaf(c, CP_LEAF_V2G20, pem, T0, &changed, why, sizeof why),
+                   CP_CERT_SIGNED_REJECTED);
+  free(pem);
+  /* under the OEM root: not a V2G root */
+  X509 *under_oem = make_cert("SECC1", pub20, oem, k2, 51, false, T0 - DAY, T0 + 20 * DAY);
+  pem = pem_of(under_oem);
+  assert_int_equal(cp_certs_signed_leaf(c, CP_LEAF_V2G20, pem, T0, &changed, why, sizeof why),
+                   CP_CERT_SIGNED_REJECTED);
+  assert_non_null(strstr(why, "V2GRootCertificate"));
+  free(pem);
+  X509 *v20 = make_cert("SECC1", pub20, v2g, k1, 52, false, T0 - DAY, T0 + 20 * DAY);
+  pem = pem_of(v20);
+  assert_int_equal(cp_certs_signed_leaf(c, CP_LEAF_V2G20, pem, T0, &changed, why, sizeof why),
+                   CP_CERT_SIGNED_ACCEPTED);
+  assert_true(changed);
+  free(pem);
+  assert_true(cp_certs_have_leaf(c, CP_LEAF_V2G20));
+  assert_false(cp_certs_have_v2g(c)); /* the 15118-2 one still pending */
+  assert_int_equal(cp_certs_leaf_not_after(c, CP_LEAF_V2G20), (T0 + 20 * DAY) / 1000 * 1000);
+  assert_int_equal(cp_certs_v2g_not_after(c), 0);
+  cp_certs_free(c);
+  c = open_store();
+  assert_true(cp_certs_have_leaf(c, CP_LEAF_V2G20));
+  cp_cert_hash_data chain[4];
+  assert_int_equal(cp_certs_v2g_chain(c, CP_HASH_SHA256, chain, 4), 0);
+  assert_int_equal(cp_certs_leaf_chain(c, CP_LEAF_V2G20, CP_HASH_SHA256, chain, 4), 1);
+  cp_cert_hash_data leaf = expected_hash(v2g, EVP_sha256(), CP_HASH_SHA256);
+  snprintf(leaf.serial, sizeof leaf.serial, "34"); /* 52 */
+  assert_true(hash_equal(&chain[0], &leaf));
+  /* the 15118-2 key is still pending: its certificate is accepted next */
+  pem = pem_of(for2);
+  assert_int_equal(cp_certs_signed_leaf(c, CP_LEAF_V2G, pem, T0, &changed, why, sizeof why),
+                   CP_CERT_SIGNED_ACCEPTED);
+  free(pem);
+  assert_true(cp_certs_have_v2g(c));
+  /* M04: each deleted by its own leaf, the OEM root by its hash */
+  assert_string_equal(delete_by(c, &leaf), "Accepted");
+  assert_false(cp_certs_have_leaf(c, CP_LEAF_V2G20));
+  assert_true(cp_certs_have_v2g(c));
+  assert_string_equal(delete_by(c, &leaf), "NotFound");
+  assert_string_equal(delete_by(c, &want_oem), "Accepted");
+  assert_int_equal(cp_certs_count(c, CP_CERT_OEM_ROOT), 0);
+  cp_certs_free(c);
+  c = open_store();
+  assert_false(cp_certs_have_leaf(c, CP_LEAF_V2G20)); /* gone from the disk */
+  assert_true(cp_certs_have_v2g(c));
+  assert_int_equal(cp_certs_count(c, CP_CERT_OEM_ROOT), 0);
+  X509_free(for2);
+  X509_free(under_oem);
+  X509_free(v20);
+  EVP_PKEY_free(pub2);
+  EVP_PKEY_free(pub20);
+  X509_free(v2g);
+  X509_free(oem);
+  EVP_PKEY_free(k1);
+  EVP_PKEY_free(k2);
+  cp_certs_free(c);
+}
+
 static void bad_directory(void **state) {
   (void)state;
   char err[200] = "";
@@ -668,6 +762,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(import_configured_ca_file, setup, teardown),
       cmocka_unit_test_setup_teardown(link_ca_file_combines, setup, teardown),
       cmocka_unit_test_setup_teardown(iso15118_roots_and_client_end, setup, teardown),
+      cmocka_unit_test_setup_teardown(oem_root_and_v2g20_leaf, setup, teardown),
       cmocka_unit_test(bad_directory),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -532,6 +532,10 @@ static void next_change_finds_every_boundary(void **state) {
 
 /* ---- composite ---- */
 
+/* a period as the composite schedule gives it */
+#define PD(s, l, ph)                                                                               \
+  { .start_s = (s), .limit = (l), .phases = (ph) }
+
 static void expect_periods(const cp_composite_schedule *c, const cp_schedule_period *want,
                            size_t n) {
   assert_int_equal(c->nperiods, n);
@@ -561,18 +565,20 @@ static void composite_merges_purposes_over_the_window(void **state) {
   assert_int_equal(c.start, T0);
   assert_int_equal(c.duration_s, 7200);
   assert_int_equal(c.unit, CP_UNIT_AMPS);
-  expect_periods(&c, (cp_schedule_period[]){{0, 16, 0}, {900, 10, 0}, {2700, 16, 0}, {3600, 12, 0}},
-                 4);
+  expect_periods(
+      &c, (cp_schedule_period[]){PD(0, 16, 0), PD(900, 10, 0), PD(2700, 16, 0), PD(3600, 12, 0)},
+      4);
   cp_composite_schedule_free(&c);
   assert_int_equal(
       cp_profiles_composite(s, 1, 7200, CP_UNIT_WATTS, T0, "5", T0 + S(900), 3, 230, &c), OK);
   assert_int_equal(c.unit, CP_UNIT_WATTS);
-  expect_periods(
-      &c, (cp_schedule_period[]){{0, 11040, 0}, {900, 6900, 0}, {2700, 11040, 0}, {3600, 8280, 0}},
-      4);
+  expect_periods(&c,
+                 (cp_schedule_period[]){PD(0, 11040, 0), PD(900, 6900, 0), PD(2700, 11040, 0),
+                                        PD(3600, 8280, 0)},
+                 4);
   cp_composite_schedule_free(&c);
   assert_int_equal(cp_profiles_composite(s, 0, 7200, CP_UNIT_AMPS, T0, NULL, 0, 3, 230, &c), OK);
-  expect_periods(&c, (cp_schedule_period[]){{0, 20, 0}, {3600, 12, 0}}, 2);
+  expect_periods(&c, (cp_schedule_period[]){PD(0, 20, 0), PD(3600, 12, 0)}, 2);
   cp_composite_schedule_free(&c);
   cp_profiles_free(s);
 }
@@ -596,10 +602,10 @@ static void composite_gaps_and_refusals(void **state) {
   assert_int_equal(c.start, T0 + S(600));
   assert_int_equal(c.duration_s, 600);
   /* 4600 W on one phase = 20 A; 7360 W on three = 10.6 A (rounded down). */
-  expect_periods(&c, (cp_schedule_period[]){{0, 20, 1}, {300, 10.6, 0}}, 2);
+  expect_periods(&c, (cp_schedule_period[]){PD(0, 20, 1), PD(300, 10.6, 0)}, 2);
   cp_composite_schedule_free(&c);
   assert_int_equal(cp_profiles_composite(s, 1, 3600, CP_UNIT_WATTS, T0, NULL, 0, 3, 230, &c), OK);
-  expect_periods(&c, (cp_schedule_period[]){{0, 4600, 1}, {300, 7360, 0}}, 2);
+  expect_periods(&c, (cp_schedule_period[]){PD(0, 4600, 1), PD(300, 7360, 0)}, 2);
   cp_composite_schedule_free(&c);
   assert_int_equal(cp_profiles_composite(s, 2, 600, CP_UNIT_AMPS, T0, NULL, 0, 3, 230, &c), NO);
   assert_int_equal(cp_profiles_composite(s, -1, 600, CP_UNIT_AMPS, T0, NULL, 0, 3, 230, &c), NO);
@@ -755,6 +761,336 @@ static void a_failed_write_changes_nothing(void **state) {
   close_db(s, db);
 }
 
+/* ---- 2.1 additions ---- */
+
+/* limit_L2 / limit_L3: the lowest of the phases the EV uses (one pilot
+ * current for all); in W each phase's own power, without them the sum. */
+static void per_phase_limits(void **state) {
+  (void)state;
+  cp_profiles *s = open_mem(1);
+  prof a = make(1, 0, DEF, CP_KIND_ABSOLUTE);
+  a.p.schedule.has_start = true;
+  a.p.schedule.start = T0;
+  period(&a, 0, 16, 0);
+  a.per[0].has_limit_l2 = true;
+  a.per[0].limit_l2 = 10;
+  a.per[0].has_limit_l3 = true;
+  a.per[0].limit_l3 = 13;
+  period(&a, 600, 16, 1); /* one phase: L1's limit only */
+  a.per[1].has_limit_l2 = true;
+  a.per[1].limit_l2 = 6;
+  period(&a, 1200, 20, 0); /* only L3 given: L2 is `limit` */
+  a.per[2].has_limit_l3 = true;
+  a.per[2].limit_l3 = 18;
+  assert_int_equal(set(s, 1, a, NULL, T0), OK);
+  assert_float_equal(lim(s, 1, T0, NULL, 0), 10, 1e-9);
+  assert_float_equal(cp_profiles_limit_a(s, 1, T0, NULL, 0, 1, 230), 16, 1e-9); /* 1-phase EVSE */
+  assert_float_equal(cp_profiles_limit_a(s, 1, T0, NULL, 0, 2, 230), 10, 1e-9);
+  assert_float_equal(lim(s, 1, T0 + S(600), NULL, 0), 16, 1e-9);
+  assert_float_equal(lim(s, 1, T0 + S(1200), NULL, 0), 18, 1e-9);
+  cp_composite_schedule c;
+  assert_int_equal(cp_profiles_composite(s, 1, 1800, CP_UNIT_AMPS, T0, NULL, 0, 3, 230, &c), OK);
+  expect_periods(&c, (cp_schedule_period[]){PD(0, 10, 0), PD(600, 16, 1), PD(1200, 18, 0)}, 3);
+  cp_composite_schedule_free(&c);
+  /* watts: per phase with L2/L3 (2300 W on L1 = 10 A), the sum without */
+  prof w = make(2, 1, DEF, CP_KIND_ABSOLUTE);
+  w.p.schedule.unit = CP_UNIT_WATTS;
+  w.p.schedule.has_start = true;
+  w.p.schedule.start = T0;
+  period(&w, 0, 2300, 0);
+  w.per[0].has_limit_l2 = true;
+  w.per[0].limit_l2 = 4600;
+  w.per[0].has_limit_l3 = true;
+  w.per[0].limit_l3 = 3450;
+  period(&w, 60, 6900, 0);
+  assert_int_equal(set(s, 1, w, NULL, T0), OK);
+  assert_float_equal(lim(s, 1, T0, NULL, 0), 10, 1e-9);
+  assert_float_equal(lim(s, 1, T0 + S(60), NULL, 0), 10, 1e-9); /* 6900 W / 3 / 230 V */
+  /* a phase limit below 0 or not finite: refused */
+  prof bad = simple(3, 2, DEF, 16);
+  bad.per[0].has_limit_l2 = true;
+  bad.per[0].limit_l2 = -1;
+  assert_int_equal(set(s, 1, bad, NULL, T0), NO);
+  bad.per[0].limit_l2 = NAN;
+  assert_int_equal(set(s, 1, bad, NULL, T0), NO);
+  cp_profiles_free(s);
+}
+
+/* A zone of its own: UTC+1 in winter, UTC+2 from 2026-03-29T01:00Z. */
+#define DST_START (T0 + 83LL * 86400 * 1000 + H(1))
+static int32_t test_zone(void *ctx, borne_ms utc) {
+  (void)ctx;
+  return utc >= DST_START ? 7200 : 3600;
+}
+
+/* useLocalTime: a Recurring daily schedule at 08:00 wall clock stays at 08:00
+ * local across the change to summer time (07:00Z, then 06:00Z); without it,
+ * at 08:00Z. */
+static void use_local_time_follows_the_zone(void **state) {
+  (void)state;
+  cp_profiles *s = open_mem(2);
+  cp_profiles_set_zone(s, test_zone, NULL);
+  for (int local = 0; local <= 1; local++) {
+    prof r = make(1 + local, 0, DEF, CP_KIND_RECURRING);
+    r.p.recurrency = CP_RECUR_DAILY;
+    r.p.schedule.has_start = true;
+    r.p.schedule.start = T0 + H(8); /* "08:00", its offset disregarded when local */
+    r.p.schedule.use_local_time = local;
+    r.p.schedule.has_duration = true;
+    r.p.schedule.duration_s = 3600;
+    period(&r, 0, 6, 0);
+    assert_int_equal(set(s, 1 + local, r, NULL, T0), OK);
+  }
+  borne_ms day2 = T0 + H(24), summer = DST_START + H(23); /* 2026-03-30T00:00Z */
+  /* winter: local 08:00 is 07:00Z */
+  assert_true(lim(s, 2, day2 + H(7), NULL, 0) == 6.0);
+  assert_true(lim(s, 2, day2 + H(8), NULL, 0) < 0);
+  assert_true(lim(s, 2, day2 + H(7) - S(1), NULL, 0) < 0);
+  assert_true(lim(s, 1, day2 + H(8), NULL, 0) == 6.0);
+  assert_true(lim(s, 1, day2 + H(7), NULL, 0) < 0);
+  /* summer: 06:00Z */
+  assert_true(lim(s, 2, summer + H(6), NULL, 0) == 6.0);
+  assert_true(lim(s, 2, summer + H(7), NULL, 0) < 0);
+  assert_true(lim(s, 1, summer + H(8), NULL, 0) == 6.0);
+  /* the next change is told in UTC */
+  assert_int_equal(cp_profiles_next_change(s, day2 + H(7) - H(3)), day2 + H(7));
+  assert_int_equal(cp_profiles_next_change(s, summer + H(3)), summer + H(6));
+  /* the composite schedule over the night of the change */
+  cp_composite_schedule c;
+  assert_int_equal(
+      cp_profiles_composite(s, 2, 86400, CP_UNIT_AMPS, summer - H(12), NULL, 0, 3, 230, &c), OK);
+  assert_int_equal(c.start, summer + H(6));
+  cp_composite_schedule_free(&c);
+  /* restarted: the flag is kept */
+  cp_profiles_set_zone(s, NULL, NULL); /* UTC: 08:00 is 08:00Z */
+  assert_true(lim(s, 2, day2 + H(8), NULL, 0) == 6.0);
+  cp_profiles_free(s);
+}
+
+/* randomizedDelay: each period's start moved by its own draw in
+ * 0..randomizedDelay, the same for the same seed, never out of order; only
+ * TxProfile and TxDefaultProfile. */
+static void randomized_delay_moves_each_period(void **state) {
+  (void)state;
+  cp_profiles *s = open_mem(1);
+  prof x = make(1, 0, DEF, CP_KIND_ABSOLUTE);
+  x.p.schedule.has_start = true;
+  x.p.schedule.start = T0;
+  x.p.schedule.randomized_delay_s = 300;
+  x.p.random_seed = 12345;
+  period(&x, 0, 16, 0);
+  period(&x, 3600, 8, 0);
+  period(&x, 3700, 10, 0); /* within the delay of the one before */
+  assert_int_equal(set(s, 1, x, NULL, T0), OK);
+  cp_composite_schedule c;
+  assert_int_equal(cp_profiles_composite(s, 1, 7200, CP_UNIT_AMPS, T0, NULL, 0, 3, 230, &c), OK);
+  assert_int_equal(c.nperiods, 3);
+  int64_t d0 = (c.start - T0) / 1000;
+  assert_true(d0 >= 0 && d0 <= 300);
+  int64_t s1 = d0 + c.periods[1].start_s, s2 = d0 + c.periods[2].start_s;
+  assert_true(s1 >= 3600 && s1 <= 3900);
+  assert_true(s2 > s1 && s2 <= 4000);
+  assert_float_equal(c.periods[1].limit, 8, 1e-9);
+  /* the limit follows the delayed starts */
+  assert_true(lim(s, 1, T0 + S(d0), NULL, 0) == 16.0);
+  if (d0 > 0) assert_true(lim(s, 1, T0 + S(d0) - 1, NULL, 0) < 0);
+  assert_true(lim(s, 1, T0 + S(s1) - 1, NULL, 0) == 16.0);
+  assert_true(lim(s, 1, T0 + S(s1), NULL, 0) == 8.0);
+  assert_true(lim(s, 1, T0 + S(s2), NULL, 0) == 10.0);
+  assert_int_equal(cp_profiles_next_change(s, T0 + S(d0)), T0 + S(s1));
+  cp_composite_schedule_free(&c);
+  /* other seeds draw other delays, all within bounds */
+  bool differs = false;
+  for (uint32_t seed = 1; seed <= 20; seed++) {
+    x.p.random_seed = seed;
+    assert_int_equal(set(s, 1, x, NULL, T0), OK); /* same id: replaces */
+    cp_composite_schedule d;
+    assert_int_equal(cp_profiles_composite(s, 1, 7200, CP_UNIT_AMPS, T0, NULL, 0, 3, 230, &d), OK);
+    int64_t e0 = (d.start - T0) / 1000, e1 = e0 + d.periods[1].start_s;
+    assert_true(e0 >= 0 && e0 <= 300 && e1 >= 3600 && e1 <= 3900);
+    differs |= e0 != d0 || e1 != s1;
+    cp_composite_schedule_free(&d);
+  }
+  assert_true(differs);
+  /* not for the station maximum; not beyond a day */
+  prof m = simple(2, 0, MAXP, 20);
+  m.p.schedule.randomized_delay_s = 10;
+  assert_int_equal(set(s, 0, m, NULL, T0), NO);
+  x.p.schedule.randomized_delay_s = CP_MAX_RANDOMIZED_DELAY_S + 1;
+  assert_int_equal(set(s, 1, x, NULL, T0), NO);
+  cp_profiles_free(s);
+}
+
+/* The 2.1 members survive a restart (and the delays drawn stay the same). */
+static void additions_survive_a_restart(void **state) {
+  test_tmpdb *t = *state;
+  store *db;
+  cp_profiles *s = open_db(t->path, &db);
+  prof x = make(1, 0, DEF, CP_KIND_ABSOLUTE);
+  x.p.schedule.has_start = true;
+  x.p.schedule.start = T0;
+  x.p.schedule.randomized_delay_s = 600;
+  x.p.schedule.use_local_time = true;
+  x.p.random_seed = 777;
+  period(&x, 0, 16, 0);
+  x.per[0].has_limit_l2 = true;
+  x.per[0].limit_l2 = 9;
+  period(&x, 3600, 8, 0);
+  assert_int_equal(set(s, 1, x, NULL, T0), OK);
+  cp_composite_schedule before;
+  assert_int_equal(cp_profiles_composite(s, 1, 7200, CP_UNIT_AMPS, T0, NULL, 0, 3, 230, &before),
+                   OK);
+  close_db(s, db);
+  s = open_db(t->path, &db);
+  cp_composite_schedule after;
+  assert_int_equal(cp_profiles_composite(s, 1, 7200, CP_UNIT_AMPS, T0, NULL, 0, 3, 230, &after),
+                   OK);
+  assert_int_equal(after.start, before.start);
+  assert_int_equal(after.nperiods, before.nperiods);
+  for (size_t i = 0; i < after.nperiods; i++) {
+    assert_int_equal(after.periods[i].start_s, before.periods[i].start_s);
+    assert_float_equal(after.periods[i].limit, before.periods[i].limit, 1e-9);
+  }
+  assert_float_equal(after.periods[0].limit, 9, 1e-9);
+  cp_composite_schedule_free(&before);
+  cp_composite_schedule_free(&after);
+  int c;
+  cp_charging_profile got;
+  cp_schedule_period *periods;
+  assert_int_equal(cp_profiles_get(s, 0, &c, &got, &periods), 0);
+  assert_true(got.schedule.use_local_time);
+  assert_int_equal(got.schedule.randomized_delay_s, 600);
+  assert_int_equal(got.random_seed, 777);
+  assert_true(got.schedule.periods[0].has_limit_l2);
+  assert_float_equal(got.schedule.periods[0].limit_l2, 9, 1e-9);
+  assert_false(got.schedule.periods[0].has_limit_l3);
+  assert_int_equal(got.schedule.periods[1].start_s, 3600); /* as set, not as delayed */
+  free(periods);
+  close_db(s, db);
+}
+
+/* K28: a Dynamic profile: one period, its limits updated, dynUpdateTime the
+ * last update; with a duration, invalid that long after it (the profile
+ * below applies) until the next update; updates asked for every
+ * dynUpdateInterval without one. */
+static void dynamic_profiles(void **state) {
+  (void)state;
+  cp_profiles *s = open_mem(1);
+  assert_int_equal(set(s, 1, simple(1, 0, DEF, 6), NULL, T0), OK); /* the fallback */
+  prof d = make(2, 1, DEF, CP_KIND_DYNAMIC);
+  d.p.schedule.has_duration = true;
+  d.p.schedule.duration_s = 600;
+  d.p.dyn_update_interval_s = 60;
+  period(&d, 0, 16, 0);
+  assert_int_equal(set(s, 1, d, NULL, T0), OK);
+  assert_true(lim(s, 1, T0, NULL, 0) == 16.0);
+  /* a pull due one interval after the last update, then once an interval */
+  int64_t id = 0;
+  assert_int_equal(cp_profiles_next_pull(s), T0 + S(60));
+  assert_int_equal(cp_profiles_take_due_pull(s, T0 + S(59), &id), 0);
+  assert_int_equal(cp_profiles_take_due_pull(s, T0 + S(60), &id), 1);
+  assert_int_equal(id, 2);
+  assert_int_equal(cp_profiles_take_due_pull(s, T0 + S(60), &id), 0);
+  assert_int_equal(cp_profiles_next_pull(s), T0 + S(120));
+  /* an update: the limits given, dynUpdateTime now, the next pull an interval on */
+  cp_dynamic_update u = {.has_limit = true, .limit = 10, .has_limit_l3 = true, .limit_l3 = 8};
+  assert_int_equal(cp_profiles_update_dynamic(s, 2, &u, T0 + S(100)), 0);
+  assert_true(lim(s, 1, T0 + S(100), NULL, 0) == 8.0);
+  assert_int_equal(cp_profiles_next_pull(s), T0 + S(160));
+  /* no update within duration: the fallback, and the change is foreseen */
+  assert_int_equal(cp_profiles_next_change(s, T0 + S(101)), T0 + S(700));
+  assert_true(lim(s, 1, T0 + S(699), NULL, 0) == 8.0);
+  assert_true(lim(s, 1, T0 + S(700), NULL, 0) == 6.0);
+  /* valid again with the next update (an empty one too: K28.FR.09) */
+  cp_dynamic_update none = {0};
+  assert_int_equal(cp_profiles_update_dynamic(s, 2, &none, T0 + S(800)), 0);
+  assert_true(lim(s, 1, T0 + S(800), NULL, 0) == 8.0);
+  int c;
+  cp_charging_profile got;
+  cp_schedule_period *periods;
+  for (int i = 0; i < cp_profiles_count(s); i++) {
+    assert_int_equal(cp_profiles_get(s, i, &c, &got, &periods), 0);
+    if (got.id == 2) {
+      assert_int_equal(got.kind, CP_KIND_DYNAMIC);
+      assert_int_equal(got.dyn_update_time, T0 + S(800));
+      assert_int_equal(got.dyn_update_interval_s, 60);
+      assert_float_equal(got.schedule.periods[0].limit, 10, 1e-9);
+    }
+    free(periods);
+  }
+  /* refused: an update of a profile that is not Dynamic, or of none, or out of range */
+  assert_int_equal(cp_profiles_update_dynamic(s, 1, &u, T0), -1);
+  assert_int_equal(cp_profiles_update_dynamic(s, 9, &u, T0), -1);
+  cp_dynamic_update bad = {.has_limit = true, .limit = -1};
+  assert_int_equal(cp_profiles_update_dynamic(s, 2, &bad, T0 + S(900)), -1);
+  assert_true(lim(s, 1, T0 + S(900), NULL, 0) == 8.0);
+  /* a Dynamic profile of two periods */
+  prof two = make(3, 2, DEF, CP_KIND_DYNAMIC);
+  period(&two, 0, 16, 0);
+  period(&two, 60, 8, 0);
+  assert_int_equal(set(s, 1, two, NULL, T0), NO);
+  cp_profiles_free(s);
+}
+
+/* A Dynamic profile's last update and its values survive a restart. */
+static void dynamic_survives_a_restart(void **state) {
+  test_tmpdb *t = *state;
+  store *db;
+  cp_profiles *s = open_db(t->path, &db);
+  prof d = make(2, 1, DEF, CP_KIND_DYNAMIC);
+  d.p.schedule.has_duration = true;
+  d.p.schedule.duration_s = 600;
+  d.p.dyn_update_interval_s = 30;
+  period(&d, 0, 16, 0);
+  assert_int_equal(set(s, 1, d, NULL, T0), OK);
+  cp_dynamic_update u = {.has_limit = true, .limit = 11};
+  assert_int_equal(cp_profiles_update_dynamic(s, 2, &u, T0 + S(200)), 0);
+  close_db(s, db);
+  s = open_db(t->path, &db);
+  assert_true(lim(s, 1, T0 + S(799), NULL, 0) == 11.0);
+  assert_true(lim(s, 1, T0 + S(800), NULL, 0) < 0);
+  assert_int_equal(cp_profiles_next_pull(s), T0 + S(230));
+  close_db(s, db);
+}
+
+/* 2.1 maxOfflineDuration: a profile in force while online, and offline for
+ * that long only (the next change says when); online again, in force
+ * again; invalidAfterOfflineDuration removes it for good. Kept across a
+ * restart. */
+static void max_offline_duration(void **state) {
+  test_tmpdb *t = *state;
+  store *db;
+  cp_profiles *s = open_db(t->path, &db);
+  assert_int_equal(set(s, 1, simple(1, 0, DEF, 6), NULL, T0), OK);
+  prof a = simple(2, 1, DEF, 10);
+  a.p.has_max_offline = true;
+  a.p.max_offline_s = 300;
+  assert_int_equal(set(s, 1, a, NULL, T0), OK);
+  prof b = simple(3, 2, DEF, 8);
+  b.p.has_max_offline = true;
+  b.p.max_offline_s = 0; /* not in force at all while offline */
+  b.p.invalid_after_offline = true;
+  assert_int_equal(set(s, 1, b, NULL, T0), OK);
+  close_db(s, db);
+  s = open_db(t->path, &db); /* kept */
+  assert_true(lim(s, 1, T0 + S(10), NULL, 0) == 8.0);
+  cp_profiles_set_offline(s, T0 + S(100));
+  assert_true(lim(s, 1, T0 + S(100), NULL, 0) == 10.0);
+  assert_int_equal(cp_profiles_next_change(s, T0 + S(100)), T0 + S(400));
+  assert_true(lim(s, 1, T0 + S(399), NULL, 0) == 10.0);
+  assert_true(lim(s, 1, T0 + S(400), NULL, 0) == 6.0);
+  assert_int_equal(cp_profiles_count(s), 3);
+  assert_int_equal(cp_profiles_expire_offline(s, T0 + S(400)), 1); /* 3: for good */
+  assert_int_equal(cp_profiles_count(s), 2);
+  cp_profiles_set_offline(s, 0); /* online: 2 again */
+  assert_true(lim(s, 1, T0 + S(500), NULL, 0) == 10.0);
+  assert_int_equal(cp_profiles_expire_offline(s, T0 + S(500)), 0);
+  close_db(s, db);
+  s = open_db(t->path, &db);
+  assert_int_equal(cp_profiles_count(s), 2); /* the removal is on disk */
+  close_db(s, db);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(no_profile_means_no_limit),
@@ -781,6 +1117,13 @@ int main(void) {
                                       db_setup, db_teardown),
       cmocka_unit_test_setup_teardown(rows_of_earlier_versions_load, db_setup, db_teardown),
       cmocka_unit_test_setup_teardown(a_failed_write_changes_nothing, db_setup, db_teardown),
+      cmocka_unit_test(per_phase_limits),
+      cmocka_unit_test(use_local_time_follows_the_zone),
+      cmocka_unit_test(randomized_delay_moves_each_period),
+      cmocka_unit_test_setup_teardown(additions_survive_a_restart, db_setup, db_teardown),
+      cmocka_unit_test(dynamic_profiles),
+      cmocka_unit_test_setup_teardown(dynamic_survives_a_restart, db_setup, db_teardown),
+      cmocka_unit_test_setup_teardown(max_offline_duration, db_setup, db_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -782,6 +782,59 @@ static void test_dialect_201_spellings(void **state) {
   assert_string_equal(F.answers[0].code, "GenericError");
 }
 
+/* A message larger than the transport keeps: only its head is known. */
+static void too_large(ocpp_rpc *r, const char *head, int64_t now) {
+  ocpp_rpc_receive_too_large(r, head, strlen(head), 5000000, 4194304, now);
+}
+
+static void test_too_large(void **state) {
+  (void)state;
+  ocpp_rpc *r = make_as(1, &ocpp201_dialect);
+  /* a CALL: FormatViolation to its id, saying the sizes */
+  too_large(r, "[2,\"big-1\",\"SendLocalList\",{\"versionNumber\":1,\"localAuthorizationList\":[",
+            0);
+  assert_int_equal(F.nframes, 1);
+  assert_callerror(0, "big-1", "FormatViolation");
+  assert_non_null(strstr(fstr(0, 3), "5000000"));
+  assert_non_null(strstr(fstr(0, 3), "4194304"));
+  assert_int_equal(F.ncalls, 0); /* never handed to the dialect */
+  /* spaces where JSON allows them */
+  too_large(r, " [ 2 ,\t\"big-2\" , \"DataTransfer\"", 0);
+  assert_callerror(1, "big-2", "FormatViolation");
+  /* a head that is no message, or whose id cannot be read: RpcFrameworkError to "-1" */
+  too_large(r, "xxxxxxxx", 0);
+  assert_callerror(2, "-1", "RpcFrameworkError");
+  too_large(r, "[2,\"esc\\\"aped\",\"Reset\"", 0);
+  assert_callerror(3, "-1", "RpcFrameworkError");
+  too_large(r, "[2,\"cut-short", 0);
+  assert_callerror(4, "-1", "RpcFrameworkError");
+  /* an answer to one of the station's calls: that call fails, nothing is sent */
+  call(r, "Heartbeat", json_object(), 7, 0);
+  int c = F.nframes - 1;
+  char head[128];
+  snprintf(head, sizeof head, "[3,\"%s\",{\"currentTime\":\"", fid(c));
+  too_large(r, head, 1);
+  assert_int_equal(F.nanswers, 1);
+  assert_int_equal(F.answers[0].tag, 7);
+  assert_string_equal(F.answers[0].code, "InvalidResponse");
+  assert_int_equal(F.nframes, c + 1);
+  assert_int_equal(ocpp_rpc_pending(r), 0);
+  /* an answer to no call, a SEND (2.1's, here unknown): dropped, never answered */
+  too_large(r, "[3,\"nobody\",{", 2);
+  too_large(r, "[6,\"s\",\"NotifyPeriodicEventStream\",{", 2);
+  assert_int_equal(F.nframes, c + 1);
+  ocpp_rpc_free(r);
+  F.rpc = NULL;
+  /* 1.6 spells it FormationViolation (for no message too, as a frame that is not JSON) */
+  for (int i = 0; i < F.nframes; i++) json_decref(F.frames[i]);
+  F.nframes = 0;
+  r = make(2);
+  too_large(r, "[2,\"old\",\"SendLocalList\",{", 0);
+  assert_callerror(0, "old", "FormationViolation");
+  too_large(r, "]", 0);
+  assert_callerror(1, "-1", "FormationViolation");
+}
+
 static char refused[3][200];
 static int nrefused;
 static void on_result_refused(void *ctx, const char *action, const char *code, const char *text) {
@@ -898,6 +951,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_call_frame_shape, setup, teardown),
       cmocka_unit_test_setup_teardown(test_dialect_21_frames, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_too_large, setup, teardown),
       cmocka_unit_test_setup_teardown(test_ids_unique, setup, teardown),
       cmocka_unit_test_setup_teardown(test_one_outstanding, setup, teardown),
       cmocka_unit_test_setup_teardown(test_result_payload_passed, setup, teardown),

@@ -30,6 +30,7 @@
 #include "ocpp/v201/charging_profile.h"
 #include "ocpp/v201/v201_internal.h"
 #include "ocpp201_messages.h"
+#include "ocpp21_messages.h"
 #include "test_tmpdir.h"
 #include "config/config.h"
 #include "config/config_tables.h"
@@ -598,6 +599,184 @@ static void profiles_survive_a_restart(void **state) {
   test_tmpdir_remove(dir);
 }
 
+/* ---- 2.1's SetChargingProfile (decoded with the 2.1 types) ---- */
+
+static void valid21(const char *action, bool request, const json_t *payload) {
+  ocpp_error err = {.kind = OCPP_ERR_NONE};
+  if (ocpp21_validate(action, request, payload, &err) != 0) {
+    char *text = json_dumps(payload, JSON_COMPACT);
+    fail_msg("2.1 %s: %s %s in %.400s", action, err.code, err.text, text);
+  }
+}
+
+static cp_profile_result set21(cp_profiles *s, int evse, const char *profile_json,
+                               const char *active_tx, borne_ms now, v201_refusal *why) {
+  json_t *req =
+      json_pack("{s:i,s:o}", "evseId", evse, "chargingProfile", json_loads(profile_json, 0, NULL));
+  valid21("SetChargingProfile", true, req);
+  ocpp21_SetChargingProfileRequest *q = calloc(1, sizeof *q);
+  ocpp_error e;
+  assert_int_equal(ocpp21_SetChargingProfileRequest_decode(req, q, &e), 0);
+  json_decref(req);
+  cp_charging_profile p;
+  cp_schedule_period *periods = NULL;
+  v201_refusal w = {0};
+  int rc = v201_profile_decode21(&q->chargingProfile, &p, &periods, &w);
+  p.random_seed = 42;
+  cp_profile_result r =
+      rc == 0 ? cp_profiles_set(s, evse, &p, active_tx, now) : CP_PROFILE_REJECTED;
+  free(periods);
+  ocpp21_SetChargingProfileRequest_free(q);
+  free(q);
+  json_t *answer = v201_set_profile_answer(r, w.reason ? &w : NULL);
+  valid21("SetChargingProfile", false, answer);
+  json_decref(answer);
+  if (why) *why = w;
+  return r;
+}
+
+static int32_t plus_one_hour(void *ctx, borne_ms utc) {
+  (void)ctx, (void)utc;
+  return 3600;
+}
+
+static void v21_additions(void **state) {
+  (void)state;
+  char err[200];
+  cp_profiles *s = cp_profiles_open(NULL, 1, &LIM, err, sizeof err);
+  assert_non_null(s);
+  v201_refusal why;
+  /* limit_L2 / limit_L3: the lowest phase; 2.0.1's schema has no such member */
+  const char *phases =
+      "{\"id\":1,\"stackLevel\":0,\"chargingProfilePurpose\":\"TxDefaultProfile\","
+      "\"chargingProfileKind\":\"Absolute\",\"chargingSchedule\":[{\"id\":1,"
+      "\"startSchedule\":\"2026-12-06T01:00:00Z\",\"chargingRateUnit\":\"A\","
+      "\"chargingSchedulePeriod\":[{\"startPeriod\":0,\"limit\":16,\"limit_L2\":12,"
+      "\"limit_L3\":14,\"operationMode\":\"ChargingOnly\"}]}]}";
+  json_t *as201 =
+      json_pack("{s:i,s:o}", "evseId", 1, "chargingProfile", json_loads(phases, 0, NULL));
+  ocpp_error ve = {.kind = OCPP_ERR_NONE};
+  assert_int_not_equal(ocpp201_validate("SetChargingProfile", true, as201, &ve), 0);
+  json_decref(as201);
+  assert_int_equal(set21(s, 1, phases, NULL, T0, &why), CP_PROFILE_ACCEPTED);
+  assert_true(cp_profiles_limit_a(s, 1, T0, NULL, 0, 3, 230) == 12.0);
+  assert_true(cp_profiles_limit_a(s, 1, T0, NULL, 0, 1, 230) == 16.0);
+  /* reported back: with the members under 2.1, without under 2.0.1 */
+  int c;
+  cp_charging_profile got;
+  cp_schedule_period *periods;
+  assert_int_equal(cp_profiles_get(s, 0, &c, &got, &periods), 0);
+  json_t *j21 = v201_profile_json21(&got), *j201 = v201_profile_json(&got);
+  free(periods);
+  json_t *rep21 = json_pack("{s:i,s:s,s:[o],s:i}", "requestId", 1, "chargingLimitSource", "CSO",
+                            "chargingProfile", j21, "evseId", 1);
+  json_t *rep201 = json_pack("{s:i,s:s,s:[o],s:i}", "requestId", 1, "chargingLimitSource", "CSO",
+                             "chargingProfile", j201, "evseId", 1);
+  valid21("ReportChargingProfiles", true, rep21);
+  valid("ReportChargingProfiles", true, rep201);
+  json_t *p0 = json_object_get(json_array_get(json_object_get(j21, "chargingSchedule"), 0),
+                               "chargingSchedulePeriod");
+  assert_true(json_real_value(json_object_get(json_array_get(p0, 0), "limit_L2")) == 12.0);
+  p0 = json_object_get(json_array_get(json_object_get(j201, "chargingSchedule"), 0),
+                       "chargingSchedulePeriod");
+  assert_null(json_object_get(json_array_get(p0, 0), "limit_L2"));
+  json_decref(rep21);
+  json_decref(rep201);
+
+  /* useLocalTime: 08:00 of the station's zone (UTC+1 here), whatever offset the CSMS wrote */
+  cp_profiles_set_zone(s, plus_one_hour, NULL);
+  const char *local =
+      "{\"id\":2,\"stackLevel\":1,\"chargingProfilePurpose\":\"TxDefaultProfile\","
+      "\"chargingProfileKind\":\"Recurring\",\"recurrencyKind\":\"Daily\",\"chargingSchedule\":[{"
+      "\"id\":2,\"startSchedule\":\"2026-12-06T08:00:00+05:00\",\"useLocalTime\":true,"
+      "\"duration\":3600,\"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":[{\"startPeriod\":0,"
+      "\"limit\":6}]}]}";
+  assert_int_equal(set21(s, 1, local, NULL, T0, &why), CP_PROFILE_ACCEPTED);
+  borne_ms day = T0 - 3600 * S; /* 2026-12-06T00:00Z */
+  assert_true(cp_profiles_limit_a(s, 1, day + 7 * 3600 * S, NULL, 0, 3, 230) == 6.0);
+  assert_true(cp_profiles_limit_a(s, 1, day + 8 * 3600 * S, NULL, 0, 3, 230) == 12.0);
+  assert_true(cp_profiles_limit_a(s, 1, day + 3 * 3600 * S, NULL, 0, 3, 230) == 12.0);
+
+  /* randomizedDelay: TxProfile / TxDefaultProfile only */
+  const char *delayed =
+      "{\"id\":3,\"stackLevel\":2,\"chargingProfilePurpose\":\"TxDefaultProfile\","
+      "\"chargingProfileKind\":\"Absolute\",\"chargingSchedule\":[{\"id\":3,"
+      "\"startSchedule\":\"2026-12-06T02:00:00Z\",\"randomizedDelay\":600,"
+      "\"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":[{\"startPeriod\":0,\"limit\":8}]}]}";
+  assert_int_equal(set21(s, 1, delayed, NULL, T0, &why), CP_PROFILE_ACCEPTED);
+  borne_ms next = cp_profiles_next_change(s, T0 + 3600 * S);
+  assert_true(next >= T0 + 3600 * S && next <= T0 + 4200 * S);
+  assert_true(cp_profiles_limit_a(s, 1, T0 + 4200 * S, NULL, 0, 3, 230) == 8.0);
+  const char *max_delayed =
+      "{\"id\":4,\"stackLevel\":0,\"chargingProfilePurpose\":\"ChargingStationMaxProfile\","
+      "\"chargingProfileKind\":\"Absolute\",\"chargingSchedule\":[{\"id\":4,"
+      "\"randomizedDelay\":60,\"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":[{"
+      "\"startPeriod\":0,\"limit\":32}]}]}";
+  assert_int_equal(set21(s, 0, max_delayed, NULL, T0, &why), CP_PROFILE_REJECTED);
+  assert_string_equal(why.reason, "InvalidValue");
+
+  /* what an AC station without V2X refuses */
+  const char *refused[] = {
+      "{\"id\":5,\"stackLevel\":0,\"chargingProfilePurpose\":\"PriorityCharging\","
+      "\"chargingProfileKind\":\"Absolute\",\"chargingSchedule\":[{\"id\":5,"
+      "\"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":[{\"startPeriod\":0,\"limit\":32}]}]}",
+      "{\"id\":5,\"stackLevel\":0,\"chargingProfilePurpose\":\"TxDefaultProfile\","
+      "\"chargingProfileKind\":\"Dynamic\",\"dynUpdateInterval\":60,\"chargingSchedule\":[{\"id\":"
+      "5,\"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":[{\"startPeriod\":0,\"limit\":32},"
+      "{\"startPeriod\":60,\"limit\":16}]}]}", /* Dynamic: one period */
+      "{\"id\":5,\"stackLevel\":0,\"chargingProfilePurpose\":\"TxDefaultProfile\","
+      "\"chargingProfileKind\":\"Absolute\",\"maxOfflineDuration\":-1,\"chargingSchedule\":[{"
+      "\"id\":5,\"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":[{\"startPeriod\":0,"
+      "\"limit\":32}]}]}", /* a negative maxOfflineDuration */
+      "{\"id\":5,\"stackLevel\":0,\"chargingProfilePurpose\":\"TxDefaultProfile\","
+      "\"chargingProfileKind\":\"Absolute\",\"chargingSchedule\":[{\"id\":5,"
+      "\"chargingRateUnit\":\"W\",\"chargingSchedulePeriod\":[{\"startPeriod\":0,\"setpoint\":"
+      "-3000,\"operationMode\":\"CentralSetpoint\"}]}]}",
+      "{\"id\":5,\"stackLevel\":0,\"chargingProfilePurpose\":\"TxDefaultProfile\","
+      "\"chargingProfileKind\":\"Absolute\",\"chargingSchedule\":[{\"id\":5,"
+      "\"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":[{\"startPeriod\":0}]}]}",
+  };
+  for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+    assert_int_equal(set21(s, 1, refused[i], NULL, T0, &why), CP_PROFILE_REJECTED);
+    assert_non_null(why.reason);
+  }
+  assert_int_equal(cp_profiles_count(s), 3);
+  /* maxOfflineDuration: in force while online, not after that long offline */
+  const char *offline =
+      "{\"id\":6,\"stackLevel\":5,\"chargingProfilePurpose\":\"TxDefaultProfile\","
+      "\"chargingProfileKind\":\"Absolute\",\"maxOfflineDuration\":60,"
+      "\"invalidAfterOfflineDuration\":true,\"chargingSchedule\":[{\"id\":6,"
+      "\"startSchedule\":\"2026-12-06T01:00:00Z\",\"chargingRateUnit\":\"A\","
+      "\"chargingSchedulePeriod\":[{\"startPeriod\":0,\"limit\":5}]}]}";
+  assert_int_equal(set21(s, 1, offline, NULL, T0, &why), CP_PROFILE_ACCEPTED);
+  assert_true(cp_profiles_limit_a(s, 1, T0 + 3600 * S, NULL, 0, 3, 230) == 5.0);
+  int ci;
+  cp_charging_profile op;
+  cp_schedule_period *opp;
+  bool reported = false;
+  for (int i = 0; i < cp_profiles_count(s); i++) {
+    assert_int_equal(cp_profiles_get(s, i, &ci, &op, &opp), 0);
+    if (op.id == 6) {
+      json_t *oj = v201_profile_json21(&op);
+      assert_int_equal(json_integer_value(json_object_get(oj, "maxOfflineDuration")), 60);
+      assert_true(json_is_true(json_object_get(oj, "invalidAfterOfflineDuration")));
+      json_t *rep = json_pack("{s:i,s:s,s:[o],s:i}", "requestId", 2, "chargingLimitSource", "CSO",
+                              "chargingProfile", oj, "evseId", 1);
+      valid21("ReportChargingProfiles", true, rep);
+      json_decref(rep);
+      reported = true;
+    }
+    free(opp);
+  }
+  assert_true(reported);
+  cp_profiles_set_offline(s, T0 + 3600 * S);
+  assert_true(cp_profiles_limit_a(s, 1, T0 + 3659 * S, NULL, 0, 3, 230) == 5.0);
+  assert_true(cp_profiles_limit_a(s, 1, T0 + 3660 * S, NULL, 0, 3, 230) != 5.0);
+  assert_int_equal(cp_profiles_expire_offline(s, T0 + 3660 * S), 1); /* gone for good */
+  assert_int_equal(cp_profiles_count(s), 3);
+  cp_profiles_free(s);
+}
+
 int main(void) {
   if (config_registry_add_table(&ocpp_keys) != 0) return 1; /* the ocpp.* keys */
   const struct CMUnitTest tests[] = {
@@ -611,6 +790,7 @@ int main(void) {
       cmocka_unit_test(several_schedules),
       cmocka_unit_test(external_limit_schedule_and_significance),
       cmocka_unit_test(iso15118_hooks),
+      cmocka_unit_test(v21_additions),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,7 +15,12 @@
 #include "util/timefmt.h"
 
 typedef ocpp201_SetChargingProfileRequest_chargingProfile profile201;
-typedef ocpp201_SetChargingProfileRequest_chargingProfile_chargingSchedule schedule201;
+/* One decoder, over 2.1's ChargingProfileType (a superset of 2.0.1's: a
+ * 2.0.1 profile is carried over to it by its JSON form) */
+typedef ocpp21_SetChargingProfileRequest_chargingProfile profile21;
+typedef ocpp21_SetChargingProfileRequest_chargingProfile_chargingSchedule schedule21;
+typedef ocpp21_SetChargingProfileRequest_chargingProfile_chargingSchedule_chargingSchedulePeriod
+    period21;
 
 static int refuse(v201_refusal *why, const char *reason, const char *info) {
   if (why) *why = (v201_refusal){reason, info};
@@ -32,6 +37,26 @@ static int get_time(bool has, const char *text, bool *has_out, borne_ms *out) {
   return 0;
 }
 
+/* useLocalTime: the wall-clock time a date-time names, its offset
+ * disregarded (held as if it were UTC). */
+static int get_wall_time(const char *text, borne_ms *out) {
+  char buf[40];
+  size_t n = text ? strlen(text) : 0;
+  if (n < 19 || n >= sizeof buf - 1 || text[10] != 'T') return -1;
+  size_t end = 19;
+  if (text[end] == '.') {
+    end++;
+    while (end < n && text[end] >= '0' && text[end] <= '9') end++;
+  }
+  memcpy(buf, text, end);
+  buf[end] = 'Z';
+  buf[end + 1] = '\0';
+  int64_t ms;
+  if (timefmt_parse(buf, &ms) != 0) return -1;
+  *out = ms;
+  return 0;
+}
+
 static int purpose_of(const char *name, cp_profile_purpose *out) {
   if (!name) return -1;
   if (!strcmp(name, "ChargingStationMaxProfile"))
@@ -41,7 +66,7 @@ static int purpose_of(const char *name, cp_profile_purpose *out) {
   else if (!strcmp(name, "TxProfile"))
     *out = CP_PURPOSE_TX;
   else
-    return -1; /* ChargingStationExternalConstraints */
+    return -1; /* ChargingStationExternalConstraints; 2.1's PriorityCharging, LocalGeneration */
   return 0;
 }
 
@@ -57,20 +82,30 @@ static const char *purpose_name(cp_profile_purpose p) {
   return "TxProfile";
 }
 
-static const char *const kind_names[] = {"Absolute", "Recurring", "Relative"};
+static const char *const kind_names[] = {"Absolute", "Recurring", "Relative", "Dynamic"};
 
-static int decode(const profile201 *j, bool need_tx_id, cp_charging_profile *out,
+static int decode(const profile21 *j, bool need_tx_id, cp_charging_profile *out,
                   cp_schedule_period **periods, v201_refusal *why) {
   *periods = NULL;
   memset(out, 0, sizeof *out);
   if (!j) return refuse(why, "InvalidValue", "no chargingProfile");
   out->id = j->id;
   out->stack_level = j->stackLevel;
-  if (purpose_of(ocpp201_SetChargingProfileRequest_chargingProfile_chargingProfilePurpose_e_name(
-                     j->chargingProfilePurpose),
-                 &out->purpose) != 0)
+  const char *purpose =
+      ocpp21_SetChargingProfileRequest_chargingProfile_chargingProfilePurpose_e_name(
+          j->chargingProfilePurpose);
+  if (purpose && (!strcmp(purpose, "PriorityCharging") || !strcmp(purpose, "LocalGeneration")))
+    return refuse(why, "UnsupportedParam",
+                  "2.1's PriorityCharging and LocalGeneration profiles are not supported");
+  if (purpose_of(purpose, &out->purpose) != 0)
     return refuse(why, "InvalidValue",
                   "ChargingStationExternalConstraints is set by the station, not the CSMS");
+  /* 2.1: a profile in force offline for a while only (or removed then) */
+  if (j->has_maxOfflineDuration && (j->maxOfflineDuration < 0 || j->maxOfflineDuration > INT32_MAX))
+    return refuse(why, "InvalidValue", "maxOfflineDuration is 0..2147483647 s");
+  out->has_max_offline = j->has_maxOfflineDuration;
+  out->max_offline_s = j->maxOfflineDuration;
+  out->invalid_after_offline = j->has_invalidAfterOfflineDuration && j->invalidAfterOfflineDuration;
   if (j->has_transactionId) {
     if (out->purpose != CP_PURPOSE_TX)
       return refuse(why, "InvalidValue", "transactionId only with a TxProfile");
@@ -80,17 +115,29 @@ static int decode(const profile201 *j, bool need_tx_id, cp_charging_profile *out
   } else if (need_tx_id && out->purpose == CP_PURPOSE_TX) {
     return refuse(why, "MissingParam", "a TxProfile names its transactionId");
   }
-  const char *kind = ocpp201_SetChargingProfileRequest_chargingProfile_chargingProfileKind_e_name(
+  const char *kind = ocpp21_SetChargingProfileRequest_chargingProfile_chargingProfileKind_e_name(
       j->chargingProfileKind);
   int k = -1;
-  for (int i = 0; kind && i < 3; i++)
+  for (int i = 0; kind && i < 4; i++)
     if (!strcmp(kind, kind_names[i])) k = i;
   if (k < 0) return refuse(why, "InvalidValue", "unknown chargingProfileKind");
+  /* 2.1 K28: a Dynamic profile is one schedule of one period (K28.FR.01/02),
+   * its limits updated by the CSMS; dynUpdateTime is the station's (the time
+   * of the last update: now) */
+  if (k == CP_KIND_DYNAMIC) {
+    if (j->chargingSchedule_count != 1 || !j->chargingSchedule ||
+        j->chargingSchedule[0].chargingSchedulePeriod_count != 1)
+      return refuse(why, "InvalidSchedule",
+                    "a Dynamic profile has one chargingSchedule of one chargingSchedulePeriod");
+    if (j->has_dynUpdateInterval && j->dynUpdateInterval < 0)
+      return refuse(why, "InvalidValue", "dynUpdateInterval is not negative");
+    out->dyn_update_interval_s = j->has_dynUpdateInterval ? j->dynUpdateInterval : 0;
+  }
   out->kind = (cp_profile_kind)k;
   out->recurrency = CP_RECUR_NONE;
   if (j->has_recurrencyKind) {
     const char *r =
-        ocpp201_SetChargingProfileRequest_chargingProfile_recurrencyKind_e_name(j->recurrencyKind);
+        ocpp21_SetChargingProfileRequest_chargingProfile_recurrencyKind_e_name(j->recurrencyKind);
     if (r && !strcmp(r, "Daily"))
       out->recurrency = CP_RECUR_DAILY;
     else if (r && !strcmp(r, "Weekly"))
@@ -121,7 +168,7 @@ static int decode(const profile201 *j, bool need_tx_id, cp_charging_profile *out
   if (!pd) return refuse(why, "InternalError", "out of memory");
   *periods = pd;
   for (size_t n = 0; n < ns; n++) {
-    const schedule201 *cs = &j->chargingSchedule[n];
+    const schedule21 *cs = &j->chargingSchedule[n];
     cp_charging_schedule *o = n ? &out->alternatives[n - 1] : &out->schedule;
     o->has_id = true;
     o->id = cs->id;
@@ -130,10 +177,23 @@ static int decode(const profile201 *j, bool need_tx_id, cp_charging_profile *out
         return refuse(why, "InvalidSchedule", "two chargingSchedules with the same id");
     o->has_duration = cs->has_duration;
     o->duration_s = cs->duration;
-    if (get_time(cs->has_startSchedule, cs->startSchedule, &o->has_start, &o->start) != 0)
+    /* 2.1 useLocalTime: startSchedule's offset disregarded, the station's
+     * zone instead (the engine follows its wall clock) */
+    o->use_local_time = cs->has_useLocalTime && cs->useLocalTime;
+    if (get_time(cs->has_startSchedule, cs->startSchedule, &o->has_start, &o->start) != 0 ||
+        (o->use_local_time && o->has_start && get_wall_time(cs->startSchedule, &o->start) != 0))
       return refuse(why, "InvalidSchedule", "unreadable startSchedule");
+    /* 2.1 randomizedDelay: TxProfile and TxDefaultProfile only */
+    if (cs->has_randomizedDelay && cs->randomizedDelay != 0) {
+      if (out->purpose == CP_PURPOSE_CHARGE_POINT_MAX)
+        return refuse(why, "InvalidValue",
+                      "randomizedDelay only in a TxProfile or a TxDefaultProfile");
+      if (cs->randomizedDelay < 0 || cs->randomizedDelay > CP_MAX_RANDOMIZED_DELAY_S)
+        return refuse(why, "InvalidValue", "randomizedDelay is 0..86400 s");
+      o->randomized_delay_s = cs->randomizedDelay;
+    }
     const char *unit =
-        ocpp201_SetChargingProfileRequest_chargingProfile_chargingSchedule_chargingRateUnit_e_name(
+        ocpp21_SetChargingProfileRequest_chargingProfile_chargingSchedule_chargingRateUnit_e_name(
             cs->chargingRateUnit);
     if (unit && !strcmp(unit, "W"))
       o->unit = CP_UNIT_WATTS;
@@ -145,8 +205,18 @@ static int decode(const profile201 *j, bool need_tx_id, cp_charging_profile *out
     o->min_rate = cs->minChargingRate;
     size_t np = cs->chargingSchedulePeriod_count;
     for (size_t i = 0; i < np; i++) {
-      const ocpp201_SetChargingProfileRequest_chargingProfile_chargingSchedule_chargingSchedulePeriod
-          *pj = &cs->chargingSchedulePeriod[i];
+      const period21 *pj = &cs->chargingSchedulePeriod[i];
+      /* 2.1: borne charges only (no V2X): operationMode ChargingOnly, whose
+       * limit is required; discharge limits and setpoints do not apply */
+      if (pj->has_operationMode) {
+        const char *mode =
+            ocpp21_SetChargingProfileRequest_chargingProfile_chargingSchedule_chargingSchedulePeriod_operationMode_e_name(
+                pj->operationMode);
+        if (!mode || strcmp(mode, "ChargingOnly") != 0)
+          return refuse(why, "UnsupportedParam", "operationMode: ChargingOnly only (no V2X)");
+      }
+      if (!pj->has_limit)
+        return refuse(why, "InvalidSchedule", "limit is required with operationMode ChargingOnly");
       if (pj->has_numberPhases && (pj->numberPhases < 1 || pj->numberPhases > 3))
         return refuse(why, "InvalidSchedule", "numberPhases is 1..3");
       /* phaseToUse: only with numberPhases 1 (K01.FR.19), only where the
@@ -160,7 +230,11 @@ static int decode(const profile201 *j, bool need_tx_id, cp_charging_profile *out
                       "phaseToUse: ACPhaseSwitchingSupported is false (one phase is L1)");
       pd[i] = (cp_schedule_period){.start_s = pj->startPeriod,
                                    .limit = pj->limit,
-                                   .phases = pj->has_numberPhases ? (int)pj->numberPhases : 0};
+                                   .phases = pj->has_numberPhases ? (int)pj->numberPhases : 0,
+                                   .has_limit_l2 = pj->has_limit_L2,
+                                   .limit_l2 = pj->limit_L2,
+                                   .has_limit_l3 = pj->has_limit_L3,
+                                   .limit_l3 = pj->limit_L3};
     }
     o->nperiods = np;
     o->periods = pd;
@@ -170,30 +244,68 @@ static int decode(const profile201 *j, bool need_tx_id, cp_charging_profile *out
   return 0;
 }
 
+/* A ChargingProfileType generated for another message (or version) carried
+ * over to 2.1's SetChargingProfile one by its JSON form, then decoded. */
+static int decode_via_json(const ocpp_schema_node *from, const void *in, bool need_tx_id,
+                           cp_charging_profile *out, cp_schedule_period **periods,
+                           v201_refusal *why) {
+  *periods = NULL;
+  memset(out, 0, sizeof *out);
+  if (!in) return refuse(why, "InvalidValue", "no chargingProfile");
+  const ocpp_schema_node *to =
+      ocpp_schema_member(ocpp21_SetChargingProfileRequest_schema, "chargingProfile");
+  json_t *j = from ? ocpp_schema_encode(from, in) : NULL;
+  profile21 *cp = calloc(1, sizeof *cp);
+  int rc = j && to && cp ? ocpp_schema_decode(to, j, cp, NULL) : -1;
+  json_decref(j);
+  if (rc != 0) {
+    free(cp);
+    return refuse(why, "InternalError", "chargingProfile not readable");
+  }
+  rc = decode(cp, need_tx_id, out, periods, why);
+  ocpp_schema_free(to, cp);
+  free(cp);
+  return rc;
+}
+
 int v201_profile_decode(const profile201 *j, cp_charging_profile *out, cp_schedule_period **periods,
                         v201_refusal *why) {
+  return decode_via_json(
+      ocpp_schema_member(ocpp201_SetChargingProfileRequest_schema, "chargingProfile"), j, true, out,
+      periods, why);
+}
+
+int v201_profile_decode21(const profile21 *j, cp_charging_profile *out,
+                          cp_schedule_period **periods, v201_refusal *why) {
   return decode(j, true, out, periods, why);
+}
+
+int v201_remote_start_profile_decode_json(const json_t *profile, cp_charging_profile *out,
+                                          cp_schedule_period **periods, v201_refusal *why) {
+  *periods = NULL;
+  memset(out, 0, sizeof *out);
+  const ocpp_schema_node *to =
+      ocpp_schema_member(ocpp21_SetChargingProfileRequest_schema, "chargingProfile");
+  profile21 *cp = calloc(1, sizeof *cp);
+  int rc = profile && to && cp ? ocpp_schema_decode(to, profile, cp, NULL) : -1;
+  if (rc != 0) {
+    free(cp);
+    return refuse(why, "InvalidValue", "chargingProfile not readable");
+  }
+  rc = decode(cp, false, out, periods, why); /* F01: a TxProfile without its id yet */
+  ocpp_schema_free(to, cp);
+  free(cp);
+  return rc;
 }
 
 int v201_remote_start_profile_decode(
     const ocpp201_RequestStartTransactionRequest_chargingProfile *in, cp_charging_profile *out,
     cp_schedule_period **periods, v201_refusal *why) {
-  *periods = NULL;
-  memset(out, 0, sizeof *out);
-  if (!in) return refuse(why, "InvalidValue", "no chargingProfile");
-  const ocpp_schema_node *to =
-      ocpp_schema_member(ocpp201_SetChargingProfileRequest_schema, "chargingProfile");
-  json_t *j = ocpp_schema_encode(
-      ocpp_schema_member(ocpp201_RequestStartTransactionRequest_schema, "chargingProfile"), in);
-  profile201 cp;
-  int rc = j && to ? ocpp_schema_decode(to, j, &cp, NULL) : -1;
-  json_decref(j);
-  if (rc != 0) return refuse(why, "InternalError", "chargingProfile not readable");
   /* F01: the profile of a start is a TxProfile of the transaction it makes,
    * which has no id yet (the engine refuses any other) */
-  rc = decode(&cp, false, out, periods, why);
-  ocpp_schema_free(to, &cp);
-  return rc;
+  return decode_via_json(
+      ocpp_schema_member(ocpp201_RequestStartTransactionRequest_schema, "chargingProfile"), in,
+      false, out, periods, why);
 }
 
 static json_t *time_json(borne_ms t) {
@@ -202,13 +314,14 @@ static json_t *time_json(borne_ms t) {
   return json_string(buf);
 }
 
-static json_t *schedule_json(const cp_charging_schedule *cs, int64_t profile_id) {
+static json_t *schedule_json(const cp_charging_schedule *cs, int64_t profile_id, bool v21) {
   json_t *periods = json_array();
   for (size_t i = 0; i < cs->nperiods; i++) {
-    json_t *pj = json_pack("{s:I,s:f}", "startPeriod", (json_int_t)cs->periods[i].start_s, "limit",
-                           cs->periods[i].limit);
-    if (cs->periods[i].phases)
-      json_object_set_new(pj, "numberPhases", json_integer(cs->periods[i].phases));
+    const cp_schedule_period *pd = &cs->periods[i];
+    json_t *pj = json_pack("{s:I,s:f}", "startPeriod", (json_int_t)pd->start_s, "limit", pd->limit);
+    if (pd->phases) json_object_set_new(pj, "numberPhases", json_integer(pd->phases));
+    if (v21 && pd->has_limit_l2) json_object_set_new(pj, "limit_L2", json_real(pd->limit_l2));
+    if (v21 && pd->has_limit_l3) json_object_set_new(pj, "limit_L3", json_real(pd->limit_l3));
     json_array_append_new(periods, pj);
   }
   json_t *sj = json_pack("{s:I,s:s,s:o}", "id", (json_int_t)(cs->has_id ? cs->id : profile_id),
@@ -217,18 +330,31 @@ static json_t *schedule_json(const cp_charging_schedule *cs, int64_t profile_id)
   if (cs->has_start) json_object_set_new(sj, "startSchedule", time_json(cs->start));
   if (cs->has_duration) json_object_set_new(sj, "duration", json_integer(cs->duration_s));
   if (cs->has_min_rate) json_object_set_new(sj, "minChargingRate", json_real(cs->min_rate));
+  if (v21 && cs->use_local_time) json_object_set_new(sj, "useLocalTime", json_true());
+  if (v21 && cs->randomized_delay_s)
+    json_object_set_new(sj, "randomizedDelay", json_integer(cs->randomized_delay_s));
   return sj;
 }
 
-json_t *v201_profile_json(const cp_charging_profile *p) {
+static json_t *profile_json(const cp_charging_profile *p, bool v21) {
   json_t *schedules = json_array();
-  json_array_append_new(schedules, schedule_json(&p->schedule, p->id));
+  json_array_append_new(schedules, schedule_json(&p->schedule, p->id, v21));
   for (size_t k = 0; k < p->nalternatives && k < CP_MAX_SCHEDULES - 1; k++)
-    json_array_append_new(schedules, schedule_json(&p->alternatives[k], p->id));
+    json_array_append_new(schedules, schedule_json(&p->alternatives[k], p->id, v21));
   json_t *o = json_pack(
       "{s:I,s:I,s:s,s:s,s:o}", "id", (json_int_t)p->id, "stackLevel", (json_int_t)p->stack_level,
       "chargingProfilePurpose", purpose_name(p->purpose), "chargingProfileKind",
-      kind_names[p->kind <= CP_KIND_RELATIVE ? p->kind : 0], "chargingSchedule", schedules);
+      kind_names[p->kind <= CP_KIND_DYNAMIC ? p->kind : 0], "chargingSchedule", schedules);
+  if (v21 && p->has_max_offline) {
+    json_object_set_new(o, "maxOfflineDuration", json_integer(p->max_offline_s));
+    if (p->invalid_after_offline)
+      json_object_set_new(o, "invalidAfterOfflineDuration", json_true());
+  }
+  if (v21 && p->kind == CP_KIND_DYNAMIC) {
+    if (p->dyn_update_time) json_object_set_new(o, "dynUpdateTime", time_json(p->dyn_update_time));
+    if (p->dyn_update_interval_s)
+      json_object_set_new(o, "dynUpdateInterval", json_integer(p->dyn_update_interval_s));
+  }
   if (p->kind == CP_KIND_RECURRING && p->recurrency != CP_RECUR_NONE)
     json_object_set_new(o, "recurrencyKind",
                         json_string(p->recurrency == CP_RECUR_WEEKLY ? "Weekly" : "Daily"));
@@ -237,6 +363,9 @@ json_t *v201_profile_json(const cp_charging_profile *p) {
   if (p->transaction_id[0]) json_object_set_new(o, "transactionId", json_string(p->transaction_id));
   return o;
 }
+
+json_t *v201_profile_json(const cp_charging_profile *p) { return profile_json(p, false); }
+json_t *v201_profile_json21(const cp_charging_profile *p) { return profile_json(p, true); }
 
 int v201_clear_filter(const ocpp201_ClearChargingProfileRequest *q, cp_profile_filter *f) {
   memset(f, 0, sizeof *f);

@@ -17,6 +17,7 @@
 
 #include "chargepoint/profiles.h"
 #include "ocpp201_messages.h"
+#include "ocpp21_messages.h"
 
 /* Why a profile is refused: 2.0.1's StatusInfo (reasonCode, additionalInfo). */
 typedef struct {
@@ -34,6 +35,19 @@ typedef struct {
  * without transactionId, an unreadable date. */
 int v201_profile_decode(const ocpp201_SetChargingProfileRequest_chargingProfile *j,
                         cp_charging_profile *out, cp_schedule_period **periods, v201_refusal *why);
+/* The same for 2.1's SetChargingProfile (the 2.0.1 one goes through it):
+ * limit_L2 / limit_L3, useLocalTime (startSchedule's wall-clock time kept)
+ * and randomizedDelay (TxProfile, TxDefaultProfile; out->random_seed is the
+ * caller's to draw), the kind Dynamic (one schedule of one period, with its
+ * dynUpdateInterval; dynUpdateTime is the engine's) go to the engine;
+ * maxOfflineDuration / invalidAfterOfflineDuration too; refused
+ * (UnsupportedParam): the purposes PriorityCharging and LocalGeneration,
+ * an operationMode other than
+ * ChargingOnly, a period without limit; ISO 15118 members (price schedules, limitAtSoC, setpoints,
+ * discharge limits, evseSleep, preconditioningRequest) are not kept. */
+int v201_profile_decode21(const ocpp21_SetChargingProfileRequest_chargingProfile *j,
+                          cp_charging_profile *out, cp_schedule_period **periods,
+                          v201_refusal *why);
 
 /* RequestStartTransaction's chargingProfile (the same ChargingProfileType,
  * generated for another message): carried over by its JSON form. */
@@ -41,10 +55,18 @@ int v201_remote_start_profile_decode(
     const ocpp201_RequestStartTransactionRequest_chargingProfile *in, cp_charging_profile *out,
     cp_schedule_period **periods, v201_refusal *why);
 
+/* The same from the request's JSON (the link checked it against the schema
+ * of the version spoken; read as 2.1's ChargingProfileType, a superset): so
+ * a 2.1 start's profile carries its 2.1 members. */
+int v201_remote_start_profile_decode_json(const json_t *profile, cp_charging_profile *out,
+                                          cp_schedule_period **periods, v201_refusal *why);
+
 /* An installed profile as a ChargingProfileType (ReportChargingProfiles);
  * its chargingSchedule's id is the one it was set with (one set in 1.6 has
  * none: the profile's id). */
 json_t *v201_profile_json(const cp_charging_profile *p);
+/* The same under 2.1: with limit_L2 / limit_L3, useLocalTime, randomizedDelay. */
+json_t *v201_profile_json21(const cp_charging_profile *p);
 
 /* ClearChargingProfile as the engine's filter: chargingProfileId and the
  * criteria (evseId, purpose, stackLevel), every one given must match. -1

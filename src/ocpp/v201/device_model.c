@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "tariff/tariff21.h"
 #include "util/timefmt.h"
 
 typedef enum {
@@ -280,6 +281,16 @@ static const dm_var vars[] = {
      NULL},
     {"TariffCostCtrlr", S_STATION, "Enabled", "Tariff", T_BOOLEAN, M_RO, NULL, "true", L_NONE, NULL,
      NULL},
+    /* 2.1's local cost (cost.c, src/tariff/tariff21.c), names as the OCA
+     * 2.1 device model appendix lists them (docs/ocpp21.md): at most
+     * T21_MAX_PRICES prices a component, the conditions evaluated,
+     * costDetails in the periodic Updated events */
+    {"TariffCostCtrlr", S_STATION, "ConditionsSupported", "Tariff", T_BOOLEAN, M_RO, NULL, "true",
+     L_NONE, NULL, NULL},
+    {"TariffCostCtrlr", S_STATION, "Enabled", "RunningCost", T_BOOLEAN, M_RO, NULL, "true", L_NONE,
+     NULL, NULL},
+    {"TariffCostCtrlr", S_STATION, "MaxElements", "Tariff", T_INTEGER, M_RO, NULL,
+     STR(T21_MAX_PRICES), L_NONE, NULL, NULL},
     {"TariffCostCtrlr", S_STATION, "TariffFallbackMessage", NULL, T_STRING, M_RW,
      "tariff.fallback_message", NULL, L_NONE, NULL, NULL},
     {"TariffCostCtrlr", S_STATION, "TotalCostFallbackMessage", NULL, T_STRING, M_RW,

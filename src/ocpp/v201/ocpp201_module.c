@@ -49,6 +49,7 @@ static void tick_cb(uv_timer_t *t) {
   v201_expire_reservations(o, now);
   v201_expire_display(o, now);
   v201_apply_profiles(o);
+  v201_dynamic_pulls(o);
   v201_report_external_limits(o);
   v201_monitoring_check(o); /* the periodic monitors */
   v201_webpay_tick(o, now);
@@ -70,6 +71,7 @@ void v201_arm_tick(ocpp201_station *o) {
   if (online201(o) && !o->pump_in_flight && (x = cp_journal_next_due(o->journal)) < next) next = x;
   if ((x = cp_reservation_next_expiry(o->resv)) < next) next = x;
   if ((x = cp_profiles_next_change(o->profiles, now)) < next) next = x;
+  if ((x = v201_dynamic_next_pull(o)) < next) next = x;
   if ((x = v201_expire_display(o, now)) < next) next = x;
   if ((x = v201_monitoring_next_due(o)) < next) next = x;
   if ((x = v201_webpay_tick(o, now)) < next) next = x;
@@ -187,6 +189,7 @@ static void on_replied(void *ctx, const char *action) {
 static void on_connected(void *ctx) {
   ocpp201_station *o = ctx;
   o->boot = B201_NONE;
+  cp_profiles_set_offline(o->profiles, 0); /* 2.1 maxOfflineDuration: online */
   v201_security_connected(o);
   station_event(o->st, 0, "ocpp_connected", "%s", o->url);
   v201_apply_profiles(o); /* the dialect spoken now applies the profiles */
@@ -205,6 +208,9 @@ static void on_disconnected(void *ctx, const char *why) {
   uv_timer_stop(&o->boot_timer);
   station_event(o->st, 0, "ocpp_disconnected", "%s", why);
   v201_security_disconnected(o);
+  cp_profiles_set_offline(o->profiles, now201(o)); /* 2.1 maxOfflineDuration counts from now */
+  v201_apply_profiles(o);
+  v201_arm_tick(o);
 }
 
 /* ---------- module ---------- */
@@ -299,6 +305,7 @@ static void on_closing(void *ctx) {
  * module's (ocpp_core.h): not freed here. */
 static void on_free(void *ctx) {
   ocpp201_station *o = ctx;
+  if (o->zone_read) cp_profiles_set_zone(o->profiles, NULL, NULL); /* its zone was o's */
   json_decref(o->after_reply);
   json_decref(o->customer_pages);
   json_decref(o->profile_reports);
@@ -327,6 +334,9 @@ static void *open201(ocpp_core *core, char *err, size_t errlen) {
   o->auth = core->auth;
   o->resv = core->resv;
   o->profiles = core->profiles;
+  /* 2.1 maxOfflineDuration: offline from the start until connected */
+  if (core->active && core->active->family == OCPP_FAMILY_V201)
+    cp_profiles_set_offline(o->profiles, now201(o));
   o->fw = station_firmware(st);
   if (!o->fw) {
     snprintf(err, errlen, "no firmware updater");

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ocpp/v201/v201_internal.h"
+#include "ocpp21_messages.h" /* generated from the OCPP 2.1 schemas */
 
 static int pick_evse(ocpp201_station *o, int requested) {
   if (requested > 0) return requested <= o->count ? requested : -1;
@@ -50,45 +51,51 @@ static void remote_authorize_answer(void *ctx, const json_t *result, const char 
   free(x);
 }
 
-/* 2.1's idToken type is any string of the appendix's IdTokenEnumStringType
- * (C25's DirectPayment for a QR code payment, VASReference...), 2.0.1's an
- * enumeration: under 2.1 a type 2.0.1 does not have is read as Central, the
- * station's name for a token the CSMS sent (a copy of req, NULL: req as is). */
-static json_t *as_201_token(const ocpp201_station *o, const json_t *req) {
-  static const char *const known[] = {"Central", "eMAID", "ISO14443",   "ISO15693",
-                                      "KeyCode", "Local", "MacAddress", "NoAuthorization"};
-  const char *type = json_string_value(json_object_get(json_object_get(req, "idToken"), "type"));
-  if (!o->link || ocpp_link_dialect(o->link) != &ocpp21_dialect || !type) return NULL;
-  for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-    if (!strcmp(type, known[i])) return NULL;
-  json_t *copy = json_deep_copy(req);
-  json_object_set_new(json_object_get(copy, "idToken"), "type", json_string("Central"));
-  return copy;
-}
-
 static void h_request_start(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
-  ocpp201_RequestStartTransactionRequest q;
   ocpp_error e;
-  json_t *copy = as_201_token(o, req);
-  int rc = ocpp201_RequestStartTransactionRequest_decode(copy ? copy : req, &q, &e);
-  if (!v201_decoded(rc, &e, r)) {
-    json_decref(copy);
-    return;
-  }
   char tok[CP_ID_MAX + 1];
-  snprintf(tok, sizeof tok, "%s", q.idToken.idToken);
-  int c = pick_evse(o, q.has_evseId ? (int)q.evseId : 0);
-  int remote_id = (int)q.remoteStartId;
+  int evse = 0, remote_id = 0;
+  /* decoded with the types of the version spoken (2.1's: its IdTokenType,
+   * a chargingProfile with 2.1's members) */
+  if (o->link && ocpp_link_dialect(o->link) == &ocpp21_dialect) {
+    ocpp21_RequestStartTransactionRequest *q = calloc(1, sizeof *q);
+    if (!q) {
+      r->error_code = ocpp_dialect_code(&ocpp201_dialect, OCPP_ERR_INTERNAL);
+      snprintf(r->error_text, sizeof r->error_text, "out of memory");
+      return;
+    }
+    if (!v201_decoded(ocpp21_RequestStartTransactionRequest_decode(req, q, &e), &e, r)) {
+      free(q);
+      return;
+    }
+    bool fits = strlen(q->idToken.idToken) <= CP_ID_MAX; /* 2.1: up to 255 */
+    snprintf(tok, sizeof tok, "%s", q->idToken.idToken);
+    evse = q->has_evseId ? (int)q->evseId : 0;
+    remote_id = (int)q->remoteStartId;
+    ocpp21_RequestStartTransactionRequest_free(q);
+    free(q);
+    if (!fits) {
+      v201_reply_status_info(r, "Rejected", "InvalidIdToken",
+                             "idToken longer than the 36 characters this station keeps");
+      return;
+    }
+  } else {
+    ocpp201_RequestStartTransactionRequest q;
+    if (!v201_decoded(ocpp201_RequestStartTransactionRequest_decode(req, &q, &e), &e, r)) return;
+    snprintf(tok, sizeof tok, "%s", q.idToken.idToken);
+    evse = q.has_evseId ? (int)q.evseId : 0;
+    remote_id = (int)q.remoteStartId;
+    ocpp201_RequestStartTransactionRequest_free(&q);
+  }
+  int c = pick_evse(o, evse);
+  const json_t *profile = json_object_get(req, "chargingProfile");
   bool refused = c < 0 || station_has_session(o->st, c) ||
                  o->evse[c - 1].status == STATUS_FAULTED ||
                  o->evse[c - 1].status == STATUS_UNAVAILABLE ||
                  !station_reservation_admits(o->st, c, tok, NULL);
   /* the start's chargingProfile: a TxProfile of the transaction it makes
    * (smart_charging.c); one the engine refuses refuses the start */
-  if (!refused && q.has_chargingProfile && !v201_remote_start_profile(o, c, &q.chargingProfile))
-    refused = true;
-  ocpp201_RequestStartTransactionRequest_free(&q);
-  json_decref(copy);
+  if (!refused && profile && !v201_remote_start_profile(o, c, profile)) refused = true;
   if (refused) {
     v201_reply_status(r, "Rejected");
     return;
@@ -194,6 +201,10 @@ void v201_send_triggered(ocpp201_station *o) {
     o->csr_attempt = 0; /* a new round of CertSigningRepeatTimes */
     v201_send_sign_certificate(o, (t & T201_SIGN_V2G) != 0, "TriggerMessage");
   }
+  if (t & T201_SIGN_V2G20) {
+    o->csr_attempt = 0;
+    v201_send_sign_v2g20_certificate(o, "TriggerMessage");
+  }
   if (t & T201_SIGN_COMBINED) {
     o->csr_attempt = 0;
     v201_send_sign_combined_certificate(o, "TriggerMessage");
@@ -213,10 +224,12 @@ static void h_trigger(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
    * link checked the request against the 2.1 schema): one certificate for
    * the link and the ISO 15118 connection, as SignChargingStationCertificate */
   const char *asked = json_string_value(json_object_get(req, "requestedMessage"));
-  if (asked && !strcmp(asked, "SignCombinedCertificate") && o->link &&
+  bool combined = asked && !strcmp(asked, "SignCombinedCertificate");
+  /* and SignV2G20Certificate: the ISO 15118-20 certificate, as SignV2GCertificate */
+  if (asked && (combined || !strcmp(asked, "SignV2G20Certificate")) && o->link &&
       ocpp_link_dialect(o->link) == &ocpp21_dialect) {
     bool ok = key201_str(o, "CpoName")[0] != '\0';
-    if (ok) o->trigger |= T201_SIGN_COMBINED;
+    if (ok) o->trigger |= combined ? T201_SIGN_COMBINED : T201_SIGN_V2G20;
     v201_reply_status(r, ok ? "Accepted" : "Rejected");
     return;
   }

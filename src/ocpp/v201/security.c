@@ -23,14 +23,17 @@
  *   - M Get15118EVCertificate and GetCertificateStatus: handed to a hook an
  *     ISO 15118 stack implements (v201_iso15118_hooks), Failed without one;
  *   - InvalidCsmsCertificate when a TLS connection refuses the CSMS.
- * Each handler decodes its request with the generated 2.0.1 code, asks the
- * store, and answers; the link validates every answer against the schema.
+ * Each handler decodes its request with the generated code of the version
+ * spoken (2.1's when 2.1 is: its OEMRootCertificate and V2G20Certificate
+ * are carried out, the 2.0.1 schema still refuses them), asks the store, and
+ * answers; the link validates every answer against the schema.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ocpp/ocpp_core.h"
 #include "ocpp/v201/v201_internal.h"
+#include "ocpp21_messages.h" /* generated from the OCPP 2.1 schemas */
 
 #define RENEW_BEFORE_MS (30LL * 86400 * 1000) /* A03: a month before the end */
 #define RENEW_CHECK_MS (86400LL * 1000)       /* looked at again daily */
@@ -80,35 +83,33 @@ static void h_get_certificate_status(ocpp201_station *o, const json_t *req, ocpp
 
 /* ---------- certificate types ---------- */
 
-static bool install_use(ocpp201_InstallCertificateRequest_certificateType_e t, cp_cert_use *u) {
-  switch (t) {
-  case ocpp201_InstallCertificateRequest_certificateType_CSMSRootCertificate:
-    *u = CP_CERT_CSMS_ROOT;
-    return true;
-  case ocpp201_InstallCertificateRequest_certificateType_ManufacturerRootCertificate:
-    *u = CP_CERT_MANUFACTURER_ROOT;
-    return true;
-  case ocpp201_InstallCertificateRequest_certificateType_V2GRootCertificate:
-    *u = CP_CERT_V2G_ROOT;
-    return true;
-  case ocpp201_InstallCertificateRequest_certificateType_MORootCertificate:
-    *u = CP_CERT_MO_ROOT;
-    return true;
-  }
-  return false;
+static bool speaks21(const ocpp201_station *o) {
+  return o->link && ocpp_link_dialect(o->link) == &ocpp21_dialect;
 }
 
-/* GetCertificateIdUseEnumType of each root use, in the order listed. */
+/* InstallCertificateUseEnumType / GetCertificateIdUseEnumType of each root
+ * use, in the order listed; OEMRootCertificate is 2.1's only. */
 static const struct {
   cp_cert_use use;
   const char *name;
+  bool only21;
 } id_uses[] = {
-    {CP_CERT_V2G_ROOT, "V2GRootCertificate"},
-    {CP_CERT_MO_ROOT, "MORootCertificate"},
-    {CP_CERT_CSMS_ROOT, "CSMSRootCertificate"},
-    {CP_CERT_MANUFACTURER_ROOT, "ManufacturerRootCertificate"},
+    {CP_CERT_V2G_ROOT, "V2GRootCertificate", false},
+    {CP_CERT_MO_ROOT, "MORootCertificate", false},
+    {CP_CERT_CSMS_ROOT, "CSMSRootCertificate", false},
+    {CP_CERT_MANUFACTURER_ROOT, "ManufacturerRootCertificate", false},
+    {CP_CERT_OEM_ROOT, "OEMRootCertificate", true},
 };
 #define ID_USES (sizeof id_uses / sizeof id_uses[0])
+
+static bool install_use(const char *name, cp_cert_use *u) {
+  for (size_t i = 0; name && i < ID_USES; i++)
+    if (!strcmp(name, id_uses[i].name)) {
+      *u = id_uses[i].use;
+      return true;
+    }
+  return false;
+}
 
 static const char *algorithm_name(cp_hash_algorithm a) {
   return a == CP_HASH_SHA384 ? "SHA384" : a == CP_HASH_SHA512 ? "SHA512" : "SHA256";
@@ -120,17 +121,46 @@ static void trust_maybe_changed(ocpp201_station *o, int before) {
   if (cp_certs_count(o->shared->certs, CP_CERT_CSMS_ROOT) != before) o->trust_changed = true;
 }
 
-static void h_install_certificate(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
-  ocpp201_InstallCertificateRequest q;
+static char *dup_name(const char *name) { return name ? strdup(name) : NULL; }
+
+/* The request decoded with the code of the version spoken: the type's name
+ * and the PEM (caller frees both); false when answered with a CALLERROR. */
+static bool decode_install(ocpp201_station *o, const json_t *req, ocpp_reply *r, char **type,
+                           char **pem) {
   ocpp_error e;
-  if (!v201_decoded(ocpp201_InstallCertificateRequest_decode(req, &q, &e), &e, r)) return;
+  if (speaks21(o)) {
+    ocpp21_InstallCertificateRequest *q = calloc(1, sizeof *q);
+    if (!q) {
+      v201_decoded(-1, &(ocpp_error){.kind = OCPP_ERR_INTERNAL, .text = "out of memory"}, r);
+      return false;
+    }
+    bool ok = v201_decoded(ocpp21_InstallCertificateRequest_decode(req, q, &e), &e, r);
+    if (ok) {
+      *type = dup_name(ocpp21_InstallCertificateRequest_certificateType_e_name(q->certificateType));
+      *pem = strdup(q->certificate);
+    }
+    ocpp21_InstallCertificateRequest_free(q);
+    free(q);
+    return ok;
+  }
+  ocpp201_InstallCertificateRequest q;
+  if (!v201_decoded(ocpp201_InstallCertificateRequest_decode(req, &q, &e), &e, r)) return false;
+  *type = dup_name(ocpp201_InstallCertificateRequest_certificateType_e_name(q.certificateType));
+  *pem = strdup(q.certificate);
+  ocpp201_InstallCertificateRequest_free(&q);
+  return true;
+}
+
+static void h_install_certificate(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  char *type = NULL, *pem = NULL;
+  if (!decode_install(o, req, r, &type, &pem)) return;
   cp_cert_use use = CP_CERT_CSMS_ROOT;
   int before = cp_certs_count(o->shared->certs, CP_CERT_CSMS_ROOT);
-  cp_cert_install_result res =
-      install_use(q.certificateType, &use)
-          ? cp_certs_install(o->shared->certs, use, q.certificate, now201(o))
-          : CP_CERT_INSTALL_REJECTED;
-  ocpp201_InstallCertificateRequest_free(&q);
+  cp_cert_install_result res = type && pem && install_use(type, &use)
+                                   ? cp_certs_install(o->shared->certs, use, pem, now201(o))
+                                   : CP_CERT_INSTALL_REJECTED;
+  free(type);
+  free(pem);
   trust_maybe_changed(o, before);
   if (res == CP_CERT_INSTALL_ACCEPTED)
     v201_reply_status(r, "Accepted");
@@ -172,19 +202,76 @@ static void h_delete_certificate(ocpp201_station *o, const json_t *req, ocpp_rep
                                                       : "NotFound");
 }
 
-static void h_get_installed_certificate_ids(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
-  ocpp201_GetInstalledCertificateIdsRequest q;
+/* The types asked for, by name (NULL: every type), decoded with the code of
+ * the version spoken; false when answered with a CALLERROR. */
+static bool decode_ids(ocpp201_station *o, const json_t *req, ocpp_reply *r, json_t **types) {
   ocpp_error e;
-  if (!v201_decoded(ocpp201_GetInstalledCertificateIdsRequest_decode(req, &q, &e), &e, r)) return;
+  *types = NULL;
+  if (speaks21(o)) {
+    ocpp21_GetInstalledCertificateIdsRequest q;
+    if (!v201_decoded(ocpp21_GetInstalledCertificateIdsRequest_decode(req, &q, &e), &e, r))
+      return false;
+    if (q.has_certificateType && q.certificateType_count) *types = json_array();
+    for (size_t i = 0; *types && i < q.certificateType_count; i++)
+      json_array_append_new(
+          *types, json_string(ocpp21_GetInstalledCertificateIdsRequest_certificateType_e_name(
+                      q.certificateType[i])));
+    ocpp21_GetInstalledCertificateIdsRequest_free(&q);
+    return true;
+  }
+  ocpp201_GetInstalledCertificateIdsRequest q;
+  if (!v201_decoded(ocpp201_GetInstalledCertificateIdsRequest_decode(req, &q, &e), &e, r))
+    return false;
+  if (q.has_certificateType && q.certificateType_count) *types = json_array();
+  for (size_t i = 0; *types && i < q.certificateType_count; i++)
+    json_array_append_new(
+        *types, json_string(ocpp201_GetInstalledCertificateIdsRequest_certificateType_e_name(
+                    q.certificateType[i])));
+  ocpp201_GetInstalledCertificateIdsRequest_free(&q);
+  return true;
+}
+
+static bool type_wanted(const json_t *types, const char *name) {
+  if (!types) return true;
+  size_t i;
+  json_t *t;
+  json_array_foreach(types, i, t) {
+    const char *n = json_string_value(t);
+    if (n && !strcmp(n, name)) return true;
+  }
+  return false;
+}
+
+/* A V2G certificate's chain as one V2GCertificateChain entry appended to
+ * chain: the leaf's hash data, the sub-CAs as its children. */
+static void append_v2g_chain(ocpp201_station *o, cp_cert_leaf kind, json_t *chain) {
+  cp_cert_hash_data v2g[4];
+  int nv = cp_certs_leaf_chain(o->shared->certs, kind, CP_HASH_SHA256, v2g, 4);
+  if (nv <= 0) return;
+  json_t *leaf = NULL, *children = json_array();
+  for (int i = 0; i < nv; i++) {
+    json_t *h = json_pack("{s:s, s:s, s:s, s:s}", "hashAlgorithm", algorithm_name(v2g[i].algorithm),
+                          "issuerNameHash", v2g[i].issuer_name_hash, "issuerKeyHash",
+                          v2g[i].issuer_key_hash, "serialNumber", v2g[i].serial);
+    if (i)
+      json_array_append_new(children, h);
+    else
+      leaf = h;
+  }
+  json_t *entry = json_pack("{s:s, s:o}", "certificateType", "V2GCertificateChain",
+                            "certificateHashData", leaf);
+  if (json_array_size(children)) json_object_set(entry, "childCertificateHashData", children);
+  json_decref(children);
+  json_array_append_new(chain, entry);
+}
+
+static void h_get_installed_certificate_ids(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  json_t *types;
+  if (!decode_ids(o, req, r, &types)) return;
+  bool v21 = speaks21(o);
   json_t *chain = json_array();
   for (size_t u = 0; u < ID_USES; u++) {
-    bool wanted = !q.has_certificateType || q.certificateType_count == 0;
-    for (size_t i = 0; !wanted && i < q.certificateType_count; i++) {
-      const char *n =
-          ocpp201_GetInstalledCertificateIdsRequest_certificateType_e_name(q.certificateType[i]);
-      wanted = n && !strcmp(n, id_uses[u].name);
-    }
-    if (!wanted) continue;
+    if ((id_uses[u].only21 && !v21) || !type_wanted(types, id_uses[u].name)) continue;
     cp_cert_hash_data list[CP_CERTS_MAX * 2];
     int n = cp_certs_list(o->shared->certs, id_uses[u].use, CP_HASH_SHA256, list,
                           (int)(sizeof list / sizeof list[0]));
@@ -196,30 +283,12 @@ static void h_get_installed_certificate_ids(ocpp201_station *o, const json_t *re
                                       list[i].issuer_name_hash, "issuerKeyHash",
                                       list[i].issuer_key_hash, "serialNumber", list[i].serial));
   }
-  bool want_v2g = !q.has_certificateType || q.certificateType_count == 0;
-  for (size_t i = 0; !want_v2g && i < q.certificateType_count; i++)
-    want_v2g = q.certificateType[i] ==
-               ocpp201_GetInstalledCertificateIdsRequest_certificateType_V2GCertificateChain;
-  ocpp201_GetInstalledCertificateIdsRequest_free(&q);
-  cp_cert_hash_data v2g[4];
-  int nv = want_v2g ? cp_certs_v2g_chain(o->shared->certs, CP_HASH_SHA256, v2g, 4) : 0;
-  if (nv > 0) {
-    json_t *children = json_array();
-    for (int i = 0; i < nv; i++)
-      json_array_append_new(i ? children : chain,
-                            json_pack("{s:s, s:s, s:s, s:s}", "hashAlgorithm",
-                                      algorithm_name(v2g[i].algorithm), "issuerNameHash",
-                                      v2g[i].issuer_name_hash, "issuerKeyHash",
-                                      v2g[i].issuer_key_hash, "serialNumber", v2g[i].serial));
-    /* the leaf's entry: its hash data, the sub-CAs as its children */
-    json_t *leaf = json_array_get(chain, json_array_size(chain) - 1);
-    json_t *entry = json_pack("{s:s, s:O}", "certificateType", "V2GCertificateChain",
-                              "certificateHashData", leaf);
-    if (json_array_size(children)) json_object_set(entry, "childCertificateHashData", children);
-    json_decref(children);
-    json_array_remove(chain, json_array_size(chain) - 1);
-    json_array_append_new(chain, entry);
+  if (type_wanted(types, "V2GCertificateChain")) {
+    append_v2g_chain(o, CP_LEAF_V2G, chain);
+    /* 2.1's ISO 15118-20 certificate: a V2GCertificateChain too (2.1 has no type of its own) */
+    if (v21) append_v2g_chain(o, CP_LEAF_V2G20, chain);
   }
+  json_decref(types);
   if (json_array_size(chain) == 0) {
     json_decref(chain);
     v201_reply_status(r, "NotFound");
@@ -253,27 +322,28 @@ static void sign_answer(void *ctx, const json_t *result, const char *code, const
   arm_cert_timer(o, now201(o) + (borne_ms)wait_s * 1000 * (1LL << shift));
 }
 
-/* kind: CP_LEAF_CHARGING_STATION or CP_LEAF_V2G; combined: the client
- * key's CSR without certificateType (for both connections) */
-static int send_sign(ocpp201_station *o, bool v2g, bool combined, const char *why) {
+/* kind: the certificate asked for (CP_LEAF_V2G20 under 2.1 only); combined:
+ * the client key's CSR without certificateType (for both connections) */
+static int send_sign(ocpp201_station *o, cp_cert_leaf kind, bool combined, const char *why) {
   char err[200];
   /* the V2G certificate's CN would be ISO15118Ctrlr.SeccId: borne has no
    * ISO15118Ctrlr, the station's id stands for it */
-  char *csr = cp_certs_sign_request_leaf(
-      o->shared->certs, v2g ? CP_LEAF_V2G : CP_LEAF_CHARGING_STATION,
-      config_get(o->st->cfg, "station.id"), key201_str(o, "CpoName"), err, sizeof err);
+  char *csr =
+      cp_certs_sign_request_leaf(o->shared->certs, kind, config_get(o->st->cfg, "station.id"),
+                                 key201_str(o, "CpoName"), err, sizeof err);
   if (!csr) {
     log_error(MOD, "SignCertificate not sent: %s", err);
     return -1;
   }
-  const char *type = combined ? "combined (no certificateType)"
-                     : v2g    ? "V2GCertificate"
-                              : "ChargingStationCertificate";
+  const char *type = combined                ? "combined (no certificateType)"
+                     : kind == CP_LEAF_V2G20 ? "V2G20Certificate"
+                     : kind == CP_LEAF_V2G   ? "V2GCertificate"
+                                             : "ChargingStationCertificate";
   json_t *p = json_pack("{s:s}", "csr", csr);
   if (!combined) json_object_set_new(p, "certificateType", json_string(type));
   free(csr);
   o->csr_awaiting = true;
-  o->csr_v2g = v2g;
+  o->csr_leaf = kind;
   o->csr_combined = combined;
   o->csr_attempt++;
   station_event(o->st, 0, "ocpp_certificate", "SignCertificate %s (%s, attempt %d)", type, why,
@@ -287,11 +357,15 @@ static int send_sign(ocpp201_station *o, bool v2g, bool combined, const char *wh
 }
 
 int v201_send_sign_certificate(ocpp201_station *o, bool v2g, const char *why) {
-  return send_sign(o, v2g, false, why);
+  return send_sign(o, v2g ? CP_LEAF_V2G : CP_LEAF_CHARGING_STATION, false, why);
+}
+
+int v201_send_sign_v2g20_certificate(ocpp201_station *o, const char *why) {
+  return send_sign(o, CP_LEAF_V2G20, false, why);
 }
 
 int v201_send_sign_combined_certificate(ocpp201_station *o, const char *why) {
-  return send_sign(o, false, true, why);
+  return send_sign(o, CP_LEAF_CHARGING_STATION, true, why);
 }
 
 /* A03: the client certificate (the store's or the installer's, under
@@ -304,6 +378,7 @@ static void renewal_check(ocpp201_station *o) {
           ? 0
           : cp_certs_client_not_after(o->shared->certs, config_get(o->st->cfg, "ocpp.cert_file"));
   borne_ms v2g_end = cp_certs_v2g_not_after(o->shared->certs);
+  borne_ms v2g20_end = cp_certs_leaf_not_after(o->shared->certs, CP_LEAF_V2G20);
   borne_ms next = now + RENEW_CHECK_MS;
   if (!key201_str(o, "CpoName")[0]) {
     arm_cert_timer(o, next);
@@ -311,15 +386,22 @@ static void renewal_check(ocpp201_station *o) {
   }
   bool client_due = end && now + RENEW_BEFORE_MS >= end;
   bool v2g_due = v2g_end && now + RENEW_BEFORE_MS >= v2g_end;
-  if (!client_due && !v2g_due) {
+  /* the 15118-20 certificate: asked for under 2.1 only (2.0.1 has no such type) */
+  bool v2g20_due = v2g20_end && now + RENEW_BEFORE_MS >= v2g20_end && speaks21(o);
+  if (!client_due && !v2g_due && !v2g20_due) {
     if (end && end - RENEW_BEFORE_MS < next) next = end - RENEW_BEFORE_MS;
     if (v2g_end && v2g_end - RENEW_BEFORE_MS < next) next = v2g_end - RENEW_BEFORE_MS;
+    if (v2g20_end && v2g20_end - RENEW_BEFORE_MS < next) next = v2g20_end - RENEW_BEFORE_MS;
     arm_cert_timer(o, next);
     return;
   }
   if (!online201(o)) return; /* looked at again at the next accepted boot */
   o->csr_attempt = 0;        /* a new round of CertSigningRepeatTimes */
-  v201_send_sign_certificate(o, !client_due, "the certificate ends within a month");
+  send_sign(o,
+            client_due ? CP_LEAF_CHARGING_STATION
+            : v2g_due  ? CP_LEAF_V2G
+                       : CP_LEAF_V2G20,
+            false, "the certificate ends within a month");
 }
 
 static void cert_timer_cb(uv_timer_t *t) {
@@ -329,7 +411,7 @@ static void cert_timer_cb(uv_timer_t *t) {
     /* no CertificateSigned came in time */
     o->csr_awaiting = false;
     if (o->csr_attempt <= key201_int(o, "CertSigningRepeatTimes") && online201(o)) {
-      send_sign(o, o->csr_v2g, o->csr_combined, "no CertificateSigned in time");
+      send_sign(o, o->csr_leaf, o->csr_combined, "no CertificateSigned in time");
       return;
     }
     log_warn(MOD, "no CertificateSigned after %d SignCertificate requests", o->csr_attempt);
@@ -358,20 +440,45 @@ static void h_certificate_signed(ocpp201_station *o, const json_t *req, ocpp_rep
     snprintf(r->error_text, sizeof r->error_text, "out of memory");
     return;
   }
-  if (!v201_decoded(ocpp201_CertificateSignedRequest_decode(req, q, &e), &e, r)) {
+  /* 2.1's request (its V2G20Certificate) when 2.1 is spoken: both types
+   * hold the chain and the type, the decoder of the version spoken fills one */
+  bool v21 = speaks21(o);
+  ocpp21_CertificateSignedRequest *q21 = v21 ? calloc(1, sizeof *q21) : NULL;
+  if (v21 && !q21) {
     free(q);
+    r->error_code = ocpp_dialect_code(&ocpp201_dialect, OCPP_ERR_INTERNAL);
+    snprintf(r->error_text, sizeof r->error_text, "out of memory");
     return;
   }
-  bool v2g = q->has_certificateType &&
-             q->certificateType == ocpp201_CertificateSignedRequest_certificateType_V2GCertificate;
+  if (!v201_decoded(v21 ? ocpp21_CertificateSignedRequest_decode(req, q21, &e)
+                        : ocpp201_CertificateSignedRequest_decode(req, q, &e),
+                    &e, r)) {
+    free(q);
+    free(q21);
+    return;
+  }
+  bool has_type = v21 ? q21->has_certificateType : q->has_certificateType;
+  const char *type_name =
+      !has_type ? ""
+      : v21     ? ocpp21_CertificateSignedRequest_certificateType_e_name(q21->certificateType)
+                : ocpp201_CertificateSignedRequest_certificateType_e_name(q->certificateType);
+  cp_cert_leaf kind = !type_name                               ? CP_LEAF_CHARGING_STATION
+                      : !strcmp(type_name, "V2GCertificate")   ? CP_LEAF_V2G
+                      : !strcmp(type_name, "V2G20Certificate") ? CP_LEAF_V2G20
+                                                               : CP_LEAF_CHARGING_STATION;
+  bool v2g = kind != CP_LEAF_CHARGING_STATION;
   /* without certificateType, the answer to a combined CSR is for both */
-  bool combined = !q->has_certificateType && o->csr_combined;
+  bool combined = !has_type && o->csr_combined;
   bool changed = false;
   char why[200];
-  cp_cert_signed_result res =
-      cp_certs_signed_leaf(o->shared->certs, v2g ? CP_LEAF_V2G : CP_LEAF_CHARGING_STATION,
-                           q->certificateChain, now201(o), &changed, why, sizeof why);
-  ocpp201_CertificateSignedRequest_free(q);
+  cp_cert_signed_result res = cp_certs_signed_leaf(
+      o->shared->certs, kind, v21 ? q21->certificateChain : q->certificateChain, now201(o),
+      &changed, why, sizeof why);
+  if (v21)
+    ocpp21_CertificateSignedRequest_free(q21);
+  else
+    ocpp201_CertificateSignedRequest_free(q);
+  free(q21);
   free(q);
   if (!changed) {
     r->result = json_pack("{s:s, s:{s:s, s:s}}", "status", "Rejected", "statusInfo", "reasonCode",
@@ -389,9 +496,10 @@ static void h_certificate_signed(ocpp201_station *o, const json_t *req, ocpp_rep
     log_error(MOD, "the combined certificate could not be stored as the V2G certificate");
   o->csr_combined = false;
   station_event(o->st, 0, "ocpp_certificate", "%s installed",
-                v2g        ? "V2G certificate"
-                : combined ? "combined certificate (client and V2G)"
-                           : "client certificate");
+                kind == CP_LEAF_V2G20 ? "V2G20 certificate (ISO 15118-20)"
+                : v2g                 ? "V2G certificate"
+                : combined            ? "combined certificate (client and V2G)"
+                                      : "client certificate");
   if (v2g) return; /* for a 15118 stack: the link does not use it */
   /* profile 3 authenticates with it: reconnect once the answer is out */
   if (key201_int(o, "security_profile") == 3) o->cert_reconnect = true;

@@ -11,10 +11,13 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
+#include "energy/energy_module.h"
 #include "ocpp/ocpp_core.h"
 #include "ocpp/v201/charging_profile.h"
 #include "ocpp/v201/v201_internal.h"
+#include "ocpp21_messages.h" /* generated from the OCPP 2.1 schemas */
 #include "core/grid_type.h"
 
 /* When EVSE c's running session started (Relative schedules). */
@@ -33,12 +36,39 @@ static double phase_voltage(const config *cfg, int phases) {
                             config_get_number(cfg, "site.voltage_v"), phases);
 }
 
+static bool speaks21(const ocpp201_station *o) {
+  return o->link && ocpp_link_dialect(o->link) == &ocpp21_dialect;
+}
+
+/* 2.1 useLocalTime: the wall clock of site.timezone (UTC when unset), read
+ * again when the settings changed */
+static int32_t zone_offset(void *ctx, borne_ms utc) {
+  const ocpp201_station *o = ctx;
+  return o->zone_set ? tz_offset_at(&o->zone, utc) : 0;
+}
+
+static void refresh_zone(ocpp201_station *o) {
+  unsigned long gen = config_generation(o->st->cfg);
+  if (o->zone_read && o->zone_gen == gen) return;
+  char why[200];
+  o->zone_set =
+      energy_zone_rule(config_get(o->st->cfg, "site.timezone"), &o->zone, why, sizeof why) == 0;
+  o->zone_read = true;
+  o->zone_gen = gen;
+  cp_profiles_set_zone(o->profiles, zone_offset, o);
+}
+
 /* The composite profile limit of each EVSE, as the station's OCPP limit
  * (its limited_by says "ocpp" when it is the lowest). Only by the dialect
  * spoken: the TxProfiles are bound to its transaction ids. */
 void v201_apply_profiles(ocpp201_station *o) {
   if (o->shared && o->shared->active && o->shared->active->family != OCPP_FAMILY_V201) return;
+  refresh_zone(o);
   borne_ms now = now201(o);
+  /* invalidAfterOfflineDuration: gone for good once offline too long */
+  if (cp_profiles_expire_offline(o->profiles, now) > 0)
+    station_event(o->st, 0, "ocpp_profile",
+                  "charging profile(s) removed: offline longer than their maxOfflineDuration");
   for (int c = 1; c <= o->count; c++) {
     const v201_evse *k = &o->evse[c - 1];
     double a = cp_profiles_limit_a(o->profiles, c, now, k->tx_id, tx_start_of(o, c),
@@ -55,18 +85,57 @@ static void profiles_changed(ocpp201_station *o) {
 
 /* ---------- K01 SetChargingProfile ---------- */
 
-static void h_set_charging_profile(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
-  ocpp201_SetChargingProfileRequest q;
+/* The request decoded with the code of the version spoken (2.1's: its
+ * limit_L2 / limit_L3, useLocalTime, randomizedDelay) into the engine's
+ * profile; -1 when answered with a CALLERROR. */
+static int decode_set(ocpp201_station *o, const json_t *req, ocpp_reply *r, int *evse,
+                      cp_charging_profile *p, cp_schedule_period **periods, v201_refusal *why,
+                      int *decoded) {
   ocpp_error e;
-  if (!v201_decoded(ocpp201_SetChargingProfileRequest_decode(req, &q, &e), &e, r)) return;
-  int c = (int)q.evseId;
+  *periods = NULL;
+  if (speaks21(o)) {
+    ocpp21_SetChargingProfileRequest *q = calloc(1, sizeof *q);
+    if (!q) {
+      r->error_code = ocpp_dialect_code(&ocpp201_dialect, OCPP_ERR_INTERNAL);
+      snprintf(r->error_text, sizeof r->error_text, "out of memory");
+      return -1;
+    }
+    if (!v201_decoded(ocpp21_SetChargingProfileRequest_decode(req, q, &e), &e, r)) {
+      free(q);
+      return -1;
+    }
+    *evse = (int)q->evseId;
+    *decoded = *evse < 0 || *evse > o->count
+                   ? -1
+                   : v201_profile_decode21(&q->chargingProfile, p, periods, why);
+    ocpp21_SetChargingProfileRequest_free(q);
+    free(q);
+    /* randomizedDelay: this profile's draw, kept with it */
+    uint32_t seed = 0;
+    if (*decoded == 0 && getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed)
+      seed = (uint32_t)now201(o);
+    p->random_seed = seed ? seed : 1;
+    return 0;
+  }
+  ocpp201_SetChargingProfileRequest q;
+  if (!v201_decoded(ocpp201_SetChargingProfileRequest_decode(req, &q, &e), &e, r)) return -1;
+  *evse = (int)q.evseId;
+  *decoded =
+      *evse < 0 || *evse > o->count ? -1 : v201_profile_decode(&q.chargingProfile, p, periods, why);
+  ocpp201_SetChargingProfileRequest_free(&q);
+  return 0;
+}
+
+static void h_set_charging_profile(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  int c = 0, decoded = -1;
   cp_profile_result res = CP_PROFILE_REJECTED;
   v201_refusal why = {0};
   cp_charging_profile p;
   cp_schedule_period *periods = NULL;
+  if (decode_set(o, req, r, &c, &p, &periods, &why, &decoded) != 0) return;
   if (c < 0 || c > o->count)
     why = (v201_refusal){"UnknownEVSE", "no such EVSE"};
-  else if (v201_profile_decode(&q.chargingProfile, &p, &periods, &why) == 0) {
+  else if (decoded == 0) {
     /* a TxProfile names the transaction running on this EVSE */
     if (p.purpose == CP_PURPOSE_TX && (c == 0 || strcmp(p.transaction_id, o->evse[c - 1].tx_id)))
       why = (v201_refusal){"TxNotFound", "no such transaction on this EVSE"};
@@ -74,12 +143,108 @@ static void h_set_charging_profile(ocpp201_station *o, const json_t *req, ocpp_r
       res = cp_profiles_set(o->profiles, c, &p, c ? o->evse[c - 1].tx_id : NULL, now201(o));
   }
   free(periods);
-  ocpp201_SetChargingProfileRequest_free(&q);
   r->result = v201_set_profile_answer(res, why.reason ? &why : NULL);
   station_event(o->st, c > 0 && c <= o->count ? c : 0, "ocpp_profile", "SetChargingProfile %s%s%s",
                 res == CP_PROFILE_ACCEPTED ? "Accepted" : "Rejected", why.info ? ": " : "",
                 why.info ? why.info : "");
   if (res == CP_PROFILE_ACCEPTED) profiles_changed(o);
+}
+
+/* ---------- 2.1 K28: dynamic charging profiles ---------- */
+
+/* ChargingScheduleUpdateType (the same in UpdateDynamicSchedule and in
+ * PullDynamicScheduleUpdate's answer) as the engine's update: the limits;
+ * setpoints and discharge limits are V2X (-1: refused). */
+static int dynamic_update_of(const json_t *u, cp_dynamic_update *out) {
+  memset(out, 0, sizeof *out);
+  static const char *const v2x[] = {
+      "dischargeLimit",   "dischargeLimit_L2",   "dischargeLimit_L3",
+      "setpoint",         "setpoint_L2",         "setpoint_L3",
+      "setpointReactive", "setpointReactive_L2", "setpointReactive_L3"};
+  for (size_t i = 0; i < sizeof v2x / sizeof v2x[0]; i++)
+    if (json_object_get(u, v2x[i])) return -1;
+  const json_t *l = json_object_get(u, "limit"), *l2 = json_object_get(u, "limit_L2"),
+               *l3 = json_object_get(u, "limit_L3");
+  out->has_limit = json_is_number(l);
+  out->limit = json_number_value(l);
+  out->has_limit_l2 = json_is_number(l2);
+  out->limit_l2 = json_number_value(l2);
+  out->has_limit_l3 = json_is_number(l3);
+  out->limit_l3 = json_number_value(l3);
+  return 0;
+}
+
+/* K28.FR.06/09: UpdateDynamicSchedule (2.1 only: the 2.0.1 dialect does not
+ * know the action). Decoded with the generated 2.1 type (the values are
+ * read from the request it checked). */
+static void h_update_dynamic_schedule(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  ocpp21_UpdateDynamicScheduleRequest q;
+  ocpp_error e;
+  if (!v201_decoded(ocpp21_UpdateDynamicScheduleRequest_decode(req, &q, &e), &e, r)) return;
+  int64_t id = q.chargingProfileId;
+  ocpp21_UpdateDynamicScheduleRequest_free(&q);
+  cp_dynamic_update u;
+  if (dynamic_update_of(json_object_get(req, "scheduleUpdate"), &u) != 0) {
+    v201_reply_status_info(r, "Rejected", "UnsupportedParam",
+                           "setpoints and discharge limits: no V2X on this charging station");
+    return;
+  }
+  if (cp_profiles_update_dynamic(o->profiles, id, &u, now201(o)) != 0) {
+    v201_reply_status_info(r, "Rejected", "InvalidValue",
+                           "no Dynamic charging profile with this id, or a limit out of range");
+    return;
+  }
+  v201_reply_status(r, "Accepted");
+  station_event(o->st, 0, "ocpp_profile", "UpdateDynamicSchedule of profile %lld", (long long)id);
+  profiles_changed(o);
+}
+
+typedef struct {
+  ocpp201_station *o;
+  int64_t id;
+} pull_ctx;
+
+static void pull_answered(void *ctx, const json_t *result, const char *code, const char *text) {
+  pull_ctx *p = ctx;
+  ocpp201_station *o = p->o;
+  int64_t id = p->id;
+  free(p);
+  if (o->closing) return;
+  const char *status = result ? json_string_value(json_object_get(result, "status")) : NULL;
+  const json_t *upd = result ? json_object_get(result, "scheduleUpdate") : NULL;
+  cp_dynamic_update u;
+  if (!status || strcmp(status, "Accepted") != 0 || !upd || dynamic_update_of(upd, &u) != 0 ||
+      cp_profiles_update_dynamic(o->profiles, id, &u, now201(o)) != 0) {
+    log_info(MOD, "PullDynamicScheduleUpdate of profile %lld: no update (%s %s)", (long long)id,
+             status ? status
+             : code ? code
+                    : "?",
+             status ? ""
+             : text ? text
+                    : "");
+    return;
+  }
+  profiles_changed(o); /* K28.FR.07/09: the new limits, dynUpdateTime now */
+}
+
+/* K28.FR.10: each Dynamic profile whose dynUpdateInterval has passed since
+ * its last update asks for one (once per interval until it comes). */
+void v201_dynamic_pulls(ocpp201_station *o) {
+  if (!speaks21(o) || !online201(o)) return;
+  int64_t id;
+  while (cp_profiles_take_due_pull(o->profiles, now201(o), &id)) {
+    pull_ctx *p = malloc(sizeof *p);
+    if (!p) return;
+    *p = (pull_ctx){o, id};
+    if (ocpp_link_call(o->link, "PullDynamicScheduleUpdate",
+                       json_pack("{s:I}", "chargingProfileId", (json_int_t)id), pull_answered,
+                       p) != 0)
+      free(p);
+  }
+}
+
+borne_ms v201_dynamic_next_pull(ocpp201_station *o) {
+  return speaks21(o) && online201(o) ? cp_profiles_next_pull(o->profiles) : INT64_MAX;
 }
 
 /* ---------- K10 ClearChargingProfile ---------- */
@@ -108,10 +273,13 @@ static void h_get_charging_profiles(ocpp201_station *o, const json_t *req, ocpp_
     int c;
     cp_charging_profile p;
     cp_schedule_period *periods;
+    /* 2.0.1 has no Dynamic kind: such a profile is not said in it */
     if (cp_profiles_get(o->profiles, i, &c, &p, &periods) == 0 && c >= 0 &&
-        c <= BORNE_MAX_CONNECTORS && v201_report_match(&q, c, &p)) {
+        c <= BORNE_MAX_CONNECTORS && v201_report_match(&q, c, &p) &&
+        (speaks21(o) || p.kind != CP_KIND_DYNAMIC)) {
       if (!per_evse[c]) per_evse[c] = json_array();
-      json_array_append_new(per_evse[c], v201_profile_json(&p));
+      json_array_append_new(per_evse[c],
+                            speaks21(o) ? v201_profile_json21(&p) : v201_profile_json(&p));
     }
     free(periods);
   }
@@ -186,14 +354,16 @@ static void h_get_composite_schedule(ocpp201_station *o, const json_t *req, ocpp
 
 /* ---------- F01 RequestStartTransaction's TxProfile, E: the transaction ---------- */
 
-bool v201_remote_start_profile(ocpp201_station *o, int c,
-                               const ocpp201_RequestStartTransactionRequest_chargingProfile *in) {
+bool v201_remote_start_profile(ocpp201_station *o, int c, const json_t *profile) {
   cp_charging_profile p;
   cp_schedule_period *periods = NULL;
   v201_refusal why = {0};
-  bool ok =
-      v201_remote_start_profile_decode(in, &p, &periods, &why) == 0 &&
-      cp_profiles_set_for_next_transaction(o->profiles, c, &p, now201(o)) == CP_PROFILE_ACCEPTED;
+  bool ok = v201_remote_start_profile_decode_json(profile, &p, &periods, &why) == 0;
+  uint32_t seed = 0; /* randomizedDelay's draw (2.1) */
+  if (ok && getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed) seed = (uint32_t)now201(o);
+  p.random_seed = seed ? seed : 1;
+  ok = ok &&
+       cp_profiles_set_for_next_transaction(o->profiles, c, &p, now201(o)) == CP_PROFILE_ACCEPTED;
   free(periods);
   station_event(o->st, c, "ocpp_profile", "RequestStartTransaction's chargingProfile %s%s%s",
                 ok ? "Accepted" : "Rejected", why.info ? ": " : "", why.info ? why.info : "");
@@ -299,5 +469,6 @@ static const v201_handler handlers[] = {
     {"ClearChargingProfile", h_clear_charging_profile},
     {"GetChargingProfiles", h_get_charging_profiles},
     {"GetCompositeSchedule", h_get_composite_schedule},
+    {"UpdateDynamicSchedule", h_update_dynamic_schedule}, /* 2.1 */
 };
 const v201_family v201_smart_charging_calls = {handlers, sizeof handlers / sizeof handlers[0]};

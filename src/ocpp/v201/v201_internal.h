@@ -19,9 +19,11 @@
 #include <jansson.h>
 
 #include "chargepoint/authorization.h"
+#include "chargepoint/certificates.h"
 #include "chargepoint/journal.h"
 #include "chargepoint/profiles.h"
 #include "chargepoint/reservations.h"
+#include "energy/tzrule.h"
 #include "firmware/diagnostics.h"
 #include "firmware/firmware.h"
 #include "firmware/firmware_module.h"
@@ -103,6 +105,9 @@ typedef struct ocpp201_station {
   cp_auth *auth;
   cp_reservations *resv;
   cp_profiles *profiles; /* charging profiles: the OCPP module's, shared with 1.6 */
+  tz_rule zone;          /* site.timezone, for 2.1's useLocalTime schedules */
+  bool zone_set, zone_read;
+  unsigned long zone_gen; /* config_generation() when it was read */
   v201_boot_state boot;
   int heartbeat_s;
   uv_timer_t boot_timer;
@@ -139,7 +144,7 @@ typedef struct ocpp201_station {
   uv_timer_t reconnect_timer; /* a new client certificate, once answered */
   int csr_attempt;            /* SignCertificate requests sent for this certificate */
   bool csr_awaiting;          /* one was accepted, its CertificateSigned not come yet */
-  bool csr_v2g;               /* ... for the V2G certificate */
+  cp_cert_leaf csr_leaf;      /* ... for this certificate (V2G, 2.1's V2G20 too) */
   bool csr_combined;          /* ... for both (2.1 SignCombinedCertificate: no certificateType) */
   bool cert_reconnect, trust_changed, cert_refusal_reported;
   json_t *profile_reports; /* ReportChargingProfiles, sent once GetChargingProfiles is answered */
@@ -172,9 +177,10 @@ enum {
   T201_TX = 16,
   T201_FIRMWARE = 32,
   T201_LOG = 64,
-  T201_SIGN = 128,         /* SignChargingStationCertificate */
-  T201_SIGN_V2G = 256,     /* SignV2GCertificate */
-  T201_SIGN_COMBINED = 512 /* 2.1's SignCombinedCertificate */
+  T201_SIGN = 128,          /* SignChargingStationCertificate */
+  T201_SIGN_V2G = 256,      /* SignV2GCertificate */
+  T201_SIGN_COMBINED = 512, /* 2.1's SignCombinedCertificate */
+  T201_SIGN_V2G20 = 1024    /* 2.1's SignV2G20Certificate */
 };
 
 static inline borne_ms now201(const ocpp201_station *o) { return clock_now(&o->st->clock); }
@@ -329,6 +335,8 @@ void v201_customer_information_replied(ocpp201_station *o);
 
 /* security.c (A: certificates, security events of the link; M: certificate management) */
 int v201_send_sign_certificate(ocpp201_station *o, bool v2g, const char *why);
+/* 2.1's ISO 15118-20 certificate (TriggerMessage SignV2G20Certificate). */
+int v201_send_sign_v2g20_certificate(ocpp201_station *o, const char *why);
 /* A combined certificate (2.1 TriggerMessage SignCombinedCertificate): the
  * client key's CSR in a SignCertificate without certificateType. */
 int v201_send_sign_combined_certificate(ocpp201_station *o, const char *why);
@@ -376,9 +384,12 @@ void v201_set_iso15118_sender(v201_call_fn send);
 
 /* smart_charging.c (K: charging profiles, composite schedule; the OCPP limit) */
 void v201_apply_profiles(ocpp201_station *o);
+/* 2.1 K28: PullDynamicScheduleUpdate for each Dynamic profile due, and when next */
+void v201_dynamic_pulls(ocpp201_station *o);
+borne_ms v201_dynamic_next_pull(ocpp201_station *o);
 void v201_smart_charging_replied(ocpp201_station *o);
-bool v201_remote_start_profile(ocpp201_station *o, int c,
-                               const ocpp201_RequestStartTransactionRequest_chargingProfile *p);
+/* the start's chargingProfile as received (2.1's members too when spoken) */
+bool v201_remote_start_profile(ocpp201_station *o, int c, const json_t *profile);
 void v201_profiles_transaction_started(ocpp201_station *o, int c);
 void v201_profiles_transaction_ended(ocpp201_station *o, int c);
 void v201_report_external_limits(ocpp201_station *o);
