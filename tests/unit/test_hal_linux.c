@@ -795,141 +795,136 @@ static void libgpiod_provider_error_path(void **state) {
 }
 
 /* ---- grid inputs: the utility control contact and CT clamp blocks ---- */
-static int contact_level = -1, contact_reports;
-static void on_contact(void *ctx, bool asserted) {
-  (void)ctx;
-  contact_level = asserted;
-  contact_reports++;
+
+/* The station-wide inputs (the utility control contact, the tamper switch,
+ * the setup access point's button: `!`, active low, is the GPIO provider's
+ * business, not the fake's) share one contract: refused before start, the
+ * level at start then each change (never from inside the call, an edge
+ * without a change of level not reported, through the ctx given), one line
+ * each, a bad line named. */
+typedef struct {
+  int level, reports;
+} input_seen;
+static void on_input(void *ctx, bool on) {
+  input_seen *s = ctx;
+  s->level = on;
+  s->reports++;
 }
-static bool contact_is(int level, int reports) {
-  return contact_level == level && contact_reports == reports;
+typedef enum { INPUT_CONTACT, INPUT_TAMPER, INPUT_AP_BUTTON } input_kind;
+typedef struct {
+  input_kind kind;
+  const char *line;  /* its line in the fake bank */
+  const char *label; /* the prefix of its errors */
+  input_seen seen;
+} station_input;
+static station_input contact_in = {INPUT_CONTACT, "gpiochip0:30", "control contact", {-1, 0}};
+static station_input tamper_in = {INPUT_TAMPER, "gpiochip0:28", "tamper", {-1, 0}};
+static station_input button_in = {INPUT_AP_BUTTON, "gpiochip0:27", "setup button", {-1, 0}};
+
+static int watch_input(hal *h, station_input *in, const char *spec) {
+  switch (in->kind) {
+  case INPUT_CONTACT:
+    return h->ops->watch_contact(h, spec, on_input, &in->seen);
+  case INPUT_TAMPER:
+    return h->ops->watch_tamper(h, spec, on_input, &in->seen);
+  case INPUT_AP_BUTTON:
+    return h->ops->watch_ap_button(h, spec, on_input, &in->seen);
+  }
+  return -1;
 }
-static bool contact_first(seen *x) { return (void)x, contact_is(0, 1); }
-static bool contact_on(seen *x) { return (void)x, contact_is(1, 2); }
-static bool contact_off(seen *x) { return (void)x, contact_is(0, 3); }
+
+/* the last error of h says "<label>: <what>" */
+static void input_error_is(hal *h, const station_input *in, const char *what) {
+  char want[128];
+  snprintf(want, sizeof want, "%s: %s", in->label, what);
+  const char *e = h->ops->last_error(h);
+  if (!strstr(e, want)) fail_msg("last error `%s`, not `%s`", e, want);
+}
+
+static const input_seen *awaited;
+static input_seen wanted;
+static bool input_reached(seen *x) {
+  (void)x;
+  return awaited->level == wanted.level && awaited->reports == wanted.reports;
+}
+static bool input_reaches(fixture *f, const station_input *in, int level, int reports) {
+  awaited = &in->seen;
+  wanted = (input_seen){level, reports};
+  return run_until(f, input_reached);
+}
+
+/* A HAL that refused `in` before its start, started. */
+static hal *input_hal_started(fixture *f, station_input *in) {
+  hal_linux_config cfg = config(f);
+  char err[256];
+  hal *h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
+  assert_non_null(h);
+  f->h = h;
+  assert_int_equal(watch_input(h, in, in->line), -1);
+  input_error_is(h, in, "the HAL is not started");
+  assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
+  return h;
+}
+
+/* `in` watched (with `other`, which sees nothing of its edges, if given):
+ * its level at start, then its changes; a second line refused. */
+static void input_edges(fixture *f, hal *h, station_input *in, station_input *other,
+                        const char *second) {
+  in->seen = (input_seen){-1, 0};
+  assert_int_equal(watch_input(h, in, in->line), 0);
+  if (other) {
+    other->seen = (input_seen){-1, 0};
+    assert_int_equal(watch_input(h, other, other->line), 0);
+  }
+  assert_int_equal(in->seen.reports, 0); /* never from inside the call */
+  assert_true(input_reaches(f, in, 0, 1));
+  if (other) assert_true(input_reaches(f, other, 0, 1));
+  gpio_line *l = find_line(&f->bank, in->line);
+  assert_non_null(l);
+  edge_line(l, 1);
+  assert_true(input_reaches(f, in, 1, 2));
+  if (other) assert_int_equal(other->seen.reports, 1); /* the other input saw nothing */
+  edge_line(l, 1); /* an edge without a change of level is not reported */
+  edge_line(l, 0);
+  assert_true(input_reaches(f, in, 0, 3));
+  assert_int_equal(watch_input(h, in, second), -1); /* one line only */
+  input_error_is(h, in, "already watched");
+}
+
+/* h finished; on a new HAL a line that cannot be opened names itself. */
+static void input_bad_line(fixture *f, hal *h, station_input *in) {
+  finish(f, h);
+  hal_linux_config cfg = config(f);
+  char err[256];
+  h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
+  assert_non_null(h);
+  f->h = h;
+  assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
+  assert_int_equal(watch_input(h, in, "gpiochip7:1"), -1);
+  input_error_is(h, in, "cannot open gpiochip7");
+}
 
 static void control_contact_edges(void **state) {
   fixture *f = *state;
-  hal_linux_config cfg = config(f);
-  char err[256];
-  hal *h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
-  assert_non_null(h);
-  f->h = h;
-  /* before start: refused with a reason */
-  assert_int_equal(h->ops->watch_contact(h, "gpiochip0:30", on_contact, NULL), -1);
-  assert_non_null(strstr(h->ops->last_error(h), "not started"));
-  assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
-  contact_level = -1, contact_reports = 0;
-  assert_int_equal(h->ops->watch_contact(h, "gpiochip0:30", on_contact, NULL), 0);
-  assert_int_equal(contact_reports, 0); /* never from inside the call */
-  assert_true(run_until(f, contact_first));
-  gpio_line *l = find_line(&f->bank, "gpiochip0:30");
-  assert_non_null(l);
-  edge_line(l, 1);
-  assert_true(run_until(f, contact_on));
-  edge_line(l, 1); /* an edge without a change of level is not reported */
-  edge_line(l, 0);
-  assert_true(run_until(f, contact_off));
-  /* one contact only; a bad line names itself */
-  assert_int_equal(h->ops->watch_contact(h, "gpiochip0:31", on_contact, NULL), -1);
-  finish(f, h);
-  h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
-  f->h = h;
-  assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
-  assert_int_equal(h->ops->watch_contact(h, "gpiochip7:1", on_contact, NULL), -1);
-  assert_non_null(strstr(h->ops->last_error(h), "control contact: cannot open gpiochip7"));
+  hal *h = input_hal_started(f, &contact_in);
+  input_edges(f, h, &contact_in, NULL, "gpiochip0:31");
+  input_bad_line(f, h, &contact_in);
 }
 
 /* The tamper switch: the same kind of station-wide input, its own line. */
-static int tamper_level = -1, tamper_reports;
-static void on_tamper(void *ctx, bool open) {
-  (void)ctx;
-  tamper_level = open;
-  tamper_reports++;
-}
-static bool tamper_first(seen *x) { return (void)x, tamper_level == 0 && tamper_reports == 1; }
-static bool tamper_open(seen *x) { return (void)x, tamper_level == 1 && tamper_reports == 2; }
-static bool tamper_closed(seen *x) { return (void)x, tamper_level == 0 && tamper_reports == 3; }
-
 static void tamper_switch_edges(void **state) {
   fixture *f = *state;
-  hal_linux_config cfg = config(f);
-  char err[256];
-  hal *h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
-  assert_non_null(h);
-  f->h = h;
-  assert_int_equal(h->ops->watch_tamper(h, "gpiochip0:28", on_tamper, NULL), -1);
-  assert_non_null(strstr(h->ops->last_error(h), "tamper: the HAL is not started"));
-  assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
-  tamper_level = -1, tamper_reports = 0;
-  contact_level = -1, contact_reports = 0;
-  assert_int_equal(h->ops->watch_tamper(h, "gpiochip0:28", on_tamper, NULL), 0);
-  assert_int_equal(h->ops->watch_contact(h, "gpiochip0:30", on_contact, NULL), 0);
-  assert_int_equal(tamper_reports, 0); /* never from inside the call */
-  assert_true(run_until(f, tamper_first));
-  assert_true(run_until(f, contact_first));
-  gpio_line *l = find_line(&f->bank, "gpiochip0:28");
-  assert_non_null(l);
-  edge_line(l, 1);
-  assert_true(run_until(f, tamper_open));
-  assert_int_equal(contact_reports, 1); /* the other input saw nothing */
-  edge_line(l, 0);
-  assert_true(run_until(f, tamper_closed));
-  assert_int_equal(h->ops->watch_tamper(h, "gpiochip0:29", on_tamper, NULL), -1);
-  assert_non_null(strstr(h->ops->last_error(h), "tamper: already watched"));
-  finish(f, h);
-  h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
-  f->h = h;
-  assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
-  assert_int_equal(h->ops->watch_tamper(h, "gpiochip7:1", on_tamper, NULL), -1);
-  assert_non_null(strstr(h->ops->last_error(h), "tamper: cannot open gpiochip7"));
+  hal *h = input_hal_started(f, &tamper_in);
+  input_edges(f, h, &tamper_in, &contact_in, "gpiochip0:29");
+  input_bad_line(f, h, &tamper_in);
 }
 
-/* The setup access point's button: a station-wide input of its own (`!`,
- * active low, is the GPIO provider's business, not the fake's). */
-static int button_level = -1, button_reports;
-static void on_button(void *ctx, bool pressed) {
-  (void)ctx;
-  button_level = pressed;
-  button_reports++;
-}
-static bool button_first(seen *x) { return (void)x, button_level == 0 && button_reports == 1; }
-static bool button_pressed(seen *x) { return (void)x, button_level == 1 && button_reports == 2; }
-static bool button_released(seen *x) { return (void)x, button_level == 0 && button_reports == 3; }
-
+/* The setup access point's button: a station-wide input of its own. */
 static void ap_button_edges(void **state) {
   fixture *f = *state;
-  hal_linux_config cfg = config(f);
-  char err[256];
-  hal *h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
-  assert_non_null(h);
-  f->h = h;
-  assert_int_equal(h->ops->watch_ap_button(h, "gpiochip0:27", on_button, NULL), -1);
-  assert_non_null(strstr(h->ops->last_error(h), "setup button: the HAL is not started"));
-  assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
-  button_level = -1, button_reports = 0;
-  tamper_level = -1, tamper_reports = 0;
-  gpio_line *l = NULL;
-  assert_int_equal(h->ops->watch_ap_button(h, "gpiochip0:27", on_button, NULL), 0);
-  assert_int_equal(h->ops->watch_tamper(h, "gpiochip0:28", on_tamper, NULL), 0);
-  assert_int_equal(button_reports, 0); /* never from inside the call */
-  assert_true(run_until(f, button_first));
-  assert_true(run_until(f, tamper_first));
-  l = find_line(&f->bank, "gpiochip0:27");
-  assert_non_null(l);
-  edge_line(l, 1);
-  assert_true(run_until(f, button_pressed));
-  assert_int_equal(tamper_reports, 1); /* the other input saw nothing */
-  edge_line(l, 0);
-  assert_true(run_until(f, button_released));
-  assert_int_equal(h->ops->watch_ap_button(h, "gpiochip0:26", on_button, NULL), -1);
-  assert_non_null(strstr(h->ops->last_error(h), "setup button: already watched"));
-  finish(f, h);
-  h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
-  f->h = h;
-  assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
-  assert_int_equal(h->ops->watch_ap_button(h, "gpiochip7:1", on_button, NULL), -1);
-  assert_non_null(strstr(h->ops->last_error(h), "setup button: cannot open gpiochip7"));
+  hal *h = input_hal_started(f, &button_in);
+  input_edges(f, h, &button_in, &tamper_in, "gpiochip0:26");
+  input_bad_line(f, h, &button_in);
 }
 
 /* The shunt-trip output: claimed low, driven, released low. */
