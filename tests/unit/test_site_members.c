@@ -87,6 +87,49 @@ static site_read poll(int n, double amps, double failsafe) {
   return r;
 }
 
+/* A connector of a poll with a car charging, offered `offered`, drawing `draw` on each phase. */
+static void car_drawing(site_conn_read *x, double offered, double draw) {
+  x->status = STATUS_CHARGING;
+  x->session = true;
+  x->offered_a = offered;
+  for (int k = 0; k < 3; k++) x->current_a[k] = draw;
+}
+
+/* The one allocator over `slots` slots under `limit_a` per phase (1 A kept free), deciding at
+ * once (no minimum on or off time, no hysteresis); rotation_ms 0: the default. */
+static allocator *site_allocator(int slots, double limit_a, borne_ms rotation_ms) {
+  alloc_config cfg;
+  alloc_config_defaults(&cfg);
+  for (int p = 0; p < 3; p++) cfg.limit_a[p] = limit_a;
+  cfg.margin_a = 1;
+  cfg.min_on_ms = cfg.min_off_ms = 0;
+  cfg.hysteresis_ms = 0;
+  if (rotation_ms > 0) cfg.rotation_ms = rotation_ms;
+  allocator *a = allocator_new(slots, &cfg);
+  assert_non_null(a);
+  return a;
+}
+
+/* One round's input of the allocator over `n` members (SITE_MAX_CONN slots each, n <= NM). */
+#define NM 4
+typedef struct {
+  alloc_conn_in in[NM * SITE_MAX_CONN];
+  double seed[NM * SITE_MAX_CONN];
+  alloc_grid_in g;
+} site_round;
+static void fill_round(site_round *r, site_member *m, int n, borne_ms now) {
+  memset(r, 0, sizeof *r);
+  for (int i = 0; i < n; i++)
+    site_member_fill(&m[i], now, 6, r->in + i * SITE_MAX_CONN, r->seed + i * SITE_MAX_CONN,
+                     r->g.reserved_a);
+}
+
+/* What the allocator gives slot `s`: its limit while it charges, else nothing. */
+static double granted(allocator *a, int s) {
+  const alloc_conn_out *o = allocator_conn(a, s);
+  return o->state == ALLOC_CHARGE ? o->limit_a : 0;
+}
+
 static void a_member_in_reach_is_consumers(void **state) {
   (void)state;
   site_member m;
@@ -227,21 +270,12 @@ static void a_member_refusing_writes_is_down(void **state) {
 
 /* The one allocator over 4 members x 2 connectors under a 32 A limit, one
  * round a second; the cars draw what they were offered. */
-#define NM 4
 static void the_site_stays_under_its_limit_as_members_come_and_go(void **state) {
   (void)state;
   site_member m[NM];
   memset(m, 0, sizeof m);
-  alloc_config cfg;
-  alloc_config_defaults(&cfg);
-  for (int p = 0; p < 3; p++) cfg.limit_a[p] = 32;
-  cfg.margin_a = 1;
-  cfg.min_on_ms = cfg.min_off_ms = 0;
-  cfg.hysteresis_ms = 0;
-  cfg.rotation_ms = 10000; /* 8 sessions, room for 5: they take turns */
   int slots = NM * SITE_MAX_CONN;
-  allocator *a = allocator_new(slots, &cfg);
-  assert_non_null(a);
+  allocator *a = site_allocator(slots, 32, 10000); /* 8 sessions, room for 5: they take turns */
   double offer[NM][2] = {{0}};
   bool reach[NM] = {true, true, true, true};
   int admitted_back = -1;
@@ -251,41 +285,28 @@ static void the_site_stays_under_its_limit_as_members_come_and_go(void **state) 
     if (t == 80) reach[0] = true;  /* and back */
     for (int i = 0; i < NM; i++) {
       site_read r = poll(2, 0, 6);
-      for (int c = 0; c < 2; c++) {
-        site_conn_read *x = &r.conn[c];
-        x->status = STATUS_CHARGING;
-        x->session = true;
-        x->offered_a = offer[i][c];
-        for (int k = 0; k < 3; k++) x->current_a[k] = offer[i][c] >= 6 ? offer[i][c] : 0;
-      }
+      for (int c = 0; c < 2; c++)
+        car_drawing(&r.conn[c], offer[i][c], offer[i][c] >= 6 ? offer[i][c] : 0);
       site_read bad = {.ok = false};
       site_member_update(&m[i], reach[i] ? &r : &bad, now);
     }
-    alloc_conn_in in[NM * SITE_MAX_CONN];
-    double seed[NM * SITE_MAX_CONN];
-    alloc_grid_in g;
-    memset(in, 0, sizeof in);
-    memset(seed, 0, sizeof seed);
-    memset(&g, 0, sizeof g);
-    for (int i = 0; i < NM; i++)
-      site_member_fill(&m[i], now, 6, in + i * SITE_MAX_CONN, seed + i * SITE_MAX_CONN,
-                       g.reserved_a);
+    site_round rd;
+    fill_round(&rd, m, NM, now);
     for (int s = 0; s < slots; s++)
-      if (seed[s] > 0) allocator_seed(a, s, seed[s], now);
-    allocator_round(a, now, &g, in);
-    double sum = g.reserved_a[0];
+      if (rd.seed[s] > 0) allocator_seed(a, s, rd.seed[s], now);
+    allocator_round(a, now, &rd.g, rd.in);
+    double sum = rd.g.reserved_a[0];
     for (int i = 0; i < NM; i++)
       for (int c = 0; c < 2; c++) {
-        const alloc_conn_out *o = allocator_conn(a, i * SITE_MAX_CONN + c);
-        double amps = o->state == ALLOC_CHARGE ? o->limit_a : 0;
+        double amps = granted(a, i * SITE_MAX_CONN + c);
         site_member_result(&m[i], now, c, amps);
         if (reach[i]) offer[i][c] = amps; /* out of reach, it keeps its last offer */
         if (reach[i]) sum += amps;
       }
-    if (sum > 31 + 1e-6) fail_msg("t=%d: %.1f A with %.1f A reserved", t, sum, g.reserved_a[0]);
+    if (sum > 31 + 1e-6) fail_msg("t=%d: %.1f A with %.1f A reserved", t, sum, rd.g.reserved_a[0]);
     if (t >= 41 && t < 80) {
       /* member 1 counted at its last draw: 2 x its share */
-      assert_true(g.reserved_a[0] >= 12 - 1e-6);
+      assert_true(rd.g.reserved_a[0] >= 12 - 1e-6);
     }
     if (t > 80 && admitted_back < 0 && (offer[0][0] >= 6 || offer[0][1] >= 6)) admitted_back = t;
   }
@@ -376,39 +397,19 @@ static void a_connector_of_higher_priority_is_served_first(void **state) {
   site_member m;
   assert_int_equal(site_members_parse("a", &m, 1, why, sizeof why), 1);
   assert_int_equal(site_member_priorities_parse("a/2=5", &m, 1, why, sizeof why), 0);
-  alloc_config cfg;
-  alloc_config_defaults(&cfg);
-  for (int p = 0; p < 3; p++) cfg.limit_a[p] = 16;
-  cfg.margin_a = 1;
-  cfg.min_on_ms = cfg.min_off_ms = 0;
-  cfg.hysteresis_ms = 0;
-  allocator *a = allocator_new(SITE_MAX_CONN, &cfg);
-  assert_non_null(a);
+  allocator *a = site_allocator(SITE_MAX_CONN, 16, 0);
   double got[2] = {0};
   for (int t = 0; t < 5; t++) {
     borne_ms now = T0 + (borne_ms)t * 1000;
     site_read r = poll(2, 0, 6);
-    for (int c = 0; c < 2; c++) {
-      r.conn[c].status = STATUS_CHARGING;
-      r.conn[c].session = true;
-      r.conn[c].offered_a = got[c];
-      for (int k = 0; k < 3; k++) r.conn[c].current_a[k] = got[c] > 12 ? 12 : got[c];
-    }
+    for (int c = 0; c < 2; c++) car_drawing(&r.conn[c], got[c], got[c] > 12 ? 12 : got[c]);
     site_member_update(&m, &r, now);
-    alloc_conn_in in[SITE_MAX_CONN];
-    double seed[SITE_MAX_CONN];
-    alloc_grid_in g;
-    memset(in, 0, sizeof in);
-    memset(seed, 0, sizeof seed);
-    memset(&g, 0, sizeof g);
-    site_member_fill(&m, now, 6, in, seed, g.reserved_a);
-    assert_int_equal(in[0].priority, 0);
-    assert_int_equal(in[1].priority, 5);
-    allocator_round(a, now, &g, in);
-    for (int c = 0; c < 2; c++) {
-      const alloc_conn_out *o = allocator_conn(a, c);
-      got[c] = o->state == ALLOC_CHARGE ? o->limit_a : 0;
-    }
+    site_round rd;
+    fill_round(&rd, &m, 1, now);
+    assert_int_equal(rd.in[0].priority, 0);
+    assert_int_equal(rd.in[1].priority, 5);
+    allocator_round(a, now, &rd.g, rd.in);
+    for (int c = 0; c < 2; c++) got[c] = granted(a, c);
     assert_true(got[0] + got[1] <= 15 + 1e-6);
   }
   assert_true(got[1] > got[0]);
@@ -424,41 +425,21 @@ static void a_member_of_higher_priority_is_served_first(void **state) {
   site_member m[2];
   assert_int_equal(site_members_parse("a,b", m, 2, why, sizeof why), 2);
   assert_int_equal(site_member_priorities_parse("b=5", m, 2, why, sizeof why), 0);
-  alloc_config cfg;
-  alloc_config_defaults(&cfg);
-  for (int p = 0; p < 3; p++) cfg.limit_a[p] = 16;
-  cfg.margin_a = 1;
-  cfg.min_on_ms = cfg.min_off_ms = 0;
-  cfg.hysteresis_ms = 0;
-  allocator *a = allocator_new(2 * SITE_MAX_CONN, &cfg);
-  assert_non_null(a);
+  allocator *a = site_allocator(2 * SITE_MAX_CONN, 16, 0);
   double got[2] = {0};
   for (int t = 0; t < 5; t++) {
     borne_ms now = T0 + (borne_ms)t * 1000;
     for (int i = 0; i < 2; i++) {
       site_read r = poll(1, 0, 6);
-      r.conn[0].status = STATUS_CHARGING;
-      r.conn[0].session = true;
-      r.conn[0].offered_a = got[i];
-      for (int k = 0; k < 3; k++) r.conn[0].current_a[k] = got[i] > 12 ? 12 : got[i];
+      car_drawing(&r.conn[0], got[i], got[i] > 12 ? 12 : got[i]);
       site_member_update(&m[i], &r, now);
     }
-    alloc_conn_in in[2 * SITE_MAX_CONN];
-    double seed[2 * SITE_MAX_CONN];
-    alloc_grid_in g;
-    memset(in, 0, sizeof in);
-    memset(seed, 0, sizeof seed);
-    memset(&g, 0, sizeof g);
-    for (int i = 0; i < 2; i++)
-      site_member_fill(&m[i], now, 6, in + i * SITE_MAX_CONN, seed + i * SITE_MAX_CONN,
-                       g.reserved_a);
-    assert_int_equal(in[0].priority, 0);
-    assert_int_equal(in[SITE_MAX_CONN].priority, 5);
-    allocator_round(a, now, &g, in);
-    for (int i = 0; i < 2; i++) {
-      const alloc_conn_out *o = allocator_conn(a, i * SITE_MAX_CONN);
-      got[i] = o->state == ALLOC_CHARGE ? o->limit_a : 0;
-    }
+    site_round rd;
+    fill_round(&rd, m, 2, now);
+    assert_int_equal(rd.in[0].priority, 0);
+    assert_int_equal(rd.in[SITE_MAX_CONN].priority, 5);
+    allocator_round(a, now, &rd.g, rd.in);
+    for (int i = 0; i < 2; i++) got[i] = granted(a, i * SITE_MAX_CONN);
     assert_true(got[0] + got[1] <= 15 + 1e-6);
   }
   /* the priority member is never below the other, and above the fair half */
@@ -505,36 +486,22 @@ static void a_members_session_follows_its_users_windows(void **state) {
   char why[160];
   site_member m;
   assert_int_equal(site_members_parse("a", &m, 1, why, sizeof why), 1);
-  alloc_config cfg;
-  alloc_config_defaults(&cfg);
-  for (int p = 0; p < 3; p++) cfg.limit_a[p] = 32;
-  cfg.min_on_ms = cfg.min_off_ms = 0;
-  cfg.hysteresis_ms = 0;
-  allocator *a = allocator_new(SITE_MAX_CONN, &cfg);
-  assert_non_null(a);
+  allocator *a = site_allocator(SITE_MAX_CONN, 32, 0);
   assert_int_equal(site_userwin_set(&w, 7, "AA11", "Mon-Sun 22:00-06:00", h21), 0);
   double got = 0;
   for (int t = 0; t <= 120; t++) {
     borne_ms now = day + 22 * 3600000LL - 60000 + (borne_ms)t * 1000; /* 21:59:00 .. 22:01:00 */
     site_read r = poll(1, 0, 6);
-    r.conn[0].status = got > 0 ? STATUS_CHARGING : STATUS_SUSPENDED_EVSE;
-    r.conn[0].session = true;
+    car_drawing(&r.conn[0], got, got > 16 ? 16 : got);
+    if (got <= 0) r.conn[0].status = STATUS_SUSPENDED_EVSE;
     r.conn[0].session_id = 7;
     snprintf(r.conn[0].id_tag, sizeof r.conn[0].id_tag, "AA11");
-    r.conn[0].offered_a = got;
-    for (int k = 0; k < 3; k++) r.conn[0].current_a[k] = got > 16 ? 16 : got;
     site_member_update(&m, &r, now);
-    alloc_conn_in in[SITE_MAX_CONN];
-    double seed[SITE_MAX_CONN];
-    alloc_grid_in g;
-    memset(in, 0, sizeof in);
-    memset(seed, 0, sizeof seed);
-    memset(&g, 0, sizeof g);
-    site_member_fill(&m, now, 6, in, seed, g.reserved_a);
-    if (!site_userwin_open(&w, true, &tz, now)) in[0].max_a = 0; /* as the energy module does */
-    allocator_round(a, now, &g, in);
-    const alloc_conn_out *o = allocator_conn(a, 0);
-    got = o->state == ALLOC_CHARGE ? o->limit_a : 0;
+    site_round rd;
+    fill_round(&rd, &m, 1, now);
+    if (!site_userwin_open(&w, true, &tz, now)) rd.in[0].max_a = 0; /* as the energy module does */
+    allocator_round(a, now, &rd.g, rd.in);
+    got = granted(a, 0);
     if (now < day + 22 * 3600000LL) assert_true(got == 0);
   }
   assert_true(got >= 6); /* charging once the user's window opened */
