@@ -19,12 +19,10 @@
 // runs it against the second strict CSMS (ocpp201_display_ws_io.test.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startBorned, tempDataDir } from './lib/borne.mjs';
 import { Csms } from './lib/csms.mjs';
-import { CsmsWsIo } from './lib/csms_ws_io.mjs';
+import { ocpp201Rig, Peer201 } from './lib/ocpp201.mjs';
 import { launch, checkPage } from './lib/browser.mjs';
 
-const Peer = process.env.BORNE_OCPP_PEER === 'ocpp-ws-io' ? CsmsWsIo : Csms;
 const TOTAL = 7.35;
 let nextMessage = null; // I06: the personal message the next TransactionEvent answer gives
 let endTotal = true; // the Ended answer has the totalCost
@@ -43,26 +41,11 @@ const handlers = {
     };
   },
 };
-const dataDir = tempDataDir();
-const start = (url) => startBorned({
-  dataDir, connectors: 2, auth: 'ocpp', speed: 20, args: ['--csms', url],
-  set: { 'station.id': 'cp-o', 'ocpp.version': '2.0.1', 'ocpp.MinimumStatusDuration': '0', 'ocpp.reconnect_max_s': '2', 'tariff.currency': 'CHF' },
-});
+const rig = ocpp201Rig('cp-o', { peer: { tags: { GOOD1: 'Accepted', MSG1: 'Accepted' }, handlers }, set: { 'tariff.currency': 'CHF' } });
 
 let csms, st;
-
-before(async () => {
-  csms = await new Peer({ protocol: 'ocpp2.0.1', bootInterval: 300, tags: { GOOD1: 'Accepted', MSG1: 'Accepted' }, handlers }).listen();
-  st = await start(csms.url);
-  await csms.waitCall('BootNotification');
-  await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered' });
-});
-
-after(async () => {
-  await st?.stop();
-  st?.cleanup();
-  await csms?.close();
-});
+before(async () => ({ csms, st } = await rig.up()));
+after(() => rig.down(st, csms));
 
 const msg = (id, content, extra = {}) => ({ id, priority: 'NormalCycle', message: { format: 'UTF8', content, ...(extra.language ? { language: extra.language } : {}) }, ...extra, language: undefined });
 const set = async (info) => (await csms.call('SetDisplayMessage', { message: JSON.parse(JSON.stringify(info)) })).status;
@@ -102,9 +85,7 @@ test('SetDisplayMessage: shown in the status and on the public page, read back, 
   // the same id replaces it
   assert.equal(await set(msg(1, 'Hello', { language: 'en' })), 'Accepted');
   assert.deepEqual(shown(await st.status(), 1), ['Bienvenue', 'Hello']);
-  await st.stop();
-  st = await start(csms.url);
-  await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered again' });
+  st = await rig.restart(st, csms);
   assert.deepEqual(shown(await st.status(), 2), ['Bienvenue', 'Hello', 'Only here']);
   csms.assertNoViolations();
 });
@@ -195,7 +176,7 @@ test('the driver\'s personal message: from the Authorize answer, replaced by a T
   endTotal = false;
   await st.kill();
   const f3 = csms.calls.length;
-  st = await start(csms.url);
+  st = await rig.start(csms.url);
   await csms.waitCall('TransactionEvent', { from: f3, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === txId });
   s = await st.waitFor((x) => x.station.ocpp?.queue_length === 0 && !x.connectors[0].session, { what: 'the Ended delivered' });
   endTotal = true;
@@ -203,9 +184,7 @@ test('the driver\'s personal message: from the Authorize answer, replaced by a T
   assert.equal(s.connectors[0].ocpp_cost.final, false);
   assert.equal(s.connectors[0].ocpp_cost.message, 'Tarif de nuit: 0.20 CHF/kWh');
   // the history: the CSMS's cost with the session, after another restart too
-  await st.stop();
-  st = await start(csms.url);
-  await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered again' });
+  st = await rig.restart(st, csms);
   assert.equal((await st.status()).connectors[0].ocpp_cost.total, 2.5);
   const { sessions } = await st.ok('GET', '/api/v1/sessions?connector=1');
   const mine = sessions.find((x) => x.backend_cost?.transaction_id === txId);
@@ -215,14 +194,9 @@ test('the driver\'s personal message: from the Authorize answer, replaced by a T
 });
 
 test('TariffFallbackMessage shown while offline, TotalCostFallbackMessage once a transaction ended without its total cost (I04, I05)', async () => {
-  const peer = await new Peer({ protocol: 'ocpp2.0.1', bootInterval: 300, tags: { GOOD1: 'Accepted' }, handlers: { TransactionEvent: (c, p) => (p.idToken ? { idTokenInfo: c.idTagInfo(p.idToken.idToken) } : {}) } }).listen();
-  const dir = tempDataDir();
-  const st2 = await startBorned({
-    dataDir: dir, connectors: 1, auth: 'ocpp', speed: 20, args: ['--csms', peer.url],
-    set: { 'station.id': 'cp-fb', 'ocpp.version': '2.0.1', 'ocpp.MinimumStatusDuration': '0', 'ocpp.reconnect_max_s': '2' },
-  });
+  const fb = ocpp201Rig('cp-fb', { peer: { tags: { GOOD1: 'Accepted' }, handlers: { TransactionEvent: (c, p) => (p.idToken ? { idTokenInfo: c.idTagInfo(p.idToken.idToken) } : {}) } }, connectors: 1 });
+  const { csms: peer, st: st2 } = await fb.up();
   try {
-    await st2.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered' });
     const cv = (name, attributeValue) => ({ component: { name: 'TariffCostCtrlr' }, variable: { name }, attributeValue });
     const w = await peer.call('SetVariables', { setVariableData: [cv('TariffFallbackMessage', '0.40 EUR/kWh'), cv('TotalCostFallbackMessage', 'Your receipt follows by e-mail')] });
     assert.deepEqual(w.setVariableResult.map((x) => x.attributeStatus), ['Accepted', 'Accepted']);
@@ -245,8 +219,7 @@ test('TariffFallbackMessage shown while offline, TotalCostFallbackMessage once a
     s = await st2.waitFor((x) => x.connectors[0].ocpp_cost?.total_cost_fallback === 'Your receipt follows by e-mail', { what: 'the total cost fallback message (I05)' });
     assert.equal(s.connectors[0].ocpp_cost.total, null);
   } finally {
-    await st2.stop();
-    st2.cleanup();
+    await fb.down(st2);
     await peer.close().catch(() => {});
   }
 });
@@ -273,15 +246,10 @@ test('DisplayMessageCtrlr and TariffCostCtrlr in the device model (Currency is t
 // drawn as a QR code in the public page's data. Against ocpp-rpc with the
 // OCA's 2.1 schemas (lib/csms.mjs) only: the ocpp-ws-io run leaves it out
 // (lib/csms_ws_io.mjs speaks 2.1 too, see ocpp21_tariff_ws_io.test.mjs).
-test('2.1: a QRCODE message is drawn as a QR code on the public page; 2.0.1 has no such format', { skip: Peer !== Csms }, async () => {
-  const csms21 = await new Csms({ protocol: 'ocpp2.1', bootInterval: 300, handlers }).listen();
-  const dir = tempDataDir();
-  const st21 = await startBorned({
-    dataDir: dir, connectors: 1, auth: 'ocpp', speed: 20, args: ['--csms', csms21.url],
-    set: { 'station.id': 'cp-o21', 'ocpp.version': '2.1', 'ocpp.MinimumStatusDuration': '0' },
-  });
+test('2.1: a QRCODE message is drawn as a QR code on the public page; 2.0.1 has no such format', { skip: Peer201 !== Csms }, async () => {
+  const rig21 = ocpp201Rig('cp-o21', { peer: { protocol: 'ocpp2.1', handlers }, set: { 'ocpp.version': '2.1' }, connectors: 1 });
+  const { csms: csms21, st: st21 } = await rig21.up();
   try {
-    await st21.waitFor((x) => x.station.ocpp?.version === '2.1' && x.station.ocpp.registration === 'Accepted', { what: 'registered in 2.1' });
     const qr = { id: 1, priority: 'InFront', message: { format: 'QRCODE', content: 'https://pay.example/cp-o21/1' } };
     assert.equal((await csms21.call('SetDisplayMessage', { message: qr })).status, 'Accepted');
     const p = await st21.ok('GET', '/api/v1/public/connectors/1');
@@ -310,9 +278,7 @@ test('2.1: a QRCODE message is drawn as a QR code on the public page; 2.0.1 has 
     assert.ok(n.params.messageInfo.some((m) => m.message.format === 'QRCODE'));
     csms21.assertNoViolations();
   } finally {
-    await st21.stop();
-    st21.cleanup();
-    await csms21.close();
+    await rig21.down(st21, csms21);
   }
   // under 2.0.1 the format does not exist: the schema refuses it before it reaches the station
   await assert.rejects(csms.call('SetDisplayMessage', { message: { id: 9, priority: 'InFront', message: { format: 'QRCODE', content: 'x' } } }));

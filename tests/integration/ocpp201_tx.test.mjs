@@ -14,11 +14,8 @@
 // (ocpp201_tx_ws_io.test.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startBorned } from './lib/borne.mjs';
-import { Csms } from './lib/csms.mjs';
-import { CsmsWsIo } from './lib/csms_ws_io.mjs';
+import { ocpp201Rig } from './lib/ocpp201.mjs';
 
-const Peer = process.env.BORNE_OCPP_PEER === 'ocpp-ws-io' ? CsmsWsIo : Csms;
 const TAGS = { GOOD1: 'Accepted', GOOD2: 'Accepted', MASTER1: 'Accepted', FAMILY1: 'Accepted', FAMILY2: 'Accepted' };
 const GROUPS = { MASTER1: 'MASTERS', FAMILY1: 'FAMILY', FAMILY2: 'FAMILY' };
 const info = (c, tag) => (GROUPS[tag] ? { status: 'Accepted', groupIdToken: { idToken: GROUPS[tag], type: 'Central' } } : c.idTagInfo(tag));
@@ -31,31 +28,12 @@ const handlers = {
     return hold && p.eventType === 'Ended' ? new Promise((resolve) => held.push(() => resolve(answer))) : answer;
   },
 };
-const peer = (port = 0) => new Peer({ protocol: 'ocpp2.0.1', tags: TAGS, bootInterval: 60, handlers }).listen(port);
+// no periodic Updated events: the queue is empty unless the test says so
+const rig = ocpp201Rig('cp-201-tx', { peer: { tags: TAGS, bootInterval: 60, handlers }, set: { 'ocpp.MeterValueSampleInterval': '0' } });
 
 let csms, st;
-const options = (dataDir) => ({
-  dataDir, connectors: 2, auth: 'ocpp', speed: 20,
-  args: ['--csms', csms.url],
-  set: {
-    // no periodic Updated events: the queue is empty unless the test says so
-    'station.id': 'cp-201-tx', 'ocpp.version': '2.0.1', 'ocpp.MinimumStatusDuration': '0', 'ocpp.reconnect_max_s': '2',
-    'ocpp.MeterValueSampleInterval': '0',
-  },
-});
-
-before(async () => {
-  csms = await peer();
-  st = await startBorned(options());
-  await csms.waitCall('BootNotification');
-  await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered' });
-});
-
-after(async () => {
-  await st?.stop();
-  st?.cleanup();
-  await csms?.close();
-});
+before(async () => ({ csms, st } = await rig.up()));
+after(() => rig.down(st, csms));
 
 const setVar = async (component, variable, attributeValue) =>
   (await csms.call('SetVariables', { setVariableData: [{ component: { name: component }, variable: { name: variable }, attributeValue }] })).setVariableResult[0].attributeStatus;
@@ -181,9 +159,9 @@ test('B04: after an outage shorter than OfflineThreshold only the changed status
     await csms.close();
     await st.waitFor((x) => x.station.ocpp?.state !== 'connected', { what: 'ocpp offline' });
     await during();
-    csms = await peer(port);
+    csms = await rig.peer(port);
     await csms.waitCall('BootNotification');
-    await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered again' });
+    await rig.registered(st, 'registered again');
     await csms.call('TriggerMessage', { requestedMessage: 'Heartbeat' });
     await csms.waitCall('Heartbeat');
   };
@@ -313,12 +291,12 @@ test('E06: TxStopPoint EVConnected: a transaction waiting for the car survives a
   assert.equal(st.ctl('tap', 'GOOD2').code, 0);
   await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Updated' && p.triggerReason === 'StopAuthorized' && p.transactionInfo.transactionId === tx });
   await st.kill(); // the simulated car leaves with the station
-  st = await startBorned(options(st.dataDir));
+  st = await rig.start(csms.url);
   const ended = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
   assert.equal(ended.params.triggerReason, 'EVCommunicationLost');
   assert.equal(ended.params.transactionInfo.stoppedReason, 'Local');
   noGap(eventsOf(tx, from));
-  await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered' });
+  await rig.registered(st);
   assert.equal(await setVar('TxCtrlr', 'TxStartPoint', 'PowerPathClosed'), 'Accepted');
   assert.equal(await setVar('TxCtrlr', 'TxStopPoint', 'EVConnected,Authorized'), 'Accepted');
   csms.assertNoViolations();
@@ -332,8 +310,8 @@ test('E06: TxStopPoint EnergyTransfer: a transaction ended with the energy is no
   assert.equal(st.ctl('ev', '2', 'pause').code, 0);
   await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
   await st.kill(); // the session runs on; the simulated car leaves with the station
-  st = await startBorned(options(st.dataDir));
-  await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered' });
+  st = await rig.start(csms.url);
+  await rig.registered(st);
   await st.waitFor((x) => !x.connectors[1].session, { what: 'the recovered session ended' });
   await st.waitFor((x) => x.station.ocpp?.queue_length === 0, { what: 'queue flushed' });
   const events = once(eventsOf(tx, from));
@@ -432,8 +410,8 @@ test('E01: a transaction begun at the plug, queued offline, survives a kill -9 w
   const tx = (await st.connector(1)).ocpp_transaction_id;
   await st.waitFor((x) => x.station.ocpp?.queue_length > 0, { what: 'its Started queued' });
   await st.kill(); // the simulated car leaves with the station
-  st = await startBorned(options(st.dataDir));
-  csms = await peer(port);
+  st = await rig.start(csms.url);
+  csms = await rig.peer(port);
   const ended = await csms.waitCall('TransactionEvent', { match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
   assert.equal(ended.params.triggerReason, 'EVCommunicationLost');
   assert.equal(ended.params.transactionInfo.stoppedReason, 'EVDisconnected');
@@ -441,7 +419,7 @@ test('E01: a transaction begun at the plug, queued offline, survives a kill -9 w
   assert.deepEqual(events.map((e) => [e.eventType, e.seqNo, e.offline]), [['Started', 0, true], ['Ended', 1, true]]);
   assert.equal(events[0].triggerReason, 'CablePluggedIn');
   assert.ok(before >= 0);
-  await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered' });
+  await rig.registered(st);
   await st.waitStatus(1, 'Available');
   assert.equal((await st.connector(1)).ocpp_transaction_id ?? null, null);
   assert.equal(await setVar('TxCtrlr', 'TxStartPoint', 'PowerPathClosed'), 'Accepted');
@@ -514,11 +492,11 @@ test('E01/E03: TxStartPoint Authorized with the badge first: the badge starts th
   const s3 = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' });
   const tx3 = s3.params.transactionInfo.transactionId;
   await st.kill();
-  st = await startBorned(options(st.dataDir));
+  st = await rig.start(csms.url);
   const e3 = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx3 });
   assert.equal(e3.params.transactionInfo.stoppedReason, 'PowerLoss');
   noGap(once(eventsOf(tx3, from)));
-  await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered' });
+  await rig.registered(st);
   assert.equal(await setVar('TxCtrlr', 'TxStartPoint', 'PowerPathClosed'), 'Accepted');
   csms.assertNoViolations();
 });

@@ -17,19 +17,8 @@
 // (ocpp21_tariff_ws_io.test.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startBorned, tempDataDir } from './lib/borne.mjs';
-import { Csms } from './lib/csms.mjs';
-import { CsmsWsIo } from './lib/csms_ws_io.mjs';
+import { ocpp201Rig } from './lib/ocpp201.mjs';
 
-const Peer = process.env.BORNE_OCPP_PEER === 'ocpp-ws-io' ? CsmsWsIo : Csms;
-const dataDir = tempDataDir();
-const start = (url) => startBorned({
-  dataDir, connectors: 2, auth: 'ocpp', speed: 20, args: ['--csms', url],
-  set: { 'station.id': 'cp-t21', 'ocpp.version': '2.1', 'ocpp.MinimumStatusDuration': '0', 'ocpp.reconnect_max_s': '2', 'tariff.currency': 'CHF' },
-});
-const registered = (s) => s.waitFor((x) => x.station.ocpp?.version === '2.1' && x.station.ocpp.registration === 'Accepted', { what: 'registered in 2.1' });
-
-let csms, st;
 // the Authorize answer of DRIVER1 gives the driver's own tariff
 const handlers = {
   Authorize: (c, p) => ({
@@ -38,17 +27,14 @@ const handlers = {
   }),
 };
 
-before(async () => {
-  csms = await new Peer({ protocol: 'ocpp2.1', bootInterval: 300, tags: { GOOD1: 'Accepted', DRIVER1: 'Accepted' }, handlers }).listen();
-  st = await start(csms.url);
-  await registered(st);
+const rig = ocpp201Rig('cp-t21', {
+  peer: { protocol: 'ocpp2.1', tags: { GOOD1: 'Accepted', DRIVER1: 'Accepted' }, handlers },
+  set: { 'ocpp.version': '2.1', 'tariff.currency': 'CHF' },
 });
 
-after(async () => {
-  await st?.stop();
-  st?.cleanup();
-  await csms?.close();
-});
+let csms, st;
+before(async () => ({ csms, st } = await rig.up()));
+after(() => rig.down(st, csms));
 
 const vat = [{ type: 'VAT', tax: 20 }];
 const tariff = (tariffId, priceKwh, extra = {}) => ({
@@ -82,9 +68,7 @@ test('SetDefaultTariff, GetTariffs, ClearTariffs: per EVSE and for all, refused 
   const cleared = await csms.call('ClearTariffs', { tariffIds: ['T-2', 'nope'] });
   assert.deepEqual(cleared.clearTariffsResult.map((x) => `${x.tariffId}:${x.status}`), ['T-2:Accepted', 'nope:NoTariff']);
   assert.deepEqual(await assignments(2), ['T-ALL:DefaultTariff:2']);
-  await st.stop();
-  st = await start(csms.url);
-  await registered(st);
+  st = await rig.restart(st, csms);
   assert.deepEqual(await assignments(0), ['T-ALL:DefaultTariff:1,2']);
   csms.assertNoViolations();
 });

@@ -1,6 +1,6 @@
-// The OCPP 2.0.1 station of the ocpp201_devmodel, _smart and _monitoring tests (and their
-// _ws_io twins): a 2-connector borned (auth ocpp, sim speed 20) registered with a strict
-// 2.0.1 CSMS, npm ocpp-rpc, or npm ocpp-ws-io when BORNE_OCPP_PEER=ocpp-ws-io.
+// The OCPP 2.0.1 (or 2.1) station of the ocpp201_devmodel, _smart, _monitoring, _tx, _display
+// and ocpp21_tariff tests (and their _ws_io twins): a borned (auth ocpp, sim speed 20)
+// registered with a strict CSMS, npm ocpp-rpc, or npm ocpp-ws-io when BORNE_OCPP_PEER=ocpp-ws-io.
 import { startBorned, tempDataDir } from './borne.mjs';
 import { Csms } from './csms.mjs';
 
@@ -9,30 +9,36 @@ import { Csms } from './csms.mjs';
 export const Peer201 = process.env.BORNE_OCPP_PEER === 'ocpp-ws-io' ? (await import('./csms_ws_io.mjs')).CsmsWsIo : Csms;
 
 /**
- * rig(id, { peer, set }): peer(port) listens a new strict 2.0.1 CSMS (options `peer` added; port 0: a free one),
- * start(url, more) starts the station `id` on the rig's data directory (settings `set` and `more` added),
- * up() does both and resolves { csms, st } once the station is registered, restart(st, csms)
- * stops st and resolves the station started again and registered, down(st, csms) ends both.
+ * rig(id, { peer, set, connectors }): peer(port) listens a new strict 2.0.1 CSMS (options `peer`
+ * added, e.g. tags, handlers, protocol 'ocpp2.1'; port 0: a free one), start(url, more) starts
+ * the station `id` (`connectors`, 2 unless told) on the rig's data directory (settings `set` and
+ * `more` added), registered(st, what) resolves once st is registered under the rig's
+ * ocpp.version, up() does both and resolves { csms, st } once the station is registered,
+ * restart(st, csms) stops st and resolves the station started again (same data directory) and
+ * registered, down(st, csms) ends both (either may be left out).
  */
-export function ocpp201Rig(id, { peer = {}, set = {} } = {}) {
+export function ocpp201Rig(id, { peer = {}, set = {}, connectors = 2 } = {}) {
+  const version = set['ocpp.version'] ?? '2.0.1';
   const rig = {
     dataDir: tempDataDir(),
     peer: (port = 0) => new Peer201({ protocol: 'ocpp2.0.1', bootInterval: 300, ...peer }).listen(port),
     start: (url, more = {}) => startBorned({
-      dataDir: rig.dataDir, connectors: 2, auth: 'ocpp', speed: 20, args: ['--csms', url],
+      dataDir: rig.dataDir, connectors, auth: 'ocpp', speed: 20, args: ['--csms', url],
       set: { 'station.id': id, 'ocpp.version': '2.0.1', 'ocpp.MinimumStatusDuration': '0', 'ocpp.reconnect_max_s': '2', ...set, ...more },
     }),
+    registered: (st, what = 'registered') =>
+      st.waitFor((x) => x.station.ocpp?.version === version && x.station.ocpp.registration === 'Accepted', { what: `${what} (${version})` }),
     async up() {
       const csms = await rig.peer();
       const st = await rig.start(csms.url);
       await csms.waitCall('BootNotification');
-      await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered' });
+      await rig.registered(st);
       return { csms, st };
     },
     async restart(st, csms) {
       await st.stop();
       const again = await rig.start(csms.url);
-      await again.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered again' });
+      await rig.registered(again, 'registered again');
       return again;
     },
     async down(st, csms) {
