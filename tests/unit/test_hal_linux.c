@@ -1113,19 +1113,31 @@ static bool reader_down(seen *x) { return (void)x, reader_is(false); }
   "1A0049BB42AA"                                                                                   \
   "\x03"
 
-static void serial_badge_reader_over_a_pty(void **state) {
-  fixture *f = *state;
-  pid_t socat = socat_start(f->root);
+/* The configuration of a reader of `type` on the port ROOT/name. */
+static hal_linux_config reader_config(fixture *f, const char *type, const char *name) {
   hal_linux_config cfg = config(f);
-  snprintf(cfg.reader_type, sizeof cfg.reader_type, "em4100");
-  snprintf(cfg.reader_port, sizeof cfg.reader_port, "%s/reader", f->root);
+  snprintf(cfg.reader_type, sizeof cfg.reader_type, "%s", type);
+  snprintf(cfg.reader_port, sizeof cfg.reader_port, "%s/%s", f->root, name);
+  return cfg;
+}
+
+/* A HAL over cfg's reader, started, its badges counted from 0. */
+static hal *reader_started(fixture *f, const hal_linux_config *cfg) {
   char err[256];
-  hal *h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
+  hal *h = hal_linux_create_with(cfg, &f->gpio, err, sizeof err);
   if (!h) fail_msg("create: %s", err);
   f->h = reader_hal = h;
   badge_count = 0;
   f->listener.on_badge = on_badge;
   assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
+  return h;
+}
+
+static void serial_badge_reader_over_a_pty(void **state) {
+  fixture *f = *state;
+  pid_t socat = socat_start(f->root);
+  hal_linux_config cfg = reader_config(f, "em4100", "reader");
+  hal *h = reader_started(f, &cfg);
   assert_true(run_until(f, reader_up));
   /* garbage, a bad checksum, then a good frame held for three repeats: one badge */
   static const char burst[] = "\xff\x13noise\r\n\x02"
@@ -1153,6 +1165,7 @@ static void serial_badge_reader_over_a_pty(void **state) {
   finish(f, h);
   socat_stop(socat);
   /* configuration errors */
+  char err[256];
   snprintf(cfg.reader_type, sizeof cfg.reader_type, "pn533");
   assert_null(hal_linux_create_with(&cfg, &f->gpio, err, sizeof err));
   assert_non_null(strstr(err, "is not a known type (em4100, pn532, pcsc)"));
@@ -1160,10 +1173,7 @@ static void serial_badge_reader_over_a_pty(void **state) {
    * and stop joins it */
   snprintf(cfg.reader_type, sizeof cfg.reader_type, "pcsc");
   cfg.reader_port[0] = '\0';
-  h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
-  if (!h) fail_msg("create: %s", err);
-  f->h = reader_hal = h;
-  assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
+  h = reader_started(f, &cfg);
   assert_true(run_until(f, pcsc_reported));
   assert_int_equal(h->ops->reader_state(h, &rs), 0);
   assert_string_equal(rs.type, "pcsc");
@@ -1318,16 +1328,10 @@ static void pn532_on_i2c_and_spi_devices(void **state) {
       {"i2c-7", "cannot open"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    hal_linux_config cfg = config(f);
-    snprintf(cfg.reader_type, sizeof cfg.reader_type, "pn532");
-    snprintf(cfg.reader_port, sizeof cfg.reader_port, "%s/%s", f->root, cases[i][0]);
+    hal_linux_config cfg = reader_config(f, "pn532", cases[i][0]);
     if (strcmp(cases[i][0], "i2c-7") != 0) put(f, cases[i][0], "");
     snprintf(bus_why, sizeof bus_why, "%s", cases[i][1]);
-    char err[256];
-    hal *h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
-    if (!h) fail_msg("create: %s", err);
-    f->h = reader_hal = h;
-    assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
+    hal *h = reader_started(f, &cfg);
     assert_true(run_until(f, reader_down_why));
     hal_reader_state rs;
     assert_int_equal(h->ops->reader_state(h, &rs), 0);
@@ -1346,16 +1350,8 @@ static void pn532_reader_over_a_pty(void **state) {
   pid_t socat = emu_socat = socat_start(f->root);
   test_cleanup = emu_cleanup;
   emu_open(f);
-  hal_linux_config cfg = config(f);
-  snprintf(cfg.reader_type, sizeof cfg.reader_type, "pn532");
-  snprintf(cfg.reader_port, sizeof cfg.reader_port, "%s/reader", f->root);
-  char err[256];
-  hal *h = hal_linux_create_with(&cfg, &f->gpio, err, sizeof err);
-  if (!h) fail_msg("create: %s", err);
-  f->h = reader_hal = h;
-  badge_count = 0;
-  f->listener.on_badge = on_badge;
-  assert_int_equal(h->ops->start(h, &f->loop, &f->listener), 0);
+  hal_linux_config cfg = reader_config(f, "pn532", "reader");
+  hal *h = reader_started(f, &cfg);
   /* woken, configured (SAMConfiguration, RFConfiguration), then polled: up, no card */
   assert_true(run_until(f, reader_up));
   assert_true(run_until(f, emu_polled_twice));
