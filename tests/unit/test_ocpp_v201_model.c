@@ -311,6 +311,17 @@ static void typed_tokens(void **state) {
   assert_true(json_equal(json_object_get(p, "idToken"), want));
   ocpp_error err = {.kind = OCPP_ERR_NONE};
   assert_int_equal(ocpp21_validate("TransactionEvent", true, p, &err), 0);
+  /* queued under 2.1, sent under 2.0.1: a type 2.0.1 has not is Central there */
+  assert_int_not_equal(ocpp201_validate("TransactionEvent", true, p, &err), 0);
+  v201_id_token_as_201(json_object_get(p, "idToken"));
+  assert_string_equal(json_string_value(json_object_get(json_object_get(p, "idToken"), "type")),
+                      "Central");
+  valid("TransactionEvent", true, p);
+  json_t *emaid = json_pack("{s:s, s:s}", "idToken", "X", "type", "eMAID");
+  v201_id_token_as_201(emaid);
+  assert_string_equal(json_string_value(json_object_get(emaid, "type")), "eMAID");
+  json_decref(emaid);
+  v201_id_token_as_201(NULL);
   json_decref(p);
   e.token_type = NULL; /* none kept: as before, Central */
   p = v201_transaction_event(&e);

@@ -47,6 +47,17 @@ json_t *v201_id_token_typed(const char *uid, const char *type) {
   return json_pack("{s:s, s:s}", "idToken", tok, "type", type && type[0] ? type : "Central");
 }
 
+void v201_id_token_as_201(json_t *id_token) {
+  /* 2.0.1's IdTokenEnumType */
+  static const char *const types[] = {"Central", "eMAID", "ISO14443",   "ISO15693",
+                                      "KeyCode", "Local", "MacAddress", "NoAuthorization"};
+  const char *t = json_string_value(json_object_get(id_token, "type"));
+  if (!t) return;
+  for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+    if (!strcmp(types[i], t)) return;
+  json_object_set_new(id_token, "type", json_string("Central"));
+}
+
 bool v201_id_fits(const json_t *id_token) {
   const char *s = json_string_value(json_object_get(id_token, "idToken"));
   return !s || strlen(s) <= CP_ID_MAX;

@@ -35,6 +35,10 @@ json_t *v201_id_token(const char *uid, bool central);
  * NULL or "" for "Central". NULL for an empty uid. */
 #define V201_TOKEN_TYPE_MAX 80 /* bytes: the schema's 20 characters, UTF-8 */
 json_t *v201_id_token_typed(const char *uid, const char *type);
+/* An IdTokenType of a message queued under 2.1 and sent under 2.0.1: a type
+ * 2.0.1 does not have (DirectPayment, VASReference...) becomes "Central"
+ * (the CSMS's token); nothing else changes. NULL: nothing. */
+void v201_id_token_as_201(json_t *id_token);
 /* Issue 16: OCPP 2.1 allows idToken strings of 255 characters; the station
  * keeps CP_ID_MAX bytes. True when the IdTokenType `id_token` (an object
  * with an "idToken" member) is absent or its idToken fits — never cut: a

@@ -329,7 +329,10 @@ void v201_pump(ocpp201_station *o) {
     cp_journal_sent(o->journal, m.id);
   }
   /* an event queued under 2.1 and delivered under 2.0.1: no costDetails there */
-  if (ocpp_link_dialect(o->link) != &ocpp21_dialect) json_object_del(payload, "costDetails");
+  if (ocpp_link_dialect(o->link) != &ocpp21_dialect) {
+    json_object_del(payload, "costDetails");
+    v201_id_token_as_201(json_object_get(payload, "idToken")); /* DirectPayment: Central */
+  }
   pump_ctx *p = calloc(1, sizeof *p);
   if (!p) {
     json_decref(payload);
