@@ -15,7 +15,9 @@
 // waiting there, until its timeout or its revocation, or until
 // the RequestStartTransaction that follows it, its idToken of 2.1's type
 // DirectPayment starting the transaction); the code back once the EVSE is
-// free again. BORNE_OCPP_PEER=ocpp-ws-io runs it against the second strict
+// free again; the event naming that token with its type DirectPayment. Also
+// idTokens longer than the 36 characters borne keeps (issue 16): refused
+// wherever they enter, never cut. BORNE_OCPP_PEER=ocpp-ws-io runs it against the second strict
 // CSMS (ocpp21_webpay_ws_io.test.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -230,6 +232,10 @@ test('the RequestStartTransaction that follows the payment (idToken DirectPaymen
   assert.equal(st.ctl('plug', '1', '--ev-max-current', '16').code, 0);
   const started = await csms.waitCall('TransactionEvent', { from: calls, match: (x) => x.eventType === 'Started' || x.transactionInfo?.remoteStartId === 42 });
   assert.equal(started.params.evse.id, 1);
+  // the token the transaction is authorized by, with the type the CSMS gave it (not Central)
+  const named = await csms.waitCall('TransactionEvent', { from: calls, match: (x) => x.idToken !== undefined });
+  assert.deepEqual(named.params.idToken, { idToken: 'PSP-REF-1', type: 'DirectPayment' });
+  assert.equal(named.params.transactionInfo.remoteStartId, 42);
   await st.waitStatus(1, 'Charging');
   assert.equal((await page(1)).qr, false, 'no code while charging');
   assert.equal(st.ctl('unplug', '1').code, 0);
@@ -237,5 +243,89 @@ test('the RequestStartTransaction that follows the payment (idToken DirectPaymen
   p = await page(1);
   assert.equal(p.qr, true);
   assert.ok(validNow(/\/1\/([0-9A-Za-z]{12})\?/.exec(p.qr_url)[1]));
+  csms.assertNoViolations();
+});
+
+// Issue 16: 2.1 allows idTokens of 255 characters, borne keeps 36: each way in refuses a
+// longer one with the reason the schema offers, never cuts it (a cut one could be
+// another badge). LONG's first 36 characters are a badge of the local list.
+test('idTokens longer than the 36 characters kept: refused, never cut (RequestStart, ReserveNow, SendLocalList, CustomerInformation, the reader)', async () => {
+  const SHORT = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'; // 36
+  const LONG = `${SHORT}-EXTRA`;
+  const version = (await csms.call('GetLocalListVersion', {})).versionNumber;
+  assert.deepEqual(await csms.call('SendLocalList', { versionNumber: version + 1, updateType: 'Differential',
+    localAuthorizationList: [{ idToken: { idToken: SHORT, type: 'ISO14443' }, idTokenInfo: { status: 'Blocked' } }] }), { status: 'Accepted' });
+  const invalid = (r, status) => {
+    assert.equal(r.status, status, JSON.stringify(r));
+    assert.equal(r.statusInfo?.reasonCode, 'InvalidIdToken', JSON.stringify(r));
+  };
+  invalid(await csms.call('RequestStartTransaction', { evseId: 1, remoteStartId: 50, idToken: { idToken: LONG, type: 'DirectPayment' } }), 'Rejected');
+  invalid(await csms.call('ReserveNow', { id: 71, expiryDateTime: new Date(Date.now() + 600e3).toISOString(), evseId: 1, idToken: { idToken: LONG, type: 'VASReference' } }), 'Rejected');
+  invalid(await csms.call('ReserveNow', { id: 72, expiryDateTime: new Date(Date.now() + 600e3).toISOString(), evseId: 1,
+    idToken: { idToken: 'GOOD1', type: 'ISO14443' }, groupIdToken: { idToken: LONG, type: 'Central' } }), 'Rejected');
+  assert.equal((await page(1)).qr, true, 'no reservation was made');
+  // 2.1's own types with a token that fits are taken (decoded with the 2.1 types)
+  assert.equal((await csms.call('ReserveNow', { id: 73, expiryDateTime: new Date(Date.now() + 600e3).toISOString(), evseId: 2, idToken: { idToken: 'VAS-1', type: 'VASReference' } })).status, 'Accepted');
+  assert.deepEqual(await csms.call('CancelReservation', { reservationId: 73 }), { status: 'Accepted' });
+  assert.equal((await csms.call('CustomerInformation', { requestId: 8, report: false, clear: true, idToken: { idToken: 'PSP-REF-1', type: 'DirectPayment' } })).status, 'Accepted');
+  // a list with one entry too long fails as a whole: nothing changes, its version neither
+  invalid(await csms.call('SendLocalList', { versionNumber: version + 2, updateType: 'Differential', localAuthorizationList: [
+    { idToken: { idToken: 'NEW-1', type: 'ISO14443' }, idTokenInfo: { status: 'Accepted' } },
+    { idToken: { idToken: LONG, type: 'ISO14443' }, idTokenInfo: { status: 'Accepted' } }] }), 'Failed');
+  invalid(await csms.call('SendLocalList', { versionNumber: version + 2, updateType: 'Differential', localAuthorizationList: [
+    { idToken: { idToken: 'NEW-1', type: 'ISO14443' }, idTokenInfo: { status: 'Accepted', groupIdToken: { idToken: LONG, type: 'Central' } } }] }), 'Failed');
+  assert.equal((await csms.call('GetLocalListVersion', {})).versionNumber, version + 1);
+  // the customer of LONG is not SHORT's: nothing reported, nothing cleared
+  const from = csms.calls.length;
+  invalid(await csms.call('CustomerInformation', { requestId: 9, report: true, clear: true, idToken: { idToken: LONG, type: 'ISO14443' } }), 'Rejected');
+  // SHORT itself is as the list says; its report is the only one sent
+  const kept = await csms.call('CustomerInformation', { requestId: 10, report: true, clear: false, idToken: { idToken: SHORT, type: 'ISO14443' } });
+  assert.equal(kept.status, 'Accepted');
+  const report = await csms.waitCall('NotifyCustomerInformation', { from, match: (x) => x.requestId === 10 });
+  assert.match(report.params.data, /Blocked/);
+  assert.deepEqual(csms.calls.slice(from).filter((c) => c.action === 'NotifyCustomerInformation' && c.params.requestId === 9), []);
+  // a badge of 38 characters at the reader: refused at once, no Authorize with a cut token
+  const ev = await st.lastEventId();
+  const asked = csms.calls.length;
+  assert.equal(st.ctl('tap', 'AB'.repeat(19)).code, 0);
+  assert.equal((await st.waitEvent('auth_refused', { after: ev })).reason, 'token_too_long');
+  assert.deepEqual(csms.calls.slice(asked).filter((c) => c.action === 'Authorize'), []);
+  csms.assertNoViolations();
+});
+
+// The Authorize answer's groupIdToken of 41 characters whose first 36 are MasterPassGroupId:
+// no group for the token (cut, it would be a master pass stopping every transaction).
+test('a groupIdToken longer than 36 characters is no group: the token is no master pass', async () => {
+  const SHORT = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+  const LONG = `${SHORT}-EXTRA`;
+  const setVar = async (v) => (await csms.call('SetVariables', { setVariableData: [{ component: { name: 'AuthCtrlr' }, variable: { name: 'MasterPassGroupId' }, attributeValue: v }] })).setVariableResult[0].attributeStatus;
+  assert.equal(await setVar(LONG), 'Rejected', 'the setting keeps 36 characters');
+  assert.equal(await setVar(SHORT), 'Accepted');
+  const saved = csms.handlers.Authorize;
+  csms.handlers.Authorize = (c, p) => (p.idToken.idToken === 'MASTER9'
+    ? { idTokenInfo: { status: 'Accepted', groupIdToken: { idToken: LONG, type: 'Central' } } } : saved(c, p));
+  try {
+    assert.equal(st.ctl('plug', '1', '--ev-max-current', '16').code, 0);
+    assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+    await st.waitFor((x) => x.connectors[0].session, { what: 'a session on 1' });
+    const from = await st.lastEventId();
+    assert.equal(st.ctl('tap', 'MASTER9').code, 0);
+    // answered: accepted (a master pass would be heard as refused, reason master_pass)
+    let answer;
+    for (let after = from; !answer;) {
+      const ev = await st.ok('GET', `/api/v1/events?after=${after}&wait=5`);
+      answer = ev.events.find((e) => /^auth_(accepted|refused)$/.test(e.kind) && /MASTER9/.test(e.detail));
+      after = ev.last_id;
+    }
+    assert.equal(answer.kind, 'auth_accepted', JSON.stringify(answer));
+    const events = (await st.ok('GET', `/api/v1/events?after=${from}`)).events;
+    assert.deepEqual(events.filter((e) => e.kind === 'ocpp_master_pass'), []);
+    assert.ok((await st.status()).connectors[0].session, 'the transaction on 1 goes on');
+  } finally {
+    csms.handlers.Authorize = saved;
+    assert.equal(st.ctl('unplug', '1').code, 0);
+    await st.waitStatus(1, 'Available');
+    assert.equal(await setVar(''), 'Accepted');
+  }
   csms.assertNoViolations();
 });

@@ -235,6 +235,103 @@ static void id_tokens(void **state) {
   json_decref(t);
 }
 
+/* Issue 16: 2.1's idTokens of up to 255 characters are refused, never cut. */
+static void long_ids_are_not_cut(void **state) {
+  (void)state;
+  const char *k36 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+             *k37 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789X";
+  json_t *fits = json_pack("{s:s, s:s}", "idToken", k36, "type", "ISO14443");
+  json_t *too = json_pack("{s:s, s:s}", "idToken", k37, "type", "VASReference");
+  assert_true(v201_id_fits(fits));
+  assert_false(v201_id_fits(too));
+  assert_true(v201_id_fits(NULL)); /* absent: nothing to cut */
+  /* 36 characters of two bytes each are more than the 36 bytes kept */
+  json_t *wide = json_pack("{s:s}", "idToken",
+                           "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+                           "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9");
+  assert_false(v201_id_fits(wide));
+  /* a groupIdToken too long: the token's answer is understood, without a group */
+  json_t *info = json_pack("{s:s, s:O}", "status", "Accepted", "groupIdToken", too);
+  cp_token_info ti;
+  assert_true(v201_token_info(info, &ti));
+  assert_int_equal(ti.status, CP_TOKEN_ACCEPTED);
+  assert_string_equal(ti.group, "");
+  json_object_set(info, "groupIdToken", fits);
+  assert_true(v201_token_info(info, &ti));
+  assert_string_equal(ti.group, k36);
+  /* SendLocalList: the first entry whose idToken or group does not fit */
+  json_t *list = json_pack("{s:i, s:s, s:[{s:O, s:{s:s}}, {s:O, s:{s:s, s:O}}]}", "versionNumber",
+                           3, "updateType", "Full", "localAuthorizationList", "idToken", fits,
+                           "idTokenInfo", "status", "Accepted", "idToken", fits, "idTokenInfo",
+                           "status", "Accepted", "groupIdToken", too);
+  size_t bad = 99;
+  assert_false(v201_local_list_ids_fit(list, &bad));
+  assert_int_equal(bad, 1);
+  json_object_set(
+      json_object_get(json_array_get(json_object_get(list, "localAuthorizationList"), 1),
+                      "idTokenInfo"),
+      "groupIdToken", fits);
+  assert_true(v201_local_list_ids_fit(list, &bad));
+  json_object_set(json_array_get(json_object_get(list, "localAuthorizationList"), 0), "idToken",
+                  too);
+  assert_false(v201_local_list_ids_fit(list, &bad));
+  assert_int_equal(bad, 0);
+  json_t *none = json_pack("{s:i, s:s}", "versionNumber", 4, "updateType", "Full");
+  assert_true(v201_local_list_ids_fit(none, NULL));
+  json_decref(none);
+  json_decref(list);
+  json_decref(info);
+  json_decref(wide);
+  json_decref(too);
+  json_decref(fits);
+}
+
+/* A remote start's token keeps its type in the Started event (C25: DirectPayment). */
+static void typed_tokens(void **state) {
+  (void)state;
+  json_t *t = v201_id_token_typed("PSP-REF-1", "DirectPayment");
+  assert_string_equal(json_string_value(json_object_get(t, "type")), "DirectPayment");
+  json_decref(t);
+  t = v201_id_token_typed("X", NULL);
+  assert_string_equal(json_string_value(json_object_get(t, "type")), "Central");
+  json_decref(t);
+  assert_null(v201_id_token_typed("", "Central"));
+  v201_tx_event e = {.kind = CP_EVENT_STARTED,
+                     .trigger_reason = "RemoteStart",
+                     .at = T0,
+                     .tx_id = "tx-1",
+                     .status = STATUS_CHARGING,
+                     .evse = 1,
+                     .id_token = "PSP-REF-1",
+                     .central_token = true,
+                     .token_type = "DirectPayment",
+                     .remote_start_id = 42};
+  json_t *p = v201_transaction_event(&e);
+  json_t *want = json_pack("{s:s, s:s}", "idToken", "PSP-REF-1", "type", "DirectPayment");
+  assert_true(json_equal(json_object_get(p, "idToken"), want));
+  ocpp_error err = {.kind = OCPP_ERR_NONE};
+  assert_int_equal(ocpp21_validate("TransactionEvent", true, p, &err), 0);
+  /* queued under 2.1, sent under 2.0.1: a type 2.0.1 has not is Central there */
+  assert_int_not_equal(ocpp201_validate("TransactionEvent", true, p, &err), 0);
+  v201_id_token_as_201(json_object_get(p, "idToken"));
+  assert_string_equal(json_string_value(json_object_get(json_object_get(p, "idToken"), "type")),
+                      "Central");
+  valid("TransactionEvent", true, p);
+  json_t *emaid = json_pack("{s:s, s:s}", "idToken", "X", "type", "eMAID");
+  v201_id_token_as_201(emaid);
+  assert_string_equal(json_string_value(json_object_get(emaid, "type")), "eMAID");
+  json_decref(emaid);
+  v201_id_token_as_201(NULL);
+  json_decref(p);
+  e.token_type = NULL; /* none kept: as before, Central */
+  p = v201_transaction_event(&e);
+  assert_string_equal(json_string_value(json_object_get(json_object_get(p, "idToken"), "type")),
+                      "Central");
+  valid("TransactionEvent", true, p);
+  json_decref(p);
+  json_decref(want);
+}
+
 static void meter_values_of_several_measurands(void **state) {
   (void)state;
   meter_reading r = {.energy_import_wh = 5000,
@@ -356,6 +453,8 @@ int main(void) {
       cmocka_unit_test(a_known_transaction_id_wins),
       cmocka_unit_test(token_info_of_every_status),
       cmocka_unit_test(id_tokens),
+      cmocka_unit_test(long_ids_are_not_cut),
+      cmocka_unit_test(typed_tokens),
       cmocka_unit_test(meter_values_of_several_measurands),
       cmocka_unit_test(signed_and_clock_meter_values),
   };

@@ -119,7 +119,11 @@ static void authorize_answer(void *ctx, const json_t *result, const char *code, 
       decide_offline(o, a->request_id, a->uid, a->tok);
     } else {
       cp_token_info info;
-      bool known = v201_token_info(json_object_get(result, "idTokenInfo"), &info);
+      const json_t *ti = json_object_get(result, "idTokenInfo");
+      bool known = v201_token_info(ti, &info);
+      if (!v201_id_fits(json_object_get(ti, "groupIdToken"))) /* 2.1: up to 255 */
+        log_warn(MOD, "Authorize %s: groupIdToken longer than %d characters: no group", a->tok,
+                 CP_ID_MAX);
       v201_cost_authorized(o, a->tok, result); /* I01, 2.1 driver tariff */
       cp_auth_policy p = v201_auth_policy(o->st->cfg);
       cp_auth_verdict v = cp_auth_answered(o->auth, &p, a->tok, known ? &info : NULL, now201(o));
@@ -135,6 +139,13 @@ void v201_authorize(void *ctx, uint32_t request_id, const char *uid) {
   ocpp201_station *o = ctx;
   char tok[CP_ID_MAX + 1], group[CP_ID_MAX + 1] = "";
   const char *free_tag = config_get(o->st->cfg, "ocpp.free_id_tag");
+  /* a badge longer than the station keeps (CP_ID_MAX) is refused, never cut:
+   * a cut one could be another badge */
+  if (uid && strlen(uid) > CP_ID_MAX) {
+    log_warn(MOD, "a badge of %zu characters refused: at most %d", strlen(uid), CP_ID_MAX);
+    station_auth_answer_reason(o->st, request_id, false, NULL, NULL, "token_too_long");
+    return;
+  }
   snprintf(tok, sizeof tok, "%s", uid && uid[0] ? uid : free_tag ? free_tag : "");
   /* 2.1 C25: the car waiting is the one its driver pays for on the web page */
   if (uid && uid[0] && v201_webpay_blocks_badge(o)) {
@@ -174,8 +185,21 @@ static void h_clear_cache(ocpp201_station *o, const json_t *req, ocpp_reply *r) 
   v201_reply_status(r, cp_auth_clear_cache(o->auth) == 0 ? "Accepted" : "Rejected");
 }
 
-/* D01: the payload is validated; the model applies it in one commit. */
+/* D01: the payload is validated; the model applies it in one commit. An
+ * entry whose idToken or groupIdToken is longer than the station keeps
+ * (2.1 allows 255 characters) fails the whole update: nothing changes,
+ * statusInfo InvalidIdToken names the entry (docs/ocpp21.md). */
 static void h_send_local_list(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  size_t bad = 0;
+  if (!v201_local_list_ids_fit(req, &bad)) {
+    char why[120];
+    snprintf(why, sizeof why,
+             "localAuthorizationList[%zu]: idToken or groupIdToken longer than %d characters", bad,
+             CP_ID_MAX);
+    log_warn(MOD, "SendLocalList: %s", why);
+    v201_reply_status_info(r, "Failed", "InvalidIdToken", why);
+    return;
+  }
   v201_reply_status(r, v201_local_list_update(o->auth, o->st->cfg, req));
 }
 

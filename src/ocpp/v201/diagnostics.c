@@ -16,6 +16,7 @@
 #include "ocpp/v201/customer.h"
 #include "ocpp/v201/v201_internal.h"
 #include "ocpp/v201/vocabulary.h"
+#include "ocpp21_messages.h" /* generated from the OCPP 2.1 schemas */
 
 static json_t *log_status_payload(diag_status s, int request_id) {
   json_t *p = json_pack("{s:s}", "status", v201_log_status_name(s));
@@ -129,28 +130,78 @@ static int add_session(void *ctx, const session_row *row) {
   return 0;
 }
 
+/* The members of a CustomerInformation borne uses, decoded as the version
+ * spoken has them (2.1's IdTokenType: any type string, 255 characters). */
+typedef struct {
+  bool by_token, by_other_id, by_certificate, report, clear;
+  int request_id;
+  char token[CP_ID_MAX + 1];
+} customer_req;
+
+static bool customer_decode(ocpp201_station *o, const json_t *req, ocpp_reply *r, customer_req *x) {
+  ocpp_error e;
+  *x = (customer_req){0};
+  if (o->link && ocpp_link_dialect(o->link) == &ocpp21_dialect) {
+    ocpp21_CustomerInformationRequest *q = calloc(1, sizeof *q);
+    if (!q) {
+      r->error_code = ocpp_dialect_code(&ocpp201_dialect, OCPP_ERR_INTERNAL);
+      snprintf(r->error_text, sizeof r->error_text, "out of memory");
+      return false;
+    }
+    bool ok = v201_decoded(ocpp21_CustomerInformationRequest_decode(req, q, &e), &e, r);
+    if (ok) {
+      *x = (customer_req){.by_token = q->has_idToken,
+                          .by_other_id = q->has_customerIdentifier,
+                          .by_certificate = q->has_customerCertificate,
+                          .report = q->report,
+                          .clear = q->clear,
+                          .request_id = (int)q->requestId};
+      if (q->has_idToken) snprintf(x->token, sizeof x->token, "%s", q->idToken.idToken);
+    }
+    ocpp21_CustomerInformationRequest_free(q);
+    free(q);
+    return ok;
+  }
+  ocpp201_CustomerInformationRequest q;
+  if (!v201_decoded(ocpp201_CustomerInformationRequest_decode(req, &q, &e), &e, r)) return false;
+  *x = (customer_req){.by_token = q.has_idToken,
+                      .by_other_id = q.has_customerIdentifier,
+                      .by_certificate = q.has_customerCertificate,
+                      .report = q.report,
+                      .clear = q.clear,
+                      .request_id = (int)q.requestId};
+  if (q.has_idToken) snprintf(x->token, sizeof x->token, "%s", q.idToken.idToken);
+  ocpp201_CustomerInformationRequest_free(&q);
+  return true;
+}
+
 /* N09/N10: what the station keeps about an id token: its entries in the
  * authorization cache and the local list, the sessions it started (the
  * newest CUSTOMER_LINES_MAX lines); clear removes the cache entry and the
  * token from the finished sessions (the local list is the CSMS's and stays,
  * N10). A customerIdentifier or certificate names nothing this station keeps. */
 static void h_customer_information(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
-  ocpp201_CustomerInformationRequest q;
-  ocpp_error e;
-  if (!v201_decoded(ocpp201_CustomerInformationRequest_decode(req, &q, &e), &e, r)) return;
-  bool by_token = q.has_idToken;
-  if (!by_token && !q.has_customerIdentifier && !q.has_customerCertificate) {
+  /* 2.1: an idToken of up to 255 characters names nothing this station can
+   * keep; cut, it could name another customer's records: Rejected */
+  if (!v201_id_fits(json_object_get(req, "idToken"))) {
+    v201_reply_status_info(r, "Rejected", "InvalidIdToken",
+                           "idToken longer than the 36 characters this station keeps");
+    return;
+  }
+  customer_req q;
+  if (!customer_decode(o, req, r, &q)) return;
+  bool by_token = q.by_token;
+  if (!by_token && !q.by_other_id && !q.by_certificate) {
     v201_reply_status_info(r, "Invalid", "MissingParam",
                            "no idToken, customerIdentifier nor customerCertificate");
-    ocpp201_CustomerInformationRequest_free(&q);
     return;
   }
   customer_report c = {0};
-  const char *token = by_token ? q.idToken.idToken : "";
+  const char *token = by_token ? q.token : "";
   if (q.report) {
     if (!by_token) {
       add_line(&c, "this station keeps nothing by %s",
-               q.has_customerIdentifier ? "customerIdentifier" : "customer certificate");
+               q.by_other_id ? "customerIdentifier" : "customer certificate");
     } else {
       cp_auth_kept k;
       add_line(&c, "idToken %s", token);
@@ -180,11 +231,10 @@ static void h_customer_information(ocpp201_station *o, const json_t *req, ocpp_r
     if (q.report) {
       json_decref(o->customer_pages);
       o->customer_pages =
-          v201_customer_pages((const char *const *)c.lines, c.n, (int)q.requestId, now201(o));
+          v201_customer_pages((const char *const *)c.lines, c.n, q.request_id, now201(o));
     }
   }
   for (size_t i = 0; i < c.n; i++) free(c.lines[i]);
-  ocpp201_CustomerInformationRequest_free(&q);
 }
 
 static void page_answer(void *ctx, const json_t *result, const char *code, const char *text) {

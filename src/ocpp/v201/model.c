@@ -37,10 +37,43 @@ cp_retry_policy v201_retry_policy(const config *cfg) {
 }
 
 json_t *v201_id_token(const char *uid, bool central) {
+  return v201_id_token_typed(uid, central ? "Central" : "ISO14443");
+}
+
+json_t *v201_id_token_typed(const char *uid, const char *type) {
   if (!uid || !uid[0]) return NULL;
   char tok[CP_ID_MAX + 1];
   snprintf(tok, sizeof tok, "%s", uid);
-  return json_pack("{s:s, s:s}", "idToken", tok, "type", central ? "Central" : "ISO14443");
+  return json_pack("{s:s, s:s}", "idToken", tok, "type", type && type[0] ? type : "Central");
+}
+
+void v201_id_token_as_201(json_t *id_token) {
+  /* 2.0.1's IdTokenEnumType */
+  static const char *const types[] = {"Central", "eMAID", "ISO14443",   "ISO15693",
+                                      "KeyCode", "Local", "MacAddress", "NoAuthorization"};
+  const char *t = json_string_value(json_object_get(id_token, "type"));
+  if (!t) return;
+  for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+    if (!strcmp(types[i], t)) return;
+  json_object_set_new(id_token, "type", json_string("Central"));
+}
+
+bool v201_id_fits(const json_t *id_token) {
+  const char *s = json_string_value(json_object_get(id_token, "idToken"));
+  return !s || strlen(s) <= CP_ID_MAX;
+}
+
+bool v201_local_list_ids_fit(const json_t *req, size_t *bad) {
+  const json_t *list = json_object_get(req, "localAuthorizationList");
+  for (size_t i = 0; i < json_array_size(list); i++) {
+    const json_t *item = json_array_get(list, i);
+    if (!v201_id_fits(json_object_get(item, "idToken")) ||
+        !v201_id_fits(json_object_get(json_object_get(item, "idTokenInfo"), "groupIdToken"))) {
+      if (bad) *bad = i;
+      return false;
+    }
+  }
+  return true;
 }
 
 bool v201_token_info(const json_t *info, cp_token_info *out) {
@@ -71,7 +104,7 @@ bool v201_token_info(const json_t *info, cp_token_info *out) {
   if (expiry && timefmt_parse(expiry, &t) == 0) out->expiry = t;
   const char *group =
       json_string_value(json_object_get(json_object_get(info, "groupIdToken"), "idToken"));
-  if (group) snprintf(out->group, sizeof out->group, "%s", group);
+  if (group && strlen(group) <= CP_ID_MAX) snprintf(out->group, sizeof out->group, "%s", group);
   return true;
 }
 
@@ -167,7 +200,8 @@ json_t *v201_transaction_event(const v201_tx_event *e) {
   if (e->offline) json_object_set_new(p, "offline", json_true());
   if (e->evse > 0)
     json_object_set_new(p, "evse", json_pack("{s:i, s:i}", "id", e->evse, "connectorId", 1));
-  json_t *tok = v201_id_token(e->id_token, e->central_token);
+  json_t *tok = e->token_type && e->token_type[0] ? v201_id_token_typed(e->id_token, e->token_type)
+                                                  : v201_id_token(e->id_token, e->central_token);
   if (tok) json_object_set_new(p, "idToken", tok);
   if (e->reservation_id) json_object_set_new(p, "reservationId", json_integer(e->reservation_id));
   if (e->meter_values && json_array_size(e->meter_values))

@@ -30,12 +30,30 @@ cp_retry_policy v201_retry_policy(const config *cfg);
  * station's free-charging token (ocpp.free_id_tag, no badge) is "Central"
  * when `central`. NULL for an empty uid. */
 json_t *v201_id_token(const char *uid, bool central);
+/* The same with the type named: `type` as the CSMS gave it (2.1: any
+ * string of up to 20 characters, e.g. "DirectPayment"),
+ * NULL or "" for "Central". NULL for an empty uid. */
+#define V201_TOKEN_TYPE_MAX 80 /* bytes: the schema's 20 characters, UTF-8 */
+json_t *v201_id_token_typed(const char *uid, const char *type);
+/* An IdTokenType of a message queued under 2.1 and sent under 2.0.1: a type
+ * 2.0.1 does not have (DirectPayment, VASReference...) becomes "Central"
+ * (the CSMS's token); nothing else changes. NULL: nothing. */
+void v201_id_token_as_201(json_t *id_token);
+/* Issue 16: OCPP 2.1 allows idToken strings of 255 characters; the station
+ * keeps CP_ID_MAX bytes. True when the IdTokenType `id_token` (an object
+ * with an "idToken" member) is absent or its idToken fits — never cut: a
+ * cut token could be another badge's. */
+bool v201_id_fits(const json_t *id_token);
+/* SendLocalList: true when every entry's idToken and
+ * idTokenInfo.groupIdToken fit; else false, *bad the first entry's index. */
+bool v201_local_list_ids_fit(const json_t *req, size_t *bad);
 /* An idTokenInfo (Authorize, TransactionEvent answers): false when it is
  * absent or its status is not one of the schema's. Accepted, Blocked,
  * Expired, Invalid, ConcurrentTx map one to one; Unknown, NoCredit,
  * NotAllowedTypeEVSE, NotAtThisLocation, NotAtThisTime are Invalid for the
  * model (not accepted, and cached so). cacheExpiryDateTime is the expiry,
- * groupIdToken.idToken the group. */
+ * groupIdToken.idToken the group — none when it is longer than CP_ID_MAX
+ * (never cut: the token gets no group rights, v201_id_fits tells). */
 bool v201_token_info(const json_t *id_token_info, cp_token_info *out);
 
 /* ---- the local list (D01, D02) ---- */
@@ -74,8 +92,9 @@ typedef struct {
   int evse;                /* evse.id (and connectorId 1), 0: no evse member */
   const char *id_token;    /* uid, NULL or "" none */
   bool central_token;      /* the id token is the back end's (remote start, free charging) */
-  int reservation_id;      /* 0 none */
-  json_t *meter_values;    /* an array of MeterValueType (stolen), NULL none */
+  const char *token_type; /* the type the CSMS gave it (a remote start's), NULL: by central_token */
+  int reservation_id;     /* 0 none */
+  json_t *meter_values;   /* an array of MeterValueType (stolen), NULL none */
 
   /* Ended: transactionInfo.stoppedReason said so (MasterPass), NULL: `stopped` */
   const char *stopped_name;

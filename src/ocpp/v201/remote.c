@@ -53,8 +53,15 @@ static void remote_authorize_answer(void *ctx, const json_t *result, const char 
 
 static void h_request_start(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
   ocpp_error e;
-  char tok[CP_ID_MAX + 1];
+  char tok[CP_ID_MAX + 1], type[V201_TOKEN_TYPE_MAX + 1];
   int evse = 0, remote_id = 0;
+  /* 2.1: up to 255 characters (2.0.1's 36 characters may be more bytes):
+   * the station keeps CP_ID_MAX bytes and never cuts one */
+  if (!v201_id_fits(json_object_get(req, "idToken"))) {
+    v201_reply_status_info(r, "Rejected", "InvalidIdToken",
+                           "idToken longer than the 36 characters this station keeps");
+    return;
+  }
   /* decoded with the types of the version spoken (2.1's: its IdTokenType,
    * a chargingProfile with 2.1's members) */
   if (o->link && ocpp_link_dialect(o->link) == &ocpp21_dialect) {
@@ -68,21 +75,18 @@ static void h_request_start(ocpp201_station *o, const json_t *req, ocpp_reply *r
       free(q);
       return;
     }
-    bool fits = strlen(q->idToken.idToken) <= CP_ID_MAX; /* 2.1: up to 255 */
     snprintf(tok, sizeof tok, "%s", q->idToken.idToken);
+    snprintf(type, sizeof type, "%s", q->idToken.type); /* 2.1: any string, "DirectPayment" */
     evse = q->has_evseId ? (int)q->evseId : 0;
     remote_id = (int)q->remoteStartId;
     ocpp21_RequestStartTransactionRequest_free(q);
     free(q);
-    if (!fits) {
-      v201_reply_status_info(r, "Rejected", "InvalidIdToken",
-                             "idToken longer than the 36 characters this station keeps");
-      return;
-    }
   } else {
     ocpp201_RequestStartTransactionRequest q;
     if (!v201_decoded(ocpp201_RequestStartTransactionRequest_decode(req, &q, &e), &e, r)) return;
     snprintf(tok, sizeof tok, "%s", q.idToken.idToken);
+    const char *tn = ocpp201_RequestStartTransactionRequest_idToken_type_e_name(q.idToken.type);
+    snprintf(type, sizeof type, "%s", tn ? tn : "Central");
     evse = q.has_evseId ? (int)q.evseId : 0;
     remote_id = (int)q.remoteStartId;
     ocpp201_RequestStartTransactionRequest_free(&q);
@@ -109,13 +113,15 @@ static void h_request_start(ocpp201_station *o, const json_t *req, ocpp_reply *r
   o->evse[c - 1].remote_pending = true;
   v201_webpay_tick(o, now201(o)); /* C25: the start a web payment waited for */
   snprintf(o->evse[c - 1].remote_token, sizeof o->evse[c - 1].remote_token, "%s", tok);
+  /* the Started it makes names the token with its own type (C25: DirectPayment) */
+  snprintf(o->evse[c - 1].remote_type, sizeof o->evse[c - 1].remote_type, "%s", type);
   if (config_get_bool(o->st->cfg, "ocpp.AuthorizeRemoteTxRequests")) {
     remote_ctx *x = calloc(1, sizeof *x);
     if (!x) return;
     x->o = o;
     x->evse = c;
     snprintf(x->tok, sizeof x->tok, "%s", tok);
-    json_t *a = json_pack("{s:o}", "idToken", v201_id_token(tok, true));
+    json_t *a = json_pack("{s:o}", "idToken", v201_id_token_typed(tok, type));
     if (ocpp_link_call(o->link, "Authorize", a, remote_authorize_answer, x) != 0) free(x);
     return;
   }

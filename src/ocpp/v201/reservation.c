@@ -10,9 +10,11 @@
  * dialect's functional blocks.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ocpp/v201/v201_internal.h"
+#include "ocpp21_messages.h" /* generated from the OCPP 2.1 schemas */
 
 static void status_update(ocpp201_station *o, int id, const char *why) {
   v201_send_now(o, "ReservationStatusUpdate",
@@ -73,25 +75,75 @@ void v201_reservation_status_changed(ocpp201_station *o, int c, connector_status
   }
 }
 
-static void h_reserve_now(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
-  ocpp201_ReserveNowRequest q;
+/* The members of a ReserveNow borne uses, as the version spoken decodes them:
+ * 2.1's IdTokenType has any type string ("VASReference") and 255 characters,
+ * its connectorType any string. False: r holds the CALLERROR. */
+typedef struct {
+  int evse, id;
+  char tok[CP_ID_MAX + 1], group[CP_ID_MAX + 1];
+  int64_t expiry;
+  char type[81]; /* connectorType, "" none */
+} reserve_req;
+
+static bool reserve_decode(ocpp201_station *o, const json_t *req, ocpp_reply *r, reserve_req *x) {
   ocpp_error e;
-  if (!v201_decoded(ocpp201_ReserveNowRequest_decode(req, &q, &e), &e, r)) return;
-  int c = q.has_evseId ? (int)q.evseId : 0;
-  int id = (int)q.id;
-  char tok[CP_ID_MAX + 1], group[CP_ID_MAX + 1] = "";
-  snprintf(tok, sizeof tok, "%s", q.idToken.idToken);
-  if (q.has_groupIdToken) snprintf(group, sizeof group, "%s", q.groupIdToken.idToken);
-  int64_t expiry = 0;
-  timefmt_parse(q.expiryDateTime, &expiry);
-  const char *type =
+  *x = (reserve_req){0};
+  if (o->link && ocpp_link_dialect(o->link) == &ocpp21_dialect) {
+    ocpp21_ReserveNowRequest *q = calloc(1, sizeof *q);
+    if (!q) {
+      r->error_code = ocpp_dialect_code(&ocpp201_dialect, OCPP_ERR_INTERNAL);
+      snprintf(r->error_text, sizeof r->error_text, "out of memory");
+      return false;
+    }
+    bool ok = v201_decoded(ocpp21_ReserveNowRequest_decode(req, q, &e), &e, r);
+    if (ok) {
+      x->evse = q->has_evseId ? (int)q->evseId : 0;
+      x->id = (int)q->id;
+      snprintf(x->tok, sizeof x->tok, "%s", q->idToken.idToken);
+      if (q->has_groupIdToken) snprintf(x->group, sizeof x->group, "%s", q->groupIdToken.idToken);
+      timefmt_parse(q->expiryDateTime, &x->expiry);
+      if (q->has_connectorType) snprintf(x->type, sizeof x->type, "%s", q->connectorType);
+    }
+    ocpp21_ReserveNowRequest_free(q);
+    free(q);
+    return ok;
+  }
+  ocpp201_ReserveNowRequest q;
+  if (!v201_decoded(ocpp201_ReserveNowRequest_decode(req, &q, &e), &e, r)) return false;
+  x->evse = q.has_evseId ? (int)q.evseId : 0;
+  x->id = (int)q.id;
+  snprintf(x->tok, sizeof x->tok, "%s", q.idToken.idToken);
+  if (q.has_groupIdToken) snprintf(x->group, sizeof x->group, "%s", q.groupIdToken.idToken);
+  timefmt_parse(q.expiryDateTime, &x->expiry);
+  const char *t =
       q.has_connectorType ? ocpp201_ReserveNowRequest_connectorType_e_name(q.connectorType) : NULL;
+  snprintf(x->type, sizeof x->type, "%s", t ? t : "");
+  ocpp201_ReserveNowRequest_free(&q);
+  return true;
+}
+
+static void h_reserve_now(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  /* 2.1: an idToken or groupIdToken of up to 255 characters; the station
+   * keeps 36 and never cuts one (it could be another badge): Rejected */
+  if (!v201_id_fits(json_object_get(req, "idToken")) ||
+      !v201_id_fits(json_object_get(req, "groupIdToken"))) {
+    v201_reply_status_info(r, "Rejected", "InvalidIdToken",
+                           "idToken or groupIdToken longer than the 36 characters this station "
+                           "keeps");
+    return;
+  }
+  reserve_req x;
+  if (!reserve_decode(o, req, r, &x)) return;
+  int c = x.evse;
+  int id = x.id;
+  const char *tok = x.tok, *group = x.group;
+  int64_t expiry = x.expiry;
+  const char *type = x.type[0] ? x.type : NULL;
   bool type_missing = false;
   if (type && c > 0 && c <= o->count)
     type_missing = strcmp(evse_connector_type(o, c), type) != 0; /* that EVSE lacks it */
   else if (type && c == 0 && (c = evse_for_type(o, type)) < 0)
     type_missing = true; /* no EVSE has it */
-  ocpp201_ReserveNowRequest_free(&q);
   const char *status;
   connector_status s = c > 0 && c <= o->count ? o->evse[c - 1].status : STATUS_AVAILABLE;
   /* without evseId: any EVSE (H01.FR.04; ReservationCtrlr.NonEvseSpecific is true) */

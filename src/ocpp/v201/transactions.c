@@ -26,6 +26,8 @@
 #include "ocpp/v201/vocabulary.h"
 
 _Static_assert(sizeof((v201_txp){0}.tx_id) == CP_TX_ID_MAX + 1, "txp.tx_id holds a transactionId");
+_Static_assert(sizeof((v201_txp){0}.token_type) == V201_TOKEN_TYPE_MAX + 1,
+               "txp.token_type holds an IdTokenType.type");
 
 /* ---------- durable queue ---------- */
 
@@ -327,7 +329,10 @@ void v201_pump(ocpp201_station *o) {
     cp_journal_sent(o->journal, m.id);
   }
   /* an event queued under 2.1 and delivered under 2.0.1: no costDetails there */
-  if (ocpp_link_dialect(o->link) != &ocpp21_dialect) json_object_del(payload, "costDetails");
+  if (ocpp_link_dialect(o->link) != &ocpp21_dialect) {
+    json_object_del(payload, "costDetails");
+    v201_id_token_as_201(json_object_get(payload, "idToken")); /* DirectPayment: Central */
+  }
   pump_ctx *p = calloc(1, sizeof *p);
   if (!p) {
     json_decref(payload);
@@ -576,6 +581,7 @@ static void send_started(ocpp201_station *o, int c, const char *trigger, borne_m
   e.at = at;
   e.id_token = t->uid[0] ? t->uid : NULL;
   e.central_token = t->central;
+  e.token_type = t->token_type;
   e.remote_start_id = t->remote_start_id;
   e.reservation_id = t->reservation_id;
   meter_reading begin = {.energy_import_wh = wh};
@@ -762,6 +768,7 @@ static void send_held(ocpp201_station *o, cp_event_kind kind, const char *trigge
   if (kind == CP_EVENT_STARTED) {
     e.id_token = t->uid[0] ? t->uid : NULL;
     e.central_token = t->central;
+    e.token_type = t->token_type;
     e.remote_start_id = t->remote_start_id;
   }
   enqueue(o, t->session, &e);
@@ -780,11 +787,13 @@ static void start_held(ocpp201_station *o, const char *uid) {
     return;
   snprintf(t->tx_id, sizeof t->tx_id, "id-%" PRIx64, (uint64_t)at);
   snprintf(t->uid, sizeof t->uid, "%s", uid);
+  t->token_type[0] = 0;
   for (int c = 1; c <= o->count; c++) { /* a remote start's (RequestStartTransaction) */
     v201_evse *k = &o->evse[c - 1];
     if (k->remote_pending && !strcmp(k->remote_token, uid)) {
       t->remote = t->central = true;
       t->remote_start_id = k->remote_start_id;
+      snprintf(t->token_type, sizeof t->token_type, "%s", k->remote_type);
     }
   }
   store *db = o->st->db;
@@ -963,6 +972,7 @@ void v201_on_session_started(void *ctx, int c, const station_session_info *s) {
     const char *uid0 = s->uid && s->uid[0] ? s->uid : config_get(o->st->cfg, "ocpp.free_id_tag");
     snprintf(t->uid, sizeof t->uid, "%s", uid0 ? uid0 : "");
     t->central = !s->uid || !s->uid[0];
+    t->token_type[0] = 0; /* a remote start's type is not kept across a restart: Central */
     /* its transaction as before the restart: started if it has events (sent,
      * queued, or its 1.6 start) */
     if (a != V201_TXP_START && started_before(o, s->id)) {
@@ -986,6 +996,7 @@ void v201_on_session_started(void *ctx, int c, const station_session_info *s) {
   snprintf(t->uid, sizeof t->uid, "%s", uid ? uid : "");
   t->central = t->remote || !s->uid || !s->uid[0];
   t->remote_start_id = t->remote ? k->remote_start_id : 0;
+  snprintf(t->token_type, sizeof t->token_type, "%s", t->remote ? k->remote_type : "");
   const char *group = strcmp(o->auth_tag, uid ? uid : "") == 0 ? o->auth_group : NULL;
   t->reservation_id = cp_reservation_use(o->resv, c, uid, group);
   if (a == V201_TXP_START) {
@@ -1001,6 +1012,7 @@ void v201_on_session_started(void *ctx, int c, const station_session_info *s) {
     e.at = s->start_ms;
     e.id_token = t->uid[0] ? t->uid : NULL;
     e.central_token = t->central;
+    e.token_type = t->token_type;
     e.remote_start_id = t->remote_start_id;
     e.reservation_id = t->reservation_id;
     k->tx_state = k->status;

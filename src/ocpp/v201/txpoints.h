@@ -78,6 +78,7 @@ typedef struct {
   char tx_id[37]; /* CP_TX_ID_MAX + 1 */
   char uid[40];
   bool central, remote;
+  char token_type[81]; /* a remote start's idToken type (V201_TOKEN_TYPE_MAX + 1), "": none */
   int remote_start_id, reservation_id;
   stop_reason reason;
   double meter_stop_wh;

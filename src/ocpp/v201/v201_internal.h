@@ -78,6 +78,7 @@ typedef struct {
   int remote_start_id;
   bool remote_pending;
   char remote_token[CP_ID_MAX + 1];
+  char remote_type[V201_TOKEN_TYPE_MAX + 1]; /* its IdTokenType.type ("Central", "DirectPayment") */
   /* its fault (Faulted, or an error code) and what the CSMS last heard of
    * it through NotifyEvent (availability.c) */
   bool problem;
