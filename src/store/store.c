@@ -250,9 +250,41 @@ struct store {
   int cached_count;
   cached_stmt cached[STMT_CACHE_MAX];
   const char *companions[4]; /* store_session_companion: static texts */
+  /* lean: store_release_cache closes an idle connection (its descriptor and
+   * its memory); the next use opens it again from `path` (store_reopen) */
+  char *path;
+  bool closed; /* db is NULL, or a connection that failed to open again */
 };
 
+static int configure(store *s);
+
+/* A lean store's connection, closed while its station was idle, opened again
+ * with the same settings (the schema is already there: no migration). When
+ * that fails (no descriptor left, the file gone) the store stays closed, with
+ * the reason in s->error, and s->db is the failed handle SQLite returns
+ * (its statements do not prepare: every call fails with the reason) or NULL;
+ * the next call tries again. */
+static int store_reopen(store *s) {
+  if (!s->closed) return 0;
+  char why[sizeof s->error];
+  sqlite3_close(s->db);
+  s->db = NULL;
+  int rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL);
+  if (rc == SQLITE_OK) {
+    sqlite3_busy_timeout(s->db, 5000);
+    s->closed = false; /* configure's statements run on it */
+    if (configure(s) == 0) return 0;
+    s->closed = true;
+    snprintf(why, sizeof why, "%s", s->error);
+  } else {
+    snprintf(why, sizeof why, "%s", s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+  }
+  snprintf(s->error, sizeof s->error, "cannot open the database again: %s", why);
+  return -1;
+}
+
 static int fail(store *s, const char *what) {
+  if (s->closed) return -1; /* store_reopen said why */
   snprintf(s->error, sizeof s->error, "%s: %s", what, sqlite3_errmsg(s->db));
   return -1;
 }
@@ -262,6 +294,7 @@ static int fail(store *s, const char *what) {
  * statement that cannot be prepared is NULL: sqlite3_step answers
  * SQLITE_MISUSE and the caller's error path runs, with sqlite's message. */
 static sqlite3_stmt *stmt(store *s, int q) {
+  if (store_reopen(s)) return NULL;
   if (!s->q[q] &&
       sqlite3_prepare_v3(s->db, sql[q], -1, SQLITE_PREPARE_PERSISTENT, &s->q[q], NULL) != SQLITE_OK)
     return NULL;
@@ -299,7 +332,7 @@ static int tx_begin(store *s, const char *what) {
 
 /* Roll back, keeping the message of the failure that caused it. */
 static int tx_abort(store *s) {
-  if (sqlite3_get_autocommit(s->db)) { /* sqlite already rolled back */
+  if (!s->db || sqlite3_get_autocommit(s->db)) { /* sqlite already rolled back */
     if (s->batch) s->batch_failed = true;
     return -1;
   }
@@ -333,6 +366,7 @@ static int trim(store *s, int q, int64_t newest, int64_t max, const char *what) 
 }
 
 static int exec_sql(store *s, const char *text, const char *what) {
+  if (store_reopen(s)) return -1;
   char *msg = NULL;
   if (sqlite3_exec(s->db, text, NULL, NULL, &msg) != SQLITE_OK) {
     snprintf(s->error, sizeof s->error, "%s: %s", what, msg ? msg : sqlite3_errmsg(s->db));
@@ -345,6 +379,7 @@ static int exec_sql(store *s, const char *text, const char *what) {
 static int user_version(store *s) {
   sqlite3_stmt *st;
   int v = -1;
+  if (store_reopen(s)) return -1;
   if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK) return -1;
   if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int(st, 0);
   sqlite3_finalize(st);
@@ -429,6 +464,7 @@ static int migrate(store *s) {
 static int module_version(store *s, const char *module) {
   sqlite3_stmt *st;
   int v = -1;
+  if (store_reopen(s)) return -1;
   if (sqlite3_prepare_v2(s->db, "SELECT version FROM module_schema WHERE module = ?", -1, &st,
                          NULL) != SQLITE_OK)
     return -1;
@@ -464,7 +500,10 @@ int store_module_migrate(store *s, const char *module, const char *const *steps,
 
 int store_module_version(store *s, const char *module) { return module_version(s, module); }
 
-sqlite3 *store_sqlite(store *s) { return s->db; }
+sqlite3 *store_sqlite(store *s) {
+  store_reopen(s); /* on failure the failed handle: its calls fail with SQLite's reason */
+  return s->db;
+}
 
 /* ---- statements prepared once (store_stmt) ---- */
 
@@ -475,6 +514,7 @@ static uint32_t sql_hash(const char *text) {
 }
 
 sqlite3_stmt *store_stmt(store *s, const char *text) {
+  if (store_reopen(s)) return NULL;
   if (s->batch && (s->batch_failed || sqlite3_get_autocommit(s->db))) {
     /* a module's write after sqlite rolled the batch back would commit alone */
     s->batch_failed = true;
@@ -703,6 +743,11 @@ static int open_store(store **out, const char *path, bool lean, char *err, size_
   }
   sqlite3_busy_timeout(s->db, 5000);
   s->lean = lean;
+  if (lean && !(s->path = strdup(path))) {
+    snprintf(err, errlen, "%s: out of memory", path);
+    store_close(s);
+    return -1;
+  }
   s->keep = (store_retention){.sample_max_age_ms = SAMPLE_MAX_AGE_MS,
                               .sample_max_rows = SAMPLE_MAX_ROWS,
                               .event_max_rows = EVENT_MAX_ROWS,
@@ -727,7 +772,7 @@ int store_open_lean(store **out, const char *path, char *err, size_t errlen) {
 }
 
 void store_release_cache(store *s) {
-  if (!s) return;
+  if (!s || s->closed) return;
   sqlite3_db_release_memory(s->db);
   if (!s->lean) return;
   /* lean: the kept statements too (about 3 kB each, 20 to 30 of them in a
@@ -749,9 +794,20 @@ void store_release_cache(store *s) {
   /* and the parsed schema (18 kB: every module's tables, indexes and
    * triggers), read again from the file at the next statement prepared
    * (about 0.6 ms); only when no statement is left, none in a transaction */
-  bool held = kept > 0 || !sqlite3_get_autocommit(s->db) || s->batch;
+  bool held =
+      kept > 0 || !sqlite3_get_autocommit(s->db) || s->batch || s->unsynced || s->after_count > 0;
   for (int i = 0; i < Q_COUNT && !held; i++) held = s->q[i] != NULL;
-  if (!held) sqlite3_exec(s->db, "PRAGMA writable_schema=RESET", NULL, NULL, NULL);
+  if (held) return;
+  /* nothing held: the connection itself goes (its descriptor, 11 kB of
+   * memory), opened again at the next use (store_reopen) — unless a module
+   * keeps a statement of its own (it would point into a closed connection),
+   * then only the parsed schema */
+  if (!sqlite3_next_stmt(s->db, NULL) && sqlite3_close(s->db) == SQLITE_OK) {
+    s->db = NULL;
+    s->closed = true;
+    return;
+  }
+  sqlite3_exec(s->db, "PRAGMA writable_schema=RESET", NULL, NULL, NULL);
 }
 
 int store_prepare_all(store *s) {
@@ -771,6 +827,7 @@ void store_close(store *s) {
   for (int i = 0; i < Q_COUNT; i++) sqlite3_finalize(s->q[i]);
   for (int i = 0; i < s->cached_count; i++) sqlite3_finalize(s->cached[i].st);
   sqlite3_close(s->db);
+  free(s->path);
   free(s);
 }
 
@@ -956,6 +1013,7 @@ int store_sessions_query(store *s, const session_filter *f, session_cb cb, void 
  * finished ones. Rare calls: prepared each time, not in the statement table. */
 int store_sessions_of_uid(store *s, const char *uid, session_cb cb, void *ctx) {
   sqlite3_stmt *st = NULL;
+  if (store_reopen(s)) return -1;
   if (sqlite3_prepare_v2(s->db,
                          "SELECT " SESSION_COLS " FROM sessions WHERE uid = ?1 COLLATE NOCASE"
                          " ORDER BY id",
@@ -970,6 +1028,7 @@ int store_sessions_of_uid(store *s, const char *uid, session_cb cb, void *ctx) {
 
 int store_sessions_forget_uid(store *s, const char *uid, int *count) {
   sqlite3_stmt *st = NULL;
+  if (store_reopen(s)) return -1;
   if (sqlite3_prepare_v2(s->db,
                          "UPDATE sessions SET uid = '', user = ''"
                          " WHERE uid = ?1 COLLATE NOCASE AND stop_ms != 0",
@@ -1109,6 +1168,7 @@ int store_events_of_kinds(store *s, const char *const *kinds, int nkinds, int64_
   }
   strcat(query, ") ORDER BY id DESC LIMIT ?3");
   sqlite3_stmt *st;
+  if (store_reopen(s)) return -1;
   if (sqlite3_prepare_v2(s->db, query, -1, &st, NULL) != SQLITE_OK)
     return fail(s, "cannot read events");
   int64_t last = store_events_last_id(s);
@@ -1571,6 +1631,7 @@ static int selftest_row_cb(sqlite3_stmt *st, void *ctx) {
 }
 
 int store_selftest_latest(store *s, store_selftest_cb cb, void *ctx) {
+  if (store_reopen(s)) return -1;
   /* SQLite: with max() the bare columns come from the row holding the maximum */
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(s->db,

@@ -227,9 +227,8 @@ static void lean_store_prepares_again_after_a_release(void **state) {
   store_stmt_release(f->s, lent);
   assert_int_equal(store_event_add(f->s, 11, 1, "status", "Available", &id2), 0);
   store_release_cache(f->s);
-  /* nothing held: the schema is dropped too, read again at the next use */
-  sqlite3_db_status(store_sqlite(f->s), SQLITE_DBSTATUS_SCHEMA_USED, &used, &high, 0);
-  assert_int_equal(used, 0);
+  /* nothing held: the connection is closed (its schema with it), opened
+   * again at the next use (lean_store_closes_an_idle_connection) */
   event_acc acc = {0};
   assert_int_equal(store_events_query(f->s, 0, 0, collect_event, &acc), 0);
   assert_int_equal(acc.count, 2);
@@ -239,6 +238,96 @@ static void lean_store_prepares_again_after_a_release(void **state) {
   assert_int_equal(sqlite3_step(again), SQLITE_ROW);
   assert_int_equal(sqlite3_column_int(again, 0), 2);
   store_stmt_release(f->s, again);
+}
+
+/* How many of this process's descriptors are open on `path`. */
+static int fds_on(const char *path) {
+  char real[4096];
+  if (!realpath(path, real)) return 0;
+  DIR *d = opendir("/proc/self/fd");
+  if (!d) return -1;
+  int n = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    char link[300], to[4096];
+    snprintf(link, sizeof link, "/proc/self/fd/%s", e->d_name);
+    ssize_t len = readlink(link, to, sizeof to - 1);
+    if (len <= 0) continue;
+    to[len] = '\0';
+    if (strcmp(to, real) == 0) n++;
+  }
+  closedir(d);
+  return n;
+}
+
+/* A lean store closes its idle connection at a release (its descriptor:
+ * borne-swarm's 10 000 stations, issue 18) and opens it again at the next
+ * use, with everything written before; not while a batch, a lent statement
+ * or a module's own statement holds it; a failed reopen is a clear error and
+ * the next call tries again. */
+static void lean_store_closes_an_idle_connection(void **state) {
+  fixture *f = *state;
+  store_close(f->s);
+  f->s = NULL;
+  char err[256];
+  assert_int_equal(store_open_lean(&f->s, f->path, err, sizeof err), 0);
+  assert_int_equal(fds_on(f->path), 1);
+  int64_t id;
+  assert_int_equal(store_event_add(f->s, 10, 0, "boot", "borne", &id), 0);
+  store_release_cache(f->s);
+  assert_int_equal(fds_on(f->path), 0);
+  store_release_cache(f->s); /* closed: nothing to do */
+  /* the next use opens it again, with what was written */
+  event_acc acc = {0};
+  assert_int_equal(store_events_query(f->s, 0, 0, collect_event, &acc), 0);
+  assert_int_equal(acc.count, 1);
+  assert_int_equal(fds_on(f->path), 1);
+
+  /* a batch open: kept */
+  assert_int_equal(store_batch_begin(f->s), 0);
+  assert_int_equal(store_event_add(f->s, 11, 1, "status", "Charging", NULL), 0);
+  store_release_cache(f->s);
+  assert_int_equal(fds_on(f->path), 1);
+  assert_int_equal(store_batch_end(f->s), 0);
+
+  /* a lent statement, then a module's own statement: kept, still valid */
+  sqlite3_stmt *lent = store_stmt(f->s, "SELECT count(*) FROM events");
+  assert_non_null(lent);
+  store_release_cache(f->s);
+  assert_int_equal(fds_on(f->path), 1);
+  assert_int_equal(sqlite3_step(lent), SQLITE_ROW);
+  assert_int_equal(sqlite3_column_int(lent, 0), 2);
+  store_stmt_release(f->s, lent);
+  sqlite3_stmt *own = NULL;
+  assert_int_equal(
+      sqlite3_prepare_v2(store_sqlite(f->s), "SELECT count(*) FROM events", -1, &own, NULL),
+      SQLITE_OK);
+  store_release_cache(f->s);
+  assert_int_equal(fds_on(f->path), 1);
+  assert_int_equal(sqlite3_step(own), SQLITE_ROW);
+  assert_int_equal(sqlite3_column_int(own, 0), 2);
+  sqlite3_finalize(own);
+  store_release_cache(f->s);
+  assert_int_equal(fds_on(f->path), 0);
+
+  /* the file gone: a write fails with the reason, and works once it is back */
+  char away[128];
+  snprintf(away, sizeof away, "%s.away", f->path);
+  assert_int_equal(rename(f->path, away), 0);
+  assert_int_equal(store_event_add(f->s, 12, 0, "status", "x", NULL), -1);
+  assert_non_null(strstr(store_last_error(f->s), "cannot open the database again"));
+  assert_null(store_stmt(f->s, "SELECT 1"));
+  assert_int_equal(rename(away, f->path), 0);
+  assert_int_equal(store_event_add(f->s, 13, 0, "status", "y", NULL), 0);
+  memset(&acc, 0, sizeof acc);
+  assert_int_equal(store_events_query(f->s, 0, 0, collect_event, &acc), 0);
+  assert_int_equal(acc.count, 3);
+  /* a store opened by borned (not lean) never closes its connection */
+  store_close(f->s);
+  f->s = NULL;
+  assert_int_equal(store_open(&f->s, f->path, err, sizeof err), 0);
+  store_release_cache(f->s);
+  assert_int_equal(fds_on(f->path), 1);
 }
 
 static void meter_last_is_the_newest_written(void **state) {
@@ -811,6 +900,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(sessions_lifecycle_and_queries, setup, teardown),
       cmocka_unit_test_setup_teardown(events_after_id_with_limit, setup, teardown),
       cmocka_unit_test_setup_teardown(lean_store_prepares_again_after_a_release, setup, teardown),
+      cmocka_unit_test_setup_teardown(lean_store_closes_an_idle_connection, setup, teardown),
       cmocka_unit_test_setup_teardown(meter_last_is_the_newest_written, setup, teardown),
       cmocka_unit_test_setup_teardown(samples_are_averaged_per_slice, setup, teardown),
       cmocka_unit_test_setup_teardown(users_and_badges, setup, teardown),
