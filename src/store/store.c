@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -253,7 +254,8 @@ struct store {
   /* lean: store_release_cache closes an idle connection (its descriptor and
    * its memory); the next use opens it again from `path` (store_reopen) */
   char *path;
-  bool closed; /* db is NULL, or a connection that failed to open again */
+  bool closed;  /* db is NULL, or a connection that failed to open again */
+  bool capture; /* lean and new: its file becomes the schema template (below) */
 };
 
 static int configure(store *s);
@@ -283,6 +285,100 @@ static int store_reopen(store *s) {
   return -1;
 }
 
+/* The schema template of lean stores (borne-swarm): a new database of one of
+ * many stations that all run the same modules gets the same tables. The
+ * first lean store made new in the process keeps its file as it is when its
+ * schema steps are done — at the first use of the store that is not a schema
+ * step (store_use: a statement of the store or of a module, the handle), so
+ * before any row of the station's own — and every later new lean database
+ * starts as a copy of it: its steps (core and modules) are found applied,
+ * and a module whose steps ran later (or not in the first station) runs them
+ * as usual. Creating the schema was half of a swarm's CPU while its stations
+ * started (docs/performance.md). The copy holds only what schema steps
+ * wrote (tables, indexes, triggers, versions, a module's initial rows). */
+static struct {
+  unsigned char *bytes;
+  size_t len;
+  bool tried;
+} lean_template;
+
+static void capture_template(store *s) {
+  s->capture = false;
+  if (lean_template.tried) return;
+  lean_template.tried = true;
+  if (!sqlite3_get_autocommit(s->db)) return; /* a transaction open: not the steps' state */
+  char journal[4096];
+  struct stat sb;
+  if (snprintf(journal, sizeof journal, "%s-journal", s->path) >= (int)sizeof journal ||
+      (stat(journal, &sb) == 0 && sb.st_size > 0))
+    return; /* not a committed state */
+  int fd = open(s->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return;
+  unsigned char *buf = NULL;
+  size_t len = 0;
+  if (fstat(fd, &sb) == 0 && sb.st_size > 0 && sb.st_size <= 4 * 1024 * 1024 &&
+      (buf = malloc((size_t)sb.st_size)) != NULL) {
+    while (len < (size_t)sb.st_size) {
+      ssize_t n = read(fd, buf + len, (size_t)sb.st_size - len);
+      if (n <= 0) break;
+      len += (size_t)n;
+    }
+  }
+  close(fd);
+  if (!buf || len != (size_t)sb.st_size) {
+    free(buf);
+    return;
+  }
+  lean_template.bytes = buf;
+  lean_template.len = len;
+}
+
+/* A new lean database (no file, or an empty one) starts as the template:
+ * written beside it and renamed in place, so that a kill leaves either no
+ * database or the whole template. 0 when the template was put in place. */
+static int apply_template(const char *path) {
+  if (!lean_template.bytes) return -1;
+  struct stat sb;
+  if (lstat(path, &sb) == 0 && (!S_ISREG(sb.st_mode) || sb.st_size != 0)) return -1;
+  char tmp[4096];
+  if (snprintf(tmp, sizeof tmp, "%s-template", path) >= (int)sizeof tmp) return -1;
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return -1;
+  size_t done = 0;
+  while (done < lean_template.len) {
+    ssize_t n = write(fd, lean_template.bytes + done, lean_template.len - done);
+    if (n <= 0) break;
+    done += (size_t)n;
+  }
+  if (close(fd) != 0 || done != lean_template.len || rename(tmp, path) != 0) {
+    unlink(tmp);
+    return -1;
+  }
+  return 0;
+}
+
+/* Every use of the store from outside its schema steps: the connection
+ * opened again if it was closed, and the template taken if it is due before
+ * a statement that writes (`st`; NULL: the handle, any use) — reads (the
+ * start's recovery, finding no open session) come between the steps of the
+ * modules. */
+static int store_use(store *s) {
+  if (store_reopen(s)) return -1;
+  if (s->capture && !s->closed) capture_template(s);
+  return 0;
+}
+
+static bool writes(sqlite3_stmt *st) {
+  if (!st) return false;
+  if (!sqlite3_stmt_readonly(st)) return true;
+  const char *text = sqlite3_sql(st); /* BEGIN and SAVEPOINT count as reads */
+  return text && (strncasecmp(text, "BEGIN", 5) == 0 || strncasecmp(text, "SAVEPOINT", 9) == 0);
+}
+
+static void store_used_for(store *s, sqlite3_stmt *st) {
+  if (s->capture && writes(st)) capture_template(s);
+}
+
 static int fail(store *s, const char *what) {
   if (s->closed) return -1; /* store_reopen said why */
   snprintf(s->error, sizeof s->error, "%s: %s", what, sqlite3_errmsg(s->db));
@@ -301,6 +397,7 @@ static sqlite3_stmt *stmt(store *s, int q) {
   sqlite3_stmt *st = s->q[q];
   sqlite3_reset(st);
   sqlite3_clear_bindings(st);
+  store_used_for(s, st);
   return st;
 }
 
@@ -501,7 +598,7 @@ int store_module_migrate(store *s, const char *module, const char *const *steps,
 int store_module_version(store *s, const char *module) { return module_version(s, module); }
 
 sqlite3 *store_sqlite(store *s) {
-  store_reopen(s); /* on failure the failed handle: its calls fail with SQLite's reason */
+  store_use(s); /* on failure the failed handle: its calls fail with SQLite's reason */
   return s->db;
 }
 
@@ -526,6 +623,7 @@ sqlite3_stmt *store_stmt(store *s, const char *text) {
     cached_stmt *c = &s->cached[i];
     if (!c->lent && c->hash == h && strcmp(sqlite3_sql(c->st), text) == 0) {
       c->lent = true;
+      store_used_for(s, c->st);
       return c->st;
     }
   }
@@ -538,6 +636,7 @@ sqlite3_stmt *store_stmt(store *s, const char *text) {
     return NULL;
   }
   if (keep) s->cached[s->cached_count++] = (cached_stmt){.hash = h, .lent = true, .st = st};
+  store_used_for(s, st);
   return st;
 }
 
@@ -721,6 +820,13 @@ static int private_files(const char *path, char *err, size_t errlen) {
 
 static int open_store(store **out, const char *path, bool lean, char *err, size_t errlen) {
   *out = NULL;
+  /* lean: a new database starts as the schema template when there is one;
+   * the first new one without it gives it (capture_template) */
+  bool fresh = false;
+  if (lean && apply_template(path) != 0) {
+    struct stat sb;
+    fresh = lstat(path, &sb) != 0 || (S_ISREG(sb.st_mode) && sb.st_size == 0);
+  }
   if (private_files(path, err, errlen)) return -1;
   /* Process-wide, before SQLite's first use (later calls are refused with
    * SQLITE_MISUSE, harmlessly): no up-front block of 20 page buffers per
@@ -759,6 +865,7 @@ static int open_store(store **out, const char *path, bool lean, char *err, size_
     store_close(s);
     return -1;
   }
+  s->capture = fresh && !lean_template.tried;
   *out = s;
   return 0;
 }
@@ -1013,7 +1120,7 @@ int store_sessions_query(store *s, const session_filter *f, session_cb cb, void 
  * finished ones. Rare calls: prepared each time, not in the statement table. */
 int store_sessions_of_uid(store *s, const char *uid, session_cb cb, void *ctx) {
   sqlite3_stmt *st = NULL;
-  if (store_reopen(s)) return -1;
+  if (store_use(s)) return -1;
   if (sqlite3_prepare_v2(s->db,
                          "SELECT " SESSION_COLS " FROM sessions WHERE uid = ?1 COLLATE NOCASE"
                          " ORDER BY id",
@@ -1028,7 +1135,7 @@ int store_sessions_of_uid(store *s, const char *uid, session_cb cb, void *ctx) {
 
 int store_sessions_forget_uid(store *s, const char *uid, int *count) {
   sqlite3_stmt *st = NULL;
-  if (store_reopen(s)) return -1;
+  if (store_use(s)) return -1;
   if (sqlite3_prepare_v2(s->db,
                          "UPDATE sessions SET uid = '', user = ''"
                          " WHERE uid = ?1 COLLATE NOCASE AND stop_ms != 0",
@@ -1168,7 +1275,7 @@ int store_events_of_kinds(store *s, const char *const *kinds, int nkinds, int64_
   }
   strcat(query, ") ORDER BY id DESC LIMIT ?3");
   sqlite3_stmt *st;
-  if (store_reopen(s)) return -1;
+  if (store_use(s)) return -1;
   if (sqlite3_prepare_v2(s->db, query, -1, &st, NULL) != SQLITE_OK)
     return fail(s, "cannot read events");
   int64_t last = store_events_last_id(s);
@@ -1631,7 +1738,7 @@ static int selftest_row_cb(sqlite3_stmt *st, void *ctx) {
 }
 
 int store_selftest_latest(store *s, store_selftest_cb cb, void *ctx) {
-  if (store_reopen(s)) return -1;
+  if (store_use(s)) return -1;
   /* SQLite: with max() the bare columns come from the row holding the maximum */
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(s->db,

@@ -330,6 +330,71 @@ static void lean_store_closes_an_idle_connection(void **state) {
   assert_int_equal(fds_on(f->path), 1);
 }
 
+static int count_rows(store *s, const char *sql) {
+  sqlite3_stmt *st = store_stmt(s, sql);
+  int n = st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+  store_stmt_release(s, st);
+  return n;
+}
+
+/* borne-swarm's schema template: the first new lean database of the process
+ * gives its file as it is when its schema steps are done (at its first
+ * write), and every later new lean database starts as a copy — the steps
+ * found applied, a module's initial rows there, none of the first station's
+ * own rows; a module migrated after that first write runs its steps itself.
+ * An existing database is never touched, nor is a store_open (borned) one.
+ * First in this file's list: the template is taken once per process. */
+static void new_lean_databases_start_from_the_first_ones_schema(void **state) {
+  fixture *f = *state;
+  static const char *const m1[] = {"CREATE TABLE m1_rows(k TEXT PRIMARY KEY, v INTEGER NOT NULL);"
+                                   "INSERT INTO m1_rows VALUES('start', 7);",
+                                   "ALTER TABLE m1_rows ADD COLUMN w INTEGER NOT NULL DEFAULT 0;"};
+  static const char *const m1b[] = {"CREATE TABLE m1b_rows(x INTEGER)"};
+  static const char *const m2[] = {"CREATE TABLE m2_rows(x INTEGER)"};
+  char err[256], a_path[128], b_path[128], c_path[128];
+  snprintf(a_path, sizeof a_path, "%s/a.db", f->dir);
+  snprintf(b_path, sizeof b_path, "%s/b.db", f->dir);
+  snprintf(c_path, sizeof c_path, "%s/c.db", f->dir);
+  store *a = NULL, *b = NULL, *c = NULL;
+  assert_int_equal(store_open_lean(&a, a_path, err, sizeof err), 0);
+  assert_int_equal(store_module_migrate(a, "m1", m1, 2), 0);
+  assert_int_equal(store_sessions_open(a, NULL, NULL), 0); /* a read: not yet */
+  assert_int_equal(store_module_migrate(a, "m1b", m1b, 1), 0);
+  assert_int_equal(store_event_add(a, 10, 0, "boot", "a's own row", NULL), 0); /* taken here */
+  assert_int_equal(store_module_migrate(a, "m2", m2, 1), 0);
+
+  assert_int_equal(store_open_lean(&b, b_path, err, sizeof err), 0);
+  assert_int_equal(store_schema_version(b), store_schema_latest());
+  assert_int_equal(store_module_version(b, "m1"), 2);
+  assert_int_equal(store_module_version(b, "m1b"), 1);
+  assert_int_equal(store_module_version(b, "m2"), 0); /* after the first write */
+  assert_int_equal(count_rows(b, "SELECT count(*) FROM m1_rows WHERE k = 'start' AND w = 0"), 1);
+  assert_int_equal(count_rows(b, "SELECT count(*) FROM events"), 0);
+  assert_int_equal(store_module_migrate(b, "m2", m2, 1), 0);
+  assert_int_equal(store_module_version(b, "m2"), 1);
+  int64_t id;
+  assert_int_equal(store_event_add(b, 11, 0, "boot", "b's own row", &id), 0);
+  assert_int_equal(id, 1);
+  /* no copy left beside it */
+  char side[160];
+  snprintf(side, sizeof side, "%s-template", b_path);
+  assert_int_equal(access(side, F_OK), -1);
+  store_close(b);
+
+  /* an existing database (b, with its row) is opened as it is */
+  assert_int_equal(store_open_lean(&b, b_path, err, sizeof err), 0);
+  assert_int_equal(count_rows(b, "SELECT count(*) FROM events"), 1);
+  store_close(b);
+  /* borned's store: a new database made by its steps, not the template */
+  assert_int_equal(store_open(&c, c_path, err, sizeof err), 0);
+  assert_int_equal(store_module_version(c, "m1"), 0);
+  store_close(c);
+  store_close(a);
+  unlink(a_path);
+  unlink(b_path);
+  unlink(c_path);
+}
+
 static void meter_last_is_the_newest_written(void **state) {
   fixture *f = *state;
   meter_reading m = {0};
@@ -897,6 +962,8 @@ static void a_lean_connection_is_small_and_works(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(new_lean_databases_start_from_the_first_ones_schema, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(sessions_lifecycle_and_queries, setup, teardown),
       cmocka_unit_test_setup_teardown(events_after_id_with_limit, setup, teardown),
       cmocka_unit_test_setup_teardown(lean_store_prepares_again_after_a_release, setup, teardown),
