@@ -256,6 +256,7 @@ struct store {
   char *path;
   bool closed;  /* db is NULL, or a connection that failed to open again */
   bool capture; /* lean and new: its file becomes the schema template (below) */
+  bool used;    /* used since the last store_release_cache */
 };
 
 static int configure(store *s);
@@ -267,6 +268,7 @@ static int configure(store *s);
  * (its statements do not prepare: every call fails with the reason) or NULL;
  * the next call tries again. */
 static int store_reopen(store *s) {
+  s->used = true;
   if (!s->closed) return 0;
   char why[sizeof s->error];
   sqlite3_close(s->db);
@@ -905,11 +907,14 @@ void store_release_cache(store *s) {
       kept > 0 || !sqlite3_get_autocommit(s->db) || s->batch || s->unsynced || s->after_count > 0;
   for (int i = 0; i < Q_COUNT && !held; i++) held = s->q[i] != NULL;
   if (held) return;
-  /* nothing held: the connection itself goes (its descriptor, 11 kB of
-   * memory), opened again at the next use (store_reopen) — unless a module
-   * keeps a statement of its own (it would point into a closed connection),
-   * then only the parsed schema */
-  if (!sqlite3_next_stmt(s->db, NULL) && sqlite3_close(s->db) == SQLITE_OK) {
+  /* nothing held and not used since the last release (idle for a period:
+   * a station just started, or busy, keeps it): the connection itself goes
+   * (its descriptor, 11 kB of memory), opened again at the next use
+   * (store_reopen) — unless a module keeps a statement of its own (it would
+   * point into a closed connection); else only the parsed schema */
+  bool idle = !s->used;
+  s->used = false;
+  if (idle && !sqlite3_next_stmt(s->db, NULL) && sqlite3_close(s->db) == SQLITE_OK) {
     s->db = NULL;
     s->closed = true;
     return;

@@ -33,8 +33,9 @@ void store_close(store *s);
  * the end of the start, whose migrations and recovery read pages the
  * station's steady state may never read again. A lean store (store_open_lean)
  * also finalizes its kept statements, prepared again at their next use, and
- * when nothing holds the connection (no statement lent or stepping, no batch
- * or transaction, no statement of a module's own still prepared) closes it,
+ * when the store was not used since the previous release and nothing holds
+ * the connection (no statement lent or stepping, no batch or transaction, no
+ * statement of a module's own still prepared) closes it,
  * its descriptor with it: the next call of the store (store_stmt,
  * store_sqlite, any store_* function) opens it again, and fails with the
  * reason when it cannot (the next call tries again). So a sqlite3 handle of

@@ -274,7 +274,9 @@ static void lean_store_closes_an_idle_connection(void **state) {
   assert_int_equal(fds_on(f->path), 1);
   int64_t id;
   assert_int_equal(store_event_add(f->s, 10, 0, "boot", "borne", &id), 0);
-  store_release_cache(f->s);
+  store_release_cache(f->s); /* used since the last release (its start): kept */
+  assert_int_equal(fds_on(f->path), 1);
+  store_release_cache(f->s); /* idle for a whole period: closed */
   assert_int_equal(fds_on(f->path), 0);
   store_release_cache(f->s); /* closed: nothing to do */
   /* the next use opens it again, with what was written */
@@ -287,12 +289,14 @@ static void lean_store_closes_an_idle_connection(void **state) {
   assert_int_equal(store_batch_begin(f->s), 0);
   assert_int_equal(store_event_add(f->s, 11, 1, "status", "Charging", NULL), 0);
   store_release_cache(f->s);
+  store_release_cache(f->s); /* idle a whole period, but held */
   assert_int_equal(fds_on(f->path), 1);
   assert_int_equal(store_batch_end(f->s), 0);
 
   /* a lent statement, then a module's own statement: kept, still valid */
   sqlite3_stmt *lent = store_stmt(f->s, "SELECT count(*) FROM events");
   assert_non_null(lent);
+  store_release_cache(f->s);
   store_release_cache(f->s);
   assert_int_equal(fds_on(f->path), 1);
   assert_int_equal(sqlite3_step(lent), SQLITE_ROW);
@@ -303,11 +307,12 @@ static void lean_store_closes_an_idle_connection(void **state) {
       sqlite3_prepare_v2(store_sqlite(f->s), "SELECT count(*) FROM events", -1, &own, NULL),
       SQLITE_OK);
   store_release_cache(f->s);
+  store_release_cache(f->s);
   assert_int_equal(fds_on(f->path), 1);
   assert_int_equal(sqlite3_step(own), SQLITE_ROW);
   assert_int_equal(sqlite3_column_int(own, 0), 2);
   sqlite3_finalize(own);
-  store_release_cache(f->s);
+  store_release_cache(f->s); /* idle since the last release, nothing held */
   assert_int_equal(fds_on(f->path), 0);
 
   /* the file gone: a write fails with the reason, and works once it is back */
@@ -326,6 +331,7 @@ static void lean_store_closes_an_idle_connection(void **state) {
   store_close(f->s);
   f->s = NULL;
   assert_int_equal(store_open(&f->s, f->path, err, sizeof err), 0);
+  store_release_cache(f->s);
   store_release_cache(f->s);
   assert_int_equal(fds_on(f->path), 1);
 }
