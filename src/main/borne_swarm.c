@@ -959,6 +959,14 @@ int main(int argc, char **argv) {
     rl.rlim_cur = rl.rlim_max;
     setrlimit(RLIMIT_NOFILE, &rl);
   }
+  /* a station holds its socket; its database only while it uses it, and
+   * as many may be open at once as the limit leaves beside the sockets
+   * (docs/swarm.md): 10 000 stations whose clock-aligned meter values come
+   * in the same second would otherwise need 20 000 */
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+    long room = (long)rl.rlim_cur - o->stations - 256;
+    store_set_lean_open_max(room < 64 ? 64 : room > 1000000 ? 1000000 : (int)room);
+  }
   /* one lws client context per group of SWARM_LINKS_PER_CONTEXT links, all
    * on the loop, their tables sized by that limit: lws 4.1 keeps a context's
    * timers (ping, timeouts) in one sorted list walked at every insert, so one

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -254,10 +255,71 @@ struct store {
   /* lean: store_release_cache closes an idle connection (its descriptor and
    * its memory); the next use opens it again from `path` (store_reopen) */
   char *path;
-  bool closed;  /* db is NULL, or a connection that failed to open again */
-  bool capture; /* lean and new: its file becomes the schema template (below) */
-  bool used;    /* used since the last store_release_cache */
+  bool closed;         /* db is NULL, or a connection that failed to open again */
+  bool capture;        /* lean and new: its file becomes the schema template (below) */
+  int64_t last_use_ms; /* CLOCK_MONOTONIC of the last use (store_reopen) */
+  int idle_close_ms;   /* store_set_idle_close_ms */
+  /* lean and open: in the list of open lean connections, most recently
+   * used first (store_set_lean_open_max) */
+  struct store *newer, *older;
+  bool listed;
 };
+
+/* The open lean connections of the process (borne-swarm's stations), most
+ * recently used first, and how many may be open at once (0: no bound): a
+ * store opening its connection again beyond that closes the least recently
+ * used one that nothing holds (the descriptor limit: 10 000 stations whose
+ * clock-aligned meter values all come in the same second). */
+static struct {
+  store *newest, *oldest;
+  int count, max;
+} lean_open;
+
+static void lean_unlist(store *s) {
+  if (!s->listed) return;
+  if (s->newer)
+    s->newer->older = s->older;
+  else
+    lean_open.newest = s->older;
+  if (s->older)
+    s->older->newer = s->newer;
+  else
+    lean_open.oldest = s->newer;
+  s->newer = s->older = NULL;
+  s->listed = false;
+  lean_open.count--;
+}
+
+static void lean_list_front(store *s) {
+  if (!s->lean || lean_open.newest == s) return;
+  lean_unlist(s);
+  s->older = lean_open.newest;
+  if (lean_open.newest) lean_open.newest->newer = s;
+  lean_open.newest = s;
+  if (!lean_open.oldest) lean_open.oldest = s;
+  s->listed = true;
+  lean_open.count++;
+}
+
+static bool close_if_free(store *s);
+
+/* At the bound: the least recently used connection that nothing holds goes
+ * (a few are tried: one held is rare). */
+static void lean_make_room(void) {
+  store *v = lean_open.oldest;
+  for (int tries = 0; lean_open.max > 0 && lean_open.count >= lean_open.max && v && tries < 16;
+       tries++) {
+    store *next = v->newer;
+    close_if_free(v);
+    v = next;
+  }
+}
+
+static int64_t mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static int configure(store *s);
 
@@ -268,16 +330,23 @@ static int configure(store *s);
  * (its statements do not prepare: every call fails with the reason) or NULL;
  * the next call tries again. */
 static int store_reopen(store *s) {
-  s->used = true;
-  if (!s->closed) return 0;
+  s->last_use_ms = mono_ms();
+  if (!s->closed) {
+    lean_list_front(s);
+    return 0;
+  }
   char why[sizeof s->error];
   sqlite3_close(s->db);
   s->db = NULL;
+  lean_make_room();
   int rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL);
   if (rc == SQLITE_OK) {
     sqlite3_busy_timeout(s->db, 5000);
     s->closed = false; /* configure's statements run on it */
-    if (configure(s) == 0) return 0;
+    if (configure(s) == 0) {
+      lean_list_front(s);
+      return 0;
+    }
     s->closed = true;
     snprintf(why, sizeof why, "%s", s->error);
   } else {
@@ -840,6 +909,7 @@ static int open_store(store **out, const char *path, bool lean, char *err, size_
     snprintf(err, errlen, "%s: out of memory", path);
     return -1;
   }
+  if (lean) lean_make_room();
   int rc = sqlite3_open_v2(
       path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
   if (rc != SQLITE_OK) {
@@ -851,6 +921,7 @@ static int open_store(store **out, const char *path, bool lean, char *err, size_
   }
   sqlite3_busy_timeout(s->db, 5000);
   s->lean = lean;
+  s->idle_close_ms = 1000;
   if (lean && !(s->path = strdup(path))) {
     snprintf(err, errlen, "%s: out of memory", path);
     store_close(s);
@@ -868,6 +939,10 @@ static int open_store(store **out, const char *path, bool lean, char *err, size_
     return -1;
   }
   s->capture = fresh && !lean_template.tried;
+  if (lean) {
+    s->last_use_ms = mono_ms();
+    lean_list_front(s);
+  }
   *out = s;
   return 0;
 }
@@ -884,9 +959,22 @@ void store_release_cache(store *s) {
   if (!s || s->closed) return;
   sqlite3_db_release_memory(s->db);
   if (!s->lean) return;
-  /* lean: the kept statements too (about 3 kB each, 20 to 30 of them in a
-   * charging station's day), prepared again at their next use; never one a
-   * caller holds (a module's lent statement, a statement mid-step) */
+  bool idle = mono_ms() - s->last_use_ms >= s->idle_close_ms;
+  if (idle && close_if_free(s)) return;
+  if (s->closed) return;
+  /* not closed: still without its parsed schema when nothing holds it */
+  bool held = s->cached_count > 0 || !sqlite3_get_autocommit(s->db) || s->batch || s->unsynced ||
+              s->after_count > 0;
+  for (int i = 0; i < Q_COUNT && !held; i++) held = s->q[i] != NULL;
+  if (!held) sqlite3_exec(s->db, "PRAGMA writable_schema=RESET", NULL, NULL, NULL);
+}
+
+/* A lean store's kept statements finalized (about 3 kB each, 20 to 30 of
+ * them in a charging station's day: prepared again at their next use; never
+ * one a caller holds: a module's lent statement, a statement mid-step), then
+ * its connection closed if nothing holds it. True when closed. */
+static bool close_if_free(store *s) {
+  if (s->closed) return true;
   for (int i = 0; i < Q_COUNT; i++)
     if (s->q[i] && !sqlite3_stmt_busy(s->q[i])) {
       sqlite3_finalize(s->q[i]);
@@ -900,27 +988,23 @@ void store_release_cache(store *s) {
       s->cached[kept++] = s->cached[i];
   }
   s->cached_count = kept;
-  /* and the parsed schema (18 kB: every module's tables, indexes and
-   * triggers), read again from the file at the next statement prepared
-   * (about 0.6 ms); only when no statement is left, none in a transaction */
   bool held =
       kept > 0 || !sqlite3_get_autocommit(s->db) || s->batch || s->unsynced || s->after_count > 0;
   for (int i = 0; i < Q_COUNT && !held; i++) held = s->q[i] != NULL;
-  if (held) return;
-  /* nothing held and not used since the last release (idle for a period:
-   * a station just started, or busy, keeps it): the connection itself goes
-   * (its descriptor, 11 kB of memory), opened again at the next use
+  /* nothing held: the connection itself goes (its descriptor, 11 kB of
+   * memory, 18 kB of parsed schema), opened again at the next use
    * (store_reopen) — unless a module keeps a statement of its own (it would
-   * point into a closed connection); else only the parsed schema */
-  bool idle = !s->used;
-  s->used = false;
-  if (idle && !sqlite3_next_stmt(s->db, NULL) && sqlite3_close(s->db) == SQLITE_OK) {
-    s->db = NULL;
-    s->closed = true;
-    return;
-  }
-  sqlite3_exec(s->db, "PRAGMA writable_schema=RESET", NULL, NULL, NULL);
+   * point into a closed connection) */
+  if (held || sqlite3_next_stmt(s->db, NULL) || sqlite3_close(s->db) != SQLITE_OK) return false;
+  s->db = NULL;
+  s->closed = true;
+  lean_unlist(s);
+  return true;
 }
+
+void store_set_lean_open_max(int max) { lean_open.max = max < 0 ? 0 : max; }
+
+void store_set_idle_close_ms(store *s, int ms) { s->idle_close_ms = ms < 0 ? 0 : ms; }
 
 int store_prepare_all(store *s) {
   for (int i = 0; i < Q_COUNT; i++)
@@ -939,6 +1023,7 @@ void store_close(store *s) {
   for (int i = 0; i < Q_COUNT; i++) sqlite3_finalize(s->q[i]);
   for (int i = 0; i < s->cached_count; i++) sqlite3_finalize(s->cached[i].st);
   sqlite3_close(s->db);
+  lean_unlist(s);
   free(s->path);
   free(s);
 }

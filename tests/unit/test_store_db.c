@@ -274,9 +274,11 @@ static void lean_store_closes_an_idle_connection(void **state) {
   assert_int_equal(fds_on(f->path), 1);
   int64_t id;
   assert_int_equal(store_event_add(f->s, 10, 0, "boot", "borne", &id), 0);
-  store_release_cache(f->s); /* used since the last release (its start): kept */
+  store_set_idle_close_ms(f->s, 60000);
+  store_release_cache(f->s); /* used within the last minute: kept */
   assert_int_equal(fds_on(f->path), 1);
-  store_release_cache(f->s); /* idle for a whole period: closed */
+  store_set_idle_close_ms(f->s, 0);
+  store_release_cache(f->s); /* idle long enough: closed */
   assert_int_equal(fds_on(f->path), 0);
   store_release_cache(f->s); /* closed: nothing to do */
   /* the next use opens it again, with what was written */
@@ -288,15 +290,13 @@ static void lean_store_closes_an_idle_connection(void **state) {
   /* a batch open: kept */
   assert_int_equal(store_batch_begin(f->s), 0);
   assert_int_equal(store_event_add(f->s, 11, 1, "status", "Charging", NULL), 0);
-  store_release_cache(f->s);
-  store_release_cache(f->s); /* idle a whole period, but held */
+  store_release_cache(f->s); /* idle long enough, but held */
   assert_int_equal(fds_on(f->path), 1);
   assert_int_equal(store_batch_end(f->s), 0);
 
   /* a lent statement, then a module's own statement: kept, still valid */
   sqlite3_stmt *lent = store_stmt(f->s, "SELECT count(*) FROM events");
   assert_non_null(lent);
-  store_release_cache(f->s);
   store_release_cache(f->s);
   assert_int_equal(fds_on(f->path), 1);
   assert_int_equal(sqlite3_step(lent), SQLITE_ROW);
@@ -307,12 +307,11 @@ static void lean_store_closes_an_idle_connection(void **state) {
       sqlite3_prepare_v2(store_sqlite(f->s), "SELECT count(*) FROM events", -1, &own, NULL),
       SQLITE_OK);
   store_release_cache(f->s);
-  store_release_cache(f->s);
   assert_int_equal(fds_on(f->path), 1);
   assert_int_equal(sqlite3_step(own), SQLITE_ROW);
   assert_int_equal(sqlite3_column_int(own, 0), 2);
   sqlite3_finalize(own);
-  store_release_cache(f->s); /* idle since the last release, nothing held */
+  store_release_cache(f->s); /* nothing held */
   assert_int_equal(fds_on(f->path), 0);
 
   /* the file gone: a write fails with the reason, and works once it is back */
@@ -331,7 +330,7 @@ static void lean_store_closes_an_idle_connection(void **state) {
   store_close(f->s);
   f->s = NULL;
   assert_int_equal(store_open(&f->s, f->path, err, sizeof err), 0);
-  store_release_cache(f->s);
+  store_set_idle_close_ms(f->s, 0);
   store_release_cache(f->s);
   assert_int_equal(fds_on(f->path), 1);
 }
@@ -399,6 +398,48 @@ static void new_lean_databases_start_from_the_first_ones_schema(void **state) {
   unlink(a_path);
   unlink(b_path);
   unlink(c_path);
+}
+
+/* At most N lean connections open in the process (borne-swarm: the
+ * descriptor limit): opening one more closes the least recently used one
+ * that nothing holds, which opens again at its next use. */
+static void lean_connections_beyond_the_bound_close_the_oldest_free_one(void **state) {
+  fixture *f = *state;
+  char err[256], pa[128], pb[128], pc[128];
+  snprintf(pa, sizeof pa, "%s/a.db", f->dir);
+  snprintf(pb, sizeof pb, "%s/b.db", f->dir);
+  snprintf(pc, sizeof pc, "%s/c.db", f->dir);
+  store *a = NULL, *b = NULL, *c = NULL;
+  assert_int_equal(store_open_lean(&a, pa, err, sizeof err), 0);
+  assert_int_equal(store_open_lean(&b, pb, err, sizeof err), 0);
+  store_set_lean_open_max(2);
+  assert_int_equal(store_open_lean(&c, pc, err, sizeof err), 0);
+  assert_int_equal(fds_on(pa), 0); /* the oldest */
+  assert_int_equal(fds_on(pb), 1);
+  assert_int_equal(fds_on(pc), 1);
+  /* b holds its connection (a batch): c goes instead */
+  assert_int_equal(store_batch_begin(b), 0);
+  assert_int_equal(store_event_add(b, 1, 0, "boot", "b", NULL), 0);
+  assert_int_equal(store_event_add(a, 1, 0, "boot", "a", NULL), 0);
+  assert_int_equal(fds_on(pa), 1);
+  assert_int_equal(fds_on(pb), 1);
+  assert_int_equal(fds_on(pc), 0);
+  assert_int_equal(store_batch_end(b), 0);
+  /* c again: a (used before b's commit: the least recently used) goes;
+   * nothing is lost */
+  assert_int_equal(store_event_add(c, 1, 0, "boot", "c", NULL), 0);
+  assert_int_equal(fds_on(pa), 0);
+  assert_int_equal(fds_on(pb), 1);
+  assert_int_equal(count_rows(b, "SELECT count(*) FROM events"), 1);
+  assert_int_equal(count_rows(a, "SELECT count(*) FROM events"), 1);
+  assert_int_equal(count_rows(c, "SELECT count(*) FROM events"), 1);
+  store_set_lean_open_max(0);
+  store_close(a);
+  store_close(b);
+  store_close(c);
+  unlink(pa);
+  unlink(pb);
+  unlink(pc);
 }
 
 static void meter_last_is_the_newest_written(void **state) {
@@ -974,6 +1015,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(events_after_id_with_limit, setup, teardown),
       cmocka_unit_test_setup_teardown(lean_store_prepares_again_after_a_release, setup, teardown),
       cmocka_unit_test_setup_teardown(lean_store_closes_an_idle_connection, setup, teardown),
+      cmocka_unit_test_setup_teardown(lean_connections_beyond_the_bound_close_the_oldest_free_one,
+                                      setup, teardown),
       cmocka_unit_test_setup_teardown(meter_last_is_the_newest_written, setup, teardown),
       cmocka_unit_test_setup_teardown(samples_are_averaged_per_slice, setup, teardown),
       cmocka_unit_test_setup_teardown(users_and_badges, setup, teardown),
