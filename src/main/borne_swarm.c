@@ -148,7 +148,8 @@ struct swarm {
   uint64_t last_progress, last_link_watch;
   long reboots, outages, faults, cars, turned_away;
   uv_timer_t ramp_timer, tick_timer;
-  int trim_next; /* the next station whose store on_tick trims */
+  int trim_next;           /* the next station whose store on_tick trims */
+  uint64_t last_heap_trim; /* uv_hrtime of the last malloc_trim (on_tick) */
   uv_signal_t sigint, sigterm;
 };
 
@@ -559,6 +560,16 @@ static void on_tick(uv_timer_t *t) {
     sw->trim_next = (sw->trim_next + 1) % sw->opened;
     if (sw->m[sw->trim_next].st) store_release_cache(sw->m[sw->trim_next].st->db);
   }
+#ifdef __GLIBC__
+  /* the heap's free pages back to the system every 30 s once every station
+   * is open: the stations' connections, opened together at a minute mark
+   * (clock-aligned meter values) and closed within seconds, leave holes of
+   * hundreds of MB that glibc keeps (docs/performance.md) */
+  if (sw->opened == sw->o.stations && real - sw->last_heap_trim >= 30000000000ull) {
+    malloc_trim(0);
+    sw->last_heap_trim = real;
+  }
+#endif
   /* one look at every station serves the link watch (each second) and the
    * progress line when one is due */
   double since = (double)(real - sw->last_progress) / 1e9;
