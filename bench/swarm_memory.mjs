@@ -17,12 +17,13 @@
 // BENCH_SCENARIO=FILE: the swarm's --scenario; BENCH_SET="K=V K=V": --set for
 // every station. The swarm's CPU time is sampled every 10 s (cpu_samples:
 // [s from start, CPU s]) for its steady state.
+// BENCH_STDERR=FILE: the swarm's stderr (its progress lines) kept in FILE.
 // BENCH_TLS=1: security profile 2 (wss://, a P-256 server certificate from a
 // CA made for the run, the stations' AuthorizationKey as the Basic password).
 import { Csms } from '../tests/integration/lib/csms.mjs';
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -80,7 +81,9 @@ let lastLine = null;
 let maxGapMs = 0;
 let opened = 0; /* stations started, from the progress lines */
 let errText = '';
+const keepErr = process.env.BENCH_STDERR ? createWriteStream(process.env.BENCH_STDERR) : null;
 p.stderr.on('data', (d) => {
+  keepErr?.write(d);
   if (process.env.BENCH_GDB === '1') errText = (errText + String(d)).slice(-20000);
   for (const m of String(d).matchAll(/^\[\s*\d+s\] stations (\d+)\//gm)) {
     opened = Number(m[1]);

@@ -15,7 +15,6 @@
 #include "chargepoint/cp_sql.h"
 
 struct cp_auth {
-  sqlite3 *db;
   store *st; /* the statements are the store's (cp_sql_prep) */
   char error[256];
 };
@@ -46,7 +45,6 @@ cp_auth *cp_auth_open(store *db, char *err, size_t errlen) {
     snprintf(err, errlen, "out of memory");
     return NULL;
   }
-  a->db = store_sqlite(db);
   a->st = db;
   return a;
 }
@@ -105,7 +103,7 @@ void cp_auth_remember(cp_auth *a, const cp_auth_policy *p, const char *token,
    * question asked again (docs/chargepoint.md) */
   store_unsynced_begin(a->st);
   if (cp_sql_begin(a->st) != 0) {
-    snprintf(a->error, sizeof a->error, "%s", sqlite3_errmsg(a->db));
+    snprintf(a->error, sizeof a->error, "%s", sqlite3_errmsg(store_sqlite(a->st)));
     store_unsynced_end(a->st);
     return;
   }

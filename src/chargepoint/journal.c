@@ -17,7 +17,6 @@
 #define MOD "chargepoint"
 
 struct cp_journal {
-  sqlite3 *db;
   store *st; /* the statements are the store's (cp_sql_prep) */
   char error[256];
   /* cp_journal_length's last count, valid until the next write (RUN): a
@@ -54,7 +53,6 @@ cp_journal *cp_journal_open(store *db, char *err, size_t errlen) {
     snprintf(err, errlen, "out of memory");
     return NULL;
   }
-  j->db = store_sqlite(db);
   j->st = db;
   return j;
 }
@@ -147,7 +145,7 @@ int cp_journal_of_session(cp_journal *j, int64_t session_id, cp_journal_entry **
   if (rc == SQLITE_ROW)
     snprintf(j->error, sizeof j->error, "out of memory");
   else if (rc != SQLITE_DONE)
-    snprintf(j->error, sizeof j->error, "%s", sqlite3_errmsg(j->db));
+    snprintf(j->error, sizeof j->error, "%s", sqlite3_errmsg(store_sqlite(j->st)));
   cp_sql_done(j->st, s);
   if (rc != SQLITE_DONE) {
     for (int i = 0; i < n; i++) free((*out)[i].payload);
@@ -176,7 +174,7 @@ int cp_journal_sent_start(cp_journal *j, int64_t id, int64_t session_id, const c
     return -1;
   }
   if (cp_sql_begin(j->st) != 0) {
-    snprintf(j->error, sizeof j->error, "%s", sqlite3_errmsg(j->db));
+    snprintf(j->error, sizeof j->error, "%s", sqlite3_errmsg(store_sqlite(j->st)));
     return -1;
   }
   int rc = RUN(j, PREP(j, "DELETE FROM ocpp16_queue WHERE id = ?", "i", id));
@@ -240,7 +238,7 @@ int64_t cp_journal_length(cp_journal *j) {
   int64_t n = cp_sql_scalar(j->st, PREP(j, "SELECT count(*) FROM ocpp16_queue", NULL), -1);
   if (n < 0) return 0; /* not read: asked again next time */
   /* kept only outside a transaction: one still open may be rolled back */
-  j->length_known = sqlite3_get_autocommit(j->db) != 0;
+  j->length_known = sqlite3_get_autocommit(store_sqlite(j->st)) != 0;
   j->length = n;
   return n;
 }

@@ -537,12 +537,12 @@ static void drop(cp_profiles *s, int i) {
 }
 
 static int load(cp_profiles *s, char *err, size_t errlen) {
-  sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(store_sqlite(s->db),
-                         "SELECT connector, tx_id, received_ms, profile FROM "
-                         "ocpp16_smart_profiles ORDER BY id",
-                         -1, &st, NULL) != SQLITE_OK) {
-    snprintf(err, errlen, "smart charging profiles: %s", sqlite3_errmsg(store_sqlite(s->db)));
+  /* the store's statement (a read: borne-swarm's schema template is taken
+   * at the first write, after every module's tables, store.c) */
+  sqlite3_stmt *st = store_stmt(s->db, "SELECT connector, tx_id, received_ms, profile FROM "
+                                       "ocpp16_smart_profiles ORDER BY id");
+  if (!st) {
+    snprintf(err, errlen, "smart charging profiles: %s", store_last_error(s->db));
     return -1;
   }
   int rc;
@@ -562,12 +562,10 @@ static int load(cp_profiles *s, char *err, size_t errlen) {
       free(periods);
     }
   }
-  sqlite3_finalize(st);
-  if (rc != SQLITE_DONE) {
+  if (rc != SQLITE_DONE)
     snprintf(err, errlen, "smart charging profiles: %s", sqlite3_errmsg(store_sqlite(s->db)));
-    return -1;
-  }
-  return 0;
+  store_stmt_release(s->db, st);
+  return rc == SQLITE_DONE ? 0 : -1;
 }
 
 cp_profiles *cp_profiles_open(store *db, int connectors, const cp_profile_limits *lim, char *err,

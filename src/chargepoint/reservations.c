@@ -11,7 +11,6 @@
 #include "chargepoint/cp_sql.h"
 
 struct cp_reservations {
-  sqlite3 *db;
   store *st; /* the statements are the store's (cp_sql_prep) */
   char error[256];
 };
@@ -26,7 +25,6 @@ cp_reservations *cp_reservations_open(store *db, char *err, size_t errlen) {
     snprintf(err, errlen, "out of memory");
     return NULL;
   }
-  r->db = store_sqlite(db);
   r->st = db;
   return r;
 }

@@ -61,8 +61,10 @@ typedef struct {
   hal_listener listener;
   bool started;
   bool tethered;
-  sim_connector conn[BORNE_MAX_CONNECTORS];
-  sim_input queue[SIM_QUEUE_MAX];
+  /* the inputs not yet delivered: SIM_QUEUE_MAX of them, allocated by the
+   * first one and freed once delivered (4 kB that an idle station of
+   * borne-swarm does not hold) */
+  sim_input *queue;
   int queued;
   uv_timer_t flush_timer;
   uv_timer_t physics_timer;
@@ -89,6 +91,7 @@ typedef struct {
   uv_mutex_t ct_lock;
   double ct_amps[3];
   bool phase_contactor; /* the board has one per connector (sim.phase_contactor) */
+  sim_connector conn[]; /* base.connectors of them */
 } hal_sim;
 
 static hal_sim *as_sim(hal *h) { return (hal_sim *)h; }
@@ -102,6 +105,10 @@ static int check_connector(hal_sim *s, int c, char *err, size_t errlen) {
 static void flush_cb(uv_timer_t *t);
 
 static void enqueue(hal_sim *s, const sim_input *in) {
+  if (!s->queue && !(s->queue = malloc(SIM_QUEUE_MAX * sizeof *s->queue))) {
+    snprintf(s->error, sizeof s->error, "out of memory: an input was lost");
+    return;
+  }
   if (s->queued == SIM_QUEUE_MAX) {
     /* Inputs are level-like; keeping the newest matters more than the oldest. */
     memmove(&s->queue[0], &s->queue[1], sizeof s->queue[0] * (SIM_QUEUE_MAX - 1));
@@ -191,6 +198,8 @@ static void flush_cb(uv_timer_t *t) {
     s->queued--;
     deliver(s, &in);
   }
+  free(s->queue);
+  s->queue = NULL;
 }
 
 static int sim_start(hal *h, uv_loop_t *loop, const hal_listener *listener) {
@@ -292,6 +301,7 @@ static const char *sim_last_error(hal *h) { return as_sim(h)->error; }
 
 static void sim_destroy(hal *h) {
   uv_mutex_destroy(&as_sim(h)->ct_lock);
+  free(as_sim(h)->queue);
   free(h);
 }
 
@@ -431,7 +441,7 @@ static const hal_ops sim_ops = {
 hal *hal_sim_create(int connectors, const station_clock *clock, double voltage_v,
                     const double *energy_wh, bool tethered) {
   if (connectors < 1 || connectors > BORNE_MAX_CONNECTORS) return NULL;
-  hal_sim *s = calloc(1, sizeof *s);
+  hal_sim *s = calloc(1, sizeof *s + (size_t)connectors * sizeof s->conn[0]);
   if (!s) return NULL;
   s->base.ops = &sim_ops;
   s->base.connectors = connectors;

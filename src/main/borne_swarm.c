@@ -148,7 +148,8 @@ struct swarm {
   uint64_t last_progress, last_link_watch;
   long reboots, outages, faults, cars, turned_away;
   uv_timer_t ramp_timer, tick_timer;
-  int trim_next; /* the next station whose store on_tick trims */
+  int trim_next;           /* the next station whose store on_tick trims */
+  uint64_t last_heap_trim; /* uv_hrtime of the last malloc_trim (on_tick) */
   uv_signal_t sigint, sigterm;
 };
 
@@ -559,6 +560,16 @@ static void on_tick(uv_timer_t *t) {
     sw->trim_next = (sw->trim_next + 1) % sw->opened;
     if (sw->m[sw->trim_next].st) store_release_cache(sw->m[sw->trim_next].st->db);
   }
+#ifdef __GLIBC__
+  /* the heap's free pages back to the system every 30 s once every station
+   * is open: the stations' connections, opened together at a minute mark
+   * (clock-aligned meter values) and closed within seconds, leave holes of
+   * hundreds of MB that glibc keeps (docs/performance.md) */
+  if (sw->opened == sw->o.stations && real - sw->last_heap_trim >= 30000000000ull) {
+    malloc_trim(0);
+    sw->last_heap_trim = real;
+  }
+#endif
   /* one look at every station serves the link watch (each second) and the
    * progress line when one is due */
   double since = (double)(real - sw->last_progress) / 1e9;
@@ -958,6 +969,14 @@ int main(int argc, char **argv) {
   if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
     rl.rlim_cur = rl.rlim_max;
     setrlimit(RLIMIT_NOFILE, &rl);
+  }
+  /* a station holds its socket; its database only while it uses it, and
+   * as many may be open at once as the limit leaves beside the sockets
+   * (docs/swarm.md): 10 000 stations whose clock-aligned meter values come
+   * in the same second would otherwise need 20 000 */
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+    long room = (long)rl.rlim_cur - o->stations - 256;
+    store_set_lean_open_max(room < 64 ? 64 : room > 1000000 ? 1000000 : (int)room);
   }
   /* one lws client context per group of SWARM_LINKS_PER_CONTEXT links, all
    * on the loop, their tables sized by that limit: lws 4.1 keeps a context's

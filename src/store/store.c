@@ -16,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -250,9 +252,206 @@ struct store {
   int cached_count;
   cached_stmt cached[STMT_CACHE_MAX];
   const char *companions[4]; /* store_session_companion: static texts */
+  /* lean: store_release_cache closes an idle connection (its descriptor and
+   * its memory); the next use opens it again from `path` (store_reopen) */
+  char *path;
+  bool closed;         /* db is NULL, or a connection that failed to open again */
+  bool capture;        /* lean and new: its file becomes the schema template (below) */
+  int64_t last_use_ms; /* CLOCK_MONOTONIC of the last use (store_reopen) */
+  int idle_close_ms;   /* store_set_idle_close_ms */
+  /* lean and open: in the list of open lean connections, most recently
+   * used first (store_set_lean_open_max) */
+  struct store *newer, *older;
+  bool listed;
 };
 
+/* The open lean connections of the process (borne-swarm's stations), most
+ * recently used first, and how many may be open at once (0: no bound): a
+ * store opening its connection again beyond that closes the least recently
+ * used one that nothing holds (the descriptor limit: 10 000 stations whose
+ * clock-aligned meter values all come in the same second). */
+static struct {
+  store *newest, *oldest;
+  int count, max;
+} lean_open;
+
+static void lean_unlist(store *s) {
+  if (!s->listed) return;
+  if (s->newer)
+    s->newer->older = s->older;
+  else
+    lean_open.newest = s->older;
+  if (s->older)
+    s->older->newer = s->newer;
+  else
+    lean_open.oldest = s->newer;
+  s->newer = s->older = NULL;
+  s->listed = false;
+  lean_open.count--;
+}
+
+static void lean_list_front(store *s) {
+  if (!s->lean || lean_open.newest == s) return;
+  lean_unlist(s);
+  s->older = lean_open.newest;
+  if (lean_open.newest) lean_open.newest->newer = s;
+  lean_open.newest = s;
+  if (!lean_open.oldest) lean_open.oldest = s;
+  s->listed = true;
+  lean_open.count++;
+}
+
+static bool close_if_free(store *s);
+
+/* At the bound: the least recently used connection that nothing holds goes
+ * (a few are tried: one held is rare). */
+static void lean_make_room(void) {
+  store *v = lean_open.oldest;
+  for (int tries = 0; lean_open.max > 0 && lean_open.count >= lean_open.max && v && tries < 16;
+       tries++) {
+    store *next = v->newer;
+    close_if_free(v);
+    v = next;
+  }
+}
+
+static int64_t mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int configure(store *s);
+
+/* A lean store's connection, closed while its station was idle, opened again
+ * with the same settings (the schema is already there: no migration). When
+ * that fails (no descriptor left, the file gone) the store stays closed, with
+ * the reason in s->error, and s->db is the failed handle SQLite returns
+ * (its statements do not prepare: every call fails with the reason) or NULL;
+ * the next call tries again. */
+static int store_reopen(store *s) {
+  s->last_use_ms = mono_ms();
+  if (!s->closed) {
+    lean_list_front(s);
+    return 0;
+  }
+  char why[sizeof s->error];
+  sqlite3_close(s->db);
+  s->db = NULL;
+  lean_make_room();
+  int rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL);
+  if (rc == SQLITE_OK) {
+    sqlite3_busy_timeout(s->db, 5000);
+    s->closed = false; /* configure's statements run on it */
+    if (configure(s) == 0) {
+      lean_list_front(s);
+      return 0;
+    }
+    s->closed = true;
+    snprintf(why, sizeof why, "%s", s->error);
+  } else {
+    snprintf(why, sizeof why, "%s", s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+  }
+  snprintf(s->error, sizeof s->error, "cannot open the database again: %s", why);
+  return -1;
+}
+
+/* The schema template of lean stores (borne-swarm): a new database of one of
+ * many stations that all run the same modules gets the same tables. The
+ * first lean store made new in the process keeps its file as it is when its
+ * schema steps are done — at the first use of the store that is not a schema
+ * step (store_use: a statement of the store or of a module, the handle), so
+ * before any row of the station's own — and every later new lean database
+ * starts as a copy of it: its steps (core and modules) are found applied,
+ * and a module whose steps ran later (or not in the first station) runs them
+ * as usual. Creating the schema was half of a swarm's CPU while its stations
+ * started (docs/performance.md). The copy holds only what schema steps
+ * wrote (tables, indexes, triggers, versions, a module's initial rows). */
+static struct {
+  unsigned char *bytes;
+  size_t len;
+  bool tried;
+} lean_template;
+
+static void capture_template(store *s) {
+  s->capture = false;
+  if (lean_template.tried) return;
+  lean_template.tried = true;
+  if (!sqlite3_get_autocommit(s->db)) return; /* a transaction open: not the steps' state */
+  char journal[4096];
+  struct stat sb;
+  if (snprintf(journal, sizeof journal, "%s-journal", s->path) >= (int)sizeof journal ||
+      (stat(journal, &sb) == 0 && sb.st_size > 0))
+    return; /* not a committed state */
+  int fd = open(s->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return;
+  unsigned char *buf = NULL;
+  size_t len = 0;
+  if (fstat(fd, &sb) == 0 && sb.st_size > 0 && sb.st_size <= 4 * 1024 * 1024 &&
+      (buf = malloc((size_t)sb.st_size)) != NULL) {
+    while (len < (size_t)sb.st_size) {
+      ssize_t n = read(fd, buf + len, (size_t)sb.st_size - len);
+      if (n <= 0) break;
+      len += (size_t)n;
+    }
+  }
+  close(fd);
+  if (!buf || len != (size_t)sb.st_size) {
+    free(buf);
+    return;
+  }
+  lean_template.bytes = buf;
+  lean_template.len = len;
+}
+
+/* A new lean database (no file, or an empty one) starts as the template:
+ * written beside it and renamed in place, so that a kill leaves either no
+ * database or the whole template. 0 when the template was put in place. */
+static int apply_template(const char *path) {
+  if (!lean_template.bytes) return -1;
+  struct stat sb;
+  if (lstat(path, &sb) == 0 && (!S_ISREG(sb.st_mode) || sb.st_size != 0)) return -1;
+  char tmp[4096];
+  if (snprintf(tmp, sizeof tmp, "%s-template", path) >= (int)sizeof tmp) return -1;
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return -1;
+  size_t done = 0;
+  while (done < lean_template.len) {
+    ssize_t n = write(fd, lean_template.bytes + done, lean_template.len - done);
+    if (n <= 0) break;
+    done += (size_t)n;
+  }
+  if (close(fd) != 0 || done != lean_template.len || rename(tmp, path) != 0) {
+    unlink(tmp);
+    return -1;
+  }
+  return 0;
+}
+
+/* Every use of the store from outside its schema steps: the connection
+ * opened again if it was closed, and the template taken if it is due before
+ * a statement that writes (`st`; NULL: the handle, any use) — reads (the
+ * start's recovery, finding no open session) come between the steps of the
+ * modules. */
+static int store_use(store *s) {
+  if (store_reopen(s)) return -1;
+  if (s->capture && !s->closed) capture_template(s);
+  return 0;
+}
+
+static bool writes(sqlite3_stmt *st) {
+  if (!st) return false;
+  if (!sqlite3_stmt_readonly(st)) return true;
+  const char *text = sqlite3_sql(st); /* BEGIN and SAVEPOINT count as reads */
+  return text && (strncasecmp(text, "BEGIN", 5) == 0 || strncasecmp(text, "SAVEPOINT", 9) == 0);
+}
+
+static void store_used_for(store *s, sqlite3_stmt *st) {
+  if (s->capture && writes(st)) capture_template(s);
+}
+
 static int fail(store *s, const char *what) {
+  if (s->closed) return -1; /* store_reopen said why */
   snprintf(s->error, sizeof s->error, "%s: %s", what, sqlite3_errmsg(s->db));
   return -1;
 }
@@ -262,12 +461,14 @@ static int fail(store *s, const char *what) {
  * statement that cannot be prepared is NULL: sqlite3_step answers
  * SQLITE_MISUSE and the caller's error path runs, with sqlite's message. */
 static sqlite3_stmt *stmt(store *s, int q) {
+  if (store_reopen(s)) return NULL;
   if (!s->q[q] &&
       sqlite3_prepare_v3(s->db, sql[q], -1, SQLITE_PREPARE_PERSISTENT, &s->q[q], NULL) != SQLITE_OK)
     return NULL;
   sqlite3_stmt *st = s->q[q];
   sqlite3_reset(st);
   sqlite3_clear_bindings(st);
+  store_used_for(s, st);
   return st;
 }
 
@@ -299,7 +500,7 @@ static int tx_begin(store *s, const char *what) {
 
 /* Roll back, keeping the message of the failure that caused it. */
 static int tx_abort(store *s) {
-  if (sqlite3_get_autocommit(s->db)) { /* sqlite already rolled back */
+  if (!s->db || sqlite3_get_autocommit(s->db)) { /* sqlite already rolled back */
     if (s->batch) s->batch_failed = true;
     return -1;
   }
@@ -333,6 +534,7 @@ static int trim(store *s, int q, int64_t newest, int64_t max, const char *what) 
 }
 
 static int exec_sql(store *s, const char *text, const char *what) {
+  if (store_reopen(s)) return -1;
   char *msg = NULL;
   if (sqlite3_exec(s->db, text, NULL, NULL, &msg) != SQLITE_OK) {
     snprintf(s->error, sizeof s->error, "%s: %s", what, msg ? msg : sqlite3_errmsg(s->db));
@@ -345,6 +547,7 @@ static int exec_sql(store *s, const char *text, const char *what) {
 static int user_version(store *s) {
   sqlite3_stmt *st;
   int v = -1;
+  if (store_reopen(s)) return -1;
   if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK) return -1;
   if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int(st, 0);
   sqlite3_finalize(st);
@@ -429,6 +632,7 @@ static int migrate(store *s) {
 static int module_version(store *s, const char *module) {
   sqlite3_stmt *st;
   int v = -1;
+  if (store_reopen(s)) return -1;
   if (sqlite3_prepare_v2(s->db, "SELECT version FROM module_schema WHERE module = ?", -1, &st,
                          NULL) != SQLITE_OK)
     return -1;
@@ -464,7 +668,10 @@ int store_module_migrate(store *s, const char *module, const char *const *steps,
 
 int store_module_version(store *s, const char *module) { return module_version(s, module); }
 
-sqlite3 *store_sqlite(store *s) { return s->db; }
+sqlite3 *store_sqlite(store *s) {
+  store_use(s); /* on failure the failed handle: its calls fail with SQLite's reason */
+  return s->db;
+}
 
 /* ---- statements prepared once (store_stmt) ---- */
 
@@ -475,6 +682,7 @@ static uint32_t sql_hash(const char *text) {
 }
 
 sqlite3_stmt *store_stmt(store *s, const char *text) {
+  if (store_reopen(s)) return NULL;
   if (s->batch && (s->batch_failed || sqlite3_get_autocommit(s->db))) {
     /* a module's write after sqlite rolled the batch back would commit alone */
     s->batch_failed = true;
@@ -486,6 +694,7 @@ sqlite3_stmt *store_stmt(store *s, const char *text) {
     cached_stmt *c = &s->cached[i];
     if (!c->lent && c->hash == h && strcmp(sqlite3_sql(c->st), text) == 0) {
       c->lent = true;
+      store_used_for(s, c->st);
       return c->st;
     }
   }
@@ -498,6 +707,7 @@ sqlite3_stmt *store_stmt(store *s, const char *text) {
     return NULL;
   }
   if (keep) s->cached[s->cached_count++] = (cached_stmt){.hash = h, .lent = true, .st = st};
+  store_used_for(s, st);
   return st;
 }
 
@@ -681,6 +891,13 @@ static int private_files(const char *path, char *err, size_t errlen) {
 
 static int open_store(store **out, const char *path, bool lean, char *err, size_t errlen) {
   *out = NULL;
+  /* lean: a new database starts as the schema template when there is one;
+   * the first new one without it gives it (capture_template) */
+  bool fresh = false;
+  if (lean && apply_template(path) != 0) {
+    struct stat sb;
+    fresh = lstat(path, &sb) != 0 || (S_ISREG(sb.st_mode) && sb.st_size == 0);
+  }
   if (private_files(path, err, errlen)) return -1;
   /* Process-wide, before SQLite's first use (later calls are refused with
    * SQLITE_MISUSE, harmlessly): no up-front block of 20 page buffers per
@@ -692,6 +909,7 @@ static int open_store(store **out, const char *path, bool lean, char *err, size_
     snprintf(err, errlen, "%s: out of memory", path);
     return -1;
   }
+  if (lean) lean_make_room();
   int rc = sqlite3_open_v2(
       path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
   if (rc != SQLITE_OK) {
@@ -703,6 +921,12 @@ static int open_store(store **out, const char *path, bool lean, char *err, size_
   }
   sqlite3_busy_timeout(s->db, 5000);
   s->lean = lean;
+  s->idle_close_ms = 1000;
+  if (lean && !(s->path = strdup(path))) {
+    snprintf(err, errlen, "%s: out of memory", path);
+    store_close(s);
+    return -1;
+  }
   s->keep = (store_retention){.sample_max_age_ms = SAMPLE_MAX_AGE_MS,
                               .sample_max_rows = SAMPLE_MAX_ROWS,
                               .event_max_rows = EVENT_MAX_ROWS,
@@ -713,6 +937,11 @@ static int open_store(store **out, const char *path, bool lean, char *err, size_
     snprintf(err, errlen, "database %s: %s", path, s->error);
     store_close(s);
     return -1;
+  }
+  s->capture = fresh && !lean_template.tried;
+  if (lean) {
+    s->last_use_ms = mono_ms();
+    lean_list_front(s);
   }
   *out = s;
   return 0;
@@ -727,12 +956,25 @@ int store_open_lean(store **out, const char *path, char *err, size_t errlen) {
 }
 
 void store_release_cache(store *s) {
-  if (!s) return;
+  if (!s || s->closed) return;
   sqlite3_db_release_memory(s->db);
   if (!s->lean) return;
-  /* lean: the kept statements too (about 3 kB each, 20 to 30 of them in a
-   * charging station's day), prepared again at their next use; never one a
-   * caller holds (a module's lent statement, a statement mid-step) */
+  bool idle = mono_ms() - s->last_use_ms >= s->idle_close_ms;
+  if (idle && close_if_free(s)) return;
+  if (s->closed) return;
+  /* not closed: still without its parsed schema when nothing holds it */
+  bool held = s->cached_count > 0 || !sqlite3_get_autocommit(s->db) || s->batch || s->unsynced ||
+              s->after_count > 0;
+  for (int i = 0; i < Q_COUNT && !held; i++) held = s->q[i] != NULL;
+  if (!held) sqlite3_exec(s->db, "PRAGMA writable_schema=RESET", NULL, NULL, NULL);
+}
+
+/* A lean store's kept statements finalized (about 3 kB each, 20 to 30 of
+ * them in a charging station's day: prepared again at their next use; never
+ * one a caller holds: a module's lent statement, a statement mid-step), then
+ * its connection closed if nothing holds it. True when closed. */
+static bool close_if_free(store *s) {
+  if (s->closed) return true;
   for (int i = 0; i < Q_COUNT; i++)
     if (s->q[i] && !sqlite3_stmt_busy(s->q[i])) {
       sqlite3_finalize(s->q[i]);
@@ -746,13 +988,23 @@ void store_release_cache(store *s) {
       s->cached[kept++] = s->cached[i];
   }
   s->cached_count = kept;
-  /* and the parsed schema (18 kB: every module's tables, indexes and
-   * triggers), read again from the file at the next statement prepared
-   * (about 0.6 ms); only when no statement is left, none in a transaction */
-  bool held = kept > 0 || !sqlite3_get_autocommit(s->db) || s->batch;
+  bool held =
+      kept > 0 || !sqlite3_get_autocommit(s->db) || s->batch || s->unsynced || s->after_count > 0;
   for (int i = 0; i < Q_COUNT && !held; i++) held = s->q[i] != NULL;
-  if (!held) sqlite3_exec(s->db, "PRAGMA writable_schema=RESET", NULL, NULL, NULL);
+  /* nothing held: the connection itself goes (its descriptor, 11 kB of
+   * memory, 18 kB of parsed schema), opened again at the next use
+   * (store_reopen) — unless a module keeps a statement of its own (it would
+   * point into a closed connection) */
+  if (held || sqlite3_next_stmt(s->db, NULL) || sqlite3_close(s->db) != SQLITE_OK) return false;
+  s->db = NULL;
+  s->closed = true;
+  lean_unlist(s);
+  return true;
 }
+
+void store_set_lean_open_max(int max) { lean_open.max = max < 0 ? 0 : max; }
+
+void store_set_idle_close_ms(store *s, int ms) { s->idle_close_ms = ms < 0 ? 0 : ms; }
 
 int store_prepare_all(store *s) {
   for (int i = 0; i < Q_COUNT; i++)
@@ -771,6 +1023,8 @@ void store_close(store *s) {
   for (int i = 0; i < Q_COUNT; i++) sqlite3_finalize(s->q[i]);
   for (int i = 0; i < s->cached_count; i++) sqlite3_finalize(s->cached[i].st);
   sqlite3_close(s->db);
+  lean_unlist(s);
+  free(s->path);
   free(s);
 }
 
@@ -956,6 +1210,7 @@ int store_sessions_query(store *s, const session_filter *f, session_cb cb, void 
  * finished ones. Rare calls: prepared each time, not in the statement table. */
 int store_sessions_of_uid(store *s, const char *uid, session_cb cb, void *ctx) {
   sqlite3_stmt *st = NULL;
+  if (store_use(s)) return -1;
   if (sqlite3_prepare_v2(s->db,
                          "SELECT " SESSION_COLS " FROM sessions WHERE uid = ?1 COLLATE NOCASE"
                          " ORDER BY id",
@@ -970,6 +1225,7 @@ int store_sessions_of_uid(store *s, const char *uid, session_cb cb, void *ctx) {
 
 int store_sessions_forget_uid(store *s, const char *uid, int *count) {
   sqlite3_stmt *st = NULL;
+  if (store_use(s)) return -1;
   if (sqlite3_prepare_v2(s->db,
                          "UPDATE sessions SET uid = '', user = ''"
                          " WHERE uid = ?1 COLLATE NOCASE AND stop_ms != 0",
@@ -1109,6 +1365,7 @@ int store_events_of_kinds(store *s, const char *const *kinds, int nkinds, int64_
   }
   strcat(query, ") ORDER BY id DESC LIMIT ?3");
   sqlite3_stmt *st;
+  if (store_use(s)) return -1;
   if (sqlite3_prepare_v2(s->db, query, -1, &st, NULL) != SQLITE_OK)
     return fail(s, "cannot read events");
   int64_t last = store_events_last_id(s);
@@ -1571,6 +1828,7 @@ static int selftest_row_cb(sqlite3_stmt *st, void *ctx) {
 }
 
 int store_selftest_latest(store *s, store_selftest_cb cb, void *ctx) {
+  if (store_use(s)) return -1;
   /* SQLite: with max() the bare columns come from the row holding the maximum */
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(s->db,

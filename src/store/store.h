@@ -32,11 +32,26 @@ void store_close(store *s);
 /* Drops the pages SQLite keeps cached (they are read again when needed): for
  * the end of the start, whose migrations and recovery read pages the
  * station's steady state may never read again. A lean store (store_open_lean)
- * also finalizes its kept statements, prepared again at their next use:
- * call it between two uses of the store, never with a statement lent
- * (store_stmt) and not yet released. borne-swarm calls it for every station
+ * also finalizes its kept statements, prepared again at their next use, and
+ * when the store was not used for a second (store_set_idle_close_ms) and
+ * nothing holds the connection (no statement lent or stepping, no batch or
+ * transaction, no statement of a module's own still prepared) closes it,
+ * its descriptor with it: the next call of the store (store_stmt,
+ * store_sqlite, any store_* function) opens it again, and fails with the
+ * reason when it cannot (the next call tries again). So a sqlite3 handle of
+ * a lean store is never kept: ask store_sqlite for it at each use. Call it
+ * between two uses of the store. borne-swarm calls it for every station
  * every 10 s. */
 void store_release_cache(store *s);
+/* How long a lean store must have been unused for store_release_cache to
+ * close its connection (default 1000 ms; 0: whenever nothing holds it). */
+void store_set_idle_close_ms(store *s, int ms);
+/* How many lean stores of the process may have their connection open at
+ * once (0, the default: no bound). Beyond it, a lean store opening its
+ * connection again first closes the least recently used one that nothing
+ * holds (as store_release_cache would). borne-swarm sets it from the
+ * descriptor limit. */
+void store_set_lean_open_max(int max);
 /* Prepares every statement of the store now (they are otherwise prepared at
  * their first use): -1 with store_last_error if one does not compile against
  * the schema. For tests. */
@@ -53,7 +68,9 @@ int store_schema_latest(void); /* the user_version this code migrates to */
 int store_module_migrate(store *s, const char *module, const char *const *steps, int count);
 int store_module_version(store *s, const char *module); /* 0 if never migrated */
 /* The SQLite handle, for a module's own prepared statements. Use it only on
- * the loop thread; commits are durable (synchronous=FULL). */
+ * the loop thread; commits are durable (synchronous=FULL). Do not keep it:
+ * a lean store closes an idle connection (store_release_cache) and this
+ * opens it again. */
 struct sqlite3;
 struct sqlite3 *store_sqlite(store *s);
 

@@ -227,9 +227,8 @@ static void lean_store_prepares_again_after_a_release(void **state) {
   store_stmt_release(f->s, lent);
   assert_int_equal(store_event_add(f->s, 11, 1, "status", "Available", &id2), 0);
   store_release_cache(f->s);
-  /* nothing held: the schema is dropped too, read again at the next use */
-  sqlite3_db_status(store_sqlite(f->s), SQLITE_DBSTATUS_SCHEMA_USED, &used, &high, 0);
-  assert_int_equal(used, 0);
+  /* nothing held: the connection is closed (its schema with it), opened
+   * again at the next use (lean_store_closes_an_idle_connection) */
   event_acc acc = {0};
   assert_int_equal(store_events_query(f->s, 0, 0, collect_event, &acc), 0);
   assert_int_equal(acc.count, 2);
@@ -239,6 +238,208 @@ static void lean_store_prepares_again_after_a_release(void **state) {
   assert_int_equal(sqlite3_step(again), SQLITE_ROW);
   assert_int_equal(sqlite3_column_int(again, 0), 2);
   store_stmt_release(f->s, again);
+}
+
+/* How many of this process's descriptors are open on `path`. */
+static int fds_on(const char *path) {
+  char real[4096];
+  if (!realpath(path, real)) return 0;
+  DIR *d = opendir("/proc/self/fd");
+  if (!d) return -1;
+  int n = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    char link[300], to[4096];
+    snprintf(link, sizeof link, "/proc/self/fd/%s", e->d_name);
+    ssize_t len = readlink(link, to, sizeof to - 1);
+    if (len <= 0) continue;
+    to[len] = '\0';
+    if (strcmp(to, real) == 0) n++;
+  }
+  closedir(d);
+  return n;
+}
+
+/* A lean store closes its idle connection at a release (its descriptor:
+ * borne-swarm's 10 000 stations, issue 18) and opens it again at the next
+ * use, with everything written before; not while a batch, a lent statement
+ * or a module's own statement holds it; a failed reopen is a clear error and
+ * the next call tries again. */
+static void lean_store_closes_an_idle_connection(void **state) {
+  fixture *f = *state;
+  store_close(f->s);
+  f->s = NULL;
+  char err[256];
+  assert_int_equal(store_open_lean(&f->s, f->path, err, sizeof err), 0);
+  assert_int_equal(fds_on(f->path), 1);
+  int64_t id;
+  assert_int_equal(store_event_add(f->s, 10, 0, "boot", "borne", &id), 0);
+  store_set_idle_close_ms(f->s, 60000);
+  store_release_cache(f->s); /* used within the last minute: kept */
+  assert_int_equal(fds_on(f->path), 1);
+  store_set_idle_close_ms(f->s, 0);
+  store_release_cache(f->s); /* idle long enough: closed */
+  assert_int_equal(fds_on(f->path), 0);
+  store_release_cache(f->s); /* closed: nothing to do */
+  /* the next use opens it again, with what was written */
+  event_acc acc = {0};
+  assert_int_equal(store_events_query(f->s, 0, 0, collect_event, &acc), 0);
+  assert_int_equal(acc.count, 1);
+  assert_int_equal(fds_on(f->path), 1);
+
+  /* a batch open: kept */
+  assert_int_equal(store_batch_begin(f->s), 0);
+  assert_int_equal(store_event_add(f->s, 11, 1, "status", "Charging", NULL), 0);
+  store_release_cache(f->s); /* idle long enough, but held */
+  assert_int_equal(fds_on(f->path), 1);
+  assert_int_equal(store_batch_end(f->s), 0);
+
+  /* a lent statement, then a module's own statement: kept, still valid */
+  sqlite3_stmt *lent = store_stmt(f->s, "SELECT count(*) FROM events");
+  assert_non_null(lent);
+  store_release_cache(f->s);
+  assert_int_equal(fds_on(f->path), 1);
+  assert_int_equal(sqlite3_step(lent), SQLITE_ROW);
+  assert_int_equal(sqlite3_column_int(lent, 0), 2);
+  store_stmt_release(f->s, lent);
+  sqlite3_stmt *own = NULL;
+  assert_int_equal(
+      sqlite3_prepare_v2(store_sqlite(f->s), "SELECT count(*) FROM events", -1, &own, NULL),
+      SQLITE_OK);
+  store_release_cache(f->s);
+  assert_int_equal(fds_on(f->path), 1);
+  assert_int_equal(sqlite3_step(own), SQLITE_ROW);
+  assert_int_equal(sqlite3_column_int(own, 0), 2);
+  sqlite3_finalize(own);
+  store_release_cache(f->s); /* nothing held */
+  assert_int_equal(fds_on(f->path), 0);
+
+  /* the file gone: a write fails with the reason, and works once it is back */
+  char away[128];
+  snprintf(away, sizeof away, "%s.away", f->path);
+  assert_int_equal(rename(f->path, away), 0);
+  assert_int_equal(store_event_add(f->s, 12, 0, "status", "x", NULL), -1);
+  assert_non_null(strstr(store_last_error(f->s), "cannot open the database again"));
+  assert_null(store_stmt(f->s, "SELECT 1"));
+  assert_int_equal(rename(away, f->path), 0);
+  assert_int_equal(store_event_add(f->s, 13, 0, "status", "y", NULL), 0);
+  memset(&acc, 0, sizeof acc);
+  assert_int_equal(store_events_query(f->s, 0, 0, collect_event, &acc), 0);
+  assert_int_equal(acc.count, 3);
+  /* a store opened by borned (not lean) never closes its connection */
+  store_close(f->s);
+  f->s = NULL;
+  assert_int_equal(store_open(&f->s, f->path, err, sizeof err), 0);
+  store_set_idle_close_ms(f->s, 0);
+  store_release_cache(f->s);
+  assert_int_equal(fds_on(f->path), 1);
+}
+
+static int count_rows(store *s, const char *sql) {
+  sqlite3_stmt *st = store_stmt(s, sql);
+  int n = st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+  store_stmt_release(s, st);
+  return n;
+}
+
+/* borne-swarm's schema template: the first new lean database of the process
+ * gives its file as it is when its schema steps are done (at its first
+ * write), and every later new lean database starts as a copy — the steps
+ * found applied, a module's initial rows there, none of the first station's
+ * own rows; a module migrated after that first write runs its steps itself.
+ * An existing database is never touched, nor is a store_open (borned) one.
+ * First in this file's list: the template is taken once per process. */
+static void new_lean_databases_start_from_the_first_ones_schema(void **state) {
+  fixture *f = *state;
+  static const char *const m1[] = {"CREATE TABLE m1_rows(k TEXT PRIMARY KEY, v INTEGER NOT NULL);"
+                                   "INSERT INTO m1_rows VALUES('start', 7);",
+                                   "ALTER TABLE m1_rows ADD COLUMN w INTEGER NOT NULL DEFAULT 0;"};
+  static const char *const m1b[] = {"CREATE TABLE m1b_rows(x INTEGER)"};
+  static const char *const m2[] = {"CREATE TABLE m2_rows(x INTEGER)"};
+  char err[256], a_path[128], b_path[128], c_path[128];
+  snprintf(a_path, sizeof a_path, "%s/a.db", f->dir);
+  snprintf(b_path, sizeof b_path, "%s/b.db", f->dir);
+  snprintf(c_path, sizeof c_path, "%s/c.db", f->dir);
+  store *a = NULL, *b = NULL, *c = NULL;
+  assert_int_equal(store_open_lean(&a, a_path, err, sizeof err), 0);
+  assert_int_equal(store_module_migrate(a, "m1", m1, 2), 0);
+  assert_int_equal(store_sessions_open(a, NULL, NULL), 0); /* a read: not yet */
+  assert_int_equal(store_module_migrate(a, "m1b", m1b, 1), 0);
+  assert_int_equal(store_event_add(a, 10, 0, "boot", "a's own row", NULL), 0); /* taken here */
+  assert_int_equal(store_module_migrate(a, "m2", m2, 1), 0);
+
+  assert_int_equal(store_open_lean(&b, b_path, err, sizeof err), 0);
+  assert_int_equal(store_schema_version(b), store_schema_latest());
+  assert_int_equal(store_module_version(b, "m1"), 2);
+  assert_int_equal(store_module_version(b, "m1b"), 1);
+  assert_int_equal(store_module_version(b, "m2"), 0); /* after the first write */
+  assert_int_equal(count_rows(b, "SELECT count(*) FROM m1_rows WHERE k = 'start' AND w = 0"), 1);
+  assert_int_equal(count_rows(b, "SELECT count(*) FROM events"), 0);
+  assert_int_equal(store_module_migrate(b, "m2", m2, 1), 0);
+  assert_int_equal(store_module_version(b, "m2"), 1);
+  int64_t id;
+  assert_int_equal(store_event_add(b, 11, 0, "boot", "b's own row", &id), 0);
+  assert_int_equal(id, 1);
+  /* no copy left beside it */
+  char side[160];
+  snprintf(side, sizeof side, "%s-template", b_path);
+  assert_int_equal(access(side, F_OK), -1);
+  store_close(b);
+
+  /* an existing database (b, with its row) is opened as it is */
+  assert_int_equal(store_open_lean(&b, b_path, err, sizeof err), 0);
+  assert_int_equal(count_rows(b, "SELECT count(*) FROM events"), 1);
+  store_close(b);
+  /* borned's store: a new database made by its steps, not the template */
+  assert_int_equal(store_open(&c, c_path, err, sizeof err), 0);
+  assert_int_equal(store_module_version(c, "m1"), 0);
+  store_close(c);
+  store_close(a);
+  unlink(a_path);
+  unlink(b_path);
+  unlink(c_path);
+}
+
+/* At most N lean connections open in the process (borne-swarm: the
+ * descriptor limit): opening one more closes the least recently used one
+ * that nothing holds, which opens again at its next use. */
+static void lean_connections_beyond_the_bound_close_the_oldest_free_one(void **state) {
+  fixture *f = *state;
+  char err[256], pa[128], pb[128], pc[128];
+  snprintf(pa, sizeof pa, "%s/a.db", f->dir);
+  snprintf(pb, sizeof pb, "%s/b.db", f->dir);
+  snprintf(pc, sizeof pc, "%s/c.db", f->dir);
+  store *a = NULL, *b = NULL, *c = NULL;
+  assert_int_equal(store_open_lean(&a, pa, err, sizeof err), 0);
+  assert_int_equal(store_open_lean(&b, pb, err, sizeof err), 0);
+  store_set_lean_open_max(2);
+  assert_int_equal(store_open_lean(&c, pc, err, sizeof err), 0);
+  assert_int_equal(fds_on(pa), 0); /* the oldest */
+  assert_int_equal(fds_on(pb), 1);
+  assert_int_equal(fds_on(pc), 1);
+  /* b holds its connection (a batch): c goes instead */
+  assert_int_equal(store_batch_begin(b), 0);
+  assert_int_equal(store_event_add(b, 1, 0, "boot", "b", NULL), 0);
+  assert_int_equal(store_event_add(a, 1, 0, "boot", "a", NULL), 0);
+  assert_int_equal(fds_on(pa), 1);
+  assert_int_equal(fds_on(pb), 1);
+  assert_int_equal(fds_on(pc), 0);
+  assert_int_equal(store_batch_end(b), 0);
+  /* c again: a (used before b's commit: the least recently used) goes;
+   * nothing is lost */
+  assert_int_equal(store_event_add(c, 1, 0, "boot", "c", NULL), 0);
+  assert_int_equal(fds_on(pa), 0);
+  assert_int_equal(fds_on(pb), 1);
+  assert_int_equal(count_rows(b, "SELECT count(*) FROM events"), 1);
+  assert_int_equal(count_rows(a, "SELECT count(*) FROM events"), 1);
+  assert_int_equal(count_rows(c, "SELECT count(*) FROM events"), 1);
+  store_set_lean_open_max(0);
+  store_close(a);
+  store_close(b);
+  store_close(c);
+  unlink(pa);
+  unlink(pb);
+  unlink(pc);
 }
 
 static void meter_last_is_the_newest_written(void **state) {
@@ -808,9 +1009,14 @@ static void a_lean_connection_is_small_and_works(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(new_lean_databases_start_from_the_first_ones_schema, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(sessions_lifecycle_and_queries, setup, teardown),
       cmocka_unit_test_setup_teardown(events_after_id_with_limit, setup, teardown),
       cmocka_unit_test_setup_teardown(lean_store_prepares_again_after_a_release, setup, teardown),
+      cmocka_unit_test_setup_teardown(lean_store_closes_an_idle_connection, setup, teardown),
+      cmocka_unit_test_setup_teardown(lean_connections_beyond_the_bound_close_the_oldest_free_one,
+                                      setup, teardown),
       cmocka_unit_test_setup_teardown(meter_last_is_the_newest_written, setup, teardown),
       cmocka_unit_test_setup_teardown(samples_are_averaged_per_slice, setup, teardown),
       cmocka_unit_test_setup_teardown(users_and_badges, setup, teardown),
