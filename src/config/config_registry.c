@@ -464,7 +464,7 @@ bool config_key_matches(const char *pattern, const char *key) {
 }
 
 /* The keys looked up last, by a hash of their text (issue 15: a charging
- * cycle reads about 60 keys, each a scan of the whole registry). Per thread,
+ * cycle reads tens of keys, each a scan of the whole registry). Per thread,
  * so that no lock is needed; emptied when a table joins the registry (the
  * generation), since the merged array is built again then. */
 #define KEY_CACHE_SLOTS 64
