@@ -13,6 +13,13 @@
 struct cp_reservations {
   store *st; /* the statements are the store's (cp_sql_prep) */
   char error[256];
+  /* cp_reservation_next_expiry's answer, read again after any write here
+   * (issue 15: the OCPP modules ask at every rearm of their timer, several
+   * times per status change). The back end's reservations (id > 0) are
+   * written only through this file; local ones (src/reservation, id < 0)
+   * do not count. */
+  bool next_known;
+  borne_ms next_expiry;
 };
 
 #define PREP(r, sql, ...) cp_sql_prep((r)->st, (r)->error, sizeof(r)->error, sql, __VA_ARGS__)
@@ -32,6 +39,7 @@ cp_reservations *cp_reservations_open(store *db, char *err, size_t errlen) {
 void cp_reservations_free(cp_reservations *r) { free(r); }
 
 static void remove_id(cp_reservations *r, int id) {
+  r->next_known = false;
   RUN(r, PREP(r, "DELETE FROM ocpp16_reservation WHERE id = ?", "i", (int64_t)id));
 }
 
@@ -45,6 +53,7 @@ cp_reserve_result cp_reservation_add(cp_reservations *r, int connector, int id, 
                                      "ii", (int64_t)connector, (int64_t)id),
                                 0);
   if (other) return CP_RESERVE_OCCUPIED;
+  r->next_known = false;
   if (RUN(r, PREP(r,
                   "INSERT OR REPLACE INTO ocpp16_reservation(id, connector, tag, parent,"
                   " expiry_ms) VALUES(?, ?, ?, ?, ?)",
@@ -75,8 +84,21 @@ int cp_reservation_expired(cp_reservations *r, int connector, borne_ms now) {
 }
 
 borne_ms cp_reservation_next_expiry(cp_reservations *r) {
-  return cp_sql_scalar(
-      r->st, PREP(r, "SELECT min(expiry_ms) FROM ocpp16_reservation WHERE id > 0", NULL), CP_NEVER);
+  if (r->next_known) return r->next_expiry;
+  sqlite3_stmt *s = PREP(r, "SELECT min(expiry_ms) FROM ocpp16_reservation WHERE id > 0", NULL);
+  if (!s) return CP_NEVER;
+  int rc = sqlite3_step(s);
+  borne_ms next = CP_NEVER;
+  if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+    next = sqlite3_column_int64(s, 0);
+  cp_sql_done(r->st, s);
+  /* kept only when read outside a transaction: inside one (a session's
+   * batch) the rows may still be rolled back; a failed read is not kept */
+  if (rc == SQLITE_ROW && sqlite3_get_autocommit(r->db)) {
+    r->next_expiry = next;
+    r->next_known = true;
+  }
+  return next;
 }
 
 int cp_reservation_use(cp_reservations *r, int connector, const char *token, const char *group) {

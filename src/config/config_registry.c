@@ -383,6 +383,7 @@ static const cfg_key_table *tables[TABLES_MAX];
 static size_t table_count;
 static cfg_key_def merged[REGISTRY_MAX];
 static int merged_count = -1;
+static unsigned registry_gen = 1; /* bumped when a table joins: config_key_def's cache */
 
 int config_registry_add_table(const cfg_key_table *t) {
   for (size_t i = 0; i < table_count; i++)
@@ -395,6 +396,7 @@ int config_registry_add_table(const cfg_key_table *t) {
   if ((size_t)total + rows > REGISTRY_MAX) return -1;
   tables[table_count++] = t;
   merged_count = -1;
+  registry_gen++; /* the key cache (config_key_def) is stale */
   return 0;
 }
 
@@ -461,11 +463,38 @@ bool config_key_matches(const char *pattern, const char *key) {
   return *k == '\0';
 }
 
+/* The keys looked up last, by a hash of their text (issue 15: a charging
+ * cycle reads tens of keys, each a scan of the whole registry). Per thread,
+ * so that no lock is needed; emptied when a table joins the registry (the
+ * generation), since the merged array is built again then. */
+#define KEY_CACHE_SLOTS 64
+#define KEY_CACHE_LEN 64
+typedef struct {
+  unsigned gen; /* 0: empty */
+  int index;
+  char key[KEY_CACHE_LEN];
+} key_cache_slot;
+static _Thread_local key_cache_slot key_cache[KEY_CACHE_SLOTS];
+
 const cfg_key_def *config_key_def(const char *key) {
   if (!key) return NULL;
   int n;
   const cfg_key_def *defs = config_registry(&n);
-  for (int i = 0; i < n; i++)
-    if (config_key_matches(defs[i].key, key)) return &defs[i];
+  uint32_t h = 2166136261u; /* FNV-1a */
+  size_t len = 0;
+  for (const unsigned char *p = (const unsigned char *)key; *p; p++, len++)
+    h = (h ^ *p) * 16777619u;
+  key_cache_slot *slot = &key_cache[h % KEY_CACHE_SLOTS];
+  if (slot->gen == registry_gen && strcmp(slot->key, key) == 0) return &defs[slot->index];
+  for (int i = 0; i < n; i++) {
+    if (config_key_matches(defs[i].key, key)) {
+      if (len < KEY_CACHE_LEN) {
+        memcpy(slot->key, key, len + 1);
+        slot->index = i;
+        slot->gen = registry_gen;
+      }
+      return &defs[i];
+    }
+  }
   return NULL;
 }

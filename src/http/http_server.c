@@ -255,11 +255,13 @@ static void txn_respond(http_txn *t, http_response *res) {
 
 static int stream_write(http_txn *t, struct lws *wsi);
 
-/* Writes the status line and headers; `close` adds "Connection: close" (the
+/* Writes the status line and headers, followed in the same write by `body`
+ * (`body_len` bytes, none when NULL); `close` adds "Connection: close" (the
  * connection ends after this answer). 0, or -1 to close the connection. */
-static int txn_send_headers(http_txn *t, struct lws *wsi, bool close) {
+static int txn_send_headers(http_txn *t, struct lws *wsi, bool close, const char *body,
+                            size_t body_len) {
   size_t cap = LWS_PRE + 576 + strlen(t->content_type) + strlen(t->allow) +
-               (t->extra_header ? strlen(t->extra_header) : 0);
+               (t->extra_header ? strlen(t->extra_header) : 0) + (body ? body_len : 0);
   unsigned char *buf = malloc(cap);
   if (!buf) return -1;
   unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + cap - 1;
@@ -297,7 +299,26 @@ static int txn_send_headers(http_txn *t, struct lws *wsi, bool close) {
   if (!bad && close)
     bad = lws_add_http_header_by_name(
         wsi, (const unsigned char *)"Connection:", (const unsigned char *)"close", 5, &p, end);
-  if (!bad) bad = lws_finalize_write_http_header(wsi, start, &p, end);
+  if (!bad && body) {
+    /* the headers and a small answer's body in one write (issue 15): one
+     * send instead of two, and no wait for a second WRITEABLE callback. On
+     * HTTP/1.1 (the only protocol this server speaks, ALPN "http/1.1") a
+     * header write is sent as it is; what the socket does not take lws
+     * keeps and sends first, and lws_http_transaction_completed waits for it */
+    bad = lws_finalize_http_header(wsi, &p, end);
+    if (!bad && (size_t)(end - p) >= body_len) {
+      memcpy(p, body, body_len);
+      p += body_len;
+    } else {
+      bad = 1;
+    }
+    if (!bad) {
+      int len = (int)(p - start);
+      bad = lws_write(wsi, start, (size_t)len, LWS_WRITE_HTTP_HEADERS) != len;
+    }
+  } else if (!bad) {
+    bad = lws_finalize_write_http_header(wsi, start, &p, end);
+  }
   free(buf);
   if (bad) return -1;
   t->headers_sent = true;
@@ -310,7 +331,13 @@ static int txn_send_headers(http_txn *t, struct lws *wsi, bool close) {
 static int txn_write(http_txn *t, struct lws *wsi) {
   http_server *s = t->srv;
   if (!t->headers_sent) {
-    if (txn_send_headers(t, wsi, false) != 0) return -1;
+    if (!t->streaming && t->resp_len > 0 && t->resp_len <= HTTP_WRITE_CHUNK &&
+        strcmp(t->method, "HEAD") != 0) {
+      if (txn_send_headers(t, wsi, false, t->resp_body, t->resp_len) != 0) return -1;
+      t->resp_off = t->resp_len;
+      return lws_http_transaction_completed(wsi) ? -1 : 0;
+    }
+    if (txn_send_headers(t, wsi, false, NULL, 0) != 0) return -1;
     if (t->streaming) return stream_write(t, wsi);
     if (t->resp_len == 0 || strcmp(t->method, "HEAD") == 0)
       return lws_http_transaction_completed(wsi) ? -1 : 0;
@@ -343,7 +370,7 @@ static int txn_write(http_txn *t, struct lws *wsi) {
  * more meanwhile. A stream, or an answer not decided yet, just closes. */
 static int txn_finish_and_close(http_txn *t, struct lws *wsi) {
   if (!t->responding || t->streaming || t->kill) return -1;
-  if (!t->headers_sent && txn_send_headers(t, wsi, true) != 0) return -1;
+  if (!t->headers_sent && txn_send_headers(t, wsi, true, NULL, 0) != 0) return -1;
   size_t n = strcmp(t->method, "HEAD") == 0 ? 0 : t->resp_len - t->resp_off;
   if (n > 0) {
     unsigned char *buf = malloc(LWS_PRE + n);

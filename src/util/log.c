@@ -6,6 +6,7 @@
  */
 #include "util/log.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 /* The one process-wide setting (docs/architecture.md): stderr is shared, so
  * every station in the process logs at the level set last. */
@@ -67,7 +69,17 @@ void log_msg(log_level level, const char *module, const char *fmt, ...) {
   if (n < 0) return;
   va_list ap;
   va_start(ap, fmt);
-  if ((size_t)n < sizeof line) vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+  if ((size_t)n < sizeof line - 1) vsnprintf(line + n, sizeof line - 1 - (size_t)n, fmt, ap);
   va_end(ap);
-  fprintf(stderr, "%s\n", line);
+  /* One write(2) of the line and its newline (issue 15: stdio's unbuffered
+   * stderr formatted "%s\n" into a buffer of its own first, under its lock);
+   * stderr is unbuffered, so nothing written through stdio is reordered. */
+  size_t len = strnlen(line, sizeof line - 1);
+  line[len++] = '\n';
+  for (size_t off = 0; off < len;) {
+    ssize_t w = write(STDERR_FILENO, line + off, len - off);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return;
+    off += (size_t)w;
+  }
 }

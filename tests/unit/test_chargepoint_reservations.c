@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "chargepoint/reservations.h"
 #include "test_tmpdir.h"
 #include "store/store.h"
@@ -195,6 +197,29 @@ static void test_availability(void **state) {
   assert_true(cp_availability(f->r, 1));
 }
 
+/* cp_reservation_next_expiry keeps its answer between writes (issue 15): it
+ * follows every add, use and cancel, and a value read inside a batch that
+ * is rolled back is not kept (the row the batch removed is back). */
+static void test_next_expiry_follows_writes(void **state) {
+  fx *f = *state;
+  cp_reservation_add(f->r, 1, 10, "LATE", NULL, T0 + H(2));
+  assert_true(cp_reservation_next_expiry(f->r) == T0 + H(2));
+  assert_true(cp_reservation_next_expiry(f->r) == T0 + H(2)); /* the kept answer */
+  cp_reservation_add(f->r, 2, 20, "SOON", NULL, T0 + H(1));
+  assert_true(cp_reservation_next_expiry(f->r) == T0 + H(1));
+  assert_int_equal(cp_reservation_use(f->r, 2, "SOON", NULL), 20);
+  assert_true(cp_reservation_next_expiry(f->r) == T0 + H(2));
+  /* used inside a session's batch, which then fails */
+  assert_int_equal(store_batch_begin(f->db), 0);
+  assert_int_equal(cp_reservation_use(f->r, 1, "LATE", NULL), 10);
+  assert_true(cp_reservation_next_expiry(f->r) == INT64_MAX);
+  assert_int_equal(sqlite3_exec(store_sqlite(f->db), "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+  assert_int_not_equal(store_batch_end(f->db), 0);
+  assert_true(cp_reservation_next_expiry(f->r) == T0 + H(2));
+  assert_int_equal(cp_reservation_cancel(f->r, 10), 1);
+  assert_true(cp_reservation_next_expiry(f->r) == INT64_MAX);
+}
+
 int main(void) {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
   const struct CMUnitTest tests[] = {
@@ -202,6 +227,7 @@ int main(void) {
       T(test_expiry),
       T(test_use),
       T(test_availability),
+      T(test_next_expiry_follows_writes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -190,12 +190,15 @@ int v16_journal_push(cp_journal *j, int64_t session_id, const char *action, cons
 
 json_t *v16_event_payload(const cp_journal_entry *e, const char *tx_id) {
   json_error_t jerr;
-  json_t *p = json_loads(e->payload, 0, &jerr);
+  return v16_event_payload_of(json_loads(e->payload, 0, &jerr), e->kind, tx_id);
+}
+
+json_t *v16_event_payload_of(json_t *p, cp_event_kind kind, const char *tx_id) {
   if (!p || !json_is_object(p)) {
     json_decref(p);
     return NULL;
   }
-  if ((e->kind == CP_EVENT_UPDATED || e->kind == CP_EVENT_ENDED) && tx_id && tx_id[0]) {
+  if ((kind == CP_EVENT_UPDATED || kind == CP_EVENT_ENDED) && tx_id && tx_id[0]) {
     char *end = NULL;
     long long tx = strtoll(tx_id, &end, 10);
     if (end && *end == '\0') json_object_set_new(p, "transactionId", json_integer(tx));

@@ -62,6 +62,10 @@ int v16_journal_push(cp_journal *j, int64_t session_id, const char *action, cons
  * gave one (`tx_id`, decimal text; "" when not yet). A new reference, or NULL
  * when the stored payload is not JSON. */
 json_t *v16_event_payload(const cp_journal_entry *e, const char *tx_id);
+/* The same from the entry's payload already parsed (`p`, whose reference it
+ * takes): what v16_pump has after reading the payload's words (issue 15: the
+ * text was parsed twice). NULL, and `p` released, when it is not an object. */
+json_t *v16_event_payload_of(json_t *p, cp_event_kind kind, const char *tx_id);
 /* A 1.6 transactionId as the journal keeps it: its decimal text. */
 void v16_tx_text(int tx, char out[CP_TX_ID_MAX + 1]);
 /* The 1.6 transactionId of a session: 0 until StartTransaction.conf. */

@@ -170,8 +170,8 @@ void v16_pump(ocpp16_station *o) {
       cp_journal_sent(o->journal, m.id);
       continue;
     }
-    json_decref(raw);
-    payload = v16_event_payload(&m, tx); /* with the back end's transactionId */
+    /* with the back end's transactionId; takes `raw` */
+    payload = v16_event_payload_of(raw, m.kind, tx);
     free(m.payload);
     if (payload) break;
     /* cannot happen unless the file was edited: do not block the queue */
