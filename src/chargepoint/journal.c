@@ -279,7 +279,7 @@ int cp_journal_adopt(cp_journal *j, int64_t key, int64_t session_id) {
     return -1;
   }
   if (cp_sql_begin(j->st) != 0) {
-    snprintf(j->error, sizeof j->error, "%s", sqlite3_errmsg(j->db));
+    snprintf(j->error, sizeof j->error, "%s", sqlite3_errmsg(store_sqlite(j->st)));
     return -1;
   }
   int rc = RUN(j, PREP(j, "UPDATE ocpp16_queue SET session_id = ? WHERE session_id = ?", "ii",

@@ -94,7 +94,7 @@ borne_ms cp_reservation_next_expiry(cp_reservations *r) {
   cp_sql_done(r->st, s);
   /* kept only when read outside a transaction: inside one (a session's
    * batch) the rows may still be rolled back; a failed read is not kept */
-  if (rc == SQLITE_ROW && sqlite3_get_autocommit(r->db)) {
+  if (rc == SQLITE_ROW && sqlite3_get_autocommit(store_sqlite(r->st))) {
     r->next_expiry = next;
     r->next_known = true;
   }
