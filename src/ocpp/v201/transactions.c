@@ -736,6 +736,17 @@ static void start_early(ocpp201_station *o, int c) {
     log_error(MOD, "cannot queue TransactionEvent durably: %s", store_last_error(db));
 }
 
+/* An early or held transaction's end is queued: its row and journal key go
+ * in the same batch, then the EVSE (or the held badge) is free again. */
+static void forget_early(ocpp201_station *o, v201_txp *t, int64_t key, store *db, bool batch) {
+  early_run(o, "DELETE FROM ocpp201_tx_early WHERE journal_key = ?", key, 0, NULL, 0);
+  cp_journal_forget_key(o->journal, key);
+  if (batch && store_batch_end(db) != 0)
+    log_error(MOD, "cannot queue TransactionEvent durably: %s", store_last_error(db));
+  v201_txp_ended(t);
+  v201_reset_when_idle(o);
+}
+
 /* An early transaction ends before any session took it over: the car left
  * (EVCommunicationLost, EVDisconnected) or the CSMS stopped it. */
 static void end_early(ocpp201_station *o, int c, const char *trigger, stop_reason why) {
@@ -745,12 +756,7 @@ static void end_early(ocpp201_station *o, int c, const char *trigger, stop_reaso
   bool batch = store_batch_begin(db) == 0;
   send_ended(o, c, trigger, why, NULL, NULL, now201(o), o->st->conn[c - 1].meter.energy_import_wh,
              false);
-  early_run(o, "DELETE FROM ocpp201_tx_early WHERE journal_key = ?", key, 0, NULL, 0);
-  cp_journal_forget_key(o->journal, key);
-  if (batch && store_batch_end(db) != 0)
-    log_error(MOD, "cannot queue TransactionEvent durably: %s", store_last_error(db));
-  v201_txp_ended(t);
-  v201_reset_when_idle(o);
+  forget_early(o, t, key, db, batch);
 }
 
 /* An event of the station's held transaction (no EVSE: chargingState Idle,
@@ -812,12 +818,7 @@ static void end_held(ocpp201_station *o, const char *trigger, stop_reason why,
   store *db = o->st->db;
   bool batch = store_batch_begin(db) == 0;
   send_held(o, CP_EVENT_ENDED, trigger, why, stopped_name);
-  early_run(o, "DELETE FROM ocpp201_tx_early WHERE journal_key = ?", key, 0, NULL, 0);
-  cp_journal_forget_key(o->journal, key);
-  if (batch && store_batch_end(db) != 0)
-    log_error(MOD, "cannot queue TransactionEvent durably: %s", store_last_error(db));
-  v201_txp_ended(t);
-  v201_reset_when_idle(o);
+  forget_early(o, t, key, db, batch);
 }
 
 void v201_tx_auth_event(ocpp201_station *o, int c, const char *kind, const char *detail) {
