@@ -73,6 +73,9 @@ typedef struct ocpp_dialect_ops {
   void (*free)(void *ctx); /* after the loop ran the closing handles out */
 } ocpp_dialect_ops;
 
+/* OCPP 1.6 IdToken: CiString20. A longer badge is refused, never cut. */
+#define OCPP16_ID_TAG_MAX 20
+
 extern const ocpp_dialect_ops ocpp16_ops;  /* src/ocpp/v16/ocpp16_module.c */
 extern const ocpp_dialect_ops ocpp201_ops; /* src/ocpp/v201/ocpp201_module.c */
 extern const ocpp_dialect_ops ocpp21_ops;  /* the 2.0.1 dialect under the 2.1 schemas */

@@ -198,6 +198,13 @@ static void picked_save(ocpp_core *c, const ocpp_dialect *d) {
 
 /* ---------- the link's events: to the dialect spoken ---------- */
 
+/* A badge the dialect spoken cannot carry whole is refused by the station,
+ * never cut (1.6 idTag: CiString20; 2.x idToken: the 36 kept, CP_ID_MAX). */
+static void set_badge_max(ocpp_core *c) {
+  station_set_badge_max(c->st,
+                        c->active->family == OCPP_FAMILY_V16 ? OCPP16_ID_TAG_MAX : CP_ID_MAX);
+}
+
 /* The dialect of the version the server picked becomes the one spoken; a
  * change of family hands the running sessions to the new one. */
 static void switch_dialect(ocpp_core *c) {
@@ -205,6 +212,7 @@ static void switch_dialect(ocpp_core *c) {
   if (!ops || !c->ctx[ops->family] || ops == c->active) return;
   const ocpp_dialect_ops *was = c->active;
   c->active = ops;
+  set_badge_max(c);
   if (was->family == ops->family) return;
   /* the one left forgets its sessions (its status hooks still run: it must
    * not queue events for them), the new one takes them over */
@@ -490,6 +498,7 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
       log_warn(MOD, "reservation %d not restored: %s", rs[i].id, w);
   }
   station_set_offline(st, true);
+  set_badge_max(c);
   if (strcmp(config_get(st->cfg, "auth.mode"), "ocpp") == 0)
     station_set_authorizer(st, on_authorize, c);
   station_module m = {.name = "ocpp",

@@ -426,13 +426,15 @@ static void handle_notes(station *st, sc_notes *notes, int depth) {
   for (int i = 0; i < request_count && st->authorize; i++)
     st->authorize(st->authorize_ctx, requests[i].id, requests[i].uid);
   for (int i = 0; i < request_count && !st->authorize && depth < 4; i++) {
-    char user[BORNE_NAME_MAX + 1];
-    bool ok = station_authorize_locally(st, requests[i].uid, user, sizeof user);
+    char user[BORNE_NAME_MAX + 1] = "";
+    /* a badge the back end could only hear cut (station_set_badge_max) */
+    bool too_long = st->badge_max && strlen(requests[i].uid) > (size_t)st->badge_max;
+    bool ok = !too_long && station_authorize_locally(st, requests[i].uid, user, sizeof user);
     unsigned allowed = ok ? station_badge_connectors(st, requests[i].uid) : 0;
     if (!ok) {
       st->refusal_request = requests[i].id;
       snprintf(st->refusal_reason, sizeof st->refusal_reason, "%s",
-               station_local_refusal(st, requests[i].uid));
+               too_long ? "token_too_long" : station_local_refusal(st, requests[i].uid));
     }
     sc_notes more = {0};
     /* the user's name is the badge's group: a local reservation for a user
@@ -476,6 +478,8 @@ void station_set_authorizer(station *st, station_authorize_fn fn, void *ctx) {
   st->authorize = fn;
   st->authorize_ctx = ctx;
 }
+
+void station_set_badge_max(station *st, int max) { st->badge_max = max > 0 ? max : 0; }
 
 void station_auth_answer(station *st, uint32_t request_id, bool accepted, const char *user) {
   station_auth_answer_parent(st, request_id, accepted, user, NULL);
@@ -732,6 +736,13 @@ int station_remote_start(station *st, int c, const char *uid, char *err, size_t 
     return -1;
   }
   char user[BORNE_NAME_MAX + 1] = "";
+  if (uid && st->badge_max && strlen(uid) > (size_t)st->badge_max) {
+    snprintf(err, errlen, "badge %s is longer than the %d characters the back end takes", uid,
+             st->badge_max);
+    station_event_reason(st, c, "auth_refused", "token_too_long", "%s: longer than %d characters",
+                         uid, st->badge_max);
+    return -1;
+  }
   if (uid && uid[0] && !station_authorize_locally(st, uid, user, sizeof user)) {
     snprintf(err, errlen, "badge %s is unknown or disabled", uid);
     return -1;

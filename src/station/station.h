@@ -153,6 +153,10 @@ typedef struct station {
   int module_cap;
   station_authorize_fn authorize;
   void *authorize_ctx;
+  /* the longest badge UID the back end's protocol carries whole (OCPP 1.6
+   * idTag: 20, 2.x idToken: 36; 0: no limit): a longer one is refused, never
+   * cut (station_set_badge_max) */
+  int badge_max;
   /* why the badge question refusal_request is being refused (issue 19):
    * set by whoever refuses it, recorded as the auth_refused event's
    * reason, then cleared */
@@ -310,6 +314,11 @@ int station_add_module(station *st, const station_module *m);
  * after it (issue 15: OCPP connects first, OCMF's key is made meanwhile). */
 int station_add_module_before(station *st, const char *before, const station_module *m);
 void station_set_authorizer(station *st, station_authorize_fn fn, void *ctx);
+/* The longest badge UID the back end takes whole (0: no limit, the default):
+ * station_remote_start (API, MQTT) refuses a longer badge (auth_refused,
+ * reason token_too_long) instead of starting a session the back end would
+ * hear under a cut badge. Set by the OCPP module for the dialect spoken. */
+void station_set_badge_max(station *st, int max);
 void station_auth_answer(station *st, uint32_t request_id, bool accepted, const char *user);
 /* The local badge table's verdict: known, enabled, and its user enabled. */
 bool station_authorize_locally(station *st, const char *uid, char *user, size_t userlen);

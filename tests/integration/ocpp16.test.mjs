@@ -16,7 +16,7 @@ const startPeer = process.env.BORNE_OCPP_PEER === 'ocpp-ws-io' ? startCsmsWsIo :
 let csms, st;
 
 before(async () => {
-  csms = await startPeer({ tags: { GOOD1: 'Accepted', GOOD2: 'Accepted', BLOCKED: 'Blocked' }, bootInterval: 60 });
+  csms = await startPeer({ tags: { GOOD1: 'Accepted', GOOD2: 'Accepted', BLOCKED: 'Blocked', GOOD20CHARACTERS0001: 'Accepted' }, bootInterval: 60 });
   st = await startBorned({
     connectors: 2, auth: 'ocpp', speed: 20,
     args: ['--csms', csms.url],
@@ -126,6 +126,35 @@ test('a blocked or unknown badge is refused and starts nothing', async () => {
   assert.equal((await st.connector(2)).session, null);
   assert.equal(st.ctl('unplug', '2').code, 0);
   await st.waitStatus(2, 'Available');
+});
+
+// An idTag is a CiString20: a longer badge is refused, never cut. Cut, this
+// 24-character badge would be GOOD20CHARACTERS0001, which the back end accepts.
+test('a badge longer than 20 characters is refused, never sent cut (not even as the accepted badge it begins with)', async () => {
+  const LONG = 'GOOD20CHARACTERS0001XYZW';
+  const from = csms.calls.length;
+  assert.equal(st.ctl('plug', '2').code, 0);
+  await st.waitStatus(2, 'Preparing');
+  let after = await st.lastEventId();
+  assert.equal(st.ctl('tap', LONG).code, 0);
+  const e = await st.waitEvent('auth_refused', { after, match: (ev) => ev.detail.includes(LONG) });
+  assert.equal(e.reason, 'token_too_long');
+  // the API's start with it: refused the same way (a local badge would be heard cut)
+  after = await st.lastEventId();
+  const res = await st.api('POST', '/api/v1/connectors/2/start', { badge: LONG });
+  assert.equal(res.status, 409);
+  assert.equal((await st.waitEvent('auth_refused', { after })).reason, 'token_too_long');
+  // the accepted 20-character badge itself still starts and stops: the link worked all along
+  assert.equal(st.ctl('tap', 'GOOD20CHARACTERS0001').code, 0);
+  const start = await csms.waitCall('StartTransaction', { from });
+  assert.equal(start.params.idTag, 'GOOD20CHARACTERS0001');
+  const sent = csms.calls.slice(from).filter((c) => c.action !== 'StatusNotification' && c.action !== 'MeterValues');
+  assert.deepEqual(sent.map((c) => [c.action, c.params.idTag]).filter(([a]) => a === 'Authorize' || a === 'StartTransaction'),
+    [['Authorize', 'GOOD20CHARACTERS0001'], ['StartTransaction', 'GOOD20CHARACTERS0001']]);
+  assert.equal(st.ctl('unplug', '2').code, 0);
+  await csms.waitCall('StopTransaction', { from });
+  await st.waitStatus(2, 'Available');
+  csms.assertNoViolations();
 });
 
 test('remote start and remote stop', async () => {

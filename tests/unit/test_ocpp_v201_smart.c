@@ -609,6 +609,34 @@ static void valid21(const char *action, bool request, const json_t *payload) {
   }
 }
 
+/* 2.1's selectedChargingScheduleId is carried only by NotifyEVChargingSchedule
+ * (K15-K17): the ISO 15118 EV's choice among a profile's schedules, which an
+ * IEC 61851 AC station never hears (docs/ocpp21.md). The 15118 hook passes it
+ * through under 2.1 (the 2.1 schema takes it); 2.0.1's schema refuses it, so
+ * the hook cannot send it to a 2.0.1 back end. */
+static void selected_schedule_id_is_iso15118_only(void **state) {
+  (void)state;
+  json_t *plan = json_loads("{\"evseId\":1,\"timeBase\":\"2026-12-06T01:00:00Z\","
+                            "\"selectedChargingScheduleId\":22,"
+                            "\"chargingSchedule\":{\"id\":22,\"chargingRateUnit\":\"A\","
+                            "\"chargingSchedulePeriod\":[{\"startPeriod\":0,\"limit\":10}]}}",
+                            0, NULL);
+  assert_non_null(plan);
+  valid21("NotifyEVChargingSchedule", true, plan);
+  ocpp_error err = {.kind = OCPP_ERR_NONE};
+  assert_int_not_equal(ocpp201_validate("NotifyEVChargingSchedule", true, plan, &err), 0);
+  /* no other 2.1 message a station sends has it: TransactionEvent neither */
+  json_t *tx = json_loads("{\"eventType\":\"Updated\",\"timestamp\":\"2026-12-06T01:00:00Z\","
+                          "\"triggerReason\":\"ChargingRateChanged\",\"seqNo\":1,"
+                          "\"selectedChargingScheduleId\":22,"
+                          "\"transactionInfo\":{\"transactionId\":\"t1\"}}",
+                          0, NULL);
+  err = (ocpp_error){.kind = OCPP_ERR_NONE};
+  assert_int_not_equal(ocpp21_validate("TransactionEvent", true, tx, &err), 0);
+  json_decref(tx);
+  json_decref(plan);
+}
+
 static cp_profile_result set21(cp_profiles *s, int evse, const char *profile_json,
                                const char *active_tx, borne_ms now, v201_refusal *why) {
   json_t *req =
@@ -790,6 +818,7 @@ int main(void) {
       cmocka_unit_test(several_schedules),
       cmocka_unit_test(external_limit_schedule_and_significance),
       cmocka_unit_test(iso15118_hooks),
+      cmocka_unit_test(selected_schedule_id_is_iso15118_only),
       cmocka_unit_test(v21_additions),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,7 +15,7 @@ typedef struct {
   ocpp16_station *o;
   uint32_t request_id;
   char uid[BORNE_UID_MAX + 1];
-  char tag[21];
+  char tag[OCPP16_ID_TAG_MAX + 1];
 } auth_ctx;
 
 /* 3.5.1: an accepted badge other than the one that started a transaction
@@ -36,8 +36,8 @@ static bool group_stop(ocpp16_station *o, uint32_t request_id, const char *tag,
     cp_conn *k = &o->conn[c - 1];
     station_view(o->st, c, &v);
     if (!v.has_session) continue;
-    char starter[21];
-    id_tag_of(o, v.uid, starter, sizeof starter);
+    char starter[OCPP16_ID_TAG_MAX + 1];
+    if (!id_tag_of(o, v.uid, starter, sizeof starter)) continue;
     if (!cp_auth_may_stop(o->auth, starter, k->start_parent, tag, parent)) continue;
     snprintf(k->stop_tag, sizeof k->stop_tag, "%s", tag);
     station_connector_event(o->st, c, &(cs_event){.type = CS_EV_STOP, .reason = STOP_LOCAL});
@@ -100,8 +100,15 @@ static void authorize_answer(void *ctx, const json_t *result, const char *code, 
 
 void v16_authorize(void *ctx, uint32_t request_id, const char *uid) {
   ocpp16_station *o = ctx;
-  char tag[21], group[CP_ID_MAX + 1] = "";
-  id_tag_of(o, uid, tag, sizeof tag);
+  char tag[OCPP16_ID_TAG_MAX + 1], group[CP_ID_MAX + 1] = "";
+  /* an idTag is a CiString20: a longer badge is refused, never cut (its
+   * first 20 characters could be another badge); nothing is sent */
+  if (!id_tag_of(o, uid, tag, sizeof tag)) {
+    log_warn(MOD, "a badge of %zu characters refused: an OCPP 1.6 idTag is at most %d",
+             strlen(uid ? uid : ""), OCPP16_ID_TAG_MAX);
+    station_auth_answer_reason(o->st, request_id, false, NULL, NULL, "token_too_long");
+    return;
+  }
   if (!online(o)) {
     decide_offline(o, request_id, uid, tag);
     return;

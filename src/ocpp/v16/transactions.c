@@ -287,8 +287,15 @@ void v16_on_session_started(void *ctx, int c, const station_session_info *s) {
     return;
   }
   k->transaction_id = 0;
-  char tag[21];
-  id_tag_of(o, s->uid, tag, sizeof tag);
+  char tag[OCPP16_ID_TAG_MAX + 1];
+  /* a badge longer than an idTag never reaches here (v16_authorize and
+   * station_remote_start refuse it) unless a session of another dialect is
+   * resumed: it is reported under ocpp.free_id_tag, never cut */
+  if (!id_tag_of(o, s->uid, tag, sizeof tag)) {
+    log_warn(MOD, "session of a badge longer than %d characters: idTag ocpp.free_id_tag",
+             OCPP16_ID_TAG_MAX);
+    id_tag_of(o, NULL, tag, sizeof tag);
+  }
   json_t *p =
       json_pack("{s:i, s:s, s:I, s:o}", "connectorId", c, "idTag", tag, "meterStart",
                 (json_int_t)llround(s->meter_start_wh), "timestamp", time_json(s->start_ms));
@@ -322,8 +329,8 @@ static int add_signed_record(void *ctx, const ocmf_record_row *row) {
 void v16_on_session_stopped(void *ctx, int c, const station_session_info *s) {
   ocpp16_station *o = ctx;
   cp_conn *k = &o->conn[c - 1];
-  char tag[21];
-  id_tag_of(o, s->uid, tag, sizeof tag);
+  char tag[OCPP16_ID_TAG_MAX + 1];
+  if (!id_tag_of(o, s->uid, tag, sizeof tag)) id_tag_of(o, NULL, tag, sizeof tag); /* as started */
   /* 3.5.1: stopped by another badge of its group: that badge stopped it */
   if (k->stop_tag[0]) snprintf(tag, sizeof tag, "%s", k->stop_tag);
   json_t *p =

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -23,6 +24,7 @@
 #include "firmware/diagnostics.h"
 #include "firmware/firmware.h"
 #include "firmware/firmware_module.h"
+#include "ocpp/ocpp_core.h"
 #include "ocpp/ocpp_keys.h"
 #include "ocpp/ocpp_link.h"
 #include "ocpp/ocpp_version.h"
@@ -159,9 +161,19 @@ static inline bool online(const ocpp16_station *o) {
 }
 
 /* An idTag as OCPP wants it: at most 20 characters (IdToken, CiString20Type). */
-static inline void id_tag_of(const ocpp16_station *o, const char *uid, char *out, size_t len) {
+/* The idTag of badge `uid` (ocpp.free_id_tag for none) into out (at least
+ * OCPP16_ID_TAG_MAX + 1 bytes). A badge longer than an idTag (CiString20) is
+ * never cut — its first 20 characters could be another badge: false, out
+ * "" (the reader's badge is refused before, v16_authorize). */
+static inline bool id_tag_of(const ocpp16_station *o, const char *uid, char *out, size_t len) {
   if (!uid || !uid[0]) uid = config_get(o->st->cfg, "ocpp.free_id_tag");
-  snprintf(out, len < 21 ? len : 21, "%s", uid ? uid : "");
+  if (!uid) uid = "";
+  if (strlen(uid) > OCPP16_ID_TAG_MAX || strlen(uid) >= len) {
+    if (len) out[0] = '\0';
+    return false;
+  }
+  snprintf(out, len, "%s", uid);
+  return true;
 }
 
 static inline int connector_of_session(const ocpp16_station *o, int64_t session_id) {
