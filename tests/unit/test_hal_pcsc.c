@@ -212,7 +212,10 @@ static void cards_through_pcscd_and_vpcd(void **state) {
   }
   char dir[] = "/tmp/borne-pcsc-XXXXXX";
   assert_non_null(mkdtemp(dir));
-  int port = 41000 + (int)(getpid() % 8000);
+  /* vpcd's port, below Linux's ephemeral range (32768-60999): a port there may be the local
+   * end of any outgoing connection on the machine (a swarm's thousands), and vpcd's bind then
+   * fails and the reader never appears (seen once, on a loaded machine) */
+  int port = 20000 + (int)(getpid() % 8000);
   pid_t pcscd = pcscd_start(dir, port);
   uv_loop_t loop;
   uv_loop_init(&loop);
