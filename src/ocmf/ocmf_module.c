@@ -256,6 +256,11 @@ static void on_free(void *ctx) {
   free(os);
 }
 
+int ocmf_schema_attach(station *st, char *err, size_t errlen) {
+  if (!config_get_bool(st->cfg, "ocmf.enabled")) return 0;
+  return ocmf_schema(st->db, err, errlen);
+}
+
 int ocmf_attach(station *st, char *err, size_t errlen) {
   if (!config_get_bool(st->cfg, "ocmf.enabled")) return 0;
   int meters = station_connector_count(st);
