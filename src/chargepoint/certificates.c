@@ -58,6 +58,7 @@ static const char *const v2g_file[V2G_SLOTS] = {"v2g.pem", "v2g20.pem"};
 static const char *const pending_v2g_file[V2G_SLOTS] = {"pending-v2g.key", "pending-v2g20.key"};
 #define LINK_CA "ca-link.pem"
 #define MAX_CA_FILE (1 << 20)
+#define DIR_MAX 400 /* the directory name's limit: its paths fit the 520-byte buffers */
 
 /* The file name prefix of each use's roots. */
 static const char *const use_prefix[] = {[CP_CERT_CSMS_ROOT] = "cs-",
@@ -73,24 +74,45 @@ typedef struct {
   char name[80]; /* file name in the store */
 } root_cert;
 
+/* The paths and the roots are allocated to their size (a swarm holds
+ * thousands of stores, most without a root: fixed arrays were 5.5 kB each). */
 struct cp_certs {
-  char dir[400];
-  root_cert roots[2 * CP_CERTS_MAX];
-  int n;
-  char bundle_path[500];
+  char *dir;
+  root_cert *roots; /* n of cap, at most 2 * CP_CERTS_MAX */
+  int n, cap;
+  char *bundle_path;
   bool have_bundle;
-  char client_path[500];
+  char *client_path;
   bool have_client;
   /* the V2G (ISO 15118 SECC) certificates: key, then chain */
-  char v2g_path[V2G_SLOTS][500];
+  char *v2g_path[V2G_SLOTS];
   bool have_v2g[V2G_SLOTS];
   EVP_PKEY *pending_v2g[V2G_SLOTS];
-  char link_ca_path[500];
+  char *link_ca_path;
   EVP_PKEY *pending;
   STACK_OF(X509) * server_chain;
 };
 
 /* ---------- files ---------- */
+
+/* "dir/name" allocated, NULL when out of memory. */
+static char *path_join(const char *dir, const char *name) {
+  size_t len = strlen(dir) + 1 + strlen(name) + 1;
+  char *s = malloc(len);
+  if (s) snprintf(s, len, "%s/%s", dir, name);
+  return s;
+}
+
+/* Room for one more root: 0, or -1 when out of memory. */
+static int roots_reserve(cp_certs *c) {
+  if (c->n < c->cap) return 0;
+  int cap = c->cap ? 2 * c->cap : 4;
+  root_cert *r = realloc(c->roots, (size_t)cap * sizeof *r);
+  if (!r) return -1;
+  c->roots = r;
+  c->cap = cap;
+  return 0;
+}
 
 /* Written whole or not at all: temp file (mode 0600), fsync, rename, fsync
  * of the directory so that the rename itself survives a power cut. */
@@ -361,8 +383,11 @@ static void load(cp_certs *c, DIR *d) {
     if (use < 0 || len < 8 || len >= sizeof c->roots[0].name || strcmp(name + len - 4, ".pem") != 0)
       continue;
     X509 *x = read_cert_file(path);
-    if (!x || c->n >= 2 * CP_CERTS_MAX) {
-      log_warn(MOD, "certificate store: %s skipped (%s)", path, x ? "store full" : "unreadable");
+    if (!x || c->n >= 2 * CP_CERTS_MAX || roots_reserve(c) != 0) {
+      log_warn(MOD, "certificate store: %s skipped (%s)", path,
+               !x                         ? "unreadable"
+               : c->n >= 2 * CP_CERTS_MAX ? "store full"
+                                          : "out of memory");
       X509_free(x);
       continue;
     }
@@ -371,11 +396,11 @@ static void load(cp_certs *c, DIR *d) {
     snprintf(c->roots[c->n].name, sizeof c->roots[c->n].name, "%s", name);
     c->n++;
   }
-  qsort(c->roots, (size_t)c->n, sizeof c->roots[0], by_name);
+  if (c->n > 1) qsort(c->roots, (size_t)c->n, sizeof c->roots[0], by_name);
 }
 
 cp_certs *cp_certs_open(const char *dir, char *err, size_t errlen) {
-  if (!dir || !dir[0] || strlen(dir) >= sizeof((cp_certs *)0)->dir) {
+  if (!dir || !dir[0] || strlen(dir) >= DIR_MAX) {
     snprintf(err, errlen, "certificate store: bad directory name");
     return NULL;
   }
@@ -394,10 +419,19 @@ cp_certs *cp_certs_open(const char *dir, char *err, size_t errlen) {
     snprintf(err, errlen, "out of memory");
     return NULL;
   }
-  snprintf(c->dir, sizeof c->dir, "%s", dir);
-  snprintf(c->bundle_path, sizeof c->bundle_path, "%s/%s", dir, BUNDLE);
-  snprintf(c->client_path, sizeof c->client_path, "%s/%s", dir, CLIENT);
-  snprintf(c->link_ca_path, sizeof c->link_ca_path, "%s/%s", dir, LINK_CA);
+  c->dir = strdup(dir);
+  c->bundle_path = path_join(dir, BUNDLE);
+  c->client_path = path_join(dir, CLIENT);
+  c->link_ca_path = path_join(dir, LINK_CA);
+  bool paths = c->dir && c->bundle_path && c->client_path && c->link_ca_path;
+  for (int v = 0; v < V2G_SLOTS; v++)
+    paths = (c->v2g_path[v] = path_join(dir, v2g_file[v])) && paths;
+  if (!paths) {
+    closedir(d);
+    cp_certs_free(c);
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
   load(c, d);
   closedir(d);
   if (rewrite_bundle(c) != 0) log_warn(MOD, "certificate store: cannot write %s", BUNDLE);
@@ -415,7 +449,6 @@ cp_certs *cp_certs_open(const char *dir, char *err, size_t errlen) {
   for (int v = 0; v < V2G_SLOTS; v++) {
     snprintf(path, sizeof path, "%s/%s", dir, pending_v2g_file[v]);
     c->pending_v2g[v] = read_key_file(path);
-    snprintf(c->v2g_path[v], sizeof c->v2g_path[v], "%s/%s", dir, v2g_file[v]);
     cert = read_cert_file(c->v2g_path[v]);
     key = cert ? read_key_file(c->v2g_path[v]) : NULL;
     c->have_v2g[v] = cert && key && EVP_PKEY_eq(X509_get0_pubkey(cert), key) == 1;
@@ -431,6 +464,12 @@ void cp_certs_free(cp_certs *c) {
   EVP_PKEY_free(c->pending);
   for (int v = 0; v < V2G_SLOTS; v++) EVP_PKEY_free(c->pending_v2g[v]);
   sk_X509_pop_free(c->server_chain, X509_free);
+  free(c->roots);
+  free(c->dir);
+  free(c->bundle_path);
+  free(c->client_path);
+  free(c->link_ca_path);
+  for (int v = 0; v < V2G_SLOTS; v++) free(c->v2g_path[v]);
   free(c);
 }
 
@@ -454,7 +493,7 @@ static cp_cert_install_result install_x509(cp_certs *c, cp_cert_use use, X509 *x
     log_warn(MOD, "InstallCertificate refused: %d root certificates already", CP_CERTS_MAX);
     return CP_CERT_INSTALL_REJECTED; /* CertificateStoreMaxLength reached */
   }
-  char *pem = x509_pem(x);
+  char *pem = roots_reserve(c) == 0 ? x509_pem(x) : NULL;
   if (!pem || write_atomic(c, name, pem, strlen(pem)) != 0) {
     free(pem);
     log_error(MOD, "InstallCertificate: cannot write %s/%s: %s", c->dir, name, strerror(errno));
@@ -466,7 +505,7 @@ static cp_cert_install_result install_x509(cp_certs *c, cp_cert_use use, X509 *x
   c->roots[c->n].x = x;
   snprintf(c->roots[c->n].name, sizeof c->roots[c->n].name, "%s", name);
   c->n++;
-  qsort(c->roots, (size_t)c->n, sizeof c->roots[0], by_name);
+  if (c->n > 1) qsort(c->roots, (size_t)c->n, sizeof c->roots[0], by_name);
   if (cs && rewrite_bundle(c) != 0) {
     log_error(MOD, "InstallCertificate: cannot write %s: %s", c->bundle_path, strerror(errno));
     return CP_CERT_INSTALL_FAILED;

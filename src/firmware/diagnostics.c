@@ -19,7 +19,7 @@
 
 struct diagnostics {
   diag_config cfg;
-  char data_dir[512];
+  char *data_dir; /* owned */
   char station_id[64];
   curl_uv *cu;
   uv_timer_t timer;
@@ -35,10 +35,14 @@ struct diagnostics {
   int retry_interval_s;
   borne_ms start, stop;
   bool security_only;
-  char name[160];
-  char path[700];
-  char url[1200];
-  char work_error[200];
+  /* the upload's names, allocated by the first upload (a swarm's thousands
+   * of idle stations never upload: 2.3 kB each) */
+  struct diag_job {
+    char name[160];
+    char path[700];
+    char url[1200];
+    char work_error[200];
+  } * job;
   FILE *in;
   curl_mime *mime;
 };
@@ -58,6 +62,8 @@ static void set_status(diagnostics *d, diag_status s, const char *detail) {
 static void handle_done(diagnostics *d) {
   if (--d->open_handles > 0 || !d->closing) return;
   free(d->location);
+  free(d->job);
+  free(d->data_dir);
   free(d);
 }
 
@@ -72,13 +78,14 @@ static void line(FILE *f, json_t *o) {
 
 static void collect_work(uv_work_t *w) {
   diagnostics *d = w->data;
-  d->work_error[0] = '\0';
+  d->job->work_error[0] = '\0';
   char db_path[600];
   snprintf(db_path, sizeof db_path, "%s/borne.db", d->data_dir);
   sqlite3 *db = NULL;
-  FILE *f = fopen(d->path, "w");
+  FILE *f = fopen(d->job->path, "w");
   if (!f) {
-    snprintf(d->work_error, sizeof d->work_error, "cannot write %s: %s", d->path, strerror(errno));
+    snprintf(d->job->work_error, sizeof d->job->work_error, "cannot write %s: %s", d->job->path,
+             strerror(errno));
     return;
   }
   char now[40];
@@ -86,7 +93,7 @@ static void collect_work(uv_work_t *w) {
   line(f, json_pack("{s:s, s:s, s:s, s:s}", "record", "station", "id", d->station_id, "version",
                     BORNE_VERSION, "generated", now));
   if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-    snprintf(d->work_error, sizeof d->work_error, "cannot read the database: %s",
+    snprintf(d->job->work_error, sizeof d->job->work_error, "cannot read the database: %s",
              db ? sqlite3_errmsg(db) : "out of memory");
     sqlite3_close(db);
     fclose(f);
@@ -142,12 +149,12 @@ static void collect_work(uv_work_t *w) {
     }
     sqlite3_finalize(st);
   } else {
-    snprintf(d->work_error, sizeof d->work_error, "cannot read the event log: %s",
+    snprintf(d->job->work_error, sizeof d->job->work_error, "cannot read the event log: %s",
              sqlite3_errmsg(db));
   }
   sqlite3_close(db);
-  if (fclose(f) != 0 && !d->work_error[0])
-    snprintf(d->work_error, sizeof d->work_error, "cannot write %s", d->path);
+  if (fclose(f) != 0 && !d->job->work_error[0])
+    snprintf(d->job->work_error, sizeof d->job->work_error, "cannot write %s", d->job->path);
 }
 
 /* ---------- upload ---------- */
@@ -172,8 +179,8 @@ static void upload_done(void *ctx, CURLcode result, long code, const char *error
   free_mime(d);
   if (d->closing || d->cancelling) return;
   if (result == CURLE_OK) {
-    unlink(d->path);
-    set_status(d, DIAG_UPLOADED, d->name);
+    unlink(d->job->path);
+    set_status(d, DIAG_UPLOADED, d->job->name);
     return;
   }
   char detail[300];
@@ -187,7 +194,7 @@ static void upload_done(void *ctx, CURLcode result, long code, const char *error
                    0);
     return;
   }
-  unlink(d->path);
+  unlink(d->job->path);
   set_status(d, DIAG_UPLOAD_FAILED, detail);
 }
 
@@ -202,7 +209,7 @@ static void start_upload(diagnostics *d) {
   const curl_fns *curl = curl_uv_load(why, sizeof why);
   if (!curl) {
     log_error(MOD, "%s", why);
-    unlink(d->path);
+    unlink(d->job->path);
     set_status(d, DIAG_UPLOAD_FAILED, why);
     return;
   }
@@ -214,18 +221,19 @@ static void start_upload(diagnostics *d) {
   size_t n = strlen(d->location);
   bool slash = n > 0 && d->location[n - 1] == '/';
   if (scheme_is(d->location, "http://") || scheme_is(d->location, "https://")) {
-    snprintf(d->url, sizeof d->url, "%s", d->location);
+    snprintf(d->job->url, sizeof d->job->url, "%s", d->location);
     d->mime = curl->mime_init(easy);
     curl_mimepart *part = curl->mime_addpart(d->mime);
     curl->mime_name(part, "file");
-    curl->mime_filedata(part, d->path);
-    curl->mime_filename(part, d->name);
+    curl->mime_filedata(part, d->job->path);
+    curl->mime_filename(part, d->job->name);
     curl->mime_type(part, "application/x-ndjson");
     curl->easy_setopt(easy, CURLOPT_MIMEPOST, d->mime);
   } else {
     /* ftp://, ftps://: put LOCATION/NAME */
-    snprintf(d->url, sizeof d->url, "%s%s%s", d->location, slash ? "" : "/", d->name);
-    d->in = fopen(d->path, "rb");
+    snprintf(d->job->url, sizeof d->job->url, "%s%s%s", d->location, slash ? "" : "/",
+             d->job->name);
+    d->in = fopen(d->job->path, "rb");
     if (!d->in) {
       curl->easy_cleanup(easy);
       set_status(d, DIAG_UPLOAD_FAILED, "the archive disappeared");
@@ -235,7 +243,7 @@ static void start_upload(diagnostics *d) {
     curl->easy_setopt(easy, CURLOPT_READDATA, d->in);
     curl->easy_setopt(easy, CURLOPT_FTP_CREATE_MISSING_DIRS, (long)CURLFTP_CREATE_DIR);
   }
-  curl->easy_setopt(easy, CURLOPT_URL, d->url);
+  curl->easy_setopt(easy, CURLOPT_URL, d->job->url);
   curl->easy_setopt(easy, CURLOPT_FAILONERROR, 1L);
   curl->easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, 30L);
   curl->easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
@@ -254,9 +262,9 @@ static void collect_done(uv_work_t *w, int status) {
   d->collecting = false;
   handle_done(d);
   if (closing) return;
-  if (status != 0 || d->work_error[0]) {
-    unlink(d->path);
-    set_status(d, DIAG_UPLOAD_FAILED, status ? "cancelled" : d->work_error);
+  if (status != 0 || d->job->work_error[0]) {
+    unlink(d->job->path);
+    set_status(d, DIAG_UPLOAD_FAILED, status ? "cancelled" : d->job->work_error);
     return;
   }
   start_upload(d);
@@ -270,7 +278,11 @@ diagnostics *diagnostics_new(const diag_config *cfg, curl_uv *cu) {
   diagnostics *d = calloc(1, sizeof *d);
   if (!d) return NULL;
   d->cfg = *cfg;
-  snprintf(d->data_dir, sizeof d->data_dir, "%s", cfg->data_dir);
+  d->data_dir = strdup(cfg->data_dir ? cfg->data_dir : "");
+  if (!d->data_dir) {
+    free(d);
+    return NULL;
+  }
   snprintf(d->station_id, sizeof d->station_id, "%s", cfg->station_id ? cfg->station_id : "");
   d->cu = cu;
   uv_timer_init(cfg->loop, &d->timer);
@@ -294,7 +306,7 @@ int diagnostics_cancel(diagnostics *d, char *err, size_t errlen) {
   if (d->in) fclose(d->in);
   d->in = NULL;
   free_mime(d);
-  unlink(d->path);
+  unlink(d->job->path);
   set_status(d, DIAG_CANCELED, "cancelled by a new log request");
   return 1;
 }
@@ -316,6 +328,10 @@ int diagnostics_upload(diagnostics *d, const diag_request *req, char *name, size
     set_status(d, DIAG_UPLOAD_FAILED, err);
     return -1;
   }
+  if (!d->job && !(d->job = calloc(1, sizeof *d->job))) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
   free(d->location);
   d->location = strdup(req->location);
   d->request_id = req->request_id;
@@ -332,14 +348,14 @@ int diagnostics_upload(diagnostics *d, const diag_request *req, char *name, size
   for (const char *p = stamp; *p && *p != '.' && o + 1 < sizeof compact; p++)
     if (*p != '-' && *p != ':') compact[o++] = *p;
   compact[o] = '\0';
-  snprintf(d->name, sizeof d->name, "borne-%s-%s-%sZ.jsonl",
+  snprintf(d->job->name, sizeof d->job->name, "borne-%s-%s-%sZ.jsonl",
            req->security_only ? "securitylog"
            : req->request_id  ? "log"
                               : "diagnostics",
            d->station_id, compact);
-  snprintf(d->path, sizeof d->path, "%s/%s", d->data_dir, d->name);
-  snprintf(name, namelen, "%s", d->name);
-  set_status(d, DIAG_UPLOADING, d->name);
+  snprintf(d->job->path, sizeof d->job->path, "%s/%s", d->data_dir, d->job->name);
+  snprintf(name, namelen, "%s", d->job->name);
+  set_status(d, DIAG_UPLOADING, d->job->name);
   d->work.data = d;
   d->open_handles++;
   d->collecting = true;

@@ -23,10 +23,12 @@
 
 struct firmware {
   fw_config cfg;
-  char data_dir[512];
-  char install_command[512];
-  char ca_file[512];   /* the configured root(s), changed by firmware_set_ca_file() */
-  char verify_ca[512]; /* the one the running check uses (read by the worker) */
+  /* strings owned, sized to their value (a swarm holds thousands of
+   * updaters: fixed 512-byte buffers were 4 kB of each) */
+  char *data_dir;
+  char *install_command;
+  char *ca_file;       /* the configured root(s), changed by firmware_set_ca_file() */
+  char *verify_ca;     /* the one the running check uses (read by the worker), NULL: none */
   bool allow_unsigned; /* firmware.allow_unsigned, changed by firmware_set_allow_unsigned() */
   curl_uv *cu;
   uv_timer_t timer;
@@ -34,7 +36,7 @@ struct firmware {
   uv_process_t proc;
   enum { PROC_INSTALL, PROC_MARK_GOOD, PROC_MARK_BAD, PROC_REBOOT } proc_kind;
   uv_timer_t confirm_timer; /* RAUC: the new image's time to prove itself */
-  char rauc_bin[256], rauc_conf[512], reboot_command[512], cmdline_path[256];
+  char *rauc_bin, *rauc_conf, *reboot_command, *cmdline_path; /* owned */
   bool confirming;  /* RAUC: booted into a new image not yet marked good */
   bool available;   /* a connector reached Available since the start */
   bool backend_ok;  /* firmware_boot_report() was called (the back end accepted us) */
@@ -54,7 +56,7 @@ struct firmware {
   int retry_interval_s;
   borne_ms install_at; /* the request's install time, 0: at once */
   FILE *out;
-  char path[600];
+  char *path; /* the download's file, owned */
   char version[64];
   /* signature check result, written by the worker */
   bool verified;
@@ -124,12 +126,28 @@ static int read_line(const char *path, char *out, size_t len) {
   return 0;
 }
 
+static void free_strings(firmware *fw) {
+  free(fw->data_dir);
+  free(fw->install_command);
+  free(fw->ca_file);
+  free(fw->verify_ca);
+  free(fw->rauc_bin);
+  free(fw->rauc_conf);
+  free(fw->reboot_command);
+  free(fw->cmdline_path);
+  free(fw->path);
+}
+
+/* A copy of s ("" for NULL), NULL when out of memory. */
+static char *dup_or_empty(const char *s) { return strdup(s ? s : ""); }
+
 /* A uv handle or work item of ours is done; the last one after close frees. */
 static void handle_done(firmware *fw) {
   if (--fw->open_handles > 0 || !fw->closing) return;
   free(fw->location);
   free(fw->signature);
   free(fw->cert);
+  free_strings(fw);
   free(fw);
 }
 
@@ -297,7 +315,7 @@ static void verify_work(uv_work_t *w) {
     snprintf(fw->verify_error, sizeof fw->verify_error, "the signing certificate is not PEM");
     goto out;
   }
-  if (fw->verify_ca[0]) {
+  if (fw->verify_ca && fw->verify_ca[0]) {
     store = X509_STORE_new();
     xctx = X509_STORE_CTX_new();
     if (!store || !xctx || X509_STORE_load_file(store, fw->verify_ca) != 1 ||
@@ -646,7 +664,14 @@ static void install(firmware *fw) {
   }
   if (has_signature) {
     /* the root configured now, not when the updater was made (issue 22) */
-    snprintf(fw->verify_ca, sizeof fw->verify_ca, "%s", fw->ca_file);
+    char *ca = strdup(fw->ca_file);
+    if (!ca) {
+      unlink(fw->path);
+      set_status(fw, FW_INSTALLATION_FAILED, "out of memory");
+      return;
+    }
+    free(fw->verify_ca); /* no check runs: work_running is false here */
+    fw->verify_ca = ca;
     fw->work.data = fw;
     fw->work_running = true;
     fw->open_handles++;
@@ -665,26 +690,30 @@ firmware *firmware_new(const fw_config *cfg, curl_uv *cu) {
   if (!fw) return NULL;
   fw->cfg = *cfg;
   fw->cu = cu;
-  snprintf(fw->data_dir, sizeof fw->data_dir, "%s", cfg->data_dir);
-  snprintf(fw->install_command, sizeof fw->install_command, "%s",
-           cfg->install_command ? cfg->install_command : "");
-  snprintf(fw->ca_file, sizeof fw->ca_file, "%s", cfg->ca_file ? cfg->ca_file : "");
+  fw->data_dir = dup_or_empty(cfg->data_dir);
+  fw->install_command = dup_or_empty(cfg->install_command);
+  fw->ca_file = dup_or_empty(cfg->ca_file);
+  fw->rauc_bin = dup_or_empty(cfg->rauc_bin && cfg->rauc_bin[0] ? cfg->rauc_bin : "rauc");
+  fw->rauc_conf = dup_or_empty(cfg->rauc_conf);
+  fw->reboot_command = dup_or_empty(cfg->reboot_command);
+  fw->cmdline_path = dup_or_empty(cfg->cmdline_path ? cfg->cmdline_path : "/proc/cmdline");
+  size_t plen = strlen(fw->data_dir ? fw->data_dir : "") + sizeof "/firmware.download";
+  fw->path = malloc(plen);
+  if (!fw->data_dir || !fw->install_command || !fw->ca_file || !fw->rauc_bin || !fw->rauc_conf ||
+      !fw->reboot_command || !fw->cmdline_path || !fw->path) {
+    free_strings(fw);
+    free(fw);
+    return NULL;
+  }
   fw->cfg.data_dir = fw->data_dir;
   fw->cfg.install_command = fw->install_command;
-  fw->cfg.ca_file = fw->ca_file;
+  fw->cfg.ca_file = NULL; /* fw->ca_file is the one: firmware_set_ca_file() replaces it */
   fw->allow_unsigned = cfg->allow_unsigned;
-  data_path(fw, fw->path, sizeof fw->path, "firmware.download");
+  data_path(fw, fw->path, plen, "firmware.download");
   char vpath[600];
   data_path(fw, vpath, sizeof vpath, "firmware-version");
   if (read_line(vpath, fw->version, sizeof fw->version) != 0 || !fw->version[0])
     snprintf(fw->version, sizeof fw->version, "%s", BORNE_VERSION);
-  snprintf(fw->rauc_bin, sizeof fw->rauc_bin, "%s",
-           cfg->rauc_bin && cfg->rauc_bin[0] ? cfg->rauc_bin : "rauc");
-  snprintf(fw->rauc_conf, sizeof fw->rauc_conf, "%s", cfg->rauc_conf ? cfg->rauc_conf : "");
-  snprintf(fw->reboot_command, sizeof fw->reboot_command, "%s",
-           cfg->reboot_command ? cfg->reboot_command : "");
-  snprintf(fw->cmdline_path, sizeof fw->cmdline_path, "%s",
-           cfg->cmdline_path ? cfg->cmdline_path : "/proc/cmdline");
   uv_timer_init(cfg->loop, &fw->timer);
   fw->timer.data = fw;
   uv_timer_init(cfg->loop, &fw->confirm_timer);
@@ -723,7 +752,13 @@ firmware *firmware_new(const fw_config *cfg, curl_uv *cu) {
 }
 
 void firmware_set_ca_file(firmware *fw, const char *ca_file) {
-  snprintf(fw->ca_file, sizeof fw->ca_file, "%s", ca_file ? ca_file : "");
+  char *s = dup_or_empty(ca_file);
+  if (!s) {
+    log_error(MOD, "out of memory: firmware.ca_file unchanged");
+    return;
+  }
+  free(fw->ca_file); /* the running check reads verify_ca, its own copy */
+  fw->ca_file = s;
 }
 
 const char *firmware_ca_file(const firmware *fw) { return fw->ca_file; }

@@ -66,5 +66,16 @@ static const station_attach_fn swarm_attach_late_list[] = {
     NULL,
 };
 
-const station_parts borne_swarm_station_parts = {.attach = attach_list,
+/* ... and OCMF's tables made before OCPP's attach, whose first write takes
+ * the schema template of the swarm's new databases (store.c): a later
+ * station's schema is then one copy, OCMF's steps included. borned keeps
+ * them in the late attach (its first BootNotification sooner). The same
+ * order as attach_list otherwise: keep the two in step. */
+static const station_attach_fn swarm_attach_list[] = {
+    api_attach,    tariff_attach,      reservation_attach, meter_attach,
+    grid_attach,   tamper_attach,      shunt_trip_attach,  network_attach,
+    energy_attach, ocmf_schema_attach, ocpp_attach,        NULL,
+};
+
+const station_parts borne_swarm_station_parts = {.attach = swarm_attach_list,
                                                  .attach_late = swarm_attach_late_list};

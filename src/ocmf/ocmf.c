@@ -43,6 +43,14 @@ int ocmf_key_ensure(ocmf *o, char *err, size_t errlen) {
   return ocmf_key_load(&o->key, o->key_path, o->create_key, err, errlen);
 }
 
+int ocmf_schema(store *db, char *err, size_t errlen) {
+  if (store_module_migrate(db, "ocmf", migrations,
+                           (int)(sizeof migrations / sizeof migrations[0])) == 0)
+    return 0;
+  snprintf(err, errlen, "OCMF tables: %s", store_last_error(db));
+  return -1;
+}
+
 int ocmf_open(ocmf **out, store *db, const ocmf_options *opt, char *err, size_t errlen) {
   *out = NULL;
   ocmf *o = calloc(1, sizeof *o);
@@ -58,9 +66,7 @@ int ocmf_open(ocmf **out, store *db, const ocmf_options *opt, char *err, size_t 
     free(o);
     return -1;
   }
-  if (store_module_migrate(db, "ocmf", migrations,
-                           (int)(sizeof migrations / sizeof migrations[0])) != 0) {
-    snprintf(err, errlen, "OCMF tables: %s", store_last_error(db));
+  if (ocmf_schema(db, err, errlen) != 0) {
     free(o->key_path);
     free(o);
     return -1;

@@ -45,6 +45,8 @@ typedef struct {
 
 /* Load (or make) the key and the tables. -1 with one line in err. */
 int ocmf_open(ocmf **out, store *db, const ocmf_options *opt, char *err, size_t errlen);
+/* The module's tables only (what ocmf_open makes first): 0, or -1 with err. */
+int ocmf_schema(store *db, char *err, size_t errlen);
 /* The station key loaded (or made) now if it was not yet: 0, or -1 with why
  * (the next call tries again). ocmf_emit with the station key calls it
  * before reserving a pagination number. */

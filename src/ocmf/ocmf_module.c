@@ -31,7 +31,8 @@ typedef struct {
   station *st;
   ocmf *o;
   char gateway_id[TEXT_MAX * 2], gateway_serial[TEXT_MAX];
-  meter_identity meter[BORNE_MAX_CONNECTORS];
+  int meters;             /* the station's connector count */
+  meter_identity meter[]; /* meters of them: 368 bytes each, not BORNE_MAX_CONNECTORS */
 } ocmf_station;
 
 static void on_free(void *ctx);
@@ -67,7 +68,7 @@ static void split_model(const char *text, meter_identity *m) {
 static void identify_meters(ocmf_station *os) {
   station *st = os->st;
   const char *station_id = config_get(st->cfg, "station.id");
-  for (int c = 1; c <= station_connector_count(st); c++) {
+  for (int c = 1; c <= os->meters; c++) {
     meter_identity *m = &os->meter[c - 1];
     char key[96];
     snprintf(m->cp_id, sizeof m->cp_id, "%s %d", station_id ? station_id : "borne", c);
@@ -120,6 +121,10 @@ static int tz_offset_min(int64_t ms) {
 static int emit(ocmf_station *os, int c, int64_t session_id, const char *uid, char kind,
                 int64_t at_ms, double wh, bool meter_ok, char *out, size_t outlen, char *err,
                 size_t errlen) {
+  if (c < 1 || c > os->meters) {
+    snprintf(err, errlen, "ocmf: no connector %d", c);
+    return -1;
+  }
   const meter_identity *m = &os->meter[c - 1];
   ocmf_payload p = {
       .gateway_id = os->gateway_id,
@@ -251,14 +256,22 @@ static void on_free(void *ctx) {
   free(os);
 }
 
+int ocmf_schema_attach(station *st, char *err, size_t errlen) {
+  if (!config_get_bool(st->cfg, "ocmf.enabled")) return 0;
+  return ocmf_schema(st->db, err, errlen);
+}
+
 int ocmf_attach(station *st, char *err, size_t errlen) {
   if (!config_get_bool(st->cfg, "ocmf.enabled")) return 0;
-  ocmf_station *os = calloc(1, sizeof *os);
+  int meters = station_connector_count(st);
+  if (meters < 0) meters = 0;
+  ocmf_station *os = calloc(1, sizeof *os + (size_t)meters * sizeof os->meter[0]);
   if (!os) {
     snprintf(err, errlen, "ocmf: out of memory");
     return -1;
   }
   os->st = st;
+  os->meters = meters;
   const char *key_file = config_get(st->cfg, "ocmf.key_file");
   char path[600];
   /* the station's own key is loaded or made at its first use (issue 15) */

@@ -16,6 +16,12 @@ struct ocmf;
  * the tables; -1 with one line in err when the key cannot be used. */
 int ocmf_attach(struct station *st, char *err, size_t errlen);
 
+/* borne-swarm: OCMF's tables made before the OCPP module's first write,
+ * where the store takes its schema template (store.c), so that every later
+ * new station's database has them in its copy. Nothing else: ocmf_attach
+ * (late) finds them made. ocmf.enabled = false: does nothing. */
+int ocmf_schema_attach(struct station *st, char *err, size_t errlen);
+
 /* The station's OCMF service (records of a session for OCPP SignedData:
  * ocmf_session_records), or NULL when OCMF is off. */
 struct ocmf *station_ocmf(struct station *st);

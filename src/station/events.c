@@ -87,6 +87,7 @@ static void arm(station *st) {
 
 int events_waiter_add(station *st, http_pending *p, int64_t after_id, int limit, unsigned wait_ms) {
   if (st->waiter_count == STATION_MAX_WAITERS) return -1;
+  if (!st->waiters && !(st->waiters = calloc(STATION_MAX_WAITERS, sizeof *st->waiters))) return -1;
   events_waiter *w = &st->waiters[st->waiter_count++];
   w->pending = p;
   w->after_id = after_id;

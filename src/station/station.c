@@ -1189,6 +1189,8 @@ void station_free(station *st) {
   st->hw = NULL;
   if (st->db) store_close(st->db);
   st->db = NULL;
+  free(st->waiters); /* events_waiters_close answered them at the close */
+  st->waiters = NULL;
 }
 
 /* Event-log rows no back end needs (issue 15): what the box did and saw,

@@ -142,7 +142,9 @@ typedef struct station {
   uv_idle_t core_idle;
   uv_timer_t meter_timer;
   uv_timer_t waiter_timer;
-  events_waiter waiters[STATION_MAX_WAITERS];
+  /* STATION_MAX_WAITERS of them, allocated by the first long poll of the
+   * event feed (a swarm station, without HTTP server, never has one: 2 kB) */
+  events_waiter *waiters;
   int waiter_count;
   int64_t sample_interval_ms;
   bool selftest_done;

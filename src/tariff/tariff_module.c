@@ -35,7 +35,9 @@ static const char *const steps[] = {
 
 typedef struct {
   station *st;
-  schedule sched; /* schedule.windows: off-peak while open (none when !sched.any) */
+  /* schedule.windows: off-peak while open; NULL when there is no rule (a
+   * swarm's thousands of stations: 3 kB each otherwise) */
+  schedule *sched;
   tz_rule tz;
   int64_t sid[BORNE_MAX_CONNECTORS];
   double last_wh[BORNE_MAX_CONNECTORS];
@@ -44,8 +46,17 @@ typedef struct {
 
 static void read_windows(tariff_mod *m) {
   char why[300];
-  if (schedule_parse(config_get(m->st->cfg, "schedule.windows"), &m->sched, why, sizeof why) != 0)
-    memset(&m->sched, 0, sizeof m->sched); /* the key's check refuses it before */
+  schedule parsed;
+  if (schedule_parse(config_get(m->st->cfg, "schedule.windows"), &parsed, why, sizeof why) != 0)
+    parsed.any = false; /* the key's check refuses it before */
+  if (!parsed.any) {
+    free(m->sched);
+    m->sched = NULL;
+  } else if (m->sched || (m->sched = malloc(sizeof *m->sched)) != NULL) {
+    *m->sched = parsed;
+  } else {
+    log_error(MOD, "out of memory: no off-peak windows");
+  }
   if (energy_zone_rule(config_get(m->st->cfg, "site.timezone"), &m->tz, why, sizeof why) != 0)
     log_warn(MOD, "off-peak energy in UTC: %s", why);
 }
@@ -126,7 +137,7 @@ static void on_meter(void *ctx, int connector, const meter_reading *r) {
   if (!sid) return;
   double delta = r->energy_import_wh - m->last_wh[i];
   m->last_wh[i] = r->energy_import_wh;
-  if (delta > 0 && m->sched.any && schedule_open(&m->sched, &m->tz, r->at)) {
+  if (delta > 0 && m->sched && schedule_open(m->sched, &m->tz, r->at)) {
     m->pending_wh[i] += delta;
     if (m->pending_wh[i] >= FLUSH_WH) flush(m, i);
   }
@@ -137,7 +148,7 @@ static void on_stopped(void *ctx, int connector, const station_session_info *s) 
   int i = connector - 1;
   if (i < 0 || i >= BORNE_MAX_CONNECTORS || m->sid[i] != s->id) return;
   double delta = s->meter_stop_wh - m->last_wh[i]; /* since the last reading */
-  if (delta > 0 && m->sched.any && schedule_open(&m->sched, &m->tz, s->stop_ms))
+  if (delta > 0 && m->sched && schedule_open(m->sched, &m->tz, s->stop_ms))
     m->pending_wh[i] += delta;
   flush(m, i);
   m->sid[i] = 0;
@@ -204,7 +215,11 @@ static void tariff_setting_changed(void *ctx, const char *key) {
   if (strcmp(key, "schedule.windows") == 0 || strcmp(key, "site.timezone") == 0) read_windows(ctx);
 }
 
-static void free_mod(void *ctx) { free(ctx); }
+static void free_mod(void *ctx) {
+  tariff_mod *m = ctx;
+  free(m->sched);
+  free(m);
+}
 
 int tariff_session_cost_put(station *st, int64_t session_id, const tariff_session_cost *c) {
   sqlite3_stmt *q = store_stmt(
