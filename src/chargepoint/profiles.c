@@ -70,6 +70,9 @@ struct cp_profiles {
   cp_zone_offset_fn zone;
   void *zone_ctx;
   borne_ms offline_since; /* 0: online */
+  /* 2.1 priority charging: the transaction of each connector it is active
+   * for ("" none), stored in ocpp21_priority */
+  char priority_tx[BORNE_MAX_CONNECTORS + 1][CP_TX_ID_MAX + 1];
 };
 
 static bool has_tx(const char *tx) { return tx && tx[0]; }
@@ -87,7 +90,8 @@ static void copy_tx(char out[CP_TX_ID_MAX + 1], const char *tx) {
  * that rows written by earlier versions load unchanged. */
 
 static const char *const purpose_names[] = {"ChargePointMaxProfile", "TxDefaultProfile",
-                                            "TxProfile"};
+                                            "TxProfile", "PriorityCharging"};
+#define NPURPOSES 4
 static const char *const kind_names[] = {"Absolute", "Recurring", "Relative", "Dynamic"};
 
 static int name_index(const char *const *names, int n, const char *s) {
@@ -239,8 +243,8 @@ static int profile_from_text(const char *text, cp_charging_profile *p,
   json_t *o = text ? json_loads(text, 0, NULL) : NULL;
   const json_t *sj = json_object_get(o, "chargingSchedule");
   const json_t *alt = json_object_get(o, "alternativeSchedules");
-  int purpose =
-      name_index(purpose_names, 3, json_string_value(json_object_get(o, "chargingProfilePurpose")));
+  int purpose = name_index(purpose_names, NPURPOSES,
+                           json_string_value(json_object_get(o, "chargingProfilePurpose")));
   int kind =
       name_index(kind_names, 4, json_string_value(json_object_get(o, "chargingProfileKind")));
   const char *recur = json_string_value(json_object_get(o, "recurrencyKind"));
@@ -329,7 +333,7 @@ static int parse_profile(const cp_charging_profile *j, int connector, borne_ms r
   if (j->stack_level < 0 || j->stack_level > INT32_MAX) return -1;
   if (lim && j->stack_level > lim->max_stack_level) return -1; /* ChargeProfileMaxStackLevel */
   out->stack = (int)j->stack_level;
-  if (j->purpose < CP_PURPOSE_CHARGE_POINT_MAX || j->purpose > CP_PURPOSE_TX) return -1;
+  if (j->purpose < CP_PURPOSE_CHARGE_POINT_MAX || j->purpose > CP_PURPOSE_PRIORITY) return -1;
   out->purpose = j->purpose;
   /* 3.13 (charging profile purposes): the station maximum only on
    * connector 0; a TxProfile belongs to a transaction, so to a real connector. */
@@ -365,6 +369,9 @@ static int parse_profile(const cp_charging_profile *j, int connector, borne_ms r
    * Relative one starts with the transaction, whatever the start says. */
   if (!cs->has_start && out->kind == CP_KIND_RECURRING) return -1;
   if (!cs->has_start && out->kind == CP_KIND_ABSOLUTE) out->start = received;
+  /* 2.1 K01.FR.70: a PriorityCharging schedule has no duration (it holds
+   * until the end of the transaction) */
+  if (out->purpose == CP_PURPOSE_PRIORITY && cs->has_duration) return -1;
   if (out->kind == CP_KIND_RECURRING && out->duration_ms > out->recurrence_ms)
     out->duration_ms = out->recurrence_ms;
 
@@ -376,7 +383,8 @@ static int parse_profile(const cp_charging_profile *j, int connector, borne_ms r
   out->local = cs->use_local_time && out->kind != CP_KIND_RELATIVE;
   /* randomizedDelay: only for TxProfile and TxDefaultProfile (2.1) */
   if (cs->randomized_delay_s < 0 || cs->randomized_delay_s > CP_MAX_RANDOMIZED_DELAY_S ||
-      (cs->randomized_delay_s && out->purpose == CP_PURPOSE_CHARGE_POINT_MAX))
+      (cs->randomized_delay_s && out->purpose != CP_PURPOSE_TX &&
+       out->purpose != CP_PURPOSE_TX_DEFAULT))
     return -1;
 
   size_t np = cs->nperiods;
@@ -451,6 +459,8 @@ bad:
 static const char *const migrations[] = {
     "CREATE TABLE ocpp16_smart_profiles(id INTEGER PRIMARY KEY, connector INTEGER NOT NULL,"
     " tx_id INTEGER NOT NULL, received_ms INTEGER NOT NULL, profile TEXT NOT NULL);",
+    /* 2.1 priority charging: the transaction of a connector it is active for */
+    "CREATE TABLE ocpp21_priority(connector INTEGER PRIMARY KEY, tx_id BLOB NOT NULL);",
 };
 
 /* The tx_id column holds 0 for none and a 1.6 transaction id as an integer
@@ -565,6 +575,21 @@ static int load(cp_profiles *s, char *err, size_t errlen) {
   if (rc != SQLITE_DONE)
     snprintf(err, errlen, "smart charging profiles: %s", sqlite3_errmsg(store_sqlite(s->db)));
   store_stmt_release(s->db, st);
+  if (rc != SQLITE_DONE) return -1;
+  st = store_stmt(s->db, "SELECT connector, tx_id FROM ocpp21_priority");
+  if (!st) {
+    snprintf(err, errlen, "priority charging: %s", store_last_error(s->db));
+    return -1;
+  }
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    int connector = sqlite3_column_int(st, 0);
+    char tx[CP_TX_ID_MAX + 1];
+    if (connector >= 1 && connector <= s->connectors && column_tx(st, 1, tx) == 0)
+      copy_tx(s->priority_tx[connector], tx);
+  }
+  if (rc != SQLITE_DONE)
+    snprintf(err, errlen, "priority charging: %s", sqlite3_errmsg(store_sqlite(s->db)));
+  store_stmt_release(s->db, st);
   return rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -637,8 +662,11 @@ int cp_profiles_get(const cp_profiles *s, int i, int *connector, cp_charging_pro
 
 static bool replaces(const profile *q, const profile *p) {
   /* 5.16: the same chargingProfileId, or the same stackLevel and purpose
-   * (on the same connector), replaces the installed profile. */
+   * (on the same connector), replaces the installed profile. A connector has
+   * one PriorityCharging profile: a new one replaces it, whatever its level. */
   return q->id == p->id ||
+         (q->purpose == CP_PURPOSE_PRIORITY && p->purpose == CP_PURPOSE_PRIORITY &&
+          q->connector == p->connector) ||
          (q->stack == p->stack && q->purpose == p->purpose && q->connector == p->connector);
 }
 
@@ -787,9 +815,49 @@ static bool tx_of_connector(const profile *p, const void *ctx) {
   return p->purpose == CP_PURPOSE_TX && p->connector == *(const int *)ctx;
 }
 
+static void store_priority(cp_profiles *s, int connector) {
+  if (has_tx(s->priority_tx[connector]))
+    db_exec(s, "INSERT OR REPLACE INTO ocpp21_priority(connector, tx_id) VALUES(?2, ?3)", 0,
+            connector, s->priority_tx[connector], 0, NULL);
+  else
+    db_exec(s, "DELETE FROM ocpp21_priority WHERE connector = ?2", 0, connector, NULL, 0, NULL);
+}
+
+bool cp_profiles_priority_available(const cp_profiles *s, int connector) {
+  for (int i = 0; s && connector >= 1 && i < s->n; i++)
+    if (s->p[i].purpose == CP_PURPOSE_PRIORITY &&
+        (s->p[i].connector == 0 || s->p[i].connector == connector))
+      return true;
+  return false;
+}
+
+bool cp_profiles_priority_active(const cp_profiles *s, int connector, const char *tx_id) {
+  return s && connector >= 1 && connector <= s->connectors && has_tx(tx_id) &&
+         strcmp(s->priority_tx[connector], tx_id) == 0;
+}
+
+cp_priority_result cp_profiles_use_priority(cp_profiles *s, int connector, const char *tx_id,
+                                            bool activate, bool *changed) {
+  if (changed) *changed = false;
+  if (!s || connector < 1 || connector > s->connectors || !has_tx(tx_id) || !tx_fits(tx_id))
+    return CP_PRIORITY_REJECTED;
+  bool on = cp_profiles_priority_active(s, connector, tx_id);
+  if (activate && !cp_profiles_priority_available(s, connector)) return CP_PRIORITY_NO_PROFILE;
+  if (on == activate) return CP_PRIORITY_ACCEPTED;
+  copy_tx(s->priority_tx[connector], activate ? tx_id : "");
+  store_priority(s, connector);
+  if (changed) *changed = true;
+  return CP_PRIORITY_ACCEPTED;
+}
+
 void cp_profiles_transaction_ended(cp_profiles *s, int connector) {
   if (!s) return;
   remove_where(s, tx_of_connector, &connector);
+  /* priority charging ends with the transaction (its profile stays) */
+  if (connector >= 1 && connector <= s->connectors && has_tx(s->priority_tx[connector])) {
+    s->priority_tx[connector][0] = '\0';
+    store_priority(s, connector);
+  }
   if (connector >= 0 && connector <= BORNE_MAX_CONNECTORS) {
     s->tx_id[connector][0] = '\0';
     s->tx_start[connector] = 0;
@@ -1017,6 +1085,8 @@ static bool applies(const profile *p, int connector, const char *tx_id) {
   case CP_PURPOSE_TX:
     return connector != 0 && p->connector == connector && has_tx(tx_id) &&
            (!has_tx(p->tx_id) || strcmp(p->tx_id, tx_id) == 0);
+  case CP_PURPOSE_PRIORITY: /* its own connector's or 0's, once activated (below) */
+    return connector != 0 && (p->connector == 0 || p->connector == connector);
   }
   return false;
 }
@@ -1024,16 +1094,19 @@ static bool applies(const profile *p, int connector, const char *tx_id) {
 /* 3.13 (stacking, combining purposes): per purpose, the highest stack level
  * whose schedule covers t wins (a connector's own TxDefaultProfile before
  * connector 0's at the same level); the limit is min(ChargePointMax,
- * TxProfile else TxDefault). *next gets the first instant after t where any
+ * PriorityCharging when activated for tx_id, else TxProfile, else
+ * TxDefault). *next gets the first instant after t where any
  * candidate may change. */
 static limit connector_limit(const cp_profiles *s, int connector, borne_ms t, const char *tx_id,
                              borne_ms rel_start, int phases, double voltage, borne_ms *next) {
-  const profile *best[3] = {NULL, NULL, NULL};
-  const cp_schedule_period *best_pd[3] = {NULL, NULL, NULL};
+  const profile *best[NPURPOSES] = {NULL, NULL, NULL, NULL};
+  const cp_schedule_period *best_pd[NPURPOSES] = {NULL, NULL, NULL, NULL};
   borne_ms nx = NEVER;
+  bool priority = cp_profiles_priority_active(s, connector, tx_id);
   for (int i = 0; i < s->n; i++) {
     const profile *p = &s->p[i];
     if (!applies(p, connector, tx_id)) continue;
+    if (p->purpose == CP_PURPOSE_PRIORITY && !priority) continue;
     borne_ms pn;
     const cp_schedule_period *pd = period_at(s, p, t, rel_start, &pn);
     nx = min_ms(nx, pn);
@@ -1046,7 +1119,11 @@ static limit connector_limit(const cp_profiles *s, int connector, borne_ms t, co
   }
   if (next) *next = nx;
   limit out = {0};
-  int own = best[CP_PURPOSE_TX] ? CP_PURPOSE_TX : CP_PURPOSE_TX_DEFAULT;
+  /* 2.1 priority charging: the PriorityCharging profile in force replaces
+   * TxProfile and TxDefaultProfile for the transaction it was activated for */
+  int own = best[CP_PURPOSE_PRIORITY] ? CP_PURPOSE_PRIORITY
+            : best[CP_PURPOSE_TX]     ? CP_PURPOSE_TX
+                                      : CP_PURPOSE_TX_DEFAULT;
   if (best[own]) out = to_amps(best[own], best_pd[own], phases, voltage);
   if (best[CP_PURPOSE_CHARGE_POINT_MAX]) {
     limit m = to_amps(best[CP_PURPOSE_CHARGE_POINT_MAX], best_pd[CP_PURPOSE_CHARGE_POINT_MAX],

@@ -36,6 +36,11 @@ typedef enum {
   CP_PURPOSE_CHARGE_POINT_MAX, /* the whole station (connector 0 only) */
   CP_PURPOSE_TX_DEFAULT,       /* default for transactions on a connector (0: all) */
   CP_PURPOSE_TX,               /* one transaction on one connector */
+  /* 2.1 PriorityCharging: one per connector (0: every connector), in force
+   * only for a transaction it was activated for (cp_profiles_use_priority),
+   * in place of its TxProfile / TxDefaultProfile; the station maximum still
+   * bounds it. No transaction id, no duration (K01.FR.70). */
+  CP_PURPOSE_PRIORITY,
 } cp_profile_purpose;
 
 /* CP_KIND_DYNAMIC (2.1, K28): one schedule of one period, in force from
@@ -244,6 +249,25 @@ borne_ms cp_profiles_next_pull(const cp_profiles *s);
  * called with the time it is looked at (the number removed). */
 void cp_profiles_set_offline(cp_profiles *s, borne_ms since);
 int cp_profiles_expire_offline(cp_profiles *s, borne_ms now);
+
+/* 2.1 priority charging (K21, K22). The transaction tx_id running on
+ * `connector` asks for its PriorityCharging profile (activate) or to stop
+ * using it. CP_PRIORITY_NO_PROFILE when activating and no PriorityCharging
+ * profile is installed for the connector or for 0 (nothing changed);
+ * CP_PRIORITY_REJECTED for a bad connector or id; else ACCEPTED, *changed
+ * (may be NULL) true when the state changed. The state is stored (a restart
+ * keeps it) and ends with the transaction (cp_profiles_transaction_ended). */
+typedef enum {
+  CP_PRIORITY_ACCEPTED,
+  CP_PRIORITY_REJECTED,
+  CP_PRIORITY_NO_PROFILE
+} cp_priority_result;
+cp_priority_result cp_profiles_use_priority(cp_profiles *s, int connector, const char *tx_id,
+                                            bool activate, bool *changed);
+/* Is priority charging active for the transaction tx_id on `connector`? */
+bool cp_profiles_priority_active(const cp_profiles *s, int connector, const char *tx_id);
+/* Is a PriorityCharging profile installed for `connector` (its own or 0's)? */
+bool cp_profiles_priority_available(const cp_profiles *s, int connector);
 
 /* Number of installed profiles (for status pages and tests). */
 int cp_profiles_count(const cp_profiles *s);

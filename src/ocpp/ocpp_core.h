@@ -69,6 +69,10 @@ typedef struct ocpp_dialect_ops {
    * spoken first tells its back end (InstallRebooting, its own flush); the
    * module registers the one restarter and calls the active dialect's */
   void (*firmware_restart)(void *ctx);
+  /* 2.1 K22: a local request to use (or stop using) priority charging for
+   * the transaction on `connector` (optional: NULL where the family has
+   * none); -1 with one line in err */
+  int (*priority)(void *ctx, int connector, bool activate, char *err, size_t errlen);
   void (*closing)(void *ctx);
   void (*free)(void *ctx); /* after the loop ran the closing handles out */
 } ocpp_dialect_ops;

@@ -388,6 +388,35 @@ static int get_ocpp(void *ctx, const http_request *req, http_response *res) {
   return 0;
 }
 
+/* POST /api/v1/connectors/{n}/priority {"activate": true|false}: OCPP 2.1
+ * K22, priority charging asked for at the station (the owner's dashboard,
+ * a button wired to the API) for the transaction running on connector n,
+ * by the dialect spoken (2.1 only). */
+static int post_priority(void *ctx, const http_request *req, http_response *res) {
+  ocpp_core *c = ctx;
+  int n = http_connector_param(req, 0, station_connector_count(c->st), res);
+  if (n <= 0) return 0;
+  static const char *const allowed[] = {"activate", NULL};
+  json_t *body = http_parse_object(req, res, 0);
+  if (!body) return 0;
+  int activate = -1;
+  if (http_only_members(body, allowed, res) == 0 &&
+      http_opt_bool(body, "activate", &activate, res) >= 0) {
+    const ocpp_dialect_ops *ops = c->active;
+    char err[200];
+    if (activate < 0)
+      http_json_error(res, 400, "activate: required");
+    else if (!ops || !ops->priority || !c->ctx[ops->family])
+      http_json_error(res, 409, "priority charging needs OCPP 2.1");
+    else if (ops->priority(c->ctx[ops->family], n, activate, err, sizeof err) != 0)
+      http_json_error(res, 409, "%s", err);
+    else
+      http_json_body(res, json_pack("{s:i,s:b}", "connector", n, "priority", activate));
+  }
+  json_decref(body);
+  return 0;
+}
+
 /* ---------- attaching ---------- */
 
 /* The station does not start: what has no handle on the loop is freed; a
@@ -518,6 +547,8 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
     return -1;
   }
   http_add_route(st->http, &(http_route){"GET", "/api/v1/ocpp", get_ocpp, c});
+  http_add_route(st->http,
+                 &(http_route){"POST", "/api/v1/connectors/{id}/priority", post_priority, c});
   const char *fw = station_firmware(st) ? firmware_version(station_firmware(st)) : "?";
   station_event(st, 0, "security", "StartupOfTheDevice: borne %s", fw);
   return 0;

@@ -230,6 +230,7 @@ static const role_rule rules[] = {
     {"POST", "/api/v1/connectors/*/start", WEB_ROLE_OWNER},
     {"POST", "/api/v1/connectors/*/stop", WEB_ROLE_OWNER},
     {"POST", "/api/v1/connectors/*/unlock", WEB_ROLE_OWNER},
+    {"POST", "/api/v1/connectors/*/priority", WEB_ROLE_OWNER},
 };
 
 static bool path_matches(const char *pattern, const char *path) {

@@ -19,7 +19,8 @@
 // schemas): a TxDefaultProfile with limit_L2 / limit_L3 that the offered
 // current follows (the lowest phase), useLocalTime and randomizedDelay
 // accepted and reported back, what an AC station without V2X refuses
-// (PriorityCharging, a V2X operationMode), a RequestStartTransaction's
+// (LocalGeneration, a V2X operationMode; PriorityCharging: ocpp21_priority),
+// a RequestStartTransaction's
 // TxProfile with limit_L3 in force for the transaction it starts; a Dynamic profile (K28) whose
 // limit the station pulls (PullDynamicScheduleUpdate every dynUpdateInterval)
 // and the CSMS pushes (UpdateDynamicSchedule), the offered current following.
@@ -247,7 +248,7 @@ test('one store: a profile set in 2.0.1 is in force, computed and cleared by 1.6
   csms.assertNoViolations();
 });
 
-test('2.1: limit_L2 / limit_L3 (the lowest phase is offered), useLocalTime and randomizedDelay kept and reported, PriorityCharging / V2X / a Dynamic profile of two periods refused', async () => {
+test('2.1: limit_L2 / limit_L3 (the lowest phase is offered), useLocalTime and randomizedDelay kept and reported, LocalGeneration / V2X / a Dynamic profile of two periods refused', async () => {
   const rig21 = ocpp201Rig('cp-k21', { peer: { protocol: 'ocpp2.1', tags: { GOOD1: 'Accepted' } }, set: { 'ocpp.version': '2.1' } });
   const { csms: c21, st: s21 } = await rig21.up();
   try {
@@ -284,12 +285,12 @@ test('2.1: limit_L2 / limit_L3 (the lowest phase is offered), useLocalTime and r
     assert.equal(byId(42).chargingSchedule[0].useLocalTime, true);
     assert.equal(byId(42).chargingSchedule[0].startSchedule, '2026-01-01T22:00:00.000Z'); // the wall-clock time, 22:00 local
     assert.equal(byId(43).chargingSchedule[0].randomizedDelay, 300);
-    // refused: Dynamic, PriorityCharging, a V2X operationMode, randomizedDelay on the station maximum
+    // refused: Dynamic, LocalGeneration, a V2X operationMode, randomizedDelay on the station maximum
     const base = { stackLevel: 2, chargingProfilePurpose: 'TxDefaultProfile', chargingProfileKind: 'Absolute' };
     const sched = (extra = {}, period = {}) => [{ id: 50, chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 8, ...period }], ...extra }];
     for (const [evseId, profile, reason] of [
       [1, { ...base, id: 50, chargingProfileKind: 'Dynamic', chargingSchedule: [{ ...sched()[0], chargingSchedulePeriod: [{ startPeriod: 0, limit: 8 }, { startPeriod: 60, limit: 6 }] }] }, 'InvalidSchedule'],
-      [1, { ...base, id: 51, chargingProfilePurpose: 'PriorityCharging', chargingSchedule: sched() }, 'UnsupportedParam'],
+      [1, { ...base, id: 51, chargingProfilePurpose: 'LocalGeneration', chargingSchedule: sched() }, 'UnsupportedParam'],
       [1, { ...base, id: 52, chargingSchedule: sched({}, { operationMode: 'CentralSetpoint', setpoint: 2000 }) }, 'UnsupportedParam'],
       [0, { ...base, id: 53, chargingProfilePurpose: 'ChargingStationMaxProfile', chargingSchedule: sched({ randomizedDelay: 60 }) }, 'InvalidValue'],
     ]) {

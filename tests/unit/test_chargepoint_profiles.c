@@ -1091,6 +1091,99 @@ static void max_offline_duration(void **state) {
   close_db(s, db);
 }
 
+/* 2.1 priority charging (K21/K22): a PriorityCharging profile is not in
+ * force until activated for the running transaction; then it replaces the
+ * TxProfile / TxDefaultProfile (the station maximum still bounds it), for
+ * that transaction only; the composite schedule shows it; NoProfile without
+ * one; one per connector; no duration, no transactionId; it ends with the
+ * transaction (the profile stays), and a restart keeps the activation. */
+static void priority_charging(void **state) {
+  test_tmpdb *t = *state;
+  store *db;
+  cp_profiles *s = open_db(t->path, &db);
+  assert_int_equal(set(s, 0, simple(1, 0, MAXP, 25), NULL, T0), OK);
+  assert_int_equal(set(s, 0, simple(2, 0, DEF, 10), NULL, T0), OK);
+  prof tx = simple(3, 1, TX, 8);
+  assert_int_equal(set(s, 1, tx, "A", T0), OK);
+  /* not activatable without a profile */
+  bool changed = true;
+  assert_int_equal(cp_profiles_use_priority(s, 1, "A", true, &changed), CP_PRIORITY_NO_PROFILE);
+  assert_false(changed);
+  assert_false(cp_profiles_priority_available(s, 1));
+  /* refused: a duration (K01.FR.70), a transactionId */
+  prof bad = make(4, 0, CP_PURPOSE_PRIORITY, CP_KIND_RELATIVE);
+  period(&bad, 0, 32, 0);
+  bad.p.schedule.has_duration = true;
+  bad.p.schedule.duration_s = 3600;
+  assert_int_equal(set(s, 1, bad, "A", T0), NO);
+  bad.p.schedule.has_duration = false;
+  snprintf(bad.p.transaction_id, sizeof bad.p.transaction_id, "A");
+  assert_int_equal(set(s, 1, bad, "A", T0), NO);
+  /* installed for every connector (0), then one of connector 1's own */
+  prof pr = make(5, 0, CP_PURPOSE_PRIORITY, CP_KIND_RELATIVE);
+  period(&pr, 0, 20, 0);
+  assert_int_equal(set(s, 0, pr, NULL, T0), OK);
+  assert_true(cp_profiles_priority_available(s, 1));
+  assert_true(cp_profiles_priority_available(s, 2));
+  assert_true(lim(s, 1, T0 + S(10), "A", T0) == 8.0); /* not in force yet */
+  assert_int_equal(cp_profiles_use_priority(s, 1, "A", true, &changed), CP_PRIORITY_ACCEPTED);
+  assert_true(changed);
+  assert_true(cp_profiles_priority_active(s, 1, "A"));
+  assert_true(lim(s, 1, T0 + S(10), "A", T0) == 20.0); /* replaces the TxProfile */
+  assert_true(lim(s, 2, T0 + S(10), "B", T0) == 10.0); /* another transaction: not */
+  assert_int_equal(cp_profiles_use_priority(s, 1, "A", true, &changed), CP_PRIORITY_ACCEPTED);
+  assert_false(changed); /* already on */
+  /* connector 1's own replaces nothing of 0's; a second one of its own
+   * replaces the first whatever its stack level (one per connector) */
+  prof own = make(6, 2, CP_PURPOSE_PRIORITY, CP_KIND_RELATIVE);
+  period(&own, 0, 40, 0);
+  assert_int_equal(set(s, 1, own, NULL, T0), OK);
+  prof own2 = make(7, 3, CP_PURPOSE_PRIORITY, CP_KIND_RELATIVE);
+  period(&own2, 0, 30, 0);
+  assert_int_equal(set(s, 1, own2, NULL, T0), OK);
+  assert_int_equal(cp_profiles_count(s), 5); /* max, default, tx, 0's priority, 7 */
+  /* the station maximum bounds it: 30 A asked, 25 A allowed */
+  assert_true(lim(s, 1, T0 + S(10), "A", T0) == 25.0);
+  cp_composite_schedule c;
+  assert_int_equal(cp_profiles_composite(s, 1, 600, CP_UNIT_AMPS, T0, "A", T0, 3, 230, &c), OK);
+  expect_periods(&c, (cp_schedule_period[]){PD(0, 25, 0)}, 1);
+  cp_composite_schedule_free(&c);
+  /* a restart keeps the activation */
+  close_db(s, db);
+  s = open_db(t->path, &db);
+  assert_true(cp_profiles_priority_active(s, 1, "A"));
+  assert_false(cp_profiles_priority_active(s, 1, "B"));
+  assert_true(lim(s, 1, T0 + S(10), "A", T0) == 25.0);
+  /* deactivated: the TxProfile again */
+  assert_int_equal(cp_profiles_use_priority(s, 1, "A", false, &changed), CP_PRIORITY_ACCEPTED);
+  assert_true(changed);
+  assert_true(lim(s, 1, T0 + S(10), "A", T0) == 8.0);
+  assert_int_equal(cp_profiles_use_priority(s, 1, "A", false, &changed), CP_PRIORITY_ACCEPTED);
+  assert_false(changed);
+  /* the end of the transaction ends it; the profiles stay */
+  assert_int_equal(cp_profiles_use_priority(s, 1, "A", true, &changed), CP_PRIORITY_ACCEPTED);
+  cp_profiles_transaction_ended(s, 1);
+  assert_false(cp_profiles_priority_active(s, 1, "A"));
+  assert_true(cp_profiles_priority_available(s, 1));
+  close_db(s, db);
+  s = open_db(t->path, &db);
+  assert_false(cp_profiles_priority_active(s, 1, "A")); /* on disk too */
+  assert_true(lim(s, 1, T0 + S(10), "A", T0) == 10.0);  /* TxDefault: the TxProfile went */
+  /* bad requests */
+  assert_int_equal(cp_profiles_use_priority(s, 0, "A", true, NULL), CP_PRIORITY_REJECTED);
+  assert_int_equal(cp_profiles_use_priority(s, 3, "A", true, NULL), CP_PRIORITY_REJECTED);
+  assert_int_equal(cp_profiles_use_priority(s, 1, "", true, NULL), CP_PRIORITY_REJECTED);
+  assert_int_equal(
+      cp_profiles_use_priority(s, 1, "0123456789012345678901234567890123456", true, NULL),
+      CP_PRIORITY_REJECTED);
+  assert_int_equal(cp_profiles_use_priority(NULL, 1, "A", true, NULL), CP_PRIORITY_REJECTED);
+  /* clearing it by purpose */
+  cp_profile_filter f = {.has_purpose = true, .purpose = CP_PURPOSE_PRIORITY};
+  assert_int_equal(cp_profiles_clear(s, &f), 2);
+  assert_false(cp_profiles_priority_available(s, 1));
+  close_db(s, db);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(no_profile_means_no_limit),
@@ -1124,6 +1217,7 @@ int main(void) {
       cmocka_unit_test(dynamic_profiles),
       cmocka_unit_test_setup_teardown(dynamic_survives_a_restart, db_setup, db_teardown),
       cmocka_unit_test_setup_teardown(max_offline_duration, db_setup, db_teardown),
+      cmocka_unit_test_setup_teardown(priority_charging, db_setup, db_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -425,8 +425,17 @@ static void web_payments_only_in_21(void **state) {
   assert_null(strstr(text, "WebPaymentsCtrlr"));
   free(text);
   json_decref(full);
+  /* 2.1's SmartChargingCtrlr.SupportedAdditionalPurposes: not under 2.0.1 */
+  assert_int_equal(get(f, "SmartChargingCtrlr", 0, 0, "SupportedAdditionalPurposes", NULL,
+                       DM_ACTUAL, buf, sizeof buf),
+                   DM_UNKNOWN_VARIABLE);
   f->live.v21 = true;
-  assert_int_equal(dm_variable_count(&f->ctx), before + 7);
+  assert_int_equal(dm_variable_count(&f->ctx), before + 8); /* 7 + SupportedAdditionalPurposes */
+  assert_string_equal(value(f, "SmartChargingCtrlr", 0, 0, "SupportedAdditionalPurposes", NULL),
+                      "PriorityCharging");
+  assert_int_equal(
+      set(f, "SmartChargingCtrlr", "SupportedAdditionalPurposes", NULL, "LocalGeneration", &name),
+      DM_REJECTED);
   assert_string_equal(value(f, "WebPaymentsCtrlr", 0, 0, "Available", NULL), "true");
   assert_string_equal(value(f, "WebPaymentsCtrlr", 0, 0, "Enabled", NULL), "false");
   assert_string_equal(value(f, "WebPaymentsCtrlr", 0, 0, "TOTPVersion", NULL), "v1");

@@ -745,7 +745,7 @@ static void v21_additions(void **state) {
 
   /* what an AC station without V2X refuses */
   const char *refused[] = {
-      "{\"id\":5,\"stackLevel\":0,\"chargingProfilePurpose\":\"PriorityCharging\","
+      "{\"id\":5,\"stackLevel\":0,\"chargingProfilePurpose\":\"LocalGeneration\","
       "\"chargingProfileKind\":\"Absolute\",\"chargingSchedule\":[{\"id\":5,"
       "\"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":[{\"startPeriod\":0,\"limit\":32}]}]}",
       "{\"id\":5,\"stackLevel\":0,\"chargingProfilePurpose\":\"TxDefaultProfile\","
@@ -805,6 +805,77 @@ static void v21_additions(void **state) {
   cp_profiles_free(s);
 }
 
+/* 2.1 K21/K22: a PriorityCharging profile decoded (per EVSE or for 0),
+ * reported back as set (valid under 2.1); refused with a duration
+ * (K01.FR.70), a transactionId, a randomizedDelay; in force only once
+ * activated. */
+static void v21_priority_charging(void **state) {
+  (void)state;
+  char err[200];
+  const cp_profile_limits lim = {
+      .max_stack_level = 8, .max_periods = 24, .max_profiles = 16, .allow_watts = true};
+  cp_profiles *s = cp_profiles_open(NULL, 2, &lim, err, sizeof err);
+  assert_non_null(s);
+  v201_refusal why;
+  const char *tx_default =
+      "{\"id\":1,\"stackLevel\":0,\"chargingProfilePurpose\":\"TxDefaultProfile\","
+      "\"chargingProfileKind\":\"Relative\",\"chargingSchedule\":[{\"id\":1,"
+      "\"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":[{\"startPeriod\":0,\"limit\":6}]}]}";
+  assert_int_equal(set21(s, 0, tx_default, NULL, T0, &why), CP_PROFILE_ACCEPTED);
+  const char *prio =
+      "{\"id\":2,\"stackLevel\":0,\"chargingProfilePurpose\":\"PriorityCharging\","
+      "\"chargingProfileKind\":\"Relative\",\"chargingSchedule\":[{\"id\":2,"
+      "\"chargingRateUnit\":\"W\",\"chargingSchedulePeriod\":[{\"startPeriod\":0,\"limit\":"
+      "22080,\"operationMode\":\"ChargingOnly\"}]}]}";
+  assert_int_equal(set21(s, 1, prio, NULL, T0, &why), CP_PROFILE_ACCEPTED);
+  const char *refused[] = {
+      "{\"id\":3,\"stackLevel\":0,\"chargingProfilePurpose\":\"PriorityCharging\","
+      "\"chargingProfileKind\":\"Relative\",\"chargingSchedule\":[{\"id\":3,\"duration\":3600,"
+      "\"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":[{\"startPeriod\":0,\"limit\":32}]}]}",
+      "{\"id\":3,\"stackLevel\":0,\"chargingProfilePurpose\":\"PriorityCharging\","
+      "\"transactionId\":\"T1\",\"chargingProfileKind\":\"Relative\",\"chargingSchedule\":[{"
+      "\"id\":3,\"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":[{\"startPeriod\":0,"
+      "\"limit\":32}]}]}",
+      "{\"id\":3,\"stackLevel\":0,\"chargingProfilePurpose\":\"PriorityCharging\","
+      "\"chargingProfileKind\":\"Relative\",\"chargingSchedule\":[{\"id\":3,\"randomizedDelay\":"
+      "60,\"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":[{\"startPeriod\":0,\"limit\":32}"
+      "]}]}",
+  };
+  for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+    assert_int_equal(set21(s, 1, refused[i], "T1", T0, &why), CP_PROFILE_REJECTED);
+    assert_non_null(why.reason);
+  }
+  assert_string_equal(why.reason, "InvalidValue");
+  assert_int_equal(cp_profiles_count(s), 2);
+  /* reported back as set, valid under 2.1 */
+  bool seen = false;
+  for (int i = 0; i < cp_profiles_count(s); i++) {
+    int c;
+    cp_charging_profile p;
+    cp_schedule_period *pp;
+    assert_int_equal(cp_profiles_get(s, i, &c, &p, &pp), 0);
+    if (p.id == 2) {
+      assert_int_equal(c, 1);
+      json_t *pj = v201_profile_json21(&p);
+      assert_string_equal(json_string_value(json_object_get(pj, "chargingProfilePurpose")),
+                          "PriorityCharging");
+      json_t *rep = json_pack("{s:i,s:s,s:i,s:[o]}", "requestId", 1, "chargingLimitSource", "CSO",
+                              "evseId", c, "chargingProfile", pj);
+      valid21("ReportChargingProfiles", true, rep);
+      json_decref(rep);
+      seen = true;
+    }
+    free(pp);
+  }
+  assert_true(seen);
+  /* 6 A until activated, then 22080 W on three phases = 32 A */
+  assert_true(cp_profiles_limit_a(s, 1, T0 + S, "T1", T0, 3, 230) == 6.0);
+  assert_int_equal(cp_profiles_use_priority(s, 1, "T1", true, NULL), CP_PRIORITY_ACCEPTED);
+  assert_float_equal(cp_profiles_limit_a(s, 1, T0 + S, "T1", T0, 3, 230), 32.0, 1e-9);
+  assert_int_equal(cp_profiles_use_priority(s, 2, "T2", true, NULL), CP_PRIORITY_NO_PROFILE);
+  cp_profiles_free(s);
+}
+
 int main(void) {
   if (config_registry_add_table(&ocpp_keys) != 0) return 1; /* the ocpp.* keys */
   const struct CMUnitTest tests[] = {
@@ -820,6 +891,7 @@ int main(void) {
       cmocka_unit_test(iso15118_hooks),
       cmocka_unit_test(selected_schedule_id_is_iso15118_only),
       cmocka_unit_test(v21_additions),
+      cmocka_unit_test(v21_priority_charging),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

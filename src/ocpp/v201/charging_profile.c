@@ -65,8 +65,10 @@ static int purpose_of(const char *name, cp_profile_purpose *out) {
     *out = CP_PURPOSE_TX_DEFAULT;
   else if (!strcmp(name, "TxProfile"))
     *out = CP_PURPOSE_TX;
+  else if (!strcmp(name, "PriorityCharging")) /* 2.1 */
+    *out = CP_PURPOSE_PRIORITY;
   else
-    return -1; /* ChargingStationExternalConstraints; 2.1's PriorityCharging, LocalGeneration */
+    return -1; /* ChargingStationExternalConstraints; 2.1's LocalGeneration */
   return 0;
 }
 
@@ -76,6 +78,8 @@ static const char *purpose_name(cp_profile_purpose p) {
     return "ChargingStationMaxProfile";
   case CP_PURPOSE_TX_DEFAULT:
     return "TxDefaultProfile";
+  case CP_PURPOSE_PRIORITY:
+    return "PriorityCharging";
   case CP_PURPOSE_TX:
     break;
   }
@@ -94,9 +98,9 @@ static int decode(const profile21 *j, bool need_tx_id, cp_charging_profile *out,
   const char *purpose =
       ocpp21_SetChargingProfileRequest_chargingProfile_chargingProfilePurpose_e_name(
           j->chargingProfilePurpose);
-  if (purpose && (!strcmp(purpose, "PriorityCharging") || !strcmp(purpose, "LocalGeneration")))
+  if (purpose && !strcmp(purpose, "LocalGeneration"))
     return refuse(why, "UnsupportedParam",
-                  "2.1's PriorityCharging and LocalGeneration profiles are not supported");
+                  "2.1's LocalGeneration profiles are not supported (no local generation input)");
   if (purpose_of(purpose, &out->purpose) != 0)
     return refuse(why, "InvalidValue",
                   "ChargingStationExternalConstraints is set by the station, not the CSMS");
@@ -175,6 +179,10 @@ static int decode(const profile21 *j, bool need_tx_id, cp_charging_profile *out,
     for (size_t m = 0; m < n; m++)
       if (j->chargingSchedule[m].id == cs->id)
         return refuse(why, "InvalidSchedule", "two chargingSchedules with the same id");
+    /* 2.1 K01.FR.70: a PriorityCharging schedule has no duration (in
+     * force until the end of the transaction) */
+    if (out->purpose == CP_PURPOSE_PRIORITY && cs->has_duration)
+      return refuse(why, "InvalidSchedule", "a PriorityCharging schedule has no duration");
     o->has_duration = cs->has_duration;
     o->duration_s = cs->duration;
     /* 2.1 useLocalTime: startSchedule's offset disregarded, the station's
@@ -185,7 +193,7 @@ static int decode(const profile21 *j, bool need_tx_id, cp_charging_profile *out,
       return refuse(why, "InvalidSchedule", "unreadable startSchedule");
     /* 2.1 randomizedDelay: TxProfile and TxDefaultProfile only */
     if (cs->has_randomizedDelay && cs->randomizedDelay != 0) {
-      if (out->purpose == CP_PURPOSE_CHARGE_POINT_MAX)
+      if (out->purpose != CP_PURPOSE_TX && out->purpose != CP_PURPOSE_TX_DEFAULT)
         return refuse(why, "InvalidValue",
                       "randomizedDelay only in a TxProfile or a TxDefaultProfile");
       if (cs->randomizedDelay < 0 || cs->randomizedDelay > CP_MAX_RANDOMIZED_DELAY_S)

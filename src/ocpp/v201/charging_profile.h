@@ -40,8 +40,9 @@ int v201_profile_decode(const ocpp201_SetChargingProfileRequest_chargingProfile 
  * and randomizedDelay (TxProfile, TxDefaultProfile; out->random_seed is the
  * caller's to draw), the kind Dynamic (one schedule of one period, with its
  * dynUpdateInterval; dynUpdateTime is the engine's) go to the engine;
- * maxOfflineDuration / invalidAfterOfflineDuration too; refused
- * (UnsupportedParam): the purposes PriorityCharging and LocalGeneration,
+ * maxOfflineDuration / invalidAfterOfflineDuration too; the purpose
+ * PriorityCharging (K21/K22: no transactionId, no duration, K01.FR.70);
+ * refused (UnsupportedParam): the purpose LocalGeneration,
  * an operationMode other than
  * ChargingOnly, a period without limit; ISO 15118 members (price schedules, limitAtSoC, setpoints,
  * discharge limits, evseSleep, preconditioningRequest) are not kept. */

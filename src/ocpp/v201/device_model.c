@@ -256,6 +256,10 @@ static const dm_var vars[] = {
      NULL, NULL},
     {"SmartChargingCtrlr", S_STATION, "RateUnit", NULL, T_MEMBER, M_RO, NULL, "A,W", L_NONE, NULL,
      "A,W"},
+    /* 2.1 (K01.FR.120): the additional purposes taken, PriorityCharging
+     * (K21/K22); not LocalGeneration. Under 2.1 only. */
+    {"SmartChargingCtrlr", S_STATION, "SupportedAdditionalPurposes", NULL, T_MEMBER, M_RO, NULL,
+     "PriorityCharging", L_NONE, NULL, "PriorityCharging,LocalGeneration"},
     /* block O (display.c): the formats and priorities it takes (2.1's
      * QRCODE too, under 2.1), at most V201_DISPLAY_MAX messages */
     {"DisplayMessageCtrlr", S_STATION, "Available", NULL, T_BOOLEAN, M_RO, NULL, "true", L_NONE,
@@ -421,10 +425,12 @@ static bool same(const char *a, const char *b) { /* CiString: any case; NULL onl
   return strcasecmp(a, b) == 0;
 }
 
-/* Is row v in the model of the version spoken? The components only OCPP
- * 2.1 has are not there under 2.0.1. */
+/* Is row v in the model of the version spoken? The components and
+ * variables only OCPP 2.1 has are not there under 2.0.1. */
 static bool spoken(const dm_ctx *c, const dm_var *v) {
-  return strcmp(v->component, "WebPaymentsCtrlr") != 0 || (c->live && c->live->v21);
+  bool only21 = !strcmp(v->component, "WebPaymentsCtrlr") ||
+                !strcmp(v->variable, "SupportedAdditionalPurposes");
+  return !only21 || (c->live && c->live->v21);
 }
 
 /* The row of a reference, or why there is none. */

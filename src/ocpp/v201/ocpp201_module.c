@@ -224,6 +224,7 @@ static void on_status_json(void *ctx, int c, json_t *obj) {
     json_object_set_new(obj, "ocpp_cost", v201_cost_status(o, c));
     json_object_set_new(obj, "display_messages", v201_display_status(o, c));
     json_object_set_new(obj, "web_payment", v201_webpay_status(o, c));
+    json_object_set_new(obj, "ocpp_priority", v201_priority_status(o, c));
     return;
   }
   json_object_set_new(obj, "ocpp",
@@ -386,6 +387,10 @@ static void *open201(ocpp_core *core, char *err, size_t errlen) {
   return o;
 }
 
+static int priority201(void *ctx, int connector, bool activate, char *err, size_t errlen) {
+  return v201_priority_request(ctx, connector, activate, err, errlen);
+}
+
 static void linked201(void *ctx, ocpp_link *link) {
   ocpp201_station *o = ctx;
   o->link = link;
@@ -416,7 +421,8 @@ static void adopt201(void *ctx) {
   .session_stopped = v201_on_session_stopped, .status_changed = v201_on_status_changed,            \
   .meter_read = v201_on_meter_read, .event = on_event, .setting_changed = on_setting_changed,      \
   .setting_state = on_setting_state, .status_json = on_status_json, .authorize = v201_authorize,   \
-  .firmware_restart = v201_on_restart, .closing = on_closing, .free = on_free
+  .firmware_restart = v201_on_restart, .priority = priority201, .closing = on_closing,             \
+  .free = on_free
 
 const ocpp_dialect_ops ocpp201_ops = {.dialect = &ocpp201_dialect, V201_OPS};
 /* OCPP 2.1 through the 2.0.1 dialect: the same behaviour, the 2.1 schemas

@@ -247,14 +247,43 @@ borne_ms v201_dynamic_next_pull(ocpp201_station *o) {
   return speaks21(o) && online201(o) ? cp_profiles_next_pull(o->profiles) : INT64_MAX;
 }
 
+/* ClearChargingProfile's and GetChargingProfiles' criteria are read with
+ * the 2.0.1 types, whose purposes lack 2.1's: under 2.1 (the link checked
+ * the request against its schema) a criterion PriorityCharging or
+ * LocalGeneration is taken out of a copy of the request (the copy is
+ * returned; *purpose is CP_PURPOSE_PRIORITY, or -2 for LocalGeneration,
+ * which no installed profile has; -1 when there was none). */
+static json_t *purpose21_out(const ocpp201_station *o, const json_t *req, const char *member,
+                             int *purpose) {
+  *purpose = -1;
+  const json_t *crit = json_object_get(req, member);
+  const char *name = json_string_value(json_object_get(crit, "chargingProfilePurpose"));
+  bool prio = name && !strcmp(name, "PriorityCharging");
+  if (!speaks21(o) || !name || (!prio && strcmp(name, "LocalGeneration") != 0))
+    return json_incref((json_t *)req);
+  json_t *copy = json_deep_copy(req);
+  json_object_del(json_object_get(copy, member), "chargingProfilePurpose");
+  *purpose = prio ? CP_PURPOSE_PRIORITY : -2;
+  return copy;
+}
+
 /* ---------- K10 ClearChargingProfile ---------- */
 
 static void h_clear_charging_profile(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
   ocpp201_ClearChargingProfileRequest q;
   ocpp_error e;
-  if (!v201_decoded(ocpp201_ClearChargingProfileRequest_decode(req, &q, &e), &e, r)) return;
+  int purpose21;
+  json_t *in = purpose21_out(o, req, "chargingProfileCriteria", &purpose21);
+  int rc = ocpp201_ClearChargingProfileRequest_decode(in, &q, &e);
+  json_decref(in);
+  if (!v201_decoded(rc, &e, r)) return;
   cp_profile_filter f;
-  int n = v201_clear_filter(&q, &f) == 0 ? cp_profiles_clear(o->profiles, &f) : 0;
+  int n = v201_clear_filter(&q, &f) == 0 ? 0 : -1;
+  if (n == 0 && purpose21 != -1) {
+    f.has_purpose = true;
+    f.purpose = CP_PURPOSE_PRIORITY;
+  }
+  n = n == 0 && purpose21 != -2 ? cp_profiles_clear(o->profiles, &f) : 0;
   ocpp201_ClearChargingProfileRequest_free(&q);
   v201_reply_status(r, n > 0 ? "Accepted" : "Unknown");
   if (n > 0) profiles_changed(o);
@@ -265,7 +294,11 @@ static void h_clear_charging_profile(ocpp201_station *o, const json_t *req, ocpp
 static void h_get_charging_profiles(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
   ocpp201_GetChargingProfilesRequest q;
   ocpp_error e;
-  if (!v201_decoded(ocpp201_GetChargingProfilesRequest_decode(req, &q, &e), &e, r)) return;
+  int purpose21;
+  json_t *in = purpose21_out(o, req, "chargingProfile", &purpose21);
+  int rc = ocpp201_GetChargingProfilesRequest_decode(in, &q, &e);
+  json_decref(in);
+  if (!v201_decoded(rc, &e, r)) return;
   /* one report per EVSE (evseId is required in it), 0 the station-wide */
   json_t *per_evse[BORNE_MAX_CONNECTORS + 1] = {0};
   int n = cp_profiles_count(o->profiles);
@@ -273,10 +306,12 @@ static void h_get_charging_profiles(ocpp201_station *o, const json_t *req, ocpp_
     int c;
     cp_charging_profile p;
     cp_schedule_period *periods;
-    /* 2.0.1 has no Dynamic kind: such a profile is not said in it */
+    /* 2.0.1 has no Dynamic kind nor PriorityCharging purpose: such a
+     * profile is not said in it */
     if (cp_profiles_get(o->profiles, i, &c, &p, &periods) == 0 && c >= 0 &&
         c <= BORNE_MAX_CONNECTORS && v201_report_match(&q, c, &p) &&
-        (speaks21(o) || p.kind != CP_KIND_DYNAMIC)) {
+        (purpose21 == -1 || (int)p.purpose == purpose21) &&
+        (speaks21(o) || (p.kind != CP_KIND_DYNAMIC && p.purpose != CP_PURPOSE_PRIORITY))) {
       if (!per_evse[c]) per_evse[c] = json_array();
       json_array_append_new(per_evse[c],
                             speaks21(o) ? v201_profile_json21(&p) : v201_profile_json(&p));
@@ -452,6 +487,92 @@ void v201_report_external_limits(ocpp201_station *o) {
   }
 }
 
+/* ---------- 2.1 K21 / K22: priority charging ---------- */
+
+/* The EVSE running the transaction tx (0 when none). */
+static int evse_of_tx(const ocpp201_station *o, const char *tx) {
+  for (int c = 1; tx && tx[0] && c <= o->count; c++)
+    if (o->evse[c - 1].session_id && !strcmp(o->evse[c - 1].tx_id, tx)) return c;
+  return 0;
+}
+
+static void priority_event(ocpp201_station *o, int c, bool on, const char *who) {
+  station_event(o->st, c, "ocpp_priority", "priority charging %s for transaction %s (%s)",
+                on ? "activated" : "deactivated", o->evse[c - 1].tx_id, who);
+}
+
+/* K21: UsePriorityCharging (2.1 only). An unknown transaction is Rejected;
+ * activating without a PriorityCharging profile for its EVSE (or for 0)
+ * NoProfile; else Accepted, the profile in force (or not) from now. */
+static void h_use_priority_charging(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  ocpp21_UsePriorityChargingRequest q;
+  ocpp_error e;
+  if (!v201_decoded(ocpp21_UsePriorityChargingRequest_decode(req, &q, &e), &e, r)) return;
+  int c = evse_of_tx(o, q.transactionId);
+  bool activate = q.activate;
+  ocpp21_UsePriorityChargingRequest_free(&q);
+  if (!c) {
+    v201_reply_status_info(r, "Rejected", "TxNotFound", "no such transaction is running");
+    return;
+  }
+  bool changed = false;
+  cp_priority_result res =
+      cp_profiles_use_priority(o->profiles, c, o->evse[c - 1].tx_id, activate, &changed);
+  if (res == CP_PRIORITY_NO_PROFILE) {
+    v201_reply_status_info(r, "NoProfile", "NoProfile",
+                           "no PriorityCharging profile is installed for this EVSE");
+    return;
+  }
+  if (res != CP_PRIORITY_ACCEPTED) {
+    v201_reply_status(r, "Rejected");
+    return;
+  }
+  v201_reply_status(r, "Accepted");
+  if (!changed) return;
+  priority_event(o, c, activate, "CSMS");
+  profiles_changed(o);
+}
+
+static void notify_priority_answered(void *ctx, const json_t *result, const char *code,
+                                     const char *text) {
+  (void)ctx, (void)result;
+  if (code) log_info(MOD, "NotifyPriorityCharging: %s %s", code, text ? text : "");
+}
+
+int v201_priority_request(ocpp201_station *o, int c, bool activate, char *err, size_t errlen) {
+  if (c < 1 || c > o->count) return snprintf(err, errlen, "no such connector"), -1;
+  if (!speaks21(o))
+    return snprintf(err, errlen, "priority charging needs OCPP 2.1 (the back end speaks %s)",
+                    o->link ? ocpp_link_dialect(o->link)->version : "nothing"),
+           -1;
+  const char *tx = o->evse[c - 1].tx_id;
+  if (!o->evse[c - 1].session_id || !tx[0])
+    return snprintf(err, errlen, "no transaction is running on connector %d", c), -1;
+  bool changed = false;
+  cp_priority_result res = cp_profiles_use_priority(o->profiles, c, tx, activate, &changed);
+  if (res == CP_PRIORITY_NO_PROFILE)
+    return snprintf(err, errlen,
+                    "the back end installed no PriorityCharging profile for connector %d", c),
+           -1;
+  if (res != CP_PRIORITY_ACCEPTED) return snprintf(err, errlen, "refused"), -1;
+  if (!changed) return 0;
+  priority_event(o, c, activate, "local request");
+  profiles_changed(o);
+  /* K22: the CSMS hears it */
+  if (!o->link || ocpp_link_call(o->link, "NotifyPriorityCharging",
+                                 json_pack("{s:s,s:b}", "transactionId", tx, "activated", activate),
+                                 notify_priority_answered, o) != 0)
+    log_info(MOD, "NotifyPriorityCharging not sent: not connected");
+  return 0;
+}
+
+json_t *v201_priority_status(const ocpp201_station *o, int c) {
+  const char *tx = o->evse[c - 1].tx_id;
+  if (!speaks21(o)) return json_null();
+  return json_pack("{s:b,s:b}", "available", cp_profiles_priority_available(o->profiles, c),
+                   "active", cp_profiles_priority_active(o->profiles, c, tx));
+}
+
 /* ---------- K15-K17: the ISO 15118 hooks ---------- */
 
 int v201_ev_schedule_chosen(ocpp201_station *o, int evse, int64_t schedule_id) {
@@ -470,5 +591,6 @@ static const v201_handler handlers[] = {
     {"GetChargingProfiles", h_get_charging_profiles},
     {"GetCompositeSchedule", h_get_composite_schedule},
     {"UpdateDynamicSchedule", h_update_dynamic_schedule}, /* 2.1 */
+    {"UsePriorityCharging", h_use_priority_charging},     /* 2.1 */
 };
 const v201_family v201_smart_charging_calls = {handlers, sizeof handlers / sizeof handlers[0]};

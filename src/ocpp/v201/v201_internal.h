@@ -394,6 +394,13 @@ bool v201_remote_start_profile(ocpp201_station *o, int c, const json_t *profile)
 void v201_profiles_transaction_started(ocpp201_station *o, int c);
 void v201_profiles_transaction_ended(ocpp201_station *o, int c);
 void v201_report_external_limits(ocpp201_station *o);
+/* 2.1 K22: a local request (the API) to use, or stop using, the
+ * PriorityCharging profile for the transaction on EVSE c; the CSMS is sent
+ * NotifyPriorityCharging when it changed. -1 with one line in err (not 2.1,
+ * no transaction, no PriorityCharging profile). */
+int v201_priority_request(ocpp201_station *o, int c, bool activate, char *err, size_t errlen);
+/* {"available", "active"} of EVSE c under 2.1, null otherwise */
+json_t *v201_priority_status(const ocpp201_station *o, int c);
 
 /* display.c (O: SetDisplayMessage, GetDisplayMessages, ClearDisplayMessage) */
 int v201_display_open(ocpp201_station *o, char *err, size_t errlen);
