@@ -140,7 +140,9 @@ export async function mount(root, ctx) {
     const led = c.led?.colour ?? 'off';
     const who = c.session ? [c.session.user, c.session.badge].filter(Boolean).join(' · ') || t('free_session') : '—';
     const limit = c.limited_by ? t('limited', { a: amps(c.offered_a), by: tOr(`limit_${c.limited_by}`, c.limited_by) }) : (c.offered_a ? amps(c.offered_a) : '—');
-    const actionsKey = c.session ? 'stop' : c.operative !== false ? `start:${badges.map((b) => `${b.uid}/${b.user}/${b.enabled}`).join()}` : 'none';
+    // OCPP 2.1 priority charging (K22): offered while the back end installed a PriorityCharging profile
+    const prio = c.session && c.ocpp_priority?.available ? c.ocpp_priority : null;
+    const actionsKey = c.session ? `stop:${prio ? prio.active : '-'}` : c.operative !== false ? `start:${badges.map((b) => `${b.uid}/${b.user}/${b.enabled}`).join()}` : 'none';
     const keep = prev && prev.actionsKey === actionsKey && prev.lang === document.documentElement.lang;
     const actions = keep ? prev.actions : h('div', { class: 'actions' });
     if (keep) { /* as it was */ } else if (c.session) {
@@ -154,6 +156,10 @@ export async function mount(root, ctx) {
       };
       const stopBtn = h('button', { type: 'button', class: 'danger', 'data-test': 'stop', onclick: ask }, t('stop'));
       actions.append(stopBtn);
+      if (prio) {
+        actions.append(h('button', { type: 'button', 'data-test': 'priority', 'aria-pressed': String(prio.active),
+          onclick: () => act(c.id, 'priority', { activate: !prio.active }) }, t(prio.active ? 'priority_off' : 'priority_on')));
+      }
     } else if (c.operative !== false) {
       const pick = chosen.get(c.id) ?? '';
       const sel = h('select', { onchange: (ev) => chosen.set(c.id, ev.target.value) }, h('option', { value: '' }, t('no_badge')),
@@ -305,7 +311,8 @@ export async function mount(root, ctx) {
     let done = false;
     try {
       await api('POST', `/connectors/${id}/${what}`, body ?? {});
-      ctx.toast(t(what === 'start' ? 'started' : 'stopped', { n: id }));
+      const said = what === 'priority' ? (body.activate ? 'priority_set' : 'priority_unset') : what === 'start' ? 'started' : 'stopped';
+      ctx.toast(t(said, { n: id }));
       done = true;
     } catch (e) { ctx.toast(e.message, true); }
     // offline: the banner says so, the stream's return re-reads

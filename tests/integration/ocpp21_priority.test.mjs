@@ -10,14 +10,17 @@
 // activated, then (Accepted) in force in place of the TxDefaultProfile for that
 // transaction only, bounded by the ChargingStationMaxProfile, shown by the
 // composite schedule, reported by GetChargingProfiles, deactivated by the CSMS;
-// the local request (POST /api/v1/connectors/1/priority, K22) telling the CSMS
-// NotifyPriorityCharging; the end of the transaction ending it (the profile
+// the local request (POST /api/v1/connectors/1/priority, K22, and the owner's
+// dashboard button in French, axe-core) telling the CSMS NotifyPriorityCharging;
+// the end of the transaction ending it (the profile
 // stays), and ClearChargingProfile by the purpose PriorityCharging.
 // BORNE_OCPP_PEER=ocpp-ws-io runs it against the second strict CSMS
 // (ocpp21_priority_ws_io.test.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ocpp201Rig, reportPages } from './lib/ocpp201.mjs';
+import { launch, newPage, login, checkPage } from './lib/browser.mjs';
+import { setupPins } from './lib/web.mjs';
 
 const handlers = { NotifyPriorityCharging: () => ({}) };
 const rig = ocpp201Rig('cp-prio', {
@@ -94,6 +97,30 @@ test('K21: activated by the CSMS it replaces the TxDefaultProfile, bounded by th
   assert.equal(local.priority, true);
   const notified = await csms.waitCall('NotifyPriorityCharging', { from: nf });
   assert.deepEqual({ ...notified.params }, { transactionId: txId, activated: true });
+  await offered(20);
+  // the owner's dashboard (in French): the button ends it, the CSMS is told
+  const pins = await setupPins(st);
+  const browser = await launch();
+  try {
+    const page = await newPage(browser, st, { locale: 'fr-FR' });
+    await login(page, 'owner', pins.owner);
+    const btn = '[data-connector="1"] [data-test=priority]';
+    await page.waitForSelector(`${btn}[aria-pressed=true]`);
+    assert.equal((await page.textContent(btn)).trim(), 'Fin de la recharge prioritaire');
+    await checkPage(page, 'dashboard-priority', { shot: false });
+    const bf = csms.calls.length;
+    await page.click(btn);
+    const off = await csms.waitCall('NotifyPriorityCharging', { from: bf });
+    assert.deepEqual({ ...off.params }, { transactionId: txId, activated: false });
+    await page.waitForSelector(`${btn}[aria-pressed=false]`);
+    assert.equal((await page.textContent(btn)).trim(), 'Recharge prioritaire');
+    assert.equal(await page.$('[data-connector="2"] [data-test=priority]'), null); /* no transaction there */
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await browser.close();
+  }
+  await offered(8);
+  assert.equal((await st.ok('POST', '/api/v1/connectors/1/priority', { activate: true })).priority, true);
   await offered(20);
   // refused locally: no transaction on connector 2, a bad body
   assert.equal((await st.api('POST', '/api/v1/connectors/2/priority', { activate: true })).status, 409);
