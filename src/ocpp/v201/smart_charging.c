@@ -489,10 +489,11 @@ void v201_report_external_limits(ocpp201_station *o) {
 
 /* ---------- 2.1 K21 / K22: priority charging ---------- */
 
-/* The EVSE running the transaction tx (0 when none). */
+/* The EVSE running the transaction tx (0 when none): a transaction begun
+ * at the plug before its session (TxStartPoint, E02) too. */
 static int evse_of_tx(const ocpp201_station *o, const char *tx) {
   for (int c = 1; tx && tx[0] && c <= o->count; c++)
-    if (o->evse[c - 1].session_id && !strcmp(o->evse[c - 1].tx_id, tx)) return c;
+    if (!strcmp(o->evse[c - 1].tx_id, tx)) return c;
   return 0;
 }
 
@@ -546,8 +547,7 @@ int v201_priority_request(ocpp201_station *o, int c, bool activate, char *err, s
                     o->link ? ocpp_link_dialect(o->link)->version : "nothing"),
            -1;
   const char *tx = o->evse[c - 1].tx_id;
-  if (!o->evse[c - 1].session_id || !tx[0])
-    return snprintf(err, errlen, "no transaction is running on connector %d", c), -1;
+  if (!tx[0]) return snprintf(err, errlen, "no transaction is running on connector %d", c), -1;
   bool changed = false;
   cp_priority_result res = cp_profiles_use_priority(o->profiles, c, tx, activate, &changed);
   if (res == CP_PRIORITY_NO_PROFILE)
@@ -558,11 +558,12 @@ int v201_priority_request(ocpp201_station *o, int c, bool activate, char *err, s
   if (!changed) return 0;
   priority_event(o, c, activate, "local request");
   profiles_changed(o);
-  /* K22: the CSMS hears it */
-  if (!o->link || ocpp_link_call(o->link, "NotifyPriorityCharging",
-                                 json_pack("{s:s,s:b}", "transactionId", tx, "activated", activate),
-                                 notify_priority_answered, o) != 0)
-    log_info(MOD, "NotifyPriorityCharging not sent: not connected");
+  /* K22: the CSMS hears it (registered and connected: not queued) */
+  if (!online201(o) ||
+      ocpp_link_call(o->link, "NotifyPriorityCharging",
+                     json_pack("{s:s,s:b}", "transactionId", tx, "activated", activate),
+                     notify_priority_answered, o) != 0)
+    log_info(MOD, "NotifyPriorityCharging not sent: not connected or not registered");
   return 0;
 }
 
