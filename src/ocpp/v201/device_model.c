@@ -190,8 +190,8 @@ static const dm_var vars[] = {
      NULL, "EVConnected,Authorized,PowerPathClosed,EnergyTransfer"},
     {"TxCtrlr", S_STATION, "TxStopPoint", NULL, T_MEMBER, M_RW, "ocpp.TxStopPoint", NULL, L_NONE,
      NULL, "EVConnected,Authorized,PowerPathClosed,EnergyTransfer"},
-    /* J clock-aligned data: the 1.6 keys' (Interval 0 = none); the values of
-     * an ended transaction are its Transaction.End ones (TxEndedInterval 0) */
+    /* J clock-aligned data: the 1.6 keys' (Interval 0 = none); the series a
+     * transaction keeps for its Ended event (TxEndedInterval, transactions.c) */
     {"AlignedDataCtrlr", S_STATION, "Available", NULL, T_BOOLEAN, M_RO, NULL, "true", L_NONE, NULL,
      NULL},
     {"AlignedDataCtrlr", S_STATION, "Enabled", NULL, T_BOOLEAN, M_RO, NULL, "true", L_NONE, NULL,
@@ -205,8 +205,8 @@ static const dm_var vars[] = {
     /* OCMF signs a session's begin and end, not the clock-aligned readings */
     {"AlignedDataCtrlr", S_STATION, "SignReadings", NULL, T_BOOLEAN, M_RO, NULL, "false", L_NONE,
      NULL, NULL},
-    {"AlignedDataCtrlr", S_STATION, "TxEndedInterval", NULL, T_INTEGER, M_RO, NULL, "0", L_NONE,
-     "s", NULL},
+    {"AlignedDataCtrlr", S_STATION, "TxEndedInterval", NULL, T_INTEGER, M_RW,
+     "ocpp.AlignedDataTxEndedInterval", NULL, L_NONE, "s", NULL},
     {"AlignedDataCtrlr", S_STATION, "TxEndedMeasurands", NULL, T_MEMBER, M_RW,
      "ocpp.StopTxnAlignedData", NULL, L_NONE, NULL, MEASURANDS},
     {"SampledDataCtrlr", S_STATION, "Available", NULL, T_BOOLEAN, M_RO, NULL, "true", L_NONE, NULL,
@@ -214,8 +214,8 @@ static const dm_var vars[] = {
     /* the OCMF records of Transaction.Begin / End ride on the TransactionEvent */
     {"SampledDataCtrlr", S_STATION, "SignReadings", NULL, T_BOOLEAN, M_RO, "ocmf.enabled", NULL,
      L_NONE, NULL, NULL},
-    {"SampledDataCtrlr", S_STATION, "TxEndedInterval", NULL, T_INTEGER, M_RO, NULL, "0", L_NONE,
-     "s", NULL},
+    {"SampledDataCtrlr", S_STATION, "TxEndedInterval", NULL, T_INTEGER, M_RW,
+     "ocpp.SampledDataTxEndedInterval", NULL, L_NONE, "s", NULL},
     {"SampledDataCtrlr", S_STATION, "TxEndedMeasurands", NULL, T_MEMBER, M_RW,
      "ocpp.StopTxnSampledData", NULL, L_NONE, NULL, MEASURANDS},
     {"SampledDataCtrlr", S_STATION, "TxStartedMeasurands", NULL, T_MEMBER, M_RO, NULL,
