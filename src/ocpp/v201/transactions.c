@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "chargepoint/cp_sql.h"
 #include "ocmf/ocmf.h"
@@ -119,6 +120,10 @@ static void token_answered(ocpp201_station *o, const pump_ctx *p, const json_t *
   cp_auth_policy pol = v201_auth_policy(o->st->cfg);
   cp_auth_remember(o->auth, &pol, p->token, &ti, now201(o));
   int c = evse_of_session(o, p->session_id);
+  /* C09: the starter's group as the CSMS says it now (kept with the cache
+   * disabled too) */
+  if (c && ti.group[0] && !strcasecmp(p->token, o->evse[c - 1].txp.uid))
+    snprintf(o->evse[c - 1].starter_group, sizeof o->evse[c - 1].starter_group, "%s", ti.group);
   if (ti.status == CP_TOKEN_ACCEPTED || !c ||
       !config_get_bool(o->st->cfg, "ocpp.StopTransactionOnInvalidId"))
     return;
@@ -1122,6 +1127,7 @@ void v201_on_session_started(void *ctx, int c, const station_session_info *s) {
               s->id, early_key, NULL, c);
   }
   k->session_id = s->id;
+  k->starter_group[0] = 0; /* C09: a resumed session's is the list's or the cache's */
   k->last_sample = now201(o);
   /* the same after a restart: made from the session, or the 1.6 back end's
    * (or the plug's, for a transaction begun there) */
@@ -1163,6 +1169,7 @@ void v201_on_session_started(void *ctx, int c, const station_session_info *s) {
   t->remote_start_id = t->remote ? k->remote_start_id : 0;
   snprintf(t->token_type, sizeof t->token_type, "%s", t->remote ? k->remote_type : "");
   const char *group = strcmp(o->auth_tag, uid ? uid : "") == 0 ? o->auth_group : NULL;
+  snprintf(k->starter_group, sizeof k->starter_group, "%s", group ? group : ""); /* C09 */
   t->reservation_id = cp_reservation_use(o->resv, c, uid, group);
   if (a == V201_TXP_START) {
     send_started(o, c, "Authorized", s->start_ms, s->meter_start_wh, true);
@@ -1243,6 +1250,7 @@ void v201_on_session_stopped(void *ctx, int c, const station_session_info *s) {
   }
   k->master_pass[0] = 0;
   k->group_stop[0] = 0;
+  k->starter_group[0] = 0;
   k->session_id = 0;
   /* J: no reading without a session (a transaction left waiting for the car
    * keeps what it has for its Ended) */

@@ -98,6 +98,10 @@ typedef struct {
   char master_pass[CP_ID_MAX + 1];
   /* C09: a token of the starter's group stopping its transaction, "" none */
   char group_stop[CP_ID_MAX + 1];
+  /* C09: the groupIdToken the starter's authorization gave (Authorize, the
+   * answer to the event that named it), "" unknown: then the local list's or
+   * the cache's. Not kept across a restart (as 1.6's parentIdTag) */
+  char starter_group[CP_ID_MAX + 1];
 } v201_evse;
 
 typedef struct ocpp201_station {
