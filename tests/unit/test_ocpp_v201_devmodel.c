@@ -185,6 +185,15 @@ static void values_are_borne_settings_and_state(void **state) {
   char buf[64];
   assert_int_equal(get(f, "EVSE", 2, 0, "Power", NULL, DM_MAXSET, buf, sizeof buf), DM_ACCEPTED);
   assert_string_equal(buf, "7360.0"); /* 32 A x 1 phase x 230 V */
+  /* Target and MinSet: the OCA device model gives them to ConnectedEV (ISO 15118 / CHAdeMO
+   * data) and to optional physical components borne has not; none of borne's variables */
+  assert_int_equal(get(f, "EVSE", 2, 0, "Power", NULL, DM_MINSET, buf, sizeof buf),
+                   DM_NOT_SUPPORTED_ATTRIBUTE_TYPE);
+  assert_int_equal(get(f, "EVSE", 2, 0, "Power", NULL, DM_TARGET, buf, sizeof buf),
+                   DM_NOT_SUPPORTED_ATTRIBUTE_TYPE);
+  assert_int_equal(get(f, "SmartChargingCtrlr", 0, 0, "LimitChangeSignificance", NULL, DM_TARGET,
+                       buf, sizeof buf),
+                   DM_NOT_SUPPORTED_ATTRIBUTE_TYPE);
   assert_string_equal(value(f, "LocalAuthListCtrlr", 0, 0, "Entries", NULL), "3");
   assert_string_equal(value(f, "LocalAuthListCtrlr", 0, 0, "Storage", NULL), "63");
   assert_string_equal(value(f, "AuthCacheCtrlr", 0, 0, "Storage", NULL), "420");
