@@ -6,7 +6,9 @@
 // its TxEndedMeasurands (ocpp.StopTxnAlignedData) at the instants aligned on the interval from
 // midnight UTC, context Sample.Clock; all of them in the Ended's meterValue before the
 // Transaction.End value. Each reading is on disk with its transaction when taken: a kill -9 loses
-// none, the Ended after the restart carries them, none twice, the seqNo without a gap.
+// none, the Ended after the restart carries them, none twice, the seqNo without a gap. A
+// transaction begun at the plug (TxStartPoint EVConnected) keeps them from the plug on, and one
+// waiting for the car after its session (TxStopPoint EVConnected) until the car leaves.
 // The station runs on its accelerated clock (20 x): every step waits for what it expects.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -131,5 +133,50 @@ test('J: the kept readings survive a kill -9: the Ended after the restart carrie
   const nextTimes = next.meterValue.filter((m) => contextOf(m) === 'Sample.Periodic').map((m) => Date.parse(m.timestamp));
   assert.ok(nextTimes.length >= 1 && nextTimes.every((t) => t > again.start), 'only its own readings');
   assert.deepEqual(await setVars([['SampledDataCtrlr', 'TxEndedInterval', '0']]), ['Accepted']);
+  csms.assertNoViolations();
+});
+
+test('J: a transaction begun at the plug keeps its readings from the plug on, and one waiting for the car after its session goes on until the car leaves', async () => {
+  assert.deepEqual(await setVars([
+    ['SampledDataCtrlr', 'TxEndedInterval', '60'],
+    ['AlignedDataCtrlr', 'TxEndedInterval', '0'],
+    ['TxCtrlr', 'TxStartPoint', 'EVConnected'],
+    ['TxCtrlr', 'TxStopPoint', 'EVConnected'],
+  ]), ['Accepted', 'Accepted', 'Accepted', 'Accepted']);
+  let from = csms.calls.length;
+  assert.equal(st.ctl('plug', '1').code, 0); // the plug starts the transaction, no badge yet
+  const started = (await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' && p.evse.id === 1 })).params;
+  const tx = started.transactionInfo.transactionId;
+  const plugAt = Date.parse(started.timestamp);
+  await until(plugAt + 130000, 'two readings before the badge');
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0); // the badge: borne's session takes the transaction over
+  const authorized = (await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Updated' && p.triggerReason === 'Authorized' && p.transactionInfo.transactionId === tx })).params;
+  const badgeAt = Date.parse(authorized.timestamp);
+  await st.waitFor((x) => x.connectors[0].session, { what: 'the session on 1' });
+  await until(badgeAt + 70000, 'a reading with the session');
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0); // the driver stops: the transaction waits for the car
+  const deauth = (await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Updated' && p.triggerReason === 'StopAuthorized' && p.transactionInfo.transactionId === tx })).params;
+  const stopAt = Date.parse(deauth.timestamp);
+  await st.waitFor((x) => !x.connectors[0].session, { what: 'the session ended' });
+  await until(stopAt + 70000, 'a reading while the car stays');
+  from = csms.calls.length;
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  const ended = (await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx })).params;
+  const times = ended.meterValue.filter((m) => contextOf(m) === 'Sample.Periodic').map((m) => Date.parse(m.timestamp));
+  const msg = JSON.stringify({ plugAt, badgeAt, stopAt, times });
+  // every 60 s from the plug (the transaction's start), before, with and after the session
+  times.forEach((t, i) => assert.ok(t - (plugAt + (i + 1) * 60000) >= 0 && t - (plugAt + (i + 1) * 60000) < 20000, msg));
+  assert.ok(times.filter((t) => t < badgeAt).length >= 2, `before the badge: ${msg}`);
+  assert.ok(times.some((t) => t > badgeAt && t < stopAt), `with the session: ${msg}`);
+  assert.ok(times.some((t) => t > stopAt), `waiting for the car: ${msg}`);
+  assert.equal(new Set(times).size, times.length, 'none twice');
+  assert.equal(contextOf(ended.meterValue.at(-1)), 'Transaction.End');
+  noGap(eventsOf(tx));
+  await st.waitStatus(1, 'Available');
+  assert.deepEqual(await setVars([
+    ['SampledDataCtrlr', 'TxEndedInterval', '0'],
+    ['TxCtrlr', 'TxStartPoint', 'PowerPathClosed'],
+    ['TxCtrlr', 'TxStopPoint', 'EVConnected,Authorized'],
+  ]), ['Accepted', 'Accepted', 'Accepted']);
   csms.assertNoViolations();
 });

@@ -626,7 +626,7 @@ static void keep_reading(ocpp201_station *o, int64_t session, const json_t *mv) 
 static json_t *kept_readings(ocpp201_station *o, int64_t session, json_t *end) {
   json_t *all = json_array();
   sqlite3_stmt *s =
-      session > 0 && tx_ended_ready(o)
+      session && tx_ended_ready(o)
           ? store_stmt(o->st->db, "SELECT meter_value FROM ocpp201_tx_ended WHERE session_id = ?"
                                   " ORDER BY id")
           : NULL;
@@ -653,7 +653,7 @@ static json_t *kept_readings(ocpp201_station *o, int64_t session, json_t *end) {
 }
 
 static void forget_readings(ocpp201_station *o, int64_t session) {
-  if (session <= 0 || !tx_ended_ready(o)) return;
+  if (!session || !tx_ended_ready(o)) return;
   sqlite3_stmt *s = store_stmt(o->st->db, "DELETE FROM ocpp201_tx_ended WHERE session_id = ?");
   bool ok = s != NULL;
   if (s) {
@@ -664,6 +664,19 @@ static void forget_readings(ocpp201_station *o, int64_t session) {
   if (!ok)
     log_error(MOD, "session %lld: its kept readings stay: %s", (long long)session,
               store_last_error(o->st->db));
+}
+
+/* The journal key the readings of EVSE c's transaction are kept under: its
+ * session's; before its session (begun at the plug) its own key below 0,
+ * moved to the session's in the commit that adopts it; after its session
+ * (waiting for the car) still the session's. 0: no transaction taking
+ * readings (none, or the badge's held one: no EVSE, no meter). */
+static int64_t tx_ended_key(const ocpp201_station *o, int c) {
+  const v201_evse *k = &o->evse[c - 1];
+  if (!k->tx_id[0] || !k->txend.running) return 0;
+  if (k->session_id) return k->session_id;
+  if (k->txp.open && (k->txp.early || k->txp.lingering)) return k->txp.session;
+  return 0;
 }
 
 /* The transaction of EVSE c (started at `start`) begins its series. */
@@ -680,7 +693,8 @@ static borne_ms take_tx_ended(ocpp201_station *o, borne_ms now) {
   borne_ms next = NEVER;
   for (int c = 1; c <= o->count; c++) {
     v201_evse *k = &o->evse[c - 1];
-    if (!k->session_id || !k->tx_id[0] || !k->txend.running) continue;
+    int64_t key = tx_ended_key(o, c);
+    if (!key) continue;
     borne_ms s_at = now, a_at = now;
     unsigned due = v201_txend_due(&k->txend, sampled, aligned, now, &s_at, &a_at);
     if (due && o->st->conn[c - 1].meter_ok) {
@@ -689,12 +703,12 @@ static borne_ms take_tx_ended(ocpp201_station *o, borne_ms now) {
       json_t *mv = NULL;
       if ((due & V201_TXEND_SAMPLED) && (mv = v201_meter_value(key201_str(o, "StopTxnSampledData"),
                                                                r, &x, "Sample.Periodic", s_at)))
-        keep_reading(o, k->session_id, mv);
+        keep_reading(o, key, mv);
       json_decref(mv);
       mv = NULL;
       if ((due & V201_TXEND_ALIGNED) &&
           (mv = v201_meter_value(key201_str(o, "StopTxnAlignedData"), r, &x, "Sample.Clock", a_at)))
-        keep_reading(o, k->session_id, mv);
+        keep_reading(o, key, mv);
       json_decref(mv);
     }
     borne_ms n = v201_txend_next(&k->txend);
@@ -706,8 +720,7 @@ static borne_ms take_tx_ended(ocpp201_station *o, borne_ms now) {
 borne_ms v201_tx_ended_next(const ocpp201_station *o) {
   borne_ms next = NEVER;
   for (int c = 1; c <= o->count; c++) {
-    const v201_evse *k = &o->evse[c - 1];
-    borne_ms n = k->session_id && k->tx_id[0] ? v201_txend_next(&k->txend) : NEVER;
+    borne_ms n = tx_ended_key(o, c) ? v201_txend_next(&o->evse[c - 1].txend) : NEVER;
     if (n < next) next = n;
   }
   return next;
@@ -845,6 +858,7 @@ static void restore_lingering(ocpp201_station *o, int c) {
     t->open = t->lingering = true;
     session_tx_id(o, row.id, row.start_ms, k->tx_id);
     memcpy(t->tx_id, k->tx_id, sizeof t->tx_id);
+    tx_ended_begin(o, c, row.start_ms); /* J: its series goes on */
   }
   store_stmt_release(o->st->db, s);
   /* a transaction begun at the plug that was waiting for its badge */
@@ -862,6 +876,7 @@ static void restore_lingering(ocpp201_station *o, int c) {
     snprintf(k->tx_id, sizeof k->tx_id, "%s", (const char *)sqlite3_column_text(s, 1));
     memcpy(t->tx_id, k->tx_id, sizeof t->tx_id);
     k->tx_state = STATUS_PREPARING;
+    tx_ended_begin(o, c, -t->session / 64); /* J: from the plug (its key: -(ms x 64 + EVSE)) */
   }
   store_stmt_release(o->st->db, s);
 }
@@ -1003,12 +1018,16 @@ void v201_tx_stop_held(ocpp201_station *o) {
 void v201_tx_restore(ocpp201_station *o) {
   for (int c = 1; c <= o->count; c++) restore_lingering(o, c);
   /* J: readings of a transaction whose Ended went another way (its session
-   * handed to 1.6) are kept two days after the session's end, then dropped */
+   * handed to 1.6) are kept two days after the session's end, then dropped;
+   * those of a transaction begun at the plug that is gone (a switch to 1.6
+   * forgets it) at once */
   if (!tx_ended_ready(o) || store_in_batch(o->st->db)) return;
   sqlite3_stmt *s =
-      store_stmt(o->st->db, "DELETE FROM ocpp201_tx_ended WHERE session_id NOT IN"
+      store_stmt(o->st->db, "DELETE FROM ocpp201_tx_ended WHERE (session_id NOT IN"
                             " (SELECT session_id FROM ocpp201_tx_linger) AND session_id IN"
-                            " (SELECT id FROM sessions WHERE stop_ms != 0 AND stop_ms < ?)");
+                            " (SELECT id FROM sessions WHERE stop_ms != 0 AND stop_ms < ?))"
+                            " OR (session_id < 0 AND session_id NOT IN"
+                            " (SELECT journal_key FROM ocpp201_tx_early))");
   if (!s) return;
   sqlite3_bind_int64(s, 1, now201(o) - 2 * 86400000LL);
   if (sqlite3_step(s) != SQLITE_DONE)
@@ -1125,6 +1144,10 @@ void v201_on_session_started(void *ctx, int c, const station_session_info *s) {
                 c, (long long)s->id, cp_journal_error(o->journal));
     early_run(o, "UPDATE ocpp201_tx_early SET session_id = ?1, evse = ?4 WHERE journal_key = ?2",
               s->id, early_key, NULL, c);
+    /* J: the readings kept since the plug go with it */
+    if (tx_ended_ready(o))
+      early_run(o, "UPDATE ocpp201_tx_ended SET session_id = ?1 WHERE session_id = ?2", s->id,
+                early_key, NULL, 0);
   }
   k->session_id = s->id;
   k->starter_group[0] = 0; /* C09: a resumed session's is the list's or the cache's */
@@ -1252,9 +1275,9 @@ void v201_on_session_stopped(void *ctx, int c, const station_session_info *s) {
   k->group_stop[0] = 0;
   k->starter_group[0] = 0;
   k->session_id = 0;
-  /* J: no reading without a session (a transaction left waiting for the car
-   * keeps what it has for its Ended) */
-  v201_txend_stop(&k->txend);
+  /* J: a transaction left waiting for the car goes on taking readings under
+   * its session's key; any other has ended */
+  if (!t->lingering) v201_txend_stop(&k->txend);
   v201_profiles_transaction_ended(o, c);
   v201_reset_when_idle(o);
 }
