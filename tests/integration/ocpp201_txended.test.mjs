@@ -138,7 +138,7 @@ test('J: the kept readings survive a kill -9: the Ended after the restart carrie
 
 test('J: a transaction begun at the plug keeps its readings from the plug on, and one waiting for the car after its session goes on until the car leaves', async () => {
   assert.deepEqual(await setVars([
-    ['SampledDataCtrlr', 'TxEndedInterval', '60'],
+    ['SampledDataCtrlr', 'TxEndedInterval', '0'],
     ['AlignedDataCtrlr', 'TxEndedInterval', '0'],
     ['TxCtrlr', 'TxStartPoint', 'EVConnected'],
     ['TxCtrlr', 'TxStopPoint', 'EVConnected'],
@@ -148,6 +148,9 @@ test('J: a transaction begun at the plug keeps its readings from the plug on, an
   const started = (await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' && p.evse.id === 1 })).params;
   const tx = started.transactionInfo.transactionId;
   const plugAt = Date.parse(started.timestamp);
+  // set while the transaction runs (no session yet): it counts from the transaction's start
+  assert.deepEqual(await setVars([['SampledDataCtrlr', 'TxEndedInterval', '60']]), ['Accepted']);
+  assert.ok(await stationTime() < plugAt + 50000, 'set before the first instant');
   await until(plugAt + 130000, 'two readings before the badge');
   assert.equal(st.ctl('tap', 'GOOD1').code, 0); // the badge: borne's session takes the transaction over
   const authorized = (await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Updated' && p.triggerReason === 'Authorized' && p.transactionInfo.transactionId === tx })).params;

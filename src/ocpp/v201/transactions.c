@@ -719,8 +719,15 @@ static borne_ms take_tx_ended(ocpp201_station *o, borne_ms now) {
 
 borne_ms v201_tx_ended_next(const ocpp201_station *o) {
   borne_ms next = NEVER;
+  long sampled = key201_int(o, "SampledDataTxEndedInterval");
+  long aligned = key201_int(o, "AlignedDataTxEndedInterval");
   for (int c = 1; c <= o->count; c++) {
-    borne_ms n = tx_ended_key(o, c) ? v201_txend_next(&o->evse[c - 1].txend) : NEVER;
+    const v201_txend *t = &o->evse[c - 1].txend;
+    if (!tx_ended_key(o, c)) continue;
+    /* an interval changed (SetVariables): planned anew at once */
+    if (t->sampled_s != (sampled > 0 ? sampled : 0) || t->aligned_s != (aligned > 0 ? aligned : 0))
+      return now201(o);
+    borne_ms n = v201_txend_next(t);
     if (n < next) next = n;
   }
   return next;
@@ -749,6 +756,7 @@ static void send_started(ocpp201_station *o, int c, const char *trigger, borne_m
   if (with_session) sign_meter_values(o, t->session, 'B', "Transaction.Begin", e.meter_values);
   enqueue(o, t->session, &e);
   tx_ended_begin(o, c, at);
+  v201_arm_tick(o); /* the series' first instant */
 }
 
 /* E06: the transaction of EVSE c ends (its Ended) at `at`, the register at

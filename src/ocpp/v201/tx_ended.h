@@ -48,7 +48,8 @@ void v201_txend_stop(v201_txend *t);
  * *sampled_at / *aligned_at (the sampled reading: now; the clock-aligned
  * one: its aligned instant). The schedule moves past `now`: instants missed
  * while the station stood still give one reading, not one each. An interval
- * changed since the last call plans that series anew from `now`. */
+ * changed since the last call plans that series anew: its next instant after
+ * `now` (from the start, or from midnight), no reading owed for the change. */
 unsigned v201_txend_due(v201_txend *t, long sampled_s, long aligned_s, borne_ms now,
                         borne_ms *sampled_at, borne_ms *aligned_at);
 
