@@ -94,14 +94,22 @@ static cp_auth_verdict accept(const entry *e, char group[CP_ID_MAX + 1]) {
  * lifetime are removed (before the cache is read). */
 static void cache_age(cp_auth *a, const cp_auth_policy *p, borne_ms now) {
   if (!p->cache_enabled || p->cache_lifetime_ms <= 0) return;
+  store_unsynced_begin(a->st); /* a copy of the back end's answers (issue 15) */
   (void)RUN(a, PREP(a, "DELETE FROM ocpp16_auth_cache WHERE max(updated_ms, used_ms) <= ?", "i",
                     (int64_t)(now - p->cache_lifetime_ms)));
+  if (store_unsynced_end(a->st) != 0)
+    snprintf(a->error, sizeof a->error, "%s", store_last_error(a->st));
 }
 
-/* A cache entry decided a badge: its lifetime starts again. */
+/* A cache entry decided a badge: its lifetime starts again. Not synced on
+ * its own (as the cache's answers, issue 15): a power cut that loses it
+ * costs at most a question asked again. */
 static void cache_used(cp_auth *a, const char *token, borne_ms now) {
+  store_unsynced_begin(a->st);
   (void)RUN(a, PREP(a, "UPDATE ocpp16_auth_cache SET used_ms = ? WHERE tag = ?", "is", (int64_t)now,
                     token));
+  if (store_unsynced_end(a->st) != 0)
+    snprintf(a->error, sizeof a->error, "%s", store_last_error(a->st));
 }
 
 /* ---------- cache ---------- */
