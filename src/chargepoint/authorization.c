@@ -90,6 +90,28 @@ static cp_auth_verdict accept(const entry *e, char group[CP_ID_MAX + 1]) {
   return CP_AUTH_ACCEPT;
 }
 
+/* AuthCacheCtrlr.LifeTime: the entries neither answered nor used within the
+ * lifetime are removed (before the cache is read). */
+static void cache_age(cp_auth *a, const cp_auth_policy *p, borne_ms now) {
+  if (!p->cache_enabled || p->cache_lifetime_ms <= 0) return;
+  store_unsynced_begin(a->st); /* a copy of the back end's answers (issue 15) */
+  (void)RUN(a, PREP(a, "DELETE FROM ocpp16_auth_cache WHERE max(updated_ms, used_ms) <= ?", "i",
+                    (int64_t)(now - p->cache_lifetime_ms)));
+  if (store_unsynced_end(a->st) != 0)
+    snprintf(a->error, sizeof a->error, "%s", store_last_error(a->st));
+}
+
+/* A cache entry decided a badge: its lifetime starts again. Not synced on
+ * its own (as the cache's answers, issue 15): a power cut that loses it
+ * costs at most a question asked again. */
+static void cache_used(cp_auth *a, const char *token, borne_ms now) {
+  store_unsynced_begin(a->st);
+  (void)RUN(a, PREP(a, "UPDATE ocpp16_auth_cache SET used_ms = ? WHERE tag = ?", "is", (int64_t)now,
+                    token));
+  if (store_unsynced_end(a->st) != 0)
+    snprintf(a->error, sizeof a->error, "%s", store_last_error(a->st));
+}
+
 /* ---------- cache ---------- */
 
 void cp_auth_remember(cp_auth *a, const cp_auth_policy *p, const char *token,
@@ -189,8 +211,12 @@ cp_auth_verdict cp_auth_local(cp_auth *a, const cp_auth_policy *p, const char *t
     if (e.found) return CP_AUTH_UNKNOWN; /* not valid locally: the back end decides */
   }
   if (p->cache_enabled) {
+    cache_age(a, p, now);
     entry e = lookup(a, CACHE, token);
-    if (valid(&e, now)) return accept(&e, group);
+    if (valid(&e, now)) {
+      cache_used(a, token, now);
+      return accept(&e, group);
+    }
   }
   return CP_AUTH_UNKNOWN;
 }
@@ -201,8 +227,10 @@ cp_auth_verdict cp_auth_offline(cp_auth *a, const cp_auth_policy *p, const char 
     const bool use[2] = {[LIST] = p->list_enabled, [CACHE] = p->cache_enabled};
     for (int t = LIST; t <= CACHE; t++) {
       if (!use[t]) continue;
+      if (t == CACHE) cache_age(a, p, now);
       entry e = lookup(a, (table)t, token);
       if (!e.found) continue;
+      if (t == CACHE) cache_used(a, token, now);
       if (!valid(&e, now)) return CP_AUTH_REFUSE; /* known and not valid */
       return accept(&e, group);
     }
@@ -249,6 +277,26 @@ int cp_auth_list_version(cp_auth *a, const cp_auth_policy *p) {
 
 int cp_auth_list_length(cp_auth *a) {
   return (int)cp_sql_scalar(a->st, PREP(a, "SELECT count(*) FROM ocpp16_local_list", NULL), 0);
+}
+
+long cp_auth_cache_bytes(cp_auth *a) {
+  return (long)cp_sql_scalar(
+      a->st,
+      PREP(a,
+           "SELECT total(length(CAST(tag AS BLOB)) + length(CAST(status AS BLOB))"
+           " + ifnull(length(CAST(parent AS BLOB)), 0) + 24) FROM ocpp16_auth_cache",
+           NULL),
+      0);
+}
+
+long cp_auth_list_bytes(cp_auth *a) {
+  return (long)cp_sql_scalar(
+      a->st,
+      PREP(a,
+           "SELECT total(length(CAST(tag AS BLOB)) + length(CAST(status AS BLOB))"
+           " + ifnull(length(CAST(parent AS BLOB)), 0) + 8) FROM ocpp16_local_list",
+           NULL),
+      0);
 }
 
 cp_list_result cp_auth_list_update(cp_auth *a, const cp_auth_policy *p, const cp_list_limits *lim,

@@ -49,6 +49,11 @@ typedef struct {
   bool allow_offline_unknown;   /* offline: a token neither list nor cache knows may charge */
   bool cache_enabled;
   bool list_enabled;
+  /* OCPP 2.0.1 AuthCacheCtrlr.LifeTime: a cache entry neither answered nor
+   * used to decide a badge for this long is gone (removed before the cache is
+   * read); 0: no limit (the entry lives until its cacheExpiryDateTime, or
+   * until CP_AUTH_CACHE_MAX newer ones push it out) */
+  borne_ms cache_lifetime_ms;
 } cp_auth_policy;
 
 typedef enum { CP_AUTH_UNKNOWN, CP_AUTH_ACCEPT, CP_AUTH_REFUSE } cp_auth_verdict;
@@ -150,5 +155,16 @@ cp_list_result cp_auth_list_update(cp_auth *a, const cp_auth_policy *p, const cp
 /* The list's version; -1 when the list is disabled. */
 int cp_auth_list_version(cp_auth *a, const cp_auth_policy *p);
 int cp_auth_list_length(cp_auth *a);
+
+/* ---- storage (OCPP 2.0.1 AuthCacheCtrlr.Storage, LocalAuthListCtrlr.Storage) ---- */
+/* The bytes an entry holds: its token, status and group as UTF-8, and 8 for
+ * each time it keeps (the list: its expiry; the cache: its expiry, the
+ * answer's time and the last use). The bytes used are the sum over the
+ * entries; the most an entry can hold is CP_AUTH_ENTRY_MAX_BYTES (a list
+ * entry 16 less), the most the cache can use CP_AUTH_CACHE_MAX times that. */
+#define CP_AUTH_ENTRY_MAX_BYTES (CP_ID_MAX + 12 + CP_ID_MAX + 3 * 8)
+#define CP_AUTH_LIST_ENTRY_MAX_BYTES (CP_AUTH_ENTRY_MAX_BYTES - 2 * 8)
+long cp_auth_cache_bytes(cp_auth *a);
+long cp_auth_list_bytes(cp_auth *a);
 
 #endif

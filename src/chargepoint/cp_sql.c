@@ -48,6 +48,9 @@ static const char *const schema[] = {
     /* 4: local reservations (issue 19, src/reservation) share the table with
      * negative ids and a start time; the back end's have ids > 0 and start 0 */
     "ALTER TABLE ocpp16_reservation ADD COLUMN start_ms INTEGER NOT NULL DEFAULT 0;",
+    /* 5: when a cache entry last decided a badge (OCPP 2.0.1 AuthCacheCtrlr.LifeTime
+     * counts from its last use; 0: never used since the back end's answer) */
+    "ALTER TABLE ocpp16_auth_cache ADD COLUMN used_ms INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define SCHEMA_STEPS ((int)(sizeof schema / sizeof schema[0]))

@@ -156,6 +156,17 @@ static const cfg_key_def rows[] = {
      "(ocpp.ClockAlignedDataInterval) only for EVSEs without a transaction, none in "
      "TransactionEvent.",
      NULL, NULL, .ocpp_name = "AlignedDataSendDuringIdle"},
+    {"ocpp.AlignedDataTxEndedInterval", CFG_INT, "0", 0, 86400, NULL, RT,
+     "OCPP 2.0.1 AlignedDataCtrlr.TxEndedInterval: seconds between the clock-aligned instants "
+     "(from midnight UTC) at which a transaction keeps the ocpp.StopTxnAlignedData measurands "
+     "for its TransactionEvent Ended (context Sample.Clock); 0 = none.",
+     NULL, NULL, .ocpp_name = "AlignedDataTxEndedInterval"},
+    {"ocpp.SampledDataTxEndedInterval", CFG_INT, "0", 0, 86400, NULL, RT,
+     "OCPP 2.0.1 SampledDataCtrlr.TxEndedInterval: seconds, from the start of a transaction, "
+     "between the readings of the ocpp.StopTxnSampledData measurands it keeps for its "
+     "TransactionEvent Ended (context Sample.Periodic); 0 = none (the Ended has the "
+     "Transaction.End values only).",
+     NULL, NULL, .ocpp_name = "SampledDataTxEndedInterval"},
     {"ocpp.call_timeout_s", CFG_INT, "30", 5, 300, NULL, RT,
      "Seconds the station waits for the answer to one of its calls before it counts as failed.",
      NULL, NULL},
@@ -194,6 +205,12 @@ static const cfg_key_def rows[] = {
      "OCPP 2.0.1 AuthCtrlr.MasterPassGroupId: a badge whose group (groupIdToken) is this one is "
      "a master pass: it stops any transaction and starts none (C16). Empty: none.",
      NULL, NULL, .ocpp_name = "MasterPassGroupId"},
+    {"ocpp.AuthCacheLifeTime", CFG_INT, "0", 0, 31536000, NULL, RT,
+     "OCPP 2.0.1 AuthCacheCtrlr.LifeTime: seconds after which an authorization cache entry that "
+     "was neither answered by the back end nor used to decide a badge is removed (one cache for "
+     "OCPP 1.6 and 2.0.1: both apply it). 0: no limit (an entry lives until its expiry date, or "
+     "until 1 000 newer ones push it out).",
+     NULL, NULL, .ocpp_name = "AuthCacheLifeTime"},
     {"ocpp.OfflineThreshold", CFG_INT, "0", 0, 604800, NULL, RT,
      "OCPP 2.0.1 OCPPCommCtrlr.OfflineThreshold: seconds without the back end after which the "
      "station sends every EVSE's status once it is back; after a shorter outage only the "

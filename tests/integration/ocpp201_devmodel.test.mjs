@@ -39,9 +39,13 @@ test('GetVariables: values and every per-item status (B06)', async () => {
     cv('OCPPCommCtrlr', 'HeartbeatInterval', { attributeType: 'Target' }),
     cv('SecurityCtrlr', 'BasicAuthPassword'),
     cv({ name: 'EVSE', evse: { id: 1 } }, 'Power', { attributeType: 'MaxSet' }),
+    // Target and MinSet: ConnectedEV's (ISO 15118) in the OCA device model, no variable of borne's
+    cv({ name: 'EVSE', evse: { id: 1 } }, 'Power', { attributeType: 'MinSet' }),
+    cv({ name: 'EVSE', evse: { id: 1 } }, 'Power', { attributeType: 'Target' }),
   );
   assert.deepEqual(r.map((x) => x.attributeStatus), ['Accepted', 'Accepted', 'Accepted', 'Accepted', 'Accepted', 'Accepted',
-    'UnknownComponent', 'UnknownComponent', 'UnknownVariable', 'NotSupportedAttributeType', 'Rejected', 'Accepted']);
+    'UnknownComponent', 'UnknownComponent', 'UnknownVariable', 'NotSupportedAttributeType', 'Rejected', 'Accepted',
+    'NotSupportedAttributeType', 'NotSupportedAttributeType']);
   assert.equal(r[0].attributeValue, '300');
   assert.equal(r[1].attributeValue, '3');
   assert.equal(r[2].attributeValue, 'Available');

@@ -129,6 +129,39 @@ test('C09: a token of the starter\'s group stops its transaction, unless a car w
   csms.assertNoViolations();
 });
 
+test('C09 with the authorization cache disabled: the starter\'s group is its Authorize\'s, or the answer to its Started (remote start)', async () => {
+  assert.equal((await csms.call('ClearCache', {})).status, 'Accepted');
+  assert.equal(await setVar('AuthCacheCtrlr', 'Enabled', 'false'), 'Accepted');
+  // a badge: its Authorize gave the group; the cache and the local list know nothing
+  const tx = await charge(1, 'FAMILY1');
+  let from = csms.calls.length;
+  assert.equal(st.ctl('tap', 'FAMILY2').code, 0);
+  const ended = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
+  assert.equal(ended.params.idToken.idToken, 'FAMILY2');
+  assert.equal(ended.params.triggerReason, 'StopAuthorized');
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await st.waitStatus(1, 'Available');
+  // a remote start without Authorize (AuthorizeRemoteStart false) of the other token (the last
+  // Authorize was FAMILY1's): the answer to its Started names the group
+  from = csms.calls.length;
+  assert.equal(st.ctl('plug', '1').code, 0);
+  await st.waitStatus(1, 'Preparing');
+  assert.equal((await csms.call('RequestStartTransaction', { idToken: { idToken: 'FAMILY2', type: 'ISO14443' }, remoteStartId: 78, evseId: 1 })).status, 'Accepted');
+  const started = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' && p.evse.id === 1 });
+  assert.equal(csms.calls.slice(from).filter((c) => c.action === 'Authorize').length, 0, 'no Authorize');
+  const tx2 = started.params.transactionInfo.transactionId;
+  await st.waitFor((x) => x.connectors[0].session, { what: 'the session on 1' });
+  await flushed(); // the Started answered
+  from = csms.calls.length;
+  assert.equal(st.ctl('tap', 'FAMILY1').code, 0);
+  const ended2 = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx2 });
+  assert.equal(ended2.params.idToken.idToken, 'FAMILY1');
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await st.waitStatus(1, 'Available');
+  assert.equal(await setVar('AuthCacheCtrlr', 'Enabled', 'true'), 'Accepted');
+  csms.assertNoViolations();
+});
+
 test('E14: GetTransactionStatus from the journal: ongoing, and messages still queued', async () => {
   await flushed();
   assert.deepEqual(await csms.call('GetTransactionStatus', {}), { messagesInQueue: false });

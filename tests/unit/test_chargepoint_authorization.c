@@ -181,6 +181,72 @@ static void test_cache(void **state) {
   assert_int_equal(offline(f, "CARD2", T0, NULL), CP_AUTH_UNKNOWN);
 }
 
+/* OCPP 2.0.1 AuthCacheCtrlr.LifeTime: an entry neither answered nor used
+ * within the lifetime is removed; each use starts it again. */
+static void test_cache_lifetime(void **state) {
+  fx *f = *state;
+  f->p.local_pre_authorize = true;
+  f->p.cache_lifetime_ms = H(24);
+  info(f, "CARD1", CP_TOKEN_ACCEPTED, 0, NULL, T0);
+  info(f, "CARD2", CP_TOKEN_ACCEPTED, 0, NULL, T0);
+  info(f, "CARD3", CP_TOKEN_BLOCKED, 0, NULL, T0);
+  /* CARD1 used online after 20 h, CARD3 offline after 20 h: their lifetime
+   * starts again; CARD2 is not used */
+  assert_int_equal(local(f, "CARD1", T0 + H(20), NULL), CP_AUTH_ACCEPT);
+  assert_int_equal(offline(f, "CARD3", T0 + H(20), NULL), CP_AUTH_REFUSE);
+  /* 24 h after the answer: CARD2 is gone (the back end decides again,
+   * offline it is unknown), CARD1 and CARD3 stay */
+  assert_int_equal(local(f, "CARD2", T0 + H(24), NULL), CP_AUTH_UNKNOWN);
+  assert_int_equal(offline(f, "CARD2", T0 + H(24), NULL), CP_AUTH_UNKNOWN);
+  cp_auth_kept k;
+  assert_false(cp_auth_entry(f->a, false, "CARD2", &k));
+  assert_int_equal(local(f, "CARD1", T0 + H(24), NULL), CP_AUTH_ACCEPT);
+  assert_int_equal(offline(f, "CARD3", T0 + H(43), NULL), CP_AUTH_REFUSE);
+  /* the last use counts, across a restart */
+  reopen(f);
+  assert_int_equal(local(f, "CARD1", T0 + H(48) - 1, NULL), CP_AUTH_ACCEPT);
+  assert_int_equal(offline(f, "CARD3", T0 + H(66), NULL), CP_AUTH_REFUSE);
+  assert_int_equal(offline(f, "CARD1", T0 + H(72) + S(1), NULL), CP_AUTH_UNKNOWN);
+  assert_false(cp_auth_entry(f->a, false, "CARD1", &k));
+  /* a new answer starts it again; 0: no lifetime */
+  info(f, "CARD1", CP_TOKEN_ACCEPTED, 0, NULL, T0 + H(100));
+  f->p.cache_lifetime_ms = 0;
+  assert_int_equal(local(f, "CARD1", T0 + H(10000), NULL), CP_AUTH_ACCEPT);
+  assert_int_equal(offline(f, "CARD3", T0 + H(10000), NULL), CP_AUTH_REFUSE);
+  /* a lifetime with the cache disabled removes nothing */
+  f->p.cache_lifetime_ms = H(1);
+  f->p.cache_enabled = false;
+  assert_int_equal(local(f, "CARD1", T0 + H(20000), NULL), CP_AUTH_UNKNOWN);
+  f->p.cache_enabled = true;
+  assert_true(cp_auth_entry(f->a, false, "CARD1", &k));
+}
+
+/* OCPP 2.0.1 AuthCacheCtrlr.Storage / LocalAuthListCtrlr.Storage: the bytes
+ * the entries hold (token, status, group, 8 a time kept). */
+static void test_storage(void **state) {
+  fx *f = *state;
+  assert_int_equal(cp_auth_cache_bytes(f->a), 0);
+  assert_int_equal(cp_auth_list_bytes(f->a), 0);
+  info(f, "CARD1", CP_TOKEN_ACCEPTED, 0, "FLEET", T0);      /* 5 + 8 + 5 + 24 */
+  info(f, "CARD22", CP_TOKEN_BLOCKED, T0 + H(1), NULL, T0); /* 6 + 7 + 0 + 24 */
+  assert_int_equal(cp_auth_cache_bytes(f->a), 42 + 37);
+  assert_int_equal(SEND(f, 1, true, ACCEPTED("LIST1"), ENTRY("LIST22", CP_TOKEN_INVALID)),
+                   CP_LIST_ACCEPTED);
+  assert_int_equal(cp_auth_list_bytes(f->a), (5 + 8 + 8) + (6 + 7 + 8));
+  /* a removal gives its bytes back; the longest entry is within the bound */
+  assert_int_equal(cp_auth_forget(f->a, "CARD22"), 0);
+  assert_int_equal(cp_auth_cache_bytes(f->a), 42);
+  assert_int_equal(cp_auth_clear_cache(f->a), 0);
+  char tok[CP_ID_MAX + 1], grp[CP_ID_MAX + 1];
+  memset(tok, 'T', CP_ID_MAX);
+  tok[CP_ID_MAX] = 0;
+  memset(grp, 'G', CP_ID_MAX);
+  grp[CP_ID_MAX] = 0;
+  info(f, tok, CP_TOKEN_CONCURRENT_TX, T0 + H(1), grp, T0);
+  assert_true(cp_auth_cache_bytes(f->a) <= CP_AUTH_ENTRY_MAX_BYTES);
+  assert_true(cp_auth_cache_bytes(f->a) >= CP_AUTH_ENTRY_MAX_BYTES - 2);
+}
+
 static void test_cache_disabled(void **state) {
   fx *f = *state;
   f->p.local_pre_authorize = true;
@@ -557,6 +623,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       T(test_cache),
       T(test_cache_disabled),
+      T(test_cache_lifetime),
+      T(test_storage),
       T(test_cache_bounded),
       T(test_cache_remember_is_one_commit),
       T(test_cache_remember_is_not_synced),

@@ -45,7 +45,9 @@ static int setup(void **state) {
                       .evse_state = {"Available", "Occupied"},
                       .evse_power_w = {0, 7200.5},
                       .now_ms = 1796518800000LL,
-                      .local_list_entries = 3};
+                      .local_list_entries = 3,
+                      .local_list_bytes = 63,
+                      .auth_cache_bytes = 420};
   f->ctx = (dm_ctx){f->cfg, &f->live};
   *state = f;
   return 0;
@@ -118,6 +120,9 @@ static void required_variables_are_there(void **state) {
       {"LocalAuthListCtrlr", 0, 0, "BytesPerMessage", NULL},
       {"LocalAuthListCtrlr", 0, 0, "ItemsPerMessage", NULL},
       {"LocalAuthListCtrlr", 0, 0, "Entries", NULL},
+      {"LocalAuthListCtrlr", 0, 0, "Storage", NULL},
+      {"AuthCacheCtrlr", 0, 0, "LifeTime", NULL},
+      {"AuthCacheCtrlr", 0, 0, "Storage", NULL},
       {"TxCtrlr", 0, 0, "EVConnectionTimeOut", NULL},
       {"TxCtrlr", 0, 0, "StopTxOnEVSideDisconnect", NULL},
       {"TxCtrlr", 0, 0, "StopTxOnInvalidId", NULL},
@@ -180,7 +185,27 @@ static void values_are_borne_settings_and_state(void **state) {
   char buf[64];
   assert_int_equal(get(f, "EVSE", 2, 0, "Power", NULL, DM_MAXSET, buf, sizeof buf), DM_ACCEPTED);
   assert_string_equal(buf, "7360.0"); /* 32 A x 1 phase x 230 V */
+  /* Target and MinSet: the OCA device model gives them to ConnectedEV (ISO 15118 / CHAdeMO
+   * data) and to optional physical components borne has not; none of borne's variables */
+  assert_int_equal(get(f, "EVSE", 2, 0, "Power", NULL, DM_MINSET, buf, sizeof buf),
+                   DM_NOT_SUPPORTED_ATTRIBUTE_TYPE);
+  assert_int_equal(get(f, "EVSE", 2, 0, "Power", NULL, DM_TARGET, buf, sizeof buf),
+                   DM_NOT_SUPPORTED_ATTRIBUTE_TYPE);
+  assert_int_equal(get(f, "SmartChargingCtrlr", 0, 0, "LimitChangeSignificance", NULL, DM_TARGET,
+                       buf, sizeof buf),
+                   DM_NOT_SUPPORTED_ATTRIBUTE_TYPE);
   assert_string_equal(value(f, "LocalAuthListCtrlr", 0, 0, "Entries", NULL), "3");
+  assert_string_equal(value(f, "LocalAuthListCtrlr", 0, 0, "Storage", NULL), "63");
+  assert_string_equal(value(f, "AuthCacheCtrlr", 0, 0, "Storage", NULL), "420");
+  assert_string_equal(value(f, "AuthCacheCtrlr", 0, 0, "LifeTime", NULL), "0");
+  assert_int_equal(config_set(f->cfg, "ocpp.AuthCacheLifeTime", "86400", err, sizeof err), 0);
+  assert_string_equal(value(f, "AuthCacheCtrlr", 0, 0, "LifeTime", NULL), "86400");
+  /* Storage is read only */
+  dm_ref storage = {.component = "AuthCacheCtrlr", .variable = "Storage"};
+  const char *name = NULL;
+  char why[200];
+  assert_int_equal(dm_set_check(&f->ctx, &storage, DM_ACTUAL, "0", &name, why, sizeof why),
+                   DM_REJECTED);
   assert_string_equal(value(f, "ClockCtrlr", 0, 0, "DateTime", NULL), "2026-12-06T01:00:00.000Z");
   assert_string_equal(value(f, "AuthCtrlr", 0, 0, "Enabled", NULL), "true");
   assert_int_equal(config_set(f->cfg, "auth.mode", "free", err, sizeof err), 0);
@@ -343,6 +368,7 @@ static void reports(void **state) {
   size_t i;
   json_t *it;
   bool saw_password = false, saw_heartbeat = false;
+  int saw_storage = 0;
   json_array_foreach(full, i, it) {
     const char *var = json_string_value(json_object_get(json_object_get(it, "variable"), "name"));
     json_t *attr0 = json_array_get(json_object_get(it, "variableAttribute"), 0);
@@ -357,8 +383,22 @@ static void reports(void **state) {
       assert_int_equal((int)json_number_value(json_object_get(ch, "maxLimit")), 86400);
       assert_true(json_is_true(json_object_get(attr0, "persistent")));
     }
+    /* the bytes used, with the most they can be (maxLimit), in bytes; Entries
+     * of the local list with its maxLimit (LocalAuthListMaxLength) */
+    const char *comp = json_string_value(json_object_get(json_object_get(it, "component"), "name"));
+    json_t *ch = json_object_get(it, "variableCharacteristics");
+    if (!strcmp(var, "Storage")) {
+      saw_storage++;
+      assert_string_equal(json_string_value(json_object_get(ch, "unit")), "B");
+      assert_string_equal(json_string_value(json_object_get(attr0, "mutability")), "ReadOnly");
+      assert_true(json_number_value(json_object_get(ch, "maxLimit")) ==
+                  (!strcmp(comp, "AuthCacheCtrlr") ? 1000.0 * 108 : 10000.0 * 92));
+    }
+    if (!strcmp(var, "Entries") && !strcmp(comp, "LocalAuthListCtrlr"))
+      assert_true(json_number_value(json_object_get(ch, "maxLimit")) == 10000);
   }
   assert_true(saw_password && saw_heartbeat);
+  assert_int_equal(saw_storage, 2);
   json_decref(full);
 
   json_t *conf = dm_report(&f->ctx, DM_BASE_CONFIGURATION, NULL);

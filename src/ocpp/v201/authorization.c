@@ -42,9 +42,14 @@ static bool master_pass(ocpp201_station *o, uint32_t request_id, const char *tok
 }
 
 /* The groupIdToken of the token that started the transaction on EVSE c:
- * the local list's, else the cache's; "" unknown. */
+ * the one its authorization gave (also with the cache disabled), else the
+ * local list's, else the cache's; "" unknown. */
 static void starter_group(ocpp201_station *o, int c, char group[CP_ID_MAX + 1]) {
   group[0] = 0;
+  if (o->evse[c - 1].starter_group[0]) {
+    snprintf(group, CP_ID_MAX + 1, "%s", o->evse[c - 1].starter_group);
+    return;
+  }
   session_row row;
   if (!o->evse[c - 1].session_id || store_session_get(o->st->db, o->evse[c - 1].session_id, &row))
     return;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "chargepoint/authorization.h"
 #include "tariff/tariff21.h"
 #include "util/timefmt.h"
 
@@ -43,7 +44,9 @@ typedef enum {
   L_POWER,          /* EVSE Power: Actual from the meter, MaxSet from the settings */
   L_CONNECTOR_TYPE, /* cType2 (tethered cable) or sType2 (socket) */
   L_DATETIME,
-  L_LOCAL_ENTRIES,
+  L_LOCAL_ENTRIES, /* maxLimit: ocpp.LocalAuthListMaxLength */
+  L_LIST_STORAGE,  /* LocalAuthListCtrlr.Storage (bytes), maxLimit from the most entries */
+  L_CACHE_STORAGE, /* AuthCacheCtrlr.Storage (bytes), maxLimit from CP_AUTH_CACHE_MAX */
   L_CERT_ENTRIES,
   L_AUTH_ENABLED, /* auth.mode is not free */
   L_BACKOFF_RANGE,
@@ -167,6 +170,11 @@ static const dm_var vars[] = {
      NULL},
     {"AuthCacheCtrlr", S_STATION, "Enabled", NULL, T_BOOLEAN, M_RW,
      "ocpp.AuthorizationCacheEnabled", NULL, L_NONE, NULL, NULL},
+    /* one cache for both dialects: its lifetime is 1.6's too (0: none) */
+    {"AuthCacheCtrlr", S_STATION, "LifeTime", NULL, T_INTEGER, M_RW, "ocpp.AuthCacheLifeTime", NULL,
+     L_NONE, "s", NULL},
+    {"AuthCacheCtrlr", S_STATION, "Storage", NULL, T_INTEGER, M_RO, NULL, NULL, L_CACHE_STORAGE,
+     "B", NULL},
     {"LocalAuthListCtrlr", S_STATION, "Available", NULL, T_BOOLEAN, M_RO, NULL, "true", L_NONE,
      NULL, NULL},
     /* the largest message the transport takes (ocpp_transport.c RX_MAX) */
@@ -178,6 +186,8 @@ static const dm_var vars[] = {
      NULL, NULL},
     {"LocalAuthListCtrlr", S_STATION, "ItemsPerMessage", NULL, T_INTEGER, M_RO,
      "ocpp.SendLocalListMaxLength", NULL, L_NONE, NULL, NULL},
+    {"LocalAuthListCtrlr", S_STATION, "Storage", NULL, T_INTEGER, M_RO, NULL, NULL, L_LIST_STORAGE,
+     "B", NULL},
     {"TxCtrlr", S_STATION, "EVConnectionTimeOut", NULL, T_INTEGER, M_RW, "auth.timeout_s", NULL,
      L_NONE, "s", NULL},
     {"TxCtrlr", S_STATION, "StopTxOnEVSideDisconnect", NULL, T_BOOLEAN, M_RO,
@@ -190,8 +200,8 @@ static const dm_var vars[] = {
      NULL, "EVConnected,Authorized,PowerPathClosed,EnergyTransfer"},
     {"TxCtrlr", S_STATION, "TxStopPoint", NULL, T_MEMBER, M_RW, "ocpp.TxStopPoint", NULL, L_NONE,
      NULL, "EVConnected,Authorized,PowerPathClosed,EnergyTransfer"},
-    /* J clock-aligned data: the 1.6 keys' (Interval 0 = none); the values of
-     * an ended transaction are its Transaction.End ones (TxEndedInterval 0) */
+    /* J clock-aligned data: the 1.6 keys' (Interval 0 = none); the series a
+     * transaction keeps for its Ended event (TxEndedInterval, transactions.c) */
     {"AlignedDataCtrlr", S_STATION, "Available", NULL, T_BOOLEAN, M_RO, NULL, "true", L_NONE, NULL,
      NULL},
     {"AlignedDataCtrlr", S_STATION, "Enabled", NULL, T_BOOLEAN, M_RO, NULL, "true", L_NONE, NULL,
@@ -205,8 +215,8 @@ static const dm_var vars[] = {
     /* OCMF signs a session's begin and end, not the clock-aligned readings */
     {"AlignedDataCtrlr", S_STATION, "SignReadings", NULL, T_BOOLEAN, M_RO, NULL, "false", L_NONE,
      NULL, NULL},
-    {"AlignedDataCtrlr", S_STATION, "TxEndedInterval", NULL, T_INTEGER, M_RO, NULL, "0", L_NONE,
-     "s", NULL},
+    {"AlignedDataCtrlr", S_STATION, "TxEndedInterval", NULL, T_INTEGER, M_RW,
+     "ocpp.AlignedDataTxEndedInterval", NULL, L_NONE, "s", NULL},
     {"AlignedDataCtrlr", S_STATION, "TxEndedMeasurands", NULL, T_MEMBER, M_RW,
      "ocpp.StopTxnAlignedData", NULL, L_NONE, NULL, MEASURANDS},
     {"SampledDataCtrlr", S_STATION, "Available", NULL, T_BOOLEAN, M_RO, NULL, "true", L_NONE, NULL,
@@ -214,8 +224,8 @@ static const dm_var vars[] = {
     /* the OCMF records of Transaction.Begin / End ride on the TransactionEvent */
     {"SampledDataCtrlr", S_STATION, "SignReadings", NULL, T_BOOLEAN, M_RO, "ocmf.enabled", NULL,
      L_NONE, NULL, NULL},
-    {"SampledDataCtrlr", S_STATION, "TxEndedInterval", NULL, T_INTEGER, M_RO, NULL, "0", L_NONE,
-     "s", NULL},
+    {"SampledDataCtrlr", S_STATION, "TxEndedInterval", NULL, T_INTEGER, M_RW,
+     "ocpp.SampledDataTxEndedInterval", NULL, L_NONE, "s", NULL},
     {"SampledDataCtrlr", S_STATION, "TxEndedMeasurands", NULL, T_MEMBER, M_RW,
      "ocpp.StopTxnSampledData", NULL, L_NONE, NULL, MEASURANDS},
     {"SampledDataCtrlr", S_STATION, "TxStartedMeasurands", NULL, T_MEMBER, M_RO, NULL,
@@ -524,6 +534,12 @@ static void live_value(const dm_ctx *c, const dm_var *v, int evse, dm_attr attr,
   case L_LOCAL_ENTRIES:
     snprintf(out, len, "%d", l ? l->local_list_entries : 0);
     return;
+  case L_LIST_STORAGE:
+    snprintf(out, len, "%ld", l ? l->local_list_bytes : 0);
+    return;
+  case L_CACHE_STORAGE:
+    snprintf(out, len, "%ld", l ? l->auth_cache_bytes : 0);
+    return;
   case L_CERT_ENTRIES:
     snprintf(out, len, "%d", l ? l->certificate_entries : 0);
     return;
@@ -718,6 +734,14 @@ static json_t *item_json(const dm_ctx *c, const dm_var *v, int evse) {
   if (def && def->type == CFG_STRING && def->max > 0)
     json_object_set_new(ch, "maxLimit", json_real(def->max)); /* a string's: its length */
   if (v->live == L_POWER) json_object_set_new(ch, "maxLimit", json_real(max_power(c, evse)));
+  /* LocalAuthListCtrlr.Entries: "the maxLimit of this variable SHALL be provided" */
+  long list_max = config_get_int(c->cfg, "ocpp.LocalAuthListMaxLength");
+  if (v->live == L_LOCAL_ENTRIES) json_object_set_new(ch, "maxLimit", json_real((double)list_max));
+  if (v->live == L_LIST_STORAGE)
+    json_object_set_new(ch, "maxLimit", json_real((double)list_max * CP_AUTH_LIST_ENTRY_MAX_BYTES));
+  if (v->live == L_CACHE_STORAGE)
+    json_object_set_new(ch, "maxLimit",
+                        json_real((double)CP_AUTH_CACHE_MAX * CP_AUTH_ENTRY_MAX_BYTES));
   return json_pack("{s:o, s:o, s:o, s:o}", "component", component_json(v, evse), "variable", var,
                    "variableAttribute", attrs, "variableCharacteristics", ch);
 }

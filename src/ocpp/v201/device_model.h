@@ -66,6 +66,8 @@ typedef struct {
   double evse_power_w[BORNE_MAX_CONNECTORS];    /* EVSE Power, Actual: the meter's */
   long long now_ms;                             /* ClockCtrlr.DateTime */
   int local_list_entries;                       /* LocalAuthListCtrlr.Entries */
+  long local_list_bytes;                        /* LocalAuthListCtrlr.Storage */
+  long auth_cache_bytes;                        /* AuthCacheCtrlr.Storage */
   int certificate_entries;                      /* SecurityCtrlr.CertificateEntries */
   int charging_profiles;                        /* SmartChargingCtrlr.Entries */
   int network_slot;            /* OCPPCommCtrlr.ActiveNetworkProfile (0: the first, 1) */

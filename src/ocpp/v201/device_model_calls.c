@@ -23,6 +23,8 @@ void v201_fill_live(const ocpp201_station *o, dm_live *l) {
     l->evse_power_w[c - 1] = o->st->conn[c - 1].meter.power_total_w;
   }
   l->local_list_entries = cp_auth_list_length(o->auth);
+  l->local_list_bytes = cp_auth_list_bytes(o->auth);
+  l->auth_cache_bytes = cp_auth_cache_bytes(o->auth);
   /* the certificate store's roots and the station's own certificate (security.c) */
   l->certificate_entries = cp_certs_total(o->shared->certs) +
                            (cp_certs_client_cert_file(o->shared->certs) ? 1 : 0) +

@@ -27,6 +27,7 @@ cp_auth_policy v201_auth_policy(const config *cfg) {
       .allow_offline_unknown = key_bool(cfg, "ocpp.AllowOfflineTxForUnknownId"),
       .cache_enabled = key_bool(cfg, "ocpp.AuthorizationCacheEnabled"),
       .list_enabled = key_bool(cfg, "ocpp.LocalAuthListEnabled"),
+      .cache_lifetime_ms = (borne_ms)config_get_int(cfg, "ocpp.AuthCacheLifeTime") * 1000,
   };
 }
 

@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "chargepoint/cp_sql.h"
 #include "ocmf/ocmf.h"
@@ -36,8 +37,9 @@ static void pump_after_commit(void *ctx, bool committed) {
 }
 
 /* One transaction event: its seqNo taken and the event pushed in one commit. */
-static void enqueue(ocpp201_station *o, int64_t session_id, v201_tx_event *e) {
+static bool enqueue(ocpp201_station *o, int64_t session_id, v201_tx_event *e) {
   store *db = o->st->db;
+  bool queued = false;
   bool batch = store_batch_begin(db) == 0;
   e->offline = !online201(o);
   e->seq_no = cp_journal_next_seq(o->journal, session_id);
@@ -47,14 +49,19 @@ static void enqueue(ocpp201_station *o, int64_t session_id, v201_tx_event *e) {
   char *text = p ? json_dumps(p, JSON_COMPACT) : NULL;
   if (!text || cp_journal_push(o->journal, session_id, e->kind, text, now201(o)) != 0)
     log_error(MOD, "cannot queue TransactionEvent durably: %s", cp_journal_error(o->journal));
-  if (batch && store_batch_end(db) != 0)
+  else
+    queued = true;
+  if (batch && store_batch_end(db) != 0) {
     log_error(MOD, "cannot queue TransactionEvent durably: %s", store_last_error(db));
+    queued = false;
+  }
   free(text);
   json_decref(p);
   /* inside the station's batch (a session's start or stop): sent once it is
    * on disk; the tick pumps when that cannot be arranged */
   (void)store_after_commit(db, pump_after_commit, o);
   v201_arm_tick(o);
+  return queued;
 }
 
 /* A security event of the station (`detail` is the station event's
@@ -113,6 +120,10 @@ static void token_answered(ocpp201_station *o, const pump_ctx *p, const json_t *
   cp_auth_policy pol = v201_auth_policy(o->st->cfg);
   cp_auth_remember(o->auth, &pol, p->token, &ti, now201(o));
   int c = evse_of_session(o, p->session_id);
+  /* C09: the starter's group as the CSMS says it now (kept with the cache
+   * disabled too) */
+  if (c && ti.group[0] && !strcasecmp(p->token, o->evse[c - 1].txp.uid))
+    snprintf(o->evse[c - 1].starter_group, sizeof o->evse[c - 1].starter_group, "%s", ti.group);
   if (ti.status == CP_TOKEN_ACCEPTED || !c ||
       !config_get_bool(o->st->cfg, "ocpp.StopTransactionOnInvalidId"))
     return;
@@ -399,6 +410,7 @@ void v201_send_tx_updated(ocpp201_station *o, int c, const char *trigger_reason)
 }
 
 static borne_ms take_aligned(ocpp201_station *o, borne_ms now);
+static borne_ms take_tx_ended(ocpp201_station *o, borne_ms now);
 
 borne_ms v201_take_samples(ocpp201_station *o, borne_ms now) {
   borne_ms next = NEVER;
@@ -413,7 +425,9 @@ borne_ms v201_take_samples(ocpp201_station *o, borne_ms now) {
     if (k->last_sample + every * 1000 < next) next = k->last_sample + every * 1000;
   }
   borne_ms aligned = take_aligned(o, now);
-  return aligned < next ? aligned : next;
+  if (aligned < next) next = aligned;
+  borne_ms ended = take_tx_ended(o, now);
+  return ended < next ? ended : next;
 }
 
 /* J01/J02 clock-aligned data (AlignedDataCtrlr): at each instant aligned on
@@ -533,7 +547,13 @@ static const char *const linger_steps[] = {
      * journal key (cp_journal_adopt), session_id 0 while it waits for its
      * session, then the session that took it over (its transactionId) */
     "CREATE TABLE ocpp201_tx_early(journal_key INTEGER PRIMARY KEY, evse INTEGER NOT NULL, "
-    "tx_id TEXT NOT NULL, stop INTEGER NOT NULL, session_id INTEGER NOT NULL DEFAULT 0)"};
+    "tx_id TEXT NOT NULL, stop INTEGER NOT NULL, session_id INTEGER NOT NULL DEFAULT 0)",
+    /* J: the readings a running transaction keeps for its Ended event
+     * (SampledDataCtrlr / AlignedDataCtrlr TxEndedInterval), one MeterValue
+     * a row, in the order taken */
+    "CREATE TABLE ocpp201_tx_ended(id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL, "
+    "meter_value TEXT NOT NULL)",
+    "CREATE INDEX ocpp201_tx_ended_session ON ocpp201_tx_ended(session_id)"};
 #define LINGER_STEPS ((int)(sizeof linger_steps / sizeof linger_steps[0]))
 
 /* One statement on the early transactions' table; false (logged) on error. */
@@ -567,6 +587,152 @@ static bool early_tx_id(ocpp201_station *o, int64_t session_id, char out[CP_TX_I
   return found;
 }
 
+/* ---------- J: the readings kept for the Ended event ---------- */
+
+/* SampledDataCtrlr.TxEndedInterval / AlignedDataCtrlr.TxEndedInterval: the
+ * TxEndedMeasurands (ocpp.StopTxnSampledData / ocpp.StopTxnAlignedData) of a
+ * running transaction every interval from its start (context
+ * Sample.Periodic) and at every instant aligned on the interval from
+ * midnight (Sample.Clock), each on disk with the transaction as it is taken
+ * (a row of ocpp201_tx_ended, its own commit), all of them in the Ended
+ * event before its Transaction.End value, the rows removed in the commit
+ * that queues the Ended: a kill -9 loses none and sends none twice. */
+static bool tx_ended_ready(ocpp201_station *o) {
+  return store_module_version(o->st->db, "ocpp201_tx_linger") >= LINGER_STEPS;
+}
+
+static void keep_reading(ocpp201_station *o, int64_t session, const json_t *mv) {
+  char *text = json_dumps(mv, JSON_COMPACT);
+  sqlite3_stmt *s =
+      text && tx_ended_ready(o)
+          ? store_stmt(o->st->db,
+                       "INSERT INTO ocpp201_tx_ended(session_id, meter_value) VALUES(?, ?)")
+          : NULL;
+  bool ok = false;
+  if (s) {
+    sqlite3_bind_int64(s, 1, session);
+    sqlite3_bind_text(s, 2, text, -1, SQLITE_TRANSIENT);
+    ok = sqlite3_step(s) == SQLITE_DONE;
+    store_stmt_release(o->st->db, s);
+  }
+  if (!ok)
+    log_error(MOD, "session %lld: a reading for its Ended event is not kept: %s",
+              (long long)session, store_last_error(o->st->db));
+  free(text);
+}
+
+/* The readings kept for the session's Ended, oldest first, then `end`
+ * (taken; NULL: none); NULL when there is none at all. */
+static json_t *kept_readings(ocpp201_station *o, int64_t session, json_t *end) {
+  json_t *all = json_array();
+  sqlite3_stmt *s =
+      session && tx_ended_ready(o)
+          ? store_stmt(o->st->db, "SELECT meter_value FROM ocpp201_tx_ended WHERE session_id = ?"
+                                  " ORDER BY id")
+          : NULL;
+  if (s) {
+    sqlite3_bind_int64(s, 1, session);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+      const char *text = (const char *)sqlite3_column_text(s, 0);
+      json_t *mv = text ? json_loads(text, 0, NULL) : NULL;
+      if (json_is_object(mv))
+        json_array_append(all, mv);
+      else
+        log_warn(MOD, "session %lld: a kept reading is not JSON: left out", (long long)session);
+      json_decref(mv);
+    }
+    store_stmt_release(o->st->db, s);
+  }
+  if (end) json_array_extend(all, end);
+  json_decref(end);
+  if (json_array_size(all) == 0) {
+    json_decref(all);
+    return NULL;
+  }
+  return all;
+}
+
+static void forget_readings(ocpp201_station *o, int64_t session) {
+  if (!session || !tx_ended_ready(o)) return;
+  sqlite3_stmt *s = store_stmt(o->st->db, "DELETE FROM ocpp201_tx_ended WHERE session_id = ?");
+  bool ok = s != NULL;
+  if (s) {
+    sqlite3_bind_int64(s, 1, session);
+    ok = sqlite3_step(s) == SQLITE_DONE;
+    store_stmt_release(o->st->db, s);
+  }
+  if (!ok)
+    log_error(MOD, "session %lld: its kept readings stay: %s", (long long)session,
+              store_last_error(o->st->db));
+}
+
+/* The journal key the readings of EVSE c's transaction are kept under: its
+ * session's; before its session (begun at the plug) its own key below 0,
+ * moved to the session's in the commit that adopts it; after its session
+ * (waiting for the car) still the session's. 0: no transaction taking
+ * readings (none, or the badge's held one: no EVSE, no meter). */
+static int64_t tx_ended_key(const ocpp201_station *o, int c) {
+  const v201_evse *k = &o->evse[c - 1];
+  if (!k->tx_id[0] || !k->txend.running) return 0;
+  if (k->session_id) return k->session_id;
+  if (k->txp.open && (k->txp.early || k->txp.lingering)) return k->txp.session;
+  return 0;
+}
+
+/* The transaction of EVSE c (started at `start`) begins its series. */
+static void tx_ended_begin(ocpp201_station *o, int c, borne_ms start) {
+  v201_txend *t = &o->evse[c - 1].txend;
+  v201_txend_start(t, start);
+  (void)v201_txend_due(t, key201_int(o, "SampledDataTxEndedInterval"),
+                       key201_int(o, "AlignedDataTxEndedInterval"), now201(o), NULL, NULL);
+}
+
+static borne_ms take_tx_ended(ocpp201_station *o, borne_ms now) {
+  long sampled = key201_int(o, "SampledDataTxEndedInterval");
+  long aligned = key201_int(o, "AlignedDataTxEndedInterval");
+  borne_ms next = NEVER;
+  for (int c = 1; c <= o->count; c++) {
+    v201_evse *k = &o->evse[c - 1];
+    int64_t key = tx_ended_key(o, c);
+    if (!key) continue;
+    borne_ms s_at = now, a_at = now;
+    unsigned due = v201_txend_due(&k->txend, sampled, aligned, now, &s_at, &a_at);
+    if (due && o->st->conn[c - 1].meter_ok) {
+      ocpp16_sample_extra x = v201_sample_extra(o, c);
+      const meter_reading *r = &o->st->conn[c - 1].meter;
+      json_t *mv = NULL;
+      if ((due & V201_TXEND_SAMPLED) && (mv = v201_meter_value(key201_str(o, "StopTxnSampledData"),
+                                                               r, &x, "Sample.Periodic", s_at)))
+        keep_reading(o, key, mv);
+      json_decref(mv);
+      mv = NULL;
+      if ((due & V201_TXEND_ALIGNED) &&
+          (mv = v201_meter_value(key201_str(o, "StopTxnAlignedData"), r, &x, "Sample.Clock", a_at)))
+        keep_reading(o, key, mv);
+      json_decref(mv);
+    }
+    borne_ms n = v201_txend_next(&k->txend);
+    if (n < next) next = n;
+  }
+  return next;
+}
+
+borne_ms v201_tx_ended_next(const ocpp201_station *o) {
+  borne_ms next = NEVER;
+  long sampled = key201_int(o, "SampledDataTxEndedInterval");
+  long aligned = key201_int(o, "AlignedDataTxEndedInterval");
+  for (int c = 1; c <= o->count; c++) {
+    const v201_txend *t = &o->evse[c - 1].txend;
+    if (!tx_ended_key(o, c)) continue;
+    /* an interval changed (SetVariables): planned anew at once */
+    if (t->sampled_s != (sampled > 0 ? sampled : 0) || t->aligned_s != (aligned > 0 ? aligned : 0))
+      return now201(o);
+    borne_ms n = v201_txend_next(t);
+    if (n < next) next = n;
+  }
+  return next;
+}
+
 /* E01: the transaction of EVSE c starts (its Started), at `at` with the
  * register at `wh`; the session's signed begin record rides on it when the
  * transaction starts with the session. */
@@ -589,6 +755,8 @@ static void send_started(ocpp201_station *o, int c, const char *trigger, borne_m
       one_meter_value(o, c, "Energy.Active.Import.Register", &begin, "Transaction.Begin", at);
   if (with_session) sign_meter_values(o, t->session, 'B', "Transaction.Begin", e.meter_values);
   enqueue(o, t->session, &e);
+  tx_ended_begin(o, c, at);
+  v201_arm_tick(o); /* the series' first instant */
 }
 
 /* E06: the transaction of EVSE c ends (its Ended) at `at`, the register at
@@ -606,12 +774,20 @@ static void send_ended(ocpp201_station *o, int c, const char *trigger, stop_reas
   meter_reading end = o->st->conn[c - 1].meter;
   end.energy_import_wh = wh;
   const char *stop_data = key201_str(o, "StopTxnSampledData");
-  e.meter_values = one_meter_value(o, c, stop_data[0] ? stop_data : "Energy.Active.Import.Register",
-                                   &end, "Transaction.End", at);
+  store *db = o->st->db;
+  bool batch = store_batch_begin(db) == 0; /* in a session's stop: its batch */
+  /* J: the readings the transaction kept, then its Transaction.End value */
+  e.meter_values = kept_readings(
+      o, session,
+      one_meter_value(o, c, stop_data[0] ? stop_data : "Energy.Active.Import.Register", &end,
+                      "Transaction.End", at));
   if (with_session) sign_meter_values(o, session, 'E', "Transaction.End", e.meter_values);
-  enqueue(o, session, &e);
+  if (enqueue(o, session, &e)) forget_readings(o, session); /* else they wait for it */
   if (session > 0 && store_module_version(o->st->db, "ocpp201_tx_linger") >= LINGER_STEPS)
     early_run(o, "DELETE FROM ocpp201_tx_early WHERE session_id = ?", session, 0, NULL, 0);
+  if (batch && store_batch_end(db) != 0)
+    log_error(MOD, "cannot queue TransactionEvent durably: %s", store_last_error(db));
+  v201_txend_stop(&k->txend);
   v201_display_transaction_ended(o, k->tx_id);
   k->tx_id[0] = 0;
 }
@@ -690,6 +866,7 @@ static void restore_lingering(ocpp201_station *o, int c) {
     t->open = t->lingering = true;
     session_tx_id(o, row.id, row.start_ms, k->tx_id);
     memcpy(t->tx_id, k->tx_id, sizeof t->tx_id);
+    tx_ended_begin(o, c, row.start_ms); /* J: its series goes on */
   }
   store_stmt_release(o->st->db, s);
   /* a transaction begun at the plug that was waiting for its badge */
@@ -707,6 +884,7 @@ static void restore_lingering(ocpp201_station *o, int c) {
     snprintf(k->tx_id, sizeof k->tx_id, "%s", (const char *)sqlite3_column_text(s, 1));
     memcpy(t->tx_id, k->tx_id, sizeof t->tx_id);
     k->tx_state = STATUS_PREPARING;
+    tx_ended_begin(o, c, -t->session / 64); /* J: from the plug (its key: -(ms x 64 + EVSE)) */
   }
   store_stmt_release(o->st->db, s);
 }
@@ -847,6 +1025,22 @@ void v201_tx_stop_held(ocpp201_station *o) {
 
 void v201_tx_restore(ocpp201_station *o) {
   for (int c = 1; c <= o->count; c++) restore_lingering(o, c);
+  /* J: readings of a transaction whose Ended went another way (its session
+   * handed to 1.6) are kept two days after the session's end, then dropped;
+   * those of a transaction begun at the plug that is gone (a switch to 1.6
+   * forgets it) at once */
+  if (!tx_ended_ready(o) || store_in_batch(o->st->db)) return;
+  sqlite3_stmt *s =
+      store_stmt(o->st->db, "DELETE FROM ocpp201_tx_ended WHERE (session_id NOT IN"
+                            " (SELECT session_id FROM ocpp201_tx_linger) AND session_id IN"
+                            " (SELECT id FROM sessions WHERE stop_ms != 0 AND stop_ms < ?))"
+                            " OR (session_id < 0 AND session_id NOT IN"
+                            " (SELECT journal_key FROM ocpp201_tx_early))");
+  if (!s) return;
+  sqlite3_bind_int64(s, 1, now201(o) - 2 * 86400000LL);
+  if (sqlite3_step(s) != SQLITE_DONE)
+    log_warn(MOD, "old kept readings stay: %s", store_last_error(o->st->db));
+  store_stmt_release(o->st->db, s);
 }
 
 bool v201_tx_stop_early(ocpp201_station *o, int c) {
@@ -958,8 +1152,13 @@ void v201_on_session_started(void *ctx, int c, const station_session_info *s) {
                 c, (long long)s->id, cp_journal_error(o->journal));
     early_run(o, "UPDATE ocpp201_tx_early SET session_id = ?1, evse = ?4 WHERE journal_key = ?2",
               s->id, early_key, NULL, c);
+    /* J: the readings kept since the plug go with it */
+    if (tx_ended_ready(o))
+      early_run(o, "UPDATE ocpp201_tx_ended SET session_id = ?1 WHERE session_id = ?2", s->id,
+                early_key, NULL, 0);
   }
   k->session_id = s->id;
+  k->starter_group[0] = 0; /* C09: a resumed session's is the list's or the cache's */
   k->last_sample = now201(o);
   /* the same after a restart: made from the session, or the 1.6 back end's
    * (or the plug's, for a transaction begun there) */
@@ -985,6 +1184,8 @@ void v201_on_session_started(void *ctx, int c, const station_session_info *s) {
       t->done = true;
     }
     if (!t->open) k->tx_id[0] = 0;
+    /* J: its Ended series goes on (the instants while it stood are not owed) */
+    if (k->tx_id[0]) tx_ended_begin(o, c, s->start_ms);
     reencode_session(o, s->id);
     return;
   }
@@ -999,6 +1200,7 @@ void v201_on_session_started(void *ctx, int c, const station_session_info *s) {
   t->remote_start_id = t->remote ? k->remote_start_id : 0;
   snprintf(t->token_type, sizeof t->token_type, "%s", t->remote ? k->remote_type : "");
   const char *group = strcmp(o->auth_tag, uid ? uid : "") == 0 ? o->auth_group : NULL;
+  snprintf(k->starter_group, sizeof k->starter_group, "%s", group ? group : ""); /* C09 */
   t->reservation_id = cp_reservation_use(o->resv, c, uid, group);
   if (a == V201_TXP_START) {
     send_started(o, c, "Authorized", s->start_ms, s->meter_start_wh, true);
@@ -1021,6 +1223,9 @@ void v201_on_session_started(void *ctx, int c, const station_session_info *s) {
   } else {
     k->tx_id[0] = 0; /* TxStartPoint EnergyTransfer: at the first flow */
   }
+  /* J: a transaction begun before its session (at the plug or the badge)
+   * keeps its Ended series from the session's start */
+  if (k->tx_id[0] && !k->txend.running) tx_ended_begin(o, c, s->start_ms);
 }
 
 void v201_on_session_stopped(void *ctx, int c, const station_session_info *s) {
@@ -1071,11 +1276,16 @@ void v201_on_session_stopped(void *ctx, int c, const station_session_info *s) {
     if (t->done) linger_write(o, c, 0, 0, 0);
     v201_txp_ended(t);
     k->tx_id[0] = 0;
+    forget_readings(o, s->id); /* nothing to carry them */
     break;
   }
   k->master_pass[0] = 0;
   k->group_stop[0] = 0;
+  k->starter_group[0] = 0;
   k->session_id = 0;
+  /* J: a transaction left waiting for the car goes on taking readings under
+   * its session's key; any other has ended */
+  if (!t->lingering) v201_txend_stop(&k->txend);
   v201_profiles_transaction_ended(o, c);
   v201_reset_when_idle(o);
 }

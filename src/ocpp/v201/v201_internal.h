@@ -32,6 +32,7 @@
 #include "ocpp/ocpp_version.h"
 #include "ocpp/v201/device_model.h"
 #include "ocpp/v201/model.h"
+#include "ocpp/v201/tx_ended.h"
 #include "ocpp/v201/txpoints.h"
 #include "ocpp/v201/webpay.h"
 #include "ocpp201_messages.h" /* generated from the OCPP 2.0.1 schemas */
@@ -73,6 +74,7 @@ typedef struct {
   connector_status tx_state;    /* chargingState the back end last heard */
   v201_txp txp;                 /* E01/E06: its transaction on the session's timeline */
   borne_ms last_sample;
+  v201_txend txend; /* J: the readings its transaction keeps for its Ended (tx_ended.h) */
   /* RequestStartTransaction accepted for this EVSE: its id and token, for
    * the transaction that token starts here next */
   int remote_start_id;
@@ -96,6 +98,10 @@ typedef struct {
   char master_pass[CP_ID_MAX + 1];
   /* C09: a token of the starter's group stopping its transaction, "" none */
   char group_stop[CP_ID_MAX + 1];
+  /* C09: the groupIdToken the starter's authorization gave (Authorize, the
+   * answer to the event that named it), "" unknown: then the local list's or
+   * the cache's. Not kept across a restart (as 1.6's parentIdTag) */
+  char starter_group[CP_ID_MAX + 1];
 } v201_evse;
 
 typedef struct ocpp201_station {
@@ -257,6 +263,8 @@ void v201_report_problems(ocpp201_station *o);
 /* transactions.c (E: TransactionEvent, J: its meter values) */
 void v201_pump(ocpp201_station *o);
 borne_ms v201_take_samples(ocpp201_station *o, borne_ms now);
+/* J: the next instant of a transaction's Ended series (NEVER: none) */
+borne_ms v201_tx_ended_next(const ocpp201_station *o);
 void v201_on_session_started(void *ctx, int c, const station_session_info *s);
 void v201_on_session_stopped(void *ctx, int c, const station_session_info *s);
 void v201_on_meter_read(void *ctx, int c, const meter_reading *r);

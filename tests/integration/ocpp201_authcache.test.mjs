@@ -1,0 +1,90 @@
+// OCPP 2.0.1 C/D (issue 16): AuthCacheCtrlr.LifeTime (ocpp.AuthCacheLifeTime) and the Storage
+// variables of the authorization cache and the local list, against a strict CSMS (npm ocpp-rpc
+// strict; BORNE_OCPP_PEER=ocpp-ws-io: ocpp201_authcache_ws_io.test.mjs). With LocalPreAuthorize a
+// badge the cache holds charges without an Authorize; one neither answered nor used for LifeTime
+// seconds is gone: the next tap asks the CSMS again. Storage is the bytes the entries hold (token,
+// status, group as UTF-8, 8 a time kept), read only, with its maxLimit. The station runs on its
+// accelerated clock (20 x): every step waits for what it expects.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { ocpp201Rig } from './lib/ocpp201.mjs';
+
+const rig = ocpp201Rig('cp-201-authcache', {
+  peer: { tags: { CARD1: 'Accepted' }, bootInterval: 300, handlers: { NotifyReport: () => ({}) } },
+  set: { 'ocpp.MeterValueSampleInterval': '0', 'ocpp.LocalPreAuthorize': 'true' },
+});
+
+let csms, st;
+before(async () => ({ csms, st } = await rig.up()));
+after(() => rig.down(st, csms));
+
+const getVars = async (list) =>
+  (await csms.call('GetVariables', { getVariableData: list.map(([component, variable]) => ({ component: { name: component }, variable: { name: variable } })) }))
+    .getVariableResult;
+const setVar = async (component, variable, attributeValue) =>
+  (await csms.call('SetVariables', { setVariableData: [{ component: { name: component }, variable: { name: variable }, attributeValue }] })).setVariableResult[0].attributeStatus;
+const until = (at, what) => st.waitFor((x) => Date.parse(x.station.time) >= at, { what, timeoutMs: 60000 });
+
+/** A charge on EVSE 1 with `tag`: whether the station asked Authorize, and the Started's time. */
+async function charge(tag) {
+  const from = csms.calls.length;
+  assert.equal(st.ctl('plug', '1').code, 0);
+  assert.equal(st.ctl('tap', tag).code, 0);
+  const started = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' && p.evse.id === 1 });
+  const tx = started.params.transactionInfo.transactionId;
+  const asked = csms.calls.slice(from).some((c) => c.action === 'Authorize' && c.params.idToken.idToken === tag);
+  const mark = csms.calls.length;
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await csms.waitCall('TransactionEvent', { from: mark, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
+  await st.waitStatus(1, 'Available');
+  return { asked, at: Date.parse(started.params.timestamp) };
+}
+
+test('C/D: Storage of the cache and of the local list, read only, in bytes with their maxLimit', async () => {
+  const [cache0, list0] = await getVars([['AuthCacheCtrlr', 'Storage'], ['LocalAuthListCtrlr', 'Storage']]);
+  assert.equal(cache0.attributeStatus, 'Accepted');
+  assert.equal(cache0.attributeValue, '0');
+  assert.equal(list0.attributeValue, '0');
+  // two entries: LOCAL1 Accepted (6 + 8 + 8 bytes), LOCAL22 Blocked in group FAM (7 + 7 + 3 + 8)
+  const entry = (tok, status, group) => ({ idToken: { idToken: tok, type: 'ISO14443' }, idTokenInfo: { status, ...(group ? { groupIdToken: { idToken: group, type: 'Central' } } : {}) } });
+  assert.equal((await csms.call('SendLocalList', { versionNumber: 1, updateType: 'Full', localAuthorizationList: [entry('LOCAL1', 'Accepted'), entry('LOCAL22', 'Blocked', 'FAM')] })).status, 'Accepted');
+  assert.equal((await getVars([['LocalAuthListCtrlr', 'Storage']]))[0].attributeValue, String(22 + 25));
+  // a badge the CSMS answered: CARD1 Accepted (5 + 8 + 24)
+  const { asked } = await charge('CARD1');
+  assert.equal(asked, true);
+  assert.equal((await getVars([['AuthCacheCtrlr', 'Storage']]))[0].attributeValue, String(5 + 8 + 24));
+  // read only
+  assert.equal(await setVar('AuthCacheCtrlr', 'Storage', '0'), 'Rejected');
+  assert.equal(await setVar('LocalAuthListCtrlr', 'Storage', '0'), 'Rejected');
+  // NotifyReport: unit B and maxLimit (1 000 cache entries of at most 108 bytes; the list's
+  // LocalAuthListMaxLength entries of at most 92), and the list's Entries with its maxLimit
+  const from = csms.calls.length;
+  assert.equal((await csms.call('GetReport', { requestId: 41, componentVariable: [{ component: { name: 'AuthCacheCtrlr' } }, { component: { name: 'LocalAuthListCtrlr' } }] })).status, 'Accepted');
+  await csms.waitCall('NotifyReport', { from, match: (p) => p.requestId === 41 && !p.tbc });
+  const items = csms.calls.slice(from).filter((c) => c.action === 'NotifyReport' && c.params.requestId === 41).flatMap((c) => c.params.reportData);
+  const item = (comp, v) => items.find((r) => r.component.name === comp && r.variable.name === v);
+  assert.equal(item('AuthCacheCtrlr', 'Storage').variableCharacteristics.unit, 'B');
+  assert.equal(item('AuthCacheCtrlr', 'Storage').variableCharacteristics.maxLimit, 108000);
+  assert.equal(item('LocalAuthListCtrlr', 'Storage').variableCharacteristics.maxLimit, 10000 * 92);
+  assert.equal(item('LocalAuthListCtrlr', 'Entries').variableCharacteristics.maxLimit, 10000);
+  assert.equal(item('AuthCacheCtrlr', 'LifeTime').variableAttribute[0].mutability, 'ReadWrite');
+  csms.assertNoViolations();
+});
+
+test('C: AuthCacheCtrlr.LifeTime: a cached badge charges without Authorize until it was unused for LifeTime seconds', async () => {
+  assert.equal((await getVars([['AuthCacheCtrlr', 'LifeTime']]))[0].attributeValue, '0');
+  assert.equal(await setVar('AuthCacheCtrlr', 'LifeTime', '120'), 'Accepted');
+  assert.equal((await getVars([['AuthCacheCtrlr', 'LifeTime']]))[0].attributeValue, '120');
+  // CARD1 is in the cache (the test before): within its lifetime, no Authorize
+  const second = await charge('CARD1');
+  assert.equal(second.asked, false, 'from the cache');
+  // its use and the Started's answer start the lifetime again: 130 s later it is gone
+  await until(second.at + 130000, 'the lifetime past');
+  const third = await charge('CARD1');
+  assert.equal(third.asked, true, 'asked again once the lifetime passed');
+  // 0: no limit
+  assert.equal(await setVar('AuthCacheCtrlr', 'LifeTime', '0'), 'Accepted');
+  await until(third.at + 130000, 'as long again');
+  assert.equal((await charge('CARD1')).asked, false, 'no lifetime');
+  csms.assertNoViolations();
+});

@@ -1,0 +1,5 @@
+// The OCPP 2.0.1 J scenarios of ocpp201_txended.test.mjs (the TxEnded series of the Ended event,
+// kept across a kill -9) against the second, independent strict CSMS: npm ocpp-ws-io in strict
+// mode (lib/csms_ws_io.mjs), which validates every 2.0.1 frame both ways with its own schemas.
+process.env.BORNE_OCPP_PEER = 'ocpp-ws-io';
+await import('./ocpp201_txended.test.mjs');
