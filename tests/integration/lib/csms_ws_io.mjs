@@ -29,7 +29,7 @@ export class CsmsWsIo extends EventEmitter {
     Object.assign(this, {
       bootStatus: base.bootStatus, bootInterval: base.bootInterval, clockOffsetMs: base.clockOffsetMs,
       nextTransactionId: base.nextTransactionId, tags: base.tags, password: base.password,
-      calls: [], violations: [], handlers: base.handlers, client: null,
+      calls: [], violations: [], handlers: base.handlers, client: null, unscripted: new Set(),
     });
     this.peer = 'ocpp-ws-io';
     /* 'ocpp1.6' (default), 'ocpp2.0.1' or 'ocpp2.1': 2.0.1 and 2.1 are validated with the library's own schemas */
@@ -58,7 +58,9 @@ export class CsmsWsIo extends EventEmitter {
     client.on('badMessage', (e) => this.violations.push({ kind: 'bad', error: String(e?.error?.message ?? e?.error ?? e) }));
     client.on('message', ({ ctx }) => {
       /* the server answered borne's CALL with an error: borne sent something it could not take */
-      if (ctx?.type === 'outgoing_error' && !String(ctx.errorDescription).includes('not scripted'))
+      /* a call no handler scripts is answered NotImplemented on purpose (as lib/csms.mjs does); the
+         library rewrites that error's text, so it is told apart by its method, not its words */
+      if (ctx?.type === 'outgoing_error' && !(ctx.errorCode === 'NotImplemented' && this.unscripted.has(ctx.method)))
         this.violations.push({ kind: 'answered-error', method: ctx.method, code: ctx.errorCode, text: ctx.errorDescription });
     });
     client.on('close', () => { if (this.client === client) this.client = null; this.emit('disconnect', client); });
@@ -67,7 +69,10 @@ export class CsmsWsIo extends EventEmitter {
       this.calls.push(entry);
       this.emit('call', entry);
       const h = this.handlers[method];
-      if (!h) throw createRPCError('NotImplemented', `${method} not scripted`);
+      if (!h) {
+        this.unscripted.add(method);
+        throw createRPCError('NotImplemented', `${method} not scripted`);
+      }
       return h(this, params, client);
     });
     this.emit('connect', client);
