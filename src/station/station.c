@@ -1083,7 +1083,15 @@ int station_open(station *st, uv_loop_t *loop, const station_options *opt, char 
   int n = (int)config_get_int(st->cfg, "station.connectors");
   connector_config cfgs[BORNE_MAX_CONNECTORS];
   for (int c = 1; c <= n; c++) connector_config_from(st, c, &cfgs[c - 1]);
-  sc_init(&st->core, cfgs, n, am, config_get_int(st->cfg, "auth.timeout_s") * 1000, now_of(st));
+  size_t nconn = (size_t)sc_connectors(n);
+  st->conn = calloc(nconn, sizeof *st->conn);
+  st->core_conns = calloc(nconn, sizeof *st->core_conns);
+  if (!st->conn || !st->core_conns) {
+    snprintf(err, errlen, "out of memory");
+    goto fail;
+  }
+  sc_init(&st->core, st->core_conns, cfgs, n, am, config_get_int(st->cfg, "auth.timeout_s") * 1000,
+          now_of(st));
 
   store_sessions_open(st->db, recover_one, &(recover_ctx){st});
   st->sim = strcmp(config_get(st->cfg, "hal.backend"), "sim") == 0;
@@ -1152,6 +1160,12 @@ fail:
   st->hw = NULL;
   store_close(st->db);
   st->db = NULL;
+  free(st->conn);
+  free(st->core_conns);
+  st->conn = NULL;
+  st->core_conns = NULL;
+  st->core.conn = NULL;
+  st->core.count = 0;
   return -1;
 }
 
@@ -1191,6 +1205,12 @@ void station_free(station *st) {
   st->db = NULL;
   free(st->waiters); /* events_waiters_close answered them at the close */
   st->waiters = NULL;
+  free(st->conn);
+  free(st->core_conns);
+  st->conn = NULL;
+  st->core_conns = NULL;
+  st->core.conn = NULL;
+  st->core.count = 0;
 }
 
 /* Event-log rows no back end needs (issue 15): what the box did and saw,
