@@ -508,6 +508,7 @@ static int alloc_connectors(energy *e) {
 
 static void free_value(energy *e) {
   free(e->conn_block);
+  free(e->src);
   free(e);
 }
 

@@ -67,7 +67,9 @@ typedef struct {
   int *priority;
   /* phases each car was seen drawing from this session (1 or 3); 0: not yet */
   int *car_phases;
-  source_slot src[NSOURCES];
+  /* NSOURCES slots, allocated by the first grid sample: NULL while none came
+   * (a station without a grid input, every swarm station: 1.2 kB) */
+  source_slot *src;
   alloc_conn_in *in;
   double *applied; /* LIMIT_LOAD_MANAGEMENT as applied; < 0: cleared */
   alloc_state *prev_state;
