@@ -977,8 +977,9 @@ static int on_receive(ocpp_transport *t, struct lws *wsi, const void *in, size_t
   t->st.last_rx_ms = clock_wall_ms();
   if (t->ev.received) t->ev.received(t->ev.ctx, (const char *)t->rx, n);
   /* a large message (a local list, a charging profile) does not keep its
-   * buffer: a swarm's thousands of idle links hold small ones */
-  if (t->rx_cap > RX_KEEP && t->rx_len == 0) {
+   * buffer, nor any message with a small lws buffer (a swarm's thousands of
+   * idle links hold none between messages) */
+  if ((t->rx_cap > RX_KEEP || (rx_chunk && rx_chunk < RX_KEEP)) && t->rx_len == 0) {
     free(t->rx);
     t->rx = NULL;
     t->rx_cap = 0;

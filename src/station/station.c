@@ -450,7 +450,8 @@ static void handle_notes(station *st, sc_notes *notes, int depth) {
 
 int station_add_module(station *st, const station_module *m) {
   if (st->module_count == st->module_cap) {
-    int cap = st->module_cap ? 2 * st->module_cap : 8;
+    /* by 4: a station has 9 to 16 modules, and a swarm thousands of stations */
+    int cap = st->module_cap ? st->module_cap + 4 : 8;
     station_module *grown = realloc(st->modules, (size_t)cap * sizeof *grown);
     if (!grown) return -1;
     st->modules = grown;
@@ -1063,15 +1064,19 @@ int station_open(station *st, uv_loop_t *loop, const station_options *opt, char 
   st->started_at = now_of(st);
   st->started_real_ms = uv_now(loop);
   st->sample_interval_ms = config_get_int(st->cfg, "meter.sample_interval_s") * 1000;
-  snprintf(st->data_dir, sizeof st->data_dir, "%s", opt->data_dir);
-  if (mkdir(st->data_dir, 0700) != 0 && errno != EEXIST) {
-    snprintf(err, errlen, "cannot create data directory %s: %s", st->data_dir, strerror(errno));
+  st->data_dir = strndup(opt->data_dir ? opt->data_dir : "", 511);
+  if (!st->data_dir) {
+    snprintf(err, errlen, "out of memory");
     return -1;
   }
-  if (load_or_create_token(st, err, errlen) != 0) return -1;
+  if (mkdir(st->data_dir, 0700) != 0 && errno != EEXIST) {
+    snprintf(err, errlen, "cannot create data directory %s: %s", st->data_dir, strerror(errno));
+    goto drop_dir;
+  }
+  if (load_or_create_token(st, err, errlen) != 0) goto drop_dir;
   char dbpath[600];
   snprintf(dbpath, sizeof dbpath, "%s/borne.db", st->data_dir);
-  if ((opt->swarm ? store_open_lean : store_open)(&st->db, dbpath, err, errlen) != 0) return -1;
+  if ((opt->swarm ? store_open_lean : store_open)(&st->db, dbpath, err, errlen) != 0) goto drop_dir;
   if (store_access_open(st->db) != 0) {
     snprintf(err, errlen, "%s", store_last_error(st->db));
     goto fail;
@@ -1166,6 +1171,9 @@ fail:
   st->core_conns = NULL;
   st->core.conn = NULL;
   st->core.count = 0;
+drop_dir:
+  free(st->data_dir);
+  st->data_dir = NULL;
   return -1;
 }
 
@@ -1211,6 +1219,8 @@ void station_free(station *st) {
   st->core_conns = NULL;
   st->core.conn = NULL;
   st->core.count = 0;
+  free(st->data_dir);
+  st->data_dir = NULL;
 }
 
 /* Event-log rows no back end needs (issue 15): what the box did and saw,

@@ -128,8 +128,9 @@ typedef struct station {
   hal *hw;
   http_server *http;
   bool sim;
-  bool swarm; /* station_options.swarm */
-  char data_dir[512];
+  bool swarm;     /* station_options.swarm */
+  char *data_dir; /* owned (station_open, at most 511 characters as before); NULL after station_free
+                   */
   char token[65];
   borne_ms started_at;
   uint64_t started_real_ms;
