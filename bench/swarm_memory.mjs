@@ -99,11 +99,23 @@ const timer = setTimeout(async () => {
   mem = { opened_then: opened, rss_kb: kb('Rss'), private_kb: kb('Private_Clean') + kb('Private_Dirty') };
   if (process.env.BENCH_GDB === '1') {
     mem.fds = readdirSync(`/proc/${p.pid}/fd`).length;
-    const out = execFileSync('gdb', ['-p', String(p.pid), '-batch', '-nx',
+    /* gdb exits 1 when a command fails (borne_swarm_pool_mapped in a build
+     * before it): what it printed is still read */
+    const gdb = (args) => {
+      try {
+        return execFileSync('gdb', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      } catch (e) {
+        return String(e.stdout ?? '');
+      }
+    };
+    const out = gdb(['-p', String(p.pid), '-batch', '-nx',
       '-ex', 'call (long long)sqlite3_memory_used()', '-ex', 'call (int)malloc_trim(0)',
-      '-ex', 'call (long long)sqlite3_memory_used()', '-ex', 'call (void)malloc_stats()'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      '-ex', 'call (long long)sqlite3_memory_used()', '-ex', 'call (void)malloc_stats()',
+      '-ex', 'call (long long)borne_swarm_pool_mapped()']);
     const vals = [...out.matchAll(/^\$\d+ = (-?\d+)/gm)].map((m) => Number(m[1]));
     mem.sqlite_kb = Math.round(vals[0] / 1024);
+    /* SQLite's own pool (since 2026-12-07; absent before): mapped, not in malloc_stats */
+    if (vals.length > 3) mem.sqlite_pool_kb = Math.round(vals[3] / 1024);
     const r2 = readFileSync(`/proc/${p.pid}/smaps_rollup`, 'utf8');
     const kb2 = (k) => Number(r2.match(new RegExp(`^${k}:\\s+(\\d+)`, 'm'))[1]);
     mem.private_kb_after_trim = kb2('Private_Clean') + kb2('Private_Dirty');

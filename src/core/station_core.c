@@ -139,11 +139,16 @@ static void dispatch(station_core *sc, borne_ms now, sc_notes *notes) {
   }
 }
 
-void sc_init(station_core *sc, const connector_config *cfgs, int count, auth_mode mode,
-             borne_ms auth_timeout_ms, borne_ms now) {
+int sc_connectors(int count) {
+  return count < 1 ? 1 : count > BORNE_MAX_CONNECTORS ? BORNE_MAX_CONNECTORS : count;
+}
+
+void sc_init(station_core *sc, connector_sm *conns, const connector_config *cfgs, int count,
+             auth_mode mode, borne_ms auth_timeout_ms, borne_ms now) {
   memset(sc, 0, sizeof *sc);
-  if (count < 1) count = 1;
-  if (count > BORNE_MAX_CONNECTORS) count = BORNE_MAX_CONNECTORS;
+  count = sc_connectors(count);
+  memset(conns, 0, (size_t)count * sizeof *conns);
+  sc->conn = conns;
   sc->count = count;
   sc->mode = mode;
   sc->auth_timeout_ms = auth_timeout_ms;

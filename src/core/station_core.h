@@ -46,7 +46,7 @@ typedef struct {
 } sc_notes;
 
 typedef struct {
-  connector_sm conn[BORNE_MAX_CONNECTORS];
+  connector_sm *conn; /* `count` of them, the caller's (sc_init) */
   borne_ms plugged_at[BORNE_MAX_CONNECTORS];
   int count;
   auth_mode mode;
@@ -76,8 +76,13 @@ typedef struct {
   unsigned held_allowed; /* connectors the held badge may use (bit c-1); 0 = every one */
 } station_core;
 
-void sc_init(station_core *sc, const connector_config *cfgs, int count, auth_mode mode,
-             borne_ms auth_timeout_ms, borne_ms now);
+/* `conns` holds a connector_sm for each connector (count, after count is
+ * brought into 1..BORNE_MAX_CONNECTORS: sc_connectors(count)); it stays the
+ * caller's and must live as long as sc. */
+void sc_init(station_core *sc, connector_sm *conns, const connector_config *cfgs, int count,
+             auth_mode mode, borne_ms auth_timeout_ms, borne_ms now);
+/* How many connectors sc_init keeps of `count`. */
+int sc_connectors(int count);
 /* A connector event (1-based connector). */
 void sc_connector_event(station_core *sc, int connector, const cs_event *ev, borne_ms now,
                         sc_notes *notes);

@@ -474,6 +474,44 @@ static void closing(void *ctx) {
   uv_close((uv_handle_t *)&e->window_timer, NULL);
 }
 
+/* The per-connector arrays of energy_module_internal.h in one block of
+ * e->n entries each; -1 when out of memory. */
+static int alloc_connectors(energy *e) {
+  size_t n = (size_t)(e->n > 0 ? e->n : 1);
+#define PART(f) ((n * sizeof *e->f + 15) & ~(size_t)15)
+  size_t total = PART(rotation) + PART(priority) + PART(car_phases) + PART(in) + PART(applied) +
+                 PART(prev_state) + PART(limit_logged) + PART(sched_applied) + PART(user) +
+                 PART(mode) + PART(sol_in) + PART(phase_req) + PART(solar_applied) +
+                 PART(solar_prev);
+  char *b = calloc(1, total);
+  if (!b) return -1;
+  e->conn_block = b;
+#define TAKE(f) (e->f = (void *)b, b += PART(f))
+  TAKE(rotation);
+  TAKE(priority);
+  TAKE(car_phases);
+  TAKE(in);
+  TAKE(applied);
+  TAKE(prev_state);
+  TAKE(limit_logged);
+  TAKE(sched_applied);
+  TAKE(user);
+  TAKE(mode);
+  TAKE(sol_in);
+  TAKE(phase_req);
+  TAKE(solar_applied);
+  TAKE(solar_prev);
+#undef TAKE
+#undef PART
+  return 0;
+}
+
+static void free_value(energy *e) {
+  free(e->conn_block);
+  free(e->src);
+  free(e);
+}
+
 static void free_energy(void *ctx) {
   energy *e = ctx;
   allocator_free(e->alloc);
@@ -481,8 +519,8 @@ static void free_energy(void *ctx) {
   free(e->all_in);
   free(e->seed);
   free(e->sched);
-  for (int i = 0; i < BORNE_MAX_CONNECTORS; i++) free(e->user[i]);
-  free(e);
+  for (int i = 0; i < e->n; i++) free(e->user[i]);
+  free_value(e);
 }
 
 static energy *energy_of(struct station *st) {
@@ -541,22 +579,27 @@ int energy_attach(station *st, char *err, size_t errlen) {
   }
   e->st = st;
   e->n = station_connector_count(st);
-  for (int i = 0; i < BORNE_MAX_CONNECTORS; i++) e->applied[i] = e->sched_applied[i] = -1;
+  if (alloc_connectors(e) != 0) {
+    free_value(e);
+    snprintf(err, errlen, "energy: out of memory");
+    return -1;
+  }
+  for (int i = 0; i < e->n; i++) e->applied[i] = e->sched_applied[i] = -1;
   load_config(e);
   if (load_timezone(e, err, errlen) != 0) {
-    free(e);
+    free_value(e);
     return -1;
   }
   if (store_module_migrate(st->db, "energy", energy_users_migrations,
                            energy_users_migration_count) != 0) {
     snprintf(err, errlen, "energy: database: %s", store_last_error(st->db));
-    free(e);
+    free_value(e);
     return -1;
   }
   e->alloc = allocator_new(e->n, &e->acfg);
   if (!e->alloc || energy_solar_attach(e) != 0) {
     allocator_free(e->alloc);
-    free(e);
+    free_value(e);
     snprintf(err, errlen, "energy: out of memory");
     return -1;
   }
@@ -574,7 +617,7 @@ int energy_attach(station *st, char *err, size_t errlen) {
   if (station_add_module(st, &mod) != 0) {
     allocator_free(e->alloc);
     solar_free(e->sol);
-    free(e);
+    free_value(e);
     snprintf(err, errlen, "energy: too many station modules");
     return -1;
   }

@@ -14,6 +14,9 @@
 
 #include "energy/energy_module_internal.h"
 #include "grid/grid_body.h"
+#include "util/log.h"
+
+#define MOD "energy"
 #include "http/http_json.h"
 
 const char *const energy_source_names[NSOURCES] = {"meter", "tic", "p1", "ct", "contact", "api"};
@@ -36,7 +39,7 @@ static double grid_current(const grid_sample *g, int p, double voltage) {
 /* The sample that feeds the allocator, as building current per phase. */
 void energy_grid_input(const energy *e, alloc_grid_in *g) {
   memset(g, 0, sizeof *g);
-  if (e->source >= 0) {
+  if (e->source >= 0 && e->src) {
     const source_slot *s = &e->src[e->source];
     if (s->have) {
       g->grid_valid = true;
@@ -52,6 +55,7 @@ void energy_grid_input(const energy *e, alloc_grid_in *g) {
 /* EnWG 14a: asserted when the latest sample of any source that reads a
  * control contact says so. */
 bool energy_contact_asserted(const energy *e) {
+  if (!e->src) return false;
   for (int i = 0; i < NSOURCES; i++)
     if (e->src[i].contact_known && e->src[i].contact) return true;
   return false;
@@ -61,7 +65,7 @@ bool energy_contact_asserted(const energy *e) {
  * (not older than grid.stale_s); -1 when unknown. */
 int energy_offpeak_now(const energy *e, borne_ms now) {
   const source_slot *best = NULL;
-  for (int i = 0; i < NSOURCES; i++) {
+  for (int i = 0; e->src && i < NSOURCES; i++) {
     const source_slot *x = &e->src[i];
     if (x->offpeak_known && now - x->offpeak_at <= e->acfg.stale_ms &&
         (!best || x->offpeak_at > best->offpeak_at))
@@ -88,11 +92,15 @@ void energy_on_grid(void *ctx, const char *source, const grid_sample *g) {
     e->pv_have = true;
     e->pv_at = g->at;
     e->pv_w = fmax(0, g->power_total_w);
-    if (e->source < 0 || !e->src[e->source].have) energy_round_soon(e);
+    if (e->source < 0 || !e->src || !e->src[e->source].have) energy_round_soon(e);
     return;
   }
   int i = energy_source_index(source);
   if (i < 0) return;
+  if (!e->src && !(e->src = calloc(NSOURCES, sizeof *e->src))) {
+    log_error(MOD, "grid sample from %s: out of memory", source);
+    return;
+  }
   source_slot *x = &e->src[i];
   x->count++;
   if (g->has_current || g->has_power) {

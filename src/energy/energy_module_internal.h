@@ -59,15 +59,21 @@ typedef struct {
                      supply */
   grid_type grid; /* site.grid_type */
   double contact_limit_w;
-  int rotation[BORNE_MAX_CONNECTORS][3];
-  int priority[BORNE_MAX_CONNECTORS];
+  /* The per-connector arrays below hold n entries (one block, conn_block,
+   * allocated by energy_attach: 8 of each before, 2.9 kB whatever the
+   * station's connectors; issue 18) */
+  void *conn_block;
+  int (*rotation)[3];
+  int *priority;
   /* phases each car was seen drawing from this session (1 or 3); 0: not yet */
-  int car_phases[BORNE_MAX_CONNECTORS];
-  source_slot src[NSOURCES];
-  alloc_conn_in in[BORNE_MAX_CONNECTORS];
-  double applied[BORNE_MAX_CONNECTORS]; /* LIMIT_LOAD_MANAGEMENT as applied; < 0: cleared */
-  alloc_state prev_state[BORNE_MAX_CONNECTORS];
-  limit_log limit_logged[BORNE_MAX_CONNECTORS]; /* the `limit` events (issue 19) */
+  int *car_phases;
+  /* NSOURCES slots, allocated by the first grid sample: NULL while none came
+   * (a station without a grid input, every swarm station: 1.2 kB) */
+  source_slot *src;
+  alloc_conn_in *in;
+  double *applied; /* LIMIT_LOAD_MANAGEMENT as applied; < 0: cleared */
+  alloc_state *prev_state;
+  limit_log *limit_logged; /* the `limit` events (issue 19) */
   /* charging windows (schedule.windows): NULL when none are set, as on most
    * stations: a schedule takes 3 kB (issues 15 and 18: memory per station) */
   schedule *sched;
@@ -75,8 +81,8 @@ typedef struct {
   char tz_name[64];
   bool window_open;
   bool window_known;
-  borne_ms window_next;                       /* next change, 0: none within the horizon */
-  double sched_applied[BORNE_MAX_CONNECTORS]; /* LIMIT_SCHEDULE as applied; < 0: cleared */
+  borne_ms window_next;  /* next change, 0: none within the horizon */
+  double *sched_applied; /* LIMIT_SCHEDULE as applied; < 0: cleared */
   uv_timer_t window_timer;
   bool follow_offpeak;
   int window_from_meter; /* the window follows the meter's off-peak: 1, else 0 */
@@ -84,15 +90,15 @@ typedef struct {
   /* The windows of the user charging on each connector, NULL when they have
    * none (most sessions): allocated only then, as a schedule and its text
    * take 5 kB per connector (issues 15 and 18: memory per station). */
-  user_window *user[BORNE_MAX_CONNECTORS];
+  user_window **user;
   /* solar-surplus charging (energy_module_solar.c) */
   solar *sol;
   solar_config scfg;
-  solar_mode mode[BORNE_MAX_CONNECTORS]; /* connector.N.charge_mode */
-  solar_conn_in sol_in[BORNE_MAX_CONNECTORS];
-  int phase_req[BORNE_MAX_CONNECTORS];        /* energy_request_phases(): 1 or 3, 0: none */
-  double solar_applied[BORNE_MAX_CONNECTORS]; /* LIMIT_SOLAR as applied; < 0: cleared */
-  solar_state solar_prev[BORNE_MAX_CONNECTORS];
+  solar_mode *mode; /* connector.N.charge_mode */
+  solar_conn_in *sol_in;
+  int *phase_req;        /* energy_request_phases(): 1 or 3, 0: none */
+  double *solar_applied; /* LIMIT_SOLAR as applied; < 0: cleared */
+  solar_state *solar_prev;
   bool has_inverter;   /* solar.inverter names a meter */
   bool pv_have;        /* an inverter sample arrived */
   borne_ms pv_at;      /* ... measured then */

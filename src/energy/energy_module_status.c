@@ -38,7 +38,7 @@ void energy_status_json(void *ctx, int connector, json_t *obj) {
                                                     : json_null());
     json_object_set_new(s, "source",
                         json_string(e->source >= 0 ? energy_source_names[e->source] : "none"));
-    const source_slot *src = e->source >= 0 ? &e->src[e->source] : NULL;
+    const source_slot *src = e->source >= 0 && e->src ? &e->src[e->source] : NULL;
     json_object_set_new(s, "grid_age_s",
                         src && src->have ? json_real((double)(now - src->g.at) / 1000.0)
                                          : json_null());

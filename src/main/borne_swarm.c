@@ -13,6 +13,7 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <signal.h>
+#include <sqlite3.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -29,12 +30,15 @@
 #include "ocpp/ocpp_transport.h"
 #include "ocpp/ocpp_version.h"
 #include "station/station.h"
+#include "swarm/swarm_pool.h"
 #include "swarm/swarm_scenario.h"
 #include "hal/hal_sim.h"
 #include "store/store.h"
 #include "util/log.h"
 
 #define SWARM_LINKS_PER_CONTEXT 250u /* lws client contexts: see main() */
+
+static bool sqlite_pool; /* SQLite allocates in its own pool: use_sqlite_pool() */
 
 #define MAX_ACTIONS 64
 #define MAX_ERROR_KINDS 64
@@ -102,13 +106,12 @@ typedef struct {
   swarm *sw;
   int index;
   char id[40];
-  char dir[700];
   config *cfg;
   station *st;
   bool outage; /* its network is cut (scenario) */
   long started, stopped, errors;
   bool booted_once;
-  member_error errs[MAX_MEMBER_ERROR_KINDS];
+  member_error *errs; /* MAX_MEMBER_ERROR_KINDS, allocated by the first error */
   int nerrs;
   long errs_other;          /* errors beyond the first MAX_MEMBER_ERROR_KINDS pairs */
   unsigned reconnects_seen; /* the link's failed attempts and losses counted so far */
@@ -173,6 +176,12 @@ static void count_error(swarm *sw, const char *kind) {
   sw->errors[sw->nerrors++].count = 1;
 }
 
+/* A station's directory, DATA_DIR/ID (not kept in the member: 700 bytes
+ * per station for a path used at each start). */
+static void member_dir(const member *mb, char *out, size_t len) {
+  snprintf(out, len, "%s/%s", mb->sw->o.data_dir, mb->id);
+}
+
 static void count_member_error(member *mb, const char *action, const char *kind) {
   mb->errors++;
   for (int i = 0; i < mb->nerrs; i++)
@@ -180,7 +189,8 @@ static void count_member_error(member *mb, const char *action, const char *kind)
       mb->errs[i].count++;
       return;
     }
-  if (mb->nerrs == MAX_MEMBER_ERROR_KINDS) {
+  if (!mb->errs) mb->errs = calloc(MAX_MEMBER_ERROR_KINDS, sizeof *mb->errs);
+  if (mb->nerrs == MAX_MEMBER_ERROR_KINDS || !mb->errs) {
     mb->errs_other++;
     return;
   }
@@ -445,9 +455,11 @@ static int make_config(swarm *sw, member *mb, char *err, size_t errlen) {
 static int open_station(swarm *sw, member *mb, char *err, size_t errlen) {
   mb->st = calloc(1, sizeof *mb->st);
   if (!mb->st) return snprintf(err, errlen, "out of memory"), -1;
+  char dir[700];
+  member_dir(mb, dir, sizeof dir);
   /* swarm: no HTTP server per station, a lean database connection */
   station_options so = {
-      .data_dir = mb->dir, .cfg = mb->cfg, .parts = &borne_swarm_station_parts, .swarm = true};
+      .data_dir = dir, .cfg = mb->cfg, .parts = &borne_swarm_station_parts, .swarm = true};
   if (station_open(mb->st, sw->loop, &so, err, errlen) != 0) {
     /* its handles close while the loop runs; like borned, the value is
      * only freed (no station_free after a failed open), at the end */
@@ -560,6 +572,8 @@ static void on_tick(uv_timer_t *t) {
     sw->trim_next = (sw->trim_next + 1) % sw->opened;
     if (sw->m[sw->trim_next].st) store_release_cache(sw->m[sw->trim_next].st->db);
   }
+  /* the SQLite pool's empty mappings (each class keeps one) back at once */
+  if (sqlite_pool) swarm_pool_trim();
 #ifdef __GLIBC__
   /* the heap's free pages back to the system every 30 s once every station
    * is open: the stations' connections, opened together at a minute mark
@@ -599,8 +613,9 @@ static void on_ramp(uv_timer_t *t) {
   while (sw->opened < sw->o.stations && sw->opened < (int)due &&
          uv_hrtime() - turn_start < RAMP_TURN_BUDGET_NS) {
     member *mb = &sw->m[sw->opened];
-    char err[512];
-    mkdir(mb->dir, 0700);
+    char err[512], dir[700];
+    member_dir(mb, dir, sizeof dir);
+    mkdir(dir, 0700);
     if (make_config(sw, mb, err, sizeof err) != 0 || open_station(sw, mb, err, sizeof err) != 0) {
       fprintf(stderr, "borne-swarm: %s: %s\n", mb->id, err);
       sw->failed_opens++;
@@ -786,7 +801,41 @@ static int remove_one(const char *path, const struct stat *sb, int flag, struct 
 /* The temporary data directory borne-swarm made itself (mkdtemp) goes at the end. */
 static void remove_tree(const char *dir) { nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS); }
 
+/* SQLite's memory in a pool of its own (src/swarm/swarm_pool.h): a station's
+ * connection lives a few seconds (opened for a write, closed when the
+ * station is idle), and in glibc's heap the blocks it leaves free lay
+ * between the stations' long-lived values, most of them never given back
+ * (docs/performance.md, "borne-swarm: toward 20 kB"). Before SQLite's first
+ * use; BORNE_SWARM_SQLITE_POOL=0 leaves SQLite on malloc (to compare). */
+static void *pool_malloc(int n) { return swarm_pool_alloc(n > 0 ? (size_t)n : 0); }
+static void pool_free(void *p) { swarm_pool_free(p); }
+static void *pool_realloc(void *p, int n) { return swarm_pool_realloc(p, n > 0 ? (size_t)n : 0); }
+static int pool_size(void *p) { return (int)swarm_pool_size(p); }
+static int pool_roundup(int n) { return (int)swarm_pool_roundup(n > 0 ? (size_t)n : 1); }
+static int pool_init(void *app) { return (void)app, SQLITE_OK; }
+static void pool_shutdown(void *app) { (void)app; }
+
+static void use_sqlite_pool(void) {
+  const char *v = getenv("BORNE_SWARM_SQLITE_POOL");
+  if (v && strcmp(v, "0") == 0) return;
+  static const sqlite3_mem_methods m = {pool_malloc,  pool_free, pool_realloc,  pool_size,
+                                        pool_roundup, pool_init, pool_shutdown, NULL};
+  if (sqlite3_config(SQLITE_CONFIG_MALLOC, &m) == SQLITE_OK)
+    sqlite_pool = true;
+  else
+    fprintf(stderr, "borne-swarm: SQLite already initialized: its memory stays on malloc\n");
+}
+
+/* For gdb (bench/swarm_memory.mjs): bytes the SQLite pool maps. */
+long long borne_swarm_pool_mapped(void);
+long long borne_swarm_pool_mapped(void) {
+  swarm_pool_stats s;
+  swarm_pool_get_stats(&s);
+  return (long long)s.mapped;
+}
+
 int main(int argc, char **argv) {
+  use_sqlite_pool();
   if (borne_keys_register() != 0) return 1;
   static const struct option opts[] = {{"csms", required_argument, 0, 'o'},
                                        {"stations", required_argument, 0, 'N'},
@@ -1024,7 +1073,6 @@ int main(int argc, char **argv) {
     mb->sw = sw;
     mb->index = i;
     snprintf(mb->id, sizeof mb->id, "%s%05d", o->id_prefix, i + 1);
-    snprintf(mb->dir, sizeof mb->dir, "%s/%s", o->data_dir, mb->id);
   }
 
   uv_loop_t loop;
@@ -1057,6 +1105,7 @@ int main(int argc, char **argv) {
       free(sw->m[i].st);
     }
     config_free(sw->m[i].cfg);
+    free(sw->m[i].errs);
   }
   for (int i = 0; i < sw->ndead; i++) {
     station_free(sw->dead[i]);

@@ -32,7 +32,8 @@ typedef enum { BACKEND_NONE, BACKEND_SIM, BACKEND_NM } backend_kind;
 typedef struct {
   station *st;
   backend_kind kind;
-  net_sim sim;
+  net_sim *sim; /* the sim back end's state, made by the first request (0.5 kB in every
+                 * station before, a swarm station's included) */
   net_nm *nm;
   uv_timer_t ap_timer;
   bool timer_open;
@@ -96,12 +97,20 @@ static void submit(net_module *m, net_call *c) {
     net_nm_submit(m->nm, &c->req, call_done, c);
     return;
   }
+  if (!m->sim) {
+    m->sim = malloc(sizeof *m->sim);
+    if (!m->sim) {
+      call_done(c, NULL, "out of memory");
+      return;
+    }
+    net_sim_init(m->sim);
+  }
   char err[200];
-  if (net_sim_apply(&m->sim, &c->req, err, sizeof err) != 0) {
+  if (net_sim_apply(m->sim, &c->req, err, sizeof err) != 0) {
     call_done(c, NULL, err);
     return;
   }
-  call_done(c, net_sim_status(&m->sim), NULL);
+  call_done(c, net_sim_status(m->sim), NULL);
 }
 
 static void ap_request(net_module *m, bool on) {
@@ -194,7 +203,11 @@ static void closing(void *ctx) {
   m->nm = NULL;
 }
 
-static void free_state(void *ctx) { free(ctx); }
+static void free_state(void *ctx) {
+  net_module *m = ctx;
+  free(m->sim);
+  free(m);
+}
 
 /* borne-nm beside borned (a build tree), else where the package installs it. */
 static void helper_path(char *out, size_t len) {
@@ -226,7 +239,6 @@ int network_attach(station *st, char *err, size_t errlen) {
             : strcmp(kind, "nm") == 0 ? BACKEND_NM
                                       : BACKEND_NONE;
   m->ap_s = (long)config_get_int(st->cfg, "network.setup_ap_s");
-  net_sim_init(&m->sim);
   if (m->kind == BACKEND_NM) {
     char path[600];
     helper_path(path, sizeof path);

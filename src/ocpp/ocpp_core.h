@@ -113,7 +113,7 @@ struct ocpp_core {
                                    * before the restart, else offered[0], first) */
   bool picked_saved;              /* the version picked saved since the start */
   void *ctx[OCPP_FAMILY_COUNT];   /* each family's state, NULL when none offered */
-  char url[512];
+  char *url; /* ocpp.url (owned; at most 511 characters, as before in a 512-byte array) */
   bool closing;
   /* network connection profiles (B09/B10): the priority's slots that hold a
    * profile, where the link stands in them, the slot in use's settings */
@@ -123,7 +123,7 @@ struct ocpp_core {
   int net_in_use;        /* the slot the transport was configured with */
   int net_security;      /* its securityProfile */
   int net_timeout_s;     /* its messageTimeout, 0: ocpp.call_timeout_s */
-  char net_url[512];     /* its ocppCsmsUrl */
+  char *net_url;         /* its ocppCsmsUrl (owned), NULL or "" when none */
   char net_password[64]; /* 2.1 basicAuthPassword, "" : ocpp.AuthorizationKey */
 };
 

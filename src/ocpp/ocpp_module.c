@@ -34,10 +34,21 @@ int ocpp_core_network_slot(const ocpp_core *core) {
   return core->net_in_use ? core->net_in_use : OCPP_NET_INSTALLER;
 }
 
+/* *dst = a copy of v ("" for NULL) cut at 511 characters (what the
+ * 512-byte arrays these were kept in before held); -1 when out of memory,
+ * *dst unchanged. */
+static int keep_url(char **dst, const char *v) {
+  char *n = strndup(v ? v : "", 511);
+  if (!n) return -1;
+  free(*dst);
+  *dst = n;
+  return 0;
+}
+
 /* The slot in use's settings over the installer's (the 1.6 dialect's
  * transport_config makes its own from the keys: applied after it too). */
 static void net_apply(const ocpp_core *c, ocpp_transport_config *tc) {
-  if (c->net_in_use == OCPP_NET_INSTALLER || !c->net_url[0]) return;
+  if (c->net_in_use == OCPP_NET_INSTALLER || !c->net_url || !c->net_url[0]) return;
   tc->url = c->net_url;
   tc->security_profile = c->net_security;
   if (c->net_password[0]) tc->basic_password = c->net_password;
@@ -46,13 +57,15 @@ static void net_apply(const ocpp_core *c, ocpp_transport_config *tc) {
 /* The settings of the slot the cursor is on. */
 static void net_select(ocpp_core *c) {
   c->net_in_use = c->net_count ? c->net_slots[c->net.index] : OCPP_NET_INSTALLER;
-  c->net_url[0] = c->net_password[0] = 0;
+  free(c->net_url);
+  c->net_url = NULL;
+  c->net_password[0] = 0;
   c->net_timeout_s = 0;
   if (c->net_in_use == OCPP_NET_INSTALLER) return;
   json_t *p = ocpp_net_load(c->st->db, c->net_in_use);
   const char *url = json_string_value(json_object_get(p, "ocppCsmsUrl"));
   const char *pw = json_string_value(json_object_get(p, "basicAuthPassword"));
-  snprintf(c->net_url, sizeof c->net_url, "%s", url ? url : "");
+  if (url && url[0]) keep_url(&c->net_url, url); /* out of memory: the installer's URL */
   snprintf(c->net_password, sizeof c->net_password, "%s", pw ? pw : "");
   c->net_security = (int)json_integer_value(json_object_get(p, "securityProfile"));
   c->net_timeout_s = (int)json_integer_value(json_object_get(p, "messageTimeout"));
@@ -314,7 +327,7 @@ static void on_event(void *ctx, int k, const char *kind, const char *detail) {
 static void on_setting_changed(void *ctx, const char *key) {
   ocpp_core *c = ctx;
   if (!strcmp(key, "ocpp.url")) /* the dialect compares its copy and reconnects */
-    snprintf(c->url, sizeof c->url, "%s", config_get(c->st->cfg, key));
+    keep_url(&c->url, config_get(c->st->cfg, key)); /* out of memory: the one before */
   if (!strcmp(key, "ocpp.NetworkConfigurationPriority")) ocpp_core_network_reload(c);
   if (c->active->setting_changed) c->active->setting_changed(active_ctx(c), key);
 }
@@ -333,7 +346,8 @@ static void on_status_json(void *ctx, int k, json_t *obj) {
   {
     json_object_set_new(o, "version", json_string(c->active->dialect->version));
     json_object_set_new(o, "configuration_slot", json_integer(c->net_in_use));
-    if (c->net_in_use != OCPP_NET_INSTALLER && c->net_url[0]) /* the URL connected to */
+    if (c->net_in_use != OCPP_NET_INSTALLER && c->net_url &&
+        c->net_url[0]) /* the URL connected to */
       json_object_set_new(o, "url", json_string(c->net_url));
   }
 }
@@ -361,6 +375,8 @@ static void core_free(ocpp_core *c) {
   cp_reservations_free(c->resv);
   cp_certs_free(c->certs);
   cp_profiles_free(c->profiles);
+  free(c->url);
+  free(c->net_url);
   free(c);
 }
 
@@ -440,21 +456,28 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
     return -1;
   }
   c->st = st;
-  snprintf(c->url, sizeof c->url, "%s", url);
+  if (keep_url(&c->url, url) != 0) {
+    free(c);
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
   char why[200];
   if (ocpp_keys_check(st->cfg, err, errlen) != 0) {
+    free(c->url);
     free(c);
     return -1;
   }
   if (ocpp_version_list_parse(config_get(st->cfg, "ocpp.version"), true, c->offered, &c->n_offered,
                               why, sizeof why) != 0) {
     snprintf(err, errlen, "ocpp.version: %s", why);
+    free(c->url);
     free(c);
     return -1;
   }
   if (store_module_migrate(st->db, "ocpp", picked_steps,
                            (int)(sizeof picked_steps / sizeof picked_steps[0])) != 0) {
     snprintf(err, errlen, "ocpp tables: %s", store_last_error(st->db));
+    free(c->url);
     free(c);
     return -1;
   }

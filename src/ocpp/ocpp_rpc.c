@@ -61,7 +61,8 @@ typedef struct {
 
 struct ocpp_rpc {
   ocpp_rpc_config cfg;
-  answered_call answered[ANSWERED_KEPT];
+  answered_call *answered; /* ANSWERED_KEPT, allocated by the first answer (most swarm
+                            * stations never get a CALL from their back end) */
   unsigned answered_next;
   pending_call *head, *tail; /* FIFO, sent in order: the outstanding calls are its first `sent` */
   unsigned sent;
@@ -98,6 +99,7 @@ void ocpp_rpc_free(ocpp_rpc *r) {
     r->head = p->next;
     drop(p);
   }
+  free(r->answered);
   free(r);
 }
 
@@ -275,9 +277,12 @@ static void handle_call(ocpp_rpc *r, const char *id, const json_t *frame) {
   }
   if (reply.result) {
     send_json(r, json_pack("[i, s, o]", MSG_CALLRESULT, id, reply.result));
-    answered_call *a = &r->answered[r->answered_next++ % ANSWERED_KEPT];
-    snprintf(a->id, sizeof a->id, "%s", id);
-    snprintf(a->action, sizeof a->action, "%s", action);
+    if (!r->answered) r->answered = calloc(ANSWERED_KEPT, sizeof *r->answered);
+    if (r->answered) { /* out of memory: a refusal of it names no action */
+      answered_call *a = &r->answered[r->answered_next++ % ANSWERED_KEPT];
+      snprintf(a->id, sizeof a->id, "%s", id);
+      snprintf(a->action, sizeof a->action, "%s", action);
+    }
   } else
     send_error(r, id, reply.error_code, reply.error_text);
   if (r->cfg.replied) r->cfg.replied(r->cfg.ctx, action);
@@ -319,7 +324,7 @@ static void handle_result_error(ocpp_rpc *r, const char *id, const json_t *frame
   const char *code = json_string_value(json_array_get(frame, 2));
   const char *text = json_string_value(json_array_get(frame, 3));
   const char *action = NULL;
-  for (unsigned i = 0; i < ANSWERED_KEPT && !action; i++)
+  for (unsigned i = 0; r->answered && i < ANSWERED_KEPT && !action; i++)
     if (!strcmp(r->answered[i].id, id)) action = r->answered[i].action;
   log_warn(MOD, "the back end refused the answer to %s %s: %s %s", action ? action : "a call", id,
            code ? code : "?", text ? text : "");

@@ -107,8 +107,9 @@ struct ocpp_transport {
   /* configuration (owned copies) */
   char *url, *cp_id, *subprotocol, *password, *ca_file, *cert_file, *key_file;
   int profile, ping_s, min_s, max_s;
-  /* parsed target */
-  char host[256], path[1024], basic[400];
+  /* parsed target (owned, allocated to their length: 1.7 kB per link in a
+   * swarm of thousands of links before; NULL before the first parse) */
+  char *host, *path, *basic;
   int port;
   bool tls;
   lws_retry_bo_t validity;
@@ -167,8 +168,8 @@ static void release(ocpp_transport *t) {
   if (--t->open > 0) return;
   drop_frames(t);
   free(t->rx);
-  char *owned[] = {t->url,     t->cp_id,     t->subprotocol, t->password,
-                   t->ca_file, t->cert_file, t->key_file};
+  char *owned[] = {t->url,       t->cp_id,    t->subprotocol, t->password, t->ca_file,
+                   t->cert_file, t->key_file, t->host,        t->path,     t->basic};
   for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++) free(owned[i]);
   free(t);
 }
@@ -620,25 +621,25 @@ static int parse_target(ocpp_transport *t) {
     set_error(t, "ocpp.security_profile 1 and 2 need ocpp.AuthorizationKey%s", NULL);
     return -1;
   }
-  snprintf(t->host, sizeof t->host, "%s", ads);
+  char th[256], tp[1024], tb[400];
+  snprintf(th, sizeof th, "%s", ads);
   t->port = port;
   /* endpoint path + "/" + charge point id (percent-encoded) */
-  size_t n = (size_t)snprintf(t->path, sizeof t->path, "/%s", path);
-  while (n > 1 && t->path[n - 1] == '/') t->path[--n] = 0;
+  size_t n = (size_t)snprintf(tp, sizeof tp, "/%s", path);
+  while (n > 1 && tp[n - 1] == '/') tp[--n] = 0;
   if (n == 1) n = 0;
-  for (const unsigned char *c = (const unsigned char *)t->cp_id; *c && n + 4 < sizeof t->path;
-       c++) {
-    if (c == (const unsigned char *)t->cp_id) t->path[n++] = '/';
+  for (const unsigned char *c = (const unsigned char *)t->cp_id; *c && n + 4 < sizeof tp; c++) {
+    if (c == (const unsigned char *)t->cp_id) tp[n++] = '/';
     bool plain = (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
                  *c == '-' || *c == '_' || *c == '.' || *c == '~';
     if (plain)
-      t->path[n++] = (char)*c;
+      tp[n++] = (char)*c;
     else
-      n += (size_t)snprintf(t->path + n, 4, "%%%02X", *c);
+      n += (size_t)snprintf(tp + n, 4, "%%%02X", *c);
   }
-  t->path[n] = 0;
-  if (!t->path[0]) snprintf(t->path, sizeof t->path, "/");
-  t->basic[0] = 0;
+  tp[n] = 0;
+  if (!tp[0]) snprintf(tp, sizeof tp, "/");
+  tb[0] = 0;
   if (t->profile == 1 || t->profile == 2) {
     char userpass[300];
     int ul = snprintf(userpass, sizeof userpass, "%s:%s", t->cp_id, t->password);
@@ -648,8 +649,22 @@ static int parse_target(ocpp_transport *t) {
       set_error(t, "ocpp.AuthorizationKey is too long%s", NULL);
       return -1;
     }
-    snprintf(t->basic, sizeof t->basic, "Basic %s", b64);
+    snprintf(tb, sizeof tb, "Basic %s", b64);
   }
+  char *host = strdup(th), *tpath = strdup(tp), *basic = strdup(tb);
+  if (!host || !tpath || !basic) {
+    free(host);
+    free(tpath);
+    free(basic);
+    set_error(t, "out of memory%s", NULL);
+    return -1;
+  }
+  free(t->host);
+  free(t->path);
+  free(t->basic);
+  t->host = host;
+  t->path = tpath;
+  t->basic = basic;
   uint16_t ping = (uint16_t)(t->ping_s > 0 ? t->ping_s : 0);
   t->validity = (lws_retry_bo_t){.secs_since_valid_ping = ping,
                                  .secs_since_valid_hangup = (uint16_t)(ping * 2)};
@@ -962,8 +977,9 @@ static int on_receive(ocpp_transport *t, struct lws *wsi, const void *in, size_t
   t->st.last_rx_ms = clock_wall_ms();
   if (t->ev.received) t->ev.received(t->ev.ctx, (const char *)t->rx, n);
   /* a large message (a local list, a charging profile) does not keep its
-   * buffer: a swarm's thousands of idle links hold small ones */
-  if (t->rx_cap > RX_KEEP && t->rx_len == 0) {
+   * buffer, nor any message with a small lws buffer (a swarm's thousands of
+   * idle links hold none between messages) */
+  if ((t->rx_cap > RX_KEEP || (rx_chunk && rx_chunk < RX_KEEP)) && t->rx_len == 0) {
     free(t->rx);
     t->rx = NULL;
     t->rx_cap = 0;

@@ -87,7 +87,9 @@ void ocpp_transport_set_context_links(unsigned links);
 /* lws's receive buffer per connection, for vhosts made from now on: 0 (the
  * default) is lws's 4 kB; borne-swarm sets 512 bytes. A larger message comes
  * in pieces and is put together in the link's own buffer, grown as needed
- * (up to 4 MB) and freed after a message larger than 4 kB. */
+ * (up to 4 MB) and freed after a message larger than 4 kB; with a buffer
+ * set below 4 kB (the swarm's thousands of mostly idle links) it is freed
+ * after every message. */
 void ocpp_transport_set_rx_buffer(size_t bytes);
 
 /* Starts connecting at once. A configuration error is not fatal: the state

@@ -450,7 +450,8 @@ static void handle_notes(station *st, sc_notes *notes, int depth) {
 
 int station_add_module(station *st, const station_module *m) {
   if (st->module_count == st->module_cap) {
-    int cap = st->module_cap ? 2 * st->module_cap : 8;
+    /* by 4: a station has 9 to 16 modules, and a swarm thousands of stations */
+    int cap = st->module_cap ? st->module_cap + 4 : 8;
     station_module *grown = realloc(st->modules, (size_t)cap * sizeof *grown);
     if (!grown) return -1;
     st->modules = grown;
@@ -1063,15 +1064,19 @@ int station_open(station *st, uv_loop_t *loop, const station_options *opt, char 
   st->started_at = now_of(st);
   st->started_real_ms = uv_now(loop);
   st->sample_interval_ms = config_get_int(st->cfg, "meter.sample_interval_s") * 1000;
-  snprintf(st->data_dir, sizeof st->data_dir, "%s", opt->data_dir);
-  if (mkdir(st->data_dir, 0700) != 0 && errno != EEXIST) {
-    snprintf(err, errlen, "cannot create data directory %s: %s", st->data_dir, strerror(errno));
+  st->data_dir = strndup(opt->data_dir ? opt->data_dir : "", 511);
+  if (!st->data_dir) {
+    snprintf(err, errlen, "out of memory");
     return -1;
   }
-  if (load_or_create_token(st, err, errlen) != 0) return -1;
+  if (mkdir(st->data_dir, 0700) != 0 && errno != EEXIST) {
+    snprintf(err, errlen, "cannot create data directory %s: %s", st->data_dir, strerror(errno));
+    goto drop_dir;
+  }
+  if (load_or_create_token(st, err, errlen) != 0) goto drop_dir;
   char dbpath[600];
   snprintf(dbpath, sizeof dbpath, "%s/borne.db", st->data_dir);
-  if ((opt->swarm ? store_open_lean : store_open)(&st->db, dbpath, err, errlen) != 0) return -1;
+  if ((opt->swarm ? store_open_lean : store_open)(&st->db, dbpath, err, errlen) != 0) goto drop_dir;
   if (store_access_open(st->db) != 0) {
     snprintf(err, errlen, "%s", store_last_error(st->db));
     goto fail;
@@ -1083,7 +1088,15 @@ int station_open(station *st, uv_loop_t *loop, const station_options *opt, char 
   int n = (int)config_get_int(st->cfg, "station.connectors");
   connector_config cfgs[BORNE_MAX_CONNECTORS];
   for (int c = 1; c <= n; c++) connector_config_from(st, c, &cfgs[c - 1]);
-  sc_init(&st->core, cfgs, n, am, config_get_int(st->cfg, "auth.timeout_s") * 1000, now_of(st));
+  size_t nconn = (size_t)sc_connectors(n);
+  st->conn = calloc(nconn, sizeof *st->conn);
+  st->core_conns = calloc(nconn, sizeof *st->core_conns);
+  if (!st->conn || !st->core_conns) {
+    snprintf(err, errlen, "out of memory");
+    goto fail;
+  }
+  sc_init(&st->core, st->core_conns, cfgs, n, am, config_get_int(st->cfg, "auth.timeout_s") * 1000,
+          now_of(st));
 
   store_sessions_open(st->db, recover_one, &(recover_ctx){st});
   st->sim = strcmp(config_get(st->cfg, "hal.backend"), "sim") == 0;
@@ -1152,6 +1165,15 @@ fail:
   st->hw = NULL;
   store_close(st->db);
   st->db = NULL;
+  free(st->conn);
+  free(st->core_conns);
+  st->conn = NULL;
+  st->core_conns = NULL;
+  st->core.conn = NULL;
+  st->core.count = 0;
+drop_dir:
+  free(st->data_dir);
+  st->data_dir = NULL;
   return -1;
 }
 
@@ -1191,6 +1213,14 @@ void station_free(station *st) {
   st->db = NULL;
   free(st->waiters); /* events_waiters_close answered them at the close */
   st->waiters = NULL;
+  free(st->conn);
+  free(st->core_conns);
+  st->conn = NULL;
+  st->core_conns = NULL;
+  st->core.conn = NULL;
+  st->core.count = 0;
+  free(st->data_dir);
+  st->data_dir = NULL;
 }
 
 /* Event-log rows no back end needs (issue 15): what the box did and saw,

@@ -128,13 +128,18 @@ typedef struct station {
   hal *hw;
   http_server *http;
   bool sim;
-  bool swarm; /* station_options.swarm */
-  char data_dir[512];
+  bool swarm;     /* station_options.swarm */
+  char *data_dir; /* owned (station_open, at most 511 characters as before); NULL after station_free
+                   */
   char token[65];
   borne_ms started_at;
   uint64_t started_real_ms;
   station_core core;
-  station_connector conn[BORNE_MAX_CONNECTORS];
+  /* one per connector (core.count), allocated by station_open, freed by
+   * station_free: 8 of each (6.8 kB) in every station before, whatever its
+   * connectors (a swarm station has 2) */
+  station_connector *conn;
+  connector_sm *core_conns; /* the core's connectors (sc_init) */
   uv_timer_t core_timer;
   /* a passed deadline is judged in the check phase of the same turn, after
    * the inputs already waiting (the idle handle keeps poll from blocking) */

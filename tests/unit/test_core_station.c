@@ -23,6 +23,7 @@
 
 typedef struct {
   station_core sc;
+  connector_sm conns[BORNE_MAX_CONNECTORS];
   borne_ms now;
   sc_notes notes; /* notes of the last call */
 } rig;
@@ -41,7 +42,7 @@ static void boot(rig *r, int count, auth_mode mode) {
   memset(r, 0, sizeof *r);
   r->now = 5000000;
   connector_config cfgs[2] = {cfg_for(1), cfg_for(2)};
-  sc_init(&r->sc, cfgs, count, mode, AUTH_TIMEOUT_MS, r->now);
+  sc_init(&r->sc, r->conns, cfgs, count, mode, AUTH_TIMEOUT_MS, r->now);
   for (int c = 1; c <= count; c++) {
     sc_connector_event(&r->sc, c, &(cs_event){.type = CS_EV_SELFTEST}, r->now, &r->notes);
     sc_connector_event(&r->sc, c, &(cs_event){.type = CS_EV_CP, .cp = CP_A, .diode_ok = true},

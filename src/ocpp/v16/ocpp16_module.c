@@ -296,7 +296,12 @@ static void on_setting_changed(void *ctx, const char *key) {
   if (!strcmp(key, "ocpp.url") && !strcmp(o->url, config_get(o->st->cfg, "ocpp.url")))
     relink = false; /* just attached with it (see idle_setting_changed) */
   if (relink) {
-    snprintf(o->url, sizeof o->url, "%s", config_get(o->st->cfg, "ocpp.url"));
+    const char *now_url = config_get(o->st->cfg, "ocpp.url");
+    char *url = strndup(now_url ? now_url : "", 511);
+    if (url) { /* out of memory: the link keeps the URL before */
+      free(o->url);
+      o->url = url;
+    }
     ocpp_transport_config tc;
     v16_transport_config(o, &tc);
     o->link_loaded_at = config_generation(o->st->cfg);
@@ -351,6 +356,8 @@ static void on_closing(void *ctx) {
  * module's (ocpp_core.h): not freed here. */
 static void on_free(void *ctx) {
   ocpp16_station *o = ctx;
+  free(o->conn);
+  free(o->url);
   free(o);
 }
 
@@ -364,8 +371,16 @@ static void *open16(ocpp_core *core, char *err, size_t errlen) {
   }
   o->st = st;
   o->count = station_connector_count(st);
+  o->conn = calloc((size_t)(o->count > 0 ? o->count : 1), sizeof *o->conn);
+  o->url = strndup(core->url, 511);
+  if (!o->conn || !o->url) {
+    free(o->conn);
+    free(o->url);
+    free(o);
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
   o->next_aligned = NEVER;
-  snprintf(o->url, sizeof o->url, "%s", core->url);
   o->journal = core->journal;
   o->auth = core->auth;
   o->resv = core->resv;
@@ -376,6 +391,8 @@ static void *open16(ocpp_core *core, char *err, size_t errlen) {
   o->certs = core->certs;
   o->fw = station_firmware(st); /* shared with the web page's upload */
   if (!o->fw) {
+    free(o->conn);
+    free(o->url);
     free(o);
     snprintf(err, errlen, "no firmware updater");
     return NULL;

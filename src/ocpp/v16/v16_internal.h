@@ -99,7 +99,7 @@ typedef struct ocpp16_station {
   bool restart_pending;      /* firmware installed: restart once the notifications left */
   uint64_t restart_deadline; /* uv_now: restart anyway */
   borne_ms next_aligned;
-  cp_conn conn[BORNE_MAX_CONNECTORS];
+  cp_conn *conn; /* count of them (open16) */
   int count;
   connector_status reported0; /* connector 0 (the whole station) as the back end last heard it */
   bool reported0_valid;
@@ -117,7 +117,7 @@ typedef struct ocpp16_station {
   bool fw_signed;
   diag_status diag_last;
   int log_request_id;
-  char url[512];
+  char *url; /* the ocpp.url connected to (owned; at most 511 characters) */
   /* copies of run-time settings, refreshed by on_setting_changed() */
   unsigned long link_loaded_at; /* config_generation() of the link's transport config */
   int call_timeout_s;           /* ocpp.call_timeout_s given to the link */

@@ -19,9 +19,10 @@
  * SecurityCtrlr.AllowSecurityProfileDowngrade (B09.FR.04). */
 static int profile_in_use(const ocpp201_station *o) {
   const ocpp_core *core = o->shared;
-  int current = ocpp_core_network_slot(core) != OCPP_NET_INSTALLER && core->net_url[0]
-                    ? core->net_security
-                    : (int)config_get_int(o->st->cfg, "ocpp.security_profile");
+  int current =
+      ocpp_core_network_slot(core) != OCPP_NET_INSTALLER && core->net_url && core->net_url[0]
+          ? core->net_security
+          : (int)config_get_int(o->st->cfg, "ocpp.security_profile");
   return ocpp_net_downgrade_floor(
       current, config_get_bool(o->st->cfg, "ocpp.AllowSecurityProfileDowngrade"));
 }
