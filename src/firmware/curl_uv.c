@@ -60,15 +60,31 @@ static curl_fns lib;
 
 /* The functions resolved, named after curl_fns' fields; called through
  * curl_fns (some take varargs), opened by the shared helper (util/lazylib.h). */
+/* One symbol a line: clang-format 14 reflowed the packed list differently at each pass. */
 #define CURL_SYMS(X)                                                                               \
   X(global_init)                                                                                   \
   X(easy_init)                                                                                     \
   X(easy_setopt)                                                                                   \
   X(easy_getinfo)                                                                                  \
-  X(easy_cleanup) X(easy_strerror) X(multi_init) X(multi_setopt) X(multi_add_handle)               \
-      X(multi_remove_handle) X(multi_socket_action) X(multi_assign) X(multi_info_read)             \
-          X(multi_cleanup) X(mime_init) X(mime_addpart) X(mime_name) X(mime_filedata)              \
-              X(mime_filename) X(mime_type) X(mime_free) X(slist_append) X(slist_free_all)
+  X(easy_cleanup)                                                                                  \
+  X(easy_strerror)                                                                                 \
+  X(multi_init)                                                                                    \
+  X(multi_setopt)                                                                                  \
+  X(multi_add_handle)                                                                              \
+  X(multi_remove_handle)                                                                           \
+  X(multi_socket_action)                                                                           \
+  X(multi_assign)                                                                                  \
+  X(multi_info_read)                                                                               \
+  X(multi_cleanup)                                                                                 \
+  X(mime_init)                                                                                     \
+  X(mime_addpart)                                                                                  \
+  X(mime_name)                                                                                     \
+  X(mime_filedata)                                                                                 \
+  X(mime_filename)                                                                                 \
+  X(mime_type)                                                                                     \
+  X(mime_free)                                                                                     \
+  X(slist_append)                                                                                  \
+  X(slist_free_all)
 #define SYM_NAME(field) "curl_" #field,
 #define SYM_OFFSET(field) offsetof(curl_fns, field),
 static const char *const sym_names[] = {CURL_SYMS(SYM_NAME)};
