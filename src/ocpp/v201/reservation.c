@@ -4,7 +4,8 @@
  * token (H03: the station admits only it, and TransactionEvent Started
  * names the reservation, transactions.c) and ReservationStatusUpdate
  * Expired when it ends unused (H04), Removed when its EVSE becomes Faulted or
- * Unavailable (the reservation ends: the OCTT's TC_H_20). A ReserveNow with
+ * Unavailable (the reservation ends: the OCTT's TC_H_20), a station-wide
+ * one when no EVSE is operative any more. A ReserveNow with
  * connectorType reserves an EVSE that has that type (H01). The reservations are the charge-point
  * model's (the ones 1.6 makes, kept across restarts). One file of the 2.0.1
  * dialect's functional blocks.
@@ -59,18 +60,32 @@ static int evse_for_type(const ocpp201_station *o, const char *type) {
 
 /* H04 / TC_H_20: the reserved EVSE became Faulted or Unavailable (from a
  * status it could be reserved in: not the Unavailable of a start before
- * the self-test): the reservation ends, said Removed. */
+ * the self-test): the reservation ends, said Removed. A station-wide one (no
+ * evseId) ends so once no EVSE is operative any more (every one Faulted or
+ * Unavailable, the last from an operative status): it can no longer be
+ * honoured. The OCTT's TC_H_20 names the EVSE's case; the station-wide one
+ * is inferred from it and from 1.6's rule (a reservation ends when its
+ * connector "or the Charge Point" becomes Faulted or Unavailable). */
+static bool inoperative(connector_status s) {
+  return s == STATUS_FAULTED || s == STATUS_UNAVAILABLE;
+}
+
 void v201_reservation_status_changed(ocpp201_station *o, int c, connector_status was,
                                      connector_status now) {
-  if (now != STATUS_FAULTED && now != STATUS_UNAVAILABLE) return;
-  if (was != STATUS_AVAILABLE && was != STATUS_RESERVED && was != STATUS_PREPARING) return;
+  if (!inoperative(now) || inoperative(was)) return;
+  bool evse_ends = was == STATUS_AVAILABLE || was == STATUS_RESERVED || was == STATUS_PREPARING;
+  bool station_ends = true;
+  for (int i = 1; i <= o->count; i++)
+    if (!inoperative(o->evse[i - 1].status)) station_ends = false;
   cp_reservation list[16];
   int n = cp_reservations_list(o->resv, list, 16);
   for (int i = 0; i < n; i++) {
-    if (list[i].id <= 0 || list[i].connector != c) continue; /* local ones are src/reservation's */
+    if (list[i].id <= 0) continue; /* local ones are src/reservation's */
+    int on = list[i].connector;
+    if (!(on == c && evse_ends) && !(on == 0 && station_ends)) continue;
     if (cp_reservation_cancel(o->resv, list[i].id) < 0) continue;
-    station_cancel_reservation(o->st, c);
-    station_event(o->st, c, "ocpp_reservation", "{\"id\":%d,\"state\":\"removed\"}", list[i].id);
+    station_cancel_reservation(o->st, on);
+    station_event(o->st, on, "ocpp_reservation", "{\"id\":%d,\"state\":\"removed\"}", list[i].id);
     status_update(o, list[i].id, "Removed");
   }
 }
