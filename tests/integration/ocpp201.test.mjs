@@ -244,6 +244,8 @@ test('reservation: only the reserved token may use the EVSE; cancel; expiry (H01
   assert.ok(csms.calls.indexOf(two) < csms.calls.indexOf(one) && csms.calls.indexOf(one) < csms.calls.indexOf(gone), 'kept while EVSE 1 was operative');
   assert.equal(csms.calls.slice(mark3).filter((x) => x.action === 'ReservationStatusUpdate').length, 1);
   assert.equal((await csms.call('CancelReservation', { reservationId: 15 })).status, 'Rejected'); // gone
+  // and none is taken while no EVSE is operative
+  assert.equal((await csms.call('ReserveNow', { id: 16, expiryDateTime: expiry, idToken: tok })).status, 'Unavailable');
   assert.equal((await csms.call('ChangeAvailability', { operationalStatus: 'Operative' })).status, 'Accepted');
   await st.waitStatus(1, 'Available');
   await st.waitStatus(2, 'Available');

@@ -137,6 +137,24 @@ static bool reserve_decode(ocpp201_station *o, const json_t *req, ocpp_reply *r,
   return true;
 }
 
+/* Without evseId (any EVSE): the station's state from its EVSEs — one
+ * Available: it can be reserved; else Faulted when every EVSE is, Unavailable
+ * when none is operative, Occupied (returned as Charging) otherwise. The
+ * enum's words for the station are inferred from 1.6's ("connectors or
+ * specified connector are in a faulted state"). */
+static connector_status any_evse_status(const ocpp201_station *o) {
+  int faulted = 0, inoperative_ones = 0;
+  for (int c = 1; c <= o->count; c++) {
+    connector_status s = o->evse[c - 1].status;
+    if (s == STATUS_AVAILABLE) return STATUS_AVAILABLE;
+    if (inoperative(s)) inoperative_ones++;
+    if (s == STATUS_FAULTED) faulted++;
+  }
+  if (o->count && faulted == o->count) return STATUS_FAULTED;
+  if (inoperative_ones == o->count) return STATUS_UNAVAILABLE;
+  return STATUS_CHARGING;
+}
+
 static void h_reserve_now(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
   /* 2.1: an idToken or groupIdToken of up to 255 characters; the station
    * keeps 36 and never cuts one (it could be another badge): Rejected */
@@ -160,7 +178,9 @@ static void h_reserve_now(ocpp201_station *o, const json_t *req, ocpp_reply *r) 
   else if (type && c == 0 && (c = evse_for_type(o, type)) < 0)
     type_missing = true; /* no EVSE has it */
   const char *status;
-  connector_status s = c > 0 && c <= o->count ? o->evse[c - 1].status : STATUS_AVAILABLE;
+  connector_status s = c > 0 && c <= o->count ? o->evse[c - 1].status
+                       : c == 0               ? any_evse_status(o)
+                                              : STATUS_AVAILABLE;
   /* without evseId: any EVSE (H01.FR.04; ReservationCtrlr.NonEvseSpecific is true) */
   if (c < 0 || c > o->count || type_missing)
     status = "Rejected";
