@@ -231,6 +231,24 @@ test('reservation: only the reserved token may use the EVSE; cancel; expiry (H01
   assert.equal((await csms.call('ReserveNow', { id: 14, connectorType: 'sType2', expiryDateTime: expiry, idToken: tok })).status, 'Accepted');
   assert.equal((await csms.call('CancelReservation', { reservationId: 14 })).status, 'Accepted');
   await st.waitStatus(2, 'Available');
+  // H04: a station-wide reservation (no evseId) stays while an EVSE is operative, and is Removed
+  // once none is (every EVSE Unavailable)
+  const mark3 = csms.calls.length;
+  assert.equal((await csms.call('ReserveNow', { id: 15, expiryDateTime: expiry, idToken: tok })).status, 'Accepted');
+  assert.equal((await csms.call('ChangeAvailability', { operationalStatus: 'Inoperative', evse: { id: 2 } })).status, 'Accepted');
+  const two = await csms.waitCall('StatusNotification', { from: mark3, match: (p) => p.evseId === 2 && p.connectorStatus === 'Unavailable' });
+  assert.equal((await csms.call('ChangeAvailability', { operationalStatus: 'Inoperative', evse: { id: 1 } })).status, 'Accepted');
+  const one = await csms.waitCall('StatusNotification', { from: mark3, match: (p) => p.evseId === 1 && p.connectorStatus === 'Unavailable' });
+  const gone = await csms.waitCall('ReservationStatusUpdate', { from: mark3 });
+  assert.deepEqual(gone.params, { reservationId: 15, reservationUpdateStatus: 'Removed' });
+  assert.ok(csms.calls.indexOf(two) < csms.calls.indexOf(one) && csms.calls.indexOf(one) < csms.calls.indexOf(gone), 'kept while EVSE 1 was operative');
+  assert.equal(csms.calls.slice(mark3).filter((x) => x.action === 'ReservationStatusUpdate').length, 1);
+  assert.equal((await csms.call('CancelReservation', { reservationId: 15 })).status, 'Rejected'); // gone
+  // and none is taken while no EVSE is operative
+  assert.equal((await csms.call('ReserveNow', { id: 16, expiryDateTime: expiry, idToken: tok })).status, 'Unavailable');
+  assert.equal((await csms.call('ChangeAvailability', { operationalStatus: 'Operative' })).status, 'Accepted');
+  await st.waitStatus(1, 'Available');
+  await st.waitStatus(2, 'Available');
   csms.assertNoViolations();
 });
 

@@ -8,7 +8,10 @@
 // Transaction.End value. Each reading is on disk with its transaction when taken: a kill -9 loses
 // none, the Ended after the restart carries them, none twice, the seqNo without a gap. A
 // transaction begun at the plug (TxStartPoint EVConnected) keeps them from the plug on, and one
-// waiting for the car after its session (TxStopPoint EVConnected) until the car leaves.
+// waiting for the car after its session (TxStopPoint EVConnected) until the car leaves. Bounded:
+// a long transaction with a 1 s interval keeps at most 100 readings a series on disk, evenly
+// spread, and its Ended stays under 65 000 bytes (the middle of the series thinned evenly, the
+// first and the last reading kept).
 // The station runs on its accelerated clock (20 x): every step waits for what it expects.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -181,5 +184,46 @@ test('J: a transaction begun at the plug keeps its readings from the plug on, an
     ['TxCtrlr', 'TxStartPoint', 'PowerPathClosed'],
     ['TxCtrlr', 'TxStopPoint', 'EVConnected,Authorized'],
   ]), ['Accepted', 'Accepted', 'Accepted']);
+  csms.assertNoViolations();
+});
+
+test('J: a long transaction with a 1 s interval: the Ended stays under 65 000 bytes, the first and the last reading kept, the middle thinned evenly', async () => {
+  const all = 'Energy.Active.Import.Register,Power.Active.Import,Current.Import,Voltage';
+  assert.deepEqual(await setVars([
+    ['SampledDataCtrlr', 'TxEndedInterval', '1'],
+    ['SampledDataCtrlr', 'TxEndedMeasurands', all],
+    ['AlignedDataCtrlr', 'TxEndedInterval', '1'],
+    ['AlignedDataCtrlr', 'TxEndedMeasurands', all],
+  ]), ['Accepted', 'Accepted', 'Accepted', 'Accepted']);
+  const { tx, start } = await charge(1, 'GOOD1');
+  // 400 s: 400 readings of each series, about 2 kB each (some 1.6 MB in all)
+  await until(start + 400000, '400 s of the transaction');
+  const from = csms.calls.length;
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  const ended = (await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx })).params;
+  const end = Date.parse(ended.timestamp);
+  const frame = Buffer.byteLength(JSON.stringify([2, 'x'.repeat(36), 'TransactionEvent', ended]));
+  assert.ok(frame <= 65000, `the Ended frame is ${frame} bytes`);
+  const mv = ended.meterValue;
+  assert.equal(contextOf(mv.at(-1)), 'Transaction.End', 'the Transaction.End value last');
+  const periodic = mv.filter((m) => contextOf(m) === 'Sample.Periodic').map((m) => Date.parse(m.timestamp));
+  const clock = mv.filter((m) => contextOf(m) === 'Sample.Clock').map((m) => Date.parse(m.timestamp));
+  const msg = JSON.stringify({ start, end, frame, periodic: periodic.map((t) => t - start), clock: clock.map((t) => t - start) });
+  for (const times of [periodic, clock]) {
+    assert.ok(times.length >= 8 && times.length <= 101, `thinned, some kept: ${msg}`);
+    assert.ok(times[0] - start <= 3000, `the first reading kept: ${msg}`);
+    assert.ok(end - times.at(-1) <= 3000, `the last reading kept: ${msg}`);
+    // evenly: the gaps between them (but the last) alike, several seconds each (in readings taken:
+    // the station's tick at 20 x takes a 1 s series a little unevenly)
+    const gaps = times.slice(1, -1).map((t, i) => t - times[i]);
+    const median = [...gaps].sort((a, b) => a - b)[gaps.length >> 1];
+    assert.ok(median >= 4000, `the middle thinned: ${msg}`);
+    assert.ok(gaps.every((g) => g >= median * 0.5 && g <= median * 2), `evenly: ${msg}`);
+    for (let i = 1; i < times.length; i++) assert.ok(times[i] > times[i - 1], `in order, none twice: ${msg}`);
+  }
+  assert.ok(clock.every((t) => t % 1000 === 0), 'the clock-aligned ones on their instants');
+  noGap(eventsOf(tx));
+  await st.waitStatus(1, 'Available');
+  assert.deepEqual(await setVars([['SampledDataCtrlr', 'TxEndedInterval', '0'], ['AlignedDataCtrlr', 'TxEndedInterval', '0']]), ['Accepted', 'Accepted']);
   csms.assertNoViolations();
 });

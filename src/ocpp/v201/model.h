@@ -95,6 +95,9 @@ typedef struct {
   const char *token_type; /* the type the CSMS gave it (a remote start's), NULL: by central_token */
   int reservation_id;     /* 0 none */
   json_t *meter_values;   /* an array of MeterValueType (stolen), NULL none */
+  /* Ended: the first `series` meter values are the TxEnded series, thinned
+   * when the message would be too large (tx_ended.h) */
+  size_t series;
 
   /* Ended: transactionInfo.stoppedReason said so (MasterPass), NULL: `stopped` */
   const char *stopped_name;

@@ -4,7 +4,8 @@
  * token (H03: the station admits only it, and TransactionEvent Started
  * names the reservation, transactions.c) and ReservationStatusUpdate
  * Expired when it ends unused (H04), Removed when its EVSE becomes Faulted or
- * Unavailable (the reservation ends: the OCTT's TC_H_20). A ReserveNow with
+ * Unavailable (the reservation ends: the OCTT's TC_H_20), a station-wide
+ * one when no EVSE is operative any more. A ReserveNow with
  * connectorType reserves an EVSE that has that type (H01). The reservations are the charge-point
  * model's (the ones 1.6 makes, kept across restarts). One file of the 2.0.1
  * dialect's functional blocks.
@@ -59,18 +60,32 @@ static int evse_for_type(const ocpp201_station *o, const char *type) {
 
 /* H04 / TC_H_20: the reserved EVSE became Faulted or Unavailable (from a
  * status it could be reserved in: not the Unavailable of a start before
- * the self-test): the reservation ends, said Removed. */
+ * the self-test): the reservation ends, said Removed. A station-wide one (no
+ * evseId) ends so once no EVSE is operative any more (every one Faulted or
+ * Unavailable, the last from an operative status): it can no longer be
+ * honoured. The OCTT's TC_H_20 names the EVSE's case; the station-wide one
+ * is inferred from it and from 1.6's rule (a reservation ends when its
+ * connector "or the Charge Point" becomes Faulted or Unavailable). */
+static bool inoperative(connector_status s) {
+  return s == STATUS_FAULTED || s == STATUS_UNAVAILABLE;
+}
+
 void v201_reservation_status_changed(ocpp201_station *o, int c, connector_status was,
                                      connector_status now) {
-  if (now != STATUS_FAULTED && now != STATUS_UNAVAILABLE) return;
-  if (was != STATUS_AVAILABLE && was != STATUS_RESERVED && was != STATUS_PREPARING) return;
+  if (!inoperative(now) || inoperative(was)) return;
+  bool evse_ends = was == STATUS_AVAILABLE || was == STATUS_RESERVED || was == STATUS_PREPARING;
+  bool station_ends = true;
+  for (int i = 1; i <= o->count; i++)
+    if (!inoperative(o->evse[i - 1].status)) station_ends = false;
   cp_reservation list[16];
   int n = cp_reservations_list(o->resv, list, 16);
   for (int i = 0; i < n; i++) {
-    if (list[i].id <= 0 || list[i].connector != c) continue; /* local ones are src/reservation's */
+    if (list[i].id <= 0) continue; /* local ones are src/reservation's */
+    int on = list[i].connector;
+    if (!(on == c && evse_ends) && !(on == 0 && station_ends)) continue;
     if (cp_reservation_cancel(o->resv, list[i].id) < 0) continue;
-    station_cancel_reservation(o->st, c);
-    station_event(o->st, c, "ocpp_reservation", "{\"id\":%d,\"state\":\"removed\"}", list[i].id);
+    station_cancel_reservation(o->st, on);
+    station_event(o->st, on, "ocpp_reservation", "{\"id\":%d,\"state\":\"removed\"}", list[i].id);
     status_update(o, list[i].id, "Removed");
   }
 }
@@ -122,6 +137,24 @@ static bool reserve_decode(ocpp201_station *o, const json_t *req, ocpp_reply *r,
   return true;
 }
 
+/* Without evseId (any EVSE): the station's state from its EVSEs — one
+ * Available: it can be reserved; else Faulted when every EVSE is, Unavailable
+ * when none is operative, Occupied (returned as Charging) otherwise. The
+ * enum's words for the station are inferred from 1.6's ("connectors or
+ * specified connector are in a faulted state"). */
+static connector_status any_evse_status(const ocpp201_station *o) {
+  int faulted = 0, inoperative_ones = 0;
+  for (int c = 1; c <= o->count; c++) {
+    connector_status s = o->evse[c - 1].status;
+    if (s == STATUS_AVAILABLE) return STATUS_AVAILABLE;
+    if (inoperative(s)) inoperative_ones++;
+    if (s == STATUS_FAULTED) faulted++;
+  }
+  if (o->count && faulted == o->count) return STATUS_FAULTED;
+  if (inoperative_ones == o->count) return STATUS_UNAVAILABLE;
+  return STATUS_CHARGING;
+}
+
 static void h_reserve_now(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
   /* 2.1: an idToken or groupIdToken of up to 255 characters; the station
    * keeps 36 and never cuts one (it could be another badge): Rejected */
@@ -145,7 +178,9 @@ static void h_reserve_now(ocpp201_station *o, const json_t *req, ocpp_reply *r) 
   else if (type && c == 0 && (c = evse_for_type(o, type)) < 0)
     type_missing = true; /* no EVSE has it */
   const char *status;
-  connector_status s = c > 0 && c <= o->count ? o->evse[c - 1].status : STATUS_AVAILABLE;
+  connector_status s = c > 0 && c <= o->count ? o->evse[c - 1].status
+                       : c == 0               ? any_evse_status(o)
+                                              : STATUS_AVAILABLE;
   /* without evseId: any EVSE (H01.FR.04; ReservationCtrlr.NonEvseSpecific is true) */
   if (c < 0 || c > o->count || type_missing)
     status = "Rejected";

@@ -37,6 +37,55 @@ static void pump_after_commit(void *ctx, bool committed) {
 }
 
 /* One transaction event: its seqNo taken and the event pushed in one commit. */
+/* J: an Ended whose TxEnded series (its first `series` meter values) makes
+ * it larger than V201_TXEND_MESSAGE_MAX: the series thinned to fit, the
+ * first and the last reading kept, the middle evenly (v201_txend_thin); the
+ * Transaction.End values always stay. Takes `text` (p dumped), returns p
+ * dumped again. */
+static char *fit_ended(json_t *p, size_t series, char *text) {
+  size_t len = strlen(text);
+  json_t *mv = json_object_get(p, "meterValue");
+  size_t n = json_array_size(mv);
+  if (len + V201_TXEND_FRAME_SLACK <= V201_TXEND_MESSAGE_MAX || !n) return text;
+  if (series > n) series = n;
+  size_t *sizes = calloc(series ? series : 1, sizeof *sizes);
+  bool *keep = calloc(series ? series : 1, sizeof *keep);
+  unsigned char *which = calloc(series ? series : 1, 1);
+  if (!sizes || !keep || !which) {
+    free(sizes);
+    free(keep);
+    free(which);
+    return text; /* sent whole */
+  }
+  size_t in_series = 0;
+  for (size_t i = 0; i < series; i++) {
+    json_t *one_mv = json_array_get(mv, i);
+    const char *context = json_string_value(
+        json_object_get(json_array_get(json_object_get(one_mv, "sampledValue"), 0), "context"));
+    which[i] = context && !strcmp(context, "Sample.Clock"); /* AlignedDataCtrlr's */
+    char *one = json_dumps(one_mv, JSON_COMPACT);
+    sizes[i] = one ? strlen(one) : 0;
+    in_series += sizes[i] + 1;
+    free(one);
+  }
+  size_t rest = len > in_series ? len - in_series : 0;
+  size_t budget = V201_TXEND_MESSAGE_MAX - V201_TXEND_FRAME_SLACK;
+  size_t kept = v201_txend_thin(sizes, which, series, budget > rest ? budget - rest : 0, keep);
+  for (size_t i = series; i-- > 0;)
+    if (!keep[i]) json_array_remove(mv, i);
+  if (json_array_size(mv) == 0) json_object_del(p, "meterValue"); /* minItems 1 */
+  log_warn(MOD,
+           "TransactionEvent Ended of %zu bytes: %zu of its %zu TxEnded readings kept to fit %d",
+           len, kept, series, V201_TXEND_MESSAGE_MAX);
+  free(sizes);
+  free(keep);
+  free(which);
+  char *again = json_dumps(p, JSON_COMPACT);
+  if (!again) return text;
+  free(text);
+  return again;
+}
+
 static bool enqueue(ocpp201_station *o, int64_t session_id, v201_tx_event *e) {
   store *db = o->st->db;
   bool queued = false;
@@ -47,6 +96,7 @@ static bool enqueue(ocpp201_station *o, int64_t session_id, v201_tx_event *e) {
   if (e->seq_no < 0) json_decref(e->meter_values);
   if (p && e->kind != CP_EVENT_STARTED) v201_cost_details(o, session_id, p); /* 2.1 */
   char *text = p ? json_dumps(p, JSON_COMPACT) : NULL;
+  if (text && e->kind == CP_EVENT_ENDED && e->series) text = fit_ended(p, e->series, text);
   if (!text || cp_journal_push(o->journal, session_id, e->kind, text, now201(o)) != 0)
     log_error(MOD, "cannot queue TransactionEvent durably: %s", cp_journal_error(o->journal));
   else
@@ -553,7 +603,17 @@ static const char *const linger_steps[] = {
      * a row, in the order taken */
     "CREATE TABLE ocpp201_tx_ended(id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL, "
     "meter_value TEXT NOT NULL)",
-    "CREATE INDEX ocpp201_tx_ended_session ON ocpp201_tx_ended(session_id)"};
+    "CREATE INDEX ocpp201_tx_ended_session ON ocpp201_tx_ended(session_id)",
+    /* the bound on disk (tx_ended.h): each reading's series (0 sampled, 1
+     * clock-aligned) and its number in the series, 0, 1, 2... in the order
+     * taken; the rows already there numbered so */
+    "ALTER TABLE ocpp201_tx_ended ADD COLUMN series INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE ocpp201_tx_ended ADD COLUMN n INTEGER NOT NULL DEFAULT 0",
+    "UPDATE ocpp201_tx_ended SET series = instr(meter_value, '\"Sample.Clock\"') > 0",
+    "UPDATE ocpp201_tx_ended SET n = (SELECT COUNT(*) FROM ocpp201_tx_ended t WHERE "
+    "t.session_id = ocpp201_tx_ended.session_id AND t.series = ocpp201_tx_ended.series AND "
+    "t.id < ocpp201_tx_ended.id)",
+    "CREATE INDEX ocpp201_tx_ended_series ON ocpp201_tx_ended(session_id, series, n)"};
 #define LINGER_STEPS ((int)(sizeof linger_steps / sizeof linger_steps[0]))
 
 /* One statement on the early transactions' table; false (logged) on error. */
@@ -601,29 +661,56 @@ static bool tx_ended_ready(ocpp201_station *o) {
   return store_module_version(o->st->db, "ocpp201_tx_linger") >= LINGER_STEPS;
 }
 
-static void keep_reading(ocpp201_station *o, int64_t session, const json_t *mv) {
+/* One statement with up to four integers; false on error. */
+static bool ended_run(ocpp201_station *o, const char *sql, int64_t a, int64_t b, int64_t c,
+                      int64_t d, const char *text, int64_t *out) {
+  sqlite3_stmt *s = store_stmt(o->st->db, sql);
+  if (!s) return false;
+  int n = sqlite3_bind_parameter_count(s);
+  int64_t v[4] = {a, b, c, d};
+  for (int i = 0; i < n && i < 4; i++) sqlite3_bind_int64(s, i + 1, v[i]);
+  if (text) sqlite3_bind_text(s, n, text, -1, SQLITE_TRANSIENT); /* the last parameter */
+  int rc = sqlite3_step(s);
+  bool ok = rc == SQLITE_DONE || (out && rc == SQLITE_ROW);
+  if (out && rc == SQLITE_ROW) *out = sqlite3_column_int64(s, 0);
+  store_stmt_release(o->st->db, s);
+  return ok;
+}
+
+/* A reading of `series` (0 sampled, 1 clock-aligned) kept for the session's
+ * Ended: numbered after the series' last, and in the same commit the ones the
+ * bound no longer keeps removed (v201_txend_keeps: at most V201_TXEND_ROWS
+ * evenly spread, the first and the latest always). */
+static void keep_reading(ocpp201_station *o, int64_t session, int series, const json_t *mv) {
   char *text = json_dumps(mv, JSON_COMPACT);
-  sqlite3_stmt *s =
-      text && tx_ended_ready(o)
-          ? store_stmt(o->st->db,
-                       "INSERT INTO ocpp201_tx_ended(session_id, meter_value) VALUES(?, ?)")
-          : NULL;
+  store *db = o->st->db;
   bool ok = false;
-  if (s) {
-    sqlite3_bind_int64(s, 1, session);
-    sqlite3_bind_text(s, 2, text, -1, SQLITE_TRANSIENT);
-    ok = sqlite3_step(s) == SQLITE_DONE;
-    store_stmt_release(o->st->db, s);
+  if (text && tx_ended_ready(o)) {
+    bool batch = store_batch_begin(db) == 0;
+    int64_t n = 0;
+    ok = ended_run(o,
+                   "SELECT COALESCE(MAX(n) + 1, 0) FROM ocpp201_tx_ended WHERE session_id = ? AND "
+                   "series = ?",
+                   session, series, 0, 0, NULL, &n) &&
+         ended_run(o,
+                   "INSERT INTO ocpp201_tx_ended(session_id, series, n, meter_value) "
+                   "VALUES(?, ?, ?, ?)",
+                   session, series, n, 0, text, NULL) &&
+         ended_run(o,
+                   "DELETE FROM ocpp201_tx_ended WHERE session_id = ? AND series = ? AND n < ? "
+                   "AND n % ? != 0",
+                   session, series, n, v201_txend_stride(n + 1, V201_TXEND_ROWS), NULL, NULL);
+    if (batch && store_batch_end(db) != 0) ok = false;
   }
   if (!ok)
     log_error(MOD, "session %lld: a reading for its Ended event is not kept: %s",
-              (long long)session, store_last_error(o->st->db));
+              (long long)session, store_last_error(db));
   free(text);
 }
 
-/* The readings kept for the session's Ended, oldest first, then `end`
- * (taken; NULL: none); NULL when there is none at all. */
-static json_t *kept_readings(ocpp201_station *o, int64_t session, json_t *end) {
+/* The readings kept for the session's Ended, oldest first (their count in
+ * *series), then `end` (taken; NULL: none); NULL when there is none at all. */
+static json_t *kept_readings(ocpp201_station *o, int64_t session, json_t *end, size_t *series) {
   json_t *all = json_array();
   sqlite3_stmt *s =
       session && tx_ended_ready(o)
@@ -643,6 +730,7 @@ static json_t *kept_readings(ocpp201_station *o, int64_t session, json_t *end) {
     }
     store_stmt_release(o->st->db, s);
   }
+  *series = json_array_size(all);
   if (end) json_array_extend(all, end);
   json_decref(end);
   if (json_array_size(all) == 0) {
@@ -703,12 +791,12 @@ static borne_ms take_tx_ended(ocpp201_station *o, borne_ms now) {
       json_t *mv = NULL;
       if ((due & V201_TXEND_SAMPLED) && (mv = v201_meter_value(key201_str(o, "StopTxnSampledData"),
                                                                r, &x, "Sample.Periodic", s_at)))
-        keep_reading(o, key, mv);
+        keep_reading(o, key, 0, mv);
       json_decref(mv);
       mv = NULL;
       if ((due & V201_TXEND_ALIGNED) &&
           (mv = v201_meter_value(key201_str(o, "StopTxnAlignedData"), r, &x, "Sample.Clock", a_at)))
-        keep_reading(o, key, mv);
+        keep_reading(o, key, 1, mv);
       json_decref(mv);
     }
     borne_ms n = v201_txend_next(&k->txend);
@@ -780,7 +868,8 @@ static void send_ended(ocpp201_station *o, int c, const char *trigger, stop_reas
   e.meter_values = kept_readings(
       o, session,
       one_meter_value(o, c, stop_data[0] ? stop_data : "Energy.Active.Import.Register", &end,
-                      "Transaction.End", at));
+                      "Transaction.End", at),
+      &e.series);
   if (with_session) sign_meter_values(o, session, 'E', "Transaction.End", e.meter_values);
   if (enqueue(o, session, &e)) forget_readings(o, session); /* else they wait for it */
   if (session > 0 && store_module_version(o->st->db, "ocpp201_tx_linger") >= LINGER_STEPS)

@@ -18,6 +18,7 @@
 #define BORNE_OCPP_V201_TX_ENDED_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/types.h"
@@ -55,5 +56,39 @@ unsigned v201_txend_due(v201_txend *t, long sampled_s, long aligned_s, borne_ms 
 
 /* The next instant due (V201_TXEND_NEVER: none). */
 borne_ms v201_txend_next(const v201_txend *t);
+
+/* ---- the bounds (the OCA sets none: borne's own, docs/ocpp201.md) ----
+ *
+ * On disk: each series of a transaction keeps at most V201_TXEND_ROWS
+ * readings evenly spread, plus its latest one. Reading n (0, 1, 2... in the
+ * order taken, per series) stays while it is the latest or a multiple of the
+ * series' stride, the smallest power of two that leaves at most
+ * V201_TXEND_ROWS multiples among the readings taken: the first reading always
+ * stays, the stride doubles as the transaction goes on, and it follows from
+ * the count alone (nothing else to keep across a kill -9).
+ *
+ * In the message: the whole TransactionEvent Ended frame at most
+ * V201_TXEND_MESSAGE_MAX bytes (the DeviceDataCtrlr.BytesPerMessage borne
+ * reports for the requests it takes); what the series adds beyond that is
+ * thinned when the Ended is queued (v201_txend_thin). */
+#define V201_TXEND_ROWS 100
+#define V201_TXEND_MESSAGE_MAX 65000
+/* the frame around the payload: [2,"<message id>","TransactionEvent",...] */
+#define V201_TXEND_FRAME_SLACK 128
+
+/* The stride after `taken` readings of a series (>= 1). */
+long v201_txend_stride(long taken, long rows);
+/* Whether reading n stays once `taken` readings were taken (n < taken). */
+bool v201_txend_keeps(long n, long taken, long rows);
+
+/* Which of the n readings of the series (in the order taken, both series
+ * mixed: series[i] 0 or 1; sizes[i] bytes each as JSON, the separating comma
+ * not counted) the Ended carries within `budget` bytes (commas counted):
+ * keep[i] set for those. While they do not fit, every second reading between
+ * the first and the last kept of each series is left out (the middle,
+ * evenly: its spacing doubles), then the firsts, then the lasts. Returns the
+ * number kept. */
+size_t v201_txend_thin(const size_t *sizes, const unsigned char *series, size_t n, size_t budget,
+                       bool *keep);
 
 #endif
