@@ -904,11 +904,6 @@ static int open_store(store **out, const char *path, bool lean, char *err, size_
    * connection (87 kB, each page header written, so all of it dirty); pages
    * are allocated as they are read, up to cache_size. */
   sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
-  /* No memory statistics (sqlite3_memory_used, soft heap limit: borne uses
-   * neither): SQLite takes a global mutex around each of its allocations to
-   * keep them, ~900 a charging cycle (issue 15). Like the line above, it only
-   * applies before SQLite's first initialization. */
-  sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   store *s = calloc(1, sizeof *s);
   if (!s) {
     snprintf(err, errlen, "%s: out of memory", path);
