@@ -42,35 +42,21 @@ static bool put(out_buf *b, const char *s, size_t n) {
 }
 
 /* Which bytes a string cannot carry as they are: controls, '"', '\\', and
- * anything above 0x7F (UTF-8: jansson's, through the fallback); a table, so
- * that the long strings of a cycle (OCMF records) cost a lookup a byte. */
-#define ESC_HIGH 2 /* and 1: a control, a quote or a backslash */
-static const unsigned char escaped[256] = {
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-};
+ * anything above 0x7F (UTF-8: jansson's, through the fallback). */
+static bool plain(unsigned char c) { return c >= 0x20 && c != '"' && c != '\\' && c < 0x80; }
 
 static bool put_string(out_buf *b, const char *s, size_t n) {
   /* room for the worst case (every byte a \uXXXX) up front: one pass, no checks */
   if (!reserve(b, 6 * n + 2)) return false;
   char *o = b->p + b->len;
   *o++ = '"';
-  size_t i = 0;
-  while (i < n) {
-    size_t run = i;
-    while (run < n && !escaped[(unsigned char)s[run]]) run++;
-    memcpy(o, s + i, run - i);
-    o += run - i;
-    if (run == n) break;
-    unsigned char c = (unsigned char)s[run];
-    i = run + 1;
-    if (escaped[c] == ESC_HIGH) {
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (plain(c)) {
+      *o++ = (char)c;
+      continue;
+    }
+    if (c >= 0x80) {
       b->fallback = true;
       return false;
     }
