@@ -4,7 +4,6 @@
  * type it has not checked.
  */
 #include "http/http_json.h"
-#include "http/json_text.h"
 
 #include "util/timefmt.h"
 
@@ -22,7 +21,7 @@ json_t *json_time(borne_ms t) {
 }
 
 void http_json_body(http_response *res, json_t *o) {
-  res->body = json_text_compact(o, 10);
+  res->body = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(10));
   res->body_len = 0;
   res->content_type = "application/json";
   json_decref(o);

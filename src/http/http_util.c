@@ -7,7 +7,6 @@
  * an error message echoing user input).
  */
 #include "http/http.h"
-#include "http/json_text.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -129,7 +128,7 @@ void http_json_verror(http_response *res, int status, const char *fmt, va_list a
    * not valid UTF-8 (user input echoed back) is replaced rather than dropped. */
   json_t *o = json_pack("{s:s}", "error", msg);
   if (!o) o = json_pack("{s:s}", "error", "(error message is not valid UTF-8)");
-  res->body = o ? json_text_compact(o, 0) : NULL;
+  res->body = o ? json_dumps(o, JSON_COMPACT) : NULL;
   res->body_len = 0;
   json_decref(o);
 }

@@ -25,7 +25,6 @@
  * an error.
  */
 #include "ocpp/ocpp_rpc.h"
-#include "http/json_text.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -116,7 +115,7 @@ int64_t ocpp_rpc_next_deadline(const ocpp_rpc *r) {
 }
 
 static int send_json(ocpp_rpc *r, json_t *frame) {
-  char *text = json_text_compact(frame, 0);
+  char *text = json_dumps(frame, JSON_COMPACT);
   json_decref(frame);
   if (!text) return -1;
   int rc = r->cfg.send(r->cfg.ctx, text, strlen(text));

@@ -4,7 +4,6 @@
  * none of them.
  */
 #include "ocpp/v16/model.h"
-#include "http/json_text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,7 +190,7 @@ int v16_journal_push_text(cp_journal *j, int64_t session_id, const char *action,
   *text = NULL;
   cp_event_kind kind;
   if (v16_event_kind(action, payload, &kind) != 0) return -1;
-  *text = json_text_compact(payload, 0);
+  *text = json_dumps(payload, JSON_COMPACT);
   if (!*text) return -1;
   int rc = cp_journal_push(j, session_id, kind, *text, now);
   if (rc != 0) {

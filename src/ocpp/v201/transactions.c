@@ -17,7 +17,6 @@
 #include <string.h>
 
 #include "chargepoint/cp_sql.h"
-#include "http/json_text.h"
 #include "ocmf/ocmf.h"
 #include "ocmf/ocmf_key.h"
 #include "ocmf/ocmf_module.h"
@@ -45,7 +44,7 @@ static void enqueue(ocpp201_station *o, int64_t session_id, v201_tx_event *e) {
   json_t *p = e->seq_no >= 0 ? v201_transaction_event(e) : NULL;
   if (e->seq_no < 0) json_decref(e->meter_values);
   if (p && e->kind != CP_EVENT_STARTED) v201_cost_details(o, session_id, p); /* 2.1 */
-  char *text = p ? json_text_compact(p, 0) : NULL;
+  char *text = p ? json_dumps(p, JSON_COMPACT) : NULL;
   if (!text || cp_journal_push(o->journal, session_id, e->kind, text, now201(o)) != 0)
     log_error(MOD, "cannot queue TransactionEvent durably: %s", cp_journal_error(o->journal));
   if (batch && store_batch_end(db) != 0)
@@ -68,7 +67,7 @@ void v201_security_event_notification(ocpp201_station *o, const char *detail) {
   snprintf(tech, sizeof tech, "%s", colon ? colon + 1 + (colon[1] == ' ') : "");
   json_t *p = json_pack("{s:s, s:o}", "type", type, "timestamp", time201(now201(o)));
   if (tech[0]) json_object_set_new(p, "techInfo", json_string(tech));
-  char *text = json_text_compact(p, 0);
+  char *text = json_dumps(p, JSON_COMPACT);
   if (!text || cp_journal_push(o->journal, 0, cp_security_event_kind(type), text, now201(o)) != 0)
     log_error(MOD, "cannot queue SecurityEventNotification: %s", cp_journal_error(o->journal));
   free(text);
@@ -82,7 +81,7 @@ void v201_security_event_notification(ocpp201_station *o, const char *detail) {
  * events once registered, never dropped in a flood. Takes `payload`. */
 void v201_queue_message(ocpp201_station *o, const char *action, json_t *payload) {
   json_t *m = json_pack("{s:s, s:o}", "action", action, "payload", payload);
-  char *text = m ? json_text_compact(m, 0) : NULL;
+  char *text = m ? json_dumps(m, JSON_COMPACT) : NULL;
   if (!text || cp_journal_push(o->journal, 0, CP_EVENT_MESSAGE, text, now201(o)) != 0)
     log_error(MOD, "cannot queue %s: %s", action, cp_journal_error(o->journal));
   free(text);
@@ -291,7 +290,7 @@ static void reencode_session(ocpp201_station *o, int64_t session_id) {
       ok = -1;
       break;
     }
-    char *text = out ? json_text_compact(out, 0) : NULL;
+    char *text = out ? json_dumps(out, JSON_COMPACT) : NULL;
     json_decref(out);
     if (text)
       ok = cp_journal_rewrite(o->journal, m->id, text);
@@ -427,7 +426,7 @@ borne_ms v201_take_samples(ocpp201_station *o, borne_ms now) {
  * transaction events, so that nothing measured offline is lost. */
 static void queue_meter_values(ocpp201_station *o, int c, json_t *mv) {
   json_t *p = json_pack("{s:i, s:o}", "evseId", c, "meterValue", mv);
-  char *text = p ? json_text_compact(p, 0) : NULL;
+  char *text = p ? json_dumps(p, JSON_COMPACT) : NULL;
   if (!text || cp_journal_push(o->journal, 0, CP_EVENT_UPDATED, text, now201(o)) != 0)
     log_error(MOD, "cannot queue MeterValues durably: %s", cp_journal_error(o->journal));
   free(text);
