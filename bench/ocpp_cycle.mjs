@@ -12,6 +12,9 @@
 // Environment: BENCH_RUNS (warm runs, default 5; medians), BENCH_COLD_RUNS (default 3),
 // BENCH_CYCLES (charging cycles per run, default 20), BENCH_IDLE_S (idle CPU window, default 60).
 // BORNED=path/to/borned measures that binary instead of BUILD/borned (an A/B of two builds).
+// BENCH_ATTACH='perf stat -e instructions -p {pid}' runs that command (split on spaces, {pid}
+// replaced) attached to each implementation during its counted cycles and stops it with SIGINT
+// after them; its output goes to stderr (a profile or an instruction count per cycle).
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -197,6 +200,17 @@ async function cycle(csms, h) {
   return csms.calls.slice(from).map((c) => (c.action === 'StatusNotification' ? `Status(${c.params.connectorId} ${c.params.status})` : c.action));
 }
 
+/* BENCH_ATTACH: a profiler or counter attached to `pid` for the counted cycles. */
+async function attach(impl, pid) {
+  if (!process.env.BENCH_ATTACH) return null;
+  const argv = process.env.BENCH_ATTACH.split(' ').filter(Boolean).map((a) => a.replaceAll('{pid}', String(pid)).replaceAll('{impl}', impl.name));
+  process.stderr.write(`attached to ${impl.name} (pid ${pid}): ${argv.join(' ')}\n`);
+  const p = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'inherit', 'inherit'] });
+  const exited = once(p, 'exit');
+  await sleep(500); /* the tool attached */
+  return { stop: async () => { p.kill('SIGINT'); await exited; } };
+}
+
 /* One start of `impl` against a fresh back end; keep = leave it running (for the idle figures). */
 async function run(impl, { cold, cycles, keep }) {
   const csms = await startCsms({ tags: { [TAG]: 'Accepted' } });
@@ -212,11 +226,13 @@ async function run(impl, { cold, cycles, keep }) {
     out.mem = memory(h.pid);
     if (cycles) {
       out.trace = await cycle(csms, h); /* warm-up, not counted */
+      const attached = await attach(impl, h.pid);
       const c0 = cpuTicks(h.pid), n0 = cpuNs(h.pid);
       let calls = 0;
       for (let i = 0; i < cycles; i++) calls += (await cycle(csms, h)).length;
       out.cycleMs = ((cpuTicks(h.pid) - c0) * TICK_MS) / cycles;
       out.cycleNsMs = (cpuNs(h.pid) - n0) / 1e6 / cycles;
+      await attached?.stop();
       out.callsPerCycle = calls / cycles;
     }
   }

@@ -464,17 +464,20 @@ bool config_key_matches(const char *pattern, const char *key) {
 }
 
 /* The keys looked up last, by a hash of their text (issue 15: a charging
- * cycle reads tens of keys, each a scan of the whole registry). Per thread,
- * so that no lock is needed; emptied when a table joins the registry (the
- * generation), since the merged array is built again then. */
-#define KEY_CACHE_SLOTS 64
+ * cycle reads tens of keys, each a scan of the whole registry). Two ways per
+ * set, the one used last first: three keys read at every turn of a cycle
+ * shared one slot of a direct-mapped cache and pushed each other out. Per
+ * thread, so that no lock is needed; emptied when a table joins the registry
+ * (the generation), since the merged array is built again then. */
+#define KEY_CACHE_SETS 32
+#define KEY_CACHE_WAYS 2
 #define KEY_CACHE_LEN 64
 typedef struct {
   unsigned gen; /* 0: empty */
-  int index;
+  int index;    /* -1: not a key of the registry */
   char key[KEY_CACHE_LEN];
 } key_cache_slot;
-static _Thread_local key_cache_slot key_cache[KEY_CACHE_SLOTS];
+static _Thread_local key_cache_slot key_cache[KEY_CACHE_SETS][KEY_CACHE_WAYS];
 
 const cfg_key_def *config_key_def(const char *key) {
   if (!key) return NULL;
@@ -484,17 +487,25 @@ const cfg_key_def *config_key_def(const char *key) {
   size_t len = 0;
   for (const unsigned char *p = (const unsigned char *)key; *p; p++, len++)
     h = (h ^ *p) * 16777619u;
-  key_cache_slot *slot = &key_cache[h % KEY_CACHE_SLOTS];
-  if (slot->gen == registry_gen && strcmp(slot->key, key) == 0) return &defs[slot->index];
-  for (int i = 0; i < n; i++) {
-    if (config_key_matches(defs[i].key, key)) {
-      if (len < KEY_CACHE_LEN) {
-        memcpy(slot->key, key, len + 1);
-        slot->index = i;
-        slot->gen = registry_gen;
-      }
-      return &defs[i];
+  key_cache_slot *set = key_cache[(h ^ (h >> 16)) % KEY_CACHE_SETS]; /* FNV's low bits mixed */
+  for (int w = 0; w < KEY_CACHE_WAYS; w++) {
+    if (set[w].gen != registry_gen || strcmp(set[w].key, key) != 0) continue;
+    if (w > 0) { /* the one used last goes first */
+      key_cache_slot hit = set[w];
+      memmove(&set[1], &set[0], (size_t)w * sizeof set[0]);
+      set[0] = hit;
     }
+    return set[0].index < 0 ? NULL : &defs[set[0].index];
   }
-  return NULL;
+  int found = -1;
+  for (int i = 0; i < n && found < 0; i++)
+    if (config_key_matches(defs[i].key, key)) found = i;
+  /* an unknown key is kept too (-1); the way used longest ago makes room */
+  if (len < KEY_CACHE_LEN) {
+    memmove(&set[1], &set[0], (KEY_CACHE_WAYS - 1) * sizeof set[0]);
+    memcpy(set[0].key, key, len + 1);
+    set[0].index = found;
+    set[0].gen = registry_gen;
+  }
+  return found < 0 ? NULL : &defs[found];
 }

@@ -91,11 +91,17 @@ typedef struct {
 static void add(sample_ctx *s, const measurand *m, double v, const char *phase) {
   char text[32];
   snprintf(text, sizeof text, m->q == Q_ENERGY ? "%.0f" : "%.2f", v);
-  json_t *o =
-      json_pack("{s:s, s:s, s:s, s:s, s:s}", "value", text, "context", s->context, "format", "Raw",
-                "measurand", m->name, "location", m->q == Q_TEMPERATURE ? "Body" : "Outlet");
-  if (m->unit) json_object_set_new(o, "unit", json_string(m->unit));
-  if (phase) json_object_set_new(o, "phase", json_string(phase));
+  /* built member by member: json_pack parses its format at every value, and
+   * checks that the texts, all ASCII written here, are UTF-8 (issue 15) */
+  json_t *o = json_object();
+  json_object_set_new_nocheck(o, "value", json_string_nocheck(text));
+  json_object_set_new_nocheck(o, "context", json_string(s->context));
+  json_object_set_new_nocheck(o, "format", json_string_nocheck("Raw"));
+  json_object_set_new_nocheck(o, "measurand", json_string_nocheck(m->name));
+  json_object_set_new_nocheck(o, "location",
+                              json_string_nocheck(m->q == Q_TEMPERATURE ? "Body" : "Outlet"));
+  if (m->unit) json_object_set_new_nocheck(o, "unit", json_string_nocheck(m->unit));
+  if (phase) json_object_set_new_nocheck(o, "phase", json_string_nocheck(phase));
   json_array_append_new(s->out, o);
 }
 

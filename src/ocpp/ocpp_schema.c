@@ -66,9 +66,27 @@ const char *ocpp_schema_enum_value(const ocpp_schema_node *e, size_t i) {
   return e->type == OCPP_T_ENUM && i < e->count ? enum_value(e, i) : NULL;
 }
 
+/* Where a value is in the payload: a chain of members and indexes up to the
+ * payload, spelled as text ("meterValue[0].sampledValue") only when a value
+ * fails: a valid payload, every call's case, formats nothing. */
+typedef struct path_seg {
+  const struct path_seg *up;
+  const char *name; /* a member, or NULL: an index */
+  size_t index;
+} path_seg;
+
+static void path_append(const path_seg *at, char *out) {
+  if (at->up) path_append(at->up, out);
+  size_t len = strlen(out);
+  if (at->name)
+    snprintf(out + len, PATH_MAX_LEN - len, "%s%s", len ? "." : "", at->name);
+  else
+    snprintf(out + len, PATH_MAX_LEN - len, "[%zu]", at->index);
+}
+
 /* The kind and text; the code is spelled by the version's generated
  * functions (ocpp_dialect_spell), this walker knows no version. */
-static int fail(ocpp_error *err, ocpp_error_kind kind, const char *path, const char *fmt, ...) {
+static int fail(ocpp_error *err, ocpp_error_kind kind, const path_seg *at, const char *fmt, ...) {
   if (!err) return -1;
   err->kind = kind;
   err->code[0] = 0;
@@ -77,16 +95,10 @@ static int fail(ocpp_error *err, ocpp_error_kind kind, const char *path, const c
   va_start(ap, fmt);
   vsnprintf(why, sizeof why, fmt, ap);
   va_end(ap);
-  snprintf(err->text, sizeof err->text, "%s%s%s", path[0] ? path : "", path[0] ? ": " : "", why);
+  char path[PATH_MAX_LEN] = "";
+  if (at) path_append(at, path);
+  snprintf(err->text, sizeof err->text, "%s%s%s", path, path[0] ? ": " : "", why);
   return -1;
-}
-
-static void child_path(char *out, const char *path, const char *name) {
-  snprintf(out, PATH_MAX_LEN, "%s%s%s", path, path[0] ? "." : "", name);
-}
-
-static void index_path(char *out, const char *path, size_t i) {
-  snprintf(out, PATH_MAX_LEN, "%s[%zu]", path, i);
 }
 
 static bool digits(const char *s, int n) {
@@ -144,46 +156,48 @@ static size_t utf8_length(const char *s) {
   return n;
 }
 
-static int check(const ocpp_schema_node *n, const json_t *v, const char *path, ocpp_error *err);
+static int check(const ocpp_schema_node *n, const json_t *v, const path_seg *path, ocpp_error *err);
 
-static int check_object(const ocpp_schema_node *n, const json_t *v, const char *path,
+static int check_object(const ocpp_schema_node *n, const json_t *v, const path_seg *path,
                         ocpp_error *err) {
-  char sub[PATH_MAX_LEN];
   const ocpp_schema_prop *props = props_of(n);
+  size_t found = 0;
   for (size_t i = 0; i < n->count; i++) {
     const ocpp_schema_prop *p = &props[i];
     const char *name = prop_name(n, p);
     const json_t *m = json_object_get(v, name);
+    found += m != NULL;
     if (!m) {
       if (p->required) {
-        child_path(sub, path, name);
-        return fail(err, OCPP_ERR_OCCURRENCE_CONSTRAINT, sub, "required member missing");
+        path_seg sub = {.up = path, .name = name};
+        return fail(err, OCPP_ERR_OCCURRENCE_CONSTRAINT, &sub, "required member missing");
       }
       continue;
     }
-    child_path(sub, path, name);
-    if (check(prop_node(n, p), m, sub, err) != 0) return -1;
+    path_seg sub = {.up = path, .name = name};
+    if (check(prop_node(n, p), m, &sub, err) != 0) return -1;
   }
-  if (!(n->flags & OCPP_SCHEMA_ADDITIONAL)) {
+  /* every member one of the properties (a key is there once): none unknown */
+  if (!(n->flags & OCPP_SCHEMA_ADDITIONAL) && found != json_object_size(v)) {
     const char *key;
     const json_t *m;
     json_object_foreach((json_t *)v, key, m) {
       bool known = false;
       for (size_t i = 0; i < n->count && !known; i++) known = !strcmp(prop_name(n, &props[i]), key);
       if (!known) {
-        child_path(sub, path, key);
+        path_seg sub = {.up = path, .name = key};
         /* OCPP-J 1.6 4.2.3: a payload that does not conform to the PDU's
          * structure is a formation (2.0.1: format) violation, not a value
          * out of its constraints */
-        return fail(err, OCPP_ERR_FORMAT, sub, "unknown member");
+        return fail(err, OCPP_ERR_FORMAT, &sub, "unknown member");
       }
     }
   }
   return 0;
 }
 
-static int check(const ocpp_schema_node *n, const json_t *v, const char *path, ocpp_error *err) {
-  char sub[PATH_MAX_LEN];
+static int check(const ocpp_schema_node *n, const json_t *v, const path_seg *path,
+                 ocpp_error *err) {
   bool type_ok;
   switch (n->type) {
   case OCPP_T_OBJECT:
@@ -227,8 +241,8 @@ static int check(const ocpp_schema_node *n, const json_t *v, const char *path, o
       return fail(err, OCPP_ERR_OCCURRENCE_CONSTRAINT, path, "at most %ld items",
                   (long)n->max_items);
     for (size_t i = 0; i < count; i++) {
-      index_path(sub, path, i);
-      if (check(ocpp_schema_items(n), json_array_get(v, i), sub, err) != 0) return -1;
+      path_seg sub = {.up = path, .index = i};
+      if (check(ocpp_schema_items(n), json_array_get(v, i), &sub, err) != 0) return -1;
     }
     return 0;
   }
@@ -274,8 +288,8 @@ static int check(const ocpp_schema_node *n, const json_t *v, const char *path, o
 
 int ocpp_schema_validate(const ocpp_schema_node *node, const json_t *v, ocpp_error *err) {
   if (node->type == OCPP_T_OBJECT && !json_is_object(v))
-    return fail(err, OCPP_ERR_FORMAT, "", "the payload must be a JSON object");
-  return check(node, v, "", err);
+    return fail(err, OCPP_ERR_FORMAT, NULL, "the payload must be a JSON object");
+  return check(node, v, NULL, err);
 }
 
 /* ---------- decode / encode / free (only on validated values) ---------- */

@@ -1316,6 +1316,14 @@ void station_event_reason(station *st, int connector, const char *kind, const ch
 
 int station_connector_count(const station *st) { return st->core.count; }
 
+/* snprintf(out, size, "%s", text) without its formatting: station_view runs
+ * tens of times a charging cycle (issue 15) */
+static void copy_text(char *out, size_t size, const char *text) {
+  size_t n = strnlen(text, size - 1);
+  memcpy(out, text, n);
+  out[n] = 0;
+}
+
 void station_view(const station *st, int c, station_connector_view *out) {
   const connector_sm *sm = &st->core.conn[c - 1];
   *out = (station_connector_view){
@@ -1334,9 +1342,9 @@ void station_view(const station *st, int c, station_connector_view *out) {
       .reserved = sm->reserved,
   };
   out->offered_a = cs_offered_current(sm, &out->limited_by);
-  snprintf(out->uid, sizeof out->uid, "%s", cs_session_uid(sm));
-  snprintf(out->user, sizeof out->user, "%s", sm->user);
-  if (sm->reserved) snprintf(out->reserved_uid, sizeof out->reserved_uid, "%s", sm->reserved_uid);
+  copy_text(out->uid, sizeof out->uid, cs_session_uid(sm));
+  copy_text(out->user, sizeof out->user, sm->user);
+  if (sm->reserved) copy_text(out->reserved_uid, sizeof out->reserved_uid, sm->reserved_uid);
 }
 
 bool station_has_session(const station *st, int c) { return cs_has_session(&st->core.conn[c - 1]); }

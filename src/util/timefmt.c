@@ -92,10 +92,35 @@ static void split(int64_t ms, int *y, int *mo, int *d, int *h, int *mi, int *s, 
   *s = (int)(rem % 60);
 }
 
+static char *put_digits(char *at, int v, int n) {
+  for (int i = n - 1; i >= 0; i--, v /= 10) at[i] = (char)('0' + v % 10);
+  return at + n;
+}
+
 void timefmt_iso(int64_t ms, char *out, size_t len) {
   int y, mo, d, h, mi, s, frac;
   split(ms, &y, &mo, &d, &h, &mi, &s, &frac);
-  snprintf(out, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, mo, d, h, mi, s, frac);
+  if (len < 25 || y < 0 || y > 9999 || mo < 0 || mo > 99 || d < 0 || d > 99 || h < 0 || h > 99 ||
+      mi < 0 || mi > 99 || s < 0 || s > 99 || frac < 0 || frac > 999) {
+    snprintf(out, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, mo, d, h, mi, s, frac);
+    return;
+  }
+  /* the same text without snprintf (tens of times a charging cycle: issue 15) */
+  char *p = put_digits(out, y, 4);
+  *p++ = '-';
+  p = put_digits(p, mo, 2);
+  *p++ = '-';
+  p = put_digits(p, d, 2);
+  *p++ = 'T';
+  p = put_digits(p, h, 2);
+  *p++ = ':';
+  p = put_digits(p, mi, 2);
+  *p++ = ':';
+  p = put_digits(p, s, 2);
+  *p++ = '.';
+  p = put_digits(p, frac, 3);
+  *p++ = 'Z';
+  *p = 0;
 }
 
 void timefmt_short(int64_t ms, char *out, size_t len) {

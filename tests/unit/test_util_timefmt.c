@@ -108,6 +108,25 @@ static void formatting_round_trips(void **state) {
   }
 }
 
+/* the text is written without snprintf in range; outside it (or in a short
+ * buffer) it is still snprintf's */
+static void iso_text_at_the_edges(void **state) {
+  (void)state;
+  char buf[40];
+  timefmt_iso(-1, buf, sizeof buf);
+  assert_string_equal(buf, "1969-12-31T23:59:59.999Z");
+  timefmt_iso(253402300799999LL, buf, sizeof buf);
+  assert_string_equal(buf, "9999-12-31T23:59:59.999Z");
+  timefmt_iso(253402300800000LL, buf, sizeof buf);
+  assert_string_equal(buf, "10000-01-01T00:00:00.000Z");
+  char small[10];
+  timefmt_iso(NEW_YEAR_2026_MS, small, sizeof small);
+  assert_string_equal(small, "2026-01-0");
+  char exact[25];
+  timefmt_iso(NEW_YEAR_2026_MS + 7, exact, sizeof exact);
+  assert_string_equal(exact, "2026-01-01T00:00:00.007Z");
+}
+
 static void durations_are_short(void **state) {
   (void)state;
   char buf[32];
@@ -131,6 +150,7 @@ int main(void) {
       cmocka_unit_test(epoch_seconds),
       cmocka_unit_test(impossible_or_malformed_texts_are_refused),
       cmocka_unit_test(formatting_round_trips),
+      cmocka_unit_test(iso_text_at_the_edges),
       cmocka_unit_test(durations_are_short),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

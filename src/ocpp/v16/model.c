@@ -180,12 +180,24 @@ const char *v16_event_action(cp_event_kind kind) {
 
 int v16_journal_push(cp_journal *j, int64_t session_id, const char *action, const json_t *payload,
                      borne_ms now) {
+  char *text = NULL;
+  int rc = v16_journal_push_text(j, session_id, action, payload, now, &text);
+  free(text);
+  return rc;
+}
+
+int v16_journal_push_text(cp_journal *j, int64_t session_id, const char *action,
+                          const json_t *payload, borne_ms now, char **text) {
+  *text = NULL;
   cp_event_kind kind;
   if (v16_event_kind(action, payload, &kind) != 0) return -1;
-  char *text = json_dumps(payload, JSON_COMPACT);
-  if (!text) return -1;
-  int rc = cp_journal_push(j, session_id, kind, text, now);
-  free(text);
+  *text = json_dumps(payload, JSON_COMPACT);
+  if (!*text) return -1;
+  int rc = cp_journal_push(j, session_id, kind, *text, now);
+  if (rc != 0) {
+    free(*text);
+    *text = NULL;
+  }
   return rc;
 }
 

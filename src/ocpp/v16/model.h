@@ -57,6 +57,10 @@ const char *v16_event_action(cp_event_kind kind);
 /* Pushes a 1.6 message (action, payload) for `session_id`; 0 or -1. */
 int v16_journal_push(cp_journal *j, int64_t session_id, const char *action, const json_t *payload,
                      borne_ms now);
+/* The same, handing back the text queued (the caller frees it; NULL when
+ * nothing was queued). */
+int v16_journal_push_text(cp_journal *j, int64_t session_id, const char *action,
+                          const json_t *payload, borne_ms now, char **text);
 /* The payload to send for a journal entry: its JSON, with the session's
  * transactionId put into MeterValues and StopTransaction when the back end
  * gave one (`tx_id`, decimal text; "" when not yet). A new reference, or NULL

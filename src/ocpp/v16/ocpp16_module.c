@@ -356,6 +356,7 @@ static void on_closing(void *ctx) {
  * module's (ocpp_core.h): not freed here. */
 static void on_free(void *ctx) {
   ocpp16_station *o = ctx;
+  v16_pushed_clear(o);
   free(o->conn);
   free(o->url);
   free(o);

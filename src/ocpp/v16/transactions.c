@@ -31,10 +31,45 @@ static void pump_after_commit(void *ctx, bool committed) {
  * commit with the session's rows), the queue is pumped once that commit is
  * on disk (store_after_commit); if that cannot be arranged, the tick pumps. */
 void v16_enqueue(ocpp16_station *o, int64_t session_id, const char *action, json_t *payload) {
-  if (v16_journal_push(o->journal, session_id, action, payload, now_of(o)) != 0)
+  char *text = NULL;
+  if (v16_journal_push_text(o->journal, session_id, action, payload, now_of(o), &text) != 0)
     log_error(MOD, "cannot queue %s durably: %s", action, cp_journal_error(o->journal));
-  json_decref(payload);
+  if (text) {
+    /* kept beside its text for the pump (the payload is ours: nobody changes it) */
+    unsigned i = o->pushed_next++ % (sizeof o->pushed / sizeof o->pushed[0]);
+    free(o->pushed[i].text);
+    json_decref(o->pushed[i].payload);
+    o->pushed[i].text = text;
+    o->pushed[i].payload = payload;
+  } else {
+    json_decref(payload);
+  }
   if (store_after_commit(o->st->db, pump_after_commit, o) != 0) v16_arm_tick(o);
+}
+
+/* A queued message's payload: the one kept at its push when the journal hands
+ * the text it was queued as (the same text parses to that same value), else
+ * parsed from the text. The caller owns it. */
+static json_t *queued_payload(ocpp16_station *o, const char *text) {
+  for (size_t i = 0; i < sizeof o->pushed / sizeof o->pushed[0]; i++) {
+    if (o->pushed[i].text && strcmp(o->pushed[i].text, text) == 0) {
+      json_t *p = o->pushed[i].payload;
+      free(o->pushed[i].text);
+      o->pushed[i].text = NULL;
+      o->pushed[i].payload = NULL;
+      return p;
+    }
+  }
+  return json_loads(text, 0, NULL);
+}
+
+void v16_pushed_clear(ocpp16_station *o) {
+  for (size_t i = 0; i < sizeof o->pushed / sizeof o->pushed[0]; i++) {
+    free(o->pushed[i].text);
+    json_decref(o->pushed[i].payload);
+    o->pushed[i].text = NULL;
+    o->pushed[i].payload = NULL;
+  }
 }
 
 static void stop_for_invalid_tag(ocpp16_station *o, int64_t session_id, const json_t *info) {
@@ -161,7 +196,7 @@ void v16_pump(ocpp16_station *o) {
     }
     char tx[CP_TX_ID_MAX + 1];
     cp_journal_tx_id(o->journal, m.session_id, tx);
-    json_t *raw = json_loads(m.payload, 0, NULL);
+    json_t *raw = queued_payload(o, m.payload);
     if (raw && ocpp_reencode_words_of(m.kind, raw) == OCPP_WORDS_V201) {
       payload = say16(o, &m, raw, tx);
       json_decref(raw);

@@ -104,6 +104,14 @@ typedef struct ocpp16_station {
   connector_status reported0; /* connector 0 (the whole station) as the back end last heard it */
   bool reported0_valid;
   int64_t pump_in_flight; /* queue message id being sent, 0 none */
+  /* the last messages queued, their parsed payload beside the text the journal
+   * holds: the pump takes a payload back when the journal hands it that very
+   * text, instead of parsing it again (v16_enqueue, v16_pump) */
+  struct {
+    char *text;
+    json_t *payload;
+  } pushed[4];
+  unsigned pushed_next;
   /* TriggerMessage: what to send once the answer went out */
   unsigned trigger;
   int trigger_connector;
@@ -222,6 +230,7 @@ void v16_on_status_changed(void *ctx, int c, connector_status s, error_code e);
 
 /* transactions.c */
 void v16_enqueue(ocpp16_station *o, int64_t session_id, const char *action, json_t *payload);
+void v16_pushed_clear(ocpp16_station *o);
 void v16_pump(ocpp16_station *o);
 /* A MeterValue of connector c, or NULL when none of `measurands` is measured now: the
  * OCA's 1.6 schema (errata) wants at least one sampledValue. */
