@@ -337,6 +337,7 @@ static void handle_closed(uv_handle_t *h) {
 static void on_closing(void *ctx) {
   ocpp16_station *o = ctx;
   o->closing = true;
+  v16_flush_aligned(o);       /* a mark's readings still waiting: on disk, sent at the next start */
   curl_uv_close(o->cu);       /* the firmware service closes the updater */
   diagnostics_close(o->diag); /* the link is the OCPP module's (ocpp_module.c) */
   uv_timer_t *timers[] = {&o->boot_timer, &o->heartbeat_timer, &o->tick_timer, &o->reset_timer,
@@ -351,6 +352,8 @@ static void on_closing(void *ctx) {
  * module's (ocpp_core.h): not freed here. */
 static void on_free(void *ctx) {
   ocpp16_station *o = ctx;
+  loop_slices_cancel(&o->aligned_slice);
+  json_decref(o->aligned_taken);
   free(o);
 }
 

@@ -31,6 +31,7 @@
 #include "ocpp/v16/codec.h"
 #include "ocpp/v16/model.h"
 #include "ocpp16_messages.h" /* generated from the OCPP 1.6 schemas */
+#include "station/loop_slices.h"
 #include "station/station.h"
 #include "core/errors.h"
 #include "util/log.h"
@@ -99,6 +100,11 @@ typedef struct ocpp16_station {
   bool restart_pending;      /* firmware installed: restart once the notifications left */
   uint64_t restart_deadline; /* uv_now: restart anyway */
   borne_ms next_aligned;
+  /* the clock-aligned values taken at the mark, [[session id, payload]...],
+   * written and sent in a slice of the loop (loop_slices.h, borne-swarm);
+   * NULL when none wait */
+  json_t *aligned_taken;
+  loop_slice aligned_slice;
   cp_conn conn[BORNE_MAX_CONNECTORS];
   int count;
   connector_status reported0; /* connector 0 (the whole station) as the back end last heard it */
@@ -228,6 +234,10 @@ void v16_pump(ocpp16_station *o);
 json_t *v16_meter_value(const ocpp16_station *o, int c, const char *measurands, const char *context,
                         borne_ms at);
 borne_ms v16_take_samples(ocpp16_station *o, borne_ms now);
+/* Writes and sends the clock-aligned values taken at the mark that still
+ * wait for their slice (v16_take_samples): before any later message of the
+ * station is queued (their order), and at its close. */
+void v16_flush_aligned(ocpp16_station *o);
 /* The next clock-aligned sampling (ClockAlignedDataInterval), NEVER when off. */
 borne_ms v16_aligned_due(ocpp16_station *o, borne_ms now);
 void v16_on_session_started(void *ctx, int c, const station_session_info *s);
