@@ -50,6 +50,11 @@ void v16_send_now(ocpp16_station *o, const char *action, json_t *payload) {
 
 /* ---------- the one timer ---------- */
 
+/* A meter value due within this (real time) keeps a lean store's connection
+ * open for it: above the swarm's release period (10 s), so a station sampling
+ * every 10 s does not open its database again for each sample. */
+#define KEEP_OPEN_FOR_SAMPLE_MS 15000u
+
 static void tick_cb(uv_timer_t *t) {
   ocpp16_station *o = t->data;
   borne_ms now = now_of(o);
@@ -72,6 +77,11 @@ void v16_arm_tick(ocpp16_station *o) {
   /* the aligned deadline is computed here too: with no transaction nothing
    * else may wake the tick, and idle connectors send aligned data as well */
   if ((x = v16_aligned_due(o, now)) < next) next = x;
+  /* a meter value due within a few seconds: a swarm station's store keeps
+   * its connection for it rather than close it at the release just before
+   * and open it again (store_expect_use); one due later lets it close */
+  uint64_t sample_in = next == NEVER ? UINT64_MAX : clock_real_delay_ms(&o->st->clock, next);
+  store_expect_use(o->st->db, sample_in <= KEEP_OPEN_FOR_SAMPLE_MS ? (int)sample_in + 1 : 0);
   /* the queue matters only when the next message could go now: online and
    * no queued message waiting for its answer (else its past due time spins) */
   if (online(o) && !o->pump_in_flight && (x = cp_journal_next_due(o->journal)) < next) next = x;

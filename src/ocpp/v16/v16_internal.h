@@ -100,11 +100,6 @@ typedef struct ocpp16_station {
   bool restart_pending;      /* firmware installed: restart once the notifications left */
   uint64_t restart_deadline; /* uv_now: restart anyway */
   borne_ms next_aligned;
-  /* the clock-aligned values taken at the mark, [[session id, payload]...],
-   * written and sent in a slice of the loop (loop_slices.h, borne-swarm);
-   * NULL when none wait */
-  json_t *aligned_taken;
-  loop_slice aligned_slice;
   cp_conn conn[BORNE_MAX_CONNECTORS];
   int count;
   connector_status reported0; /* connector 0 (the whole station) as the back end last heard it */
@@ -131,6 +126,11 @@ typedef struct ocpp16_station {
   long heartbeat_armed_s;       /* the interval the heartbeat runs (or will run) with */
   bool closing;
   int open_handles;
+  /* the clock-aligned values taken at the mark, [[session id, payload]...],
+   * written and sent in a slice of the loop (loop_slices.h, borne-swarm);
+   * NULL when none wait */
+  json_t *aligned_taken;
+  loop_slice aligned_slice;
 } ocpp16_station;
 
 /* ---------- small helpers ---------- */
