@@ -4,7 +4,10 @@
  * in order, at most the budget per turn (one item at least), and the loop
  * runs its timers between two slices; without a queue on the loop the caller
  * is told to do the work at once; a cancelled item never runs; with nothing
- * queued the loop is not kept awake.
+ * queued the loop is not kept awake. Then swarm stations (lean stores, the
+ * swarm's modules) against one back end (test_csms.h) with clock-aligned
+ * meter values every second: their values go through the queue, each
+ * station's connectors in order, stamped with the mark itself.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,12 +15,20 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <uv.h>
 
+#include "keys/key_tables.h"
+#include "main/modules.h"
 #include "station/loop_slices.h"
+#include "station/station.h"
+#include "test_csms.h"
+#include "test_tmpdir.h"
+#include "util/log.h"
 
 #define ITEMS 24
 #define ITEM_NS (2u * 1000u * 1000u) /* each item's work: 2 ms of real time */
@@ -208,13 +219,143 @@ static void stop_runs_what_is_queued(void **state) {
   teardown_loop();
 }
 
+/* ---------- swarm stations' clock-aligned values through the queue ---------- */
+
+#define STATIONS 3
+#define DEADLINE_S 60.0 /* real seconds for the whole wait (ASan is slow) */
+
+typedef struct {
+  uv_loop_t loop;
+  csms cs;
+  char dir[STATIONS][64];
+  config *cfg[STATIONS];
+  station *st[STATIONS];
+} swarm_fx;
+
+static void set(config *cfg, const char *key, const char *value) {
+  char err[256];
+  if (config_set(cfg, key, value, err, sizeof err) != 0) fail_msg("%s=%s: %s", key, value, err);
+}
+
+/* MeterValues of station i (by its connection's path) among what the back end got. */
+static int meter_values_of(const swarm_fx *f, int i, json_t **out, int max) {
+  char path[64];
+  snprintf(path, sizeof path, "/ocpp/SL%d", i + 1);
+  int n = 0;
+  size_t k;
+  json_t *e;
+  json_array_foreach(f->cs.log, k, e) {
+    json_t *fr = json_object_get(e, "frame");
+    if (json_integer_value(json_array_get(fr, 0)) != 2 ||
+        strcmp(json_string_value(json_array_get(fr, 2)), "MeterValues") != 0 ||
+        strcmp(json_string_value(json_object_get(e, "path")), path) != 0)
+      continue;
+    if (n < max) out[n] = json_array_get(fr, 3);
+    n++;
+  }
+  return n;
+}
+
+static bool two_marks_each(const swarm_fx *f) {
+  json_t *mv[1];
+  for (int i = 0; i < STATIONS; i++)
+    if (meter_values_of(f, i, mv, 0) < 4) return false;
+  return true;
+}
+
+static void swarm_aligned_values_go_through_the_slices(void **state) {
+  (void)state;
+  swarm_fx *f = calloc(1, sizeof *f);
+  assert_non_null(f);
+  log_set_level(LOG_ERROR);
+  uv_loop_init(&f->loop);
+  assert_int_equal(csms_start(&f->cs, &f->loop, 1), 0);
+  assert_int_equal(loop_slices_start(&f->loop, 0), 0); /* one station per turn */
+  char url[128];
+  csms_url(&f->cs, "/ocpp", url, sizeof url);
+  for (int i = 0; i < STATIONS; i++) {
+    char id[16];
+    snprintf(id, sizeof id, "SL%d", i + 1);
+    assert_int_equal(test_tmpdir_make(f->dir[i], sizeof f->dir[i], "borne-slices"), 0);
+    f->cfg[i] = config_new();
+    set(f->cfg[i], "station.id", id);
+    set(f->cfg[i], "station.connectors", "2");
+    set(f->cfg[i], "log.level", "error");
+    set(f->cfg[i], "hal.backend", "sim");
+    set(f->cfg[i], "auth.mode", "ocpp");
+    set(f->cfg[i], "ocpp.url", url);
+    set(f->cfg[i], "ocpp.ClockAlignedDataInterval", "1");
+    f->st[i] = calloc(1, sizeof *f->st[i]);
+    station_options opt = {.data_dir = f->dir[i],
+                           .cfg = f->cfg[i],
+                           .parts = &borne_swarm_station_parts,
+                           .swarm = true};
+    char err[256];
+    if (station_open(f->st[i], &f->loop, &opt, err, sizeof err) != 0) fail_msg("%s: %s", id, err);
+  }
+  uint64_t end = uv_hrtime() + (uint64_t)(DEADLINE_S * 1e9);
+  while (!two_marks_each(f) && uv_hrtime() < end) uv_run(&f->loop, UV_RUN_ONCE);
+  assert_true(two_marks_each(f));
+  /* they came through the queue: one station per turn at a budget of 0 */
+  assert_true(loop_slices_turns() >= STATIONS);
+
+  for (int i = 0; i < STATIONS; i++) {
+    json_t *mv[64];
+    int n = meter_values_of(f, i, mv, 64);
+    if (n > 64) n = 64;
+    for (int k = 0; k < n; k++) {
+      json_t *v = json_array_get(json_object_get(mv[k], "meterValue"), 0);
+      const char *ts = json_string_value(json_object_get(v, "timestamp"));
+      assert_non_null(ts);
+      /* stamped with the mark (a whole second), not with the slice's moment */
+      const char *dot = strchr(ts, '.');
+      assert_non_null(dot);
+      assert_true(strncmp(dot, ".000", 4) == 0);
+      json_t *sv = json_array_get(json_object_get(v, "sampledValue"), 0);
+      assert_string_equal(json_string_value(json_object_get(sv, "context")), "Sample.Clock");
+      /* a mark's values: connector 1, then connector 2 with the same stamp */
+      int c = (int)json_integer_value(json_object_get(mv[k], "connectorId"));
+      if (k % 2 == 0) {
+        assert_int_equal(c, 1);
+      } else {
+        assert_int_equal(c, 2);
+        json_t *prev = json_array_get(json_object_get(mv[k - 1], "meterValue"), 0);
+        assert_string_equal(json_string_value(json_object_get(prev, "timestamp")), ts);
+      }
+    }
+  }
+
+  for (int i = 0; i < STATIONS; i++) station_close(f->st[i]);
+  csms_stop(&f->cs);
+  end = uv_hrtime() + (uint64_t)(DEADLINE_S * 1e9);
+  while (!csms_stopped(&f->cs) && uv_hrtime() < end) uv_run(&f->loop, UV_RUN_ONCE);
+  assert_true(csms_stopped(&f->cs));
+  uv_run(&f->loop, UV_RUN_DEFAULT);
+  for (int i = 0; i < STATIONS; i++) {
+    station_free(f->st[i]);
+    free(f->st[i]);
+  }
+  assert_int_equal((int)loop_slices_pending(), 0);
+  loop_slices_stop();
+  uv_run(&f->loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&f->loop), 0);
+  csms_free(&f->cs);
+  for (int i = 0; i < STATIONS; i++) {
+    config_free(f->cfg[i]);
+    assert_int_equal(test_tmpdir_remove(f->dir[i]), 0);
+  }
+  free(f);
+}
+
 int main(void) {
+  if (borne_keys_register() != 0) return 1; /* every module's configuration keys */
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(slices_of_the_budget_in_order_timers_between),
       cmocka_unit_test(budget_zero_is_one_item_per_turn),
       cmocka_unit_test(without_a_queue_the_caller_works_now),
       cmocka_unit_test(cancelled_items_never_run),
       cmocka_unit_test(stop_runs_what_is_queued),
+      cmocka_unit_test(swarm_aligned_values_go_through_the_slices),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
