@@ -18,6 +18,12 @@
 // every station. The swarm's CPU time is sampled every 10 s (cpu_samples:
 // [s from start, CPU s]) for its steady state.
 // BENCH_STDERR=FILE: the swarm's stderr (its progress lines) kept in FILE.
+// Printed beside: long_gaps ([s from start, ms] of every gap between progress
+// lines over 1.5 s: the loop held, e.g. at a minute mark),
+// meter_values_latency_ms (the report's MeterValues p50/p95/p99: from the
+// station's send to the answer) and mark_to_csms_ms (from a MeterValues
+// reading's timestamp, the clock-aligned mark, to its arrival at the back
+// end: p50, p95, max).
 // BENCH_TLS=1: security profile 2 (wss://, a P-256 server certificate from a
 // CA made for the run, the stations' AuthorizationKey as the Basic password).
 import { Csms } from '../tests/integration/lib/csms.mjs';
@@ -58,7 +64,14 @@ const cpuS = () => {
   return (Number(f[11]) + Number(f[12])) / 100; /* utime, stime in clock ticks (100 Hz) */
 };
 const booted = new Set();
+/* MeterValues: from the reading's timestamp (the clock-aligned mark) to its
+ * arrival at the back end, ms (the stations' clocks follow the back end's) */
+const markDelays = [];
 csms.on('call', (c) => {
+  if (c.action === 'MeterValues') {
+    const ts = Date.parse(c.params?.meterValue?.[0]?.timestamp ?? '');
+    if (!Number.isNaN(ts)) markDelays.push(c.at - ts);
+  }
   if (c.action !== 'BootNotification' || booted.has(c.identity)) return;
   booted.add(c.identity);
   if (booted.size === Number(n)) {
@@ -79,6 +92,7 @@ const sampler = setInterval(() => {
 }, 10000);
 let lastLine = null;
 let maxGapMs = 0;
+const longGaps = []; /* [s from start, gap ms] of every gap over 1.5 s (the minute marks) */
 let opened = 0; /* stations started, from the progress lines */
 let errText = '';
 const keepErr = process.env.BENCH_STDERR ? createWriteStream(process.env.BENCH_STDERR) : null;
@@ -89,6 +103,7 @@ p.stderr.on('data', (d) => {
     opened = Number(m[1]);
     const now = Date.now();
     if (lastLine !== null) maxGapMs = Math.max(maxGapMs, now - lastLine);
+    if (lastLine !== null && now - lastLine > 1500) longGaps.push([Math.round((now - t0) / 1000), now - lastLine]);
     lastLine = now;
   }
 });
@@ -130,8 +145,13 @@ const code = await new Promise((resolve) => p.on('exit', resolve));
 clearTimeout(timer);
 clearInterval(sampler);
 const r = JSON.parse(readFileSync(report, 'utf8'));
+const pct = (a, q) => a[Math.min(a.length - 1, Math.max(0, Math.ceil(q * a.length) - 1))];
+markDelays.sort((a, b) => a - b);
+const markToCsms = markDelays.length ? { n: markDelays.length, p50: pct(markDelays, 0.5), p95: pct(markDelays, 0.95),
+  max: markDelays[markDelays.length - 1] } : null;
 console.log(JSON.stringify({ stations: Number(n), ramp, tls, ...mem, all_booted_s: allBootedS, cpu_s_at_all_booted: cpuAtBootedS,
-  max_progress_gap_ms: maxGapMs, exit: code, booted: r.booted, connected: r.connected, rss_kb_max: r.rss_kb_max,
+  max_progress_gap_ms: maxGapMs, long_gaps: longGaps, meter_values_latency_ms: r.latency_ms?.MeterValues,
+  mark_to_csms_ms: markToCsms, exit: code, booted: r.booted, connected: r.connected, rss_kb_max: r.rss_kb_max,
   messages: r.messages, errors: r.errors, cpu_samples: cpuSamples }));
 await csms.close();
 rmSync(dir, { recursive: true, force: true });

@@ -79,7 +79,14 @@ int cp_journal_push(cp_journal *j, int64_t session_id, cp_event_kind kind, const
   return rc;
 }
 
+/* The queue known to be empty (its length counted since its last write,
+ * outside a transaction): nothing to read, so that a swarm station's tick
+ * does not open its closed database for an empty queue (issue 18, the
+ * minute mark). */
+static bool known_empty(const cp_journal *j) { return j->length_known && j->length == 0; }
+
 int cp_journal_peek(cp_journal *j, borne_ms now, cp_journal_entry *out) {
+  if (known_empty(j)) return -1;
   for (;;) {
     sqlite3_stmt *s = PREP(j,
                            "SELECT id, session_id, action, payload, due_ms, attempts"
@@ -217,6 +224,7 @@ int cp_journal_failed(cp_journal *j, int64_t id, bool answered, const cp_retry_p
 }
 
 borne_ms cp_journal_next_due(cp_journal *j) {
+  if (known_empty(j)) return CP_NEVER;
   return cp_sql_scalar(j->st, PREP(j, "SELECT due_ms FROM ocpp16_queue ORDER BY id LIMIT 1", NULL),
                        CP_NEVER);
 }

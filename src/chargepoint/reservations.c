@@ -73,6 +73,10 @@ int cp_reservation_cancel(cp_reservations *r, int id) {
 }
 
 int cp_reservation_expired(cp_reservations *r, int connector, borne_ms now) {
+  /* none due (the earliest expiry known, or read once): no query, so that
+   * the tick of an idle swarm station does not open its closed database
+   * (issue 18, the minute mark) */
+  if (cp_reservation_next_expiry(r) > now) return 0;
   int id = (int)cp_sql_scalar(r->st,
                               PREP(r,
                                    "SELECT id FROM ocpp16_reservation WHERE connector = ?"

@@ -29,6 +29,7 @@
 #include "main/modules.h"
 #include "ocpp/ocpp_transport.h"
 #include "ocpp/ocpp_version.h"
+#include "station/loop_slices.h"
 #include "station/station.h"
 #include "swarm/swarm_pool.h"
 #include "swarm/swarm_scenario.h"
@@ -37,6 +38,7 @@
 #include "util/log.h"
 
 #define SWARM_LINKS_PER_CONTEXT 250u /* lws client contexts: see main() */
+#define SWARM_SLICE_US 10000u        /* loop_slices: the longest slice of one turn */
 
 static bool sqlite_pool; /* SQLite allocates in its own pool: use_sqlite_pool() */
 
@@ -1086,6 +1088,15 @@ int main(int argc, char **argv) {
   uint64_t step = o->ramp >= 100 ? 10 : (uint64_t)(1000.0 / o->ramp);
   uv_timer_start(&sw->ramp_timer, on_ramp, 0, step ? step : 1);
   uv_timer_start(&sw->tick_timer, on_tick, 250, 250);
+  /* the stations' clock-aligned meter values, all due in the same second,
+   * written and sent in slices of at most 10 ms per turn of the loop
+   * (loop_slices.h, docs/swarm.md); BORNE_SWARM_SLICE_US overrides the
+   * slice for measurements */
+  unsigned slice_us = SWARM_SLICE_US;
+  const char *su = getenv("BORNE_SWARM_SLICE_US");
+  if (su && *su) slice_us = (unsigned)strtoul(su, NULL, 10);
+  if (loop_slices_start(&loop, slice_us) != 0)
+    fprintf(stderr, "borne-swarm: cannot slice the loop's work: meter values go at once\n");
   uv_signal_init(&loop, &sw->sigint);
   uv_signal_init(&loop, &sw->sigterm);
   sw->sigint.data = sw->sigterm.data = sw;
@@ -1111,6 +1122,7 @@ int main(int argc, char **argv) {
     station_free(sw->dead[i]);
     free(sw->dead[i]);
   }
+  loop_slices_stop();
   uv_walk(&loop, close_walk, NULL);
   uv_run(&loop, UV_RUN_DEFAULT);
   uv_loop_close(&loop);

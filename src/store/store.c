@@ -263,6 +263,8 @@ struct store {
    * used first (store_set_lean_open_max) */
   struct store *newer, *older;
   bool listed;
+  /* store_expect_use: CLOCK_MONOTONIC of the use expected, 0 none */
+  int64_t expect_use_ms;
 };
 
 /* The open lean connections of the process (borne-swarm's stations), most
@@ -959,7 +961,11 @@ void store_release_cache(store *s) {
   if (!s || s->closed) return;
   sqlite3_db_release_memory(s->db);
   if (!s->lean) return;
-  bool idle = mono_ms() - s->last_use_ms >= s->idle_close_ms;
+  int64_t now = mono_ms();
+  /* a use expected soon: kept, schema and all (store_expect_use); a second
+   * of slack for a use that comes a little late */
+  if (s->expect_use_ms > 0 && now <= s->expect_use_ms + 1000) return;
+  bool idle = now - s->last_use_ms >= s->idle_close_ms;
   if (idle && close_if_free(s)) return;
   if (s->closed) return;
   /* not closed: still without its parsed schema when nothing holds it */
@@ -1003,6 +1009,8 @@ static bool close_if_free(store *s) {
 }
 
 void store_set_lean_open_max(int max) { lean_open.max = max < 0 ? 0 : max; }
+
+void store_expect_use(store *s, int ms) { s->expect_use_ms = ms > 0 ? mono_ms() + ms : 0; }
 
 void store_set_idle_close_ms(store *s, int ms) { s->idle_close_ms = ms < 0 ? 0 : ms; }
 

@@ -27,10 +27,12 @@
 #include <cmocka.h>
 // clang-format on
 
+#include <dirent.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "chargepoint/cp_sql.h"
 #include "chargepoint/journal.h"
@@ -851,6 +853,66 @@ static void test_due_now(void **state) {
   assert_int_equal(cp_journal_next_due(f->j), T0);
 }
 
+/* How many of this process's descriptors are open on `path`. */
+static int fds_on(const char *path) {
+  char real[4096];
+  if (!realpath(path, real)) return 0;
+  DIR *d = opendir("/proc/self/fd");
+  if (!d) return -1;
+  int n = 0;
+  struct dirent *de;
+  while ((de = readdir(d)) != NULL) {
+    char link[300], to[4096];
+    snprintf(link, sizeof link, "/proc/self/fd/%s", de->d_name);
+    ssize_t len = readlink(link, to, sizeof to - 1);
+    if (len <= 0) continue;
+    to[len] = '\0';
+    if (strcmp(to, real) == 0) n++;
+  }
+  closedir(d);
+  return n;
+}
+
+/* borne-swarm's idle station (issue 18, the minute mark): its lean store
+ * closed between uses, a queue known to be empty (counted since its last
+ * write) is neither peeked nor asked for its due time from the file — the
+ * tick of every station at the mark opened every closed database for that —
+ * while a queue with a write since its count is read (the file opened again)
+ * and a push still lands on disk. */
+static void test_known_empty_queue_reads_nothing(void **state) {
+  fx *f = *state;
+  j_close(f);
+  char err[256];
+  if (store_open_lean(&f->db, f->tmp->path, err, sizeof err) != 0)
+    fail_msg("store_open_lean: %s", err);
+  f->j = cp_journal_open(f->db, err, sizeof err);
+  assert_non_null(f->j);
+  store_set_idle_close_ms(f->db, 0);
+  push(f, 1, CP_EVENT_STARTED, "start 1", T0);
+  cp_journal_entry e = head(f, T0, CP_EVENT_STARTED, 1);
+  cp_journal_sent(f->j, e.id);
+  free(e.payload);
+  assert_int_equal(cp_journal_length(f->j), 0); /* counted: known empty */
+  store_release_cache(f->db);
+  assert_int_equal(fds_on(f->tmp->path), 0); /* closed while idle */
+  assert_int_equal(cp_journal_peek(f->j, T0 + H(1), &e), -1);
+  assert_int_equal(cp_journal_next_due(f->j), CP_NEVER);
+  assert_int_equal(cp_journal_length(f->j), 0);
+  assert_int_equal(fds_on(f->tmp->path), 0); /* none of them opened it */
+
+  /* a write: the count is gone, the queue is read from the file again */
+  push(f, 2, CP_EVENT_STARTED, "start 2", T0);
+  assert_int_equal(fds_on(f->tmp->path), 1);
+  store_release_cache(f->db);
+  assert_int_equal(fds_on(f->tmp->path), 0);
+  assert_int_equal(cp_journal_next_due(f->j), T0);
+  assert_int_equal(fds_on(f->tmp->path), 1);
+  store_release_cache(f->db);
+  e = head(f, T0, CP_EVENT_STARTED, 2); /* opened again, the row there */
+  assert_string_equal(e.payload, "start 2");
+  free(e.payload);
+}
+
 int main(void) {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
   const struct CMUnitTest tests[] = {
@@ -878,6 +940,7 @@ int main(void) {
       T(test_due_now),
       T(test_messages_in_order),
       T(test_tx_queued),
+      T(test_known_empty_queue_reads_nothing),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -442,6 +442,42 @@ static void lean_connections_beyond_the_bound_close_the_oldest_free_one(void **s
   unlink(pc);
 }
 
+/* A lean store whose next use is expected soon (a swarm station's meter value
+ * due within seconds: store_expect_use, issue 18) keeps its connection at a
+ * release that would otherwise close it, and closes it once the expectation
+ * is withdrawn; the process-wide bound still closes it when room is needed. */
+static void lean_store_kept_open_for_an_expected_use(void **state) {
+  fixture *f = *state;
+  store_close(f->s);
+  f->s = NULL;
+  char err[256], pb[128];
+  assert_int_equal(store_open_lean(&f->s, f->path, err, sizeof err), 0);
+  store_set_idle_close_ms(f->s, 0);
+  assert_int_equal(store_event_add(f->s, 10, 0, "boot", "borne", NULL), 0);
+  store_expect_use(f->s, 10000); /* a sample in 10 s */
+  store_release_cache(f->s);
+  assert_int_equal(fds_on(f->path), 1); /* kept for it */
+  store_release_cache(f->s);
+  assert_int_equal(fds_on(f->path), 1);
+  assert_int_equal(store_event_add(f->s, 11, 0, "status", "x", NULL), 0);
+  store_expect_use(f->s, 0); /* the next one is a minute away */
+  store_release_cache(f->s);
+  assert_int_equal(fds_on(f->path), 0); /* the idle close as before */
+  /* the bound wins over the expectation */
+  assert_int_equal(store_event_add(f->s, 12, 0, "status", "y", NULL), 0);
+  store_expect_use(f->s, 10000);
+  store_set_lean_open_max(1);
+  snprintf(pb, sizeof pb, "%s/b.db", f->dir);
+  store *b = NULL;
+  assert_int_equal(store_open_lean(&b, pb, err, sizeof err), 0);
+  assert_int_equal(fds_on(f->path), 0);
+  assert_int_equal(fds_on(pb), 1);
+  store_set_lean_open_max(0);
+  assert_int_equal(count_rows(f->s, "SELECT count(*) FROM events"), 3); /* nothing lost */
+  store_close(b);
+  unlink(pb);
+}
+
 static void meter_last_is_the_newest_written(void **state) {
   fixture *f = *state;
   meter_reading m = {0};
@@ -1017,6 +1053,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(lean_store_closes_an_idle_connection, setup, teardown),
       cmocka_unit_test_setup_teardown(lean_connections_beyond_the_bound_close_the_oldest_free_one,
                                       setup, teardown),
+      cmocka_unit_test_setup_teardown(lean_store_kept_open_for_an_expected_use, setup, teardown),
       cmocka_unit_test_setup_teardown(meter_last_is_the_newest_written, setup, teardown),
       cmocka_unit_test_setup_teardown(samples_are_averaged_per_slice, setup, teardown),
       cmocka_unit_test_setup_teardown(users_and_badges, setup, teardown),

@@ -50,6 +50,11 @@ void v16_send_now(ocpp16_station *o, const char *action, json_t *payload) {
 
 /* ---------- the one timer ---------- */
 
+/* A meter value due within this (real time) keeps a lean store's connection
+ * open for it: above the swarm's release period (10 s), so a station sampling
+ * every 10 s does not open its database again for each sample. */
+#define KEEP_OPEN_FOR_SAMPLE_MS 15000u
+
 static void tick_cb(uv_timer_t *t) {
   ocpp16_station *o = t->data;
   borne_ms now = now_of(o);
@@ -72,6 +77,11 @@ void v16_arm_tick(ocpp16_station *o) {
   /* the aligned deadline is computed here too: with no transaction nothing
    * else may wake the tick, and idle connectors send aligned data as well */
   if ((x = v16_aligned_due(o, now)) < next) next = x;
+  /* a meter value due within a few seconds: a swarm station's store keeps
+   * its connection for it rather than close it at the release just before
+   * and open it again (store_expect_use); one due later lets it close */
+  uint64_t sample_in = next == NEVER ? UINT64_MAX : clock_real_delay_ms(&o->st->clock, next);
+  store_expect_use(o->st->db, sample_in <= KEEP_OPEN_FOR_SAMPLE_MS ? (int)sample_in + 1 : 0);
   /* the queue matters only when the next message could go now: online and
    * no queued message waiting for its answer (else its past due time spins) */
   if (online(o) && !o->pump_in_flight && (x = cp_journal_next_due(o->journal)) < next) next = x;
@@ -342,6 +352,7 @@ static void handle_closed(uv_handle_t *h) {
 static void on_closing(void *ctx) {
   ocpp16_station *o = ctx;
   o->closing = true;
+  v16_flush_aligned(o);       /* a mark's readings still waiting: on disk, sent at the next start */
   curl_uv_close(o->cu);       /* the firmware service closes the updater */
   diagnostics_close(o->diag); /* the link is the OCPP module's (ocpp_module.c) */
   uv_timer_t *timers[] = {&o->boot_timer, &o->heartbeat_timer, &o->tick_timer, &o->reset_timer,
@@ -356,6 +367,8 @@ static void on_closing(void *ctx) {
  * module's (ocpp_core.h): not freed here. */
 static void on_free(void *ctx) {
   ocpp16_station *o = ctx;
+  loop_slices_cancel(&o->aligned_slice);
+  json_decref(o->aligned_taken);
   v16_pushed_clear(o);
   free(o->conn);
   free(o->url);

@@ -8,6 +8,7 @@
  * file of the 1.6 dialect's message families.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@ static void pump_after_commit(void *ctx, bool committed) {
  * commit with the session's rows), the queue is pumped once that commit is
  * on disk (store_after_commit); if that cannot be arranged, the tick pumps. */
 void v16_enqueue(ocpp16_station *o, int64_t session_id, const char *action, json_t *payload) {
+  v16_flush_aligned(o); /* the readings of a past mark go first */
   char *text = NULL;
   if (v16_journal_push_text(o->journal, session_id, action, payload, now_of(o), &text) != 0)
     log_error(MOD, "cannot queue %s durably: %s", action, cp_journal_error(o->journal));
@@ -253,26 +255,75 @@ json_t *v16_meter_value(const ocpp16_station *o, int c, const char *measurands, 
   return json_pack("{s:o, s:o}", "timestamp", time_json(at), "sampledValue", sv);
 }
 
-static void sample_connector(ocpp16_station *o, int c, const char *context, const char *key,
-                             borne_ms at) {
+/* A connector's MeterValues payload (its readings now, stamped `at`), NULL
+ * when it has nothing to report; *session_id: its session, 0 when idle. */
+static json_t *connector_values(ocpp16_station *o, int c, const char *context, const char *key,
+                                borne_ms at, int64_t *session_id) {
   cp_conn *k = &o->conn[c - 1];
   const char *measurands = key_str(o, key);
-  if (!measurands[0] || !o->st->conn[c - 1].meter_ok) return;
+  *session_id = k->session_id;
+  if (!measurands[0] || !o->st->conn[c - 1].meter_ok) return NULL;
   json_t *one = v16_meter_value(o, c, measurands, context, at);
-  if (!one) return; /* nothing measured (no frequency yet): no empty MeterValues */
+  if (!one) return NULL; /* nothing measured (no frequency yet): no empty MeterValues */
   json_t *mv = json_array();
   json_array_append_new(mv, one);
   json_t *p = json_pack("{s:i, s:o}", "connectorId", c, "meterValue", mv);
-  if (k->session_id) {
-    /* transaction-related: the queue puts the back end's transactionId in */
-    json_object_set_new(p, "transactionId", json_integer(k->transaction_id));
-    v16_enqueue(o, k->session_id, "MeterValues", p);
-  } else {
-    /* an idle connector's (clock-aligned) values: queued on disk as well,
-     * without a transaction, so that nothing measured offline is lost (as
-     * the 2.0.1 dialect's J01 MeterValues) */
-    v16_enqueue(o, 0, "MeterValues", p);
+  /* transaction-related: the queue puts the back end's transactionId in */
+  if (k->session_id) json_object_set_new(p, "transactionId", json_integer(k->transaction_id));
+  return p;
+}
+
+static void sample_connector(ocpp16_station *o, int c, const char *context, const char *key,
+                             borne_ms at) {
+  int64_t session_id;
+  json_t *p = connector_values(o, c, context, key, at, &session_id);
+  /* an idle connector's (clock-aligned) values are queued on disk as well,
+   * without a transaction, so that nothing measured offline is lost (as the
+   * 2.0.1 dialect's J01 MeterValues) */
+  if (p) v16_enqueue(o, session_id, "MeterValues", p);
+}
+
+/* The aligned values taken at a mark, written: every connector's in one
+ * commit (the station's batch when one is open, else its own), each on disk
+ * before it is sent (the pump runs once the commit is). */
+void v16_flush_aligned(ocpp16_station *o) {
+  json_t *taken = o->aligned_taken;
+  loop_slices_cancel(&o->aligned_slice);
+  if (!taken) return;
+  o->aligned_taken = NULL; /* before v16_enqueue, which flushes */
+  store *db = o->st->db;
+  bool own = json_array_size(taken) > 1 && !store_in_batch(db) && store_batch_begin(db) == 0;
+  size_t i;
+  json_t *one;
+  json_array_foreach(taken, i, one) {
+    v16_enqueue(o, json_integer_value(json_array_get(one, 0)), "MeterValues",
+                json_incref(json_array_get(one, 1)));
   }
+  if (own && store_batch_end(db) != 0)
+    log_error(MOD, "cannot queue the clock-aligned MeterValues durably: %s", store_last_error(db));
+  json_decref(taken);
+}
+
+static void aligned_slice_cb(loop_slice *item) {
+  ocpp16_station *o = (ocpp16_station *)((char *)item - offsetof(ocpp16_station, aligned_slice));
+  v16_flush_aligned(o);
+}
+
+/* Every connector's clock-aligned values, read at the mark and stamped with
+ * it. In borne-swarm every station's mark is the same second: the writes
+ * and sends wait for a slice of the loop (loop_slices.h), so that the loop
+ * keeps serving the links between them; alone (borned) they go at once. */
+static void take_aligned(ocpp16_station *o, borne_ms due) {
+  for (int c = 1; c <= o->count; c++) {
+    int64_t session_id;
+    json_t *p = connector_values(o, c, "Sample.Clock", "MeterValuesAlignedData", due, &session_id);
+    if (!p) continue;
+    if (!o->aligned_taken) o->aligned_taken = json_array();
+    json_array_append_new(o->aligned_taken, json_pack("[I, o]", (json_int_t)session_id, p));
+  }
+  if (o->aligned_taken && !o->closing &&
+      !loop_slices_add(o->st->loop, &o->aligned_slice, aligned_slice_cb))
+    v16_flush_aligned(o);
 }
 
 borne_ms v16_take_samples(ocpp16_station *o, borne_ms now) {
@@ -293,8 +344,7 @@ borne_ms v16_take_samples(ocpp16_station *o, borne_ms now) {
      * data does not depend on transactions): an idle one's goes without a
      * transactionId (sample_connector); the readings of the instant,
      * stamped with it */
-    for (int c = 1; c <= o->count; c++)
-      sample_connector(o, c, "Sample.Clock", "MeterValuesAlignedData", due);
+    take_aligned(o, due);
     o->next_aligned = ocpp16_next_aligned(now, key_int(o, "ClockAlignedDataInterval"));
   }
   return o->next_aligned < next ? o->next_aligned : next;

@@ -31,6 +31,7 @@
 #include "ocpp/v16/codec.h"
 #include "ocpp/v16/model.h"
 #include "ocpp16_messages.h" /* generated from the OCPP 1.6 schemas */
+#include "station/loop_slices.h"
 #include "station/station.h"
 #include "core/errors.h"
 #include "util/log.h"
@@ -133,6 +134,11 @@ typedef struct ocpp16_station {
   long heartbeat_armed_s;       /* the interval the heartbeat runs (or will run) with */
   bool closing;
   int open_handles;
+  /* the clock-aligned values taken at the mark, [[session id, payload]...],
+   * written and sent in a slice of the loop (loop_slices.h, borne-swarm);
+   * NULL when none wait */
+  json_t *aligned_taken;
+  loop_slice aligned_slice;
 } ocpp16_station;
 
 /* ---------- small helpers ---------- */
@@ -237,6 +243,10 @@ void v16_pump(ocpp16_station *o);
 json_t *v16_meter_value(const ocpp16_station *o, int c, const char *measurands, const char *context,
                         borne_ms at);
 borne_ms v16_take_samples(ocpp16_station *o, borne_ms now);
+/* Writes and sends the clock-aligned values taken at the mark that still
+ * wait for their slice (v16_take_samples): before any later message of the
+ * station is queued (their order), and at its close. */
+void v16_flush_aligned(ocpp16_station *o);
 /* The next clock-aligned sampling (ClockAlignedDataInterval), NEVER when off. */
 borne_ms v16_aligned_due(ocpp16_station *o, borne_ms now);
 void v16_on_session_started(void *ctx, int c, const station_session_info *s);
