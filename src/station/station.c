@@ -1048,6 +1048,15 @@ static void run_late(station *st) {
 
 static void late_cb(uv_timer_t *t) { run_late(t->data); }
 
+/* A failure of station_open once the HAL started: the station closes (its
+ * handles and its modules' close while the loop runs) and station_free,
+ * after the loop, frees the rest. A HAL given by the caller stays its. */
+static int close_failed(station *st, const station_options *opt) {
+  station_close(st);
+  st->hw_borrowed = opt->hw != NULL;
+  return -1;
+}
+
 int station_open(station *st, uv_loop_t *loop, const station_options *opt, char *err,
                  size_t errlen) {
   memset(st, 0, sizeof *st);
@@ -1131,14 +1140,10 @@ int station_open(station *st, uv_loop_t *loop, const station_options *opt, char 
                     .on_badge = on_badge};
   if (st->hw->ops->start(st->hw, loop, &l) != 0) {
     snprintf(err, errlen, "hardware: %s", st->hw->ops->last_error(st->hw));
-    station_close(st);
-    return -1;
+    return close_failed(st, opt);
   }
   for (const station_attach_fn *a = st->parts ? st->parts->attach : NULL; a && *a; a++)
-    if ((*a)(st, err, errlen) != 0) {
-      station_close(st);
-      return -1;
-    }
+    if ((*a)(st, err, errlen) != 0) return close_failed(st, opt);
   station_event(st, 0, "boot", "borne %s, %d connectors, %s hardware", BORNE_VERSION, n,
                 st->hw->ops->name);
   /* Self-test after the HAL delivered the initial input levels (next loop turn). */
@@ -1155,10 +1160,7 @@ int station_open(station *st, uv_loop_t *loop, const station_options *opt, char 
     uv_timer_start(&st->late_timer, late_cb, url && url[0] ? STATION_LATE_WAIT_MS : 0, 0);
     return 0;
   }
-  if (start_late(st, err, errlen) != 0) {
-    station_close(st);
-    return -1;
-  }
+  if (start_late(st, err, errlen) != 0) return close_failed(st, opt);
   return 0;
 fail:
   if (st->hw && !opt->hw) st->hw->ops->destroy(st->hw);
@@ -1207,8 +1209,9 @@ void station_free(station *st) {
   free(st->modules);
   st->modules = NULL;
   st->module_cap = 0;
-  if (st->hw) st->hw->ops->destroy(st->hw);
+  if (st->hw && !st->hw_borrowed) st->hw->ops->destroy(st->hw);
   st->hw = NULL;
+  st->hw_borrowed = false;
   if (st->db) store_close(st->db);
   st->db = NULL;
   free(st->waiters); /* events_waiters_close answered them at the close */

@@ -128,7 +128,10 @@ typedef struct station {
   hal *hw;
   http_server *http;
   bool sim;
-  bool swarm;     /* station_options.swarm */
+  bool swarm; /* station_options.swarm */
+  /* station_options.hw after a failed station_open: stopped, not destroyed
+   * by station_free (it stays the caller's) */
+  bool hw_borrowed;
   char *data_dir; /* owned (station_open, at most 511 characters as before); NULL after station_free
                    */
   char token[65];
@@ -251,7 +254,13 @@ typedef struct {
 #define STATION_LATE_QUIET_MS 20
 
 /* Opens the database, builds the hardware, runs the self-test, starts the
- * API (unless opt->swarm). On error returns -1 with one line in err; nothing is left running. */
+ * API (unless opt->swarm). On error returns -1 with one line in err; nothing
+ * is left running, but handles may be closing (a failure after the HAL
+ * started or a module attached closes the station): run the loop, then call
+ * station_free(), which frees what the station still holds (its modules, its
+ * connectors, its data directory, its store, the HAL it built) and is a
+ * no-op when open freed everything itself. A HAL given in opt->hw stays the
+ * caller's after a failure (stopped: destroy it after the loop ran). */
 int station_open(station *st, uv_loop_t *loop, const station_options *opt, char *err,
                  size_t errlen);
 /* Graceful stop: ends running sessions (reason Reboot), closes handles.
