@@ -151,7 +151,8 @@ static void h_get_diagnostics(ocpp16_station *o, const json_t *req, ocpp_reply *
   char name[200], err[160];
   /* GetDiagnostics.conf has no status: a location the uploader refuses
    * (file://, gopher://, ...) gets no fileName and is reported UploadFailed */
-  if (diagnostics_upload(o->diag, &dr, name, sizeof name, err, sizeof err) != 0)
+  diagnostics *d = v16_diagnostics(o);
+  if (!d || diagnostics_upload(d, &dr, name, sizeof name, err, sizeof err) != 0)
     r->result = json_object(); /* no file: fileName is optional */
   else
     r->result = json_pack("{s:s}", "fileName", name);
@@ -179,7 +180,8 @@ static void h_get_log(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
      * no LogStatusNotification follows the Rejected */
     log_warn(MOD, "GetLog: %s", err);
     v16_reply_status(r, "Rejected");
-  } else if (diagnostics_upload(o->diag, &dr, name, sizeof name, err, sizeof err) != 0) {
+  } else if (!v16_diagnostics(o) ||
+             diagnostics_upload(o->diag, &dr, name, sizeof name, err, sizeof err) != 0) {
     v16_reply_status(r, "Rejected");
   } else {
     o->log_request_id = dr.request_id;

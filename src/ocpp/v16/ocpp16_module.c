@@ -352,6 +352,21 @@ static void on_closing(void *ctx) {
   }
 }
 
+diagnostics *v16_diagnostics(ocpp16_station *o) {
+  if (o->diag || o->closing) return o->diag;
+  station *st = o->st;
+  if (!o->cu) o->cu = curl_uv_new(st->loop);
+  diag_config dc = {.loop = st->loop,
+                    .clock = &st->clock,
+                    .data_dir = st->data_dir,
+                    .station_id = config_get(st->cfg, "station.id"),
+                    .on_status = v16_on_diag_status,
+                    .ctx = o};
+  o->diag = o->cu ? diagnostics_new(&dc, o->cu) : NULL;
+  if (!o->diag) log_error(MOD, "cannot make the diagnostics uploader: out of memory");
+  return o->diag;
+}
+
 /* The link, journal, authorization store and reservations are the OCPP
  * module's (ocpp_core.h): not freed here. */
 static void on_free(void *ctx) {
@@ -397,14 +412,6 @@ static void *open16(ocpp_core *core, char *err, size_t errlen) {
     snprintf(err, errlen, "no firmware updater");
     return NULL;
   }
-  o->cu = curl_uv_new(st->loop);
-  diag_config dc = {.loop = st->loop,
-                    .clock = &st->clock,
-                    .data_dir = st->data_dir,
-                    .station_id = config_get(st->cfg, "station.id"),
-                    .on_status = v16_on_diag_status,
-                    .ctx = o};
-  o->diag = diagnostics_new(&dc, o->cu);
   uv_timer_t *timers[] = {&o->boot_timer, &o->heartbeat_timer, &o->tick_timer, &o->reset_timer,
                           &o->cert_timer};
   for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {

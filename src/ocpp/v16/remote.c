@@ -357,12 +357,14 @@ void v16_send_triggered(ocpp16_station *o) {
                            v16_firmware_status_name(s) ? v16_firmware_status_name(s) : "Idle"));
   }
   if (t & TRIG_DIAG)
-    v16_send_now(o, "DiagnosticsStatusNotification",
-                 json_pack("{s:s}", "status", diagnostics_busy(o->diag) ? "Uploading" : "Idle"));
+    v16_send_now(
+        o, "DiagnosticsStatusNotification",
+        json_pack("{s:s}", "status", o->diag && diagnostics_busy(o->diag) ? "Uploading" : "Idle"));
   if (t & TRIG_LOG)
     v16_send_now(o, "LogStatusNotification",
-                 json_pack("{s:s, s:i}", "status", diagnostics_busy(o->diag) ? "Uploading" : "Idle",
-                           "requestId", o->log_request_id));
+                 json_pack("{s:s, s:i}", "status",
+                           o->diag && diagnostics_busy(o->diag) ? "Uploading" : "Idle", "requestId",
+                           o->log_request_id));
   if (t & TRIG_SIGN) v16_send_sign_certificate(o);
 }
 

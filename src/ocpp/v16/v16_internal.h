@@ -109,6 +109,9 @@ typedef struct ocpp16_station {
   int trigger_connector;
   borne_ms last_rx_wall;
   char auth_tag[21], auth_parent[21]; /* the last accepted badge and its group */
+  /* the diagnostics uploader and its transfers, made by the first
+   * GetDiagnostics or GetLog (v16_diagnostics): an idle swarm station never
+   * uploads (0.7 kB each) */
   curl_uv *cu;
   firmware *fw;
   diagnostics *diag;
@@ -249,6 +252,9 @@ void v16_apply_profiles(ocpp16_station *o);
 void v16_on_firmware_status(void *ctx, fw_status s, int request_id, const char *detail);
 void v16_on_restart(void *ctx);
 void v16_on_diag_status(void *ctx, diag_status s, int request_id, const char *detail);
+/* The uploader, made on first use; NULL (logged) when it cannot be made or
+ * the station closes. */
+diagnostics *v16_diagnostics(ocpp16_station *o);
 void v16_flush_check_cb(uv_timer_t *t);
 
 /* security.c */
