@@ -13,6 +13,7 @@
 #include <uv.h>
 
 #include "http/http.h"
+#include "station/lazy_timer.h"
 #include "config/config.h"
 #include "core/station_core.h"
 #include "hal/hal.h"
@@ -149,7 +150,7 @@ typedef struct station {
   uv_check_t core_check;
   uv_idle_t core_idle;
   uv_timer_t meter_timer;
-  uv_timer_t waiter_timer;
+  lazy_timer waiter_timer; /* a long poll's deadline (never in a swarm station) */
   /* STATION_MAX_WAITERS of them, allocated by the first long poll of the
    * event feed (a swarm station, without HTTP server, never has one: 2 kB) */
   events_waiter *waiters;
@@ -187,7 +188,7 @@ typedef struct station {
    * loop once the OCPP traffic after the first BootNotification's answer was
    * quiet (or after STATION_LATE_WAIT_MS, or before a session starts,
    * whichever is first). */
-  uv_timer_t late_timer;
+  lazy_timer late_timer; /* a deferred start's second half (never in a swarm station) */
   bool late_pending;
   bool https;
   /* set by the daemon: called once the whole station is up and its HTTP

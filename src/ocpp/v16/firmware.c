@@ -44,7 +44,8 @@ void v16_flush_check_cb(uv_timer_t *t) {
   bool busy =
       ocpp_link_pending(o->link) > 0 || o->pump_in_flight || cp_journal_length(o->journal) > 0;
   if (online(o) && busy && now < o->restart_deadline) {
-    uv_timer_start(&o->reset_timer, v16_flush_check_cb, o->restart_deadline - now, 0);
+    lazy_timer_start(&o->reset_timer, o->st->loop, v16_flush_check_cb, o, o->restart_deadline - now,
+                     0);
     return;
   }
   o->restart_pending = false;
@@ -56,7 +57,7 @@ void v16_on_restart(void *ctx) {
   o->reset_hard = true;
   o->restart_pending = true;
   o->restart_deadline = uv_now(o->st->loop) + RESTART_FLUSH_MAX_MS;
-  uv_timer_start(&o->reset_timer, v16_flush_check_cb, 0, 0);
+  lazy_timer_start(&o->reset_timer, o->st->loop, v16_flush_check_cb, o, 0, 0);
 }
 
 void v16_on_diag_status(void *ctx, diag_status s, int request_id, const char *detail) {

@@ -34,7 +34,8 @@ static void ignore_answer(void *ctx, const json_t *result, const char *code, con
   (void)result;
   if (code) log_debug(MOD, "answer: %s %s", code, text);
   /* not from inside the RPC layer: the restart tears the link down */
-  if (o->restart_pending && !o->closing) uv_timer_start(&o->reset_timer, v16_flush_check_cb, 0, 0);
+  if (o->restart_pending && !o->closing)
+    lazy_timer_start(&o->reset_timer, o->st->loop, v16_flush_check_cb, o, 0, 0);
 }
 
 /* A message that is not transaction-related: sent now if connected, else dropped
@@ -184,7 +185,7 @@ static void on_replied(void *ctx, const char *action) {
     /* the transport writes the answer before it hangs up to reconnect
      * (ocpp_transport_reconfigure); from the next loop turn */
     o->cert_reconnect = false;
-    uv_timer_start(&o->cert_timer, v16_cert_reconnect_cb, 0, 0);
+    lazy_timer_start(&o->cert_timer, o->st->loop, v16_cert_reconnect_cb, o, 0, 0);
   }
 }
 
@@ -344,8 +345,9 @@ static void on_closing(void *ctx) {
   o->closing = true;
   curl_uv_close(o->cu);       /* the firmware service closes the updater */
   diagnostics_close(o->diag); /* the link is the OCPP module's (ocpp_module.c) */
-  uv_timer_t *timers[] = {&o->boot_timer, &o->heartbeat_timer, &o->tick_timer, &o->reset_timer,
-                          &o->cert_timer};
+  lazy_timer_close(&o->reset_timer);
+  lazy_timer_close(&o->cert_timer);
+  uv_timer_t *timers[] = {&o->boot_timer, &o->heartbeat_timer, &o->tick_timer};
   for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
     uv_timer_stop(timers[i]);
     uv_close((uv_handle_t *)timers[i], handle_closed);
@@ -412,8 +414,7 @@ static void *open16(ocpp_core *core, char *err, size_t errlen) {
     snprintf(err, errlen, "no firmware updater");
     return NULL;
   }
-  uv_timer_t *timers[] = {&o->boot_timer, &o->heartbeat_timer, &o->tick_timer, &o->reset_timer,
-                          &o->cert_timer};
+  uv_timer_t *timers[] = {&o->boot_timer, &o->heartbeat_timer, &o->tick_timer};
   for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
     uv_timer_init(st->loop, timers[i]);
     timers[i]->data = o;

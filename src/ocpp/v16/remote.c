@@ -161,7 +161,7 @@ static void reset_cb(uv_timer_t *t) {
       station_connector_event(o->st, c, &(cs_event){.type = CS_EV_STOP, .reason = why});
   o->restart_pending = true;
   o->restart_deadline = uv_now(o->st->loop) + RESET_STOP_MAX_MS;
-  uv_timer_start(&o->reset_timer, v16_flush_check_cb, 0, 0);
+  lazy_timer_start(&o->reset_timer, o->st->loop, v16_flush_check_cb, o, 0, 0);
 }
 
 static void h_reset(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
@@ -173,7 +173,7 @@ static void h_reset(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
   v16_reply_status(r, "Accepted");
   v16_security_event(o, "ResetOrReboot",
                      o->reset_hard ? "Hard reset by the back end" : "Soft reset by the back end");
-  uv_timer_start(&o->reset_timer, reset_cb, RESET_FLUSH_MS, 0);
+  lazy_timer_start(&o->reset_timer, o->st->loop, reset_cb, o, RESET_FLUSH_MS, 0);
 }
 
 static void h_unlock(ocpp16_station *o, const json_t *req, ocpp_reply *r) {

@@ -92,9 +92,11 @@ typedef struct ocpp16_station {
   int heartbeat_s;
   uv_timer_t boot_timer;
   uv_timer_t heartbeat_timer;
-  uv_timer_t tick_timer;  /* status debounce, samples, aligned data, queue retries, expiries */
-  uv_timer_t reset_timer; /* Reset after its answer was written */
-  uv_timer_t cert_timer;  /* reconnect with a new client certificate after the answer */
+  uv_timer_t tick_timer; /* status debounce, samples, aligned data, queue retries, expiries */
+  /* made by their first start (station/lazy_timer.h): an idle station never
+   * resets nor gets a new certificate */
+  lazy_timer reset_timer; /* Reset after its answer was written */
+  lazy_timer cert_timer;  /* reconnect with a new client certificate after the answer */
   bool reset_hard;
   bool restart_pending;      /* firmware installed: restart once the notifications left */
   uint64_t restart_deadline; /* uv_now: restart anyway */
