@@ -217,7 +217,7 @@ static void on_disconnected(void *ctx, const char *why) {
   o->boot = BOOT_NONE;
   station_set_offline(o->st, true);
   uv_timer_stop(&o->heartbeat_timer);
-  uv_timer_stop(&o->boot_timer);
+  lazy_timer_stop(&o->boot_timer);
   for (int c = 1; c <= o->count; c++) o->conn[c - 1].reported_valid = false;
   o->reported0_valid = false;
   cp_certs_set_server_chain(o->certs, NULL);
@@ -345,9 +345,10 @@ static void on_closing(void *ctx) {
   o->closing = true;
   curl_uv_close(o->cu);       /* the firmware service closes the updater */
   diagnostics_close(o->diag); /* the link is the OCPP module's (ocpp_module.c) */
+  lazy_timer_close(&o->boot_timer);
   lazy_timer_close(&o->reset_timer);
   lazy_timer_close(&o->cert_timer);
-  uv_timer_t *timers[] = {&o->boot_timer, &o->heartbeat_timer, &o->tick_timer};
+  uv_timer_t *timers[] = {&o->heartbeat_timer, &o->tick_timer};
   for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
     uv_timer_stop(timers[i]);
     uv_close((uv_handle_t *)timers[i], handle_closed);
@@ -414,7 +415,7 @@ static void *open16(ocpp_core *core, char *err, size_t errlen) {
     snprintf(err, errlen, "no firmware updater");
     return NULL;
   }
-  uv_timer_t *timers[] = {&o->boot_timer, &o->heartbeat_timer, &o->tick_timer};
+  uv_timer_t *timers[] = {&o->heartbeat_timer, &o->tick_timer};
   for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
     uv_timer_init(st->loop, timers[i]);
     timers[i]->data = o;

@@ -90,7 +90,7 @@ typedef struct ocpp16_station {
   bool cert_refusal_reported; /* InvalidCentralSystemCertificate raised since the last connect */
   boot_state boot;
   int heartbeat_s;
-  uv_timer_t boot_timer;
+  lazy_timer boot_timer; /* a BootNotification again: not once the first was accepted */
   uv_timer_t heartbeat_timer;
   uv_timer_t tick_timer; /* status debounce, samples, aligned data, queue retries, expiries */
   /* made by their first start (station/lazy_timer.h): an idle station never
