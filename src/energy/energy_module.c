@@ -258,10 +258,11 @@ void energy_arm_window(energy *e) {
     if (!at || u < at) at = u;
   }
   if (!at) {
-    uv_timer_stop(&e->window_timer);
+    lazy_timer_stop(&e->window_timer);
     return;
   }
-  uv_timer_start(&e->window_timer, window_cb, clock_real_delay_ms(&e->st->clock, at), 0);
+  lazy_timer_start(&e->window_timer, e->st->loop, window_cb, e,
+                   clock_real_delay_ms(&e->st->clock, at), 0);
 }
 
 static void update_window(energy *e, borne_ms now) {
@@ -408,7 +409,7 @@ static void soon_cb(uv_timer_t *t) {
 void energy_round_soon(energy *e) {
   if (e->closed || e->soon_armed) return;
   e->soon_armed = true;
-  uv_timer_start(&e->soon, soon_cb, 0, 0);
+  if (lazy_timer_start(&e->soon, e->st->loop, soon_cb, e, 0, 0) != 0) e->soon_armed = false;
 }
 
 static void tick_cb(uv_timer_t *t) { round_now(t->data); }
@@ -470,8 +471,8 @@ static void closing(void *ctx) {
   if (e->closed) return;
   e->closed = true;
   uv_close((uv_handle_t *)&e->tick, NULL);
-  uv_close((uv_handle_t *)&e->soon, NULL);
-  uv_close((uv_handle_t *)&e->window_timer, NULL);
+  lazy_timer_close(&e->soon);
+  lazy_timer_close(&e->window_timer);
 }
 
 /* The per-connector arrays of energy_module_internal.h in one block of
@@ -622,9 +623,7 @@ int energy_attach(station *st, char *err, size_t errlen) {
     return -1;
   }
   uv_timer_init(st->loop, &e->tick);
-  uv_timer_init(st->loop, &e->soon);
-  uv_timer_init(st->loop, &e->window_timer);
-  e->tick.data = e->soon.data = e->window_timer.data = e;
+  e->tick.data = e;
   for (int c = 1; c <= e->n; c++) energy_load_user_windows(e, c); /* sessions resumed */
   energy_arm_window(e);
   energy_round_soon(e);

@@ -81,9 +81,9 @@ typedef struct {
   char tz_name[64];
   bool window_open;
   bool window_known;
-  borne_ms window_next;  /* next change, 0: none within the horizon */
-  double *sched_applied; /* LIMIT_SCHEDULE as applied; < 0: cleared */
-  uv_timer_t window_timer;
+  borne_ms window_next;    /* next change, 0: none within the horizon */
+  double *sched_applied;   /* LIMIT_SCHEDULE as applied; < 0: cleared */
+  lazy_timer window_timer; /* made by the first window to wait for (station/lazy_timer.h) */
   bool follow_offpeak;
   int window_from_meter; /* the window follows the meter's off-peak: 1, else 0 */
   /* per-user windows of the running sessions (replace the station's) */
@@ -109,7 +109,7 @@ typedef struct {
   bool contact;
   long rounds;
   uv_timer_t tick;
-  uv_timer_t soon;
+  lazy_timer soon; /* made by the first round asked for */
   bool soon_armed;
   bool in_round;
   bool closed;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "station/lazy_timer.h"
 #include "util/lazylib.h"
 #include "util/tls_reason.h"
 
@@ -159,10 +160,12 @@ typedef struct watched {
 struct curl_uv {
   uv_loop_t *loop;
   CURLM *multi;
-  uv_timer_t timer;
+  /* curl's timeout, made by the first transfer's (station/lazy_timer.h): a
+   * station's updaters that never transfer hold none */
+  lazy_timer timer;
   transfer *transfers; /* running */
   watched *sockets;    /* watched by uv_poll */
-  int open_handles;    /* uv handles still to be closed (timer + polls) */
+  int open_handles;    /* uv_poll handles still to be closed */
   bool closing;
 };
 
@@ -178,12 +181,6 @@ static void close_watched(curl_uv *cu, watched *w);
 
 static void maybe_free(curl_uv *cu) {
   if (cu->closing && cu->open_handles == 0) free(cu);
-}
-
-static void handle_closed(uv_handle_t *h) {
-  curl_uv *cu = h->data;
-  cu->open_handles--;
-  maybe_free(cu);
 }
 
 static void poll_closed(uv_handle_t *h) {
@@ -304,9 +301,9 @@ static int timer_cb(CURLM *multi, long timeout_ms, void *userp) {
   (void)multi;
   curl_uv *cu = userp;
   if (timeout_ms < 0)
-    uv_timer_stop(&cu->timer);
-  else
-    uv_timer_start(&cu->timer, on_timer, (uint64_t)timeout_ms, 0);
+    lazy_timer_stop(&cu->timer);
+  else if (lazy_timer_start(&cu->timer, cu->loop, on_timer, cu, (uint64_t)timeout_ms, 0) != 0)
+    return -1; /* out of memory: curl fails the transfers */
   return 0;
 }
 
@@ -314,9 +311,6 @@ curl_uv *curl_uv_new(uv_loop_t *loop) {
   curl_uv *cu = calloc(1, sizeof *cu);
   if (!cu) return NULL;
   cu->loop = loop;
-  uv_timer_init(loop, &cu->timer);
-  cu->timer.data = cu;
-  cu->open_handles = 1;
   return cu;
 }
 
@@ -408,6 +402,6 @@ void curl_uv_close(curl_uv *cu) {
   if (cu->multi) lib.multi_cleanup(cu->multi); /* none before the first transfer */
   cu->multi = NULL;
   for (watched *w = cu->sockets; w; w = w->next) close_watched(cu, w);
-  uv_timer_stop(&cu->timer);
-  uv_close((uv_handle_t *)&cu->timer, handle_closed);
+  lazy_timer_close(&cu->timer);
+  maybe_free(cu); /* now when no poll handle is left to close */
 }

@@ -16,6 +16,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
+#include "station/lazy_timer.h"
 #include "util/log.h"
 
 #define MOD "firmware"
@@ -35,7 +36,9 @@ struct firmware {
   borne_ms timer_at; /* station time the timer stands for */
   uv_process_t proc;
   enum { PROC_INSTALL, PROC_MARK_GOOD, PROC_MARK_BAD, PROC_REBOOT } proc_kind;
-  uv_timer_t confirm_timer; /* RAUC: the new image's time to prove itself */
+  /* RAUC: the new image's time to prove itself; made by its start (an
+   * updater that never installs with RAUC has none: station/lazy_timer.h) */
+  lazy_timer confirm_timer;
   char *rauc_bin, *rauc_conf, *reboot_command, *cmdline_path; /* owned */
   bool confirming;  /* RAUC: booted into a new image not yet marked good */
   bool available;   /* a connector reached Available since the start */
@@ -453,7 +456,7 @@ static void report_installed(firmware *fw) {
  * for the next start (the previous image reports it), reboot. */
 static void roll_back(firmware *fw, const char *why) {
   fw->confirming = false;
-  uv_timer_stop(&fw->confirm_timer);
+  lazy_timer_stop(&fw->confirm_timer);
   char marker[400];
   snprintf(marker, sizeof marker, "%d %s\n", fw->request_id, why);
   log_error(MOD, "the new firmware is rolled back: %s", why);
@@ -509,7 +512,7 @@ static void proc_exited(firmware *fw, bool ok, const char *how) {
     }
     log_info(MOD, "the new firmware is marked good");
     fw->confirming = false;
-    uv_timer_stop(&fw->confirm_timer);
+    lazy_timer_stop(&fw->confirm_timer);
     remove_marker(fw, "firmware-rauc");
     remove_marker(fw, "firmware-rauc-from");
     fw->status = FW_IDLE;
@@ -716,9 +719,7 @@ firmware *firmware_new(const fw_config *cfg, curl_uv *cu) {
     snprintf(fw->version, sizeof fw->version, "%s", BORNE_VERSION);
   uv_timer_init(cfg->loop, &fw->timer);
   fw->timer.data = fw;
-  uv_timer_init(cfg->loop, &fw->confirm_timer);
-  fw->confirm_timer.data = fw;
-  fw->open_handles = 2;
+  fw->open_handles = 1;
   fw->status = FW_IDLE;
   char mpath[600];
   data_path(fw, mpath, sizeof mpath, "firmware-rauc");
@@ -744,9 +745,9 @@ firmware *firmware_new(const fw_config *cfg, curl_uv *cu) {
     fw->confirming = true;
     fw->status = FW_INSTALL_REBOOTING;
     int secs = cfg->confirm_timeout_s > 0 ? cfg->confirm_timeout_s : 600;
-    uv_timer_start(&fw->confirm_timer, on_confirm_timeout,
-                   clock_real_delay_ms(cfg->clock, clock_now(cfg->clock) + (borne_ms)secs * 1000),
-                   0);
+    lazy_timer_start(&fw->confirm_timer, cfg->loop, on_confirm_timeout, fw,
+                     clock_real_delay_ms(cfg->clock, clock_now(cfg->clock) + (borne_ms)secs * 1000),
+                     0);
   }
   return fw;
 }
@@ -949,5 +950,5 @@ void firmware_close(firmware *fw) {
   if (fw->proc_running) uv_process_kill(&fw->proc, SIGTERM);
   uv_timer_stop(&fw->timer);
   uv_close((uv_handle_t *)&fw->timer, timer_closed);
-  uv_close((uv_handle_t *)&fw->confirm_timer, timer_closed);
+  lazy_timer_close(&fw->confirm_timer);
 }

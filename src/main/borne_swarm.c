@@ -463,8 +463,8 @@ static int open_station(swarm *sw, member *mb, char *err, size_t errlen) {
   station_options so = {
       .data_dir = dir, .cfg = mb->cfg, .parts = &borne_swarm_station_parts, .swarm = true};
   if (station_open(mb->st, sw->loop, &so, err, errlen) != 0) {
-    /* its handles close while the loop runs; like borned, the value is
-     * only freed (no station_free after a failed open), at the end */
+    /* its handles close while the loop runs: station_free (its modules,
+     * connectors, data directory) at the end, after the loop */
     if (sw->nfailed == sw->cfailed) {
       int cap = sw->cfailed ? 2 * sw->cfailed : 16;
       station **grown = realloc(sw->failed, (size_t)cap * sizeof *grown);
@@ -1122,6 +1122,7 @@ int main(int argc, char **argv) {
     station_free(sw->dead[i]);
     free(sw->dead[i]);
   }
+  for (int i = 0; i < sw->nfailed; i++) station_free(sw->failed[i]);
   loop_slices_stop();
   uv_walk(&loop, close_walk, NULL);
   uv_run(&loop, UV_RUN_DEFAULT);
@@ -1131,7 +1132,7 @@ int main(int argc, char **argv) {
     free(sw->actions[i].lat);
     free(sw->actions[i].win);
   }
-  for (int i = 0; i < sw->nfailed; i++) free(sw->failed[i]);
+  for (int i = 0; i < sw->nfailed; i++) free(sw->failed[i]); /* station_free'd above */
   free(sw->dead);
   free(sw->failed);
   free(sw->m);

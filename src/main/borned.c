@@ -308,6 +308,7 @@ int main(int argc, char **argv) {
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_walk(&loop, close_walk, NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
+    station_free(st); /* its modules, connectors, store, data directory */
     uv_loop_close(&loop);
     goto out;
   }

@@ -28,11 +28,17 @@ typedef struct {
 } meter_identity;
 
 typedef struct {
+  char gateway_id[TEXT_MAX * 2], gateway_serial[TEXT_MAX];
+  meter_identity meter[]; /* the station's connector count of them: 368 bytes each */
+} ocmf_identity;
+
+typedef struct {
   station *st;
   ocmf *o;
-  char gateway_id[TEXT_MAX * 2], gateway_serial[TEXT_MAX];
-  int meters;             /* the station's connector count */
-  meter_identity meter[]; /* meters of them: 368 bytes each, not BORNE_MAX_CONNECTORS */
+  int meters; /* the station's connector count */
+  /* the gateway's and the meters' names, read from the configuration by the
+   * first record (identity()): an idle swarm station signs none (0.9 kB) */
+  ocmf_identity *id;
 } ocmf_station;
 
 static void on_free(void *ctx);
@@ -65,11 +71,11 @@ static void split_model(const char *text, meter_identity *m) {
   copy(m->model, sizeof m->model, text[cut] ? text + cut + 1 : text);
 }
 
-static void identify_meters(ocmf_station *os) {
+static void identify_meters(ocmf_station *os, ocmf_identity *id) {
   station *st = os->st;
   const char *station_id = config_get(st->cfg, "station.id");
   for (int c = 1; c <= os->meters; c++) {
-    meter_identity *m = &os->meter[c - 1];
+    meter_identity *m = &id->meter[c - 1];
     char key[96];
     snprintf(m->cp_id, sizeof m->cp_id, "%s %d", station_id ? station_id : "borne", c);
     snprintf(key, sizeof key, "connector.%d.meter", c);
@@ -101,6 +107,33 @@ static void identify_meters(ocmf_station *os) {
   }
 }
 
+/* The gateway's and the meters' names, made by the first record from the
+ * configuration as it is then (before issue 18's cut: at the start; a
+ * change of these keys at run time, which waits for a restart, now also
+ * reaches the records when made before the station's first one); NULL when
+ * out of memory. */
+static const ocmf_identity *identity(ocmf_station *os) {
+  if (os->id) return os->id;
+  const config *cfg = os->st->cfg;
+  ocmf_identity *id = calloc(1, sizeof *id + (size_t)os->meters * sizeof id->meter[0]);
+  if (!id) return NULL;
+  const char *gi = config_get(cfg, "ocmf.gateway_id");
+  if (gi && gi[0])
+    copy(id->gateway_id, sizeof id->gateway_id, gi);
+  else
+    snprintf(id->gateway_id, sizeof id->gateway_id, "%s %s", config_get(cfg, "station.vendor"),
+             config_get(cfg, "station.model"));
+  const char *gs = config_get(cfg, "ocmf.gateway_serial");
+  const char *serial = config_get(cfg, "station.serial");
+  copy(id->gateway_serial, sizeof id->gateway_serial,
+       gs && gs[0]           ? gs
+       : serial && serial[0] ? serial
+                             : config_get(cfg, "station.id"));
+  identify_meters(os, id);
+  os->id = id;
+  return id;
+}
+
 /* Table 19: 'S' when the kernel says the system clock is synchronized (NTP)
  * and the station clock is the wall clock, else 'U'. */
 static char time_status(const station *st) {
@@ -125,10 +158,15 @@ static int emit(ocmf_station *os, int c, int64_t session_id, const char *uid, ch
     snprintf(err, errlen, "ocmf: no connector %d", c);
     return -1;
   }
-  const meter_identity *m = &os->meter[c - 1];
+  const ocmf_identity *id = identity(os);
+  if (!id) {
+    snprintf(err, errlen, "ocmf: out of memory");
+    return -1;
+  }
+  const meter_identity *m = &id->meter[c - 1];
   ocmf_payload p = {
-      .gateway_id = os->gateway_id,
-      .gateway_serial = os->gateway_serial,
+      .gateway_id = id->gateway_id,
+      .gateway_serial = id->gateway_serial,
       .gateway_version = BORNE_VERSION,
       .meter_vendor = m->vendor[0] ? m->vendor : NULL,
       .meter_model = m->model[0] ? m->model : NULL,
@@ -253,6 +291,7 @@ static int post_intermediate(void *ctx, const http_request *req, http_response *
 static void on_free(void *ctx) {
   ocmf_station *os = ctx;
   ocmf_close(os->o);
+  free(os->id);
   free(os);
 }
 
@@ -265,7 +304,7 @@ int ocmf_attach(station *st, char *err, size_t errlen) {
   if (!config_get_bool(st->cfg, "ocmf.enabled")) return 0;
   int meters = station_connector_count(st);
   if (meters < 0) meters = 0;
-  ocmf_station *os = calloc(1, sizeof *os + (size_t)meters * sizeof os->meter[0]);
+  ocmf_station *os = calloc(1, sizeof *os);
   if (!os) {
     snprintf(err, errlen, "ocmf: out of memory");
     return -1;
@@ -287,19 +326,6 @@ int ocmf_attach(station *st, char *err, size_t errlen) {
     free(os);
     return -1;
   }
-  const char *gi = config_get(st->cfg, "ocmf.gateway_id");
-  if (gi && gi[0])
-    copy(os->gateway_id, sizeof os->gateway_id, gi);
-  else
-    snprintf(os->gateway_id, sizeof os->gateway_id, "%s %s", config_get(st->cfg, "station.vendor"),
-             config_get(st->cfg, "station.model"));
-  const char *gs = config_get(st->cfg, "ocmf.gateway_serial");
-  const char *serial = config_get(st->cfg, "station.serial");
-  copy(os->gateway_serial, sizeof os->gateway_serial,
-       gs && gs[0]           ? gs
-       : serial && serial[0] ? serial
-                             : config_get(st->cfg, "station.id"));
-  identify_meters(os);
   station_module m = {
       .name = "ocmf",
       .ctx = os,

@@ -45,6 +45,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "station/lazy_timer.h"
 #include "util/clock.h"
 #include "util/fd_quarantine.h"
 #include "util/log.h"
@@ -140,7 +141,8 @@ struct ocpp_transport {
    * (the answer to the CALL that changed it): restart once the queue is
    * empty, or at the latest when restart_timer fires */
   bool restart_after_flush;
-  uv_timer_t restart_timer;
+  /* made by its first start (station/lazy_timer.h): a restart is rare */
+  lazy_timer restart_timer;
   bool closing;
   int open; /* our handles still alive */
 };
@@ -692,7 +694,7 @@ static void take_config(ocpp_transport *t, const ocpp_transport_config *cfg) {
  * configuration in t. */
 static void restart(ocpp_transport *t) {
   t->restart_after_flush = false;
-  uv_timer_stop(&t->restart_timer);
+  lazy_timer_stop(&t->restart_timer);
   bool was_connected = t->st.state == OCPP_LINK_CONNECTED;
   uv_timer_stop(&t->retry_timer);
   drop_connection(t);
@@ -745,12 +747,10 @@ ocpp_transport *ocpp_transport_new(uv_loop_t *loop, const ocpp_transport_config 
   }
   t->loop = loop;
   t->ev = *ev;
-  t->open = 2; /* the retry and restart timers */
+  t->open = 1; /* the retry timer (the restart timer is a lazy_timer) */
   t->fd = -1;
   uv_timer_init(loop, &t->retry_timer);
   t->retry_timer.data = t;
-  uv_timer_init(loop, &t->restart_timer);
-  t->restart_timer.data = t;
   t->st.state = OCPP_LINK_WAITING;
   t->st.since_ms = clock_wall_ms();
   take_config(t, cfg);
@@ -761,7 +761,7 @@ ocpp_transport *ocpp_transport_new(uv_loop_t *loop, const ocpp_transport_config 
     snprintf(err, errlen, "libwebsockets cannot create a client context");
     t->closing = true;
     uv_close((uv_handle_t *)&t->retry_timer, timer_closed);
-    uv_close((uv_handle_t *)&t->restart_timer, timer_closed);
+    lazy_timer_close(&t->restart_timer);
     return NULL;
   }
   restart(t);
@@ -774,7 +774,7 @@ static void restart_cb(uv_timer_t *timer) { restart(timer->data); }
  * callback, where destroying a vhost and creating another is not safe. */
 static void restart_soon(ocpp_transport *t) {
   uv_timer_stop(&t->retry_timer);
-  uv_timer_start(&t->restart_timer, restart_cb, 0, 0);
+  lazy_timer_start(&t->restart_timer, t->loop, restart_cb, t, 0, 0);
 }
 
 void ocpp_transport_reconfigure(ocpp_transport *t, const ocpp_transport_config *cfg) {
@@ -792,7 +792,7 @@ void ocpp_transport_reconfigure(ocpp_transport *t, const ocpp_transport_config *
    * connection with nothing left to write, bounded by FLUSH_MAX_MS. */
   if (!t->restart_after_flush) {
     t->restart_after_flush = true;
-    uv_timer_start(&t->restart_timer, restart_cb, FLUSH_MAX_MS, 0);
+    lazy_timer_start(&t->restart_timer, t->loop, restart_cb, t, FLUSH_MAX_MS, 0);
   }
   lws_callback_on_writable(t->wsi);
 }
@@ -845,7 +845,7 @@ void ocpp_transport_close(ocpp_transport *t) {
   drop_connection(t);
   uv_timer_stop(&t->retry_timer);
   uv_close((uv_handle_t *)&t->retry_timer, timer_closed);
-  uv_close((uv_handle_t *)&t->restart_timer, timer_closed);
+  lazy_timer_close(&t->restart_timer);
   vhost_put(t->gen, t->sc->users == 1);
   t->gen = NULL;
   shared_put(t->sc);

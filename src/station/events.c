@@ -75,14 +75,14 @@ static void timer_cb(uv_timer_t *t) {
 static void arm(station *st) {
   if (st->closing) return;
   if (st->waiter_count == 0) {
-    uv_timer_stop(&st->waiter_timer);
+    lazy_timer_stop(&st->waiter_timer);
     return;
   }
   uint64_t next = UINT64_MAX;
   for (int i = 0; i < st->waiter_count; i++)
     if (st->waiters[i].deadline_real_ms < next) next = st->waiters[i].deadline_real_ms;
   uint64_t now = uv_now(st->loop);
-  uv_timer_start(&st->waiter_timer, timer_cb, next > now ? next - now : 0, 0);
+  lazy_timer_start(&st->waiter_timer, st->loop, timer_cb, st, next > now ? next - now : 0, 0);
 }
 
 int events_waiter_add(station *st, http_pending *p, int64_t after_id, int limit, unsigned wait_ms) {

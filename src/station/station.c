@@ -630,12 +630,12 @@ static void core_timer_cb(uv_timer_t *t) {
 }
 
 static void close_station_handles(station *st) {
-  uv_close((uv_handle_t *)&st->late_timer, NULL);
+  lazy_timer_close(&st->late_timer);
   uv_close((uv_handle_t *)&st->core_timer, NULL);
   uv_close((uv_handle_t *)&st->core_check, NULL);
   uv_close((uv_handle_t *)&st->core_idle, NULL);
   uv_close((uv_handle_t *)&st->meter_timer, NULL);
-  uv_close((uv_handle_t *)&st->waiter_timer, NULL);
+  lazy_timer_close(&st->waiter_timer);
 }
 
 static void arm_core_timer(station *st) {
@@ -1001,7 +1001,7 @@ int station_selftest_again(station *st, char *err, size_t errlen) {
  * socket, then "ready". Runs once, inline (station_open) or from the loop. */
 static int start_late(station *st, char *err, size_t errlen) {
   st->late_pending = false;
-  uv_timer_stop(&st->late_timer);
+  lazy_timer_stop(&st->late_timer);
   for (const station_attach_fn *a = st->parts ? st->parts->attach_late : NULL; a && *a; a++)
     if ((*a)(st, err, errlen) != 0) return -1;
   if (st->http) {
@@ -1047,6 +1047,15 @@ static void run_late(station *st) {
 }
 
 static void late_cb(uv_timer_t *t) { run_late(t->data); }
+
+/* A failure of station_open once the HAL started: the station closes (its
+ * handles and its modules' close while the loop runs) and station_free,
+ * after the loop, frees the rest. A HAL given by the caller stays its. */
+static int close_failed(station *st, const station_options *opt) {
+  station_close(st);
+  st->hw_borrowed = opt->hw != NULL;
+  return -1;
+}
 
 int station_open(station *st, uv_loop_t *loop, const station_options *opt, char *err,
                  size_t errlen) {
@@ -1107,9 +1116,7 @@ int station_open(station *st, uv_loop_t *loop, const station_options *opt, char 
   uv_check_init(loop, &st->core_check);
   uv_idle_init(loop, &st->core_idle);
   uv_timer_init(loop, &st->meter_timer);
-  uv_timer_init(loop, &st->waiter_timer);
-  uv_timer_init(loop, &st->late_timer);
-  st->core_timer.data = st->meter_timer.data = st->waiter_timer.data = st->late_timer.data = st;
+  st->core_timer.data = st->meter_timer.data = st;
   st->core_check.data = st->core_idle.data = st;
 
   /* The HTTP server's address is checked (and its port bound once) now; it
@@ -1131,14 +1138,10 @@ int station_open(station *st, uv_loop_t *loop, const station_options *opt, char 
                     .on_badge = on_badge};
   if (st->hw->ops->start(st->hw, loop, &l) != 0) {
     snprintf(err, errlen, "hardware: %s", st->hw->ops->last_error(st->hw));
-    station_close(st);
-    return -1;
+    return close_failed(st, opt);
   }
   for (const station_attach_fn *a = st->parts ? st->parts->attach : NULL; a && *a; a++)
-    if ((*a)(st, err, errlen) != 0) {
-      station_close(st);
-      return -1;
-    }
+    if ((*a)(st, err, errlen) != 0) return close_failed(st, opt);
   station_event(st, 0, "boot", "borne %s, %d connectors, %s hardware", BORNE_VERSION, n,
                 st->hw->ops->name);
   /* Self-test after the HAL delivered the initial input levels (next loop turn). */
@@ -1152,13 +1155,11 @@ int station_open(station *st, uv_loop_t *loop, const station_options *opt, char 
   if (opt->defer_late) {
     /* without a back end to wait for, the next loop turn */
     const char *url = config_get(st->cfg, "ocpp.url");
-    uv_timer_start(&st->late_timer, late_cb, url && url[0] ? STATION_LATE_WAIT_MS : 0, 0);
+    lazy_timer_start(&st->late_timer, loop, late_cb, st, url && url[0] ? STATION_LATE_WAIT_MS : 0,
+                     0);
     return 0;
   }
-  if (start_late(st, err, errlen) != 0) {
-    station_close(st);
-    return -1;
-  }
+  if (start_late(st, err, errlen) != 0) return close_failed(st, opt);
   return 0;
 fail:
   if (st->hw && !opt->hw) st->hw->ops->destroy(st->hw);
@@ -1207,8 +1208,9 @@ void station_free(station *st) {
   free(st->modules);
   st->modules = NULL;
   st->module_cap = 0;
-  if (st->hw) st->hw->ops->destroy(st->hw);
+  if (st->hw && !st->hw_borrowed) st->hw->ops->destroy(st->hw);
   st->hw = NULL;
+  st->hw_borrowed = false;
   if (st->db) store_close(st->db);
   st->db = NULL;
   free(st->waiters); /* events_waiters_close answered them at the close */
@@ -1372,8 +1374,8 @@ void station_ocpp_traffic(station *st, const char *action, bool from_csms, int64
   if (st->late_pending && !st->closing) {
     uint64_t now = uv_now(st->loop), end = st->started_real_ms + STATION_LATE_WAIT_MS;
     uint64_t left = end > now ? end - now : 0;
-    uv_timer_start(&st->late_timer, late_cb,
-                   left < STATION_LATE_QUIET_MS ? left : STATION_LATE_QUIET_MS, 0);
+    lazy_timer_start(&st->late_timer, st->loop, late_cb, st,
+                     left < STATION_LATE_QUIET_MS ? left : STATION_LATE_QUIET_MS, 0);
   }
   for (int i = 0; i < st->module_count; i++)
     if (st->modules[i].ocpp_traffic)

@@ -13,6 +13,7 @@
 #include <uv.h>
 
 #include "http/http.h"
+#include "station/lazy_timer.h"
 #include "config/config.h"
 #include "core/station_core.h"
 #include "hal/hal.h"
@@ -128,7 +129,10 @@ typedef struct station {
   hal *hw;
   http_server *http;
   bool sim;
-  bool swarm;     /* station_options.swarm */
+  bool swarm; /* station_options.swarm */
+  /* station_options.hw after a failed station_open: stopped, not destroyed
+   * by station_free (it stays the caller's) */
+  bool hw_borrowed;
   char *data_dir; /* owned (station_open, at most 511 characters as before); NULL after station_free
                    */
   char token[65];
@@ -146,7 +150,7 @@ typedef struct station {
   uv_check_t core_check;
   uv_idle_t core_idle;
   uv_timer_t meter_timer;
-  uv_timer_t waiter_timer;
+  lazy_timer waiter_timer; /* a long poll's deadline (never in a swarm station) */
   /* STATION_MAX_WAITERS of them, allocated by the first long poll of the
    * event feed (a swarm station, without HTTP server, never has one: 2 kB) */
   events_waiter *waiters;
@@ -184,7 +188,7 @@ typedef struct station {
    * loop once the OCPP traffic after the first BootNotification's answer was
    * quiet (or after STATION_LATE_WAIT_MS, or before a session starts,
    * whichever is first). */
-  uv_timer_t late_timer;
+  lazy_timer late_timer; /* a deferred start's second half (never in a swarm station) */
   bool late_pending;
   bool https;
   /* set by the daemon: called once the whole station is up and its HTTP
@@ -251,7 +255,13 @@ typedef struct {
 #define STATION_LATE_QUIET_MS 20
 
 /* Opens the database, builds the hardware, runs the self-test, starts the
- * API (unless opt->swarm). On error returns -1 with one line in err; nothing is left running. */
+ * API (unless opt->swarm). On error returns -1 with one line in err; nothing
+ * is left running, but handles may be closing (a failure after the HAL
+ * started or a module attached closes the station): run the loop, then call
+ * station_free(), which frees what the station still holds (its modules, its
+ * connectors, its data directory, its store, the HAL it built) and is a
+ * no-op when open freed everything itself. A HAL given in opt->hw stays the
+ * caller's after a failure (stopped: destroy it after the loop ran). */
 int station_open(station *st, uv_loop_t *loop, const station_options *opt, char *err,
                  size_t errlen);
 /* Graceful stop: ends running sessions (reason Reboot), closes handles.

@@ -7,7 +7,8 @@
  * STATION_LATE_WAIT_MS, and
  * always before any module hears of a session. A failure of the second half
  * closes the station and says why. Without defer_late everything is up when
- * station_open returns.
+ * station_open returns. A failed station_open once modules attached (issue
+ * 18) leaves its handles closing; station_free after the loop frees the rest.
  */
 /* cmocka.h needs these first */
 // clang-format off
@@ -31,6 +32,17 @@
 #include "test_tmpdir.h"
 #include "hal/hal_sim.h"
 #include "util/log.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define BORNE_TEST_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define BORNE_TEST_LSAN 1
+#endif
+#endif
+#ifdef BORNE_TEST_LSAN
+#include <sanitizer/lsan_interface.h>
+#endif
 
 static int early_count, late_count, late_heard_start;
 static bool late_fails;
@@ -65,6 +77,44 @@ static int late_attach(station *st, char *err, size_t errlen) {
 static const station_attach_fn early_list[] = {early_attach, NULL};
 static const station_attach_fn late_list[] = {late_attach, NULL};
 static const station_parts parts = {.attach = early_list, .attach_late = late_list};
+
+/* A failed open once a module attached (issue 18): a module that owns a
+ * block, then a failing attach, early or late. */
+static int owning_freed;
+static bool owning_closed;
+
+static void owning_closing(void *ctx) {
+  (void)ctx;
+  owning_closed = true;
+}
+
+static void owning_free(void *ctx) {
+  free(ctx);
+  owning_freed++;
+}
+
+static int owning_attach(station *st, char *err, size_t errlen) {
+  char *block = malloc(1000);
+  if (!block) return snprintf(err, errlen, "out of memory"), -1;
+  station_module m = {
+      .name = "owning", .ctx = block, .closing = owning_closing, .free = owning_free};
+  if (station_add_module(st, &m) != 0) {
+    free(block);
+    return snprintf(err, errlen, "out of memory"), -1;
+  }
+  return 0;
+}
+
+static int failing_attach(station *st, char *err, size_t errlen) {
+  (void)st;
+  snprintf(err, errlen, "the early module refuses");
+  return -1;
+}
+
+static const station_attach_fn owning_then_failing[] = {owning_attach, failing_attach, NULL};
+static const station_parts fails_early = {.attach = owning_then_failing};
+static const station_attach_fn owning_only[] = {owning_attach, NULL};
+static const station_parts fails_late = {.attach = owning_only, .attach_late = late_list};
 
 typedef struct {
   uv_loop_t loop;
@@ -244,6 +294,67 @@ static void without_defer_everything_is_up_when_open_returns(void **state) {
   close_fx(&f);
 }
 
+/* station_open fails after its modules attached: it returns -1 with the
+ * reason, the modules were told of the close, and station_free after the
+ * loop frees them, the connectors, the data directory and the store; the
+ * HAL given stays the caller's. The ASan build's leak check finds any block
+ * left behind. */
+static void open_failing(const station_parts *p, bool defer, const char *why) {
+  owning_freed = 0;
+  owning_closed = false;
+  log_set_level(LOG_ERROR);
+  char dir[64], err[256] = "";
+  assert_int_equal(test_tmpdir_make(dir, sizeof dir, "borne-openfail"), 0);
+  config *cfg = config_new();
+  set(cfg, "auth.mode", "free");
+  set(cfg, "http.listen", "127.0.0.1:0");
+  set(cfg, "station.connectors", "2");
+  station_clock clk;
+  clock_init(&clk, 50);
+  double energy[2] = {1000, 2000};
+  hal *hw = hal_sim_create(2, &clk, 230.0, energy, false);
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  station *st = calloc(1, sizeof *st);
+  station_options opt = {.data_dir = dir, .cfg = cfg, .parts = p, .hw = hw, .defer_late = defer};
+  late_fails = true;
+  assert_int_equal(station_open(st, &loop, &opt, err, sizeof err), -1);
+  late_fails = false;
+  assert_string_equal(err, why);
+  assert_true(owning_closed);
+  assert_int_equal(owning_freed, 0); /* its handles may still be closing */
+  assert_non_null(st->data_dir);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_false(uv_loop_alive(&loop));
+  station_free(st);
+  assert_int_equal(owning_freed, 1);
+  assert_null(st->data_dir);
+  assert_null(st->conn);
+  assert_null(st->core_conns);
+  assert_null(st->modules);
+  assert_null(st->db);
+  assert_null(st->hw);
+  station_free(st); /* again: nothing left to free */
+  free(st);
+  assert_int_equal(uv_loop_close(&loop), 0);
+  hw->ops->destroy(hw); /* the caller's */
+  config_free(cfg);
+  test_tmpdir_remove(dir);
+#ifdef BORNE_TEST_LSAN
+  assert_int_equal(__lsan_do_recoverable_leak_check(), 0);
+#endif
+}
+
+static void a_failing_early_module_leaves_nothing_after_station_free(void **state) {
+  (void)state;
+  open_failing(&fails_early, false, "the early module refuses");
+}
+
+static void a_failing_late_half_in_open_leaves_nothing_after_station_free(void **state) {
+  (void)state;
+  open_failing(&fails_late, false, "the late module refuses");
+}
+
 int main(void) {
   if (borne_keys_register() != 0) return 1; /* every module's configuration keys */
   const struct CMUnitTest tests[] = {
@@ -253,6 +364,8 @@ int main(void) {
       cmocka_unit_test(no_module_hears_of_a_session_before_the_late_half),
       cmocka_unit_test(a_failing_late_half_closes_the_station_and_says_why),
       cmocka_unit_test(without_defer_everything_is_up_when_open_returns),
+      cmocka_unit_test(a_failing_early_module_leaves_nothing_after_station_free),
+      cmocka_unit_test(a_failing_late_half_in_open_leaves_nothing_after_station_free),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -65,7 +65,7 @@ static void boot_answer(void *ctx, const json_t *result, const char *code, const
      * after the call timeout, at most BOOT_RETRY_DEFAULT_S */
     long retry_s = config_get_int(o->st->cfg, "ocpp.call_timeout_s");
     if (retry_s > BOOT_RETRY_DEFAULT_S) retry_s = BOOT_RETRY_DEFAULT_S;
-    uv_timer_start(&o->boot_timer, boot_timer_cb, (uint64_t)retry_s * 1000, 0);
+    lazy_timer_start(&o->boot_timer, o->st->loop, boot_timer_cb, o, (uint64_t)retry_s * 1000, 0);
     return;
   }
   const char *status = json_string_value(json_object_get(result, "status"));
@@ -90,8 +90,8 @@ static void boot_answer(void *ctx, const json_t *result, const char *code, const
   o->boot = status && strcmp(status, "Pending") == 0 ? BOOT_PENDING : BOOT_REJECTED;
   station_event(o->st, 0, "ocpp_boot", "%s (retry in %ld s)", v16_boot_names[o->boot],
                 interval > 0 ? interval : BOOT_RETRY_DEFAULT_S);
-  uv_timer_start(&o->boot_timer, boot_timer_cb,
-                 (uint64_t)(interval > 0 ? interval : BOOT_RETRY_DEFAULT_S) * 1000, 0);
+  lazy_timer_start(&o->boot_timer, o->st->loop, boot_timer_cb, o,
+                   (uint64_t)(interval > 0 ? interval : BOOT_RETRY_DEFAULT_S) * 1000, 0);
 }
 
 void v16_send_boot(ocpp16_station *o) {

@@ -44,7 +44,8 @@ void v16_flush_check_cb(uv_timer_t *t) {
   bool busy =
       ocpp_link_pending(o->link) > 0 || o->pump_in_flight || cp_journal_length(o->journal) > 0;
   if (online(o) && busy && now < o->restart_deadline) {
-    uv_timer_start(&o->reset_timer, v16_flush_check_cb, o->restart_deadline - now, 0);
+    lazy_timer_start(&o->reset_timer, o->st->loop, v16_flush_check_cb, o, o->restart_deadline - now,
+                     0);
     return;
   }
   o->restart_pending = false;
@@ -56,7 +57,7 @@ void v16_on_restart(void *ctx) {
   o->reset_hard = true;
   o->restart_pending = true;
   o->restart_deadline = uv_now(o->st->loop) + RESTART_FLUSH_MAX_MS;
-  uv_timer_start(&o->reset_timer, v16_flush_check_cb, 0, 0);
+  lazy_timer_start(&o->reset_timer, o->st->loop, v16_flush_check_cb, o, 0, 0);
 }
 
 void v16_on_diag_status(void *ctx, diag_status s, int request_id, const char *detail) {
@@ -151,7 +152,8 @@ static void h_get_diagnostics(ocpp16_station *o, const json_t *req, ocpp_reply *
   char name[200], err[160];
   /* GetDiagnostics.conf has no status: a location the uploader refuses
    * (file://, gopher://, ...) gets no fileName and is reported UploadFailed */
-  if (diagnostics_upload(o->diag, &dr, name, sizeof name, err, sizeof err) != 0)
+  diagnostics *d = v16_diagnostics(o);
+  if (!d || diagnostics_upload(d, &dr, name, sizeof name, err, sizeof err) != 0)
     r->result = json_object(); /* no file: fileName is optional */
   else
     r->result = json_pack("{s:s}", "fileName", name);
@@ -179,7 +181,8 @@ static void h_get_log(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
      * no LogStatusNotification follows the Rejected */
     log_warn(MOD, "GetLog: %s", err);
     v16_reply_status(r, "Rejected");
-  } else if (diagnostics_upload(o->diag, &dr, name, sizeof name, err, sizeof err) != 0) {
+  } else if (!v16_diagnostics(o) ||
+             diagnostics_upload(o->diag, &dr, name, sizeof name, err, sizeof err) != 0) {
     v16_reply_status(r, "Rejected");
   } else {
     o->log_request_id = dr.request_id;

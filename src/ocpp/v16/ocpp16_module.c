@@ -34,7 +34,8 @@ static void ignore_answer(void *ctx, const json_t *result, const char *code, con
   (void)result;
   if (code) log_debug(MOD, "answer: %s %s", code, text);
   /* not from inside the RPC layer: the restart tears the link down */
-  if (o->restart_pending && !o->closing) uv_timer_start(&o->reset_timer, v16_flush_check_cb, 0, 0);
+  if (o->restart_pending && !o->closing)
+    lazy_timer_start(&o->reset_timer, o->st->loop, v16_flush_check_cb, o, 0, 0);
 }
 
 /* A message that is not transaction-related: sent now if connected, else dropped
@@ -194,7 +195,7 @@ static void on_replied(void *ctx, const char *action) {
     /* the transport writes the answer before it hangs up to reconnect
      * (ocpp_transport_reconfigure); from the next loop turn */
     o->cert_reconnect = false;
-    uv_timer_start(&o->cert_timer, v16_cert_reconnect_cb, 0, 0);
+    lazy_timer_start(&o->cert_timer, o->st->loop, v16_cert_reconnect_cb, o, 0, 0);
   }
 }
 
@@ -226,7 +227,7 @@ static void on_disconnected(void *ctx, const char *why) {
   o->boot = BOOT_NONE;
   station_set_offline(o->st, true);
   uv_timer_stop(&o->heartbeat_timer);
-  uv_timer_stop(&o->boot_timer);
+  lazy_timer_stop(&o->boot_timer);
   for (int c = 1; c <= o->count; c++) o->conn[c - 1].reported_valid = false;
   o->reported0_valid = false;
   cp_certs_set_server_chain(o->certs, NULL);
@@ -355,12 +356,29 @@ static void on_closing(void *ctx) {
   v16_flush_aligned(o);       /* a mark's readings still waiting: on disk, sent at the next start */
   curl_uv_close(o->cu);       /* the firmware service closes the updater */
   diagnostics_close(o->diag); /* the link is the OCPP module's (ocpp_module.c) */
-  uv_timer_t *timers[] = {&o->boot_timer, &o->heartbeat_timer, &o->tick_timer, &o->reset_timer,
-                          &o->cert_timer};
+  lazy_timer_close(&o->boot_timer);
+  lazy_timer_close(&o->reset_timer);
+  lazy_timer_close(&o->cert_timer);
+  uv_timer_t *timers[] = {&o->heartbeat_timer, &o->tick_timer};
   for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
     uv_timer_stop(timers[i]);
     uv_close((uv_handle_t *)timers[i], handle_closed);
   }
+}
+
+diagnostics *v16_diagnostics(ocpp16_station *o) {
+  if (o->diag || o->closing) return o->diag;
+  station *st = o->st;
+  if (!o->cu) o->cu = curl_uv_new(st->loop);
+  diag_config dc = {.loop = st->loop,
+                    .clock = &st->clock,
+                    .data_dir = st->data_dir,
+                    .station_id = config_get(st->cfg, "station.id"),
+                    .on_status = v16_on_diag_status,
+                    .ctx = o};
+  o->diag = o->cu ? diagnostics_new(&dc, o->cu) : NULL;
+  if (!o->diag) log_error(MOD, "cannot make the diagnostics uploader: out of memory");
+  return o->diag;
 }
 
 /* The link, journal, authorization store and reservations are the OCPP
@@ -411,16 +429,7 @@ static void *open16(ocpp_core *core, char *err, size_t errlen) {
     snprintf(err, errlen, "no firmware updater");
     return NULL;
   }
-  o->cu = curl_uv_new(st->loop);
-  diag_config dc = {.loop = st->loop,
-                    .clock = &st->clock,
-                    .data_dir = st->data_dir,
-                    .station_id = config_get(st->cfg, "station.id"),
-                    .on_status = v16_on_diag_status,
-                    .ctx = o};
-  o->diag = diagnostics_new(&dc, o->cu);
-  uv_timer_t *timers[] = {&o->boot_timer, &o->heartbeat_timer, &o->tick_timer, &o->reset_timer,
-                          &o->cert_timer};
+  uv_timer_t *timers[] = {&o->heartbeat_timer, &o->tick_timer};
   for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
     uv_timer_init(st->loop, timers[i]);
     timers[i]->data = o;

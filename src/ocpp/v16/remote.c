@@ -161,7 +161,7 @@ static void reset_cb(uv_timer_t *t) {
       station_connector_event(o->st, c, &(cs_event){.type = CS_EV_STOP, .reason = why});
   o->restart_pending = true;
   o->restart_deadline = uv_now(o->st->loop) + RESET_STOP_MAX_MS;
-  uv_timer_start(&o->reset_timer, v16_flush_check_cb, 0, 0);
+  lazy_timer_start(&o->reset_timer, o->st->loop, v16_flush_check_cb, o, 0, 0);
 }
 
 static void h_reset(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
@@ -173,7 +173,7 @@ static void h_reset(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
   v16_reply_status(r, "Accepted");
   v16_security_event(o, "ResetOrReboot",
                      o->reset_hard ? "Hard reset by the back end" : "Soft reset by the back end");
-  uv_timer_start(&o->reset_timer, reset_cb, RESET_FLUSH_MS, 0);
+  lazy_timer_start(&o->reset_timer, o->st->loop, reset_cb, o, RESET_FLUSH_MS, 0);
 }
 
 static void h_unlock(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
@@ -357,12 +357,14 @@ void v16_send_triggered(ocpp16_station *o) {
                            v16_firmware_status_name(s) ? v16_firmware_status_name(s) : "Idle"));
   }
   if (t & TRIG_DIAG)
-    v16_send_now(o, "DiagnosticsStatusNotification",
-                 json_pack("{s:s}", "status", diagnostics_busy(o->diag) ? "Uploading" : "Idle"));
+    v16_send_now(
+        o, "DiagnosticsStatusNotification",
+        json_pack("{s:s}", "status", o->diag && diagnostics_busy(o->diag) ? "Uploading" : "Idle"));
   if (t & TRIG_LOG)
     v16_send_now(o, "LogStatusNotification",
-                 json_pack("{s:s, s:i}", "status", diagnostics_busy(o->diag) ? "Uploading" : "Idle",
-                           "requestId", o->log_request_id));
+                 json_pack("{s:s, s:i}", "status",
+                           o->diag && diagnostics_busy(o->diag) ? "Uploading" : "Idle", "requestId",
+                           o->log_request_id));
   if (t & TRIG_SIGN) v16_send_sign_certificate(o);
 }
 

@@ -155,7 +155,8 @@ static void pump_answer(void *ctx, const json_t *result, const char *code, const
   free(p);
   v16_pump(o);
   /* a restart waits for the journal to empty (Reset: its StopTransactions) */
-  if (o->restart_pending) uv_timer_start(&o->reset_timer, v16_flush_check_cb, 0, 0);
+  if (o->restart_pending)
+    lazy_timer_start(&o->reset_timer, o->st->loop, v16_flush_check_cb, o, 0, 0);
 }
 
 /* A queued TransactionEvent of the 2.0.1 dialect (the station spoke 2.0.1

@@ -91,11 +91,13 @@ typedef struct ocpp16_station {
   bool cert_refusal_reported; /* InvalidCentralSystemCertificate raised since the last connect */
   boot_state boot;
   int heartbeat_s;
-  uv_timer_t boot_timer;
+  lazy_timer boot_timer; /* a BootNotification again: not once the first was accepted */
   uv_timer_t heartbeat_timer;
-  uv_timer_t tick_timer;  /* status debounce, samples, aligned data, queue retries, expiries */
-  uv_timer_t reset_timer; /* Reset after its answer was written */
-  uv_timer_t cert_timer;  /* reconnect with a new client certificate after the answer */
+  uv_timer_t tick_timer; /* status debounce, samples, aligned data, queue retries, expiries */
+  /* made by their first start (station/lazy_timer.h): an idle station never
+   * resets nor gets a new certificate */
+  lazy_timer reset_timer; /* Reset after its answer was written */
+  lazy_timer cert_timer;  /* reconnect with a new client certificate after the answer */
   bool reset_hard;
   bool restart_pending;      /* firmware installed: restart once the notifications left */
   uint64_t restart_deadline; /* uv_now: restart anyway */
@@ -118,6 +120,9 @@ typedef struct ocpp16_station {
   int trigger_connector;
   borne_ms last_rx_wall;
   char auth_tag[21], auth_parent[21]; /* the last accepted badge and its group */
+  /* the diagnostics uploader and its transfers, made by the first
+   * GetDiagnostics or GetLog (v16_diagnostics): an idle swarm station never
+   * uploads (0.7 kB each) */
   curl_uv *cu;
   firmware *fw;
   diagnostics *diag;
@@ -268,6 +273,9 @@ void v16_apply_profiles(ocpp16_station *o);
 void v16_on_firmware_status(void *ctx, fw_status s, int request_id, const char *detail);
 void v16_on_restart(void *ctx);
 void v16_on_diag_status(void *ctx, diag_status s, int request_id, const char *detail);
+/* The uploader, made on first use; NULL (logged) when it cannot be made or
+ * the station closes. */
+diagnostics *v16_diagnostics(ocpp16_station *o);
 void v16_flush_check_cb(uv_timer_t *t);
 
 /* security.c */

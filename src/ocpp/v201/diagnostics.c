@@ -35,7 +35,7 @@ void v201_on_diag_status(void *ctx, diag_status s, int request_id, const char *d
 
 void v201_send_log_status(ocpp201_station *o) {
   /* F06: Idle when no upload runs (then without requestId), else Uploading */
-  bool busy = diagnostics_busy(o->diag);
+  bool busy = o->diag && diagnostics_busy(o->diag);
   v201_send_now(
       o, "LogStatusNotification",
       log_status_payload(busy ? DIAG_UPLOADING : DIAG_IDLE, busy ? o->log_request_id : 0));
@@ -65,6 +65,8 @@ static void h_get_log(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
      * LogStatusNotification follows the Rejected; a running upload goes on */
     log_warn(MOD, "GetLog: %s", err);
     v201_reply_status_info(r, "Rejected", "InvalidURL", err);
+  } else if (!v201_diagnostics(o)) {
+    v201_reply_status_info(r, "Rejected", "InternalError", "out of memory");
   } else if ((cancelled = diagnostics_cancel(o->diag, err, sizeof err)) < 0) {
     /* N01.FR.12 is a SHOULD: the archive being written (a moment) is kept */
     log_warn(MOD, "GetLog: %s", err);

@@ -285,6 +285,21 @@ static station_setting_state on_setting_state(void *ctx, const char *key) {
   return SETTING_CURRENT;
 }
 
+diagnostics *v201_diagnostics(ocpp201_station *o) {
+  if (o->diag || o->closing) return o->diag;
+  station *st = o->st;
+  if (!o->cu) o->cu = curl_uv_new(st->loop);
+  diag_config dc = {.loop = st->loop,
+                    .clock = &st->clock,
+                    .data_dir = st->data_dir,
+                    .station_id = config_get(st->cfg, "station.id"),
+                    .on_status = v201_on_diag_status,
+                    .ctx = o};
+  o->diag = o->cu ? diagnostics_new(&dc, o->cu) : NULL;
+  if (!o->diag) log_error(MOD, "cannot make the log uploader: out of memory");
+  return o->diag;
+}
+
 static void handle_closed(uv_handle_t *h) {
   ocpp201_station *o = h->data;
   o->open_handles--;
@@ -342,21 +357,6 @@ static void *open201(ocpp_core *core, char *err, size_t errlen) {
   o->fw = station_firmware(st);
   if (!o->fw) {
     snprintf(err, errlen, "no firmware updater");
-    free(o);
-    return NULL;
-  }
-  /* GetLog's uploader, as 1.6's (each dialect has its own) */
-  o->cu = curl_uv_new(st->loop);
-  diag_config dc = {.loop = st->loop,
-                    .clock = &st->clock,
-                    .data_dir = st->data_dir,
-                    .station_id = config_get(st->cfg, "station.id"),
-                    .on_status = v201_on_diag_status,
-                    .ctx = o};
-  o->diag = o->cu ? diagnostics_new(&dc, o->cu) : NULL;
-  if (!o->diag) {
-    snprintf(err, errlen, "no log uploader");
-    curl_uv_close(o->cu);
     free(o);
     return NULL;
   }

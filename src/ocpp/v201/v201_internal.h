@@ -140,8 +140,10 @@ typedef struct ocpp201_station {
   fw_status fw_last; /* the updater's last step, for a triggered FirmwareStatusNotification */
   int fw_request_id;
   bool restart_hard; /* the restart after a firmware install (not a Reset) */
-  curl_uv *cu;       /* the log uploader's transfers */
-  diagnostics *diag; /* GetLog's uploader (src/firmware/diagnostics.c), as 1.6's */
+  /* GetLog's uploader (src/firmware/diagnostics.c) and its transfers, as
+   * 1.6's: made by the first GetLog (v201_diagnostics) */
+  curl_uv *cu;
+  diagnostics *diag;
   diag_status diag_last;
   int log_request_id;
   json_t *customer_pages; /* NotifyCustomerInformation, sent once answered */
@@ -339,6 +341,9 @@ const char *v201_boot_reason(const ocpp201_station *o); /* PowerUp, or FirmwareU
 
 /* diagnostics.c (N: GetLog, LogStatusNotification, CustomerInformation) */
 void v201_on_diag_status(void *ctx, diag_status s, int request_id, const char *detail);
+/* GetLog's uploader, made on first use; NULL (logged) when it cannot be
+ * made or the station closes. */
+diagnostics *v201_diagnostics(ocpp201_station *o);
 void v201_send_log_status(ocpp201_station *o); /* TriggerMessage: now, or Idle */
 void v201_customer_information_replied(ocpp201_station *o);
 
