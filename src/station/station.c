@@ -975,7 +975,10 @@ static void run_selftests(station *st) {
 }
 
 static void selftest_cb(uv_timer_t *t) {
-  run_selftests(t->data);
+  station *st = t->data;
+  /* a station closed before its first loop turn (station_open failed late,
+   * or closed at once) has stopped its HAL: nothing to test */
+  if (!st->closing) run_selftests(st);
   uv_close((uv_handle_t *)t, (uv_close_cb)free);
 }
 
