@@ -98,6 +98,11 @@ static void rpc_result_refused(void *ctx, const char *action, const char *code, 
   if (l->ev.result_refused) l->ev.result_refused(l->ev.ctx, action, code, text);
 }
 
+static void on_client_certificate_refused(void *ctx, const char *why) {
+  ocpp_link *l = ctx;
+  if (l->ev.client_certificate_refused) l->ev.client_certificate_refused(l->ev.ctx, why);
+}
+
 static void on_attempt_failed(void *ctx, const char *why) {
   ocpp_link *l = ctx;
   if (l->ev.attempt_failed) l->ev.attempt_failed(l->ev.ctx, why);
@@ -168,7 +173,8 @@ ocpp_link *ocpp_link_new(uv_loop_t *loop, const ocpp_transport_config *cfg, int 
                               .received = on_received,
                               .too_large = on_too_large,
                               .server_certificate_refused = on_certificate_refused,
-                              .attempt_failed = on_attempt_failed};
+                              .attempt_failed = on_attempt_failed,
+                              .client_certificate_refused = on_client_certificate_refused};
   ocpp_transport_config tc = *cfg;
   tc.subprotocol = l->offer;
   l->transport = ocpp_transport_new(loop, &tc, &te, err, errlen);

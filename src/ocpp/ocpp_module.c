@@ -106,8 +106,13 @@ void ocpp_core_network_reload(ocpp_core *c) {
 }
 
 /* The link's settings for the slot the cursor is on, and a reconnection. */
+static void relink(ocpp_core *c);
 static void net_switch(ocpp_core *c) {
   net_select(c);
+  relink(c);
+}
+
+static void relink(ocpp_core *c) {
   ocpp_transport_config tc;
   ocpp_core_transport_config(c, &tc);
   const ocpp_dialect_ops *v16 = c->ctx[OCPP_FAMILY_V16] ? &ocpp16_ops : NULL;
@@ -247,9 +252,36 @@ static void switch_dialect(ocpp_core *c) {
   }
 }
 
+/* A02/A03 (and the 1.6 whitepaper's same use cases): a client certificate
+ * from CertificateSigned the back end refuses in the TLS handshake does not
+ * strand the station: the store sets it aside and the link goes back to the
+ * previous identity, reported as InvalidChargingStationCertificate
+ * (InvalidChargePointCertificate in 1.6) once connected. */
+static void ev_client_certificate_refused(void *ctx, const char *why) {
+  ocpp_core *c = ctx;
+  if (c->closing || !cp_certs_client_on_trial(c->certs)) return;
+  if (cp_certs_client_fallback(c->certs) != 0)
+    log_warn(MOD, "the refused client certificate could not be set aside on disk");
+  bool v16 = c->active->family == OCPP_FAMILY_V16;
+  station_event(
+      c->st, 0, "security",
+      "%s: the back end refused the new client certificate (%s): back to the previous one",
+      v16 ? "InvalidChargePointCertificate" : "InvalidChargingStationCertificate", why);
+  station_event(c->st, 0, "ocpp_reconfigured", "client certificate refused: reconnecting to %s",
+                c->url ? c->url : "");
+  relink(c);
+}
+
 static void ev_connected(void *ctx) {
   ocpp_core *c = ctx;
   ocpp_net_connected(&c->net);
+  /* the new client certificate has connected once: the previous one goes */
+  if (cp_certs_client_on_trial(c->certs)) {
+    ocpp_transport_config tc;
+    ocpp_core_transport_config(c, &tc);
+    if (tc.security_profile >= 3 && cp_certs_client_confirm(c->certs) == 0)
+      station_event(c->st, 0, "ocpp_certificate", "the new client certificate connected: kept");
+  }
   const ocpp_dialect_ops *was = c->active;
   switch_dialect(c);
   if (c->active != was || !c->picked_saved) {
@@ -521,6 +553,7 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
   net_apply(c, &tc);
   ocpp_link_events ev = {.ctx = c,
                          .attempt_failed = ev_attempt_failed,
+                         .client_certificate_refused = ev_client_certificate_refused,
                          .result_refused = ev_result_refused,
                          .connected = ev_connected,
                          .disconnected = ev_disconnected,

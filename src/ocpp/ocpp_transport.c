@@ -136,6 +136,7 @@ struct ocpp_transport {
   char tls_alert_text[80];
   int tls_error; /* SSL_R_*, -1 another library's error, 0 none */
   char tls_error_text[120];
+  bool tls_started; /* the handshake began: the server was reached */
   /* a new configuration waits for the connection to write what is queued
    * (the answer to the CALL that changed it): restart once the queue is
    * empty, or at the latest when restart_timer fires */
@@ -562,6 +563,7 @@ static void connect_now(ocpp_transport *t) {
   t->tls_alert_text[0] = 0;
   t->tls_error = 0;
   t->tls_error_text[0] = 0;
+  t->tls_started = false;
   t->st.subprotocol[0] = 0; /* the next answer says again */
   t->no_subprotocol = false;
   set_state(t, OCPP_LINK_CONNECTING);
@@ -865,6 +867,11 @@ static void lost(ocpp_transport *t, const char *why) {
   t->rx_overflow = false; /* a message cut short by the end of its connection */
   set_error(t, "%s", why);
   log_warn(MOD, "back end %s: %s", was_connected ? "lost" : "unreachable", why);
+  /* profile 3: the server was reached and trusted, and the connection ended
+   * before the WebSocket was up (a fatal alert, or the server closing it, as
+   * servers do when they refuse a client certificate) */
+  bool client_refused = !was_connected && t->tls && t->profile >= 3 && t->tls_started &&
+                        t->tls_verify == 0 && !(t->tls_alert >= 0 && t->tls_alert_sent);
   if (t->restart_after_flush) {      /* lost while flushing before a reconfiguration: */
     set_state(t, OCPP_LINK_WAITING); /* (restart() must not say "disconnected" again) */
     restart_soon(t);                 /* the new one at once */
@@ -872,6 +879,8 @@ static void lost(ocpp_transport *t, const char *why) {
     schedule_retry(t);
   if (was_connected && t->ev.disconnected) t->ev.disconnected(t->ev.ctx, why);
   if (!was_connected && t->ev.attempt_failed) t->ev.attempt_failed(t->ev.ctx, why);
+  if (client_refused && t->ev.client_certificate_refused)
+    t->ev.client_certificate_refused(t->ev.ctx, why);
 }
 
 /* OpenSSL's SSL_CTX ex data index for the shared context: one per process by
@@ -891,11 +900,16 @@ static void tls_index_init(void) {
 static void tls_info(const SSL *ssl, int where, int ret) {
   bool alert = (where & SSL_CB_ALERT) && (ret >> 8) == SSL3_AL_FATAL;
   bool exit_failed = (where & SSL_CB_EXIT) && ret <= 0;
-  if (!alert && !exit_failed) return;
+  bool start = (where & SSL_CB_HANDSHAKE_START) != 0;
+  if (!alert && !exit_failed && !start) return;
   shared_ctx *sc = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), tls_index);
   int fd = SSL_get_fd(ssl);
   ocpp_transport *t = sc && fd >= 0 && (size_t)fd < sc->nfd ? sc->by_fd[fd] : NULL;
   if (!t || t->closing || !t->wsi || lws_get_ssl(t->wsi) != ssl) return;
+  if (start) {
+    t->tls_started = true;
+    return;
+  }
   if (alert && t->tls_alert < 0) {
     t->tls_alert = ret & 0xff;
     t->tls_alert_sent = (where & SSL_CB_WRITE) != 0;

@@ -65,6 +65,11 @@ typedef struct {
   /* an attempt ended without a connection (refused, unreachable, TLS,
    * handshake); the next one is scheduled. Optional. */
   void (*attempt_failed)(void *ctx, const char *why);
+  /* under security profile 3, an attempt failed after the TLS handshake began
+   * and before the WebSocket was up, the station trusting the server: the
+   * server ended it (a fatal alert, or closing the connection, as servers
+   * refusing a client certificate do); after attempt_failed. Optional. */
+  void (*client_certificate_refused)(void *ctx, const char *why);
 } ocpp_transport_events;
 
 typedef struct ocpp_transport ocpp_transport;

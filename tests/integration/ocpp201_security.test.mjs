@@ -210,6 +210,57 @@ test('A02: SignCertificate -> CertificateSigned; a wrong chain refused with Inva
   }
 });
 
+test('A02: a new client certificate the CSMS refuses in the TLS handshake: back to the previous one, reported InvalidChargingStationCertificate; kept only once it connected', async () => {
+  const peers = [];
+  const csms = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS })
+    .listenTls({ key: pki.read('server.key'), cert: pki.read('server.pem'), ca: pki.read('ca.pem'), requestCert: true });
+  csms.https.on('secureConnection', (s) => peers.push(s.getPeerCertificate()));
+  const opts = {
+    connectors: 1, auth: 'free', args: ['--csms', csms.url],
+    set: {
+      'station.id': 'cp-201-sec', ...V201, 'ocpp.security_profile': '3', 'ocpp.CpoName': 'Borne Test CPO',
+      'ocpp.ca_file': pki.path('ca.pem'), 'ocpp.cert_file': pki.path('client.pem'), 'ocpp.key_file': pki.path('client.key'),
+    },
+  };
+  let st = await startBorned(opts);
+  try {
+    await csms.waitCall('BootNotification');
+    assert.equal(peers.at(-1).serialNumber.replace(/^0+/, ''), '65'); // 101: the installer's certificate
+    let from = csms.calls.length;
+    assert.deepEqual(await csms.call('TriggerMessage', { requestedMessage: 'SignChargingStationCertificate' }), { status: 'Accepted' });
+    let req = await csms.waitCall('SignCertificate', { from });
+    // no CSMS root in the store: the station takes a certificate of a CA the CSMS does not trust
+    const refusedCert = pki.sign(req.params.csr, 310, 'other');
+    from = csms.calls.length;
+    let after = await st.lastEventId();
+    assert.deepEqual(await csms.call('CertificateSigned', { certificateChain: refusedCert, certificateType: 'ChargingStationCertificate' }), { status: 'Accepted' });
+    await st.waitEvent('ocpp_reconfigured', { after, match: (e) => /client certificate refused/.test(e.detail ?? JSON.stringify(e)) });
+    const ev = await csms.waitCall('SecurityEventNotification', { from, match: (p) => p.type === 'InvalidChargingStationCertificate' });
+    assert.match(ev.params.techInfo, /refused the new client certificate/);
+    assert.equal(peers.at(-1).serialNumber.replace(/^0+/, ''), '65'); // connected again with the previous one
+
+    // a good one connects and is kept: a restart uses it
+    from = csms.calls.length;
+    assert.deepEqual(await csms.call('TriggerMessage', { requestedMessage: 'SignChargingStationCertificate' }), { status: 'Accepted' });
+    req = await csms.waitCall('SignCertificate', { from });
+    from = csms.calls.length;
+    after = await st.lastEventId();
+    assert.deepEqual(await csms.call('CertificateSigned', { certificateChain: pki.sign(req.params.csr, 311), certificateType: 'ChargingStationCertificate' }), { status: 'Accepted' });
+    await st.waitEvent('ocpp_certificate', { after, match: (e) => /connected: kept/.test(e.detail ?? JSON.stringify(e)) });
+    await csms.waitCall('BootNotification', { from });
+    assert.equal(peers.at(-1).serialNumber.replace(/^0+/, ''), '137'); // 311
+    // kept on disk: after a crash the station connects with it
+    await st.kill();
+    from = csms.calls.length;
+    st = await startBorned({ ...opts, dataDir: st.dataDir });
+    await csms.waitCall('BootNotification', { from });
+    assert.equal(peers.at(-1).serialNumber.replace(/^0+/, ''), '137');
+    csms.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close();
+  }
+});
+
 test('A02: no CertificateSigned after an accepted SignCertificate: asked again after CertSigningWaitMinimum', async () => {
   const csms = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS }).listen();
   const st = await startBorned({
