@@ -103,6 +103,11 @@ static void on_client_certificate_refused(void *ctx, const char *why) {
   if (l->ev.client_certificate_refused) l->ev.client_certificate_refused(l->ev.ctx, why);
 }
 
+static void on_attempt_refused(void *ctx, ocpp_refusal kind, const char *why) {
+  ocpp_link *l = ctx;
+  if (l->ev.attempt_refused) l->ev.attempt_refused(l->ev.ctx, kind, why);
+}
+
 static void on_attempt_failed(void *ctx, const char *why) {
   ocpp_link *l = ctx;
   if (l->ev.attempt_failed) l->ev.attempt_failed(l->ev.ctx, why);
@@ -174,7 +179,8 @@ ocpp_link *ocpp_link_new(uv_loop_t *loop, const ocpp_transport_config *cfg, int 
                               .too_large = on_too_large,
                               .server_certificate_refused = on_certificate_refused,
                               .attempt_failed = on_attempt_failed,
-                              .client_certificate_refused = on_client_certificate_refused};
+                              .client_certificate_refused = on_client_certificate_refused,
+                              .attempt_refused = on_attempt_refused};
   ocpp_transport_config tc = *cfg;
   tc.subprotocol = l->offer;
   l->transport = ocpp_transport_new(loop, &tc, &te, err, errlen);

@@ -33,6 +33,8 @@ typedef struct {
   /* the server refused the station's client certificate
    * (ocpp_transport_events.client_certificate_refused); optional */
   void (*client_certificate_refused)(void *ctx, const char *why);
+  /* ocpp_transport_events.attempt_refused; optional */
+  void (*attempt_refused)(void *ctx, ocpp_refusal kind, const char *why);
   /* a station CALL got its outcome (ocpp_rpc_config.answered); optional */
   void (*answered)(void *ctx, const char *action, int64_t latency_ms, const char *error_code);
 } ocpp_link_events;

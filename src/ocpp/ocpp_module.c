@@ -272,9 +272,27 @@ static void ev_client_certificate_refused(void *ctx, const char *why) {
   relink(c);
 }
 
+/* Security events (2.0.1 A04, the 1.6 whitepaper's list) for an attempt the
+ * back end refused: FailedToAuthenticateAtCsms (FailedToAuthenticateAtCentralSystem
+ * in 1.6) for the WebSocket upgrade's 401, InvalidTLSVersion for no TLS
+ * version in common. Once per run of refused attempts (a station retrying
+ * every minute for a week would fill the journal), delivered once connected. */
+static void ev_attempt_refused(void *ctx, ocpp_refusal kind, const char *why) {
+  ocpp_core *c = ctx;
+  unsigned bit = 1u << kind;
+  if (c->closing || (c->refusals_reported & bit)) return;
+  c->refusals_reported |= bit;
+  bool v16 = c->active->family == OCPP_FAMILY_V16;
+  const char *type = kind == OCPP_REFUSED_TLS_VERSION ? "InvalidTLSVersion"
+                     : v16                            ? "FailedToAuthenticateAtCentralSystem"
+                                                      : "FailedToAuthenticateAtCsms";
+  station_event(c->st, 0, "security", "%s: %s", type, why);
+}
+
 static void ev_connected(void *ctx) {
   ocpp_core *c = ctx;
   ocpp_net_connected(&c->net);
+  c->refusals_reported = 0; /* a later refusal is a new event */
   /* the new client certificate has connected once: the previous one goes */
   if (cp_certs_client_on_trial(c->certs)) {
     ocpp_transport_config tc;
@@ -554,6 +572,7 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
   ocpp_link_events ev = {.ctx = c,
                          .attempt_failed = ev_attempt_failed,
                          .client_certificate_refused = ev_client_certificate_refused,
+                         .attempt_refused = ev_attempt_refused,
                          .result_refused = ev_result_refused,
                          .connected = ev_connected,
                          .disconnected = ev_disconnected,

@@ -1077,9 +1077,16 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
       else
         snprintf(why, sizeof why, "%s", in && len ? (const char *)in : "connection failed");
       bool refused = t->tls && t->tls_verify != 0;
+      /* lws 4.1 says "HS: ws upgrade unauthorized" for a 401 answer */
+      bool unauthorized = (in && len && strstr((const char *)in, "unauthorized")) ||
+                          lws_http_client_http_response(wsi) == 401;
+      bool version = t->tls && tls_failure_is_version(&tf);
       lost(t, why);
       if (refused && t->ev.server_certificate_refused)
         t->ev.server_certificate_refused(t->ev.ctx, why);
+      if ((unauthorized || version) && t->ev.attempt_refused)
+        t->ev.attempt_refused(t->ev.ctx, version ? OCPP_REFUSED_TLS_VERSION : OCPP_REFUSED_PASSWORD,
+                              why);
     }
     break;
   case LWS_CALLBACK_CLIENT_RECEIVE:

@@ -60,7 +60,7 @@ async function waitState(st, state, what) {
   return st.waitFor((s) => s.station.ocpp?.state === state, { what: what ?? `ocpp ${state}`, timeoutMs: 30000 });
 }
 
-test('security profile 1: HTTP Basic with the AuthorizationKey; a wrong key is refused', async () => {
+test('security profile 1: HTTP Basic with the AuthorizationKey; a wrong key is refused (FailedToAuthenticateAtCentralSystem, once)', async () => {
   const csms = await startCsms({ password: KEY });
   const st = await station(csms.url, { 'ocpp.security_profile': '1', 'ocpp.AuthorizationKey': KEY });
   try {
@@ -72,6 +72,16 @@ test('security profile 1: HTTP Basic with the AuthorizationKey; a wrong key is r
     await st.waitEvent('ocpp_disconnected', { after });
     const s = await st.waitFor((x) => x.station.ocpp.state !== 'connected' && x.station.ocpp.last_error, { what: 'refused' });
     assert.match(s.station.ocpp.last_error, /401|refused|handshake|upgrade/i);
+    // the whitepaper's FailedToAuthenticateAtCentralSystem, once, delivered when the key is right again
+    await st.waitEvent('security', { after, match: (e) => /FailedToAuthenticateAtCentralSystem/.test(e.detail ?? JSON.stringify(e)) });
+    const n = (await st.status()).station.ocpp.reconnects;
+    await st.waitFor((x) => x.station.ocpp.reconnects >= n + 1, { what: 'another refused attempt' });
+    const from = csms.calls.length;
+    assert.equal(st.ctl('set', `ocpp.AuthorizationKey=${KEY}`).code, 0);
+    const ev = await csms.waitCall('SecurityEventNotification', { from, match: (p) => p.type === 'FailedToAuthenticateAtCentralSystem' });
+    assert.match(ev.params.techInfo, /unauthorized/);
+    await csms.call('GetConfiguration', { key: ['SecurityProfile'] });
+    assert.equal(csms.callsOf('SecurityEventNotification').filter((c) => c.params.type === 'FailedToAuthenticateAtCentralSystem').length, 1);
     csms.assertNoViolations();
   } finally {
     await st.stop(); st.cleanup(); await csms.close();

@@ -305,6 +305,50 @@ test('A04: a TLS connection refusing the CSMS certificate raises InvalidCsmsCert
   }
 });
 
+test('A04: a password the CSMS refuses (HTTP 401) raises FailedToAuthenticateAtCsms once per run of refused attempts, delivered once accepted', async () => {
+  const csms = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS, password: 'the-right-password-01' }).listen();
+  const st = await startBorned({
+    connectors: 1, auth: 'free', args: ['--csms', csms.url],
+    set: { 'station.id': 'cp-201-sec-5', ...V201, 'ocpp.security_profile': '1', 'ocpp.AuthorizationKey': 'a-wrong-password-0001' },
+  });
+  try {
+    await st.waitEvent('security', { match: (e) => /FailedToAuthenticateAtCsms/.test(e.detail ?? JSON.stringify(e)) });
+    // more refused attempts raise nothing more (counted below)
+    const n = (await st.status()).station.ocpp.reconnects;
+    await st.waitFor((x) => x.station.ocpp.reconnects >= n + 2, { what: 'two more attempts' });
+    assert.equal(csms.calls.length, 0);
+    assert.equal(st.ctl('set', 'ocpp.AuthorizationKey=the-right-password-01').code, 0);
+    const ev = await csms.waitCall('SecurityEventNotification', { match: (p) => p.type === 'FailedToAuthenticateAtCsms' });
+    assert.match(ev.params.techInfo, /unauthorized/);
+    await csms.call('GetVariables', { getVariableData: [{ component: { name: 'SecurityCtrlr' }, variable: { name: 'SecurityProfile' } }] });
+    assert.equal(csms.calls.filter((c) => c.action === 'SecurityEventNotification' && c.params.type === 'FailedToAuthenticateAtCsms').length, 1);
+    csms.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close();
+  }
+});
+
+test('A04: a CSMS offering no TLS version the station accepts (TLS 1.1) raises InvalidTLSVersion, delivered by the next CSMS', async () => {
+  const old = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS })
+    .listenTls({ key: pki.read('server.key'), cert: pki.read('server.pem'), minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' });
+  const csms = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS })
+    .listenTls({ key: pki.read('server.key'), cert: pki.read('server.pem') });
+  const st = await startBorned({
+    connectors: 1, auth: 'free', args: ['--csms', old.url],
+    set: { 'station.id': 'cp-201-sec-6', ...V201, 'ocpp.security_profile': '2', 'ocpp.AuthorizationKey': '0123456789abcdef', 'ocpp.ca_file': pki.path('ca.pem') },
+  });
+  try {
+    await st.waitEvent('security', { match: (e) => /InvalidTLSVersion/.test(e.detail ?? JSON.stringify(e)) });
+    assert.equal(old.calls.length, 0);
+    assert.equal(st.ctl('set', `ocpp.url=${csms.url}`).code, 0);
+    const ev = await csms.waitCall('SecurityEventNotification', { match: (p) => p.type === 'InvalidTLSVersion' });
+    assert.match(ev.params.techInfo, /TLS version/);
+    csms.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close(); await old.close();
+  }
+});
+
 test('A04: the clock set from the CSMS by more than TimeAdjustmentReportingThreshold is SettingSystemTime', async () => {
   const csms = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS, clockOffsetMs: 3600 * 1000 }).listen();
   const st = await startBorned({ connectors: 1, auth: 'free', args: ['--csms', csms.url], set: { 'station.id': 'cp-201-sec-4', ...V201 } });
