@@ -289,8 +289,20 @@ static void ev_attempt_refused(void *ctx, ocpp_refusal kind, const char *why) {
   station_event(c->st, 0, "security", "%s: %s", type, why);
 }
 
+/* InvalidMessages (2.0.1 A04, the 1.6 whitepaper): a frame from the back end
+ * that is not a valid OCPP message, answered with a CALLERROR. Once per
+ * connection (a back end repeating a bad CALL would fill the journal). */
+static void ev_invalid_message(void *ctx, const char *code, const char *text) {
+  ocpp_core *c = ctx;
+  if (c->closing || c->invalid_reported) return;
+  c->invalid_reported = true;
+  station_event(c->st, 0, "security", "InvalidMessages: answered %s: %s", code ? code : "?",
+                text ? text : "");
+}
+
 static void ev_connected(void *ctx) {
   ocpp_core *c = ctx;
+  c->invalid_reported = false;
   ocpp_net_connected(&c->net);
   c->refusals_reported = 0; /* a later refusal is a new event */
   /* the new client certificate has connected once: the previous one goes */
@@ -573,6 +585,7 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
                          .attempt_failed = ev_attempt_failed,
                          .client_certificate_refused = ev_client_certificate_refused,
                          .attempt_refused = ev_attempt_refused,
+                         .invalid_message = ev_invalid_message,
                          .result_refused = ev_result_refused,
                          .connected = ev_connected,
                          .disconnected = ev_disconnected,

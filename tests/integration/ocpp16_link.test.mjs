@@ -322,7 +322,7 @@ async function rawBackend() {
   return b;
 }
 
-test('malformed frames from the back end get the right CALLERROR and change nothing', async () => {
+test('malformed frames from the back end get the right CALLERROR and change nothing but the security event InvalidMessages (once per connection)', async () => {
   const b = await rawBackend();
   const st = await station(b.url);
   try {
@@ -331,14 +331,15 @@ test('malformed frames from the back end get the right CALLERROR and change noth
     await b.next((f) => f[0] === 2 && f[2] === 'StatusNotification' && f[3].connectorId === 1);
     const before = await st.status();
     const cases = [
-      ['not json', '{{{', '-1', 'FormationViolation'],
-      ['not a frame', JSON.stringify({ hello: 1 }), '-1', 'FormationViolation'],
-      ['unknown type', JSON.stringify([7, 'm1', 'Reset', {}]), 'm1', 'FormationViolation'],
-      ['payload missing', JSON.stringify([2, 'm2', 'Reset']), 'm2', 'ProtocolError'],
+      // valid messages the station does not handle first: not InvalidMessages
       ['unknown action', JSON.stringify([2, 'm3', 'MakeCoffee', {}]), 'm3', 'NotImplemented'],
       // OCPP-J 1.6 4.2.3: an action of the protocol a charge point does not handle
       ['action of the protocol the station does not handle',
         JSON.stringify([2, 'm8', 'BootNotification', { chargePointVendor: 'x', chargePointModel: 'y' }]), 'm8', 'NotSupported'],
+      ['payload missing', JSON.stringify([2, 'm2', 'Reset']), 'm2', 'ProtocolError'],
+      ['not json', '{{{', '-1', 'FormationViolation'],
+      ['not a frame', JSON.stringify({ hello: 1 }), '-1', 'FormationViolation'],
+      ['unknown type', JSON.stringify([7, 'm1', 'Reset', {}]), 'm1', 'FormationViolation'],
       ['unknown member', JSON.stringify([2, 'm9', 'Reset', { type: 'Soft', when: 'now' }]), 'm9', 'FormationViolation'],
       ['wrong type', JSON.stringify([2, 'm4', 'ChangeAvailability', { connectorId: 'one', type: 'Inoperative' }]), 'm4', 'TypeConstraintViolation'],
       ['bad enum value', JSON.stringify([2, 'm5', 'Reset', { type: 'Sideways' }]), 'm5', 'PropertyConstraintViolation'],
@@ -352,6 +353,10 @@ test('malformed frames from the back end get the right CALLERROR and change noth
       assert.equal(answer[2], code, `${what}: ${JSON.stringify(answer)}`);
       assert.equal(typeof answer[3], 'string');
     }
+    // the whitepaper's InvalidMessages: the first invalid frame, once for the connection
+    const ev = await b.next((f) => f[0] === 2 && f[2] === 'SecurityEventNotification' && f[3].type === 'InvalidMessages', 'InvalidMessages');
+    assert.match(ev[3].techInfo, /ProtocolError/);
+    assert.equal(b.frames.filter((f) => f[0] === 2 && f[2] === 'SecurityEventNotification' && f[3].type === 'InvalidMessages').length, 1);
     const after = await st.status();
     assert.deepEqual(after.connectors.map((c) => [c.status, c.session]), before.connectors.map((c) => [c.status, c.session]));
     assert.equal(after.station.ocpp.state, 'connected');
