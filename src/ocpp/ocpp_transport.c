@@ -136,7 +136,8 @@ struct ocpp_transport {
   char tls_alert_text[80];
   int tls_error; /* SSL_R_*, -1 another library's error, 0 none */
   char tls_error_text[120];
-  bool tls_started; /* the handshake began: the server was reached */
+  bool tls_started;   /* the handshake began: the server was reached */
+  bool http_answered; /* the server answered the upgrade in HTTP (a 401, a 503…) */
   /* a new configuration waits for the connection to write what is queued
    * (the answer to the CALL that changed it): restart once the queue is
    * empty, or at the latest when restart_timer fires */
@@ -564,6 +565,7 @@ static void connect_now(ocpp_transport *t) {
   t->tls_error = 0;
   t->tls_error_text[0] = 0;
   t->tls_started = false;
+  t->http_answered = false;
   t->st.subprotocol[0] = 0; /* the next answer says again */
   t->no_subprotocol = false;
   set_state(t, OCPP_LINK_CONNECTING);
@@ -871,7 +873,8 @@ static void lost(ocpp_transport *t, const char *why) {
    * before the WebSocket was up (a fatal alert, or the server closing it, as
    * servers do when they refuse a client certificate) */
   bool client_refused = !was_connected && t->tls && t->profile >= 3 && t->tls_started &&
-                        t->tls_verify == 0 && !(t->tls_alert >= 0 && t->tls_alert_sent);
+                        t->tls_verify == 0 && !(t->tls_alert >= 0 && t->tls_alert_sent) &&
+                        !t->http_answered;
   if (t->restart_after_flush) {      /* lost while flushing before a reconfiguration: */
     set_state(t, OCPP_LINK_WAITING); /* (restart() must not say "disconnected" again) */
     restart_soon(t);                 /* the new one at once */
@@ -1081,6 +1084,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
       bool unauthorized = (in && len && strstr((const char *)in, "unauthorized")) ||
                           lws_http_client_http_response(wsi) == 401;
       bool version = t->tls && tls_failure_is_version(&tf);
+      /* lws's "HS: …" words are about the answer to the upgrade: the TLS
+       * session was accepted, the client certificate with it */
+      t->http_answered = unauthorized || lws_http_client_http_response(wsi) > 0 ||
+                         (in && len > 3 && !strncmp((const char *)in, "HS:", 3));
       lost(t, why);
       if (refused && t->ev.server_certificate_refused)
         t->ev.server_certificate_refused(t->ev.ctx, why);

@@ -207,6 +207,41 @@ test('security profile 3: a new certificate the central system refuses in the TL
   }
 });
 
+test('security profile 3: a new certificate whose TLS session is accepted but whose upgrade is answered HTTP 503 stays on trial, then is kept once connected', async () => {
+  const csms = await new Csms({}).listenTls({ key: pki.read('server.key'), cert: pki.read('server.pem'), ca: pki.read('ca.pem'), requestCert: true });
+  const peers = [];
+  let busy = 0;
+  csms.server.auth((accept, reject, handshake) => {
+    const serial = handshake.request.socket.getPeerCertificate().serialNumber.replace(/^0+/, '');
+    peers.push(serial);
+    // the back end is busy twice when the new certificate first comes
+    if (serial === '12F' && busy < 2) { busy++; return reject(503, 'busy'); }
+    accept({ identity: handshake.identity });
+  });
+  const st = await startBorned({
+    connectors: 1, auth: 'free', args: ['--csms', csms.url],
+    set: {
+      'station.id': 'cp-certs-3', 'ocpp.CpoName': 'Borne Test CPO', 'ocpp.security_profile': '3', 'ocpp.reconnect_max_s': '2',
+      'ocpp.ca_file': pki.path('ca.pem'), 'ocpp.cert_file': pki.path('client.pem'), 'ocpp.key_file': pki.path('client.key'),
+    },
+  });
+  try {
+    await csms.waitCall('BootNotification');
+    const from = csms.calls.length;
+    const after = await st.lastEventId();
+    assert.deepEqual(await csms.call('ExtendedTriggerMessage', { requestedMessage: 'SignChargePointCertificate' }), { status: 'Accepted' });
+    const req = await csms.waitCall('SignCertificate', { from });
+    assert.deepEqual(await csms.call('CertificateSigned', { certificateChain: pki.sign(req.params.csr, 303) }), { status: 'Accepted' });
+    await st.waitEvent('ocpp_certificate', { after, match: (e) => /connected: kept/.test(e.detail ?? JSON.stringify(e)) });
+    assert.equal(busy, 2);
+    assert.deepEqual(peers.slice(1), ['12F', '12F', '12F']); // never back to the installer's (65)
+    assert.equal(csms.callsOf('SecurityEventNotification').filter((c) => c.params.type === 'InvalidChargePointCertificate').length, 0);
+    csms.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close();
+  }
+});
+
 test('a client certificate the TLS client cannot load yet: the link keeps retrying and connects once it is there', async () => {
   const csms = await new Csms({}).listenTls({ key: pki.read('server.key'), cert: pki.read('server.pem'), ca: pki.read('ca.pem'), requestCert: true });
   const later = pki.path('later-client.pem'); // not there yet: the client vhost cannot be made
