@@ -48,6 +48,8 @@ function makePki() {
   ossl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', '100', '-out', 'server.pem', '-days', '2', '-extfile', 'server.ext');
   ossl('req', ...ec, '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/CN=cp-201-sec/O=borne tests');
   ossl('x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', '101', '-out', 'client.pem', '-days', '2');
+  // the same key for a year: no renewal (A03) of its own to race a test's SignCertificate
+  ossl('x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', '102', '-out', 'client-year.pem', '-days', '365');
   const read = (f) => readFileSync(join(dir, f), 'utf8');
   const sign = (csr, serial, ca = 'ca') => {
     writeFileSync(join(dir, `cs-${serial}.csr`), csr);
@@ -219,13 +221,13 @@ test('A02: a new client certificate the CSMS refuses in the TLS handshake: back 
     connectors: 1, auth: 'free', args: ['--csms', csms.url],
     set: {
       'station.id': 'cp-201-sec', ...V201, 'ocpp.security_profile': '3', 'ocpp.CpoName': 'Borne Test CPO',
-      'ocpp.ca_file': pki.path('ca.pem'), 'ocpp.cert_file': pki.path('client.pem'), 'ocpp.key_file': pki.path('client.key'),
+      'ocpp.ca_file': pki.path('ca.pem'), 'ocpp.cert_file': pki.path('client-year.pem'), 'ocpp.key_file': pki.path('client.key'),
     },
   };
   let st = await startBorned(opts);
   try {
     await csms.waitCall('BootNotification');
-    assert.equal(peers.at(-1).serialNumber.replace(/^0+/, ''), '65'); // 101: the installer's certificate
+    assert.equal(peers.at(-1).serialNumber.replace(/^0+/, ''), '66'); // 102: the installer's certificate
     let from = csms.calls.length;
     assert.deepEqual(await csms.call('TriggerMessage', { requestedMessage: 'SignChargingStationCertificate' }), { status: 'Accepted' });
     let req = await csms.waitCall('SignCertificate', { from });
@@ -237,7 +239,7 @@ test('A02: a new client certificate the CSMS refuses in the TLS handshake: back 
     await st.waitEvent('ocpp_reconfigured', { after, match: (e) => /client certificate refused/.test(e.detail ?? JSON.stringify(e)) });
     const ev = await csms.waitCall('SecurityEventNotification', { from, match: (p) => p.type === 'InvalidChargingStationCertificate' });
     assert.match(ev.params.techInfo, /refused the new client certificate/);
-    assert.equal(peers.at(-1).serialNumber.replace(/^0+/, ''), '65'); // connected again with the previous one
+    assert.equal(peers.at(-1).serialNumber.replace(/^0+/, ''), '66'); // connected again with the previous one
 
     // a good one connects and is kept: a restart uses it
     from = csms.calls.length;
