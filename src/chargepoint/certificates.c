@@ -88,8 +88,8 @@ struct cp_certs {
   bool have_bundle;
   char *client_path;
   bool have_client;
-  char *client_new_path;
-  bool client_trial; /* client-new.pem is the one the link uses */
+  char *client_new_path; /* allocated while on trial only (a swarm holds thousands of stores) */
+  bool client_trial;     /* client-new.pem is the one the link uses */
   /* the V2G (ISO 15118 SECC) certificates: key, then chain */
   char *v2g_path[V2G_SLOTS];
   bool have_v2g[V2G_SLOTS];
@@ -437,9 +437,8 @@ cp_certs *cp_certs_open(const char *dir, char *err, size_t errlen) {
   c->dir = strdup(dir);
   c->bundle_path = path_join(dir, BUNDLE);
   c->client_path = path_join(dir, CLIENT);
-  c->client_new_path = path_join(dir, CLIENT_NEW);
   c->link_ca_path = path_join(dir, LINK_CA);
-  bool paths = c->dir && c->bundle_path && c->client_path && c->client_new_path && c->link_ca_path;
+  bool paths = c->dir && c->bundle_path && c->client_path && c->link_ca_path;
   for (int v = 0; v < V2G_SLOTS; v++)
     paths = (c->v2g_path[v] = path_join(dir, v2g_file[v])) && paths;
   if (!paths) {
@@ -461,12 +460,14 @@ cp_certs *cp_certs_open(const char *dir, char *err, size_t errlen) {
   EVP_PKEY_free(key);
   /* a new certificate not yet confirmed by a connection (kill -9 between
    * CertificateSigned and the first connection): still on trial */
-  cert = read_cert_file(c->client_new_path);
-  key = cert ? read_key_file(c->client_new_path) : NULL;
-  c->client_trial = cert && key && EVP_PKEY_eq(X509_get0_pubkey(cert), key) == 1;
+  char path[520];
+  snprintf(path, sizeof path, "%s/%s", dir, CLIENT_NEW);
+  cert = read_cert_file(path);
+  key = cert ? read_key_file(path) : NULL;
+  c->client_trial = cert && key && EVP_PKEY_eq(X509_get0_pubkey(cert), key) == 1 &&
+                    (c->client_new_path = path_join(dir, CLIENT_NEW)) != NULL;
   X509_free(cert);
   EVP_PKEY_free(key);
-  char path[520];
   snprintf(path, sizeof path, "%s/%s", dir, PENDING);
   c->pending = read_key_file(path);
   for (int v = 0; v < V2G_SLOTS; v++) {
@@ -716,6 +717,9 @@ cp_cert_signed_result cp_certs_signed_leaf(cp_certs *c, cp_cert_leaf kind, const
   }
   /* the identity file: the private key, then the chain as received */
   char *all = NULL;
+  if (!problem && !v2g && !c->client_new_path &&
+      !(c->client_new_path = path_join(c->dir, CLIENT_NEW)))
+    problem = "out of memory";
   if (!problem) {
     char *key = key_pem(*pending);
     size_t len = key ? strlen(key) : 0;
@@ -839,6 +843,8 @@ int cp_certs_client_confirm(cp_certs *c) {
   sync_dir(c);
   c->client_trial = false;
   c->have_client = true;
+  free(c->client_new_path);
+  c->client_new_path = NULL;
   return 0;
 }
 
@@ -849,12 +855,14 @@ int cp_certs_client_fallback(cp_certs *c) {
   /* the trial ends in memory whatever the disk says: the link must not
    * keep offering a certificate the back end refuses */
   c->client_trial = false;
-  if (rename(c->client_new_path, refused) != 0) {
+  int rc = rename(c->client_new_path, refused);
+  if (rc != 0)
     log_warn(MOD, "certificate store: cannot rename %s: %s", CLIENT_NEW, strerror(errno));
-    return -1;
-  }
-  sync_dir(c);
-  return 0;
+  else
+    sync_dir(c);
+  free(c->client_new_path);
+  c->client_new_path = NULL;
+  return rc == 0 ? 0 : -1;
 }
 
 const char *cp_certs_ca_file(const cp_certs *c) { return c->have_bundle ? c->bundle_path : NULL; }

@@ -860,6 +860,12 @@ void ocpp_transport_close(ocpp_transport *t) {
 
 static void lost(ocpp_transport *t, const char *why) {
   bool was_connected = t->st.state == OCPP_LINK_CONNECTED;
+  /* the TLS handshake began: OpenSSL said something about it, or the
+   * session left its initial state (the info callback can miss the start:
+   * on a local server it begins before the connection is registered) */
+  SSL *ssl = t->tls && t->wsi ? lws_get_ssl(t->wsi) : NULL;
+  bool tls_began =
+      t->tls_started || t->tls_error != 0 || t->tls_alert >= 0 || (ssl && !SSL_in_before(ssl));
   t->wsi = NULL;       /* lws is closing it */
   new_serial(t, true); /* later callbacks of that connection are not current */
   fd_forget(t);
@@ -872,8 +878,10 @@ static void lost(ocpp_transport *t, const char *why) {
   /* profile 3: the server was reached and trusted, and the connection ended
    * before the WebSocket was up (a fatal alert, or the server closing it, as
    * servers do when they refuse a client certificate) */
-  bool client_refused = !was_connected && t->tls && t->profile >= 3 && t->tls_started &&
-                        t->tls_verify == 0 && !(t->tls_alert >= 0 && t->tls_alert_sent) &&
+  bool client_refused = !was_connected && t->tls && t->profile >= 3 && tls_began &&
+                        t->tls_verify == 0 &&
+                        (!(t->tls_alert >= 0 && t->tls_alert_sent) ||
+                         t->tls_error == SSL_R_UNEXPECTED_EOF_WHILE_READING) &&
                         !t->http_answered;
   if (t->restart_after_flush) {      /* lost while flushing before a reconfiguration: */
     set_state(t, OCPP_LINK_WAITING); /* (restart() must not say "disconnected" again) */
@@ -1081,13 +1089,14 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         snprintf(why, sizeof why, "%s", in && len ? (const char *)in : "connection failed");
       bool refused = t->tls && t->tls_verify != 0;
       /* lws 4.1 says "HS: ws upgrade unauthorized" for a 401 answer */
-      bool unauthorized = (in && len && strstr((const char *)in, "unauthorized")) ||
-                          lws_http_client_http_response(wsi) == 401;
+      bool unauthorized = in && len && strstr((const char *)in, "unauthorized");
       bool version = t->tls && tls_failure_is_version(&tf);
-      /* lws's "HS: …" words are about the answer to the upgrade: the TLS
-       * session was accepted, the client certificate with it */
-      t->http_answered = unauthorized || lws_http_client_http_response(wsi) > 0 ||
-                         (in && len > 3 && !strncmp((const char *)in, "HS:", 3));
+      /* the server answered the upgrade with an HTTP status (lws 4.1 says
+       * "HS: ws upgrade response not 101" or "…unauthorized"): the TLS
+       * session, client certificate included, was accepted. Only the words:
+       * lws_http_client_http_response() can tell a status left in a reused
+       * header table by an earlier connection. */
+      t->http_answered = unauthorized || (in && len && strstr((const char *)in, "not 101"));
       lost(t, why);
       if (refused && t->ev.server_certificate_refused)
         t->ev.server_certificate_refused(t->ev.ctx, why);
