@@ -51,6 +51,10 @@
 #define BUNDLE "ca-bundle.pem"
 #define CLIENT "client.pem"
 #define PENDING "pending.key"
+/* a client certificate from CertificateSigned until it has connected once
+ * (then it becomes client.pem), and one the back end refused (kept to look at) */
+#define CLIENT_NEW "client-new.pem"
+#define CLIENT_REFUSED "client-refused.pem"
 /* the ISO 15118 SECC certificates, [0] 15118-2 (V2GCertificate), [1]
  * 15118-20 (2.1's V2G20Certificate) */
 #define V2G_SLOTS 2
@@ -84,6 +88,8 @@ struct cp_certs {
   bool have_bundle;
   char *client_path;
   bool have_client;
+  char *client_new_path; /* allocated while on trial only (a swarm holds thousands of stores) */
+  bool client_trial;     /* client-new.pem is the one the link uses */
   /* the V2G (ISO 15118 SECC) certificates: key, then chain */
   char *v2g_path[V2G_SLOTS];
   bool have_v2g[V2G_SLOTS];
@@ -112,6 +118,15 @@ static int roots_reserve(cp_certs *c) {
   c->roots = r;
   c->cap = cap;
   return 0;
+}
+
+/* A rename made durable: fsync of the directory. */
+static void sync_dir(const cp_certs *c) {
+  int dfd = open(c->dir, O_RDONLY | O_DIRECTORY);
+  if (dfd >= 0) {
+    (void)fsync(dfd);
+    close(dfd);
+  }
 }
 
 /* Written whole or not at all: temp file (mode 0600), fsync, rename, fsync
@@ -443,7 +458,16 @@ cp_certs *cp_certs_open(const char *dir, char *err, size_t errlen) {
     log_warn(MOD, "certificate store: %s: key and certificate differ", c->client_path);
   X509_free(cert);
   EVP_PKEY_free(key);
+  /* a new certificate not yet confirmed by a connection (kill -9 between
+   * CertificateSigned and the first connection): still on trial */
   char path[520];
+  snprintf(path, sizeof path, "%s/%s", dir, CLIENT_NEW);
+  cert = read_cert_file(path);
+  key = cert ? read_key_file(path) : NULL;
+  c->client_trial = cert && key && EVP_PKEY_eq(X509_get0_pubkey(cert), key) == 1 &&
+                    (c->client_new_path = path_join(dir, CLIENT_NEW)) != NULL;
+  X509_free(cert);
+  EVP_PKEY_free(key);
   snprintf(path, sizeof path, "%s/%s", dir, PENDING);
   c->pending = read_key_file(path);
   for (int v = 0; v < V2G_SLOTS; v++) {
@@ -468,6 +492,7 @@ void cp_certs_free(cp_certs *c) {
   free(c->dir);
   free(c->bundle_path);
   free(c->client_path);
+  free(c->client_new_path);
   free(c->link_ca_path);
   for (int v = 0; v < V2G_SLOTS; v++) free(c->v2g_path[v]);
   free(c);
@@ -552,11 +577,16 @@ static bool root_in_use(const cp_certs *c, X509 *root) {
   return used;
 }
 
+/* The client identity the link uses: the new one while on trial. */
+static const char *client_file(const cp_certs *c) {
+  return c->client_trial ? c->client_new_path : c->have_client ? c->client_path : NULL;
+}
+
 /* The charge point's own certificate matches `want`? Its issuer is the next
  * certificate of the chain or an installed root. */
 static bool is_client_cert(const cp_certs *c, const EVP_MD *md, const hash_want *want) {
-  if (!c->have_client) return false;
-  FILE *f = fopen(c->client_path, "r");
+  if (!client_file(c)) return false;
+  FILE *f = fopen(client_file(c), "r");
   if (!f) return false;
   X509 *leaf = PEM_read_X509(f, NULL, NULL, NULL);
   X509 *issuer = leaf ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
@@ -687,6 +717,9 @@ cp_cert_signed_result cp_certs_signed_leaf(cp_certs *c, cp_cert_leaf kind, const
   }
   /* the identity file: the private key, then the chain as received */
   char *all = NULL;
+  if (!problem && !v2g && !c->client_new_path &&
+      !(c->client_new_path = path_join(c->dir, CLIENT_NEW)))
+    problem = "out of memory";
   if (!problem) {
     char *key = key_pem(*pending);
     size_t len = key ? strlen(key) : 0;
@@ -706,7 +739,9 @@ cp_cert_signed_result cp_certs_signed_leaf(cp_certs *c, cp_cert_leaf kind, const
       if (p) OPENSSL_cleanse(p, n);
       free(p);
     }
-    if (!all || write_atomic(c, v2g ? v2g_file[slot] : CLIENT, all, len) != 0)
+    /* the client certificate stays on trial until it has connected once
+     * (cp_certs_client_confirm), the previous one kept for a fallback */
+    if (!all || write_atomic(c, v2g ? v2g_file[slot] : CLIENT_NEW, all, len) != 0)
       problem = "the certificate cannot be stored";
     if (all) OPENSSL_cleanse(all, len);
     free(all);
@@ -723,7 +758,7 @@ cp_cert_signed_result cp_certs_signed_leaf(cp_certs *c, cp_cert_leaf kind, const
   if (v2g)
     c->have_v2g[slot] = true;
   else
-    c->have_client = true;
+    c->client_trial = true;
   *client_cert_changed = true;
   return CP_CERT_SIGNED_ACCEPTED;
 }
@@ -793,12 +828,41 @@ void cp_certs_set_server_chain(cp_certs *c, const char *pem) {
   c->server_chain = pem ? parse_chain(pem, strlen(pem)) : NULL;
 }
 
-const char *cp_certs_client_cert_file(const cp_certs *c) {
-  return c->have_client ? c->client_path : NULL;
+const char *cp_certs_client_cert_file(const cp_certs *c) { return client_file(c); }
+
+const char *cp_certs_client_key_file(const cp_certs *c) { return client_file(c); }
+
+bool cp_certs_client_on_trial(const cp_certs *c) { return c && c->client_trial; }
+
+int cp_certs_client_confirm(cp_certs *c) {
+  if (!c || !c->client_trial) return 0;
+  if (rename(c->client_new_path, c->client_path) != 0) {
+    log_warn(MOD, "certificate store: cannot rename %s: %s", CLIENT_NEW, strerror(errno));
+    return -1;
+  }
+  sync_dir(c);
+  c->client_trial = false;
+  c->have_client = true;
+  free(c->client_new_path);
+  c->client_new_path = NULL;
+  return 0;
 }
 
-const char *cp_certs_client_key_file(const cp_certs *c) {
-  return c->have_client ? c->client_path : NULL;
+int cp_certs_client_fallback(cp_certs *c) {
+  if (!c || !c->client_trial) return 0;
+  char refused[520];
+  snprintf(refused, sizeof refused, "%s/%s", c->dir, CLIENT_REFUSED);
+  /* the trial ends in memory whatever the disk says: the link must not
+   * keep offering a certificate the back end refuses */
+  c->client_trial = false;
+  int rc = rename(c->client_new_path, refused);
+  if (rc != 0)
+    log_warn(MOD, "certificate store: cannot rename %s: %s", CLIENT_NEW, strerror(errno));
+  else
+    sync_dir(c);
+  free(c->client_new_path);
+  c->client_new_path = NULL;
+  return rc == 0 ? 0 : -1;
 }
 
 const char *cp_certs_ca_file(const cp_certs *c) { return c->have_bundle ? c->bundle_path : NULL; }
@@ -857,7 +921,7 @@ bool cp_certs_have_v2g(const cp_certs *c) { return cp_certs_have_leaf(c, CP_LEAF
 
 bool cp_certs_have_leaf(const cp_certs *c, cp_cert_leaf kind) {
   int v = v2g_slot(kind);
-  return c && (v < 0 ? c->have_client : c->have_v2g[v]);
+  return c && (v < 0 ? client_file(c) != NULL : c->have_v2g[v]);
 }
 
 int cp_certs_v2g_chain(cp_certs *c, cp_hash_algorithm algorithm, cp_cert_hash_data *out, int max) {
@@ -903,13 +967,13 @@ static borne_ms not_after_of(const char *path) {
 }
 
 borne_ms cp_certs_client_not_after(const cp_certs *c, const char *configured) {
-  return not_after_of(c->have_client ? c->client_path : configured);
+  return not_after_of(client_file(c) ? client_file(c) : configured);
 }
 
 int cp_certs_client_as_v2g(cp_certs *c) {
-  if (!c || !c->have_client) return -1;
+  if (!c || !client_file(c)) return -1;
   size_t len = 0;
-  char *text = read_text(c->client_path, &len);
+  char *text = read_text(client_file(c), &len);
   int rc = text && write_atomic(c, v2g_file[0], text, len) == 0 ? 0 : -1;
   if (text) OPENSSL_cleanse(text, len); /* the private key is in it */
   free(text);

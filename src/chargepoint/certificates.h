@@ -165,6 +165,18 @@ const char *cp_certs_client_cert_file(const cp_certs *c);
 const char *cp_certs_client_key_file(const cp_certs *c);
 const char *cp_certs_ca_file(const cp_certs *c);
 
+/* A client certificate from CertificateSigned is on trial until a connection
+ * made with it succeeded (client-new.pem, the previous identity left as it
+ * was: the store's client.pem or the installer's ocpp.cert_file): the files
+ * above name it meanwhile, across restarts. confirm: it has connected, it
+ * becomes client.pem. fallback: the back end refused it, it is set aside
+ * (client-refused.pem) and the previous identity is the link's again. Both
+ * 0 done (or nothing on trial), -1 the file could not be renamed (the trial
+ * ends in memory all the same on a fallback). */
+bool cp_certs_client_on_trial(const cp_certs *c);
+int cp_certs_client_confirm(cp_certs *c);
+int cp_certs_client_fallback(cp_certs *c);
+
 /* The CA file the TLS link trusts: the installed back-end roots together
  * with the certificates of `configured` (the installer's ocpp.ca_file; NULL
  * or "" for none), written as DATA_DIR/certs/ca-link.pem when both exist.

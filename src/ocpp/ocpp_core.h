@@ -115,6 +115,8 @@ struct ocpp_core {
   void *ctx[OCPP_FAMILY_COUNT];   /* each family's state, NULL when none offered */
   char *url; /* ocpp.url (owned; at most 511 characters, as before in a 512-byte array) */
   bool closing;
+  unsigned refusals_reported; /* 1 << ocpp_refusal raised since the last connection */
+  bool invalid_reported;      /* InvalidMessages raised on this connection */
   /* network connection profiles (B09/B10): the priority's slots that hold a
    * profile, where the link stands in them, the slot in use's settings */
   int net_slots[OCPP_NET_SLOTS];

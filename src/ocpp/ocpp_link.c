@@ -98,6 +98,21 @@ static void rpc_result_refused(void *ctx, const char *action, const char *code, 
   if (l->ev.result_refused) l->ev.result_refused(l->ev.ctx, action, code, text);
 }
 
+static void rpc_invalid_message(void *ctx, const char *code, const char *text) {
+  ocpp_link *l = ctx;
+  if (l->ev.invalid_message) l->ev.invalid_message(l->ev.ctx, code, text);
+}
+
+static void on_client_certificate_refused(void *ctx, const char *why) {
+  ocpp_link *l = ctx;
+  if (l->ev.client_certificate_refused) l->ev.client_certificate_refused(l->ev.ctx, why);
+}
+
+static void on_attempt_refused(void *ctx, ocpp_refusal kind, const char *why) {
+  ocpp_link *l = ctx;
+  if (l->ev.attempt_refused) l->ev.attempt_refused(l->ev.ctx, kind, why);
+}
+
 static void on_attempt_failed(void *ctx, const char *why) {
   ocpp_link *l = ctx;
   if (l->ev.attempt_failed) l->ev.attempt_failed(l->ev.ctx, why);
@@ -149,6 +164,7 @@ ocpp_link *ocpp_link_new(uv_loop_t *loop, const ocpp_transport_config *cfg, int 
                         .replied = rpc_replied,
                         .answered = rpc_answered,
                         .result_refused = rpc_result_refused,
+                        .invalid_message = rpc_invalid_message,
                         .validate = validate ? validate : dialect->validate,
                         .dialect = dialect,
                         .call_timeout_ms = (call_timeout_s > 0 ? call_timeout_s : 30) * 1000LL,
@@ -168,7 +184,9 @@ ocpp_link *ocpp_link_new(uv_loop_t *loop, const ocpp_transport_config *cfg, int 
                               .received = on_received,
                               .too_large = on_too_large,
                               .server_certificate_refused = on_certificate_refused,
-                              .attempt_failed = on_attempt_failed};
+                              .attempt_failed = on_attempt_failed,
+                              .client_certificate_refused = on_client_certificate_refused,
+                              .attempt_refused = on_attempt_refused};
   ocpp_transport_config tc = *cfg;
   tc.subprotocol = l->offer;
   l->transport = ocpp_transport_new(loop, &tc, &te, err, errlen);

@@ -30,6 +30,13 @@ typedef struct {
   void (*result_refused)(void *ctx, const char *action, const char *code, const char *text);
   /* a connection attempt failed (ocpp_transport_events.attempt_failed); optional */
   void (*attempt_failed)(void *ctx, const char *why);
+  /* the server refused the station's client certificate
+   * (ocpp_transport_events.client_certificate_refused); optional */
+  void (*client_certificate_refused)(void *ctx, const char *why);
+  /* ocpp_transport_events.attempt_refused; optional */
+  void (*attempt_refused)(void *ctx, ocpp_refusal kind, const char *why);
+  /* ocpp_rpc_config.invalid_message; optional */
+  void (*invalid_message)(void *ctx, const char *code, const char *text);
   /* a station CALL got its outcome (ocpp_rpc_config.answered); optional */
   void (*answered)(void *ctx, const char *action, int64_t latency_ms, const char *error_code);
 } ocpp_link_events;

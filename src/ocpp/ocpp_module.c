@@ -106,8 +106,13 @@ void ocpp_core_network_reload(ocpp_core *c) {
 }
 
 /* The link's settings for the slot the cursor is on, and a reconnection. */
+static void relink(ocpp_core *c);
 static void net_switch(ocpp_core *c) {
   net_select(c);
+  relink(c);
+}
+
+static void relink(ocpp_core *c) {
   ocpp_transport_config tc;
   ocpp_core_transport_config(c, &tc);
   const ocpp_dialect_ops *v16 = c->ctx[OCPP_FAMILY_V16] ? &ocpp16_ops : NULL;
@@ -247,9 +252,66 @@ static void switch_dialect(ocpp_core *c) {
   }
 }
 
+/* A02/A03 (and the 1.6 whitepaper's same use cases): a client certificate
+ * from CertificateSigned the back end refuses in the TLS handshake does not
+ * strand the station: the store sets it aside and the link goes back to the
+ * previous identity, reported as InvalidChargingStationCertificate
+ * (InvalidChargePointCertificate in 1.6) once connected. */
+static void ev_client_certificate_refused(void *ctx, const char *why) {
+  ocpp_core *c = ctx;
+  if (c->closing || !cp_certs_client_on_trial(c->certs)) return;
+  if (cp_certs_client_fallback(c->certs) != 0)
+    log_warn(MOD, "the refused client certificate could not be set aside on disk");
+  bool v16 = c->active->family == OCPP_FAMILY_V16;
+  station_event(
+      c->st, 0, "security",
+      "%s: the back end refused the new client certificate (%s): back to the previous one",
+      v16 ? "InvalidChargePointCertificate" : "InvalidChargingStationCertificate", why);
+  station_event(c->st, 0, "ocpp_reconfigured", "client certificate refused: reconnecting to %s",
+                c->url ? c->url : "");
+  relink(c);
+}
+
+/* Security events (2.0.1 A04, the 1.6 whitepaper's list) for an attempt the
+ * back end refused: FailedToAuthenticateAtCsms (FailedToAuthenticateAtCentralSystem
+ * in 1.6) for the WebSocket upgrade's 401, InvalidTLSVersion for no TLS
+ * version in common. Once per run of refused attempts (a station retrying
+ * every minute for a week would fill the journal), delivered once connected. */
+static void ev_attempt_refused(void *ctx, ocpp_refusal kind, const char *why) {
+  ocpp_core *c = ctx;
+  unsigned bit = 1u << kind;
+  if (c->closing || (c->refusals_reported & bit)) return;
+  c->refusals_reported |= bit;
+  bool v16 = c->active->family == OCPP_FAMILY_V16;
+  const char *type = kind == OCPP_REFUSED_TLS_VERSION ? "InvalidTLSVersion"
+                     : v16                            ? "FailedToAuthenticateAtCentralSystem"
+                                                      : "FailedToAuthenticateAtCsms";
+  station_event(c->st, 0, "security", "%s: %s", type, why);
+}
+
+/* InvalidMessages (2.0.1 A04, the 1.6 whitepaper): a frame from the back end
+ * that is not a valid OCPP message, answered with a CALLERROR. Once per
+ * connection (a back end repeating a bad CALL would fill the journal). */
+static void ev_invalid_message(void *ctx, const char *code, const char *text) {
+  ocpp_core *c = ctx;
+  if (c->closing || c->invalid_reported) return;
+  c->invalid_reported = true;
+  station_event(c->st, 0, "security", "InvalidMessages: answered %s: %s", code ? code : "?",
+                text ? text : "");
+}
+
 static void ev_connected(void *ctx) {
   ocpp_core *c = ctx;
+  c->invalid_reported = false;
   ocpp_net_connected(&c->net);
+  c->refusals_reported = 0; /* a later refusal is a new event */
+  /* the new client certificate has connected once: the previous one goes */
+  if (cp_certs_client_on_trial(c->certs)) {
+    ocpp_transport_config tc;
+    ocpp_core_transport_config(c, &tc);
+    if (tc.security_profile >= 3 && cp_certs_client_confirm(c->certs) == 0)
+      station_event(c->st, 0, "ocpp_certificate", "the new client certificate connected: kept");
+  }
   const ocpp_dialect_ops *was = c->active;
   switch_dialect(c);
   if (c->active != was || !c->picked_saved) {
@@ -521,6 +583,9 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
   net_apply(c, &tc);
   ocpp_link_events ev = {.ctx = c,
                          .attempt_failed = ev_attempt_failed,
+                         .client_certificate_refused = ev_client_certificate_refused,
+                         .attempt_refused = ev_attempt_refused,
+                         .invalid_message = ev_invalid_message,
                          .result_refused = ev_result_refused,
                          .connected = ev_connected,
                          .disconnected = ev_disconnected,

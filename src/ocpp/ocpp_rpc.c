@@ -130,6 +130,12 @@ static void send_error(ocpp_rpc *r, const char *id, const char *code, const char
   send_json(r, json_pack("[i, s, s, s, {}]", MSG_CALLERROR, id, code, text));
 }
 
+/* A CALLERROR for a frame that is not a valid OCPP message. */
+static void refuse(ocpp_rpc *r, const char *id, const char *code, const char *text) {
+  send_error(r, id, code, text);
+  if (r->cfg.invalid_message) r->cfg.invalid_message(r->cfg.ctx, code, text);
+}
+
 /* Takes call p off the queue and reports its outcome. */
 static void finish(ocpp_rpc *r, pending_call *p, const json_t *result, const char *code,
                    const char *text) {
@@ -239,21 +245,24 @@ static void handle_call(ocpp_rpc *r, const char *id, const json_t *frame) {
   const json_t *payload = json_array_get(frame, 3);
   if (json_array_size(frame) == 3 && json_is_string(action_j)) {
     /* OCPP-J 1.6 4.2.3: ProtocolError, "Payload for Action is incomplete" */
-    send_error(r, id, code_of(r, OCPP_ERR_PROTOCOL), "the CALL has no payload");
+    refuse(r, id, code_of(r, OCPP_ERR_PROTOCOL), "the CALL has no payload");
     return;
   }
   if (json_array_size(frame) != 4 || !json_is_string(action_j) || !json_is_object(payload)) {
-    send_error(r, id,
-               code_of(r, json_array_size(frame) == 4 && json_is_string(action_j)
-                              ? OCPP_ERR_FORMAT
-                              : OCPP_ERR_RPC_FRAMEWORK),
-               "a CALL is [2, messageId, action, {payload}]");
+    refuse(r, id,
+           code_of(r, json_array_size(frame) == 4 && json_is_string(action_j)
+                          ? OCPP_ERR_FORMAT
+                          : OCPP_ERR_RPC_FRAMEWORK),
+           "a CALL is [2, messageId, action, {payload}]");
     return;
   }
   const char *action = json_string_value(action_j);
   ocpp_error err = {.kind = OCPP_ERR_NONE};
   if (r->cfg.validate && r->cfg.validate(action, true, payload, &err) != 0) {
-    send_error(r, id, code_of(r, err.kind), err.text);
+    if (err.kind == OCPP_ERR_NOT_IMPLEMENTED || err.kind == OCPP_ERR_NOT_SUPPORTED)
+      send_error(r, id, code_of(r, err.kind), err.text);
+    else
+      refuse(r, id, code_of(r, err.kind), err.text);
     return;
   }
   ocpp_reply reply = {0};
@@ -384,7 +393,7 @@ void ocpp_rpc_receive(ocpp_rpc *r, const char *text, size_t len, int64_t now) {
   json_error_t jerr;
   json_t *frame = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
   if (!frame) {
-    send_error(r, "-1", code_of(r, OCPP_ERR_RPC_FRAMEWORK), "the message is not JSON");
+    refuse(r, "-1", code_of(r, OCPP_ERR_RPC_FRAMEWORK), "the message is not JSON");
     return;
   }
   const json_t *type_j = json_array_get(frame, 0);
@@ -401,7 +410,7 @@ void ocpp_rpc_receive(ocpp_rpc *r, const char *text, size_t len, int64_t now) {
     /* never an error to an answer, nor (2.1) to a SEND or a CALLRESULTERROR */
     if (type != MSG_CALLRESULT && type != MSG_CALLERROR &&
         !(v21 && (type == MSG_CALLRESULTERROR || type == MSG_SEND)))
-      send_error(
+      refuse(
           r, id_ok ? id : "-1",
           code_of(r, unknown_type ? OCPP_ERR_MESSAGE_TYPE_NOT_SUPPORTED : OCPP_ERR_RPC_FRAMEWORK),
           v21 ? "a message is [type 2 to 6, messageId (string of at most 36), ...]"

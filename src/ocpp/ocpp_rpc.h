@@ -60,6 +60,11 @@ typedef struct {
    * action is OCPP_ERR_NOT_IMPLEMENTED); the engine answers the kind in its
    * dialect's spelling */
   int (*validate)(const char *action, bool request, const json_t *payload, ocpp_error *err);
+  /* a frame from the peer that is not a valid OCPP message (not JSON, not a
+   * frame, a CALL that is malformed or fails the schema) was answered with
+   * the CALLERROR `code` (may be NULL); an unknown or unhandled action is not
+   * one (NotImplemented, NotSupported), nor a message too large */
+  void (*invalid_message)(void *ctx, const char *code, const char *text);
   /* the version's differences: CALLERROR spellings, outstanding calls */
   const ocpp_dialect *dialect;
   int64_t call_timeout_ms;

@@ -137,6 +137,8 @@ struct ocpp_transport {
   char tls_alert_text[80];
   int tls_error; /* SSL_R_*, -1 another library's error, 0 none */
   char tls_error_text[120];
+  bool tls_started;   /* the handshake began: the server was reached */
+  bool http_answered; /* the server answered the upgrade in HTTP (a 401, a 503…) */
   /* a new configuration waits for the connection to write what is queued
    * (the answer to the CALL that changed it): restart once the queue is
    * empty, or at the latest when restart_timer fires */
@@ -564,6 +566,8 @@ static void connect_now(ocpp_transport *t) {
   t->tls_alert_text[0] = 0;
   t->tls_error = 0;
   t->tls_error_text[0] = 0;
+  t->tls_started = false;
+  t->http_answered = false;
   t->st.subprotocol[0] = 0; /* the next answer says again */
   t->no_subprotocol = false;
   set_state(t, OCPP_LINK_CONNECTING);
@@ -856,6 +860,12 @@ void ocpp_transport_close(ocpp_transport *t) {
 
 static void lost(ocpp_transport *t, const char *why) {
   bool was_connected = t->st.state == OCPP_LINK_CONNECTED;
+  /* the TLS handshake began: OpenSSL said something about it, or the
+   * session left its initial state (the info callback can miss the start:
+   * on a local server it begins before the connection is registered) */
+  SSL *ssl = t->tls && t->wsi ? lws_get_ssl(t->wsi) : NULL;
+  bool tls_began =
+      t->tls_started || t->tls_error != 0 || t->tls_alert >= 0 || (ssl && !SSL_in_before(ssl));
   t->wsi = NULL;       /* lws is closing it */
   new_serial(t, true); /* later callbacks of that connection are not current */
   fd_forget(t);
@@ -865,6 +875,14 @@ static void lost(ocpp_transport *t, const char *why) {
   t->rx_overflow = false; /* a message cut short by the end of its connection */
   set_error(t, "%s", why);
   log_warn(MOD, "back end %s: %s", was_connected ? "lost" : "unreachable", why);
+  /* profile 3: the server was reached and trusted, and the connection ended
+   * before the WebSocket was up (a fatal alert, or the server closing it, as
+   * servers do when they refuse a client certificate) */
+  bool client_refused = !was_connected && t->tls && t->profile >= 3 && tls_began &&
+                        t->tls_verify == 0 &&
+                        (!(t->tls_alert >= 0 && t->tls_alert_sent) ||
+                         t->tls_error == SSL_R_UNEXPECTED_EOF_WHILE_READING) &&
+                        !t->http_answered;
   if (t->restart_after_flush) {      /* lost while flushing before a reconfiguration: */
     set_state(t, OCPP_LINK_WAITING); /* (restart() must not say "disconnected" again) */
     restart_soon(t);                 /* the new one at once */
@@ -872,6 +890,8 @@ static void lost(ocpp_transport *t, const char *why) {
     schedule_retry(t);
   if (was_connected && t->ev.disconnected) t->ev.disconnected(t->ev.ctx, why);
   if (!was_connected && t->ev.attempt_failed) t->ev.attempt_failed(t->ev.ctx, why);
+  if (client_refused && t->ev.client_certificate_refused)
+    t->ev.client_certificate_refused(t->ev.ctx, why);
 }
 
 /* OpenSSL's SSL_CTX ex data index for the shared context: one per process by
@@ -891,11 +911,16 @@ static void tls_index_init(void) {
 static void tls_info(const SSL *ssl, int where, int ret) {
   bool alert = (where & SSL_CB_ALERT) && (ret >> 8) == SSL3_AL_FATAL;
   bool exit_failed = (where & SSL_CB_EXIT) && ret <= 0;
-  if (!alert && !exit_failed) return;
+  bool start = (where & SSL_CB_HANDSHAKE_START) != 0;
+  if (!alert && !exit_failed && !start) return;
   shared_ctx *sc = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), tls_index);
   int fd = SSL_get_fd(ssl);
   ocpp_transport *t = sc && fd >= 0 && (size_t)fd < sc->nfd ? sc->by_fd[fd] : NULL;
   if (!t || t->closing || !t->wsi || lws_get_ssl(t->wsi) != ssl) return;
+  if (start) {
+    t->tls_started = true;
+    return;
+  }
   if (alert && t->tls_alert < 0) {
     t->tls_alert = ret & 0xff;
     t->tls_alert_sent = (where & SSL_CB_WRITE) != 0;
@@ -1063,9 +1088,21 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
       else
         snprintf(why, sizeof why, "%s", in && len ? (const char *)in : "connection failed");
       bool refused = t->tls && t->tls_verify != 0;
+      /* lws 4.1 says "HS: ws upgrade unauthorized" for a 401 answer */
+      bool unauthorized = in && len && strstr((const char *)in, "unauthorized");
+      bool version = t->tls && tls_failure_is_version(&tf);
+      /* the server answered the upgrade with an HTTP status (lws 4.1 says
+       * "HS: ws upgrade response not 101" or "…unauthorized"): the TLS
+       * session, client certificate included, was accepted. Only the words:
+       * lws_http_client_http_response() can tell a status left in a reused
+       * header table by an earlier connection. */
+      t->http_answered = unauthorized || (in && len && strstr((const char *)in, "not 101"));
       lost(t, why);
       if (refused && t->ev.server_certificate_refused)
         t->ev.server_certificate_refused(t->ev.ctx, why);
+      if ((unauthorized || version) && t->ev.attempt_refused)
+        t->ev.attempt_refused(t->ev.ctx, version ? OCPP_REFUSED_TLS_VERSION : OCPP_REFUSED_PASSWORD,
+                              why);
     }
     break;
   case LWS_CALLBACK_CLIENT_RECEIVE:

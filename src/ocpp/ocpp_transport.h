@@ -50,6 +50,11 @@ typedef struct {
   int reconnect_max_s;
 } ocpp_transport_config;
 
+/* Why the back end refused an attempt, when the station can tell (security
+ * events): the HTTP 401 of the WebSocket upgrade (its password), or no TLS
+ * version in common. */
+typedef enum { OCPP_REFUSED_PASSWORD, OCPP_REFUSED_TLS_VERSION } ocpp_refusal;
+
 typedef struct {
   void *ctx;
   void (*connected)(void *ctx);
@@ -65,6 +70,14 @@ typedef struct {
   /* an attempt ended without a connection (refused, unreachable, TLS,
    * handshake); the next one is scheduled. Optional. */
   void (*attempt_failed)(void *ctx, const char *why);
+  /* under security profile 3, an attempt failed after the TLS handshake began
+   * and before the WebSocket was up, the station trusting the server: the
+   * server ended it (a fatal alert, or closing the connection, as servers
+   * refusing a client certificate do); after attempt_failed. Optional. */
+  void (*client_certificate_refused)(void *ctx, const char *why);
+  /* an attempt failed for one of the reasons of ocpp_refusal; after
+   * attempt_failed. Optional. */
+  void (*attempt_refused)(void *ctx, ocpp_refusal kind, const char *why);
 } ocpp_transport_events;
 
 typedef struct ocpp_transport ocpp_transport;

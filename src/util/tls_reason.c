@@ -154,6 +154,19 @@ static void error_reason(const tls_failure *f, char *out, size_t len) {
     snprintf(out, len, "TLS: handshake failure: %s", text);
 }
 
+bool tls_failure_is_version(const tls_failure *f) {
+  if (!f || f->verify_error != 0) return false;
+  switch (f->error_reason) {
+  case SSL_R_UNSUPPORTED_PROTOCOL:
+  case SSL_R_NO_PROTOCOLS_AVAILABLE:
+  case SSL_R_VERSION_TOO_LOW:
+  case SSL_R_VERSION_TOO_HIGH:
+    return true;
+  default:
+    return f->alert == SSL_AD_PROTOCOL_VERSION;
+  }
+}
+
 bool tls_reason(const tls_failure *f, char *out, size_t len) {
   if (len) out[0] = '\0';
   if (!f || !len) return false;

@@ -34,4 +34,9 @@ typedef struct {
  * error. Returns false (out "") when f holds nothing to tell. */
 bool tls_reason(const tls_failure *f, char *out, size_t len);
 
+/* The failure is about the TLS version: the server accepts none of the
+ * station's (its protocol_version alert) or offers none the station accepts
+ * (OpenSSL's version errors); the server's certificate was not refused. */
+bool tls_failure_is_version(const tls_failure *f);
+
 #endif

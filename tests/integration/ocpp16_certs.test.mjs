@@ -26,6 +26,7 @@ function makePki() {
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   // serial 0x0abc: the whitepaper's serialNumber drops the leading zero
   ossl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-set_serial', '0x0abc', '-subj', '/CN=borne certs test CA');
+  ossl('req', '-x509', ...ec, '-keyout', 'other.key', '-out', 'other.pem', '-days', '2', '-subj', '/CN=an unrelated CA');
   writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
   ossl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
   ossl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', '100', '-out', 'server.pem', '-days', '2', '-extfile', 'server.ext');
@@ -34,9 +35,9 @@ function makePki() {
   ossl('x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', '101', '-out', 'client.pem', '-days', '2');
   const read = (f) => readFileSync(join(dir, f), 'utf8');
   /** The CSR signed by the test CA with `serial`: the PEM certificate. */
-  const sign = (csr, serial) => {
+  const sign = (csr, serial, ca = 'ca') => {
     writeFileSync(join(dir, `cp-${serial}.csr`), csr);
-    ossl('x509', '-req', '-in', `cp-${serial}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', String(serial), '-out', `cp-${serial}.pem`, '-days', '2');
+    ossl('x509', '-req', '-in', `cp-${serial}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-set_serial', String(serial), '-out', `cp-${serial}.pem`, '-days', '2');
     return read(`cp-${serial}.pem`);
   };
   /** The CSR's subject line and signature check, as openssl prints them. */
@@ -120,8 +121,9 @@ test('SignChargePointCertificate: a CSR with CN = charge point id and O = CpoNam
 
     const cert = pki.sign(req.params.csr, 200);
     assert.deepEqual(await csms.call('CertificateSigned', { certificateChain: cert }), { status: 'Accepted' });
-    assert.equal(statSync(join(st.dataDir, 'certs', 'client.pem')).mode & 0o777, 0o600);
-    const stored = readFileSync(join(st.dataDir, 'certs', 'client.pem'), 'utf8');
+    // on trial (client-new.pem) until a profile 3 connection has been made with it
+    assert.equal(statSync(join(st.dataDir, 'certs', 'client-new.pem')).mode & 0o777, 0o600);
+    const stored = readFileSync(join(st.dataDir, 'certs', 'client-new.pem'), 'utf8');
     assert.match(stored, /PRIVATE KEY/);
     assert.ok(stored.includes(cert.trim()));
     csms.assertNoViolations();
@@ -164,6 +166,76 @@ test('security profile 3: the station reconnects with the certificate from Certi
     const boot = await csms.waitCall('BootNotification', { from: from + 1 });
     assert.equal(boot.identity, 'cp-certs-3');
     assert.equal(peers.at(-1).serialNumber.replace(/^0+/, ''), '012C'.replace(/^0+/, '')); // 300 = 0x12C
+    csms.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close();
+  }
+});
+
+test('security profile 3: a new certificate the central system refuses in the TLS handshake: back to the previous one, InvalidChargePointCertificate', async () => {
+  const csms = await new Csms({}).listenTls({ key: pki.read('server.key'), cert: pki.read('server.pem'), ca: pki.read('ca.pem'), requestCert: true });
+  const peers = [];
+  csms.server.auth((accept, reject, handshake) => {
+    peers.push(handshake.request.socket.getPeerCertificate());
+    accept({ identity: handshake.identity });
+  });
+  const st = await startBorned({
+    connectors: 1, auth: 'free', args: ['--csms', csms.url],
+    set: {
+      'station.id': 'cp-certs-3', 'ocpp.CpoName': 'Borne Test CPO', 'ocpp.security_profile': '3',
+      'ocpp.ca_file': pki.path('ca.pem'), 'ocpp.cert_file': pki.path('client.pem'), 'ocpp.key_file': pki.path('client.key'),
+    },
+  });
+  try {
+    await csms.waitCall('BootNotification');
+    assert.equal(peers.at(-1).serialNumber.replace(/^0+/, ''), '65'); // 101: the installer's certificate
+    let from = csms.calls.length;
+    const after = await st.lastEventId();
+    assert.deepEqual(await csms.call('ExtendedTriggerMessage', { requestedMessage: 'SignChargePointCertificate' }), { status: 'Accepted' });
+    const req = await csms.waitCall('SignCertificate', { from });
+    // no CentralSystemRootCertificate installed: the station takes one of a CA the server does not trust
+    from = csms.calls.length;
+    assert.deepEqual(await csms.call('CertificateSigned', { certificateChain: pki.sign(req.params.csr, 302, 'other') }), { status: 'Accepted' });
+    await st.waitEvent('ocpp_reconfigured', { after, match: (e) => /client certificate refused/.test(e.detail ?? JSON.stringify(e)) });
+    const ev = await csms.waitCall('SecurityEventNotification', { from, match: (p) => p.type === 'InvalidChargePointCertificate' });
+    assert.match(ev.params.techInfo, /refused the new client certificate/);
+    assert.equal(peers.at(-1).serialNumber.replace(/^0+/, ''), '65'); // connected again with the installer's
+    assert.match(readFileSync(join(st.dataDir, 'certs', 'client-refused.pem'), 'utf8'), /BEGIN CERTIFICATE/);
+    csms.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close();
+  }
+});
+
+test('security profile 3: a new certificate whose TLS session is accepted but whose upgrade is answered HTTP 503 stays on trial, then is kept once connected', async () => {
+  const csms = await new Csms({}).listenTls({ key: pki.read('server.key'), cert: pki.read('server.pem'), ca: pki.read('ca.pem'), requestCert: true });
+  const peers = [];
+  let busy = 0;
+  csms.server.auth((accept, reject, handshake) => {
+    const serial = handshake.request.socket.getPeerCertificate().serialNumber.replace(/^0+/, '');
+    peers.push(serial);
+    // the back end is busy twice when the new certificate first comes
+    if (serial === '12F' && busy < 2) { busy++; return reject(503, 'busy'); }
+    accept({ identity: handshake.identity });
+  });
+  const st = await startBorned({
+    connectors: 1, auth: 'free', args: ['--csms', csms.url],
+    set: {
+      'station.id': 'cp-certs-3', 'ocpp.CpoName': 'Borne Test CPO', 'ocpp.security_profile': '3', 'ocpp.reconnect_max_s': '2',
+      'ocpp.ca_file': pki.path('ca.pem'), 'ocpp.cert_file': pki.path('client.pem'), 'ocpp.key_file': pki.path('client.key'),
+    },
+  });
+  try {
+    await csms.waitCall('BootNotification');
+    const from = csms.calls.length;
+    const after = await st.lastEventId();
+    assert.deepEqual(await csms.call('ExtendedTriggerMessage', { requestedMessage: 'SignChargePointCertificate' }), { status: 'Accepted' });
+    const req = await csms.waitCall('SignCertificate', { from });
+    assert.deepEqual(await csms.call('CertificateSigned', { certificateChain: pki.sign(req.params.csr, 303) }), { status: 'Accepted' });
+    await st.waitEvent('ocpp_certificate', { after, match: (e) => /connected: kept/.test(e.detail ?? JSON.stringify(e)) });
+    assert.equal(busy, 2);
+    assert.deepEqual(peers.slice(1), ['12F', '12F', '12F']); // never back to the installer's (65)
+    assert.equal(csms.callsOf('SecurityEventNotification').filter((c) => c.params.type === 'InvalidChargePointCertificate').length, 0);
     csms.assertNoViolations();
   } finally {
     await st.stop(); st.cleanup(); await csms.close();

@@ -60,7 +60,7 @@ async function waitState(st, state, what) {
   return st.waitFor((s) => s.station.ocpp?.state === state, { what: what ?? `ocpp ${state}`, timeoutMs: 30000 });
 }
 
-test('security profile 1: HTTP Basic with the AuthorizationKey; a wrong key is refused', async () => {
+test('security profile 1: HTTP Basic with the AuthorizationKey; a wrong key is refused (FailedToAuthenticateAtCentralSystem, once)', async () => {
   const csms = await startCsms({ password: KEY });
   const st = await station(csms.url, { 'ocpp.security_profile': '1', 'ocpp.AuthorizationKey': KEY });
   try {
@@ -72,6 +72,16 @@ test('security profile 1: HTTP Basic with the AuthorizationKey; a wrong key is r
     await st.waitEvent('ocpp_disconnected', { after });
     const s = await st.waitFor((x) => x.station.ocpp.state !== 'connected' && x.station.ocpp.last_error, { what: 'refused' });
     assert.match(s.station.ocpp.last_error, /401|refused|handshake|upgrade/i);
+    // the whitepaper's FailedToAuthenticateAtCentralSystem, once, delivered when the key is right again
+    await st.waitEvent('security', { after, match: (e) => /FailedToAuthenticateAtCentralSystem/.test(e.detail ?? JSON.stringify(e)) });
+    const n = (await st.status()).station.ocpp.reconnects;
+    await st.waitFor((x) => x.station.ocpp.reconnects >= n + 1, { what: 'another refused attempt' });
+    const from = csms.calls.length;
+    assert.equal(st.ctl('set', `ocpp.AuthorizationKey=${KEY}`).code, 0);
+    const ev = await csms.waitCall('SecurityEventNotification', { from, match: (p) => p.type === 'FailedToAuthenticateAtCentralSystem' });
+    assert.match(ev.params.techInfo, /unauthorized/);
+    await csms.call('GetConfiguration', { key: ['SecurityProfile'] });
+    assert.equal(csms.callsOf('SecurityEventNotification').filter((c) => c.params.type === 'FailedToAuthenticateAtCentralSystem').length, 1);
     csms.assertNoViolations();
   } finally {
     await st.stop(); st.cleanup(); await csms.close();
@@ -312,7 +322,7 @@ async function rawBackend() {
   return b;
 }
 
-test('malformed frames from the back end get the right CALLERROR and change nothing', async () => {
+test('malformed frames from the back end get the right CALLERROR and change nothing but the security event InvalidMessages (once per connection)', async () => {
   const b = await rawBackend();
   const st = await station(b.url);
   try {
@@ -321,14 +331,15 @@ test('malformed frames from the back end get the right CALLERROR and change noth
     await b.next((f) => f[0] === 2 && f[2] === 'StatusNotification' && f[3].connectorId === 1);
     const before = await st.status();
     const cases = [
-      ['not json', '{{{', '-1', 'FormationViolation'],
-      ['not a frame', JSON.stringify({ hello: 1 }), '-1', 'FormationViolation'],
-      ['unknown type', JSON.stringify([7, 'm1', 'Reset', {}]), 'm1', 'FormationViolation'],
-      ['payload missing', JSON.stringify([2, 'm2', 'Reset']), 'm2', 'ProtocolError'],
+      // valid messages the station does not handle first: not InvalidMessages
       ['unknown action', JSON.stringify([2, 'm3', 'MakeCoffee', {}]), 'm3', 'NotImplemented'],
       // OCPP-J 1.6 4.2.3: an action of the protocol a charge point does not handle
       ['action of the protocol the station does not handle',
         JSON.stringify([2, 'm8', 'BootNotification', { chargePointVendor: 'x', chargePointModel: 'y' }]), 'm8', 'NotSupported'],
+      ['payload missing', JSON.stringify([2, 'm2', 'Reset']), 'm2', 'ProtocolError'],
+      ['not json', '{{{', '-1', 'FormationViolation'],
+      ['not a frame', JSON.stringify({ hello: 1 }), '-1', 'FormationViolation'],
+      ['unknown type', JSON.stringify([7, 'm1', 'Reset', {}]), 'm1', 'FormationViolation'],
       ['unknown member', JSON.stringify([2, 'm9', 'Reset', { type: 'Soft', when: 'now' }]), 'm9', 'FormationViolation'],
       ['wrong type', JSON.stringify([2, 'm4', 'ChangeAvailability', { connectorId: 'one', type: 'Inoperative' }]), 'm4', 'TypeConstraintViolation'],
       ['bad enum value', JSON.stringify([2, 'm5', 'Reset', { type: 'Sideways' }]), 'm5', 'PropertyConstraintViolation'],
@@ -342,6 +353,10 @@ test('malformed frames from the back end get the right CALLERROR and change noth
       assert.equal(answer[2], code, `${what}: ${JSON.stringify(answer)}`);
       assert.equal(typeof answer[3], 'string');
     }
+    // the whitepaper's InvalidMessages: the first invalid frame, once for the connection
+    const ev = await b.next((f) => f[0] === 2 && f[2] === 'SecurityEventNotification' && f[3].type === 'InvalidMessages', 'InvalidMessages');
+    assert.match(ev[3].techInfo, /ProtocolError/);
+    assert.equal(b.frames.filter((f) => f[0] === 2 && f[2] === 'SecurityEventNotification' && f[3].type === 'InvalidMessages').length, 1);
     const after = await st.status();
     assert.deepEqual(after.connectors.map((c) => [c.status, c.session]), before.connectors.map((c) => [c.status, c.session]));
     assert.equal(after.station.ocpp.state, 'connected');

@@ -20,7 +20,7 @@ async function rawBackend() {
     ws.on('message', (data) => {
       const f = JSON.parse(String(data));
       b.frames.push(f);
-      if (f[0] === 2 && f[2] === 'StatusNotification') ws.send(JSON.stringify([3, f[1], {}]));
+      if (f[0] === 2 && (f[2] === 'StatusNotification' || f[2] === 'SecurityEventNotification')) ws.send(JSON.stringify([3, f[1], {}]));
       if (f[0] === 2 && f[2] === 'Heartbeat') ws.send(JSON.stringify([3, f[1], { currentTime: new Date().toISOString() }]));
       b.waiters = b.waiters.filter((w) => !(w.match(f) && (w.resolve(f), true)));
     });
@@ -39,7 +39,7 @@ async function rawBackend() {
   return b;
 }
 
-test('malformed 2.0.1 frames get the 2.0.1 CALLERROR and change nothing', async () => {
+test('malformed 2.0.1 frames get the 2.0.1 CALLERROR and change nothing but the security event InvalidMessages (once per connection)', async () => {
   const b = await rawBackend();
   const st = await startBorned({ connectors: 1, auth: 'free', args: ['--csms', b.url], set: { 'station.id': 'cp-201-frames', 'ocpp.version': '2.0.1' } });
   try {
@@ -48,10 +48,11 @@ test('malformed 2.0.1 frames get the 2.0.1 CALLERROR and change nothing', async 
     await b.next((f) => f[0] === 2 && f[2] === 'StatusNotification' && f[3].evseId === 1);
     const before = await st.status();
     const cases = [
-      ['not json', '{{{', '-1', 'RpcFrameworkError'],
-      ['unknown message type', JSON.stringify([7, 'm1', 'Reset', {}]), 'm1', 'MessageTypeNotSupported'],
+      // valid messages the station does not handle first: not InvalidMessages
       ['unknown action', JSON.stringify([2, 'm3', 'MakeCoffee', {}]), 'm3', 'NotImplemented'],
       ['an action of 2.0.1 the station does not handle', JSON.stringify([2, 'm8', 'PublishFirmware', { location: 'https://csms.example/fw.img', checksum: 'd41d8cd98f00b204e9800998ecf8427e', requestId: 1 }]), 'm8', 'NotSupported'],
+      ['not json', '{{{', '-1', 'RpcFrameworkError'],
+      ['unknown message type', JSON.stringify([7, 'm1', 'Reset', {}]), 'm1', 'MessageTypeNotSupported'],
       ['unknown member', JSON.stringify([2, 'm9', 'Reset', { type: 'Immediate', when: 'now' }]), 'm9', 'FormatViolation'],
       ['wrong type', JSON.stringify([2, 'm4', 'UnlockConnector', { evseId: 'one', connectorId: 1 }]), 'm4', 'TypeConstraintViolation'],
       ['bad enum value', JSON.stringify([2, 'm5', 'Reset', { type: 'Sideways' }]), 'm5', 'PropertyConstraintViolation'],
@@ -65,6 +66,13 @@ test('malformed 2.0.1 frames get the 2.0.1 CALLERROR and change nothing', async 
       assert.equal(answer[2], code, `${what}: ${JSON.stringify(answer)}`);
       assert.equal(typeof answer[3], 'string');
     }
+    // A04 InvalidMessages: the first invalid frame, once for the connection
+    const ev = await b.next((f) => f[0] === 2 && f[2] === 'SecurityEventNotification' && f[3].type === 'InvalidMessages', 'InvalidMessages');
+    assert.match(ev[3].techInfo, /RpcFrameworkError/);
+    const from = b.frames.length;
+    b.send(JSON.stringify([2, 'm10', 'Reset', { type: 'Sideways' }]));
+    await b.next((f) => b.frames.indexOf(f) >= from && f[0] === 4 && f[1] === 'm10', 'the answer to m10');
+    assert.equal(b.frames.filter((f) => f[0] === 2 && f[2] === 'SecurityEventNotification' && f[3].type === 'InvalidMessages').length, 1);
     const after = await st.status();
     assert.deepEqual(after.connectors.map((c) => [c.status, c.session]), before.connectors.map((c) => [c.status, c.session]));
     assert.equal(after.station.ocpp.state, 'connected');

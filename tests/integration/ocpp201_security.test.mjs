@@ -48,6 +48,8 @@ function makePki() {
   ossl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', '100', '-out', 'server.pem', '-days', '2', '-extfile', 'server.ext');
   ossl('req', ...ec, '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/CN=cp-201-sec/O=borne tests');
   ossl('x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', '101', '-out', 'client.pem', '-days', '2');
+  // the same key for a year: no renewal (A03) of its own to race a test's SignCertificate
+  ossl('x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', '102', '-out', 'client-year.pem', '-days', '365');
   const read = (f) => readFileSync(join(dir, f), 'utf8');
   const sign = (csr, serial, ca = 'ca') => {
     writeFileSync(join(dir, `cs-${serial}.csr`), csr);
@@ -210,6 +212,57 @@ test('A02: SignCertificate -> CertificateSigned; a wrong chain refused with Inva
   }
 });
 
+test('A02: a new client certificate the CSMS refuses in the TLS handshake: back to the previous one, reported InvalidChargingStationCertificate; kept only once it connected', async () => {
+  const peers = [];
+  const csms = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS })
+    .listenTls({ key: pki.read('server.key'), cert: pki.read('server.pem'), ca: pki.read('ca.pem'), requestCert: true });
+  csms.https.on('secureConnection', (s) => peers.push(s.getPeerCertificate()));
+  const opts = {
+    connectors: 1, auth: 'free', args: ['--csms', csms.url],
+    set: {
+      'station.id': 'cp-201-sec', ...V201, 'ocpp.security_profile': '3', 'ocpp.CpoName': 'Borne Test CPO',
+      'ocpp.ca_file': pki.path('ca.pem'), 'ocpp.cert_file': pki.path('client-year.pem'), 'ocpp.key_file': pki.path('client.key'),
+    },
+  };
+  let st = await startBorned(opts);
+  try {
+    await csms.waitCall('BootNotification');
+    assert.equal(peers.at(-1).serialNumber.replace(/^0+/, ''), '66'); // 102: the installer's certificate
+    let from = csms.calls.length;
+    assert.deepEqual(await csms.call('TriggerMessage', { requestedMessage: 'SignChargingStationCertificate' }), { status: 'Accepted' });
+    let req = await csms.waitCall('SignCertificate', { from });
+    // no CSMS root in the store: the station takes a certificate of a CA the CSMS does not trust
+    const refusedCert = pki.sign(req.params.csr, 310, 'other');
+    from = csms.calls.length;
+    let after = await st.lastEventId();
+    assert.deepEqual(await csms.call('CertificateSigned', { certificateChain: refusedCert, certificateType: 'ChargingStationCertificate' }), { status: 'Accepted' });
+    await st.waitEvent('ocpp_reconfigured', { after, match: (e) => /client certificate refused/.test(e.detail ?? JSON.stringify(e)) });
+    const ev = await csms.waitCall('SecurityEventNotification', { from, match: (p) => p.type === 'InvalidChargingStationCertificate' });
+    assert.match(ev.params.techInfo, /refused the new client certificate/);
+    assert.equal(peers.at(-1).serialNumber.replace(/^0+/, ''), '66'); // connected again with the previous one
+
+    // a good one connects and is kept: a restart uses it
+    from = csms.calls.length;
+    assert.deepEqual(await csms.call('TriggerMessage', { requestedMessage: 'SignChargingStationCertificate' }), { status: 'Accepted' });
+    req = await csms.waitCall('SignCertificate', { from });
+    from = csms.calls.length;
+    after = await st.lastEventId();
+    assert.deepEqual(await csms.call('CertificateSigned', { certificateChain: pki.sign(req.params.csr, 311), certificateType: 'ChargingStationCertificate' }), { status: 'Accepted' });
+    await st.waitEvent('ocpp_certificate', { after, match: (e) => /connected: kept/.test(e.detail ?? JSON.stringify(e)) });
+    await csms.waitCall('BootNotification', { from });
+    assert.equal(peers.at(-1).serialNumber.replace(/^0+/, ''), '137'); // 311
+    // kept on disk: after a crash the station connects with it
+    await st.kill();
+    from = csms.calls.length;
+    st = await startBorned({ ...opts, dataDir: st.dataDir });
+    await csms.waitCall('BootNotification', { from });
+    assert.equal(peers.at(-1).serialNumber.replace(/^0+/, ''), '137');
+    csms.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close();
+  }
+});
+
 test('A02: no CertificateSigned after an accepted SignCertificate: asked again after CertSigningWaitMinimum', async () => {
   const csms = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS }).listen();
   const st = await startBorned({
@@ -251,6 +304,50 @@ test('A04: a TLS connection refusing the CSMS certificate raises InvalidCsmsCert
     csms.assertNoViolations();
   } finally {
     await st.stop(); st.cleanup(); await csms.close();
+  }
+});
+
+test('A04: a password the CSMS refuses (HTTP 401) raises FailedToAuthenticateAtCsms once per run of refused attempts, delivered once accepted', async () => {
+  const csms = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS, password: 'the-right-password-01' }).listen();
+  const st = await startBorned({
+    connectors: 1, auth: 'free', args: ['--csms', csms.url],
+    set: { 'station.id': 'cp-201-sec-5', ...V201, 'ocpp.security_profile': '1', 'ocpp.AuthorizationKey': 'a-wrong-password-0001' },
+  });
+  try {
+    await st.waitEvent('security', { match: (e) => /FailedToAuthenticateAtCsms/.test(e.detail ?? JSON.stringify(e)) });
+    // more refused attempts raise nothing more (counted below)
+    const n = (await st.status()).station.ocpp.reconnects;
+    await st.waitFor((x) => x.station.ocpp.reconnects >= n + 2, { what: 'two more attempts' });
+    assert.equal(csms.calls.length, 0);
+    assert.equal(st.ctl('set', 'ocpp.AuthorizationKey=the-right-password-01').code, 0);
+    const ev = await csms.waitCall('SecurityEventNotification', { match: (p) => p.type === 'FailedToAuthenticateAtCsms' });
+    assert.match(ev.params.techInfo, /unauthorized/);
+    await csms.call('GetVariables', { getVariableData: [{ component: { name: 'SecurityCtrlr' }, variable: { name: 'SecurityProfile' } }] });
+    assert.equal(csms.calls.filter((c) => c.action === 'SecurityEventNotification' && c.params.type === 'FailedToAuthenticateAtCsms').length, 1);
+    csms.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close();
+  }
+});
+
+test('A04: a CSMS offering no TLS version the station accepts (TLS 1.1) raises InvalidTLSVersion, delivered by the next CSMS', async () => {
+  const old = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS })
+    .listenTls({ key: pki.read('server.key'), cert: pki.read('server.pem'), minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' });
+  const csms = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS })
+    .listenTls({ key: pki.read('server.key'), cert: pki.read('server.pem') });
+  const st = await startBorned({
+    connectors: 1, auth: 'free', args: ['--csms', old.url],
+    set: { 'station.id': 'cp-201-sec-6', ...V201, 'ocpp.security_profile': '2', 'ocpp.AuthorizationKey': '0123456789abcdef', 'ocpp.ca_file': pki.path('ca.pem') },
+  });
+  try {
+    await st.waitEvent('security', { match: (e) => /InvalidTLSVersion/.test(e.detail ?? JSON.stringify(e)) });
+    assert.equal(old.calls.length, 0);
+    assert.equal(st.ctl('set', `ocpp.url=${csms.url}`).code, 0);
+    const ev = await csms.waitCall('SecurityEventNotification', { match: (p) => p.type === 'InvalidTLSVersion' });
+    assert.match(ev.params.techInfo, /TLS version/);
+    csms.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close(); await old.close();
   }
 });
 

@@ -442,6 +442,91 @@ static void pending_request_survives_restart(void **state) {
   cp_certs_free(c);
 }
 
+/* A certificate from CertificateSigned for the key of a new request, signed
+ * by `ca`; serial `serial`. */
+static void accept_new_client(cp_certs *c, X509 *ca, EVP_PKEY *cak, long serial) {
+  char err[200];
+  char *req = cp_certs_sign_request(c, "CP3", "ACME", err, sizeof err);
+  EVP_PKEY *pub = check_csr(req, "CP3", "ACME");
+  free(req);
+  X509 *cert = make_cert("CP3", pub, ca, cak, serial, false, T0 - DAY, T0 + DAY);
+  char *pem = pem_of(cert);
+  bool changed = false;
+  assert_string_equal(signed_chain(c, pem, &changed), "Accepted");
+  assert_true(changed);
+  free(pem);
+  X509_free(cert);
+  EVP_PKEY_free(pub);
+}
+
+/* The serial of the client certificate the link would use; -1 none. */
+static long client_serial(const cp_certs *c) {
+  const char *f = cp_certs_client_cert_file(c);
+  if (!f) return -1;
+  FILE *fp = fopen(f, "r");
+  assert_non_null(fp);
+  X509 *x = PEM_read_X509(fp, NULL, NULL, NULL);
+  fclose(fp);
+  assert_non_null(x);
+  long serial = ASN1_INTEGER_get(X509_get0_serialNumber(x));
+  X509_free(x);
+  return serial;
+}
+
+/* A02/A03 fallback: a new client certificate is on trial until it has
+ * connected once, across a restart (kill -9 between CertificateSigned and
+ * the first connection); refused, the previous identity is the link's again. */
+static void new_client_certificate_on_trial(void **state) {
+  (void)state;
+  cp_certs *c = open_store();
+  EVP_PKEY *cak = new_key();
+  X509 *ca = make_ca("Some CA", cak, 3);
+  /* the first one, nothing before it (the installer's ocpp.cert_file) */
+  accept_new_client(c, ca, cak, 41);
+  assert_true(cp_certs_client_on_trial(c));
+  assert_non_null(strstr(cp_certs_client_cert_file(c), "client-new.pem"));
+  assert_int_equal(client_serial(c), 41);
+  assert_true(cp_certs_have_leaf(c, CP_LEAF_CHARGING_STATION));
+  assert_int_equal(cp_certs_client_fallback(c), 0);
+  assert_false(cp_certs_client_on_trial(c));
+  assert_null(cp_certs_client_cert_file(c));        /* back to ocpp.cert_file */
+  assert_int_equal(cp_certs_client_fallback(c), 0); /* nothing on trial: nothing done */
+
+  /* on trial across a restart, then confirmed by a connection */
+  accept_new_client(c, ca, cak, 42);
+  cp_certs_free(c);
+  c = open_store();
+  assert_true(cp_certs_client_on_trial(c));
+  assert_int_equal(client_serial(c), 42);
+  assert_int_equal(cp_certs_client_confirm(c), 0);
+  assert_false(cp_certs_client_on_trial(c));
+  assert_non_null(strstr(cp_certs_client_cert_file(c), "/client.pem"));
+  assert_int_equal(client_serial(c), 42);
+  cp_certs_free(c);
+  c = open_store();
+  assert_false(cp_certs_client_on_trial(c));
+  assert_int_equal(client_serial(c), 42);
+
+  /* a newer one refused by the back end: 42 again, 43 set aside, after a restart too */
+  accept_new_client(c, ca, cak, 43);
+  assert_int_equal(client_serial(c), 43);
+  cp_certs_free(c);
+  c = open_store();
+  assert_int_equal(client_serial(c), 43);
+  assert_int_equal(cp_certs_client_fallback(c), 0);
+  assert_int_equal(client_serial(c), 42);
+  cp_certs_free(c);
+  c = open_store();
+  assert_false(cp_certs_client_on_trial(c));
+  assert_int_equal(client_serial(c), 42);
+  char refused[300];
+  snprintf(refused, sizeof refused, "%s/certs/client-refused.pem", dir);
+  assert_int_equal(mode_of(refused), 0600);
+  X509_free(ca);
+  EVP_PKEY_free(cak);
+  cp_certs_free(c);
+}
+
 static void root_in_use_cannot_be_deleted(void **state) {
   (void)state;
   cp_certs *c = open_store();
@@ -758,6 +843,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(store_full, setup, teardown),
       cmocka_unit_test_setup_teardown(csr_signed_by_ca, setup, teardown),
       cmocka_unit_test_setup_teardown(pending_request_survives_restart, setup, teardown),
+      cmocka_unit_test_setup_teardown(new_client_certificate_on_trial, setup, teardown),
       cmocka_unit_test_setup_teardown(root_in_use_cannot_be_deleted, setup, teardown),
       cmocka_unit_test_setup_teardown(import_configured_ca_file, setup, teardown),
       cmocka_unit_test_setup_teardown(link_ca_file_combines, setup, teardown),

@@ -70,9 +70,19 @@ typedef struct {
   answer answers[MAX_ANSWERS];
   int nanswers;
   ocpp_rpc *rpc; /* for callbacks that queue a call */
+  /* invalid_message */
+  int ninvalid;
+  char invalid_code[64];
 } fake;
 
 static fake F;
+
+static void fake_invalid(void *ctx, const char *code, const char *text) {
+  fake *f = ctx;
+  assert_non_null(text);
+  f->ninvalid++;
+  snprintf(f->invalid_code, sizeof f->invalid_code, "%s", code ? code : "");
+}
 
 static int fake_send(void *ctx, const char *text, size_t len) {
   fake *f = ctx;
@@ -172,6 +182,7 @@ static ocpp_rpc *make_as(uint32_t seed, const ocpp_dialect *dialect) {
                          .call = fake_call,
                          .replied = fake_replied,
                          .validate = fake_validate,
+                         .invalid_message = fake_invalid,
                          .dialect = dialect,
                          .call_timeout_ms = TIMEOUT_MS,
                          .id_seed = seed};
@@ -628,15 +639,22 @@ static void test_handler_error(void **state) {
   recv_text(r, "[2,\"c\",\"DataTransfer\",{}]", 0);
   assert_callerror(2, "c", "InternalError");
   assert_int_equal(F.nframes, 3);
+  assert_int_equal(F.ninvalid, 0); /* the handler's refusals are not invalid messages */
 }
 
 /* Each bad frame gets exactly one CALLERROR with this id and code and never
  * reaches the handler. */
 static void bad_frame(ocpp_rpc *r, const char *text, const char *id, const char *code) {
-  int n = F.nframes, calls = F.ncalls, replied = F.nreplied;
+  int n = F.nframes, calls = F.ncalls, replied = F.nreplied, invalid = F.ninvalid;
   recv_text(r, text, 0);
   if (F.nframes != n + 1) fail_msg("%s: %d frames sent, expected 1", text, F.nframes - n);
   assert_callerror(n, id, code);
+  /* reported as not a valid OCPP message (InvalidMessages), but an action
+   * the station does not know or handle */
+  bool valid = !strcmp(code, "NotImplemented") || !strcmp(code, "NotSupported");
+  if (F.ninvalid != invalid + !valid)
+    fail_msg("%s: invalid_message %d times", text, F.ninvalid - invalid);
+  if (!valid) assert_string_equal(F.invalid_code, code);
   if (F.ncalls != calls) fail_msg("%s reached the handler", text);
   assert_int_equal(F.nreplied, replied);
 }

@@ -148,11 +148,36 @@ static void nothing_known_says_nothing(void **state) {
   assert_string_equal(tiny, "TLS: certif"); /* cut, still terminated */
 }
 
+/* InvalidTLSVersion (security events): the version alert either way or
+ * OpenSSL's version errors; not a refused certificate nor another alert */
+static void version_failures_are_told_apart(void **state) {
+  (void)state;
+  tls_failure server = {.alert = SSL_AD_PROTOCOL_VERSION, .alert_sent = false};
+  assert_true(tls_failure_is_version(&server));
+  tls_failure mine = {.alert = SSL_AD_PROTOCOL_VERSION,
+                      .alert_sent = true,
+                      .error_reason = SSL_R_UNSUPPORTED_PROTOCOL};
+  assert_true(tls_failure_is_version(&mine));
+  tls_failure low = {.alert = -1, .error_reason = SSL_R_VERSION_TOO_LOW};
+  assert_true(tls_failure_is_version(&low));
+  tls_failure cert = {.verify_error = X509_V_ERR_CERT_HAS_EXPIRED,
+                      .alert = SSL_AD_PROTOCOL_VERSION};
+  assert_false(tls_failure_is_version(&cert));
+  tls_failure other = {.alert = SSL_AD_HANDSHAKE_FAILURE};
+  assert_false(tls_failure_is_version(&other));
+  tls_failure none = {.alert = -1};
+  assert_false(tls_failure_is_version(&none));
+  assert_false(tls_failure_is_version(NULL));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(certificate_errors_are_named), cmocka_unit_test(server_alerts_are_named),
-      cmocka_unit_test(station_errors_are_named),     cmocka_unit_test(the_cause_wins),
+      cmocka_unit_test(certificate_errors_are_named),
+      cmocka_unit_test(server_alerts_are_named),
+      cmocka_unit_test(station_errors_are_named),
+      cmocka_unit_test(the_cause_wins),
       cmocka_unit_test(nothing_known_says_nothing),
+      cmocka_unit_test(version_failures_are_told_apart),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
