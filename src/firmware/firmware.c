@@ -34,7 +34,10 @@ struct firmware {
   curl_uv *cu;
   uv_timer_t timer;
   borne_ms timer_at; /* station time the timer stands for */
-  uv_process_t proc;
+  /* the running child's handle, NULL when none; one handle per spawn, freed
+   * by its close callback: a step that spawns from the exit callback (mark-bad
+   * → reboot) must not re-initialise the handle libuv is still closing */
+  uv_process_t *proc;
   enum { PROC_INSTALL, PROC_MARK_GOOD, PROC_MARK_BAD, PROC_REBOOT } proc_kind;
   /* RAUC: the new image's time to prove itself; made by its start (an
    * updater that never installs with RAUC has none: station/lazy_timer.h) */
@@ -380,7 +383,11 @@ static void verify_done(uv_work_t *w, int status) {
 
 /* ---------- install ---------- */
 
-static void proc_closed(uv_handle_t *h) { handle_done(h->data); }
+static void proc_closed(uv_handle_t *h) {
+  firmware *fw = h->data;
+  free(h);
+  handle_done(fw);
+}
 static void on_exit_cb(uv_process_t *p, int64_t exit_status, int term_signal);
 static int spawn(firmware *fw, int kind, char **args, char *err, size_t errlen);
 static int spawn_rauc(firmware *fw, int kind, const char *verb1, const char *verb2, char *err,
@@ -537,6 +544,7 @@ static void proc_exited(firmware *fw, bool ok, const char *how);
 static void on_exit_cb(uv_process_t *p, int64_t exit_status, int term_signal) {
   firmware *fw = p->data;
   fw->proc_running = false;
+  fw->proc = NULL;
   uv_close((uv_handle_t *)p, proc_closed);
   if (fw->closing) return;
   char how[80];
@@ -551,15 +559,21 @@ static int spawn(firmware *fw, int kind, char **args, char *err, size_t errlen) 
                                    {.flags = UV_INHERIT_FD, .data.fd = 2}};
   uv_process_options_t opt = {
       .file = args[0], .args = args, .exit_cb = on_exit_cb, .stdio_count = 3, .stdio = stdio};
-  fw->proc.data = fw;
+  uv_process_t *proc = calloc(1, sizeof *proc);
+  if (!proc) {
+    snprintf(err, errlen, "cannot run %s: out of memory", args[0]);
+    return -1;
+  }
+  proc->data = fw;
   fw->proc_kind = kind;
-  int rc = uv_spawn(fw->cfg.loop, &fw->proc, &opt);
+  int rc = uv_spawn(fw->cfg.loop, proc, &opt);
   fw->open_handles++;
   if (rc != 0) {
-    uv_close((uv_handle_t *)&fw->proc, proc_closed);
+    uv_close((uv_handle_t *)proc, proc_closed);
     snprintf(err, errlen, "cannot run %s: %s", args[0], uv_strerror(rc));
     return -1;
   }
+  fw->proc = proc;
   fw->proc_running = true;
   return 0;
 }
@@ -947,7 +961,7 @@ void firmware_close(firmware *fw) {
   fw->closing = true;
   if (fw->out) fclose(fw->out);
   fw->out = NULL;
-  if (fw->proc_running) uv_process_kill(&fw->proc, SIGTERM);
+  if (fw->proc_running && fw->proc) uv_process_kill(fw->proc, SIGTERM);
   uv_timer_stop(&fw->timer);
   uv_close((uv_handle_t *)&fw->timer, timer_closed);
   lazy_timer_close(&fw->confirm_timer);

@@ -40,6 +40,7 @@ typedef struct {
   char details[32][200];
   int count;
   int restarts;
+  char reboot_command[300]; /* RAUC's reboot command, "" (the default): none */
 } rig;
 
 static void on_status(void *ctx, fw_status s, int request_id, const char *detail) {
@@ -580,7 +581,7 @@ static firmware *make_rauc(rig *r, bool confirm_backend) {
                    .rauc_conf = "/etc/test/system.conf",
                    .confirm_backend = confirm_backend,
                    .confirm_timeout_s = 30,
-                   .reboot_command = "",
+                   .reboot_command = r->reboot_command,
                    .cmdline_path = cmdline,
                    .on_status = on_status,
                    .on_restart = on_restart,
@@ -682,6 +683,32 @@ static void rauc_waits_for_the_backend_when_configured(void **state) {
   assert_true(firmware_boot_report(r->fw));
   assert_int_equal(r->seen[0], FW_INSTALLATION_FAILED);
   assert_non_null(strstr(r->details[0], "accepted by its back end"));
+}
+
+/* The roll-back runs `rauc status mark-bad` and, from its exit, the reboot
+ * command: a second child spawned while the first one's handle is still
+ * closing (it once re-used that handle, which libuv does not allow). */
+static void rauc_roll_back_runs_the_reboot_command(void **state) {
+  rig *r = *state;
+  char log[2000], path[300];
+  rauc_install_and_reboot(r, false);
+  /* the same start, now with a reboot command */
+  snprintf(r->reboot_command, sizeof r->reboot_command, "echo reboot >> '%s/reboots'", r->dir);
+  firmware_close(r->fw);
+  r->fw = make_rauc(r, false);
+  assert_true(firmware_boot_report(r->fw));
+  snprintf(path, sizeof path, "%s/reboots", r->dir);
+  /* 30 station seconds without Available, then mark-bad, then the command */
+  for (int i = 0; i < 100000 && access(path, F_OK) != 0; i++) uv_run(&r->loop, UV_RUN_ONCE);
+  rauc_log(r, log, sizeof log);
+  assert_non_null(strstr(log, "status mark-bad\n"));
+  FILE *f = fopen(path, "r");
+  assert_non_null(f);
+  char line[64] = "";
+  assert_non_null(fgets(line, sizeof line, f));
+  fclose(f);
+  assert_string_equal(line, "reboot\n");
+  assert_int_equal(r->restarts, 0); /* the command reboots, not the station itself */
 }
 
 /* The kernel command line names the booted slot: the install ran on A, the
@@ -808,6 +835,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(rauc_image_not_available_in_time_rolls_back, setup, teardown),
       cmocka_unit_test_setup_teardown(rauc_waits_for_the_backend_when_configured, setup, teardown),
       cmocka_unit_test_setup_teardown(rauc_install_failure_is_reported, setup, teardown),
+      cmocka_unit_test_setup_teardown(rauc_roll_back_runs_the_reboot_command, setup, teardown),
       cmocka_unit_test_setup_teardown(rauc_bootloader_fall_back_is_reported, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
