@@ -947,6 +947,10 @@ static void watch_tls(shared_ctx *sc, void *ssl_ctx) {
   SSL_CTX_set_info_callback(ssl_ctx, tls_info);
   /* the OCPP security whitepaper: TLS 1.2 or later only */
   SSL_CTX_set_min_proto_version(ssl_ctx, TLS1_2_VERSION);
+  /* every certificate of the CA file is a trust anchor, self-signed or not:
+   * a CSMS root signed by the one it replaced (AdditionalRootCertificateCheck)
+   * is trusted alone once the old one is removed */
+  X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(ssl_ctx), X509_V_FLAG_PARTIAL_CHAIN);
 }
 
 static int on_receive(ocpp_transport *t, struct lws *wsi, const void *in, size_t len) {
