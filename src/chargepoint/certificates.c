@@ -61,6 +61,9 @@
  * "cs-" names: load() must not take them for installed roots. */
 #define ROOT_NEW "csms-root-new.pem"
 #define ROOT_REFUSED "csms-root-refused.pem"
+/* the root that signed the one on trial (its hash data name their issuer's
+ * key); after the promotion it follows the root in its cs-<sha256>.pem */
+#define ROOT_ISSUER "csms-root-new-issuer.pem"
 /* the ISO 15118 SECC certificates, [0] 15118-2 (V2GCertificate), [1]
  * 15118-20 (2.1's V2G20Certificate) */
 #define V2G_SLOTS 2
@@ -81,6 +84,7 @@ static const char *const use_prefix[] = {[CP_CERT_CSMS_ROOT] = "cs-",
 typedef struct {
   cp_cert_use use;
   X509 *x;
+  X509 *issuer; /* a root signed by another (AdditionalRootCertificateCheck): that one, else NULL */
   char name[80]; /* file name in the store */
 } root_cert;
 
@@ -109,6 +113,7 @@ struct cp_certs {
   trial client;      /* client-new.pem is the identity the link uses */
   trial root;        /* csms-root-new.pem is the only CSMS root the link trusts */
   X509 *root_x;      /* that root while on trial */
+  X509 *root_issuer; /* the root that signed it */
   bool root_check;   /* AdditionalRootCertificateCheck */
   unsigned csms_gen; /* changes of the CSMS roots the link trusts */
   /* the V2G (ISO 15118 SECC) certificates: key, then chain */
@@ -256,6 +261,19 @@ static char *x509_pem(X509 *x) {
   BIO *b = BIO_new(BIO_s_mem());
   char *s = b && PEM_write_bio_X509(b, x) == 1 ? bio_string(b) : NULL;
   BIO_free(b);
+  return s;
+}
+
+/* x then, when not NULL, its issuer (caller frees). */
+static char *pem_pair(X509 *x, X509 *issuer) {
+  char *a = x509_pem(x), *b = issuer ? x509_pem(issuer) : NULL;
+  size_t na = a ? strlen(a) : 0, nb = b ? strlen(b) : 0;
+  char *s = a && (b || !issuer) ? realloc(a, na + nb + 1) : NULL;
+  if (s) {
+    if (b) memcpy(s + na, b, nb + 1);
+  } else
+    free(a);
+  free(b);
   return s;
 }
 
@@ -453,6 +471,22 @@ static EVP_PKEY *read_key_file(const char *path) {
   return k;
 }
 
+/* The certificate after the first in a PEM file when it issued x, else NULL. */
+static X509 *issuer_in_file(const char *path, X509 *x) {
+  FILE *f = fopen(path, "r");
+  if (!f) return NULL;
+  X509 *first = PEM_read_X509(f, NULL, NULL, NULL);
+  X509 *second = first ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+  fclose(f);
+  ERR_clear_error();
+  X509_free(first);
+  if (second && X509_check_issued(second, x) != X509_V_OK) {
+    X509_free(second);
+    second = NULL;
+  }
+  return second;
+}
+
 static void load(cp_certs *c, DIR *d) {
   struct dirent *e;
   char path[800];
@@ -480,6 +514,7 @@ static void load(cp_certs *c, DIR *d) {
     }
     c->roots[c->n].use = (cp_cert_use)use;
     c->roots[c->n].x = x;
+    c->roots[c->n].issuer = X509_check_issued(x, x) == X509_V_OK ? NULL : issuer_in_file(path, x);
     snprintf(c->roots[c->n].name, sizeof c->roots[c->n].name, "%s", name);
     c->n++;
   }
@@ -551,6 +586,14 @@ cp_certs *cp_certs_open(const char *dir, char *err, size_t errlen) {
     c->root_x = NULL;
   }
   if (c->root_x) {
+    snprintf(path, sizeof path, "%s/%s", dir, ROOT_ISSUER);
+    c->root_issuer = read_cert_file(path);
+    if (c->root_issuer && X509_check_issued(c->root_issuer, c->root_x) != X509_V_OK) {
+      X509_free(c->root_issuer);
+      c->root_issuer = NULL;
+    }
+  }
+  if (c->root_x) {
     char fp[65], name[80];
     fingerprint(c->root_x, fp);
     snprintf(name, sizeof name, "%s%s.pem", use_prefix[CP_CERT_CSMS_ROOT], fp);
@@ -573,7 +616,10 @@ cp_certs *cp_certs_open(const char *dir, char *err, size_t errlen) {
 
 void cp_certs_free(cp_certs *c) {
   if (!c) return;
-  for (int i = 0; i < c->n; i++) X509_free(c->roots[i].x);
+  for (int i = 0; i < c->n; i++) {
+    X509_free(c->roots[i].x);
+    X509_free(c->roots[i].issuer);
+  }
   EVP_PKEY_free(c->pending);
   for (int v = 0; v < V2G_SLOTS; v++) EVP_PKEY_free(c->pending_v2g[v]);
   sk_X509_pop_free(c->server_chain, X509_free);
@@ -584,6 +630,7 @@ void cp_certs_free(cp_certs *c) {
   free(c->client.path);
   free(c->root.path);
   X509_free(c->root_x);
+  X509_free(c->root_issuer);
   free(c->link_ca_path);
   for (int v = 0; v < V2G_SLOTS; v++) free(c->v2g_path[v]);
   free(c);
@@ -608,19 +655,41 @@ static bool signed_by_csms_root(const cp_certs *c, X509 *x, borne_ms now) {
 /* M05.FR.11: the new root replaces the installed ones for the link, the old
  * ones kept (cs-*.pem) as the fallback until it has connected. */
 static cp_cert_install_result root_trial_begin(cp_certs *c, X509 *x) {
+  /* its issuer, kept for its hash data (the one on trial, else an installed root) */
+  X509 *issuer = c->root.on && X509_check_issued(c->root_x, x) == X509_V_OK ? c->root_x : NULL;
+  for (int i = 0; !issuer && i < c->n; i++)
+    if (c->roots[i].use == CP_CERT_CSMS_ROOT && X509_check_issued(c->roots[i].x, x) == X509_V_OK)
+      issuer = c->roots[i].x;
+  char *ipem = issuer ? x509_pem(issuer) : NULL;
   char *pem = x509_pem(x);
-  if (!pem || trial_begin(c, &c->root, pem, strlen(pem)) != 0) {
+  if (!ipem || !pem || write_atomic(c, ROOT_ISSUER, ipem, strlen(ipem)) != 0 ||
+      trial_begin(c, &c->root, pem, strlen(pem)) != 0) {
+    free(ipem);
     free(pem);
     log_error(MOD, "InstallCertificate: cannot write %s/%s: %s", c->dir, ROOT_NEW, strerror(errno));
     return CP_CERT_INSTALL_FAILED;
   }
+  free(ipem);
   free(pem);
   X509_up_ref(x);
+  X509_up_ref(issuer);
   X509_free(c->root_x);
+  X509_free(c->root_issuer);
   c->root_x = x;
+  c->root_issuer = issuer;
   c->csms_gen++;
   log_info(MOD, "new CSMS root on trial, the installed one kept as the fallback");
   return CP_CERT_INSTALL_ACCEPTED;
+}
+
+/* The root on trial forgotten (the trial itself ended by the caller), its
+ * issuer's file removed (best effort: a stale one is never read alone). */
+static void root_trial_drop(cp_certs *c) {
+  X509_free(c->root_x);
+  X509_free(c->root_issuer);
+  c->root_x = c->root_issuer = NULL;
+  (void)remove_file(c, ROOT_ISSUER);
+  c->csms_gen++;
 }
 
 /* M05.FR.12: the root on trial becomes the only installed CSMS root. In an
@@ -632,7 +701,8 @@ static int root_promote(cp_certs *c) {
   fingerprint(c->root_x, fp);
   snprintf(name, sizeof name, "%s%s.pem", use_prefix[CP_CERT_CSMS_ROOT], fp);
   if (root_index(c, name) < 0) {
-    char *pem = roots_reserve(c) == 0 ? x509_pem(c->root_x) : NULL;
+    /* the root, then its issuer (for its hash data once the issuer is gone) */
+    char *pem = roots_reserve(c) == 0 ? pem_pair(c->root_x, c->root_issuer) : NULL;
     if (!pem || write_atomic(c, name, pem, strlen(pem)) != 0) {
       free(pem);
       log_warn(MOD, "certificate store: cannot write %s: %s", name, strerror(errno));
@@ -640,8 +710,10 @@ static int root_promote(cp_certs *c) {
     }
     free(pem);
     X509_up_ref(c->root_x);
+    if (c->root_issuer) X509_up_ref(c->root_issuer);
     c->roots[c->n].use = CP_CERT_CSMS_ROOT;
     c->roots[c->n].x = c->root_x;
+    c->roots[c->n].issuer = c->root_issuer;
     snprintf(c->roots[c->n].name, sizeof c->roots[c->n].name, "%s", name);
     c->n++;
   }
@@ -658,6 +730,7 @@ static int root_promote(cp_certs *c) {
       continue;
     }
     X509_free(c->roots[i].x);
+    X509_free(c->roots[i].issuer);
     memmove(&c->roots[i], &c->roots[i + 1], (size_t)(c->n - i - 1) * sizeof c->roots[0]);
     c->n--;
   }
@@ -665,9 +738,7 @@ static int root_promote(cp_certs *c) {
   if (rewrite_bundle(c) != 0) rc = -1;
   if (remove_file(c, ROOT_NEW) != 0) rc = -1;
   trial_end(&c->root);
-  X509_free(c->root_x);
-  c->root_x = NULL;
-  c->csms_gen++;
+  root_trial_drop(c);
   return rc;
 }
 
@@ -712,6 +783,7 @@ static cp_cert_install_result install_x509(cp_certs *c, cp_cert_use use, X509 *x
   X509_up_ref(x);
   c->roots[c->n].use = use;
   c->roots[c->n].x = x;
+  c->roots[c->n].issuer = NULL;
   snprintf(c->roots[c->n].name, sizeof c->roots[c->n].name, "%s", name);
   c->n++;
   if (c->n > 1) qsort(c->roots, (size_t)c->n, sizeof c->roots[0], by_name);
@@ -793,22 +865,22 @@ cp_cert_delete_result cp_certs_delete(cp_certs *c, const cp_cert_hash_data *want
   const EVP_MD *md = want ? md_of(want->algorithm) : NULL;
   if (!md) return CP_CERT_DELETE_NOT_FOUND;
   hash_data th;
-  if (c->root.on && hash_data_of(c->root_x, c->root_x, md, &th) == 0 && hash_matches(&th, want)) {
+  if (c->root.on &&
+      hash_data_of(c->root_x, c->root_issuer ? c->root_issuer : c->root_x, md, &th) == 0 &&
+      hash_matches(&th, want)) {
     /* the root on trial: the trial ends, the installed roots are the link's again */
     if (remove_file(c, ROOT_NEW) != 0) {
       log_error(MOD, "DeleteCertificate: cannot remove %s: %s", c->root.path, strerror(errno));
       return CP_CERT_DELETE_FAILED;
     }
     trial_end(&c->root);
-    X509_free(c->root_x);
-    c->root_x = NULL;
-    c->csms_gen++;
+    root_trial_drop(c);
     return CP_CERT_DELETE_ACCEPTED;
   }
   for (int i = 0; i < c->n; i++) {
     hash_data h;
-    if (hash_data_of(c->roots[i].x, c->roots[i].x, md, &h) != 0 || !hash_matches(&h, want))
-      continue;
+    X509 *issuer = c->roots[i].issuer ? c->roots[i].issuer : c->roots[i].x;
+    if (hash_data_of(c->roots[i].x, issuer, md, &h) != 0 || !hash_matches(&h, want)) continue;
     bool cs = c->roots[i].use == CP_CERT_CSMS_ROOT;
     if (cs && root_in_use(c, c->roots[i].x)) {
       log_warn(MOD, "DeleteCertificate refused: the central system's root in use");
@@ -820,6 +892,7 @@ cp_cert_delete_result cp_certs_delete(cp_certs *c, const cp_cert_hash_data *want
       return CP_CERT_DELETE_FAILED;
     }
     X509_free(c->roots[i].x);
+    X509_free(c->roots[i].issuer);
     memmove(&c->roots[i], &c->roots[i + 1], (size_t)(c->n - i - 1) * sizeof c->roots[0]);
     c->n--;
     if (cs) c->csms_gen++;
@@ -866,7 +939,9 @@ int cp_certs_list(cp_certs *c, cp_cert_use use, cp_hash_algorithm algorithm, cp_
   for (int i = trial_root ? -1 : 0; md && i < c->n && n < max; i++) {
     hash_data h;
     X509 *x = i < 0 ? c->root_x : c->roots[i].x;
-    if ((i >= 0 && c->roots[i].use != use) || hash_data_of(x, x, md, &h) != 0) continue;
+    X509 *issuer = i < 0 ? c->root_issuer : c->roots[i].issuer;
+    if ((i >= 0 && c->roots[i].use != use) || hash_data_of(x, issuer ? issuer : x, md, &h) != 0)
+      continue;
     cp_cert_hash_data *d = &out[n++];
     d->algorithm = algorithm;
     copy_hex(d->issuer_name_hash, sizeof d->issuer_name_hash, h.name_hash);
@@ -1112,10 +1187,9 @@ int cp_certs_root_confirm(cp_certs *c) { return c && c->root.on ? root_promote(c
 
 int cp_certs_root_fallback(cp_certs *c) {
   if (!c || !c->root.on) return 0;
-  X509_free(c->root_x);
-  c->root_x = NULL;
-  c->csms_gen++;
-  return trial_refuse(c, &c->root);
+  int rc = trial_refuse(c, &c->root);
+  root_trial_drop(c);
+  return rc;
 }
 
 static int v2g_slot(cp_cert_leaf kind) {

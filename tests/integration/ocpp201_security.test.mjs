@@ -72,8 +72,8 @@ function makePki() {
     return execFileSync('openssl', ['req', '-in', 'check.csr', '-noout', '-verify', '-subject', '-nameopt', 'RFC2253'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
   };
   /* certificateHashData of a self-signed certificate from openssl's OCSP CertID */
-  const certId = (file, alg = 'sha256') => {
-    const text = ossl('ocsp', '-issuer', join(dir, file), `-${alg}`, '-cert', join(dir, file), '-no_nonce', '-req_text');
+  const certId = (file, alg = 'sha256', issuer = file) => {
+    const text = ossl('ocsp', '-issuer', join(dir, issuer), `-${alg}`, '-cert', join(dir, file), '-no_nonce', '-req_text');
     const field = (name) => text.match(new RegExp(`${name}: ([0-9A-F\\\\\\n]+)`))[1].replace(/[\\\n]/g, '');
     return {
       hashAlgorithm: alg.toUpperCase(),
@@ -338,6 +338,10 @@ test('M05 AdditionalRootCertificateCheck: a new CSMS root must be signed by the 
     await st.waitEvent('ocpp_certificate', { match: (e) => /new CSMS root certificate connected/.test(e.detail ?? JSON.stringify(e)) });
     await csms.waitCall('BootNotification', { from });
     assert.deepEqual(await csmsRoots(), ['c8']); // the old root removed
+    // its hash data name its issuer, the old root, as OCSP's CertID does (M03)
+    const ids = await csms.call('GetInstalledCertificateIds', { certificateType: ['CSMSRootCertificate'] });
+    assert.deepEqual(ids.certificateHashDataChain[0].certificateHashData, pki.certId('g2.pem', 'sha256', 'ca.pem'));
+    assert.deepEqual(await csms.call('DeleteCertificate', { certificateHashData: pki.certId('g2.pem', 'sha256', 'ca.pem') }), { status: 'Failed' }); // in use
     csms.assertNoViolations();
   } finally {
     await st.stop(); st.cleanup(); await csms.close();

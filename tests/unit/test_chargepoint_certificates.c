@@ -142,6 +142,20 @@ static void hex(const unsigned char *d, unsigned n, char *out) {
   for (unsigned i = 0; i < n; i++) sprintf(out + 2 * i, "%02x", d[i]);
 }
 
+/* The hash data of x issued by `issuer` (a root signed by another), computed here. */
+static cp_cert_hash_data expected_hash_by(X509 *x, X509 *issuer, const EVP_MD *md,
+                                          cp_hash_algorithm alg) {
+  unsigned char d[EVP_MAX_MD_SIZE];
+  unsigned n;
+  cp_cert_hash_data h = {.algorithm = alg};
+  assert_int_equal(X509_NAME_digest(X509_get_subject_name(issuer), md, d, &n), 1);
+  hex(d, n, h.issuer_name_hash);
+  assert_int_equal(X509_pubkey_digest(issuer, md, d, &n), 1);
+  hex(d, n, h.issuer_key_hash);
+  snprintf(h.serial, sizeof h.serial, "%lx", ASN1_INTEGER_get(X509_get0_serialNumber(x)));
+  return h;
+}
+
 /* The hash data computed here, independently of the store. */
 static cp_cert_hash_data expected_hash(X509 *root, const EVP_MD *md, cp_hash_algorithm alg) {
   unsigned char d[EVP_MAX_MD_SIZE];
@@ -730,7 +744,7 @@ static void additional_root_check(void **state) {
   assert_int_equal(cp_certs_count(c, CSMS), 2); /* the new one and its fallback */
   cp_cert_hash_data list[4];
   assert_int_equal(cp_certs_list(c, CSMS, CP_HASH_SHA256, list, 4), 2);
-  cp_cert_hash_data hg2 = expected_hash(g2, EVP_sha256(), CP_HASH_SHA256);
+  cp_cert_hash_data hg2 = expected_hash_by(g2, old, EVP_sha256(), CP_HASH_SHA256);
   cp_cert_hash_data hold = expected_hash(old, EVP_sha256(), CP_HASH_SHA256);
   assert_true(hash_equal(&list[0], &hg2));
   assert_true(hash_equal(&list[1], &hold));
@@ -770,6 +784,7 @@ static void additional_root_check(void **state) {
   assert_int_equal(cp_certs_count(c, CSMS), 1);
   assert_true(exists("csms-root-refused.pem"));
   assert_false(exists("csms-root-new.pem"));
+  assert_false(exists("csms-root-new-issuer.pem"));
   assert_int_equal(cp_certs_root_fallback(c), 0); /* nothing on trial: nothing done */
   cp_certs_free(c);
   c = open_store();
@@ -781,9 +796,11 @@ static void additional_root_check(void **state) {
   /* again, and this time it connects: the only CSMS root, the old one gone */
   assert_string_equal(install_x(c, CSMS, g2, now), "Accepted");
   assert_true(cp_certs_root_on_trial(c));
+  assert_true(exists("csms-root-new-issuer.pem"));
   assert_int_equal(cp_certs_root_confirm(c), 0);
   assert_false(cp_certs_root_on_trial(c));
   assert_false(exists("csms-root-new.pem"));
+  assert_false(exists("csms-root-new-issuer.pem"));
   assert_int_equal(cp_certs_list(c, CSMS, CP_HASH_SHA256, list, 4), 1);
   assert_true(hash_equal(&list[0], &hg2));
   assert_string_equal(cp_certs_ca_file(c), bundle);
@@ -821,7 +838,7 @@ static void additional_root_check(void **state) {
   back = first_cert(cp_certs_ca_file(c));
   assert_int_equal(X509_cmp(back, g4), 0);
   X509_free(back);
-  cp_cert_hash_data hg4 = expected_hash(g4, EVP_sha256(), CP_HASH_SHA256);
+  cp_cert_hash_data hg4 = expected_hash_by(g4, g3, EVP_sha256(), CP_HASH_SHA256);
   assert_string_equal(delete_by(c, &hg4), "Accepted");
   assert_false(cp_certs_root_on_trial(c));
   assert_string_equal(cp_certs_ca_file(c), bundle);
@@ -865,6 +882,7 @@ static void root_promotion_cut_short(void **state) {
   snprintf(path, sizeof path, "%s/certs/%s", dir, name);
   FILE *f = fopen(path, "w");
   PEM_write_X509(f, g2);
+  PEM_write_X509(f, old); /* its issuer after it */
   fclose(f);
   c = open_store();
   assert_false(cp_certs_root_on_trial(c));
@@ -872,7 +890,7 @@ static void root_promotion_cut_short(void **state) {
   assert_true(exists(name));
   cp_cert_hash_data list[4];
   assert_int_equal(cp_certs_list(c, CSMS, CP_HASH_SHA256, list, 4), 1);
-  cp_cert_hash_data hg2 = expected_hash(g2, EVP_sha256(), CP_HASH_SHA256);
+  cp_cert_hash_data hg2 = expected_hash_by(g2, old, EVP_sha256(), CP_HASH_SHA256);
   assert_true(hash_equal(&list[0], &hg2));
   assert_int_equal(count_certs(cp_certs_ca_file(c)), 1);
   X509_free(old);
