@@ -275,7 +275,8 @@ static void ev_client_certificate_refused(void *ctx, const char *why) {
 /* Security events (2.0.1 A04, the 1.6 whitepaper's list) for an attempt the
  * back end refused: FailedToAuthenticateAtCsms (FailedToAuthenticateAtCentralSystem
  * in 1.6) for the WebSocket upgrade's 401, InvalidTLSVersion for no TLS
- * version in common. Once per run of refused attempts (a station retrying
+ * version in common, InvalidTLSCipherSuite for no cipher suite in common (the
+ * back end refused the station's hello). Once per run of refused attempts (a station retrying
  * every minute for a week would fill the journal), delivered once connected. */
 static void ev_attempt_refused(void *ctx, ocpp_refusal kind, const char *why) {
   ocpp_core *c = ctx;
@@ -283,9 +284,10 @@ static void ev_attempt_refused(void *ctx, ocpp_refusal kind, const char *why) {
   if (c->closing || (c->refusals_reported & bit)) return;
   c->refusals_reported |= bit;
   bool v16 = c->active->family == OCPP_FAMILY_V16;
-  const char *type = kind == OCPP_REFUSED_TLS_VERSION ? "InvalidTLSVersion"
-                     : v16                            ? "FailedToAuthenticateAtCentralSystem"
-                                                      : "FailedToAuthenticateAtCsms";
+  const char *type = kind == OCPP_REFUSED_TLS_VERSION  ? "InvalidTLSVersion"
+                     : kind == OCPP_REFUSED_TLS_CIPHER ? "InvalidTLSCipherSuite"
+                     : v16                             ? "FailedToAuthenticateAtCentralSystem"
+                                                       : "FailedToAuthenticateAtCsms";
   station_event(c->st, 0, "security", "%s: %s", type, why);
 }
 

@@ -11,7 +11,8 @@
 // reconnects over TLS with the new certificate; a certificate for another key
 // refused with the security event InvalidChargingStationCertificate; the
 // SignCertificate sent again when no CertificateSigned follows
-// (CertSigningWaitMinimum, CertSigningRepeatTimes); InvalidCsmsCertificate
+// (CertSigningWaitMinimum, CertSigningRepeatTimes); InvalidTLSCipherSuite for a
+// CSMS without a cipher suite in common; InvalidCsmsCertificate
 // after a TLS connection refused the CSMS's certificate; Get15118EVCertificate
 // and GetCertificateStatus answered Failed (no ISO 15118 stack); the V2G
 // certificate renewed by the station itself (A03) and deleted by its leaf's
@@ -433,6 +434,32 @@ test('A04: a CSMS offering no TLS version the station accepts (TLS 1.1) raises I
     csms.assertNoViolations();
   } finally {
     await st.stop(); st.cleanup(); await csms.close(); await old.close();
+  }
+});
+
+test('A04: a CSMS with no cipher suite in common with the station raises InvalidTLSCipherSuite, delivered by the next CSMS', async () => {
+  // TLS 1.2 with RSA-authenticated suites only, and an ECDSA key: the CSMS refuses every hello
+  const odd = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS })
+    .listenTls({ key: pki.read('server.key'), cert: pki.read('server.pem'), maxVersion: 'TLSv1.2', ciphers: 'AES128-SHA:AES256-SHA' });
+  const csms = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS })
+    .listenTls({ key: pki.read('server.key'), cert: pki.read('server.pem') });
+  const st = await startBorned({
+    connectors: 1, auth: 'free', args: ['--csms', odd.url],
+    set: { 'station.id': 'cp-201-sec-7', ...V201, 'ocpp.security_profile': '2', 'ocpp.AuthorizationKey': '0123456789abcdef', 'ocpp.ca_file': pki.path('ca.pem') },
+  });
+  try {
+    await st.waitEvent('security', { match: (e) => /InvalidTLSCipherSuite/.test(e.detail ?? JSON.stringify(e)) });
+    assert.equal(odd.calls.length, 0);
+    assert.equal(st.ctl('set', `ocpp.url=${csms.url}`).code, 0);
+    const ev = await csms.waitCall('SecurityEventNotification', { match: (p) => p.type === 'InvalidTLSCipherSuite' });
+    assert.match(ev.params.techInfo, /cipher suite/);
+    // once per run of refused attempts, and no InvalidTLSVersion for it
+    const events = csms.callsOf('SecurityEventNotification').map((c) => c.params.type);
+    assert.equal(events.filter((t) => t === 'InvalidTLSCipherSuite').length, 1);
+    assert.ok(!events.includes('InvalidTLSVersion'));
+    csms.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close(); await odd.close();
   }
 });
 
