@@ -55,6 +55,15 @@
  * (then it becomes client.pem), and one the back end refused (kept to look at) */
 #define CLIENT_NEW "client-new.pem"
 #define CLIENT_REFUSED "client-refused.pem"
+/* AdditionalRootCertificateCheck: a CSMS root replacing the installed ones
+ * until it has connected once (then it becomes cs-<sha256>.pem and the
+ * others go), and one the server's certificate did not verify with. Not
+ * "cs-" names: load() must not take them for installed roots. */
+#define ROOT_NEW "csms-root-new.pem"
+#define ROOT_REFUSED "csms-root-refused.pem"
+/* the root that signed the one on trial (its hash data name their issuer's
+ * key); after the promotion it follows the root in its cs-<sha256>.pem */
+#define ROOT_ISSUER "csms-root-new-issuer.pem"
 /* the ISO 15118 SECC certificates, [0] 15118-2 (V2GCertificate), [1]
  * 15118-20 (2.1's V2G20Certificate) */
 #define V2G_SLOTS 2
@@ -75,8 +84,21 @@ static const char *const use_prefix[] = {[CP_CERT_CSMS_ROOT] = "cs-",
 typedef struct {
   cp_cert_use use;
   X509 *x;
+  X509 *issuer; /* a root signed by another (AdditionalRootCertificateCheck): that one, else NULL */
   char name[80]; /* file name in the store */
 } root_cert;
+
+/* A file on trial: written as new_name, the link's until a connection
+ * confirms it (each caller's own step: a rename, a promotion) or refuses it
+ * (set aside as refused_name, the previous file the link's again). The
+ * client certificate from CertificateSigned and the CSMS root replacing the
+ * installed ones (AdditionalRootCertificateCheck) are both on trial this
+ * way, across restarts (the file is there at the next open). */
+typedef struct {
+  const char *new_name, *refused_name;
+  char *path; /* dir/new_name, allocated while on trial only (a swarm holds thousands of stores) */
+  bool on;
+} trial;
 
 /* The paths and the roots are allocated to their size (a swarm holds
  * thousands of stores, most without a root: fixed arrays were 5.5 kB each). */
@@ -88,8 +110,12 @@ struct cp_certs {
   bool have_bundle;
   char *client_path;
   bool have_client;
-  char *client_new_path; /* allocated while on trial only (a swarm holds thousands of stores) */
-  bool client_trial;     /* client-new.pem is the one the link uses */
+  trial client;      /* client-new.pem is the identity the link uses */
+  trial root;        /* csms-root-new.pem is the only CSMS root the link trusts */
+  X509 *root_x;      /* that root while on trial */
+  X509 *root_issuer; /* the root that signed it */
+  bool root_check;   /* AdditionalRootCertificateCheck */
+  unsigned csms_gen; /* changes of the CSMS roots the link trusts */
   /* the V2G (ISO 15118 SECC) certificates: key, then chain */
   char *v2g_path[V2G_SLOTS];
   bool have_v2g[V2G_SLOTS];
@@ -98,6 +124,8 @@ struct cp_certs {
   EVP_PKEY *pending;
   STACK_OF(X509) * server_chain;
 };
+
+static int root_promote(cp_certs *c);
 
 /* ---------- files ---------- */
 
@@ -171,6 +199,52 @@ static int remove_file(const cp_certs *c, const char *name) {
   return 0;
 }
 
+/* ---------- a file on trial ---------- */
+
+/* On trial from now: its path allocated (0), or -1 when out of memory. */
+static int trial_start(const cp_certs *c, trial *t) {
+  if (!t->path && !(t->path = path_join(c->dir, t->new_name))) return -1;
+  t->on = true;
+  return 0;
+}
+
+/* Written (atomically) and on trial: 0, or -1 (nothing changed but the file). */
+static int trial_begin(const cp_certs *c, trial *t, const char *data, size_t len) {
+  if (!t->path && !(t->path = path_join(c->dir, t->new_name))) return -1;
+  if (write_atomic(c, t->new_name, data, len) != 0) {
+    if (!t->on) {
+      free(t->path);
+      t->path = NULL;
+    }
+    return -1;
+  }
+  t->on = true;
+  return 0;
+}
+
+/* The trial over (the caller confirmed or removed the file). */
+static void trial_end(trial *t) {
+  t->on = false;
+  free(t->path);
+  t->path = NULL;
+}
+
+/* Refused: set aside as refused_name. The trial ends in memory whatever
+ * the disk says (the link must not keep using a file that fails); -1 when
+ * the rename failed. */
+static int trial_refuse(const cp_certs *c, trial *t) {
+  if (!t->on) return 0;
+  char refused[520];
+  snprintf(refused, sizeof refused, "%s/%s", c->dir, t->refused_name);
+  int rc = rename(t->path, refused);
+  if (rc != 0)
+    log_warn(MOD, "certificate store: cannot rename %s: %s", t->new_name, strerror(errno));
+  else
+    sync_dir(c);
+  trial_end(t);
+  return rc == 0 ? 0 : -1;
+}
+
 /* The contents of a memory BIO as a NUL-terminated string (caller frees). */
 static char *bio_string(BIO *b) {
   char *data;
@@ -187,6 +261,19 @@ static char *x509_pem(X509 *x) {
   BIO *b = BIO_new(BIO_s_mem());
   char *s = b && PEM_write_bio_X509(b, x) == 1 ? bio_string(b) : NULL;
   BIO_free(b);
+  return s;
+}
+
+/* x then, when not NULL, its issuer (caller frees). */
+static char *pem_pair(X509 *x, X509 *issuer) {
+  char *a = x509_pem(x), *b = issuer ? x509_pem(issuer) : NULL;
+  size_t na = a ? strlen(a) : 0, nb = b ? strlen(b) : 0;
+  char *s = a && (b || !issuer) ? realloc(a, na + nb + 1) : NULL;
+  if (s) {
+    if (b) memcpy(s + na, b, nb + 1);
+  } else
+    free(a);
+  free(b);
   return s;
 }
 
@@ -315,6 +402,9 @@ static bool chain_verifies(X509 *leaf, STACK_OF(X509) * untrusted, X509 **truste
     else
       X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_NO_CHECK_TIME);
     if (purpose) X509_STORE_CTX_set_purpose(ctx, purpose);
+    /* a trusted root need not be self-signed: a CSMS root signed by the one
+     * it replaced (AdditionalRootCertificateCheck) is a trust anchor too */
+    X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_PARTIAL_CHAIN);
     ok = X509_verify_cert(ctx) == 1;
   }
   ERR_clear_error();
@@ -381,6 +471,22 @@ static EVP_PKEY *read_key_file(const char *path) {
   return k;
 }
 
+/* The certificate after the first in a PEM file when it issued x, else NULL. */
+static X509 *issuer_in_file(const char *path, X509 *x) {
+  FILE *f = fopen(path, "r");
+  if (!f) return NULL;
+  X509 *first = PEM_read_X509(f, NULL, NULL, NULL);
+  X509 *second = first ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+  fclose(f);
+  ERR_clear_error();
+  X509_free(first);
+  if (second && X509_check_issued(second, x) != X509_V_OK) {
+    X509_free(second);
+    second = NULL;
+  }
+  return second;
+}
+
 static void load(cp_certs *c, DIR *d) {
   struct dirent *e;
   char path[800];
@@ -408,6 +514,7 @@ static void load(cp_certs *c, DIR *d) {
     }
     c->roots[c->n].use = (cp_cert_use)use;
     c->roots[c->n].x = x;
+    c->roots[c->n].issuer = X509_check_issued(x, x) == X509_V_OK ? NULL : issuer_in_file(path, x);
     snprintf(c->roots[c->n].name, sizeof c->roots[c->n].name, "%s", name);
     c->n++;
   }
@@ -435,6 +542,8 @@ cp_certs *cp_certs_open(const char *dir, char *err, size_t errlen) {
     return NULL;
   }
   c->dir = strdup(dir);
+  c->client = (trial){.new_name = CLIENT_NEW, .refused_name = CLIENT_REFUSED};
+  c->root = (trial){.new_name = ROOT_NEW, .refused_name = ROOT_REFUSED};
   c->bundle_path = path_join(dir, BUNDLE);
   c->client_path = path_join(dir, CLIENT);
   c->link_ca_path = path_join(dir, LINK_CA);
@@ -464,10 +573,33 @@ cp_certs *cp_certs_open(const char *dir, char *err, size_t errlen) {
   snprintf(path, sizeof path, "%s/%s", dir, CLIENT_NEW);
   cert = read_cert_file(path);
   key = cert ? read_key_file(path) : NULL;
-  c->client_trial = cert && key && EVP_PKEY_eq(X509_get0_pubkey(cert), key) == 1 &&
-                    (c->client_new_path = path_join(dir, CLIENT_NEW)) != NULL;
+  if (cert && key && EVP_PKEY_eq(X509_get0_pubkey(cert), key) == 1)
+    (void)trial_start(c, &c->client); /* out of memory: the previous identity */
   X509_free(cert);
   EVP_PKEY_free(key);
+  /* a CSMS root on trial (kill -9 before its first connection): still on
+   * trial; found installed too, its promotion was cut short: finished */
+  snprintf(path, sizeof path, "%s/%s", dir, ROOT_NEW);
+  c->root_x = read_cert_file(path);
+  if (c->root_x && trial_start(c, &c->root) != 0) {
+    X509_free(c->root_x);
+    c->root_x = NULL;
+  }
+  if (c->root_x) {
+    snprintf(path, sizeof path, "%s/%s", dir, ROOT_ISSUER);
+    c->root_issuer = read_cert_file(path);
+    if (c->root_issuer && X509_check_issued(c->root_issuer, c->root_x) != X509_V_OK) {
+      X509_free(c->root_issuer);
+      c->root_issuer = NULL;
+    }
+  }
+  if (c->root_x) {
+    char fp[65], name[80];
+    fingerprint(c->root_x, fp);
+    snprintf(name, sizeof name, "%s%s.pem", use_prefix[CP_CERT_CSMS_ROOT], fp);
+    if (root_index(c, name) >= 0 && root_promote(c) != 0)
+      log_warn(MOD, "certificate store: the CSMS root's promotion could not be finished");
+  }
   snprintf(path, sizeof path, "%s/%s", dir, PENDING);
   c->pending = read_key_file(path);
   for (int v = 0; v < V2G_SLOTS; v++) {
@@ -484,7 +616,10 @@ cp_certs *cp_certs_open(const char *dir, char *err, size_t errlen) {
 
 void cp_certs_free(cp_certs *c) {
   if (!c) return;
-  for (int i = 0; i < c->n; i++) X509_free(c->roots[i].x);
+  for (int i = 0; i < c->n; i++) {
+    X509_free(c->roots[i].x);
+    X509_free(c->roots[i].issuer);
+  }
   EVP_PKEY_free(c->pending);
   for (int v = 0; v < V2G_SLOTS; v++) EVP_PKEY_free(c->pending_v2g[v]);
   sk_X509_pop_free(c->server_chain, X509_free);
@@ -492,28 +627,148 @@ void cp_certs_free(cp_certs *c) {
   free(c->dir);
   free(c->bundle_path);
   free(c->client_path);
-  free(c->client_new_path);
+  free(c->client.path);
+  free(c->root.path);
+  X509_free(c->root_x);
+  X509_free(c->root_issuer);
   free(c->link_ca_path);
   for (int v = 0; v < V2G_SLOTS; v++) free(c->v2g_path[v]);
   free(c);
 }
 
+/* ---------- AdditionalRootCertificateCheck: a CSMS root on trial ---------- */
+
+/* x verifies against the CSMS root it would replace: the one on trial, else
+ * the installed ones (1.6 whitepaper M05.FR.09/10, 2.0.1 M05). */
+static bool signed_by_csms_root(const cp_certs *c, X509 *x, borne_ms now) {
+  X509 *trusted[2 * CP_CERTS_MAX];
+  int nt = 0;
+  if (c->root.on)
+    trusted[nt++] = c->root_x;
+  else
+    for (int i = 0; i < c->n && nt < 2 * CP_CERTS_MAX; i++)
+      if (c->roots[i].use == CP_CERT_CSMS_ROOT) trusted[nt++] = c->roots[i].x;
+  /* a certificate that is its own issuer is never "signed by the old root" */
+  return X509_check_issued(x, x) != X509_V_OK && chain_verifies(x, NULL, trusted, nt, now, 0);
+}
+
+/* M05.FR.11: the new root replaces the installed ones for the link, the old
+ * ones kept (cs-*.pem) as the fallback until it has connected. */
+static cp_cert_install_result root_trial_begin(cp_certs *c, X509 *x) {
+  /* its issuer, kept for its hash data (the one on trial, else an installed root) */
+  X509 *issuer = c->root.on && X509_check_issued(c->root_x, x) == X509_V_OK ? c->root_x : NULL;
+  for (int i = 0; !issuer && i < c->n; i++)
+    if (c->roots[i].use == CP_CERT_CSMS_ROOT && X509_check_issued(c->roots[i].x, x) == X509_V_OK)
+      issuer = c->roots[i].x;
+  char *ipem = issuer ? x509_pem(issuer) : NULL;
+  char *pem = x509_pem(x);
+  if (!ipem || !pem || write_atomic(c, ROOT_ISSUER, ipem, strlen(ipem)) != 0 ||
+      trial_begin(c, &c->root, pem, strlen(pem)) != 0) {
+    free(ipem);
+    free(pem);
+    log_error(MOD, "InstallCertificate: cannot write %s/%s: %s", c->dir, ROOT_NEW, strerror(errno));
+    return CP_CERT_INSTALL_FAILED;
+  }
+  free(ipem);
+  free(pem);
+  X509_up_ref(x);
+  X509_up_ref(issuer);
+  X509_free(c->root_x);
+  X509_free(c->root_issuer);
+  c->root_x = x;
+  c->root_issuer = issuer;
+  c->csms_gen++;
+  log_info(MOD, "new CSMS root on trial, the installed one kept as the fallback");
+  return CP_CERT_INSTALL_ACCEPTED;
+}
+
+/* The root on trial forgotten (the trial itself ended by the caller), its
+ * issuer's file removed (best effort: a stale one is never read alone). */
+static void root_trial_drop(cp_certs *c) {
+  X509_free(c->root_x);
+  X509_free(c->root_issuer);
+  c->root_x = c->root_issuer = NULL;
+  (void)remove_file(c, ROOT_ISSUER);
+  c->csms_gen++;
+}
+
+/* M05.FR.12: the root on trial becomes the only installed CSMS root. In an
+ * order a kill -9 can cut anywhere: its cs-<sha256>.pem first (an open that
+ * finds both it and csms-root-new.pem finishes the job), then the others
+ * removed, then the trial file. */
+static int root_promote(cp_certs *c) {
+  char fp[65], name[80];
+  fingerprint(c->root_x, fp);
+  snprintf(name, sizeof name, "%s%s.pem", use_prefix[CP_CERT_CSMS_ROOT], fp);
+  if (root_index(c, name) < 0) {
+    /* the root, then its issuer (for its hash data once the issuer is gone) */
+    char *pem = roots_reserve(c) == 0 ? pem_pair(c->root_x, c->root_issuer) : NULL;
+    if (!pem || write_atomic(c, name, pem, strlen(pem)) != 0) {
+      free(pem);
+      log_warn(MOD, "certificate store: cannot write %s: %s", name, strerror(errno));
+      return -1;
+    }
+    free(pem);
+    X509_up_ref(c->root_x);
+    if (c->root_issuer) X509_up_ref(c->root_issuer);
+    c->roots[c->n].use = CP_CERT_CSMS_ROOT;
+    c->roots[c->n].x = c->root_x;
+    c->roots[c->n].issuer = c->root_issuer;
+    snprintf(c->roots[c->n].name, sizeof c->roots[c->n].name, "%s", name);
+    c->n++;
+  }
+  int rc = 0;
+  for (int i = 0; i < c->n;) {
+    if (c->roots[i].use != CP_CERT_CSMS_ROOT || !strcmp(c->roots[i].name, name)) {
+      i++;
+      continue;
+    }
+    if (remove_file(c, c->roots[i].name) != 0) { /* left installed: not fatal */
+      log_warn(MOD, "certificate store: cannot remove %s: %s", c->roots[i].name, strerror(errno));
+      rc = -1;
+      i++;
+      continue;
+    }
+    X509_free(c->roots[i].x);
+    X509_free(c->roots[i].issuer);
+    memmove(&c->roots[i], &c->roots[i + 1], (size_t)(c->n - i - 1) * sizeof c->roots[0]);
+    c->n--;
+  }
+  if (c->n > 1) qsort(c->roots, (size_t)c->n, sizeof c->roots[0], by_name);
+  if (rewrite_bundle(c) != 0) rc = -1;
+  if (remove_file(c, ROOT_NEW) != 0) rc = -1;
+  trial_end(&c->root);
+  root_trial_drop(c);
+  return rc;
+}
+
 /* Installs a checked certificate. */
 static cp_cert_install_result install_x509(cp_certs *c, cp_cert_use use, X509 *x, borne_ms now) {
   bool cs = use == CP_CERT_CSMS_ROOT;
+  char fp[65], name[80];
+  fingerprint(x, fp);
+  snprintf(name, sizeof name, "%s%s.pem", use_prefix[use], fp);
+  /* AdditionalRootCertificateCheck with a CSMS root installed: the new one
+   * must be signed by it and replaces it (after a trial) */
+  bool replace = cs && c->root_check && cp_certs_count(c, CP_CERT_CSMS_ROOT) > 0;
+  bool present = root_index(c, name) >= 0 || (cs && c->root.on && X509_cmp(c->root_x, x) == 0);
   const char *why = NULL;
-  if (!self_signed_ca(x))
+  if (replace && !present)
+    why = X509_check_ca(x) < 1 ? "not a CA certificate" : validity_problem(x, now);
+  else if (present) /* checked when installed (a promoted root is not self-signed) */
+    why = validity_problem(x, now);
+  else if (!self_signed_ca(x))
     why = "not a self-signed CA certificate";
   else
     why = validity_problem(x, now);
+  if (!why && replace && !present && !signed_by_csms_root(c, x, now))
+    why = "AdditionalRootCertificateCheck: not signed by the installed CSMS root";
   if (why) {
     log_warn(MOD, "InstallCertificate refused: %s", why);
     return CP_CERT_INSTALL_REJECTED;
   }
-  char fp[65], name[80];
-  fingerprint(x, fp);
-  snprintf(name, sizeof name, "%s%s.pem", use_prefix[use], fp);
-  if (root_index(c, name) >= 0) return CP_CERT_INSTALL_ACCEPTED;
+  if (present) return CP_CERT_INSTALL_ACCEPTED;
+  if (replace) return root_trial_begin(c, x);
   if (c->n >= CP_CERTS_MAX) {
     log_warn(MOD, "InstallCertificate refused: %d root certificates already", CP_CERTS_MAX);
     return CP_CERT_INSTALL_REJECTED; /* CertificateStoreMaxLength reached */
@@ -528,9 +783,11 @@ static cp_cert_install_result install_x509(cp_certs *c, cp_cert_use use, X509 *x
   X509_up_ref(x);
   c->roots[c->n].use = use;
   c->roots[c->n].x = x;
+  c->roots[c->n].issuer = NULL;
   snprintf(c->roots[c->n].name, sizeof c->roots[c->n].name, "%s", name);
   c->n++;
   if (c->n > 1) qsort(c->roots, (size_t)c->n, sizeof c->roots[0], by_name);
+  if (cs) c->csms_gen++;
   if (cs && rewrite_bundle(c) != 0) {
     log_error(MOD, "InstallCertificate: cannot write %s: %s", c->bundle_path, strerror(errno));
     return CP_CERT_INSTALL_FAILED;
@@ -579,7 +836,7 @@ static bool root_in_use(const cp_certs *c, X509 *root) {
 
 /* The client identity the link uses: the new one while on trial. */
 static const char *client_file(const cp_certs *c) {
-  return c->client_trial ? c->client_new_path : c->have_client ? c->client_path : NULL;
+  return c->client.on ? c->client.path : c->have_client ? c->client_path : NULL;
 }
 
 /* The charge point's own certificate matches `want`? Its issuer is the next
@@ -607,10 +864,23 @@ static bool is_client_cert(const cp_certs *c, const EVP_MD *md, const hash_want 
 cp_cert_delete_result cp_certs_delete(cp_certs *c, const cp_cert_hash_data *want) {
   const EVP_MD *md = want ? md_of(want->algorithm) : NULL;
   if (!md) return CP_CERT_DELETE_NOT_FOUND;
+  hash_data th;
+  if (c->root.on &&
+      hash_data_of(c->root_x, c->root_issuer ? c->root_issuer : c->root_x, md, &th) == 0 &&
+      hash_matches(&th, want)) {
+    /* the root on trial: the trial ends, the installed roots are the link's again */
+    if (remove_file(c, ROOT_NEW) != 0) {
+      log_error(MOD, "DeleteCertificate: cannot remove %s: %s", c->root.path, strerror(errno));
+      return CP_CERT_DELETE_FAILED;
+    }
+    trial_end(&c->root);
+    root_trial_drop(c);
+    return CP_CERT_DELETE_ACCEPTED;
+  }
   for (int i = 0; i < c->n; i++) {
     hash_data h;
-    if (hash_data_of(c->roots[i].x, c->roots[i].x, md, &h) != 0 || !hash_matches(&h, want))
-      continue;
+    X509 *issuer = c->roots[i].issuer ? c->roots[i].issuer : c->roots[i].x;
+    if (hash_data_of(c->roots[i].x, issuer, md, &h) != 0 || !hash_matches(&h, want)) continue;
     bool cs = c->roots[i].use == CP_CERT_CSMS_ROOT;
     if (cs && root_in_use(c, c->roots[i].x)) {
       log_warn(MOD, "DeleteCertificate refused: the central system's root in use");
@@ -622,8 +892,10 @@ cp_cert_delete_result cp_certs_delete(cp_certs *c, const cp_cert_hash_data *want
       return CP_CERT_DELETE_FAILED;
     }
     X509_free(c->roots[i].x);
+    X509_free(c->roots[i].issuer);
     memmove(&c->roots[i], &c->roots[i + 1], (size_t)(c->n - i - 1) * sizeof c->roots[0]);
     c->n--;
+    if (cs) c->csms_gen++;
     if (cs && rewrite_bundle(c) != 0) {
       log_error(MOD, "DeleteCertificate: cannot write %s", c->bundle_path);
       return CP_CERT_DELETE_FAILED;
@@ -662,9 +934,14 @@ int cp_certs_list(cp_certs *c, cp_cert_use use, cp_hash_algorithm algorithm, cp_
                   int max) {
   const EVP_MD *md = md_of(algorithm);
   int n = 0;
-  for (int i = 0; md && i < c->n && n < max; i++) {
+  /* the CSMS root on trial first, then the installed ones (its fallback) */
+  bool trial_root = use == CP_CERT_CSMS_ROOT && c->root.on;
+  for (int i = trial_root ? -1 : 0; md && i < c->n && n < max; i++) {
     hash_data h;
-    if (c->roots[i].use != use || hash_data_of(c->roots[i].x, c->roots[i].x, md, &h) != 0) continue;
+    X509 *x = i < 0 ? c->root_x : c->roots[i].x;
+    X509 *issuer = i < 0 ? c->root_issuer : c->roots[i].issuer;
+    if ((i >= 0 && c->roots[i].use != use) || hash_data_of(x, issuer ? issuer : x, md, &h) != 0)
+      continue;
     cp_cert_hash_data *d = &out[n++];
     d->algorithm = algorithm;
     copy_hex(d->issuer_name_hash, sizeof d->issuer_name_hash, h.name_hash);
@@ -701,11 +978,12 @@ cp_cert_signed_result cp_certs_signed_leaf(cp_certs *c, cp_cert_leaf kind, const
   else
     problem = validity_problem(leaf, now);
   ERR_clear_error();
-  if (!problem && c->n > 0) {
-    X509 *trusted[2 * CP_CERTS_MAX];
+  if (!problem && (c->n > 0 || (!v2g && c->root.on))) {
+    X509 *trusted[2 * CP_CERTS_MAX + 1];
     int nt = 0;
     for (int i = 0; i < c->n; i++)
       if (c->roots[i].use == root_use) trusted[nt++] = c->roots[i].x;
+    if (!v2g && c->root.on) trusted[nt++] = c->root_x;
     STACK_OF(X509) *rest = sk_X509_dup(chain);
     (void)sk_X509_shift(rest);
     /* the station is a TLS client of the back end, a TLS server of the car (SECC) */
@@ -717,9 +995,6 @@ cp_cert_signed_result cp_certs_signed_leaf(cp_certs *c, cp_cert_leaf kind, const
   }
   /* the identity file: the private key, then the chain as received */
   char *all = NULL;
-  if (!problem && !v2g && !c->client_new_path &&
-      !(c->client_new_path = path_join(c->dir, CLIENT_NEW)))
-    problem = "out of memory";
   if (!problem) {
     char *key = key_pem(*pending);
     size_t len = key ? strlen(key) : 0;
@@ -741,7 +1016,8 @@ cp_cert_signed_result cp_certs_signed_leaf(cp_certs *c, cp_cert_leaf kind, const
     }
     /* the client certificate stays on trial until it has connected once
      * (cp_certs_client_confirm), the previous one kept for a fallback */
-    if (!all || write_atomic(c, v2g ? v2g_file[slot] : CLIENT_NEW, all, len) != 0)
+    if (!all || (v2g ? write_atomic(c, v2g_file[slot], all, len)
+                     : trial_begin(c, &c->client, all, len)) != 0)
       problem = "the certificate cannot be stored";
     if (all) OPENSSL_cleanse(all, len);
     free(all);
@@ -755,10 +1031,7 @@ cp_cert_signed_result cp_certs_signed_leaf(cp_certs *c, cp_cert_leaf kind, const
   remove_file(c, v2g ? pending_v2g_file[slot] : PENDING);
   EVP_PKEY_free(*pending);
   *pending = NULL;
-  if (v2g)
-    c->have_v2g[slot] = true;
-  else
-    c->client_trial = true;
+  if (v2g) c->have_v2g[slot] = true;
   *client_cert_changed = true;
   return CP_CERT_SIGNED_ACCEPTED;
 }
@@ -832,40 +1105,28 @@ const char *cp_certs_client_cert_file(const cp_certs *c) { return client_file(c)
 
 const char *cp_certs_client_key_file(const cp_certs *c) { return client_file(c); }
 
-bool cp_certs_client_on_trial(const cp_certs *c) { return c && c->client_trial; }
+bool cp_certs_client_on_trial(const cp_certs *c) { return c && c->client.on; }
 
 int cp_certs_client_confirm(cp_certs *c) {
-  if (!c || !c->client_trial) return 0;
-  if (rename(c->client_new_path, c->client_path) != 0) {
+  if (!c || !c->client.on) return 0;
+  if (rename(c->client.path, c->client_path) != 0) {
     log_warn(MOD, "certificate store: cannot rename %s: %s", CLIENT_NEW, strerror(errno));
     return -1;
   }
   sync_dir(c);
-  c->client_trial = false;
+  trial_end(&c->client);
   c->have_client = true;
-  free(c->client_new_path);
-  c->client_new_path = NULL;
   return 0;
 }
 
-int cp_certs_client_fallback(cp_certs *c) {
-  if (!c || !c->client_trial) return 0;
-  char refused[520];
-  snprintf(refused, sizeof refused, "%s/%s", c->dir, CLIENT_REFUSED);
-  /* the trial ends in memory whatever the disk says: the link must not
-   * keep offering a certificate the back end refuses */
-  c->client_trial = false;
-  int rc = rename(c->client_new_path, refused);
-  if (rc != 0)
-    log_warn(MOD, "certificate store: cannot rename %s: %s", CLIENT_NEW, strerror(errno));
-  else
-    sync_dir(c);
-  free(c->client_new_path);
-  c->client_new_path = NULL;
-  return rc == 0 ? 0 : -1;
+int cp_certs_client_fallback(cp_certs *c) { return c ? trial_refuse(c, &c->client) : 0; }
+
+/* The CSMS roots the link trusts: the one on trial alone, else the bundle. */
+static const char *csms_roots_file(const cp_certs *c) {
+  return c->root.on ? c->root.path : c->have_bundle ? c->bundle_path : NULL;
 }
 
-const char *cp_certs_ca_file(const cp_certs *c) { return c->have_bundle ? c->bundle_path : NULL; }
+const char *cp_certs_ca_file(const cp_certs *c) { return csms_roots_file(c); }
 
 /* A whole small file as a string (caller frees); NULL when unreadable. */
 static char *read_text(const char *path, size_t *len) {
@@ -884,11 +1145,12 @@ static char *read_text(const char *path, size_t *len) {
 
 const char *cp_certs_link_ca_file(cp_certs *c, const char *configured) {
   bool conf = configured && configured[0];
-  if (!c->have_bundle) return conf ? configured : NULL;
-  if (!conf) return c->bundle_path;
+  const char *base = csms_roots_file(c);
+  if (!base) return conf ? configured : NULL;
+  if (!conf) return base;
   size_t clen = 0, blen = 0;
   char *mine = read_text(configured, &clen);
-  char *roots = mine ? read_text(c->bundle_path, &blen) : NULL;
+  char *roots = mine ? read_text(base, &blen) : NULL;
   char *all = roots ? malloc(clen + blen + 2) : NULL;
   const char *path = configured;
   if (all) {
@@ -906,12 +1168,29 @@ const char *cp_certs_link_ca_file(cp_certs *c, const char *configured) {
 }
 
 int cp_certs_count(const cp_certs *c, cp_cert_use use) {
-  int n = 0;
+  int n = use == CP_CERT_CSMS_ROOT && c->root.on;
   for (int i = 0; i < c->n; i++) n += c->roots[i].use == use;
   return n;
 }
 
-int cp_certs_total(const cp_certs *c) { return c ? c->n : 0; }
+int cp_certs_total(const cp_certs *c) { return c ? c->n + c->root.on : 0; }
+
+void cp_certs_set_root_check(cp_certs *c, bool on) {
+  if (c) c->root_check = on;
+}
+
+unsigned cp_certs_csms_generation(const cp_certs *c) { return c ? c->csms_gen : 0; }
+
+bool cp_certs_root_on_trial(const cp_certs *c) { return c && c->root.on; }
+
+int cp_certs_root_confirm(cp_certs *c) { return c && c->root.on ? root_promote(c) : 0; }
+
+int cp_certs_root_fallback(cp_certs *c) {
+  if (!c || !c->root.on) return 0;
+  int rc = trial_refuse(c, &c->root);
+  root_trial_drop(c);
+  return rc;
+}
 
 static int v2g_slot(cp_cert_leaf kind) {
   return kind == CP_LEAF_V2G ? 0 : kind == CP_LEAF_V2G20 ? 1 : -1;

@@ -27,6 +27,11 @@
  *                     certificate change together
  *   pending.key       the key pair of the CSR made last, until its
  *                     certificate arrives
+ *   client-new.pem    a client certificate on trial (cp_certs_client_*),
+ *                     client-refused.pem one the back end refused
+ *   csms-root-new.pem a CSMS root on trial (AdditionalRootCertificateCheck,
+ *                     cp_certs_root_*), csms-root-refused.pem one the
+ *                     server's certificate did not verify with
  * Keys are ECDSA P-256 (the whitepaper allows RSA >= 2048 or ECDSA >= 224
  * bits; P-256 is small, fast to generate on a slow CPU and works with every
  * TLS 1.2 server).
@@ -103,7 +108,8 @@ void cp_certs_free(cp_certs *c);
  * one self-signed CA certificate whose signature verifies and that is valid
  * at `now`, or when CP_CERTS_MAX roots are installed; Failed when it cannot
  * be written; Accepted otherwise (installing one already present changes
- * nothing). */
+ * nothing). With the additional root check on (cp_certs_set_root_check) and
+ * a CSMS root installed, a CSMS root is the exception: see below. */
 cp_cert_install_result cp_certs_install(cp_certs *c, cp_cert_use use, const char *pem,
                                         borne_ms now);
 
@@ -160,7 +166,8 @@ int cp_certs_leaf_chain(cp_certs *c, cp_cert_leaf kind, cp_hash_algorithm algori
 bool cp_certs_have_leaf(const cp_certs *c, cp_cert_leaf kind);
 
 /* Files for the TLS link; NULL when the store holds none. The client
- * certificate and key are the same file (client.pem). */
+ * certificate and key are the same file (client.pem). The CA file is the
+ * bundle of the installed CSMS roots, or the root on trial alone. */
 const char *cp_certs_client_cert_file(const cp_certs *c);
 const char *cp_certs_client_key_file(const cp_certs *c);
 const char *cp_certs_ca_file(const cp_certs *c);
@@ -176,6 +183,32 @@ const char *cp_certs_ca_file(const cp_certs *c);
 bool cp_certs_client_on_trial(const cp_certs *c);
 int cp_certs_client_confirm(cp_certs *c);
 int cp_certs_client_fallback(cp_certs *c);
+
+/* AdditionalRootCertificateCheck (OCPP 1.6 security whitepaper M05.FR.08 to
+ * FR.13, OCPP 2.0.1 M05 the same): set from the installer's setting. On, and
+ * with a CSMS root installed (or on trial), an InstallCertificate of a CSMS
+ * root is Accepted only when it is a CA certificate, valid at `now`, that
+ * verifies against the installed CSMS roots (the root on trial when there
+ * is one) and is not its own issuer: a root signed by the old one. It then
+ * replaces them for the link, on trial (csms-root-new.pem; the installed
+ * ones kept as the fallback, listed after it): confirm — it has connected —
+ * makes it the only installed CSMS root (the others removed); fallback — the
+ * server's certificate did not verify with it — sets it aside and the
+ * installed roots are the link's again. Across restarts like the client
+ * certificate's trial. A root on trial counts and is listed as a CSMS root;
+ * deleting it ends the trial. Off: roots are added as before (a trial under
+ * way still ends by confirm or fallback). Both 0 done (or nothing on trial),
+ * -1 a file could not be written or removed (the trial ends in memory all
+ * the same, except a confirm whose new file could not be written). */
+void cp_certs_set_root_check(cp_certs *c, bool on);
+bool cp_certs_root_on_trial(const cp_certs *c);
+int cp_certs_root_confirm(cp_certs *c);
+int cp_certs_root_fallback(cp_certs *c);
+
+/* A number that changes whenever the CSMS roots the link trusts change
+ * (install, delete, a trial begun or ended): the dialects reconnect with
+ * the new CA file when it moved. */
+unsigned cp_certs_csms_generation(const cp_certs *c);
 
 /* The CA file the TLS link trusts: the installed back-end roots together
  * with the certificates of `configured` (the installer's ocpp.ca_file; NULL

@@ -186,6 +186,13 @@ static const cfg_key_def rows[] = {
      "OCPP key CpoName (Security whitepaper): the operator's name expected in its certificate "
      "(the organizationName of a certificate is at most 64 characters, RFC 5280).",
      NULL, NULL, .ocpp_name = "CpoName"},
+    {"ocpp.AdditionalRootCertificateCheck", CFG_BOOL, "false", 0, 0, NULL, RT | CFG_OCPP_READONLY,
+     "OCPP key AdditionalRootCertificateCheck (security whitepaper; 2.0.1 "
+     "SecurityCtrlr.AdditionalRootCertificateCheck), read-only for the back end. true: one CSMS "
+     "root at a time; a new one installed by the back end must be signed by the installed one, "
+     "which it replaces once a connection verified with it succeeds (kept as the fallback until "
+     "then, and used again when the server's certificate does not verify with the new one).",
+     NULL, NULL, .ocpp_name = "AdditionalRootCertificateCheck"},
     {"ocpp.CertSigningWaitMinimum", CFG_INT, "60", 1, 86400, NULL, RT,
      "OCPP 2.0.1 SecurityCtrlr.CertSigningWaitMinimum: seconds the station waits for "
      "CertificateSigned after its SignCertificate was accepted before it asks again (the wait "
@@ -416,7 +423,7 @@ static const listed_key listed_keys[] = {
     {"AuthorizationKey", NULL}, /* a secret setting: write-only */
     {"SecurityProfile", NULL},
     {"CpoName", NULL},
-    {"AdditionalRootCertificateCheck", "false"},
+    {"AdditionalRootCertificateCheck", NULL},
     {"CertificateSignedMaxChainSize", "10000"}, /* the schema's maxLength */
     {"CertificateStoreMaxLength", "16"},        /* CP_CERTS_MAX */
 };

@@ -275,7 +275,8 @@ static void ev_client_certificate_refused(void *ctx, const char *why) {
 /* Security events (2.0.1 A04, the 1.6 whitepaper's list) for an attempt the
  * back end refused: FailedToAuthenticateAtCsms (FailedToAuthenticateAtCentralSystem
  * in 1.6) for the WebSocket upgrade's 401, InvalidTLSVersion for no TLS
- * version in common. Once per run of refused attempts (a station retrying
+ * version in common, InvalidTLSCipherSuite for no cipher suite in common (the
+ * back end refused the station's hello). Once per run of refused attempts (a station retrying
  * every minute for a week would fill the journal), delivered once connected. */
 static void ev_attempt_refused(void *ctx, ocpp_refusal kind, const char *why) {
   ocpp_core *c = ctx;
@@ -283,9 +284,10 @@ static void ev_attempt_refused(void *ctx, ocpp_refusal kind, const char *why) {
   if (c->closing || (c->refusals_reported & bit)) return;
   c->refusals_reported |= bit;
   bool v16 = c->active->family == OCPP_FAMILY_V16;
-  const char *type = kind == OCPP_REFUSED_TLS_VERSION ? "InvalidTLSVersion"
-                     : v16                            ? "FailedToAuthenticateAtCentralSystem"
-                                                      : "FailedToAuthenticateAtCsms";
+  const char *type = kind == OCPP_REFUSED_TLS_VERSION  ? "InvalidTLSVersion"
+                     : kind == OCPP_REFUSED_TLS_CIPHER ? "InvalidTLSCipherSuite"
+                     : v16                             ? "FailedToAuthenticateAtCentralSystem"
+                                                       : "FailedToAuthenticateAtCsms";
   station_event(c->st, 0, "security", "%s: %s", type, why);
 }
 
@@ -311,6 +313,18 @@ static void ev_connected(void *ctx) {
     ocpp_core_transport_config(c, &tc);
     if (tc.security_profile >= 3 && cp_certs_client_confirm(c->certs) == 0)
       station_event(c->st, 0, "ocpp_certificate", "the new client certificate connected: kept");
+  }
+  /* AdditionalRootCertificateCheck (whitepaper M05.FR.12, 2.0.1 M05): the
+   * server verified with the new CSMS root: the old one (fallback) goes */
+  if (cp_certs_root_on_trial(c->certs)) {
+    ocpp_transport_config tc;
+    ocpp_core_transport_config(c, &tc);
+    if (tc.security_profile >= 2) {
+      if (cp_certs_root_confirm(c->certs) != 0)
+        log_warn(MOD, "the CSMS root's promotion could not be finished on disk");
+      station_event(c->st, 0, "ocpp_certificate",
+                    "the new CSMS root certificate connected: the fallback root removed");
+    }
   }
   const ocpp_dialect_ops *was = c->active;
   switch_dialect(c);
@@ -341,6 +355,19 @@ static void ev_certificate_refused(void *ctx, const char *why) {
   ocpp_core *c = ctx;
   if (c->active->server_certificate_refused)
     c->active->server_certificate_refused(active_ctx(c), why);
+  /* AdditionalRootCertificateCheck (whitepaper M05.FR.13, 2.0.1 M05): the
+   * server's certificate does not verify with the new CSMS root: the old
+   * one (the fallback) is the link's again, at once */
+  if (c->closing || !cp_certs_root_on_trial(c->certs)) return;
+  if (cp_certs_root_fallback(c->certs) != 0)
+    log_warn(MOD, "the refused CSMS root could not be set aside on disk");
+  station_event(c->st, 0, "ocpp_certificate",
+                "the server's certificate does not verify with the new CSMS root (%s): back to "
+                "the previous root",
+                why);
+  station_event(c->st, 0, "ocpp_reconfigured", "CSMS root refused: reconnecting to %s",
+                c->url ? c->url : "");
+  relink(c);
 }
 
 /* OCPP 2.1: the back end could not accept one of the station's answers */
@@ -391,6 +418,8 @@ static void on_setting_changed(void *ctx, const char *key) {
   if (!strcmp(key, "ocpp.url")) /* the dialect compares its copy and reconnects */
     keep_url(&c->url, config_get(c->st->cfg, key)); /* out of memory: the one before */
   if (!strcmp(key, "ocpp.NetworkConfigurationPriority")) ocpp_core_network_reload(c);
+  if (!strcmp(key, "ocpp.AdditionalRootCertificateCheck"))
+    cp_certs_set_root_check(c->certs, config_get_bool(c->st->cfg, key));
   if (c->active->setting_changed) c->active->setting_changed(active_ctx(c), key);
 }
 
@@ -554,6 +583,8 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
   snprintf(certs_dir, sizeof certs_dir, "%s/certs", st->data_dir);
   if (c->resv) c->certs = cp_certs_open(certs_dir, err, errlen);
   if (!c->certs) return attach_failed(c);
+  cp_certs_set_root_check(c->certs,
+                          config_get_bool(st->cfg, "ocpp.AdditionalRootCertificateCheck"));
   /* OCPP 1.6 ChargeProfileMaxStackLevel, ChargingScheduleMaxPeriods,
    * MaxChargingProfilesInstalled; 2.0.1's SmartChargingCtrlr.ProfileStackLevel,
    * PeriodsPerSchedule and Entries' maximum: the same numbers */

@@ -134,6 +134,7 @@ struct ocpp_transport {
   char tls_verify_text[96];
   int tls_alert; /* fatal alert, -1 none */
   bool tls_alert_sent;
+  bool tls_hello; /* the server's hello had come when the alert came */
   char tls_alert_text[80];
   int tls_error; /* SSL_R_*, -1 another library's error, 0 none */
   char tls_error_text[120];
@@ -563,6 +564,7 @@ static void connect_now(ocpp_transport *t) {
   t->tls_verify_text[0] = 0;
   t->tls_alert = -1;
   t->tls_alert_sent = false;
+  t->tls_hello = false;
   t->tls_alert_text[0] = 0;
   t->tls_error = 0;
   t->tls_error_text[0] = 0;
@@ -924,6 +926,8 @@ static void tls_info(const SSL *ssl, int where, int ret) {
   if (alert && t->tls_alert < 0) {
     t->tls_alert = ret & 0xff;
     t->tls_alert_sent = (where & SSL_CB_WRITE) != 0;
+    /* the cipher suite the server's hello chose (none yet: it refused the station's hello) */
+    t->tls_hello = SSL_get_pending_cipher(ssl) != NULL;
     snprintf(t->tls_alert_text, sizeof t->tls_alert_text, "%s", SSL_alert_desc_string_long(ret));
   }
   unsigned long e = ERR_peek_last_error();
@@ -947,6 +951,10 @@ static void watch_tls(shared_ctx *sc, void *ssl_ctx) {
   SSL_CTX_set_info_callback(ssl_ctx, tls_info);
   /* the OCPP security whitepaper: TLS 1.2 or later only */
   SSL_CTX_set_min_proto_version(ssl_ctx, TLS1_2_VERSION);
+  /* every certificate of the CA file is a trust anchor, self-signed or not:
+   * a CSMS root signed by the one it replaced (AdditionalRootCertificateCheck)
+   * is trusted alone once the old one is removed */
+  X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(ssl_ctx), X509_V_FLAG_PARTIAL_CHAIN);
 }
 
 static int on_receive(ocpp_transport *t, struct lws *wsi, const void *in, size_t len) {
@@ -1069,6 +1077,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
                         .verify_text = t->tls_verify_text,
                         .alert = t->tls_alert,
                         .alert_sent = t->tls_alert_sent,
+                        .server_hello = t->tls_hello,
                         .alert_text = t->tls_alert_text,
                         .error_reason = t->tls_error,
                         .error_text = t->tls_error_text,
@@ -1091,6 +1100,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
       /* lws 4.1 says "HS: ws upgrade unauthorized" for a 401 answer */
       bool unauthorized = in && len && strstr((const char *)in, "unauthorized");
       bool version = t->tls && tls_failure_is_version(&tf);
+      bool cipher = t->tls && !version && tls_failure_is_cipher_suite(&tf);
       /* the server answered the upgrade with an HTTP status (lws 4.1 says
        * "HS: ws upgrade response not 101" or "…unauthorized"): the TLS
        * session, client certificate included, was accepted. Only the words:
@@ -1100,8 +1110,11 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
       lost(t, why);
       if (refused && t->ev.server_certificate_refused)
         t->ev.server_certificate_refused(t->ev.ctx, why);
-      if ((unauthorized || version) && t->ev.attempt_refused)
-        t->ev.attempt_refused(t->ev.ctx, version ? OCPP_REFUSED_TLS_VERSION : OCPP_REFUSED_PASSWORD,
+      if ((unauthorized || version || cipher) && t->ev.attempt_refused)
+        t->ev.attempt_refused(t->ev.ctx,
+                              version  ? OCPP_REFUSED_TLS_VERSION
+                              : cipher ? OCPP_REFUSED_TLS_CIPHER
+                                       : OCPP_REFUSED_PASSWORD,
                               why);
     }
     break;

@@ -52,8 +52,12 @@ typedef struct {
 
 /* Why the back end refused an attempt, when the station can tell (security
  * events): the HTTP 401 of the WebSocket upgrade (its password), or no TLS
- * version in common. */
-typedef enum { OCPP_REFUSED_PASSWORD, OCPP_REFUSED_TLS_VERSION } ocpp_refusal;
+ * version in common, or no cipher suite in common. */
+typedef enum {
+  OCPP_REFUSED_PASSWORD,
+  OCPP_REFUSED_TLS_VERSION,
+  OCPP_REFUSED_TLS_CIPHER,
+} ocpp_refusal;
 
 typedef struct {
   void *ctx;

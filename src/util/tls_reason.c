@@ -167,6 +167,20 @@ bool tls_failure_is_version(const tls_failure *f) {
   }
 }
 
+bool tls_failure_is_cipher_suite(const tls_failure *f) {
+  if (!f || f->verify_error != 0) return false;
+  switch (f->error_reason) {
+  case SSL_R_NO_CIPHERS_AVAILABLE:
+  case SSL_R_NO_SHARED_CIPHER:
+  case SSL_R_WRONG_CIPHER_RETURNED:
+  case SSL_R_NO_CIPHER_MATCH:
+    return true;
+  default:
+    return f->alert >= 0 && !f->alert_sent && !f->server_hello &&
+           (f->alert == SSL_AD_HANDSHAKE_FAILURE || f->alert == SSL_AD_INSUFFICIENT_SECURITY);
+  }
+}
+
 bool tls_reason(const tls_failure *f, char *out, size_t len) {
   if (len) out[0] = '\0';
   if (!f || !len) return false;

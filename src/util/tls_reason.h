@@ -24,6 +24,8 @@ typedef struct {
                               ERR_LIB_SSL error), -1 another library's; 0: none */
   const char *error_text;  /* OpenSSL's words for it (ERR_reason_error_string); NULL */
   const char *host;        /* the server as the station was told to reach it; NULL */
+  bool server_hello;       /* the server's hello had come (a cipher suite agreed) when it
+                              failed; false when unknown */
 } tls_failure;
 
 /* One sentence starting "TLS: " that names the reason: certificate expired,
@@ -38,5 +40,14 @@ bool tls_reason(const tls_failure *f, char *out, size_t len);
  * station's (its protocol_version alert) or offers none the station accepts
  * (OpenSSL's version errors); the server's certificate was not refused. */
 bool tls_failure_is_version(const tls_failure *f);
+
+/* The failure is about the cipher suites (InvalidTLSCipherSuite): the server
+ * refused the station's hello with a handshake_failure or
+ * insufficient_security alert before answering it (what OpenSSL servers say
+ * for "no shared cipher"; a server also says it for no key exchange group
+ * in common, which a station offering the usual ones does not meet), or
+ * OpenSSL's own cipher errors (none available, a suite the station did not
+ * offer chosen by the server); the server's certificate was not refused. */
+bool tls_failure_is_cipher_suite(const tls_failure *f);
 
 #endif

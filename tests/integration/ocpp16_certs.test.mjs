@@ -7,7 +7,9 @@
 // InvalidChargePointCertificate security event; under security profile 3 the
 // station reconnects with its new certificate, and the root in use for the
 // TLS connection cannot be deleted; a client certificate not there yet (the
-// TLS client cannot be made) is tried again at each retry until it is.
+// TLS client cannot be made) is tried again at each retry until it is;
+// AdditionalRootCertificateCheck (a new root signed by the installed one on
+// trial, fallback and confirmation over real TLS connections).
 // Certificates are made with the openssl CLI at test time.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,6 +32,12 @@ function makePki() {
   writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
   ossl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
   ossl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', '100', '-out', 'server.pem', '-days', '2', '-extfile', 'server.ext');
+  // AdditionalRootCertificateCheck: the next root, signed by the first, and a server under it
+  writeFileSync(join(dir, 'root.ext'), 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n');
+  ossl('req', ...ec, '-keyout', 'g2.key', '-out', 'g2.csr', '-subj', '/CN=borne certs test CA G2');
+  ossl('x509', '-req', '-in', 'g2.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', '200', '-out', 'g2.pem', '-days', '2', '-extfile', 'root.ext');
+  ossl('req', ...ec, '-keyout', 'server2.key', '-out', 'server2.csr', '-subj', '/CN=127.0.0.1');
+  ossl('x509', '-req', '-in', 'server2.csr', '-CA', 'g2.pem', '-CAkey', 'g2.key', '-set_serial', '201', '-out', 'server2.pem', '-days', '2', '-extfile', 'server.ext');
   // a first client identity for profile 3, made outside the station
   ossl('req', ...ec, '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/CN=cp-certs-3/O=borne tests');
   ossl('x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', '101', '-out', 'client.pem', '-days', '2');
@@ -166,6 +174,59 @@ test('security profile 3: the station reconnects with the certificate from Certi
     const boot = await csms.waitCall('BootNotification', { from: from + 1 });
     assert.equal(boot.identity, 'cp-certs-3');
     assert.equal(peers.at(-1).serialNumber.replace(/^0+/, ''), '012C'.replace(/^0+/, '')); // 300 = 0x12C
+    csms.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close();
+  }
+});
+
+test('AdditionalRootCertificateCheck (whitepaper M05.FR.08-13): a root signed by the installed one on trial, the old one back when the server does not verify with it, the only one once connected', async () => {
+  const csms = await new Csms({}).listenTls({ key: pki.read('server.key'), cert: pki.read('server.pem') });
+  const sockets = new Set();
+  csms.https.on('secureConnection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  const hangUp = () => { for (const s of sockets) s.destroy(); };
+  const st = await startBorned({
+    connectors: 1, auth: 'free', args: ['--csms', csms.url],
+    set: {
+      'station.id': 'cp-certs-root', 'ocpp.security_profile': '2', 'ocpp.AuthorizationKey': '0123456789abcdef',
+      'ocpp.ca_file': pki.path('ca.pem'), 'ocpp.AdditionalRootCertificateCheck': 'true',
+    },
+  });
+  const cs = 'CentralSystemRootCertificate';
+  const roots = async () => {
+    const r = await csms.call('GetInstalledCertificateIds', { certificateType: cs });
+    return r.certificateHashData.map((h) => h.serialNumber);
+  };
+  const install = (file) => csms.call('InstallCertificate', { certificateType: cs, certificate: pki.read(file) });
+  try {
+    await csms.waitCall('BootNotification');
+    const conf = await csms.call('GetConfiguration', { key: ['AdditionalRootCertificateCheck'] });
+    assert.deepEqual(conf.configurationKey, [{ key: 'AdditionalRootCertificateCheck', readonly: true, value: 'true' }]);
+    assert.deepEqual(await csms.call('ChangeConfiguration', { key: 'AdditionalRootCertificateCheck', value: 'false' }), { status: 'Rejected' });
+
+    assert.deepEqual(await install('ca.pem'), { status: 'Accepted' });
+    let after = await st.lastEventId();
+    assert.equal(st.ctl('set', 'ocpp.ca_file=').code, 0); // the store's root alone
+    await st.waitEvent('ocpp_connected', { after });
+    assert.deepEqual(await install('other.pem'), { status: 'Rejected' }); // self-signed (M05.FR.10)
+    assert.deepEqual(await install('g2.pem'), { status: 'Accepted' }); // M05.FR.11
+    assert.deepEqual(await roots(), ['c8', 'abc']);
+
+    // the server's certificate is still the old root's: back to it at once (M05.FR.13)
+    let from = csms.calls.length;
+    after = await st.lastEventId();
+    hangUp();
+    await st.waitEvent('ocpp_certificate', { after, match: (e) => /does not verify with the new CSMS root/.test(e.detail ?? JSON.stringify(e)) });
+    await csms.waitCall('SecurityEventNotification', { from, match: (p) => p.type === 'InvalidCentralSystemCertificate' });
+    assert.deepEqual(await roots(), ['abc']);
+
+    // again, the server now under the new root: connected with it, the old one removed (M05.FR.12)
+    assert.deepEqual(await install('g2.pem'), { status: 'Accepted' });
+    after = await st.lastEventId();
+    csms.https.setSecureContext({ key: pki.read('server2.key'), cert: pki.read('server2.pem') });
+    hangUp();
+    await st.waitEvent('ocpp_certificate', { after, match: (e) => /new CSMS root certificate connected/.test(e.detail ?? JSON.stringify(e)) });
+    assert.deepEqual(await roots(), ['c8']);
     csms.assertNoViolations();
   } finally {
     await st.stop(); st.cleanup(); await csms.close();

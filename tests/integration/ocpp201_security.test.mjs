@@ -11,13 +11,17 @@
 // reconnects over TLS with the new certificate; a certificate for another key
 // refused with the security event InvalidChargingStationCertificate; the
 // SignCertificate sent again when no CertificateSigned follows
-// (CertSigningWaitMinimum, CertSigningRepeatTimes); InvalidCsmsCertificate
+// (CertSigningWaitMinimum, CertSigningRepeatTimes); InvalidTLSCipherSuite for a
+// CSMS without a cipher suite in common; InvalidCsmsCertificate
 // after a TLS connection refused the CSMS's certificate; Get15118EVCertificate
 // and GetCertificateStatus answered Failed (no ISO 15118 stack); the V2G
 // certificate renewed by the station itself (A03) and deleted by its leaf's
 // hash (M04); 2.1's TriggerMessage SignCombinedCertificate, OEMRootCertificate
 // (installed, listed, deleted) and V2G20Certificate (TriggerMessage
-// SignV2G20Certificate -> SignCertificate -> CertificateSigned). Certificates
+// SignV2G20Certificate -> SignCertificate -> CertificateSigned);
+// AdditionalRootCertificateCheck (M05: a CSMS root signed by the installed
+// one on trial, the old one back when the server does not verify with it,
+// the only one once connected, across a kill -9). Certificates
 // are made with the openssl CLI at test time.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -46,6 +50,14 @@ function makePki() {
   writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
   ossl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
   ossl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', '100', '-out', 'server.pem', '-days', '2', '-extfile', 'server.ext');
+  // AdditionalRootCertificateCheck: the next CSMS root, signed by the first (not self-signed),
+  // a server certificate under it, and a root the unrelated CA signs
+  writeFileSync(join(dir, 'root.ext'), 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n');
+  ossl('req', ...ec, '-keyout', 'g2.key', '-out', 'g2.csr', '-subj', '/CN=borne 2.0.1 test CA G2');
+  ossl('x509', '-req', '-in', 'g2.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', '200', '-out', 'g2.pem', '-days', '2', '-extfile', 'root.ext');
+  ossl('x509', '-req', '-in', 'g2.csr', '-CA', 'other.pem', '-CAkey', 'other.key', '-set_serial', '202', '-out', 'g2-other.pem', '-days', '2', '-extfile', 'root.ext');
+  ossl('req', ...ec, '-keyout', 'server2.key', '-out', 'server2.csr', '-subj', '/CN=127.0.0.1');
+  ossl('x509', '-req', '-in', 'server2.csr', '-CA', 'g2.pem', '-CAkey', 'g2.key', '-set_serial', '201', '-out', 'server2.pem', '-days', '2', '-extfile', 'server.ext');
   ossl('req', ...ec, '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/CN=cp-201-sec/O=borne tests');
   ossl('x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', '101', '-out', 'client.pem', '-days', '2');
   // the same key for a year: no renewal (A03) of its own to race a test's SignCertificate
@@ -61,8 +73,8 @@ function makePki() {
     return execFileSync('openssl', ['req', '-in', 'check.csr', '-noout', '-verify', '-subject', '-nameopt', 'RFC2253'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
   };
   /* certificateHashData of a self-signed certificate from openssl's OCSP CertID */
-  const certId = (file, alg = 'sha256') => {
-    const text = ossl('ocsp', '-issuer', join(dir, file), `-${alg}`, '-cert', join(dir, file), '-no_nonce', '-req_text');
+  const certId = (file, alg = 'sha256', issuer = file) => {
+    const text = ossl('ocsp', '-issuer', join(dir, issuer), `-${alg}`, '-cert', join(dir, file), '-no_nonce', '-req_text');
     const field = (name) => text.match(new RegExp(`${name}: ([0-9A-F\\\\\\n]+)`))[1].replace(/[\\\n]/g, '');
     return {
       hashAlgorithm: alg.toUpperCase(),
@@ -263,6 +275,80 @@ test('A02: a new client certificate the CSMS refuses in the TLS handshake: back 
   }
 });
 
+test('M05 AdditionalRootCertificateCheck: a new CSMS root must be signed by the installed one; on trial, the old one back when the server does not verify with it, the only one once it connected (across a kill -9)', async () => {
+  const csms = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS })
+    .listenTls({ key: pki.read('server.key'), cert: pki.read('server.pem') });
+  const sockets = new Set();
+  csms.https.on('secureConnection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  const hangUp = () => { for (const s of sockets) s.destroy(); };
+  const opts = {
+    connectors: 1, auth: 'free', args: ['--csms', csms.url],
+    set: {
+      'station.id': 'cp-201-sec-root', ...V201, 'ocpp.security_profile': '2', 'ocpp.AuthorizationKey': '0123456789abcdef',
+      'ocpp.ca_file': pki.path('ca.pem'), 'ocpp.AdditionalRootCertificateCheck': 'true',
+    },
+  };
+  let st = await startBorned(opts);
+  const csmsRoots = async () => {
+    const r = await csms.call('GetInstalledCertificateIds', { certificateType: ['CSMSRootCertificate'] });
+    return r.certificateHashDataChain.map((c) => c.certificateHashData.serialNumber);
+  };
+  const installRoot = (file) => csms.call('InstallCertificate', { certificateType: 'CSMSRootCertificate', certificate: pki.read(file) });
+  try {
+    await csms.waitCall('BootNotification');
+    const variable = { component: { name: 'SecurityCtrlr' }, variable: { name: 'AdditionalRootCertificateCheck' } };
+    const got = await csms.call('GetVariables', { getVariableData: [variable] });
+    assert.equal(got.getVariableResult[0].attributeValue, 'true');
+    const set = await csms.call('SetVariables', { setVariableData: [{ ...variable, attributeValue: 'false' }] });
+    assert.equal(set.setVariableResult[0].attributeStatus, 'Rejected'); // ReadOnly: the installer's
+
+    // the first root as always, then the installer's file goes: the store's root alone
+    assert.deepEqual(await installRoot('ca.pem'), { status: 'Accepted' });
+    let after = await st.lastEventId();
+    assert.equal(st.ctl('set', 'ocpp.ca_file=').code, 0);
+    await st.waitEvent('ocpp_version', { after });
+    // refused: a self-signed root, the next root signed by another CA (M05.FR.10)
+    for (const f of ['other.pem', 'g2-other.pem']) {
+      const r = await installRoot(f);
+      assert.equal(r.status, 'Rejected', f);
+      assert.equal(r.statusInfo.reasonCode, 'InvalidCertificate');
+    }
+    assert.deepEqual(await csmsRoots(), ['abc']);
+
+    // signed by the installed root: on trial, listed first, the old one kept (M05.FR.11)
+    assert.deepEqual(await installRoot('g2.pem'), { status: 'Accepted' });
+    assert.deepEqual(await csmsRoots(), ['c8', 'abc']);
+    // the server still shows a certificate of the old root: it does not verify with the new
+    // one, the old one is the link's again at once (M05.FR.13)
+    let from = csms.calls.length;
+    after = await st.lastEventId();
+    hangUp();
+    await st.waitEvent('ocpp_certificate', { after, match: (e) => /does not verify with the new CSMS root/.test(e.detail ?? JSON.stringify(e)) });
+    const ev = await csms.waitCall('SecurityEventNotification', { from, match: (p) => p.type === 'InvalidCsmsCertificate' });
+    assert.match(ev.params.techInfo, /TLS|certificate/);
+    assert.deepEqual(await csmsRoots(), ['abc']);
+
+    // again, and the CSMS moves to a certificate of the new root; a kill -9 before the
+    // station reconnects: still on trial at the next start, kept once it connected (M05.FR.12)
+    assert.deepEqual(await installRoot('g2.pem'), { status: 'Accepted' });
+    await st.kill();
+    csms.https.setSecureContext({ key: pki.read('server2.key'), cert: pki.read('server2.pem') });
+    hangUp();
+    from = csms.calls.length;
+    st = await startBorned({ ...opts, set: { ...opts.set, 'ocpp.ca_file': '' }, dataDir: st.dataDir });
+    await st.waitEvent('ocpp_certificate', { match: (e) => /new CSMS root certificate connected/.test(e.detail ?? JSON.stringify(e)) });
+    await csms.waitCall('BootNotification', { from });
+    assert.deepEqual(await csmsRoots(), ['c8']); // the old root removed
+    // its hash data name its issuer, the old root, as OCSP's CertID does (M03)
+    const ids = await csms.call('GetInstalledCertificateIds', { certificateType: ['CSMSRootCertificate'] });
+    assert.deepEqual(ids.certificateHashDataChain[0].certificateHashData, pki.certId('g2.pem', 'sha256', 'ca.pem'));
+    assert.deepEqual(await csms.call('DeleteCertificate', { certificateHashData: pki.certId('g2.pem', 'sha256', 'ca.pem') }), { status: 'Failed' }); // in use
+    csms.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close();
+  }
+});
+
 test('A02: no CertificateSigned after an accepted SignCertificate: asked again after CertSigningWaitMinimum', async () => {
   const csms = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS }).listen();
   const st = await startBorned({
@@ -348,6 +434,32 @@ test('A04: a CSMS offering no TLS version the station accepts (TLS 1.1) raises I
     csms.assertNoViolations();
   } finally {
     await st.stop(); st.cleanup(); await csms.close(); await old.close();
+  }
+});
+
+test('A04: a CSMS with no cipher suite in common with the station raises InvalidTLSCipherSuite, delivered by the next CSMS', async () => {
+  // TLS 1.2 with RSA-authenticated suites only, and an ECDSA key: the CSMS refuses every hello
+  const odd = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS })
+    .listenTls({ key: pki.read('server.key'), cert: pki.read('server.pem'), maxVersion: 'TLSv1.2', ciphers: 'AES128-SHA:AES256-SHA' });
+  const csms = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS })
+    .listenTls({ key: pki.read('server.key'), cert: pki.read('server.pem') });
+  const st = await startBorned({
+    connectors: 1, auth: 'free', args: ['--csms', odd.url],
+    set: { 'station.id': 'cp-201-sec-7', ...V201, 'ocpp.security_profile': '2', 'ocpp.AuthorizationKey': '0123456789abcdef', 'ocpp.ca_file': pki.path('ca.pem') },
+  });
+  try {
+    await st.waitEvent('security', { match: (e) => /InvalidTLSCipherSuite/.test(e.detail ?? JSON.stringify(e)) });
+    assert.equal(odd.calls.length, 0);
+    assert.equal(st.ctl('set', `ocpp.url=${csms.url}`).code, 0);
+    const ev = await csms.waitCall('SecurityEventNotification', { match: (p) => p.type === 'InvalidTLSCipherSuite' });
+    assert.match(ev.params.techInfo, /cipher suite/);
+    // once per run of refused attempts, and no InvalidTLSVersion for it
+    const events = csms.callsOf('SecurityEventNotification').map((c) => c.params.type);
+    assert.equal(events.filter((t) => t === 'InvalidTLSCipherSuite').length, 1);
+    assert.ok(!events.includes('InvalidTLSVersion'));
+    csms.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close(); await odd.close();
   }
 });
 

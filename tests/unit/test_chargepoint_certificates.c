@@ -8,7 +8,11 @@
  * as an integer), delete (not found, the root in use, other hash
  * algorithms, the charge point's own certificate), CSR contents, signed
  * certificates (signed by the test CA, wrong key, foreign CA, no pending
- * request), file modes, and everything surviving a reopen.
+ * request), file modes, and everything surviving a reopen. The additional
+ * root check (AdditionalRootCertificateCheck): a new CSMS root signed by the
+ * old one on trial, foreign roots refused, confirm and fallback, a TLS
+ * handshake in memory against the link's CA file, and the store reopened
+ * mid-trial and mid-promotion (a kill -9).
  * test_ocpp_certs checks the same through the 1.6 codec.
  */
 /* cmocka.h needs these first */
@@ -24,10 +28,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -132,6 +140,20 @@ static const char *install_x(cp_certs *c, cp_cert_use use, X509 *x, borne_ms now
 
 static void hex(const unsigned char *d, unsigned n, char *out) {
   for (unsigned i = 0; i < n; i++) sprintf(out + 2 * i, "%02x", d[i]);
+}
+
+/* The hash data of x issued by `issuer` (a root signed by another), computed here. */
+static cp_cert_hash_data expected_hash_by(X509 *x, X509 *issuer, const EVP_MD *md,
+                                          cp_hash_algorithm alg) {
+  unsigned char d[EVP_MAX_MD_SIZE];
+  unsigned n;
+  cp_cert_hash_data h = {.algorithm = alg};
+  assert_int_equal(X509_NAME_digest(X509_get_subject_name(issuer), md, d, &n), 1);
+  hex(d, n, h.issuer_name_hash);
+  assert_int_equal(X509_pubkey_digest(issuer, md, d, &n), 1);
+  hex(d, n, h.issuer_key_hash);
+  snprintf(h.serial, sizeof h.serial, "%lx", ASN1_INTEGER_get(X509_get0_serialNumber(x)));
+  return h;
 }
 
 /* The hash data computed here, independently of the store. */
@@ -618,6 +640,266 @@ static void link_ca_file_combines(void **state) {
   cp_certs_free(c);
 }
 
+/* ---------- AdditionalRootCertificateCheck ---------- */
+
+static bool exists(const char *name) {
+  char path[300];
+  snprintf(path, sizeof path, "%s/certs/%s", dir, name);
+  return access(path, F_OK) == 0;
+}
+
+/* The first certificate of a PEM file. */
+static X509 *first_cert(const char *path) {
+  FILE *f = fopen(path, "r");
+  assert_non_null(f);
+  X509 *x = PEM_read_X509(f, NULL, NULL, NULL);
+  fclose(f);
+  assert_non_null(x);
+  return x;
+}
+
+/* A TLS handshake in memory: a client trusting ca_file the way the link
+ * does (ocpp_transport.c: every certificate of the file an anchor), a server
+ * presenting leaf and, when not NULL, `extra` in its chain. True when the
+ * client verified the server. */
+static bool handshake_ok(const char *ca_file, X509 *leaf, EVP_PKEY *key, X509 *extra) {
+  SSL_CTX *cctx = SSL_CTX_new(TLS_client_method()), *sctx = SSL_CTX_new(TLS_server_method());
+  assert_true(cctx && sctx);
+  assert_int_equal(SSL_CTX_load_verify_locations(cctx, ca_file, NULL), 1);
+  X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(cctx), X509_V_FLAG_PARTIAL_CHAIN);
+  SSL_CTX_set_verify(cctx, SSL_VERIFY_PEER, NULL);
+  assert_int_equal(SSL_CTX_use_certificate(sctx, leaf), 1);
+  assert_int_equal(SSL_CTX_use_PrivateKey(sctx, key), 1);
+  if (extra) assert_int_equal(SSL_CTX_add1_chain_cert(sctx, extra), 1);
+  SSL *cs = SSL_new(cctx), *ss = SSL_new(sctx);
+  BIO *cb = NULL, *sb = NULL;
+  assert_int_equal(BIO_new_bio_pair(&cb, 0, &sb, 0), 1);
+  SSL_set_bio(cs, cb, cb);
+  SSL_set_bio(ss, sb, sb);
+  SSL_set_connect_state(cs);
+  SSL_set_accept_state(ss);
+  int rc = 0, rs = 0;
+  for (int i = 0; i < 50 && (rc != 1 || rs != 1); i++) {
+    if (rc != 1) rc = SSL_do_handshake(cs);
+    if (rs != 1) rs = SSL_do_handshake(ss);
+    int ec = rc == 1 ? SSL_ERROR_NONE : SSL_get_error(cs, rc);
+    int es = rs == 1 ? SSL_ERROR_NONE : SSL_get_error(ss, rs);
+    bool waiting = (ec == SSL_ERROR_NONE || ec == SSL_ERROR_WANT_READ) &&
+                   (es == SSL_ERROR_NONE || es == SSL_ERROR_WANT_READ);
+    if (!waiting) break;
+  }
+  bool ok = rc == 1 && SSL_get_verify_result(cs) == X509_V_OK;
+  SSL_free(cs);
+  SSL_free(ss);
+  SSL_CTX_free(cctx);
+  SSL_CTX_free(sctx);
+  ERR_clear_error();
+  return ok;
+}
+
+/* 1.6 whitepaper M05.FR.08 to FR.13: a new root signed by the old one is on
+ * trial (the link trusts it alone, the old one kept), a connection makes it
+ * the only one, a server it does not verify brings the old one back; foreign
+ * roots, self-signed ones and leaves are refused; reopened mid-trial. */
+static void additional_root_check(void **state) {
+  (void)state;
+  cp_certs *c = open_store();
+  cp_certs_set_root_check(c, true);
+  borne_ms now = (borne_ms)time(NULL) * 1000;
+  EVP_PKEY *ko = new_key(), *kn = new_key(), *kx = new_key(), *kf = new_key(), *ks = new_key();
+  X509 *old = make_cert("CSMS Root G1", ko, NULL, ko, 1, true, now - DAY, now + 30 * DAY);
+  /* nothing installed yet: a self-signed root as always */
+  assert_string_equal(install_x(c, CSMS, old, now), "Accepted");
+  assert_false(cp_certs_root_on_trial(c));
+  char bundle[300]; /* the store's string goes with the store */
+  snprintf(bundle, sizeof bundle, "%s", cp_certs_ca_file(c));
+  assert_non_null(strstr(bundle, "/ca-bundle.pem"));
+  unsigned gen = cp_certs_csms_generation(c);
+
+  /* refused: a foreign self-signed root, a root signed by a foreign CA, a
+   * leaf signed by the old root, the new root expired, the old one re-signed
+   * by itself (its own issuer) */
+  X509 *foreign = make_cert("Foreign Root", kf, NULL, kf, 2, true, now - DAY, now + 30 * DAY);
+  X509 *by_foreign = make_cert("CSMS Root G2", kn, foreign, kf, 3, true, now - DAY, now + 30 * DAY);
+  X509 *leaf = make_cert("csms.example", ks, old, ko, 4, false, now - DAY, now + 30 * DAY);
+  X509 *expired = make_cert("CSMS Root G2", kn, old, ko, 5, true, now - 3 * DAY, now - DAY);
+  X509 *again = make_cert("CSMS Root G1", ko, NULL, ko, 6, true, now - DAY, now + 30 * DAY);
+  assert_string_equal(install_x(c, CSMS, foreign, now), "Rejected");
+  assert_string_equal(install_x(c, CSMS, by_foreign, now), "Rejected");
+  assert_string_equal(install_x(c, CSMS, leaf, now), "Rejected");
+  assert_string_equal(install_x(c, CSMS, expired, now), "Rejected");
+  assert_string_equal(install_x(c, CSMS, again, now), "Rejected");
+  assert_string_equal(install_x(c, CSMS, old, now), "Accepted"); /* the same: nothing changes */
+  assert_false(cp_certs_root_on_trial(c));
+  assert_int_equal(cp_certs_count(c, CSMS), 1);
+  assert_int_equal(cp_certs_csms_generation(c), gen);
+  /* other uses are not concerned */
+  assert_string_equal(install_x(c, MF, foreign, now), "Accepted");
+
+  /* the new root, signed by the old: on trial, the link trusts it alone */
+  X509 *g2 = make_cert("CSMS Root G2", kn, old, ko, 7, true, now - DAY, now + 60 * DAY);
+  assert_string_equal(install_x(c, CSMS, g2, now), "Accepted");
+  assert_true(cp_certs_root_on_trial(c));
+  assert_int_not_equal(cp_certs_csms_generation(c), gen);
+  assert_int_equal(cp_certs_count(c, CSMS), 2); /* the new one and its fallback */
+  cp_cert_hash_data list[4];
+  assert_int_equal(cp_certs_list(c, CSMS, CP_HASH_SHA256, list, 4), 2);
+  cp_cert_hash_data hg2 = expected_hash_by(g2, old, EVP_sha256(), CP_HASH_SHA256);
+  cp_cert_hash_data hold = expected_hash(old, EVP_sha256(), CP_HASH_SHA256);
+  assert_true(hash_equal(&list[0], &hg2));
+  assert_true(hash_equal(&list[1], &hold));
+  const char *ca = cp_certs_ca_file(c);
+  assert_non_null(strstr(ca, "/csms-root-new.pem"));
+  assert_int_equal(mode_of(ca), 0600);
+  assert_int_equal(count_certs(ca), 1);
+  X509 *back = first_cert(ca);
+  assert_int_equal(X509_cmp(back, g2), 0);
+  X509_free(back);
+  assert_string_equal(cp_certs_link_ca_file(c, ""), ca);
+
+  /* a server of the new root verifies with the trial file alone (not
+   * self-signed: an anchor all the same), one of the old root does not, and
+   * does with the installed bundle (the fallback) */
+  X509 *srv_new = make_cert("csms.example", ks, g2, kn, 8, false, now - DAY, now + 30 * DAY);
+  X509 *srv_old = make_cert("csms.example", ks, old, ko, 9, false, now - DAY, now + 30 * DAY);
+  assert_true(handshake_ok(ca, srv_new, ks, NULL));
+  assert_false(handshake_ok(ca, srv_old, ks, NULL));
+  assert_true(handshake_ok(bundle, srv_old, ks, NULL));
+
+  /* kill -9 mid-trial: still on trial at the next start */
+  cp_certs_free(c);
+  c = open_store();
+  cp_certs_set_root_check(c, true);
+  assert_true(cp_certs_root_on_trial(c));
+  assert_non_null(strstr(cp_certs_ca_file(c), "/csms-root-new.pem"));
+  assert_int_equal(cp_certs_count(c, CSMS), 2);
+
+  /* the server's certificate did not verify with it: the old root again */
+  gen = cp_certs_csms_generation(c);
+  assert_int_equal(cp_certs_root_fallback(c), 0);
+  assert_false(cp_certs_root_on_trial(c));
+  assert_int_not_equal(cp_certs_csms_generation(c), gen);
+  assert_string_equal(cp_certs_ca_file(c), bundle);
+  assert_true(handshake_ok(cp_certs_ca_file(c), srv_old, ks, NULL));
+  assert_int_equal(cp_certs_count(c, CSMS), 1);
+  assert_true(exists("csms-root-refused.pem"));
+  assert_false(exists("csms-root-new.pem"));
+  assert_false(exists("csms-root-new-issuer.pem"));
+  assert_int_equal(cp_certs_root_fallback(c), 0); /* nothing on trial: nothing done */
+  cp_certs_free(c);
+  c = open_store();
+  cp_certs_set_root_check(c, true);
+  assert_false(cp_certs_root_on_trial(c));
+  assert_int_equal(cp_certs_list(c, CSMS, CP_HASH_SHA256, list, 4), 1);
+  assert_true(hash_equal(&list[0], &hold));
+
+  /* again, and this time it connects: the only CSMS root, the old one gone */
+  assert_string_equal(install_x(c, CSMS, g2, now), "Accepted");
+  assert_true(cp_certs_root_on_trial(c));
+  assert_true(exists("csms-root-new-issuer.pem"));
+  assert_int_equal(cp_certs_root_confirm(c), 0);
+  assert_false(cp_certs_root_on_trial(c));
+  assert_false(exists("csms-root-new.pem"));
+  assert_false(exists("csms-root-new-issuer.pem"));
+  assert_int_equal(cp_certs_list(c, CSMS, CP_HASH_SHA256, list, 4), 1);
+  assert_true(hash_equal(&list[0], &hg2));
+  assert_string_equal(cp_certs_ca_file(c), bundle);
+  assert_int_equal(count_certs(bundle), 1);
+  assert_true(handshake_ok(bundle, srv_new, ks, NULL));
+  assert_false(handshake_ok(bundle, srv_old, ks, NULL));
+  assert_int_equal(cp_certs_root_confirm(c), 0); /* nothing on trial: nothing done */
+  /* the root in use (not self-signed) cannot be deleted */
+  char *chain = pem_of(srv_new);
+  cp_certs_set_server_chain(c, chain);
+  free(chain);
+  assert_string_equal(delete_by(c, &hg2), "Failed");
+  cp_certs_set_server_chain(c, NULL);
+  cp_certs_free(c);
+  c = open_store();
+  cp_certs_set_root_check(c, true);
+  assert_false(cp_certs_root_on_trial(c));
+  assert_int_equal(cp_certs_list(c, CSMS, CP_HASH_SHA256, list, 4), 1);
+  assert_true(hash_equal(&list[0], &hg2));
+
+  /* now the old root is the foreign one: a root it signs is refused */
+  X509 *g3_old = make_cert("CSMS Root G3", kx, old, ko, 10, true, now - DAY, now + 60 * DAY);
+  assert_string_equal(install_x(c, CSMS, g3_old, now), "Rejected");
+  assert_string_equal(install_x(c, CSMS, old, now), "Rejected"); /* self-signed */
+  /* a root signed by G2 on trial, then replaced by another signed by G2
+   * (verified against the root on trial), then deleted: the trial ends */
+  X509 *g3 = make_cert("CSMS Root G3", kx, g2, kn, 11, true, now - DAY, now + 60 * DAY);
+  X509 *g4 = make_cert("CSMS Root G4", kf, g3, kx, 12, true, now - DAY, now + 60 * DAY);
+  X509 *g3b = make_cert("CSMS Root G3b", kf, g2, kn, 13, true, now - DAY, now + 60 * DAY);
+  assert_string_equal(install_x(c, CSMS, g3, now), "Accepted");
+  assert_string_equal(install_x(c, CSMS, g3, now), "Accepted");  /* the same again */
+  assert_string_equal(install_x(c, CSMS, g3b, now), "Rejected"); /* not signed by G3 */
+  assert_string_equal(install_x(c, CSMS, g4, now), "Accepted");  /* signed by G3 */
+  assert_int_equal(cp_certs_count(c, CSMS), 2);
+  back = first_cert(cp_certs_ca_file(c));
+  assert_int_equal(X509_cmp(back, g4), 0);
+  X509_free(back);
+  cp_cert_hash_data hg4 = expected_hash_by(g4, g3, EVP_sha256(), CP_HASH_SHA256);
+  assert_string_equal(delete_by(c, &hg4), "Accepted");
+  assert_false(cp_certs_root_on_trial(c));
+  assert_string_equal(cp_certs_ca_file(c), bundle);
+  assert_int_equal(cp_certs_count(c, CSMS), 1);
+
+  /* the check off: a root signed by another is not a self-signed root */
+  cp_certs_set_root_check(c, false);
+  assert_string_equal(install_x(c, CSMS, g3, now), "Rejected");
+  assert_string_equal(install_x(c, CSMS, foreign, now), "Accepted");
+  assert_int_equal(cp_certs_count(c, CSMS), 2);
+
+  X509 *all[] = {old,     foreign, by_foreign, leaf, expired, again, g2,
+                 srv_new, srv_old, g3_old,     g3,   g4,      g3b};
+  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) X509_free(all[i]);
+  EVP_PKEY *keys[] = {ko, kn, kx, kf, ks};
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) EVP_PKEY_free(keys[i]);
+  cp_certs_free(c);
+}
+
+/* A kill -9 during the promotion (M05.FR.12), after the new root's
+ * cs-<sha256>.pem was written and before the old one and the trial file
+ * went: the next open finishes it. */
+static void root_promotion_cut_short(void **state) {
+  (void)state;
+  cp_certs *c = open_store();
+  cp_certs_set_root_check(c, true);
+  borne_ms now = (borne_ms)time(NULL) * 1000;
+  EVP_PKEY *ko = new_key(), *kn = new_key();
+  X509 *old = make_cert("CSMS Root G1", ko, NULL, ko, 1, true, now - DAY, now + 30 * DAY);
+  X509 *g2 = make_cert("CSMS Root G2", kn, old, ko, 2, true, now - DAY, now + 60 * DAY);
+  assert_string_equal(install_x(c, CSMS, old, now), "Accepted");
+  assert_string_equal(install_x(c, CSMS, g2, now), "Accepted");
+  cp_certs_free(c);
+  /* what the promotion writes first */
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned n = 0;
+  assert_int_equal(X509_digest(g2, EVP_sha256(), md, &n), 1);
+  char fp[65], name[100], path[400];
+  hex(md, n, fp);
+  snprintf(name, sizeof name, "cs-%s.pem", fp);
+  snprintf(path, sizeof path, "%s/certs/%s", dir, name);
+  FILE *f = fopen(path, "w");
+  PEM_write_X509(f, g2);
+  PEM_write_X509(f, old); /* its issuer after it */
+  fclose(f);
+  c = open_store();
+  assert_false(cp_certs_root_on_trial(c));
+  assert_false(exists("csms-root-new.pem"));
+  assert_true(exists(name));
+  cp_cert_hash_data list[4];
+  assert_int_equal(cp_certs_list(c, CSMS, CP_HASH_SHA256, list, 4), 1);
+  cp_cert_hash_data hg2 = expected_hash_by(g2, old, EVP_sha256(), CP_HASH_SHA256);
+  assert_true(hash_equal(&list[0], &hg2));
+  assert_int_equal(count_certs(cp_certs_ca_file(c)), 1);
+  X509_free(old);
+  X509_free(g2);
+  EVP_PKEY_free(ko);
+  EVP_PKEY_free(kn);
+  cp_certs_free(c);
+}
+
 /* OCPP 2.0.1's V2G and MO roots: kept apart from the others, listed and
  * deleted by type, found again after a restart, never in the link's bundle;
  * the station's certificate end for the renewal (A03). */
@@ -847,6 +1129,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(root_in_use_cannot_be_deleted, setup, teardown),
       cmocka_unit_test_setup_teardown(import_configured_ca_file, setup, teardown),
       cmocka_unit_test_setup_teardown(link_ca_file_combines, setup, teardown),
+      cmocka_unit_test_setup_teardown(additional_root_check, setup, teardown),
+      cmocka_unit_test_setup_teardown(root_promotion_cut_short, setup, teardown),
       cmocka_unit_test_setup_teardown(iso15118_roots_and_client_end, setup, teardown),
       cmocka_unit_test_setup_teardown(oem_root_and_v2g20_leaf, setup, teardown),
       cmocka_unit_test(bad_directory),

@@ -170,6 +170,40 @@ static void version_failures_are_told_apart(void **state) {
   assert_false(tls_failure_is_version(NULL));
 }
 
+/* InvalidTLSCipherSuite: the server refusing the station's hello
+ * (handshake_failure, insufficient_security before its own hello) or
+ * OpenSSL's cipher errors; not the same alert after the server's hello (a
+ * client certificate refused in TLS 1.2), not one the station sent, not a
+ * refused certificate, not a version failure */
+static void cipher_failures_are_told_apart(void **state) {
+  (void)state;
+  tls_failure refused = {.alert = SSL_AD_HANDSHAKE_FAILURE, .alert_sent = false};
+  assert_true(tls_failure_is_cipher_suite(&refused));
+  assert_false(tls_failure_is_version(&refused));
+  tls_failure weak = {.alert = SSL_AD_INSUFFICIENT_SECURITY, .alert_sent = false};
+  assert_true(tls_failure_is_cipher_suite(&weak));
+  tls_failure later = {
+      .alert = SSL_AD_HANDSHAKE_FAILURE, .alert_sent = false, .server_hello = true};
+  assert_false(tls_failure_is_cipher_suite(&later));
+  tls_failure mine = {.alert = SSL_AD_HANDSHAKE_FAILURE, .alert_sent = true};
+  assert_false(tls_failure_is_cipher_suite(&mine));
+  tls_failure wrong = {.alert = SSL_AD_ILLEGAL_PARAMETER,
+                       .alert_sent = true,
+                       .error_reason = SSL_R_WRONG_CIPHER_RETURNED,
+                       .server_hello = true};
+  assert_true(tls_failure_is_cipher_suite(&wrong));
+  tls_failure none_here = {.alert = -1, .error_reason = SSL_R_NO_CIPHERS_AVAILABLE};
+  assert_true(tls_failure_is_cipher_suite(&none_here));
+  tls_failure cert = {.verify_error = X509_V_ERR_CERT_HAS_EXPIRED,
+                      .alert = SSL_AD_HANDSHAKE_FAILURE};
+  assert_false(tls_failure_is_cipher_suite(&cert));
+  tls_failure version = {.alert = SSL_AD_PROTOCOL_VERSION};
+  assert_false(tls_failure_is_cipher_suite(&version));
+  tls_failure nothing = {.alert = -1};
+  assert_false(tls_failure_is_cipher_suite(&nothing));
+  assert_false(tls_failure_is_cipher_suite(NULL));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(certificate_errors_are_named),
@@ -178,6 +212,7 @@ int main(void) {
       cmocka_unit_test(the_cause_wins),
       cmocka_unit_test(nothing_known_says_nothing),
       cmocka_unit_test(version_failures_are_told_apart),
+      cmocka_unit_test(cipher_failures_are_told_apart),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

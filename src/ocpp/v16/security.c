@@ -51,10 +51,10 @@ static void h_install_certificate(ocpp16_station *o, const json_t *req, ocpp_rep
   ocpp16_InstallCertificateRequest q;
   ocpp_error e;
   if (!v16_decoded(ocpp16_InstallCertificateRequest_decode(req, &q, &e), &e, r)) return;
-  int before = cp_certs_count(o->certs, CP_CERT_CSMS_ROOT);
+  unsigned before = cp_certs_csms_generation(o->certs);
   r->result =
       v16_install_encode(cp_certs_install(o->certs, v16_install_use(&q), q.certificate, now_of(o)));
-  if (cp_certs_count(o->certs, CP_CERT_CSMS_ROOT) != before) o->trust_changed = true;
+  if (cp_certs_csms_generation(o->certs) != before) o->trust_changed = true;
   ocpp16_InstallCertificateRequest_free(&q);
 }
 
@@ -62,12 +62,12 @@ static void h_delete_certificate(ocpp16_station *o, const json_t *req, ocpp_repl
   ocpp16_DeleteCertificateRequest q;
   ocpp_error e;
   if (!v16_decoded(ocpp16_DeleteCertificateRequest_decode(req, &q, &e), &e, r)) return;
-  int before = cp_certs_count(o->certs, CP_CERT_CSMS_ROOT);
+  unsigned before = cp_certs_csms_generation(o->certs);
   cp_cert_hash_data want;
   r->result = v16_delete_encode(v16_hash_data_decode(&q.certificateHashData, &want) == 0
                                     ? cp_certs_delete(o->certs, &want)
                                     : CP_CERT_DELETE_NOT_FOUND);
-  if (cp_certs_count(o->certs, CP_CERT_CSMS_ROOT) != before) o->trust_changed = true;
+  if (cp_certs_csms_generation(o->certs) != before) o->trust_changed = true;
   ocpp16_DeleteCertificateRequest_free(&q);
 }
 

@@ -117,8 +117,8 @@ static const char *algorithm_name(cp_hash_algorithm a) {
 
 /* ---------- M05 InstallCertificate, M04 DeleteCertificate, M03 GetInstalledCertificateIds */
 
-static void trust_maybe_changed(ocpp201_station *o, int before) {
-  if (cp_certs_count(o->shared->certs, CP_CERT_CSMS_ROOT) != before) o->trust_changed = true;
+static void trust_maybe_changed(ocpp201_station *o, unsigned before) {
+  if (cp_certs_csms_generation(o->shared->certs) != before) o->trust_changed = true;
 }
 
 static char *dup_name(const char *name) { return name ? strdup(name) : NULL; }
@@ -155,7 +155,7 @@ static void h_install_certificate(ocpp201_station *o, const json_t *req, ocpp_re
   char *type = NULL, *pem = NULL;
   if (!decode_install(o, req, r, &type, &pem)) return;
   cp_cert_use use = CP_CERT_CSMS_ROOT;
-  int before = cp_certs_count(o->shared->certs, CP_CERT_CSMS_ROOT);
+  unsigned before = cp_certs_csms_generation(o->shared->certs);
   cp_cert_install_result res = type && pem && install_use(type, &use)
                                    ? cp_certs_install(o->shared->certs, use, pem, now201(o))
                                    : CP_CERT_INSTALL_REJECTED;
@@ -167,9 +167,11 @@ static void h_install_certificate(ocpp201_station *o, const json_t *req, ocpp_re
   else if (res == CP_CERT_INSTALL_FAILED)
     reply_failed(r, "WriteError", "the certificate store cannot be written");
   else
-    r->result = json_pack("{s:s, s:{s:s, s:s}}", "status", "Rejected", "statusInfo", "reasonCode",
-                          "InvalidCertificate", "additionalInfo",
-                          "not one valid self-signed CA certificate, or 16 roots installed");
+    r->result =
+        json_pack("{s:s, s:{s:s, s:s}}", "status", "Rejected", "statusInfo", "reasonCode",
+                  "InvalidCertificate", "additionalInfo",
+                  "not one valid self-signed CA certificate (AdditionalRootCertificateCheck: "
+                  "a CSMS root signed by the installed one), or 16 roots installed");
 }
 
 static void h_delete_certificate(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
@@ -193,7 +195,7 @@ static void h_delete_certificate(ocpp201_station *o, const json_t *req, ocpp_rep
           sizeof want.issuer_key_hash &&
       (size_t)snprintf(want.serial, sizeof want.serial, "%s", h->serialNumber) < sizeof want.serial;
   ocpp201_DeleteCertificateRequest_free(&q);
-  int before = cp_certs_count(o->shared->certs, CP_CERT_CSMS_ROOT);
+  unsigned before = cp_certs_csms_generation(o->shared->certs);
   cp_cert_delete_result res =
       fits ? cp_certs_delete(o->shared->certs, &want) : CP_CERT_DELETE_NOT_FOUND;
   trust_maybe_changed(o, before);
