@@ -150,10 +150,11 @@ static int tz_offset_min(int64_t ms) {
   return (int)(tm.tm_gmtoff / 60);
 }
 
-/* Build, sign and store one record of connector c; kind B, C or E. */
-static int emit(ocmf_station *os, int c, int64_t session_id, const char *uid, char kind,
-                int64_t at_ms, double wh, bool meter_ok, char *out, size_t outlen, char *err,
-                size_t errlen) {
+/* Build, sign and store one record of connector c; kind B, C or E. `origin`
+ * (NULL: none) is told in its station event. */
+static int emit_from(ocmf_station *os, int c, int64_t session_id, const char *uid, char kind,
+                     int64_t at_ms, double wh, bool meter_ok, const char *origin, char *out,
+                     size_t outlen, char *err, size_t errlen) {
   if (c < 1 || c > os->meters) {
     snprintf(err, errlen, "ocmf: no connector %d", c);
     return -1;
@@ -184,10 +185,18 @@ static int emit(ocmf_station *os, int c, int64_t session_id, const char *uid, ch
   char rec[OCMF_RECORD_MAX];
   if (ocmf_emit(os->o, &p, session_id, c, kind, at_ms, rec, sizeof rec, err, errlen) != 0)
     return -1;
-  station_event(os->st, c, "ocmf", "{\"session\":%lld,\"kind\":\"%c\",\"pagination\":%llu}",
-                (long long)session_id, kind, (unsigned long long)p.pagination);
+  station_event(os->st, c, "ocmf", "{\"session\":%lld,\"kind\":\"%c\",\"pagination\":%llu%s%s%s}",
+                (long long)session_id, kind, (unsigned long long)p.pagination,
+                origin ? ",\"origin\":\"" : "", origin ? origin : "", origin ? "\"" : "");
   if (out && outlen) copy(out, outlen, rec);
   return 0;
+}
+
+static int emit(ocmf_station *os, int c, int64_t session_id, const char *uid, char kind,
+                int64_t at_ms, double wh, bool meter_ok, char *out, size_t outlen, char *err,
+                size_t errlen) {
+  return emit_from(os, c, session_id, uid, kind, at_ms, wh, meter_ok, NULL, out, outlen, err,
+                   errlen);
 }
 
 static void on_started(void *ctx, int c, const station_session_info *s) {
@@ -286,6 +295,20 @@ static int post_intermediate(void *ctx, const http_request *req, http_response *
   http_json_body(res, json_pack("{s:I,s:s,s:s}", "session", (json_int_t)sc->session_id, "kind", "C",
                                 "record", rec));
   return 0;
+}
+
+int ocmf_sign_intermediate(station *st, int c, int64_t session_id, int64_t at_ms, double wh,
+                           char *out, size_t outlen, char *err, size_t errlen) {
+  ocmf_station *os = NULL;
+  for (int i = 0; i < st->module_count && !os; i++)
+    if (st->modules[i].free == on_free) os = st->modules[i].ctx;
+  if (!os) {
+    snprintf(err, errlen, "ocmf: signing is off (ocmf.enabled)");
+    return -1;
+  }
+  session_row row;
+  const char *uid = store_session_get(st->db, session_id, &row) == 0 ? row.uid : "";
+  return emit_from(os, c, session_id, uid, 'C', at_ms, wh, true, "ocpp", out, outlen, err, errlen);
 }
 
 static void on_free(void *ctx) {

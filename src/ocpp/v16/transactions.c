@@ -493,8 +493,9 @@ void v16_send_signed_reading(ocpp16_station *o, int c, const char *detail) {
   if (c < 1 || c > o->count ||
       sscanf(detail, "{\"session\":%lld,\"kind\":\"%c\",\"pagination\":%llu", &session, &kind,
              &pagination) != 3 ||
-      kind != 'C' || o->conn[c - 1].session_id != session || !station_ocmf(o->st))
-    return;
+      kind != 'C' || o->conn[c - 1].session_id != session || !station_ocmf(o->st) ||
+      strstr(detail, "\"origin\":\"ocpp\""))
+    return; /* an OCPP periodic or clock-aligned reading travels with its own message */
   signed_pick pick = {.pagination = pagination, .data = json_array()};
   ocmf_session_records(station_ocmf(o->st), session, pick_signed_record, &pick);
   if (json_array_size(pick.data) == 0) {
