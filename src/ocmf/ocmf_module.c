@@ -183,7 +183,8 @@ static int emit_from(ocmf_station *os, int c, int64_t session_id, const char *ui
   p.readings[0] = (ocmf_reading){at_ms, tz_offset_min(at_ms), time_status(os->st), kind,
                                  wh,    meter_ok ? 'G' : 'F'};
   char rec[OCMF_RECORD_MAX];
-  if (ocmf_emit(os->o, &p, session_id, c, kind, at_ms, rec, sizeof rec, err, errlen) != 0)
+  if (ocmf_emit_origin(os->o, &p, session_id, c, kind, at_ms, origin, rec, sizeof rec, err,
+                       errlen) != 0)
     return -1;
   station_event(os->st, c, "ocmf", "{\"session\":%lld,\"kind\":\"%c\",\"pagination\":%llu%s%s%s}",
                 (long long)session_id, kind, (unsigned long long)p.pagination,
@@ -247,10 +248,12 @@ static int get_pubkey(void *ctx, const http_request *req, http_response *res) {
 
 static int collect_record(void *ctx, const ocmf_record_row *r) {
   char kind[2] = {r->kind, '\0'};
-  json_array_append_new(ctx,
-                        json_pack("{s:I,s:s,s:I,s:o,s:s}", "pagination", (json_int_t)r->pagination,
-                                  "kind", kind, "connector", (json_int_t)r->connector, "time",
-                                  json_time(r->at_ms), "record", r->record));
+  json_t *one = json_pack("{s:I,s:s,s:I,s:o,s:s}", "pagination", (json_int_t)r->pagination, "kind",
+                          kind, "connector", (json_int_t)r->connector, "time", json_time(r->at_ms),
+                          "record", r->record);
+  /* a transaction's periodic or clock-aligned OCPP reading (issue 16) */
+  if (one && r->origin && r->origin[0]) json_object_set_new(one, "origin", json_string(r->origin));
+  json_array_append_new(ctx, one);
   return 0;
 }
 

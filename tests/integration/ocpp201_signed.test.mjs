@@ -158,6 +158,8 @@ test('signed periodic and clock-aligned readings: off by default, on by SetVaria
   const kept = (await st.ok('GET', `/api/v1/sessions/${session}/ocmf`)).records;
   const sent = [begin, ...signed, end].map((v) => v.record);
   for (const r of sent) assert.ok(kept.some((k) => k.record === r), 'kept by the session');
+  for (const v of signed) assert.equal(kept.find((k) => k.record === v.record).origin, 'ocpp');
+  assert.equal(kept.find((k) => k.record === begin.record).origin, undefined);
   const kinds = kept.map((k) => k.kind).join('');
   assert.match(kinds, /^BC{4,}E$/);
   assert.deepEqual(kept.map((k) => k.pagination), [...kept.map((k) => k.pagination)].sort((a, b) => a - b));
