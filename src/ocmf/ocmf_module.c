@@ -301,7 +301,7 @@ static int post_intermediate(void *ctx, const http_request *req, http_response *
 }
 
 int ocmf_sign_intermediate(station *st, int c, int64_t session_id, int64_t at_ms, double wh,
-                           char *out, size_t outlen, char *err, size_t errlen) {
+                           char tx, char *out, size_t outlen, char *err, size_t errlen) {
   ocmf_station *os = NULL;
   for (int i = 0; i < st->module_count && !os; i++)
     if (st->modules[i].free == on_free) os = st->modules[i].ctx;
@@ -311,7 +311,11 @@ int ocmf_sign_intermediate(station *st, int c, int64_t session_id, int64_t at_ms
   }
   session_row row;
   const char *uid = store_session_get(st->db, session_id, &row) == 0 ? row.uid : "";
-  return emit_from(os, c, session_id, uid, 'C', at_ms, wh, true, "ocpp", out, outlen, err, errlen);
+  if (tx != 'C' && tx != 'T') {
+    snprintf(err, errlen, "ocmf: an intermediate reading's TX is C or T, not %c", tx ? tx : '0');
+    return -1;
+  }
+  return emit_from(os, c, session_id, uid, tx, at_ms, wh, true, "ocpp", out, outlen, err, errlen);
 }
 
 static void on_free(void *ctx) {

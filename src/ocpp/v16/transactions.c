@@ -287,8 +287,8 @@ static void add_signed_intermediate(ocpp16_station *o, int c, const char *contex
       !csl_has(measurands, "Energy.Active.Import.Register"))
     return;
   char rec[OCMF_RECORD_MAX], err[200];
-  if (ocmf_sign_intermediate(o->st, c, session, at, o->st->conn[c - 1].meter.energy_import_wh, rec,
-                             sizeof rec, err, sizeof err) != 0) {
+  if (ocmf_sign_intermediate(o->st, c, session, at, o->st->conn[c - 1].meter.energy_import_wh, 'C',
+                             rec, sizeof rec, err, sizeof err) != 0) {
     log_error(MOD, "connector %d: %s reading not signed: %s", c, context, err);
     station_event(o->st, c, "ocmf_error", "%s", err);
     return;

@@ -448,7 +448,7 @@ static v201_tx_event event_of(const ocpp201_station *o, int c, cp_event_kind kin
 }
 
 static void sign_intermediate(ocpp201_station *o, int c, const char *setting, const char *context,
-                              borne_ms at, double wh, json_t *meter_values);
+                              char tx, borne_ms at, double wh, json_t *meter_values);
 
 void v201_send_tx_updated(ocpp201_station *o, int c, const char *trigger_reason) {
   v201_evse *k = &o->evse[c - 1];
@@ -462,7 +462,8 @@ void v201_send_tx_updated(ocpp201_station *o, int c, const char *trigger_reason)
     e.meter_values = one_meter_value(o, c, key201_str(o, "MeterValuesSampledData"), r,
                                      periodic ? "Sample.Periodic" : "Trigger", e.at);
     if (periodic)
-      sign_intermediate(o, c, "ocpp.SampledDataSignReadings", "Sample.Periodic", e.at,
+      sign_intermediate(o, c, "ocpp.SampledDataSignReadings", "Sample.Periodic",
+                        strcmp(trigger_reason, "TariffChanged") ? 'C' : 'T', e.at,
                         r->energy_import_wh, e.meter_values);
   }
   k->tx_state = k->status;
@@ -519,7 +520,7 @@ static void send_aligned(ocpp201_station *o, borne_ms now) {
       v201_tx_event e = event_of(o, c, CP_EVENT_UPDATED, "MeterValueClock");
       e.at = now;
       e.meter_values = mv;
-      sign_intermediate(o, c, "ocpp.AlignedDataSignReadings", "Sample.Clock", now,
+      sign_intermediate(o, c, "ocpp.AlignedDataSignReadings", "Sample.Clock", 'C', now,
                         o->st->conn[c - 1].meter.energy_import_wh, mv);
       enqueue(o, k->session_id, &e);
     } else {
@@ -621,7 +622,7 @@ static bool has_register(const json_t *meter_values, const char *context) {
 }
 
 static void sign_intermediate(ocpp201_station *o, int c, const char *setting, const char *context,
-                              borne_ms at, double wh, json_t *meter_values) {
+                              char tx, borne_ms at, double wh, json_t *meter_values) {
   v201_evse *k = &o->evse[c - 1];
   if (!meter_values || !k->session_id || !config_get_bool(o->st->cfg, setting) ||
       !has_register(meter_values, context))
@@ -629,8 +630,8 @@ static void sign_intermediate(ocpp201_station *o, int c, const char *setting, co
   struct ocmf *signer = station_ocmf(o->st);
   if (!signer) return;
   char rec[OCMF_RECORD_MAX], err[200], hex[512];
-  if (ocmf_sign_intermediate(o->st, c, k->session_id, at, wh, rec, sizeof rec, err, sizeof err) !=
-      0) {
+  if (ocmf_sign_intermediate(o->st, c, k->session_id, at, wh, tx, rec, sizeof rec, err,
+                             sizeof err) != 0) {
     log_error(MOD, "EVSE %d: %s reading not signed: %s", c, context, err);
     station_event(o->st, c, "ocmf_error", "%s", err);
     return;
