@@ -600,13 +600,7 @@ static void sign_meter_values(ocpp201_station *o, int c, int64_t session_id, cha
   free(p.record);
 }
 
-/* J01.FR.21 / J02.FR.21: with SampledDataCtrlr.SignReadings
- * (ocpp.SampledDataSignReadings) a periodic reading of a transaction, with
- * AlignedDataCtrlr.SignReadings (ocpp.AlignedDataSignReadings) a
- * clock-aligned one, carries a signed intermediate OCMF record (TX "C") of
- * its register value `wh` at `at`: made, signed and on disk (the session's
- * OCMF records) before the event that carries it is queued. Nothing when
- * OCMF is off or the reading has no Energy.Active.Import.Register value. */
+/* Whether the reading has an Energy.Active.Import.Register value of `context`. */
 static bool has_register(const json_t *meter_values, const char *context) {
   size_t i, j;
   const json_t *mv, *sv;
@@ -621,6 +615,14 @@ static bool has_register(const json_t *meter_values, const char *context) {
   return false;
 }
 
+/* J01.FR.21 / J02.FR.21: with SampledDataCtrlr.SignReadings
+ * (ocpp.SampledDataSignReadings) a periodic reading of a transaction, with
+ * AlignedDataCtrlr.SignReadings (ocpp.AlignedDataSignReadings) a
+ * clock-aligned one, carries a signed intermediate OCMF record (TX `tx`: "C",
+ * "T" at a tariff change) of its register value `wh` at `at`: made, signed
+ * and on disk (the session's OCMF records) before the event that carries it
+ * is queued. Nothing when OCMF is off or the reading has no
+ * Energy.Active.Import.Register value. */
 static void sign_intermediate(ocpp201_station *o, int c, const char *setting, const char *context,
                               char tx, borne_ms at, double wh, json_t *meter_values) {
   v201_evse *k = &o->evse[c - 1];
