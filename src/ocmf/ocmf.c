@@ -25,6 +25,9 @@ static const char *const migrations[] = {
     " session_id INTEGER NOT NULL, connector INTEGER NOT NULL, kind TEXT NOT NULL,"
     " pagination INTEGER NOT NULL, at_ms INTEGER NOT NULL, record TEXT NOT NULL);"
     "CREATE INDEX ocmf_records_session ON ocmf_records(session_id, id);",
+    /* who asked for the record: '' the session's begin / end or the API, 'ocpp'
+     * a transaction's periodic or clock-aligned OCPP reading (issue 16) */
+    "ALTER TABLE ocmf_records ADD COLUMN origin TEXT NOT NULL DEFAULT '';",
 };
 
 static int db_fail(ocmf *o, const char *what, char *err, size_t errlen) {
@@ -139,7 +142,8 @@ int ocmf_last_pagination(ocmf *o, uint64_t *out) {
  * keep what it signed) gets its number durably before it is asked, as
  * before; so does any record emitted inside a caller's batch. */
 static int emit_in(ocmf *o, ocmf_payload *p, int64_t session_id, int connector, char kind,
-                   int64_t at_ms, char *rec, int *len, char *err, size_t errlen) {
+                   int64_t at_ms, const char *origin, char *rec, int *len, char *err,
+                   size_t errlen) {
   uint64_t pg;
   if (ocmf_reserve_pagination(o, &pg, err, errlen) != 0) return -1;
   p->pagination = pg;
@@ -148,7 +152,7 @@ static int emit_in(ocmf *o, ocmf_payload *p, int64_t session_id, int connector, 
   sqlite3_stmt *st = NULL;
   if (!(st = store_stmt(o->db,
                         "INSERT INTO ocmf_records(session_id, connector, kind, pagination, at_ms,"
-                        " record) VALUES(?, ?, ?, ?, ?, ?)")))
+                        " record, origin) VALUES(?, ?, ?, ?, ?, ?, ?)")))
     return db_fail(o, "records", err, errlen);
   char k[2] = {kind, '\0'};
   sqlite3_bind_int64(st, 1, session_id);
@@ -157,6 +161,7 @@ static int emit_in(ocmf *o, ocmf_payload *p, int64_t session_id, int connector, 
   sqlite3_bind_int64(st, 4, (sqlite3_int64)pg);
   sqlite3_bind_int64(st, 5, at_ms);
   sqlite3_bind_text(st, 6, rec, n, SQLITE_STATIC);
+  sqlite3_bind_text(st, 7, origin ? origin : "", -1, SQLITE_STATIC);
   int rc = sqlite3_step(st);
   store_stmt_release(o->db, st);
   if (rc != SQLITE_DONE) return db_fail(o, "records", err, errlen);
@@ -177,13 +182,19 @@ static int emit_in(ocmf *o, ocmf_payload *p, int64_t session_id, int connector, 
 
 int ocmf_emit(ocmf *o, ocmf_payload *p, int64_t session_id, int connector, char kind, int64_t at_ms,
               char *out, size_t outlen, char *err, size_t errlen) {
+  return ocmf_emit_origin(o, p, session_id, connector, kind, at_ms, NULL, out, outlen, err, errlen);
+}
+
+int ocmf_emit_origin(ocmf *o, ocmf_payload *p, int64_t session_id, int connector, char kind,
+                     int64_t at_ms, const char *origin, char *out, size_t outlen, char *err,
+                     size_t errlen) {
   /* a station key that cannot be had uses no number */
   bool station_key = o->src.sign == sign_with_station_key;
   if (station_key && ocmf_key_ensure(o, err, errlen) != 0) return -1;
   bool batch = station_key && store_batch_begin(o->db) == 0;
   char rec[OCMF_RECORD_MAX];
   int n = 0;
-  int rc = emit_in(o, p, session_id, connector, kind, at_ms, rec, &n, err, errlen);
+  int rc = emit_in(o, p, session_id, connector, kind, at_ms, origin, rec, &n, err, errlen);
   /* on a failure what succeeded (the reservation) is committed */
   if (batch && store_batch_end(o->db) != 0) {
     if (rc == 0) snprintf(err, errlen, "OCMF records: %s", store_last_error(o->db));
@@ -196,8 +207,8 @@ int ocmf_emit(ocmf *o, ocmf_payload *p, int64_t session_id, int connector, char 
 
 int ocmf_session_records(ocmf *o, int64_t session_id, ocmf_record_cb cb, void *ctx) {
   sqlite3_stmt *st = NULL;
-  if (!(st = store_stmt(o->db, "SELECT id, session_id, connector, kind, pagination, at_ms, record"
-                               " FROM ocmf_records WHERE session_id = ? ORDER BY id")))
+  if (!(st = store_stmt(o->db, "SELECT id, session_id, connector, kind, pagination, at_ms, record,"
+                               " origin FROM ocmf_records WHERE session_id = ? ORDER BY id")))
     return -1;
   sqlite3_bind_int64(st, 1, session_id);
   int rc;
@@ -212,6 +223,7 @@ int ocmf_session_records(ocmf *o, int64_t session_id, ocmf_record_cb cb, void *c
         .pagination = (uint64_t)sqlite3_column_int64(st, 4),
         .at_ms = sqlite3_column_int64(st, 5),
         .record = text ? text : "",
+        .origin = sqlite3_column_text(st, 7) ? (const char *)sqlite3_column_text(st, 7) : "",
     };
     if (cb(ctx, &row) != 0) {
       rc = SQLITE_DONE;

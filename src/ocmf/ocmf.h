@@ -74,6 +74,12 @@ int ocmf_last_pagination(ocmf *o, uint64_t *out);
  * 'C', 'E'). The record text goes to out (may be NULL). Returns 0 or -1. */
 int ocmf_emit(ocmf *o, ocmf_payload *p, int64_t session_id, int connector, char kind, int64_t at_ms,
               char *out, size_t outlen, char *err, size_t errlen);
+/* The same, the record stored with `origin` (NULL or "": the session's
+ * begin / end or the API's; "ocpp": a transaction's periodic or
+ * clock-aligned OCPP reading, which the 1.6 StopTransaction leaves out). */
+int ocmf_emit_origin(ocmf *o, ocmf_payload *p, int64_t session_id, int connector, char kind,
+                     int64_t at_ms, const char *origin, char *out, size_t outlen, char *err,
+                     size_t errlen);
 
 typedef struct {
   int64_t id; /* increasing in emission order */
@@ -83,6 +89,7 @@ typedef struct {
   uint64_t pagination;
   int64_t at_ms;
   const char *record; /* valid during the callback */
+  const char *origin; /* "" or "ocpp" (ocmf_emit_origin); valid during the callback */
 } ocmf_record_row;
 typedef int (*ocmf_record_cb)(void *ctx, const ocmf_record_row *row); /* non-zero stops */
 

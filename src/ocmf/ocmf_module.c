@@ -150,10 +150,11 @@ static int tz_offset_min(int64_t ms) {
   return (int)(tm.tm_gmtoff / 60);
 }
 
-/* Build, sign and store one record of connector c; kind B, C or E. */
-static int emit(ocmf_station *os, int c, int64_t session_id, const char *uid, char kind,
-                int64_t at_ms, double wh, bool meter_ok, char *out, size_t outlen, char *err,
-                size_t errlen) {
+/* Build, sign and store one record of connector c; kind B, C or E. `origin`
+ * (NULL: none) is told in its station event. */
+static int emit_from(ocmf_station *os, int c, int64_t session_id, const char *uid, char kind,
+                     int64_t at_ms, double wh, bool meter_ok, const char *origin, char *out,
+                     size_t outlen, char *err, size_t errlen) {
   if (c < 1 || c > os->meters) {
     snprintf(err, errlen, "ocmf: no connector %d", c);
     return -1;
@@ -182,12 +183,21 @@ static int emit(ocmf_station *os, int c, int64_t session_id, const char *uid, ch
   p.readings[0] = (ocmf_reading){at_ms, tz_offset_min(at_ms), time_status(os->st), kind,
                                  wh,    meter_ok ? 'G' : 'F'};
   char rec[OCMF_RECORD_MAX];
-  if (ocmf_emit(os->o, &p, session_id, c, kind, at_ms, rec, sizeof rec, err, errlen) != 0)
+  if (ocmf_emit_origin(os->o, &p, session_id, c, kind, at_ms, origin, rec, sizeof rec, err,
+                       errlen) != 0)
     return -1;
-  station_event(os->st, c, "ocmf", "{\"session\":%lld,\"kind\":\"%c\",\"pagination\":%llu}",
-                (long long)session_id, kind, (unsigned long long)p.pagination);
+  station_event(os->st, c, "ocmf", "{\"session\":%lld,\"kind\":\"%c\",\"pagination\":%llu%s%s%s}",
+                (long long)session_id, kind, (unsigned long long)p.pagination,
+                origin ? ",\"origin\":\"" : "", origin ? origin : "", origin ? "\"" : "");
   if (out && outlen) copy(out, outlen, rec);
   return 0;
+}
+
+static int emit(ocmf_station *os, int c, int64_t session_id, const char *uid, char kind,
+                int64_t at_ms, double wh, bool meter_ok, char *out, size_t outlen, char *err,
+                size_t errlen) {
+  return emit_from(os, c, session_id, uid, kind, at_ms, wh, meter_ok, NULL, out, outlen, err,
+                   errlen);
 }
 
 static void on_started(void *ctx, int c, const station_session_info *s) {
@@ -238,10 +248,12 @@ static int get_pubkey(void *ctx, const http_request *req, http_response *res) {
 
 static int collect_record(void *ctx, const ocmf_record_row *r) {
   char kind[2] = {r->kind, '\0'};
-  json_array_append_new(ctx,
-                        json_pack("{s:I,s:s,s:I,s:o,s:s}", "pagination", (json_int_t)r->pagination,
-                                  "kind", kind, "connector", (json_int_t)r->connector, "time",
-                                  json_time(r->at_ms), "record", r->record));
+  json_t *one = json_pack("{s:I,s:s,s:I,s:o,s:s}", "pagination", (json_int_t)r->pagination, "kind",
+                          kind, "connector", (json_int_t)r->connector, "time", json_time(r->at_ms),
+                          "record", r->record);
+  /* a transaction's periodic or clock-aligned OCPP reading (issue 16) */
+  if (one && r->origin && r->origin[0]) json_object_set_new(one, "origin", json_string(r->origin));
+  json_array_append_new(ctx, one);
   return 0;
 }
 
@@ -286,6 +298,24 @@ static int post_intermediate(void *ctx, const http_request *req, http_response *
   http_json_body(res, json_pack("{s:I,s:s,s:s}", "session", (json_int_t)sc->session_id, "kind", "C",
                                 "record", rec));
   return 0;
+}
+
+int ocmf_sign_intermediate(station *st, int c, int64_t session_id, int64_t at_ms, double wh,
+                           char tx, char *out, size_t outlen, char *err, size_t errlen) {
+  ocmf_station *os = NULL;
+  for (int i = 0; i < st->module_count && !os; i++)
+    if (st->modules[i].free == on_free) os = st->modules[i].ctx;
+  if (!os) {
+    snprintf(err, errlen, "ocmf: signing is off (ocmf.enabled)");
+    return -1;
+  }
+  session_row row;
+  const char *uid = store_session_get(st->db, session_id, &row) == 0 ? row.uid : "";
+  if (tx != 'C' && tx != 'T') {
+    snprintf(err, errlen, "ocmf: an intermediate reading's TX is C or T, not %c", tx ? tx : '0');
+    return -1;
+  }
+  return emit_from(os, c, session_id, uid, tx, at_ms, wh, true, "ocpp", out, outlen, err, errlen);
 }
 
 static void on_free(void *ctx) {

@@ -247,6 +247,23 @@ static const cfg_key_def rows[] = {
      "station's own limits (load management, Modbus, MQTT, site) must move from the value last "
      "told for NotifyChargingLimit to tell it again (K12). 0: every change.",
      NULL, NULL, .ocpp_name = "LimitChangeSignificance"},
+    {"ocpp.SampledDataSignReadings", CFG_BOOL, "false", 0, 0, NULL, RT,
+     "OCPP 2.0.1 SampledDataCtrlr.SignReadings: with OCMF signing on (ocmf.enabled), the "
+     "periodic energy register reading of a transaction (TransactionEvent Updated, "
+     "Sample.Periodic) carries a signed intermediate OCMF record (one signature per reading). "
+     "The begin and end readings are signed whenever OCMF is on.",
+     NULL, NULL, .ocpp_name = "SampledDataSignReadings"},
+    {"ocpp.AlignedDataSignReadings", CFG_BOOL, "false", 0, 0, NULL, RT,
+     "OCPP 2.0.1 AlignedDataCtrlr.SignReadings: with OCMF signing on (ocmf.enabled), the "
+     "clock-aligned energy register reading of a transaction (TransactionEvent Updated, "
+     "Sample.Clock) carries a signed intermediate OCMF record (one signature per reading).",
+     NULL, NULL, .ocpp_name = "AlignedDataSignReadings"},
+    {"ocpp.PublicKeyWithSignedMeterValue", CFG_ENUM, "EveryMeterValue", 0, 0,
+     "Never|OncePerTransaction|EveryMeterValue", RT,
+     "OCPP 2.0.1 OCPPCommCtrlr.PublicKeyWithSignedMeterValue: which signed meter values carry "
+     "the OCMF public key (publicKey; the others an empty one): every one, the first of each "
+     "transaction, or none (the back end has the key from GET /api/v1/ocmf/pubkey).",
+     NULL, NULL, .ocpp_name = "PublicKeyWithSignedMeterValue"},
     /* OCPP 1.6 Core keys (section 9.1) */
     {"ocpp.AllowOfflineTxForUnknownId", CFG_BOOL, "false", 0, 0, NULL, RT,
      "OCPP: offline, an unknown badge may start a transaction.", NULL, NULL,

@@ -87,7 +87,7 @@ test('J01: idle EVSEs send clock-aligned MeterValues (evseId, Sample.Clock) on t
     { component: { name: 'AlignedDataCtrlr' }, variable: { name: 'SendDuringIdle' } },
     { component: { name: 'SampledDataCtrlr' }, variable: { name: 'SignReadings' } },
   ] });
-  assert.deepEqual(got.getVariableResult.map((r) => r.attributeValue), ['60', 'Energy.Active.Import.Register,Power.Active.Import', 'false', 'true']);
+  assert.deepEqual(got.getVariableResult.map((r) => r.attributeValue), ['60', 'Energy.Active.Import.Register,Power.Active.Import', 'false', 'false']);
   csms.assertNoViolations();
 });
 

@@ -93,10 +93,22 @@ test('a transaction priced by the station: running cost shown, ChangeTransaction
   const change = async (transactionId, t) => (await csms.call('ChangeTransactionTariff', { transactionId, tariff: t })).status;
   assert.equal(await change('no-such-tx', tariff('T-NEW', 0.1)), 'TxNotFound');
   assert.equal(await change(txId, { ...tariff('T-CHF', 0.1), currency: 'CHF' }), 'NoCurrencyChange');
+  // signed readings on (issue 16): the reading of the change is signed as one (OCMF TX "T")
+  const signOn = await csms.call('SetVariables', { setVariableData: [
+    { component: { name: 'SampledDataCtrlr' }, variable: { name: 'SignReadings' }, attributeValue: 'true' },
+  ] });
+  assert.equal(signOn.setVariableResult[0].attributeStatus, 'Accepted');
   const f1 = csms.calls.length;
   assert.equal(await change(txId, tariff('T-NEW', 0.1, { chargingTime: { prices: [{ priceMinute: 0.02 }] } })), 'Accepted');
   // the change told at once: an Updated event (TariffChanged) with the cost so far
   const changed = await csms.waitCall('TransactionEvent', { from: f1, match: (p) => p.eventType === 'Updated' && p.triggerReason === 'TariffChanged' });
+  const atChange = changed.params.meterValue.flatMap((m) => m.sampledValue).find((v) => v.context === 'Sample.Periodic' && (v.measurand ?? 'Energy.Active.Import.Register') === 'Energy.Active.Import.Register');
+  const signedAt = Buffer.from(atChange.signedMeterValue.signedMeterData, 'base64').toString('utf8');
+  assert.equal(JSON.parse(signedAt.split('|')[1]).RD[0].TX, 'T', 'a tariff change reading');
+  const signOff = await csms.call('SetVariables', { setVariableData: [
+    { component: { name: 'SampledDataCtrlr' }, variable: { name: 'SignReadings' }, attributeValue: 'false' },
+  ] });
+  assert.equal(signOff.setVariableResult[0].attributeStatus, 'Accepted');
   const cd = changed.params.costDetails;
   assert.ok(cd, 'costDetails in the Updated event');
   assert.equal(cd.totalCost.currency, 'EUR');

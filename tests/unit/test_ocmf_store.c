@@ -75,6 +75,7 @@ static ocmf_payload payload(char tx, double wh) {
 typedef struct {
   ocmf_record_row rows[8];
   char text[8][OCMF_RECORD_MAX];
+  char origin[8][16];
   int n;
 } collected;
 
@@ -84,8 +85,35 @@ static int collect(void *ctx, const ocmf_record_row *row) {
   c->rows[c->n] = *row;
   snprintf(c->text[c->n], sizeof c->text[0], "%s", row->record);
   c->rows[c->n].record = c->text[c->n];
+  snprintf(c->origin[c->n], sizeof c->origin[0], "%s", row->origin);
+  c->rows[c->n].origin = c->origin[c->n];
   c->n++;
   return 0;
+}
+
+/* An OCPP periodic reading's record (issue 16) is stored with its origin,
+ * kept across a reopen, in the same pagination series; the others have none. */
+static void records_keep_their_origin(void **state) {
+  fixture *f = *state;
+  char err[256];
+  ocmf_payload p = payload('B', 1000);
+  assert_int_equal(ocmf_emit(f->o, &p, 9, 1, 'B', T0_MS, NULL, 0, err, sizeof err), 0);
+  p = payload('C', 1100);
+  assert_int_equal(
+      ocmf_emit_origin(f->o, &p, 9, 1, 'C', T0_MS + 1, "ocpp", NULL, 0, err, sizeof err), 0);
+  p = payload('C', 1200);
+  assert_int_equal(ocmf_emit_origin(f->o, &p, 9, 1, 'C', T0_MS + 2, NULL, NULL, 0, err, sizeof err),
+                   0);
+  close_all(f);
+  open_all(f);
+  collected c = {.n = 0};
+  assert_int_equal(ocmf_session_records(f->o, 9, collect, &c), 0);
+  assert_int_equal(c.n, 3);
+  assert_string_equal(c.rows[0].origin, "");
+  assert_string_equal(c.rows[1].origin, "ocpp");
+  assert_string_equal(c.rows[2].origin, "");
+  assert_int_equal(c.rows[1].pagination, c.rows[0].pagination + 1);
+  assert_non_null(strstr(c.rows[1].record, "\"TX\":\"C\""));
 }
 
 static void pagination_increases_and_survives_reopen(void **state) {
@@ -323,6 +351,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(pagination_increases_and_survives_reopen, setup, teardown),
       cmocka_unit_test_setup_teardown(records_per_session_in_order, setup, teardown),
+      cmocka_unit_test_setup_teardown(records_keep_their_origin, setup, teardown),
       cmocka_unit_test_setup_teardown(records_beyond_the_budget_are_trimmed, setup, teardown),
       cmocka_unit_test_setup_teardown(failed_record_never_reuses_its_number, setup, teardown),
       cmocka_unit_test_setup_teardown(a_bad_key_file_stops_opening, setup, teardown),

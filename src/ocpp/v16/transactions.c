@@ -256,6 +256,49 @@ json_t *v16_meter_value(const ocpp16_station *o, int c, const char *measurands, 
   return json_pack("{s:o, s:o}", "timestamp", time_json(at), "sampledValue", sv);
 }
 
+/* The keys of the OCA application note "Signed Meter Values in OCPP" v1.0
+ * (3.3.3 SampledDataSignReadings, 3.3.7 AlignedDataSignReadings; the same
+ * settings as 2.0.1's SignReadings, issue 16): a transaction's periodic or
+ * clock-aligned reading of the register gets a signed intermediate OCMF
+ * record (TX "C") of that register at `at`, made, signed and committed
+ * with the session's records before the MeterValues is queued, as one more
+ * sampled value: format SignedData, the OCMF text as its value (as the
+ * StopTransaction's begin and end records). */
+static bool csl_has(const char *list, const char *item) {
+  size_t n = strlen(item);
+  for (const char *p = list; p && *p;) {
+    while (*p == ' ' || *p == ',') p++;
+    const char *e = p;
+    while (*e && *e != ',') e++;
+    const char *t = e;
+    while (t > p && t[-1] == ' ') t--;
+    if ((size_t)(t - p) == n && !strncmp(p, item, n)) return true;
+    p = e;
+  }
+  return false;
+}
+
+static void add_signed_intermediate(ocpp16_station *o, int c, const char *context,
+                                    const char *measurands, borne_ms at, json_t *one) {
+  const char *setting =
+      !strcmp(context, "Sample.Clock") ? "AlignedDataSignReadings" : "SampledDataSignReadings";
+  int64_t session = o->conn[c - 1].session_id;
+  if (!session || !key_bool(o, setting) || !station_ocmf(o->st) ||
+      !csl_has(measurands, "Energy.Active.Import.Register"))
+    return;
+  char rec[OCMF_RECORD_MAX], err[200];
+  if (ocmf_sign_intermediate(o->st, c, session, at, o->st->conn[c - 1].meter.energy_import_wh, 'C',
+                             rec, sizeof rec, err, sizeof err) != 0) {
+    log_error(MOD, "connector %d: %s reading not signed: %s", c, context, err);
+    station_event(o->st, c, "ocmf_error", "%s", err);
+    return;
+  }
+  json_array_append_new(json_object_get(one, "sampledValue"),
+                        json_pack("{s:s, s:s, s:s, s:s, s:s}", "value", rec, "context", context,
+                                  "format", "SignedData", "measurand",
+                                  "Energy.Active.Import.Register", "location", "Outlet"));
+}
+
 /* A connector's MeterValues payload (its readings now, stamped `at`), NULL
  * when it has nothing to report; *session_id: its session, 0 when idle. */
 static json_t *connector_values(ocpp16_station *o, int c, const char *context, const char *key,
@@ -266,6 +309,7 @@ static json_t *connector_values(ocpp16_station *o, int c, const char *context, c
   if (!measurands[0] || !o->st->conn[c - 1].meter_ok) return NULL;
   json_t *one = v16_meter_value(o, c, measurands, context, at);
   if (!one) return NULL; /* nothing measured (no frequency yet): no empty MeterValues */
+  add_signed_intermediate(o, c, context, measurands, at, one);
   json_t *mv = json_array();
   json_array_append_new(mv, one);
   json_t *p = json_pack("{s:i, s:o}", "connectorId", c, "meterValue", mv);
@@ -401,6 +445,9 @@ void v16_on_session_started(void *ctx, int c, const station_session_info *s) {
  * each in a meterValue of its own time. */
 static int add_signed_record(void *ctx, const ocmf_record_row *row) {
   json_t *data = ctx;
+  /* a periodic or clock-aligned one went with its MeterValues (issue 16):
+   * not every one again in the StopTransaction */
+  if (!strcmp(row->origin, "ocpp")) return 0;
   const char *context = row->kind == 'B'   ? "Transaction.Begin"
                         : row->kind == 'E' ? "Transaction.End"
                                            : "Sample.Periodic";
@@ -493,8 +540,9 @@ void v16_send_signed_reading(ocpp16_station *o, int c, const char *detail) {
   if (c < 1 || c > o->count ||
       sscanf(detail, "{\"session\":%lld,\"kind\":\"%c\",\"pagination\":%llu", &session, &kind,
              &pagination) != 3 ||
-      kind != 'C' || o->conn[c - 1].session_id != session || !station_ocmf(o->st))
-    return;
+      kind != 'C' || o->conn[c - 1].session_id != session || !station_ocmf(o->st) ||
+      strstr(detail, "\"origin\":\"ocpp\""))
+    return; /* an OCPP periodic or clock-aligned reading travels with its own message */
   signed_pick pick = {.pagination = pagination, .data = json_array()};
   ocmf_session_records(station_ocmf(o->st), session, pick_signed_record, &pick);
   if (json_array_size(pick.data) == 0) {

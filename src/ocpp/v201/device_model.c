@@ -122,6 +122,10 @@ static const dm_var vars[] = {
     /* after a longer outage every status, after a shorter one those that changed (B04) */
     {"OCPPCommCtrlr", S_STATION, "OfflineThreshold", NULL, T_INTEGER, M_RW, "ocpp.OfflineThreshold",
      NULL, L_NONE, "s", NULL},
+    /* which signed meter values carry the OCMF public key (transactions.c) */
+    {"OCPPCommCtrlr", S_STATION, "PublicKeyWithSignedMeterValue", NULL, T_OPTION, M_RW,
+     "ocpp.PublicKeyWithSignedMeterValue", NULL, L_NONE, NULL,
+     "Never,OncePerTransaction,EveryMeterValue"},
     {"OCPPCommCtrlr", S_STATION, "QueueAllMessages", NULL, T_BOOLEAN, M_RO, NULL, "false", L_NONE,
      NULL, NULL},
     {"OCPPCommCtrlr", S_STATION, "ResetRetries", NULL, T_INTEGER, M_RW, "ocpp.ResetRetries", NULL,
@@ -212,18 +216,19 @@ static const dm_var vars[] = {
      "ocpp.MeterValuesAlignedData", NULL, L_NONE, NULL, MEASURANDS},
     {"AlignedDataCtrlr", S_STATION, "SendDuringIdle", NULL, T_BOOLEAN, M_RW,
      "ocpp.AlignedDataSendDuringIdle", NULL, L_NONE, NULL, NULL},
-    /* OCMF signs a session's begin and end, not the clock-aligned readings */
-    {"AlignedDataCtrlr", S_STATION, "SignReadings", NULL, T_BOOLEAN, M_RO, NULL, "false", L_NONE,
-     NULL, NULL},
+    /* J01.FR.21 / J02.FR.21: a transaction's clock-aligned register reading signed (OCMF) */
+    {"AlignedDataCtrlr", S_STATION, "SignReadings", NULL, T_BOOLEAN, M_RW,
+     "ocpp.AlignedDataSignReadings", NULL, L_NONE, NULL, NULL},
     {"AlignedDataCtrlr", S_STATION, "TxEndedInterval", NULL, T_INTEGER, M_RW,
      "ocpp.AlignedDataTxEndedInterval", NULL, L_NONE, "s", NULL},
     {"AlignedDataCtrlr", S_STATION, "TxEndedMeasurands", NULL, T_MEMBER, M_RW,
      "ocpp.StopTxnAlignedData", NULL, L_NONE, NULL, MEASURANDS},
     {"SampledDataCtrlr", S_STATION, "Available", NULL, T_BOOLEAN, M_RO, NULL, "true", L_NONE, NULL,
      NULL},
-    /* the OCMF records of Transaction.Begin / End ride on the TransactionEvent */
-    {"SampledDataCtrlr", S_STATION, "SignReadings", NULL, T_BOOLEAN, M_RO, "ocmf.enabled", NULL,
-     L_NONE, NULL, NULL},
+    /* a transaction's periodic register reading signed (OCMF); the records of
+     * Transaction.Begin / End ride on the TransactionEvent whenever OCMF is on */
+    {"SampledDataCtrlr", S_STATION, "SignReadings", NULL, T_BOOLEAN, M_RW,
+     "ocpp.SampledDataSignReadings", NULL, L_NONE, NULL, NULL},
     {"SampledDataCtrlr", S_STATION, "TxEndedInterval", NULL, T_INTEGER, M_RW,
      "ocpp.SampledDataTxEndedInterval", NULL, L_NONE, "s", NULL},
     {"SampledDataCtrlr", S_STATION, "TxEndedMeasurands", NULL, T_MEMBER, M_RW,

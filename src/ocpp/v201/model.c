@@ -284,7 +284,7 @@ static void base64(const unsigned char *in, size_t n, char *out) {
 
 json_t *v201_signed_meter_value(const char *ocmf_record, const char *pubkey_hex) {
   size_t rn = ocmf_record ? strlen(ocmf_record) : 0, hn = pubkey_hex ? strlen(pubkey_hex) : 0;
-  if (!rn || !hn || hn % 2 || (rn + 2) / 3 * 4 > SIGNED_MAX || (hn / 2 + 2) / 3 * 4 > SIGNED_MAX)
+  if (!rn || hn % 2 || (rn + 2) / 3 * 4 > SIGNED_MAX || (hn / 2 + 2) / 3 * 4 > SIGNED_MAX)
     return NULL;
   unsigned char der[SIGNED_MAX];
   for (size_t i = 0; i < hn / 2; i++) {
@@ -304,6 +304,12 @@ json_t *v201_signed_meter_value(const char *ocmf_record, const char *pubkey_hex)
   if (sa) sscanf(sa + 6, "%50[^\"]", method);
   return json_pack("{s:s, s:s, s:s, s:s}", "signedMeterData", data, "signingMethod", method,
                    "encodingMethod", "OCMF", "publicKey", key);
+}
+
+bool v201_pubkey_due(const char *policy, bool sent_in_transaction) {
+  if (policy && !strcmp(policy, "Never")) return false;
+  if (policy && !strcmp(policy, "OncePerTransaction")) return !sent_in_transaction;
+  return true; /* EveryMeterValue (and anything else: the key rather than none) */
 }
 
 bool v201_attach_signed(json_t *meter_values, const char *context, json_t *signed_value) {

@@ -120,9 +120,16 @@ json_t *v201_meter_value(const char *csl, const meter_reading *r, const ocpp16_s
 /* The SignedMeterValueType of one OCMF record (docs/metering.md): the record
  * and the public key (`pubkey_hex`, its DER SubjectPublicKeyInfo in hex)
  * each Base64 encoded, as the type's members say; signingMethod the
- * record's algorithm, encodingMethod "OCMF". NULL when either does not fit
- * the schema's 2500 characters, or the key is not hex. */
+ * record's algorithm, encodingMethod "OCMF". A NULL or empty key: publicKey
+ * "" (the key not sent, OCPPCommCtrlr.PublicKeyWithSignedMeterValue; the
+ * member is required in 2.0.1). NULL when either does not fit the schema's
+ * 2500 characters, or the key is not hex. */
 json_t *v201_signed_meter_value(const char *ocmf_record, const char *pubkey_hex);
+/* OCPPCommCtrlr.PublicKeyWithSignedMeterValue (`policy`: Never,
+ * OncePerTransaction, EveryMeterValue): whether a signed value carries the
+ * public key, `sent_in_transaction` saying whether one of its transaction
+ * carried it already. */
+bool v201_pubkey_due(const char *policy, bool sent_in_transaction);
 /* Puts `signed_value` (stolen) on the Energy.Active.Import.Register sampled
  * value of `context` in an array of MeterValueType; false (and freed) when
  * there is none. */

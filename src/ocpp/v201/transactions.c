@@ -447,14 +447,25 @@ static v201_tx_event event_of(const ocpp201_station *o, int c, cp_event_kind kin
                          .evse = c};
 }
 
+static void sign_intermediate(ocpp201_station *o, int c, const char *setting, const char *context,
+                              char tx, borne_ms at, double wh, json_t *meter_values);
+
 void v201_send_tx_updated(ocpp201_station *o, int c, const char *trigger_reason) {
   v201_evse *k = &o->evse[c - 1];
   if (!k->session_id || !k->tx_id[0]) return;
   v201_tx_event e = event_of(o, c, CP_EVENT_UPDATED, trigger_reason);
-  if (o->st->conn[c - 1].meter_ok)
-    e.meter_values =
-        one_meter_value(o, c, key201_str(o, "MeterValuesSampledData"), &o->st->conn[c - 1].meter,
-                        strcmp(trigger_reason, "Trigger") ? "Sample.Periodic" : "Trigger", e.at);
+  /* the reading of the interval, of a tariff or a rate change: Sample.Periodic
+   * (signed with SignReadings); a TriggerMessage's: Trigger (not signed) */
+  bool periodic = strcmp(trigger_reason, "Trigger") != 0;
+  if (o->st->conn[c - 1].meter_ok) {
+    const meter_reading *r = &o->st->conn[c - 1].meter;
+    e.meter_values = one_meter_value(o, c, key201_str(o, "MeterValuesSampledData"), r,
+                                     periodic ? "Sample.Periodic" : "Trigger", e.at);
+    if (periodic)
+      sign_intermediate(o, c, "ocpp.SampledDataSignReadings", "Sample.Periodic",
+                        strcmp(trigger_reason, "TariffChanged") ? 'C' : 'T', e.at,
+                        r->energy_import_wh, e.meter_values);
+  }
   k->tx_state = k->status;
   enqueue(o, k->session_id, &e);
 }
@@ -509,6 +520,8 @@ static void send_aligned(ocpp201_station *o, borne_ms now) {
       v201_tx_event e = event_of(o, c, CP_EVENT_UPDATED, "MeterValueClock");
       e.at = now;
       e.meter_values = mv;
+      sign_intermediate(o, c, "ocpp.AlignedDataSignReadings", "Sample.Clock", 'C', now,
+                        o->st->conn[c - 1].meter.energy_import_wh, mv);
       enqueue(o, k->session_id, &e);
     } else {
       queue_meter_values(o, c, mv);
@@ -554,22 +567,80 @@ static int pick_record(void *ctx, const ocmf_record_row *row) {
   return 0;
 }
 
+/* The public key (DER hex) a signed value of EVSE c's transaction carries
+ * now, per OCPPCommCtrlr.PublicKeyWithSignedMeterValue; "" when none. */
+static const char *pubkey_for(ocpp201_station *o, int c, const ocmf_key *key, char *hex,
+                              size_t hexlen) {
+  v201_evse *k = &o->evse[c - 1];
+  bool sent = k->tx_id[0] && !strcmp(k->key_tx, k->tx_id);
+  if (!v201_pubkey_due(config_get(o->st->cfg, "ocpp.PublicKeyWithSignedMeterValue"), sent))
+    return "";
+  if (ocmf_key_pubkey_hex(key, hex, hexlen) != 0) return NULL;
+  memcpy(k->key_tx, k->tx_id, sizeof k->key_tx);
+  return hex;
+}
+
 /* With OCMF signing on (ocmf.enabled), the session's signed record of `kind`
  * — the one the 1.6 dialect sends as SignedData — rides on the register's
  * sampled value of `context` as its signedMeterValue. The OCMF module's
  * session hooks run before OCPP's: the record exists already. */
-static void sign_meter_values(ocpp201_station *o, int64_t session_id, char kind,
+static void sign_meter_values(ocpp201_station *o, int c, int64_t session_id, char kind,
                               const char *context, json_t *meter_values) {
   struct ocmf *signer = station_ocmf(o->st);
   const ocmf_key *key = signer ? ocmf_signing_key(signer) : NULL;
-  char hex[512];
-  if (!key || !meter_values || ocmf_key_pubkey_hex(key, hex, sizeof hex) != 0) return;
+  if (!key || !meter_values) return;
   ocmf_pick p = {.kind = kind};
+  char hex[512];
+  const char *pub;
   if (ocmf_session_records(signer, session_id, pick_record, &p) == 0 && p.record &&
-      !v201_attach_signed(meter_values, context, v201_signed_meter_value(p.record, hex)))
+      (pub = pubkey_for(o, c, key, hex, sizeof hex)) &&
+      !v201_attach_signed(meter_values, context, v201_signed_meter_value(p.record, pub)))
     log_warn(MOD, "session %lld: its OCMF record travels without a %s register value",
              (long long)session_id, context);
   free(p.record);
+}
+
+/* Whether the reading has an Energy.Active.Import.Register value of `context`. */
+static bool has_register(const json_t *meter_values, const char *context) {
+  size_t i, j;
+  const json_t *mv, *sv;
+  json_array_foreach(meter_values, i, mv) {
+    json_array_foreach(json_object_get(mv, "sampledValue"), j, sv) {
+      const char *m = json_string_value(json_object_get(sv, "measurand"));
+      const char *x = json_string_value(json_object_get(sv, "context"));
+      if ((!m || !strcmp(m, "Energy.Active.Import.Register")) && x && !strcmp(x, context))
+        return true;
+    }
+  }
+  return false;
+}
+
+/* J01.FR.21 / J02.FR.21: with SampledDataCtrlr.SignReadings
+ * (ocpp.SampledDataSignReadings) a periodic reading of a transaction, with
+ * AlignedDataCtrlr.SignReadings (ocpp.AlignedDataSignReadings) a
+ * clock-aligned one, carries a signed intermediate OCMF record (TX `tx`: "C",
+ * "T" at a tariff change) of its register value `wh` at `at`: made, signed
+ * and on disk (the session's OCMF records) before the event that carries it
+ * is queued. Nothing when OCMF is off or the reading has no
+ * Energy.Active.Import.Register value. */
+static void sign_intermediate(ocpp201_station *o, int c, const char *setting, const char *context,
+                              char tx, borne_ms at, double wh, json_t *meter_values) {
+  v201_evse *k = &o->evse[c - 1];
+  if (!meter_values || !k->session_id || !config_get_bool(o->st->cfg, setting) ||
+      !has_register(meter_values, context))
+    return;
+  struct ocmf *signer = station_ocmf(o->st);
+  if (!signer) return;
+  char rec[OCMF_RECORD_MAX], err[200], hex[512];
+  if (ocmf_sign_intermediate(o->st, c, k->session_id, at, wh, tx, rec, sizeof rec, err,
+                             sizeof err) != 0) {
+    log_error(MOD, "EVSE %d: %s reading not signed: %s", c, context, err);
+    station_event(o->st, c, "ocmf_error", "%s", err);
+    return;
+  }
+  const char *pub = pubkey_for(o, c, ocmf_signing_key(signer), hex, sizeof hex);
+  if (!pub || !v201_attach_signed(meter_values, context, v201_signed_meter_value(rec, pub)))
+    log_warn(MOD, "EVSE %d: its signed %s record travels with no register value", c, context);
 }
 
 /* ---------- station hooks ---------- */
@@ -841,7 +912,7 @@ static void send_started(ocpp201_station *o, int c, const char *trigger, borne_m
   meter_reading begin = {.energy_import_wh = wh};
   e.meter_values =
       one_meter_value(o, c, "Energy.Active.Import.Register", &begin, "Transaction.Begin", at);
-  if (with_session) sign_meter_values(o, t->session, 'B', "Transaction.Begin", e.meter_values);
+  if (with_session) sign_meter_values(o, c, t->session, 'B', "Transaction.Begin", e.meter_values);
   enqueue(o, t->session, &e);
   tx_ended_begin(o, c, at);
   v201_arm_tick(o); /* the series' first instant */
@@ -870,7 +941,7 @@ static void send_ended(ocpp201_station *o, int c, const char *trigger, stop_reas
       one_meter_value(o, c, stop_data[0] ? stop_data : "Energy.Active.Import.Register", &end,
                       "Transaction.End", at),
       &e.series);
-  if (with_session) sign_meter_values(o, session, 'E', "Transaction.End", e.meter_values);
+  if (with_session) sign_meter_values(o, c, session, 'E', "Transaction.End", e.meter_values);
   if (enqueue(o, session, &e)) forget_readings(o, session); /* else they wait for it */
   if (session > 0 && store_module_version(o->st->db, "ocpp201_tx_linger") >= LINGER_STEPS)
     early_run(o, "DELETE FROM ocpp201_tx_early WHERE session_id = ?", session, 0, NULL, 0);

@@ -74,6 +74,10 @@ typedef struct {
   connector_status tx_state;    /* chargingState the back end last heard */
   v201_txp txp;                 /* E01/E06: its transaction on the session's timeline */
   borne_ms last_sample;
+  /* the transactionId whose signed value carried the public key
+   * (PublicKeyWithSignedMeterValue OncePerTransaction; memory only: after a
+   * restart the next signed value carries it again) */
+  char key_tx[CP_TX_ID_MAX + 1];
   v201_txend txend; /* J: the readings its transaction keeps for its Ended (tx_ended.h) */
   /* RequestStartTransaction accepted for this EVSE: its id and token, for
    * the transaction that token starts here next */
