@@ -136,7 +136,7 @@ const more = {
   'site.grid_type': ['Earthing system', 'Schéma de liaison à la terre', '', 'Régime de neutre de l’alimentation (TT, TN, IT) ; enregistré, affiché et utilisé par la gestion de charge.'],
   'site.phase_rotation': ['Phase order', 'Ordre des phases', '', 'Ordre dans lequel les phases du réseau arrivent sur L1 L2 L3 de la borne ; la gestion de charge s’en sert pour associer les phases.'],
   'ocpp.version': ['OCPP version', 'Version OCPP', '', 'Version du protocole parlée au système central (1.6 ou 2.0.1) ; prise en compte au redémarrage.'],
-  'ocpp.ca_file': ['Back end CA file', 'Fichier CA du système central', '', 'Fichier PEM des autorités qui signent le certificat du système central (profils 2 et 3). Vide : celles du système.'],
+  'ocpp.ca_file': ['Back end CA file', 'Fichier CA du système central', '', 'Fichier PEM des autorités qui signent le certificat du système central (profils 2 et 3). Vide : celles du système. Chaque certificat du fichier est une autorité de confiance, racine ou intermédiaire.'],
   'ocpp.cert_file': ['Station certificate', 'Certificat de la borne', '', 'Certificat client PEM de la borne (profil 3).'],
   'ocpp.key_file': ['Station private key', 'Clé privée de la borne', '', 'Clé privée PEM du certificat client (profil 3).'],
   'ocpp.call_timeout_s': ['Answer timeout', 'Délai de réponse', 's', 'Secondes d’attente de la réponse à un message de la borne avant de le compter comme échoué.'],

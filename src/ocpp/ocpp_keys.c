@@ -127,7 +127,8 @@ static const cfg_key_def rows[] = {
      NULL, NULL, .ocpp_name = "SecurityProfile"},
     {"ocpp.ca_file", CFG_STRING, "", 0, 400, NULL, RT,
      "PEM file of the CA(s) that sign the central system's certificate (profiles 2, 3). Empty: "
-     "the system's CA store.",
+     "the system's CA store. Every certificate in it is trusted as given, a root or an "
+     "intermediate (OpenSSL's partial chains, as curl does).",
      "absolute path", config_check_abs_or_empty},
     {"ocpp.cert_file", CFG_STRING, "", 0, 400, NULL, RT,
      "PEM client certificate of the charge point (profile 3).", "absolute path",
