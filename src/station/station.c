@@ -525,6 +525,11 @@ int station_reserve(station *st, int c, const char *uid, const char *parent, cha
   return 0;
 }
 
+void station_reserve_among(station *st, unsigned among, const char *uid, const char *parent) {
+  sc_reserve_among(&st->core, among, uid, parent);
+  station_event(st, 0, "reserved", "%s", uid ? uid : "");
+}
+
 void station_cancel_reservation(station *st, int c) {
   if (c < 0 || c > connector_count(st)) return;
   sc_notes notes = {0};

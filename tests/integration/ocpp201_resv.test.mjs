@@ -147,3 +147,81 @@ test('H01: a station-wide reservation stays while cars occupy the EVSEs: one sta
   await st.waitStatus(2, 'Available');
   csms.assertNoViolations();
 });
+
+test('H01 connectorType without evseId on EVSEs of different types: only those of that type are reserved and answer', async () => {
+  // EVSE 1 a socket (sType2), EVSE 2 a tethered cable (cType2), as the device model says
+  const types = (await csms.call('GetVariables', { getVariableData: [1, 2].map((id) => ({ component: { name: 'Connector', evse: { id, connectorId: 1 } }, variable: { name: 'ConnectorType' } })) })).getVariableResult;
+  assert.deepEqual(types.map((r) => r.attributeValue), ['sType2', 'cType2']);
+  let from = csms.calls.length;
+  assert.equal((await csms.call('ReserveNow', { id: 40, connectorType: 'cCCS2', expiryDateTime: await expiry(), idToken: tok('GOOD2') })).status, 'Rejected');
+  assert.equal((await csms.call('ReserveNow', { id: 41, connectorType: 'cType2', expiryDateTime: await expiry(), idToken: tok('GOOD2') })).status, 'Accepted');
+  // any EVSE of the type: none is Reserved; cars on both, EVSE 2 plugged first
+  assert.equal(st.ctl('plug', '2').code, 0);
+  await st.waitStatus(2, 'Preparing');
+  assert.equal(st.ctl('plug', '1').code, 0);
+  await st.waitStatus(1, 'Preparing');
+  // another badge: the last EVSE of the type stays for the reservation, it charges on the socket
+  assert.equal(st.ctl('tap', 'OTHER1').code, 0);
+  const other = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' && p.idToken?.idToken === 'OTHER1' });
+  assert.equal(other.params.evse.id, 1);
+  assert.equal(other.params.reservationId, undefined);
+  const mark = await st.lastEventId();
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  await st.waitEvent('auth_expired', { after: mark, match: (e) => /GOOD1/.test(e.detail) });
+  assert.equal((await st.connector(2)).session ?? null, null, 'not for GOOD1');
+  // every EVSE of a type occupied: Occupied; no EVSE of the type: Rejected
+  assert.equal((await csms.call('ReserveNow', { id: 42, connectorType: 'sType2', expiryDateTime: await expiry(), idToken: tok('GOOD1') })).status, 'Occupied');
+  assert.equal(st.ctl('tap', 'GOOD2').code, 0);
+  const used = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' && p.idToken?.idToken === 'GOOD2' });
+  assert.equal(used.params.evse.id, 2);
+  assert.equal(used.params.reservationId, 41);
+  assert.equal((await csms.call('CancelReservation', { reservationId: 41 })).status, 'Rejected', 'used');
+  assert.equal((await csms.call('ReserveNow', { id: 43, connectorType: 'cType2', expiryDateTime: await expiry(), idToken: tok('GOOD1') })).status, 'Occupied');
+  for (const c of [1, 2]) assert.equal(st.ctl('unplug', String(c)).code, 0);
+  await st.waitStatus(1, 'Available');
+  await st.waitStatus(2, 'Available');
+  // the EVSEs of the type inoperative: Unavailable, the other type still Accepted
+  assert.equal((await csms.call('ChangeAvailability', { operationalStatus: 'Inoperative', evse: { id: 2 } })).status, 'Accepted');
+  await st.waitStatus(2, 'Unavailable');
+  assert.equal((await csms.call('ReserveNow', { id: 44, connectorType: 'cType2', expiryDateTime: await expiry(), idToken: tok('GOOD1') })).status, 'Unavailable');
+  assert.equal((await csms.call('ReserveNow', { id: 45, connectorType: 'sType2', expiryDateTime: await expiry(), idToken: tok('GOOD1') })).status, 'Accepted');
+  assert.equal((await csms.call('CancelReservation', { reservationId: 45 })).status, 'Accepted');
+  assert.equal((await csms.call('ChangeAvailability', { operationalStatus: 'Operative', evse: { id: 2 } })).status, 'Accepted');
+  await st.waitStatus(2, 'Available');
+  // H04: an EVSE of another type inoperative keeps it; the last of its type inoperative removes it
+  from = csms.calls.length;
+  assert.equal((await csms.call('ReserveNow', { id: 46, connectorType: 'cType2', expiryDateTime: await expiry(), idToken: tok('GOOD2') })).status, 'Accepted');
+  assert.equal((await csms.call('ChangeAvailability', { operationalStatus: 'Inoperative', evse: { id: 1 } })).status, 'Accepted');
+  await st.waitStatus(1, 'Unavailable');
+  assert.equal((await csms.call('ChangeAvailability', { operationalStatus: 'Inoperative', evse: { id: 2 } })).status, 'Accepted');
+  const removed = await csms.waitCall('ReservationStatusUpdate', { from });
+  assert.deepEqual(removed.params, { reservationId: 46, reservationUpdateStatus: 'Removed' });
+  assert.equal(csms.calls.slice(from).filter((x) => x.action === 'ReservationStatusUpdate').length, 1);
+  assert.equal((await csms.call('ChangeAvailability', { operationalStatus: 'Operative' })).status, 'Accepted');
+  await st.waitStatus(1, 'Available');
+  await st.waitStatus(2, 'Available');
+  csms.assertNoViolations();
+});
+
+test('H01 connectorType without evseId survives a restart: still only among the EVSEs of its type', async () => {
+  const from = csms.calls.length;
+  assert.equal((await csms.call('ReserveNow', { id: 47, connectorType: 'cType2', expiryDateTime: await expiry(), idToken: tok('GOOD2') })).status, 'Accepted');
+  st = await rig.restart(st, csms);
+  await st.waitStatus(2, 'Available');
+  // EVSE 2 (its type) plugged first: another badge still charges on EVSE 1
+  assert.equal(st.ctl('plug', '2').code, 0);
+  await st.waitStatus(2, 'Preparing');
+  assert.equal(st.ctl('plug', '1').code, 0);
+  await st.waitStatus(1, 'Preparing');
+  assert.equal(st.ctl('tap', 'OTHER1').code, 0);
+  const other = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' && p.idToken?.idToken === 'OTHER1' });
+  assert.equal(other.params.evse.id, 1);
+  assert.equal(st.ctl('tap', 'GOOD2').code, 0);
+  const used = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' && p.idToken?.idToken === 'GOOD2' });
+  assert.equal(used.params.evse.id, 2);
+  assert.equal(used.params.reservationId, 47);
+  for (const c of [1, 2]) assert.equal(st.ctl('unplug', String(c)).code, 0);
+  await st.waitStatus(1, 'Available');
+  await st.waitStatus(2, 'Available');
+  csms.assertNoViolations();
+});
