@@ -203,10 +203,11 @@ test('H01 connectorType without evseId on EVSEs of different types: only those o
   csms.assertNoViolations();
 });
 
-test('H01 connectorType without evseId survives a restart: still only among the EVSEs of its type', async () => {
+test('H01 connectorType without evseId survives a restart: still only among the EVSEs of its type; an EVSE reservation may not take the last EVSE kept', async () => {
   const from = csms.calls.length;
   assert.equal((await csms.call('ReserveNow', { id: 47, connectorType: 'cType2', expiryDateTime: await expiry(), idToken: tok('GOOD2') })).status, 'Accepted');
   st = await rig.restart(st, csms);
+  await csms.waitCall('BootNotification', { from });
   await st.waitStatus(2, 'Available');
   // EVSE 2 (its type) plugged first: another badge still charges on EVSE 1
   assert.equal(st.ctl('plug', '2').code, 0);
@@ -223,5 +224,17 @@ test('H01 connectorType without evseId survives a restart: still only among the 
   for (const c of [1, 2]) assert.equal(st.ctl('unplug', String(c)).code, 0);
   await st.waitStatus(1, 'Available');
   await st.waitStatus(2, 'Available');
+  // an EVSE reservation may not take the last EVSE a station-wide one keeps: of its type, or any
+  assert.equal((await csms.call('ReserveNow', { id: 48, connectorType: 'cType2', expiryDateTime: await expiry(), idToken: tok('GOOD2') })).status, 'Accepted');
+  assert.equal((await csms.call('ReserveNow', { id: 49, evseId: 2, expiryDateTime: await expiry(), idToken: tok('GOOD1') })).status, 'Occupied');
+  assert.equal((await csms.call('ReserveNow', { id: 49, evseId: 1, expiryDateTime: await expiry(), idToken: tok('GOOD1') })).status, 'Accepted');
+  for (const id of [48, 49]) assert.equal((await csms.call('CancelReservation', { reservationId: id })).status, 'Accepted');
+  await st.waitStatus(1, 'Available');
+  assert.equal((await csms.call('ReserveNow', { id: 50, expiryDateTime: await expiry(), idToken: tok('GOOD2') })).status, 'Accepted');
+  assert.equal((await csms.call('ReserveNow', { id: 51, evseId: 1, expiryDateTime: await expiry(), idToken: tok('GOOD1') })).status, 'Accepted');
+  await st.waitStatus(1, 'Reserved');
+  assert.equal((await csms.call('ReserveNow', { id: 52, evseId: 2, expiryDateTime: await expiry(), idToken: tok('GOOD1') })).status, 'Occupied');
+  for (const id of [50, 51]) assert.equal((await csms.call('CancelReservation', { reservationId: id })).status, 'Accepted');
+  await st.waitStatus(1, 'Available');
   csms.assertNoViolations();
 });

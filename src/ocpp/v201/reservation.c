@@ -160,6 +160,25 @@ static connector_status any_evse_status(const ocpp201_station *o, unsigned among
   return STATUS_CHARGING;
 }
 
+/* H01: a station-wide reservation (another id) keeps one EVSE of those it
+ * may take available for its token: reserving EVSE c for someone would take
+ * the last of them. */
+static bool takes_last_free(const ocpp201_station *o, int c, int id) {
+  if (o->evse[c - 1].status != STATUS_AVAILABLE) return false;
+  cp_reservation list[16];
+  int n = cp_reservations_list(o->resv, list, 16);
+  for (int i = 0; i < n; i++) {
+    if (list[i].id <= 0 || list[i].id == id || list[i].connector != 0) continue;
+    if (!among_has(list[i].among, c)) continue;
+    int others = 0;
+    for (int k = 1; k <= o->count; k++)
+      if (k != c && among_has(list[i].among, k) && o->evse[k - 1].status == STATUS_AVAILABLE)
+        others++;
+    if (!others) return true;
+  }
+  return false;
+}
+
 static void h_reserve_now(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
   /* 2.1: an idToken or groupIdToken of up to 255 characters; the station
    * keeps 36 and never cuts one (it could be another badge): Rejected */
@@ -199,6 +218,8 @@ static void h_reserve_now(ocpp201_station *o, const json_t *req, ocpp_reply *r) 
     status = "Unavailable";
   else if (s != STATUS_AVAILABLE && s != STATUS_RESERVED)
     status = "Occupied";
+  else if (c > 0 && takes_last_free(o, c, id))
+    status = "Occupied"; /* kept for a station-wide reservation */
   else {
     cp_reserve_result res =
         cp_reservation_add_among(o->resv, c, among, id, tok, group[0] ? group : NULL, expiry);
