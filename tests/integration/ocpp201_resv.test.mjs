@@ -236,5 +236,13 @@ test('H01 connectorType without evseId survives a restart: still only among the 
   assert.equal((await csms.call('ReserveNow', { id: 52, evseId: 2, expiryDateTime: await expiry(), idToken: tok('GOOD1') })).status, 'Occupied');
   for (const id of [50, 51]) assert.equal((await csms.call('CancelReservation', { reservationId: id })).status, 'Accepted');
   await st.waitStatus(1, 'Available');
+  // the same id moved to another EVSE: the first is free again (H01.FR.02, replaced)
+  assert.equal((await csms.call('ReserveNow', { id: 53, evseId: 1, expiryDateTime: await expiry(), idToken: tok('GOOD1') })).status, 'Accepted');
+  await st.waitStatus(1, 'Reserved');
+  assert.equal((await csms.call('ReserveNow', { id: 53, evseId: 2, expiryDateTime: await expiry(), idToken: tok('GOOD1') })).status, 'Accepted');
+  await st.waitStatus(2, 'Reserved');
+  await st.waitStatus(1, 'Available');
+  assert.equal((await csms.call('CancelReservation', { reservationId: 53 })).status, 'Accepted');
+  await st.waitStatus(2, 'Available');
   csms.assertNoViolations();
 });
