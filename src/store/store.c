@@ -819,14 +819,10 @@ int store_batch_end(store *s) {
   return rc;
 }
 
-/* SQLite's automatic checkpoint (what `PRAGMA wal_autocheckpoint=1000`, its
- * default, sets), after a commit of the WAL: its syncs are always made, also
- * after a commit whose own sync the VFS left out (sync_level). Every 1000
- * pages (4 MiB) rather than 256 since 2026-12-07 (issue 15): a checkpoint
- * costs three syncs (the WAL, the database, the restarted WAL's header) and
- * writes each page changed since the last one into the database once, every
- * 4.6 charging cycles at 256 pages. */
-#define WAL_CHECKPOINT_PAGES 1000
+/* SQLite's automatic checkpoint (what `PRAGMA wal_autocheckpoint=256` sets),
+ * after a commit of the WAL: its syncs are always made, also after a commit
+ * whose own sync the VFS left out (sync_level). */
+#define WAL_CHECKPOINT_PAGES 256
 static int wal_hook(void *ctx, sqlite3 *db, const char *name, int pages) {
   store *s = ctx;
   if (s->skip_vfs) sync_vfs_skip(db, false); /* sync_level sets it again if it must */
@@ -873,17 +869,15 @@ static int configure(store *s) {
              s->lean ? "rollback" : "WAL", mode);
     return -1;
   }
-  /* The WAL is checkpointed every 1000 pages (wal_hook, 4 MiB) and cut back to
-   * 5 MiB after a checkpoint (it otherwise keeps its largest size: a
-   * checkpoint held back by a long reader; above what it reaches between two
-   * checkpoints, so that it is not cut and grown again each time); the page
+  /* The WAL is checkpointed every 256 pages (1 MiB) and cut back to 1 MiB
+   * after each checkpoint (it otherwise keeps its largest size); the page
    * cache is at most 512 KiB: the memory a long run grows by (a charging
    * cycle reads about 25 pages, 100 kB; misses are read again from the WAL
    * or the file, through the kernel's page cache). */
   if (exec_sql(s,
                s->lean ? "PRAGMA foreign_keys=ON; PRAGMA journal_size_limit=1048576;"
                        : "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-                         " PRAGMA journal_size_limit=5242880; PRAGMA cache_size=-512;",
+                         " PRAGMA journal_size_limit=1048576; PRAGMA cache_size=-512;",
                "cannot configure the database"))
     return -1;
   if (!s->lean) sqlite3_wal_hook(s->db, wal_hook, s);

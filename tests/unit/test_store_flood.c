@@ -1,7 +1,7 @@
 /*
  * A flood of security events (what 20 000 failed logins write) with the
  * store's default retention: once the security budget (10 000) is full the
- * database file stops growing, the WAL stays within its 4 MiB bound, and the
+ * database file stops growing, the WAL stays within its 1 MiB bound, and the
  * memory SQLite holds beyond its page cache stays flat: the RSS growth seen
  * under a login flood is the page cache (bounded at 512 KiB) filling up, not a
  * leak (the ASan build of this test checks for leaks too). docs/storage.md.
@@ -96,8 +96,8 @@ static void security_flood_keeps_file_wal_and_memory_bounded(void **state) {
    * the ones they pushed out */
   if (after > full + full / 20)
     fail_msg("db grew from %lld to %lld", (long long)full, (long long)after);
-  /* the WAL: checkpointed every 1000 pages (4 MiB), cut back to 5 MiB */
-  if (max_wal > 4200 * 1024) fail_msg("WAL reached %lld bytes", (long long)max_wal);
+  /* the WAL: checkpointed every 256 pages and cut back to 1 MiB */
+  if (max_wal > 1280 * 1024) fail_msg("WAL reached %lld bytes", (long long)max_wal);
   /* memory: the page cache is bounded, and nothing else grows */
   if (m2.cache > 640 * 1024) fail_msg("page cache %lld bytes", (long long)m2.cache);
   if (m1.heap > 0) { /* SQLite built with memory statistics */
