@@ -100,7 +100,20 @@ int cp_journal_peek(cp_journal *j, borne_ms now, cp_journal_entry *out) {
                            " FROM ocpp16_queue ORDER BY id LIMIT 1",
                            NULL);
     if (!s) return -1;
-    if (sqlite3_step(s) != SQLITE_ROW || sqlite3_column_int64(s, 4) > now) {
+    int rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW || sqlite3_column_int64(s, 4) > now) {
+      /* what was read is kept as cp_journal_length's and cp_journal_next_due's
+       * answers would be: outside a transaction, until the next write */
+      bool keep = sqlite3_get_autocommit(store_sqlite(j->st)) != 0;
+      if (keep && rc == SQLITE_DONE) {
+        j->length = 0;
+        j->length_known = true;
+        j->next_due = CP_NEVER;
+        j->next_due_known = true;
+      } else if (keep && rc == SQLITE_ROW) {
+        j->next_due = sqlite3_column_int64(s, 4);
+        j->next_due_known = true;
+      }
       cp_sql_done(j->st, s);
       return -1;
     }

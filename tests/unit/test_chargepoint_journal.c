@@ -337,8 +337,9 @@ static int count_statement(unsigned type, void *ctx, void *p, void *x) {
 
 /* The head's due time is read once and kept until the next write (the OCPP
  * timer asks after every message: issue 15): every write is seen, a time read
- * inside a transaction that is then rolled back is not kept, and a peek
- * before that time reads nothing. */
+ * inside a transaction that is then rolled back is not kept, a peek before
+ * that time reads nothing, and what a peek read (an empty queue, a head not
+ * yet due) is kept the same way. */
 static void test_next_due_kept_until_a_write(void **state) {
   fx *f = *state;
   int reads = 0;
@@ -369,6 +370,22 @@ static void test_next_due_kept_until_a_write(void **state) {
   assert_int_equal(store_batch_end(f->db), -1);
   assert_true(cp_journal_next_due(f->j) == INT64_MAX);
   assert_true(none_due(f, T0 + H(1)));
+  /* a peek that found the queue empty, or its head not due, is kept too: the
+   * pump's peek after the last answer, then the timer's rearm */
+  push(f, 3, CP_EVENT_STARTED, "start 3", T0 + S(8));
+  assert_true(none_due(f, T0)); /* read: not due before T0 + 8 s */
+  reads = 0;
+  assert_true(cp_journal_next_due(f->j) == T0 + S(8));
+  assert_int_equal(reads, 0);
+  e = head(f, T0 + S(8), CP_EVENT_STARTED, 3);
+  cp_journal_sent(f->j, e.id);
+  free(e.payload);
+  assert_true(none_due(f, T0 + H(1))); /* read: empty */
+  reads = 0;
+  assert_true(cp_journal_next_due(f->j) == INT64_MAX);
+  assert_int_equal(cp_journal_length(f->j), 0);
+  assert_true(none_due(f, T0 + H(2)));
+  assert_int_equal(reads, 0);
   sqlite3_trace_v2(store_sqlite(f->db), 0, NULL, NULL);
 }
 
