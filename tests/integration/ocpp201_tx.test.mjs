@@ -16,8 +16,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ocpp201Rig } from './lib/ocpp201.mjs';
 
-const TAGS = { GOOD1: 'Accepted', GOOD2: 'Accepted', MASTER1: 'Accepted', FAMILY1: 'Accepted', FAMILY2: 'Accepted' };
-const GROUPS = { MASTER1: 'MASTERS', FAMILY1: 'FAMILY', FAMILY2: 'FAMILY' };
+const TAGS = { GOOD1: 'Accepted', GOOD2: 'Accepted', MASTER1: 'Accepted', FAMILY1: 'Accepted', FAMILY2: 'Accepted', FA01: 'Accepted', FA02: 'Accepted' };
+const GROUPS = { MASTER1: 'MASTERS', FAMILY1: 'FAMILY', FAMILY2: 'FAMILY', FA01: 'FAMILY', FA02: 'FAMILY' };
 const info = (c, tag) => (GROUPS[tag] ? { status: 'Accepted', groupIdToken: { idToken: GROUPS[tag], type: 'Central' } } : c.idTagInfo(tag));
 const held = []; // the answers to Ended events the test holds back
 let hold = false;
@@ -158,6 +158,33 @@ test('C09 with the authorization cache disabled: the starter\'s group is its Aut
   assert.equal(ended2.params.idToken.idToken, 'FAMILY1');
   assert.equal(st.ctl('unplug', '1').code, 0);
   await st.waitStatus(1, 'Available');
+  assert.equal(await setVar('AuthCacheCtrlr', 'Enabled', 'true'), 'Accepted');
+  csms.assertNoViolations();
+});
+
+test('C09 after a kill -9, the authorization cache disabled: the starter\'s group is kept with its session, a badge of the group stops it', async () => {
+  assert.equal((await csms.call('ClearCache', {})).status, 'Accepted');
+  assert.equal(await setVar('AuthCacheCtrlr', 'Enabled', 'false'), 'Accepted');
+  // the station resumes a session after a restart only for a badge it knows itself (its list: hexadecimal uids)
+  await st.ok('POST', '/api/v1/badges', { uid: 'FA01' });
+  const tx = await charge(1, 'FA01');
+  const session = (await st.connector(1)).session.id;
+  await flushed();
+  await st.kill();
+  // the car stayed plugged in through the crash: the session goes on (resumed)
+  st = await rig.start(csms.url, { 'sim.plugged': '1' });
+  await rig.registered(st);
+  await st.waitFor((x) => x.connectors[0].session?.id === session, { what: 'the session resumed' });
+  await flushed();
+  const from = csms.calls.length;
+  assert.equal(st.ctl('tap', 'FA02').code, 0);
+  const ended = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
+  assert.equal(ended.params.idToken.idToken, 'FA02');
+  assert.equal(ended.params.triggerReason, 'StopAuthorized');
+  await st.waitEvent('ocpp_group_stop', { match: (e) => /FA02 \(group FAMILY\)/.test(e.detail) });
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await st.waitStatus(1, 'Available');
+  await st.ok('DELETE', '/api/v1/badges/FA01');
   assert.equal(await setVar('AuthCacheCtrlr', 'Enabled', 'true'), 'Accepted');
   csms.assertNoViolations();
 });

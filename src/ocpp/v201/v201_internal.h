@@ -104,7 +104,8 @@ typedef struct {
   char group_stop[CP_ID_MAX + 1];
   /* C09: the groupIdToken the starter's authorization gave (Authorize, the
    * answer to the event that named it), "" unknown: then the local list's or
-   * the cache's. Not kept across a restart (as 1.6's parentIdTag) */
+   * the cache's. On disk with its session (ocpp201_tx_group, transactions.c):
+   * a resumed session has it again after a restart */
   char starter_group[CP_ID_MAX + 1];
 } v201_evse;
 
