@@ -561,6 +561,55 @@ test('E01/E03: TxStartPoint Authorized with the badge first: the badge starts th
   csms.assertNoViolations();
 });
 
+const beginOf = (p) => p.meterValue?.flatMap((m) => m.sampledValue).find((v) => v.context === 'Transaction.Begin');
+
+test('E03/J: a transaction begun at a badge before the car: its Started carries the register (TxStartedMeasurands, Transaction.Begin) of the only EVSE a car can come to, else the car\'s Updated does', async () => {
+  assert.equal(await setVar('TxCtrlr', 'TxStartPoint', 'Authorized'), 'Accepted');
+  await flushed();
+  // both EVSEs free: the car picks one, the Started cannot tell whose register; the plug's Updated says it
+  let from = csms.calls.length;
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  const s1 = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' });
+  const tx1 = s1.params.transactionInfo.transactionId;
+  assert.equal(beginOf(s1.params), undefined);
+  const wh1 = (await st.connector(2)).energy_wh;
+  assert.equal(st.ctl('plug', '2').code, 0);
+  const u1 = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Updated' && p.triggerReason === 'CablePluggedIn' && p.transactionInfo.transactionId === tx1 });
+  await st.waitFor((x) => x.connectors[1].session, { what: 'a session on 2' });
+  const b1 = beginOf(u1.params);
+  assert.ok(b1, 'the plug\'s Updated carries Transaction.Begin');
+  assert.equal(b1.measurand ?? 'Energy.Active.Import.Register', 'Energy.Active.Import.Register');
+  assert.ok(Math.abs(b1.value - wh1) < 1, `${b1.value} Wh, the register of EVSE 2 (${wh1})`);
+  assert.equal(st.ctl('unplug', '2').code, 0);
+  await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx1 });
+  await st.waitStatus(2, 'Available');
+  // EVSE 1 inoperative: EVSE 2 is the only one a car can come to, its register read at the badge
+  assert.equal((await csms.call('ChangeAvailability', { operationalStatus: 'Inoperative', evse: { id: 1 } })).status, 'Accepted');
+  await st.waitStatus(1, 'Unavailable');
+  const wh = (await st.connector(2)).energy_wh;
+  from = csms.calls.length;
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  const s2 = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' });
+  const tx2 = s2.params.transactionInfo.transactionId;
+  const b2 = beginOf(s2.params);
+  assert.ok(b2, 'the Started carries Transaction.Begin');
+  assert.equal(b2.measurand ?? 'Energy.Active.Import.Register', 'Energy.Active.Import.Register');
+  assert.ok(Math.abs(b2.value - wh) < 1, `${b2.value} Wh, the register of EVSE 2 (${wh})`);
+  assert.equal(s2.params.evse, undefined, 'still no EVSE before the car');
+  assert.equal(st.ctl('plug', '2').code, 0);
+  const u2 = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Updated' && p.triggerReason === 'CablePluggedIn' && p.transactionInfo.transactionId === tx2 });
+  assert.equal(beginOf(u2.params), undefined, 'told once');
+  assert.equal(st.ctl('unplug', '2').code, 0);
+  const e2 = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx2 });
+  assert.ok(e2.params.meterValue.flatMap((m) => m.sampledValue).some((v) => v.context === 'Transaction.End'));
+  noGap(eventsOf(tx2, from));
+  await st.waitStatus(2, 'Available');
+  assert.equal((await csms.call('ChangeAvailability', { operationalStatus: 'Operative', evse: { id: 1 } })).status, 'Accepted');
+  await st.waitStatus(1, 'Available');
+  assert.equal(await setVar('TxCtrlr', 'TxStartPoint', 'PowerPathClosed'), 'Accepted');
+  csms.assertNoViolations();
+});
+
 test('B09.FR.04: SecurityCtrlr.AllowSecurityProfileDowngrade is reported and settable (it lowers the floor only under profile 3)', async () => {
   assert.equal(await getVar('SecurityCtrlr', 'AllowSecurityProfileDowngrade'), 'false');
   assert.equal(await setVar('SecurityCtrlr', 'AllowSecurityProfileDowngrade', 'true'), 'Accepted');

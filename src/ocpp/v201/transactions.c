@@ -1164,6 +1164,16 @@ static void send_held(ocpp201_station *o, cp_event_kind kind, const char *trigge
     e.token_type = t->token_type;
     e.remote_start_id = t->remote_start_id;
   }
+  /* SampledDataCtrlr.TxStartedMeasurands (Energy.Active.Import.Register)
+   * read now, at the badge: the register of the only EVSE the car can come
+   * to; its Ended (no car came) the same register as Transaction.End */
+  int c = o->held_evse;
+  if (c >= 1 && c <= o->count && o->st->conn[c - 1].meter_ok) {
+    meter_reading r = {.energy_import_wh = o->st->conn[c - 1].meter.energy_import_wh};
+    e.meter_values =
+        one_meter_value(o, c, "Energy.Active.Import.Register", &r,
+                        kind == CP_EVENT_STARTED ? "Transaction.Begin" : "Transaction.End", e.at);
+  }
   enqueue(o, t->session, &e);
 }
 
@@ -1180,6 +1190,10 @@ static void start_held(ocpp201_station *o, const char *uid) {
     return;
   snprintf(t->tx_id, sizeof t->tx_id, "id-%" PRIx64, (uint64_t)at);
   snprintf(t->uid, sizeof t->uid, "%s", uid);
+  connector_status now[BORNE_MAX_CONNECTORS];
+  for (int c = 1; c <= o->count; c++)
+    now[c - 1] = o->evse[c - 1].known ? o->evse[c - 1].status : STATUS_UNAVAILABLE;
+  o->held_evse = v201_txp_begin_evse(now, o->count);
   t->token_type[0] = 0;
   for (int c = 1; c <= o->count; c++) { /* a remote start's (RequestStartTransaction) */
     v201_evse *k = &o->evse[c - 1];
@@ -1205,6 +1219,7 @@ static void end_held(ocpp201_station *o, const char *trigger, stop_reason why,
   store *db = o->st->db;
   bool batch = store_batch_begin(db) == 0;
   send_held(o, CP_EVENT_ENDED, trigger, why, stopped_name);
+  o->held_evse = 0;
   forget_early(o, t, key, db, batch);
 }
 
@@ -1426,6 +1441,12 @@ void v201_on_session_started(void *ctx, int c, const station_session_info *s) {
     v201_tx_event e = event_of(o, c, CP_EVENT_UPDATED, "CablePluggedIn");
     e.at = s->start_ms;
     e.reservation_id = t->reservation_id;
+    if (o->held_evse != c) { /* its Started read no register, or another EVSE's */
+      meter_reading begin = {.energy_import_wh = s->meter_start_wh};
+      e.meter_values = one_meter_value(o, c, "Energy.Active.Import.Register", &begin,
+                                       "Transaction.Begin", s->start_ms);
+    }
+    o->held_evse = 0;
     k->tx_state = k->status;
     enqueue(o, s->id, &e);
   } else if (a == V201_TXP_ADOPT) { /* E02: the badge of a transaction begun at the plug */

@@ -133,6 +133,9 @@ typedef struct ocpp201_station {
   /* E03: the transaction of a badge held for the next car (TxStartPoint
    * Authorized, no EVSE yet), txpoints.h */
   v201_txp held;
+  /* the EVSE whose register its Started carried as Transaction.Begin (the
+   * only free one, v201_txp_begin_evse), 0 none */
+  int held_evse;
   int count;
   int64_t pump_in_flight;
   int64_t reencoded_msg, reencoded_seq; /* the last queued 1.6 message said again, its seqNo */
