@@ -1274,6 +1274,20 @@ void v201_tx_restore(ocpp201_station *o) {
   store_stmt_release(o->st->db, s);
 }
 
+void v201_tx_left(ocpp201_station *o) {
+  for (int c = 1; c <= o->count; c++) {
+    if (v201_txp_left(&o->evse[c - 1].txp) != V201_TXP_END) continue;
+    station_event(o->st, c, "ocpp_tx_left", "%s ended: the other OCPP version cannot carry it",
+                  o->evse[c - 1].txp.tx_id);
+    end_early(o, c, "AbnormalCondition", STOP_OTHER);
+  }
+  if (v201_txp_left(&o->held) == V201_TXP_END) {
+    station_event(o->st, 0, "ocpp_tx_left", "%s ended: the other OCPP version cannot carry it",
+                  o->held.tx_id);
+    end_held(o, "AbnormalCondition", STOP_OTHER, NULL);
+  }
+}
+
 bool v201_tx_stop_early(ocpp201_station *o, int c) {
   if (c < 1 || c > o->count || !o->evse[c - 1].txp.early) return false;
   end_early(o, c, "RemoteStop", STOP_REMOTE);

@@ -287,6 +287,10 @@ bool v201_tx_stop_early(ocpp201_station *o, int c);
 /* RequestStopTransaction of the transaction of a badge held for the next
  * car: it ends (RemoteStop) and the station's held authorization goes. */
 void v201_tx_stop_held(ocpp201_station *o);
+/* The dialect stops being the one spoken (a switch of version): the
+ * transactions begun before their session (at the plug, at a badge) end,
+ * triggerReason AbnormalCondition, stoppedReason Other (v201_txp_left). */
+void v201_tx_left(ocpp201_station *o);
 /* At the dialect's start: the transactions of each EVSE that outlived their
  * session (TxStopPoint EVConnected alone) or wait for their badge (begun at
  * the plug) are known again before the EVSE's first status (read from
