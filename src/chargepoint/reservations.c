@@ -126,6 +126,12 @@ int cp_reservation_use(cp_reservations *r, int connector, const char *token, con
   return id;
 }
 
+int cp_reservation_connector(cp_reservations *r, int id) {
+  return (int)cp_sql_scalar(
+      r->st, PREP(r, "SELECT connector FROM ocpp16_reservation WHERE id = ?", "i", (int64_t)id),
+      -1);
+}
+
 int cp_reservations_list(cp_reservations *r, cp_reservation *out, int max) {
   sqlite3_stmt *s = PREP(r,
                          "SELECT id, connector, tag, parent, expiry_ms, among FROM"

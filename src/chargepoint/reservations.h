@@ -59,6 +59,10 @@ borne_ms cp_reservation_next_expiry(cp_reservations *r);
  * connector 0 that may take it — `among` —; a match by token or by a
  * non-empty group, case-insensitive; removed), or 0. */
 int cp_reservation_use(cp_reservations *r, int connector, const char *token, const char *group);
+/* The connector (0: any) reservation `id` holds, -1 when there is none: the
+ * dialects free it when the same id is replaced on another connector (1.6
+ * 5.13, 2.0.1 H01.FR.02). */
+int cp_reservation_connector(cp_reservations *r, int id);
 /* Every reservation, by id, at most `max` (to restore them after a restart). */
 int cp_reservations_list(cp_reservations *r, cp_reservation *out, int max);
 

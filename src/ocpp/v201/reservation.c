@@ -179,15 +179,6 @@ static bool takes_last_free(const ocpp201_station *o, int c, int id) {
   return false;
 }
 
-/* The connector (0: any) of reservation `id`, -1 when there is none. */
-static int reserved_on(const ocpp201_station *o, int id) {
-  cp_reservation list[16];
-  int n = cp_reservations_list(o->resv, list, 16);
-  for (int i = 0; i < n; i++)
-    if (list[i].id == id) return list[i].connector;
-  return -1;
-}
-
 static void h_reserve_now(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
   /* 2.1: an idToken or groupIdToken of up to 255 characters; the station
    * keeps 36 and never cuts one (it could be another badge): Rejected */
@@ -230,7 +221,7 @@ static void h_reserve_now(ocpp201_station *o, const json_t *req, ocpp_reply *r) 
   else if (c > 0 && takes_last_free(o, c, id))
     status = "Occupied"; /* kept for a station-wide reservation */
   else {
-    int before = reserved_on(o, id); /* H01.FR.02: the same id replaces it */
+    int before = cp_reservation_connector(o->resv, id); /* H01.FR.02: the same id replaces it */
     cp_reserve_result res =
         cp_reservation_add_among(o->resv, c, among, id, tok, group[0] ? group : NULL, expiry);
     status = res == CP_RESERVE_ACCEPTED   ? "Accepted"
