@@ -402,6 +402,11 @@ static void linked201(void *ctx, ocpp_link *link) {
  * replayed by the module (resumed), those that ended meanwhile forgotten. */
 static void adopt201(void *ctx) {
   ocpp201_station *o = ctx;
+  /* left for another version: the transactions only this dialect knows (begun
+   * at the plug or at a badge, no session yet) end now, their Ended queued
+   * before the other dialect speaks (docs/ocpp201.md, version negotiation) */
+  if (o->shared && o->shared->active && o->shared->active->family != OCPP_FAMILY_V201)
+    v201_tx_left(o);
   for (int c = 1; c <= o->count; c++) {
     v201_evse *k = &o->evse[c - 1];
     k->session_id = 0;
