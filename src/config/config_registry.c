@@ -361,8 +361,10 @@ static const cfg_key_def registry[] = {
     {"connector.*.phases", CFG_INT, "3", 0, 0, "1|3", false, "Phases wired to the connector.", NULL,
      NULL},
     {"connector.*.tethered", CFG_BOOL, "false", 0, 0, NULL, false,
-     "A fixed cable (case C) instead of a socket outlet (case B); no PP cable coding then.", NULL,
-     NULL},
+     "A fixed cable (case C) instead of a socket outlet (case B); no PP cable coding then. It is "
+     "also the connector's type for OCPP 2.0.1 (Connector.ConnectorType `cType2` / `sType2`, "
+     "ReserveNow `connectorType`).",
+     NULL, NULL},
     {"connector.*.breaker_a", CFG_NUMBER, "32", 6, 80, NULL, true,
      "Rating of the circuit breaker feeding the connector, in amps per phase.", NULL, NULL},
     {"connector.*.permanent_lock", CFG_BOOL, "false", 0, 0, NULL, true,
