@@ -269,7 +269,7 @@ static void on_status_json(void *ctx, int c, json_t *obj) {
   }
   /* the version running, as reported in BootNotification (an installed
    * update, not the version borned was built as) */
-  json_object_set_new(obj, "firmware_version", json_string(firmware_version(o->fw)));
+  json_object_set_new(obj, "firmware_version", json_string(station_firmware_version(o->st)));
   json_object_set_new(obj, "ocpp",
                       ocpp_link_status_json(o->link, o->url, ocpp16_dialect.version,
                                             config_get(o->st->cfg, "ocpp.version"),
@@ -421,8 +421,9 @@ static void *open16(ocpp_core *core, char *err, size_t errlen) {
   o->smart = core->profiles;
   o->shared = core;
   o->certs = core->certs;
-  o->fw = station_firmware(st); /* shared with the web page's upload */
-  if (!o->fw) {
+  /* the updater, shared with the web page's upload, is made by the first
+   * update (station_firmware); the service that tells us its steps now */
+  if (station_firmware_listen(st, v16_on_firmware_status, o) != 0) {
     free(o->conn);
     free(o->url);
     free(o);
@@ -439,7 +440,6 @@ static void *open16(ocpp_core *core, char *err, size_t errlen) {
   o->reconnect_max_s = (int)config_get_int(st->cfg, "ocpp.reconnect_max_s");
   o->call_timeout_s = (int)config_get_int(st->cfg, "ocpp.call_timeout_s");
   o->heartbeat_armed_s = config_get_int(st->cfg, "ocpp.HeartbeatInterval");
-  station_firmware_listen(st, v16_on_firmware_status, o);
   station_firmware_claim_boot_report(st); /* Installed goes to the back end once it accepts us */
   return o;
 }

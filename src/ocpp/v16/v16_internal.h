@@ -124,7 +124,6 @@ typedef struct ocpp16_station {
    * GetDiagnostics or GetLog (v16_diagnostics): an idle swarm station never
    * uploads (0.7 kB each) */
   curl_uv *cu;
-  firmware *fw;
   diagnostics *diag;
   fw_status fw_last;
   int fw_request_id;
