@@ -68,7 +68,7 @@ typedef struct {
   int queued;
   uv_timer_t flush_timer;
   uv_timer_t physics_timer;
-  char error[160];
+  char *error; /* SIM_ERROR_LEN, allocated by the first error (sim_errbuf) */
   /* grid inputs: the utility control contact, and the building's current
    * seen by the CT clamps (read from a worker thread: under ct_lock) */
   bool contact;
@@ -96,6 +96,16 @@ typedef struct {
 
 static hal_sim *as_sim(hal *h) { return (hal_sim *)h; }
 
+/* The last error's buffer, allocated by the first error (a swarm's idle
+ * stations never have one: 160 bytes each); without memory for it the
+ * message goes to a process-wide buffer. */
+#define SIM_ERROR_LEN 160
+static char *sim_errbuf(hal_sim *s) {
+  static char no_memory[SIM_ERROR_LEN];
+  if (!s->error) s->error = calloc(1, SIM_ERROR_LEN);
+  return s->error ? s->error : no_memory;
+}
+
 static int check_connector(hal_sim *s, int c, char *err, size_t errlen) {
   if (c >= 1 && c <= s->base.connectors) return 0;
   snprintf(err, errlen, "no connector %d (this station has %d)", c, s->base.connectors);
@@ -106,7 +116,7 @@ static void flush_cb(uv_timer_t *t);
 
 static void enqueue(hal_sim *s, const sim_input *in) {
   if (!s->queue && !(s->queue = malloc(SIM_QUEUE_MAX * sizeof *s->queue))) {
-    snprintf(s->error, sizeof s->error, "out of memory: an input was lost");
+    snprintf(sim_errbuf(s), SIM_ERROR_LEN, "out of memory: an input was lost");
     return;
   }
   if (s->queued == SIM_QUEUE_MAX) {
@@ -273,12 +283,12 @@ static void sim_set_led(hal *h, int c, const led_look *look) {
 static int sim_read_meter(hal *h, int c, meter_reading *out) {
   hal_sim *s = as_sim(h);
   if (c < 1 || c > h->connectors) {
-    snprintf(s->error, sizeof s->error, "no connector %d", c);
+    snprintf(sim_errbuf(s), SIM_ERROR_LEN, "no connector %d", c);
     return -1;
   }
   sim_connector *sc = &s->conn[c - 1];
   if (strcmp(sc->selftest_fail, "meter") == 0) {
-    snprintf(s->error, sizeof s->error, "simulated meter of connector %d does not answer", c);
+    snprintf(sim_errbuf(s), SIM_ERROR_LEN, "simulated meter of connector %d does not answer", c);
     return -1;
   }
   advance_all(s);
@@ -297,11 +307,15 @@ static int sim_selftest(hal *h, int c, hal_selftest *out) {
   return 0;
 }
 
-static const char *sim_last_error(hal *h) { return as_sim(h)->error; }
+static const char *sim_last_error(hal *h) {
+  const char *e = as_sim(h)->error;
+  return e ? e : "";
+}
 
 static void sim_destroy(hal *h) {
   uv_mutex_destroy(&as_sim(h)->ct_lock);
   free(as_sim(h)->queue);
+  free(as_sim(h)->error);
   free(h);
 }
 
@@ -309,7 +323,7 @@ static int sim_watch_contact(hal *h, const char *spec, hal_contact_cb cb, void *
   (void)spec;
   hal_sim *s = as_sim(h);
   if (!s->started) {
-    snprintf(s->error, sizeof s->error, "the HAL is not started");
+    snprintf(sim_errbuf(s), SIM_ERROR_LEN, "the HAL is not started");
     return -1;
   }
   s->contact_cb = cb;
@@ -322,7 +336,7 @@ static int sim_watch_tamper(hal *h, const char *spec, hal_contact_cb cb, void *c
   (void)spec;
   hal_sim *s = as_sim(h);
   if (!s->started) {
-    snprintf(s->error, sizeof s->error, "the HAL is not started");
+    snprintf(sim_errbuf(s), SIM_ERROR_LEN, "the HAL is not started");
     return -1;
   }
   s->tamper_cb = cb;
@@ -335,7 +349,7 @@ static int sim_watch_ap_button(hal *h, const char *spec, hal_contact_cb cb, void
   (void)spec;
   hal_sim *s = as_sim(h);
   if (!s->started) {
-    snprintf(s->error, sizeof s->error, "the HAL is not started");
+    snprintf(sim_errbuf(s), SIM_ERROR_LEN, "the HAL is not started");
     return -1;
   }
   s->ap_button_cb = cb;
@@ -400,13 +414,13 @@ static int sim_get_phases(hal *h, int c) {
 
 static int sim_set_phases(hal *h, int c, int phases) {
   hal_sim *s = as_sim(h);
-  if (check_connector(s, c, s->error, sizeof s->error) != 0) return -1;
+  if (check_connector(s, c, sim_errbuf(s), SIM_ERROR_LEN) != 0) return -1;
   if (!s->phase_contactor) {
-    snprintf(s->error, sizeof s->error, "connector %d has no phase contactor", c);
+    snprintf(sim_errbuf(s), SIM_ERROR_LEN, "connector %d has no phase contactor", c);
     return -1;
   }
   if (phases != 1 && phases != 3) {
-    snprintf(s->error, sizeof s->error, "phases: 1 or 3, not %d", phases);
+    snprintf(sim_errbuf(s), SIM_ERROR_LEN, "phases: 1 or 3, not %d", phases);
     return -1;
   }
   sim_ev_set_supply_phases(&s->conn[c - 1].ev, phases, clock_now(s->clock));

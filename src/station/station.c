@@ -450,8 +450,10 @@ static void handle_notes(station *st, sc_notes *notes, int depth) {
 
 int station_add_module(station *st, const station_module *m) {
   if (st->module_count == st->module_cap) {
-    /* by 4: a station has 9 to 16 modules, and a swarm thousands of stations */
-    int cap = st->module_cap ? st->module_cap + 4 : 8;
+    /* 8, then one by one: a station has 9 to 16 modules, and a swarm
+     * thousands of stations (each slot 112 bytes; a few more copies at the
+     * start cost less than the slots left empty) */
+    int cap = st->module_cap ? st->module_cap + 1 : 8;
     station_module *grown = realloc(st->modules, (size_t)cap * sizeof *grown);
     if (!grown) return -1;
     st->modules = grown;
