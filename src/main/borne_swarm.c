@@ -40,7 +40,7 @@
 #define SWARM_LINKS_PER_CONTEXT 250u /* lws client contexts: see main() */
 #define SWARM_SLICE_US 10000u        /* loop_slices: the longest slice of one turn */
 /* SQLite connections open at once (store_set_lean_open_max): see main() */
-#define SWARM_SQLITE_OPEN_MAX 256
+#define SWARM_SQLITE_OPEN_MAX 64
 
 static bool sqlite_pool; /* SQLite allocates in its own pool: use_sqlite_pool() */
 

@@ -237,7 +237,9 @@ typedef struct {
 
 struct store {
   sqlite3 *db;
-  sqlite3_stmt *q[Q_COUNT];
+  /* Q_COUNT slots, allocated by the first statement, freed with the last
+   * one (close_if_free: an idle swarm station holds none) */
+  sqlite3_stmt **q;
   /* STORE_ERROR_LEN, allocated by the first error (errbuf), or a constant
    * message of an expected outcome (error_owned false: errconst) */
   char *error;
@@ -502,6 +504,10 @@ static int fail(store *s, const char *what) {
  * SQLITE_MISUSE and the caller's error path runs, with sqlite's message. */
 static sqlite3_stmt *stmt(store *s, int q) {
   if (store_reopen(s)) return NULL;
+  if (!s->q && !(s->q = calloc(Q_COUNT, sizeof *s->q))) {
+    snprintf(errbuf(s), STORE_ERROR_LEN, "out of memory");
+    return NULL;
+  }
   if (!s->q[q] &&
       sqlite3_prepare_v3(s->db, sql[q], -1, SQLITE_PREPARE_PERSISTENT, &s->q[q], NULL) != SQLITE_OK)
     return NULL;
@@ -1020,7 +1026,7 @@ void store_release_cache(store *s) {
   /* not closed: still without its parsed schema when nothing holds it */
   bool held = s->cached_count > 0 || !sqlite3_get_autocommit(s->db) || s->batch || s->unsynced ||
               s->after_count > 0;
-  for (int i = 0; i < Q_COUNT && !held; i++) held = s->q[i] != NULL;
+  for (int i = 0; s->q && i < Q_COUNT && !held; i++) held = s->q[i] != NULL;
   if (!held) sqlite3_exec(s->db, "PRAGMA writable_schema=RESET", NULL, NULL, NULL);
 }
 
@@ -1030,11 +1036,18 @@ void store_release_cache(store *s) {
  * its connection closed if nothing holds it. True when closed. */
 static bool close_if_free(store *s) {
   if (s->closed) return true;
-  for (int i = 0; i < Q_COUNT; i++)
+  bool any_q = false;
+  for (int i = 0; s->q && i < Q_COUNT; i++) {
     if (s->q[i] && !sqlite3_stmt_busy(s->q[i])) {
       sqlite3_finalize(s->q[i]);
       s->q[i] = NULL;
     }
+    any_q = any_q || s->q[i] != NULL;
+  }
+  if (!any_q) { /* the slots go with their statements */
+    free(s->q);
+    s->q = NULL;
+  }
   int kept = 0;
   for (int i = 0; i < s->cached_count; i++) {
     if (!s->cached[i].lent && !sqlite3_stmt_busy(s->cached[i].st))
@@ -1050,7 +1063,7 @@ static bool close_if_free(store *s) {
   }
   bool held =
       kept > 0 || !sqlite3_get_autocommit(s->db) || s->batch || s->unsynced || s->after_count > 0;
-  for (int i = 0; i < Q_COUNT && !held; i++) held = s->q[i] != NULL;
+  for (int i = 0; s->q && i < Q_COUNT && !held; i++) held = s->q[i] != NULL;
   /* nothing held: the connection itself goes (its descriptor, 11 kB of
    * memory, 18 kB of parsed schema), opened again at the next use
    * (store_reopen) — unless a module keeps a statement of its own (it would
@@ -1082,7 +1095,8 @@ void store_close(store *s) {
     run_after(s, false);
   }
   free(s->after);
-  for (int i = 0; i < Q_COUNT; i++) sqlite3_finalize(s->q[i]);
+  for (int i = 0; s->q && i < Q_COUNT; i++) sqlite3_finalize(s->q[i]);
+  free(s->q);
   for (int i = 0; i < s->cached_count; i++) sqlite3_finalize(s->cached[i].st);
   free(s->cached);
   sqlite3_close(s->db);
