@@ -128,6 +128,17 @@ static void apply_outputs(station *st, int c) {
   if (st->on_outputs_applied) st->on_outputs_applied(st->on_outputs_applied_ctx, c);
 }
 
+#define METER_ERROR_MAX 128
+
+const char *station_meter_error(const station_connector *sc) {
+  return sc->meter_error ? sc->meter_error : "";
+}
+
+static void free_connectors(station *st) {
+  for (int c = 0; st->conn && c < st->core.count; c++) free(st->conn[c].meter_error);
+  free(st->conn);
+}
+
 void station_read_meter(station *st, int c) {
   station_connector *sc = &st->conn[c - 1];
   meter_reading r;
@@ -137,19 +148,20 @@ void station_read_meter(station *st, int c) {
                : st->hw->ops->read_meter(st->hw, c, &r);
   if (rc == 0) {
     r.at = now_of(st);
-    if (!sc->meter_ok && sc->meter_error[0])
+    if (!sc->meter_ok && sc->meter_error && sc->meter_error[0])
       station_event(st, c, "meter_ok", "meter answers again");
     sc->meter = r;
     sc->meter_ok = true;
-    sc->meter_error[0] = '\0';
+    if (sc->meter_error) sc->meter_error[0] = '\0';
     for (int m = 0; m < st->module_count; m++)
       if (st->modules[m].meter_read) st->modules[m].meter_read(st->modules[m].ctx, c, &r);
   } else {
     const char *why = st->meter_fn[c - 1] ? why_buf : st->hw->ops->last_error(st->hw);
-    if (sc->meter_ok || strcmp(sc->meter_error, why) != 0)
+    if (sc->meter_ok || strcmp(station_meter_error(sc), why) != 0)
       station_event(st, c, "meter_error", "%s", why);
     sc->meter_ok = false;
-    snprintf(sc->meter_error, sizeof sc->meter_error, "%s", why);
+    if (!sc->meter_error) sc->meter_error = malloc(METER_ERROR_MAX);
+    if (sc->meter_error) snprintf(sc->meter_error, METER_ERROR_MAX, "%s", why);
   }
 }
 
@@ -1171,7 +1183,7 @@ fail:
   st->hw = NULL;
   store_close(st->db);
   st->db = NULL;
-  free(st->conn);
+  free_connectors(st);
   free(st->core_conns);
   st->conn = NULL;
   st->core_conns = NULL;
@@ -1220,7 +1232,7 @@ void station_free(station *st) {
   st->db = NULL;
   free(st->waiters); /* events_waiters_close answered them at the close */
   st->waiters = NULL;
-  free(st->conn);
+  free_connectors(st);
   free(st->core_conns);
   st->conn = NULL;
   st->core_conns = NULL;

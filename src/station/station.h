@@ -100,7 +100,9 @@ typedef struct {
   double session_start_wh;
   meter_reading meter; /* latest reading */
   bool meter_ok;
-  char meter_error[128];
+  /* why the meter last failed (station_meter_error), allocated by the first
+   * failure and kept; NULL while it never failed */
+  char *meter_error;
   borne_ms last_sample_at; /* station time of the last durable sample */
   cs_outputs applied;      /* what the HAL was last told */
   bool applied_valid;
@@ -356,6 +358,8 @@ void station_grid_sample(station *st, const char *source, const grid_sample *g);
 
 /* Read connector c's meter now (HAL or module source) into st->conn[c-1]. */
 void station_read_meter(station *st, int connector);
+/* Why the connector's meter last failed; "" when it never did. */
+const char *station_meter_error(const station_connector *sc);
 
 /* ---------- the station is closed: modules read views, change it through calls ----------
  * No code outside src/station reads or writes st->core (a unit test greps the
