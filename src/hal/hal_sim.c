@@ -67,7 +67,9 @@ typedef struct {
   sim_input *queue;
   int queued;
   uv_timer_t flush_timer;
-  uv_timer_t physics_timer;
+  /* made by the first physics to wait for (a car plugged in): an idle
+   * swarm station has none (152 bytes); freed by its close */
+  uv_timer_t *physics_timer;
   char *error; /* SIM_ERROR_LEN, allocated by the first error (sim_errbuf) */
   /* grid inputs: the utility control contact, and the building's current
    * seen by the CT clamps (read from a worker thread: under ct_lock) */
@@ -155,13 +157,22 @@ static void advance_all(hal_sim *s) {
   }
   if (!s->started) return;
   if (next == INT64_MAX) {
-    uv_timer_stop(&s->physics_timer);
-  } else {
-    uv_timer_start(&s->physics_timer, physics_cb, clock_real_delay_ms(s->clock, next), 0);
+    if (s->physics_timer) uv_timer_stop(s->physics_timer);
+    return;
   }
+  if (!s->physics_timer) {
+    uv_timer_t *t = malloc(sizeof *t);
+    if (!t) return; /* the next input advances the physics */
+    uv_timer_init(s->loop, t);
+    t->data = s;
+    s->physics_timer = t;
+  }
+  uv_timer_start(s->physics_timer, physics_cb, clock_real_delay_ms(s->clock, next), 0);
 }
 
 static void physics_cb(uv_timer_t *t) { advance_all(t->data); }
+
+static void free_handle(uv_handle_t *h) { free(h); }
 
 static void deliver(hal_sim *s, const sim_input *in) {
   const hal_listener *l = &s->listener;
@@ -217,9 +228,7 @@ static int sim_start(hal *h, uv_loop_t *loop, const hal_listener *listener) {
   s->loop = loop;
   s->listener = *listener;
   uv_timer_init(loop, &s->flush_timer);
-  uv_timer_init(loop, &s->physics_timer);
   s->flush_timer.data = s;
-  s->physics_timer.data = s;
   s->started = true;
   for (int c = 1; c <= h->connectors; c++) {
     sim_connector *sc = &s->conn[c - 1];
@@ -241,7 +250,8 @@ static void sim_stop(hal *h) {
   if (!s->started) return;
   s->started = false;
   uv_close((uv_handle_t *)&s->flush_timer, NULL);
-  uv_close((uv_handle_t *)&s->physics_timer, NULL);
+  if (s->physics_timer) uv_close((uv_handle_t *)s->physics_timer, free_handle);
+  s->physics_timer = NULL;
 }
 
 static void outputs_changed(hal_sim *s, int c) {
