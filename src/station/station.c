@@ -143,8 +143,9 @@ void station_read_meter(station *st, int c) {
   station_connector *sc = &st->conn[c - 1];
   meter_reading r;
   char why_buf[128] = "";
-  int rc = st->meter_fn[c - 1]
-               ? st->meter_fn[c - 1](st->meter_ctx[c - 1], c, &r, why_buf, sizeof why_buf)
+  const struct station_meter_source *src =
+      st->meter_src && st->meter_src[c - 1].fn ? &st->meter_src[c - 1] : NULL;
+  int rc = src ? src->fn(src->ctx, c, &r, why_buf, sizeof why_buf)
                : st->hw->ops->read_meter(st->hw, c, &r);
   if (rc == 0) {
     r.at = now_of(st);
@@ -156,7 +157,7 @@ void station_read_meter(station *st, int c) {
     for (int m = 0; m < st->module_count; m++)
       if (st->modules[m].meter_read) st->modules[m].meter_read(st->modules[m].ctx, c, &r);
   } else {
-    const char *why = st->meter_fn[c - 1] ? why_buf : st->hw->ops->last_error(st->hw);
+    const char *why = src ? why_buf : st->hw->ops->last_error(st->hw);
     if (sc->meter_ok || strcmp(station_meter_error(sc), why) != 0)
       station_event(st, c, "meter_error", "%s", why);
     sc->meter_ok = false;
@@ -603,8 +604,11 @@ void station_reset(station *st, bool hard) {
 
 void station_set_meter_source(station *st, int c, station_meter_fn fn, void *ctx) {
   if (c < 1 || c > BORNE_MAX_CONNECTORS) return;
-  st->meter_fn[c - 1] = fn;
-  st->meter_ctx[c - 1] = ctx;
+  if (!st->meter_src && !(st->meter_src = calloc(BORNE_MAX_CONNECTORS, sizeof *st->meter_src))) {
+    log_error(MOD, "out of memory: connector %d keeps the HAL's meter", c);
+    return;
+  }
+  st->meter_src[c - 1] = (struct station_meter_source){fn, ctx};
 }
 
 void station_grid_sample(station *st, const char *source, const grid_sample *g) {
@@ -1232,6 +1236,8 @@ void station_free(station *st) {
   st->db = NULL;
   free(st->waiters); /* events_waiters_close answered them at the close */
   st->waiters = NULL;
+  free(st->meter_src);
+  st->meter_src = NULL;
   free_connectors(st);
   free(st->core_conns);
   st->conn = NULL;

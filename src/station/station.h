@@ -175,8 +175,12 @@ typedef struct station {
    * reason, then cleared */
   uint32_t refusal_request;
   char refusal_reason[48];
-  station_meter_fn meter_fn[BORNE_MAX_CONNECTORS];
-  void *meter_ctx[BORNE_MAX_CONNECTORS];
+  /* per connector, by station_set_meter_source (BORNE_MAX_CONNECTORS
+   * entries, allocated by its first call: NULL, every meter the HAL's) */
+  struct station_meter_source {
+    station_meter_fn fn;
+    void *ctx;
+  } * meter_src;
   /* who manages the users and badges when not this station ("the leader
    * 10.0.0.11", set by the site module on a follower: docs/site.md); ""
    * here. The API and the page then show them read-only. */
