@@ -89,13 +89,14 @@ void v16_arm_tick(ocpp16_station *o) {
   if ((x = cp_reservation_next_expiry(o->resv)) < next) next = x;
   if ((x = cp_profiles_next_change(o->smart, now)) < next) next = x;
   if (next == NEVER) {
-    uv_timer_stop(&o->tick_timer);
+    lazy_timer_release(&o->tick_timer);
     return;
   }
   /* a deadline already past means work the tick could not do (waiting on the
    * link): never let it turn into a spinning zero-delay timer */
   uint64_t delay = clock_real_delay_ms(&o->st->clock, next);
-  uv_timer_start(&o->tick_timer, tick_cb, delay < 50 ? 50 : delay, 0);
+  if (lazy_timer_start(&o->tick_timer, o->st->loop, tick_cb, o, delay < 50 ? 50 : delay, 0) != 0)
+    log_error(MOD, "out of memory: the next tick is not armed");
 }
 
 /* ---------- station hooks ---------- */
@@ -359,7 +360,8 @@ static void on_closing(void *ctx) {
   lazy_timer_close(&o->boot_timer);
   lazy_timer_close(&o->reset_timer);
   lazy_timer_close(&o->cert_timer);
-  uv_timer_t *timers[] = {&o->heartbeat_timer, &o->tick_timer};
+  lazy_timer_close(&o->tick_timer);
+  uv_timer_t *timers[] = {&o->heartbeat_timer};
   for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
     uv_timer_stop(timers[i]);
     uv_close((uv_handle_t *)timers[i], handle_closed);
@@ -430,7 +432,7 @@ static void *open16(ocpp_core *core, char *err, size_t errlen) {
     snprintf(err, errlen, "no firmware updater");
     return NULL;
   }
-  uv_timer_t *timers[] = {&o->heartbeat_timer, &o->tick_timer};
+  uv_timer_t *timers[] = {&o->heartbeat_timer};
   for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
     uv_timer_init(st->loop, timers[i]);
     timers[i]->data = o;

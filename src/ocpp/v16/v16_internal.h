@@ -93,7 +93,9 @@ typedef struct ocpp16_station {
   int heartbeat_s;
   lazy_timer boot_timer; /* a BootNotification again: not once the first was accepted */
   uv_timer_t heartbeat_timer;
-  uv_timer_t tick_timer; /* status debounce, samples, aligned data, queue retries, expiries */
+  /* status debounce, samples, aligned data, queue retries, expiries; its
+   * handle given back while nothing is due (an idle swarm station's) */
+  lazy_timer tick_timer;
   /* made by their first start (station/lazy_timer.h): an idle station never
    * resets nor gets a new certificate */
   lazy_timer reset_timer; /* Reset after its answer was written */
