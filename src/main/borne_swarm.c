@@ -41,6 +41,8 @@
 #define SWARM_SLICE_US 10000u        /* loop_slices: the longest slice of one turn */
 /* SQLite connections open at once (store_set_lean_open_max): see main() */
 #define SWARM_SQLITE_OPEN_MAX 64
+/* ... and while the ramp opens stations (each writes for its first seconds) */
+#define SWARM_SQLITE_OPEN_RAMP 16
 
 static bool sqlite_pool; /* SQLite allocates in its own pool: use_sqlite_pool() */
 
@@ -158,6 +160,7 @@ struct swarm {
   uv_timer_t ramp_timer, tick_timer;
   int trim_next;           /* the next station whose store on_tick trims */
   uint64_t last_heap_trim; /* uv_hrtime of the last malloc_trim (on_tick) */
+  int sqlite_open_max;     /* open SQLite connections once the ramp is done */
   uv_signal_t sigint, sigterm;
 };
 
@@ -637,6 +640,7 @@ static void on_ramp(uv_timer_t *t) {
   }
   if (sw->opened == sw->o.stations) {
     uv_timer_stop(t);
+    store_set_lean_open_max(sw->sqlite_open_max); /* the ramp's bound was lower */
 #ifdef __GLIBC__
     malloc_trim(0); /* once, for every station's start (station.c trims after borned's) */
 #endif
@@ -1058,7 +1062,11 @@ int main(int argc, char **argv) {
     room = room < 64 ? 64 : room > 1000000 ? 1000000 : room;
   }
   if (open_max > 0 && open_max < room) room = open_max < 16 ? 16 : open_max;
-  store_set_lean_open_max((int)room);
+  sw->sqlite_open_max = (int)room;
+  /* fewer while the ramp runs: the stations' first writes come together
+   * then, and what they hold at once is the process's peak (rss_kb_max);
+   * on_ramp sets the bound above once every station is open */
+  store_set_lean_open_max(room < SWARM_SQLITE_OPEN_RAMP ? (int)room : SWARM_SQLITE_OPEN_RAMP);
   /* one lws client context per group of SWARM_LINKS_PER_CONTEXT links, all
    * on the loop, their tables sized by that limit: lws 4.1 keeps a context's
    * timers (ping, timeouts) in one sorted list walked at every insert, so one
