@@ -66,7 +66,9 @@ typedef struct {
    * borne-swarm does not hold) */
   sim_input *queue;
   int queued;
-  uv_timer_t flush_timer;
+  /* made by an input to deliver, given back once they are delivered (an
+   * idle station holds none: 152 bytes) */
+  uv_timer_t *flush_timer;
   /* made by the first physics to wait for (a car plugged in): an idle
    * swarm station has none (152 bytes); freed by its close */
   uv_timer_t *physics_timer;
@@ -115,6 +117,7 @@ static int check_connector(hal_sim *s, int c, char *err, size_t errlen) {
 }
 
 static void flush_cb(uv_timer_t *t);
+static void arm_flush(hal_sim *s);
 
 static void enqueue(hal_sim *s, const sim_input *in) {
   if (!s->queue && !(s->queue = malloc(SIM_QUEUE_MAX * sizeof *s->queue))) {
@@ -127,7 +130,7 @@ static void enqueue(hal_sim *s, const sim_input *in) {
     s->queued--;
   }
   s->queue[s->queued++] = *in;
-  if (s->started) uv_timer_start(&s->flush_timer, flush_cb, 0, 0);
+  if (s->started) arm_flush(s);
 }
 
 /* Report the CP level if it changed since last reported. */
@@ -173,6 +176,28 @@ static void advance_all(hal_sim *s) {
 static void physics_cb(uv_timer_t *t) { advance_all(t->data); }
 
 static void free_handle(uv_handle_t *h) { free(h); }
+
+/* The inputs queued go to the listener from the next turn of the loop. */
+static void arm_flush(hal_sim *s) {
+  if (!s->flush_timer) {
+    uv_timer_t *t = malloc(sizeof *t);
+    if (!t) { /* delivered with the next input that finds memory */
+      snprintf(sim_errbuf(s), SIM_ERROR_LEN, "out of memory: inputs wait for the next one");
+      return;
+    }
+    uv_timer_init(s->loop, t);
+    t->data = s;
+    s->flush_timer = t;
+  }
+  uv_timer_start(s->flush_timer, flush_cb, 0, 0);
+}
+
+static void release_flush(hal_sim *s) {
+  if (!s->flush_timer) return;
+  uv_timer_stop(s->flush_timer);
+  uv_close((uv_handle_t *)s->flush_timer, free_handle);
+  s->flush_timer = NULL;
+}
 
 static void deliver(hal_sim *s, const sim_input *in) {
   const hal_listener *l = &s->listener;
@@ -221,14 +246,13 @@ static void flush_cb(uv_timer_t *t) {
   }
   free(s->queue);
   s->queue = NULL;
+  release_flush(s); /* made again by the next input */
 }
 
 static int sim_start(hal *h, uv_loop_t *loop, const hal_listener *listener) {
   hal_sim *s = as_sim(h);
   s->loop = loop;
   s->listener = *listener;
-  uv_timer_init(loop, &s->flush_timer);
-  s->flush_timer.data = s;
   s->started = true;
   for (int c = 1; c <= h->connectors; c++) {
     sim_connector *sc = &s->conn[c - 1];
@@ -241,7 +265,7 @@ static int sim_start(hal *h, uv_loop_t *loop, const hal_listener *listener) {
     enqueue(s, &(sim_input){.kind = IN_CONTACTOR, .connector = c, .flag = sc->welded});
     enqueue(s, &(sim_input){.kind = IN_LOCK, .connector = c, .flag = false});
   }
-  uv_timer_start(&s->flush_timer, flush_cb, 0, 0);
+  arm_flush(s);
   return 0;
 }
 
@@ -249,7 +273,7 @@ static void sim_stop(hal *h) {
   hal_sim *s = as_sim(h);
   if (!s->started) return;
   s->started = false;
-  uv_close((uv_handle_t *)&s->flush_timer, NULL);
+  release_flush(s);
   if (s->physics_timer) uv_close((uv_handle_t *)s->physics_timer, free_handle);
   s->physics_timer = NULL;
 }
