@@ -1238,6 +1238,8 @@ void station_free(station *st) {
   st->waiters = NULL;
   free(st->meter_src);
   st->meter_src = NULL;
+  free(st->people_managed_by);
+  st->people_managed_by = NULL;
   free_connectors(st);
   free(st->core_conns);
   st->conn = NULL;

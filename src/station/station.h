@@ -21,6 +21,8 @@
 #include "util/clock.h"
 
 #define STATION_MAX_WAITERS 64
+/* station.people_managed_by: "the leader 255.255.255.255:65535" and the like */
+#define PEOPLE_MANAGED_BY_MAX 96
 
 struct json_t;
 
@@ -184,7 +186,7 @@ typedef struct station {
   /* who manages the users and badges when not this station ("the leader
    * 10.0.0.11", set by the site module on a follower: docs/site.md); ""
    * here. The API and the page then show them read-only. */
-  char people_managed_by[96];
+  char *people_managed_by; /* PEOPLE_MANAGED_BY_MAX, allocated when set; NULL here */
   /* set by the daemon: the station asks to be stopped and started again */
   void (*on_restart)(void *ctx, bool hard);
   void *on_restart_ctx;
