@@ -388,7 +388,8 @@ diagnostics *v16_diagnostics(ocpp16_station *o) {
 static void on_free(void *ctx) {
   ocpp16_station *o = ctx;
   loop_slices_cancel(&o->aligned_slice);
-  json_decref(o->aligned_taken);
+  for (int i = 0; i < o->aligned_n; i++) free(o->aligned[i].text);
+  free(o->aligned);
   v16_pushed_clear(o);
   free(o->conn);
   free(o->url);
