@@ -144,7 +144,6 @@ typedef struct ocpp201_station {
   int trigger_evse;
   int next_event_id; /* NotifyEvent eventId, from the start time: no repeat across restarts */
   char auth_tag[CP_ID_MAX + 1], auth_group[CP_ID_MAX + 1];
-  firmware *fw;
   fw_status fw_last; /* the updater's last step, for a triggered FirmwareStatusNotification */
   int fw_request_id;
   bool restart_hard; /* the restart after a firmware install (not a Reset) */
