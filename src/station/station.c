@@ -932,12 +932,22 @@ static void close_unresumed_sessions(station *st) {
     station_connector *sc = &st->conn[c - 1];
     if (!sc->resume_session_id) continue;
     const connector_sm *sm = &st->core.conn[c - 1];
-    if (cs_plugged(sm) && cs_error(sm) == ERR_NONE) {
-      char err[128];
-      if (station_remote_start(st, c, sc->resume_uid, err, sizeof err) == 0) continue;
-    }
     session_row row;
-    if (store_session_get(st->db, sc->resume_session_id, &row) == 0) {
+    bool known = store_session_get(st->db, sc->resume_session_id, &row) == 0;
+    if (known && cs_plugged(sm) && cs_error(sm) == ERR_NONE) {
+      char err[128];
+      /* a badge of the station's list must still be valid; a token it does
+       * not list (free mode "", or one the back end, its cache or its local
+       * list authorized) keeps the authorization its session began with:
+       * the back end can still end it (a deauthorizing answer, a remote stop) */
+      badge_row b;
+      bool listed = row.uid[0] && store_badge_get(st->db, row.uid, &b) == 0;
+      if ((listed
+               ? station_remote_start(st, c, row.uid, err, sizeof err)
+               : station_remote_start_authorized(st, c, row.uid, row.user, err, sizeof err)) == 0)
+        continue;
+    }
+    if (known) {
       meter_reading last;
       double wh = row.meter_stop_wh > row.meter_start_wh ? row.meter_stop_wh : row.meter_start_wh;
       borne_ms at = row.start_ms;

@@ -93,10 +93,64 @@ static void open_session_resumes_if_ev_is_there_else_power_loss(void **state) {
   assert_int_equal(system(cmd), 0);
 }
 
+/* The start-up decided: resumed or closed (close_unresumed_sessions). */
+static bool selftest_done(station *st) { return st->selftest_done; }
+
+/* A crash left one open session on connector 1 (its car still there) for
+ * `uid`; the station's badge list holds `listed` (NULL: none), enabled or
+ * not. Returns whether the same session went on after the restart. */
+static bool resumed_after_crash(const char *uid, const char *listed, bool enabled) {
+  char dir[] = "/tmp/borne-recovery-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char dbpath[128], err[256];
+  snprintf(dbpath, sizeof dbpath, "%s/borne.db", dir);
+  store *db;
+  assert_int_equal(store_open(&db, dbpath, err, sizeof err), 0);
+  if (listed) assert_int_equal(store_badge_add(db, listed, 0, enabled, 1), 0);
+  int64_t s1;
+  assert_int_equal(store_session_begin(db, 1, uid, "", 1000, 100.0, &s1), 0);
+  store_close(db);
+
+  station_rig rig;
+  double energy[2] = {100.0, 0.0};
+  station_rig_prepare(&rig, 2, energy);
+  station_rig_open(&rig, dir);
+  station *st = rig.st;
+  assert_true(station_rig_run_until(&rig, selftest_done));
+  /* either it went on, or the start-up closed it with PowerLoss */
+  session_row r;
+  assert_int_equal(store_session_get(st->db, s1, &r), 0);
+  bool went_on = st->conn[0].session_id == s1 && r.stop_ms == 0;
+  if (!went_on) assert_int_equal(r.reason, STOP_POWER_LOSS);
+  station_rig_close(&rig, NULL);
+  char cmd[96];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  assert_int_equal(system(cmd), 0);
+  return went_on;
+}
+
+/* A token the station's list does not hold was authorized by the back end
+ * (or its cache, or its local list): its session goes on with the car. */
+static void back_end_token_session_resumes(void **state) {
+  (void)state;
+  log_set_level(LOG_ERROR);
+  assert_true(resumed_after_crash("04A1B2C3D4", NULL, true));
+}
+
+/* A badge of the station's list disabled meanwhile: closed with PowerLoss. */
+static void disabled_badge_session_is_closed(void **state) {
+  (void)state;
+  log_set_level(LOG_ERROR);
+  assert_false(resumed_after_crash("AB12", "AB12", false));
+  assert_true(resumed_after_crash("AB12", "AB12", true));
+}
+
 int main(void) {
   if (borne_keys_register() != 0) return 1; /* every module's configuration keys */
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(open_session_resumes_if_ev_is_there_else_power_loss),
+      cmocka_unit_test(back_end_token_session_resumes),
+      cmocka_unit_test(disabled_badge_session_is_closed),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -355,13 +355,8 @@ static void *open201(ocpp_core *core, char *err, size_t errlen) {
   /* 2.1 maxOfflineDuration: offline from the start until connected */
   if (core->active && core->active->family == OCPP_FAMILY_V201)
     cp_profiles_set_offline(o->profiles, now201(o));
-  uv_timer_t *timers[] = {&o->boot_timer,  &o->heartbeat_timer, &o->tick_timer,
-                          &o->reset_timer, &o->cert_timer,      &o->reconnect_timer};
-  for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
-    uv_timer_init(st->loop, timers[i]);
-    timers[i]->data = o;
-    o->open_handles++;
-  }
+  /* before the timers: a failure here frees o, which the loop must not
+   * still hold as a handle */
   if (v201_display_open(o, err, errlen) != 0 || v201_cost_open(o, err, errlen) != 0) {
     json_decref(o->display);
     v201_cost_free(o);
@@ -369,6 +364,13 @@ static void *open201(ocpp_core *core, char *err, size_t errlen) {
     curl_uv_close(o->cu);
     free(o);
     return NULL;
+  }
+  uv_timer_t *timers[] = {&o->boot_timer,  &o->heartbeat_timer, &o->tick_timer,
+                          &o->reset_timer, &o->cert_timer,      &o->reconnect_timer};
+  for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
+    uv_timer_init(st->loop, timers[i]);
+    timers[i]->data = o;
+    o->open_handles++;
   }
   o->loaded_at = config_generation(st->cfg);
   /* NotifyEvent eventIds: seconds since 2020 at the start, then one by one */
