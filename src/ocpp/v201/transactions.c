@@ -23,6 +23,7 @@
 #include "ocmf/ocmf_module.h"
 #include "ocpp/ocpp_core.h"
 #include "ocpp/ocpp_reencode.h"
+#include "ocpp/v201/tx_key.h"
 #include "ocpp/v201/v201_internal.h"
 #include "ocpp/v201/vocabulary.h"
 
@@ -86,6 +87,23 @@ static char *fit_ended(json_t *p, size_t series, char *text) {
   return again;
 }
 
+/* OncePerTransaction: the public key a value of event `e` carries is told
+ * on disk in the batch that queues `e` (queued); the Ended's batch removes
+ * the transaction's row. Not queued: the key is still owed. */
+static void key_sent_with(ocpp201_station *o, const v201_tx_event *e, bool queued) {
+  v201_evse *k = e->evse >= 1 && e->evse <= BORNE_MAX_CONNECTORS ? &o->evse[e->evse - 1] : NULL;
+  if (k && k->key_unsaved) {
+    k->key_unsaved = false;
+    if (!queued)
+      k->key_tx[0] = 0;
+    else if (v201_txkey_mark(o->st->db, k->key_tx) != 0)
+      log_warn(MOD, "EVSE %d: that transaction %s has the public key not kept: %s", e->evse,
+               k->key_tx, store_last_error(o->st->db));
+  }
+  if (queued && e->kind == CP_EVENT_ENDED && e->tx_id && e->tx_id[0])
+    (void)v201_txkey_forget(o->st->db, e->tx_id);
+}
+
 static bool enqueue(ocpp201_station *o, int64_t session_id, v201_tx_event *e) {
   store *db = o->st->db;
   bool queued = false;
@@ -101,6 +119,7 @@ static bool enqueue(ocpp201_station *o, int64_t session_id, v201_tx_event *e) {
     log_error(MOD, "cannot queue TransactionEvent durably: %s", cp_journal_error(o->journal));
   else
     queued = true;
+  key_sent_with(o, e, queued);
   if (batch && store_batch_end(db) != 0) {
     log_error(MOD, "cannot queue TransactionEvent durably: %s", store_last_error(db));
     queued = false;
@@ -574,11 +593,16 @@ static int pick_record(void *ctx, const ocmf_record_row *row) {
 static const char *pubkey_for(ocpp201_station *o, int c, const ocmf_key *key, char *hex,
                               size_t hexlen) {
   v201_evse *k = &o->evse[c - 1];
+  if (k->tx_id[0] && strcmp(k->key_tx, k->tx_id) && v201_txkey_sent(o->st->db, k->tx_id))
+    memcpy(k->key_tx, k->tx_id, sizeof k->key_tx); /* sent before a restart */
   bool sent = k->tx_id[0] && !strcmp(k->key_tx, k->tx_id);
   if (!v201_pubkey_due(config_get(o->st->cfg, "ocpp.PublicKeyWithSignedMeterValue"), sent))
     return "";
   if (ocmf_key_pubkey_hex(key, hex, hexlen) != 0) return NULL;
-  memcpy(k->key_tx, k->tx_id, sizeof k->key_tx);
+  if (!sent && k->tx_id[0]) {
+    memcpy(k->key_tx, k->tx_id, sizeof k->key_tx);
+    k->key_unsaved = true; /* on disk with the event (enqueue) */
+  }
   return hex;
 }
 
@@ -1014,6 +1038,8 @@ static void restore_lingering(ocpp201_station *o, int c) {
     log_error(MOD, "transactions waiting for the car: %s", store_last_error(o->st->db));
     return;
   }
+  if (v201_txkey_schema(o->st->db) != 0)
+    log_error(MOD, "transactions that sent the public key: %s", store_last_error(o->st->db));
   sqlite3_stmt *s = store_stmt(
       o->st->db, "SELECT session_id, reason, meter_stop_wh FROM ocpp201_tx_linger WHERE evse = ?");
   if (!s) return;

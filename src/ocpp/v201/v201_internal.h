@@ -75,9 +75,10 @@ typedef struct {
   v201_txp txp;                 /* E01/E06: its transaction on the session's timeline */
   borne_ms last_sample;
   /* the transactionId whose signed value carried the public key
-   * (PublicKeyWithSignedMeterValue OncePerTransaction; memory only: after a
-   * restart the next signed value carries it again) */
+   * (PublicKeyWithSignedMeterValue OncePerTransaction); on disk too
+   * (tx_key.h), `key_unsaved` until the event carrying it is queued */
   char key_tx[CP_TX_ID_MAX + 1];
+  bool key_unsaved;
   v201_txend txend; /* J: the readings its transaction keeps for its Ended (tx_ended.h) */
   /* RequestStartTransaction accepted for this EVSE: its id and token, for
    * the transaction that token starts here next */
