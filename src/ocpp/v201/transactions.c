@@ -649,8 +649,8 @@ static bool has_register(const json_t *meter_values, const char *context) {
  * and on disk (the session's OCMF records) before the event that carries it
  * is queued. Nothing when OCMF is off or the reading has no
  * Energy.Active.Import.Register value. */
-static void sign_intermediate(ocpp201_station *o, int c, const char *setting, const char *context,
-                              char tx, borne_ms at, double wh, json_t *meter_values) {
+static void sign_reading(ocpp201_station *o, int c, const char *setting, const char *context,
+                         char tx, borne_ms at, double wh, json_t *meter_values, bool kept) {
   v201_evse *k = &o->evse[c - 1];
   if (!meter_values || !k->session_id || !config_get_bool(o->st->cfg, setting) ||
       !has_register(meter_values, context))
@@ -664,9 +664,49 @@ static void sign_intermediate(ocpp201_station *o, int c, const char *setting, co
     station_event(o->st, c, "ocmf_error", "%s", err);
     return;
   }
-  const char *pub = pubkey_for(o, c, ocmf_signing_key(signer), hex, sizeof hex);
+  const char *pub;
+  if (!kept)
+    pub = pubkey_for(o, c, ocmf_signing_key(signer), hex, sizeof hex);
+  else if (!v201_pubkey_due(config_get(o->st->cfg, "ocpp.PublicKeyWithSignedMeterValue"), true))
+    pub = ""; /* the Ended's own signed values carry it (OncePerTransaction) */
+  else
+    pub = ocmf_key_pubkey_hex(ocmf_signing_key(signer), hex, sizeof hex) == 0 ? hex : NULL;
   if (!pub || !v201_attach_signed(meter_values, context, v201_signed_meter_value(rec, pub)))
     log_warn(MOD, "EVSE %d: its signed %s record travels with no register value", c, context);
+}
+
+static void sign_intermediate(ocpp201_station *o, int c, const char *setting, const char *context,
+                              char tx, borne_ms at, double wh, json_t *meter_values) {
+  sign_reading(o, c, setting, context, tx, at, wh, meter_values, false);
+}
+
+/* A TxEndedInterval reading `mv` of EVSE c's transaction (one MeterValue),
+ * signed like the periodic (`setting` ocpp.SampledDataSignReadings) or
+ * clock-aligned (ocpp.AlignedDataSignReadings) one when its register is
+ * among its values, then kept for the Ended: the OCMF record and the row in
+ * one commit. It travels in the Ended only: its publicKey is the key with
+ * EveryMeterValue, "" otherwise (the Ended's Transaction.End value carries the
+ * key if no value of the transaction did yet, OncePerTransaction). Only
+ * while the session runs (OCMF signs a session's readings): none before the
+ * session of a transaction begun at the plug, nor after it (waiting for the
+ * car). */
+static void keep_reading(ocpp201_station *o, int64_t session, int series, const json_t *mv);
+static void sign_and_keep(ocpp201_station *o, int c, int64_t key, int series, json_t *mv,
+                          borne_ms at) {
+  store *db = o->st->db;
+  bool batch = store_batch_begin(db) == 0;
+  if (o->evse[c - 1].session_id == key) {
+    json_t *one = json_array();
+    json_array_append(one, mv);
+    sign_reading(o, c, series ? "ocpp.AlignedDataSignReadings" : "ocpp.SampledDataSignReadings",
+                 series ? "Sample.Clock" : "Sample.Periodic", 'C', at,
+                 o->st->conn[c - 1].meter.energy_import_wh, one, true);
+    json_decref(one);
+  }
+  keep_reading(o, key, series, mv);
+  if (batch && store_batch_end(db) != 0)
+    log_error(MOD, "session %lld: a reading for its Ended event is not kept: %s", (long long)key,
+              store_last_error(db));
 }
 
 /* ---------- station hooks ---------- */
@@ -888,12 +928,12 @@ static borne_ms take_tx_ended(ocpp201_station *o, borne_ms now) {
       json_t *mv = NULL;
       if ((due & V201_TXEND_SAMPLED) && (mv = v201_meter_value(key201_str(o, "StopTxnSampledData"),
                                                                r, &x, "Sample.Periodic", s_at)))
-        keep_reading(o, key, 0, mv);
+        sign_and_keep(o, c, key, 0, mv, s_at);
       json_decref(mv);
       mv = NULL;
       if ((due & V201_TXEND_ALIGNED) &&
           (mv = v201_meter_value(key201_str(o, "StopTxnAlignedData"), r, &x, "Sample.Clock", a_at)))
-        keep_reading(o, key, 1, mv);
+        sign_and_keep(o, c, key, 1, mv, a_at);
       json_decref(mv);
     }
     borne_ms n = v201_txend_next(&k->txend);
