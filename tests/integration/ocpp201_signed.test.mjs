@@ -170,6 +170,45 @@ test('signed periodic and clock-aligned readings: off by default, on by SetVaria
   csms.assertNoViolations();
 });
 
+test('TriggerMessage MeterValues / TransactionEvent during a transaction: the Trigger reading signed with SampledDataCtrlr.SignReadings, not without', async () => {
+  const pubDer = Buffer.from((await st.ok('GET', '/api/v1/ocmf/pubkey')).hex, 'hex');
+  const from = csms.calls.length;
+  assert.equal(st.ctl('plug', '1', '--ev-max-current', '16').code, 0);
+  const started = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' });
+  const txId = started.params.transactionInfo.transactionId;
+  const trigger = async (requestedMessage, match) => {
+    const at = csms.calls.length;
+    assert.equal((await csms.call('TriggerMessage', { requestedMessage, evse: { id: 1 } })).status, 'Accepted');
+    return (await csms.waitCall(requestedMessage, { from: at, match })).params;
+  };
+  const isTrigger = (p) => p.transactionInfo?.transactionId === txId && p.triggerReason === 'Trigger';
+  // SignReadings off (the previous test left it so): unsigned
+  assert.equal(register(await trigger('MeterValues', (p) => p.evseId === 1), 'Trigger').signedMeterValue, undefined);
+  assert.equal(register(await trigger('TransactionEvent', isTrigger), 'Trigger').signedMeterValue, undefined);
+  const on = await csms.call('SetVariables', { setVariableData: [
+    { component: { name: 'SampledDataCtrlr' }, variable: { name: 'SignReadings' }, attributeValue: 'true' },
+  ] });
+  assert.equal(on.setVariableResult[0].attributeStatus, 'Accepted');
+  const signed = [];
+  for (const p of [await trigger('MeterValues', (x) => x.evseId === 1), await trigger('TransactionEvent', isTrigger)]) {
+    const sv = register(p, 'Trigger');
+    const v = verified(sv, pubDer);
+    assert.equal(v.reading.TX, 'C');
+    assert.equal(Math.round(v.reading.RV * 1000), Math.round(sv.value), 'the reading it rides on, in kWh');
+    assert.equal(v.publicKey, pubDer.toString('base64'), 'EveryMeterValue');
+    signed.push(v);
+  }
+  assert.ok(pg(signed[1].payload) > pg(signed[0].payload));
+  const off = await csms.call('SetVariables', { setVariableData: [
+    { component: { name: 'SampledDataCtrlr' }, variable: { name: 'SignReadings' }, attributeValue: 'false' },
+  ] });
+  assert.equal(off.setVariableResult[0].attributeStatus, 'Accepted');
+  const stopFrom = csms.calls.length;
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await csms.waitCall('TransactionEvent', { from: stopFrom, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === txId });
+  csms.assertNoViolations();
+});
+
 test('OncePerTransaction survives kill -9: the key sent with the Started is not sent again after the restart', async () => {
   const csms2 = await new Peer({ protocol: 'ocpp2.0.1', tags: { FREECHARGING: 'Accepted' }, bootInterval: 3600 }).listen(0);
   const opts = {

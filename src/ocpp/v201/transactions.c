@@ -475,17 +475,17 @@ void v201_send_tx_updated(ocpp201_station *o, int c, const char *trigger_reason)
   v201_evse *k = &o->evse[c - 1];
   if (!k->session_id || !k->tx_id[0]) return;
   v201_tx_event e = event_of(o, c, CP_EVENT_UPDATED, trigger_reason);
-  /* the reading of the interval, of a tariff or a rate change: Sample.Periodic
-   * (signed with SignReadings); a TriggerMessage's: Trigger (not signed) */
+  /* the reading of the interval, of a tariff or a rate change: Sample.Periodic;
+   * a TriggerMessage's: Trigger; both signed with SampledDataCtrlr.SignReadings */
   bool periodic = strcmp(trigger_reason, "Trigger") != 0;
+  const char *context = periodic ? "Sample.Periodic" : "Trigger";
   if (o->st->conn[c - 1].meter_ok) {
     const meter_reading *r = &o->st->conn[c - 1].meter;
-    e.meter_values = one_meter_value(o, c, key201_str(o, "MeterValuesSampledData"), r,
-                                     periodic ? "Sample.Periodic" : "Trigger", e.at);
-    if (periodic)
-      sign_intermediate(o, c, "ocpp.SampledDataSignReadings", "Sample.Periodic",
-                        strcmp(trigger_reason, "TariffChanged") ? 'C' : 'T', e.at,
-                        r->energy_import_wh, e.meter_values);
+    e.meter_values =
+        one_meter_value(o, c, key201_str(o, "MeterValuesSampledData"), r, context, e.at);
+    sign_intermediate(o, c, "ocpp.SampledDataSignReadings", context,
+                      strcmp(trigger_reason, "TariffChanged") ? 'C' : 'T', e.at,
+                      r->energy_import_wh, e.meter_values);
   }
   k->tx_state = k->status;
   enqueue(o, k->session_id, &e);
@@ -678,6 +678,18 @@ static void sign_reading(ocpp201_station *o, int c, const char *setting, const c
 static void sign_intermediate(ocpp201_station *o, int c, const char *setting, const char *context,
                               char tx, borne_ms at, double wh, json_t *meter_values) {
   sign_reading(o, c, setting, context, tx, at, wh, meter_values, false);
+}
+
+void v201_sign_triggered(ocpp201_station *o, int c, borne_ms at, json_t *meter_values) {
+  v201_evse *k = &o->evse[c - 1];
+  sign_intermediate(o, c, "ocpp.SampledDataSignReadings", "Trigger", 'C', at,
+                    o->st->conn[c - 1].meter.energy_import_wh, meter_values);
+  if (k->key_unsaved) { /* a MeterValues is not queued: the key told on disk now */
+    k->key_unsaved = false;
+    if (v201_txkey_mark(o->st->db, k->key_tx) != 0)
+      log_warn(MOD, "EVSE %d: that transaction %s has the public key not kept: %s", c, k->key_tx,
+               store_last_error(o->st->db));
+  }
 }
 
 /* A TxEndedInterval reading `mv` of EVSE c's transaction (one MeterValue),

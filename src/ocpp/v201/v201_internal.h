@@ -297,6 +297,11 @@ void v201_tx_auth_event(ocpp201_station *o, int c, const char *kind, const char 
  * station's event reserved_plug): the transaction begun at the plug. */
 void v201_tx_reserved_plug(ocpp201_station *o, int c, bool plugged);
 void v201_send_tx_updated(ocpp201_station *o, int c, const char *trigger_reason);
+/* A TriggerMessage(MeterValues) reading of EVSE c (`meter_values`, an array,
+ * context Trigger, taken at `at`): during a transaction with
+ * SampledDataCtrlr.SignReadings its register carries a signed OCMF record
+ * (TX C), on disk before this returns, as the TransactionEvent's. */
+void v201_sign_triggered(ocpp201_station *o, int c, borne_ms at, json_t *meter_values);
 void v201_security_event_notification(ocpp201_station *o, const char *detail);
 /* What EVSE c knows besides its meter reading (phases, offered current, temperature). */
 ocpp16_sample_extra v201_sample_extra(const ocpp201_station *o, int c);
