@@ -7,7 +7,8 @@
 // signedMeterValue whose OCMF record (TX "C", the next pagination number, the
 // reading's register) verifies with Node's own crypto under the station key,
 // and OCPPCommCtrlr.PublicKeyWithSignedMeterValue decides which of them carry
-// the key. The station runs on its accelerated clock (60 x): no sleeps, every
+// the key (OncePerTransaction: not again after a kill -9). The station runs
+// on its accelerated clock (60 x): no sleeps, every
 // step waits for the call it expects.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -167,4 +168,79 @@ test('signed periodic and clock-aligned readings: off by default, on by SetVaria
   const seqs = csms.calls.filter((c) => c.action === 'TransactionEvent' && ofTx(c.params)).map((c) => c.params.seqNo);
   assert.deepEqual(seqs, seqs.map((_, i) => i));
   csms.assertNoViolations();
+});
+
+test('TriggerMessage MeterValues / TransactionEvent during a transaction: the Trigger reading signed with SampledDataCtrlr.SignReadings, not without', async () => {
+  const pubDer = Buffer.from((await st.ok('GET', '/api/v1/ocmf/pubkey')).hex, 'hex');
+  const from = csms.calls.length;
+  assert.equal(st.ctl('plug', '1', '--ev-max-current', '16').code, 0);
+  const started = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' });
+  const txId = started.params.transactionInfo.transactionId;
+  const trigger = async (requestedMessage, match) => {
+    const at = csms.calls.length;
+    assert.equal((await csms.call('TriggerMessage', { requestedMessage, evse: { id: 1 } })).status, 'Accepted');
+    return (await csms.waitCall(requestedMessage, { from: at, match })).params;
+  };
+  const isTrigger = (p) => p.transactionInfo?.transactionId === txId && p.triggerReason === 'Trigger';
+  // SignReadings off (the previous test left it so): unsigned
+  assert.equal(register(await trigger('MeterValues', (p) => p.evseId === 1), 'Trigger').signedMeterValue, undefined);
+  assert.equal(register(await trigger('TransactionEvent', isTrigger), 'Trigger').signedMeterValue, undefined);
+  const on = await csms.call('SetVariables', { setVariableData: [
+    { component: { name: 'SampledDataCtrlr' }, variable: { name: 'SignReadings' }, attributeValue: 'true' },
+  ] });
+  assert.equal(on.setVariableResult[0].attributeStatus, 'Accepted');
+  const signed = [];
+  for (const p of [await trigger('MeterValues', (x) => x.evseId === 1), await trigger('TransactionEvent', isTrigger)]) {
+    const sv = register(p, 'Trigger');
+    const v = verified(sv, pubDer);
+    assert.equal(v.reading.TX, 'C');
+    assert.equal(Math.round(v.reading.RV * 1000), Math.round(sv.value), 'the reading it rides on, in kWh');
+    assert.equal(v.publicKey, pubDer.toString('base64'), 'EveryMeterValue');
+    signed.push(v);
+  }
+  assert.ok(pg(signed[1].payload) > pg(signed[0].payload));
+  const off = await csms.call('SetVariables', { setVariableData: [
+    { component: { name: 'SampledDataCtrlr' }, variable: { name: 'SignReadings' }, attributeValue: 'false' },
+  ] });
+  assert.equal(off.setVariableResult[0].attributeStatus, 'Accepted');
+  const stopFrom = csms.calls.length;
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await csms.waitCall('TransactionEvent', { from: stopFrom, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === txId });
+  csms.assertNoViolations();
+});
+
+test('OncePerTransaction survives kill -9: the key sent with the Started is not sent again after the restart', async () => {
+  const csms2 = await new Peer({ protocol: 'ocpp2.0.1', tags: { FREECHARGING: 'Accepted' }, bootInterval: 3600 }).listen(0);
+  const opts = {
+    connectors: 1, auth: 'free', speed: 60,
+    args: ['--csms', csms2.url],
+    set: {
+      'station.id': 'cp-201-signed-kill', 'ocpp.version': '2.0.1', 'ocpp.MinimumStatusDuration': '0', 'ocpp.reconnect_max_s': '2',
+      'ocpp.PublicKeyWithSignedMeterValue': 'OncePerTransaction',
+    },
+  };
+  let st2 = await startBorned(opts);
+  try {
+    await csms2.waitCall('BootNotification');
+    const pubDer = Buffer.from((await st2.ok('GET', '/api/v1/ocmf/pubkey')).hex, 'hex');
+    assert.equal(st2.ctl('plug', '1', '--ev-max-current', '16').code, 0);
+    const started = await csms2.waitCall('TransactionEvent', { match: (p) => p.eventType === 'Started' });
+    const txId = started.params.transactionInfo.transactionId;
+    assert.equal(verified(register(started.params, 'Transaction.Begin'), pubDer).publicKey, pubDer.toString('base64'));
+    await st2.waitFor((s) => s.station.ocpp.queue_length === 0, { what: 'Started answered' });
+    await st2.kill();
+    const from = csms2.calls.length;
+    st2 = await startBorned({ ...opts, dataDir: st2.dataDir });
+    // the simulated car did not survive the kill: the transaction ends, its
+    // signed End without the key (the Started had it, before the kill)
+    const ended = await csms2.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === txId });
+    const end = verified(register(ended.params, 'Transaction.End'), pubDer);
+    assert.equal(end.reading.TX, 'E');
+    assert.equal(end.publicKey, '', 'OncePerTransaction: sent once, before the restart');
+    csms2.assertNoViolations();
+  } finally {
+    await st2.stop();
+    st2.cleanup();
+    await csms2.close();
+  }
 });

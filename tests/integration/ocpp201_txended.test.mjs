@@ -11,10 +11,14 @@
 // waiting for the car after its session (TxStopPoint EVConnected) until the car leaves. Bounded:
 // a long transaction with a 1 s interval keeps at most 100 readings a series on disk, evenly
 // spread, and its Ended stays under 65 000 bytes (the middle of the series thinned evenly, the
-// first and the last reading kept).
+// first and the last reading kept). With SampledDataCtrlr / AlignedDataCtrlr SignReadings each
+// reading's register is signed when it is taken (an OCMF record, TX C, verified here with
+// node:crypto), the Ended still under 65 000 bytes: the records it keeps verify one by one, their
+// pagination increasing with gaps where readings were thinned out.
 // The station runs on its accelerated clock (20 x): every step waits for what it expects.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createPublicKey, verify } from 'node:crypto';
 import { ocpp201Rig } from './lib/ocpp201.mjs';
 
 const rig = ocpp201Rig('cp-201-txended', {
@@ -225,5 +229,57 @@ test('J: a long transaction with a 1 s interval: the Ended stays under 65 000 by
   noGap(eventsOf(tx));
   await st.waitStatus(1, 'Available');
   assert.deepEqual(await setVars([['SampledDataCtrlr', 'TxEndedInterval', '0'], ['AlignedDataCtrlr', 'TxEndedInterval', '0']]), ['Accepted', 'Accepted']);
+  csms.assertNoViolations();
+});
+
+test('J: signed TxEnded readings (SignReadings): each kept one verifies, the Ended under 65 000 bytes, pagination increasing with gaps where thinned', async () => {
+  const pubDer = Buffer.from((await st.ok('GET', '/api/v1/ocmf/pubkey')).hex, 'hex');
+  const key = createPublicKey({ key: pubDer, format: 'der', type: 'spki' });
+  assert.deepEqual(await setVars([
+    ['SampledDataCtrlr', 'TxEndedInterval', '1'],
+    ['SampledDataCtrlr', 'TxEndedMeasurands', 'Energy.Active.Import.Register,Power.Active.Import'],
+    ['AlignedDataCtrlr', 'TxEndedInterval', '1'],
+    ['AlignedDataCtrlr', 'TxEndedMeasurands', 'Energy.Active.Import.Register'],
+    ['SampledDataCtrlr', 'SignReadings', 'true'],
+    ['AlignedDataCtrlr', 'SignReadings', 'true'],
+  ]), ['Accepted', 'Accepted', 'Accepted', 'Accepted', 'Accepted', 'Accepted']);
+  const { tx, start } = await charge(1, 'GOOD1');
+  const session = (await st.connector(1)).session.id;
+  // 150 s: some 300 signed readings (about 1.1 kB each with the key), more than the Ended holds
+  await until(start + 150000, '150 s of the transaction');
+  const from = csms.calls.length;
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  const ended = (await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx })).params;
+  const frame = Buffer.byteLength(JSON.stringify([2, 'x'.repeat(36), 'TransactionEvent', ended]));
+  assert.ok(frame <= 65000, `the Ended frame is ${frame} bytes`);
+  const pages = [];
+  const kept = ended.meterValue.filter((m) => ['Sample.Periodic', 'Sample.Clock'].includes(contextOf(m)));
+  assert.ok(kept.length >= 8, `some readings kept: ${kept.length}`);
+  for (const m of [...kept, ended.meterValue.at(-1)]) {
+    const reg = m.sampledValue.find((v) => (v.measurand ?? 'Energy.Active.Import.Register') === 'Energy.Active.Import.Register');
+    const sv = reg.signedMeterValue;
+    assert.ok(sv, `signed: ${JSON.stringify(m)}`);
+    assert.equal(sv.publicKey, pubDer.toString('base64'), 'EveryMeterValue: the key with each');
+    const record = Buffer.from(sv.signedMeterData, 'base64').toString('utf8');
+    const r = /^OCMF\|(\{.*\})\|\{"SA":"ECDSA-secp256r1-SHA256","SD":"([0-9A-Fa-f]+)"\}$/.exec(record);
+    assert.ok(r, record);
+    assert.equal(verify('sha256', Buffer.from(r[1], 'utf8'), key, Buffer.from(r[2], 'hex')), true, 'the signature verifies');
+    const payload = JSON.parse(r[1]);
+    assert.equal(payload.RD[0].TX, contextOf(m) === 'Transaction.End' ? 'E' : 'C');
+    assert.equal(Math.round(payload.RD[0].RV * 1000), Math.round(reg.value), 'the value it rides on, in kWh');
+    for (const other of m.sampledValue.filter((v) => v !== reg)) assert.equal(other.signedMeterValue, undefined);
+    pages.push(Number(/^T(\d+)$/.exec(payload.PG)[1]));
+  }
+  for (let i = 1; i < pages.length; i++) assert.ok(pages[i] > pages[i - 1], `pagination increasing: ${pages}`);
+  assert.ok(pages.some((p, i) => i > 0 && p - pages[i - 1] > 1), `gaps where thinned: ${pages}`);
+  // every record the Ended carries is the session's, kept by the station (the thinned ones too)
+  const records = (await st.ok('GET', `/api/v1/sessions/${session}/ocmf`)).records;
+  assert.ok(records.filter((k) => k.origin === 'ocpp').length > kept.length, 'the station keeps the thinned-out records');
+  noGap(eventsOf(tx));
+  await st.waitStatus(1, 'Available');
+  assert.deepEqual(await setVars([
+    ['SampledDataCtrlr', 'TxEndedInterval', '0'], ['AlignedDataCtrlr', 'TxEndedInterval', '0'],
+    ['SampledDataCtrlr', 'SignReadings', 'false'], ['AlignedDataCtrlr', 'SignReadings', 'false'],
+  ]), ['Accepted', 'Accepted', 'Accepted', 'Accepted']);
   csms.assertNoViolations();
 });

@@ -9,7 +9,9 @@
  * verifies with OpenSSL against the key decoded from publicKey (and not
  * against another key, nor once changed), its OCMF fields say an
  * intermediate reading of the transaction's pagination series; and the
- * public key policy (OCPPCommCtrlr.PublicKeyWithSignedMeterValue).
+ * public key policy (OCPPCommCtrlr.PublicKeyWithSignedMeterValue), and
+ * OncePerTransaction's "key already sent" kept on disk across a reopened
+ * store (tx_key.h).
  */
 /* cmocka.h needs these first */
 // clang-format off
@@ -31,6 +33,7 @@
 #include "ocmf/ocmf_key.h"
 #include "ocmf/ocmf_record.h"
 #include "ocpp/v201/model.h"
+#include "ocpp/v201/tx_key.h"
 #include "test_tmpdir.h"
 
 #define T0_MS 1795424400000LL /* 2026-11-22T09:00:00Z */
@@ -255,10 +258,60 @@ static void public_key_policy(void **state) {
   json_decref(mv);
 }
 
+/* OncePerTransaction across a restart: "transaction X sent the key" is
+ * written in the batch that queues the event carrying it, read back from a
+ * reopened store; a batch that does not commit leaves nothing; the Ended's
+ * batch removes the row. */
+static void key_sent_survives_reopen(void **state) {
+  fixture *f = *state;
+  assert_int_equal(v201_txkey_schema(f->db), 0);
+  assert_false(v201_txkey_sent(f->db, "tx-A"));
+  assert_int_equal(v201_txkey_mark(f->db, ""), -1);
+  assert_int_equal(store_batch_begin(f->db), 0);
+  assert_int_equal(v201_txkey_mark(f->db, "tx-A"), 0);
+  assert_int_equal(v201_txkey_mark(f->db, "tx-A"), 0); /* again: nothing */
+  assert_int_equal(store_batch_end(f->db), 0);
+
+  char err[256];
+  ocmf_close(f->o);
+  f->o = NULL;
+  store_close(f->db);
+  assert_int_equal(store_open(&f->db, f->db_path, err, sizeof err), 0);
+  assert_int_equal(v201_txkey_schema(f->db), 0); /* already there */
+  assert_true(v201_txkey_sent(f->db, "tx-A"));
+  assert_false(v201_txkey_sent(f->db, "tx-B"));
+  assert_false(v201_txkey_sent(f->db, ""));
+
+  /* written in a batch whose commit never comes (kill -9 before it) */
+  assert_int_equal(store_batch_begin(f->db), 0);
+  assert_int_equal(v201_txkey_mark(f->db, "tx-B"), 0);
+  store_close(f->db);
+  assert_int_equal(store_open(&f->db, f->db_path, err, sizeof err), 0);
+  assert_false(v201_txkey_sent(f->db, "tx-B"));
+  assert_true(v201_txkey_sent(f->db, "tx-A"));
+
+  assert_int_equal(v201_txkey_forget(f->db, "tx-A"), 0);
+  assert_false(v201_txkey_sent(f->db, "tx-A"));
+
+  /* bounded: the oldest rows go once V201_TXKEY_ROWS newer ones came */
+  char id[32];
+  for (int i = 0; i <= V201_TXKEY_ROWS; i++) {
+    snprintf(id, sizeof id, "tx-%d", i);
+    assert_int_equal(v201_txkey_mark(f->db, id), 0);
+  }
+  assert_false(v201_txkey_sent(f->db, "tx-0"));
+  assert_true(v201_txkey_sent(f->db, "tx-1"));
+  snprintf(id, sizeof id, "tx-%d", V201_TXKEY_ROWS);
+  assert_true(v201_txkey_sent(f->db, id));
+  ocmf_options opt = {f->key_path, true, false};
+  assert_int_equal(ocmf_open(&f->o, f->db, &opt, err, sizeof err), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(intermediate_records_verify, setup, teardown),
       cmocka_unit_test(public_key_policy),
+      cmocka_unit_test_setup_teardown(key_sent_survives_reopen, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

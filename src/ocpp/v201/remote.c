@@ -189,10 +189,13 @@ static void send_meter_values(ocpp201_station *o, int c) {
   if (!o->st->conn[c - 1].meter_ok) return;
   ocpp16_sample_extra x = v201_sample_extra(o, c);
   const char *csl = key201_str(o, "MeterValuesSampledData");
+  borne_ms at = now201(o);
   json_t *mv = v201_meter_value(csl[0] ? csl : "Energy.Active.Import.Register",
-                                &o->st->conn[c - 1].meter, &x, "Trigger", now201(o));
+                                &o->st->conn[c - 1].meter, &x, "Trigger", at);
   if (!mv) return;
-  v201_send_now(o, "MeterValues", json_pack("{s:i, s:[o]}", "evseId", c, "meterValue", mv));
+  json_t *list = json_pack("[o]", mv);
+  v201_sign_triggered(o, c, at, list); /* during a transaction, with SignReadings */
+  v201_send_now(o, "MeterValues", json_pack("{s:i, s:o}", "evseId", c, "meterValue", list));
 }
 
 void v201_send_triggered(ocpp201_station *o) {

@@ -23,6 +23,7 @@
 #include "ocmf/ocmf_module.h"
 #include "ocpp/ocpp_core.h"
 #include "ocpp/ocpp_reencode.h"
+#include "ocpp/v201/tx_key.h"
 #include "ocpp/v201/v201_internal.h"
 #include "ocpp/v201/vocabulary.h"
 
@@ -86,6 +87,23 @@ static char *fit_ended(json_t *p, size_t series, char *text) {
   return again;
 }
 
+/* OncePerTransaction: the public key a value of event `e` carries is told
+ * on disk in the batch that queues `e` (queued); the Ended's batch removes
+ * the transaction's row. Not queued: the key is still owed. */
+static void key_sent_with(ocpp201_station *o, const v201_tx_event *e, bool queued) {
+  v201_evse *k = e->evse >= 1 && e->evse <= BORNE_MAX_CONNECTORS ? &o->evse[e->evse - 1] : NULL;
+  if (k && k->key_unsaved) {
+    k->key_unsaved = false;
+    if (!queued)
+      k->key_tx[0] = 0;
+    else if (v201_txkey_mark(o->st->db, k->key_tx) != 0)
+      log_warn(MOD, "EVSE %d: that transaction %s has the public key not kept: %s", e->evse,
+               k->key_tx, store_last_error(o->st->db));
+  }
+  if (queued && e->kind == CP_EVENT_ENDED && e->tx_id && e->tx_id[0])
+    (void)v201_txkey_forget(o->st->db, e->tx_id);
+}
+
 static bool enqueue(ocpp201_station *o, int64_t session_id, v201_tx_event *e) {
   store *db = o->st->db;
   bool queued = false;
@@ -101,6 +119,7 @@ static bool enqueue(ocpp201_station *o, int64_t session_id, v201_tx_event *e) {
     log_error(MOD, "cannot queue TransactionEvent durably: %s", cp_journal_error(o->journal));
   else
     queued = true;
+  key_sent_with(o, e, queued);
   if (batch && store_batch_end(db) != 0) {
     log_error(MOD, "cannot queue TransactionEvent durably: %s", store_last_error(db));
     queued = false;
@@ -466,17 +485,17 @@ void v201_send_tx_updated(ocpp201_station *o, int c, const char *trigger_reason)
   v201_evse *k = &o->evse[c - 1];
   if (!k->session_id || !k->tx_id[0]) return;
   v201_tx_event e = event_of(o, c, CP_EVENT_UPDATED, trigger_reason);
-  /* the reading of the interval, of a tariff or a rate change: Sample.Periodic
-   * (signed with SignReadings); a TriggerMessage's: Trigger (not signed) */
+  /* the reading of the interval, of a tariff or a rate change: Sample.Periodic;
+   * a TriggerMessage's: Trigger; both signed with SampledDataCtrlr.SignReadings */
   bool periodic = strcmp(trigger_reason, "Trigger") != 0;
+  const char *context = periodic ? "Sample.Periodic" : "Trigger";
   if (o->st->conn[c - 1].meter_ok) {
     const meter_reading *r = &o->st->conn[c - 1].meter;
-    e.meter_values = one_meter_value(o, c, key201_str(o, "MeterValuesSampledData"), r,
-                                     periodic ? "Sample.Periodic" : "Trigger", e.at);
-    if (periodic)
-      sign_intermediate(o, c, "ocpp.SampledDataSignReadings", "Sample.Periodic",
-                        strcmp(trigger_reason, "TariffChanged") ? 'C' : 'T', e.at,
-                        r->energy_import_wh, e.meter_values);
+    e.meter_values =
+        one_meter_value(o, c, key201_str(o, "MeterValuesSampledData"), r, context, e.at);
+    sign_intermediate(o, c, "ocpp.SampledDataSignReadings", context,
+                      strcmp(trigger_reason, "TariffChanged") ? 'C' : 'T', e.at,
+                      r->energy_import_wh, e.meter_values);
   }
   k->tx_state = k->status;
   enqueue(o, k->session_id, &e);
@@ -584,11 +603,16 @@ static int pick_record(void *ctx, const ocmf_record_row *row) {
 static const char *pubkey_for(ocpp201_station *o, int c, const ocmf_key *key, char *hex,
                               size_t hexlen) {
   v201_evse *k = &o->evse[c - 1];
+  if (k->tx_id[0] && strcmp(k->key_tx, k->tx_id) && v201_txkey_sent(o->st->db, k->tx_id))
+    memcpy(k->key_tx, k->tx_id, sizeof k->key_tx); /* sent before a restart */
   bool sent = k->tx_id[0] && !strcmp(k->key_tx, k->tx_id);
   if (!v201_pubkey_due(config_get(o->st->cfg, "ocpp.PublicKeyWithSignedMeterValue"), sent))
     return "";
   if (ocmf_key_pubkey_hex(key, hex, hexlen) != 0) return NULL;
-  memcpy(k->key_tx, k->tx_id, sizeof k->key_tx);
+  if (!sent && k->tx_id[0]) {
+    memcpy(k->key_tx, k->tx_id, sizeof k->key_tx);
+    k->key_unsaved = true; /* on disk with the event (enqueue) */
+  }
   return hex;
 }
 
@@ -635,8 +659,8 @@ static bool has_register(const json_t *meter_values, const char *context) {
  * and on disk (the session's OCMF records) before the event that carries it
  * is queued. Nothing when OCMF is off or the reading has no
  * Energy.Active.Import.Register value. */
-static void sign_intermediate(ocpp201_station *o, int c, const char *setting, const char *context,
-                              char tx, borne_ms at, double wh, json_t *meter_values) {
+static void sign_reading(ocpp201_station *o, int c, const char *setting, const char *context,
+                         char tx, borne_ms at, double wh, json_t *meter_values, bool kept) {
   v201_evse *k = &o->evse[c - 1];
   if (!meter_values || !k->session_id || !config_get_bool(o->st->cfg, setting) ||
       !has_register(meter_values, context))
@@ -650,9 +674,61 @@ static void sign_intermediate(ocpp201_station *o, int c, const char *setting, co
     station_event(o->st, c, "ocmf_error", "%s", err);
     return;
   }
-  const char *pub = pubkey_for(o, c, ocmf_signing_key(signer), hex, sizeof hex);
+  const char *pub;
+  if (!kept)
+    pub = pubkey_for(o, c, ocmf_signing_key(signer), hex, sizeof hex);
+  else if (!v201_pubkey_due(config_get(o->st->cfg, "ocpp.PublicKeyWithSignedMeterValue"), true))
+    pub = ""; /* the Ended's own signed values carry it (OncePerTransaction) */
+  else
+    pub = ocmf_key_pubkey_hex(ocmf_signing_key(signer), hex, sizeof hex) == 0 ? hex : NULL;
   if (!pub || !v201_attach_signed(meter_values, context, v201_signed_meter_value(rec, pub)))
     log_warn(MOD, "EVSE %d: its signed %s record travels with no register value", c, context);
+}
+
+static void sign_intermediate(ocpp201_station *o, int c, const char *setting, const char *context,
+                              char tx, borne_ms at, double wh, json_t *meter_values) {
+  sign_reading(o, c, setting, context, tx, at, wh, meter_values, false);
+}
+
+void v201_sign_triggered(ocpp201_station *o, int c, borne_ms at, json_t *meter_values) {
+  v201_evse *k = &o->evse[c - 1];
+  sign_intermediate(o, c, "ocpp.SampledDataSignReadings", "Trigger", 'C', at,
+                    o->st->conn[c - 1].meter.energy_import_wh, meter_values);
+  if (k->key_unsaved) { /* a MeterValues is not queued: the key told on disk now */
+    k->key_unsaved = false;
+    if (v201_txkey_mark(o->st->db, k->key_tx) != 0)
+      log_warn(MOD, "EVSE %d: that transaction %s has the public key not kept: %s", c, k->key_tx,
+               store_last_error(o->st->db));
+  }
+}
+
+/* A TxEndedInterval reading `mv` of EVSE c's transaction (one MeterValue),
+ * signed like the periodic (`setting` ocpp.SampledDataSignReadings) or
+ * clock-aligned (ocpp.AlignedDataSignReadings) one when its register is
+ * among its values, then kept for the Ended: the OCMF record and the row in
+ * one commit. It travels in the Ended only: its publicKey is the key with
+ * EveryMeterValue, "" otherwise (the Ended's Transaction.End value carries the
+ * key if no value of the transaction did yet, OncePerTransaction). Only
+ * while the session runs (OCMF signs a session's readings): none before the
+ * session of a transaction begun at the plug, nor after it (waiting for the
+ * car). */
+static void keep_reading(ocpp201_station *o, int64_t session, int series, const json_t *mv);
+static void sign_and_keep(ocpp201_station *o, int c, int64_t key, int series, json_t *mv,
+                          borne_ms at) {
+  store *db = o->st->db;
+  bool batch = store_batch_begin(db) == 0;
+  if (o->evse[c - 1].session_id == key) {
+    json_t *one = json_array();
+    json_array_append(one, mv);
+    sign_reading(o, c, series ? "ocpp.AlignedDataSignReadings" : "ocpp.SampledDataSignReadings",
+                 series ? "Sample.Clock" : "Sample.Periodic", 'C', at,
+                 o->st->conn[c - 1].meter.energy_import_wh, one, true);
+    json_decref(one);
+  }
+  keep_reading(o, key, series, mv);
+  if (batch && store_batch_end(db) != 0)
+    log_error(MOD, "session %lld: a reading for its Ended event is not kept: %s", (long long)key,
+              store_last_error(db));
 }
 
 /* ---------- station hooks ---------- */
@@ -913,12 +989,12 @@ static borne_ms take_tx_ended(ocpp201_station *o, borne_ms now) {
       json_t *mv = NULL;
       if ((due & V201_TXEND_SAMPLED) && (mv = v201_meter_value(key201_str(o, "StopTxnSampledData"),
                                                                r, &x, "Sample.Periodic", s_at)))
-        keep_reading(o, key, 0, mv);
+        sign_and_keep(o, c, key, 0, mv, s_at);
       json_decref(mv);
       mv = NULL;
       if ((due & V201_TXEND_ALIGNED) &&
           (mv = v201_meter_value(key201_str(o, "StopTxnAlignedData"), r, &x, "Sample.Clock", a_at)))
-        keep_reading(o, key, 1, mv);
+        sign_and_keep(o, c, key, 1, mv, a_at);
       json_decref(mv);
     }
     borne_ms n = v201_txend_next(&k->txend);
@@ -1063,6 +1139,8 @@ static void restore_lingering(ocpp201_station *o, int c) {
     log_error(MOD, "transactions waiting for the car: %s", store_last_error(o->st->db));
     return;
   }
+  if (v201_txkey_schema(o->st->db) != 0)
+    log_error(MOD, "transactions that sent the public key: %s", store_last_error(o->st->db));
   sqlite3_stmt *s = store_stmt(
       o->st->db, "SELECT session_id, reason, meter_stop_wh FROM ocpp201_tx_linger WHERE evse = ?");
   if (!s) return;

@@ -75,9 +75,10 @@ typedef struct {
   v201_txp txp;                 /* E01/E06: its transaction on the session's timeline */
   borne_ms last_sample;
   /* the transactionId whose signed value carried the public key
-   * (PublicKeyWithSignedMeterValue OncePerTransaction; memory only: after a
-   * restart the next signed value carries it again) */
+   * (PublicKeyWithSignedMeterValue OncePerTransaction); on disk too
+   * (tx_key.h), `key_unsaved` until the event carrying it is queued */
   char key_tx[CP_TX_ID_MAX + 1];
+  bool key_unsaved;
   v201_txend txend; /* J: the readings its transaction keeps for its Ended (tx_ended.h) */
   /* RequestStartTransaction accepted for this EVSE: its id and token, for
    * the transaction that token starts here next */
@@ -303,6 +304,11 @@ void v201_tx_auth_event(ocpp201_station *o, int c, const char *kind, const char 
  * station's event reserved_plug): the transaction begun at the plug. */
 void v201_tx_reserved_plug(ocpp201_station *o, int c, bool plugged);
 void v201_send_tx_updated(ocpp201_station *o, int c, const char *trigger_reason);
+/* A TriggerMessage(MeterValues) reading of EVSE c (`meter_values`, an array,
+ * context Trigger, taken at `at`): during a transaction with
+ * SampledDataCtrlr.SignReadings its register carries a signed OCMF record
+ * (TX C), on disk before this returns, as the TransactionEvent's. */
+void v201_sign_triggered(ocpp201_station *o, int c, borne_ms at, json_t *meter_values);
 void v201_security_event_notification(ocpp201_station *o, const char *detail);
 /* What EVSE c knows besides its meter reading (phases, offered current, temperature). */
 ocpp16_sample_extra v201_sample_extra(const ocpp201_station *o, int c);
