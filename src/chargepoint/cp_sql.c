@@ -51,6 +51,10 @@ static const char *const schema[] = {
     /* 5: when a cache entry last decided a badge (OCPP 2.0.1 AuthCacheCtrlr.LifeTime
      * counts from its last use; 0: never used since the back end's answer) */
     "ALTER TABLE ocpp16_auth_cache ADD COLUMN used_ms INTEGER NOT NULL DEFAULT 0;",
+    /* 6: a reservation of any connector (connector 0) among some only: the
+     * bits of the connectors it may take (OCPP 2.0.1 ReserveNow connectorType
+     * without evseId: those of that type); 0, all of them */
+    "ALTER TABLE ocpp16_reservation ADD COLUMN among INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define SCHEMA_STEPS ((int)(sizeof schema / sizeof schema[0]))

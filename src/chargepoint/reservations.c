@@ -45,6 +45,12 @@ static void remove_id(cp_reservations *r, int id) {
 
 cp_reserve_result cp_reservation_add(cp_reservations *r, int connector, int id, const char *token,
                                      const char *group, borne_ms expiry) {
+  return cp_reservation_add_among(r, connector, 0, id, token, group, expiry);
+}
+
+cp_reserve_result cp_reservation_add_among(cp_reservations *r, int connector, unsigned among,
+                                           int id, const char *token, const char *group,
+                                           borne_ms expiry) {
   if (!token) return CP_RESERVE_REJECTED;
   int64_t other = cp_sql_scalar(r->st,
                                 PREP(r,
@@ -54,11 +60,12 @@ cp_reserve_result cp_reservation_add(cp_reservations *r, int connector, int id, 
                                 0);
   if (other) return CP_RESERVE_OCCUPIED;
   r->next_known = false;
-  if (RUN(r, PREP(r,
-                  "INSERT OR REPLACE INTO ocpp16_reservation(id, connector, tag, parent,"
-                  " expiry_ms) VALUES(?, ?, ?, ?, ?)",
-                  "iissi", (int64_t)id, (int64_t)connector, token, group && group[0] ? group : NULL,
-                  (int64_t)expiry)) != 0)
+  if (RUN(r,
+          PREP(r,
+               "INSERT OR REPLACE INTO ocpp16_reservation(id, connector, tag, parent,"
+               " expiry_ms, among) VALUES(?, ?, ?, ?, ?, ?)",
+               "iissii", (int64_t)id, (int64_t)connector, token, group && group[0] ? group : NULL,
+               (int64_t)expiry, (int64_t)(connector == 0 ? among : 0u))) != 0)
     return CP_RESERVE_REJECTED;
   return CP_RESERVE_ACCEPTED;
 }
@@ -109,18 +116,26 @@ int cp_reservation_use(cp_reservations *r, int connector, const char *token, con
   int id = (int)cp_sql_scalar(
       r->st,
       PREP(r,
-           "SELECT id FROM ocpp16_reservation WHERE id > 0 AND connector IN (?, 0)"
-           " AND (tag = ? COLLATE NOCASE OR (parent IS NOT NULL AND parent <> ''"
-           " AND parent = ? COLLATE NOCASE)) ORDER BY connector DESC LIMIT 1",
+           "SELECT id FROM ocpp16_reservation WHERE id > 0 AND (connector = ?1 OR"
+           " (connector = 0 AND (among = 0 OR (among >> (?1 - 1)) & 1)))"
+           " AND (tag = ?2 COLLATE NOCASE OR (parent IS NOT NULL AND parent <> ''"
+           " AND parent = ?3 COLLATE NOCASE)) ORDER BY connector DESC LIMIT 1",
            "iss", (int64_t)connector, token ? token : "", group ? group : ""),
       0);
   if (id) remove_id(r, id);
   return id;
 }
 
+int cp_reservation_connector(cp_reservations *r, int id) {
+  return (int)cp_sql_scalar(
+      r->st, PREP(r, "SELECT connector FROM ocpp16_reservation WHERE id = ?", "i", (int64_t)id),
+      -1);
+}
+
 int cp_reservations_list(cp_reservations *r, cp_reservation *out, int max) {
   sqlite3_stmt *s = PREP(r,
-                         "SELECT id, connector, tag, parent, expiry_ms FROM ocpp16_reservation"
+                         "SELECT id, connector, tag, parent, expiry_ms, among FROM"
+                         " ocpp16_reservation"
                          " WHERE id > 0 ORDER BY id",
                          NULL);
   int n = 0;
@@ -132,6 +147,7 @@ int cp_reservations_list(cp_reservations *r, cp_reservation *out, int max) {
     const unsigned char *g = sqlite3_column_text(s, 3);
     snprintf(x->group, sizeof x->group, "%s", g ? (const char *)g : "");
     x->expiry = sqlite3_column_int64(s, 4);
+    x->among = (unsigned)sqlite3_column_int64(s, 5);
   }
   cp_sql_done(r->st, s);
   return n;

@@ -21,7 +21,8 @@
 
 typedef struct {
   int id;
-  int connector; /* 0: any connector */
+  int connector;  /* 0: any connector */
+  unsigned among; /* connector 0: bit c-1 for each connector it may take; 0: all */
   char token[CP_ID_MAX + 1];
   char group[CP_ID_MAX + 1]; /* "" when none */
   borne_ms expiry;
@@ -42,6 +43,11 @@ void cp_reservations_free(cp_reservations *r);
  * reservation; another id on the same connector is OCCUPIED. */
 cp_reserve_result cp_reservation_add(cp_reservations *r, int connector, int id, const char *token,
                                      const char *group, borne_ms expiry);
+/* The same for any connector among those of `among` (bit c-1 for connector
+ * c; 0: all of them), connector 0: OCPP 2.0.1 connectorType without evseId. */
+cp_reserve_result cp_reservation_add_among(cp_reservations *r, int connector, unsigned among,
+                                           int id, const char *token, const char *group,
+                                           borne_ms expiry);
 /* The connector the reservation was on (removed), or -1 when unknown. */
 int cp_reservation_cancel(cp_reservations *r, int id);
 /* The id of an expired reservation of `connector` (removed: reported once), or 0. */
@@ -50,9 +56,13 @@ int cp_reservation_expired(cp_reservations *r, int connector, borne_ms now);
 borne_ms cp_reservation_next_expiry(cp_reservations *r);
 /* A session starts on `connector` for `token` (of group `group`, NULL or ""
  * when none): the reservation it uses (the connector's own before one of
- * connector 0; a match by token or by a non-empty group, case-insensitive;
- * removed), or 0. */
+ * connector 0 that may take it — `among` —; a match by token or by a
+ * non-empty group, case-insensitive; removed), or 0. */
 int cp_reservation_use(cp_reservations *r, int connector, const char *token, const char *group);
+/* The connector (0: any) reservation `id` holds, -1 when there is none: the
+ * dialects free it when the same id is replaced on another connector (1.6
+ * 5.13, 2.0.1 H01.FR.02). */
+int cp_reservation_connector(cp_reservations *r, int id);
 /* Every reservation, by id, at most `max` (to restore them after a restart). */
 int cp_reservations_list(cp_reservations *r, cp_reservation *out, int max);
 

@@ -46,12 +46,15 @@ static bool matches(const char *uid, const char *parent, const char *want_uid,
   return parent && parent[0] && want_parent[0] && strcmp(parent, want_parent) == 0;
 }
 
+static bool allowed_on(unsigned allowed, int c) { return !allowed || (allowed >> (c - 1)) & 1u; }
+
 /* Connectors a new session could still take: no session, no error, operative,
- * not reserved for someone. */
-static int free_connectors(const station_core *sc) {
+ * not reserved for someone; among those of `among` (0 = every one). */
+static int free_connectors(const station_core *sc, unsigned among) {
   int n = 0;
   for (int c = 1; c <= sc->count; c++) {
     const connector_sm *sm = &sc->conn[c - 1];
+    if (!allowed_on(among, c)) continue;
     if (!cs_has_session(sm) && !sm->finishing && cs_error(sm) == ERR_NONE && sm->operative &&
         sm->selftest_done && !sm->reserved)
       n++;
@@ -64,11 +67,11 @@ static bool reservations_admit(const station_core *sc, int c, const char *uid, c
   const connector_sm *sm = &sc->conn[c - 1];
   if (!cs_reservation_admits(sm, uid, parent)) return false;
   if (sm->reserved || !sc->reserved_any) return true;
+  if (!allowed_on(sc->reserved_any_among, c)) return true; /* not one it may take */
   if (matches(uid, parent, sc->reserved_any_uid, sc->reserved_any_parent)) return true;
-  return free_connectors(sc) > 1; /* one must stay free for the reservation */
+  /* one of those it may take must stay free for the reservation */
+  return free_connectors(sc, sc->reserved_any_among) > 1;
 }
-
-static bool allowed_on(unsigned allowed, int c) { return !allowed || (allowed >> (c - 1)) & 1u; }
 
 /* The connector that waits for authorization longest and that this badge may
  * use (reservations, and `allowed`: the user's connectors, 0 = all), or 0. */
@@ -94,9 +97,11 @@ static int waiting_connector(const station_core *sc) {
   return best;
 }
 
-/* A session started for the badge of the station-wide reservation ends it. */
-static void consume_reservation_any(station_core *sc, const char *uid, const char *parent) {
-  if (sc->reserved_any && matches(uid, parent, sc->reserved_any_uid, sc->reserved_any_parent))
+/* A session started for the badge of the station-wide reservation, on a
+ * connector it may take, ends it. */
+static void consume_reservation_any(station_core *sc, int c, const char *uid, const char *parent) {
+  if (sc->reserved_any && allowed_on(sc->reserved_any_among, c) &&
+      matches(uid, parent, sc->reserved_any_uid, sc->reserved_any_parent))
     sc->reserved_any = false;
 }
 
@@ -130,7 +135,7 @@ static void dispatch(station_core *sc, borne_ms now, sc_notes *notes) {
       char uid[BORNE_UID_MAX + 1], user[BORNE_NAME_MAX + 1];
       snprintf(uid, sizeof uid, "%s", sc->held_uid);
       snprintf(user, sizeof user, "%s", sc->held_user);
-      consume_reservation_any(sc, uid, sc->held_parent);
+      consume_reservation_any(sc, c, uid, sc->held_parent);
       authorize(sc, c, uid, user, now, notes);
       push_auth(notes, SC_NOTE_AUTH_ACCEPTED, c, 0, uid);
     } else {
@@ -213,7 +218,7 @@ void sc_auth_result_allowed(station_core *sc, uint32_t request_id, bool accepted
   }
   flash(sc, LED_AUTH_ACCEPTED, target ? target : waiting_connector(sc), now);
   if (target) {
-    consume_reservation_any(sc, uid, parent);
+    consume_reservation_any(sc, target, uid, parent);
     authorize(sc, target, uid, user, now, notes);
     push_auth(notes, SC_NOTE_AUTH_ACCEPTED, target, request_id, uid);
     return;
@@ -230,15 +235,18 @@ void sc_auth_result_allowed(station_core *sc, uint32_t request_id, bool accepted
 int sc_reserve(station_core *sc, int c, const char *uid, const char *parent, borne_ms now,
                sc_notes *notes) {
   if (c < 0 || c > sc->count) return -1;
-  if (c == 0) {
-    sc->reserved_any = true;
-    snprintf(sc->reserved_any_uid, sizeof sc->reserved_any_uid, "%s", uid ? uid : "");
-    snprintf(sc->reserved_any_parent, sizeof sc->reserved_any_parent, "%s", parent ? parent : "");
-    return 0;
-  }
+  if (c == 0) return sc_reserve_among(sc, 0, uid, parent);
   run(sc, c, &(cs_event){.type = CS_EV_RESERVE, .flag = true, .uid = uid, .user = parent}, now,
       notes);
   dispatch(sc, now, notes); /* the reserved badge may be held already */
+  return 0;
+}
+
+int sc_reserve_among(station_core *sc, unsigned among, const char *uid, const char *parent) {
+  sc->reserved_any = true;
+  sc->reserved_any_among = among;
+  snprintf(sc->reserved_any_uid, sizeof sc->reserved_any_uid, "%s", uid ? uid : "");
+  snprintf(sc->reserved_any_parent, sizeof sc->reserved_any_parent, "%s", parent ? parent : "");
   return 0;
 }
 

@@ -67,6 +67,7 @@ typedef struct {
   /* connector 0 reservation (OCPP ReserveNow on connector 0): one connector
    * stays free for this badge (or its group) while it lasts */
   bool reserved_any;
+  unsigned reserved_any_among; /* the connectors it may take (bit c-1); 0 = every one */
   char reserved_any_uid[BORNE_UID_MAX + 1];
   char reserved_any_parent[BORNE_UID_MAX + 1];
   char pending_parent[BORNE_UID_MAX + 1];
@@ -106,6 +107,10 @@ void sc_auth_result_allowed(station_core *sc, uint32_t request_id, bool accepted
                             const char *parent, unsigned allowed, borne_ms now, sc_notes *notes);
 int sc_reserve(station_core *sc, int connector, const char *uid, const char *parent, borne_ms now,
                sc_notes *notes);
+/* Reserve any one connector among those of `among` (bit c-1 for connector c;
+ * 0 = every one; OCPP 2.0.1 connectorType without evseId): one of them stays
+ * free for the badge, the others are not concerned. */
+int sc_reserve_among(station_core *sc, unsigned among, const char *uid, const char *parent);
 void sc_cancel_reservation(station_core *sc, int connector, borne_ms now, sc_notes *notes);
 /* Remote start (later OCPP / owner page): authorize `connector` for `uid` directly. */
 void sc_remote_start(station_core *sc, int connector, const char *uid, const char *user,

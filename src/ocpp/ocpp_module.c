@@ -640,9 +640,11 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
   int nr = cp_reservations_list(c->resv, rs, BORNE_MAX_CONNECTORS + 1);
   for (int i = 0; i < nr; i++) {
     char w[120];
-    if (rs[i].connector <= count &&
-        station_reserve(st, rs[i].connector, rs[i].token, rs[i].group[0] ? rs[i].group : NULL, w,
-                        sizeof w) != 0)
+    const char *group = rs[i].group[0] ? rs[i].group : NULL;
+    if (rs[i].connector == 0 && rs[i].among) /* any EVSE of a type (2.0.1 connectorType) */
+      station_reserve_among(st, rs[i].among, rs[i].token, group);
+    else if (rs[i].connector <= count &&
+             station_reserve(st, rs[i].connector, rs[i].token, group, w, sizeof w) != 0)
       log_warn(MOD, "reservation %d not restored: %s", rs[i].id, w);
   }
   station_set_offline(st, true);

@@ -525,6 +525,11 @@ int station_reserve(station *st, int c, const char *uid, const char *parent, cha
   return 0;
 }
 
+void station_reserve_among(station *st, unsigned among, const char *uid, const char *parent) {
+  sc_reserve_among(&st->core, among, uid, parent);
+  station_event(st, 0, "reserved", "%s", uid ? uid : "");
+}
+
 void station_cancel_reservation(station *st, int c) {
   if (c < 0 || c > connector_count(st)) return;
   sc_notes notes = {0};
@@ -701,9 +706,16 @@ static void on_badge(void *ctx, const char *uid) { station_tap(ctx, uid); }
 
 void station_connector_event(station *st, int c, const cs_event *ev) {
   if (c < 1 || c > connector_count(st) || st->closing) return;
+  const connector_sm *sm = &st->core.conn[c - 1];
+  bool was_plugged = cs_plugged(sm);
   sc_notes notes = {0};
   sc_connector_event(&st->core, c, ev, now_of(st), &notes);
   handle_notes(st, &notes, 0);
+  /* a car plugged into (or taken from) a reserved connector leaves it
+   * Reserved (OCPP 1.6 4.9, 2.0.1 G01.FR.09): no status tells it, this
+   * event does (the 2.0.1 dialect starts its transaction at the plug) */
+  if (cs_plugged(sm) != was_plugged && sm->reserved && cs_status(sm) == STATUS_RESERVED)
+    station_event(st, c, "reserved_plug", "%s", was_plugged ? "out" : "in");
 }
 
 void station_tap(station *st, const char *uid) {

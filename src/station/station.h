@@ -300,6 +300,9 @@ station_setting_state station_setting_use(station *st, const char *key);
 /* Reserve connector c (0: any one) for uid or its group `parent` (may be NULL). */
 int station_reserve(station *st, int connector, const char *uid, const char *parent, char *err,
                     size_t errlen);
+/* Reserve any one connector among those of `among` (bit c-1 for connector c,
+ * 0: every one) for uid or its group; the others are not concerned. */
+void station_reserve_among(station *st, unsigned among, const char *uid, const char *parent);
 void station_cancel_reservation(station *st, int connector);
 /* Withdraw the authorization of `uid` held for the next plug (sc_withdraw_held;
  * the event `auth_withdrawn`): 0, or -1 when none is held for it. */

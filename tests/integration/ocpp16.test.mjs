@@ -268,6 +268,15 @@ test('reservation: only the reserved badge may use the connector; cancel; expiry
   /* connector 0: GetConfiguration says ReserveConnectorZeroSupported=true, so it is accepted */
   assert.equal((await csms.call('ReserveNow', { connectorId: 0, expiryDate: expiry, idTag: 'GOOD2', reservationId: 10 })).status, 'Accepted');
   assert.equal((await csms.call('CancelReservation', { reservationId: 10 })).status, 'Accepted');
+  /* 5.13: the same reservationId on another connector replaces it: the first is free again */
+  const moved = csms.calls.length;
+  assert.equal((await csms.call('ReserveNow', { connectorId: 1, expiryDate: expiry, idTag: 'GOOD2', reservationId: 11 })).status, 'Accepted');
+  await csms.waitCall('StatusNotification', { from: moved, match: (p) => p.connectorId === 1 && p.status === 'Reserved' });
+  assert.equal((await csms.call('ReserveNow', { connectorId: 2, expiryDate: expiry, idTag: 'GOOD2', reservationId: 11 })).status, 'Accepted');
+  await csms.waitCall('StatusNotification', { from: moved, match: (p) => p.connectorId === 2 && p.status === 'Reserved' });
+  await csms.waitCall('StatusNotification', { from: moved, match: (p) => p.connectorId === 1 && p.status === 'Available' });
+  assert.equal((await csms.call('CancelReservation', { reservationId: 11 })).status, 'Accepted');
+  await csms.waitCall('StatusNotification', { from: moved, match: (p) => p.connectorId === 2 && p.status === 'Available' });
   csms.assertNoViolations();
 });
 

@@ -176,6 +176,21 @@ static void test_use(void **state) {
   cp_reservation_add(f->r, 1, 50, "X", "", T0 + H(1));
   assert_int_equal(cp_reservation_use(f->r, 1, "Y", ""), 0);
   assert_int_equal(cp_reservation_use(f->r, 1, "x", ""), 50);
+  /* any connector among some (connector 2 here: 2.0.1 connectorType), kept
+   * as such: the badge on another connector does not use it */
+  assert_int_equal(cp_reservation_add_among(f->r, 0, 1u << 1, 60, "TYPED", NULL, T0 + H(1)),
+                   CP_RESERVE_ACCEPTED);
+  assert_int_equal(cp_reservations_list(f->r, r, 4), 1);
+  assert_int_equal(r[0].connector, 0);
+  assert_int_equal(r[0].among, 1u << 1);
+  assert_int_equal(cp_reservation_use(f->r, 1, "TYPED", NULL), 0);
+  assert_int_equal(cp_reservation_use(f->r, 2, "typed", NULL), 60);
+  /* among means nothing on a connector's own reservation */
+  assert_int_equal(cp_reservation_add_among(f->r, 1, 1u << 1, 61, "OWN", NULL, T0 + H(1)),
+                   CP_RESERVE_ACCEPTED);
+  assert_int_equal(cp_reservations_list(f->r, r, 4), 1);
+  assert_int_equal(r[0].among, 0u);
+  assert_int_equal(cp_reservation_use(f->r, 1, "OWN", NULL), 61);
 }
 
 static void test_availability(void **state) {

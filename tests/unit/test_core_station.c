@@ -388,6 +388,41 @@ static void reservation_on_connector_zero_keeps_one_free(void **state) {
   assert_false(r.sc.reserved_any);
 }
 
+/* OCPP 2.0.1 connectorType without evseId: any one connector of that type
+ * (here connector 2 only) stays free for the badge; the others are not
+ * concerned, and a session of the badge elsewhere does not use it. */
+static void reservation_among_some_connectors_keeps_one_of_them_free(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, 2, AUTH_BADGE);
+  assert_int_equal(sc_reserve_among(&r.sc, 1u << 1, "RES0", NULL), 0);
+  /* connector 1 is not one it may take: a stranger charges there, even on
+   * the last connector free of the station */
+  plug(&r, 2);
+  plug(&r, 1);
+  answer(&r, tap_request(&r, "A"), true);
+  assert_true(cs_has_session(conn(&r, 1)));
+  /* connector 2 is the last of them: it stays for the reservation */
+  answer(&r, tap_request(&r, "B"), true);
+  assert_false(cs_has_session(conn(&r, 2)));
+  tick(&r, AUTH_TIMEOUT_MS + 1);
+  answer(&r, tap_request(&r, "RES0"), true);
+  assert_true(cs_has_session(conn(&r, 2)));
+  assert_false(r.sc.reserved_any); /* used */
+
+  /* the badge charging on a connector it may not take keeps its reservation */
+  boot(&r, 2, AUTH_BADGE);
+  assert_int_equal(sc_reserve_among(&r.sc, 1u << 1, "RES0", NULL), 0);
+  plug(&r, 1);
+  answer(&r, tap_request(&r, "RES0"), true);
+  assert_true(cs_has_session(conn(&r, 1)));
+  assert_true(r.sc.reserved_any);
+  assert_int_equal(r.sc.reserved_any_among, 1u << 1);
+  plug(&r, 2);
+  answer(&r, tap_request(&r, "B"), true); /* the last of them: not for B */
+  assert_false(cs_has_session(conn(&r, 2)));
+}
+
 static void unlock_command_ends_the_session_and_releases_the_lock(void **state) {
   (void)state;
   rig r;
@@ -507,6 +542,7 @@ int main(void) {
       cmocka_unit_test(led_follows_status_and_flags),
       cmocka_unit_test(reserved_connector_admits_only_its_badge_or_group),
       cmocka_unit_test(reservation_on_connector_zero_keeps_one_free),
+      cmocka_unit_test(reservation_among_some_connectors_keeps_one_of_them_free),
       cmocka_unit_test(unlock_command_ends_the_session_and_releases_the_lock),
       cmocka_unit_test(user_connectors_are_enforced),
       cmocka_unit_test(held_authorization_refused_on_a_forbidden_connector),

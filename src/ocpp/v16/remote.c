@@ -213,9 +213,11 @@ static void h_reserve_now(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
              o->conn[c - 1].status != STATUS_RESERVED) {
     status = "Occupied";
   } else {
+    int before = cp_reservation_connector(o->resv, id); /* 5.13: the same id replaces it */
     status = v16_reservation_status(cp_reservation_add(o->resv, c, id, tag, parent, expiry));
     if (strcmp(status, "Accepted") == 0) {
       char err[120];
+      if (before >= 0 && before != c) station_cancel_reservation(o->st, before); /* where it was */
       station_reserve(o->st, c, tag, parent, err, sizeof err);
       v16_arm_tick(o);
     }

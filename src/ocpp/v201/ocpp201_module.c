@@ -90,6 +90,7 @@ static void on_event(void *ctx, int c, const char *kind, const char *detail) {
   ocpp201_station *o = ctx;
   if (strcmp(kind, "security") == 0) v201_security_event_notification(o, detail);
   if (strncmp(kind, "auth_", 5) == 0) v201_tx_auth_event(o, c, kind, detail);
+  if (strcmp(kind, "reserved_plug") == 0) v201_tx_reserved_plug(o, c, strcmp(detail, "in") == 0);
 }
 
 /* ---------- incoming calls ---------- */

@@ -5,8 +5,9 @@
  * names the reservation, transactions.c) and ReservationStatusUpdate
  * Expired when it ends unused (H04), Removed when its EVSE becomes Faulted or
  * Unavailable (the reservation ends: the OCTT's TC_H_20), a station-wide
- * one when no EVSE is operative any more. A ReserveNow with
- * connectorType reserves an EVSE that has that type (H01). The reservations are the charge-point
+ * one when no EVSE is operative any more (of its type: connectorType). A
+ * ReserveNow with connectorType reserves an EVSE that has that type, or
+ * without evseId any one of those EVSEs (H01). The reservations are the charge-point
  * model's (the ones 1.6 makes, kept across restarts). One file of the 2.0.1
  * dialect's functional blocks.
  */
@@ -41,22 +42,18 @@ static const char *evse_connector_type(const ocpp201_station *o, int c) {
   return config_get_bool(o->st->cfg, key) ? "cType2" : "sType2";
 }
 
-/* H01 connectorType without evseId: every EVSE has the type, any of them
- * (0); else the first of those that have it that can be reserved (an EVSE
- * reservation keeps that very type free), or the first that has it (its
- * status decides the answer); -1 when none has it (Rejected). */
-static int evse_for_type(const ocpp201_station *o, const char *type) {
-  int first = -1, free_one = -1, with = 0;
-  for (int c = 1; c <= o->count; c++) {
-    if (strcmp(evse_connector_type(o, c), type) != 0) continue;
-    with++;
-    if (first < 0) first = c;
-    connector_status s = o->evse[c - 1].status;
-    if (free_one < 0 && s == STATUS_AVAILABLE) free_one = c;
-  }
-  if (with == o->count) return 0;
-  return free_one > 0 ? free_one : first;
+/* H01 connectorType without evseId: the EVSEs that have that type (bit
+ * c-1 for EVSE c), 0 when none has it. The model's "any EVSE" reservation
+ * takes them (cp_reservation_add_among, station_reserve_among): one of them
+ * stays free for the token, the EVSEs of other types are not concerned. */
+static unsigned evses_of_type(const ocpp201_station *o, const char *type) {
+  unsigned among = 0;
+  for (int c = 1; c <= o->count; c++)
+    if (strcmp(evse_connector_type(o, c), type) == 0) among |= 1u << (c - 1);
+  return among;
 }
+
+static bool among_has(unsigned among, int c) { return !among || (among >> (c - 1)) & 1u; }
 
 /* H04 / TC_H_20: the reserved EVSE became Faulted or Unavailable (from a
  * status it could be reserved in: not the Unavailable of a start before
@@ -70,19 +67,25 @@ static bool inoperative(connector_status s) {
   return s == STATUS_FAULTED || s == STATUS_UNAVAILABLE;
 }
 
+/* No EVSE among those of `among` (0: all) is operative any more. */
+static bool none_operative(const ocpp201_station *o, unsigned among) {
+  for (int i = 1; i <= o->count; i++)
+    if (among_has(among, i) && !inoperative(o->evse[i - 1].status)) return false;
+  return true;
+}
+
 void v201_reservation_status_changed(ocpp201_station *o, int c, connector_status was,
                                      connector_status now) {
   if (!inoperative(now) || inoperative(was)) return;
   bool evse_ends = was == STATUS_AVAILABLE || was == STATUS_RESERVED || was == STATUS_PREPARING;
-  bool station_ends = true;
-  for (int i = 1; i <= o->count; i++)
-    if (!inoperative(o->evse[i - 1].status)) station_ends = false;
   cp_reservation list[16];
   int n = cp_reservations_list(o->resv, list, 16);
   for (int i = 0; i < n; i++) {
     if (list[i].id <= 0) continue; /* local ones are src/reservation's */
     int on = list[i].connector;
-    if (!(on == c && evse_ends) && !(on == 0 && station_ends)) continue;
+    /* a station-wide one (of a connectorType: among its EVSEs) */
+    bool station_ends = on == 0 && among_has(list[i].among, c) && none_operative(o, list[i].among);
+    if (!(on == c && evse_ends) && !station_ends) continue;
     if (cp_reservation_cancel(o->resv, list[i].id) < 0) continue;
     station_cancel_reservation(o->st, on);
     station_event(o->st, on, "ocpp_reservation", "{\"id\":%d,\"state\":\"removed\"}", list[i].id);
@@ -142,17 +145,38 @@ static bool reserve_decode(ocpp201_station *o, const json_t *req, ocpp_reply *r,
  * when none is operative, Occupied (returned as Charging) otherwise. The
  * enum's words for the station are inferred from 1.6's ("connectors or
  * specified connector are in a faulted state"). */
-static connector_status any_evse_status(const ocpp201_station *o) {
-  int faulted = 0, inoperative_ones = 0;
+static connector_status any_evse_status(const ocpp201_station *o, unsigned among) {
+  int faulted = 0, inoperative_ones = 0, counted = 0;
   for (int c = 1; c <= o->count; c++) {
+    if (!among_has(among, c)) continue; /* H01 connectorType: the EVSEs of that type */
     connector_status s = o->evse[c - 1].status;
     if (s == STATUS_AVAILABLE) return STATUS_AVAILABLE;
+    counted++;
     if (inoperative(s)) inoperative_ones++;
     if (s == STATUS_FAULTED) faulted++;
   }
-  if (o->count && faulted == o->count) return STATUS_FAULTED;
-  if (inoperative_ones == o->count) return STATUS_UNAVAILABLE;
+  if (counted && faulted == counted) return STATUS_FAULTED;
+  if (inoperative_ones == counted) return STATUS_UNAVAILABLE;
   return STATUS_CHARGING;
+}
+
+/* H01: a station-wide reservation (another id) keeps one EVSE of those it
+ * may take available for its token: reserving EVSE c for someone would take
+ * the last of them. */
+static bool takes_last_free(const ocpp201_station *o, int c, int id) {
+  if (o->evse[c - 1].status != STATUS_AVAILABLE) return false;
+  cp_reservation list[16];
+  int n = cp_reservations_list(o->resv, list, 16);
+  for (int i = 0; i < n; i++) {
+    if (list[i].id <= 0 || list[i].id == id || list[i].connector != 0) continue;
+    if (!among_has(list[i].among, c)) continue;
+    int others = 0;
+    for (int k = 1; k <= o->count; k++)
+      if (k != c && among_has(list[i].among, k) && o->evse[k - 1].status == STATUS_AVAILABLE)
+        others++;
+    if (!others) return true;
+  }
+  return false;
 }
 
 static void h_reserve_now(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
@@ -173,13 +197,17 @@ static void h_reserve_now(ocpp201_station *o, const json_t *req, ocpp_reply *r) 
   int64_t expiry = x.expiry;
   const char *type = x.type[0] ? x.type : NULL;
   bool type_missing = false;
-  if (type && c > 0 && c <= o->count)
+  unsigned among = 0; /* without evseId: the EVSEs it may take, 0 all */
+  if (type && c > 0 && c <= o->count) {
     type_missing = strcmp(evse_connector_type(o, c), type) != 0; /* that EVSE lacks it */
-  else if (type && c == 0 && (c = evse_for_type(o, type)) < 0)
-    type_missing = true; /* no EVSE has it */
+  } else if (type && c == 0) {
+    among = evses_of_type(o, type);
+    type_missing = among == 0;                                      /* no EVSE has it */
+    if (o->count < 32 && among == (1u << o->count) - 1u) among = 0; /* every EVSE has it */
+  }
   const char *status;
   connector_status s = c > 0 && c <= o->count ? o->evse[c - 1].status
-                       : c == 0               ? any_evse_status(o)
+                       : c == 0               ? any_evse_status(o, among)
                                               : STATUS_AVAILABLE;
   /* without evseId: any EVSE (H01.FR.04; ReservationCtrlr.NonEvseSpecific is true) */
   if (c < 0 || c > o->count || type_missing)
@@ -190,15 +218,21 @@ static void h_reserve_now(ocpp201_station *o, const json_t *req, ocpp_reply *r) 
     status = "Unavailable";
   else if (s != STATUS_AVAILABLE && s != STATUS_RESERVED)
     status = "Occupied";
+  else if (c > 0 && takes_last_free(o, c, id))
+    status = "Occupied"; /* kept for a station-wide reservation */
   else {
+    int before = cp_reservation_connector(o->resv, id); /* H01.FR.02: the same id replaces it */
     cp_reserve_result res =
-        cp_reservation_add(o->resv, c, id, tok, group[0] ? group : NULL, expiry);
+        cp_reservation_add_among(o->resv, c, among, id, tok, group[0] ? group : NULL, expiry);
     status = res == CP_RESERVE_ACCEPTED   ? "Accepted"
              : res == CP_RESERVE_OCCUPIED ? "Occupied"
                                           : "Rejected";
     if (res == CP_RESERVE_ACCEPTED) {
       char err[120];
-      if (station_reserve(o->st, c, tok, group[0] ? group : NULL, err, sizeof err) != 0)
+      if (before >= 0) station_cancel_reservation(o->st, before); /* where it was */
+      if (among)
+        station_reserve_among(o->st, among, tok, group[0] ? group : NULL);
+      else if (station_reserve(o->st, c, tok, group[0] ? group : NULL, err, sizeof err) != 0)
         log_warn(MOD, "reservation %d: %s", id, err);
       v201_arm_tick(o);
     }

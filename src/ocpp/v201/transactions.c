@@ -439,11 +439,13 @@ static json_t *one_meter_value(const ocpp201_station *o, int c, const char *csl,
 static v201_tx_event event_of(const ocpp201_station *o, int c, cp_event_kind kind,
                               const char *trigger) {
   const v201_evse *k = &o->evse[c - 1];
+  /* a car waits on a reserved EVSE (left Reserved, G01.FR.09): EVConnected */
+  bool car = k->status == STATUS_RESERVED && station_waiting_for_authorization(o->st, c);
   return (v201_tx_event){.kind = kind,
                          .trigger_reason = trigger,
                          .at = now201(o),
                          .tx_id = k->tx_id,
-                         .status = k->status,
+                         .status = car ? STATUS_PREPARING : k->status,
                          .evse = c};
 }
 
@@ -1223,6 +1225,26 @@ static void end_lingering(ocpp201_station *o, int c) {
   v201_reset_when_idle(o); /* B12: a Reset OnIdle waited for it */
 }
 
+/* H03 (Edition 3 errata 2025-09, S1/S2 scenario #2) and G01.FR.09: a car
+ * plugged into an EVSE reserved for another token leaves it Reserved, no
+ * status tells it; TxStartPoint EVConnected starts the transaction at the
+ * plug all the same (E02), and the car taken away before the reservation's
+ * token came ends it. The reservation stays until its token (or group)
+ * starts the session, whose Updated names it (reservationId). */
+void v201_tx_reserved_plug(ocpp201_station *o, int c, bool plugged) {
+  if (c < 1 || c > o->count) return;
+  v201_evse *k = &o->evse[c - 1];
+  v201_txp *t = &k->txp;
+  restore_lingering(o, c);
+  if (plugged) {
+    if (!k->session_id && station_waiting_for_authorization(o->st, c)) start_early(o, c);
+  } else if (t->early && !t->by_badge) {
+    end_early(o, c, "EVCommunicationLost", STOP_EV_DISCONNECTED);
+  } else if (t->lingering) {
+    end_lingering(o, c);
+  }
+}
+
 /* The EVSE's status changed (availability.c): the points EnergyTransfer
  * (Charging entered or left) and the car leaving. */
 void v201_tx_points_status(ocpp201_station *o, int c, connector_status was) {
@@ -1232,6 +1254,11 @@ void v201_tx_points_status(ocpp201_station *o, int c, connector_status was) {
   restore_held(o);
   bool lingering = t->lingering, early = t->early;
   double wh = o->st->conn[c - 1].meter.energy_import_wh;
+  /* Reserved with a car waiting (G01.FR.09): the car has not left (its
+   * leaving is the event reserved_plug, v201_tx_reserved_plug) */
+  if (k->status == STATUS_RESERVED && (early || lingering) &&
+      station_waiting_for_authorization(o->st, c))
+    return;
   switch (v201_txp_status(t, was, k->status)) {
   case V201_TXP_START: /* TxStartPoint EnergyTransfer: the first energy flow */
     send_started(o, c, "ChargingStateChanged", now201(o), wh, false);

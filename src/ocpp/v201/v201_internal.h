@@ -297,6 +297,9 @@ void v201_tx_restore(ocpp201_station *o);
  * auth_refused): a badge held for the next car starts, times out or loses
  * its transaction (TxStartPoint Authorized). */
 void v201_tx_auth_event(ocpp201_station *o, int c, const char *kind, const char *detail);
+/* A car plugged into (true) or taken from an EVSE that stays Reserved (the
+ * station's event reserved_plug): the transaction begun at the plug. */
+void v201_tx_reserved_plug(ocpp201_station *o, int c, bool plugged);
 void v201_send_tx_updated(ocpp201_station *o, int c, const char *trigger_reason);
 void v201_security_event_notification(ocpp201_station *o, const char *detail);
 /* What EVSE c knows besides its meter reading (phases, offered current, temperature). */

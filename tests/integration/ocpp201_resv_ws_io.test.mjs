@@ -1,0 +1,5 @@
+// The Reservation (H) with Transactions (E) scenarios of ocpp201_resv.test.mjs against the
+// second, independent strict CSMS: npm ocpp-ws-io in strict mode (lib/csms_ws_io.mjs), which
+// validates every 2.0.1 frame both ways with its own schemas.
+process.env.BORNE_OCPP_PEER = 'ocpp-ws-io';
+await import('./ocpp201_resv.test.mjs');
