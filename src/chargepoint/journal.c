@@ -24,6 +24,11 @@ struct cp_journal {
    * of stations) costs no query while the queue does not change */
   int64_t length;
   bool length_known;
+  /* cp_journal_next_due's last answer, valid until the next write (RUN):
+   * the OCPP timer's rearm asks after each message (5 reads a charging cycle,
+   * each a read transaction of its own: issue 15) */
+  borne_ms next_due;
+  bool next_due_known;
 };
 
 /* The kind as stored in the queue's `action` column. */
@@ -44,7 +49,9 @@ static int kind_of(const char *name) {
 }
 
 #define PREP(j, sql, ...) cp_sql_prep((j)->st, (j)->error, sizeof(j)->error, sql, __VA_ARGS__)
-#define RUN(j, s) ((j)->length_known = false, cp_sql_run((j)->st, (j)->error, sizeof(j)->error, s))
+#define RUN(j, s)                                                                                  \
+  ((j)->length_known = (j)->next_due_known = false,                                                \
+   cp_sql_run((j)->st, (j)->error, sizeof(j)->error, s))
 
 cp_journal *cp_journal_open(store *db, char *err, size_t errlen) {
   if (cp_sql_migrate(db, err, errlen) != 0) return NULL;
@@ -86,14 +93,27 @@ int cp_journal_push(cp_journal *j, int64_t session_id, cp_event_kind kind, const
 static bool known_empty(const cp_journal *j) { return j->length_known && j->length == 0; }
 
 int cp_journal_peek(cp_journal *j, borne_ms now, cp_journal_entry *out) {
-  if (known_empty(j)) return -1;
+  if (known_empty(j) || (j->next_due_known && j->next_due > now)) return -1;
   for (;;) {
     sqlite3_stmt *s = PREP(j,
                            "SELECT id, session_id, action, payload, due_ms, attempts"
                            " FROM ocpp16_queue ORDER BY id LIMIT 1",
                            NULL);
     if (!s) return -1;
-    if (sqlite3_step(s) != SQLITE_ROW || sqlite3_column_int64(s, 4) > now) {
+    int rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW || sqlite3_column_int64(s, 4) > now) {
+      /* what was read is kept as cp_journal_length's and cp_journal_next_due's
+       * answers would be: outside a transaction, until the next write */
+      bool keep = sqlite3_get_autocommit(store_sqlite(j->st)) != 0;
+      if (keep && rc == SQLITE_DONE) {
+        j->length = 0;
+        j->length_known = true;
+        j->next_due = CP_NEVER;
+        j->next_due_known = true;
+      } else if (keep && rc == SQLITE_ROW) {
+        j->next_due = sqlite3_column_int64(s, 4);
+        j->next_due_known = true;
+      }
       cp_sql_done(j->st, s);
       return -1;
     }
@@ -225,8 +245,19 @@ int cp_journal_failed(cp_journal *j, int64_t id, bool answered, const cp_retry_p
 
 borne_ms cp_journal_next_due(cp_journal *j) {
   if (known_empty(j)) return CP_NEVER;
-  return cp_sql_scalar(j->st, PREP(j, "SELECT due_ms FROM ocpp16_queue ORDER BY id LIMIT 1", NULL),
-                       CP_NEVER);
+  if (j->next_due_known) return j->next_due;
+  sqlite3_stmt *s = PREP(j, "SELECT due_ms FROM ocpp16_queue ORDER BY id LIMIT 1", NULL);
+  if (!s) return CP_NEVER;
+  int rc = sqlite3_step(s);
+  borne_ms due = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : CP_NEVER;
+  cp_sql_done(j->st, s);
+  /* kept only when read outside a transaction (one still open may be rolled
+   * back) and read at all */
+  if ((rc == SQLITE_ROW || rc == SQLITE_DONE) && sqlite3_get_autocommit(store_sqlite(j->st))) {
+    j->next_due = due;
+    j->next_due_known = true;
+  }
+  return due;
 }
 
 bool cp_journal_tx_id(cp_journal *j, int64_t session_id, char tx_id[CP_TX_ID_MAX + 1]) {

@@ -8,6 +8,7 @@
  * message in store_last_error().
  */
 #include "store/store.h"
+#include "store/sync_vfs.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -246,6 +247,7 @@ struct store {
   bool lean;
   bool batch;        /* inside store_batch_begin .. store_batch_end */
   bool unsynced;     /* inside store_unsynced_begin .. store_unsynced_end, at NORMAL */
+  bool skip_vfs;     /* unsynced through the VFS (sync_level), not the pragma */
   bool batch_failed; /* sqlite rolled the whole batch back */
   after_work *after; /* store_after_commit: run at the end of the open batch */
   int after_count, after_cap;
@@ -566,6 +568,16 @@ static int user_version(store *s) {
  * inside a transaction: set before BEGIN, back after COMMIT or ROLLBACK. */
 static int sync_level(store *s, bool synced) {
   if (s->lean) return 0;
+  if (!synced) {
+    /* the WAL's commit sync left out by the store's VFS (sync_vfs.h): no
+     * pragma compiled twice per commit; the pragma when the VFS cannot */
+    s->skip_vfs = sync_vfs_skip(s->db, true);
+    if (s->skip_vfs) return 0;
+  } else if (s->skip_vfs) {
+    s->skip_vfs = false;
+    sync_vfs_skip(s->db, false);
+    return 0;
+  }
   if (sqlite3_exec(s->db, synced ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", NULL,
                    NULL, NULL) != SQLITE_OK)
     return fail(s, synced ? "cannot go back to synchronous=FULL" : "cannot set synchronous");
@@ -807,6 +819,18 @@ int store_batch_end(store *s) {
   return rc;
 }
 
+/* SQLite's automatic checkpoint (what `PRAGMA wal_autocheckpoint=256` sets),
+ * after a commit of the WAL: its syncs are always made, also after a commit
+ * whose own sync the VFS left out (sync_level). */
+#define WAL_CHECKPOINT_PAGES 256
+static int wal_hook(void *ctx, sqlite3 *db, const char *name, int pages) {
+  store *s = ctx;
+  if (s->skip_vfs) sync_vfs_skip(db, false); /* sync_level sets it again if it must */
+  if (pages >= WAL_CHECKPOINT_PAGES) sqlite3_wal_checkpoint(db, name);
+  if (s->skip_vfs) sync_vfs_skip(db, true);
+  return SQLITE_OK;
+}
+
 /* WAL + synchronous=FULL: a commit returns after the WAL is fsync'd, so it
  * survives power loss, and readers (sqlite3 on the command line) never block
  * the writer. The first statement reads the file, so a file that is not a
@@ -850,12 +874,14 @@ static int configure(store *s) {
    * cache is at most 512 KiB: the memory a long run grows by (a charging
    * cycle reads about 25 pages, 100 kB; misses are read again from the WAL
    * or the file, through the kernel's page cache). */
-  return exec_sql(s,
-                  s->lean ? "PRAGMA foreign_keys=ON; PRAGMA journal_size_limit=1048576;"
-                          : "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-                            " PRAGMA wal_autocheckpoint=256; PRAGMA journal_size_limit=1048576;"
-                            " PRAGMA cache_size=-512;",
-                  "cannot configure the database");
+  if (exec_sql(s,
+               s->lean ? "PRAGMA foreign_keys=ON; PRAGMA journal_size_limit=1048576;"
+                       : "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                         " PRAGMA journal_size_limit=1048576; PRAGMA cache_size=-512;",
+               "cannot configure the database"))
+    return -1;
+  if (!s->lean) sqlite3_wal_hook(s->db, wal_hook, s);
+  return 0;
 }
 
 /* The database holds secrets (the OCPP AuthorizationKey among the settings,
@@ -912,8 +938,9 @@ static int open_store(store **out, const char *path, bool lean, char *err, size_
     return -1;
   }
   if (lean) lean_make_room();
-  int rc = sqlite3_open_v2(
-      path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
+  int rc = sqlite3_open_v2(path, &s->db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                           lean ? NULL : sync_vfs_name());
   if (rc != SQLITE_OK) {
     snprintf(err, errlen, "cannot open database %s: %s", path,
              s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
@@ -1259,15 +1286,14 @@ int store_unsynced_begin(store *s) {
   /* SQLite ignores the level inside a transaction: nothing to change then;
    * a lean store (borne-swarm) is at OFF throughout */
   if (s->lean || s->batch || !sqlite3_get_autocommit(s->db)) return 0;
-  if (sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK) return 0;
+  if (sync_level(s, false) != 0) return 0;
   s->unsynced = true;
   return 0;
 }
 
 int store_unsynced_end(store *s) {
   if (!s->unsynced) return 0;
-  if (sqlite3_exec(s->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL) != SQLITE_OK)
-    return fail(s, "cannot go back to synchronous=FULL");
+  if (sync_level(s, true) != 0) return -1;
   s->unsynced = false;
   return 0;
 }
@@ -1289,15 +1315,10 @@ int store_event_add_reason(store *s, borne_ms at, int connector, const char *kin
                            const char *detail, const char *reason, bool synced, int64_t *id_out) {
   if (synced || s->batch || s->unsynced || s->lean)
     return event_add(s, at, connector, kind, detail, reason, id_out);
-  /* not a cached statement: SQLite applies this pragma when it compiles it */
-  if (sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK)
-    return fail(s, "cannot record an event");
+  if (sync_level(s, false)) return fail(s, "cannot record an event");
   int rc = event_add(s, at, connector, kind, detail, reason, id_out);
-  if (sqlite3_exec(s->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL) != SQLITE_OK) {
-    /* the next commit would not be synced either */
-    fail(s, "cannot go back to synchronous=FULL");
-    return -1;
-  }
+  /* failing, the next commit would not be synced either */
+  if (sync_level(s, true)) return -1;
   return rc;
 }
 

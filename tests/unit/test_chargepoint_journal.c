@@ -327,6 +327,68 @@ static void test_length_kept_until_a_write(void **state) {
   assert_int_equal(cp_journal_length(f->j), 0);
 }
 
+static int count_statement(unsigned type, void *ctx, void *p, void *x) {
+  (void)type;
+  (void)p;
+  (void)x;
+  ++*(int *)ctx;
+  return 0;
+}
+
+/* The head's due time is read once and kept until the next write (the OCPP
+ * timer asks after every message: issue 15): every write is seen, a time read
+ * inside a transaction that is then rolled back is not kept, a peek before
+ * that time reads nothing, and what a peek read (an empty queue, a head not
+ * yet due) is kept the same way. */
+static void test_next_due_kept_until_a_write(void **state) {
+  fx *f = *state;
+  int reads = 0;
+  sqlite3_trace_v2(store_sqlite(f->db), SQLITE_TRACE_STMT, count_statement, &reads);
+  push(f, 1, CP_EVENT_STARTED, "start 1", T0 + S(5));
+  assert_true(cp_journal_next_due(f->j) == T0 + S(5));
+  reads = 0;
+  assert_true(cp_journal_next_due(f->j) == T0 + S(5)); /* the kept answer */
+  assert_true(none_due(f, T0));                        /* not due yet: nothing read */
+  assert_int_equal(reads, 0);
+  cp_journal_entry e = head(f, T0 + S(5), CP_EVENT_STARTED, 1);
+  /* not answered: due again later */
+  cp_retry_policy policy = {.attempts = 3, .interval_s = 10};
+  assert_int_equal(cp_journal_failed(f->j, e.id, true, &policy, T0 + S(5)), 0);
+  free(e.payload);
+  assert_true(cp_journal_next_due(f->j) == T0 + S(15));
+  cp_journal_due_now(f->j, T0 + S(6));
+  assert_true(cp_journal_next_due(f->j) == T0 + S(6));
+  /* a push inside a batch, read there, then the batch rolled back */
+  e = head(f, T0 + S(6), CP_EVENT_STARTED, 1);
+  cp_journal_sent(f->j, e.id);
+  free(e.payload);
+  assert_true(cp_journal_next_due(f->j) == INT64_MAX);
+  assert_int_equal(store_batch_begin(f->db), 0);
+  push(f, 2, CP_EVENT_STARTED, "start 2", T0 + S(7));
+  assert_true(cp_journal_next_due(f->j) == T0 + S(7));
+  assert_int_equal(sqlite3_exec(store_sqlite(f->db), "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+  assert_int_equal(store_batch_end(f->db), -1);
+  assert_true(cp_journal_next_due(f->j) == INT64_MAX);
+  assert_true(none_due(f, T0 + H(1)));
+  /* a peek that found the queue empty, or its head not due, is kept too: the
+   * pump's peek after the last answer, then the timer's rearm */
+  push(f, 3, CP_EVENT_STARTED, "start 3", T0 + S(8));
+  assert_true(none_due(f, T0)); /* read: not due before T0 + 8 s */
+  reads = 0;
+  assert_true(cp_journal_next_due(f->j) == T0 + S(8));
+  assert_int_equal(reads, 0);
+  e = head(f, T0 + S(8), CP_EVENT_STARTED, 3);
+  cp_journal_sent(f->j, e.id);
+  free(e.payload);
+  assert_true(none_due(f, T0 + H(1))); /* read: empty */
+  reads = 0;
+  assert_true(cp_journal_next_due(f->j) == INT64_MAX);
+  assert_int_equal(cp_journal_length(f->j), 0);
+  assert_true(none_due(f, T0 + H(2)));
+  assert_int_equal(reads, 0);
+  sqlite3_trace_v2(store_sqlite(f->db), 0, NULL, NULL);
+}
+
 static void test_sent_start_in_a_batch(void **state) {
   fx *f = *state;
   push(f, 7, CP_EVENT_STARTED, "start 7", T0);
@@ -941,6 +1003,7 @@ int main(void) {
       T(test_messages_in_order),
       T(test_tx_queued),
       T(test_known_empty_queue_reads_nothing),
+      T(test_next_due_kept_until_a_write),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
