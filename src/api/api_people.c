@@ -56,7 +56,7 @@ static int opt_connectors(station *st, json_t *body, unsigned *allowed, http_res
 
 /* On a follower of an installation the leader's copy decides (docs/site.md). */
 static bool managed_elsewhere(station *st, http_response *res) {
-  if (!st->people_managed_by[0]) return false;
+  if (!st->people_managed_by || !st->people_managed_by[0]) return false;
   http_json_error(res, 409,
                   "users and badges are managed by %s (site.role = follower): change them there",
                   st->people_managed_by);
@@ -64,7 +64,8 @@ static bool managed_elsewhere(station *st, http_response *res) {
 }
 
 static json_t *managed_by(station *st) {
-  return st->people_managed_by[0] ? json_string(st->people_managed_by) : json_null();
+  return st->people_managed_by && st->people_managed_by[0] ? json_string(st->people_managed_by)
+                                                           : json_null();
 }
 
 static json_t *badge_json(const badge_row *b) {

@@ -46,7 +46,8 @@ static json_t *connector_json(station *st, int c) {
   json_object_set_new(o, "voltage_v", number_triplet(m->voltage_v));
   json_object_set_new(o, "phases", json_integer(v.phases));
   json_object_set_new(o, "temperature_c", json_real(sc->temperature_c));
-  json_object_set_new(o, "meter_error", sc->meter_ok ? json_null() : json_string(sc->meter_error));
+  json_object_set_new(o, "meter_error",
+                      sc->meter_ok ? json_null() : json_string(station_meter_error(sc)));
   if (sc->session_id) {
     json_t *s = json_object();
     session_row row;

@@ -57,22 +57,28 @@ typedef struct {
   borne_ms received;           /* when it was set */
 } profile;
 
+/* Per connector, 0 (the station) to connectors: sized to the station's count
+ * (0.7 kB for 8 connectors before, whatever the station had). */
+typedef struct {
+  /* Last transaction seen by cp_profiles_limit_a, so that
+   * cp_profiles_next_change can place Relative boundaries. */
+  char tx_id[CP_TX_ID_MAX + 2];
+  borne_ms tx_start;
+  /* 2.1 priority charging: the transaction it is active for ("" none),
+   * stored in ocpp21_priority */
+  char priority_tx[CP_TX_ID_MAX + 1];
+} profiles_conn;
+
 struct cp_profiles {
   store *db;
   int connectors;
   cp_profile_limits lim;
   profile *p;
   int n, cap;
-  /* Last transaction seen by cp_profiles_limit_a per connector, so that
-   * cp_profiles_next_change can place Relative boundaries. */
-  char tx_id[BORNE_MAX_CONNECTORS + 1][CP_TX_ID_MAX + 2];
-  borne_ms tx_start[BORNE_MAX_CONNECTORS + 1];
   cp_zone_offset_fn zone;
   void *zone_ctx;
   borne_ms offline_since; /* 0: online */
-  /* 2.1 priority charging: the transaction of each connector it is active
-   * for ("" none), stored in ocpp21_priority */
-  char priority_tx[BORNE_MAX_CONNECTORS + 1][CP_TX_ID_MAX + 1];
+  profiles_conn conn[];   /* connectors + 1 */
 };
 
 static bool has_tx(const char *tx) { return tx && tx[0]; }
@@ -585,7 +591,7 @@ static int load(cp_profiles *s, char *err, size_t errlen) {
     int connector = sqlite3_column_int(st, 0);
     char tx[CP_TX_ID_MAX + 1];
     if (connector >= 1 && connector <= s->connectors && column_tx(st, 1, tx) == 0)
-      copy_tx(s->priority_tx[connector], tx);
+      copy_tx(s->conn[connector].priority_tx, tx);
   }
   if (rc != SQLITE_DONE)
     snprintf(err, errlen, "priority charging: %s", sqlite3_errmsg(store_sqlite(s->db)));
@@ -600,7 +606,7 @@ cp_profiles *cp_profiles_open(store *db, int connectors, const cp_profile_limits
              BORNE_MAX_CONNECTORS);
     return NULL;
   }
-  cp_profiles *s = calloc(1, sizeof *s);
+  cp_profiles *s = calloc(1, sizeof *s + (size_t)(connectors + 1) * sizeof s->conn[0]);
   if (!s) {
     snprintf(err, errlen, "smart charging: out of memory");
     return NULL;
@@ -816,9 +822,9 @@ static bool tx_of_connector(const profile *p, const void *ctx) {
 }
 
 static void store_priority(cp_profiles *s, int connector) {
-  if (has_tx(s->priority_tx[connector]))
+  if (has_tx(s->conn[connector].priority_tx))
     db_exec(s, "INSERT OR REPLACE INTO ocpp21_priority(connector, tx_id) VALUES(?2, ?3)", 0,
-            connector, s->priority_tx[connector], 0, NULL);
+            connector, s->conn[connector].priority_tx, 0, NULL);
   else
     db_exec(s, "DELETE FROM ocpp21_priority WHERE connector = ?2", 0, connector, NULL, 0, NULL);
 }
@@ -833,7 +839,7 @@ bool cp_profiles_priority_available(const cp_profiles *s, int connector) {
 
 bool cp_profiles_priority_active(const cp_profiles *s, int connector, const char *tx_id) {
   return s && connector >= 1 && connector <= s->connectors && has_tx(tx_id) &&
-         strcmp(s->priority_tx[connector], tx_id) == 0;
+         strcmp(s->conn[connector].priority_tx, tx_id) == 0;
 }
 
 cp_priority_result cp_profiles_use_priority(cp_profiles *s, int connector, const char *tx_id,
@@ -844,7 +850,7 @@ cp_priority_result cp_profiles_use_priority(cp_profiles *s, int connector, const
   bool on = cp_profiles_priority_active(s, connector, tx_id);
   if (activate && !cp_profiles_priority_available(s, connector)) return CP_PRIORITY_NO_PROFILE;
   if (on == activate) return CP_PRIORITY_ACCEPTED;
-  copy_tx(s->priority_tx[connector], activate ? tx_id : "");
+  copy_tx(s->conn[connector].priority_tx, activate ? tx_id : "");
   store_priority(s, connector);
   if (changed) *changed = true;
   return CP_PRIORITY_ACCEPTED;
@@ -854,13 +860,13 @@ void cp_profiles_transaction_ended(cp_profiles *s, int connector) {
   if (!s) return;
   remove_where(s, tx_of_connector, &connector);
   /* priority charging ends with the transaction (its profile stays) */
-  if (connector >= 1 && connector <= s->connectors && has_tx(s->priority_tx[connector])) {
-    s->priority_tx[connector][0] = '\0';
+  if (connector >= 1 && connector <= s->connectors && has_tx(s->conn[connector].priority_tx)) {
+    s->conn[connector].priority_tx[0] = '\0';
     store_priority(s, connector);
   }
-  if (connector >= 0 && connector <= BORNE_MAX_CONNECTORS) {
-    s->tx_id[connector][0] = '\0';
-    s->tx_start[connector] = 0;
+  if (connector >= 0 && connector <= s->connectors) {
+    s->conn[connector].tx_id[0] = '\0';
+    s->conn[connector].tx_start = 0;
   }
 }
 
@@ -1141,8 +1147,8 @@ double cp_profiles_limit_a(cp_profiles *s, int connector, borne_ms now, const ch
   if (!s || connector < 0 || connector > s->connectors) return -1;
   /* kept to CP_TX_ID_MAX + 1 characters: a longer id stays longer than any
    * bound one, so it still matches none */
-  snprintf(s->tx_id[connector], sizeof s->tx_id[connector], "%s", tx_id ? tx_id : "");
-  s->tx_start[connector] = tx_start;
+  snprintf(s->conn[connector].tx_id, sizeof s->conn[connector].tx_id, "%s", tx_id ? tx_id : "");
+  s->conn[connector].tx_start = tx_start;
   limit l = connector_limit(s, connector, now, tx_id, has_tx(tx_id) ? tx_start : FLOATING,
                             sane_phases(phases), sane_voltage(voltage), NULL);
   return l.set ? l.amps : -1;
@@ -1153,8 +1159,8 @@ borne_ms cp_profiles_next_change(cp_profiles *s, borne_ms now) {
   borne_ms next = NEVER;
   for (int c = 0; c <= s->connectors; c++) {
     borne_ms n;
-    const char *tx = s->tx_id[c];
-    connector_limit(s, c, now, tx, has_tx(tx) ? s->tx_start[c] : FLOATING, 3, NOMINAL_V, &n);
+    const char *tx = s->conn[c].tx_id;
+    connector_limit(s, c, now, tx, has_tx(tx) ? s->conn[c].tx_start : FLOATING, 3, NOMINAL_V, &n);
     next = min_ms(next, n);
   }
   return next;

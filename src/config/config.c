@@ -23,6 +23,10 @@ typedef struct {
   char *key;
   char *value;          /* NULL in `cleared` */
   unsigned long serial; /* the generation at which it last changed */
+  /* in `cleared`: true when the key was cleared (it reads as unset, whatever
+   * the shared defaults hold), false when it was reset (config_reset: the
+   * shared default or the registry's shows again; only its serial kept) */
+  bool masks;
 } entry;
 
 typedef struct {
@@ -32,11 +36,24 @@ typedef struct {
 
 struct config {
   entry_list set;     /* in insertion order */
-  entry_list cleared; /* keys set once, then cleared: only their serial */
+  entry_list cleared; /* keys set once, then cleared or reset: only their serial */
   unsigned long generation;
+  /* config_new_over: the shared defaults read beneath this configuration's
+   * own keys (not owned, not changed while this one lives) */
+  const config *base;
 };
 
 config *config_new(void) { return calloc(1, sizeof(config)); }
+
+config *config_new_over(const config *base) {
+  config *c = calloc(1, sizeof(config));
+  if (!c) return NULL;
+  c->base = base;
+  /* generations go on from the base's: a key read from it changed no later
+   * than this configuration's start */
+  c->generation = base ? base->generation : 0;
+  return c;
+}
 
 static void list_free(entry_list *l) {
   for (size_t i = 0; i < l->count; i++) {
@@ -250,6 +267,23 @@ static entry *find_in(const entry_list *l, const char *key) {
 
 static entry *find(const config *c, const char *key) { return find_in(&c->set, key); }
 
+/* Does c's own layer hide the shared defaults' value of key (cleared)? */
+static bool masked(const config *c, const char *key) {
+  const entry *e = find_in(&c->cleared, key);
+  return e && e->masks;
+}
+
+/* The key's explicitly set entry, in c's own layer or, when c does not
+ * hide it, in its shared defaults'; NULL when unset. */
+static const entry *set_entry(const config *c, const char *key) {
+  for (; c; c = c->base) {
+    const entry *e = find(c, key);
+    if (e) return e;
+    if (masked(c, key)) return NULL;
+  }
+  return NULL;
+}
+
 static void list_remove(entry_list *l, entry *e) {
   size_t i = (size_t)(e - l->at);
   memmove(e, e + 1, (l->count - i - 1) * sizeof *e);
@@ -259,7 +293,7 @@ static void list_remove(entry_list *l, entry *e) {
 /* Appends {key (copied), value (taken)}; -1 when out of memory. */
 static int list_append(entry_list *l, const char *key, char *value, unsigned long serial) {
   if (l->count == l->cap) {
-    size_t cap = l->cap ? l->cap * 2 : 32;
+    size_t cap = l->cap ? l->cap * 2 : 4;
     entry *grown = realloc(l->at, cap * sizeof *grown);
     if (!grown) return -1;
     l->at = grown;
@@ -267,7 +301,7 @@ static int list_append(entry_list *l, const char *key, char *value, unsigned lon
   }
   char *k = strdup(key);
   if (!k) return -1;
-  l->at[l->count++] = (entry){k, value, serial};
+  l->at[l->count++] = (entry){k, value, serial, true};
   return 0;
 }
 
@@ -285,19 +319,24 @@ int config_set(config *c, const char *key, const char *value, char *err, size_t 
   }
   entry *e = find(c, key);
   if (value[0] == '\0' && !def->def) {
-    if (e) { /* back to unset, keeping the order of the others */
+    /* back to unset, keeping the order of the others; over shared defaults
+     * that set it, the key is hidden from them */
+    if (e || (c->base && set_entry(c->base, key) && !masked(c, key))) {
       entry *old = find_in(&c->cleared, key);
       if (old) {
         old->serial = ++c->generation;
+        old->masks = true;
       } else if (list_append(&c->cleared, key, NULL, c->generation + 1) != 0) {
         errbuf_setf(err, errlen, "%s: out of memory", key);
         return -1;
       } else {
         c->generation++;
       }
-      free(e->key);
-      free(e->value);
-      list_remove(&c->set, e);
+      if (e) {
+        free(e->key);
+        free(e->value);
+        list_remove(&c->set, e);
+      }
     }
     return 0;
   }
@@ -327,13 +366,41 @@ int config_set(config *c, const char *key, const char *value, char *err, size_t 
   return 0;
 }
 
+int config_reset(config *c, const char *key, char *err, size_t errlen) {
+  if (!c) {
+    errbuf_setf(err, errlen, "no configuration");
+    return -1;
+  }
+  if (!lookup(key, err, errlen)) return -1;
+  entry *e = find(c, key);
+  entry *old = find_in(&c->cleared, key);
+  if (!e && !(old && old->masks)) return 0; /* already the default beneath */
+  if (old) {
+    old->serial = ++c->generation;
+    old->masks = false;
+  } else if (list_append(&c->cleared, key, NULL, c->generation + 1) != 0) {
+    errbuf_setf(err, errlen, "%s: out of memory", key);
+    return -1;
+  } else {
+    c->generation++;
+    c->cleared.at[c->cleared.count - 1].masks = false;
+  }
+  if (e) {
+    free(e->key);
+    free(e->value);
+    list_remove(&c->set, e);
+  }
+  return 0;
+}
+
 unsigned long config_generation(const config *c) { return c ? c->generation : 0; }
 
 unsigned long config_changed_at(const config *c, const char *key) {
   if (!c || !key) return 0;
   const entry *e = find(c, key);
   if (!e) e = find_in(&c->cleared, key);
-  return e ? e->serial : 0;
+  if (e) return e->serial;
+  return c->base ? config_changed_at(c->base, key) : 0;
 }
 
 /* ---------- key flags ---------- */
@@ -360,7 +427,7 @@ int config_settable_remotely(const char *key, char *err, size_t errlen) {
 const char *config_get(const config *c, const char *key) {
   const cfg_key_def *def = config_key_def(key);
   if (!def) return NULL;
-  const entry *e = c ? find(c, key) : NULL;
+  const entry *e = c ? set_entry(c, key) : NULL;
   return e ? e->value : def->def;
 }
 
@@ -395,9 +462,32 @@ int config_selector_amps(const config *c, int connector) {
   return (int)config_get_int(c, key);
 }
 
+/* config_each_set over shared defaults: their keys first, each with the
+ * value this configuration reads (its own when it overrides it), the ones it
+ * cleared left out. */
+typedef struct {
+  const config *over;
+  config_cb cb;
+  void *ctx;
+} each_over;
+
+static int each_base(void *ctx, const char *key, const char *value) {
+  each_over *w = ctx;
+  const entry *own = find(w->over, key);
+  if (own) return w->cb(w->ctx, key, own->value);
+  if (masked(w->over, key)) return 0;
+  return w->cb(w->ctx, key, value);
+}
+
 int config_each_set(const config *c, config_cb cb, void *ctx) {
   if (!c) return 0;
+  if (c->base) {
+    each_over w = {c, cb, ctx};
+    int rc = config_each_set(c->base, each_base, &w);
+    if (rc != 0) return rc;
+  }
   for (size_t i = 0; i < c->set.count; i++) {
+    if (c->base && set_entry(c->base, c->set.at[i].key)) continue; /* walked above */
     int rc = cb(ctx, c->set.at[i].key, c->set.at[i].value);
     if (rc != 0) return rc;
   }
@@ -488,21 +578,32 @@ const char *config_pin_user(const config *c, const char *spec, char *key, size_t
   return NULL;
 }
 
+typedef struct {
+  long connectors;
+  char *err;
+  size_t errlen;
+} check_connectors;
+
+static int check_connector_key(void *ctx, const char *k, const char *value) {
+  (void)value;
+  check_connectors *cc = ctx;
+  int n;
+  if (sscanf(k, "connector.%d.", &n) == 1 && n > cc->connectors) {
+    errbuf_setf(cc->err, cc->errlen, "%s: connector %d does not exist (station.connectors = %ld)",
+                k, n, cc->connectors);
+    return -1;
+  }
+  return 0;
+}
+
 int config_check(const config *c, char *err, size_t errlen) {
   if (!c) {
     errbuf_setf(err, errlen, "no configuration");
     return -1;
   }
   long connectors = config_get_int(c, "station.connectors");
-  for (size_t i = 0; i < c->set.count; i++) {
-    const char *k = c->set.at[i].key;
-    int n;
-    if (sscanf(k, "connector.%d.", &n) == 1 && n > connectors) {
-      errbuf_setf(err, errlen, "%s: connector %d does not exist (station.connectors = %ld)", k, n,
-                  connectors);
-      return -1;
-    }
-  }
+  check_connectors cc = {connectors, err, errlen};
+  if (config_each_set(c, check_connector_key, &cc) != 0) return -1;
   const char *fail = config_get(c, "sim.selftest_fail");
   if (fail && fail[0] && fail[0] - '0' > connectors) {
     errbuf_setf(err, errlen,

@@ -72,6 +72,15 @@ typedef struct config config;
 #define CONFIG_LINE_MAX 4096
 
 config *config_new(void);
+/* A configuration over shared defaults (borne-swarm: one base for every
+ * station): its reads find its own keys first, then base's explicitly set
+ * keys, then the registry's defaults. Only its own keys are held (and
+ * freed) by it; base is not copied, must outlive it and must not change
+ * while it lives. config_set writes its own layer (a station's override
+ * wins); clearing a key base sets hides base's value; config_reset drops the
+ * override (base's value shows again). config_each_set walks base's keys
+ * (with the values this one reads) then its own. */
+config *config_new_over(const config *base);
 void config_free(config *c);
 
 /* Registry lookup ("connector.2.phases" finds "connector.*.phases",
@@ -88,6 +97,12 @@ const char *config_type_name(cfg_type t); /* "string", "int", "number", "bool", 
  * Values are stored in canonical form (bools as true/false, numbers as
  * decimal). An empty value clears a key that has no default. */
 int config_set(config *c, const char *key, const char *value, char *err, size_t errlen);
+/* Back to the default beneath: the key's own value (or its clearing) is
+ * dropped, so that the shared defaults' value (config_new_over) or the
+ * registry's default shows again; the key counts as changed
+ * (config_changed_at). 0 also when there was nothing to drop; -1 with
+ * "unknown key" in err. */
+int config_reset(config *c, const char *key, char *err, size_t errlen);
 /* Validate only, as config_set would, without a config. */
 int config_validate(const char *key, const char *value, char *err, size_t errlen);
 /* Parse a file of `key = value` lines, `# comments` and optional `[section]`

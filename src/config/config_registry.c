@@ -216,6 +216,23 @@ static int check_selftest_fail(const char *v, char *why, size_t len) {
   return errbuf_fail(why, len, "`%s` is not CONNECTOR:rcd|contactor|cp|meter (e.g. 2:rcd)", v);
 }
 
+/* sim.plugged: connector numbers, comma-separated, each at most once. */
+static int check_sim_plugged(const char *v, char *why, size_t len) {
+  bool seen[BORNE_MAX_CONNECTORS + 1] = {false};
+  const char *p = v;
+  for (;;) {
+    while (*p == ' ') p++;
+    if (*p < '1' || *p > '0' + BORNE_MAX_CONNECTORS || seen[*p - '0'])
+      return errbuf_fail(why, len, "`%s` is not a list of connectors such as 1,2", v);
+    seen[*p - '0'] = true;
+    p++;
+    while (*p == ' ') p++;
+    if (!*p) return 0;
+    if (*p++ != ',')
+      return errbuf_fail(why, len, "`%s` is not a list of connectors such as 1,2", v);
+  }
+}
+
 #define PIN_GPIO(name, what)                                                                       \
   {                                                                                                \
     "connector.*.gpio." name, CFG_STRING, NULL, 0, 64, NULL, false,                                \
@@ -314,6 +331,10 @@ static const cfg_key_def registry[] = {
     {"sim.selftest_fail", CFG_STRING, NULL, 0, 16, NULL, false,
      "Simulator: make one self-test check of one connector fail at start.",
      "CONNECTOR:rcd|contactor|cp|meter", check_selftest_fail},
+    {"sim.plugged", CFG_STRING, NULL, 0, 32, NULL, false,
+     "Simulator: these connectors have a car plugged in at start (a car that stayed through a "
+     "restart or a power cut: its open session goes on).",
+     "connectors, e.g. 1,2", check_sim_plugged},
     /* site (installation) */
     {"site.grid_type", CFG_ENUM, "TN", 0, 0, "TN|TT|IT", false,
      "Earthing system of the supply (IEC 60364-1 312.2). IT (no neutral, e.g. 3 x 230 V): "
@@ -340,8 +361,10 @@ static const cfg_key_def registry[] = {
     {"connector.*.phases", CFG_INT, "3", 0, 0, "1|3", false, "Phases wired to the connector.", NULL,
      NULL},
     {"connector.*.tethered", CFG_BOOL, "false", 0, 0, NULL, false,
-     "A fixed cable (case C) instead of a socket outlet (case B); no PP cable coding then.", NULL,
-     NULL},
+     "A fixed cable (case C) instead of a socket outlet (case B); no PP cable coding then. It is "
+     "also the connector's type for OCPP 2.0.1 (Connector.ConnectorType `cType2` / `sType2`, "
+     "ReserveNow `connectorType`).",
+     NULL, NULL},
     {"connector.*.breaker_a", CFG_NUMBER, "32", 6, 80, NULL, true,
      "Rating of the circuit breaker feeding the connector, in amps per phase.", NULL, NULL},
     {"connector.*.permanent_lock", CFG_BOOL, "false", 0, 0, NULL, true,

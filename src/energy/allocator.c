@@ -68,33 +68,45 @@ static void take_config(allocator *a, const alloc_config *cfg) {
   if (!(a->cfg.min_a >= ALLOC_MIN_A)) a->cfg.min_a = ALLOC_MIN_A;
 }
 
+/* The next array of `count` items of `size` bytes from a block (each on a
+ * 16-byte boundary); with block NULL it only counts the bytes. */
+static void *carve(unsigned char *block, size_t *at, size_t count, size_t size) {
+  size_t start = (*at + 15u) & ~(size_t)15u;
+  *at = start + count * size;
+  return block ? block + start : NULL;
+}
+
 allocator *allocator_new(int connectors, const alloc_config *cfg) {
   if (connectors < 1 || connectors > ALLOC_MAX_CONNECTORS) return NULL;
-  allocator *a = calloc(1, sizeof *a);
-  if (!a) return NULL;
+  size_t n = (size_t)connectors;
+  /* the value and its per-connector arrays in one block (a swarm holds
+   * thousands of stations: each block's header and rounding add up) */
+  unsigned char *block = NULL;
+  allocator *a = NULL;
+  for (int pass = 0; pass < 2; pass++) {
+    size_t at = 0;
+    a = carve(block, &at, 1, sizeof *a);
+    void *out = carve(block, &at, n, sizeof *a->out);
+    void *cd = carve(block, &at, n, sizeof *a->cd);
+    void *idx = carve(block, &at, n, sizeof *a->idx);
+    void *tmp = carve(block, &at, n, sizeof *a->tmp);
+    void *target = carve(block, &at, n, sizeof *a->target);
+    if (pass == 0) {
+      if (!(block = calloc(1, at))) return NULL;
+      continue;
+    }
+    a->out = out;
+    a->cd = cd;
+    a->idx = idx;
+    a->tmp = tmp;
+    a->target = target;
+  }
   a->n = connectors;
   take_config(a, cfg);
-  a->out = calloc((size_t)connectors, sizeof *a->out);
-  a->cd = calloc((size_t)connectors, sizeof *a->cd);
-  a->idx = calloc((size_t)connectors, sizeof *a->idx);
-  a->tmp = calloc((size_t)connectors, sizeof *a->tmp);
-  a->target = calloc((size_t)connectors, sizeof *a->target);
-  if (!a->out || !a->cd || !a->idx || !a->tmp || !a->target) {
-    allocator_free(a);
-    return NULL;
-  }
   return a;
 }
 
-void allocator_free(allocator *a) {
-  if (!a) return;
-  free(a->out);
-  free(a->cd);
-  free(a->idx);
-  free(a->tmp);
-  free(a->target);
-  free(a);
-}
+void allocator_free(allocator *a) { free(a); /* one block (allocator_new) */ }
 
 /* Shares are offered in 0.1 A steps, rounded down (never above the budget). */
 static double quantize(double amps) { return floor(amps * 10.0 + EPS) / 10.0; }

@@ -109,23 +109,44 @@ void solar_config_defaults(solar_config *c) {
   c->stale_ms = 10000;
 }
 
+/* The next array of `count` items of `size` bytes from a block (each on a
+ * 16-byte boundary); with block NULL it only counts the bytes. */
+static void *carve(unsigned char *block, size_t *at, size_t count, size_t size) {
+  size_t start = (*at + 15u) & ~(size_t)15u;
+  *at = start + count * size;
+  return block ? block + start : NULL;
+}
+
 solar *solar_new(int connectors, const solar_config *cfg) {
   if (connectors < 1) return NULL;
-  solar *s = calloc(1, sizeof *s);
-  if (!s) return NULL;
   size_t n = (size_t)connectors;
-  s->out = calloc(n, sizeof *s->out);
-  s->order = calloc(n, sizeof *s->order);
-  s->busy = calloc(n, sizeof *s->busy);
-  s->adm = calloc(n, sizeof *s->adm);
-  s->share = calloc(n, sizeof *s->share);
-  s->need = calloc(n, sizeof *s->need);
-  s->cap = calloc(n, sizeof *s->cap);
-  s->free_share = calloc(n, sizeof *s->free_share);
-  if (!s->out || !s->order || !s->busy || !s->adm || !s->share || !s->need || !s->cap ||
-      !s->free_share) {
-    solar_free(s);
-    return NULL;
+  /* the value and its per-connector arrays in one block: a swarm holds
+   * thousands of stations, each block's own header and rounding add up */
+  unsigned char *block = NULL;
+  solar *s = NULL;
+  for (int pass = 0; pass < 2; pass++) {
+    size_t at = 0;
+    s = carve(block, &at, 1, sizeof *s);
+    void *out = carve(block, &at, n, sizeof *s->out);
+    void *order = carve(block, &at, n, sizeof *s->order);
+    void *busy = carve(block, &at, n, sizeof *s->busy);
+    void *adm = carve(block, &at, n, sizeof *s->adm);
+    void *share = carve(block, &at, n, sizeof *s->share);
+    void *need = carve(block, &at, n, sizeof *s->need);
+    void *cap = carve(block, &at, n, sizeof *s->cap);
+    void *free_share = carve(block, &at, n, sizeof *s->free_share);
+    if (pass == 0) {
+      if (!(block = calloc(1, at))) return NULL;
+      continue;
+    }
+    s->out = out;
+    s->order = order;
+    s->busy = busy;
+    s->adm = adm;
+    s->share = share;
+    s->need = need;
+    s->cap = cap;
+    s->free_share = free_share;
   }
   s->n = connectors;
   solar_set_config(s, cfg);
@@ -136,18 +157,7 @@ solar *solar_new(int connectors, const solar_config *cfg) {
   return s;
 }
 
-void solar_free(solar *s) {
-  if (!s) return;
-  free(s->out);
-  free(s->order);
-  free(s->busy);
-  free(s->adm);
-  free(s->share);
-  free(s->need);
-  free(s->cap);
-  free(s->free_share);
-  free(s);
-}
+void solar_free(solar *s) { free(s); /* one block (solar_new) */ }
 
 void solar_set_config(solar *s, const solar_config *cfg) {
   s->cfg = *cfg;

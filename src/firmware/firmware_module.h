@@ -21,9 +21,22 @@ typedef void (*station_fw_listener)(void *ctx, fw_status s, int request_id, cons
 /* The updater, made at the first call (from firmware.install_command and
  * firmware.ca_file; a later change of firmware.ca_file applies to the next
  * signature check); NULL when it cannot be made (out of memory, too many
- * modules). */
+ * modules). Who only listens or reads does not make it (the calls below):
+ * an idle station has none unless its data directory records an update
+ * (the running version, an install to report, a roll-back) or
+ * firmware.installer is rauc, when the service makes it at its start. */
 firmware *station_firmware(station *st);
-/* Every status change after the service's own handling (at most 4). */
+/* The updater if it was made, else NULL (nothing to report, not busy). */
+firmware *station_firmware_made(station *st);
+/* The running firmware's version: the updater's, BORNE_VERSION without one. */
+const char *station_firmware_version(station *st);
+/* firmware_busy, firmware_boot_pending, firmware_boot_report of the updater
+ * if made; false without one. */
+bool station_firmware_busy(station *st);
+bool station_firmware_boot_pending(station *st);
+bool station_firmware_boot_report(station *st);
+/* Every status change after the service's own handling (at most 4); the
+ * service is made by the first call, the updater is not. */
 int station_firmware_listen(station *st, station_fw_listener fn, void *ctx);
 /* Who restarts into an installed image; default station_reset(st, true). */
 void station_firmware_set_restarter(station *st, void (*fn)(void *ctx), void *ctx);

@@ -66,9 +66,13 @@ typedef struct {
    * borne-swarm does not hold) */
   sim_input *queue;
   int queued;
-  uv_timer_t flush_timer;
-  uv_timer_t physics_timer;
-  char error[160];
+  /* made by an input to deliver, given back once they are delivered (an
+   * idle station holds none: 152 bytes) */
+  uv_timer_t *flush_timer;
+  /* made by the first physics to wait for (a car plugged in): an idle
+   * swarm station has none (152 bytes); freed by its close */
+  uv_timer_t *physics_timer;
+  char *error; /* SIM_ERROR_LEN, allocated by the first error (sim_errbuf) */
   /* grid inputs: the utility control contact, and the building's current
    * seen by the CT clamps (read from a worker thread: under ct_lock) */
   bool contact;
@@ -96,6 +100,16 @@ typedef struct {
 
 static hal_sim *as_sim(hal *h) { return (hal_sim *)h; }
 
+/* The last error's buffer, allocated by the first error (a swarm's idle
+ * stations never have one: 160 bytes each); without memory for it the
+ * message goes to a process-wide buffer. */
+#define SIM_ERROR_LEN 160
+static char *sim_errbuf(hal_sim *s) {
+  static char no_memory[SIM_ERROR_LEN];
+  if (!s->error) s->error = calloc(1, SIM_ERROR_LEN);
+  return s->error ? s->error : no_memory;
+}
+
 static int check_connector(hal_sim *s, int c, char *err, size_t errlen) {
   if (c >= 1 && c <= s->base.connectors) return 0;
   snprintf(err, errlen, "no connector %d (this station has %d)", c, s->base.connectors);
@@ -103,10 +117,11 @@ static int check_connector(hal_sim *s, int c, char *err, size_t errlen) {
 }
 
 static void flush_cb(uv_timer_t *t);
+static void arm_flush(hal_sim *s);
 
 static void enqueue(hal_sim *s, const sim_input *in) {
   if (!s->queue && !(s->queue = malloc(SIM_QUEUE_MAX * sizeof *s->queue))) {
-    snprintf(s->error, sizeof s->error, "out of memory: an input was lost");
+    snprintf(sim_errbuf(s), SIM_ERROR_LEN, "out of memory: an input was lost");
     return;
   }
   if (s->queued == SIM_QUEUE_MAX) {
@@ -115,7 +130,7 @@ static void enqueue(hal_sim *s, const sim_input *in) {
     s->queued--;
   }
   s->queue[s->queued++] = *in;
-  if (s->started) uv_timer_start(&s->flush_timer, flush_cb, 0, 0);
+  if (s->started) arm_flush(s);
 }
 
 /* Report the CP level if it changed since last reported. */
@@ -145,13 +160,44 @@ static void advance_all(hal_sim *s) {
   }
   if (!s->started) return;
   if (next == INT64_MAX) {
-    uv_timer_stop(&s->physics_timer);
-  } else {
-    uv_timer_start(&s->physics_timer, physics_cb, clock_real_delay_ms(s->clock, next), 0);
+    if (s->physics_timer) uv_timer_stop(s->physics_timer);
+    return;
   }
+  if (!s->physics_timer) {
+    uv_timer_t *t = malloc(sizeof *t);
+    if (!t) return; /* the next input advances the physics */
+    uv_timer_init(s->loop, t);
+    t->data = s;
+    s->physics_timer = t;
+  }
+  uv_timer_start(s->physics_timer, physics_cb, clock_real_delay_ms(s->clock, next), 0);
 }
 
 static void physics_cb(uv_timer_t *t) { advance_all(t->data); }
+
+static void free_handle(uv_handle_t *h) { free(h); }
+
+/* The inputs queued go to the listener from the next turn of the loop. */
+static void arm_flush(hal_sim *s) {
+  if (!s->flush_timer) {
+    uv_timer_t *t = malloc(sizeof *t);
+    if (!t) { /* delivered with the next input that finds memory */
+      snprintf(sim_errbuf(s), SIM_ERROR_LEN, "out of memory: inputs wait for the next one");
+      return;
+    }
+    uv_timer_init(s->loop, t);
+    t->data = s;
+    s->flush_timer = t;
+  }
+  uv_timer_start(s->flush_timer, flush_cb, 0, 0);
+}
+
+static void release_flush(hal_sim *s) {
+  if (!s->flush_timer) return;
+  uv_timer_stop(s->flush_timer);
+  uv_close((uv_handle_t *)s->flush_timer, free_handle);
+  s->flush_timer = NULL;
+}
 
 static void deliver(hal_sim *s, const sim_input *in) {
   const hal_listener *l = &s->listener;
@@ -200,16 +246,13 @@ static void flush_cb(uv_timer_t *t) {
   }
   free(s->queue);
   s->queue = NULL;
+  release_flush(s); /* made again by the next input */
 }
 
 static int sim_start(hal *h, uv_loop_t *loop, const hal_listener *listener) {
   hal_sim *s = as_sim(h);
   s->loop = loop;
   s->listener = *listener;
-  uv_timer_init(loop, &s->flush_timer);
-  uv_timer_init(loop, &s->physics_timer);
-  s->flush_timer.data = s;
-  s->physics_timer.data = s;
   s->started = true;
   for (int c = 1; c <= h->connectors; c++) {
     sim_connector *sc = &s->conn[c - 1];
@@ -222,7 +265,7 @@ static int sim_start(hal *h, uv_loop_t *loop, const hal_listener *listener) {
     enqueue(s, &(sim_input){.kind = IN_CONTACTOR, .connector = c, .flag = sc->welded});
     enqueue(s, &(sim_input){.kind = IN_LOCK, .connector = c, .flag = false});
   }
-  uv_timer_start(&s->flush_timer, flush_cb, 0, 0);
+  arm_flush(s);
   return 0;
 }
 
@@ -230,8 +273,9 @@ static void sim_stop(hal *h) {
   hal_sim *s = as_sim(h);
   if (!s->started) return;
   s->started = false;
-  uv_close((uv_handle_t *)&s->flush_timer, NULL);
-  uv_close((uv_handle_t *)&s->physics_timer, NULL);
+  release_flush(s);
+  if (s->physics_timer) uv_close((uv_handle_t *)s->physics_timer, free_handle);
+  s->physics_timer = NULL;
 }
 
 static void outputs_changed(hal_sim *s, int c) {
@@ -273,12 +317,12 @@ static void sim_set_led(hal *h, int c, const led_look *look) {
 static int sim_read_meter(hal *h, int c, meter_reading *out) {
   hal_sim *s = as_sim(h);
   if (c < 1 || c > h->connectors) {
-    snprintf(s->error, sizeof s->error, "no connector %d", c);
+    snprintf(sim_errbuf(s), SIM_ERROR_LEN, "no connector %d", c);
     return -1;
   }
   sim_connector *sc = &s->conn[c - 1];
   if (strcmp(sc->selftest_fail, "meter") == 0) {
-    snprintf(s->error, sizeof s->error, "simulated meter of connector %d does not answer", c);
+    snprintf(sim_errbuf(s), SIM_ERROR_LEN, "simulated meter of connector %d does not answer", c);
     return -1;
   }
   advance_all(s);
@@ -297,11 +341,15 @@ static int sim_selftest(hal *h, int c, hal_selftest *out) {
   return 0;
 }
 
-static const char *sim_last_error(hal *h) { return as_sim(h)->error; }
+static const char *sim_last_error(hal *h) {
+  const char *e = as_sim(h)->error;
+  return e ? e : "";
+}
 
 static void sim_destroy(hal *h) {
   uv_mutex_destroy(&as_sim(h)->ct_lock);
   free(as_sim(h)->queue);
+  free(as_sim(h)->error);
   free(h);
 }
 
@@ -309,7 +357,7 @@ static int sim_watch_contact(hal *h, const char *spec, hal_contact_cb cb, void *
   (void)spec;
   hal_sim *s = as_sim(h);
   if (!s->started) {
-    snprintf(s->error, sizeof s->error, "the HAL is not started");
+    snprintf(sim_errbuf(s), SIM_ERROR_LEN, "the HAL is not started");
     return -1;
   }
   s->contact_cb = cb;
@@ -322,7 +370,7 @@ static int sim_watch_tamper(hal *h, const char *spec, hal_contact_cb cb, void *c
   (void)spec;
   hal_sim *s = as_sim(h);
   if (!s->started) {
-    snprintf(s->error, sizeof s->error, "the HAL is not started");
+    snprintf(sim_errbuf(s), SIM_ERROR_LEN, "the HAL is not started");
     return -1;
   }
   s->tamper_cb = cb;
@@ -335,7 +383,7 @@ static int sim_watch_ap_button(hal *h, const char *spec, hal_contact_cb cb, void
   (void)spec;
   hal_sim *s = as_sim(h);
   if (!s->started) {
-    snprintf(s->error, sizeof s->error, "the HAL is not started");
+    snprintf(sim_errbuf(s), SIM_ERROR_LEN, "the HAL is not started");
     return -1;
   }
   s->ap_button_cb = cb;
@@ -400,13 +448,13 @@ static int sim_get_phases(hal *h, int c) {
 
 static int sim_set_phases(hal *h, int c, int phases) {
   hal_sim *s = as_sim(h);
-  if (check_connector(s, c, s->error, sizeof s->error) != 0) return -1;
+  if (check_connector(s, c, sim_errbuf(s), SIM_ERROR_LEN) != 0) return -1;
   if (!s->phase_contactor) {
-    snprintf(s->error, sizeof s->error, "connector %d has no phase contactor", c);
+    snprintf(sim_errbuf(s), SIM_ERROR_LEN, "connector %d has no phase contactor", c);
     return -1;
   }
   if (phases != 1 && phases != 3) {
-    snprintf(s->error, sizeof s->error, "phases: 1 or 3, not %d", phases);
+    snprintf(sim_errbuf(s), SIM_ERROR_LEN, "phases: 1 or 3, not %d", phases);
     return -1;
   }
   sim_ev_set_supply_phases(&s->conn[c - 1].ev, phases, clock_now(s->clock));

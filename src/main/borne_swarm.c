@@ -39,6 +39,10 @@
 
 #define SWARM_LINKS_PER_CONTEXT 250u /* lws client contexts: see main() */
 #define SWARM_SLICE_US 10000u        /* loop_slices: the longest slice of one turn */
+/* SQLite connections open at once (store_set_lean_open_max): see main() */
+#define SWARM_SQLITE_OPEN_MAX 64
+/* ... and while the ramp opens stations (each writes for its first seconds) */
+#define SWARM_SQLITE_OPEN_RAMP 16
 
 static bool sqlite_pool; /* SQLite allocates in its own pool: use_sqlite_pool() */
 
@@ -133,6 +137,7 @@ struct swarm {
   swarm_options o;
   swarm_scenario sc;
   swarm_engine *eng;
+  config *base_cfg; /* every station's settings but its id (make_base_config) */
   member *m;
   int opened;
   uint64_t t0;
@@ -155,6 +160,7 @@ struct swarm {
   uv_timer_t ramp_timer, tick_timer;
   int trim_next;           /* the next station whose store on_tick trims */
   uint64_t last_heap_trim; /* uv_hrtime of the last malloc_trim (on_tick) */
+  int sqlite_open_max;     /* open SQLite connections once the ramp is done */
   uv_signal_t sigint, sigterm;
 };
 
@@ -430,27 +436,35 @@ static int set_key(config *cfg, const char *key, const char *value, char *err, s
   return 0;
 }
 
-static int make_config(swarm *sw, member *mb, char *err, size_t errlen) {
+/* The swarm's shared defaults: every station's settings but its id, made
+ * once (config_new_over: a station keeps only the keys it changes, its id
+ * first; 1.2 kB per station before, docs/performance.md). */
+static int make_base_config(swarm *sw, char *err, size_t errlen) {
   char n[16];
-  mb->cfg = config_new();
-  if (!mb->cfg) return snprintf(err, errlen, "out of memory"), -1;
+  sw->base_cfg = config_new();
+  if (!sw->base_cfg) return snprintf(err, errlen, "out of memory"), -1;
+  config *cfg = sw->base_cfg;
   snprintf(n, sizeof n, "%d", sw->o.connectors);
   char mv[16], hb[16];
   snprintf(mv, sizeof mv, "%d", sw->sc.meter_interval_s);
   snprintf(hb, sizeof hb, "%d", sw->sc.heartbeat_interval_s);
-  const char *const fixed[][2] = {{"station.id", mb->id},
-                                  {"station.connectors", n},
-                                  {"log.level", sw->o.log_level},
-                                  {"hal.backend", "sim"},
-                                  {"auth.mode", "ocpp"},
-                                  {"ocpp.url", sw->o.csms},
-                                  {"ocpp.MeterValueSampleInterval", mv},
-                                  {"ocpp.HeartbeatInterval", hb},
-                                  {"ocpp.version", sw->o.ocpp_version}};
+  const char *const fixed[][2] = {
+      {"station.connectors", n},      {"log.level", sw->o.log_level},
+      {"hal.backend", "sim"},         {"auth.mode", "ocpp"},
+      {"ocpp.url", sw->o.csms},       {"ocpp.MeterValueSampleInterval", mv},
+      {"ocpp.HeartbeatInterval", hb}, {"ocpp.version", sw->o.ocpp_version}};
   for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
-    if (set_key(mb->cfg, fixed[i][0], fixed[i][1], err, errlen) != 0) return -1;
+    if (set_key(cfg, fixed[i][0], fixed[i][1], err, errlen) != 0) return -1;
   for (int i = 0; i < sw->o.nsets; i++)
-    if (set_key(mb->cfg, sw->o.sets[i][0], sw->o.sets[i][1], err, errlen) != 0) return -1;
+    if (set_key(cfg, sw->o.sets[i][0], sw->o.sets[i][1], err, errlen) != 0) return -1;
+  return 0;
+}
+
+static int make_config(swarm *sw, member *mb, char *err, size_t errlen) {
+  mb->cfg = config_new_over(sw->base_cfg);
+  if (!mb->cfg) return snprintf(err, errlen, "out of memory"), -1;
+  /* a --set station.id would give every station the same: the member's id wins */
+  if (set_key(mb->cfg, "station.id", mb->id, err, errlen) != 0) return -1;
   return config_check(mb->cfg, err, errlen);
 }
 
@@ -626,6 +640,7 @@ static void on_ramp(uv_timer_t *t) {
   }
   if (sw->opened == sw->o.stations) {
     uv_timer_stop(t);
+    store_set_lean_open_max(sw->sqlite_open_max); /* the ramp's bound was lower */
 #ifdef __GLIBC__
     malloc_trim(0); /* once, for every station's start (station.c trims after borned's) */
 #endif
@@ -1025,10 +1040,33 @@ int main(int argc, char **argv) {
    * as many may be open at once as the limit leaves beside the sockets
    * (docs/swarm.md): 10 000 stations whose clock-aligned meter values come
    * in the same second would otherwise need 20 000 */
-  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
-    long room = (long)rl.rlim_cur - o->stations - 256;
-    store_set_lean_open_max(room < 64 ? 64 : room > 1000000 ? 1000000 : (int)room);
+  /* and no more than SWARM_SQLITE_OPEN_MAX: each open connection holds 30 to
+   * 60 kB (its schema, statements, pages), and while thousands of stations
+   * boot (each writes for its first seconds) they were most of the ramp's
+   * peak RSS (446 MB at 10 000 for 253 MB idle, docs/performance.md); the
+   * least recently used free one closes first, and opens again in ≈ 0.25 ms.
+   * BORNE_SWARM_SQLITE_OPEN overrides it (0: only the descriptor bound). */
+  long open_max = SWARM_SQLITE_OPEN_MAX;
+  const char *som = getenv("BORNE_SWARM_SQLITE_OPEN");
+  if (som && *som) {
+    char *end;
+    open_max = strtol(som, &end, 10);
+    if (*end || open_max < 0 || open_max > 1000000) {
+      fprintf(stderr, "borne-swarm: BORNE_SWARM_SQLITE_OPEN: not a number: %s\n", som);
+      return 2;
+    }
   }
+  long room = 1000000;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+    room = (long)rl.rlim_cur - o->stations - 256;
+    room = room < 64 ? 64 : room > 1000000 ? 1000000 : room;
+  }
+  if (open_max > 0 && open_max < room) room = open_max < 16 ? 16 : open_max;
+  sw->sqlite_open_max = (int)room;
+  /* fewer while the ramp runs: the stations' first writes come together
+   * then, and what they hold at once is the process's peak (rss_kb_max);
+   * on_ramp sets the bound above once every station is open */
+  store_set_lean_open_max(room < SWARM_SQLITE_OPEN_RAMP ? (int)room : SWARM_SQLITE_OPEN_RAMP);
   /* one lws client context per group of SWARM_LINKS_PER_CONTEXT links, all
    * on the loop, their tables sized by that limit: lws 4.1 keeps a context's
    * timers (ping, timeouts) in one sorted list walked at every insert, so one
@@ -1069,6 +1107,13 @@ int main(int argc, char **argv) {
   if (!sw->m || !sw->eng) {
     fprintf(stderr, "borne-swarm: out of memory\n");
     return 1;
+  }
+  {
+    char err[512];
+    if (make_base_config(sw, err, sizeof err) != 0) {
+      fprintf(stderr, "borne-swarm: %s\n", err);
+      return 2;
+    }
   }
   for (int i = 0; i < o->stations; i++) {
     member *mb = &sw->m[i];
@@ -1137,6 +1182,7 @@ int main(int argc, char **argv) {
   free(sw->failed);
   free(sw->m);
   swarm_engine_free(sw->eng);
+  config_free(sw->base_cfg); /* after every station's (config_new_over) */
   if (sw->failed_opens) rc = 1;
   return rc;
 }

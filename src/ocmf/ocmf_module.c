@@ -287,7 +287,7 @@ static int post_intermediate(void *ctx, const http_request *req, http_response *
     return http_json_error(res, 409, "connector %d has no session to sign a reading of", c), 0;
   station_read_meter(st, c);
   if (!sc->meter_ok)
-    return http_json_error(res, 503, "connector %d: meter: %s", c, sc->meter_error), 0;
+    return http_json_error(res, 503, "connector %d: meter: %s", c, station_meter_error(sc)), 0;
   session_row row;
   const char *uid = store_session_get(st->db, sc->session_id, &row) == 0 ? row.uid : "";
   char rec[OCMF_RECORD_MAX], err[200];

@@ -670,7 +670,7 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
   http_add_route(st->http, &(http_route){"GET", "/api/v1/ocpp", get_ocpp, c});
   http_add_route(st->http,
                  &(http_route){"POST", "/api/v1/connectors/{id}/priority", post_priority, c});
-  const char *fw = station_firmware(st) ? firmware_version(station_firmware(st)) : "?";
+  const char *fw = station_firmware_version(st);
   station_event(st, 0, "security", "StartupOfTheDevice: borne %s", fw);
   return 0;
 }

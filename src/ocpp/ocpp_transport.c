@@ -131,13 +131,14 @@ struct ocpp_transport {
   int64_t last_alive_ms; /* last pong (frames count too: st.last_rx_ms) */
   /* what OpenSSL said during the current attempt's handshake */
   long tls_verify; /* X509_V_ERR_* of the server's certificate, 0 none */
-  char tls_verify_text[96];
-  int tls_alert; /* fatal alert, -1 none */
+  int tls_alert;   /* fatal alert, -1 none */
   bool tls_alert_sent;
   bool tls_hello; /* the server's hello had come when the alert came */
-  char tls_alert_text[80];
   int tls_error; /* SSL_R_*, -1 another library's error, 0 none */
-  char tls_error_text[120];
+  /* their words: allocated by the first wss:// attempt (none for ws://) */
+  struct tls_texts {
+    char verify[96], alert[80], error[120];
+  } * tls_text;
   bool tls_started;   /* the handshake began: the server was reached */
   bool http_answered; /* the server answered the upgrade in HTTP (a 401, a 503…) */
   /* a new configuration waits for the connection to write what is queued
@@ -176,6 +177,7 @@ static void release(ocpp_transport *t) {
   char *owned[] = {t->url,       t->cp_id,    t->subprotocol, t->password, t->ca_file,
                    t->cert_file, t->key_file, t->host,        t->path,     t->basic};
   for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++) free(owned[i]);
+  free(t->tls_text);
   free(t);
 }
 
@@ -561,13 +563,12 @@ static void connect_now(ocpp_transport *t) {
   uintptr_t serial = t->serial;
   cc.opaque_user_data = (void *)serial;
   t->tls_verify = 0;
-  t->tls_verify_text[0] = 0;
   t->tls_alert = -1;
   t->tls_alert_sent = false;
   t->tls_hello = false;
-  t->tls_alert_text[0] = 0;
   t->tls_error = 0;
-  t->tls_error_text[0] = 0;
+  if (t->tls && !t->tls_text) t->tls_text = malloc(sizeof *t->tls_text); /* else none said */
+  if (t->tls_text) *t->tls_text = (struct tls_texts){{0}, {0}, {0}};
   t->tls_started = false;
   t->http_answered = false;
   t->st.subprotocol[0] = 0; /* the next answer says again */
@@ -928,18 +929,22 @@ static void tls_info(const SSL *ssl, int where, int ret) {
     t->tls_alert_sent = (where & SSL_CB_WRITE) != 0;
     /* the cipher suite the server's hello chose (none yet: it refused the station's hello) */
     t->tls_hello = SSL_get_pending_cipher(ssl) != NULL;
-    snprintf(t->tls_alert_text, sizeof t->tls_alert_text, "%s", SSL_alert_desc_string_long(ret));
+    if (t->tls_text)
+      snprintf(t->tls_text->alert, sizeof t->tls_text->alert, "%s",
+               SSL_alert_desc_string_long(ret));
   }
   unsigned long e = ERR_peek_last_error();
   if (!t->tls_error && e) {
     t->tls_error = ERR_GET_LIB(e) == ERR_LIB_SSL ? ERR_GET_REASON(e) : -1;
     const char *why = ERR_reason_error_string(e);
-    snprintf(t->tls_error_text, sizeof t->tls_error_text, "%s", why ? why : "");
+    if (t->tls_text) snprintf(t->tls_text->error, sizeof t->tls_text->error, "%s", why ? why : "");
   }
   long v = SSL_get_verify_result(ssl);
   if (!t->tls_verify && v != X509_V_OK) {
     t->tls_verify = v;
-    snprintf(t->tls_verify_text, sizeof t->tls_verify_text, "%s", X509_verify_cert_error_string(v));
+    if (t->tls_text)
+      snprintf(t->tls_text->verify, sizeof t->tls_text->verify, "%s",
+               X509_verify_cert_error_string(v));
   }
 }
 
@@ -1073,14 +1078,15 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
   case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
     if (current) {
       char why[256];
+      const struct tls_texts *tt = t->tls_text;
       tls_failure tf = {.verify_error = t->tls_verify,
-                        .verify_text = t->tls_verify_text,
+                        .verify_text = tt ? tt->verify : "",
                         .alert = t->tls_alert,
                         .alert_sent = t->tls_alert_sent,
                         .server_hello = t->tls_hello,
-                        .alert_text = t->tls_alert_text,
+                        .alert_text = tt ? tt->alert : "",
                         .error_reason = t->tls_error,
-                        .error_text = t->tls_error_text,
+                        .error_text = tt ? tt->error : "",
                         .host = t->host};
       if (t->no_subprotocol)
         snprintf(why, sizeof why, "the back end agreed to none of the OCPP versions offered (%s)",

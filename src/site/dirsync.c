@@ -536,10 +536,14 @@ static int remove_stale(site_dirsync *d, const site_directory *dir) {
 
 static void set_managed_by(site_dirsync *d) {
   station *st = d->st;
+  if (!st->people_managed_by && !(st->people_managed_by = malloc(PEOPLE_MANAGED_BY_MAX))) {
+    log_error(MOD, "out of memory: the users and badges are not shown as the leader's");
+    return;
+  }
   if (d->from[0])
-    snprintf(st->people_managed_by, sizeof st->people_managed_by, "the leader %s", d->from);
+    snprintf(st->people_managed_by, PEOPLE_MANAGED_BY_MAX, "the leader %s", d->from);
   else
-    snprintf(st->people_managed_by, sizeof st->people_managed_by, "the installation's leader");
+    snprintf(st->people_managed_by, PEOPLE_MANAGED_BY_MAX, "the installation's leader");
 }
 
 static int put_directory(void *ctx, const http_request *req, http_response *res) {
@@ -684,7 +688,7 @@ site_dirsync *site_dirsync_new(station *st, bool leader, bool follower, char *er
     publish(d);
     set_managed_by(d);
     log_info(MOD, "users and badges managed by %s (directory version %u held)",
-             st->people_managed_by, d->version);
+             st->people_managed_by ? st->people_managed_by : "the leader", d->version);
   }
   if (leader && !d->secret[0])
     log_info(MOD, "site.secret not set: users and badges are not copied to the members");

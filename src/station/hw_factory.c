@@ -82,6 +82,17 @@ static hal *create_sim(station *st, char *err, size_t errlen) {
       return NULL;
     }
   }
+  /* a car that stayed through the restart (tests of a resumed session) */
+  const char *plugged = config_get(st->cfg, "sim.plugged");
+  for (const char *p = plugged ? plugged : ""; *p; p++) {
+    if (*p < '1' || *p > '9') continue;
+    sim_ev_params ev = {
+        .max_current_a = 32, .phases = 3, .battery_kwh = 60, .soc_pct = 20, .target_soc_pct = 80};
+    if (hal_sim_plug(h, *p - '0', &ev, 0, err, errlen) != 0) {
+      h->ops->destroy(h);
+      return NULL;
+    }
+  }
   return h;
 }
 

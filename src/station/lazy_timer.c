@@ -25,6 +25,13 @@ bool lazy_timer_active(const lazy_timer *t) {
 
 static void closed(uv_handle_t *h) { free(h); }
 
+void lazy_timer_release(lazy_timer *t) {
+  if (!t->h) return;
+  uv_timer_stop(t->h);
+  uv_close((uv_handle_t *)t->h, closed);
+  t->h = NULL;
+}
+
 void lazy_timer_close(lazy_timer *t) {
   t->closed = true;
   if (!t->h) return;

@@ -128,28 +128,41 @@ static void apply_outputs(station *st, int c) {
   if (st->on_outputs_applied) st->on_outputs_applied(st->on_outputs_applied_ctx, c);
 }
 
+#define METER_ERROR_MAX 128
+
+const char *station_meter_error(const station_connector *sc) {
+  return sc->meter_error ? sc->meter_error : "";
+}
+
+static void free_connectors(station *st) {
+  for (int c = 0; st->conn && c < st->core.count; c++) free(st->conn[c].meter_error);
+  free(st->conn);
+}
+
 void station_read_meter(station *st, int c) {
   station_connector *sc = &st->conn[c - 1];
   meter_reading r;
   char why_buf[128] = "";
-  int rc = st->meter_fn[c - 1]
-               ? st->meter_fn[c - 1](st->meter_ctx[c - 1], c, &r, why_buf, sizeof why_buf)
+  const struct station_meter_source *src =
+      st->meter_src && st->meter_src[c - 1].fn ? &st->meter_src[c - 1] : NULL;
+  int rc = src ? src->fn(src->ctx, c, &r, why_buf, sizeof why_buf)
                : st->hw->ops->read_meter(st->hw, c, &r);
   if (rc == 0) {
     r.at = now_of(st);
-    if (!sc->meter_ok && sc->meter_error[0])
+    if (!sc->meter_ok && sc->meter_error && sc->meter_error[0])
       station_event(st, c, "meter_ok", "meter answers again");
     sc->meter = r;
     sc->meter_ok = true;
-    sc->meter_error[0] = '\0';
+    if (sc->meter_error) sc->meter_error[0] = '\0';
     for (int m = 0; m < st->module_count; m++)
       if (st->modules[m].meter_read) st->modules[m].meter_read(st->modules[m].ctx, c, &r);
   } else {
-    const char *why = st->meter_fn[c - 1] ? why_buf : st->hw->ops->last_error(st->hw);
-    if (sc->meter_ok || strcmp(sc->meter_error, why) != 0)
+    const char *why = src ? why_buf : st->hw->ops->last_error(st->hw);
+    if (sc->meter_ok || strcmp(station_meter_error(sc), why) != 0)
       station_event(st, c, "meter_error", "%s", why);
     sc->meter_ok = false;
-    snprintf(sc->meter_error, sizeof sc->meter_error, "%s", why);
+    if (!sc->meter_error) sc->meter_error = malloc(METER_ERROR_MAX);
+    if (sc->meter_error) snprintf(sc->meter_error, METER_ERROR_MAX, "%s", why);
   }
 }
 
@@ -450,8 +463,10 @@ static void handle_notes(station *st, sc_notes *notes, int depth) {
 
 int station_add_module(station *st, const station_module *m) {
   if (st->module_count == st->module_cap) {
-    /* by 4: a station has 9 to 16 modules, and a swarm thousands of stations */
-    int cap = st->module_cap ? st->module_cap + 4 : 8;
+    /* 8, then one by one: a station has 9 to 16 modules, and a swarm
+     * thousands of stations (each slot 112 bytes; a few more copies at the
+     * start cost less than the slots left empty) */
+    int cap = st->module_cap ? st->module_cap + 1 : 8;
     station_module *grown = realloc(st->modules, (size_t)cap * sizeof *grown);
     if (!grown) return -1;
     st->modules = grown;
@@ -594,8 +609,11 @@ void station_reset(station *st, bool hard) {
 
 void station_set_meter_source(station *st, int c, station_meter_fn fn, void *ctx) {
   if (c < 1 || c > BORNE_MAX_CONNECTORS) return;
-  st->meter_fn[c - 1] = fn;
-  st->meter_ctx[c - 1] = ctx;
+  if (!st->meter_src && !(st->meter_src = calloc(BORNE_MAX_CONNECTORS, sizeof *st->meter_src))) {
+    log_error(MOD, "out of memory: connector %d keeps the HAL's meter", c);
+    return;
+  }
+  st->meter_src[c - 1] = (struct station_meter_source){fn, ctx};
 }
 
 void station_grid_sample(station *st, const char *source, const grid_sample *g) {
@@ -1181,7 +1199,7 @@ fail:
   st->hw = NULL;
   store_close(st->db);
   st->db = NULL;
-  free(st->conn);
+  free_connectors(st);
   free(st->core_conns);
   st->conn = NULL;
   st->core_conns = NULL;
@@ -1230,7 +1248,11 @@ void station_free(station *st) {
   st->db = NULL;
   free(st->waiters); /* events_waiters_close answered them at the close */
   st->waiters = NULL;
-  free(st->conn);
+  free(st->meter_src);
+  st->meter_src = NULL;
+  free(st->people_managed_by);
+  st->people_managed_by = NULL;
+  free_connectors(st);
   free(st->core_conns);
   st->conn = NULL;
   st->core_conns = NULL;

@@ -21,6 +21,8 @@
 #include "util/clock.h"
 
 #define STATION_MAX_WAITERS 64
+/* station.people_managed_by: "the leader 255.255.255.255:65535" and the like */
+#define PEOPLE_MANAGED_BY_MAX 96
 
 struct json_t;
 
@@ -100,7 +102,9 @@ typedef struct {
   double session_start_wh;
   meter_reading meter; /* latest reading */
   bool meter_ok;
-  char meter_error[128];
+  /* why the meter last failed (station_meter_error), allocated by the first
+   * failure and kept; NULL while it never failed */
+  char *meter_error;
   borne_ms last_sample_at; /* station time of the last durable sample */
   cs_outputs applied;      /* what the HAL was last told */
   bool applied_valid;
@@ -173,12 +177,16 @@ typedef struct station {
    * reason, then cleared */
   uint32_t refusal_request;
   char refusal_reason[48];
-  station_meter_fn meter_fn[BORNE_MAX_CONNECTORS];
-  void *meter_ctx[BORNE_MAX_CONNECTORS];
+  /* per connector, by station_set_meter_source (BORNE_MAX_CONNECTORS
+   * entries, allocated by its first call: NULL, every meter the HAL's) */
+  struct station_meter_source {
+    station_meter_fn fn;
+    void *ctx;
+  } * meter_src;
   /* who manages the users and badges when not this station ("the leader
    * 10.0.0.11", set by the site module on a follower: docs/site.md); ""
    * here. The API and the page then show them read-only. */
-  char people_managed_by[96];
+  char *people_managed_by; /* PEOPLE_MANAGED_BY_MAX, allocated when set; NULL here */
   /* set by the daemon: the station asks to be stopped and started again */
   void (*on_restart)(void *ctx, bool hard);
   void *on_restart_ctx;
@@ -359,6 +367,8 @@ void station_grid_sample(station *st, const char *source, const grid_sample *g);
 
 /* Read connector c's meter now (HAL or module source) into st->conn[c-1]. */
 void station_read_meter(station *st, int connector);
+/* Why the connector's meter last failed; "" when it never did. */
+const char *station_meter_error(const station_connector *sc);
 
 /* ---------- the station is closed: modules read views, change it through calls ----------
  * No code outside src/station reads or writes st->core (a unit test greps the

@@ -238,8 +238,13 @@ typedef struct {
 
 struct store {
   sqlite3 *db;
-  sqlite3_stmt *q[Q_COUNT];
-  char error[320];
+  /* Q_COUNT slots, allocated by the first statement, freed with the last
+   * one (close_if_free: an idle swarm station holds none) */
+  sqlite3_stmt **q;
+  /* STORE_ERROR_LEN, allocated by the first error (errbuf), or a constant
+   * message of an expected outcome (error_owned false: errconst) */
+  char *error;
+  bool error_owned;
   store_retention keep;
   /* store_open_lean (borne-swarm): synchronous=OFF throughout, a commit is
    * in the kernel when it returns (it survives kill -9 of the process, not
@@ -251,8 +256,8 @@ struct store {
   bool batch_failed; /* sqlite rolled the whole batch back */
   after_work *after; /* store_after_commit: run at the end of the open batch */
   int after_count, after_cap;
-  int cached_count;
-  cached_stmt cached[STMT_CACHE_MAX];
+  int cached_count, cached_cap; /* cached: grown by need up to STMT_CACHE_MAX */
+  cached_stmt *cached;
   const char *companions[4]; /* store_session_companion: static texts */
   /* lean: store_release_cache closes an idle connection (its descriptor and
    * its memory); the next use opens it again from `path` (store_reopen) */
@@ -268,6 +273,41 @@ struct store {
   /* store_expect_use: CLOCK_MONOTONIC of the use expected, 0 none */
   int64_t expect_use_ms;
 };
+
+/* A store's last error, in a buffer allocated by its first error (most
+ * stores of a swarm never have one: 320 bytes each); without memory for it
+ * the message goes to a process-wide buffer. */
+#define STORE_ERROR_LEN 320
+static char *errbuf(store *s) {
+  static char no_memory[STORE_ERROR_LEN];
+  if (!s->error_owned) {
+    s->error = calloc(1, STORE_ERROR_LEN);
+    s->error_owned = s->error != NULL;
+  }
+  return s->error ? s->error : no_memory;
+}
+
+/* A constant message (an expected outcome every new station meets, such as
+ * no meter sample yet): no buffer allocated for it. */
+static void errconst(store *s, const char *msg) {
+  if (s->error_owned)
+    snprintf(s->error, STORE_ERROR_LEN, "%s", msg);
+  else
+    s->error = (char *)msg;
+}
+
+static const char *errtext(const store *s) { return s->error ? s->error : ""; }
+
+static void err_save(const store *s, char out[STORE_ERROR_LEN]) {
+  snprintf(out, STORE_ERROR_LEN, "%s", errtext(s));
+}
+
+static void err_restore(store *s, const char *saved) {
+  if (!saved[0] && !s->error_owned)
+    s->error = NULL;
+  else
+    snprintf(errbuf(s), STORE_ERROR_LEN, "%s", saved);
+}
 
 /* The open lean connections of the process (borne-swarm's stations), most
  * recently used first, and how many may be open at once (0: no bound): a
@@ -339,7 +379,7 @@ static int store_reopen(store *s) {
     lean_list_front(s);
     return 0;
   }
-  char why[sizeof s->error];
+  char why[STORE_ERROR_LEN];
   sqlite3_close(s->db);
   s->db = NULL;
   lean_make_room();
@@ -352,11 +392,11 @@ static int store_reopen(store *s) {
       return 0;
     }
     s->closed = true;
-    snprintf(why, sizeof why, "%s", s->error);
+    snprintf(why, sizeof why, "%s", errtext(s));
   } else {
     snprintf(why, sizeof why, "%s", s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
   }
-  snprintf(s->error, sizeof s->error, "cannot open the database again: %s", why);
+  snprintf(errbuf(s), STORE_ERROR_LEN, "cannot open the database again: %s", why);
   return -1;
 }
 
@@ -456,7 +496,7 @@ static void store_used_for(store *s, sqlite3_stmt *st) {
 
 static int fail(store *s, const char *what) {
   if (s->closed) return -1; /* store_reopen said why */
-  snprintf(s->error, sizeof s->error, "%s: %s", what, sqlite3_errmsg(s->db));
+  snprintf(errbuf(s), STORE_ERROR_LEN, "%s: %s", what, sqlite3_errmsg(s->db));
   return -1;
 }
 
@@ -466,6 +506,10 @@ static int fail(store *s, const char *what) {
  * SQLITE_MISUSE and the caller's error path runs, with sqlite's message. */
 static sqlite3_stmt *stmt(store *s, int q) {
   if (store_reopen(s)) return NULL;
+  if (!s->q && !(s->q = calloc(Q_COUNT, sizeof *s->q))) {
+    snprintf(errbuf(s), STORE_ERROR_LEN, "out of memory");
+    return NULL;
+  }
   if (!s->q[q] &&
       sqlite3_prepare_v3(s->db, sql[q], -1, SQLITE_PREPARE_PERSISTENT, &s->q[q], NULL) != SQLITE_OK)
     return NULL;
@@ -482,7 +526,7 @@ static int exec_write(store *s, sqlite3_stmt *st, const char *what) {
    * one by one, and the batch is all or nothing */
   if (s->batch && (s->batch_failed || sqlite3_get_autocommit(s->db))) {
     s->batch_failed = true;
-    snprintf(s->error, sizeof s->error, "%s: the batch was rolled back", what);
+    snprintf(errbuf(s), STORE_ERROR_LEN, "%s: the batch was rolled back", what);
     return -1;
   }
   int rc = sqlite3_step(st);
@@ -508,8 +552,8 @@ static int tx_abort(store *s) {
     if (s->batch) s->batch_failed = true;
     return -1;
   }
-  char keep[sizeof s->error];
-  memcpy(keep, s->error, sizeof keep);
+  char keep[STORE_ERROR_LEN];
+  err_save(s, keep);
   if (s->batch) {
     sqlite3_stmt *undo = stmt(s, Q_SAVEPOINT_UNDO);
     sqlite3_step(undo);
@@ -518,7 +562,7 @@ static int tx_abort(store *s) {
   sqlite3_stmt *st = stmt(s, s->batch ? Q_SAVEPOINT_RELEASE : Q_ROLLBACK);
   sqlite3_step(st);
   sqlite3_reset(st);
-  memcpy(s->error, keep, sizeof keep);
+  err_restore(s, keep);
   return -1;
 }
 
@@ -541,7 +585,7 @@ static int exec_sql(store *s, const char *text, const char *what) {
   if (store_reopen(s)) return -1;
   char *msg = NULL;
   if (sqlite3_exec(s->db, text, NULL, NULL, &msg) != SQLITE_OK) {
-    snprintf(s->error, sizeof s->error, "%s: %s", what, msg ? msg : sqlite3_errmsg(s->db));
+    snprintf(errbuf(s), STORE_ERROR_LEN, "%s: %s", what, msg ? msg : sqlite3_errmsg(s->db));
     sqlite3_free(msg);
     return -1;
   }
@@ -605,10 +649,10 @@ static int run_steps(store *s, const char *const *steps, int from, int count, bo
       break;
     }
     if (exec_sql(s, steps[i], what) || exec_sql(s, bump, what)) {
-      char keep[sizeof s->error];
-      memcpy(keep, s->error, sizeof keep);
+      char keep[STORE_ERROR_LEN];
+      err_save(s, keep);
       sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-      memcpy(s->error, keep, sizeof keep);
+      err_restore(s, keep);
       rc = -1;
       break;
     }
@@ -627,7 +671,7 @@ static int migrate(store *s) {
   int v = user_version(s);
   if (v < 0) return fail(s, "cannot read the schema version");
   if (v > MIGRATION_COUNT) {
-    snprintf(s->error, sizeof s->error,
+    snprintf(errbuf(s), STORE_ERROR_LEN,
              "database schema version %d is newer than this borne knows (%d): "
              "it was written by a later version",
              v, MIGRATION_COUNT);
@@ -668,7 +712,7 @@ int store_module_migrate(store *s, const char *module, const char *const *steps,
   int v = module_version(s, module);
   if (v < 0) return fail(s, "cannot read the module schema versions");
   if (v > count) {
-    snprintf(s->error, sizeof s->error,
+    snprintf(errbuf(s), STORE_ERROR_LEN,
              "%s tables are at version %d, newer than this borne knows (%d): "
              "they were written by a later version",
              module, v, count);
@@ -700,7 +744,7 @@ sqlite3_stmt *store_stmt(store *s, const char *text) {
   if (s->batch && (s->batch_failed || sqlite3_get_autocommit(s->db))) {
     /* a module's write after sqlite rolled the batch back would commit alone */
     s->batch_failed = true;
-    snprintf(s->error, sizeof s->error, "the batch was rolled back");
+    snprintf(errbuf(s), STORE_ERROR_LEN, "the batch was rolled back");
     return NULL;
   }
   uint32_t h = sql_hash(text);
@@ -713,6 +757,17 @@ sqlite3_stmt *store_stmt(store *s, const char *text) {
     }
   }
   bool keep = s->cached_count < STMT_CACHE_MAX;
+  if (keep && s->cached_count == s->cached_cap) {
+    int cap = s->cached_cap ? 2 * s->cached_cap : 4;
+    if (cap > STMT_CACHE_MAX) cap = STMT_CACHE_MAX;
+    cached_stmt *grown = realloc(s->cached, (size_t)cap * sizeof *grown);
+    if (grown) {
+      s->cached = grown;
+      s->cached_cap = cap;
+    } else {
+      keep = false; /* prepared for this use only */
+    }
+  }
   sqlite3_stmt *st = NULL;
   if (sqlite3_prepare_v3(s->db, text, -1, keep ? SQLITE_PREPARE_PERSISTENT : 0, &st, NULL) !=
       SQLITE_OK) {
@@ -742,7 +797,7 @@ void store_stmt_release(store *s, sqlite3_stmt *st) {
 
 int store_batch_begin(store *s) {
   if (s->batch) {
-    snprintf(s->error, sizeof s->error, "a batch is already open");
+    snprintf(errbuf(s), STORE_ERROR_LEN, "a batch is already open");
     return -1;
   }
   if (exec_write(s, stmt(s, Q_BEGIN), "cannot begin a batch")) return -1;
@@ -762,7 +817,7 @@ int store_after_commit(store *s, store_after_fn fn, void *ctx) {
     int cap = s->after_cap ? 2 * s->after_cap : 8;
     void *p = realloc(s->after, (size_t)cap * sizeof *s->after);
     if (!p) {
-      snprintf(s->error, sizeof s->error, "out of memory");
+      snprintf(errbuf(s), STORE_ERROR_LEN, "out of memory");
       return -1;
     }
     s->after = p;
@@ -799,7 +854,7 @@ static void run_after(store *s, bool committed) {
 
 int store_batch_end(store *s) {
   if (!s->batch) {
-    snprintf(s->error, sizeof s->error, "no batch is open");
+    snprintf(errbuf(s), STORE_ERROR_LEN, "no batch is open");
     return -1;
   }
   s->batch = false;
@@ -807,15 +862,15 @@ int store_batch_end(store *s) {
     /* sqlite rolled the transaction back (an I/O error, a full disk): the
      * writes after that ran on their own, the ones before are gone */
     if (!sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-    snprintf(s->error, sizeof s->error, "the batch was rolled back by a failed write");
+    snprintf(errbuf(s), STORE_ERROR_LEN, "the batch was rolled back by a failed write");
     run_after(s, false);
     return -1;
   }
   int rc = tx_commit(s, "cannot commit a batch");
-  char error[sizeof s->error];
-  memcpy(error, s->error, sizeof error); /* the work after may use the store */
+  char error[STORE_ERROR_LEN];
+  err_save(s, error); /* the work after may use the store */
   run_after(s, rc == 0);
-  memcpy(s->error, error, sizeof error);
+  err_restore(s, error);
   return rc;
 }
 
@@ -837,7 +892,7 @@ static int wal_hook(void *ctx, sqlite3 *db, const char *name, int pages) {
  * database fails here with sqlite's "file is not a database". */
 static int configure(store *s) {
   if (sqlite3_db_readonly(s->db, "main") == 1) {
-    snprintf(s->error, sizeof s->error,
+    snprintf(errbuf(s), STORE_ERROR_LEN,
              "the file is read-only: borned needs write access to it and to its directory");
     return -1;
   }
@@ -864,7 +919,7 @@ static int configure(store *s) {
   sqlite3_finalize(st);
   if (rc != SQLITE_ROW) return fail(s, "cannot read the database");
   if (strcmp(mode, want) != 0) {
-    snprintf(s->error, sizeof s->error,
+    snprintf(errbuf(s), STORE_ERROR_LEN,
              "cannot switch to the %s journal (still `%s`): the directory must be writable",
              s->lean ? "rollback" : "WAL", mode);
     return -1;
@@ -963,7 +1018,7 @@ static int open_store(store **out, const char *path, bool lean, char *err, size_
                               .session_max_rows = SESSION_MAX_ROWS,
                               .selftest_max_rows = SELFTEST_MAX_ROWS};
   if (configure(s) || migrate(s)) {
-    snprintf(err, errlen, "database %s: %s", path, s->error);
+    snprintf(err, errlen, "database %s: %s", path, errtext(s));
     store_close(s);
     return -1;
   }
@@ -998,7 +1053,7 @@ void store_release_cache(store *s) {
   /* not closed: still without its parsed schema when nothing holds it */
   bool held = s->cached_count > 0 || !sqlite3_get_autocommit(s->db) || s->batch || s->unsynced ||
               s->after_count > 0;
-  for (int i = 0; i < Q_COUNT && !held; i++) held = s->q[i] != NULL;
+  for (int i = 0; s->q && i < Q_COUNT && !held; i++) held = s->q[i] != NULL;
   if (!held) sqlite3_exec(s->db, "PRAGMA writable_schema=RESET", NULL, NULL, NULL);
 }
 
@@ -1008,11 +1063,18 @@ void store_release_cache(store *s) {
  * its connection closed if nothing holds it. True when closed. */
 static bool close_if_free(store *s) {
   if (s->closed) return true;
-  for (int i = 0; i < Q_COUNT; i++)
+  bool any_q = false;
+  for (int i = 0; s->q && i < Q_COUNT; i++) {
     if (s->q[i] && !sqlite3_stmt_busy(s->q[i])) {
       sqlite3_finalize(s->q[i]);
       s->q[i] = NULL;
     }
+    any_q = any_q || s->q[i] != NULL;
+  }
+  if (!any_q) { /* the slots go with their statements */
+    free(s->q);
+    s->q = NULL;
+  }
   int kept = 0;
   for (int i = 0; i < s->cached_count; i++) {
     if (!s->cached[i].lent && !sqlite3_stmt_busy(s->cached[i].st))
@@ -1021,9 +1083,14 @@ static bool close_if_free(store *s) {
       s->cached[kept++] = s->cached[i];
   }
   s->cached_count = kept;
+  if (kept == 0) { /* the cache's slots go with its statements */
+    free(s->cached);
+    s->cached = NULL;
+    s->cached_cap = 0;
+  }
   bool held =
       kept > 0 || !sqlite3_get_autocommit(s->db) || s->batch || s->unsynced || s->after_count > 0;
-  for (int i = 0; i < Q_COUNT && !held; i++) held = s->q[i] != NULL;
+  for (int i = 0; s->q && i < Q_COUNT && !held; i++) held = s->q[i] != NULL;
   /* nothing held: the connection itself goes (its descriptor, 11 kB of
    * memory, 18 kB of parsed schema), opened again at the next use
    * (store_reopen) — unless a module keeps a statement of its own (it would
@@ -1055,15 +1122,18 @@ void store_close(store *s) {
     run_after(s, false);
   }
   free(s->after);
-  for (int i = 0; i < Q_COUNT; i++) sqlite3_finalize(s->q[i]);
+  for (int i = 0; s->q && i < Q_COUNT; i++) sqlite3_finalize(s->q[i]);
+  free(s->q);
   for (int i = 0; i < s->cached_count; i++) sqlite3_finalize(s->cached[i].st);
+  free(s->cached);
   sqlite3_close(s->db);
   lean_unlist(s);
   free(s->path);
+  if (s->error_owned) free(s->error);
   free(s);
 }
 
-const char *store_last_error(const store *s) { return s ? s->error : "no database"; }
+const char *store_last_error(const store *s) { return s ? errtext(s) : "no database"; }
 
 int store_schema_version(store *s) { return user_version(s); }
 
@@ -1167,7 +1237,7 @@ int store_session_end(store *s, int64_t id, borne_ms stop, double meter_stop_wh,
   sqlite3_bind_text(st, 4, stop_reason_name(reason), -1, SQLITE_STATIC);
   if (exec_write(s, st, "cannot record the session stop")) return -1;
   if (sqlite3_changes(s->db) != 1) {
-    snprintf(s->error, sizeof s->error, "no session %lld", (long long)id);
+    snprintf(errbuf(s), STORE_ERROR_LEN, "no session %lld", (long long)id);
     return -1;
   }
   return 0;
@@ -1184,7 +1254,7 @@ int store_session_get(store *s, int64_t id, session_row *out) {
   }
   sqlite3_reset(st);
   if (rc == SQLITE_DONE) {
-    snprintf(s->error, sizeof s->error, "no session %lld", (long long)id);
+    snprintf(errbuf(s), STORE_ERROR_LEN, "no session %lld", (long long)id);
     return -1;
   }
   return fail(s, "cannot read a session");
@@ -1455,7 +1525,7 @@ int store_meter_last(store *s, int connector, meter_reading *out) {
   if (rc != SQLITE_ROW) {
     sqlite3_reset(st);
     if (rc == SQLITE_DONE) {
-      snprintf(s->error, sizeof s->error, "no meter sample for connector %d", connector);
+      errconst(s, "no meter sample for this connector");
       return -1;
     }
     return fail(s, "cannot read the last meter sample");
@@ -1477,7 +1547,7 @@ int store_meter_last(store *s, int connector, meter_reading *out) {
 int store_samples_buckets(store *s, int connector, borne_ms since, borne_ms until, int buckets,
                           sample_bucket_cb cb, void *ctx) {
   if (buckets < 1 || until <= since) {
-    snprintf(s->error, sizeof s->error, "an empty time span or no slice");
+    snprintf(errbuf(s), STORE_ERROR_LEN, "an empty time span or no slice");
     return -1;
   }
   borne_ms step = (until - since + buckets - 1) / buckets;
@@ -1507,12 +1577,12 @@ int store_samples_buckets(store *s, int connector, borne_ms since, borne_ms unti
 static int check_name(store *s, const char *name) {
   size_t n = name ? strlen(name) : 0;
   if (n == 0 || n > BORNE_NAME_MAX) {
-    snprintf(s->error, sizeof s->error, "a user name must be 1 to %d characters", BORNE_NAME_MAX);
+    snprintf(errbuf(s), STORE_ERROR_LEN, "a user name must be 1 to %d characters", BORNE_NAME_MAX);
     return -1;
   }
   for (const char *p = name; *p; p++) {
     if ((unsigned char)*p < 0x20) {
-      snprintf(s->error, sizeof s->error, "a user name must not contain control characters");
+      snprintf(errbuf(s), STORE_ERROR_LEN, "a user name must not contain control characters");
       return -1;
     }
   }
@@ -1535,7 +1605,7 @@ int store_user_create(store *s, const char *name, bool enabled, int64_t *id_out)
     int ext = sqlite3_extended_errcode(s->db);
     sqlite3_reset(st);
     if (ext == SQLITE_CONSTRAINT_UNIQUE) {
-      snprintf(s->error, sizeof s->error, "a user named `%s` already exists", name);
+      snprintf(errbuf(s), STORE_ERROR_LEN, "a user named `%s` already exists", name);
       return -1;
     }
     return fail(s, "cannot create the user");
@@ -1555,14 +1625,14 @@ int store_user_update(store *s, int64_t id, const char *name, bool enabled) {
     int ext = sqlite3_extended_errcode(s->db);
     sqlite3_reset(st);
     if (ext == SQLITE_CONSTRAINT_UNIQUE) {
-      snprintf(s->error, sizeof s->error, "a user named `%s` already exists", name);
+      snprintf(errbuf(s), STORE_ERROR_LEN, "a user named `%s` already exists", name);
       return -1;
     }
     return fail(s, "cannot update the user");
   }
   sqlite3_reset(st);
   if (sqlite3_changes(s->db) != 1) {
-    snprintf(s->error, sizeof s->error, "no user %lld", (long long)id);
+    snprintf(errbuf(s), STORE_ERROR_LEN, "no user %lld", (long long)id);
     return -1;
   }
   return 0;
@@ -1573,7 +1643,7 @@ int store_user_delete(store *s, int64_t id) {
   sqlite3_bind_int64(st, 1, id);
   if (exec_write(s, st, "cannot delete the user")) return -1;
   if (sqlite3_changes(s->db) != 1) {
-    snprintf(s->error, sizeof s->error, "no user %lld", (long long)id);
+    snprintf(errbuf(s), STORE_ERROR_LEN, "no user %lld", (long long)id);
     return -1;
   }
   return 0;
@@ -1585,7 +1655,7 @@ static int user_one(store *s, sqlite3_stmt *st, user_row *out, const char *what)
   sqlite3_reset(st);
   if (rc == SQLITE_ROW) return 0;
   if (rc == SQLITE_DONE) {
-    snprintf(s->error, sizeof s->error, "%s", what);
+    snprintf(errbuf(s), STORE_ERROR_LEN, "%s", what);
     return -1;
   }
   return fail(s, "cannot read users");
@@ -1644,7 +1714,7 @@ int store_uid_normalize(const char *in, char *out, size_t outlen, char *err, siz
 }
 
 static int normalize(store *s, const char *uid, char *out) {
-  return store_uid_normalize(uid, out, BORNE_UID_MAX + 1, s->error, sizeof s->error);
+  return store_uid_normalize(uid, out, BORNE_UID_MAX + 1, errbuf(s), STORE_ERROR_LEN);
 }
 
 static void read_badge(sqlite3_stmt *st, badge_row *b) {
@@ -1666,11 +1736,11 @@ static void bind_user_id(sqlite3_stmt *st, int i, int64_t user_id) {
 static int badge_write_error(store *s, const char *uid, const char *what) {
   int ext = sqlite3_extended_errcode(s->db);
   if (ext == SQLITE_CONSTRAINT_PRIMARYKEY || ext == SQLITE_CONSTRAINT_UNIQUE) {
-    snprintf(s->error, sizeof s->error, "badge %s already exists", uid);
+    snprintf(errbuf(s), STORE_ERROR_LEN, "badge %s already exists", uid);
     return -1;
   }
   if (ext == SQLITE_CONSTRAINT_FOREIGNKEY) {
-    snprintf(s->error, sizeof s->error, "badge %s: no such user", uid);
+    snprintf(errbuf(s), STORE_ERROR_LEN, "badge %s: no such user", uid);
     return -1;
   }
   return fail(s, what);
@@ -1700,7 +1770,7 @@ int store_badge_update(store *s, const char *uid, int64_t user_id, bool enabled)
   sqlite3_reset(st);
   if (rc != SQLITE_DONE) return badge_write_error(s, norm, "cannot update the badge");
   if (sqlite3_changes(s->db) != 1) {
-    snprintf(s->error, sizeof s->error, "no badge %s", norm);
+    snprintf(errbuf(s), STORE_ERROR_LEN, "no badge %s", norm);
     return -1;
   }
   return 0;
@@ -1713,7 +1783,7 @@ int store_badge_remove(store *s, const char *uid) {
   sqlite3_bind_text(st, 1, norm, -1, SQLITE_TRANSIENT);
   if (exec_write(s, st, "cannot remove the badge")) return -1;
   if (sqlite3_changes(s->db) != 1) {
-    snprintf(s->error, sizeof s->error, "no badge %s", norm);
+    snprintf(errbuf(s), STORE_ERROR_LEN, "no badge %s", norm);
     return -1;
   }
   return 0;
@@ -1729,7 +1799,7 @@ int store_badge_get(store *s, const char *uid, badge_row *out) {
   sqlite3_reset(st);
   if (rc == SQLITE_ROW) return 0;
   if (rc == SQLITE_DONE) {
-    snprintf(s->error, sizeof s->error, "no badge %s", norm);
+    snprintf(errbuf(s), STORE_ERROR_LEN, "no badge %s", norm);
     return -1;
   }
   return fail(s, "cannot read the badge");

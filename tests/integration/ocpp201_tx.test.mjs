@@ -16,8 +16,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ocpp201Rig } from './lib/ocpp201.mjs';
 
-const TAGS = { GOOD1: 'Accepted', GOOD2: 'Accepted', MASTER1: 'Accepted', FAMILY1: 'Accepted', FAMILY2: 'Accepted' };
-const GROUPS = { MASTER1: 'MASTERS', FAMILY1: 'FAMILY', FAMILY2: 'FAMILY' };
+const TAGS = { GOOD1: 'Accepted', GOOD2: 'Accepted', MASTER1: 'Accepted', FAMILY1: 'Accepted', FAMILY2: 'Accepted', FA01: 'Accepted', FA02: 'Accepted' };
+const GROUPS = { MASTER1: 'MASTERS', FAMILY1: 'FAMILY', FAMILY2: 'FAMILY', FA01: 'FAMILY', FA02: 'FAMILY' };
 const info = (c, tag) => (GROUPS[tag] ? { status: 'Accepted', groupIdToken: { idToken: GROUPS[tag], type: 'Central' } } : c.idTagInfo(tag));
 const held = []; // the answers to Ended events the test holds back
 let hold = false;
@@ -159,6 +159,35 @@ test('C09 with the authorization cache disabled: the starter\'s group is its Aut
   assert.equal(st.ctl('unplug', '1').code, 0);
   await st.waitStatus(1, 'Available');
   assert.equal(await setVar('AuthCacheCtrlr', 'Enabled', 'true'), 'Accepted');
+  csms.assertNoViolations();
+});
+
+test('C09 after a kill -9, the authorization cache disabled: the starter\'s group is kept with its session, a badge of the group stops it', async () => {
+  assert.equal((await csms.call('ClearCache', {})).status, 'Accepted');
+  assert.equal(await setVar('AuthCacheCtrlr', 'Enabled', 'false'), 'Accepted');
+  // the station resumes a session after a restart only for a badge it knows itself (its list: hexadecimal uids)
+  await st.ok('POST', '/api/v1/badges', { uid: 'FA01' });
+  const tx = await charge(1, 'FA01');
+  const session = (await st.connector(1)).session.id;
+  await flushed();
+  await st.kill();
+  // the car stayed plugged in through the crash: the session goes on (resumed)
+  st = await rig.start(csms.url, { 'sim.plugged': '1' });
+  await rig.registered(st);
+  await st.waitFor((x) => x.connectors[0].session?.id === session, { what: 'the session resumed' });
+  await flushed();
+  const from = csms.calls.length;
+  assert.equal(st.ctl('tap', 'FA02').code, 0);
+  const ended = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
+  assert.equal(ended.params.idToken.idToken, 'FA02');
+  assert.equal(ended.params.triggerReason, 'StopAuthorized');
+  await st.waitEvent('ocpp_group_stop', { match: (e) => /FA02 \(group FAMILY\)/.test(e.detail) });
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await st.waitStatus(1, 'Available');
+  await st.ok('DELETE', '/api/v1/badges/FA01');
+  assert.equal(await setVar('AuthCacheCtrlr', 'Enabled', 'true'), 'Accepted');
+  // the next tests' station has no car plugged in at start (a Reset restarts it with its settings)
+  st = await rig.restart(st, csms);
   csms.assertNoViolations();
 });
 
@@ -530,6 +559,55 @@ test('E01/E03: TxStartPoint Authorized with the badge first: the badge starts th
   assert.equal(e3.params.transactionInfo.stoppedReason, 'PowerLoss');
   noGap(once(eventsOf(tx3, from)));
   await rig.registered(st);
+  assert.equal(await setVar('TxCtrlr', 'TxStartPoint', 'PowerPathClosed'), 'Accepted');
+  csms.assertNoViolations();
+});
+
+const beginOf = (p) => p.meterValue?.flatMap((m) => m.sampledValue).find((v) => v.context === 'Transaction.Begin');
+
+test('E03/J: a transaction begun at a badge before the car: its Started carries the register (TxStartedMeasurands, Transaction.Begin) of the only EVSE a car can come to, else the car\'s Updated does', async () => {
+  assert.equal(await setVar('TxCtrlr', 'TxStartPoint', 'Authorized'), 'Accepted');
+  await flushed();
+  // both EVSEs free: the car picks one, the Started cannot tell whose register; the plug's Updated says it
+  let from = csms.calls.length;
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  const s1 = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' });
+  const tx1 = s1.params.transactionInfo.transactionId;
+  assert.equal(beginOf(s1.params), undefined);
+  const wh1 = (await st.connector(2)).energy_wh;
+  assert.equal(st.ctl('plug', '2').code, 0);
+  const u1 = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Updated' && p.triggerReason === 'CablePluggedIn' && p.transactionInfo.transactionId === tx1 });
+  await st.waitFor((x) => x.connectors[1].session, { what: 'a session on 2' });
+  const b1 = beginOf(u1.params);
+  assert.ok(b1, 'the plug\'s Updated carries Transaction.Begin');
+  assert.equal(b1.measurand ?? 'Energy.Active.Import.Register', 'Energy.Active.Import.Register');
+  assert.ok(Math.abs(b1.value - wh1) < 1, `${b1.value} Wh, the register of EVSE 2 (${wh1})`);
+  assert.equal(st.ctl('unplug', '2').code, 0);
+  await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx1 });
+  await st.waitStatus(2, 'Available');
+  // EVSE 1 inoperative: EVSE 2 is the only one a car can come to, its register read at the badge
+  assert.equal((await csms.call('ChangeAvailability', { operationalStatus: 'Inoperative', evse: { id: 1 } })).status, 'Accepted');
+  await st.waitStatus(1, 'Unavailable');
+  const wh = (await st.connector(2)).energy_wh;
+  from = csms.calls.length;
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  const s2 = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' });
+  const tx2 = s2.params.transactionInfo.transactionId;
+  const b2 = beginOf(s2.params);
+  assert.ok(b2, 'the Started carries Transaction.Begin');
+  assert.equal(b2.measurand ?? 'Energy.Active.Import.Register', 'Energy.Active.Import.Register');
+  assert.ok(Math.abs(b2.value - wh) < 1, `${b2.value} Wh, the register of EVSE 2 (${wh})`);
+  assert.equal(s2.params.evse, undefined, 'still no EVSE before the car');
+  assert.equal(st.ctl('plug', '2').code, 0);
+  const u2 = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Updated' && p.triggerReason === 'CablePluggedIn' && p.transactionInfo.transactionId === tx2 });
+  assert.equal(beginOf(u2.params), undefined, 'told once');
+  assert.equal(st.ctl('unplug', '2').code, 0);
+  const e2 = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx2 });
+  assert.ok(e2.params.meterValue.flatMap((m) => m.sampledValue).some((v) => v.context === 'Transaction.End'));
+  noGap(eventsOf(tx2, from));
+  await st.waitStatus(2, 'Available');
+  assert.equal((await csms.call('ChangeAvailability', { operationalStatus: 'Operative', evse: { id: 1 } })).status, 'Accepted');
+  await st.waitStatus(1, 'Available');
   assert.equal(await setVar('TxCtrlr', 'TxStartPoint', 'PowerPathClosed'), 'Accepted');
   csms.assertNoViolations();
 });

@@ -137,6 +137,76 @@ test('and back: a queue filled under 2.0.1 is delivered as 1.6 messages when the
   }
 });
 
+test('a switch to 1.6 ends the 2.0.1 transaction begun at the plug that waits for its badge, or at a badge that waits for its car; 1.6 then starts its own with the badge', async () => {
+  const tags = { AB01: 'Accepted' };
+  const csms201 = await new Csms({ protocol: 'ocpp2.0.1', tags, bootInterval: 3600 }).listen(0);
+  const port = csms201.port;
+  const st = await startBorned({
+    connectors: 2, auth: 'ocpp', speed: 20, args: ['--csms', csms201.url],
+    set: { 'station.id': 'cp-switch-early', 'ocpp.version': '2.0.1,1.6', 'ocpp.TxStartPoint': 'EVConnected', 'ocpp.MinimumStatusDuration': '0', 'ocpp.reconnect_max_s': '2' },
+  });
+  let csms16, csms201b;
+  try {
+    await st.waitFor((s) => s.station.ocpp?.version === '2.0.1' && s.station.ocpp.registration === 'Accepted', { what: '2.0.1 accepted' });
+    assert.equal(st.ctl('plug', '1').code, 0);
+    const started = await csms201.waitCall('TransactionEvent', { match: (p) => p.eventType === 'Started' && p.triggerReason === 'CablePluggedIn' });
+    const tx = started.params.transactionInfo.transactionId;
+    await st.waitFor((s) => s.station.ocpp.queue_length === 0, { what: 'the Started delivered' });
+    await csms201.close();
+    await st.waitFor((s) => s.station.ocpp.state !== 'connected', { what: 'offline' });
+    const after = await st.lastEventId();
+    csms16 = await new Csms({ protocol: 'ocpp1.6', tags, bootInterval: 3600 }).listen(port);
+    await st.waitEvent('ocpp_version', { after, match: (e) => e.detail === '1.6', timeoutMs: 30000 });
+    // ended at the switch, its Ended queued before 1.6 speaks; 1.6 cannot say it (never numbered there)
+    await st.waitEvent('ocpp_tx_left', { after, match: (e) => e.detail.startsWith(tx) });
+    await st.waitFor((s) => s.station.ocpp.registration === 'Accepted' && s.station.ocpp.queue_length === 0, { what: 'queue flushed under 1.6' });
+    const events = (await st.ok('GET', `/api/v1/events?after=${after}&limit=1000`)).events;
+    assert.ok(events.some((e) => e.kind === 'ocpp_dropped'), 'the Ended has no 1.6 equivalent');
+    assert.equal(csms16.callsOf('StartTransaction').length, 0, 'no 1.6 transaction without a badge');
+    // the badge: borne's session, a 1.6 transaction of its own
+    assert.equal(st.ctl('tap', 'AB01').code, 0);
+    const start = await csms16.waitCall('StartTransaction');
+    assert.equal(start.params.connectorId, 1);
+    assert.equal(start.params.idTag, 'AB01');
+    assert.equal(st.ctl('unplug', '1').code, 0);
+    await csms16.waitCall('StopTransaction');
+    await st.waitStatus(1, 'Available');
+    await st.waitFor((s) => s.station.ocpp.queue_length === 0, { what: 'queue flushed under 1.6' });
+    csms16.assertNoViolations();
+    csms201.assertNoViolations();
+    // back to 2.0.1, a badge before the car (TxStartPoint Authorized), then 1.6 again: it ends
+    // too, the badge's authorization stays held and the car starts a 1.6 transaction with it
+    await csms16.close();
+    const again = await st.lastEventId();
+    csms201b = await new Csms({ protocol: 'ocpp2.0.1', tags, bootInterval: 3600 }).listen(port);
+    await st.waitEvent('ocpp_version', { after: again, match: (e) => e.detail === '2.0.1', timeoutMs: 30000 });
+    await st.waitFor((s) => s.station.ocpp.version === '2.0.1' && s.station.ocpp.registration === 'Accepted', { what: '2.0.1 again' });
+    const set = await csms201b.call('SetVariables', { setVariableData: [{ component: { name: 'TxCtrlr' }, variable: { name: 'TxStartPoint' }, attributeValue: 'Authorized' }] });
+    assert.equal(set.setVariableResult[0].attributeStatus, 'Accepted');
+    assert.equal(st.ctl('tap', 'AB01').code, 0);
+    const held = await csms201b.waitCall('TransactionEvent', { match: (p) => p.eventType === 'Started' && p.triggerReason === 'Authorized' });
+    const tx2 = held.params.transactionInfo.transactionId;
+    await st.waitFor((s) => s.station.ocpp.queue_length === 0, { what: 'the badge\'s Started delivered' });
+    await csms201b.close();
+    await st.waitFor((s) => s.station.ocpp.state !== 'connected', { what: 'offline again' });
+    const third = await st.lastEventId();
+    csms16 = await new Csms({ protocol: 'ocpp1.6', tags, bootInterval: 3600 }).listen(port);
+    await st.waitEvent('ocpp_version', { after: third, match: (e) => e.detail === '1.6', timeoutMs: 30000 });
+    await st.waitEvent('ocpp_tx_left', { after: third, match: (e) => e.detail.startsWith(tx2) });
+    await st.waitFor((s) => s.station.ocpp.registration === 'Accepted' && s.station.ocpp.queue_length === 0, { what: 'queue flushed under 1.6 again' });
+    assert.equal(st.ctl('plug', '2').code, 0);
+    const start2 = await csms16.waitCall('StartTransaction');
+    assert.equal(start2.params.connectorId, 2);
+    assert.equal(start2.params.idTag, 'AB01');
+    assert.equal(st.ctl('unplug', '2').code, 0);
+    await csms16.waitCall('StopTransaction');
+    csms16.assertNoViolations();
+    csms201b.assertNoViolations();
+  } finally {
+    await ends(st, csms16);
+  }
+});
+
 test('the version picked last survives a restart: queued offline in it, nothing re-encoded when the server picks it again', async () => {
   const csms16 = await backEnd('ocpp1.6');
   const port = csms16.port;

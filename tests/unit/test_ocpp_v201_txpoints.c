@@ -333,6 +333,38 @@ static void authorized_starts_at_a_badge_before_the_car(void **state) {
   assert_false(held.open);
 }
 
+/* TxStartedMeasurands at a badge before the car: the register of the one
+ * EVSE a car can come to, else none (the car's EVSE tells it at the plug). */
+static void badge_first_reads_the_only_free_evse(void **state) {
+  (void)state;
+  connector_status one[] = {STATUS_AVAILABLE};
+  assert_int_equal(v201_txp_begin_evse(one, 1), 1);
+  connector_status two_free[] = {STATUS_AVAILABLE, STATUS_AVAILABLE};
+  assert_int_equal(v201_txp_begin_evse(two_free, 2), 0);
+  connector_status second_free[] = {STATUS_CHARGING, STATUS_AVAILABLE, STATUS_FAULTED};
+  assert_int_equal(v201_txp_begin_evse(second_free, 3), 2);
+  connector_status none_free[] = {STATUS_CHARGING, STATUS_UNAVAILABLE};
+  assert_int_equal(v201_txp_begin_evse(none_free, 2), 0);
+  assert_int_equal(v201_txp_begin_evse(NULL, 0), 0);
+}
+
+/* A switch of version: the dialect's own transactions (begun at the plug or
+ * at the badge, no session yet) end; a session's goes to the other dialect. */
+static void a_switch_ends_only_the_dialects_own(void **state) {
+  (void)state;
+  v201_txp plug = {0}, held = {0}, session = {0}, none = {0};
+  assert_int_equal(v201_txp_plugged(&plug, V201_TXP_EV, 0, -65), V201_TXP_START);
+  assert_int_equal(v201_txp_left(&plug), V201_TXP_END);
+  assert_int_equal(v201_txp_authorized(&held, V201_TXP_AUTH, 0, -128), V201_TXP_START);
+  assert_int_equal(v201_txp_left(&held), V201_TXP_END);
+  assert_int_equal(v201_txp_session_started(&session, V201_TXP_POWER, 0, 4), V201_TXP_START);
+  assert_int_equal(v201_txp_left(&session), V201_TXP_NOTHING);
+  assert_int_equal(v201_txp_left(&none), V201_TXP_NOTHING);
+  /* adopted by its session: the session's now */
+  assert_int_equal(v201_txp_session_started(&plug, V201_TXP_EV, 0, 5), V201_TXP_ADOPT);
+  assert_int_equal(v201_txp_left(&plug), V201_TXP_NOTHING);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(lists_are_checked),
@@ -341,6 +373,8 @@ int main(void) {
       cmocka_unit_test(ev_connected_starts_at_the_plug),
       cmocka_unit_test(early_transaction_ends_when_the_car_leaves),
       cmocka_unit_test(authorized_starts_at_a_badge_before_the_car),
+      cmocka_unit_test(badge_first_reads_the_only_free_evse),
+      cmocka_unit_test(a_switch_ends_only_the_dialects_own),
       cmocka_unit_test(energy_transfer_starts_at_the_first_flow),
       cmocka_unit_test(energy_transfer_stop_ends_at_the_pause),
       cmocka_unit_test(ev_connected_stop_waits_for_the_car),

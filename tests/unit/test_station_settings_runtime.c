@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "firmware/curl_uv.h"
+#include "firmware/firmware_module.h"
 #include "keys/key_tables.h"
 #include "main/modules.h"
 #include "station/station.h"
@@ -324,6 +325,16 @@ static void copies_changed_behind_the_back_are_seen_stale(void **state) {
       {"site.margin_a", "3"}, /* energy management */
   };
   char err[256];
+  /* the firmware updater is made by the first update: until then nothing
+   * holds firmware.ca_file (read when it is made); made, it keeps a copy */
+  if (!station_firmware_made(f->st)) {
+    if (config_set(f->cfg, "firmware.ca_file", "/before/root.pem", err, sizeof err) != 0)
+      fail_msg("%s", err);
+    assert_int_equal(station_setting_use(f->st, "firmware.ca_file"), SETTING_CURRENT);
+  }
+  firmware *fw = station_firmware(f->st);
+  assert_non_null(fw);
+  assert_string_equal(firmware_ca_file(fw), config_get(f->cfg, "firmware.ca_file"));
   for (size_t i = 0; i < sizeof copied / sizeof copied[0]; i++) {
     const char *key = copied[i][0];
     if (config_set(f->cfg, key, copied[i][1], err, sizeof err) != 0) fail_msg("%s", err);

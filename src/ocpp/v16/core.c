@@ -80,7 +80,7 @@ static void boot_answer(void *ctx, const json_t *result, const char *code, const
     station_event(o->st, 0, "ocpp_boot", "Accepted (heartbeat %d s)", o->heartbeat_s);
     if (first) {
       v16_send_all_statuses(o);
-      if (firmware_boot_report(o->fw)) { /* Installed after the restart */
+      if (station_firmware_boot_report(o->st)) { /* Installed after the restart */
       }
     }
     v16_pump(o);
@@ -98,7 +98,7 @@ void v16_send_boot(ocpp16_station *o) {
   const config *cfg = o->st->cfg;
   json_t *p = json_pack("{s:s, s:s, s:s}", "chargePointVendor", config_get(cfg, "station.vendor"),
                         "chargePointModel", config_get(cfg, "station.model"), "firmwareVersion",
-                        firmware_version(o->fw));
+                        station_firmware_version(o->st));
   const char *serial = config_get(cfg, "station.serial");
   if (serial && serial[0]) json_object_set_new(p, "chargePointSerialNumber", json_string(serial));
   if (ocpp_link_call(o->link, "BootNotification", p, boot_answer, o) != 0)

@@ -91,8 +91,12 @@ static void h_update_firmware(ocpp16_station *o, const json_t *req, ocpp_reply *
   /* UpdateFirmware.conf has no status: a location the updater refuses
    * (file://, gopher://, ...) is reported DownloadFailed by the updater, an
    * unsigned image it may not install (firmware.allow_unsigned false)
-   * InstallationFailed */
-  if (firmware_update(o->fw, &fr, err, sizeof err) != 0) log_warn(MOD, "UpdateFirmware: %s", err);
+   * InstallationFailed; the updater is made by the first update */
+  firmware *fw = station_firmware(o->st);
+  if (!fw)
+    log_warn(MOD, "UpdateFirmware: no firmware updater");
+  else if (firmware_update(fw, &fr, err, sizeof err) != 0)
+    log_warn(MOD, "UpdateFirmware: %s", err);
   ocpp16_UpdateFirmwareRequest_free(&q);
   r->result = json_object(); /* UpdateFirmware.conf is empty */
 }
@@ -120,8 +124,15 @@ static void h_signed_update_firmware(ocpp16_station *o, const json_t *req, ocpp_
     ocpp16_SignedUpdateFirmwareRequest_free(&q);
     return;
   }
+  firmware *fw = station_firmware(o->st); /* made by the first update */
+  if (!fw) {
+    log_warn(MOD, "SignedUpdateFirmware: no firmware updater");
+    v16_reply_status(r, "Rejected");
+    ocpp16_SignedUpdateFirmwareRequest_free(&q);
+    return;
+  }
   const char *refusal =
-      firmware_trust_refusal(true, firmware_ca_file(o->fw), firmware_allow_unsigned(o->fw));
+      firmware_trust_refusal(true, firmware_ca_file(fw), firmware_allow_unsigned(fw));
   if (refusal) {
     /* no manufacturer root to check the signing certificate against: the
      * security whitepaper's answer to a certificate that cannot be verified,
@@ -133,7 +144,7 @@ static void h_signed_update_firmware(ocpp16_station *o, const json_t *req, ocpp_
     return;
   }
   o->fw_signed = true;
-  v16_reply_status(r, firmware_update(o->fw, &fr, err, sizeof err) == 0 ? "Accepted" : "Rejected");
+  v16_reply_status(r, firmware_update(fw, &fr, err, sizeof err) == 0 ? "Accepted" : "Rejected");
   ocpp16_SignedUpdateFirmwareRequest_free(&q);
 }
 

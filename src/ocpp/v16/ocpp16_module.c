@@ -89,13 +89,14 @@ void v16_arm_tick(ocpp16_station *o) {
   if ((x = cp_reservation_next_expiry(o->resv)) < next) next = x;
   if ((x = cp_profiles_next_change(o->smart, now)) < next) next = x;
   if (next == NEVER) {
-    uv_timer_stop(&o->tick_timer);
+    lazy_timer_release(&o->tick_timer);
     return;
   }
   /* a deadline already past means work the tick could not do (waiting on the
    * link): never let it turn into a spinning zero-delay timer */
   uint64_t delay = clock_real_delay_ms(&o->st->clock, next);
-  uv_timer_start(&o->tick_timer, tick_cb, delay < 50 ? 50 : delay, 0);
+  if (lazy_timer_start(&o->tick_timer, o->st->loop, tick_cb, o, delay < 50 ? 50 : delay, 0) != 0)
+    log_error(MOD, "out of memory: the next tick is not armed");
 }
 
 /* ---------- station hooks ---------- */
@@ -269,7 +270,7 @@ static void on_status_json(void *ctx, int c, json_t *obj) {
   }
   /* the version running, as reported in BootNotification (an installed
    * update, not the version borned was built as) */
-  json_object_set_new(obj, "firmware_version", json_string(firmware_version(o->fw)));
+  json_object_set_new(obj, "firmware_version", json_string(station_firmware_version(o->st)));
   json_object_set_new(obj, "ocpp",
                       ocpp_link_status_json(o->link, o->url, ocpp16_dialect.version,
                                             config_get(o->st->cfg, "ocpp.version"),
@@ -359,7 +360,8 @@ static void on_closing(void *ctx) {
   lazy_timer_close(&o->boot_timer);
   lazy_timer_close(&o->reset_timer);
   lazy_timer_close(&o->cert_timer);
-  uv_timer_t *timers[] = {&o->heartbeat_timer, &o->tick_timer};
+  lazy_timer_close(&o->tick_timer);
+  uv_timer_t *timers[] = {&o->heartbeat_timer};
   for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
     uv_timer_stop(timers[i]);
     uv_close((uv_handle_t *)timers[i], handle_closed);
@@ -386,7 +388,8 @@ diagnostics *v16_diagnostics(ocpp16_station *o) {
 static void on_free(void *ctx) {
   ocpp16_station *o = ctx;
   loop_slices_cancel(&o->aligned_slice);
-  json_decref(o->aligned_taken);
+  for (int i = 0; i < o->aligned_n; i++) free(o->aligned[i].text);
+  free(o->aligned);
   v16_pushed_clear(o);
   free(o->conn);
   free(o->url);
@@ -421,15 +424,16 @@ static void *open16(ocpp_core *core, char *err, size_t errlen) {
   o->smart = core->profiles;
   o->shared = core;
   o->certs = core->certs;
-  o->fw = station_firmware(st); /* shared with the web page's upload */
-  if (!o->fw) {
+  /* the updater, shared with the web page's upload, is made by the first
+   * update (station_firmware); the service that tells us its steps now */
+  if (station_firmware_listen(st, v16_on_firmware_status, o) != 0) {
     free(o->conn);
     free(o->url);
     free(o);
     snprintf(err, errlen, "no firmware updater");
     return NULL;
   }
-  uv_timer_t *timers[] = {&o->heartbeat_timer, &o->tick_timer};
+  uv_timer_t *timers[] = {&o->heartbeat_timer};
   for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
     uv_timer_init(st->loop, timers[i]);
     timers[i]->data = o;
@@ -439,7 +443,6 @@ static void *open16(ocpp_core *core, char *err, size_t errlen) {
   o->reconnect_max_s = (int)config_get_int(st->cfg, "ocpp.reconnect_max_s");
   o->call_timeout_s = (int)config_get_int(st->cfg, "ocpp.call_timeout_s");
   o->heartbeat_armed_s = config_get_int(st->cfg, "ocpp.HeartbeatInterval");
-  station_firmware_listen(st, v16_on_firmware_status, o);
   station_firmware_claim_boot_report(st); /* Installed goes to the back end once it accepts us */
   return o;
 }

@@ -353,7 +353,7 @@ void v16_send_triggered(ocpp16_station *o) {
       v16_send_now(o, "MeterValues", p);
     }
   if (t & TRIG_FIRMWARE) {
-    fw_status s = firmware_busy(o->fw) ? o->fw_last : FW_IDLE;
+    fw_status s = station_firmware_busy(o->st) ? o->fw_last : FW_IDLE;
     v16_send_now(o, "FirmwareStatusNotification",
                  json_pack("{s:s}", "status",
                            v16_firmware_status_name(s) ? v16_firmware_status_name(s) : "Idle"));

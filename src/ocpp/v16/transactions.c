@@ -332,21 +332,42 @@ static void sample_connector(ocpp16_station *o, int c, const char *context, cons
  * commit (the station's batch when one is open, else its own), each on disk
  * before it is sent (the pump runs once the commit is). */
 void v16_flush_aligned(ocpp16_station *o) {
-  json_t *taken = o->aligned_taken;
   loop_slices_cancel(&o->aligned_slice);
-  if (!taken) return;
-  o->aligned_taken = NULL; /* before v16_enqueue, which flushes */
+  if (o->aligned_n == 0) return;
+  struct v16_aligned *taken = o->aligned;
+  int n = o->aligned_n;
+  o->aligned = NULL; /* before v16_enqueue, which flushes */
+  o->aligned_n = o->aligned_cap = 0;
   store *db = o->st->db;
-  bool own = json_array_size(taken) > 1 && !store_in_batch(db) && store_batch_begin(db) == 0;
-  size_t i;
-  json_t *one;
-  json_array_foreach(taken, i, one) {
-    v16_enqueue(o, json_integer_value(json_array_get(one, 0)), "MeterValues",
-                json_incref(json_array_get(one, 1)));
+  bool own = n > 1 && !store_in_batch(db) && store_batch_begin(db) == 0;
+  for (int i = 0; i < n; i++) {
+    json_error_t jerr;
+    json_t *p = json_loads(taken[i].text, 0, &jerr); /* the text json_dumps made */
+    if (p)
+      v16_enqueue(o, taken[i].session_id, "MeterValues", p);
+    else
+      log_error(MOD, "a clock-aligned MeterValues does not read back: %s", jerr.text);
+    free(taken[i].text);
   }
   if (own && store_batch_end(db) != 0)
     log_error(MOD, "cannot queue the clock-aligned MeterValues durably: %s", store_last_error(db));
-  json_decref(taken);
+  free(taken);
+}
+
+/* Keeps a payload taken at the mark as its text; false (nothing kept) when
+ * there is no memory for it. */
+static bool keep_aligned(ocpp16_station *o, int64_t session_id, const json_t *p) {
+  if (o->aligned_n == o->aligned_cap) {
+    int cap = o->aligned_cap ? 2 * o->aligned_cap : o->count;
+    struct v16_aligned *grown = realloc(o->aligned, (size_t)cap * sizeof *grown);
+    if (!grown) return false;
+    o->aligned = grown;
+    o->aligned_cap = cap;
+  }
+  char *text = json_dumps(p, JSON_COMPACT);
+  if (!text) return false;
+  o->aligned[o->aligned_n++] = (struct v16_aligned){session_id, text};
+  return true;
 }
 
 static void aligned_slice_cb(loop_slice *item) {
@@ -363,10 +384,13 @@ static void take_aligned(ocpp16_station *o, borne_ms due) {
     int64_t session_id;
     json_t *p = connector_values(o, c, "Sample.Clock", "MeterValuesAlignedData", due, &session_id);
     if (!p) continue;
-    if (!o->aligned_taken) o->aligned_taken = json_array();
-    json_array_append_new(o->aligned_taken, json_pack("[I, o]", (json_int_t)session_id, p));
+    if (keep_aligned(o, session_id, p)) {
+      json_decref(p);
+    } else { /* no memory to keep it: queued now, after what was taken before */
+      v16_enqueue(o, session_id, "MeterValues", p);
+    }
   }
-  if (o->aligned_taken && !o->closing &&
+  if (o->aligned_n > 0 && !o->closing &&
       !loop_slices_add(o->st->loop, &o->aligned_slice, aligned_slice_cb))
     v16_flush_aligned(o);
 }

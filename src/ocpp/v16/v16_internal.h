@@ -93,7 +93,9 @@ typedef struct ocpp16_station {
   int heartbeat_s;
   lazy_timer boot_timer; /* a BootNotification again: not once the first was accepted */
   uv_timer_t heartbeat_timer;
-  uv_timer_t tick_timer; /* status debounce, samples, aligned data, queue retries, expiries */
+  /* status debounce, samples, aligned data, queue retries, expiries; its
+   * handle given back while nothing is due (an idle swarm station's) */
+  lazy_timer tick_timer;
   /* made by their first start (station/lazy_timer.h): an idle station never
    * resets nor gets a new certificate */
   lazy_timer reset_timer; /* Reset after its answer was written */
@@ -124,7 +126,6 @@ typedef struct ocpp16_station {
    * GetDiagnostics or GetLog (v16_diagnostics): an idle swarm station never
    * uploads (0.7 kB each) */
   curl_uv *cu;
-  firmware *fw;
   diagnostics *diag;
   fw_status fw_last;
   int fw_request_id;
@@ -139,10 +140,16 @@ typedef struct ocpp16_station {
   long heartbeat_armed_s;       /* the interval the heartbeat runs (or will run) with */
   bool closing;
   int open_handles;
-  /* the clock-aligned values taken at the mark, [[session id, payload]...],
-   * written and sent in a slice of the loop (loop_slices.h, borne-swarm);
-   * NULL when none wait */
-  json_t *aligned_taken;
+  /* the clock-aligned values taken at the mark (each payload as its compact
+   * text: one block, where its JSON tree was dozens that waited up to a
+   * minute between the stations' values at 10 000 stations), written and
+   * sent in a slice of the loop (loop_slices.h, borne-swarm); none wait
+   * when aligned_n is 0 */
+  struct v16_aligned {
+    int64_t session_id;
+    char *text;
+  } * aligned;
+  int aligned_n, aligned_cap;
   loop_slice aligned_slice;
 } ocpp16_station;
 

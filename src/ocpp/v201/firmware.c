@@ -43,7 +43,7 @@ void v201_on_firmware_status(void *ctx, fw_status s, int request_id, const char 
 
 void v201_send_firmware_status(ocpp201_station *o) {
   /* F06/L01: Idle when no update is running, else the step it is at */
-  bool busy = firmware_busy(o->fw);
+  bool busy = station_firmware_busy(o->st);
   v201_send_now(o, "FirmwareStatusNotification",
                 status_payload(busy ? o->fw_last : FW_IDLE, busy ? o->fw_request_id : 0));
 }
@@ -57,7 +57,7 @@ void v201_on_restart(void *ctx) {
 }
 
 const char *v201_boot_reason(const ocpp201_station *o) {
-  return firmware_boot_pending(o->fw) ? "FirmwareUpdate" : "PowerUp";
+  return station_firmware_boot_pending(o->st) ? "FirmwareUpdate" : "PowerUp";
 }
 
 /* ---------- incoming calls ---------- */
@@ -84,12 +84,15 @@ static void h_update_firmware(ocpp201_station *o, const json_t *req, ocpp_reply 
   char err[320];
   const char *refusal;
   int cancelled = 0;
+  firmware *fw = station_firmware(o->st); /* made by the first update */
   /* L01.FR.24: the new request is checked first (a request refused leaves
    * the running update alone; the file itself is not looked for), then the
    * running update is cancelled and the answer is AcceptedCanceled; one past
    * the point of no return (a signature check, an install) is kept and the
    * request Rejected (L01.FR.27) */
-  if (!curl_uv_url_allowed(fr.location, err, sizeof err)) {
+  if (!fw) {
+    v201_reply_status_info(r, "Rejected", "InternalError", "no firmware updater");
+  } else if (!curl_uv_url_allowed(fr.location, err, sizeof err)) {
     /* refused up front (file://, gopher://, ...): nothing is fetched, no
      * status notification follows */
     log_warn(MOD, "UpdateFirmware: %s", err);
@@ -97,8 +100,8 @@ static void h_update_firmware(ocpp201_station *o, const json_t *req, ocpp_reply 
   } else if (has_signature && !has_cert) {
     v201_reply_status_info(r, "Rejected", "MissingParam",
                            "a signature needs its signingCertificate (L01.FR.11)");
-  } else if ((refusal = firmware_trust_refusal(has_signature, firmware_ca_file(o->fw),
-                                               firmware_allow_unsigned(o->fw)))) {
+  } else if ((refusal = firmware_trust_refusal(has_signature, firmware_ca_file(fw),
+                                               firmware_allow_unsigned(fw)))) {
     /* no manufacturer root to check a signing certificate against, or an
      * unsigned image the installer did not allow: nothing is fetched */
     log_warn(MOD, "UpdateFirmware: %s", refusal);
@@ -109,17 +112,17 @@ static void h_update_firmware(ocpp201_station *o, const json_t *req, ocpp_reply 
       v201_reply_status_info(r, "Rejected", "UnsignedFirmware", refusal);
     }
   } else if (has_signature &&
-             firmware_check_signing_cert(firmware_ca_file(o->fw), f->signingCertificate, err,
+             firmware_check_signing_cert(firmware_ca_file(fw), f->signingCertificate, err,
                                          sizeof err) != 0) {
     /* L01.FR.02: a signing certificate the manufacturer root does not vouch
      * for is InvalidCertificate, with its security event, before any byte */
     log_warn(MOD, "UpdateFirmware: %s", err);
     station_event(o->st, 0, "security", "InvalidFirmwareSigningCertificate: %s", err);
     v201_reply_status_info(r, "InvalidCertificate", "InvalidCertificate", err);
-  } else if ((cancelled = firmware_cancel(o->fw, err, sizeof err)) < 0) {
+  } else if ((cancelled = firmware_cancel(fw, err, sizeof err)) < 0) {
     log_warn(MOD, "UpdateFirmware: %s", err);
     v201_reply_status_info(r, "Rejected", "OngoingUpdate", err);
-  } else if (firmware_update(o->fw, &fr, err, sizeof err) != 0) {
+  } else if (firmware_update(fw, &fr, err, sizeof err) != 0) {
     log_warn(MOD, "UpdateFirmware: %s", err);
     v201_reply_status_info(r, "Rejected", "InternalError", err);
   } else {

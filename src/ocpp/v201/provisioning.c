@@ -91,8 +91,8 @@ static void boot_answer(void *ctx, const json_t *result, const char *code, const
         v201_report_statuses(o, now);
       else
         v201_send_all_statuses(o);
-      v201_report_problems(o);     /* the faults that changed while not registered */
-      firmware_boot_report(o->fw); /* L01: Installed after the restart into it */
+      v201_report_problems(o);             /* the faults that changed while not registered */
+      station_firmware_boot_report(o->st); /* L01: Installed after the restart into it */
       v201_security_registered(o);
     }
     cp_journal_due_now(o->journal, now201(o)); /* the queue goes first, at once */
@@ -113,7 +113,7 @@ void v201_send_boot(ocpp201_station *o, const char *reason) {
   char model[21], vendor[51], fwv[51], serial[26];
   snprintf(model, sizeof model, "%s", config_get(cfg, "station.model"));
   snprintf(vendor, sizeof vendor, "%s", config_get(cfg, "station.vendor"));
-  snprintf(fwv, sizeof fwv, "%s", firmware_version(o->fw));
+  snprintf(fwv, sizeof fwv, "%s", station_firmware_version(o->st));
   json_t *cs =
       json_pack("{s:s, s:s, s:s}", "model", model, "vendorName", vendor, "firmwareVersion", fwv);
   const char *sn = config_get(cfg, "station.serial");

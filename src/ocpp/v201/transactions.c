@@ -162,6 +162,8 @@ static int evse_of_session(const ocpp201_station *o, int64_t session_id) {
   return 0;
 }
 
+static void group_write(ocpp201_station *o, int64_t session, const char *grp);
+
 /* The CSMS's idTokenInfo in a TransactionEvent answer: into the cache, and
  * a refused token stops its transaction (StopTransactionOnInvalidId, E05). */
 static void token_answered(ocpp201_station *o, const pump_ctx *p, const json_t *info) {
@@ -172,8 +174,16 @@ static void token_answered(ocpp201_station *o, const pump_ctx *p, const json_t *
   int c = evse_of_session(o, p->session_id);
   /* C09: the starter's group as the CSMS says it now (kept with the cache
    * disabled too) */
-  if (c && ti.group[0] && !strcasecmp(p->token, o->evse[c - 1].txp.uid))
+  if (c && ti.group[0] && !strcasecmp(p->token, o->evse[c - 1].txp.uid) &&
+      strcmp(o->evse[c - 1].starter_group, ti.group) != 0) {
     snprintf(o->evse[c - 1].starter_group, sizeof o->evse[c - 1].starter_group, "%s", ti.group);
+    store *db = o->st->db;
+    bool batch = store_batch_begin(db) == 0; /* its own commit, or the caller's */
+    group_write(o, p->session_id, ti.group);
+    if (batch && store_batch_end(db) != 0)
+      log_error(MOD, "session %lld: its starter's group is not kept: %s", (long long)p->session_id,
+                store_last_error(db));
+  }
   if (ti.status == CP_TOKEN_ACCEPTED || !c ||
       !config_get_bool(o->st->cfg, "ocpp.StopTransactionOnInvalidId"))
     return;
@@ -686,7 +696,12 @@ static const char *const linger_steps[] = {
     "UPDATE ocpp201_tx_ended SET n = (SELECT COUNT(*) FROM ocpp201_tx_ended t WHERE "
     "t.session_id = ocpp201_tx_ended.session_id AND t.series = ocpp201_tx_ended.series AND "
     "t.id < ocpp201_tx_ended.id)",
-    "CREATE INDEX ocpp201_tx_ended_series ON ocpp201_tx_ended(session_id, series, n)"};
+    "CREATE INDEX ocpp201_tx_ended_series ON ocpp201_tx_ended(session_id, series, n)",
+    /* C09: the groupIdToken of the token that started a running session's
+     * transaction, written in the session's commit (or the commit of the
+     * answer that named it): a token of that group stops the transaction
+     * after a restart too, the authorization cache disabled */
+    "CREATE TABLE ocpp201_tx_group(session_id INTEGER PRIMARY KEY, grp TEXT NOT NULL)"};
 #define LINGER_STEPS ((int)(sizeof linger_steps / sizeof linger_steps[0]))
 
 /* One statement on the early transactions' table; false (logged) on error. */
@@ -718,6 +733,40 @@ static bool early_tx_id(ocpp201_station *o, int64_t session_id, char out[CP_TX_I
   if (found) snprintf(out, CP_TX_ID_MAX + 1, "%s", (const char *)sqlite3_column_text(s, 0));
   store_stmt_release(o->st->db, s);
   return found;
+}
+
+/* ---------- C09: the starter's group, on disk with its session ---------- */
+
+/* The session's starter group `grp` ("" or NULL: none) kept (or removed);
+ * its own statement, inside the caller's commit (a session hook's batch). */
+static void group_write(ocpp201_station *o, int64_t session, const char *grp) {
+  if (session <= 0 || store_module_version(o->st->db, "ocpp201_tx_linger") < LINGER_STEPS) return;
+  bool keep = grp && grp[0];
+  sqlite3_stmt *s =
+      store_stmt(o->st->db, keep ? "INSERT OR REPLACE INTO ocpp201_tx_group VALUES(?, ?)"
+                                 : "DELETE FROM ocpp201_tx_group WHERE session_id = ?");
+  bool ok = s != NULL;
+  if (s) {
+    sqlite3_bind_int64(s, 1, session);
+    if (keep) sqlite3_bind_text(s, 2, grp, -1, SQLITE_TRANSIENT);
+    ok = sqlite3_step(s) == SQLITE_DONE;
+    store_stmt_release(o->st->db, s);
+  }
+  if (!ok)
+    log_error(MOD, "session %lld: its starter's group is not kept: %s", (long long)session,
+              store_last_error(o->st->db));
+}
+
+/* The group kept for a session (a resumed one), "" none. */
+static void group_read(ocpp201_station *o, int64_t session, char out[CP_ID_MAX + 1]) {
+  out[0] = 0;
+  if (session <= 0 || store_module_version(o->st->db, "ocpp201_tx_linger") < LINGER_STEPS) return;
+  sqlite3_stmt *s = store_stmt(o->st->db, "SELECT grp FROM ocpp201_tx_group WHERE session_id = ?");
+  if (!s) return;
+  sqlite3_bind_int64(s, 1, session);
+  if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+    snprintf(out, CP_ID_MAX + 1, "%s", (const char *)sqlite3_column_text(s, 0));
+  store_stmt_release(o->st->db, s);
 }
 
 /* ---------- J: the readings kept for the Ended event ---------- */
@@ -1117,6 +1166,16 @@ static void send_held(ocpp201_station *o, cp_event_kind kind, const char *trigge
     e.token_type = t->token_type;
     e.remote_start_id = t->remote_start_id;
   }
+  /* SampledDataCtrlr.TxStartedMeasurands (Energy.Active.Import.Register)
+   * read now, at the badge: the register of the only EVSE the car can come
+   * to; its Ended (no car came) the same register as Transaction.End */
+  int c = o->held_evse;
+  if (c >= 1 && c <= o->count && o->st->conn[c - 1].meter_ok) {
+    meter_reading r = {.energy_import_wh = o->st->conn[c - 1].meter.energy_import_wh};
+    e.meter_values =
+        one_meter_value(o, c, "Energy.Active.Import.Register", &r,
+                        kind == CP_EVENT_STARTED ? "Transaction.Begin" : "Transaction.End", e.at);
+  }
   enqueue(o, t->session, &e);
 }
 
@@ -1133,6 +1192,10 @@ static void start_held(ocpp201_station *o, const char *uid) {
     return;
   snprintf(t->tx_id, sizeof t->tx_id, "id-%" PRIx64, (uint64_t)at);
   snprintf(t->uid, sizeof t->uid, "%s", uid);
+  connector_status now[BORNE_MAX_CONNECTORS];
+  for (int c = 1; c <= o->count; c++)
+    now[c - 1] = o->evse[c - 1].known ? o->evse[c - 1].status : STATUS_UNAVAILABLE;
+  o->held_evse = v201_txp_begin_evse(now, o->count);
   t->token_type[0] = 0;
   for (int c = 1; c <= o->count; c++) { /* a remote start's (RequestStartTransaction) */
     v201_evse *k = &o->evse[c - 1];
@@ -1158,6 +1221,7 @@ static void end_held(ocpp201_station *o, const char *trigger, stop_reason why,
   store *db = o->st->db;
   bool batch = store_batch_begin(db) == 0;
   send_held(o, CP_EVENT_ENDED, trigger, why, stopped_name);
+  o->held_evse = 0;
   forget_early(o, t, key, db, batch);
 }
 
@@ -1203,6 +1267,27 @@ void v201_tx_restore(ocpp201_station *o) {
   if (sqlite3_step(s) != SQLITE_DONE)
     log_warn(MOD, "old kept readings stay: %s", store_last_error(o->st->db));
   store_stmt_release(o->st->db, s);
+  /* C09: the groups of sessions that ended while another dialect spoke */
+  s = store_stmt(o->st->db, "DELETE FROM ocpp201_tx_group WHERE session_id NOT IN"
+                            " (SELECT id FROM sessions WHERE stop_ms = 0)");
+  if (!s) return;
+  if (sqlite3_step(s) != SQLITE_DONE)
+    log_warn(MOD, "old starters' groups stay: %s", store_last_error(o->st->db));
+  store_stmt_release(o->st->db, s);
+}
+
+void v201_tx_left(ocpp201_station *o) {
+  for (int c = 1; c <= o->count; c++) {
+    if (v201_txp_left(&o->evse[c - 1].txp) != V201_TXP_END) continue;
+    station_event(o->st, c, "ocpp_tx_left", "%s ended: the other OCPP version cannot carry it",
+                  o->evse[c - 1].txp.tx_id);
+    end_early(o, c, "AbnormalCondition", STOP_OTHER);
+  }
+  if (v201_txp_left(&o->held) == V201_TXP_END) {
+    station_event(o->st, 0, "ocpp_tx_left", "%s ended: the other OCPP version cannot carry it",
+                  o->held.tx_id);
+    end_held(o, "AbnormalCondition", STOP_OTHER, NULL);
+  }
 }
 
 bool v201_tx_stop_early(ocpp201_station *o, int c) {
@@ -1345,7 +1430,8 @@ void v201_on_session_started(void *ctx, int c, const station_session_info *s) {
                 early_key, NULL, 0);
   }
   k->session_id = s->id;
-  k->starter_group[0] = 0; /* C09: a resumed session's is the list's or the cache's */
+  /* C09: a resumed session's as kept with it (else the list's or the cache's) */
+  group_read(o, s->id, k->starter_group);
   k->last_sample = now201(o);
   /* the same after a restart: made from the session, or the 1.6 back end's
    * (or the plug's, for a transaction begun there) */
@@ -1388,6 +1474,7 @@ void v201_on_session_started(void *ctx, int c, const station_session_info *s) {
   snprintf(t->token_type, sizeof t->token_type, "%s", t->remote ? k->remote_type : "");
   const char *group = strcmp(o->auth_tag, uid ? uid : "") == 0 ? o->auth_group : NULL;
   snprintf(k->starter_group, sizeof k->starter_group, "%s", group ? group : ""); /* C09 */
+  group_write(o, s->id, k->starter_group); /* in the session's commit */
   t->reservation_id = cp_reservation_use(o->resv, c, uid, group);
   if (a == V201_TXP_START) {
     send_started(o, c, "Authorized", s->start_ms, s->meter_start_wh, true);
@@ -1395,6 +1482,12 @@ void v201_on_session_started(void *ctx, int c, const station_session_info *s) {
     v201_tx_event e = event_of(o, c, CP_EVENT_UPDATED, "CablePluggedIn");
     e.at = s->start_ms;
     e.reservation_id = t->reservation_id;
+    if (o->held_evse != c) { /* its Started read no register, or another EVSE's */
+      meter_reading begin = {.energy_import_wh = s->meter_start_wh};
+      e.meter_values = one_meter_value(o, c, "Energy.Active.Import.Register", &begin,
+                                       "Transaction.Begin", s->start_ms);
+    }
+    o->held_evse = 0;
     k->tx_state = k->status;
     enqueue(o, s->id, &e);
   } else if (a == V201_TXP_ADOPT) { /* E02: the badge of a transaction begun at the plug */
@@ -1468,6 +1561,7 @@ void v201_on_session_stopped(void *ctx, int c, const station_session_info *s) {
   }
   k->master_pass[0] = 0;
   k->group_stop[0] = 0;
+  if (k->starter_group[0]) group_write(o, s->id, NULL); /* in the session's commit */
   k->starter_group[0] = 0;
   k->session_id = 0;
   /* J: a transaction left waiting for the car goes on taking readings under

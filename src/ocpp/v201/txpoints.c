@@ -127,3 +127,17 @@ void v201_txp_ended(v201_txp *t) { *t = (v201_txp){.restored = t->restored}; }
 const char *v201_txp_energy_stopped_reason(connector_status now) {
   return now == STATUS_SUSPENDED_EV ? "StoppedByEV" : "Other";
 }
+
+int v201_txp_begin_evse(const connector_status *status, int n) {
+  int found = 0;
+  for (int c = 1; c <= n; c++) {
+    if (status[c - 1] != STATUS_AVAILABLE) continue;
+    if (found) return 0; /* the car may pick either */
+    found = c;
+  }
+  return found;
+}
+
+v201_txp_action v201_txp_left(const v201_txp *t) {
+  return t->open && t->early ? V201_TXP_END : V201_TXP_NOTHING;
+}

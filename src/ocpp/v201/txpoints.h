@@ -109,6 +109,20 @@ v201_txp_action v201_txp_session_stopped(v201_txp *t, stop_reason why);
 /* A transaction that lingered is ended (its Ended sent): forget it. */
 void v201_txp_ended(v201_txp *t);
 
+/* E03 + SampledDataCtrlr.TxStartedMeasurands: the EVSE whose register a
+ * transaction begun at a badge before any car reads as its Transaction.Begin
+ * value — the only one a car can come to (`status` of the `n` EVSEs: exactly
+ * one Available) — or 0: none can be told yet (the car's EVSE says it, at
+ * the plug). An idle EVSE's register does not move until a car draws. */
+int v201_txp_begin_evse(const connector_status *status, int n);
+/* The dialect stops being the one spoken (a switch of version): the
+ * transaction of `t` that only the 2.0.1 dialect knows — begun before its
+ * session, at the plug or at a badge — ends (V201_TXP_END: its Ended queued
+ * now, before the other dialect speaks), for the other version cannot carry
+ * it; V201_TXP_NOTHING for any other (a session's transaction is the
+ * session's, adopted by the other dialect). */
+v201_txp_action v201_txp_left(const v201_txp *t);
+
 /* The stoppedReason of a transaction ended when the energy stopped flowing. */
 const char *v201_txp_energy_stopped_reason(connector_status now);
 

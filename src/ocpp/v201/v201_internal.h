@@ -109,7 +109,8 @@ typedef struct {
   char group_stop[CP_ID_MAX + 1];
   /* C09: the groupIdToken the starter's authorization gave (Authorize, the
    * answer to the event that named it), "" unknown: then the local list's or
-   * the cache's. Not kept across a restart (as 1.6's parentIdTag) */
+   * the cache's. On disk with its session (ocpp201_tx_group, transactions.c):
+   * a resumed session has it again after a restart */
   char starter_group[CP_ID_MAX + 1];
 } v201_evse;
 
@@ -137,6 +138,9 @@ typedef struct ocpp201_station {
   /* E03: the transaction of a badge held for the next car (TxStartPoint
    * Authorized, no EVSE yet), txpoints.h */
   v201_txp held;
+  /* the EVSE whose register its Started carried as Transaction.Begin (the
+   * only free one, v201_txp_begin_evse), 0 none */
+  int held_evse;
   int count;
   int64_t pump_in_flight;
   int64_t reencoded_msg, reencoded_seq; /* the last queued 1.6 message said again, its seqNo */
@@ -145,7 +149,6 @@ typedef struct ocpp201_station {
   int trigger_evse;
   int next_event_id; /* NotifyEvent eventId, from the start time: no repeat across restarts */
   char auth_tag[CP_ID_MAX + 1], auth_group[CP_ID_MAX + 1];
-  firmware *fw;
   fw_status fw_last; /* the updater's last step, for a triggered FirmwareStatusNotification */
   int fw_request_id;
   bool restart_hard; /* the restart after a firmware install (not a Reset) */
@@ -288,6 +291,10 @@ bool v201_tx_stop_early(ocpp201_station *o, int c);
 /* RequestStopTransaction of the transaction of a badge held for the next
  * car: it ends (RemoteStop) and the station's held authorization goes. */
 void v201_tx_stop_held(ocpp201_station *o);
+/* The dialect stops being the one spoken (a switch of version): the
+ * transactions begun before their session (at the plug, at a badge) end,
+ * triggerReason AbnormalCondition, stoppedReason Other (v201_txp_left). */
+void v201_tx_left(ocpp201_station *o);
 /* At the dialect's start: the transactions of each EVSE that outlived their
  * session (TxStopPoint EVConnected alone) or wait for their badge (begun at
  * the plug) are known again before the EVSE's first status (read from
