@@ -10,7 +10,10 @@
  * (ReportChargingProfiles passes the schema, and reads back the same),
  * GetChargingProfiles' selection, ClearChargingProfile's criteria, the
  * composite schedule as GetCompositeScheduleResponse, and a profile set in
- * 2.0.1 seen by a reopened store (restart, or 1.6).
+ * 2.0.1 seen by a reopened store (restart, or 1.6); K01.FR.61's
+ * ChargingRateChanged decision, isGridCritical, borne's own limits as
+ * ChargingStationExternalConstraints profiles (reported, selected, capping
+ * the composite schedule).
  */
 /* cmocka.h needs these first */
 // clang-format off
@@ -503,6 +506,164 @@ static void external_limit_schedule_and_significance(void **state) {
   config_free(cfg);
 }
 
+/* K01.FR.61: a TransactionEvent ChargingRateChanged when the CSMS's own
+ * profiles move the charging rate by LimitChangeSignificance or more (the
+ * decision; smart_charging.c keeps the rate told and calls it on every
+ * meter reading and tick of the virtual clock). */
+static void profile_rate_change(void **state) {
+  (void)state;
+  /* a TxDefaultProfile lowers 16 A (the installation's) to 10 A: told */
+  assert_true(v201_profile_rate_changed(16, LIMIT_INSTALLATION, 10, LIMIT_OCPP, 10));
+  /* then 9.5 A: 5 % of the 10 A told, below 10 %: not told */
+  assert_false(v201_profile_rate_changed(10, LIMIT_OCPP, 9.5, LIMIT_OCPP, 10));
+  /* then 8 A: 20 % of the 10 A told (the 9.5 A step not the base): told */
+  assert_true(v201_profile_rate_changed(10, LIMIT_OCPP, 8, LIMIT_OCPP, 10));
+  /* a profile lifted, the cable's 16 A decides again: told */
+  assert_true(v201_profile_rate_changed(8, LIMIT_OCPP, 16, LIMIT_CABLE, 10));
+  /* the profiles have no part in it (the temperature derates): not a profile's */
+  assert_false(v201_profile_rate_changed(16, LIMIT_CABLE, 8, LIMIT_THERMAL, 10));
+  /* 0: every change */
+  assert_true(v201_profile_rate_changed(10, LIMIT_OCPP, 9.9, LIMIT_OCPP, 0));
+  assert_false(v201_profile_rate_changed(10, LIMIT_OCPP, 10, LIMIT_OCPP, 0));
+}
+
+/* isGridCritical: the grid side's limits (load management of the site's
+ * connection, the leader's setpoint, its fail-safe) are, solar is not, an
+ * operator's / Modbus / MQTT setpoint is not known (left out); the message
+ * passes the schema. */
+static void grid_critical(void **state) {
+  (void)state;
+  assert_int_equal(v201_limit_grid_critical(LIMIT_LOAD_MANAGEMENT), 1);
+  assert_int_equal(v201_limit_grid_critical(LIMIT_SITE), 1);
+  assert_int_equal(v201_limit_grid_critical(LIMIT_FAILSAFE), 1);
+  assert_int_equal(v201_limit_grid_critical(LIMIT_SOLAR), 0);
+  assert_int_equal(v201_limit_grid_critical(LIMIT_API), -1);
+  assert_int_equal(v201_limit_grid_critical(LIMIT_MODBUS), -1);
+  assert_int_equal(v201_limit_grid_critical(LIMIT_MQTT), -1);
+  assert_string_equal(v201_external_source(LIMIT_LOAD_MANAGEMENT), "EMS");
+  assert_string_equal(v201_external_source(LIMIT_MQTT), "Other");
+  assert_null(v201_external_source(LIMIT_OCPP));
+  assert_null(v201_external_source(LIMIT_CABLE));
+  json_t *req =
+      json_pack("{s:i,s:{s:s,s:b},s:o}", "evseId", 1, "chargingLimit", "chargingLimitSource", "EMS",
+                "isGridCritical", 1, "chargingSchedule", v201_limit_schedule_json(1, T0, 7.2, 3));
+  valid("NotifyChargingLimit", true, req);
+  json_decref(req);
+}
+
+/* Borne's own limits as ChargingStationExternalConstraints profiles: the
+ * lowest active limit per source, reported (ReportChargingProfiles passes
+ * the schema) and selected by GetChargingProfiles' criteria, and the
+ * composite schedule capped by them. */
+static void external_constraints(void **state) {
+  (void)state;
+  limit_set l;
+  limits_init(&l);
+  limits_set(&l, LIMIT_CABLE, 20);
+  limits_set(&l, LIMIT_OCPP, 10);
+  v201_external_limit x[2];
+  assert_int_equal(v201_external_limits(&l, true, x), 0);
+  /* load management's 0 A without a session: no constraint */
+  limits_set(&l, LIMIT_LOAD_MANAGEMENT, 0);
+  assert_int_equal(v201_external_limits(&l, false, x), 0);
+  limits_set(&l, LIMIT_LOAD_MANAGEMENT, 7.25);
+  limits_set(&l, LIMIT_SOLAR, 9);
+  limits_set(&l, LIMIT_MQTT, 12);
+  assert_int_equal(v201_external_limits(&l, false, x), 2);
+  assert_true(x[0].amps == 9); /* solar's, load management's left out */
+  assert_int_equal(v201_external_limits(&l, true, x), 2);
+  assert_string_equal(x[0].source, "EMS");
+  assert_true(x[0].amps == 7.25);
+  assert_string_equal(x[1].source, "Other");
+  assert_true(x[1].amps == 12);
+  assert_int_equal(v201_external_profile_id(2, "EMS"), -102);
+  assert_int_equal(v201_external_profile_id(2, "Other"), -202);
+  json_t *prof = v201_external_profile_json(2, &x[0], T0, 1);
+  json_t *rep = json_pack("{s:i,s:s,s:[O],s:i}", "requestId", 4, "chargingLimitSource", "EMS",
+                          "chargingProfile", prof, "evseId", 2);
+  valid("ReportChargingProfiles", true, rep);
+  json_decref(rep);
+  assert_string_equal(json_string_value(json_object_get(prof, "chargingProfilePurpose")),
+                      "ChargingStationExternalConstraints");
+  const json_t *p0 =
+      json_array_get(json_object_get(json_array_get(json_object_get(prof, "chargingSchedule"), 0),
+                                     "chargingSchedulePeriod"),
+                     0);
+  assert_true(json_number_value(json_object_get(p0, "limit")) == 7.2);
+  assert_int_equal(json_integer_value(json_object_get(p0, "numberPhases")), 1);
+  json_decref(prof);
+  struct {
+    const char *req;
+    int matches; /* EMS bit 0, Other bit 1, on EVSE 2 */
+  } cases[] = {
+      {"{\"requestId\":1,\"chargingProfile\":{}}", 3},
+      {"{\"requestId\":1,\"evseId\":1,\"chargingProfile\":{}}", 0},
+      {"{\"requestId\":1,\"evseId\":2,\"chargingProfile\":{}}", 3},
+      {"{\"requestId\":1,\"chargingProfile\":{\"chargingLimitSource\":[\"CSO\"]}}", 0},
+      {"{\"requestId\":1,\"chargingProfile\":{\"chargingLimitSource\":[\"EMS\"]}}", 1},
+      {"{\"requestId\":1,\"chargingProfile\":{\"chargingLimitSource\":[\"Other\",\"SO\"]}}", 2},
+      {"{\"requestId\":1,\"chargingProfile\":{\"chargingProfilePurpose\":"
+       "\"ChargingStationExternalConstraints\"}}",
+       3},
+      {"{\"requestId\":1,\"chargingProfile\":{\"chargingProfilePurpose\":\"TxProfile\"}}", 0},
+      {"{\"requestId\":1,\"chargingProfile\":{\"stackLevel\":1}}", 0},
+      {"{\"requestId\":1,\"chargingProfile\":{\"chargingProfileId\":[-202]}}", 2},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    json_t *req = json_loads(cases[k].req, 0, NULL);
+    valid("GetChargingProfiles", true, req);
+    ocpp201_GetChargingProfilesRequest q;
+    ocpp_error e;
+    assert_int_equal(ocpp201_GetChargingProfilesRequest_decode(req, &q, &e), 0);
+    int got = 0;
+    for (int i = 0; i < 2; i++)
+      if (v201_external_report_match(&q, 2, &x[i])) got |= 1 << i;
+    assert_int_equal(got, cases[k].matches);
+    ocpp201_GetChargingProfilesRequest_free(&q);
+    json_decref(req);
+  }
+  /* the composite schedule: none of the CSMS's, the external limit for the whole window */
+  cp_composite_schedule cs;
+  cp_profile_result r = CP_PROFILE_REJECTED;
+  assert_int_equal(v201_composite_cap(&r, &cs, 1, 600, CP_UNIT_AMPS, T0, 7.25), 0);
+  assert_int_equal(r, CP_PROFILE_ACCEPTED);
+  json_t *j = v201_composite_json(r, &cs, 1);
+  cp_composite_schedule_free(&cs);
+  valid("GetCompositeSchedule", false, j);
+  const json_t *sch = json_object_get(j, "schedule");
+  assert_int_equal(json_integer_value(json_object_get(sch, "duration")), 600);
+  const json_t *pa = json_object_get(sch, "chargingSchedulePeriod");
+  assert_int_equal(json_array_size(pa), 1);
+  assert_true(json_number_value(json_object_get(json_array_get(pa, 0), "limit")) == 7.2);
+  json_decref(j);
+  /* the CSMS's 10 A then 6 A (from 300 s) for 400 s, capped at 8 A, the rest of the hour 8 A */
+  cp_schedule_period *pp = calloc(2, sizeof *pp);
+  assert_non_null(pp);
+  pp[0] = (cp_schedule_period){.start_s = 0, .limit = 10};
+  pp[1] = (cp_schedule_period){.start_s = 300, .limit = 6};
+  cs = (cp_composite_schedule){.connector = 1,
+                               .start = T0,
+                               .duration_s = 400,
+                               .unit = CP_UNIT_AMPS,
+                               .nperiods = 2,
+                               .periods = pp};
+  r = CP_PROFILE_ACCEPTED;
+  assert_int_equal(v201_composite_cap(&r, &cs, 1, 3600, CP_UNIT_AMPS, T0, 8), 0);
+  assert_int_equal(cs.duration_s, 3600);
+  assert_int_equal(cs.nperiods, 3);
+  assert_true(cs.periods[0].limit == 8 && cs.periods[1].limit == 6 && cs.periods[2].limit == 8);
+  assert_int_equal(cs.periods[2].start_s, 400);
+  j = v201_composite_json(r, &cs, 1);
+  valid("GetCompositeSchedule", false, j);
+  json_decref(j);
+  /* a cap above every period changes nothing but the tail; none: nothing */
+  assert_int_equal(v201_composite_cap(&r, &cs, 1, 3600, CP_UNIT_AMPS, T0, -1), 0);
+  assert_int_equal(cs.nperiods, 3);
+  assert_int_equal(v201_composite_cap(&r, &cs, 1, 3600, CP_UNIT_AMPS, T0, 6), 0);
+  assert_int_equal(cs.nperiods, 1); /* all 6 A: merged */
+  cp_composite_schedule_free(&cs);
+}
+
 /* K15-K17: the hooks an ISO 15118 stack calls send the message and hand the
  * answer back; a payload for no EVSE is not sent. The link is played by a
  * sender that checks the frame against the 2.0.1 schema and answers. */
@@ -888,6 +1049,9 @@ int main(void) {
       cmocka_unit_test(profiles_survive_a_restart),
       cmocka_unit_test(several_schedules),
       cmocka_unit_test(external_limit_schedule_and_significance),
+      cmocka_unit_test(profile_rate_change),
+      cmocka_unit_test(grid_critical),
+      cmocka_unit_test(external_constraints),
       cmocka_unit_test(iso15118_hooks),
       cmocka_unit_test(selected_schedule_id_is_iso15118_only),
       cmocka_unit_test(v21_additions),

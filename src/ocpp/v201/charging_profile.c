@@ -447,6 +447,35 @@ json_t *v201_composite_json(cp_profile_result r, const cp_composite_schedule *c,
                    "chargingSchedulePeriod", periods);
 }
 
+int v201_composite_cap(cp_profile_result *r, cp_composite_schedule *cs, int connector,
+                       int64_t duration_s, cp_rate_unit unit, borne_ms now, double cap) {
+  if (cap < 0 || (*r != CP_PROFILE_ACCEPTED && duration_s <= 0)) return 0;
+  cap = floor(cap * 10) / 10;
+  bool had = *r == CP_PROFILE_ACCEPTED;
+  size_t n = had ? cs->nperiods : 0;
+  int64_t end = had ? cs->duration_s : 0;
+  bool tail = end < duration_s;
+  cp_schedule_period *pp = malloc((n + 1) * sizeof *pp);
+  if (!pp) return -1;
+  if (n) memcpy(pp, cs->periods, n * sizeof *pp);
+  if (tail) pp[n++] = (cp_schedule_period){.start_s = end, .limit = cap};
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (pp[i].limit > cap) pp[i].limit = cap;
+    if (m && pp[m - 1].limit == pp[i].limit && pp[m - 1].phases == pp[i].phases) continue;
+    pp[m++] = pp[i];
+  }
+  if (had)
+    free(cs->periods);
+  else
+    *cs = (cp_composite_schedule){.connector = connector, .start = now, .unit = unit};
+  cs->periods = pp;
+  cs->nperiods = m;
+  if (tail) cs->duration_s = duration_s;
+  *r = CP_PROFILE_ACCEPTED;
+  return 0;
+}
+
 bool v201_limit_change_significant(double told_a, double now_a, double percent) {
   if (told_a <= 0) return now_a > 0;
   if (now_a == told_a) return false;
@@ -459,6 +488,104 @@ json_t *v201_limit_schedule_json(int evse, borne_ms now, double amps, int phases
   if (phases == 1 || phases == 2) json_object_set_new(period, "numberPhases", json_integer(phases));
   return json_pack("[{s:i,s:o,s:s,s:[o]}]", "id", evse, "startSchedule", time_json(now),
                    "chargingRateUnit", "A", "chargingSchedulePeriod", period);
+}
+
+const char *v201_external_source(limit_source by) {
+  switch (by) {
+  case LIMIT_LOAD_MANAGEMENT:
+  case LIMIT_SOLAR:
+  case LIMIT_SITE:
+  case LIMIT_FAILSAFE:
+    return "EMS";
+  case LIMIT_API:
+  case LIMIT_MODBUS:
+  case LIMIT_MQTT:
+    return "Other";
+  default:
+    return NULL;
+  }
+}
+
+int v201_limit_grid_critical(limit_source by) {
+  switch (by) {
+  case LIMIT_LOAD_MANAGEMENT:
+  case LIMIT_SITE:
+  case LIMIT_FAILSAFE:
+    return 1;
+  case LIMIT_SOLAR:
+    return 0;
+  default:
+    return -1;
+  }
+}
+
+bool v201_profile_rate_changed(double told_a, limit_source told_by, double now_a,
+                               limit_source now_by, double percent) {
+  if (told_by != LIMIT_OCPP && now_by != LIMIT_OCPP) return false;
+  return v201_limit_change_significant(told_a, now_a, percent);
+}
+
+int v201_external_limits(const limit_set *l, bool session, v201_external_limit out[2]) {
+  int n = 0;
+  static const char *const sources[] = {"EMS", "Other"};
+  for (size_t k = 0; k < 2; k++) {
+    bool any = false;
+    double lowest = 0;
+    for (int i = 0; i < LIMIT_COUNT; i++) {
+      const char *s = v201_external_source((limit_source)i);
+      if (!l->active[i] || !s || strcmp(s, sources[k]) != 0) continue;
+      if (i == LIMIT_LOAD_MANAGEMENT && !session) continue;
+      if (!any || l->amps[i] < lowest) lowest = l->amps[i];
+      any = true;
+    }
+    if (any) out[n++] = (v201_external_limit){sources[k], lowest > 0 ? lowest : 0};
+  }
+  return n;
+}
+
+int64_t v201_external_profile_id(int evse, const char *source) {
+  return (source && !strcmp(source, "Other") ? -200 : -100) - (int64_t)evse;
+}
+
+json_t *v201_external_profile_json(int evse, const v201_external_limit *x, borne_ms now,
+                                   int phases) {
+  json_t *schedule = v201_limit_schedule_json(evse, now, x->amps, phases);
+  json_t *s0 = json_incref(json_array_get(schedule, 0));
+  json_decref(schedule);
+  return json_pack("{s:I,s:i,s:s,s:s,s:[o]}", "id",
+                   (json_int_t)v201_external_profile_id(evse, x->source), "stackLevel", 0,
+                   "chargingProfilePurpose", "ChargingStationExternalConstraints",
+                   "chargingProfileKind", "Absolute", "chargingSchedule", s0);
+}
+
+bool v201_external_report_match(const ocpp201_GetChargingProfilesRequest *q, int evse,
+                                const v201_external_limit *x) {
+  if (!q || !x || !x->source) return false;
+  if (q->has_evseId && q->evseId != evse) return false;
+  const ocpp201_GetChargingProfilesRequest_chargingProfile *c = &q->chargingProfile;
+  if (c->has_chargingProfilePurpose) {
+    const char *want =
+        ocpp201_GetChargingProfilesRequest_chargingProfile_chargingProfilePurpose_e_name(
+            c->chargingProfilePurpose);
+    if (!want || strcmp(want, "ChargingStationExternalConstraints") != 0) return false;
+  }
+  if (c->has_stackLevel && c->stackLevel != 0) return false;
+  if (c->has_chargingProfileId) {
+    bool any = false;
+    for (size_t i = 0; i < c->chargingProfileId_count && !any; i++)
+      any = c->chargingProfileId[i] == v201_external_profile_id(evse, x->source);
+    if (!any) return false;
+  }
+  if (c->has_chargingLimitSource) {
+    bool listed = false;
+    for (size_t i = 0; i < c->chargingLimitSource_count && !listed; i++) {
+      const char *s = ocpp201_GetChargingProfilesRequest_chargingProfile_chargingLimitSource_e_name(
+          c->chargingLimitSource[i]);
+      listed = s && !strcmp(s, x->source);
+    }
+    if (!listed) return false;
+  }
+  return true;
 }
 
 json_t *v201_set_profile_answer(cp_profile_result r, const v201_refusal *why) {

@@ -18,6 +18,7 @@
 #include "chargepoint/profiles.h"
 #include "ocpp201_messages.h"
 #include "ocpp21_messages.h"
+#include "core/limits.h"
 
 /* Why a profile is refused: 2.0.1's StatusInfo (reasonCode, additionalInfo). */
 typedef struct {
@@ -77,13 +78,25 @@ int v201_clear_filter(const ocpp201_ClearChargingProfileRequest *q, cp_profile_f
 
 /* Does the installed profile p of `connector` answer GetChargingProfiles q
  * (K09): evseId (0: the station-wide ones), purpose, stackLevel, ids; every
- * profile the CSMS set has chargingLimitSource CSO. */
+ * profile the CSMS set has chargingLimitSource CSO (borne's own limits are
+ * v201_external_report_match's). */
 bool v201_report_match(const ocpp201_GetChargingProfilesRequest *q, int connector,
                        const cp_charging_profile *p);
 
 /* GetCompositeScheduleResponse: Accepted with the schedule of `evse`, or
  * Rejected (with statusInfo) when the engine had none. */
 json_t *v201_composite_json(cp_profile_result r, const cp_composite_schedule *c, int evse);
+
+/* K08: the composite schedule with borne's own limits on the EVSE taken into
+ * account (its ChargingStationExternalConstraints, v201_external_limits):
+ * `cap` (in the schedule's unit, rounded down to 0.1 here; < 0: none) caps
+ * every period of *cs, and — known for now only, in force until told
+ * otherwise — fills the window the CSMS's profiles leave: after their end up
+ * to duration_s, or all of it when *r says none applied (*r then Accepted,
+ * *cs filled: connector, now, duration_s, unit). Equal neighbours merged.
+ * -1 out of memory (*r, *cs as they were). */
+int v201_composite_cap(cp_profile_result *r, cp_composite_schedule *cs, int connector,
+                       int64_t duration_s, cp_rate_unit unit, borne_ms now, double cap);
 
 /* SmartChargingCtrlr.LimitChangeSignificance (the setting
  * ocpp.LimitChangeSignificance, percent): an external limit whose value moved
@@ -97,6 +110,67 @@ bool v201_limit_change_significant(double told_a, double now_a, double percent);
  * period from `now`, without duration: in force until told otherwise; the
  * limit in A a phase rounded down to 0.1, numberPhases when not 3. */
 json_t *v201_limit_schedule_json(int evse, borne_ms now, double amps, int phases);
+
+/* The chargingLimitSource of one of borne's own limits when it is an
+ * external one for the CSMS (K11-K13): the energy manager's (load
+ * management, solar, the site's leader or its fail-safe) "EMS"; an
+ * operator's (API), Modbus or MQTT setpoint "Other"; NULL for the others
+ * (cable, selector, installation, temperature, charging windows: the
+ * station's own hardware and settings; the CSMS's profiles: CSO). */
+const char *v201_external_source(limit_source by);
+
+/* NotifyChargingLimit's isGridCritical for one of borne's own limits: 1 when
+ * it comes from the grid side — load management (the share of the site's
+ * grid connection: its main breaker site.limit_a, its subscription
+ * site.limit_kva, the distribution system operator's EnWG 14a signal), the
+ * site leader's setpoint (the same sharing made by the installation's
+ * leader) and its fail-safe (what a follower keeps to protect that
+ * connection when the leader is silent) —; 0 when known not to be (solar:
+ * a choice to charge from the surplus); -1 unknown, the member left out (an
+ * operator's, Modbus or MQTT setpoint: borne does not know why it was set). */
+int v201_limit_grid_critical(limit_source by);
+
+/* K01.FR.61 (a MAY): a running transaction's charging rate (the offered
+ * current) moved from told_a, the rate the CSMS last heard of (or the one
+ * the transaction started with), to now_a, and the CSMS's own profiles made
+ * the move — the composite profile limit decided the rate before
+ * (told_by) or decides it now (now_by) —: true when the move is by
+ * LimitChangeSignificance (percent) or more, a TransactionEvent Updated
+ * ChargingRateChanged to send. A move made by anything else is not told
+ * (an external limit's is K11's, told by its own path). */
+bool v201_profile_rate_changed(double told_a, limit_source told_by, double now_a,
+                               limit_source now_by, double percent);
+
+/* Borne's own limits on one EVSE as ChargingStationExternalConstraints
+ * profiles (K09 GetChargingProfiles with chargingLimitSource EMS / Other, K08
+ * the composite schedule): per source, the lowest of its active limits
+ * (out[i].source "EMS" or "Other", out[i].amps A a phase); returns how many
+ * (0..2). Load management's 0 A on an EVSE without a session (`session`
+ * false) is left out: it shares the site's power among sessions only, a car
+ * plugged in gets its share. */
+typedef struct {
+  const char *source;
+  double amps;
+} v201_external_limit;
+int v201_external_limits(const limit_set *l, bool session, v201_external_limit out[2]);
+
+/* The id of the ChargingStationExternalConstraints profile of `source` on
+ * `evse`: negative, never one of the CSMS's (-100 - evse for EMS, -200 -
+ * evse for Other). */
+int64_t v201_external_profile_id(int evse, const char *source);
+
+/* That profile as a ChargingProfileType (ReportChargingProfiles): stack level
+ * 0, Absolute, one schedule of one period from `now` without duration (the
+ * limit is known for now only, as NotifyChargingLimit's schedule), in A a
+ * phase rounded down to 0.1, numberPhases when not 3. */
+json_t *v201_external_profile_json(int evse, const v201_external_limit *x, borne_ms now,
+                                   int phases);
+
+/* Does that profile answer GetChargingProfiles q: evseId, purpose
+ * (ChargingStationExternalConstraints), stackLevel (0), the ids, and
+ * chargingLimitSource (its source must be listed when the list is given). */
+bool v201_external_report_match(const ocpp201_GetChargingProfilesRequest *q, int evse,
+                                const v201_external_limit *x);
 
 /* SetChargingProfileResponse: the engine's answer, with statusInfo when refused. */
 json_t *v201_set_profile_answer(cp_profile_result r, const v201_refusal *why);

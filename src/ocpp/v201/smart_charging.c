@@ -325,6 +325,22 @@ static void h_get_charging_profiles(ocpp201_station *o, const json_t *req, ocpp_
                             json_pack("{s:I,s:s,s:o,s:I}", "requestId", (json_int_t)q.requestId,
                                       "chargingLimitSource", "CSO", "chargingProfile", per_evse[c],
                                       "evseId", (json_int_t)c));
+  /* borne's own limits as ChargingStationExternalConstraints profiles, one
+   * report per EVSE and source (the report names one chargingLimitSource) */
+  for (int c = 1; c <= o->count && purpose21 == -1; c++) {
+    station_connector_view v;
+    station_view(o->st, c, &v);
+    v201_external_limit x[2];
+    int nx = v201_external_limits(&v.limits, v.has_session, x);
+    for (int i = 0; i < nx; i++)
+      if (v201_external_report_match(&q, c, &x[i]))
+        json_array_append_new(
+            pages, json_pack("{s:I,s:s,s:[o],s:I}", "requestId", (json_int_t)q.requestId,
+                             "chargingLimitSource", x[i].source, "chargingProfile",
+                             v201_external_profile_json(c, &x[i], now201(o),
+                                                        station_connector_phases(o->st, c)),
+                             "evseId", (json_int_t)c));
+  }
   ocpp201_GetChargingProfilesRequest_free(&q);
   size_t np = json_array_size(pages);
   v201_reply_status(r, np ? "Accepted" : "NoProfiles");
@@ -383,6 +399,20 @@ static void h_get_composite_schedule(ocpp201_station *o, const json_t *req, ocpp
       o->profiles, c, duration, unit, now201(o), tx, tx && tx[0] ? tx_start_of(o, c) : 0,
       c ? station_connector_phases(o->st, c) : 3,
       phase_voltage(o->st->cfg, c ? station_connector_phases(o->st, c) : 3), &cs);
+  /* K08: borne's own limits on the EVSE (its ChargingStationExternalConstraints) */
+  if (c) {
+    station_connector_view v;
+    station_view(o->st, c, &v);
+    v201_external_limit x[2];
+    int nx = v201_external_limits(&v.limits, v.has_session, x);
+    double cap = -1;
+    for (int i = 0; i < nx; i++)
+      if (cap < 0 || x[i].amps < cap) cap = x[i].amps;
+    int phases = station_connector_phases(o->st, c);
+    if (cap >= 0 && unit == CP_UNIT_WATTS) cap *= phases * phase_voltage(o->st->cfg, phases);
+    if (v201_composite_cap(&res, &cs, c, duration, unit, now201(o), cap) != 0)
+      log_warn(MOD, "GetCompositeSchedule: out of memory for the external limits");
+  }
   r->result = v201_composite_json(res, &cs, c);
   if (res == CP_PROFILE_ACCEPTED) cp_composite_schedule_free(&cs);
 }
@@ -418,27 +448,6 @@ void v201_profiles_transaction_ended(ocpp201_station *o, int c) {
 
 /* ---------- K11-K13: borne's own limits, as external limits ---------- */
 
-/* The chargingLimitSource of a limit that is not the CSMS's nor the
- * hardware's: the energy manager's (load management, solar, the site's
- * leader or its fail-safe) is EMS; an operator's (API), Modbus or MQTT
- * setpoint Other. NULL for the others (cable, selector, installation,
- * temperature, charging windows, the CSMS's profiles). */
-static const char *external_source(limit_source by) {
-  switch (by) {
-  case LIMIT_LOAD_MANAGEMENT:
-  case LIMIT_SOLAR:
-  case LIMIT_SITE:
-  case LIMIT_FAILSAFE:
-    return "EMS";
-  case LIMIT_API:
-  case LIMIT_MODBUS:
-  case LIMIT_MQTT:
-    return "Other";
-  default:
-    return NULL;
-  }
-}
-
 static void limit_answered(void *ctx, const json_t *result, const char *code, const char *text) {
   (void)ctx, (void)result;
   if (code) log_debug(MOD, "charging limit: %s %s", code, text);
@@ -448,42 +457,67 @@ static void limit_answered(void *ctx, const json_t *result, const char *code, co
  * limited_by), or its value changes by LimitChangeSignificance or more, the
  * CSMS hears it: NotifyChargingLimit with the limit as a schedule (K11, K12),
  * ClearedChargingLimit when released (K13), and a running transaction a
- * TransactionEvent Updated ChargingRateChanged (K11.FR.04, K13.FR.03). Only
+ * TransactionEvent Updated ChargingRateChanged (K11.FR.04, K13.FR.03); the
+ * same TransactionEvent when the CSMS's own profiles move a running
+ * transaction's rate by LimitChangeSignificance or more (K01.FR.61). Only
  * while registered: a change while offline is told once the station is
  * accepted again (the last state, not each step). Called on every meter
  * reading and tick. */
 void v201_report_external_limits(ocpp201_station *o) {
   if (!online201(o) || o->closing) return;
+  double pct = config_get_number(o->st->cfg, "ocpp.LimitChangeSignificance");
   for (int c = 1; c <= o->count; c++) {
     v201_evse *k = &o->evse[c - 1];
     station_connector_view v;
     station_view(o->st, c, &v);
-    const char *src = external_source(v.limited_by);
+    bool tx = k->session_id && k->tx_id[0];
+    const char *src = v201_external_source(v.limited_by);
     bool same =
         src == k->limit_reported || (src && k->limit_reported && !strcmp(src, k->limit_reported));
-    if (same && (!src || !v201_limit_change_significant(
-                             k->limit_reported_a, v.offered_a,
-                             config_get_number(o->st->cfg, "ocpp.LimitChangeSignificance"))))
-      continue;
-    if (k->limit_reported && !same)
-      ocpp_link_call(o->link, "ClearedChargingLimit",
-                     json_pack("{s:s,s:i}", "chargingLimitSource", k->limit_reported, "evseId", c),
-                     limit_answered, o);
-    if (src)
-      ocpp_link_call(o->link, "NotifyChargingLimit",
-                     json_pack("{s:i,s:{s:s},s:o}", "evseId", c, "chargingLimit",
-                               "chargingLimitSource", src, "chargingSchedule",
-                               v201_limit_schedule_json(c, now201(o), v.offered_a,
-                                                        station_connector_phases(o->st, c))),
-                     limit_answered, o);
-    if (same)
-      station_event(o->st, c, "ocpp_limit", "external limit %s %.1f A (was %.1f A)", src,
-                    v.offered_a, k->limit_reported_a);
-    else
-      station_event(o->st, c, "ocpp_limit", "external limit %s", src ? src : "released");
-    k->limit_reported = src;
-    k->limit_reported_a = src ? v.offered_a : 0;
-    if (k->session_id && k->tx_id[0]) v201_send_tx_updated(o, c, "ChargingRateChanged");
+    bool told = false;
+    if (!same || (src && v201_limit_change_significant(k->limit_reported_a, v.offered_a, pct))) {
+      if (k->limit_reported && !same)
+        ocpp_link_call(
+            o->link, "ClearedChargingLimit",
+            json_pack("{s:s,s:i}", "chargingLimitSource", k->limit_reported, "evseId", c),
+            limit_answered, o);
+      if (src) {
+        json_t *limit = json_pack("{s:s}", "chargingLimitSource", src);
+        int critical = v201_limit_grid_critical(v.limited_by);
+        if (critical >= 0) json_object_set_new(limit, "isGridCritical", json_boolean(critical));
+        ocpp_link_call(o->link, "NotifyChargingLimit",
+                       json_pack("{s:i,s:o,s:o}", "evseId", c, "chargingLimit", limit,
+                                 "chargingSchedule",
+                                 v201_limit_schedule_json(c, now201(o), v.offered_a,
+                                                          station_connector_phases(o->st, c))),
+                       limit_answered, o);
+      }
+      if (same)
+        station_event(o->st, c, "ocpp_limit", "external limit %s %.1f A (was %.1f A)", src,
+                      v.offered_a, k->limit_reported_a);
+      else
+        station_event(o->st, c, "ocpp_limit", "external limit %s", src ? src : "released");
+      k->limit_reported = src;
+      k->limit_reported_a = src ? v.offered_a : 0;
+      told = tx;
+    } else if (tx && k->rate_known &&
+               v201_profile_rate_changed(k->rate_a, k->rate_by, v.offered_a, v.limited_by, pct)) {
+      /* K01.FR.61: the CSMS's own profiles moved the rate */
+      station_event(o->st, c, "ocpp_limit", "charging rate %.1f A (was %.1f A) by a profile",
+                    v.offered_a, k->rate_a);
+      told = true;
+    }
+    if (told) v201_send_tx_updated(o, c, "ChargingRateChanged");
+    /* the rate the CSMS last heard of (or the transaction's first), and what
+     * decided it; a move the profiles have no part in starts from the new
+     * rate, one below LimitChangeSignificance is measured from the old */
+    if (!tx)
+      k->rate_known = false;
+    else if (told || !k->rate_known || (k->rate_by != LIMIT_OCPP && v.limited_by != LIMIT_OCPP)) {
+      k->rate_known = true;
+      k->rate_a = v.offered_a;
+      k->rate_by = v.limited_by;
+    }
   }
 }
 

@@ -97,6 +97,11 @@ typedef struct {
    * capping this EVSE (NotifyChargingLimit), NULL none */
   const char *limit_reported;
   double limit_reported_a; /* its value then (A a phase): a change told again */
+  /* K01.FR.61: the running transaction's charging rate (offered A) the CSMS
+   * last heard of, or its first, and the limit that decided it */
+  bool rate_known;
+  double rate_a;
+  limit_source rate_by;
   /* block I (cost.c): the cost of the last transaction, until the next */
   v201_cost cost;
   /* C16 (authorization.c): the master pass token stopping its transaction, "" none */

@@ -1,0 +1,100 @@
+// OCPP 2.0.1 smart charging, what issue 16 added to block K, against a strict
+// CSMS (npm ocpp-rpc strict; BORNE_OCPP_PEER=ocpp-ws-io: the second strict
+// CSMS, ocpp201_smart_ext_ws_io.test.mjs): a TransactionEvent Updated
+// ChargingRateChanged when the CSMS's own profile moves the rate of a running
+// transaction by LimitChangeSignificance or more, none for a smaller move
+// (K01.FR.61); borne's load management told as a grid-critical external
+// limit (NotifyChargingLimit isGridCritical) and reported as a
+// ChargingStationExternalConstraints profile (GetChargingProfiles with
+// chargingLimitSource EMS; CSO leaves it out), the composite schedule taking
+// it into account (K08), a SetChargingProfile of that purpose refused
+// (K01.FR.22).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { ocpp201Rig, reportPages } from './lib/ocpp201.mjs';
+
+const rig = ocpp201Rig('cp-kx', { peer: { tags: { GOOD1: 'Accepted' } } });
+let csms, st;
+before(async () => ({ csms, st } = await rig.up()));
+after(() => rig.down(st, csms));
+
+const txProfile = (txId, limit) => ({
+  id: 30, stackLevel: 1, chargingProfilePurpose: 'TxProfile', chargingProfileKind: 'Relative', transactionId: txId,
+  chargingSchedule: [{ id: 1, chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit }] }],
+});
+const rateChanges = (from, to = csms.calls.length) => csms.calls.slice(from, to)
+  .filter((c) => c.action === 'TransactionEvent' && c.params.triggerReason === 'ChargingRateChanged');
+let txId;
+
+test('K01.FR.61: a profile lowering the rate of a running transaction: one ChargingRateChanged; a move below LimitChangeSignificance none', async () => {
+  assert.equal(st.ctl('plug', '1', '--ev-max-current', '32').code, 0);
+  await st.waitStatus(1, 'Preparing');
+  const from = csms.calls.length;
+  assert.equal((await csms.call('RequestStartTransaction', { evseId: 1, remoteStartId: 5, idToken: { idToken: 'GOOD1', type: 'Central' } })).status, 'Accepted');
+  const started = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' });
+  txId = started.params.transactionInfo.transactionId;
+  await st.waitStatus(1, 'Charging');
+  const base = (await st.connector(1)).offered_a;
+  assert.ok(base > 11, `offered before: ${base}`);
+  // 10 A: more than 10 % below: told once
+  const set = csms.calls.length;
+  assert.equal((await csms.call('SetChargingProfile', { evseId: 1, chargingProfile: txProfile(txId, 10) })).status, 'Accepted');
+  await st.waitFor((x) => x.connectors[0].offered_a === 10, { what: 'offered 10 A' });
+  const told = await csms.waitCall('TransactionEvent', { from: set, match: (p) => p.triggerReason === 'ChargingRateChanged' });
+  assert.equal(told.params.eventType, 'Updated');
+  assert.equal(told.params.transactionInfo.transactionId, txId);
+  // 9.5 A: 5 % of the 10 A told, not told; then 8 A: 20 % of the 10 A told, told
+  const small = csms.calls.length;
+  assert.equal((await csms.call('SetChargingProfile', { evseId: 1, chargingProfile: txProfile(txId, 9.5) })).status, 'Accepted');
+  await st.waitFor((x) => x.connectors[0].offered_a === 9.5, { what: 'offered 9.5 A' });
+  assert.equal(rateChanges(set, small).length, 1);
+  const big = csms.calls.length;
+  assert.equal((await csms.call('SetChargingProfile', { evseId: 1, chargingProfile: txProfile(txId, 8) })).status, 'Accepted');
+  await st.waitFor((x) => x.connectors[0].offered_a === 8, { what: 'offered 8 A' });
+  await csms.waitCall('TransactionEvent', { from: big, match: (p) => p.triggerReason === 'ChargingRateChanged' });
+  // the meter readings and ticks between 9.5 A and 8 A told nothing
+  assert.equal(rateChanges(small).length, 1, 'only the 8 A move is told after the 9.5 A one');
+  csms.assertNoViolations();
+});
+
+test('load management: NotifyChargingLimit isGridCritical, a ChargingStationExternalConstraints profile (K09, EMS), the composite schedule under it (K08)', async () => {
+  const from = csms.calls.length;
+  // 5 kVA on 3 phases: about 7.2 A a phase, below the transaction's 8 A TxProfile
+  await st.ok('PUT', '/api/v1/settings', { 'site.limit_kva': 5, 'site.margin_a': 0 });
+  await st.waitFor((x) => x.connectors[0].limited_by === 'load_management' && x.connectors[0].offered_a > 0, { what: 'shared by load management' });
+  const n = await csms.waitCall('NotifyChargingLimit', { from, match: (p) => p.evseId === 1 });
+  assert.equal(n.params.chargingLimit.chargingLimitSource, 'EMS');
+  assert.equal(n.params.chargingLimit.isGridCritical, true, 'the site\'s grid connection is grid critical');
+  // GetChargingProfiles EMS: borne's own limit as a ChargingStationExternalConstraints profile
+  const rf = csms.calls.length;
+  assert.equal((await csms.call('GetChargingProfiles', { requestId: 41, evseId: 1, chargingProfile: { chargingLimitSource: ['EMS'] } })).status, 'Accepted');
+  const pages = await reportPages(csms, 'ReportChargingProfiles', 41, rf);
+  assert.equal(pages.length, 1);
+  assert.equal(pages[0].evseId, 1);
+  assert.equal(pages[0].chargingLimitSource, 'EMS');
+  const ext = pages[0].chargingProfile[0];
+  assert.equal(ext.chargingProfilePurpose, 'ChargingStationExternalConstraints');
+  assert.equal(ext.id, -101);
+  const extLimit = ext.chargingSchedule[0].chargingSchedulePeriod[0].limit;
+  assert.ok(extLimit < 8, `external limit ${extLimit}`);
+  // CSO: the CSMS's own TxProfile only
+  const cf = csms.calls.length;
+  assert.equal((await csms.call('GetChargingProfiles', { requestId: 42, evseId: 1, chargingProfile: { chargingLimitSource: ['CSO'] } })).status, 'Accepted');
+  const cso = await reportPages(csms, 'ReportChargingProfiles', 42, cf);
+  assert.deepEqual(cso.map((p) => p.chargingLimitSource), ['CSO']);
+  assert.deepEqual(cso[0].chargingProfile.map((p) => p.id), [30]);
+  // the composite schedule: the TxProfile's 8 A capped by the external limit
+  const cs = await csms.call('GetCompositeSchedule', { evseId: 1, duration: 300, chargingRateUnit: 'A' });
+  assert.equal(cs.status, 'Accepted');
+  for (const p of cs.schedule.chargingSchedulePeriod) assert.ok(p.limit <= extLimit + 0.5, `composite ${p.limit} over ${extLimit}`);
+  // the CSMS cannot set one (K01.FR.22)
+  const bad = await csms.call('SetChargingProfile', { evseId: 1, chargingProfile: { ...txProfile(txId, 6), id: 31, chargingProfilePurpose: 'ChargingStationExternalConstraints', transactionId: undefined } });
+  assert.equal(bad.status, 'Rejected');
+  // released, the transaction stopped
+  await st.ok('PUT', '/api/v1/settings', { 'site.limit_kva': 2000 });
+  await st.waitFor((x) => x.connectors[0].limited_by !== 'load_management', { what: 'no longer capped' });
+  assert.equal((await csms.call('RequestStopTransaction', { transactionId: txId })).status, 'Accepted');
+  await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' });
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  csms.assertNoViolations();
+});
