@@ -134,7 +134,7 @@ struct ocpp_transport {
   int tls_alert;   /* fatal alert, -1 none */
   bool tls_alert_sent;
   bool tls_hello; /* the server's hello had come when the alert came */
-  int tls_error; /* SSL_R_*, -1 another library's error, 0 none */
+  int tls_error;  /* SSL_R_*, -1 another library's error, 0 none */
   /* their words: allocated by the first wss:// attempt (none for ws://) */
   struct tls_texts {
     char verify[96], alert[80], error[120];
