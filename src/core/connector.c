@@ -148,6 +148,37 @@ static connector_status derive_status(const connector_sm *sm) {
 /* Deadlines that judge hardware feedback (lock, contactor) are only judged on
  * CS_EV_TIMER: feedback that is already queued behind another input must not
  * lose the race against its own deadline. */
+static void arm_lock_check(connector_sm *sm, borne_ms at) {
+  sm->lock_deadline = at;
+  sm->lock_second_look = false;
+}
+
+static void arm_contactor_check(connector_sm *sm, borne_ms at) {
+  sm->contactor_check_deadline = at;
+  sm->contactor_second_look = false;
+}
+
+/* Is a feedback deadline to be judged now (then it is disarmed)? A timer that
+ * comes CS_FEEDBACK_LATE_MS or more after the deadline means the loop was
+ * stalled (a slow fsync, a loaded machine at a high --sim-speed): timers run
+ * before the loop reads its inputs, so the feedback may be waiting unread.
+ * Such a deadline is not judged but looked at again CS_FEEDBACK_RECHECK_MS
+ * later (the station turns it into a timer of at least 1 real ms, so the
+ * inputs are read in between) and then judged whatever the lateness: a real
+ * fault is still caught, at most one late turn plus CS_FEEDBACK_RECHECK_MS
+ * later. */
+static bool feedback_due(borne_ms *deadline, bool *second_look, borne_ms now) {
+  if (now < *deadline) return false;
+  if (!*second_look && now - *deadline >= CS_FEEDBACK_LATE_MS) {
+    *deadline = now + CS_FEEDBACK_RECHECK_MS;
+    *second_look = true;
+    return false;
+  }
+  *deadline = NEVER;
+  *second_look = false;
+  return true;
+}
+
 static void evaluate(connector_sm *sm, borne_ms now, bool timer, cs_notes *n) {
   /* 1. offered current */
   limit_source by;
@@ -177,11 +208,11 @@ static void evaluate(connector_sm *sm, borne_ms now, bool timer, cs_notes *n) {
   if (want_lock != sm->out.lock_engaged) {
     sm->out.lock_engaged = want_lock;
     sm->lock_confirmed = false;
-    sm->lock_deadline = want_lock ? now + CS_LOCK_TIMEOUT_MS : NEVER;
+    arm_lock_check(sm, want_lock ? now + CS_LOCK_TIMEOUT_MS : NEVER);
   }
-  if (!want_lock) sm->lock_deadline = NEVER;
-  if (timer && want_lock && !sm->lock_confirmed && now >= sm->lock_deadline) {
-    sm->lock_deadline = NEVER;
+  if (!want_lock) arm_lock_check(sm, NEVER);
+  if (timer && want_lock && !sm->lock_confirmed &&
+      feedback_due(&sm->lock_deadline, &sm->lock_second_look, now)) {
     raise_error(sm, ERR_LOCK_FAILURE, n);
     end_session(sm, STOP_OTHER, n);
   }
@@ -202,7 +233,7 @@ static void evaluate(connector_sm *sm, borne_ms now, bool timer, cs_notes *n) {
   if (!(may_charge && !power_allowed)) sm->ev_stop_deadline = NEVER;
   if (close != sm->out.contactor_closed) {
     sm->out.contactor_closed = close;
-    sm->contactor_check_deadline = now + CS_FEEDBACK_TIMEOUT_MS;
+    arm_contactor_check(sm, now + CS_FEEDBACK_TIMEOUT_MS);
     if (close) sm->adapt_until = now + CS_EV_ADAPT_MS;
     sm->overcurrent_since = NEVER;
   }
@@ -231,8 +262,7 @@ static void publish_status(connector_sm *sm, cs_notes *n) {
 }
 
 static void check_feedback(connector_sm *sm, borne_ms now, cs_notes *n) {
-  if (now < sm->contactor_check_deadline) return;
-  sm->contactor_check_deadline = NEVER;
+  if (!feedback_due(&sm->contactor_check_deadline, &sm->contactor_second_look, now)) return;
   if (!sm->out.contactor_closed && sm->contactor_feedback) {
     raise_error(sm, ERR_CONTACTOR_WELDED, n);
     end_session(sm, STOP_OTHER, n);
@@ -332,14 +362,14 @@ void cs_handle(connector_sm *sm, const cs_event *ev, borne_ms now, cs_notes *n) 
     break;
   case CS_EV_LOCK_FEEDBACK:
     sm->lock_confirmed = sm->out.lock_engaged && ev->flag;
-    if (sm->lock_confirmed) sm->lock_deadline = NEVER;
+    if (sm->lock_confirmed) arm_lock_check(sm, NEVER);
     break;
   case CS_EV_CONTACTOR_FEEDBACK:
     sm->contactor_feedback = ev->flag;
     if (ev->flag == sm->out.contactor_closed)
-      sm->contactor_check_deadline = NEVER; /* the contact followed the command */
+      arm_contactor_check(sm, NEVER); /* the contact followed the command */
     else if (sm->contactor_check_deadline == NEVER)
-      sm->contactor_check_deadline = now + CS_FEEDBACK_TIMEOUT_MS; /* settle, then judge */
+      arm_contactor_check(sm, now + CS_FEEDBACK_TIMEOUT_MS); /* settle, then judge */
     break;
   case CS_EV_RCD_TRIP:
     /* Open at once: evaluate() below sees the error in this same call. */
@@ -399,7 +429,7 @@ void cs_handle(connector_sm *sm, const cs_event *ev, borne_ms now, cs_notes *n) 
       if (cause_gone) clear_error(sm, n);
       /* Still welded after the clear: judge the feedback again. */
       if (sm->contactor_feedback != sm->out.contactor_closed)
-        sm->contactor_check_deadline = now + CS_FEEDBACK_TIMEOUT_MS;
+        arm_contactor_check(sm, now + CS_FEEDBACK_TIMEOUT_MS);
     }
     break;
   case CS_EV_TIMER:

@@ -15,9 +15,14 @@
 #include "core/types.h"
 
 /* Timings (ms). See docs/iec61851.md for the clause behind each. */
-#define CS_CONTACTOR_OPEN_MAX_MS 100  /* C->B, ->A, ->E/F, RCD: open within 100 ms */
-#define CS_FEEDBACK_TIMEOUT_MS 200    /* contactor/lock feedback must follow command */
-#define CS_LOCK_TIMEOUT_MS 1000       /* lock actuator must confirm */
+#define CS_CONTACTOR_OPEN_MAX_MS 100 /* C->B, ->A, ->E/F, RCD: open within 100 ms */
+#define CS_FEEDBACK_TIMEOUT_MS 200   /* contactor/lock feedback must follow command */
+#define CS_LOCK_TIMEOUT_MS 1000      /* lock actuator must confirm */
+/* A feedback deadline (contactor, lock) whose timer comes this late means the
+ * loop was stalled: the feedback may be waiting unread. Judge it only at a
+ * second look CS_FEEDBACK_RECHECK_MS later, whatever the lateness then. */
+#define CS_FEEDBACK_LATE_MS 20
+#define CS_FEEDBACK_RECHECK_MS 50
 #define CS_EV_STOP_TIMEOUT_MS 6000    /* EV must leave C after PWM off, else open under load */
 #define CS_EV_ADAPT_MS 5000           /* EV must follow a lower duty cycle within 5 s */
 #define CS_OVERCURRENT_TOLERANCE 0.10 /* 10 % over offered ... */
@@ -138,6 +143,8 @@ typedef struct {
   /* deadlines, INT64_MAX when unarmed */
   borne_ms lock_deadline;
   borne_ms contactor_check_deadline;
+  bool lock_second_look;      /* lock_deadline is a second look: judge whatever the lateness */
+  bool contactor_second_look; /* same for contactor_check_deadline */
   borne_ms ev_stop_deadline;
   borne_ms overcurrent_since;
   borne_ms adapt_until; /* grace after a duty decrease */

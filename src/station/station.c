@@ -645,7 +645,10 @@ static void idle_noop(uv_idle_t *h) { (void)h; }
  * queued, a GPIO edge not yet read). Timers run before I/O in a loop turn,
  * so after a busy spell (an fsync on a slow SD card, seconds of simulated
  * time at a high --sim-speed) a feedback that came in time would otherwise
- * be judged missing and latch a false "welded contactor" fault. */
+ * be judged missing and latch a false "welded contactor" fault. A stall in
+ * the poll phase itself (a command whose feedback is queued, then an fsync)
+ * still makes the check late: the core then takes a second look instead of
+ * judging (connector.c, feedback_due). */
 static void core_timer_cb(uv_timer_t *t) {
   station *st = t->data;
   uv_idle_start(&st->core_idle, idle_noop);
@@ -668,7 +671,13 @@ static void arm_core_timer(station *st) {
     uv_timer_stop(&st->core_timer);
     return;
   }
-  uv_timer_start(&st->core_timer, core_timer_cb, clock_real_delay_ms(&st->clock, next), 0);
+  /* At least 1 real ms, even for a deadline already passed: the core's second
+   * look at a feedback judged late (connector.c, feedback_due) must come after
+   * one more turn that reads the inputs. A 0 ms timer started from a timer
+   * callback would run in the same pass (libuv < 1.45), and at a high
+   * --sim-speed a second look a few station ms ahead may have passed already. */
+  uint64_t ms = clock_real_delay_ms(&st->clock, next);
+  uv_timer_start(&st->core_timer, core_timer_cb, ms > 0 ? ms : 1, 0);
 }
 
 static uint64_t meter_period_real_ms(const station *st) {

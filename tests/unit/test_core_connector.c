@@ -539,6 +539,134 @@ static void stuck_open_contactor_faults(void **state) {
   assert_int_equal(find_note(&r.all, CS_NOTE_SESSION_STOP)->reason, STOP_OTHER);
 }
 
+/* A timer that comes late (the loop was stalled) does not judge a feedback:
+ * it may be waiting unread behind the timer. The feedback read before the
+ * second look counts; without it the second look judges, however late. */
+static void late_timer_takes_a_second_look_at_the_contactor(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, socket_cfg());
+  charging(&r);
+  cp(&r, CP_B);
+  assert_false(out(&r)->contactor_closed);
+  borne_ms due = r.now + CS_FEEDBACK_TIMEOUT_MS;
+  assert_int_equal(cs_next_deadline(&r.sm), due);
+  r.now = due + CS_FEEDBACK_LATE_MS; /* stalled past the deadline */
+  feed(&r, (cs_event){.type = CS_EV_TIMER});
+  assert_int_equal(cs_error(&r.sm), ERR_NONE);
+  assert_int_equal(cs_next_deadline(&r.sm), r.now + CS_FEEDBACK_RECHECK_MS);
+  contactor_feedback(&r, false); /* the contact had opened in time */
+  advance(&r, 10 * CS_FEEDBACK_TIMEOUT_MS);
+  assert_int_equal(cs_error(&r.sm), ERR_NONE);
+  assert_int_equal(cs_status(&r.sm), STATUS_SUSPENDED_EV);
+  assert_int_equal(count_notes(&r.all, CS_NOTE_ERROR), 0);
+
+  /* Welded: no feedback before the second look, which judges even when it
+   * comes late again. */
+  cp(&r, CP_C);
+  follow(&r);
+  cp(&r, CP_B);
+  due = r.now + CS_FEEDBACK_TIMEOUT_MS;
+  r.now = due + 5000;
+  feed(&r, (cs_event){.type = CS_EV_TIMER});
+  assert_int_equal(cs_error(&r.sm), ERR_NONE);
+  borne_ms second = cs_next_deadline(&r.sm);
+  assert_int_equal(second, r.now + CS_FEEDBACK_RECHECK_MS);
+  r.now = second + 5000;
+  feed(&r, (cs_event){.type = CS_EV_TIMER});
+  assert_int_equal(cs_error(&r.sm), ERR_CONTACTOR_WELDED);
+  assert_int_equal(cs_status(&r.sm), STATUS_FAULTED);
+  assert_int_equal(find_note(&r.all, CS_NOTE_SESSION_STOP)->reason, STOP_OTHER);
+}
+
+static void late_timer_second_look_finds_a_stuck_open_contactor(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, socket_cfg());
+  ready_in_b(&r);
+  cp(&r, CP_C);
+  assert_true(out(&r)->contactor_closed);
+  r.now = cs_next_deadline(&r.sm) + 1000;
+  feed(&r, (cs_event){.type = CS_EV_TIMER});
+  assert_int_equal(cs_error(&r.sm), ERR_NONE);
+  assert_true(out(&r)->contactor_closed);
+  /* the second look, on time: still no feedback */
+  advance(&r, CS_FEEDBACK_RECHECK_MS - 1);
+  assert_int_equal(cs_error(&r.sm), ERR_NONE);
+  advance(&r, 1);
+  assert_int_equal(cs_error(&r.sm), ERR_CONTACTOR_STUCK_OPEN);
+  assert_false(out(&r)->contactor_closed);
+}
+
+/* Just under the lateness margin is on time: judged at once, as before. */
+static void slightly_late_timer_judges_at_once(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, socket_cfg());
+  ready_in_b(&r);
+  cp(&r, CP_C);
+  r.now = cs_next_deadline(&r.sm) + CS_FEEDBACK_LATE_MS - 1;
+  feed(&r, (cs_event){.type = CS_EV_TIMER});
+  assert_int_equal(cs_error(&r.sm), ERR_CONTACTOR_STUCK_OPEN);
+}
+
+/* A new command re-arms a full timeout: a second look pending for the old
+ * one does not carry over to it. */
+static void new_command_forgets_a_pending_second_look(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, socket_cfg());
+  charging(&r);
+  cp(&r, CP_B);
+  r.now = cs_next_deadline(&r.sm) + 1000;
+  feed(&r, (cs_event){.type = CS_EV_TIMER}); /* late: second look armed */
+  follow(&r);
+  cp(&r, CP_C); /* closes again: a fresh deadline, not a second look */
+  assert_int_equal(cs_next_deadline(&r.sm), r.now + CS_FEEDBACK_TIMEOUT_MS);
+  r.now = cs_next_deadline(&r.sm) + 1000;
+  feed(&r, (cs_event){.type = CS_EV_TIMER}); /* late again: looks again first */
+  assert_int_equal(cs_error(&r.sm), ERR_NONE);
+  follow(&r);
+  advance(&r, 10 * CS_FEEDBACK_TIMEOUT_MS);
+  assert_int_equal(cs_error(&r.sm), ERR_NONE);
+  assert_int_equal(cs_status(&r.sm), STATUS_CHARGING);
+}
+
+static void late_timer_takes_a_second_look_at_the_lock(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, socket_cfg());
+  pp(&r, 220);
+  cp(&r, CP_B);
+  authorize(&r, "U");
+  assert_true(out(&r)->lock_engaged);
+  borne_ms due = cs_next_deadline(&r.sm);
+  assert_int_equal(due, r.now + CS_LOCK_TIMEOUT_MS);
+  r.now = due + 3000;
+  feed(&r, (cs_event){.type = CS_EV_TIMER});
+  assert_int_equal(cs_error(&r.sm), ERR_NONE);
+  assert_true(cs_has_session(&r.sm));
+  assert_int_equal(cs_next_deadline(&r.sm), r.now + CS_FEEDBACK_RECHECK_MS);
+  lock_feedback(&r, true); /* it had locked in time */
+  assert_int_equal(cs_next_deadline(&r.sm), INT64_MAX);
+  assert_int_equal(cs_status(&r.sm), STATUS_SUSPENDED_EV);
+
+  /* A lock that never confirms: the second look, late too, judges. */
+  rig b;
+  boot(&b, socket_cfg());
+  pp(&b, 220);
+  cp(&b, CP_B);
+  authorize(&b, "U");
+  b.now = cs_next_deadline(&b.sm) + 3000;
+  feed(&b, (cs_event){.type = CS_EV_TIMER});
+  assert_int_equal(cs_error(&b.sm), ERR_NONE);
+  b.now = cs_next_deadline(&b.sm) + 3000;
+  feed(&b, (cs_event){.type = CS_EV_TIMER});
+  assert_int_equal(cs_error(&b.sm), ERR_LOCK_FAILURE);
+  assert_false(out(&b)->lock_engaged);
+  assert_false(cs_has_session(&b.sm));
+}
+
 static void overcurrent_after_five_seconds_not_in_grace(void **state) {
   (void)state;
   rig r;
@@ -874,6 +1002,11 @@ int main(void) {
       cmocka_unit_test(rcd_auto_retry_resumes_then_gives_up),
       cmocka_unit_test(welded_contactor_latches_until_cleared),
       cmocka_unit_test(stuck_open_contactor_faults),
+      cmocka_unit_test(late_timer_takes_a_second_look_at_the_contactor),
+      cmocka_unit_test(late_timer_second_look_finds_a_stuck_open_contactor),
+      cmocka_unit_test(slightly_late_timer_judges_at_once),
+      cmocka_unit_test(new_command_forgets_a_pending_second_look),
+      cmocka_unit_test(late_timer_takes_a_second_look_at_the_lock),
       cmocka_unit_test(overcurrent_after_five_seconds_not_in_grace),
       cmocka_unit_test(stale_current_reading_is_no_overcurrent),
       cmocka_unit_test(overcurrent_tolerance_and_duty_decrease),
