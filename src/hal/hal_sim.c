@@ -119,14 +119,31 @@ static int check_connector(hal_sim *s, int c, char *err, size_t errlen) {
 static void flush_cb(uv_timer_t *t);
 static void arm_flush(hal_sim *s);
 
+/* The index of the oldest queued input a later one of the same kind and
+ * connector supersedes (badges never are), 0 (the oldest) when none is. */
+static int superseded_input(const hal_sim *s) {
+  for (int i = 0; i < s->queued; i++) {
+    if (s->queue[i].kind == IN_BADGE) continue;
+    for (int j = i + 1; j < s->queued; j++)
+      if (s->queue[j].kind == s->queue[i].kind && s->queue[j].connector == s->queue[i].connector)
+        return i;
+  }
+  return 0;
+}
+
 static void enqueue(hal_sim *s, const sim_input *in) {
   if (!s->queue && !(s->queue = malloc(SIM_QUEUE_MAX * sizeof *s->queue))) {
     snprintf(sim_errbuf(s), SIM_ERROR_LEN, "out of memory: an input was lost");
     return;
   }
   if (s->queued == SIM_QUEUE_MAX) {
-    /* Inputs are level-like; keeping the newest matters more than the oldest. */
-    memmove(&s->queue[0], &s->queue[1], sizeof s->queue[0] * (SIM_QUEUE_MAX - 1));
+    /* Full: drop the oldest input a later one of the same kind and connector
+     * supersedes (inputs are levels; a badge is not), else the oldest: the
+     * only news of a contactor or a lock, whose feedback the core judges,
+     * stays while a superseded one can go */
+    int drop = superseded_input(s);
+    memmove(&s->queue[drop], &s->queue[drop + 1],
+            sizeof s->queue[0] * (size_t)(SIM_QUEUE_MAX - 1 - drop));
     s->queued--;
   }
   s->queue[s->queued++] = *in;
@@ -237,7 +254,8 @@ static void deliver(hal_sim *s, const sim_input *in) {
 
 static void flush_cb(uv_timer_t *t) {
   hal_sim *s = t->data;
-  /* Listeners may issue commands that queue more inputs: take a snapshot. */
+  /* Listeners may issue commands that queue more inputs: those are
+   * delivered in this same call, in order. */
   while (s->queued > 0) {
     sim_input in = s->queue[0];
     memmove(&s->queue[0], &s->queue[1], sizeof s->queue[0] * (size_t)(s->queued - 1));
