@@ -5,7 +5,8 @@
 // ChangeConfiguration make a transaction's periodic and clock-aligned
 // MeterValues carry the register's signed OCMF record (format SignedData,
 // TX "C"), verified with Node's own crypto under the station key; the
-// StopTransaction keeps carrying the begin and end records only. The station
+// StopTransaction keeps carrying the begin and end records only; a
+// TriggerMessage(MeterValues) reading of a transaction is signed too. The station
 // runs on its accelerated clock (60 x): no sleeps, every step waits for the
 // call it expects.
 import { test, before, after } from 'node:test';
@@ -107,5 +108,46 @@ test('signed periodic and clock-aligned MeterValues: off by default, on by Chang
   const kept = (await st.ok('GET', `/api/v1/sessions/${session}/ocmf`)).records;
   for (const r of records) assert.equal(kept.find((k) => k.record === r)?.origin, 'ocpp');
   assert.match(kept.map((k) => k.kind).join(''), /^BC{2,}E$/);
+  csms.assertNoViolations();
+});
+
+test('TriggerMessage MeterValues during a transaction: the Trigger reading signed with SampledDataSignReadings (SignedData, TX "C"), not without, nor idle', async () => {
+  const pubDer = Buffer.from((await st.ok('GET', '/api/v1/ocmf/pubkey')).hex, 'hex');
+  const from = csms.calls.length;
+  assert.equal(st.ctl('plug', '1', '--ev-max-current', '16').code, 0);
+  await csms.waitCall('StartTransaction', { from });
+  const session = (await st.connector(1)).session.id;
+  const trigger = async () => {
+    const at = csms.calls.length;
+    assert.equal((await csms.call('TriggerMessage', { requestedMessage: 'MeterValues', connectorId: 1 })).status, 'Accepted');
+    return (await csms.waitCall('MeterValues', { from: at, match: (p) => p.connectorId === 1 && rawRegister(p, 'Trigger') })).params;
+  };
+  // SampledDataSignReadings off (the previous test left it so): unsigned
+  assert.equal(signedOf(await trigger(), 'Trigger'), undefined);
+  assert.equal((await csms.call('ChangeConfiguration', { key: 'SampledDataSignReadings', value: 'true' })).status, 'Accepted');
+  const p = await trigger();
+  const sv = signedOf(p, 'Trigger');
+  const payload = verified(sv, pubDer);
+  assert.equal(payload.RD[0].TX, 'C');
+  assert.equal(Math.round(payload.RD[0].RV * 1000), Math.round(Number(rawRegister(p, 'Trigger').value)), 'the register it goes with');
+  assert.equal(typeof p.transactionId, 'number', 'the transaction\'s');
+  // the session keeps it, marked as OCPP's, between its begin and end
+  const kept = (await st.ok('GET', `/api/v1/sessions/${session}/ocmf`)).records;
+  assert.equal(kept.find((k) => k.record === sv.value)?.origin, 'ocpp');
+  assert.equal((await csms.call('ChangeConfiguration', { key: 'SampledDataSignReadings', value: 'false' })).status, 'Accepted');
+  const stopFrom = csms.calls.length;
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  const stop = await csms.waitCall('StopTransaction', { from: stopFrom });
+  assert.equal(stop.params.transactionId, p.transactionId);
+  // not again in the StopTransaction: begin and end only
+  const signed = stop.params.transactionData.flatMap((m) => m.sampledValue).filter((s) => s.format === 'SignedData');
+  assert.deepEqual(signed.map((s) => s.context), ['Transaction.Begin', 'Transaction.End']);
+  // idle (no session, no OCMF record to make): unsigned even with the setting on
+  await st.waitStatus(1, 'Available');
+  assert.equal((await csms.call('ChangeConfiguration', { key: 'SampledDataSignReadings', value: 'true' })).status, 'Accepted');
+  const idle = await trigger();
+  assert.equal(idle.transactionId, undefined);
+  assert.equal(signedOf(idle, 'Trigger'), undefined);
+  assert.equal((await csms.call('ChangeConfiguration', { key: 'SampledDataSignReadings', value: 'false' })).status, 'Accepted');
   csms.assertNoViolations();
 });

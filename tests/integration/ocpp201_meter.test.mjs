@@ -135,6 +135,9 @@ test('J02 and E: a transaction gets MeterValueClock events, signed Begin / End r
   const end = ended.params.meterValue.flatMap((m) => m.sampledValue).find((s) => s.context === 'Transaction.End');
   const endRecord = await verifiedSigned(end, pub.hex);
   assert.match(endRecord, /"TX":"E"/);
+  // the Ended carries the signed start value too (OCA application note 4.1.2): the Started's record
+  const again = ended.params.meterValue.flatMap((m) => m.sampledValue).find((s) => s.context === 'Transaction.Begin');
+  assert.equal(await verifiedSigned(again, pub.hex), beginRecord);
   // the same records the station keeps for the session (the ones 1.6 sends as SignedData)
   const kept = (await st.ok('GET', `/api/v1/sessions/${id}/ocmf`)).records.map((r) => r.record);
   assert.ok(kept.includes(beginRecord));

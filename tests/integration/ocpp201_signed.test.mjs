@@ -154,6 +154,13 @@ test('signed periodic and clock-aligned readings: off by default, on by SetVaria
   const end = verified(register(ended.params, 'Transaction.End'), pubDer);
   assert.equal(end.reading.TX, 'E');
   assert.ok(pg(end.payload) > pg(signed[2].payload));
+  // the OCA application note, 4.1.2: the Ended carries the signed start value too, the very
+  // record of the Started, on the Started's value and time
+  const againBegin = verified(register(ended.params, 'Transaction.Begin'), pubDer);
+  assert.equal(againBegin.record, begin.record);
+  assert.equal(againBegin.reading.TX, 'B');
+  assert.equal(register(ended.params, 'Transaction.Begin').value, register(started.params, 'Transaction.Begin').value);
+  assert.equal(ended.params.meterValue[0].timestamp, started.params.meterValue[0].timestamp);
 
   // the session keeps every record it sent, intermediate ones included, in order
   const kept = (await st.ok('GET', `/api/v1/sessions/${session}/ocmf`)).records;
@@ -237,6 +244,10 @@ test('OncePerTransaction survives kill -9: the key sent with the Started is not 
     const end = verified(register(ended.params, 'Transaction.End'), pubDer);
     assert.equal(end.reading.TX, 'E');
     assert.equal(end.publicKey, '', 'OncePerTransaction: sent once, before the restart');
+    // the signed start value again in the Ended, read from disk after the restart
+    const begin = verified(register(ended.params, 'Transaction.Begin'), pubDer);
+    assert.equal(begin.record, verified(register(started.params, 'Transaction.Begin'), pubDer).record);
+    assert.equal(begin.publicKey, '', 'OncePerTransaction: the Started had it');
     csms2.assertNoViolations();
   } finally {
     await st2.stop();

@@ -336,7 +336,7 @@ test('E06: TxStopPoint EVConnected: a badge stop deauthorizes (Updated), the tra
   await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered again' });
   assert.equal(ended.params.triggerReason, 'EVCommunicationLost');
   assert.equal(ended.params.transactionInfo.stoppedReason, 'Local');
-  assert.ok(ended.params.meterValue?.[0]?.sampledValue?.some((v) => v.context === 'Transaction.End'));
+  assert.ok(ended.params.meterValue?.flatMap((m) => m.sampledValue).some((v) => v.context === 'Transaction.End'));
   const events = eventsOf(tx, from);
   assert.deepEqual([events[0].eventType, events.at(-1).eventType], ['Started', 'Ended']);
   noGap(events);

@@ -80,7 +80,11 @@ test('J: the Ended carries the TxEnded series, Sample.Periodic from the start an
   assert.equal(contextOf(mv.at(-1)), 'Transaction.End', 'the Transaction.End value last');
   const periodic = mv.filter((m) => contextOf(m) === 'Sample.Periodic');
   const clock = mv.filter((m) => contextOf(m) === 'Sample.Clock');
-  assert.equal(periodic.length + clock.length + 1, mv.length, `only the series and the end: ${JSON.stringify(mv.map(contextOf))}`);
+  // the signed start value first (the OCA application note, 4.1.2), the session's begin record
+  assert.equal(contextOf(mv[0]), 'Transaction.Begin', 'the signed Transaction.Begin value first');
+  assert.equal(Date.parse(mv[0].timestamp), start, 'the start, as the Started said');
+  assert.ok(mv[0].sampledValue[0].signedMeterValue, 'signed');
+  assert.equal(periodic.length + clock.length + 2, mv.length, `only the begin, the series and the end: ${JSON.stringify(mv.map(contextOf))}`);
   // every 60 s from the start: 60, 120, 180 s (each taken when due, a little late at most)
   assert.ok(periodic.length >= 3, `${periodic.length} periodic readings`);
   periodic.forEach((m, i) => {
@@ -97,7 +101,7 @@ test('J: the Ended carries the TxEnded series, Sample.Periodic from the start an
     if (i) assert.equal(t - clockTimes[i - 1], 60000, 'no instant lost');
     assert.deepEqual(measurands(clock[i]), ['Current.Import', 'Energy.Active.Import.Register']);
   });
-  for (const m of mv) {
+  for (const m of mv.slice(1)) {
     const t = Date.parse(m.timestamp);
     assert.ok(t > start && t <= end, `within the transaction: ${m.timestamp}`);
   }
@@ -255,7 +259,9 @@ test('J: signed TxEnded readings (SignReadings): each kept one verifies, the End
   const pages = [];
   const kept = ended.meterValue.filter((m) => ['Sample.Periodic', 'Sample.Clock'].includes(contextOf(m)));
   assert.ok(kept.length >= 8, `some readings kept: ${kept.length}`);
-  for (const m of [...kept, ended.meterValue.at(-1)]) {
+  // the signed Begin first, never thinned out (the OCA application note, 4.1.2), then the series, the End
+  assert.equal(contextOf(ended.meterValue[0]), 'Transaction.Begin');
+  for (const m of [ended.meterValue[0], ...kept, ended.meterValue.at(-1)]) {
     const reg = m.sampledValue.find((v) => (v.measurand ?? 'Energy.Active.Import.Register') === 'Energy.Active.Import.Register');
     const sv = reg.signedMeterValue;
     assert.ok(sv, `signed: ${JSON.stringify(m)}`);
@@ -265,7 +271,7 @@ test('J: signed TxEnded readings (SignReadings): each kept one verifies, the End
     assert.ok(r, record);
     assert.equal(verify('sha256', Buffer.from(r[1], 'utf8'), key, Buffer.from(r[2], 'hex')), true, 'the signature verifies');
     const payload = JSON.parse(r[1]);
-    assert.equal(payload.RD[0].TX, contextOf(m) === 'Transaction.End' ? 'E' : 'C');
+    assert.equal(payload.RD[0].TX, { 'Transaction.Begin': 'B', 'Transaction.End': 'E' }[contextOf(m)] ?? 'C');
     assert.equal(Math.round(payload.RD[0].RV * 1000), Math.round(reg.value), 'the value it rides on, in kWh');
     for (const other of m.sampledValue.filter((v) => v !== reg)) assert.equal(other.signedMeterValue, undefined);
     pages.push(Number(/^T(\d+)$/.exec(payload.PG)[1]));

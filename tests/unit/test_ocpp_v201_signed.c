@@ -33,6 +33,7 @@
 #include "ocmf/ocmf_key.h"
 #include "ocmf/ocmf_record.h"
 #include "ocpp/v201/model.h"
+#include "ocpp/v201/tx_ended.h"
 #include "ocpp/v201/tx_key.h"
 #include "test_tmpdir.h"
 
@@ -307,11 +308,89 @@ static void key_sent_survives_reopen(void **state) {
   assert_int_equal(ocmf_open(&f->o, f->db, &opt, err, sizeof err), 0);
 }
 
+/* One MeterValue: the register of `context` at `i` s past T0, signed with `record`. */
+static json_t *signed_value(const char *context, int i, double wh, const char *record,
+                            const char *pub) {
+  char at[40];
+  snprintf(at, sizeof at, "2026-11-22T09:%02d:%02d.000Z", i / 60 % 60, i % 60);
+  json_t *mv = json_pack("[{s:s, s:[{s:f, s:s}]}]", "timestamp", at, "sampledValue", "value", wh,
+                         "context", context);
+  assert_non_null(mv);
+  assert_true(v201_attach_signed(mv, context, v201_signed_meter_value(record, pub)));
+  json_t *one = json_incref(json_array_get(mv, 0));
+  json_decref(mv);
+  return one;
+}
+
+/* The OCA application note, 4.1.2: the Ended carries the signed start value
+ * (Transaction.Begin) with the end one. An Ended of the signed Begin, 300
+ * signed TxEnded readings (each about 1.1 kB with the key) and the signed
+ * End, too large for V201_TXEND_MESSAGE_MAX: the series is thinned to fit,
+ * the Begin (before the series) and the End (after it) stay, the records
+ * they carry unchanged and still verifying; one that fits is left whole. */
+static void ended_keeps_begin_when_thinned(void **state) {
+  fixture *f = *state;
+  char err[256], pub[OCMF_PUBKEY_HEX_MAX], begin[OCMF_RECORD_MAX], mid[OCMF_RECORD_MAX],
+      end[OCMF_RECORD_MAX];
+  assert_int_equal(ocmf_key_pubkey_hex(ocmf_signing_key(f->o), pub, sizeof pub), 0);
+  ocmf_payload pb = payload('B', 1000, T0_MS), pc = payload('C', 1500, T0_MS + 1000),
+               pe = payload('E', 2000, T0_MS + 400000);
+  assert_int_equal(ocmf_emit(f->o, &pb, 9, 1, 'B', T0_MS, begin, sizeof begin, err, sizeof err), 0);
+  assert_int_equal(ocmf_emit(f->o, &pc, 9, 1, 'C', T0_MS + 1000, mid, sizeof mid, err, sizeof err),
+                   0);
+  assert_int_equal(
+      ocmf_emit(f->o, &pe, 9, 1, 'E', T0_MS + 400000, end, sizeof end, err, sizeof err), 0);
+  for (int series = 2; series <= 300; series += 298) {
+    json_t *mvs = json_array();
+    json_array_append_new(mvs, signed_value("Transaction.Begin", 0, 1000, begin, pub));
+    for (int i = 0; i < series; i++)
+      json_array_append_new(mvs, signed_value("Sample.Periodic", i + 1, 1500, mid, pub));
+    json_array_append_new(mvs, signed_value("Transaction.End", 400, 2000, end, pub));
+    json_t *p = json_pack("{s:s, s:o}", "eventType", "Ended", "meterValue", mvs);
+    char *text = json_dumps(p, JSON_COMPACT);
+    size_t was = strlen(text), kept = 0;
+    char *after = v201_txend_fit(p, 1, (size_t)series, text, &kept);
+    json_t *mv = json_object_get(p, "meterValue");
+    if (series == 2) { /* fits: untouched */
+      assert_ptr_equal(after, text);
+      assert_int_equal(kept, 2);
+      assert_int_equal(json_array_size(mv), 4);
+    } else {
+      assert_true(was > 65000);
+      assert_true(strlen(after) + V201_TXEND_FRAME_SLACK <= V201_TXEND_MESSAGE_MAX);
+      assert_true(kept >= 8 && kept < 300);
+      assert_int_equal(json_array_size(mv), kept + 2);
+    }
+    const char *first = json_string_value(json_object_get(
+        json_array_get(json_object_get(json_array_get(mv, 0), "sampledValue"), 0), "context"));
+    json_t *last_sv = json_array_get(
+        json_object_get(json_array_get(mv, json_array_size(mv) - 1), "sampledValue"), 0);
+    assert_string_equal(first, "Transaction.Begin");
+    assert_string_equal(json_string_value(json_object_get(last_sv, "context")), "Transaction.End");
+    /* the Begin's record is the begin one, and it verifies */
+    json_t *s =
+        json_object_get(json_array_get(json_object_get(json_array_get(mv, 0), "sampledValue"), 0),
+                        "signedMeterValue");
+    size_t rn;
+    unsigned char *record = unbase64(json_string_value(json_object_get(s, "signedMeterData")), &rn);
+    assert_string_equal((const char *)record, begin);
+    char buf[OCMF_RECORD_MAX];
+    const char *pl, *sd;
+    assert_int_equal(ocmf_record_split((const char *)record, buf, sizeof buf, &pl, &sd), 0);
+    assert_int_equal(ocmf_verify_hex(pub, pl, strlen(pl), sd), 1);
+    assert_non_null(strstr(pl, "\"TX\":\"B\""));
+    free(record);
+    free(after);
+    json_decref(p);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(intermediate_records_verify, setup, teardown),
       cmocka_unit_test(public_key_policy),
       cmocka_unit_test_setup_teardown(key_sent_survives_reopen, setup, teardown),
+      cmocka_unit_test_setup_teardown(ended_keeps_begin_when_thinned, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -342,9 +342,13 @@ void v16_send_triggered(ocpp16_station *o) {
   }
   if (t & TRIG_METER)
     for (int i = c ? c : 1; i <= (c ? c : o->count); i++) {
-      json_t *one =
-          v16_meter_value(o, i, key_str(o, "MeterValuesSampledData"), "Trigger", now_of(o));
+      const char *measurands = key_str(o, "MeterValuesSampledData");
+      borne_ms at = now_of(o);
+      json_t *one = v16_meter_value(o, i, measurands, "Trigger", at);
       if (!one) continue; /* nothing measured: no empty MeterValues */
+      /* a transaction's: signed with SampledDataSignReadings, the record on
+       * disk before the message is sent */
+      v16_sign_reading(o, i, "Trigger", measurands, at, one);
       json_t *mv = json_array();
       json_array_append_new(mv, one);
       json_t *p = json_pack("{s:i, s:o}", "connectorId", i, "meterValue", mv);

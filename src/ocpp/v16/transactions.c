@@ -263,7 +263,10 @@ json_t *v16_meter_value(const ocpp16_station *o, int c, const char *measurands, 
  * record (TX "C") of that register at `at`, made, signed and committed
  * with the session's records before the MeterValues is queued, as one more
  * sampled value: format SignedData, the OCMF text as its value (as the
- * StopTransaction's begin and end records). */
+ * StopTransaction's begin and end records). A TriggerMessage(MeterValues)
+ * reading (context "Trigger") of a transaction is a sampled one
+ * (MeterValuesSampledData): signed with SampledDataSignReadings, as
+ * 2.0.1's (v201_sign_triggered). */
 static bool csl_has(const char *list, const char *item) {
   size_t n = strlen(item);
   for (const char *p = list; p && *p;) {
@@ -278,8 +281,8 @@ static bool csl_has(const char *list, const char *item) {
   return false;
 }
 
-static void add_signed_intermediate(ocpp16_station *o, int c, const char *context,
-                                    const char *measurands, borne_ms at, json_t *one) {
+void v16_sign_reading(ocpp16_station *o, int c, const char *context, const char *measurands,
+                      borne_ms at, json_t *one) {
   const char *setting =
       !strcmp(context, "Sample.Clock") ? "AlignedDataSignReadings" : "SampledDataSignReadings";
   int64_t session = o->conn[c - 1].session_id;
@@ -309,7 +312,7 @@ static json_t *connector_values(ocpp16_station *o, int c, const char *context, c
   if (!measurands[0] || !o->st->conn[c - 1].meter_ok) return NULL;
   json_t *one = v16_meter_value(o, c, measurands, context, at);
   if (!one) return NULL; /* nothing measured (no frequency yet): no empty MeterValues */
-  add_signed_intermediate(o, c, context, measurands, at, one);
+  v16_sign_reading(o, c, context, measurands, at, one);
   json_t *mv = json_array();
   json_array_append_new(mv, one);
   json_t *p = json_pack("{s:i, s:o}", "connectorId", c, "meterValue", mv);

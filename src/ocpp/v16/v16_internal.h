@@ -254,6 +254,13 @@ void v16_pump(ocpp16_station *o);
  * OCA's 1.6 schema (errata) wants at least one sampledValue. */
 json_t *v16_meter_value(const ocpp16_station *o, int c, const char *measurands, const char *context,
                         borne_ms at);
+/* With SampledDataSignReadings (AlignedDataSignReadings for "Sample.Clock")
+ * and `measurands` holding the register, the reading `one` of connector c's
+ * session gets a signed intermediate OCMF record (TX "C") of its register at
+ * `at`, on disk before it returns, as one more sampled value (format
+ * SignedData). Nothing without a session or OCMF. */
+void v16_sign_reading(ocpp16_station *o, int c, const char *context, const char *measurands,
+                      borne_ms at, json_t *one);
 borne_ms v16_take_samples(ocpp16_station *o, borne_ms now);
 /* Writes and sends the clock-aligned values taken at the mark that still
  * wait for their slice (v16_take_samples): before any later message of the

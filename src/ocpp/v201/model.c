@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ocpp/v201/tx_ended.h"
 #include "ocpp/v201/vocabulary.h"
 #include "ocpp201_messages.h" /* generated from the OCPP 2.0.1 schemas */
 #include "util/timefmt.h"
@@ -329,4 +330,47 @@ bool v201_attach_signed(json_t *meter_values, const char *context, json_t *signe
   }
   json_decref(signed_value);
   return false;
+}
+
+char *v201_txend_fit(json_t *p, size_t from, size_t series, char *text, size_t *kept_out) {
+  size_t len = strlen(text);
+  json_t *mv = json_object_get(p, "meterValue");
+  size_t n = json_array_size(mv);
+  if (kept_out) *kept_out = series;
+  if (len + V201_TXEND_FRAME_SLACK <= V201_TXEND_MESSAGE_MAX || from >= n) return text;
+  if (series > n - from) series = n - from;
+  size_t *sizes = calloc(series ? series : 1, sizeof *sizes);
+  bool *keep = calloc(series ? series : 1, sizeof *keep);
+  unsigned char *which = calloc(series ? series : 1, 1);
+  if (!sizes || !keep || !which) {
+    free(sizes);
+    free(keep);
+    free(which);
+    return text; /* sent whole */
+  }
+  size_t in_series = 0;
+  for (size_t i = 0; i < series; i++) {
+    json_t *one_mv = json_array_get(mv, from + i);
+    const char *context = json_string_value(
+        json_object_get(json_array_get(json_object_get(one_mv, "sampledValue"), 0), "context"));
+    which[i] = context && !strcmp(context, "Sample.Clock"); /* AlignedDataCtrlr's */
+    char *one = json_dumps(one_mv, JSON_COMPACT);
+    sizes[i] = one ? strlen(one) : 0;
+    in_series += sizes[i] + 1;
+    free(one);
+  }
+  size_t rest = len > in_series ? len - in_series : 0;
+  size_t budget = V201_TXEND_MESSAGE_MAX - V201_TXEND_FRAME_SLACK;
+  size_t kept = v201_txend_thin(sizes, which, series, budget > rest ? budget - rest : 0, keep);
+  for (size_t i = series; i-- > 0;)
+    if (!keep[i]) json_array_remove(mv, from + i);
+  if (json_array_size(mv) == 0) json_object_del(p, "meterValue"); /* minItems 1 */
+  if (kept_out) *kept_out = kept;
+  free(sizes);
+  free(keep);
+  free(which);
+  char *again = json_dumps(p, JSON_COMPACT);
+  if (!again) return text;
+  free(text);
+  return again;
 }

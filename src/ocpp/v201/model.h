@@ -95,9 +95,10 @@ typedef struct {
   const char *token_type; /* the type the CSMS gave it (a remote start's), NULL: by central_token */
   int reservation_id;     /* 0 none */
   json_t *meter_values;   /* an array of MeterValueType (stolen), NULL none */
-  /* Ended: the first `series` meter values are the TxEnded series, thinned
-   * when the message would be too large (tx_ended.h) */
-  size_t series;
+  /* Ended: meter values series_from .. series_from + series - 1 are the
+   * TxEnded series (before them the signed Transaction.Begin value, if
+   * any), thinned when the message would be too large (tx_ended.h) */
+  size_t series, series_from;
 
   /* Ended: transactionInfo.stoppedReason said so (MasterPass), NULL: `stopped` */
   const char *stopped_name;
@@ -134,5 +135,13 @@ bool v201_pubkey_due(const char *policy, bool sent_in_transaction);
  * value of `context` in an array of MeterValueType; false (and freed) when
  * there is none. */
 bool v201_attach_signed(json_t *meter_values, const char *context, json_t *signed_value);
+
+/* J: an Ended payload `p` whose frame would exceed V201_TXEND_MESSAGE_MAX
+ * (tx_ended.h): its TxEnded series, meterValue[from .. from + series - 1],
+ * thinned to fit (v201_txend_thin); the values before and after it (the
+ * signed Transaction.Begin, the Transaction.End) always stay. Takes `text`
+ * (p dumped), returns it or p dumped again (text freed); *kept (may be
+ * NULL) the series' readings kept. */
+char *v201_txend_fit(json_t *p, size_t from, size_t series, char *text, size_t *kept);
 
 #endif

@@ -38,52 +38,17 @@ static void pump_after_commit(void *ctx, bool committed) {
 }
 
 /* One transaction event: its seqNo taken and the event pushed in one commit. */
-/* J: an Ended whose TxEnded series (its first `series` meter values) makes
- * it larger than V201_TXEND_MESSAGE_MAX: the series thinned to fit, the
- * first and the last reading kept, the middle evenly (v201_txend_thin); the
- * Transaction.End values always stay. Takes `text` (p dumped), returns p
+/* J: an Ended too large for V201_TXEND_MESSAGE_MAX: its TxEnded series
+ * thinned (v201_txend_fit), the signed Transaction.Begin and the
+ * Transaction.End values always kept. Takes `text` (p dumped), returns p
  * dumped again. */
-static char *fit_ended(json_t *p, size_t series, char *text) {
-  size_t len = strlen(text);
-  json_t *mv = json_object_get(p, "meterValue");
-  size_t n = json_array_size(mv);
-  if (len + V201_TXEND_FRAME_SLACK <= V201_TXEND_MESSAGE_MAX || !n) return text;
-  if (series > n) series = n;
-  size_t *sizes = calloc(series ? series : 1, sizeof *sizes);
-  bool *keep = calloc(series ? series : 1, sizeof *keep);
-  unsigned char *which = calloc(series ? series : 1, 1);
-  if (!sizes || !keep || !which) {
-    free(sizes);
-    free(keep);
-    free(which);
-    return text; /* sent whole */
-  }
-  size_t in_series = 0;
-  for (size_t i = 0; i < series; i++) {
-    json_t *one_mv = json_array_get(mv, i);
-    const char *context = json_string_value(
-        json_object_get(json_array_get(json_object_get(one_mv, "sampledValue"), 0), "context"));
-    which[i] = context && !strcmp(context, "Sample.Clock"); /* AlignedDataCtrlr's */
-    char *one = json_dumps(one_mv, JSON_COMPACT);
-    sizes[i] = one ? strlen(one) : 0;
-    in_series += sizes[i] + 1;
-    free(one);
-  }
-  size_t rest = len > in_series ? len - in_series : 0;
-  size_t budget = V201_TXEND_MESSAGE_MAX - V201_TXEND_FRAME_SLACK;
-  size_t kept = v201_txend_thin(sizes, which, series, budget > rest ? budget - rest : 0, keep);
-  for (size_t i = series; i-- > 0;)
-    if (!keep[i]) json_array_remove(mv, i);
-  if (json_array_size(mv) == 0) json_object_del(p, "meterValue"); /* minItems 1 */
-  log_warn(MOD,
-           "TransactionEvent Ended of %zu bytes: %zu of its %zu TxEnded readings kept to fit %d",
-           len, kept, series, V201_TXEND_MESSAGE_MAX);
-  free(sizes);
-  free(keep);
-  free(which);
-  char *again = json_dumps(p, JSON_COMPACT);
-  if (!again) return text;
-  free(text);
+static char *fit_ended(json_t *p, size_t from, size_t series, char *text) {
+  size_t len = strlen(text), kept = 0;
+  char *again = v201_txend_fit(p, from, series, text, &kept);
+  if (again != text)
+    log_warn(MOD,
+             "TransactionEvent Ended of %zu bytes: %zu of its %zu TxEnded readings kept to fit %d",
+             len, kept, series, V201_TXEND_MESSAGE_MAX);
   return again;
 }
 
@@ -114,7 +79,8 @@ static bool enqueue(ocpp201_station *o, int64_t session_id, v201_tx_event *e) {
   if (e->seq_no < 0) json_decref(e->meter_values);
   if (p && e->kind != CP_EVENT_STARTED) v201_cost_details(o, session_id, p); /* 2.1 */
   char *text = p ? json_dumps(p, JSON_COMPACT) : NULL;
-  if (text && e->kind == CP_EVENT_ENDED && e->series) text = fit_ended(p, e->series, text);
+  if (text && e->kind == CP_EVENT_ENDED && e->series)
+    text = fit_ended(p, e->series_from, e->series, text);
   if (!text || cp_journal_push(o->journal, session_id, e->kind, text, now201(o)) != 0)
     log_error(MOD, "cannot queue TransactionEvent durably: %s", cp_journal_error(o->journal));
   else
@@ -1045,6 +1011,26 @@ static void send_started(ocpp201_station *o, int c, const char *trigger, borne_m
   v201_arm_tick(o); /* the series' first instant */
 }
 
+/* The session's Transaction.Begin value as its Started carried it (the
+ * session's start and register, read from disk: the same after a restart)
+ * with its signed OCMF begin record; NULL when there is no such record. */
+static json_t *signed_begin(ocpp201_station *o, int c, int64_t session) {
+  session_row row;
+  if (session <= 0 || store_session_get(o->st->db, session, &row) != 0) return NULL;
+  meter_reading begin = {.energy_import_wh = row.meter_start_wh};
+  json_t *mv = one_meter_value(o, c, "Energy.Active.Import.Register", &begin, "Transaction.Begin",
+                               row.start_ms);
+  sign_meter_values(o, c, session, 'B', "Transaction.Begin", mv);
+  json_t *sv = json_array_get(json_object_get(json_array_get(mv, 0), "sampledValue"), 0);
+  if (!json_object_get(sv, "signedMeterValue")) { /* no OCMF record: nothing to add */
+    json_decref(mv);
+    return NULL;
+  }
+  json_t *one = json_incref(json_array_get(mv, 0));
+  json_decref(mv);
+  return one;
+}
+
 /* E06: the transaction of EVSE c ends (its Ended) at `at`, the register at
  * `wh`; `stopped_name` says stoppedReason when not `why`'s. */
 static void send_ended(ocpp201_station *o, int c, const char *trigger, stop_reason why,
@@ -1068,7 +1054,14 @@ static void send_ended(ocpp201_station *o, int c, const char *trigger, stop_reas
       one_meter_value(o, c, stop_data[0] ? stop_data : "Energy.Active.Import.Register", &end,
                       "Transaction.End", at),
       &e.series);
-  if (with_session) sign_meter_values(o, c, session, 'E', "Transaction.End", e.meter_values);
+  if (with_session) {
+    /* the OCA application note, 4.1.2: the Ended carries the signed start
+     * value too, Transaction.Begin, before the series */
+    json_t *begin = signed_begin(o, c, session);
+    if (begin && !e.meter_values) e.meter_values = json_array();
+    if (begin && json_array_insert_new(e.meter_values, 0, begin) == 0) e.series_from = 1;
+    sign_meter_values(o, c, session, 'E', "Transaction.End", e.meter_values);
+  }
   if (enqueue(o, session, &e)) forget_readings(o, session); /* else they wait for it */
   if (session > 0 && store_module_version(o->st->db, "ocpp201_tx_linger") >= LINGER_STEPS)
     early_run(o, "DELETE FROM ocpp201_tx_early WHERE session_id = ?", session, 0, NULL, 0);
