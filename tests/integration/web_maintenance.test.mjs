@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, watch, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { startBorned } from './lib/borne.mjs';
@@ -48,6 +48,13 @@ test('firmware: streamed upload with size limit, signature required and checked,
     assert.equal(up.body.sha256, createHash('sha256').update(image).digest('hex'));
     assert.deepEqual((await c.req('GET', '/api/v1/firmware')).body.image, up.body);
     // a client that goes away mid-upload: the partial file is dropped, the next upload works
+    // (once the station saw the connection close: the partial file's removal tells it)
+    const partName = 'firmware.upload.part';
+    const partGone = new Promise((resolve) => {
+      const w = watch(st.dataDir, (_, name) => {
+        if (name === partName && !existsSync(join(st.dataDir, partName))) { w.close(); resolve(); }
+      });
+    });
     await new Promise((resolve, reject) => {
       const sock = connect(st.port, '127.0.0.1', () => {
         sock.write(`PUT /api/v1/firmware/image HTTP/1.1\r\nHost: x\r\nCookie: ${c.cookie}\r\nX-CSRF-Token: ${c.csrf}\r\nContent-Length: ${image.length}\r\n\r\n`);
@@ -55,6 +62,7 @@ test('firmware: streamed upload with size limit, signature required and checked,
       });
       sock.on('error', reject);
     });
+    await partGone;
     const again = await c.req('PUT', '/api/v1/firmware/image', undefined, { raw: image });
     assert.equal(again.status, 201, JSON.stringify(again.body));
     assert.equal(existsSync(join(st.dataDir, 'firmware.upload.part')), false);
