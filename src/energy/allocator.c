@@ -10,6 +10,7 @@
  * Never reads a clock, never allocates after allocator_new().
  */
 #include "energy/allocator.h"
+#include "util/carve.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -66,14 +67,6 @@ void alloc_config_defaults(alloc_config *c) {
 static void take_config(allocator *a, const alloc_config *cfg) {
   a->cfg = *cfg;
   if (!(a->cfg.min_a >= ALLOC_MIN_A)) a->cfg.min_a = ALLOC_MIN_A;
-}
-
-/* The next array of `count` items of `size` bytes from a block (each on a
- * 16-byte boundary); with block NULL it only counts the bytes. */
-static void *carve(unsigned char *block, size_t *at, size_t count, size_t size) {
-  size_t start = (*at + 15u) & ~(size_t)15u;
-  *at = start + count * size;
-  return block ? block + start : NULL;
 }
 
 allocator *allocator_new(int connectors, const alloc_config *cfg) {

@@ -6,6 +6,7 @@
  * switches per hour. Never reads a clock, never allocates after solar_new().
  */
 #include "energy/solar.h"
+#include "util/carve.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -107,14 +108,6 @@ void solar_config_defaults(solar_config *c) {
   c->phase_pause_ms = 60000;
   c->max_switches_per_hour = 4;
   c->stale_ms = 10000;
-}
-
-/* The next array of `count` items of `size` bytes from a block (each on a
- * 16-byte boundary); with block NULL it only counts the bytes. */
-static void *carve(unsigned char *block, size_t *at, size_t count, size_t size) {
-  size_t start = (*at + 15u) & ~(size_t)15u;
-  *at = start + count * size;
-  return block ? block + start : NULL;
 }
 
 solar *solar_new(int connectors, const solar_config *cfg) {
