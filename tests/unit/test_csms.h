@@ -1,6 +1,7 @@
 /*
  * A small OCPP-J 1.6 central system for unit tests: a libwebsockets server
- * (subprotocol ocpp1.6) on the test's own libuv loop, so that a test can run
+ * (subprotocol ocpp1.6, and ocpp2.0.1 for an idle 2.0.1 station: the
+ * answers below fit both) on the test's own libuv loop, so that a test can run
  * stations and their back ends in one process without Node. It answers
  * BootNotification Accepted, Authorize and StartTransaction Accepted (with
  * transaction ids counting up from `first_tx_id`), and StatusNotification,
@@ -184,6 +185,10 @@ static inline int csms_callback(struct lws *wsi, enum lws_callback_reasons reaso
 
 static const struct lws_protocols csms_protocols[] = {
     {"ocpp1.6", csms_callback, sizeof(csms_conn *), 65536, 0, NULL, 0},
+    /* the same answers fit 2.0.1's BootNotification, Heartbeat and
+     * notifications (StatusNotification, MeterValues, TransactionEvent
+     * without an idToken): enough for an idle 2.0.1 station */
+    {"ocpp2.0.1", csms_callback, sizeof(csms_conn *), 65536, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 

@@ -7,7 +7,9 @@
  * queued the loop is not kept awake. Then swarm stations (lean stores, the
  * swarm's modules) against one back end (test_csms.h) with clock-aligned
  * meter values every second: their values go through the queue, each
- * station's connectors in order, stamped with the mark itself.
+ * station's connectors in order, stamped with the mark itself — with the
+ * 1.6 dialect (MeterValues per connector) and the 2.0.1 one (MeterValues per
+ * idle EVSE, J01).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -263,8 +265,7 @@ static bool two_marks_each(const swarm_fx *f) {
   return true;
 }
 
-static void swarm_aligned_values_go_through_the_slices(void **state) {
-  (void)state;
+static void aligned_values_go_through_the_slices(const char *version) {
   swarm_fx *f = calloc(1, sizeof *f);
   assert_non_null(f);
   log_set_level(LOG_ERROR);
@@ -284,6 +285,7 @@ static void swarm_aligned_values_go_through_the_slices(void **state) {
     set(f->cfg[i], "hal.backend", "sim");
     set(f->cfg[i], "auth.mode", "ocpp");
     set(f->cfg[i], "ocpp.url", url);
+    set(f->cfg[i], "ocpp.version", version);
     set(f->cfg[i], "ocpp.ClockAlignedDataInterval", "1");
     f->st[i] = calloc(1, sizeof *f->st[i]);
     station_options opt = {.data_dir = f->dir[i],
@@ -314,7 +316,8 @@ static void swarm_aligned_values_go_through_the_slices(void **state) {
       json_t *sv = json_array_get(json_object_get(v, "sampledValue"), 0);
       assert_string_equal(json_string_value(json_object_get(sv, "context")), "Sample.Clock");
       /* a mark's values: connector 1, then connector 2 with the same stamp */
-      int c = (int)json_integer_value(json_object_get(mv[k], "connectorId"));
+      int c = (int)json_integer_value(
+          json_object_get(mv[k], strcmp(version, "1.6") ? "evseId" : "connectorId"));
       if (k % 2 == 0) {
         assert_int_equal(c, 1);
       } else {
@@ -347,6 +350,18 @@ static void swarm_aligned_values_go_through_the_slices(void **state) {
   free(f);
 }
 
+static void swarm_aligned_values_go_through_the_slices(void **state) {
+  (void)state;
+  aligned_values_go_through_the_slices("1.6");
+}
+
+/* the 2.0.1 dialect's as well: before, each station wrote and sent its
+ * values in its tick, all of them in the timers' phase of one turn */
+static void swarm_201_aligned_values_go_through_the_slices(void **state) {
+  (void)state;
+  aligned_values_go_through_the_slices("2.0.1");
+}
+
 int main(void) {
   if (borne_keys_register() != 0) return 1; /* every module's configuration keys */
   const struct CMUnitTest tests[] = {
@@ -356,6 +371,7 @@ int main(void) {
       cmocka_unit_test(cancelled_items_never_run),
       cmocka_unit_test(stop_runs_what_is_queued),
       cmocka_unit_test(swarm_aligned_values_go_through_the_slices),
+      cmocka_unit_test(swarm_201_aligned_values_go_through_the_slices),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -308,8 +308,9 @@ static void handle_closed(uv_handle_t *h) {
 
 static void on_closing(void *ctx) {
   ocpp201_station *o = ctx;
-  o->closing = true;    /* the link is the OCPP module's (ocpp_module.c) */
-  curl_uv_close(o->cu); /* the firmware service closes the updater */
+  o->closing = true;     /* the link is the OCPP module's (ocpp_module.c) */
+  v201_flush_aligned(o); /* a mark's readings still waiting: on disk, sent at the next start */
+  curl_uv_close(o->cu);  /* the firmware service closes the updater */
   diagnostics_close(o->diag);
   uv_timer_t *timers[] = {&o->boot_timer,  &o->heartbeat_timer, &o->tick_timer,
                           &o->reset_timer, &o->cert_timer,      &o->reconnect_timer};
@@ -323,6 +324,7 @@ static void on_closing(void *ctx) {
  * module's (ocpp_core.h): not freed here. */
 static void on_free(void *ctx) {
   ocpp201_station *o = ctx;
+  v201_aligned_free(o);
   if (o->zone_read) cp_profiles_set_zone(o->profiles, NULL, NULL); /* its zone was o's */
   json_decref(o->after_reply);
   json_decref(o->customer_pages);

@@ -70,6 +70,7 @@ static void key_sent_with(ocpp201_station *o, const v201_tx_event *e, bool queue
 }
 
 static bool enqueue(ocpp201_station *o, int64_t session_id, v201_tx_event *e) {
+  v201_flush_aligned(o); /* the readings of a past mark go first */
   store *db = o->st->db;
   bool queued = false;
   bool batch = store_batch_begin(db) == 0;
@@ -103,6 +104,7 @@ static bool enqueue(ocpp201_station *o, int64_t session_id, v201_tx_event *e) {
  * "type[: techInfo]"): SecurityEventNotification (A04), queued like the
  * transaction events, the critical ones never dropped. */
 void v201_security_event_notification(ocpp201_station *o, const char *detail) {
+  v201_flush_aligned(o);
   char type[51], tech[256];
   const char *colon = strchr(detail, ':');
   snprintf(type, sizeof type, "%.*s", colon ? (int)(colon - detail) : (int)strlen(detail), detail);
@@ -122,6 +124,7 @@ void v201_security_event_notification(ocpp201_station *o, const char *detail) {
  * into the journal, delivered in order with the transaction and security
  * events once registered, never dropped in a flood. Takes `payload`. */
 void v201_queue_message(ocpp201_station *o, const char *action, json_t *payload) {
+  v201_flush_aligned(o);
   json_t *m = json_pack("{s:s, s:o}", "action", action, "payload", payload);
   char *text = m ? json_dumps(m, JSON_COMPACT) : NULL;
   if (!text || cp_journal_push(o->journal, 0, CP_EVENT_MESSAGE, text, now201(o)) != 0)
@@ -505,26 +508,120 @@ static void queue_meter_values(ocpp201_station *o, int c, json_t *mv) {
   json_decref(p);
 }
 
-static void send_aligned(ocpp201_station *o, borne_ms now) {
+/* A JSON value's compact text in a block of its exact size (json_dumps'
+ * buffer grows by doubling: a 190-byte text held 256 bytes), NULL without
+ * memory. */
+static char *exact_text(const json_t *v) {
+  char buf[1024];
+  size_t len = json_dumpb(v, buf, sizeof buf, JSON_COMPACT);
+  if (len == 0 || len >= sizeof buf) return json_dumps(v, JSON_COMPACT);
+  char *text = malloc(len + 1);
+  if (!text) return NULL;
+  memcpy(text, buf, len);
+  text[len] = '\0';
+  return text;
+}
+
+/* One EVSE's clock-aligned reading `mv` (taken): a TransactionEvent Updated
+ * (MeterValueClock) of its transaction `session_id` stamped `at`, or a
+ * MeterValues when 0. */
+static void write_aligned(ocpp201_station *o, int c, int64_t session_id, borne_ms at, json_t *mv) {
+  v201_evse *k = &o->evse[c - 1];
+  if (session_id && k->session_id == session_id && k->tx_id[0]) {
+    v201_tx_event e = event_of(o, c, CP_EVENT_UPDATED, "MeterValueClock");
+    e.at = at;
+    e.meter_values = mv;
+    enqueue(o, session_id, &e);
+    return;
+  }
+  if (session_id) /* cannot happen: its end was queued after a flush of these */
+    log_warn(MOD,
+             "EVSE %d: its transaction ended before its clock-aligned values were queued: "
+             "queued as MeterValues",
+             c);
+  queue_meter_values(o, c, mv);
+}
+
+void v201_flush_aligned(ocpp201_station *o) {
+  loop_slices_cancel(&o->aligned_slice);
+  if (o->aligned_n == 0) return;
+  struct v201_aligned *taken = o->aligned;
+  int n = o->aligned_n;
+  o->aligned = NULL; /* before enqueue, which flushes */
+  o->aligned_n = o->aligned_cap = 0;
+  store *db = o->st->db;
+  bool own = n > 1 && !store_in_batch(db) && store_batch_begin(db) == 0;
+  for (int i = 0; i < n; i++) {
+    json_error_t jerr;
+    json_t *mv = json_loads(taken[i].text, 0, &jerr); /* the text exact_text made */
+    if (mv)
+      write_aligned(o, taken[i].evse, taken[i].session_id, taken[i].at, mv);
+    else
+      log_error(MOD, "a clock-aligned meter value does not read back: %s", jerr.text);
+    free(taken[i].text);
+  }
+  if (own && store_batch_end(db) != 0)
+    log_error(MOD, "cannot queue the clock-aligned meter values durably: %s", store_last_error(db));
+  free(taken);
+  v201_pump(o);
+}
+
+void v201_aligned_free(ocpp201_station *o) {
+  loop_slices_cancel(&o->aligned_slice);
+  for (int i = 0; i < o->aligned_n; i++) free(o->aligned[i].text);
+  free(o->aligned);
+  o->aligned = NULL;
+  o->aligned_n = o->aligned_cap = 0;
+}
+
+/* Keeps a reading taken at the mark as its text; false (nothing kept) when
+ * there is no memory for it. */
+static bool keep_aligned(ocpp201_station *o, int c, int64_t session_id, borne_ms at,
+                         const json_t *mv) {
+  if (o->aligned_n == o->aligned_cap) {
+    int cap = o->aligned_cap ? 2 * o->aligned_cap : o->count;
+    struct v201_aligned *grown = realloc(o->aligned, (size_t)cap * sizeof *grown);
+    if (!grown) return false;
+    o->aligned = grown;
+    o->aligned_cap = cap;
+  }
+  char *text = exact_text(mv);
+  if (!text) return false;
+  o->aligned[o->aligned_n++] = (struct v201_aligned){session_id, at, c, text};
+  return true;
+}
+
+static void aligned_slice_cb(loop_slice *item) {
+  ocpp201_station *o = (ocpp201_station *)((char *)item - offsetof(ocpp201_station, aligned_slice));
+  v201_flush_aligned(o);
+}
+
+/* Each EVSE's readings at the mark `at`, stamped with it (signed then when
+ * AlignedDataSignReadings asks). In borne-swarm every station's mark is the
+ * same second: the writes and sends wait for a slice of the loop
+ * (loop_slices.h), so that the loop keeps serving the links between them;
+ * alone (borned) they go at once. */
+static void send_aligned(ocpp201_station *o, borne_ms at) {
   const char *csl = key201_str(o, "MeterValuesAlignedData");
   bool idle_only = config_get_bool(o->st->cfg, "ocpp.AlignedDataSendDuringIdle");
   for (int c = 1; c <= o->count && csl[0]; c++) {
     v201_evse *k = &o->evse[c - 1];
     if (!o->st->conn[c - 1].meter_ok || (k->session_id && (idle_only || !k->tx_id[0]))) continue;
-    json_t *mv = one_meter_value(o, c, csl, &o->st->conn[c - 1].meter, "Sample.Clock", now);
+    json_t *mv = one_meter_value(o, c, csl, &o->st->conn[c - 1].meter, "Sample.Clock", at);
     if (!mv) continue; /* nothing measured: no empty MeterValues */
-    if (k->session_id) {
-      v201_tx_event e = event_of(o, c, CP_EVENT_UPDATED, "MeterValueClock");
-      e.at = now;
-      e.meter_values = mv;
-      sign_intermediate(o, c, "ocpp.AlignedDataSignReadings", "Sample.Clock", 'C', now,
+    if (k->session_id)
+      sign_intermediate(o, c, "ocpp.AlignedDataSignReadings", "Sample.Clock", 'C', at,
                         o->st->conn[c - 1].meter.energy_import_wh, mv);
-      enqueue(o, k->session_id, &e);
-    } else {
-      queue_meter_values(o, c, mv);
+    if (keep_aligned(o, c, k->session_id, at, mv)) {
+      json_decref(mv);
+    } else { /* no memory to keep it: queued now, after what was taken before */
+      v201_flush_aligned(o);
+      write_aligned(o, c, k->session_id, at, mv);
     }
   }
-  v201_pump(o);
+  if (o->aligned_n > 0 && !o->closing &&
+      !loop_slices_add(o->st->loop, &o->aligned_slice, aligned_slice_cb))
+    v201_flush_aligned(o);
 }
 
 static borne_ms take_aligned(ocpp201_station *o, borne_ms now) {

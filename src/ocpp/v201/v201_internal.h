@@ -36,6 +36,7 @@
 #include "ocpp/v201/txpoints.h"
 #include "ocpp/v201/webpay.h"
 #include "ocpp201_messages.h" /* generated from the OCPP 2.0.1 schemas */
+#include "station/loop_slices.h"
 #include "station/station.h"
 #include "util/log.h"
 #include "util/timefmt.h"
@@ -184,6 +185,19 @@ typedef struct ocpp201_station {
   unsigned long loaded_at; /* config_generation() when the link was made */
   bool closing;
   int open_handles;
+  /* the clock-aligned values taken at a mark (J01/J02), each EVSE's
+   * meterValue list as its compact text, written and sent in a slice of the
+   * loop (loop_slices.h, borne-swarm) as the 1.6 dialect's: at a swarm's
+   * minute mark every station's come due in the same second; none wait when
+   * aligned_n is 0 */
+  struct v201_aligned {
+    int64_t session_id; /* the EVSE's transaction (TransactionEvent), 0: MeterValues */
+    borne_ms at;        /* the mark */
+    int evse;
+    char *text;
+  } * aligned;
+  int aligned_n, aligned_cap;
+  loop_slice aligned_slice;
   /* B04: when the registered connection was lost, 0 none since the start
    * (OCPPCommCtrlr.OfflineThreshold, provisioning.c) */
   borne_ms offline_since;
@@ -277,6 +291,12 @@ void v201_report_problems(ocpp201_station *o);
 
 /* transactions.c (E: TransactionEvent, J: its meter values) */
 void v201_pump(ocpp201_station *o);
+/* The clock-aligned values taken at a mark and still waiting for their
+ * slice, written (one commit) and pumped: before anything else is queued,
+ * and at the close. */
+void v201_flush_aligned(ocpp201_station *o);
+/* Gives back what a mark took and was not written (the station's free). */
+void v201_aligned_free(ocpp201_station *o);
 borne_ms v201_take_samples(ocpp201_station *o, borne_ms now);
 /* J: the next instant of a transaction's Ended series (NEVER: none) */
 borne_ms v201_tx_ended_next(const ocpp201_station *o);
