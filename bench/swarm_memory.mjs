@@ -85,6 +85,23 @@ p = spawn(swarm, ['--csms', csms.url, '--stations', n, '--duration', `${seconds}
   ...(process.env.BENCH_SET ?? '').split(' ').filter(Boolean).flatMap((kv) => ['--set', kv])],
 { stdio: ['ignore', 'ignore', 'pipe'] });
 const cpuSamples = [];
+/* the swarm's RSS read every 250 ms (as the swarm's own rss_kb_max), kept
+ * every 2 s: [s from start, the highest VmRSS of those 2 s (kB), VmHWM kB]
+ * (when its peak was reached: the ramp, a minute mark) */
+const rssSamples = [];
+let rssWindowMax = 0;
+let rssReads = 0;
+const rssSampler = setInterval(() => {
+  try {
+    const st = readFileSync(`/proc/${p.pid}/status`, 'utf8');
+    const v = (k) => Number(st.match(new RegExp(`^${k}:\\s+(\\d+)`, 'm'))[1]);
+    rssWindowMax = Math.max(rssWindowMax, v('VmRSS'));
+    if (++rssReads % 8 === 0) {
+      rssSamples.push([Math.round((Date.now() - t0) / 1000), rssWindowMax, v('VmHWM')]);
+      rssWindowMax = 0;
+    }
+  } catch { /* gone */ }
+}, 250);
 const sampler = setInterval(() => {
   try {
     cpuSamples.push([Math.round((Date.now() - t0) / 1000), cpuS()]);
@@ -144,6 +161,7 @@ const timer = setTimeout(async () => {
 const code = await new Promise((resolve) => p.on('exit', resolve));
 clearTimeout(timer);
 clearInterval(sampler);
+clearInterval(rssSampler);
 const r = JSON.parse(readFileSync(report, 'utf8'));
 const pct = (a, q) => a[Math.min(a.length - 1, Math.max(0, Math.ceil(q * a.length) - 1))];
 markDelays.sort((a, b) => a - b);
@@ -152,6 +170,6 @@ const markToCsms = markDelays.length ? { n: markDelays.length, p50: pct(markDela
 console.log(JSON.stringify({ stations: Number(n), ramp, tls, ...mem, all_booted_s: allBootedS, cpu_s_at_all_booted: cpuAtBootedS,
   max_progress_gap_ms: maxGapMs, long_gaps: longGaps, meter_values_latency_ms: r.latency_ms?.MeterValues,
   mark_to_csms_ms: markToCsms, exit: code, booted: r.booted, connected: r.connected, rss_kb_max: r.rss_kb_max,
-  messages: r.messages, errors: r.errors, cpu_samples: cpuSamples }));
+  messages: r.messages, errors: r.errors, cpu_samples: cpuSamples, rss_samples: rssSamples }));
 await csms.close();
 rmSync(dir, { recursive: true, force: true });

@@ -628,10 +628,26 @@ void station_set_limit(station *st, int c, limit_source src, double amps) {
 
 /* ---------- timers ---------- */
 
+static void handle_freed(uv_handle_t *h) { free(h); }
+
+/* The check and idle handles of a passed deadline, given back (the loop
+ * frees them after their close). */
+static void release_core_check(station *st) {
+  if (st->core_check) {
+    uv_check_stop(st->core_check);
+    uv_close((uv_handle_t *)st->core_check, handle_freed);
+    st->core_check = NULL;
+  }
+  if (st->core_idle) {
+    uv_idle_stop(st->core_idle);
+    uv_close((uv_handle_t *)st->core_idle, handle_freed);
+    st->core_idle = NULL;
+  }
+}
+
 static void core_check_cb(uv_check_t *h) {
   station *st = h->data;
-  uv_idle_stop(&st->core_idle);
-  uv_check_stop(&st->core_check);
+  release_core_check(st);
   if (st->closing) return;
   sc_notes notes = {0};
   sc_timer(&st->core, now_of(st), &notes);
@@ -651,15 +667,31 @@ static void idle_noop(uv_idle_t *h) { (void)h; }
  * judging (connector.c, feedback_due). */
 static void core_timer_cb(uv_timer_t *t) {
   station *st = t->data;
-  uv_idle_start(&st->core_idle, idle_noop);
-  uv_check_start(&st->core_check, core_check_cb);
+  if (st->core_check) return; /* the check is already due this turn */
+  st->core_check = malloc(sizeof *st->core_check);
+  st->core_idle = malloc(sizeof *st->core_idle);
+  if (!st->core_check || !st->core_idle) { /* no memory: judged now, as a timer would */
+    free(st->core_check);
+    free(st->core_idle);
+    st->core_check = NULL;
+    st->core_idle = NULL;
+    if (st->closing) return;
+    sc_notes notes = {0};
+    sc_timer(&st->core, now_of(st), &notes);
+    handle_notes(st, &notes, 0);
+    return;
+  }
+  uv_check_init(st->loop, st->core_check);
+  uv_idle_init(st->loop, st->core_idle);
+  st->core_check->data = st->core_idle->data = st;
+  uv_idle_start(st->core_idle, idle_noop);
+  uv_check_start(st->core_check, core_check_cb);
 }
 
 static void close_station_handles(station *st) {
   lazy_timer_close(&st->late_timer);
-  uv_close((uv_handle_t *)&st->core_timer, NULL);
-  uv_close((uv_handle_t *)&st->core_check, NULL);
-  uv_close((uv_handle_t *)&st->core_idle, NULL);
+  lazy_timer_close(&st->core_timer);
+  release_core_check(st);
   uv_close((uv_handle_t *)&st->meter_timer, NULL);
   lazy_timer_close(&st->waiter_timer);
 }
@@ -668,7 +700,7 @@ static void arm_core_timer(station *st) {
   if (st->closing) return;
   borne_ms next = sc_next_deadline(&st->core);
   if (next == INT64_MAX) {
-    uv_timer_stop(&st->core_timer);
+    lazy_timer_release(&st->core_timer);
     return;
   }
   /* At least 1 real ms, even for a deadline already passed: the core's second
@@ -677,7 +709,8 @@ static void arm_core_timer(station *st) {
    * callback would run in the same pass (libuv < 1.45), and at a high
    * --sim-speed a second look a few station ms ahead may have passed already. */
   uint64_t ms = clock_real_delay_ms(&st->clock, next);
-  uv_timer_start(&st->core_timer, core_timer_cb, ms > 0 ? ms : 1, 0);
+  if (lazy_timer_start(&st->core_timer, st->loop, core_timer_cb, st, ms > 0 ? ms : 1, 0) != 0)
+    log_error(MOD, "no timer for the core's next deadline (out of memory)");
 }
 
 static uint64_t meter_period_real_ms(const station *st) {
@@ -1164,12 +1197,8 @@ int station_open(station *st, uv_loop_t *loop, const station_options *opt, char 
   st->hw = opt->hw ? opt->hw : hw_create(st, err, errlen);
   if (!st->hw) goto fail;
 
-  uv_timer_init(loop, &st->core_timer);
-  uv_check_init(loop, &st->core_check);
-  uv_idle_init(loop, &st->core_idle);
   uv_timer_init(loop, &st->meter_timer);
-  st->core_timer.data = st->meter_timer.data = st;
-  st->core_check.data = st->core_idle.data = st;
+  st->meter_timer.data = st;
 
   /* The HTTP server's address is checked (and its port bound once) now; it
    * listens once every module added its routes. */

@@ -148,11 +148,15 @@ typedef struct station {
    * connectors (a swarm station has 2) */
   station_connector *conn;
   connector_sm *core_conns; /* the core's connectors (sc_init) */
-  uv_timer_t core_timer;
+  /* the core's next deadline (made by the first, given back when none is
+   * left: an idle station has none, 152 bytes each in a swarm) */
+  lazy_timer core_timer;
   /* a passed deadline is judged in the check phase of the same turn, after
-   * the inputs already waiting (the idle handle keeps poll from blocking) */
-  uv_check_t core_check;
-  uv_idle_t core_idle;
+   * the inputs already waiting (the idle handle keeps poll from blocking);
+   * both made when a deadline passes and given back once judged (240 bytes
+   * an idle station does not hold) */
+  uv_check_t *core_check;
+  uv_idle_t *core_idle;
   uv_timer_t meter_timer;
   lazy_timer waiter_timer; /* a long poll's deadline (never in a swarm station) */
   /* STATION_MAX_WAITERS of them, allocated by the first long poll of the
