@@ -24,6 +24,8 @@
 // station's send to the answer) and mark_to_csms_ms (from a MeterValues
 // reading's timestamp, the clock-aligned mark, to its arrival at the back
 // end: p50, p95, max).
+// BENCH_OCPP=2.0.1: the stations' --ocpp and the back end's protocol (ws://
+// only; default 1.6).
 // BENCH_TLS=1: security profile 2 (wss://, a P-256 server certificate from a
 // CA made for the run, the stations' AuthorizationKey as the Basic password).
 import { Csms } from '../tests/integration/lib/csms.mjs';
@@ -53,7 +55,8 @@ if (tls) {
     .listenTls({ key: readFileSync(join(dir, 'server.key')), cert: readFileSync(join(dir, 'server.pem')) });
   security = ['--security-profile', '2', '--password', KEY, '--ca-file', join(dir, 'ca.pem')];
 } else {
-  csms = await new Csms({ bootInterval: Number(process.env.BENCH_BOOT_INTERVAL ?? 300) }).listen();
+  csms = await new Csms({ bootInterval: Number(process.env.BENCH_BOOT_INTERVAL ?? 300),
+    protocol: `ocpp${process.env.BENCH_OCPP ?? '1.6'}` }).listen();
 }
 const t0 = Date.now();
 let allBootedS = null;
@@ -81,6 +84,7 @@ csms.on('call', (c) => {
 });
 p = spawn(swarm, ['--csms', csms.url, '--stations', n, '--duration', `${seconds}s`, '--report', report,
   '--progress', '1', '--ramp', ramp, ...security,
+  ...(process.env.BENCH_OCPP ? ['--ocpp', process.env.BENCH_OCPP] : []),
   ...(process.env.BENCH_SCENARIO ? ['--scenario', process.env.BENCH_SCENARIO] : []),
   ...(process.env.BENCH_SET ?? '').split(' ').filter(Boolean).flatMap((kv) => ['--set', kv])],
 { stdio: ['ignore', 'ignore', 'pipe'] });

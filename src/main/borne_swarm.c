@@ -1086,7 +1086,10 @@ int main(int argc, char **argv) {
     links = (unsigned)v;
   }
   ocpp_transport_set_context_links(links);
-  ocpp_transport_set_rx_buffer(512); /* per link; larger messages come in pieces */
+  /* per link; larger messages come in pieces (the back end's answers to an
+   * idle station, the most of its messages, are 30 to 150 bytes; a control
+   * frame's payload is at most 125): 512 held 256 bytes more in each */
+  ocpp_transport_set_rx_buffer(256);
 
   umask(077);
   if (!o->data_dir) {

@@ -53,6 +53,7 @@
 
 #define MOD "ocpp"
 #define RX_MAX OCPP_TRANSPORT_RX_MAX /* a larger message is refused */
+#define LAST_ERROR_MAX 256u          /* ocpp_link_status.last_error */
 #define RX_KEEP 4096u                /* a larger receive buffer is freed after its message */
 #define FLUSH_MAX_MS 2000 /* a reconfiguration waits at most this for the queue to go out */
 
@@ -124,9 +125,21 @@ struct ocpp_transport {
   bool rx_overflow;
   size_t rx_total; /* bytes of the message being received, kept or not */
 
-  uv_timer_t retry_timer;
+  /* the next attempt's timer: made by the first retry, given back once
+   * connected (a connected link holds none: 152 bytes in each of a swarm's
+   * stations); one made at the close paces the transport's free */
+  uv_timer_t *retry_timer;
   unsigned attempt;
-  ocpp_link_status st;
+  /* ocpp_link_status but for its last_error: made by the first failure,
+   * freed once connected (256 bytes a connected link does not hold) */
+  struct {
+    ocpp_link_state state;
+    int64_t since_ms;
+    int64_t last_rx_ms;
+    unsigned reconnects;
+    char *last_error; /* NULL: none */
+    char subprotocol[32];
+  } st;
   bool no_subprotocol;   /* the server's answer named none of the offered versions */
   int64_t last_alive_ms; /* last pong (frames count too: st.last_rx_ms) */
   /* what OpenSSL said during the current attempt's handshake */
@@ -158,7 +171,17 @@ static void set_state(ocpp_transport *t, ocpp_link_state s) {
 }
 
 static void set_error(ocpp_transport *t, const char *fmt, const char *detail) {
-  snprintf(t->st.last_error, sizeof t->st.last_error, fmt, detail ? detail : "");
+  if (!t->st.last_error && !(t->st.last_error = malloc(LAST_ERROR_MAX))) return;
+  snprintf(t->st.last_error, LAST_ERROR_MAX, fmt, detail ? detail : "");
+}
+
+static const char *last_error(const ocpp_transport *t) {
+  return t->st.last_error ? t->st.last_error : "";
+}
+
+static void clear_error(ocpp_transport *t) {
+  free(t->st.last_error);
+  t->st.last_error = NULL;
 }
 
 static void drop_frames(ocpp_transport *t) {
@@ -178,6 +201,7 @@ static void release(ocpp_transport *t) {
                    t->cert_file, t->key_file, t->host,        t->path,     t->basic};
   for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++) free(owned[i]);
   free(t->tls_text);
+  free(t->st.last_error);
   free(t);
 }
 
@@ -326,7 +350,39 @@ static void shared_free(shared_ctx *sc) {
 }
 
 static void reaper_closed(uv_handle_t *h) { shared_free(h->data); }
-static void timer_closed(uv_handle_t *h) { release(h->data); }
+static void timer_closed(uv_handle_t *h) {
+  ocpp_transport *t = h->data;
+  free(h);
+  release(t);
+}
+
+static void timer_freed(uv_handle_t *h) { free(h); }
+
+/* The retry timer, made if need be; NULL without memory. */
+static uv_timer_t *retry_handle(ocpp_transport *t) {
+  if (!t->retry_timer && (t->retry_timer = malloc(sizeof *t->retry_timer))) {
+    uv_timer_init(t->loop, t->retry_timer);
+    t->retry_timer->data = t;
+  }
+  return t->retry_timer;
+}
+
+static void stop_retry(ocpp_transport *t) {
+  if (t->retry_timer) uv_timer_stop(t->retry_timer);
+}
+
+/* Closes the retry timer; the transport is freed once it is closed (lws may
+ * still call back for the connection dropped before, until the next turn). */
+static void close_retry(ocpp_transport *t) {
+  uv_timer_t *h = retry_handle(t);
+  t->retry_timer = NULL;
+  if (!h) { /* no memory for a handle to wait on: freed at once */
+    release(t);
+    return;
+  }
+  uv_timer_stop(h);
+  uv_close((uv_handle_t *)h, timer_closed);
+}
 
 /* Second half of the context teardown (see src/http/http_server.c): once
  * lws's own handles are closed, the second lws_context_destroy() frees it. */
@@ -541,7 +597,13 @@ static void schedule_retry(ocpp_transport *t) {
   unsigned r = (unsigned)(uv_hrtime() / 1000) % 1000u; /* enough entropy for a jitter */
   delay *= 1.0 + 0.5 * r / 1000.0;
   t->attempt++;
-  uv_timer_start(&t->retry_timer, retry_cb, (uint64_t)(delay * 1000), 0);
+  uv_timer_t *h = retry_handle(t);
+  if (!h) {
+    set_error(t, "%s", "out of memory: no timer for the next attempt");
+    log_error(MOD, "%s", last_error(t));
+    return;
+  }
+  uv_timer_start(h, retry_cb, (uint64_t)(delay * 1000), 0);
 }
 
 static void connect_now(ocpp_transport *t) {
@@ -600,7 +662,7 @@ static void retry_cb(uv_timer_t *timer) {
 
 /* Parses the configuration into the connection target; -1 with last_error. */
 static int parse_target(ocpp_transport *t) {
-  t->st.last_error[0] = 0;
+  clear_error(t);
   if (!t->url || !t->url[0]) {
     set_error(t, "no back-end URL (ocpp.url)%s", NULL);
     return -1;
@@ -703,7 +765,7 @@ static void restart(ocpp_transport *t) {
   t->restart_after_flush = false;
   lazy_timer_stop(&t->restart_timer);
   bool was_connected = t->st.state == OCPP_LINK_CONNECTED;
-  uv_timer_stop(&t->retry_timer);
+  stop_retry(t);
   drop_connection(t);
   drop_frames(t);
   t->rx_len = 0;
@@ -715,7 +777,7 @@ static void restart(ocpp_transport *t) {
   if (was_connected && t->ev.disconnected) t->ev.disconnected(t->ev.ctx, "reconfigured");
   if (parse_target(t) != 0) {
     vhost_put(old, false);
-    log_warn(MOD, "%s", t->st.last_error);
+    log_warn(MOD, "%s", last_error(t));
     set_state(t, OCPP_LINK_DISABLED);
     return;
   }
@@ -754,10 +816,8 @@ ocpp_transport *ocpp_transport_new(uv_loop_t *loop, const ocpp_transport_config 
   }
   t->loop = loop;
   t->ev = *ev;
-  t->open = 1; /* the retry timer (the restart timer is a lazy_timer) */
+  t->open = 1; /* the retry timer's close at the transport's (the restart timer is a lazy_timer) */
   t->fd = -1;
-  uv_timer_init(loop, &t->retry_timer);
-  t->retry_timer.data = t;
   t->st.state = OCPP_LINK_WAITING;
   t->st.since_ms = clock_wall_ms();
   take_config(t, cfg);
@@ -767,8 +827,8 @@ ocpp_transport *ocpp_transport_new(uv_loop_t *loop, const ocpp_transport_config 
   if (!t->sc) {
     snprintf(err, errlen, "libwebsockets cannot create a client context");
     t->closing = true;
-    uv_close((uv_handle_t *)&t->retry_timer, timer_closed);
     lazy_timer_close(&t->restart_timer);
+    close_retry(t);
     return NULL;
   }
   restart(t);
@@ -780,7 +840,7 @@ static void restart_cb(uv_timer_t *timer) { restart(timer->data); }
 /* From the next loop turn: the caller may be inside a libwebsockets
  * callback, where destroying a vhost and creating another is not safe. */
 static void restart_soon(ocpp_transport *t) {
-  uv_timer_stop(&t->retry_timer);
+  stop_retry(t);
   lazy_timer_start(&t->restart_timer, t->loop, restart_cb, t, 0, 0);
 }
 
@@ -808,7 +868,14 @@ void ocpp_transport_set_reconnect_max(ocpp_transport *t, int reconnect_max_s) {
   t->max_s = reconnect_max_s > t->min_s ? reconnect_max_s : t->min_s;
 }
 
-void ocpp_transport_status(const ocpp_transport *t, ocpp_link_status *out) { *out = t->st; }
+void ocpp_transport_status(const ocpp_transport *t, ocpp_link_status *out) {
+  *out = (ocpp_link_status){.state = t->st.state,
+                            .since_ms = t->st.since_ms,
+                            .last_rx_ms = t->st.last_rx_ms,
+                            .reconnects = t->st.reconnects};
+  snprintf(out->last_error, sizeof out->last_error, "%s", last_error(t));
+  memcpy(out->subprotocol, t->st.subprotocol, sizeof out->subprotocol);
+}
 
 char *ocpp_transport_peer_chain_pem(const ocpp_transport *t) {
   if (!ocpp_transport_connected(t) || !t->tls || !t->wsi) return NULL;
@@ -850,13 +917,12 @@ void ocpp_transport_close(ocpp_transport *t) {
   if (!t || t->closing) return;
   t->closing = true;
   drop_connection(t);
-  uv_timer_stop(&t->retry_timer);
-  uv_close((uv_handle_t *)&t->retry_timer, timer_closed);
   lazy_timer_close(&t->restart_timer);
   vhost_put(t->gen, t->sc->users == 1);
   t->gen = NULL;
   shared_put(t->sc);
   t->sc = NULL;
+  close_retry(t); /* last: t may be freed at once */
 }
 
 /* ---------- lws callbacks ---------- */
@@ -1068,7 +1134,12 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     if (!current) return -1;
     t->wsi = wsi;
     t->attempt = 0;
-    t->st.last_error[0] = 0;
+    if (t->retry_timer) { /* connected: no attempt due (made again by the next retry) */
+      uv_timer_stop(t->retry_timer);
+      uv_close((uv_handle_t *)t->retry_timer, timer_freed);
+      t->retry_timer = NULL;
+    }
+    clear_error(t);
     t->st.last_rx_ms = clock_wall_ms();
     set_state(t, OCPP_LINK_CONNECTED);
     log_info(MOD, "connected to %s://%s:%d%s (%s)", t->tls ? "wss" : "ws", t->host, t->port,

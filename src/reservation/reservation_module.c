@@ -27,7 +27,7 @@
 
 typedef struct {
   station *st;
-  uv_timer_t timer;
+  lazy_timer timer; /* the next reservation's start or expiry: none in an idle station */
   int held[BORNE_MAX_CONNECTORS + 1]; /* the local reservation holding connector c, or 0 */
 } resv_mod;
 
@@ -101,9 +101,11 @@ static void sync(resv_mod *m) {
     }
   }
   borne_ms next = reservation_next_change(list, n, now);
-  uv_timer_stop(&m->timer);
-  if (next != INT64_MAX)
-    uv_timer_start(&m->timer, timer_cb, clock_real_delay_ms(&m->st->clock, next), 0);
+  if (next == INT64_MAX)
+    lazy_timer_release(&m->timer);
+  else if (!m->timer.closed && lazy_timer_start(&m->timer, m->st->loop, timer_cb, m,
+                                                clock_real_delay_ms(&m->st->clock, next), 0) != 0)
+    log_error(MOD, "no timer for the next reservation's change (out of memory)");
 }
 
 static void timer_cb(uv_timer_t *t) { sync(t->data); }
@@ -266,7 +268,7 @@ static void status_json(void *ctx, int connector, json_t *obj) {
 
 static void closing(void *ctx) {
   resv_mod *m = ctx;
-  uv_close((uv_handle_t *)&m->timer, NULL);
+  lazy_timer_close(&m->timer);
 }
 
 static void free_mod(void *ctx) { free(ctx); }
@@ -290,8 +292,6 @@ int reservation_attach(station *st, char *err, size_t errlen) {
     free(m);
     return -1;
   }
-  uv_timer_init(st->loop, &m->timer); /* closed by the closing hook */
-  m->timer.data = m;
   http_route routes[] = {
       {"GET", "/api/v1/reservations", get_list, m},
       {"POST", "/api/v1/reservations", post_one, m},
