@@ -39,8 +39,10 @@
 
 #define SWARM_LINKS_PER_CONTEXT 250u /* lws client contexts: see main() */
 #define SWARM_SLICE_US 10000u        /* loop_slices: the longest slice of one turn */
-/* SQLite connections open at once (store_set_lean_open_max): see main() */
-#define SWARM_SQLITE_OPEN_MAX 64
+/* SQLite connections open at once (store_set_lean_open_max): see main(); 32
+ * since the minute mark's peak at 10 000 stations (64 held 2 MB more then,
+ * for no CPU measured: docs/performance.md, part 4) */
+#define SWARM_SQLITE_OPEN_MAX 32
 /* ... and while the ramp opens stations (each writes for its first seconds) */
 #define SWARM_SQLITE_OPEN_RAMP 16
 
