@@ -336,10 +336,20 @@ test('web page: Settings → Network scans, joins and sets a fixed Ethernet addr
   await page.waitForFunction(() => document.querySelector('[data-test=net-interfaces] tr[data-iface=eth0]')?.textContent.includes('10.1.2.3/16'));
   const eth = (await st.ok('GET', '/api/v1/network')).interfaces.find((i) => i.name === 'eth0');
   assert.deepEqual([eth.method, eth.gateway], ['static', '10.1.0.1']);
-  // the cellular APN, then the modem's row says which APN and operator
+  // the cellular APN with the optional members: a network the simulated SIM is not on is refused
   await page.fill('#net-apn', 'internet.example');
+  await page.fill('#net-apn-user', 'cs42');
+  await page.fill('#net-apn-password', 'secret');
+  await page.fill('#net-sim-pin', '0123');
+  await page.selectOption('#net-apn-auth', 'chap');
+  await page.fill('#net-plmn', '20801');
   await page.click('[data-test=net-cellular] button[type=submit]');
-  await page.waitForSelector('[data-test=net-interfaces] tr[data-iface=wwan0] [data-test=net-cellular-info]');
+  await page.waitForSelector('[data-test=net-cellular] p.error');
+  assert.match(await page.textContent('[data-test=net-cellular] p.error'), /cannot register on network 20801/);
+  // then the modem's row says which APN and operator
+  await page.fill('#net-plmn', '00101');
+  await page.click('[data-test=net-cellular] button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('[data-test=net-interfaces] tr[data-iface=wwan0] [data-test=net-cellular-info]')?.textContent.includes('internet.example'));
   assert.match(await page.textContent('tr[data-iface=wwan0] [data-test=net-cellular-info]'),
     /APN internet\.example · opérateur 00101/);
   await checkPage(page, 'network');
