@@ -170,8 +170,13 @@ typedef struct ocpp201_station {
   bool csr_combined;          /* ... for both (2.1 SignCombinedCertificate: no certificateType) */
   bool cert_reconnect, trust_changed, cert_refusal_reported;
   json_t *profile_reports; /* ReportChargingProfiles, sent once GetChargingProfiles is answered */
-  json_t *display;         /* block O (display.c): the messageInfo objects set, as on disk */
-  json_t *display_pages;   /* NotifyDisplayMessages, sent once GetDisplayMessages is answered */
+  /* the chargingLimitSource of the station-wide external limit (EVSE 0:
+   * load management's budget for every EVSE together) the CSMS last heard
+   * of, NULL none; its value then (A a phase) */
+  const char *site_limit_reported;
+  double site_limit_reported_a;
+  json_t *display;       /* block O (display.c): the messageInfo objects set, as on disk */
+  json_t *display_pages; /* NotifyDisplayMessages, sent once GetDisplayMessages is answered */
   struct v201_monitoring *monitoring; /* block N variable monitors (monitoring.c) */
   /* block I (cost.c): the idTokenInfo.personalMessage of the last Authorize
    * answer, for the transaction its token starts; the 2.1 default tariffs */
