@@ -1347,6 +1347,16 @@ void v201_tx_restore(ocpp201_station *o) {
   store_stmt_release(o->st->db, s);
 }
 
+void v201_unpark(ocpp201_station *o) {
+  int n = cp_journal_unpark(o->journal);
+  if (n < 0)
+    log_error(MOD, "the messages set aside under 1.6 stay aside: %s", cp_journal_error(o->journal));
+  else if (n > 0)
+    station_event(o->st, 0, "ocpp_unparked",
+                  "%d queued 2.0.1 message%s set aside under 1.6 back in the queue", n,
+                  n == 1 ? "" : "s");
+}
+
 void v201_tx_left(ocpp201_station *o) {
   for (int c = 1; c <= o->count; c++) {
     if (v201_txp_left(&o->evse[c - 1].txp) != V201_TXP_END) continue;

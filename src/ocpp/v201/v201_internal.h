@@ -437,6 +437,10 @@ bool v201_remote_start_profile(ocpp201_station *o, int c, const json_t *profile)
 void v201_profiles_transaction_started(ocpp201_station *o, int c);
 void v201_profiles_transaction_ended(ocpp201_station *o, int c);
 void v201_report_external_limits(ocpp201_station *o);
+/* The 2.0.1 dialect is the one spoken: the messages the 1.6 dialect set
+ * aside for it (cp_journal_park: the events of a transaction only 2.0.1
+ * knows) go back to their place in the queue (transactions.c). */
+void v201_unpark(ocpp201_station *o);
 /* 2.1 K22: a local request (the API) to use, or stop using, the
  * PriorityCharging profile for the transaction on EVSE c; the CSMS is sent
  * NotifyPriorityCharging when it changed. -1 with one line in err (not 2.1,
