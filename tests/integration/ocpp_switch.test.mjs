@@ -230,6 +230,54 @@ test('a switch to 1.6 ends the 2.0.1 transaction begun at the plug that waits fo
   }
 });
 
+test('a station restarted straight into 1.6 (2.0.1 no longer offered) ends the 2.0.1 transaction waiting for its badge; the 2.0.1 back end gets the Ended once when 2.0.1 is offered again', async () => {
+  const tags = { AB01: 'Accepted' };
+  const dataDir = tempDataDir();
+  const csms201 = await new Csms({ protocol: 'ocpp2.0.1', tags, bootInterval: 3600 }).listen(0);
+  const port = csms201.port;
+  const borned = (versions) => startBorned({
+    dataDir, connectors: 2, auth: 'ocpp', speed: 20, args: ['--csms', csms201.url],
+    set: { 'station.id': 'cp-switch-restart16', 'ocpp.version': versions, 'ocpp.TxStartPoint': 'EVConnected', 'ocpp.MinimumStatusDuration': '0', 'ocpp.reconnect_max_s': '2' },
+  });
+  let st = await borned('2.0.1');
+  let csms16, csms201b;
+  try {
+    await st.waitFor((s) => s.station.ocpp?.version === '2.0.1' && s.station.ocpp.registration === 'Accepted', { what: '2.0.1 accepted' });
+    assert.equal(st.ctl('plug', '1').code, 0);
+    const started = await csms201.waitCall('TransactionEvent', { match: (p) => p.eventType === 'Started' && p.triggerReason === 'CablePluggedIn' });
+    const tx = started.params.transactionInfo.transactionId;
+    await st.waitFor((s) => s.station.ocpp.queue_length === 0, { what: 'the Started delivered' });
+    await st.stop();
+    await csms201.close();
+    // started again offering 1.6 only: the 2.0.1 dialect does not run, the transaction ends in
+    // the journal at the start and its Ended is set aside for 2.0.1
+    csms16 = await new Csms({ protocol: 'ocpp1.6', tags, bootInterval: 3600 }).listen(port);
+    st = await borned('1.6');
+    await st.waitEvent('ocpp_tx_left', { after: 0, match: (e) => e.detail.startsWith(tx) });
+    await st.waitEvent('ocpp_parked', { after: 0 });
+    await st.waitFor((s) => s.station.ocpp?.version === '1.6' && s.station.ocpp.registration === 'Accepted' && s.station.ocpp.queue_length === 0, { what: '1.6 accepted, queue flushed' });
+    assert.equal(csms16.callsOf('StopTransaction').length, 0, 'the 1.6 back end hears nothing of it');
+    csms16.assertNoViolations();
+    await st.stop();
+    await csms16.close();
+    // 2.0.1 offered again: the Ended, once, seqNo after the Started's
+    csms201b = await new Csms({ protocol: 'ocpp2.0.1', tags, bootInterval: 3600 }).listen(port);
+    st = await borned('2.0.1');
+    const ended = await csms201b.waitCall('TransactionEvent', { match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
+    assert.equal(ended.params.seqNo, started.params.seqNo + 1);
+    assert.equal(ended.params.triggerReason, 'AbnormalCondition');
+    assert.equal(ended.params.transactionInfo.stoppedReason, 'Other');
+    await st.waitFor((s) => s.station.ocpp?.version === '2.0.1' && s.station.ocpp.registration === 'Accepted' && s.station.ocpp.queue_length === 0, { what: '2.0.1 again, queue flushed' });
+    const endsOf = (c) => c.callsOf('TransactionEvent').filter((x) => x.params.transactionInfo.transactionId === tx && x.params.eventType === 'Ended').length;
+    assert.equal(endsOf(csms201) + endsOf(csms201b), 1, 'the Ended once');
+    assert.equal(csms201b.callsOf('TransactionEvent').filter((x) => x.params.transactionInfo.transactionId === tx).length, 1, 'nothing else of it');
+    csms201.assertNoViolations();
+    csms201b.assertNoViolations();
+  } finally {
+    await ends(st, csms201b ?? csms16);
+  }
+});
+
 test('the version picked last survives a restart: queued offline in it, nothing re-encoded when the server picks it again', async () => {
   const csms16 = await backEnd('ocpp1.6');
   const port = csms16.port;
