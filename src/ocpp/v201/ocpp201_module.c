@@ -357,7 +357,8 @@ static void *open201(ocpp_core *core, char *err, size_t errlen) {
     cp_profiles_set_offline(o->profiles, now201(o));
   /* before the timers: a failure here frees o, which the loop must not
    * still hold as a handle */
-  if (v201_display_open(o, err, errlen) != 0 || v201_cost_open(o, err, errlen) != 0) {
+  if (v201_display_open(o, err, errlen) != 0 || v201_cost_open(o, err, errlen) != 0 ||
+      v201_problems_open(o, err, errlen) != 0) {
     json_decref(o->display);
     v201_cost_free(o);
     diagnostics_close(o->diag);

@@ -279,6 +279,9 @@ void v201_send_all_statuses(ocpp201_station *o);
 borne_ms v201_report_statuses(ocpp201_station *o, borne_ms now);
 void v201_on_status_changed(void *ctx, int c, connector_status s, error_code e);
 void v201_report_problems(ocpp201_station *o);
+/* What the CSMS heard of the EVSEs' faults, read back (availability.c); 0 or
+ * -1 with err. */
+int v201_problems_open(ocpp201_station *o, char *err, size_t errlen);
 
 /* transactions.c (E: TransactionEvent, J: its meter values) */
 void v201_pump(ocpp201_station *o);
