@@ -632,6 +632,15 @@ void station_set_limit(station *st, int c, limit_source src, double amps) {
   station_connector_event(st, c, &(cs_event){.type = CS_EV_LIMIT, .limit_src = src, .value = amps});
 }
 
+void station_set_site_limit(station *st, limit_source src, double amps) {
+  if (amps < 0)
+    limits_clear(&st->site_limits, src);
+  else
+    limits_set(&st->site_limits, src, amps);
+}
+
+void station_site_limits(const station *st, limit_set *out) { *out = st->site_limits; }
+
 /* ---------- timers ---------- */
 
 static void core_check_cb(uv_check_t *h) {

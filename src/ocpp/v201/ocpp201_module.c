@@ -385,6 +385,8 @@ static void *open201(ocpp_core *core, char *err, size_t errlen) {
   station_firmware_claim_boot_report(st);
   v201_monitoring_open(o);
   v201_tx_restore(o); /* E06: known before the EVSEs' first statuses */
+  if (o->shared && o->shared->active && o->shared->active->family == OCPP_FAMILY_V201)
+    v201_unpark(o); /* the version spoken at the start: what 1.6 set aside */
   return o;
 }
 
@@ -406,6 +408,8 @@ static void adopt201(void *ctx) {
    * before the other dialect speaks (docs/ocpp201.md, version negotiation) */
   if (o->shared && o->shared->active && o->shared->active->family != OCPP_FAMILY_V201)
     v201_tx_left(o);
+  else
+    v201_unpark(o); /* spoken again: what another dialect set aside for it */
   for (int c = 1; c <= o->count; c++) {
     v201_evse *k = &o->evse[c - 1];
     k->session_id = 0;
