@@ -633,13 +633,23 @@ void station_set_limit(station *st, int c, limit_source src, double amps) {
 }
 
 void station_set_site_limit(station *st, limit_source src, double amps) {
+  if (!st->site_limits) {
+    if (amps < 0) return;
+    st->site_limits = calloc(1, sizeof *st->site_limits);
+    if (!st->site_limits) return; /* out of memory: not known, as before any */
+  }
   if (amps < 0)
-    limits_clear(&st->site_limits, src);
+    limits_clear(st->site_limits, src);
   else
-    limits_set(&st->site_limits, src, amps);
+    limits_set(st->site_limits, src, amps);
 }
 
-void station_site_limits(const station *st, limit_set *out) { *out = st->site_limits; }
+void station_site_limits(const station *st, limit_set *out) {
+  if (st->site_limits)
+    *out = *st->site_limits;
+  else
+    memset(out, 0, sizeof *out);
+}
 
 /* ---------- timers ---------- */
 
@@ -1285,6 +1295,7 @@ void station_free(station *st) {
   free(st->meter_src);
   st->meter_src = NULL;
   free(st->people_managed_by);
+  free(st->site_limits);
   st->people_managed_by = NULL;
   free_connectors(st);
   free(st->core_conns);

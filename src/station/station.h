@@ -207,8 +207,10 @@ typedef struct station {
   /* benchmark hook: called after outputs were applied for a connector */
   void (*on_outputs_applied)(void *ctx, int connector);
   void *on_outputs_applied_ctx;
-  /* the limits that bind the whole station (station_set_site_limit) */
-  limit_set site_limits;
+  /* the limits that bind the whole station (station_set_site_limit),
+   * allocated by the first one: NULL in a station without load management
+   * (a swarm station: 128 bytes each) */
+  limit_set *site_limits;
 } station;
 
 /* A module's attach function: reads its configuration, registers its routes
