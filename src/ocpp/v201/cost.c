@@ -244,11 +244,13 @@ void v201_cost_session_started(ocpp201_station *o, int c, const station_session_
       memcpy(k->tx, o->evse[c - 1].tx_id, sizeof k->tx);
     }
     k->ended = false;
+    k->running_at = now201(o);
     return;
   }
   free_local(k);
   memset(k, 0, sizeof *k);
   k->session = s->id;
+  k->running_at = now201(o);
   memcpy(k->tx, o->evse[c - 1].tx_id, sizeof k->tx);
   const char *free_tag = config_get(o->st->cfg, "ocpp.free_id_tag");
   const char *uid = s->uid && s->uid[0] ? s->uid : free_tag ? free_tag : "";
@@ -285,6 +287,22 @@ void v201_cost_authorized(ocpp201_station *o, const char *token, const json_t *r
   const char *msg =
       json_string_value(json_object_get(json_object_get(info, "personalMessage"), "content"));
   const json_t *tf = speaks21(o) ? json_object_get(result, "tariff") : NULL;
+  if (json_is_object(tf)) { /* I08: can the station take it? */
+    tariff21 t;
+    const char *why;
+    const char *status = v201_tariff_of_json(tf, &t, &why);
+    if (!strcmp(status, "Accepted") && !tariff_currency_valid(t.currency)) status = "Rejected";
+    o->tariff_problem = strcmp(status, "Accepted") != 0;
+    if (o->tariff_problem) {
+      const char *id = json_string_value(json_object_get(tf, "tariffId"));
+      log_warn(MOD, "the driver tariff %s of the Authorize answer cannot be taken: %s",
+               id ? id : "?", status);
+      station_event(o->st, 0, "ocpp_tariff", "driver tariff %s not taken: %s", id ? id : "?",
+                    status);
+      v201_send_now(o, "NotifyEvent",
+                    v201_tariff_problem_event(o->next_event_id++, now201(o), status, id));
+    }
+  }
   char tok[sizeof o->personal_tok], text[sizeof o->personal_msg];
   snprintf(tok, sizeof tok, "%s", (msg || tf) && token ? token : "");
   snprintf(text, sizeof text, "%s", msg ? msg : "");
@@ -349,6 +367,12 @@ json_t *v201_cost_status(const ocpp201_station *o, int c) {
   const v201_cost *k = &o->evse[c - 1].cost;
   const char *tariff_fb = config_get(o->st->cfg, "tariff.fallback_message");
   const char *total_fb = config_get(o->st->cfg, "tariff.total_cost_fallback_message");
+  /* 2.1 TariffCostCtrlr.OfflineTariffFallbackMessage: offline, for an EVSE
+   * that has no tariff of its own (no transaction the station prices), in
+   * place of TariffFallbackMessage */
+  const char *offline_fb = config_get(o->st->cfg, "tariff.offline_fallback_message");
+  if (!online201(o) && !(k->run && !k->ended) && offline_fb && offline_fb[0])
+    tariff_fb = offline_fb;
   bool offline = !online201(o) && tariff_fb && tariff_fb[0];                      /* I04 */
   bool no_total = k->session && k->ended && !k->final && total_fb && total_fb[0]; /* I05 */
   if (!k->session && !offline) return json_null();
@@ -367,13 +391,48 @@ json_t *v201_cost_status(const ocpp201_station *o, int c) {
 
 /* ---------- costDetails (2.1) ---------- */
 
-void v201_cost_details(ocpp201_station *o, int64_t session_id, json_t *payload) {
+void v201_cost_details(ocpp201_station *o, int64_t session_id, json_t *payload, bool periods) {
   const v201_cost *k = NULL;
   for (int c = 1; c <= o->count; c++)
     if (o->evse[c - 1].cost.session == session_id) k = &o->evse[c - 1].cost;
   if (!k || !k->run || !speaks21(o)) return;
-  json_t *d = v201_cost_details_json(&k->run->r);
+  json_t *d = v201_cost_details_json(&k->run->r, periods);
   if (d) json_object_set_new(payload, "costDetails", d);
+}
+
+/* I12.FR.02 (2.1): while a transaction the station prices runs, an Updated
+ * event (triggerReason RunningCost) with its cost so far every
+ * TariffCostCtrlr.Interval[Cost] seconds (tariff.running_cost_interval). */
+static bool running_priced(const ocpp201_station *o, int c) {
+  const v201_evse *e = &o->evse[c - 1];
+  const v201_cost *k = &e->cost;
+  return k->run && !k->ended && k->session && k->session == e->session_id && e->tx_id[0] &&
+         speaks21(o);
+}
+
+borne_ms v201_cost_running(ocpp201_station *o, borne_ms now) {
+  borne_ms next = NEVER;
+  long every = config_get_int(o->st->cfg, "tariff.running_cost_interval");
+  for (int c = 1; c <= o->count; c++) {
+    if (!running_priced(o, c)) continue;
+    v201_cost *k = &o->evse[c - 1].cost;
+    borne_ms at;
+    if (t21_running_cost_due(&k->running_at, now, every, &at)) {
+      step(o, c, now, meter_wh(o, c)); /* the cost as of now */
+      v201_send_tx_updated(o, c, "RunningCost");
+    }
+    if (at < next) next = at;
+  }
+  return next;
+}
+
+borne_ms v201_cost_running_next(const ocpp201_station *o) {
+  borne_ms next = NEVER;
+  long every = config_get_int(o->st->cfg, "tariff.running_cost_interval");
+  for (int c = 1; c <= o->count && every > 0; c++)
+    if (running_priced(o, c) && o->evse[c - 1].cost.running_at + every * 1000 < next)
+      next = o->evse[c - 1].cost.running_at + every * 1000;
+  return next;
 }
 
 /* ---------- incoming calls ---------- */

@@ -74,6 +74,7 @@ typedef struct {
   const char *monitoring_base; /* MonitoringCtrlr.ActiveMonitoringBase, NULL: All */
   int monitoring_level;        /* MonitoringCtrlr.ActiveMonitoringLevel (with a base) */
   bool v21;                    /* OCPP 2.1 is spoken: its components too (WebPaymentsCtrlr) */
+  bool tariff_problem;         /* 2.1 TariffCostCtrlr.Problem: a driver tariff not taken */
 } dm_live;
 
 typedef struct {

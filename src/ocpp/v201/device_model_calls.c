@@ -34,6 +34,7 @@ void v201_fill_live(const ocpp201_station *o, dm_live *l) {
   l->monitoring_base = v201_monitoring_base(o);
   l->monitoring_level = v201_monitoring_level(o);
   l->v21 = o->link && ocpp_link_dialect(o->link) == &ocpp21_dialect;
+  l->tariff_problem = o->tariff_problem;
 }
 
 /* Too many items or bytes for what DeviceDataCtrlr declares: a CALLERROR

@@ -77,7 +77,13 @@ static bool enqueue(ocpp201_station *o, int64_t session_id, v201_tx_event *e) {
   e->seq_no = cp_journal_next_seq(o->journal, session_id);
   json_t *p = e->seq_no >= 0 ? v201_transaction_event(e) : NULL;
   if (e->seq_no < 0) json_decref(e->meter_values);
-  if (p && e->kind != CP_EVENT_STARTED) v201_cost_details(o, session_id, p); /* 2.1 */
+  /* 2.1: the cost so far in every event of a transaction the station prices
+   * (I12.FR.02: in the Started too), its charging periods in the Ended and
+   * in the event of a tariff change only */
+  if (p)
+    v201_cost_details(o, session_id, p,
+                      e->kind == CP_EVENT_ENDED ||
+                          (e->trigger_reason && !strcmp(e->trigger_reason, "TariffChanged")));
   char *text = p ? json_dumps(p, JSON_COMPACT) : NULL;
   if (text && e->kind == CP_EVENT_ENDED && e->series)
     text = fit_ended(p, e->series_from, e->series, text);
@@ -455,7 +461,9 @@ void v201_send_tx_updated(ocpp201_station *o, int c, const char *trigger_reason)
    * a TriggerMessage's: Trigger; both signed with SampledDataCtrlr.SignReadings */
   bool periodic = strcmp(trigger_reason, "Trigger") != 0;
   const char *context = periodic ? "Sample.Periodic" : "Trigger";
-  if (o->st->conn[c - 1].meter_ok) {
+  /* a running cost update (2.1 I12.FR.02) carries the cost, no readings */
+  bool readings = strcmp(trigger_reason, "RunningCost") != 0;
+  if (readings && o->st->conn[c - 1].meter_ok) {
     const meter_reading *r = &o->st->conn[c - 1].meter;
     e.meter_values =
         one_meter_value(o, c, key201_str(o, "MeterValuesSampledData"), r, context, e.at);
@@ -482,6 +490,8 @@ borne_ms v201_take_samples(ocpp201_station *o, borne_ms now) {
     }
     if (k->last_sample + every * 1000 < next) next = k->last_sample + every * 1000;
   }
+  borne_ms running = v201_cost_running(o, now); /* 2.1 I12.FR.02 */
+  if (running < next) next = running;
   borne_ms aligned = take_aligned(o, now);
   if (aligned < next) next = aligned;
   borne_ms ended = take_tx_ended(o, now);

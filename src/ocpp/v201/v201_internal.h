@@ -60,6 +60,7 @@ typedef struct {
   bool local;                /* computed here from a 2.1 tariff */
   char message[512];         /* the CSMS's personal message to the driver */
   struct v201_local *run;    /* 2.1 local cost of the session (cost.c), NULL none */
+  borne_ms running_at;       /* 2.1: its last RunningCost update (I12.FR.02), or its start */
 } v201_cost;
 
 /* One EVSE with one connector: borne's connector c is EVSE c, connector 1. */
@@ -184,7 +185,10 @@ typedef struct ocpp201_station {
   char personal_msg[512];
   json_t *personal_tariff; /* 2.1: that answer's driver tariff, NULL none */
   borne_ms personal_at;    /* when it came */
-  json_t *tariffs;         /* [{"evse": n, "tariff": TariffType}], as on disk */
+  /* 2.1 TariffCostCtrlr.Problem: the last driver tariff of an Authorize
+   * answer could not be taken (I08.FR.37), until one can */
+  bool tariff_problem;
+  json_t *tariffs; /* [{"evse": n, "tariff": TariffType}], as on disk */
   char url[512];
   unsigned long loaded_at; /* config_generation() when the link was made */
   bool closing;
@@ -471,7 +475,14 @@ void v201_cost_authorized(ocpp201_station *o, const char *token, const json_t *r
 void v201_cost_answered(ocpp201_station *o, int64_t session_id, const json_t *result);
 void v201_cost_meter(ocpp201_station *o, int c); /* a reading of EVSE c: the local cost */
 /* The 2.1 costDetails of session_id's local cost into an Updated / Ended event's payload. */
-void v201_cost_details(ocpp201_station *o, int64_t session_id, json_t *payload);
+/* 2.1 costDetails of the session's local cost into payload (none without
+ * one); chargingPeriods only when `periods` (I12.FR.02: not in the running
+ * cost updates). */
+void v201_cost_details(ocpp201_station *o, int64_t session_id, json_t *payload, bool periods);
+/* 2.1 I12.FR.02: the RunningCost Updated events due at now
+ * (tariff.running_cost_interval); when the next is due, NEVER none. */
+borne_ms v201_cost_running(ocpp201_station *o, borne_ms now);
+borne_ms v201_cost_running_next(const ocpp201_station *o); /* the same, sending nothing */
 json_t *v201_cost_status(const ocpp201_station *o, int c);
 
 /* remote.c (F: RequestStart/StopTransaction, UnlockConnector, TriggerMessage) */
