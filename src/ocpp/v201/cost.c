@@ -17,8 +17,13 @@
  * spoken; ChangeTransactionTariff gives a running one another. The cost is
  * the pure calculator's (src/tariff/tariff21.c), stepped at each meter
  * reading, shown like the CSMS's (source "local"), and goes as costDetails
- * in the Ended TransactionEvent. The 2.1 requests are decoded with the
- * generated 2.1 types.
+ * in the transaction's events: the Started, a RunningCost Updated every
+ * TariffCostCtrlr.Interval[Cost] seconds and the other Updated ones without
+ * chargingPeriods (I12.FR.02), the Ended with them. A driver tariff that
+ * cannot be taken sets TariffCostCtrlr.Problem and is told by NotifyEvent
+ * (I08.FR.37); OfflineTariffFallbackMessage is shown offline for an EVSE the
+ * station does not price. The 2.1 requests are decoded with the generated
+ * 2.1 types.
  */
 #include <math.h>
 #include <sqlite3.h>
