@@ -17,7 +17,9 @@
 // Interval[Cost] seconds without chargingPeriods and costDetails in the
 // Started (I12.FR.02, errata 2025-09), a driver tariff the station cannot
 // take told by a NotifyEvent of TariffCostCtrlr.Problem (I08.FR.37), the
-// offline message shown for an EVSE without a tariff while offline.
+// offline message shown for an EVSE without a tariff while offline, and a
+// transaction started offline from the authorization cache priced by the
+// driver tariff of its token's last Authorize answer.
 // Also N09 by customerIdentifier under 2.1 (nothing is kept by it: one page saying so).
 // BORNE_OCPP_PEER=ocpp-ws-io runs it against the second strict CSMS
 // (ocpp21_tariff_ws_io.test.mjs).
@@ -249,14 +251,14 @@ test('a driver\'s tariff in the Authorize answer prices that driver\'s transacti
   csms.assertNoViolations();
 });
 
-test('OfflineTariffFallbackMessage: shown offline for an EVSE without a tariff of its own, TariffFallbackMessage for one the station prices', async () => {
+test('offline: OfflineTariffFallbackMessage for an EVSE without a tariff of its own, TariffFallbackMessage for one the station prices; a transaction started offline from the cache priced by the driver tariff of its token\'s last Authorize', async () => {
   const off = ocpp201Rig('cp-t21off', {
-    peer: { protocol: 'ocpp2.1', tags: { GOOD1: 'Accepted' }, handlers },
+    peer: { protocol: 'ocpp2.1', tags: { GOOD1: 'Accepted', DRIVER1: 'Accepted' }, handlers },
     set: { 'ocpp.version': '2.1' },
   });
-  const { csms: peer, st: st2 } = await off.up();
+  let { csms: peer, st: st2 } = await off.up();
   try {
-    assert.equal((await peer.call('SetDefaultTariff', { evseId: 1, tariff: tariff('T-1', 0.3) })).status, 'Accepted');
+    assert.equal((await peer.call('SetDefaultTariff', { evseId: 0, tariff: tariff('T-0', 0.3) })).status, 'Accepted');
     const w = await peer.call('SetVariables', { setVariableData: [
       { ...tcVar('TariffFallbackMessage'), attributeValue: '0.40 EUR/kWh' },
       { ...tcVar('OfflineTariffFallbackMessage'), attributeValue: 'Offline: 0.45 EUR/kWh' },
@@ -264,18 +266,48 @@ test('OfflineTariffFallbackMessage: shown offline for an EVSE without a tariff o
     assert.deepEqual(w.setVariableResult.map((x) => x.attributeStatus), ['Accepted', 'Accepted']);
     const settings = await st2.ok('GET', '/api/v1/settings');
     assert.equal(settings['tariff.offline_fallback_message'] ?? settings.settings?.['tariff.offline_fallback_message'], 'Offline: 0.45 EUR/kWh');
-    assert.equal(st2.ctl('plug', '1', '--ev-max-current', '16').code, 0);
-    await st2.waitStatus(1, 'Preparing');
-    const from = peer.calls.length;
-    assert.equal(st2.ctl('tap', 'GOOD1').code, 0);
-    await peer.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' });
-    await st2.waitFor((x) => x.connectors[0].ocpp_cost?.source === 'local', { what: 'EVSE 1 priced by the station' });
-    assert.equal((await st2.status()).connectors[1].ocpp_cost, null, 'online: no fallback');
+    // online: DRIVER1 charges on EVSE 2 under its driver tariff (kept with the cache)
+    const charge = async (c, token) => {
+      assert.equal(st2.ctl('plug', String(c), '--ev-max-current', '16').code, 0);
+      await st2.waitStatus(c, 'Preparing');
+      assert.equal(st2.ctl('tap', token).code, 0);
+      await st2.waitFor((x) => x.connectors[c - 1].session && x.connectors[c - 1].ocpp_cost?.source === 'local', { what: `EVSE ${c} priced by the station` });
+    };
+    await charge(2, 'DRIVER1');
+    const drv = await peer.waitCall('TransactionEvent', { match: (p) => p.eventType === 'Started' && p.evse?.id === 2 });
+    const f0 = peer.calls.length;
+    assert.equal((await peer.call('RequestStopTransaction', { transactionId: drv.params.transactionInfo.transactionId })).status, 'Accepted');
+    const ended0 = await peer.waitCall('TransactionEvent', { from: f0, match: (p) => p.eventType === 'Ended' });
+    assert.deepEqual(ended0.params.costDetails.chargingPeriods.map((p) => p.tariffId), ['T-DRV']);
+    assert.equal(st2.ctl('unplug', '2').code, 0);
+    await st2.waitStatus(2, 'Available');
+    await charge(1, 'GOOD1');
+    assert.equal((await st2.status()).connectors[1].ocpp_cost?.tariff_fallback ?? null, null, 'online: no fallback');
     peer.assertNoViolations();
+    const port = peer.port;
     await peer.close();
-    const s = await st2.waitFor((x) => x.connectors[1].ocpp_cost?.tariff_fallback === 'Offline: 0.45 EUR/kWh', { what: 'the offline tariff message for EVSE 2' });
+    let s = await st2.waitFor((x) => x.connectors[1].ocpp_cost?.tariff_fallback === 'Offline: 0.45 EUR/kWh', { what: 'the offline tariff message for EVSE 2' });
     assert.equal(s.connectors[0].ocpp_cost.tariff_fallback, '0.40 EUR/kWh', 'EVSE 1 has its tariff: the general message');
     assert.equal((await st2.ok('GET', '/api/v1/public/connectors/2')).ocpp_cost.tariff_fallback, 'Offline: 0.45 EUR/kWh');
+    // offline: DRIVER1 again, from the cache: its driver tariff, not T-0
+    await charge(2, 'DRIVER1');
+    s = await st2.status();
+    assert.equal(s.connectors[1].ocpp_cost.tariff_fallback, '0.40 EUR/kWh', 'EVSE 2 priced now: the general message');
+    assert.ok(s.connectors[1].ocpp_cost.total < 1, 'no fixed fee: not the default tariff T-0');
+    peer = await off.peer(port);
+    const started = await peer.waitCall('TransactionEvent', { match: (p) => p.eventType === 'Started' && p.evse?.id === 2 });
+    const txId = started.params.transactionInfo.transactionId;
+    assert.equal(started.params.offline, true, 'started offline');
+    await st2.waitFor((x) => x.station.ocpp?.registration === 'Accepted' && x.station.ocpp.queue_length === 0, { what: 'the queue delivered' });
+    const r = await peer.call('GetTariffs', { evseId: 2 });
+    assert.deepEqual(r.tariffAssignments.map((a) => `${a.tariffId}:${a.tariffKind}`), ['T-0:DefaultTariff', 'T-DRV:DriverTariff']);
+    const f2 = peer.calls.length;
+    assert.equal((await peer.call('RequestStopTransaction', { transactionId: txId })).status, 'Accepted');
+    const ended = await peer.waitCall('TransactionEvent', { from: f2, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === txId });
+    assert.deepEqual(ended.params.costDetails.chargingPeriods.map((p) => p.tariffId), ['T-DRV']);
+    // ClearCache forgets it with the cache
+    assert.equal((await peer.call('ClearCache', {})).status, 'Accepted');
+    peer.assertNoViolations();
   } finally {
     await off.down(st2);
     await peer.close().catch(() => {});

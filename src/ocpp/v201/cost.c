@@ -53,7 +53,14 @@ typedef struct v201_local {
 static const char *const steps[] = {
     "CREATE TABLE ocpp21_tariffs(evse INTEGER PRIMARY KEY, tariff_id TEXT NOT NULL, tariff TEXT "
     "NOT NULL)",
+    /* the driver tariff of each token the authorization cache keeps, as its
+     * last Authorize answer gave it: for a transaction it starts offline */
+    "CREATE TABLE ocpp21_driver_tariffs(token TEXT PRIMARY KEY COLLATE NOCASE, tariff TEXT NOT "
+    "NULL, at_ms INTEGER NOT NULL)",
 };
+#define STEP_COUNT ((int)(sizeof steps / sizeof steps[0]))
+#define COST_STR_(x) #x
+#define COST_STR(x) COST_STR_(x)
 
 static bool speaks21(const ocpp201_station *o) {
   return o->link && ocpp_link_dialect(o->link) == &ocpp21_dialect;
@@ -149,7 +156,7 @@ static void load_tariffs(ocpp201_station *o) {
 
 int v201_cost_open(ocpp201_station *o, char *err, size_t errlen) {
   o->tariffs = json_array();
-  if (store_module_migrate(o->st->db, "ocpp21_tariffs", steps, 1) != 0) {
+  if (store_module_migrate(o->st->db, "ocpp21_tariffs", steps, STEP_COUNT) != 0) {
     snprintf(err, errlen, "tariffs: %s", store_last_error(o->st->db));
     return -1;
   }
@@ -237,6 +244,69 @@ void v201_cost_meter(ocpp201_station *o, int c) {
   if (now - k->run->saved >= SAVE_EVERY_MS) save(o, k);
 }
 
+/* ---------- the driver tariffs kept with the authorization cache ---------- */
+
+static void run_sql(ocpp201_station *o, const char *sql, const char *token, const char *text,
+                    borne_ms at) {
+  sqlite3_stmt *s = store_stmt(o->st->db, sql);
+  if (!s) return;
+  if (token) sqlite3_bind_text(s, 1, token, -1, SQLITE_TRANSIENT);
+  if (text) sqlite3_bind_text(s, 2, text, -1, SQLITE_TRANSIENT);
+  if (at) sqlite3_bind_int64(s, 3, at);
+  if (sqlite3_step(s) != SQLITE_DONE)
+    log_warn(MOD, "driver tariffs: %s", store_last_error(o->st->db));
+  store_stmt_release(o->st->db, s);
+}
+
+/* An Authorize answer about token: its driver tariff kept (none: forgotten)
+ * while the cache remembers answers; at most CP_AUTH_CACHE_MAX, the oldest
+ * go first as in the cache. */
+static void keep_driver_tariff(ocpp201_station *o, const char *token, const json_t *tf,
+                               bool accepted) {
+  if (!token || !token[0]) return;
+  cp_auth_policy p = v201_auth_policy(o->st->cfg);
+  char *text = tf && accepted && p.cache_enabled ? json_dumps(tf, JSON_COMPACT) : NULL;
+  if (!text) {
+    run_sql(o, "DELETE FROM ocpp21_driver_tariffs WHERE token = ?1", token, NULL, 0);
+    return;
+  }
+  run_sql(o,
+          "INSERT OR REPLACE INTO ocpp21_driver_tariffs(token, tariff, at_ms) VALUES(?1, ?2, ?3)",
+          token, text, now201(o));
+  run_sql(o,
+          "DELETE FROM ocpp21_driver_tariffs WHERE token NOT IN (SELECT token FROM "
+          "ocpp21_driver_tariffs ORDER BY at_ms DESC LIMIT " COST_STR(CP_AUTH_CACHE_MAX) ")",
+          NULL, NULL, 0);
+  free(text);
+}
+
+void v201_cost_forget_driver_tariffs(ocpp201_station *o, const char *token) {
+  if (token)
+    run_sql(o, "DELETE FROM ocpp21_driver_tariffs WHERE token = ?1", token, NULL, 0);
+  else
+    run_sql(o, "DELETE FROM ocpp21_driver_tariffs", NULL, NULL, 0);
+}
+
+/* The driver tariff kept for token, when the cache still holds the token as
+ * Accepted and not expired (a reference to drop), else NULL. */
+static json_t *cached_driver_tariff(ocpp201_station *o, const char *token) {
+  cp_auth_kept kept;
+  if (!token || !token[0] || !cp_auth_entry(o->auth, false, token, &kept) ||
+      strcmp(kept.status, "Accepted") != 0 || (kept.expiry && kept.expiry <= now201(o)))
+    return NULL;
+  sqlite3_stmt *s =
+      store_stmt(o->st->db, "SELECT tariff FROM ocpp21_driver_tariffs WHERE token = ?1");
+  if (!s) return NULL;
+  sqlite3_bind_text(s, 1, token, -1, SQLITE_TRANSIENT);
+  json_t *tf = NULL;
+  if (sqlite3_step(s) == SQLITE_ROW)
+    tf = json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL);
+  store_stmt_release(o->st->db, s);
+  if (json_is_object(tf)) return tf;
+  json_decref(tf);
+  return NULL;
+}
+
 /* ---------- the session ---------- */
 
 void v201_cost_session_started(ocpp201_station *o, int c, const station_session_info *s) {
@@ -269,6 +339,15 @@ void v201_cost_session_started(ocpp201_station *o, int c, const station_session_
     o->personal_tok[0] = 0;
     driver = o->personal_tariff;
     o->personal_tariff = NULL;
+  }
+  /* 2.1 I08: a transaction started offline, its token taken from the
+   * authorization cache, is priced by the driver tariff that token's last
+   * Authorize answer gave (kept with the cache) */
+  if (!driver && speaks21(o) && !online201(o)) {
+    driver = cached_driver_tariff(o, uid);
+    if (driver)
+      log_info(MOD, "EVSE %d: offline start of %s: its cached driver tariff %s", c, uid,
+               json_string_value(json_object_get(driver, "tariffId")));
   }
   const json_t *tf = !speaks21(o) ? NULL : driver ? driver : default_tariff(o, c, s->start_ms);
   if (tf) start_local(o, c, tf, s->start_ms, s->meter_start_wh, driver != NULL);
@@ -308,6 +387,9 @@ void v201_cost_authorized(ocpp201_station *o, const char *token, const json_t *r
                     v201_tariff_problem_event(o->next_event_id++, now201(o), status, id));
     }
   }
+  const char *st = json_string_value(json_object_get(info, "status"));
+  keep_driver_tariff(o, token, json_is_object(tf) && !o->tariff_problem ? tf : NULL,
+                     st && !strcmp(st, "Accepted"));
   char tok[sizeof o->personal_tok], text[sizeof o->personal_msg];
   snprintf(tok, sizeof tok, "%s", (msg || tf) && token ? token : "");
   snprintf(text, sizeof text, "%s", msg ? msg : "");

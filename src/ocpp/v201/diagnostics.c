@@ -217,6 +217,7 @@ static void h_customer_information(ocpp201_station *o, const json_t *req, ocpp_r
   bool failed = false;
   if (q.clear && by_token) {
     int forgotten = 0;
+    v201_cost_forget_driver_tariffs(o, token); /* 2.1: kept with the cache */
     failed = cp_auth_forget(o->auth, token) != 0 ||
              store_sessions_forget_uid(o->st->db, token, &forgotten) != 0;
     if (failed)

@@ -472,6 +472,9 @@ void v201_cost_session_started(ocpp201_station *o, int c, const station_session_
 void v201_cost_session_stopped(ocpp201_station *o, int c, const station_session_info *s);
 /* An AuthorizeResponse for token: its personalMessage, its 2.1 tariff. */
 void v201_cost_authorized(ocpp201_station *o, const char *token, const json_t *result);
+/* The driver tariffs kept with the authorization cache: token's (NULL:
+ * all), when the cache forgets it (ClearCache, CustomerInformation). */
+void v201_cost_forget_driver_tariffs(ocpp201_station *o, const char *token);
 void v201_cost_answered(ocpp201_station *o, int64_t session_id, const json_t *result);
 void v201_cost_meter(ocpp201_station *o, int c); /* a reading of EVSE c: the local cost */
 /* The 2.1 costDetails of session_id's local cost into an Updated / Ended event's payload. */
