@@ -223,6 +223,12 @@ static void set_badge_max(ocpp_core *c) {
                         c->active->family == OCPP_FAMILY_V16 ? OCPP16_ID_TAG_MAX : CP_ID_MAX);
 }
 
+/* 2.0.1 shows the EVSEs kept for its station-wide reservations Reserved
+ * (TC_H_14); 1.6's connector 0 reserves no connector. */
+static void show_kept(ocpp_core *c) {
+  station_show_kept_reservations(c->st, c->active->family != OCPP_FAMILY_V16);
+}
+
 /* The dialect of the version the server picked becomes the one spoken; a
  * change of family hands the running sessions to the new one. */
 static void switch_dialect(ocpp_core *c) {
@@ -231,6 +237,7 @@ static void switch_dialect(ocpp_core *c) {
   const ocpp_dialect_ops *was = c->active;
   c->active = ops;
   set_badge_max(c);
+  show_kept(c);
   if (was->family == ops->family) return;
   /* the one left forgets its sessions (its status hooks still run: it must
    * not queue events for them), the new one takes them over */
@@ -641,14 +648,15 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
   for (int i = 0; i < nr; i++) {
     char w[120];
     const char *group = rs[i].group[0] ? rs[i].group : NULL;
-    if (rs[i].connector == 0 && rs[i].among) /* any EVSE of a type (2.0.1 connectorType) */
-      station_reserve_among(st, rs[i].among, rs[i].token, group);
+    if (rs[i].connector == 0) /* station-wide (2.0.1: of a connectorType when among) */
+      station_reserve_any(st, rs[i].id, rs[i].among, rs[i].token, group);
     else if (rs[i].connector <= count &&
              station_reserve(st, rs[i].connector, rs[i].token, group, w, sizeof w) != 0)
       log_warn(MOD, "reservation %d not restored: %s", rs[i].id, w);
   }
   station_set_offline(st, true);
   set_badge_max(c);
+  show_kept(c);
   if (strcmp(config_get(st->cfg, "auth.mode"), "ocpp") == 0)
     station_set_authorizer(st, on_authorize, c);
   station_module m = {.name = "ocpp",
