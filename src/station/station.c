@@ -765,10 +765,12 @@ void station_connector_event(station *st, int c, const cs_event *ev) {
   sc_notes notes = {0};
   sc_connector_event(&st->core, c, ev, now_of(st), &notes);
   handle_notes(st, &notes, 0);
-  /* a car plugged into (or taken from) a reserved connector leaves it
-   * Reserved (OCPP 1.6 4.9, 2.0.1 G01.FR.09): no status tells it, this
-   * event does (the 2.0.1 dialect starts its transaction at the plug) */
-  if (cs_plugged(sm) != was_plugged && sm->reserved && cs_status(sm) == STATUS_RESERVED)
+  /* a car plugged into (or taken from) a reserved connector — or one kept
+   * for station-wide reservations — leaves it Reserved (OCPP 1.6 4.9, 2.0.1
+   * G01.FR.09): no status tells it, this event does (the 2.0.1 dialect
+   * starts its transaction at the plug) */
+  if (cs_plugged(sm) != was_plugged && (sm->reserved || sm->kept) &&
+      cs_status(sm) == STATUS_RESERVED)
     station_event(st, c, "reserved_plug", "%s", was_plugged ? "out" : "in");
 }
 
