@@ -15,6 +15,8 @@
 #include "firmware/firmware.h"
 #include "firmware/firmware_module.h"
 #include "http/http_json.h"
+#include "network/network_module.h"
+#include "network/network_req.h"
 #include "ocpp/ocpp_core.h"
 #include "ocpp/ocpp_keys.h"
 #include "util/log.h"
@@ -54,6 +56,30 @@ static void net_apply(const ocpp_core *c, ocpp_transport_config *tc) {
   if (c->net_password[0]) tc->basic_password = c->net_password;
 }
 
+/* The cellular connection of the slot in use (B09/B10): the APN its
+ * profile names brought up on the modem by the network module; else, when
+ * a slot's may be up (after a start, or after a slot with an APN), the
+ * installer's connection back. */
+static void net_cellular(ocpp_core *c, const json_t *profile) {
+  net_request r;
+  char why[160];
+  if (profile && ocpp_net_apn(profile, c->net_in_use, &r, why, sizeof why) == 1) {
+    if (network_cellular(c->st, &r) == 0) {
+      c->net_cell_slot = c->net_in_use;
+      return;
+    }
+    station_event(c->st, 0, "ocpp_network_slot",
+                  "configuration slot %d: APN %s not applied (network.backend none: the "
+                  "system's own configuration sets up the network)",
+                  c->net_in_use, r.apn);
+  }
+  if (c->net_cell_slot == 0) return;
+  memset(&r, 0, sizeof r);
+  r.op = NET_OP_CELLULAR_INSTALLER;
+  network_cellular(c->st, &r);
+  c->net_cell_slot = 0;
+}
+
 /* The settings of the slot the cursor is on. */
 static void net_select(ocpp_core *c) {
   c->net_in_use = c->net_count ? c->net_slots[c->net.index] : OCPP_NET_INSTALLER;
@@ -61,8 +87,12 @@ static void net_select(ocpp_core *c) {
   c->net_url = NULL;
   c->net_password[0] = 0;
   c->net_timeout_s = 0;
-  if (c->net_in_use == OCPP_NET_INSTALLER) return;
+  if (c->net_in_use == OCPP_NET_INSTALLER) {
+    net_cellular(c, NULL);
+    return;
+  }
   json_t *p = ocpp_net_load(c->st->db, c->net_in_use);
+  net_cellular(c, p);
   const char *url = json_string_value(json_object_get(p, "ocppCsmsUrl"));
   const char *pw = json_string_value(json_object_get(p, "basicAuthPassword"));
   if (url && url[0]) keep_url(&c->net_url, url); /* out of memory: the installer's URL */
@@ -609,6 +639,7 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
   /* B10.FR.04: after a start, the first entry of NetworkConfigurationPriority */
   if (ocpp_net_open(st->db, err, errlen) != 0) return attach_failed(c);
   net_load(c);
+  c->net_cell_slot = -1;
   net_select(c);
   /* one restarter for the firmware updater: the dialect spoken at that
    * moment tells its back end before the restart (with a version list every

@@ -478,6 +478,12 @@ int station_add_module(station *st, const station_module *m) {
   return 0;
 }
 
+void *station_module_ctx(const station *st, const char *name) {
+  for (int i = 0; i < st->module_count; i++)
+    if (st->modules[i].name && strcmp(st->modules[i].name, name) == 0) return st->modules[i].ctx;
+  return NULL;
+}
+
 int station_add_module_before(station *st, const char *before, const station_module *m) {
   if (station_add_module(st, m) != 0) return -1;
   int at = st->module_count - 1;

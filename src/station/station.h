@@ -352,6 +352,9 @@ int station_add_module(station *st, const station_module *m);
  * one's hook (OCMF's end record before OCPP's StopTransaction) can attach
  * after it (issue 15: OCPP connects first, OCMF's key is made meanwhile). */
 int station_add_module_before(station *st, const char *before, const station_module *m);
+/* The ctx of the module attached under `name`, NULL when none: for a
+ * module's own entry points called by another (network_cellular). */
+void *station_module_ctx(const station *st, const char *name);
 void station_set_authorizer(station *st, station_authorize_fn fn, void *ctx);
 /* The longest badge UID the back end takes whole (0: no limit, the default):
  * station_remote_start (API, MQTT) refuses a longer badge (auth_refused,
