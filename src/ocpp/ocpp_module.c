@@ -445,9 +445,30 @@ static void on_meter_read(void *ctx, int k, const meter_reading *r) {
   if (c->active->meter_read) c->active->meter_read(active_ctx(c), k, r);
 }
 
+/* MemoryExhaustion (the security events' list, critical: "the Flash or RAM
+ * memory is getting full"): the journal refused a message for want of room
+ * (cp_journal_exhausted). Raised at the next station event that is on disk
+ * (room again: the event log took it), outside a store batch, so that the
+ * dialect's queueing of it is seen at once; cleared once the journal took
+ * it, else raised again at the next event. Both versions (1.6's whitepaper
+ * has the same event). */
+static void report_exhaustion(ocpp_core *c) {
+  const char *why = cp_journal_exhausted(c->journal);
+  if (!why || c->exhaustion_raising || c->closing || store_in_batch(c->st->db)) return;
+  char text[160];
+  snprintf(text, sizeof text, "%s", why);
+  c->exhaustion_raising = true;
+  uint64_t before = cp_journal_pushed(c->journal);
+  station_event(c->st, 0, "security", "MemoryExhaustion: the queue could not take a message: %s",
+                text);
+  if (cp_journal_pushed(c->journal) > before) cp_journal_exhaustion_reported(c->journal);
+  c->exhaustion_raising = false;
+}
+
 static void on_event(void *ctx, int k, const char *kind, const char *detail) {
   ocpp_core *c = ctx;
   if (c->active->event) c->active->event(active_ctx(c), k, kind, detail);
+  report_exhaustion(c);
 }
 
 static void on_setting_changed(void *ctx, const char *key) {
