@@ -133,7 +133,8 @@ static int holder_of(const station_core *sc, int c, const char *uid, const char 
  * reserved for someone admits only them; a free one is refused when taking
  * it would leave a station-wide reservation (other than the one the badge
  * uses) without a connector it could have had. */
-static bool reservations_admit(const station_core *sc, int c, const char *uid, const char *parent) {
+bool sc_reservations_admit(const station_core *sc, int c, const char *uid, const char *parent) {
+  if (c < 1 || c > sc->count) return false;
   const connector_sm *sm = &sc->conn[c - 1];
   if (!cs_reservation_admits(sm, uid, parent)) return false;
   if (sm->reserved || !sc->n_any) return true;
@@ -159,7 +160,7 @@ static int waiting_connector_for(const station_core *sc, const char *uid, const 
   for (int c = 1; c <= sc->count; c++) {
     if (!cs_waiting_for_authorization(&sc->conn[c - 1])) continue;
     if (!allowed_on(allowed, c)) continue;
-    if (!reservations_admit(sc, c, uid, parent)) continue;
+    if (!sc_reservations_admit(sc, c, uid, parent)) continue;
     if (!best || sc->plugged_at[c - 1] < sc->plugged_at[best - 1]) best = c;
   }
   return best;

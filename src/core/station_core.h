@@ -129,6 +129,11 @@ int sc_reserve(station_core *sc, int connector, const char *uid, const char *par
  * SC_MAX_ANY are held already. sc_reserve(sc, 0, ...) is id 0. */
 int sc_reserve_any(station_core *sc, int id, unsigned among, const char *uid, const char *parent,
                    borne_ms now, sc_notes *notes);
+/* May `uid` (group `parent`, may be NULL) take connector c as far as the
+ * reservations go: the connector's own, and the station-wide ones (not the
+ * one connector that would leave one of them without)? */
+bool sc_reservations_admit(const station_core *sc, int connector, const char *uid,
+                           const char *parent);
 /* Connector c (0: every station-wide reservation) is no longer reserved. */
 void sc_cancel_reservation(station_core *sc, int connector, borne_ms now, sc_notes *notes);
 /* The station-wide reservation `id` ends: true when there was one. */

@@ -1450,7 +1450,7 @@ bool station_connector_tethered(const station *st, int c) {
 }
 
 bool station_reservation_admits(const station *st, int c, const char *uid, const char *parent) {
-  return cs_reservation_admits(&st->core.conn[c - 1], uid, parent);
+  return sc_reservations_admit(&st->core, c, uid, parent);
 }
 
 void station_set_offline(station *st, bool offline) { st->core.offline = offline; }

@@ -417,7 +417,8 @@ bool station_has_session(const station *st, int c);
 bool station_waiting_for_authorization(const station *st, int c);
 int station_connector_phases(const station *st, int c);
 bool station_connector_tethered(const station *st, int c);
-/* Would a reservation on connector c let `uid` (group `parent`, may be NULL) charge? */
+/* Would the reservations let `uid` (group `parent`, may be NULL) charge on
+ * connector c: its own, and the station-wide ones (sc_reservations_admit)? */
 bool station_reservation_admits(const station *st, int c, const char *uid, const char *parent);
 /* The back end (OCPP) is reachable or not: the LED shows "offline". */
 void station_set_offline(station *st, bool offline);

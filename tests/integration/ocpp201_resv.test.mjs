@@ -301,6 +301,8 @@ test('H01 / TC_H_14: two station-wide reservations on two EVSEs: both Reserved, 
   assert.equal((await st.connector(2)).status, 'Reserved');
   assert.equal((await csms.call('CancelReservation', { reservationId: 60 })).status, 'Rejected', 'used');
   assert.equal((await csms.call('ReserveNow', { id: 62, expiryDateTime: await expiry(), idToken: tok('OTHER1') })).status, 'Occupied', 'EVSE 2 kept for 61');
+  // nor a remote start of another token there (F01 with the H03 remark: not authorized)
+  assert.equal((await csms.call('RequestStartTransaction', { evseId: 2, remoteStartId: 64, idToken: { idToken: 'OTHER1', type: 'Central' } })).status, 'Rejected');
   // H02: the second cancelled, EVSE 2 Available again (H02.FR.06)
   const before = csms.calls.length;
   assert.equal((await csms.call('CancelReservation', { reservationId: 61 })).status, 'Accepted');

@@ -463,6 +463,9 @@ static void several_station_wide_reservations_keep_as_many_connectors(void **sta
   assert_int_equal(r.sc.n_any, 1);
   assert_int_equal(r.sc.any[0].id, 2);
   assert_int_equal(st_of(&r, 2), STATUS_RESERVED);
+  /* a remote start asks the same (sc_reservations_admit) */
+  assert_false(sc_reservations_admit(&r.sc, 2, "OTHER", NULL));
+  assert_true(sc_reservations_admit(&r.sc, 2, "X", "G2")); /* the second's group */
   /* H02: the second cancelled, connector 2 is Available again */
   r.notes.count = 0;
   assert_true(sc_cancel_reservation_any(&r.sc, 2, r.now, &r.notes));
