@@ -695,8 +695,8 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
   int count = station_connector_count(st);
   for (int k = 1; k <= count; k++)
     if (!cp_availability(c->resv, k)) station_set_available(st, k, false);
-  cp_reservation rs[BORNE_MAX_CONNECTORS + 1];
-  int nr = cp_reservations_list(c->resv, rs, BORNE_MAX_CONNECTORS + 1);
+  cp_reservation rs[2 * BORNE_MAX_CONNECTORS]; /* one per connector, and station-wide ones */
+  int nr = cp_reservations_list(c->resv, rs, 2 * BORNE_MAX_CONNECTORS);
   for (int i = 0; i < nr; i++) {
     char w[120];
     const char *group = rs[i].group[0] ? rs[i].group : NULL;

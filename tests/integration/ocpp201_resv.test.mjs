@@ -13,8 +13,9 @@
 //   it is shown Reserved (TC_H_14), a car plugged there without the token leaves it so.
 // - H01 / TC_H_14: as many station-wide reservations as EVSEs can serve them (a third is
 //   Occupied); as many Available EVSEs as reservations: all Reserved, another badge refused;
-//   the reserved token charges on one, the other stays Reserved; a kill -9 keeps them; a cancel
-//   makes the EVSE Available (H02.FR.06).
+//   the reserved token charges on one, the other stays Reserved (a remote start of another token
+//   there Rejected); a kill -9 keeps them; a cancel makes the EVSE Available (H02.FR.06); one of
+//   two expiring makes both EVSEs Available again (H04).
 // BORNE_OCPP_PEER=ocpp-ws-io runs it against npm ocpp-ws-io strict (ocpp201_resv_ws_io.test.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -312,5 +313,16 @@ test('H01 / TC_H_14: two station-wide reservations on two EVSEs: both Reserved, 
   await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === used.params.transactionInfo.transactionId });
   await st.waitStatus(1, 'Available');
   assert.equal(csms.calls.slice(from).filter((x) => x.action === 'ReservationStatusUpdate').length, 0);
+  // H04: one of two expires: Expired, and both EVSEs Available again (one reservation, two EVSEs)
+  const mark2 = csms.calls.length;
+  assert.equal((await csms.call('ReserveNow', { id: 65, expiryDateTime: await expiry(60), idToken: tok('GOOD1') })).status, 'Accepted');
+  assert.equal((await csms.call('ReserveNow', { id: 66, expiryDateTime: await expiry(), idToken: tok('GOOD2') })).status, 'Accepted');
+  let reserved = 0;
+  for (const evseId of [1, 2]) reserved = Math.max(reserved, csms.calls.indexOf(await csms.waitCall('StatusNotification', { from: mark2, match: (p) => p.evseId === evseId && p.connectorStatus === 'Reserved' })));
+  const expired = await csms.waitCall('ReservationStatusUpdate', { from: mark2 });
+  assert.deepEqual(expired.params, { reservationId: 65, reservationUpdateStatus: 'Expired' });
+  for (const evseId of [1, 2]) await csms.waitCall('StatusNotification', { from: reserved + 1, match: (p) => p.evseId === evseId && p.connectorStatus === 'Available' });
+  assert.equal((await csms.call('CancelReservation', { reservationId: 66 })).status, 'Accepted');
+  assert.equal((await csms.call('CancelReservation', { reservationId: 65 })).status, 'Rejected', 'expired');
   csms.assertNoViolations();
 });
