@@ -359,6 +359,35 @@ int cp_journal_adopt(cp_journal *j, int64_t key, int64_t session_id) {
   return cp_sql_end(j->st, rc);
 }
 
+int cp_journal_park(cp_journal *j, int64_t id) {
+  if (cp_sql_begin(j->st) != 0) {
+    snprintf(j->error, sizeof j->error, "%s", sqlite3_errmsg(store_sqlite(j->st)));
+    return -1;
+  }
+  int rc =
+      RUN(j, PREP(j, "INSERT OR REPLACE INTO cp_parked SELECT * FROM ocpp16_queue WHERE id = ?",
+                  "i", id));
+  if (!rc) rc = RUN(j, PREP(j, "DELETE FROM ocpp16_queue WHERE id = ?", "i", id));
+  return cp_sql_end(j->st, rc);
+}
+
+int cp_journal_unpark(cp_journal *j) {
+  int64_t n = cp_journal_parked(j);
+  if (n <= 0) return (int)n;
+  if (cp_sql_begin(j->st) != 0) {
+    snprintf(j->error, sizeof j->error, "%s", sqlite3_errmsg(store_sqlite(j->st)));
+    return -1;
+  }
+  /* AUTOINCREMENT: a queue id is never given twice, its place is free */
+  int rc = RUN(j, PREP(j, "INSERT OR IGNORE INTO ocpp16_queue SELECT * FROM cp_parked", NULL));
+  if (!rc) rc = RUN(j, PREP(j, "DELETE FROM cp_parked", NULL));
+  return cp_sql_end(j->st, rc) == 0 ? (int)n : -1;
+}
+
+int64_t cp_journal_parked(cp_journal *j) {
+  return cp_sql_scalar(j->st, PREP(j, "SELECT COUNT(*) FROM cp_parked", NULL), -1);
+}
+
 void cp_journal_forget_key(cp_journal *j, int64_t key) {
   if (key < 0) RUN(j, PREP(j, "DELETE FROM cp_tx_seq WHERE session_id = ?", "i", key));
 }

@@ -142,6 +142,18 @@ int64_t cp_journal_peek_seq(cp_journal *j, int64_t session_id);
  * events of `key` become the session's and the session's seqNo count on
  * from the key's. 0, or -1 with cp_journal_error. */
 int cp_journal_adopt(cp_journal *j, int64_t key, int64_t session_id);
+/* A queued message the dialect spoken cannot say but another can (OCPP
+ * 2.0.1's events of a transaction only 2.0.1 knows, under 1.6): set aside,
+ * not dropped — out of the queue (cp_journal_peek, _length, _tx_queued no
+ * longer see it) in one commit, its row kept as it was. 0, or -1 with
+ * cp_journal_error. */
+int cp_journal_park(cp_journal *j, int64_t id);
+/* The dialect that can say them is spoken: every parked message goes back
+ * to its place in the queue (its id: before what was queued after it), in
+ * one commit. How many, or -1 with cp_journal_error. */
+int cp_journal_unpark(cp_journal *j);
+/* How many messages are parked. */
+int64_t cp_journal_parked(cp_journal *j);
 /* A transaction under such a key ended before any session adopted it: its
  * seqNo counter is dropped (after its last event was pushed). */
 void cp_journal_forget_key(cp_journal *j, int64_t key);

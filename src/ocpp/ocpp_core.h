@@ -84,6 +84,16 @@ extern const ocpp_dialect_ops ocpp16_ops;  /* src/ocpp/v16/ocpp16_module.c */
 extern const ocpp_dialect_ops ocpp201_ops; /* src/ocpp/v201/ocpp201_module.c */
 extern const ocpp_dialect_ops ocpp21_ops;  /* the 2.0.1 dialect under the 2.1 schemas */
 
+/* A station started without the 2.0.1 dialect (ocpp.version offers neither
+ * 2.0.1 nor 2.1): the transactions only 2.0.1 knows that were waiting for
+ * their badge or their car (begun at the plug or at a badge, no session took
+ * them over) end in the journal as at a switch to 1.6 — an Ended
+ * (AbnormalCondition, Other, the EVSE's register as Transaction.End when
+ * read), the next seqNo, their row and counter gone, in one commit each —,
+ * for the 1.6 dialect to set aside until 2.0.1 is spoken again. How many
+ * (src/ocpp/v201/transactions.c). */
+int ocpp201_end_left_behind(station *st, cp_journal *j);
+
 /* The dialect of a version, NULL if borne has none. */
 const ocpp_dialect_ops *ocpp_ops_of(const ocpp_dialect *d);
 /* The transport settings from the ocpp.* keys and station.id, with the URL,

@@ -657,6 +657,9 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
     c->ctx[ops->family] = ops->open(c, err, errlen);
     if (!c->ctx[ops->family]) return attach_failed(c);
   }
+  /* 2.0.1 no longer offered: its transactions waiting for a badge or a car
+   * end (docs/ocpp201.md, version negotiation) */
+  if (!c->ctx[OCPP_FAMILY_V201]) ocpp201_end_left_behind(st, c->journal);
   /* B10.FR.04: after a start, the first entry of NetworkConfigurationPriority */
   if (ocpp_net_open(st->db, err, errlen) != 0) return attach_failed(c);
   net_load(c);

@@ -659,6 +659,25 @@ void station_set_limit(station *st, int c, limit_source src, double amps) {
   station_connector_event(st, c, &(cs_event){.type = CS_EV_LIMIT, .limit_src = src, .value = amps});
 }
 
+void station_set_site_limit(station *st, limit_source src, double amps) {
+  if (!st->site_limits) {
+    if (amps < 0) return;
+    st->site_limits = calloc(1, sizeof *st->site_limits);
+    if (!st->site_limits) return; /* out of memory: not known, as before any */
+  }
+  if (amps < 0)
+    limits_clear(st->site_limits, src);
+  else
+    limits_set(st->site_limits, src, amps);
+}
+
+void station_site_limits(const station *st, limit_set *out) {
+  if (st->site_limits)
+    *out = *st->site_limits;
+  else
+    memset(out, 0, sizeof *out);
+}
+
 /* ---------- timers ---------- */
 
 static void core_check_cb(uv_check_t *h) {
@@ -1305,6 +1324,7 @@ void station_free(station *st) {
   free(st->meter_src);
   st->meter_src = NULL;
   free(st->people_managed_by);
+  free(st->site_limits);
   st->people_managed_by = NULL;
   free_connectors(st);
   free(st->core_conns);

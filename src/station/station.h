@@ -207,6 +207,10 @@ typedef struct station {
   /* benchmark hook: called after outputs were applied for a connector */
   void (*on_outputs_applied)(void *ctx, int connector);
   void *on_outputs_applied_ctx;
+  /* the limits that bind the whole station (station_set_site_limit),
+   * allocated by the first one: NULL in a station without load management
+   * (a swarm station: 128 bytes each) */
+  limit_set *site_limits;
 } station;
 
 /* A module's attach function: reads its configuration, registers its routes
@@ -375,6 +379,15 @@ void station_set_meter_source(station *st, int connector, station_meter_fn fn, v
 /* A limit from outside the core (load management, schedule, OCPP profile),
  * in amps per phase; < 0 clears it. */
 void station_set_limit(station *st, int connector, limit_source src, double amps);
+/* A limit that binds the whole station, every connector together (load
+ * management: what the site's connection and borne's circuit leave for all
+ * of borne's connectors), in amps per phase; < 0 clears it. Set by the module
+ * that knows it, read by the others (OCPP 2.0.1: EVSE 0's
+ * ChargingStationExternalConstraints). It limits no connector by itself:
+ * the module shares it out through station_set_limit. */
+void station_set_site_limit(station *st, limit_source src, double amps);
+/* The station-wide limits as set above (none active: none known). */
+void station_site_limits(const station *st, limit_set *out);
 
 /* Publish a grid measurement to every module (energy management uses it). */
 void station_grid_sample(station *st, const char *source, const grid_sample *g);

@@ -901,6 +901,44 @@ static void test_adopt_early_key(void **state) {
   assert_int_equal(cp_journal_adopt(f->j, -5, 0), -1);
 }
 
+/* A message the dialect spoken cannot say is set aside (parked), not
+ * dropped: out of the queue (the rest goes on), kept across a restart, and
+ * back in its own place — before what was queued after it — when the
+ * dialect that can say it is spoken again. */
+static void test_park_and_unpark(void **state) {
+  fx *f = *state;
+  const int64_t key = -(int64_t)777;
+  push(f, key, CP_EVENT_ENDED, "ended under a key", T0);
+  push(f, 5, CP_EVENT_STARTED, "1.6 start", T0 + 1);
+  assert_int_equal(cp_journal_parked(f->j), 0);
+  assert_int_equal(cp_journal_unpark(f->j), 0);
+  cp_journal_entry e = head(f, T0 + 10, CP_EVENT_ENDED, key);
+  assert_int_equal(cp_journal_park(f->j, e.id), 0);
+  free(e.payload);
+  assert_int_equal(cp_journal_parked(f->j), 1);
+  assert_int_equal(cp_journal_length(f->j), 1);
+  deliver(f, T0 + 10, CP_EVENT_STARTED, 5, "1.6 start");
+  push(f, 5, CP_EVENT_ENDED, "1.6 stop", T0 + 20);
+  assert_int_equal(cp_journal_length(f->j), 1);
+  reopen(f); /* a restart under the other dialect */
+  assert_int_equal(cp_journal_parked(f->j), 1);
+  assert_int_equal(cp_journal_unpark(f->j), 1);
+  assert_int_equal(cp_journal_parked(f->j), 0);
+  assert_int_equal(cp_journal_length(f->j), 2);
+  deliver(f, T0 + 30, CP_EVENT_ENDED, key, "ended under a key"); /* its place: first */
+  deliver(f, T0 + 30, CP_EVENT_ENDED, 5, "1.6 stop");
+  assert_true(none_due(f, T0 + 30));
+  /* new messages after it never take its id */
+  push(f, 6, CP_EVENT_STARTED, "later", T0 + 40);
+  e = head(f, T0 + 40, CP_EVENT_STARTED, 6);
+  assert_int_equal(cp_journal_park(f->j, e.id), 0);
+  free(e.payload);
+  push(f, 6, CP_EVENT_ENDED, "later still", T0 + 41);
+  assert_int_equal(cp_journal_unpark(f->j), 1);
+  deliver(f, T0 + 50, CP_EVENT_STARTED, 6, "later");
+  deliver(f, T0 + 50, CP_EVENT_ENDED, 6, "later still");
+}
+
 /* The back end is back: a retry delay, or a due time from a clock that has
  * since gone back, no longer holds the queue. */
 static void test_due_now(void **state) {
@@ -1050,6 +1088,7 @@ int main(void) {
       T(test_migrates_ocpp16_queue),
       T(test_seq_no),
       T(test_adopt_early_key),
+      T(test_park_and_unpark),
       T(test_due_now),
       T(test_messages_in_order),
       T(test_tx_queued),
