@@ -6,6 +6,7 @@
 #include "core/station_core.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/pilot.h"
@@ -272,6 +273,12 @@ void sc_init(station_core *sc, connector_sm *conns, const connector_config *cfgs
   for (int i = 0; i < count; i++) cs_init(&sc->conn[i], &cfgs[i], now);
 }
 
+void sc_free(station_core *sc) {
+  free(sc->any);
+  sc->any = NULL;
+  sc->n_any = 0;
+}
+
 void sc_connector_event(station_core *sc, int c, const cs_event *ev, borne_ms now,
                         sc_notes *notes) {
   if (c < 1 || c > sc->count) return;
@@ -366,6 +373,7 @@ int sc_reserve_any(station_core *sc, int id, unsigned among, const char *uid, co
   int i = any_index(sc, id);
   if (i < 0) {
     if (sc->n_any >= SC_MAX_ANY) return -1;
+    if (!sc->any && !(sc->any = calloc(SC_MAX_ANY, sizeof *sc->any))) return -1;
     i = sc->n_any++;
   }
   sc_any_reservation *x = &sc->any[i];

@@ -77,7 +77,8 @@ typedef struct {
   /* station-wide reservations (OCPP ReserveNow on connector 0, 2.0.1
    * without evseId): while they last the station keeps, for each, one
    * connector among those it may take free for its badge (or group) */
-  sc_any_reservation any[SC_MAX_ANY];
+  sc_any_reservation *any; /* SC_MAX_ANY of them, allocated by the first (670 bytes that a
+                            * station without one, a swarm's among them, does not hold) */
   int n_any;
   /* connectors the station cannot spare are shown Reserved (CS_EV_KEEP:
    * OCPP 2.0.1 TC_H_14 / TC_H_16); off for 1.6, whose connector-0
@@ -95,6 +96,8 @@ typedef struct {
  * caller's and must live as long as sc. */
 void sc_init(station_core *sc, connector_sm *conns, const connector_config *cfgs, int count,
              auth_mode mode, borne_ms auth_timeout_ms, borne_ms now);
+/* Frees what the core allocated (the station-wide reservations). */
+void sc_free(station_core *sc);
 /* How many connectors sc_init keeps of `count`. */
 int sc_connectors(int count);
 /* A connector event (1-based connector). */

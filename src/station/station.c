@@ -1325,6 +1325,7 @@ void station_free(station *st) {
   st->meter_src = NULL;
   free(st->people_managed_by);
   free(st->site_limits);
+  sc_free(&st->core);
   st->people_managed_by = NULL;
   free_connectors(st);
   free(st->core_conns);

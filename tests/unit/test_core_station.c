@@ -386,6 +386,7 @@ static void reservation_on_connector_zero_keeps_one_free(void **state) {
   answer(&r, tap_request(&r, "RES0"), true);
   assert_true(cs_has_session(conn(&r, 2)));
   assert_int_equal(r.sc.n_any, 0);
+  sc_free(&r.sc);
 }
 
 /* OCPP 2.0.1 connectorType without evseId: any one connector of that type
@@ -411,6 +412,7 @@ static void reservation_among_some_connectors_keeps_one_of_them_free(void **stat
   assert_int_equal(r.sc.n_any, 0); /* used */
 
   /* the badge charging on a connector it may not take keeps its reservation */
+  sc_free(&r.sc);
   boot(&r, 2, AUTH_BADGE);
   assert_int_equal(sc_reserve_any(&r.sc, 7, 1u << 1, "RES0", NULL, r.now, &r.notes), 0);
   plug(&r, 1);
@@ -421,6 +423,7 @@ static void reservation_among_some_connectors_keeps_one_of_them_free(void **stat
   plug(&r, 2);
   answer(&r, tap_request(&r, "B"), true); /* the last of them: not for B */
   assert_false(cs_has_session(conn(&r, 2)));
+  sc_free(&r.sc);
 }
 
 static connector_status st_of(rig *r, int c) { return cs_status(conn(r, c)); }
@@ -474,6 +477,7 @@ static void several_station_wide_reservations_keep_as_many_connectors(void **sta
   assert_non_null(find_cs(&r.notes, 2, CS_NOTE_STATUS));
 
   /* 1.6: the same reservations, no connector shown Reserved */
+  sc_free(&r.sc);
   boot(&r, 2, AUTH_BADGE);
   sc_reserve_any(&r.sc, 1, 0, "R1", NULL, r.now, &r.notes);
   sc_reserve_any(&r.sc, 2, 0, "R2", NULL, r.now, &r.notes);
@@ -483,6 +487,7 @@ static void several_station_wide_reservations_keep_as_many_connectors(void **sta
   assert_int_equal(st_of(&r, 1), STATUS_RESERVED);
   sc_show_kept(&r.sc, false, r.now, &r.notes);
   assert_int_equal(st_of(&r, 2), STATUS_AVAILABLE);
+  sc_free(&r.sc);
 }
 
 /* Statuses follow the connectors: one reservation on two connectors, a car
@@ -509,6 +514,7 @@ static void kept_connectors_follow_the_others(void **state) {
   assert_int_equal(st_of(&r, 2), STATUS_RESERVED);
 
   /* among: R2 may take connector 2 only, RA any: each gets its own */
+  sc_free(&r.sc);
   boot(&r, 2, AUTH_BADGE);
   sc_show_kept(&r.sc, true, r.now, &r.notes);
   sc_reserve_any(&r.sc, 2, 1u << 1, "R2", NULL, r.now, &r.notes);
@@ -528,6 +534,7 @@ static void kept_connectors_follow_the_others(void **state) {
   assert_int_equal(r.sc.n_any, 1);
   assert_int_equal(r.sc.any[0].id, 2);
   assert_int_equal(st_of(&r, 2), STATUS_RESERVED);
+  sc_free(&r.sc);
 }
 
 static void unlock_command_ends_the_session_and_releases_the_lock(void **state) {
