@@ -72,6 +72,18 @@ const char *cp_journal_error(const cp_journal *j);
 #define CP_JOURNAL_SECURITY_MAX 100
 int cp_journal_push(cp_journal *j, int64_t session_id, cp_event_kind kind, const char *payload,
                     borne_ms now);
+/* Running out of room (the security event MemoryExhaustion: "the Flash or
+ * RAM memory is getting full"): a push SQLite refused with SQLITE_FULL (the
+ * disk, or the database's size limit) or SQLITE_NOMEM marks the journal
+ * exhausted, as does cp_journal_note_exhausted (a dialect that could not
+ * allocate an event). cp_journal_exhausted: the first cause, or NULL when
+ * none is waiting to be reported; cp_journal_exhaustion_reported clears it
+ * (the event was queued: cp_journal_pushed, the count of pushes that
+ * succeeded, went up), the next refusal marks it again. */
+void cp_journal_note_exhausted(cp_journal *j, const char *why);
+const char *cp_journal_exhausted(const cp_journal *j);
+void cp_journal_exhaustion_reported(cp_journal *j);
+uint64_t cp_journal_pushed(const cp_journal *j);
 /* The oldest message, when it is due at `now` (strict order: a later message
  * never overtakes an earlier one, not even one waiting for its retry).
  * 0 with *out filled (free out->payload), -1 when none is due. */

@@ -258,6 +258,10 @@ extern const v201_family v201_provisioning_calls, v201_authorization_calls, v201
 
 /* network_profiles.c: A05.FR.10, a NetworkConfigurationPriority naming a
  * slot of a lower security profile than the one in use (why filled) */
+/* SecurityCtrlr.SecurityProfile: the profile of the configuration slot the
+ * link connects with (a CSMS's slot), else the installer's
+ * ocpp.security_profile (network_profiles.c). */
+int v201_security_profile_in_use(const ocpp201_station *o);
 bool v201_priority_downgrades(const ocpp201_station *o, const char *value, char *why,
                               size_t whylen);
 
