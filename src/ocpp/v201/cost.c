@@ -307,6 +307,23 @@ static json_t *cached_driver_tariff(ocpp201_station *o, const char *token) {
   return NULL;
 }
 
+bool v201_cost_kept_tariff_id(ocpp201_station *o, const char *token, char *id, size_t len) {
+  sqlite3_stmt *s =
+      store_stmt(o->st->db, "SELECT tariff FROM ocpp21_driver_tariffs WHERE token = ?1");
+  if (!s) return false;
+  sqlite3_bind_text(s, 1, token, -1, SQLITE_TRANSIENT);
+  bool found = false;
+  if (sqlite3_step(s) == SQLITE_ROW) {
+    json_t *tf = json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL);
+    const char *tid = json_string_value(json_object_get(tf, "tariffId"));
+    snprintf(id, len, "%s", tid ? tid : "?");
+    json_decref(tf);
+    found = true;
+  }
+  store_stmt_release(o->st->db, s);
+  return found;
+}
+
 /* ---------- the session ---------- */
 
 void v201_cost_session_started(ocpp201_station *o, int c, const station_session_info *s) {
@@ -507,6 +524,10 @@ borne_ms v201_cost_running(ocpp201_station *o, borne_ms now) {
     if (t21_running_cost_due(&k->running_at, now, every, &at)) {
       step(o, c, now, meter_wh(o, c)); /* the cost as of now */
       v201_send_tx_updated(o, c, "RunningCost");
+      /* counted from the event's own time (taken a little after `now`), so
+       * that two events are never less than the interval apart */
+      k->running_at = now201(o);
+      at = k->running_at + every * 1000;
     }
     if (at < next) next = at;
   }

@@ -479,6 +479,8 @@ void v201_cost_authorized(ocpp201_station *o, const char *token, const json_t *r
 /* The driver tariffs kept with the authorization cache: token's (NULL:
  * all), when the cache forgets it (ClearCache, CustomerInformation). */
 void v201_cost_forget_driver_tariffs(ocpp201_station *o, const char *token);
+/* The tariffId of the driver tariff kept for token (N09 reports it). */
+bool v201_cost_kept_tariff_id(ocpp201_station *o, const char *token, char *id, size_t len);
 void v201_cost_answered(ocpp201_station *o, int64_t session_id, const json_t *result);
 void v201_cost_meter(ocpp201_station *o, int c); /* a reading of EVSE c: the local cost */
 /* The 2.1 costDetails of session_id's local cost into an Updated / Ended event's payload. */
