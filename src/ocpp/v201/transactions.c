@@ -90,8 +90,18 @@ static bool enqueue(ocpp201_station *o, int64_t session_id, v201_tx_event *e) {
     log_error(MOD, "cannot queue TransactionEvent durably: %s", store_last_error(db));
     queued = false;
   }
-  free(text);
-  json_decref(p);
+  if (queued) {
+    /* kept beside its text for the pump: p is ours alone (the event's meter
+     * values were handed over), nobody changes it */
+    unsigned i = o->pushed_next++ % (sizeof o->pushed / sizeof o->pushed[0]);
+    free(o->pushed[i].text);
+    json_decref(o->pushed[i].payload);
+    o->pushed[i].text = text;
+    o->pushed[i].payload = p;
+  } else {
+    free(text);
+    json_decref(p);
+  }
   /* inside the station's batch (a session's start or stop): sent once it is
    * on disk; the tick pumps when that cannot be arranged */
   (void)store_after_commit(db, pump_after_commit, o);
@@ -364,6 +374,32 @@ static void reencode_session(ocpp201_station *o, int64_t session_id) {
   free(list);
 }
 
+/* A queued message's payload: the one kept at its push (enqueue) when the
+ * journal hands the text it was queued as (the same text parses to that
+ * same value), taken out of the cache; else parsed from the text. The caller
+ * owns it. */
+static json_t *queued_payload(ocpp201_station *o, const char *text) {
+  for (size_t i = 0; i < sizeof o->pushed / sizeof o->pushed[0]; i++) {
+    if (o->pushed[i].text && strcmp(o->pushed[i].text, text) == 0) {
+      json_t *p = o->pushed[i].payload;
+      free(o->pushed[i].text);
+      o->pushed[i].text = NULL;
+      o->pushed[i].payload = NULL;
+      return p;
+    }
+  }
+  return json_loads(text, 0, NULL);
+}
+
+void v201_pushed_clear(ocpp201_station *o) {
+  for (size_t i = 0; i < sizeof o->pushed / sizeof o->pushed[0]; i++) {
+    free(o->pushed[i].text);
+    json_decref(o->pushed[i].payload);
+    o->pushed[i].text = NULL;
+    o->pushed[i].payload = NULL;
+  }
+}
+
 /* Send the oldest due queued message, one at a time, in order. */
 void v201_pump(ocpp201_station *o) {
   if (o->pump_in_flight || !online201(o) || o->closing) return;
@@ -373,7 +409,7 @@ void v201_pump(ocpp201_station *o) {
   char tx_id[CP_TX_ID_MAX + 1], act[40] = "";
   for (;;) {
     if (cp_journal_peek(o->journal, now201(o), &m) != 0) return;
-    json_t *raw = json_loads(m.payload, 0, NULL);
+    json_t *raw = queued_payload(o, m.payload);
     free(m.payload);
     payload = raw ? say201(o, &m, raw, &action, tx_id) : NULL;
     if (!raw)

@@ -144,6 +144,15 @@ typedef struct ocpp201_station {
   int held_evse;
   int count;
   int64_t pump_in_flight;
+  /* the last transaction events queued, their payload beside the text the
+   * journal holds: the pump takes a payload back when the journal hands it
+   * that very text, instead of parsing it again (enqueue, v201_pump; as the
+   * 1.6 dialect's v16_enqueue) */
+  struct {
+    char *text;
+    json_t *payload;
+  } pushed[4];
+  unsigned pushed_next;
   int64_t reencoded_msg, reencoded_seq; /* the last queued 1.6 message said again, its seqNo */
   borne_ms next_aligned; /* the next clock-aligned instant (AlignedDataCtrlr), NEVER none */
   unsigned trigger;      /* TriggerMessage: what to send once the answer went out */
@@ -277,6 +286,8 @@ void v201_report_problems(ocpp201_station *o);
 
 /* transactions.c (E: TransactionEvent, J: its meter values) */
 void v201_pump(ocpp201_station *o);
+/* Frees the payloads kept for the pump (on_free). */
+void v201_pushed_clear(ocpp201_station *o);
 borne_ms v201_take_samples(ocpp201_station *o, borne_ms now);
 /* J: the next instant of a transaction's Ended series (NEVER: none) */
 borne_ms v201_tx_ended_next(const ocpp201_station *o);
