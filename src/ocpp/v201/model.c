@@ -4,7 +4,6 @@
  */
 #include "ocpp/v201/model.h"
 
-#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include "ocpp/v201/tx_ended.h"
 #include "ocpp/v201/vocabulary.h"
 #include "ocpp201_messages.h" /* generated from the OCPP 2.0.1 schemas */
+#include "util/hex.h"
 #include "util/timefmt.h"
 
 static bool key_bool(const config *cfg, const char *k) { return config_get_bool(cfg, k); }
@@ -288,13 +288,10 @@ json_t *v201_signed_meter_value(const char *ocmf_record, const char *pubkey_hex)
   if (!rn || hn % 2 || (rn + 2) / 3 * 4 > SIGNED_MAX || (hn / 2 + 2) / 3 * 4 > SIGNED_MAX)
     return NULL;
   unsigned char der[SIGNED_MAX];
-  for (size_t i = 0; i < hn / 2; i++) {
-    unsigned byte;
-    if (sscanf(pubkey_hex + 2 * i, "%2x", &byte) != 1 ||
-        !isxdigit((unsigned char)pubkey_hex[2 * i]) ||
-        !isxdigit((unsigned char)pubkey_hex[2 * i + 1]))
-      return NULL;
-    der[i] = (unsigned char)byte;
+  for (size_t i = 0; i < hn / 2; i++) { /* digit by digit: no sscanf per byte */
+    int hi = hex_digit(pubkey_hex[2 * i]), lo = hex_digit(pubkey_hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return NULL;
+    der[i] = (unsigned char)(hi << 4 | lo);
   }
   char data[SIGNED_MAX + 1], key[SIGNED_MAX + 1];
   base64((const unsigned char *)ocmf_record, rn, data);
