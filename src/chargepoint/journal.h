@@ -72,6 +72,18 @@ const char *cp_journal_error(const cp_journal *j);
 #define CP_JOURNAL_SECURITY_MAX 100
 int cp_journal_push(cp_journal *j, int64_t session_id, cp_event_kind kind, const char *payload,
                     borne_ms now);
+/* Running out of room (the security event MemoryExhaustion: "the Flash or
+ * RAM memory is getting full"): a push SQLite refused with SQLITE_FULL (the
+ * disk, or the database's size limit) or SQLITE_NOMEM marks the journal
+ * exhausted, as does cp_journal_note_exhausted (a dialect that could not
+ * allocate an event). cp_journal_exhausted: the first cause, or NULL when
+ * none is waiting to be reported; cp_journal_exhaustion_reported clears it
+ * (the event was queued: cp_journal_pushed, the count of pushes that
+ * succeeded, went up), the next refusal marks it again. */
+void cp_journal_note_exhausted(cp_journal *j, const char *why);
+const char *cp_journal_exhausted(const cp_journal *j);
+void cp_journal_exhaustion_reported(cp_journal *j);
+uint64_t cp_journal_pushed(const cp_journal *j);
 /* The oldest message, when it is due at `now` (strict order: a later message
  * never overtakes an earlier one, not even one waiting for its retry).
  * 0 with *out filled (free out->payload), -1 when none is due. */
@@ -130,6 +142,18 @@ int64_t cp_journal_peek_seq(cp_journal *j, int64_t session_id);
  * events of `key` become the session's and the session's seqNo count on
  * from the key's. 0, or -1 with cp_journal_error. */
 int cp_journal_adopt(cp_journal *j, int64_t key, int64_t session_id);
+/* A queued message the dialect spoken cannot say but another can (OCPP
+ * 2.0.1's events of a transaction only 2.0.1 knows, under 1.6): set aside,
+ * not dropped — out of the queue (cp_journal_peek, _length, _tx_queued no
+ * longer see it) in one commit, its row kept as it was. 0, or -1 with
+ * cp_journal_error. */
+int cp_journal_park(cp_journal *j, int64_t id);
+/* The dialect that can say them is spoken: every parked message goes back
+ * to its place in the queue (its id: before what was queued after it), in
+ * one commit. How many, or -1 with cp_journal_error. */
+int cp_journal_unpark(cp_journal *j);
+/* How many messages are parked. */
+int64_t cp_journal_parked(cp_journal *j);
 /* A transaction under such a key ended before any session adopted it: its
  * seqNo counter is dropped (after its last event was pushed). */
 void cp_journal_forget_key(cp_journal *j, int64_t key);

@@ -200,6 +200,25 @@ void v16_pump(ocpp16_station *o) {
     char tx[CP_TX_ID_MAX + 1];
     cp_journal_tx_id(o->journal, m.session_id, tx);
     json_t *raw = queued_payload(o, m.payload);
+    if (raw && m.session_id < 0 && ocpp_reencode_words_of(m.kind, raw) == OCPP_WORDS_V201) {
+      /* a transaction only 2.0.1 knows (begun at the plug or at a badge
+       * before any session: its journal key is below 0): 1.6 never numbered
+       * it, a 2.0.1 back end may have its Started. Set aside for the next
+       * 2.0.1 connection (docs/ocpp201.md, version negotiation), not dropped */
+      json_decref(raw);
+      free(m.payload);
+      if (cp_journal_park(o->journal, m.id) != 0) {
+        log_error(MOD, "cannot set queued message %lld aside: %s", (long long)m.id,
+                  cp_journal_error(o->journal));
+        cp_journal_sent(o->journal, m.id); /* do not block the queue */
+      } else {
+        station_event(o->st, 0, "ocpp_parked",
+                      "queued 2.0.1 message %lld (a transaction only 2.0.1 knows): kept for the "
+                      "next 2.0.1 back end",
+                      (long long)m.id);
+      }
+      continue;
+    }
     if (raw && ocpp_reencode_words_of(m.kind, raw) == OCPP_WORDS_V201) {
       payload = say16(o, &m, raw, tx);
       json_decref(raw);

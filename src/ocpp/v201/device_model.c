@@ -51,9 +51,10 @@ typedef enum {
   L_AUTH_ENABLED, /* auth.mode is not free */
   L_BACKOFF_RANGE,
   L_BACKOFF_REPEAT,
-  L_PROFILE_ENTRIES, /* SmartChargingCtrlr.Entries: the profiles installed */
-  L_NETWORK_SLOT,    /* the configuration slot the link connects with */
-  L_MONITORING_BASE, /* MonitoringCtrlr.ActiveMonitoringBase (monitoring.c) */
+  L_PROFILE_ENTRIES,  /* SmartChargingCtrlr.Entries: the profiles installed */
+  L_NETWORK_SLOT,     /* the configuration slot the link connects with */
+  L_SECURITY_PROFILE, /* the security profile of that slot (A05: raised by the CSMS) */
+  L_MONITORING_BASE,  /* MonitoringCtrlr.ActiveMonitoringBase (monitoring.c) */
   L_MONITORING_LEVEL,
 } live_kind;
 
@@ -158,8 +159,8 @@ static const dm_var vars[] = {
      L_NONE, NULL, NULL},
     {"SecurityCtrlr", S_STATION, "OrganizationName", NULL, T_STRING, M_RW, "ocpp.CpoName", NULL,
      L_NONE, NULL, NULL},
-    {"SecurityCtrlr", S_STATION, "SecurityProfile", NULL, T_INTEGER, M_RO, "ocpp.security_profile",
-     NULL, L_NONE, NULL, NULL},
+    {"SecurityCtrlr", S_STATION, "SecurityProfile", NULL, T_INTEGER, M_RO, NULL, NULL,
+     L_SECURITY_PROFILE, NULL, NULL},
     {"AuthCtrlr", S_STATION, "AuthorizeRemoteStart", NULL, T_BOOLEAN, M_RW,
      "ocpp.AuthorizeRemoteTxRequests", NULL, L_NONE, NULL, NULL},
     {"AuthCtrlr", S_STATION, "Enabled", NULL, T_BOOLEAN, M_RO, NULL, NULL, L_AUTH_ENABLED, NULL,
@@ -567,6 +568,11 @@ static void live_value(const dm_ctx *c, const dm_var *v, int evse, dm_attr attr,
   }
   case L_NETWORK_SLOT:
     snprintf(out, len, "%d", l && l->network_slot ? l->network_slot : 1);
+    return;
+  case L_SECURITY_PROFILE:
+    snprintf(out, len, "%ld",
+             l && l->security_profile >= 0 ? (long)l->security_profile
+                                           : config_get_int(c->cfg, "ocpp.security_profile"));
     return;
   case L_MONITORING_BASE:
     snprintf(out, len, "%s", l && l->monitoring_base ? l->monitoring_base : "All");

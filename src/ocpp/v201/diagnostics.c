@@ -68,7 +68,7 @@ static void h_get_log(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
   } else if (!v201_diagnostics(o)) {
     v201_reply_status_info(r, "Rejected", "InternalError", "out of memory");
   } else if ((cancelled = diagnostics_cancel(o->diag, err, sizeof err)) < 0) {
-    /* N01.FR.12 is a SHOULD: the archive being written (a moment) is kept */
+    /* N01.FR.12 is a SHOULD: an upload that cannot be cancelled goes on */
     log_warn(MOD, "GetLog: %s", err);
     v201_reply_status_info(r, "Rejected", "OngoingUpload", err);
   } else if (diagnostics_upload(o->diag, &dr, name, sizeof name, err, sizeof err) != 0) {

@@ -1403,6 +1403,87 @@ void v201_tx_restore(ocpp201_station *o) {
   store_stmt_release(o->st->db, s);
 }
 
+int ocpp201_end_left_behind(station *st, cp_journal *j) {
+  store *db = st->db;
+  if (store_in_batch(db) || store_module_version(db, "ocpp201_tx_linger") < LINGER_STEPS)
+    return 0; /* 2.0.1 never ran its transactions here: none */
+  int64_t keys[BORNE_MAX_CONNECTORS + 1];
+  int evses[BORNE_MAX_CONNECTORS + 1];
+  char ids[BORNE_MAX_CONNECTORS + 1][CP_TX_ID_MAX + 1];
+  int n = 0;
+  sqlite3_stmt *s = store_stmt(db, "SELECT journal_key, evse, tx_id FROM ocpp201_tx_early"
+                                   " WHERE session_id = 0 ORDER BY journal_key DESC");
+  if (!s) return 0;
+  while (n <= BORNE_MAX_CONNECTORS && sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 2)) {
+    keys[n] = sqlite3_column_int64(s, 0);
+    evses[n] = sqlite3_column_int(s, 1);
+    snprintf(ids[n], sizeof ids[n], "%s", (const char *)sqlite3_column_text(s, 2));
+    n++;
+  }
+  store_stmt_release(db, s);
+  int ended = 0;
+  borne_ms now = clock_now(&st->clock);
+  for (int i = 0; i < n; i++) {
+    int c = evses[i] >= 1 && evses[i] <= station_connector_count(st) ? evses[i] : 0;
+    v201_tx_event e = {.kind = CP_EVENT_ENDED,
+                       .trigger_reason = "AbnormalCondition",
+                       .offline = true,
+                       .at = now,
+                       .tx_id = ids[i],
+                       .status = STATUS_AVAILABLE,
+                       .stopped = STOP_OTHER,
+                       .evse = c};
+    if (c) {
+      station_connector_view v;
+      station_view(st, c, &v);
+      e.status = v.status;
+      if (st->conn[c - 1].meter_ok) {
+        ocpp16_sample_extra x = {.phases = v.phases, .offered_a = v.offered_a};
+        json_t *mv = v201_meter_value("Energy.Active.Import.Register", &st->conn[c - 1].meter, &x,
+                                      "Transaction.End", now);
+        if (mv) e.meter_values = json_pack("[o]", mv);
+      }
+    }
+    bool batch = store_batch_begin(db) == 0;
+    e.seq_no = cp_journal_next_seq(j, keys[i]);
+    json_t *p = e.seq_no >= 0 ? v201_transaction_event(&e) : NULL;
+    if (!p) json_decref(e.meter_values);
+    char *text = p ? json_dumps(p, JSON_COMPACT) : NULL;
+    bool ok = text && cp_journal_push(j, keys[i], CP_EVENT_ENDED, text, now) == 0;
+    if (ok) {
+      sqlite3_stmt *d = store_stmt(db, "DELETE FROM ocpp201_tx_early WHERE journal_key = ?");
+      ok = d != NULL;
+      if (d) {
+        sqlite3_bind_int64(d, 1, keys[i]);
+        ok = sqlite3_step(d) == SQLITE_DONE;
+        store_stmt_release(db, d);
+      }
+      cp_journal_forget_key(j, keys[i]);
+    }
+    if (batch && store_batch_end(db) != 0) ok = false;
+    free(text);
+    json_decref(p);
+    if (!ok) {
+      log_error(MOD, "%s: its Ended is not queued: %s", ids[i], store_last_error(db));
+      continue;
+    }
+    station_event(st, c, "ocpp_tx_left", "%s ended: the other OCPP version cannot carry it",
+                  ids[i]);
+    ended++;
+  }
+  return ended;
+}
+
+void v201_unpark(ocpp201_station *o) {
+  int n = cp_journal_unpark(o->journal);
+  if (n < 0)
+    log_error(MOD, "the messages set aside under 1.6 stay aside: %s", cp_journal_error(o->journal));
+  else if (n > 0)
+    station_event(o->st, 0, "ocpp_unparked",
+                  "%d queued 2.0.1 message%s set aside under 1.6 back in the queue", n,
+                  n == 1 ? "" : "s");
+}
+
 void v201_tx_left(ocpp201_station *o) {
   for (int c = 1; c <= o->count; c++) {
     if (v201_txp_left(&o->evse[c - 1].txp) != V201_TXP_END) continue;

@@ -179,8 +179,13 @@ typedef struct ocpp201_station {
   bool csr_combined;          /* ... for both (2.1 SignCombinedCertificate: no certificateType) */
   bool cert_reconnect, trust_changed, cert_refusal_reported;
   json_t *profile_reports; /* ReportChargingProfiles, sent once GetChargingProfiles is answered */
-  json_t *display;         /* block O (display.c): the messageInfo objects set, as on disk */
-  json_t *display_pages;   /* NotifyDisplayMessages, sent once GetDisplayMessages is answered */
+  /* the chargingLimitSource of the station-wide external limit (EVSE 0:
+   * load management's budget for every EVSE together) the CSMS last heard
+   * of, NULL none; its value then (A a phase) */
+  const char *site_limit_reported;
+  double site_limit_reported_a;
+  json_t *display;       /* block O (display.c): the messageInfo objects set, as on disk */
+  json_t *display_pages; /* NotifyDisplayMessages, sent once GetDisplayMessages is answered */
   struct v201_monitoring *monitoring; /* block N variable monitors (monitoring.c) */
   /* block I (cost.c): the idTokenInfo.personalMessage of the last Authorize
    * answer, for the transaction its token starts; the 2.1 default tariffs */
@@ -258,6 +263,10 @@ extern const v201_family v201_provisioning_calls, v201_authorization_calls, v201
 
 /* network_profiles.c: A05.FR.10, a NetworkConfigurationPriority naming a
  * slot of a lower security profile than the one in use (why filled) */
+/* SecurityCtrlr.SecurityProfile: the profile of the configuration slot the
+ * link connects with (a CSMS's slot), else the installer's
+ * ocpp.security_profile (network_profiles.c). */
+int v201_security_profile_in_use(const ocpp201_station *o);
 bool v201_priority_downgrades(const ocpp201_station *o, const char *value, char *why,
                               size_t whylen);
 
@@ -283,6 +292,9 @@ void v201_send_all_statuses(ocpp201_station *o);
 borne_ms v201_report_statuses(ocpp201_station *o, borne_ms now);
 void v201_on_status_changed(void *ctx, int c, connector_status s, error_code e);
 void v201_report_problems(ocpp201_station *o);
+/* What the CSMS heard of the EVSEs' faults, read back (availability.c); 0 or
+ * -1 with err. */
+int v201_problems_open(ocpp201_station *o, char *err, size_t errlen);
 
 /* transactions.c (E: TransactionEvent, J: its meter values) */
 void v201_pump(ocpp201_station *o);
@@ -443,6 +455,10 @@ bool v201_remote_start_profile(ocpp201_station *o, int c, const json_t *profile)
 void v201_profiles_transaction_started(ocpp201_station *o, int c);
 void v201_profiles_transaction_ended(ocpp201_station *o, int c);
 void v201_report_external_limits(ocpp201_station *o);
+/* The 2.0.1 dialect is the one spoken: the messages the 1.6 dialect set
+ * aside for it (cp_journal_park: the events of a transaction only 2.0.1
+ * knows) go back to their place in the queue (transactions.c). */
+void v201_unpark(ocpp201_station *o);
 /* 2.1 K22: a local request (the API) to use, or stop using, the
  * PriorityCharging profile for the transaction on EVSE c; the CSMS is sent
  * NotifyPriorityCharging when it changed. -1 with one line in err (not 2.1,
