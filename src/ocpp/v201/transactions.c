@@ -211,10 +211,10 @@ static void pump_answer(void *ctx, const json_t *result, const char *code, const
     v201_arm_tick(o);
     return;
   }
-  if (p->tx_id[0]) /* the session's 2.0.1 transactionId, for its later messages */
-    cp_journal_sent_start(o->journal, p->msg_id, p->session_id, p->tx_id);
-  else
-    cp_journal_sent(o->journal, p->msg_id);
+  /* delivered: out of the journal without a sync of its own (a power cut
+   * may send it again, same seqNo and transactionId, never lose it: issue
+   * 15), with the session's 2.0.1 transactionId for its later messages */
+  cp_journal_sent_resendable(o->journal, p->msg_id, p->session_id, p->tx_id);
   token_answered(o, p, json_object_get(result, "idTokenInfo"));
   v201_cost_answered(o, p->session_id, result);
   free(p);
