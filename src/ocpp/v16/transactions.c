@@ -38,11 +38,7 @@ void v16_enqueue(ocpp16_station *o, int64_t session_id, const char *action, json
     log_error(MOD, "cannot queue %s durably: %s", action, cp_journal_error(o->journal));
   if (text) {
     /* kept beside its text for the pump (the payload is ours: nobody changes it) */
-    unsigned i = o->pushed_next++ % (sizeof o->pushed / sizeof o->pushed[0]);
-    free(o->pushed[i].text);
-    json_decref(o->pushed[i].payload);
-    o->pushed[i].text = text;
-    o->pushed[i].payload = payload;
+    ocpp_pushed_keep(&o->pushed, text, payload);
   } else {
     json_decref(payload);
   }
@@ -53,25 +49,8 @@ void v16_enqueue(ocpp16_station *o, int64_t session_id, const char *action, json
  * the text it was queued as (the same text parses to that same value), else
  * parsed from the text. The caller owns it. */
 static json_t *queued_payload(ocpp16_station *o, const char *text) {
-  for (size_t i = 0; i < sizeof o->pushed / sizeof o->pushed[0]; i++) {
-    if (o->pushed[i].text && strcmp(o->pushed[i].text, text) == 0) {
-      json_t *p = o->pushed[i].payload;
-      free(o->pushed[i].text);
-      o->pushed[i].text = NULL;
-      o->pushed[i].payload = NULL;
-      return p;
-    }
-  }
-  return json_loads(text, 0, NULL);
-}
-
-void v16_pushed_clear(ocpp16_station *o) {
-  for (size_t i = 0; i < sizeof o->pushed / sizeof o->pushed[0]; i++) {
-    free(o->pushed[i].text);
-    json_decref(o->pushed[i].payload);
-    o->pushed[i].text = NULL;
-    o->pushed[i].payload = NULL;
-  }
+  bool kept;
+  return ocpp_pushed_take(&o->pushed, text, &kept);
 }
 
 static void stop_for_invalid_tag(ocpp16_station *o, int64_t session_id, const json_t *info) {

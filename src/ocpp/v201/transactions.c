@@ -93,11 +93,7 @@ static bool enqueue(ocpp201_station *o, int64_t session_id, v201_tx_event *e) {
   if (queued) {
     /* kept beside its text for the pump: p is ours alone (the event's meter
      * values were handed over), nobody changes it */
-    unsigned i = o->pushed_next++ % (sizeof o->pushed / sizeof o->pushed[0]);
-    free(o->pushed[i].text);
-    json_decref(o->pushed[i].payload);
-    o->pushed[i].text = text;
-    o->pushed[i].payload = p;
+    ocpp_pushed_keep(&o->pushed, text, p);
   } else {
     free(text);
     json_decref(p);
@@ -379,27 +375,7 @@ static void reencode_session(ocpp201_station *o, int64_t session_id) {
  * same value; *kept set: `text` is json_dumps of it), taken out of the
  * cache; else parsed from the text. The caller owns it. */
 static json_t *queued_payload(ocpp201_station *o, const char *text, bool *kept) {
-  for (size_t i = 0; i < sizeof o->pushed / sizeof o->pushed[0]; i++) {
-    if (o->pushed[i].text && strcmp(o->pushed[i].text, text) == 0) {
-      json_t *p = o->pushed[i].payload;
-      free(o->pushed[i].text);
-      o->pushed[i].text = NULL;
-      o->pushed[i].payload = NULL;
-      *kept = true;
-      return p;
-    }
-  }
-  *kept = false;
-  return json_loads(text, 0, NULL);
-}
-
-void v201_pushed_clear(ocpp201_station *o) {
-  for (size_t i = 0; i < sizeof o->pushed / sizeof o->pushed[0]; i++) {
-    free(o->pushed[i].text);
-    json_decref(o->pushed[i].payload);
-    o->pushed[i].text = NULL;
-    o->pushed[i].payload = NULL;
-  }
+  return ocpp_pushed_take(&o->pushed, text, kept);
 }
 
 /* Send the oldest due queued message, one at a time, in order. */

@@ -29,6 +29,7 @@
 #include "firmware/firmware_module.h"
 #include "ocpp/ocpp_keys.h"
 #include "ocpp/ocpp_link.h"
+#include "ocpp/ocpp_pushed.h"
 #include "ocpp/ocpp_version.h"
 #include "ocpp/v201/device_model.h"
 #include "ocpp/v201/model.h"
@@ -148,11 +149,7 @@ typedef struct ocpp201_station {
    * journal holds: the pump takes a payload back when the journal hands it
    * that very text, instead of parsing it again (enqueue, v201_pump; as the
    * 1.6 dialect's v16_enqueue) */
-  struct {
-    char *text;
-    json_t *payload;
-  } pushed[4];
-  unsigned pushed_next;
+  ocpp_pushed pushed;
   int64_t reencoded_msg, reencoded_seq; /* the last queued 1.6 message said again, its seqNo */
   borne_ms next_aligned; /* the next clock-aligned instant (AlignedDataCtrlr), NEVER none */
   unsigned trigger;      /* TriggerMessage: what to send once the answer went out */
@@ -298,8 +295,6 @@ int v201_problems_open(ocpp201_station *o, char *err, size_t errlen);
 
 /* transactions.c (E: TransactionEvent, J: its meter values) */
 void v201_pump(ocpp201_station *o);
-/* Frees the payloads kept for the pump (on_free). */
-void v201_pushed_clear(ocpp201_station *o);
 borne_ms v201_take_samples(ocpp201_station *o, borne_ms now);
 /* J: the next instant of a transaction's Ended series (NEVER: none) */
 borne_ms v201_tx_ended_next(const ocpp201_station *o);
