@@ -251,6 +251,23 @@ int cp_journal_sent_start(cp_journal *j, int64_t id, int64_t session_id, const c
   return cp_sql_end(j->st, rc);
 }
 
+int cp_journal_sent_resendable(cp_journal *j, int64_t id, int64_t session_id, const char *tx_id) {
+  if (store_unsynced_begin(j->st) != 0) {
+    snprintf(j->error, sizeof j->error, "%s", store_last_error(j->st));
+    return -1;
+  }
+  int rc = 0;
+  if (tx_id && tx_id[0])
+    rc = cp_journal_sent_start(j, id, session_id, tx_id);
+  else
+    cp_journal_sent(j, id);
+  if (store_unsynced_end(j->st) != 0 && rc == 0) {
+    snprintf(j->error, sizeof j->error, "%s", store_last_error(j->st));
+    rc = -1;
+  }
+  return rc;
+}
+
 int cp_journal_failed(cp_journal *j, int64_t id, bool answered, const cp_retry_policy *policy,
                       borne_ms now) {
   int64_t attempts =

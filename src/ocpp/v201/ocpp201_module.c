@@ -332,6 +332,7 @@ static void on_free(void *ctx) {
   json_decref(o->display_pages);
   v201_monitoring_free(o);
   v201_cost_free(o);
+  ocpp_pushed_clear(&o->pushed);
   free(o);
 }
 

@@ -29,6 +29,7 @@
 #include "firmware/firmware_module.h"
 #include "ocpp/ocpp_keys.h"
 #include "ocpp/ocpp_link.h"
+#include "ocpp/ocpp_pushed.h"
 #include "ocpp/ocpp_version.h"
 #include "ocpp/v201/device_model.h"
 #include "ocpp/v201/model.h"
@@ -145,6 +146,11 @@ typedef struct ocpp201_station {
   int held_evse;
   int count;
   int64_t pump_in_flight;
+  /* the last transaction events queued, their payload beside the text the
+   * journal holds: the pump takes a payload back when the journal hands it
+   * that very text, instead of parsing it again (enqueue, v201_pump; as the
+   * 1.6 dialect's v16_enqueue) */
+  ocpp_pushed pushed;
   int64_t reencoded_msg, reencoded_seq; /* the last queued 1.6 message said again, its seqNo */
   borne_ms next_aligned; /* the next clock-aligned instant (AlignedDataCtrlr), NEVER none */
   unsigned trigger;      /* TriggerMessage: what to send once the answer went out */
