@@ -1,6 +1,7 @@
 // Settings → Network (installer; docs/network.md): the interfaces and their
 // addresses, the Wi-Fi networks in range (Scan), and forms to join a Wi-Fi
-// network, set Ethernet to DHCP or a fixed address, set the cellular APN and
+// network, set Ethernet to DHCP or a fixed address, set the cellular APN (with
+// its credentials, the SIM's PIN, a forced network) and
 // open or close the setup access point. Every action answers with the new
 // network view, shown at once. With network.backend = none only says so.
 import { api } from './api.js';
@@ -66,6 +67,11 @@ export async function mount(root) {
   const gateway = h('input', { type: 'text', placeholder: '192.168.1.1', class: 'mono' });
   const dns = h('input', { type: 'text', placeholder: '192.168.1.1, 9.9.9.9', class: 'mono' });
   const apn = h('input', { type: 'text', required: true, maxlength: 63 });
+  const apnUser = h('input', { type: 'text', maxlength: 64, autocomplete: 'off' });
+  const apnPassword = h('input', { type: 'password', maxlength: 64, autocomplete: 'new-password' });
+  const simPin = h('input', { type: 'password', inputmode: 'numeric', pattern: '[0-9]{4,8}', maxlength: 8, autocomplete: 'off' });
+  const plmn = h('input', { type: 'text', inputmode: 'numeric', pattern: '[0-9]{5,6}', maxlength: 6, class: 'mono' });
+  const auth = h('select', {}, ['auto', 'pap', 'chap', 'none'].map((a) => h('option', { value: a }, a === 'auto' ? t('net_auth_auto') : a.toUpperCase())));
   const ap = h('select', {}, h('option', { value: 'on' }, t('net_ap_open')), h('option', { value: 'off' }, t('net_ap_close')));
 
   root.append(
@@ -82,7 +88,16 @@ export async function mount(root) {
       if (d.length) b.dns = d;
       return b;
     }, show),
-    actionForm(t('net_cellular'), 'net-cellular', [field('net-apn', t('net_apn'), apn)], t('save'), 'cellular', () => ({ apn: apn.value.trim() }), show),
+    actionForm(t('net_cellular'), 'net-cellular', [field('net-apn', t('net_apn'), apn), field('net-apn-user', t('net_apn_user'), apnUser),
+      field('net-apn-password', t('net_apn_password'), apnPassword), field('net-sim-pin', t('net_sim_pin'), simPin, t('net_sim_pin_hint')),
+      field('net-plmn', t('net_network'), plmn, t('net_network_hint')), field('net-apn-auth', t('net_apn_auth'), auth)], t('save'), 'cellular', () => {
+      const b = { apn: apn.value.trim(), auth: auth.value };
+      if (apnUser.value) b.username = apnUser.value;
+      if (apnPassword.value) b.password = apnPassword.value;
+      if (simPin.value) b.pin = simPin.value;
+      if (plmn.value.trim()) b.network = plmn.value.trim();
+      return b;
+    }, show),
     actionForm(t('net_setup_ap'), 'net-ap', [h('p', { class: 'hint' }, t('net_ap_hint')), field('net-ap-on', t('net_setup_ap'), ap)], t('save'), 'setup_ap',
       () => ({ on: ap.value === 'on' }), show));
   return () => {};

@@ -55,6 +55,12 @@ static const char *const schema[] = {
      * bits of the connectors it may take (OCPP 2.0.1 ReserveNow connectorType
      * without evseId: those of that type); 0, all of them */
     "ALTER TABLE ocpp16_reservation ADD COLUMN among INTEGER NOT NULL DEFAULT 0;",
+    /* 7: messages set aside by the dialect spoken, which cannot say them, for
+     * another that can (journal.h cp_journal_park: a 2.0.1 transaction's
+     * Ended under 1.6), each with its queue row as it was (its id: its place) */
+    "CREATE TABLE cp_parked(id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL,"
+    " action TEXT NOT NULL, payload TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+    " due_ms INTEGER NOT NULL, created_ms INTEGER NOT NULL);",
 };
 
 #define SCHEMA_STEPS ((int)(sizeof schema / sizeof schema[0]))

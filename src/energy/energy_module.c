@@ -200,6 +200,22 @@ static bool wants_power(const station_connector_view *v) {
          s == STATUS_PREPARING;
 }
 
+/* What every connector may draw together, per phase, this round: the
+ * lowest of the supply's phases' budgets (the site's connection less the
+ * building's other loads and the margin, or the fail-safe budget, capped by
+ * site.circuit_limit_a; a leader's members' connectors share it too), and
+ * the subscription's total (site.limit_kva, the 14a contact's cap) spread
+ * evenly over the phases. */
+double energy_station_budget(const alloc_config *c, const alloc_report *r) {
+  int nph = c->phases == 1 ? 1 : 3;
+  double a = r->available_a[0];
+  for (int p = 1; p < nph; p++)
+    if (r->available_a[p] < a) a = r->available_a[p];
+  if (isfinite(r->available_total_a) && r->available_total_a / nph < a)
+    a = r->available_total_a / nph;
+  return a < 0 ? 0 : a;
+}
+
 static void apply(energy *e, int c, double amps) {
   if (fabs(e->applied[c - 1] - amps) < 1e-9) return;
   e->applied[c - 1] = amps;
@@ -302,6 +318,7 @@ static void round_now(energy *e) {
   }
   if (!e->enabled && !e->contact) {
     e->lm_active = false;
+    station_set_site_limit(st, LIMIT_LOAD_MANAGEMENT, -1);
     for (int c = 1; c <= e->n; c++) {
       apply(e, c, -1);
       apply_schedule(e, c, energy_window_open(e, c) ? -1 : 0);
@@ -366,6 +383,7 @@ static void round_now(energy *e) {
   allocator_round(e->alloc, now, &g, in);
   e->rounds++;
   const alloc_report *r = allocator_report(e->alloc);
+  station_set_site_limit(st, LIMIT_LOAD_MANAGEMENT, energy_station_budget(&e->acfg, r));
   if (r->failsafe != e->failsafe) {
     e->failsafe = r->failsafe;
     if (r->failsafe)

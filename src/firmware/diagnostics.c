@@ -23,21 +23,26 @@ struct diagnostics {
   char station_id[64];
   curl_uv *cu;
   uv_timer_t timer;
-  uv_work_t work;
   int open_handles;
   bool closing;
-  bool collecting; /* collect_work runs (a worker thread writes path) */
+  bool collecting; /* the job's collect_work runs (a worker thread writes its path) */
   bool cancelling; /* diagnostics_cancel aborting the upload: its callback ends there */
+  int detached;    /* cancelled jobs whose archive a worker thread still writes */
+  unsigned jobs;   /* jobs started: a suffix while a detached one may hold the same name */
   diag_status status;
   char *location;
   int request_id;
   int retries_left;
   int retry_interval_s;
-  borne_ms start, stop;
-  bool security_only;
-  /* the upload's names, allocated by the first upload (a swarm's thousands
-   * of idle stations never upload: 2.3 kB each) */
+  /* the request being served, allocated by its upload (a swarm's thousands of
+   * idle stations never upload: 2.3 kB each); a job cancelled while its
+   * archive is being written is detached and freed when the worker is done */
   struct diag_job {
+    uv_work_t work;
+    diagnostics *d;
+    bool cancelled;
+    borne_ms start, stop;
+    bool security_only;
     char name[160];
     char path[700];
     char url[1200];
@@ -76,15 +81,19 @@ static void line(FILE *f, json_t *o) {
   json_decref(o);
 }
 
+/* Reads only the job and what the diagnostics value never changes
+ * (data_dir, station_id): the loop may cancel the job and start another
+ * meanwhile. */
 static void collect_work(uv_work_t *w) {
-  diagnostics *d = w->data;
-  d->job->work_error[0] = '\0';
+  struct diag_job *job = w->data;
+  const diagnostics *d = job->d;
+  job->work_error[0] = '\0';
   char db_path[600];
   snprintf(db_path, sizeof db_path, "%s/borne.db", d->data_dir);
   sqlite3 *db = NULL;
-  FILE *f = fopen(d->job->path, "w");
+  FILE *f = fopen(job->path, "w");
   if (!f) {
-    snprintf(d->job->work_error, sizeof d->job->work_error, "cannot write %s: %s", d->job->path,
+    snprintf(job->work_error, sizeof job->work_error, "cannot write %s: %s", job->path,
              strerror(errno));
     return;
   }
@@ -93,7 +102,7 @@ static void collect_work(uv_work_t *w) {
   line(f, json_pack("{s:s, s:s, s:s, s:s}", "record", "station", "id", d->station_id, "version",
                     BORNE_VERSION, "generated", now));
   if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-    snprintf(d->job->work_error, sizeof d->job->work_error, "cannot read the database: %s",
+    snprintf(job->work_error, sizeof job->work_error, "cannot read the database: %s",
              db ? sqlite3_errmsg(db) : "out of memory");
     sqlite3_close(db);
     fclose(f);
@@ -102,8 +111,8 @@ static void collect_work(uv_work_t *w) {
   sqlite3_busy_timeout(db, 2000);
   sqlite3_stmt *st;
   /* a security log is the security events alone (OCPP GetLog SecurityLog) */
-  if (!d->security_only && sqlite3_prepare_v2(db, "SELECT key, value FROM settings ORDER BY key",
-                                              -1, &st, NULL) == SQLITE_OK) {
+  if (!job->security_only && sqlite3_prepare_v2(db, "SELECT key, value FROM settings ORDER BY key",
+                                                -1, &st, NULL) == SQLITE_OK) {
     while (sqlite3_step(st) == SQLITE_ROW) {
       const char *key = (const char *)sqlite3_column_text(st, 0);
       const char *value = (const char *)sqlite3_column_text(st, 1);
@@ -115,7 +124,7 @@ static void collect_work(uv_work_t *w) {
     }
     sqlite3_finalize(st);
   }
-  if (!d->security_only &&
+  if (!job->security_only &&
       sqlite3_prepare_v2(db,
                          "SELECT at_ms, connector, check_name, ok, detail FROM selftest"
                          " ORDER BY rowid DESC LIMIT 200",
@@ -131,14 +140,14 @@ static void collect_work(uv_work_t *w) {
     sqlite3_finalize(st);
   }
   if (sqlite3_prepare_v2(db,
-                         d->security_only
+                         job->security_only
                              ? "SELECT id, at_ms, connector, kind, detail FROM events"
                                " WHERE at_ms >= ? AND at_ms <= ? AND kind = 'security' ORDER BY id"
                              : "SELECT id, at_ms, connector, kind, detail FROM events"
                                " WHERE at_ms >= ? AND at_ms <= ? ORDER BY id",
                          -1, &st, NULL) == SQLITE_OK) {
-    sqlite3_bind_int64(st, 1, d->start);
-    sqlite3_bind_int64(st, 2, d->stop > 0 ? d->stop : INT64_MAX);
+    sqlite3_bind_int64(st, 1, job->start);
+    sqlite3_bind_int64(st, 2, job->stop > 0 ? job->stop : INT64_MAX);
     while (sqlite3_step(st) == SQLITE_ROW) {
       char at[40];
       timefmt_iso(sqlite3_column_int64(st, 1), at, sizeof at);
@@ -149,12 +158,12 @@ static void collect_work(uv_work_t *w) {
     }
     sqlite3_finalize(st);
   } else {
-    snprintf(d->job->work_error, sizeof d->job->work_error, "cannot read the event log: %s",
+    snprintf(job->work_error, sizeof job->work_error, "cannot read the event log: %s",
              sqlite3_errmsg(db));
   }
   sqlite3_close(db);
-  if (fclose(f) != 0 && !d->job->work_error[0])
-    snprintf(d->job->work_error, sizeof d->job->work_error, "cannot write %s", d->job->path);
+  if (fclose(f) != 0 && !job->work_error[0])
+    snprintf(job->work_error, sizeof job->work_error, "cannot write %s", job->path);
 }
 
 /* ---------- upload ---------- */
@@ -257,7 +266,15 @@ static void start_upload(diagnostics *d) {
 }
 
 static void collect_done(uv_work_t *w, int status) {
-  diagnostics *d = w->data;
+  struct diag_job *job = w->data;
+  diagnostics *d = job->d;
+  if (job->cancelled) { /* detached by diagnostics_cancel: its archive goes */
+    unlink(job->path);
+    free(job);
+    d->detached--;
+    handle_done(d);
+    return;
+  }
   bool closing = d->closing;
   d->collecting = false;
   handle_done(d);
@@ -294,10 +311,19 @@ diagnostics *diagnostics_new(const diag_config *cfg, curl_uv *cu) {
 bool diagnostics_busy(const diagnostics *d) { return d->status == DIAG_UPLOADING; }
 
 int diagnostics_cancel(diagnostics *d, char *err, size_t errlen) {
+  (void)err;
+  (void)errlen;
   if (!diagnostics_busy(d)) return 0;
   if (d->collecting) {
-    snprintf(err, errlen, "the log is being collected and cannot be cancelled");
-    return -1;
+    /* the worker cannot be stopped: its job is detached, its archive
+     * removed when it is done (collect_done); not started yet, it never runs */
+    d->job->cancelled = true;
+    uv_cancel((uv_req_t *)&d->job->work);
+    d->job = NULL;
+    d->collecting = false;
+    d->detached++;
+    set_status(d, DIAG_CANCELED, "cancelled by a new log request");
+    return 1;
   }
   uv_timer_stop(&d->timer); /* a wait between attempts */
   d->cancelling = true;
@@ -337,9 +363,9 @@ int diagnostics_upload(diagnostics *d, const diag_request *req, char *name, size
   d->request_id = req->request_id;
   d->retries_left = req->retries > 0 ? req->retries : 0;
   d->retry_interval_s = req->retry_interval_s > 0 ? req->retry_interval_s : 0;
-  d->start = req->start > 0 ? req->start : 0;
-  d->stop = req->stop;
-  d->security_only = req->security_only;
+  d->job->start = req->start > 0 ? req->start : 0;
+  d->job->stop = req->stop;
+  d->job->security_only = req->security_only;
   /* borne-diagnostics-STATION-20261123T103000Z.jsonl: unique per second and station */
   char stamp[40];
   timefmt_iso(clock_now(d->cfg.clock), stamp, sizeof stamp);
@@ -348,18 +374,23 @@ int diagnostics_upload(diagnostics *d, const diag_request *req, char *name, size
   for (const char *p = stamp; *p && *p != '.' && o + 1 < sizeof compact; p++)
     if (*p != '-' && *p != ':') compact[o++] = *p;
   compact[o] = '\0';
-  snprintf(d->job->name, sizeof d->job->name, "borne-%s-%s-%sZ.jsonl",
+  /* a cancelled job still being written may have the same second's name */
+  char suffix[16] = "";
+  d->jobs++;
+  if (d->detached) snprintf(suffix, sizeof suffix, "-%u", d->jobs);
+  snprintf(d->job->name, sizeof d->job->name, "borne-%s-%s-%sZ%s.jsonl",
            req->security_only ? "securitylog"
            : req->request_id  ? "log"
                               : "diagnostics",
-           d->station_id, compact);
+           d->station_id, compact, suffix);
   snprintf(d->job->path, sizeof d->job->path, "%s/%s", d->data_dir, d->job->name);
   snprintf(name, namelen, "%s", d->job->name);
   set_status(d, DIAG_UPLOADING, d->job->name);
-  d->work.data = d;
+  d->job->work.data = d->job;
+  d->job->d = d;
   d->open_handles++;
   d->collecting = true;
-  uv_queue_work(d->cfg.loop, &d->work, collect_work, collect_done);
+  uv_queue_work(d->cfg.loop, &d->job->work, collect_work, collect_done);
   return 0;
 }
 

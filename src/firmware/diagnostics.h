@@ -64,8 +64,11 @@ int diagnostics_upload(diagnostics *d, const diag_request *req, char *name, size
  * transfer is aborted (the connection closed), a wait between attempts
  * stopped, the archive removed, and the status becomes Canceled (N01.FR.20:
  * the dialect says AcceptedCanceled with the cancelled request's id) before
- * this returns 1. 0 when nothing runs; -1 with the reason while the archive
- * is being written (a worker thread, a moment): the upload goes on. */
+ * this returns 1; while the archive is being written (a worker thread) the
+ * job is let go, its archive removed once the worker is done, and a new
+ * upload may start at once (its file named apart). 0 when nothing runs; -1
+ * with the reason when it cannot be cancelled (kept for the callers: no
+ * such case today). */
 int diagnostics_cancel(diagnostics *d, char *err, size_t errlen);
 bool diagnostics_busy(const diagnostics *d);
 /* Close curl_uv first; frees once the loop has closed our handles. */

@@ -69,12 +69,25 @@ static void ap_applied(net_module *m, bool on) {
   station_event(m->st, 0, "network", "setup access point %s", on ? "opened" : "closed");
 }
 
+/* The outcome of the OCPP link's cellular request, for the installer. */
+static void link_cellular_done(net_module *m, const net_request *r, const char *error) {
+  if (r->op == NET_OP_CELLULAR)
+    station_event(m->st, 0, "network", "configuration slot %d: cellular APN %s %s%s", r->slot,
+                  r->apn, error ? "failed: " : "brought up", error ? error : "");
+  else if (error)
+    station_event(m->st, 0, "network", "back to the installer's cellular connection failed: %s",
+                  error);
+}
+
 static void call_done(void *ctx, json_t *view, const char *error) {
   net_call *c = ctx;
   net_module *m = c->m;
   if (!error && c->req.op == NET_OP_SETUP_AP) ap_applied(m, c->req.on);
   if (!c->pending) {
-    if (error) log_warn(MOD, "%s: %s", net_op_name(c->req.op), error);
+    if (c->req.op == NET_OP_CELLULAR || c->req.op == NET_OP_CELLULAR_INSTALLER)
+      link_cellular_done(m, &c->req, error);
+    else if (error)
+      log_warn(MOD, "%s: %s", net_op_name(c->req.op), error);
   } else if (error) {
     http_complete_error(c->pending, 502, "%s", error);
   } else {
@@ -120,6 +133,17 @@ static void ap_request(net_module *m, bool on) {
   c->req.op = NET_OP_SETUP_AP;
   c->req.on = on;
   submit(m, c);
+}
+
+int network_cellular(station *st, const net_request *r) {
+  net_module *m = station_module_ctx(st, MOD);
+  if (!m || m->kind == BACKEND_NONE) return -1;
+  net_call *c = calloc(1, sizeof *c);
+  if (!c) return -1;
+  c->m = m;
+  c->req = *r;
+  submit(m, c);
+  return 0;
 }
 
 static void on_ap_timer(uv_timer_t *t) {

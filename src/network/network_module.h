@@ -18,4 +18,13 @@
  * end's helper cannot be found. */
 int network_attach(station *st, char *err, size_t errlen);
 
+struct net_request;
+/* The OCPP link's cellular connection (OCPP 2.0.1 B09/B10: a network
+ * connection profile's APN, ocpp_module.c): `r` is a NET_OP_CELLULAR of an
+ * OCPP configuration slot, or NET_OP_CELLULAR_INSTALLER when the link takes
+ * a slot without one. Applied in the background; its outcome is an event.
+ * -1 when the station's network is not borne's (network.backend none, or no
+ * network module: a swarm station). */
+int network_cellular(station *st, const struct net_request *r);
+
 #endif

@@ -11,12 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const op_names[] = {"status",   "scan",     "join",
-                                       "ethernet", "cellular", "setup_ap"};
+static const char *const op_names[] = {
+    "status", "scan", "join", "ethernet", "cellular", "setup_ap", "cellular_installer"};
 
 int net_op_from_name(const char *name) {
   if (!name) return -1;
-  for (int i = 1; i < (int)(sizeof op_names / sizeof op_names[0]); i++)
+  for (int i = 1; i <= NET_OP_SETUP_AP; i++)
     if (strcmp(name, op_names[i]) == 0) return i;
   return -1;
 }
@@ -68,7 +68,7 @@ static bool cidr_ok(const char *s) {
 }
 
 /* An APN is a DNS-like name (3GPP TS 23.003 §9.1): letters, digits, '-', '.'. */
-static bool apn_ok(const char *s) {
+bool net_apn_ok(const char *s) {
   size_t n = strlen(s);
   if (n == 0 || n > NET_APN_MAX || s[0] == '.' || s[n - 1] == '.') return false;
   for (size_t i = 0; i < n; i++)
@@ -76,6 +76,32 @@ static bool apn_ok(const char *s) {
       return false;
   return true;
 }
+
+bool net_cred_ok(const char *s) {
+  size_t n = strlen(s);
+  if (n > NET_CRED_MAX) return false;
+  for (size_t i = 0; i < n; i++)
+    if (s[i] < 0x20 || s[i] > 0x7e) return false;
+  return true;
+}
+
+static bool digits_ok(const char *s, size_t min, size_t max) {
+  size_t n = strlen(s);
+  if (n < min || n > max) return false;
+  for (size_t i = 0; i < n; i++)
+    if (s[i] < '0' || s[i] > '9') return false;
+  return true;
+}
+
+/* A SIM's PIN1: 4 to 8 digits (3GPP TS 22.030 §6.6.2 gives it that length). */
+bool net_pin_ok(const char *pin) { return digits_ok(pin, 4, NET_PIN_MAX); }
+
+/* A public land mobile network: MCC (3 digits) and MNC (2 or 3), e.g. 20801. */
+bool net_mccmnc_ok(const char *s) { return digits_ok(s, 5, NET_MCCMNC_MAX); }
+
+static const char *const auth_names[] = {"auto", "pap", "chap", "none"};
+
+const char *net_apn_auth_name(net_apn_auth a) { return (unsigned)a < 4 ? auth_names[a] : "auto"; }
 
 static int fail(char *err, size_t errlen, const char *msg, const char *member) {
   snprintf(err, errlen, "%s: %s", member, msg);
@@ -161,6 +187,41 @@ static int parse_ethernet(const json_t *body, net_request *r, char *err, size_t 
   return parse_dns(json_object_get(body, "dns"), r, err, errlen);
 }
 
+/* {"apn", "username"?, "password"?, "pin"?, "network"?, "auth"?}: the
+ * installer's connection (slot 0). */
+static int parse_cellular(const json_t *body, net_request *r, char *err, size_t errlen) {
+  static const char *const names[] = {"apn",     "username", "password", "pin",
+                                      "network", "auth",     NULL};
+  if (!allowed(body, names, err, errlen)) return -1;
+  int a = get_string(body, "apn", r->apn, sizeof r->apn, err, errlen);
+  if (a < 0) return -1;
+  if (a == 0 || !net_apn_ok(r->apn))
+    return fail(err, errlen, "required: letters, digits, '-', '.', '_' (at most 63)", "apn");
+  if (get_string(body, "username", r->apn_user, sizeof r->apn_user, err, errlen) < 0) return -1;
+  if (!net_cred_ok(r->apn_user))
+    return fail(err, errlen, "printable ASCII characters (at most 64)", "username");
+  if (get_string(body, "password", r->apn_password, sizeof r->apn_password, err, errlen) < 0)
+    return -1;
+  if (!net_cred_ok(r->apn_password))
+    return fail(err, errlen, "printable ASCII characters (at most 64)", "password");
+  int p = get_string(body, "pin", r->pin, sizeof r->pin, err, errlen);
+  if (p < 0) return -1;
+  if (p == 1 && r->pin[0] && !net_pin_ok(r->pin)) return fail(err, errlen, "4 to 8 digits", "pin");
+  int n = get_string(body, "network", r->network, sizeof r->network, err, errlen);
+  if (n < 0) return -1;
+  if (n == 1 && r->network[0] && !net_mccmnc_ok(r->network))
+    return fail(err, errlen, "the network's MCC and MNC, 5 or 6 digits (e.g. 20801)", "network");
+  char auth[8] = "auto";
+  if (get_string(body, "auth", auth, sizeof auth, err, errlen) < 0) return -1;
+  int i = 0;
+  while (i < 4 && strcmp(auth, auth_names[i]) != 0) i++;
+  if (i == 4) return fail(err, errlen, "auto, pap, chap or none", "auth");
+  r->auth = (net_apn_auth)i;
+  if (r->auth == NET_AUTH_NONE && (r->apn_user[0] || r->apn_password[0]))
+    return fail(err, errlen, "a user name or password needs auth auto, pap or chap", "auth");
+  return 0;
+}
+
 int net_request_parse(net_op op, const json_t *body, net_request *out, char *err, size_t errlen) {
   memset(out, 0, sizeof *out);
   out->op = op;
@@ -189,15 +250,10 @@ int net_request_parse(net_op op, const json_t *body, net_request *out, char *err
   }
   case NET_OP_ETHERNET:
     return parse_ethernet(body, out, err, errlen);
-  case NET_OP_CELLULAR: {
-    static const char *const names[] = {"apn", NULL};
-    if (!allowed(body, names, err, errlen)) return -1;
-    int a = get_string(body, "apn", out->apn, sizeof out->apn, err, errlen);
-    if (a < 0) return -1;
-    if (a == 0 || !apn_ok(out->apn))
-      return fail(err, errlen, "required: letters, digits, '-', '.', '_' (at most 63)", "apn");
+  case NET_OP_CELLULAR:
+    return parse_cellular(body, out, err, errlen);
+  case NET_OP_CELLULAR_INSTALLER:
     return 0;
-  }
   case NET_OP_SETUP_AP: {
     static const char *const names[] = {"on", NULL};
     if (!allowed(body, names, err, errlen)) return -1;
@@ -231,6 +287,14 @@ json_t *net_request_json(const net_request *r) {
   }
   case NET_OP_CELLULAR:
     json_object_set_new(o, "apn", json_string(r->apn));
+    json_object_set_new(o, "username", json_string(r->apn_user));
+    json_object_set_new(o, "password", json_string(r->apn_password));
+    json_object_set_new(o, "pin", json_string(r->pin));
+    json_object_set_new(o, "network", json_string(r->network));
+    json_object_set_new(o, "auth", json_string(net_apn_auth_name(r->auth)));
+    json_object_set_new(o, "slot", json_integer(r->slot));
+    break;
+  case NET_OP_CELLULAR_INSTALLER:
     break;
   case NET_OP_SETUP_AP:
     json_object_set_new(o, "on", json_boolean(r->on));

@@ -16,6 +16,13 @@
 #define NET_APN_MAX 63
 #define NET_DNS_MAX 3
 #define NET_ADDR_MAX 48 /* "255.255.255.255/32" and room */
+#define NET_CRED_MAX 64 /* an APN's user name or password */
+#define NET_PIN_MAX 8   /* a SIM PIN: 4 to 8 digits */
+#define NET_MCCMNC_MAX 6
+/* The connections of the cellular modem: the installer's, and one per OCPP
+ * network connection profile slot that names an APN (docs/network.md). */
+#define NET_CELL_INSTALLER 0
+#define NET_CELL_SLOTS 5 /* 0, and the OCPP configuration slots 1 to 4 */
 
 typedef enum {
   NET_OP_STATUS,
@@ -24,9 +31,15 @@ typedef enum {
   NET_OP_ETHERNET,
   NET_OP_CELLULAR,
   NET_OP_SETUP_AP,
+  /* not a route: back to the installer's cellular connection when the OCPP
+   * link leaves a slot with an APN of its own (network_module.h) */
+  NET_OP_CELLULAR_INSTALLER,
 } net_op;
 
-typedef struct {
+/* How the modem proves itself to the APN (OCPP's APNAuthenticationEnumType). */
+typedef enum { NET_AUTH_AUTO, NET_AUTH_PAP, NET_AUTH_CHAP, NET_AUTH_NONE } net_apn_auth;
+
+typedef struct net_request {
   net_op op;
   char ssid[NET_SSID_MAX + 1]; /* join; setup_ap: the access point's name */
   char psk[NET_PSK_MAX + 1];   /* join: "" for an open network; setup_ap: its key */
@@ -36,11 +49,18 @@ typedef struct {
   char dns[NET_DNS_MAX][NET_ADDR_MAX];
   int dns_count;
   char apn[NET_APN_MAX + 1]; /* cellular */
-  bool on;                   /* setup_ap */
+  char apn_user[NET_CRED_MAX + 1];
+  char apn_password[NET_CRED_MAX + 1];
+  char pin[NET_PIN_MAX + 1];        /* "" = the SIM has none */
+  char network[NET_MCCMNC_MAX + 1]; /* MCC and MNC the modem must register on; "" = any */
+  net_apn_auth auth;
+  int slot; /* cellular: NET_CELL_INSTALLER from the API, the OCPP slot from the link */
+  bool on;  /* setup_ap */
 } net_request;
 
 /* The action named by the route's last segment ("scan", "join", "ethernet",
- * "cellular", "setup_ap"); -1 when it is none of them. */
+ * "cellular", "setup_ap"); -1 when it is none of them (cellular_installer is
+ * not a route). */
 int net_op_from_name(const char *name);
 const char *net_op_name(net_op op);
 
@@ -54,5 +74,12 @@ json_t *net_request_json(const net_request *r);
 /* Checks used by the parser, exported for the setup access point's keys. */
 bool net_ssid_ok(const char *ssid);
 bool net_psk_ok(const char *psk);
+/* The cellular members' checks, shared with the OCPP link's APN (an OCPP
+ * network connection profile's apn: ocpp_network.c). */
+bool net_apn_ok(const char *apn);
+bool net_cred_ok(const char *s); /* user name, password: printable ASCII */
+bool net_pin_ok(const char *pin);
+bool net_mccmnc_ok(const char *s);
+const char *net_apn_auth_name(net_apn_auth a); /* "auto", "pap", "chap", "none" */
 
 #endif

@@ -16,6 +16,29 @@ void net_sim_init(net_sim *s) {
   s->eth_dhcp = true;
   snprintf(s->eth_address, sizeof s->eth_address, "192.168.1.50/24");
   snprintf(s->eth_gateway, sizeof s->eth_gateway, "192.168.1.1");
+  s->cell_active = -1;
+}
+
+/* Makes (or replaces) a cellular connection and brings it up, as borne-nm
+ * does; a network other than the SIM's cannot be registered on. */
+static int cellular(net_sim *s, const net_request *r, char *err, size_t errlen) {
+  if (r->slot < 0 || r->slot >= NET_CELL_SLOTS) {
+    snprintf(err, errlen, "no cellular connection slot %d", r->slot);
+    return -1;
+  }
+  net_sim_cell *c = &s->cell[r->slot];
+  c->made = true;
+  snprintf(c->apn, sizeof c->apn, "%s", r->apn);
+  snprintf(c->user, sizeof c->user, "%s", r->apn_user);
+  snprintf(c->network, sizeof c->network, "%s", r->network);
+  c->auth = r->auth;
+  if (c->network[0] && strcmp(c->network, NET_SIM_OPERATOR) != 0) {
+    s->cell_active = -1;
+    snprintf(err, errlen, "the modem cannot register on network %s", c->network);
+    return -1;
+  }
+  s->cell_active = r->slot;
+  return 0;
 }
 
 static const net_sim_ap *find_ap(const net_sim *s, const char *ssid) {
@@ -50,7 +73,10 @@ int net_sim_apply(net_sim *s, const net_request *r, char *err, size_t errlen) {
     snprintf(s->eth_gateway, sizeof s->eth_gateway, "%s", r->dhcp ? "192.168.1.1" : r->gateway);
     return 0;
   case NET_OP_CELLULAR:
-    snprintf(s->apn, sizeof s->apn, "%s", r->apn);
+    return cellular(s, r, err, errlen);
+  case NET_OP_CELLULAR_INSTALLER: /* only when a slot's connection is up */
+    if (s->cell_active > NET_CELL_INSTALLER)
+      s->cell_active = s->cell[NET_CELL_INSTALLER].made ? NET_CELL_INSTALLER : -1;
     return 0;
   case NET_OP_SETUP_AP:
     s->ap_on = r->on;
@@ -84,10 +110,16 @@ json_t *net_sim_status(const net_sim *s) {
                                    : wifi   ? "192.168.4.23/24"
                                             : "",
                                    s->ap_on ? "borne-setup-ap" : s->wifi_ssid));
-  json_t *wwan = iface("wwan0", "cellular", s->apn[0] ? "connected" : "disconnected",
-                       s->apn[0] ? "10.64.12.7/32" : "", s->apn[0] ? "borne-cellular" : "");
-  json_object_set_new(wwan, "apn", s->apn[0] ? json_string(s->apn) : json_null());
-  json_object_set_new(wwan, "operator", json_string("00101")); /* the test network's MCC/MNC */
+  const net_sim_cell *cell = s->cell_active >= 0 ? &s->cell[s->cell_active] : NULL;
+  char conn[32] = "";
+  if (cell && s->cell_active == NET_CELL_INSTALLER)
+    snprintf(conn, sizeof conn, "borne-cellular");
+  else if (cell)
+    snprintf(conn, sizeof conn, "borne-cellular-slot%d", s->cell_active);
+  json_t *wwan = iface("wwan0", "cellular", cell ? "connected" : "disconnected",
+                       cell ? "10.64.12.7/32" : "", conn);
+  json_object_set_new(wwan, "apn", cell ? json_string(cell->apn) : json_null());
+  json_object_set_new(wwan, "operator", json_string(NET_SIM_OPERATOR));
   json_array_append_new(ifs, wwan);
   json_t *list = json_array();
   for (int i = 0; s->scanned && i < s->ap_count; i++)

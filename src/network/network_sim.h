@@ -22,6 +22,19 @@ typedef struct {
   const char *psk; /* the key that joins it */
 } net_sim_ap;
 
+/* A cellular connection of the modem (NetworkManager's borne-cellular, or
+ * borne-cellular-slotN for an OCPP network connection profile's APN). */
+typedef struct {
+  bool made;
+  char apn[NET_APN_MAX + 1];
+  char user[NET_CRED_MAX + 1];
+  char network[NET_MCCMNC_MAX + 1];
+  net_apn_auth auth;
+} net_sim_cell;
+
+/* The simulated modem's SIM is registered on this network (the test PLMN). */
+#define NET_SIM_OPERATOR "00101"
+
 typedef struct {
   net_sim_ap aps[NET_SIM_APS];
   int ap_count;
@@ -30,7 +43,8 @@ typedef struct {
   bool eth_dhcp;
   char eth_address[NET_ADDR_MAX];
   char eth_gateway[NET_ADDR_MAX];
-  char apn[NET_APN_MAX + 1]; /* "" = modem not set up */
+  net_sim_cell cell[NET_CELL_SLOTS]; /* [NET_CELL_INSTALLER], then per OCPP slot */
+  int cell_active;                   /* the connection up on the modem, -1 = none */
   bool ap_on;
   char ap_ssid[NET_SSID_MAX + 1];
 } net_sim;

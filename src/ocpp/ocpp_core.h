@@ -84,6 +84,16 @@ extern const ocpp_dialect_ops ocpp16_ops;  /* src/ocpp/v16/ocpp16_module.c */
 extern const ocpp_dialect_ops ocpp201_ops; /* src/ocpp/v201/ocpp201_module.c */
 extern const ocpp_dialect_ops ocpp21_ops;  /* the 2.0.1 dialect under the 2.1 schemas */
 
+/* A station started without the 2.0.1 dialect (ocpp.version offers neither
+ * 2.0.1 nor 2.1): the transactions only 2.0.1 knows that were waiting for
+ * their badge or their car (begun at the plug or at a badge, no session took
+ * them over) end in the journal as at a switch to 1.6 — an Ended
+ * (AbnormalCondition, Other, the EVSE's register as Transaction.End when
+ * read), the next seqNo, their row and counter gone, in one commit each —,
+ * for the 1.6 dialect to set aside until 2.0.1 is spoken again. How many
+ * (src/ocpp/v201/transactions.c). */
+int ocpp201_end_left_behind(station *st, cp_journal *j);
+
 /* The dialect of a version, NULL if borne has none. */
 const ocpp_dialect_ops *ocpp_ops_of(const ocpp_dialect *d);
 /* The transport settings from the ocpp.* keys and station.id, with the URL,
@@ -117,6 +127,7 @@ struct ocpp_core {
   bool closing;
   unsigned refusals_reported; /* 1 << ocpp_refusal raised since the last connection */
   bool invalid_reported;      /* InvalidMessages raised on this connection */
+  bool exhaustion_raising;    /* MemoryExhaustion being raised (report_exhaustion) */
   /* network connection profiles (B09/B10): the priority's slots that hold a
    * profile, where the link stands in them, the slot in use's settings */
   int net_slots[OCPP_NET_SLOTS];
@@ -127,6 +138,9 @@ struct ocpp_core {
   int net_timeout_s;     /* its messageTimeout, 0: ocpp.call_timeout_s */
   char *net_url;         /* its ocppCsmsUrl (owned), NULL or "" when none */
   char net_password[64]; /* 2.1 basicAuthPassword, "" : ocpp.AuthorizationKey */
+  /* the slot whose profile's APN the link brought up on the modem; 0 none,
+   * -1 unknown (a start: a former run's may still be up) */
+  int net_cell_slot;
 };
 
 #endif

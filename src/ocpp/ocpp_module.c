@@ -15,6 +15,8 @@
 #include "firmware/firmware.h"
 #include "firmware/firmware_module.h"
 #include "http/http_json.h"
+#include "network/network_module.h"
+#include "network/network_req.h"
 #include "ocpp/ocpp_core.h"
 #include "ocpp/ocpp_keys.h"
 #include "util/log.h"
@@ -54,6 +56,30 @@ static void net_apply(const ocpp_core *c, ocpp_transport_config *tc) {
   if (c->net_password[0]) tc->basic_password = c->net_password;
 }
 
+/* The cellular connection of the slot in use (B09/B10): the APN its
+ * profile names brought up on the modem by the network module; else, when
+ * a slot's may be up (after a start, or after a slot with an APN), the
+ * installer's connection back. */
+static void net_cellular(ocpp_core *c, const json_t *profile) {
+  net_request r;
+  char why[160];
+  if (profile && ocpp_net_apn(profile, c->net_in_use, &r, why, sizeof why) == 1) {
+    if (network_cellular(c->st, &r) == 0) {
+      c->net_cell_slot = c->net_in_use;
+      return;
+    }
+    station_event(c->st, 0, "ocpp_network_slot",
+                  "configuration slot %d: APN %s not applied (network.backend none: the "
+                  "system's own configuration sets up the network)",
+                  c->net_in_use, r.apn);
+  }
+  if (c->net_cell_slot == 0) return;
+  memset(&r, 0, sizeof r);
+  r.op = NET_OP_CELLULAR_INSTALLER;
+  network_cellular(c->st, &r);
+  c->net_cell_slot = 0;
+}
+
 /* The settings of the slot the cursor is on. */
 static void net_select(ocpp_core *c) {
   c->net_in_use = c->net_count ? c->net_slots[c->net.index] : OCPP_NET_INSTALLER;
@@ -61,8 +87,12 @@ static void net_select(ocpp_core *c) {
   c->net_url = NULL;
   c->net_password[0] = 0;
   c->net_timeout_s = 0;
-  if (c->net_in_use == OCPP_NET_INSTALLER) return;
+  if (c->net_in_use == OCPP_NET_INSTALLER) {
+    net_cellular(c, NULL);
+    return;
+  }
   json_t *p = ocpp_net_load(c->st->db, c->net_in_use);
+  net_cellular(c, p);
   const char *url = json_string_value(json_object_get(p, "ocppCsmsUrl"));
   const char *pw = json_string_value(json_object_get(p, "basicAuthPassword"));
   if (url && url[0]) keep_url(&c->net_url, url); /* out of memory: the installer's URL */
@@ -223,6 +253,12 @@ static void set_badge_max(ocpp_core *c) {
                         c->active->family == OCPP_FAMILY_V16 ? OCPP16_ID_TAG_MAX : CP_ID_MAX);
 }
 
+/* 2.0.1 shows the EVSEs kept for its station-wide reservations Reserved
+ * (TC_H_14); 1.6's connector 0 reserves no connector. */
+static void show_kept(ocpp_core *c) {
+  station_show_kept_reservations(c->st, c->active->family != OCPP_FAMILY_V16);
+}
+
 /* The dialect of the version the server picked becomes the one spoken; a
  * change of family hands the running sessions to the new one. */
 static void switch_dialect(ocpp_core *c) {
@@ -231,6 +267,7 @@ static void switch_dialect(ocpp_core *c) {
   const ocpp_dialect_ops *was = c->active;
   c->active = ops;
   set_badge_max(c);
+  show_kept(c);
   if (was->family == ops->family) return;
   /* the one left forgets its sessions (its status hooks still run: it must
    * not queue events for them), the new one takes them over */
@@ -408,9 +445,30 @@ static void on_meter_read(void *ctx, int k, const meter_reading *r) {
   if (c->active->meter_read) c->active->meter_read(active_ctx(c), k, r);
 }
 
+/* MemoryExhaustion (the security events' list, critical: "the Flash or RAM
+ * memory is getting full"): the journal refused a message for want of room
+ * (cp_journal_exhausted). Raised at the next station event that is on disk
+ * (room again: the event log took it), outside a store batch, so that the
+ * dialect's queueing of it is seen at once; cleared once the journal took
+ * it, else raised again at the next event. Both versions (1.6's whitepaper
+ * has the same event). */
+static void report_exhaustion(ocpp_core *c) {
+  const char *why = cp_journal_exhausted(c->journal);
+  if (!why || c->exhaustion_raising || c->closing || store_in_batch(c->st->db)) return;
+  char text[160];
+  snprintf(text, sizeof text, "%s", why);
+  c->exhaustion_raising = true;
+  uint64_t before = cp_journal_pushed(c->journal);
+  station_event(c->st, 0, "security", "MemoryExhaustion: the queue could not take a message: %s",
+                text);
+  if (cp_journal_pushed(c->journal) > before) cp_journal_exhaustion_reported(c->journal);
+  c->exhaustion_raising = false;
+}
+
 static void on_event(void *ctx, int k, const char *kind, const char *detail) {
   ocpp_core *c = ctx;
   if (c->active->event) c->active->event(active_ctx(c), k, kind, detail);
+  report_exhaustion(c);
 }
 
 static void on_setting_changed(void *ctx, const char *key) {
@@ -599,9 +657,13 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
     c->ctx[ops->family] = ops->open(c, err, errlen);
     if (!c->ctx[ops->family]) return attach_failed(c);
   }
+  /* 2.0.1 no longer offered: its transactions waiting for a badge or a car
+   * end (docs/ocpp201.md, version negotiation) */
+  if (!c->ctx[OCPP_FAMILY_V201]) ocpp201_end_left_behind(st, c->journal);
   /* B10.FR.04: after a start, the first entry of NetworkConfigurationPriority */
   if (ocpp_net_open(st->db, err, errlen) != 0) return attach_failed(c);
   net_load(c);
+  c->net_cell_slot = -1;
   net_select(c);
   /* one restarter for the firmware updater: the dialect spoken at that
    * moment tells its back end before the restart (with a version list every
@@ -636,19 +698,20 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
   int count = station_connector_count(st);
   for (int k = 1; k <= count; k++)
     if (!cp_availability(c->resv, k)) station_set_available(st, k, false);
-  cp_reservation rs[BORNE_MAX_CONNECTORS + 1];
-  int nr = cp_reservations_list(c->resv, rs, BORNE_MAX_CONNECTORS + 1);
+  cp_reservation rs[2 * BORNE_MAX_CONNECTORS]; /* one per connector, and station-wide ones */
+  int nr = cp_reservations_list(c->resv, rs, 2 * BORNE_MAX_CONNECTORS);
   for (int i = 0; i < nr; i++) {
     char w[120];
     const char *group = rs[i].group[0] ? rs[i].group : NULL;
-    if (rs[i].connector == 0 && rs[i].among) /* any EVSE of a type (2.0.1 connectorType) */
-      station_reserve_among(st, rs[i].among, rs[i].token, group);
+    if (rs[i].connector == 0) /* station-wide (2.0.1: of a connectorType when among) */
+      station_reserve_any(st, rs[i].id, rs[i].among, rs[i].token, group);
     else if (rs[i].connector <= count &&
              station_reserve(st, rs[i].connector, rs[i].token, group, w, sizeof w) != 0)
       log_warn(MOD, "reservation %d not restored: %s", rs[i].id, w);
   }
   station_set_offline(st, true);
   set_badge_max(c);
+  show_kept(c);
   if (strcmp(config_get(st->cfg, "auth.mode"), "ocpp") == 0)
     station_set_authorizer(st, on_authorize, c);
   station_module m = {.name = "ocpp",

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "network/network_req.h"
+
 int ocpp_net_priority_parse(const char *csl, int out[OCPP_NET_SLOTS], char *why, size_t whylen) {
   int n = 0;
   const char *p = csl ? csl : "";
@@ -89,7 +91,74 @@ const char *ocpp_net_check(int slot, const json_t *data, int current_profile, bo
     snprintf(why, whylen, "messageTimeout of at least 1 s");
     return "InvalidNetworkConf";
   }
+  if (json_object_get(data, "vpn")) {
+    /* connecting without the VPN the back end expects would expose the link */
+    snprintf(why, whylen, "the station has no VPN client: a profile with a vpn cannot be used");
+    return "InvalidNetworkConf";
+  }
+  net_request apn;
+  if (ocpp_net_apn(data, slot, &apn, why, whylen) < 0) return "InvalidNetworkConf";
   return NULL;
+}
+
+int ocpp_net_apn(const json_t *data, int slot, net_request *out, char *why, size_t whylen) {
+  const json_t *a = json_object_get(data, "apn");
+  const char *iface = json_string_value(json_object_get(data, "ocppInterface"));
+  if (!json_is_object(a) || !iface || strncmp(iface, "Wireless", 8) != 0) return 0;
+  memset(out, 0, sizeof *out);
+  out->op = NET_OP_CELLULAR;
+  out->slot = slot;
+  const char *apn = json_string_value(json_object_get(a, "apn"));
+  const char *user = json_string_value(json_object_get(a, "apnUserName"));
+  const char *pw = json_string_value(json_object_get(a, "apnPassword"));
+  const char *net = json_string_value(json_object_get(a, "preferredNetwork"));
+  const char *auth = json_string_value(json_object_get(a, "apnAuthentication"));
+  const json_t *pin = json_object_get(a, "simPin");
+  if (!apn || !net_apn_ok(apn)) {
+    snprintf(why, whylen, "apn.apn: letters, digits, '-', '.', '_' (at most %d)", NET_APN_MAX);
+    return -1;
+  }
+  snprintf(out->apn, sizeof out->apn, "%s", apn);
+  if ((user && !net_cred_ok(user)) || (pw && !net_cred_ok(pw))) {
+    snprintf(why, whylen, "apn: a user name or password of printable ASCII characters");
+    return -1;
+  }
+  snprintf(out->apn_user, sizeof out->apn_user, "%s", user ? user : "");
+  snprintf(out->apn_password, sizeof out->apn_password, "%s", pw ? pw : "");
+  if (pin) {
+    json_int_t v = json_integer_value(pin);
+    if (!json_is_integer(pin) || v < 0 || v > 99999999) {
+      snprintf(why, whylen, "apn.simPin: 4 to 8 digits");
+      return -1;
+    }
+    snprintf(out->pin, sizeof out->pin, "%04lld", (long long)v);
+  }
+  if (json_is_true(json_object_get(a, "useOnlyPreferredNetwork"))) {
+    if (!net || !net_mccmnc_ok(net)) {
+      snprintf(why, whylen, "apn.preferredNetwork: the MCC and MNC, 5 or 6 digits");
+      return -1;
+    }
+    snprintf(out->network, sizeof out->network, "%s", net);
+  }
+  static const struct {
+    const char *ocpp;
+    net_apn_auth auth;
+  } auths[] = {{"AUTO", NET_AUTH_AUTO},
+               {"PAP", NET_AUTH_PAP},
+               {"CHAP", NET_AUTH_CHAP},
+               {"NONE", NET_AUTH_NONE}};
+  size_t i = 0;
+  while (i < sizeof auths / sizeof auths[0] && (!auth || strcmp(auth, auths[i].ocpp) != 0)) i++;
+  if (i == sizeof auths / sizeof auths[0]) {
+    snprintf(why, whylen, "apn.apnAuthentication: AUTO, PAP, CHAP or NONE");
+    return -1;
+  }
+  out->auth = auths[i].auth;
+  if (out->auth == NET_AUTH_NONE && (out->apn_user[0] || out->apn_password[0])) {
+    snprintf(why, whylen, "apn: a user name or password with apnAuthentication NONE");
+    return -1;
+  }
+  return 1;
 }
 
 bool ocpp_net_attempt_failed(ocpp_net_cursor *c, int attempts, int count) {

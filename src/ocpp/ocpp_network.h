@@ -34,9 +34,21 @@ int ocpp_net_priority_parse(const char *csl, int out[OCPP_NET_SLOTS], char *why,
  * installer's), "NoSecurityDowngrade" (B09.FR.04: a lower securityProfile;
  * AllowSecurityProfileDowngrade is not implemented), "InvalidNetworkConf"
  * (B09.FR.02: SOAP, a URL that is not ws:// for profiles 0-1 / wss:// for
- * 2-3, profile 1-2 without a password, a messageTimeout below 1). */
+ * 2-3, profile 1-2 without a password, a messageTimeout below 1, an apn
+ * ocpp_net_apn refuses, a vpn: the station has no VPN client). */
 const char *ocpp_net_check(int slot, const json_t *data, int current_profile, bool has_password,
                            char *why, size_t whylen);
+
+struct net_request;
+/* The cellular connection a profile (connectionData `data` of `slot`) asks
+ * for: 1 with *out a NET_OP_CELLULAR of that slot when it names an `apn` on
+ * a Wireless interface; 0 when it asks for none (no apn, or a Wired
+ * interface); -1 with a sentence in `why` when its apn cannot be used (an
+ * APN, user name, PIN or network the modem would not take). The preferred
+ * network is forced only with useOnlyPreferredNetwork (NetworkManager
+ * knows no soft preference); simPin, an integer in OCPP, is written with
+ * at least 4 digits (a PIN's leading zeros are lost in an integer). */
+int ocpp_net_apn(const json_t *data, int slot, struct net_request *out, char *why, size_t whylen);
 
 /* Where the link stands in the priority list: the entry it connects with
  * and the failed attempts on it since the last connection. */

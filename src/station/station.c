@@ -383,7 +383,9 @@ static bool reserved_for_group(const station *st, const char *group) {
     const connector_sm *sm = &st->core.conn[c - 1];
     if (sm->reserved && strcmp(sm->reserved_parent, group) == 0) return true;
   }
-  return st->core.reserved_any && strcmp(st->core.reserved_any_parent, group) == 0;
+  for (int i = 0; i < st->core.n_any; i++)
+    if (strcmp(st->core.any[i].parent, group) == 0) return true;
+  return false;
 }
 
 unsigned station_badge_connectors(station *st, const char *uid) {
@@ -476,6 +478,12 @@ int station_add_module(station *st, const station_module *m) {
   return 0;
 }
 
+void *station_module_ctx(const station *st, const char *name) {
+  for (int i = 0; i < st->module_count; i++)
+    if (st->modules[i].name && strcmp(st->modules[i].name, name) == 0) return st->modules[i].ctx;
+  return NULL;
+}
+
 int station_add_module_before(station *st, const char *before, const station_module *m) {
   if (station_add_module(st, m) != 0) return -1;
   int at = st->module_count - 1;
@@ -540,9 +548,12 @@ int station_reserve(station *st, int c, const char *uid, const char *parent, cha
   return 0;
 }
 
-void station_reserve_among(station *st, unsigned among, const char *uid, const char *parent) {
-  sc_reserve_among(&st->core, among, uid, parent);
+int station_reserve_any(station *st, int id, unsigned among, const char *uid, const char *parent) {
+  sc_notes notes = {0};
+  if (sc_reserve_any(&st->core, id, among, uid, parent, now_of(st), &notes) != 0) return -1;
   station_event(st, 0, "reserved", "%s", uid ? uid : "");
+  handle_notes(st, &notes, 0);
+  return 0;
 }
 
 void station_cancel_reservation(station *st, int c) {
@@ -550,6 +561,28 @@ void station_cancel_reservation(station *st, int c) {
   sc_notes notes = {0};
   sc_cancel_reservation(&st->core, c, now_of(st), &notes);
   station_event(st, c, "reservation_ended", "%s", "");
+  handle_notes(st, &notes, 0);
+}
+
+void station_cancel_reservation_any(station *st, int id) {
+  sc_notes notes = {0};
+  if (!sc_cancel_reservation_any(&st->core, id, now_of(st), &notes)) return;
+  station_event(st, 0, "reservation_ended", "%s", "");
+  handle_notes(st, &notes, 0);
+}
+
+bool station_can_reserve_any(const station *st, unsigned among, int except) {
+  return sc_can_reserve_any(&st->core, among, except);
+}
+
+bool station_any_needs(const station *st, int c, int except) {
+  return sc_any_needs(&st->core, c, except);
+}
+
+void station_show_kept_reservations(station *st, bool on) {
+  if (st->core.show_kept == on) return;
+  sc_notes notes = {0};
+  sc_show_kept(&st->core, on, now_of(st), &notes);
   handle_notes(st, &notes, 0);
 }
 
@@ -624,6 +657,25 @@ void station_grid_sample(station *st, const char *source, const grid_sample *g) 
 
 void station_set_limit(station *st, int c, limit_source src, double amps) {
   station_connector_event(st, c, &(cs_event){.type = CS_EV_LIMIT, .limit_src = src, .value = amps});
+}
+
+void station_set_site_limit(station *st, limit_source src, double amps) {
+  if (!st->site_limits) {
+    if (amps < 0) return;
+    st->site_limits = calloc(1, sizeof *st->site_limits);
+    if (!st->site_limits) return; /* out of memory: not known, as before any */
+  }
+  if (amps < 0)
+    limits_clear(st->site_limits, src);
+  else
+    limits_set(st->site_limits, src, amps);
+}
+
+void station_site_limits(const station *st, limit_set *out) {
+  if (st->site_limits)
+    *out = *st->site_limits;
+  else
+    memset(out, 0, sizeof *out);
 }
 
 /* ---------- timers ---------- */
@@ -771,10 +823,12 @@ void station_connector_event(station *st, int c, const cs_event *ev) {
   sc_notes notes = {0};
   sc_connector_event(&st->core, c, ev, now_of(st), &notes);
   handle_notes(st, &notes, 0);
-  /* a car plugged into (or taken from) a reserved connector leaves it
-   * Reserved (OCPP 1.6 4.9, 2.0.1 G01.FR.09): no status tells it, this
-   * event does (the 2.0.1 dialect starts its transaction at the plug) */
-  if (cs_plugged(sm) != was_plugged && sm->reserved && cs_status(sm) == STATUS_RESERVED)
+  /* a car plugged into (or taken from) a reserved connector — or one kept
+   * for station-wide reservations — leaves it Reserved (OCPP 1.6 4.9, 2.0.1
+   * G01.FR.09): no status tells it, this event does (the 2.0.1 dialect
+   * starts its transaction at the plug) */
+  if (cs_plugged(sm) != was_plugged && (sm->reserved || sm->kept) &&
+      cs_status(sm) == STATUS_RESERVED)
     station_event(st, c, "reserved_plug", "%s", was_plugged ? "out" : "in");
 }
 
@@ -1299,6 +1353,8 @@ void station_free(station *st) {
   free(st->meter_src);
   st->meter_src = NULL;
   free(st->people_managed_by);
+  free(st->site_limits);
+  sc_free(&st->core);
   st->people_managed_by = NULL;
   free_connectors(st);
   free(st->core_conns);
@@ -1444,7 +1500,7 @@ bool station_connector_tethered(const station *st, int c) {
 }
 
 bool station_reservation_admits(const station *st, int c, const char *uid, const char *parent) {
-  return cs_reservation_admits(&st->core.conn[c - 1], uid, parent);
+  return sc_reservations_admit(&st->core, c, uid, parent);
 }
 
 void station_set_offline(station *st, bool offline) { st->core.offline = offline; }

@@ -211,6 +211,10 @@ typedef struct station {
   /* benchmark hook: called after outputs were applied for a connector */
   void (*on_outputs_applied)(void *ctx, int connector);
   void *on_outputs_applied_ctx;
+  /* the limits that bind the whole station (station_set_site_limit),
+   * allocated by the first one: NULL in a station without load management
+   * (a swarm station: 128 bytes each) */
+  limit_set *site_limits;
 } station;
 
 /* A module's attach function: reads its configuration, registers its routes
@@ -312,10 +316,21 @@ station_setting_state station_setting_use(station *st, const char *key);
 /* Reserve connector c (0: any one) for uid or its group `parent` (may be NULL). */
 int station_reserve(station *st, int connector, const char *uid, const char *parent, char *err,
                     size_t errlen);
-/* Reserve any one connector among those of `among` (bit c-1 for connector c,
- * 0: every one) for uid or its group; the others are not concerned. */
-void station_reserve_among(station *st, unsigned among, const char *uid, const char *parent);
+/* Station-wide reservation `id` (the same id replaces it): any one connector
+ * among those of `among` (bit c-1 for connector c, 0: every one) for uid or
+ * its group; several are kept together (sc_reserve_any). -1 when the core
+ * holds as many as it can. */
+int station_reserve_any(station *st, int id, unsigned among, const char *uid, const char *parent);
+/* Connector c's reservation ends (0: every station-wide one). */
 void station_cancel_reservation(station *st, int connector);
+/* The station-wide reservation `id` ends. */
+void station_cancel_reservation_any(station *st, int id);
+/* sc_can_reserve_any, sc_any_needs (station_core.h). */
+bool station_can_reserve_any(const station *st, unsigned among, int except);
+bool station_any_needs(const station *st, int connector, int except);
+/* Connectors kept for station-wide reservations shown Reserved (OCPP 2.0.1
+ * spoken) or not (1.6). */
+void station_show_kept_reservations(station *st, bool on);
 /* Withdraw the authorization of `uid` held for the next plug (sc_withdraw_held;
  * the event `auth_withdrawn`): 0, or -1 when none is held for it. */
 int station_withdraw_held_authorization(station *st, const char *uid);
@@ -345,6 +360,9 @@ int station_add_module(station *st, const station_module *m);
  * one's hook (OCMF's end record before OCPP's StopTransaction) can attach
  * after it (issue 15: OCPP connects first, OCMF's key is made meanwhile). */
 int station_add_module_before(station *st, const char *before, const station_module *m);
+/* The ctx of the module attached under `name`, NULL when none: for a
+ * module's own entry points called by another (network_cellular). */
+void *station_module_ctx(const station *st, const char *name);
 void station_set_authorizer(station *st, station_authorize_fn fn, void *ctx);
 /* The longest badge UID the back end takes whole (0: no limit, the default):
  * station_remote_start (API, MQTT) refuses a longer badge (auth_refused,
@@ -365,6 +383,15 @@ void station_set_meter_source(station *st, int connector, station_meter_fn fn, v
 /* A limit from outside the core (load management, schedule, OCPP profile),
  * in amps per phase; < 0 clears it. */
 void station_set_limit(station *st, int connector, limit_source src, double amps);
+/* A limit that binds the whole station, every connector together (load
+ * management: what the site's connection and borne's circuit leave for all
+ * of borne's connectors), in amps per phase; < 0 clears it. Set by the module
+ * that knows it, read by the others (OCPP 2.0.1: EVSE 0's
+ * ChargingStationExternalConstraints). It limits no connector by itself:
+ * the module shares it out through station_set_limit. */
+void station_set_site_limit(station *st, limit_source src, double amps);
+/* The station-wide limits as set above (none active: none known). */
+void station_site_limits(const station *st, limit_set *out);
 
 /* Publish a grid measurement to every module (energy management uses it). */
 void station_grid_sample(station *st, const char *source, const grid_sample *g);
@@ -407,7 +434,8 @@ bool station_has_session(const station *st, int c);
 bool station_waiting_for_authorization(const station *st, int c);
 int station_connector_phases(const station *st, int c);
 bool station_connector_tethered(const station *st, int c);
-/* Would a reservation on connector c let `uid` (group `parent`, may be NULL) charge? */
+/* Would the reservations let `uid` (group `parent`, may be NULL) charge on
+ * connector c: its own, and the station-wide ones (sc_reservations_admit)? */
 bool station_reservation_admits(const station *st, int c, const char *uid, const char *parent);
 /* The back end (OCPP) is reachable or not: the LED shows "offline". */
 void station_set_offline(station *st, bool offline);

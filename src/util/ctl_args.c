@@ -48,7 +48,8 @@ static const char usage_text[] =
     "  network status|scan             interfaces, addresses, Wi-Fi networks in range\n"
     "  network join SSID [--psk KEY]   join a Wi-Fi network\n"
     "  network ethernet dhcp|static [ADDR/PREFIX] [--gateway IP] [--dns IP,IP]\n"
-    "  network cellular APN            set up the cellular modem\n"
+    "  network cellular APN [--user U] [--password P] [--pin PIN] [--network MCCMNC]\n"
+    "                  [--auth auto|pap|chap|none]  set up the cellular modem\n"
     "  network ap on|off               open or close the setup Wi-Fi access point\n"
     "  help                            this text\n"
     "simulator (borned --sim):\n"
@@ -343,11 +344,14 @@ static int verb_tamper(ctl_command *cmd, const token *tok, int n, char *err, siz
 static int verb_network(ctl_command *cmd, const token *tok, int n, char *err, size_t errlen) {
   const char *pos[3] = {0};
   int npos;
-  opt_spec specs[] = {{"psk", true, NULL}, {"gateway", true, NULL}, {"dns", true, NULL}};
+  opt_spec specs[] = {{"psk", true, NULL},     {"gateway", true, NULL},  {"dns", true, NULL},
+                      {"user", true, NULL},    {"password", true, NULL}, {"pin", true, NULL},
+                      {"network", true, NULL}, {"auth", true, NULL}};
+  enum { NSPECS = sizeof specs / sizeof specs[0] };
   static const char shape[] = "network status|scan|join SSID|ethernet dhcp|static ADDR|"
                               "cellular APN|ap on|off";
   static const char *const words[] = {"status", "scan", "join", "ethernet", "cellular", "ap", NULL};
-  if (split_opts("network", tok, n, specs, 3, pos, &npos, 3, err, errlen) ||
+  if (split_opts("network", tok, n, specs, NSPECS, pos, &npos, 3, err, errlen) ||
       need_args("network", npos, 1, 3, shape, err, errlen))
     return -1;
   int w = one_of(pos[0], words);
@@ -356,10 +360,14 @@ static int verb_network(ctl_command *cmd, const token *tok, int n, char *err, si
   bool ethernet_static = w == 3 && npos > 1 && strcmp(pos[1], "static") == 0;
   int need = ethernet_static ? 3 : want[w];
   if (npos != need) return errbuf_fail(err, errlen, "network: expected %s", shape);
-  if ((specs[0].value && w != 2) || ((specs[1].value || specs[2].value) && !ethernet_static))
+  bool cellular_opts = false;
+  for (int i = 3; i < NSPECS; i++) cellular_opts = cellular_opts || specs[i].value;
+  if ((specs[0].value && w != 2) || ((specs[1].value || specs[2].value) && !ethernet_static) ||
+      (cellular_opts && w != 4))
     return errbuf_fail(err, errlen,
                        "network: --psk goes with join, --gateway and --dns with "
-                       "ethernet static");
+                       "ethernet static, --user, --password, --pin, --network and --auth "
+                       "with cellular");
   cmd->view = CTL_VIEW_NETWORK;
   if (w == 0) {
     cmd->method = "GET";
@@ -382,8 +390,15 @@ static int verb_network(ctl_command *cmd, const token *tok, int n, char *err, si
     if (specs[1].value && add_field(cmd, "gateway", CTL_VAL_STRING, specs[1].value, err, errlen))
       return -1;
     return specs[2].value ? add_field(cmd, "dns", CTL_VAL_STRING, specs[2].value, err, errlen) : 0;
-  case 4:
-    return add_field(cmd, "apn", CTL_VAL_STRING, pos[1], err, errlen);
+  case 4: {
+    if (add_field(cmd, "apn", CTL_VAL_STRING, pos[1], err, errlen)) return -1;
+    static const char *const members[] = {"username", "password", "pin", "network", "auth"};
+    for (int i = 3; i < NSPECS; i++)
+      if (specs[i].value &&
+          add_field(cmd, members[i - 3], CTL_VAL_STRING, specs[i].value, err, errlen))
+        return -1;
+    return 0;
+  }
   case 5: {
     static const char *const onoff[] = {"on", "off", NULL};
     int o = one_of(pos[1], onoff);

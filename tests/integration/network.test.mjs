@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { startBorned } from './lib/borne.mjs';
+import { Csms } from './lib/csms.mjs';
 import { spawnPeer, stopPeer } from './lib/peers.mjs';
 import { setupPins } from './lib/web.mjs';
 import { launch, newPage, login, open, checkPage } from './lib/browser.mjs';
@@ -160,6 +161,16 @@ test('nm back end against dbusmock NetworkManager: devices, scan, join, Ethernet
   await st.ok('POST', '/api/v1/network/cellular', { apn: 'm2m.operator.fr' });
   conns = await mock.ask('connections');
   assert.deepEqual(conns.filter((c) => c.id === 'borne-cellular').map((c) => c.apn), ['m2m.operator.fr']);
+  // the APN's credentials, the SIM's PIN, a forced network and the authentication allowed
+  await st.ok('POST', '/api/v1/network/cellular',
+    { apn: 'm2m.operator.fr', username: 'cs42', password: 'secret', pin: '0123', network: '20801', auth: 'pap' });
+  conns = await mock.ask('connections');
+  const cell = conns.filter((c) => c.id === 'borne-cellular');
+  assert.equal(cell.length, 1);
+  assert.deepEqual([cell[0].gsm.username, cell[0].gsm.password, cell[0].gsm.pin, cell[0].gsm['network-id'], cell[0].autoconnect],
+    ['cs42', 'secret', '0123', '20801', true]);
+  assert.deepEqual([cell[0].ppp['refuse-pap'] ?? false, cell[0].ppp['refuse-chap'], cell[0].ppp['refuse-eap']], [false, true, true],
+    `PAP only: ${JSON.stringify(cell[0].ppp)}`);
 
   // bornectl over the same back end
   const out = st.ctl('network', 'status');
@@ -167,6 +178,58 @@ test('nm back end against dbusmock NetworkManager: devices, scan, join, Ethernet
   assert.match(out.stdout, /wlan0/);
   assert.match(out.stdout, /borne-lab/);
   assert.match(out.stdout, /cellular cdc-wdm0: APN m2m\.operator\.fr, operator 20801/);
+});
+
+// OCPP 2.0.1 B09/B10 over NetworkManager: a network connection profile's APN
+// is a gsm connection of its own (borne-cellular-slot2, not brought up at
+// boot), activated on the modem when the link takes slot 2; the fallback to
+// slot 1 activates the installer's borne-cellular again.
+test('nm back end: an OCPP slot APN is a connection of its own, the installer connection back after the fallback', async (t) => {
+  const mock = await startMock(t);
+  const modemPath = await mock.ask('modem');
+  const a = await new Csms({ protocol: 'ocpp2.0.1', bootInterval: 3600 }).listen(0);
+  const b = await new Csms({ protocol: 'ocpp2.0.1', bootInterval: 3600 }).listen(0);
+  t.after(async () => { await a.close().catch(() => {}); await b.close().catch(() => {}); });
+  const st = await startBorned({
+    connectors: 1, auth: 'free', args: ['--csms', a.url],
+    set: { 'network.backend': 'nm', 'network.setup_ap_s': '0', 'ocpp.version': '2.0.1',
+      'ocpp.reconnect_max_s': '2', 'ocpp.NetworkProfileConnectionAttempts': '2' },
+    env: { DBUS_SYSTEM_BUS_ADDRESS: mock.bus },
+  });
+  t.after(async () => { await st.stop(); st.cleanup(); });
+  await a.waitCall('BootNotification');
+  for (let i = 0; i < 50 && !(await st.ok('GET', '/api/v1/network')).interfaces.some((x) => x.type === 'cellular'); i++);
+  await st.ok('POST', '/api/v1/network/cellular', { apn: 'installer.example' });
+  // activations on the modem, in order (the mock keeps a former one listed as active where
+  // NetworkManager would take it down: the last one is the one up)
+  const onModem = async () => (await mock.ask('active')).filter((c) => c.devices.includes(modemPath) && c.state === 2).map((c) => c.id);
+  assert.deepEqual(await onModem(), ['borne-cellular']);
+
+  const apn = { apn: 'm2m.csms-b.example', apnUserName: 'cs42', apnPassword: 'secret', simPin: 1234, apnAuthentication: 'CHAP' };
+  const set = await a.call('SetNetworkProfile', { configurationSlot: 2, connectionData:
+    { ocppVersion: 'OCPP20', ocppTransport: 'JSON', ocppCsmsUrl: b.url, messageTimeout: 20, securityProfile: 0, ocppInterface: 'Wireless0', apn } });
+  assert.equal(set.status, 'Accepted');
+  const prio = await a.call('SetVariables', { setVariableData: [{ attributeValue: '1,2', component: { name: 'OCPPCommCtrlr' }, variable: { name: 'NetworkConfigurationPriority' } }] });
+  assert.equal(prio.setVariableResult[0].attributeStatus, 'Accepted');
+
+  let after = await st.lastEventId();
+  await a.close();
+  await b.waitCall('BootNotification', { timeoutMs: 60000 });
+  await st.waitEvent('network', { after, match: (e) => /configuration slot 2: cellular APN m2m\.csms-b\.example brought up/.test(e.detail), timeoutMs: 30000 });
+  const slot = (await mock.ask('connections')).filter((c) => c.id === 'borne-cellular-slot2');
+  assert.equal(slot.length, 1);
+  assert.deepEqual([slot[0].gsm.apn, slot[0].gsm.username, slot[0].gsm.password, slot[0].gsm.pin, slot[0].autoconnect, slot[0].ppp['refuse-pap']],
+    ['m2m.csms-b.example', 'cs42', 'secret', '1234', false, true]);
+  assert.deepEqual(await onModem(), ['borne-cellular', 'borne-cellular-slot2']);
+  assert.ok((await mock.ask('connections')).some((c) => c.id === 'borne-cellular' && c.apn === 'installer.example'), 'the installer\'s kept');
+
+  after = await st.lastEventId();
+  await b.close();
+  await st.waitEvent('ocpp_network_slot', { after, match: (e) => /configuration slot 1/.test(e.detail), timeoutMs: 60000 });
+  for (let i = 0; i < 50 && (await onModem()).length < 3; i++) await st.ok('GET', '/api/v1/network');
+  assert.deepEqual(await onModem(), ['borne-cellular', 'borne-cellular-slot2', 'borne-cellular']);
+  a.assertNoViolations();
+  b.assertNoViolations();
 });
 
 test('sim back end: bornectl network, request checks, installer role', async (t) => {
@@ -273,10 +336,20 @@ test('web page: Settings → Network scans, joins and sets a fixed Ethernet addr
   await page.waitForFunction(() => document.querySelector('[data-test=net-interfaces] tr[data-iface=eth0]')?.textContent.includes('10.1.2.3/16'));
   const eth = (await st.ok('GET', '/api/v1/network')).interfaces.find((i) => i.name === 'eth0');
   assert.deepEqual([eth.method, eth.gateway], ['static', '10.1.0.1']);
-  // the cellular APN, then the modem's row says which APN and operator
+  // the cellular APN with the optional members: a network the simulated SIM is not on is refused
   await page.fill('#net-apn', 'internet.example');
+  await page.fill('#net-apn-user', 'cs42');
+  await page.fill('#net-apn-password', 'secret');
+  await page.fill('#net-sim-pin', '0123');
+  await page.selectOption('#net-apn-auth', 'chap');
+  await page.fill('#net-plmn', '20801');
   await page.click('[data-test=net-cellular] button[type=submit]');
-  await page.waitForSelector('[data-test=net-interfaces] tr[data-iface=wwan0] [data-test=net-cellular-info]');
+  await page.waitForSelector('[data-test=net-cellular] p.error');
+  assert.match(await page.textContent('[data-test=net-cellular] p.error'), /cannot register on network 20801/);
+  // then the modem's row says which APN and operator
+  await page.fill('#net-plmn', '00101');
+  await page.click('[data-test=net-cellular] button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('[data-test=net-interfaces] tr[data-iface=wwan0] [data-test=net-cellular-info]')?.textContent.includes('internet.example'));
   assert.match(await page.textContent('tr[data-iface=wwan0] [data-test=net-cellular-info]'),
     /APN internet\.example · opérateur 00101/);
   await checkPage(page, 'network');

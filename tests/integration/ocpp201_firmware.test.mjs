@@ -455,3 +455,50 @@ test('L01/N01: the steps taken while the CSMS is gone are queued on disk and tol
   await st.waitFor((s) => s.station.ocpp.queue_length === 0, { what: 'queue flushed' });
   csms.assertNoViolations();
 });
+
+// What the CSMS heard of a fault is kept across a restart (table
+// ocpp201_problem_told): a fault told before a restart that is gone after it
+// is cleared once after the boot, its cause the fault's eventId; a second
+// restart tells nothing more.
+test('G05/N07: a fault told before a restart and gone after it is cleared after the boot, once', async () => {
+  const peer = await new Peer({ protocol: 'ocpp2.0.1', tags: TAGS, bootInterval: 300 }).listen();
+  const s = await startBorned({
+    connectors: 2, auth: 'ocpp', args: ['--csms', peer.url],
+    set: { 'station.id': 'cp-201-told', 'ocpp.version': '2.0.1', 'ocpp.MinimumStatusDuration': '0', 'ocpp.reconnect_max_s': '2' },
+  });
+  try {
+    await peer.waitCall('BootNotification');
+    await s.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered' });
+    assert.equal(s.ctl('fault', '2', 'lock').code, 0);
+    assert.equal(s.ctl('plug', '2').code, 0);
+    assert.equal(s.ctl('tap', 'GOOD1').code, 0);
+    await s.waitStatus(2, 'Faulted');
+    const fault = (await peer.waitCall('NotifyEvent', { match: (p) => !p.eventData[0].cleared })).params.eventData[0];
+    assert.deepEqual(fault.component.evse, { id: 2, connectorId: 1 });
+
+    // Reset: the daemon starts again (the simulated lock works again, the car is gone)
+    let from = peer.calls.length;
+    assert.equal((await peer.call('Reset', { type: 'Immediate' })).status, 'Accepted');
+    await peer.waitCall('BootNotification', { from, timeoutMs: 30000 });
+    await s.waitReady(2);
+    await s.waitFor((x) => x.station.ocpp?.registration === 'Accepted' && x.connectors[1].status === 'Available', { what: 'registered again' });
+    const back = (await peer.waitCall('NotifyEvent', { from, match: (p) => p.eventData[0].cleared === true, timeoutMs: 30000 })).params.eventData[0];
+    assert.deepEqual([back.actualValue, back.cause, back.techCode], ['false', fault.eventId, 'borne.LockFailure']);
+    assert.deepEqual(back.component, fault.component);
+
+    // a second restart: nothing more to tell
+    from = peer.calls.length;
+    assert.equal((await peer.call('Reset', { type: 'Immediate' })).status, 'Accepted');
+    await peer.waitCall('BootNotification', { from, timeoutMs: 30000 });
+    await s.waitReady(3);
+    await peer.waitCall('StatusNotification', { from, match: (p) => p.evseId === 2 && p.connectorStatus === 'Available' });
+    // a round trip after the boot's statuses: what the station sent before its answer has arrived
+    await peer.call('GetVariables', { getVariableData: [{ component: { name: 'OCPPCommCtrlr' }, variable: { name: 'HeartbeatInterval' } }] });
+    assert.equal(peer.calls.slice(from).filter((c) => c.action === 'NotifyEvent').length, 0, 'no fault told twice');
+    peer.assertNoViolations();
+  } finally {
+    await s.stop();
+    s.cleanup();
+    await peer.close();
+  }
+});

@@ -100,3 +100,67 @@ for (const [name, Peer] of [['ocpp-rpc', Csms], ['ocpp-ws-io', CsmsWsIo]]) {
     }
   });
 }
+
+// B09: a profile's `apn` on a Wireless interface is brought up on the
+// station's cellular modem (network.backend sim: the simulated modem) while
+// the link uses that slot, as a connection of its own; falling back to slot
+// 1 brings the installer's cellular connection back. A profile with a `vpn`
+// (the station has no VPN client) or an APN the modem would not take is
+// Rejected, InvalidNetworkConf (B09.FR.02).
+for (const [name, Peer] of [['ocpp-rpc', Csms], ['ocpp-ws-io', CsmsWsIo]]) {
+  test(`a profile's APN is brought up on the modem while its slot is in use, the installer's back after the fallback (${name})`, async () => {
+    const peer = () => new Peer({ protocol: 'ocpp2.0.1', bootInterval: 3600, password: KEY }).listen(0);
+    const a = await peer();
+    const b = await peer();
+    const st = await startBorned({
+      connectors: 1, auth: 'free', speed: 3600, args: ['--csms', a.url],
+      set: {
+        'station.id': `cp-apn-${name}`, 'ocpp.version': '2.0.1',
+        'ocpp.security_profile': '1', 'ocpp.AuthorizationKey': KEY,
+        'ocpp.reconnect_max_s': '2', 'ocpp.NetworkProfileConnectionAttempts': '2',
+        'network.backend': 'sim', 'network.setup_ap_s': '0',
+      },
+    });
+    const modem = async () => (await st.ok('GET', '/api/v1/network')).interfaces.find((i) => i.name === 'wwan0');
+    try {
+      await a.waitCall('BootNotification');
+      await st.waitFor((s) => s.station.ocpp?.registration === 'Accepted', { what: 'accepted at A' });
+      await st.ok('POST', '/api/v1/network/cellular', { apn: 'installer.example' });
+      assert.deepEqual([(await modem()).apn, (await modem()).connection], ['installer.example', 'borne-cellular']);
+
+      const data = (apn, extra = {}) => ({ ocppVersion: 'OCPP20', ocppTransport: 'JSON', ocppCsmsUrl: b.url, messageTimeout: 20, securityProfile: 1, ocppInterface: 'Wireless0', apn, ...extra });
+      const apn = { apn: 'm2m.csms-b.example', apnUserName: 'cs42', apnPassword: 'secret', simPin: 1234, apnAuthentication: 'CHAP' };
+      const vpn = await a.call('SetNetworkProfile', { configurationSlot: 2, connectionData: data(apn, { vpn: { server: 'vpn.example', user: 'u', password: 'p', key: 'k', type: 'IKEv2' } }) });
+      assert.deepEqual([vpn.status, vpn.statusInfo?.reasonCode], ['Rejected', 'InvalidNetworkConf']);
+      const bad = await a.call('SetNetworkProfile', { configurationSlot: 2, connectionData: data({ apn: 'not an apn', apnAuthentication: 'AUTO' }) });
+      assert.deepEqual([bad.status, bad.statusInfo?.reasonCode], ['Rejected', 'InvalidNetworkConf']);
+      assert.equal((await a.call('SetNetworkProfile', { configurationSlot: 2, connectionData: data(apn) })).status, 'Accepted');
+      const prio = await a.call('SetVariables', { setVariableData: [{ attributeValue: '1,2', component: { name: 'OCPPCommCtrlr' }, variable: { name: 'NetworkConfigurationPriority' } }] });
+      assert.equal(prio.setVariableResult[0].attributeStatus, 'Accepted');
+      assert.equal((await modem()).apn, 'installer.example', 'nothing changes while slot 1 answers');
+
+      // A gone: after its attempts the link takes slot 2, its APN comes up on the modem
+      let after = await st.lastEventId();
+      await a.close();
+      await b.waitCall('BootNotification', { timeoutMs: 60000 });
+      await st.waitEvent('network', { after, match: (e) => /configuration slot 2: cellular APN m2m\.csms-b\.example brought up/.test(e.detail), timeoutMs: 30000 });
+      let m = await modem();
+      assert.deepEqual([m.apn, m.connection, m.state], ['m2m.csms-b.example', 'borne-cellular-slot2', 'connected']);
+      await st.waitFor((s) => s.station.ocpp?.configuration_slot === 2 && s.station.ocpp.state === 'connected', { what: 'connected on slot 2' });
+
+      // B gone too: back to slot 1, and to the installer's cellular connection
+      after = await st.lastEventId();
+      await b.close();
+      await st.waitEvent('ocpp_network_slot', { after, match: (e) => /configuration slot 1/.test(e.detail), timeoutMs: 60000 });
+      m = await modem();
+      assert.deepEqual([m.apn, m.connection], ['installer.example', 'borne-cellular']);
+      a.assertNoViolations();
+      b.assertNoViolations();
+    } finally {
+      await st.stop();
+      st.cleanup();
+      await a.close().catch(() => {});
+      await b.close().catch(() => {});
+    }
+  });
+}

@@ -176,13 +176,14 @@ test('load management caps a charging EVSE: NotifyChargingLimit EMS, ChargingRat
   // 5 kVA on 3 phases: about 7.2 A a phase, below what the car and the installation take
   await st.ok('PUT', '/api/v1/settings', { 'site.limit_kva': 5, 'site.margin_a': 0 });
   await st.waitFor((x) => x.connectors[0].limited_by === 'load_management', { what: 'capped by load management' });
-  const n = await csms.waitCall('NotifyChargingLimit', { from });
+  // (the station-wide limit, EVSE 0, is told too: without evseId in 2.0.1, ocpp201_smart_ext)
+  const n = await csms.waitCall('NotifyChargingLimit', { from, match: (p) => p.evseId !== undefined });
   assert.equal(n.params.evseId, 1);
   assert.equal(n.params.chargingLimit.chargingLimitSource, 'EMS');
   // the limit as a schedule (NotifyChargingLimitWithSchedules): one period from now (K11/K12);
   // load management may hold the EVSE at 0 A first, then share: each value told
   const limitOf = (p) => p.chargingSchedule[0].chargingSchedulePeriod[0].limit;
-  const shared = await csms.waitCall('NotifyChargingLimit', { from, match: (p) => limitOf(p) > 0 });
+  const shared = await csms.waitCall('NotifyChargingLimit', { from, match: (p) => p.evseId === 1 && limitOf(p) > 0 });
   const told = limitOf(shared.params);
   assert.ok(told < 16, `limit told: ${told}`);
   const changed = await csms.waitCall('TransactionEvent', { from, match: (p) => p.triggerReason === 'ChargingRateChanged' });
@@ -191,7 +192,7 @@ test('load management caps a charging EVSE: NotifyChargingLimit EMS, ChargingRat
   // its value moves by more than LimitChangeSignificance (10 %): told again, same source, nothing cleared
   const mv = csms.calls.length;
   await st.ok('PUT', '/api/v1/settings', { 'site.limit_kva': 8 });
-  const again = await csms.waitCall('NotifyChargingLimit', { from: mv, match: (p) => limitOf(p) >= told * 1.1 });
+  const again = await csms.waitCall('NotifyChargingLimit', { from: mv, match: (p) => p.evseId === 1 && limitOf(p) >= told * 1.1 });
   assert.equal(again.params.chargingLimit.chargingLimitSource, 'EMS');
   assert.equal(csms.calls.slice(mv).filter((c) => c.action === 'ClearedChargingLimit').length, 0);
   // released: the site limit no longer binds

@@ -8,7 +8,12 @@
 // ChargingStationExternalConstraints profile (GetChargingProfiles with
 // chargingLimitSource EMS; CSO leaves it out), the composite schedule taking
 // it into account (K08), a SetChargingProfile of that purpose refused
-// (K01.FR.22).
+// (K01.FR.22); the station-wide limit — load management's budget for every
+// EVSE together, what the site's connection leaves — as EVSE 0's external
+// constraint: NotifyChargingLimit without evseId (2.0.1: "evseId must be >
+// 0"), a ChargingStationExternalConstraints profile reported for evseId 0
+// (GetChargingProfiles evseId 0, or chargingLimitSource EMS alone), and
+// GetCompositeSchedule evseId 0 (the grid connection) under it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ocpp201Rig, reportPages } from './lib/ocpp201.mjs';
@@ -96,5 +101,47 @@ test('load management: NotifyChargingLimit isGridCritical, a ChargingStationExte
   assert.equal((await csms.call('RequestStopTransaction', { transactionId: txId })).status, 'Accepted');
   await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' });
   assert.equal(st.ctl('unplug', '1').code, 0);
+  csms.assertNoViolations();
+});
+
+test('the station-wide limit is EVSE 0\'s ChargingStationExternalConstraints: NotifyChargingLimit without evseId, reported for evseId 0 (K09), GetCompositeSchedule evseId 0 under it (K08)', async () => {
+  const from = csms.calls.length;
+  // 6 kVA on 3 phases at 230 V: 8.69 A a phase for every EVSE together, no session running
+  await st.ok('PUT', '/api/v1/settings', { 'site.limit_kva': 6, 'site.margin_a': 0 });
+  const limitOf = (p) => p.chargingSchedule[0].chargingSchedulePeriod[0].limit;
+  const n = await csms.waitCall('NotifyChargingLimit', { from, match: (p) => p.evseId === undefined && limitOf(p) < 9 });
+  assert.equal(n.params.chargingLimit.chargingLimitSource, 'EMS');
+  assert.equal(n.params.chargingLimit.isGridCritical, true);
+  assert.equal(limitOf(n.params), 8.6);
+  // GetChargingProfiles evseId 0: only the station's own, here borne's limit (id -100)
+  let rf = csms.calls.length;
+  assert.equal((await csms.call('GetChargingProfiles', { requestId: 43, evseId: 0, chargingProfile: {} })).status, 'Accepted');
+  let pages = await reportPages(csms, 'ReportChargingProfiles', 43, rf);
+  assert.equal(pages.length, 1);
+  assert.equal(pages[0].evseId, 0);
+  assert.equal(pages[0].chargingLimitSource, 'EMS');
+  assert.deepEqual(pages[0].chargingProfile.map((p) => [p.id, p.chargingProfilePurpose, p.stackLevel]), [[-100, 'ChargingStationExternalConstraints', 0]]);
+  assert.equal(pages[0].chargingProfile[0].chargingSchedule[0].chargingSchedulePeriod[0].limit, 8.6);
+  // chargingLimitSource EMS alone, every EVSE: the station's is among them; CSO alone: not
+  rf = csms.calls.length;
+  assert.equal((await csms.call('GetChargingProfiles', { requestId: 44, chargingProfile: { chargingLimitSource: ['EMS'] } })).status, 'Accepted');
+  pages = await reportPages(csms, 'ReportChargingProfiles', 44, rf);
+  assert.ok(pages.some((p) => p.evseId === 0 && p.chargingProfile[0].id === -100), JSON.stringify(pages));
+  assert.equal((await csms.call('GetChargingProfiles', { requestId: 45, evseId: 0, chargingProfile: { chargingLimitSource: ['CSO'] } })).status, 'NoProfiles');
+  // the grid connection's composite schedule: none of the CSMS's, borne's limit for the whole window
+  const cs = await csms.call('GetCompositeSchedule', { evseId: 0, duration: 300, chargingRateUnit: 'A' });
+  assert.equal(cs.status, 'Accepted');
+  assert.equal(cs.schedule.evseId, 0);
+  assert.equal(cs.schedule.duration, 300);
+  assert.deepEqual(cs.schedule.chargingSchedulePeriod.map((p) => p.limit), [8.6]);
+  const w = await csms.call('GetCompositeSchedule', { evseId: 0, duration: 300, chargingRateUnit: 'W' });
+  assert.equal(w.status, 'Accepted');
+  const watts = w.schedule.chargingSchedulePeriod[0].limit;
+  assert.ok(watts > 5900 && watts <= 6000, `${watts} W`);
+  // a larger budget (more than LimitChangeSignificance): told again, nothing cleared
+  const mv = csms.calls.length;
+  await st.ok('PUT', '/api/v1/settings', { 'site.limit_kva': 2000 });
+  await csms.waitCall('NotifyChargingLimit', { from: mv, match: (p) => p.evseId === undefined && limitOf(p) > 100 });
+  assert.equal(csms.calls.slice(mv).filter((c) => c.action === 'ClearedChargingLimit' && c.params.evseId === undefined).length, 0);
   csms.assertNoViolations();
 });

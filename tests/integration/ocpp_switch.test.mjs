@@ -145,7 +145,7 @@ test('a switch to 1.6 ends the 2.0.1 transaction begun at the plug that waits fo
     connectors: 2, auth: 'ocpp', speed: 20, args: ['--csms', csms201.url],
     set: { 'station.id': 'cp-switch-early', 'ocpp.version': '2.0.1,1.6', 'ocpp.TxStartPoint': 'EVConnected', 'ocpp.MinimumStatusDuration': '0', 'ocpp.reconnect_max_s': '2' },
   });
-  let csms16, csms201b;
+  let csms16, csms201b, csms201c;
   try {
     await st.waitFor((s) => s.station.ocpp?.version === '2.0.1' && s.station.ocpp.registration === 'Accepted', { what: '2.0.1 accepted' });
     assert.equal(st.ctl('plug', '1').code, 0);
@@ -157,11 +157,14 @@ test('a switch to 1.6 ends the 2.0.1 transaction begun at the plug that waits fo
     const after = await st.lastEventId();
     csms16 = await new Csms({ protocol: 'ocpp1.6', tags, bootInterval: 3600 }).listen(port);
     await st.waitEvent('ocpp_version', { after, match: (e) => e.detail === '1.6', timeoutMs: 30000 });
-    // ended at the switch, its Ended queued before 1.6 speaks; 1.6 cannot say it (never numbered there)
+    // ended at the switch, its Ended queued before 1.6 speaks; 1.6 cannot say it (never numbered
+    // there): set aside for the next 2.0.1 back end, not dropped
     await st.waitEvent('ocpp_tx_left', { after, match: (e) => e.detail.startsWith(tx) });
+    await st.waitEvent('ocpp_parked', { after });
     await st.waitFor((s) => s.station.ocpp.registration === 'Accepted' && s.station.ocpp.queue_length === 0, { what: 'queue flushed under 1.6' });
     const events = (await st.ok('GET', `/api/v1/events?after=${after}&limit=1000`)).events;
-    assert.ok(events.some((e) => e.kind === 'ocpp_dropped'), 'the Ended has no 1.6 equivalent');
+    assert.ok(!events.some((e) => e.kind === 'ocpp_dropped'), 'nothing dropped');
+    assert.equal(csms16.callsOf('StopTransaction').length, 0, 'the 1.6 back end hears nothing of it');
     assert.equal(csms16.callsOf('StartTransaction').length, 0, 'no 1.6 transaction without a badge');
     // the badge: borne's session, a 1.6 transaction of its own
     assert.equal(st.ctl('tap', 'AB01').code, 0);
@@ -181,6 +184,12 @@ test('a switch to 1.6 ends the 2.0.1 transaction begun at the plug that waits fo
     csms201b = await new Csms({ protocol: 'ocpp2.0.1', tags, bootInterval: 3600 }).listen(port);
     await st.waitEvent('ocpp_version', { after: again, match: (e) => e.detail === '2.0.1', timeoutMs: 30000 });
     await st.waitFor((s) => s.station.ocpp.version === '2.0.1' && s.station.ocpp.registration === 'Accepted', { what: '2.0.1 again' });
+    // the 2.0.1 back end that got the Started gets its Ended now, seqNo after the Started's
+    const ended = await csms201b.waitCall('TransactionEvent', { match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
+    assert.equal(ended.params.seqNo, started.params.seqNo + 1);
+    assert.equal(ended.params.triggerReason, 'AbnormalCondition');
+    assert.equal(ended.params.transactionInfo.stoppedReason, 'Other');
+    await st.waitFor((s) => s.station.ocpp.queue_length === 0, { what: 'the Ended delivered' });
     const set = await csms201b.call('SetVariables', { setVariableData: [{ component: { name: 'TxCtrlr' }, variable: { name: 'TxStartPoint' }, attributeValue: 'Authorized' }] });
     assert.equal(set.setVariableResult[0].attributeStatus, 'Accepted');
     assert.equal(st.ctl('tap', 'AB01').code, 0);
@@ -200,10 +209,72 @@ test('a switch to 1.6 ends the 2.0.1 transaction begun at the plug that waits fo
     assert.equal(start2.params.idTag, 'AB01');
     assert.equal(st.ctl('unplug', '2').code, 0);
     await csms16.waitCall('StopTransaction');
+    await st.waitFor((s) => s.station.ocpp.queue_length === 0, { what: 'queue flushed under 1.6 again' });
     csms16.assertNoViolations();
+    // 2.0.1 once more: the badge's transaction gets its Ended too; each Ended reached 2.0.1 once
+    await csms16.close();
+    const fourth = await st.lastEventId();
+    csms201c = await new Csms({ protocol: 'ocpp2.0.1', tags, bootInterval: 3600 }).listen(port);
+    await st.waitEvent('ocpp_version', { after: fourth, match: (e) => e.detail === '2.0.1', timeoutMs: 30000 });
+    const ended2 = await csms201c.waitCall('TransactionEvent', { match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx2 });
+    assert.equal(ended2.params.seqNo, held.params.seqNo + 1);
+    assert.equal(ended2.params.transactionInfo.stoppedReason, 'Other');
+    await st.waitFor((s) => s.station.ocpp.version === '2.0.1' && s.station.ocpp.queue_length === 0, { what: 'queue flushed under 2.0.1' });
+    const endsOf = (c, id) => c.callsOf('TransactionEvent').filter((x) => x.params.eventType === 'Ended' && x.params.transactionInfo.transactionId === id).length;
+    assert.equal(endsOf(csms201, tx) + endsOf(csms201b, tx) + endsOf(csms201c, tx), 1, 'the first Ended once');
+    assert.equal(endsOf(csms201b, tx2) + endsOf(csms201c, tx2), 1, 'the badge\'s Ended once');
+    csms201b.assertNoViolations();
+    csms201c.assertNoViolations();
+  } finally {
+    await ends(st, csms201c ?? csms16);
+  }
+});
+
+test('a station restarted straight into 1.6 (2.0.1 no longer offered) ends the 2.0.1 transaction waiting for its badge; the 2.0.1 back end gets the Ended once when 2.0.1 is offered again', async () => {
+  const tags = { AB01: 'Accepted' };
+  const dataDir = tempDataDir();
+  const csms201 = await new Csms({ protocol: 'ocpp2.0.1', tags, bootInterval: 3600 }).listen(0);
+  const port = csms201.port;
+  const borned = (versions) => startBorned({
+    dataDir, connectors: 2, auth: 'ocpp', speed: 20, args: ['--csms', csms201.url],
+    set: { 'station.id': 'cp-switch-restart16', 'ocpp.version': versions, 'ocpp.TxStartPoint': 'EVConnected', 'ocpp.MinimumStatusDuration': '0', 'ocpp.reconnect_max_s': '2' },
+  });
+  let st = await borned('2.0.1');
+  let csms16, csms201b;
+  try {
+    await st.waitFor((s) => s.station.ocpp?.version === '2.0.1' && s.station.ocpp.registration === 'Accepted', { what: '2.0.1 accepted' });
+    assert.equal(st.ctl('plug', '1').code, 0);
+    const started = await csms201.waitCall('TransactionEvent', { match: (p) => p.eventType === 'Started' && p.triggerReason === 'CablePluggedIn' });
+    const tx = started.params.transactionInfo.transactionId;
+    await st.waitFor((s) => s.station.ocpp.queue_length === 0, { what: 'the Started delivered' });
+    await st.stop();
+    await csms201.close();
+    // started again offering 1.6 only: the 2.0.1 dialect does not run, the transaction ends in
+    // the journal at the start and its Ended is set aside for 2.0.1
+    csms16 = await new Csms({ protocol: 'ocpp1.6', tags, bootInterval: 3600 }).listen(port);
+    st = await borned('1.6');
+    await st.waitEvent('ocpp_tx_left', { after: 0, match: (e) => e.detail.startsWith(tx) });
+    await st.waitEvent('ocpp_parked', { after: 0 });
+    await st.waitFor((s) => s.station.ocpp?.version === '1.6' && s.station.ocpp.registration === 'Accepted' && s.station.ocpp.queue_length === 0, { what: '1.6 accepted, queue flushed' });
+    assert.equal(csms16.callsOf('StopTransaction').length, 0, 'the 1.6 back end hears nothing of it');
+    csms16.assertNoViolations();
+    await st.stop();
+    await csms16.close();
+    // 2.0.1 offered again: the Ended, once, seqNo after the Started's
+    csms201b = await new Csms({ protocol: 'ocpp2.0.1', tags, bootInterval: 3600 }).listen(port);
+    st = await borned('2.0.1');
+    const ended = await csms201b.waitCall('TransactionEvent', { match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
+    assert.equal(ended.params.seqNo, started.params.seqNo + 1);
+    assert.equal(ended.params.triggerReason, 'AbnormalCondition');
+    assert.equal(ended.params.transactionInfo.stoppedReason, 'Other');
+    await st.waitFor((s) => s.station.ocpp?.version === '2.0.1' && s.station.ocpp.registration === 'Accepted' && s.station.ocpp.queue_length === 0, { what: '2.0.1 again, queue flushed' });
+    const endsOf = (c) => c.callsOf('TransactionEvent').filter((x) => x.params.transactionInfo.transactionId === tx && x.params.eventType === 'Ended').length;
+    assert.equal(endsOf(csms201) + endsOf(csms201b), 1, 'the Ended once');
+    assert.equal(csms201b.callsOf('TransactionEvent').filter((x) => x.params.transactionInfo.transactionId === tx).length, 1, 'nothing else of it');
+    csms201.assertNoViolations();
     csms201b.assertNoViolations();
   } finally {
-    await ends(st, csms16);
+    await ends(st, csms201b ?? csms16);
   }
 });
 

@@ -5,8 +5,8 @@ Starts a private system bus (dbus-daemon) and python3-dbusmock's
 NetworkManager template on it, adds an Ethernet port (eth0, connected), a
 Wi-Fi interface (wlan0) with two access points, then prints one JSON line
 {"bus": ADDRESS} on stdout. Then answers commands, one per line on stdin:
-  connections -> [{"id", "type", "ssid", "mode", "psk", "method", "addresses"}...] of the mock's
-                 saved connections
+  connections -> [{"id", "type", "ssid", "mode", "psk", "method", "addresses", "autoconnect",
+                   "gsm", "ppp"}...] of the mock's saved connections
   active      -> [{"id", "state", "devices"}...] of its active connections
   modem       -> adds a cellular modem (wwan0, GSM, operator 20801) as NetworkManager shows one
                  that ModemManager found: a Device.Modem, announced (InterfacesAdded, DeviceAdded);
@@ -169,7 +169,9 @@ def serve(procs):
                             'ssid': wl.get('ssid'), 'mode': wl.get('mode'),
                             'psk': s.get('802-11-wireless-security', {}).get('psk'),
                             'method': ip4.get('method'), 'apn': s.get('gsm', {}).get('apn'),
-                            'addresses': ip4.get('address-data')})
+                            'addresses': ip4.get('address-data'),
+                            'autoconnect': s['connection'].get('autoconnect', True),
+                            'gsm': s.get('gsm'), 'ppp': s.get('ppp')})
         elif cmd == 'active':
             for path in nm.Get(MANAGER_IFACE, 'ActiveConnections',
                                dbus_interface='org.freedesktop.DBus.Properties'):

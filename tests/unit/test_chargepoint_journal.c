@@ -901,6 +901,44 @@ static void test_adopt_early_key(void **state) {
   assert_int_equal(cp_journal_adopt(f->j, -5, 0), -1);
 }
 
+/* A message the dialect spoken cannot say is set aside (parked), not
+ * dropped: out of the queue (the rest goes on), kept across a restart, and
+ * back in its own place — before what was queued after it — when the
+ * dialect that can say it is spoken again. */
+static void test_park_and_unpark(void **state) {
+  fx *f = *state;
+  const int64_t key = -(int64_t)777;
+  push(f, key, CP_EVENT_ENDED, "ended under a key", T0);
+  push(f, 5, CP_EVENT_STARTED, "1.6 start", T0 + 1);
+  assert_int_equal(cp_journal_parked(f->j), 0);
+  assert_int_equal(cp_journal_unpark(f->j), 0);
+  cp_journal_entry e = head(f, T0 + 10, CP_EVENT_ENDED, key);
+  assert_int_equal(cp_journal_park(f->j, e.id), 0);
+  free(e.payload);
+  assert_int_equal(cp_journal_parked(f->j), 1);
+  assert_int_equal(cp_journal_length(f->j), 1);
+  deliver(f, T0 + 10, CP_EVENT_STARTED, 5, "1.6 start");
+  push(f, 5, CP_EVENT_ENDED, "1.6 stop", T0 + 20);
+  assert_int_equal(cp_journal_length(f->j), 1);
+  reopen(f); /* a restart under the other dialect */
+  assert_int_equal(cp_journal_parked(f->j), 1);
+  assert_int_equal(cp_journal_unpark(f->j), 1);
+  assert_int_equal(cp_journal_parked(f->j), 0);
+  assert_int_equal(cp_journal_length(f->j), 2);
+  deliver(f, T0 + 30, CP_EVENT_ENDED, key, "ended under a key"); /* its place: first */
+  deliver(f, T0 + 30, CP_EVENT_ENDED, 5, "1.6 stop");
+  assert_true(none_due(f, T0 + 30));
+  /* new messages after it never take its id */
+  push(f, 6, CP_EVENT_STARTED, "later", T0 + 40);
+  e = head(f, T0 + 40, CP_EVENT_STARTED, 6);
+  assert_int_equal(cp_journal_park(f->j, e.id), 0);
+  free(e.payload);
+  push(f, 6, CP_EVENT_ENDED, "later still", T0 + 41);
+  assert_int_equal(cp_journal_unpark(f->j), 1);
+  deliver(f, T0 + 50, CP_EVENT_STARTED, 6, "later");
+  deliver(f, T0 + 50, CP_EVENT_ENDED, 6, "later still");
+}
+
 /* The back end is back: a retry delay, or a due time from a clock that has
  * since gone back, no longer holds the queue. */
 static void test_due_now(void **state) {
@@ -975,6 +1013,57 @@ static void test_known_empty_queue_reads_nothing(void **state) {
   free(e.payload);
 }
 
+/* MemoryExhaustion: a push SQLite refuses for want of room (SQLITE_FULL:
+ * here the database's size limit, max_page_count, as a full disk would) marks
+ * the journal exhausted with the cause, once per episode until reported; a
+ * push refused for another reason does not; with room again (a message sent
+ * and removed) the next push is taken and counted (cp_journal_pushed). */
+static void test_full_disk_marks_the_journal_exhausted(void **state) {
+  fx *f = *state;
+  assert_null(cp_journal_exhausted(f->j));
+  assert_int_equal(cp_journal_push(f->j, 0, (cp_event_kind)99, "{}", T0), -1); /* bad kind */
+  assert_null(cp_journal_exhausted(f->j));
+  char *big = malloc(3000);
+  assert_non_null(big);
+  memset(big, 'x', 2999);
+  big[2999] = '\0';
+  sqlite3 *db = store_sqlite(f->db);
+  sqlite3_stmt *q;
+  assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA page_count", -1, &q, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+  int pages = sqlite3_column_int(q, 0);
+  sqlite3_finalize(q);
+  char pragma[64];
+  snprintf(pragma, sizeof pragma, "PRAGMA max_page_count = %d", pages + 8);
+  assert_int_equal(sqlite3_exec(db, pragma, NULL, NULL, NULL), SQLITE_OK);
+  uint64_t before = cp_journal_pushed(f->j);
+  int taken = 0;
+  while (taken < 1000 && cp_journal_push(f->j, 7, CP_EVENT_UPDATED, big, T0) == 0) taken++;
+  assert_true(taken > 0 && taken < 1000);
+  assert_true(cp_journal_pushed(f->j) == before + (uint64_t)taken);
+  const char *why = cp_journal_exhausted(f->j);
+  assert_non_null(why);
+  assert_non_null(strstr(why, "full"));
+  /* the first cause is kept; reported, it is clear until the next refusal */
+  cp_journal_note_exhausted(f->j, "another");
+  assert_non_null(strstr(cp_journal_exhausted(f->j), "full"));
+  cp_journal_exhaustion_reported(f->j);
+  assert_null(cp_journal_exhausted(f->j));
+  assert_int_equal(cp_journal_push(f->j, 7, CP_EVENT_UPDATED, big, T0), -1);
+  assert_non_null(cp_journal_exhausted(f->j));
+  cp_journal_exhaustion_reported(f->j);
+  /* room again: the oldest message sent and removed, a small one is taken */
+  cp_journal_entry e;
+  assert_int_equal(cp_journal_peek(f->j, T0, &e), 0);
+  free(e.payload);
+  cp_journal_sent(f->j, e.id);
+  assert_int_equal(
+      cp_journal_push(f->j, 0, CP_EVENT_SECURITY_CRITICAL, "{\"type\":\"MemoryExhaustion\"}", T0),
+      0);
+  assert_null(cp_journal_exhausted(f->j));
+  free(big);
+}
+
 int main(void) {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
   const struct CMUnitTest tests[] = {
@@ -999,11 +1088,13 @@ int main(void) {
       T(test_migrates_ocpp16_queue),
       T(test_seq_no),
       T(test_adopt_early_key),
+      T(test_park_and_unpark),
       T(test_due_now),
       T(test_messages_in_order),
       T(test_tx_queued),
       T(test_known_empty_queue_reads_nothing),
       T(test_next_due_kept_until_a_write),
+      T(test_full_disk_marks_the_journal_exhausted),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -264,11 +264,43 @@ static void a_running_upload_is_cancelled(void **state) {
   assert_string_equal(r->http.last_path, "/upload/");
 }
 
+/* N01.FR.12 while the archive is being written: the job is let go (its
+ * archive removed once the worker is done), Canceled with its id at once,
+ * and the next upload runs beside it under a name of its own. */
+static void a_collecting_archive_is_cancelled(void **state) {
+  rig *r = *state;
+  char url[160], first[200], second[200], err[160];
+  httpd_set(&r->http, "/upload/", 200, NULL, 0, NULL);
+  httpd_url(&r->http, "/upload/", url, sizeof url);
+  diag_request req = {.location = url, .request_id = 51};
+  assert_int_equal(diagnostics_upload(r->d, &req, first, sizeof first, err, sizeof err), 0);
+  /* the loop has not run: the worker is queued or writing */
+  assert_int_equal(diagnostics_cancel(r->d, err, sizeof err), 1);
+  assert_false(diagnostics_busy(r->d));
+  assert_int_equal(r->last, DIAG_CANCELED);
+  assert_int_equal(r->request_id, 51);
+  diag_request next = {.location = url, .request_id = 52};
+  assert_int_equal(diagnostics_upload(r->d, &next, second, sizeof second, err, sizeof err), 0);
+  assert_string_not_equal(first, second); /* the same second: named apart */
+  run_until_done(r);
+  assert_int_equal(r->last, DIAG_UPLOADED);
+  assert_int_equal(r->request_id, 52);
+  assert_int_equal(r->http.requests, 1); /* the cancelled archive never left */
+  /* the cancelled job's archive is removed once its worker is done */
+  char path[400];
+  snprintf(path, sizeof path, "%s/%s", r->dir, first);
+  for (int i = 0; i < 100000 && files_with(r->dir, "borne-log-") > 0; i++)
+    uv_run(&r->loop, UV_RUN_ONCE);
+  assert_int_equal(access(path, F_OK), -1);
+  assert_int_equal(files_with(r->dir, "borne-log-"), 0);
+}
+
 int main(void) {
   if (borne_keys_register() != 0) return 1; /* every module's configuration keys */
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(archive_holds_the_window_and_is_uploaded, setup, teardown),
       cmocka_unit_test_setup_teardown(a_running_upload_is_cancelled, setup, teardown),
+      cmocka_unit_test_setup_teardown(a_collecting_archive_is_cancelled, setup, teardown),
       cmocka_unit_test_setup_teardown(refusing_location_is_retried_then_fails, setup, teardown),
       cmocka_unit_test_setup_teardown(refused_locations_are_never_used, setup, teardown),
   };

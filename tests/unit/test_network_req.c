@@ -44,6 +44,8 @@ static void test_action_names(void **s) {
   assert_int_equal(net_op_from_name("status"), -1); /* GET, not an action */
   assert_int_equal(net_op_from_name("reboot"), -1);
   assert_int_equal(net_op_from_name(NULL), -1);
+  /* the OCPP link's own request is no route */
+  assert_int_equal(net_op_from_name("cellular_installer"), -1);
 }
 
 static void test_join(void **s) {
@@ -151,6 +153,62 @@ static void test_cellular_and_ap(void **s) {
   json_decref(arr);
 }
 
+/* The cellular connection's other members: credentials, PIN, the network
+ * to register on, the authentication allowed; each checked. */
+static void test_cellular_members(void **s) {
+  (void)s;
+  net_request r;
+  char err[200];
+  assert_int_equal(parse(NET_OP_CELLULAR,
+                         "{\"apn\":\"m2m.op\",\"username\":\"bob\",\"password\":\"p w!\","
+                         "\"pin\":\"0123\",\"network\":\"20801\",\"auth\":\"chap\"}",
+                         &r, err, sizeof err),
+                   0);
+  assert_string_equal(r.apn_user, "bob");
+  assert_string_equal(r.apn_password, "p w!");
+  assert_string_equal(r.pin, "0123");
+  assert_string_equal(r.network, "20801");
+  assert_int_equal(r.auth, NET_AUTH_CHAP);
+  assert_int_equal(r.slot, NET_CELL_INSTALLER);
+  assert_int_equal(parse(NET_OP_CELLULAR, "{\"apn\":\"m2m.op\"}", &r, err, sizeof err), 0);
+  assert_int_equal(r.auth, NET_AUTH_AUTO);
+  assert_string_equal(r.pin, "");
+  expect_refused(NET_OP_CELLULAR, "{\"apn\":\"a\",\"pin\":\"123\"}", "pin");
+  expect_refused(NET_OP_CELLULAR, "{\"apn\":\"a\",\"pin\":\"12a4\"}", "pin");
+  expect_refused(NET_OP_CELLULAR, "{\"apn\":\"a\",\"pin\":\"123456789\"}", "pin");
+  expect_refused(NET_OP_CELLULAR, "{\"apn\":\"a\",\"network\":\"2080\"}", "network");
+  expect_refused(NET_OP_CELLULAR, "{\"apn\":\"a\",\"network\":\"20801x\"}", "network");
+  expect_refused(NET_OP_CELLULAR, "{\"apn\":\"a\",\"auth\":\"mschap\"}", "auth");
+  expect_refused(NET_OP_CELLULAR, "{\"apn\":\"a\",\"auth\":\"none\",\"username\":\"u\"}", "auth");
+  expect_refused(NET_OP_CELLULAR, "{\"apn\":\"a\",\"username\":\"tab\\there\"}", "username");
+  expect_refused(NET_OP_CELLULAR, "{\"apn\":\"a\",\"password\":7}", "password");
+  expect_refused(NET_OP_CELLULAR, "{\"apn\":\"a\",\"slot\":2}", "slot"); /* not the API's */
+  assert_int_equal(parse(NET_OP_CELLULAR, "{\"apn\":\"a\",\"auth\":\"none\"}", &r, err, sizeof err),
+                   0);
+  assert_int_equal(r.auth, NET_AUTH_NONE);
+
+  /* borne-nm gets every member, and the slot */
+  r = (net_request){.op = NET_OP_CELLULAR,
+                    .apn = "m2m.op",
+                    .apn_user = "bob",
+                    .pin = "1234",
+                    .auth = NET_AUTH_PAP,
+                    .slot = 3};
+  json_t *o = net_request_json(&r);
+  char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+  assert_string_equal(text, "{\"apn\":\"m2m.op\",\"auth\":\"pap\",\"network\":\"\",\"op\":"
+                            "\"cellular\",\"password\":\"\",\"pin\":\"1234\",\"slot\":3,"
+                            "\"username\":\"bob\"}");
+  free(text);
+  json_decref(o);
+  r = (net_request){.op = NET_OP_CELLULAR_INSTALLER};
+  o = net_request_json(&r);
+  text = json_dumps(o, JSON_COMPACT);
+  assert_string_equal(text, "{\"op\":\"cellular_installer\"}");
+  free(text);
+  json_decref(o);
+}
+
 static void test_helper_json(void **s) {
   (void)s;
   net_request r;
@@ -248,11 +306,56 @@ static void test_sim(void **s) {
   json_decref(v);
 }
 
+/* The modem's connections: the installer's, and an OCPP slot's brought up
+ * over it by the link, then the installer's back; a network the SIM cannot
+ * register on fails. */
+static void test_sim_cellular_slots(void **s) {
+  (void)s;
+  net_sim sim;
+  net_sim_init(&sim);
+  char err[200];
+  json_t *v = net_sim_status(&sim);
+  assert_string_equal(member(iface(v, "wwan0"), "state"), "disconnected");
+  assert_true(json_is_null(json_object_get(iface(v, "wwan0"), "apn")));
+  json_decref(v);
+  /* back to the installer's with no slot's up: nothing happens */
+  net_request r = {.op = NET_OP_CELLULAR_INSTALLER};
+  assert_int_equal(net_sim_apply(&sim, &r, err, sizeof err), 0);
+  v = net_sim_status(&sim);
+  assert_string_equal(member(iface(v, "wwan0"), "state"), "disconnected");
+  json_decref(v);
+
+  r = (net_request){.op = NET_OP_CELLULAR, .apn = "installer.apn"};
+  assert_int_equal(net_sim_apply(&sim, &r, err, sizeof err), 0);
+  r = (net_request){.op = NET_OP_CELLULAR, .apn = "csms.apn", .slot = 2};
+  assert_int_equal(net_sim_apply(&sim, &r, err, sizeof err), 0);
+  v = net_sim_status(&sim);
+  assert_string_equal(member(iface(v, "wwan0"), "connection"), "borne-cellular-slot2");
+  assert_string_equal(member(iface(v, "wwan0"), "apn"), "csms.apn");
+  json_decref(v);
+  r = (net_request){.op = NET_OP_CELLULAR_INSTALLER};
+  assert_int_equal(net_sim_apply(&sim, &r, err, sizeof err), 0);
+  v = net_sim_status(&sim);
+  assert_string_equal(member(iface(v, "wwan0"), "connection"), "borne-cellular");
+  assert_string_equal(member(iface(v, "wwan0"), "apn"), "installer.apn");
+  json_decref(v);
+
+  r = (net_request){.op = NET_OP_CELLULAR, .apn = "other.apn", .slot = 3, .network = "20801"};
+  assert_int_equal(net_sim_apply(&sim, &r, err, sizeof err), -1);
+  assert_non_null(strstr(err, "cannot register on network 20801"));
+  r = (net_request){
+      .op = NET_OP_CELLULAR, .apn = "other.apn", .slot = 3, .network = NET_SIM_OPERATOR};
+  assert_int_equal(net_sim_apply(&sim, &r, err, sizeof err), 0);
+  r = (net_request){.op = NET_OP_CELLULAR, .apn = "x", .slot = NET_CELL_SLOTS};
+  assert_int_equal(net_sim_apply(&sim, &r, err, sizeof err), -1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_action_names), cmocka_unit_test(test_join),
-      cmocka_unit_test(test_ethernet),     cmocka_unit_test(test_cellular_and_ap),
-      cmocka_unit_test(test_helper_json),  cmocka_unit_test(test_sim),
+      cmocka_unit_test(test_action_names),     cmocka_unit_test(test_join),
+      cmocka_unit_test(test_ethernet),         cmocka_unit_test(test_cellular_and_ap),
+      cmocka_unit_test(test_helper_json),      cmocka_unit_test(test_sim),
+      cmocka_unit_test(test_cellular_members), cmocka_unit_test(test_sim_cellular_slots),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "network/network_req.h"
 #include "ocpp/ocpp_network.h"
 #include "test_tmpdir.h"
 #include "store/store.h"
@@ -95,6 +96,67 @@ static void checks_follow_b09(void **state) {
   json_decref(http);
 }
 
+/* A profile's APN (B09): brought up on the modem only for a Wireless
+ * interface; its members as NetworkManager takes them; what the modem would
+ * refuse is InvalidNetworkConf (B09.FR.02), as is a vpn (no VPN client). */
+static void apn_of_a_profile(void **state) {
+  (void)state;
+  char why[200];
+  net_request r;
+  json_t *p = profile("ws://csms.example/ocpp", 0);
+  assert_int_equal(ocpp_net_apn(p, 2, &r, why, sizeof why), 0); /* no apn */
+  json_object_set_new(p, "apn",
+                      json_pack("{s:s, s:s, s:s, s:i, s:s, s:b, s:s}", "apn", "m2m.csms.example",
+                                "apnUserName", "cs42", "apnPassword", "secret", "simPin", 12,
+                                "preferredNetwork", "20810", "useOnlyPreferredNetwork", 1,
+                                "apnAuthentication", "CHAP"));
+  assert_int_equal(ocpp_net_apn(p, 2, &r, why, sizeof why), 0); /* Wired0: not the modem's */
+  json_object_set_new(p, "ocppInterface", json_string("Wireless1"));
+  assert_int_equal(ocpp_net_apn(p, 3, &r, why, sizeof why), 1);
+  assert_int_equal(r.op, NET_OP_CELLULAR);
+  assert_int_equal(r.slot, 3);
+  assert_string_equal(r.apn, "m2m.csms.example");
+  assert_string_equal(r.apn_user, "cs42");
+  assert_string_equal(r.apn_password, "secret");
+  assert_string_equal(r.pin, "0012"); /* an integer in OCPP: at least 4 digits */
+  assert_string_equal(r.network, "20810");
+  assert_int_equal(r.auth, NET_AUTH_CHAP);
+  assert_null(ocpp_net_check(2, p, 0, false, why, sizeof why));
+  /* a preferred network the modem may leave: not forced */
+  json_t *a = json_object_get(p, "apn");
+  json_object_set_new(a, "useOnlyPreferredNetwork", json_false());
+  assert_int_equal(ocpp_net_apn(p, 2, &r, why, sizeof why), 1);
+  assert_string_equal(r.network, "");
+  json_object_set_new(a, "apnAuthentication", json_string("NONE"));
+  assert_int_equal(ocpp_net_apn(p, 2, &r, why, sizeof why), -1); /* NONE with a user name */
+  assert_string_equal(ocpp_net_check(2, p, 0, false, why, sizeof why), "InvalidNetworkConf");
+  json_object_del(a, "apnUserName");
+  json_object_del(a, "apnPassword");
+  assert_int_equal(ocpp_net_apn(p, 2, &r, why, sizeof why), 1);
+  assert_int_equal(r.auth, NET_AUTH_NONE);
+  /* what the modem would not take */
+  json_object_set_new(a, "apn", json_string("http://not an apn"));
+  assert_string_equal(ocpp_net_check(2, p, 0, false, why, sizeof why), "InvalidNetworkConf");
+  assert_non_null(strstr(why, "apn.apn"));
+  json_object_set_new(a, "apn", json_string("ok.apn"));
+  json_object_set_new(a, "simPin", json_integer(123456789));
+  assert_string_equal(ocpp_net_check(2, p, 0, false, why, sizeof why), "InvalidNetworkConf");
+  json_object_del(a, "simPin");
+  json_object_set_new(a, "useOnlyPreferredNetwork", json_true());
+  json_object_set_new(a, "preferredNetwork", json_string("208"));
+  assert_string_equal(ocpp_net_check(2, p, 0, false, why, sizeof why), "InvalidNetworkConf");
+  json_object_del(a, "preferredNetwork");
+  json_object_del(a, "useOnlyPreferredNetwork");
+  assert_null(ocpp_net_check(2, p, 0, false, why, sizeof why));
+  /* a VPN the station cannot bring up */
+  json_object_set_new(p, "vpn",
+                      json_pack("{s:s, s:s, s:s, s:s, s:s}", "server", "vpn.example", "user", "u",
+                                "password", "p", "key", "k", "type", "IKEv2"));
+  assert_string_equal(ocpp_net_check(2, p, 0, false, why, sizeof why), "InvalidNetworkConf");
+  assert_non_null(strstr(why, "VPN"));
+  json_decref(p);
+}
+
 static void cursor_falls_back_and_comes_round(void **state) {
   (void)state;
   ocpp_net_cursor c = {0};
@@ -162,9 +224,8 @@ static void table_keeps_profiles(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(priority_lists),
-      cmocka_unit_test(checks_follow_b09),
-      cmocka_unit_test(cursor_falls_back_and_comes_round),
+      cmocka_unit_test(priority_lists),       cmocka_unit_test(checks_follow_b09),
+      cmocka_unit_test(apn_of_a_profile),     cmocka_unit_test(cursor_falls_back_and_comes_round),
       cmocka_unit_test(table_keeps_profiles),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

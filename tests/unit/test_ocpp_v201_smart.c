@@ -664,6 +664,94 @@ static void external_constraints(void **state) {
   cp_composite_schedule_free(&cs);
 }
 
+/* The station-wide limit (EVSE 0: load management's budget for every EVSE
+ * together) as an external constraint: counted even at 0 A (nothing may
+ * charge), reported for evseId 0 (GetChargingProfiles evseId 0, or no
+ * evseId), capping EVSE 0's composite schedule; told in NotifyChargingLimit
+ * without evseId in 2.0.1, with evseId 0 in 2.1, on the virtual clock's
+ * sequence of budgets (appears, small move, big move, goes). */
+static void valid21(const char *action, bool request, const json_t *payload);
+static void station_wide_constraint(void **state) {
+  (void)state;
+  limit_set l;
+  limits_init(&l);
+  limits_set(&l, LIMIT_LOAD_MANAGEMENT, 0);
+  v201_external_limit x[2];
+  assert_int_equal(v201_external_limits(&l, true, x), 1);
+  assert_true(x[0].amps == 0);
+  limits_set(&l, LIMIT_LOAD_MANAGEMENT, 8.69);
+  assert_int_equal(v201_external_limits(&l, true, x), 1);
+  assert_string_equal(x[0].source, "EMS");
+  assert_int_equal(v201_external_profile_id(0, "EMS"), -100);
+  json_t *prof = v201_external_profile_json(0, &x[0], T0, 3);
+  json_t *rep = json_pack("{s:i,s:s,s:[O],s:i}", "requestId", 4, "chargingLimitSource", "EMS",
+                          "chargingProfile", prof, "evseId", 0);
+  valid("ReportChargingProfiles", true, rep);
+  json_decref(rep);
+  json_decref(prof);
+  const char *reqs[] = {"{\"requestId\":1,\"chargingProfile\":{}}",
+                        "{\"requestId\":1,\"evseId\":0,\"chargingProfile\":{}}",
+                        "{\"requestId\":1,\"evseId\":1,\"chargingProfile\":{}}",
+                        "{\"requestId\":1,\"chargingProfile\":{\"chargingLimitSource\":[\"EMS\"]}}",
+                        "{\"requestId\":1,\"chargingProfile\":{\"chargingProfileId\":[-100]}}",
+                        "{\"requestId\":1,\"chargingProfile\":{\"chargingProfileId\":[-101]}}"};
+  const bool match[] = {true, true, false, true, true, false};
+  for (size_t k = 0; k < sizeof reqs / sizeof reqs[0]; k++) {
+    json_t *req = json_loads(reqs[k], 0, NULL);
+    valid("GetChargingProfiles", true, req);
+    ocpp201_GetChargingProfilesRequest q;
+    ocpp_error e;
+    assert_int_equal(ocpp201_GetChargingProfilesRequest_decode(req, &q, &e), 0);
+    assert_int_equal(v201_external_report_match(&q, 0, &x[0]), match[k]);
+    ocpp201_GetChargingProfilesRequest_free(&q);
+    json_decref(req);
+  }
+  /* EVSE 0's composite schedule: the budget over the whole window */
+  cp_composite_schedule cs;
+  cp_profile_result r = CP_PROFILE_REJECTED;
+  assert_int_equal(v201_composite_cap(&r, &cs, 0, 300, CP_UNIT_AMPS, T0, x[0].amps), 0);
+  json_t *j = v201_composite_json(r, &cs, 0);
+  cp_composite_schedule_free(&cs);
+  valid("GetCompositeSchedule", false, j);
+  const json_t *sch = json_object_get(j, "schedule");
+  assert_int_equal(json_integer_value(json_object_get(sch, "evseId")), 0);
+  assert_true(json_number_value(json_object_get(
+                  json_array_get(json_object_get(sch, "chargingSchedulePeriod"), 0), "limit")) ==
+              8.6);
+  json_decref(j);
+  /* NotifyChargingLimit / ClearedChargingLimit for the whole station */
+  json_t *n = v201_limit_notify_json(0, "EMS", 1, T0, 8.69, 3, false);
+  valid("NotifyChargingLimit", true, n);
+  assert_null(json_object_get(n, "evseId"));
+  assert_true(json_is_true(json_object_get(json_object_get(n, "chargingLimit"), "isGridCritical")));
+  json_decref(n);
+  n = v201_limit_notify_json(0, "EMS", 1, T0, 8.69, 3, true);
+  valid21("NotifyChargingLimit", true, n);
+  assert_int_equal(json_integer_value(json_object_get(n, "evseId")), 0);
+  json_decref(n);
+  n = v201_limit_notify_json(2, "Other", -1, T0, 8.69, 1, false);
+  valid("NotifyChargingLimit", true, n);
+  assert_int_equal(json_integer_value(json_object_get(n, "evseId")), 2);
+  assert_null(json_object_get(json_object_get(n, "chargingLimit"), "isGridCritical"));
+  json_decref(n);
+  n = v201_limit_cleared_json(0, "EMS", false);
+  valid("ClearedChargingLimit", true, n);
+  assert_null(json_object_get(n, "evseId"));
+  json_decref(n);
+  n = v201_limit_cleared_json(0, "EMS", true);
+  valid21("ClearedChargingLimit", true, n);
+  assert_int_equal(json_integer_value(json_object_get(n, "evseId")), 0);
+  json_decref(n);
+  /* what is told as the budget moves (LimitChangeSignificance 10 %) */
+  assert_int_equal(v201_limit_report(NULL, 0, NULL, 0, 10), 0);
+  assert_int_equal(v201_limit_report(NULL, 0, "EMS", 8.69, 10), V201_LIMIT_NOTIFY);
+  assert_int_equal(v201_limit_report("EMS", 8.69, "EMS", 9.2, 10), 0);
+  assert_int_equal(v201_limit_report("EMS", 8.69, "EMS", 7.5, 10), V201_LIMIT_NOTIFY);
+  assert_int_equal(v201_limit_report("EMS", 8.69, "Other", 7.5, 10),
+                   V201_LIMIT_CLEAR | V201_LIMIT_NOTIFY);
+  assert_int_equal(v201_limit_report("EMS", 8.69, NULL, 0, 10), V201_LIMIT_CLEAR);
+}
+
 /* K15-K17: the hooks an ISO 15118 stack calls send the message and hand the
  * answer back; a payload for no EVSE is not sent. The link is played by a
  * sender that checks the frame against the 2.0.1 schema and answers. */
@@ -1052,6 +1140,7 @@ int main(void) {
       cmocka_unit_test(profile_rate_change),
       cmocka_unit_test(grid_critical),
       cmocka_unit_test(external_constraints),
+      cmocka_unit_test(station_wide_constraint),
       cmocka_unit_test(iso15118_hooks),
       cmocka_unit_test(selected_schedule_id_is_iso15118_only),
       cmocka_unit_test(v21_additions),

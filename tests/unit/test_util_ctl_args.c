@@ -458,6 +458,17 @@ static void network_verbs(void **state) {
   assert_int_equal(r.cmd.field_count, 1);
   r = PARSE("network", "cellular", "internet.example");
   assert_string_equal(field(&r.cmd, "apn")->text, "internet.example");
+  assert_int_equal(r.cmd.field_count, 1);
+  r = PARSE("network", "cellular", "m2m.op", "--user", "bob", "--password", "pw", "--pin", "0123",
+            "--network", "20801", "--auth", "chap");
+  assert_int_equal(r.rc, 0);
+  assert_string_equal(field(&r.cmd, "username")->text, "bob");
+  assert_string_equal(field(&r.cmd, "password")->text, "pw");
+  assert_string_equal(field(&r.cmd, "pin")->text, "0123");
+  assert_int_equal(field(&r.cmd, "pin")->kind, CTL_VAL_STRING);
+  assert_string_equal(field(&r.cmd, "network")->text, "20801");
+  assert_string_equal(field(&r.cmd, "auth")->text, "chap");
+  expect_usage_error(PARSE("network", "join", "x", "--pin", "1234"), "--pin");
   r = PARSE("network", "ap", "on");
   assert_string_equal(r.cmd.path, "/api/v1/network/setup_ap");
   assert_string_equal(field(&r.cmd, "on")->text, "true");

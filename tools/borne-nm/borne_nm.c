@@ -1,7 +1,8 @@
 /*
  * borne-nm: borned's NetworkManager helper (network.backend = nm,
  * docs/network.md). Reads one JSON request per line on stdin ({"id":N,
- * "op":"status"|"scan"|"join"|"ethernet"|"cellular"|"setup_ap", ...}, made
+ * "op":"status"|"scan"|"join"|"ethernet"|"cellular"|"cellular_installer"|
+ * "setup_ap", ...}, made
  * by network_req.c from checked input), acts through libnm on the system
  * bus (DBUS_SYSTEM_BUS_ADDRESS), and writes one answer line per request on
  * stdout: {"id":N,"ok":true,"network":VIEW} or {"id":N,"ok":false,
@@ -306,13 +307,68 @@ static void ethernet(job *j) {
   replace_and_activate(j, ETH_CONN_ID);
 }
 
+/* The connection of a cellular slot: the installer's (slot 0, brought up at
+ * boot), or an OCPP network connection profile's (brought up by borned when
+ * its link takes that slot, so not at boot). */
+static void cellular_id(int slot, char *out, size_t len) {
+  if (slot <= 0)
+    snprintf(out, len, "%s", GSM_CONN_ID);
+  else
+    snprintf(out, len, "%s-slot%d", GSM_CONN_ID, slot);
+}
+
 static void cellular(job *j) {
-  j->conn = new_connection(GSM_CONN_ID, NM_SETTING_GSM_SETTING_NAME, NULL, TRUE);
+  int slot = (int)json_integer_value(json_object_get(j->req, "slot"));
+  char id[48];
+  cellular_id(slot, id, sizeof id);
+  j->conn = new_connection(id, NM_SETTING_GSM_SETTING_NAME, NULL, slot <= 0);
   NMSetting *g = nm_setting_gsm_new();
   g_object_set(g, NM_SETTING_GSM_APN, str(j, "apn"), NULL);
+  if (str(j, "username")[0]) g_object_set(g, NM_SETTING_GSM_USERNAME, str(j, "username"), NULL);
+  if (str(j, "password")[0]) g_object_set(g, NM_SETTING_GSM_PASSWORD, str(j, "password"), NULL);
+  if (str(j, "pin")[0]) g_object_set(g, NM_SETTING_GSM_PIN, str(j, "pin"), NULL);
+  /* registration forced on that network (NetworkManager has no "preferred") */
+  if (str(j, "network")[0]) g_object_set(g, NM_SETTING_GSM_NETWORK_ID, str(j, "network"), NULL);
   nm_connection_add_setting(j->conn, g);
+  /* The authentication allowed: NetworkManager hands the ppp setting's refusals
+   * to ModemManager's bearer (allowed-auth) as well as to pppd. */
+  const char *auth = str(j, "auth");
+  bool pap = strcmp(auth, "pap") == 0, chap = strcmp(auth, "chap") == 0;
+  if (pap || chap || strcmp(auth, "none") == 0) {
+    NMSetting *ppp = nm_setting_ppp_new();
+    g_object_set(ppp, NM_SETTING_PPP_REFUSE_PAP, !pap, NM_SETTING_PPP_REFUSE_CHAP, !chap,
+                 NM_SETTING_PPP_REFUSE_MSCHAP, TRUE, NM_SETTING_PPP_REFUSE_MSCHAPV2, TRUE,
+                 NM_SETTING_PPP_REFUSE_EAP, TRUE, NULL);
+    nm_connection_add_setting(j->conn, ppp);
+  }
   add_ip4(j->conn, NM_SETTING_IP4_CONFIG_METHOD_AUTO);
-  replace_and_activate(j, GSM_CONN_ID);
+  replace_and_activate(j, id);
+}
+
+static void on_cellular_down(GObject *src, GAsyncResult *res, gpointer data) {
+  GError *e = NULL;
+  if (!nm_client_deactivate_connection_finish(NM_CLIENT(src), res, &e))
+    return finish_gerror(data, "cannot take down the slot's cellular connection", e);
+  finish(data, NULL);
+}
+
+/* Back to the installer's connection when a slot's connection is up on the
+ * modem: the installer's activated when it exists, else the slot's taken
+ * down. Nothing when no slot's connection is up (every start asks). */
+static void cellular_installer(job *j) {
+  const GPtrArray *acs = nm_client_get_active_connections(client);
+  NMActiveConnection *slot_conn = NULL;
+  for (guint i = 0; acs && i < acs->len && !slot_conn; i++) {
+    NMActiveConnection *ac = g_ptr_array_index(acs, i);
+    const char *id = nm_active_connection_get_id(ac) ? nm_active_connection_get_id(ac) : "";
+    if (strncmp(id, GSM_CONN_ID "-slot", strlen(GSM_CONN_ID "-slot")) == 0) slot_conn = ac;
+  }
+  if (!slot_conn) return finish(j, NULL);
+  NMRemoteConnection *mine = nm_client_get_connection_by_id(client, GSM_CONN_ID);
+  if (mine)
+    return nm_client_activate_connection_async(client, NM_CONNECTION(mine), j->dev, NULL, NULL,
+                                               on_activated, j);
+  nm_client_deactivate_connection_async(client, slot_conn, NULL, on_cellular_down, j);
 }
 
 static void on_ap_closed(GObject *src, GAsyncResult *res, gpointer data) {
@@ -359,6 +415,10 @@ static void run(json_t *req) {
   if (strcmp(op, "cellular") == 0) {
     if (!(j->dev = find_device(NM_DEVICE_TYPE_MODEM))) return finish(j, "no cellular modem");
     return cellular(j);
+  }
+  if (strcmp(op, "cellular_installer") == 0) {
+    if (!(j->dev = find_device(NM_DEVICE_TYPE_MODEM))) return finish(j, NULL); /* nothing to do */
+    return cellular_installer(j);
   }
   if (!(j->dev = find_device(NM_DEVICE_TYPE_WIFI))) return finish(j, "no Wi-Fi interface");
   if (strcmp(op, "scan") == 0)

@@ -6,6 +6,8 @@
  * restarts by the charge-point model). Heartbeat is in provisioning.c. One
  * file of the 2.0.1 dialect's functional blocks.
  */
+#include <sqlite3.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ocpp/v201/problem.h"
@@ -59,19 +61,78 @@ static void send_problem(ocpp201_station *o, int c, error_code code, bool cleare
   v201_send_now(o, "NotifyEvent", v201_problem_event(&p, now201(o)));
 }
 
+/* What the CSMS heard of each EVSE's fault: a row per EVSE whose fault it
+ * was told (its code, the eventId that told it), kept across a restart so a
+ * fault that ended while the station was down is cleared after the boot and
+ * one still there is not told again. */
+static const char *const problem_steps[] = {
+    "CREATE TABLE ocpp201_problem_told(evse INTEGER PRIMARY KEY, code INTEGER NOT NULL,"
+    " event_id INTEGER NOT NULL)"};
+
+int v201_problems_open(ocpp201_station *o, char *err, size_t errlen) {
+  store *db = o->st->db;
+  if (store_module_migrate(db, "ocpp201_problem_told", problem_steps, 1) != 0) {
+    snprintf(err, errlen, "faults told: %s", store_last_error(db));
+    return -1;
+  }
+  sqlite3_stmt *s = store_stmt(db, "SELECT evse, code, event_id FROM ocpp201_problem_told");
+  if (!s) {
+    snprintf(err, errlen, "faults told: %s", store_last_error(db));
+    return -1;
+  }
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    int c = sqlite3_column_int(s, 0);
+    if (c < 1 || c > o->count) continue; /* an EVSE the station no longer has */
+    v201_evse *k = &o->evse[c - 1];
+    k->problem_told = true;
+    k->problem_told_code = (error_code)sqlite3_column_int(s, 1);
+    k->problem_event_id = sqlite3_column_int(s, 2);
+  }
+  store_stmt_release(db, s);
+  return 0;
+}
+
+/* The EVSE's row follows what was just told; unsynced (a copy of what went
+ * out: a cut that loses it tells the fault, or its end, once more). */
+static void problem_told_save(ocpp201_station *o, int c) {
+  const v201_evse *k = &o->evse[c - 1];
+  store *db = o->st->db;
+  store_unsynced_begin(db);
+  sqlite3_stmt *s =
+      store_stmt(db, k->problem_told ? "INSERT OR REPLACE INTO ocpp201_problem_told"
+                                       "(evse, code, event_id) VALUES(?, ?, ?)"
+                                     : "DELETE FROM ocpp201_problem_told WHERE evse = ?");
+  if (s) {
+    sqlite3_bind_int(s, 1, c);
+    if (k->problem_told) {
+      sqlite3_bind_int(s, 2, (int)k->problem_told_code);
+      sqlite3_bind_int(s, 3, k->problem_event_id);
+    }
+    if (sqlite3_step(s) != SQLITE_DONE)
+      log_warn(MOD, "EVSE %d: what the CSMS heard of its fault is not kept: %s", c,
+               sqlite3_errmsg(store_sqlite(db)));
+    store_stmt_release(db, s);
+  }
+  store_unsynced_end(db);
+}
+
 /* G/N07: each EVSE's fault as its Problem variable, told when it appears,
  * changes or clears; while not registered nothing is sent and the
- * difference is told after the next accepted BootNotification. */
+ * difference is told after the next accepted BootNotification (after a
+ * restart too: the told state is kept). An EVSE whose state is not known yet
+ * waits for it. */
 void v201_report_problems(ocpp201_station *o) {
   if (!online201(o)) return;
   for (int c = 1; c <= o->count; c++) {
     v201_evse *k = &o->evse[c - 1];
+    if (!k->known) continue;
     if (k->problem == k->problem_told && (!k->problem || k->problem_code == k->problem_told_code))
       continue;
     if (k->problem_told) send_problem(o, c, k->problem_told_code, true, k->problem_event_id);
     if (k->problem) send_problem(o, c, k->problem_code, false, 0);
     k->problem_told = k->problem;
     k->problem_told_code = k->problem_code;
+    problem_told_save(o, c);
   }
 }
 
@@ -81,10 +142,11 @@ void v201_on_status_changed(void *ctx, int c, connector_status s, error_code e) 
   /* 2.0.1's StatusNotification has no error code: a fault is a NotifyEvent */
   k->problem = s == STATUS_FAULTED || e != ERR_NONE;
   k->problem_code = k->problem ? e : ERR_NONE;
-  v201_report_problems(o);
-  if (k->known && k->status == s) return;
+  bool same = k->known && k->status == s;
   connector_status was = k->known ? k->status : STATUS_UNAVAILABLE;
   k->known = true;
+  v201_report_problems(o);
+  if (same) return;
   k->status = s;
   k->since = now201(o);
   v201_tx_points_status(o, c, was);

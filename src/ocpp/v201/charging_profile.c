@@ -490,6 +490,29 @@ json_t *v201_limit_schedule_json(int evse, borne_ms now, double amps, int phases
                    "chargingRateUnit", "A", "chargingSchedulePeriod", period);
 }
 
+int v201_limit_report(const char *told, double told_a, const char *now, double now_a,
+                      double percent) {
+  bool same = told == now || (told && now && !strcmp(told, now));
+  if (same && (!now || !v201_limit_change_significant(told_a, now_a, percent))) return 0;
+  return (told && !same ? V201_LIMIT_CLEAR : 0) | (now ? V201_LIMIT_NOTIFY : 0);
+}
+
+json_t *v201_limit_notify_json(int evse, const char *source, int critical, borne_ms now,
+                               double amps, int phases, bool v21) {
+  json_t *limit = json_pack("{s:s}", "chargingLimitSource", source);
+  if (critical >= 0) json_object_set_new(limit, "isGridCritical", json_boolean(critical));
+  json_t *req = json_pack("{s:o,s:o}", "chargingLimit", limit, "chargingSchedule",
+                          v201_limit_schedule_json(evse, now, amps, phases));
+  if (evse > 0 || v21) json_object_set_new(req, "evseId", json_integer(evse));
+  return req;
+}
+
+json_t *v201_limit_cleared_json(int evse, const char *source, bool v21) {
+  json_t *req = json_pack("{s:s}", "chargingLimitSource", source);
+  if (evse > 0 || v21) json_object_set_new(req, "evseId", json_integer(evse));
+  return req;
+}
+
 const char *v201_external_source(limit_source by) {
   switch (by) {
   case LIMIT_LOAD_MANAGEMENT:

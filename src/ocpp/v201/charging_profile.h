@@ -111,6 +111,27 @@ bool v201_limit_change_significant(double told_a, double now_a, double percent);
  * limit in A a phase rounded down to 0.1, numberPhases when not 3. */
 json_t *v201_limit_schedule_json(int evse, borne_ms now, double amps, int phases);
 
+/* What the CSMS must hear of an external limit (K11-K13) whose source told
+ * last was `told` (NULL none) at told_a, now `now` (NULL none) at now_a:
+ * V201_LIMIT_CLEAR (a ClearedChargingLimit of `told`: it went, or another
+ * source took its place) and/or V201_LIMIT_NOTIFY (a NotifyChargingLimit of
+ * `now`: it came, another source took the place, or its value moved by
+ * LimitChangeSignificance `percent` or more); 0 nothing. */
+#define V201_LIMIT_CLEAR 1
+#define V201_LIMIT_NOTIFY 2
+int v201_limit_report(const char *told, double told_a, const char *now, double now_a,
+                      double percent);
+
+/* NotifyChargingLimitRequest for one of borne's own limits on `evse`: its
+ * chargingLimit (source, isGridCritical when `critical` >= 0) and the limit
+ * as a schedule (v201_limit_schedule_json). EVSE 0 is the whole station:
+ * evseId left out in 2.0.1 (the schema's "evseId must be > 0"), 0 in 2.1
+ * ("If absent or when zero, it applies to the entire Charging Station"). */
+json_t *v201_limit_notify_json(int evse, const char *source, int critical, borne_ms now,
+                               double amps, int phases, bool v21);
+/* ClearedChargingLimitRequest for `evse`, the same rule for EVSE 0. */
+json_t *v201_limit_cleared_json(int evse, const char *source, bool v21);
+
 /* The chargingLimitSource of one of borne's own limits when it is an
  * external one for the CSMS (K11-K13): the energy manager's (load
  * management, solar, the site's leader or its fail-safe) "EMS"; an

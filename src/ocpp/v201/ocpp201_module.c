@@ -69,6 +69,7 @@ void v201_arm_tick(ocpp201_station *o) {
   if (aligned > 0 && o->next_aligned == NEVER) o->next_aligned = ocpp16_next_aligned(now, aligned);
   if (o->next_aligned < next) next = o->next_aligned;
   if ((x = v201_tx_ended_next(o)) < next) next = x;
+  if ((x = v201_cost_running_next(o)) < next) next = x; /* 2.1 RunningCost (I12.FR.02) */
   if (online201(o) && !o->pump_in_flight && (x = cp_journal_next_due(o->journal)) < next) next = x;
   if ((x = cp_reservation_next_expiry(o->resv)) < next) next = x;
   if ((x = cp_profiles_next_change(o->profiles, now)) < next) next = x;
@@ -333,6 +334,7 @@ static void on_free(void *ctx) {
   json_decref(o->display_pages);
   v201_monitoring_free(o);
   v201_cost_free(o);
+  ocpp_pushed_clear(&o->pushed);
   free(o);
 }
 
@@ -359,7 +361,8 @@ static void *open201(ocpp_core *core, char *err, size_t errlen) {
     cp_profiles_set_offline(o->profiles, now201(o));
   /* before the timers: a failure here frees o, which the loop must not
    * still hold as a handle */
-  if (v201_display_open(o, err, errlen) != 0 || v201_cost_open(o, err, errlen) != 0) {
+  if (v201_display_open(o, err, errlen) != 0 || v201_cost_open(o, err, errlen) != 0 ||
+      v201_problems_open(o, err, errlen) != 0) {
     json_decref(o->display);
     v201_cost_free(o);
     diagnostics_close(o->diag);
@@ -386,6 +389,8 @@ static void *open201(ocpp_core *core, char *err, size_t errlen) {
   station_firmware_claim_boot_report(st);
   v201_monitoring_open(o);
   v201_tx_restore(o); /* E06: known before the EVSEs' first statuses */
+  if (o->shared && o->shared->active && o->shared->active->family == OCPP_FAMILY_V201)
+    v201_unpark(o); /* the version spoken at the start: what 1.6 set aside */
   return o;
 }
 
@@ -407,6 +412,8 @@ static void adopt201(void *ctx) {
    * before the other dialect speaks (docs/ocpp201.md, version negotiation) */
   if (o->shared && o->shared->active && o->shared->active->family != OCPP_FAMILY_V201)
     v201_tx_left(o);
+  else
+    v201_unpark(o); /* spoken again: what another dialect set aside for it */
   for (int c = 1; c <= o->count; c++) {
     v201_evse *k = &o->evse[c - 1];
     k->session_id = 0;

@@ -289,6 +289,36 @@ static void h_clear_charging_profile(ocpp201_station *o, const json_t *req, ocpp
   if (n > 0) profiles_changed(o);
 }
 
+/* ---------- borne's own limits as ChargingStationExternalConstraints ---------- */
+
+/* The supply's phases (site.phases): those of EVSE 0, the grid connection. */
+static int site_phases(const ocpp201_station *o) {
+  return config_get_int(o->st->cfg, "site.phases") == 1 ? 1 : 3;
+}
+
+static int phases_of(const ocpp201_station *o, int c) {
+  return c ? station_connector_phases(o->st, c) : site_phases(o);
+}
+
+/* Borne's own limits on EVSE c as ChargingStationExternalConstraints
+ * (v201_external_limits); EVSE 0: those that bind the whole station
+ * (station_site_limits: load management's budget for every EVSE together,
+ * what the site's connection and site.circuit_limit_a leave), 0 A included
+ * (nothing may charge). */
+static int external_of(ocpp201_station *o, int c, v201_external_limit x[2]) {
+  limit_set l;
+  bool session = true;
+  if (c == 0) {
+    station_site_limits(o->st, &l);
+  } else {
+    station_connector_view v;
+    station_view(o->st, c, &v);
+    l = v.limits;
+    session = v.has_session;
+  }
+  return v201_external_limits(&l, session, x);
+}
+
 /* ---------- K09 GetChargingProfiles -> ReportChargingProfiles ---------- */
 
 static void h_get_charging_profiles(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
@@ -327,18 +357,15 @@ static void h_get_charging_profiles(ocpp201_station *o, const json_t *req, ocpp_
                                       "evseId", (json_int_t)c));
   /* borne's own limits as ChargingStationExternalConstraints profiles, one
    * report per EVSE and source (the report names one chargingLimitSource) */
-  for (int c = 1; c <= o->count && purpose21 == -1; c++) {
-    station_connector_view v;
-    station_view(o->st, c, &v);
+  for (int c = 0; c <= o->count && purpose21 == -1; c++) {
     v201_external_limit x[2];
-    int nx = v201_external_limits(&v.limits, v.has_session, x);
+    int nx = external_of(o, c, x);
     for (int i = 0; i < nx; i++)
       if (v201_external_report_match(&q, c, &x[i]))
         json_array_append_new(
             pages, json_pack("{s:I,s:s,s:[o],s:I}", "requestId", (json_int_t)q.requestId,
                              "chargingLimitSource", x[i].source, "chargingProfile",
-                             v201_external_profile_json(c, &x[i], now201(o),
-                                                        station_connector_phases(o->st, c)),
+                             v201_external_profile_json(c, &x[i], now201(o), phases_of(o, c)),
                              "evseId", (json_int_t)c));
   }
   ocpp201_GetChargingProfilesRequest_free(&q);
@@ -399,20 +426,17 @@ static void h_get_composite_schedule(ocpp201_station *o, const json_t *req, ocpp
       o->profiles, c, duration, unit, now201(o), tx, tx && tx[0] ? tx_start_of(o, c) : 0,
       c ? station_connector_phases(o->st, c) : 3,
       phase_voltage(o->st->cfg, c ? station_connector_phases(o->st, c) : 3), &cs);
-  /* K08: borne's own limits on the EVSE (its ChargingStationExternalConstraints) */
-  if (c) {
-    station_connector_view v;
-    station_view(o->st, c, &v);
-    v201_external_limit x[2];
-    int nx = v201_external_limits(&v.limits, v.has_session, x);
-    double cap = -1;
-    for (int i = 0; i < nx; i++)
-      if (cap < 0 || x[i].amps < cap) cap = x[i].amps;
-    int phases = station_connector_phases(o->st, c);
-    if (cap >= 0 && unit == CP_UNIT_WATTS) cap *= phases * phase_voltage(o->st->cfg, phases);
-    if (v201_composite_cap(&res, &cs, c, duration, unit, now201(o), cap) != 0)
-      log_warn(MOD, "GetCompositeSchedule: out of memory for the external limits");
-  }
+  /* K08: borne's own limits on the EVSE (its ChargingStationExternalConstraints);
+   * EVSE 0, the grid connection: those that bind the whole station */
+  v201_external_limit x[2];
+  int nx = external_of(o, c, x);
+  double cap = -1;
+  for (int i = 0; i < nx; i++)
+    if (cap < 0 || x[i].amps < cap) cap = x[i].amps;
+  int phases = phases_of(o, c);
+  if (cap >= 0 && unit == CP_UNIT_WATTS) cap *= phases * phase_voltage(o->st->cfg, phases);
+  if (v201_composite_cap(&res, &cs, c, duration, unit, now201(o), cap) != 0)
+    log_warn(MOD, "GetCompositeSchedule: out of memory for the external limits");
   r->result = v201_composite_json(res, &cs, c);
   if (res == CP_PROFILE_ACCEPTED) cp_composite_schedule_free(&cs);
 }
@@ -453,6 +477,43 @@ static void limit_answered(void *ctx, const json_t *result, const char *code, co
   if (code) log_debug(MOD, "charging limit: %s %s", code, text);
 }
 
+/* The station-wide external limit (EVSE 0: load management's budget for
+ * every EVSE together) told the same way (K12): NotifyChargingLimit when it
+ * appears or moves by LimitChangeSignificance or more of the value told
+ * last, ClearedChargingLimit when it goes. The EVSE is the whole station:
+ * evseId left out in 2.0.1 (its NotifyChargingLimitRequest: "evseId must be
+ * > 0"), 0 in 2.1 ("If absent or when zero, it applies to the entire
+ * Charging Station"); ClearedChargingLimit the same. */
+static void report_station_limit(ocpp201_station *o, double pct) {
+  v201_external_limit x[2];
+  int nx = external_of(o, 0, x);
+  const char *src = nx ? x[0].source : NULL;
+  double amps = nx ? x[0].amps : 0;
+  const char *was = o->site_limit_reported;
+  int what = v201_limit_report(was, o->site_limit_reported_a, src, amps, pct);
+  if (!what) return;
+  if (what & V201_LIMIT_CLEAR)
+    ocpp_link_call(o->link, "ClearedChargingLimit", v201_limit_cleared_json(0, was, speaks21(o)),
+                   limit_answered, o);
+  if (what & V201_LIMIT_NOTIFY) {
+    /* load management's, the one station-wide limit: the share of the
+     * site's grid connection */
+    ocpp_link_call(o->link, "NotifyChargingLimit",
+                   v201_limit_notify_json(0, src, v201_limit_grid_critical(LIMIT_LOAD_MANAGEMENT),
+                                          now201(o), amps, site_phases(o), speaks21(o)),
+                   limit_answered, o);
+    if (!(what & V201_LIMIT_CLEAR) && was)
+      station_event(o->st, 0, "ocpp_limit", "station-wide external limit %s %.1f A (was %.1f A)",
+                    src, amps, o->site_limit_reported_a);
+    else
+      station_event(o->st, 0, "ocpp_limit", "station-wide external limit %s %.1f A", src, amps);
+  } else {
+    station_event(o->st, 0, "ocpp_limit", "station-wide external limit released");
+  }
+  o->site_limit_reported = src;
+  o->site_limit_reported_a = src ? amps : 0;
+}
+
 /* When one of borne's own limits starts or stops capping an EVSE (its
  * limited_by), or its value changes by LimitChangeSignificance or more, the
  * CSMS hears it: NotifyChargingLimit with the limit as a schedule (K11, K12),
@@ -466,6 +527,7 @@ static void limit_answered(void *ctx, const json_t *result, const char *code, co
 void v201_report_external_limits(ocpp201_station *o) {
   if (!online201(o) || o->closing) return;
   double pct = config_get_number(o->st->cfg, "ocpp.LimitChangeSignificance");
+  report_station_limit(o, pct);
   for (int c = 1; c <= o->count; c++) {
     v201_evse *k = &o->evse[c - 1];
     station_connector_view v;

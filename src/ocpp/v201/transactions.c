@@ -78,7 +78,13 @@ static bool enqueue(ocpp201_station *o, int64_t session_id, v201_tx_event *e) {
   e->seq_no = cp_journal_next_seq(o->journal, session_id);
   json_t *p = e->seq_no >= 0 ? v201_transaction_event(e) : NULL;
   if (e->seq_no < 0) json_decref(e->meter_values);
-  if (p && e->kind != CP_EVENT_STARTED) v201_cost_details(o, session_id, p); /* 2.1 */
+  /* 2.1: the cost so far in every event of a transaction the station prices
+   * (I12.FR.02: in the Started too), its charging periods in the Ended and
+   * in the event of a tariff change only */
+  if (p)
+    v201_cost_details(o, session_id, p,
+                      e->kind == CP_EVENT_ENDED ||
+                          (e->trigger_reason && !strcmp(e->trigger_reason, "TariffChanged")));
   char *text = p ? json_dumps(p, JSON_COMPACT) : NULL;
   if (text && e->kind == CP_EVENT_ENDED && e->series)
     text = fit_ended(p, e->series_from, e->series, text);
@@ -91,8 +97,14 @@ static bool enqueue(ocpp201_station *o, int64_t session_id, v201_tx_event *e) {
     log_error(MOD, "cannot queue TransactionEvent durably: %s", store_last_error(db));
     queued = false;
   }
-  free(text);
-  json_decref(p);
+  if (queued) {
+    /* kept beside its text for the pump: p is ours alone (the event's meter
+     * values were handed over), nobody changes it */
+    ocpp_pushed_keep(&o->pushed, text, p);
+  } else {
+    free(text);
+    json_decref(p);
+  }
   /* inside the station's batch (a session's start or stop): sent once it is
    * on disk; the tick pumps when that cannot be arranged */
   (void)store_after_commit(db, pump_after_commit, o);
@@ -204,10 +216,10 @@ static void pump_answer(void *ctx, const json_t *result, const char *code, const
     v201_arm_tick(o);
     return;
   }
-  if (p->tx_id[0]) /* the session's 2.0.1 transactionId, for its later messages */
-    cp_journal_sent_start(o->journal, p->msg_id, p->session_id, p->tx_id);
-  else
-    cp_journal_sent(o->journal, p->msg_id);
+  /* delivered: out of the journal without a sync of its own (a power cut
+   * may send it again, same seqNo and transactionId, never lose it: issue
+   * 15), with the session's 2.0.1 transactionId for its later messages */
+  cp_journal_sent_resendable(o->journal, p->msg_id, p->session_id, p->tx_id);
   token_answered(o, p, json_object_get(result, "idTokenInfo"));
   v201_cost_answered(o, p->session_id, result);
   free(p);
@@ -367,6 +379,14 @@ static void reencode_session(ocpp201_station *o, int64_t session_id) {
   free(list);
 }
 
+/* A queued message's payload: the one kept at its push (enqueue) when the
+ * journal hands the text it was queued as (the same text parses to that
+ * same value; *kept set: `text` is json_dumps of it), taken out of the
+ * cache; else parsed from the text. The caller owns it. */
+static json_t *queued_payload(ocpp201_station *o, const char *text, bool *kept) {
+  return ocpp_pushed_take(&o->pushed, text, kept);
+}
+
 /* Send the oldest due queued message, one at a time, in order. */
 void v201_pump(ocpp201_station *o) {
   if (o->pump_in_flight || !online201(o) || o->closing) return;
@@ -374,11 +394,19 @@ void v201_pump(ocpp201_station *o) {
   json_t *payload = NULL;
   const char *action = NULL;
   char tx_id[CP_TX_ID_MAX + 1], act[40] = "";
+  /* the journal's text when the payload is the very value it was written
+   * from (kept at the push, sent as it is): the frame carries that text
+   * instead of the payload written again (ocpp_link_call_text) */
+  char *text = NULL;
   for (;;) {
     if (cp_journal_peek(o->journal, now201(o), &m) != 0) return;
-    json_t *raw = json_loads(m.payload, 0, NULL);
-    free(m.payload);
+    bool kept = false;
+    json_t *raw = queued_payload(o, m.payload, &kept);
     payload = raw ? say201(o, &m, raw, &action, tx_id) : NULL;
+    if (payload && kept && payload == raw)
+      text = m.payload;
+    else
+      free(m.payload);
     if (!raw)
       station_event(o->st, 0, "ocpp_dropped", "queued message %lld is not JSON", (long long)m.id);
     if (payload) snprintf(act, sizeof act, "%s", action); /* may be raw's */
@@ -389,12 +417,22 @@ void v201_pump(ocpp201_station *o) {
   }
   /* an event queued under 2.1 and delivered under 2.0.1: no costDetails there */
   if (ocpp_link_dialect(o->link) != &ocpp21_dialect) {
-    json_object_del(payload, "costDetails");
-    v201_id_token_as_201(json_object_get(payload, "idToken")); /* DirectPayment: Central */
+    json_t *id_token = json_object_get(payload, "idToken");
+    const char *was = json_string_value(json_object_get(id_token, "type"));
+    char type[40];
+    snprintf(type, sizeof type, "%s", was ? was : "");
+    bool changed = json_object_del(payload, "costDetails") == 0;
+    v201_id_token_as_201(id_token); /* DirectPayment: Central */
+    const char *now_type = json_string_value(json_object_get(id_token, "type"));
+    if (changed || strcmp(type, now_type ? now_type : "") != 0) { /* not the text any more */
+      free(text);
+      text = NULL;
+    }
   }
   pump_ctx *p = calloc(1, sizeof *p);
   if (!p) {
     json_decref(payload);
+    free(text);
     return;
   }
   p->o = o;
@@ -406,7 +444,7 @@ void v201_pump(ocpp201_station *o) {
       json_string_value(json_object_get(json_object_get(payload, "idToken"), "idToken"));
   snprintf(p->token, sizeof p->token, "%s", tok ? tok : "");
   o->pump_in_flight = m.id;
-  if (ocpp_link_call(o->link, action, payload, pump_answer, p) != 0) {
+  if (ocpp_link_call_text(o->link, action, payload, text, pump_answer, p) != 0) {
     o->pump_in_flight = 0;
     free(p);
   }
@@ -458,7 +496,9 @@ void v201_send_tx_updated(ocpp201_station *o, int c, const char *trigger_reason)
    * a TriggerMessage's: Trigger; both signed with SampledDataCtrlr.SignReadings */
   bool periodic = strcmp(trigger_reason, "Trigger") != 0;
   const char *context = periodic ? "Sample.Periodic" : "Trigger";
-  if (o->st->conn[c - 1].meter_ok) {
+  /* a running cost update (2.1 I12.FR.02) carries the cost, no readings */
+  bool readings = strcmp(trigger_reason, "RunningCost") != 0;
+  if (readings && o->st->conn[c - 1].meter_ok) {
     const meter_reading *r = &o->st->conn[c - 1].meter;
     e.meter_values =
         one_meter_value(o, c, key201_str(o, "MeterValuesSampledData"), r, context, e.at);
@@ -485,6 +525,8 @@ borne_ms v201_take_samples(ocpp201_station *o, borne_ms now) {
     }
     if (k->last_sample + every * 1000 < next) next = k->last_sample + every * 1000;
   }
+  borne_ms running = v201_cost_running(o, now); /* 2.1 I12.FR.02 */
+  if (running < next) next = running;
   borne_ms aligned = take_aligned(o, now);
   if (aligned < next) next = aligned;
   borne_ms ended = take_tx_ended(o, now);
@@ -1442,6 +1484,87 @@ void v201_tx_restore(ocpp201_station *o) {
   if (sqlite3_step(s) != SQLITE_DONE)
     log_warn(MOD, "old starters' groups stay: %s", store_last_error(o->st->db));
   store_stmt_release(o->st->db, s);
+}
+
+int ocpp201_end_left_behind(station *st, cp_journal *j) {
+  store *db = st->db;
+  if (store_in_batch(db) || store_module_version(db, "ocpp201_tx_linger") < LINGER_STEPS)
+    return 0; /* 2.0.1 never ran its transactions here: none */
+  int64_t keys[BORNE_MAX_CONNECTORS + 1];
+  int evses[BORNE_MAX_CONNECTORS + 1];
+  char ids[BORNE_MAX_CONNECTORS + 1][CP_TX_ID_MAX + 1];
+  int n = 0;
+  sqlite3_stmt *s = store_stmt(db, "SELECT journal_key, evse, tx_id FROM ocpp201_tx_early"
+                                   " WHERE session_id = 0 ORDER BY journal_key DESC");
+  if (!s) return 0;
+  while (n <= BORNE_MAX_CONNECTORS && sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 2)) {
+    keys[n] = sqlite3_column_int64(s, 0);
+    evses[n] = sqlite3_column_int(s, 1);
+    snprintf(ids[n], sizeof ids[n], "%s", (const char *)sqlite3_column_text(s, 2));
+    n++;
+  }
+  store_stmt_release(db, s);
+  int ended = 0;
+  borne_ms now = clock_now(&st->clock);
+  for (int i = 0; i < n; i++) {
+    int c = evses[i] >= 1 && evses[i] <= station_connector_count(st) ? evses[i] : 0;
+    v201_tx_event e = {.kind = CP_EVENT_ENDED,
+                       .trigger_reason = "AbnormalCondition",
+                       .offline = true,
+                       .at = now,
+                       .tx_id = ids[i],
+                       .status = STATUS_AVAILABLE,
+                       .stopped = STOP_OTHER,
+                       .evse = c};
+    if (c) {
+      station_connector_view v;
+      station_view(st, c, &v);
+      e.status = v.status;
+      if (st->conn[c - 1].meter_ok) {
+        ocpp16_sample_extra x = {.phases = v.phases, .offered_a = v.offered_a};
+        json_t *mv = v201_meter_value("Energy.Active.Import.Register", &st->conn[c - 1].meter, &x,
+                                      "Transaction.End", now);
+        if (mv) e.meter_values = json_pack("[o]", mv);
+      }
+    }
+    bool batch = store_batch_begin(db) == 0;
+    e.seq_no = cp_journal_next_seq(j, keys[i]);
+    json_t *p = e.seq_no >= 0 ? v201_transaction_event(&e) : NULL;
+    if (!p) json_decref(e.meter_values);
+    char *text = p ? json_dumps(p, JSON_COMPACT) : NULL;
+    bool ok = text && cp_journal_push(j, keys[i], CP_EVENT_ENDED, text, now) == 0;
+    if (ok) {
+      sqlite3_stmt *d = store_stmt(db, "DELETE FROM ocpp201_tx_early WHERE journal_key = ?");
+      ok = d != NULL;
+      if (d) {
+        sqlite3_bind_int64(d, 1, keys[i]);
+        ok = sqlite3_step(d) == SQLITE_DONE;
+        store_stmt_release(db, d);
+      }
+      cp_journal_forget_key(j, keys[i]);
+    }
+    if (batch && store_batch_end(db) != 0) ok = false;
+    free(text);
+    json_decref(p);
+    if (!ok) {
+      log_error(MOD, "%s: its Ended is not queued: %s", ids[i], store_last_error(db));
+      continue;
+    }
+    station_event(st, c, "ocpp_tx_left", "%s ended: the other OCPP version cannot carry it",
+                  ids[i]);
+    ended++;
+  }
+  return ended;
+}
+
+void v201_unpark(ocpp201_station *o) {
+  int n = cp_journal_unpark(o->journal);
+  if (n < 0)
+    log_error(MOD, "the messages set aside under 1.6 stay aside: %s", cp_journal_error(o->journal));
+  else if (n > 0)
+    station_event(o->st, 0, "ocpp_unparked",
+                  "%d queued 2.0.1 message%s set aside under 1.6 back in the queue", n,
+                  n == 1 ? "" : "s");
 }
 
 void v201_tx_left(ocpp201_station *o) {
