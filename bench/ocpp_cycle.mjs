@@ -8,6 +8,13 @@
 // and the stripped binary. With
 // MICROOCPP_SIM=/path/to/mo_simulator the same cycle runs MicroOcppSimulator against the same
 // back end, and a ratio column is printed. Prints a markdown table; asserts nothing.
+// BENCH_OCPP=2.0.1 runs the same cycle in OCPP 2.0.1 (issue 16): the back end speaks
+// `ocpp2.0.1` (ocpp-rpc strict, the 2.0.1 schemas), borned has `ocpp.version=2.0.1`,
+// MicroOcppSimulator is switched to 2.0.1 by `OcppVersion` in its mo_store/simulator.jsn (its
+// back end URL and identity then come from mo_store/ws-conn-v201.jsn); the transaction is
+// TransactionEvent Started / Updated / Ended, the meter values a MeterValues asked for by
+// TriggerMessage (an implementation that does not accept it goes on without: the table says so).
+// BENCH_TRIGGER=0 leaves the TriggerMessage step out of the cycle (for both implementations).
 //
 // Environment: BENCH_RUNS (warm runs, default 5; medians), BENCH_COLD_RUNS (default 3),
 // BENCH_CYCLES (charging cycles per run, default 20), BENCH_IDLE_S (idle CPU window, default 60).
@@ -33,6 +40,10 @@ const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 60);
 const SETTLE_MS = 2000; /* after both Available, before "idle" figures */
 const MO_SIM = process.env.MICROOCPP_SIM ? resolve(process.env.MICROOCPP_SIM) : null;
 const TAG = 'BENCH01';
+const V201 = process.env.BENCH_OCPP === '2.0.1';
+if (process.env.BENCH_OCPP && !V201 && process.env.BENCH_OCPP !== '1.6') throw new Error(`BENCH_OCPP: 1.6 or 2.0.1, not ${process.env.BENCH_OCPP}`);
+const TRIGGER = process.env.BENCH_TRIGGER !== '0';
+const PROTOCOL = V201 ? 'ocpp2.0.1' : 'ocpp1.6';
 const TICK_MS = 1000 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
@@ -110,8 +121,10 @@ function watchStart(csms, t0, what, timeoutMs = 20000) {
     t = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
     csms.on('call', (c) => {
       if (c.action === 'BootNotification' && seen.boot === null) seen.boot = now() - t0;
-      if (c.action === 'StatusNotification' && c.params.status === 'Available' && c.params.connectorId > 0) {
-        avail.add(c.params.connectorId);
+      /* 1.6: connectorId and status; 2.0.1: evseId (and connectorId 1 of it) and connectorStatus */
+      const id = V201 ? c.params.evseId : c.params.connectorId;
+      if (c.action === 'StatusNotification' && (V201 ? c.params.connectorStatus : c.params.status) === 'Available' && id > 0) {
+        avail.add(id);
         if (avail.size === 2 && seen.avail === null) { seen.avail = now() - t0; resolve(); }
       }
     });
@@ -127,7 +140,7 @@ const borne = {
     return startBorned({
       connectors: 2, auth: 'ocpp',
       args: ['--csms', csms.url],
-      set: { 'station.id': 'bench-borne', 'ocpp.MinimumStatusDuration': '0' },
+      set: { 'station.id': 'bench-borne', 'ocpp.MinimumStatusDuration': '0', ...(V201 ? { 'ocpp.version': '2.0.1' } : {}) },
     }).then((st) => ({
       pid: st.proc.pid,
       plug: () => st.ok('POST', '/api/v1/sim/connectors/1/plug', {}),
@@ -149,10 +162,19 @@ const micro = {
     const api = `http://127.0.0.1:${apiPort}`;
     writeFileSync(join(dir, 'mo_store', 'api.jsn'), JSON.stringify({ url: api }));
     const cfg = (type, key, value) => ({ type, key, value });
-    writeFileSync(join(dir, 'mo_store', 'ws-conn.jsn'), JSON.stringify({
-      head: { 'content-type': 'ocpp_config_file', version: '2.0' },
-      configurations: [cfg('string', 'Cst_BackendUrl', csms.url), cfg('string', 'Cst_ChargeBoxId', 'bench-mo')],
-    }));
+    const head = { 'content-type': 'ocpp_config_file', version: '2.0' };
+    if (V201) {
+      /* the simulator reads OcppVersion from simulator.jsn (src/main.cpp, load_ocpp_version);
+       * in 2.0.1 its WebSocket client keeps the URL and identity as SecurityCtrlr variables */
+      writeFileSync(join(dir, 'mo_store', 'simulator.jsn'), JSON.stringify({ head, configurations: [cfg('string', 'OcppVersion', '2.0.1')] }));
+      const v = (name, valActual) => ({ component: 'SecurityCtrlr', name, valActual });
+      writeFileSync(join(dir, 'mo_store', 'ws-conn-v201.jsn'), JSON.stringify({ variables: [v('CsmsUrl', csms.url), v('Identity', 'bench-mo'), v('BasicAuthPassword', '')] }));
+    } else {
+      writeFileSync(join(dir, 'mo_store', 'ws-conn.jsn'), JSON.stringify({
+        head,
+        configurations: [cfg('string', 'Cst_BackendUrl', csms.url), cfg('string', 'Cst_ChargeBoxId', 'bench-mo')],
+      }));
+    }
     const proc = spawn(MO_SIM, [], { cwd: dir, stdio: ['ignore', 'ignore', 'ignore'] });
     const exited = once(proc, 'exit');
     /* ready when the API answers */
@@ -183,7 +205,7 @@ const micro = {
  * (Authorize, StartTransaction), Charging; meter values asked for by TriggerMessage; the same
  * badge again (StopTransaction); EV unplugged, Available. Returns the OCPP calls it took.
  */
-async function cycle(csms, h) {
+async function cycle16(csms, h) {
   const from = csms.calls.length;
   await h.plug();
   await h.tap();
@@ -200,6 +222,38 @@ async function cycle(csms, h) {
   return csms.calls.slice(from).map((c) => (c.action === 'StatusNotification' ? `Status(${c.params.connectorId} ${c.params.status})` : c.action));
 }
 
+/*
+ * The same cycle in OCPP 2.0.1: EV plugged, badge presented (Authorize, TransactionEvent
+ * Started / Updated) until the transaction is Charging; the back end sends TriggerMessage
+ * MeterValues for EVSE 1 -> MeterValues (when the station accepts it: `h.noTrigger` is set
+ * otherwise); the same badge again (TransactionEvent with StopAuthorized or Ended); EV unplugged,
+ * the transaction Ended and the EVSE Available.
+ */
+async function cycle201(csms, h) {
+  const from = csms.calls.length;
+  const te = (p) => p.evse?.id === 1 || p.evse === undefined;
+  await h.plug();
+  await h.tap();
+  await csms.waitCall('TransactionEvent', { from, match: (p) => te(p) && p.eventType !== 'Ended' && p.transactionInfo.chargingState === 'Charging' });
+  if (TRIGGER) {
+    const mvFrom = csms.calls.length;
+    const r = await csms.call('TriggerMessage', { requestedMessage: 'MeterValues', evse: { id: 1 } });
+    if (r.status === 'Accepted') await csms.waitCall('MeterValues', { from: mvFrom, match: (p) => p.evseId === 1 });
+    else h.noTrigger = r.status;
+  }
+  const stopFrom = csms.calls.length;
+  await h.tap();
+  await csms.waitCall('TransactionEvent', { from: stopFrom, match: (p) => te(p) && (p.eventType === 'Ended' || p.triggerReason === 'StopAuthorized') });
+  await h.unplug();
+  await csms.waitCall('TransactionEvent', { from, match: (p) => te(p) && p.eventType === 'Ended' });
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.evseId === 1 && p.connectorStatus === 'Available' });
+  return csms.calls.slice(from).map((c) =>
+    c.action === 'StatusNotification' ? `Status(${c.params.evseId}/${c.params.connectorId} ${c.params.connectorStatus})`
+      : c.action === 'TransactionEvent' ? `TransactionEvent(${c.params.eventType} ${c.params.triggerReason}${c.params.transactionInfo.chargingState ? ` ${c.params.transactionInfo.chargingState}` : ''})`
+        : c.action);
+}
+const cycle = V201 ? cycle201 : cycle16;
+
 /* BENCH_ATTACH: a profiler or counter attached to `pid` for the counted cycles. */
 async function attach(impl, pid) {
   if (!process.env.BENCH_ATTACH) return null;
@@ -213,7 +267,7 @@ async function attach(impl, pid) {
 
 /* One start of `impl` against a fresh back end; keep = leave it running (for the idle figures). */
 async function run(impl, { cold, cycles, keep }) {
-  const csms = await startCsms({ tags: { [TAG]: 'Accepted' } });
+  const csms = await startCsms({ tags: { [TAG]: 'Accepted' }, protocol: PROTOCOL });
   let dropErr = null;
   if (cold) dropErr = dropCaches();
   const t0 = now();
@@ -228,12 +282,18 @@ async function run(impl, { cold, cycles, keep }) {
       out.trace = await cycle(csms, h); /* warm-up, not counted */
       const attached = await attach(impl, h.pid);
       const c0 = cpuTicks(h.pid), n0 = cpuNs(h.pid);
-      let calls = 0;
-      for (let i = 0; i < cycles; i++) calls += (await cycle(csms, h)).length;
+      let calls = 0, txEvents = 0;
+      for (let i = 0; i < cycles; i++) {
+        const trace = await cycle(csms, h);
+        calls += trace.length;
+        txEvents += trace.filter((a) => /^(TransactionEvent|StartTransaction|StopTransaction)/.test(a)).length;
+      }
       out.cycleMs = ((cpuTicks(h.pid) - c0) * TICK_MS) / cycles;
       out.cycleNsMs = (cpuNs(h.pid) - n0) / 1e6 / cycles;
       await attached?.stop();
       out.callsPerCycle = calls / cycles;
+      out.txPerCycle = txEvents / cycles;
+      out.noTrigger = h.noTrigger;
     }
   }
   csms.assertNoViolations();
@@ -297,6 +357,8 @@ for (const impl of impls) {
     cycle: median(w.map((x) => x.cycleMs)),
     cycleNs: median(w.map((x) => x.cycleNsMs)),
     calls: median(w.map((x) => x.callsPerCycle)),
+    tx: median(w.map((x) => x.txPerCycle)),
+    noTrigger: w.find((x) => x.noTrigger)?.noTrigger,
     idle: r.idleMs,
     libs: r.libs,
     ldd: r.ldd,
@@ -314,9 +376,11 @@ const rows = [
   ['private dirty', (f) => kB(f.dirty), (a, b) => ratio(a.dirty, b.dirty)],
   ['PSS at idle', (f) => kB(f.pss), (a, b) => ratio(a.pss, b.pss)],
   ['RSS at idle', (f) => kB(f.rss), (a, b) => ratio(a.rss, b.rss)],
-  [`CPU for one authorize → start → meter values → stop cycle (utime+stime, ${CYCLES} cycles)`, (f) => `${f.cycle.toFixed(1)} ms`, (a, b) => ratio(a.cycle, b.cycle)],
+  [`CPU for one authorize → start → ${TRIGGER ? 'meter values → ' : ''}stop cycle (utime+stime, ${CYCLES} cycles)`, (f) => `${f.cycle.toFixed(1)} ms`, (a, b) => ratio(a.cycle, b.cycle)],
   [`the same, from schedstat (ns, every thread)`, (f) => `${f.cycleNs.toFixed(2)} ms`, (a, b) => ratio(a.cycleNs, b.cycleNs)],
   ['OCPP calls from the station per cycle', (f) => `${f.calls}`, () => '—'],
+  [V201 ? 'TransactionEvents per cycle' : 'StartTransaction + StopTransaction per cycle', (f) => `${f.tx}`, () => '—'],
+  ...(V201 && TRIGGER ? [['TriggerMessage MeterValues in the cycle', (f) => (f.noTrigger ? `answered ${f.noTrigger}: no MeterValues` : 'Accepted, MeterValues sent'), () => '—']] : []),
   [`idle CPU per minute (over ${IDLE_S} s)`, (f) => ms(f.idle), (a, b) => ratio(a.idle, b.idle)],
   ['shared libraries mapped at idle (/proc/PID/maps)', (f) => `${f.libs.n} (${MB(f.libs.bytes)})`, (a, b) => ratio(a.libs.n, b.libs.n)],
   ['shared libraries, ldd closure', (f) => `${f.ldd.n} (${MB(f.ldd.bytes)})`, (a, b) => ratio(a.ldd.n, b.ldd.n)],
@@ -324,7 +388,7 @@ const rows = [
 ];
 const cols = impls.map((i) => i.name);
 const two = impls.length === 2;
-console.log(`\nOCPP cycle benchmark: medians of ${RUNS} warm runs (${COLD_RUNS} cold), ${CYCLES} cycles per run, CPU tick ${TICK_MS} ms`);
+console.log(`\nOCPP cycle benchmark (OCPP ${V201 ? '2.0.1' : '1.6'}${TRIGGER ? '' : ', no TriggerMessage step'}): medians of ${RUNS} warm runs (${COLD_RUNS} cold), ${CYCLES} cycles per run, CPU tick ${TICK_MS} ms`);
 console.log(`load average (1, 5, 15 min) at start ${loadBefore}, at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}; ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} CPUs`);
 if (coldNote) console.log(`note: ${coldNote}`);
 console.log(`\n| metric | ${cols.join(' | ')}${two ? ' | borne / MicroOcpp' : ''} |`);

@@ -29,6 +29,11 @@ struct cp_journal {
    * each a read transaction of its own: issue 15) */
   borne_ms next_due;
   bool next_due_known;
+  /* a push refused because the disk or memory is full (SQLITE_FULL,
+   * SQLITE_NOMEM), not reported yet: cp_journal_exhausted */
+  bool exhausted;
+  char exhausted_why[128];
+  uint64_t pushed; /* pushes that succeeded */
 };
 
 /* The kind as stored in the queue's `action` column. */
@@ -78,13 +83,35 @@ int cp_journal_push(cp_journal *j, int64_t session_id, cp_event_kind kind, const
                        "INSERT INTO ocpp16_queue(session_id, action, payload, due_ms, created_ms)"
                        " VALUES(?, ?, ?, ?, ?)",
                        "issii", session_id, kind_names[kind], payload, (int64_t)now, (int64_t)now));
-  if (rc == 0 && kind == CP_EVENT_SECURITY)
+  if (rc != 0) {
+    /* out of room: the disk (or the database's size limit) full, or no
+     * memory for SQLite (the security event MemoryExhaustion) */
+    int code = sqlite3_extended_errcode(store_sqlite(j->st)) & 0xff;
+    if (code == SQLITE_FULL || code == SQLITE_NOMEM) cp_journal_note_exhausted(j, j->error);
+    return rc;
+  }
+  if (kind == CP_EVENT_SECURITY)
     rc = RUN(j, PREP(j,
                      "DELETE FROM ocpp16_queue WHERE id IN (SELECT id FROM ocpp16_queue"
                      " WHERE action = ? ORDER BY id DESC LIMIT -1 OFFSET ?)",
                      "si", kind_names[CP_EVENT_SECURITY], (int64_t)CP_JOURNAL_SECURITY_MAX));
+  if (rc == 0) j->pushed++;
   return rc;
 }
+
+void cp_journal_note_exhausted(cp_journal *j, const char *why) {
+  if (j->exhausted) return; /* the first cause of the episode */
+  j->exhausted = true;
+  snprintf(j->exhausted_why, sizeof j->exhausted_why, "%s", why && why[0] ? why : "out of memory");
+}
+
+const char *cp_journal_exhausted(const cp_journal *j) {
+  return j->exhausted ? j->exhausted_why : NULL;
+}
+
+void cp_journal_exhaustion_reported(cp_journal *j) { j->exhausted = false; }
+
+uint64_t cp_journal_pushed(const cp_journal *j) { return j->pushed; }
 
 /* The queue known to be empty (its length counted since its last write,
  * outside a transaction): nothing to read, so that a swarm station's tick
@@ -222,6 +249,23 @@ int cp_journal_sent_start(cp_journal *j, int64_t id, int64_t session_id, const c
                      " (SELECT session_id FROM ocpp16_queue) AND session_id < ?",
                      "i", session_id - 1000));
   return cp_sql_end(j->st, rc);
+}
+
+int cp_journal_sent_resendable(cp_journal *j, int64_t id, int64_t session_id, const char *tx_id) {
+  if (store_unsynced_begin(j->st) != 0) {
+    snprintf(j->error, sizeof j->error, "%s", store_last_error(j->st));
+    return -1;
+  }
+  int rc = 0;
+  if (tx_id && tx_id[0])
+    rc = cp_journal_sent_start(j, id, session_id, tx_id);
+  else
+    cp_journal_sent(j, id);
+  if (store_unsynced_end(j->st) != 0 && rc == 0) {
+    snprintf(j->error, sizeof j->error, "%s", store_last_error(j->st));
+    rc = -1;
+  }
+  return rc;
 }
 
 int cp_journal_failed(cp_journal *j, int64_t id, bool answered, const cp_retry_policy *policy,

@@ -43,22 +43,20 @@ static void remove_id(cp_reservations *r, int id) {
   RUN(r, PREP(r, "DELETE FROM ocpp16_reservation WHERE id = ?", "i", (int64_t)id));
 }
 
-cp_reserve_result cp_reservation_add(cp_reservations *r, int connector, int id, const char *token,
-                                     const char *group, borne_ms expiry) {
-  return cp_reservation_add_among(r, connector, 0, id, token, group, expiry);
-}
-
-cp_reserve_result cp_reservation_add_among(cp_reservations *r, int connector, unsigned among,
-                                           int id, const char *token, const char *group,
-                                           borne_ms expiry) {
+/* `several`: connector 0 holds several station-wide reservations (2.0.1),
+ * else one (1.6's connector 0). */
+static cp_reserve_result add(cp_reservations *r, int connector, unsigned among, int id,
+                             const char *token, const char *group, borne_ms expiry, bool several) {
   if (!token) return CP_RESERVE_REJECTED;
-  int64_t other = cp_sql_scalar(r->st,
-                                PREP(r,
-                                     "SELECT id FROM ocpp16_reservation WHERE connector = ?"
-                                     " AND id <> ?",
-                                     "ii", (int64_t)connector, (int64_t)id),
-                                0);
-  if (other) return CP_RESERVE_OCCUPIED;
+  if (connector != 0 || !several) {
+    int64_t other = cp_sql_scalar(r->st,
+                                  PREP(r,
+                                       "SELECT id FROM ocpp16_reservation WHERE connector = ?"
+                                       " AND id <> ?",
+                                       "ii", (int64_t)connector, (int64_t)id),
+                                  0);
+    if (other) return CP_RESERVE_OCCUPIED;
+  }
   r->next_known = false;
   if (RUN(r,
           PREP(r,
@@ -68,6 +66,17 @@ cp_reserve_result cp_reservation_add_among(cp_reservations *r, int connector, un
                (int64_t)expiry, (int64_t)(connector == 0 ? among : 0u))) != 0)
     return CP_RESERVE_REJECTED;
   return CP_RESERVE_ACCEPTED;
+}
+
+cp_reserve_result cp_reservation_add(cp_reservations *r, int connector, int id, const char *token,
+                                     const char *group, borne_ms expiry) {
+  return add(r, connector, 0, id, token, group, expiry, false);
+}
+
+cp_reserve_result cp_reservation_add_among(cp_reservations *r, int connector, unsigned among,
+                                           int id, const char *token, const char *group,
+                                           borne_ms expiry) {
+  return add(r, connector, among, id, token, group, expiry, true);
 }
 
 int cp_reservation_cancel(cp_reservations *r, int id) {
@@ -119,7 +128,7 @@ int cp_reservation_use(cp_reservations *r, int connector, const char *token, con
            "SELECT id FROM ocpp16_reservation WHERE id > 0 AND (connector = ?1 OR"
            " (connector = 0 AND (among = 0 OR (among >> (?1 - 1)) & 1)))"
            " AND (tag = ?2 COLLATE NOCASE OR (parent IS NOT NULL AND parent <> ''"
-           " AND parent = ?3 COLLATE NOCASE)) ORDER BY connector DESC LIMIT 1",
+           " AND parent = ?3 COLLATE NOCASE)) ORDER BY connector DESC, id LIMIT 1",
            "iss", (int64_t)connector, token ? token : "", group ? group : ""),
       0);
   if (id) remove_id(r, id);

@@ -40,11 +40,15 @@ cp_reservations *cp_reservations_open(store *db, char *err, size_t errlen);
 void cp_reservations_free(cp_reservations *r);
 
 /* After the connector checks the dialect makes: the same id replaces its
- * reservation; another id on the same connector is OCCUPIED. */
+ * reservation; another id on the same connector is OCCUPIED — connector 0
+ * too: one station-wide reservation at a time (OCPP 1.6 5.13). */
 cp_reserve_result cp_reservation_add(cp_reservations *r, int connector, int id, const char *token,
                                      const char *group, borne_ms expiry);
 /* The same for any connector among those of `among` (bit c-1 for connector
- * c; 0: all of them), connector 0: OCPP 2.0.1 connectorType without evseId. */
+ * c; 0: all of them), connector 0: OCPP 2.0.1 without evseId (with or
+ * without connectorType). Connector 0 holds several such reservations here:
+ * how many the EVSEs can serve is the dialect's check
+ * (station_can_reserve_any). */
 cp_reserve_result cp_reservation_add_among(cp_reservations *r, int connector, unsigned among,
                                            int id, const char *token, const char *group,
                                            borne_ms expiry);
@@ -56,8 +60,8 @@ int cp_reservation_expired(cp_reservations *r, int connector, borne_ms now);
 borne_ms cp_reservation_next_expiry(cp_reservations *r);
 /* A session starts on `connector` for `token` (of group `group`, NULL or ""
  * when none): the reservation it uses (the connector's own before one of
- * connector 0 that may take it — `among` —; a match by token or by a
- * non-empty group, case-insensitive; removed), or 0. */
+ * connector 0 that may take it — `among` —, the lowest id first; a match by
+ * token or by a non-empty group, case-insensitive; removed), or 0. */
 int cp_reservation_use(cp_reservations *r, int connector, const char *token, const char *group);
 /* The connector (0: any) reservation `id` holds, -1 when there is none: the
  * dialects free it when the same id is replaced on another connector (1.6

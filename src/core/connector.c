@@ -140,6 +140,10 @@ static connector_status derive_status(const connector_sm *sm) {
    * identity is presented (G2, Preparing) or the reservation ends (G1), not
    * when a car is plugged in without it */
   if (sm->reserved) return sm->authorized ? STATUS_PREPARING : STATUS_RESERVED;
+  /* kept for station-wide reservations (no EVSE of its own): shown as one,
+   * a car plugged in without the identity does not change it (2.0.1
+   * G01.FR.09) */
+  if (sm->kept) return sm->authorized ? STATUS_PREPARING : STATUS_RESERVED;
   if (sm->finishing && plugged_cp(sm->cp)) return STATUS_FINISHING;
   if (plugged_cp(sm->cp)) return STATUS_PREPARING;
   return STATUS_AVAILABLE;
@@ -439,6 +443,9 @@ void cs_handle(connector_sm *sm, const cs_event *ev, borne_ms now, cs_notes *n) 
     snprintf(sm->reserved_uid, sizeof sm->reserved_uid, "%s", ev->flag && ev->uid ? ev->uid : "");
     snprintf(sm->reserved_parent, sizeof sm->reserved_parent, "%s",
              ev->flag && ev->user ? ev->user : "");
+    break;
+  case CS_EV_KEEP:
+    sm->kept = ev->flag;
     break;
   case CS_EV_METER_FAULT:
     /* No charging without a working billing meter; the session stays open

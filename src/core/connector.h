@@ -64,6 +64,9 @@ typedef enum {
   /* .flag: the station was opened (true: ERR_TAMPER, the session ends, none
    * starts) or an operator acknowledged it (false); nothing else clears it */
   CS_EV_TAMPER,
+  /* .flag: kept for the station-wide reservations (station_core: the
+   * station cannot spare it, OCPP 2.0.1 TC_H_14), shown Reserved while free */
+  CS_EV_KEEP,
 } cs_event_type;
 
 typedef struct {
@@ -139,6 +142,7 @@ typedef struct {
   bool reserved; /* held for reserved_uid (or a badge of reserved_parent's group) */
   char reserved_uid[BORNE_UID_MAX + 1];
   char reserved_parent[BORNE_UID_MAX + 1];
+  bool kept;             /* CS_EV_KEEP: kept for station-wide reservations, shown Reserved */
   bool unlock_requested; /* lock released by command until the cable leaves */
   /* deadlines, INT64_MAX when unarmed */
   borne_ms lock_deadline;

@@ -6,6 +6,7 @@
 #include "core/station_core.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/pilot.h"
@@ -48,30 +49,109 @@ static bool matches(const char *uid, const char *parent, const char *want_uid,
 
 static bool allowed_on(unsigned allowed, int c) { return !allowed || (allowed >> (c - 1)) & 1u; }
 
-/* Connectors a new session could still take: no session, no error, operative,
- * not reserved for someone; among those of `among` (0 = every one). */
-static int free_connectors(const station_core *sc, unsigned among) {
-  int n = 0;
+/* Connectors a new session could still take (bit c-1): no session, no
+ * error, operative, not reserved for someone. */
+static unsigned free_mask(const station_core *sc) {
+  unsigned m = 0;
   for (int c = 1; c <= sc->count; c++) {
     const connector_sm *sm = &sc->conn[c - 1];
-    if (!allowed_on(among, c)) continue;
     if (!cs_has_session(sm) && !sm->finishing && cs_error(sm) == ERR_NONE && sm->operative &&
         sm->selftest_done && !sm->reserved)
-      n++;
+      m |= 1u << (c - 1);
   }
-  return n;
+  return m;
 }
 
-/* May this badge take connector c, as far as reservations go? */
-static bool reservations_admit(const station_core *sc, int c, const char *uid, const char *parent) {
+/* Of those, the ones shown Available (no car), or kept already (a car
+ * plugged into a kept connector does not change it, 2.0.1 G01.FR.09): the
+ * connectors the station-wide reservations are served from. */
+static unsigned available_mask(const station_core *sc) {
+  unsigned m = free_mask(sc);
+  for (int c = 1; c <= sc->count; c++) {
+    const connector_sm *sm = &sc->conn[c - 1];
+    if (cs_plugged(sm) && !sm->kept) m &= ~(1u << (c - 1));
+  }
+  return m;
+}
+
+/* ---- station-wide reservations: which connectors can serve them ----
+ * Each may take one connector among its own (`among`); together they need
+ * distinct ones: a bipartite matching (augmenting paths, at most
+ * SC_MAX_ANY x BORNE_MAX_CONNECTORS). */
+
+static bool augment(const unsigned *adj, int i, unsigned *seen, int *owner) {
+  for (int c = 0; c < BORNE_MAX_CONNECTORS; c++) {
+    if (!((adj[i] >> c) & 1u) || ((*seen >> c) & 1u)) continue;
+    *seen |= 1u << c;
+    if (owner[c] < 0 || augment(adj, owner[c], seen, owner)) {
+      owner[c] = i;
+      return true;
+    }
+  }
+  return false;
+}
+
+/* How many of the station-wide reservations (the one at index `skip` left
+ * out, -1: none; one more among `extra` when `with_extra`) the connectors
+ * of `mask` can serve at once. */
+static int served(const station_core *sc, unsigned mask, int skip, bool with_extra,
+                  unsigned extra) {
+  unsigned adj[SC_MAX_ANY + 1];
+  int n = 0;
+  for (int i = 0; i < sc->n_any; i++)
+    if (i != skip) adj[n++] = (sc->any[i].among ? sc->any[i].among : ~0u) & mask;
+  if (with_extra) adj[n++] = (extra ? extra : ~0u) & mask;
+  int owner[BORNE_MAX_CONNECTORS];
+  for (int c = 0; c < BORNE_MAX_CONNECTORS; c++) owner[c] = -1;
+  int m = 0;
+  for (int i = 0; i < n; i++) {
+    unsigned seen = 0;
+    if (augment(adj, i, &seen, owner)) m++;
+  }
+  return m;
+}
+
+static int any_index(const station_core *sc, int id) {
+  for (int i = 0; i < sc->n_any; i++)
+    if (sc->any[i].id == id) return i;
+  return -1;
+}
+
+/* The station-wide reservation this badge would use on connector c (one
+ * that may take c; the lowest id first, as the charge-point model's
+ * cp_reservation_use), or -1. */
+static int holder_of(const station_core *sc, int c, const char *uid, const char *parent) {
+  int best = -1;
+  for (int i = 0; i < sc->n_any; i++) {
+    const sc_any_reservation *x = &sc->any[i];
+    if (!allowed_on(x->among, c) || !matches(uid, parent, x->uid, x->parent)) continue;
+    if (best < 0 || x->id < sc->any[best].id) best = i;
+  }
+  return best;
+}
+
+/* May this badge take connector c, as far as reservations go? A connector
+ * reserved for someone admits only them; a free one is refused when taking
+ * it would leave a station-wide reservation (other than the one the badge
+ * uses) without a connector it could have had. */
+bool sc_reservations_admit(const station_core *sc, int c, const char *uid, const char *parent) {
+  if (c < 1 || c > sc->count) return false;
   const connector_sm *sm = &sc->conn[c - 1];
   if (!cs_reservation_admits(sm, uid, parent)) return false;
-  if (sm->reserved || !sc->reserved_any) return true;
-  if (!allowed_on(sc->reserved_any_among, c)) return true; /* not one it may take */
-  if (matches(uid, parent, sc->reserved_any_uid, sc->reserved_any_parent)) return true;
-  /* one of those it may take must stay free for the reservation */
-  return free_connectors(sc, sc->reserved_any_among) > 1;
+  if (sm->reserved || !sc->n_any) return true;
+  unsigned f = free_mask(sc), bit = 1u << (c - 1);
+  if (!(f & bit)) return true;
+  int base = served(sc, f, -1, false, 0);
+  int h = holder_of(sc, c, uid, parent);
+  if (h >= 0) return served(sc, f & ~bit, h, false, 0) >= base - 1;
+  return served(sc, f & ~bit, -1, false, 0) >= base;
 }
+
+/* The connectors the station cannot spare are shown Reserved (show_kept):
+ * those without which fewer station-wide reservations could be served —
+ * every one of them when as many are Available as there are reservations
+ * (OCPP 2.0.1 TC_H_14, TC_H_16). */
+static void refresh_kept(station_core *sc, borne_ms now, sc_notes *notes);
 
 /* The connector that waits for authorization longest and that this badge may
  * use (reservations, and `allowed`: the user's connectors, 0 = all), or 0. */
@@ -81,7 +161,7 @@ static int waiting_connector_for(const station_core *sc, const char *uid, const 
   for (int c = 1; c <= sc->count; c++) {
     if (!cs_waiting_for_authorization(&sc->conn[c - 1])) continue;
     if (!allowed_on(allowed, c)) continue;
-    if (!reservations_admit(sc, c, uid, parent)) continue;
+    if (!sc_reservations_admit(sc, c, uid, parent)) continue;
     if (!best || sc->plugged_at[c - 1] < sc->plugged_at[best - 1]) best = c;
   }
   return best;
@@ -97,12 +177,18 @@ static int waiting_connector(const station_core *sc) {
   return best;
 }
 
-/* A session started for the badge of the station-wide reservation, on a
- * connector it may take, ends it. */
+static void remove_any(station_core *sc, int i) {
+  for (int k = i; k + 1 < sc->n_any; k++) sc->any[k] = sc->any[k + 1];
+  sc->n_any--;
+}
+
+/* A session started for the badge of a station-wide reservation, on a
+ * connector it may take, uses it (not when the connector was reserved for
+ * the badge itself: that reservation is the one used). */
 static void consume_reservation_any(station_core *sc, int c, const char *uid, const char *parent) {
-  if (sc->reserved_any && allowed_on(sc->reserved_any_among, c) &&
-      matches(uid, parent, sc->reserved_any_uid, sc->reserved_any_parent))
-    sc->reserved_any = false;
+  if (sc->conn[c - 1].reserved) return;
+  int h = holder_of(sc, c, uid, parent);
+  if (h >= 0) remove_any(sc, h);
 }
 
 static void flash(station_core *sc, led_state led, int connector, borne_ms now) {
@@ -111,8 +197,33 @@ static void flash(station_core *sc, led_state led, int connector, borne_ms now) 
   sc->flash_until = now + FLASH_MS;
 }
 
-/* Give free-mode or held authorizations to connectors that now wait. */
+static void refresh_kept(station_core *sc, borne_ms now, sc_notes *notes) {
+  unsigned keep = 0;
+  if (sc->show_kept && sc->n_any) {
+    unsigned a = available_mask(sc);
+    int base = served(sc, a, -1, false, 0);
+    for (int c = 1; c <= sc->count; c++) {
+      unsigned bit = 1u << (c - 1);
+      if ((a & bit) && served(sc, a & ~bit, -1, false, 0) < base) keep |= bit;
+    }
+  }
+  for (int c = 1; c <= sc->count; c++) {
+    bool k = (keep >> (c - 1)) & 1u;
+    if (sc->conn[c - 1].kept != k)
+      run(sc, c, &(cs_event){.type = CS_EV_KEEP, .flag = k}, now, notes);
+  }
+}
+
+static void dispatch_held(station_core *sc, borne_ms now, sc_notes *notes);
+
+/* Give free-mode or held authorizations to connectors that now wait; the
+ * connectors kept for station-wide reservations follow. */
 static void dispatch(station_core *sc, borne_ms now, sc_notes *notes) {
+  dispatch_held(sc, now, notes);
+  refresh_kept(sc, now, notes);
+}
+
+static void dispatch_held(station_core *sc, borne_ms now, sc_notes *notes) {
   for (int guard = 0; guard < sc->count; guard++) {
     if (sc->mode == AUTH_FREE) {
       int c = waiting_connector_for(sc, "", "", 0);
@@ -162,6 +273,12 @@ void sc_init(station_core *sc, connector_sm *conns, const connector_config *cfgs
   for (int i = 0; i < count; i++) cs_init(&sc->conn[i], &cfgs[i], now);
 }
 
+void sc_free(station_core *sc) {
+  free(sc->any);
+  sc->any = NULL;
+  sc->n_any = 0;
+}
+
 void sc_connector_event(station_core *sc, int c, const cs_event *ev, borne_ms now,
                         sc_notes *notes) {
   if (c < 1 || c > sc->count) return;
@@ -197,8 +314,17 @@ void sc_auth_result_parent(station_core *sc, uint32_t request_id, bool accepted,
   sc_auth_result_allowed(sc, request_id, accepted, user, parent, 0, now, notes);
 }
 
+static void auth_result(station_core *sc, uint32_t request_id, bool accepted, const char *user,
+                        const char *parent, unsigned allowed, borne_ms now, sc_notes *notes);
+
 void sc_auth_result_allowed(station_core *sc, uint32_t request_id, bool accepted, const char *user,
                             const char *parent, unsigned allowed, borne_ms now, sc_notes *notes) {
+  auth_result(sc, request_id, accepted, user, parent, allowed, now, notes);
+  refresh_kept(sc, now, notes);
+}
+
+static void auth_result(station_core *sc, uint32_t request_id, bool accepted, const char *user,
+                        const char *parent, unsigned allowed, borne_ms now, sc_notes *notes) {
   if (request_id == 0 || request_id != sc->pending_request_id) return;
   sc->pending_request_id = 0;
   char uid[BORNE_UID_MAX + 1];
@@ -235,36 +361,75 @@ void sc_auth_result_allowed(station_core *sc, uint32_t request_id, bool accepted
 int sc_reserve(station_core *sc, int c, const char *uid, const char *parent, borne_ms now,
                sc_notes *notes) {
   if (c < 0 || c > sc->count) return -1;
-  if (c == 0) return sc_reserve_among(sc, 0, uid, parent);
+  if (c == 0) return sc_reserve_any(sc, 0, 0, uid, parent, now, notes);
   run(sc, c, &(cs_event){.type = CS_EV_RESERVE, .flag = true, .uid = uid, .user = parent}, now,
       notes);
   dispatch(sc, now, notes); /* the reserved badge may be held already */
   return 0;
 }
 
-int sc_reserve_among(station_core *sc, unsigned among, const char *uid, const char *parent) {
-  sc->reserved_any = true;
-  sc->reserved_any_among = among;
-  snprintf(sc->reserved_any_uid, sizeof sc->reserved_any_uid, "%s", uid ? uid : "");
-  snprintf(sc->reserved_any_parent, sizeof sc->reserved_any_parent, "%s", parent ? parent : "");
+int sc_reserve_any(station_core *sc, int id, unsigned among, const char *uid, const char *parent,
+                   borne_ms now, sc_notes *notes) {
+  int i = any_index(sc, id);
+  if (i < 0) {
+    if (sc->n_any >= SC_MAX_ANY) return -1;
+    if (!sc->any && !(sc->any = calloc(SC_MAX_ANY, sizeof *sc->any))) return -1;
+    i = sc->n_any++;
+  }
+  sc_any_reservation *x = &sc->any[i];
+  x->id = id;
+  x->among = among;
+  snprintf(x->uid, sizeof x->uid, "%s", uid ? uid : "");
+  snprintf(x->parent, sizeof x->parent, "%s", parent ? parent : "");
+  dispatch(sc, now, notes);
   return 0;
 }
 
 void sc_cancel_reservation(station_core *sc, int c, borne_ms now, sc_notes *notes) {
   if (c == 0) {
-    sc->reserved_any = false;
+    sc->n_any = 0;
   } else if (c >= 1 && c <= sc->count) {
     run(sc, c, &(cs_event){.type = CS_EV_RESERVE, .flag = false}, now, notes);
   }
   dispatch(sc, now, notes);
 }
 
+bool sc_cancel_reservation_any(station_core *sc, int id, borne_ms now, sc_notes *notes) {
+  int i = any_index(sc, id);
+  if (i < 0) return false;
+  remove_any(sc, i);
+  dispatch(sc, now, notes);
+  return true;
+}
+
+bool sc_can_reserve_any(const station_core *sc, unsigned among, int except) {
+  int skip = any_index(sc, except);
+  int others = sc->n_any - (skip >= 0 ? 1 : 0);
+  if (others >= SC_MAX_ANY) return false;
+  return served(sc, available_mask(sc), skip, true, among) == others + 1;
+}
+
+bool sc_any_needs(const station_core *sc, int c, int except) {
+  if (c < 1 || c > sc->count || !sc->n_any) return false;
+  unsigned a = available_mask(sc), bit = 1u << (c - 1);
+  if (!(a & bit)) return false;
+  int skip = any_index(sc, except);
+  return served(sc, a & ~bit, skip, false, 0) < served(sc, a, skip, false, 0);
+}
+
+void sc_show_kept(station_core *sc, bool on, borne_ms now, sc_notes *notes) {
+  sc->show_kept = on;
+  refresh_kept(sc, now, notes);
+}
+
 void sc_remote_start(station_core *sc, int c, const char *uid, const char *user, borne_ms now,
                      sc_notes *notes) {
   if (c < 1 || c > sc->count) return;
   if (cs_waiting_for_authorization(&sc->conn[c - 1])) {
+    consume_reservation_any(sc, c, uid, NULL); /* 2.0.1 H03.FR.09: presented remotely too */
     authorize(sc, c, uid, user, now, notes);
     push_auth(notes, SC_NOTE_AUTH_ACCEPTED, c, 0, uid);
+    refresh_kept(sc, now, notes);
     return;
   }
   sc->held = true;

@@ -45,6 +45,16 @@ typedef struct {
   int count;
 } sc_notes;
 
+/* A station-wide reservation: any one connector among `among` (bit c-1 for
+ * connector c; 0 = every one) for uid or a badge of group parent. */
+#define SC_MAX_ANY BORNE_MAX_CONNECTORS
+typedef struct {
+  int id; /* the back end's reservation id (0: 1.6's single one, unnamed) */
+  unsigned among;
+  char uid[BORNE_UID_MAX + 1];
+  char parent[BORNE_UID_MAX + 1];
+} sc_any_reservation;
+
 typedef struct {
   connector_sm *conn; /* `count` of them, the caller's (sc_init) */
   borne_ms plugged_at[BORNE_MAX_CONNECTORS];
@@ -64,12 +74,16 @@ typedef struct {
   led_state flash;
   int flash_connector; /* 0 = all connectors */
   borne_ms flash_until;
-  /* connector 0 reservation (OCPP ReserveNow on connector 0): one connector
-   * stays free for this badge (or its group) while it lasts */
-  bool reserved_any;
-  unsigned reserved_any_among; /* the connectors it may take (bit c-1); 0 = every one */
-  char reserved_any_uid[BORNE_UID_MAX + 1];
-  char reserved_any_parent[BORNE_UID_MAX + 1];
+  /* station-wide reservations (OCPP ReserveNow on connector 0, 2.0.1
+   * without evseId): while they last the station keeps, for each, one
+   * connector among those it may take free for its badge (or group) */
+  sc_any_reservation *any; /* SC_MAX_ANY of them, allocated by the first (670 bytes that a
+                            * station without one, a swarm's among them, does not hold) */
+  int n_any;
+  /* connectors the station cannot spare are shown Reserved (CS_EV_KEEP:
+   * OCPP 2.0.1 TC_H_14 / TC_H_16); off for 1.6, whose connector-0
+   * reservation reserves no connector */
+  bool show_kept;
   char pending_parent[BORNE_UID_MAX + 1];
   char held_parent[BORNE_UID_MAX + 1];
   bool offline; /* back end configured and not reachable */
@@ -82,6 +96,8 @@ typedef struct {
  * caller's and must live as long as sc. */
 void sc_init(station_core *sc, connector_sm *conns, const connector_config *cfgs, int count,
              auth_mode mode, borne_ms auth_timeout_ms, borne_ms now);
+/* Frees what the core allocated (the station-wide reservations). */
+void sc_free(station_core *sc);
 /* How many connectors sc_init keeps of `count`. */
 int sc_connectors(int count);
 /* A connector event (1-based connector). */
@@ -107,11 +123,34 @@ void sc_auth_result_allowed(station_core *sc, uint32_t request_id, bool accepted
                             const char *parent, unsigned allowed, borne_ms now, sc_notes *notes);
 int sc_reserve(station_core *sc, int connector, const char *uid, const char *parent, borne_ms now,
                sc_notes *notes);
-/* Reserve any one connector among those of `among` (bit c-1 for connector c;
- * 0 = every one; OCPP 2.0.1 connectorType without evseId): one of them stays
- * free for the badge, the others are not concerned. */
-int sc_reserve_among(station_core *sc, unsigned among, const char *uid, const char *parent);
+/* A station-wide reservation `id` (it replaces the one of the same id) of
+ * any one connector among those of `among` (bit c-1 for connector c; 0 =
+ * every one; OCPP 2.0.1 connectorType without evseId): the station keeps,
+ * for all such reservations together, a free connector each among those
+ * they may take (a matching: no badge of another takes the connector that
+ * would leave one of them without), the others are not concerned. -1 when
+ * SC_MAX_ANY are held already. sc_reserve(sc, 0, ...) is id 0. */
+int sc_reserve_any(station_core *sc, int id, unsigned among, const char *uid, const char *parent,
+                   borne_ms now, sc_notes *notes);
+/* May `uid` (group `parent`, may be NULL) take connector c as far as the
+ * reservations go: the connector's own, and the station-wide ones (not the
+ * one connector that would leave one of them without)? */
+bool sc_reservations_admit(const station_core *sc, int connector, const char *uid,
+                           const char *parent);
+/* Connector c (0: every station-wide reservation) is no longer reserved. */
 void sc_cancel_reservation(station_core *sc, int connector, borne_ms now, sc_notes *notes);
+/* The station-wide reservation `id` ends: true when there was one. */
+bool sc_cancel_reservation_any(station_core *sc, int id, borne_ms now, sc_notes *notes);
+/* Could the station take one more station-wide reservation among `among`
+ * (the one of id `except` left out: it is being replaced)? True when the
+ * free connectors, not plugged, can still serve every one of them at once. */
+bool sc_can_reserve_any(const station_core *sc, unsigned among, int except);
+/* Does a station-wide reservation (other than `except`) need connector c:
+ * would reserving it for someone else leave one of them without? */
+bool sc_any_needs(const station_core *sc, int connector, int except);
+/* Show the connectors kept for station-wide reservations as Reserved (2.0.1)
+ * or not (1.6): their status notes follow. */
+void sc_show_kept(station_core *sc, bool on, borne_ms now, sc_notes *notes);
 /* Remote start (later OCPP / owner page): authorize `connector` for `uid` directly. */
 void sc_remote_start(station_core *sc, int connector, const char *uid, const char *user,
                      borne_ms now, sc_notes *notes);

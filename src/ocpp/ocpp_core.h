@@ -127,6 +127,7 @@ struct ocpp_core {
   bool closing;
   unsigned refusals_reported; /* 1 << ocpp_refusal raised since the last connection */
   bool invalid_reported;      /* InvalidMessages raised on this connection */
+  bool exhaustion_raising;    /* MemoryExhaustion being raised (report_exhaustion) */
   /* network connection profiles (B09/B10): the priority's slots that hold a
    * profile, where the link stands in them, the slot in use's settings */
   int net_slots[OCPP_NET_SLOTS];

@@ -209,6 +209,19 @@ int ocpp_link_call(ocpp_link *l, const char *action, json_t *payload, ocpp_answe
   return rc;
 }
 
+int ocpp_link_call_text(ocpp_link *l, const char *action, json_t *payload, char *text,
+                        ocpp_answer_fn cb, void *ctx) {
+  if (l->closing || !ocpp_transport_connected(l->transport)) {
+    json_decref(payload);
+    free(text);
+    return -1;
+  }
+  ocpp_error err;
+  int rc = ocpp_rpc_call_text(l->rpc, action, payload, text, cb, ctx, now_ms(l), &err);
+  arm(l);
+  return rc;
+}
+
 int ocpp_link_send(ocpp_link *l, const char *action, json_t *payload) {
   if (l->closing || !ocpp_transport_connected(l->transport)) {
     json_decref(payload);

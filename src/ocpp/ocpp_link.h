@@ -63,6 +63,11 @@ const ocpp_dialect *ocpp_link_dialect(const ocpp_link *l);
 /* Queues a station CALL (payload is stolen); cb gets exactly one answer.
  * -1 (cb not called) when not connected or when the payload fails the schema. */
 int ocpp_link_call(ocpp_link *l, const char *action, json_t *payload, ocpp_answer_fn cb, void *ctx);
+/* ocpp_link_call with the payload's own text beside it (stolen, NULL none;
+ * exactly json_dumps(payload, JSON_COMPACT)): the frame carries it as it is
+ * (ocpp_rpc_call_text). */
+int ocpp_link_call_text(ocpp_link *l, const char *action, json_t *payload, char *text,
+                        ocpp_answer_fn cb, void *ctx);
 /* A SEND (OCPP 2.1, unconfirmed: no answer; ocpp_rpc_send; payload is
  * stolen); -1 when not connected, the version has no SEND or the payload
  * fails the schema. */

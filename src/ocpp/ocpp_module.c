@@ -265,6 +265,12 @@ static void set_badge_max(ocpp_core *c) {
                         c->active->family == OCPP_FAMILY_V16 ? OCPP16_ID_TAG_MAX : CP_ID_MAX);
 }
 
+/* 2.0.1 shows the EVSEs kept for its station-wide reservations Reserved
+ * (TC_H_14); 1.6's connector 0 reserves no connector. */
+static void show_kept(ocpp_core *c) {
+  station_show_kept_reservations(c->st, c->active->family != OCPP_FAMILY_V16);
+}
+
 /* The dialect of the version the server picked becomes the one spoken; a
  * change of family hands the running sessions to the new one. */
 static void switch_dialect(ocpp_core *c) {
@@ -273,6 +279,7 @@ static void switch_dialect(ocpp_core *c) {
   const ocpp_dialect_ops *was = c->active;
   c->active = ops;
   set_badge_max(c);
+  show_kept(c);
   if (was->family == ops->family) return;
   /* the one left forgets its sessions (its status hooks still run: it must
    * not queue events for them), the new one takes them over */
@@ -450,9 +457,30 @@ static void on_meter_read(void *ctx, int k, const meter_reading *r) {
   if (c->active->meter_read) c->active->meter_read(active_ctx(c), k, r);
 }
 
+/* MemoryExhaustion (the security events' list, critical: "the Flash or RAM
+ * memory is getting full"): the journal refused a message for want of room
+ * (cp_journal_exhausted). Raised at the next station event that is on disk
+ * (room again: the event log took it), outside a store batch, so that the
+ * dialect's queueing of it is seen at once; cleared once the journal took
+ * it, else raised again at the next event. Both versions (1.6's whitepaper
+ * has the same event). */
+static void report_exhaustion(ocpp_core *c) {
+  const char *why = cp_journal_exhausted(c->journal);
+  if (!why || c->exhaustion_raising || c->closing || store_in_batch(c->st->db)) return;
+  char text[160];
+  snprintf(text, sizeof text, "%s", why);
+  c->exhaustion_raising = true;
+  uint64_t before = cp_journal_pushed(c->journal);
+  station_event(c->st, 0, "security", "MemoryExhaustion: the queue could not take a message: %s",
+                text);
+  if (cp_journal_pushed(c->journal) > before) cp_journal_exhaustion_reported(c->journal);
+  c->exhaustion_raising = false;
+}
+
 static void on_event(void *ctx, int k, const char *kind, const char *detail) {
   ocpp_core *c = ctx;
   if (c->active->event) c->active->event(active_ctx(c), k, kind, detail);
+  report_exhaustion(c);
 }
 
 static void on_setting_changed(void *ctx, const char *key) {
@@ -682,19 +710,20 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
   int count = station_connector_count(st);
   for (int k = 1; k <= count; k++)
     if (!cp_availability(c->resv, k)) station_set_available(st, k, false);
-  cp_reservation rs[BORNE_MAX_CONNECTORS + 1];
-  int nr = cp_reservations_list(c->resv, rs, BORNE_MAX_CONNECTORS + 1);
+  cp_reservation rs[2 * BORNE_MAX_CONNECTORS]; /* one per connector, and station-wide ones */
+  int nr = cp_reservations_list(c->resv, rs, 2 * BORNE_MAX_CONNECTORS);
   for (int i = 0; i < nr; i++) {
     char w[120];
     const char *group = rs[i].group[0] ? rs[i].group : NULL;
-    if (rs[i].connector == 0 && rs[i].among) /* any EVSE of a type (2.0.1 connectorType) */
-      station_reserve_among(st, rs[i].among, rs[i].token, group);
+    if (rs[i].connector == 0) /* station-wide (2.0.1: of a connectorType when among) */
+      station_reserve_any(st, rs[i].id, rs[i].among, rs[i].token, group);
     else if (rs[i].connector <= count &&
              station_reserve(st, rs[i].connector, rs[i].token, group, w, sizeof w) != 0)
       log_warn(MOD, "reservation %d not restored: %s", rs[i].id, w);
   }
   station_set_offline(st, true);
   set_badge_max(c);
+  show_kept(c);
   if (strcmp(config_get(st->cfg, "auth.mode"), "ocpp") == 0)
     station_set_authorizer(st, on_authorize, c);
   station_module m = {.name = "ocpp",

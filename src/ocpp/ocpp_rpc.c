@@ -44,6 +44,7 @@ typedef struct pending_call {
   char id[ID_LEN];
   char action[64];
   json_t *payload;
+  char *text; /* the payload as json_dumps wrote it (ocpp_rpc_call_text), or NULL */
   ocpp_answer_fn cb;
   void *ctx;
   bool sent;        /* outstanding: waits for its answer */
@@ -89,6 +90,7 @@ static unsigned max_outstanding(const ocpp_rpc *r) {
 
 static void drop(pending_call *p) {
   json_decref(p->payload);
+  free(p->text);
   free(p);
 }
 
@@ -164,11 +166,38 @@ static pending_call *first_unsent(const ocpp_rpc *r) {
 
 /* Sends the next calls of the queue while fewer than the dialect allows are
  * outstanding. */
+/* A CALL frame around its payload's own text (ocpp_rpc_call_text): the
+ * frame's head [2,"id","action"] written by jansson, the payload's text put
+ * in as its last element as it is: the bytes json_dumps of the whole frame
+ * would give, without writing the payload a second time. */
+static int send_with_text(ocpp_rpc *r, const pending_call *p) {
+  json_t *head = json_pack("[i, s, s]", MSG_CALL, p->id, p->action);
+  char *h = head ? json_dumps(head, JSON_COMPACT) : NULL;
+  json_decref(head);
+  size_t hn = h ? strlen(h) : 0, tn = strlen(p->text);
+  char *frame = hn >= 2 ? malloc(hn + tn + 2) : NULL;
+  if (!frame) {
+    free(h);
+    return -1;
+  }
+  memcpy(frame, h, hn - 1); /* without its "]" */
+  frame[hn - 1] = ',';
+  memcpy(frame + hn, p->text, tn);
+  frame[hn + tn] = ']';
+  frame[hn + tn + 1] = 0;
+  free(h);
+  int rc = r->cfg.send(r->cfg.ctx, frame, hn + tn + 1);
+  free(frame);
+  return rc;
+}
+
 static void pump(ocpp_rpc *r, int64_t now) {
   pending_call *p;
   while (r->sent < max_outstanding(r) && (p = first_unsent(r))) {
-    json_t *frame = json_pack("[i, s, s, O]", MSG_CALL, p->id, p->action, p->payload);
-    if (send_json(r, frame) != 0) {
+    int rc = p->text
+                 ? send_with_text(r, p)
+                 : send_json(r, json_pack("[i, s, s, O]", MSG_CALL, p->id, p->action, p->payload));
+    if (rc != 0) {
       finish(r, p, NULL, "Disconnected", "the transport refused the frame");
       continue;
     }
@@ -181,6 +210,11 @@ static void pump(ocpp_rpc *r, int64_t now) {
 
 int ocpp_rpc_call(ocpp_rpc *r, const char *action, json_t *payload, ocpp_answer_fn cb, void *ctx,
                   int64_t now, ocpp_error *err) {
+  return ocpp_rpc_call_text(r, action, payload, NULL, cb, ctx, now, err);
+}
+
+int ocpp_rpc_call_text(ocpp_rpc *r, const char *action, json_t *payload, char *text,
+                       ocpp_answer_fn cb, void *ctx, int64_t now, ocpp_error *err) {
   ocpp_error local;
   if (!err) err = &local;
   if (!payload || !json_is_object(payload)) {
@@ -188,6 +222,7 @@ int ocpp_rpc_call(ocpp_rpc *r, const char *action, json_t *payload, ocpp_answer_
     snprintf(err->code, sizeof err->code, "%s", code_of(r, err->kind));
     snprintf(err->text, sizeof err->text, "%s: payload is not an object", action);
     json_decref(payload);
+    free(text);
     return -1;
   }
   if (r->cfg.validate && r->cfg.validate(action, true, payload, err) != 0) {
@@ -195,12 +230,14 @@ int ocpp_rpc_call(ocpp_rpc *r, const char *action, json_t *payload, ocpp_answer_
     /* our own bug: never put an invalid message on the wire */
     log_error(MOD, "%s not sent: %s %s", action, err->code, err->text);
     json_decref(payload);
+    free(text);
     return -1;
   }
   r->now = now;
   pending_call *p = calloc(1, sizeof *p);
   if (!p) {
     json_decref(payload);
+    free(text);
     err->kind = OCPP_ERR_INTERNAL;
     snprintf(err->code, sizeof err->code, "%s", code_of(r, err->kind));
     snprintf(err->text, sizeof err->text, "out of memory");
@@ -209,6 +246,7 @@ int ocpp_rpc_call(ocpp_rpc *r, const char *action, json_t *payload, ocpp_answer_
   snprintf(p->id, sizeof p->id, "%08" PRIx32 "-%" PRIu32, r->cfg.id_seed, ++r->counter);
   snprintf(p->action, sizeof p->action, "%s", action);
   p->payload = payload;
+  p->text = text;
   p->cb = cb;
   p->ctx = ctx;
   if (r->tail)

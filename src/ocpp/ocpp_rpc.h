@@ -84,6 +84,12 @@ void ocpp_rpc_free(ocpp_rpc *r);
  * called. */
 int ocpp_rpc_call(ocpp_rpc *r, const char *action, json_t *payload, ocpp_answer_fn cb, void *ctx,
                   int64_t now, ocpp_error *err);
+/* ocpp_rpc_call with `text` (stolen; NULL: none), the payload exactly as
+ * json_dumps(payload, JSON_COMPACT) wrote it (a queued message's journal
+ * text): the payload is still checked against the schema, and the frame
+ * carries that text instead of the payload written again. */
+int ocpp_rpc_call_text(ocpp_rpc *r, const char *action, json_t *payload, char *text,
+                       ocpp_answer_fn cb, void *ctx, int64_t now, ocpp_error *err);
 /* A SEND (OCPP-J 2.1: message type 6, unconfirmed; the dialect must have
  * send_frames): checked against the schema and handed to the transport at
  * once, outside the queue of CALLs; no answer comes. -1 with err filled

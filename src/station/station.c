@@ -397,7 +397,9 @@ static bool reserved_for_group(const station *st, const char *group) {
     const connector_sm *sm = &st->core.conn[c - 1];
     if (sm->reserved && strcmp(sm->reserved_parent, group) == 0) return true;
   }
-  return st->core.reserved_any && strcmp(st->core.reserved_any_parent, group) == 0;
+  for (int i = 0; i < st->core.n_any; i++)
+    if (strcmp(st->core.any[i].parent, group) == 0) return true;
+  return false;
 }
 
 unsigned station_badge_connectors(station *st, const char *uid) {
@@ -560,9 +562,12 @@ int station_reserve(station *st, int c, const char *uid, const char *parent, cha
   return 0;
 }
 
-void station_reserve_among(station *st, unsigned among, const char *uid, const char *parent) {
-  sc_reserve_among(&st->core, among, uid, parent);
+int station_reserve_any(station *st, int id, unsigned among, const char *uid, const char *parent) {
+  sc_notes notes = {0};
+  if (sc_reserve_any(&st->core, id, among, uid, parent, now_of(st), &notes) != 0) return -1;
   station_event(st, 0, "reserved", "%s", uid ? uid : "");
+  handle_notes(st, &notes, 0);
+  return 0;
 }
 
 void station_cancel_reservation(station *st, int c) {
@@ -570,6 +575,28 @@ void station_cancel_reservation(station *st, int c) {
   sc_notes notes = {0};
   sc_cancel_reservation(&st->core, c, now_of(st), &notes);
   station_event(st, c, "reservation_ended", "%s", "");
+  handle_notes(st, &notes, 0);
+}
+
+void station_cancel_reservation_any(station *st, int id) {
+  sc_notes notes = {0};
+  if (!sc_cancel_reservation_any(&st->core, id, now_of(st), &notes)) return;
+  station_event(st, 0, "reservation_ended", "%s", "");
+  handle_notes(st, &notes, 0);
+}
+
+bool station_can_reserve_any(const station *st, unsigned among, int except) {
+  return sc_can_reserve_any(&st->core, among, except);
+}
+
+bool station_any_needs(const station *st, int c, int except) {
+  return sc_any_needs(&st->core, c, except);
+}
+
+void station_show_kept_reservations(station *st, bool on) {
+  if (st->core.show_kept == on) return;
+  sc_notes notes = {0};
+  sc_show_kept(&st->core, on, now_of(st), &notes);
   handle_notes(st, &notes, 0);
 }
 
@@ -777,10 +804,12 @@ void station_connector_event(station *st, int c, const cs_event *ev) {
   sc_notes notes = {0};
   sc_connector_event(&st->core, c, ev, now_of(st), &notes);
   handle_notes(st, &notes, 0);
-  /* a car plugged into (or taken from) a reserved connector leaves it
-   * Reserved (OCPP 1.6 4.9, 2.0.1 G01.FR.09): no status tells it, this
-   * event does (the 2.0.1 dialect starts its transaction at the plug) */
-  if (cs_plugged(sm) != was_plugged && sm->reserved && cs_status(sm) == STATUS_RESERVED)
+  /* a car plugged into (or taken from) a reserved connector — or one kept
+   * for station-wide reservations — leaves it Reserved (OCPP 1.6 4.9, 2.0.1
+   * G01.FR.09): no status tells it, this event does (the 2.0.1 dialect
+   * starts its transaction at the plug) */
+  if (cs_plugged(sm) != was_plugged && (sm->reserved || sm->kept) &&
+      cs_status(sm) == STATUS_RESERVED)
     station_event(st, c, "reserved_plug", "%s", was_plugged ? "out" : "in");
 }
 
@@ -1311,6 +1340,7 @@ void station_free(station *st) {
   st->meter_src = NULL;
   free(st->people_managed_by);
   free(st->site_limits);
+  sc_free(&st->core);
   st->people_managed_by = NULL;
   free_connectors(st);
   free(st->core_conns);
@@ -1456,7 +1486,7 @@ bool station_connector_tethered(const station *st, int c) {
 }
 
 bool station_reservation_admits(const station *st, int c, const char *uid, const char *parent) {
-  return cs_reservation_admits(&st->core.conn[c - 1], uid, parent);
+  return sc_reservations_admit(&st->core, c, uid, parent);
 }
 
 void station_set_offline(station *st, bool offline) { st->core.offline = offline; }

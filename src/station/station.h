@@ -314,10 +314,21 @@ station_setting_state station_setting_use(station *st, const char *key);
 /* Reserve connector c (0: any one) for uid or its group `parent` (may be NULL). */
 int station_reserve(station *st, int connector, const char *uid, const char *parent, char *err,
                     size_t errlen);
-/* Reserve any one connector among those of `among` (bit c-1 for connector c,
- * 0: every one) for uid or its group; the others are not concerned. */
-void station_reserve_among(station *st, unsigned among, const char *uid, const char *parent);
+/* Station-wide reservation `id` (the same id replaces it): any one connector
+ * among those of `among` (bit c-1 for connector c, 0: every one) for uid or
+ * its group; several are kept together (sc_reserve_any). -1 when the core
+ * holds as many as it can. */
+int station_reserve_any(station *st, int id, unsigned among, const char *uid, const char *parent);
+/* Connector c's reservation ends (0: every station-wide one). */
 void station_cancel_reservation(station *st, int connector);
+/* The station-wide reservation `id` ends. */
+void station_cancel_reservation_any(station *st, int id);
+/* sc_can_reserve_any, sc_any_needs (station_core.h). */
+bool station_can_reserve_any(const station *st, unsigned among, int except);
+bool station_any_needs(const station *st, int connector, int except);
+/* Connectors kept for station-wide reservations shown Reserved (OCPP 2.0.1
+ * spoken) or not (1.6). */
+void station_show_kept_reservations(station *st, bool on);
 /* Withdraw the authorization of `uid` held for the next plug (sc_withdraw_held;
  * the event `auth_withdrawn`): 0, or -1 when none is held for it. */
 int station_withdraw_held_authorization(station *st, const char *uid);
@@ -421,7 +432,8 @@ bool station_has_session(const station *st, int c);
 bool station_waiting_for_authorization(const station *st, int c);
 int station_connector_phases(const station *st, int c);
 bool station_connector_tethered(const station *st, int c);
-/* Would a reservation on connector c let `uid` (group `parent`, may be NULL) charge? */
+/* Would the reservations let `uid` (group `parent`, may be NULL) charge on
+ * connector c: its own, and the station-wide ones (sc_reservations_admit)? */
 bool station_reservation_admits(const station *st, int c, const char *uid, const char *parent);
 /* The back end (OCPP) is reachable or not: the LED shows "offline". */
 void station_set_offline(station *st, bool offline);

@@ -236,6 +236,16 @@ typedef struct {
   void *ctx;
 } after_work;
 
+/* A module's schema version as store_module_version read it outside any
+ * transaction (committed); a module asks at each use whether its tables are
+ * made (~9 times in an OCPP 2.0.1 charging cycle, a statement prepared for
+ * each read ~30 000 instructions). */
+#define VERSIONS_KEPT 4
+typedef struct {
+  char module[24];
+  int version;
+} known_version;
+
 struct store {
   sqlite3 *db;
   /* Q_COUNT slots, allocated by the first statement, freed with the last
@@ -259,6 +269,7 @@ struct store {
   int after_count, after_cap;
   int cached_count, cached_cap; /* cached: grown by need up to STMT_CACHE_MAX */
   cached_stmt *cached;
+  known_version *versions;   /* VERSIONS_KEPT, allocated at the first one kept */
   const char *companions[4]; /* store_session_companion: static texts */
   /* lean: store_release_cache closes an idle connection (its descriptor and
    * its memory); the next use opens it again from `path` (store_reopen) */
@@ -709,7 +720,17 @@ static void module_bump(char *out, size_t len, int version, const char *module) 
            module, version);
 }
 
+/* The module's kept version, NULL none. */
+static known_version *known(store *s, const char *module) {
+  for (int i = 0; s->versions && i < VERSIONS_KEPT; i++)
+    if (s->versions[i].module[0] && strcmp(s->versions[i].module, module) == 0)
+      return &s->versions[i];
+  return NULL;
+}
+
 int store_module_migrate(store *s, const char *module, const char *const *steps, int count) {
+  known_version *k = known(s, module);
+  if (k) k->module[0] = 0; /* read again after the migration, committed or not */
   int v = module_version(s, module);
   if (v < 0) return fail(s, "cannot read the module schema versions");
   if (v > count) {
@@ -725,7 +746,24 @@ int store_module_migrate(store *s, const char *module, const char *const *steps,
   return run_steps(s, steps, v, count, false, v == 0, module_bump, module);
 }
 
-int store_module_version(store *s, const char *module) { return module_version(s, module); }
+int store_module_version(store *s, const char *module) {
+  const known_version *k = known(s, module);
+  if (k) return k->version;
+  int v = module_version(s, module);
+  /* kept only when read outside a transaction (a version read inside one may
+   * still be rolled back) and when made (0: the tables may come later) */
+  if (v > 0 && strlen(module) < sizeof k->module && !s->closed && sqlite3_get_autocommit(s->db)) {
+    if (!s->versions) s->versions = calloc(VERSIONS_KEPT, sizeof *s->versions);
+    for (int i = 0; s->versions && i < VERSIONS_KEPT; i++) {
+      if (!s->versions[i].module[0]) {
+        snprintf(s->versions[i].module, sizeof s->versions[i].module, "%s", module);
+        s->versions[i].version = v;
+        break;
+      }
+    }
+  }
+  return v;
+}
 
 sqlite3 *store_sqlite(store *s) {
   store_use(s); /* on failure the failed handle: its calls fail with SQLite's reason */
@@ -1234,6 +1272,7 @@ void store_close(store *s) {
   free(s->q);
   for (int i = 0; i < s->cached_count; i++) sqlite3_finalize(s->cached[i].st);
   free(s->cached);
+  free(s->versions);
   sqlite3_close(s->db);
   lean_unlist(s);
   free(s->path);

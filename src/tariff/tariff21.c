@@ -204,3 +204,14 @@ t21_total t21_cost(const tariff21_run *r) {
 const char *t21_cost_type_name(t21_cost_type t) {
   return t == T21_MIN ? "MinCost" : t == T21_MAX ? "MaxCost" : "NormalCost";
 }
+
+bool t21_running_cost_due(int64_t *last, int64_t now, long interval_s, int64_t *next) {
+  *next = INT64_MAX;
+  if (interval_s <= 0) return false;
+  if (now < *last) *last = now; /* the clock went back */
+  int64_t every = (int64_t)interval_s * 1000;
+  bool due = now - *last >= every;
+  if (due) *last = now;
+  *next = *last + every;
+  return due;
+}

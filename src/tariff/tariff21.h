@@ -123,4 +123,11 @@ void t21_change(tariff21_run *r, const tariff21 *t, int64_t at_ms, int tz_offset
 t21_total t21_cost(const tariff21_run *r);
 const char *t21_cost_type_name(t21_cost_type t); /* "NormalCost", "MinCost", "MaxCost" */
 
+/* 2.1 I12.FR.02: a running cost update every interval_s seconds
+ * (TariffCostCtrlr.Interval[Cost]) counted from *last. True when one is due
+ * at now (*last becomes now); *next is when the next one is (INT64_MAX:
+ * never, interval_s 0 or less). A clock that went back counts from now
+ * again (nothing due). */
+bool t21_running_cost_due(int64_t *last, int64_t now, long interval_s, int64_t *next);
+
 #endif

@@ -40,6 +40,19 @@ static const cfg_key_def rows[] = {
      "transaction ended while the back end's total cost has not come (offline, or its answer had "
      "none). Empty: none.",
      NULL, NULL, .ocpp_name = "TotalCostFallbackMessage"},
+    /* OCPP 2.1 TariffCostCtrlr (docs/ocpp21.md, Local cost) */
+    {"tariff.offline_fallback_message", CFG_STRING, "", 0, 255, NULL, true,
+     "OCPP 2.1 TariffCostCtrlr.OfflineTariffFallbackMessage: the tariff shown to drivers on the "
+     "public page /c/N and the dashboard while the station cannot reach its OCPP back end and "
+     "knows no tariff of its own for the EVSE (no transaction priced by a 2.1 tariff), instead "
+     "of tariff.fallback_message. Empty: tariff.fallback_message is shown.",
+     NULL, NULL, .ocpp_name = "OfflineTariffFallbackMessage"},
+    {"tariff.running_cost_interval", CFG_INT, "60", 0, 86400, NULL, true,
+     "OCPP 2.1 TariffCostCtrlr.Interval[Cost], seconds: a transaction the station prices with a "
+     "2.1 tariff sends its cost so far (TransactionEvent Updated, triggerReason RunningCost, "
+     "costDetails) this often. 0: none of its own (the cost still rides with the other Updated "
+     "events).",
+     NULL, NULL, .ocpp_name = "RunningCostInterval"},
     {0},
 };
 

@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define T0 (1796679000000LL) /* 2026-12-07T21:30:00Z */
 
 static void check_details(const tariff21_run *r) {
-  json_t *d = v201_cost_details_json(r);
+  json_t *d = v201_cost_details_json(r, true);
   if (!d) return;
   json_t *ev = json_pack("{s:s, s:s, s:s, s:i, s:{s:s}, s:o}", "eventType", "Ended", "timestamp",
                          "2026-12-07T22:30:00Z", "triggerReason", "EVCommunicationLost", "seqNo", 2,

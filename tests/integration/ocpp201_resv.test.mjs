@@ -9,7 +9,13 @@
 // - H01 connectorType without evseId on a station whose EVSEs differ (EVSE 1 a Type 2 socket,
 //   EVSE 2 a tethered Type 2 cable): only the EVSEs of that type are reserved and answer.
 // - H01: a station-wide reservation (no evseId) stays while cars occupy the EVSEs: one stays
-//   free for its token, the others' badges charge on the rest.
+//   free for its token, the others' badges charge on the rest; the last Available EVSE kept for
+//   it is shown Reserved (TC_H_14), a car plugged there without the token leaves it so.
+// - H01 / TC_H_14: as many station-wide reservations as EVSEs can serve them (a third is
+//   Occupied); as many Available EVSEs as reservations: all Reserved, another badge refused;
+//   the reserved token charges on one, the other stays Reserved (a remote start of another token
+//   there Rejected); a kill -9 keeps them; a cancel makes the EVSE Available (H02.FR.06); one of
+//   two expiring makes both EVSEs Available again (H04).
 // BORNE_OCPP_PEER=ocpp-ws-io runs it against npm ocpp-ws-io strict (ocpp201_resv_ws_io.test.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -120,12 +126,17 @@ test('H03/E02: TxStartPoint EVConnected on a reserved EVSE: the plug starts the 
 test('H01: a station-wide reservation stays while cars occupy the EVSEs: one stays free for its token', async () => {
   const from = csms.calls.length;
   assert.equal((await csms.call('ReserveNow', { id: 31, expiryDateTime: await expiry(), idToken: tok('GOOD2') })).status, 'Accepted');
+  assert.equal((await st.connector(2)).status, 'Available', 'two Available EVSEs for one reservation: none kept');
   assert.equal(st.ctl('plug', '1').code, 0);
-  assert.equal(st.ctl('plug', '2').code, 0);
   await st.waitStatus(1, 'Preparing');
-  await st.waitStatus(2, 'Preparing');
-  // every EVSE Occupied: the reservation is kept (no ReservationStatusUpdate), a ReserveNow is Occupied
-  await csms.waitCall('StatusNotification', { from, match: (p) => p.evseId === 2 && p.connectorStatus === 'Occupied' });
+  // one Available EVSE left for one reservation: it is Reserved (TC_H_14) ...
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.evseId === 2 && p.connectorStatus === 'Reserved' });
+  // ... and a car plugged there without the token leaves it so (G01.FR.09)
+  const mark0 = await st.lastEventId();
+  assert.equal(st.ctl('plug', '2').code, 0);
+  await st.waitEvent('reserved_plug', { after: mark0, match: (e) => e.connector === 2 });
+  assert.equal((await st.connector(2)).status, 'Reserved');
+  // every EVSE taken by a car: the reservation is kept (no ReservationStatusUpdate), a ReserveNow is Occupied
   assert.equal((await csms.call('ReserveNow', { id: 32, expiryDateTime: await expiry(), idToken: tok('GOOD1') })).status, 'Occupied');
   // another badge takes one EVSE, the other stays for the reservation's token
   assert.equal(st.ctl('tap', 'OTHER1').code, 0);
@@ -141,6 +152,7 @@ test('H01: a station-wide reservation stays while cars occupy the EVSEs: one sta
   assert.equal(used.params.reservationId, 31);
   assert.notEqual(used.params.evse.id, other.params.evse.id);
   assert.equal(csms.calls.slice(from).filter((x) => x.action === 'ReservationStatusUpdate').length, 0, 'never Removed');
+  assert.ok(!csms.calls.slice(from).some((x) => x.action === 'StatusNotification' && x.params.evseId === 2 && x.params.connectorStatus === 'Available'), 'EVSE 2 Reserved until used');
   assert.equal((await csms.call('CancelReservation', { reservationId: 31 })).status, 'Rejected', 'used');
   for (const c of [1, 2]) assert.equal(st.ctl('unplug', String(c)).code, 0);
   await st.waitStatus(1, 'Available');
@@ -155,9 +167,13 @@ test('H01 connectorType without evseId on EVSEs of different types: only those o
   let from = csms.calls.length;
   assert.equal((await csms.call('ReserveNow', { id: 40, connectorType: 'cCCS2', expiryDateTime: await expiry(), idToken: tok('GOOD2') })).status, 'Rejected');
   assert.equal((await csms.call('ReserveNow', { id: 41, connectorType: 'cType2', expiryDateTime: await expiry(), idToken: tok('GOOD2') })).status, 'Accepted');
-  // any EVSE of the type: none is Reserved; cars on both, EVSE 2 plugged first
+  // as many Available EVSEs of the type as reservations of it (one): EVSE 2 Reserved (TC_H_16),
+  // EVSE 1 of another type not concerned; cars on both, EVSE 2 plugged first (still Reserved)
+  await st.waitStatus(2, 'Reserved');
+  assert.equal((await st.connector(1)).status, 'Available');
+  const mark0 = await st.lastEventId();
   assert.equal(st.ctl('plug', '2').code, 0);
-  await st.waitStatus(2, 'Preparing');
+  await st.waitEvent('reserved_plug', { after: mark0, match: (e) => e.connector === 2 });
   assert.equal(st.ctl('plug', '1').code, 0);
   await st.waitStatus(1, 'Preparing');
   // another badge: the last EVSE of the type stays for the reservation, it charges on the socket
@@ -185,7 +201,9 @@ test('H01 connectorType without evseId on EVSEs of different types: only those o
   await st.waitStatus(2, 'Unavailable');
   assert.equal((await csms.call('ReserveNow', { id: 44, connectorType: 'cType2', expiryDateTime: await expiry(), idToken: tok('GOOD1') })).status, 'Unavailable');
   assert.equal((await csms.call('ReserveNow', { id: 45, connectorType: 'sType2', expiryDateTime: await expiry(), idToken: tok('GOOD1') })).status, 'Accepted');
+  await st.waitStatus(1, 'Reserved');
   assert.equal((await csms.call('CancelReservation', { reservationId: 45 })).status, 'Accepted');
+  await st.waitStatus(1, 'Available');
   assert.equal((await csms.call('ChangeAvailability', { operationalStatus: 'Operative', evse: { id: 2 } })).status, 'Accepted');
   await st.waitStatus(2, 'Available');
   // H04: an EVSE of another type inoperative keeps it; the last of its type inoperative removes it
@@ -206,12 +224,15 @@ test('H01 connectorType without evseId on EVSEs of different types: only those o
 test('H01 connectorType without evseId survives a restart: still only among the EVSEs of its type; an EVSE reservation may not take the last EVSE kept', async () => {
   const from = csms.calls.length;
   assert.equal((await csms.call('ReserveNow', { id: 47, connectorType: 'cType2', expiryDateTime: await expiry(), idToken: tok('GOOD2') })).status, 'Accepted');
+  await st.waitStatus(2, 'Reserved');
   st = await rig.restart(st, csms);
   await csms.waitCall('BootNotification', { from });
-  await st.waitStatus(2, 'Available');
+  await st.waitStatus(2, 'Reserved');
+  assert.equal((await st.connector(1)).status, 'Available');
   // EVSE 2 (its type) plugged first: another badge still charges on EVSE 1
+  const mark0 = await st.lastEventId();
   assert.equal(st.ctl('plug', '2').code, 0);
-  await st.waitStatus(2, 'Preparing');
+  await st.waitEvent('reserved_plug', { after: mark0, match: (e) => e.connector === 2 });
   assert.equal(st.ctl('plug', '1').code, 0);
   await st.waitStatus(1, 'Preparing');
   assert.equal(st.ctl('tap', 'OTHER1').code, 0);
@@ -244,5 +265,64 @@ test('H01 connectorType without evseId survives a restart: still only among the 
   await st.waitStatus(1, 'Available');
   assert.equal((await csms.call('CancelReservation', { reservationId: 53 })).status, 'Accepted');
   await st.waitStatus(2, 'Available');
+  csms.assertNoViolations();
+});
+
+test('H01 / TC_H_14: two station-wide reservations on two EVSEs: both Reserved, another badge refused, the reserved token charges on one while the other stays Reserved; kill -9 keeps them; a cancel frees the EVSE', async () => {
+  let from = csms.calls.length;
+  assert.equal((await csms.call('ReserveNow', { id: 60, expiryDateTime: await expiry(), idToken: tok('GOOD1') })).status, 'Accepted');
+  assert.deepEqual([(await st.connector(1)).status, (await st.connector(2)).status], ['Available', 'Available'], 'two EVSEs for one reservation');
+  assert.equal((await csms.call('ReserveNow', { id: 61, expiryDateTime: await expiry(), idToken: tok('GOOD2') })).status, 'Accepted', 'a second station-wide reservation');
+  for (const evseId of [1, 2]) await csms.waitCall('StatusNotification', { from, match: (p) => p.evseId === evseId && p.connectorStatus === 'Reserved' });
+  // no third: every Available EVSE is kept (TC_H_09: Occupied); nor an EVSE reservation there
+  assert.equal((await csms.call('ReserveNow', { id: 62, expiryDateTime: await expiry(), idToken: tok('OTHER1') })).status, 'Occupied');
+  assert.equal((await csms.call('ReserveNow', { id: 63, evseId: 1, expiryDateTime: await expiry(), idToken: tok('OTHER1') })).status, 'Occupied');
+  // kill -9: both kept, both Reserved again after the boot
+  await st.kill();
+  from = csms.calls.length;
+  st = await rig.start(csms.url);
+  await rig.registered(st, 'registered after kill -9');
+  for (const evseId of [1, 2]) await csms.waitCall('StatusNotification', { from, match: (p) => p.evseId === evseId && p.connectorStatus === 'Reserved' });
+  assert.ok(!csms.calls.slice(from).some((x) => x.action === 'StatusNotification' && x.params.connectorStatus === 'Available'), 'never shown Available');
+  // a car of another badge on EVSE 1: refused there, the EVSE stays Reserved
+  const mark = await st.lastEventId();
+  assert.equal(st.ctl('plug', '1').code, 0);
+  await st.waitEvent('reserved_plug', { after: mark, match: (e) => e.connector === 1 });
+  assert.equal(st.ctl('tap', 'OTHER1').code, 0);
+  await st.waitEvent('auth_accepted', { after: mark, match: (e) => /OTHER1/.test(e.detail) });
+  await st.waitEvent('auth_expired', { after: mark, match: (e) => /OTHER1/.test(e.detail) }); // held, never given
+  assert.equal((await st.connector(1)).session ?? null, null, 'no session for another badge');
+  assert.equal((await st.connector(1)).status, 'Reserved');
+  // the first reservation's token charges there; EVSE 2 stays Reserved for the second
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  const used = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' && p.idToken?.idToken === 'GOOD1' });
+  assert.equal(used.params.evse.id, 1);
+  assert.equal(used.params.reservationId, 60);
+  await st.waitStatus(1, 'Charging');
+  assert.equal((await st.connector(2)).status, 'Reserved');
+  assert.equal((await csms.call('CancelReservation', { reservationId: 60 })).status, 'Rejected', 'used');
+  assert.equal((await csms.call('ReserveNow', { id: 62, expiryDateTime: await expiry(), idToken: tok('OTHER1') })).status, 'Occupied', 'EVSE 2 kept for 61');
+  // nor a remote start of another token there (F01 with the H03 remark: not authorized)
+  assert.equal((await csms.call('RequestStartTransaction', { evseId: 2, remoteStartId: 64, idToken: { idToken: 'OTHER1', type: 'Central' } })).status, 'Rejected');
+  // H02: the second cancelled, EVSE 2 Available again (H02.FR.06)
+  const before = csms.calls.length;
+  assert.equal((await csms.call('CancelReservation', { reservationId: 61 })).status, 'Accepted');
+  await csms.waitCall('StatusNotification', { from: before, match: (p) => p.evseId === 2 && p.connectorStatus === 'Available' });
+  assert.ok(!csms.calls.slice(from).some((x) => x.action === 'StatusNotification' && x.params.evseId === 2 && x.params.connectorStatus !== 'Reserved' && csms.calls.indexOf(x) < before), 'EVSE 2 Reserved until the cancel');
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === used.params.transactionInfo.transactionId });
+  await st.waitStatus(1, 'Available');
+  assert.equal(csms.calls.slice(from).filter((x) => x.action === 'ReservationStatusUpdate').length, 0);
+  // H04: one of two expires: Expired, and both EVSEs Available again (one reservation, two EVSEs)
+  const mark2 = csms.calls.length;
+  assert.equal((await csms.call('ReserveNow', { id: 65, expiryDateTime: await expiry(60), idToken: tok('GOOD1') })).status, 'Accepted');
+  assert.equal((await csms.call('ReserveNow', { id: 66, expiryDateTime: await expiry(), idToken: tok('GOOD2') })).status, 'Accepted');
+  let reserved = 0;
+  for (const evseId of [1, 2]) reserved = Math.max(reserved, csms.calls.indexOf(await csms.waitCall('StatusNotification', { from: mark2, match: (p) => p.evseId === evseId && p.connectorStatus === 'Reserved' })));
+  const expired = await csms.waitCall('ReservationStatusUpdate', { from: mark2 });
+  assert.deepEqual(expired.params, { reservationId: 65, reservationUpdateStatus: 'Expired' });
+  for (const evseId of [1, 2]) await csms.waitCall('StatusNotification', { from: reserved + 1, match: (p) => p.evseId === evseId && p.connectorStatus === 'Available' });
+  assert.equal((await csms.call('CancelReservation', { reservationId: 66 })).status, 'Accepted');
+  assert.equal((await csms.call('CancelReservation', { reservationId: 65 })).status, 'Rejected', 'expired');
   csms.assertNoViolations();
 });

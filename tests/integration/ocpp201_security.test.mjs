@@ -584,3 +584,94 @@ test('2.1: OEMRootCertificate installed, listed and deleted; V2G20Certificate as
     await st.stop(); st.cleanup(); await csms.close();
   }
 });
+
+// A05: a station on security profile 1 (ws://, HTTP Basic) is moved to profile 2 (TLS, HTTP
+// Basic) by its back end: the CSMS root installed, SetNetworkProfile with securityProfile 2 on
+// a wss:// URL in slot 2, NetworkConfigurationPriority "2,1" and a Reset. The station then
+// connects over TLS (verifying the server with the installed root) with its Basic password, and
+// from then on a priority naming the profile-1 slot is refused (A05.FR.10).
+test('A05: upgrade from security profile 1 to 2 through a network profile and a Reset; the profile-1 slot then refused', async () => {
+  const KEY = 'borne-a05-key-0123456';
+  const a = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS, password: KEY }).listen();
+  const b = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS, password: KEY })
+    .listenTls({ key: pki.read('server.key'), cert: pki.read('server.pem') });
+  const st = await startBorned({
+    connectors: 1, auth: 'free', args: ['--csms', a.url],
+    set: { 'station.id': 'cp-201-a05', ...V201, 'ocpp.security_profile': '1', 'ocpp.AuthorizationKey': KEY },
+  });
+  try {
+    await a.waitCall('BootNotification');
+    await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'accepted at A' });
+    assert.deepEqual(await a.call('InstallCertificate', { certificateType: 'CSMSRootCertificate', certificate: pki.read('ca.pem') }), { status: 'Accepted' });
+    const data = { ocppVersion: 'OCPP20', ocppTransport: 'JSON', ocppCsmsUrl: b.url, messageTimeout: 20, securityProfile: 2, ocppInterface: 'Wired0' };
+    assert.equal((await a.call('SetNetworkProfile', { configurationSlot: 2, connectionData: data })).status, 'Accepted');
+    const prio = (value) => a.call('SetVariables', { setVariableData: [{ attributeValue: value, component: { name: 'OCPPCommCtrlr' }, variable: { name: 'NetworkConfigurationPriority' } }] });
+    assert.equal((await prio('2,1')).setVariableResult[0].attributeStatus, 'Accepted');
+    assert.equal((await a.call('Reset', { type: 'Immediate' })).status, 'Accepted');
+
+    const boot = await b.waitCall('BootNotification', { timeoutMs: 30000 });
+    assert.equal(boot.identity, 'cp-201-a05');
+    await st.waitReady(2);
+    await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted' && x.station.ocpp.configuration_slot === 2, { what: 'accepted at B over TLS', timeoutMs: 30000 });
+    const sp = await b.call('GetVariables', { getVariableData: [{ component: { name: 'SecurityCtrlr' }, variable: { name: 'SecurityProfile' } }] });
+    assert.equal(sp.getVariableResult[0].attributeValue, '2');
+    // A05.FR.10: the profile-1 slot can no longer be put in the priority
+    const again = await b.call('SetVariables', { setVariableData: [{ attributeValue: '1,2', component: { name: 'OCPPCommCtrlr' }, variable: { name: 'NetworkConfigurationPriority' } }] });
+    assert.equal(again.setVariableResult[0].attributeStatus, 'Rejected');
+    a.assertNoViolations();
+    b.assertNoViolations();
+  } finally {
+    await st.stop();
+    st.cleanup();
+    await a.close();
+    await b.close();
+  }
+});
+
+// B09.FR.04 with SecurityCtrlr.AllowSecurityProfileDowngrade: a station on profile 3 (TLS with
+// its client certificate) may be moved to a profile-2 back end (TLS, HTTP Basic) once the CSMS
+// allowed the downgrade (the Basic password set by the installer); never to profile 1.
+test('B09.FR.04: AllowSecurityProfileDowngrade lets a profile-3 station move to a profile-2 slot over TLS, never to profile 1', async () => {
+  const KEY = 'borne-b09-key-0123456';
+  const tls = { key: pki.read('server.key'), cert: pki.read('server.pem'), ca: pki.read('ca.pem') };
+  const a = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS }).listenTls({ ...tls, requestCert: true });
+  const b = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS, password: KEY }).listenTls(tls);
+  const plain = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS, password: KEY }).listen();
+  const st = await startBorned({
+    connectors: 1, auth: 'free', args: ['--csms', a.url],
+    set: {
+      'station.id': 'cp-201-sec', ...V201, 'ocpp.security_profile': '3', 'ocpp.AuthorizationKey': KEY,
+      'ocpp.ca_file': pki.path('ca.pem'), 'ocpp.cert_file': pki.path('client.pem'), 'ocpp.key_file': pki.path('client.key'),
+    },
+  });
+  try {
+    await a.waitCall('BootNotification');
+    await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'accepted at A (profile 3)' });
+    const setVar = async (component, variable, value) =>
+      (await a.call('SetVariables', { setVariableData: [{ component: { name: component }, variable: { name: variable }, attributeValue: value }] })).setVariableResult[0].attributeStatus;
+    const profile = (url, securityProfile) => ({ configurationSlot: 2, connectionData: { ocppVersion: 'OCPP20', ocppTransport: 'JSON', ocppCsmsUrl: url, messageTimeout: 20, securityProfile, ocppInterface: 'Wired0' } });
+    // not allowed yet: NoSecurityDowngrade
+    let r = await a.call('SetNetworkProfile', profile(b.url, 2));
+    assert.deepEqual([r.status, r.statusInfo?.reasonCode], ['Rejected', 'NoSecurityDowngrade']);
+    assert.equal(await setVar('SecurityCtrlr', 'AllowSecurityProfileDowngrade', 'true'), 'Accepted');
+    r = await a.call('SetNetworkProfile', profile(plain.url, 1)); // never below 2
+    assert.deepEqual([r.status, r.statusInfo?.reasonCode], ['Rejected', 'NoSecurityDowngrade']);
+    assert.equal((await a.call('SetNetworkProfile', profile(b.url, 2))).status, 'Accepted');
+    assert.equal(await setVar('OCPPCommCtrlr', 'NetworkConfigurationPriority', '2,1'), 'Accepted');
+    assert.equal((await a.call('Reset', { type: 'Immediate' })).status, 'Accepted');
+    await b.waitCall('BootNotification', { timeoutMs: 30000 });
+    await st.waitReady(2);
+    await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted' && x.station.ocpp.configuration_slot === 2, { what: 'accepted at B (profile 2)', timeoutMs: 30000 });
+    const sp = await b.call('GetVariables', { getVariableData: [{ component: { name: 'SecurityCtrlr' }, variable: { name: 'SecurityProfile' } }] });
+    assert.equal(sp.getVariableResult[0].attributeValue, '2');
+    assert.equal(plain.calls.length, 0);
+    a.assertNoViolations();
+    b.assertNoViolations();
+  } finally {
+    await st.stop();
+    st.cleanup();
+    await a.close();
+    await b.close();
+    await plain.close();
+  }
+});

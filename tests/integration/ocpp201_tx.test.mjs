@@ -486,6 +486,35 @@ test('E01: a transaction begun at the plug, queued offline, survives a kill -9 w
   csms.assertNoViolations();
 });
 
+test('E01: a transaction begun at the plug survives a kill -9 with the car still there: it goes on waiting for its badge, the badge\'s Updated and the Ended follow its Started, seqNo without a gap', async () => {
+  assert.equal(await setVar('TxCtrlr', 'TxStartPoint', 'EVConnected'), 'Accepted');
+  await flushed();
+  const from = csms.calls.length;
+  assert.equal(st.ctl('plug', '1').code, 0);
+  const started = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' });
+  const tx = started.params.transactionInfo.transactionId;
+  assert.equal(started.params.triggerReason, 'CablePluggedIn');
+  await st.kill();
+  st = await rig.start(csms.url, { 'sim.plugged': '1' }); // the car stayed through the crash
+  await rig.registered(st);
+  await st.waitFor((x) => x.connectors[0].ocpp_transaction_id === tx, { what: 'the transaction still waiting for its badge' });
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  const authorized = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Updated' && p.triggerReason === 'Authorized' });
+  assert.equal(authorized.params.transactionInfo.transactionId, tx);
+  assert.equal(authorized.params.idToken.idToken, 'GOOD1');
+  await st.waitFor((x) => x.connectors[0].session, { what: 'the session took the transaction over' });
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  const ended = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
+  assert.equal(ended.params.transactionInfo.stoppedReason, 'EVDisconnected');
+  const events = once(eventsOf(tx, from));
+  assert.equal(events.filter((e) => e.eventType === 'Started').length, 1);
+  assert.equal(events.filter((e) => e.eventType === 'Ended').length, 1);
+  noGap(events);
+  await st.waitStatus(1, 'Available');
+  assert.equal(await setVar('TxCtrlr', 'TxStartPoint', 'PowerPathClosed'), 'Accepted');
+  csms.assertNoViolations();
+});
+
 test('E01/E03: TxStartPoint Authorized with the badge first: the badge starts the transaction, the car is an Updated, EVConnectionTimeOut ends one with no car', async () => {
   assert.equal(await setVar('TxCtrlr', 'TxStartPoint', 'Authorized'), 'Accepted');
   assert.equal(await setVar('TxCtrlr', 'TxStopPoint', 'EVConnected,Authorized'), 'Accepted');

@@ -1013,6 +1013,57 @@ static void test_known_empty_queue_reads_nothing(void **state) {
   free(e.payload);
 }
 
+/* MemoryExhaustion: a push SQLite refuses for want of room (SQLITE_FULL:
+ * here the database's size limit, max_page_count, as a full disk would) marks
+ * the journal exhausted with the cause, once per episode until reported; a
+ * push refused for another reason does not; with room again (a message sent
+ * and removed) the next push is taken and counted (cp_journal_pushed). */
+static void test_full_disk_marks_the_journal_exhausted(void **state) {
+  fx *f = *state;
+  assert_null(cp_journal_exhausted(f->j));
+  assert_int_equal(cp_journal_push(f->j, 0, (cp_event_kind)99, "{}", T0), -1); /* bad kind */
+  assert_null(cp_journal_exhausted(f->j));
+  char *big = malloc(3000);
+  assert_non_null(big);
+  memset(big, 'x', 2999);
+  big[2999] = '\0';
+  sqlite3 *db = store_sqlite(f->db);
+  sqlite3_stmt *q;
+  assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA page_count", -1, &q, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+  int pages = sqlite3_column_int(q, 0);
+  sqlite3_finalize(q);
+  char pragma[64];
+  snprintf(pragma, sizeof pragma, "PRAGMA max_page_count = %d", pages + 8);
+  assert_int_equal(sqlite3_exec(db, pragma, NULL, NULL, NULL), SQLITE_OK);
+  uint64_t before = cp_journal_pushed(f->j);
+  int taken = 0;
+  while (taken < 1000 && cp_journal_push(f->j, 7, CP_EVENT_UPDATED, big, T0) == 0) taken++;
+  assert_true(taken > 0 && taken < 1000);
+  assert_true(cp_journal_pushed(f->j) == before + (uint64_t)taken);
+  const char *why = cp_journal_exhausted(f->j);
+  assert_non_null(why);
+  assert_non_null(strstr(why, "full"));
+  /* the first cause is kept; reported, it is clear until the next refusal */
+  cp_journal_note_exhausted(f->j, "another");
+  assert_non_null(strstr(cp_journal_exhausted(f->j), "full"));
+  cp_journal_exhaustion_reported(f->j);
+  assert_null(cp_journal_exhausted(f->j));
+  assert_int_equal(cp_journal_push(f->j, 7, CP_EVENT_UPDATED, big, T0), -1);
+  assert_non_null(cp_journal_exhausted(f->j));
+  cp_journal_exhaustion_reported(f->j);
+  /* room again: the oldest message sent and removed, a small one is taken */
+  cp_journal_entry e;
+  assert_int_equal(cp_journal_peek(f->j, T0, &e), 0);
+  free(e.payload);
+  cp_journal_sent(f->j, e.id);
+  assert_int_equal(
+      cp_journal_push(f->j, 0, CP_EVENT_SECURITY_CRITICAL, "{\"type\":\"MemoryExhaustion\"}", T0),
+      0);
+  assert_null(cp_journal_exhausted(f->j));
+  free(big);
+}
+
 int main(void) {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
   const struct CMUnitTest tests[] = {
@@ -1043,6 +1094,7 @@ int main(void) {
       T(test_tx_queued),
       T(test_known_empty_queue_reads_nothing),
       T(test_next_due_kept_until_a_write),
+      T(test_full_disk_marks_the_journal_exhausted),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -42,7 +42,17 @@
 #define STEPS 4
 #define T0 1795424400000LL
 
-typedef enum { OP_NONE, OP_BEGIN, OP_PROGRESS, OP_END, OP_SAMPLE, OP_PUSH, OP_SENT, OP_EVENT } op;
+typedef enum {
+  OP_NONE,
+  OP_BEGIN,
+  OP_PROGRESS,
+  OP_END,
+  OP_SAMPLE,
+  OP_PUSH,
+  OP_SENT,
+  OP_SENT_RESEND, /* a confirmation without a sync of its own (cp_journal_sent_resendable) */
+  OP_EVENT
+} op;
 
 typedef struct {
   int64_t id;
@@ -67,10 +77,13 @@ typedef struct {
   double last_sample[3];
   int pushed;                /* queue messages seq 0..pushed-1 were pushed */
   int sent;                  /* and seq 0..sent-1 confirmed */
+  int sent_durable;          /* of them, 0..sent_durable-1 made durable by a synced commit */
   int64_t started[SESSIONS]; /* sessions whose start was confirmed (tx id "tx<session>") */
+  int start_seq[SESSIONS];   /* the queue seq of each confirmed start */
   int starts;
-  int events;        /* log-only events acknowledged (unsynced commits) */
-  int events_synced; /* of them, those a later synced commit made durable */
+  int starts_durable; /* of them, those a synced commit made durable */
+  int events;         /* log-only events acknowledged (unsynced commits) */
+  int events_synced;  /* of them, those a later synced commit made durable */
   flight inflight;
   char error[256]; /* a failure with the power on */
 } model;
@@ -98,7 +111,11 @@ static int settle(model *m, int rc, const char *what, store *db) {
   if (rc == 0) {
     /* every acknowledged write but an event's is a synced commit: it makes
      * the events before it durable (the WAL is synced up to its end) */
-    if (m->inflight.what != OP_EVENT) m->events_synced = m->events;
+    if (m->inflight.what != OP_EVENT) {
+      m->events_synced = m->events;
+      m->sent_durable = m->sent;
+      m->starts_durable = m->starts;
+    }
     m->inflight.what = OP_NONE;
     return !powercut_dead();
   }
@@ -117,7 +134,9 @@ static int push(model *m, station_db *d, cp_event_kind kind, int64_t session) {
   return settle(m, rc, "queue push", NULL);
 }
 
-/* The back end confirms the oldest message (a start with its transaction id). */
+/* The back end confirms the oldest message (a start with its transaction id);
+ * every third confirmation is one a back end takes twice without harm
+ * (OCPP 2.0.1), committed without a sync of its own. */
 static int confirm(model *m, station_db *d) {
   cp_journal_entry q = {0};
   if (cp_journal_peek(d->j, INT64_MAX / 2, &q) != 0) return settle(m, -1, "queue peek", NULL);
@@ -127,21 +146,31 @@ static int confirm(model *m, station_db *d) {
     snprintf(m->error, sizeof m->error, "queue head is %d, expected %d", seq, m->sent);
     return 0;
   }
-  m->inflight.what = OP_SENT;
+  bool resend = m->sent % 3 == 2;
+  m->inflight.what = resend ? OP_SENT_RESEND : OP_SENT;
   m->inflight.session = -1;
   if (q.kind == CP_EVENT_STARTED) {
     char tx[CP_TX_ID_MAX + 1];
     snprintf(tx, sizeof tx, "tx%lld", (long long)q.session_id);
     m->inflight.session = (int)q.session_id;
-    if (cp_journal_sent_start(d->j, q.id, q.session_id, tx) != 0)
-      return settle(m, -1, "sent start", d->db);
+    int rc = resend ? cp_journal_sent_resendable(d->j, q.id, q.session_id, tx)
+                    : cp_journal_sent_start(d->j, q.id, q.session_id, tx);
+    if (rc != 0) return settle(m, -1, "sent start", d->db);
+    m->start_seq[m->starts] = seq;
     m->started[m->starts++] = q.session_id;
+  } else if (resend) {
+    if (cp_journal_sent_resendable(d->j, q.id, 0, NULL) != 0)
+      return settle(m, -1, "sent (resendable)", d->db);
   } else {
     cp_journal_sent(d->j, q.id); /* void: done unless the power went during it */
   }
   if (powercut_dead()) return 0;
   m->sent++;
-  m->events_synced = m->events;
+  if (!resend) { /* a synced commit: what came before it is durable too */
+    m->sent_durable = m->sent;
+    m->starts_durable = m->starts;
+    m->events_synced = m->events;
+  }
   m->inflight.what = OP_NONE;
   return 1;
 }
@@ -212,6 +241,7 @@ static void workload(model *m, station_db *d) {
 }
 
 static int pc_events_lost; /* runs where an unsynced event was lost: the cut can reach them */
+static int pc_resent;      /* runs where a confirmed (resendable) message was back: the same */
 
 static bool near(double a, double b) { return a - b < 1e-6 && b - a < 1e-6; }
 
@@ -317,9 +347,17 @@ static void check(const model *m, station_db *d, char *why, size_t len) {
     /* read on through the journal's own calls (the file is thrown away after) */
     cp_journal_sent(d->j, q.id);
   }
-  int from = m->sent, to = m->pushed;                            /* expected: from..to-1 */
-  if (f->what == OP_SENT && n > 0 && got[0] == from + 1) from++; /* the confirmation happened */
-  if (f->what == OP_PUSH && n > 0 && got[n - 1] == to) to++;     /* the push happened */
+  /* the head: any of the confirmations not yet made durable may be back
+   * (resendable ones, in order), the one in flight may have happened */
+  bool confirming = f->what == OP_SENT || f->what == OP_SENT_RESEND;
+  int to = m->pushed;
+  if (f->what == OP_PUSH && n > 0 && got[n - 1] == to) to++; /* the push happened */
+  int lo = m->sent_durable, hi = m->sent + (confirming ? 1 : 0);
+  int from = n > 0 ? got[0] : to;
+  if (from < lo || from > hi)
+    BAD("queue starts at message %d, expected one of %d..%d: %s", from, lo, hi,
+        from < lo ? "a message confirmed by a synced commit is back" : "a message was lost");
+  if (from < m->sent) pc_resent++;
   if (n != to - from)
     BAD("queue holds %d messages, expected %d (messages %d..%d): %s", n, to - from, from, to - 1,
         n < to - from ? "a message was lost" : "a message is there twice or back");
@@ -327,17 +365,24 @@ static void check(const model *m, station_db *d, char *why, size_t len) {
     if (got[i] != from + i)
       BAD("queue position %d holds message %d, expected %d", i, got[i], from + i);
 
-  /* transaction ids: every confirmed start's, and the one in flight all or nothing */
+  /* transaction ids: every durably confirmed start's; a start confirmed
+   * without a sync has its id exactly when its message is gone (one commit:
+   * both or neither), and so has the one in flight */
   for (int i = 0; i < m->starts; i++) {
     char tx[CP_TX_ID_MAX + 1], want[CP_TX_ID_MAX + 1];
     snprintf(want, sizeof want, "tx%lld", (long long)m->started[i]);
-    if (!cp_journal_tx_id(d->j, m->started[i], tx) || strcmp(tx, want) != 0)
+    bool has_id = cp_journal_tx_id(d->j, m->started[i], tx) && strcmp(tx, want) == 0;
+    if (i < m->starts_durable && !has_id)
       BAD("session %lld: transaction id of its confirmed start lost", (long long)m->started[i]);
+    bool back = m->start_seq[i] >= from;
+    if (i >= m->starts_durable && has_id == back)
+      BAD("session %lld: start %s but transaction id %s: half a commit", (long long)m->started[i],
+          back ? "back in the queue" : "removed", has_id ? "recorded" : "missing");
   }
-  if (f->what == OP_SENT && f->session >= 0) {
+  if (confirming && f->session >= 0) {
     char tx[CP_TX_ID_MAX + 1];
     bool has_id = cp_journal_tx_id(d->j, f->session, tx);
-    bool start_gone = n == 0 || got[0] != m->sent;
+    bool start_gone = from > m->sent;
     if (has_id != start_gone)
       BAD("session %d: start %s but transaction id %s: half a commit", f->session,
           start_gone ? "removed" : "still queued", has_id ? "recorded" : "missing");
@@ -448,8 +493,10 @@ static void nothing_acknowledged_is_lost_at_any_cut_point(void **state) {
                (long long)at, (long long)total, (unsigned long long)seed, why);
   }
   print_message("powercut: %d cut points over %lld operations (%d landed, %d lost an unsynced "
-                "event), seed %llu: nothing acknowledged lost\n",
-                cuts, (long long)total, landed, pc_events_lost, (unsigned long long)seed);
+                "event, %d sent a confirmed message again), seed %llu: nothing acknowledged "
+                "lost\n",
+                cuts, (long long)total, landed, pc_events_lost, pc_resent,
+                (unsigned long long)seed);
   powercut_uninstall();
 }
 

@@ -235,6 +235,46 @@ static void test_next_expiry_follows_writes(void **state) {
   assert_true(cp_reservation_next_expiry(f->r) == INT64_MAX);
 }
 
+/* Connector 0: one station-wide reservation at a time for 1.6
+ * (cp_reservation_add, 5.13), several for 2.0.1 without evseId
+ * (cp_reservation_add_among: how many the EVSEs can serve is the dialect's
+ * check); each expires, is used (the lowest id first among those that
+ * match) and is cancelled on its own, and all are kept across a restart. */
+static void test_several_station_wide(void **state) {
+  fx *f = *state;
+  assert_int_equal(cp_reservation_add(f->r, 0, 1, "A", NULL, T0 + H(1)), CP_RESERVE_ACCEPTED);
+  assert_int_equal(cp_reservation_add(f->r, 0, 2, "B", NULL, T0 + H(1)), CP_RESERVE_OCCUPIED);
+  assert_int_equal(cp_reservation_cancel(f->r, 1), 0);
+  assert_int_equal(cp_reservation_add_among(f->r, 0, 0, 3, "TOK", NULL, T0 + H(2)),
+                   CP_RESERVE_ACCEPTED);
+  assert_int_equal(cp_reservation_add_among(f->r, 0, 1u << 1, 4, "TOK", "GRP", T0 + H(1)),
+                   CP_RESERVE_ACCEPTED);
+  assert_int_equal(cp_reservation_add_among(f->r, 0, 0, 5, "OTHER", NULL, T0 + H(3)),
+                   CP_RESERVE_ACCEPTED);
+  /* an EVSE keeps one reservation of its own */
+  assert_int_equal(cp_reservation_add_among(f->r, 2, 0, 6, "X", NULL, T0 + H(3)),
+                   CP_RESERVE_ACCEPTED);
+  assert_int_equal(cp_reservation_add_among(f->r, 2, 0, 7, "Y", NULL, T0 + H(3)),
+                   CP_RESERVE_OCCUPIED);
+  reopen(f); /* kill -9: the rows are committed */
+  cp_reservation r[8];
+  assert_int_equal(cp_reservations_list(f->r, r, 8), 4);
+  assert_int_equal(r[0].id, 3);
+  assert_int_equal(r[0].connector, 0);
+  assert_int_equal(r[1].id, 4);
+  assert_int_equal(r[1].among, 1u << 1);
+  assert_string_equal(r[1].group, "GRP");
+  assert_int_equal(r[2].id, 5);
+  /* TOK on connector 2: 3 and 4 match, the lowest id first */
+  assert_int_equal(cp_reservation_use(f->r, 2, "TOK", NULL), 3);
+  assert_int_equal(cp_reservation_use(f->r, 1, "TOK", NULL), 0); /* 4: connector 2 only */
+  assert_int_equal(cp_reservation_use(f->r, 2, "ANY", "GRP"), 4);
+  /* expiry: one at a time, each reported once */
+  assert_int_equal(cp_reservation_expired(f->r, 0, T0 + H(4)), 5);
+  assert_int_equal(cp_reservation_expired(f->r, 0, T0 + H(4)), 0);
+  assert_int_equal(cp_reservations_list(f->r, r, 8), 1); /* 6, connector 2 */
+}
+
 int main(void) {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
   const struct CMUnitTest tests[] = {
@@ -243,6 +283,7 @@ int main(void) {
       T(test_use),
       T(test_availability),
       T(test_next_expiry_follows_writes),
+      T(test_several_station_wide),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

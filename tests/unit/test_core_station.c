@@ -385,7 +385,8 @@ static void reservation_on_connector_zero_keeps_one_free(void **state) {
   tick(&r, AUTH_TIMEOUT_MS + 1); /* B's held authorization expires */
   answer(&r, tap_request(&r, "RES0"), true);
   assert_true(cs_has_session(conn(&r, 2)));
-  assert_false(r.sc.reserved_any);
+  assert_int_equal(r.sc.n_any, 0);
+  sc_free(&r.sc);
 }
 
 /* OCPP 2.0.1 connectorType without evseId: any one connector of that type
@@ -395,7 +396,7 @@ static void reservation_among_some_connectors_keeps_one_of_them_free(void **stat
   (void)state;
   rig r;
   boot(&r, 2, AUTH_BADGE);
-  assert_int_equal(sc_reserve_among(&r.sc, 1u << 1, "RES0", NULL), 0);
+  assert_int_equal(sc_reserve_any(&r.sc, 7, 1u << 1, "RES0", NULL, r.now, &r.notes), 0);
   /* connector 1 is not one it may take: a stranger charges there, even on
    * the last connector free of the station */
   plug(&r, 2);
@@ -408,19 +409,132 @@ static void reservation_among_some_connectors_keeps_one_of_them_free(void **stat
   tick(&r, AUTH_TIMEOUT_MS + 1);
   answer(&r, tap_request(&r, "RES0"), true);
   assert_true(cs_has_session(conn(&r, 2)));
-  assert_false(r.sc.reserved_any); /* used */
+  assert_int_equal(r.sc.n_any, 0); /* used */
 
   /* the badge charging on a connector it may not take keeps its reservation */
+  sc_free(&r.sc);
   boot(&r, 2, AUTH_BADGE);
-  assert_int_equal(sc_reserve_among(&r.sc, 1u << 1, "RES0", NULL), 0);
+  assert_int_equal(sc_reserve_any(&r.sc, 7, 1u << 1, "RES0", NULL, r.now, &r.notes), 0);
   plug(&r, 1);
   answer(&r, tap_request(&r, "RES0"), true);
   assert_true(cs_has_session(conn(&r, 1)));
-  assert_true(r.sc.reserved_any);
-  assert_int_equal(r.sc.reserved_any_among, 1u << 1);
+  assert_int_equal(r.sc.n_any, 1);
+  assert_int_equal(r.sc.any[0].among, 1u << 1);
   plug(&r, 2);
   answer(&r, tap_request(&r, "B"), true); /* the last of them: not for B */
   assert_false(cs_has_session(conn(&r, 2)));
+  sc_free(&r.sc);
+}
+
+static connector_status st_of(rig *r, int c) { return cs_status(conn(r, c)); }
+
+/* OCPP 2.0.1 H01 without evseId: as many station-wide reservations as the
+ * EVSEs can serve at once; when as many EVSEs are Available as there are
+ * reservations they are shown Reserved (TC_H_14) and refuse other badges;
+ * a reserved badge uses one (the other stays Reserved for the second), a
+ * cancel makes them Available again. 1.6 (show_kept off) shows no change. */
+static void several_station_wide_reservations_keep_as_many_connectors(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, 2, AUTH_BADGE);
+  sc_show_kept(&r.sc, true, r.now, &r.notes);
+  assert_true(sc_can_reserve_any(&r.sc, 0, 0));
+  assert_int_equal(sc_reserve_any(&r.sc, 1, 0, "R1", NULL, r.now, &r.notes), 0);
+  /* one reservation, two Available: neither is kept */
+  assert_int_equal(st_of(&r, 1), STATUS_AVAILABLE);
+  assert_int_equal(st_of(&r, 2), STATUS_AVAILABLE);
+  assert_true(sc_can_reserve_any(&r.sc, 0, 0));
+  r.notes.count = 0;
+  assert_int_equal(sc_reserve_any(&r.sc, 2, 0, "R2", "G2", r.now, &r.notes), 0);
+  /* two for two: both Reserved, with their status notes */
+  assert_int_equal(st_of(&r, 1), STATUS_RESERVED);
+  assert_int_equal(st_of(&r, 2), STATUS_RESERVED);
+  assert_non_null(find_cs(&r.notes, 1, CS_NOTE_STATUS));
+  assert_non_null(find_cs(&r.notes, 2, CS_NOTE_STATUS));
+  assert_false(sc_can_reserve_any(&r.sc, 0, 0)); /* no third */
+  assert_true(sc_can_reserve_any(&r.sc, 0, 2));  /* the same id replaced */
+  assert_true(sc_any_needs(&r.sc, 1, 0));        /* no EVSE reservation on them */
+  /* a stranger's car: the connector stays Reserved (G01.FR.09), refused */
+  plug(&r, 1);
+  assert_int_equal(st_of(&r, 1), STATUS_RESERVED);
+  answer(&r, tap_request(&r, "OTHER"), true);
+  assert_false(cs_has_session(conn(&r, 1)));
+  tick(&r, AUTH_TIMEOUT_MS + 1);
+  /* the first reservation's badge charges there; the other stays Reserved */
+  answer(&r, tap_request(&r, "R1"), true);
+  assert_true(cs_has_session(conn(&r, 1)));
+  assert_int_equal(r.sc.n_any, 1);
+  assert_int_equal(r.sc.any[0].id, 2);
+  assert_int_equal(st_of(&r, 2), STATUS_RESERVED);
+  /* a remote start asks the same (sc_reservations_admit) */
+  assert_false(sc_reservations_admit(&r.sc, 2, "OTHER", NULL));
+  assert_true(sc_reservations_admit(&r.sc, 2, "X", "G2")); /* the second's group */
+  /* H02: the second cancelled, connector 2 is Available again */
+  r.notes.count = 0;
+  assert_true(sc_cancel_reservation_any(&r.sc, 2, r.now, &r.notes));
+  assert_false(sc_cancel_reservation_any(&r.sc, 2, r.now, &r.notes));
+  assert_int_equal(st_of(&r, 2), STATUS_AVAILABLE);
+  assert_non_null(find_cs(&r.notes, 2, CS_NOTE_STATUS));
+
+  /* 1.6: the same reservations, no connector shown Reserved */
+  sc_free(&r.sc);
+  boot(&r, 2, AUTH_BADGE);
+  sc_reserve_any(&r.sc, 1, 0, "R1", NULL, r.now, &r.notes);
+  sc_reserve_any(&r.sc, 2, 0, "R2", NULL, r.now, &r.notes);
+  assert_int_equal(st_of(&r, 1), STATUS_AVAILABLE);
+  assert_int_equal(st_of(&r, 2), STATUS_AVAILABLE);
+  sc_show_kept(&r.sc, true, r.now, &r.notes); /* 2.0.1 spoken from now on */
+  assert_int_equal(st_of(&r, 1), STATUS_RESERVED);
+  sc_show_kept(&r.sc, false, r.now, &r.notes);
+  assert_int_equal(st_of(&r, 2), STATUS_AVAILABLE);
+  sc_free(&r.sc);
+}
+
+/* Statuses follow the connectors: one reservation on two connectors, a car
+ * of another badge charging on one: the other is kept (Reserved); when it
+ * goes inoperative it is no longer Reserved, and is again when it comes
+ * back. A reservation of connector 2 only (2.0.1 connectorType) beside one
+ * of any connector: each is served by its own connector (a matching, not a
+ * count), and the badge of the second is kept off connector 2. */
+static void kept_connectors_follow_the_others(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, 2, AUTH_BADGE);
+  sc_show_kept(&r.sc, true, r.now, &r.notes);
+  sc_reserve_any(&r.sc, 5, 0, "R", NULL, r.now, &r.notes);
+  plug(&r, 1);
+  assert_int_equal(st_of(&r, 2), STATUS_RESERVED); /* one Available left for one reservation */
+  answer(&r, tap_request(&r, "A"), true);
+  assert_true(cs_has_session(conn(&r, 1))); /* connector 1 could be spared */
+  assert_int_equal(st_of(&r, 2), STATUS_RESERVED);
+  ev(&r, 2, (cs_event){.type = CS_EV_AVAILABILITY, .flag = false});
+  assert_int_equal(st_of(&r, 2), STATUS_UNAVAILABLE);
+  assert_false(conn(&r, 2)->kept);
+  ev(&r, 2, (cs_event){.type = CS_EV_AVAILABILITY, .flag = true});
+  assert_int_equal(st_of(&r, 2), STATUS_RESERVED);
+
+  /* among: R2 may take connector 2 only, RA any: each gets its own */
+  sc_free(&r.sc);
+  boot(&r, 2, AUTH_BADGE);
+  sc_show_kept(&r.sc, true, r.now, &r.notes);
+  sc_reserve_any(&r.sc, 2, 1u << 1, "R2", NULL, r.now, &r.notes);
+  assert_int_equal(st_of(&r, 1), STATUS_AVAILABLE);
+  assert_int_equal(st_of(&r, 2), STATUS_RESERVED);     /* the only one R2 may take */
+  assert_false(sc_can_reserve_any(&r.sc, 1u << 1, 0)); /* a second of connector 2 */
+  assert_true(sc_can_reserve_any(&r.sc, 0, 0));        /* one of any: connector 1 */
+  sc_reserve_any(&r.sc, 3, 0, "RA", NULL, r.now, &r.notes);
+  assert_int_equal(st_of(&r, 1), STATUS_RESERVED);
+  /* RA's badge on connector 2 would leave R2 without: refused there ... */
+  plug(&r, 2);
+  answer(&r, tap_request(&r, "RA"), true);
+  assert_false(cs_has_session(conn(&r, 2)));
+  /* ... and given connector 1 when it is plugged */
+  plug(&r, 1);
+  assert_true(cs_has_session(conn(&r, 1)));
+  assert_int_equal(r.sc.n_any, 1);
+  assert_int_equal(r.sc.any[0].id, 2);
+  assert_int_equal(st_of(&r, 2), STATUS_RESERVED);
+  sc_free(&r.sc);
 }
 
 static void unlock_command_ends_the_session_and_releases_the_lock(void **state) {
@@ -543,6 +657,8 @@ int main(void) {
       cmocka_unit_test(reserved_connector_admits_only_its_badge_or_group),
       cmocka_unit_test(reservation_on_connector_zero_keeps_one_free),
       cmocka_unit_test(reservation_among_some_connectors_keeps_one_of_them_free),
+      cmocka_unit_test(several_station_wide_reservations_keep_as_many_connectors),
+      cmocka_unit_test(kept_connectors_follow_the_others),
       cmocka_unit_test(unlock_command_ends_the_session_and_releases_the_lock),
       cmocka_unit_test(user_connectors_are_enforced),
       cmocka_unit_test(held_authorization_refused_on_a_forbidden_connector),

@@ -169,6 +169,13 @@ static void signatures_verify_with_openssl(void **state) {
    * starting with SEQUENCE { SEQUENCE { id-ecPublicKey, prime256v1 } ... */
   assert_int_equal(strlen(pub), 182);
   assert_memory_equal(pub, "3059301306072A8648CE3D020106082A8648CE3D030107034200", 52);
+  /* asked again (the key keeps its hex after the first time): the same text, each key its
+   * own, and a buffer too short for it refused */
+  char asked[OCMF_PUBKEY_HEX_MAX], shorter[182];
+  assert_int_equal(ocmf_key_pubkey_hex(k, asked, sizeof asked), 0);
+  assert_string_equal(asked, pub);
+  assert_string_not_equal(pub, pub2);
+  assert_int_equal(ocmf_key_pubkey_hex(k, shorter, sizeof shorter), -1);
 
   ocmf_payload p = sample();
   char rec[OCMF_RECORD_MAX];

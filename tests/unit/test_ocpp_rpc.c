@@ -53,7 +53,8 @@ typedef struct {
 typedef struct {
   json_t *frames[MAX_FRAMES]; /* every frame sent, parsed */
   int nframes;
-  int refuse_send; /* the next sends fail */
+  char last_text[4096]; /* the last frame sent, as sent */
+  int refuse_send;      /* the next sends fail */
   /* handler */
   int ncalls;
   char last_action[64];
@@ -90,6 +91,8 @@ static int fake_send(void *ctx, const char *text, size_t len) {
     f->refuse_send--;
     return -1;
   }
+  assert_int_equal(strlen(text), len); /* NUL-terminated, len without it */
+  snprintf(f->last_text, sizeof f->last_text, "%.*s", (int)len, text);
   json_error_t e;
   json_t *j = json_loadb(text, len, 0, &e);
   if (!j) fail_msg("the engine sent something that is not JSON: %.*s", (int)len, text);
@@ -262,6 +265,38 @@ static void test_call_frame_shape(void **state) {
   assert_string_equal(fstr(0, 2), "Heartbeat");
   assert_true(json_is_object(json_array_get(f, 3)));
   assert_int_equal(ocpp_rpc_pending(r), 1);
+}
+
+/* A call with its payload's text (a queued message's, ocpp_rpc_call_text): the frame carries
+ * that text as it is, byte for byte what the payload written again would give; the payload is
+ * still checked against the schema (the text refused with it, freed: ASan). */
+static void test_call_with_text(void **state) {
+  (void)state;
+  ocpp_rpc *r = make(0x1234abcd);
+  json_t *p = json_pack("{s:s, s:{s:s, s:f, s:[i, i]}, s:b}", "vendorId", "borne", "data", "k",
+                        "v\"é\n", "x", 0.1, "a", 1, 2, "t", 1);
+  char *text = json_dumps(p, JSON_COMPACT);
+  char *again = json_dumps(p, JSON_COMPACT);
+  json_t *same = json_deep_copy(p);
+  ocpp_error err = {.kind = OCPP_ERR_NONE};
+  assert_int_equal(ocpp_rpc_call_text(r, "DataTransfer", p, text, on_answer, NULL, 0, &err), 0);
+  assert_int_equal(F.nframes, 1);
+  char want[1024];
+  snprintf(want, sizeof want, "[2,\"%s\",\"DataTransfer\",%s]", fid(0), again);
+  assert_string_equal(F.last_text, want);
+  /* the same frame as the call without the text */
+  answer_ok(r, 0, "{\"status\":\"Accepted\"}", 1);
+  assert_int_equal(call(r, "DataTransfer", same, 2, 1), 0);
+  snprintf(want, sizeof want, "[2,\"%s\",\"DataTransfer\",%s]", fid(1), again);
+  assert_string_equal(F.last_text, want);
+  free(again);
+  /* refused by the schema: nothing sent */
+  assert_int_equal(ocpp_rpc_call_text(r, "Heartbeat", json_pack("{s:i}", "bad", 1),
+                                      strdup("{\"bad\":1}"), on_answer, NULL, 0, &err),
+                   -1);
+  assert_int_equal(ocpp_rpc_call_text(r, "Heartbeat", NULL, strdup("{}"), on_answer, NULL, 0, &err),
+                   -1);
+  assert_int_equal(F.nframes, 2);
 }
 
 static void test_ids_unique(void **state) {
@@ -968,6 +1003,7 @@ static void test_dialect_two_outstanding(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_call_frame_shape, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_call_with_text, setup, teardown),
       cmocka_unit_test_setup_teardown(test_dialect_21_frames, setup, teardown),
       cmocka_unit_test_setup_teardown(test_too_large, setup, teardown),
       cmocka_unit_test_setup_teardown(test_ids_unique, setup, teardown),

@@ -470,7 +470,9 @@ static void web_payments_only_in_21(void **state) {
                        DM_ACTUAL, buf, sizeof buf),
                    DM_UNKNOWN_VARIABLE);
   f->live.v21 = true;
-  assert_int_equal(dm_variable_count(&f->ctx), before + 8); /* 7 + SupportedAdditionalPurposes */
+  /* 7 + SupportedAdditionalPurposes + TariffCostCtrlr's Interval (Cost, Tariff),
+   * OfflineTariffFallbackMessage and Problem */
+  assert_int_equal(dm_variable_count(&f->ctx), before + 12);
   assert_string_equal(value(f, "SmartChargingCtrlr", 0, 0, "SupportedAdditionalPurposes", NULL),
                       "PriorityCharging");
   assert_int_equal(

@@ -366,6 +366,18 @@ static void meter_values_of_several_measurands(void **state) {
   /* nothing measured: no MeterValue (the schema wants a sampledValue) */
   assert_null(v201_meter_value("", &r, &x, "Sample.Periodic", T0));
   assert_null(v201_meter_value("Temperature", &r, &x, "Sample.Periodic", T0));
+  /* the schema's answer is kept per set of texts (context, measurand, phase, location, unit):
+   * asked again, the same values come, and a kept "no" stays no */
+  json_t *again = v201_meter_value(
+      "Energy.Active.Import.Register,Power.Active.Import,Current.Import,Voltage,Current.Offered,"
+      "Temperature",
+      &r, &x, "Sample.Periodic", T0);
+  json_t *first = v201_meter_value(
+      "Energy.Active.Import.Register,Power.Active.Import,Current.Import,Voltage,Current.Offered",
+      &r, &x, "Sample.Periodic", T0);
+  assert_true(json_equal(again, first));
+  json_decref(again);
+  json_decref(first);
 }
 
 #define RECORD                                                                                     \

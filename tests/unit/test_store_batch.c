@@ -295,6 +295,40 @@ static void a_statement_is_prepared_once_per_text(void **state) {
   store_stmt_release(f->s, NULL);
 }
 
+/* A module's schema version, read outside a transaction, is kept until the module's next
+ * migration (store_module_version: modules ask at each use); one read inside a transaction,
+ * or 0 (tables not made yet), is read again each time. */
+static void a_module_version_is_kept_until_its_next_migration(void **state) {
+  fixture *f = *state;
+  static const char *const v2[] = {"CREATE TABLE vers(a INTEGER)",
+                                   "ALTER TABLE vers ADD COLUMN b INTEGER"};
+  sqlite3 *db = store_sqlite(f->s);
+  assert_int_equal(store_module_version(f->s, "vers"), 0); /* not made: not kept */
+  assert_int_equal(store_module_migrate(f->s, "vers", v2, 1), 0);
+  assert_int_equal(store_module_version(f->s, "vers"), 1);
+  /* kept: a change behind the store's back is not read again */
+  assert_int_equal(
+      sqlite3_exec(db, "UPDATE module_schema SET version = 9 WHERE module = 'vers'", 0, 0, 0),
+      SQLITE_OK);
+  assert_int_equal(store_module_version(f->s, "vers"), 1);
+  assert_int_equal(
+      sqlite3_exec(db, "UPDATE module_schema SET version = 1 WHERE module = 'vers'", 0, 0, 0),
+      SQLITE_OK);
+  /* a migration reads it again */
+  assert_int_equal(store_module_migrate(f->s, "vers", v2, 2), 0);
+  assert_int_equal(store_module_version(f->s, "vers"), 2);
+  /* read inside a transaction: not kept */
+  static const char *const other[] = {"CREATE TABLE other(a INTEGER)"};
+  assert_int_equal(store_module_migrate(f->s, "other", other, 1), 0); /* not inside a batch */
+  assert_int_equal(store_batch_begin(f->s), 0);
+  assert_int_equal(store_module_version(f->s, "other"), 1);
+  assert_int_equal(store_batch_end(f->s), 0);
+  assert_int_equal(
+      sqlite3_exec(db, "UPDATE module_schema SET version = 0 WHERE module = 'other'", 0, 0, 0),
+      SQLITE_OK);
+  assert_int_equal(store_module_version(f->s, "other"), 0);
+}
+
 static void a_kept_statement_follows_a_module_migration(void **state) {
   fixture *f = *state;
   static const char *const v1[] = {"CREATE TABLE kept(a INTEGER); INSERT INTO kept VALUES(1);"};
@@ -356,6 +390,8 @@ int main(void) {
       cmocka_unit_test(a_power_cut_leaves_all_of_a_batch_or_none),
       cmocka_unit_test_setup_teardown(a_statement_is_prepared_once_per_text, setup, teardown),
       cmocka_unit_test_setup_teardown(a_kept_statement_follows_a_module_migration, setup, teardown),
+      cmocka_unit_test_setup_teardown(a_module_version_is_kept_until_its_next_migration, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(more_texts_than_the_store_keeps_still_work, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

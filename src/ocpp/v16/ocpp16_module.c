@@ -390,7 +390,7 @@ static void on_free(void *ctx) {
   loop_slices_cancel(&o->aligned_slice);
   for (int i = 0; i < o->aligned_n; i++) free(o->aligned[i].text);
   free(o->aligned);
-  v16_pushed_clear(o);
+  ocpp_pushed_clear(&o->pushed);
   free(o->conn);
   free(o->url);
   free(o);

@@ -18,7 +18,10 @@ borne_ms v16_expire_reservations(ocpp16_station *o, borne_ms now) {
   for (int c = 0; c <= o->count; c++) {
     int id = cp_reservation_expired(o->resv, c, now);
     if (id) {
-      station_cancel_reservation(o->st, c);
+      if (c == 0)
+        station_cancel_reservation_any(o->st, id);
+      else
+        station_cancel_reservation(o->st, c);
       station_event(o->st, c, "ocpp_reservation", "{\"id\":%d,\"state\":\"expired\"}", id);
     }
   }
@@ -217,8 +220,14 @@ static void h_reserve_now(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
     status = v16_reservation_status(cp_reservation_add(o->resv, c, id, tag, parent, expiry));
     if (strcmp(status, "Accepted") == 0) {
       char err[120];
-      if (before >= 0 && before != c) station_cancel_reservation(o->st, before); /* where it was */
-      station_reserve(o->st, c, tag, parent, err, sizeof err);
+      if (before == 0 && c != 0) /* where it was */
+        station_cancel_reservation_any(o->st, id);
+      else if (before > 0 && before != c)
+        station_cancel_reservation(o->st, before);
+      if (c == 0)
+        station_reserve_any(o->st, id, 0, tag, parent); /* the one of connector 0 */
+      else
+        station_reserve(o->st, c, tag, parent, err, sizeof err);
       v16_arm_tick(o);
     }
   }
@@ -237,7 +246,10 @@ static void h_cancel_reservation(ocpp16_station *o, const json_t *req, ocpp_repl
     v16_reply_status(r, "Rejected");
     return;
   }
-  station_cancel_reservation(o->st, c);
+  if (c == 0)
+    station_cancel_reservation_any(o->st, id);
+  else
+    station_cancel_reservation(o->st, c);
   v16_reply_status(r, "Accepted");
 }
 

@@ -38,11 +38,7 @@ void v16_enqueue(ocpp16_station *o, int64_t session_id, const char *action, json
     log_error(MOD, "cannot queue %s durably: %s", action, cp_journal_error(o->journal));
   if (text) {
     /* kept beside its text for the pump (the payload is ours: nobody changes it) */
-    unsigned i = o->pushed_next++ % (sizeof o->pushed / sizeof o->pushed[0]);
-    free(o->pushed[i].text);
-    json_decref(o->pushed[i].payload);
-    o->pushed[i].text = text;
-    o->pushed[i].payload = payload;
+    ocpp_pushed_keep(&o->pushed, text, payload);
   } else {
     json_decref(payload);
   }
@@ -53,25 +49,8 @@ void v16_enqueue(ocpp16_station *o, int64_t session_id, const char *action, json
  * the text it was queued as (the same text parses to that same value), else
  * parsed from the text. The caller owns it. */
 static json_t *queued_payload(ocpp16_station *o, const char *text) {
-  for (size_t i = 0; i < sizeof o->pushed / sizeof o->pushed[0]; i++) {
-    if (o->pushed[i].text && strcmp(o->pushed[i].text, text) == 0) {
-      json_t *p = o->pushed[i].payload;
-      free(o->pushed[i].text);
-      o->pushed[i].text = NULL;
-      o->pushed[i].payload = NULL;
-      return p;
-    }
-  }
-  return json_loads(text, 0, NULL);
-}
-
-void v16_pushed_clear(ocpp16_station *o) {
-  for (size_t i = 0; i < sizeof o->pushed / sizeof o->pushed[0]; i++) {
-    free(o->pushed[i].text);
-    json_decref(o->pushed[i].payload);
-    o->pushed[i].text = NULL;
-    o->pushed[i].payload = NULL;
-  }
+  bool kept;
+  return ocpp_pushed_take(&o->pushed, text, &kept);
 }
 
 static void stop_for_invalid_tag(ocpp16_station *o, int64_t session_id, const json_t *info) {
@@ -91,6 +70,15 @@ typedef struct {
   char action[40];
   char id_tag[21];
 } pump_ctx;
+
+/* After an answer: the next message; a restart waits for the journal to
+ * empty (Reset: its StopTransactions). */
+static void after_answer(ocpp16_station *o, pump_ctx *p) {
+  free(p);
+  v16_pump(o);
+  if (o->restart_pending)
+    lazy_timer_start(&o->reset_timer, o->st->loop, v16_flush_check_cb, o, 0, 0);
+}
 
 static void pump_answer(void *ctx, const json_t *result, const char *code, const char *text) {
   pump_ctx *p = ctx;
@@ -121,42 +109,45 @@ static void pump_answer(void *ctx, const json_t *result, const char *code, const
     return;
   }
   const json_t *info = json_object_get(result, "idTagInfo");
-  /* the badge's idTagInfo for the cache and the message leaving the journal
-   * (with the start, the session's transaction id) in one durable commit;
-   * nothing is sent or told before it ends */
+  if (strcmp(p->action, "StartTransaction") != 0) {
+    /* delivered (StopTransaction, MeterValues, a security event): the
+     * badge's answer for the cache and the message's removal are commits
+     * without a sync of their own — a power cut may send the message again,
+     * as an answer lost on the network does, never lose it (issue 15);
+     * the start stays synced below: sent twice it would open two
+     * transactions at the back end */
+    if (info && p->id_tag[0]) v16_auth_remember(o->auth, o->st->cfg, p->id_tag, info, now_of(o));
+    if (cp_journal_sent_resendable(o->journal, p->msg_id, 0, NULL) != 0)
+      log_error(MOD, "cannot record that %s was delivered: %s", p->action,
+                cp_journal_error(o->journal));
+    after_answer(o, p);
+    return;
+  }
+  /* the badge's idTagInfo for the cache and the start leaving the journal
+   * with the session's transaction id in one durable commit; nothing is sent
+   * or told before it ends */
   bool batch = store_batch_begin(o->st->db) == 0;
   if (info && p->id_tag[0]) v16_auth_remember(o->auth, o->st->cfg, p->id_tag, info, now_of(o));
-  if (strcmp(p->action, "StartTransaction") == 0) {
-    int tx = (int)json_integer_value(json_object_get(result, "transactionId"));
-    /* the start leaves the journal and the session's id is kept in one
-     * commit; the session's queued messages get it when they are sent */
-    char tx_text[CP_TX_ID_MAX + 1];
-    v16_tx_text(tx, tx_text);
-    if (cp_journal_sent_start(o->journal, p->msg_id, p->session_id, tx_text) != 0)
-      log_error(MOD, "cannot record transaction %d: %s", tx, cp_journal_error(o->journal));
-    if (batch && store_batch_end(o->st->db) != 0)
-      log_error(MOD, "cannot record transaction %d: %s", tx, store_last_error(o->st->db));
-    int c = connector_of_session(o, p->session_id);
-    if (c) {
-      o->conn[c - 1].transaction_id = tx;
-      char id[CP_TX_ID_MAX + 1];
-      v16_tx_id(tx, id);
-      cp_profiles_bind_transaction(o->smart, c, id);
-    }
-    station_event(o->st, c, "ocpp_transaction", "{\"session\":%lld,\"transaction\":%d}",
-                  (long long)p->session_id, tx);
-    if (info) stop_for_invalid_tag(o, p->session_id, info);
-  } else {
-    cp_journal_sent(o->journal, p->msg_id);
-    if (batch && store_batch_end(o->st->db) != 0)
-      log_error(MOD, "cannot record that %s was delivered: %s", p->action,
-                store_last_error(o->st->db));
+  int tx = (int)json_integer_value(json_object_get(result, "transactionId"));
+  /* the start leaves the journal and the session's id is kept in one
+   * commit; the session's queued messages get it when they are sent */
+  char tx_text[CP_TX_ID_MAX + 1];
+  v16_tx_text(tx, tx_text);
+  if (cp_journal_sent_start(o->journal, p->msg_id, p->session_id, tx_text) != 0)
+    log_error(MOD, "cannot record transaction %d: %s", tx, cp_journal_error(o->journal));
+  if (batch && store_batch_end(o->st->db) != 0)
+    log_error(MOD, "cannot record transaction %d: %s", tx, store_last_error(o->st->db));
+  int c = connector_of_session(o, p->session_id);
+  if (c) {
+    o->conn[c - 1].transaction_id = tx;
+    char id[CP_TX_ID_MAX + 1];
+    v16_tx_id(tx, id);
+    cp_profiles_bind_transaction(o->smart, c, id);
   }
-  free(p);
-  v16_pump(o);
-  /* a restart waits for the journal to empty (Reset: its StopTransactions) */
-  if (o->restart_pending)
-    lazy_timer_start(&o->reset_timer, o->st->loop, v16_flush_check_cb, o, 0, 0);
+  station_event(o->st, c, "ocpp_transaction", "{\"session\":%lld,\"transaction\":%d}",
+                (long long)p->session_id, tx);
+  if (info) stop_for_invalid_tag(o, p->session_id, info);
+  after_answer(o, p);
 }
 
 /* A queued TransactionEvent of the 2.0.1 dialect (the station spoke 2.0.1

@@ -27,6 +27,7 @@
 #include "ocpp/ocpp_core.h"
 #include "ocpp/ocpp_keys.h"
 #include "ocpp/ocpp_link.h"
+#include "ocpp/ocpp_pushed.h"
 #include "ocpp/ocpp_version.h"
 #include "ocpp/v16/codec.h"
 #include "ocpp/v16/model.h"
@@ -112,11 +113,7 @@ typedef struct ocpp16_station {
   /* the last messages queued, their parsed payload beside the text the journal
    * holds: the pump takes a payload back when the journal hands it that very
    * text, instead of parsing it again (v16_enqueue, v16_pump) */
-  struct {
-    char *text;
-    json_t *payload;
-  } pushed[4];
-  unsigned pushed_next;
+  ocpp_pushed pushed;
   /* TriggerMessage: what to send once the answer went out */
   unsigned trigger;
   int trigger_connector;
@@ -248,7 +245,6 @@ void v16_on_status_changed(void *ctx, int c, connector_status s, error_code e);
 
 /* transactions.c */
 void v16_enqueue(ocpp16_station *o, int64_t session_id, const char *action, json_t *payload);
-void v16_pushed_clear(ocpp16_station *o);
 void v16_pump(ocpp16_station *o);
 /* A MeterValue of connector c, or NULL when none of `measurands` is measured now: the
  * OCA's 1.6 schema (errata) wants at least one sampledValue. */

@@ -187,6 +187,7 @@ void v201_authorize(void *ctx, uint32_t request_id, const char *uid) {
 
 static void h_clear_cache(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
   (void)req;
+  v201_cost_forget_driver_tariffs(o, NULL); /* 2.1: kept with the cache */
   v201_reply_status(r, cp_auth_clear_cache(o->auth) == 0 ? "Accepted" : "Rejected");
 }
 

@@ -17,8 +17,13 @@
  * spoken; ChangeTransactionTariff gives a running one another. The cost is
  * the pure calculator's (src/tariff/tariff21.c), stepped at each meter
  * reading, shown like the CSMS's (source "local"), and goes as costDetails
- * in the Ended TransactionEvent. The 2.1 requests are decoded with the
- * generated 2.1 types.
+ * in the transaction's events: the Started, a RunningCost Updated every
+ * TariffCostCtrlr.Interval[Cost] seconds and the other Updated ones without
+ * chargingPeriods (I12.FR.02), the Ended with them. A driver tariff that
+ * cannot be taken sets TariffCostCtrlr.Problem and is told by NotifyEvent
+ * (I08.FR.37); OfflineTariffFallbackMessage is shown offline for an EVSE the
+ * station does not price. The 2.1 requests are decoded with the generated
+ * 2.1 types.
  */
 #include <math.h>
 #include <sqlite3.h>
@@ -48,7 +53,14 @@ typedef struct v201_local {
 static const char *const steps[] = {
     "CREATE TABLE ocpp21_tariffs(evse INTEGER PRIMARY KEY, tariff_id TEXT NOT NULL, tariff TEXT "
     "NOT NULL)",
+    /* the driver tariff of each token the authorization cache keeps, as its
+     * last Authorize answer gave it: for a transaction it starts offline */
+    "CREATE TABLE ocpp21_driver_tariffs(token TEXT PRIMARY KEY COLLATE NOCASE, tariff TEXT NOT "
+    "NULL, at_ms INTEGER NOT NULL)",
 };
+#define STEP_COUNT ((int)(sizeof steps / sizeof steps[0]))
+#define COST_STR_(x) #x
+#define COST_STR(x) COST_STR_(x)
 
 static bool speaks21(const ocpp201_station *o) {
   return o->link && ocpp_link_dialect(o->link) == &ocpp21_dialect;
@@ -144,7 +156,7 @@ static void load_tariffs(ocpp201_station *o) {
 
 int v201_cost_open(ocpp201_station *o, char *err, size_t errlen) {
   o->tariffs = json_array();
-  if (store_module_migrate(o->st->db, "ocpp21_tariffs", steps, 1) != 0) {
+  if (store_module_migrate(o->st->db, "ocpp21_tariffs", steps, STEP_COUNT) != 0) {
     snprintf(err, errlen, "tariffs: %s", store_last_error(o->st->db));
     return -1;
   }
@@ -232,6 +244,86 @@ void v201_cost_meter(ocpp201_station *o, int c) {
   if (now - k->run->saved >= SAVE_EVERY_MS) save(o, k);
 }
 
+/* ---------- the driver tariffs kept with the authorization cache ---------- */
+
+static void run_sql(ocpp201_station *o, const char *sql, const char *token, const char *text,
+                    borne_ms at) {
+  sqlite3_stmt *s = store_stmt(o->st->db, sql);
+  if (!s) return;
+  if (token) sqlite3_bind_text(s, 1, token, -1, SQLITE_TRANSIENT);
+  if (text) sqlite3_bind_text(s, 2, text, -1, SQLITE_TRANSIENT);
+  if (at) sqlite3_bind_int64(s, 3, at);
+  if (sqlite3_step(s) != SQLITE_DONE)
+    log_warn(MOD, "driver tariffs: %s", store_last_error(o->st->db));
+  store_stmt_release(o->st->db, s);
+}
+
+/* An Authorize answer about token: its driver tariff kept (none: forgotten)
+ * while the cache remembers answers; at most CP_AUTH_CACHE_MAX, the oldest
+ * go first as in the cache. */
+static void keep_driver_tariff(ocpp201_station *o, const char *token, const json_t *tf,
+                               bool accepted) {
+  if (!token || !token[0]) return;
+  cp_auth_policy p = v201_auth_policy(o->st->cfg);
+  char *text = tf && accepted && p.cache_enabled ? json_dumps(tf, JSON_COMPACT) : NULL;
+  if (!text) {
+    run_sql(o, "DELETE FROM ocpp21_driver_tariffs WHERE token = ?1", token, NULL, 0);
+    return;
+  }
+  run_sql(o,
+          "INSERT OR REPLACE INTO ocpp21_driver_tariffs(token, tariff, at_ms) VALUES(?1, ?2, ?3)",
+          token, text, now201(o));
+  run_sql(o,
+          "DELETE FROM ocpp21_driver_tariffs WHERE token NOT IN (SELECT token FROM "
+          "ocpp21_driver_tariffs ORDER BY at_ms DESC LIMIT " COST_STR(CP_AUTH_CACHE_MAX) ")",
+          NULL, NULL, 0);
+  free(text);
+}
+
+void v201_cost_forget_driver_tariffs(ocpp201_station *o, const char *token) {
+  if (token)
+    run_sql(o, "DELETE FROM ocpp21_driver_tariffs WHERE token = ?1", token, NULL, 0);
+  else
+    run_sql(o, "DELETE FROM ocpp21_driver_tariffs", NULL, NULL, 0);
+}
+
+/* The driver tariff kept for token, when the cache still holds the token as
+ * Accepted and not expired (a reference to drop), else NULL. */
+static json_t *cached_driver_tariff(ocpp201_station *o, const char *token) {
+  cp_auth_kept kept;
+  if (!token || !token[0] || !cp_auth_entry(o->auth, false, token, &kept) ||
+      strcmp(kept.status, "Accepted") != 0 || (kept.expiry && kept.expiry <= now201(o)))
+    return NULL;
+  sqlite3_stmt *s =
+      store_stmt(o->st->db, "SELECT tariff FROM ocpp21_driver_tariffs WHERE token = ?1");
+  if (!s) return NULL;
+  sqlite3_bind_text(s, 1, token, -1, SQLITE_TRANSIENT);
+  json_t *tf = NULL;
+  if (sqlite3_step(s) == SQLITE_ROW)
+    tf = json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL);
+  store_stmt_release(o->st->db, s);
+  if (json_is_object(tf)) return tf;
+  json_decref(tf);
+  return NULL;
+}
+
+bool v201_cost_kept_tariff_id(ocpp201_station *o, const char *token, char *id, size_t len) {
+  sqlite3_stmt *s =
+      store_stmt(o->st->db, "SELECT tariff FROM ocpp21_driver_tariffs WHERE token = ?1");
+  if (!s) return false;
+  sqlite3_bind_text(s, 1, token, -1, SQLITE_TRANSIENT);
+  bool found = false;
+  if (sqlite3_step(s) == SQLITE_ROW) {
+    json_t *tf = json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL);
+    const char *tid = json_string_value(json_object_get(tf, "tariffId"));
+    snprintf(id, len, "%s", tid ? tid : "?");
+    json_decref(tf);
+    found = true;
+  }
+  store_stmt_release(o->st->db, s);
+  return found;
+}
+
 /* ---------- the session ---------- */
 
 void v201_cost_session_started(ocpp201_station *o, int c, const station_session_info *s) {
@@ -244,11 +336,13 @@ void v201_cost_session_started(ocpp201_station *o, int c, const station_session_
       memcpy(k->tx, o->evse[c - 1].tx_id, sizeof k->tx);
     }
     k->ended = false;
+    k->running_at = now201(o);
     return;
   }
   free_local(k);
   memset(k, 0, sizeof *k);
   k->session = s->id;
+  k->running_at = now201(o);
   memcpy(k->tx, o->evse[c - 1].tx_id, sizeof k->tx);
   const char *free_tag = config_get(o->st->cfg, "ocpp.free_id_tag");
   const char *uid = s->uid && s->uid[0] ? s->uid : free_tag ? free_tag : "";
@@ -262,6 +356,15 @@ void v201_cost_session_started(ocpp201_station *o, int c, const station_session_
     o->personal_tok[0] = 0;
     driver = o->personal_tariff;
     o->personal_tariff = NULL;
+  }
+  /* 2.1 I08: a transaction started offline, its token taken from the
+   * authorization cache, is priced by the driver tariff that token's last
+   * Authorize answer gave (kept with the cache) */
+  if (!driver && speaks21(o) && !online201(o)) {
+    driver = cached_driver_tariff(o, uid);
+    if (driver)
+      log_info(MOD, "EVSE %d: offline start of %s: its cached driver tariff %s", c, uid,
+               json_string_value(json_object_get(driver, "tariffId")));
   }
   const json_t *tf = !speaks21(o) ? NULL : driver ? driver : default_tariff(o, c, s->start_ms);
   if (tf) start_local(o, c, tf, s->start_ms, s->meter_start_wh, driver != NULL);
@@ -285,6 +388,25 @@ void v201_cost_authorized(ocpp201_station *o, const char *token, const json_t *r
   const char *msg =
       json_string_value(json_object_get(json_object_get(info, "personalMessage"), "content"));
   const json_t *tf = speaks21(o) ? json_object_get(result, "tariff") : NULL;
+  if (json_is_object(tf)) { /* I08: can the station take it? */
+    tariff21 t;
+    const char *why;
+    const char *status = v201_tariff_of_json(tf, &t, &why);
+    if (!strcmp(status, "Accepted") && !tariff_currency_valid(t.currency)) status = "Rejected";
+    o->tariff_problem = strcmp(status, "Accepted") != 0;
+    if (o->tariff_problem) {
+      const char *id = json_string_value(json_object_get(tf, "tariffId"));
+      log_warn(MOD, "the driver tariff %s of the Authorize answer cannot be taken: %s",
+               id ? id : "?", status);
+      station_event(o->st, 0, "ocpp_tariff", "driver tariff %s not taken: %s", id ? id : "?",
+                    status);
+      v201_send_now(o, "NotifyEvent",
+                    v201_tariff_problem_event(o->next_event_id++, now201(o), status, id));
+    }
+  }
+  const char *st = json_string_value(json_object_get(info, "status"));
+  keep_driver_tariff(o, token, json_is_object(tf) && !o->tariff_problem ? tf : NULL,
+                     st && !strcmp(st, "Accepted"));
   char tok[sizeof o->personal_tok], text[sizeof o->personal_msg];
   snprintf(tok, sizeof tok, "%s", (msg || tf) && token ? token : "");
   snprintf(text, sizeof text, "%s", msg ? msg : "");
@@ -349,6 +471,12 @@ json_t *v201_cost_status(const ocpp201_station *o, int c) {
   const v201_cost *k = &o->evse[c - 1].cost;
   const char *tariff_fb = config_get(o->st->cfg, "tariff.fallback_message");
   const char *total_fb = config_get(o->st->cfg, "tariff.total_cost_fallback_message");
+  /* 2.1 TariffCostCtrlr.OfflineTariffFallbackMessage: offline, for an EVSE
+   * that has no tariff of its own (no transaction the station prices), in
+   * place of TariffFallbackMessage */
+  const char *offline_fb = config_get(o->st->cfg, "tariff.offline_fallback_message");
+  if (!online201(o) && !(k->run && !k->ended) && offline_fb && offline_fb[0])
+    tariff_fb = offline_fb;
   bool offline = !online201(o) && tariff_fb && tariff_fb[0];                      /* I04 */
   bool no_total = k->session && k->ended && !k->final && total_fb && total_fb[0]; /* I05 */
   if (!k->session && !offline) return json_null();
@@ -367,13 +495,52 @@ json_t *v201_cost_status(const ocpp201_station *o, int c) {
 
 /* ---------- costDetails (2.1) ---------- */
 
-void v201_cost_details(ocpp201_station *o, int64_t session_id, json_t *payload) {
+void v201_cost_details(ocpp201_station *o, int64_t session_id, json_t *payload, bool periods) {
   const v201_cost *k = NULL;
   for (int c = 1; c <= o->count; c++)
     if (o->evse[c - 1].cost.session == session_id) k = &o->evse[c - 1].cost;
   if (!k || !k->run || !speaks21(o)) return;
-  json_t *d = v201_cost_details_json(&k->run->r);
+  json_t *d = v201_cost_details_json(&k->run->r, periods);
   if (d) json_object_set_new(payload, "costDetails", d);
+}
+
+/* I12.FR.02 (2.1): while a transaction the station prices runs, an Updated
+ * event (triggerReason RunningCost) with its cost so far every
+ * TariffCostCtrlr.Interval[Cost] seconds (tariff.running_cost_interval). */
+static bool running_priced(const ocpp201_station *o, int c) {
+  const v201_evse *e = &o->evse[c - 1];
+  const v201_cost *k = &e->cost;
+  return k->run && !k->ended && k->session && k->session == e->session_id && e->tx_id[0] &&
+         speaks21(o);
+}
+
+borne_ms v201_cost_running(ocpp201_station *o, borne_ms now) {
+  borne_ms next = NEVER;
+  long every = config_get_int(o->st->cfg, "tariff.running_cost_interval");
+  for (int c = 1; c <= o->count; c++) {
+    if (!running_priced(o, c)) continue;
+    v201_cost *k = &o->evse[c - 1].cost;
+    borne_ms at;
+    if (t21_running_cost_due(&k->running_at, now, every, &at)) {
+      step(o, c, now, meter_wh(o, c)); /* the cost as of now */
+      v201_send_tx_updated(o, c, "RunningCost");
+      /* counted from the event's own time (taken a little after `now`), so
+       * that two events are never less than the interval apart */
+      k->running_at = now201(o);
+      at = k->running_at + every * 1000;
+    }
+    if (at < next) next = at;
+  }
+  return next;
+}
+
+borne_ms v201_cost_running_next(const ocpp201_station *o) {
+  borne_ms next = NEVER;
+  long every = config_get_int(o->st->cfg, "tariff.running_cost_interval");
+  for (int c = 1; c <= o->count && every > 0; c++)
+    if (running_priced(o, c) && o->evse[c - 1].cost.running_at + every * 1000 < next)
+      next = o->evse[c - 1].cost.running_at + every * 1000;
+  return next;
 }
 
 /* ---------- incoming calls ---------- */

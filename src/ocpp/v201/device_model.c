@@ -51,10 +51,12 @@ typedef enum {
   L_AUTH_ENABLED, /* auth.mode is not free */
   L_BACKOFF_RANGE,
   L_BACKOFF_REPEAT,
-  L_PROFILE_ENTRIES, /* SmartChargingCtrlr.Entries: the profiles installed */
-  L_NETWORK_SLOT,    /* the configuration slot the link connects with */
-  L_MONITORING_BASE, /* MonitoringCtrlr.ActiveMonitoringBase (monitoring.c) */
+  L_PROFILE_ENTRIES,  /* SmartChargingCtrlr.Entries: the profiles installed */
+  L_NETWORK_SLOT,     /* the configuration slot the link connects with */
+  L_SECURITY_PROFILE, /* the security profile of that slot (A05: raised by the CSMS) */
+  L_MONITORING_BASE,  /* MonitoringCtrlr.ActiveMonitoringBase (monitoring.c) */
   L_MONITORING_LEVEL,
+  L_TARIFF_PROBLEM, /* TariffCostCtrlr.Problem (cost.c) */
 } live_kind;
 
 #define MEASURANDS                                                                                 \
@@ -158,8 +160,8 @@ static const dm_var vars[] = {
      L_NONE, NULL, NULL},
     {"SecurityCtrlr", S_STATION, "OrganizationName", NULL, T_STRING, M_RW, "ocpp.CpoName", NULL,
      L_NONE, NULL, NULL},
-    {"SecurityCtrlr", S_STATION, "SecurityProfile", NULL, T_INTEGER, M_RO, "ocpp.security_profile",
-     NULL, L_NONE, NULL, NULL},
+    {"SecurityCtrlr", S_STATION, "SecurityProfile", NULL, T_INTEGER, M_RO, NULL, NULL,
+     L_SECURITY_PROFILE, NULL, NULL},
     {"AuthCtrlr", S_STATION, "AuthorizeRemoteStart", NULL, T_BOOLEAN, M_RW,
      "ocpp.AuthorizeRemoteTxRequests", NULL, L_NONE, NULL, NULL},
     {"AuthCtrlr", S_STATION, "Enabled", NULL, T_BOOLEAN, M_RO, NULL, NULL, L_AUTH_ENABLED, NULL,
@@ -314,6 +316,20 @@ static const dm_var vars[] = {
      "tariff.fallback_message", NULL, L_NONE, NULL, NULL},
     {"TariffCostCtrlr", S_STATION, "TotalCostFallbackMessage", NULL, T_STRING, M_RW,
      "tariff.total_cost_fallback_message", NULL, L_NONE, NULL, NULL},
+    /* 2.1 only (spoken()): the running cost updates' interval (I12.FR.02),
+     * the conditions evaluated at each meter reading, the message shown
+     * offline without a tariff, a driver tariff that could not be taken
+     * (I08.FR.37) */
+    {"TariffCostCtrlr", S_STATION, "Interval", "Cost", T_INTEGER, M_RW,
+     "tariff.running_cost_interval", NULL, L_NONE, "s", NULL},
+    /* the station reads each meter every second (station.c meter_timer_cb)
+     * and the calculator steps at each reading (cost.c v201_cost_meter) */
+    {"TariffCostCtrlr", S_STATION, "Interval", "Tariff", T_INTEGER, M_RO, NULL, "1", L_NONE, "s",
+     NULL},
+    {"TariffCostCtrlr", S_STATION, "OfflineTariffFallbackMessage", NULL, T_STRING, M_RW,
+     "tariff.offline_fallback_message", NULL, L_NONE, NULL, NULL},
+    {"TariffCostCtrlr", S_STATION, "Problem", NULL, T_BOOLEAN, M_RO, NULL, NULL, L_TARIFF_PROBLEM,
+     NULL, NULL},
     {"ClockCtrlr", S_STATION, "DateTime", NULL, T_DATETIME, M_RO, NULL, NULL, L_DATETIME, NULL,
      NULL},
     {"ClockCtrlr", S_STATION, "TimeAdjustmentReportingThreshold", NULL, T_INTEGER, M_RO, NULL,
@@ -443,8 +459,12 @@ static bool same(const char *a, const char *b) { /* CiString: any case; NULL onl
 /* Is row v in the model of the version spoken? The components and
  * variables only OCPP 2.1 has are not there under 2.0.1. */
 static bool spoken(const dm_ctx *c, const dm_var *v) {
-  bool only21 = !strcmp(v->component, "WebPaymentsCtrlr") ||
-                !strcmp(v->variable, "SupportedAdditionalPurposes");
+  bool only21 =
+      !strcmp(v->component, "WebPaymentsCtrlr") ||
+      !strcmp(v->variable, "SupportedAdditionalPurposes") ||
+      (!strcmp(v->component, "TariffCostCtrlr") &&
+       (!strcmp(v->variable, "Interval") || !strcmp(v->variable, "OfflineTariffFallbackMessage") ||
+        !strcmp(v->variable, "Problem")));
   return !only21 || (c->live && c->live->v21);
 }
 
@@ -568,11 +588,19 @@ static void live_value(const dm_ctx *c, const dm_var *v, int evse, dm_attr attr,
   case L_NETWORK_SLOT:
     snprintf(out, len, "%d", l && l->network_slot ? l->network_slot : 1);
     return;
+  case L_SECURITY_PROFILE:
+    snprintf(out, len, "%ld",
+             l && l->security_profile >= 0 ? (long)l->security_profile
+                                           : config_get_int(c->cfg, "ocpp.security_profile"));
+    return;
   case L_MONITORING_BASE:
     snprintf(out, len, "%s", l && l->monitoring_base ? l->monitoring_base : "All");
     return;
   case L_MONITORING_LEVEL:
     snprintf(out, len, "%d", l && l->monitoring_base ? l->monitoring_level : 9);
+    return;
+  case L_TARIFF_PROBLEM:
+    snprintf(out, len, "%s", l && l->tariff_problem ? "true" : "false");
     return;
   case L_NONE:
     break;

@@ -70,10 +70,12 @@ typedef struct {
   long auth_cache_bytes;                        /* AuthCacheCtrlr.Storage */
   int certificate_entries;                      /* SecurityCtrlr.CertificateEntries */
   int charging_profiles;                        /* SmartChargingCtrlr.Entries */
-  int network_slot;            /* OCPPCommCtrlr.ActiveNetworkProfile (0: the first, 1) */
+  int network_slot;     /* OCPPCommCtrlr.ActiveNetworkProfile (0: the first, 1) */
+  int security_profile; /* SecurityCtrlr.SecurityProfile: the slot in use's (-1: the key's) */
   const char *monitoring_base; /* MonitoringCtrlr.ActiveMonitoringBase, NULL: All */
   int monitoring_level;        /* MonitoringCtrlr.ActiveMonitoringLevel (with a base) */
   bool v21;                    /* OCPP 2.1 is spoken: its components too (WebPaymentsCtrlr) */
+  bool tariff_problem;         /* 2.1 TariffCostCtrlr.Problem: a driver tariff not taken */
 } dm_live;
 
 typedef struct {

@@ -31,9 +31,11 @@ void v201_fill_live(const ocpp201_station *o, dm_live *l) {
                            (cp_certs_have_v2g(o->shared->certs) ? 1 : 0);
   l->charging_profiles = cp_profiles_count(o->profiles);
   l->network_slot = ocpp_core_network_slot(o->shared);
+  l->security_profile = v201_security_profile_in_use(o);
   l->monitoring_base = v201_monitoring_base(o);
   l->monitoring_level = v201_monitoring_level(o);
   l->v21 = o->link && ocpp_link_dialect(o->link) == &ocpp21_dialect;
+  l->tariff_problem = o->tariff_problem;
 }
 
 /* Too many items or bytes for what DeviceDataCtrlr declares: a CALLERROR

@@ -178,10 +178,10 @@ static bool customer_decode(ocpp201_station *o, const json_t *req, ocpp_reply *r
 }
 
 /* N09/N10: what the station keeps about an id token: its entries in the
- * authorization cache and the local list, the sessions it started (the
- * newest CUSTOMER_LINES_MAX lines); clear removes the cache entry and the
- * token from the finished sessions (the local list is the CSMS's and stays,
- * N10). A customerIdentifier or certificate names nothing this station keeps. */
+ * authorization cache (2.1: the driver tariff kept with it) and the local list, the sessions it
+ * started (the newest CUSTOMER_LINES_MAX lines); clear removes the cache entry and the token from
+ * the finished sessions (the local list is the CSMS's and stays, N10). A customerIdentifier or
+ * certificate names nothing this station keeps. */
 static void h_customer_information(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
   /* 2.1: an idToken of up to 255 characters names nothing this station can
    * keep; cut, it could name another customer's records: Rejected */
@@ -209,6 +209,9 @@ static void h_customer_information(ocpp201_station *o, const json_t *req, ocpp_r
       add_line(&c, "idToken %s", token);
       add_entry(&c, "local authorization list", cp_auth_entry(o->auth, true, token, &k), &k);
       add_entry(&c, "authorization cache", cp_auth_entry(o->auth, false, token, &k), &k);
+      char tariff_id[64];
+      if (v201_cost_kept_tariff_id(o, token, tariff_id, sizeof tariff_id))
+        add_line(&c, "driver tariff kept with the authorization cache: %s", tariff_id);
       if (store_sessions_of_uid(o->st->db, token, add_session, &c) != 0)
         log_error(MOD, "CustomerInformation: %s", store_last_error(o->st->db));
       if (!c.sessions) add_line(&c, "transactions: none");
@@ -217,6 +220,7 @@ static void h_customer_information(ocpp201_station *o, const json_t *req, ocpp_r
   bool failed = false;
   if (q.clear && by_token) {
     int forgotten = 0;
+    v201_cost_forget_driver_tariffs(o, token); /* 2.1: kept with the cache */
     failed = cp_auth_forget(o->auth, token) != 0 ||
              store_sessions_forget_uid(o->st->db, token, &forgotten) != 0;
     if (failed)

@@ -4,7 +4,6 @@
  */
 #include "ocpp/v201/model.h"
 
-#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include "ocpp/v201/tx_ended.h"
 #include "ocpp/v201/vocabulary.h"
 #include "ocpp201_messages.h" /* generated from the OCPP 2.0.1 schemas */
+#include "util/hex.h"
 #include "util/timefmt.h"
 
 static bool key_bool(const config *cfg, const char *k) { return config_get_bool(cfg, k); }
@@ -224,6 +224,43 @@ static bool sampled_value_ok(json_t *sv) {
   return ok;
 }
 
+/* sampled_value_ok of a value v201_meter_value made: its number always
+ * passes, so the schema's answer follows from its texts alone (context,
+ * measurand, phase, location, unit), asked once per set of texts and kept
+ * (a reading asks for each of its values, and each message is checked again
+ * when it is sent). */
+#define VERDICTS_KEPT 32
+static bool sampled_texts_ok(json_t *sv) {
+  static _Thread_local struct {
+    char key[112]; /* the five texts, each its kind, its text and a NUL */
+    size_t len;
+    bool ok;
+  } kept[VERDICTS_KEPT];
+  static _Thread_local unsigned next;
+  const json_t *texts[] = {json_object_get(sv, "context"), json_object_get(sv, "measurand"),
+                           json_object_get(sv, "phase"), json_object_get(sv, "location"),
+                           json_object_get(json_object_get(sv, "unitOfMeasure"), "unit")};
+  char key[sizeof kept[0].key];
+  size_t len = 0;
+  for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++) {
+    const char *x = json_string_value(texts[t]);
+    size_t n = x ? strlen(x) : 0;
+    if (len + n + 2 > sizeof key) return sampled_value_ok(sv); /* too long to keep */
+    key[len++] = texts[t] ? (x ? 's' : 'o') : '-';             /* a string, another value, none */
+    if (n) memcpy(key + len, x, n);
+    key[len + n] = 0;
+    len += n + 1;
+  }
+  for (unsigned i = 0; i < VERDICTS_KEPT; i++)
+    if (kept[i].len == len && memcmp(kept[i].key, key, len) == 0) return kept[i].ok;
+  bool ok = sampled_value_ok(sv);
+  unsigned i = next++ % VERDICTS_KEPT;
+  memcpy(kept[i].key, key, len);
+  kept[i].len = len;
+  kept[i].ok = ok;
+  return ok;
+}
+
 json_t *v201_meter_value(const char *csl, const meter_reading *r, const ocpp16_sample_extra *x,
                          const char *context, borne_ms at) {
   /* the 1.6 sampledValues of the same measurands, rewritten: 2.0.1 carries
@@ -239,6 +276,7 @@ json_t *v201_meter_value(const char *csl, const meter_reading *r, const ocpp16_s
     double value = text ? strtod(text, &end) : 0;
     if (!text || end == text) continue;
     json_t *o = json_pack("{s:f}", "value", value);
+    if (!o) continue; /* not a finite number */
     static const char *const copied[] = {"context", "measurand", "phase", "location"};
     for (size_t k = 0; k < sizeof copied / sizeof copied[0]; k++) {
       json_t *m = json_object_get(sv, copied[k]);
@@ -248,7 +286,7 @@ json_t *v201_meter_value(const char *csl, const meter_reading *r, const ocpp16_s
     if (unit) json_object_set_new(o, "unitOfMeasure", json_pack("{s:s}", "unit", unit));
     /* 2.0.1 dropped measurands 1.6 had (Temperature, RPM): the schema says
      * which survive */
-    if (!sampled_value_ok(o)) {
+    if (!sampled_texts_ok(o)) {
       json_decref(o);
       continue;
     }
@@ -288,13 +326,10 @@ json_t *v201_signed_meter_value(const char *ocmf_record, const char *pubkey_hex)
   if (!rn || hn % 2 || (rn + 2) / 3 * 4 > SIGNED_MAX || (hn / 2 + 2) / 3 * 4 > SIGNED_MAX)
     return NULL;
   unsigned char der[SIGNED_MAX];
-  for (size_t i = 0; i < hn / 2; i++) {
-    unsigned byte;
-    if (sscanf(pubkey_hex + 2 * i, "%2x", &byte) != 1 ||
-        !isxdigit((unsigned char)pubkey_hex[2 * i]) ||
-        !isxdigit((unsigned char)pubkey_hex[2 * i + 1]))
-      return NULL;
-    der[i] = (unsigned char)byte;
+  for (size_t i = 0; i < hn / 2; i++) { /* digit by digit: no sscanf per byte */
+    int hi = hex_digit(pubkey_hex[2 * i]), lo = hex_digit(pubkey_hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return NULL;
+    der[i] = (unsigned char)(hi << 4 | lo);
   }
   char data[SIGNED_MAX + 1], key[SIGNED_MAX + 1];
   base64((const unsigned char *)ocmf_record, rn, data);

@@ -14,17 +14,19 @@
 #include "ocpp/ocpp_network.h"
 #include "ocpp/v201/v201_internal.h"
 
-/* The lowest security profile allowed now: the one in use (the slot the
- * link connects with, else the installer's), or 2 under 3 with
- * SecurityCtrlr.AllowSecurityProfileDowngrade (B09.FR.04). */
-static int profile_in_use(const ocpp201_station *o) {
+int v201_security_profile_in_use(const ocpp201_station *o) {
   const ocpp_core *core = o->shared;
-  int current =
-      ocpp_core_network_slot(core) != OCPP_NET_INSTALLER && core->net_url && core->net_url[0]
-          ? core->net_security
-          : (int)config_get_int(o->st->cfg, "ocpp.security_profile");
+  return ocpp_core_network_slot(core) != OCPP_NET_INSTALLER && core->net_url && core->net_url[0]
+             ? core->net_security
+             : (int)config_get_int(o->st->cfg, "ocpp.security_profile");
+}
+
+/* The lowest security profile allowed now: the one in use, or 2 under 3
+ * with SecurityCtrlr.AllowSecurityProfileDowngrade (B09.FR.04). */
+static int profile_in_use(const ocpp201_station *o) {
   return ocpp_net_downgrade_floor(
-      current, config_get_bool(o->st->cfg, "ocpp.AllowSecurityProfileDowngrade"));
+      v201_security_profile_in_use(o),
+      config_get_bool(o->st->cfg, "ocpp.AllowSecurityProfileDowngrade"));
 }
 
 bool v201_priority_downgrades(const ocpp201_station *o, const char *value, char *why,

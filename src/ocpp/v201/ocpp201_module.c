@@ -69,6 +69,7 @@ void v201_arm_tick(ocpp201_station *o) {
   if (aligned > 0 && o->next_aligned == NEVER) o->next_aligned = ocpp16_next_aligned(now, aligned);
   if (o->next_aligned < next) next = o->next_aligned;
   if ((x = v201_tx_ended_next(o)) < next) next = x;
+  if ((x = v201_cost_running_next(o)) < next) next = x; /* 2.1 RunningCost (I12.FR.02) */
   if (online201(o) && !o->pump_in_flight && (x = cp_journal_next_due(o->journal)) < next) next = x;
   if ((x = cp_reservation_next_expiry(o->resv)) < next) next = x;
   if ((x = cp_profiles_next_change(o->profiles, now)) < next) next = x;
@@ -331,6 +332,7 @@ static void on_free(void *ctx) {
   json_decref(o->display_pages);
   v201_monitoring_free(o);
   v201_cost_free(o);
+  ocpp_pushed_clear(&o->pushed);
   free(o);
 }
 

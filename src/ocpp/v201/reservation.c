@@ -25,11 +25,15 @@ static void status_update(ocpp201_station *o, int id, const char *why) {
 
 borne_ms v201_expire_reservations(ocpp201_station *o, borne_ms now) {
   for (int c = 0; c <= o->count; c++) {
-    int id = cp_reservation_expired(o->resv, c, now);
-    if (!id) continue;
-    station_cancel_reservation(o->st, c);
-    station_event(o->st, c, "ocpp_reservation", "{\"id\":%d,\"state\":\"expired\"}", id);
-    status_update(o, id, "Expired");
+    int id;
+    while ((id = cp_reservation_expired(o->resv, c, now)) != 0) { /* several on 0 */
+      if (c == 0)
+        station_cancel_reservation_any(o->st, id);
+      else
+        station_cancel_reservation(o->st, c);
+      station_event(o->st, c, "ocpp_reservation", "{\"id\":%d,\"state\":\"expired\"}", id);
+      status_update(o, id, "Expired");
+    }
   }
   return cp_reservation_next_expiry(o->resv);
 }
@@ -87,7 +91,10 @@ void v201_reservation_status_changed(ocpp201_station *o, int c, connector_status
     bool station_ends = on == 0 && among_has(list[i].among, c) && none_operative(o, list[i].among);
     if (!(on == c && evse_ends) && !station_ends) continue;
     if (cp_reservation_cancel(o->resv, list[i].id) < 0) continue;
-    station_cancel_reservation(o->st, on);
+    if (on == 0)
+      station_cancel_reservation_any(o->st, list[i].id);
+    else
+      station_cancel_reservation(o->st, on);
     station_event(o->st, on, "ocpp_reservation", "{\"id\":%d,\"state\":\"removed\"}", list[i].id);
     status_update(o, list[i].id, "Removed");
   }
@@ -160,25 +167,6 @@ static connector_status any_evse_status(const ocpp201_station *o, unsigned among
   return STATUS_CHARGING;
 }
 
-/* H01: a station-wide reservation (another id) keeps one EVSE of those it
- * may take available for its token: reserving EVSE c for someone would take
- * the last of them. */
-static bool takes_last_free(const ocpp201_station *o, int c, int id) {
-  if (o->evse[c - 1].status != STATUS_AVAILABLE) return false;
-  cp_reservation list[16];
-  int n = cp_reservations_list(o->resv, list, 16);
-  for (int i = 0; i < n; i++) {
-    if (list[i].id <= 0 || list[i].id == id || list[i].connector != 0) continue;
-    if (!among_has(list[i].among, c)) continue;
-    int others = 0;
-    for (int k = 1; k <= o->count; k++)
-      if (k != c && among_has(list[i].among, k) && o->evse[k - 1].status == STATUS_AVAILABLE)
-        others++;
-    if (!others) return true;
-  }
-  return false;
-}
-
 static void h_reserve_now(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
   /* 2.1: an idToken or groupIdToken of up to 255 characters; the station
    * keeps 36 and never cuts one (it could be another badge): Rejected */
@@ -210,16 +198,24 @@ static void h_reserve_now(ocpp201_station *o, const json_t *req, ocpp_reply *r) 
                        : c == 0               ? any_evse_status(o, among)
                                               : STATUS_AVAILABLE;
   /* without evseId: any EVSE (H01.FR.04; ReservationCtrlr.NonEvseSpecific is true) */
+  /* without evseId: accepted while the Available EVSEs (of its type) can
+   * serve it beside the other station-wide reservations, one EVSE each
+   * (H01; the OCTT's TC_H_14 / TC_H_16 fill them); else the answer from
+   * their statuses, Occupied when some are only kept for the others */
+  bool any_fits = c == 0 && !type_missing && station_can_reserve_any(o->st, among, id);
+  if (c == 0 && !any_fits && s == STATUS_AVAILABLE) s = STATUS_CHARGING; /* Occupied */
   if (c < 0 || c > o->count || type_missing)
     status = "Rejected";
   else if (s == STATUS_FAULTED)
     status = "Faulted";
   else if (s == STATUS_UNAVAILABLE)
     status = "Unavailable";
+  else if (c == 0 && !any_fits)
+    status = "Occupied";
   else if (s != STATUS_AVAILABLE && s != STATUS_RESERVED)
     status = "Occupied";
-  else if (c > 0 && takes_last_free(o, c, id))
-    status = "Occupied"; /* kept for a station-wide reservation */
+  else if (c > 0 && station_any_needs(o->st, c, id))
+    status = "Occupied"; /* kept for the station-wide reservations */
   else {
     int before = cp_reservation_connector(o->resv, id); /* H01.FR.02: the same id replaces it */
     cp_reserve_result res =
@@ -229,10 +225,14 @@ static void h_reserve_now(ocpp201_station *o, const json_t *req, ocpp_reply *r) 
                                           : "Rejected";
     if (res == CP_RESERVE_ACCEPTED) {
       char err[120];
-      if (before >= 0) station_cancel_reservation(o->st, before); /* where it was */
-      if (among)
-        station_reserve_among(o->st, among, tok, group[0] ? group : NULL);
-      else if (station_reserve(o->st, c, tok, group[0] ? group : NULL, err, sizeof err) != 0)
+      if (before == 0 && c > 0) /* where it was */
+        station_cancel_reservation_any(o->st, id);
+      else if (before > 0)
+        station_cancel_reservation(o->st, before);
+      if (c == 0 && station_reserve_any(o->st, id, among, tok, group[0] ? group : NULL) != 0)
+        log_warn(MOD, "reservation %d: the station holds no more", id);
+      else if (c > 0 &&
+               station_reserve(o->st, c, tok, group[0] ? group : NULL, err, sizeof err) != 0)
         log_warn(MOD, "reservation %d: %s", id, err);
       v201_arm_tick(o);
     }
@@ -251,7 +251,10 @@ static void h_cancel_reservation(ocpp201_station *o, const json_t *req, ocpp_rep
     v201_reply_status(r, "Rejected");
     return;
   }
-  station_cancel_reservation(o->st, c);
+  if (c == 0)
+    station_cancel_reservation_any(o->st, id); /* the others stay (H02.FR.05/06) */
+  else
+    station_cancel_reservation(o->st, c);
   v201_reply_status(r, "Accepted");
 }
 

@@ -221,7 +221,7 @@ static json_t *price_json(t21_amount a) {
   return json_pack("{s:f, s:f}", "exclTax", a.excl, "inclTax", a.incl);
 }
 
-json_t *v201_cost_details_json(const tariff21_run *r) {
+json_t *v201_cost_details_json(const tariff21_run *r, bool periods_too) {
   t21_total t = t21_cost(r);
   json_t *periods = json_array();
   for (int i = 0; i < r->period_count; i++) {
@@ -250,7 +250,22 @@ json_t *v201_cost_details_json(const tariff21_run *r) {
   }
   json_t *d = json_pack("{s:o, s:o}", "totalCost", total, "totalUsage", usage);
   /* chargingPeriods has minItems 1: left out before the first period */
-  if (d && json_array_size(periods)) json_object_set(d, "chargingPeriods", periods);
+  if (d && periods_too && json_array_size(periods)) json_object_set(d, "chargingPeriods", periods);
   json_decref(periods);
   return d;
+}
+
+/* ---------- TariffCostCtrlr.Problem ---------- */
+
+json_t *v201_tariff_problem_event(int event_id, int64_t now_ms, const char *tech_code,
+                                  const char *tariff_id) {
+  char at[40], info[120];
+  timefmt_iso(now_ms, at, sizeof at);
+  snprintf(info, sizeof info, "driver tariff %.60s not taken", tariff_id ? tariff_id : "");
+  return json_pack("{s:s, s:i, s:[{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s}, s:{s:s}}]}",
+                   "generatedAt", at, "seqNo", 0, "eventData", "eventId", event_id, "timestamp", at,
+                   "trigger", "Alerting", "actualValue", "true", "techCode",
+                   tech_code ? tech_code : "InternalError", "techInfo", info,
+                   "eventNotificationType", "HardWiredNotification", "component", "name",
+                   "TariffCostCtrlr", "variable", "name", "Problem");
 }

@@ -26,7 +26,19 @@ char *v201_tariff_state(const tariff21_run *r, const json_t *tariff, bool driver
 int v201_tariff_restore(const char *text, tariff21_run *r, json_t **tariff, bool *driver);
 
 /* The CostDetailsType of the run so far (2.1 TransactionEvent), NULL when a
- * number JSON cannot hold (an infinite price) is in it. */
-json_t *v201_cost_details_json(const tariff21_run *r);
+ * number JSON cannot hold (an infinite price) is in it. Its chargingPeriods
+ * only with `periods` (the Ended event's; I12.FR.02: the running cost
+ * updates leave them out). */
+json_t *v201_cost_details_json(const tariff21_run *r, bool periods);
+
+/* I08.FR.37 (2.1 errata 2025-09; I08.FR.31 in the first edition): the
+ * NotifyEvent that tells the CSMS a driver tariff cannot be taken:
+ * TariffCostCtrlr.Problem, trigger Alerting, actualValue "true", a hard-wired
+ * notification, techCode the reason (the TariffSetStatus that refused it:
+ * "TooManyElements", "ConditionNotSupported", "Rejected"). Its precondition,
+ * no Delta monitor on the variable, always holds: borne lets none be set
+ * there (monitoring.c). NULL when out of memory. */
+json_t *v201_tariff_problem_event(int event_id, int64_t now_ms, const char *tech_code,
+                                  const char *tariff_id);
 
 #endif

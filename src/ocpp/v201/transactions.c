@@ -77,7 +77,13 @@ static bool enqueue(ocpp201_station *o, int64_t session_id, v201_tx_event *e) {
   e->seq_no = cp_journal_next_seq(o->journal, session_id);
   json_t *p = e->seq_no >= 0 ? v201_transaction_event(e) : NULL;
   if (e->seq_no < 0) json_decref(e->meter_values);
-  if (p && e->kind != CP_EVENT_STARTED) v201_cost_details(o, session_id, p); /* 2.1 */
+  /* 2.1: the cost so far in every event of a transaction the station prices
+   * (I12.FR.02: in the Started too), its charging periods in the Ended and
+   * in the event of a tariff change only */
+  if (p)
+    v201_cost_details(o, session_id, p,
+                      e->kind == CP_EVENT_ENDED ||
+                          (e->trigger_reason && !strcmp(e->trigger_reason, "TariffChanged")));
   char *text = p ? json_dumps(p, JSON_COMPACT) : NULL;
   if (text && e->kind == CP_EVENT_ENDED && e->series)
     text = fit_ended(p, e->series_from, e->series, text);
@@ -90,8 +96,14 @@ static bool enqueue(ocpp201_station *o, int64_t session_id, v201_tx_event *e) {
     log_error(MOD, "cannot queue TransactionEvent durably: %s", store_last_error(db));
     queued = false;
   }
-  free(text);
-  json_decref(p);
+  if (queued) {
+    /* kept beside its text for the pump: p is ours alone (the event's meter
+     * values were handed over), nobody changes it */
+    ocpp_pushed_keep(&o->pushed, text, p);
+  } else {
+    free(text);
+    json_decref(p);
+  }
   /* inside the station's batch (a session's start or stop): sent once it is
    * on disk; the tick pumps when that cannot be arranged */
   (void)store_after_commit(db, pump_after_commit, o);
@@ -201,10 +213,10 @@ static void pump_answer(void *ctx, const json_t *result, const char *code, const
     v201_arm_tick(o);
     return;
   }
-  if (p->tx_id[0]) /* the session's 2.0.1 transactionId, for its later messages */
-    cp_journal_sent_start(o->journal, p->msg_id, p->session_id, p->tx_id);
-  else
-    cp_journal_sent(o->journal, p->msg_id);
+  /* delivered: out of the journal without a sync of its own (a power cut
+   * may send it again, same seqNo and transactionId, never lose it: issue
+   * 15), with the session's 2.0.1 transactionId for its later messages */
+  cp_journal_sent_resendable(o->journal, p->msg_id, p->session_id, p->tx_id);
   token_answered(o, p, json_object_get(result, "idTokenInfo"));
   v201_cost_answered(o, p->session_id, result);
   free(p);
@@ -364,6 +376,14 @@ static void reencode_session(ocpp201_station *o, int64_t session_id) {
   free(list);
 }
 
+/* A queued message's payload: the one kept at its push (enqueue) when the
+ * journal hands the text it was queued as (the same text parses to that
+ * same value; *kept set: `text` is json_dumps of it), taken out of the
+ * cache; else parsed from the text. The caller owns it. */
+static json_t *queued_payload(ocpp201_station *o, const char *text, bool *kept) {
+  return ocpp_pushed_take(&o->pushed, text, kept);
+}
+
 /* Send the oldest due queued message, one at a time, in order. */
 void v201_pump(ocpp201_station *o) {
   if (o->pump_in_flight || !online201(o) || o->closing) return;
@@ -371,11 +391,19 @@ void v201_pump(ocpp201_station *o) {
   json_t *payload = NULL;
   const char *action = NULL;
   char tx_id[CP_TX_ID_MAX + 1], act[40] = "";
+  /* the journal's text when the payload is the very value it was written
+   * from (kept at the push, sent as it is): the frame carries that text
+   * instead of the payload written again (ocpp_link_call_text) */
+  char *text = NULL;
   for (;;) {
     if (cp_journal_peek(o->journal, now201(o), &m) != 0) return;
-    json_t *raw = json_loads(m.payload, 0, NULL);
-    free(m.payload);
+    bool kept = false;
+    json_t *raw = queued_payload(o, m.payload, &kept);
     payload = raw ? say201(o, &m, raw, &action, tx_id) : NULL;
+    if (payload && kept && payload == raw)
+      text = m.payload;
+    else
+      free(m.payload);
     if (!raw)
       station_event(o->st, 0, "ocpp_dropped", "queued message %lld is not JSON", (long long)m.id);
     if (payload) snprintf(act, sizeof act, "%s", action); /* may be raw's */
@@ -386,12 +414,22 @@ void v201_pump(ocpp201_station *o) {
   }
   /* an event queued under 2.1 and delivered under 2.0.1: no costDetails there */
   if (ocpp_link_dialect(o->link) != &ocpp21_dialect) {
-    json_object_del(payload, "costDetails");
-    v201_id_token_as_201(json_object_get(payload, "idToken")); /* DirectPayment: Central */
+    json_t *id_token = json_object_get(payload, "idToken");
+    const char *was = json_string_value(json_object_get(id_token, "type"));
+    char type[40];
+    snprintf(type, sizeof type, "%s", was ? was : "");
+    bool changed = json_object_del(payload, "costDetails") == 0;
+    v201_id_token_as_201(id_token); /* DirectPayment: Central */
+    const char *now_type = json_string_value(json_object_get(id_token, "type"));
+    if (changed || strcmp(type, now_type ? now_type : "") != 0) { /* not the text any more */
+      free(text);
+      text = NULL;
+    }
   }
   pump_ctx *p = calloc(1, sizeof *p);
   if (!p) {
     json_decref(payload);
+    free(text);
     return;
   }
   p->o = o;
@@ -403,7 +441,7 @@ void v201_pump(ocpp201_station *o) {
       json_string_value(json_object_get(json_object_get(payload, "idToken"), "idToken"));
   snprintf(p->token, sizeof p->token, "%s", tok ? tok : "");
   o->pump_in_flight = m.id;
-  if (ocpp_link_call(o->link, action, payload, pump_answer, p) != 0) {
+  if (ocpp_link_call_text(o->link, action, payload, text, pump_answer, p) != 0) {
     o->pump_in_flight = 0;
     free(p);
   }
@@ -455,7 +493,9 @@ void v201_send_tx_updated(ocpp201_station *o, int c, const char *trigger_reason)
    * a TriggerMessage's: Trigger; both signed with SampledDataCtrlr.SignReadings */
   bool periodic = strcmp(trigger_reason, "Trigger") != 0;
   const char *context = periodic ? "Sample.Periodic" : "Trigger";
-  if (o->st->conn[c - 1].meter_ok) {
+  /* a running cost update (2.1 I12.FR.02) carries the cost, no readings */
+  bool readings = strcmp(trigger_reason, "RunningCost") != 0;
+  if (readings && o->st->conn[c - 1].meter_ok) {
     const meter_reading *r = &o->st->conn[c - 1].meter;
     e.meter_values =
         one_meter_value(o, c, key201_str(o, "MeterValuesSampledData"), r, context, e.at);
@@ -482,6 +522,8 @@ borne_ms v201_take_samples(ocpp201_station *o, borne_ms now) {
     }
     if (k->last_sample + every * 1000 < next) next = k->last_sample + every * 1000;
   }
+  borne_ms running = v201_cost_running(o, now); /* 2.1 I12.FR.02 */
+  if (running < next) next = running;
   borne_ms aligned = take_aligned(o, now);
   if (aligned < next) next = aligned;
   borne_ms ended = take_tx_ended(o, now);

@@ -29,6 +29,7 @@
 #include "firmware/firmware_module.h"
 #include "ocpp/ocpp_keys.h"
 #include "ocpp/ocpp_link.h"
+#include "ocpp/ocpp_pushed.h"
 #include "ocpp/ocpp_version.h"
 #include "ocpp/v201/device_model.h"
 #include "ocpp/v201/model.h"
@@ -60,6 +61,7 @@ typedef struct {
   bool local;                /* computed here from a 2.1 tariff */
   char message[512];         /* the CSMS's personal message to the driver */
   struct v201_local *run;    /* 2.1 local cost of the session (cost.c), NULL none */
+  borne_ms running_at;       /* 2.1: its last RunningCost update (I12.FR.02), or its start */
 } v201_cost;
 
 /* One EVSE with one connector: borne's connector c is EVSE c, connector 1. */
@@ -144,6 +146,11 @@ typedef struct ocpp201_station {
   int held_evse;
   int count;
   int64_t pump_in_flight;
+  /* the last transaction events queued, their payload beside the text the
+   * journal holds: the pump takes a payload back when the journal hands it
+   * that very text, instead of parsing it again (enqueue, v201_pump; as the
+   * 1.6 dialect's v16_enqueue) */
+  ocpp_pushed pushed;
   int64_t reencoded_msg, reencoded_seq; /* the last queued 1.6 message said again, its seqNo */
   borne_ms next_aligned; /* the next clock-aligned instant (AlignedDataCtrlr), NEVER none */
   unsigned trigger;      /* TriggerMessage: what to send once the answer went out */
@@ -184,7 +191,10 @@ typedef struct ocpp201_station {
   char personal_msg[512];
   json_t *personal_tariff; /* 2.1: that answer's driver tariff, NULL none */
   borne_ms personal_at;    /* when it came */
-  json_t *tariffs;         /* [{"evse": n, "tariff": TariffType}], as on disk */
+  /* 2.1 TariffCostCtrlr.Problem: the last driver tariff of an Authorize
+   * answer could not be taken (I08.FR.37), until one can */
+  bool tariff_problem;
+  json_t *tariffs; /* [{"evse": n, "tariff": TariffType}], as on disk */
   char url[512];
   unsigned long loaded_at; /* config_generation() when the link was made */
   bool closing;
@@ -254,6 +264,10 @@ extern const v201_family v201_provisioning_calls, v201_authorization_calls, v201
 
 /* network_profiles.c: A05.FR.10, a NetworkConfigurationPriority naming a
  * slot of a lower security profile than the one in use (why filled) */
+/* SecurityCtrlr.SecurityProfile: the profile of the configuration slot the
+ * link connects with (a CSMS's slot), else the installer's
+ * ocpp.security_profile (network_profiles.c). */
+int v201_security_profile_in_use(const ocpp201_station *o);
 bool v201_priority_downgrades(const ocpp201_station *o, const char *value, char *why,
                               size_t whylen);
 
@@ -468,10 +482,22 @@ void v201_cost_session_started(ocpp201_station *o, int c, const station_session_
 void v201_cost_session_stopped(ocpp201_station *o, int c, const station_session_info *s);
 /* An AuthorizeResponse for token: its personalMessage, its 2.1 tariff. */
 void v201_cost_authorized(ocpp201_station *o, const char *token, const json_t *result);
+/* The driver tariffs kept with the authorization cache: token's (NULL:
+ * all), when the cache forgets it (ClearCache, CustomerInformation). */
+void v201_cost_forget_driver_tariffs(ocpp201_station *o, const char *token);
+/* The tariffId of the driver tariff kept for token (N09 reports it). */
+bool v201_cost_kept_tariff_id(ocpp201_station *o, const char *token, char *id, size_t len);
 void v201_cost_answered(ocpp201_station *o, int64_t session_id, const json_t *result);
 void v201_cost_meter(ocpp201_station *o, int c); /* a reading of EVSE c: the local cost */
 /* The 2.1 costDetails of session_id's local cost into an Updated / Ended event's payload. */
-void v201_cost_details(ocpp201_station *o, int64_t session_id, json_t *payload);
+/* 2.1 costDetails of the session's local cost into payload (none without
+ * one); chargingPeriods only when `periods` (I12.FR.02: not in the running
+ * cost updates). */
+void v201_cost_details(ocpp201_station *o, int64_t session_id, json_t *payload, bool periods);
+/* 2.1 I12.FR.02: the RunningCost Updated events due at now
+ * (tariff.running_cost_interval); when the next is due, NEVER none. */
+borne_ms v201_cost_running(ocpp201_station *o, borne_ms now);
+borne_ms v201_cost_running_next(const ocpp201_station *o); /* the same, sending nothing */
 json_t *v201_cost_status(const ocpp201_station *o, int c);
 
 /* remote.c (F: RequestStart/StopTransaction, UnlockConnector, TriggerMessage) */
