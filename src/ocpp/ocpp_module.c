@@ -231,7 +231,19 @@ static const ocpp_dialect_ops *picked_load(const ocpp_core *c) {
   return NULL;
 }
 
+static void picked_write(ocpp_core *c, const ocpp_dialect *d);
+
+/* Unsynced (issue 15: it is written at the connect, right before the first
+ * BootNotification): no back end is owed it; lost in a power cut, the next
+ * start finds no version picked and offers them all again. */
 static void picked_save(ocpp_core *c, const ocpp_dialect *d) {
+  store_unsynced_begin(c->st->db);
+  picked_write(c, d);
+  if (store_unsynced_end(c->st->db) != 0)
+    log_warn(MOD, "cannot save the version picked: %s", store_last_error(c->st->db));
+}
+
+static void picked_write(ocpp_core *c, const ocpp_dialect *d) {
   sqlite3_stmt *s = store_stmt(
       c->st->db, "INSERT OR REPLACE INTO ocpp_meta(key, value) VALUES('" PICKED_KEY "', ?)");
   if (!s) {

@@ -65,7 +65,21 @@ static int load_or_create_token(station *st, char *err, size_t errlen) {
    * it is not written (the file's fsync was one of a swarm station's first
    * start's two waits for the disk on the loop) */
   if (st->swarm) return 0;
-  return secret_file_create(path, st->token, err, errlen);
+  /* its file (created, written, synced: one wait for the disk) is written
+   * in the start's late half, before the HTTP server listens (issue 15: not
+   * on the way to the first BootNotification); nothing reads it before the
+   * API is up, and a stop before then leaves none: the next start makes one */
+  st->token_unwritten = true;
+  return 0;
+}
+
+static int write_token(station *st, char *err, size_t errlen) {
+  if (!st->token_unwritten) return 0;
+  char path[600];
+  snprintf(path, sizeof path, "%s/api-token", st->data_dir);
+  if (secret_file_create(path, st->token, err, errlen) != 0) return -1;
+  st->token_unwritten = false;
+  return 0;
 }
 
 static void connector_key(char *out, size_t len, int c, const char *key) {
@@ -1141,6 +1155,7 @@ int station_selftest_again(station *st, char *err, size_t errlen) {
 static int start_late(station *st, char *err, size_t errlen) {
   st->late_pending = false;
   lazy_timer_stop(&st->late_timer);
+  if (write_token(st, err, errlen) != 0) return -1;
   for (const station_attach_fn *a = st->parts ? st->parts->attach_late : NULL; a && *a; a++)
     if ((*a)(st, err, errlen) != 0) return -1;
   if (st->http) {

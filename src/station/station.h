@@ -140,6 +140,8 @@ typedef struct station {
   char *data_dir; /* owned (station_open, at most 511 characters as before); NULL after station_free
                    */
   char token[65];
+  /* generated at this start, its file written in the late half (issue 15) */
+  bool token_unwritten;
   borne_ms started_at;
   uint64_t started_real_ms;
   station_core core;

@@ -260,6 +260,7 @@ struct store {
    * in the kernel when it returns (it survives kill -9 of the process, not
    * a power cut or a crash of the machine); the level is never switched */
   bool lean;
+  bool building;     /* build_fresh: synchronous=OFF, the level never switched */
   bool batch;        /* inside store_batch_begin .. store_batch_end */
   bool unsynced;     /* inside store_unsynced_begin .. store_unsynced_end, at NORMAL */
   bool skip_vfs;     /* unsynced through the VFS (sync_level), not the pragma */
@@ -622,7 +623,7 @@ static int user_version(store *s) {
  * commit stays synced (synchronous=FULL). SQLite refuses to change the level
  * inside a transaction: set before BEGIN, back after COMMIT or ROLLBACK. */
 static int sync_level(store *s, bool synced) {
-  if (s->lean) return 0;
+  if (s->lean || s->building) return 0;
   if (!synced) {
     /* the WAL's commit sync left out by the store's VFS (sync_vfs.h): no
      * pragma compiled twice per commit; the pragma when the VFS cannot */
@@ -1010,6 +1011,102 @@ static int private_files(const char *path, char *err, size_t errlen) {
   return 0;
 }
 
+static void unlink_side_files(const char *path) {
+  static const char *const suffixes[] = {"-wal", "-shm", "-journal"};
+  for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+    char side[4200];
+    snprintf(side, sizeof side, "%s%s", path, suffixes[i]);
+    unlink(side);
+  }
+}
+
+static int sync_dir_of(const char *path) {
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s", path);
+  char *slash = strrchr(dir, '/');
+  if (!slash)
+    snprintf(dir, sizeof dir, ".");
+  else if (slash == dir)
+    dir[1] = '\0';
+  else
+    *slash = '\0';
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  int rc = fsync(fd);
+  close(fd);
+  return rc;
+}
+
+/* A new database (issue 15, a first start's syncs): built whole under a
+ * temporary name, `PATH.new` (any leftover of an earlier try removed first),
+ * at synchronous=OFF and without a journal (no sync, no journal file: a cut
+ * leaves only the temporary file, which is not the database), already
+ * switched to WAL and with the whole core schema; then synced once (through
+ * the VFS, so the power-cut tests see it), renamed to PATH and its directory
+ * synced once. Two syncs instead of six (the rollback journal of the WAL
+ * switch, its directory, the database file, the first WAL's header and its
+ * directory). PATH was absent or empty: any -wal, -shm or -journal beside it
+ * belongs to no database (SQLite itself drops a WAL beside an empty
+ * database) and goes before the rename, so that no stale WAL is replayed
+ * into the new file. */
+static int build_fresh(const char *path, char *err, size_t errlen) {
+  char tmp[4096];
+  if (snprintf(tmp, sizeof tmp, "%s.new", path) >= (int)sizeof tmp) {
+    snprintf(err, errlen, "database path too long: %s", path);
+    return -1;
+  }
+  unlink(tmp);
+  unlink_side_files(tmp);
+  if (private_file(tmp, true, err, errlen)) return -1;
+  store *b = calloc(1, sizeof *b);
+  if (!b) {
+    snprintf(err, errlen, "%s: out of memory", path);
+    return -1;
+  }
+  b->building = true;
+  int rc = -1;
+  const char *why = "";
+  if (sqlite3_open_v2(tmp, &b->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+    why = "cannot create it";
+  else if (exec_sql(b, "PRAGMA synchronous=OFF; PRAGMA journal_mode=OFF", "cannot configure it") ||
+           migrate(b) || exec_sql(b, "PRAGMA journal_mode=WAL", "cannot switch it to WAL"))
+    why = errtext(b);
+  else {
+    sqlite3_file *f = NULL;
+    if (sqlite3_file_control(b->db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK || !f ||
+        !f->pMethods || f->pMethods->xSync(f, SQLITE_SYNC_NORMAL) != SQLITE_OK)
+      why = "cannot sync it";
+    else
+      rc = 0;
+  }
+  if (rc != 0) snprintf(err, errlen, "cannot create database %s: %s", path, why);
+  if (sqlite3_close(b->db) != SQLITE_OK && rc == 0) {
+    snprintf(err, errlen, "cannot create database %s: cannot close it", path);
+    rc = -1;
+  }
+  if (b->error_owned) free(b->error);
+  free(b);
+  struct stat sb;
+  char wal[4200];
+  snprintf(wal, sizeof wal, "%s-wal", tmp);
+  if (rc == 0 && lstat(wal, &sb) == 0) {
+    snprintf(err, errlen, "cannot create database %s: its WAL was left behind", path);
+    rc = -1;
+  }
+  if (rc == 0) {
+    unlink_side_files(path);
+    if (rename(tmp, path) != 0 || sync_dir_of(path) != 0) {
+      snprintf(err, errlen, "cannot create database %s: %s", path, strerror(errno));
+      rc = -1;
+    }
+  }
+  if (rc != 0) {
+    unlink(tmp);
+    unlink_side_files(tmp);
+  }
+  return rc;
+}
+
 static int open_store(store **out, const char *path, bool lean, char *err, size_t errlen) {
   *out = NULL;
   /* lean: a new database starts as the schema template when there is one;
@@ -1025,6 +1122,17 @@ static int open_store(store **out, const char *path, bool lean, char *err, size_
    * connection (87 kB, each page header written, so all of it dirty); pages
    * are allocated as they are read, up to cache_size. */
   sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
+  if (!lean) {
+    struct stat sb;
+    if (lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size == 0) {
+      if (build_fresh(path, err, errlen)) return -1;
+    } else {
+      /* a start after a cut in build_fresh: its leftover */
+      char tmp[4200];
+      snprintf(tmp, sizeof tmp, "%s.new", path);
+      if (unlink(tmp) == 0) unlink_side_files(tmp);
+    }
+  }
   store *s = calloc(1, sizeof *s);
   if (!s) {
     snprintf(err, errlen, "%s: out of memory", path);

@@ -21,6 +21,7 @@ typedef struct {
   sqlite3_file *real; /* the default VFS's file, right after this struct */
   bool skip;          /* sync_vfs_skip: the commit sync left out */
   bool header;        /* offset 0 (the WAL header) written since the last sync */
+  bool fresh;         /* empty when opened and never synced since (below) */
   bool held;          /* a frame header waits for its page */
   sqlite3_int64 held_at;
   unsigned char header_bytes[FRAME_HEADER];
@@ -105,9 +106,16 @@ static int w_sync(sqlite3_file *f, int flags) {
   wal_file *w = (wal_file *)f;
   int rc = flush(w);
   if (rc != SQLITE_OK) return rc;
-  if (w->skip && !w->header) return SQLITE_OK;
+  /* A WAL that was empty when opened (a new one: after a clean stop, on a
+   * first start) and not synced since has no older frames its new header
+   * could be confused with: its header need not be synced before the
+   * skipped commit's frames either (a cut keeps a prefix of it, a header
+   * without frames or nothing: the WAL is empty or ignored). Its first real
+   * sync, the next synced commit or a checkpoint, makes header, frames and
+   * (the default VFS's) directory entry durable together. */
+  if (w->skip && (!w->header || w->fresh)) return SQLITE_OK;
   rc = w->real->pMethods->xSync(w->real, flags);
-  if (rc == SQLITE_OK) w->header = false;
+  if (rc == SQLITE_OK) w->header = w->fresh = false;
   return rc;
 }
 
@@ -178,6 +186,9 @@ static int w_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int fl
   /* the default VFS may set its methods even when the open fails: they
    * close it then, through ours */
   if (rc == SQLITE_OK || w->real->pMethods) w->base.pMethods = &wal_methods;
+  sqlite3_int64 size = -1;
+  if (rc == SQLITE_OK && w->real->pMethods->xFileSize(w->real, &size) == SQLITE_OK && size == 0)
+    w->fresh = true;
   return rc;
 }
 

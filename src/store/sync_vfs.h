@@ -8,7 +8,9 @@
  * sync_vfs_skip(db, true) is in force, the WAL's xSync returns at once
  * unless the WAL's header was written since its last sync: that is
  * synchronous=NORMAL exactly (NORMAL syncs a restarted WAL's header and
- * every checkpoint, never a commit). The caller turns it off again before
+ * every checkpoint, never a commit), except that a WAL empty when opened
+ * and not synced since gets its header synced with its first real sync
+ * (sync_vfs.c). The caller turns it off again before
  * any checkpoint can run (the store's WAL hook does, before it checkpoints).
  * Files other than the WAL are the default VFS's own, untouched.
  */

@@ -204,6 +204,20 @@ static bool accepts(int port) {
   return ok;
 }
 
+/* The api-token file as it is now: 1 and its token in out (its newline
+ * dropped), 0 absent. */
+static int token_file(const fx *f, char *out, size_t len) {
+  char path[128];
+  snprintf(path, sizeof path, "%s/api-token", f->dir);
+  FILE *fp = fopen(path, "r");
+  if (!fp) return 0;
+  size_t n = fread(out, 1, len - 1, fp);
+  fclose(fp);
+  out[n] = '\0';
+  out[strcspn(out, "\n")] = '\0';
+  return 1;
+}
+
 static void the_late_half_waits_for_the_first_answer_then_listens(void **state) {
   (void)state;
   fx f;
@@ -212,6 +226,11 @@ static void the_late_half_waits_for_the_first_answer_then_listens(void **state) 
   assert_int_equal(early_count, 1);
   assert_int_equal(late_count, 0);
   assert_false(accepts(http_server_port(f.st->http))); /* port 0: nothing bound yet */
+  /* the new api-token's file (a sync) is written by the late half, not on
+   * the way to the first BootNotification; the token is made already */
+  char tok[80];
+  assert_int_equal(token_file(&f, tok, sizeof tok), 0);
+  assert_true(strlen(f.st->token) >= 16);
   assert_true(selftest_done(&f));
   /* the self-test ran and the connector is Available; the second half still waits */
   if ((uv_hrtime() - t0) / 1000000 < STATION_LATE_WAIT_MS) assert_int_equal(late_count, 0);
@@ -228,6 +247,8 @@ static void the_late_half_waits_for_the_first_answer_then_listens(void **state) 
   assert_int_equal(f.started_calls, 1);
   assert_string_equal(f.started_err, "");
   assert_true(accepts(http_server_port(f.st->http)));
+  assert_int_equal(token_file(&f, tok, sizeof tok), 1); /* before the API listened */
+  assert_string_equal(tok, f.st->token);
   /* once only */
   station_ocpp_traffic(f.st, "StatusNotification", false, 3, NULL);
   uv_run(&f.loop, UV_RUN_NOWAIT);
@@ -291,6 +312,9 @@ static void without_defer_everything_is_up_when_open_returns(void **state) {
   assert_int_equal(early_count, 1);
   assert_int_equal(late_count, 1);
   assert_true(accepts(http_server_port(f.st->http)));
+  char tok[80];
+  assert_int_equal(token_file(&f, tok, sizeof tok), 1);
+  assert_string_equal(tok, f.st->token);
   close_fx(&f);
 }
 

@@ -180,7 +180,7 @@ static const char *const string_samples[][2] = {
     {"tariff.currency", "CHF"},
     {"tariff.fallback_message", "0.40 EUR/kWh"},
     {"tariff.total_cost_fallback_message", "Your receipt follows by e-mail"},
-    {"tariff.offline_fallback_message", "Prices unknown while offline"},
+    {"tariff.offline_fallback_message", "Offline: 0.40 EUR/kWh, shown at the station"},
     {"ocpp.ca_file", "/nonexistent/ca.pem"},
     {"ocpp.cert_file", "/nonexistent/cert.pem"},
     {"ocpp.key_file", "/nonexistent/key.pem"},
