@@ -12,15 +12,34 @@ static struct {
   uint64_t budget_ns;
   uint64_t turns;
   bool running; /* the handles are on, work queued */
+  bool held;    /* loop_slices_hold */
 } q;
 
 static void idle_noop(uv_idle_t *h) { (void)h; }
+static void slice_cb(uv_check_t *h);
 
 static void halt(void) {
   if (!q.running) return;
   uv_idle_stop(&q.idle);
   uv_check_stop(&q.check);
   q.running = false;
+}
+
+/* The handles on while work is queued and the slices are not held. */
+static void run_handles(void) {
+  if (q.running || q.held || !q.head) return;
+  uv_check_start(&q.check, slice_cb);
+  uv_idle_start(&q.idle, idle_noop);
+  q.running = true;
+}
+
+void loop_slices_hold(bool held) {
+  if (!q.loop || q.held == held) return;
+  q.held = held;
+  if (held)
+    halt();
+  else
+    run_handles();
 }
 
 static loop_slice *pop(void) {
@@ -61,6 +80,7 @@ int loop_slices_start(uv_loop_t *loop, unsigned budget_us) {
   q.loop = loop;
   q.budget_ns = (uint64_t)budget_us * 1000u;
   q.turns = 0;
+  q.held = false;
   return 0;
 }
 
@@ -77,11 +97,7 @@ bool loop_slices_add(uv_loop_t *loop, loop_slice *item, loop_slice_fn run) {
     q.head = item;
   q.tail = item;
   q.count++;
-  if (!q.running) {
-    uv_check_start(&q.check, slice_cb);
-    uv_idle_start(&q.idle, idle_noop);
-    q.running = true;
-  }
+  run_handles();
   return true;
 }
 

@@ -43,6 +43,11 @@ int loop_slices_start(uv_loop_t *loop, unsigned budget_us);
 bool loop_slices_add(uv_loop_t *loop, loop_slice *item, loop_slice_fn run);
 /* Takes `item` out of the queue if it is there (it will not run). */
 void loop_slices_cancel(loop_slice *item);
+/* Held (true): no slice runs, the queue keeps what is added, the loop
+ * waits as usual; released (false): the slices run again. borne-swarm holds
+ * them while its ramp is behind: opening stations comes first, the mark's
+ * values (taken at the mark, stamped with it) go out once it caught up. */
+void loop_slices_hold(bool held);
 /* Items queued now. */
 size_t loop_slices_pending(void);
 /* Turns of the loop that ran a slice since loop_slices_start (for tests). */

@@ -151,6 +151,36 @@ static void budget_zero_is_one_item_per_turn(void **state) {
   teardown_loop();
 }
 
+/* Held: nothing runs and the loop does not spin (it returns with only the
+ * queue left: no handle of the queue is active); released, the queue runs
+ * in order. */
+static void held_slices_wait_for_their_release(void **state) {
+  (void)state;
+  setup_loop();
+  assert_int_equal(loop_slices_start(&t.loop, 5000), 0);
+  loop_slices_hold(true);
+  for (int i = 0; i < 4; i++) assert_true(loop_slices_add(&t.loop, &t.items[i].slice, work));
+  assert_int_equal(uv_run(&t.loop, UV_RUN_NOWAIT), 0); /* nothing active: no busy poll */
+  assert_int_equal(t.ran, 0);
+  assert_int_equal((int)loop_slices_pending(), 4);
+  loop_slices_hold(false);
+  uv_prepare_start(&t.turn, on_turn_until_done);
+  uv_run(&t.loop, UV_RUN_DEFAULT);
+  assert_int_equal(t.ran, 4);
+  for (int i = 0; i < 4; i++) assert_int_equal(t.order[i], i);
+  /* held while running: what is left waits */
+  loop_slices_hold(true);
+  for (int i = 4; i < 8; i++) assert_true(loop_slices_add(&t.loop, &t.items[i].slice, work));
+  loop_slices_hold(true); /* twice: no change */
+  assert_int_equal(uv_run(&t.loop, UV_RUN_NOWAIT), 0);
+  assert_int_equal(t.ran, 4);
+  loop_slices_hold(false);
+  uv_prepare_start(&t.turn, on_turn_until_done);
+  uv_run(&t.loop, UV_RUN_DEFAULT);
+  assert_int_equal(t.ran, 8);
+  teardown_loop();
+}
+
 static void without_a_queue_the_caller_works_now(void **state) {
   (void)state;
   setup_loop();
@@ -367,6 +397,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(slices_of_the_budget_in_order_timers_between),
       cmocka_unit_test(budget_zero_is_one_item_per_turn),
+      cmocka_unit_test(held_slices_wait_for_their_release),
       cmocka_unit_test(without_a_queue_the_caller_works_now),
       cmocka_unit_test(cancelled_items_never_run),
       cmocka_unit_test(stop_runs_what_is_queued),
