@@ -69,6 +69,8 @@ const L = {
   'tariff.currency': ['Currency', 'Devise', '', 'ISO 4217 code: EUR, CHF, GBP…', 'Code ISO 4217 : EUR, CHF, GBP…'],
   'tariff.fallback_message': ['Tariff shown while the back end is unreachable', 'Tarif affiché quand le système central est injoignable', ''],
   'tariff.total_cost_fallback_message': ['Message when the back end gives no total cost', 'Message quand le système central ne donne pas le coût total', ''],
+  'tariff.offline_fallback_message': ['Tariff shown offline for a point without its own tariff', 'Tarif affiché hors ligne pour un point sans tarif propre', ''],
+  'tariff.running_cost_interval': ['Running cost sent every', 'Coût en cours envoyé toutes les', 's'],
   'payment.notice': ['Price notice on the public page', 'Tarif affiché sur la page publique', ''],
   'payment.qr_url': ['Payment QR code address', 'Adresse du QR code de paiement', ''],
   'web.https': ['HTTPS', 'HTTPS', ''],
@@ -240,6 +242,8 @@ const helpFr = {
   'firmware.allow_unsigned': 'Installer des images dont l’origine n’est pas vérifiée (non signées, ou signées sans certificat racine configuré). false : seules les images signées par un certificat issu de la racine du fabricant sont installées.',
   'tariff.fallback_message': 'OCPP 2.0.1 (TariffCostCtrlr.TariffFallbackMessage) : tarif montré aux conducteurs sur la page publique /c/N et le tableau de bord tant que la borne ne joint pas son système central. Vide : aucun.',
   'tariff.total_cost_fallback_message': 'OCPP 2.0.1 (TariffCostCtrlr.TotalCostFallbackMessage) : montré au conducteur une fois sa charge finie tant que le coût total du système central n’est pas venu (hors ligne, ou réponse sans coût). Vide : aucun.',
+  'tariff.offline_fallback_message': 'OCPP 2.1 (TariffCostCtrlr.OfflineTariffFallbackMessage) : tarif montré aux conducteurs sur la page publique /c/N et le tableau de bord tant que la borne ne joint pas son système central et ne connaît pas de tarif propre au point (aucune transaction tarifée par un tarif 2.1), à la place de tariff.fallback_message. Vide : tariff.fallback_message.',
+  'tariff.running_cost_interval': 'OCPP 2.1 (TariffCostCtrlr.Interval[Cost]), en secondes : une transaction que la borne tarife avec un tarif 2.1 envoie son coût jusque-là (TransactionEvent Updated, RunningCost) à ce rythme. 0 : pas d’envoi propre (le coût part avec les autres événements Updated).',
   'tariff.price_kwh_offpeak': 'Prix du kWh pris en heures creuses, pendant les plages de charge (schedule.windows) ; 0 : chaque kWh au prix normal.',
 };
 
