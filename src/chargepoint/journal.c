@@ -222,15 +222,20 @@ void cp_journal_sent(cp_journal *j, int64_t id) {
   RUN(j, PREP(j, "DELETE FROM ocpp16_queue WHERE id = ?", "i", id));
 }
 
+/* A transaction of the journal's own (cp_sql_begin), its failure said in
+ * cp_journal_error. */
+static int begin(cp_journal *j) {
+  if (cp_sql_begin(j->st) == 0) return 0;
+  snprintf(j->error, sizeof j->error, "%s", sqlite3_errmsg(store_sqlite(j->st)));
+  return -1;
+}
+
 int cp_journal_sent_start(cp_journal *j, int64_t id, int64_t session_id, const char *tx_id) {
   if (!tx_id || !tx_id[0] || strlen(tx_id) > CP_TX_ID_MAX) {
     snprintf(j->error, sizeof j->error, "bad transaction id");
     return -1;
   }
-  if (cp_sql_begin(j->st) != 0) {
-    snprintf(j->error, sizeof j->error, "%s", sqlite3_errmsg(store_sqlite(j->st)));
-    return -1;
-  }
+  if (begin(j) != 0) return -1;
   int rc = RUN(j, PREP(j, "DELETE FROM ocpp16_queue WHERE id = ?", "i", id));
   /* the column has INTEGER affinity: a decimal id is stored as the integer
    * it always was, any other text as text; read back as text either way */
@@ -361,10 +366,7 @@ int cp_journal_adopt(cp_journal *j, int64_t key, int64_t session_id) {
     snprintf(j->error, sizeof j->error, "bad key to adopt");
     return -1;
   }
-  if (cp_sql_begin(j->st) != 0) {
-    snprintf(j->error, sizeof j->error, "%s", sqlite3_errmsg(store_sqlite(j->st)));
-    return -1;
-  }
+  if (begin(j) != 0) return -1;
   int rc = RUN(j, PREP(j, "UPDATE ocpp16_queue SET session_id = ? WHERE session_id = ?", "ii",
                        session_id, key));
   if (!rc)
@@ -377,10 +379,7 @@ int cp_journal_adopt(cp_journal *j, int64_t key, int64_t session_id) {
 }
 
 int cp_journal_park(cp_journal *j, int64_t id) {
-  if (cp_sql_begin(j->st) != 0) {
-    snprintf(j->error, sizeof j->error, "%s", sqlite3_errmsg(store_sqlite(j->st)));
-    return -1;
-  }
+  if (begin(j) != 0) return -1;
   int rc =
       RUN(j, PREP(j, "INSERT OR REPLACE INTO cp_parked SELECT * FROM ocpp16_queue WHERE id = ?",
                   "i", id));
@@ -391,10 +390,7 @@ int cp_journal_park(cp_journal *j, int64_t id) {
 int cp_journal_unpark(cp_journal *j) {
   int64_t n = cp_journal_parked(j);
   if (n <= 0) return (int)n;
-  if (cp_sql_begin(j->st) != 0) {
-    snprintf(j->error, sizeof j->error, "%s", sqlite3_errmsg(store_sqlite(j->st)));
-    return -1;
-  }
+  if (begin(j) != 0) return -1;
   /* AUTOINCREMENT: a queue id is never given twice, its place is free */
   int rc = RUN(j, PREP(j, "INSERT OR IGNORE INTO ocpp16_queue SELECT * FROM cp_parked", NULL));
   if (!rc) rc = RUN(j, PREP(j, "DELETE FROM cp_parked", NULL));
