@@ -7,7 +7,7 @@
  * prefix or a RegExp. */
 export const tabs = [
   ['installation', [/^station\./, /^site\.(phases|limit_a|limit_kva|circuit_limit_a|margin_a|timezone|voltage_v)$/,
-    /^connector\.\d+\.(selector_a|phases|phase_rotation|priority)$/, /^grid\.type$/]],
+    /^connector\.\d+\.(selector_a|phases|phase_rotation|priority|type)$/, /^grid\.type$/]],
   ['meters', [/^meter\./, /^connector\.\d+\.meter/, /^grid\./, /^ocmf\./]],
   ['load', [/^energy\./, /^schedule\./, /^window/, /^load\./, /^site\./, /^solar\./, /^connector\.\d+\.charge_mode$/]],
   ['badges', [/^auth\./, /^rfid\./, /^badge\./, /^reader\./]],
@@ -38,6 +38,7 @@ const L = {
   'connector.N.phases': ['Phases wired (point {n})', 'Phases câblées (point {n})', ''],
   'connector.N.phase_rotation': ['Phase rotation (point {n})', 'Rotation des phases (point {n})', ''],
   'connector.N.priority': ['Priority (point {n})', 'Priorité (point {n})', ''],
+  'connector.N.type': ['Connector type (point {n})', 'Type de connecteur (point {n})', ''],
   'connector.N.meter': ['Meter of point {n}', 'Compteur du point {n}', ''],
   'connector.N.meter_phases': ['Phases measured (point {n})', 'Phases mesurées (point {n})', ''],
   'grid.source': ['Building load measured by', 'Mesure de la charge du bâtiment', '', 'none: only the site limit; meter, tic (Linky), p1, ct (clamps), contact, api.', 'none : seulement la limite du site ; meter, tic (Linky), p1, ct (pinces), contact, api.'],
@@ -211,6 +212,7 @@ const helpFr = {
   'reader.port': 'Port série du lecteur de badges (/dev/ttyAMA0, /dev/ttyUSB0, un lien udev) ; rouvert chaque seconde tant qu’il manque. PN532 en I²C : /dev/i2c-1 (adresse 0x24) ; en SPI : /dev/spidev0.0.',
   'site.voltage_v': 'Tension nominale phase-neutre, pour convertir les ampères en watts.',
   'connector.N.phases': 'Phases câblées jusqu’au point de charge : 1 ou 3.',
+  'connector.N.type': 'Le type de connecteur annoncé en OCPP 2.0.1 (ConnectorType, réservations par type) : auto = prise Type 2 (sType2), ou câble Type 2 (cType2) si le câble est attaché ; cType1 câble J1772, cTesla câble NACS ; les types s… sont des prises, les c… des câbles (selon connector.N.tethered).',
   'ocpp.free_id_tag': 'Identifiant annoncé au système central pour une charge sans badge (charge libre, démarrage à distance sans badge) ; 20 caractères au plus.',
   'auth.offline_local_badges': 'Avec un système central (auth.mode = ocpp) : la liste de badges de la borne autorise aussi quand il est injoignable (ignorée tant qu’il répond).',
   'meter.poll_interval_ms': 'Millisecondes entre deux lectures de tous les compteurs d’un bus.',

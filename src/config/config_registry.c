@@ -244,6 +244,12 @@ static int check_sim_plugged(const char *v, char *why, size_t len) {
         "Linux HAL: ADC channel measuring the " what ".", "iio:deviceN:CHANNEL", check_adc         \
   }
 
+/* The AC connectors of OCPP 2.0.1's ConnectorEnumType (the DC, pantograph
+ * and wireless ones do not fit this station), auto first */
+#define CONNECTOR_TYPES                                                                            \
+  "auto|cType1|cType2|cTesla|sType2|sType3|s309-1P-16A|s309-1P-32A|s309-3P-16A|s309-3P-32A|"       \
+  "sBS1361|sCEE-7-7|Other1PhMax16A|Other1PhOver16A|Other3Ph"
+
 static const cfg_key_def registry[] = {
     /* station */
     {"station.id", CFG_STRING, "borne-sim-1", 0, 48, NULL, false,
@@ -361,9 +367,15 @@ static const cfg_key_def registry[] = {
     {"connector.*.phases", CFG_INT, "3", 0, 0, "1|3", false, "Phases wired to the connector.", NULL,
      NULL},
     {"connector.*.tethered", CFG_BOOL, "false", 0, 0, NULL, false,
-     "A fixed cable (case C) instead of a socket outlet (case B); no PP cable coding then. It is "
-     "also the connector's type for OCPP 2.0.1 (Connector.ConnectorType `cType2` / `sType2`, "
-     "ReserveNow `connectorType`).",
+     "A fixed cable (case C) instead of a socket outlet (case B); no PP cable coding then. It "
+     "also gives the connector's type when connector.N.type is auto.",
+     NULL, NULL},
+    {"connector.*.type", CFG_ENUM, "auto", 0, 0, CONNECTOR_TYPES, true,
+     "The connector's type for OCPP 2.0.1 (Connector.ConnectorType, ReserveNow `connectorType`), "
+     "in the words of its ConnectorEnumType: auto is a Type 2 socket (sType2) or, tethered, a "
+     "Type 2 cable (cType2); cType1 a SAE J1772 cable, cTesla a NACS cable; the s... types are "
+     "sockets, the c... types cables (they must agree with connector.N.tethered); Other1PhMax16A, "
+     "Other1PhOver16A, Other3Ph any other.",
      NULL, NULL},
     {"connector.*.breaker_a", CFG_NUMBER, "32", 6, 80, NULL, true,
      "Rating of the circuit breaker feeding the connector, in amps per phase.", NULL, NULL},

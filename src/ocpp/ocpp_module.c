@@ -493,8 +493,16 @@ static void on_setting_changed(void *ctx, const char *key) {
   if (c->active->setting_changed) c->active->setting_changed(active_ctx(c), key);
 }
 
+/* connector.N.type: the connector's OCPP type, read at each use by the 2.0.1
+ * dialect (v201_connector_type): current whatever the version spoken */
+static bool connector_type_key(const char *key) {
+  size_t n = strlen(key);
+  return strncmp(key, "connector.", 10) == 0 && n > 5 && strcmp(key + n - 5, ".type") == 0;
+}
+
 static station_setting_state on_setting_state(void *ctx, const char *key) {
   ocpp_core *c = ctx;
+  if (connector_type_key(key)) return SETTING_CURRENT;
   return c->active->setting_state ? c->active->setting_state(active_ctx(c), key) : SETTING_UNUSED;
 }
 
@@ -775,6 +783,7 @@ static void idle_setting_changed(void *ctx, const char *key) {
 static station_setting_state idle_setting_state(void *ctx, const char *key) {
   ocpp_idle *idle = ctx;
   if (idle->attached) return SETTING_UNUSED; /* the back end's module answers */
+  if (connector_type_key(key)) return SETTING_CURRENT;
   if (strncmp(key, "ocpp.", 5) != 0 && strcmp(key, "auth.offline_local_badges") != 0)
     return SETTING_UNUSED;
   const char *url = config_get(idle->st->cfg, "ocpp.url");
