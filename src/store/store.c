@@ -972,6 +972,9 @@ int64_t store_max_pages(int64_t max_bytes, int64_t page_size) {
  * bound below the file's size holds the file at its size (SQLite never sets
  * it lower): nothing is truncated. */
 static int apply_max_size(store *s) {
+  /* never bounded: SQLite's default, not a statement more (a swarm opens
+   * thousands of connections) */
+  if (s->max_bytes <= 0 && s->default_max_pages == 0) return 0;
   if (s->default_max_pages == 0) s->default_max_pages = pragma_int(s, "PRAGMA max_page_count");
   int64_t pages = store_max_pages(s->max_bytes, pragma_int(s, "PRAGMA page_size"));
   if (pages == 0) pages = s->default_max_pages;
