@@ -302,6 +302,7 @@ struct store {
    * every connection; SQLite's own max_page_count, read once, for 0 */
   int64_t max_bytes;
   int64_t default_max_pages;
+  int64_t page_size; /* store_page_size, read once */
   /* a write refused for want of room after store_make_room: store_exhausted */
   bool exhausted;
   char exhausted_why[128];
@@ -1383,17 +1384,21 @@ int store_make_room(store *s) {
 
 int64_t store_room_pages(store *s) {
   if (s->max_bytes <= 0) return INT64_MAX;
-  if (store_reopen(s)) return INT64_MAX; /* the write that follows says why */
-  int64_t max = pragma_int(s, "PRAGMA max_page_count");
-  int64_t count = pragma_int(s, "PRAGMA page_count");
-  int64_t free_pages = pragma_int(s, "PRAGMA freelist_count");
-  if (max < 0 || count < 0 || free_pages < 0) return INT64_MAX;
-  return max - count + free_pages;
+  /* one statement, kept (store_stmt): every bounded write asks */
+  sqlite3_stmt *st = store_stmt(s, "SELECT m.max_page_count - c.page_count + f.freelist_count"
+                                   " FROM pragma_max_page_count() m, pragma_page_count() c,"
+                                   " pragma_freelist_count() f");
+  if (!st) return INT64_MAX; /* the write that follows says why */
+  int64_t room = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : INT64_MAX;
+  store_stmt_release(s, st);
+  return room;
 }
 
 int64_t store_page_size(store *s) {
+  if (s->page_size > 0) return s->page_size; /* a file's page size never changes */
   if (store_reopen(s)) return 4096;
   int64_t size = pragma_int(s, "PRAGMA page_size");
+  if (size > 0) s->page_size = size;
   return size > 0 ? size : 4096;
 }
 
