@@ -221,11 +221,15 @@ static const char *const sql[Q_COUNT] = {
     [Q_SETTINGS_EACH] = "SELECT key, value FROM settings ORDER BY updated_ms, key",
     [Q_SELFTEST_ADD] = "INSERT INTO selftest(at_ms, connector, check_name, ok, detail)"
                        " VALUES(?1, ?2, ?3, ?4, ?5)",
-    /* store_make_room: the oldest local history; a connector's newest
-     * sample stays in meter_last (its own table) */
-    [Q_ROOM_SAMPLES] = "DELETE FROM meter_samples WHERE rowid IN"
-                       " (SELECT rowid FROM meter_samples ORDER BY rowid LIMIT ?1)",
-    [Q_ROOM_EVENTS] = "DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT ?1)",
+    /* store_make_room: the oldest local history, never the newest
+     * 16 rows (an event just written in the open batch, which the
+     * modules are about to hear of); a connector's newest sample stays in
+     * meter_last (its own table) */
+    [Q_ROOM_SAMPLES] = "DELETE FROM meter_samples WHERE rowid IN (SELECT rowid FROM meter_samples"
+                       " WHERE rowid <= (SELECT max(rowid) FROM meter_samples) - 16"
+                       " ORDER BY rowid LIMIT ?1)",
+    [Q_ROOM_EVENTS] = "DELETE FROM events WHERE id IN (SELECT id FROM events"
+                      " WHERE id <= (SELECT max(id) FROM events) - 16 ORDER BY id LIMIT ?1)",
     [Q_ROOM_SECURITY] = "DELETE FROM events_security"
                         " WHERE event_id < (SELECT COALESCE(MIN(id), 0) FROM events)",
     [Q_BEGIN] = "BEGIN IMMEDIATE",

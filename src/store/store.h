@@ -164,7 +164,8 @@ int64_t store_max_size(const store *s);
 int64_t store_max_pages(int64_t max_bytes, int64_t page_size);
 /* What a full database gives up first: the oldest meter samples (a
  * connector's newest stays, meter_last) and the oldest events, a few pages'
- * worth of each. Nothing a back end is owed is in those tables. The event
+ * worth of each; the newest 16 of each table stay (an event just written in
+ * the open batch among them). Nothing a back end is owed is in those tables. The event
  * log and the samples call it themselves when a write finds the database
  * full, and retry; the OCPP journal calls it before it refuses a message.
  * How many rows went (0: no history left), or -1 (store_last_error). */

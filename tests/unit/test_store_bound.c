@@ -155,6 +155,22 @@ static void test_no_history_left_refuses_and_is_told_once(void **state) {
   store_close(s);
 }
 
+/* The oldest history goes, never the newest 16 rows of a table (an event
+ * just written in the open batch, which the modules are about to hear of). */
+static void test_make_room_keeps_the_newest(void **state) {
+  tmpdb *t = *state;
+  store *s;
+  char err[256];
+  assert_int_equal(store_open(&s, t->path, err, sizeof err), 0);
+  for (int i = 0; i < 20; i++) assert_int_equal(store_event_add(s, i, 0, "status", "x", NULL), 0);
+  for (int i = 0; i < 10; i++) add_sample(s, i);
+  assert_int_equal(store_make_room(s), 4); /* 4 events, no sample */
+  assert_int_equal(store_make_room(s), 0);
+  assert_int_equal(pragma(s, "SELECT min(id) FROM events"), 5);
+  assert_int_equal(pragma(s, "SELECT count(*) FROM meter_samples"), 10);
+  store_close(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_pages_of_a_bound),
@@ -166,6 +182,7 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(test_no_history_left_refuses_and_is_told_once, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(test_make_room_keeps_the_newest, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
