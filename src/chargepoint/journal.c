@@ -149,8 +149,11 @@ static int room_for(cp_journal *j, cp_event_kind kind, const char *payload) {
   int64_t want = (int64_t)strlen(payload) / store_page_size(j->st) + 1 +
                  (reading ? READING_RESERVE_PAGES : STORE_RESERVE_PAGES);
   if (store_keep_room(j->st, want) == 0) return 0;
+  /* only a transaction's own event or a critical security event may cost
+   * readings: not a security event that may be dropped, nor another message */
+  bool may_thin = !reading && kind != CP_EVENT_SECURITY && kind != CP_EVENT_MESSAGE;
   int dropped = 0, d;
-  while (!reading && store_room_pages(j->st) < want && (d = thin_readings(j)) > 0) dropped += d;
+  while (may_thin && store_room_pages(j->st) < want && (d = thin_readings(j)) > 0) dropped += d;
   if (dropped > 0) {
     log_warn(MOD, "the queue is full: %d queued periodic meter values dropped", dropped);
     char note[128];

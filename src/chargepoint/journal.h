@@ -70,11 +70,13 @@ const char *cp_journal_error(const cp_journal *j);
  * event; of the other security events, only the newest CP_JOURNAL_SECURITY_MAX
  * stay queued. 0, or -1 with cp_journal_error. When the database is full
  * (the disk, or its bound store.max_size_mb), the station's own history
- * makes room first (store_make_room); then, for an event that is not itself
- * a periodic reading (a transaction's start or end, a critical security
- * event, a message), every second queued periodic reading is dropped, as
- * often as needed (the journal is then exhausted: MemoryExhaustion says
- * so). Only what still does not fit is refused. */
+ * makes room first (store_make_room, before the insert: a SQLITE_FULL may
+ * roll back the whole transaction); a periodic reading (cp_journal_thinnable)
+ * is refused once fewer than its pages and a reserve would stay free; for a
+ * transaction's start, end or other Updated, or a critical security event,
+ * three of every four queued periodic readings are dropped, as often as
+ * needed (the journal is then exhausted: MemoryExhaustion says so). Only
+ * what still does not fit is refused. */
 #define CP_JOURNAL_SECURITY_MAX 100
 int cp_journal_push(cp_journal *j, int64_t session_id, cp_event_kind kind, const char *payload,
                     borne_ms now);
