@@ -137,6 +137,7 @@ const more = {
   'http.listen': ['Web and API address', 'Adresse de la page et de l’API', '', 'Adresse et port de l’API et de la page ; le port 0 en choisit un libre.'],
   'auth.timeout_s': ['Badge and plug wait', 'Attente entre badge et prise', 's', 'Secondes pendant lesquelles un badge accepté attend qu’on branche (et une prise branchée attend un badge).'],
   'meter.sample_interval_s': ['Stored reading interval', 'Intervalle des relevés enregistrés', 's', 'Secondes entre deux relevés de compteur enregistrés pendant une charge.'],
+  'store.max_size_mb': ['Database size limit', 'Taille maximale de la base', 'MiB', 'Taille maximale de la base de données de la borne, en Mio ; 0 : sans limite. Atteinte, les plus anciens relevés et événements sont effacés d\'abord, puis des relevés périodiques en attente pour le superviseur (événement de sécurité MemoryExhaustion).'],
   'site.grid_type': ['Earthing system', 'Schéma de liaison à la terre', '', 'Régime de neutre de l’alimentation (TT, TN, IT) ; enregistré, affiché et utilisé par la gestion de charge.'],
   'site.phase_rotation': ['Phase order', 'Ordre des phases', '', 'Ordre dans lequel les phases du réseau arrivent sur L1 L2 L3 de la borne ; la gestion de charge s’en sert pour associer les phases.'],
   'ocpp.version': ['OCPP version', 'Version OCPP', '', 'Version du protocole parlée au système central (1.6 ou 2.0.1) ; prise en compte au redémarrage.'],

@@ -281,6 +281,13 @@ static const cfg_key_def registry[] = {
      "Least severe log message written to stderr.", NULL, NULL},
     {"meter.sample_interval_s", CFG_INT, "60", 1, 3600, NULL, true,
      "Seconds between two stored meter readings while charging.", NULL, NULL},
+    {"store.max_size_mb", CFG_INT, "0", 0, 1048576, NULL, true,
+     "Bound on the size of the station's database (borne.db, MiB; its WAL, about 1 MiB, apart); "
+     "0: none. Near it, the oldest samples and events go first; a periodic meter value queued "
+     "for the back end is then refused, and to make room for a transaction's start or end three "
+     "of every four queued ones go; the security event MemoryExhaustion says so "
+     "(docs/storage.md).",
+     NULL, NULL},
     /* hardware */
     {"hal.backend", CFG_ENUM, "sim", 0, 0, "sim|linux", false,
      "Hardware: the simulator (sim) or Linux GPIO/PWM/IIO (linux).", NULL, NULL},
