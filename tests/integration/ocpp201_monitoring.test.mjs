@@ -6,8 +6,10 @@
 // statuses, an UpperThreshold on EVSE Power crossed by a charging car, a
 // Delta on AvailabilityState tripped by ChangeAvailability, the severity
 // filter, the report paged with its criteria, clearing, the custom monitors
-// after a restart and SetMonitoringBase; offline, the events within
-// OfflineQueuingSeverity queued on disk and told once the CSMS is back. BORNE_OCPP_PEER=ocpp-ws-io runs it
+// after a restart and SetMonitoringBase; the station's own monitors
+// (hard-wired, preconfigured: N03, N04.FR.15/18, N06.FR.03) and
+// MonitoringCtrlr.Enabled; offline, the events within OfflineQueuingSeverity
+// queued on disk and told once the CSMS is back. BORNE_OCPP_PEER=ocpp-ws-io runs it
 // against the second strict CSMS (ocpp201_monitoring_ws_io.test.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,6 +28,23 @@ const mon = (component, variable, type, value, severity, extra = {}) => ({
 });
 const setMon = async (...items) => (await csms.call('SetVariableMonitoring', { setMonitoringData: items })).setMonitoringResult;
 const events = (from) => csms.calls.slice(from).filter((c) => c.action === 'NotifyEvent').flatMap((c) => c.params.eventData);
+/** The NotifyEvent after call `from` that tells monitor `id`, and its eventData of that monitor. */
+async function eventOf(id, from) {
+  const call = await csms.waitCall('NotifyEvent', { from, match: (p) => p.eventData.some((d) => d.variableMonitoringId === id) });
+  return call.params.eventData.find((d) => d.variableMonitoringId === id);
+}
+const stationAvailability = async (operationalStatus) =>
+  assert.equal((await csms.call('ChangeAvailability', { operationalStatus })).status, 'Accepted');
+const getVar = async (component, variable, attributeType) => (await csms.call('GetVariables', { getVariableData: [
+  { component: typeof component === 'string' ? { name: component } : component, variable: { name: variable }, ...(attributeType ? { attributeType } : {}) }] })).getVariableResult[0];
+const setVar = async (component, variable, attributeValue) => (await csms.call('SetVariables', { setVariableData: [
+  { component: { name: component }, variable: { name: variable }, attributeValue }] })).setVariableResult[0].attributeStatus;
+const idsOf = (monitors) => monitors.flatMap((m) => m.variableMonitoring.map((x) => x.id)).sort((a, b) => a - b);
+
+// the station's own monitors (monitoring.c own_monitors): a preconfigured Delta on
+// ChargingStation.Available, a hard-wired UpperThreshold on each EVSE's Power
+const PRECONFIGURED = 1000000;
+const HARDWIRED = [1000001, 1000002];
 
 /** Every NotifyMonitoringReport page of requestId sent after `from`, once the last (tbc false) came. */
 const report = (requestId, from) => reportPages(csms, 'NotifyMonitoringReport', requestId, from);
@@ -144,16 +163,16 @@ test('GetMonitoringReport: paged, with its criteria; ClearVariableMonitoring (N0
   const all = pages.flatMap((p) => p.monitor);
   assert.equal(all.length, 12);
   const ids = all.flatMap((m) => m.variableMonitoring.map((x) => x.id));
-  assert.equal(ids.length, 12 + 3);
+  assert.equal(ids.length, 12 + 3 + 3, 'the custom monitors and the station\'s own three');
   const power1 = all.find((m) => m.component.name === 'EVSE' && m.component.evse.id === 1 && m.variable.name === 'Power');
-  assert.deepEqual(power1.variableMonitoring.map((x) => x.type).sort(), ['Delta', 'UpperThreshold']);
+  assert.deepEqual(power1.variableMonitoring.map((x) => x.type).sort(), ['Delta', 'UpperThreshold', 'UpperThreshold']);
   const thresholds = await monitorsNow(32, { monitoringCriteria: ['ThresholdMonitoring'] });
-  assert.deepEqual(thresholds.flatMap((m) => m.variableMonitoring.map((x) => x.id)), [upperId]);
+  assert.deepEqual(idsOf(thresholds), [upperId, ...HARDWIRED]);
   const onEvse2 = await monitorsNow(33, { componentVariable: [{ component: { name: 'EVSE', evse: { id: 2 } } }] });
   assert.deepEqual(onEvse2.map((m) => m.variable.name).sort(), ['AvailabilityState', 'Available', 'Power']);
   const cleared = await csms.call('ClearVariableMonitoring', { id: [upperId, 999999] });
   assert.deepEqual(cleared.clearMonitoringResult, [{ status: 'Accepted', id: upperId }, { status: 'NotFound', id: 999999 }]);
-  assert.deepEqual(await monitorsNow(34, { monitoringCriteria: ['ThresholdMonitoring'] }), []);
+  assert.deepEqual(idsOf(await monitorsNow(34, { monitoringCriteria: ['ThresholdMonitoring'] })), HARDWIRED);
   csms.assertNoViolations();
 });
 
@@ -171,11 +190,125 @@ test('the custom monitors survive a restart; SetMonitoringBase FactoryDefault re
   assert.equal((await csms.call('SetMonitoringBase', { monitoringBase: 'All' })).status, 'Accepted');
   assert.equal((await monitorsNow(42)).length, 12);
   assert.equal((await csms.call('SetMonitoringBase', { monitoringBase: 'FactoryDefault' })).status, 'Accepted');
-  assert.equal((await csms.call('GetMonitoringReport', { requestId: 43 })).status, 'EmptyResultSet');
+  assert.deepEqual(idsOf(await monitorsNow(43)), [PRECONFIGURED, ...HARDWIRED], 'the custom ones gone, the station\'s own left');
+  assert.equal((await csms.call('GetMonitoringReport', { requestId: 44, monitoringCriteria: ['PeriodicMonitoring'] })).status, 'EmptyResultSet');
   const base = (await csms.call('GetVariables', { getVariableData: [
     { component: { name: 'MonitoringCtrlr' }, variable: { name: 'ActiveMonitoringBase' } }] })).getVariableResult;
   assert.equal(base[0].attributeValue, 'FactoryDefault');
   csms.assertNoViolations();
+});
+
+test('the station\'s own monitors: in the report, tripping as PreconfiguredMonitor / CustomMonitor, SetMonitoringBase and restarts (N03, N04.FR.15/18, N06.FR.03)', async () => {
+  const own = await monitorsNow(50);
+  const station = own.find((m) => m.component.name === 'ChargingStation');
+  assert.equal(station.variable.name, 'Available');
+  assert.deepEqual(station.variableMonitoring, [{ id: PRECONFIGURED, transaction: false, value: 1, type: 'Delta', severity: 5 }]);
+  // the hard-wired threshold: the most the EVSE's settings allow, plus borne's overcurrent tolerance (10 %)
+  const maxSet = Number((await getVar(evse('EVSE', 1), 'Power', 'MaxSet')).attributeValue);
+  const power1 = own.find((m) => m.component.name === 'EVSE' && m.component.evse.id === 1).variableMonitoring[0];
+  assert.equal(power1.id, HARDWIRED[0]);
+  assert.equal(power1.type, 'UpperThreshold');
+  assert.equal(power1.severity, 3);
+  assert.ok(Math.abs(power1.value - maxSet * 1.1) < 0.01, `${power1.value} for MaxSet ${maxSet}`);
+  // a hard-wired monitor is neither replaced (N04.FR.18) nor cleared (N06.FR.03)
+  const hw = await setMon(mon(evse('EVSE', 1), 'Power', 'UpperThreshold', 100, 2, { id: HARDWIRED[0] }));
+  assert.equal(hw[0].status, 'Rejected');
+  assert.deepEqual((await csms.call('ClearVariableMonitoring', { id: [HARDWIRED[0]] })).clearMonitoringResult, [{ status: 'Rejected', id: HARDWIRED[0] }]);
+  // the preconfigured one trips when the whole station goes out of service, and back
+  let from = csms.calls.length;
+  await stationAvailability('Inoperative');
+  let d = await eventOf(PRECONFIGURED, from);
+  assert.deepEqual([d.trigger, d.actualValue, d.eventNotificationType], ['Delta', 'false', 'PreconfiguredMonitor']);
+  assert.deepEqual(d.component, { name: 'ChargingStation' });
+  from = csms.calls.length;
+  await stationAvailability('Operative');
+  assert.equal((await eventOf(PRECONFIGURED, from)).actualValue, 'true');
+  // replaced by the CSMS it is a custom monitor with the same id (N04.FR.15), kept across a restart
+  const r = await setMon(mon('ChargingStation', 'Available', 'Delta', 1, 6, { id: PRECONFIGURED }));
+  assert.deepEqual([r[0].status, r[0].id], ['Accepted', PRECONFIGURED]);
+  st = await rig.restart(st, csms);
+  const after = (await monitorsNow(51)).find((m) => m.component.name === 'ChargingStation').variableMonitoring;
+  assert.deepEqual(after.map((x) => [x.id, x.severity]), [[PRECONFIGURED, 6]]);
+  from = csms.calls.length;
+  await stationAvailability('Inoperative');
+  d = await eventOf(PRECONFIGURED, from);
+  assert.equal(d.eventNotificationType, 'CustomMonitor');
+  await stationAvailability('Operative');
+  // All keeps the replacement; FactoryDefault brings the preconfigured one back as shipped
+  assert.equal((await csms.call('SetMonitoringBase', { monitoringBase: 'All' })).status, 'Accepted');
+  assert.equal((await monitorsNow(52)).find((m) => m.component.name === 'ChargingStation').variableMonitoring[0].severity, 6);
+  assert.equal((await csms.call('SetMonitoringBase', { monitoringBase: 'FactoryDefault' })).status, 'Accepted');
+  assert.equal((await monitorsNow(53)).find((m) => m.component.name === 'ChargingStation').variableMonitoring[0].severity, 5);
+  // cleared, it stays away across a restart until a base brings it back
+  assert.deepEqual((await csms.call('ClearVariableMonitoring', { id: [PRECONFIGURED] })).clearMonitoringResult, [{ status: 'Accepted', id: PRECONFIGURED }]);
+  st = await rig.restart(st, csms);
+  assert.deepEqual(idsOf(await monitorsNow(54)), HARDWIRED);
+  assert.equal((await csms.call('SetMonitoringBase', { monitoringBase: 'All' })).status, 'Accepted');
+  assert.deepEqual(idsOf(await monitorsNow(55)), [PRECONFIGURED, ...HARDWIRED]);
+  // HardWiredOnly: only the hard-wired ones, across a restart too; the station going out of
+  // service is told by a custom monitor of the same check, not by the preconfigured one
+  assert.equal((await csms.call('SetMonitoringBase', { monitoringBase: 'HardWiredOnly' })).status, 'Accepted');
+  st = await rig.restart(st, csms);
+  assert.deepEqual(idsOf(await monitorsNow(56)), HARDWIRED);
+  assert.equal((await getVar('MonitoringCtrlr', 'ActiveMonitoringBase')).attributeValue, 'HardWiredOnly');
+  const [witness] = (await setMon(mon('ChargingStation', 'AvailabilityState', 'Delta', 1, 7))).map((x) => x.id);
+  from = csms.calls.length;
+  await stationAvailability('Inoperative');
+  await eventOf(witness, from);
+  assert.deepEqual(events(from).filter((x) => x.variableMonitoringId === PRECONFIGURED), []);
+  await stationAvailability('Operative');
+  assert.equal((await csms.call('SetMonitoringBase', { monitoringBase: 'FactoryDefault' })).status, 'Accepted');
+  csms.assertNoViolations();
+});
+
+test('MonitoringCtrlr.Enabled false: no monitor is checked nor tells, the calls still work; kept across a restart', async () => {
+  assert.equal((await getVar('MonitoringCtrlr', 'Enabled')).attributeValue, 'true');
+  const disabledAt = csms.calls.length;
+  assert.equal(await setVar('MonitoringCtrlr', 'Enabled', 'false'), 'Accepted');
+  assert.equal(await setVar('MonitoringCtrlr', 'Enabled', 'maybe'), 'Rejected');
+  st = await rig.restart(st, csms);
+  assert.equal((await getVar('MonitoringCtrlr', 'Enabled')).attributeValue, 'false');
+  // the monitors are still set, reported and cleared
+  const [witness] = (await setMon(mon('ChargingStation', 'AvailabilityState', 'Delta', 1, 7))).map((x) => x.id);
+  assert.ok(idsOf(await monitorsNow(60)).includes(witness));
+  // the station goes out of service and back: nothing is told
+  await stationAvailability('Inoperative');
+  await st.waitStatus(1, 'Unavailable');
+  await st.waitStatus(2, 'Unavailable');
+  await stationAvailability('Operative');
+  await st.waitStatus(1, 'Available');
+  await st.waitStatus(2, 'Available');
+  assert.equal(await setVar('MonitoringCtrlr', 'Enabled', 'true'), 'Accepted');
+  const from = csms.calls.length;
+  await stationAvailability('Inoperative');
+  const d = await eventOf(witness, from);
+  assert.equal(d.actualValue, 'Unavailable');
+  // the events are told in order (one queue): any told while disabled came before this one
+  assert.deepEqual(events(disabledAt).filter((x) => [witness, PRECONFIGURED].includes(x.variableMonitoringId)).map((x) => x.eventId).sort(),
+    events(from).filter((x) => [witness, PRECONFIGURED].includes(x.variableMonitoringId)).map((x) => x.eventId).sort());
+  await stationAvailability('Operative');
+  csms.assertNoViolations();
+});
+
+test('under OCPP 2.1 the report says each monitor\'s kind (eventNotificationType, required by 2.1\'s schema)', async () => {
+  const rig21 = ocpp201Rig('cp-mon21', {
+    peer: { protocol: 'ocpp2.1', handlers: { NotifyMonitoringReport: () => ({}), NotifyEvent: () => ({}) } },
+    set: { 'ocpp.version': '2.1' },
+  });
+  const { csms: c21, st: s21 } = await rig21.up();
+  try {
+    const r = (await c21.call('SetVariableMonitoring', { setMonitoringData: [mon(evse('EVSE', 1), 'Power', 'Delta', 100, 8)] })).setMonitoringResult;
+    assert.equal(r[0].status, 'Accepted');
+    const from = c21.calls.length;
+    assert.equal((await c21.call('GetMonitoringReport', { requestId: 70 })).status, 'Accepted');
+    const kinds = Object.fromEntries((await reportPages(c21, 'NotifyMonitoringReport', 70, from))
+      .flatMap((p) => p.monitor).flatMap((m) => m.variableMonitoring).map((x) => [x.id, x.eventNotificationType]));
+    assert.deepEqual(kinds, { [r[0].id]: 'CustomMonitor', [PRECONFIGURED]: 'PreconfiguredMonitor',
+      [HARDWIRED[0]]: 'HardWiredMonitor', [HARDWIRED[1]]: 'HardWiredMonitor' });
+    c21.assertNoViolations();
+  } finally {
+    await rig21.down(s21, c21);
+  }
 });
 
 test('offline: the events within OfflineQueuingSeverity are queued and told once the CSMS is back, the others not (N07.FR.04)', async () => {

@@ -365,8 +365,9 @@ static const dm_var vars[] = {
      NULL, STR(DM_MONITORING_BYTES_PER_MESSAGE), L_NONE, NULL, NULL},
     {"MonitoringCtrlr", S_STATION, "BytesPerMessage", "SetVariableMonitoring", T_INTEGER, M_RO,
      NULL, STR(DM_MONITORING_BYTES_PER_MESSAGE), L_NONE, NULL, NULL},
-    {"MonitoringCtrlr", S_STATION, "Enabled", NULL, T_BOOLEAN, M_RO, NULL, "true", L_NONE, NULL,
-     NULL},
+    /* false: no monitor is checked, none tells an event (monitoring.c) */
+    {"MonitoringCtrlr", S_STATION, "Enabled", NULL, T_BOOLEAN, M_RW, "ocpp.MonitoringEnabled", NULL,
+     L_NONE, NULL, NULL},
     {"MonitoringCtrlr", S_STATION, "ItemsPerMessage", "ClearVariableMonitoring", T_INTEGER, M_RO,
      NULL, STR(DM_MONITORING_ITEMS_PER_MESSAGE), L_NONE, NULL, NULL},
     {"MonitoringCtrlr", S_STATION, "ItemsPerMessage", "SetVariableMonitoring", T_INTEGER, M_RO,
