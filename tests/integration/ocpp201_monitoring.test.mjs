@@ -1,9 +1,10 @@
-// OCPP 2.0.1 variable monitoring (issue 16, block N: N02-N07) against a
+// OCPP 2.0.1 variable monitoring (issue 16, block N: N02-N08) against a
 // strict CSMS: npm ocpp-rpc in strict mode validates every
 // SetVariableMonitoring / ClearVariableMonitoring / SetMonitoringBase /
 // SetMonitoringLevel / GetMonitoringReport answer, every
 // NotifyMonitoringReport page and every NotifyEvent. Covers the per-item
-// statuses, an UpperThreshold on EVSE Power crossed by a charging car, a
+// statuses, an UpperThreshold on EVSE Power crossed by a charging car (and on
+// EVSE ACCurrent; on TemperatureSensor.Temperature an overheating connector), a
 // Delta on AvailabilityState tripped by ChangeAvailability, the severity
 // filter, the report paged with its criteria, clearing, the custom monitors
 // after a restart and SetMonitoringBase; the station's own monitors
@@ -121,6 +122,41 @@ test('a Delta on AvailabilityState: ChangeAvailability trips it (N07)', async ()
   csms.assertNoViolations();
 });
 
+test('EVSE.ACCurrent and TemperatureSensor.Temperature: a charging car, an overheating connector (N04, N07)', async () => {
+  const r = await setMon(mon(evse('EVSE', 1), 'ACCurrent', 'UpperThreshold', 1, 4),
+    mon(evse('TemperatureSensor', 2), 'Temperature', 'UpperThreshold', 60, 2));
+  assert.deepEqual(r.map((x) => x.status), ['Accepted', 'Accepted']);
+  const [amps, heat] = r.map((x) => x.id);
+  let from = csms.calls.length;
+  assert.equal(st.ctl('plug', '1', '--ev-max-current', '16').code, 0);
+  await st.waitStatus(1, 'Preparing');
+  assert.equal((await csms.call('RequestStartTransaction', { evseId: 1, remoteStartId: 6, idToken: { idToken: 'GOOD1', type: 'Central' } })).status, 'Accepted');
+  let d = await eventOf(amps, from);
+  assert.deepEqual([d.trigger, d.eventNotificationType, d.variable.name], ['Alerting', 'CustomMonitor', 'ACCurrent']);
+  assert.deepEqual(d.component, { name: 'EVSE', evse: { id: 1 } });
+  assert.ok(Number(d.actualValue) > 1 && Number(d.actualValue) <= 16 * 1.1, d.actualValue);
+  const now = Number((await getVar(evse('EVSE', 1), 'ACCurrent')).attributeValue);
+  assert.ok(now > 1, `GetVariables ACCurrent ${now}`);
+  from = csms.calls.length;
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  d = await eventOf(amps, from);
+  assert.equal(d.cleared, true);
+  // the connector's sensor (error 601 beyond connector.2.max_temp_c)
+  assert.ok(Number((await getVar(evse('TemperatureSensor', 2), 'Temperature')).attributeValue) < 60);
+  from = csms.calls.length;
+  assert.equal(st.ctl('fault', '2', 'overtemp').code, 0);
+  d = await eventOf(heat, from);
+  assert.deepEqual([d.trigger, d.variable.name], ['Alerting', 'Temperature']);
+  assert.deepEqual(d.component, { name: 'TemperatureSensor', evse: { id: 2 } });
+  assert.ok(Number(d.actualValue) > 60, d.actualValue);
+  from = csms.calls.length;
+  assert.equal(st.ctl('fault', '2', 'clear').code, 0);
+  assert.equal((await eventOf(heat, from)).cleared, true);
+  await st.waitStatus(2, 'Available');
+  assert.deepEqual((await csms.call('ClearVariableMonitoring', { id: [amps, heat] })).clearMonitoringResult.map((x) => x.status), ['Accepted', 'Accepted']);
+  csms.assertNoViolations();
+});
+
 test('SetMonitoringLevel: only monitors of a severity within the level are told (N05)', async () => {
   const r = await setMon(mon(evse('Connector', 2, 1), 'AvailabilityState', 'Delta', 1, 3));
   assert.equal(r[0].status, 'Accepted');
@@ -145,11 +181,14 @@ test('SetMonitoringLevel: only monitors of a severity within the level are told 
 });
 
 test('GetMonitoringReport: paged, with its criteria; ClearVariableMonitoring (N02, N06)', async () => {
-  // a Delta of severity 8 on every variable that can be monitored: 12 variables, two pages
+  // a Delta of severity 8 on every variable that can be monitored: 16 variables, two pages
   const items = [];
   for (const id of [1, 2]) {
-    for (const v of ['Power', 'AvailabilityState', 'Available']) items.push(mon(evse('EVSE', id), v, 'Delta', v === 'Power' ? 500 : 1, 8));
+    for (const v of ['Power', 'ACCurrent', 'AvailabilityState', 'Available']) {
+      items.push(mon(evse('EVSE', id), v, 'Delta', { Power: 500, ACCurrent: 2 }[v] ?? 1, 8));
+    }
     for (const v of ['AvailabilityState', 'Available']) items.push(mon(evse('Connector', id, 1), v, 'Delta', 1, 8));
+    items.push(mon(evse('TemperatureSensor', id), 'Temperature', 'Delta', 5, 8));
   }
   items.push(mon('ChargingStation', 'AvailabilityState', 'Delta', 1, 8), mon('ChargingStation', 'Available', 'Delta', 1, 8));
   const r = await setMon(...items);
@@ -161,15 +200,15 @@ test('GetMonitoringReport: paged, with its criteria; ClearVariableMonitoring (N0
   assert.deepEqual(pages.map((p) => p.seqNo), [0, 1]);
   assert.equal(pages[0].tbc, true);
   const all = pages.flatMap((p) => p.monitor);
-  assert.equal(all.length, 12);
+  assert.equal(all.length, 16);
   const ids = all.flatMap((m) => m.variableMonitoring.map((x) => x.id));
-  assert.equal(ids.length, 12 + 3 + 3, 'the custom monitors and the station\'s own three');
+  assert.equal(ids.length, 16 + 3 + 3, 'the custom monitors and the station\'s own three');
   const power1 = all.find((m) => m.component.name === 'EVSE' && m.component.evse.id === 1 && m.variable.name === 'Power');
   assert.deepEqual(power1.variableMonitoring.map((x) => x.type).sort(), ['Delta', 'UpperThreshold', 'UpperThreshold']);
   const thresholds = await monitorsNow(32, { monitoringCriteria: ['ThresholdMonitoring'] });
   assert.deepEqual(idsOf(thresholds), [upperId, ...HARDWIRED]);
   const onEvse2 = await monitorsNow(33, { componentVariable: [{ component: { name: 'EVSE', evse: { id: 2 } } }] });
-  assert.deepEqual(onEvse2.map((m) => m.variable.name).sort(), ['AvailabilityState', 'Available', 'Power']);
+  assert.deepEqual(onEvse2.map((m) => m.variable.name).sort(), ['ACCurrent', 'AvailabilityState', 'Available', 'Power']);
   const cleared = await csms.call('ClearVariableMonitoring', { id: [upperId, 999999] });
   assert.deepEqual(cleared.clearMonitoringResult, [{ status: 'Accepted', id: upperId }, { status: 'NotFound', id: 999999 }]);
   assert.deepEqual(idsOf(await monitorsNow(34, { monitoringCriteria: ['ThresholdMonitoring'] })), HARDWIRED);
@@ -188,7 +227,7 @@ test('the custom monitors survive a restart; SetMonitoringBase FactoryDefault re
   await csms.waitCall('NotifyEvent', { from, match: (p) => p.eventData.some((d) => d.variableMonitoringId === deltaId) });
   assert.equal((await csms.call('ChangeAvailability', { evse: { id: 2 }, operationalStatus: 'Operative' })).status, 'Accepted');
   assert.equal((await csms.call('SetMonitoringBase', { monitoringBase: 'All' })).status, 'Accepted');
-  assert.equal((await monitorsNow(42)).length, 12);
+  assert.equal((await monitorsNow(42)).length, 16);
   assert.equal((await csms.call('SetMonitoringBase', { monitoringBase: 'FactoryDefault' })).status, 'Accepted');
   assert.deepEqual(idsOf(await monitorsNow(43)), [PRECONFIGURED, ...HARDWIRED], 'the custom ones gone, the station\'s own left');
   assert.equal((await csms.call('GetMonitoringReport', { requestId: 44, monitoringCriteria: ['PeriodicMonitoring'] })).status, 'EmptyResultSet');

@@ -55,6 +55,8 @@ static const struct {
   bool numeric;
 } watchable[] = {
     {"EVSE", "Power", true},
+    {"EVSE", "ACCurrent", true},
+    {"TemperatureSensor", "Temperature", true},
     {"EVSE", "AvailabilityState", false},
     {"EVSE", "Available", false},
     {"Connector", "AvailabilityState", false},
