@@ -94,8 +94,8 @@ static int own_monitors(const ocpp201_station *o, mon_monitor *out) {
   int n = 0;
   out[n++] = own_monitor(MON_PRECONFIGURED, OWN_STATION_AVAILABLE, "ChargingStation", 0,
                          "Available", MON_DELTA, 1, 5);
-  dm_live live;
-  v201_fill_live(o, &live);
+  /* MaxSet comes from the settings: the EVSEs' count is all it needs of the station */
+  dm_live live = {.evse_count = o->count};
   dm_ctx c = {o->st->cfg, &live};
   for (int e = 1; e <= o->count && n < MON_BUILTIN_MAX; e++) {
     dm_ref ref = {.component = "EVSE", .evse = e, .variable = "Power"};
@@ -226,17 +226,14 @@ const char *v201_monitoring_base(const ocpp201_station *o) {
   return mon_base_name(o->monitoring ? o->monitoring->base : MON_BASE_ALL);
 }
 
-/* The watched variable's value now; NULL when the device model has none. */
-static const char *read_value(const ocpp201_station *o, const mon_monitor *m, char *out,
-                              size_t outlen) {
-  dm_live live;
-  v201_fill_live(o, &live);
-  dm_ctx c = {o->st->cfg, &live};
+/* The watched variable's value now (c: the station as it is); NULL when the
+ * device model has none. */
+static const char *read_value(const dm_ctx *c, const mon_monitor *m, char *out, size_t outlen) {
   dm_ref ref = {.component = m->component,
                 .evse = m->evse,
                 .connector = m->connector,
                 .variable = m->variable};
-  return dm_get(&c, &ref, DM_ACTUAL, out, outlen) == DM_ACCEPTED ? out : NULL;
+  return dm_get(c, &ref, DM_ACTUAL, out, outlen) == DM_ACCEPTED ? out : NULL;
 }
 
 static bool numeric_variable(const mon_monitor *m) {
@@ -287,12 +284,15 @@ void v201_monitoring_check(ocpp201_station *o) {
   borne_ms now = now201(o);
   bool online = online201(o);
   long offline_level = key201_int(o, "OfflineQueuingSeverity");
+  dm_live live; /* read once for every monitor of this check: the watchable variables' part */
+  v201_fill_live_evses(o, &live);
+  dm_ctx c = {o->st->cfg, &live};
   json_t *events = json_array();
   for (int i = 0; i < mo->set.count; i++) {
     mon_monitor *m = &mo->set.m[i];
     if (m->transaction && !running_tx(o, m->evse)) continue;
     char buf[DM_REPORTING_VALUE_SIZE + 1];
-    const char *value = read_value(o, m, buf, sizeof buf);
+    const char *value = read_value(&c, m, buf, sizeof buf);
     mon_trip t;
     if (!mon_check(m, value, numeric_variable(m), now, &t)) continue;
     if (m->severity > mo->level) continue;                /* N05.FR.03 */
