@@ -43,9 +43,12 @@ const setVar = async (component, variable, attributeValue) => (await csms.call('
 const idsOf = (monitors) => monitors.flatMap((m) => m.variableMonitoring.map((x) => x.id)).sort((a, b) => a - b);
 
 // the station's own monitors (monitoring.c own_monitors): a preconfigured Delta on
-// ChargingStation.Available, a hard-wired UpperThreshold on each EVSE's Power
+// ChargingStation.Available, a hard-wired UpperThreshold on each EVSE's Power, a
+// preconfigured UpperThreshold on each EVSE's TemperatureSensor.Temperature
 const PRECONFIGURED = 1000000;
 const HARDWIRED = [1000001, 1000002];
+const TEMPERATURE = [1000101, 1000102];
+const OWN = [PRECONFIGURED, ...HARDWIRED, ...TEMPERATURE];
 
 /** Every NotifyMonitoringReport page of requestId sent after `from`, once the last (tbc false) came. */
 const report = (requestId, from) => reportPages(csms, 'NotifyMonitoringReport', requestId, from);
@@ -147,6 +150,9 @@ test('EVSE.ACCurrent and TemperatureSensor.Temperature: a charging car, an overh
   assert.equal(st.ctl('fault', '2', 'overtemp').code, 0);
   d = await eventOf(heat, from);
   assert.deepEqual([d.trigger, d.variable.name], ['Alerting', 'Temperature']);
+  // the station's own threshold at connector.2.derate_temp_c (70) trips with it
+  const own = await eventOf(TEMPERATURE[1], from);
+  assert.deepEqual([own.trigger, own.eventNotificationType], ['Alerting', 'PreconfiguredMonitor']);
   assert.deepEqual(d.component, { name: 'TemperatureSensor', evse: { id: 2 } });
   assert.ok(Number(d.actualValue) > 60, d.actualValue);
   from = csms.calls.length;
@@ -202,16 +208,16 @@ test('GetMonitoringReport: paged, with its criteria; ClearVariableMonitoring (N0
   const all = pages.flatMap((p) => p.monitor);
   assert.equal(all.length, 16);
   const ids = all.flatMap((m) => m.variableMonitoring.map((x) => x.id));
-  assert.equal(ids.length, 16 + 3 + 3, 'the custom monitors and the station\'s own three');
+  assert.equal(ids.length, 16 + 3 + OWN.length, 'the custom monitors and the station\'s own five');
   const power1 = all.find((m) => m.component.name === 'EVSE' && m.component.evse.id === 1 && m.variable.name === 'Power');
   assert.deepEqual(power1.variableMonitoring.map((x) => x.type).sort(), ['Delta', 'UpperThreshold', 'UpperThreshold']);
   const thresholds = await monitorsNow(32, { monitoringCriteria: ['ThresholdMonitoring'] });
-  assert.deepEqual(idsOf(thresholds), [upperId, ...HARDWIRED]);
+  assert.deepEqual(idsOf(thresholds), [upperId, ...HARDWIRED, ...TEMPERATURE]);
   const onEvse2 = await monitorsNow(33, { componentVariable: [{ component: { name: 'EVSE', evse: { id: 2 } } }] });
   assert.deepEqual(onEvse2.map((m) => m.variable.name).sort(), ['ACCurrent', 'AvailabilityState', 'Available', 'Power']);
   const cleared = await csms.call('ClearVariableMonitoring', { id: [upperId, 999999] });
   assert.deepEqual(cleared.clearMonitoringResult, [{ status: 'Accepted', id: upperId }, { status: 'NotFound', id: 999999 }]);
-  assert.deepEqual(idsOf(await monitorsNow(34, { monitoringCriteria: ['ThresholdMonitoring'] })), HARDWIRED);
+  assert.deepEqual(idsOf(await monitorsNow(34, { monitoringCriteria: ['ThresholdMonitoring'] })), [...HARDWIRED, ...TEMPERATURE]);
   csms.assertNoViolations();
 });
 
@@ -229,7 +235,7 @@ test('the custom monitors survive a restart; SetMonitoringBase FactoryDefault re
   assert.equal((await csms.call('SetMonitoringBase', { monitoringBase: 'All' })).status, 'Accepted');
   assert.equal((await monitorsNow(42)).length, 16);
   assert.equal((await csms.call('SetMonitoringBase', { monitoringBase: 'FactoryDefault' })).status, 'Accepted');
-  assert.deepEqual(idsOf(await monitorsNow(43)), [PRECONFIGURED, ...HARDWIRED], 'the custom ones gone, the station\'s own left');
+  assert.deepEqual(idsOf(await monitorsNow(43)), OWN, 'the custom ones gone, the station\'s own left');
   assert.equal((await csms.call('GetMonitoringReport', { requestId: 44, monitoringCriteria: ['PeriodicMonitoring'] })).status, 'EmptyResultSet');
   const base = (await csms.call('GetVariables', { getVariableData: [
     { component: { name: 'MonitoringCtrlr' }, variable: { name: 'ActiveMonitoringBase' } }] })).getVariableResult;
@@ -249,6 +255,9 @@ test('the station\'s own monitors: in the report, tripping as PreconfiguredMonit
   assert.equal(power1.type, 'UpperThreshold');
   assert.equal(power1.severity, 3);
   assert.ok(Math.abs(power1.value - maxSet * 1.1) < 0.01, `${power1.value} for MaxSet ${maxSet}`);
+  // the preconfigured temperature threshold: connector.N.derate_temp_c (70 unless set)
+  const heat2 = own.find((m) => m.component.name === 'TemperatureSensor' && m.component.evse.id === 2);
+  assert.deepEqual(heat2.variableMonitoring, [{ id: TEMPERATURE[1], transaction: false, value: 70, type: 'UpperThreshold', severity: 6 }]);
   // a hard-wired monitor is neither replaced (N04.FR.18) nor cleared (N06.FR.03)
   const hw = await setMon(mon(evse('EVSE', 1), 'Power', 'UpperThreshold', 100, 2, { id: HARDWIRED[0] }));
   assert.equal(hw[0].status, 'Rejected');
@@ -281,9 +290,9 @@ test('the station\'s own monitors: in the report, tripping as PreconfiguredMonit
   // cleared, it stays away across a restart until a base brings it back
   assert.deepEqual((await csms.call('ClearVariableMonitoring', { id: [PRECONFIGURED] })).clearMonitoringResult, [{ status: 'Accepted', id: PRECONFIGURED }]);
   st = await rig.restart(st, csms);
-  assert.deepEqual(idsOf(await monitorsNow(54)), HARDWIRED);
+  assert.deepEqual(idsOf(await monitorsNow(54)), [...HARDWIRED, ...TEMPERATURE]);
   assert.equal((await csms.call('SetMonitoringBase', { monitoringBase: 'All' })).status, 'Accepted');
-  assert.deepEqual(idsOf(await monitorsNow(55)), [PRECONFIGURED, ...HARDWIRED]);
+  assert.deepEqual(idsOf(await monitorsNow(55)), OWN);
   // HardWiredOnly: only the hard-wired ones, across a restart too; the station going out of
   // service is told by a custom monitor of the same check, not by the preconfigured one
   assert.equal((await csms.call('SetMonitoringBase', { monitoringBase: 'HardWiredOnly' })).status, 'Accepted');
@@ -343,7 +352,8 @@ test('under OCPP 2.1 the report says each monitor\'s kind (eventNotificationType
     const kinds = Object.fromEntries((await reportPages(c21, 'NotifyMonitoringReport', 70, from))
       .flatMap((p) => p.monitor).flatMap((m) => m.variableMonitoring).map((x) => [x.id, x.eventNotificationType]));
     assert.deepEqual(kinds, { [r[0].id]: 'CustomMonitor', [PRECONFIGURED]: 'PreconfiguredMonitor',
-      [HARDWIRED[0]]: 'HardWiredMonitor', [HARDWIRED[1]]: 'HardWiredMonitor' });
+      [HARDWIRED[0]]: 'HardWiredMonitor', [HARDWIRED[1]]: 'HardWiredMonitor',
+      [TEMPERATURE[0]]: 'PreconfiguredMonitor', [TEMPERATURE[1]]: 'PreconfiguredMonitor' });
     c21.assertNoViolations();
   } finally {
     await rig21.down(s21, c21);

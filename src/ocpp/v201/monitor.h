@@ -26,7 +26,7 @@
 /* the station's own monitors (hard-wired, preconfigured): monitoring.c's
  * list, at most this many, their ids from MON_BUILTIN_ID on (never given to
  * a custom monitor) */
-#define MON_BUILTIN_MAX 16
+#define MON_BUILTIN_MAX 24
 #define MON_BUILTIN_ID 1000000
 #define MON_CAPACITY (MON_MAX + MON_BUILTIN_MAX)
 #define MON_NAME_MAX 50 /* ComponentType.name, VariableType.name: string(50) */

@@ -30,8 +30,9 @@
 #define EVENT_MESSAGE_MAX (DM_BYTES_PER_MESSAGE - 128)
 
 /* The station's own monitors' ids (monitor.h reserves them). */
-#define OWN_STATION_AVAILABLE MON_BUILTIN_ID     /* preconfigured */
-#define OWN_EVSE_POWER(c) (MON_BUILTIN_ID + (c)) /* hard-wired, EVSE c */
+#define OWN_STATION_AVAILABLE MON_BUILTIN_ID                 /* preconfigured */
+#define OWN_EVSE_POWER(c) (MON_BUILTIN_ID + (c))             /* hard-wired, EVSE c */
+#define OWN_EVSE_TEMPERATURE(c) (MON_BUILTIN_ID + 100 + (c)) /* preconfigured, EVSE c */
 
 struct v201_monitoring {
   mon_set set;
@@ -84,12 +85,16 @@ static mon_monitor own_monitor(mon_kind kind, int id, const char *component, int
 /* The monitors this station ships (N03), into out[MON_BUILTIN_MAX]:
  * - preconfigured: a Delta on ChargingStation.Available, severity 5 (Alert):
  *   the station as a whole went out of service (every EVSE Unavailable) or
- *   came back;
+ *   came back; on each EVSE an UpperThreshold on its TemperatureSensor's
+ *   Temperature, severity 6 (Warning), at connector.N.derate_temp_c: the
+ *   connector is hot enough for borne to lower the current (it stops at
+ *   max_temp_c, error 601); the value follows the setting;
  * - hard-wired, on each EVSE: an UpperThreshold on EVSE.Power, severity 3
  *   (Critical), at the most its settings allow (Power MaxSet) plus the
  *   tolerance of borne's overcurrent supervision (core/connector.h): a car
  *   or a meter beyond what the installation was set for. The value follows
  *   the settings. */
+_Static_assert(1 + 2 * BORNE_MAX_CONNECTORS <= MON_BUILTIN_MAX, "room for the own monitors");
 static int own_monitors(const ocpp201_station *o, mon_monitor *out) {
   int n = 0;
   out[n++] = own_monitor(MON_PRECONFIGURED, OWN_STATION_AVAILABLE, "ChargingStation", 0,
@@ -105,6 +110,12 @@ static int own_monitors(const ocpp201_station *o, mon_monitor *out) {
       continue;
     out[n++] = own_monitor(MON_HARDWIRED, OWN_EVSE_POWER(e), "EVSE", e, "Power", MON_UPPER,
                            max * (1.0 + CS_OVERCURRENT_TOLERANCE), 3);
+  }
+  for (int e = 1; e <= o->count && n < MON_BUILTIN_MAX; e++) {
+    char key[64];
+    snprintf(key, sizeof key, "connector.%d.derate_temp_c", e);
+    out[n++] = own_monitor(MON_PRECONFIGURED, OWN_EVSE_TEMPERATURE(e), "TemperatureSensor", e,
+                           "Temperature", MON_UPPER, config_get_number(o->st->cfg, key), 6);
   }
   return n;
 }
