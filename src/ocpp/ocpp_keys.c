@@ -254,6 +254,12 @@ static const cfg_key_def rows[] = {
      "station's own limits (load management, Modbus, MQTT, site) must move from the value last "
      "told for NotifyChargingLimit to tell it again (K12). 0: every change.",
      NULL, NULL, .ocpp_name = "LimitChangeSignificance"},
+    {"ocpp.NotifyChargingLimitWithSchedules", CFG_BOOL, "true", 0, 0, NULL, RT,
+     "OCPP 2.0.1 SmartChargingCtrlr.NotifyChargingLimitWithSchedules: a NotifyChargingLimit "
+     "for one of the station's own limits (load management, Modbus, MQTT, site) carries the "
+     "limit as a schedule; false: only its source and isGridCritical (less data when the limit "
+     "moves often; the CSMS reads the limit in GetCompositeSchedule).",
+     NULL, NULL, .ocpp_name = "NotifyChargingLimitWithSchedules"},
     {"ocpp.SampledDataSignReadings", CFG_BOOL, "false", 0, 0, NULL, RT,
      "OCPP 2.0.1 SampledDataCtrlr.SignReadings: with OCMF signing on (ocmf.enabled), the "
      "periodic energy register reading of a transaction (TransactionEvent Updated, "

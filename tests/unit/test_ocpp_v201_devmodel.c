@@ -182,6 +182,11 @@ static void values_are_borne_settings_and_state(void **state) {
   assert_string_equal(value(f, "ChargingStation", 0, 0, "Available", NULL), "false");
   assert_string_equal(value(f, "Connector", 1, 1, "ConnectorType", NULL), "sType2");
   assert_string_equal(value(f, "Connector", 2, 1, "ConnectorType", NULL), "cType2");
+  /* connector.N.type wins over auto (the tethered flag) */
+  assert_int_equal(config_set(f->cfg, "connector.2.type", "cType1", err, sizeof err), 0);
+  assert_string_equal(value(f, "Connector", 2, 1, "ConnectorType", NULL), "cType1");
+  assert_int_equal(config_set(f->cfg, "connector.2.type", "auto", err, sizeof err), 0);
+  assert_string_equal(value(f, "Connector", 2, 1, "ConnectorType", NULL), "cType2");
   assert_string_equal(value(f, "EVSE", 2, 0, "SupplyPhases", NULL), "1");
   assert_string_equal(value(f, "ChargingStation", 0, 0, "SupplyPhases", NULL), "3");
   assert_string_equal(value(f, "EVSE", 2, 0, "Power", NULL), "7200.5");

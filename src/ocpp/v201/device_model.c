@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "chargepoint/authorization.h"
+#include "ocpp/v201/model.h"
 #include "tariff/tariff21.h"
 #include "util/timefmt.h"
 
@@ -42,7 +43,7 @@ typedef enum {
   L_AVAILABLE,      /* Available: not Unavailable */
   L_PHASES,         /* SupplyPhases: the station's most, an EVSE's own */
   L_POWER,          /* EVSE Power: Actual from the meter, MaxSet from the settings */
-  L_CONNECTOR_TYPE, /* cType2 (tethered cable) or sType2 (socket) */
+  L_CONNECTOR_TYPE, /* connector.N.type (v201_connector_type) */
   L_DATETIME,
   L_LOCAL_ENTRIES, /* maxLimit: ocpp.LocalAuthListMaxLength */
   L_LIST_STORAGE,  /* LocalAuthListCtrlr.Storage (bytes), maxLimit from the most entries */
@@ -271,8 +272,8 @@ static const dm_var vars[] = {
      "true", L_NONE, NULL, NULL},
     {"SmartChargingCtrlr", S_STATION, "LimitChangeSignificance", NULL, T_DECIMAL, M_RW,
      "ocpp.LimitChangeSignificance", NULL, L_NONE, NULL, NULL},
-    {"SmartChargingCtrlr", S_STATION, "NotifyChargingLimitWithSchedules", NULL, T_BOOLEAN, M_RO,
-     NULL, "true", L_NONE, NULL, NULL},
+    {"SmartChargingCtrlr", S_STATION, "NotifyChargingLimitWithSchedules", NULL, T_BOOLEAN, M_RW,
+     "ocpp.NotifyChargingLimitWithSchedules", NULL, L_NONE, NULL, NULL},
     {"SmartChargingCtrlr", S_STATION, "PeriodsPerSchedule", NULL, T_INTEGER, M_RO, NULL, "24",
      L_NONE, NULL, NULL},
     {"SmartChargingCtrlr", S_STATION, "ProfileStackLevel", NULL, T_INTEGER, M_RO, NULL, "8", L_NONE,
@@ -554,12 +555,9 @@ static void live_value(const dm_ctx *c, const dm_var *v, int evse, dm_attr attr,
     snprintf(out, len, "%.1f", w);
     return;
   }
-  case L_CONNECTOR_TYPE: {
-    char key[64];
-    snprintf(key, sizeof key, "connector.%d.tethered", evse);
-    snprintf(out, len, "%s", config_get_bool(c->cfg, key) ? "cType2" : "sType2");
+  case L_CONNECTOR_TYPE:
+    snprintf(out, len, "%s", v201_connector_type(c->cfg, evse));
     return;
-  }
   case L_DATETIME:
     timefmt_iso(l ? l->now_ms : 0, out, len);
     return;
