@@ -115,6 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     ocpp201_SetVariableMonitoringRequest_free(&q);
   }
   json_decref(events);
+  mon_set_free(&s);
   json_decref(req);
   return 0;
 }

@@ -68,6 +68,7 @@ static void ids_are_given_and_duplicates_refused(void **state) {
   unnamed.component[0] = '\0'; /* could not be saved */
   add(&s, unnamed, false, MON_REJECTED);
   assert_int_equal(s.count, 3);
+  mon_set_free(&s);
 }
 
 static void thresholds_need_numbers(void **state) {
@@ -82,6 +83,7 @@ static void thresholds_need_numbers(void **state) {
                    MON_UNSUPPORTED_TYPE);
   m.type = MON_DELTA;
   assert_int_equal(mon_set_add(&s, &m, false, false, "Available", T0, &id, &why), MON_ACCEPTED);
+  mon_set_free(&s);
 }
 
 static void clear_and_hardwired(void **state) {
@@ -101,6 +103,7 @@ static void clear_and_hardwired(void **state) {
   mon_set_clear_custom(&s);
   assert_int_equal(s.count, 1);
   assert_int_equal(s.m[0].id, b);
+  mon_set_free(&s);
 }
 
 static void upper_threshold_alerts_then_clears(void **state) {
@@ -120,6 +123,7 @@ static void upper_threshold_alerts_then_clears(void **state) {
   assert_true(t.cleared);
   assert_int_equal(t.cause, 42);
   assert_false(mon_check(m, NULL, true, T0, &t));
+  mon_set_free(&s);
 }
 
 static void lower_threshold(void **state) {
@@ -132,6 +136,7 @@ static void lower_threshold(void **state) {
   assert_false(mon_check(m, "60", true, T0, &t));
   assert_true(mon_check(m, "150", true, T0, &t));
   assert_true(t.cleared);
+  mon_set_free(&s);
 }
 
 static void delta_numeric_and_text(void **state) {
@@ -155,6 +160,7 @@ static void delta_numeric_and_text(void **state) {
   assert_false(mon_check(m, "Available", false, T0, &t));
   assert_true(mon_check(m, "Unavailable", false, T0, &t));
   assert_false(mon_check(m, "Unavailable", false, T0, &t));
+  mon_set_free(&s);
 }
 
 static void periodic_on_the_virtual_clock(void **state) {
@@ -179,6 +185,7 @@ static void periodic_on_the_virtual_clock(void **state) {
   assert_int_equal(mon_set_find(&s, id)->next_due, T0 + 900000);
   assert_true(mon_check(mon_set_find(&s, id), "1", true, T0 + 901000, &t));
   assert_int_equal(mon_set_find(&s, id)->next_due, T0 + 1800000);
+  mon_set_free(&s);
 }
 
 static void saved_and_loaded(void **state) {
@@ -265,6 +272,7 @@ static void own_monitors_follow_the_base(void **state) {
   for (int i = 0; i < s.count; i++) assert_int_equal(s.m[i].kind, MON_HARDWIRED);
   mon_set_base(&s, MON_BASE_ALL, defs, n, T0);
   assert_int_equal(s.count, 3);
+  mon_set_free(&s);
 }
 
 static void own_monitors_after_a_restart(void **state) {
@@ -274,18 +282,19 @@ static void own_monitors_after_a_restart(void **state) {
   /* the saved custom monitors come first: one replaced the preconfigured one */
   mon_set s;
   mon_set_init(&s);
-  s.m[s.count] = defs[0];
-  s.m[s.count].kind = MON_CUSTOM;
-  s.m[s.count++].severity = 7;
+  mon_monitor *saved = mon_set_push(&s);
+  *saved = defs[0];
+  saved->kind = MON_CUSTOM;
+  saved->severity = 7;
   mon_set_install(&s, defs, n, true, NULL, 0, T0);
   assert_int_equal(s.count, 3);
   assert_int_equal(mon_set_find(&s, MON_BUILTIN_ID)->severity, 7);
   /* a preconfigured one the CSMS cleared stays away; under HardWiredOnly all do */
-  mon_set_init(&s);
+  mon_set_free(&s);
   int off[] = {MON_BUILTIN_ID};
   mon_set_install(&s, defs, n, true, off, 1, T0);
   assert_null(mon_set_find(&s, MON_BUILTIN_ID));
-  mon_set_init(&s);
+  mon_set_free(&s);
   mon_set_install(&s, defs, n, false, NULL, 0, T0);
   assert_int_equal(s.count, 2);
   /* their room is theirs: MON_MAX custom monitors besides them */
@@ -299,6 +308,7 @@ static void own_monitors_after_a_restart(void **state) {
   m.evse = 99;
   add(&s, m, false, MON_REJECTED);
   assert_int_equal(s.count, MON_MAX + 3);
+  mon_set_free(&s);
 }
 
 static void own_monitor_trips_and_follows_the_settings(void **state) {
@@ -337,6 +347,7 @@ static void own_monitor_trips_and_follows_the_settings(void **state) {
   assert_int_equal(b, MON_BASE_HARDWIRED_ONLY);
   assert_false(mon_base_parse("None", &b));
   assert_string_equal(mon_base_name(MON_BASE_FACTORY_DEFAULT), "FactoryDefault");
+  mon_set_free(&s);
 }
 
 static json_t *event(int id, size_t info) {

@@ -79,10 +79,23 @@ static int tz_offset(const v201_local *l, borne_ms at) {
 }
 
 static void free_local(v201_cost *k) {
-  if (!k->run) return;
+  if (!k || !k->run) return;
   json_decref(k->run->tariff);
   free(k->run);
   k->run = NULL;
+}
+
+/* EVSE c's cost to write, made at its first use; NULL without memory */
+static v201_cost *cost_of(ocpp201_station *o, int c) {
+  v201_evse *e = &o->evse[c - 1];
+  if (!e->cost) e->cost = calloc(1, sizeof *e->cost);
+  return e->cost;
+}
+
+/* EVSE c's cost to read: an EVSE that never had one has none (all zero) */
+static const v201_cost *cost_seen(const ocpp201_station *o, int c) {
+  static const v201_cost none;
+  return o->evse[c - 1].cost ? o->evse[c - 1].cost : &none;
 }
 
 /* ---------- persistence ---------- */
@@ -166,18 +179,24 @@ int v201_cost_open(ocpp201_station *o, char *err, size_t errlen) {
     session_row row = {0};
     session_filter f = {.connector = c, .limit = 1};
     if (store_sessions_query(o->st->db, &f, newest, &row) != 0 || !row.id) continue;
-    v201_cost *k = &o->evse[c - 1].cost;
-    if (load(o, row.id, k)) k->ended = row.stop_ms != 0;
+    v201_cost *k = cost_of(o, c);
+    if (k && load(o, row.id, k)) k->ended = row.stop_ms != 0;
   }
   return 0;
 }
 
 void v201_cost_free(ocpp201_station *o) {
-  for (int c = 1; c <= o->count; c++) free_local(&o->evse[c - 1].cost);
+  for (int c = 1; c <= o->count; c++) {
+    free_local(o->evse[c - 1].cost);
+    free(o->evse[c - 1].cost);
+    o->evse[c - 1].cost = NULL;
+  }
   json_decref(o->tariffs);
   o->tariffs = NULL;
   json_decref(o->personal_tariff);
   o->personal_tariff = NULL;
+  free(o->personal_msg);
+  o->personal_msg = NULL;
 }
 
 /* ---------- the running local cost ---------- */
@@ -215,9 +234,9 @@ static void step(ocpp201_station *o, int c, borne_ms at, double wh) {
   const meter_reading *m = &o->st->conn[c - 1].meter;
   double amps = m->current_a[0] > m->current_a[1] ? m->current_a[0] : m->current_a[1];
   if (m->current_a[2] > amps) amps = m->current_a[2];
-  t21_step(&e->cost.run->r, at, tz_offset(e->cost.run, at), wh, e->status == STATUS_CHARGING, amps,
-           m->power_total_w);
-  local_total(&e->cost);
+  t21_step(&e->cost->run->r, at, tz_offset(e->cost->run, at), wh, e->status == STATUS_CHARGING,
+           amps, m->power_total_w);
+  local_total(e->cost);
 }
 
 static void start_local(ocpp201_station *o, int c, const json_t *tf, borne_ms at, double wh,
@@ -225,7 +244,8 @@ static void start_local(ocpp201_station *o, int c, const json_t *tf, borne_ms at
   tariff21 t;
   const char *why;
   if (strcmp(v201_tariff_of_json(tf, &t, &why), "Accepted") != 0) return;
-  v201_cost *k = &o->evse[c - 1].cost;
+  v201_cost *k = cost_of(o, c);
+  if (!k) return;
   free_local(k);
   k->run = calloc(1, sizeof *k->run);
   if (!k->run) return;
@@ -237,8 +257,8 @@ static void start_local(ocpp201_station *o, int c, const json_t *tf, borne_ms at
 }
 
 void v201_cost_meter(ocpp201_station *o, int c) {
-  v201_cost *k = &o->evse[c - 1].cost;
-  if (!k->run || k->ended || k->session != o->evse[c - 1].session_id) return;
+  v201_cost *k = o->evse[c - 1].cost;
+  if (!k || !k->run || k->ended || k->session != o->evse[c - 1].session_id) return;
   borne_ms now = now201(o);
   step(o, c, now, meter_wh(o, c));
   if (now - k->run->saved >= SAVE_EVERY_MS) save(o, k);
@@ -327,7 +347,11 @@ bool v201_cost_kept_tariff_id(ocpp201_station *o, const char *token, char *id, s
 /* ---------- the session ---------- */
 
 void v201_cost_session_started(ocpp201_station *o, int c, const station_session_info *s) {
-  v201_cost *k = &o->evse[c - 1].cost;
+  v201_cost *k = cost_of(o, c);
+  if (!k) {
+    log_error(MOD, "EVSE %d: no memory for the session's cost", c);
+    return;
+  }
   if (s->resumed) { /* after a restart: what it had */
     if (k->session != s->id) {
       free_local(k);
@@ -352,7 +376,7 @@ void v201_cost_session_started(ocpp201_station *o, int c, const station_session_
   long wait_s = config_get_int(o->st->cfg, "auth.timeout_s");
   bool recent = now201(o) - o->personal_at <= (wait_s > 60 ? wait_s : 60) * 1000L;
   if (o->personal_tok[0] && !strcmp(o->personal_tok, uid) && recent) { /* I01 */
-    memcpy(k->message, o->personal_msg, sizeof k->message);
+    snprintf(k->message, sizeof k->message, "%s", o->personal_msg ? o->personal_msg : "");
     o->personal_tok[0] = 0;
     driver = o->personal_tariff;
     o->personal_tariff = NULL;
@@ -373,8 +397,8 @@ void v201_cost_session_started(ocpp201_station *o, int c, const station_session_
 }
 
 void v201_cost_session_stopped(ocpp201_station *o, int c, const station_session_info *s) {
-  v201_cost *k = &o->evse[c - 1].cost;
-  if (k->session != s->id) return;
+  v201_cost *k = o->evse[c - 1].cost;
+  if (!k || k->session != s->id) return;
   if (k->run) {
     step(o, c, s->stop_ms, s->meter_stop_wh);
     if (k->local) k->final = true; /* the station's own final cost, unless the CSMS's comes */
@@ -407,18 +431,19 @@ void v201_cost_authorized(ocpp201_station *o, const char *token, const json_t *r
   const char *st = json_string_value(json_object_get(info, "status"));
   keep_driver_tariff(o, token, json_is_object(tf) && !o->tariff_problem ? tf : NULL,
                      st && !strcmp(st, "Accepted"));
-  char tok[sizeof o->personal_tok], text[sizeof o->personal_msg];
+  char tok[sizeof o->personal_tok];
   snprintf(tok, sizeof tok, "%s", (msg || tf) && token ? token : "");
-  snprintf(text, sizeof text, "%s", msg ? msg : "");
   memcpy(o->personal_tok, tok, sizeof tok);
-  memcpy(o->personal_msg, text, sizeof text);
+  free(o->personal_msg);
+  o->personal_msg = msg && msg[0] ? strdup(msg) : NULL; /* no memory: no message */
   o->personal_at = now201(o);
   json_decref(o->personal_tariff);
   o->personal_tariff = json_is_object(tf) ? json_deep_copy(tf) : NULL;
 }
 
 static void set_cost(ocpp201_station *o, int c, double total, bool final) {
-  v201_cost *k = &o->evse[c - 1].cost;
+  v201_cost *k = cost_of(o, c);
+  if (!k) return;
   k->total = total;
   k->known = true;
   k->final = final;
@@ -438,7 +463,7 @@ void v201_cost_answered(ocpp201_station *o, int64_t session_id, const json_t *re
   if (!session_id || (!json_is_number(total) && !message)) return;
   int on = 0;
   for (int c = 1; c <= o->count; c++)
-    if (o->evse[c - 1].cost.session == session_id) on = c;
+    if (cost_seen(o, c)->session == session_id) on = c;
   if (!on) { /* an older transaction of the EVSE: its row in the history */
     v201_cost old;
     session_row row;
@@ -459,7 +484,8 @@ void v201_cost_answered(ocpp201_station *o, int64_t session_id, const json_t *re
     free_local(&old);
     return;
   }
-  v201_cost *k = &o->evse[on - 1].cost;
+  v201_cost *k = cost_of(o, on);
+  if (!k) return;
   if (message) snprintf(k->message, sizeof k->message, "%s", message); /* I06 */
   if (json_is_number(total))
     set_cost(o, on, json_number_value(total), k->ended);
@@ -468,7 +494,7 @@ void v201_cost_answered(ocpp201_station *o, int64_t session_id, const json_t *re
 }
 
 json_t *v201_cost_status(const ocpp201_station *o, int c) {
-  const v201_cost *k = &o->evse[c - 1].cost;
+  const v201_cost *k = cost_seen(o, c);
   const char *tariff_fb = config_get(o->st->cfg, "tariff.fallback_message");
   const char *total_fb = config_get(o->st->cfg, "tariff.total_cost_fallback_message");
   /* 2.1 TariffCostCtrlr.OfflineTariffFallbackMessage: offline, for an EVSE
@@ -498,7 +524,7 @@ json_t *v201_cost_status(const ocpp201_station *o, int c) {
 void v201_cost_details(ocpp201_station *o, int64_t session_id, json_t *payload, bool periods) {
   const v201_cost *k = NULL;
   for (int c = 1; c <= o->count; c++)
-    if (o->evse[c - 1].cost.session == session_id) k = &o->evse[c - 1].cost;
+    if (cost_seen(o, c)->session == session_id) k = cost_seen(o, c);
   if (!k || !k->run || !speaks21(o)) return;
   json_t *d = v201_cost_details_json(&k->run->r, periods);
   if (d) json_object_set_new(payload, "costDetails", d);
@@ -509,7 +535,7 @@ void v201_cost_details(ocpp201_station *o, int64_t session_id, json_t *payload, 
  * TariffCostCtrlr.Interval[Cost] seconds (tariff.running_cost_interval). */
 static bool running_priced(const ocpp201_station *o, int c) {
   const v201_evse *e = &o->evse[c - 1];
-  const v201_cost *k = &e->cost;
+  const v201_cost *k = cost_seen(o, c);
   return k->run && !k->ended && k->session && k->session == e->session_id && e->tx_id[0] &&
          speaks21(o);
 }
@@ -519,7 +545,7 @@ borne_ms v201_cost_running(ocpp201_station *o, borne_ms now) {
   long every = config_get_int(o->st->cfg, "tariff.running_cost_interval");
   for (int c = 1; c <= o->count; c++) {
     if (!running_priced(o, c)) continue;
-    v201_cost *k = &o->evse[c - 1].cost;
+    v201_cost *k = o->evse[c - 1].cost; /* priced: it has one */
     borne_ms at;
     if (t21_running_cost_due(&k->running_at, now, every, &at)) {
       step(o, c, now, meter_wh(o, c)); /* the cost as of now */
@@ -538,8 +564,8 @@ borne_ms v201_cost_running_next(const ocpp201_station *o) {
   borne_ms next = NEVER;
   long every = config_get_int(o->st->cfg, "tariff.running_cost_interval");
   for (int c = 1; c <= o->count && every > 0; c++)
-    if (running_priced(o, c) && o->evse[c - 1].cost.running_at + every * 1000 < next)
-      next = o->evse[c - 1].cost.running_at + every * 1000;
+    if (running_priced(o, c) && cost_seen(o, c)->running_at + every * 1000 < next)
+      next = cost_seen(o, c)->running_at + every * 1000;
   return next;
 }
 
@@ -552,7 +578,7 @@ static void h_cost_updated(ocpp201_station *o, const json_t *req, ocpp_reply *r)
   int on = 0;
   for (int c = 1; c <= o->count; c++)
     if (o->evse[c - 1].tx_id[0] && !strcmp(o->evse[c - 1].tx_id, q.transactionId)) on = c;
-  if (on && o->evse[on - 1].cost.session == o->evse[on - 1].session_id)
+  if (on && cost_seen(o, on)->session == o->evse[on - 1].session_id)
     set_cost(o, on, q.totalCost, false);
   else /* the response has no status: an unknown transaction is only logged */
     station_event(o->st, 0, "ocpp_cost", "CostUpdated for a transaction not running here");
@@ -667,7 +693,7 @@ static void h_get_tariffs(ocpp201_station *o, const json_t *req, ocpp_reply *r) 
                                            json_object_get(entry, "tariff"), ids));
   }
   for (int c = 1; c <= o->count; c++) {
-    const v201_cost *k = &o->evse[c - 1].cost;
+    const v201_cost *k = cost_seen(o, c);
     if ((evse && c != evse) || !k->run || !k->run->driver || k->ended) continue;
     json_array_append_new(
         list, assignment(k->run->r.t.id, "DriverTariff", k->run->tariff, json_pack("[i]", c)));
@@ -743,8 +769,8 @@ static void h_change_transaction_tariff(ocpp201_station *o, const json_t *req, o
   const json_t *tf = json_object_get(req, "tariff");
   tariff21 t;
   if (!tariff_of_request(tf, &t, r)) return;
-  v201_cost *k = &o->evse[on - 1].cost;
-  if (k->session != o->evse[on - 1].session_id) {
+  v201_cost *k = cost_of(o, on);
+  if (!k || k->session != o->evse[on - 1].session_id) {
     v201_reply_status(r, "TxNotFound");
     return;
   }

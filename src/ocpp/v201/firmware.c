@@ -53,7 +53,7 @@ void v201_on_restart(void *ctx) {
   o->restart_hard = true;
   o->restart_pending = true;
   o->restart_deadline = uv_now(o->st->loop) + RESTART_FLUSH_MAX_MS;
-  uv_timer_start(&o->reset_timer, v201_flush_check_cb, 0, 0);
+  lazy_timer_start(&o->reset_timer, o->st->loop, v201_flush_check_cb, o, 0, 0);
 }
 
 const char *v201_boot_reason(const ocpp201_station *o) {

@@ -60,6 +60,23 @@ void mon_set_init(mon_set *s) {
   s->next_id = 1;
 }
 
+void mon_set_free(mon_set *s) {
+  free(s->m);
+  mon_set_init(s);
+}
+
+mon_monitor *mon_set_push(mon_set *s) {
+  if (s->count >= MON_CAPACITY) return NULL;
+  if (s->count == s->cap) {
+    int cap = s->cap + 1; /* monitors come rarely: no room kept ahead */
+    mon_monitor *grown = realloc(s->m, (size_t)cap * sizeof *grown);
+    if (!grown) return NULL;
+    s->m = grown;
+    s->cap = cap;
+  }
+  return &s->m[s->count++];
+}
+
 mon_monitor *mon_set_find(mon_set *s, int id) {
   for (int i = 0; i < s->count; i++)
     if (s->m[i].id == id) return &s->m[i];
@@ -131,8 +148,9 @@ mon_status mon_set_add(mon_set *s, const mon_monitor *want, bool has_id, bool nu
   }
   if (!old && (mon_set_custom_count(s) >= MON_MAX || s->count >= MON_CAPACITY))
     return *why = "no room for another monitor", MON_REJECTED;
-  int id = old ? old->id : new_id(s);
-  mon_monitor *m = old ? old : &s->m[s->count++];
+  int id = old ? old->id : new_id(s); /* before the push: it reads the set */
+  mon_monitor *m = old ? old : mon_set_push(s);
+  if (!m) return *why = "no memory for another monitor", MON_REJECTED;
   *m = *want;
   m->id = id;
   m->kind = MON_CUSTOM; /* N04.FR.15: a replaced preconfigured monitor is custom */
@@ -170,7 +188,8 @@ void mon_set_install(mon_set *s, const mon_monitor *own, int n, bool preconfigur
     const mon_monitor *d = &own[i];
     if (d->kind == MON_CUSTOM || mon_set_find(s, d->id)) continue;
     if (d->kind == MON_PRECONFIGURED && (!preconfigured || listed(off, noff, d->id))) continue;
-    mon_monitor *m = &s->m[s->count++];
+    mon_monitor *m = mon_set_push(s);
+    if (!m) return;
     *m = *d;
     m->tripped = false;
     m->trip_event_id = 0;

@@ -65,9 +65,12 @@ typedef struct {
   long long next_due;                /* Periodic: the next report (ms), 0 not yet set */
 } mon_monitor;
 
+/* The monitors, grown as they come (at most MON_CAPACITY: 224 bytes each,
+ * and a station has 1 + 2 per EVSE of its own; a swarm station held room for
+ * all 88, 19.7 kB). mon_set_free gives the room back. */
 typedef struct {
-  mon_monitor m[MON_CAPACITY];
-  int count;
+  mon_monitor *m;
+  int count, cap;
   int next_id; /* the id of the next monitor without one (N04.FR.11) */
 } mon_set;
 
@@ -86,6 +89,10 @@ const char *mon_base_name(mon_base b);
 bool mon_base_parse(const char *name, mon_base *out);
 
 void mon_set_init(mon_set *s);
+void mon_set_free(mon_set *s);
+/* Room for one more monitor at the end (count grows by one): NULL when the
+ * set has MON_CAPACITY or no memory is left. */
+mon_monitor *mon_set_push(mon_set *s);
 
 /* Adds `want` (has_id: replaces the monitor of that id) watching a variable
  * whose value now is `current` (NULL: unknown), a number when `numeric`.

@@ -184,8 +184,10 @@ static void load(ocpp201_station *o, v201_monitoring *mo, const mon_monitor *own
     json_t *j = json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL);
     mon_monitor m;
     /* a custom monitor, or one that replaced a preconfigured one (its id) */
-    if (mon_from_json(j, &m) && m.kind == MON_CUSTOM && !is_own(own, nown, m.id, MON_HARDWIRED)) {
-      mo->set.m[mo->set.count++] = m;
+    mon_monitor *slot = NULL;
+    if (mon_from_json(j, &m) && m.kind == MON_CUSTOM && !is_own(own, nown, m.id, MON_HARDWIRED) &&
+        (slot = mon_set_push(&mo->set))) {
+      *slot = m;
       if (m.id < MON_BUILTIN_ID && m.id >= mo->set.next_id) mo->set.next_id = m.id + 1;
     }
     json_decref(j);
@@ -226,6 +228,7 @@ void v201_monitoring_open(ocpp201_station *o) {
 void v201_monitoring_free(ocpp201_station *o) {
   if (!o->monitoring) return;
   json_decref(o->monitoring->pages);
+  mon_set_free(&o->monitoring->set);
   free(o->monitoring);
   o->monitoring = NULL;
 }

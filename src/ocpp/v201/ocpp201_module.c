@@ -264,7 +264,11 @@ static void on_setting_changed(void *ctx, const char *key) {
   if (!strcmp(key, "ocpp.url") && !strcmp(o->url, config_get(o->st->cfg, "ocpp.url")))
     relink = false; /* just attached with it */
   if (relink) {
-    snprintf(o->url, sizeof o->url, "%s", config_get(o->st->cfg, "ocpp.url"));
+    char *url = strdup(config_get(o->st->cfg, "ocpp.url"));
+    if (url) { /* no memory: the one before, in the events only */
+      free(o->url);
+      o->url = url;
+    }
     ocpp_transport_config tc;
     ocpp_core_transport_config(o->shared, &tc);
     o->loaded_at = config_generation(o->st->cfg);
@@ -313,12 +317,13 @@ static void on_closing(void *ctx) {
   v201_flush_aligned(o); /* a mark's readings still waiting: on disk, sent at the next start */
   curl_uv_close(o->cu);  /* the firmware service closes the updater */
   diagnostics_close(o->diag);
-  uv_timer_t *timers[] = {&o->boot_timer,  &o->heartbeat_timer, &o->tick_timer,
-                          &o->reset_timer, &o->cert_timer,      &o->reconnect_timer};
+  uv_timer_t *timers[] = {&o->boot_timer, &o->heartbeat_timer, &o->tick_timer, &o->cert_timer};
   for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
     uv_timer_stop(timers[i]);
     uv_close((uv_handle_t *)timers[i], handle_closed);
   }
+  lazy_timer_close(&o->reset_timer); /* the loop frees them */
+  lazy_timer_close(&o->reconnect_timer);
 }
 
 /* The link, journal, authorization store and reservations are the OCPP
@@ -335,6 +340,8 @@ static void on_free(void *ctx) {
   v201_monitoring_free(o);
   v201_cost_free(o);
   ocpp_pushed_clear(&o->pushed);
+  free(o->evse);
+  free(o->url);
   free(o);
 }
 
@@ -350,8 +357,16 @@ static void *open201(ocpp_core *core, char *err, size_t errlen) {
   o->st = st;
   o->shared = core;
   o->count = station_connector_count(st);
+  o->evse = calloc((size_t)(o->count > 0 ? o->count : 1), sizeof *o->evse);
+  o->url = strdup(core->url ? core->url : "");
+  if (!o->evse || !o->url) {
+    free(o->evse);
+    free(o->url);
+    free(o);
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
   o->next_aligned = NEVER;
-  snprintf(o->url, sizeof o->url, "%s", core->url);
   o->journal = core->journal;
   o->auth = core->auth;
   o->resv = core->resv;
@@ -367,11 +382,14 @@ static void *open201(ocpp_core *core, char *err, size_t errlen) {
     v201_cost_free(o);
     diagnostics_close(o->diag);
     curl_uv_close(o->cu);
+    free(o->evse);
+    free(o->url);
     free(o);
     return NULL;
   }
-  uv_timer_t *timers[] = {&o->boot_timer,  &o->heartbeat_timer, &o->tick_timer,
-                          &o->reset_timer, &o->cert_timer,      &o->reconnect_timer};
+  /* the Reset's and the new certificate's timers are made when needed
+   * (lazy_timer: 304 bytes a station that never resets) */
+  uv_timer_t *timers[] = {&o->boot_timer, &o->heartbeat_timer, &o->tick_timer, &o->cert_timer};
   for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
     uv_timer_init(st->loop, timers[i]);
     timers[i]->data = o;

@@ -141,7 +141,7 @@ void v201_flush_check_cb(uv_timer_t *t) {
   bool busy =
       ocpp_link_pending(o->link) > 0 || o->pump_in_flight || cp_journal_length(o->journal) > 0;
   if (online201(o) && busy && now < o->restart_deadline) {
-    uv_timer_start(&o->reset_timer, v201_flush_check_cb, 50, 0);
+    lazy_timer_start(&o->reset_timer, o->st->loop, v201_flush_check_cb, o, 50, 0);
     return;
   }
   o->restart_pending = false;
@@ -155,7 +155,7 @@ static void stop_all_cb(uv_timer_t *t) {
       station_connector_event(o->st, c, &(cs_event){.type = CS_EV_STOP, .reason = STOP_HARD_RESET});
   o->restart_pending = true;
   o->restart_deadline = uv_now(o->st->loop) + RESET_STOP_MAX_MS;
-  uv_timer_start(&o->reset_timer, v201_flush_check_cb, 0, 0);
+  lazy_timer_start(&o->reset_timer, o->st->loop, v201_flush_check_cb, o, 0, 0);
 }
 
 static bool any_session(const ocpp201_station *o) {
@@ -178,7 +178,7 @@ void v201_reset_when_idle(ocpp201_station *o) {
   o->reset_pending_idle = false;
   o->restart_pending = true;
   o->restart_deadline = uv_now(o->st->loop) + RESET_STOP_MAX_MS;
-  uv_timer_start(&o->reset_timer, v201_flush_check_cb, RESET_FLUSH_MS, 0);
+  lazy_timer_start(&o->reset_timer, o->st->loop, v201_flush_check_cb, o, RESET_FLUSH_MS, 0);
 }
 
 static void h_reset(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
@@ -201,7 +201,7 @@ static void h_reset(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
     return;
   }
   v201_reply_status(r, "Accepted");
-  uv_timer_start(&o->reset_timer, stop_all_cb, RESET_FLUSH_MS, 0);
+  lazy_timer_start(&o->reset_timer, o->st->loop, stop_all_cb, o, RESET_FLUSH_MS, 0);
 }
 
 /* P01: no vendor extension is known to this station. */

@@ -528,7 +528,7 @@ void v201_security_replied(ocpp201_station *o, const char *action) {
   if (o->cert_reconnect && !strcmp(action, "CertificateSigned")) {
     /* the transport writes the answer before it hangs up; from the next loop turn */
     o->cert_reconnect = false;
-    uv_timer_start(&o->reconnect_timer, reconnect_cb, 0, 0);
+    lazy_timer_start(&o->reconnect_timer, o->st->loop, reconnect_cb, o, 0, 0);
   }
 }
 

@@ -224,7 +224,8 @@ static void pump_answer(void *ctx, const json_t *result, const char *code, const
   v201_cost_answered(o, p->session_id, result);
   free(p);
   v201_pump(o);
-  if (o->restart_pending) uv_timer_start(&o->reset_timer, v201_flush_check_cb, 0, 0);
+  if (o->restart_pending)
+    lazy_timer_start(&o->reset_timer, o->st->loop, v201_flush_check_cb, o, 0, 0);
 }
 
 /* The session's transactionId, the same in the dialect's own events and in

@@ -37,6 +37,7 @@
 #include "ocpp/v201/txpoints.h"
 #include "ocpp/v201/webpay.h"
 #include "ocpp201_messages.h" /* generated from the OCPP 2.0.1 schemas */
+#include "station/lazy_timer.h"
 #include "station/loop_slices.h"
 #include "station/station.h"
 #include "util/log.h"
@@ -105,8 +106,10 @@ typedef struct {
   bool rate_known;
   double rate_a;
   limit_source rate_by;
-  /* block I (cost.c): the cost of the last transaction, until the next */
-  v201_cost cost;
+  /* block I (cost.c): the cost of the last transaction, until the next;
+   * made by the EVSE's first session (cost_of: 600 bytes an idle swarm
+   * station's EVSE does not hold) */
+  v201_cost *cost;
   /* C16 (authorization.c): the master pass token stopping its transaction, "" none */
   char master_pass[CP_ID_MAX + 1];
   /* C09: a token of the starter's group stopping its transaction, "" none */
@@ -134,11 +137,11 @@ typedef struct ocpp201_station {
   uv_timer_t boot_timer;
   uv_timer_t heartbeat_timer;
   uv_timer_t tick_timer;   /* status debounce, samples, queue retries */
-  uv_timer_t reset_timer;  /* Reset after its answer was written */
+  lazy_timer reset_timer;  /* Reset after its answer was written (made by a Reset) */
   bool reset_pending_idle; /* Reset OnIdle: once no transaction runs */
   bool restart_pending;
   uint64_t restart_deadline;
-  v201_evse evse[BORNE_MAX_CONNECTORS];
+  v201_evse *evse; /* count of them (1.3 kB each: a swarm station has 2 of the 8 it may have) */
   /* E03: the transaction of a badge held for the next car (TxStartPoint
    * Authorized, no EVSE yet), txpoints.h */
   v201_txp held;
@@ -171,7 +174,7 @@ typedef struct ocpp201_station {
   json_t *after_reply;    /* device model: NotifyReport pages, sent once answered */
   /* block A (security.c): SignCertificate retries and renewal, reconnects */
   uv_timer_t cert_timer;      /* CertificateSigned awaited / renewal check */
-  uv_timer_t reconnect_timer; /* a new client certificate, once answered */
+  lazy_timer reconnect_timer; /* a new client certificate, once answered (made then) */
   int csr_attempt;            /* SignCertificate requests sent for this certificate */
   bool csr_awaiting;          /* one was accepted, its CertificateSigned not come yet */
   cp_cert_leaf csr_leaf;      /* ... for this certificate (V2G, 2.1's V2G20 too) */
@@ -189,14 +192,14 @@ typedef struct ocpp201_station {
   /* block I (cost.c): the idTokenInfo.personalMessage of the last Authorize
    * answer, for the transaction its token starts; the 2.1 default tariffs */
   char personal_tok[CP_ID_MAX + 1];
-  char personal_msg[512];
+  char *personal_msg;      /* NULL: none (its 512 bytes only when one came) */
   json_t *personal_tariff; /* 2.1: that answer's driver tariff, NULL none */
   borne_ms personal_at;    /* when it came */
   /* 2.1 TariffCostCtrlr.Problem: the last driver tariff of an Authorize
    * answer could not be taken (I08.FR.37), until one can */
   bool tariff_problem;
-  json_t *tariffs; /* [{"evse": n, "tariff": TariffType}], as on disk */
-  char url[512];
+  json_t *tariffs;         /* [{"evse": n, "tariff": TariffType}], as on disk */
+  char *url;               /* the back end's, as connected to (never NULL once open) */
   unsigned long loaded_at; /* config_generation() when the link was made */
   bool closing;
   int open_handles;
