@@ -129,7 +129,7 @@ static void check_one(ocpp201_station *o, int c, borne_ms now) {
   if (!hit) return;
   k->limit_hit = hit;
   station_event(
-      o->st, c, "ocpp_limit_reached",
+      o->st, c, "ocpp_tx_limit_reached",
       "{\"transaction_id\":\"%s\",\"limit\":\"%s\",\"energy_wh\":%.1f,\"elapsed_s\":%lld}",
       k->tx_id, v201_txlimit_trigger(hit), u.energy_wh, (long long)(u.elapsed / 1000));
   /* the energy ends as at any stop of the session; its end says why
@@ -175,7 +175,7 @@ void v201_limits_answered(ocpp201_station *o, int64_t session_id, const json_t *
     log_error(MOD, "session %lld: its transaction limit is not kept: %s", (long long)session_id,
               store_last_error(db));
   char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-  station_event(o->st, c, "ocpp_limit_set", "%s", text ? text : "{}");
+  station_event(o->st, c, "ocpp_tx_limit", "%s", text ? text : "{}");
   free(text);
   json_decref(j);
   check_one(o, c, now201(o)); /* a limit below what it did already: at once */
