@@ -5,7 +5,8 @@
 // (Updated, triggerReason LimitSet, transactionInfo.transactionLimit) however
 // often the CSMS repeats it, then ends the transaction once that energy was
 // delivered (triggerReason and stoppedReason EnergyLimitReached); maxTime
-// likewise on the simulated clock (TimeLimitReached, not before the time); a
+// likewise on the simulated clock (TimeLimitReached, not before the time); maxCost
+// against the CSMS's CostUpdated (CostLimitReached, LocalOutOfCredit); a
 // maxTime kept on disk through a kill -9 (the CSMS does not say it again) ends
 // the resumed transaction. BORNE_OCPP_PEER=ocpp-ws-io runs it against the second
 // strict CSMS (ocpp21_txlimit_ws_io.test.mjs).
@@ -80,6 +81,22 @@ test('maxTime: ended at that time from the start, not before (TimeLimitReached)'
   assert.equal(ended.params.transactionInfo.stoppedReason, 'TimeLimitReached');
   const ran = Date.parse(ended.params.timestamp) - Date.parse(started.timestamp);
   assert.ok(ran >= 60000 && ran < 90000, `ran ${ran} ms for a maxTime of 60 s`);
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await st.waitStatus(1, 'Available');
+  csms.assertNoViolations();
+});
+
+test('maxCost against the CSMS\'s running cost (CostUpdated): not below it, ended once reached (CostLimitReached, LocalOutOfCredit)', async () => {
+  limitFor = (p) => (p.eventType === 'Started' ? { maxCost: 2.5 } : null);
+  const { from, tx } = await charge(1, 'GOOD1');
+  const set = await csms.waitCall('TransactionEvent', { from, match: (p) => p.triggerReason === 'LimitSet' && p.transactionInfo.transactionId === tx });
+  assert.deepEqual({ ...set.params.transactionInfo.transactionLimit }, { maxCost: 2.5 });
+  assert.deepEqual({ ...(await csms.call('CostUpdated', { totalCost: 1.25, transactionId: tx })) }, {});
+  assert.ok((await st.connector(1)).session, 'still charging below the limit');
+  assert.deepEqual({ ...(await csms.call('CostUpdated', { totalCost: 2.5, transactionId: tx })) }, {});
+  const ended = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
+  assert.equal(ended.params.triggerReason, 'CostLimitReached');
+  assert.equal(ended.params.transactionInfo.stoppedReason, 'LocalOutOfCredit');
   assert.equal(st.ctl('unplug', '1').code, 0);
   await st.waitStatus(1, 'Available');
   csms.assertNoViolations();
