@@ -578,9 +578,10 @@ static void h_cost_updated(ocpp201_station *o, const json_t *req, ocpp_reply *r)
   int on = 0;
   for (int c = 1; c <= o->count; c++)
     if (o->evse[c - 1].tx_id[0] && !strcmp(o->evse[c - 1].tx_id, q.transactionId)) on = c;
-  if (on && cost_seen(o, on)->session == o->evse[on - 1].session_id)
+  if (on && cost_seen(o, on)->session == o->evse[on - 1].session_id) {
     set_cost(o, on, q.totalCost, false);
-  else /* the response has no status: an unknown transaction is only logged */
+    v201_limits_check(o, now201(o)); /* 2.1 E16: a maxCost reached by the CSMS's cost */
+  } else /* the response has no status: an unknown transaction is only logged */
     station_event(o->st, 0, "ocpp_cost", "CostUpdated for a transaction not running here");
   ocpp201_CostUpdatedRequest_free(&q);
   r->result = json_object();

@@ -69,6 +69,31 @@ void v201_id_token_as_201(json_t *id_token) {
   json_object_set_new(id_token, "type", json_string("Central"));
 }
 
+bool v201_event_as_201(json_t *payload) {
+  bool changed = json_object_del(payload, "costDetails") == 0;
+  json_t *info = json_object_get(payload, "transactionInfo");
+  if (json_object_del(info, "transactionLimit") == 0) changed = true;
+  /* 2.1's trigger reasons that 2.0.1 has not: the nearest 2.0.1 one */
+  static const struct {
+    const char *v21, *v201;
+  } triggers[] = {{"LimitSet", "MeterValuePeriodic"},
+                  {"RunningCost", "MeterValuePeriodic"},
+                  {"TariffChanged", "MeterValuePeriodic"},
+                  {"TariffNotAccepted", "MeterValuePeriodic"},
+                  {"OperationModeChanged", "ChargingStateChanged"},
+                  {"CostLimitReached", "ChargingStateChanged"},
+                  {"SoCLimitReached", "ChargingStateChanged"},
+                  {"TxResumed", "AbnormalCondition"}};
+  const char *t = json_string_value(json_object_get(payload, "triggerReason"));
+  for (size_t i = 0; t && i < sizeof triggers / sizeof triggers[0]; i++)
+    if (!strcmp(t, triggers[i].v21)) {
+      json_object_set_new(payload, "triggerReason", json_string(triggers[i].v201));
+      changed = true;
+      break;
+    }
+  return changed;
+}
+
 bool v201_id_fits(const json_t *id_token) {
   const char *s = json_string_value(json_object_get(id_token, "idToken"));
   return !s || strlen(s) <= CP_ID_MAX;
@@ -205,6 +230,8 @@ json_t *v201_transaction_event(const v201_tx_event *e) {
   }
   if (e->remote_start_id)
     json_object_set_new(info, "remoteStartId", json_integer(e->remote_start_id));
+  if (json_is_object(e->transaction_limit)) /* 2.1 E16 */
+    json_object_set_new(info, "transactionLimit", json_deep_copy(e->transaction_limit));
   json_t *p = json_pack("{s:s, s:s, s:s, s:I, s:o}", "eventType", types[e->kind], "timestamp", t,
                         "triggerReason", e->trigger_reason, "seqNo", (json_int_t)e->seq_no,
                         "transactionInfo", info);

@@ -43,6 +43,12 @@ json_t *v201_id_token_typed(const char *uid, const char *type);
  * 2.0.1 does not have (DirectPayment, VASReference...) becomes "Central"
  * (the CSMS's token); nothing else changes. NULL: nothing. */
 void v201_id_token_as_201(json_t *id_token);
+/* A TransactionEvent payload queued under 2.1 and sent under 2.0.1: its
+ * 2.1 members out (costDetails, transactionInfo.transactionLimit), a 2.1
+ * triggerReason as the nearest 2.0.1 one (LimitSet, RunningCost,
+ * TariffChanged: MeterValuePeriodic; CostLimitReached, SoCLimitReached:
+ * ChargingStateChanged). True when it changed. */
+bool v201_event_as_201(json_t *payload);
 /* Issue 16: OCPP 2.1 allows idToken strings of 255 characters; the station
  * keeps CP_ID_MAX bytes. True when the IdTokenType `id_token` (an object
  * with an "idToken" member) is absent or its idToken fits — never cut: a
@@ -106,6 +112,8 @@ typedef struct {
 
   /* Ended: transactionInfo.stoppedReason said so (MasterPass), NULL: `stopped` */
   const char *stopped_name;
+  /* 2.1 E16: transactionInfo.transactionLimit (copied), NULL none */
+  const json_t *transaction_limit;
 } v201_tx_event;
 
 /* The TransactionEventRequest payload of one event; NULL for a bad kind. */

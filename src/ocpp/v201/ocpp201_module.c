@@ -53,6 +53,7 @@ static void tick_cb(uv_timer_t *t) {
   v201_report_external_limits(o);
   v201_monitoring_check(o); /* the periodic monitors */
   v201_webpay_tick(o, now);
+  v201_limits_check(o, now); /* 2.1 E16: maxTime */
   v201_pump(o);
   v201_arm_tick(o);
 }
@@ -77,6 +78,7 @@ void v201_arm_tick(ocpp201_station *o) {
   if ((x = v201_expire_display(o, now)) < next) next = x;
   if ((x = v201_monitoring_next_due(o)) < next) next = x;
   if ((x = v201_webpay_tick(o, now)) < next) next = x;
+  if ((x = v201_limits_next(o)) < next) next = x;
   if (next == NEVER) {
     uv_timer_stop(&o->tick_timer);
     return;
@@ -377,7 +379,7 @@ static void *open201(ocpp_core *core, char *err, size_t errlen) {
   /* before the timers: a failure here frees o, which the loop must not
    * still hold as a handle */
   if (v201_display_open(o, err, errlen) != 0 || v201_cost_open(o, err, errlen) != 0 ||
-      v201_problems_open(o, err, errlen) != 0) {
+      v201_problems_open(o, err, errlen) != 0 || v201_limits_open(o, err, errlen) != 0) {
     json_decref(o->display);
     v201_cost_free(o);
     diagnostics_close(o->diag);

@@ -222,6 +222,7 @@ static void pump_answer(void *ctx, const json_t *result, const char *code, const
   cp_journal_sent_resendable(o->journal, p->msg_id, p->session_id, p->tx_id);
   token_answered(o, p, json_object_get(result, "idTokenInfo"));
   v201_cost_answered(o, p->session_id, result);
+  v201_limits_answered(o, p->session_id, result); /* 2.1 E16 */
   free(p);
   v201_pump(o);
   if (o->restart_pending)
@@ -416,13 +417,14 @@ void v201_pump(ocpp201_station *o) {
     if (payload) break;
     cp_journal_sent(o->journal, m.id);
   }
-  /* an event queued under 2.1 and delivered under 2.0.1: no costDetails there */
+  /* an event queued under 2.1 and delivered under 2.0.1: none of 2.1's
+   * members or trigger reasons there */
   if (ocpp_link_dialect(o->link) != &ocpp21_dialect) {
     json_t *id_token = json_object_get(payload, "idToken");
     const char *was = json_string_value(json_object_get(id_token, "type"));
     char type[40];
     snprintf(type, sizeof type, "%s", was ? was : "");
-    bool changed = json_object_del(payload, "costDetails") == 0;
+    bool changed = v201_event_as_201(payload);
     v201_id_token_as_201(id_token); /* DirectPayment: Central */
     const char *now_type = json_string_value(json_object_get(id_token, "type"));
     if (changed || strcmp(type, now_type ? now_type : "") != 0) { /* not the text any more */
@@ -489,10 +491,12 @@ static v201_tx_event event_of(const ocpp201_station *o, int c, cp_event_kind kin
 static void sign_intermediate(ocpp201_station *o, int c, const char *setting, const char *context,
                               char tx, borne_ms at, double wh, json_t *meter_values);
 
-void v201_send_tx_updated(ocpp201_station *o, int c, const char *trigger_reason) {
+static void send_updated(ocpp201_station *o, int c, const char *trigger_reason,
+                         const json_t *limit) {
   v201_evse *k = &o->evse[c - 1];
   if (!k->session_id || !k->tx_id[0]) return;
   v201_tx_event e = event_of(o, c, CP_EVENT_UPDATED, trigger_reason);
+  e.transaction_limit = limit;
   /* the reading of the interval, of a tariff or a rate change: Sample.Periodic;
    * a TriggerMessage's: Trigger; both signed with SampledDataCtrlr.SignReadings */
   bool periodic = strcmp(trigger_reason, "Trigger") != 0;
@@ -509,6 +513,14 @@ void v201_send_tx_updated(ocpp201_station *o, int c, const char *trigger_reason)
   }
   k->tx_state = k->status;
   enqueue(o, k->session_id, &e);
+}
+
+void v201_send_tx_updated(ocpp201_station *o, int c, const char *trigger_reason) {
+  send_updated(o, c, trigger_reason, NULL);
+}
+
+void v201_send_tx_limit_set(ocpp201_station *o, int c, const json_t *limit) {
+  send_updated(o, c, "LimitSet", limit);
 }
 
 static borne_ms take_aligned(ocpp201_station *o, borne_ms now);
@@ -1731,6 +1743,7 @@ void v201_on_session_started(void *ctx, int c, const station_session_info *s) {
   memcpy(t->tx_id, k->tx_id, sizeof t->tx_id);
   k->tx_state = k->status;
   v201_cost_session_started(o, c, s);
+  v201_limits_session_started(o, c, s);    /* 2.1 E16: a resumed one's limit again */
   v201_profiles_transaction_started(o, c); /* a TxProfile binds to the id it will have */
   if (s->resumed) {
     /* the token of a Started still to come (TxStartPoint EnergyTransfer) */
@@ -1822,14 +1835,16 @@ void v201_on_session_stopped(void *ctx, int c, const station_session_info *s) {
     stopped_name = "MasterPass";
   }
   v201_cost_session_stopped(o, c, s); /* the local cost's last step, before costDetails */
+  /* 2.1 E16: a limit reached stopped it, the end says which */
+  const char *trigger = v201_stop_trigger(s->reason);
+  v201_limits_session_stopped(o, c, s->id, &trigger, &stopped_name);
   switch (v201_txp_session_stopped(t, s->reason)) {
   case V201_TXP_END:
-    send_ended(o, c, v201_stop_trigger(s->reason), s->reason, stopped_name, token, s->stop_ms,
-               s->meter_stop_wh, true);
+    send_ended(o, c, trigger, s->reason, stopped_name, token, s->stop_ms, s->meter_stop_wh, true);
     v201_txp_ended(t);
     break;
   case V201_TXP_DEAUTHORIZED: { /* TxStopPoint EVConnected: on until the car leaves */
-    v201_tx_event e = event_of(o, c, CP_EVENT_UPDATED, v201_stop_trigger(s->reason));
+    v201_tx_event e = event_of(o, c, CP_EVENT_UPDATED, trigger);
     e.at = s->stop_ms;
     e.id_token = token;
     e.status = STATUS_FINISHING; /* chargingState EVConnected: no more energy */
@@ -1868,6 +1883,7 @@ void v201_on_meter_read(void *ctx, int c, const meter_reading *r) {
   ocpp201_station *o = ctx;
   if (o->evse[c - 1].session_id) v201_take_samples(o, now201(o));
   v201_cost_meter(o, c);
+  v201_limits_check(o, now201(o)); /* 2.1 E16: the energy, the cost so far */
   v201_report_external_limits(o);
   v201_monitoring_check(o); /* N07: EVSE Power */
 }

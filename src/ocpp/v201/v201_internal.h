@@ -34,6 +34,7 @@
 #include "ocpp/v201/device_model.h"
 #include "ocpp/v201/model.h"
 #include "ocpp/v201/tx_ended.h"
+#include "ocpp/v201/txlimit.h"
 #include "ocpp/v201/txpoints.h"
 #include "ocpp/v201/webpay.h"
 #include "ocpp201_messages.h" /* generated from the OCPP 2.0.1 schemas */
@@ -119,6 +120,13 @@ typedef struct {
    * the cache's. On disk with its session (ocpp201_tx_group, transactions.c):
    * a resumed session has it again after a restart */
   char starter_group[CP_ID_MAX + 1];
+  /* 2.1 E16 (tx_limits.c): the limit in force on its transaction (empty:
+   * none; on disk with the session, ocpp201_tx_limit), the one reached
+   * (its session stopped for it), and the start the limit counts from */
+  v201_txlimit limit;
+  v201_txlimit_kind limit_hit;
+  borne_ms limit_start_ms;
+  double limit_start_wh;
 } v201_evse;
 
 typedef struct ocpp201_station {
@@ -354,6 +362,8 @@ void v201_tx_auth_event(ocpp201_station *o, int c, const char *kind, const char 
  * station's event reserved_plug): the transaction begun at the plug. */
 void v201_tx_reserved_plug(ocpp201_station *o, int c, bool plugged);
 void v201_send_tx_updated(ocpp201_station *o, int c, const char *trigger_reason);
+/* 2.1 E16: Updated, triggerReason LimitSet, transactionInfo.transactionLimit `limit`. */
+void v201_send_tx_limit_set(ocpp201_station *o, int c, const json_t *limit);
 /* A TriggerMessage(MeterValues) reading of EVSE c (`meter_values`, an array,
  * context Trigger, taken at `at`): during a transaction with
  * SampledDataCtrlr.SignReadings its register carries a signed OCMF record
@@ -525,6 +535,22 @@ void v201_cost_details(ocpp201_station *o, int64_t session_id, json_t *payload, 
 borne_ms v201_cost_running(ocpp201_station *o, borne_ms now);
 borne_ms v201_cost_running_next(const ocpp201_station *o); /* the same, sending nothing */
 json_t *v201_cost_status(const ocpp201_station *o, int c);
+
+/* tx_limits.c (2.1 E16: transaction limits) */
+int v201_limits_open(ocpp201_station *o, char *err, size_t errlen);
+/* The session of EVSE c started (resumed: its limit read back from disk). */
+void v201_limits_session_started(ocpp201_station *o, int c, const station_session_info *s);
+/* The session of EVSE c stopped: its limit forgotten (in the session's
+ * commit); the triggerReason and stoppedReason of its end when a limit
+ * stopped it (else left as they are). */
+void v201_limits_session_stopped(ocpp201_station *o, int c, int64_t session_id,
+                                 const char **trigger, const char **stopped);
+/* A TransactionEventResponse for session_id: its transactionLimit (2.1). */
+void v201_limits_answered(ocpp201_station *o, int64_t session_id, const json_t *result);
+/* Each EVSE's limit against what its transaction did: one reached stops
+ * its session; the next instant a maxTime is due, NEVER none. */
+borne_ms v201_limits_check(ocpp201_station *o, borne_ms now);
+borne_ms v201_limits_next(const ocpp201_station *o);
 
 /* remote.c (F: RequestStart/StopTransaction, UnlockConnector, TriggerMessage) */
 void v201_send_triggered(ocpp201_station *o);
