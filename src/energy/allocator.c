@@ -167,6 +167,7 @@ static void budget(allocator *a, borne_ms now, const alloc_grid_in *g, const all
     r->own_a[p] += res[p];
   }
   r->failsafe = false;
+  unsigned site_bit = ALLOC_BOUND_GRID;
   if (!c->use_grid) {
     for (int p = 0; p < 3; p++) {
       r->building_a[p] = r->own_a[p];
@@ -183,16 +184,24 @@ static void budget(allocator *a, borne_ms now, const alloc_grid_in *g, const all
     }
   } else {
     r->failsafe = true;
+    site_bit = ALLOC_BOUND_FAILSAFE;
     for (int p = 0; p < 3; p++) {
       if (g && g->grid_valid) r->building_a[p] = g->grid_a[p];
       avail[p] = fallback_budget(a, p);
     }
   }
   for (int p = 0; p < 3; p++) {
-    avail[p] -= res[p];
-    if (c->circuit_limit_a > 0) avail[p] = dmin(avail[p], c->circuit_limit_a - c->margin_a);
-    if (c->phases == 1 && p > 0) avail[p] = 0; /* a single-phase supply has L1 only */
-    avail[p] = dmax(0, avail[p]);
+    double site = avail[p] - res[p];
+    double circuit = c->circuit_limit_a > 0 ? c->circuit_limit_a - c->margin_a : INFINITY;
+    if (c->phases == 1 && p > 0) { /* a single-phase supply has L1 only */
+      avail[p] = 0;
+      r->phase_bound[p] = ALLOC_BOUND_GRID;
+    } else {
+      avail[p] = dmax(0, dmin(site, circuit));
+      /* every one that ties binds: "grid critical" when the grid's does */
+      r->phase_bound[p] = (site <= avail[p] + EPS ? site_bit : 0u) |
+                          (circuit <= avail[p] + EPS ? (unsigned)ALLOC_BOUND_CIRCUIT : 0u);
+    }
     r->available_a[p] = avail[p];
   }
   /* The subscription's apparent power (site.limit_kva) caps the sum of the
@@ -200,6 +209,7 @@ static void budget(allocator *a, borne_ms now, const alloc_grid_in *g, const all
    * failsafe their highest measured load counts, as for the per-phase
    * budget; an explicit grid.fallback_a replaces both. */
   double total = INFINITY;
+  unsigned total_bound = 0;
   if (c->total_limit_a > 0 && !(r->failsafe && c->fallback_a >= 0)) {
     int nph = c->phases == 1 ? 1 : 3;
     double other = 0;
@@ -208,10 +218,39 @@ static void budget(allocator *a, borne_ms now, const alloc_grid_in *g, const all
                : r->failsafe ? (a->seen_grid ? a->peak_other[p] : 0)
                              : r->other_a[p];
     total = dmax(0, c->total_limit_a - other - c->margin_a * nph - res_sum);
+    total_bound = ALLOC_BOUND_KVA;
   }
-  if (g && g->total_limit_a > 0) total = dmin(total, g->total_limit_a);
+  if (g && g->total_limit_a > 0) {
+    if (g->total_limit_a < total - EPS)
+      total_bound = ALLOC_BOUND_GRID_CAP;
+    else if (g->total_limit_a <= total + EPS)
+      total_bound |= ALLOC_BOUND_GRID_CAP;
+    total = dmin(total, g->total_limit_a);
+  }
   avail[3] = total;
   r->available_total_a = total;
+  r->total_bound = total_bound;
+}
+
+/* What sets the budget of resource r (ALLOC_BOUND_* bits). */
+static unsigned res_bound(const allocator *a, int r) {
+  return r < 3 ? a->rep.phase_bound[r] : a->rep.total_bound;
+}
+
+double allocator_station_budget(const allocator *a, unsigned *bound) {
+  const alloc_report *r = &a->rep;
+  int nph = a->cfg.phases == 1 ? 1 : 3;
+  double v = r->available_a[0];
+  for (int p = 1; p < nph; p++) v = dmin(v, r->available_a[p]);
+  bool total = isfinite(r->available_total_a);
+  if (total) v = dmin(v, r->available_total_a / nph);
+  v = dmax(0, v);
+  unsigned b = 0;
+  for (int p = 0; p < nph; p++)
+    if (r->available_a[p] <= v + EPS) b |= r->phase_bound[p];
+  if (total && r->available_total_a / nph <= v + EPS) b |= r->total_bound;
+  if (bound) *bound = b;
+  return v;
 }
 
 /* Admission order: sessions within their minimum on time first (contactor
@@ -281,15 +320,26 @@ static void water_fill(allocator *a, int *idx, int *tmp, int m, double rem[NRES]
       if (isfinite(rem[r])) rem[r] -= wsum[r] * (lnext - level);
     level = lnext;
     if (rsat >= 0 && lres <= lcap) { /* resource rsat exhausted: its users stop */
+      /* the others exhausted at the same level stop theirs too (what bound
+       * each one: every full resource it uses) */
+      bool full[NRES] = {false};
+      for (int r = 0; r < NRES; r++)
+        full[r] = r == rsat || (wsum[r] > EPS && isfinite(rem[r]) && rem[r] <= EPS * wsum[r]);
       for (int j = next; j < m; j++) {
         cand *c = &cd[idx[j]];
-        if (c->frozen || c->w[rsat] <= 0) continue;
+        if (c->frozen) continue;
+        unsigned why = 0;
+        for (int r = 0; r < NRES; r++)
+          if (full[r] && c->w[r] > 0) why |= res_bound(a, r);
+        if (!why) continue;
         c->frozen = true;
         a->target[idx[j]] = a->cfg.min_a + level;
+        a->out[idx[j]].bound |= why;
         for (int r = 0; r < NRES; r++) wsum[r] -= c->w[r];
         left--;
       }
-      rem[rsat] = 0;
+      for (int r = 0; r < NRES; r++)
+        if (full[r]) rem[r] = 0;
     } else { /* the next session reached its cap */
       cand *c = &cd[idx[next]];
       c->frozen = true;
@@ -341,6 +391,7 @@ void allocator_round(allocator *a, borne_ms now, const alloc_grid_in *grid,
   for (int i = 0; i < a->n; i++) {
     alloc_conn_out *o = &a->out[i];
     cand *cd = &a->cd[i];
+    o->bound = 0;
     a->target[i] = 0;
     cd->admitted = false;
     memset(cd->w, 0, sizeof cd->w);
@@ -351,7 +402,8 @@ void allocator_round(allocator *a, borne_ms now, const alloc_grid_in *grid,
     if (!candidate) {
       alloc_state st = in[i].wants ? ALLOC_HELD : ALLOC_IDLE;
       if (o->state != st) o->since = now;
-      if (!in[i].wants) o->off_at = 0, o->ev_cap_a = 0; /* a new session starts afresh */
+      if (!in[i].wants) /* a new session starts afresh */
+        o->off_at = 0, o->ev_cap_a = 0, o->last_bound = 0;
       o->under_since = 0;
       o->state = st;
       continue;
@@ -379,7 +431,12 @@ void allocator_round(allocator *a, borne_ms now, const alloc_grid_in *grid,
   int admitted = 0;
   for (int j = 0; j < m; j++) {
     cand *cd = &a->cd[a->idx[j]];
-    if (!fits(used, cd->w, a->cfg.min_a, avail)) continue;
+    if (!fits(used, cd->w, a->cfg.min_a, avail)) {
+      for (int r = 0; r < NRES; r++) /* the budgets it does not fit in */
+        if (cd->w[r] > 0 && used[r] + cd->w[r] * a->cfg.min_a > avail[r] + EPS)
+          a->out[a->idx[j]].bound |= res_bound(a, r);
+      continue;
+    }
     cd->admitted = true;
     for (int r = 0; r < NRES; r++) used[r] += cd->w[r] * a->cfg.min_a;
     a->idx[admitted++] = a->idx[j];
@@ -443,7 +500,12 @@ void allocator_round(allocator *a, borne_ms now, const alloc_grid_in *grid,
     for (int r = 0; r < NRES; r++)
       if (a->cd[i].w[r] > 0) room = dmin(room, (avail[r] - committed[r]) / a->cd[i].w[r]);
     double top = quantize(held + dmax(0, room));
-    if (want > top) want = top;
+    if (want > top) {
+      want = top;
+      for (int r = 0; r < NRES; r++) /* the budgets that leave no more room */
+        if (a->cd[i].w[r] > 0 && (avail[r] - committed[r]) / a->cd[i].w[r] <= room + EPS)
+          o->bound |= res_bound(a, r);
+    }
     if (want < a->cfg.min_a || want <= from + EPS) continue; /* no room yet: next round */
     for (int r = 0; r < NRES; r++) committed[r] += a->cd[i].w[r] * (dmax(want, draw) - held);
     set_limit(o, want);
@@ -455,12 +517,16 @@ void allocator_round(allocator *a, borne_ms now, const alloc_grid_in *grid,
   alloc_report *rep = &a->rep;
   memset(rep->allocated_a, 0, sizeof rep->allocated_a);
   rep->charging = rep->waiting = 0;
+  rep->bound = 0;
   for (int i = 0; i < a->n; i++) {
     alloc_conn_out *o = &a->out[i];
     if (o->state == ALLOC_IDLE || o->state == ALLOC_HELD) {
       if (o->limit_a > 0) set_limit(o, 0);
+      o->bound = 0;
       continue;
     }
+    rep->bound |= o->bound;
+    if (o->bound) o->last_bound = o->bound;
     alloc_state st = o->limit_a >= a->cfg.min_a ? ALLOC_CHARGE : ALLOC_WAITING;
     if (st != o->state) o->since = now;
     o->state = st;

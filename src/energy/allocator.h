@@ -54,6 +54,27 @@ typedef struct {
 /* Defaults documented in docs/energy.md (energy_keys.c repeats them). */
 void alloc_config_defaults(alloc_config *c);
 
+/* What bounds a budget or a share this round, as bits (several when they
+ * tie): the site's grid connection on a phase (site.limit_a less the
+ * building's other loads and the margin), its subscription on the sum of
+ * the phases (site.limit_kva), a cap the grid operator sends (the EnWG 14a
+ * contact, alloc_grid_in.total_limit_a), the failsafe budget (grid data
+ * stale or missing: it stands for the grid connection it cannot see), and
+ * borne's own charging circuit (site.circuit_limit_a: a limit of the local
+ * installation, not the grid's). */
+enum {
+  ALLOC_BOUND_GRID = 1u << 0,
+  ALLOC_BOUND_KVA = 1u << 1,
+  ALLOC_BOUND_GRID_CAP = 1u << 2,
+  ALLOC_BOUND_FAILSAFE = 1u << 3,
+  ALLOC_BOUND_CIRCUIT = 1u << 4,
+};
+/* The constraints that protect the grid connection: a share or a budget
+ * bound by any of them is critical for the grid (OCPP 2.0.1 isGridCritical),
+ * even when the circuit binds too. */
+#define ALLOC_BOUND_GRID_SIDE                                                                      \
+  (ALLOC_BOUND_GRID | ALLOC_BOUND_KVA | ALLOC_BOUND_GRID_CAP | ALLOC_BOUND_FAILSAFE)
+
 typedef struct {
   /* grid lines it draws from: 1 or 3; 2: a single-phase car in an IT grid,
    * between grid_phase[0] and grid_phase[1] (core/grid_type.h) */
@@ -84,6 +105,13 @@ typedef struct {
   double ev_cap_a;      /* what the EV was seen to take when offered more (0: not known) */
   borne_ms under_since; /* draws clearly less than offered since (0: no) */
   borne_ms ev_cap_at;   /* when ev_cap_a was learnt */
+  /* what held its share below what it could take this round (ALLOC_BOUND_*
+   * bits: the budgets it did not fit in, or that were full when its fair
+   * share stopped rising, or that left no room for an increase); 0: nothing
+   * did (its other limits or the EV decide, or only the stability rules
+   * hold it: a ramp, a rest after a pause) */
+  unsigned bound;
+  unsigned last_bound; /* the last nonzero `bound` of this session (0: none yet) */
 } alloc_conn_out;
 
 typedef struct {
@@ -108,6 +136,9 @@ typedef struct {
   double available_total_a; /* budget for the sum of the phases (kVA limit, EnWG 14a); inf: none */
   double allocated_a[3];    /* sum of limits given, per grid phase */
   int charging, waiting;    /* sessions in each state */
+  unsigned phase_bound[3];  /* what sets available_a[p] (ALLOC_BOUND_* bits) */
+  unsigned total_bound;     /* what sets available_total_a; 0: no total */
+  unsigned bound;           /* what bound the sessions' shares: the union of their `bound` */
 } alloc_report;
 
 typedef struct allocator allocator;
@@ -125,6 +156,11 @@ void allocator_seed(allocator *a, int i, double amps, borne_ms now);
 const alloc_conn_out *allocator_conn(const allocator *a, int i);
 const alloc_report *allocator_report(const allocator *a);
 int allocator_count(const allocator *a);
+/* What every connector may draw together this round, A per phase: the
+ * lowest of the supply's phases' budgets and the total budget spread evenly
+ * over the phases; *bound (may be NULL) gets what sets it, every
+ * constraint that ties (ALLOC_BOUND_* bits). */
+double allocator_station_budget(const allocator *a, unsigned *bound);
 const char *alloc_state_name(alloc_state s); /* idle, held, charging, waiting_for_power */
 
 #endif

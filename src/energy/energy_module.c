@@ -200,21 +200,11 @@ static bool wants_power(const station_connector_view *v) {
          s == STATUS_PREPARING;
 }
 
-/* What every connector may draw together, per phase, this round: the
- * lowest of the supply's phases' budgets (the site's connection less the
- * building's other loads and the margin, or the fail-safe budget, capped by
- * site.circuit_limit_a; a leader's members' connectors share it too), and
- * the subscription's total (site.limit_kva, the 14a contact's cap) spread
- * evenly over the phases. */
-double energy_station_budget(const alloc_config *c, const alloc_report *r) {
-  int nph = c->phases == 1 ? 1 : 3;
-  double a = r->available_a[0];
-  for (int p = 1; p < nph; p++)
-    if (r->available_a[p] < a) a = r->available_a[p];
-  if (isfinite(r->available_total_a) && r->available_total_a / nph < a)
-    a = r->available_total_a / nph;
-  return a < 0 ? 0 : a;
-}
+/* Critical for the grid (station_set_limit_grid_critical): bound by the
+ * grid's side of load management (any of its constraints, even when the
+ * circuit binds too), not by borne's own circuit alone nor by nothing but
+ * the stability rules (a ramp, a rest: borne's choice). */
+static bool grid_critical(unsigned bound) { return (bound & ALLOC_BOUND_GRID_SIDE) != 0; }
 
 static void apply(energy *e, int c, double amps) {
   if (fabs(e->applied[c - 1] - amps) < 1e-9) return;
@@ -383,7 +373,14 @@ static void round_now(energy *e) {
   allocator_round(e->alloc, now, &g, in);
   e->rounds++;
   const alloc_report *r = allocator_report(e->alloc);
-  station_set_site_limit(st, LIMIT_LOAD_MANAGEMENT, energy_station_budget(&e->acfg, r));
+  /* what every connector may draw together (the site's connection less the
+   * building's other loads, or the fail-safe budget, capped by
+   * site.circuit_limit_a; site.limit_kva and the 14a cap over the phases;
+   * a leader's members' connectors share it too) and what sets it */
+  unsigned site_bound = 0;
+  double budget = allocator_station_budget(e->alloc, &site_bound);
+  station_set_limit_grid_critical(st, 0, grid_critical(site_bound));
+  station_set_site_limit(st, LIMIT_LOAD_MANAGEMENT, budget);
   if (r->failsafe != e->failsafe) {
     e->failsafe = r->failsafe;
     if (r->failsafe)
@@ -397,6 +394,8 @@ static void round_now(energy *e) {
   for (int c = 1; c <= e->n; c++) {
     const alloc_conn_out *o = allocator_conn(e->alloc, c - 1);
     double amps = o->state == ALLOC_CHARGE ? o->limit_a : o->state == ALLOC_HELD ? HELD_A : 0;
+    /* what last held this session's share: known with the limit */
+    station_set_limit_grid_critical(st, c, grid_critical(o->last_bound));
     apply(e, c, amps); /* before the schedule opens: no moment without either */
     apply_schedule(e, c, energy_window_open(e, c) ? -1 : 0);
     alloc_state prev = e->prev_state[c - 1];

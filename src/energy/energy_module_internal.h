@@ -130,9 +130,6 @@ static inline borne_ms energy_now(const energy *e) { return clock_now(&e->st->cl
 
 /* energy_module.c */
 void energy_round_soon(energy *e);
-/* The station-wide limit of a round (station_set_site_limit): what all the
- * connectors may draw together, A per phase (energy_module.c). */
-double energy_station_budget(const alloc_config *c, const alloc_report *r);
 void energy_arm_window(energy *e);
 bool energy_window_open(const energy *e, int c);
 

@@ -692,6 +692,18 @@ void station_site_limits(const station *st, limit_set *out) {
     memset(out, 0, sizeof *out);
 }
 
+void station_set_limit_grid_critical(station *st, int c, bool critical) {
+  if (c == 0)
+    st->site_limit_local_only = !critical;
+  else if (c >= 1 && c <= station_connector_count(st))
+    st->conn[c - 1].limit_local_only = !critical;
+}
+
+bool station_limit_grid_critical(const station *st, int c) {
+  if (c == 0) return !st->site_limit_local_only;
+  return !(c >= 1 && c <= station_connector_count(st) && st->conn[c - 1].limit_local_only);
+}
+
 /* ---------- timers ---------- */
 
 static void handle_freed(uv_handle_t *h) { free(h); }

@@ -115,6 +115,9 @@ typedef struct {
   int64_t
       resume_session_id; /* an open session from before a crash, kept if the EV is still there */
   char resume_uid[BORNE_UID_MAX + 1];
+  /* load management's limit protects only borne's own circuit
+   * (station_set_limit_grid_critical false) */
+  bool limit_local_only;
 } station_connector;
 
 typedef struct {
@@ -217,6 +220,7 @@ typedef struct station {
    * allocated by the first one: NULL in a station without load management
    * (a swarm station: 128 bytes each) */
   limit_set *site_limits;
+  bool site_limit_local_only; /* the same as limit_local_only, station-wide */
 } station;
 
 /* A module's attach function: reads its configuration, registers its routes
@@ -394,6 +398,13 @@ void station_set_limit(station *st, int connector, limit_source src, double amps
 void station_set_site_limit(station *st, limit_source src, double amps);
 /* The station-wide limits as set above (none active: none known). */
 void station_site_limits(const station *st, limit_set *out);
+/* Whether load management's limit on connector c (0: its station-wide one)
+ * protects the site's grid connection — its main breaker, subscription,
+ * the grid operator's cap, or the fail-safe standing for them — (true, and
+ * until told otherwise) or only borne's own charging circuit (false). Set
+ * by the energy module with the limit, read by OCPP 2.0.1 (isGridCritical). */
+void station_set_limit_grid_critical(station *st, int connector, bool critical);
+bool station_limit_grid_critical(const station *st, int connector);
 
 /* Publish a grid measurement to every module (energy management uses it). */
 void station_grid_sample(station *st, const char *source, const grid_sample *g);

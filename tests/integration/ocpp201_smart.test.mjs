@@ -186,6 +186,8 @@ test('load management caps a charging EVSE: NotifyChargingLimit EMS, ChargingRat
   const shared = await csms.waitCall('NotifyChargingLimit', { from, match: (p) => p.evseId === 1 && limitOf(p) > 0 });
   const told = limitOf(shared.params);
   assert.ok(told < 16, `limit told: ${told}`);
+  // the site's subscription binds: critical for the grid (site.circuit_limit_a alone: ocpp201_smart_ext)
+  assert.equal(shared.params.chargingLimit.isGridCritical, true);
   const changed = await csms.waitCall('TransactionEvent', { from, match: (p) => p.triggerReason === 'ChargingRateChanged' });
   assert.equal(changed.params.eventType, 'Updated');
   assert.equal(changed.params.transactionInfo.transactionId, txId);

@@ -13,7 +13,10 @@
 // constraint: NotifyChargingLimit without evseId (2.0.1: "evseId must be >
 // 0"), a ChargingStationExternalConstraints profile reported for evseId 0
 // (GetChargingProfiles evseId 0, or chargingLimitSource EMS alone), and
-// GetCompositeSchedule evseId 0 (the grid connection) under it.
+// GetCompositeSchedule evseId 0 (the grid connection) under it; isGridCritical
+// from what binds load management: false while only site.circuit_limit_a
+// (borne's own circuit) does, true once the site's subscription does too (told
+// again at the same value), the way back not told alone but with the next value.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ocpp201Rig, reportPages } from './lib/ocpp201.mjs';
@@ -143,5 +146,62 @@ test('the station-wide limit is EVSE 0\'s ChargingStationExternalConstraints: No
   await st.ok('PUT', '/api/v1/settings', { 'site.limit_kva': 2000 });
   await csms.waitCall('NotifyChargingLimit', { from: mv, match: (p) => p.evseId === undefined && limitOf(p) > 100 });
   assert.equal(csms.calls.slice(mv).filter((c) => c.action === 'ClearedChargingLimit' && c.params.evseId === undefined).length, 0);
+  csms.assertNoViolations();
+});
+
+test('isGridCritical says what binds load management: site.circuit_limit_a (borne\'s own circuit) false, the site\'s subscription true, told again when only it becomes critical (K11, K12)', async () => {
+  const limitOf = (p) => p.chargingSchedule[0].chargingSchedulePeriod[0].limit;
+  const notified = (from, to, evse) => csms.calls.slice(from, to).filter((c) => c.action === 'NotifyChargingLimit' && c.params.evseId === evse);
+  await st.ok('PUT', '/api/v1/settings', { 'site.limit_kva': 2000, 'site.margin_a': 0 });
+  assert.equal(st.ctl('plug', '1', '--ev-max-current', '32').code, 0);
+  await st.waitStatus(1, 'Preparing');
+  const from = csms.calls.length;
+  assert.equal((await csms.call('RequestStartTransaction', { evseId: 1, remoteStartId: 6, idToken: { idToken: 'GOOD1', type: 'Central' } })).status, 'Accepted');
+  const started = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' });
+  const tx = started.params.transactionInfo.transactionId;
+  await st.waitStatus(1, 'Charging');
+  // the charging circuit's 10 A, far below the site's 2898 A a phase: not the grid's limit
+  const circ = csms.calls.length;
+  await st.ok('PUT', '/api/v1/settings', { 'site.circuit_limit_a': 10 });
+  await st.waitFor((x) => x.connectors[0].limited_by === 'load_management' && x.connectors[0].offered_a === 10, { what: 'the circuit\'s 10 A' });
+  const e1 = await csms.waitCall('NotifyChargingLimit', { from: circ, match: (p) => p.evseId === 1 && limitOf(p) === 10 });
+  assert.equal(e1.params.chargingLimit.chargingLimitSource, 'EMS');
+  assert.equal(e1.params.chargingLimit.isGridCritical, false, 'borne\'s own circuit is not the grid');
+  const s1 = await csms.waitCall('NotifyChargingLimit', { from: circ, match: (p) => p.evseId === undefined && limitOf(p) === 10 });
+  assert.equal(s1.params.chargingLimit.isGridCritical, false);
+  await csms.waitCall('TransactionEvent', { from: circ, match: (p) => p.triggerReason === 'ChargingRateChanged' });
+  // 6.9 kVA: 30 A over the three phases, 10 A each: the subscription binds as much as the circuit:
+  // grid critical, the same value told again (EVSE 1 and the station), nothing cleared, the rate unchanged
+  const tie = csms.calls.length;
+  await st.ok('PUT', '/api/v1/settings', { 'site.limit_kva': 6.9 });
+  const e2 = await csms.waitCall('NotifyChargingLimit', { from: tie, match: (p) => p.evseId === 1 });
+  assert.equal(e2.params.chargingLimit.isGridCritical, true, 'the site\'s subscription binds too');
+  assert.equal(limitOf(e2.params), 10);
+  const s2 = await csms.waitCall('NotifyChargingLimit', { from: tie, match: (p) => p.evseId === undefined });
+  assert.equal(s2.params.chargingLimit.isGridCritical, true);
+  assert.equal(limitOf(s2.params), 10);
+  assert.equal((await st.connector(1)).offered_a, 10);
+  assert.equal(csms.calls.slice(tie).filter((c) => c.action === 'ClearedChargingLimit').length, 0);
+  assert.equal(csms.calls.slice(tie).filter((c) => c.action === 'TransactionEvent' && c.params.triggerReason === 'ChargingRateChanged').length, 0);
+  // the subscription large again, the circuit alone binds at the same 10 A: not told alone (the safe
+  // side); the next change of value (the circuit at 8 A) carries it
+  const back = csms.calls.length;
+  await st.ok('PUT', '/api/v1/settings', { 'site.limit_kva': 2000 });
+  await st.waitFor((x) => x.station.site.available_total_a > 1000, { what: 'the subscription large again' });
+  const eight = csms.calls.length;
+  await st.ok('PUT', '/api/v1/settings', { 'site.circuit_limit_a': 8 });
+  const e3 = await csms.waitCall('NotifyChargingLimit', { from: eight, match: (p) => p.evseId === 1 && limitOf(p) === 8 });
+  assert.equal(e3.params.chargingLimit.isGridCritical, false);
+  const s3 = await csms.waitCall('NotifyChargingLimit', { from: eight, match: (p) => p.evseId === undefined && limitOf(p) === 8 });
+  assert.equal(s3.params.chargingLimit.isGridCritical, false);
+  assert.equal(notified(back, eight, 1).length, 0, 'the criticality lost is not told alone');
+  assert.equal(notified(back, eight, undefined).length, 0);
+  // the circuit above what the car takes: released
+  const rel = csms.calls.length;
+  await st.ok('PUT', '/api/v1/settings', { 'site.circuit_limit_a': 63 });
+  await csms.waitCall('ClearedChargingLimit', { from: rel, match: (p) => p.evseId === 1 });
+  assert.equal((await csms.call('RequestStopTransaction', { transactionId: tx })).status, 'Accepted');
+  await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' });
+  assert.equal(st.ctl('unplug', '1').code, 0);
   csms.assertNoViolations();
 });

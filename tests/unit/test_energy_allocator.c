@@ -869,6 +869,123 @@ static void circuit_limit(void **state) {
   allocator_free(s.a);
 }
 
+/* What bound the budget and the shares (OCPP 2.0.1 isGridCritical): the
+ * circuit alone, the site's connection on one phase, both when they tie,
+ * the failsafe budget, the kVA total and the grid operator's cap, a session
+ * refused admission, one its own cap holds (nothing binds it; its last
+ * bound is kept for the session, dropped when it ends). */
+static void bound_report(void **state) {
+  (void)state;
+  sim s;
+  sim_init(&s, 4, 63);
+  s.cfg.circuit_limit_a = 20;
+  s.cfg.margin_a = 1;
+  s.cfg.use_grid = true;
+  s.cfg.stale_ms = S(10);
+  s.cfg.fallback_a = 30;
+  s.meter = true;
+  s.other[0] = 10, s.other[1] = 30, s.other[2] = 40;
+  sim_start(&s);
+  plug(&s, 0, 32);
+  plug(&s, 1, 32);
+  sim_run(&s, 120);
+  const alloc_report *r = allocator_report(s.a);
+  unsigned b = 0;
+  /* the site leaves 52, 32 and 22 A: the circuit's 19 A binds, not the grid */
+  for (int p = 0; p < 3; p++) assert_int_equal(r->phase_bound[p], ALLOC_BOUND_CIRCUIT);
+  assert_int_equal(r->total_bound, 0);
+  assert_amps(allocator_station_budget(s.a, &b), 19);
+  assert_int_equal(b, ALLOC_BOUND_CIRCUIT);
+  assert_int_equal(allocator_conn(s.a, 0)->bound, ALLOC_BOUND_CIRCUIT);
+  assert_int_equal(r->bound, ALLOC_BOUND_CIRCUIT);
+  assert_false(r->bound & ALLOC_BOUND_GRID_SIDE);
+  /* L3's building load leaves 12 A there: the grid binds the 3-phase cars */
+  s.other[2] = 50;
+  sim_run(&s, 10);
+  assert_int_equal(r->phase_bound[2], ALLOC_BOUND_GRID);
+  assert_int_equal(r->phase_bound[0], ALLOC_BOUND_CIRCUIT);
+  assert_amps(allocator_station_budget(s.a, &b), 12);
+  assert_int_equal(b, ALLOC_BOUND_GRID);
+  assert_int_equal(allocator_conn(s.a, 1)->bound, ALLOC_BOUND_GRID);
+  assert_int_equal(allocator_conn(s.a, 1)->last_bound, ALLOC_BOUND_GRID);
+  /* 63 - 43 - 1 = 19 A: the grid and the circuit tie, both bind */
+  s.other[2] = 43;
+  sim_run(&s, 60);
+  assert_int_equal(r->phase_bound[2], ALLOC_BOUND_GRID | ALLOC_BOUND_CIRCUIT);
+  allocator_station_budget(s.a, &b);
+  assert_int_equal(b, ALLOC_BOUND_GRID | ALLOC_BOUND_CIRCUIT);
+  assert_true(r->bound & ALLOC_BOUND_GRID);
+  assert_true(r->bound & ALLOC_BOUND_CIRCUIT);
+  /* two more cars: 19 A fits three at 6 A, the fourth waits, refused by both */
+  s.other[2] = 40;
+  plug(&s, 2, 32);
+  plug(&s, 3, 32);
+  sim_run(&s, 30);
+  assert_int_equal(r->waiting, 1);
+  assert_int_equal(r->charging, 3);
+  for (int i = 0; i < 4; i++) assert_int_equal(allocator_conn(s.a, i)->bound, ALLOC_BOUND_CIRCUIT);
+  s.in[2].wants = s.in[3].wants = false;
+  /* the meter goes silent: grid.fallback_a 30 A, the circuit's 19 A binds;
+   * a fallback of 15 A binds (the failsafe stands for the grid) */
+  s.meter = false;
+  sim_run(&s, 15);
+  assert_true(r->failsafe);
+  assert_int_equal(r->phase_bound[0], ALLOC_BOUND_CIRCUIT);
+  s.cfg.fallback_a = 15;
+  allocator_set_config(s.a, &s.cfg);
+  sim_run(&s, 2);
+  for (int p = 0; p < 3; p++) assert_int_equal(r->phase_bound[p], ALLOC_BOUND_FAILSAFE);
+  assert_int_equal(allocator_conn(s.a, 0)->bound, ALLOC_BOUND_FAILSAFE);
+  assert_true(r->bound & ALLOC_BOUND_GRID_SIDE);
+  allocator_free(s.a);
+
+  /* the kVA total (27 A for the three phases, no other load), then the 14a
+   * cap below it, then equal to it */
+  sim_init(&s, 1, 32);
+  s.cfg.total_limit_a = 27;
+  s.cfg.circuit_limit_a = 25;
+  sim_start(&s);
+  plug(&s, 0, 32);
+  sim_run(&s, 60);
+  r = allocator_report(s.a);
+  assert_int_equal(r->total_bound, ALLOC_BOUND_KVA);
+  assert_int_equal(allocator_conn(s.a, 0)->bound, ALLOC_BOUND_KVA);
+  assert_amps(offered(&s, 0), 9);
+  assert_amps(allocator_station_budget(s.a, &b), 9);
+  assert_int_equal(b, ALLOC_BOUND_KVA);
+  s.grid.total_limit_a = 21;
+  sim_run(&s, 5);
+  assert_int_equal(r->total_bound, ALLOC_BOUND_GRID_CAP);
+  assert_int_equal(allocator_conn(s.a, 0)->bound, ALLOC_BOUND_GRID_CAP);
+  s.grid.total_limit_a = 27;
+  sim_run(&s, 60);
+  assert_int_equal(r->total_bound, ALLOC_BOUND_KVA | ALLOC_BOUND_GRID_CAP);
+  /* the car takes 8 A: its own cap holds it, nothing binds; the last bound
+   * stays for the session, then goes with it */
+  s.in[0].max_a = 8;
+  sim_run(&s, 5);
+  assert_amps(offered(&s, 0), 8);
+  assert_int_equal(allocator_conn(s.a, 0)->bound, 0);
+  assert_int_equal(r->bound, 0);
+  assert_int_equal(allocator_conn(s.a, 0)->last_bound, ALLOC_BOUND_KVA | ALLOC_BOUND_GRID_CAP);
+  s.in[0].wants = false;
+  sim_run(&s, 1);
+  assert_int_equal(allocator_conn(s.a, 0)->last_bound, 0);
+  allocator_free(s.a);
+
+  /* a single-phase supply: L2 and L3 do not exist, the grid's doing */
+  sim_init(&s, 1, 32);
+  s.cfg.phases = 1;
+  sim_start(&s);
+  plug(&s, 0, 32);
+  s.in[0].phases = 1;
+  sim_run(&s, 2);
+  r = allocator_report(s.a);
+  assert_int_equal(r->phase_bound[0], ALLOC_BOUND_GRID);
+  assert_int_equal(r->phase_bound[1], ALLOC_BOUND_GRID);
+  allocator_free(s.a);
+}
+
 /* A draw beyond the connectors (an installation's member out of reach,
  * docs/site.md): counted in borne's own draw and off the budget, with grid
  * data (the meter sees it too: not counted twice as the building's), without
@@ -1001,6 +1118,7 @@ int main(void) {
       cmocka_unit_test(configured_minimum_current),
       cmocka_unit_test(kva_margin_per_phase),
       cmocka_unit_test(circuit_limit),
+      cmocka_unit_test(bound_report),
       cmocka_unit_test(reserved_draw),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

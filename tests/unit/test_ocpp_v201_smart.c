@@ -527,19 +527,35 @@ static void profile_rate_change(void **state) {
   assert_false(v201_profile_rate_changed(10, LIMIT_OCPP, 10, LIMIT_OCPP, 0));
 }
 
-/* isGridCritical: the grid side's limits (load management of the site's
- * connection, the leader's setpoint, its fail-safe) are, solar is not, an
- * operator's / Modbus / MQTT setpoint is not known (left out); the message
+/* isGridCritical: the grid side's limits (load management bound by the
+ * site's connection, the leader's setpoint, its fail-safe) are; solar and
+ * load management bound only by borne's own circuit are not; an operator's /
+ * Modbus / MQTT setpoint is not known (left out), whatever load management
+ * says; a limit told again when it becomes critical only; the message
  * passes the schema. */
 static void grid_critical(void **state) {
   (void)state;
-  assert_int_equal(v201_limit_grid_critical(LIMIT_LOAD_MANAGEMENT), 1);
-  assert_int_equal(v201_limit_grid_critical(LIMIT_SITE), 1);
-  assert_int_equal(v201_limit_grid_critical(LIMIT_FAILSAFE), 1);
-  assert_int_equal(v201_limit_grid_critical(LIMIT_SOLAR), 0);
-  assert_int_equal(v201_limit_grid_critical(LIMIT_API), -1);
-  assert_int_equal(v201_limit_grid_critical(LIMIT_MODBUS), -1);
-  assert_int_equal(v201_limit_grid_critical(LIMIT_MQTT), -1);
+  assert_int_equal(v201_limit_grid_critical(LIMIT_LOAD_MANAGEMENT, true), 1);
+  assert_int_equal(v201_limit_grid_critical(LIMIT_LOAD_MANAGEMENT, false), 0);
+  for (int lm = 0; lm < 2; lm++) {
+    assert_int_equal(v201_limit_grid_critical(LIMIT_SITE, lm), 1);
+    assert_int_equal(v201_limit_grid_critical(LIMIT_FAILSAFE, lm), 1);
+    assert_int_equal(v201_limit_grid_critical(LIMIT_SOLAR, lm), 0);
+    assert_int_equal(v201_limit_grid_critical(LIMIT_API, lm), -1);
+    assert_int_equal(v201_limit_grid_critical(LIMIT_MODBUS, lm), -1);
+    assert_int_equal(v201_limit_grid_critical(LIMIT_MQTT, lm), -1);
+  }
+  assert_true(v201_limit_became_critical(0, 1));
+  assert_true(v201_limit_became_critical(-1, 1));
+  assert_false(v201_limit_became_critical(1, 1));
+  assert_false(v201_limit_became_critical(1, 0)); /* waits for the next change */
+  assert_false(v201_limit_became_critical(0, 0));
+  assert_false(v201_limit_became_critical(1, -1));
+  json_t *off = v201_limit_notify_json(1, "EMS", 0, T0, 15, 3, false, false);
+  assert_true(
+      json_is_false(json_object_get(json_object_get(off, "chargingLimit"), "isGridCritical")));
+  valid("NotifyChargingLimit", true, off);
+  json_decref(off);
   assert_string_equal(v201_external_source(LIMIT_LOAD_MANAGEMENT), "EMS");
   assert_string_equal(v201_external_source(LIMIT_MQTT), "Other");
   assert_null(v201_external_source(LIMIT_OCPP));

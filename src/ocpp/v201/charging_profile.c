@@ -530,9 +530,10 @@ const char *v201_external_source(limit_source by) {
   }
 }
 
-int v201_limit_grid_critical(limit_source by) {
+int v201_limit_grid_critical(limit_source by, bool lm_critical) {
   switch (by) {
   case LIMIT_LOAD_MANAGEMENT:
+    return lm_critical ? 1 : 0;
   case LIMIT_SITE:
   case LIMIT_FAILSAFE:
     return 1;
@@ -541,6 +542,10 @@ int v201_limit_grid_critical(limit_source by) {
   default:
     return -1;
   }
+}
+
+bool v201_limit_became_critical(int told_critical, int now_critical) {
+  return now_critical == 1 && told_critical != 1;
 }
 
 bool v201_profile_rate_changed(double told_a, limit_source told_by, double now_a,

@@ -142,15 +142,28 @@ json_t *v201_limit_cleared_json(int evse, const char *source, bool v21);
 const char *v201_external_source(limit_source by);
 
 /* NotifyChargingLimit's isGridCritical for one of borne's own limits: 1 when
- * it comes from the grid side — load management (the share of the site's
- * grid connection: its main breaker site.limit_a, its subscription
- * site.limit_kva, the distribution system operator's EnWG 14a signal), the
- * site leader's setpoint (the same sharing made by the installation's
- * leader) and its fail-safe (what a follower keeps to protect that
- * connection when the leader is silent) —; 0 when known not to be (solar:
- * a choice to charge from the surplus); -1 unknown, the member left out (an
- * operator's, Modbus or MQTT setpoint: borne does not know why it was set). */
-int v201_limit_grid_critical(limit_source by);
+ * it comes from the grid side — load management when what binds it is the
+ * site's grid connection (its main breaker site.limit_a, its subscription
+ * site.limit_kva, the distribution system operator's EnWG 14a cap, or the
+ * fail-safe budget standing for them while the grid data is stale:
+ * `lm_critical`, station_limit_grid_critical), the site leader's setpoint
+ * (the same sharing made by the installation's leader: the follower cannot
+ * tell what binds it there) and its fail-safe (what a follower keeps to
+ * protect that connection when the leader is silent) —; 0 when known not to
+ * be (solar: a choice to charge from the surplus; load management bound
+ * only by borne's own circuit site.circuit_limit_a, or by nothing but its
+ * stability rules); -1 unknown, the member left out (an operator's, Modbus
+ * or MQTT setpoint: borne does not know why it was set). */
+int v201_limit_grid_critical(limit_source by, bool lm_critical);
+/* A limit whose source and value the CSMS already heard of is told again
+ * (NotifyChargingLimit, no ClearedChargingLimit, no ChargingRateChanged) when
+ * it becomes grid critical (told_critical 0 or -1, now 1): the CSMS must
+ * not go on treating it as one it may ignore. The other way (critical to
+ * not) waits for the next change of value or source, which carries it: a
+ * building load hovering where the site's budget and the circuit's meet
+ * would flip it every reading, and the CSMS believing it critical a while
+ * longer is the safe side. */
+bool v201_limit_became_critical(int told_critical, int now_critical);
 
 /* K01.FR.61 (a MAY): a running transaction's charging rate (the offered
  * current) moved from told_a, the rate the CSMS last heard of (or the one

@@ -494,20 +494,27 @@ static void report_station_limit(ocpp201_station *o, double pct) {
   const char *src = nx ? x[0].source : NULL;
   double amps = nx ? x[0].amps : 0;
   const char *was = o->site_limit_reported;
+  /* load management's, the one station-wide limit: critical unless only
+   * borne's own circuit binds the budget */
+  int critical =
+      v201_limit_grid_critical(LIMIT_LOAD_MANAGEMENT, station_limit_grid_critical(o->st, 0));
   int what = v201_limit_report(was, o->site_limit_reported_a, src, amps, pct);
+  bool only_critical =
+      !what && src && v201_limit_became_critical(o->site_limit_reported_critical, critical);
+  if (only_critical) what = V201_LIMIT_NOTIFY;
   if (!what) return;
   if (what & V201_LIMIT_CLEAR)
     ocpp_link_call(o->link, "ClearedChargingLimit", v201_limit_cleared_json(0, was, speaks21(o)),
                    limit_answered, o);
   if (what & V201_LIMIT_NOTIFY) {
-    /* load management's, the one station-wide limit: the share of the
-     * site's grid connection */
     ocpp_link_call(o->link, "NotifyChargingLimit",
-                   v201_limit_notify_json(0, src, v201_limit_grid_critical(LIMIT_LOAD_MANAGEMENT),
-                                          now201(o), amps, site_phases(o), speaks21(o),
-                                          with_schedules(o)),
+                   v201_limit_notify_json(0, src, critical, now201(o), amps, site_phases(o),
+                                          speaks21(o), with_schedules(o)),
                    limit_answered, o);
-    if (!(what & V201_LIMIT_CLEAR) && was)
+    if (only_critical)
+      station_event(o->st, 0, "ocpp_limit", "station-wide external limit %s %.1f A grid critical",
+                    src, o->site_limit_reported_a);
+    else if (!(what & V201_LIMIT_CLEAR) && was)
       station_event(o->st, 0, "ocpp_limit", "station-wide external limit %s %.1f A (was %.1f A)",
                     src, amps, o->site_limit_reported_a);
     else
@@ -515,6 +522,8 @@ static void report_station_limit(ocpp201_station *o, double pct) {
   } else {
     station_event(o->st, 0, "ocpp_limit", "station-wide external limit released");
   }
+  o->site_limit_reported_critical = src ? critical : -1;
+  if (only_critical) return; /* the value told stays the base of LimitChangeSignificance */
   o->site_limit_reported = src;
   o->site_limit_reported_a = src ? amps : 0;
 }
@@ -539,10 +548,25 @@ void v201_report_external_limits(ocpp201_station *o) {
     station_view(o->st, c, &v);
     bool tx = k->session_id && k->tx_id[0];
     const char *src = v201_external_source(v.limited_by);
+    int critical = v201_limit_grid_critical(v.limited_by, station_limit_grid_critical(o->st, c));
     bool same =
         src == k->limit_reported || (src && k->limit_reported && !strcmp(src, k->limit_reported));
     bool told = false;
-    if (!same || (src && v201_limit_change_significant(k->limit_reported_a, v.offered_a, pct))) {
+    if (same && src && !v201_limit_change_significant(k->limit_reported_a, v.offered_a, pct) &&
+        v201_limit_became_critical(k->limit_reported_critical, critical)) {
+      /* the same limit, now critical for the grid: told again, nothing else
+       * (the rate did not move; the value told stays the base of
+       * LimitChangeSignificance) */
+      ocpp_link_call(o->link, "NotifyChargingLimit",
+                     v201_limit_notify_json(c, src, critical, now201(o), v.offered_a,
+                                            station_connector_phases(o->st, c), speaks21(o),
+                                            with_schedules(o)),
+                     limit_answered, o);
+      station_event(o->st, c, "ocpp_limit", "external limit %s %.1f A grid critical", src,
+                    v.offered_a);
+      k->limit_reported_critical = critical;
+    } else if (!same ||
+               (src && v201_limit_change_significant(k->limit_reported_a, v.offered_a, pct))) {
       if (k->limit_reported && !same)
         ocpp_link_call(
             o->link, "ClearedChargingLimit",
@@ -550,9 +574,9 @@ void v201_report_external_limits(ocpp201_station *o) {
             limit_answered, o);
       if (src)
         ocpp_link_call(o->link, "NotifyChargingLimit",
-                       v201_limit_notify_json(
-                           c, src, v201_limit_grid_critical(v.limited_by), now201(o), v.offered_a,
-                           station_connector_phases(o->st, c), speaks21(o), with_schedules(o)),
+                       v201_limit_notify_json(c, src, critical, now201(o), v.offered_a,
+                                              station_connector_phases(o->st, c), speaks21(o),
+                                              with_schedules(o)),
                        limit_answered, o);
       if (same)
         station_event(o->st, c, "ocpp_limit", "external limit %s %.1f A (was %.1f A)", src,
@@ -561,6 +585,7 @@ void v201_report_external_limits(ocpp201_station *o) {
         station_event(o->st, c, "ocpp_limit", "external limit %s", src ? src : "released");
       k->limit_reported = src;
       k->limit_reported_a = src ? v.offered_a : 0;
+      k->limit_reported_critical = src ? critical : -1;
       told = tx;
     } else if (tx && k->rate_known &&
                v201_profile_rate_changed(k->rate_a, k->rate_by, v.offered_a, v.limited_by, pct)) {

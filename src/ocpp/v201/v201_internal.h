@@ -101,7 +101,8 @@ typedef struct {
   /* the chargingLimitSource of the external limit the CSMS last heard
    * capping this EVSE (NotifyChargingLimit), NULL none */
   const char *limit_reported;
-  double limit_reported_a; /* its value then (A a phase): a change told again */
+  double limit_reported_a;     /* its value then (A a phase): a change told again */
+  int limit_reported_critical; /* its isGridCritical then (1, 0, -1 left out) */
   /* K01.FR.61: the running transaction's charging rate (offered A) the CSMS
    * last heard of, or its first, and the limit that decided it */
   bool rate_known;
@@ -194,6 +195,7 @@ typedef struct ocpp201_station {
    * of, NULL none; its value then (A a phase) */
   const char *site_limit_reported;
   double site_limit_reported_a;
+  int site_limit_reported_critical; /* its isGridCritical then */
   json_t *display;       /* block O (display.c): the messageInfo objects set, as on disk */
   json_t *display_pages; /* NotifyDisplayMessages, sent once GetDisplayMessages is answered */
   struct v201_monitoring *monitoring; /* block N variable monitors (monitoring.c) */
