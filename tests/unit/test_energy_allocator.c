@@ -816,6 +816,25 @@ static void kva_margin_per_phase(void **state) {
   allocator_free(s.a);
 }
 
+/* 63 A at the site, a 20 A circuit for borne (1 A margin, fallback 30 A),
+ * the building taking 10, 30 and 40 A: two 3-phase cars of 32 A plugged on
+ * connectors 1 and 2 of n, two minutes on */
+static const alloc_report *circuit_under_site(sim *s, int n) {
+  sim_init(s, n, 63);
+  s->cfg.circuit_limit_a = 20;
+  s->cfg.margin_a = 1;
+  s->cfg.use_grid = true;
+  s->cfg.stale_ms = S(10);
+  s->cfg.fallback_a = 30;
+  s->meter = true;
+  s->other[0] = 10, s->other[1] = 30, s->other[2] = 40;
+  sim_start(s);
+  plug(s, 0, 32);
+  plug(s, 1, 32);
+  sim_run(s, 120);
+  return allocator_report(s->a);
+}
+
 /* site.circuit_limit_a: the breaker of the circuit feeding the charge points
  * caps borne's own draw per phase (less the margin) whatever the building's
  * other loads, which only the site limit counts. 63 A at the site, a 20 A
@@ -825,19 +844,7 @@ static void kva_margin_per_phase(void **state) {
 static void circuit_limit(void **state) {
   (void)state;
   sim s;
-  sim_init(&s, 2, 63);
-  s.cfg.circuit_limit_a = 20;
-  s.cfg.margin_a = 1;
-  s.cfg.use_grid = true;
-  s.cfg.stale_ms = S(10);
-  s.cfg.fallback_a = 30;
-  s.meter = true;
-  s.other[0] = 10, s.other[1] = 30, s.other[2] = 40;
-  sim_start(&s);
-  plug(&s, 0, 32);
-  plug(&s, 1, 32);
-  sim_run(&s, 120);
-  const alloc_report *r = allocator_report(s.a);
+  const alloc_report *r = circuit_under_site(&s, 2);
   assert_false(r->failsafe);
   /* the site leaves 52, 32 and 22 A: the circuit's 19 A is the budget */
   for (int p = 0; p < 3; p++) assert_amps(r->available_a[p], 19);
@@ -877,19 +884,7 @@ static void circuit_limit(void **state) {
 static void bound_report(void **state) {
   (void)state;
   sim s;
-  sim_init(&s, 4, 63);
-  s.cfg.circuit_limit_a = 20;
-  s.cfg.margin_a = 1;
-  s.cfg.use_grid = true;
-  s.cfg.stale_ms = S(10);
-  s.cfg.fallback_a = 30;
-  s.meter = true;
-  s.other[0] = 10, s.other[1] = 30, s.other[2] = 40;
-  sim_start(&s);
-  plug(&s, 0, 32);
-  plug(&s, 1, 32);
-  sim_run(&s, 120);
-  const alloc_report *r = allocator_report(s.a);
+  const alloc_report *r = circuit_under_site(&s, 4);
   unsigned b = 0;
   /* the site leaves 52, 32 and 22 A: the circuit's 19 A binds, not the grid */
   for (int p = 0; p < 3; p++) assert_int_equal(r->phase_bound[p], ALLOC_BOUND_CIRCUIT);
