@@ -173,7 +173,7 @@ const markToCsms = markDelays.length ? { n: markDelays.length, p50: pct(markDela
   max: markDelays[markDelays.length - 1] } : null;
 console.log(JSON.stringify({ stations: Number(n), ramp, tls, ...mem, all_booted_s: allBootedS, cpu_s_at_all_booted: cpuAtBootedS,
   max_progress_gap_ms: maxGapMs, long_gaps: longGaps, meter_values_latency_ms: r.latency_ms?.MeterValues,
-  mark_to_csms_ms: markToCsms, exit: code, booted: r.booted, connected: r.connected, rss_kb_max: r.rss_kb_max,
+  mark_to_csms_ms: markToCsms, exit: code, booted: r.booted, connected: r.connected, rss_kb_max: r.rss_kb_max, rss_kb_max_stop: r.rss_kb_max_stop,
   messages: r.messages, errors: r.errors, cpu_samples: cpuSamples, rss_samples: rssSamples }));
 await csms.close();
 rmSync(dir, { recursive: true, force: true });

@@ -39,6 +39,10 @@ struct cp_journal {
    * SQLITE_NOMEM), not reported yet: cp_journal_exhausted */
   bool exhausted;
   char exhausted_why[128];
+  /* the episode was reported and no message has left the queue since: a
+   * refusal of the same episode (the queue still full, the back end still
+   * away) is not reported again */
+  bool told;
   uint64_t pushed; /* pushes that succeeded */
 };
 
@@ -79,21 +83,113 @@ void cp_journal_free(cp_journal *j) { free(j); }
 
 const char *cp_journal_error(const cp_journal *j) { return j->error; }
 
+bool cp_journal_thinnable(cp_event_kind kind, const char *payload) {
+  if (kind != CP_EVENT_UPDATED || !payload) return false;
+  /* the dialects' compact JSON (json_dumps JSON_COMPACT): 1.6 MeterValues
+   * and 2.0.1 MeterValues have no triggerReason; a 2.0.1 TransactionEvent
+   * Updated is a periodic reading only with these two */
+  const char *t = strstr(payload, "\"triggerReason\":");
+  if (!t) return true;
+  t += strlen("\"triggerReason\":");
+  return strncmp(t, "\"MeterValuePeriodic\"", 20) == 0 ||
+         strncmp(t, "\"MeterValueClock\"", 17) == 0;
+}
+
+/* Refused for want of room: the disk, the database's bound
+ * (store.max_size_mb) or memory for SQLite. */
+static bool refused_for_room(cp_journal *j) {
+  int code = sqlite3_extended_errcode(store_sqlite(j->st)) & 0xff;
+  return code == SQLITE_FULL || code == SQLITE_NOMEM;
+}
+
+/* Three of every four queued periodic readings (cp_journal_thinnable),
+ * oldest first, the first of the four kept: the series keeps its span at a
+ * quarter of its density. Not every second: a page that keeps half its rows
+ * stays in the b-tree (SQLite merges a page once it is two thirds empty),
+ * and new rows go to the end of the table, so that would free no room. How
+ * many went, or -1. */
+#define THIN_KEEP_ONE_IN 4
+static int thin_readings(cp_journal *j) {
+  sqlite3_stmt *s = PREP(j, "SELECT id, payload FROM ocpp16_queue WHERE action = ? ORDER BY id",
+                         "s", kind_names[CP_EVENT_UPDATED]);
+  if (!s) return -1;
+  int64_t *ids = NULL;
+  size_t n = 0, cap = 0, seen = 0;
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    if (!cp_journal_thinnable(CP_EVENT_UPDATED, (const char *)sqlite3_column_text(s, 1)) ||
+        seen++ % THIN_KEEP_ONE_IN == 0)
+      continue;
+    if (n == cap) {
+      cap = cap ? cap * 2 : 64;
+      int64_t *grown = realloc(ids, cap * sizeof *ids);
+      if (!grown) break;
+      ids = grown;
+    }
+    ids[n++] = sqlite3_column_int64(s, 0);
+  }
+  cp_sql_done(j->st, s);
+  int dropped = 0;
+  for (size_t i = 0; i < n; i++)
+    if (RUN(j, PREP(j, "DELETE FROM ocpp16_queue WHERE id = ?", "i", ids[i])) == 0) dropped++;
+  free(ids);
+  return dropped;
+}
+
+static int insert(cp_journal *j, int64_t session_id, cp_event_kind kind, const char *payload,
+                  borne_ms now) {
+  return RUN(j, PREP(j,
+                     "INSERT INTO ocpp16_queue(session_id, action, payload, due_ms, created_ms)"
+                     " VALUES(?, ?, ?, ?, ?)",
+                     "issii", session_id, kind_names[kind], payload, (int64_t)now, (int64_t)now));
+}
+
+/* Under the database's bound (store.max_size_mb), room is made before the
+ * insert (a SQLITE_FULL may roll back the whole transaction, the station's
+ * batch with it): the pages the payload takes and a reserve, larger for a
+ * periodic reading, so that a full queue still has room for a
+ * transaction's end. 0, or -1 with j->error when there is not enough. */
+#define READING_RESERVE_PAGES 24
+static int room_for(cp_journal *j, cp_event_kind kind, const char *payload) {
+  if (store_max_size(j->st) <= 0) return 0;
+  bool reading = cp_journal_thinnable(kind, payload);
+  int64_t want = (int64_t)strlen(payload) / store_page_size(j->st) + 1 +
+                 (reading ? READING_RESERVE_PAGES : STORE_RESERVE_PAGES);
+  if (store_keep_room(j->st, want) == 0) return 0;
+  /* only a transaction's own event or a critical security event may cost
+   * readings: not a security event that may be dropped, nor another message */
+  bool may_thin = !reading && kind != CP_EVENT_SECURITY && kind != CP_EVENT_MESSAGE;
+  int dropped = 0, d;
+  while (may_thin && store_room_pages(j->st) < want && (d = thin_readings(j)) > 0) dropped += d;
+  if (dropped > 0) {
+    log_warn(MOD, "the queue is full: %d queued periodic meter values dropped", dropped);
+    char note[128];
+    snprintf(note, sizeof note, "database full, %d queued periodic meter values dropped", dropped);
+    cp_journal_note_exhausted(j, note);
+  }
+  if (store_room_pages(j->st) >= want) return 0;
+  snprintf(j->error, sizeof j->error, "database or disk is full (store.max_size_mb)");
+  log_error(MOD, "cannot queue a message: %s", j->error);
+  cp_journal_note_exhausted(j, j->error);
+  return -1;
+}
+
 int cp_journal_push(cp_journal *j, int64_t session_id, cp_event_kind kind, const char *payload,
                     borne_ms now) {
   if ((int)kind < 0 || (int)kind >= KINDS || !payload) {
     snprintf(j->error, sizeof j->error, "bad journal event");
     return -1;
   }
-  int rc = RUN(j, PREP(j,
-                       "INSERT INTO ocpp16_queue(session_id, action, payload, due_ms, created_ms)"
-                       " VALUES(?, ?, ?, ?, ?)",
-                       "issii", session_id, kind_names[kind], payload, (int64_t)now, (int64_t)now));
+  if (room_for(j, kind, payload) != 0) return -1;
+  int rc = insert(j, session_id, kind, payload, now);
+  bool full = rc != 0 && refused_for_room(j);
+  /* out of room all the same (the disk full, no bound; memory): outside a
+   * batch the history makes room and the insert is tried again */
+  for (int i = 0; full && !store_in_batch(j->st) && i < 64 && store_make_room(j->st) > 0; i++) {
+    rc = insert(j, session_id, kind, payload, now);
+    full = rc != 0 && refused_for_room(j);
+  }
   if (rc != 0) {
-    /* out of room: the disk (or the database's size limit) full, or no
-     * memory for SQLite (the security event MemoryExhaustion) */
-    int code = sqlite3_extended_errcode(store_sqlite(j->st)) & 0xff;
-    if (code == SQLITE_FULL || code == SQLITE_NOMEM) cp_journal_note_exhausted(j, j->error);
+    if (full) cp_journal_note_exhausted(j, j->error);
     return rc;
   }
   if (kind == CP_EVENT_SECURITY)
@@ -106,7 +202,7 @@ int cp_journal_push(cp_journal *j, int64_t session_id, cp_event_kind kind, const
 }
 
 void cp_journal_note_exhausted(cp_journal *j, const char *why) {
-  if (j->exhausted) return; /* the first cause of the episode */
+  if (j->exhausted || j->told) return; /* the first cause of the episode */
   j->exhausted = true;
   snprintf(j->exhausted_why, sizeof j->exhausted_why, "%s", why && why[0] ? why : "out of memory");
 }
@@ -115,7 +211,10 @@ const char *cp_journal_exhausted(const cp_journal *j) {
   return j->exhausted ? j->exhausted_why : NULL;
 }
 
-void cp_journal_exhaustion_reported(cp_journal *j) { j->exhausted = false; }
+void cp_journal_exhaustion_reported(cp_journal *j) {
+  j->exhausted = false;
+  j->told = true;
+}
 
 uint64_t cp_journal_pushed(const cp_journal *j) { return j->pushed; }
 
@@ -237,6 +336,7 @@ int cp_journal_rewrite(cp_journal *j, int64_t id, const char *payload) {
 void cp_journal_sent(cp_journal *j, int64_t id) {
   bool sole = j->sole_known && j->sole_id == id;
   int rc = RUN(j, PREP(j, "DELETE FROM ocpp16_queue WHERE id = ?", "i", id));
+  if (rc == 0) j->told = false;
   /* the only entry gone, committed (outside a transaction): empty */
   if (rc == 0 && sole && sqlite3_get_autocommit(store_sqlite(j->st))) {
     j->length = 0;
@@ -261,6 +361,7 @@ int cp_journal_sent_start(cp_journal *j, int64_t id, int64_t session_id, const c
   }
   if (begin(j) != 0) return -1;
   int rc = RUN(j, PREP(j, "DELETE FROM ocpp16_queue WHERE id = ?", "i", id));
+  if (!rc) j->told = false; /* room again: a later refusal is a new episode */
   /* the column has INTEGER affinity: a decimal id is stored as the integer
    * it always was, any other text as text; read back as text either way */
   if (!rc)

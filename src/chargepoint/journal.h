@@ -68,10 +68,25 @@ const char *cp_journal_error(const cp_journal *j);
 
 /* Appends an event. Never drops a transaction event nor a critical security
  * event; of the other security events, only the newest CP_JOURNAL_SECURITY_MAX
- * stay queued. 0, or -1 with cp_journal_error. */
+ * stay queued. 0, or -1 with cp_journal_error. When the database is full
+ * (the disk, or its bound store.max_size_mb), the station's own history
+ * makes room first (store_make_room, before the insert: a SQLITE_FULL may
+ * roll back the whole transaction); a periodic reading (cp_journal_thinnable)
+ * is refused once fewer than its pages and a reserve would stay free; for a
+ * transaction's start, end or other Updated, or a critical security event,
+ * three of every four queued periodic readings are dropped, as often as
+ * needed (the journal is then exhausted: MemoryExhaustion says so). Only
+ * what still does not fit is refused. */
 #define CP_JOURNAL_SECURITY_MAX 100
 int cp_journal_push(cp_journal *j, int64_t session_id, cp_event_kind kind, const char *payload,
                     borne_ms now);
+/* A queued event the journal may drop to make room for a transaction's
+ * start or end: a periodic reading, the kind CP_EVENT_UPDATED without a
+ * triggerReason (OCPP 1.6 MeterValues, 2.0.1 MeterValues) or with
+ * MeterValuePeriodic or MeterValueClock (2.0.1 TransactionEvent Updated);
+ * not an Updated that says something else (ChargingStateChanged, an
+ * authorization, a stop's cause). */
+bool cp_journal_thinnable(cp_event_kind kind, const char *payload);
 /* Running out of room (the security event MemoryExhaustion: "the Flash or
  * RAM memory is getting full"): a push SQLite refused with SQLITE_FULL (the
  * disk, or the database's size limit) or SQLITE_NOMEM marks the journal
@@ -79,7 +94,11 @@ int cp_journal_push(cp_journal *j, int64_t session_id, cp_event_kind kind, const
  * allocate an event). cp_journal_exhausted: the first cause, or NULL when
  * none is waiting to be reported; cp_journal_exhaustion_reported clears it
  * (the event was queued: cp_journal_pushed, the count of pushes that
- * succeeded, went up), the next refusal marks it again. */
+ * succeeded, went up). Once per episode: a refusal marks it again only
+ * after a message left the queue (cp_journal_sent, _sent_start: the back
+ * end took it, there is room again); the queue still full, the back end
+ * still away, the station says it once. Dropping periodic readings to make
+ * room (cp_journal_push) marks it too. */
 void cp_journal_note_exhausted(cp_journal *j, const char *why);
 const char *cp_journal_exhausted(const cp_journal *j);
 void cp_journal_exhaustion_reported(cp_journal *j);

@@ -531,6 +531,20 @@ static int check_linux_pins(const config *c, int n, char *err, size_t errlen) {
   return 0;
 }
 
+/* OCPP's connector types say a cable ('c...') or a socket ('s...'): the one
+ * set must be what connector.N.tethered says the connector is. */
+static int check_connector_type(const config *c, int n, char *err, size_t errlen) {
+  char kt[64], kc[64];
+  const char *type = conn_get(c, n, "type", kt, sizeof kt);
+  snprintf(kc, sizeof kc, "connector.%d.tethered", n);
+  bool tethered = config_get_bool(c, kc);
+  if (!type || (type[0] != 'c' && type[0] != 's')) return 0; /* auto, Other... */
+  if ((type[0] == 'c') == tethered) return 0;
+  errbuf_setf(err, errlen, "%s: %s is a %s but %s is %s", kt, type,
+              type[0] == 'c' ? "cable" : "socket", kc, tethered ? "true" : "false");
+  return -1;
+}
+
 /* Two functions on one GPIO line or PWM channel would drive each other. */
 static int check_pin_reuse(const config *c, int connectors, char *err, size_t errlen) {
   static const char *const pins[] = {"gpio.contactor",
@@ -623,6 +637,7 @@ int config_check(const config *c, char *err, size_t errlen) {
       return -1;
     }
     if (linux_hal && check_linux_pins(c, n, err, errlen) != 0) return -1;
+    if (check_connector_type(c, n, err, errlen) != 0) return -1;
   }
   if (linux_hal && check_pin_reuse(c, (int)connectors, err, errlen) != 0) return -1;
   if (config_registry_check(c, err, errlen) != 0) return -1;

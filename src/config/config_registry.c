@@ -244,6 +244,12 @@ static int check_sim_plugged(const char *v, char *why, size_t len) {
         "Linux HAL: ADC channel measuring the " what ".", "iio:deviceN:CHANNEL", check_adc         \
   }
 
+/* The AC connectors of OCPP 2.0.1's ConnectorEnumType (the DC, pantograph
+ * and wireless ones do not fit this station), auto first */
+#define CONNECTOR_TYPES                                                                            \
+  "auto|cType1|cType2|cTesla|sType2|sType3|s309-1P-16A|s309-1P-32A|s309-3P-16A|s309-3P-32A|"       \
+  "sBS1361|sCEE-7-7|Other1PhMax16A|Other1PhOver16A|Other3Ph"
+
 static const cfg_key_def registry[] = {
     /* station */
     {"station.id", CFG_STRING, "borne-sim-1", 0, 48, NULL, false,
@@ -275,6 +281,13 @@ static const cfg_key_def registry[] = {
      "Least severe log message written to stderr.", NULL, NULL},
     {"meter.sample_interval_s", CFG_INT, "60", 1, 3600, NULL, true,
      "Seconds between two stored meter readings while charging.", NULL, NULL},
+    {"store.max_size_mb", CFG_INT, "0", 0, 1048576, NULL, true,
+     "Bound on the size of the station's database (borne.db, MiB; its WAL, about 1 MiB, apart); "
+     "0: none. Near it, the oldest samples and events go first; a periodic meter value queued "
+     "for the back end is then refused, and to make room for a transaction's start or end three "
+     "of every four queued ones go; the security event MemoryExhaustion says so "
+     "(docs/storage.md).",
+     NULL, NULL},
     /* hardware */
     {"hal.backend", CFG_ENUM, "sim", 0, 0, "sim|linux", false,
      "Hardware: the simulator (sim) or Linux GPIO/PWM/IIO (linux).", NULL, NULL},
@@ -361,9 +374,15 @@ static const cfg_key_def registry[] = {
     {"connector.*.phases", CFG_INT, "3", 0, 0, "1|3", false, "Phases wired to the connector.", NULL,
      NULL},
     {"connector.*.tethered", CFG_BOOL, "false", 0, 0, NULL, false,
-     "A fixed cable (case C) instead of a socket outlet (case B); no PP cable coding then. It is "
-     "also the connector's type for OCPP 2.0.1 (Connector.ConnectorType `cType2` / `sType2`, "
-     "ReserveNow `connectorType`).",
+     "A fixed cable (case C) instead of a socket outlet (case B); no PP cable coding then. It "
+     "also gives the connector's type when connector.N.type is auto.",
+     NULL, NULL},
+    {"connector.*.type", CFG_ENUM, "auto", 0, 0, CONNECTOR_TYPES, true,
+     "The connector's type for OCPP 2.0.1 (Connector.ConnectorType, ReserveNow `connectorType`), "
+     "in the words of its ConnectorEnumType: auto is a Type 2 socket (sType2) or, tethered, a "
+     "Type 2 cable (cType2); cType1 a SAE J1772 cable, cTesla a NACS cable; the s... types are "
+     "sockets, the c... types cables (they must agree with connector.N.tethered); Other1PhMax16A, "
+     "Other1PhOver16A, Other3Ph any other.",
      NULL, NULL},
     {"connector.*.breaker_a", CFG_NUMBER, "32", 6, 80, NULL, true,
      "Rating of the circuit breaker feeding the connector, in amps per phase.", NULL, NULL},

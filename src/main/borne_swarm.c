@@ -146,7 +146,8 @@ struct swarm {
   char tmp_dir[512];
   bool temp_data;
   bool stopping;
-  int stop_next; /* the next station stop_all closes (a share per turn) */
+  int stop_next;     /* the next station stop_all closes (a share per turn) */
+  int stop_released; /* the next closed station whose database on_stop_step lets go */
   int failed_opens;
   station **dead; /* closed by a reboot, freed at the end */
   int ndead, cdead;
@@ -673,9 +674,30 @@ static void on_signal(uv_signal_t *h, int signum) {
  * between two shares the loop sends the closes and frees what they used. */
 #define STOP_TURN_BUDGET_NS (10u * 1000u * 1000u)
 
+/* The RSS while the stations close, at each turn of the close (a close of
+ * a few thousand stations can end before on_tick's next look) and once the
+ * loop has ended (their links' last closes) */
+static void note_stop_rss(swarm *sw) {
+  long kb = rss_kb();
+  if (kb > sw->rss_kb_max_stop) sw->rss_kb_max_stop = kb;
+}
+
 static void on_stop_step(uv_timer_t *t) {
   swarm *sw = t->data;
   uint64_t start = uv_hrtime();
+  /* The stations closed at the turns before have written what their close
+   * writes (a session ended durably): their database connection, opened
+   * again for it, is closed now with its page cache and statements rather
+   * than held until every station is closed (on_tick no longer releases
+   * the stores once the run is over). */
+  for (; sw->stop_released < sw->stop_next; sw->stop_released++) {
+    station *st = sw->m[sw->stop_released].st;
+    if (!st || !st->db) continue;
+    store_set_idle_close_ms(st->db, 0);
+    store_release_cache(st->db);
+  }
+  if (sqlite_pool) swarm_pool_trim();
+  note_stop_rss(sw);
   while (sw->stop_next < sw->opened && uv_hrtime() - start < STOP_TURN_BUDGET_NS) {
     member *mb = &sw->m[sw->stop_next++];
     if (mb->st) station_close(mb->st);
@@ -1186,6 +1208,7 @@ int main(int argc, char **argv) {
           o->connectors, o->csms, o->data_dir);
 
   uv_run(&loop, UV_RUN_DEFAULT);
+  note_stop_rss(sw);
 
   int rc = 0;
   if (o->report && write_report(sw, &sw->final) != 0) rc = 1;

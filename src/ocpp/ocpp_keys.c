@@ -209,6 +209,12 @@ static const cfg_key_def rows[] = {
      "Error ... 9 Debug) is queued on disk and sent once it is back; the others are not told "
      "(N07.FR.04).",
      NULL, NULL, .ocpp_name = "OfflineQueuingSeverity"},
+    {"ocpp.MonitoringEnabled", CFG_BOOL, "true", 0, 0, NULL, RT,
+     "OCPP 2.0.1 MonitoringCtrlr.Enabled: false stops the variable monitors (the back end's and "
+     "the station's own): none is checked and none tells an event until it is true again; they "
+     "are kept, and SetVariableMonitoring, GetMonitoringReport and the others still work. The "
+     "faults are told as before (hard-wired notifications, not monitors).",
+     NULL, NULL, .ocpp_name = "MonitoringEnabled"},
     {"ocpp.MasterPassGroupId", CFG_STRING, "", 0, 36, NULL, RT,
      "OCPP 2.0.1 AuthCtrlr.MasterPassGroupId: a badge whose group (groupIdToken) is this one is "
      "a master pass: it stops any transaction and starts none (C16). Empty: none.",
@@ -248,6 +254,12 @@ static const cfg_key_def rows[] = {
      "station's own limits (load management, Modbus, MQTT, site) must move from the value last "
      "told for NotifyChargingLimit to tell it again (K12). 0: every change.",
      NULL, NULL, .ocpp_name = "LimitChangeSignificance"},
+    {"ocpp.NotifyChargingLimitWithSchedules", CFG_BOOL, "true", 0, 0, NULL, RT,
+     "OCPP 2.0.1 SmartChargingCtrlr.NotifyChargingLimitWithSchedules: a NotifyChargingLimit "
+     "for one of the station's own limits (load management, Modbus, MQTT, site) carries the "
+     "limit as a schedule; false: only its source and isGridCritical (less data when the limit "
+     "moves often; the CSMS reads the limit in GetCompositeSchedule).",
+     NULL, NULL, .ocpp_name = "NotifyChargingLimitWithSchedules"},
     {"ocpp.SampledDataSignReadings", CFG_BOOL, "false", 0, 0, NULL, RT,
      "OCPP 2.0.1 SampledDataCtrlr.SignReadings: with OCMF signing on (ocmf.enabled), the "
      "periodic energy register reading of a transaction (TransactionEvent Updated, "

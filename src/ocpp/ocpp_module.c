@@ -452,28 +452,40 @@ static void on_status_changed(void *ctx, int k, connector_status s, error_code e
     if (c->ctx[f] && fam[f]->status_changed) fam[f]->status_changed(c->ctx[f], k, s, e);
 }
 
+static void report_exhaustion(ocpp_core *c);
+
 static void on_meter_read(void *ctx, int k, const meter_reading *r) {
   ocpp_core *c = ctx;
   if (c->active->meter_read) c->active->meter_read(active_ctx(c), k, r);
+  /* a charge that fills the queue offline raises no station event of its
+   * own: the next reading says it */
+  report_exhaustion(c);
 }
 
 /* MemoryExhaustion (the security events' list, critical: "the Flash or RAM
- * memory is getting full"): the journal refused a message for want of room
- * (cp_journal_exhausted). Raised at the next station event that is on disk
+ * memory is getting full"): the journal refused a message or thinned its
+ * periodic readings for want of room (cp_journal_exhausted), or the event
+ * log or the samples refused a row once the history had nothing left to
+ * give (store_exhausted). Raised at the next station event that is on disk
  * (room again: the event log took it), outside a store batch, so that the
  * dialect's queueing of it is seen at once; cleared once the journal took
  * it, else raised again at the next event. Both versions (1.6's whitepaper
  * has the same event). */
 static void report_exhaustion(ocpp_core *c) {
-  const char *why = cp_journal_exhausted(c->journal);
-  if (!why || c->exhaustion_raising || c->closing || store_in_batch(c->st->db)) return;
+  const char *queue_why = cp_journal_exhausted(c->journal);
+  const char *log_why = queue_why ? NULL : store_exhausted(c->st->db);
+  if ((!queue_why && !log_why) || c->exhaustion_raising || c->closing || store_in_batch(c->st->db))
+    return;
   char text[160];
-  snprintf(text, sizeof text, "%s", why);
+  snprintf(text, sizeof text, "%s", queue_why ? queue_why : log_why);
   c->exhaustion_raising = true;
   uint64_t before = cp_journal_pushed(c->journal);
-  station_event(c->st, 0, "security", "MemoryExhaustion: the queue could not take a message: %s",
-                text);
-  if (cp_journal_pushed(c->journal) > before) cp_journal_exhaustion_reported(c->journal);
+  station_event(c->st, 0, "security", "MemoryExhaustion: %s: %s",
+                queue_why ? "the queue could not take a message" : "the event log is full", text);
+  if (cp_journal_pushed(c->journal) > before) {
+    cp_journal_exhaustion_reported(c->journal);
+    store_exhaustion_reported(c->st->db);
+  }
   c->exhaustion_raising = false;
 }
 
@@ -493,8 +505,16 @@ static void on_setting_changed(void *ctx, const char *key) {
   if (c->active->setting_changed) c->active->setting_changed(active_ctx(c), key);
 }
 
+/* connector.N.type: the connector's OCPP type, read at each use by the 2.0.1
+ * dialect (v201_connector_type): current whatever the version spoken */
+static bool connector_type_key(const char *key) {
+  size_t n = strlen(key);
+  return strncmp(key, "connector.", 10) == 0 && n > 5 && strcmp(key + n - 5, ".type") == 0;
+}
+
 static station_setting_state on_setting_state(void *ctx, const char *key) {
   ocpp_core *c = ctx;
+  if (connector_type_key(key)) return SETTING_CURRENT;
   return c->active->setting_state ? c->active->setting_state(active_ctx(c), key) : SETTING_UNUSED;
 }
 
@@ -783,6 +803,7 @@ static void idle_setting_changed(void *ctx, const char *key) {
 static station_setting_state idle_setting_state(void *ctx, const char *key) {
   ocpp_idle *idle = ctx;
   if (idle->attached) return SETTING_UNUSED; /* the back end's module answers */
+  if (connector_type_key(key)) return SETTING_CURRENT;
   if (strncmp(key, "ocpp.", 5) != 0 && strcmp(key, "auth.offline_local_badges") != 0)
     return SETTING_UNUSED;
   const char *url = config_get(idle->st->cfg, "ocpp.url");

@@ -921,6 +921,11 @@ int station_remote_stop(station *st, int c, char *err, size_t errlen) {
   return 0;
 }
 
+/* store.max_size_mb in bytes (0: no bound). */
+static int64_t max_size_bytes(const station *st) {
+  return config_get_int(st->cfg, "store.max_size_mb") * 1024 * 1024;
+}
+
 static void apply_setting_core(station *st, const char *key);
 
 void station_apply_setting(station *st, const char *key) {
@@ -973,6 +978,8 @@ static station_setting_state core_setting_state(station *st, const char *key) {
   }
   if (strcmp(key, "meter.sample_interval_s") == 0)
     return same(st->sample_interval_ms == config_get_int(st->cfg, key) * 1000);
+  if (strcmp(key, "store.max_size_mb") == 0)
+    return same(store_max_size(st->db) == max_size_bytes(st));
   return SETTING_UNUSED;
 }
 
@@ -1015,6 +1022,9 @@ static void apply_setting_core(station *st, const char *key) {
     if (log_level_parse(config_get(st->cfg, key), &l) == 0) log_set_level(l);
   } else if (strcmp(key, "meter.sample_interval_s") == 0) {
     st->sample_interval_ms = config_get_int(st->cfg, key) * 1000;
+  } else if (strcmp(key, "store.max_size_mb") == 0) {
+    if (store_set_max_size(st->db, max_size_bytes(st)) != 0)
+      log_error(MOD, "store.max_size_mb: %s", store_last_error(st->db));
   }
 }
 
@@ -1240,6 +1250,10 @@ int station_open(station *st, uv_loop_t *loop, const station_options *opt, char 
   char dbpath[600];
   snprintf(dbpath, sizeof dbpath, "%s/borne.db", st->data_dir);
   if ((opt->swarm ? store_open_lean : store_open)(&st->db, dbpath, err, errlen) != 0) goto drop_dir;
+  if (store_set_max_size(st->db, max_size_bytes(st)) != 0) {
+    snprintf(err, errlen, "store.max_size_mb: %s", store_last_error(st->db));
+    goto fail;
+  }
   if (store_access_open(st->db) != 0) {
     snprintf(err, errlen, "%s", store_last_error(st->db));
     goto fail;

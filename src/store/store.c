@@ -24,6 +24,10 @@
 
 #include <sqlite3.h>
 
+#include "util/log.h"
+
+#define MOD "store"
+
 /* Retention defaults (docs/storage.md). 35 days covers a monthly billing
  * period with margin; the row budgets cap the file at about 150 MB even at
  * the shortest sample interval (1 s) on every connector. */
@@ -137,6 +141,9 @@ enum {
   Q_SETTING_DELETE,
   Q_SETTINGS_EACH,
   Q_SELFTEST_ADD,
+  Q_ROOM_SAMPLES,
+  Q_ROOM_EVENTS,
+  Q_ROOM_SECURITY,
   Q_BEGIN,
   Q_COMMIT,
   Q_ROLLBACK,
@@ -214,6 +221,17 @@ static const char *const sql[Q_COUNT] = {
     [Q_SETTINGS_EACH] = "SELECT key, value FROM settings ORDER BY updated_ms, key",
     [Q_SELFTEST_ADD] = "INSERT INTO selftest(at_ms, connector, check_name, ok, detail)"
                        " VALUES(?1, ?2, ?3, ?4, ?5)",
+    /* store_make_room: the oldest local history, never the newest
+     * 16 rows (an event just written in the open batch, which the
+     * modules are about to hear of); a connector's newest sample stays in
+     * meter_last (its own table) */
+    [Q_ROOM_SAMPLES] = "DELETE FROM meter_samples WHERE rowid IN (SELECT rowid FROM meter_samples"
+                       " WHERE rowid <= (SELECT max(rowid) FROM meter_samples) - 16"
+                       " ORDER BY rowid LIMIT ?1)",
+    [Q_ROOM_EVENTS] = "DELETE FROM events WHERE id IN (SELECT id FROM events"
+                      " WHERE id <= (SELECT max(id) FROM events) - 16 ORDER BY id LIMIT ?1)",
+    [Q_ROOM_SECURITY] = "DELETE FROM events_security"
+                        " WHERE event_id < (SELECT COALESCE(MIN(id), 0) FROM events)",
     [Q_BEGIN] = "BEGIN IMMEDIATE",
     [Q_COMMIT] = "COMMIT",
     [Q_ROLLBACK] = "ROLLBACK",
@@ -284,6 +302,18 @@ struct store {
   bool listed;
   /* store_expect_use: CLOCK_MONOTONIC of the use expected, 0 none */
   int64_t expect_use_ms;
+  /* store_set_max_size: the bound in bytes (0 none), applied by configure to
+   * every connection; SQLite's own max_page_count, read once, for 0 */
+  int64_t max_bytes;
+  int64_t default_max_pages;
+  int64_t page_size; /* store_page_size, read once */
+  /* a write refused for want of room after store_make_room: store_exhausted */
+  bool exhausted;
+  char exhausted_why[128];
+  bool full; /* the last failure was SQLITE_FULL or SQLITE_NOMEM (fail) */
+  /* the episode was reported and no write has fitted since without
+   * store_make_room: not reported again */
+  bool told;
 };
 
 /* A store's last error, in a buffer allocated by its first error (most
@@ -508,6 +538,8 @@ static void store_used_for(store *s, sqlite3_stmt *st) {
 
 static int fail(store *s, const char *what) {
   if (s->closed) return -1; /* store_reopen said why */
+  int code = sqlite3_extended_errcode(s->db) & 0xff;
+  s->full = code == SQLITE_FULL || code == SQLITE_NOMEM;
   snprintf(errbuf(s), STORE_ERROR_LEN, "%s: %s", what, sqlite3_errmsg(s->db));
   return -1;
 }
@@ -925,6 +957,38 @@ static int wal_hook(void *ctx, sqlite3 *db, const char *name, int pages) {
   return SQLITE_OK;
 }
 
+static int64_t pragma_int(store *s, const char *text) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(s->db, text, -1, &st, NULL) != SQLITE_OK) return -1;
+  int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+  sqlite3_finalize(st);
+  return v;
+}
+
+int64_t store_max_pages(int64_t max_bytes, int64_t page_size) {
+  if (max_bytes <= 0 || page_size <= 0) return 0;
+  int64_t pages = max_bytes / page_size;
+  return pages < 1 ? 1 : pages;
+}
+
+/* The bound (store_set_max_size) on this connection: SQLite's max_page_count
+ * is a setting of the connection, not of the file, so every connection the
+ * store opens (a lean store's again after an idle close) gets it here. A
+ * bound below the file's size holds the file at its size (SQLite never sets
+ * it lower): nothing is truncated. */
+static int apply_max_size(store *s) {
+  /* never bounded: SQLite's default, not a statement more (a swarm opens
+   * thousands of connections) */
+  if (s->max_bytes <= 0 && s->default_max_pages == 0) return 0;
+  if (s->default_max_pages == 0) s->default_max_pages = pragma_int(s, "PRAGMA max_page_count");
+  int64_t pages = store_max_pages(s->max_bytes, pragma_int(s, "PRAGMA page_size"));
+  if (pages == 0) pages = s->default_max_pages;
+  if (pages <= 0) return 0; /* nothing known to restore: SQLite's default stays */
+  char text[64];
+  snprintf(text, sizeof text, "PRAGMA max_page_count = %lld", (long long)pages);
+  return pragma_int(s, text) > 0 ? 0 : fail(s, "cannot bound the database's size");
+}
+
 /* WAL + synchronous=FULL: a commit returns after the WAL is fsync'd, so it
  * survives power loss, and readers (sqlite3 on the command line) never block
  * the writer. The first statement reads the file, so a file that is not a
@@ -975,7 +1039,7 @@ static int configure(store *s) {
                "cannot configure the database"))
     return -1;
   if (!s->lean) sqlite3_wal_hook(s->db, wal_hook, s);
-  return 0;
+  return apply_max_size(s);
 }
 
 /* The database holds secrets (the OCPP AuthorizationKey among the settings,
@@ -1293,6 +1357,89 @@ int store_schema_latest(void) { return MIGRATION_COUNT; }
 
 void store_set_retention(store *s, const store_retention *keep) { s->keep = *keep; }
 
+int store_set_max_size(store *s, int64_t max_bytes) {
+  s->max_bytes = max_bytes > 0 ? max_bytes : 0;
+  if (s->closed) return 0; /* configure applies it when the connection opens again */
+  return apply_max_size(s);
+}
+
+int64_t store_max_size(const store *s) { return s->max_bytes; }
+
+/* The last failure (fail) was SQLite's want of room: the disk, the bound
+ * (store_set_max_size), or memory. */
+static bool store_full(const store *s) { return s->full; }
+
+/* Rows of each history table removed by one store_make_room: a few pages'
+ * worth (a sample row is about 120 bytes, an event up to 300). */
+#define ROOM_ROWS 256
+
+int store_make_room(store *s) {
+  if (tx_begin(s, "cannot make room")) return -1;
+  int removed = 0;
+  static const int qs[] = {Q_ROOM_SAMPLES, Q_ROOM_EVENTS};
+  for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
+    sqlite3_stmt *st = stmt(s, qs[i]);
+    sqlite3_bind_int(st, 1, ROOM_ROWS);
+    if (exec_write(s, st, "cannot make room")) return tx_abort(s);
+    removed += sqlite3_changes(s->db);
+  }
+  if (removed > 0 && exec_write(s, stmt(s, Q_ROOM_SECURITY), "cannot make room"))
+    return tx_abort(s);
+  if (tx_commit(s, "cannot make room")) return -1;
+  if (removed > 0)
+    log_warn(MOD, "database full: %d of the oldest samples and events removed", removed);
+  return removed;
+}
+
+int64_t store_room_pages(store *s) {
+  if (s->max_bytes <= 0) return INT64_MAX;
+  /* one statement, kept (store_stmt): every bounded write asks */
+  sqlite3_stmt *st = store_stmt(s, "SELECT m.max_page_count - c.page_count + f.freelist_count"
+                                   " FROM pragma_max_page_count() m, pragma_page_count() c,"
+                                   " pragma_freelist_count() f");
+  if (!st) return INT64_MAX; /* the write that follows says why */
+  int64_t room = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : INT64_MAX;
+  store_stmt_release(s, st);
+  return room;
+}
+
+int64_t store_page_size(store *s) {
+  if (s->page_size > 0) return s->page_size; /* a file's page size never changes */
+  if (store_reopen(s)) return 4096;
+  int64_t size = pragma_int(s, "PRAGMA page_size");
+  if (size > 0) s->page_size = size;
+  return size > 0 ? size : 4096;
+}
+
+int store_keep_room(store *s, int64_t pages) {
+  if (s->max_bytes <= 0) return 0;
+  for (int i = 0; i < 256; i++) {
+    if (store_room_pages(s) >= pages) return 0;
+    if (store_make_room(s) <= 0) break;
+  }
+  if (store_room_pages(s) >= pages) return 0;
+  snprintf(errbuf(s), STORE_ERROR_LEN,
+           "database or disk is full (store.max_size_mb: fewer than %lld pages free)",
+           (long long)pages);
+  s->full = true;
+  return -1;
+}
+
+/* A write refused for want of room (store_full) after the history made what
+ * room it could: the first cause of the episode, for MemoryExhaustion. */
+static void note_exhausted(store *s) {
+  if (s->exhausted || s->told) return;
+  s->exhausted = true;
+  snprintf(s->exhausted_why, sizeof s->exhausted_why, "%s", errtext(s));
+}
+
+const char *store_exhausted(const store *s) { return s->exhausted ? s->exhausted_why : NULL; }
+
+void store_exhaustion_reported(store *s) {
+  s->exhausted = false;
+  s->told = true;
+}
+
 void store_get_retention(const store *s, store_retention *out) { *out = s->keep; }
 
 static void bind_text_or_null(sqlite3_stmt *st, int i, const char *v) {
@@ -1544,8 +1691,31 @@ int store_event_add_reason(store *s, borne_ms at, int connector, const char *kin
   return rc;
 }
 
+static int event_insert(store *s, borne_ms at, int connector, const char *kind, const char *detail,
+                        const char *reason, int64_t *id_out);
+
+/* The database full: the oldest history goes (store_make_room) until the
+ * row fits or there is none left; then the event is refused and the store
+ * exhausted (MemoryExhaustion). */
 static int event_add(store *s, borne_ms at, int connector, const char *kind, const char *detail,
                      const char *reason, int64_t *id_out) {
+  s->full = false;
+  /* bounded: room made before the write, never by a write that fails (a
+   * SQLITE_FULL may roll back the whole transaction, a batch with it) */
+  if (store_keep_room(s, STORE_RESERVE_PAGES) != 0) {
+    note_exhausted(s);
+    return -1;
+  }
+  int rc = event_insert(s, at, connector, kind, detail, reason, id_out);
+  if (rc == 0) s->told = false; /* room without making it: the episode is over */
+  while (rc != 0 && store_full(s) && !s->batch_failed && store_make_room(s) > 0)
+    rc = event_insert(s, at, connector, kind, detail, reason, id_out);
+  if (rc != 0 && store_full(s)) note_exhausted(s);
+  return rc;
+}
+
+static int event_insert(store *s, borne_ms at, int connector, const char *kind, const char *detail,
+                        const char *reason, int64_t *id_out) {
   if (tx_begin(s, "cannot record an event")) return -1;
   sqlite3_stmt *st = stmt(s, Q_EVENT_ADD);
   sqlite3_bind_int64(st, 1, at);
@@ -1640,7 +1810,22 @@ int64_t store_events_last_id(store *s) {
 
 /* ---- meter samples ---- */
 
+static int sample_insert(store *s, int connector, const meter_reading *r);
+
 int store_meter_sample(store *s, int connector, const meter_reading *r) {
+  s->full = false;
+  if (store_keep_room(s, STORE_RESERVE_PAGES) != 0) {
+    note_exhausted(s);
+    return -1;
+  }
+  int rc = sample_insert(s, connector, r);
+  while (rc != 0 && store_full(s) && !s->batch_failed && store_make_room(s) > 0)
+    rc = sample_insert(s, connector, r);
+  if (rc != 0 && store_full(s)) note_exhausted(s);
+  return rc;
+}
+
+static int sample_insert(store *s, int connector, const meter_reading *r) {
   if (tx_begin(s, "cannot record a meter sample")) return -1;
   sqlite3_stmt *st = stmt(s, Q_SAMPLE_ADD);
   sqlite3_bind_int(st, 1, connector);

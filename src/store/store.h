@@ -12,6 +12,7 @@
 #ifndef BORNE_STORE_STORE_H
 #define BORNE_STORE_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -148,6 +149,48 @@ typedef struct {
 } store_retention;
 void store_set_retention(store *s, const store_retention *keep);
 void store_get_retention(const store *s, store_retention *out);
+
+/* A bound on the database's size (configuration key store.max_size_mb), in
+ * bytes; 0: none (SQLite's own limit). Applied as SQLite's max_page_count on
+ * this connection and on every one the store opens later (a lean store's
+ * after an idle close): the database never grows past max_bytes (whole
+ * pages; the WAL beside it is bounded apart, about 1 MiB). A bound below
+ * the file's size keeps the file at its size, nothing is truncated. 0 or -1
+ * (store_last_error). */
+int store_set_max_size(store *s, int64_t max_bytes);
+int64_t store_max_size(const store *s);
+/* The max_page_count for a bound of max_bytes with pages of page_size bytes:
+ * the whole pages that fit, at least 1; 0 for no bound. */
+int64_t store_max_pages(int64_t max_bytes, int64_t page_size);
+/* What a full database gives up first: the oldest meter samples (a
+ * connector's newest stays, meter_last) and the oldest events, a few pages'
+ * worth of each; the newest 16 of each table stay (an event just written in
+ * the open batch among them). Nothing a back end is owed is in those tables. The event
+ * log and the samples call it themselves when a write finds the database
+ * full, and retry; the OCPP journal calls it before it refuses a message.
+ * How many rows went (0: no history left), or -1 (store_last_error). */
+int store_make_room(store *s);
+/* Under a bound (store_set_max_size): the pages still free below it (the
+ * unused ones and the free list); INT64_MAX without a bound. Read inside a
+ * transaction, it counts the transaction's own pages. */
+int64_t store_room_pages(store *s);
+int64_t store_page_size(store *s);
+/* Under a bound, the history (store_make_room) goes until at least `pages`
+ * are free: 0, or -1 when there is no history left and still too few
+ * (store_last_error). Room is made before a write, not after the write
+ * failed: SQLite may answer a write that finds the database full
+ * (SQLITE_FULL) by rolling back the whole transaction, a store batch (a
+ * session's stop with its OCPP message) with it. Without a bound, 0. The
+ * event log and the samples keep STORE_RESERVE_PAGES free. */
+#define STORE_RESERVE_PAGES 4
+int store_keep_room(store *s, int64_t pages);
+/* Running out of room (the security event MemoryExhaustion): an event or a
+ * sample the store refused for want of room (SQLITE_FULL, SQLITE_NOMEM) once
+ * store_make_room had nothing left to remove. The first cause of the
+ * episode, or NULL; store_exhaustion_reported clears it, the next refusal
+ * marks it again. */
+const char *store_exhausted(const store *s);
+void store_exhaustion_reported(store *s);
 
 /* ---- sessions ---- */
 typedef struct {

@@ -5,9 +5,13 @@
  * added to a set of monitors (its id, type, value and severity as the CSMS
  * sent them), then every monitor checked against the items' values as the
  * variable's value on a clock that moves, and saved and loaded back. Also
- * every item read as a saved monitor (mon_from_json). Nothing may crash; the
- * set never exceeds MON_MAX; an accepted monitor is found by its id; a
- * saved monitor loads back as the same definition.
+ * every item read as a saved monitor (mon_from_json). The station's own
+ * monitors (one preconfigured, one hard-wired) are installed first and a
+ * SetMonitoringBase picked by the first byte applied at the end; the events
+ * of the checks are cut into NotifyEvent messages. Nothing may crash; the
+ * set never holds more than MON_MAX custom monitors; an accepted monitor is
+ * found by its id; a saved monitor loads back as the same definition; the
+ * hard-wired monitor is always there; the messages carry every event once.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -29,6 +33,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!req) return 0;
   mon_set s;
   mon_set_init(&s);
+  mon_monitor own[2] = {{.id = MON_BUILTIN_ID,
+                         .kind = MON_PRECONFIGURED,
+                         .type = MON_DELTA,
+                         .value = 1,
+                         .severity = 5},
+                        {.id = MON_BUILTIN_ID + 1,
+                         .kind = MON_HARDWIRED,
+                         .type = MON_UPPER,
+                         .value = 11000,
+                         .severity = 3,
+                         .evse = 1}};
+  strcpy(own[0].component, "ChargingStation");
+  strcpy(own[0].variable, "Available");
+  strcpy(own[1].component, "EVSE");
+  strcpy(own[1].variable, "Power");
+  mon_set_install(&s, own, 2, true, NULL, 0, 0);
+  json_t *events = json_array();
   long long now = 1796515200000LL + data[0] * 1000LL;
   size_t i;
   const json_t *item;
@@ -54,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       int id = 0;
       const char *why = NULL;
       mon_status st = mon_set_add(&s, &m, d->has_id, (data[0] & 1) != 0, current, now, &id, &why);
-      if (!why || s.count > MON_MAX) abort();
+      if (!why || mon_set_custom_count(&s) > MON_MAX || s.count > MON_CAPACITY) abort();
       if (st == MON_ACCEPTED && !mon_set_find(&s, id)) abort();
     }
     for (int step = 0; step < 4; step++) {
@@ -64,7 +85,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         char v[32];
         snprintf(v, sizeof v, "%g",
                  q.setMonitoringData_count ? q.setMonitoringData[0].value * step : 0);
-        if (mon_check(&s.m[k], v, true, now, &t) && !t.trigger) abort();
+        if (mon_check(&s.m[k], v, true, now, &t)) {
+          if (!t.trigger) abort();
+          json_array_append_new(
+              events, json_pack("{s:i, s:s}", "variableMonitoringId", s.m[k].id, "actualValue", v));
+        }
         json_t *j = mon_to_json(&s.m[k]);
         mon_monitor back;
         if (!mon_from_json(j, &back) || back.id != s.m[k].id || back.type != s.m[k].type ||
@@ -74,8 +99,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       }
     }
     if (s.count && !strcmp(mon_set_clear(&s, s.m[0].id), "NotFound")) abort();
+    mon_set_base(&s, (mon_base)(data[0] % 3), own, 2, now);
+    if (!mon_set_find(&s, MON_BUILTIN_ID + 1) ||
+        strcmp(mon_set_clear(&s, MON_BUILTIN_ID + 1), "Rejected"))
+      abort();
+    json_t *messages = mon_event_messages(events, "2026-12-07T10:00:00.000Z", 200 + data[0] * 4u);
+    size_t told = 0, k;
+    json_t *msg;
+    json_array_foreach(messages, k, msg) {
+      if (json_integer_value(json_object_get(msg, "seqNo")) != (json_int_t)k) abort();
+      told += json_array_size(json_object_get(msg, "eventData"));
+    }
+    if (told != json_array_size(events)) abort();
+    json_decref(messages);
     ocpp201_SetVariableMonitoringRequest_free(&q);
   }
+  json_decref(events);
   json_decref(req);
   return 0;
 }

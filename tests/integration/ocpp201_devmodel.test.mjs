@@ -136,7 +136,8 @@ test('GetReport: componentVariable and componentCriteria filters, EmptyResultSet
   let from = csms.calls.length;
   assert.equal((await csms.call('GetReport', { requestId: 10, componentVariable: [{ component: { name: 'EVSE', evse: { id: 2 } } }, cv('TxCtrlr', 'TxStartPoint')] })).status, 'Accepted');
   const items = (await report(10, from)).flatMap((p) => p.reportData);
-  assert.equal(items.filter((x) => x.component.name === 'EVSE').length, 4);
+  // AvailabilityState, Available, Power, SupplyPhases, ACCurrent
+  assert.equal(items.filter((x) => x.component.name === 'EVSE').length, 5);
   assert.ok(items.filter((x) => x.component.name === 'EVSE').every((x) => x.component.evse.id === 2));
   assert.equal(items.find((x) => x.variable.name === 'TxStartPoint').variableAttribute[0].value, 'PowerPathClosed');
   from = csms.calls.length;

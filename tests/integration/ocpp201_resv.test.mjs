@@ -16,6 +16,8 @@
 //   the reserved token charges on one, the other stays Reserved (a remote start of another token
 //   there Rejected); a kill -9 keeps them; a cancel makes the EVSE Available (H02.FR.06); one of
 //   two expiring makes both EVSEs Available again (H04).
+// - connector.N.type: EVSE 2 set to a Type 1 cable (cType1) is what Connector.ConnectorType says
+//   and what ReserveNow connectorType finds; a socket's type on a tethered connector refused.
 // BORNE_OCPP_PEER=ocpp-ws-io runs it against npm ocpp-ws-io strict (ocpp201_resv_ws_io.test.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -324,5 +326,26 @@ test('H01 / TC_H_14: two station-wide reservations on two EVSEs: both Reserved, 
   for (const evseId of [1, 2]) await csms.waitCall('StatusNotification', { from: reserved + 1, match: (p) => p.evseId === evseId && p.connectorStatus === 'Available' });
   assert.equal((await csms.call('CancelReservation', { reservationId: 66 })).status, 'Accepted');
   assert.equal((await csms.call('CancelReservation', { reservationId: 65 })).status, 'Rejected', 'expired');
+  csms.assertNoViolations();
+});
+
+test('connector.N.type: a Type 1 cable (cType1) is what the device model says and what ReserveNow connectorType finds', async () => {
+  await st.waitStatus(2, 'Available');
+  const typeOf2 = async () => (await csms.call('GetVariables', { getVariableData: [{ component: { name: 'Connector', evse: { id: 2, connectorId: 1 } }, variable: { name: 'ConnectorType' } }] })).getVariableResult[0].attributeValue;
+  await st.ok('PUT', '/api/v1/settings', { 'connector.2.type': 'cType1' });
+  assert.equal(await typeOf2(), 'cType1');
+  assert.equal((await csms.call('ReserveNow', { id: 70, connectorType: 'cType2', expiryDateTime: await expiry(), idToken: tok('GOOD1') })).status, 'Rejected', 'no EVSE of that type now');
+  assert.equal((await csms.call('ReserveNow', { id: 71, connectorType: 'cType1', expiryDateTime: await expiry(), idToken: tok('GOOD1') })).status, 'Accepted');
+  await st.waitStatus(2, 'Reserved');
+  assert.equal((await st.connector(1)).status, 'Available');
+  assert.equal((await csms.call('CancelReservation', { reservationId: 71 })).status, 'Accepted');
+  await st.waitStatus(2, 'Available');
+  // a socket's type on the tethered connector is refused, the type unchanged
+  const bad = await st.api('PUT', '/api/v1/settings', { 'connector.2.type': 'sType2' });
+  assert.equal(bad.status, 400, JSON.stringify(bad.body));
+  assert.match(JSON.stringify(bad.body), /socket/);
+  assert.equal(await typeOf2(), 'cType1');
+  await st.ok('PUT', '/api/v1/settings', { 'connector.2.type': 'auto' });
+  assert.equal(await typeOf2(), 'cType2');
   csms.assertNoViolations();
 });

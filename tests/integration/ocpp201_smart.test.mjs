@@ -225,6 +225,32 @@ test('SmartChargingCtrlr.LimitChangeSignificance is the setting ocpp.LimitChange
   csms.assertNoViolations();
 });
 
+test('SmartChargingCtrlr.NotifyChargingLimitWithSchedules false: NotifyChargingLimit without the schedule (the setting ocpp.NotifyChargingLimitWithSchedules)', async () => {
+  const v = { component: { name: 'SmartChargingCtrlr' }, variable: { name: 'NotifyChargingLimitWithSchedules' } };
+  const set = async (attributeValue) => (await csms.call('SetVariables', { setVariableData: [{ ...v, attributeValue }] })).setVariableResult[0].attributeStatus;
+  const get = async () => (await csms.call('GetVariables', { getVariableData: [v] })).getVariableResult[0].attributeValue;
+  assert.equal(await get(), 'true');
+  assert.equal(await set('maybe'), 'Rejected');
+  assert.equal(await set('false'), 'Accepted');
+  assert.equal(await get(), 'false');
+  const { settings } = await st.ok('GET', '/api/v1/settings');
+  assert.equal(settings['ocpp.NotifyChargingLimitWithSchedules'], false);
+  // load management's budget for the whole station moves: told without a schedule
+  const from = csms.calls.length;
+  await st.ok('PUT', '/api/v1/settings', { 'site.limit_kva': 5, 'site.margin_a': 0 });
+  const n = await csms.waitCall('NotifyChargingLimit', { from });
+  assert.equal(n.params.chargingLimit.chargingLimitSource, 'EMS');
+  assert.equal(n.params.chargingSchedule, undefined, JSON.stringify(n.params));
+  // true again: the next one carries it
+  assert.equal(await set('true'), 'Accepted');
+  const again = csms.calls.length;
+  await st.ok('PUT', '/api/v1/settings', { 'site.limit_kva': 8 });
+  const m = await csms.waitCall('NotifyChargingLimit', { from: again });
+  assert.ok(Array.isArray(m.params.chargingSchedule) && m.params.chargingSchedule.length === 1, JSON.stringify(m.params));
+  await st.ok('PUT', '/api/v1/settings', { 'site.limit_kva': 2000 });
+  csms.assertNoViolations();
+});
+
 test('one store: a profile set in 2.0.1 is in force, computed and cleared by 1.6 after a switch of version', async () => {
   // (load management, still on from the test above, may bind lower: the composite schedules say the profiles)
   const profile = { ...TX_DEFAULT, id: 30, stackLevel: 4, chargingSchedule: [schedule(6, 9, { startSchedule: new Date(Date.now() - 60e3).toISOString() })] };

@@ -357,7 +357,8 @@ test('a session running across the switch to 2.0.1: its queued 1.6 messages take
 // under 1.6 (the 1.6 back end numbered it 1000), then the station speaks 2.0.1. The 1.6 back
 // end's id wins (docs/ocpp201.md, "Switching version"): the queued 1.6 MeterValues said again
 // and the 2.0.1 dialect's own Updated / Ended events all carry "1000", seqNo 0, 1, 2... without
-// a gap (no Started: the back end has it already). Against both strict 2.0.1 peers.
+// a gap (no Started: the back end has it already). A TxProfile the 1.6 back end bound to it still
+// limits it under 2.0.1 and is reported with that transactionId. Against both strict 2.0.1 peers.
 for (const [peer, Peer201] of [['ocpp-rpc', Csms], ['ocpp-ws-io', CsmsWsIo]]) {
   test(`a session delivered under 1.6 keeps its transactionId under 2.0.1 (${peer})`, async () => {
     const csms16 = await backEnd('ocpp1.6');
@@ -371,6 +372,13 @@ for (const [peer, Peer201] of [['ocpp-rpc', Csms], ['ocpp-ws-io', CsmsWsIo]]) {
       const start = await csms16.waitCall('StartTransaction', { timeoutMs: 30000 });
       assert.equal(start.params.connectorId, 1);
       await st.waitFor((s) => s.connectors[0].status === 'Charging' && s.station.ocpp.queue_length === 0, { what: 'the StartTransaction delivered under 1.6' });
+      // a TxProfile the 1.6 back end bound to the transaction (8 A) follows it into 2.0.1 (one profile store)
+      const txProfile = {
+        chargingProfileId: 77, transactionId: 1000, stackLevel: 1, chargingProfilePurpose: 'TxProfile', chargingProfileKind: 'Relative',
+        chargingSchedule: { chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 8 }] },
+      };
+      assert.equal((await csms16.call('SetChargingProfile', { connectorId: 1, csChargingProfiles: txProfile })).status, 'Accepted');
+      await st.waitFor((s) => s.connectors[0].offered_a === 8 && s.connectors[0].limited_by === 'ocpp_profile', { what: 'the 1.6 TxProfile in force' });
       await csms16.close();
       await st.waitFor((s) => s.station.ocpp.state !== 'connected', { what: 'offline' });
       await st.waitFor((s) => s.station.ocpp.queue_length >= 2, { what: '1.6 MeterValues queued offline' });
@@ -379,8 +387,15 @@ for (const [peer, Peer201] of [['ocpp-rpc', Csms], ['ocpp-ws-io', CsmsWsIo]]) {
       csms201 = await backEnd('ocpp2.0.1', port, Peer201);
       assert.equal((await csms201.connected({ timeoutMs: 30000 })).protocol, 'ocpp2.0.1');
       await csms201.waitCall('TransactionEvent', { match: (p) => p.eventType === 'Updated' && p.offline !== true, timeoutMs: 60000 });
-      const shown = (await st.status()).connectors[0].ocpp_transaction_id;
-      assert.equal(shown, '1000', 'the status shows the id the back end knows');
+      const shown = (await st.status()).connectors[0];
+      assert.equal(shown.ocpp_transaction_id, '1000', 'the status shows the id the back end knows');
+      assert.equal(shown.offered_a, 8, 'the TxProfile set under 1.6 still limits its transaction');
+      assert.equal(shown.limited_by, 'ocpp_profile');
+      const asked = csms201.calls.length;
+      assert.equal((await csms201.call('GetChargingProfiles', { requestId: 5, chargingProfile: { chargingProfilePurpose: 'TxProfile' } })).status, 'Accepted');
+      const report = await csms201.waitCall('ReportChargingProfiles', { from: asked, match: (p) => p.requestId === 5 && !p.tbc });
+      assert.equal(report.params.evseId, 1);
+      assert.deepEqual(report.params.chargingProfile.map((p) => [p.id, p.transactionId, p.chargingSchedule[0].chargingSchedulePeriod[0].limit]), [[77, '1000', 8]]);
       assert.equal(st.ctl('unplug', '1').code, 0);
       await st.waitStatus(1, 'Available');
       await st.waitFor((s) => s.station.ocpp.queue_length === 0, { what: 'queue flushed under 2.0.1', timeoutMs: 60000 });

@@ -1091,9 +1091,9 @@ static void test_full_disk_marks_the_journal_exhausted(void **state) {
   assert_non_null(strstr(cp_journal_exhausted(f->j), "full"));
   cp_journal_exhaustion_reported(f->j);
   assert_null(cp_journal_exhausted(f->j));
+  /* the same episode (nothing left the queue): refused, not told again */
   assert_int_equal(cp_journal_push(f->j, 7, CP_EVENT_UPDATED, big, T0), -1);
-  assert_non_null(cp_journal_exhausted(f->j));
-  cp_journal_exhaustion_reported(f->j);
+  assert_null(cp_journal_exhausted(f->j));
   /* room again: the oldest message sent and removed, a small one is taken */
   cp_journal_entry e;
   assert_int_equal(cp_journal_peek(f->j, T0, &e), 0);
@@ -1103,7 +1103,106 @@ static void test_full_disk_marks_the_journal_exhausted(void **state) {
       cp_journal_push(f->j, 0, CP_EVENT_SECURITY_CRITICAL, "{\"type\":\"MemoryExhaustion\"}", T0),
       0);
   assert_null(cp_journal_exhausted(f->j));
+  /* a new episode: the next refusal is told */
+  while (cp_journal_push(f->j, 7, CP_EVENT_UPDATED, big, T0) == 0) {
+  }
+  assert_non_null(cp_journal_exhausted(f->j));
   free(big);
+}
+
+/* Which queued events may go to make room: the periodic readings only. */
+static void test_thinnable(void **state) {
+  (void)state;
+  /* OCPP 1.6 MeterValues of a transaction, 2.0.1 MeterValues of an idle EVSE */
+  assert_true(cp_journal_thinnable(CP_EVENT_UPDATED, "{\"connectorId\":1,\"transactionId\":7,"
+                                                     "\"meterValue\":[]}"));
+  assert_true(cp_journal_thinnable(CP_EVENT_UPDATED, "{\"evseId\":1,\"meterValue\":[]}"));
+  /* 2.0.1 TransactionEvent Updated: periodic and clock-aligned readings */
+  assert_true(cp_journal_thinnable(
+      CP_EVENT_UPDATED, "{\"eventType\":\"Updated\",\"triggerReason\":\"MeterValuePeriodic\"}"));
+  assert_true(cp_journal_thinnable(
+      CP_EVENT_UPDATED, "{\"eventType\":\"Updated\",\"triggerReason\":\"MeterValueClock\"}"));
+  /* an Updated that says something else, and every other kind: never */
+  assert_false(cp_journal_thinnable(
+      CP_EVENT_UPDATED, "{\"eventType\":\"Updated\",\"triggerReason\":\"ChargingStateChanged\"}"));
+  assert_false(cp_journal_thinnable(
+      CP_EVENT_UPDATED, "{\"eventType\":\"Updated\",\"triggerReason\":\"MeterValuePeriodicX\"}"));
+  assert_false(cp_journal_thinnable(
+      CP_EVENT_UPDATED, "{\"eventType\":\"Updated\",\"triggerReason\":\"StopAuthorized\"}"));
+  assert_false(cp_journal_thinnable(CP_EVENT_STARTED, "{\"meterValue\":[]}"));
+  assert_false(cp_journal_thinnable(CP_EVENT_ENDED, "{\"meterValue\":[]}"));
+  assert_false(cp_journal_thinnable(CP_EVENT_SECURITY_CRITICAL, "{}"));
+  assert_false(cp_journal_thinnable(CP_EVENT_MESSAGE, "{}"));
+  assert_false(cp_journal_thinnable(CP_EVENT_UPDATED, NULL));
+}
+
+/* Under the database's bound (store.max_size_mb) with no history left to
+ * give: periodic readings are refused while a reserve is still free, and a
+ * transaction's end makes its room by dropping three of every four queued
+ * readings (the first of each four kept, in order), never a start, an end or
+ * another Updated; the journal is then exhausted (MemoryExhaustion). */
+static void test_a_full_queue_thins_its_readings_for_an_end(void **state) {
+  fx *f = *state;
+  int64_t pages = 0;
+  {
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(store_sqlite(f->db), "PRAGMA page_count", -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    pages = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+  }
+  assert_int_equal(store_set_max_size(f->db, (pages + 80) * 4096), 0);
+  char reading[1500];
+  int n = snprintf(reading, sizeof reading, "{\"connectorId\":1,\"transactionId\":7,\"v\":\"");
+  memset(reading + n, 'r', sizeof reading - (size_t)n - 3);
+  memcpy(reading + sizeof reading - 3, "\"}", 3);
+  assert_int_equal(cp_journal_push(f->j, 7, CP_EVENT_STARTED, "{\"start\":1}", T0), 0);
+  assert_int_equal(cp_journal_push(f->j, 7, CP_EVENT_UPDATED,
+                                   "{\"triggerReason\":\"ChargingStateChanged\"}", T0),
+                   0);
+  int taken = 0;
+  while (taken < 10000 && cp_journal_push(f->j, 7, CP_EVENT_UPDATED, reading, T0) == 0) taken++;
+  assert_true(taken > 8 && taken < 10000);
+  assert_non_null(cp_journal_exhausted(f->j));                 /* the reading refused */
+  assert_true(store_room_pages(f->db) >= STORE_RESERVE_PAGES); /* a reserve left */
+  cp_journal_exhaustion_reported(f->j);
+  int64_t before = cp_journal_length(f->j);
+  /* the end: taken from the reserve, or by thinning; a large one thins */
+  static char end[200000];
+  n = snprintf(end, sizeof end, "{\"stop\":\"");
+  memset(end + n, 'e', sizeof end - (size_t)n - 3);
+  memcpy(end + sizeof end - 3, "\"}", 3);
+  /* a security event that may be dropped, or another message, costs no reading */
+  assert_int_equal(cp_journal_push(f->j, 0, CP_EVENT_SECURITY, end, T0), -1);
+  assert_int_equal(cp_journal_push(f->j, 0, CP_EVENT_MESSAGE, end, T0), -1);
+  assert_int_equal(cp_journal_length(f->j), before);
+  /* inside a store batch, as the station queues a stop: room is made before
+   * the writes, so no SQLITE_FULL rolls the batch back */
+  assert_int_equal(store_batch_begin(f->db), 0);
+  assert_int_equal(store_event_add(f->db, T0, 1, "session_stop", "x", NULL), 0);
+  assert_int_equal(cp_journal_push(f->j, 7, CP_EVENT_ENDED, end, T0), 0);
+  assert_int_equal(store_batch_end(f->db), 0);
+  int64_t after = cp_journal_length(f->j);
+  assert_true(after < before); /* readings went */
+  cp_journal_entry *es = NULL;
+  int count = cp_journal_of_session(f->j, 7, &es);
+  assert_int_equal(count, after);
+  assert_int_equal(es[0].kind, CP_EVENT_STARTED);
+  assert_int_equal(es[1].kind, CP_EVENT_UPDATED);
+  assert_non_null(strstr(es[1].payload, "ChargingStateChanged")); /* not a reading: kept */
+  assert_int_equal(es[count - 1].kind, CP_EVENT_ENDED);
+  int readings = 0;
+  for (int i = 0; i < count; i++) {
+    if (i > 0) assert_true(es[i].id > es[i - 1].id);
+    readings += es[i].kind == CP_EVENT_UPDATED && cp_journal_thinnable(es[i].kind, es[i].payload);
+    free(es[i].payload);
+  }
+  free(es);
+  assert_true(readings >= 1 && readings <= (taken + 3) / 4); /* one in four or fewer */
+  assert_true(store_events_last_id(f->db) > 0); /* the batch's event committed with the end */
+  /* the same episode (told, nothing left the queue): not told again */
+  assert_null(cp_journal_exhausted(f->j));
 }
 
 int main(void) {
@@ -1138,6 +1237,8 @@ int main(void) {
       T(test_next_due_kept_until_a_write),
       T(test_sole_entry_delivered_leaves_queue_known_empty),
       T(test_full_disk_marks_the_journal_exhausted),
+      T(test_thinnable),
+      T(test_a_full_queue_thins_its_readings_for_an_end),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

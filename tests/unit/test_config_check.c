@@ -124,6 +124,24 @@ static void linux_backend_needs_its_pins(void **state) {
   check_ok(c);
 }
 
+/* connector.N.type: a cable type on a tethered connector, a socket type on a
+ * socket; auto and the Other... types on either */
+static void connector_type_agrees_with_tethered(void **state) {
+  config *c = *state;
+  set(c, "connector.1.type", "cType1");
+  check_fails(c, "connector.1.type: cType1 is a cable but connector.1.tethered is false");
+  set(c, "connector.1.tethered", "true");
+  check_ok(c);
+  set(c, "connector.1.type", "sType2");
+  check_fails(c, "connector.1.type: sType2 is a socket but connector.1.tethered is true");
+  set(c, "connector.1.type", "Other1PhMax16A");
+  check_ok(c);
+  set(c, "connector.1.type", "auto");
+  check_ok(c);
+  char err[256];
+  assert_int_equal(config_set(c, "connector.1.type", "cCCS2", err, sizeof err), -1); /* DC */
+}
+
 static void a_pin_is_used_once(void **state) {
   config *c = *state;
   set(c, "hal.backend", "linux");
@@ -166,6 +184,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(max_temp_must_be_above_derate, setup, teardown),
       cmocka_unit_test_setup_teardown(linux_backend_needs_its_pins, setup, teardown),
       cmocka_unit_test_setup_teardown(a_pin_is_used_once, setup, teardown),
+      cmocka_unit_test_setup_teardown(connector_type_agrees_with_tethered, setup, teardown),
       cmocka_unit_test_setup_teardown(station_lines_are_not_connector_lines, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

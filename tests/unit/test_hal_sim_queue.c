@@ -35,38 +35,88 @@ static void on_lock(void *ctx, int c, bool locked) {
   s->lock_engaged = locked;
 }
 
+/* A two-connector simulated HAL started on its own loop, its levels at the
+ * start delivered and forgotten */
+typedef struct {
+  uv_loop_t loop;
+  station_clock clk;
+  double energy[2];
+  hal *h;
+  seen s;
+  hal_listener l;
+} sim_fixture;
+
+static void fixture_start(sim_fixture *f) {
+  *f = (sim_fixture){0};
+  uv_loop_init(&f->loop);
+  clock_init(&f->clk, 1);
+  f->h = hal_sim_create(2, &f->clk, 230.0, f->energy, false);
+  assert_non_null(f->h);
+  f->l = (hal_listener){.ctx = &f->s, .on_contactor = on_contactor, .on_lock = on_lock};
+  assert_int_equal(f->h->ops->start(f->h, &f->loop, &f->l), 0);
+  uv_run(&f->loop, UV_RUN_NOWAIT); /* the levels at start */
+  f->s = (seen){0};
+}
+
+static void fixture_end(sim_fixture *f) {
+  f->h->ops->stop(f->h);
+  f->h->ops->destroy(f->h);
+  uv_run(&f->loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&f->loop), 0);
+}
+
 static void full_queue_keeps_the_contactor_feedback(void **state) {
   (void)state;
-  uv_loop_t loop;
-  uv_loop_init(&loop);
-  station_clock clk;
-  clock_init(&clk, 1);
-  double energy[2] = {0, 0};
-  hal *h = hal_sim_create(2, &clk, 230.0, energy, false);
-  assert_non_null(h);
-  seen s = {0};
-  hal_listener l = {.ctx = &s, .on_contactor = on_contactor, .on_lock = on_lock};
-  assert_int_equal(h->ops->start(h, &loop, &l), 0);
-  uv_run(&loop, UV_RUN_NOWAIT); /* the levels at start */
-  s = (seen){0};
+  sim_fixture f;
+  fixture_start(&f);
+  hal *h = f.h;
   /* one contactor command, then a burst of lock changes on the other
    * connector, far more than the queue holds, before the loop turns */
   h->ops->set_contactor(h, 1, true);
   for (int i = 0; i < 200; i++) h->ops->set_lock(h, 2, i % 2 == 0);
-  uv_run(&loop, UV_RUN_NOWAIT);
-  assert_int_equal(s.contactor_inputs, 1);
-  assert_true(s.contactor_closed);
-  assert_true(s.lock_inputs >= 1);
-  assert_false(s.lock_engaged); /* the newest level (i = 199: released) */
+  uv_run(&f.loop, UV_RUN_NOWAIT);
+  assert_int_equal(f.s.contactor_inputs, 1);
+  assert_true(f.s.contactor_closed);
+  assert_true(f.s.lock_inputs >= 1);
+  assert_false(f.s.lock_engaged); /* the newest level (i = 199: released) */
+  fixture_end(&f);
+}
+
+/* A stopped HAL delivers nothing and keeps nothing: the inputs not yet
+ * delivered when it stops (the contactor a station's close opens) and those
+ * made while it is stopped are dropped with their queue, not held until it is
+ * destroyed (a swarm of 10 000 closing stations held 4.6 kB each) nor
+ * delivered by a later start. */
+static void a_stopped_hal_drops_its_inputs(void **state) {
+  (void)state;
+  sim_fixture f;
+  fixture_start(&f);
+  hal *h = f.h;
+  h->ops->set_contactor(h, 1, true); /* queued for the next turn */
   h->ops->stop(h);
-  h->ops->destroy(h);
-  uv_run(&loop, UV_RUN_DEFAULT);
-  assert_int_equal(uv_loop_close(&loop), 0);
+  h->ops->set_lock(h, 2, true); /* while stopped */
+  uv_run(&f.loop, UV_RUN_NOWAIT);
+  assert_int_equal(f.s.contactor_inputs, 0);
+  assert_int_equal(f.s.lock_inputs, 0);
+  /* started again: its levels at the start (one each), not the inputs of
+   * before */
+  assert_int_equal(h->ops->start(h, &f.loop, &f.l), 0);
+  uv_run(&f.loop, UV_RUN_NOWAIT);
+  assert_int_equal(f.s.contactor_inputs, 1);
+  assert_false(f.s.contactor_closed);
+  assert_int_equal(f.s.lock_inputs, 1);
+  assert_false(f.s.lock_engaged);
+  h->ops->set_contactor(h, 1, true); /* and what it is told from then on */
+  uv_run(&f.loop, UV_RUN_NOWAIT);
+  assert_int_equal(f.s.contactor_inputs, 2);
+  assert_true(f.s.contactor_closed);
+  fixture_end(&f);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(full_queue_keeps_the_contactor_feedback),
+      cmocka_unit_test(a_stopped_hal_drops_its_inputs),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

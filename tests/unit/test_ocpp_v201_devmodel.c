@@ -44,6 +44,8 @@ static int setup(void **state) {
   f->live = (dm_live){.evse_count = 2,
                       .evse_state = {"Available", "Occupied"},
                       .evse_power_w = {0, 7200.5},
+                      .evse_current_a = {0, 31.3},
+                      .evse_temperature_c = {24.5, 41.25},
                       .now_ms = 1796518800000LL,
                       .local_list_entries = 3,
                       .local_list_bytes = 63,
@@ -151,10 +153,11 @@ static void required_variables_are_there(void **state) {
                           required[i].inst);
     assert_non_null(v);
   }
-  /* 2 EVSEs: 4 variables each, 4 of each connector, the rest once */
+  /* 2 EVSEs: 6 variables each (TemperatureSensor.Temperature among them), 4 of each
+   * connector, the rest once */
   size_t two = dm_variable_count(&f->ctx);
   f->live.evse_count = 3;
-  assert_int_equal(dm_variable_count(&f->ctx), two + 8);
+  assert_int_equal(dm_variable_count(&f->ctx), two + 10);
   assert_true(two >= 70);
 }
 
@@ -179,9 +182,20 @@ static void values_are_borne_settings_and_state(void **state) {
   assert_string_equal(value(f, "ChargingStation", 0, 0, "Available", NULL), "false");
   assert_string_equal(value(f, "Connector", 1, 1, "ConnectorType", NULL), "sType2");
   assert_string_equal(value(f, "Connector", 2, 1, "ConnectorType", NULL), "cType2");
+  /* connector.N.type wins over auto (the tethered flag) */
+  assert_int_equal(config_set(f->cfg, "connector.2.type", "cType1", err, sizeof err), 0);
+  assert_string_equal(value(f, "Connector", 2, 1, "ConnectorType", NULL), "cType1");
+  assert_int_equal(config_set(f->cfg, "connector.2.type", "auto", err, sizeof err), 0);
+  assert_string_equal(value(f, "Connector", 2, 1, "ConnectorType", NULL), "cType2");
   assert_string_equal(value(f, "EVSE", 2, 0, "SupplyPhases", NULL), "1");
   assert_string_equal(value(f, "ChargingStation", 0, 0, "SupplyPhases", NULL), "3");
   assert_string_equal(value(f, "EVSE", 2, 0, "Power", NULL), "7200.5");
+  assert_string_equal(value(f, "EVSE", 2, 0, "ACCurrent", NULL), "31.3");
+  assert_string_equal(value(f, "TemperatureSensor", 1, 0, "Temperature", NULL), "24.5");
+  assert_string_equal(value(f, "TemperatureSensor", 2, 0, "Temperature", NULL), "41.2");
+  char t[16];
+  assert_int_equal(get(f, "TemperatureSensor", 0, 0, "Temperature", NULL, DM_ACTUAL, t, sizeof t),
+                   DM_UNKNOWN_COMPONENT); /* on an EVSE's tier only */
   char buf[64];
   assert_int_equal(get(f, "EVSE", 2, 0, "Power", NULL, DM_MAXSET, buf, sizeof buf), DM_ACCEPTED);
   assert_string_equal(buf, "7360.0"); /* 32 A x 1 phase x 230 V */
@@ -419,7 +433,8 @@ static void reports(void **state) {
                           "component", "name", "OCPPCommCtrlr", "variable", "name",
                           "MessageAttempts", "instance", "TransactionEvent");
   json_t *sel = dm_report(&f->ctx, DM_BASE_FULL, req);
-  assert_int_equal(json_array_size(sel), 5);
+  /* EVSE 2's five variables (TemperatureSensor is another component) and MessageAttempts */
+  assert_int_equal(json_array_size(sel), 6);
   json_decref(sel);
   json_decref(req);
   req = json_pack("{s:i, s:[s]}", "requestId", 1, "componentCriteria", "Available");

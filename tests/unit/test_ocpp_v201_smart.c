@@ -720,19 +720,28 @@ static void station_wide_constraint(void **state) {
               8.6);
   json_decref(j);
   /* NotifyChargingLimit / ClearedChargingLimit for the whole station */
-  json_t *n = v201_limit_notify_json(0, "EMS", 1, T0, 8.69, 3, false);
+  json_t *n = v201_limit_notify_json(0, "EMS", 1, T0, 8.69, 3, false, true);
   valid("NotifyChargingLimit", true, n);
   assert_null(json_object_get(n, "evseId"));
+  assert_non_null(json_object_get(n, "chargingSchedule"));
   assert_true(json_is_true(json_object_get(json_object_get(n, "chargingLimit"), "isGridCritical")));
   json_decref(n);
-  n = v201_limit_notify_json(0, "EMS", 1, T0, 8.69, 3, true);
+  n = v201_limit_notify_json(0, "EMS", 1, T0, 8.69, 3, true, true);
   valid21("NotifyChargingLimit", true, n);
   assert_int_equal(json_integer_value(json_object_get(n, "evseId")), 0);
   json_decref(n);
-  n = v201_limit_notify_json(2, "Other", -1, T0, 8.69, 1, false);
+  n = v201_limit_notify_json(2, "Other", -1, T0, 8.69, 1, false, true);
   valid("NotifyChargingLimit", true, n);
   assert_int_equal(json_integer_value(json_object_get(n, "evseId")), 2);
   assert_null(json_object_get(json_object_get(n, "chargingLimit"), "isGridCritical"));
+  json_decref(n);
+  /* NotifyChargingLimitWithSchedules false: the source only, no schedule */
+  n = v201_limit_notify_json(2, "EMS", 1, T0, 8.69, 1, false, false);
+  valid("NotifyChargingLimit", true, n);
+  assert_null(json_object_get(n, "chargingSchedule"));
+  assert_string_equal(json_string_value(json_object_get(json_object_get(n, "chargingLimit"),
+                                                        "chargingLimitSource")),
+                      "EMS");
   json_decref(n);
   n = v201_limit_cleared_json(0, "EMS", false);
   valid("ClearedChargingLimit", true, n);

@@ -498,11 +498,12 @@ int v201_limit_report(const char *told, double told_a, const char *now, double n
 }
 
 json_t *v201_limit_notify_json(int evse, const char *source, int critical, borne_ms now,
-                               double amps, int phases, bool v21) {
+                               double amps, int phases, bool v21, bool with_schedule) {
   json_t *limit = json_pack("{s:s}", "chargingLimitSource", source);
   if (critical >= 0) json_object_set_new(limit, "isGridCritical", json_boolean(critical));
-  json_t *req = json_pack("{s:o,s:o}", "chargingLimit", limit, "chargingSchedule",
-                          v201_limit_schedule_json(evse, now, amps, phases));
+  json_t *req = json_pack("{s:o}", "chargingLimit", limit);
+  if (with_schedule)
+    json_object_set_new(req, "chargingSchedule", v201_limit_schedule_json(evse, now, amps, phases));
   if (evse > 0 || v21) json_object_set_new(req, "evseId", json_integer(evse));
   return req;
 }

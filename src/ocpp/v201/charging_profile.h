@@ -123,12 +123,13 @@ int v201_limit_report(const char *told, double told_a, const char *now, double n
                       double percent);
 
 /* NotifyChargingLimitRequest for one of borne's own limits on `evse`: its
- * chargingLimit (source, isGridCritical when `critical` >= 0) and the limit
- * as a schedule (v201_limit_schedule_json). EVSE 0 is the whole station:
+ * chargingLimit (source, isGridCritical when `critical` >= 0) and, when
+ * `with_schedule` (SmartChargingCtrlr.NotifyChargingLimitWithSchedules), the
+ * limit as a schedule (v201_limit_schedule_json). EVSE 0 is the whole station:
  * evseId left out in 2.0.1 (the schema's "evseId must be > 0"), 0 in 2.1
  * ("If absent or when zero, it applies to the entire Charging Station"). */
 json_t *v201_limit_notify_json(int evse, const char *source, int critical, borne_ms now,
-                               double amps, int phases, bool v21);
+                               double amps, int phases, bool v21, bool with_schedule);
 /* ClearedChargingLimitRequest for `evse`, the same rule for EVSE 0. */
 json_t *v201_limit_cleared_json(int evse, const char *source, bool v21);
 

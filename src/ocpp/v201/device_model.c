@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "chargepoint/authorization.h"
+#include "ocpp/v201/model.h"
 #include "tariff/tariff21.h"
 #include "util/timefmt.h"
 
@@ -42,7 +43,7 @@ typedef enum {
   L_AVAILABLE,      /* Available: not Unavailable */
   L_PHASES,         /* SupplyPhases: the station's most, an EVSE's own */
   L_POWER,          /* EVSE Power: Actual from the meter, MaxSet from the settings */
-  L_CONNECTOR_TYPE, /* cType2 (tethered cable) or sType2 (socket) */
+  L_CONNECTOR_TYPE, /* connector.N.type (v201_connector_type) */
   L_DATETIME,
   L_LOCAL_ENTRIES, /* maxLimit: ocpp.LocalAuthListMaxLength */
   L_LIST_STORAGE,  /* LocalAuthListCtrlr.Storage (bytes), maxLimit from the most entries */
@@ -57,6 +58,8 @@ typedef enum {
   L_MONITORING_BASE,  /* MonitoringCtrlr.ActiveMonitoringBase (monitoring.c) */
   L_MONITORING_LEVEL,
   L_TARIFF_PROBLEM, /* TariffCostCtrlr.Problem (cost.c) */
+  L_AC_CURRENT,     /* EVSE ACCurrent: the highest phase current of its meter */
+  L_TEMPERATURE,    /* TemperatureSensor.Temperature of an EVSE: its connector's sensor */
 } live_kind;
 
 #define MEASURANDS                                                                                 \
@@ -91,6 +94,7 @@ static const dm_var vars[] = {
      NULL, NULL},
     {"ChargingStation", S_STATION, "VendorName", NULL, T_STRING, M_RO, "station.vendor", NULL,
      L_NONE, NULL, NULL},
+    {"EVSE", S_EVSE, "ACCurrent", NULL, T_DECIMAL, M_RO, NULL, NULL, L_AC_CURRENT, "A", NULL},
     {"EVSE", S_EVSE, "AvailabilityState", NULL, T_OPTION, M_RO, NULL, NULL, L_STATE, NULL, STATES},
     {"EVSE", S_EVSE, "Available", NULL, T_BOOLEAN, M_RO, NULL, NULL, L_AVAILABLE, NULL, NULL},
     {"EVSE", S_EVSE, "Power", NULL, T_DECIMAL, M_RO, NULL, NULL, L_POWER, "W", NULL},
@@ -103,6 +107,9 @@ static const dm_var vars[] = {
      NULL, NULL},
     {"Connector", S_CONNECTOR, "SupplyPhases", NULL, T_INTEGER, M_RO, NULL, NULL, L_PHASES, NULL,
      NULL},
+    /* the sensor of each EVSE's connector (derating, error 601), on the EVSE's tier */
+    {"TemperatureSensor", S_EVSE, "Temperature", NULL, T_DECIMAL, M_RO, NULL, NULL, L_TEMPERATURE,
+     "Celsius", NULL},
     {"OCPPCommCtrlr", S_STATION, "ActiveNetworkProfile", NULL, T_INTEGER, M_RO, NULL, NULL,
      L_NETWORK_SLOT, NULL, NULL},
     /* the schemes firmware and diagnostics transfers use (curl_uv.h) */
@@ -265,8 +272,8 @@ static const dm_var vars[] = {
      "true", L_NONE, NULL, NULL},
     {"SmartChargingCtrlr", S_STATION, "LimitChangeSignificance", NULL, T_DECIMAL, M_RW,
      "ocpp.LimitChangeSignificance", NULL, L_NONE, NULL, NULL},
-    {"SmartChargingCtrlr", S_STATION, "NotifyChargingLimitWithSchedules", NULL, T_BOOLEAN, M_RO,
-     NULL, "true", L_NONE, NULL, NULL},
+    {"SmartChargingCtrlr", S_STATION, "NotifyChargingLimitWithSchedules", NULL, T_BOOLEAN, M_RW,
+     "ocpp.NotifyChargingLimitWithSchedules", NULL, L_NONE, NULL, NULL},
     {"SmartChargingCtrlr", S_STATION, "PeriodsPerSchedule", NULL, T_INTEGER, M_RO, NULL, "24",
      L_NONE, NULL, NULL},
     {"SmartChargingCtrlr", S_STATION, "ProfileStackLevel", NULL, T_INTEGER, M_RO, NULL, "8", L_NONE,
@@ -365,8 +372,9 @@ static const dm_var vars[] = {
      NULL, STR(DM_MONITORING_BYTES_PER_MESSAGE), L_NONE, NULL, NULL},
     {"MonitoringCtrlr", S_STATION, "BytesPerMessage", "SetVariableMonitoring", T_INTEGER, M_RO,
      NULL, STR(DM_MONITORING_BYTES_PER_MESSAGE), L_NONE, NULL, NULL},
-    {"MonitoringCtrlr", S_STATION, "Enabled", NULL, T_BOOLEAN, M_RO, NULL, "true", L_NONE, NULL,
-     NULL},
+    /* false: no monitor is checked, none tells an event (monitoring.c) */
+    {"MonitoringCtrlr", S_STATION, "Enabled", NULL, T_BOOLEAN, M_RW, "ocpp.MonitoringEnabled", NULL,
+     L_NONE, NULL, NULL},
     {"MonitoringCtrlr", S_STATION, "ItemsPerMessage", "ClearVariableMonitoring", T_INTEGER, M_RO,
      NULL, STR(DM_MONITORING_ITEMS_PER_MESSAGE), L_NONE, NULL, NULL},
     {"MonitoringCtrlr", S_STATION, "ItemsPerMessage", "SetVariableMonitoring", T_INTEGER, M_RO,
@@ -547,12 +555,9 @@ static void live_value(const dm_ctx *c, const dm_var *v, int evse, dm_attr attr,
     snprintf(out, len, "%.1f", w);
     return;
   }
-  case L_CONNECTOR_TYPE: {
-    char key[64];
-    snprintf(key, sizeof key, "connector.%d.tethered", evse);
-    snprintf(out, len, "%s", config_get_bool(c->cfg, key) ? "cType2" : "sType2");
+  case L_CONNECTOR_TYPE:
+    snprintf(out, len, "%s", v201_connector_type(c->cfg, evse));
     return;
-  }
   case L_DATETIME:
     timefmt_iso(l ? l->now_ms : 0, out, len);
     return;
@@ -599,6 +604,14 @@ static void live_value(const dm_ctx *c, const dm_var *v, int evse, dm_attr attr,
   case L_MONITORING_LEVEL:
     snprintf(out, len, "%d", l && l->monitoring_base ? l->monitoring_level : 9);
     return;
+  case L_AC_CURRENT:
+  case L_TEMPERATURE: {
+    const double *per_evse = v->live == L_AC_CURRENT ? (l ? l->evse_current_a : NULL)
+                                                     : (l ? l->evse_temperature_c : NULL);
+    double x = evse >= 1 && per_evse ? per_evse[evse - 1] : 0.0;
+    snprintf(out, len, "%.1f", isfinite(x) ? x : 0.0);
+    return;
+  }
   case L_TARIFF_PROBLEM:
     snprintf(out, len, "%s", l && l->tariff_problem ? "true" : "false");
     return;

@@ -62,14 +62,16 @@ const char *dm_attr_name(dm_attr a);
 /* The station as it is now: what no setting says. */
 typedef struct {
   int evse_count; /* borne's connectors: EVSE 1..n, each with connector 1 */
-  const char *evse_state[BORNE_MAX_CONNECTORS]; /* AvailabilityState: Available, Occupied... */
-  double evse_power_w[BORNE_MAX_CONNECTORS];    /* EVSE Power, Actual: the meter's */
-  long long now_ms;                             /* ClockCtrlr.DateTime */
-  int local_list_entries;                       /* LocalAuthListCtrlr.Entries */
-  long local_list_bytes;                        /* LocalAuthListCtrlr.Storage */
-  long auth_cache_bytes;                        /* AuthCacheCtrlr.Storage */
-  int certificate_entries;                      /* SecurityCtrlr.CertificateEntries */
-  int charging_profiles;                        /* SmartChargingCtrlr.Entries */
+  const char *evse_state[BORNE_MAX_CONNECTORS];    /* AvailabilityState: Available, Occupied... */
+  double evse_power_w[BORNE_MAX_CONNECTORS];       /* EVSE Power, Actual: the meter's */
+  double evse_current_a[BORNE_MAX_CONNECTORS];     /* EVSE ACCurrent: its highest phase current */
+  double evse_temperature_c[BORNE_MAX_CONNECTORS]; /* TemperatureSensor.Temperature, Celsius */
+  long long now_ms;                                /* ClockCtrlr.DateTime */
+  int local_list_entries;                          /* LocalAuthListCtrlr.Entries */
+  long local_list_bytes;                           /* LocalAuthListCtrlr.Storage */
+  long auth_cache_bytes;                           /* AuthCacheCtrlr.Storage */
+  int certificate_entries;                         /* SecurityCtrlr.CertificateEntries */
+  int charging_profiles;                           /* SmartChargingCtrlr.Entries */
   int network_slot;     /* OCPPCommCtrlr.ActiveNetworkProfile (0: the first, 1) */
   int security_profile; /* SecurityCtrlr.SecurityProfile: the slot in use's (-1: the key's) */
   const char *monitoring_base; /* MonitoringCtrlr.ActiveMonitoringBase, NULL: All */

@@ -16,12 +16,23 @@
 #include "ocpp/v201/v201_internal.h"
 #include "ocpp/v201/vocabulary.h"
 
-void v201_fill_live(const ocpp201_station *o, dm_live *l) {
+void v201_fill_live_evses(const ocpp201_station *o, dm_live *l) {
   *l = (dm_live){.evse_count = o->count, .now_ms = now201(o)};
   for (int c = 1; c <= o->count && c <= BORNE_MAX_CONNECTORS; c++) {
     l->evse_state[c - 1] = v201_connector_status_name(o->evse[c - 1].status);
-    l->evse_power_w[c - 1] = o->st->conn[c - 1].meter.power_total_w;
+    const meter_reading *m = &o->st->conn[c - 1].meter;
+    l->evse_power_w[c - 1] = m->power_total_w;
+    /* the phase the overcurrent supervision watches (core/connector.c) */
+    double a = m->current_a[0];
+    for (int p = 1; p < 3; p++)
+      if (m->current_a[p] > a) a = m->current_a[p];
+    l->evse_current_a[c - 1] = a;
+    l->evse_temperature_c[c - 1] = o->st->conn[c - 1].temperature_c;
   }
+}
+
+void v201_fill_live(const ocpp201_station *o, dm_live *l) {
+  v201_fill_live_evses(o, l);
   l->local_list_entries = cp_auth_list_length(o->auth);
   l->local_list_bytes = cp_auth_list_bytes(o->auth);
   l->auth_cache_bytes = cp_auth_cache_bytes(o->auth);

@@ -16,6 +16,15 @@
 #include "util/timefmt.h"
 
 static bool key_bool(const config *cfg, const char *k) { return config_get_bool(cfg, k); }
+
+const char *v201_connector_type(const config *cfg, int c) {
+  char key[64];
+  snprintf(key, sizeof key, "connector.%d.type", c);
+  const char *type = config_get(cfg, key);
+  if (type && type[0] && strcmp(type, "auto") != 0) return type;
+  snprintf(key, sizeof key, "connector.%d.tethered", c);
+  return key_bool(cfg, key) ? "cType2" : "sType2";
+}
 static int key_int(const config *cfg, const char *k) { return (int)config_get_int(cfg, k); }
 
 /* AuthCtrlr LocalPreAuthorize / LocalAuthorizeOffline / OfflineTxForUnknownIdEnabled,

@@ -25,6 +25,10 @@
 cp_auth_policy v201_auth_policy(const config *cfg);
 cp_retry_policy v201_retry_policy(const config *cfg);
 
+/* Connector `c`'s ConnectorEnumType: connector.N.type, or with auto a Type 2
+ * cable (cType2) when tethered, else a Type 2 socket (sType2). */
+const char *v201_connector_type(const config *cfg, int c);
+
 /* ---- id tokens ---- */
 /* An IdTokenType for a badge uid: {"idToken": uid, "type": "ISO14443"}; the
  * station's free-charging token (ocpp.free_id_tag, no badge) is "Central"

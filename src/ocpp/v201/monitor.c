@@ -1,7 +1,8 @@
 /*
  * The variable monitors of OCPP 2.0.1 block N, pure (see monitor.h): the
- * rules of N04 for a new monitor, N06 for a clearing and when a monitor
- * trips (N07).
+ * rules of N04 for a new monitor, N06 for a clearing, N03 for the station's
+ * own monitors, when a monitor trips (N07) and the NotifyEvent messages of
+ * one check.
  */
 #include "ocpp/v201/monitor.h"
 
@@ -16,6 +17,7 @@ static const char *const type_names[] = {"UpperThreshold", "LowerThreshold", "De
                                          "PeriodicClockAligned"};
 static const char *const kind_names[] = {"CustomMonitor", "PreconfiguredMonitor",
                                          "HardWiredMonitor"};
+static const char *const base_names[] = {"All", "FactoryDefault", "HardWiredOnly"};
 static const char *const status_names[] = {"Accepted",        "UnknownComponent",
                                            "UnknownVariable", "UnsupportedMonitorType",
                                            "Rejected",        "Duplicate"};
@@ -23,6 +25,16 @@ static const char *const status_names[] = {"Accepted",        "UnknownComponent"
 const char *mon_type_name(mon_type t) { return type_names[t]; }
 const char *mon_kind_name(mon_kind k) { return kind_names[k]; }
 const char *mon_status_name(mon_status s) { return status_names[s]; }
+const char *mon_base_name(mon_base b) { return base_names[b]; }
+
+bool mon_base_parse(const char *name, mon_base *out) {
+  for (size_t i = 0; name && i < sizeof base_names / sizeof base_names[0]; i++)
+    if (!strcmp(name, base_names[i])) {
+      *out = (mon_base)i;
+      return true;
+    }
+  return false;
+}
 
 bool mon_type_parse(const char *name, mon_type *out) {
   for (size_t i = 0; name && i < sizeof type_names / sizeof type_names[0]; i++)
@@ -72,9 +84,28 @@ static long long first_due(const mon_monitor *m, long long now_ms) {
   return next > day + 86400000LL ? day + 86400000LL : next;
 }
 
+int mon_set_custom_count(const mon_set *s) {
+  int n = 0;
+  for (int i = 0; i < s->count; i++) n += s->m[i].kind == MON_CUSTOM;
+  return n;
+}
+
+/* N04.FR.11: a new id, below the station's own monitors' and in use by no
+ * other monitor (after 999999 new ones the count starts again at 1). */
+static int new_id(mon_set *s) {
+  for (;;) {
+    if (s->next_id < 1 || s->next_id >= MON_BUILTIN_ID) s->next_id = 1;
+    int id = s->next_id++;
+    if (!mon_set_find(s, id)) return id;
+  }
+}
+
 mon_status mon_set_add(mon_set *s, const mon_monitor *want, bool has_id, bool numeric,
                        const char *current, long long now_ms, int *id_out, const char **why) {
   *why = "";
+  /* a monitor is saved by its names (mon_from_json takes no empty one) */
+  if (!want->component[0] || !want->variable[0])
+    return *why = "no component or variable name", MON_REJECTED;
   mon_monitor *old = NULL;
   if (has_id) {
     old = mon_set_find(s, want->id);
@@ -98,9 +129,10 @@ mon_status mon_set_add(mon_set *s, const mon_monitor *want, bool has_id, bool nu
         o->severity == want->severity)
       return *why = "same type and severity on this variable", MON_DUPLICATE;
   }
-  if (!old && s->count >= MON_MAX) return *why = "no room for another monitor", MON_REJECTED;
+  if (!old && (mon_set_custom_count(s) >= MON_MAX || s->count >= MON_CAPACITY))
+    return *why = "no room for another monitor", MON_REJECTED;
+  int id = old ? old->id : new_id(s);
   mon_monitor *m = old ? old : &s->m[s->count++];
-  int id = old ? old->id : s->next_id++;
   *m = *want;
   m->id = id;
   m->kind = MON_CUSTOM; /* N04.FR.15: a replaced preconfigured monitor is custom */
@@ -124,6 +156,71 @@ const char *mon_set_clear(mon_set *s, int id) {
 void mon_set_clear_custom(mon_set *s) {
   for (int i = s->count - 1; i >= 0; i--)
     if (s->m[i].kind == MON_CUSTOM) s->m[i] = s->m[--s->count];
+}
+
+static bool listed(const int *ids, int n, int id) {
+  for (int i = 0; i < n; i++)
+    if (ids[i] == id) return true;
+  return false;
+}
+
+void mon_set_install(mon_set *s, const mon_monitor *own, int n, bool preconfigured, const int *off,
+                     int noff, long long now_ms) {
+  for (int i = 0; i < n && s->count < MON_CAPACITY; i++) {
+    const mon_monitor *d = &own[i];
+    if (d->kind == MON_CUSTOM || mon_set_find(s, d->id)) continue;
+    if (d->kind == MON_PRECONFIGURED && (!preconfigured || listed(off, noff, d->id))) continue;
+    mon_monitor *m = &s->m[s->count++];
+    *m = *d;
+    m->tripped = false;
+    m->trip_event_id = 0;
+    m->reference[0] = '\0'; /* a Delta takes the first value it sees */
+    m->next_due = periodic(m->type) ? first_due(m, now_ms) : 0;
+  }
+}
+
+void mon_set_base(mon_set *s, mon_base base, const mon_monitor *own, int n, long long now_ms) {
+  for (int i = s->count - 1; i >= 0; i--) {
+    mon_kind k = s->m[i].kind;
+    if ((k == MON_CUSTOM && base != MON_BASE_ALL) ||
+        (k == MON_PRECONFIGURED && base == MON_BASE_HARDWIRED_ONLY))
+      s->m[i] = s->m[--s->count];
+  }
+  mon_set_install(s, own, n, base != MON_BASE_HARDWIRED_ONLY, NULL, 0, now_ms);
+}
+
+void mon_set_refresh(mon_set *s, const mon_monitor *own, int n) {
+  for (int i = 0; i < n; i++) {
+    mon_monitor *m = mon_set_find(s, own[i].id);
+    if (m && m->kind == own[i].kind) m->value = own[i].value;
+  }
+}
+
+json_t *mon_event_messages(const json_t *events, const char *generated_at, size_t max_bytes) {
+  json_t *out = json_array();
+  json_t *page = NULL;
+  size_t used = 0, i;
+  /* the message around its events: {"generatedAt":"…","seqNo":N,"tbc":true,"eventData":[]} */
+  size_t frame = 64 + strlen(generated_at);
+  const json_t *e;
+  json_array_foreach(events, i, e) {
+    char *text = json_dumps(e, JSON_COMPACT);
+    size_t len = (text ? strlen(text) : 0) + 1; /* the comma */
+    free(text);
+    if (page && frame + used + len > max_bytes) page = NULL;
+    if (!page) {
+      page = json_pack("{s:s, s:I, s:[]}", "generatedAt", generated_at, "seqNo",
+                       (json_int_t)json_array_size(out), "eventData");
+      json_array_append_new(out, page);
+      used = 0;
+    }
+    json_array_append(json_object_get(page, "eventData"), (json_t *)e);
+    used += len;
+  }
+  size_t n = json_array_size(out);
+  for (i = 0; n > 1 && i < n; i++) /* tbc: omitted means false; said on every part of a split */
+    json_object_set_new(json_array_get(out, i), "tbc", json_boolean(i + 1 < n));
+  return out;
 }
 
 bool mon_check(mon_monitor *m, const char *value, bool numeric, long long now_ms, mon_trip *out) {

@@ -8,8 +8,10 @@
  * the device model (device_model.h), checks the monitors when the station's
  * state changes (a status, a meter reading) and on the dialect's one timer
  * for the periodic ones, and keeps the custom monitors, the level and the
- * base in SQLite before answering. One file of the 2.0.1 dialect's
- * functional blocks.
+ * base in SQLite before answering. The station ships monitors of its own
+ * (own_monitors: hard-wired and preconfigured, N03); MonitoringCtrlr.Enabled
+ * (the setting ocpp.MonitoringEnabled) false stops them all. One file of the
+ * 2.0.1 dialect's functional blocks.
  */
 #include <limits.h>
 #include <sqlite3.h>
@@ -19,14 +21,25 @@
 #include "ocpp/v201/device_model.h"
 #include "ocpp/v201/monitor.h"
 #include "ocpp/v201/v201_internal.h"
+#include "core/connector.h"
 #include "store/store.h"
 
 #define MON_REPORT_ITEMS 10 /* monitor entries in one NotifyMonitoringReport */
+/* a NotifyEvent's payload at most: the BytesPerMessage borne takes, less the
+ * frame around it ([2,"<message id>","NotifyEvent",...]) */
+#define EVENT_MESSAGE_MAX (DM_BYTES_PER_MESSAGE - 128)
+
+/* The station's own monitors' ids (monitor.h reserves them). */
+#define OWN_STATION_AVAILABLE MON_BUILTIN_ID                 /* preconfigured */
+#define OWN_EVSE_POWER(c) (MON_BUILTIN_ID + (c))             /* hard-wired, EVSE c */
+#define OWN_EVSE_TEMPERATURE(c) (MON_BUILTIN_ID + 100 + (c)) /* preconfigured, EVSE c */
 
 struct v201_monitoring {
   mon_set set;
-  int level;     /* ActiveMonitoringLevel: events of severity <= it are told (N05) */
-  char base[16]; /* ActiveMonitoringBase */
+  int level;                /* ActiveMonitoringLevel: events of severity <= it are told (N05) */
+  mon_base base;            /* ActiveMonitoringBase */
+  int off[MON_BUILTIN_MAX]; /* preconfigured monitors the CSMS cleared (until a base) */
+  int noff;
   json_t *pages; /* NotifyMonitoringReport, sent once GetMonitoringReport is answered */
   bool store_ok;
 };
@@ -43,6 +56,8 @@ static const struct {
   bool numeric;
 } watchable[] = {
     {"EVSE", "Power", true},
+    {"EVSE", "ACCurrent", true},
+    {"TemperatureSensor", "Temperature", true},
     {"EVSE", "AvailabilityState", false},
     {"EVSE", "Available", false},
     {"Connector", "AvailabilityState", false},
@@ -56,6 +71,57 @@ static int watchable_index(const char *component, const char *variable) {
     if (!strcmp(component, watchable[i].component) && !strcmp(variable, watchable[i].variable))
       return (int)i;
   return -1;
+}
+
+static mon_monitor own_monitor(mon_kind kind, int id, const char *component, int evse,
+                               const char *variable, mon_type type, double value, int severity) {
+  mon_monitor m = {
+      .id = id, .kind = kind, .type = type, .value = value, .severity = severity, .evse = evse};
+  snprintf(m.component, sizeof m.component, "%s", component);
+  snprintf(m.variable, sizeof m.variable, "%s", variable);
+  return m;
+}
+
+/* The monitors this station ships (N03), into out[MON_BUILTIN_MAX]:
+ * - preconfigured: a Delta on ChargingStation.Available, severity 5 (Alert):
+ *   the station as a whole went out of service (every EVSE Unavailable) or
+ *   came back; on each EVSE an UpperThreshold on its TemperatureSensor's
+ *   Temperature, severity 6 (Warning), at connector.N.derate_temp_c: the
+ *   connector is hot enough for borne to lower the current (it stops at
+ *   max_temp_c, error 601); the value follows the setting;
+ * - hard-wired, on each EVSE: an UpperThreshold on EVSE.Power, severity 3
+ *   (Critical), at the most its settings allow (Power MaxSet) plus the
+ *   tolerance of borne's overcurrent supervision (core/connector.h): a car
+ *   or a meter beyond what the installation was set for. The value follows
+ *   the settings. */
+_Static_assert(1 + 2 * BORNE_MAX_CONNECTORS <= MON_BUILTIN_MAX, "room for the own monitors");
+static int own_monitors(const ocpp201_station *o, mon_monitor *out) {
+  int n = 0;
+  out[n++] = own_monitor(MON_PRECONFIGURED, OWN_STATION_AVAILABLE, "ChargingStation", 0,
+                         "Available", MON_DELTA, 1, 5);
+  /* MaxSet comes from the settings: the EVSEs' count is all it needs of the station */
+  dm_live live = {.evse_count = o->count};
+  dm_ctx c = {o->st->cfg, &live};
+  for (int e = 1; e <= o->count && n < MON_BUILTIN_MAX; e++) {
+    dm_ref ref = {.component = "EVSE", .evse = e, .variable = "Power"};
+    char text[64];
+    double max = 0;
+    if (dm_get(&c, &ref, DM_MAXSET, text, sizeof text) != DM_ACCEPTED || !mon_number(text, &max))
+      continue;
+    out[n++] = own_monitor(MON_HARDWIRED, OWN_EVSE_POWER(e), "EVSE", e, "Power", MON_UPPER,
+                           max * (1.0 + CS_OVERCURRENT_TOLERANCE), 3);
+  }
+  for (int e = 1; e <= o->count && n < MON_BUILTIN_MAX; e++) {
+    char key[64];
+    snprintf(key, sizeof key, "connector.%d.derate_temp_c", e);
+    out[n++] = own_monitor(MON_PRECONFIGURED, OWN_EVSE_TEMPERATURE(e), "TemperatureSensor", e,
+                           "Temperature", MON_UPPER, config_get_number(o->st->cfg, key), 6);
+  }
+  return n;
+}
+
+static bool monitoring_enabled(const ocpp201_station *o) {
+  return config_get_bool(o->st->cfg, "ocpp.MonitoringEnabled");
 }
 
 static bool exec_sql(ocpp201_station *o, const char *sql, int id, const char *text) {
@@ -89,7 +155,23 @@ static void save_setting(ocpp201_station *o, const char *name, const char *value
   store_stmt_release(o->st->db, s);
 }
 
-static void load(ocpp201_station *o, v201_monitoring *mo) {
+static bool is_own(const mon_monitor *own, int n, int id, mon_kind kind) {
+  for (int i = 0; i < n; i++)
+    if (own[i].id == id && own[i].kind == kind) return true;
+  return false;
+}
+
+/* The preconfigured monitors the CSMS cleared, as saved: "[id,...]". */
+static void save_off(ocpp201_station *o, const v201_monitoring *mo) {
+  json_t *ids = json_array();
+  for (int i = 0; i < mo->noff; i++) json_array_append_new(ids, json_integer(mo->off[i]));
+  char *text = json_dumps(ids, JSON_COMPACT);
+  json_decref(ids);
+  if (text && mo->store_ok) save_setting(o, "off", text);
+  free(text);
+}
+
+static void load(ocpp201_station *o, v201_monitoring *mo, const mon_monitor *own, int nown) {
   store *db = o->st->db;
   if (store_module_migrate(db, "ocpp201_monitoring", steps,
                            (int)(sizeof steps / sizeof steps[0])) != 0) {
@@ -101,9 +183,10 @@ static void load(ocpp201_station *o, v201_monitoring *mo) {
   while (s && sqlite3_step(s) == SQLITE_ROW && mo->set.count < MON_MAX) {
     json_t *j = json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL);
     mon_monitor m;
-    if (mon_from_json(j, &m)) {
+    /* a custom monitor, or one that replaced a preconfigured one (its id) */
+    if (mon_from_json(j, &m) && m.kind == MON_CUSTOM && !is_own(own, nown, m.id, MON_HARDWIRED)) {
       mo->set.m[mo->set.count++] = m;
-      if (m.id >= mo->set.next_id) mo->set.next_id = m.id + 1;
+      if (m.id < MON_BUILTIN_ID && m.id >= mo->set.next_id) mo->set.next_id = m.id + 1;
     }
     json_decref(j);
   }
@@ -113,7 +196,15 @@ static void load(ocpp201_station *o, v201_monitoring *mo) {
     const char *name = (const char *)sqlite3_column_text(s, 0);
     const char *value = (const char *)sqlite3_column_text(s, 1);
     if (!strcmp(name, "level")) mo->level = atoi(value);
-    if (!strcmp(name, "base")) snprintf(mo->base, sizeof mo->base, "%s", value);
+    if (!strcmp(name, "base")) mon_base_parse(value, &mo->base);
+    if (!strcmp(name, "off")) {
+      json_t *ids = json_loads(value, 0, NULL);
+      size_t i;
+      json_t *id;
+      json_array_foreach(ids, i, id) if (json_is_integer(id) && mo->noff < MON_BUILTIN_MAX)
+          mo->off[mo->noff++] = (int)json_integer_value(id);
+      json_decref(ids);
+    }
   }
   store_stmt_release(db, s);
 }
@@ -123,8 +214,12 @@ void v201_monitoring_open(ocpp201_station *o) {
   if (!mo) return;
   mon_set_init(&mo->set);
   mo->level = 9;
-  snprintf(mo->base, sizeof mo->base, "All");
-  load(o, mo);
+  mo->base = MON_BASE_ALL;
+  mon_monitor own[MON_BUILTIN_MAX];
+  int nown = own_monitors(o, own);
+  load(o, mo, own, nown);
+  mon_set_install(&mo->set, own, nown, mo->base != MON_BASE_HARDWIRED_ONLY, mo->off, mo->noff,
+                  now201(o));
   o->monitoring = mo;
 }
 
@@ -139,20 +234,17 @@ int v201_monitoring_level(const ocpp201_station *o) {
   return o->monitoring ? o->monitoring->level : 9;
 }
 const char *v201_monitoring_base(const ocpp201_station *o) {
-  return o->monitoring ? o->monitoring->base : "All";
+  return mon_base_name(o->monitoring ? o->monitoring->base : MON_BASE_ALL);
 }
 
-/* The watched variable's value now; NULL when the device model has none. */
-static const char *read_value(const ocpp201_station *o, const mon_monitor *m, char *out,
-                              size_t outlen) {
-  dm_live live;
-  v201_fill_live(o, &live);
-  dm_ctx c = {o->st->cfg, &live};
+/* The watched variable's value now (c: the station as it is); NULL when the
+ * device model has none. */
+static const char *read_value(const dm_ctx *c, const mon_monitor *m, char *out, size_t outlen) {
   dm_ref ref = {.component = m->component,
                 .evse = m->evse,
                 .connector = m->connector,
                 .variable = m->variable};
-  return dm_get(&c, &ref, DM_ACTUAL, out, outlen) == DM_ACCEPTED ? out : NULL;
+  return dm_get(c, &ref, DM_ACTUAL, out, outlen) == DM_ACCEPTED ? out : NULL;
 }
 
 static bool numeric_variable(const mon_monitor *m) {
@@ -197,16 +289,21 @@ static json_t *event_data(ocpp201_station *o, const mon_monitor *m, const mon_tr
  * queued, the others are not told (N07.FR.04). */
 void v201_monitoring_check(ocpp201_station *o) {
   v201_monitoring *mo = o->monitoring;
-  if (!mo || !mo->set.count) return;
+  if (!mo || !mo->set.count || !monitoring_enabled(o)) return;
+  mon_monitor own[MON_BUILTIN_MAX];
+  mon_set_refresh(&mo->set, own, own_monitors(o, own));
   borne_ms now = now201(o);
   bool online = online201(o);
   long offline_level = key201_int(o, "OfflineQueuingSeverity");
+  dm_live live; /* read once for every monitor of this check: the watchable variables' part */
+  v201_fill_live_evses(o, &live);
+  dm_ctx c = {o->st->cfg, &live};
   json_t *events = json_array();
   for (int i = 0; i < mo->set.count; i++) {
     mon_monitor *m = &mo->set.m[i];
     if (m->transaction && !running_tx(o, m->evse)) continue;
     char buf[DM_REPORTING_VALUE_SIZE + 1];
-    const char *value = read_value(o, m, buf, sizeof buf);
+    const char *value = read_value(&c, m, buf, sizeof buf);
     mon_trip t;
     if (!mon_check(m, value, numeric_variable(m), now, &t)) continue;
     if (m->severity > mo->level) continue;                /* N05.FR.03 */
@@ -215,17 +312,21 @@ void v201_monitoring_check(ocpp201_station *o) {
     if (!strcmp(t.trigger, "Alerting") && !t.cleared) m->trip_event_id = id;
     json_array_append_new(events, event_data(o, m, &t, value, id));
   }
-  if (!json_array_size(events)) {
-    json_decref(events);
-    return;
-  }
-  v201_queue_message(
-      o, "NotifyEvent",
-      json_pack("{s:o, s:i, s:o}", "generatedAt", time201(now), "seqNo", 0, "eventData", events));
+  /* more than one message holds: seqNo and tbc say the parts (the schema's
+   * "to be continued" indicator, N07.FR.07 / N08.FR.04 seqNo 0 for the first) */
+  char at[40];
+  timefmt_iso(now, at, sizeof at);
+  json_t *messages = mon_event_messages(events, at, EVENT_MESSAGE_MAX);
+  json_decref(events);
+  size_t i;
+  json_t *message;
+  json_array_foreach(messages, i, message)
+      v201_queue_message(o, "NotifyEvent", json_incref(message));
+  json_decref(messages);
 }
 
 borne_ms v201_monitoring_next_due(const ocpp201_station *o) {
-  if (!o->monitoring) return NEVER;
+  if (!o->monitoring || !monitoring_enabled(o)) return NEVER;
   long long next = mon_next_due(&o->monitoring->set);
   return next == LLONG_MAX ? NEVER : (borne_ms)next;
 }
@@ -337,33 +438,48 @@ static void h_clear_variable_monitoring(ocpp201_station *o, const json_t *req, o
   json_array_foreach(ids, i, v) {
     json_int_t id = json_integer_value(v);
     const char *status = "NotFound";
-    if (o->monitoring && id > 0 && id <= INT_MAX) {
-      status = mon_set_clear(&o->monitoring->set, (int)id);
-      if (!strcmp(status, "Accepted") && o->monitoring->store_ok)
+    v201_monitoring *mo = o->monitoring;
+    if (mo && id > 0 && id <= INT_MAX) {
+      status = mon_set_clear(&mo->set, (int)id);
+      if (!strcmp(status, "Accepted") && mo->store_ok)
         exec_sql(o, "DELETE FROM ocpp201_monitor WHERE id = ?1", (int)id, NULL);
+      /* a preconfigured monitor (or the custom one that replaced it) stays
+       * cleared, across restarts, until a SetMonitoringBase brings it back */
+      mon_monitor own[MON_BUILTIN_MAX];
+      int nown = own_monitors(o, own);
+      if (!strcmp(status, "Accepted") && is_own(own, nown, (int)id, MON_PRECONFIGURED) &&
+          mo->noff < MON_BUILTIN_MAX) {
+        mo->off[mo->noff++] = (int)id;
+        save_off(o, mo);
+      }
     }
     json_array_append_new(results, json_pack("{s:s, s:I}", "status", status, "id", id));
   }
   r->result = json_pack("{s:o}", "clearMonitoringResult", results);
 }
 
-/* N03: borne has no preconfigured monitors (its faults are hard-wired
- * notifications, availability.c): All keeps the custom ones, FactoryDefault
- * and HardWiredOnly remove them. */
+/* N03 (mon_set_base): All keeps the custom monitors and brings back the
+ * preconfigured ones not replaced by one; FactoryDefault removes the custom
+ * monitors and brings back every preconfigured one; HardWiredOnly leaves the
+ * hard-wired ones alone. */
 static void h_set_monitoring_base(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
-  const char *base = json_string_value(json_object_get(req, "monitoringBase"));
+  mon_base base;
   v201_monitoring *mo = o->monitoring;
-  if (!mo || !base) {
-    v201_reply_status(r, "Rejected");
+  if (!mo || !mon_base_parse(json_string_value(json_object_get(req, "monitoringBase")), &base)) {
+    v201_reply_status(r, "NotSupported"); /* N03.FR.02 */
     return;
   }
-  if (strcmp(base, "All") != 0) {
-    mon_set_clear_custom(&mo->set);
-    if (mo->store_ok) exec_sql(o, "DELETE FROM ocpp201_monitor", 0, NULL);
+  mon_monitor own[MON_BUILTIN_MAX];
+  mon_set_base(&mo->set, base, own, own_monitors(o, own), now201(o));
+  mo->noff = 0;
+  if (mo->store_ok) {
+    if (base != MON_BASE_ALL) exec_sql(o, "DELETE FROM ocpp201_monitor", 0, NULL);
+    save_setting(o, "base", mon_base_name(base));
+    save_off(o, mo);
   }
-  snprintf(mo->base, sizeof mo->base, "%s", base);
-  if (mo->store_ok) save_setting(o, "base", base);
+  mo->base = base;
   v201_reply_status(r, "Accepted");
+  v201_arm_tick(o);
 }
 
 static void h_set_monitoring_level(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
@@ -425,7 +541,8 @@ static void h_get_monitoring_report(ocpp201_station *o, const json_t *req, ocpp_
   v201_monitoring *mo = o->monitoring;
   /* one MonitoringDataType per variable, its monitors in variableMonitoring */
   json_t *entries = json_array();
-  bool done[MON_MAX] = {false};
+  bool done[MON_CAPACITY] = {false};
+  bool speaks21 = o->link && ocpp_link_dialect(o->link) == &ocpp21_dialect;
   for (int i = 0; mo && i < mo->set.count; i++) {
     const mon_monitor *m = &mo->set.m[i];
     if (done[i] || !selected(cvs, m) ||
@@ -439,9 +556,13 @@ static void h_get_monitoring_report(ocpp201_station *o, const json_t *req, ocpp_
           !criteria_match(json_object_get(req, "monitoringCriteria"), n->type))
         continue;
       done[k] = true;
-      json_array_append_new(list, json_pack("{s:i, s:b, s:f, s:s, s:i}", "id", n->id, "transaction",
-                                            n->transaction, "value", n->value, "type",
-                                            mon_type_name(n->type), "severity", n->severity));
+      json_t *vm =
+          json_pack("{s:i, s:b, s:f, s:s, s:i}", "id", n->id, "transaction", n->transaction,
+                    "value", n->value, "type", mon_type_name(n->type), "severity", n->severity);
+      /* 2.1's VariableMonitoringType says which kind it is (required there) */
+      if (speaks21)
+        json_object_set_new(vm, "eventNotificationType", json_string(mon_kind_name(n->kind)));
+      json_array_append_new(list, vm);
     }
     json_array_append_new(entries,
                           json_pack("{s:o, s:{s:s}, s:o}", "component", component_of(m), "variable",

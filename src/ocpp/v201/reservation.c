@@ -38,12 +38,10 @@ borne_ms v201_expire_reservations(ocpp201_station *o, borne_ms now) {
   return cp_reservation_next_expiry(o->resv);
 }
 
-/* The EVSE's one connector: cType2 (a tethered cable) or sType2 (a socket),
- * as the device model's Connector.ConnectorType says. */
+/* The EVSE's one connector's type, as the device model's
+ * Connector.ConnectorType says (connector.N.type). */
 static const char *evse_connector_type(const ocpp201_station *o, int c) {
-  char key[64];
-  snprintf(key, sizeof key, "connector.%d.tethered", c);
-  return config_get_bool(o->st->cfg, key) ? "cType2" : "sType2";
+  return v201_connector_type(o->st->cfg, c);
 }
 
 /* H01 connectorType without evseId: the EVSEs that have that type (bit

@@ -484,6 +484,10 @@ static void limit_answered(void *ctx, const json_t *result, const char *code, co
  * evseId left out in 2.0.1 (its NotifyChargingLimitRequest: "evseId must be
  * > 0"), 0 in 2.1 ("If absent or when zero, it applies to the entire
  * Charging Station"); ClearedChargingLimit the same. */
+static bool with_schedules(const ocpp201_station *o) {
+  return config_get_bool(o->st->cfg, "ocpp.NotifyChargingLimitWithSchedules");
+}
+
 static void report_station_limit(ocpp201_station *o, double pct) {
   v201_external_limit x[2];
   int nx = external_of(o, 0, x);
@@ -500,7 +504,8 @@ static void report_station_limit(ocpp201_station *o, double pct) {
      * site's grid connection */
     ocpp_link_call(o->link, "NotifyChargingLimit",
                    v201_limit_notify_json(0, src, v201_limit_grid_critical(LIMIT_LOAD_MANAGEMENT),
-                                          now201(o), amps, site_phases(o), speaks21(o)),
+                                          now201(o), amps, site_phases(o), speaks21(o),
+                                          with_schedules(o)),
                    limit_answered, o);
     if (!(what & V201_LIMIT_CLEAR) && was)
       station_event(o->st, 0, "ocpp_limit", "station-wide external limit %s %.1f A (was %.1f A)",
@@ -543,17 +548,12 @@ void v201_report_external_limits(ocpp201_station *o) {
             o->link, "ClearedChargingLimit",
             json_pack("{s:s,s:i}", "chargingLimitSource", k->limit_reported, "evseId", c),
             limit_answered, o);
-      if (src) {
-        json_t *limit = json_pack("{s:s}", "chargingLimitSource", src);
-        int critical = v201_limit_grid_critical(v.limited_by);
-        if (critical >= 0) json_object_set_new(limit, "isGridCritical", json_boolean(critical));
+      if (src)
         ocpp_link_call(o->link, "NotifyChargingLimit",
-                       json_pack("{s:i,s:o,s:o}", "evseId", c, "chargingLimit", limit,
-                                 "chargingSchedule",
-                                 v201_limit_schedule_json(c, now201(o), v.offered_a,
-                                                          station_connector_phases(o->st, c))),
+                       v201_limit_notify_json(
+                           c, src, v201_limit_grid_critical(v.limited_by), now201(o), v.offered_a,
+                           station_connector_phases(o->st, c), speaks21(o), with_schedules(o)),
                        limit_answered, o);
-      }
       if (same)
         station_event(o->st, c, "ocpp_limit", "external limit %s %.1f A (was %.1f A)", src,
                       v.offered_a, k->limit_reported_a);

@@ -386,6 +386,9 @@ json_t *v201_webpay_status(ocpp201_station *o, int c);
 void v201_device_model_replied(ocpp201_station *o);
 /* The station's state the device model reads (dm_live, device_model.h). */
 void v201_fill_live(const ocpp201_station *o, dm_live *l);
+/* Only what the EVSEs say now (states, meter, temperature: no SQL), for the
+ * monitors checked at each meter reading (monitoring.c). */
+void v201_fill_live_evses(const ocpp201_station *o, dm_live *l);
 
 /* monitoring.c (N: SetVariableMonitoring, ClearVariableMonitoring,
  * SetMonitoringBase/Level, GetMonitoringReport; NotifyEvent of monitors) */
