@@ -117,8 +117,6 @@ static void cache_used(cp_auth *a, const char *token, borne_ms now) {
 void cp_auth_remember(cp_auth *a, const cp_auth_policy *p, const char *token,
                       const cp_token_info *info, borne_ms now) {
   if (!token || !token[0] || !info || !p->cache_enabled) return;
-  /* a token of the local list is governed by the list, not the cache */
-  if (lookup(a, LIST, token).found) return;
   /* the answer and the trim of the least recently updated in one commit,
    * without a sync of its own (issue 15): the cache is a copy of answers the
    * back end keeps; a power cut that loses the newest ones costs at most a
@@ -126,6 +124,14 @@ void cp_auth_remember(cp_auth *a, const cp_auth_policy *p, const char *token,
   store_unsynced_begin(a->st);
   if (cp_sql_begin(a->st) != 0) {
     snprintf(a->error, sizeof a->error, "%s", sqlite3_errmsg(store_sqlite(a->st)));
+    store_unsynced_end(a->st);
+    return;
+  }
+  /* a token of the local list is governed by the list, not the cache: read
+   * in the write's own transaction, not in a read transaction of its own
+   * (its locks taken and dropped once less per answer, issue 15) */
+  if (lookup(a, LIST, token).found) {
+    cp_sql_end(a->st, 0);
     store_unsynced_end(a->st);
     return;
   }

@@ -29,6 +29,12 @@ struct cp_journal {
    * each a read transaction of its own: issue 15) */
   borne_ms next_due;
   bool next_due_known;
+  /* the head cp_journal_peek handed out was the queue's only entry (read
+   * outside a transaction), valid until the next write (RUN): its delivery
+   * (cp_journal_sent) leaves the queue known empty, so that the pump's next
+   * peek reads nothing (one read transaction a message, issue 15) */
+  int64_t sole_id;
+  bool sole_known;
   /* a push refused because the disk or memory is full (SQLITE_FULL,
    * SQLITE_NOMEM), not reported yet: cp_journal_exhausted */
   bool exhausted;
@@ -59,7 +65,7 @@ static int kind_of(const char *name) {
 
 #define PREP(j, sql, ...) cp_sql_prep((j)->st, (j)->error, sizeof(j)->error, sql, __VA_ARGS__)
 #define RUN(j, s)                                                                                  \
-  ((j)->length_known = (j)->next_due_known = false,                                                \
+  ((j)->length_known = (j)->next_due_known = (j)->sole_known = false,                              \
    cp_sql_run((j)->st, (j)->error, sizeof(j)->error, s))
 
 cp_journal *cp_journal_open(store *db, char *err, size_t errlen) {
@@ -223,7 +229,7 @@ int cp_journal_peek(cp_journal *j, borne_ms now, cp_journal_entry *out) {
   for (;;) {
     sqlite3_stmt *s = PREP(j,
                            "SELECT id, session_id, action, payload, due_ms, attempts"
-                           " FROM ocpp16_queue ORDER BY id LIMIT 1",
+                           " FROM ocpp16_queue ORDER BY id LIMIT 2",
                            NULL);
     if (!s) return -1;
     int rc = sqlite3_step(s);
@@ -260,6 +266,16 @@ int cp_journal_peek(cp_journal *j, borne_ms now, cp_journal_entry *out) {
                               .kind = (cp_event_kind)kind,
                               .payload = strdup(payload),
                               .attempts = sqlite3_column_int(s, 5)};
+    borne_ms due = sqlite3_column_int64(s, 4);
+    /* outside a transaction, what was read holds until the next write: the
+     * head's due time is cp_journal_next_due's answer, and no second row
+     * makes it the only entry */
+    if (sqlite3_get_autocommit(store_sqlite(j->st)) && sqlite3_step(s) == SQLITE_DONE) {
+      j->next_due = due;
+      j->next_due_known = true;
+      j->sole_id = id;
+      j->sole_known = true;
+    }
     cp_sql_done(j->st, s);
     if (!out->payload) {
       snprintf(j->error, sizeof j->error, "out of memory");
@@ -318,7 +334,16 @@ int cp_journal_rewrite(cp_journal *j, int64_t id, const char *payload) {
 }
 
 void cp_journal_sent(cp_journal *j, int64_t id) {
-  if (RUN(j, PREP(j, "DELETE FROM ocpp16_queue WHERE id = ?", "i", id)) == 0) j->told = false;
+  bool sole = j->sole_known && j->sole_id == id;
+  int rc = RUN(j, PREP(j, "DELETE FROM ocpp16_queue WHERE id = ?", "i", id));
+  if (rc == 0) j->told = false;
+  /* the only entry gone, committed (outside a transaction): empty */
+  if (rc == 0 && sole && sqlite3_get_autocommit(store_sqlite(j->st))) {
+    j->length = 0;
+    j->length_known = true;
+    j->next_due = CP_NEVER;
+    j->next_due_known = true;
+  }
 }
 
 /* A transaction of the journal's own (cp_sql_begin), its failure said in

@@ -44,7 +44,8 @@ static const station_attach_fn attach_list[] = {
 /* What the first BootNotification does not need: attached once the OCPP link
  * is connecting (station_options.defer_late), always before a session starts. */
 static const station_attach_fn attach_late_list[] = {
-    ocmf_attach,          /* signed meter data: its hooks go before OCPP's (the end record first) */
+    ocpp_attach_late, /* the security event StartupOfTheDevice, off the BootNotification's way */
+    ocmf_attach,      /* signed meter data: its hooks go before OCPP's (the end record first) */
     modbus_server_attach, /* Modbus TCP server: register map, setpoints (modbus_server.listen) */
     site_attach,    /* installations: GET /api/v1/site; the leader polls its members (site.role) */
     webpage_attach, /* the local web page */
@@ -60,10 +61,7 @@ const station_parts borne_station_parts = {
  * installation (site) module, whose leader and followers talk over that HTTP
  * server (it took 34 kB per station, its directory's push table). */
 static const station_attach_fn swarm_attach_late_list[] = {
-    ocmf_attach,
-    modbus_server_attach,
-    mqtt_attach,
-    NULL,
+    ocpp_attach_late, ocmf_attach, modbus_server_attach, mqtt_attach, NULL,
 };
 
 /* ... and OCMF's tables made before OCPP's attach, whose first write takes

@@ -765,9 +765,16 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
   http_add_route(st->http, &(http_route){"GET", "/api/v1/ocpp", get_ocpp, c});
   http_add_route(st->http,
                  &(http_route){"POST", "/api/v1/connectors/{id}/priority", post_priority, c});
-  const char *fw = station_firmware_version(st);
-  station_event(st, 0, "security", "StartupOfTheDevice: borne %s", fw);
   return 0;
+}
+
+/* A04 / 1.6 security: the start of the device, a security event (a synced
+ * row, then the SecurityEventNotification queued by on_event). Recorded once
+ * the link is connecting, not before: its two synced commits were on the way
+ * of the first BootNotification (issue 15); it is queued before it can be
+ * sent (only after the BootNotification's answer) all the same. */
+static void record_startup(station *st) {
+  station_event(st, 0, "security", "StartupOfTheDevice: borne %s", station_firmware_version(st));
 }
 
 /* A station started without a back end attaches it when the installer sets
@@ -787,6 +794,7 @@ static void idle_setting_changed(void *ctx, const char *key) {
     return;
   }
   idle->attached = true;
+  record_startup(idle->st);
   station_event(idle->st, 0, "ocpp_reconfigured", "ocpp.url: connecting to %s", url);
 }
 
@@ -817,6 +825,17 @@ static void idle_status_json(void *ctx, int c, json_t *obj) {
 }
 
 static void idle_free(void *ctx) { free(ctx); }
+
+int ocpp_attach_late(station *st, char *err, size_t errlen) {
+  (void)err;
+  (void)errlen;
+  for (int m = 0; m < st->module_count; m++)
+    if (st->modules[m].name && strcmp(st->modules[m].name, "ocpp") == 0) {
+      record_startup(st);
+      break;
+    }
+  return 0;
+}
 
 int ocpp_attach(station *st, char *err, size_t errlen) {
   const char *url = config_get(st->cfg, "ocpp.url");

@@ -14,4 +14,9 @@
  * err when the station must not start. */
 int ocpp_attach(station *st, char *err, size_t errlen);
 
+/* In the start's second half (station_parts.attach_late): records the
+ * security event StartupOfTheDevice when the back end was attached, off the
+ * first BootNotification's way. Always 0. */
+int ocpp_attach_late(station *st, char *err, size_t errlen);
+
 #endif

@@ -1131,7 +1131,7 @@ static int build_fresh(const char *path, char *err, size_t errlen) {
   int rc = -1;
   const char *why = "";
   if (sqlite3_open_v2(tmp, &b->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
-    why = "cannot create it";
+    why = b->db ? sqlite3_errmsg(b->db) : "cannot create it"; /* e.g. no such directory */
   else if (exec_sql(b, "PRAGMA synchronous=OFF; PRAGMA journal_mode=OFF", "cannot configure it") ||
            migrate(b) || exec_sql(b, "PRAGMA journal_mode=WAL", "cannot switch it to WAL"))
     why = errtext(b);
@@ -1180,15 +1180,19 @@ static int open_store(store **out, const char *path, bool lean, char *err, size_
     struct stat sb;
     fresh = lstat(path, &sb) != 0 || (S_ISREG(sb.st_mode) && sb.st_size == 0);
   }
-  if (private_files(path, err, errlen)) return -1;
   /* Process-wide, before SQLite's first use (later calls are refused with
    * SQLITE_MISUSE, harmlessly): no up-front block of 20 page buffers per
    * connection (87 kB, each page header written, so all of it dirty); pages
    * are allocated as they are read, up to cache_size. */
   sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
   if (!lean) {
+    /* absent or empty: built aside and renamed into place, so no empty file
+     * is created first only to be replaced (one file made less at a first
+     * start, issue 15); then made private like an existing one */
     struct stat sb;
-    if (lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size == 0) {
+    bool have = lstat(path, &sb) == 0;
+    bool absent = !have && errno == ENOENT;
+    if (absent || (have && S_ISREG(sb.st_mode) && sb.st_size == 0)) {
       if (build_fresh(path, err, errlen)) return -1;
     } else {
       /* a start after a cut in build_fresh: its leftover */
@@ -1197,6 +1201,7 @@ static int open_store(store **out, const char *path, bool lean, char *err, size_
       if (unlink(tmp) == 0) unlink_side_files(tmp);
     }
   }
+  if (private_files(path, err, errlen)) return -1;
   store *s = calloc(1, sizeof *s);
   if (!s) {
     snprintf(err, errlen, "%s: out of memory", path);

@@ -389,6 +389,48 @@ static void test_next_due_kept_until_a_write(void **state) {
   sqlite3_trace_v2(store_sqlite(f->db), 0, NULL, NULL);
 }
 
+/* The head a peek handed out was the only entry: once delivered the queue is
+ * known empty without reading it again (the pump's peek after each answer,
+ * issue 15); with a second entry behind it, or delivered inside a
+ * transaction, the next peek reads and finds what is left. */
+static void test_sole_entry_delivered_leaves_queue_known_empty(void **state) {
+  fx *f = *state;
+  int reads = 0;
+  sqlite3_trace_v2(store_sqlite(f->db), SQLITE_TRACE_STMT, count_statement, &reads);
+  push(f, 1, CP_EVENT_STARTED, "start 1", T0);
+  cp_journal_entry e = head(f, T0, CP_EVENT_STARTED, 1);
+  cp_journal_sent(f->j, e.id);
+  free(e.payload);
+  reads = 0;
+  assert_true(none_due(f, T0 + H(1)));
+  assert_true(cp_journal_next_due(f->j) == INT64_MAX);
+  assert_int_equal(cp_journal_length(f->j), 0);
+  assert_int_equal(reads, 0);
+  /* two queued: delivering the first leaves the second, read again */
+  push(f, 2, CP_EVENT_STARTED, "start 2", T0);
+  push(f, 3, CP_EVENT_STARTED, "start 3", T0);
+  e = head(f, T0, CP_EVENT_STARTED, 2);
+  cp_journal_sent(f->j, e.id);
+  free(e.payload);
+  reads = 0;
+  e = head(f, T0, CP_EVENT_STARTED, 3);
+  assert_true(reads > 0);
+  /* a push after the peek: the head is no longer the only entry */
+  push(f, 4, CP_EVENT_STARTED, "start 4", T0);
+  cp_journal_sent(f->j, e.id);
+  free(e.payload);
+  e = head(f, T0, CP_EVENT_STARTED, 4);
+  /* delivered inside a transaction rolled back: still queued */
+  assert_int_equal(sqlite3_exec(store_sqlite(f->db), "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+  cp_journal_sent(f->j, e.id);
+  assert_int_equal(sqlite3_exec(store_sqlite(f->db), "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+  free(e.payload);
+  e = head(f, T0, CP_EVENT_STARTED, 4);
+  free(e.payload);
+  assert_int_equal(cp_journal_length(f->j), 1);
+  sqlite3_trace_v2(store_sqlite(f->db), 0, NULL, NULL);
+}
+
 static void test_sent_start_in_a_batch(void **state) {
   fx *f = *state;
   push(f, 7, CP_EVENT_STARTED, "start 7", T0);
@@ -1193,6 +1235,7 @@ int main(void) {
       T(test_tx_queued),
       T(test_known_empty_queue_reads_nothing),
       T(test_next_due_kept_until_a_write),
+      T(test_sole_entry_delivered_leaves_queue_known_empty),
       T(test_full_disk_marks_the_journal_exhausted),
       T(test_thinnable),
       T(test_a_full_queue_thins_its_readings_for_an_end),
