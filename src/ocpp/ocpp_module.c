@@ -683,6 +683,9 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
   if (c->certs)
     c->profiles = cp_profiles_open(st->db, station_connector_count(st), &lim, err, errlen);
   if (!c->profiles) return attach_failed(c);
+  /* its table before the dialects' first statements (the swarm's schema
+   * template, store.c) */
+  if (ocpp_net_open(st->db, err, errlen) != 0) return attach_failed(c);
   for (size_t i = 0; i < c->n_offered; i++) {
     const ocpp_dialect_ops *ops = ocpp_ops_of(c->offered[i]);
     if (!ops || c->ctx[ops->family]) continue;
@@ -693,7 +696,6 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
    * end (docs/ocpp201.md, version negotiation) */
   if (!c->ctx[OCPP_FAMILY_V201]) ocpp201_end_left_behind(st, c->journal);
   /* B10.FR.04: after a start, the first entry of NetworkConfigurationPriority */
-  if (ocpp_net_open(st->db, err, errlen) != 0) return attach_failed(c);
   net_load(c);
   c->net_cell_slot = -1;
   net_select(c);

@@ -171,10 +171,14 @@ static void save_off(ocpp201_station *o, const v201_monitoring *mo) {
   free(text);
 }
 
+int v201_monitoring_schema(store *db) {
+  return store_module_migrate(db, "ocpp201_monitoring", steps,
+                              (int)(sizeof steps / sizeof steps[0]));
+}
+
 static void load(ocpp201_station *o, v201_monitoring *mo, const mon_monitor *own, int nown) {
   store *db = o->st->db;
-  if (store_module_migrate(db, "ocpp201_monitoring", steps,
-                           (int)(sizeof steps / sizeof steps[0])) != 0) {
+  if (v201_monitoring_schema(db) != 0) {
     log_warn(MOD, "monitoring: %s: monitors are not kept", store_last_error(db));
     return;
   }

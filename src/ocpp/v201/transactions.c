@@ -1275,17 +1275,22 @@ static void restore_held(ocpp201_station *o) {
 
 /* Once per EVSE: a transaction that was waiting for the car to leave when
  * the station stopped waits again. */
+int v201_tx_schema(store *db) {
+  if (store_module_migrate(db, "ocpp201_tx_linger", linger_steps, LINGER_STEPS) != 0) {
+    log_error(MOD, "transactions waiting for the car: %s", store_last_error(db));
+    return -1;
+  }
+  if (v201_txkey_schema(db) != 0)
+    log_error(MOD, "transactions that sent the public key: %s", store_last_error(db));
+  return 0;
+}
+
 static void restore_lingering(ocpp201_station *o, int c) {
   v201_evse *k = &o->evse[c - 1];
   v201_txp *t = &k->txp;
   if (t->restored || store_in_batch(o->st->db)) return; /* migrations open their own */
   t->restored = true;
-  if (store_module_migrate(o->st->db, "ocpp201_tx_linger", linger_steps, LINGER_STEPS) != 0) {
-    log_error(MOD, "transactions waiting for the car: %s", store_last_error(o->st->db));
-    return;
-  }
-  if (v201_txkey_schema(o->st->db) != 0)
-    log_error(MOD, "transactions that sent the public key: %s", store_last_error(o->st->db));
+  if (v201_tx_schema(o->st->db) != 0) return;
   sqlite3_stmt *s = store_stmt(
       o->st->db, "SELECT session_id, reason, meter_stop_wh FROM ocpp201_tx_linger WHERE evse = ?");
   if (!s) return;

@@ -32,8 +32,10 @@ static bool speaks21(const ocpp201_station *o) {
   return o->link && ocpp_link_dialect(o->link) == &ocpp21_dialect;
 }
 
+int v201_limits_schema(store *db) { return store_module_migrate(db, "ocpp201_tx_limit", steps, 1); }
+
 int v201_limits_open(ocpp201_station *o, char *err, size_t errlen) {
-  if (store_module_migrate(o->st->db, "ocpp201_tx_limit", steps, 1) != 0) {
+  if (v201_limits_schema(o->st->db) != 0) {
     snprintf(err, errlen, "transaction limits: %s", store_last_error(o->st->db));
     return -1;
   }

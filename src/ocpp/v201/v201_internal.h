@@ -540,6 +540,12 @@ json_t *v201_cost_status(const ocpp201_station *o, int c);
 
 /* tx_limits.c (2.1 E16: transaction limits) */
 int v201_limits_open(ocpp201_station *o, char *err, size_t errlen);
+/* The tables of the dialect's blocks whose other work reads or writes the
+ * station's rows (limits, transactions, monitors): made together at the
+ * dialect's open, before any such statement (ocpp201_module.c, open201) */
+int v201_limits_schema(store *db);
+int v201_tx_schema(store *db);
+int v201_monitoring_schema(store *db);
 /* The session of EVSE c started (resumed: its limit read back from disk). */
 void v201_limits_session_started(ocpp201_station *o, int c, const station_session_info *s);
 /* The session of EVSE c stopped: its limit forgotten (in the session's
