@@ -225,13 +225,20 @@ static int own(mon_monitor *out, double max_w) {
   return 3;
 }
 
+/* A new set with the station's own monitors (own(), 11 kW) installed, the
+ * preconfigured ones too; their definitions in defs, their count returned */
+static int with_own(mon_set *s, mon_monitor defs[MON_BUILTIN_MAX]) {
+  mon_set_init(s);
+  int n = own(defs, 11000);
+  mon_set_install(s, defs, n, true, NULL, 0, T0);
+  return n;
+}
+
 static void own_monitors_follow_the_base(void **state) {
   (void)state;
   mon_set s;
-  mon_set_init(&s);
   mon_monitor defs[MON_BUILTIN_MAX];
-  int n = own(defs, 11000);
-  mon_set_install(&s, defs, n, true, NULL, 0, T0);
+  int n = with_own(&s, defs);
   assert_int_equal(s.count, 3);
   assert_int_equal(mon_set_find(&s, MON_BUILTIN_ID)->kind, MON_PRECONFIGURED);
   assert_int_equal(mon_set_find(&s, MON_BUILTIN_ID + 2)->kind, MON_HARDWIRED);
@@ -314,10 +321,8 @@ static void own_monitors_after_a_restart(void **state) {
 static void own_monitor_trips_and_follows_the_settings(void **state) {
   (void)state;
   mon_set s;
-  mon_set_init(&s);
   mon_monitor defs[MON_BUILTIN_MAX];
-  int n = own(defs, 11000);
-  mon_set_install(&s, defs, n, true, NULL, 0, T0);
+  int n = with_own(&s, defs);
   mon_monitor *hw = mon_set_find(&s, MON_BUILTIN_ID + 1);
   mon_trip t;
   assert_false(mon_check(hw, "10000", true, T0, &t));
