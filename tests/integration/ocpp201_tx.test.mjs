@@ -337,6 +337,7 @@ test('E06: TxStopPoint EVConnected: a badge stop deauthorizes (Updated), the tra
   await st.waitReady(readyLines + 1); // the restart: its API's port
   await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered again' });
   assert.equal(ended.params.triggerReason, 'EVCommunicationLost');
+  assert.equal(ended.params.transactionInfo.chargingState, 'Idle'); // the car is gone (TC_E_14)
   assert.equal(ended.params.transactionInfo.stoppedReason, 'Local');
   assert.ok(ended.params.meterValue?.flatMap((m) => m.sampledValue).some((v) => v.context === 'Transaction.End'));
   const events = eventsOf(tx, from);
@@ -360,6 +361,29 @@ test('E06: TxStopPoint EVConnected: a transaction waiting for the car survives a
   noGap(eventsOf(tx, from));
   await rig.registered(st);
   assert.equal(await setVar('TxCtrlr', 'TxStartPoint', 'PowerPathClosed'), 'Accepted');
+  assert.equal(await setVar('TxCtrlr', 'TxStopPoint', 'EVConnected,Authorized'), 'Accepted');
+  csms.assertNoViolations();
+});
+
+// TC_E_17_CS (E06(S3), E06.FR.04): with StopTxOnEVSideDisconnect true (read-only here) the car
+// leaving deauthorizes the transaction, so TxStopPoint Authorized (or PowerPathClosed) without
+// EVConnected ends it there too: EVCommunicationLost, chargingState Idle, EVDisconnected.
+test('E06 / TC_E_17: TxStopPoint Authorized or PowerPathClosed without EVConnected: the car leaving (energy suspended) deauthorizes and ends the transaction', async () => {
+  assert.equal(await getVar('TxCtrlr', 'StopTxOnEVSideDisconnect'), 'true');
+  for (const stop of ['Authorized', 'PowerPathClosed']) {
+    assert.equal(await setVar('TxCtrlr', 'TxStopPoint', stop), 'Accepted');
+    const from = csms.calls.length;
+    const tx = await charge(2, 'GOOD2');
+    assert.equal(st.ctl('ev', '2', 'pause').code, 0); // EnergyTransferSuspended
+    await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Updated' && p.transactionInfo.transactionId === tx && p.transactionInfo.chargingState === 'SuspendedEV' });
+    assert.equal(st.ctl('unplug', '2').code, 0);
+    const ended = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
+    assert.equal(ended.params.triggerReason, 'EVCommunicationLost', stop);
+    assert.equal(ended.params.transactionInfo.chargingState, 'Idle', stop);
+    assert.equal(ended.params.transactionInfo.stoppedReason, 'EVDisconnected', stop);
+    noGap(eventsOf(tx, from));
+    await st.waitStatus(2, 'Available');
+  }
   assert.equal(await setVar('TxCtrlr', 'TxStopPoint', 'EVConnected,Authorized'), 'Accepted');
   csms.assertNoViolations();
 });

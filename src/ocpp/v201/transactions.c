@@ -1191,6 +1191,9 @@ static void send_ended(ocpp201_station *o, int c, const char *trigger, stop_reas
   v201_evse *k = &o->evse[c - 1];
   int64_t session = k->txp.session;
   v201_tx_event e = event_of(o, c, CP_EVENT_ENDED, trigger);
+  /* the car left (E06.FR.02/04, TC_E_17/TC_E_20: chargingState Idle), even
+   * when its session stopped before the EVSE's status said so */
+  if (!strcmp(trigger, "EVCommunicationLost")) e.status = STATUS_AVAILABLE;
   e.at = at;
   e.stopped = why;
   e.stopped_name = stopped_name;
