@@ -133,3 +133,30 @@ test('TC_C_36, TC_C_37, TC_C_38, TC_C_09, TC_C_11: ClearCache Rejected while the
   await st.waitStatus(1, 'Available');
   csms.assertNoViolations();
 });
+
+// TC_C_04_CS: a badge other than the starter's, accepted without a group, during a transaction:
+// it stops nothing and no TransactionEvent follows (the Authorize the test case shows is asked;
+// the authorization then lapses, no car waiting for it). The test case wants a reader per EVSE;
+// borne's one reader serves both EVSEs here, a one-EVSE station behaves the same (tried).
+test('TC_C_04_CS: another accepted badge during a transaction stops nothing, no TransactionEvent', async () => {
+  csms.tags.set('CARD4', 'Accepted');
+  assert.equal(st.ctl('plug', '1').code, 0);
+  let from = csms.calls.length;
+  assert.equal(st.ctl('tap', 'CARD1').code, 0);
+  const started = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' && p.evse.id === 1 });
+  const tx = started.params.transactionInfo.transactionId;
+  await st.waitStatus(1, 'Charging');
+  from = csms.calls.length;
+  const afterId = await st.lastEventId();
+  assert.equal(st.ctl('tap', 'CARD4').code, 0);
+  await csms.waitCall('Authorize', { from, match: (p) => p.idToken.idToken === 'CARD4' });
+  await st.waitEvent('auth_expired', { after: afterId, match: (e) => e.detail.includes('CARD4'), timeoutMs: 60000 });
+  assert.deepEqual(csms.calls.slice(from).filter((c) => c.action === 'TransactionEvent'), [], 'no TransactionEvent');
+  assert.equal((await st.connector(1)).status, 'Charging');
+  const mark = csms.calls.length;
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  const ended = await csms.waitCall('TransactionEvent', { from: mark, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
+  assert.notEqual(ended.params.idToken?.idToken, 'CARD4');
+  await st.waitStatus(1, 'Available');
+  csms.assertNoViolations();
+});
