@@ -16,7 +16,12 @@
 // TriggerMessage (an implementation that does not accept it goes on without: the table says so).
 // BENCH_TRIGGER=0 leaves the TriggerMessage step out of the cycle (for both implementations).
 //
+// A restart is measured too: a station stopped and started again on the data it kept (its
+// database, MicroOcpp's mo_store), which is how a station installed once starts at each power-up;
+// the first start of a fresh data directory is the "warm" row.
+//
 // Environment: BENCH_RUNS (warm runs, default 5; medians), BENCH_COLD_RUNS (default 3),
+// BENCH_RESTART_RUNS (restarts on kept data, default 3),
 // BENCH_CYCLES (charging cycles per run, default 20), BENCH_IDLE_S (idle CPU window, default 60).
 // BORNED=path/to/borned measures that binary instead of BUILD/borned (an A/B of two builds).
 // BENCH_ATTACH='perf stat -e instructions -p {pid}' runs that command (split on spaces, {pid}
@@ -35,6 +40,7 @@ const build = process.argv[2] ?? 'build';
 process.env.BORNED ??= `${build}/borned`;
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? Math.min(3, RUNS));
+const RESTART_RUNS = Number(process.env.BENCH_RESTART_RUNS ?? Math.min(3, RUNS));
 const CYCLES = Number(process.env.BENCH_CYCLES ?? 20);
 const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 60);
 const SETTLE_MS = 2000; /* after both Available, before "idle" figures */
@@ -136,9 +142,9 @@ function watchStart(csms, t0, what, timeoutMs = 20000) {
 const borne = {
   name: 'borne',
   bin: process.env.BORNED,
-  async start(csms) {
+  async start(csms, dataDir) {
     return startBorned({
-      connectors: 2, auth: 'ocpp',
+      connectors: 2, auth: 'ocpp', dataDir,
       args: ['--csms', csms.url],
       set: { 'station.id': 'bench-borne', 'ocpp.MinimumStatusDuration': '0', ...(V201 ? { 'ocpp.version': '2.0.1' } : {}) },
     }).then((st) => ({
@@ -146,7 +152,7 @@ const borne = {
       plug: () => st.ok('POST', '/api/v1/sim/connectors/1/plug', {}),
       tap: () => st.ok('POST', '/api/v1/sim/tap', { uid: TAG }),
       unplug: () => st.ok('POST', '/api/v1/sim/connectors/1/unplug', {}),
-      stop: async () => { await st.stop(); st.cleanup(); },
+      stop: async (keepData) => { await st.stop(); if (!keepData) st.cleanup(); },
     }));
   },
 };
@@ -155,9 +161,9 @@ const borne = {
 const micro = {
   name: 'MicroOcpp',
   bin: MO_SIM,
-  async start(csms) {
-    const dir = mkdtempSync(join(tmpdir(), 'bench-mo-'));
-    mkdirSync(join(dir, 'mo_store'));
+  async start(csms, keptDir) {
+    const dir = keptDir ?? mkdtempSync(join(tmpdir(), 'bench-mo-'));
+    mkdirSync(join(dir, 'mo_store'), { recursive: true });
     const apiPort = await freePort();
     const api = `http://127.0.0.1:${apiPort}`;
     writeFileSync(join(dir, 'mo_store', 'api.jsn'), JSON.stringify({ url: api }));
@@ -189,12 +195,12 @@ const micro = {
       plug: () => http('POST', `${api}/api/plugin?evse_id=1`),
       tap: () => http('POST', `${api}/api/connector/1/transaction`, { idTag: TAG }),
       unplug: () => http('POST', `${api}/api/plugout?evse_id=1`),
-      stop: async () => {
+      stop: async (keepData) => {
         if (proc.exitCode === null) proc.kill('SIGINT');
         const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
         await exited;
         clearTimeout(t);
-        rmSync(dir, { recursive: true, force: true });
+        if (!keepData) rmSync(dir, { recursive: true, force: true });
       },
     };
   },
@@ -303,9 +309,29 @@ async function run(impl, { cold, cycles, keep }) {
   return out;
 }
 
+/* A restart: a first start on a fresh data directory (not counted), stopped, then a start on
+ * the data it kept against the same back end, timed as a first start is. */
+async function restart(impl) {
+  const csms = await startCsms({ tags: { [TAG]: 'Accepted' }, protocol: PROTOCOL });
+  const dir = mkdtempSync(join(tmpdir(), 'bench-restart-'));
+  const first = watchStart(csms, now(), `${impl.name}: first start`);
+  let h = await impl.start(csms, dir);
+  await first.done;
+  await h.stop(true);
+  const t0 = now();
+  const seen = watchStart(csms, t0, `${impl.name}: both connectors Available after a restart`);
+  h = await impl.start(csms, dir);
+  await seen.done;
+  csms.assertNoViolations();
+  await h.stop(true);
+  rmSync(dir, { recursive: true, force: true });
+  await csms.close();
+  return { boot: seen.boot, avail: seen.avail };
+}
+
 const impls = [borne, ...(MO_SIM ? [micro] : [])];
 const loadBefore = loadavg().map((x) => x.toFixed(2)).join(' ');
-const res = Object.fromEntries(impls.map((i) => [i.name, { warm: [], cold: [] }]));
+const res = Object.fromEntries(impls.map((i) => [i.name, { warm: [], cold: [], restart: [] }]));
 let coldNote = null;
 
 for (let i = 0; i < COLD_RUNS; i++) {
@@ -316,6 +342,13 @@ for (let i = 0; i < COLD_RUNS; i++) {
     process.stderr.write(`cold ${i + 1}/${COLD_RUNS} ${impl.name}: boot ${r.boot.toFixed(0)} ms, available ${r.avail.toFixed(0)} ms${r.dropErr ? ` (page cache not dropped: ${r.dropErr})` : ''}\n`);
   }
   if (coldNote) break;
+}
+for (let i = 0; i < RESTART_RUNS; i++) {
+  for (const impl of impls) {
+    const r = await restart(impl);
+    res[impl.name].restart.push(r);
+    process.stderr.write(`restart ${i + 1}/${RESTART_RUNS} ${impl.name}: boot ${r.boot.toFixed(0)} ms, available ${r.avail.toFixed(0)} ms\n`);
+  }
 }
 const kept = {};
 for (let i = 0; i < RUNS; i++) {
@@ -350,6 +383,8 @@ for (const impl of impls) {
     bootCold: r.cold.length ? median(r.cold.map((x) => x.boot)) : NaN,
     availWarm: median(w.map((x) => x.avail)),
     availCold: r.cold.length ? median(r.cold.map((x) => x.avail)) : NaN,
+    bootRestart: r.restart.length ? median(r.restart.map((x) => x.boot)) : NaN,
+    availRestart: r.restart.length ? median(r.restart.map((x) => x.avail)) : NaN,
     priv: median(w.map((x) => x.mem.priv)),
     dirty: median(w.map((x) => x.mem.dirty)),
     pss: median(w.map((x) => x.mem.pss)),
@@ -372,6 +407,7 @@ const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${
 const rows = [
   ['process start → BootNotification received, warm / cold', (f) => `${ms(f.bootWarm)} / ${ms(f.bootCold)}`, (a, b) => `${ratio(a.bootWarm, b.bootWarm)} / ${ratio(a.bootCold, b.bootCold)}`],
   ['start → both connectors\' StatusNotification (Available) received, warm / cold', (f) => `${ms(f.availWarm)} / ${ms(f.availCold)}`, (a, b) => `${ratio(a.availWarm, b.availWarm)} / ${ratio(a.availCold, b.availCold)}`],
+  ['restart on kept data → BootNotification / both Available received', (f) => `${ms(f.bootRestart)} / ${ms(f.availRestart)}`, (a, b) => `${ratio(a.bootRestart, b.bootRestart)} / ${ratio(a.availRestart, b.availRestart)}`],
   ['private memory at idle (smaps_rollup Private_Clean + Private_Dirty)', (f) => kB(f.priv), (a, b) => ratio(a.priv, b.priv)],
   ['private dirty', (f) => kB(f.dirty), (a, b) => ratio(a.dirty, b.dirty)],
   ['PSS at idle', (f) => kB(f.pss), (a, b) => ratio(a.pss, b.pss)],
@@ -388,7 +424,7 @@ const rows = [
 ];
 const cols = impls.map((i) => i.name);
 const two = impls.length === 2;
-console.log(`\nOCPP cycle benchmark (OCPP ${V201 ? '2.0.1' : '1.6'}${TRIGGER ? '' : ', no TriggerMessage step'}): medians of ${RUNS} warm runs (${COLD_RUNS} cold), ${CYCLES} cycles per run, CPU tick ${TICK_MS} ms`);
+console.log(`\nOCPP cycle benchmark (OCPP ${V201 ? '2.0.1' : '1.6'}${TRIGGER ? '' : ', no TriggerMessage step'}): medians of ${RUNS} warm runs (${COLD_RUNS} cold, ${RESTART_RUNS} restarts), ${CYCLES} cycles per run, CPU tick ${TICK_MS} ms`);
 console.log(`load average (1, 5, 15 min) at start ${loadBefore}, at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}; ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} CPUs`);
 if (coldNote) console.log(`note: ${coldNote}`);
 console.log(`\n| metric | ${cols.join(' | ')}${two ? ' | borne / MicroOcpp' : ''} |`);

@@ -281,6 +281,11 @@ static const cfg_key_def registry[] = {
      "Least severe log message written to stderr.", NULL, NULL},
     {"meter.sample_interval_s", CFG_INT, "60", 1, 3600, NULL, true,
      "Seconds between two stored meter readings while charging.", NULL, NULL},
+    {"session.resume_timeout_s", CFG_INT, "86400", 0, 2592000, NULL, true,
+     "Longest interruption (a power loss, a crash), in seconds, after which a session whose car "
+     "is still plugged in is resumed; longer, or 0, it is closed (PowerLoss). Counted from the "
+     "last meter reading stored before it (meter.sample_interval_s).",
+     NULL, NULL, .ocpp_name = "TxResumptionTimeout"},
     {"store.max_size_mb", CFG_INT, "0", 0, 1048576, NULL, true,
      "Bound on the size of the station's database (borne.db, MiB; its WAL, about 1 MiB, apart); "
      "0: none. Near it, the oldest samples and events go first; a periodic meter value queued "

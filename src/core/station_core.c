@@ -448,6 +448,11 @@ bool sc_withdraw_held(station_core *sc, const char *uid) {
   return true;
 }
 
+bool sc_may_resume(borne_ms last, borne_ms now, int64_t timeout_s) {
+  if (timeout_s <= 0) return false;
+  return now <= last || now - last <= timeout_s * 1000;
+}
+
 void sc_timer(station_core *sc, borne_ms now, sc_notes *notes) {
   if (sc->held && now >= sc->held_until) {
     sc->held = false;

@@ -159,6 +159,14 @@ void sc_remote_start(station_core *sc, int connector, const char *uid, const cha
  * 2.0.1 RequestStopTransaction of the transaction it started): true when
  * it was. No note: the next plug waits for its own badge. */
 bool sc_withdraw_held(station_core *sc, const char *uid);
+/* After a restart (a crash, a power loss): may a session left open, its car
+ * still plugged in, be resumed? Its last durable record (the last stored
+ * meter reading, else its start) was at `last`, the station runs again at
+ * `now`; `timeout_s` is session.resume_timeout_s, the longest interruption
+ * resumed (0: none is). A clock behind `last` (no real-time clock yet, the
+ * simulator's faster clock started again) cannot tell the interruption's
+ * length: counted as none. */
+bool sc_may_resume(borne_ms last, borne_ms now, int64_t timeout_s);
 void sc_timer(station_core *sc, borne_ms now, sc_notes *notes);
 borne_ms sc_next_deadline(const station_core *sc);
 /* The LED a connector should show now. */

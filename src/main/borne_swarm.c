@@ -579,14 +579,22 @@ static void on_event(void *ctx, const swarm_event *ev) {
 
 static void stop_all(swarm *sw);
 
+/* The RSS while the stations close, at each turn of the close (a close of
+ * a few thousand stations can end before on_tick's next look) and once the
+ * loop has ended (their links' last closes) */
+static void note_stop_rss(swarm *sw) {
+  long kb = rss_kb();
+  if (kb > sw->rss_kb_max_stop) sw->rss_kb_max_stop = kb;
+}
+
 static void on_tick(uv_timer_t *t) {
   swarm *sw = t->data;
-  double now = elapsed_ms(sw);
-  long kb = rss_kb();
   if (sw->stopping) { /* the stations are being closed: only their peak */
-    if (kb > sw->rss_kb_max_stop) sw->rss_kb_max_stop = kb;
+    note_stop_rss(sw);
     return;
   }
+  double now = elapsed_ms(sw);
+  long kb = rss_kb();
   if (kb > sw->rss_kb_max) sw->rss_kb_max = kb;
   swarm_engine_run(sw->eng, (int64_t)now, on_event, sw);
   uint64_t real = uv_hrtime();
@@ -673,14 +681,6 @@ static void on_signal(uv_signal_t *h, int signum) {
  * once (the RSS rose from the run's 193 MB to 234-247 MB while they closed);
  * between two shares the loop sends the closes and frees what they used. */
 #define STOP_TURN_BUDGET_NS (10u * 1000u * 1000u)
-
-/* The RSS while the stations close, at each turn of the close (a close of
- * a few thousand stations can end before on_tick's next look) and once the
- * loop has ended (their links' last closes) */
-static void note_stop_rss(swarm *sw) {
-  long kb = rss_kb();
-  if (kb > sw->rss_kb_max_stop) sw->rss_kb_max_stop = kb;
-}
 
 static void on_stop_step(uv_timer_t *t) {
   swarm *sw = t->data;

@@ -220,7 +220,8 @@ static void notify_session_id(station *st, int c, int64_t id, bool stopped, stop
                                .meter_start_wh = row.meter_start_wh,
                                .meter_stop_wh = row.meter_stop_wh,
                                .reason = reason,
-                               .resumed = resumed};
+                               .resumed = resumed,
+                               .restarted = resumed};
   for (int m = 0; m < st->module_count; m++) {
     const station_module *mod = &st->modules[m];
     if (stopped && mod->session_stopped) mod->session_stopped(mod->ctx, c, &info);
@@ -990,6 +991,7 @@ static station_setting_state core_setting_state(station *st, const char *key) {
   }
   if (strcmp(key, "meter.sample_interval_s") == 0)
     return same(st->sample_interval_ms == config_get_int(st->cfg, key) * 1000);
+  if (strcmp(key, "session.resume_timeout_s") == 0) return SETTING_CURRENT; /* read at a restart */
   if (strcmp(key, "store.max_size_mb") == 0)
     return same(store_max_size(st->db) == max_size_bytes(st));
   return SETTING_UNUSED;
@@ -1066,7 +1068,13 @@ static void close_unresumed_sessions(station *st) {
     const connector_sm *sm = &st->core.conn[c - 1];
     session_row row;
     bool known = store_session_get(st->db, sc->resume_session_id, &row) == 0;
-    if (known && cs_plugged(sm) && cs_error(sm) == ERR_NONE) {
+    /* the last durable record before the interruption: its last stored
+     * reading (meter.sample_interval_s apart while charging), else its start */
+    meter_reading last;
+    bool read = known && store_meter_last(st->db, c, &last) == 0 && last.at >= row.start_ms;
+    borne_ms last_at = read ? last.at : known ? row.start_ms : 0;
+    if (known && cs_plugged(sm) && cs_error(sm) == ERR_NONE &&
+        sc_may_resume(last_at, now_of(st), config_get_int(st->cfg, "session.resume_timeout_s"))) {
       char err[128];
       /* a badge of the station's list must still be valid; a token it does
        * not list (free mode "", or one the back end, its cache or its local
@@ -1080,10 +1088,9 @@ static void close_unresumed_sessions(station *st) {
         continue;
     }
     if (known) {
-      meter_reading last;
       double wh = row.meter_stop_wh > row.meter_start_wh ? row.meter_stop_wh : row.meter_start_wh;
       borne_ms at = row.start_ms;
-      if (store_meter_last(st->db, c, &last) == 0 && last.at >= row.start_ms) {
+      if (read) {
         if (last.energy_import_wh > wh) wh = last.energy_import_wh;
         at = last.at;
       }

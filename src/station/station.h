@@ -49,6 +49,7 @@ typedef struct {
   double meter_stop_wh; /* at stop */
   stop_reason reason;   /* at stop */
   bool resumed;         /* a session from before a restart goes on (no new start) */
+  bool restarted;       /* resumed by borne's restart (not replayed to a new OCPP dialect) */
 } station_session_info;
 
 typedef struct {

@@ -2,11 +2,15 @@
 // libqrencode, libgpiod, libpcsclite; libcurl already) are opened at their first use
 // (src/util/lazylib.h), so a station in the default configuration — OCPP connected, the web
 // server up, 2 simulated connectors, as bench/ocpp_cycle.mjs starts it — maps at most 15 at
-// idle. Drawing a QR code then loads libqrencode and works. The features themselves are tested
+// idle. Drawing a QR code then loads libqrencode and works. The stripped borned stays smaller
+// than MicroOcppSimulator's (issue 15: "keep what borne does better"). The features themselves are tested
 // where they are (mqtt, modbus_server, meter, modbus_rtu, web_http, unit/test_hal_pcsc).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startBorned } from './lib/borne.mjs';
 import { startCsms } from './lib/csms.mjs';
 
@@ -45,5 +49,24 @@ test('default configuration maps at most 15 shared libraries at idle; a QR code 
     await st.stop();
     st.cleanup();
     await csms.close();
+  }
+});
+
+// MicroOcppSimulator (MicroOcpp 4b89f46) stripped, as bench/ocpp_cycle.mjs measures it.
+const MICROOCPP_STRIPPED = 1512 * 1024;
+
+test('the stripped borned is smaller than MicroOcppSimulator\'s stripped binary (1 512 kB)', (t) => {
+  const bin = process.env.BORNED;
+  if (/libasan/.test(spawnSync('ldd', [bin], { encoding: 'utf8' }).stdout ?? ''))
+    return t.skip('a sanitizer build: not the binary a station runs');
+  const dir = mkdtempSync(join(tmpdir(), 'borne-strip-'));
+  try {
+    const copy = join(dir, 'borned');
+    copyFileSync(bin, copy);
+    assert.equal(spawnSync('strip', [copy]).status, 0, 'strip');
+    const size = statSync(copy).size;
+    assert.ok(size < MICROOCPP_STRIPPED, `stripped borned ${Math.round(size / 1024)} kB, MicroOcppSimulator's 1512 kB`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

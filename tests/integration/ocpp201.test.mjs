@@ -152,6 +152,7 @@ test('availability, unlock, trigger, clear cache and an action the station does 
   assert.equal((await csms.call('ChangeAvailability', { operationalStatus: 'Inoperative', evse: { id: 7 } })).status, 'Rejected');
   assert.equal((await csms.call('UnlockConnector', { evseId: 1, connectorId: 1 })).status, 'Unlocked');
   assert.equal((await csms.call('UnlockConnector', { evseId: 9, connectorId: 1 })).status, 'UnknownConnector');
+  assert.equal((await csms.call('UnlockConnector', { evseId: 1, connectorId: 999 })).status, 'UnknownConnector'); // TC_F_10_CS
   const mark = csms.calls.length;
   assert.equal((await csms.call('TriggerMessage', { requestedMessage: 'Heartbeat' })).status, 'Accepted');
   await csms.waitCall('Heartbeat', { from: mark });
@@ -309,6 +310,7 @@ test('Reset OnIdle waits for the transaction; Immediate ends it with ImmediateRe
   const ended = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended', timeoutMs: 30000 });
   assert.equal(ended.params.transactionInfo.stoppedReason, 'ImmediateReset');
   assert.equal(ended.params.triggerReason, 'ResetCommand');
+  assert.equal(ended.params.transactionInfo.chargingState, 'EVConnected'); // TC_B_27_CS: the car is there, no energy
   const boot = await csms.waitCall('BootNotification', { from, timeoutMs: 30000 });
   await csms.waitCall('SecurityEventNotification', { from, match: (p) => p.type === 'ResetOrReboot' });
   assert.ok(csms.calls.indexOf(boot) > csms.calls.indexOf(ended), 'Ended before the restart');

@@ -21,10 +21,11 @@ const GROUPS = { MASTER1: 'MASTERS', FAMILY1: 'FAMILY', FAMILY2: 'FAMILY', FA01:
 const info = (c, tag) => (GROUPS[tag] ? { status: 'Accepted', groupIdToken: { idToken: GROUPS[tag], type: 'Central' } } : c.idTagInfo(tag));
 const held = []; // the answers to Ended events the test holds back
 let hold = false;
+const refusedInTx = new Set(); // tokens an Authorize accepts and a TransactionEvent's answer calls Invalid
 const handlers = {
   Authorize: (c, p) => ({ idTokenInfo: info(c, p.idToken.idToken) }),
   TransactionEvent: (c, p) => {
-    const answer = p.idToken ? { idTokenInfo: info(c, p.idToken.idToken) } : {};
+    const answer = p.idToken ? { idTokenInfo: refusedInTx.has(p.idToken.idToken) ? { status: 'Invalid' } : info(c, p.idToken.idToken) } : {};
     return hold && p.eventType === 'Ended' ? new Promise((resolve) => held.push(() => resolve(answer))) : answer;
   },
 };
@@ -175,6 +176,8 @@ test('C09 after a kill -9, the authorization cache disabled: the starter\'s grou
   await rig.registered(st);
   await st.waitFor((x) => x.connectors[0].session?.id === session, { what: 'the session resumed' });
   await flushed();
+  // 2.0.1 has no TxResumed (2.1's E17): the resumed transaction goes on without a word
+  assert.ok(!csms.calls.some((c) => c.action === 'TransactionEvent' && c.params.transactionInfo.transactionId === tx && c.params.triggerReason === 'AbnormalCondition'));
   const from = csms.calls.length;
   assert.equal(st.ctl('tap', 'FA02').code, 0);
   const ended = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
@@ -335,6 +338,10 @@ test('E06: TxStopPoint EVConnected: a badge stop deauthorizes (Updated), the tra
   await st.waitReady(readyLines + 1); // the restart: its API's port
   await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered again' });
   assert.equal(ended.params.triggerReason, 'EVCommunicationLost');
+  assert.equal(ended.params.transactionInfo.chargingState, 'Idle'); // the car is gone (TC_E_14)
+  // TC_E_14_CS: the connector's status (step 1) comes before the Ended (step 3)
+  const avail = csms.calls.findIndex((c, i) => i >= from && c.action === 'StatusNotification' && c.params.evseId === 2 && c.params.connectorStatus === 'Available');
+  assert.ok(avail >= 0 && avail < csms.calls.indexOf(ended), 'the status Available before the Ended');
   assert.equal(ended.params.transactionInfo.stoppedReason, 'Local');
   assert.ok(ended.params.meterValue?.flatMap((m) => m.sampledValue).some((v) => v.context === 'Transaction.End'));
   const events = eventsOf(tx, from);
@@ -358,6 +365,127 @@ test('E06: TxStopPoint EVConnected: a transaction waiting for the car survives a
   noGap(eventsOf(tx, from));
   await rig.registered(st);
   assert.equal(await setVar('TxCtrlr', 'TxStartPoint', 'PowerPathClosed'), 'Accepted');
+  assert.equal(await setVar('TxCtrlr', 'TxStopPoint', 'EVConnected,Authorized'), 'Accepted');
+  csms.assertNoViolations();
+});
+
+// TC_E_17_CS (E06(S3), E06.FR.04): with StopTxOnEVSideDisconnect true (read-only here) the car
+// leaving deauthorizes the transaction, so TxStopPoint Authorized (or PowerPathClosed) without
+// EVConnected ends it there too: EVCommunicationLost, chargingState Idle, EVDisconnected.
+test('E06 / TC_E_17, TC_E_20: TxStopPoint Authorized, PowerPathClosed or EVConnected: the car leaving (energy suspended) deauthorizes and ends the transaction', async () => {
+  assert.equal(await getVar('TxCtrlr', 'StopTxOnEVSideDisconnect'), 'true');
+  // EVConnected too: TC_E_20_CS (its StopTxOnEVSideDisconnect false applies only if ReadWrite)
+  for (const stop of ['Authorized', 'PowerPathClosed', 'EVConnected']) {
+    assert.equal(await setVar('TxCtrlr', 'TxStopPoint', stop), 'Accepted');
+    const from = csms.calls.length;
+    const tx = await charge(2, 'GOOD2');
+    assert.equal(st.ctl('ev', '2', 'pause').code, 0); // EnergyTransferSuspended
+    await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Updated' && p.transactionInfo.transactionId === tx && p.transactionInfo.chargingState === 'SuspendedEV' });
+    assert.equal(st.ctl('unplug', '2').code, 0);
+    const ended = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
+    assert.equal(ended.params.triggerReason, 'EVCommunicationLost', stop);
+    assert.equal(ended.params.transactionInfo.chargingState, 'Idle', stop);
+    assert.equal(ended.params.transactionInfo.stoppedReason, 'EVDisconnected', stop);
+    noGap(eventsOf(tx, from));
+    await st.waitStatus(2, 'Available');
+  }
+  assert.equal(await setVar('TxCtrlr', 'TxStopPoint', 'EVConnected,Authorized'), 'Accepted');
+  csms.assertNoViolations();
+});
+
+// The stops of OCPP 2.0.1 Part 6 (2023-06-30, as ocpplab.com renders it): TC_E_07_CS / TC_E_15_CS
+// (a badge: StopAuthorized, Local, Ended), TC_E_21_CS / TC_E_35_CS (RequestStopTransaction
+// Accepted: RemoteStop, Remote, Ended), TC_E_22_CS (TxStopPoint EnergyTransfer, the EV suspends:
+// ChargingStateChanged, StoppedByEV, and an Ended says EVConnected — SuspendedEV only in an
+// Updated), TC_E_08 (EnergyTransfer, a badge: the OCTT's own Ended says EVConnected, Local in
+// TC_E_08_CSMS). No Ended says energy flows: chargingState EVConnected, the car still there.
+test('E06 / TC_E_07, _08, _15, _21, _22, _35: the Ended of a badge stop, a remote stop and the EV suspending at TxStopPoint EnergyTransfer says EVConnected', async () => {
+  assert.equal(await setVar('TxCtrlr', 'TxStartPoint', 'PowerPathClosed'), 'Accepted');
+  const cases = [
+    { stop: 'PowerPathClosed', how: 'badge', trigger: 'StopAuthorized', why: 'Local' }, // TC_E_07
+    { stop: 'Authorized', how: 'badge', trigger: 'StopAuthorized', why: 'Local' }, // TC_E_15
+    { stop: 'Authorized', how: 'remote', trigger: 'RemoteStop', why: 'Remote' }, // TC_E_21
+    { stop: 'PowerPathClosed', how: 'remote', trigger: 'RemoteStop', why: 'Remote' }, // TC_E_35
+    { stop: 'EnergyTransfer', how: 'badge', trigger: 'StopAuthorized', why: 'Local' }, // TC_E_08
+    { stop: 'EnergyTransfer', how: 'ev', trigger: 'ChargingStateChanged', why: 'StoppedByEV' }, // TC_E_22
+  ];
+  for (const k of cases) {
+    const what = `${k.stop} ${k.how}`;
+    assert.equal(await setVar('TxCtrlr', 'TxStopPoint', k.stop), 'Accepted');
+    const from = csms.calls.length;
+    const tx = await charge(2, 'GOOD2');
+    await csms.waitCall('TransactionEvent', { from, match: (p) => p.transactionInfo.transactionId === tx && p.transactionInfo.chargingState === 'Charging' });
+    if (k.how === 'badge') assert.equal(st.ctl('tap', 'GOOD2').code, 0);
+    else if (k.how === 'ev') assert.equal(st.ctl('ev', '2', 'pause').code, 0);
+    else assert.equal((await csms.call('RequestStopTransaction', { transactionId: tx })).status, 'Accepted', what);
+    const ended = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
+    assert.equal(ended.params.triggerReason, k.trigger, what);
+    assert.equal(ended.params.transactionInfo.stoppedReason, k.why, what);
+    assert.equal(ended.params.transactionInfo.chargingState, 'EVConnected', what);
+    if (k.how === 'badge') assert.equal(ended.params.idToken.idToken, 'GOOD2', what);
+    const events = eventsOf(tx, from);
+    assert.equal(events.filter((e) => e.eventType === 'Ended').length, 1, what);
+    assert.ok(events.filter((e) => e.eventType !== 'Ended').every((e) => e.eventType === 'Started' || e.eventType === 'Updated'), what);
+    noGap(events);
+    assert.equal(st.ctl('unplug', '2').code, 0);
+    await st.waitStatus(2, 'Available');
+  }
+  assert.equal(await setVar('TxCtrlr', 'TxStopPoint', 'EVConnected,Authorized'), 'Accepted');
+  csms.assertNoViolations();
+});
+
+// TC_E_16_CS (E06.FR.04, C15.FR.04; Part 6 2023-06-30 as ocpplab.com renders it): StopTxOnInvalidId
+// true, the CSMS's answer to the Started calls the token Invalid: the transaction ends, triggerReason
+// Deauthorized, stoppedReason DeAuthorized (the test case's Started is an offline one; the answer
+// is the same path here online).
+test('E06 / TC_E_16: an Invalid idTokenInfo in the answer to the Started ends the transaction (Deauthorized, DeAuthorized)', async () => {
+  assert.equal(await setVar('TxCtrlr', 'TxStopPoint', 'PowerPathClosed'), 'Accepted');
+  assert.equal(await setVar('TxCtrlr', 'StopTxOnInvalidId', 'true'), 'Accepted');
+  refusedInTx.add('GOOD2');
+  try {
+    const from = csms.calls.length;
+    assert.equal(st.ctl('plug', '2').code, 0);
+    assert.equal(st.ctl('tap', 'GOOD2').code, 0);
+    const started = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' && p.evse.id === 2 });
+    const tx = started.params.transactionInfo.transactionId;
+    const ended = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
+    assert.equal(ended.params.triggerReason, 'Deauthorized');
+    assert.equal(ended.params.transactionInfo.stoppedReason, 'DeAuthorized');
+    assert.equal(ended.params.transactionInfo.chargingState, 'EVConnected');
+    noGap(eventsOf(tx, from));
+  } finally {
+    refusedInTx.clear();
+  }
+  assert.equal(st.ctl('unplug', '2').code, 0);
+  await st.waitStatus(2, 'Available');
+  assert.equal(await setVar('TxCtrlr', 'TxStopPoint', 'EVConnected,Authorized'), 'Accepted');
+  csms.assertNoViolations();
+});
+
+// TC_F_13_CS / TC_F_14_CS (F06; Part 6 2023-06-30 as ocpplab.com renders it): TriggerMessage
+// TransactionEvent for one EVSE and for all: Accepted, one Updated per transaction, triggerReason
+// Trigger, chargingState Charging, its evse.id, a meterValue whose first sampledValue says Trigger.
+test('F06 / TC_F_13, TC_F_14: TriggerMessage TransactionEvent for one EVSE and for all', async () => {
+  assert.equal(await setVar('TxCtrlr', 'TxStopPoint', 'PowerPathClosed'), 'Accepted');
+  const txs = { 1: await charge(1, 'GOOD1'), 2: await charge(2, 'GOOD2') };
+  for (const c of [1, 2]) await st.waitStatus(c, 'Charging');
+  const check = (p, c) => {
+    assert.equal(p.eventType, 'Updated');
+    assert.equal(p.evse.id, c);
+    assert.equal(p.transactionInfo.transactionId, txs[c]);
+    assert.equal(p.transactionInfo.chargingState, 'Charging');
+    assert.equal(p.meterValue[0].sampledValue[0].context, 'Trigger');
+  };
+  let from = csms.calls.length;
+  assert.equal((await csms.call('TriggerMessage', { requestedMessage: 'TransactionEvent', evse: { id: 1 } })).status, 'Accepted');
+  check((await csms.waitCall('TransactionEvent', { from, match: (p) => p.triggerReason === 'Trigger' })).params, 1);
+  from = csms.calls.length;
+  assert.equal((await csms.call('TriggerMessage', { requestedMessage: 'TransactionEvent' })).status, 'Accepted');
+  for (const c of [1, 2]) check((await csms.waitCall('TransactionEvent', { from, match: (p) => p.triggerReason === 'Trigger' && p.evse.id === c })).params, c);
+  for (const c of [1, 2]) {
+    assert.equal(st.ctl('unplug', String(c)).code, 0);
+    await st.waitStatus(c, 'Available');
+  }
   assert.equal(await setVar('TxCtrlr', 'TxStopPoint', 'EVConnected,Authorized'), 'Accepted');
   csms.assertNoViolations();
 });

@@ -640,6 +640,21 @@ static void held_authorization_refused_on_a_forbidden_connector(void **state) {
   assert_true(cs_has_session(conn(&r, 2)));
 }
 
+/* After a restart: resumed within session.resume_timeout_s of the last
+ * durable record, not past it, never with 0; a clock behind the record
+ * cannot measure the interruption: counted as none. */
+static void resume_within_the_timeout_only(void **state) {
+  (void)state;
+  const borne_ms last = 1700000000000;
+  assert_true(sc_may_resume(last, last + 60000, 60));
+  assert_false(sc_may_resume(last, last + 60001, 60));
+  assert_true(sc_may_resume(last, last + 86400000, 86400));
+  assert_false(sc_may_resume(last, last + 1, 0));
+  assert_false(sc_may_resume(last, last, 0));
+  assert_true(sc_may_resume(last, last - 3600000, 1));
+  assert_false(sc_may_resume(last, last - 3600000, 0));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(free_mode_authorizes_on_plug),
@@ -662,6 +677,7 @@ int main(void) {
       cmocka_unit_test(unlock_command_ends_the_session_and_releases_the_lock),
       cmocka_unit_test(user_connectors_are_enforced),
       cmocka_unit_test(held_authorization_refused_on_a_forbidden_connector),
+      cmocka_unit_test(resume_within_the_timeout_only),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -484,10 +484,18 @@ static void web_payments_only_in_21(void **state) {
   assert_int_equal(get(f, "SmartChargingCtrlr", 0, 0, "SupportedAdditionalPurposes", NULL,
                        DM_ACTUAL, buf, sizeof buf),
                    DM_UNKNOWN_VARIABLE);
+  /* 2.1 E17's TxCtrlr.ResumptionTimeout: not under 2.0.1 either */
+  assert_int_equal(get(f, "TxCtrlr", 0, 0, "ResumptionTimeout", NULL, DM_ACTUAL, buf, sizeof buf),
+                   DM_UNKNOWN_VARIABLE);
   f->live.v21 = true;
   /* 7 + SupportedAdditionalPurposes + TariffCostCtrlr's Interval (Cost, Tariff),
-   * OfflineTariffFallbackMessage and Problem */
-  assert_int_equal(dm_variable_count(&f->ctx), before + 12);
+   * OfflineTariffFallbackMessage and Problem + TxCtrlr.ResumptionTimeout */
+  assert_int_equal(dm_variable_count(&f->ctx), before + 13);
+  /* under 2.1: session.resume_timeout_s, settable (0: never resumed) */
+  assert_string_equal(value(f, "TxCtrlr", 0, 0, "ResumptionTimeout", NULL), "86400");
+  assert_int_equal(set(f, "TxCtrlr", "ResumptionTimeout", NULL, "0", &name), DM_ACCEPTED);
+  assert_string_equal(name, "TxResumptionTimeout");
+  assert_int_equal(set(f, "TxCtrlr", "ResumptionTimeout", NULL, "a day", &name), DM_REJECTED);
   assert_string_equal(value(f, "SmartChargingCtrlr", 0, 0, "SupportedAdditionalPurposes", NULL),
                       "PriorityCharging");
   assert_int_equal(

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "ocpp/v201/model.h"
+#include "ocpp/v201/vocabulary.h"
 #include "ocpp201_messages.h"
 #include "ocpp21_messages.h"
 
@@ -113,6 +114,47 @@ static void ended_event_for_every_stop_reason(void **state) {
   assert_string_equal(v201_stop_trigger(STOP_REMOTE), "RemoteStop");
   assert_string_equal(v201_stop_trigger(STOP_EV_DISCONNECTED), "EVCommunicationLost");
   assert_string_equal(v201_stop_trigger(STOP_SOFT_RESET), "ResetCommand");
+}
+
+/* An Ended never says energy flows: EVConnected while the car is there
+ * (TC_E_22_CS, TC_E_08_CSMS), Idle once it left (TC_E_17_CS); an Updated says
+ * the EVSE's state as it is. */
+static void ended_event_says_no_energy_flows(void **state) {
+  (void)state;
+  const connector_status flowing[] = {STATUS_CHARGING, STATUS_SUSPENDED_EV, STATUS_SUSPENDED_EVSE,
+                                      STATUS_FINISHING, STATUS_PREPARING};
+  for (size_t i = 0; i < sizeof flowing / sizeof flowing[0]; i++) {
+    v201_tx_event e = {.kind = CP_EVENT_ENDED,
+                       .trigger_reason = "ChargingStateChanged",
+                       .seq_no = 3,
+                       .at = T0,
+                       .tx_id = "3-1",
+                       .status = flowing[i],
+                       .stopped_name = "StoppedByEV"};
+    json_t *p = v201_transaction_event(&e);
+    valid("TransactionEvent", true, p);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(p, "transactionInfo"), "chargingState")),
+        "EVConnected");
+    json_decref(p);
+    e.kind = CP_EVENT_UPDATED;
+    p = v201_transaction_event(&e);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(p, "transactionInfo"), "chargingState")),
+        v201_charging_state_name(flowing[i]));
+    json_decref(p);
+  }
+  v201_tx_event gone = {.kind = CP_EVENT_ENDED,
+                        .trigger_reason = "EVCommunicationLost",
+                        .at = T0,
+                        .tx_id = "3-2",
+                        .status = STATUS_AVAILABLE,
+                        .stopped = STOP_EV_DISCONNECTED};
+  json_t *p = v201_transaction_event(&gone);
+  assert_string_equal(
+      json_string_value(json_object_get(json_object_get(p, "transactionInfo"), "chargingState")),
+      "Idle");
+  json_decref(p);
 }
 
 static void updated_event_without_token_or_meter(void **state) {
@@ -459,6 +501,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(started_event_validates),
       cmocka_unit_test(ended_event_for_every_stop_reason),
+      cmocka_unit_test(ended_event_says_no_energy_flows),
       cmocka_unit_test(updated_event_without_token_or_meter),
       cmocka_unit_test(bad_events_are_refused),
       cmocka_unit_test(transaction_ids_fit),

@@ -365,6 +365,32 @@ static void a_switch_ends_only_the_dialects_own(void **state) {
   assert_int_equal(v201_txp_left(&plug), V201_TXP_NOTHING);
 }
 
+/* 2.1 E17: only a running transaction of a session borne's restart resumed
+ * is reported resumed (TxResumed), and only in 2.1. */
+static void a_restart_reports_a_running_transaction_resumed(void **state) {
+  (void)state;
+  v201_txp running = {0}, waiting = {0}, ended = {0};
+  assert_int_equal(v201_txp_session_started(&running, V201_TXP_POWER, V201_TXP_POWER, 7),
+                   V201_TXP_START);
+  assert_true(v201_txp_report_resumed(&running, true, true));
+  assert_false(v201_txp_report_resumed(&running, false, true)); /* a switch of dialect */
+  assert_false(v201_txp_report_resumed(&running, true, false)); /* 2.0.1 */
+  /* TxStartPoint EnergyTransfer, no flow yet: nothing to resume */
+  assert_int_equal(v201_txp_session_started(&waiting, V201_TXP_ENERGY, V201_TXP_POWER, 8),
+                   V201_TXP_NOTHING);
+  assert_false(v201_txp_report_resumed(&waiting, true, true));
+  /* TxStopPoint EnergyTransfer: ended with the energy, the session runs on */
+  assert_int_equal(v201_txp_session_started(&ended, V201_TXP_POWER, V201_TXP_ENERGY, 9),
+                   V201_TXP_START);
+  ended.open = false;
+  ended.done = true;
+  assert_false(v201_txp_report_resumed(&ended, true, true));
+  /* EVConnected alone, the session stopped: it waits for the car, deauthorized */
+  v201_txp lingering = running;
+  lingering.lingering = true;
+  assert_false(v201_txp_report_resumed(&lingering, true, true));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(lists_are_checked),
@@ -380,6 +406,7 @@ int main(void) {
       cmocka_unit_test(ev_connected_stop_waits_for_the_car),
       cmocka_unit_test(authorized_or_power_stop_ends_with_the_session),
       cmocka_unit_test(every_combination_is_one_transaction),
+      cmocka_unit_test(a_restart_reports_a_running_transaction_resumed),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,6 +19,7 @@
 #include "station/station.h"
 #include "test_station_rig.h"
 #include "hal/hal_sim.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 static bool recovered(station *st) {
@@ -48,10 +49,12 @@ static void open_session_resumes_if_ev_is_there_else_power_loss(void **state) {
   assert_int_equal(store_badge_add(db, "AB12", 0, true, 1), 0);
   assert_int_equal(store_badge_add(db, "CD34", 0, true, 1), 0);
   int64_t s1, s2;
-  assert_int_equal(store_session_begin(db, 1, "AB12", "", 1000, 100.0, &s1), 0);
-  assert_int_equal(store_session_begin(db, 2, "CD34", "", 2000, 500.0, &s2), 0);
-  meter_reading m1 = {.energy_import_wh = 150.0, .at = 5000};
-  meter_reading m2 = {.energy_import_wh = 540.0, .at = 6000};
+  /* a minute ago: within session.resume_timeout_s (a day) */
+  borne_ms t0 = clock_wall_ms() - 60000;
+  assert_int_equal(store_session_begin(db, 1, "AB12", "", t0 + 1000, 100.0, &s1), 0);
+  assert_int_equal(store_session_begin(db, 2, "CD34", "", t0 + 2000, 500.0, &s2), 0);
+  meter_reading m1 = {.energy_import_wh = 150.0, .at = t0 + 5000};
+  meter_reading m2 = {.energy_import_wh = 540.0, .at = t0 + 6000};
   assert_int_equal(store_meter_sample(db, 1, &m1), 0);
   assert_int_equal(store_meter_sample(db, 2, &m2), 0);
   assert_int_equal(store_session_progress(db, s2, 540.0), 0);
@@ -97,9 +100,12 @@ static void open_session_resumes_if_ev_is_there_else_power_loss(void **state) {
 static bool selftest_done(station *st) { return st->selftest_done; }
 
 /* A crash left one open session on connector 1 (its car still there) for
- * `uid`; the station's badge list holds `listed` (NULL: none), enabled or
- * not. Returns whether the same session went on after the restart. */
-static bool resumed_after_crash(const char *uid, const char *listed, bool enabled) {
+ * `uid`, its last record `ago_ms` before the restart; the station's badge
+ * list holds `listed` (NULL: none), enabled or not; `timeout`:
+ * session.resume_timeout_s (NULL: its default, a day). Returns whether the
+ * same session went on after the restart. */
+static bool resumed_after(const char *uid, const char *listed, bool enabled, borne_ms ago_ms,
+                          const char *timeout) {
   char dir[] = "/tmp/borne-recovery-XXXXXX";
   assert_non_null(mkdtemp(dir));
   char dbpath[128], err[256];
@@ -108,12 +114,14 @@ static bool resumed_after_crash(const char *uid, const char *listed, bool enable
   assert_int_equal(store_open(&db, dbpath, err, sizeof err), 0);
   if (listed) assert_int_equal(store_badge_add(db, listed, 0, enabled, 1), 0);
   int64_t s1;
-  assert_int_equal(store_session_begin(db, 1, uid, "", 1000, 100.0, &s1), 0);
+  assert_int_equal(store_session_begin(db, 1, uid, "", clock_wall_ms() - ago_ms, 100.0, &s1), 0);
   store_close(db);
 
   station_rig rig;
   double energy[2] = {100.0, 0.0};
   station_rig_prepare(&rig, 2, energy);
+  if (timeout)
+    assert_int_equal(config_set(rig.cfg, "session.resume_timeout_s", timeout, err, sizeof err), 0);
   station_rig_open(&rig, dir);
   station *st = rig.st;
   assert_true(station_rig_run_until(&rig, selftest_done));
@@ -127,6 +135,22 @@ static bool resumed_after_crash(const char *uid, const char *listed, bool enable
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
   assert_int_equal(system(cmd), 0);
   return went_on;
+}
+
+static bool resumed_after_crash(const char *uid, const char *listed, bool enabled) {
+  return resumed_after(uid, listed, enabled, 60000, NULL);
+}
+
+/* session.resume_timeout_s (2.1's TxCtrlr.ResumptionTimeout): an
+ * interruption longer than it, or 0, closes the session (PowerLoss) though
+ * its car is still there; a shorter one resumes it. */
+static void longer_interruption_closes_the_session(void **state) {
+  (void)state;
+  log_set_level(LOG_ERROR);
+  assert_false(resumed_after("AB12", "AB12", true, 2 * 86400000LL, NULL));
+  assert_false(resumed_after("AB12", "AB12", true, 120000, "60"));
+  assert_true(resumed_after("AB12", "AB12", true, 120000, "600"));
+  assert_false(resumed_after("AB12", "AB12", true, 1000, "0"));
 }
 
 /* A token the station's list does not hold was authorized by the back end
@@ -151,6 +175,7 @@ int main(void) {
       cmocka_unit_test(open_session_resumes_if_ev_is_there_else_power_loss),
       cmocka_unit_test(back_end_token_session_resumes),
       cmocka_unit_test(disabled_badge_session_is_closed),
+      cmocka_unit_test(longer_interruption_closes_the_session),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

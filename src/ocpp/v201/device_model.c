@@ -207,6 +207,11 @@ static const dm_var vars[] = {
      "ocpp.StopTransactionOnEVSideDisconnect", NULL, L_NONE, NULL, NULL},
     {"TxCtrlr", S_STATION, "StopTxOnInvalidId", NULL, T_BOOLEAN, M_RW,
      "ocpp.StopTransactionOnInvalidId", NULL, L_NONE, NULL, NULL},
+    /* 2.1 E17 (docs/ocpp21.md): the longest interruption after which a
+     * session whose car is still there is resumed (TxResumed); 0: none is.
+     * Under 2.1 only. */
+    {"TxCtrlr", S_STATION, "ResumptionTimeout", NULL, T_INTEGER, M_RW, "session.resume_timeout_s",
+     NULL, L_NONE, "s", NULL},
     /* E01/E06: the points an AC badge station has (txpoints.h; the settings' checks refuse
      * ParkingBayOccupancy and DataSigned) */
     {"TxCtrlr", S_STATION, "TxStartPoint", NULL, T_MEMBER, M_RW, "ocpp.TxStartPoint", NULL, L_NONE,
@@ -470,6 +475,7 @@ static bool spoken(const dm_ctx *c, const dm_var *v) {
   bool only21 =
       !strcmp(v->component, "WebPaymentsCtrlr") ||
       !strcmp(v->variable, "SupportedAdditionalPurposes") ||
+      (!strcmp(v->component, "TxCtrlr") && !strcmp(v->variable, "ResumptionTimeout")) ||
       (!strcmp(v->component, "TariffCostCtrlr") &&
        (!strcmp(v->variable, "Interval") || !strcmp(v->variable, "OfflineTariffFallbackMessage") ||
         !strcmp(v->variable, "Problem")));

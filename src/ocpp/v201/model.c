@@ -221,10 +221,21 @@ json_t *v201_transaction_event(const v201_tx_event *e) {
   }
   char t[40];
   timefmt_iso(e->at, t, sizeof t);
+  /* Ended: no energy flows any more, the car is at most connected
+   * (EVConnected; Idle once it left). The session's stop comes before the
+   * EVSE's status says so, and the EV's pause that ends a transaction at
+   * TxStopPoint EnergyTransfer is no charging state of an Ended: TC_E_22_CS
+   * wants EVConnected there (Part 6, 2023-06-30), TC_B_27_CS the same in
+   * the Ended of a reset, and the OCTT's own Ended after a badge stop says
+   * EVConnected (TC_E_08_CSMS). */
+  connector_status state = e->status;
+  if (e->kind == CP_EVENT_ENDED &&
+      (state == STATUS_CHARGING || state == STATUS_SUSPENDED_EV || state == STATUS_SUSPENDED_EVSE))
+    state = STATUS_FINISHING;
   json_t *info = json_pack("{s:s, s:s}", "transactionId", e->tx_id, "chargingState",
-                           v201_charging_state_name(e->status));
+                           v201_charging_state_name(state));
   if (e->kind == CP_EVENT_ENDED) {
-    /* Ended: the EV is at most connected (the charging state of the end) */
+    /* Ended: why it ended */
     const char *why = e->stopped_name ? e->stopped_name : v201_stop_reason_name(e->stopped);
     if (why) json_object_set_new(info, "stoppedReason", json_string(why));
   }

@@ -1191,6 +1191,9 @@ static void send_ended(ocpp201_station *o, int c, const char *trigger, stop_reas
   v201_evse *k = &o->evse[c - 1];
   int64_t session = k->txp.session;
   v201_tx_event e = event_of(o, c, CP_EVENT_ENDED, trigger);
+  /* the car left (E06.FR.02/04, TC_E_17/TC_E_20: chargingState Idle), even
+   * when its session stopped before the EVSE's status said so */
+  if (!strcmp(trigger, "EVCommunicationLost")) e.status = STATUS_AVAILABLE;
   e.at = at;
   e.stopped = why;
   e.stopped_name = stopped_name;
@@ -1770,6 +1773,12 @@ void v201_on_session_started(void *ctx, int c, const station_session_info *s) {
     /* J: its Ended series goes on (the instants while it stood are not owed) */
     if (k->tx_id[0]) tx_ended_begin(o, c, s->start_ms);
     reencode_session(o, s->id);
+    /* 2.1 E17: the transaction goes on after the restart: said once, after
+     * what the journal kept of it (its seqNo next on the counter on disk) */
+    if (k->tx_id[0] &&
+        v201_txp_report_resumed(t, s->restarted,
+                                o->link && ocpp_link_dialect(o->link) == &ocpp21_dialect))
+      send_updated(o, c, "TxResumed", NULL);
     return;
   }
   const char *free_tag = config_get(o->st->cfg, "ocpp.free_id_tag");

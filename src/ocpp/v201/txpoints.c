@@ -138,6 +138,10 @@ int v201_txp_begin_evse(const connector_status *status, int n) {
   return found;
 }
 
+bool v201_txp_report_resumed(const v201_txp *t, bool restarted, bool v21) {
+  return restarted && v21 && t->open && !t->pending && !t->done && !t->lingering;
+}
+
 v201_txp_action v201_txp_left(const v201_txp *t) {
   return t->open && t->early ? V201_TXP_END : V201_TXP_NOTHING;
 }

@@ -123,6 +123,14 @@ int v201_txp_begin_evse(const connector_status *status, int n);
  * session's, adopted by the other dialect). */
 v201_txp_action v201_txp_left(const v201_txp *t);
 
+/* 2.1 E17: a session resumed by borne's restart (`restarted`; not one a
+ * switch of dialect replayed) whose transaction was running before it and
+ * still is — started, not ended with the energy flow — is reported resumed
+ * (TransactionEvent Updated, triggerReason TxResumed) when 2.1 is spoken
+ * (`v21`). A transaction still waiting for its start point has nothing to
+ * resume: its Started comes when it starts. */
+bool v201_txp_report_resumed(const v201_txp *t, bool restarted, bool v21);
+
 /* The stoppedReason of a transaction ended when the energy stopped flowing. */
 const char *v201_txp_energy_stopped_reason(connector_status now);
 

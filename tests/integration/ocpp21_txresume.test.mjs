@@ -1,0 +1,117 @@
+// OCPP 2.1 E17 (issue 16): a transaction resumed after a forced reboot is said resumed, against
+// a strict CSMS that picked ocpp2.1 (npm ocpp-rpc with the OCA's 2.1 schemas, lib/csms.mjs). A
+// charge whose periodic Updated events are queued while the CSMS is away, then a kill -9 with the
+// car plugged in: the restarted station resumes the session and queues a TransactionEvent Updated,
+// triggerReason TxResumed, after the events the journal kept, the seqNo counting on without a gap;
+// the Ended is the usual one when the car leaves. TxCtrlr.ResumptionTimeout 0 (session.resume_timeout_s):
+// the car still there, the transaction ends at the restart (AbnormalCondition, PowerLoss), no TxResumed.
+// A 2.0.1 station (ocpp201_tx.test.mjs's kill -9 tests) says nothing of the kind. BORNE_OCPP_PEER=ocpp-ws-io runs it
+// against the second strict CSMS (ocpp21_txresume_ws_io.test.mjs).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { ocpp201Rig } from './lib/ocpp201.mjs';
+
+const rig = ocpp201Rig('cp-txres', {
+  peer: { protocol: 'ocpp2.1', tags: { GOOD1: 'Accepted' } },
+  // a periodic Updated every 10 simulated seconds (half a second at speed 20)
+  set: { 'ocpp.version': '2.1', 'ocpp.MeterValueSampleInterval': '10' },
+});
+
+let csms, st;
+before(async () => ({ csms, st } = await rig.up()));
+after(() => rig.down(st, csms));
+
+const setVar = async (component, variable, attributeValue) =>
+  (await csms.call('SetVariables', { setVariableData: [{ component: { name: component }, variable: { name: variable }, attributeValue }] })).setVariableResult[0].attributeStatus;
+const getVar = async (component, variable) =>
+  (await csms.call('GetVariables', { getVariableData: [{ component: { name: component }, variable: { name: variable } }] })).getVariableResult[0].attributeValue;
+const flushed = () => st.waitFor((x) => x.station.ocpp?.registration === 'Accepted' && x.station.ocpp.queue_length === 0, { what: 'queue flushed' });
+/* the events of `tx` in `calls`, each once (a retry sends the same seqNo again) */
+const eventsOf = (tx, calls) => {
+  const seen = new Set();
+  return calls.filter((c) => c.action === 'TransactionEvent' && c.params.transactionInfo.transactionId === tx)
+    .map((c) => c.params).filter((p) => !seen.has(p.seqNo) && seen.add(p.seqNo));
+};
+
+test('E17: after a kill -9 with the car plugged in, the resumed transaction\'s Updated TxResumed comes after the events queued before the crash, seqNo without a gap, and the Ended is the usual one', async () => {
+  const from = csms.calls.length;
+  assert.equal(st.ctl('plug', '1').code, 0);
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  const started = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' && p.evse.id === 1 });
+  const tx = started.params.transactionInfo.transactionId;
+  await st.waitStatus(1, 'Charging');
+  const session = (await st.connector(1)).session.id;
+  await flushed();
+  // the CSMS goes away: the periodic Updated events wait in the journal
+  const port = csms.port;
+  const early = csms.calls;
+  await csms.close();
+  await st.waitFor((x) => x.station.ocpp?.state !== 'connected', { what: 'ocpp offline' });
+  await st.waitFor((x) => x.station.ocpp?.queue_length >= 2, { what: 'two Updated events queued' });
+  await st.kill();
+  // the car stayed plugged in through the crash: the session goes on (resumed), its TxResumed
+  // queued (on disk) before any CSMS is there
+  st = await rig.start(csms.url, { 'sim.plugged': '1' });
+  await st.waitFor((x) => x.connectors[0].session?.id === session, { what: 'the session resumed' });
+  csms = await rig.peer(port);
+  await rig.registered(st);
+  const resumed = await csms.waitCall('TransactionEvent', { match: (p) => p.triggerReason === 'TxResumed' });
+  assert.equal(resumed.params.eventType, 'Updated');
+  assert.equal(resumed.params.transactionInfo.transactionId, tx);
+  assert.equal(resumed.params.evse.id, 1);
+  // borne's session restarts before the energy flows again: the state of that moment, then
+  // the car's own ChargingStateChanged events
+  assert.equal(resumed.params.transactionInfo.chargingState, 'EVConnected');
+  await csms.waitCall('TransactionEvent', { match: (p) => p.transactionInfo.transactionId === tx && p.seqNo > resumed.params.seqNo && p.triggerReason === 'ChargingStateChanged' && p.transactionInfo.chargingState === 'Charging' });
+  await flushed();
+  const before = eventsOf(tx, early);
+  const after = eventsOf(tx, csms.calls);
+  const sent = [...before, ...after];
+  assert.deepEqual(sent.map((e) => e.seqNo), sent.map((_, i) => i), 'seqNo from 0 without a gap');
+  const at = after.findIndex((e) => e.triggerReason === 'TxResumed');
+  assert.ok(at >= 2, `the events queued before the crash first (${after.map((e) => e.triggerReason)})`);
+  assert.ok(after.slice(0, at).every((e) => e.eventType === 'Updated' && e.offline === true), 'queued offline before the crash');
+  assert.equal(after[at].offline, true, 'queued before the CSMS was there again');
+  assert.equal(sent.filter((e) => e.triggerReason === 'TxResumed').length, 1, 'said once');
+  // then the transaction goes on as any other: the car leaves, the Ended
+  const end = csms.calls.length;
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  const ended = await csms.waitCall('TransactionEvent', { from: end, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
+  assert.equal(ended.params.triggerReason, 'EVCommunicationLost');
+  assert.equal(ended.params.transactionInfo.stoppedReason, 'EVDisconnected');
+  await st.waitStatus(1, 'Available');
+  await flushed();
+  const all = [...before, ...eventsOf(tx, csms.calls)];
+  assert.deepEqual(all.map((e) => e.seqNo), all.map((_, i) => i), 'the Ended counts on');
+  assert.equal(all.at(-1).eventType, 'Ended');
+  csms.assertNoViolations();
+});
+
+test('E17: TxCtrlr.ResumptionTimeout 0 — the car still plugged in, the transaction is not resumed: Ended AbnormalCondition / PowerLoss at the restart, no TxResumed, seqNo without a gap', async () => {
+  assert.equal(await getVar('TxCtrlr', 'ResumptionTimeout'), '86400');
+  assert.equal(await setVar('TxCtrlr', 'ResumptionTimeout', '0'), 'Accepted');
+  assert.equal(await getVar('TxCtrlr', 'ResumptionTimeout'), '0');
+  const from = csms.calls.length;
+  assert.equal(st.ctl('plug', '1').code, 0);
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  const started = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' && p.evse.id === 1 });
+  const tx = started.params.transactionInfo.transactionId;
+  await st.waitStatus(1, 'Charging');
+  const session = (await st.connector(1)).session.id;
+  await flushed();
+  await st.kill();
+  st = await rig.start(csms.url, { 'sim.plugged': '1' });
+  await rig.registered(st);
+  const ended = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
+  assert.equal(ended.params.triggerReason, 'AbnormalCondition');
+  assert.equal(ended.params.transactionInfo.stoppedReason, 'PowerLoss');
+  await flushed();
+  const sent = eventsOf(tx, csms.calls);
+  assert.deepEqual(sent.map((e) => e.seqNo), sent.map((_, i) => i), 'seqNo from 0 without a gap');
+  assert.equal(sent.filter((e) => e.triggerReason === 'TxResumed').length, 0);
+  assert.notEqual((await st.connector(1)).session?.id, session, 'the session was closed, not resumed');
+  assert.equal(await setVar('TxCtrlr', 'ResumptionTimeout', '86400'), 'Accepted');
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await st.waitStatus(1, 'Available');
+  csms.assertNoViolations();
+});
