@@ -32,6 +32,7 @@ import { join } from 'node:path';
 import { startBorned } from './lib/borne.mjs';
 import { Csms } from './lib/csms.mjs';
 import { CsmsWsIo } from './lib/csms_ws_io.mjs';
+import { resumed } from './lib/ocpp201.mjs';
 
 const Peer = process.env.BORNE_OCPP_PEER === 'ocpp-ws-io' ? CsmsWsIo : Csms;
 const HANDLERS = { SignCertificate: () => ({ status: 'Accepted' }), NotifyReport: () => ({}) };
@@ -218,8 +219,9 @@ test('A02: SignCertificate -> CertificateSigned; a wrong chain refused with Inva
     const cert = pki.sign(req.params.csr, 300);
     assert.deepEqual(await csms.call('CertificateSigned', { certificateChain: cert, certificateType: 'ChargingStationCertificate' }), { status: 'Accepted' });
     await st.waitEvent('ocpp_reconfigured', { after, match: (e) => /client certificate/.test(e.detail ?? JSON.stringify(e)) });
-    const boot = await csms.waitCall('BootNotification', { from });
-    assert.equal(boot.identity, 'cp-201-sec');
+    // the same CSMS, identity and profile: registered again without a BootNotification
+    await st.waitEvent('ocpp_connected', { after });
+    await resumed(st, csms, { from });
     assert.equal(peers.at(-1).serialNumber.replace(/^0+/, ''), '12C'); // 300: the new certificate
     // the CA and the station's own certificate
     assert.equal(await entries(csms), 2);
@@ -266,7 +268,7 @@ test('A02: a new client certificate the CSMS refuses in the TLS handshake: back 
     after = await st.lastEventId();
     assert.deepEqual(await csms.call('CertificateSigned', { certificateChain: pki.sign(req.params.csr, 311), certificateType: 'ChargingStationCertificate' }), { status: 'Accepted' });
     await st.waitEvent('ocpp_certificate', { after, match: (e) => /connected: kept/.test(e.detail ?? JSON.stringify(e)) });
-    await csms.waitCall('BootNotification', { from });
+    await resumed(st, csms, { from });
     assert.equal(peers.at(-1).serialNumber.replace(/^0+/, ''), '137'); // 311
     // kept on disk: after a crash the station connects with it
     await st.kill();

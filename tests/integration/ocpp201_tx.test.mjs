@@ -14,7 +14,7 @@
 // (ocpp201_tx_ws_io.test.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ocpp201Rig } from './lib/ocpp201.mjs';
+import { ocpp201Rig, resumed } from './lib/ocpp201.mjs';
 
 const TAGS = { GOOD1: 'Accepted', GOOD2: 'Accepted', MASTER1: 'Accepted', FAMILY1: 'Accepted', FAMILY2: 'Accepted', FA01: 'Accepted', FA02: 'Accepted' };
 const GROUPS = { MASTER1: 'MASTERS', FAMILY1: 'FAMILY', FAMILY2: 'FAMILY', FA01: 'FAMILY', FA02: 'FAMILY' };
@@ -214,7 +214,13 @@ test('E14: GetTransactionStatus from the journal: ongoing, and messages still qu
   csms.assertNoViolations();
 });
 
-test('B04: after an outage shorter than OfflineThreshold only the changed statuses, else all of them', async () => {
+// TC_B_52_CS / TC_B_51_CS (OCA part 6, 2023-06-30, read in ocpplab.com's rendering): the CSMS
+// closes the connection and takes no reconnection; a car is plugged meanwhile; the station
+// reconnects before (52) or after (51) OfflineThreshold. The same CSMS, nothing the
+// BootNotification carries changed: no BootNotification (OCPP-J part 4, 2.0.1 5.3
+// Reconnecting), straight on with the changed connector's StatusNotification (52) or every
+// connector's (51; 0 is "always exceeded").
+test('B04 / TC_B_52_CS, TC_B_51_CS: after an outage shorter than OfflineThreshold only the changed statuses, else all of them; no BootNotification on the reconnection', async () => {
   const statuses = () => csms.calls.filter((c) => c.action === 'StatusNotification').map((c) => [c.params.evseId, c.params.connectorStatus]);
   const outage = async (during) => {
     const port = csms.port;
@@ -223,10 +229,10 @@ test('B04: after an outage shorter than OfflineThreshold only the changed status
     await st.waitFor((x) => x.station.ocpp?.state !== 'connected', { what: 'ocpp offline' });
     await during();
     csms = await rig.peer(port);
-    await csms.waitCall('BootNotification');
-    await rig.registered(st, 'registered again');
+    await resumed(st, csms);
     await csms.call('TriggerMessage', { requestedMessage: 'Heartbeat' });
     await csms.waitCall('Heartbeat');
+    assert.equal(csms.callsOf('BootNotification').length, 0, 'no BootNotification on the reconnection');
   };
   assert.equal(await setVar('OCPPCommCtrlr', 'OfflineThreshold', '3600'), 'Accepted');
   assert.equal(await getVar('OCPPCommCtrlr', 'OfflineThreshold'), '3600');
@@ -237,12 +243,36 @@ test('B04: after an outage shorter than OfflineThreshold only the changed status
   await csms.waitCall('StatusNotification', { match: (p) => p.evseId === 2 });
   assert.deepEqual(statuses(), [[2, 'Occupied']], 'only the EVSE that changed');
   assert.equal(await setVar('OCPPCommCtrlr', 'OfflineThreshold', '0'), 'Accepted');
-  await outage(async () => {});
+  await outage(async () => {
+    assert.equal(st.ctl('unplug', '2').code, 0);
+    await st.waitStatus(2, 'Available');
+  });
   await csms.waitCall('StatusNotification', { match: (p) => p.evseId === 2 });
-  assert.deepEqual(statuses().sort(), [[1, 'Available'], [2, 'Occupied']], 'every EVSE again');
-  assert.equal(st.ctl('unplug', '2').code, 0);
-  await st.waitStatus(2, 'Available');
+  await csms.waitCall('StatusNotification', { match: (p) => p.evseId === 1 });
+  assert.deepEqual(statuses().sort(), [[1, 'Available'], [2, 'Available']], 'every EVSE again');
   csms.assertNoViolations();
+});
+
+// OCPP-J part 4 (Reconnecting) skips the BootNotification only on a reconnection to the CSMS
+// that accepted one: a connection to another CSMS (ocpp.url changed at run time) boots there,
+// and back at the first one it boots again (a restart boots too: rig.restart waits for it).
+test('a CSMS URL changed at run time: a BootNotification at the new CSMS, and again back at the first', async () => {
+  const other = await rig.peer();
+  try {
+    await st.ok('PUT', '/api/v1/settings', { 'ocpp.url': other.url });
+    const boot = await other.waitCall('BootNotification', { timeoutMs: 30000 });
+    assert.equal(boot.params.reason, 'PowerUp');
+    await st.waitFor((x) => x.station.ocpp?.url === other.url && x.station.ocpp.registration === 'Accepted', { what: 'registered at the other CSMS' });
+    // back to the first one: it is a change of CSMS again, so a BootNotification again
+    const from = csms.calls.length;
+    await st.ok('PUT', '/api/v1/settings', { 'ocpp.url': csms.url });
+    await csms.waitCall('BootNotification', { from, timeoutMs: 30000 });
+    await rig.registered(st, 'registered back');
+    other.assertNoViolations();
+    csms.assertNoViolations();
+  } finally {
+    await other.close();
+  }
 });
 
 test('E01/E06: TxStartPoint and TxStopPoint take the points of an AC badge station, and refuse the others', async () => {

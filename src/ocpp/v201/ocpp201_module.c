@@ -198,7 +198,10 @@ static void on_connected(void *ctx) {
   v201_security_connected(o);
   station_event(o->st, 0, "ocpp_connected", "%s", o->url);
   v201_apply_profiles(o); /* the dialect spoken now applies the profiles */
-  v201_send_boot(o, v201_boot_reason(o));
+  /* OCPP-J part 4 (2.0.1 5.3, 2.1 5.4 Reconnecting): a reconnection to the
+   * CSMS that accepted this run's BootNotification, nothing in it changed,
+   * sends none; a start, a new CSMS or slot (B10.FR.10), a change boot */
+  if (!v201_resume_registration(o)) v201_send_boot(o, v201_boot_reason(o));
 }
 
 static void on_disconnected(void *ctx, const char *why) {
@@ -342,6 +345,7 @@ static void on_free(void *ctx) {
   v201_monitoring_free(o);
   v201_cost_free(o);
   ocpp_pushed_clear(&o->pushed);
+  v201_boot_forget(o);
   free(o->evse);
   free(o->url);
   free(o);

@@ -3,13 +3,16 @@
  * BootNotification (B01-B03: Accepted, Pending and Rejected with the CSMS's
  * interval, retried after a failure), Heartbeat (G02) with the time it
  * carries, and Reset (B11 without, B12 with a transaction: OnIdle waits,
- * Immediate ends it) with the Ended events sent before the restart;
+ * Immediate ends it) with the Ended events sent before the restart; no
+ * BootNotification on a reconnection that changes nothing it is about (OCPP-J
+ * part 4, Reconnecting);
  * DataTransfer (P01) beside them. One file of the 2.0.1 dialect's functional
  * blocks.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "ocpp/ocpp_core.h"
 #include "ocpp/v201/device_model.h"
 #include "ocpp/v201/v201_internal.h"
 
@@ -58,11 +61,46 @@ void v201_arm_heartbeat(ocpp201_station *o) {
   uv_timer_start(&o->heartbeat_timer, heartbeat_cb, (uint64_t)s * 1000, (uint64_t)s * 1000);
 }
 
+/* What an Accepted registration starts, from the BootNotification's answer
+ * or from a reconnection that resumes it without one (OCPP-J part 4,
+ * Reconnecting); `first`: not registered on this connection before. */
+static void registered(ocpp201_station *o, bool first) {
+  o->boot = B201_ACCEPTED;
+  station_set_offline(o->st, false);
+  v201_arm_heartbeat(o);
+  if (first) {
+    /* B04: after an outage shorter than OfflineThreshold only the
+     * statuses that changed, else (and after a start) all of them */
+    long threshold_s = key201_int(o, "OfflineThreshold");
+    borne_ms now = now201(o);
+    bool brief = o->offline_since && threshold_s > 0 && now >= o->offline_since &&
+                 now - o->offline_since < (borne_ms)threshold_s * 1000;
+    o->offline_since = 0;
+    if (brief)
+      v201_report_statuses(o, now);
+    else
+      v201_send_all_statuses(o);
+    v201_report_problems(o);             /* the faults that changed while not registered */
+    station_firmware_boot_report(o->st); /* L01: Installed after the restart into it */
+    v201_security_registered(o);
+  }
+  cp_journal_due_now(o->journal, now201(o)); /* the queue goes first, at once */
+  v201_pump(o);
+  v201_arm_tick(o);
+}
+
+void v201_boot_forget(ocpp201_station *o) {
+  free(o->boot_sent_fp);
+  free(o->boot_accepted_fp);
+  o->boot_sent_fp = o->boot_accepted_fp = NULL;
+}
+
 static void boot_answer(void *ctx, const json_t *result, const char *code, const char *text) {
   ocpp201_station *o = ctx;
   if (o->closing) return;
   if (!result) {
     log_warn(MOD, "BootNotification: %s %s", code, text);
+    v201_boot_forget(o);
     long retry_s = key201_int(o, "call_timeout_s");
     if (retry_s > BOOT_RETRY_DEFAULT_S || retry_s <= 0) retry_s = BOOT_RETRY_DEFAULT_S;
     uv_timer_start(&o->boot_timer, boot_timer_cb, (uint64_t)retry_s * 1000, 0);
@@ -73,34 +111,18 @@ static void boot_answer(void *ctx, const json_t *result, const char *code, const
   sync_time(o, json_object_get(result, "currentTime"));
   if (status && strcmp(status, "Accepted") == 0) {
     bool first = o->boot != B201_ACCEPTED;
-    o->boot = B201_ACCEPTED;
-    station_set_offline(o->st, false);
+    free(o->boot_accepted_fp);
+    o->boot_accepted_fp = o->boot_sent_fp; /* a reconnection like this one needs no boot */
+    o->boot_sent_fp = NULL;
     /* B01: the interval of an Accepted answer is the heartbeat interval */
     if (interval > 0) o->heartbeat_s = (int)interval;
-    v201_arm_heartbeat(o);
     station_event(o->st, 0, "ocpp_boot", "Accepted (heartbeat %d s)", o->heartbeat_s);
-    if (first) {
-      /* B04: after an outage shorter than OfflineThreshold only the
-       * statuses that changed, else (and after a start) all of them */
-      long threshold_s = key201_int(o, "OfflineThreshold");
-      borne_ms now = now201(o);
-      bool brief = o->offline_since && threshold_s > 0 && now >= o->offline_since &&
-                   now - o->offline_since < (borne_ms)threshold_s * 1000;
-      o->offline_since = 0;
-      if (brief)
-        v201_report_statuses(o, now);
-      else
-        v201_send_all_statuses(o);
-      v201_report_problems(o);             /* the faults that changed while not registered */
-      station_firmware_boot_report(o->st); /* L01: Installed after the restart into it */
-      v201_security_registered(o);
-    }
-    cp_journal_due_now(o->journal, now201(o)); /* the queue goes first, at once */
-    v201_pump(o);
-    v201_arm_tick(o);
+    registered(o, first);
     return;
   }
-  /* B02 Pending / B03 Rejected: BootNotification again after `interval` */
+  /* B02 Pending / B03 Rejected: BootNotification again after `interval`;
+   * a reconnection boots again (the registration is not accepted) */
+  v201_boot_forget(o);
   o->boot = status && strcmp(status, "Pending") == 0 ? B201_PENDING : B201_REJECTED;
   station_event(o->st, 0, "ocpp_boot", "%s (retry in %ld s)", v201_boot_names[o->boot],
                 interval > 0 ? interval : BOOT_RETRY_DEFAULT_S);
@@ -108,7 +130,8 @@ static void boot_answer(void *ctx, const json_t *result, const char *code, const
                  (uint64_t)(interval > 0 ? interval : BOOT_RETRY_DEFAULT_S) * 1000, 0);
 }
 
-void v201_send_boot(ocpp201_station *o, const char *reason) {
+/* The BootNotification's chargingStation (model, vendor, firmware, serial). */
+static json_t *charging_station(const ocpp201_station *o) {
   const config *cfg = o->st->cfg;
   char model[21], vendor[51], fwv[51], serial[26];
   snprintf(model, sizeof model, "%s", config_get(cfg, "station.model"));
@@ -117,10 +140,56 @@ void v201_send_boot(ocpp201_station *o, const char *reason) {
   json_t *cs =
       json_pack("{s:s, s:s, s:s}", "model", model, "vendorName", vendor, "firmwareVersion", fwv);
   const char *sn = config_get(cfg, "station.serial");
-  if (sn && sn[0]) {
+  if (cs && sn && sn[0]) {
     snprintf(serial, sizeof serial, "%s", sn);
     json_object_set_new(cs, "serialNumber", json_string(serial));
   }
+  return cs;
+}
+
+/* What a registration is about: the chargingStation the BootNotification
+ * carries and the connection it went over (the CSMS's URL and slot, the
+ * identity, the security profile, the subprotocol); NULL out of memory. */
+static char *boot_fingerprint(const ocpp201_station *o, const json_t *cs) {
+  ocpp_transport_config tc;
+  ocpp_core_transport_config(o->shared, &tc);
+  ocpp_link_status ls;
+  ocpp_link_get_status(o->link, &ls);
+  char *what = cs ? json_dumps(cs, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+  if (!what) return NULL;
+  size_t n = strlen(what) + strlen(tc.url ? tc.url : "") + strlen(tc.cp_id ? tc.cp_id : "") +
+             strlen(ls.subprotocol) + 64;
+  char *fp = malloc(n);
+  if (fp)
+    snprintf(fp, n, "%s|%s|%s|%d|%d|%s", what, tc.url ? tc.url : "", tc.cp_id ? tc.cp_id : "",
+             tc.security_profile, ocpp_core_network_slot(o->shared), ls.subprotocol);
+  free(what);
+  return fp;
+}
+
+bool v201_resume_registration(ocpp201_station *o) {
+  if (!o->boot_accepted_fp) return false;
+  json_t *cs = charging_station(o);
+  char *fp = boot_fingerprint(o, cs);
+  json_decref(cs);
+  bool same = fp && !strcmp(fp, o->boot_accepted_fp);
+  free(fp);
+  if (!same) {
+    v201_boot_forget(o);
+    return false;
+  }
+  station_event(o->st, 0, "ocpp_boot",
+                "Accepted before, no BootNotification on this reconnection (nothing it carries "
+                "changed)");
+  registered(o, true);
+  return true;
+}
+
+void v201_send_boot(ocpp201_station *o, const char *reason) {
+  json_t *cs = charging_station(o);
+  /* sent: until its answer says Accepted, a reconnection boots again */
+  v201_boot_forget(o);
+  o->boot_sent_fp = boot_fingerprint(o, cs);
   json_t *p = json_pack("{s:o, s:s}", "chargingStation", cs, "reason", reason);
   if (ocpp_link_call(o->link, "BootNotification", p, boot_answer, o) != 0)
     log_debug(MOD, "BootNotification: not connected");

@@ -229,6 +229,13 @@ typedef struct ocpp201_station {
   /* B04: when the registered connection was lost, 0 none since the start
    * (OCPPCommCtrlr.OfflineThreshold, provisioning.c) */
   borne_ms offline_since;
+  /* OCPP-J part 4 (2.0.1 5.3, 2.1 5.4 Reconnecting): what the last
+   * BootNotification sent and the one the CSMS accepted were about (its
+   * chargingStation, the URL, identity, security profile, slot and
+   * subprotocol of the connection; provisioning.c); NULL: none. A
+   * reconnection matching the accepted one sends no BootNotification. */
+  char *boot_sent_fp;
+  char *boot_accepted_fp;
   /* 2.1 C25 (payment.c): each EVSE's NotifyWebPaymentStarted window */
   webpay_window webpay[BORNE_MAX_CONNECTORS];
 } ocpp201_station;
@@ -309,6 +316,11 @@ void v201_arm_tick(ocpp201_station *o);
 
 /* provisioning.c (B: BootNotification, Heartbeat, Reset) and availability (G) */
 void v201_send_boot(ocpp201_station *o, const char *reason);
+/* On a connection: true when the registration resumes without a
+ * BootNotification (a reconnection to the CSMS that accepted one, nothing it
+ * carried changed); the Accepted state's steps are then done. */
+bool v201_resume_registration(ocpp201_station *o);
+void v201_boot_forget(ocpp201_station *o);
 void v201_send_heartbeat(ocpp201_station *o);
 void v201_arm_heartbeat(ocpp201_station *o);
 void v201_flush_check_cb(uv_timer_t *t);

@@ -1,6 +1,7 @@
 // The OCPP 2.0.1 (or 2.1) station of the ocpp201_devmodel, _smart, _monitoring, _tx, _display
 // and ocpp21_tariff tests (and their _ws_io twins): a borned (auth ocpp, sim speed 20)
 // registered with a strict CSMS, npm ocpp-rpc, or npm ocpp-ws-io when BORNE_OCPP_PEER=ocpp-ws-io.
+import assert from 'node:assert/strict';
 import { startBorned, tempDataDir } from './borne.mjs';
 import { Csms } from './csms.mjs';
 
@@ -14,8 +15,8 @@ export const Peer201 = process.env.BORNE_OCPP_PEER === 'ocpp-ws-io' ? (await imp
  * the station `id` (`connectors`, 2 unless told) on the rig's data directory (settings `set` and
  * `more` added), registered(st, what) resolves once st is registered under the rig's
  * ocpp.version, up() does both and resolves { csms, st } once the station is registered,
- * restart(st, csms) stops st and resolves the station started again (same data directory) and
- * registered, down(st, csms) ends both (either may be left out).
+ * restart(st, csms) stops st and resolves the station started again (same data directory),
+ * booted and registered, down(st, csms) ends both (either may be left out).
  */
 export function ocpp201Rig(id, { peer = {}, set = {}, connectors = 2 } = {}) {
   const version = set['ocpp.version'] ?? '2.0.1';
@@ -36,8 +37,10 @@ export function ocpp201Rig(id, { peer = {}, set = {}, connectors = 2 } = {}) {
       return { csms, st };
     },
     async restart(st, csms) {
+      const from = csms.calls.length;
       await st.stop();
       const again = await rig.start(csms.url);
+      await csms.waitCall('BootNotification', { from }); // a start boots, always
       await rig.registered(again, 'registered again');
       return again;
     },
@@ -54,6 +57,20 @@ export function ocpp201Rig(id, { peer = {}, set = {}, connectors = 2 } = {}) {
  * The pages of a paged report (NotifyReport, NotifyMonitoringReport, ReportChargingProfiles)
  * of requestId that `csms` got after call number `from`, once the last (tbc not true) came.
  */
+/**
+ * OCPP-J part 4 (2.0.1 5.3, 2.1 5.4 Reconnecting): a reconnection to the CSMS that accepted
+ * this run's BootNotification, nothing it carries changed, sends none. Resolves once st is
+ * connected and registered again with csms, asserting csms got no BootNotification from call
+ * index `from` on (the registration of a booting station is Accepted only once its
+ * BootNotification was answered, so recorded).
+ */
+export async function resumed(st, csms, { from = 0, what = 'registered again without a BootNotification', timeoutMs = 20000 } = {}) {
+  await csms.connected({ timeoutMs });
+  await st.waitFor((x) => x.station.ocpp?.state === 'connected' && x.station.ocpp.registration === 'Accepted', { what, timeoutMs });
+  assert.deepEqual(csms.calls.slice(from).filter((c) => c.action === 'BootNotification').map((c) => c.params.reason), [],
+    'no BootNotification on a reconnection');
+}
+
 export async function reportPages(csms, action, requestId, from) {
   await csms.waitCall(action, { from, match: (p) => p.requestId === requestId && !p.tbc });
   return csms.calls.slice(from).filter((c) => c.action === action && c.params.requestId === requestId).map((c) => c.params);
