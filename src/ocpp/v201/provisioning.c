@@ -179,8 +179,8 @@ bool v201_resume_registration(ocpp201_station *o) {
     return false;
   }
   station_event(o->st, 0, "ocpp_boot",
-                "Accepted before, no BootNotification on this reconnection (nothing it carries "
-                "changed)");
+                "Resumed: registered before, no BootNotification on this reconnection (nothing "
+                "it carries changed)");
   registered(o, true);
   return true;
 }
