@@ -8,15 +8,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBorned } from './lib/borne.mjs';
-import { startCsms } from './lib/csms.mjs';
+import { resumed, startCsms } from './lib/csms.mjs';
 import { startCsmsWsIo } from './lib/csms_ws_io.mjs';
 
 const startPeer = process.env.BORNE_OCPP_PEER === 'ocpp-ws-io' ? startCsmsWsIo : startCsms;
 
 let csms, st;
 
+const PEER = { tags: { GOOD1: 'Accepted', GOOD2: 'Accepted', BLOCKED: 'Blocked', GOOD20CHARACTERS0001: 'Accepted' }, bootInterval: 60 };
+
 before(async () => {
-  csms = await startPeer({ tags: { GOOD1: 'Accepted', GOOD2: 'Accepted', BLOCKED: 'Blocked', GOOD20CHARACTERS0001: 'Accepted' }, bootInterval: 60 });
+  csms = await startPeer(PEER);
   st = await startBorned({
     connectors: 2, auth: 'ocpp', speed: 20,
     args: ['--csms', csms.url],
@@ -347,6 +349,27 @@ test('unlock, data transfer and an unknown action', async () => {
   assert.equal((await csms.call('UnlockConnector', { connectorId: 1 })).status, 'Unlocked');
   assert.equal((await csms.call('UnlockConnector', { connectorId: 9 })).status, 'NotSupported');
   assert.equal((await csms.call('DataTransfer', { vendorId: 'com.example' })).status, 'UnknownVendorId');
+  csms.assertNoViolations();
+});
+
+// OCPP-J 1.6 5.4 Reconnecting: "When reconnecting a charge point should not send a
+// BootNotification unless one or more of the elements in the BootNotification have changed since
+// the last connection". The back end goes away, a car is plugged meanwhile; back on the same URL
+// the station sends no BootNotification and tells every connector's status, the new one included.
+test('a reconnection to the same back end sends no BootNotification (OCPP-J 1.6 5.4); every status again, what changed offline included', async () => {
+  const port = csms.port;
+  csms.assertNoViolations();
+  await csms.close();
+  await st.waitFor((x) => x.station.ocpp?.state !== 'connected', { what: 'ocpp offline' });
+  assert.equal(st.ctl('plug', '2').code, 0);
+  await st.waitStatus(2, 'Preparing');
+  csms = await startPeer({ ...PEER, port });
+  await resumed(st, csms);
+  await csms.waitCall('StatusNotification', { match: (p) => p.connectorId === 2 && p.status === 'Preparing' });
+  for (const c of [0, 1]) await csms.waitCall('StatusNotification', { match: (p) => p.connectorId === c });
+  assert.equal(csms.callsOf('BootNotification').length, 0);
+  assert.equal(st.ctl('unplug', '2').code, 0);
+  await st.waitStatus(2, 'Available');
   csms.assertNoViolations();
 });
 

@@ -2,7 +2,8 @@
  * OCPP 1.6 Core profile, the station's side of the conversation that is not
  * about transactions: BootNotification (4.2) and the registration state,
  * Heartbeat (4.6) and the time it carries (also BootNotification's
- * currentTime), StatusNotification (4.9) with MinimumStatusDuration, and
+ * currentTime; none on a reconnection that changes nothing it is about,
+ * OCPP-J 1.6 5.4), StatusNotification (4.9) with MinimumStatusDuration, and
  * the incoming DataTransfer (5.6). Split out of the charge point module so
  * that each message family of the 1.6 dialect sits in a file of its own.
  */
@@ -56,11 +57,34 @@ void v16_arm_heartbeat(ocpp16_station *o) {
   uv_timer_start(&o->heartbeat_timer, heartbeat_cb, (uint64_t)s * 1000, (uint64_t)s * 1000);
 }
 
+/* What an Accepted registration starts, from the BootNotification's answer
+ * or from a reconnection that resumes it without one (OCPP-J 1.6 5.4);
+ * `first`: not registered on this connection before. */
+static void registered(ocpp16_station *o, bool first) {
+  o->boot = BOOT_ACCEPTED;
+  station_set_offline(o->st, false);
+  v16_arm_heartbeat(o);
+  if (first) {
+    v16_send_all_statuses(o);
+    if (station_firmware_boot_report(o->st)) { /* Installed after the restart */
+    }
+  }
+  v16_pump(o);
+  v16_arm_tick(o);
+}
+
+void v16_boot_forget(ocpp16_station *o) {
+  free(o->boot_sent_fp);
+  free(o->boot_accepted_fp);
+  o->boot_sent_fp = o->boot_accepted_fp = NULL;
+}
+
 static void boot_answer(void *ctx, const json_t *result, const char *code, const char *text) {
   ocpp16_station *o = ctx;
   if (o->closing) return;
   if (!result) {
     log_warn(MOD, "BootNotification: %s %s", code, text);
+    v16_boot_forget(o);
     /* no usable answer (timeout, CALLERROR, one failing the schema): again
      * after the call timeout, at most BOOT_RETRY_DEFAULT_S */
     long retry_s = config_get_int(o->st->cfg, "ocpp.call_timeout_s");
@@ -73,20 +97,15 @@ static void boot_answer(void *ctx, const json_t *result, const char *code, const
   sync_time(o, json_object_get(result, "currentTime"));
   if (status && strcmp(status, "Accepted") == 0) {
     bool first = o->boot != BOOT_ACCEPTED;
-    o->boot = BOOT_ACCEPTED;
-    station_set_offline(o->st, false);
+    free(o->boot_accepted_fp);
+    o->boot_accepted_fp = o->boot_sent_fp; /* a reconnection like this one needs no boot */
+    o->boot_sent_fp = NULL;
     if (interval > 0) o->heartbeat_s = (int)interval;
-    v16_arm_heartbeat(o);
     station_event(o->st, 0, "ocpp_boot", "Accepted (heartbeat %d s)", o->heartbeat_s);
-    if (first) {
-      v16_send_all_statuses(o);
-      if (station_firmware_boot_report(o->st)) { /* Installed after the restart */
-      }
-    }
-    v16_pump(o);
-    v16_arm_tick(o);
+    registered(o, first);
     return;
   }
+  v16_boot_forget(o); /* not accepted: a reconnection boots again */
   o->boot = status && strcmp(status, "Pending") == 0 ? BOOT_PENDING : BOOT_REJECTED;
   station_event(o->st, 0, "ocpp_boot", "%s (retry in %ld s)", v16_boot_names[o->boot],
                 interval > 0 ? interval : BOOT_RETRY_DEFAULT_S);
@@ -94,13 +113,62 @@ static void boot_answer(void *ctx, const json_t *result, const char *code, const
                    (uint64_t)(interval > 0 ? interval : BOOT_RETRY_DEFAULT_S) * 1000, 0);
 }
 
-void v16_send_boot(ocpp16_station *o) {
+static json_t *boot_payload(const ocpp16_station *o) {
   const config *cfg = o->st->cfg;
   json_t *p = json_pack("{s:s, s:s, s:s}", "chargePointVendor", config_get(cfg, "station.vendor"),
                         "chargePointModel", config_get(cfg, "station.model"), "firmwareVersion",
                         station_firmware_version(o->st));
   const char *serial = config_get(cfg, "station.serial");
-  if (serial && serial[0]) json_object_set_new(p, "chargePointSerialNumber", json_string(serial));
+  if (p && serial && serial[0])
+    json_object_set_new(p, "chargePointSerialNumber", json_string(serial));
+  return p;
+}
+
+/* What a registration is about: the BootNotification's fields and the
+ * connection it went over (URL, configuration slot, identity, security
+ * profile, subprotocol); NULL out of memory. */
+static char *boot_fingerprint(const ocpp16_station *o, const json_t *p) {
+  ocpp_transport_config tc;
+  v16_transport_config(o, &tc);
+  int slot = ocpp_core_network_slot(o->shared);
+  const char *net_url = o->shared->net_url ? o->shared->net_url : "";
+  ocpp_link_status ls;
+  ocpp_link_get_status(o->link, &ls);
+  char *what = p ? json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+  if (!what) return NULL;
+  size_t n = strlen(what) + strlen(tc.url ? tc.url : "") + strlen(net_url) +
+             strlen(tc.cp_id ? tc.cp_id : "") + strlen(ls.subprotocol) + 64;
+  char *fp = malloc(n);
+  if (fp)
+    snprintf(fp, n, "%s|%s|%d|%s|%s|%d|%s", what, tc.url ? tc.url : "", slot, net_url,
+             tc.cp_id ? tc.cp_id : "", tc.security_profile, ls.subprotocol);
+  free(what);
+  return fp;
+}
+
+bool v16_resume_registration(ocpp16_station *o) {
+  if (!o->boot_accepted_fp) return false;
+  json_t *p = boot_payload(o);
+  char *fp = boot_fingerprint(o, p);
+  json_decref(p);
+  bool same = fp && !strcmp(fp, o->boot_accepted_fp);
+  free(fp);
+  if (!same) {
+    v16_boot_forget(o);
+    return false;
+  }
+  station_event(o->st, 0, "ocpp_boot",
+                "Resumed: registered before, no BootNotification on this reconnection (nothing "
+                "it carries changed)");
+  registered(o, true);
+  return true;
+}
+
+void v16_send_boot(ocpp16_station *o) {
+  json_t *p = boot_payload(o);
+  /* sent: until its answer says Accepted, a reconnection boots again */
+  v16_boot_forget(o);
+  o->boot_sent_fp = boot_fingerprint(o, p);
   if (ocpp_link_call(o->link, "BootNotification", p, boot_answer, o) != 0)
     log_debug(MOD, "BootNotification: not connected");
 }

@@ -208,7 +208,9 @@ static void on_connected(void *ctx) {
   cp_certs_set_server_chain(o->certs, chain);
   free(chain);
   station_event(o->st, 0, "ocpp_connected", "%s", o->url);
-  v16_send_boot(o);
+  /* OCPP-J 1.6 5.4 Reconnecting: a reconnection to the back end that
+   * accepted this run's BootNotification, nothing in it changed, sends none */
+  if (!v16_resume_registration(o)) v16_send_boot(o);
 }
 
 /* Security whitepaper: InvalidCentralSystemCertificate, queued like the
@@ -391,6 +393,7 @@ static void on_free(void *ctx) {
   for (int i = 0; i < o->aligned_n; i++) free(o->aligned[i].text);
   free(o->aligned);
   ocpp_pushed_clear(&o->pushed);
+  v16_boot_forget(o);
   free(o->conn);
   free(o->url);
   free(o);

@@ -148,6 +148,12 @@ typedef struct ocpp16_station {
   } * aligned;
   int aligned_n, aligned_cap;
   loop_slice aligned_slice;
+  /* OCPP-J 1.6 5.4 Reconnecting: what the last BootNotification sent and
+   * the one the back end accepted were about (its fields, the URL, identity,
+   * security profile, slot and subprotocol of the connection; core.c); NULL:
+   * none. A reconnection matching the accepted one sends no BootNotification. */
+  char *boot_sent_fp;
+  char *boot_accepted_fp;
 } ocpp16_station;
 
 /* ---------- small helpers ---------- */
@@ -236,6 +242,11 @@ void v16_transport_config(const ocpp16_station *o, ocpp_transport_config *tc);
 
 /* core.c */
 void v16_send_boot(ocpp16_station *o);
+/* On a connection: true when the registration resumes without a
+ * BootNotification (a reconnection to the back end that accepted one,
+ * nothing it carried changed); what an Accepted answer starts is then done. */
+bool v16_resume_registration(ocpp16_station *o);
+void v16_boot_forget(ocpp16_station *o);
 void v16_send_heartbeat(ocpp16_station *o);
 void v16_arm_heartbeat(ocpp16_station *o);
 void v16_send_status(ocpp16_station *o, int c);

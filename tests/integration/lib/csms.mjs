@@ -3,6 +3,7 @@
 // every answer it gives) is validated against the official OCPP 1.6 JSON
 // schemas. Any strict-validation failure is recorded and fails the test
 // through assertNoViolations(). Waits on events, never sleeps.
+import assert from 'node:assert/strict';
 import { RPCServer, createRPCError, createValidator } from 'ocpp-rpc';
 import { EventEmitter, once } from 'node:events';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -218,4 +219,18 @@ function withTimeout(promise, ms, what, signal) {
     clearTimeout(t);
     signal?.removeEventListener('abort', onAbort);
   });
+}
+
+/**
+ * OCPP-J (1.6 5.4, 2.0.1 part 4 5.3, 2.1 part 4 5.4 Reconnecting): a reconnection to the CSMS
+ * that accepted this run's BootNotification, nothing it carries changed, sends none. Resolves
+ * once st is connected and registered again with csms (either peer class), asserting csms got no BootNotification from call
+ * index `from` on (the registration of a booting station is Accepted only once its
+ * BootNotification was answered, so recorded).
+ */
+export async function resumed(st, csms, { from = 0, what = 'registered again without a BootNotification', timeoutMs = 20000 } = {}) {
+  await csms.connected({ timeoutMs });
+  await st.waitFor((x) => x.station.ocpp?.state === 'connected' && x.station.ocpp.registration === 'Accepted', { what, timeoutMs });
+  assert.equal(csms.calls.slice(from).filter((c) => c.action === 'BootNotification').length, 0,
+    'no BootNotification on a reconnection');
 }

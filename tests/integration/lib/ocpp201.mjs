@@ -1,9 +1,10 @@
 // The OCPP 2.0.1 (or 2.1) station of the ocpp201_devmodel, _smart, _monitoring, _tx, _display
 // and ocpp21_tariff tests (and their _ws_io twins): a borned (auth ocpp, sim speed 20)
 // registered with a strict CSMS, npm ocpp-rpc, or npm ocpp-ws-io when BORNE_OCPP_PEER=ocpp-ws-io.
-import assert from 'node:assert/strict';
 import { startBorned, tempDataDir } from './borne.mjs';
 import { Csms } from './csms.mjs';
+
+export { resumed } from './csms.mjs';
 
 /** The strict 2.0.1 peer of this run (the _ws_io twins set BORNE_OCPP_PEER=ocpp-ws-io; the
  * other peer's library, a second or so to load, is not loaded). */
@@ -57,20 +58,6 @@ export function ocpp201Rig(id, { peer = {}, set = {}, connectors = 2 } = {}) {
  * The pages of a paged report (NotifyReport, NotifyMonitoringReport, ReportChargingProfiles)
  * of requestId that `csms` got after call number `from`, once the last (tbc not true) came.
  */
-/**
- * OCPP-J part 4 (2.0.1 5.3, 2.1 5.4 Reconnecting): a reconnection to the CSMS that accepted
- * this run's BootNotification, nothing it carries changed, sends none. Resolves once st is
- * connected and registered again with csms, asserting csms got no BootNotification from call
- * index `from` on (the registration of a booting station is Accepted only once its
- * BootNotification was answered, so recorded).
- */
-export async function resumed(st, csms, { from = 0, what = 'registered again without a BootNotification', timeoutMs = 20000 } = {}) {
-  await csms.connected({ timeoutMs });
-  await st.waitFor((x) => x.station.ocpp?.state === 'connected' && x.station.ocpp.registration === 'Accepted', { what, timeoutMs });
-  assert.deepEqual(csms.calls.slice(from).filter((c) => c.action === 'BootNotification').map((c) => c.params.reason), [],
-    'no BootNotification on a reconnection');
-}
-
 export async function reportPages(csms, action, requestId, from) {
   await csms.waitCall(action, { from, match: (p) => p.requestId === requestId && !p.tbc });
   return csms.calls.slice(from).filter((c) => c.action === action && c.params.requestId === requestId).map((c) => c.params);
