@@ -1132,7 +1132,13 @@ static void selftest_finished(void *ctx, int c, const hal_selftest *r, const cha
   else
     station_event(st, c, "selftest", "%s%s%s", error_info_of(e)->owner_text,
                   reason && reason[0] ? ": " : "", reason ? reason : "");
+  connector_status before = cs_status(&st->core.conn[c - 1]);
   station_connector_event(st, c, &(cs_event){.type = CS_EV_SELFTEST, .error = e});
+  /* The self-test settles the state the connector starts in. Still the one
+   * it had before (Unavailable: inoperative by a ChangeAvailability kept
+   * across the restart), no status note tells it: told here, or the OCPP
+   * dialects would never report it after the boot (OCTT TC_G_18/19/21_CS). */
+  if (cs_status(&st->core.conn[c - 1]) == before) notify_status(st, c);
   station_read_meter(st, c);
   if (--st->selftests_pending == 0) {
     st->selftest_done = true;
