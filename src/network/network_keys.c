@@ -18,6 +18,29 @@ static int check_psk(const char *v, char *why, size_t len) {
   return -1;
 }
 
+static int check_ifname(const char *v, char *why, size_t len) {
+  if (!v[0] || net_ifname_ok(v)) return 0;
+  snprintf(why, len, "a network interface name: 1 to %d characters, no '/', ':' or space",
+           NET_IFNAME_MAX);
+  return -1;
+}
+
+/* The OS interface behind each of OCPP's logical interfaces
+ * (OCPPInterfaceEnumType, the ocppInterface of a 2.0.1/2.1 network
+ * connection profile): the OCPP link of a slot whose profile names one goes
+ * out through that interface (ocpp_module.c, ocpp_transport.c). */
+#define OCPP_INTERFACE_KEY(name, example)                                                          \
+  {                                                                                                \
+    "network.interface." name, CFG_STRING, "", 0, NET_IFNAME_MAX, NULL, true,                      \
+        "The network interface (e.g. " example ") of OCPP's " name ": the OCPP connection of a "   \
+        "network connection profile (SetNetworkProfile, OCPP 2.0.1/2.1) whose ocppInterface "      \
+        "is " name                                                                                 \
+        " is bound to it (SO_BINDTODEVICE; one that does not exist fails, the next slot of "       \
+        "NetworkConfigurationPriority takes over). Empty: not bound, the system's routing picks "  \
+        "the interface. A change reconnects a link that uses it.",                                 \
+        "a Linux interface name, or empty", check_ifname                                           \
+  }
+
 static const cfg_key_def rows[] = {
     {"network.backend", CFG_ENUM, "none", 0, 0, "none|sim|nm", 0,
      "Who sets up the station's network (Ethernet, Wi-Fi, cellular, the setup access point): "
@@ -43,6 +66,14 @@ static const cfg_key_def rows[] = {
      "value fits the button, pressed through POST /api/v1/sim/ap_button. Empty: no button. "
      "Needs network.backend sim or nm.",
      "[!]gpiochipN:LINE", NULL},
+    OCPP_INTERFACE_KEY("Wired0", "eth0"),
+    OCPP_INTERFACE_KEY("Wired1", "eth1"),
+    OCPP_INTERFACE_KEY("Wired2", "eth2"),
+    OCPP_INTERFACE_KEY("Wired3", "eth3"),
+    OCPP_INTERFACE_KEY("Wireless0", "wwan0"),
+    OCPP_INTERFACE_KEY("Wireless1", "wlan0"),
+    OCPP_INTERFACE_KEY("Wireless2", "wwan1"),
+    OCPP_INTERFACE_KEY("Wireless3", "wlan1"),
     {0},
 };
 

@@ -99,6 +99,14 @@ bool net_pin_ok(const char *pin) { return digits_ok(pin, 4, NET_PIN_MAX); }
 /* A public land mobile network: MCC (3 digits) and MNC (2 or 3), e.g. 20801. */
 bool net_mccmnc_ok(const char *s) { return digits_ok(s, 5, NET_MCCMNC_MAX); }
 
+bool net_ifname_ok(const char *name) {
+  size_t n = strlen(name);
+  if (n == 0 || n > NET_IFNAME_MAX || !strcmp(name, ".") || !strcmp(name, "..")) return false;
+  for (size_t i = 0; i < n; i++)
+    if (name[i] <= 0x20 || name[i] > 0x7e || name[i] == '/' || name[i] == ':') return false;
+  return true;
+}
+
 static const char *const auth_names[] = {"auto", "pap", "chap", "none"};
 
 const char *net_apn_auth_name(net_apn_auth a) { return (unsigned)a < 4 ? auth_names[a] : "auto"; }

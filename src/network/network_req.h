@@ -80,6 +80,11 @@ bool net_apn_ok(const char *apn);
 bool net_cred_ok(const char *s); /* user name, password: printable ASCII */
 bool net_pin_ok(const char *pin);
 bool net_mccmnc_ok(const char *s);
+/* A Linux network interface name ("eth0", "wwan0"): 1 to NET_IFNAME_MAX
+ * printable ASCII characters, none of '/', ':' or a space, not "." or ".."
+ * (what the kernel's dev_valid_name takes, ASCII only). */
+#define NET_IFNAME_MAX 15 /* IFNAMSIZ - 1 */
+bool net_ifname_ok(const char *name);
 const char *net_apn_auth_name(net_apn_auth a); /* "auto", "pap", "chap", "none" */
 
 #endif

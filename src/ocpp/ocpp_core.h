@@ -138,6 +138,9 @@ struct ocpp_core {
   int net_timeout_s;     /* its messageTimeout, 0: ocpp.call_timeout_s */
   char *net_url;         /* its ocppCsmsUrl (owned), NULL or "" when none */
   char net_password[64]; /* 2.1 basicAuthPassword, "" : ocpp.AuthorizationKey */
+  /* the setting naming the OS interface of its ocppInterface
+   * (ocpp_net_interface_key, static), NULL: not bound */
+  const char *net_iface_key;
   /* the slot whose profile's APN the link brought up on the modem; 0 none,
    * -1 unknown (a start: a former run's may still be up) */
   int net_cell_slot;

@@ -265,12 +265,13 @@ json_t *ocpp_link_status_json(const ocpp_link *l, const char *url, const char *v
   char since[40], last[40];
   timefmt_iso(ls.since_ms, since, sizeof since);
   timefmt_iso(ls.last_rx_ms, last, sizeof last);
-  return json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s, s:s?, s:s, s:I, s:i, s:s?}", "url", url,
+  return json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s, s:s?, s:s, s:I, s:i, s:s?, s:s?}", "url", url,
                    "version", version, "subprotocol", ls.subprotocol[0] ? ls.subprotocol : NULL,
                    "offered", offered, "state", ocpp_link_state_name(ls.state), "since", since,
                    "last_message", ls.last_rx_ms ? last : NULL, "registration", registration,
                    "queue_length", (json_int_t)queue_length, "reconnects", (int)ls.reconnects,
-                   "last_error", ls.last_error[0] ? ls.last_error : NULL);
+                   "last_error", ls.last_error[0] ? ls.last_error : NULL, "interface",
+                   ls.iface[0] ? ls.iface : NULL);
 }
 
 char *ocpp_link_peer_chain_pem(const ocpp_link *l) {

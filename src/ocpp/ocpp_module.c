@@ -47,6 +47,17 @@ static int keep_url(char **dst, const char *v) {
   return 0;
 }
 
+/* The OS interface the slot in use's ocppInterface names
+ * (network.interface.*), NULL when its link is not bound: slot 1 (the
+ * installer's ocpp.url has no ocppInterface), a profile without one, or a
+ * setting left empty. */
+static const char *net_iface(const ocpp_core *c) {
+  if (c->net_in_use == OCPP_NET_INSTALLER || !c->net_url || !c->net_url[0] || !c->net_iface_key)
+    return NULL;
+  const char *v = config_get(c->st->cfg, c->net_iface_key);
+  return v && v[0] ? v : NULL;
+}
+
 /* The slot in use's settings over the installer's (the 1.6 dialect's
  * transport_config makes its own from the keys: applied after it too). */
 static void net_apply(const ocpp_core *c, ocpp_transport_config *tc) {
@@ -54,6 +65,7 @@ static void net_apply(const ocpp_core *c, ocpp_transport_config *tc) {
   tc->url = c->net_url;
   tc->security_profile = c->net_security;
   if (c->net_password[0]) tc->basic_password = c->net_password;
+  tc->iface = net_iface(c);
 }
 
 /* The cellular connection of the slot in use (B09/B10): the APN its
@@ -87,6 +99,7 @@ static void net_select(ocpp_core *c) {
   c->net_url = NULL;
   c->net_password[0] = 0;
   c->net_timeout_s = 0;
+  c->net_iface_key = NULL;
   if (c->net_in_use == OCPP_NET_INSTALLER) {
     net_cellular(c, NULL);
     return;
@@ -99,6 +112,7 @@ static void net_select(ocpp_core *c) {
   snprintf(c->net_password, sizeof c->net_password, "%s", pw ? pw : "");
   c->net_security = (int)json_integer_value(json_object_get(p, "securityProfile"));
   c->net_timeout_s = (int)json_integer_value(json_object_get(p, "messageTimeout"));
+  c->net_iface_key = ocpp_net_interface_key(p);
   json_decref(p);
 }
 
@@ -153,8 +167,14 @@ static void relink(ocpp_core *c) {
   ocpp_link_set_call_timeout(c->link, c->net_timeout_s > 0
                                           ? c->net_timeout_s
                                           : (int)config_get_int(c->st->cfg, "ocpp.call_timeout_s"));
-  station_event(c->st, 0, "ocpp_network_slot", "configuration slot %d: connecting to %s",
-                c->net_in_use, tc.url ? tc.url : "");
+  const char *iface = net_iface(c);
+  if (iface)
+    station_event(c->st, 0, "ocpp_network_slot",
+                  "configuration slot %d: connecting to %s through %s (%s)", c->net_in_use,
+                  tc.url ? tc.url : "", iface, c->net_iface_key + strlen("network.interface."));
+  else
+    station_event(c->st, 0, "ocpp_network_slot", "configuration slot %d: connecting to %s",
+                  c->net_in_use, tc.url ? tc.url : "");
   ocpp_link_reconfigure(c->link, &tc);
 }
 
@@ -500,6 +520,8 @@ static void on_setting_changed(void *ctx, const char *key) {
   if (!strcmp(key, "ocpp.url")) /* the dialect compares its copy and reconnects */
     keep_url(&c->url, config_get(c->st->cfg, key)); /* out of memory: the one before */
   if (!strcmp(key, "ocpp.NetworkConfigurationPriority")) ocpp_core_network_reload(c);
+  if (c->net_iface_key && !strcmp(key, c->net_iface_key) && c->net_in_use != OCPP_NET_INSTALLER)
+    relink(c); /* the slot in use's interface: at once */
   if (!strcmp(key, "ocpp.AdditionalRootCertificateCheck"))
     cp_certs_set_root_check(c->certs, config_get_bool(c->st->cfg, key));
   if (c->active->setting_changed) c->active->setting_changed(active_ctx(c), key);
@@ -512,9 +534,13 @@ static bool connector_type_key(const char *key) {
   return strncmp(key, "connector.", 10) == 0 && n > 5 && strcmp(key + n - 5, ".type") == 0;
 }
 
+/* network.interface.*: read at each connection of a slot, the one in use
+ * reconnects at once (on_setting_changed) */
+static bool interface_key(const char *key) { return !strncmp(key, "network.interface.", 18); }
+
 static station_setting_state on_setting_state(void *ctx, const char *key) {
   ocpp_core *c = ctx;
-  if (connector_type_key(key)) return SETTING_CURRENT;
+  if (connector_type_key(key) || interface_key(key)) return SETTING_CURRENT;
   return c->active->setting_state ? c->active->setting_state(active_ctx(c), key) : SETTING_UNUSED;
 }
 
@@ -805,7 +831,7 @@ static void idle_setting_changed(void *ctx, const char *key) {
 static station_setting_state idle_setting_state(void *ctx, const char *key) {
   ocpp_idle *idle = ctx;
   if (idle->attached) return SETTING_UNUSED; /* the back end's module answers */
-  if (connector_type_key(key)) return SETTING_CURRENT;
+  if (connector_type_key(key) || interface_key(key)) return SETTING_CURRENT;
   if (strncmp(key, "ocpp.", 5) != 0 && strcmp(key, "auth.offline_local_badges") != 0)
     return SETTING_UNUSED;
   const char *url = config_get(idle->st->cfg, "ocpp.url");

@@ -161,6 +161,19 @@ int ocpp_net_apn(const json_t *data, int slot, net_request *out, char *why, size
   return 1;
 }
 
+const char *ocpp_net_interface_key(const json_t *data) {
+  static const char *const keys[] = {
+      "network.interface.Wired0",    "network.interface.Wired1",    "network.interface.Wired2",
+      "network.interface.Wired3",    "network.interface.Wireless0", "network.interface.Wireless1",
+      "network.interface.Wireless2", "network.interface.Wireless3",
+  };
+  const char *name = json_string_value(json_object_get(data, "ocppInterface"));
+  if (!name) return NULL;
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+    if (!strcmp(keys[i] + strlen("network.interface."), name)) return keys[i];
+  return NULL;
+}
+
 bool ocpp_net_attempt_failed(ocpp_net_cursor *c, int attempts, int count) {
   if (count <= 0) return false;
   if (attempts < 1) attempts = 1;

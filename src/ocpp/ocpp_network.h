@@ -50,6 +50,12 @@ struct net_request;
  * at least 4 digits (a PIN's leading zeros are lost in an integer). */
 int ocpp_net_apn(const json_t *data, int slot, struct net_request *out, char *why, size_t whylen);
 
+/* The setting that names the OS network interface of a profile's
+ * ocppInterface (connectionData `data`): "network.interface.Wired0" for
+ * Wired0, and so on for Wired0-3 and Wireless0-3; NULL when it names none of
+ * them (no ocppInterface, or 2.1's Any): the link is not bound. */
+const char *ocpp_net_interface_key(const json_t *data);
+
 /* Where the link stands in the priority list: the entry it connects with
  * and the failed attempts on it since the last connection. */
 typedef struct {

@@ -7,7 +7,8 @@
  * (ocpp_transport_set_context_links: lws 4.1 keeps a context's timers in one
  * sorted list walked at every insert, whose cost grows with the number of
  * connections), all on the same loop; and one vhost per distinct
- * TLS configuration (the TLS settings of an lws client live in its vhost),
+ * TLS configuration and network interface (the TLS settings of an lws client
+ * live in its vhost, and so does the interface its sockets are bound to),
  * shared by the transports that use it: a new URL keeps the vhost, a new CA
  * or client certificate (or the same file rewritten) gets another one, and a
  * vhost nobody uses is destroyed. A connection carries a serial, unique in
@@ -36,6 +37,7 @@
 #include "ocpp/ocpp_transport.h"
 
 #include <libwebsockets.h>
+#include <net/if.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
@@ -75,7 +77,8 @@ typedef struct shared_vhost {
   struct shared_vhost *next;
   shared_ctx *sc;
   struct lws_vhost *vh;
-  char *key; /* "tls\nca\ncert\nkey" or "plain" */
+  char *key;   /* "tls\nca\ncert\nkey" or "plain", then "\n@iface" when bound */
+  char *iface; /* SO_BINDTODEVICE of its sockets (lws keeps the pointer), NULL none */
   int users;
   char name[24];  /* vhost names stay distinct while an old one is dying */
   bool creating;  /* inside lws_create_vhost: a failure there finalizes it */
@@ -108,6 +111,7 @@ struct ocpp_transport {
   ocpp_transport_events ev;
   /* configuration (owned copies) */
   char *url, *cp_id, *subprotocol, *password, *ca_file, *cert_file, *key_file;
+  char *iface; /* NULL: not bound (most links: no allocation for it) */
   int profile, ping_s, min_s, max_s;
   /* parsed target (owned, allocated to their length: 1.7 kB per link in a
    * swarm of thousands of links before; NULL before the first parse) */
@@ -197,8 +201,8 @@ static void release(ocpp_transport *t) {
   if (--t->open > 0) return;
   drop_frames(t);
   free(t->rx);
-  char *owned[] = {t->url,       t->cp_id,    t->subprotocol, t->password, t->ca_file,
-                   t->cert_file, t->key_file, t->host,        t->path,     t->basic};
+  char *owned[] = {t->url,      t->cp_id, t->subprotocol, t->password, t->ca_file, t->cert_file,
+                   t->key_file, t->host,  t->path,        t->basic,    t->iface};
   for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++) free(owned[i]);
   free(t->tls_text);
   free(t->st.last_error);
@@ -492,6 +496,7 @@ static void vhost_finalized(struct lws_vhost *vh, void *arg) {
     return;
   }
   free(v->key);
+  free(v->iface);
   free(v);
 }
 
@@ -507,9 +512,13 @@ static void vhost_put(shared_vhost *v, bool last) {
   if (!last) lws_vhost_destroy(v->vh);
 }
 
-/* The vhost of the transport's TLS configuration: the TLS settings of lws
- * clients live in a vhost, so each distinct CA, client certificate and key
- * gets its own, shared by the transports that use the same. */
+/* The vhost of the transport's TLS configuration and network interface: the
+ * TLS settings of lws clients live in a vhost, and so does the interface its
+ * client sockets are bound to (info.iface with bind_iface: lws 4.1 applies
+ * SO_BINDTODEVICE in lws_plat_set_socket_options(), which its client connect
+ * calls on every new socket, and fails the attempt when the kernel refuses),
+ * so each distinct CA, client certificate, key and interface gets its own,
+ * shared by the transports that use the same. */
 static shared_vhost *vhost_get(ocpp_transport *t) {
   shared_ctx *sc = t->sc;
   char key[4096];
@@ -528,13 +537,18 @@ static shared_vhost *vhost_get(ocpp_transport *t) {
     }
   } else
     snprintf(key, sizeof key, "plain");
+  if (t->iface) {
+    size_t n = strlen(key);
+    snprintf(key + n, sizeof key - n, "\n@%s", t->iface);
+  }
   for (shared_vhost *v = sc->vhosts; v; v = v->next)
     if (!strcmp(v->key, key)) {
       v->users++;
       return v;
     }
   shared_vhost *v = calloc(1, sizeof *v);
-  if (!v || !(v->key = strdup(key))) {
+  if (!v || !(v->key = strdup(key)) || (t->iface && !(v->iface = strdup(t->iface)))) {
+    if (v) free(v->key);
     free(v);
     return NULL;
   }
@@ -562,6 +576,10 @@ static shared_vhost *vhost_get(ocpp_transport *t) {
       info.client_ssl_private_key_filepath = t->key_file;
     }
   }
+  if (v->iface) { /* no listener: only its client sockets are bound */
+    info.iface = v->iface;
+    info.bind_iface = 1;
+  }
   info.timeout_secs = 20; /* connect and handshake */
   v->creating = true;
   v->vh = lws_create_vhost(sc->ctx, &info);
@@ -572,6 +590,7 @@ static shared_vhost *vhost_get(ocpp_transport *t) {
      * else by that later call (freeing it here too was a double free) */
     if (v->finalized) {
       free(v->key);
+      free(v->iface);
       free(v);
     }
     return NULL;
@@ -753,6 +772,8 @@ static void take_config(ocpp_transport *t, const ocpp_transport_config *cfg) {
     free(*owned[i]);
     *owned[i] = dup_or_empty(vals[i]);
   }
+  free(t->iface);
+  t->iface = cfg->iface && cfg->iface[0] ? strdup(cfg->iface) : NULL; /* out of memory: unbound */
   t->profile = cfg->security_profile;
   t->ping_s = cfg->ping_interval_s;
   t->min_s = cfg->reconnect_min_s > 0 ? cfg->reconnect_min_s : 1;
@@ -875,6 +896,7 @@ void ocpp_transport_status(const ocpp_transport *t, ocpp_link_status *out) {
                             .reconnects = t->st.reconnects};
   snprintf(out->last_error, sizeof out->last_error, "%s", last_error(t));
   memcpy(out->subprotocol, t->st.subprotocol, sizeof out->subprotocol);
+  snprintf(out->iface, sizeof out->iface, "%s", t->iface ? t->iface : "");
 }
 
 char *ocpp_transport_peer_chain_pem(const ocpp_transport *t) {
@@ -1091,6 +1113,17 @@ static int on_receive(ocpp_transport *t, struct lws *wsi, const void *in, size_t
   return 0;
 }
 
+/* The interface the transport is bound to does not exist (the kernel refuses
+ * SO_BINDTODEVICE, and lws says only that the connection failed or was
+ * dropped): a name the installer mistyped, or a modem or adapter that is
+ * not there. True with the sentence in why. */
+static bool iface_missing(const ocpp_transport *t, char *why, size_t len) {
+  if (!t->iface || if_nametoindex(t->iface)) return false;
+  snprintf(why, len, "cannot connect to %s port %d: the network interface %s does not exist",
+           t->host, t->port, t->iface);
+  return true;
+}
+
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len) {
   (void)user;
@@ -1142,8 +1175,9 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     clear_error(t);
     t->st.last_rx_ms = clock_wall_ms();
     set_state(t, OCPP_LINK_CONNECTED);
-    log_info(MOD, "connected to %s://%s:%d%s (%s)", t->tls ? "wss" : "ws", t->host, t->port,
-             t->path, t->st.subprotocol[0] ? t->st.subprotocol : "no subprotocol named");
+    log_info(MOD, "connected to %s://%s:%d%s (%s)%s%s", t->tls ? "wss" : "ws", t->host, t->port,
+             t->path, t->st.subprotocol[0] ? t->st.subprotocol : "no subprotocol named",
+             t->iface ? " through " : "", t->iface ? t->iface : "");
     if (t->ev.connected) t->ev.connected(t->ev.ctx);
     break;
   case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
@@ -1162,6 +1196,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
       if (t->no_subprotocol)
         snprintf(why, sizeof why, "the back end agreed to none of the OCPP versions offered (%s)",
                  t->subprotocol ? t->subprotocol : "");
+      else if (iface_missing(t, why, sizeof why))
+        ; /* the interface in words */
       else if (t->tls && tls_reason(&tf, why, sizeof why))
         ; /* the TLS failure in words */
       else if (in && len && strstr((const char *)in, "before established"))
@@ -1234,7 +1270,12 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     }
     break;
   case LWS_CALLBACK_WSI_DESTROY:
-    if (current) lost(t, "the connection was dropped");
+    if (current) {
+      /* lws 4.1 frees the connection without a CONNECTION_ERROR when it
+       * cannot set its socket's options: SO_BINDTODEVICE refused */
+      char why[200];
+      lost(t, iface_missing(t, why, sizeof why) ? why : "the connection was dropped");
+    }
     break;
   default:
     break;

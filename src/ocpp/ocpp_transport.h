@@ -5,7 +5,8 @@
  * `url` + "/" + charge point id with the OCPP subprotocol, applies the OCPP
  * security profile (1: HTTP Basic with the AuthorizationKey; 2: TLS with the
  * server certificate checked against a CA; 3: TLS with a client
- * certificate), pings at the configured interval and hangs up a connection
+ * certificate), goes out through the network interface it is given, if any
+ * (SO_BINDTODEVICE), pings at the configured interval and hangs up a connection
  * that stays silent for two intervals, and reconnects with exponential
  * back-off and jitter. It knows nothing of OCPP messages: text frames in,
  * text frames out.
@@ -34,6 +35,7 @@ typedef struct {
   /* the subprotocol the server picked in its handshake answer ("ocpp1.6"),
    * "" before the first connection or when it named none */
   char subprotocol[32];
+  char iface[16]; /* the interface the connection is bound to (IFNAMSIZ), "" none */
 } ocpp_link_status;
 
 typedef struct {
@@ -45,7 +47,11 @@ typedef struct {
   const char *ca_file;        /* profile 2, 3: the CA that signs the server; "" = system CAs */
   const char *cert_file;      /* profile 3 */
   const char *key_file;       /* profile 3 */
-  int ping_interval_s;        /* 0 = no pings */
+  /* the OS network interface the connection goes out through (SO_BINDTODEVICE,
+   * needs CAP_NET_RAW: root on a station), "eth0"; NULL or "": the system's
+   * routing picks it. One that does not exist fails every attempt. */
+  const char *iface;
+  int ping_interval_s; /* 0 = no pings */
   int reconnect_min_s;
   int reconnect_max_s;
 } ocpp_transport_config;

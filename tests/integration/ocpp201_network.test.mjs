@@ -10,6 +10,7 @@
 // attempts the station falls back to slot 1 (B10.FR.07/08), boots at A
 // again (B10.FR.10) and delivers the queue there, in order, without a gap.
 import { test } from 'node:test';
+import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { startBorned } from './lib/borne.mjs';
 import { Csms } from './lib/csms.mjs';
@@ -154,6 +155,72 @@ for (const [name, Peer] of [['ocpp-rpc', Csms], ['ocpp-ws-io', CsmsWsIo]]) {
       await st.waitEvent('ocpp_network_slot', { after, match: (e) => /configuration slot 1/.test(e.detail), timeoutMs: 60000 });
       m = await modem();
       assert.deepEqual([m.apn, m.connection], ['installer.example', 'borne-cellular']);
+      a.assertNoViolations();
+      b.assertNoViolations();
+    } finally {
+      await st.stop();
+      st.cleanup();
+      await a.close().catch(() => {});
+      await b.close().catch(() => {});
+    }
+  });
+}
+
+// B09/B10: a profile's ocppInterface binds the slot's OCPP connection to the
+// OS interface network.interface.<ocppInterface> names (SO_BINDTODEVICE;
+// root here as on a station). Slot 3 names Wired1 -> `nosuch0`, an interface
+// that does not exist, with back end A's URL: were the binding ignored the
+// station would reach A on it. Slot 2 names Wired0 -> `lo` with back end B.
+// After the priority "3,2,1" and a Reset, every attempt on slot 3 fails, the
+// station falls back to slot 2 and boots at B through lo: `ss` shows its
+// socket bound to lo (127.0.0.1%lo), the status names the interface.
+for (const [name, Peer] of [['ocpp-rpc', Csms], ['ocpp-ws-io', CsmsWsIo]]) {
+  test(`ocppInterface binds the slot's connection to its interface; a missing one falls back to the next slot (${name})`, async () => {
+    const peer = () => new Peer({ protocol: 'ocpp2.0.1', bootInterval: 3600, password: KEY }).listen(0);
+    const a = await peer();
+    const b = await peer();
+    const st = await startBorned({
+      connectors: 1, auth: 'free', args: ['--csms', a.url],
+      set: {
+        'station.id': `cp-iface-${name}`, 'ocpp.version': '2.0.1',
+        'ocpp.security_profile': '1', 'ocpp.AuthorizationKey': KEY,
+        'ocpp.reconnect_max_s': '2', 'ocpp.NetworkProfileConnectionAttempts': '2',
+        'network.interface.Wired0': 'lo', 'network.interface.Wired1': 'nosuch0',
+      },
+    });
+    const boundTo = (port) => execFileSync('ss', ['-tnH', 'state', 'established', 'dst', `127.0.0.1:${port}`], { encoding: 'utf8' })
+      .split('\n').filter((l) => l.trim()).map((l) => l.trim().split(/\s+/)[2]);
+    try {
+      await a.waitCall('BootNotification');
+      await st.waitFor((s) => s.station.ocpp?.registration === 'Accepted', { what: 'accepted at A' });
+      const s1 = (await st.status()).station.ocpp;
+      assert.deepEqual([s1.configuration_slot, s1.interface], [1, null], 'slot 1 (ocpp.url) is not bound');
+      assert.ok(boundTo(a.port).every((local) => !local.includes('%')), 'slot 1: the routing picks the interface');
+
+      const data = (url, ocppInterface) => ({ ocppVersion: 'OCPP20', ocppTransport: 'JSON', ocppCsmsUrl: url, messageTimeout: 20, securityProfile: 1, ocppInterface });
+      assert.equal((await a.call('SetNetworkProfile', { configurationSlot: 2, connectionData: data(b.url, 'Wired0') })).status, 'Accepted');
+      assert.equal((await a.call('SetNetworkProfile', { configurationSlot: 3, connectionData: data(a.url, 'Wired1') })).status, 'Accepted');
+      const prio = await a.call('SetVariables', { setVariableData: [{ attributeValue: '3,2,1', component: { name: 'OCPPCommCtrlr' }, variable: { name: 'NetworkConfigurationPriority' } }] });
+      assert.equal(prio.setVariableResult[0].attributeStatus, 'Accepted');
+
+      const fromA = a.calls.length;
+      assert.equal((await a.call('Reset', { type: 'Immediate' })).status, 'Accepted');
+      await st.waitReady(2);
+      await st.waitEvent('ocpp_network_slot', { match: (e) => /configuration slot 2: connecting to .* through lo \(Wired0\)/.test(e.detail), timeoutMs: 60000 });
+      const bootB = await b.waitCall('BootNotification', { timeoutMs: 30000 });
+      assert.equal(bootB.identity, `cp-iface-${name}`);
+      await st.waitFor((s) => s.station.ocpp?.registration === 'Accepted' && s.station.ocpp.configuration_slot === 2, { what: 'accepted at B on slot 2', timeoutMs: 30000 });
+      assert.equal((await st.status()).station.ocpp.interface, 'lo', 'the status names the interface in use');
+      assert.deepEqual(boundTo(b.port).map((local) => local.replace(/:\d+$/, '')), ['127.0.0.1%lo'], 'the socket is bound to lo');
+      assert.equal(a.calls.slice(fromA).filter((c) => c.action === 'BootNotification').length, 0, 'slot 3 never reached A');
+      assert.match(st.log, /the network interface nosuch0 does not exist/);
+
+      // a run-time change of the slot's interface reconnects it: emptied, the routing picks
+      const fromB = b.calls.length;
+      await st.ok('PUT', '/api/v1/settings', { 'network.interface.Wired0': '' });
+      await b.waitCall('BootNotification', { from: fromB, timeoutMs: 30000 }); // each connection boots
+      await st.waitFor((s) => s.station.ocpp.state === 'connected' && s.station.ocpp.interface === null, { what: 'reconnected unbound', timeoutMs: 30000 });
+      assert.ok(boundTo(b.port).every((local) => !local.includes('%')), 'no longer bound');
       a.assertNoViolations();
       b.assertNoViolations();
     } finally {

@@ -350,12 +350,33 @@ static void test_sim_cellular_slots(void **s) {
   assert_int_equal(net_sim_apply(&sim, &r, err, sizeof err), -1);
 }
 
+/* Interface names (network.interface.*): what the kernel takes, ASCII. */
+static void test_ifname(void **s) {
+  (void)s;
+  assert_true(net_ifname_ok("eth0"));
+  assert_true(net_ifname_ok("lo"));
+  assert_true(net_ifname_ok("wwan0"));
+  assert_true(net_ifname_ok("enp0s31f6"));
+  assert_true(net_ifname_ok("br-lan.10"));
+  assert_true(net_ifname_ok("abcdefghijklmno")); /* 15 */
+  assert_false(net_ifname_ok("abcdefghijklmnop"));
+  assert_false(net_ifname_ok(""));
+  assert_false(net_ifname_ok("."));
+  assert_false(net_ifname_ok(".."));
+  assert_false(net_ifname_ok("eth0:1"));
+  assert_false(net_ifname_ok("a/b"));
+  assert_false(net_ifname_ok("eth 0"));
+  assert_false(net_ifname_ok("eth\t0"));
+  assert_false(net_ifname_ok("eth\xc3\xa9"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_action_names),     cmocka_unit_test(test_join),
       cmocka_unit_test(test_ethernet),         cmocka_unit_test(test_cellular_and_ap),
       cmocka_unit_test(test_helper_json),      cmocka_unit_test(test_sim),
       cmocka_unit_test(test_cellular_members), cmocka_unit_test(test_sim_cellular_slots),
+      cmocka_unit_test(test_ifname),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,9 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keys/key_tables.h"
 #include "network/network_req.h"
 #include "ocpp/ocpp_network.h"
 #include "test_tmpdir.h"
+#include "config/config_tables.h"
 #include "store/store.h"
 #include "util/log.h"
 
@@ -222,11 +224,53 @@ static void table_keeps_profiles(void **state) {
   test_tmpdb_teardown(&t);
 }
 
+/* B09: a profile's ocppInterface names the setting that holds its OS
+ * interface; every one of OCPPInterfaceEnumType has its key, registered
+ * (network.interface.*, empty by default: not bound), and names that are no
+ * Linux interface are refused there. */
+static void interface_of_a_profile(void **state) {
+  (void)state;
+  assert_int_equal(config_registry_add_table(&network_keys), 0);
+  static const char *const names[] = {"Wired0",    "Wired1",    "Wired2",    "Wired3",
+                                      "Wireless0", "Wireless1", "Wireless2", "Wireless3"};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+    json_t *p = json_pack("{s:s}", "ocppInterface", names[i]);
+    const char *key = ocpp_net_interface_key(p);
+    assert_non_null(key);
+    assert_string_equal(key + strlen("network.interface."), names[i]);
+    assert_int_equal(strncmp(key, "network.interface.", 18), 0);
+    const cfg_key_def *def = config_key_def(key);
+    assert_non_null(def);
+    assert_string_equal(def->def, "");
+    assert_non_null(def->check);
+    char why[120];
+    assert_int_equal(def->check("", why, sizeof why), 0);
+    assert_int_equal(def->check("eth0", why, sizeof why), 0);
+    assert_int_equal(def->check("wwan0", why, sizeof why), 0);
+    assert_int_equal(def->check("eth0:1", why, sizeof why), -1);
+    json_decref(p);
+  }
+  /* 2.1's Any, no ocppInterface, a name of no enum: not bound */
+  json_t *any = json_pack("{s:s}", "ocppInterface", "Any");
+  json_t *none = json_object();
+  json_t *odd = json_pack("{s:s}", "ocppInterface", "Wired");
+  json_t *wrong = json_pack("{s:i}", "ocppInterface", 0);
+  assert_null(ocpp_net_interface_key(any));
+  assert_null(ocpp_net_interface_key(none));
+  assert_null(ocpp_net_interface_key(odd));
+  assert_null(ocpp_net_interface_key(wrong));
+  assert_null(ocpp_net_interface_key(NULL));
+  json_decref(any);
+  json_decref(none);
+  json_decref(odd);
+  json_decref(wrong);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(priority_lists),       cmocka_unit_test(checks_follow_b09),
       cmocka_unit_test(apn_of_a_profile),     cmocka_unit_test(cursor_falls_back_and_comes_round),
-      cmocka_unit_test(table_keeps_profiles),
+      cmocka_unit_test(table_keeps_profiles), cmocka_unit_test(interface_of_a_profile),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -202,6 +202,14 @@ static const char *const string_samples[][2] = {
     {"ocpp.TxStartPoint", "EVConnected,EnergyTransfer"},
     {"ocpp.WebPaymentsURLTemplate", "https://pay.example.org/{chargingStationId}/{evse}/{totp}"},
     {"ocpp.WebPaymentsSharedSecret", "secure!Charging!"},
+    {"network.interface.Wired0", "eth0"},
+    {"network.interface.Wired1", "eth1"},
+    {"network.interface.Wired2", "enp2s0"},
+    {"network.interface.Wired3", "eth3"},
+    {"network.interface.Wireless0", "wwan0"},
+    {"network.interface.Wireless1", "wlan0"},
+    {"network.interface.Wireless2", "wwan1"},
+    {"network.interface.Wireless3", "wlan1"},
 };
 
 /* Appends v to out[] unless it is `now` or out[] is full. */
