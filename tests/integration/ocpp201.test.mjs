@@ -319,6 +319,20 @@ test('Reset OnIdle waits for the transaction; Immediate ends it with ImmediateRe
   csms.assertNoViolations();
 });
 
+// TC_B_20_CS (Part 6 2023-06-30, as ocpplab.com renders it): Reset OnIdle without a transaction
+// is Accepted, the station boots again and tells every connector's status (Available)
+test('TC_B_20_CS: Reset OnIdle without a transaction: Accepted, a BootNotification, every connector Available', async () => {
+  const from = csms.calls.length;
+  assert.equal((await csms.call('Reset', { type: 'OnIdle' })).status, 'Accepted');
+  const boot = await csms.waitCall('BootNotification', { from, timeoutMs: 30000 });
+  for (const evseId of [1, 2]) {
+    const sn = await csms.waitCall('StatusNotification', { from, match: (p) => p.evseId === evseId && p.connectorId === 1 && p.connectorStatus === 'Available', timeoutMs: 30000 });
+    assert.ok(csms.calls.indexOf(sn) > csms.calls.indexOf(boot), `EVSE ${evseId} told after the boot`);
+  }
+  await st.waitReady(3);
+  csms.assertNoViolations();
+});
+
 test('registration: Pending refuses remote start, Rejected answers nothing, both boot again after the interval', async () => {
   const own = await new Peer({ protocol: 'ocpp2.0.1', tags: TAGS, bootStatus: 'Pending', bootInterval: 1 }).listen();
   const station = await startBorned({

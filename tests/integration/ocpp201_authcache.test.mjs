@@ -88,3 +88,75 @@ test('C: AuthCacheCtrlr.LifeTime: a cached badge charges without Authorize until
   assert.equal((await charge('CARD1')).asked, false, 'no lifetime');
   csms.assertNoViolations();
 });
+
+// The OCA's Part 6 test cases (2023-06-30, as ocpplab.com renders them) of the authorization
+// cache: TC_C_38_CS ClearCache while AuthCacheCtrlr.Enabled is false is Rejected (the cache
+// kept); TC_C_37_CS ClearCache Accepted empties it: the cached badge is asked about again
+// (Authorize, then the transaction); TC_C_36_CS with LocalPreAuthorize false a cached badge is
+// asked about; TC_C_09_CS / TC_C_11_CS a badge cached Invalid or Expired is asked about again and
+// starts nothing.
+test('TC_C_36, TC_C_37, TC_C_38, TC_C_09, TC_C_11: ClearCache Rejected while the cache is disabled, Accepted empties it; a cached badge asked about without LocalPreAuthorize or when not Accepted', async () => {
+  const storage = async () => (await getVars([['AuthCacheCtrlr', 'Storage']]))[0].attributeValue;
+  assert.equal((await charge('CARD1')).asked, false, 'CARD1 is cached');
+  const kept = await storage();
+  assert.notEqual(kept, '0');
+  // TC_C_38_CS
+  assert.equal(await setVar('AuthCacheCtrlr', 'Enabled', 'false'), 'Accepted');
+  assert.equal((await csms.call('ClearCache', {})).status, 'Rejected');
+  assert.equal(await storage(), kept, 'the cache kept');
+  // TC_C_37_CS
+  assert.equal(await setVar('AuthCacheCtrlr', 'Enabled', 'true'), 'Accepted');
+  assert.equal((await csms.call('ClearCache', {})).status, 'Accepted');
+  assert.equal(await storage(), '0');
+  assert.equal((await charge('CARD1')).asked, true, 'asked again after ClearCache');
+  assert.equal((await charge('CARD1')).asked, false, 'cached again');
+  // TC_C_36_CS
+  assert.equal(await setVar('AuthCtrlr', 'LocalPreAuthorize', 'false'), 'Accepted');
+  assert.equal((await charge('CARD1')).asked, true, 'LocalPreAuthorize false: asked');
+  assert.equal(await setVar('AuthCtrlr', 'LocalPreAuthorize', 'true'), 'Accepted');
+  // TC_C_09_CS (Invalid), TC_C_11_CS (Expired): cached by the first answer, asked about again
+  csms.tags.set('CARD3', 'Expired');
+  assert.equal(st.ctl('plug', '1').code, 0);
+  for (const [tag, status] of [['CARD2', 'Invalid'], ['CARD3', 'Expired']]) {
+    for (let round = 0; round < 2; round++) {
+      const from = csms.calls.length;
+      const afterId = await st.lastEventId();
+      assert.equal(st.ctl('tap', tag).code, 0);
+      const asked = await csms.waitCall('Authorize', { from, match: (p) => p.idToken.idToken === tag });
+      assert.equal(asked.params.idToken.type, 'ISO14443');
+      const refused = await st.waitEvent('auth_refused', { after: afterId, match: (ev) => ev.detail.includes(tag) });
+      assert.equal(refused.reason, status === 'Expired' ? 'back_end_expired' : 'back_end_invalid', `${tag} round ${round}`);
+    }
+  }
+  assert.equal(csms.calls.some((c) => c.action === 'TransactionEvent' && ['CARD2', 'CARD3'].includes(c.params.idToken?.idToken)), false, 'no transaction for them');
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await st.waitStatus(1, 'Available');
+  csms.assertNoViolations();
+});
+
+// TC_C_04_CS: a badge other than the starter's, accepted without a group, during a transaction:
+// it stops nothing and no TransactionEvent follows (the Authorize the test case shows is asked;
+// the authorization then lapses, no car waiting for it). The test case wants a reader per EVSE;
+// borne's one reader serves both EVSEs here, a one-EVSE station behaves the same (tried).
+test('TC_C_04_CS: another accepted badge during a transaction stops nothing, no TransactionEvent', async () => {
+  csms.tags.set('CARD4', 'Accepted');
+  assert.equal(st.ctl('plug', '1').code, 0);
+  let from = csms.calls.length;
+  assert.equal(st.ctl('tap', 'CARD1').code, 0);
+  const started = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' && p.evse.id === 1 });
+  const tx = started.params.transactionInfo.transactionId;
+  await st.waitStatus(1, 'Charging');
+  from = csms.calls.length;
+  const afterId = await st.lastEventId();
+  assert.equal(st.ctl('tap', 'CARD4').code, 0);
+  await csms.waitCall('Authorize', { from, match: (p) => p.idToken.idToken === 'CARD4' });
+  await st.waitEvent('auth_expired', { after: afterId, match: (e) => e.detail.includes('CARD4'), timeoutMs: 60000 });
+  assert.deepEqual(csms.calls.slice(from).filter((c) => c.action === 'TransactionEvent'), [], 'no TransactionEvent');
+  assert.equal((await st.connector(1)).status, 'Charging');
+  const mark = csms.calls.length;
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  const ended = await csms.waitCall('TransactionEvent', { from: mark, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
+  assert.notEqual(ended.params.idToken?.idToken, 'CARD4');
+  await st.waitStatus(1, 'Available');
+  csms.assertNoViolations();
+});

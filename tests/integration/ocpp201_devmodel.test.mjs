@@ -88,11 +88,48 @@ test('SetVariables changes the running station and borne\'s setting (B05)', asyn
   csms.assertNoViolations();
 });
 
-test('too many items: OccurrenceConstraintViolation (DeviceDataCtrlr.ItemsPerMessage)', async () => {
-  const items = Array.from({ length: 51 }, () => cv('OCPPCommCtrlr', 'HeartbeatInterval'));
-  await assert.rejects(csms.call('GetVariables', { getVariableData: items }), (e) => (e.rpcErrorCode ?? e.code) === 'OccurrenceConstraintViolation');
+test('TC_B_07_CS: OCPPCommCtrlr.OfflineThreshold and AuthCtrlr.LocalAuthorizeOffline in one GetVariables', async () => {
+  const s = await set(cv('OCPPCommCtrlr', 'OfflineThreshold', { attributeValue: '300' }), cv('AuthCtrlr', 'LocalAuthorizeOffline', { attributeValue: 'true' }));
+  assert.deepEqual(s.map((x) => x.attributeStatus), ['Accepted', 'Accepted']);
+  const r = await get(cv('OCPPCommCtrlr', 'OfflineThreshold', { attributeType: 'Actual' }), cv('AuthCtrlr', 'LocalAuthorizeOffline', { attributeType: 'Actual' }));
+  assert.deepEqual(r.map((x) => [x.attributeStatus, x.attributeType, x.attributeValue, x.component.name, x.variable.name, x.attributeStatusInfo?.reasonCode ?? 'NoError']),
+    [['Accepted', 'Actual', '300', 'OCPPCommCtrlr', 'OfflineThreshold', 'NoError'], ['Accepted', 'Actual', 'true', 'AuthCtrlr', 'LocalAuthorizeOffline', 'NoError']]);
+  assert.equal((await set(cv('OCPPCommCtrlr', 'OfflineThreshold', { attributeValue: '0' })))[0].attributeStatus, 'Accepted');
   csms.assertNoViolations();
 });
+
+test('too many items (DeviceDataCtrlr.ItemsPerMessage): TC_B_08_CS GetVariables answers the first ones and Rejected the last; SetVariables OccurrenceConstraintViolation', async () => {
+  // TC_B_08_CS: ItemsPerMessageGetVariables + 1 items, either all Rejected or the last Rejected
+  // and the others Accepted (a CALLERROR, which B06.FR.16 allows, is not among its answers)
+  const max = Number((await get(cv('DeviceDataCtrlr', { name: 'ItemsPerMessage', instance: 'GetVariables' })))[0].attributeValue);
+  const names = ['HeartbeatInterval', 'OfflineThreshold', 'RetryBackOffWaitMinimum', 'ResetRetries', 'NetworkConfigurationPriority'];
+  const items = Array.from({ length: max + 1 }, (_, i) => cv('OCPPCommCtrlr', names[i % names.length], { attributeType: 'Actual' }));
+  const r = await get(...items);
+  assert.equal(r.length, max + 1);
+  assert.deepEqual(r.slice(0, max).map((x) => x.attributeStatus), Array(max).fill('Accepted'));
+  assert.equal(r[max].attributeStatus, 'Rejected');
+  assert.equal(r[max].attributeValue, undefined);
+  assert.deepEqual(r[max].variable, items[max].variable);
+  const setItems = Array.from({ length: max + 1 }, () => cv('OCPPCommCtrlr', 'HeartbeatInterval', { attributeValue: '300' }));
+  await assert.rejects(csms.call('SetVariables', { setVariableData: setItems }), (e) => (e.rpcErrorCode ?? e.code) === 'OccurrenceConstraintViolation');
+  csms.assertNoViolations();
+});
+
+/** TC_B_12_CS / TC_B_13_CS's checks of a base report: requestId, generatedAt, seqNo from 0, every
+ * variable with variableCharacteristics, a valuesList on every OptionList, SequenceList or
+ * MemberList. */
+function assertReportShape(pages, requestId) {
+  assert.deepEqual(pages.map((p) => p.seqNo), pages.map((_, i) => i));
+  for (const p of pages) {
+    assert.equal(p.requestId, requestId);
+    assert.ok(!Number.isNaN(Date.parse(p.generatedAt)), 'generatedAt');
+    for (const x of p.reportData) {
+      assert.ok(x.variableCharacteristics, `${x.component.name}.${x.variable.name} has variableCharacteristics`);
+      if (['OptionList', 'SequenceList', 'MemberList'].includes(x.variableCharacteristics.dataType))
+        assert.ok(x.variableCharacteristics.valuesList, `${x.component.name}.${x.variable.name} has a valuesList`);
+    }
+  }
+}
 
 test('GetBaseReport FullInventory: every variable, paged into NotifyReport (B07)', async () => {
   const from = csms.calls.length;
@@ -114,15 +151,18 @@ test('GetBaseReport FullInventory: every variable, paged into NotifyReport (B07)
     assert.ok(items.some((x) => x.component.name === c), c);
   assert.equal(find('SecurityCtrlr', 'BasicAuthPassword').variableAttribute[0].value, undefined);
   assert.equal(items.filter((x) => x.component.name === 'Connector').length, 8);
+  assertReportShape(pages, 7); // TC_B_13_CS
   csms.assertNoViolations();
 });
 
 test('GetBaseReport ConfigurationInventory and SummaryInventory', async () => {
   let from = csms.calls.length;
   assert.equal((await csms.call('GetBaseReport', { requestId: 8, reportBase: 'ConfigurationInventory' })).status, 'Accepted');
-  const conf = (await report(8, from)).flatMap((p) => p.reportData);
+  const confPages = await report(8, from);
+  assertReportShape(confPages, 8); // TC_B_12_CS
+  const conf = confPages.flatMap((p) => p.reportData);
   assert.ok(conf.length > 10);
-  assert.ok(conf.every((x) => x.variableAttribute[0].mutability !== 'ReadOnly'));
+  assert.ok(conf.every((x) => ['ReadWrite', 'WriteOnly'].includes(x.variableAttribute[0].mutability)));
   assert.ok(conf.some((x) => x.variable.name === 'BasicAuthPassword' && x.variableAttribute[0].mutability === 'WriteOnly'));
   from = csms.calls.length;
   assert.equal((await csms.call('GetBaseReport', { requestId: 9, reportBase: 'SummaryInventory' })).status, 'Accepted');

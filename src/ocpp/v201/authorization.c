@@ -185,8 +185,14 @@ void v201_authorize(void *ctx, uint32_t request_id, const char *uid) {
 
 /* ---------- incoming calls ---------- */
 
+/* C11: Rejected while AuthCacheCtrlr.Enabled is false (TC_C_38_CS), the
+ * cache left as it is. */
 static void h_clear_cache(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
   (void)req;
+  if (!v201_auth_policy(o->st->cfg).cache_enabled) {
+    v201_reply_status(r, "Rejected");
+    return;
+  }
   v201_cost_forget_driver_tariffs(o, NULL); /* 2.1: kept with the cache */
   v201_reply_status(r, cp_auth_clear_cache(o->auth) == 0 ? "Accepted" : "Rejected");
 }

@@ -49,15 +49,9 @@ void v201_fill_live(const ocpp201_station *o, dm_live *l) {
   l->tariff_problem = o->tariff_problem;
 }
 
-/* Too many items or bytes for what DeviceDataCtrlr declares: a CALLERROR
- * (OccurrenceConstraintViolation, FormatViolation), true. */
-static bool over_limits(const json_t *req, const json_t *items, ocpp_reply *r) {
-  if (json_array_size(items) > DM_ITEMS_PER_MESSAGE) {
-    r->error_code = ocpp_dialect_code(&ocpp201_dialect, OCPP_ERR_OCCURRENCE_CONSTRAINT);
-    snprintf(r->error_text, sizeof r->error_text, "at most %d items (ItemsPerMessage)",
-             DM_ITEMS_PER_MESSAGE);
-    return true;
-  }
+/* Too many bytes for what DeviceDataCtrlr declares: a CALLERROR
+ * FormatViolation, true. */
+static bool over_bytes(const json_t *req, ocpp_reply *r) {
   char *text = json_dumps(req, JSON_COMPACT);
   size_t n = text ? strlen(text) : 0;
   free(text);
@@ -68,6 +62,18 @@ static bool over_limits(const json_t *req, const json_t *items, ocpp_reply *r) {
     return true;
   }
   return false;
+}
+
+/* Too many items as well: a CALLERROR OccurrenceConstraintViolation
+ * (SetVariables, B05; GetVariables answers them instead, TC_B_08_CS). */
+static bool over_limits(const json_t *req, const json_t *items, ocpp_reply *r) {
+  if (json_array_size(items) > DM_ITEMS_PER_MESSAGE) {
+    r->error_code = ocpp_dialect_code(&ocpp201_dialect, OCPP_ERR_OCCURRENCE_CONSTRAINT);
+    snprintf(r->error_text, sizeof r->error_text, "at most %d items (ItemsPerMessage)",
+             DM_ITEMS_PER_MESSAGE);
+    return true;
+  }
+  return over_bytes(req, r);
 }
 
 static json_t *result_of(const json_t *item, const char *status) {
@@ -85,9 +91,12 @@ static json_t *after(ocpp201_station *o) {
   return o->after_reply;
 }
 
+/* B06.FR.16 allows a CALLERROR above ItemsPerMessage ("MAY"); the OCA's
+ * TC_B_08_CS takes only an answer, every item Rejected or the last ones: the
+ * first ItemsPerMessage items are answered, the others Rejected. */
 static void h_get_variables(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
   const json_t *items = json_object_get(req, "getVariableData");
-  if (over_limits(req, items, r)) return;
+  if (over_bytes(req, r)) return;
   dm_live live;
   v201_fill_live(o, &live);
   dm_ctx c = {o->st->cfg, &live};
@@ -98,7 +107,8 @@ static void h_get_variables(ocpp201_station *o, const json_t *req, ocpp_reply *r
     dm_ref ref = dm_ref_of(item);
     dm_attr attr;
     char value[DM_REPORTING_VALUE_SIZE + 1] = "";
-    dm_status s = dm_attr_parse(json_string_value(json_object_get(item, "attributeType")), &attr)
+    dm_status s = i >= DM_ITEMS_PER_MESSAGE ? DM_REJECTED
+                  : dm_attr_parse(json_string_value(json_object_get(item, "attributeType")), &attr)
                       ? dm_get(&c, &ref, attr, value, sizeof value)
                       : DM_NOT_SUPPORTED_ATTRIBUTE_TYPE;
     json_t *res = result_of(item, dm_status_name(s));
