@@ -312,6 +312,7 @@ test('Reset OnIdle waits for the transaction; Immediate ends it with ImmediateRe
   assert.equal(ended.params.triggerReason, 'ResetCommand');
   assert.equal(ended.params.transactionInfo.chargingState, 'EVConnected'); // TC_B_27_CS: the car is there, no energy
   const boot = await csms.waitCall('BootNotification', { from, timeoutMs: 30000 });
+  assert.equal(boot.params.reason, 'RemoteReset'); // TC_B_23_CS's tool validation
   await csms.waitCall('SecurityEventNotification', { from, match: (p) => p.type === 'ResetOrReboot' });
   assert.ok(csms.calls.indexOf(boot) > csms.calls.indexOf(ended), 'Ended before the restart');
   await st.waitReady(2);
