@@ -446,10 +446,13 @@ test('A01 / TC_A_01_CS, TC_A_09_CS: BasicAuthPassword a passwordString (\':\' ta
     assert.equal(csms.client, first);
     csms.password = NEXT; // the reconnection must present it
     const connected = new Promise((resolve) => csms.on('connect', (c) => { if (c !== first) resolve(c); }));
+    const from = csms.calls.length;
     assert.equal(await setVarAt(csms, 'SecurityCtrlr', 'BasicAuthPassword', NEXT), 'Accepted');
     await connected;
     assert.equal(csms.lastHandshake.identity, 'cp-201-sec-pw');
     assert.equal(csms.lastHandshake.password.toString(), NEXT);
+    // TC_A_09_CS step 5: the station sends a BootNotification over the new connection
+    await csms.waitCall('BootNotification', { from });
     const ev = await csms.waitCall('SecurityEventNotification', { match: (p) => p.type === 'ReconfigurationOfSecurityParameters' });
     assert.match(ev.params.techInfo ?? '', /BasicAuthPassword/);
     csms.assertNoViolations();
