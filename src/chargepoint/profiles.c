@@ -1176,10 +1176,10 @@ void cp_composite_schedule_free(cp_composite_schedule *c) {
   memset(c, 0, sizeof *c);
 }
 
-cp_profile_result cp_profiles_composite(cp_profiles *s, int connector, int64_t duration_s,
-                                        cp_rate_unit unit, borne_ms now, const char *tx_id,
-                                        borne_ms tx_start, int phases, double voltage,
-                                        cp_composite_schedule *out) {
+static cp_profile_result composite(cp_profiles *s, int connector, int64_t duration_s,
+                                   cp_rate_unit unit, borne_ms now, const char *tx_id,
+                                   borne_ms tx_start, int phases, double voltage, double fill_amps,
+                                   cp_composite_schedule *out) {
   memset(out, 0, sizeof *out);
   if (!s || connector < 0 || connector > s->connectors || duration_s <= 0 || duration_s > INT32_MAX)
     return CP_PROFILE_REJECTED;
@@ -1193,7 +1193,8 @@ cp_profile_result cp_profiles_composite(cp_profiles *s, int connector, int64_t d
   borne_ms end = now + duration_s * 1000;
 
   /* Walk the change points; a gap with no profile ends the schedule, and a
-   * window that starts in a gap starts the schedule at the first limit. */
+   * window that starts in a gap starts the schedule at the first limit
+   * (with fill_amps >= 0 a gap is that limit instead: the whole window). */
   cp_schedule_period *periods = NULL;
   size_t n = 0, cap = 0;
   borne_ms first = -1, last_end = -1;
@@ -1203,6 +1204,7 @@ cp_profile_result cp_profiles_composite(cp_profiles *s, int connector, int64_t d
     borne_ms next;
     limit l = connector_limit(s, connector, t, tx_id, rel, phases, voltage, &next);
     if (next <= t) next = t + 1; /* cannot happen; never loop for ever */
+    if (!l.set && fill_amps >= 0) l = (limit){.set = true, .amps = fill_amps, .phases = phases};
     if (!l.set) {
       if (first >= 0) break;
       t = next;
@@ -1246,4 +1248,20 @@ cp_profile_result cp_profiles_composite(cp_profiles *s, int connector, int64_t d
   out->nperiods = n;
   out->periods = periods;
   return CP_PROFILE_ACCEPTED;
+}
+
+cp_profile_result cp_profiles_composite(cp_profiles *s, int connector, int64_t duration_s,
+                                        cp_rate_unit unit, borne_ms now, const char *tx_id,
+                                        borne_ms tx_start, int phases, double voltage,
+                                        cp_composite_schedule *out) {
+  return composite(s, connector, duration_s, unit, now, tx_id, tx_start, phases, voltage, -1, out);
+}
+
+cp_profile_result cp_profiles_composite_filled(cp_profiles *s, int connector, int64_t duration_s,
+                                               cp_rate_unit unit, borne_ms now, const char *tx_id,
+                                               borne_ms tx_start, int phases, double voltage,
+                                               double fill_amps, cp_composite_schedule *out) {
+  if (fill_amps < 0) fill_amps = 0;
+  return composite(s, connector, duration_s, unit, now, tx_id, tx_start, phases, voltage, fill_amps,
+                   out);
 }

@@ -214,6 +214,16 @@ cp_profile_result cp_profiles_composite(cp_profiles *s, int connector, int64_t d
                                         cp_rate_unit unit, borne_ms now, const char *tx_id,
                                         borne_ms tx_start, int phases, double voltage,
                                         cp_composite_schedule *out);
+/* The same over the whole window, from `now` for `duration_s`: where no
+ * profile applies, `fill_amps` (per phase, on `phases` phases) — the point's
+ * own maximum — stands instead (OCPP 2.0.1 K08, OCTT TC_K_39/41_CS: the
+ * composite of an EVSE with no profile is Accepted, its schedule starts when
+ * asked and lasts the duration asked). CP_PROFILE_REJECTED only for a bad
+ * request. */
+cp_profile_result cp_profiles_composite_filled(cp_profiles *s, int connector, int64_t duration_s,
+                                               cp_rate_unit unit, borne_ms now, const char *tx_id,
+                                               borne_ms tx_start, int phases, double voltage,
+                                               double fill_amps, cp_composite_schedule *out);
 void cp_composite_schedule_free(cp_composite_schedule *c);
 
 /* The EV chose the schedule `schedule_id` among those a profile of

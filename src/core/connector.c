@@ -244,7 +244,11 @@ static void evaluate(connector_sm *sm, borne_ms now, bool timer, cs_notes *n) {
 
   /* 5. pilot */
   int pwm;
-  if (latched_out || (!sm->operative && !sm->session_active))
+  /* Inoperative with a car still plugged in (the session that kept the
+   * connector operative ended): +12 V (x1) until it leaves, as for the faults
+   * below, or its leaving would never be seen and the open PP taken for a
+   * bad cable (OCTT TC_G_11_CS: Unavailable, then the car goes). */
+  if (latched_out || (!sm->operative && !sm->session_active && !plugged_cp(sm->cp)))
     pwm = PILOT_STEADY_LOW; /* state F: EVSE not available */
   /* Faults that clear on unplug keep +12 V (x1) instead of state F: the EV
    * leaving (state A) is only visible on the positive level. */

@@ -13,6 +13,7 @@
 
 struct ocpp_link {
   uv_loop_t *loop;
+  unsigned generation; /* ocpp_link_reconfigure calls (ocpp_link_generation) */
   ocpp_link_events ev;
   ocpp_transport *transport;
   ocpp_rpc *rpc;
@@ -282,8 +283,11 @@ void ocpp_link_reconfigure(ocpp_link *l, const ocpp_transport_config *cfg) {
   if (l->closing) return;
   ocpp_transport_config tc = *cfg;
   tc.subprotocol = l->offer;
+  l->generation++;
   ocpp_transport_reconfigure(l->transport, &tc);
 }
+
+unsigned ocpp_link_generation(const ocpp_link *l) { return l->generation; }
 
 void ocpp_link_set_call_timeout(ocpp_link *l, int call_timeout_s) {
   ocpp_rpc_set_timeout(l->rpc, (call_timeout_s > 0 ? call_timeout_s : 30) * 1000LL);

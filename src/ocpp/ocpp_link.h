@@ -86,6 +86,11 @@ json_t *ocpp_link_status_json(const ocpp_link *l, const char *url, const char *v
 /* The server's TLS certificate chain (PEM, caller frees), NULL without TLS. */
 char *ocpp_link_peer_chain_pem(const ocpp_link *l);
 void ocpp_link_reconfigure(ocpp_link *l, const ocpp_transport_config *cfg);
+/* How many times the link was reconfigured (new URL, credentials, slot,
+ * interface...): a reconnection within one generation is the same link
+ * coming back after a loss (the dialects' BootNotification rule, OCPP-J
+ * Reconnecting). */
+unsigned ocpp_link_generation(const ocpp_link *l);
 void ocpp_link_set_call_timeout(ocpp_link *l, int call_timeout_s);
 /* The longest wait between two connection attempts, from the next one on. */
 void ocpp_link_set_reconnect_max(ocpp_link *l, int reconnect_max_s);

@@ -637,6 +637,17 @@ static void reset_cb(uv_timer_t *t) {
     station_close(st);
 }
 
+/* Close on the next loop turn: the caller (an API or OCPP handler) answers first. */
+static void restart_soon(station *st, bool hard) {
+  st->restart_requested = true;
+  st->restart_hard = hard;
+  uv_timer_t *t = malloc(sizeof *t);
+  if (!t) return;
+  uv_timer_init(st->loop, t);
+  t->data = st;
+  uv_timer_start(t, reset_cb, 0, 0);
+}
+
 void station_reset(station *st, bool hard) {
   if (st->closing) return;
   station_event(st, 0, "reset", "%s", hard ? "hard" : "soft");
@@ -645,14 +656,14 @@ void station_reset(station *st, bool hard) {
       station_connector_event(
           st, c,
           &(cs_event){.type = CS_EV_STOP, .reason = hard ? STOP_HARD_RESET : STOP_SOFT_RESET});
-  st->restart_requested = true;
-  st->restart_hard = hard;
-  /* Close on the next loop turn: the caller (an API or OCPP handler) answers first. */
-  uv_timer_t *t = malloc(sizeof *t);
-  if (!t) return;
-  uv_timer_init(st->loop, t);
-  t->data = st;
-  uv_timer_start(t, reset_cb, 0, 0);
+  restart_soon(st, hard);
+}
+
+void station_reset_keeping_sessions(station *st) {
+  if (st->closing) return;
+  station_event(st, 0, "reset", "%s", "soft, sessions kept");
+  st->keep_sessions = true;
+  restart_soon(st, false);
 }
 
 void station_set_meter_source(station *st, int c, station_meter_fn fn, void *ctx) {
@@ -1132,7 +1143,13 @@ static void selftest_finished(void *ctx, int c, const hal_selftest *r, const cha
   else
     station_event(st, c, "selftest", "%s%s%s", error_info_of(e)->owner_text,
                   reason && reason[0] ? ": " : "", reason ? reason : "");
+  connector_status before = cs_status(&st->core.conn[c - 1]);
   station_connector_event(st, c, &(cs_event){.type = CS_EV_SELFTEST, .error = e});
+  /* The self-test settles the state the connector starts in. Still the one
+   * it had before (Unavailable: inoperative by a ChangeAvailability kept
+   * across the restart), no status note tells it: told here, or the OCPP
+   * dialects would never report it after the boot (OCTT TC_G_18/19/21_CS). */
+  if (cs_status(&st->core.conn[c - 1]) == before) notify_status(st, c);
   station_read_meter(st, c);
   if (--st->selftests_pending == 0) {
     st->selftest_done = true;
@@ -1363,10 +1380,17 @@ drop_dir:
 
 void station_close(station *st) {
   if (st->closing) return;
-  /* End running sessions durably before anything else goes away. */
+  /* End running sessions durably before anything else goes away; kept ones
+   * (station_reset_keeping_sessions) get their reading of this instant on
+   * disk, the mark the restart measures the interruption from */
   for (int c = 1; c <= connector_count(st); c++) {
-    if (cs_has_session(&st->core.conn[c - 1]))
+    if (!cs_has_session(&st->core.conn[c - 1])) continue;
+    if (st->keep_sessions) {
+      station_read_meter(st, c);
+      store_sample(st, c);
+    } else {
       station_connector_event(st, c, &(cs_event){.type = CS_EV_STOP, .reason = STOP_REBOOT});
+    }
   }
   for (int c = 1; c <= connector_count(st); c++) {
     if (st->hw) {

@@ -202,6 +202,8 @@ typedef struct station {
   void *on_restart_ctx;
   bool restart_requested;
   bool restart_hard;
+  /* station_reset_keeping_sessions: the close leaves the sessions open */
+  bool keep_sessions;
   /* The start's second half (station_options.defer_late): attached from the
    * loop once the OCPP traffic after the first BootNotification's answer was
    * quiet (or after STATION_LATE_WAIT_MS, or before a session starts,
@@ -346,6 +348,12 @@ int station_unlock(station *st, int connector, char *err, size_t errlen);
 /* Stop every session (SoftReset / HardReset), close, and ask the daemon to
  * start again (it re-executes itself). Without a daemon hook: only stops. */
 void station_reset(station *st, bool hard);
+/* A restart that ends no session (OCPP 2.1 Reset ImmediateAndResume): the
+ * contactors open and each session's last reading is made durable, the
+ * sessions stay open on disk as after a power cut, and the restarted station
+ * resumes those whose car is still there within session.resume_timeout_s,
+ * closing the others (PowerLoss), as after any interruption. */
+void station_reset_keeping_sessions(station *st);
 /* Run the start-up self-test again on every connector (results in the
  * store and as `selftest` events; a failure latches its fault as at start).
  * Refused while a cable is plugged in or a self-test runs. */

@@ -56,6 +56,7 @@ test('malformed 2.0.1 frames get the 2.0.1 CALLERROR and change nothing but the 
       ['unknown member', JSON.stringify([2, 'm9', 'Reset', { type: 'Immediate', when: 'now' }]), 'm9', 'FormatViolation'],
       ['wrong type', JSON.stringify([2, 'm4', 'UnlockConnector', { evseId: 'one', connectorId: 1 }]), 'm4', 'TypeConstraintViolation'],
       ['bad enum value', JSON.stringify([2, 'm5', 'Reset', { type: 'Sideways' }]), 'm5', 'PropertyConstraintViolation'],
+      ['a value only 2.1 has (B13 ImmediateAndResume)', JSON.stringify([2, 'm11', 'Reset', { type: 'ImmediateAndResume' }]), 'm11', 'PropertyConstraintViolation'],
       ['required member missing', JSON.stringify([2, 'm6', 'ChangeAvailability', {}]), 'm6', 'OccurrenceConstraintViolation'],
       ['string too long', JSON.stringify([2, 'm7', 'RequestStopTransaction', { transactionId: 'X'.repeat(37) }]), 'm7', 'PropertyConstraintViolation'],
     ];

@@ -32,7 +32,6 @@ import { join } from 'node:path';
 import { startBorned } from './lib/borne.mjs';
 import { Csms } from './lib/csms.mjs';
 import { CsmsWsIo } from './lib/csms_ws_io.mjs';
-import { resumed } from './lib/ocpp201.mjs';
 
 const Peer = process.env.BORNE_OCPP_PEER === 'ocpp-ws-io' ? CsmsWsIo : Csms;
 const HANDLERS = { SignCertificate: () => ({ status: 'Accepted' }), NotifyReport: () => ({}) };
@@ -219,9 +218,8 @@ test('A02: SignCertificate -> CertificateSigned; a wrong chain refused with Inva
     const cert = pki.sign(req.params.csr, 300);
     assert.deepEqual(await csms.call('CertificateSigned', { certificateChain: cert, certificateType: 'ChargingStationCertificate' }), { status: 'Accepted' });
     await st.waitEvent('ocpp_reconfigured', { after, match: (e) => /client certificate/.test(e.detail ?? JSON.stringify(e)) });
-    // the same CSMS, identity and profile: registered again without a BootNotification
-    await st.waitEvent('ocpp_connected', { after });
-    await resumed(st, csms, { from });
+    const boot = await csms.waitCall('BootNotification', { from });
+    assert.equal(boot.identity, 'cp-201-sec');
     assert.equal(peers.at(-1).serialNumber.replace(/^0+/, ''), '12C'); // 300: the new certificate
     // the CA and the station's own certificate
     assert.equal(await entries(csms), 2);
@@ -268,7 +266,7 @@ test('A02: a new client certificate the CSMS refuses in the TLS handshake: back 
     after = await st.lastEventId();
     assert.deepEqual(await csms.call('CertificateSigned', { certificateChain: pki.sign(req.params.csr, 311), certificateType: 'ChargingStationCertificate' }), { status: 'Accepted' });
     await st.waitEvent('ocpp_certificate', { after, match: (e) => /connected: kept/.test(e.detail ?? JSON.stringify(e)) });
-    await resumed(st, csms, { from });
+    await csms.waitCall('BootNotification', { from });
     assert.equal(peers.at(-1).serialNumber.replace(/^0+/, ''), '137'); // 311
     // kept on disk: after a crash the station connects with it
     await st.kill();
@@ -417,6 +415,46 @@ test('A04: a password the CSMS refuses (HTTP 401) raises FailedToAuthenticateAtC
     assert.match(ev.params.techInfo, /unauthorized/);
     await csms.call('GetVariables', { getVariableData: [{ component: { name: 'SecurityCtrlr' }, variable: { name: 'SecurityProfile' } }] });
     assert.equal(csms.calls.filter((c) => c.action === 'SecurityEventNotification' && c.params.type === 'FailedToAuthenticateAtCsms').length, 1);
+    csms.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close();
+  }
+});
+
+// TC_A_01_CS and TC_A_09_CS (OCPP 2.0.1 Part 6, 2023-06-30, as ocpplab.com renders them): the
+// upgrade request's header is `Basic base64(<ChargingStationId>:<BasicAuthPassword>)`, the id the
+// one the URL ends with, the password 16 to 40 characters of passwordString only (A00.FR.205:
+// a-z A-Z 0-9 * - _ = : + | @ .); a new password set by SetVariables is answered Accepted, then
+// the station connects again with it. A ':' was refused, '!' or '#' taken.
+test('A01 / TC_A_01_CS, TC_A_09_CS: BasicAuthPassword a passwordString (\':\' taken, \'!\' refused), the link made anew with it', async () => {
+  const FIRST = 'the-first-password-01';
+  const NEXT = 'new:pass|word+at@x.y=z_*-9';
+  const csms = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS, password: FIRST }).listen();
+  const st = await startBorned({
+    connectors: 1, auth: 'free', args: ['--csms', csms.url],
+    set: { 'station.id': 'cp-201-sec-pw', ...V201, 'ocpp.security_profile': '1', 'ocpp.AuthorizationKey': FIRST },
+  });
+  const item = (attributeValue) => ({ component: { name: 'SecurityCtrlr' }, variable: { name: 'BasicAuthPassword' }, attributeValue });
+  try {
+    await csms.waitCall('BootNotification');
+    assert.equal(csms.lastHandshake.identity, 'cp-201-sec-pw');
+    assert.equal(csms.lastHandshake.password.toString(), FIRST);
+    const first = csms.client;
+    // not passwordString, too short, too long: Rejected, the link kept
+    const refused = (await csms.call('SetVariables', { setVariableData: [item('has!bang#and-more-chars'), item('short:pw'), item('x'.repeat(41))] })).setVariableResult;
+    assert.deepEqual(refused.map((x) => x.attributeStatus), ['Rejected', 'Rejected', 'Rejected']);
+    assert.equal(csms.client, first);
+    csms.password = NEXT; // the reconnection must present it
+    const connected = new Promise((resolve) => csms.on('connect', (c) => { if (c !== first) resolve(c); }));
+    const from = csms.calls.length;
+    assert.equal(await setVarAt(csms, 'SecurityCtrlr', 'BasicAuthPassword', NEXT), 'Accepted');
+    await connected;
+    assert.equal(csms.lastHandshake.identity, 'cp-201-sec-pw');
+    assert.equal(csms.lastHandshake.password.toString(), NEXT);
+    // TC_A_09_CS step 5: the station sends a BootNotification over the new connection
+    await csms.waitCall('BootNotification', { from });
+    const ev = await csms.waitCall('SecurityEventNotification', { match: (p) => p.type === 'ReconfigurationOfSecurityParameters' });
+    assert.match(ev.params.techInfo ?? '', /BasicAuthPassword/);
     csms.assertNoViolations();
   } finally {
     await st.stop(); st.cleanup(); await csms.close();

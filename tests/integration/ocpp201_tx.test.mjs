@@ -808,3 +808,102 @@ test('B09.FR.04: SecurityCtrlr.AllowSecurityProfileDowngrade is reported and set
   assert.equal(await setVar('SecurityCtrlr', 'AllowSecurityProfileDowngrade', 'false'), 'Accepted');
   csms.assertNoViolations();
 });
+
+test('G03/G04 / TC_G_06 … _09, _11 … _14, _16 … _19, _21: ChangeAvailability of a connector, an EVSE, the station; the state asked already held is told again; Scheduled while charging, Unavailable once the car left; kept across a restart', async () => {
+  const told = (from, evse) => csms.calls.slice(from)
+    .filter((c) => c.action === 'StatusNotification' && (evse === undefined || c.params.evseId === evse))
+    .map((c) => `${c.params.evseId}/${c.params.connectorId}:${c.params.connectorStatus}`);
+  const change = async (operationalStatus, evse) =>
+    (await csms.call('ChangeAvailability', evse ? { operationalStatus, evse } : { operationalStatus })).status;
+  const waitTold = (from, evseId, connectorStatus) =>
+    csms.waitCall('StatusNotification', { from, match: (p) => p.evseId === evseId && p.connectorId === 1 && p.connectorStatus === connectorStatus })
+      .catch((e) => { throw new Error(`EVSE ${evseId} never told ${connectorStatus}; told ${told(from)} (${e.message})`); });
+  // TC_G_07_CS, TC_G_08_CS: the connector of EVSE 1, Operative to Inoperative and back
+  let from = csms.calls.length;
+  assert.equal(await change('Inoperative', { id: 1, connectorId: 1 }), 'Accepted');
+  await waitTold(from, 1, 'Unavailable');
+  // TC_G_16_CS: Inoperative to Inoperative: Accepted, its state told again
+  from = csms.calls.length;
+  assert.equal(await change('Inoperative', { id: 1, connectorId: 1 }), 'Accepted');
+  await waitTold(from, 1, 'Unavailable');
+  from = csms.calls.length;
+  assert.equal(await change('Operative', { id: 1, connectorId: 1 }), 'Accepted');
+  await waitTold(from, 1, 'Available');
+  assert.deepEqual(told(from), ['1/1:Available'], 'no stale state told');
+  // TC_G_09_CS: an EVSE Operative to Operative
+  from = csms.calls.length;
+  assert.equal(await change('Operative', { id: 2 }), 'Accepted');
+  await waitTold(from, 2, 'Available');
+  // TC_G_12_CS: the station Operative to Operative: every connector told
+  from = csms.calls.length;
+  assert.equal(await change('Operative'), 'Accepted');
+  await waitTold(from, 1, 'Available');
+  await waitTold(from, 2, 'Available');
+  // TC_G_13_CS: the station Inoperative, then Inoperative again: every connector Unavailable, each time
+  for (let round = 0; round < 2; round++) {
+    from = csms.calls.length;
+    assert.equal(await change('Inoperative'), 'Accepted');
+    await waitTold(from, 1, 'Unavailable');
+    await waitTold(from, 2, 'Unavailable');
+  }
+  // TC_G_06_CS: back to Operative
+  from = csms.calls.length;
+  assert.equal(await change('Operative'), 'Accepted');
+  await waitTold(from, 1, 'Available');
+  await waitTold(from, 2, 'Available');
+
+  // TC_G_11_CS, TC_G_17_CS: EVSE 1 (then its connector) Inoperative while it charges: Scheduled,
+  // nothing told while it charges; the badge stop ends the transaction (TxStopPoint here:
+  // Authorized), then (step 4) the connector is told Unavailable, the car still there; the car
+  // leaving (step 10) changes nothing: no Available in between
+  const txEnded = (from) => csms.calls.findIndex((c, i) => i >= from && c.action === 'TransactionEvent' && c.params.eventType === 'Ended');
+  for (const evse of [{ id: 1 }, { id: 1, connectorId: 1 }]) {
+    await charge(1, 'GOOD1');
+    from = csms.calls.length;
+    assert.equal(await change('Inoperative', evse), 'Scheduled');
+    assert.equal((await csms.call('ChangeAvailability', { operationalStatus: 'Inoperative', evse: { id: 2 } })).status, 'Accepted', 'EVSE 2 has no transaction');
+    await waitTold(from, 2, 'Unavailable');
+    assert.deepEqual(told(from, 1), [], 'EVSE 1 still charging: nothing told');
+    assert.equal(st.ctl('tap', 'GOOD1').code, 0); // StopAuthorized
+    const unavailable = await waitTold(from, 1, 'Unavailable');
+    assert.ok(txEnded(from) >= 0 && txEnded(from) < csms.calls.indexOf(unavailable), 'Unavailable once the transaction ended');
+    assert.equal(st.ctl('unplug', '1').code, 0); // EVDisconnected
+    await st.waitFor((x) => x.connectors[0].cp_state === 'A', { what: 'the car gone from 1' });
+    from = csms.calls.length;
+    assert.equal(await change('Operative'), 'Accepted');
+    await waitTold(from, 1, 'Available');
+    await waitTold(from, 2, 'Available');
+    assert.deepEqual(told(csms.calls.indexOf(unavailable), 1), ['1/1:Unavailable', '1/1:Available'], 'the car leaving told nothing');
+  }
+  // TC_G_14: the station Inoperative while EVSE 1 charges: Scheduled, EVSE 2 Unavailable now,
+  // EVSE 1 once its transaction ended
+  await charge(1, 'GOOD1');
+  from = csms.calls.length;
+  assert.equal(await change('Inoperative'), 'Scheduled');
+  await waitTold(from, 2, 'Unavailable');
+  assert.deepEqual(told(from, 1), []);
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  await waitTold(from, 1, 'Unavailable');
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await st.waitFor((x) => x.connectors[0].cp_state === 'A', { what: 'the car gone from 1' });
+
+  // TC_G_18_CS, TC_G_19_CS, TC_G_21_CS: EVSE 2 operative again, EVSE 1 still not; a restart:
+  // after the BootNotification EVSE 1 Unavailable, EVSE 2 Available, then StartupOfTheDevice
+  from = csms.calls.length;
+  assert.equal(await change('Operative', { id: 2 }), 'Accepted');
+  await waitTold(from, 2, 'Available');
+  from = csms.calls.length;
+  st = await rig.restart(st, csms);
+  const boot = await csms.waitCall('BootNotification', { from });
+  const afterBoot = csms.calls.indexOf(boot);
+  await waitTold(afterBoot, 1, 'Unavailable');
+  await waitTold(afterBoot, 2, 'Available');
+  assert.deepEqual(told(afterBoot).sort(), ['1/1:Unavailable', '2/1:Available']);
+  const startup = await csms.waitCall('SecurityEventNotification', { from: afterBoot, match: (p) => p.type === 'StartupOfTheDevice' });
+  const lastStatus = csms.calls.findLastIndex((c) => c.action === 'StatusNotification');
+  assert.ok(lastStatus < csms.calls.indexOf(startup), 'TC_G_21 step 4 then step 6: the statuses, then StartupOfTheDevice');
+  from = csms.calls.length;
+  assert.equal(await change('Operative'), 'Accepted');
+  await waitTold(from, 1, 'Available');
+  csms.assertNoViolations();
+});

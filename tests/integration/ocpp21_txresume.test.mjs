@@ -2,7 +2,8 @@
 // a strict CSMS that picked ocpp2.1 (npm ocpp-rpc with the OCA's 2.1 schemas, lib/csms.mjs). A
 // charge whose periodic Updated events are queued while the CSMS is away, then a kill -9 with the
 // car plugged in: the restarted station resumes the session and queues a TransactionEvent Updated,
-// triggerReason TxResumed, after the events the journal kept, the seqNo counting on without a gap;
+// triggerReason TxResumed (chargingState Charging, the state the EVSE reaches), after the events
+// the journal kept, the seqNo counting on without a gap;
 // the Ended is the usual one when the car leaves. TxCtrlr.ResumptionTimeout 0 (session.resume_timeout_s):
 // the car still there, the transaction ends at the restart (AbnormalCondition, PowerLoss), no TxResumed.
 // A 2.0.1 station (ocpp201_tx.test.mjs's kill -9 tests) says nothing of the kind. BORNE_OCPP_PEER=ocpp-ws-io runs it
@@ -59,11 +60,12 @@ test('E17: after a kill -9 with the car plugged in, the resumed transaction\'s U
   assert.equal(resumed.params.eventType, 'Updated');
   assert.equal(resumed.params.transactionInfo.transactionId, tx);
   assert.equal(resumed.params.evse.id, 1);
-  // borne's session restarts before the energy flows again: the state of that moment, then
-  // the car's own ChargingStateChanged events
-  assert.equal(resumed.params.transactionInfo.chargingState, 'EVConnected');
-  await csms.waitCall('TransactionEvent', { match: (p) => p.transactionInfo.transactionId === tx && p.seqNo > resumed.params.seqNo && p.triggerReason === 'ChargingStateChanged' && p.transactionInfo.chargingState === 'Charging' });
+  // said with the state the EVSE reaches (the energy flows again: TC_E_113's Charging), not the
+  // EVConnected of the instant the session is resumed; no ChargingStateChanged repeats it
+  assert.equal(resumed.params.transactionInfo.chargingState, 'Charging');
+  await st.waitStatus(1, 'Charging');
   await flushed();
+  assert.ok(!csms.calls.some((c) => c.action === 'TransactionEvent' && c.params.transactionInfo.transactionId === tx && c.params.seqNo > resumed.params.seqNo && c.params.triggerReason === 'ChargingStateChanged'));
   const before = eventsOf(tx, early);
   const after = eventsOf(tx, csms.calls);
   const sent = [...before, ...after];
@@ -113,5 +115,50 @@ test('E17: TxCtrlr.ResumptionTimeout 0 — the car still plugged in, the transac
   assert.equal(await setVar('TxCtrlr', 'ResumptionTimeout', '86400'), 'Accepted');
   assert.equal(st.ctl('unplug', '1').code, 0);
   await st.waitStatus(1, 'Available');
+  csms.assertNoViolations();
+});
+
+test('B13: Reset ImmediateAndResume — Rejected for one EVSE or with TxCtrlr.ResumptionTimeout 0; during a charge Accepted, no Ended, BootNotification RemoteReset, the same transaction goes on (Updated TxResumed), seqNo without a gap', async () => {
+  // the car stays plugged in through the restart: the station's own settings say so (a Reset
+  // re-executes borned with its arguments)
+  await st.stop();
+  st = await rig.start(csms.url, { 'sim.plugged': '1' });
+  await rig.registered(st);
+  assert.equal((await csms.call('Reset', { type: 'ImmediateAndResume', evseId: 1 })).status, 'Rejected');
+  assert.equal(await setVar('TxCtrlr', 'ResumptionTimeout', '0'), 'Accepted');
+  assert.equal((await csms.call('Reset', { type: 'ImmediateAndResume' })).status, 'Rejected'); // TC_B_101
+  assert.equal(await setVar('TxCtrlr', 'ResumptionTimeout', '86400'), 'Accepted');
+  const from = csms.calls.length;
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  const started = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' && p.evse.id === 1 });
+  const tx = started.params.transactionInfo.transactionId;
+  await st.waitStatus(1, 'Charging');
+  const session = (await st.connector(1)).session.id;
+  await flushed();
+  const reset = csms.calls.length;
+  assert.equal((await csms.call('Reset', { type: 'ImmediateAndResume' })).status, 'Accepted');
+  const boot = await csms.waitCall('BootNotification', { from: reset, timeoutMs: 30000 });
+  assert.equal(boot.params.reason, 'RemoteReset');
+  await st.waitReady(2);
+  await rig.registered(st, 'registered after the reset');
+  await csms.waitCall('SecurityEventNotification', { from: reset, match: (p) => p.type === 'ResetOrReboot' });
+  const resumed = await csms.waitCall('TransactionEvent', { from: reset, match: (p) => p.triggerReason === 'TxResumed' });
+  assert.equal(resumed.params.eventType, 'Updated');
+  assert.equal(resumed.params.transactionInfo.transactionId, tx);
+  assert.ok(csms.calls.indexOf(resumed) > csms.calls.indexOf(boot), 'said after the restart');
+  assert.equal(resumed.params.transactionInfo.chargingState, 'Charging'); // TC_B_103's reading
+  await st.waitFor((x) => x.connectors[0].session?.id === session, { what: 'the session resumed' });
+  await st.waitStatus(1, 'Charging');
+  const end = csms.calls.length;
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  const ended = await csms.waitCall('TransactionEvent', { from: end, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
+  assert.equal(ended.params.triggerReason, 'EVCommunicationLost');
+  await flushed();
+  const sent = eventsOf(tx, csms.calls.slice(from));
+  assert.deepEqual(sent.map((e) => e.seqNo), sent.map((_, i) => i), 'seqNo from 0 without a gap');
+  assert.equal(sent.filter((e) => e.eventType === 'Ended').length, 1, 'one Ended, at the unplug');
+  assert.equal(sent.filter((e) => e.triggerReason === 'TxResumed').length, 1, 'said once');
+  // the next start is an ordinary one again: no car, a PowerUp
+  st = await rig.restart(st, csms);
   csms.assertNoViolations();
 });

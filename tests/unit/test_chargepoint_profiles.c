@@ -614,6 +614,46 @@ static void composite_gaps_and_refusals(void **state) {
   cp_profiles_free(s);
 }
 
+/* The filled composite (2.0.1 K08, OCTT TC_K_39/41_CS): the window asked,
+ * from now; the point's own maximum where no profile applies. */
+static void composite_filled_covers_the_window(void **state) {
+  (void)state;
+  cp_profiles *s = open_mem(1);
+  cp_composite_schedule c;
+  /* no profile at all: Accepted, the maximum for the whole window */
+  assert_int_equal(
+      cp_profiles_composite_filled(s, 1, 300, CP_UNIT_AMPS, T0, NULL, 0, 3, 230, 32, &c), OK);
+  assert_int_equal(c.start, T0);
+  assert_int_equal(c.duration_s, 300);
+  expect_periods(&c, (cp_schedule_period[]){PD(0, 32, 0)}, 1);
+  cp_composite_schedule_free(&c);
+  prof g = make(1, 0, DEF, CP_KIND_ABSOLUTE); /* 00:10 to 00:20 */
+  g.p.schedule.has_start = true;
+  g.p.schedule.start = T0 + S(600);
+  g.p.schedule.has_duration = true;
+  g.p.schedule.duration_s = 600;
+  period(&g, 0, 10, 0);
+  assert_int_equal(set(s, 0, g, NULL, T0), OK);
+  /* before, during and after it: 32, 10, 32 A; in W on three phases */
+  assert_int_equal(
+      cp_profiles_composite_filled(s, 1, 3600, CP_UNIT_AMPS, T0, NULL, 0, 3, 230, 32, &c), OK);
+  assert_int_equal(c.start, T0);
+  assert_int_equal(c.duration_s, 3600);
+  expect_periods(&c, (cp_schedule_period[]){PD(0, 32, 0), PD(600, 10, 0), PD(1200, 32, 0)}, 3);
+  cp_composite_schedule_free(&c);
+  assert_int_equal(
+      cp_profiles_composite_filled(s, 1, 3600, CP_UNIT_WATTS, T0, NULL, 0, 3, 230, 32, &c), OK);
+  expect_periods(&c, (cp_schedule_period[]){PD(0, 22080, 0), PD(600, 6900, 0), PD(1200, 22080, 0)},
+                 3);
+  cp_composite_schedule_free(&c);
+  /* a bad request is still refused */
+  assert_int_equal(
+      cp_profiles_composite_filled(s, 2, 600, CP_UNIT_AMPS, T0, NULL, 0, 3, 230, 32, &c), NO);
+  assert_int_equal(cp_profiles_composite_filled(s, 1, 0, CP_UNIT_AMPS, T0, NULL, 0, 3, 230, 32, &c),
+                   NO);
+  cp_profiles_free(s);
+}
+
 /* ---- persistence ---- */
 
 typedef test_tmpdb tmpdb;
@@ -1205,6 +1245,7 @@ int main(void) {
       cmocka_unit_test(next_change_finds_every_boundary),
       cmocka_unit_test(composite_merges_purposes_over_the_window),
       cmocka_unit_test(composite_gaps_and_refusals),
+      cmocka_unit_test(composite_filled_covers_the_window),
       cmocka_unit_test_setup_teardown(profiles_survive_a_restart, db_setup, db_teardown),
       cmocka_unit_test_setup_teardown(a_transaction_end_inside_a_batch_removes_its_profiles,
                                       db_setup, db_teardown),

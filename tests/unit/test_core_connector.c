@@ -934,11 +934,17 @@ static void inoperative_waits_for_the_session_to_end(void **state) {
   assert_true(out(&r)->contactor_closed);
   feed(&r, (cs_event){.type = CS_EV_STOP, .reason = STOP_LOCAL});
   assert_int_equal(cs_status(&r.sm), STATUS_UNAVAILABLE);
-  assert_int_equal(out(&r)->pwm_permille, PILOT_STEADY_LOW);
+  /* the car still there: +12 V, so that its leaving shows on CP */
+  assert_int_equal(out(&r)->pwm_permille, PILOT_STEADY_HIGH);
   assert_false(out(&r)->contactor_closed);
   follow(&r);
-  feed(&r, (cs_event){.type = CS_EV_AVAILABILITY, .flag = true});
+  /* it leaves (CP A, then the plug's PP open): no fault, still Unavailable, state F */
   cp(&r, CP_A);
+  pp(&r, -1);
+  assert_int_equal(cs_error(&r.sm), ERR_NONE);
+  assert_int_equal(cs_status(&r.sm), STATUS_UNAVAILABLE);
+  assert_int_equal(out(&r)->pwm_permille, PILOT_STEADY_LOW);
+  feed(&r, (cs_event){.type = CS_EV_AVAILABILITY, .flag = true});
   assert_int_equal(cs_status(&r.sm), STATUS_AVAILABLE);
   /* Idle and inoperative: no authorization is taken. */
   feed(&r, (cs_event){.type = CS_EV_AVAILABILITY, .flag = false});

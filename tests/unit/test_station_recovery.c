@@ -35,6 +35,15 @@ static void ended_with_reboot(station *st) {
   assert_true(r.meter_stop_wh >= 150.0);
 }
 
+/* the same, whatever its energy */
+static void ended_with_reboot_any(station *st) {
+  session_row r;
+  assert_int_equal(store_session_get(st->db, resumed_session, &r), 0);
+  assert_int_equal(r.reason, STOP_REBOOT);
+}
+
+static bool closing(station *st) { return st->closing; }
+
 static void open_session_resumes_if_ev_is_there_else_power_loss(void **state) {
   (void)state;
   log_set_level(LOG_ERROR);
@@ -169,6 +178,55 @@ static void disabled_badge_session_is_closed(void **state) {
   assert_true(resumed_after_crash("AB12", "AB12", true));
 }
 
+/* station_reset_keeping_sessions (2.1 Reset ImmediateAndResume): the restart
+ * ends no session; its reading of that instant is on disk and the restarted
+ * station resumes the same session (its car still there). */
+static int64_t kept_session;
+static void left_open(station *st) {
+  session_row r;
+  assert_int_equal(store_session_get(st->db, kept_session, &r), 0);
+  assert_int_equal(r.stop_ms, 0);
+  meter_reading last;
+  assert_int_equal(store_meter_last(st->db, 1, &last), 0);
+  assert_true(last.at >= r.start_ms);
+}
+
+static void reset_keeping_sessions_resumes_them(void **state) {
+  (void)state;
+  log_set_level(LOG_ERROR);
+  char dir[] = "/tmp/borne-recovery-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char dbpath[128], err[256];
+  snprintf(dbpath, sizeof dbpath, "%s/borne.db", dir);
+  store *db;
+  assert_int_equal(store_open(&db, dbpath, err, sizeof err), 0);
+  assert_int_equal(store_badge_add(db, "AB12", 0, true, 1), 0);
+  assert_int_equal(
+      store_session_begin(db, 1, "AB12", "", clock_wall_ms() - 1000, 100.0, &kept_session), 0);
+  store_close(db);
+
+  station_rig rig;
+  double energy[2] = {100.0, 0.0};
+  station_rig_prepare(&rig, 2, energy);
+  station_rig_open(&rig, dir);
+  assert_true(station_rig_run_until(&rig, recovered));
+  assert_int_equal(rig.st->conn[0].session_id, kept_session);
+  station_reset_keeping_sessions(rig.st);
+  assert_true(station_rig_run_until(&rig, closing));
+  station_rig_close(&rig, left_open);
+
+  station_rig again;
+  station_rig_prepare(&again, 2, energy);
+  station_rig_open(&again, dir);
+  assert_true(station_rig_run_until(&again, recovered));
+  assert_int_equal(again.st->conn[0].session_id, kept_session);
+  resumed_session = kept_session;
+  station_rig_close(&again, ended_with_reboot_any);
+  char cmd[96];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  assert_int_equal(system(cmd), 0);
+}
+
 int main(void) {
   if (borne_keys_register() != 0) return 1; /* every module's configuration keys */
   const struct CMUnitTest tests[] = {
@@ -176,6 +234,7 @@ int main(void) {
       cmocka_unit_test(back_end_token_session_resumes),
       cmocka_unit_test(disabled_badge_session_is_closed),
       cmocka_unit_test(longer_interruption_closes_the_session),
+      cmocka_unit_test(reset_keeping_sessions_resumes_them),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

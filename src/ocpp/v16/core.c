@@ -126,7 +126,8 @@ static json_t *boot_payload(const ocpp16_station *o) {
 
 /* What a registration is about: the BootNotification's fields and the
  * connection it went over (URL, configuration slot, identity, security
- * profile, subprotocol); NULL out of memory. */
+ * profile, subprotocol, the link's generation: a reconnection made to apply
+ * new link settings boots); NULL out of memory. */
 static char *boot_fingerprint(const ocpp16_station *o, const json_t *p) {
   ocpp_transport_config tc;
   v16_transport_config(o, &tc);
@@ -140,8 +141,9 @@ static char *boot_fingerprint(const ocpp16_station *o, const json_t *p) {
              strlen(tc.cp_id ? tc.cp_id : "") + strlen(ls.subprotocol) + 64;
   char *fp = malloc(n);
   if (fp)
-    snprintf(fp, n, "%s|%s|%d|%s|%s|%d|%s", what, tc.url ? tc.url : "", slot, net_url,
-             tc.cp_id ? tc.cp_id : "", tc.security_profile, ls.subprotocol);
+    snprintf(fp, n, "%s|%s|%d|%s|%s|%d|%s|%u", what, tc.url ? tc.url : "", slot, net_url,
+             tc.cp_id ? tc.cp_id : "", tc.security_profile, ls.subprotocol,
+             ocpp_link_generation(o->link));
   free(what);
   return fp;
 }

@@ -172,9 +172,21 @@ static void h_change_availability(ocpp201_station *o, const json_t *req, ocpp_re
   }
   bool scheduled = false;
   for (int i = c ? c : 1; i <= (c ? c : o->count); i++) {
-    if (!operative && station_has_session(o->st, i)) scheduled = true;
+    bool waits = !operative && station_has_session(o->st, i);
+    if (waits) scheduled = true;
+    v201_evse *k = &o->evse[i - 1];
+    borne_ms since = k->since;
     cp_availability_save(o->resv, i, operative);
     station_set_available(o->st, i, operative);
+    /* Already in the state asked (TC_G_09/12/13/16_CS: Operative to Operative,
+     * Inoperative to Inoperative): nothing changed, so nothing was told; the
+     * OCTT waits for the state of the connectors all the same. Told again
+     * unless a change is still held for MinimumStatusDuration or the EVSE
+     * waits for its transaction to end. */
+    bool unchanged =
+        k->known && k->since == since && k->reported_valid &&
+        strcmp(v201_connector_status_name(k->reported), v201_connector_status_name(k->status)) == 0;
+    if (unchanged && !waits) v201_send_status(o, i);
   }
   v201_reply_status(r, scheduled ? "Scheduled" : "Accepted");
 }

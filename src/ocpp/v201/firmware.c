@@ -56,8 +56,32 @@ void v201_on_restart(void *ctx) {
   lazy_timer_start(&o->reset_timer, o->st->loop, v201_flush_check_cb, o, 0, 0);
 }
 
-const char *v201_boot_reason(const ocpp201_station *o) {
-  return station_firmware_boot_pending(o->st) ? "FirmwareUpdate" : "PowerUp";
+/* Did the run before this one end with a Reset of the CSMS? The event log,
+ * newest first: this start's "boot", then, back to the run's own "boot", the
+ * ResetOrReboot security event h_reset records (provisioning.c). */
+typedef struct {
+  int boots;
+  bool remote;
+} reset_look;
+
+static int look_for_reset(void *ctx, const event_row *row) {
+  reset_look *l = ctx;
+  if (strcmp(row->kind, "boot") == 0) return ++l->boots > 1; /* the run before began */
+  l->remote = l->boots == 1 && strncmp(row->detail, "ResetOrReboot:", 14) == 0 &&
+              strstr(row->detail, "by the CSMS") != NULL;
+  return l->remote;
+}
+
+const char *v201_boot_reason(ocpp201_station *o) {
+  if (station_firmware_boot_pending(o->st)) return "FirmwareUpdate";
+  if (!o->start_reason) {
+    static const char *const kinds[] = {"boot", "security"};
+    reset_look l = {0};
+    store_events_of_kinds(o->st->db, kinds, 2, 0, 200, 2000, look_for_reset, &l);
+    /* TC_B_23_CS (2.0.1 Part 6): after the CSMS's Reset, RemoteReset */
+    o->start_reason = l.remote ? "RemoteReset" : "PowerUp";
+  }
+  return o->start_reason;
 }
 
 /* ---------- incoming calls ---------- */

@@ -149,7 +149,11 @@ static json_t *charging_station(const ocpp201_station *o) {
 
 /* What a registration is about: the chargingStation the BootNotification
  * carries and the connection it went over (the CSMS's URL and slot, the
- * identity, the security profile, the subprotocol); NULL out of memory. */
+ * identity, the security profile, the subprotocol, and the link's
+ * generation: a reconnection the station makes itself to apply new link
+ * settings — password, certificates, URL, slot, interface — boots, as
+ * TC_A_09_CS step 5 expects after a new BasicAuthPassword); NULL out of
+ * memory. */
 static char *boot_fingerprint(const ocpp201_station *o, const json_t *cs) {
   ocpp_transport_config tc;
   ocpp_core_transport_config(o->shared, &tc);
@@ -161,8 +165,9 @@ static char *boot_fingerprint(const ocpp201_station *o, const json_t *cs) {
              strlen(ls.subprotocol) + 64;
   char *fp = malloc(n);
   if (fp)
-    snprintf(fp, n, "%s|%s|%s|%d|%d|%s", what, tc.url ? tc.url : "", tc.cp_id ? tc.cp_id : "",
-             tc.security_profile, ocpp_core_network_slot(o->shared), ls.subprotocol);
+    snprintf(fp, n, "%s|%s|%s|%d|%d|%s|%u", what, tc.url ? tc.url : "", tc.cp_id ? tc.cp_id : "",
+             tc.security_profile, ocpp_core_network_slot(o->shared), ls.subprotocol,
+             ocpp_link_generation(o->link));
   free(what);
   return fp;
 }
@@ -214,7 +219,10 @@ void v201_flush_check_cb(uv_timer_t *t) {
     return;
   }
   o->restart_pending = false;
-  station_reset(o->st, o->restart_hard); /* hard: into a new firmware image */
+  if (o->restart_keeping)
+    station_reset_keeping_sessions(o->st); /* 2.1 ImmediateAndResume */
+  else
+    station_reset(o->st, o->restart_hard); /* hard: into a new firmware image */
 }
 
 static void stop_all_cb(uv_timer_t *t) {
@@ -250,7 +258,37 @@ void v201_reset_when_idle(ocpp201_station *o) {
   lazy_timer_start(&o->reset_timer, o->st->loop, v201_flush_check_cb, o, RESET_FLUSH_MS, 0);
 }
 
+/* 2.1 B13, Reset ImmediateAndResume: the station restarts at once without
+ * ending its transactions; after the restart each one goes on (Updated
+ * TxResumed) when its car is still there within TxCtrlr.ResumptionTimeout,
+ * else ends (AbnormalCondition, PowerLoss) as after a power cut (E17,
+ * close_unresumed_sessions). A station that resumes nothing (the timeout 0)
+ * answers Rejected (the OCA's 2.1 Part 5: TC_B_101 "TxResumptionTimeout 0 or
+ * <omitted> - Rejected"); an EVSE alone cannot be reset (B12 as for the
+ * other types). The journal is flushed first as for Immediate. */
+static void reset_and_resume(ocpp201_station *o, bool per_evse, ocpp_reply *r) {
+  if (per_evse || config_get_int(o->st->cfg, "session.resume_timeout_s") <= 0) {
+    v201_reply_status(r, "Rejected");
+    return;
+  }
+  station_event(o->st, 0, "security", "ResetOrReboot: %s reset by the CSMS", "ImmediateAndResume");
+  v201_reply_status(r, "Accepted");
+  o->reset_pending_idle = false; /* an OnIdle waiting is done by this one */
+  o->restart_pending = true;
+  o->restart_keeping = true;
+  o->restart_deadline = uv_now(o->st->loop) + RESET_STOP_MAX_MS;
+  lazy_timer_start(&o->reset_timer, o->st->loop, v201_flush_check_cb, o, RESET_FLUSH_MS, 0);
+}
+
 static void h_reset(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
+  /* not a value of 2.0.1's ResetEnumType (the generated decoder's): the
+   * frame validation lets it through under 2.1 only */
+  const char *type = json_string_value(json_object_get(req, "type"));
+  if (type && strcmp(type, "ImmediateAndResume") == 0 && o->link &&
+      ocpp_link_dialect(o->link) == &ocpp21_dialect) {
+    reset_and_resume(o, json_object_get(req, "evseId") != NULL, r);
+    return;
+  }
   ocpp201_ResetRequest q;
   ocpp_error e;
   if (!v201_decoded(ocpp201_ResetRequest_decode(req, &q, &e), &e, r)) return;

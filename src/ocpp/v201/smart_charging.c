@@ -421,11 +421,16 @@ static void h_get_composite_schedule(ocpp201_station *o, const json_t *req, ocpp
     return;
   }
   const char *tx = c ? o->evse[c - 1].tx_id : NULL;
+  /* where no profile applies, the EVSE's own maximum (its current
+   * selector); for EVSE 0, the grid connection, all of them together: the
+   * schedule always covers the window asked, from now (TC_K_39/41_CS) */
+  double own = 0;
+  for (int i = c ? c : 1; i <= (c ? c : o->count); i++) own += config_selector_amps(o->st->cfg, i);
   cp_composite_schedule cs;
-  cp_profile_result res = cp_profiles_composite(
+  cp_profile_result res = cp_profiles_composite_filled(
       o->profiles, c, duration, unit, now201(o), tx, tx && tx[0] ? tx_start_of(o, c) : 0,
       c ? station_connector_phases(o->st, c) : 3,
-      phase_voltage(o->st->cfg, c ? station_connector_phases(o->st, c) : 3), &cs);
+      phase_voltage(o->st->cfg, c ? station_connector_phases(o->st, c) : 3), own, &cs);
   /* K08: borne's own limits on the EVSE (its ChargingStationExternalConstraints);
    * EVSE 0, the grid connection: those that bind the whole station */
   v201_external_limit x[2];

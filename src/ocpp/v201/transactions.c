@@ -491,10 +491,13 @@ static v201_tx_event event_of(const ocpp201_station *o, int c, cp_event_kind kin
 static void sign_intermediate(ocpp201_station *o, int c, const char *setting, const char *context,
                               char tx, borne_ms at, double wh, json_t *meter_values);
 
+static void say_resumed(ocpp201_station *o, int c);
+
 static void send_updated(ocpp201_station *o, int c, const char *trigger_reason,
                          const json_t *limit) {
   v201_evse *k = &o->evse[c - 1];
   if (!k->session_id || !k->tx_id[0]) return;
+  if (k->resume_pending && strcmp(trigger_reason, "TxResumed")) say_resumed(o, c); /* first */
   v201_tx_event e = event_of(o, c, CP_EVENT_UPDATED, trigger_reason);
   e.transaction_limit = limit;
   /* the reading of the interval, of a tariff or a rate change: Sample.Periodic;
@@ -691,11 +694,35 @@ static borne_ms take_aligned(ocpp201_station *o, borne_ms now) {
   return o->next_aligned;
 }
 
+/* 2.1 E17: the TxResumed of a resumed transaction, with its EVSE's state */
+static void say_resumed(ocpp201_station *o, int c) {
+  o->evse[c - 1].resume_pending = false;
+  send_updated(o, c, "TxResumed", NULL);
+}
+
+borne_ms v201_resumed_due(ocpp201_station *o, borne_ms now) {
+  borne_ms next = NEVER;
+  for (int c = 1; c <= o->count; c++) {
+    v201_evse *k = &o->evse[c - 1];
+    if (!k->resume_pending) continue;
+    if (now >= k->resume_by)
+      say_resumed(o, c); /* the car does not draw: said as it is */
+    else if (k->resume_by < next)
+      next = k->resume_by;
+  }
+  return next;
+}
+
 /* E: a change of chargingState during a transaction is an Updated event. */
 void v201_charging_state_changed(ocpp201_station *o, int c) {
   v201_evse *k = &o->evse[c - 1];
   if (!k->session_id || !k->tx_id[0]) return;
   if (!strcmp(v201_charging_state_name(k->tx_state), v201_charging_state_name(k->status))) return;
+  if (k->resume_pending) { /* 2.1 E17: the state the resumed transaction reaches */
+    if (!strcmp(v201_charging_state_name(k->status), "SuspendedEV")) return; /* not yet */
+    say_resumed(o, c);
+    return;
+  }
   v201_tx_event e = event_of(o, c, CP_EVENT_UPDATED, "ChargingStateChanged");
   k->tx_state = k->status;
   enqueue(o, k->session_id, &e);
@@ -1774,11 +1801,25 @@ void v201_on_session_started(void *ctx, int c, const station_session_info *s) {
     if (k->tx_id[0]) tx_ended_begin(o, c, s->start_ms);
     reencode_session(o, s->id);
     /* 2.1 E17: the transaction goes on after the restart: said once, after
-     * what the journal kept of it (its seqNo next on the counter on disk) */
+     * what the journal kept of it (its seqNo next on the counter on disk),
+     * with the state its EVSE reaches (the readings of TC_E_113 and
+     * TC_B_103: Charging when the energy flows again), not the EVConnected
+     * of the instant the session is resumed, before the contactor closes:
+     * once it is neither that nor SuspendedEV (v201_charging_state_changed),
+     * else RESUME_SETTLE_MS later as it is, or before any other event of the
+     * transaction (a periodic Updated, the Ended) that comes first */
     if (k->tx_id[0] &&
         v201_txp_report_resumed(t, s->restarted,
-                                o->link && ocpp_link_dialect(o->link) == &ocpp21_dialect))
-      send_updated(o, c, "TxResumed", NULL);
+                                o->link && ocpp_link_dialect(o->link) == &ocpp21_dialect)) {
+      const char *now_state = v201_charging_state_name(k->status);
+      if (!strcmp(now_state, "EVConnected") || !strcmp(now_state, "SuspendedEV")) {
+        k->resume_pending = true;
+        k->resume_by = now201(o) + RESUME_SETTLE_MS;
+        v201_arm_tick(o);
+      } else {
+        send_updated(o, c, "TxResumed", NULL);
+      }
+    }
     return;
   }
   const char *free_tag = config_get(o->st->cfg, "ocpp.free_id_tag");
@@ -1831,6 +1872,7 @@ void v201_on_session_stopped(void *ctx, int c, const station_session_info *s) {
   ocpp201_station *o = ctx;
   v201_evse *k = &o->evse[c - 1];
   v201_txp *t = &k->txp;
+  if (k->resume_pending) say_resumed(o, c); /* resumed, ended before the energy flowed again */
   if (!t->session) { /* not seen starting (recovered after a restart, ended at once) */
     t->session = s->id;
     t->stop = V201_TXP_EV | V201_TXP_AUTH;

@@ -49,6 +49,9 @@
 #define BOOT_RETRY_DEFAULT_S 30
 #define RESET_FLUSH_MS 300      /* lets the WebSocket write the Reset answer before closing */
 #define RESET_STOP_MAX_MS 10000 /* Reset: waits at most this for the Ended events' answers */
+/* 2.1 E17: a resumed transaction's TxResumed waits at most this (station
+ * time) for the car to draw again (borne's own EV timeouts are 5-6 s) */
+#define RESUME_SETTLE_MS 10000
 
 typedef enum { B201_NONE, B201_PENDING, B201_ACCEPTED, B201_REJECTED } v201_boot_state;
 extern const char *const v201_boot_names[]; /* indexed by v201_boot_state (core.c) */
@@ -77,7 +80,12 @@ typedef struct {
   int64_t session_id;           /* running borne session, 0 none */
   char tx_id[CP_TX_ID_MAX + 1]; /* its transactionId, "" none */
   connector_status tx_state;    /* chargingState the back end last heard */
-  v201_txp txp;                 /* E01/E06: its transaction on the session's timeline */
+  /* 2.1 E17: a resumed transaction's TxResumed waits for the state its EVSE
+   * reaches after the restart (EVConnected, then SuspendedEV until the car
+   * draws), at most until resume_by */
+  bool resume_pending;
+  borne_ms resume_by;
+  v201_txp txp; /* E01/E06: its transaction on the session's timeline */
   borne_ms last_sample;
   /* the transactionId whose signed value carried the public key
    * (PublicKeyWithSignedMeterValue OncePerTransaction); on disk too
@@ -149,6 +157,8 @@ typedef struct ocpp201_station {
   lazy_timer reset_timer;  /* Reset after its answer was written (made by a Reset) */
   bool reset_pending_idle; /* Reset OnIdle: once no transaction runs */
   bool restart_pending;
+  const char *start_reason; /* the BootNotification reason of this run, once known */
+  bool restart_keeping;     /* the restart ends no transaction (2.1 Reset ImmediateAndResume) */
   uint64_t restart_deadline;
   v201_evse *evse; /* count of them (1.3 kB each: a swarm station has 2 of the 8 it may have) */
   /* E03: the transaction of a badge held for the next car (TxStartPoint
@@ -351,6 +361,9 @@ void v201_on_session_started(void *ctx, int c, const station_session_info *s);
 void v201_on_session_stopped(void *ctx, int c, const station_session_info *s);
 void v201_on_meter_read(void *ctx, int c, const meter_reading *r);
 void v201_charging_state_changed(ocpp201_station *o, int c);
+/* 2.1 E17: the TxResumed still waiting whose time is up sent; the next such
+ * time (NEVER: none) */
+borne_ms v201_resumed_due(ocpp201_station *o, borne_ms now);
 /* E01/E06: EVSE c's status changed from `was` (TxStartPoint / TxStopPoint). */
 void v201_tx_points_status(ocpp201_station *o, int c, connector_status was);
 /* E01: RequestStopTransaction of a transaction begun at the plug, no session
@@ -433,8 +446,9 @@ const char *v201_monitoring_base(const ocpp201_station *o);
 /* firmware.c (L: UpdateFirmware, FirmwareStatusNotification) */
 void v201_on_firmware_status(void *ctx, fw_status s, int request_id, const char *detail);
 void v201_on_restart(void *ctx);
-void v201_send_firmware_status(ocpp201_station *o);     /* TriggerMessage: now, or Idle */
-const char *v201_boot_reason(const ocpp201_station *o); /* PowerUp, or FirmwareUpdate */
+void v201_send_firmware_status(ocpp201_station *o); /* TriggerMessage: now, or Idle */
+/* FirmwareUpdate, RemoteReset (the run before ended with the CSMS's Reset) or PowerUp */
+const char *v201_boot_reason(ocpp201_station *o);
 
 /* diagnostics.c (N: GetLog, LogStatusNotification, CustomerInformation) */
 void v201_on_diag_status(void *ctx, diag_status s, int request_id, const char *detail);

@@ -11,21 +11,21 @@ export { resumed } from './csms.mjs';
 export const Peer201 = process.env.BORNE_OCPP_PEER === 'ocpp-ws-io' ? (await import('./csms_ws_io.mjs')).CsmsWsIo : Csms;
 
 /**
- * rig(id, { peer, set, connectors }): peer(port) listens a new strict 2.0.1 CSMS (options `peer`
+ * rig(id, { peer, set, connectors, speed }): peer(port) listens a new strict 2.0.1 CSMS (options `peer`
  * added, e.g. tags, handlers, protocol 'ocpp2.1'; port 0: a free one), start(url, more) starts
- * the station `id` (`connectors`, 2 unless told) on the rig's data directory (settings `set` and
+ * the station `id` (`connectors`, 2 unless told; simulation `speed`, 20 unless told) on the rig's data directory (settings `set` and
  * `more` added), registered(st, what) resolves once st is registered under the rig's
  * ocpp.version, up() does both and resolves { csms, st } once the station is registered,
  * restart(st, csms) stops st and resolves the station started again (same data directory),
  * booted and registered, down(st, csms) ends both (either may be left out).
  */
-export function ocpp201Rig(id, { peer = {}, set = {}, connectors = 2 } = {}) {
+export function ocpp201Rig(id, { peer = {}, set = {}, connectors = 2, speed = 20 } = {}) {
   const version = set['ocpp.version'] ?? '2.0.1';
   const rig = {
     dataDir: tempDataDir(),
     peer: (port = 0) => new Peer201({ protocol: 'ocpp2.0.1', bootInterval: 300, ...peer }).listen(port),
     start: (url, more = {}) => startBorned({
-      dataDir: rig.dataDir, connectors, auth: 'ocpp', speed: 20, args: ['--csms', url],
+      dataDir: rig.dataDir, connectors, auth: 'ocpp', speed, args: ['--csms', url],
       set: { 'station.id': id, 'ocpp.version': '2.0.1', 'ocpp.MinimumStatusDuration': '0', 'ocpp.reconnect_max_s': '2', ...set, ...more },
     }),
     registered: (st, what = 'registered') =>
