@@ -671,6 +671,11 @@ static void install_now(firmware *fw) {
     return;
   }
   fw->waiting_sessions = false;
+  if (!fw->held) {
+    /* no session may start during the install: the restart would cut it */
+    fw->held = true;
+    if (fw->cfg.on_hold) fw->cfg.on_hold(fw->cfg.ctx, true);
+  }
   set_status(fw, FW_INSTALLING, "");
   if (fw->cfg.installer == FW_INSTALLER_RAUC) {
     char detail[300];

@@ -93,8 +93,9 @@ typedef struct {
    * (OCPP L01.FR.06: the install, and the restart after it, wait for the
    * sessions to end; firmware_sessions_ended() goes on). NULL: always. */
   bool (*may_install)(void *ctx);
-  /* The wait begins (true: hold the connectors out of service, L01.FR.07) or
-   * ends without an install that restarts (false: release them). NULL: none. */
+  /* The wait, or the install, begins (true: hold the connectors out of
+   * service, L01.FR.07: a restart would cut a new session) or the update ends
+   * without a restart (false: release them). NULL: none. */
   void (*on_hold)(void *ctx, bool hold);
   void *ctx;
 } fw_config;

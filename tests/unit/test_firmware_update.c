@@ -192,6 +192,18 @@ static void install_waits_for_the_sessions_to_end(void **state) {
   r->fw = firmware_new(&cfg, r->cu);
   assert_non_null(r->fw);
   char url[300], err[160];
+  /* no session: held during the install too (a session started then would be
+   * cut by the restart), released when the install fails */
+  char bad[300];
+  write_text(r, "foreign.bin", "not an image\n", bad, sizeof bad);
+  fw_request foreign = {.location = bad, .request_id = 6};
+  assert_int_equal(firmware_update(r->fw, &foreign, err, sizeof err), 0);
+  run_until(r, FW_INSTALLATION_FAILED);
+  assert_int_equal(r->hold_count, 2);
+  assert_true(r->holds[0]);
+  assert_false(r->holds[1]);
+  r->hold_count = 0;
+  r->count = 0;
   write_text(r, "image.bin", "borne-sim-firmware 2.0.1-wait\n", url, sizeof url);
   fw_request req = {.location = url, .request_id = 7};
   r->sessions = true;
