@@ -53,7 +53,9 @@ static int check_csl(const char *v, char *why, size_t len) {
   return 0;
 }
 
-/* AuthorizationKey: the Security whitepaper's 16 to 40 bytes, printable. */
+/* AuthorizationKey: the Security whitepaper's 16 to 40 bytes, printable. A
+ * ':' is allowed: HTTP Basic splits user and password at the first one
+ * (RFC 7617), and 2.0.1's passwordString has it (device_model_calls.c). */
 static int check_auth_key(const char *v, char *why, size_t len) {
   size_t n = strlen(v);
   if (n && (n < 16 || n > 40)) {
@@ -61,8 +63,8 @@ static int check_auth_key(const char *v, char *why, size_t len) {
     return -1;
   }
   for (const char *p = v; *p; p++)
-    if (*p <= ' ' || *p > '~' || *p == ':') {
-      snprintf(why, len, "printable ASCII without spaces or ':'");
+    if (*p <= ' ' || *p > '~') {
+      snprintf(why, len, "printable ASCII without spaces");
       return -1;
     }
   return 0;

@@ -421,6 +421,46 @@ test('A04: a password the CSMS refuses (HTTP 401) raises FailedToAuthenticateAtC
   }
 });
 
+// TC_A_01_CS and TC_A_09_CS (OCPP 2.0.1 Part 6, 2023-06-30, as ocpplab.com renders them): the
+// upgrade request's header is `Basic base64(<ChargingStationId>:<BasicAuthPassword>)`, the id the
+// one the URL ends with, the password 16 to 40 characters of passwordString only (A00.FR.205:
+// a-z A-Z 0-9 * - _ = : + | @ .); a new password set by SetVariables is answered Accepted, then
+// the station connects again with it. A ':' was refused, '!' or '#' taken.
+test('A01 / TC_A_01_CS, TC_A_09_CS: BasicAuthPassword a passwordString (\':\' taken, \'!\' refused), the link made anew with it', async () => {
+  const FIRST = 'the-first-password-01';
+  const NEXT = 'new:pass|word+at@x.y=z_*-9';
+  const csms = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS, password: FIRST }).listen();
+  const st = await startBorned({
+    connectors: 1, auth: 'free', args: ['--csms', csms.url],
+    set: { 'station.id': 'cp-201-sec-pw', ...V201, 'ocpp.security_profile': '1', 'ocpp.AuthorizationKey': FIRST },
+  });
+  const item = (attributeValue) => ({ component: { name: 'SecurityCtrlr' }, variable: { name: 'BasicAuthPassword' }, attributeValue });
+  try {
+    await csms.waitCall('BootNotification');
+    assert.equal(csms.lastHandshake.identity, 'cp-201-sec-pw');
+    assert.equal(csms.lastHandshake.password.toString(), FIRST);
+    const first = csms.client;
+    // not passwordString, too short, too long: Rejected, the link kept
+    const refused = (await csms.call('SetVariables', { setVariableData: [item('has!bang#and-more-chars'), item('short:pw'), item('x'.repeat(41))] })).setVariableResult;
+    assert.deepEqual(refused.map((x) => x.attributeStatus), ['Rejected', 'Rejected', 'Rejected']);
+    assert.equal(csms.client, first);
+    csms.password = NEXT; // the reconnection must present it
+    const connected = new Promise((resolve) => csms.on('connect', (c) => { if (c !== first) resolve(c); }));
+    const from = csms.calls.length;
+    assert.equal(await setVarAt(csms, 'SecurityCtrlr', 'BasicAuthPassword', NEXT), 'Accepted');
+    await connected;
+    assert.equal(csms.lastHandshake.identity, 'cp-201-sec-pw');
+    assert.equal(csms.lastHandshake.password.toString(), NEXT);
+    // TC_A_09_CS step 5: the station sends a BootNotification over the new connection
+    await csms.waitCall('BootNotification', { from });
+    const ev = await csms.waitCall('SecurityEventNotification', { match: (p) => p.type === 'ReconfigurationOfSecurityParameters' });
+    assert.match(ev.params.techInfo ?? '', /BasicAuthPassword/);
+    csms.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close();
+  }
+});
+
 test('A04: a CSMS offering no TLS version the station accepts (TLS 1.1) raises InvalidTLSVersion, delivered by the next CSMS', async () => {
   const old = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS })
     .listenTls({ key: pki.read('server.key'), cert: pki.read('server.pem'), minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' });

@@ -169,6 +169,10 @@ static void test_keys_change(void **state) {
   /* AuthorizationKey: 16 to 40 characters */
   assert_string_equal(change(f, "AuthorizationKey", "short", NULL), "Rejected");
   assert_string_equal(change(f, "AuthorizationKey", "0123456789abcdef", NULL), "Accepted");
+  /* a ':' belongs to the password (RFC 7617 splits at the first one, the id's); no space */
+  assert_string_equal(change(f, "AuthorizationKey", "pass:word|with@it", NULL), "Accepted");
+  assert_string_equal(change(f, "AuthorizationKey", "pass word with it", NULL), "Rejected");
+  assert_string_equal(change(f, "AuthorizationKey", "0123456789abcdef", NULL), "Accepted");
   assert_string_equal(config_get(f->cfg, "ocpp.AuthorizationKey"), "0123456789abcdef");
   /* the registry's length bounds hold over OCPP too (issue 22) */
   char text[502];

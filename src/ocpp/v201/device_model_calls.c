@@ -118,6 +118,19 @@ static void h_get_variables(ocpp201_station *o, const json_t *req, ocpp_reply *r
   r->result = json_pack("{s:o}", "getVariableResult", results);
 }
 
+/* A00.FR.205: BasicAuthPassword is a passwordString, whose characters are
+ * a-z, A-Z, 0-9 and '*', '-', '_', '=', ':', '+', '|', '@', '.' (Part 2,
+ * primitive datatypes); TC_A_01_CS checks the password against them. The
+ * setting itself takes any printable password (1.6's AuthorizationKey). */
+static bool password_string(const char *v) {
+  for (; v && *v; v++) {
+    char ch = *v;
+    bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+    if (!alnum && !strchr("*-_=:+|@.", ch)) return false;
+  }
+  return true;
+}
+
 static void h_set_variables(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
   const json_t *items = json_object_get(req, "setVariableData");
   if (over_limits(req, items, r)) return;
@@ -139,6 +152,10 @@ static void h_set_variables(ocpp201_station *o, const json_t *req, ocpp_reply *r
     if (s == DM_ACCEPTED && !strcmp(name, "NetworkConfigurationPriority") &&
         v201_priority_downgrades(o, value, why, sizeof why))
       s = DM_REJECTED;
+    if (s == DM_ACCEPTED && !strcmp(name, "AuthorizationKey") && !password_string(value)) {
+      s = DM_REJECTED;
+      snprintf(why, sizeof why, "a passwordString: a-z A-Z 0-9 * - _ = : + | @ . only");
+    }
     const char *status = dm_status_name(s);
     if (s == DM_ACCEPTED) {
       char applied[96] = "";
