@@ -74,7 +74,7 @@ static void end_session(connector_sm *sm, stop_reason reason, cs_notes *n) {
 
 static void start_session_if_ready(connector_sm *sm, cs_notes *n) {
   if (sm->session_active || !sm->authorized || !plugged_cp(sm->cp) || sm->finishing) return;
-  if (sm->error != ERR_NONE || !sm->selftest_done || !sm->operative || sm->tampered) return;
+  if (sm->error != ERR_NONE || !sm->selftest_done || !cs_in_service(sm) || sm->tampered) return;
   sm->session_active = true;
   sm->reserved = false; /* a reservation ends when its session starts */
   sm->rcd_retries_left = sm->cfg.rcd_auto_retries;
@@ -135,7 +135,7 @@ static connector_status derive_status(const connector_sm *sm) {
     return STATUS_SUSPENDED_EV;
   }
   /* Inoperative takes effect once no session runs ("scheduled" in OCPP 1.6). */
-  if (!sm->operative) return STATUS_UNAVAILABLE;
+  if (!cs_in_service(sm)) return STATUS_UNAVAILABLE;
   /* OCPP 1.6 4.9: a connector leaves Reserved when the reservation's
    * identity is presented (G2, Preparing) or the reservation ends (G1), not
    * when a car is plugged in without it */
@@ -248,7 +248,7 @@ static void evaluate(connector_sm *sm, borne_ms now, bool timer, cs_notes *n) {
    * connector operative ended): +12 V (x1) until it leaves, as for the faults
    * below, or its leaving would never be seen and the open PP taken for a
    * bad cable (OCTT TC_G_11_CS: Unavailable, then the car goes). */
-  if (latched_out || (!sm->operative && !sm->session_active && !plugged_cp(sm->cp)))
+  if (latched_out || (!cs_in_service(sm) && !sm->session_active && !plugged_cp(sm->cp)))
     pwm = PILOT_STEADY_LOW; /* state F: EVSE not available */
   /* Faults that clear on unplug keep +12 V (x1) instead of state F: the EV
    * leaving (state A) is only visible on the positive level. */
@@ -397,7 +397,7 @@ void cs_handle(connector_sm *sm, const cs_event *ev, borne_ms now, cs_notes *n) 
     sm->last_current_at = now;
     break;
   case CS_EV_AUTHORIZE:
-    if (!sm->session_active && !sm->finishing && sm->error == ERR_NONE && sm->operative &&
+    if (!sm->session_active && !sm->finishing && sm->error == ERR_NONE && cs_in_service(sm) &&
         sm->selftest_done) {
       sm->authorized = true;
       snprintf(sm->uid, sizeof sm->uid, "%s", ev->uid ? ev->uid : "");
@@ -422,6 +422,9 @@ void cs_handle(connector_sm *sm, const cs_event *ev, borne_ms now, cs_notes *n) 
     break;
   case CS_EV_AVAILABILITY:
     sm->operative = ev->flag;
+    break;
+  case CS_EV_HOLD:
+    sm->held = ev->flag;
     break;
   case CS_EV_SELFTEST:
     sm->selftest_done = true;
@@ -515,10 +518,11 @@ bool cs_plugged(const connector_sm *sm) { return plugged_cp(sm->cp); }
 
 bool cs_waiting_for_authorization(const connector_sm *sm) {
   return plugged_cp(sm->cp) && !sm->authorized && !sm->session_active && !sm->finishing &&
-         sm->error == ERR_NONE && sm->selftest_done && sm->operative;
+         sm->error == ERR_NONE && sm->selftest_done && cs_in_service(sm);
 }
 
 bool cs_has_session(const connector_sm *sm) { return sm->session_active; }
+bool cs_in_service(const connector_sm *sm) { return sm->operative && !sm->held; }
 const char *cs_session_uid(const connector_sm *sm) { return sm->uid; }
 error_code cs_error(const connector_sm *sm) { return sm->error; }
 

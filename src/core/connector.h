@@ -60,7 +60,8 @@ typedef enum {
   CS_EV_TIMER,              /* a deadline from cs_next_deadline() passed */
   CS_EV_RESERVE,            /* .flag: reserve for .uid (parent id in .user), false: cancel */
   CS_EV_UNLOCK,             /* operator unlock: end the session (UnlockCommand), release */
-  CS_EV_METER_FAULT,        /* .flag: the billing meter failed (true) or answers again */
+  CS_EV_HOLD, /* .flag: held out of service for a firmware install (no new session), or released */
+  CS_EV_METER_FAULT, /* .flag: the billing meter failed (true) or answers again */
   /* .flag: the station was opened (true: ERR_TAMPER, the session ends, none
    * starts) or an operator acknowledged it (false); nothing else clears it */
   CS_EV_TAMPER,
@@ -121,6 +122,10 @@ typedef struct {
   cp_state cp;
   bool selftest_done;
   bool operative;
+  /* held out of service while a firmware install waits for the sessions to
+   * end (OCPP L01.FR.07), apart from the owner's availability: released,
+   * the connector is what operative says */
+  bool held;
   bool authorized; /* an authorization is attached to this connector */
   bool session_active;
   bool finishing; /* session ended while plugged: no new one until unplug */
@@ -170,6 +175,8 @@ double cs_offered_current(const connector_sm *sm, limit_source *limited_by);
 bool cs_plugged(const connector_sm *sm);
 bool cs_waiting_for_authorization(const connector_sm *sm);
 bool cs_has_session(const connector_sm *sm);
+/* Operative and not held: a new session may start once nothing else stops it. */
+bool cs_in_service(const connector_sm *sm);
 const char *cs_session_uid(const connector_sm *sm);
 error_code cs_error(const connector_sm *sm);
 /* May a badge (with its group's parent id, may be NULL) use this connector

@@ -55,7 +55,7 @@ static unsigned free_mask(const station_core *sc) {
   unsigned m = 0;
   for (int c = 1; c <= sc->count; c++) {
     const connector_sm *sm = &sc->conn[c - 1];
-    if (!cs_has_session(sm) && !sm->finishing && cs_error(sm) == ERR_NONE && sm->operative &&
+    if (!cs_has_session(sm) && !sm->finishing && cs_error(sm) == ERR_NONE && cs_in_service(sm) &&
         sm->selftest_done && !sm->reserved)
       m |= 1u << (c - 1);
   }

@@ -60,7 +60,9 @@ struct firmware {
   int request_id;
   int retries_left;
   int retry_interval_s;
-  borne_ms install_at; /* the request's install time, 0: at once */
+  borne_ms install_at;   /* the request's install time, 0: at once */
+  bool waiting_sessions; /* verified, due, waiting for the sessions to end (L01.FR.06) */
+  bool held;             /* on_hold(true) told, not yet released */
   FILE *out;
   char *path; /* the download's file, owned */
   char version[64];
@@ -88,7 +90,16 @@ const char *fw_status_name(fw_status s) {
   return (unsigned)s < sizeof status_names / sizeof status_names[0] ? status_names[s] : "?";
 }
 
+static bool finished(fw_status s);
+
 static void set_status(firmware *fw, fw_status s, const char *detail) {
+  if (finished(s)) {
+    fw->waiting_sessions = false;
+    if (fw->held) {
+      fw->held = false; /* failed or cancelled: nothing restarts, the connectors serve again */
+      if (fw->cfg.on_hold) fw->cfg.on_hold(fw->cfg.ctx, false);
+    }
+  }
   fw->status = s;
   log_info(MOD, "%s%s%s", fw_status_name(s), detail[0] ? ": " : "", detail);
   if (fw->cfg.on_status) fw->cfg.on_status(fw->cfg.ctx, s, fw->request_id, detail);
@@ -175,7 +186,7 @@ static void on_timer(uv_timer_t *t) {
     at_station_time(fw, fw->timer_at);
     return;
   }
-  if (fw->status == FW_INSTALL_SCHEDULED)
+  if (fw->status == FW_INSTALL_SCHEDULED || fw->waiting_sessions)
     install_now(fw);
   else
     start_download(fw);
@@ -648,6 +659,23 @@ static void install_now(firmware *fw) {
     at_station_time(fw, fw->install_at);
     return;
   }
+  if (fw->cfg.may_install && !fw->cfg.may_install(fw->cfg.ctx)) {
+    /* L01.FR.06/07: the restart would end the sessions; wait for them, the
+     * connectors held out of service meanwhile */
+    fw->waiting_sessions = true;
+    log_info(MOD, "the install waits for the charging sessions to end");
+    if (!fw->held) {
+      fw->held = true;
+      if (fw->cfg.on_hold) fw->cfg.on_hold(fw->cfg.ctx, true);
+    }
+    return;
+  }
+  fw->waiting_sessions = false;
+  if (!fw->held) {
+    /* no session may start during the install: the restart would cut it */
+    fw->held = true;
+    if (fw->cfg.on_hold) fw->cfg.on_hold(fw->cfg.ctx, true);
+  }
   set_status(fw, FW_INSTALLING, "");
   if (fw->cfg.installer == FW_INSTALLER_RAUC) {
     char detail[300];
@@ -796,7 +824,7 @@ const char *firmware_trust_refusal(bool has_signature, const char *ca_file, bool
 int firmware_cancel(firmware *fw, char *err, size_t errlen) {
   if (!firmware_busy(fw)) return 0;
   bool cancellable = fw->status == FW_DOWNLOAD_SCHEDULED || fw->status == FW_DOWNLOADING ||
-                     fw->status == FW_INSTALL_SCHEDULED;
+                     fw->status == FW_INSTALL_SCHEDULED || fw->waiting_sessions;
   if (!cancellable || fw->work_running || fw->proc_running || fw->confirming) {
     snprintf(err, errlen, "the firmware update is %s and cannot be cancelled",
              fw->work_running ? "checking the image's signature" : fw_status_name(fw->status));
@@ -814,6 +842,16 @@ int firmware_cancel(firmware *fw, char *err, size_t errlen) {
 }
 
 bool firmware_busy(const firmware *fw) { return !finished(fw->status); }
+
+void firmware_sessions_ended(firmware *fw) {
+  if (!fw->waiting_sessions || fw->closing) return;
+  if (fw->cfg.may_install && !fw->cfg.may_install(fw->cfg.ctx)) return;
+  /* on the next loop turn: called from a status change, which the install's
+   * own status changes must not re-enter */
+  at_station_time(fw, clock_now(fw->cfg.clock));
+}
+
+bool firmware_waiting_for_sessions(const firmware *fw) { return fw->waiting_sessions; }
 fw_status firmware_status(const firmware *fw) { return fw->status; }
 const char *firmware_version(const firmware *fw) { return fw->version; }
 

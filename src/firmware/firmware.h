@@ -89,6 +89,14 @@ typedef struct {
   void (*on_status)(void *ctx, fw_status s, int request_id, const char *detail);
   /* Installed: restart into the new version now. */
   void (*on_restart)(void *ctx);
+  /* May the image be installed now? false while a charging session runs
+   * (OCPP L01.FR.06: the install, and the restart after it, wait for the
+   * sessions to end; firmware_sessions_ended() goes on). NULL: always. */
+  bool (*may_install)(void *ctx);
+  /* The wait, or the install, begins (true: hold the connectors out of
+   * service, L01.FR.07: a restart would cut a new session) or the update ends
+   * without a restart (false: release them). NULL: none. */
+  void (*on_hold)(void *ctx, bool hold);
   void *ctx;
 } fw_config;
 
@@ -158,6 +166,10 @@ bool firmware_boot_report(firmware *fw);
  * reboot, and the next start reports InstallationFailed ("rolled back ...")
  * at firmware_boot_report(). */
 void firmware_station_available(firmware *fw);
+/* No session runs any more: an image waiting for that is installed now. */
+void firmware_sessions_ended(firmware *fw);
+/* An image waits for the sessions to end before its install. */
+bool firmware_waiting_for_sessions(const firmware *fw);
 /* Whether the last InstallationFailed is a roll-back to the previous image
  * (the service raises a security event for it). */
 bool firmware_rolled_back(const firmware *fw);

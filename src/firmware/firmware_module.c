@@ -63,6 +63,20 @@ static void on_status(void *ctx, fw_status s, int request_id, const char *detail
     f->listeners[i].fn(f->listeners[i].ctx, s, request_id, detail);
 }
 
+/* L01.FR.06: the restart into the new image ends every session; it waits
+ * for them to end instead */
+static bool may_install(void *ctx) {
+  fw_service *f = ctx;
+  for (int c = 1; c <= station_connector_count(f->st); c++)
+    if (station_has_session(f->st, c)) return false;
+  return true;
+}
+
+static void on_hold(void *ctx, bool hold) {
+  fw_service *f = ctx;
+  station_hold_for_firmware(f->st, hold);
+}
+
 static void on_restart(void *ctx) {
   fw_service *f = ctx;
   if (f->restarter)
@@ -118,12 +132,14 @@ static void on_free(void *ctx) {
   free(f);
 }
 
-/* RAUC: a new image is good once the station reaches Available */
+/* RAUC: a new image is good once the station reaches Available; an image
+ * waiting for the sessions to end is installed once the last one ended */
 static void on_status_changed(void *ctx, int connector, connector_status status, error_code error) {
   (void)connector;
   (void)error;
   fw_service *f = ctx;
   if (f->fw && status == STATUS_AVAILABLE) firmware_station_available(f->fw);
+  if (f->fw && firmware_waiting_for_sessions(f->fw)) firmware_sessions_ended(f->fw);
 }
 
 static void check_available(fw_service *f) {
@@ -173,6 +189,8 @@ static bool make_updater(fw_service *f) {
                   .reboot_command = config_get(st->cfg, "firmware.reboot_command"),
                   .on_status = on_status,
                   .on_restart = on_restart,
+                  .may_install = may_install,
+                  .on_hold = on_hold,
                   .ctx = f};
   f->fw = f->cu ? firmware_new(&fc, f->cu) : NULL;
   if (!f->fw) {

@@ -139,8 +139,9 @@ static const cfg_key_def rows[] = {
      "PEM private key of the client certificate (profile 3).", "absolute path",
      config_check_abs_or_empty},
     {"ocpp.AuthorizationKey", CFG_STRING, "", 0, 40, NULL, RT | CFG_SECRET,
-     "HTTP Basic password of security profiles 1 and 2 (the OCPP key AuthorizationKey, "
-     "write-only over OCPP).",
+     "HTTP Basic password of security profiles 1 and 2, as sent (the OCPP key AuthorizationKey, "
+     "write-only over OCPP; OCPP 1.6 ChangeConfiguration sends it hex-encoded, 32 to 40 "
+     "hexadecimal digits, kept decoded).",
      "16 to 40 printable characters", check_auth_key, .ocpp_name = "AuthorizationKey"},
     {"ocpp.NetworkConfigurationPriority", CFG_STRING, "1", 0, 20, NULL, RT,
      "OCPP 2.0.1 OCPPCommCtrlr.NetworkConfigurationPriority: the configuration slots of the "
@@ -540,7 +541,8 @@ const char *ocpp_keys_change(store *db, config *cfg, const char *key, const char
     return "Rejected";
   }
   if (check_value(&k, cfg, value, why, sizeof why) != 0) {
-    log_warn(MOD, "ChangeConfiguration %s=%s rejected: %s", k.name, value, why);
+    log_warn(MOD, "ChangeConfiguration %s=%s rejected: %s", k.name,
+             k.def->flags & CFG_SECRET ? "(secret)" : value, why);
     return "Rejected";
   }
   if (config_set(cfg, borne, value, err, sizeof err) != 0) {

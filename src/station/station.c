@@ -628,6 +628,13 @@ void station_set_available(station *st, int c, bool available) {
   station_connector_event(st, c, &(cs_event){.type = CS_EV_AVAILABILITY, .flag = available});
 }
 
+void station_hold_for_firmware(station *st, bool hold) {
+  station_event(st, 0, "availability", "%s",
+                hold ? "held for the firmware install" : "released after the firmware install");
+  for (int c = 1; c <= connector_count(st); c++)
+    station_connector_event(st, c, &(cs_event){.type = CS_EV_HOLD, .flag = hold});
+}
+
 static void reset_cb(uv_timer_t *t) {
   station *st = t->data;
   uv_close((uv_handle_t *)t, (uv_close_cb)free);

@@ -360,6 +360,10 @@ void station_reset_keeping_sessions(station *st);
 int station_selftest_again(station *st, char *err, size_t errlen);
 /* Make a connector operative or inoperative (takes effect after its session). */
 void station_set_available(station *st, int connector, bool available);
+/* A firmware install waits for the sessions to end (OCPP L01.FR.06/07):
+ * every connector out of service (a charging one once its session ended),
+ * apart from its owner's availability; false releases them. */
+void station_hold_for_firmware(station *st, bool hold);
 /* The authorization answer with the badge's group (OCPP parentIdTag). */
 void station_auth_answer_parent(station *st, uint32_t request_id, bool accepted, const char *user,
                                 const char *parent);

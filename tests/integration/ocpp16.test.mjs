@@ -373,6 +373,79 @@ test('a reconnection to the same back end sends no BootNotification (OCPP-J 1.6 
   csms.assertNoViolations();
 });
 
+// The OCA's OCPP 1.6 Compliancy Testing Tool test cases (Test Case Document,
+// Trial 2025-06), read as ocpplab.com renders them (docs/ocpp16.md, "OCTT 1.6
+// test cases"): their tool validations, in the order they ask for them.
+test('OCTT TC_027_CS, TC_012_CS, TC_018_1_CS, TC_055_CS, TC_042_2_CS: remote start on connector 0 Rejected; remote stop and unlock end in Finishing; trigger on an unknown connector Rejected; an empty list is version 0', async () => {
+  let from = csms.calls.length;
+  assert.equal(st.ctl('plug', '1', '--ev-max-current', '16').code, 0);
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 1 && p.status === 'Preparing' });
+  // TC_027_CS: connectorId 0 names no connector (5.11: > 0): Rejected, the
+  // waiting car not started (the handler acts before its answer is sent)
+  assert.equal((await csms.call('RemoteStartTransaction', { connectorId: 0, idTag: 'GOOD1' })).status, 'Rejected');
+  assert.equal((await st.connector(1)).session, null);
+  // omitted, the station picks the car waiting for authorization
+  assert.equal((await csms.call('RemoteStartTransaction', { idTag: 'GOOD1' })).status, 'Accepted');
+  const start = await csms.waitCall('StartTransaction', { from, match: (p) => p.connectorId === 1 });
+  assert.equal(start.params.idTag, 'GOOD1');
+  assert.equal(csms.calls.slice(from).filter((c) => c.action === 'StartTransaction').length, 1);
+  await st.waitStatus(1, 'Charging');
+  // TC_012_CS: Accepted, StopTransaction Remote, StatusNotification Finishing
+  const tx = (await st.connector(1)).ocpp_transaction_id;
+  from = csms.calls.length;
+  assert.equal((await csms.call('RemoteStopTransaction', { transactionId: tx })).status, 'Accepted');
+  assert.equal((await csms.waitCall('StopTransaction', { from })).params.reason, 'Remote');
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 1 && p.status === 'Finishing' });
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 1 && p.status === 'Available' });
+  // TC_018_1_CS: Unlocked, StopTransaction UnlockCommand, Finishing, then
+  // Available once the cable is gone
+  assert.equal(st.ctl('plug', '1', '--ev-max-current', '16').code, 0);
+  assert.equal((await csms.call('RemoteStartTransaction', { connectorId: 1, idTag: 'GOOD1' })).status, 'Accepted');
+  await st.waitStatus(1, 'Charging');
+  from = csms.calls.length;
+  assert.equal((await csms.call('UnlockConnector', { connectorId: 1 })).status, 'Unlocked');
+  assert.equal((await csms.waitCall('StopTransaction', { from })).params.reason, 'UnlockCommand');
+  const finishing = await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 1 && p.status === 'Finishing' });
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await csms.waitCall('StatusNotification', { from: csms.calls.indexOf(finishing) + 1, match: (p) => p.connectorId === 1 && p.status === 'Available' });
+  // TC_055_CS: MeterValues of connector NumberOfConnectors + 1: Rejected, nothing sent
+  from = csms.calls.length;
+  assert.equal((await csms.call('TriggerMessage', { requestedMessage: 'MeterValues', connectorId: 3 })).status, 'Rejected');
+  // TC_042_2_CS: a Full update of version 1 without entries; the empty list is version 0 (5.10)
+  assert.equal((await csms.call('SendLocalList', { listVersion: 1, updateType: 'Full' })).status, 'Accepted');
+  assert.equal((await csms.call('GetLocalListVersion', {})).listVersion, 0);
+  assert.equal(csms.calls.slice(from).filter((c) => c.action === 'MeterValues' && c.params.connectorId === 3).length, 0);
+  csms.assertNoViolations();
+});
+
+// TC_073_CS (and TC_085_CS): OCPP-J 1.6 and the security whitepaper send the
+// Basic password hex-encoded in AuthorizationKey; the station authenticates
+// with the password itself, not with its hexadecimal digits.
+test('OCTT TC_073_CS: AuthorizationKey carries the password hex-encoded; the station reconnects with the password itself', async () => {
+  const reconnected = (before) => new Promise((resolve) => {
+    const on = (c) => { if (c !== before) { csms.off('connect', on); resolve(c); } };
+    csms.on('connect', on);
+  });
+  const PASSWORD = 'OCA_OCTT_admin_test';
+  const hex = Buffer.from(PASSWORD).toString('hex').toUpperCase();
+  assert.equal(hex, '4F43415F4F4354545F61646D696E5F74657374'); // the test case's value
+  let client = await csms.connected();
+  let again = reconnected(client);
+  assert.deepEqual(await csms.call('ChangeConfiguration', { key: 'AuthorizationKey', value: hex }), { status: 'Accepted' });
+  client = await again; // a changed key makes the link anew (security profile 0 still: no Basic header)
+  // raised to security profile 1: HTTP Basic with the decoded password
+  csms.password = PASSWORD;
+  again = reconnected(client);
+  assert.deepEqual(await csms.call('ChangeConfiguration', { key: 'SecurityProfile', value: '1' }), { status: 'Accepted' });
+  await again;
+  assert.equal(csms.lastHandshake.password.toString(), PASSWORD);
+  await st.waitFor((x) => x.station.ocpp?.state === 'connected' && x.station.ocpp.registration === 'Accepted', { what: 'connected with the password' });
+  // random binary bytes: ocpp.AuthorizationKey keeps printable text only: Rejected
+  assert.deepEqual(await csms.call('ChangeConfiguration', { key: 'AuthorizationKey', value: '00112233445566778899aabbccddeeff' }), { status: 'Rejected' });
+  csms.assertNoViolations();
+});
+
 test('a soft reset stops the transaction with SoftReset and boots again', async () => {
   assert.equal(st.ctl('plug', '1').code, 0);
   assert.equal((await csms.call('RemoteStartTransaction', { connectorId: 1, idTag: 'GOOD1' })).status, 'Accepted');
@@ -389,5 +462,33 @@ test('a soft reset stops the transaction with SoftReset and boots again', async 
   await csms.waitCall('BootNotification', { from, timeoutMs: 30000 });
   assert.ok(closedAt > csms.calls.indexOf(stop), `StopTransaction (call ${csms.calls.indexOf(stop)}) before the connection closed (at ${closedAt})`);
   await st.waitReady(2);
+  csms.assertNoViolations();
+});
+
+// TC_013_CS (hard reset without a transaction) and TC_034_CS (power failure
+// with Unavailable status): the station made inoperative reports every
+// connector and connector 0 Unavailable after its BootNotification, until
+// made operative again.
+test('OCTT TC_013_CS, TC_034_CS, TC_048_3_CS, TC_050_3_CS: inoperative is kept across a hard reset and reported after the boot; ReserveNow then Unavailable', async () => {
+  await st.waitReady(2);
+  const from = csms.calls.length;
+  assert.equal((await csms.call('ChangeAvailability', { connectorId: 0, type: 'Inoperative' })).status, 'Accepted');
+  for (const c of [0, 1, 2])
+    await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === c && p.status === 'Unavailable' });
+  const reset = csms.calls.length;
+  assert.equal((await csms.call('Reset', { type: 'Hard' })).status, 'Accepted');
+  const boot = await csms.waitCall('BootNotification', { from: reset, timeoutMs: 30000 });
+  const after = csms.calls.indexOf(boot) + 1;
+  for (const c of [0, 1, 2])
+    await csms.waitCall('StatusNotification', { from: after, match: (p) => p.connectorId === c && p.status === 'Unavailable' });
+  assert.equal(csms.calls.slice(after).filter((x) => x.action === 'StatusNotification' && x.params.status !== 'Unavailable').length, 0);
+  // TC_048_3_CS, TC_050_3_CS: a connector, or the Charge Point, out of service: ReserveNow Unavailable
+  const expiryDate = new Date(Date.now() + 3600e3).toISOString();
+  assert.equal((await csms.call('ReserveNow', { connectorId: 1, expiryDate, idTag: 'GOOD1', reservationId: 48 })).status, 'Unavailable');
+  assert.equal((await csms.call('ReserveNow', { connectorId: 0, expiryDate, idTag: 'GOOD1', reservationId: 50 })).status, 'Unavailable');
+  const back = csms.calls.length;
+  assert.equal((await csms.call('ChangeAvailability', { connectorId: 0, type: 'Operative' })).status, 'Accepted');
+  for (const c of [0, 1, 2])
+    await csms.waitCall('StatusNotification', { from: back, match: (p) => p.connectorId === c && p.status === 'Available' });
   csms.assertNoViolations();
 });

@@ -503,3 +503,69 @@ test('G05/N07: a fault told before a restart and gone after it is cleared after 
     await peer.close();
   }
 });
+
+test('L01.FR.06/07 (TC_L_13_CS, TC_L_15_CS): an update while a car charges installs once its transaction ended, the EVSEs Unavailable meanwhile', async () => {
+  const peer = await new Peer({ protocol: 'ocpp2.0.1', tags: TAGS, bootInterval: 300 }).listen();
+  const dataDir = tempDataDir();
+  const root = join(dataDir, 'manufacturer-root.pem');
+  writeFileSync(root, signer.cert);
+  const s = await startBorned({
+    dataDir, connectors: 2, auth: 'ocpp', args: ['--csms', peer.url],
+    set: {
+      'station.id': 'cp-201-fw-tx', 'ocpp.version': '2.0.1', 'ocpp.MinimumStatusDuration': '0',
+      'ocpp.reconnect_max_s': '2', 'firmware.ca_file': root,
+    },
+  });
+  try {
+    await peer.waitCall('BootNotification');
+    await s.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'registered' });
+    let from = peer.calls.length;
+    assert.equal(s.ctl('plug', '1').code, 0);
+    assert.equal(s.ctl('tap', 'GOOD1').code, 0);
+    await peer.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' });
+    await s.waitStatus(1, 'Charging');
+
+    const image = simImage('9.7.9', 2000);
+    images.set('/fw/9.7.9.img', image);
+    from = peer.calls.length;
+    assert.deepEqual(await peer.call('UpdateFirmware', {
+      requestId: 131,
+      firmware: { location: `${base}/fw/9.7.9.img`, retrieveDateTime: now(), signingCertificate: signer.cert, signature: signer.sign(image) },
+    }), { status: 'Accepted' });
+    await peer.waitCall('FirmwareStatusNotification', { from, match: (p) => p.status === 'SignatureVerified' });
+    // L01.FR.07: the EVSE not in use is Unavailable at once, the charging one keeps charging
+    const idle = await peer.waitCall('StatusNotification', { from, match: (p) => p.evseId === 2 && p.connectorStatus === 'Unavailable' });
+    await s.waitEvent('availability', { match: (e) => /held for the firmware install/.test(e.detail) });
+    assert.equal((await s.connector(1)).status, 'Charging');
+    assert.equal((await s.connector(2)).status, 'Unavailable');
+    // L01.FR.06: nothing installed while the transaction runs
+    const seen = (action, match) => peer.calls.slice(from).filter((c) => c.action === action && match(c.params));
+    assert.deepEqual(seen('FirmwareStatusNotification', (p) => p.status === 'Installing'), []);
+    assert.deepEqual(seen('TransactionEvent', (p) => p.eventType === 'Ended'), []);
+
+    // the driver stops: the transaction ends, its EVSE Unavailable too (the car still there), then the install
+    assert.equal(s.ctl('tap', 'GOOD1').code, 0);
+    const ended = await peer.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' });
+    const held1 = await peer.waitCall('StatusNotification', { from, match: (p) => p.evseId === 1 && p.connectorStatus === 'Unavailable' });
+    const boot = await peer.waitCall('BootNotification', { from, timeoutMs: 60000 });
+    assert.equal(boot.params.reason, 'FirmwareUpdate');
+    assert.equal(boot.params.chargingStation.firmwareVersion, '9.7.9');
+    await peer.waitCall('FirmwareStatusNotification', { from, match: (p) => p.status === 'Installed', timeoutMs: 30000 });
+    const steps = peer.calls.slice(from).filter((c) => c.action === 'FirmwareStatusNotification');
+    assert.deepEqual(steps.map((c) => [c.params.status, c.params.requestId]),
+      [['Downloading', 131], ['Downloaded', 131], ['SignatureVerified', 131], ['Installing', 131], ['InstallRebooting', 131], ['Installed', 131]]);
+    const at = (c) => peer.calls.indexOf(c);
+    const installing = steps.find((c) => c.params.status === 'Installing');
+    assert.ok(at(idle) < at(ended) && at(ended) < at(installing), 'EVSE 2 Unavailable, then the Ended, then Installing');
+    assert.ok(at(held1) < at(installing), 'EVSE 1 Unavailable before Installing');
+    // after the restart nothing is held: both EVSEs serve again
+    await s.waitReady(2);
+    await s.waitFor((x) => x.station.ocpp?.registration === 'Accepted' && x.connectors.every((c) => c.status === 'Available' || c.status === 'Occupied'), { what: 'in service again' });
+    assert.equal((await s.connector(2)).status, 'Available');
+    peer.assertNoViolations();
+  } finally {
+    await s.stop();
+    s.cleanup();
+    await peer.close();
+  }
+});

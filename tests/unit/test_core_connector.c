@@ -955,6 +955,42 @@ static void inoperative_waits_for_the_session_to_end(void **state) {
   assert_false(cs_has_session(&r.sm));
 }
 
+/* OCPP L01.FR.07: held for a firmware install, a charging connector goes on
+ * until its session ends, then shows Unavailable; the hold is apart from the
+ * owner's availability: released, the connector serves again, but an
+ * inoperative one stays Unavailable. */
+static void firmware_hold_waits_for_the_session_to_end(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, socket_cfg());
+  charging(&r);
+  feed(&r, (cs_event){.type = CS_EV_HOLD, .flag = true});
+  assert_int_equal(cs_status(&r.sm), STATUS_CHARGING);
+  assert_true(out(&r)->contactor_closed);
+  feed(&r, (cs_event){.type = CS_EV_STOP, .reason = STOP_LOCAL});
+  assert_int_equal(cs_status(&r.sm), STATUS_UNAVAILABLE);
+  follow(&r);
+  cp(&r, CP_A);
+  pp(&r, -1);
+  assert_int_equal(cs_error(&r.sm), ERR_NONE);
+  assert_int_equal(cs_status(&r.sm), STATUS_UNAVAILABLE);
+  /* held and idle: no authorization is taken, no session starts */
+  authorize(&r, "U");
+  pp(&r, 220);
+  cp(&r, CP_B);
+  assert_false(cs_has_session(&r.sm));
+  assert_false(cs_in_service(&r.sm));
+  cp(&r, CP_A);
+  pp(&r, -1);
+  feed(&r, (cs_event){.type = CS_EV_HOLD, .flag = false});
+  assert_int_equal(cs_status(&r.sm), STATUS_AVAILABLE);
+  /* an inoperative connector is not made operative by the release */
+  feed(&r, (cs_event){.type = CS_EV_AVAILABILITY, .flag = false});
+  feed(&r, (cs_event){.type = CS_EV_HOLD, .flag = true});
+  feed(&r, (cs_event){.type = CS_EV_HOLD, .flag = false});
+  assert_int_equal(cs_status(&r.sm), STATUS_UNAVAILABLE);
+}
+
 static void permanent_lock_stays_engaged(void **state) {
   (void)state;
   rig r;
@@ -1022,6 +1058,7 @@ int main(void) {
       cmocka_unit_test(below_six_amps_opens_under_load_after_timeout),
       cmocka_unit_test(stop_while_plugged_is_finishing),
       cmocka_unit_test(inoperative_waits_for_the_session_to_end),
+      cmocka_unit_test(firmware_hold_waits_for_the_session_to_end),
       cmocka_unit_test(permanent_lock_stays_engaged),
       cmocka_unit_test(nothing_armed_when_idle),
   };

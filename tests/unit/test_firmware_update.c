@@ -41,6 +41,9 @@ typedef struct {
   int count;
   int restarts;
   char reboot_command[300]; /* RAUC's reboot command, "" (the default): none */
+  bool sessions;            /* a charging session runs (may_install says no) */
+  bool holds[8];            /* on_hold's calls, in order */
+  int hold_count;
 } rig;
 
 static void on_status(void *ctx, fw_status s, int request_id, const char *detail) {
@@ -54,6 +57,13 @@ static void on_status(void *ctx, fw_status s, int request_id, const char *detail
 }
 
 static void on_restart(void *ctx) { ((rig *)ctx)->restarts++; }
+
+static bool may_install(void *ctx) { return !((rig *)ctx)->sessions; }
+
+static void on_hold(void *ctx, bool hold) {
+  rig *r = ctx;
+  if (r->hold_count < 8) r->holds[r->hold_count++] = hold;
+}
 
 /* The tests of the transfer and install steps allow unchecked images
  * (firmware.allow_unsigned); unchecked_images_are_refused_by_default makes
@@ -161,6 +171,72 @@ static void install_then_restart_reports_installed_once(void **state) {
   struct stat sb;
   snprintf(path, sizeof path, "%s/firmware.download", r->dir);
   assert_int_not_equal(stat(path, &sb), 0); /* the image is gone */
+}
+
+/* OCPP L01.FR.06/07: the install (and the restart after it) waits for the
+ * sessions to end, the connectors held meanwhile; a new request cancels the
+ * wait (the hold released), the end of the sessions installs. */
+static void install_waits_for_the_sessions_to_end(void **state) {
+  rig *r = *state;
+  firmware_close(r->fw);
+  fw_config cfg = {.loop = &r->loop,
+                   .clock = &r->clock,
+                   .data_dir = r->dir,
+                   .install_command = "",
+                   .allow_unsigned = true,
+                   .on_status = on_status,
+                   .on_restart = on_restart,
+                   .may_install = may_install,
+                   .on_hold = on_hold,
+                   .ctx = r};
+  r->fw = firmware_new(&cfg, r->cu);
+  assert_non_null(r->fw);
+  char url[300], err[160];
+  /* no session: held during the install too (a session started then would be
+   * cut by the restart), released when the install fails */
+  char bad[300];
+  write_text(r, "foreign.bin", "not an image\n", bad, sizeof bad);
+  fw_request foreign = {.location = bad, .request_id = 6};
+  assert_int_equal(firmware_update(r->fw, &foreign, err, sizeof err), 0);
+  run_until(r, FW_INSTALLATION_FAILED);
+  assert_int_equal(r->hold_count, 2);
+  assert_true(r->holds[0]);
+  assert_false(r->holds[1]);
+  r->hold_count = 0;
+  r->count = 0;
+  write_text(r, "image.bin", "borne-sim-firmware 2.0.1-wait\n", url, sizeof url);
+  fw_request req = {.location = url, .request_id = 7};
+  r->sessions = true;
+  assert_int_equal(firmware_update(r->fw, &req, err, sizeof err), 0);
+  run_until(r, FW_DOWNLOADED);
+  assert_true(firmware_waiting_for_sessions(r->fw));
+  assert_true(firmware_busy(r->fw));
+  assert_int_equal(r->hold_count, 1);
+  assert_true(r->holds[0]);
+  firmware_sessions_ended(r->fw); /* a session ended, another still runs */
+  for (int i = 0; i < 20; i++) uv_run(&r->loop, UV_RUN_NOWAIT);
+  static const fw_status downloaded[] = {FW_DOWNLOADING, FW_DOWNLOADED};
+  expect(r, downloaded, 2);
+  assert_int_equal(r->restarts, 0);
+  /* a new request cancels the wait: Idle, the connectors released */
+  assert_int_equal(firmware_cancel(r->fw, err, sizeof err), 1);
+  assert_false(firmware_waiting_for_sessions(r->fw));
+  assert_int_equal(r->hold_count, 2);
+  assert_false(r->holds[1]);
+  /* again; the last session ends: installed, the restart asked (the hold kept) */
+  r->count = 0;
+  assert_int_equal(firmware_update(r->fw, &req, err, sizeof err), 0);
+  run_until(r, FW_DOWNLOADED);
+  assert_true(firmware_waiting_for_sessions(r->fw));
+  r->sessions = false;
+  firmware_sessions_ended(r->fw);
+  run_until(r, FW_INSTALL_REBOOTING);
+  static const fw_status want[] = {FW_DOWNLOADING, FW_DOWNLOADED, FW_INSTALLING,
+                                   FW_INSTALL_REBOOTING};
+  expect(r, want, 4);
+  assert_int_equal(r->restarts, 1);
+  assert_int_equal(r->hold_count, 3);
+  assert_true(r->holds[2]);
 }
 
 static void missing_image_is_retried_then_fails(void **state) {
@@ -818,6 +894,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(root_set_later_applies_to_the_next_check, setup, teardown),
       cmocka_unit_test_setup_teardown(install_then_restart_reports_installed_once, setup, teardown),
+      cmocka_unit_test_setup_teardown(install_waits_for_the_sessions_to_end, setup, teardown),
       cmocka_unit_test_setup_teardown(missing_image_is_retried_then_fails, setup, teardown),
       cmocka_unit_test_setup_teardown(refused_locations_are_never_fetched, setup, teardown),
       cmocka_unit_test_setup_teardown(redirect_to_a_file_fails_the_download, setup, teardown),

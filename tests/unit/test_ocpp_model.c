@@ -312,10 +312,17 @@ static void test_local_list_updates(void **state) {
     snprintf(tag, sizeof tag, "X%d", i);
     assert_int_equal(offline(f, tag, T0, NULL), CP_AUTH_REFUSE);
   }
-  /* a full update without a list empties it */
+  /* a full update without a list empties it: an empty list is version 0
+   * (5.10; OCTT TC_042_2_CS), a later update newer than the one received
+   * still accepted and its version told */
   assert_string_equal(send_list(f, "{'listVersion':8,'updateType':'Full'}"), "Accepted");
   assert_int_equal(cp_auth_list_length(f->a), 0);
-  assert_int_equal(v16_local_list_version(f->a, f->cfg), 8);
+  assert_int_equal(v16_local_list_version(f->a, f->cfg), 0);
+  assert_string_equal(send_list(f, "{'listVersion':9,'updateType':'Differential','"
+                                   "localAuthorizationList':[{'idTag':'F','idTagInfo':{'status':"
+                                   "'Accepted'}}]}"),
+                      "Accepted");
+  assert_int_equal(v16_local_list_version(f->a, f->cfg), 9);
 }
 
 static void test_local_list_limits(void **state) {
@@ -565,6 +572,39 @@ static void test_reservation_statuses(void **state) {
   assert_string_equal(v16_reservation_status(CP_RESERVE_REJECTED), "Rejected");
 }
 
+/* ChangeConfiguration AuthorizationKey: the password hex-encoded (OCPP-J
+ * 1.6, the security whitepaper; OCTT TC_073_CS's value), else as it is. */
+static void test_authorization_key_decode(void **state) {
+  (void)state;
+  char out[64];
+  /* "OCA_OCTT_admin_test", the OCTT's, in either case of hex digits */
+  assert_int_equal(
+      v16_authorization_key_decode("4F43415F4F4354545F61646D696E5F74657374", out, sizeof out), 1);
+  assert_string_equal(out, "OCA_OCTT_admin_test");
+  assert_int_equal(
+      v16_authorization_key_decode("4f43415f4f4354545f61646d696e5f74657374", out, sizeof out), 1);
+  assert_string_equal(out, "OCA_OCTT_admin_test");
+  /* 16 and 20 bytes: the bounds */
+  assert_int_equal(
+      v16_authorization_key_decode("41424344454647484142434445464748", out, sizeof out), 1);
+  assert_string_equal(out, "ABCDEFGHABCDEFGH");
+  /* not 32 to 40 hex digits of whole bytes: the password itself */
+  static const char *const plain[] = {
+      "the-new-key-0123456789ab", "0123456789abcdef", "4F43415F4F4354545F61646D696E5F7465737",
+      "4F43415F4F4354545F61646D696E5F746573744142", "4F43415F4F4354545F61646D696E5F7465737G"};
+  for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
+    assert_int_equal(v16_authorization_key_decode(plain[i], out, sizeof out), 0);
+    assert_string_equal(out, plain[i]);
+  }
+  /* random binary bytes (a space, a control byte, beyond ASCII): cannot be kept */
+  assert_int_equal(
+      v16_authorization_key_decode("00112233445566778899aabbccddeeff", out, sizeof out), -1);
+  assert_int_equal(
+      v16_authorization_key_decode("20414243444546474142434445464748", out, sizeof out), -1);
+  /* a buffer too small to hold it */
+  assert_int_equal(v16_authorization_key_decode("41424344454647484142434445464748", out, 10), -1);
+}
+
 int main(void) {
   if (config_registry_add_table(&ocpp_keys) != 0) return 1; /* the ocpp.* keys */
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -580,6 +620,7 @@ int main(void) {
       T(test_queue_offline_session_stop),
       T(test_unreadable_payload),
       T(test_reservation_statuses),
+      T(test_authorization_key_decode),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
  * event a changed AuthorizationKey/SecurityProfile raises.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "ocpp/v16/v16_internal.h"
 
@@ -15,8 +16,18 @@ static void h_change_configuration(ocpp16_station *o, const json_t *req, ocpp_re
   if (!v16_decoded(ocpp16_ChangeConfigurationRequest_decode(req, &q, &e), &e, r)) return;
   const char *key = q.key;
   char applied[96] = "";
-  const char *status =
-      ocpp_keys_change(o->st->db, o->st->cfg, key, q.value, applied, sizeof applied);
+  /* the Basic password arrives hex-encoded (v16_authorization_key_decode);
+   * the decoded copy is wiped once stored */
+  char password[sizeof q.value];
+  const char *value = q.value;
+  const char *status = NULL;
+  if (!strcasecmp(key, "AuthorizationKey")) {
+    if (v16_authorization_key_decode(q.value, password, sizeof password) < 0) status = "Rejected";
+    value = password;
+  }
+  if (!status)
+    status = ocpp_keys_change(o->st->db, o->st->cfg, key, value, applied, sizeof applied);
+  explicit_bzero(password, sizeof password);
   if (strcmp(status, "Accepted") == 0 && applied[0]) {
     station_apply_setting(o->st, applied);
     /* a module that cannot take the value in place takes it at the restart */

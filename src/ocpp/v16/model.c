@@ -130,9 +130,38 @@ const char *v16_local_list_update(cp_auth *a, const config *cfg,
   return names[r];
 }
 
+/* 5.10: 0 says the list is empty, whatever version the last update carried
+ * (OCTT TC_042_2_CS: a Full update of version 1 without entries, then 0);
+ * -1 that there is no list. */
 int v16_local_list_version(cp_auth *a, const config *cfg) {
   cp_auth_policy p = v16_auth_policy(cfg);
-  return cp_auth_list_version(a, &p);
+  int v = cp_auth_list_version(a, &p);
+  return v > 0 && cp_auth_list_length(a) == 0 ? 0 : v;
+}
+
+static int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+int v16_authorization_key_decode(const char *value, char *out, size_t outlen) {
+  size_t n = strlen(value);
+  bool hex = n >= 32 && n <= 40 && n % 2 == 0;
+  for (size_t i = 0; hex && i < n; i++) hex = hex_digit(value[i]) >= 0;
+  if (!hex) {
+    snprintf(out, outlen, "%s", value);
+    return 0;
+  }
+  if (n / 2 + 1 > outlen) return -1;
+  for (size_t i = 0; i < n / 2; i++) {
+    int b = hex_digit(value[2 * i]) * 16 + hex_digit(value[2 * i + 1]);
+    if (b <= ' ' || b > '~') return -1;
+    out[i] = (char)b;
+  }
+  out[n / 2] = 0;
+  return 1;
 }
 
 /* ---------- reservations ---------- */

@@ -43,6 +43,15 @@ const char *v16_local_list_update(cp_auth *a, const config *cfg,
 /* GetLocalListVersion.conf's listVersion (-1 when the list is disabled). */
 int v16_local_list_version(cp_auth *a, const config *cfg);
 
+/* ChangeConfiguration AuthorizationKey: OCPP-J 1.6 (FINAL 2015-10-08) and
+ * the security whitepaper send the Basic password hex-encoded, 16 to 20
+ * bytes as 32 to 40 hexadecimal digits, and the station authenticates with
+ * the bytes (OCTT TC_073_CS, TC_085_CS). Such a value is decoded into out
+ * (1); another value is the password itself, copied (0: the OCTT's own rule
+ * for a password of 16 to 20 characters); -1 when the bytes are not
+ * printable ASCII without spaces, which ocpp.AuthorizationKey cannot keep. */
+int v16_authorization_key_decode(const char *value, char *out, size_t outlen);
+
 /* ---- reservations ---- */
 /* ReserveNow.conf's status of the model's answer ("Accepted", "Occupied", "Rejected"). */
 const char *v16_reservation_status(cp_reserve_result r);

@@ -71,7 +71,11 @@ static void remote_authorize_answer(void *ctx, const json_t *result, const char 
 static void remote_start(ocpp16_station *o, const ocpp16_RemoteStartTransactionRequest *q,
                          ocpp_reply *r) {
   const char *tag = q->idTag;
-  int c = pick_connector(o, q->has_connectorId ? (int)q->connectorId : 0);
+  /* 5.11: a connectorId, when given, is > 0; 0 names no connector (OCTT
+   * TC_027_CS wants Rejected). Omitted, the station picks one. */
+  int c = q->has_connectorId && q->connectorId == 0
+              ? -1
+              : pick_connector(o, q->has_connectorId ? (int)q->connectorId : 0);
   if (c < 0 || station_has_session(o->st, c) || o->conn[c - 1].status == STATUS_FAULTED ||
       o->conn[c - 1].status == STATUS_UNAVAILABLE ||
       !station_reservation_admits(o->st, c, tag, NULL)) {
@@ -193,6 +197,21 @@ static void h_unlock(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
   v16_reply_status(r, station_unlock(o->st, c, err, sizeof err) == 0 ? "Unlocked" : "UnlockFailed");
 }
 
+/* ReserveNow of connector 0 with no connector free (OCTT TC_050_3_CS: the
+ * Charge Point made unavailable answers Unavailable): the reason the
+ * connectors give, all faulted, all out of service, or Occupied; NULL when
+ * one is Available or Reserved (the model then decides). */
+static const char *station_wide_refusal(const ocpp16_station *o) {
+  bool all_faulted = true, all_out = true;
+  for (int i = 0; i < o->count; i++) {
+    connector_status s = o->conn[i].status;
+    if (s == STATUS_AVAILABLE || s == STATUS_RESERVED) return NULL;
+    all_faulted = all_faulted && s == STATUS_FAULTED;
+    all_out = all_out && (s == STATUS_FAULTED || s == STATUS_UNAVAILABLE);
+  }
+  return all_faulted ? "Faulted" : all_out ? "Unavailable" : "Occupied";
+}
+
 static void h_reserve_now(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
   ocpp16_ReserveNowRequest q;
   ocpp_error e;
@@ -208,6 +227,8 @@ static void h_reserve_now(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
    * ReserveConnectorZeroSupported=true, a fixed value */
   if (c < 0 || c > o->count) {
     status = "Rejected";
+  } else if (c == 0 && station_wide_refusal(o)) {
+    status = station_wide_refusal(o);
   } else if (c > 0 && o->conn[c - 1].status == STATUS_FAULTED) {
     status = "Faulted";
   } else if (c > 0 && o->conn[c - 1].status == STATUS_UNAVAILABLE) {
