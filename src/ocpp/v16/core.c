@@ -187,7 +187,7 @@ borne_ms v16_report_statuses(ocpp16_station *o, borne_ms now) {
  * The core's status, shared with 2.0.1, stays Available. A change counts as
  * any other for MinimumStatusDuration. */
 static void refresh_shown(ocpp16_station *o, borne_ms now) {
-  int held = sc_held_connector(&o->st->core);
+  int held = station_held_connector(o->st);
   for (int c = 1; c <= o->count; c++) {
     cp_conn *k = &o->conn[c - 1];
     if (!k->known) continue;
