@@ -354,6 +354,7 @@ static void auth_result(station_core *sc, uint32_t request_id, bool accepted, co
   snprintf(sc->held_user, sizeof sc->held_user, "%s", user ? user : "");
   snprintf(sc->held_parent, sizeof sc->held_parent, "%s", parent ? parent : "");
   sc->held_allowed = allowed;
+  sc->held_for = 0;
   sc->held_until = now + sc->auth_timeout_ms;
   push_auth(notes, SC_NOTE_AUTH_ACCEPTED, 0, request_id, uid);
 }
@@ -437,8 +438,23 @@ void sc_remote_start(station_core *sc, int c, const char *uid, const char *user,
   snprintf(sc->held_user, sizeof sc->held_user, "%s", user ? user : "");
   sc->held_parent[0] = '\0';
   sc->held_allowed = 0;
+  sc->held_for = c;
   sc->held_until = now + sc->auth_timeout_ms;
   push_auth(notes, SC_NOTE_AUTH_ACCEPTED, 0, 0, uid);
+}
+
+int sc_held_connector(const station_core *sc) {
+  if (!sc->held) return 0;
+  if (sc->held_for) return sc->held_for;
+  unsigned m = free_mask(sc);
+  int only = 0;
+  for (int c = 1; c <= sc->count; c++) {
+    if (!((m >> (c - 1)) & 1u) || cs_plugged(&sc->conn[c - 1]) || !allowed_on(sc->held_allowed, c))
+      continue;
+    if (only) return 0; /* several: none is taken yet */
+    only = c;
+  }
+  return only;
 }
 
 bool sc_withdraw_held(station_core *sc, const char *uid) {

@@ -89,6 +89,9 @@ typedef struct {
   bool offline; /* back end configured and not reachable */
   bool firmware_updating;
   unsigned held_allowed; /* connectors the held badge may use (bit c-1); 0 = every one */
+  /* the connector a held remote start named (0: a badge, or none); the next
+   * plug anywhere still takes the authorization */
+  int held_for;
 } station_core;
 
 /* `conns` holds a connector_sm for each connector (count, after count is
@@ -159,6 +162,11 @@ void sc_remote_start(station_core *sc, int connector, const char *uid, const cha
  * 2.0.1 RequestStopTransaction of the transaction it started): true when
  * it was. No note: the next plug waits for its own badge. */
 bool sc_withdraw_held(station_core *sc, const char *uid);
+/* The connector the held authorization waits on, 0 when none or when several
+ * could take it: the one a remote start named, else for a badge the only
+ * connector without a car that it may take. Shown Preparing by OCPP 1.6
+ * (TC_004_1_CS, TC_011_2_CS); the connector's own status is unchanged. */
+int sc_held_connector(const station_core *sc);
 /* After a restart (a crash, a power loss): may a session left open, its car
  * still plugged in, be resumed? Its last durable record (the last stored
  * meter reading, else its start) was at `last`, the station runs again at

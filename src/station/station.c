@@ -1573,6 +1573,7 @@ bool station_has_session(const station *st, int c) { return cs_has_session(&st->
 bool station_waiting_for_authorization(const station *st, int c) {
   return cs_waiting_for_authorization(&st->core.conn[c - 1]);
 }
+int station_held_connector(const station *st) { return sc_held_connector(&st->core); }
 int station_connector_phases(const station *st, int c) { return st->core.conn[c - 1].cfg.phases; }
 bool station_connector_tethered(const station *st, int c) {
   return st->core.conn[c - 1].cfg.tethered;

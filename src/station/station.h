@@ -458,6 +458,9 @@ void station_view(const station *st, int c, station_connector_view *out);
 /* Single fields of station_view() without the copy. */
 bool station_has_session(const station *st, int c);
 bool station_waiting_for_authorization(const station *st, int c);
+/* The connector the held authorization waits on for its car, 0 none or
+ * several (sc_held_connector). */
+int station_held_connector(const station *st);
 int station_connector_phases(const station *st, int c);
 bool station_connector_tethered(const station *st, int c);
 /* Would the reservations let `uid` (group `parent`, may be NULL) charge on

@@ -189,6 +189,80 @@ test('unplugging mid-session stops with EVDisconnected', async () => {
   await st.waitStatus(2, 'Available');
 });
 
+// OCTT TC_004_1_CS, TC_008_CS step 5, TC_011_1_CS, TC_011_2_CS (TC_004_2_CS):
+// an authorization accepted before the car shows its connector Preparing
+// (1.6 4.9: "when a user presents a tag"); when ConnectionTimeOut ends it
+// without a car the connector is Available again. The station's own status
+// (the API's, and 2.0.1's) stays Available until the car.
+test('OCTT TC_004_1_CS, TC_011_1_CS, TC_011_2_CS: a badge or a remote start before the car shows Preparing; ConnectionTimeOut brings Available back', async () => {
+  const statuses = (from, c) => csms.calls.slice(from).filter((x) => x.action === 'StatusNotification' && x.params.connectorId === c).map((x) => x.params.status);
+  // two connectors free: a badge is for whichever car comes first, neither is taken
+  let from = csms.calls.length;
+  let after = await st.lastEventId();
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  await st.waitEvent('auth_accepted', { after, match: (e) => e.detail === 'GOOD1' });
+  assert.equal(st.ctl('plug', '2', '--ev-max-current', '16').code, 0);
+  await csms.waitCall('StartTransaction', { from, match: (p) => p.connectorId === 2 && p.idTag === 'GOOD1' });
+  await st.waitStatus(2, 'Charging');
+  assert.deepEqual(statuses(from, 1), []);
+  assert.equal(statuses(from, 2)[0], 'Preparing');
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  await csms.waitCall('StopTransaction', { from });
+  assert.equal(st.ctl('unplug', '2').code, 0);
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 2 && p.status === 'Available' });
+
+  // TC_004_1_CS (TC_008_CS step 5): one connector left free, the badge is its
+  from = csms.calls.length;
+  assert.equal((await csms.call('ChangeAvailability', { connectorId: 2, type: 'Inoperative' })).status, 'Accepted');
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 2 && p.status === 'Unavailable' });
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  await csms.waitCall('Authorize', { from, match: (p) => p.idTag === 'GOOD1' });
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 1 && p.status === 'Preparing' });
+  assert.equal((await st.connector(1)).status, 'Available'); // the station's own, until the car
+  assert.equal(st.ctl('plug', '1', '--ev-max-current', '16').code, 0);
+  await csms.waitCall('StartTransaction', { from, match: (p) => p.connectorId === 1 && p.idTag === 'GOOD1' });
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 1 && p.status === 'Charging' });
+  const untilCharging = (list) => list.slice(0, list.indexOf('Charging'));
+  assert.equal(statuses(from, 1)[0], 'Preparing');
+  assert.ok(!untilCharging(statuses(from, 1)).includes('Available'), statuses(from, 1).join()); // kept until the car
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  await csms.waitCall('StopTransaction', { from });
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 1 && p.status === 'Available' });
+  assert.equal((await csms.call('ChangeAvailability', { connectorId: 2, type: 'Operative' })).status, 'Accepted');
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 2 && p.status === 'Available' });
+
+  // TC_011_1_CS: remote start naming connector 2, no car yet: Preparing, then the car
+  from = csms.calls.length;
+  assert.equal((await csms.call('RemoteStartTransaction', { connectorId: 2, idTag: 'GOOD2' })).status, 'Accepted');
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 2 && p.status === 'Preparing' });
+  assert.deepEqual(statuses(from, 1), []);
+  assert.equal(st.ctl('plug', '2', '--ev-max-current', '16').code, 0);
+  await csms.waitCall('StartTransaction', { from, match: (p) => p.connectorId === 2 && p.idTag === 'GOOD2' });
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 2 && p.status === 'Charging' });
+  assert.equal(statuses(from, 2)[0], 'Preparing');
+  assert.ok(!untilCharging(statuses(from, 2)).includes('Available'), statuses(from, 2).join());
+  const tx = (await st.connector(2)).ocpp_transaction_id;
+  assert.equal((await csms.call('RemoteStopTransaction', { transactionId: tx })).status, 'Accepted');
+  await csms.waitCall('StopTransaction', { from });
+  assert.equal(st.ctl('unplug', '2').code, 0);
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 2 && p.status === 'Available' });
+
+  // TC_011_2_CS: ConnectionTimeOut (its least, 5 s) passes without a car: Available again
+  const timeout = (await csms.call('GetConfiguration', { key: ['ConnectionTimeOut'] })).configurationKey[0].value;
+  assert.equal((await csms.call('ChangeConfiguration', { key: 'ConnectionTimeOut', value: '5' })).status, 'Accepted');
+  from = csms.calls.length;
+  after = await st.lastEventId();
+  assert.equal((await csms.call('RemoteStartTransaction', { connectorId: 1, idTag: 'GOOD2' })).status, 'Accepted');
+  const preparing = await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 1 && p.status === 'Preparing' });
+  await st.waitEvent('auth_expired', { after, match: (e) => e.detail === 'GOOD2' });
+  await csms.waitCall('StatusNotification', { from: csms.calls.indexOf(preparing) + 1, match: (p) => p.connectorId === 1 && p.status === 'Available' });
+  assert.equal(csms.calls.slice(from).filter((x) => x.action === 'StartTransaction').length, 0);
+  assert.deepEqual(statuses(from, 2), []);
+  assert.equal((await csms.call('ChangeConfiguration', { key: 'ConnectionTimeOut', value: timeout })).status, 'Accepted');
+  csms.assertNoViolations();
+});
+
 test('configuration keys: get, set, invalid, read-only, unknown', async () => {
   const all = await csms.call('GetConfiguration', {});
   const keys = new Map(all.configurationKey.map((k) => [k.key, k]));

@@ -207,6 +207,40 @@ static void held_authorization_is_withdrawn(void **state) {
   assert_true(cs_waiting_for_authorization(conn(&r, 1)));
 }
 
+/* The connector a held authorization waits on (shown Preparing by OCPP 1.6):
+ * the one a remote start named; for a badge, the only one without a car it
+ * may take, none while several could. */
+static void held_connector_is_the_named_or_the_only_one(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, 2, AUTH_BADGE);
+  assert_int_equal(sc_held_connector(&r.sc), 0); /* nothing held */
+  tap(&r, "CAFE");
+  answer(&r, find(&r.notes, SC_NOTE_AUTH_REQUEST)->request_id, true);
+  assert_true(r.sc.held);
+  assert_int_equal(sc_held_connector(&r.sc), 0); /* both free: either car takes it */
+  ev(&r, 2, (cs_event){.type = CS_EV_AVAILABILITY, .flag = false});
+  assert_int_equal(sc_held_connector(&r.sc), 1); /* connector 2 out of service */
+  ev(&r, 2, (cs_event){.type = CS_EV_AVAILABILITY, .flag = true});
+  assert_int_equal(sc_held_connector(&r.sc), 0);
+  r.sc.held_allowed = 1u << 1; /* a user who may charge on connector 2 only */
+  assert_int_equal(sc_held_connector(&r.sc), 2);
+  assert_true(sc_withdraw_held(&r.sc, "CAFE"));
+  assert_int_equal(sc_held_connector(&r.sc), 0);
+  r.notes.count = 0;
+  sc_remote_start(&r.sc, 2, "BEEF", "", r.now, &r.notes);
+  assert_int_equal(sc_held_connector(&r.sc), 2);
+  plug(&r, 2); /* the car takes it: nothing held any more */
+  assert_true(cs_has_session(conn(&r, 2)));
+  assert_int_equal(sc_held_connector(&r.sc), 0);
+  r.notes.count = 0;
+  sc_remote_start(&r.sc, 1, "BEEF", "", r.now, &r.notes);
+  assert_int_equal(sc_held_connector(&r.sc), 1);
+  tick(&r, AUTH_TIMEOUT_MS + 1); /* ConnectionTimeOut */
+  assert_non_null(find(&r.notes, SC_NOTE_AUTH_EXPIRED));
+  assert_int_equal(sc_held_connector(&r.sc), 0);
+}
+
 static void same_badge_stops_its_session(void **state) {
   (void)state;
   rig r;
@@ -662,6 +696,7 @@ int main(void) {
       cmocka_unit_test(tap_after_plug),
       cmocka_unit_test(tap_before_plug_is_held),
       cmocka_unit_test(held_authorization_expires),
+      cmocka_unit_test(held_connector_is_the_named_or_the_only_one),
       cmocka_unit_test(held_authorization_is_withdrawn),
       cmocka_unit_test(same_badge_stops_its_session),
       cmocka_unit_test(unknown_badge_is_refused),

@@ -188,8 +188,7 @@ static void boot_timer_cb(uv_timer_t *t) {
 static connector_status status0(const ocpp16_station *o) {
   for (int i = 0; i < o->count; i++) {
     const cp_conn *k = &o->conn[i];
-    if ((k->reported_valid ? k->reported : k->status) != STATUS_UNAVAILABLE)
-      return STATUS_AVAILABLE;
+    if ((k->reported_valid ? k->reported : k->shown) != STATUS_UNAVAILABLE) return STATUS_AVAILABLE;
   }
   return STATUS_UNAVAILABLE;
 }
@@ -199,7 +198,7 @@ void v16_send_status(ocpp16_station *o, int c) {
   error_code e = ERR_NONE;
   if (c > 0) {
     cp_conn *k = &o->conn[c - 1];
-    s = k->status;
+    s = k->shown;
     e = k->error;
     k->reported = s;
     k->reported_error = e;
@@ -236,7 +235,7 @@ borne_ms v16_report_statuses(ocpp16_station *o, borne_ms now) {
   for (int c = 1; c <= o->count; c++) {
     cp_conn *k = &o->conn[c - 1];
     if (!k->known) continue;
-    bool changed = !k->reported_valid || k->reported != k->status || k->reported_error != k->error;
+    bool changed = !k->reported_valid || k->reported != k->shown || k->reported_error != k->error;
     if (!changed) continue;
     if (now - k->since >= hold) {
       if (online(o)) v16_send_status(o, c);
@@ -250,15 +249,44 @@ borne_ms v16_report_statuses(ocpp16_station *o, borne_ms now) {
   return next;
 }
 
+/* Preparing (1.6 4.9 ChargePointStatus: "no longer available for a new user
+ * but there is no ongoing Transaction (yet)... when a user presents a tag")
+ * while an authorization waits for its car on an Available connector (a
+ * badge or a RemoteStartTransaction first, OCTT TC_004_1_CS, TC_011_1_CS),
+ * Available again when it ends without one (ConnectionTimeOut: TC_011_2_CS).
+ * The core's status, shared with 2.0.1, stays Available. A change counts as
+ * any other for MinimumStatusDuration. */
+static void refresh_shown(ocpp16_station *o, borne_ms now) {
+  int held = station_held_connector(o->st);
+  for (int c = 1; c <= o->count; c++) {
+    cp_conn *k = &o->conn[c - 1];
+    if (!k->known) continue;
+    connector_status s = k->status == STATUS_AVAILABLE && c == held ? STATUS_PREPARING : k->status;
+    if (s == k->shown) continue;
+    k->shown = s;
+    k->since = now;
+  }
+}
+
+void v16_refresh_shown(ocpp16_station *o) {
+  borne_ms now = now_of(o);
+  refresh_shown(o, now);
+  v16_report_statuses(o, now);
+  v16_arm_tick(o);
+}
+
 void v16_on_status_changed(void *ctx, int c, connector_status s, error_code e) {
   ocpp16_station *o = ctx;
   cp_conn *k = &o->conn[c - 1];
   if (k->known && k->status == s && k->error == e) return;
+  borne_ms now = now_of(o);
+  if (!k->known || k->error != e) k->since = now;
+  if (!k->known) k->shown = s;
   k->known = true;
   k->status = s;
   k->error = e;
-  k->since = now_of(o);
-  v16_report_statuses(o, k->since);
+  refresh_shown(o, now); /* another connector's change may leave one for a held badge */
+  v16_report_statuses(o, now);
   v16_arm_tick(o);
 }
 

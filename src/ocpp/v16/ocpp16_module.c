@@ -103,6 +103,10 @@ void v16_arm_tick(ocpp16_station *o) {
 
 static void on_event(void *ctx, int c, const char *kind, const char *detail) {
   ocpp16_station *o = ctx;
+  if (strncmp(kind, "auth_", 5) == 0) { /* a held authorization may have begun or ended */
+    v16_refresh_shown(o);
+    return;
+  }
   if (strcmp(kind, "ocmf") == 0) {
     v16_send_signed_reading(o, c, detail);
     return;

@@ -49,6 +49,9 @@ extern const char *const v16_boot_names[]; /* indexed by boot_state (core.c) */
 
 typedef struct {
   connector_status status; /* as the station has it now */
+  /* as 1.6 shows it: Preparing too while an authorization waits for its car
+   * here (v16_refresh_shown) */
+  connector_status shown;
   error_code error;
   borne_ms since; /* station time of the last change */
   bool known;
@@ -253,6 +256,8 @@ void v16_send_status(ocpp16_station *o, int c);
 void v16_send_all_statuses(ocpp16_station *o);
 borne_ms v16_report_statuses(ocpp16_station *o, borne_ms now);
 void v16_on_status_changed(void *ctx, int c, connector_status s, error_code e);
+/* A held authorization began or ended: the connectors' 1.6 statuses again. */
+void v16_refresh_shown(ocpp16_station *o);
 
 /* transactions.c */
 void v16_enqueue(ocpp16_station *o, int64_t session_id, const char *action, json_t *payload);
