@@ -104,6 +104,15 @@ const ocpp_dialect_ops *ocpp_ops_of(const ocpp_dialect *d);
 void ocpp_core_transport_config(const ocpp_core *core, ocpp_transport_config *tc);
 /* The configuration slot the link connects with now (1: ocpp.url). */
 int ocpp_core_network_slot(const ocpp_core *core);
+/* What a registration is about (OCPP-J "reconnecting": no BootNotification
+ * when nothing it carries changed): the BootNotification's payload and the
+ * connection it goes over — `tc`'s URL, identity and security profile, the
+ * slot and its URL, the subprotocol, and the link's generation (a
+ * reconnection the station makes itself to apply new link settings boots,
+ * TC_A_09_CS step 5). Compared as text; NULL out of memory or without a
+ * payload. */
+char *ocpp_core_boot_fingerprint(const ocpp_core *core, ocpp_link *link,
+                                 const ocpp_transport_config *tc, const json_t *payload);
 /* The priority list and the stored profiles were changed (SetNetworkProfile,
  * NetworkConfigurationPriority): read again, used from the next connection
  * attempt after a loss or a restart (B10.FR.03/04); the link is left as it is. */

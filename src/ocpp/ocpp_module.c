@@ -36,6 +36,24 @@ int ocpp_core_network_slot(const ocpp_core *core) {
   return core->net_in_use ? core->net_in_use : OCPP_NET_INSTALLER;
 }
 
+char *ocpp_core_boot_fingerprint(const ocpp_core *core, ocpp_link *link,
+                                 const ocpp_transport_config *tc, const json_t *payload) {
+  const char *net_url = core->net_url ? core->net_url : "";
+  ocpp_link_status ls;
+  ocpp_link_get_status(link, &ls);
+  char *what = payload ? json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+  if (!what) return NULL;
+  size_t n = strlen(what) + strlen(tc->url ? tc->url : "") + strlen(net_url) +
+             strlen(tc->cp_id ? tc->cp_id : "") + strlen(ls.subprotocol) + 64;
+  char *fp = malloc(n);
+  if (fp)
+    snprintf(fp, n, "%s|%s|%d|%s|%s|%d|%s|%u", what, tc->url ? tc->url : "",
+             ocpp_core_network_slot(core), net_url, tc->cp_id ? tc->cp_id : "",
+             tc->security_profile, ls.subprotocol, ocpp_link_generation(link));
+  free(what);
+  return fp;
+}
+
 /* *dst = a copy of v ("" for NULL) cut at 511 characters (what the
  * 512-byte arrays these were kept in before held); -1 when out of memory,
  * *dst unchanged. */

@@ -124,28 +124,11 @@ static json_t *boot_payload(const ocpp16_station *o) {
   return p;
 }
 
-/* What a registration is about: the BootNotification's fields and the
- * connection it went over (URL, configuration slot, identity, security
- * profile, subprotocol, the link's generation: a reconnection made to apply
- * new link settings boots); NULL out of memory. */
+/* What a registration is about (ocpp_core_boot_fingerprint). */
 static char *boot_fingerprint(const ocpp16_station *o, const json_t *p) {
   ocpp_transport_config tc;
   v16_transport_config(o, &tc);
-  int slot = ocpp_core_network_slot(o->shared);
-  const char *net_url = o->shared->net_url ? o->shared->net_url : "";
-  ocpp_link_status ls;
-  ocpp_link_get_status(o->link, &ls);
-  char *what = p ? json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-  if (!what) return NULL;
-  size_t n = strlen(what) + strlen(tc.url ? tc.url : "") + strlen(net_url) +
-             strlen(tc.cp_id ? tc.cp_id : "") + strlen(ls.subprotocol) + 64;
-  char *fp = malloc(n);
-  if (fp)
-    snprintf(fp, n, "%s|%s|%d|%s|%s|%d|%s|%u", what, tc.url ? tc.url : "", slot, net_url,
-             tc.cp_id ? tc.cp_id : "", tc.security_profile, ls.subprotocol,
-             ocpp_link_generation(o->link));
-  free(what);
-  return fp;
+  return ocpp_core_boot_fingerprint(o->shared, o->link, &tc, p);
 }
 
 bool v16_resume_registration(ocpp16_station *o) {

@@ -148,28 +148,11 @@ static json_t *charging_station(const ocpp201_station *o) {
 }
 
 /* What a registration is about: the chargingStation the BootNotification
- * carries and the connection it went over (the CSMS's URL and slot, the
- * identity, the security profile, the subprotocol, and the link's
- * generation: a reconnection the station makes itself to apply new link
- * settings — password, certificates, URL, slot, interface — boots, as
- * TC_A_09_CS step 5 expects after a new BasicAuthPassword); NULL out of
- * memory. */
+ * carries and its connection (ocpp_core_boot_fingerprint). */
 static char *boot_fingerprint(const ocpp201_station *o, const json_t *cs) {
   ocpp_transport_config tc;
   ocpp_core_transport_config(o->shared, &tc);
-  ocpp_link_status ls;
-  ocpp_link_get_status(o->link, &ls);
-  char *what = cs ? json_dumps(cs, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-  if (!what) return NULL;
-  size_t n = strlen(what) + strlen(tc.url ? tc.url : "") + strlen(tc.cp_id ? tc.cp_id : "") +
-             strlen(ls.subprotocol) + 64;
-  char *fp = malloc(n);
-  if (fp)
-    snprintf(fp, n, "%s|%s|%s|%d|%d|%s|%u", what, tc.url ? tc.url : "", tc.cp_id ? tc.cp_id : "",
-             tc.security_profile, ocpp_core_network_slot(o->shared), ls.subprotocol,
-             ocpp_link_generation(o->link));
-  free(what);
-  return fp;
+  return ocpp_core_boot_fingerprint(o->shared, o->link, &tc, cs);
 }
 
 bool v201_resume_registration(ocpp201_station *o) {
