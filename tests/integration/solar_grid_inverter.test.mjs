@@ -175,8 +175,9 @@ test('what a capped car leaves goes to the other; the inverter stands in for a s
   assert.equal(s.station.site.solar.source, 'inverter');
   assert.equal(c(s, 1).status, 'Charging');
   assert.equal(c(s, 2).status, 'Charging');
-  // (within one offer step: the learnt load is an average of readings)
-  assert.ok(Math.abs(c(s, 2).solar.limit_a - offered2) <= 0.5, `car 2 at ${c(s, 2).solar.limit_a}`);
+  // (within one offer step: the learnt load is an average of readings; load management moves
+  // by 1 A — a loaded clean-clone run saw 14 A against 13)
+  assert.ok(Math.abs(c(s, 2).solar.limit_a - offered2) <= 1, `car 2 at ${c(s, 2).solar.limit_a}, was ${offered2}`);
   assert.equal(c(s, 1).solar.demand_a, 9);
   assert.equal(c(s, 1).solar.stops + c(s, 2).solar.stops, 0);
 });
