@@ -29,7 +29,8 @@ DEB_PACKAGES := build-essential cmake ninja-build pkg-config clang libclang-rt-1
   libmosquitto-dev mosquitto mosquitto-clients \
   libpcsclite-dev pcscd vsmartcard-vpcd \
   rauc squashfs-tools dbus-daemon libglib2.0-bin \
-  libnm-dev python3-dbusmock python3-dbus polkitd zlib1g-dev
+  libnm-dev python3-dbusmock python3-dbus polkitd zlib1g-dev \
+  iproute2 binutils
 
 .PHONY: all run test build sanitize fuzz fuzz-long soak bench format format-check deps clean screenshots \
   install deb deps-cross cross cross-test
