@@ -37,6 +37,20 @@ static bool plugged_cp(cp_state cp) { return cp == CP_B || cp == CP_C || cp == C
 
 static bool needs_lock(const connector_sm *sm) { return !sm->cfg.tethered; }
 
+/* A socket's cable is in it (PP reads a resistor), a car at its end or not. */
+static bool cable_in_socket(const connector_sm *sm) { return needs_lock(sm) && sm->pp_present; }
+
+/* The cable left the socket (or, without a PP reading, the car left and took
+ * it): what belonged to that cable goes. */
+static void cable_gone(connector_sm *sm) {
+  sm->finishing = false;
+  sm->cable_a = 0;
+  sm->pp_seen = false;
+  limits_clear(&sm->limits, LIMIT_CABLE);
+  sm->unlock_requested = false;
+  sm->lock_held = false;
+}
+
 /* `latch` forces operator clearing whatever the code (self-test failures). */
 static void raise_error_as(connector_sm *sm, error_code e, bool latch, cs_notes *n) {
   latch = latch || is_latched(e);
@@ -68,7 +82,8 @@ static void end_session(connector_sm *sm, stop_reason reason, cs_notes *n) {
   sm->session_active = false;
   sm->authorized = false;
   sm->last_stop_reason = reason;
-  sm->finishing = plugged_cp(sm->cp);
+  /* the user still has to take the car or the cable away (OCPP 1.6 4.9) */
+  sm->finishing = plugged_cp(sm->cp) || cable_in_socket(sm);
   note(n, CS_NOTE_SESSION_STOP, sm->status, reason, ERR_NONE);
 }
 
@@ -144,7 +159,10 @@ static connector_status derive_status(const connector_sm *sm) {
    * a car plugged in without the identity does not change it (2.0.1
    * G01.FR.09) */
   if (sm->kept) return sm->authorized ? STATUS_PREPARING : STATUS_RESERVED;
-  if (sm->finishing && plugged_cp(sm->cp)) return STATUS_FINISHING;
+  /* Finishing until the cable is gone: with a socket, until it leaves the
+   * socket (OCPP 1.6 4.9: the car leaving stops the transaction, Finishing;
+   * TC_005_1_CSMS: Available once the cable leaves the Charge Point) */
+  if (sm->finishing && (plugged_cp(sm->cp) || cable_in_socket(sm))) return STATUS_FINISHING;
   if (plugged_cp(sm->cp)) return STATUS_PREPARING;
   return STATUS_AVAILABLE;
 }
@@ -206,9 +224,11 @@ static void evaluate(connector_sm *sm, borne_ms now, bool timer, cs_notes *n) {
   }
   bool latched_out = !sm->selftest_done || sm->error_latched;
 
-  /* 3. lock: engaged for a session (before energizing) or permanently */
+  /* 3. lock: engaged for a session (before energizing; a session that
+   * outlives its car keeps the cable locked, OCPP 1.6 4.10), after the car
+   * left if so configured, or permanently */
   bool want_lock = needs_lock(sm) && !sm->unlock_requested &&
-                   (sm->cfg.permanent_lock || (sm->session_active && plugged_cp(sm->cp)));
+                   (sm->cfg.permanent_lock || sm->session_active || sm->lock_held);
   if (want_lock != sm->out.lock_engaged) {
     sm->out.lock_engaged = want_lock;
     sm->lock_confirmed = false;
@@ -309,18 +329,28 @@ static void on_cp(connector_sm *sm, const cs_event *ev, cs_notes *n) {
   if (sm->out.pwm_permille == PILOT_STEADY_LOW && ev->cp == CP_F) return; /* our own -12 V */
   sm->cp = ev->cp;
   if (ev->cp == CP_A) {
-    /* Unplugged: the session ends and unplug-clearing faults go. */
-    end_session(sm, STOP_EV_DISCONNECTED, n);
-    sm->finishing = false;
-    sm->authorized = false;
-    sm->cable_a = 0;
-    sm->pp_seen = false;
-    limits_clear(&sm->limits, LIMIT_CABLE);
+    /* The car left: its session ends, unless StopTransactionOnEVSideDisconnect
+     * is false (then it goes on, the contactor open for want of state C, and
+     * a car plugged back in charges again), and unplug-clearing faults go. */
+    bool had_session = sm->session_active;
+    bool keep = had_session && sm->cfg.keep_session_on_ev_disconnect;
+    if (!keep) {
+      end_session(sm, STOP_EV_DISCONNECTED, n);
+      sm->authorized = false;
+    }
     sm->rcd_retries_left = sm->cfg.rcd_auto_retries;
     sm->retry_at = NEVER;
-    sm->unlock_requested = false;
     if (sm->error != ERR_NONE && !sm->error_latched && !clears_with_cause(sm->error))
       clear_error(sm, n);
+    if (keep) return;
+    if (cable_in_socket(sm)) {
+      /* its cable is still in the socket: Finishing until it leaves, and
+       * locked if UnlockConnectorOnEVSideDisconnect is false */
+      sm->finishing = sm->finishing || had_session;
+      if (had_session && sm->cfg.keep_lock_on_ev_disconnect) sm->lock_held = true;
+      return;
+    }
+    cable_gone(sm);
     return;
   }
   switch (ev->cp) {
@@ -362,10 +392,13 @@ void cs_handle(connector_sm *sm, const cs_event *ev, borne_ms now, cs_notes *n) 
        * just the empty socket. A coded value counts whenever it arrives (the
        * cable is often inserted before the EV answers on CP). */
       sm->pp_seen = sm->pp_seen || ev->value > 0 || plugged_cp(sm->cp);
+      sm->pp_present = ev->value > 0;
       if (sm->cable_a > 0)
         limits_set(&sm->limits, LIMIT_CABLE, sm->cable_a);
       else
         limits_clear(&sm->limits, LIMIT_CABLE);
+      /* the cable left the socket after its car */
+      if (!sm->pp_present && sm->cp == CP_A) cable_gone(sm);
     }
     break;
   case CS_EV_LOCK_FEEDBACK:
@@ -476,8 +509,9 @@ void cs_handle(connector_sm *sm, const cs_event *ev, borne_ms now, cs_notes *n) 
   case CS_EV_UNLOCK:
     end_session(sm, STOP_UNLOCK_COMMAND, n);
     sm->authorized = false;
+    sm->lock_held = false;
     /* with nothing plugged the release is momentary: the next plug-in locks */
-    sm->unlock_requested = sm->cp != CP_A;
+    sm->unlock_requested = sm->cp != CP_A || cable_in_socket(sm);
     break;
   }
   if (sm->error == ERR_RCD_TRIP && now >= sm->retry_at) {
@@ -515,6 +549,16 @@ double cs_offered_current(const connector_sm *sm, limit_source *limited_by) {
 }
 
 bool cs_plugged(const connector_sm *sm) { return plugged_cp(sm->cp); }
+
+bool cs_cable_without_car(const connector_sm *sm) {
+  return !plugged_cp(sm->cp) && cable_in_socket(sm);
+}
+
+bool cs_session_without_car(const connector_sm *sm) {
+  return sm->session_active && !plugged_cp(sm->cp);
+}
+
+bool cs_lock_held(const connector_sm *sm) { return sm->lock_held; }
 
 bool cs_waiting_for_authorization(const connector_sm *sm) {
   return plugged_cp(sm->cp) && !sm->authorized && !sm->session_active && !sm->finishing &&

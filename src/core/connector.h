@@ -41,6 +41,14 @@ typedef struct {
   int rcd_auto_retries;     /* automatic retries after an RCD trip; 0 = until unplug */
   double derate_temp_c;     /* derating starts here */
   double max_temp_c;        /* charging stops here */
+  /* OCPP StopTransactionOnEVSideDisconnect false (1.6 section 4.10, 2.0.1
+   * E10, TC_E_26_CS): the session outlives the car leaving, SuspendedEV, and
+   * a car plugged back in charges again; it ends by badge, remote stop... */
+  bool keep_session_on_ev_disconnect;
+  /* OCPP UnlockConnectorOnEVSideDisconnect false (1.6 section 4.10, 2.0.1
+   * E09): a session ended by the car leaving keeps the cable locked in
+   * the socket until its badge or an unlock command (TC_E_25_CS) */
+  bool keep_lock_on_ev_disconnect;
 } connector_config;
 
 typedef enum {
@@ -59,7 +67,9 @@ typedef enum {
   CS_EV_FAULT_CLEAR,        /* operator clears a latched fault (welding, ...) */
   CS_EV_TIMER,              /* a deadline from cs_next_deadline() passed */
   CS_EV_RESERVE,            /* .flag: reserve for .uid (parent id in .user), false: cancel */
-  CS_EV_UNLOCK,             /* operator unlock: end the session (UnlockCommand), release */
+  /* operator unlock (or, for a lock kept after the car left, the session's
+   * badge): end the session (UnlockCommand), release */
+  CS_EV_UNLOCK,
   CS_EV_HOLD, /* .flag: held out of service for a firmware install (no new session), or released */
   CS_EV_METER_FAULT, /* .flag: the billing meter failed (true) or answers again */
   /* .flag: the station was opened (true: ERR_TAMPER, the session ends, none
@@ -131,8 +141,14 @@ typedef struct {
   bool finishing; /* session ended while plugged: no new one until unplug */
   bool lock_confirmed;
   bool contactor_feedback;
-  double cable_a;           /* from PP; 0 when unknown */
-  bool pp_seen;             /* a PP reading arrived since the last unplug */
+  double cable_a; /* from PP; 0 when unknown */
+  bool pp_seen;   /* a PP reading arrived since the last unplug */
+  /* a PP resistor reads: a cable is in the socket, with or without a car at
+   * its other end (the car leaving is CP state A, the cable leaving an open PP) */
+  bool pp_present;
+  /* the lock holds the cable after the car left (keep_lock_on_ev_disconnect)
+   * until the session's badge, an unlock command or the cable leaving */
+  bool lock_held;
   double last_current_a;    /* latest measured phase current (overcurrent supervision) */
   borne_ms last_current_at; /* when it was measured */
   double temperature_c;
@@ -173,6 +189,12 @@ const cs_outputs *cs_outputs_of(const connector_sm *sm);
 /* Offered current now (0 when none may be offered) and which limit set it. */
 double cs_offered_current(const connector_sm *sm, limit_source *limited_by);
 bool cs_plugged(const connector_sm *sm);
+/* A socket's cable is still in it (PP) while no car is at its other end. */
+bool cs_cable_without_car(const connector_sm *sm);
+/* The session goes on without its car (keep_session_on_ev_disconnect). */
+bool cs_session_without_car(const connector_sm *sm);
+/* The lock holds the cable after the car left, until badge or unlock. */
+bool cs_lock_held(const connector_sm *sm);
 bool cs_waiting_for_authorization(const connector_sm *sm);
 bool cs_has_session(const connector_sm *sm);
 /* Operative and not held: a new session may start once nothing else stops it. */
