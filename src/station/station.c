@@ -110,6 +110,18 @@ static void connector_config_from(const station *st, int c, connector_config *cc
   cc->rcd_auto_retries = (int)cfg_num(st, c, "rcd_auto_retries");
   cc->derate_temp_c = cfg_num(st, c, "derate_temp_c");
   cc->max_temp_c = cfg_num(st, c, "max_temp_c");
+  /* the OCPP keys are the station's settings, whatever the dialect spoken
+   * (one store: the 2.0.1 variables map to the same keys) */
+  cc->keep_session_on_ev_disconnect =
+      !config_get_bool(st->cfg, "ocpp.StopTransactionOnEVSideDisconnect");
+  cc->keep_lock_on_ev_disconnect =
+      !config_get_bool(st->cfg, "ocpp.UnlockConnectorOnEVSideDisconnect");
+}
+
+/* The settings the core reads from the OCPP keys (ev_side_key). */
+static bool ev_side_key(const char *key) {
+  return strcmp(key, "ocpp.StopTransactionOnEVSideDisconnect") == 0 ||
+         strcmp(key, "ocpp.UnlockConnectorOnEVSideDisconnect") == 0;
 }
 
 /* ---------- applying the core's decisions ---------- */
@@ -1001,6 +1013,17 @@ static station_setting_state core_setting_state(station *st, const char *key) {
       return same(cur->derate_temp_c == fresh.derate_temp_c && cur->max_temp_c == fresh.max_temp_c);
     return SETTING_UNUSED;
   }
+  if (ev_side_key(key)) {
+    bool equal = true;
+    for (c = 1; c <= connector_count(st); c++) {
+      connector_config fresh;
+      connector_config_from(st, c, &fresh);
+      const connector_config *cur = &st->core.conn[c - 1].cfg;
+      equal = equal && cur->keep_session_on_ev_disconnect == fresh.keep_session_on_ev_disconnect &&
+              cur->keep_lock_on_ev_disconnect == fresh.keep_lock_on_ev_disconnect;
+    }
+    return same(equal);
+  }
   if (strcmp(key, "auth.timeout_s") == 0)
     return same(st->core.auth_timeout_ms == config_get_int(st->cfg, key) * 1000);
   if (strcmp(key, "log.level") == 0) {
@@ -1044,6 +1067,16 @@ static void apply_setting_core(station *st, const char *key) {
     } else if (strcmp(rest, "derate_temp_c") == 0 || strcmp(rest, "max_temp_c") == 0) {
       cur->derate_temp_c = fresh.derate_temp_c;
       cur->max_temp_c = fresh.max_temp_c;
+    }
+    return;
+  }
+  if (ev_side_key(key)) { /* from the next time a car leaves */
+    for (c = 1; c <= connector_count(st); c++) {
+      connector_config fresh;
+      connector_config_from(st, c, &fresh);
+      connector_config *cur = &st->core.conn[c - 1].cfg;
+      cur->keep_session_on_ev_disconnect = fresh.keep_session_on_ev_disconnect;
+      cur->keep_lock_on_ev_disconnect = fresh.keep_lock_on_ev_disconnect;
     }
     return;
   }
