@@ -62,6 +62,7 @@ typedef struct ocpp_dialect_ops {
   void (*meter_read)(void *ctx, int connector, const meter_reading *r);
   void (*event)(void *ctx, int connector, const char *kind, const char *detail);
   void (*setting_changed)(void *ctx, const char *key);
+  bool (*car_leaving_ends_session)(void *ctx, int connector); /* may be NULL */
   station_setting_state (*setting_state)(void *ctx, const char *key);
   void (*status_json)(void *ctx, int connector, json_t *obj);
   void (*authorize)(void *ctx, uint32_t request_id, const char *uid);

@@ -533,6 +533,12 @@ static void on_event(void *ctx, int k, const char *kind, const char *detail) {
   report_exhaustion(c);
 }
 
+static bool on_car_leaving(void *ctx, int k) {
+  ocpp_core *c = ctx;
+  return c->active->car_leaving_ends_session &&
+         c->active->car_leaving_ends_session(active_ctx(c), k);
+}
+
 static void on_setting_changed(void *ctx, const char *key) {
   ocpp_core *c = ctx;
   if (!strcmp(key, "ocpp.url")) /* the dialect compares its copy and reconnects */
@@ -800,6 +806,7 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
                       .meter_read = on_meter_read,
                       .event = on_event,
                       .setting_changed = on_setting_changed,
+                      .car_leaving_ends_session = on_car_leaving,
                       .setting_state = on_setting_state,
                       .status_json = on_status_json,
                       .closing = on_closing,

@@ -847,7 +847,19 @@ static void meter_timer_cb(uv_timer_t *t) {
 /* ---------- HAL listener ---------- */
 
 static void on_cp(void *ctx, int c, cp_state s, bool diode_ok) {
-  station_connector_event(ctx, c, &(cs_event){.type = CS_EV_CP, .cp = s, .diode_ok = diode_ok});
+  station *st = ctx;
+  if (s == CP_A && c >= 1 && c <= connector_count(st) && cs_has_session(&st->core.conn[c - 1])) {
+    /* the car leaves: does its session outlive it? The setting, unless a
+     * module needs the session ended (asked now, the core cannot) */
+    connector_config *cfg = &st->core.conn[c - 1].cfg;
+    cfg->keep_session_on_ev_disconnect =
+        !config_get_bool(st->cfg, "ocpp.StopTransactionOnEVSideDisconnect");
+    for (int m = 0; m < st->module_count && cfg->keep_session_on_ev_disconnect; m++)
+      if (st->modules[m].car_leaving_ends_session &&
+          st->modules[m].car_leaving_ends_session(st->modules[m].ctx, c))
+        cfg->keep_session_on_ev_disconnect = false;
+  }
+  station_connector_event(st, c, &(cs_event){.type = CS_EV_CP, .cp = s, .diode_ok = diode_ok});
 }
 static void on_pp(void *ctx, int c, double ohms) {
   station_connector_event(ctx, c, &(cs_event){.type = CS_EV_PP, .value = ohms});
@@ -880,6 +892,11 @@ void station_connector_event(station *st, int c, const cs_event *ev) {
   sc_notes notes = {0};
   sc_connector_event(&st->core, c, ev, now_of(st), &notes);
   handle_notes(st, &notes, 0);
+  /* a session kept without its car (ocpp.StopTransactionOnEVSideDisconnect
+   * false) sees its car leave and come back with no status of its own
+   * (SuspendedEV before and after): said to the modules, whose view differs
+   * (2.0.1: Available without the car, E10) */
+  if (cs_plugged(sm) != was_plugged && cs_has_session(sm)) notify_status(st, c);
   /* a car plugged into (or taken from) a reserved connector — or one kept
    * for station-wide reservations — leaves it Reserved (OCPP 1.6 4.9, 2.0.1
    * G01.FR.09): no status tells it, this event does (the 2.0.1 dialect
@@ -1603,6 +1620,9 @@ void station_view(const station *st, int c, station_connector_view *out) {
 }
 
 bool station_has_session(const station *st, int c) { return cs_has_session(&st->core.conn[c - 1]); }
+bool station_session_without_car(const station *st, int c) {
+  return cs_session_without_car(&st->core.conn[c - 1]);
+}
 bool station_waiting_for_authorization(const station *st, int c) {
   return cs_waiting_for_authorization(&st->core.conn[c - 1]);
 }

@@ -69,6 +69,10 @@ typedef struct {
   void (*event)(void *ctx, int connector, const char *kind, const char *detail);
   /* A run-time setting changed (PUT /api/v1/settings, OCPP ChangeConfiguration). */
   void (*setting_changed)(void *ctx, const char *key);
+  /* The car leaves a session that ocpp.StopTransactionOnEVSideDisconnect
+   * false would keep: true when the module needs it to end all the same
+   * (OCPP 2.0.1 TxStopPoint EVConnected or PowerPathClosed, E06). May be NULL. */
+  bool (*car_leaving_ends_session)(void *ctx, int connector);
   /* Does the module work with the configured value of run-time setting `key`?
    * SETTING_UNUSED for keys it does not take; SETTING_CURRENT when it reads
    * the value at each use, or keeps a copy that setting_changed refreshed;
@@ -457,6 +461,8 @@ int station_connector_count(const station *st);
 void station_view(const station *st, int c, station_connector_view *out);
 /* Single fields of station_view() without the copy. */
 bool station_has_session(const station *st, int c);
+/* The session goes on without its car (ocpp.StopTransactionOnEVSideDisconnect false). */
+bool station_session_without_car(const station *st, int c);
 bool station_waiting_for_authorization(const station *st, int c);
 /* The connector the held authorization waits on for its car, 0 none or
  * several (sc_held_connector). */

@@ -470,8 +470,8 @@ static void adopt201(void *ctx) {
   .session_stopped = v201_on_session_stopped, .status_changed = v201_on_status_changed,            \
   .meter_read = v201_on_meter_read, .event = on_event, .setting_changed = on_setting_changed,      \
   .setting_state = on_setting_state, .status_json = on_status_json, .authorize = v201_authorize,   \
-  .firmware_restart = v201_on_restart, .priority = priority201, .closing = on_closing,             \
-  .free = on_free
+  .car_leaving_ends_session = v201_car_leaving_ends_session, .firmware_restart = v201_on_restart,  \
+  .priority = priority201, .closing = on_closing, .free = on_free
 
 const ocpp_dialect_ops ocpp201_ops = {.dialect = &ocpp201_dialect, V201_OPS};
 /* OCPP 2.1 through the 2.0.1 dialect: the same behaviour, the 2.1 schemas

@@ -723,6 +723,24 @@ void v201_charging_state_changed(ocpp201_station *o, int c) {
     say_resumed(o, c);
     return;
   }
+  /* E10 (TC_E_26_CS): the car of a transaction kept without it left
+   * (EVCommunicationLost, Idle) or came back (CablePluggedIn, EVConnected,
+   * then the state it reaches) */
+  if (k->status == STATUS_AVAILABLE && station_session_without_car(o->st, c)) {
+    v201_tx_event e = event_of(o, c, CP_EVENT_UPDATED, "EVCommunicationLost");
+    k->tx_state = k->status;
+    k->car_away = true;
+    enqueue(o, k->session_id, &e);
+    return;
+  }
+  if (k->car_away) {
+    k->car_away = false;
+    v201_tx_event e = event_of(o, c, CP_EVENT_UPDATED, "CablePluggedIn");
+    e.status = STATUS_PREPARING; /* EVConnected */
+    k->tx_state = STATUS_PREPARING;
+    enqueue(o, k->session_id, &e);
+    if (!strcmp(v201_charging_state_name(k->status), "EVConnected")) return;
+  }
   v201_tx_event e = event_of(o, c, CP_EVENT_UPDATED, "ChargingStateChanged");
   k->tx_state = k->status;
   enqueue(o, k->session_id, &e);
@@ -885,6 +903,12 @@ static unsigned tx_points(const ocpp201_station *o, const char *key) {
   const char *v = config_get(o->st->cfg, key);
   if (!v || v201_txp_parse(v, &m, why, sizeof why) != 0) m = 0;
   return m;
+}
+
+bool v201_car_leaving_ends_session(void *ctx, int c) {
+  (void)c;
+  unsigned stop = tx_points(ctx, "ocpp.TxStopPoint");
+  return (stop & (V201_TXP_EV | V201_TXP_POWER)) != 0;
 }
 
 /* A transaction outliving its session (TxStopPoint EVConnected alone) is on
@@ -1927,6 +1951,7 @@ void v201_on_session_stopped(void *ctx, int c, const station_session_info *s) {
   if (k->starter_group[0]) group_write(o, s->id, NULL); /* in the session's commit */
   k->starter_group[0] = 0;
   k->session_id = 0;
+  k->car_away = false;
   /* J: a transaction left waiting for the car goes on taking readings under
    * its session's key; any other has ended */
   if (!t->lingering) v201_txend_stop(&k->txend);

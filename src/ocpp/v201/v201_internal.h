@@ -80,6 +80,7 @@ typedef struct {
   int64_t session_id;           /* running borne session, 0 none */
   char tx_id[CP_TX_ID_MAX + 1]; /* its transactionId, "" none */
   connector_status tx_state;    /* chargingState the back end last heard */
+  bool car_away; /* E10: its transaction said EVCommunicationLost, kept without the car */
   /* 2.1 E17: a resumed transaction's TxResumed waits for the state its EVSE
    * reaches after the restart (EVConnected, then SuspendedEV until the car
    * draws), at most until resume_by */
@@ -366,6 +367,9 @@ void v201_charging_state_changed(ocpp201_station *o, int c);
 borne_ms v201_resumed_due(ocpp201_station *o, borne_ms now);
 /* E01/E06: EVSE c's status changed from `was` (TxStartPoint / TxStopPoint). */
 void v201_tx_points_status(ocpp201_station *o, int c, connector_status was);
+/* E06.FR.02 over E10: TxStopPoint EVConnected or PowerPathClosed ends the
+ * transaction when the car leaves, StopTxOnEVSideDisconnect false or not. */
+bool v201_car_leaving_ends_session(void *ctx, int c);
 /* E01: RequestStopTransaction of a transaction begun at the plug, no session
  * yet: it ends (RemoteStop). false when EVSE c has none. */
 bool v201_tx_stop_early(ocpp201_station *o, int c);
