@@ -1623,6 +1623,9 @@ bool station_has_session(const station *st, int c) { return cs_has_session(&st->
 bool station_session_without_car(const station *st, int c) {
   return cs_session_without_car(&st->core.conn[c - 1]);
 }
+bool station_cable_without_car(const station *st, int c) {
+  return cs_cable_without_car(&st->core.conn[c - 1]);
+}
 bool station_waiting_for_authorization(const station *st, int c) {
   return cs_waiting_for_authorization(&st->core.conn[c - 1]);
 }

@@ -463,6 +463,8 @@ void station_view(const station *st, int c, station_connector_view *out);
 bool station_has_session(const station *st, int c);
 /* The session goes on without its car (ocpp.StopTransactionOnEVSideDisconnect false). */
 bool station_session_without_car(const station *st, int c);
+/* A socket's cable is still in it while its car left. */
+bool station_cable_without_car(const station *st, int c);
 bool station_waiting_for_authorization(const station *st, int c);
 /* The connector the held authorization waits on for its car, 0 none or
  * several (sc_held_connector). */

@@ -63,7 +63,10 @@ test('OCTT TC_005_1_CS: StopTransactionOnEVSideDisconnect and UnlockConnectorOnE
   assert.equal(st.ctl('unplug', '1', '--side', 'ev').code, 0);
   const stop = await csms.waitCall('StopTransaction', { from: mark });
   assert.equal(stop.params.reason, 'EVDisconnected');
-  await csms.waitCall('StatusNotification', { from: mark, match: (p) => p.connectorId === 1 && p.status === 'Finishing' });
+  // 4.9: Finishing, NoError, the reason in info
+  const finishing = await csms.waitCall('StatusNotification', { from: mark, match: (p) => p.connectorId === 1 && p.status === 'Finishing' });
+  assert.equal(finishing.params.errorCode, 'NoError');
+  assert.equal(finishing.params.info, 'EV side disconnected');
   await st.waitFor((s) => !s.connectors[0].locked, { what: 'cable unlocked' });
   assert.equal((await st.connector(1)).status, 'Finishing');
   assert.equal(st.ctl('unplug', '1', '--side', 'station').code, 0);
@@ -118,7 +121,10 @@ test('OCTT TC_005_3_CS: StopTransactionOnEVSideDisconnect false: SuspendedEV, th
   const tx = (await st.connector(1)).ocpp_transaction_id;
   let mark = csms.calls.length;
   assert.equal(st.ctl('unplug', '1', '--side', 'ev').code, 0);
-  await csms.waitCall('StatusNotification', { from: mark, match: (p) => p.connectorId === 1 && p.status === 'SuspendedEV' && p.errorCode === 'NoError' });
+  // 4.9: SuspendedEV, NoError, the reason in info; the transaction is not stopped
+  const suspended = await csms.waitCall('StatusNotification', { from: mark, match: (p) => p.connectorId === 1 && p.status === 'SuspendedEV' });
+  assert.equal(suspended.params.errorCode, 'NoError');
+  assert.equal(suspended.params.info, 'EV side disconnected');
   const s = await st.connector(1);
   assert.equal(s.locked, true, 'the cable stays locked (StopTransactionOnEVSideDisconnect false has priority)');
   assert.equal(s.ocpp_transaction_id, tx);
