@@ -118,7 +118,7 @@ static void connector_config_from(const station *st, int c, connector_config *cc
       !config_get_bool(st->cfg, "ocpp.UnlockConnectorOnEVSideDisconnect");
 }
 
-/* The settings the core reads from the OCPP keys (ev_side_key). */
+/* The OCPP keys the connectors' state machines read (EV side disconnect). */
 static bool ev_side_key(const char *key) {
   return strcmp(key, "ocpp.StopTransactionOnEVSideDisconnect") == 0 ||
          strcmp(key, "ocpp.UnlockConnectorOnEVSideDisconnect") == 0;
@@ -1030,17 +1030,8 @@ static station_setting_state core_setting_state(station *st, const char *key) {
       return same(cur->derate_temp_c == fresh.derate_temp_c && cur->max_temp_c == fresh.max_temp_c);
     return SETTING_UNUSED;
   }
-  if (ev_side_key(key)) {
-    bool equal = true;
-    for (c = 1; c <= connector_count(st); c++) {
-      connector_config fresh;
-      connector_config_from(st, c, &fresh);
-      const connector_config *cur = &st->core.conn[c - 1].cfg;
-      equal = equal && cur->keep_session_on_ev_disconnect == fresh.keep_session_on_ev_disconnect &&
-              cur->keep_lock_on_ev_disconnect == fresh.keep_lock_on_ev_disconnect;
-    }
-    return same(equal);
-  }
+  /* refreshed by apply_setting_core, and read again when a car leaves (on_cp) */
+  if (ev_side_key(key)) return SETTING_CURRENT;
   if (strcmp(key, "auth.timeout_s") == 0)
     return same(st->core.auth_timeout_ms == config_get_int(st->cfg, key) * 1000);
   if (strcmp(key, "log.level") == 0) {
