@@ -7,6 +7,8 @@
 // independent strict back end (ocpp-ws-io) by setting BORNE_OCPP_PEER.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
 import { startBorned } from './lib/borne.mjs';
 import { resumed, startCsms } from './lib/csms.mjs';
 import { startCsmsWsIo } from './lib/csms_ws_io.mjs';
@@ -565,4 +567,37 @@ test('OCTT TC_013_CS, TC_034_CS, TC_048_3_CS, TC_050_3_CS: inoperative is kept a
   for (const c of [0, 1, 2])
     await csms.waitCall('StatusNotification', { from: back, match: (p) => p.connectorId === c && p.status === 'Available' });
   csms.assertNoViolations();
+});
+
+// TC_079_CS (whitepaper N01.FR.07): every LogStatusNotification of an upload
+// carries the requestId of the GetLog.req that started it, 0 as well.
+test('OCTT TC_079_CS: GetLog SecurityLog Accepted; Uploading then Uploaded with the GetLog.req requestId (0 too); the security log at the location', async () => {
+  const uploads = [];
+  const http = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => { uploads.push({ method: req.method, url: req.url, body: Buffer.concat(chunks).toString('utf8') }); res.end('ok'); });
+  });
+  http.listen(0, '127.0.0.1');
+  await once(http, 'listening');
+  try {
+    for (const requestId of [79, 0]) {
+      const from = csms.calls.length;
+      const n = uploads.length;
+      const answer = await csms.call('GetLog', { logType: 'SecurityLog', requestId, log: { remoteLocation: `http://127.0.0.1:${http.address().port}/logs/` } });
+      assert.equal(answer.status, 'Accepted');
+      assert.match(answer.filename, /^borne-securitylog-/);
+      await csms.waitCall('LogStatusNotification', { from, match: (p) => p.status === 'Uploaded', timeoutMs: 30000 });
+      const statuses = csms.calls.slice(from).filter((c) => c.action === 'LogStatusNotification').map((c) => [c.params.status, c.params.requestId]);
+      assert.deepEqual(statuses, [['Uploading', requestId], ['Uploaded', requestId]]);
+      assert.equal(uploads.length, n + 1);
+      assert.equal(uploads[n].url, '/logs/');
+      assert.ok(uploads[n].body.includes(answer.filename), 'the part is named after the filename');
+      assert.match(uploads[n].body, /"kind":"security"/);
+      assert.doesNotMatch(uploads[n].body, /"kind":"(?!security)/);
+    }
+    csms.assertNoViolations();
+  } finally {
+    http.close();
+  }
 });
