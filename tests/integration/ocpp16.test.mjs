@@ -7,6 +7,7 @@
 // independent strict back end (ocpp-ws-io) by setting BORNE_OCPP_PEER.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { startBorned } from './lib/borne.mjs';
@@ -24,7 +25,7 @@ before(async () => {
   st = await startBorned({
     connectors: 2, auth: 'ocpp', speed: 20,
     args: ['--csms', csms.url],
-    set: { 'station.id': 'cp-ocpp-1', 'ocpp.MeterValueSampleInterval': '60', 'ocpp.MinimumStatusDuration': '0' },
+    set: { 'station.id': 'cp-ocpp-1', 'station.serial': 'SN-OCTT-0001', 'ocpp.MeterValueSampleInterval': '60', 'ocpp.MinimumStatusDuration': '0' },
   });
   await csms.connected();
   await csms.waitCall('BootNotification');
@@ -600,4 +601,21 @@ test('OCTT TC_079_CS: GetLog SecurityLog Accepted; Uploading then Uploaded with 
   } finally {
     http.close();
   }
+});
+
+// TC_087_CS (whitepaper A00.FR.511): the charge point certificate's commonName
+// is the charge point's unique serial number (chargePointSerialNumber), its
+// organizationName the CPO; the CSR the station makes for it says so.
+test('OCTT TC_087_CS: the CSR of the charge point certificate names the serial number in CN and CpoName in O', async () => {
+  // the serial the BootNotification told (the one after the hard reset above)
+  assert.equal(csms.callsOf('BootNotification').at(-1).params.chargePointSerialNumber, 'SN-OCTT-0001');
+  assert.equal((await csms.call('ChangeConfiguration', { key: 'CpoName', value: 'Borne Test CPO' })).status, 'Accepted');
+  const from = csms.calls.length;
+  assert.deepEqual(await csms.call('ExtendedTriggerMessage', { requestedMessage: 'SignChargePointCertificate' }), { status: 'Accepted' });
+  const req = await csms.waitCall('SignCertificate', { from });
+  const subject = execFileSync('openssl', ['req', '-noout', '-subject', '-nameopt', 'RFC2253'], { input: req.params.csr }).toString().trim();
+  assert.match(subject, /CN=SN-OCTT-0001(,|$)/);
+  assert.match(subject, /O=Borne Test CPO(,|$)/);
+  assert.doesNotMatch(subject, /cp-ocpp-1/);
+  csms.assertNoViolations();
 });
