@@ -53,8 +53,9 @@ static void tick_cb(uv_timer_t *t) {
   v201_report_external_limits(o);
   v201_monitoring_check(o); /* the periodic monitors */
   v201_webpay_tick(o, now);
-  v201_limits_check(o, now); /* 2.1 E16: maxTime */
-  v201_resumed_due(o, now);  /* 2.1 E17: TxResumed of a car that does not draw */
+  v201_limits_check(o, now);       /* 2.1 E16: maxTime */
+  v201_resumed_due(o, now);        /* 2.1 E17: TxResumed of a car that does not draw */
+  v201_car_away_due(o, now, true); /* E10: a fixed cable's car gone too long */
   v201_pump(o);
   v201_arm_tick(o);
 }
@@ -81,6 +82,7 @@ void v201_arm_tick(ocpp201_station *o) {
   if ((x = v201_webpay_tick(o, now)) < next) next = x;
   if ((x = v201_limits_next(o)) < next) next = x;
   if ((x = v201_resumed_due(o, now)) < next) next = x;
+  if ((x = v201_car_away_due(o, now, false)) < next) next = x;
   if (next == NEVER) {
     uv_timer_stop(&o->tick_timer);
     return;
