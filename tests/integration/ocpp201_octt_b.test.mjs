@@ -95,3 +95,14 @@ test('TC_B_11_CS: SetVariables of invalidly formatted values: Rejected InvalidVa
   assert.equal((await set(cv('OCPPCommCtrlr', 'OfflineThreshold', { attributeValue: '300' })))[0].attributeStatus, 'Accepted');
   csms.assertNoViolations();
 });
+
+// TC_B_28_CS (B11/B12): a station that cannot reset an EVSE alone answers Reset with an evseId
+// Rejected, without a transaction too (TC_B_29_CS, with one, in ocpp201.test.mjs); it stays up.
+test('TC_B_28_CS: Reset OnIdle of one EVSE, none charging: Rejected', async () => {
+  const from = csms.calls.length;
+  assert.equal((await csms.call('Reset', { type: 'OnIdle', evseId: 1 })).status, 'Rejected');
+  await csms.call('TriggerMessage', { requestedMessage: 'Heartbeat' });
+  await csms.waitCall('Heartbeat', { from });
+  assert.equal(csms.calls.slice(from).some((c) => c.action === 'BootNotification'), false, 'no restart');
+  csms.assertNoViolations();
+});
