@@ -178,6 +178,24 @@ test('the local list: full and differential updates, its version (D01, D02)', as
   assert.equal((await csms.call('SendLocalList', { versionNumber: 2, updateType: 'Differential', localAuthorizationList: [entry('GONE1')] })).status, 'VersionMismatch');
   assert.equal((await csms.call('SendLocalList', { versionNumber: 4, updateType: 'Differential', localAuthorizationList: [entry('GONE1')] })).status, 'Accepted');
   assert.equal((await csms.call('GetLocalListVersion', {})).versionNumber, 4);
+  // TC_D_05_CS: a Differential with an empty list (none: the schema takes no empty array)
+  // changes no entry, takes the version;
+  // TC_D_04_CS: a Full with an empty list empties it (as the third-party OCTT implementation of
+  // the 2.1 test cases reads them: EVtivity's; the 2.0.1 pages of block D were not found)
+  assert.equal((await csms.call('SendLocalList', { versionNumber: 5, updateType: 'Differential' })).status, 'Accepted');
+  assert.equal((await csms.call('GetLocalListVersion', {})).versionNumber, 5);
+  const length = async () => (await csms.call('GetVariables', { getVariableData: [{ component: { name: 'LocalAuthListCtrlr' }, variable: { name: 'Entries' } }] })).getVariableResult[0].attributeValue;
+  assert.equal(await length(), '2', 'LOCAL1, LOCAL2 kept');
+  assert.equal((await csms.call('SendLocalList', { versionNumber: 6, updateType: 'Full' })).status, 'Accepted');
+  assert.equal((await csms.call('GetLocalListVersion', {})).versionNumber, 6);
+  assert.equal(await length(), '0');
+  // TC_D_10_CS: the list disabled, its version is 0
+  const enable = async (v) => (await csms.call('SetVariables', { setVariableData: [{ component: { name: 'LocalAuthListCtrlr' }, variable: { name: 'Enabled' }, attributeValue: v }] })).setVariableResult[0].attributeStatus;
+  assert.equal(await enable('false'), 'Accepted');
+  assert.equal((await csms.call('GetLocalListVersion', {})).versionNumber, 0);
+  assert.equal(await enable('true'), 'Accepted');
+  assert.equal((await csms.call('GetLocalListVersion', {})).versionNumber, 6);
+  assert.equal((await csms.call('SendLocalList', { versionNumber: 7, updateType: 'Full', localAuthorizationList: [entry('LOCAL1', 'Accepted'), entry('LOCAL2', 'Blocked')] })).status, 'Accepted');
   csms.assertNoViolations();
 });
 
