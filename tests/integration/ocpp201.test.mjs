@@ -351,7 +351,7 @@ test('TC_B_20_CS: Reset OnIdle without a transaction: Accepted, a BootNotificati
   csms.assertNoViolations();
 });
 
-test('registration: Pending refuses remote start, Rejected answers nothing, both boot again after the interval', async () => {
+test('registration: Pending refuses remote start, Rejected answers CALLERROR SecurityError (B03.FR.07, TC_B_30), both boot again after the interval', async () => {
   const own = await new Peer({ protocol: 'ocpp2.0.1', tags: TAGS, bootStatus: 'Pending', bootInterval: 1 }).listen();
   const station = await startBorned({
     connectors: 1, auth: 'ocpp', speed: 20, args: ['--csms', own.url],
@@ -363,12 +363,13 @@ test('registration: Pending refuses remote start, Rejected answers nothing, both
     // B02: no transaction is started remotely while Pending
     assert.equal((await own.call('RequestStartTransaction', { evseId: 1, remoteStartId: 1, idToken: { idToken: 'GOOD1', type: 'Central' } })).status, 'Rejected');
     assert.equal(own.callsOf('StatusNotification').length, 0, 'nothing but BootNotification before Accepted');
-    // B03: Rejected, the station answers nothing and tries again after the interval
+    // B03: Rejected, the station refuses the CSMS's calls (SecurityError) and tries again after the interval
     own.bootStatus = 'Rejected';
     const n = own.callsOf('BootNotification').length;
     await own.waitCall('BootNotification', { from: own.calls.indexOf(own.callsOf('BootNotification')[n - 1]) + 1 });
     await station.waitFor((x) => x.station.ocpp?.registration === 'Rejected', { what: 'Rejected' });
-    await assert.rejects(own.call('ClearCache', {}, { callTimeoutMs: 1500, timeoutMs: 1500 }), 'no answer while Rejected');
+    await assert.rejects(own.call('ClearCache', {}), (e) => (e.rpcErrorCode ?? e.code) === 'SecurityError', 'SecurityError while Rejected');
+    await assert.rejects(own.call('GetBaseReport', { requestId: 30, reportBase: 'FullInventory' }), (e) => (e.rpcErrorCode ?? e.code) === 'SecurityError');
     own.bootStatus = 'Accepted';
     const from = own.calls.length;
     await own.waitCall('StatusNotification', { from, match: (p) => p.evseId === 1 && p.connectorStatus === 'Available' });
