@@ -143,13 +143,16 @@ static const v201_family *const families[] = {
 
 static void on_call(void *ctx, const char *action, const json_t *req, ocpp_reply *r) {
   ocpp201_station *o = ctx;
-  /* B03: while Rejected the station does not take orders from the CSMS; B02:
-   * while Pending no transaction is started nor stopped remotely (the same
-   * rule as the 1.6 dialect's, OCPP 1.6 4.2) */
+  /* B03: while Rejected the station does not take orders from the CSMS: a
+   * CALL is answered CALLERROR SecurityError (B03.FR.07; the OCTT's
+   * TC_B_30_CS "handle unauthorized messages from the CSMS by responding
+   * with SecurityError"); B02: while Pending no transaction is started nor
+   * stopped remotely (the same rule as the 1.6 dialect's, OCPP 1.6 4.2) */
   if (o->boot == B201_REJECTED) {
-    r->no_answer = true;
-    station_event(o->st, 0, "ocpp_call", "%s not answered: the BootNotification was Rejected",
-                  action);
+    r->error_code = ocpp_dialect_code(&ocpp201_dialect, OCPP_ERR_SECURITY);
+    snprintf(r->error_text, sizeof r->error_text, "%s refused: the BootNotification was Rejected",
+             action);
+    station_event(o->st, 0, "ocpp_call", "%s refused: the BootNotification was Rejected", action);
     return;
   }
   if (o->boot == B201_PENDING &&

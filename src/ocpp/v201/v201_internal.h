@@ -314,6 +314,9 @@ extern const v201_family v201_provisioning_calls, v201_authorization_calls, v201
 int v201_security_profile_in_use(const ocpp201_station *o);
 bool v201_priority_downgrades(const ocpp201_station *o, const char *value, char *why,
                               size_t whylen);
+/* A05.FR.02/03: NetworkConfigurationPriority raising the security profile
+ * without the CSMS root (2, 3) or the client certificate (3) it needs. */
+bool v201_priority_unready(ocpp201_station *o, const char *value, char *why, size_t whylen);
 
 /* ocpp201_module.c */
 void v201_reply_status(ocpp_reply *r, const char *status);
