@@ -814,8 +814,9 @@ static void test_deferred_answer(void **state) {
   assert_int_equal(F.nreplied, 0);
   assert_int_equal(ocpp_rpc_deferred(r), 1);
   assert_int_equal(ocpp_rpc_next_deadline(r), 5100);
-  assert_int_equal(ocpp_rpc_answer_deferred(r, "Unlock/2", json_object()), 0); /* another key */
   json_t *res = json_pack("{s:s}", "status", "Accepted");
+  assert_int_equal(ocpp_rpc_answer_deferred(r, "Unlock/2", res), 0); /* another key */
+  assert_int_equal(F.nframes, 0);
   assert_int_equal(ocpp_rpc_answer_deferred(r, "Unlock/1", res), 1);
   assert_int_equal(F.nframes, 1);
   assert_int_equal(ftype(0), 3);
