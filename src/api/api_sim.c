@@ -133,7 +133,7 @@ static int post_fault(void *ctx, const http_request *req, http_response *res) {
   char err[160];
   if (!kind || sim_fault_parse(kind, &f) != 0) {
     http_json_error(res, 400,
-                    "kind: `%s` is not rcd, diode, welding, lock, overtemp, cpshort or clear",
+                    "kind: `%s` is not rcd, diode, welding, lock, lockstuck, overtemp, cpshort or clear",
                     kind ? kind : "");
   } else {
     int rc = hal_sim_fault(st->hw, c, f, err, sizeof err);

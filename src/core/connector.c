@@ -110,6 +110,7 @@ void cs_init(connector_sm *sm, const connector_config *cfg, borne_ms now) {
   sm->out.pwm_permille = PILOT_STEADY_LOW;
   sm->lock_deadline = NEVER;
   sm->contactor_check_deadline = NEVER;
+  sm->unlock_deadline = NEVER;
   sm->ev_stop_deadline = NEVER;
   sm->overcurrent_since = NEVER;
   sm->adapt_until = 0;
@@ -199,6 +200,20 @@ static bool feedback_due(borne_ms *deadline, bool *second_look, borne_ms now) {
   *deadline = NEVER;
   *second_look = false;
   return true;
+}
+
+/* An operator's unlock: done once the switch reads open; failed when it
+ * still reads locked at the deadline (judged on a timer, as the lock's own). */
+static void check_unlock(connector_sm *sm, borne_ms now, bool timer, cs_notes *n) {
+  if (!sm->unlock_pending) return;
+  if (!sm->lock_reads_locked) {
+    sm->unlock_pending = false;
+    sm->unlock_deadline = NEVER;
+    note(n, CS_NOTE_UNLOCKED, sm->status, STOP_NONE, ERR_NONE);
+  } else if (timer && feedback_due(&sm->unlock_deadline, &sm->unlock_second_look, now)) {
+    sm->unlock_pending = false;
+    note(n, CS_NOTE_UNLOCK_FAILED, sm->status, STOP_NONE, ERR_NONE);
+  }
 }
 
 static void evaluate(connector_sm *sm, borne_ms now, bool timer, cs_notes *n) {
@@ -402,6 +417,7 @@ void cs_handle(connector_sm *sm, const cs_event *ev, borne_ms now, cs_notes *n) 
     }
     break;
   case CS_EV_LOCK_FEEDBACK:
+    sm->lock_reads_locked = ev->flag;
     sm->lock_confirmed = sm->out.lock_engaged && ev->flag;
     if (sm->lock_confirmed) arm_lock_check(sm, NEVER);
     break;
@@ -512,6 +528,10 @@ void cs_handle(connector_sm *sm, const cs_event *ev, borne_ms now, cs_notes *n) 
     sm->lock_held = false;
     /* with nothing plugged the release is momentary: the next plug-in locks */
     sm->unlock_requested = sm->cp != CP_A || cable_in_socket(sm);
+    /* with a cable in, the answer waits for the switch to read open */
+    sm->unlock_pending = sm->unlock_requested && needs_lock(sm) && sm->lock_reads_locked;
+    sm->unlock_deadline = sm->unlock_pending ? now + CS_UNLOCK_TIMEOUT_MS : NEVER;
+    sm->unlock_second_look = false;
     break;
   }
   if (sm->error == ERR_RCD_TRIP && now >= sm->retry_at) {
@@ -527,6 +547,7 @@ void cs_handle(connector_sm *sm, const cs_event *ev, borne_ms now, cs_notes *n) 
   evaluate(sm, now, timer, n);
   start_session_if_ready(sm, n);
   evaluate(sm, now, timer, n);
+  check_unlock(sm, now, timer, n);
   publish_status(sm, n);
 }
 
@@ -534,7 +555,7 @@ borne_ms cs_next_deadline(const connector_sm *sm) {
   borne_ms d = NEVER;
   /* overcurrent has no deadline: it is judged when a reading arrives */
   borne_ms candidates[] = {sm->lock_deadline, sm->contactor_check_deadline, sm->ev_stop_deadline,
-                           sm->retry_at};
+                           sm->retry_at, sm->unlock_deadline};
   for (unsigned i = 0; i < sizeof candidates / sizeof candidates[0]; i++)
     if (candidates[i] < d) d = candidates[i];
   return d;
@@ -559,6 +580,8 @@ bool cs_session_without_car(const connector_sm *sm) {
 }
 
 bool cs_lock_held(const connector_sm *sm) { return sm->lock_held; }
+
+bool cs_unlock_pending(const connector_sm *sm) { return sm->unlock_pending; }
 
 bool cs_waiting_for_authorization(const connector_sm *sm) {
   return plugged_cp(sm->cp) && !sm->authorized && !sm->session_active && !sm->finishing &&

@@ -18,6 +18,10 @@
 #define CS_CONTACTOR_OPEN_MAX_MS 100 /* C->B, ->A, ->E/F, RCD: open within 100 ms */
 #define CS_FEEDBACK_TIMEOUT_MS 200   /* contactor/lock feedback must follow command */
 #define CS_LOCK_TIMEOUT_MS 1000      /* lock actuator must confirm */
+/* An operator's unlock (CS_EV_UNLOCK) must read open on the lock switch
+ * within this, else it failed (the lock stuck closed, a cable under tension:
+ * OCPP 1.6 5.18 UnlockFailed); the same travel as locking */
+#define CS_UNLOCK_TIMEOUT_MS CS_LOCK_TIMEOUT_MS
 /* A feedback deadline (contactor, lock) whose timer comes this late means the
  * loop was stalled: the feedback may be waiting unread. Judge it only at a
  * second look CS_FEEDBACK_RECHECK_MS later, whatever the lateness then. */
@@ -107,6 +111,8 @@ typedef enum {
   CS_NOTE_ERROR,         /* .error raised */
   CS_NOTE_ERROR_CLEARED, /* .error cleared */
   CS_NOTE_OFFERED,       /* offered current or its limiting source changed */
+  CS_NOTE_UNLOCKED,      /* an operator's unlock: the lock switch reads open */
+  CS_NOTE_UNLOCK_FAILED, /* ... it still reads locked CS_UNLOCK_TIMEOUT_MS later */
 } cs_note_type;
 
 typedef struct {
@@ -140,6 +146,7 @@ typedef struct {
   bool session_active;
   bool finishing; /* session ended while plugged: no new one until unplug */
   bool lock_confirmed;
+  bool lock_reads_locked; /* the lock switch's last report (CS_EV_LOCK_FEEDBACK) */
   bool contactor_feedback;
   double cable_a; /* from PP; 0 when unknown */
   bool pp_seen;   /* a PP reading arrived since the last unplug */
@@ -165,11 +172,14 @@ typedef struct {
   char reserved_parent[BORNE_UID_MAX + 1];
   bool kept;             /* CS_EV_KEEP: kept for station-wide reservations, shown Reserved */
   bool unlock_requested; /* lock released by command until the cable leaves */
+  bool unlock_pending;   /* an operator's unlock waits for the switch to read open */
   /* deadlines, INT64_MAX when unarmed */
   borne_ms lock_deadline;
   borne_ms contactor_check_deadline;
   bool lock_second_look;      /* lock_deadline is a second look: judge whatever the lateness */
   bool contactor_second_look; /* same for contactor_check_deadline */
+  borne_ms unlock_deadline;   /* unlock_pending fails then */
+  bool unlock_second_look;
   borne_ms ev_stop_deadline;
   borne_ms overcurrent_since;
   borne_ms adapt_until; /* grace after a duty decrease */
@@ -199,6 +209,11 @@ bool cs_waiting_for_authorization(const connector_sm *sm);
 bool cs_has_session(const connector_sm *sm);
 /* Operative and not held: a new session may start once nothing else stops it. */
 bool cs_in_service(const connector_sm *sm);
+/* An operator's unlock waits for the lock switch: a CS_NOTE_UNLOCKED or
+ * CS_NOTE_UNLOCK_FAILED follows (within CS_UNLOCK_TIMEOUT_MS). False right
+ * after CS_EV_UNLOCK when nothing had to move (the switch read open, or
+ * nothing is plugged: no cable to free). */
+bool cs_unlock_pending(const connector_sm *sm);
 const char *cs_session_uid(const connector_sm *sm);
 error_code cs_error(const connector_sm *sm);
 /* May a badge (with its group's parent id, may be NULL) use this connector

@@ -46,6 +46,8 @@ typedef struct {
   bool lock_cmd;
   bool welded;
   bool lock_broken;
+  bool lock_stuck;   /* SIM_FAULT_LOCK_STUCK */
+  bool lock_reading; /* what the lock switch last told */
   double temperature_c;
   double pp_ohms;
   /* the cable is in the socket (a PP resistor reads): with the car at its
@@ -334,12 +336,21 @@ static void sim_set_contactor(hal *h, int c, bool closed) {
   enqueue(s, &(sim_input){.kind = IN_CONTACTOR, .connector = c, .flag = closed || sc->welded});
 }
 
+/* The lock switch after a command or a fault: engaged as commanded unless
+ * broken (never confirms), kept engaged when stuck and released. */
+static void report_lock(hal_sim *s, int c) {
+  sim_connector *sc = &s->conn[c - 1];
+  sc->lock_reading =
+      sc->lock_cmd ? !sc->lock_broken : sc->lock_stuck && sc->lock_reading && !sc->lock_broken;
+  enqueue(s, &(sim_input){.kind = IN_LOCK, .connector = c, .flag = sc->lock_reading});
+}
+
 static void sim_set_lock(hal *h, int c, bool engaged) {
   hal_sim *s = as_sim(h);
   if (c < 1 || c > h->connectors) return;
   sim_connector *sc = &s->conn[c - 1];
   sc->lock_cmd = engaged;
-  enqueue(s, &(sim_input){.kind = IN_LOCK, .connector = c, .flag = engaged && !sc->lock_broken});
+  report_lock(s, c);
 }
 
 static void sim_set_led(hal *h, int c, const led_look *look) {
@@ -627,7 +638,7 @@ int hal_sim_ev_request(hal *h, int c, sim_ev_request r, char *err, size_t errlen
 
 int sim_fault_parse(const char *name, sim_fault *out) {
   static const char *const names[] = {"rcd",      "diode",   "welding", "lock",
-                                      "overtemp", "cpshort", "clear"};
+                                      "overtemp", "cpshort", "clear",   "lockstuck"};
   for (int i = 0; i < (int)(sizeof names / sizeof names[0]); i++) {
     if (strcmp(name, names[i]) == 0) {
       *out = (sim_fault)i;
@@ -655,7 +666,10 @@ int hal_sim_fault(hal *h, int c, sim_fault f, char *err, size_t errlen) {
     break;
   case SIM_FAULT_LOCK:
     sc->lock_broken = true;
-    if (sc->lock_cmd) enqueue(s, &(sim_input){.kind = IN_LOCK, .connector = c, .flag = false});
+    if (sc->lock_cmd) report_lock(s, c);
+    break;
+  case SIM_FAULT_LOCK_STUCK:
+    sc->lock_stuck = true; /* told at the next release */
     break;
   case SIM_FAULT_OVERTEMP:
     sc->temperature_c = SIM_OVERTEMP_C;
@@ -672,13 +686,14 @@ int hal_sim_fault(hal *h, int c, sim_fault f, char *err, size_t errlen) {
     sc->ev.diode_missing = false;
     sc->ev.cp_short = false;
     sc->lock_broken = false;
+    sc->lock_stuck = false;
     sc->welded = false;
     sc->selftest_fail[0] = '\0';
     sc->temperature_c = SIM_AMBIENT_C;
     outputs_changed(s, c);
     enqueue(s, &(sim_input){.kind = IN_TEMP, .connector = c, .value = sc->temperature_c});
     enqueue(s, &(sim_input){.kind = IN_CONTACTOR, .connector = c, .flag = sc->contactor_cmd});
-    enqueue(s, &(sim_input){.kind = IN_LOCK, .connector = c, .flag = sc->lock_cmd});
+    report_lock(s, c);
     break;
   }
   advance_all(s);

@@ -20,6 +20,9 @@ typedef enum {
   SIM_FAULT_OVERTEMP,
   SIM_FAULT_CPSHORT,
   SIM_FAULT_CLEAR,
+  /* the lock does not open: released, its switch still reads locked (a
+   * motor lock stuck, a cable under tension); it engages as asked */
+  SIM_FAULT_LOCK_STUCK,
 } sim_fault;
 
 /* `energy_wh[i]`: where connector i+1's meter register starts (last durable value). */

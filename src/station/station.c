@@ -359,6 +359,14 @@ static void handle_cs_note(station *st, int c, const cs_note *n) {
               by == LIMIT_COUNT ? "none" : limit_source_name(by));
     break;
   }
+  case CS_NOTE_UNLOCKED:
+    station_event(st, c, "unlock_result", "%s", "Unlocked");
+    break;
+  case CS_NOTE_UNLOCK_FAILED:
+    log_warn(MOD, "connector %d: unlock failed: the lock still reads locked after %d ms", c,
+             CS_UNLOCK_TIMEOUT_MS);
+    station_event(st, c, "unlock_result", "%s", "UnlockFailed");
+    break;
   }
 }
 
@@ -632,7 +640,8 @@ int station_unlock(station *st, int c, char *err, size_t errlen) {
   }
   station_event(st, c, "unlock", "%s", "operator command");
   station_connector_event(st, c, &(cs_event){.type = CS_EV_UNLOCK});
-  return 0;
+  /* the HAL reports the switch from the loop, never from inside set_lock */
+  return cs_unlock_pending(&st->core.conn[c - 1]) ? 1 : 0;
 }
 
 void station_set_available(station *st, int c, bool available) {

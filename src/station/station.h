@@ -347,7 +347,12 @@ void station_show_kept_reservations(station *st, bool on);
 /* Withdraw the authorization of `uid` held for the next plug (sc_withdraw_held;
  * the event `auth_withdrawn`): 0, or -1 when none is held for it. */
 int station_withdraw_held_authorization(station *st, const char *uid);
-/* End the connector's session (reason UnlockCommand) and release the socket lock. */
+/* End the connector's session (reason UnlockCommand) and release the socket
+ * lock. -1 with the reason (no such connector, a fixed cable); 0 when the
+ * lock reads open already (or nothing is plugged: no cable to free); 1 when
+ * the answer waits for the lock switch: the event `unlock_result` follows,
+ * detail "Unlocked" or "UnlockFailed" (the switch still read locked
+ * CS_UNLOCK_TIMEOUT_MS later), never from inside this call. */
 int station_unlock(station *st, int connector, char *err, size_t errlen);
 /* Stop every session (SoftReset / HardReset), close, and ask the daemon to
  * start again (it re-executes itself). Without a daemon hook: only stops. */

@@ -57,7 +57,7 @@ static const char usage_text[] =
     "  unplug C [--side both|ev|station]\n"
     "  ev C charge|pause|ventilation\n"
     "  tap UID\n"
-    "  fault C rcd|diode|welding|lock|overtemp|cpshort|clear\n"
+    "  fault C rcd|diode|welding|lock|lockstuck|overtemp|cpshort|clear\n"
     "  tamper open|close               the simulated cover/tamper switch\n"
     "\n"
     "T: ISO-8601 (2026-01-31, 2026-01-31T18:00:00Z, ...+01:00) or epoch seconds.\n"
@@ -822,7 +822,7 @@ int ctl_parse(int argc, char *const argv[], ctl_globals *g, ctl_command *cmd, ch
   const token *rest = tok + 1;
   int nrest = n - 1;
   static const char *const ev_states[] = {"charge", "pause", "ventilation", NULL};
-  static const char *const faults[] = {"rcd",      "diode",   "welding", "lock",
+  static const char *const faults[] = {"rcd",      "diode",   "welding", "lock", "lockstuck",
                                        "overtemp", "cpshort", "clear",   NULL};
   static const char *const verbs[] = {
       "status", "plug", "unplug", "ev",    "tap",        "fault",  "sessions", "badges",
@@ -845,8 +845,8 @@ int ctl_parse(int argc, char *const argv[], ctl_globals *g, ctl_command *cmd, ch
     return verb_tap(cmd, rest, nrest, err, errlen);
   case 5:
     return verb_connector_word(cmd, "fault", "kind", faults,
-                               "rcd, diode, welding, lock, overtemp, cpshort or clear", rest, nrest,
-                               err, errlen);
+                               "rcd, diode, welding, lock, lockstuck, overtemp, cpshort or clear",
+                               rest, nrest, err, errlen);
   case 6:
     return verb_sessions(cmd, rest, nrest, err, errlen);
   case 7:

@@ -143,6 +143,47 @@ test('remote start and remote stop', async () => {
   csms.assertNoViolations();
 });
 
+// F05 (TC_F_06_CS, TC_F_07_CS: Unlocked; the 2.0.1 text's UnlockFailed): the
+// answer says whether the lock opened. A socket kept locked between sessions
+// (connector.N.permanent_lock), a cable in it and no transaction: a lock
+// stuck closed is UnlockFailed once its switch still reads locked; a lock
+// that opens, Unlocked after its switch read open.
+test('F05: UnlockConnector with the lock stuck closed is UnlockFailed; a lock that opens is Unlocked once its switch reads open', async () => {
+  const csms2 = await peer();
+  const st2 = await startBorned({
+    connectors: 1, auth: 'ocpp', speed: 20, args: ['--csms', csms2.url],
+    set: { 'station.id': 'cp-201-lock', 'ocpp.version': '2.0.1', 'ocpp.MinimumStatusDuration': '0', 'connector.1.permanent_lock': 'true' },
+  });
+  try {
+    await csms2.waitCall('BootNotification');
+    // nothing plugged: no cable to free, Unlocked at once (TC_F_07_CS)
+    assert.equal((await csms2.call('UnlockConnector', { evseId: 1, connectorId: 1 })).status, 'Unlocked');
+    assert.equal(st2.ctl('plug', '1').code, 0);
+    await st2.waitStatus(1, 'Preparing');
+    assert.equal((await st2.connector(1)).locked, true);
+    assert.equal(st2.ctl('fault', '1', 'lockstuck').code, 0);
+    let mark = await st2.lastEventId();
+    assert.equal((await csms2.call('UnlockConnector', { evseId: 1, connectorId: 1 })).status, 'UnlockFailed');
+    assert.equal((await st2.waitEvent('unlock_result', { after: mark })).detail, 'UnlockFailed');
+    assert.equal((await st2.connector(1)).locked, true);
+    // the fault gone: unplugged and plugged again, the lock engages, and an
+    // unlock is answered once it reads open
+    assert.equal(st2.ctl('fault', '1', 'clear').code, 0);
+    assert.equal(st2.ctl('unplug', '1').code, 0);
+    await st2.waitStatus(1, 'Available');
+    assert.equal(st2.ctl('plug', '1').code, 0);
+    await st2.waitStatus(1, 'Preparing');
+    await st2.waitFor(async () => (await st2.connector(1)).locked, { what: 'the lock engaged' });
+    mark = await st2.lastEventId();
+    assert.equal((await csms2.call('UnlockConnector', { evseId: 1, connectorId: 1 })).status, 'Unlocked');
+    assert.equal((await st2.waitEvent('unlock_result', { after: mark })).detail, 'Unlocked');
+    assert.equal((await st2.connector(1)).locked, false);
+    csms2.assertNoViolations();
+  } finally {
+    await st2.stop(); st2.cleanup(); await csms2.close();
+  }
+});
+
 test('availability, unlock, trigger, clear cache and an action the station does not handle', async () => {
   const from = csms.calls.length;
   assert.equal((await csms.call('ChangeAvailability', { operationalStatus: 'Inoperative', evse: { id: 1 } })).status, 'Accepted');

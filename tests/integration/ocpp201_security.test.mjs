@@ -224,6 +224,29 @@ test('A02: SignCertificate -> CertificateSigned; a wrong chain refused with Inva
   }
 });
 
+// A00.FR.511 (2.0.1 Part 2): the Charging Station certificate's commonName is
+// the station's unique serial number; the CSR the station makes says so
+// (the station id only while station.serial is empty: the test above).
+test('A02 / A00.FR.511: the ChargingStationCertificate CSR names station.serial (the BootNotification serialNumber) in CN, OrganizationName in O', async () => {
+  const csms = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS }).listen();
+  const st = await startBorned({ connectors: 1, auth: 'free', args: ['--csms', csms.url], set: { 'station.id': 'cp-201-sec-sn', 'station.serial': 'SN-201-0042', ...V201, 'ocpp.CpoName': 'Borne Test CPO' } });
+  try {
+    const boot = await csms.waitCall('BootNotification');
+    assert.equal(boot.params.chargingStation.serialNumber, 'SN-201-0042');
+    const from = csms.calls.length;
+    assert.deepEqual(await csms.call('TriggerMessage', { requestedMessage: 'SignChargingStationCertificate' }), { status: 'Accepted' });
+    const req = await csms.waitCall('SignCertificate', { from });
+    assert.equal(req.params.certificateType, 'ChargingStationCertificate');
+    const subject = pki.csrSubject(req.params.csr);
+    assert.match(subject, /CN=SN-201-0042(,|\s*$)/);
+    assert.match(subject, /O=Borne Test CPO(,|\s*$)/);
+    assert.doesNotMatch(subject, /cp-201-sec-sn/);
+    csms.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close();
+  }
+});
+
 test('A02: a new client certificate the CSMS refuses in the TLS handshake: back to the previous one, reported InvalidChargingStationCertificate; kept only once it connected', async () => {
   const peers = [];
   const csms = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS })

@@ -1166,6 +1166,96 @@ static void nothing_armed_when_idle(void **state) {
   assert_true(cs_next_deadline(&r.sm) == INT64_MAX);
 }
 
+/* An operator's unlock during a session: the session ends, the lock is
+ * released, and CS_NOTE_UNLOCKED comes only once the switch reads open. */
+static void unlock_waits_for_the_switch(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, socket_cfg());
+  charging(&r);
+  feed(&r, (cs_event){.type = CS_EV_UNLOCK});
+  assert_false(out(&r)->lock_engaged);
+  assert_true(cs_unlock_pending(&r.sm));
+  assert_int_equal(count_notes(&r.all, CS_NOTE_SESSION_STOP), 1);
+  assert_int_equal(find_note(&r.all, CS_NOTE_SESSION_STOP)->reason, STOP_UNLOCK_COMMAND);
+  assert_int_equal(count_notes(&r.all, CS_NOTE_UNLOCKED), 0);
+  advance(&r, CS_UNLOCK_TIMEOUT_MS / 2); /* the motor travels */
+  assert_int_equal(count_notes(&r.all, CS_NOTE_UNLOCKED), 0);
+  lock_feedback(&r, false);
+  assert_int_equal(count_notes(&r.notes, CS_NOTE_UNLOCKED), 1);
+  assert_false(cs_unlock_pending(&r.sm));
+  advance(&r, CS_UNLOCK_TIMEOUT_MS);
+  assert_int_equal(count_notes(&r.all, CS_NOTE_UNLOCK_FAILED), 0);
+  assert_true(cs_next_deadline(&r.sm) == INT64_MAX);
+}
+
+/* The switch still reads locked CS_UNLOCK_TIMEOUT_MS after the release:
+ * CS_NOTE_UNLOCK_FAILED, once, not before the deadline. */
+static void unlock_fails_when_the_lock_stays_closed(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, socket_cfg());
+  charging(&r);
+  feed(&r, (cs_event){.type = CS_EV_UNLOCK});
+  clear_log(&r);
+  advance(&r, CS_UNLOCK_TIMEOUT_MS - 1);
+  assert_int_equal(count_notes(&r.all, CS_NOTE_UNLOCK_FAILED), 0);
+  assert_true(cs_unlock_pending(&r.sm));
+  advance(&r, 1);
+  assert_int_equal(count_notes(&r.all, CS_NOTE_UNLOCK_FAILED), 1);
+  assert_int_equal(count_notes(&r.all, CS_NOTE_UNLOCKED), 0);
+  assert_false(cs_unlock_pending(&r.sm));
+  assert_true(cs_next_deadline(&r.sm) == INT64_MAX);
+  /* opening later tells nothing more: the unlock was answered */
+  clear_log(&r);
+  lock_feedback(&r, false);
+  assert_int_equal(count_notes(&r.all, CS_NOTE_UNLOCKED), 0);
+}
+
+/* Feedback queued behind a stalled loop: a late timer is a second look, not
+ * a failure, and the switch read in between wins. */
+static void unlock_late_timer_looks_again(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, socket_cfg());
+  charging(&r);
+  feed(&r, (cs_event){.type = CS_EV_UNLOCK});
+  clear_log(&r);
+  r.now += CS_UNLOCK_TIMEOUT_MS + CS_FEEDBACK_LATE_MS;
+  feed(&r, (cs_event){.type = CS_EV_TIMER});
+  assert_int_equal(count_notes(&r.all, CS_NOTE_UNLOCK_FAILED), 0);
+  lock_feedback(&r, false);
+  assert_int_equal(count_notes(&r.all, CS_NOTE_UNLOCKED), 1);
+}
+
+/* Nothing to wait for: the switch reads open already (no session, no
+ * permanent lock), or nothing is plugged (no cable to free). */
+static void unlock_with_nothing_to_move_is_done_at_once(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, socket_cfg());
+  pp(&r, 220);
+  cp(&r, CP_B); /* plugged, not authorized: not locked */
+  feed(&r, (cs_event){.type = CS_EV_UNLOCK});
+  assert_false(cs_unlock_pending(&r.sm));
+  connector_config cfg = socket_cfg();
+  cfg.permanent_lock = true;
+  boot(&r, cfg);
+  lock_feedback(&r, true);
+  feed(&r, (cs_event){.type = CS_EV_UNLOCK}); /* locked, but no cable */
+  assert_false(cs_unlock_pending(&r.sm));
+  assert_true(cs_next_deadline(&r.sm) == INT64_MAX);
+  /* a cable in the permanently locked socket: the release is awaited */
+  pp(&r, 220);
+  cp(&r, CP_B);
+  clear_log(&r);
+  feed(&r, (cs_event){.type = CS_EV_UNLOCK});
+  assert_true(cs_unlock_pending(&r.sm));
+  assert_false(out(&r)->lock_engaged);
+  lock_feedback(&r, false);
+  assert_int_equal(count_notes(&r.all, CS_NOTE_UNLOCKED), 1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(selftest_gates_the_connector),
@@ -1211,6 +1301,10 @@ int main(void) {
       cmocka_unit_test(firmware_hold_waits_for_the_session_to_end),
       cmocka_unit_test(permanent_lock_stays_engaged),
       cmocka_unit_test(nothing_armed_when_idle),
+      cmocka_unit_test(unlock_waits_for_the_switch),
+      cmocka_unit_test(unlock_fails_when_the_lock_stays_closed),
+      cmocka_unit_test(unlock_late_timer_looks_again),
+      cmocka_unit_test(unlock_with_nothing_to_move_is_done_at_once),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,8 @@
 /*
  * The simulated HAL's input queue: inputs wait for the next loop turn; a full
  * queue drops a superseded input, never the only news of a contactor (whose
- * feedback the core judges: a lost one is a false "relay stuck").
+ * feedback the core judges: a lost one is a false "relay stuck"); the fault
+ * lockstuck keeps the lock switch engaged after a release.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -176,11 +177,40 @@ static void car_side_and_socket_side_unplug_apart(void **state) {
   fixture_end(&f);
 }
 
+/* The fault lockstuck: the lock engages as asked but, released, its switch
+ * still reads engaged; `clear` lets it open. `lock` (broken) never engages. */
+static void a_stuck_lock_reads_engaged_after_its_release(void **state) {
+  (void)state;
+  sim_fixture f;
+  fixture_start(&f);
+  hal *h = f.h;
+  char err[120];
+  assert_int_equal(hal_sim_fault(h, 2, SIM_FAULT_LOCK_STUCK, err, sizeof err), 0);
+  h->ops->set_lock(h, 2, true);
+  uv_run(&f.loop, UV_RUN_NOWAIT);
+  assert_true(f.s.lock_engaged);
+  h->ops->set_lock(h, 2, false);
+  uv_run(&f.loop, UV_RUN_NOWAIT);
+  assert_true(f.s.lock_engaged); /* stuck closed */
+  assert_int_equal(hal_sim_fault(h, 2, SIM_FAULT_CLEAR, err, sizeof err), 0);
+  uv_run(&f.loop, UV_RUN_NOWAIT);
+  assert_false(f.s.lock_engaged); /* released, it opens now */
+  h->ops->set_lock(h, 2, true);
+  h->ops->set_lock(h, 2, false);
+  uv_run(&f.loop, UV_RUN_NOWAIT);
+  assert_false(f.s.lock_engaged); /* a healthy lock opens */
+  sim_fault k;
+  assert_int_equal(sim_fault_parse("lockstuck", &k), 0);
+  assert_int_equal(k, SIM_FAULT_LOCK_STUCK);
+  fixture_end(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(full_queue_keeps_the_contactor_feedback),
       cmocka_unit_test(a_stopped_hal_drops_its_inputs),
       cmocka_unit_test(car_side_and_socket_side_unplug_apart),
+      cmocka_unit_test(a_stuck_lock_reads_engaged_after_its_release),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

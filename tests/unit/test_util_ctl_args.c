@@ -163,7 +163,8 @@ static void simulator_verbs(void **state) {
   assert_int_equal(field(&r.cmd, "state")->kind, CTL_VAL_STRING);
   expect_usage_error(PARSE("ev", "1", "fly"), "`fly` is not charge, pause or ventilation");
 
-  const char *kinds[] = {"rcd", "diode", "welding", "lock", "overtemp", "cpshort", "clear"};
+  const char *kinds[] = {"rcd",       "diode",    "welding", "lock",
+                         "lockstuck", "overtemp", "cpshort", "clear"};
   for (size_t i = 0; i < 7; i++) {
     r = PARSE("fault", "1", kinds[i]);
     assert_int_equal(r.rc, 0);
