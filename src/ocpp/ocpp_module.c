@@ -303,11 +303,11 @@ static void set_badge_max(ocpp_core *c) {
                         c->active->family == OCPP_FAMILY_V16 ? OCPP16_ID_TAG_MAX : CP_ID_MAX);
 }
 
-/* 2.0.1 shows the EVSEs kept for its station-wide reservations Reserved
- * (TC_H_14); 1.6's connector 0 reserves no connector. */
-static void show_kept(ocpp_core *c) {
-  station_show_kept_reservations(c->st, c->active->family != OCPP_FAMILY_V16);
-}
+/* The connectors kept for station-wide reservations are shown Reserved:
+ * 2.0.1 TC_H_14 / TC_H_16, and 1.6 alike (the OCTT 1.6 TC_049: a
+ * reservation of connector 0 makes a connector Reserved when the station
+ * cannot spare it; 5.13 asks that one stays available for the idTag). */
+static void show_kept(ocpp_core *c) { station_show_kept_reservations(c->st, true); }
 
 /* The dialect of the version the server picked becomes the one spoken; a
  * change of family hands the running sessions to the new one. */
