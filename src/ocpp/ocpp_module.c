@@ -239,7 +239,7 @@ static void firmware_restart(void *ctx) {
   if (c->active->firmware_restart)
     c->active->firmware_restart(active_ctx(c));
   else
-    station_reset(c->st, true);
+    station_reset(c->st, true, BOOT_REASON_FIRMWARE_UPDATE);
 }
 
 /* ---------- the version the back end last picked, across restarts ---------- */
