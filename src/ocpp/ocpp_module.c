@@ -54,6 +54,16 @@ char *ocpp_core_boot_fingerprint(const ocpp_core *core, ocpp_link *link,
   return fp;
 }
 
+bool ocpp_core_resume_registration(const ocpp_core *core, const char *accepted, char *now) {
+  bool same = accepted && now && !strcmp(now, accepted);
+  free(now);
+  if (same)
+    station_event(core->st, 0, "ocpp_boot",
+                  "Resumed: registered before, no BootNotification on this reconnection "
+                  "(nothing it carries changed)");
+  return same;
+}
+
 /* *dst = a copy of v ("" for NULL) cut at 511 characters (what the
  * 512-byte arrays these were kept in before held); -1 when out of memory,
  * *dst unchanged. */

@@ -160,15 +160,10 @@ bool v201_resume_registration(ocpp201_station *o) {
   json_t *cs = charging_station(o);
   char *fp = boot_fingerprint(o, cs);
   json_decref(cs);
-  bool same = fp && !strcmp(fp, o->boot_accepted_fp);
-  free(fp);
-  if (!same) {
+  if (!ocpp_core_resume_registration(o->shared, o->boot_accepted_fp, fp)) {
     v201_boot_forget(o);
     return false;
   }
-  station_event(o->st, 0, "ocpp_boot",
-                "Resumed: registered before, no BootNotification on this reconnection (nothing "
-                "it carries changed)");
   registered(o, true);
   return true;
 }
