@@ -1,3 +1,7 @@
+/*
+ * The decision of core/boot_reason.h: the OCPP 2.x BootReasonEnumType word
+ * of a start from the facts its caller read. Pure: no I/O.
+ */
 #include "core/boot_reason.h"
 
 #include <string.h>

@@ -1,3 +1,8 @@
+/*
+ * The table boot_state (module "boot") behind station/boot_state.h, and
+ * the OS facts the decision needs: the kernel's boot id and the watchdog
+ * device's boot status.
+ */
 #include "station/boot_state.h"
 
 #include <linux/watchdog.h>
@@ -94,5 +99,9 @@ void station_boot_record(station *st, boot_reason why) {
 void station_boot_end(station *st) {
   if (!st->boot_marked) return;
   st->boot_marked = false;
+  /* unsynced as the mark: only a power cut loses it, and that brings a new
+   * boot id (a swarm closing its stations makes no sync each) */
+  store_unsynced_begin(st->db);
   update(st, "UPDATE boot_state SET running = 0 WHERE id = 1", NULL, "the clean stop");
+  store_unsynced_end(st->db);
 }

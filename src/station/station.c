@@ -1304,7 +1304,6 @@ int station_open(station *st, uv_loop_t *loop, const station_options *opt, char 
     snprintf(err, errlen, "%s", store_last_error(st->db));
     goto fail;
   }
-  station_boot_begin(st); /* why this run started, before anything else writes */
 
   const char *mode = config_get(st->cfg, "auth.mode");
   /* ocpp: badges are asked about; the OCPP module installs the authorizer */
@@ -1353,6 +1352,9 @@ int station_open(station *st, uv_loop_t *loop, const station_options *opt, char 
   }
   for (const station_attach_fn *a = st->parts ? st->parts->attach : NULL; a && *a; a++)
     if ((*a)(st, err, errlen) != 0) return close_failed(st, opt);
+  /* why this run started: after the modules' schema steps (a swarm's first
+   * lean database becomes the template at its first write, store.c) */
+  station_boot_begin(st);
   station_event(st, 0, "boot", "borne %s, %d connectors, %s hardware, reason %s", BORNE_VERSION, n,
                 st->hw->ops->name, boot_reason_name(st->start_reason));
   /* Self-test after the HAL delivered the initial input levels (next loop turn). */
