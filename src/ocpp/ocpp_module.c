@@ -54,6 +54,16 @@ char *ocpp_core_boot_fingerprint(const ocpp_core *core, ocpp_link *link,
   return fp;
 }
 
+bool ocpp_core_resume_registration(const ocpp_core *core, const char *accepted, char *now) {
+  bool same = accepted && now && !strcmp(now, accepted);
+  free(now);
+  if (same)
+    station_event(core->st, 0, "ocpp_boot",
+                  "Resumed: registered before, no BootNotification on this reconnection "
+                  "(nothing it carries changed)");
+  return same;
+}
+
 /* *dst = a copy of v ("" for NULL) cut at 511 characters (what the
  * 512-byte arrays these were kept in before held); -1 when out of memory,
  * *dst unchanged. */
@@ -239,7 +249,7 @@ static void firmware_restart(void *ctx) {
   if (c->active->firmware_restart)
     c->active->firmware_restart(active_ctx(c));
   else
-    station_reset(c->st, true);
+    station_reset(c->st, true, BOOT_REASON_FIRMWARE_UPDATE);
 }
 
 /* ---------- the version the back end last picked, across restarts ---------- */

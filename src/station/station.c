@@ -6,6 +6,7 @@
  * charging behaviour itself: that is the core's job.
  */
 #include "station/station.h"
+#include "station/boot_state.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -676,8 +677,9 @@ static void restart_soon(station *st, bool hard) {
   uv_timer_start(t, reset_cb, 0, 0);
 }
 
-void station_reset(station *st, bool hard) {
+void station_reset(station *st, bool hard, boot_reason why) {
   if (st->closing) return;
+  station_boot_record(st, why);
   station_event(st, 0, "reset", "%s", hard ? "hard" : "soft");
   for (int c = 1; c <= connector_count(st); c++)
     if (cs_has_session(&st->core.conn[c - 1]))
@@ -687,8 +689,9 @@ void station_reset(station *st, bool hard) {
   restart_soon(st, hard);
 }
 
-void station_reset_keeping_sessions(station *st) {
+void station_reset_keeping_sessions(station *st, boot_reason why) {
   if (st->closing) return;
+  station_boot_record(st, why);
   station_event(st, 0, "reset", "%s", "soft, sessions kept");
   st->keep_sessions = true;
   restart_soon(st, false);
@@ -1399,8 +1402,11 @@ int station_open(station *st, uv_loop_t *loop, const station_options *opt, char 
   }
   for (const station_attach_fn *a = st->parts ? st->parts->attach : NULL; a && *a; a++)
     if ((*a)(st, err, errlen) != 0) return close_failed(st, opt);
-  station_event(st, 0, "boot", "borne %s, %d connectors, %s hardware", BORNE_VERSION, n,
-                st->hw->ops->name);
+  /* why this run started: after the modules' schema steps (a swarm's first
+   * lean database becomes the template at its first write, store.c) */
+  station_boot_begin(st);
+  station_event(st, 0, "boot", "borne %s, %d connectors, %s hardware, reason %s", BORNE_VERSION, n,
+                st->hw->ops->name, boot_reason_name(st->start_reason));
   /* Self-test after the HAL delivered the initial input levels (next loop turn). */
   uv_timer_t *selftest = malloc(sizeof *selftest);
   uv_timer_init(loop, selftest);
@@ -1421,6 +1427,7 @@ int station_open(station *st, uv_loop_t *loop, const station_options *opt, char 
 fail:
   if (st->hw && !opt->hw) st->hw->ops->destroy(st->hw);
   st->hw = NULL;
+  station_boot_end(st);
   store_close(st->db);
   st->db = NULL;
   free_connectors(st);
@@ -1475,7 +1482,10 @@ void station_free(station *st) {
   if (st->hw && !st->hw_borrowed) st->hw->ops->destroy(st->hw);
   st->hw = NULL;
   st->hw_borrowed = false;
-  if (st->db) store_close(st->db);
+  if (st->db) {
+    station_boot_end(st); /* stopped cleanly: the last write */
+    store_close(st->db);
+  }
   st->db = NULL;
   free(st->waiters); /* events_waiters_close answered them at the close */
   st->waiters = NULL;

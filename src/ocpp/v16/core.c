@@ -136,15 +136,10 @@ bool v16_resume_registration(ocpp16_station *o) {
   json_t *p = boot_payload(o);
   char *fp = boot_fingerprint(o, p);
   json_decref(p);
-  bool same = fp && !strcmp(fp, o->boot_accepted_fp);
-  free(fp);
-  if (!same) {
+  if (!ocpp_core_resume_registration(o->shared, o->boot_accepted_fp, fp)) {
     v16_boot_forget(o);
     return false;
   }
-  station_event(o->st, 0, "ocpp_boot",
-                "Resumed: registered before, no BootNotification on this reconnection (nothing "
-                "it carries changed)");
   registered(o, true);
   return true;
 }

@@ -166,6 +166,7 @@ static void reset_cb(uv_timer_t *t) {
   for (int c = 1; c <= o->count; c++)
     if (station_has_session(o->st, c))
       station_connector_event(o->st, c, &(cs_event){.type = CS_EV_STOP, .reason = why});
+  o->restart_why = BOOT_REASON_REMOTE_RESET;
   o->restart_pending = true;
   o->restart_deadline = uv_now(o->st->loop) + RESET_STOP_MAX_MS;
   lazy_timer_start(&o->reset_timer, o->st->loop, v16_flush_check_cb, o, 0, 0);

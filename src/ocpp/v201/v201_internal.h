@@ -160,8 +160,8 @@ typedef struct ocpp201_station {
   lazy_timer reset_timer;  /* Reset after its answer was written (made by a Reset) */
   bool reset_pending_idle; /* Reset OnIdle: once no transaction runs */
   bool restart_pending;
-  const char *start_reason; /* the BootNotification reason of this run, once known */
-  bool restart_keeping;     /* the restart ends no transaction (2.1 Reset ImmediateAndResume) */
+  boot_reason restart_why; /* the Reset's RemoteReset or the install's FirmwareUpdate */
+  bool restart_keeping;    /* the restart ends no transaction (2.1 Reset ImmediateAndResume) */
   uint64_t restart_deadline;
   v201_evse *evse; /* count of them (1.3 kB each: a swarm station has 2 of the 8 it may have) */
   /* E03: the transaction of a badge held for the next car (TxStartPoint
@@ -460,7 +460,7 @@ const char *v201_monitoring_base(const ocpp201_station *o);
 void v201_on_firmware_status(void *ctx, fw_status s, int request_id, const char *detail);
 void v201_on_restart(void *ctx);
 void v201_send_firmware_status(ocpp201_station *o); /* TriggerMessage: now, or Idle */
-/* FirmwareUpdate, RemoteReset (the run before ended with the CSMS's Reset) or PowerUp */
+/* This run's BootNotification reason: FirmwareUpdate, else station.start_reason's word */
 const char *v201_boot_reason(ocpp201_station *o);
 
 /* diagnostics.c (N: GetLog, LogStatusNotification, CustomerInformation) */
