@@ -136,6 +136,11 @@ typedef struct {
   v201_txlimit_kind limit_hit;
   borne_ms limit_start_ms;
   double limit_start_wh;
+  /* the Updated telling limit_hit (its triggerReason, SuspendedEVSE) not sent yet */
+  bool limit_untold;
+  /* the station's LIMIT_TRANSACTION of this EVSE is 0 (limit_hit); the core
+   * clears it when the session ends */
+  bool hold_applied;
 } v201_evse;
 
 typedef struct ocpp201_station {
@@ -579,10 +584,16 @@ void v201_limits_session_started(ocpp201_station *o, int c, const station_sessio
  * stopped it (else left as they are). */
 void v201_limits_session_stopped(ocpp201_station *o, int c, int64_t session_id,
                                  const char **trigger, const char **stopped);
-/* A TransactionEventResponse for session_id: its transactionLimit (2.1). */
+/* A TransactionEventResponse for session_id: its transactionLimit (2.1);
+ * one raised above what the transaction did lets the energy flow again. */
 void v201_limits_answered(ocpp201_station *o, int64_t session_id, const json_t *result);
-/* Each EVSE's limit against what its transaction did: one reached stops
- * its session; the next instant a maxTime is due, NEVER none. */
+/* The triggerReason (and, when `stopped` is not NULL, the stoppedReason) of
+ * the event that tells EVSE c's limit reached, when none told it yet: true
+ * (then told). */
+bool v201_limits_told(ocpp201_station *o, int c, const char **trigger, const char **stopped);
+/* Each EVSE's limit against what its transaction did: one reached suspends
+ * its energy (SuspendedEVSE) until the limit is raised; the next instant a
+ * maxTime is due, NEVER none. */
 borne_ms v201_limits_check(ocpp201_station *o, borne_ms now);
 borne_ms v201_limits_next(const ocpp201_station *o);
 
