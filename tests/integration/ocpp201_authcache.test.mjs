@@ -7,7 +7,7 @@
 // accelerated clock (20 x): every step waits for what it expects.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ocpp201Rig } from './lib/ocpp201.mjs';
+import { getVariableResults, ocpp201Rig, setVariable } from './lib/ocpp201.mjs';
 
 const rig = ocpp201Rig('cp-201-authcache', {
   peer: { tags: { CARD1: 'Accepted' }, bootInterval: 300, handlers: { NotifyReport: () => ({}) } },
@@ -18,11 +18,8 @@ let csms, st;
 before(async () => ({ csms, st } = await rig.up()));
 after(() => rig.down(st, csms));
 
-const getVars = async (list) =>
-  (await csms.call('GetVariables', { getVariableData: list.map(([component, variable]) => ({ component: { name: component }, variable: { name: variable } })) }))
-    .getVariableResult;
-const setVar = async (component, variable, attributeValue) =>
-  (await csms.call('SetVariables', { setVariableData: [{ component: { name: component }, variable: { name: variable }, attributeValue }] })).setVariableResult[0].attributeStatus;
+const getVars = (list) => getVariableResults(csms, list);
+const setVar = (component, variable, value) => setVariable(csms, component, variable, value);
 const until = (at, what) => st.waitFor((x) => Date.parse(x.station.time) >= at, { what, timeoutMs: 60000 });
 
 /** A charge on EVSE 1 with `tag`: whether the station asked Authorize, and the Started's time. */

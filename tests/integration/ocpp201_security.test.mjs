@@ -32,16 +32,11 @@ import { join } from 'node:path';
 import { startBorned } from './lib/borne.mjs';
 import { Csms } from './lib/csms.mjs';
 import { CsmsWsIo } from './lib/csms_ws_io.mjs';
+import { getVariable, setVariable } from './lib/ocpp201.mjs';
 
 const Peer = process.env.BORNE_OCPP_PEER === 'ocpp-ws-io' ? CsmsWsIo : Csms;
 const HANDLERS = { SignCertificate: () => ({ status: 'Accepted' }), NotifyReport: () => ({}) };
 const V201 = { 'ocpp.version': '2.0.1', 'ocpp.MinimumStatusDuration': '0', 'ocpp.reconnect_max_s': '2' };
-// One variable set by back end `peer`: its attributeStatus; read: its attributeValue.
-const setVarAt = async (peer, component, variable, value) =>
-  (await peer.call('SetVariables', { setVariableData: [{ component: { name: component }, variable: { name: variable }, attributeValue: value }] })).setVariableResult[0].attributeStatus;
-const getVarAt = async (peer, component, variable) =>
-  (await peer.call('GetVariables', { getVariableData: [{ component: { name: component }, variable: { name: variable } }] })).getVariableResult[0].attributeValue;
-
 let pki;
 
 function makePki() {
@@ -447,7 +442,7 @@ test('A01 / TC_A_01_CS, TC_A_09_CS: BasicAuthPassword a passwordString (\':\' ta
     csms.password = NEXT; // the reconnection must present it
     const connected = new Promise((resolve) => csms.on('connect', (c) => { if (c !== first) resolve(c); }));
     const from = csms.calls.length;
-    assert.equal(await setVarAt(csms, 'SecurityCtrlr', 'BasicAuthPassword', NEXT), 'Accepted');
+    assert.equal(await setVariable(csms, 'SecurityCtrlr', 'BasicAuthPassword', NEXT), 'Accepted');
     await connected;
     assert.equal(csms.lastHandshake.identity, 'cp-201-sec-pw');
     assert.equal(csms.lastHandshake.password.toString(), NEXT);
@@ -650,16 +645,16 @@ test('A05: upgrade from security profile 1 to 2 through a network profile and a 
     assert.deepEqual(await a.call('InstallCertificate', { certificateType: 'CSMSRootCertificate', certificate: pki.read('ca.pem') }), { status: 'Accepted' });
     const data = { ocppVersion: 'OCPP20', ocppTransport: 'JSON', ocppCsmsUrl: b.url, messageTimeout: 20, securityProfile: 2, ocppInterface: 'Wired0' };
     assert.equal((await a.call('SetNetworkProfile', { configurationSlot: 2, connectionData: data })).status, 'Accepted');
-    assert.equal(await setVarAt(a, 'OCPPCommCtrlr', 'NetworkConfigurationPriority', '2,1'), 'Accepted');
+    assert.equal(await setVariable(a, 'OCPPCommCtrlr', 'NetworkConfigurationPriority', '2,1'), 'Accepted');
     assert.equal((await a.call('Reset', { type: 'Immediate' })).status, 'Accepted');
 
     const boot = await b.waitCall('BootNotification', { timeoutMs: 30000 });
     assert.equal(boot.identity, 'cp-201-a05');
     await st.waitReady(2);
     await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted' && x.station.ocpp.configuration_slot === 2, { what: 'accepted at B over TLS', timeoutMs: 30000 });
-    assert.equal(await getVarAt(b, 'SecurityCtrlr', 'SecurityProfile'), '2');
+    assert.equal(await getVariable(b, 'SecurityCtrlr', 'SecurityProfile'), '2');
     // A05.FR.10: the profile-1 slot can no longer be put in the priority
-    assert.equal(await setVarAt(b, 'OCPPCommCtrlr', 'NetworkConfigurationPriority', '1,2'), 'Rejected');
+    assert.equal(await setVariable(b, 'OCPPCommCtrlr', 'NetworkConfigurationPriority', '1,2'), 'Rejected');
     a.assertNoViolations();
     b.assertNoViolations();
   } finally {
@@ -693,16 +688,16 @@ test('B09.FR.04: AllowSecurityProfileDowngrade lets a profile-3 station move to 
     // not allowed yet: NoSecurityDowngrade
     let r = await a.call('SetNetworkProfile', profile(b.url, 2));
     assert.deepEqual([r.status, r.statusInfo?.reasonCode], ['Rejected', 'NoSecurityDowngrade']);
-    assert.equal(await setVarAt(a, 'SecurityCtrlr', 'AllowSecurityProfileDowngrade', 'true'), 'Accepted');
+    assert.equal(await setVariable(a, 'SecurityCtrlr', 'AllowSecurityProfileDowngrade', 'true'), 'Accepted');
     r = await a.call('SetNetworkProfile', profile(plain.url, 1)); // never below 2
     assert.deepEqual([r.status, r.statusInfo?.reasonCode], ['Rejected', 'NoSecurityDowngrade']);
     assert.equal((await a.call('SetNetworkProfile', profile(b.url, 2))).status, 'Accepted');
-    assert.equal(await setVarAt(a, 'OCPPCommCtrlr', 'NetworkConfigurationPriority', '2,1'), 'Accepted');
+    assert.equal(await setVariable(a, 'OCPPCommCtrlr', 'NetworkConfigurationPriority', '2,1'), 'Accepted');
     assert.equal((await a.call('Reset', { type: 'Immediate' })).status, 'Accepted');
     await b.waitCall('BootNotification', { timeoutMs: 30000 });
     await st.waitReady(2);
     await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted' && x.station.ocpp.configuration_slot === 2, { what: 'accepted at B (profile 2)', timeoutMs: 30000 });
-    assert.equal(await getVarAt(b, 'SecurityCtrlr', 'SecurityProfile'), '2');
+    assert.equal(await getVariable(b, 'SecurityCtrlr', 'SecurityProfile'), '2');
     assert.equal(plain.calls.length, 0);
     a.assertNoViolations();
     b.assertNoViolations();

@@ -14,7 +14,7 @@
 // (ocpp201_tx_ws_io.test.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ocpp201Rig, resumed } from './lib/ocpp201.mjs';
+import { getVariable, ocpp201Rig, resumed, setVariable } from './lib/ocpp201.mjs';
 
 const TAGS = { GOOD1: 'Accepted', GOOD2: 'Accepted', MASTER1: 'Accepted', FAMILY1: 'Accepted', FAMILY2: 'Accepted', FA01: 'Accepted', FA02: 'Accepted' };
 const GROUPS = { MASTER1: 'MASTERS', FAMILY1: 'FAMILY', FAMILY2: 'FAMILY', FA01: 'FAMILY', FA02: 'FAMILY' };
@@ -36,10 +36,8 @@ let csms, st;
 before(async () => ({ csms, st } = await rig.up()));
 after(() => rig.down(st, csms));
 
-const setVar = async (component, variable, attributeValue) =>
-  (await csms.call('SetVariables', { setVariableData: [{ component: { name: component }, variable: { name: variable }, attributeValue }] })).setVariableResult[0].attributeStatus;
-const getVar = async (component, variable) =>
-  (await csms.call('GetVariables', { getVariableData: [{ component: { name: component }, variable: { name: variable } }] })).getVariableResult[0].attributeValue;
+const setVar = (component, variable, value) => setVariable(csms, component, variable, value);
+const getVar = (component, variable) => getVariable(csms, component, variable);
 const flushed = () => st.waitFor((x) => x.station.ocpp?.registration === 'Accepted' && x.station.ocpp.queue_length === 0, { what: 'queue flushed' });
 
 async function charge(c, tag) {
