@@ -17,7 +17,7 @@
 // runs it against the second strict CSMS (ocpp21_txlimit_ws_io.test.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ocpp201Rig } from './lib/ocpp201.mjs';
+import { getVariableResults, ocpp201Rig, setVariable } from './lib/ocpp201.mjs';
 
 /* the limit the CSMS answers a TransactionEvent with, null: none */
 let limitFor = () => null;
@@ -52,10 +52,8 @@ async function charge(c, tag) {
   return { from, started: started.params, tx: started.params.transactionInfo.transactionId };
 }
 
-const setVar = async (component, variable, attributeValue) =>
-  (await csms.call('SetVariables', { setVariableData: [{ component: { name: component }, variable: { name: variable }, attributeValue }] })).setVariableResult[0].attributeStatus;
-const getVar = async (component, variable) =>
-  (await csms.call('GetVariables', { getVariableData: [{ component: { name: component }, variable: { name: variable } }] })).getVariableResult[0];
+const setVar = (component, variable, value) => setVariable(csms, component, variable, value);
+const getVar = async (component, variable) => (await getVariableResults(csms, [[component, variable]]))[0];
 const isTx = (tx) => (p) => p.transactionInfo.transactionId === tx;
 
 test('TxCtrlr.SupportedLimits: the members borne holds a transaction to, read-only', async () => {

@@ -118,17 +118,10 @@ test('E17: TxCtrlr.ResumptionTimeout 0 — the car still plugged in, the transac
   csms.assertNoViolations();
 });
 
-/* a charge on EVSE 1, then a kill -9 and a restart with the car still plugged in: the
- * transaction's id, the first call of the test, the resumed transaction's TxResumed */
+/* a charge on EVSE 1 (charge above), then a kill -9 and a restart with the car still plugged
+ * in: the transaction's id, the calls' count before it, the resumed transaction's TxResumed */
 async function chargeThenCrash() {
-  const from = csms.calls.length;
-  assert.equal(st.ctl('plug', '1').code, 0);
-  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
-  const started = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' && p.evse.id === 1 });
-  const tx = started.params.transactionInfo.transactionId;
-  await st.waitStatus(1, 'Charging');
-  const session = (await st.connector(1)).session.id;
-  await flushed();
+  const { tx, session, from } = await charge();
   await st.kill();
   st = await rig.start(csms.url, { 'sim.plugged': '1' });
   await rig.registered(st);
