@@ -131,7 +131,8 @@ typedef struct {
   char starter_group[CP_ID_MAX + 1];
   /* 2.1 E16 (tx_limits.c): the limit in force on its transaction (empty:
    * none; on disk with the session, ocpp201_tx_limit), the one reached
-   * (its session stopped for it), and the start the limit counts from */
+   * (its energy suspended for it: held at 0 A), and the start the limit
+   * counts from */
   v201_txlimit limit;
   v201_txlimit_kind limit_hit;
   borne_ms limit_start_ms;
@@ -580,8 +581,8 @@ int v201_monitoring_schema(store *db);
 /* The session of EVSE c started (resumed: its limit read back from disk). */
 void v201_limits_session_started(ocpp201_station *o, int c, const station_session_info *s);
 /* The session of EVSE c stopped: its limit forgotten (in the session's
- * commit); the triggerReason and stoppedReason of its end when a limit
- * stopped it (else left as they are). */
+ * commit); the stoppedReason of its end when a limit was reached (and its
+ * triggerReason when no Updated told that yet; else left as they are). */
 void v201_limits_session_stopped(ocpp201_station *o, int c, int64_t session_id,
                                  const char **trigger, const char **stopped);
 /* A TransactionEventResponse for session_id: its transactionLimit (2.1);
