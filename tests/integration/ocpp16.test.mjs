@@ -496,6 +496,46 @@ test('OCTT TC_027_CS, TC_012_CS, TC_018_1_CS, TC_055_CS, TC_042_2_CS: remote sta
   csms.assertNoViolations();
 });
 
+// TC_030_CS (5.18: "The response PDU SHALL indicate whether the Charge Point
+// was able to unlock its connector"): a lock stuck closed is answered
+// UnlockFailed once its switch still reads locked, after the session ended
+// (StopTransaction UnlockCommand); a lock that opens, Unlocked after its
+// switch read open.
+test('OCTT TC_030_CS: UnlockConnector with the lock stuck closed is UnlockFailed (the transaction ended first); once it opens, Unlocked', async () => {
+  let from = csms.calls.length;
+  const after = await st.lastEventId();
+  assert.equal(st.ctl('plug', '2', '--ev-max-current', '16').code, 0);
+  assert.equal((await csms.call('RemoteStartTransaction', { connectorId: 2, idTag: 'GOOD1' })).status, 'Accepted');
+  await st.waitStatus(2, 'Charging');
+  assert.equal((await st.connector(2)).locked, true);
+  assert.equal(st.ctl('fault', '2', 'lockstuck').code, 0);
+  assert.equal((await csms.call('UnlockConnector', { connectorId: 2 })).status, 'UnlockFailed');
+  const failed = await st.waitEvent('unlock_result', { after, match: (e) => e.connector === 2 });
+  assert.equal(failed.detail, 'UnlockFailed');
+  assert.equal((await st.connector(2)).locked, true); // the lock did not open
+  assert.equal((await csms.waitCall('StopTransaction', { from })).params.reason, 'UnlockCommand');
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 2 && p.status === 'Finishing' });
+  // the fault gone, the lock opens (released since the unlock); unplugged,
+  // plugged and charging again, an unlock is Unlocked once it reads open
+  assert.equal(st.ctl('fault', '2', 'clear').code, 0);
+  assert.equal(st.ctl('unplug', '2').code, 0);
+  await st.waitStatus(2, 'Available');
+  assert.equal(st.ctl('plug', '2', '--ev-max-current', '16').code, 0);
+  assert.equal((await csms.call('RemoteStartTransaction', { connectorId: 2, idTag: 'GOOD1' })).status, 'Accepted');
+  await st.waitStatus(2, 'Charging');
+  assert.equal((await st.connector(2)).locked, true);
+  from = csms.calls.length;
+  const mark = await st.lastEventId();
+  assert.equal((await csms.call('UnlockConnector', { connectorId: 2 })).status, 'Unlocked');
+  const unlocked = await st.waitEvent('unlock_result', { after: mark, match: (e) => e.connector === 2 });
+  assert.equal(unlocked.detail, 'Unlocked');
+  assert.equal((await st.connector(2)).locked, false);
+  assert.equal((await csms.waitCall('StopTransaction', { from })).params.reason, 'UnlockCommand');
+  assert.equal(st.ctl('unplug', '2').code, 0);
+  await st.waitStatus(2, 'Available');
+  csms.assertNoViolations();
+});
+
 // TC_073_CS (and TC_085_CS): OCPP-J 1.6 and the security whitepaper send the
 // Basic password hex-encoded in AuthorizationKey; the station authenticates
 // with the password itself, not with its hexadecimal digits.

@@ -165,6 +165,8 @@ test('SetMonitoringLevel: only monitors of a severity within the level are told 
   const r = await setMon(mon(evse('Connector', 2, 1), 'AvailabilityState', 'Delta', 1, 3));
   assert.equal(r[0].status, 'Accepted');
   const connId = r[0].id;
+  // TC_N_17_CS as EVtivity reads it: a severity out of 0-9 is Rejected (N05.FR.02)
+  assert.equal((await csms.call('SetMonitoringLevel', { severity: 10 })).status, 'Rejected');
   assert.equal((await csms.call('SetMonitoringLevel', { severity: 4 })).status, 'Accepted');
   const ctrlr = (await csms.call('GetVariables', { getVariableData: [
     { component: { name: 'MonitoringCtrlr' }, variable: { name: 'ActiveMonitoringLevel' } },
