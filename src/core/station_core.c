@@ -476,6 +476,14 @@ bool sc_may_resume(borne_ms last, borne_ms now, int64_t timeout_s) {
   return now <= last || now - last <= timeout_s * 1000;
 }
 
+borne_ms sc_resume_hold_ms(bool allow, int64_t random_range_s, uint32_t draw) {
+  if (!allow) return SC_RESUME_HELD;
+  if (random_range_s <= 0) return 0;
+  /* 0 to the range, both ends included, in ms */
+  uint64_t span = (uint64_t)random_range_s * 1000u + 1u;
+  return (borne_ms)(draw % span);
+}
+
 void sc_timer(station_core *sc, borne_ms now, sc_notes *notes) {
   if (sc->held && now >= sc->held_until) {
     sc->held = false;

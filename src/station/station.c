@@ -31,6 +31,7 @@
 
 static void handle_notes(station *st, sc_notes *notes, int depth);
 static void arm_core_timer(station *st);
+static void release_resumed(station *st, int c, borne_ms now);
 static int record_event(station *st, int connector, const char *kind, const char *detail,
                         const char *reason);
 static void publish_event(station *st, int connector, const char *kind, const char *detail);
@@ -845,6 +846,7 @@ static void meter_timer_cb(uv_timer_t *t) {
   borne_ms now = now_of(st);
   for (int c = 1; c <= connector_count(st); c++) {
     station_connector *sc = &st->conn[c - 1];
+    release_resumed(st, c, now);
     station_read_meter(st, c);
     if (!sc->meter_ok) continue;
     if (st->core.conn[c - 1].out.contactor_closed) {
@@ -1052,7 +1054,10 @@ static station_setting_state core_setting_state(station *st, const char *key) {
   }
   if (strcmp(key, "meter.sample_interval_s") == 0)
     return same(st->sample_interval_ms == config_get_int(st->cfg, key) * 1000);
-  if (strcmp(key, "session.resume_timeout_s") == 0) return SETTING_CURRENT; /* read at a restart */
+  if (strcmp(key, "session.resume_timeout_s") == 0 ||
+      strcmp(key, "session.resume_energy_transfer") == 0 ||
+      strcmp(key, "session.resume_random_range_s") == 0)
+    return SETTING_CURRENT; /* read at a restart */
   if (strcmp(key, "store.max_size_mb") == 0)
     return same(store_max_size(st->db) == max_size_bytes(st));
   return SETTING_UNUSED;
@@ -1132,6 +1137,31 @@ static int recover_one(void *ctx, const session_row *row) {
   return 0;
 }
 
+/* OCPP 2.1 E17: the energy of a session just resumed may flow again at
+ * once, after a random delay, or not before it ends (sc_resume_hold_ms). */
+static void hold_resumed(station *st, int c) {
+  uint32_t draw = 0;
+  if (getrandom(&draw, sizeof draw, 0) != (ssize_t)sizeof draw) draw = 0;
+  borne_ms hold = sc_resume_hold_ms(config_get_bool(st->cfg, "session.resume_energy_transfer"),
+                                    config_get_int(st->cfg, "session.resume_random_range_s"), draw);
+  if (!hold) return;
+  station_set_limit(st, c, LIMIT_RESUMED, 0);
+  st->conn[c - 1].resume_release_at = hold == SC_RESUME_HELD ? 0 : now_of(st) + hold;
+  if (hold == SC_RESUME_HELD)
+    station_event(st, c, "session_resume_held", "{\"until\":\"session_end\"}");
+  else
+    station_event(st, c, "session_resume_held", "{\"for_ms\":%lld}", (long long)hold);
+}
+
+/* The random delay of a resumed session's energy is over: it may draw. */
+static void release_resumed(station *st, int c, borne_ms now) {
+  station_connector *sc = &st->conn[c - 1];
+  if (!sc->resume_release_at || now < sc->resume_release_at) return;
+  sc->resume_release_at = 0;
+  station_set_limit(st, c, LIMIT_RESUMED, -1); /* gone already if the session ended */
+  station_event(st, c, "session_resume_released", "{}");
+}
+
 static void close_unresumed_sessions(station *st) {
   for (int c = 1; c <= connector_count(st); c++) {
     station_connector *sc = &st->conn[c - 1];
@@ -1155,8 +1185,10 @@ static void close_unresumed_sessions(station *st) {
       bool listed = row.uid[0] && store_badge_get(st->db, row.uid, &b) == 0;
       if ((listed
                ? station_remote_start(st, c, row.uid, err, sizeof err)
-               : station_remote_start_authorized(st, c, row.uid, row.user, err, sizeof err)) == 0)
+               : station_remote_start_authorized(st, c, row.uid, row.user, err, sizeof err)) == 0) {
+        hold_resumed(st, c);
         continue;
+      }
     }
     if (known) {
       double wh = row.meter_stop_wh > row.meter_start_wh ? row.meter_stop_wh : row.meter_start_wh;

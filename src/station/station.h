@@ -121,6 +121,9 @@ typedef struct {
   int64_t
       resume_session_id; /* an open session from before a crash, kept if the EV is still there */
   char resume_uid[BORNE_UID_MAX + 1];
+  /* its resumed session's energy held back until then (LIMIT_RESUMED,
+   * session.resume_random_range_s); 0 none, or held until it ends */
+  borne_ms resume_release_at;
   /* load management's limit protects only borne's own circuit
    * (station_set_limit_grid_critical false) */
   bool limit_local_only;

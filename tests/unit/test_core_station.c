@@ -717,6 +717,25 @@ static void resume_within_the_timeout_only(void **state) {
   assert_false(sc_may_resume(last, last - 3600000, 0));
 }
 
+/* OCPP 2.1 E17: a resumed session's energy held for the session when
+ * resumption is not allowed, else for a random 0 to range s (both ends
+ * reachable), none without a range. */
+static void resumed_energy_held_or_delayed(void **state) {
+  (void)state;
+  assert_int_equal(sc_resume_hold_ms(false, 0, 0), SC_RESUME_HELD);
+  assert_int_equal(sc_resume_hold_ms(false, 30, 12345), SC_RESUME_HELD);
+  assert_int_equal(sc_resume_hold_ms(true, 0, 12345), 0);
+  assert_int_equal(sc_resume_hold_ms(true, -5, 12345), 0);
+  assert_int_equal(sc_resume_hold_ms(true, 30, 0), 0);
+  assert_int_equal(sc_resume_hold_ms(true, 30, 30000), 30000);
+  assert_int_equal(sc_resume_hold_ms(true, 30, 30001), 0);
+  assert_int_equal(sc_resume_hold_ms(true, 30, 1234), 1234);
+  for (uint32_t d = 0; d < 4000000000u; d += 7777777u) {
+    borne_ms ms = sc_resume_hold_ms(true, 3600, d);
+    assert_true(ms >= 0 && ms <= 3600000);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(free_mode_authorizes_on_plug),
@@ -742,6 +761,7 @@ int main(void) {
       cmocka_unit_test(user_connectors_are_enforced),
       cmocka_unit_test(held_authorization_refused_on_a_forbidden_connector),
       cmocka_unit_test(resume_within_the_timeout_only),
+      cmocka_unit_test(resumed_energy_held_or_delayed),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
