@@ -93,3 +93,45 @@ test('OCTT TC_014_CS: a connector made Inoperative is still Unavailable after a 
   await csms.waitCall('StatusNotification', { from: back, match: (p) => p.connectorId === 1 && p.status === 'Available' });
   csms.assertNoViolations();
 });
+
+// 5.11: with AuthorizeRemoteTxRequests true the Charge Point "SHALL behave as
+// if in response to a local action ... first try to authorize the idTag,
+// using the Local Authorization List, Authorization Cache and/or an
+// Authorize.req": with LocalPreAuthorize a cached idTag starts without an
+// Authorize.req (EVtivity's third-party TC_007_2_CS, "Remote Start Charging
+// Session - Cached Id": Preparing, StartTransaction, Charging). TC_023_5_CS
+// (EVtivity; the OCA page not found): an idTag the Authorize.conf says
+// Invalid starts nothing, the car plugged in is Preparing.
+test('AuthorizeRemoteTxRequests (5.11, TC_007_2_CS, TC_023_5_CS): a cached idTag starts without Authorize under LocalPreAuthorize; an Invalid one is asked for and starts nothing', async () => {
+  for (const [key, value] of [['AuthorizeRemoteTxRequests', 'true'], ['LocalPreAuthorize', 'true'], ['AuthorizationCacheEnabled', 'true']])
+    assert.equal((await csms.call('ChangeConfiguration', { key, value })).status, 'Accepted');
+  // GOOD1 is in the cache since its Authorize.conf above
+  const from = csms.calls.length;
+  assert.equal((await csms.call('RemoteStartTransaction', { connectorId: 1, idTag: 'GOOD1' })).status, 'Accepted');
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 1 && p.status === 'Preparing' });
+  assert.equal(st.ctl('plug', '1').code, 0);
+  const start = await csms.waitCall('StartTransaction', { from });
+  assert.equal(start.params.idTag, 'GOOD1');
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 1 && p.status === 'Charging' });
+  assert.equal(csms.calls.slice(from).filter((c) => c.action === 'Authorize').length, 0);
+  assert.equal((await csms.call('RemoteStopTransaction', { transactionId: (await st.connector(1)).ocpp_transaction_id })).status, 'Accepted');
+  await csms.waitCall('StopTransaction', { from });
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await st.waitStatus(1, 'Available');
+
+  const bad = csms.calls.length;
+  const mark = await st.lastEventId();
+  assert.equal((await csms.call('RemoteStartTransaction', { connectorId: 1, idTag: 'NOBODY' })).status, 'Accepted');
+  await csms.waitCall('Authorize', { from: bad, match: (p) => p.idTag === 'NOBODY' });
+  await st.waitEvent('auth_refused', { after: mark, match: (e) => e.detail.includes('NOBODY') });
+  assert.equal(st.ctl('plug', '1').code, 0);
+  await csms.waitCall('StatusNotification', { from: bad, match: (p) => p.connectorId === 1 && p.status === 'Preparing' });
+  const s = await st.connector(1);
+  assert.equal(s.session, null);
+  assert.equal(csms.calls.slice(bad).filter((c) => c.action === 'StartTransaction').length, 0);
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await st.waitStatus(1, 'Available');
+  for (const [key, value] of [['AuthorizeRemoteTxRequests', 'false'], ['LocalPreAuthorize', 'false']])
+    assert.equal((await csms.call('ChangeConfiguration', { key, value })).status, 'Accepted');
+  csms.assertNoViolations();
+});
