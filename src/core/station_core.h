@@ -29,6 +29,9 @@ typedef enum {
   /* .uid, .connector: an accepted badge whose user may not use the
    * connector that waits for it (sc_auth_result_allowed); refused there */
   SC_NOTE_AUTH_NOT_ALLOWED,
+  /* .uid, .connector: refused at once, every connector a session could take
+   * being reserved for another badge (sc_tap; no SC_NOTE_AUTH_REQUEST) */
+  SC_NOTE_AUTH_RESERVED,
 } sc_note_type;
 
 typedef struct {

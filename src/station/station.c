@@ -472,6 +472,10 @@ static void handle_notes(station *st, sc_notes *notes, int depth) {
                            "%s: its user may not charge on connector %d (Users and badges)", n->uid,
                            n->connector);
       break;
+    case SC_NOTE_AUTH_RESERVED:
+      station_event_reason(st, n->connector, "auth_refused", "connector_reserved",
+                           "%s: connector %d is reserved for another badge", n->uid, n->connector);
+      break;
     }
   }
   for (int c = 1; c <= connector_count(st); c++) apply_outputs(st, c); /* LEDs after notes */

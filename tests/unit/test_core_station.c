@@ -404,6 +404,49 @@ static void reserved_connector_admits_only_its_badge_or_group(void **state) {
   assert_int_equal(sc_reserve(&r.sc, 3, "X", NULL, r.now, &r.notes), -1);
 }
 
+/* OCPP 1.6 5.13, OCTT TC_046_1_CS: with every usable connector reserved for
+ * another idTag (no parentIdTag to learn), a badge is refused at once, with
+ * no validation asked; the reserved badge is held for its reserved
+ * connector, which is the one it waits on. A parentIdTag in the
+ * reservation, a free connector or a running session send it to validation. */
+static void badge_refused_at_once_when_every_connector_is_reserved_for_another(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, 2, AUTH_BADGE);
+  ev(&r, 2, (cs_event){.type = CS_EV_AVAILABILITY, .flag = false});
+  assert_int_equal(sc_reserve(&r.sc, 1, "RES1", NULL, r.now, &r.notes), 0);
+  r.notes.count = 0;
+  tap(&r, "OTHER");
+  assert_null(find(&r.notes, SC_NOTE_AUTH_REQUEST));
+  const sc_note *n = find(&r.notes, SC_NOTE_AUTH_RESERVED);
+  assert_non_null(n);
+  assert_int_equal(n->connector, 1);
+  assert_string_equal(n->uid, "OTHER");
+  assert_false(r.sc.held);
+  /* the reserved badge: validated, held, waiting on its connector */
+  uint32_t id = tap_request(&r, "RES1");
+  answer(&r, id, true);
+  assert_true(r.sc.held);
+  assert_int_equal(sc_held_connector(&r.sc), 1);
+  plug(&r, 1);
+  assert_true(cs_has_session(conn(&r, 1)));
+  assert_false(conn(&r, 1)->reserved);
+  assert_int_equal(sc_held_connector(&r.sc), 0);
+  /* a reservation with a group: the badge's group is the back end's to tell */
+  boot(&r, 1, AUTH_BADGE);
+  sc_reserve(&r.sc, 1, "RES1", "GROUP", r.now, &r.notes);
+  r.notes.count = 0;
+  tap(&r, "OTHER");
+  assert_non_null(find(&r.notes, SC_NOTE_AUTH_REQUEST));
+  assert_null(find(&r.notes, SC_NOTE_AUTH_RESERVED));
+  /* a free connector: validated as usual */
+  boot(&r, 2, AUTH_BADGE);
+  sc_reserve(&r.sc, 1, "RES1", NULL, r.now, &r.notes);
+  r.notes.count = 0;
+  tap(&r, "OTHER");
+  assert_non_null(find(&r.notes, SC_NOTE_AUTH_REQUEST));
+}
+
 static void reservation_on_connector_zero_keeps_one_free(void **state) {
   (void)state;
   rig r;
@@ -752,6 +795,7 @@ int main(void) {
       cmocka_unit_test(timer_drives_connector_deadlines),
       cmocka_unit_test(led_follows_status_and_flags),
       cmocka_unit_test(reserved_connector_admits_only_its_badge_or_group),
+      cmocka_unit_test(badge_refused_at_once_when_every_connector_is_reserved_for_another),
       cmocka_unit_test(reservation_on_connector_zero_keeps_one_free),
       cmocka_unit_test(reservation_among_some_connectors_keeps_one_of_them_free),
       cmocka_unit_test(several_station_wide_reservations_keep_as_many_connectors),

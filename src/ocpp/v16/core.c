@@ -244,7 +244,9 @@ static void refresh_shown(ocpp16_station *o, borne_ms now) {
   for (int c = 1; c <= o->count; c++) {
     cp_conn *k = &o->conn[c - 1];
     if (!k->known) continue;
-    connector_status s = k->status == STATUS_AVAILABLE && c == held ? STATUS_PREPARING : k->status;
+    /* a connector reserved for the held badge too (TC_046_1_CS step 8) */
+    bool waits = (k->status == STATUS_AVAILABLE || k->status == STATUS_RESERVED) && c == held;
+    connector_status s = waits ? STATUS_PREPARING : k->status;
     if (s == k->shown) continue;
     k->shown = s;
     k->since = now;

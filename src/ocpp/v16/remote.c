@@ -99,6 +99,14 @@ static void remote_start(ocpp16_station *o, const ocpp16_RemoteStartTransactionR
   }
   v16_reply_status(r, "Accepted");
   if (key_bool(o, "AuthorizeRemoteTxRequests")) {
+    /* 5.11: as a local action would, the local list and the cache first:
+     * with LocalPreAuthorize a valid entry starts it without an Authorize */
+    cp_auth_policy p = v16_auth_policy(o->st->cfg);
+    char group[CP_ID_MAX + 1] = "";
+    if (cp_auth_begin(o->auth, &p, tag, true, now_of(o), group) == CP_AUTH_ACCEPT) {
+      remote_start_now(o, c, tag, group);
+      return;
+    }
     remote_ctx *x = calloc(1, sizeof *x);
     x->o = o;
     x->connector = c;
