@@ -7,7 +7,7 @@
 // ocpp-ws-io strict.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ocpp201Rig } from './lib/ocpp201.mjs';
+import { ocpp201Rig, setVariables } from './lib/ocpp201.mjs';
 
 const rig = ocpp201Rig('cp-201-evt', { peer: { tags: { GOOD1: 'Accepted' }, bootInterval: 60 }, set: { 'ocpp.MeterValueSampleInterval': '0' } });
 let csms, st;
@@ -48,5 +48,36 @@ test('OCTT TC_F_11/12/20/23/26/27_CS, TC_F_09_CS: TriggerMessage MeterValues of 
   assert.equal(t.status, 'NotImplemented');
   assert.equal((await csms.call('RequestStopTransaction', { transactionId: 'no-such-transaction' })).status, 'Rejected');
   assert.equal(csms.calls.slice(t.from).filter((c) => c.action === 'BootNotification').length, 0);
+  csms.assertNoViolations();
+});
+
+test('AuthorizeRemoteStart "like a local action": a token of the local list starts a RequestStartTransaction without Authorize under LocalPreAuthorize; one it does not hold is asked for (the 1.6 rule, 5.11)', async () => {
+  assert.deepEqual(await setVariables(csms, [['AuthCtrlr', 'AuthorizeRemoteStart', 'true'], ['AuthCtrlr', 'LocalPreAuthorize', 'true'], ['LocalAuthListCtrlr', 'Enabled', 'true']]), ['Accepted', 'Accepted', 'Accepted']);
+  csms.tags.set('LISTED', 'Accepted'); // the Started's answer confirms it (else StopTxOnInvalidId ends it)
+  assert.equal((await csms.call('SendLocalList', { versionNumber: 7, updateType: 'Full', localAuthorizationList: [{ idToken: { idToken: 'LISTED', type: 'ISO14443' }, idTokenInfo: { status: 'Accepted' } }] })).status, 'Accepted');
+  const from = csms.calls.length;
+  assert.equal((await csms.call('RequestStartTransaction', { evseId: 1, remoteStartId: 71, idToken: { idToken: 'LISTED', type: 'ISO14443' } })).status, 'Accepted');
+  assert.equal(st.ctl('plug', '1').code, 0);
+  const started = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' || p.transactionInfo.chargingState === 'Charging' });
+  assert.equal(started.params.evse?.id ?? 1, 1);
+  await st.waitStatus(1, 'Charging');
+  assert.equal(csms.calls.slice(from).filter((c) => c.action === 'Authorize').length, 0, 'the local list answered');
+  const tx = (await st.connector(1)).ocpp_transaction_id;
+  assert.equal((await csms.call('RequestStopTransaction', { transactionId: tx })).status, 'Accepted');
+  await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Ended' });
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await st.waitStatus(1, 'Available');
+  // a token the list does not hold: asked for
+  const asked = csms.calls.length;
+  assert.equal((await csms.call('RequestStartTransaction', { evseId: 1, remoteStartId: 72, idToken: { idToken: 'GOOD1', type: 'ISO14443' } })).status, 'Accepted');
+  await csms.waitCall('Authorize', { from: asked, match: (p) => p.idToken.idToken === 'GOOD1' });
+  assert.equal(st.ctl('plug', '1').code, 0);
+  await st.waitStatus(1, 'Charging');
+  const tx2 = (await st.connector(1)).ocpp_transaction_id;
+  assert.equal((await csms.call('RequestStopTransaction', { transactionId: tx2 })).status, 'Accepted');
+  await csms.waitCall('TransactionEvent', { from: asked, match: (p) => p.eventType === 'Ended' });
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await st.waitStatus(1, 'Available');
+  assert.deepEqual(await setVariables(csms, [['AuthCtrlr', 'AuthorizeRemoteStart', 'false'], ['AuthCtrlr', 'LocalPreAuthorize', 'false']]), ['Accepted', 'Accepted']);
   csms.assertNoViolations();
 });

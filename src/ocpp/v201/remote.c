@@ -117,6 +117,16 @@ static void h_request_start(ocpp201_station *o, const json_t *req, ocpp_reply *r
   /* the Started it makes names the token with its own type (C25: DirectPayment) */
   snprintf(o->evse[c - 1].remote_type, sizeof o->evse[c - 1].remote_type, "%s", type);
   if (config_get_bool(o->st->cfg, "ocpp.AuthorizeRemoteTxRequests")) {
+    /* AuthorizeRemoteStart: authorized "like a local action" (its
+     * description in the device model): the local list and the cache
+     * first, a valid entry under LocalPreAuthorize starts it without an
+     * Authorize — the 1.6 dialect's rule (5.11) */
+    cp_auth_policy p = v201_auth_policy(o->st->cfg);
+    char group[CP_ID_MAX + 1] = "";
+    if (cp_auth_begin(o->auth, &p, tok, true, now201(o), group) == CP_AUTH_ACCEPT) {
+      remote_start_now(o, c, tok);
+      return;
+    }
     remote_ctx *x = calloc(1, sizeof *x);
     if (!x) return;
     x->o = o;
