@@ -51,12 +51,40 @@ static int post_plug(void *ctx, const http_request *req, http_response *res) {
   return done(res, rc, err, c, "plugged");
 }
 
+/* {"side": "both"} (the default: the car's side, then the socket's), "ev"
+ * (the car's side only, the cable left in the socket) or "station" (that
+ * cable leaves the socket; refused while locked). */
 static int post_unplug(void *ctx, const http_request *req, http_response *res) {
   station *st = ctx;
   int c = http_connector_param(req, 0, station_connector_count(st), res);
   if (c < 0) return 0;
+  json_t *body = http_parse_object(req, res, 1);
+  if (!body) return 0;
+  static const char *const allowed[] = {"side", NULL};
+  const char *side = "both";
+  if (http_only_members(body, allowed, res) || http_opt_string(body, "side", 16, &side, res) < 0) {
+    json_decref(body);
+    return 0;
+  }
   char err[160];
-  return done(res, hal_sim_unplug(st->hw, c, err, sizeof err), err, c, "unplugged");
+  int rc;
+  const char *what;
+  if (strcmp(side, "both") == 0) {
+    rc = hal_sim_unplug(st->hw, c, err, sizeof err);
+    what = "unplugged";
+  } else if (strcmp(side, "ev") == 0) {
+    rc = hal_sim_unplug_ev(st->hw, c, err, sizeof err);
+    what = "unplugged on the EV side";
+  } else if (strcmp(side, "station") == 0) {
+    rc = hal_sim_remove_cable(st->hw, c, err, sizeof err);
+    what = "cable out of the socket";
+  } else {
+    http_json_error(res, 400, "side: `%s` is not both, ev or station", side);
+    json_decref(body);
+    return 0;
+  }
+  json_decref(body);
+  return done(res, rc, err, c, what);
 }
 
 static int post_ev(void *ctx, const http_request *req, http_response *res) {
@@ -105,7 +133,7 @@ static int post_fault(void *ctx, const http_request *req, http_response *res) {
   char err[160];
   if (!kind || sim_fault_parse(kind, &f) != 0) {
     http_json_error(res, 400,
-                    "kind: `%s` is not rcd, diode, welding, lock, overtemp, cpshort or clear",
+                    "kind: `%s` is not rcd, diode, welding, lock, lockstuck, overtemp, cpshort or clear",
                     kind ? kind : "");
   } else {
     int rc = hal_sim_fault(st->hw, c, f, err, sizeof err);

@@ -155,7 +155,8 @@ static int post_unlock(void *ctx, const http_request *req, http_response *res) {
   int c = http_connector_param(req, 0, station_connector_count(st), res);
   if (c < 0) return 0;
   char err[160];
-  if (station_unlock(st, c, err, sizeof err) != 0)
+  /* 1: commanded, the lock's travel told later (event unlock_result) */
+  if (station_unlock(st, c, err, sizeof err) < 0)
     http_json_error(res, 409, "%s", err);
   else
     http_json_body(res, json_pack("{s:i, s:s}", "connector", c, "result", "accepted"));

@@ -37,6 +37,20 @@ static bool plugged_cp(cp_state cp) { return cp == CP_B || cp == CP_C || cp == C
 
 static bool needs_lock(const connector_sm *sm) { return !sm->cfg.tethered; }
 
+/* A socket's cable is in it (PP reads a resistor), a car at its end or not. */
+static bool cable_in_socket(const connector_sm *sm) { return needs_lock(sm) && sm->pp_present; }
+
+/* The cable left the socket (or, without a PP reading, the car left and took
+ * it): what belonged to that cable goes. */
+static void cable_gone(connector_sm *sm) {
+  sm->finishing = false;
+  sm->cable_a = 0;
+  sm->pp_seen = false;
+  limits_clear(&sm->limits, LIMIT_CABLE);
+  sm->unlock_requested = false;
+  sm->lock_held = false;
+}
+
 /* `latch` forces operator clearing whatever the code (self-test failures). */
 static void raise_error_as(connector_sm *sm, error_code e, bool latch, cs_notes *n) {
   latch = latch || is_latched(e);
@@ -68,7 +82,8 @@ static void end_session(connector_sm *sm, stop_reason reason, cs_notes *n) {
   sm->session_active = false;
   sm->authorized = false;
   sm->last_stop_reason = reason;
-  sm->finishing = plugged_cp(sm->cp);
+  /* the user still has to take the car or the cable away (OCPP 1.6 4.9) */
+  sm->finishing = plugged_cp(sm->cp) || cable_in_socket(sm);
   note(n, CS_NOTE_SESSION_STOP, sm->status, reason, ERR_NONE);
 }
 
@@ -95,6 +110,7 @@ void cs_init(connector_sm *sm, const connector_config *cfg, borne_ms now) {
   sm->out.pwm_permille = PILOT_STEADY_LOW;
   sm->lock_deadline = NEVER;
   sm->contactor_check_deadline = NEVER;
+  sm->unlock_deadline = NEVER;
   sm->ev_stop_deadline = NEVER;
   sm->overcurrent_since = NEVER;
   sm->adapt_until = 0;
@@ -144,7 +160,10 @@ static connector_status derive_status(const connector_sm *sm) {
    * a car plugged in without the identity does not change it (2.0.1
    * G01.FR.09) */
   if (sm->kept) return sm->authorized ? STATUS_PREPARING : STATUS_RESERVED;
-  if (sm->finishing && plugged_cp(sm->cp)) return STATUS_FINISHING;
+  /* Finishing until the cable is gone: with a socket, until it leaves the
+   * socket (OCPP 1.6 4.9: the car leaving stops the transaction, Finishing;
+   * TC_005_1_CSMS: Available once the cable leaves the Charge Point) */
+  if (sm->finishing && (plugged_cp(sm->cp) || cable_in_socket(sm))) return STATUS_FINISHING;
   if (plugged_cp(sm->cp)) return STATUS_PREPARING;
   return STATUS_AVAILABLE;
 }
@@ -183,6 +202,20 @@ static bool feedback_due(borne_ms *deadline, bool *second_look, borne_ms now) {
   return true;
 }
 
+/* An operator's unlock: done once the switch reads open; failed when it
+ * still reads locked at the deadline (judged on a timer, as the lock's own). */
+static void check_unlock(connector_sm *sm, borne_ms now, bool timer, cs_notes *n) {
+  if (!sm->unlock_pending) return;
+  if (!sm->lock_reads_locked) {
+    sm->unlock_pending = false;
+    sm->unlock_deadline = NEVER;
+    note(n, CS_NOTE_UNLOCKED, sm->status, STOP_NONE, ERR_NONE);
+  } else if (timer && feedback_due(&sm->unlock_deadline, &sm->unlock_second_look, now)) {
+    sm->unlock_pending = false;
+    note(n, CS_NOTE_UNLOCK_FAILED, sm->status, STOP_NONE, ERR_NONE);
+  }
+}
+
 static void evaluate(connector_sm *sm, borne_ms now, bool timer, cs_notes *n) {
   /* 1. offered current */
   limit_source by;
@@ -206,9 +239,11 @@ static void evaluate(connector_sm *sm, borne_ms now, bool timer, cs_notes *n) {
   }
   bool latched_out = !sm->selftest_done || sm->error_latched;
 
-  /* 3. lock: engaged for a session (before energizing) or permanently */
+  /* 3. lock: engaged for a session (before energizing; a session that
+   * outlives its car keeps the cable locked, OCPP 1.6 4.10), after the car
+   * left if so configured, or permanently */
   bool want_lock = needs_lock(sm) && !sm->unlock_requested &&
-                   (sm->cfg.permanent_lock || (sm->session_active && plugged_cp(sm->cp)));
+                   (sm->cfg.permanent_lock || sm->session_active || sm->lock_held);
   if (want_lock != sm->out.lock_engaged) {
     sm->out.lock_engaged = want_lock;
     sm->lock_confirmed = false;
@@ -309,18 +344,28 @@ static void on_cp(connector_sm *sm, const cs_event *ev, cs_notes *n) {
   if (sm->out.pwm_permille == PILOT_STEADY_LOW && ev->cp == CP_F) return; /* our own -12 V */
   sm->cp = ev->cp;
   if (ev->cp == CP_A) {
-    /* Unplugged: the session ends and unplug-clearing faults go. */
-    end_session(sm, STOP_EV_DISCONNECTED, n);
-    sm->finishing = false;
-    sm->authorized = false;
-    sm->cable_a = 0;
-    sm->pp_seen = false;
-    limits_clear(&sm->limits, LIMIT_CABLE);
+    /* The car left: its session ends, unless StopTransactionOnEVSideDisconnect
+     * is false (then it goes on, the contactor open for want of state C, and
+     * a car plugged back in charges again), and unplug-clearing faults go. */
+    bool had_session = sm->session_active;
+    bool keep = had_session && sm->cfg.keep_session_on_ev_disconnect;
+    if (!keep) {
+      end_session(sm, STOP_EV_DISCONNECTED, n);
+      sm->authorized = false;
+    }
     sm->rcd_retries_left = sm->cfg.rcd_auto_retries;
     sm->retry_at = NEVER;
-    sm->unlock_requested = false;
     if (sm->error != ERR_NONE && !sm->error_latched && !clears_with_cause(sm->error))
       clear_error(sm, n);
+    if (keep) return;
+    if (cable_in_socket(sm)) {
+      /* its cable is still in the socket: Finishing until it leaves, and
+       * locked if UnlockConnectorOnEVSideDisconnect is false */
+      sm->finishing = sm->finishing || had_session;
+      if (had_session && sm->cfg.keep_lock_on_ev_disconnect) sm->lock_held = true;
+      return;
+    }
+    cable_gone(sm);
     return;
   }
   switch (ev->cp) {
@@ -362,13 +407,17 @@ void cs_handle(connector_sm *sm, const cs_event *ev, borne_ms now, cs_notes *n) 
        * just the empty socket. A coded value counts whenever it arrives (the
        * cable is often inserted before the EV answers on CP). */
       sm->pp_seen = sm->pp_seen || ev->value > 0 || plugged_cp(sm->cp);
+      sm->pp_present = ev->value > 0;
       if (sm->cable_a > 0)
         limits_set(&sm->limits, LIMIT_CABLE, sm->cable_a);
       else
         limits_clear(&sm->limits, LIMIT_CABLE);
+      /* the cable left the socket after its car */
+      if (!sm->pp_present && sm->cp == CP_A) cable_gone(sm);
     }
     break;
   case CS_EV_LOCK_FEEDBACK:
+    sm->lock_reads_locked = ev->flag;
     sm->lock_confirmed = sm->out.lock_engaged && ev->flag;
     if (sm->lock_confirmed) arm_lock_check(sm, NEVER);
     break;
@@ -476,8 +525,13 @@ void cs_handle(connector_sm *sm, const cs_event *ev, borne_ms now, cs_notes *n) 
   case CS_EV_UNLOCK:
     end_session(sm, STOP_UNLOCK_COMMAND, n);
     sm->authorized = false;
+    sm->lock_held = false;
     /* with nothing plugged the release is momentary: the next plug-in locks */
-    sm->unlock_requested = sm->cp != CP_A;
+    sm->unlock_requested = sm->cp != CP_A || cable_in_socket(sm);
+    /* with a cable in, the answer waits for the switch to read open */
+    sm->unlock_pending = sm->unlock_requested && needs_lock(sm) && sm->lock_reads_locked;
+    sm->unlock_deadline = sm->unlock_pending ? now + CS_UNLOCK_TIMEOUT_MS : NEVER;
+    sm->unlock_second_look = false;
     break;
   }
   if (sm->error == ERR_RCD_TRIP && now >= sm->retry_at) {
@@ -493,6 +547,7 @@ void cs_handle(connector_sm *sm, const cs_event *ev, borne_ms now, cs_notes *n) 
   evaluate(sm, now, timer, n);
   start_session_if_ready(sm, n);
   evaluate(sm, now, timer, n);
+  check_unlock(sm, now, timer, n);
   publish_status(sm, n);
 }
 
@@ -500,7 +555,7 @@ borne_ms cs_next_deadline(const connector_sm *sm) {
   borne_ms d = NEVER;
   /* overcurrent has no deadline: it is judged when a reading arrives */
   borne_ms candidates[] = {sm->lock_deadline, sm->contactor_check_deadline, sm->ev_stop_deadline,
-                           sm->retry_at};
+                           sm->retry_at, sm->unlock_deadline};
   for (unsigned i = 0; i < sizeof candidates / sizeof candidates[0]; i++)
     if (candidates[i] < d) d = candidates[i];
   return d;
@@ -515,6 +570,18 @@ double cs_offered_current(const connector_sm *sm, limit_source *limited_by) {
 }
 
 bool cs_plugged(const connector_sm *sm) { return plugged_cp(sm->cp); }
+
+bool cs_cable_without_car(const connector_sm *sm) {
+  return !plugged_cp(sm->cp) && cable_in_socket(sm);
+}
+
+bool cs_session_without_car(const connector_sm *sm) {
+  return sm->session_active && !plugged_cp(sm->cp);
+}
+
+bool cs_lock_held(const connector_sm *sm) { return sm->lock_held; }
+
+bool cs_unlock_pending(const connector_sm *sm) { return sm->unlock_pending; }
 
 bool cs_waiting_for_authorization(const connector_sm *sm) {
   return plugged_cp(sm->cp) && !sm->authorized && !sm->session_active && !sm->finishing &&

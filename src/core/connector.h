@@ -18,6 +18,10 @@
 #define CS_CONTACTOR_OPEN_MAX_MS 100 /* C->B, ->A, ->E/F, RCD: open within 100 ms */
 #define CS_FEEDBACK_TIMEOUT_MS 200   /* contactor/lock feedback must follow command */
 #define CS_LOCK_TIMEOUT_MS 1000      /* lock actuator must confirm */
+/* An operator's unlock (CS_EV_UNLOCK) must read open on the lock switch
+ * within this, else it failed (the lock stuck closed, a cable under tension:
+ * OCPP 1.6 5.18 UnlockFailed); the same travel as locking */
+#define CS_UNLOCK_TIMEOUT_MS CS_LOCK_TIMEOUT_MS
 /* A feedback deadline (contactor, lock) whose timer comes this late means the
  * loop was stalled: the feedback may be waiting unread. Judge it only at a
  * second look CS_FEEDBACK_RECHECK_MS later, whatever the lateness then. */
@@ -41,6 +45,14 @@ typedef struct {
   int rcd_auto_retries;     /* automatic retries after an RCD trip; 0 = until unplug */
   double derate_temp_c;     /* derating starts here */
   double max_temp_c;        /* charging stops here */
+  /* OCPP StopTransactionOnEVSideDisconnect false (1.6 section 4.10, 2.0.1
+   * E10, TC_E_26_CS): the session outlives the car leaving, SuspendedEV, and
+   * a car plugged back in charges again; it ends by badge, remote stop... */
+  bool keep_session_on_ev_disconnect;
+  /* OCPP UnlockConnectorOnEVSideDisconnect false (1.6 section 4.10, 2.0.1
+   * E09): a session ended by the car leaving keeps the cable locked in
+   * the socket until its badge or an unlock command (TC_E_25_CS) */
+  bool keep_lock_on_ev_disconnect;
 } connector_config;
 
 typedef enum {
@@ -59,7 +71,9 @@ typedef enum {
   CS_EV_FAULT_CLEAR,        /* operator clears a latched fault (welding, ...) */
   CS_EV_TIMER,              /* a deadline from cs_next_deadline() passed */
   CS_EV_RESERVE,            /* .flag: reserve for .uid (parent id in .user), false: cancel */
-  CS_EV_UNLOCK,             /* operator unlock: end the session (UnlockCommand), release */
+  /* operator unlock (or, for a lock kept after the car left, the session's
+   * badge): end the session (UnlockCommand), release */
+  CS_EV_UNLOCK,
   CS_EV_HOLD, /* .flag: held out of service for a firmware install (no new session), or released */
   CS_EV_METER_FAULT, /* .flag: the billing meter failed (true) or answers again */
   /* .flag: the station was opened (true: ERR_TAMPER, the session ends, none
@@ -97,6 +111,8 @@ typedef enum {
   CS_NOTE_ERROR,         /* .error raised */
   CS_NOTE_ERROR_CLEARED, /* .error cleared */
   CS_NOTE_OFFERED,       /* offered current or its limiting source changed */
+  CS_NOTE_UNLOCKED,      /* an operator's unlock: the lock switch reads open */
+  CS_NOTE_UNLOCK_FAILED, /* ... it still reads locked CS_UNLOCK_TIMEOUT_MS later */
 } cs_note_type;
 
 typedef struct {
@@ -130,9 +146,16 @@ typedef struct {
   bool session_active;
   bool finishing; /* session ended while plugged: no new one until unplug */
   bool lock_confirmed;
+  bool lock_reads_locked; /* the lock switch's last report (CS_EV_LOCK_FEEDBACK) */
   bool contactor_feedback;
-  double cable_a;           /* from PP; 0 when unknown */
-  bool pp_seen;             /* a PP reading arrived since the last unplug */
+  double cable_a; /* from PP; 0 when unknown */
+  bool pp_seen;   /* a PP reading arrived since the last unplug */
+  /* a PP resistor reads: a cable is in the socket, with or without a car at
+   * its other end (the car leaving is CP state A, the cable leaving an open PP) */
+  bool pp_present;
+  /* the lock holds the cable after the car left (keep_lock_on_ev_disconnect)
+   * until the session's badge, an unlock command or the cable leaving */
+  bool lock_held;
   double last_current_a;    /* latest measured phase current (overcurrent supervision) */
   borne_ms last_current_at; /* when it was measured */
   double temperature_c;
@@ -149,11 +172,14 @@ typedef struct {
   char reserved_parent[BORNE_UID_MAX + 1];
   bool kept;             /* CS_EV_KEEP: kept for station-wide reservations, shown Reserved */
   bool unlock_requested; /* lock released by command until the cable leaves */
+  bool unlock_pending;   /* an operator's unlock waits for the switch to read open */
   /* deadlines, INT64_MAX when unarmed */
   borne_ms lock_deadline;
   borne_ms contactor_check_deadline;
   bool lock_second_look;      /* lock_deadline is a second look: judge whatever the lateness */
   bool contactor_second_look; /* same for contactor_check_deadline */
+  borne_ms unlock_deadline;   /* unlock_pending fails then */
+  bool unlock_second_look;
   borne_ms ev_stop_deadline;
   borne_ms overcurrent_since;
   borne_ms adapt_until; /* grace after a duty decrease */
@@ -173,10 +199,21 @@ const cs_outputs *cs_outputs_of(const connector_sm *sm);
 /* Offered current now (0 when none may be offered) and which limit set it. */
 double cs_offered_current(const connector_sm *sm, limit_source *limited_by);
 bool cs_plugged(const connector_sm *sm);
+/* A socket's cable is still in it (PP) while no car is at its other end. */
+bool cs_cable_without_car(const connector_sm *sm);
+/* The session goes on without its car (keep_session_on_ev_disconnect). */
+bool cs_session_without_car(const connector_sm *sm);
+/* The lock holds the cable after the car left, until badge or unlock. */
+bool cs_lock_held(const connector_sm *sm);
 bool cs_waiting_for_authorization(const connector_sm *sm);
 bool cs_has_session(const connector_sm *sm);
 /* Operative and not held: a new session may start once nothing else stops it. */
 bool cs_in_service(const connector_sm *sm);
+/* An operator's unlock waits for the lock switch: a CS_NOTE_UNLOCKED or
+ * CS_NOTE_UNLOCK_FAILED follows (within CS_UNLOCK_TIMEOUT_MS). False right
+ * after CS_EV_UNLOCK when nothing had to move (the switch read open, or
+ * nothing is plugged: no cable to free). */
+bool cs_unlock_pending(const connector_sm *sm);
 const char *cs_session_uid(const connector_sm *sm);
 error_code cs_error(const connector_sm *sm);
 /* May a badge (with its group's parent id, may be NULL) use this connector

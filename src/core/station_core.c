@@ -295,6 +295,13 @@ void sc_tap(station_core *sc, const char *uid, borne_ms now, sc_notes *notes) {
       flash(sc, LED_AUTH_ACCEPTED, c, now);
       return;
     }
+    /* the cable kept locked after its car left (UnlockConnectorOnEVSideDisconnect
+     * false): the session's badge releases it (OCPP 1.6 4.10, TC_E_25_CS) */
+    if (cs_lock_held(sm) && strcmp(cs_session_uid(sm), uid) == 0) {
+      run(sc, c, &(cs_event){.type = CS_EV_UNLOCK}, now, notes);
+      flash(sc, LED_AUTH_ACCEPTED, c, now);
+      return;
+    }
   }
   if (sc->mode == AUTH_FREE) return;  /* nothing to authorize: anyone may charge */
   if (sc->pending_request_id) return; /* one validation at a time; the reader repeats */

@@ -46,8 +46,13 @@ typedef struct {
   bool lock_cmd;
   bool welded;
   bool lock_broken;
+  bool lock_stuck;   /* SIM_FAULT_LOCK_STUCK */
+  bool lock_reading; /* what the lock switch last told */
   double temperature_c;
   double pp_ohms;
+  /* the cable is in the socket (a PP resistor reads): with the car at its
+   * other end, or left behind by hal_sim_unplug_ev */
+  bool cable_in;
   cp_state reported_cp;
   bool reported_diode;
   bool reported_once;
@@ -280,8 +285,8 @@ static int sim_start(hal *h, uv_loop_t *loop, const hal_listener *listener) {
     sc->reported_once = false;
     sync_cp(s, c);
     if (!s->tethered)
-      enqueue(s, &(sim_input){
-                     .kind = IN_PP, .connector = c, .value = sc->ev.plugged ? sc->pp_ohms : -1});
+      enqueue(
+          s, &(sim_input){.kind = IN_PP, .connector = c, .value = sc->cable_in ? sc->pp_ohms : -1});
     enqueue(s, &(sim_input){.kind = IN_TEMP, .connector = c, .value = sc->temperature_c});
     enqueue(s, &(sim_input){.kind = IN_CONTACTOR, .connector = c, .flag = sc->welded});
     enqueue(s, &(sim_input){.kind = IN_LOCK, .connector = c, .flag = false});
@@ -331,12 +336,21 @@ static void sim_set_contactor(hal *h, int c, bool closed) {
   enqueue(s, &(sim_input){.kind = IN_CONTACTOR, .connector = c, .flag = closed || sc->welded});
 }
 
+/* The lock switch after a command or a fault: engaged as commanded unless
+ * broken (never confirms), kept engaged when stuck and released. */
+static void report_lock(hal_sim *s, int c) {
+  sim_connector *sc = &s->conn[c - 1];
+  sc->lock_reading =
+      sc->lock_cmd ? !sc->lock_broken : sc->lock_stuck && sc->lock_reading && !sc->lock_broken;
+  enqueue(s, &(sim_input){.kind = IN_LOCK, .connector = c, .flag = sc->lock_reading});
+}
+
 static void sim_set_lock(hal *h, int c, bool engaged) {
   hal_sim *s = as_sim(h);
   if (c < 1 || c > h->connectors) return;
   sim_connector *sc = &s->conn[c - 1];
   sc->lock_cmd = engaged;
-  enqueue(s, &(sim_input){.kind = IN_LOCK, .connector = c, .flag = engaged && !sc->lock_broken});
+  report_lock(s, c);
 }
 
 static void sim_set_led(hal *h, int c, const led_look *look) {
@@ -542,15 +556,26 @@ int hal_sim_plug(hal *h, int c, const sim_ev_params *p, double pp_ohms, char *er
     snprintf(err, errlen, "connector %d already has an EV plugged in", c);
     return -1;
   }
-  sc->pp_ohms = pp_ohms > 0 ? pp_ohms : SIM_DEFAULT_PP_OHMS;
-  /* The cable is inserted (PP) before the vehicle side is detected on CP. */
-  if (!s->tethered) enqueue(s, &(sim_input){.kind = IN_PP, .connector = c, .value = sc->pp_ohms});
+  /* The cable is inserted (PP) before the vehicle side is detected on CP;
+   * one left in the socket (hal_sim_unplug_ev) stays the same cable. */
+  if (!sc->cable_in) {
+    sc->pp_ohms = pp_ohms > 0 ? pp_ohms : SIM_DEFAULT_PP_OHMS;
+    sc->cable_in = !s->tethered;
+    if (!s->tethered) enqueue(s, &(sim_input){.kind = IN_PP, .connector = c, .value = sc->pp_ohms});
+  }
   sim_ev_plug(&sc->ev, p, clock_now(s->clock));
   advance_all(s);
   return 0;
 }
 
-int hal_sim_unplug(hal *h, int c, char *err, size_t errlen) {
+/* The cable leaves the socket: PP opens. */
+static void cable_out(hal_sim *s, int c) {
+  sim_connector *sc = &s->conn[c - 1];
+  sc->cable_in = false;
+  if (!s->tethered) enqueue(s, &(sim_input){.kind = IN_PP, .connector = c, .value = -1});
+}
+
+int hal_sim_unplug_ev(hal *h, int c, char *err, size_t errlen) {
   hal_sim *s = as_sim(h);
   if (check_connector(s, c, err, errlen)) return -1;
   sim_connector *sc = &s->conn[c - 1];
@@ -560,8 +585,42 @@ int hal_sim_unplug(hal *h, int c, char *err, size_t errlen) {
   }
   sim_ev_unplug(&sc->ev, clock_now(s->clock));
   advance_all(s);
-  if (!s->tethered) enqueue(s, &(sim_input){.kind = IN_PP, .connector = c, .value = -1});
   return 0;
+}
+
+int hal_sim_remove_cable(hal *h, int c, char *err, size_t errlen) {
+  hal_sim *s = as_sim(h);
+  if (check_connector(s, c, err, errlen)) return -1;
+  sim_connector *sc = &s->conn[c - 1];
+  if (s->tethered) {
+    snprintf(err, errlen, "connector %d has a fixed cable", c);
+    return -1;
+  }
+  if (sc->ev.plugged) {
+    snprintf(err, errlen, "connector %d: the EV is still plugged in at the cable's other end", c);
+    return -1;
+  }
+  if (!sc->cable_in) {
+    snprintf(err, errlen, "connector %d has no cable in its socket", c);
+    return -1;
+  }
+  if (sc->lock_cmd && !sc->lock_broken) {
+    snprintf(err, errlen, "connector %d: the cable is locked in the socket", c);
+    return -1;
+  }
+  cable_out(s, c);
+  return 0;
+}
+
+int hal_sim_unplug(hal *h, int c, char *err, size_t errlen) {
+  if (hal_sim_unplug_ev(h, c, err, errlen) != 0) return -1;
+  cable_out(as_sim(h), c); /* the whole cable at once, locked or not */
+  return 0;
+}
+
+bool hal_sim_cable_in(hal *h, int c) {
+  hal_sim *s = as_sim(h);
+  return c >= 1 && c <= h->connectors && s->conn[c - 1].cable_in;
 }
 
 int hal_sim_ev_request(hal *h, int c, sim_ev_request r, char *err, size_t errlen) {
@@ -579,7 +638,7 @@ int hal_sim_ev_request(hal *h, int c, sim_ev_request r, char *err, size_t errlen
 
 int sim_fault_parse(const char *name, sim_fault *out) {
   static const char *const names[] = {"rcd",      "diode",   "welding", "lock",
-                                      "overtemp", "cpshort", "clear"};
+                                      "overtemp", "cpshort", "clear",   "lockstuck"};
   for (int i = 0; i < (int)(sizeof names / sizeof names[0]); i++) {
     if (strcmp(name, names[i]) == 0) {
       *out = (sim_fault)i;
@@ -607,7 +666,10 @@ int hal_sim_fault(hal *h, int c, sim_fault f, char *err, size_t errlen) {
     break;
   case SIM_FAULT_LOCK:
     sc->lock_broken = true;
-    if (sc->lock_cmd) enqueue(s, &(sim_input){.kind = IN_LOCK, .connector = c, .flag = false});
+    if (sc->lock_cmd) report_lock(s, c);
+    break;
+  case SIM_FAULT_LOCK_STUCK:
+    sc->lock_stuck = true; /* told at the next release */
     break;
   case SIM_FAULT_OVERTEMP:
     sc->temperature_c = SIM_OVERTEMP_C;
@@ -624,13 +686,14 @@ int hal_sim_fault(hal *h, int c, sim_fault f, char *err, size_t errlen) {
     sc->ev.diode_missing = false;
     sc->ev.cp_short = false;
     sc->lock_broken = false;
+    sc->lock_stuck = false;
     sc->welded = false;
     sc->selftest_fail[0] = '\0';
     sc->temperature_c = SIM_AMBIENT_C;
     outputs_changed(s, c);
     enqueue(s, &(sim_input){.kind = IN_TEMP, .connector = c, .value = sc->temperature_c});
     enqueue(s, &(sim_input){.kind = IN_CONTACTOR, .connector = c, .flag = sc->contactor_cmd});
-    enqueue(s, &(sim_input){.kind = IN_LOCK, .connector = c, .flag = sc->lock_cmd});
+    report_lock(s, c);
     break;
   }
   advance_all(s);

@@ -20,6 +20,9 @@ typedef enum {
   SIM_FAULT_OVERTEMP,
   SIM_FAULT_CPSHORT,
   SIM_FAULT_CLEAR,
+  /* the lock does not open: released, its switch still reads locked (a
+   * motor lock stuck, a cable under tension); it engages as asked */
+  SIM_FAULT_LOCK_STUCK,
 } sim_fault;
 
 /* `energy_wh[i]`: where connector i+1's meter register starts (last durable value). */
@@ -28,7 +31,17 @@ hal *hal_sim_create(int connectors, const station_clock *clock, double voltage_v
 /* Sets `pp_ohms` of the cable plugged at connector c (default 220 ohm = 32 A). */
 int hal_sim_plug(hal *h, int connector, const sim_ev_params *p, double pp_ohms, char *err,
                  size_t errlen);
+/* The EV unplugged with its cable: the car's side (CP state A), then the
+ * socket's (PP open), whatever the lock says. */
 int hal_sim_unplug(hal *h, int connector, char *err, size_t errlen);
+/* Only the car's side: the cable stays in the socket (PP still reads its
+ * resistor), as when the driver takes the plug out of the car first. */
+int hal_sim_unplug_ev(hal *h, int connector, char *err, size_t errlen);
+/* The cable left behind by hal_sim_unplug_ev leaves the socket (PP open);
+ * refused while the lock holds it, as a real lock would. */
+int hal_sim_remove_cable(hal *h, int connector, char *err, size_t errlen);
+/* A cable is in connector's socket (never with a fixed cable). */
+bool hal_sim_cable_in(hal *h, int connector);
 int hal_sim_ev_request(hal *h, int connector, sim_ev_request r, char *err, size_t errlen);
 int hal_sim_fault(hal *h, int connector, sim_fault f, char *err, size_t errlen);
 void hal_sim_tap(hal *h, const char *uid);

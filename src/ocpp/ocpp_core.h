@@ -62,6 +62,7 @@ typedef struct ocpp_dialect_ops {
   void (*meter_read)(void *ctx, int connector, const meter_reading *r);
   void (*event)(void *ctx, int connector, const char *kind, const char *detail);
   void (*setting_changed)(void *ctx, const char *key);
+  bool (*car_leaving_ends_session)(void *ctx, int connector); /* may be NULL */
   station_setting_state (*setting_state)(void *ctx, const char *key);
   void (*status_json)(void *ctx, int connector, json_t *obj);
   void (*authorize)(void *ctx, uint32_t request_id, const char *uid);
@@ -117,6 +118,18 @@ char *ocpp_core_boot_fingerprint(const ocpp_core *core, ocpp_link *link,
  * NetworkConfigurationPriority): read again, used from the next connection
  * attempt after a loss or a restart (B10.FR.03/04); the link is left as it is. */
 void ocpp_core_network_reload(ocpp_core *core);
+
+/* How long an UnlockConnector waits for the lock's travel at most before it
+ * is answered UnlockFailed (ms of the loop's clock): the station judges the
+ * travel within CS_UNLOCK_TIMEOUT_MS (core/connector.h); this bounds the
+ * answer should its outcome never come. */
+#define OCPP_UNLOCK_ANSWER_MS 5000
+/* UnlockConnector in every version (1.6 5.18, 2.0.1 F05), once the dialect
+ * found the connector and may unlock it: station_unlock's outcome as
+ * {"status": "Unlocked" | "UnlockFailed"}; when the lock has to move, the
+ * answer is deferred (ocpp_reply_defer) until the station's unlock_result
+ * event tells whether the switch read open. */
+void ocpp_core_unlock(const ocpp_core *core, int connector, ocpp_reply *reply);
 
 struct ocpp_core {
   station *st;

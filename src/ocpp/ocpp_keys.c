@@ -323,9 +323,12 @@ static const cfg_key_def rows[] = {
      "OCPP: attempts at a reset that failed (kept for the back end; borne's reset re-executes "
      "the daemon).",
      NULL, NULL, .ocpp_name = "ResetRetries"},
-    {"ocpp.StopTransactionOnEVSideDisconnect", CFG_ENUM, "true", 0, 0, "true", RT,
-     "OCPP: unplugging on the car's side ends the transaction (always true in borne).", NULL, NULL,
-     .ocpp_name = "StopTransactionOnEVSideDisconnect"},
+    {"ocpp.StopTransactionOnEVSideDisconnect", CFG_BOOL, "true", 0, 0, NULL, RT,
+     "OCPP (1.6 StopTransactionOnEVSideDisconnect, 2.0.1 TxCtrlr.StopTxOnEVSideDisconnect): "
+     "the car unplugging ends the transaction. False: it goes on without the car (SuspendedEV, "
+     "the socket's cable kept locked) and a car plugged back in charges again, until a badge, a "
+     "remote stop or another stop ends it.",
+     NULL, NULL, .ocpp_name = "StopTransactionOnEVSideDisconnect"},
     {"ocpp.StopTransactionOnInvalidId", CFG_BOOL, "true", 0, 0, NULL, RT,
      "OCPP: stop a transaction whose badge the back end declares invalid in "
      "StartTransaction.conf.",
@@ -344,9 +347,12 @@ static const cfg_key_def rows[] = {
      "OCPP: seconds before a failed transaction message is tried again (times the attempt "
      "number).",
      NULL, NULL, .ocpp_name = "TransactionMessageRetryInterval"},
-    {"ocpp.UnlockConnectorOnEVSideDisconnect", CFG_ENUM, "true", 0, 0, "true", RT,
-     "OCPP: the socket unlocks when the car unplugs (always true in borne).", NULL, NULL,
-     .ocpp_name = "UnlockConnectorOnEVSideDisconnect"},
+    {"ocpp.UnlockConnectorOnEVSideDisconnect", CFG_BOOL, "true", 0, 0, NULL, RT,
+     "OCPP (1.6 UnlockConnectorOnEVSideDisconnect, 2.0.1 OCPPCommCtrlr.UnlockOnEVSideDisconnect): "
+     "the socket unlocks its cable when the car unplugs. False: the cable stays locked in the "
+     "socket until the transaction's badge or an unlock command (a transaction kept by "
+     "ocpp.StopTransactionOnEVSideDisconnect false keeps it locked anyway).",
+     NULL, NULL, .ocpp_name = "UnlockConnectorOnEVSideDisconnect"},
     {"ocpp.WebSocketPingInterval", CFG_INT, "30", 0, 3600, NULL, RT,
      "OCPP: seconds of silence before a WebSocket ping; a connection silent for two intervals "
      "is declared dead and replaced. 0 = no pings.",

@@ -235,6 +235,13 @@ int ocpp_link_send(ocpp_link *l, const char *action, json_t *payload) {
 
 const ocpp_dialect *ocpp_link_dialect(const ocpp_link *l) { return l ? l->dialect : NULL; }
 
+int ocpp_link_answer_deferred(ocpp_link *l, const char *key, const json_t *result) {
+  if (!l || l->closing) return 0;
+  int n = ocpp_rpc_answer_deferred(l->rpc, key, result);
+  arm(l); /* its fallback's deadline no longer counts */
+  return n;
+}
+
 size_t ocpp_link_pending(const ocpp_link *l) { return l ? ocpp_rpc_pending(l->rpc) : 0; }
 
 bool ocpp_link_connected(const ocpp_link *l) {

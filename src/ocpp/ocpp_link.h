@@ -72,6 +72,9 @@ int ocpp_link_call_text(ocpp_link *l, const char *action, json_t *payload, char 
  * stolen); -1 when not connected, the version has no SEND or the payload
  * fails the schema. */
 int ocpp_link_send(ocpp_link *l, const char *action, json_t *payload);
+/* Answers the peer's CALLs a handler deferred under `key` (ocpp_reply_defer,
+ * ocpp_rpc_answer_deferred; result borrowed); how many were answered. */
+int ocpp_link_answer_deferred(ocpp_link *l, const char *key, const json_t *result);
 bool ocpp_link_connected(const ocpp_link *l);
 /* Station calls queued or waiting for their answer. */
 size_t ocpp_link_pending(const ocpp_link *l);

@@ -527,10 +527,48 @@ static void report_exhaustion(ocpp_core *c) {
   c->exhaustion_raising = false;
 }
 
+/* ---------- UnlockConnector (both dialects) ---------- */
+
+static void unlock_key(int connector, char *key, size_t keylen) {
+  snprintf(key, keylen, "UnlockConnector/%d", connector);
+}
+
+static json_t *unlock_status(const char *status) { return json_pack("{s:s}", "status", status); }
+
+void ocpp_core_unlock(const ocpp_core *core, int connector, ocpp_reply *reply) {
+  char err[160], key[48];
+  int rc = station_unlock(core->st, connector, err, sizeof err);
+  if (rc < 0) log_warn(MOD, "UnlockConnector %d: %s", connector, err);
+  if (rc != 1) {
+    reply->result = unlock_status(rc == 0 ? "Unlocked" : "UnlockFailed");
+    return;
+  }
+  /* the answer says whether the lock opened (1.6 5.18): it waits for the
+   * switch, UnlockFailed should nothing be told in time */
+  unlock_key(connector, key, sizeof key);
+  if (ocpp_reply_defer(reply, key, OCPP_UNLOCK_ANSWER_MS, unlock_status("UnlockFailed")) != 0) {
+    log_warn(MOD, "UnlockConnector %d: cannot wait for the lock: UnlockFailed", connector);
+    reply->result = unlock_status("UnlockFailed");
+  }
+}
+
 static void on_event(void *ctx, int k, const char *kind, const char *detail) {
   ocpp_core *c = ctx;
+  if (!strcmp(kind, "unlock_result") && c->link) {
+    char key[48];
+    unlock_key(k, key, sizeof key);
+    json_t *result = unlock_status(detail);
+    ocpp_link_answer_deferred(c->link, key, result);
+    json_decref(result);
+  }
   if (c->active->event) c->active->event(active_ctx(c), k, kind, detail);
   report_exhaustion(c);
+}
+
+static bool on_car_leaving(void *ctx, int k) {
+  ocpp_core *c = ctx;
+  return c->active->car_leaving_ends_session &&
+         c->active->car_leaving_ends_session(active_ctx(c), k);
 }
 
 static void on_setting_changed(void *ctx, const char *key) {
@@ -800,6 +838,7 @@ static int attach_backend(station *st, const char *url, char *err, size_t errlen
                       .meter_read = on_meter_read,
                       .event = on_event,
                       .setting_changed = on_setting_changed,
+                      .car_leaving_ends_session = on_car_leaving,
                       .setting_state = on_setting_state,
                       .status_json = on_status_json,
                       .closing = on_closing,

@@ -228,20 +228,41 @@ json_t *ocpp_net_load(store *db, int slot) {
   return out;
 }
 
+/* The securityProfile of slot `slot` (slot 1: `installer_profile`), -1 when
+ * the slot has no profile. */
+static int slot_profile(store *db, int slot, int installer_profile) {
+  if (slot == OCPP_NET_INSTALLER) return installer_profile;
+  json_t *p = ocpp_net_load(db, slot);
+  if (!p) return -1;
+  int profile = (int)json_integer_value(json_object_get(p, "securityProfile"));
+  json_decref(p);
+  return profile;
+}
+
 int ocpp_net_priority_downgrade(store *db, const char *csl, int installer_profile, int current) {
   int slots[OCPP_NET_SLOTS];
   char why[120];
   int n = ocpp_net_priority_parse(csl, slots, why, sizeof why);
   if (n < 0) return -1;
   for (int i = 0; i < n; i++) {
-    int profile = installer_profile;
-    if (slots[i] != OCPP_NET_INSTALLER) {
-      json_t *p = ocpp_net_load(db, slots[i]);
-      if (!p) continue;
-      profile = (int)json_integer_value(json_object_get(p, "securityProfile"));
-      json_decref(p);
-    }
-    if (profile < current) return slots[i];
+    int profile = slot_profile(db, slots[i], installer_profile);
+    if (profile >= 0 && profile < current) return slots[i];
   }
   return 0;
+}
+
+int ocpp_net_priority_highest(store *db, const char *csl, int installer_profile, int *slot) {
+  int slots[OCPP_NET_SLOTS];
+  char why[120];
+  int n = ocpp_net_priority_parse(csl, slots, why, sizeof why);
+  if (n < 0) return -1;
+  int best = 0;
+  for (int i = 0; i < n; i++) {
+    int profile = slot_profile(db, slots[i], installer_profile);
+    if (profile > best) {
+      best = profile;
+      if (slot) *slot = slots[i];
+    }
+  }
+  return best;
 }

@@ -75,6 +75,10 @@ void ocpp_net_connected(ocpp_net_cursor *c);
  * securityProfile below `current` (slot 1: `installer_profile`; a slot
  * without a profile is skipped), 0 when none; -1 when `csl` is no list. */
 int ocpp_net_priority_downgrade(store *db, const char *csl, int installer_profile, int current);
+/* A05.FR.02/03: the highest securityProfile among the slots of the priority
+ * list `csl` (slot 1: `installer_profile`; a slot without a profile is
+ * skipped), its slot in `*slot`; 0 when none has one, -1 when `csl` is no list. */
+int ocpp_net_priority_highest(store *db, const char *csl, int installer_profile, int *slot);
 
 /* The lowest security profile a new profile or priority may have while
  * `current` is in use (B09.FR.04, A05.FR.10): `current`, or 2 under 3 when

@@ -60,8 +60,19 @@ typedef struct {
   char action[64];
 } answered_call;
 
+/* A peer's CALL whose answer comes later (ocpp_reply_defer). */
+typedef struct deferred_call {
+  struct deferred_call *next;
+  char id[ID_LEN];
+  char action[64];
+  char key[64];
+  json_t *fallback;
+  int64_t deadline;
+} deferred_call;
+
 struct ocpp_rpc {
   ocpp_rpc_config cfg;
+  deferred_call *deferred;
   answered_call *answered; /* ANSWERED_KEPT, allocated by the first answer (most swarm
                             * stations never get a CALL from their back end) */
   unsigned answered_next;
@@ -94,6 +105,16 @@ static void drop(pending_call *p) {
   free(p);
 }
 
+static void drop_deferred(ocpp_rpc *r) {
+  while (r->deferred) {
+    deferred_call *d = r->deferred;
+    r->deferred = d->next;
+    log_warn(MOD, "%s %s: not answered, the connection is gone", d->action, d->id);
+    json_decref(d->fallback);
+    free(d);
+  }
+}
+
 void ocpp_rpc_free(ocpp_rpc *r) {
   if (!r) return;
   while (r->head) {
@@ -101,6 +122,7 @@ void ocpp_rpc_free(ocpp_rpc *r) {
     r->head = p->next;
     drop(p);
   }
+  drop_deferred(r);
   free(r->answered);
   free(r);
 }
@@ -115,7 +137,15 @@ int64_t ocpp_rpc_next_deadline(const ocpp_rpc *r) {
   int64_t next = NEVER;
   for (const pending_call *p = r->head; p && p->sent; p = p->next)
     if (p->deadline < next) next = p->deadline;
+  for (const deferred_call *d = r->deferred; d; d = d->next)
+    if (d->deadline < next) next = d->deadline;
   return next;
+}
+
+size_t ocpp_rpc_deferred(const ocpp_rpc *r) {
+  size_t n = 0;
+  for (const deferred_call *d = r->deferred; d; d = d->next) n++;
+  return n;
 }
 
 static int send_json(ocpp_rpc *r, json_t *frame) {
@@ -137,6 +167,8 @@ static void refuse(ocpp_rpc *r, const char *id, const char *code, const char *te
   send_error(r, id, code, text);
   if (r->cfg.invalid_message) r->cfg.invalid_message(r->cfg.ctx, code, text);
 }
+
+static void answer(ocpp_rpc *r, const char *id, const char *action, ocpp_reply *reply);
 
 /* Takes call p off the queue and reports its outcome. */
 static void finish(ocpp_rpc *r, pending_call *p, const json_t *result, const char *code,
@@ -261,6 +293,7 @@ int ocpp_rpc_call_text(ocpp_rpc *r, const char *action, json_t *payload, char *t
 
 void ocpp_rpc_fail_all(ocpp_rpc *r, const char *code, const char *text) {
   while (r->head) finish(r, r->head, NULL, code, text);
+  drop_deferred(r);
 }
 
 void ocpp_rpc_tick(ocpp_rpc *r, int64_t now) {
@@ -275,7 +308,54 @@ void ocpp_rpc_tick(ocpp_rpc *r, int64_t now) {
              r->cfg.call_timeout_ms);
     finish(r, p, NULL, "Timeout", "no answer from the back end");
   }
+  /* deferred answers that did not come: their fallback */
+  for (deferred_call **at = &r->deferred; *at;) {
+    deferred_call *d = *at;
+    if (now < d->deadline) {
+      at = &d->next;
+      continue;
+    }
+    *at = d->next;
+    log_warn(MOD, "%s %s: no answer within its time, the fallback sent", d->action, d->id);
+    answer(r, d->id, d->action, &(ocpp_reply){.result = d->fallback});
+    free(d);
+  }
   pump(r, now);
+}
+
+int ocpp_reply_defer(ocpp_reply *reply, const char *key, int64_t timeout_ms, json_t *fallback) {
+  ocpp_rpc *r = reply->rpc;
+  deferred_call *d = r && strlen(key) < sizeof d->key ? calloc(1, sizeof *d) : NULL;
+  if (!d) {
+    json_decref(fallback);
+    return -1;
+  }
+  snprintf(d->id, sizeof d->id, "%s", reply->msg_id);
+  snprintf(d->action, sizeof d->action, "%s", reply->action);
+  snprintf(d->key, sizeof d->key, "%s", key);
+  d->fallback = fallback;
+  d->deadline = r->now + timeout_ms;
+  d->next = r->deferred;
+  r->deferred = d;
+  reply->deferred = true;
+  return 0;
+}
+
+int ocpp_rpc_answer_deferred(ocpp_rpc *r, const char *key, const json_t *result) {
+  int n = 0;
+  for (deferred_call **at = &r->deferred; *at;) {
+    deferred_call *d = *at;
+    if (strcmp(d->key, key) != 0) {
+      at = &d->next;
+      continue;
+    }
+    *at = d->next;
+    json_decref(d->fallback);
+    answer(r, d->id, d->action, &(ocpp_reply){.result = json_deep_copy(result)});
+    free(d);
+    n++;
+  }
+  return n;
 }
 
 static void handle_call(ocpp_rpc *r, const char *id, const json_t *frame) {
@@ -303,13 +383,24 @@ static void handle_call(ocpp_rpc *r, const char *id, const json_t *frame) {
       refuse(r, id, code_of(r, err.kind), err.text);
     return;
   }
-  ocpp_reply reply = {0};
+  ocpp_reply reply = {.rpc = r, .msg_id = id, .action = action};
   r->cfg.call(r->cfg.ctx, action, payload, &reply);
   if (reply.no_answer) { /* the version's registration rules forbid any answer */
     json_decref(reply.result);
     log_info(MOD, "%s %s: not answered", action, id);
     return;
   }
+  if (reply.deferred) { /* ocpp_rpc_answer_deferred or the fallback answers it */
+    json_decref(reply.result);
+    return;
+  }
+  answer(r, id, action, &reply);
+}
+
+/* Sends the answer to the peer's CALL `id` (its result stolen). */
+static void answer(ocpp_rpc *r, const char *id, const char *action, ocpp_reply *reply_in) {
+  ocpp_reply reply = *reply_in;
+  ocpp_error err = {.kind = OCPP_ERR_NONE};
   if (!reply.result && !reply.error_code) {
     reply.error_code = code_of(r, OCPP_ERR_INTERNAL);
     snprintf(reply.error_text, sizeof reply.error_text, "%s: no answer", action);

@@ -25,13 +25,22 @@
 #include "ocpp/ocpp_error.h"
 #include "ocpp/ocpp_version.h"
 
+struct ocpp_rpc;
+
 /* The answer a handler gives to an incoming CALL: a result object, or a
- * CALLERROR code (spelled in the handler's version) with a text. */
+ * CALLERROR code (spelled in the handler's version) with a text; or, through
+ * ocpp_reply_defer, an answer given later. */
 typedef struct {
   json_t *result; /* owned by the rpc layer after the handler returns */
   const char *error_code;
   char error_text[200];
   bool no_answer; /* answer nothing at all (1.6 4.2: while the boot is Rejected) */
+  bool deferred;  /* set by ocpp_reply_defer: the answer comes later */
+  /* set by the engine for a CALL it can answer later (NULL otherwise: a
+   * SEND, a handler called outside the engine) */
+  struct ocpp_rpc *rpc;
+  const char *msg_id;
+  const char *action;
 } ocpp_reply;
 
 /* Exactly once per station call: the result (valid per schema), or an error
@@ -78,6 +87,24 @@ ocpp_rpc *ocpp_rpc_new(const ocpp_rpc_config *cfg);
 /* Drops queued and outstanding calls without calling their callbacks (the
  * owner is going away); call ocpp_rpc_fail_all first to notify them. */
 void ocpp_rpc_free(ocpp_rpc *r);
+
+/* Deferred answers. A handler that learns its answer only later (the lock
+ * of UnlockConnector opens after a motor's travel) calls ocpp_reply_defer
+ * instead of filling the reply: the CALL is kept under `key` (at most 63
+ * characters, e.g. "UnlockConnector/1") and answered by
+ * ocpp_rpc_answer_deferred, once; `fallback` (stolen; its schema checked as
+ * any answer) is sent if no answer came within timeout_ms, so every CALL is
+ * answered in bounded time. The connection's loss drops the CALLs kept (an
+ * answer belongs to the connection its CALL came on). 0 when deferred; -1
+ * when this CALL cannot be (no engine behind the reply, out of memory):
+ * `fallback` is then freed and the handler answers at once. */
+int ocpp_reply_defer(ocpp_reply *reply, const char *key, int64_t timeout_ms, json_t *fallback);
+/* Answers every CALL kept under `key` with `result` (borrowed; copied for
+ * each), the fallbacks dropped; how many were answered. May be called from
+ * the handler itself. */
+int ocpp_rpc_answer_deferred(ocpp_rpc *r, const char *key, const json_t *result);
+/* CALLs waiting for their deferred answer. */
+size_t ocpp_rpc_deferred(const ocpp_rpc *r);
 
 /* Queues a station CALL (payload is stolen). A payload that fails the schema
  * is refused at once: -1 with err filled (spelled in the dialect) and cb not

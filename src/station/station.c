@@ -110,6 +110,18 @@ static void connector_config_from(const station *st, int c, connector_config *cc
   cc->rcd_auto_retries = (int)cfg_num(st, c, "rcd_auto_retries");
   cc->derate_temp_c = cfg_num(st, c, "derate_temp_c");
   cc->max_temp_c = cfg_num(st, c, "max_temp_c");
+  /* the OCPP keys are the station's settings, whatever the dialect spoken
+   * (one store: the 2.0.1 variables map to the same keys) */
+  cc->keep_session_on_ev_disconnect =
+      !config_get_bool(st->cfg, "ocpp.StopTransactionOnEVSideDisconnect");
+  cc->keep_lock_on_ev_disconnect =
+      !config_get_bool(st->cfg, "ocpp.UnlockConnectorOnEVSideDisconnect");
+}
+
+/* The OCPP keys the connectors' state machines read (EV side disconnect). */
+static bool ev_side_key(const char *key) {
+  return strcmp(key, "ocpp.StopTransactionOnEVSideDisconnect") == 0 ||
+         strcmp(key, "ocpp.UnlockConnectorOnEVSideDisconnect") == 0;
 }
 
 /* ---------- applying the core's decisions ---------- */
@@ -347,6 +359,14 @@ static void handle_cs_note(station *st, int c, const cs_note *n) {
               by == LIMIT_COUNT ? "none" : limit_source_name(by));
     break;
   }
+  case CS_NOTE_UNLOCKED:
+    station_event(st, c, "unlock_result", "%s", "Unlocked");
+    break;
+  case CS_NOTE_UNLOCK_FAILED:
+    log_warn(MOD, "connector %d: unlock failed: the lock still reads locked after %d ms", c,
+             CS_UNLOCK_TIMEOUT_MS);
+    station_event(st, c, "unlock_result", "%s", "UnlockFailed");
+    break;
   }
 }
 
@@ -620,7 +640,8 @@ int station_unlock(station *st, int c, char *err, size_t errlen) {
   }
   station_event(st, c, "unlock", "%s", "operator command");
   station_connector_event(st, c, &(cs_event){.type = CS_EV_UNLOCK});
-  return 0;
+  /* the HAL reports the switch from the loop, never from inside set_lock */
+  return cs_unlock_pending(&st->core.conn[c - 1]) ? 1 : 0;
 }
 
 void station_set_available(station *st, int c, bool available) {
@@ -835,7 +856,19 @@ static void meter_timer_cb(uv_timer_t *t) {
 /* ---------- HAL listener ---------- */
 
 static void on_cp(void *ctx, int c, cp_state s, bool diode_ok) {
-  station_connector_event(ctx, c, &(cs_event){.type = CS_EV_CP, .cp = s, .diode_ok = diode_ok});
+  station *st = ctx;
+  if (s == CP_A && c >= 1 && c <= connector_count(st) && cs_has_session(&st->core.conn[c - 1])) {
+    /* the car leaves: does its session outlive it? The setting, unless a
+     * module needs the session ended (asked now, the core cannot) */
+    connector_config *cfg = &st->core.conn[c - 1].cfg;
+    cfg->keep_session_on_ev_disconnect =
+        !config_get_bool(st->cfg, "ocpp.StopTransactionOnEVSideDisconnect");
+    for (int m = 0; m < st->module_count && cfg->keep_session_on_ev_disconnect; m++)
+      if (st->modules[m].car_leaving_ends_session &&
+          st->modules[m].car_leaving_ends_session(st->modules[m].ctx, c))
+        cfg->keep_session_on_ev_disconnect = false;
+  }
+  station_connector_event(st, c, &(cs_event){.type = CS_EV_CP, .cp = s, .diode_ok = diode_ok});
 }
 static void on_pp(void *ctx, int c, double ohms) {
   station_connector_event(ctx, c, &(cs_event){.type = CS_EV_PP, .value = ohms});
@@ -868,6 +901,11 @@ void station_connector_event(station *st, int c, const cs_event *ev) {
   sc_notes notes = {0};
   sc_connector_event(&st->core, c, ev, now_of(st), &notes);
   handle_notes(st, &notes, 0);
+  /* a session kept without its car (ocpp.StopTransactionOnEVSideDisconnect
+   * false) sees its car leave and come back with no status of its own
+   * (SuspendedEV before and after): said to the modules, whose view differs
+   * (2.0.1: Available without the car, E10) */
+  if (cs_plugged(sm) != was_plugged && cs_has_session(sm)) notify_status(st, c);
   /* a car plugged into (or taken from) a reserved connector — or one kept
    * for station-wide reservations — leaves it Reserved (OCPP 1.6 4.9, 2.0.1
    * G01.FR.09): no status tells it, this event does (the 2.0.1 dialect
@@ -1001,6 +1039,8 @@ static station_setting_state core_setting_state(station *st, const char *key) {
       return same(cur->derate_temp_c == fresh.derate_temp_c && cur->max_temp_c == fresh.max_temp_c);
     return SETTING_UNUSED;
   }
+  /* refreshed by apply_setting_core, and read again when a car leaves (on_cp) */
+  if (ev_side_key(key)) return SETTING_CURRENT;
   if (strcmp(key, "auth.timeout_s") == 0)
     return same(st->core.auth_timeout_ms == config_get_int(st->cfg, key) * 1000);
   if (strcmp(key, "log.level") == 0) {
@@ -1044,6 +1084,16 @@ static void apply_setting_core(station *st, const char *key) {
     } else if (strcmp(rest, "derate_temp_c") == 0 || strcmp(rest, "max_temp_c") == 0) {
       cur->derate_temp_c = fresh.derate_temp_c;
       cur->max_temp_c = fresh.max_temp_c;
+    }
+    return;
+  }
+  if (ev_side_key(key)) { /* from the next time a car leaves */
+    for (c = 1; c <= connector_count(st); c++) {
+      connector_config fresh;
+      connector_config_from(st, c, &fresh);
+      connector_config *cur = &st->core.conn[c - 1].cfg;
+      cur->keep_session_on_ev_disconnect = fresh.keep_session_on_ev_disconnect;
+      cur->keep_lock_on_ev_disconnect = fresh.keep_lock_on_ev_disconnect;
     }
     return;
   }
@@ -1580,6 +1630,12 @@ void station_view(const station *st, int c, station_connector_view *out) {
 }
 
 bool station_has_session(const station *st, int c) { return cs_has_session(&st->core.conn[c - 1]); }
+bool station_session_without_car(const station *st, int c) {
+  return cs_session_without_car(&st->core.conn[c - 1]);
+}
+bool station_cable_without_car(const station *st, int c) {
+  return cs_cable_without_car(&st->core.conn[c - 1]);
+}
 bool station_waiting_for_authorization(const station *st, int c) {
   return cs_waiting_for_authorization(&st->core.conn[c - 1]);
 }

@@ -69,6 +69,10 @@ typedef struct {
   void (*event)(void *ctx, int connector, const char *kind, const char *detail);
   /* A run-time setting changed (PUT /api/v1/settings, OCPP ChangeConfiguration). */
   void (*setting_changed)(void *ctx, const char *key);
+  /* The car leaves a session that ocpp.StopTransactionOnEVSideDisconnect
+   * false would keep: true when the module needs it to end all the same
+   * (OCPP 2.0.1 TxStopPoint EVConnected or PowerPathClosed, E06). May be NULL. */
+  bool (*car_leaving_ends_session)(void *ctx, int connector);
   /* Does the module work with the configured value of run-time setting `key`?
    * SETTING_UNUSED for keys it does not take; SETTING_CURRENT when it reads
    * the value at each use, or keeps a copy that setting_changed refreshed;
@@ -348,7 +352,12 @@ void station_show_kept_reservations(station *st, bool on);
 /* Withdraw the authorization of `uid` held for the next plug (sc_withdraw_held;
  * the event `auth_withdrawn`): 0, or -1 when none is held for it. */
 int station_withdraw_held_authorization(station *st, const char *uid);
-/* End the connector's session (reason UnlockCommand) and release the socket lock. */
+/* End the connector's session (reason UnlockCommand) and release the socket
+ * lock. -1 with the reason (no such connector, a fixed cable); 0 when the
+ * lock reads open already (or nothing is plugged: no cable to free); 1 when
+ * the answer waits for the lock switch: the event `unlock_result` follows,
+ * detail "Unlocked" or "UnlockFailed" (the switch still read locked
+ * CS_UNLOCK_TIMEOUT_MS later), never from inside this call. */
 int station_unlock(station *st, int connector, char *err, size_t errlen);
 /* Stop every session (SoftReset / HardReset), close, and ask the daemon to
  * start again (it re-executes itself). Without a daemon hook: only stops. */
@@ -462,6 +471,10 @@ int station_connector_count(const station *st);
 void station_view(const station *st, int c, station_connector_view *out);
 /* Single fields of station_view() without the copy. */
 bool station_has_session(const station *st, int c);
+/* The session goes on without its car (ocpp.StopTransactionOnEVSideDisconnect false). */
+bool station_session_without_car(const station *st, int c);
+/* A socket's cable is still in it while its car left. */
+bool station_cable_without_car(const station *st, int c);
 bool station_waiting_for_authorization(const station *st, int c);
 /* The connector the held authorization waits on for its car, 0 none or
  * several (sc_held_connector). */

@@ -54,10 +54,10 @@ static const char usage_text[] =
     "  help                            this text\n"
     "simulator (borned --sim):\n"
     "  plug C [--ev-max-current A] [--phases 1|3] [--battery-kwh K] [--soc P] [--target-soc P]\n"
-    "  unplug C\n"
+    "  unplug C [--side both|ev|station]\n"
     "  ev C charge|pause|ventilation\n"
     "  tap UID\n"
-    "  fault C rcd|diode|welding|lock|overtemp|cpshort|clear\n"
+    "  fault C rcd|diode|welding|lock|lockstuck|overtemp|cpshort|clear\n"
     "  tamper open|close               the simulated cover/tamper switch\n"
     "\n"
     "T: ISO-8601 (2026-01-31, 2026-01-31T18:00:00Z, ...+01:00) or epoch seconds.\n"
@@ -278,6 +278,35 @@ static int verb_connector_only(ctl_command *cmd, const char *verb, const char *p
   cmd->connector = c;
   snprintf(cmd->done, sizeof cmd->done, "connector %d: %s", c, done);
   return set_path(cmd, err, errlen, path_fmt, c);
+}
+
+/* `unplug C [--side both|ev|station]`: the whole cable, the car's side only
+ * (the cable left in the socket), or that cable out of the socket. */
+static int verb_unplug(ctl_command *cmd, const token *tok, int n, char *err, size_t errlen) {
+  opt_spec specs[] = {{"side", true, NULL}};
+  const char *pos[1] = {0};
+  int npos, c = 0;
+  if (split_opts("unplug", tok, n, specs, 1, pos, &npos, 1, err, errlen) ||
+      need_args("unplug", npos, 1, 1, "unplug C [--side both|ev|station]", err, errlen) ||
+      parse_connector("unplug", pos[0], &c, err, errlen))
+    return -1;
+  static const char *const sides[] = {"both", "ev", "station", NULL};
+  static const char *const done[] = {"unplugged", "unplugged on the EV side",
+                                     "cable out of the socket"};
+  int side = 0;
+  if (specs[0].value) {
+    side = one_of(specs[0].value, sides);
+    if (side < 0)
+      return errbuf_fail(err, errlen, "unplug: --side `%s` is not both, ev or station",
+                         specs[0].value);
+    if (add_field(cmd, "side", CTL_VAL_STRING, specs[0].value, err, errlen)) return -1;
+  }
+  cmd->method = "POST";
+  cmd->has_body = true;
+  cmd->view = CTL_VIEW_DONE;
+  cmd->connector = c;
+  snprintf(cmd->done, sizeof cmd->done, "connector %d: %s", c, done[side]);
+  return set_path(cmd, err, errlen, "/api/v1/sim/connectors/%d/unplug", c);
 }
 
 /* `ev C STATE` and `fault C KIND`: a connector and one word from a list. */
@@ -793,7 +822,7 @@ int ctl_parse(int argc, char *const argv[], ctl_globals *g, ctl_command *cmd, ch
   const token *rest = tok + 1;
   int nrest = n - 1;
   static const char *const ev_states[] = {"charge", "pause", "ventilation", NULL};
-  static const char *const faults[] = {"rcd",      "diode",   "welding", "lock",
+  static const char *const faults[] = {"rcd",      "diode",   "welding", "lock", "lockstuck",
                                        "overtemp", "cpshort", "clear",   NULL};
   static const char *const verbs[] = {
       "status", "plug", "unplug", "ev",    "tap",        "fault",  "sessions", "badges",
@@ -808,8 +837,7 @@ int ctl_parse(int argc, char *const argv[], ctl_globals *g, ctl_command *cmd, ch
   case 1:
     return verb_plug(cmd, rest, nrest, err, errlen);
   case 2:
-    return verb_connector_only(cmd, "unplug", "/api/v1/sim/connectors/%d/unplug", "unplugged", rest,
-                               nrest, err, errlen);
+    return verb_unplug(cmd, rest, nrest, err, errlen);
   case 3:
     return verb_connector_word(cmd, "ev", "state", ev_states, "charge, pause or ventilation", rest,
                                nrest, err, errlen);
@@ -817,8 +845,8 @@ int ctl_parse(int argc, char *const argv[], ctl_globals *g, ctl_command *cmd, ch
     return verb_tap(cmd, rest, nrest, err, errlen);
   case 5:
     return verb_connector_word(cmd, "fault", "kind", faults,
-                               "rcd, diode, welding, lock, overtemp, cpshort or clear", rest, nrest,
-                               err, errlen);
+                               "rcd, diode, welding, lock, lockstuck, overtemp, cpshort or clear",
+                               rest, nrest, err, errlen);
   case 6:
     return verb_sessions(cmd, rest, nrest, err, errlen);
   case 7:

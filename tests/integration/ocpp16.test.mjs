@@ -7,6 +7,9 @@
 // independent strict back end (ocpp-ws-io) by setting BORNE_OCPP_PEER.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
 import { startBorned } from './lib/borne.mjs';
 import { resumed, startCsms } from './lib/csms.mjs';
 import { startCsmsWsIo } from './lib/csms_ws_io.mjs';
@@ -22,7 +25,7 @@ before(async () => {
   st = await startBorned({
     connectors: 2, auth: 'ocpp', speed: 20,
     args: ['--csms', csms.url],
-    set: { 'station.id': 'cp-ocpp-1', 'ocpp.MeterValueSampleInterval': '60', 'ocpp.MinimumStatusDuration': '0' },
+    set: { 'station.id': 'cp-ocpp-1', 'station.serial': 'SN-OCTT-0001', 'ocpp.MeterValueSampleInterval': '60', 'ocpp.MinimumStatusDuration': '0' },
   });
   await csms.connected();
   await csms.waitCall('BootNotification');
@@ -493,6 +496,46 @@ test('OCTT TC_027_CS, TC_012_CS, TC_018_1_CS, TC_055_CS, TC_042_2_CS: remote sta
   csms.assertNoViolations();
 });
 
+// TC_030_CS (5.18: "The response PDU SHALL indicate whether the Charge Point
+// was able to unlock its connector"): a lock stuck closed is answered
+// UnlockFailed once its switch still reads locked, after the session ended
+// (StopTransaction UnlockCommand); a lock that opens, Unlocked after its
+// switch read open.
+test('OCTT TC_030_CS: UnlockConnector with the lock stuck closed is UnlockFailed (the transaction ended first); once it opens, Unlocked', async () => {
+  let from = csms.calls.length;
+  const after = await st.lastEventId();
+  assert.equal(st.ctl('plug', '2', '--ev-max-current', '16').code, 0);
+  assert.equal((await csms.call('RemoteStartTransaction', { connectorId: 2, idTag: 'GOOD1' })).status, 'Accepted');
+  await st.waitStatus(2, 'Charging');
+  assert.equal((await st.connector(2)).locked, true);
+  assert.equal(st.ctl('fault', '2', 'lockstuck').code, 0);
+  assert.equal((await csms.call('UnlockConnector', { connectorId: 2 })).status, 'UnlockFailed');
+  const failed = await st.waitEvent('unlock_result', { after, match: (e) => e.connector === 2 });
+  assert.equal(failed.detail, 'UnlockFailed');
+  assert.equal((await st.connector(2)).locked, true); // the lock did not open
+  assert.equal((await csms.waitCall('StopTransaction', { from })).params.reason, 'UnlockCommand');
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 2 && p.status === 'Finishing' });
+  // the fault gone, the lock opens (released since the unlock); unplugged,
+  // plugged and charging again, an unlock is Unlocked once it reads open
+  assert.equal(st.ctl('fault', '2', 'clear').code, 0);
+  assert.equal(st.ctl('unplug', '2').code, 0);
+  await st.waitStatus(2, 'Available');
+  assert.equal(st.ctl('plug', '2', '--ev-max-current', '16').code, 0);
+  assert.equal((await csms.call('RemoteStartTransaction', { connectorId: 2, idTag: 'GOOD1' })).status, 'Accepted');
+  await st.waitStatus(2, 'Charging');
+  assert.equal((await st.connector(2)).locked, true);
+  from = csms.calls.length;
+  const mark = await st.lastEventId();
+  assert.equal((await csms.call('UnlockConnector', { connectorId: 2 })).status, 'Unlocked');
+  const unlocked = await st.waitEvent('unlock_result', { after: mark, match: (e) => e.connector === 2 });
+  assert.equal(unlocked.detail, 'Unlocked');
+  assert.equal((await st.connector(2)).locked, false);
+  assert.equal((await csms.waitCall('StopTransaction', { from })).params.reason, 'UnlockCommand');
+  assert.equal(st.ctl('unplug', '2').code, 0);
+  await st.waitStatus(2, 'Available');
+  csms.assertNoViolations();
+});
+
 // TC_073_CS (and TC_085_CS): OCPP-J 1.6 and the security whitepaper send the
 // Basic password hex-encoded in AuthorizationKey; the station authenticates
 // with the password itself, not with its hexadecimal digits.
@@ -564,5 +607,234 @@ test('OCTT TC_013_CS, TC_034_CS, TC_048_3_CS, TC_050_3_CS: inoperative is kept a
   assert.equal((await csms.call('ChangeAvailability', { connectorId: 0, type: 'Operative' })).status, 'Accepted');
   for (const c of [0, 1, 2])
     await csms.waitCall('StatusNotification', { from: back, match: (p) => p.connectorId === c && p.status === 'Available' });
+  csms.assertNoViolations();
+});
+
+// TC_021_CS, TC_040_2_CS, TC_062_CS, TC_052_CS, TC_051_CS, TC_028_CS: a key
+// set and read back, a value out of its range refused, an unknown vendor's
+// DataTransfer refused, an unknown reservationId cancels nothing, a cancelled
+// reservation frees its connector for another badge (no reservationId in its
+// StartTransaction), a remote stop of an unknown transaction refused.
+test('OCTT TC_021_CS, TC_040_2_CS, TC_062_CS, TC_052_CS, TC_051_CS, TC_028_CS: set and read back, -1 Rejected, DataTransfer refused, reservations cancelled by their id only, unknown transaction not stopped', async () => {
+  await st.waitReady(3); // the API's port after the hard reset above
+  const interval = async () => (await csms.call('GetConfiguration', { key: ['MeterValueSampleInterval'] })).configurationKey;
+  const was = (await interval())[0].value;
+  assert.equal((await csms.call('ChangeConfiguration', { key: 'MeterValueSampleInterval', value: '45' })).status, 'Accepted');
+  assert.deepEqual(await interval(), [{ key: 'MeterValueSampleInterval', readonly: false, value: '45' }]);
+  assert.equal((await csms.call('ChangeConfiguration', { key: 'MeterValueSampleInterval', value: '-1' })).status, 'Rejected');
+  assert.equal((await interval())[0].value, '45');
+  assert.equal((await csms.call('ChangeConfiguration', { key: 'MeterValueSampleInterval', value: was })).status, 'Accepted');
+  const dt = await csms.call('DataTransfer', { vendorId: 'org.openchargealliance.octt', messageId: 'TestMessage', data: 'x' });
+  assert.ok(['Rejected', 'UnknownMessageId', 'UnknownVendorId'].includes(dt.status), dt.status);
+  // TC_052_CS: reserved; CancelReservation of another id Rejected; still reserved
+  let from = csms.calls.length;
+  const expiryDate = new Date(Date.now() + 3600e3).toISOString();
+  assert.equal((await csms.call('ReserveNow', { connectorId: 1, expiryDate, idTag: 'GOOD1', reservationId: 51 })).status, 'Accepted');
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 1 && p.status === 'Reserved' });
+  assert.equal((await csms.call('CancelReservation', { reservationId: 52 })).status, 'Rejected');
+  assert.equal((await st.connector(1)).status, 'Reserved');
+  // TC_051_CS: Accepted, Available, then another badge charges there without reservationId
+  from = csms.calls.length;
+  assert.equal((await csms.call('CancelReservation', { reservationId: 51 })).status, 'Accepted');
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 1 && p.status === 'Available' });
+  assert.equal(st.ctl('plug', '1', '--ev-max-current', '16').code, 0);
+  assert.equal(st.ctl('tap', 'GOOD2').code, 0);
+  const start = await csms.waitCall('StartTransaction', { from, match: (p) => p.connectorId === 1 });
+  assert.equal(start.params.idTag, 'GOOD2');
+  assert.equal(start.params.reservationId, undefined);
+  await st.waitStatus(1, 'Charging');
+  // TC_028_CS: an unknown transactionId: Rejected, the transaction goes on
+  const tx = (await st.connector(1)).ocpp_transaction_id;
+  assert.equal((await csms.call('RemoteStopTransaction', { transactionId: tx + 1000 })).status, 'Rejected');
+  assert.equal((await st.connector(1)).status, 'Charging');
+  assert.equal(csms.calls.slice(from).filter((c) => c.action === 'StopTransaction').length, 0);
+  assert.equal(st.ctl('tap', 'GOOD2').code, 0);
+  await csms.waitCall('StopTransaction', { from });
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 1 && p.status === 'Available' });
+  csms.assertNoViolations();
+});
+
+// TC_068_CS, TC_069_CS: during a transaction another badge stops nothing (its
+// Authorize is allowed: one reader serves both connectors; accepted, it waits
+// for a car at the free connector until ConnectionTimeOut); the starting badge
+// stops it, StopTransaction naming it; a badge of the same parentIdTag stops
+// it too, StopTransaction naming that badge; Finishing until the cable leaves.
+test('OCTT TC_068_CS, TC_069_CS: another badge stops nothing; the starting badge or one of its parentIdTag stops the transaction, named in StopTransaction; Finishing', async () => {
+  const timeout = (await csms.call('GetConfiguration', { key: ['ConnectionTimeOut'] })).configurationKey[0].value;
+  assert.equal((await csms.call('ChangeConfiguration', { key: 'ConnectionTimeOut', value: '5' })).status, 'Accepted');
+  let from = csms.calls.length;
+  assert.equal(st.ctl('plug', '1', '--ev-max-current', '16').code, 0);
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  await csms.waitCall('StartTransaction', { from, match: (p) => p.connectorId === 1 && p.idTag === 'GOOD1' });
+  await st.waitStatus(1, 'Charging');
+  const after = await st.lastEventId();
+  assert.equal(st.ctl('tap', 'GOOD2').code, 0);
+  await st.waitEvent('auth_expired', { after, match: (e) => e.detail === 'GOOD2' });
+  assert.equal(csms.calls.slice(from).filter((c) => c.action === 'StopTransaction').length, 0);
+  assert.equal((await st.connector(1)).status, 'Charging');
+  from = csms.calls.length;
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  const stop = await csms.waitCall('StopTransaction', { from });
+  assert.equal(stop.params.idTag, 'GOOD1');
+  const finishing = await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 1 && p.status === 'Finishing' });
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await csms.waitCall('StatusNotification', { from: csms.calls.indexOf(finishing) + 1, match: (p) => p.connectorId === 1 && p.status === 'Available' });
+
+  const parents = { FLEET1: 'FLEET', FLEET2: 'FLEET' };
+  const plain = csms.idTagInfo;
+  csms.idTagInfo = (tag) => (parents[tag] ? { status: 'Accepted', parentIdTag: parents[tag] } : plain.call(csms, tag));
+  try {
+    from = csms.calls.length;
+    assert.equal(st.ctl('plug', '1', '--ev-max-current', '16').code, 0);
+    assert.equal(st.ctl('tap', 'FLEET1').code, 0);
+    await csms.waitCall('StartTransaction', { from, match: (p) => p.connectorId === 1 && p.idTag === 'FLEET1' });
+    await st.waitStatus(1, 'Charging');
+    from = csms.calls.length;
+    assert.equal(st.ctl('tap', 'FLEET2').code, 0);
+    const auth = await csms.waitCall('Authorize', { from });
+    assert.equal(auth.params.idTag, 'FLEET2');
+    const groupStop = await csms.waitCall('StopTransaction', { from });
+    assert.equal(groupStop.params.idTag, 'FLEET2');
+    const fin = await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 1 && p.status === 'Finishing' });
+    assert.equal(st.ctl('unplug', '1').code, 0);
+    await csms.waitCall('StatusNotification', { from: csms.calls.indexOf(fin) + 1, match: (p) => p.connectorId === 1 && p.status === 'Available' });
+  } finally {
+    csms.idTagInfo = plain;
+  }
+  assert.equal((await csms.call('ChangeConfiguration', { key: 'ConnectionTimeOut', value: timeout })).status, 'Accepted');
+  csms.assertNoViolations();
+});
+
+// TC_007_CS, TC_061_CS (AuthorizationCacheEnabled and LocalPreAuthorize true):
+// a cached badge makes the connector Preparing and starts the transaction
+// without an Authorize; unused it is Available again at ConnectionTimeOut;
+// after ClearCache (Accepted) the same badge is asked for again. Connector 2
+// out of service: with two free connectors a badge waits for either car and
+// neither is Preparing (docs/ocpp16.md, "Preparing before the car").
+test('OCTT TC_007_CS, TC_061_CS: a cached badge is Preparing and starts without Authorize; Available at ConnectionTimeOut; after ClearCache it is asked for again', async () => {
+  const get = async (key) => (await csms.call('GetConfiguration', { key: [key] })).configurationKey[0].value;
+  const saved = [['LocalPreAuthorize', await get('LocalPreAuthorize')], ['ConnectionTimeOut', await get('ConnectionTimeOut')]];
+  for (const [key, value] of [['AuthorizationCacheEnabled', 'true'], ['LocalPreAuthorize', 'true'], ['ConnectionTimeOut', '5']])
+    assert.equal((await csms.call('ChangeConfiguration', { key, value })).status, 'Accepted');
+  let from = csms.calls.length;
+  assert.equal((await csms.call('ChangeAvailability', { connectorId: 2, type: 'Inoperative' })).status, 'Accepted');
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 2 && p.status === 'Unavailable' });
+  // TC_007_CS: GOOD1 was accepted online before: cached
+  from = csms.calls.length;
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 1 && p.status === 'Preparing' });
+  assert.equal(st.ctl('plug', '1', '--ev-max-current', '16').code, 0);
+  const start = await csms.waitCall('StartTransaction', { from, match: (p) => p.connectorId === 1 });
+  assert.equal(start.params.idTag, 'GOOD1');
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 1 && p.status === 'Charging' });
+  assert.equal(csms.calls.slice(from).filter((c) => c.action === 'Authorize').length, 0);
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  await csms.waitCall('StopTransaction', { from });
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 1 && p.status === 'Available' });
+  // TC_061_CS steps 1 and 3: Preparing, then Available at ConnectionTimeOut
+  from = csms.calls.length;
+  let after = await st.lastEventId();
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  const preparing = await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 1 && p.status === 'Preparing' });
+  await st.waitEvent('auth_expired', { after, match: (e) => e.detail === 'GOOD1' });
+  await csms.waitCall('StatusNotification', { from: csms.calls.indexOf(preparing) + 1, match: (p) => p.connectorId === 1 && p.status === 'Available' });
+  assert.equal(csms.calls.slice(from).filter((c) => c.action === 'Authorize').length, 0);
+  // steps 5 to 8: ClearCache Accepted; the same badge goes to the back end
+  assert.deepEqual(await csms.call('ClearCache', {}), { status: 'Accepted' });
+  from = csms.calls.length;
+  after = await st.lastEventId();
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  await csms.waitCall('Authorize', { from, match: (p) => p.idTag === 'GOOD1' });
+  await st.waitEvent('auth_expired', { after, match: (e) => e.detail === 'GOOD1' });
+  for (const [key, value] of saved)
+    assert.equal((await csms.call('ChangeConfiguration', { key, value })).status, 'Accepted');
+  from = csms.calls.length;
+  assert.equal((await csms.call('ChangeAvailability', { connectorId: 2, type: 'Operative' })).status, 'Accepted');
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 2 && p.status === 'Available' });
+  csms.assertNoViolations();
+});
+
+// TC_079_CS (whitepaper N01.FR.07): every LogStatusNotification of an upload
+// carries the requestId of the GetLog.req that started it, 0 as well.
+test('OCTT TC_079_CS: GetLog SecurityLog Accepted; Uploading then Uploaded with the GetLog.req requestId (0 too); the security log at the location', async () => {
+  const uploads = [];
+  const http = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => { uploads.push({ method: req.method, url: req.url, body: Buffer.concat(chunks).toString('utf8') }); res.end('ok'); });
+  });
+  http.listen(0, '127.0.0.1');
+  await once(http, 'listening');
+  try {
+    for (const requestId of [79, 0]) {
+      const from = csms.calls.length;
+      const n = uploads.length;
+      const answer = await csms.call('GetLog', { logType: 'SecurityLog', requestId, log: { remoteLocation: `http://127.0.0.1:${http.address().port}/logs/` } });
+      assert.equal(answer.status, 'Accepted');
+      assert.match(answer.filename, /^borne-securitylog-/);
+      await csms.waitCall('LogStatusNotification', { from, match: (p) => p.status === 'Uploaded', timeoutMs: 30000 });
+      const statuses = csms.calls.slice(from).filter((c) => c.action === 'LogStatusNotification').map((c) => [c.params.status, c.params.requestId]);
+      assert.deepEqual(statuses, [['Uploading', requestId], ['Uploaded', requestId]]);
+      assert.equal(uploads.length, n + 1);
+      assert.equal(uploads[n].url, '/logs/');
+      assert.ok(uploads[n].body.includes(answer.filename), 'the part is named after the filename');
+      assert.match(uploads[n].body, /"kind":"security"/);
+      assert.doesNotMatch(uploads[n].body, /"kind":"(?!security)/);
+    }
+    csms.assertNoViolations();
+  } finally {
+    http.close();
+  }
+});
+
+// TC_087_CS (whitepaper A00.FR.511): the charge point certificate's commonName
+// is the charge point's unique serial number (chargePointSerialNumber), its
+// organizationName the CPO; the CSR the station makes for it says so.
+test('OCTT TC_087_CS: the CSR of the charge point certificate names the serial number in CN and CpoName in O', async () => {
+  // the serial the BootNotification told (the one after the hard reset above)
+  assert.equal(csms.callsOf('BootNotification').at(-1).params.chargePointSerialNumber, 'SN-OCTT-0001');
+  assert.equal((await csms.call('ChangeConfiguration', { key: 'CpoName', value: 'Borne Test CPO' })).status, 'Accepted');
+  const from = csms.calls.length;
+  assert.deepEqual(await csms.call('ExtendedTriggerMessage', { requestedMessage: 'SignChargePointCertificate' }), { status: 'Accepted' });
+  const req = await csms.waitCall('SignCertificate', { from });
+  const subject = execFileSync('openssl', ['req', '-noout', '-subject', '-nameopt', 'RFC2253'], { input: req.params.csr }).toString().trim();
+  assert.match(subject, /CN=SN-OCTT-0001(,|$)/);
+  assert.match(subject, /O=Borne Test CPO(,|$)/);
+  assert.doesNotMatch(subject, /cp-ocpp-1/);
+  csms.assertNoViolations();
+});
+
+// TC_041_CS: a connector in fault reports Faulted (with its error code) and
+// the driver's attempts start nothing: a badge with the car plugged in is
+// held for another connector until ConnectionTimeOut, a remote start is
+// Rejected (5.11: the connector cannot charge).
+test('OCTT TC_041_CS: a faulted connector is reported Faulted and no transaction starts on it', async () => {
+  const timeout = (await csms.call('GetConfiguration', { key: ['ConnectionTimeOut'] })).configurationKey[0].value;
+  assert.equal((await csms.call('ChangeConfiguration', { key: 'ConnectionTimeOut', value: '5' })).status, 'Accepted');
+  let from = csms.calls.length;
+  assert.equal(st.ctl('plug', '1', '--ev-max-current', '16').code, 0);
+  assert.equal((await csms.call('RemoteStartTransaction', { connectorId: 1, idTag: 'GOOD1' })).status, 'Accepted');
+  await st.waitStatus(1, 'Charging');
+  // a welded contactor: latched until cleared, unplugging included
+  assert.equal(st.ctl('fault', '1', 'welding').code, 0);
+  assert.equal(st.ctl('ev', '1', 'pause').code, 0);
+  const faulted = await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 1 && p.status === 'Faulted' });
+  assert.notEqual(faulted.params.errorCode, 'NoError');
+  await csms.waitCall('StopTransaction', { from });
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  from = csms.calls.length;
+  assert.equal(st.ctl('plug', '1', '--ev-max-current', '16').code, 0);
+  const after = await st.lastEventId();
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  await st.waitEvent('auth_expired', { after, match: (e) => e.detail === 'GOOD1' });
+  assert.equal((await csms.call('RemoteStartTransaction', { connectorId: 1, idTag: 'GOOD1' })).status, 'Rejected');
+  assert.equal((await st.connector(1)).session, null);
+  assert.equal(csms.calls.slice(from).filter((c) => c.action === 'StartTransaction').length, 0);
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  assert.equal(st.ctl('fault', '1', 'clear').code, 0);
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 1 && p.status === 'Available' });
+  assert.equal((await csms.call('ChangeConfiguration', { key: 'ConnectionTimeOut', value: timeout })).status, 'Accepted');
   csms.assertNoViolations();
 });

@@ -143,6 +143,47 @@ test('remote start and remote stop', async () => {
   csms.assertNoViolations();
 });
 
+// F05 (TC_F_06_CS, TC_F_07_CS: Unlocked; the 2.0.1 text's UnlockFailed): the
+// answer says whether the lock opened. A socket kept locked between sessions
+// (connector.N.permanent_lock), a cable in it and no transaction: a lock
+// stuck closed is UnlockFailed once its switch still reads locked; a lock
+// that opens, Unlocked after its switch read open.
+test('F05: UnlockConnector with the lock stuck closed is UnlockFailed; a lock that opens is Unlocked once its switch reads open', async () => {
+  const csms2 = await peer();
+  const st2 = await startBorned({
+    connectors: 1, auth: 'ocpp', speed: 20, args: ['--csms', csms2.url],
+    set: { 'station.id': 'cp-201-lock', 'ocpp.version': '2.0.1', 'ocpp.MinimumStatusDuration': '0', 'connector.1.permanent_lock': 'true' },
+  });
+  try {
+    await csms2.waitCall('BootNotification');
+    // nothing plugged: no cable to free, Unlocked at once (TC_F_07_CS)
+    assert.equal((await csms2.call('UnlockConnector', { evseId: 1, connectorId: 1 })).status, 'Unlocked');
+    assert.equal(st2.ctl('plug', '1').code, 0);
+    await st2.waitStatus(1, 'Preparing');
+    assert.equal((await st2.connector(1)).locked, true);
+    assert.equal(st2.ctl('fault', '1', 'lockstuck').code, 0);
+    let mark = await st2.lastEventId();
+    assert.equal((await csms2.call('UnlockConnector', { evseId: 1, connectorId: 1 })).status, 'UnlockFailed');
+    assert.equal((await st2.waitEvent('unlock_result', { after: mark })).detail, 'UnlockFailed');
+    assert.equal((await st2.connector(1)).locked, true);
+    // the fault gone: unplugged and plugged again, the lock engages, and an
+    // unlock is answered once it reads open
+    assert.equal(st2.ctl('fault', '1', 'clear').code, 0);
+    assert.equal(st2.ctl('unplug', '1').code, 0);
+    await st2.waitStatus(1, 'Available');
+    assert.equal(st2.ctl('plug', '1').code, 0);
+    await st2.waitStatus(1, 'Preparing');
+    await st2.waitFor(async () => (await st2.connector(1)).locked, { what: 'the lock engaged' });
+    mark = await st2.lastEventId();
+    assert.equal((await csms2.call('UnlockConnector', { evseId: 1, connectorId: 1 })).status, 'Unlocked');
+    assert.equal((await st2.waitEvent('unlock_result', { after: mark })).detail, 'Unlocked');
+    assert.equal((await st2.connector(1)).locked, false);
+    csms2.assertNoViolations();
+  } finally {
+    await st2.stop(); st2.cleanup(); await csms2.close();
+  }
+});
+
 test('availability, unlock, trigger, clear cache and an action the station does not handle', async () => {
   const from = csms.calls.length;
   assert.equal((await csms.call('ChangeAvailability', { operationalStatus: 'Inoperative', evse: { id: 1 } })).status, 'Accepted');
@@ -178,6 +219,24 @@ test('the local list: full and differential updates, its version (D01, D02)', as
   assert.equal((await csms.call('SendLocalList', { versionNumber: 2, updateType: 'Differential', localAuthorizationList: [entry('GONE1')] })).status, 'VersionMismatch');
   assert.equal((await csms.call('SendLocalList', { versionNumber: 4, updateType: 'Differential', localAuthorizationList: [entry('GONE1')] })).status, 'Accepted');
   assert.equal((await csms.call('GetLocalListVersion', {})).versionNumber, 4);
+  // TC_D_05_CS: a Differential with an empty list (none: the schema takes no empty array)
+  // changes no entry, takes the version;
+  // TC_D_04_CS: a Full with an empty list empties it (as the third-party OCTT implementation of
+  // the 2.1 test cases reads them: EVtivity's; the 2.0.1 pages of block D were not found)
+  assert.equal((await csms.call('SendLocalList', { versionNumber: 5, updateType: 'Differential' })).status, 'Accepted');
+  assert.equal((await csms.call('GetLocalListVersion', {})).versionNumber, 5);
+  const length = async () => (await csms.call('GetVariables', { getVariableData: [{ component: { name: 'LocalAuthListCtrlr' }, variable: { name: 'Entries' } }] })).getVariableResult[0].attributeValue;
+  assert.equal(await length(), '2', 'LOCAL1, LOCAL2 kept');
+  assert.equal((await csms.call('SendLocalList', { versionNumber: 6, updateType: 'Full' })).status, 'Accepted');
+  assert.equal((await csms.call('GetLocalListVersion', {})).versionNumber, 6);
+  assert.equal(await length(), '0');
+  // TC_D_10_CS: the list disabled, its version is 0
+  const enable = async (v) => (await csms.call('SetVariables', { setVariableData: [{ component: { name: 'LocalAuthListCtrlr' }, variable: { name: 'Enabled' }, attributeValue: v }] })).setVariableResult[0].attributeStatus;
+  assert.equal(await enable('false'), 'Accepted');
+  assert.equal((await csms.call('GetLocalListVersion', {})).versionNumber, 0);
+  assert.equal(await enable('true'), 'Accepted');
+  assert.equal((await csms.call('GetLocalListVersion', {})).versionNumber, 6);
+  assert.equal((await csms.call('SendLocalList', { versionNumber: 7, updateType: 'Full', localAuthorizationList: [entry('LOCAL1', 'Accepted'), entry('LOCAL2', 'Blocked')] })).status, 'Accepted');
   csms.assertNoViolations();
 });
 
@@ -333,7 +392,7 @@ test('TC_B_20_CS: Reset OnIdle without a transaction: Accepted, a BootNotificati
   csms.assertNoViolations();
 });
 
-test('registration: Pending refuses remote start, Rejected answers nothing, both boot again after the interval', async () => {
+test('registration: Pending refuses remote start, Rejected answers CALLERROR SecurityError (B03.FR.07, TC_B_30), both boot again after the interval', async () => {
   const own = await new Peer({ protocol: 'ocpp2.0.1', tags: TAGS, bootStatus: 'Pending', bootInterval: 1 }).listen();
   const station = await startBorned({
     connectors: 1, auth: 'ocpp', speed: 20, args: ['--csms', own.url],
@@ -345,12 +404,13 @@ test('registration: Pending refuses remote start, Rejected answers nothing, both
     // B02: no transaction is started remotely while Pending
     assert.equal((await own.call('RequestStartTransaction', { evseId: 1, remoteStartId: 1, idToken: { idToken: 'GOOD1', type: 'Central' } })).status, 'Rejected');
     assert.equal(own.callsOf('StatusNotification').length, 0, 'nothing but BootNotification before Accepted');
-    // B03: Rejected, the station answers nothing and tries again after the interval
+    // B03: Rejected, the station refuses the CSMS's calls (SecurityError) and tries again after the interval
     own.bootStatus = 'Rejected';
     const n = own.callsOf('BootNotification').length;
     await own.waitCall('BootNotification', { from: own.calls.indexOf(own.callsOf('BootNotification')[n - 1]) + 1 });
     await station.waitFor((x) => x.station.ocpp?.registration === 'Rejected', { what: 'Rejected' });
-    await assert.rejects(own.call('ClearCache', {}, { callTimeoutMs: 1500, timeoutMs: 1500 }), 'no answer while Rejected');
+    await assert.rejects(own.call('ClearCache', {}), (e) => (e.rpcErrorCode ?? e.code) === 'SecurityError', 'SecurityError while Rejected');
+    await assert.rejects(own.call('GetBaseReport', { requestId: 30, reportBase: 'FullInventory' }), (e) => (e.rpcErrorCode ?? e.code) === 'SecurityError');
     own.bootStatus = 'Accepted';
     const from = own.calls.length;
     await own.waitCall('StatusNotification', { from, match: (p) => p.evseId === 1 && p.connectorStatus === 'Available' });

@@ -7,7 +7,7 @@
 // accelerated clock (20 x): every step waits for what it expects.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ocpp201Rig } from './lib/ocpp201.mjs';
+import { getVariableResults, ocpp201Rig, setVariable } from './lib/ocpp201.mjs';
 
 const rig = ocpp201Rig('cp-201-authcache', {
   peer: { tags: { CARD1: 'Accepted' }, bootInterval: 300, handlers: { NotifyReport: () => ({}) } },
@@ -18,11 +18,8 @@ let csms, st;
 before(async () => ({ csms, st } = await rig.up()));
 after(() => rig.down(st, csms));
 
-const getVars = async (list) =>
-  (await csms.call('GetVariables', { getVariableData: list.map(([component, variable]) => ({ component: { name: component }, variable: { name: variable } })) }))
-    .getVariableResult;
-const setVar = async (component, variable, attributeValue) =>
-  (await csms.call('SetVariables', { setVariableData: [{ component: { name: component }, variable: { name: variable }, attributeValue }] })).setVariableResult[0].attributeStatus;
+const getVars = (list) => getVariableResults(csms, list);
+const setVar = (component, variable, value) => setVariable(csms, component, variable, value);
 const until = (at, what) => st.waitFor((x) => Date.parse(x.station.time) >= at, { what, timeoutMs: 60000 });
 
 /** A charge on EVSE 1 with `tag`: whether the station asked Authorize, and the Started's time. */
@@ -95,7 +92,7 @@ test('C: AuthCacheCtrlr.LifeTime: a cached badge charges without Authorize until
 // (Authorize, then the transaction); TC_C_36_CS with LocalPreAuthorize false a cached badge is
 // asked about; TC_C_09_CS / TC_C_11_CS a badge cached Invalid or Expired is asked about again and
 // starts nothing.
-test('TC_C_36, TC_C_37, TC_C_38, TC_C_09, TC_C_11: ClearCache Rejected while the cache is disabled, Accepted empties it; a cached badge asked about without LocalPreAuthorize or when not Accepted', async () => {
+test('TC_C_36, TC_C_37, TC_C_38, TC_C_09, TC_C_10, TC_C_11: ClearCache Rejected while the cache is disabled, Accepted empties it; a cached badge asked about without LocalPreAuthorize or when not Accepted', async () => {
   const storage = async () => (await getVars([['AuthCacheCtrlr', 'Storage']]))[0].attributeValue;
   assert.equal((await charge('CARD1')).asked, false, 'CARD1 is cached');
   const kept = await storage();
@@ -114,10 +111,12 @@ test('TC_C_36, TC_C_37, TC_C_38, TC_C_09, TC_C_11: ClearCache Rejected while the
   assert.equal(await setVar('AuthCtrlr', 'LocalPreAuthorize', 'false'), 'Accepted');
   assert.equal((await charge('CARD1')).asked, true, 'LocalPreAuthorize false: asked');
   assert.equal(await setVar('AuthCtrlr', 'LocalPreAuthorize', 'true'), 'Accepted');
-  // TC_C_09_CS (Invalid), TC_C_11_CS (Expired): cached by the first answer, asked about again
+  // TC_C_09_CS (Invalid), TC_C_10_CS (Blocked), TC_C_11_CS (Expired): cached by the first
+  // answer, asked about again (AuthorizeRequest with the badge's idToken and type)
   csms.tags.set('CARD3', 'Expired');
+  csms.tags.set('CARD5', 'Blocked');
   assert.equal(st.ctl('plug', '1').code, 0);
-  for (const [tag, status] of [['CARD2', 'Invalid'], ['CARD3', 'Expired']]) {
+  for (const [tag, status] of [['CARD2', 'Invalid'], ['CARD5', 'Blocked'], ['CARD3', 'Expired']]) {
     for (let round = 0; round < 2; round++) {
       const from = csms.calls.length;
       const afterId = await st.lastEventId();
@@ -125,10 +124,10 @@ test('TC_C_36, TC_C_37, TC_C_38, TC_C_09, TC_C_11: ClearCache Rejected while the
       const asked = await csms.waitCall('Authorize', { from, match: (p) => p.idToken.idToken === tag });
       assert.equal(asked.params.idToken.type, 'ISO14443');
       const refused = await st.waitEvent('auth_refused', { after: afterId, match: (ev) => ev.detail.includes(tag) });
-      assert.equal(refused.reason, status === 'Expired' ? 'back_end_expired' : 'back_end_invalid', `${tag} round ${round}`);
+      assert.equal(refused.reason, `back_end_${status.toLowerCase()}`, `${tag} round ${round}`);
     }
   }
-  assert.equal(csms.calls.some((c) => c.action === 'TransactionEvent' && ['CARD2', 'CARD3'].includes(c.params.idToken?.idToken)), false, 'no transaction for them');
+  assert.equal(csms.calls.some((c) => c.action === 'TransactionEvent' && ['CARD2', 'CARD3', 'CARD5'].includes(c.params.idToken?.idToken)), false, 'no transaction for them');
   assert.equal(st.ctl('unplug', '1').code, 0);
   await st.waitStatus(1, 'Available');
   csms.assertNoViolations();

@@ -82,6 +82,13 @@ test('SetDisplayMessage: shown in the status and on the public page, read back, 
   assert.equal(only.length, 1);
   assert.equal(only[0].message.content, 'Bienvenue');
   assert.equal((await csms.call('GetDisplayMessages', { requestId: 7, id: [42] })).status, 'Unknown');
+  // TC_O_34_CS / TC_O_35_CS (as EVtivity's implementation of the 2.1 test cases reads them): a
+  // known id whose state or priority does not match is Unknown: the filters are all met or none
+  assert.equal((await csms.call('GetDisplayMessages', { requestId: 8, id: [2], priority: 'NormalCycle' })).status, 'Unknown');
+  assert.equal((await csms.call('GetDisplayMessages', { requestId: 9, id: [1], state: 'Faulted' })).status, 'Unknown');
+  from = csms.calls.length;
+  assert.equal((await csms.call('GetDisplayMessages', { requestId: 10, id: [2], priority: 'AlwaysFront' })).status, 'Accepted');
+  assert.deepEqual((await notified(10, from)).map((x) => x.id), [2]);
   // the same id replaces it
   assert.equal(await set(msg(1, 'Hello', { language: 'en' })), 'Accepted');
   assert.deepEqual(shown(await st.status(), 1), ['Bienvenue', 'Hello']);

@@ -241,6 +241,21 @@ test('N01: GetLog uploads the diagnostics and the security log with LogStatusNot
   csms.assertNoViolations();
 });
 
+// N01.FR.07: every LogStatusNotification of an upload carries the requestId
+// of the GetLogRequest that started it, 0 as well (it was told as 1).
+test('N01.FR.07: a GetLog of requestId 0 is told Uploading then Uploaded with requestId 0', async () => {
+  const from = csms.calls.length;
+  const n = uploads.length;
+  const answer = await csms.call('GetLog', { logType: 'SecurityLog', requestId: 0, log: { remoteLocation: `${base}/logs/` } });
+  assert.equal(answer.status, 'Accepted');
+  await csms.waitCall('LogStatusNotification', { from, match: (p) => p.status === 'Uploaded', timeoutMs: 30000 });
+  const told = csms.calls.slice(from).filter((c) => c.action === 'LogStatusNotification').map((c) => [c.params.status, c.params.requestId]);
+  assert.deepEqual(told, [['Uploading', 0], ['Uploaded', 0]]);
+  assert.equal(uploads.length, n + 1);
+  assert.ok(uploads[n].body.includes(answer.filename));
+  csms.assertNoViolations();
+});
+
 // A transfer that starts and never ends: `started` once it reached the
 // server (an upload: its whole body), `closed` once the station dropped it.
 function stall(path) {

@@ -14,7 +14,7 @@
 // against the second strict CSMS (ocpp201_monitoring_ws_io.test.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ocpp201Rig, reportPages, resumed } from './lib/ocpp201.mjs';
+import { getVariableResults, ocpp201Rig, reportPages, resumed, setVariable } from './lib/ocpp201.mjs';
 
 const rig = ocpp201Rig('cp-mon', {
   peer: { tags: { GOOD1: 'Accepted' }, handlers: { NotifyMonitoringReport: () => ({}), NotifyEvent: () => ({}) } },
@@ -36,10 +36,8 @@ async function eventOf(id, from) {
 }
 const stationAvailability = async (operationalStatus) =>
   assert.equal((await csms.call('ChangeAvailability', { operationalStatus })).status, 'Accepted');
-const getVar = async (component, variable, attributeType) => (await csms.call('GetVariables', { getVariableData: [
-  { component: typeof component === 'string' ? { name: component } : component, variable: { name: variable }, ...(attributeType ? { attributeType } : {}) }] })).getVariableResult[0];
-const setVar = async (component, variable, attributeValue) => (await csms.call('SetVariables', { setVariableData: [
-  { component: { name: component }, variable: { name: variable }, attributeValue }] })).setVariableResult[0].attributeStatus;
+const getVar = async (component, variable, attributeType) => (await getVariableResults(csms, [[component, variable, attributeType]]))[0];
+const setVar = (component, variable, value) => setVariable(csms, component, variable, value);
 const idsOf = (monitors) => monitors.flatMap((m) => m.variableMonitoring.map((x) => x.id)).sort((a, b) => a - b);
 
 // the station's own monitors (monitoring.c own_monitors): a preconfigured Delta on
@@ -167,6 +165,8 @@ test('SetMonitoringLevel: only monitors of a severity within the level are told 
   const r = await setMon(mon(evse('Connector', 2, 1), 'AvailabilityState', 'Delta', 1, 3));
   assert.equal(r[0].status, 'Accepted');
   const connId = r[0].id;
+  // TC_N_17_CS as EVtivity reads it: a severity out of 0-9 is Rejected (N05.FR.02)
+  assert.equal((await csms.call('SetMonitoringLevel', { severity: 10 })).status, 'Rejected');
   assert.equal((await csms.call('SetMonitoringLevel', { severity: 4 })).status, 'Accepted');
   const ctrlr = (await csms.call('GetVariables', { getVariableData: [
     { component: { name: 'MonitoringCtrlr' }, variable: { name: 'ActiveMonitoringLevel' } },

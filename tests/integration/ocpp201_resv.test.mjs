@@ -21,7 +21,7 @@
 // BORNE_OCPP_PEER=ocpp-ws-io runs it against npm ocpp-ws-io strict (ocpp201_resv_ws_io.test.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ocpp201Rig } from './lib/ocpp201.mjs';
+import { ocpp201Rig, setVariable } from './lib/ocpp201.mjs';
 
 const TAGS = { GOOD1: 'Accepted', GOOD2: 'Accepted', OTHER1: 'Accepted', FAMILY1: 'Accepted' };
 const GROUPS = { FAMILY1: 'FAMILY' };
@@ -41,8 +41,7 @@ let csms, st;
 before(async () => ({ csms, st } = await rig.up()));
 after(() => rig.down(st, csms));
 
-const setVar = async (component, variable, attributeValue) =>
-  (await csms.call('SetVariables', { setVariableData: [{ component: { name: component }, variable: { name: variable }, attributeValue }] })).setVariableResult[0].attributeStatus;
+const setVar = (component, variable, value) => setVariable(csms, component, variable, value);
 const expiry = async (s = 3600) => new Date(Date.parse((await st.status()).station.time) + s * 1e3).toISOString();
 const tok = (idToken) => ({ idToken, type: 'ISO14443' });
 const eventsOf = (tx, from = 0) => csms.calls.slice(from)

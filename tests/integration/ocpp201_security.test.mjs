@@ -32,16 +32,11 @@ import { join } from 'node:path';
 import { startBorned } from './lib/borne.mjs';
 import { Csms } from './lib/csms.mjs';
 import { CsmsWsIo } from './lib/csms_ws_io.mjs';
+import { getVariable, setVariable } from './lib/ocpp201.mjs';
 
 const Peer = process.env.BORNE_OCPP_PEER === 'ocpp-ws-io' ? CsmsWsIo : Csms;
 const HANDLERS = { SignCertificate: () => ({ status: 'Accepted' }), NotifyReport: () => ({}) };
 const V201 = { 'ocpp.version': '2.0.1', 'ocpp.MinimumStatusDuration': '0', 'ocpp.reconnect_max_s': '2' };
-// One variable set by back end `peer`: its attributeStatus; read: its attributeValue.
-const setVarAt = async (peer, component, variable, value) =>
-  (await peer.call('SetVariables', { setVariableData: [{ component: { name: component }, variable: { name: variable }, attributeValue: value }] })).setVariableResult[0].attributeStatus;
-const getVarAt = async (peer, component, variable) =>
-  (await peer.call('GetVariables', { getVariableData: [{ component: { name: component }, variable: { name: variable } }] })).getVariableResult[0].attributeValue;
-
 let pki;
 
 function makePki() {
@@ -223,6 +218,29 @@ test('A02: SignCertificate -> CertificateSigned; a wrong chain refused with Inva
     assert.equal(peers.at(-1).serialNumber.replace(/^0+/, ''), '12C'); // 300: the new certificate
     // the CA and the station's own certificate
     assert.equal(await entries(csms), 2);
+    csms.assertNoViolations();
+  } finally {
+    await st.stop(); st.cleanup(); await csms.close();
+  }
+});
+
+// A00.FR.511 (2.0.1 Part 2): the Charging Station certificate's commonName is
+// the station's unique serial number; the CSR the station makes says so
+// (the station id only while station.serial is empty: the test above).
+test('A02 / A00.FR.511: the ChargingStationCertificate CSR names station.serial (the BootNotification serialNumber) in CN, OrganizationName in O', async () => {
+  const csms = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS }).listen();
+  const st = await startBorned({ connectors: 1, auth: 'free', args: ['--csms', csms.url], set: { 'station.id': 'cp-201-sec-sn', 'station.serial': 'SN-201-0042', ...V201, 'ocpp.CpoName': 'Borne Test CPO' } });
+  try {
+    const boot = await csms.waitCall('BootNotification');
+    assert.equal(boot.params.chargingStation.serialNumber, 'SN-201-0042');
+    const from = csms.calls.length;
+    assert.deepEqual(await csms.call('TriggerMessage', { requestedMessage: 'SignChargingStationCertificate' }), { status: 'Accepted' });
+    const req = await csms.waitCall('SignCertificate', { from });
+    assert.equal(req.params.certificateType, 'ChargingStationCertificate');
+    const subject = pki.csrSubject(req.params.csr);
+    assert.match(subject, /CN=SN-201-0042(,|\s*$)/);
+    assert.match(subject, /O=Borne Test CPO(,|\s*$)/);
+    assert.doesNotMatch(subject, /cp-201-sec-sn/);
     csms.assertNoViolations();
   } finally {
     await st.stop(); st.cleanup(); await csms.close();
@@ -447,7 +465,7 @@ test('A01 / TC_A_01_CS, TC_A_09_CS: BasicAuthPassword a passwordString (\':\' ta
     csms.password = NEXT; // the reconnection must present it
     const connected = new Promise((resolve) => csms.on('connect', (c) => { if (c !== first) resolve(c); }));
     const from = csms.calls.length;
-    assert.equal(await setVarAt(csms, 'SecurityCtrlr', 'BasicAuthPassword', NEXT), 'Accepted');
+    assert.equal(await setVariable(csms, 'SecurityCtrlr', 'BasicAuthPassword', NEXT), 'Accepted');
     await connected;
     assert.equal(csms.lastHandshake.identity, 'cp-201-sec-pw');
     assert.equal(csms.lastHandshake.password.toString(), NEXT);
@@ -635,7 +653,7 @@ test('2.1: OEMRootCertificate installed, listed and deleted; V2G20Certificate as
 // a wss:// URL in slot 2, NetworkConfigurationPriority "2,1" and a Reset. The station then
 // connects over TLS (verifying the server with the installed root) with its Basic password, and
 // from then on a priority naming the profile-1 slot is refused (A05.FR.10).
-test('A05: upgrade from security profile 1 to 2 through a network profile and a Reset; the profile-1 slot then refused', async () => {
+test('A05 / TC_A_19_CS, TC_A_20_CS, TC_A_21_CS: upgrade from security profile 1 to 2 through a network profile and a Reset, refused without a CSMS root (2) or a client certificate (3); the profile-1 slot then refused', async () => {
   const KEY = 'borne-a05-key-0123456';
   const a = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS, password: KEY }).listen();
   const b = await new Peer({ protocol: 'ocpp2.0.1', handlers: HANDLERS, password: KEY })
@@ -647,19 +665,31 @@ test('A05: upgrade from security profile 1 to 2 through a network profile and a 
   try {
     await a.waitCall('BootNotification');
     await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted', { what: 'accepted at A' });
-    assert.deepEqual(await a.call('InstallCertificate', { certificateType: 'CSMSRootCertificate', certificate: pki.read('ca.pem') }), { status: 'Accepted' });
     const data = { ocppVersion: 'OCPP20', ocppTransport: 'JSON', ocppCsmsUrl: b.url, messageTimeout: 20, securityProfile: 2, ocppInterface: 'Wired0' };
     assert.equal((await a.call('SetNetworkProfile', { configurationSlot: 2, connectionData: data })).status, 'Accepted');
-    assert.equal(await setVarAt(a, 'OCPPCommCtrlr', 'NetworkConfigurationPriority', '2,1'), 'Accepted');
+    assert.equal((await a.call('SetNetworkProfile', { configurationSlot: 3, connectionData: { ...data, securityProfile: 3 } })).status, 'Accepted');
+    const priority = async (value) =>
+      (await a.call('SetVariables', { setVariableData: [{ component: { name: 'OCPPCommCtrlr' }, variable: { name: 'NetworkConfigurationPriority' }, attributeValue: value }] })).setVariableResult[0];
+    // TC_A_20_CS (A05.FR.02): no CSMS root installed, the upgrade to profile 2 is refused
+    let r = await priority('2,1');
+    assert.equal(r.attributeStatus, 'Rejected');
+    assert.match(r.attributeStatusInfo.additionalInfo, /A05\.FR\.02/);
+    assert.equal(await getVariable(a, 'OCPPCommCtrlr', 'NetworkConfigurationPriority'), '1', 'unchanged');
+    assert.deepEqual(await a.call('InstallCertificate', { certificateType: 'CSMSRootCertificate', certificate: pki.read('ca.pem') }), { status: 'Accepted' });
+    // TC_A_21_CS (A05.FR.03): a root but no ChargingStationCertificate, profile 3 refused
+    r = await priority('3,2,1');
+    assert.equal(r.attributeStatus, 'Rejected');
+    assert.match(r.attributeStatusInfo.additionalInfo, /A05\.FR\.03/);
+    assert.equal((await priority('2,1')).attributeStatus, 'Accepted');
     assert.equal((await a.call('Reset', { type: 'Immediate' })).status, 'Accepted');
 
     const boot = await b.waitCall('BootNotification', { timeoutMs: 30000 });
     assert.equal(boot.identity, 'cp-201-a05');
     await st.waitReady(2);
     await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted' && x.station.ocpp.configuration_slot === 2, { what: 'accepted at B over TLS', timeoutMs: 30000 });
-    assert.equal(await getVarAt(b, 'SecurityCtrlr', 'SecurityProfile'), '2');
+    assert.equal(await getVariable(b, 'SecurityCtrlr', 'SecurityProfile'), '2');
     // A05.FR.10: the profile-1 slot can no longer be put in the priority
-    assert.equal(await setVarAt(b, 'OCPPCommCtrlr', 'NetworkConfigurationPriority', '1,2'), 'Rejected');
+    assert.equal(await setVariable(b, 'OCPPCommCtrlr', 'NetworkConfigurationPriority', '1,2'), 'Rejected');
     a.assertNoViolations();
     b.assertNoViolations();
   } finally {
@@ -693,16 +723,16 @@ test('B09.FR.04: AllowSecurityProfileDowngrade lets a profile-3 station move to 
     // not allowed yet: NoSecurityDowngrade
     let r = await a.call('SetNetworkProfile', profile(b.url, 2));
     assert.deepEqual([r.status, r.statusInfo?.reasonCode], ['Rejected', 'NoSecurityDowngrade']);
-    assert.equal(await setVarAt(a, 'SecurityCtrlr', 'AllowSecurityProfileDowngrade', 'true'), 'Accepted');
+    assert.equal(await setVariable(a, 'SecurityCtrlr', 'AllowSecurityProfileDowngrade', 'true'), 'Accepted');
     r = await a.call('SetNetworkProfile', profile(plain.url, 1)); // never below 2
     assert.deepEqual([r.status, r.statusInfo?.reasonCode], ['Rejected', 'NoSecurityDowngrade']);
     assert.equal((await a.call('SetNetworkProfile', profile(b.url, 2))).status, 'Accepted');
-    assert.equal(await setVarAt(a, 'OCPPCommCtrlr', 'NetworkConfigurationPriority', '2,1'), 'Accepted');
+    assert.equal(await setVariable(a, 'OCPPCommCtrlr', 'NetworkConfigurationPriority', '2,1'), 'Accepted');
     assert.equal((await a.call('Reset', { type: 'Immediate' })).status, 'Accepted');
     await b.waitCall('BootNotification', { timeoutMs: 30000 });
     await st.waitReady(2);
     await st.waitFor((x) => x.station.ocpp?.registration === 'Accepted' && x.station.ocpp.configuration_slot === 2, { what: 'accepted at B (profile 2)', timeoutMs: 30000 });
-    assert.equal(await getVarAt(b, 'SecurityCtrlr', 'SecurityProfile'), '2');
+    assert.equal(await getVariable(b, 'SecurityCtrlr', 'SecurityProfile'), '2');
     assert.equal(plain.calls.length, 0);
     a.assertNoViolations();
     b.assertNoViolations();

@@ -14,7 +14,7 @@
 // (ocpp201_tx_ws_io.test.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ocpp201Rig, resumed } from './lib/ocpp201.mjs';
+import { getVariable, ocpp201Rig, resumed, setVariable } from './lib/ocpp201.mjs';
 
 const TAGS = { GOOD1: 'Accepted', GOOD2: 'Accepted', MASTER1: 'Accepted', FAMILY1: 'Accepted', FAMILY2: 'Accepted', FA01: 'Accepted', FA02: 'Accepted' };
 const GROUPS = { MASTER1: 'MASTERS', FAMILY1: 'FAMILY', FAMILY2: 'FAMILY', FA01: 'FAMILY', FA02: 'FAMILY' };
@@ -36,10 +36,8 @@ let csms, st;
 before(async () => ({ csms, st } = await rig.up()));
 after(() => rig.down(st, csms));
 
-const setVar = async (component, variable, attributeValue) =>
-  (await csms.call('SetVariables', { setVariableData: [{ component: { name: component }, variable: { name: variable }, attributeValue }] })).setVariableResult[0].attributeStatus;
-const getVar = async (component, variable) =>
-  (await csms.call('GetVariables', { getVariableData: [{ component: { name: component }, variable: { name: variable } }] })).getVariableResult[0].attributeValue;
+const setVar = (component, variable, value) => setVariable(csms, component, variable, value);
+const getVar = (component, variable) => getVariable(csms, component, variable);
 const flushed = () => st.waitFor((x) => x.station.ocpp?.registration === 'Accepted' && x.station.ocpp.queue_length === 0, { what: 'queue flushed' });
 
 async function charge(c, tag) {
@@ -250,6 +248,47 @@ test('B04 / TC_B_52_CS, TC_B_51_CS: after an outage shorter than OfflineThreshol
   await csms.waitCall('StatusNotification', { match: (p) => p.evseId === 2 });
   await csms.waitCall('StatusNotification', { match: (p) => p.evseId === 1 });
   assert.deepEqual(statuses().sort(), [[1, 'Available'], [2, 'Available']], 'every EVSE again');
+  csms.assertNoViolations();
+});
+
+// TC_C_26_CS (C15, C13; Part 6 2023-06-30 as ocpplab.com renders it): offline, an unknown badge
+// starts a transaction (OfflineTxForUnknownIdEnabled, LocalAuthorizeOffline; StopTxOnInvalidId
+// false); back online every queued TransactionEvent says offline, the one with the idToken is
+// answered Invalid and the transaction goes on; the badge again stops it (StopAuthorized).
+test('C15 / TC_C_26_CS: an unknown badge offline starts a transaction, its queued events offline, the Invalid answer keeps it (StopTxOnInvalidId false), the badge stops it', async () => {
+  for (const [c, v, value] of [['AuthCtrlr', 'LocalAuthorizeOffline', 'true'], ['AuthCtrlr', 'OfflineTxForUnknownIdEnabled', 'true'], ['TxCtrlr', 'StopTxOnInvalidId', 'false']])
+    assert.equal(await setVar(c, v, value), 'Accepted', v);
+  const port = csms.port;
+  csms.assertNoViolations();
+  await csms.close();
+  await st.waitFor((x) => x.station.ocpp?.state !== 'connected', { what: 'ocpp offline' });
+  assert.equal(st.ctl('plug', '1').code, 0);
+  assert.equal(st.ctl('tap', 'UNKNOWN26').code, 0);
+  await st.waitStatus(1, 'Charging');
+  csms = await rig.peer(port);
+  const from = csms.calls.length;
+  await resumed(st, csms);
+  await flushed();
+  const events = csms.calls.slice(from).filter((c) => c.action === 'TransactionEvent');
+  assert.ok(events.length >= 1, 'the queued events');
+  assert.ok(events.every((c) => c.params.offline === true), 'step 1: every queued TransactionEvent offline');
+  const started = events.find((c) => c.params.eventType === 'Started');
+  const tx = started.params.transactionInfo.transactionId;
+  assert.ok(events.some((c) => c.params.idToken?.idToken === 'UNKNOWN26'), 'the idToken told');
+  // the CSMS answered Invalid (the badge is not known to it): StopTxOnInvalidId false, it goes on
+  await csms.call('TriggerMessage', { requestedMessage: 'Heartbeat' });
+  await csms.waitCall('Heartbeat', { from });
+  assert.equal((await st.connector(1)).status, 'Charging');
+  assert.equal(csms.calls.slice(from).some((c) => c.action === 'TransactionEvent' && c.params.eventType === 'Ended'), false, 'not ended by the Invalid answer');
+  const mark = csms.calls.length;
+  assert.equal(st.ctl('tap', 'UNKNOWN26').code, 0);
+  const stop = await csms.waitCall('TransactionEvent', { from: mark, match: (p) => p.transactionInfo.transactionId === tx && p.triggerReason === 'StopAuthorized' });
+  assert.equal(stop.params.eventType, 'Ended');
+  assert.equal(stop.params.offline, undefined, 'online now');
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await st.waitStatus(1, 'Available');
+  for (const [c, v, value] of [['AuthCtrlr', 'OfflineTxForUnknownIdEnabled', 'false'], ['TxCtrlr', 'StopTxOnInvalidId', 'true']])
+    assert.equal(await setVar(c, v, value), 'Accepted', v);
   csms.assertNoViolations();
 });
 

@@ -19,7 +19,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { verifyOcmf } from './lib/ocmf_check.mjs';
-import { ocpp201Rig } from './lib/ocpp201.mjs';
+import { getVariableResults, ocpp201Rig, setVariables } from './lib/ocpp201.mjs';
 
 const rig = ocpp201Rig('cp-201-txended', {
   peer: { tags: { GOOD1: 'Accepted', GOOD2: 'Accepted' }, bootInterval: 300 },
@@ -30,12 +30,8 @@ let csms, st;
 before(async () => ({ csms, st } = await rig.up()));
 after(() => rig.down(st, csms));
 
-const setVars = async (list) =>
-  (await csms.call('SetVariables', { setVariableData: list.map(([component, variable, attributeValue]) => ({ component: { name: component }, variable: { name: variable }, attributeValue })) }))
-    .setVariableResult.map((r) => r.attributeStatus);
-const getVars = async (list) =>
-  (await csms.call('GetVariables', { getVariableData: list.map(([component, variable]) => ({ component: { name: component }, variable: { name: variable } })) }))
-    .getVariableResult.map((r) => r.attributeValue);
+const setVars = (list) => setVariables(csms, list);
+const getVars = async (list) => (await getVariableResults(csms, list)).map((r) => r.attributeValue);
 const stationTime = async () => Date.parse((await st.status()).station.time);
 const measurands = (mv) => [...new Set(mv.sampledValue.map((s) => s.measurand ?? 'Energy.Active.Import.Register'))].sort();
 const contextOf = (mv) => mv.sampledValue[0].context;

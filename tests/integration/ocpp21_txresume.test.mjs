@@ -10,7 +10,7 @@
 // against the second strict CSMS (ocpp21_txresume_ws_io.test.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ocpp201Rig } from './lib/ocpp201.mjs';
+import { getVariable, ocpp201Rig, setVariable } from './lib/ocpp201.mjs';
 
 const rig = ocpp201Rig('cp-txres', {
   peer: { protocol: 'ocpp2.1', tags: { GOOD1: 'Accepted' } },
@@ -22,10 +22,8 @@ let csms, st;
 before(async () => ({ csms, st } = await rig.up()));
 after(() => rig.down(st, csms));
 
-const setVar = async (component, variable, attributeValue) =>
-  (await csms.call('SetVariables', { setVariableData: [{ component: { name: component }, variable: { name: variable }, attributeValue }] })).setVariableResult[0].attributeStatus;
-const getVar = async (component, variable) =>
-  (await csms.call('GetVariables', { getVariableData: [{ component: { name: component }, variable: { name: variable } }] })).getVariableResult[0].attributeValue;
+const setVar = (component, variable, value) => setVariable(csms, component, variable, value);
+const getVar = (component, variable) => getVariable(csms, component, variable);
 const flushed = () => st.waitFor((x) => x.station.ocpp?.registration === 'Accepted' && x.station.ocpp.queue_length === 0, { what: 'queue flushed' });
 /* the events of `tx` in `calls`, each once (a retry sends the same seqNo again) */
 const eventsOf = (tx, calls) => {
@@ -34,15 +32,20 @@ const eventsOf = (tx, calls) => {
     .map((c) => c.params).filter((p) => !seen.has(p.seqNo) && seen.add(p.seqNo));
 };
 
-test('E17: after a kill -9 with the car plugged in, the resumed transaction\'s Updated TxResumed comes after the events queued before the crash, seqNo without a gap, and the Ended is the usual one', async () => {
+/* a charge on EVSE 1 by GOOD1 (the car plugged in first unless it is): its transactionId, its session and the calls' count before it */
+async function charge({ plug = true } = {}) {
   const from = csms.calls.length;
-  assert.equal(st.ctl('plug', '1').code, 0);
+  if (plug) assert.equal(st.ctl('plug', '1').code, 0);
   assert.equal(st.ctl('tap', 'GOOD1').code, 0);
   const started = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' && p.evse.id === 1 });
-  const tx = started.params.transactionInfo.transactionId;
   await st.waitStatus(1, 'Charging');
   const session = (await st.connector(1)).session.id;
   await flushed();
+  return { tx: started.params.transactionInfo.transactionId, session, from };
+}
+
+test('E17: after a kill -9 with the car plugged in, the resumed transaction\'s Updated TxResumed comes after the events queued before the crash, seqNo without a gap, and the Ended is the usual one', async () => {
+  const { tx, session } = await charge();
   // the CSMS goes away: the periodic Updated events wait in the journal
   const port = csms.port;
   const early = csms.calls;
@@ -93,14 +96,7 @@ test('E17: TxCtrlr.ResumptionTimeout 0 — the car still plugged in, the transac
   assert.equal(await getVar('TxCtrlr', 'ResumptionTimeout'), '86400');
   assert.equal(await setVar('TxCtrlr', 'ResumptionTimeout', '0'), 'Accepted');
   assert.equal(await getVar('TxCtrlr', 'ResumptionTimeout'), '0');
-  const from = csms.calls.length;
-  assert.equal(st.ctl('plug', '1').code, 0);
-  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
-  const started = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' && p.evse.id === 1 });
-  const tx = started.params.transactionInfo.transactionId;
-  await st.waitStatus(1, 'Charging');
-  const session = (await st.connector(1)).session.id;
-  await flushed();
+  const { tx, session, from } = await charge();
   await st.kill();
   st = await rig.start(csms.url, { 'sim.plugged': '1' });
   await rig.registered(st);
@@ -128,13 +124,7 @@ test('B13: Reset ImmediateAndResume — Rejected for one EVSE or with TxCtrlr.Re
   assert.equal(await setVar('TxCtrlr', 'ResumptionTimeout', '0'), 'Accepted');
   assert.equal((await csms.call('Reset', { type: 'ImmediateAndResume' })).status, 'Rejected'); // TC_B_101
   assert.equal(await setVar('TxCtrlr', 'ResumptionTimeout', '86400'), 'Accepted');
-  const from = csms.calls.length;
-  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
-  const started = await csms.waitCall('TransactionEvent', { from, match: (p) => p.eventType === 'Started' && p.evse.id === 1 });
-  const tx = started.params.transactionInfo.transactionId;
-  await st.waitStatus(1, 'Charging');
-  const session = (await st.connector(1)).session.id;
-  await flushed();
+  const { tx, session, from } = await charge({ plug: false }); // plugged in since the start
   const reset = csms.calls.length;
   assert.equal((await csms.call('Reset', { type: 'ImmediateAndResume' })).status, 'Accepted');
   const boot = await csms.waitCall('BootNotification', { from: reset, timeoutMs: 30000 });

@@ -78,6 +78,16 @@ static void cp(rig *r, cp_state s) {
   feed(r, (cs_event){.type = CS_EV_CP, .cp = s, .diode_ok = true});
 }
 static void pp(rig *r, double ohms) { feed(r, (cs_event){.type = CS_EV_PP, .value = ohms}); }
+/* The car unplugged with its cable, as the HAL reports it: the car's side
+ * first (CP state A), then the socket's (PP open); the notes of both. */
+static void unplug(rig *r) {
+  cp(r, CP_A);
+  cs_notes both = r->notes;
+  pp(r, -1);
+  for (int i = 0; i < r->notes.count && both.count < CS_MAX_NOTES; i++)
+    both.notes[both.count++] = r->notes.notes[i];
+  r->notes = both;
+}
 static void lock_feedback(rig *r, bool locked) {
   feed(r, (cs_event){.type = CS_EV_LOCK_FEEDBACK, .flag = locked});
 }
@@ -124,14 +134,14 @@ static void selftest_gates_the_connector(void **state) {
   rig r = {0};
   connector_config cfg = socket_cfg();
   cs_init(&r.sm, &cfg, 0);
-  cp(&r, CP_A);
+  unplug(&r);
   assert_int_equal(cs_status(&r.sm), STATUS_UNAVAILABLE);
   assert_int_equal(out(&r)->pwm_permille, PILOT_STEADY_LOW); /* state F while booting */
   authorize(&r, "X");
   pp(&r, 220);
   cp(&r, CP_B);
   assert_false(cs_has_session(&r.sm));
-  cp(&r, CP_A);
+  unplug(&r);
   clear_log(&r);
   feed(&r, (cs_event){.type = CS_EV_SELFTEST, .error = ERR_NONE});
   assert_int_equal(cs_status(&r.sm), STATUS_AVAILABLE);
@@ -150,7 +160,7 @@ static void selftest_failure_is_latched(void **state) {
   assert_int_equal(out(&r)->pwm_permille, PILOT_STEADY_LOW);
   /* Plug and unplug do not clear a self-test failure. */
   cp(&r, CP_B);
-  cp(&r, CP_A);
+  unplug(&r);
   assert_int_equal(cs_status(&r.sm), STATUS_FAULTED);
   feed(&r, (cs_event){.type = CS_EV_FAULT_CLEAR});
   assert_int_equal(cs_error(&r.sm), ERR_NONE);
@@ -201,7 +211,7 @@ static void full_cycle_a_b_c_b_a(void **state) {
   assert_true(out(&r)->lock_engaged);
   follow(&r);
 
-  cp(&r, CP_A);
+  unplug(&r);
   const cs_note *stop = find_note(&r.notes, CS_NOTE_SESSION_STOP);
   assert_non_null(stop);
   assert_int_equal(stop->reason, STOP_EV_DISCONNECTED);
@@ -233,7 +243,7 @@ static void c_to_a_direct_opens_at_once(void **state) {
   rig r;
   boot(&r, socket_cfg());
   charging(&r);
-  cp(&r, CP_A);
+  unplug(&r);
   assert_false(out(&r)->contactor_closed);
   assert_false(out(&r)->lock_engaged);
   assert_int_equal(find_note(&r.notes, CS_NOTE_SESSION_STOP)->reason, STOP_EV_DISCONNECTED);
@@ -247,7 +257,7 @@ static void b_to_a_without_session(void **state) {
   pp(&r, 680);
   cp(&r, CP_B);
   assert_int_equal(cs_status(&r.sm), STATUS_PREPARING);
-  cp(&r, CP_A);
+  unplug(&r);
   assert_int_equal(cs_status(&r.sm), STATUS_AVAILABLE);
   assert_int_equal(count_notes(&r.all, CS_NOTE_SESSION_START), 0);
   assert_int_equal(count_notes(&r.all, CS_NOTE_SESSION_STOP), 0);
@@ -278,7 +288,7 @@ static void state_d_without_ventilation_never_energizes(void **state) {
   assert_int_equal(cs_status(&r.sm), STATUS_FAULTED);
   cp(&r, CP_C);
   assert_false(out(&r)->contactor_closed); /* still faulted until unplug */
-  cp(&r, CP_A);
+  unplug(&r);
   assert_int_equal(cs_error(&r.sm), ERR_NONE);
   assert_int_equal(cs_status(&r.sm), STATUS_AVAILABLE);
 }
@@ -294,7 +304,7 @@ static void state_e_is_a_fault_cleared_by_unplug(void **state) {
   assert_int_equal(cs_status(&r.sm), STATUS_FAULTED);
   assert_int_equal(find_note(&r.notes, CS_NOTE_SESSION_STOP)->reason, STOP_OTHER);
   assert_non_null(find_note(&r.notes, CS_NOTE_ERROR));
-  cp(&r, CP_A);
+  unplug(&r);
   assert_int_equal(cs_status(&r.sm), STATUS_AVAILABLE);
   assert_non_null(find_note(&r.notes, CS_NOTE_ERROR_CLEARED));
 }
@@ -307,7 +317,7 @@ static void state_f_and_invalid_levels_fault(void **state) {
   cp(&r, CP_F); /* -12 V on the positive level while we drive PWM */
   assert_false(out(&r)->contactor_closed);
   assert_int_equal(cs_error(&r.sm), ERR_CP_INVALID);
-  cp(&r, CP_A);
+  unplug(&r);
   assert_int_equal(cs_status(&r.sm), STATUS_AVAILABLE);
 
   charging(&r);
@@ -335,7 +345,7 @@ static void diode_failure_faults_until_unplug(void **state) {
   assert_false(cs_has_session(&r.sm));
   cp(&r, CP_B);
   assert_int_equal(cs_status(&r.sm), STATUS_FAULTED);
-  cp(&r, CP_A);
+  unplug(&r);
   assert_int_equal(cs_error(&r.sm), ERR_NONE);
   assert_int_equal(cs_status(&r.sm), STATUS_AVAILABLE);
 }
@@ -389,7 +399,7 @@ static void invalid_pp_faults_while_plugged(void **state) {
     assert_false(cs_has_session(&r.sm));
     cp(&r, CP_C);
     assert_false(out(&r)->contactor_closed);
-    cp(&r, CP_A);
+    unplug(&r);
     assert_int_equal(cs_error(&r.sm), ERR_NONE);
     assert_int_equal(cs_status(&r.sm), STATUS_AVAILABLE);
   }
@@ -441,7 +451,7 @@ static void lock_failure_after_timeout(void **state) {
   assert_int_equal(find_note(&r.all, CS_NOTE_SESSION_STOP)->reason, STOP_OTHER);
   lock_feedback(&r, true); /* too late: no effect */
   assert_int_equal(cs_status(&r.sm), STATUS_FAULTED);
-  cp(&r, CP_A);
+  unplug(&r);
   assert_int_equal(cs_status(&r.sm), STATUS_AVAILABLE);
 }
 
@@ -462,7 +472,7 @@ static void rcd_trip_opens_at_once_and_waits_for_unplug(void **state) {
   cp(&r, CP_B);
   authorize(&r, "U");
   assert_false(cs_has_session(&r.sm));
-  cp(&r, CP_A);
+  unplug(&r);
   assert_int_equal(cs_error(&r.sm), ERR_NONE);
   assert_int_equal(cs_status(&r.sm), STATUS_AVAILABLE);
 }
@@ -513,7 +523,7 @@ static void welded_contactor_latches_until_cleared(void **state) {
   assert_int_equal(out(&r)->pwm_permille, PILOT_STEADY_LOW);
   assert_false(out(&r)->contactor_closed);
   /* Unplug does not clear it, and no new session may start. */
-  cp(&r, CP_A);
+  unplug(&r);
   contactor_feedback(&r, false);
   assert_int_equal(cs_status(&r.sm), STATUS_FAULTED);
   authorize(&r, "U");
@@ -792,7 +802,7 @@ static void meter_failure_faults_and_recovers(void **state) {
 
   /* unplugging while the meter fails keeps the fault */
   feed(&r, (cs_event){.type = CS_EV_METER_FAULT, .flag = true});
-  cp(&r, CP_A);
+  unplug(&r);
   assert_int_equal(cs_error(&r.sm), ERR_METER_FAILURE);
   assert_int_equal(cs_status(&r.sm), STATUS_FAULTED);
   feed(&r, (cs_event){.type = CS_EV_METER_FAULT, .flag = false});
@@ -821,7 +831,7 @@ static void tamper_takes_the_connector_out_until_acknowledged(void **state) {
   follow(&r);
   feed(&r, (cs_event){.type = CS_EV_FAULT_CLEAR});
   assert_int_equal(cs_error(&r.sm), ERR_TAMPER);
-  cp(&r, CP_A);
+  unplug(&r);
   assert_int_equal(cs_error(&r.sm), ERR_TAMPER);
   cp(&r, CP_B);
   authorize(&r, "CAFE");
@@ -919,9 +929,144 @@ static void stop_while_plugged_is_finishing(void **state) {
   authorize(&r, "OTHER"); /* no new session before unplug */
   assert_false(cs_has_session(&r.sm));
   assert_false(cs_waiting_for_authorization(&r.sm));
-  cp(&r, CP_A);
+  unplug(&r);
   assert_int_equal(cs_status(&r.sm), STATUS_AVAILABLE);
   assert_int_equal(count_notes(&r.notes, CS_NOTE_SESSION_STOP), 0); /* already stopped */
+}
+
+/* OCPP 1.6 4.9/4.10, TC_005_1: the car unplugs its side, the cable stays in
+ * the socket: the session ends (EVDisconnected), the lock opens, Finishing
+ * until the cable leaves the socket, then Available. */
+static void ev_side_unplug_finishes_until_the_cable_leaves(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, socket_cfg());
+  charging(&r);
+  cp(&r, CP_A); /* the car's side only: PP still reads the cable */
+  assert_false(out(&r)->contactor_closed);
+  assert_int_equal(find_note(&r.notes, CS_NOTE_SESSION_STOP)->reason, STOP_EV_DISCONNECTED);
+  assert_int_equal(cs_status(&r.sm), STATUS_FINISHING);
+  assert_false(out(&r)->lock_engaged);
+  assert_true(cs_cable_without_car(&r.sm));
+  authorize(&r, "OTHER"); /* no new session before the cable leaves */
+  assert_false(r.sm.authorized);
+  pp(&r, -1); /* the cable leaves the socket */
+  assert_int_equal(cs_status(&r.sm), STATUS_AVAILABLE);
+  assert_false(cs_cable_without_car(&r.sm));
+  assert_int_equal(count_notes(&r.notes, CS_NOTE_SESSION_STOP), 0);
+}
+
+/* UnlockConnectorOnEVSideDisconnect false (1.6 4.10, TC_005_2, TC_E_25):
+ * the lock keeps the cable after the car left until the session's badge
+ * (station_core) or an unlock command; the cable then leaves. */
+static void ev_side_unplug_keeps_the_cable_locked(void **state) {
+  (void)state;
+  rig r;
+  connector_config cfg = socket_cfg();
+  cfg.keep_lock_on_ev_disconnect = true;
+  boot(&r, cfg);
+  charging(&r);
+  cp(&r, CP_A);
+  assert_int_equal(find_note(&r.notes, CS_NOTE_SESSION_STOP)->reason, STOP_EV_DISCONNECTED);
+  assert_false(cs_has_session(&r.sm));
+  assert_int_equal(cs_status(&r.sm), STATUS_FINISHING);
+  assert_true(out(&r)->lock_engaged);
+  assert_true(cs_lock_held(&r.sm));
+  follow(&r);
+  advance(&r, 5000); /* still locked, no fault: the lock was confirmed */
+  assert_true(out(&r)->lock_engaged);
+  assert_int_equal(cs_error(&r.sm), ERR_NONE);
+  feed(&r, (cs_event){.type = CS_EV_UNLOCK});
+  assert_false(out(&r)->lock_engaged);
+  assert_false(cs_lock_held(&r.sm));
+  assert_int_equal(count_notes(&r.notes, CS_NOTE_SESSION_STOP), 0);
+  pp(&r, -1);
+  assert_int_equal(cs_status(&r.sm), STATUS_AVAILABLE);
+  assert_false(out(&r)->lock_engaged);
+  /* the next car locks as usual */
+  ready_in_b(&r);
+  assert_true(out(&r)->lock_engaged);
+}
+
+/* The whole cable unplugged at once (car, then socket) with the lock kept:
+ * it goes with the cable. */
+static void kept_lock_goes_with_the_cable(void **state) {
+  (void)state;
+  rig r;
+  connector_config cfg = socket_cfg();
+  cfg.keep_lock_on_ev_disconnect = true;
+  boot(&r, cfg);
+  charging(&r);
+  unplug(&r);
+  assert_int_equal(cs_status(&r.sm), STATUS_AVAILABLE);
+  assert_false(out(&r)->lock_engaged);
+  assert_false(cs_lock_held(&r.sm));
+}
+
+/* StopTransactionOnEVSideDisconnect false (1.6 4.9/4.10, TC_005_3, 2.0.1
+ * E10): the session outlives the car, SuspendedEV, the cable stays locked,
+ * a car plugged back in charges again; a remote stop ends it, the cable is
+ * unlocked and Finishing lasts until it leaves the socket. */
+static void session_survives_the_car_leaving(void **state) {
+  (void)state;
+  rig r;
+  connector_config cfg = socket_cfg();
+  cfg.keep_session_on_ev_disconnect = true;
+  boot(&r, cfg);
+  charging(&r);
+  cp(&r, CP_A);
+  assert_int_equal(count_notes(&r.notes, CS_NOTE_SESSION_STOP), 0);
+  assert_true(cs_has_session(&r.sm));
+  assert_true(cs_session_without_car(&r.sm));
+  assert_false(out(&r)->contactor_closed);
+  assert_int_equal(cs_status(&r.sm), STATUS_SUSPENDED_EV);
+  assert_true(out(&r)->lock_engaged); /* StopTransaction... false has priority */
+  assert_int_equal(out(&r)->pwm_permille, PILOT_STEADY_HIGH);
+  follow(&r);
+  advance(&r, 10000);
+  assert_true(cs_has_session(&r.sm));
+  /* a car comes back on the same cable: energy again */
+  cp(&r, CP_B);
+  assert_false(cs_session_without_car(&r.sm));
+  assert_int_equal(out(&r)->pwm_permille, pilot_duty_for_current(32));
+  cp(&r, CP_C);
+  assert_true(out(&r)->contactor_closed);
+  follow(&r);
+  assert_int_equal(cs_status(&r.sm), STATUS_CHARGING);
+  /* it leaves again; the back end stops the session */
+  cp(&r, CP_A);
+  follow(&r);
+  assert_true(cs_has_session(&r.sm));
+  feed(&r, (cs_event){.type = CS_EV_STOP, .reason = STOP_REMOTE});
+  assert_int_equal(find_note(&r.notes, CS_NOTE_SESSION_STOP)->reason, STOP_REMOTE);
+  assert_int_equal(cs_status(&r.sm), STATUS_FINISHING);
+  assert_false(out(&r)->lock_engaged); /* the normal end unlocks */
+  pp(&r, -1);
+  assert_int_equal(cs_status(&r.sm), STATUS_AVAILABLE);
+}
+
+/* The same with a fixed cable: no lock, Available once the stop came. */
+static void tethered_session_survives_the_car_leaving(void **state) {
+  (void)state;
+  rig r;
+  connector_config cfg = socket_cfg();
+  cfg.tethered = true;
+  cfg.keep_session_on_ev_disconnect = true;
+  cfg.keep_lock_on_ev_disconnect = true;
+  boot(&r, cfg);
+  cp(&r, CP_B);
+  authorize(&r, "04A1B2");
+  cp(&r, CP_C);
+  follow(&r);
+  assert_int_equal(cs_status(&r.sm), STATUS_CHARGING);
+  cp(&r, CP_A);
+  follow(&r);
+  assert_true(cs_has_session(&r.sm));
+  assert_int_equal(cs_status(&r.sm), STATUS_SUSPENDED_EV);
+  assert_false(out(&r)->lock_engaged);
+  feed(&r, (cs_event){.type = CS_EV_STOP, .reason = STOP_LOCAL});
+  assert_int_equal(cs_status(&r.sm), STATUS_AVAILABLE);
+  assert_false(cs_lock_held(&r.sm));
 }
 
 static void inoperative_waits_for_the_session_to_end(void **state) {
@@ -939,7 +1084,7 @@ static void inoperative_waits_for_the_session_to_end(void **state) {
   assert_false(out(&r)->contactor_closed);
   follow(&r);
   /* it leaves (CP A, then the plug's PP open): no fault, still Unavailable, state F */
-  cp(&r, CP_A);
+  unplug(&r);
   pp(&r, -1);
   assert_int_equal(cs_error(&r.sm), ERR_NONE);
   assert_int_equal(cs_status(&r.sm), STATUS_UNAVAILABLE);
@@ -970,7 +1115,7 @@ static void firmware_hold_waits_for_the_session_to_end(void **state) {
   feed(&r, (cs_event){.type = CS_EV_STOP, .reason = STOP_LOCAL});
   assert_int_equal(cs_status(&r.sm), STATUS_UNAVAILABLE);
   follow(&r);
-  cp(&r, CP_A);
+  unplug(&r);
   pp(&r, -1);
   assert_int_equal(cs_error(&r.sm), ERR_NONE);
   assert_int_equal(cs_status(&r.sm), STATUS_UNAVAILABLE);
@@ -980,7 +1125,7 @@ static void firmware_hold_waits_for_the_session_to_end(void **state) {
   cp(&r, CP_B);
   assert_false(cs_has_session(&r.sm));
   assert_false(cs_in_service(&r.sm));
-  cp(&r, CP_A);
+  unplug(&r);
   pp(&r, -1);
   feed(&r, (cs_event){.type = CS_EV_HOLD, .flag = false});
   assert_int_equal(cs_status(&r.sm), STATUS_AVAILABLE);
@@ -1006,7 +1151,7 @@ static void permanent_lock_stays_engaged(void **state) {
   cp(&r, CP_C);
   assert_true(out(&r)->contactor_closed);
   follow(&r);
-  cp(&r, CP_A);
+  unplug(&r);
   assert_true(out(&r)->lock_engaged);
   assert_int_equal(cs_status(&r.sm), STATUS_AVAILABLE);
 }
@@ -1019,6 +1164,96 @@ static void nothing_armed_when_idle(void **state) {
   charging(&r);
   advance(&r, CS_FEEDBACK_TIMEOUT_MS);
   assert_true(cs_next_deadline(&r.sm) == INT64_MAX);
+}
+
+/* An operator's unlock during a session: the session ends, the lock is
+ * released, and CS_NOTE_UNLOCKED comes only once the switch reads open. */
+static void unlock_waits_for_the_switch(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, socket_cfg());
+  charging(&r);
+  feed(&r, (cs_event){.type = CS_EV_UNLOCK});
+  assert_false(out(&r)->lock_engaged);
+  assert_true(cs_unlock_pending(&r.sm));
+  assert_int_equal(count_notes(&r.all, CS_NOTE_SESSION_STOP), 1);
+  assert_int_equal(find_note(&r.all, CS_NOTE_SESSION_STOP)->reason, STOP_UNLOCK_COMMAND);
+  assert_int_equal(count_notes(&r.all, CS_NOTE_UNLOCKED), 0);
+  advance(&r, CS_UNLOCK_TIMEOUT_MS / 2); /* the motor travels */
+  assert_int_equal(count_notes(&r.all, CS_NOTE_UNLOCKED), 0);
+  lock_feedback(&r, false);
+  assert_int_equal(count_notes(&r.notes, CS_NOTE_UNLOCKED), 1);
+  assert_false(cs_unlock_pending(&r.sm));
+  advance(&r, CS_UNLOCK_TIMEOUT_MS);
+  assert_int_equal(count_notes(&r.all, CS_NOTE_UNLOCK_FAILED), 0);
+  assert_true(cs_next_deadline(&r.sm) == INT64_MAX);
+}
+
+/* The switch still reads locked CS_UNLOCK_TIMEOUT_MS after the release:
+ * CS_NOTE_UNLOCK_FAILED, once, not before the deadline. */
+static void unlock_fails_when_the_lock_stays_closed(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, socket_cfg());
+  charging(&r);
+  feed(&r, (cs_event){.type = CS_EV_UNLOCK});
+  clear_log(&r);
+  advance(&r, CS_UNLOCK_TIMEOUT_MS - 1);
+  assert_int_equal(count_notes(&r.all, CS_NOTE_UNLOCK_FAILED), 0);
+  assert_true(cs_unlock_pending(&r.sm));
+  advance(&r, 1);
+  assert_int_equal(count_notes(&r.all, CS_NOTE_UNLOCK_FAILED), 1);
+  assert_int_equal(count_notes(&r.all, CS_NOTE_UNLOCKED), 0);
+  assert_false(cs_unlock_pending(&r.sm));
+  assert_true(cs_next_deadline(&r.sm) == INT64_MAX);
+  /* opening later tells nothing more: the unlock was answered */
+  clear_log(&r);
+  lock_feedback(&r, false);
+  assert_int_equal(count_notes(&r.all, CS_NOTE_UNLOCKED), 0);
+}
+
+/* Feedback queued behind a stalled loop: a late timer is a second look, not
+ * a failure, and the switch read in between wins. */
+static void unlock_late_timer_looks_again(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, socket_cfg());
+  charging(&r);
+  feed(&r, (cs_event){.type = CS_EV_UNLOCK});
+  clear_log(&r);
+  r.now += CS_UNLOCK_TIMEOUT_MS + CS_FEEDBACK_LATE_MS;
+  feed(&r, (cs_event){.type = CS_EV_TIMER});
+  assert_int_equal(count_notes(&r.all, CS_NOTE_UNLOCK_FAILED), 0);
+  lock_feedback(&r, false);
+  assert_int_equal(count_notes(&r.all, CS_NOTE_UNLOCKED), 1);
+}
+
+/* Nothing to wait for: the switch reads open already (no session, no
+ * permanent lock), or nothing is plugged (no cable to free). */
+static void unlock_with_nothing_to_move_is_done_at_once(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, socket_cfg());
+  pp(&r, 220);
+  cp(&r, CP_B); /* plugged, not authorized: not locked */
+  feed(&r, (cs_event){.type = CS_EV_UNLOCK});
+  assert_false(cs_unlock_pending(&r.sm));
+  connector_config cfg = socket_cfg();
+  cfg.permanent_lock = true;
+  boot(&r, cfg);
+  lock_feedback(&r, true);
+  feed(&r, (cs_event){.type = CS_EV_UNLOCK}); /* locked, but no cable */
+  assert_false(cs_unlock_pending(&r.sm));
+  assert_true(cs_next_deadline(&r.sm) == INT64_MAX);
+  /* a cable in the permanently locked socket: the release is awaited */
+  pp(&r, 220);
+  cp(&r, CP_B);
+  clear_log(&r);
+  feed(&r, (cs_event){.type = CS_EV_UNLOCK});
+  assert_true(cs_unlock_pending(&r.sm));
+  assert_false(out(&r)->lock_engaged);
+  lock_feedback(&r, false);
+  assert_int_equal(count_notes(&r.all, CS_NOTE_UNLOCKED), 1);
 }
 
 int main(void) {
@@ -1057,10 +1292,19 @@ int main(void) {
       cmocka_unit_test(below_six_amps_suspends_and_opens_on_c_to_b),
       cmocka_unit_test(below_six_amps_opens_under_load_after_timeout),
       cmocka_unit_test(stop_while_plugged_is_finishing),
+      cmocka_unit_test(ev_side_unplug_finishes_until_the_cable_leaves),
+      cmocka_unit_test(ev_side_unplug_keeps_the_cable_locked),
+      cmocka_unit_test(kept_lock_goes_with_the_cable),
+      cmocka_unit_test(session_survives_the_car_leaving),
+      cmocka_unit_test(tethered_session_survives_the_car_leaving),
       cmocka_unit_test(inoperative_waits_for_the_session_to_end),
       cmocka_unit_test(firmware_hold_waits_for_the_session_to_end),
       cmocka_unit_test(permanent_lock_stays_engaged),
       cmocka_unit_test(nothing_armed_when_idle),
+      cmocka_unit_test(unlock_waits_for_the_switch),
+      cmocka_unit_test(unlock_fails_when_the_lock_stays_closed),
+      cmocka_unit_test(unlock_late_timer_looks_again),
+      cmocka_unit_test(unlock_with_nothing_to_move_is_done_at_once),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

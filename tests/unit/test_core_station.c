@@ -353,6 +353,7 @@ static void led_follows_status_and_flags(void **state) {
   ev(&r, 1, (cs_event){.type = CS_EV_RCD_TRIP});
   assert_int_equal(sc_led(&r.sc, 1, r.now), LED_ERROR);
   ev(&r, 1, (cs_event){.type = CS_EV_CP, .cp = CP_A, .diode_ok = true});
+  ev(&r, 1, (cs_event){.type = CS_EV_PP, .value = -1}); /* and its cable */
   assert_int_equal(sc_led(&r.sc, 1, r.now), LED_READY);
   ev(&r, 1, (cs_event){.type = CS_EV_AVAILABILITY, .flag = false});
   assert_int_equal(sc_led(&r.sc, 1, r.now), LED_UNAVAILABLE);
@@ -571,6 +572,32 @@ static void kept_connectors_follow_the_others(void **state) {
   sc_free(&r.sc);
 }
 
+static void badge_releases_the_cable_kept_after_the_car_left(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, 1, AUTH_BADGE);
+  r.conns[0].cfg.keep_lock_on_ev_disconnect = true; /* UnlockConnectorOnEVSideDisconnect false */
+  plug(&r, 1);
+  tap(&r, "04A1B2");
+  answer(&r, find(&r.notes, SC_NOTE_AUTH_REQUEST)->request_id, true);
+  ev(&r, 1, (cs_event){.type = CS_EV_LOCK_FEEDBACK, .flag = true});
+  assert_true(cs_has_session(conn(&r, 1)));
+  ev(&r, 1, (cs_event){.type = CS_EV_CP, .cp = CP_A, .diode_ok = true}); /* the car's side */
+  assert_false(cs_has_session(conn(&r, 1)));
+  assert_true(cs_outputs_of(conn(&r, 1))->lock_engaged);
+  tap(&r, "OTHER"); /* another badge: asked about, the lock stays */
+  assert_non_null(find(&r.notes, SC_NOTE_AUTH_REQUEST));
+  assert_true(cs_outputs_of(conn(&r, 1))->lock_engaged);
+  answer(&r, find(&r.notes, SC_NOTE_AUTH_REQUEST)->request_id, false);
+  tap(&r, "04A1B2"); /* the session's badge: released, nobody asked */
+  assert_null(find(&r.notes, SC_NOTE_AUTH_REQUEST));
+  assert_false(cs_outputs_of(conn(&r, 1))->lock_engaged);
+  assert_int_equal(st_of(&r, 1), STATUS_FINISHING);
+  ev(&r, 1, (cs_event){.type = CS_EV_PP, .value = -1}); /* the cable leaves */
+  assert_int_equal(st_of(&r, 1), STATUS_AVAILABLE);
+  sc_free(&r.sc);
+}
+
 static void unlock_command_ends_the_session_and_releases_the_lock(void **state) {
   (void)state;
   rig r;
@@ -589,6 +616,7 @@ static void unlock_command_ends_the_session_and_releases_the_lock(void **state) 
   assert_false(cs_has_session(conn(&r, 1)));
   /* After the cable left, a new plug locks again. */
   ev(&r, 1, (cs_event){.type = CS_EV_CP, .cp = CP_A, .diode_ok = true});
+  ev(&r, 1, (cs_event){.type = CS_EV_PP, .value = -1}); /* and its cable */
   plug(&r, 1);
   assert_true(cs_outputs_of(conn(&r, 1))->lock_engaged);
 }
@@ -710,6 +738,7 @@ int main(void) {
       cmocka_unit_test(several_station_wide_reservations_keep_as_many_connectors),
       cmocka_unit_test(kept_connectors_follow_the_others),
       cmocka_unit_test(unlock_command_ends_the_session_and_releases_the_lock),
+      cmocka_unit_test(badge_releases_the_cable_kept_after_the_car_left),
       cmocka_unit_test(user_connectors_are_enforced),
       cmocka_unit_test(held_authorization_refused_on_a_forbidden_connector),
       cmocka_unit_test(resume_within_the_timeout_only),

@@ -216,6 +216,16 @@ static void table_keeps_profiles(void **state) {
   assert_int_equal(ocpp_net_priority_downgrade(db, "3,1", 2, 2), 0);
   assert_int_equal(ocpp_net_priority_downgrade(db, "4,3", 0, 2), 0); /* 4 is empty: skipped */
   assert_int_equal(ocpp_net_priority_downgrade(db, "x", 0, 2), -1);
+  /* A05.FR.02/03: the highest profile a priority list would bring, and its slot */
+  int slot = 0;
+  assert_int_equal(ocpp_net_priority_highest(db, "2,3,1", 1, &slot), 2);
+  assert_int_equal(slot, 3);
+  assert_int_equal(ocpp_net_priority_highest(db, "2,1", 1, &slot), 1); /* the installer's */
+  assert_int_equal(slot, 1);
+  slot = 0;
+  assert_int_equal(ocpp_net_priority_highest(db, "4", 3, &slot), 0); /* 4 is empty */
+  assert_int_equal(slot, 0);
+  assert_int_equal(ocpp_net_priority_highest(db, "x", 3, &slot), -1);
   json_decref(p2);
   json_decref(back);
   json_decref(p);

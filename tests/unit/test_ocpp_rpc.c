@@ -14,6 +14,8 @@
  * bad payload) and never reach the handler;
  *   - answers that fail the schema are not trusted ("InvalidResponse");
  *   - fail_all reports every call exactly once; `replied` follows the answer;
+ *   - a deferred answer (ocpp_reply_defer) goes out when given, once, or
+ *     its fallback at its deadline; the connection's loss drops it;
  *   - the version's differences are data (ocpp_version.h): given the 2.0.1
  *     dialect the same engine answers bad frames and payloads with the 2.0.1
  *     spellings (FormatViolation, OccurrenceConstraintViolation,
@@ -63,6 +65,9 @@ typedef struct {
   bool reply_nothing;     /* the handler leaves the reply empty */
   bool reply_bad;         /* the handler answers {"bad":true} */
   bool reply_none;        /* the handler asks for no answer at all (no_answer) */
+  const char *defer_key;  /* the handler defers its answer under this key */
+  int64_t defer_ms;       /* ... with a fallback {"status":"Rejected"} after this */
+  int defer_rc;           /* what ocpp_reply_defer returned */
   /* replied */
   int nreplied;
   char replied_action[64];
@@ -121,6 +126,11 @@ static void fake_call(void *ctx, const char *action, const json_t *payload, ocpp
   if (f->reply_bad) {
     reply->result = json_pack("{s:b}", "bad", 1);
     return;
+  }
+  if (f->defer_key) {
+    f->defer_rc = ocpp_reply_defer(reply, f->defer_key, f->defer_ms,
+                                   json_pack("{s:s}", "status", "Rejected"));
+    if (f->defer_rc == 0) return;
   }
   reply->result = json_pack("{s:s}", "status", "Accepted");
 }
@@ -786,6 +796,102 @@ static void test_handler_asks_for_no_answer(void **state) {
   assert_string_equal(fid(0), "q2");
 }
 
+/* ---- deferred answers ---- */
+
+static const char *fstatus(int i) {
+  return json_string_value(json_object_get(json_array_get(frame(i), 2), "status"));
+}
+
+/* The answer comes after the handler returned, once; replied then. */
+static void test_deferred_answer(void **state) {
+  (void)state;
+  ocpp_rpc *r = make(1);
+  F.defer_key = "Unlock/1";
+  F.defer_ms = 5000;
+  recv_text(r, "[2,\"u1\",\"Reset\",{}]", 100);
+  assert_int_equal(F.defer_rc, 0);
+  assert_int_equal(F.nframes, 0);
+  assert_int_equal(F.nreplied, 0);
+  assert_int_equal(ocpp_rpc_deferred(r), 1);
+  assert_int_equal(ocpp_rpc_next_deadline(r), 5100);
+  json_t *res = json_pack("{s:s}", "status", "Accepted");
+  assert_int_equal(ocpp_rpc_answer_deferred(r, "Unlock/2", res), 0); /* another key */
+  assert_int_equal(F.nframes, 0);
+  assert_int_equal(ocpp_rpc_answer_deferred(r, "Unlock/1", res), 1);
+  assert_int_equal(F.nframes, 1);
+  assert_int_equal(ftype(0), 3);
+  assert_string_equal(fid(0), "u1");
+  assert_string_equal(fstatus(0), "Accepted");
+  assert_int_equal(F.nreplied, 1);
+  assert_int_equal(F.frames_at_replied, 1);
+  /* answered once: neither again nor its fallback */
+  assert_int_equal(ocpp_rpc_answer_deferred(r, "Unlock/1", res), 0);
+  json_decref(res);
+  assert_true(ocpp_rpc_next_deadline(r) == INT64_MAX);
+  ocpp_rpc_tick(r, 99999);
+  assert_int_equal(F.nframes, 1);
+  /* two CALLs under one key: one answer answers both, in any order */
+  recv_text(r, "[2,\"u2\",\"Reset\",{}]", 200);
+  recv_text(r, "[2,\"u3\",\"Reset\",{}]", 201);
+  res = json_pack("{s:s}", "status", "Accepted");
+  assert_int_equal(ocpp_rpc_answer_deferred(r, "Unlock/1", res), 2);
+  json_decref(res);
+  assert_int_equal(F.nframes, 3);
+  assert_true((!strcmp(fid(1), "u2") && !strcmp(fid(2), "u3")) ||
+              (!strcmp(fid(1), "u3") && !strcmp(fid(2), "u2")));
+}
+
+/* No answer in time: the fallback, at its deadline and not before. */
+static void test_deferred_fallback(void **state) {
+  (void)state;
+  ocpp_rpc *r = make(1);
+  F.defer_key = "Unlock/1";
+  F.defer_ms = 5000;
+  recv_text(r, "[2,\"u1\",\"Reset\",{}]", 1000);
+  ocpp_rpc_tick(r, 5999);
+  assert_int_equal(F.nframes, 0);
+  ocpp_rpc_tick(r, 6000);
+  assert_int_equal(F.nframes, 1);
+  assert_int_equal(ftype(0), 3);
+  assert_string_equal(fid(0), "u1");
+  assert_string_equal(fstatus(0), "Rejected");
+  assert_int_equal(F.nreplied, 1);
+  assert_int_equal(ocpp_rpc_deferred(r), 0);
+  json_t *late = json_pack("{s:s}", "status", "Accepted");
+  assert_int_equal(ocpp_rpc_answer_deferred(r, "Unlock/1", late), 0);
+  json_decref(late);
+  assert_int_equal(F.nframes, 1);
+}
+
+/* The connection is gone: the CALL is answered on none, later nor now. */
+static void test_deferred_dropped_with_the_connection(void **state) {
+  (void)state;
+  ocpp_rpc *r = make(1);
+  F.defer_key = "Unlock/1";
+  F.defer_ms = 5000;
+  recv_text(r, "[2,\"u1\",\"Reset\",{}]", 0);
+  ocpp_rpc_fail_all(r, "Disconnected", "gone");
+  assert_int_equal(ocpp_rpc_deferred(r), 0);
+  assert_true(ocpp_rpc_next_deadline(r) == INT64_MAX);
+  json_t *res = json_pack("{s:s}", "status", "Accepted");
+  assert_int_equal(ocpp_rpc_answer_deferred(r, "Unlock/1", res), 0);
+  json_decref(res);
+  ocpp_rpc_tick(r, 10000);
+  assert_int_equal(F.nframes, 0);
+  /* kept CALLs are freed with the engine (teardown, under ASan) */
+  recv_text(r, "[2,\"u2\",\"Reset\",{}]", 20000);
+  assert_int_equal(ocpp_rpc_deferred(r), 1);
+}
+
+/* A reply the engine did not make (a handler called directly, a SEND)
+ * cannot be deferred: the handler answers at once. */
+static void test_defer_needs_the_engine(void **state) {
+  (void)state;
+  ocpp_reply reply = {0};
+  assert_int_equal(ocpp_reply_defer(&reply, "k", 1000, json_object()), -1);
+  assert_false(reply.deferred);
+}
+
 /* ---- the version's differences as data ---- */
 
 static void test_dialect_required(void **state) {
@@ -1019,6 +1125,10 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_fail_all, setup, teardown),
       cmocka_unit_test_setup_teardown(test_call_from_callback, setup, teardown),
       cmocka_unit_test_setup_teardown(test_incoming_call, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_deferred_answer, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_deferred_fallback, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_deferred_dropped_with_the_connection, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_defer_needs_the_engine, setup, teardown),
       cmocka_unit_test_setup_teardown(test_incoming_while_outstanding, setup, teardown),
       cmocka_unit_test_setup_teardown(test_handler_error, setup, teardown),
       cmocka_unit_test_setup_teardown(test_bad_frames, setup, teardown),

@@ -382,7 +382,7 @@ static void reports(void **state) {
   size_t i;
   json_t *it;
   bool saw_password = false, saw_heartbeat = false;
-  int saw_storage = 0;
+  int saw_storage = 0, saw_ev_side = 0;
   json_array_foreach(full, i, it) {
     const char *var = json_string_value(json_object_get(json_object_get(it, "variable"), "name"));
     json_t *attr0 = json_array_get(json_object_get(it, "variableAttribute"), 0);
@@ -408,11 +408,19 @@ static void reports(void **state) {
       assert_true(json_number_value(json_object_get(ch, "maxLimit")) ==
                   (!strcmp(comp, "AuthCacheCtrlr") ? 1000.0 * 108 : 10000.0 * 92));
     }
+    /* E09/E10: both written by the CSMS (the settings of the 1.6 keys), booleans */
+    if (!strcmp(var, "StopTxOnEVSideDisconnect") || !strcmp(var, "UnlockOnEVSideDisconnect")) {
+      saw_ev_side++;
+      assert_string_equal(json_string_value(json_object_get(attr0, "mutability")), "ReadWrite");
+      assert_string_equal(json_string_value(json_object_get(ch, "dataType")), "boolean");
+      assert_string_equal(json_string_value(json_object_get(attr0, "value")), "true");
+    }
     if (!strcmp(var, "Entries") && !strcmp(comp, "LocalAuthListCtrlr"))
       assert_true(json_number_value(json_object_get(ch, "maxLimit")) == 10000);
   }
   assert_true(saw_password && saw_heartbeat);
   assert_int_equal(saw_storage, 2);
+  assert_int_equal(saw_ev_side, 2);
   json_decref(full);
 
   json_t *conf = dm_report(&f->ctx, DM_BASE_CONFIGURATION, NULL);

@@ -145,6 +145,16 @@ static void simulator_verbs(void **state) {
   assert_string_equal(r.cmd.path, "/api/v1/sim/connectors/2/unplug");
   assert_string_equal(r.cmd.method, "POST");
   assert_string_equal(r.cmd.done, "connector 2: unplugged");
+  assert_null(field(&r.cmd, "side")); /* the whole cable: the daemon's default */
+  r = PARSE("unplug", "2", "--side", "ev");
+  assert_int_equal(r.rc, 0);
+  assert_string_equal(r.cmd.path, "/api/v1/sim/connectors/2/unplug");
+  assert_string_equal(field(&r.cmd, "side")->text, "ev");
+  assert_string_equal(r.cmd.done, "connector 2: unplugged on the EV side");
+  r = PARSE("unplug", "1", "--side", "station");
+  assert_int_equal(r.rc, 0);
+  assert_string_equal(field(&r.cmd, "side")->text, "station");
+  expect_usage_error(PARSE("unplug", "1", "--side", "car"), "`car` is not both, ev or station");
 
   r = PARSE("ev", "1", "ventilation");
   assert_int_equal(r.rc, 0);
@@ -153,7 +163,8 @@ static void simulator_verbs(void **state) {
   assert_int_equal(field(&r.cmd, "state")->kind, CTL_VAL_STRING);
   expect_usage_error(PARSE("ev", "1", "fly"), "`fly` is not charge, pause or ventilation");
 
-  const char *kinds[] = {"rcd", "diode", "welding", "lock", "overtemp", "cpshort", "clear"};
+  const char *kinds[] = {"rcd",       "diode",    "welding", "lock",
+                         "lockstuck", "overtemp", "cpshort", "clear"};
   for (size_t i = 0; i < 7; i++) {
     r = PARSE("fault", "1", kinds[i]);
     assert_int_equal(r.rc, 0);

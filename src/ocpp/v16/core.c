@@ -202,6 +202,11 @@ void v16_send_status(ocpp16_station *o, int c) {
       json_object_set_new(p, "vendorErrorCode", json_string(info->vendor_code));
       json_object_set_new(p, "vendorId", json_string("org.borne"));
     }
+  } else if (c > 0 && ((s == STATUS_SUSPENDED_EV && station_session_without_car(o->st, c)) ||
+                       (s == STATUS_FINISHING && station_cable_without_car(o->st, c)))) {
+    /* 4.9: the reason of the suspension (StopTransactionOnEVSideDisconnect
+     * false) or of the stop (true) when the EV side was disconnected */
+    json_object_set_new(p, "info", json_string("EV side disconnected"));
   }
   v16_send_now(o, "StatusNotification", p);
 }

@@ -64,10 +64,13 @@ void v16_on_diag_status(void *ctx, diag_status s, int request_id, const char *de
   ocpp16_station *o = ctx;
   (void)detail;
   o->diag_last = s;
+  /* a GetLog's upload (the module counts a requestId 0 as 1 to tell it from
+   * a GetDiagnostics): the requestId as the GetLog.req carried it
+   * (whitepaper N01.FR.07) */
   if (request_id)
     v16_send_now(
         o, "LogStatusNotification",
-        json_pack("{s:s, s:i}", "status", v16_log_status_name(s), "requestId", request_id));
+        json_pack("{s:s, s:i}", "status", v16_log_status_name(s), "requestId", o->log_request_id));
   else if (s != DIAG_IDLE)
     v16_send_now(o, "DiagnosticsStatusNotification",
                  json_pack("{s:s}", "status", v16_diagnostics_status_name(s)));
@@ -187,16 +190,20 @@ static void h_get_log(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
                      .request_id = id ? id : 1,
                      .security_only = q.logType == ocpp16_GetLogRequest_logType_SecurityLog};
   char name[200], err[160];
+  /* set before the upload starts: the module tells Uploading at once */
+  int previous = o->log_request_id;
+  o->log_request_id = id;
   if (!curl_uv_url_allowed(dr.location, err, sizeof err)) {
     /* refused up front (file://, gopher://, ...): nothing is collected, so
      * no LogStatusNotification follows the Rejected */
     log_warn(MOD, "GetLog: %s", err);
+    o->log_request_id = previous;
     v16_reply_status(r, "Rejected");
   } else if (!v16_diagnostics(o) ||
              diagnostics_upload(o->diag, &dr, name, sizeof name, err, sizeof err) != 0) {
+    o->log_request_id = previous;
     v16_reply_status(r, "Rejected");
   } else {
-    o->log_request_id = dr.request_id;
     r->result = json_pack("{s:s, s:s}", "status", "Accepted", "filename", name);
   }
   ocpp16_GetLogRequest_free(&q);

@@ -189,12 +189,13 @@ static void h_unlock(ocpp16_station *o, const json_t *req, ocpp_reply *r) {
   if (!v16_decoded(ocpp16_UnlockConnectorRequest_decode(req, &q, &e), &e, r)) return;
   int c = (int)q.connectorId;
   ocpp16_UnlockConnectorRequest_free(&q);
-  char err[160];
   if (c < 1 || c > o->count || station_connector_tethered(o->st, c)) {
     v16_reply_status(r, "NotSupported");
     return;
   }
-  v16_reply_status(r, station_unlock(o->st, c, err, sizeof err) == 0 ? "Unlocked" : "UnlockFailed");
+  /* the session ends (UnlockCommand); the answer says whether the lock
+   * opened, once its switch tells (TC_030_CS) */
+  ocpp_core_unlock(o->shared, c, r);
 }
 
 /* ReserveNow of connector 0 with no connector free (OCTT TC_050_3_CS: the

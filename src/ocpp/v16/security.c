@@ -33,11 +33,15 @@ void v16_security_event_notification(ocpp16_station *o, const char *detail) {
 
 /* ---------- certificates (security whitepaper, chargepoint/certificates.h) ---------- */
 
-/* SignCertificate.req with a new key pair's CSR (use cases A02/A03). */
+/* SignCertificate.req with a new key pair's CSR (use cases A02/A03). Its
+ * commonName is the charge point's unique serial number (whitepaper
+ * A00.FR.511; the BootNotification's chargePointSerialNumber), the charge
+ * point id while station.serial is not set. */
 void v16_send_sign_certificate(ocpp16_station *o) {
   char err[200];
-  char *csr = cp_certs_sign_request(o->certs, config_get(o->st->cfg, "station.id"),
-                                    key_str(o, "CpoName"), err, sizeof err);
+  const char *serial = config_get(o->st->cfg, "station.serial");
+  const char *cn = serial && serial[0] ? serial : config_get(o->st->cfg, "station.id");
+  char *csr = cp_certs_sign_request(o->certs, cn, key_str(o, "CpoName"), err, sizeof err);
   json_t *p = v16_sign_request_encode(csr);
   free(csr);
   if (!p) {

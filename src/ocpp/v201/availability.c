@@ -142,6 +142,11 @@ void v201_on_status_changed(void *ctx, int c, connector_status s, error_code e) 
   /* 2.0.1's StatusNotification has no error code: a fault is a NotifyEvent */
   k->problem = s == STATUS_FAULTED || e != ERR_NONE;
   k->problem_code = k->problem ? e : ERR_NONE;
+  /* E10 (TC_E_26_CS): a transaction kept while its car is away
+   * (StopTxOnEVSideDisconnect false) leaves the connector Available, its
+   * chargingState Idle, until a car comes back */
+  if (station_session_without_car(o->st, c) && s != STATUS_FAULTED && s != STATUS_UNAVAILABLE)
+    s = STATUS_AVAILABLE;
   bool same = k->known && k->status == s;
   connector_status was = k->known ? k->status : STATUS_UNAVAILABLE;
   k->known = true;

@@ -150,7 +150,8 @@ static void h_set_variables(ocpp201_station *o, const json_t *req, ocpp_reply *r
                       ? dm_set_check(&c, &ref, attr, value, &name, why, sizeof why)
                       : DM_NOT_SUPPORTED_ATTRIBUTE_TYPE;
     if (s == DM_ACCEPTED && !strcmp(name, "NetworkConfigurationPriority") &&
-        v201_priority_downgrades(o, value, why, sizeof why))
+        (v201_priority_downgrades(o, value, why, sizeof why) ||
+         v201_priority_unready(o, value, why, sizeof why)))
       s = DM_REJECTED;
     if (s == DM_ACCEPTED && !strcmp(name, "AuthorizationKey") && !password_string(value)) {
       s = DM_REJECTED;

@@ -18,27 +18,28 @@
 #include "ocpp/v201/vocabulary.h"
 #include "ocpp21_messages.h" /* generated from the OCPP 2.1 schemas */
 
-static json_t *log_status_payload(diag_status s, int request_id) {
+static json_t *log_status_payload(diag_status s, bool with_id, int request_id) {
   json_t *p = json_pack("{s:s}", "status", v201_log_status_name(s));
-  if (request_id) json_object_set_new(p, "requestId", json_integer(request_id));
+  if (with_id) json_object_set_new(p, "requestId", json_integer(request_id));
   return p;
 }
 
 void v201_on_diag_status(void *ctx, diag_status s, int request_id, const char *detail) {
   ocpp201_station *o = ctx;
   (void)detail;
+  (void)request_id; /* the uploader's: a requestId 0 is 1 there (see h_get_log) */
   o->diag_last = s;
   if (s == DIAG_IDLE) return; /* said only when triggered */
-  /* queued on disk: an upload that ends offline is still told (N01) */
-  v201_queue_message(o, "LogStatusNotification", log_status_payload(s, request_id));
+  /* queued on disk: an upload that ends offline is still told (N01); the
+   * requestId as the GetLogRequest carried it, 0 included (N01.FR.07) */
+  v201_queue_message(o, "LogStatusNotification", log_status_payload(s, true, o->log_request_id));
 }
 
 void v201_send_log_status(ocpp201_station *o) {
   /* F06: Idle when no upload runs (then without requestId), else Uploading */
   bool busy = o->diag && diagnostics_busy(o->diag);
-  v201_send_now(
-      o, "LogStatusNotification",
-      log_status_payload(busy ? DIAG_UPLOADING : DIAG_IDLE, busy ? o->log_request_id : 0));
+  v201_send_now(o, "LogStatusNotification",
+                log_status_payload(busy ? DIAG_UPLOADING : DIAG_IDLE, busy, o->log_request_id));
 }
 
 /* ---------- GetLog ---------- */
@@ -55,7 +56,8 @@ static void h_get_log(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
                      .retry_interval_s = q.has_retryInterval ? (int)q.retryInterval : 0,
                      .start = start,
                      .stop = stop,
-                     /* the uploader's 0 means GetDiagnostics: a requestId 0 is said as 1 */
+                     /* the uploader's 0 means GetDiagnostics: a requestId 0 is 1 there
+                      * (the notifications carry the GetLog's own) */
                      .request_id = q.requestId ? (int)q.requestId : 1,
                      .security_only = q.logType == ocpp201_GetLogRequest_logType_SecurityLog};
   char name[200], err[320];
@@ -71,16 +73,21 @@ static void h_get_log(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
     /* N01.FR.12 is a SHOULD: an upload that cannot be cancelled goes on */
     log_warn(MOD, "GetLog: %s", err);
     v201_reply_status_info(r, "Rejected", "OngoingUpload", err);
-  } else if (diagnostics_upload(o->diag, &dr, name, sizeof name, err, sizeof err) != 0) {
-    log_warn(MOD, "GetLog: %s", err);
-    v201_reply_status_info(r, "Rejected", "InternalError", err);
   } else {
-    /* N01.FR.12: the running upload was cancelled (its LogStatusNotification
-     * AcceptedCanceled, with its own requestId, is queued before this one's
-     * Uploading, N01.FR.20) */
-    o->log_request_id = dr.request_id;
-    r->result = json_pack("{s:s, s:s}", "status", cancelled ? "AcceptedCanceled" : "Accepted",
-                          "filename", name);
+    /* N01.FR.12: the running upload was cancelled above (its
+     * LogStatusNotification AcceptedCanceled, with its own requestId, is
+     * queued before this one's Uploading, N01.FR.20); this one's are told
+     * with this requestId, set before the upload says Uploading at once */
+    int previous = o->log_request_id;
+    o->log_request_id = (int)q.requestId;
+    if (diagnostics_upload(o->diag, &dr, name, sizeof name, err, sizeof err) != 0) {
+      o->log_request_id = previous;
+      log_warn(MOD, "GetLog: %s", err);
+      v201_reply_status_info(r, "Rejected", "InternalError", err);
+    } else {
+      r->result = json_pack("{s:s, s:s}", "status", cancelled ? "AcceptedCanceled" : "Accepted",
+                            "filename", name);
+    }
   }
   ocpp201_GetLogRequest_free(&q);
 }

@@ -39,6 +39,39 @@ bool v201_priority_downgrades(const ocpp201_station *o, const char *value, char 
   return true;
 }
 
+/* A05.FR.02 / A05.FR.03 (OCPP 2.0.1 part 2, A05 Upgrade Charging Station
+ * Security Profile; TC_A_20_CS / TC_A_21_CS): a priority list that would
+ * raise the security profile to 2 or 3 is refused while no CSMS root is
+ * installed — the store's, or the installer's ocpp.ca_file —, and to 3
+ * while the station has no client certificate valid now — the store's, or
+ * the installer's ocpp.cert_file. A list that raises nothing is not
+ * looked at: the profile in use already works. */
+bool v201_priority_unready(ocpp201_station *o, const char *value, char *why, size_t whylen) {
+  int slot = 0;
+  int highest = ocpp_net_priority_highest(
+      o->st->db, value, (int)config_get_int(o->st->cfg, "ocpp.security_profile"), &slot);
+  if (highest < 2 || highest <= v201_security_profile_in_use(o)) return false;
+  cp_certs *certs = o->shared->certs;
+  const char *ca_file = config_get(o->st->cfg, "ocpp.ca_file");
+  bool root = (certs && cp_certs_count(certs, CP_CERT_CSMS_ROOT) > 0) || (ca_file && ca_file[0]);
+  if (!root) {
+    snprintf(why, whylen,
+             "slot %d has security profile %d and no CSMSRootCertificate is installed (A05.FR.02)",
+             slot, highest);
+    return true;
+  }
+  if (highest >= 3 &&
+      (!certs ||
+       cp_certs_client_not_after(certs, config_get(o->st->cfg, "ocpp.cert_file")) <= now201(o))) {
+    snprintf(why, whylen,
+             "slot %d has security profile 3 and no valid ChargingStationCertificate is "
+             "installed (A05.FR.03)",
+             slot);
+    return true;
+  }
+  return false;
+}
+
 static void h_set_network_profile(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
   int slot = (int)json_integer_value(json_object_get(req, "configurationSlot"));
   const json_t *data = json_object_get(req, "connectionData");

@@ -53,8 +53,9 @@ static void tick_cb(uv_timer_t *t) {
   v201_report_external_limits(o);
   v201_monitoring_check(o); /* the periodic monitors */
   v201_webpay_tick(o, now);
-  v201_limits_check(o, now); /* 2.1 E16: maxTime */
-  v201_resumed_due(o, now);  /* 2.1 E17: TxResumed of a car that does not draw */
+  v201_limits_check(o, now);       /* 2.1 E16: maxTime */
+  v201_resumed_due(o, now);        /* 2.1 E17: TxResumed of a car that does not draw */
+  v201_car_away_due(o, now, true); /* E10: a fixed cable's car gone too long */
   v201_pump(o);
   v201_arm_tick(o);
 }
@@ -81,6 +82,7 @@ void v201_arm_tick(ocpp201_station *o) {
   if ((x = v201_webpay_tick(o, now)) < next) next = x;
   if ((x = v201_limits_next(o)) < next) next = x;
   if ((x = v201_resumed_due(o, now)) < next) next = x;
+  if ((x = v201_car_away_due(o, now, false)) < next) next = x;
   if (next == NEVER) {
     uv_timer_stop(&o->tick_timer);
     return;
@@ -143,13 +145,16 @@ static const v201_family *const families[] = {
 
 static void on_call(void *ctx, const char *action, const json_t *req, ocpp_reply *r) {
   ocpp201_station *o = ctx;
-  /* B03: while Rejected the station does not take orders from the CSMS; B02:
-   * while Pending no transaction is started nor stopped remotely (the same
-   * rule as the 1.6 dialect's, OCPP 1.6 4.2) */
+  /* B03: while Rejected the station does not take orders from the CSMS: a
+   * CALL is answered CALLERROR SecurityError (B03.FR.07; the OCTT's
+   * TC_B_30_CS "handle unauthorized messages from the CSMS by responding
+   * with SecurityError"); B02: while Pending no transaction is started nor
+   * stopped remotely (the same rule as the 1.6 dialect's, OCPP 1.6 4.2) */
   if (o->boot == B201_REJECTED) {
-    r->no_answer = true;
-    station_event(o->st, 0, "ocpp_call", "%s not answered: the BootNotification was Rejected",
-                  action);
+    r->error_code = ocpp_dialect_code(&ocpp201_dialect, OCPP_ERR_SECURITY);
+    snprintf(r->error_text, sizeof r->error_text, "%s refused: the BootNotification was Rejected",
+             action);
+    station_event(o->st, 0, "ocpp_call", "%s refused: the BootNotification was Rejected", action);
     return;
   }
   if (o->boot == B201_PENDING &&
@@ -470,8 +475,8 @@ static void adopt201(void *ctx) {
   .session_stopped = v201_on_session_stopped, .status_changed = v201_on_status_changed,            \
   .meter_read = v201_on_meter_read, .event = on_event, .setting_changed = on_setting_changed,      \
   .setting_state = on_setting_state, .status_json = on_status_json, .authorize = v201_authorize,   \
-  .firmware_restart = v201_on_restart, .priority = priority201, .closing = on_closing,             \
-  .free = on_free
+  .car_leaving_ends_session = v201_car_leaving_ends_session, .firmware_restart = v201_on_restart,  \
+  .priority = priority201, .closing = on_closing, .free = on_free
 
 const ocpp_dialect_ops ocpp201_ops = {.dialect = &ocpp201_dialect, V201_OPS};
 /* OCPP 2.1 through the 2.0.1 dialect: the same behaviour, the 2.1 schemas

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ocpp/ocpp_core.h"
 #include "ocpp/v201/v201_internal.h"
 #include "ocpp21_messages.h" /* generated from the OCPP 2.1 schemas */
 
@@ -171,16 +172,14 @@ static void h_unlock(ocpp201_station *o, const json_t *req, ocpp_reply *r) {
   int c = (int)q.evseId;
   bool known = c >= 1 && c <= o->count && q.connectorId == 1;
   ocpp201_UnlockConnectorRequest_free(&q);
-  char err[160];
   if (!known)
     v201_reply_status(r, "UnknownConnector");
   else if (station_has_session(o->st, c)) /* F05.FR.02: stop it first */
     v201_reply_status(r, "OngoingAuthorizedTransaction");
   else if (station_connector_tethered(o->st, c)) /* a fixed cable has no lock */
     v201_reply_status(r, "UnlockFailed");
-  else
-    v201_reply_status(r,
-                      station_unlock(o->st, c, err, sizeof err) == 0 ? "Unlocked" : "UnlockFailed");
+  else /* the answer says whether the lock opened, once its switch tells */
+    ocpp_core_unlock(o->shared, c, r);
 }
 
 /* ---------- TriggerMessage ---------- */

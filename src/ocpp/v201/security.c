@@ -5,7 +5,8 @@
  * messages use: a root installed in one version is listed and deleted in
  * the other):
  *   - A02/A03 SignCertificate (ChargingStationCertificate: a CSR made by
- *     the store, CN = station.id, O = SecurityCtrlr.OrganizationName), after
+ *     the store, CN = station.serial, station.id while it is empty (A00.FR.511),
+ *     O = SecurityCtrlr.OrganizationName), after
  *     TriggerMessage SignChargingStationCertificate or by itself when the
  *     client certificate nears its end; sent again when no
  *     CertificateSigned comes within CertSigningWaitMinimum (doubled at each
@@ -328,11 +329,17 @@ static void sign_answer(void *ctx, const json_t *result, const char *code, const
  * the client key's CSR without certificateType (for both connections) */
 static int send_sign(ocpp201_station *o, cp_cert_leaf kind, bool combined, const char *why) {
   char err[200];
-  /* the V2G certificate's CN would be ISO15118Ctrlr.SeccId: borne has no
-   * ISO15118Ctrlr, the station's id stands for it */
-  char *csr =
-      cp_certs_sign_request_leaf(o->shared->certs, kind, config_get(o->st->cfg, "station.id"),
-                                 key201_str(o, "CpoName"), err, sizeof err);
+  /* the Charging Station certificate's CN is the station's unique serial
+   * number (A00.FR.511; the BootNotification's serialNumber), its id while
+   * station.serial is not set; the V2G certificate's CN would be
+   * ISO15118Ctrlr.SeccId: borne has no ISO15118Ctrlr, the station's id
+   * stands for it */
+  const char *serial = config_get(o->st->cfg, "station.serial");
+  const char *cn = kind == CP_LEAF_CHARGING_STATION && serial && serial[0]
+                       ? serial
+                       : config_get(o->st->cfg, "station.id");
+  char *csr = cp_certs_sign_request_leaf(o->shared->certs, kind, cn, key201_str(o, "CpoName"), err,
+                                         sizeof err);
   if (!csr) {
     log_error(MOD, "SignCertificate not sent: %s", err);
     return -1;

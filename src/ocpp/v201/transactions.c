@@ -723,9 +723,47 @@ void v201_charging_state_changed(ocpp201_station *o, int c) {
     say_resumed(o, c);
     return;
   }
+  /* E10 (TC_E_26_CS): the car of a transaction kept without it left
+   * (EVCommunicationLost, Idle) or came back (CablePluggedIn, EVConnected,
+   * then the state it reaches) */
+  if (k->status == STATUS_AVAILABLE && station_session_without_car(o->st, c)) {
+    v201_tx_event e = event_of(o, c, CP_EVENT_UPDATED, "EVCommunicationLost");
+    k->tx_state = k->status;
+    k->car_away = true;
+    k->car_away_at = now201(o);
+    enqueue(o, k->session_id, &e);
+    return;
+  }
+  if (k->car_away) {
+    k->car_away = false;
+    v201_tx_event e = event_of(o, c, CP_EVENT_UPDATED, "CablePluggedIn");
+    e.status = STATUS_PREPARING; /* EVConnected */
+    k->tx_state = STATUS_PREPARING;
+    enqueue(o, k->session_id, &e);
+    if (!strcmp(v201_charging_state_name(k->status), "EVConnected")) return;
+  }
   v201_tx_event e = event_of(o, c, CP_EVENT_UPDATED, "ChargingStateChanged");
   k->tx_state = k->status;
   enqueue(o, k->session_id, &e);
+}
+
+borne_ms v201_car_away_due(ocpp201_station *o, borne_ms now, bool act) {
+  borne_ms next = NEVER;
+  borne_ms timeout = config_get_int(o->st->cfg, "auth.timeout_s") * 1000; /* EVConnectionTimeOut */
+  for (int c = 1; c <= o->count; c++) {
+    v201_evse *k = &o->evse[c - 1];
+    if (!k->car_away || k->car_away_timed_out || !k->session_id ||
+        !station_connector_tethered(o->st, c) || !station_session_without_car(o->st, c))
+      continue;
+    borne_ms at = k->car_away_at + timeout;
+    if (now < at || !act) {
+      if (at < next) next = at;
+      continue;
+    }
+    k->car_away_timed_out = true; /* its Ended: EVConnectTimeout, Timeout */
+    station_connector_event(o->st, c, &(cs_event){.type = CS_EV_STOP, .reason = STOP_OTHER});
+  }
+  return next;
 }
 
 /* ---------- signed meter values (OCMF) ---------- */
@@ -885,6 +923,12 @@ static unsigned tx_points(const ocpp201_station *o, const char *key) {
   const char *v = config_get(o->st->cfg, key);
   if (!v || v201_txp_parse(v, &m, why, sizeof why) != 0) m = 0;
   return m;
+}
+
+bool v201_car_leaving_ends_session(void *ctx, int c) {
+  (void)c;
+  unsigned stop = tx_points(ctx, "ocpp.TxStopPoint");
+  return (stop & (V201_TXP_EV | V201_TXP_POWER)) != 0;
 }
 
 /* A transaction outliving its session (TxStopPoint EVConnected alone) is on
@@ -1894,6 +1938,10 @@ void v201_on_session_stopped(void *ctx, int c, const station_session_info *s) {
   /* 2.1 E16: a limit reached stopped it, the end says which */
   const char *trigger = v201_stop_trigger(s->reason);
   v201_limits_session_stopped(o, c, s->id, &trigger, &stopped_name);
+  if (k->car_away_timed_out) { /* TC_E_27_CS; TC_E_39_CSMS's words for the deauthorization */
+    trigger = "EVConnectTimeout";
+    stopped_name = "Timeout";
+  }
   switch (v201_txp_session_stopped(t, s->reason)) {
   case V201_TXP_END:
     send_ended(o, c, trigger, s->reason, stopped_name, token, s->stop_ms, s->meter_stop_wh, true);
@@ -1927,6 +1975,8 @@ void v201_on_session_stopped(void *ctx, int c, const station_session_info *s) {
   if (k->starter_group[0]) group_write(o, s->id, NULL); /* in the session's commit */
   k->starter_group[0] = 0;
   k->session_id = 0;
+  k->car_away = false;
+  k->car_away_timed_out = false;
   /* J: a transaction left waiting for the car goes on taking readings under
    * its session's key; any other has ended */
   if (!t->lingering) v201_txend_stop(&k->txend);

@@ -80,6 +80,9 @@ typedef struct {
   int64_t session_id;           /* running borne session, 0 none */
   char tx_id[CP_TX_ID_MAX + 1]; /* its transactionId, "" none */
   connector_status tx_state;    /* chargingState the back end last heard */
+  bool car_away;           /* E10: its transaction said EVCommunicationLost, kept without the car */
+  borne_ms car_away_at;    /* since when */
+  bool car_away_timed_out; /* a fixed cable's EVConnectionTimeOut ended it (TC_E_27_CS) */
   /* 2.1 E17: a resumed transaction's TxResumed waits for the state its EVSE
    * reaches after the restart (EVConnected, then SuspendedEV until the car
    * draws), at most until resume_by */
@@ -314,6 +317,9 @@ extern const v201_family v201_provisioning_calls, v201_authorization_calls, v201
 int v201_security_profile_in_use(const ocpp201_station *o);
 bool v201_priority_downgrades(const ocpp201_station *o, const char *value, char *why,
                               size_t whylen);
+/* A05.FR.02/03: NetworkConfigurationPriority raising the security profile
+ * without the CSMS root (2, 3) or the client certificate (3) it needs. */
+bool v201_priority_unready(ocpp201_station *o, const char *value, char *why, size_t whylen);
 
 /* ocpp201_module.c */
 void v201_reply_status(ocpp_reply *r, const char *status);
@@ -364,8 +370,15 @@ void v201_charging_state_changed(ocpp201_station *o, int c);
 /* 2.1 E17: the TxResumed still waiting whose time is up sent; the next such
  * time (NEVER: none) */
 borne_ms v201_resumed_due(ocpp201_station *o, borne_ms now);
+/* E10 (TC_E_27_CS): a fixed cable's transaction kept without its car is
+ * deauthorized after EVConnectionTimeOut (when `act`: from the tick only,
+ * never inside a station hook); the next such instant or NEVER. */
+borne_ms v201_car_away_due(ocpp201_station *o, borne_ms now, bool act);
 /* E01/E06: EVSE c's status changed from `was` (TxStartPoint / TxStopPoint). */
 void v201_tx_points_status(ocpp201_station *o, int c, connector_status was);
+/* E06.FR.02 over E10: TxStopPoint EVConnected or PowerPathClosed ends the
+ * transaction when the car leaves, StopTxOnEVSideDisconnect false or not. */
+bool v201_car_leaving_ends_session(void *ctx, int c);
 /* E01: RequestStopTransaction of a transaction begun at the plug, no session
  * yet: it ends (RemoteStop). false when EVSE c has none. */
 bool v201_tx_stop_early(ocpp201_station *o, int c);

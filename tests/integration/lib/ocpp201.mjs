@@ -62,3 +62,24 @@ export async function reportPages(csms, action, requestId, from) {
   await csms.waitCall(action, { from, match: (p) => p.requestId === requestId && !p.tbc });
   return csms.calls.slice(from).filter((c) => c.action === action && c.params.requestId === requestId).map((c) => c.params);
 }
+
+/** A device-model component as SetVariables / GetVariables name it: a string is its name. */
+const componentOf = (component) => (typeof component === 'string' ? { name: component } : component);
+
+/** SetVariables of `list` ([component, variable, value] each) sent by `peer`: each one's attributeStatus. */
+export async function setVariables(peer, list) {
+  const setVariableData = list.map(([component, variable, attributeValue]) => ({ component: componentOf(component), variable: { name: variable }, attributeValue }));
+  return (await peer.call('SetVariables', { setVariableData })).setVariableResult.map((r) => r.attributeStatus);
+}
+
+/** GetVariables of `list` ([component, variable, attributeType?] each) sent by `peer`: each one's whole result. */
+export async function getVariableResults(peer, list) {
+  const getVariableData = list.map(([component, variable, attributeType]) => ({ component: componentOf(component), variable: { name: variable }, ...(attributeType ? { attributeType } : {}) }));
+  return (await peer.call('GetVariables', { getVariableData })).getVariableResult;
+}
+
+/** One variable set by `peer`: its attributeStatus. */
+export const setVariable = async (peer, component, variable, value) => (await setVariables(peer, [[component, variable, value]]))[0];
+
+/** One variable's Actual value read by `peer` (undefined when refused). */
+export const getVariable = async (peer, component, variable) => (await getVariableResults(peer, [[component, variable]]))[0].attributeValue;

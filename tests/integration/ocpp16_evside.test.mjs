@@ -1,0 +1,153 @@
+// OCPP 1.6J "EV side disconnect" (section 4.9, 4.10 and 9.1: the keys
+// StopTransactionOnEVSideDisconnect and UnlockConnectorOnEVSideDisconnect;
+// OCTT TC_005_1_CS, TC_005_2_CS, TC_005_3_CS as ocpplab.com renders the
+// 2025-06 test case document) against a strict central system. The car
+// unplugs its side only (`bornectl unplug C --side ev`): the cable stays in
+// the station's socket (PP) until `--side station` takes it out, which the
+// simulated lock refuses while it holds the cable.
+// ocpp16_evside_ws_io.test.mjs runs the same against ocpp-ws-io strict.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startBorned } from './lib/borne.mjs';
+import { startCsms } from './lib/csms.mjs';
+import { startCsmsWsIo } from './lib/csms_ws_io.mjs';
+
+const startPeer = process.env.BORNE_OCPP_PEER === 'ocpp-ws-io' ? startCsmsWsIo : startCsms;
+
+let csms, st;
+
+before(async () => {
+  csms = await startPeer({ tags: { GOOD1: 'Accepted', GOOD2: 'Accepted' }, bootInterval: 60 });
+  st = await startBorned({
+    connectors: 1, auth: 'ocpp', speed: 20,
+    args: ['--csms', csms.url],
+    set: { 'station.id': 'cp-evside-16', 'ocpp.MinimumStatusDuration': '0' },
+  });
+  await csms.connected();
+  await csms.waitCall('StatusNotification', { match: (p) => p.connectorId === 1 && p.status === 'Available' });
+});
+
+after(async () => {
+  await st?.stop();
+  st?.cleanup();
+  await csms?.close();
+});
+
+const statuses = (from) => csms.calls.slice(from).filter((x) => x.action === 'StatusNotification' && x.params.connectorId === 1).map((x) => x.params.status);
+
+async function configure(stopTx, unlock) {
+  assert.equal((await csms.call('ChangeConfiguration', { key: 'StopTransactionOnEVSideDisconnect', value: String(stopTx) })).status, 'Accepted');
+  assert.equal((await csms.call('ChangeConfiguration', { key: 'UnlockConnectorOnEVSideDisconnect', value: String(unlock) })).status, 'Accepted');
+  const keys = (await csms.call('GetConfiguration', { key: ['StopTransactionOnEVSideDisconnect', 'UnlockConnectorOnEVSideDisconnect'] })).configurationKey;
+  assert.deepEqual(keys.map((k) => [k.key, k.value, k.readonly]), [
+    ['StopTransactionOnEVSideDisconnect', String(stopTx), false],
+    ['UnlockConnectorOnEVSideDisconnect', String(unlock), false],
+  ]);
+}
+
+// the reusable state Charging: a badge, the car charging
+async function charging(from) {
+  assert.equal(st.ctl('plug', '1', '--ev-max-current', '16').code, 0);
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  const start = await csms.waitCall('StartTransaction', { from, match: (p) => p.connectorId === 1 });
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 1 && p.status === 'Charging' });
+  await st.waitFor((s) => s.connectors[0].locked, { what: 'cable locked' });
+  return start;
+}
+
+test('OCTT TC_005_1_CS: StopTransactionOnEVSideDisconnect and UnlockConnectorOnEVSideDisconnect true: EVDisconnected, Finishing until the cable leaves the socket, then Available', async () => {
+  await configure(true, true);
+  const from = csms.calls.length;
+  await charging(from);
+  const mark = csms.calls.length;
+  assert.equal(st.ctl('unplug', '1', '--side', 'ev').code, 0);
+  const stop = await csms.waitCall('StopTransaction', { from: mark });
+  assert.equal(stop.params.reason, 'EVDisconnected');
+  // 4.9: Finishing, NoError, the reason in info
+  const finishing = await csms.waitCall('StatusNotification', { from: mark, match: (p) => p.connectorId === 1 && p.status === 'Finishing' });
+  assert.equal(finishing.params.errorCode, 'NoError');
+  assert.equal(finishing.params.info, 'EV side disconnected');
+  await st.waitFor((s) => !s.connectors[0].locked, { what: 'cable unlocked' });
+  assert.equal((await st.connector(1)).status, 'Finishing');
+  assert.equal(st.ctl('unplug', '1', '--side', 'station').code, 0);
+  await csms.waitCall('StatusNotification', { from: mark, match: (p) => p.connectorId === 1 && p.status === 'Available' });
+  assert.deepEqual(statuses(mark), ['Finishing', 'Available']);
+  csms.assertNoViolations();
+});
+
+test('OCTT TC_005_2_CS: UnlockConnectorOnEVSideDisconnect false: the transaction stops, the cable stays locked until UnlockConnector', async () => {
+  await configure(true, false);
+  const from = csms.calls.length;
+  await charging(from);
+  const mark = csms.calls.length;
+  assert.equal(st.ctl('unplug', '1', '--side', 'ev').code, 0);
+  const stop = await csms.waitCall('StopTransaction', { from: mark });
+  assert.equal(stop.params.reason, 'EVDisconnected');
+  await csms.waitCall('StatusNotification', { from: mark, match: (p) => p.connectorId === 1 && p.status === 'Finishing' });
+  assert.equal((await st.connector(1)).locked, true);
+  const refused = st.ctl('unplug', '1', '--side', 'station');
+  assert.notEqual(refused.code, 0, 'the lock holds the cable');
+  assert.match(refused.stderr, /locked/);
+  assert.equal((await csms.call('UnlockConnector', { connectorId: 1 })).status, 'Unlocked');
+  await st.waitFor((s) => !s.connectors[0].locked, { what: 'cable unlocked' });
+  assert.equal(st.ctl('unplug', '1', '--side', 'station').code, 0);
+  await csms.waitCall('StatusNotification', { from: mark, match: (p) => p.connectorId === 1 && p.status === 'Available' });
+  assert.deepEqual(statuses(mark), ['Finishing', 'Available']);
+  assert.equal(csms.callsOf('StopTransaction').length - csms.calls.slice(0, mark).filter((x) => x.action === 'StopTransaction').length, 1);
+  csms.assertNoViolations();
+});
+
+test('UnlockConnectorOnEVSideDisconnect false: the badge of the transaction releases the cable', async () => {
+  await configure(true, false);
+  const from = csms.calls.length;
+  await charging(from);
+  const mark = csms.calls.length;
+  assert.equal(st.ctl('unplug', '1', '--side', 'ev').code, 0);
+  await csms.waitCall('StopTransaction', { from: mark });
+  await st.waitStatus(1, 'Finishing');
+  assert.equal((await st.connector(1)).locked, true);
+  assert.equal(st.ctl('tap', 'GOOD1').code, 0);
+  await st.waitFor((s) => !s.connectors[0].locked, { what: 'cable unlocked by the badge' });
+  assert.equal(csms.calls.slice(mark).filter((x) => x.action === 'StartTransaction').length, 0);
+  assert.equal(st.ctl('unplug', '1', '--side', 'station').code, 0);
+  await st.waitStatus(1, 'Available');
+  csms.assertNoViolations();
+});
+
+test('OCTT TC_005_3_CS: StopTransactionOnEVSideDisconnect false: SuspendedEV, the transaction goes on (energy again when a car comes back), RemoteStopTransaction ends it', async () => {
+  await configure(false, false);
+  const from = csms.calls.length;
+  const start = await charging(from);
+  const tx = (await st.connector(1)).ocpp_transaction_id;
+  let mark = csms.calls.length;
+  assert.equal(st.ctl('unplug', '1', '--side', 'ev').code, 0);
+  // 4.9: SuspendedEV, NoError, the reason in info; the transaction is not stopped
+  const suspended = await csms.waitCall('StatusNotification', { from: mark, match: (p) => p.connectorId === 1 && p.status === 'SuspendedEV' });
+  assert.equal(suspended.params.errorCode, 'NoError');
+  assert.equal(suspended.params.info, 'EV side disconnected');
+  const s = await st.connector(1);
+  assert.equal(s.locked, true, 'the cable stays locked (StopTransactionOnEVSideDisconnect false has priority)');
+  assert.equal(s.ocpp_transaction_id, tx);
+  assert.equal(st.ctl('unplug', '1', '--side', 'station').code === 0, false);
+  // a car on the same cable: the same transaction charges again
+  assert.equal(st.ctl('plug', '1', '--ev-max-current', '16').code, 0);
+  await csms.waitCall('StatusNotification', { from: mark, match: (p) => p.connectorId === 1 && p.status === 'Charging' });
+  assert.equal((await st.connector(1)).ocpp_transaction_id, tx);
+  assert.equal(csms.calls.slice(mark).filter((x) => x.action === 'StopTransaction' || x.action === 'StartTransaction').length, 0);
+  // it leaves again; the central system stops the transaction
+  mark = csms.calls.length;
+  assert.equal(st.ctl('unplug', '1', '--side', 'ev').code, 0);
+  await csms.waitCall('StatusNotification', { from: mark, match: (p) => p.connectorId === 1 && p.status === 'SuspendedEV' });
+  assert.equal((await csms.call('RemoteStopTransaction', { transactionId: tx })).status, 'Accepted');
+  const stop = await csms.waitCall('StopTransaction', { from: mark });
+  assert.equal(stop.params.transactionId, tx);
+  assert.equal(stop.params.reason, 'Remote');
+  assert.ok(stop.params.meterStop >= start.params.meterStart);
+  await csms.waitCall('StatusNotification', { from: mark, match: (p) => p.connectorId === 1 && p.status === 'Finishing' });
+  await st.waitFor((s2) => !s2.connectors[0].locked, { what: 'unlocked at the end' });
+  assert.equal(st.ctl('unplug', '1', '--side', 'station').code, 0);
+  await csms.waitCall('StatusNotification', { from: mark, match: (p) => p.connectorId === 1 && p.status === 'Available' });
+  assert.deepEqual(statuses(mark), ['SuspendedEV', 'Finishing', 'Available']);
+  await configure(true, true);
+  csms.assertNoViolations();
+});
