@@ -132,9 +132,10 @@ static int post_fault(void *ctx, const http_request *req, http_response *res) {
   sim_fault f;
   char err[160];
   if (!kind || sim_fault_parse(kind, &f) != 0) {
-    http_json_error(res, 400,
-                    "kind: `%s` is not rcd, diode, welding, lock, lockstuck, overtemp, cpshort or clear",
-                    kind ? kind : "");
+    http_json_error(
+        res, 400,
+        "kind: `%s` is not rcd, diode, welding, lock, lockstuck, overtemp, cpshort or clear",
+        kind ? kind : "");
   } else {
     int rc = hal_sim_fault(st->hw, c, f, err, sizeof err);
     /* "clear" also clears latched faults in the core (operator acknowledgement) */

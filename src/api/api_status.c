@@ -196,7 +196,7 @@ static int post_reset(void *ctx, const http_request *req, http_response *res) {
     if (!type || (strcmp(type, "soft") != 0 && strcmp(type, "hard") != 0)) {
       http_json_error(res, 400, "type: must be \"soft\" or \"hard\"");
     } else {
-      station_reset(st, strcmp(type, "hard") == 0);
+      station_reset(st, strcmp(type, "hard") == 0, BOOT_REASON_LOCAL_RESET);
       http_json_body(res, json_pack("{s:s}", "result", "accepted"));
     }
   }

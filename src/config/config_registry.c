@@ -286,6 +286,16 @@ static const cfg_key_def registry[] = {
      "is still plugged in is resumed; longer, or 0, it is closed (PowerLoss). Counted from the "
      "last meter reading stored before it (meter.sample_interval_s).",
      NULL, NULL, .ocpp_name = "TxResumptionTimeout"},
+    {"session.resume_energy_transfer", CFG_BOOL, "true", 0, 0, NULL, true,
+     "Whether a session resumed after an interruption (session.resume_timeout_s) may draw energy "
+     "again: false holds it without current (SuspendedEVSE) until it ends — the car at the plug "
+     "may not be the one that began it. OCPP 2.1 TxCtrlr.AllowEnergyTransferResumption.",
+     NULL, NULL, .ocpp_name = "AllowEnergyTransferResumption"},
+    {"session.resume_random_range_s", CFG_INT, "0", 0, 3600, NULL, true,
+     "Longest random delay, in seconds, before a resumed session (session.resume_timeout_s) may "
+     "draw energy again, so that stations resuming together after a power cut do not all draw "
+     "at once; 0: none. OCPP 2.1 TxCtrlr.EnergyTransferResumptionRandomRange.",
+     NULL, NULL, .ocpp_name = "EnergyTransferResumptionRandomRange"},
     {"store.max_size_mb", CFG_INT, "0", 0, 1048576, NULL, true,
      "Bound on the size of the station's database (borne.db, MiB; its WAL, about 1 MiB, apart); "
      "0: none. Near it, the oldest samples and events go first; a periodic meter value queued "

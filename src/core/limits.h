@@ -24,6 +24,10 @@ typedef enum {
   LIMIT_SOLAR,           /* solar-surplus charging modes (src/energy/solar.c) */
   LIMIT_SITE,            /* a follower: the installation leader's setpoint (docs/site.md) */
   LIMIT_FAILSAFE,        /* a follower whose leader stopped renewing it: the fail-safe */
+  LIMIT_TRANSACTION,     /* 0 A: its OCPP 2.1 transaction reached its limit (E16); ends with the
+                          * session */
+  LIMIT_RESUMED,         /* 0 A: a session resumed after a restart, its energy not allowed to
+                          * flow again (yet): session.resume_energy_transfer, E17; ends with it */
   LIMIT_COUNT,
 } limit_source;
 
@@ -40,7 +44,7 @@ void limits_clear(limit_set *l, limit_source src);
 double limits_offered(const limit_set *l, double fallback, limit_source *by);
 /* Stable names used in the API's `limited_by`: "cable", "selector", "installation",
  * "thermal", "load_management", "schedule", "ocpp_profile", "api",
- * "modbus", "mqtt", "solar", "site", "failsafe". */
+ * "modbus", "mqtt", "solar", "site", "failsafe", "transaction", "resumed". */
 const char *limit_source_name(limit_source src);
 
 #endif

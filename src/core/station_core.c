@@ -49,15 +49,20 @@ static bool matches(const char *uid, const char *parent, const char *want_uid,
 
 static bool allowed_on(unsigned allowed, int c) { return !allowed || (allowed >> (c - 1)) & 1u; }
 
-/* Connectors a new session could still take (bit c-1): no session, no
- * error, operative, not reserved for someone. */
+/* Could a new session take this connector, reservations aside? No session,
+ * no error, operative. */
+static bool usable(const connector_sm *sm) {
+  return !cs_has_session(sm) && !sm->finishing && cs_error(sm) == ERR_NONE && cs_in_service(sm) &&
+         sm->selftest_done;
+}
+
+/* Connectors a new session could still take (bit c-1): usable, not
+ * reserved for someone. */
 static unsigned free_mask(const station_core *sc) {
   unsigned m = 0;
   for (int c = 1; c <= sc->count; c++) {
     const connector_sm *sm = &sc->conn[c - 1];
-    if (!cs_has_session(sm) && !sm->finishing && cs_error(sm) == ERR_NONE && cs_in_service(sm) &&
-        sm->selftest_done && !sm->reserved)
-      m |= 1u << (c - 1);
+    if (usable(sm) && !sm->reserved) m |= 1u << (c - 1);
   }
   return m;
 }
@@ -286,6 +291,26 @@ void sc_connector_event(station_core *sc, int c, const cs_event *ev, borne_ms no
   dispatch(sc, now, notes);
 }
 
+/* A reserved connector when every connector a session could take is
+ * reserved for another badge, by its idTag alone (OCPP 1.6 5.13: a reserved
+ * connector refuses every other idTag; a reservation with a parentIdTag needs
+ * the badge's own, which only an Authorize may tell), no station-wide
+ * reservation is pending and no session runs (the badge might stop one of its
+ * group); else 0: the badge goes to authorization. OCTT 1.6 TC_046_1_CS step
+ * 5: another badge on a reserved Charge Point sends no Authorize.req. */
+static int reserved_for_others(const station_core *sc, const char *uid) {
+  if (sc->n_any) return 0;
+  int first = 0;
+  for (int c = 1; c <= sc->count; c++) {
+    const connector_sm *sm = &sc->conn[c - 1];
+    if (cs_has_session(sm)) return 0;
+    if (!usable(sm)) continue;
+    if (!sm->reserved || sm->reserved_parent[0] || strcmp(sm->reserved_uid, uid) == 0) return 0;
+    if (!first) first = c;
+  }
+  return first;
+}
+
 void sc_tap(station_core *sc, const char *uid, borne_ms now, sc_notes *notes) {
   if (!uid || !uid[0]) return;
   for (int c = 1; c <= sc->count; c++) {
@@ -305,6 +330,13 @@ void sc_tap(station_core *sc, const char *uid, borne_ms now, sc_notes *notes) {
   }
   if (sc->mode == AUTH_FREE) return;  /* nothing to authorize: anyone may charge */
   if (sc->pending_request_id) return; /* one validation at a time; the reader repeats */
+  int reserved = reserved_for_others(sc, uid);
+  if (reserved) {
+    /* nothing to ask the back end: no connector is left for this badge */
+    push_auth(notes, SC_NOTE_AUTH_RESERVED, reserved, 0, uid);
+    flash(sc, LED_AUTH_REFUSED, reserved, now);
+    return;
+  }
   sc->pending_request_id = ++sc->next_request_id;
   if (sc->pending_request_id == 0) sc->pending_request_id = ++sc->next_request_id;
   snprintf(sc->pending_uid, sizeof sc->pending_uid, "%s", uid);
@@ -453,6 +485,14 @@ void sc_remote_start(station_core *sc, int c, const char *uid, const char *user,
 int sc_held_connector(const station_core *sc) {
   if (!sc->held) return 0;
   if (sc->held_for) return sc->held_for;
+  /* a connector reserved for the badge is the one it waits on (OCTT 1.6
+   * TC_046_1_CS: the reserved badge first, then the car) */
+  for (int c = 1; c <= sc->count; c++) {
+    const connector_sm *sm = &sc->conn[c - 1];
+    if (sm->reserved && usable(sm) && !cs_plugged(sm) && allowed_on(sc->held_allowed, c) &&
+        cs_reservation_admits(sm, sc->held_uid, sc->held_parent))
+      return c;
+  }
   unsigned m = free_mask(sc);
   int only = 0;
   for (int c = 1; c <= sc->count; c++) {
@@ -474,6 +514,14 @@ bool sc_withdraw_held(station_core *sc, const char *uid) {
 bool sc_may_resume(borne_ms last, borne_ms now, int64_t timeout_s) {
   if (timeout_s <= 0) return false;
   return now <= last || now - last <= timeout_s * 1000;
+}
+
+borne_ms sc_resume_hold_ms(bool allow, int64_t random_range_s, uint32_t draw) {
+  if (!allow) return SC_RESUME_HELD;
+  if (random_range_s <= 0) return 0;
+  /* 0 to the range, both ends included, in ms */
+  uint64_t span = (uint64_t)random_range_s * 1000u + 1u;
+  return (borne_ms)(draw % span);
 }
 
 void sc_timer(station_core *sc, borne_ms now, sc_notes *notes) {

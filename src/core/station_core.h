@@ -29,6 +29,9 @@ typedef enum {
   /* .uid, .connector: an accepted badge whose user may not use the
    * connector that waits for it (sc_auth_result_allowed); refused there */
   SC_NOTE_AUTH_NOT_ALLOWED,
+  /* .uid, .connector: refused at once, every connector a session could take
+   * being reserved for another badge (sc_tap; no SC_NOTE_AUTH_REQUEST) */
+  SC_NOTE_AUTH_RESERVED,
 } sc_note_type;
 
 typedef struct {
@@ -175,6 +178,14 @@ int sc_held_connector(const station_core *sc);
  * simulator's faster clock started again) cannot tell the interruption's
  * length: counted as none. */
 bool sc_may_resume(borne_ms last, borne_ms now, int64_t timeout_s);
+/* How long the energy of a session just resumed is held back (SuspendedEVSE,
+ * LIMIT_RESUMED): SC_RESUME_HELD for the rest of the session when
+ * session.resume_energy_transfer is false (`allow`), else a random delay of
+ * 0 to `random_range_s` seconds (session.resume_random_range_s; `draw` a
+ * uniform random number), 0 none (OCPP 2.1 E17, TxCtrlr.
+ * AllowEnergyTransferResumption and EnergyTransferResumptionRandomRange). */
+#define SC_RESUME_HELD ((borne_ms)-1)
+borne_ms sc_resume_hold_ms(bool allow, int64_t random_range_s, uint32_t draw);
 void sc_timer(station_core *sc, borne_ms now, sc_notes *notes);
 borne_ms sc_next_deadline(const station_core *sc);
 /* The LED a connector should show now. */

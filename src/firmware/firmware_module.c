@@ -82,7 +82,7 @@ static void on_restart(void *ctx) {
   if (f->restarter)
     f->restarter(f->restarter_ctx);
   else
-    station_reset(f->st, true);
+    station_reset(f->st, true, BOOT_REASON_FIRMWARE_UPDATE);
 }
 
 static const char *version_of(const fw_service *f) {

@@ -38,7 +38,7 @@ bool station_firmware_boot_report(station *st);
 /* Every status change after the service's own handling (at most 4); the
  * service is made by the first call, the updater is not. */
 int station_firmware_listen(station *st, station_fw_listener fn, void *ctx);
-/* Who restarts into an installed image; default station_reset(st, true). */
+/* Who restarts into an installed image; default station_reset(st, true, FirmwareUpdate). */
 void station_firmware_set_restarter(station *st, void (*fn)(void *ctx), void *ctx);
 /* The module that reports "Installed" after the restart into a new image
  * (OCPP, once its back end accepted the boot) claims it; otherwise

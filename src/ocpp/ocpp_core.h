@@ -114,6 +114,11 @@ int ocpp_core_network_slot(const ocpp_core *core);
  * payload. */
 char *ocpp_core_boot_fingerprint(const ocpp_core *core, ocpp_link *link,
                                  const ocpp_transport_config *tc, const json_t *payload);
+/* A reconnection resumes the registration when the fingerprint of what a
+ * BootNotification would carry now (`now`, taken and freed; NULL out of
+ * memory) is the one `accepted` was made of: true, and the `ocpp_boot`
+ * event says so; false: the caller forgets the registration and boots. */
+bool ocpp_core_resume_registration(const ocpp_core *core, const char *accepted, char *now);
 /* The priority list and the stored profiles were changed (SetNetworkProfile,
  * NetworkConfigurationPriority): read again, used from the next connection
  * attempt after a loss or a restart (B10.FR.03/04); the link is left as it is. */

@@ -54,6 +54,16 @@ char *ocpp_core_boot_fingerprint(const ocpp_core *core, ocpp_link *link,
   return fp;
 }
 
+bool ocpp_core_resume_registration(const ocpp_core *core, const char *accepted, char *now) {
+  bool same = accepted && now && !strcmp(now, accepted);
+  free(now);
+  if (same)
+    station_event(core->st, 0, "ocpp_boot",
+                  "Resumed: registered before, no BootNotification on this reconnection "
+                  "(nothing it carries changed)");
+  return same;
+}
+
 /* *dst = a copy of v ("" for NULL) cut at 511 characters (what the
  * 512-byte arrays these were kept in before held); -1 when out of memory,
  * *dst unchanged. */
@@ -239,7 +249,7 @@ static void firmware_restart(void *ctx) {
   if (c->active->firmware_restart)
     c->active->firmware_restart(active_ctx(c));
   else
-    station_reset(c->st, true);
+    station_reset(c->st, true, BOOT_REASON_FIRMWARE_UPDATE);
 }
 
 /* ---------- the version the back end last picked, across restarts ---------- */
@@ -303,11 +313,11 @@ static void set_badge_max(ocpp_core *c) {
                         c->active->family == OCPP_FAMILY_V16 ? OCPP16_ID_TAG_MAX : CP_ID_MAX);
 }
 
-/* 2.0.1 shows the EVSEs kept for its station-wide reservations Reserved
- * (TC_H_14); 1.6's connector 0 reserves no connector. */
-static void show_kept(ocpp_core *c) {
-  station_show_kept_reservations(c->st, c->active->family != OCPP_FAMILY_V16);
-}
+/* The connectors kept for station-wide reservations are shown Reserved:
+ * 2.0.1 TC_H_14 / TC_H_16, and 1.6 alike (the OCTT 1.6 TC_049: a
+ * reservation of connector 0 makes a connector Reserved when the station
+ * cannot spare it; 5.13 asks that one stays available for the idTag). */
+static void show_kept(ocpp_core *c) { station_show_kept_reservations(c->st, true); }
 
 /* The dialect of the version the server picked becomes the one spoken; a
  * change of family hands the running sessions to the new one. */

@@ -6,6 +6,7 @@
  * charging behaviour itself: that is the core's job.
  */
 #include "station/station.h"
+#include "station/boot_state.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +31,7 @@
 
 static void handle_notes(station *st, sc_notes *notes, int depth);
 static void arm_core_timer(station *st);
+static void release_resumed(station *st, int c, borne_ms now);
 static int record_event(station *st, int connector, const char *kind, const char *detail,
                         const char *reason);
 static void publish_event(station *st, int connector, const char *kind, const char *detail);
@@ -470,6 +472,10 @@ static void handle_notes(station *st, sc_notes *notes, int depth) {
                            "%s: its user may not charge on connector %d (Users and badges)", n->uid,
                            n->connector);
       break;
+    case SC_NOTE_AUTH_RESERVED:
+      station_event_reason(st, n->connector, "auth_refused", "connector_reserved",
+                           "%s: connector %d is reserved for another badge", n->uid, n->connector);
+      break;
     }
   }
   for (int c = 1; c <= connector_count(st); c++) apply_outputs(st, c); /* LEDs after notes */
@@ -676,8 +682,9 @@ static void restart_soon(station *st, bool hard) {
   uv_timer_start(t, reset_cb, 0, 0);
 }
 
-void station_reset(station *st, bool hard) {
+void station_reset(station *st, bool hard, boot_reason why) {
   if (st->closing) return;
+  station_boot_record(st, why);
   station_event(st, 0, "reset", "%s", hard ? "hard" : "soft");
   for (int c = 1; c <= connector_count(st); c++)
     if (cs_has_session(&st->core.conn[c - 1]))
@@ -687,8 +694,9 @@ void station_reset(station *st, bool hard) {
   restart_soon(st, hard);
 }
 
-void station_reset_keeping_sessions(station *st) {
+void station_reset_keeping_sessions(station *st, boot_reason why) {
   if (st->closing) return;
+  station_boot_record(st, why);
   station_event(st, 0, "reset", "%s", "soft, sessions kept");
   st->keep_sessions = true;
   restart_soon(st, false);
@@ -842,6 +850,7 @@ static void meter_timer_cb(uv_timer_t *t) {
   borne_ms now = now_of(st);
   for (int c = 1; c <= connector_count(st); c++) {
     station_connector *sc = &st->conn[c - 1];
+    release_resumed(st, c, now);
     station_read_meter(st, c);
     if (!sc->meter_ok) continue;
     if (st->core.conn[c - 1].out.contactor_closed) {
@@ -1049,7 +1058,10 @@ static station_setting_state core_setting_state(station *st, const char *key) {
   }
   if (strcmp(key, "meter.sample_interval_s") == 0)
     return same(st->sample_interval_ms == config_get_int(st->cfg, key) * 1000);
-  if (strcmp(key, "session.resume_timeout_s") == 0) return SETTING_CURRENT; /* read at a restart */
+  if (strcmp(key, "session.resume_timeout_s") == 0 ||
+      strcmp(key, "session.resume_energy_transfer") == 0 ||
+      strcmp(key, "session.resume_random_range_s") == 0)
+    return SETTING_CURRENT; /* read at a restart */
   if (strcmp(key, "store.max_size_mb") == 0)
     return same(store_max_size(st->db) == max_size_bytes(st));
   return SETTING_UNUSED;
@@ -1129,6 +1141,31 @@ static int recover_one(void *ctx, const session_row *row) {
   return 0;
 }
 
+/* OCPP 2.1 E17: the energy of a session just resumed may flow again at
+ * once, after a random delay, or not before it ends (sc_resume_hold_ms). */
+static void hold_resumed(station *st, int c) {
+  uint32_t draw = 0;
+  if (getrandom(&draw, sizeof draw, 0) != (ssize_t)sizeof draw) draw = 0;
+  borne_ms hold = sc_resume_hold_ms(config_get_bool(st->cfg, "session.resume_energy_transfer"),
+                                    config_get_int(st->cfg, "session.resume_random_range_s"), draw);
+  if (!hold) return;
+  station_set_limit(st, c, LIMIT_RESUMED, 0);
+  st->conn[c - 1].resume_release_at = hold == SC_RESUME_HELD ? 0 : now_of(st) + hold;
+  if (hold == SC_RESUME_HELD)
+    station_event(st, c, "session_resume_held", "{\"until\":\"session_end\"}");
+  else
+    station_event(st, c, "session_resume_held", "{\"for_ms\":%lld}", (long long)hold);
+}
+
+/* The random delay of a resumed session's energy is over: it may draw. */
+static void release_resumed(station *st, int c, borne_ms now) {
+  station_connector *sc = &st->conn[c - 1];
+  if (!sc->resume_release_at || now < sc->resume_release_at) return;
+  sc->resume_release_at = 0;
+  station_set_limit(st, c, LIMIT_RESUMED, -1); /* gone already if the session ended */
+  station_event(st, c, "session_resume_released", "{}");
+}
+
 static void close_unresumed_sessions(station *st) {
   for (int c = 1; c <= connector_count(st); c++) {
     station_connector *sc = &st->conn[c - 1];
@@ -1152,8 +1189,10 @@ static void close_unresumed_sessions(station *st) {
       bool listed = row.uid[0] && store_badge_get(st->db, row.uid, &b) == 0;
       if ((listed
                ? station_remote_start(st, c, row.uid, err, sizeof err)
-               : station_remote_start_authorized(st, c, row.uid, row.user, err, sizeof err)) == 0)
+               : station_remote_start_authorized(st, c, row.uid, row.user, err, sizeof err)) == 0) {
+        hold_resumed(st, c);
         continue;
+      }
     }
     if (known) {
       double wh = row.meter_stop_wh > row.meter_start_wh ? row.meter_stop_wh : row.meter_start_wh;
@@ -1408,8 +1447,11 @@ int station_open(station *st, uv_loop_t *loop, const station_options *opt, char 
   }
   for (const station_attach_fn *a = st->parts ? st->parts->attach : NULL; a && *a; a++)
     if ((*a)(st, err, errlen) != 0) return close_failed(st, opt);
-  station_event(st, 0, "boot", "borne %s, %d connectors, %s hardware", BORNE_VERSION, n,
-                st->hw->ops->name);
+  /* why this run started: after the modules' schema steps (a swarm's first
+   * lean database becomes the template at its first write, store.c) */
+  station_boot_begin(st);
+  station_event(st, 0, "boot", "borne %s, %d connectors, %s hardware, reason %s", BORNE_VERSION, n,
+                st->hw->ops->name, boot_reason_name(st->start_reason));
   /* Self-test after the HAL delivered the initial input levels (next loop turn). */
   uv_timer_t *selftest = malloc(sizeof *selftest);
   uv_timer_init(loop, selftest);
@@ -1430,6 +1472,7 @@ int station_open(station *st, uv_loop_t *loop, const station_options *opt, char 
 fail:
   if (st->hw && !opt->hw) st->hw->ops->destroy(st->hw);
   st->hw = NULL;
+  station_boot_end(st);
   store_close(st->db);
   st->db = NULL;
   free_connectors(st);
@@ -1485,7 +1528,10 @@ void station_free(station *st) {
   if (st->hw && !st->hw_borrowed) st->hw->ops->destroy(st->hw);
   st->hw = NULL;
   st->hw_borrowed = false;
-  if (st->db) store_close(st->db);
+  if (st->db) {
+    station_boot_end(st); /* stopped cleanly: the last write */
+    store_close(st->db);
+  }
   st->db = NULL;
   free(st->waiters); /* events_waiters_close answered them at the close */
   st->waiters = NULL;

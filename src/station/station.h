@@ -15,6 +15,7 @@
 #include "http/http.h"
 #include "station/lazy_timer.h"
 #include "config/config.h"
+#include "core/boot_reason.h"
 #include "core/station_core.h"
 #include "hal/hal.h"
 #include "store/store.h"
@@ -120,6 +121,9 @@ typedef struct {
   int64_t
       resume_session_id; /* an open session from before a crash, kept if the EV is still there */
   char resume_uid[BORNE_UID_MAX + 1];
+  /* its resumed session's energy held back until then (LIMIT_RESUMED,
+   * session.resume_random_range_s); 0 none, or held until it ends */
+  borne_ms resume_release_at;
   /* load management's limit protects only borne's own circuit
    * (station_set_limit_grid_critical false) */
   bool limit_local_only;
@@ -152,6 +156,9 @@ typedef struct station {
   bool token_unwritten;
   borne_ms started_at;
   uint64_t started_real_ms;
+  /* why this run started (station/boot_state.h), decided at the open */
+  boot_reason start_reason;
+  bool boot_marked; /* this run's start is recorded: its clean stop will be too */
   station_core core;
   /* one per connector (core.count), allocated by station_open, freed by
    * station_free: 8 of each (6.8 kB) in every station before, whatever its
@@ -360,14 +367,16 @@ int station_withdraw_held_authorization(station *st, const char *uid);
  * CS_UNLOCK_TIMEOUT_MS later), never from inside this call. */
 int station_unlock(station *st, int connector, char *err, size_t errlen);
 /* Stop every session (SoftReset / HardReset), close, and ask the daemon to
- * start again (it re-executes itself). Without a daemon hook: only stops. */
-void station_reset(station *st, bool hard);
+ * start again (it re-executes itself). Without a daemon hook: only stops.
+ * `why` (LocalReset, RemoteReset, FirmwareUpdate) is recorded durably first:
+ * the next start boots with it (station.start_reason). */
+void station_reset(station *st, bool hard, boot_reason why);
 /* A restart that ends no session (OCPP 2.1 Reset ImmediateAndResume): the
  * contactors open and each session's last reading is made durable, the
  * sessions stay open on disk as after a power cut, and the restarted station
  * resumes those whose car is still there within session.resume_timeout_s,
  * closing the others (PowerLoss), as after any interruption. */
-void station_reset_keeping_sessions(station *st);
+void station_reset_keeping_sessions(station *st, boot_reason why);
 /* Run the start-up self-test again on every connector (results in the
  * store and as `selftest` events; a failure latches its fault as at start).
  * Refused while a cable is plugged in or a self-test runs. */

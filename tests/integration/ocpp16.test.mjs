@@ -359,6 +359,34 @@ test('reservation: only the reserved badge may use the connector; cancel; expiry
   csms.assertNoViolations();
 });
 
+test('OCTT TC_049_CS: a reservation of connector 0 shows the connector the station cannot spare Reserved; only its idTag charges there, the StartTransaction names it', async () => {
+  const from = csms.calls.length;
+  const expiry = new Date(Date.now() + 3600e3).toISOString();
+  // two connectors, both Available: one reservation spares either, none is shown Reserved
+  assert.equal((await csms.call('ReserveNow', { connectorId: 0, expiryDate: expiry, idTag: 'GOOD2', reservationId: 49 })).status, 'Accepted');
+  // connector 1 taken out of service (TC_046_1's "SetConnectorUnavailable for all unused connectors"): connector 2 is the one left
+  assert.equal((await csms.call('ChangeAvailability', { connectorId: 1, type: 'Inoperative' })).status, 'Accepted');
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 2 && p.status === 'Reserved' });
+  assert.ok(!csms.calls.slice(from).some((c) => c.action === 'StatusNotification' && c.params.status === 'Reserved' && c.params.connectorId !== 2), 'only the connector kept');
+  assert.equal((await csms.call('RemoteStartTransaction', { connectorId: 2, idTag: 'GOOD1' })).status, 'Rejected');
+  const use = csms.calls.length;
+  assert.equal(st.ctl('plug', '2').code, 0);
+  assert.equal(st.ctl('tap', 'GOOD2').code, 0);
+  const start = await csms.waitCall('StartTransaction', { from: use, match: (p) => p.connectorId === 2 });
+  assert.equal(start.params.reservationId, 49);
+  assert.equal(start.params.idTag, 'GOOD2');
+  await st.waitStatus(2, 'Charging');
+  assert.equal(st.ctl('tap', 'GOOD2').code, 0);
+  await csms.waitCall('StopTransaction', { from: use });
+  assert.equal(st.ctl('unplug', '2').code, 0);
+  await csms.waitCall('StatusNotification', { from: use, match: (p) => p.connectorId === 2 && p.status === 'Available' });
+  assert.equal((await csms.call('CancelReservation', { reservationId: 49 })).status, 'Rejected', 'used, so gone');
+  const back = csms.calls.length;
+  assert.equal((await csms.call('ChangeAvailability', { connectorId: 1, type: 'Operative' })).status, 'Accepted');
+  await csms.waitCall('StatusNotification', { from: back, match: (p) => p.connectorId === 1 && p.status === 'Available' });
+  csms.assertNoViolations();
+});
+
 test('smart charging: a TxDefaultProfile lowers the offered current', async () => {
   assert.equal(st.ctl('plug', '2', '--ev-max-current', '32').code, 0);
   assert.equal((await csms.call('RemoteStartTransaction', { connectorId: 2, idTag: 'GOOD1' })).status, 'Accepted');

@@ -20,16 +20,19 @@ const peer = (port = 0) => new Peer({ protocol: 'ocpp2.0.1', tags: TAGS, bootInt
 
 let csms, st;
 
+/** The station cp-201 (a new data directory, or `dataDir` for a start again). */
+const startStation = (dataDir) => startBorned({
+  dataDir, connectors: 2, auth: 'ocpp', speed: 20,
+  args: ['--csms', csms.url],
+  set: {
+    'station.id': 'cp-201', 'ocpp.version': '2.0.1', 'ocpp.MeterValueSampleInterval': '60',
+    'ocpp.MinimumStatusDuration': '0', 'ocpp.reconnect_max_s': '2',
+  },
+});
+
 before(async () => {
   csms = await peer();
-  st = await startBorned({
-    connectors: 2, auth: 'ocpp', speed: 20,
-    args: ['--csms', csms.url],
-    set: {
-      'station.id': 'cp-201', 'ocpp.version': '2.0.1', 'ocpp.MeterValueSampleInterval': '60',
-      'ocpp.MinimumStatusDuration': '0', 'ocpp.reconnect_max_s': '2',
-    },
-  });
+  st = await startStation();
   await csms.connected();
   await csms.waitCall('BootNotification');
 });
@@ -389,6 +392,39 @@ test('TC_B_20_CS: Reset OnIdle without a transaction: Accepted, a BootNotificati
   for (const evseId of [1, 2])
     await csms.waitCall('StatusNotification', { from: afterBoot, match: (p) => p.evseId === evseId && p.connectorId === 1 && p.connectorStatus === 'Available', timeoutMs: 30000 });
   await st.waitReady(3);
+  csms.assertNoViolations();
+});
+
+// B01's BootReasonEnumType, in the OCA's words (Part 2): LocalReset "rebooted due to a local
+// reset command", ApplicationReset "rebooted due to an application error". The reason is the one
+// the restarter recorded (the API's reset), else told by the run before's mark and the OS boot
+// id: killed (kill -9) under the same OS boot, ApplicationReset; stopped cleanly (SIGTERM) and
+// started again under the same OS boot, LocalReset (docs/ocpp201.md, B01).
+test('boot reason: LocalReset after the API reset, ApplicationReset after kill -9, LocalReset after a clean stop and start', async () => {
+  const registered = (what) => st.waitFor((x) => x.station.ocpp?.state === 'connected' && x.station.ocpp.registration === 'Accepted', { what });
+  let from = csms.calls.length;
+  assert.equal((await st.ok('POST', '/api/v1/reset', { type: 'soft' })).result, 'accepted');
+  let boot = await csms.waitCall('BootNotification', { from, timeoutMs: 30000 });
+  assert.equal(boot.params.reason, 'LocalReset');
+  await st.waitReady(4); // the start, the two CSMS Resets above, this one
+  await registered('registered after the local reset');
+  const dataDir = st.dataDir;
+  const mark = await st.lastEventId();
+  await st.kill();
+  from = csms.calls.length;
+  st = await startStation(dataDir);
+  boot = await csms.waitCall('BootNotification', { from, timeoutMs: 30000 });
+  assert.equal(boot.params.reason, 'ApplicationReset');
+  await registered('registered after kill -9');
+  // the event log says it too (operators without OCPP 2.x)
+  const events = (await st.ok('GET', `/api/v1/events?after=${mark}&limit=1000`)).events;
+  assert.match(events.find((e) => e.kind === 'boot')?.detail ?? '', /, reason ApplicationReset$/);
+  await st.stop();
+  from = csms.calls.length;
+  st = await startStation(dataDir);
+  boot = await csms.waitCall('BootNotification', { from, timeoutMs: 30000 });
+  assert.equal(boot.params.reason, 'LocalReset');
+  await registered('registered after a clean stop and start');
   csms.assertNoViolations();
 });
 

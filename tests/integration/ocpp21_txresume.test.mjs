@@ -6,6 +6,10 @@
 // the journal kept, the seqNo counting on without a gap;
 // the Ended is the usual one when the car leaves. TxCtrlr.ResumptionTimeout 0 (session.resume_timeout_s):
 // the car still there, the transaction ends at the restart (AbnormalCondition, PowerLoss), no TxResumed.
+// TxCtrlr.AllowEnergyTransferResumption false (session.resume_energy_transfer): the resumed
+// transaction is held without energy (TxResumed SuspendedEVSE) until it ends;
+// EnergyTransferResumptionRandomRange (session.resume_random_range_s): it draws again after a
+// random delay within the range.
 // A 2.0.1 station (ocpp201_tx.test.mjs's kill -9 tests) says nothing of the kind. BORNE_OCPP_PEER=ocpp-ws-io runs it
 // against the second strict CSMS (ocpp21_txresume_ws_io.test.mjs).
 import { test, before, after } from 'node:test';
@@ -111,6 +115,75 @@ test('E17: TxCtrlr.ResumptionTimeout 0 — the car still plugged in, the transac
   assert.equal(await setVar('TxCtrlr', 'ResumptionTimeout', '86400'), 'Accepted');
   assert.equal(st.ctl('unplug', '1').code, 0);
   await st.waitStatus(1, 'Available');
+  csms.assertNoViolations();
+});
+
+/* a charge on EVSE 1 (charge above), then a kill -9 and a restart with the car still plugged
+ * in: the transaction's id, the calls' count before it, the resumed transaction's TxResumed */
+async function chargeThenCrash() {
+  const { tx, session, from } = await charge();
+  await st.kill();
+  st = await rig.start(csms.url, { 'sim.plugged': '1' });
+  await rig.registered(st);
+  await st.waitFor((x) => x.connectors[0].session?.id === session, { what: 'the session resumed' });
+  const resumed = await csms.waitCall('TransactionEvent', { from, match: (p) => p.triggerReason === 'TxResumed' && p.transactionInfo.transactionId === tx });
+  return { tx, from, resumed: resumed.params };
+}
+
+async function unplugEnded(tx, from) {
+  const end = csms.calls.length;
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  const ended = await csms.waitCall('TransactionEvent', { from: end, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
+  assert.equal(ended.params.triggerReason, 'EVCommunicationLost');
+  assert.equal(ended.params.transactionInfo.stoppedReason, 'EVDisconnected');
+  await st.waitStatus(1, 'Available');
+  await flushed();
+  const sent = eventsOf(tx, csms.calls.slice(from));
+  assert.deepEqual(sent.map((e) => e.seqNo), sent.map((_, i) => i), 'seqNo from 0 without a gap');
+}
+
+test('E17: TxCtrlr.AllowEnergyTransferResumption false — the resumed transaction is held without energy (Updated TxResumed SuspendedEVSE, limited_by resumed) until it ends', async () => {
+  assert.equal(await getVar('TxCtrlr', 'AllowEnergyTransferResumption'), 'true');
+  assert.equal(await setVar('TxCtrlr', 'AllowEnergyTransferResumption', 'false'), 'Accepted');
+  assert.equal(await getVar('TxCtrlr', 'AllowEnergyTransferResumption'), 'false');
+  const { tx, from, resumed } = await chargeThenCrash();
+  assert.equal(resumed.eventType, 'Updated');
+  assert.equal(resumed.transactionInfo.chargingState, 'SuspendedEVSE'); // TC_E_112's reading
+  const held = await st.waitEvent('session_resume_held');
+  assert.match(held.detail, /session_end/);
+  const s = await st.waitFor((x) => x.connectors[0].status === 'SuspendedEVSE' && x.connectors[0].limited_by === 'resumed', { what: 'held by the resumption' });
+  assert.equal(s.connectors[0].offered_a, 0);
+  // still held two periodic readings later (MeterValueSampleInterval 10 s: 1 s real)
+  const periodic = (n) => csms.waitCall('TransactionEvent', { from, match: (p) => p.triggerReason === 'MeterValuePeriodic' && p.transactionInfo.transactionId === tx && p.seqNo > resumed.seqNo + n });
+  await periodic(1);
+  assert.equal((await st.connector(1)).status, 'SuspendedEVSE');
+  assert.ok(!csms.calls.some((c) => c.action === 'TransactionEvent' && c.params.transactionInfo.transactionId === tx && c.params.seqNo > resumed.seqNo && c.params.transactionInfo.chargingState === 'Charging'), 'no energy again');
+  await unplugEnded(tx, from);
+  assert.equal(await setVar('TxCtrlr', 'AllowEnergyTransferResumption', 'true'), 'Accepted');
+  csms.assertNoViolations();
+});
+
+test('E17: TxCtrlr.EnergyTransferResumptionRandomRange — the resumed transaction draws again after a random delay within the range', async () => {
+  assert.equal(await getVar('TxCtrlr', 'EnergyTransferResumptionRandomRange'), '0');
+  assert.equal(await setVar('TxCtrlr', 'EnergyTransferResumptionRandomRange', '20'), 'Accepted');
+  const { tx, from, resumed } = await chargeThenCrash();
+  // a delay of 0 (one draw in 20001) holds nothing: TxResumed Charging as without a range
+  // (the events of the test before stay in the journal: this one names its delay)
+  const held = await st.waitEvent('session_resume_held', { timeoutMs: 3000, match: (e) => e.detail.includes('for_ms') }).catch(() => null);
+  if (held) {
+    const ms = JSON.parse(held.detail).for_ms;
+    assert.ok(ms > 0 && ms <= 20000, `held ${ms} ms for a range of 20 s`);
+    assert.equal(resumed.transactionInfo.chargingState, 'SuspendedEVSE');
+    await st.waitEvent('session_resume_released', { after: held.id });
+    const again = await csms.waitCall('TransactionEvent', { from, match: (p) => p.triggerReason === 'ChargingStateChanged' && p.transactionInfo.chargingState === 'Charging' && p.transactionInfo.transactionId === tx && p.seqNo > resumed.seqNo });
+    const waited = Date.parse(again.params.timestamp) - Date.parse(resumed.timestamp);
+    assert.ok(waited >= ms - 1000 && waited <= ms + 8000, `drew again ${waited} ms after the TxResumed, held ${ms} ms`);
+  } else {
+    assert.equal(resumed.transactionInfo.chargingState, 'Charging');
+  }
+  await st.waitStatus(1, 'Charging');
+  await unplugEnded(tx, from);
+  assert.equal(await setVar('TxCtrlr', 'EnergyTransferResumptionRandomRange', '0'), 'Accepted');
   csms.assertNoViolations();
 });
 

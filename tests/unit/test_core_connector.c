@@ -895,6 +895,30 @@ static void below_six_amps_suspends_and_opens_on_c_to_b(void **state) {
   assert_true(out(&r)->contactor_closed);
 }
 
+/* OCPP 2.1 E16/E17: a session held by its own transaction waits (SuspendedEVSE,
+ * a pause, not a stop); the hold ends with the session, the next one is offered
+ * current again without anyone clearing it. */
+static void a_transaction_hold_ends_with_its_session(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, socket_cfg());
+  charging(&r);
+  limit(&r, LIMIT_RESUMED, 0);
+  limit(&r, LIMIT_TRANSACTION, 0);
+  limit_source by;
+  assert_true(cs_offered_current(&r.sm, &by) == 0.0);
+  assert_int_equal(by, LIMIT_TRANSACTION);
+  assert_int_equal(cs_status(&r.sm), STATUS_SUSPENDED_EVSE);
+  assert_true(cs_has_session(&r.sm));
+  r.now += 1500;
+  cp(&r, CP_B);
+  assert_false(out(&r)->contactor_closed);
+  feed(&r, (cs_event){.type = CS_EV_STOP, .reason = STOP_LOCAL});
+  assert_false(cs_has_session(&r.sm));
+  assert_true(cs_offered_current(&r.sm, &by) > 6.0);
+  assert_true(by != LIMIT_TRANSACTION && by != LIMIT_RESUMED);
+}
+
 static void below_six_amps_opens_under_load_after_timeout(void **state) {
   (void)state;
   rig r;
@@ -1305,6 +1329,7 @@ int main(void) {
       cmocka_unit_test(unlock_fails_when_the_lock_stays_closed),
       cmocka_unit_test(unlock_late_timer_looks_again),
       cmocka_unit_test(unlock_with_nothing_to_move_is_done_at_once),
+      cmocka_unit_test(a_transaction_hold_ends_with_its_session),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -404,6 +404,49 @@ static void reserved_connector_admits_only_its_badge_or_group(void **state) {
   assert_int_equal(sc_reserve(&r.sc, 3, "X", NULL, r.now, &r.notes), -1);
 }
 
+/* OCPP 1.6 5.13, OCTT TC_046_1_CS: with every usable connector reserved for
+ * another idTag (no parentIdTag to learn), a badge is refused at once, with
+ * no validation asked; the reserved badge is held for its reserved
+ * connector, which is the one it waits on. A parentIdTag in the
+ * reservation, a free connector or a running session send it to validation. */
+static void badge_refused_at_once_when_every_connector_is_reserved_for_another(void **state) {
+  (void)state;
+  rig r;
+  boot(&r, 2, AUTH_BADGE);
+  ev(&r, 2, (cs_event){.type = CS_EV_AVAILABILITY, .flag = false});
+  assert_int_equal(sc_reserve(&r.sc, 1, "RES1", NULL, r.now, &r.notes), 0);
+  r.notes.count = 0;
+  tap(&r, "OTHER");
+  assert_null(find(&r.notes, SC_NOTE_AUTH_REQUEST));
+  const sc_note *n = find(&r.notes, SC_NOTE_AUTH_RESERVED);
+  assert_non_null(n);
+  assert_int_equal(n->connector, 1);
+  assert_string_equal(n->uid, "OTHER");
+  assert_false(r.sc.held);
+  /* the reserved badge: validated, held, waiting on its connector */
+  uint32_t id = tap_request(&r, "RES1");
+  answer(&r, id, true);
+  assert_true(r.sc.held);
+  assert_int_equal(sc_held_connector(&r.sc), 1);
+  plug(&r, 1);
+  assert_true(cs_has_session(conn(&r, 1)));
+  assert_false(conn(&r, 1)->reserved);
+  assert_int_equal(sc_held_connector(&r.sc), 0);
+  /* a reservation with a group: the badge's group is the back end's to tell */
+  boot(&r, 1, AUTH_BADGE);
+  sc_reserve(&r.sc, 1, "RES1", "GROUP", r.now, &r.notes);
+  r.notes.count = 0;
+  tap(&r, "OTHER");
+  assert_non_null(find(&r.notes, SC_NOTE_AUTH_REQUEST));
+  assert_null(find(&r.notes, SC_NOTE_AUTH_RESERVED));
+  /* a free connector: validated as usual */
+  boot(&r, 2, AUTH_BADGE);
+  sc_reserve(&r.sc, 1, "RES1", NULL, r.now, &r.notes);
+  r.notes.count = 0;
+  tap(&r, "OTHER");
+  assert_non_null(find(&r.notes, SC_NOTE_AUTH_REQUEST));
+}
+
 static void reservation_on_connector_zero_keeps_one_free(void **state) {
   (void)state;
   rig r;
@@ -717,6 +760,25 @@ static void resume_within_the_timeout_only(void **state) {
   assert_false(sc_may_resume(last, last - 3600000, 0));
 }
 
+/* OCPP 2.1 E17: a resumed session's energy held for the session when
+ * resumption is not allowed, else for a random 0 to range s (both ends
+ * reachable), none without a range. */
+static void resumed_energy_held_or_delayed(void **state) {
+  (void)state;
+  assert_int_equal(sc_resume_hold_ms(false, 0, 0), SC_RESUME_HELD);
+  assert_int_equal(sc_resume_hold_ms(false, 30, 12345), SC_RESUME_HELD);
+  assert_int_equal(sc_resume_hold_ms(true, 0, 12345), 0);
+  assert_int_equal(sc_resume_hold_ms(true, -5, 12345), 0);
+  assert_int_equal(sc_resume_hold_ms(true, 30, 0), 0);
+  assert_int_equal(sc_resume_hold_ms(true, 30, 30000), 30000);
+  assert_int_equal(sc_resume_hold_ms(true, 30, 30001), 0);
+  assert_int_equal(sc_resume_hold_ms(true, 30, 1234), 1234);
+  for (uint32_t d = 0; d < 4000000000u; d += 7777777u) {
+    borne_ms ms = sc_resume_hold_ms(true, 3600, d);
+    assert_true(ms >= 0 && ms <= 3600000);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(free_mode_authorizes_on_plug),
@@ -733,6 +795,7 @@ int main(void) {
       cmocka_unit_test(timer_drives_connector_deadlines),
       cmocka_unit_test(led_follows_status_and_flags),
       cmocka_unit_test(reserved_connector_admits_only_its_badge_or_group),
+      cmocka_unit_test(badge_refused_at_once_when_every_connector_is_reserved_for_another),
       cmocka_unit_test(reservation_on_connector_zero_keeps_one_free),
       cmocka_unit_test(reservation_among_some_connectors_keeps_one_of_them_free),
       cmocka_unit_test(several_station_wide_reservations_keep_as_many_connectors),
@@ -742,6 +805,7 @@ int main(void) {
       cmocka_unit_test(user_connectors_are_enforced),
       cmocka_unit_test(held_authorization_refused_on_a_forbidden_connector),
       cmocka_unit_test(resume_within_the_timeout_only),
+      cmocka_unit_test(resumed_energy_held_or_delayed),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

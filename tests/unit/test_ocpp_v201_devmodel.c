@@ -24,6 +24,7 @@
 
 #include "ocpp/ocpp_keys.h"
 #include "ocpp/v201/device_model.h"
+#include "ocpp/v201/txlimit.h"
 #include "ocpp201_messages.h"
 #include "config/config.h"
 #include "config/config_tables.h"
@@ -495,10 +496,41 @@ static void web_payments_only_in_21(void **state) {
   /* 2.1 E17's TxCtrlr.ResumptionTimeout: not under 2.0.1 either */
   assert_int_equal(get(f, "TxCtrlr", 0, 0, "ResumptionTimeout", NULL, DM_ACTUAL, buf, sizeof buf),
                    DM_UNKNOWN_VARIABLE);
+  /* nor E17's AllowEnergyTransferResumption, EnergyTransferResumptionRandomRange, E16's
+   * SupportedLimits */
+  assert_int_equal(
+      get(f, "TxCtrlr", 0, 0, "AllowEnergyTransferResumption", NULL, DM_ACTUAL, buf, sizeof buf),
+      DM_UNKNOWN_VARIABLE);
+  assert_int_equal(get(f, "TxCtrlr", 0, 0, "EnergyTransferResumptionRandomRange", NULL, DM_ACTUAL,
+                       buf, sizeof buf),
+                   DM_UNKNOWN_VARIABLE);
+  assert_int_equal(get(f, "TxCtrlr", 0, 0, "SupportedLimits", NULL, DM_ACTUAL, buf, sizeof buf),
+                   DM_UNKNOWN_VARIABLE);
   f->live.v21 = true;
   /* 7 + SupportedAdditionalPurposes + TariffCostCtrlr's Interval (Cost, Tariff),
-   * OfflineTariffFallbackMessage and Problem + TxCtrlr.ResumptionTimeout */
-  assert_int_equal(dm_variable_count(&f->ctx), before + 13);
+   * OfflineTariffFallbackMessage and Problem + TxCtrlr.ResumptionTimeout,
+   * AllowEnergyTransferResumption, EnergyTransferResumptionRandomRange, SupportedLimits */
+  assert_int_equal(dm_variable_count(&f->ctx), before + 16);
+  /* E17: session.resume_energy_transfer and session.resume_random_range_s, settable */
+  assert_string_equal(value(f, "TxCtrlr", 0, 0, "AllowEnergyTransferResumption", NULL), "true");
+  assert_int_equal(set(f, "TxCtrlr", "AllowEnergyTransferResumption", NULL, "false", &name),
+                   DM_ACCEPTED);
+  assert_string_equal(name, "AllowEnergyTransferResumption");
+  assert_int_equal(set(f, "TxCtrlr", "AllowEnergyTransferResumption", NULL, "no", &name),
+                   DM_REJECTED);
+  assert_string_equal(value(f, "TxCtrlr", 0, 0, "EnergyTransferResumptionRandomRange", NULL), "0");
+  assert_int_equal(set(f, "TxCtrlr", "EnergyTransferResumptionRandomRange", NULL, "30", &name),
+                   DM_ACCEPTED);
+  assert_string_equal(name, "EnergyTransferResumptionRandomRange");
+  assert_int_equal(
+      set(f, "TxCtrlr", "EnergyTransferResumptionRandomRange", NULL, "half a minute", &name),
+      DM_REJECTED);
+  /* E16: what tx_limits.c holds a transaction to, read-only */
+  char held[64];
+  assert_string_equal(value(f, "TxCtrlr", 0, 0, "SupportedLimits", NULL),
+                      v201_txlimit_supported_list(V201_TXLIM_SUPPORTED, held, sizeof held));
+  assert_string_equal(held, "maxEnergy,maxTime,maxCost");
+  assert_int_equal(set(f, "TxCtrlr", "SupportedLimits", NULL, "maxEnergy", &name), DM_REJECTED);
   /* under 2.1: session.resume_timeout_s, settable (0: never resumed) */
   assert_string_equal(value(f, "TxCtrlr", 0, 0, "ResumptionTimeout", NULL), "86400");
   assert_int_equal(set(f, "TxCtrlr", "ResumptionTimeout", NULL, "0", &name), DM_ACCEPTED);

@@ -117,6 +117,46 @@ static void reached_on_a_virtual_clock(void **state) {
   assert_int_equal(v201_txlimit_time_due(&none, start), INT64_MAX);
 }
 
+/* Suspended at the limit, the energy may flow again once a raised limit
+ * (merged over the one in force) is above what the transaction did: not
+ * when the raise is still at or below it, nor when another member stays
+ * reached. */
+static void a_raised_limit_lifts_the_suspension(void **state) {
+  (void)state;
+  bool ok;
+  v201_txlimit l = parsed("{\"maxEnergy\": 400, \"maxTime\": 3600}", ALL, &ok);
+  v201_txlimit_usage u = {.energy_wh = 400.5, .elapsed = 600000};
+  assert_int_equal(v201_txlimit_reached(&l, &u), V201_TXLIM_ENERGY);
+  v201_txlimit up = parsed("{\"maxEnergy\": 400.5}", ALL, &ok);
+  v201_txlimit m = v201_txlimit_merge(&l, &up);
+  assert_int_equal(v201_txlimit_reached(&m, &u), V201_TXLIM_ENERGY); /* not above it */
+  up = parsed("{\"maxEnergy\": 800}", ALL, &ok);
+  m = v201_txlimit_merge(&l, &up);
+  assert_int_equal(v201_txlimit_reached(&m, &u), V201_TXLIM_NONE);
+  assert_true(m.has_time && m.max_time_s == 3600); /* the time still holds */
+  u.elapsed = 3600000;
+  assert_int_equal(v201_txlimit_reached(&m, &u), V201_TXLIM_TIME);
+}
+
+/* TxCtrlr.SupportedLimits: the members held, in the schema's spelling. */
+static void supported_limits_in_the_schema_words(void **state) {
+  (void)state;
+  char buf[64];
+  assert_string_equal(v201_txlimit_supported_list(V201_TXLIM_SUPPORTED, buf, sizeof buf),
+                      "maxEnergy,maxTime,maxCost");
+  assert_string_equal(v201_txlimit_supported_list(ALL, buf, sizeof buf),
+                      "maxEnergy,maxTime,maxCost,maxSoC");
+  assert_string_equal(v201_txlimit_supported_list(1u << V201_TXLIM_COST, buf, sizeof buf),
+                      "maxCost");
+  assert_string_equal(v201_txlimit_supported_list(0, buf, sizeof buf), "");
+  char small[12];
+  assert_string_equal(v201_txlimit_supported_list(ALL, small, sizeof small), "maxEnergy");
+  /* the supported set leaves the SoC out: parsing drops it */
+  bool ok;
+  v201_txlimit l = parsed("{\"maxSoC\": 80, \"maxCost\": 3}", V201_TXLIM_SUPPORTED, &ok);
+  assert_true(ok && l.has_cost && !l.has_soc);
+}
+
 static void cost_and_soc_only_when_known(void **state) {
   (void)state;
   bool ok;
@@ -198,6 +238,8 @@ int main(void) {
       cmocka_unit_test(reached_on_a_virtual_clock),
       cmocka_unit_test(cost_and_soc_only_when_known),
       cmocka_unit_test(reasons),
+      cmocka_unit_test(a_raised_limit_lifts_the_suspension),
+      cmocka_unit_test(supported_limits_in_the_schema_words),
       cmocka_unit_test(event_in_201_words),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -211,7 +211,7 @@ static void reset_keeping_sessions_resumes_them(void **state) {
   station_rig_open(&rig, dir);
   assert_true(station_rig_run_until(&rig, recovered));
   assert_int_equal(rig.st->conn[0].session_id, kept_session);
-  station_reset_keeping_sessions(rig.st);
+  station_reset_keeping_sessions(rig.st, BOOT_REASON_REMOTE_RESET);
   assert_true(station_rig_run_until(&rig, closing));
   station_rig_close(&rig, left_open);
 

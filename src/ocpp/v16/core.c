@@ -136,15 +136,10 @@ bool v16_resume_registration(ocpp16_station *o) {
   json_t *p = boot_payload(o);
   char *fp = boot_fingerprint(o, p);
   json_decref(p);
-  bool same = fp && !strcmp(fp, o->boot_accepted_fp);
-  free(fp);
-  if (!same) {
+  if (!ocpp_core_resume_registration(o->shared, o->boot_accepted_fp, fp)) {
     v16_boot_forget(o);
     return false;
   }
-  station_event(o->st, 0, "ocpp_boot",
-                "Resumed: registered before, no BootNotification on this reconnection (nothing "
-                "it carries changed)");
   registered(o, true);
   return true;
 }
@@ -249,7 +244,9 @@ static void refresh_shown(ocpp16_station *o, borne_ms now) {
   for (int c = 1; c <= o->count; c++) {
     cp_conn *k = &o->conn[c - 1];
     if (!k->known) continue;
-    connector_status s = k->status == STATUS_AVAILABLE && c == held ? STATUS_PREPARING : k->status;
+    /* a connector reserved for the held badge too (TC_046_1_CS step 8) */
+    bool waits = (k->status == STATUS_AVAILABLE || k->status == STATUS_RESERVED) && c == held;
+    connector_status s = waits ? STATUS_PREPARING : k->status;
     if (s == k->shown) continue;
     k->shown = s;
     k->since = now;

@@ -49,12 +49,13 @@ void v16_flush_check_cb(uv_timer_t *t) {
     return;
   }
   o->restart_pending = false;
-  station_reset(o->st, o->reset_hard);
+  station_reset(o->st, o->reset_hard, o->restart_why);
 }
 
 void v16_on_restart(void *ctx) {
   ocpp16_station *o = ctx;
   o->reset_hard = true;
+  o->restart_why = BOOT_REASON_FIRMWARE_UPDATE;
   o->restart_pending = true;
   o->restart_deadline = uv_now(o->st->loop) + RESTART_FLUSH_MAX_MS;
   lazy_timer_start(&o->reset_timer, o->st->loop, v16_flush_check_cb, o, 0, 0);

@@ -99,6 +99,14 @@ static void remote_start(ocpp16_station *o, const ocpp16_RemoteStartTransactionR
   }
   v16_reply_status(r, "Accepted");
   if (key_bool(o, "AuthorizeRemoteTxRequests")) {
+    /* 5.11: as a local action would, the local list and the cache first:
+     * with LocalPreAuthorize a valid entry starts it without an Authorize */
+    cp_auth_policy p = v16_auth_policy(o->st->cfg);
+    char group[CP_ID_MAX + 1] = "";
+    if (cp_auth_begin(o->auth, &p, tag, true, now_of(o), group) == CP_AUTH_ACCEPT) {
+      remote_start_now(o, c, tag, group);
+      return;
+    }
     remote_ctx *x = calloc(1, sizeof *x);
     x->o = o;
     x->connector = c;
@@ -166,6 +174,7 @@ static void reset_cb(uv_timer_t *t) {
   for (int c = 1; c <= o->count; c++)
     if (station_has_session(o->st, c))
       station_connector_event(o->st, c, &(cs_event){.type = CS_EV_STOP, .reason = why});
+  o->restart_why = BOOT_REASON_REMOTE_RESET;
   o->restart_pending = true;
   o->restart_deadline = uv_now(o->st->loop) + RESET_STOP_MAX_MS;
   lazy_timer_start(&o->reset_timer, o->st->loop, v16_flush_check_cb, o, 0, 0);

@@ -106,6 +106,7 @@ typedef struct ocpp16_station {
   lazy_timer cert_timer;  /* reconnect with a new client certificate after the answer */
   bool reset_hard;
   bool restart_pending;      /* firmware installed: restart once the notifications left */
+  boot_reason restart_why;   /* the Reset's RemoteReset or the install's FirmwareUpdate */
   uint64_t restart_deadline; /* uv_now: restart anyway */
   borne_ms next_aligned;
   cp_conn *conn; /* count of them (open16) */

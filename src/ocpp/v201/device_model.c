@@ -212,6 +212,20 @@ static const dm_var vars[] = {
      * Under 2.1 only. */
     {"TxCtrlr", S_STATION, "ResumptionTimeout", NULL, T_INTEGER, M_RW, "session.resume_timeout_s",
      NULL, L_NONE, "s", NULL},
+    /* 2.1 E17: whether a resumed session may draw again, and the longest
+     * random delay before it does (docs/ocpp21.md: the names, types and
+     * units of third-party copies of the 2.1 appendix, which spells the
+     * second's component "TxCtlrl"; their mutability was not found: read-
+     * write, as ResumptionTimeout). Under 2.1 only. */
+    {"TxCtrlr", S_STATION, "AllowEnergyTransferResumption", NULL, T_BOOLEAN, M_RW,
+     "session.resume_energy_transfer", NULL, L_NONE, NULL, NULL},
+    {"TxCtrlr", S_STATION, "EnergyTransferResumptionRandomRange", NULL, T_INTEGER, M_RW,
+     "session.resume_random_range_s", NULL, L_NONE, "s", NULL},
+    /* 2.1 E16: the members of TransactionLimitType borne holds a transaction
+     * to (V201_TXLIM_SUPPORTED), spelled as the schema's; a MemberList in the
+     * third-party copies of the appendix. Under 2.1 only. */
+    {"TxCtrlr", S_STATION, "SupportedLimits", NULL, T_MEMBER, M_RO, NULL,
+     "maxEnergy,maxTime,maxCost", L_NONE, NULL, "maxEnergy,maxTime,maxCost,maxSoC"},
     /* E01/E06: the points an AC badge station has (txpoints.h; the settings' checks refuse
      * ParkingBayOccupancy and DataSigned) */
     {"TxCtrlr", S_STATION, "TxStartPoint", NULL, T_MEMBER, M_RW, "ocpp.TxStartPoint", NULL, L_NONE,
@@ -475,7 +489,11 @@ static bool spoken(const dm_ctx *c, const dm_var *v) {
   bool only21 =
       !strcmp(v->component, "WebPaymentsCtrlr") ||
       !strcmp(v->variable, "SupportedAdditionalPurposes") ||
-      (!strcmp(v->component, "TxCtrlr") && !strcmp(v->variable, "ResumptionTimeout")) ||
+      (!strcmp(v->component, "TxCtrlr") &&
+       (!strcmp(v->variable, "ResumptionTimeout") ||
+        !strcmp(v->variable, "AllowEnergyTransferResumption") ||
+        !strcmp(v->variable, "EnergyTransferResumptionRandomRange") ||
+        !strcmp(v->variable, "SupportedLimits"))) ||
       (!strcmp(v->component, "TariffCostCtrlr") &&
        (!strcmp(v->variable, "Interval") || !strcmp(v->variable, "OfflineTariffFallbackMessage") ||
         !strcmp(v->variable, "Problem")));

@@ -51,37 +51,20 @@ void v201_send_firmware_status(ocpp201_station *o) {
 void v201_on_restart(void *ctx) {
   ocpp201_station *o = ctx;
   o->restart_hard = true;
+  o->restart_why = BOOT_REASON_FIRMWARE_UPDATE;
   o->restart_pending = true;
   o->restart_deadline = uv_now(o->st->loop) + RESTART_FLUSH_MAX_MS;
   lazy_timer_start(&o->reset_timer, o->st->loop, v201_flush_check_cb, o, 0, 0);
 }
 
-/* Did the run before this one end with a Reset of the CSMS? The event log,
- * newest first: this start's "boot", then, back to the run's own "boot", the
- * ResetOrReboot security event h_reset records (provisioning.c). */
-typedef struct {
-  int boots;
-  bool remote;
-} reset_look;
-
-static int look_for_reset(void *ctx, const event_row *row) {
-  reset_look *l = ctx;
-  if (strcmp(row->kind, "boot") == 0) return ++l->boots > 1; /* the run before began */
-  l->remote = l->boots == 1 && strncmp(row->detail, "ResetOrReboot:", 14) == 0 &&
-              strstr(row->detail, "by the CSMS") != NULL;
-  return l->remote;
-}
-
+/* The firmware's own marker first: a RAUC install reboots the machine
+ * (systemctl reboot) rather than the station; else the reason the station
+ * decided at its start (core/boot_reason.h): recorded by whoever restarted it
+ * (TC_B_23_CS: RemoteReset after the CSMS's Reset), or told by the run
+ * before's marker and the OS boot id. */
 const char *v201_boot_reason(ocpp201_station *o) {
   if (station_firmware_boot_pending(o->st)) return "FirmwareUpdate";
-  if (!o->start_reason) {
-    static const char *const kinds[] = {"boot", "security"};
-    reset_look l = {0};
-    store_events_of_kinds(o->st->db, kinds, 2, 0, 200, 2000, look_for_reset, &l);
-    /* TC_B_23_CS (2.0.1 Part 6): after the CSMS's Reset, RemoteReset */
-    o->start_reason = l.remote ? "RemoteReset" : "PowerUp";
-  }
-  return o->start_reason;
+  return boot_reason_name(o->st->start_reason);
 }
 
 /* ---------- incoming calls ---------- */

@@ -160,15 +160,10 @@ bool v201_resume_registration(ocpp201_station *o) {
   json_t *cs = charging_station(o);
   char *fp = boot_fingerprint(o, cs);
   json_decref(cs);
-  bool same = fp && !strcmp(fp, o->boot_accepted_fp);
-  free(fp);
-  if (!same) {
+  if (!ocpp_core_resume_registration(o->shared, o->boot_accepted_fp, fp)) {
     v201_boot_forget(o);
     return false;
   }
-  station_event(o->st, 0, "ocpp_boot",
-                "Resumed: registered before, no BootNotification on this reconnection (nothing "
-                "it carries changed)");
   registered(o, true);
   return true;
 }
@@ -203,9 +198,9 @@ void v201_flush_check_cb(uv_timer_t *t) {
   }
   o->restart_pending = false;
   if (o->restart_keeping)
-    station_reset_keeping_sessions(o->st); /* 2.1 ImmediateAndResume */
+    station_reset_keeping_sessions(o->st, BOOT_REASON_REMOTE_RESET); /* 2.1 ImmediateAndResume */
   else
-    station_reset(o->st, o->restart_hard); /* hard: into a new firmware image */
+    station_reset(o->st, o->restart_hard, o->restart_why); /* hard: into a new firmware image */
 }
 
 static void stop_all_cb(uv_timer_t *t) {
@@ -213,6 +208,7 @@ static void stop_all_cb(uv_timer_t *t) {
   for (int c = 1; c <= o->count; c++)
     if (station_has_session(o->st, c))
       station_connector_event(o->st, c, &(cs_event){.type = CS_EV_STOP, .reason = STOP_HARD_RESET});
+  o->restart_why = BOOT_REASON_REMOTE_RESET;
   o->restart_pending = true;
   o->restart_deadline = uv_now(o->st->loop) + RESET_STOP_MAX_MS;
   lazy_timer_start(&o->reset_timer, o->st->loop, v201_flush_check_cb, o, 0, 0);
@@ -236,6 +232,7 @@ static bool any_transaction(const ocpp201_station *o) {
 void v201_reset_when_idle(ocpp201_station *o) {
   if (!o->reset_pending_idle || any_transaction(o) || o->restart_pending) return;
   o->reset_pending_idle = false;
+  o->restart_why = BOOT_REASON_REMOTE_RESET;
   o->restart_pending = true;
   o->restart_deadline = uv_now(o->st->loop) + RESET_STOP_MAX_MS;
   lazy_timer_start(&o->reset_timer, o->st->loop, v201_flush_check_cb, o, RESET_FLUSH_MS, 0);

@@ -742,6 +742,13 @@ void v201_charging_state_changed(ocpp201_station *o, int c) {
     enqueue(o, k->session_id, &e);
     if (!strcmp(v201_charging_state_name(k->status), "EVConnected")) return;
   }
+  /* 2.1 E16: suspended for a limit reached: the Updated says which */
+  const char *trigger = "ChargingStateChanged";
+  if (k->status == STATUS_SUSPENDED_EVSE) (void)v201_limits_told(o, c, &trigger, NULL);
+  if (strcmp(trigger, "ChargingStateChanged")) {
+    send_updated(o, c, trigger, NULL); /* with the reading of the instant */
+    return;
+  }
   v201_tx_event e = event_of(o, c, CP_EVENT_UPDATED, "ChargingStateChanged");
   k->tx_state = k->status;
   enqueue(o, k->session_id, &e);
@@ -1741,8 +1748,11 @@ void v201_tx_points_status(ocpp201_station *o, int c, connector_status was) {
     } else { /* TxStopPoint EnergyTransfer: the energy stopped flowing */
       store *db = o->st->db;
       bool batch = store_batch_begin(db) == 0;
-      send_ended(o, c, "ChargingStateChanged", STOP_OTHER,
-                 v201_txp_energy_stopped_reason(k->status), NULL, now201(o), wh, false);
+      /* 2.1 E16: a limit reached stopped it (E16.FR.06 in third-party readings) */
+      const char *trigger = "ChargingStateChanged";
+      const char *why = v201_txp_energy_stopped_reason(k->status);
+      (void)v201_limits_told(o, c, &trigger, &why);
+      send_ended(o, c, trigger, STOP_OTHER, why, NULL, now201(o), wh, false);
       linger_write(o, c, t->session, ENDED_WITH_ENERGY, wh);
       if (batch && store_batch_end(db) != 0)
         log_error(MOD, "cannot queue TransactionEvent durably: %s", store_last_error(db));

@@ -5,14 +5,17 @@
  * session: a restart, a kill -9, keeps it), confirmed once in a
  * TransactionEvent Updated, triggerReason LimitSet, with
  * transactionInfo.transactionLimit; once the energy since the start, the
- * time since the start or the running cost reaches it, the station ends the
- * energy as a stop of the session does (the transaction then ends as its
- * TxStopPoint says), the end's triggerReason EnergyLimitReached /
- * TimeLimitReached / CostLimitReached and stoppedReason EnergyLimitReached /
- * TimeLimitReached / LocalOutOfCredit. maxSoC is not taken: an AC station
- * without ISO 15118 does not know the EV's state of charge. Under 2.0.1
- * nothing of this happens (the member does not exist there). The pure part
- * is txlimit.c.
+ * time since the start or the running cost reaches it, the station
+ * suspends the energy (the EVSE held at 0 A, LIMIT_TRANSACTION: chargingState
+ * SuspendedEVSE) and says so in an Updated whose triggerReason is
+ * EnergyLimitReached / TimeLimitReached / CostLimitReached; the transaction
+ * goes on, and ends as its TxStopPoint says (the car leaving, the driver's
+ * badge; EnergyTransfer: at once, that Ended saying the limit), its
+ * stoppedReason EnergyLimitReached / TimeLimitReached / LocalOutOfCredit. A
+ * limit the CSMS raises above what the transaction did lets the energy flow
+ * again. maxSoC is not taken: an AC station without ISO 15118 does not know
+ * the EV's state of charge. Under 2.0.1 nothing of this happens (the member
+ * does not exist there). The pure part is txlimit.c.
  */
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -20,10 +23,7 @@
 
 #include "ocpp/v201/v201_internal.h"
 
-/* What this station can hold a transaction to: energy and time always, the
- * cost when one is known (the local tariff's, or the CSMS's totalCost /
- * CostUpdated); not the SoC. */
-#define SUPPORTED ((1u << V201_TXLIM_ENERGY) | (1u << V201_TXLIM_TIME) | (1u << V201_TXLIM_COST))
+#define SUPPORTED V201_TXLIM_SUPPORTED
 
 static const char *const steps[] = {
     "CREATE TABLE ocpp201_tx_limit(session_id INTEGER PRIMARY KEY, lim TEXT NOT NULL)"};
@@ -88,6 +88,8 @@ static void read_limit(ocpp201_station *o, int64_t session, v201_txlimit *out) {
 void v201_limits_session_started(ocpp201_station *o, int c, const station_session_info *s) {
   v201_evse *k = &o->evse[c - 1];
   k->limit_hit = V201_TXLIM_NONE;
+  k->limit_untold = false;
+  k->hold_applied = false; /* a new session: the core offers it current */
   k->limit_start_ms = s->start_ms;
   k->limit_start_wh = s->meter_start_wh;
   memset(&k->limit, 0, sizeof k->limit);
@@ -97,8 +99,11 @@ void v201_limits_session_started(ocpp201_station *o, int c, const station_sessio
 void v201_limits_session_stopped(ocpp201_station *o, int c, int64_t session_id,
                                  const char **trigger, const char **stopped) {
   v201_evse *k = &o->evse[c - 1];
+  /* its end says the limit: the trigger when no Updated told it yet, the
+   * stoppedReason always (the energy ended for it; the car leaving, the
+   * badge, came after) */
   if (k->limit_hit) {
-    *trigger = v201_txlimit_trigger(k->limit_hit);
+    (void)v201_limits_told(o, c, trigger, NULL);
     *stopped = v201_txlimit_stopped(k->limit_hit);
   }
   if (!v201_txlimit_empty(&k->limit)) {
@@ -107,6 +112,26 @@ void v201_limits_session_stopped(ocpp201_station *o, int c, int64_t session_id,
   }
   memset(&k->limit, 0, sizeof k->limit);
   k->limit_hit = V201_TXLIM_NONE;
+  k->limit_untold = false;
+  k->hold_applied = false; /* the core cleared LIMIT_TRANSACTION with the session */
+}
+
+bool v201_limits_told(ocpp201_station *o, int c, const char **trigger, const char **stopped) {
+  v201_evse *k = &o->evse[c - 1];
+  if (!k->limit_hit || !k->limit_untold) return false;
+  k->limit_untold = false;
+  *trigger = v201_txlimit_trigger(k->limit_hit);
+  if (stopped) *stopped = v201_txlimit_stopped(k->limit_hit);
+  return true;
+}
+
+/* EVSE c held at 0 A while its transaction's limit is reached, else let go. */
+static void apply_hold(ocpp201_station *o, int c) {
+  v201_evse *k = &o->evse[c - 1];
+  bool hold = k->session_id && k->limit_hit;
+  if (hold == k->hold_applied) return;
+  k->hold_applied = hold;
+  station_set_limit(o->st, c, LIMIT_TRANSACTION, hold ? 0 : -1);
 }
 
 static v201_txlimit_usage usage_of(const ocpp201_station *o, int c, borne_ms now) {
@@ -131,17 +156,25 @@ static void check_one(ocpp201_station *o, int c, borne_ms now) {
   v201_txlimit_kind hit = v201_txlimit_reached(&k->limit, &u);
   if (!hit) return;
   k->limit_hit = hit;
+  k->limit_untold = true;
   station_event(
       o->st, c, "ocpp_tx_limit_reached",
       "{\"transaction_id\":\"%s\",\"limit\":\"%s\",\"energy_wh\":%.1f,\"elapsed_s\":%lld}",
       k->tx_id, v201_txlimit_trigger(hit), u.energy_wh, (long long)(u.elapsed / 1000));
-  /* the energy ends as at any stop of the session; its end says why
-   * (v201_limits_session_stopped) */
-  station_connector_event(o->st, c, &(cs_event){.type = CS_EV_STOP, .reason = STOP_OTHER});
+  /* the energy suspended, the transaction goes on: the EVSE's change to
+   * SuspendedEVSE is the Updated that says the limit (or, TxStopPoint
+   * EnergyTransfer, the Ended: v201_limits_told); one already suspended
+   * changes nothing, so it is said here */
+  apply_hold(o, c);
+  const char *trigger = NULL;
+  if (v201_limits_told(o, c, &trigger, NULL)) v201_send_tx_updated(o, c, trigger);
 }
 
 borne_ms v201_limits_check(ocpp201_station *o, borne_ms now) {
-  for (int c = 1; c <= o->count; c++) check_one(o, c, now);
+  for (int c = 1; c <= o->count; c++) {
+    check_one(o, c, now);
+    apply_hold(o, c);
+  }
   return v201_limits_next(o);
 }
 
@@ -165,10 +198,19 @@ void v201_limits_answered(ocpp201_station *o, int64_t session_id, const json_t *
   for (int i = 1; i <= o->count; i++)
     if (o->evse[i - 1].session_id == session_id) c = i;
   v201_evse *k = c ? &o->evse[c - 1] : NULL;
-  if (!k || !k->tx_id[0] || k->limit_hit) return; /* over, or ending */
+  if (!k || !k->tx_id[0] || k->txp.done) return; /* over, or ended with the energy */
   v201_txlimit merged = v201_txlimit_merge(&k->limit, &update);
   if (v201_txlimit_equal(&merged, &k->limit)) return; /* told again: confirmed already */
   k->limit = merged;
+  borne_ms now = now201(o);
+  v201_txlimit_usage u = usage_of(o, c, now);
+  v201_txlimit_kind was = k->limit_hit;
+  if (was && !v201_txlimit_reached(&merged, &u)) {
+    /* raised above what the transaction did: the energy may flow again
+     * (after the LimitSet below, its own Updated as the state changes) */
+    k->limit_hit = V201_TXLIM_NONE;
+    k->limit_untold = false;
+  }
   json_t *j = v201_txlimit_json(&merged);
   store *db = o->st->db;
   bool batch = store_batch_begin(db) == 0; /* the limit and its LimitSet in one commit */
@@ -181,6 +223,11 @@ void v201_limits_answered(ocpp201_station *o, int64_t session_id, const json_t *
   station_event(o->st, c, "ocpp_tx_limit", "%s", text ? text : "{}");
   free(text);
   json_decref(j);
-  check_one(o, c, now201(o)); /* a limit below what it did already: at once */
+  if (was && !k->limit_hit) {
+    station_event(o->st, c, "ocpp_tx_limit_lifted", "{\"transaction_id\":\"%s\",\"limit\":\"%s\"}",
+                  k->tx_id, v201_txlimit_trigger(was));
+    apply_hold(o, c);
+  }
+  check_one(o, c, now); /* a limit below what it did already: at once */
   v201_arm_tick(o);
 }

@@ -3,6 +3,8 @@
  */
 #include "ocpp/v201/txlimit.h"
 
+#include <stdio.h>
+
 static bool wants(unsigned supported, v201_txlimit_kind k) { return supported & (1u << k); }
 
 bool v201_txlimit_parse(const json_t *tl, unsigned supported, v201_txlimit *out) {
@@ -117,4 +119,27 @@ const char *v201_txlimit_stopped(v201_txlimit_kind k) {
   default:
     return NULL;
   }
+}
+
+const char *v201_txlimit_supported_list(unsigned supported, char *buf, size_t len) {
+  static const struct {
+    v201_txlimit_kind k;
+    const char *name;
+  } members[] = {{V201_TXLIM_ENERGY, "maxEnergy"},
+                 {V201_TXLIM_TIME, "maxTime"},
+                 {V201_TXLIM_COST, "maxCost"},
+                 {V201_TXLIM_SOC, "maxSoC"}};
+  size_t used = 0;
+  if (len) buf[0] = 0;
+  for (size_t i = 0; i < sizeof members / sizeof members[0]; i++) {
+    if (!wants(supported, members[i].k)) continue;
+    int n =
+        snprintf(buf + used, len > used ? len - used : 0, "%s%s", used ? "," : "", members[i].name);
+    if (n < 0 || (size_t)n >= (len > used ? len - used : 0)) {
+      if (len) buf[used < len ? used : len - 1] = 0; /* the whole members that fit */
+      break;
+    }
+    used += (size_t)n;
+  }
+  return buf;
 }

@@ -3,8 +3,9 @@
  * cost, energy, time or state of charge (TransactionLimitType {maxCost,
  * maxEnergy in Wh, maxTime in s from the start, maxSoC in %}, in its
  * TransactionEventResponse), the station confirms the limit in force in
- * transactionInfo.transactionLimit (triggerReason LimitSet) and stops the
- * energy once one of them is reached (docs/ocpp21.md "Transaction limits").
+ * transactionInfo.transactionLimit (triggerReason LimitSet) and suspends the
+ * energy once one of them is reached, until the CSMS raises it
+ * (docs/ocpp21.md "Transaction limits").
  *
  * Pure: the limit as a value, merged with a new one, written to and read
  * from JSON (the TransactionLimitType, also the form kept on disk), and
@@ -16,6 +17,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/types.h"
@@ -70,5 +72,15 @@ const char *v201_txlimit_trigger(v201_txlimit_kind k);
 /* The stoppedReason of a transaction ended by `k` (a cost limit: the driver
  * is out of credit, LocalOutOfCredit; ReasonEnumType has no cost member). */
 const char *v201_txlimit_stopped(v201_txlimit_kind k);
+
+/* The member names of TransactionLimitType a station holding `supported`
+ * (an OR of 1 << V201_TXLIM_x) keeps, comma-separated in the schema's
+ * spelling (TxCtrlr.SupportedLimits): "maxEnergy,maxTime,maxCost". */
+const char *v201_txlimit_supported_list(unsigned supported, char *buf, size_t len);
+/* What borne holds a transaction to: energy and time always, the cost when
+ * one is known (the local tariff's, or the CSMS's totalCost / CostUpdated);
+ * not the SoC (an AC station without ISO 15118 does not know it). */
+#define V201_TXLIM_SUPPORTED                                                                       \
+  ((1u << V201_TXLIM_ENERGY) | (1u << V201_TXLIM_TIME) | (1u << V201_TXLIM_COST))
 
 #endif

@@ -134,11 +134,17 @@ typedef struct {
   char starter_group[CP_ID_MAX + 1];
   /* 2.1 E16 (tx_limits.c): the limit in force on its transaction (empty:
    * none; on disk with the session, ocpp201_tx_limit), the one reached
-   * (its session stopped for it), and the start the limit counts from */
+   * (its energy suspended for it: held at 0 A), and the start the limit
+   * counts from */
   v201_txlimit limit;
   v201_txlimit_kind limit_hit;
   borne_ms limit_start_ms;
   double limit_start_wh;
+  /* the Updated telling limit_hit (its triggerReason, SuspendedEVSE) not sent yet */
+  bool limit_untold;
+  /* the station's LIMIT_TRANSACTION of this EVSE is 0 (limit_hit); the core
+   * clears it when the session ends */
+  bool hold_applied;
 } v201_evse;
 
 typedef struct ocpp201_station {
@@ -160,8 +166,8 @@ typedef struct ocpp201_station {
   lazy_timer reset_timer;  /* Reset after its answer was written (made by a Reset) */
   bool reset_pending_idle; /* Reset OnIdle: once no transaction runs */
   bool restart_pending;
-  const char *start_reason; /* the BootNotification reason of this run, once known */
-  bool restart_keeping;     /* the restart ends no transaction (2.1 Reset ImmediateAndResume) */
+  boot_reason restart_why; /* the Reset's RemoteReset or the install's FirmwareUpdate */
+  bool restart_keeping;    /* the restart ends no transaction (2.1 Reset ImmediateAndResume) */
   uint64_t restart_deadline;
   v201_evse *evse; /* count of them (1.3 kB each: a swarm station has 2 of the 8 it may have) */
   /* E03: the transaction of a badge held for the next car (TxStartPoint
@@ -460,7 +466,7 @@ const char *v201_monitoring_base(const ocpp201_station *o);
 void v201_on_firmware_status(void *ctx, fw_status s, int request_id, const char *detail);
 void v201_on_restart(void *ctx);
 void v201_send_firmware_status(ocpp201_station *o); /* TriggerMessage: now, or Idle */
-/* FirmwareUpdate, RemoteReset (the run before ended with the CSMS's Reset) or PowerUp */
+/* This run's BootNotification reason: FirmwareUpdate, else station.start_reason's word */
 const char *v201_boot_reason(ocpp201_station *o);
 
 /* diagnostics.c (N: GetLog, LogStatusNotification, CustomerInformation) */
@@ -588,14 +594,20 @@ int v201_monitoring_schema(store *db);
 /* The session of EVSE c started (resumed: its limit read back from disk). */
 void v201_limits_session_started(ocpp201_station *o, int c, const station_session_info *s);
 /* The session of EVSE c stopped: its limit forgotten (in the session's
- * commit); the triggerReason and stoppedReason of its end when a limit
- * stopped it (else left as they are). */
+ * commit); the stoppedReason of its end when a limit was reached (and its
+ * triggerReason when no Updated told that yet; else left as they are). */
 void v201_limits_session_stopped(ocpp201_station *o, int c, int64_t session_id,
                                  const char **trigger, const char **stopped);
-/* A TransactionEventResponse for session_id: its transactionLimit (2.1). */
+/* A TransactionEventResponse for session_id: its transactionLimit (2.1);
+ * one raised above what the transaction did lets the energy flow again. */
 void v201_limits_answered(ocpp201_station *o, int64_t session_id, const json_t *result);
-/* Each EVSE's limit against what its transaction did: one reached stops
- * its session; the next instant a maxTime is due, NEVER none. */
+/* The triggerReason (and, when `stopped` is not NULL, the stoppedReason) of
+ * the event that tells EVSE c's limit reached, when none told it yet: true
+ * (then told). */
+bool v201_limits_told(ocpp201_station *o, int c, const char **trigger, const char **stopped);
+/* Each EVSE's limit against what its transaction did: one reached suspends
+ * its energy (SuspendedEVSE) until the limit is raised; the next instant a
+ * maxTime is due, NEVER none. */
 borne_ms v201_limits_check(ocpp201_station *o, borne_ms now);
 borne_ms v201_limits_next(const ocpp201_station *o);
 
