@@ -6,7 +6,10 @@
 // directory (a first start: schema, api-token, keys). Prints a markdown table; asserts nothing.
 //
 //   node bench/start_trace.mjs build/borned /path/to/other/borned ...
-// Environment: BENCH_RUNS (starts per build, default 15).
+// Environment: BENCH_RUNS (starts per build, default 15). BENCH_KEPT=1: each timed start is a
+// restart on kept data (a first start on the data directory, not timed, stopped with SIGTERM once
+// both connectors are Available, then the timed start on what it kept: its database, api-token,
+// keys), as a station installed once starts at each power-up.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -17,14 +20,14 @@ import { startCsms } from '../tests/integration/lib/csms.mjs';
 const bins = process.argv.slice(2);
 if (!bins.length) bins.push('build/borned');
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+const KEPT = process.env.BENCH_KEPT === '1';
 const PHASES = ['first log line', 'WebSocket connected', 'BootNotification', 'both Available', 'ready (HTTP listening)'];
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 const median = (xs) => { const s = xs.filter((x) => x !== null).sort((a, b) => a - b); return s.length ? s[Math.floor(s.length / 2)] : NaN; };
 
-async function oneStart(bin) {
+async function oneStart(bin, dir = mkdtempSync(join(tmpdir(), 'bench-trace-')), keep = false) {
   const csms = await startCsms();
-  const dir = mkdtempSync(join(tmpdir(), 'bench-trace-'));
   const t = Object.fromEntries(PHASES.map((p) => [p, null]));
   const avail = new Set();
   let done;
@@ -56,20 +59,27 @@ async function oneStart(bin) {
   proc.kill('SIGTERM');
   if (proc.exitCode === null) await once(proc, 'exit');
   await csms.close?.();
-  rmSync(dir, { recursive: true, force: true });
+  if (!keep) rmSync(dir, { recursive: true, force: true });
   return t;
+}
+
+/* A restart on kept data: a first start (not timed) on a fresh directory, then the timed one. */
+async function oneRestart(bin) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-trace-'));
+  await oneStart(bin, dir, true);
+  return oneStart(bin, dir);
 }
 
 const results = bins.map(() => []);
 const load0 = loadavg();
 for (let r = 0; r < RUNS; r++)
   for (let i = 0; i < bins.length; i++) {
-    const t = await oneStart(bins[i]);
+    const t = await (KEPT ? oneRestart : oneStart)(bins[i]);
     results[i].push(t);
     console.error(`run ${r + 1}/${RUNS} ${bins[i]}: ${PHASES.map((p) => `${p} ${t[p]?.toFixed(1)}`).join(', ')}`);
   }
 const load1 = loadavg();
-console.log(`\nstart timeline, ms from spawn, medians of ${RUNS} starts per build (alternated); load average ${load0.map((x) => x.toFixed(1)).join(' ')} -> ${load1.map((x) => x.toFixed(1)).join(' ')}\n`);
+console.log(`\n${KEPT ? 'restart on kept data' : 'start'} timeline, ms from spawn, medians of ${RUNS} starts per build (alternated); load average ${load0.map((x) => x.toFixed(1)).join(' ')} -> ${load1.map((x) => x.toFixed(1)).join(' ')}\n`);
 console.log(`| phase | ${bins.join(' | ')} |`);
 console.log(`|---|${bins.map(() => '---|').join('')}`);
 for (const p of PHASES) console.log(`| ${p} | ${results.map((rs) => median(rs.map((t) => t[p])).toFixed(1)).join(' | ')} |`);

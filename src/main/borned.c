@@ -260,22 +260,23 @@ int main(int argc, char **argv) {
   config *cfg = config_new();
   int rc = 1;
   station *st = NULL;
+  store *saved_db = NULL; /* opened for the saved settings, then the station's */
   if (config_file && config_load_file(cfg, config_file, err, sizeof err) != 0) goto bad_config;
-  /* Settings saved at run time through the API rank above the file. */
+  /* Settings saved at run time through the API rank above the file. The
+   * store opened to read them is the station's (station_options.db): a
+   * restart on kept data opens its database once (issue 15). */
   {
     char dbpath[600];
     snprintf(dbpath, sizeof dbpath, "%s/borne.db", data_dir);
     FILE *exists = fopen(dbpath, "r");
     if (exists) {
       fclose(exists);
-      store *db;
-      if (store_open(&db, dbpath, err, sizeof err) != 0) {
+      if (store_open(&saved_db, dbpath, err, sizeof err) != 0) {
         say_error("%s", err);
         goto out;
       }
       saved_ctx sc = {cfg, err, sizeof err, 0};
-      store_settings_each(db, apply_saved, &sc);
-      store_close(db);
+      store_settings_each(saved_db, apply_saved, &sc);
       if (sc.failed) {
         say_error("saved setting: %s (change it with --set or PUT /api/v1/settings)", err);
         goto out;
@@ -300,8 +301,12 @@ int main(int argc, char **argv) {
   uv_loop_init(&loop);
   signal(SIGPIPE, SIG_IGN);
   st = calloc(1, sizeof *st);
-  station_options so = {
-      .data_dir = data_dir, .cfg = cfg, .parts = &borne_station_parts, .defer_late = true};
+  station_options so = {.data_dir = data_dir,
+                        .cfg = cfg,
+                        .parts = &borne_station_parts,
+                        .defer_late = true,
+                        .db = saved_db};
+  saved_db = NULL; /* the station's now, whatever station_open says */
   if (station_open(st, &loop, &so, err, sizeof err) != 0) {
     say_error("%s", err);
     /* Let closing handles (lws's among them) finish before closing the rest. */
@@ -346,6 +351,7 @@ bad_config:
   say_error("%s", err);
   rc = 2;
 out:
+  store_close(saved_db);
   free(st);
   config_free(cfg);
   for (int i = 0; original_argv && i < argc; i++) free(original_argv[i]);

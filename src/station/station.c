@@ -1356,6 +1356,9 @@ static int close_failed(station *st, const station_options *opt) {
 int station_open(station *st, uv_loop_t *loop, const station_options *opt, char *err,
                  size_t errlen) {
   memset(st, 0, sizeof *st);
+  /* a store handed in is ours from here: closed with the station, or by
+   * the failure paths below (fail: store_close; drop_dir: here) */
+  store *given_db = opt->db;
   st->loop = loop;
   st->cfg = opt->cfg;
   st->parts = opt->parts;
@@ -1372,6 +1375,7 @@ int station_open(station *st, uv_loop_t *loop, const station_options *opt, char 
   st->data_dir = strndup(opt->data_dir ? opt->data_dir : "", 511);
   if (!st->data_dir) {
     snprintf(err, errlen, "out of memory");
+    store_close(given_db);
     return -1;
   }
   if (mkdir(st->data_dir, 0700) != 0 && errno != EEXIST) {
@@ -1381,7 +1385,12 @@ int station_open(station *st, uv_loop_t *loop, const station_options *opt, char 
   if (load_or_create_token(st, err, errlen) != 0) goto drop_dir;
   char dbpath[600];
   snprintf(dbpath, sizeof dbpath, "%s/borne.db", st->data_dir);
-  if ((opt->swarm ? store_open_lean : store_open)(&st->db, dbpath, err, errlen) != 0) goto drop_dir;
+  if (given_db) {
+    st->db = given_db; /* the same file, opened by the caller: not opened twice */
+    given_db = NULL;
+  } else if ((opt->swarm ? store_open_lean : store_open)(&st->db, dbpath, err, errlen) != 0) {
+    goto drop_dir;
+  }
   if (store_set_max_size(st->db, max_size_bytes(st)) != 0) {
     snprintf(err, errlen, "store.max_size_mb: %s", store_last_error(st->db));
     goto fail;
@@ -1473,6 +1482,7 @@ fail:
   st->core.conn = NULL;
   st->core.count = 0;
 drop_dir:
+  store_close(given_db);
   free(st->data_dir);
   st->data_dir = NULL;
   return -1;

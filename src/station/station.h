@@ -282,6 +282,11 @@ typedef struct {
    * log line and on_started come then; a failure then closes the station
    * (on_started gets why). false: everything before station_open returns. */
   bool defer_late;
+  /* The store already open on data_dir/borne.db (borned opened it to read
+   * the settings saved at run time), taken over by station_open, which
+   * closes it when it fails; NULL: station_open opens it. Not for a swarm
+   * station (its store is a lean one). */
+  store *db;
 } station_options;
 
 /* The longest the second half of a deferred start waits (real ms from

@@ -563,6 +563,44 @@ static void test_unreadable_payload(void **state) {
   assert_string_equal(text, "-2147483648");
 }
 
+/* The pump sends a queued message's own text when the payload it sends is
+ * the value that text was written from (issue 15): unchanged only when no
+ * transactionId had to be put in or changed, and then its text is the same. */
+static void test_payload_unchanged_keeps_its_text(void **state) {
+  (void)state;
+  static const char *const text =
+      "{\"transactionId\":1001,\"meterStop\":5,\"timestamp\":\"2026-12-08T00:00:00Z\","
+      "\"reason\":\"Local\"}";
+  static const struct {
+    cp_event_kind kind;
+    const char *tx;
+    bool unchanged;
+  } cases[] = {{CP_EVENT_ENDED, "1001", true},  {CP_EVENT_UPDATED, "1001", true},
+               {CP_EVENT_ENDED, "1002", false}, {CP_EVENT_ENDED, "", true},
+               {CP_EVENT_ENDED, "abc", true},   {CP_EVENT_STARTED, "7", true}};
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    bool unchanged = !cases[i].unchanged;
+    json_t *p =
+        v16_event_payload_of(json_loads(text, 0, NULL), cases[i].kind, cases[i].tx, &unchanged);
+    assert_non_null(p);
+    assert_int_equal(unchanged, cases[i].unchanged);
+    char *again = json_dumps(p, JSON_COMPACT);
+    assert_int_equal(strcmp(again, text) == 0, cases[i].unchanged);
+    free(again);
+    json_decref(p);
+  }
+  /* no transactionId yet: put in, so not the text any more */
+  bool unchanged = true;
+  json_t *p = v16_event_payload_of(json_loads("{\"meterStop\":5}", 0, NULL), CP_EVENT_ENDED, "9",
+                                   &unchanged);
+  assert_false(unchanged);
+  assert_int_equal(int_of(p, "transactionId"), 9);
+  json_decref(p);
+  unchanged = true;
+  assert_null(v16_event_payload_of(json_loads("[1]", 0, NULL), CP_EVENT_ENDED, "9", &unchanged));
+  assert_false(unchanged);
+}
+
 /* ---------------- reservations ---------------- */
 
 static void test_reservation_statuses(void **state) {
@@ -619,6 +657,7 @@ int main(void) {
       T(test_queue_transaction_id_put_in),
       T(test_queue_offline_session_stop),
       T(test_unreadable_payload),
+      T(test_payload_unchanged_keeps_its_text),
       T(test_reservation_statuses),
       T(test_authorization_key_decode),
   };

@@ -379,6 +379,64 @@ static void a_failing_late_half_in_open_leaves_nothing_after_station_free(void *
   open_failing(&fails_late, false, "the late module refuses");
 }
 
+/* borned opens the database to read the settings saved at run time and hands
+ * that store to the station (station_options.db; issue 15: a restart on kept
+ * data opened its database twice): the station takes it as its own and closes
+ * it with itself, or at once when it fails before it got that far. The ASan
+ * build's leak check finds a store left open. */
+static void a_store_handed_in_is_the_stations_own(void **state) {
+  (void)state;
+  log_set_level(LOG_ERROR);
+  char dir[64], path[128], err[256] = "";
+  assert_int_equal(test_tmpdir_make(dir, sizeof dir, "borne-givendb"), 0);
+  snprintf(path, sizeof path, "%s/borne.db", dir);
+  store *db = NULL;
+  assert_int_equal(store_open(&db, path, err, sizeof err), 0);
+  config *cfg = config_new();
+  set(cfg, "auth.mode", "free");
+  set(cfg, "http.listen", "127.0.0.1:0");
+  set(cfg, "station.connectors", "1");
+  station_clock clk;
+  clock_init(&clk, 50);
+  double energy[1] = {1000};
+  hal *hw = hal_sim_create(1, &clk, 230.0, energy, false);
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  station *st = calloc(1, sizeof *st);
+  station_options opt = {.data_dir = dir, .cfg = cfg, .parts = &parts, .hw = hw, .db = db};
+  if (station_open(st, &loop, &opt, err, sizeof err) != 0) fail_msg("%s", err);
+  assert_ptr_equal(st->db, db); /* not a second connection to the same file */
+  station_close(st);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  station_free(st);
+  assert_null(st->db);
+  /* a data directory that cannot be made: the store handed in is closed too */
+  assert_int_equal(store_open(&db, path, err, sizeof err), 0);
+  char file[128], bad[160];
+  snprintf(file, sizeof file, "%s/a-file", dir);
+  FILE *fp = fopen(file, "w");
+  assert_non_null(fp);
+  fclose(fp);
+  snprintf(bad, sizeof bad, "%s/data", file);
+  hw = hal_sim_create(1, &clk, 230.0, energy, false); /* the first is the station's, freed */
+  opt.hw = hw;
+  opt.data_dir = bad;
+  opt.db = db;
+  assert_int_equal(station_open(st, &loop, &opt, err, sizeof err), -1);
+  assert_non_null(strstr(err, "cannot create data directory"));
+  assert_null(st->db);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  station_free(st);
+  free(st);
+  assert_int_equal(uv_loop_close(&loop), 0);
+  hw->ops->destroy(hw); /* the caller's after a failure */
+  config_free(cfg);
+  test_tmpdir_remove(dir);
+#ifdef BORNE_TEST_LSAN
+  assert_int_equal(__lsan_do_recoverable_leak_check(), 0);
+#endif
+}
+
 int main(void) {
   if (borne_keys_register() != 0) return 1; /* every module's configuration keys */
   const struct CMUnitTest tests[] = {
@@ -390,6 +448,7 @@ int main(void) {
       cmocka_unit_test(without_defer_everything_is_up_when_open_returns),
       cmocka_unit_test(a_failing_early_module_leaves_nothing_after_station_free),
       cmocka_unit_test(a_failing_late_half_in_open_leaves_nothing_after_station_free),
+      cmocka_unit_test(a_store_handed_in_is_the_stations_own),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -232,19 +232,30 @@ int v16_journal_push_text(cp_journal *j, int64_t session_id, const char *action,
 
 json_t *v16_event_payload(const cp_journal_entry *e, const char *tx_id) {
   json_error_t jerr;
-  return v16_event_payload_of(json_loads(e->payload, 0, &jerr), e->kind, tx_id);
+  return v16_event_payload_of(json_loads(e->payload, 0, &jerr), e->kind, tx_id, NULL);
 }
 
-json_t *v16_event_payload_of(json_t *p, cp_event_kind kind, const char *tx_id) {
+json_t *v16_event_payload_of(json_t *p, cp_event_kind kind, const char *tx_id, bool *unchanged) {
+  if (unchanged) *unchanged = false;
   if (!p || !json_is_object(p)) {
     json_decref(p);
     return NULL;
   }
+  bool same = true;
   if ((kind == CP_EVENT_UPDATED || kind == CP_EVENT_ENDED) && tx_id && tx_id[0]) {
     char *end = NULL;
     long long tx = strtoll(tx_id, &end, 10);
-    if (end && *end == '\0') json_object_set_new(p, "transactionId", json_integer(tx));
+    if (end && *end == '\0') {
+      const json_t *was = json_object_get(p, "transactionId");
+      /* jansson replaces a member's value in its place: the same number
+       * leaves the object's text as it was */
+      if (!json_is_integer(was) || json_integer_value(was) != tx) {
+        same = false;
+        json_object_set_new(p, "transactionId", json_integer(tx));
+      }
+    }
   }
+  if (unchanged) *unchanged = same;
   return p;
 }
 

@@ -77,8 +77,11 @@ int v16_journal_push_text(cp_journal *j, int64_t session_id, const char *action,
 json_t *v16_event_payload(const cp_journal_entry *e, const char *tx_id);
 /* The same from the entry's payload already parsed (`p`, whose reference it
  * takes): what v16_pump has after reading the payload's words (issue 15: the
- * text was parsed twice). NULL, and `p` released, when it is not an object. */
-json_t *v16_event_payload_of(json_t *p, cp_event_kind kind, const char *tx_id);
+ * text was parsed twice). NULL, and `p` released, when it is not an object.
+ * `*unchanged` (when not NULL) tells that `p` was left as it was (no
+ * transactionId to put in, or the same one already there), so that its
+ * json_dumps text is still the one it was parsed from. */
+json_t *v16_event_payload_of(json_t *p, cp_event_kind kind, const char *tx_id, bool *unchanged);
 /* A 1.6 transactionId as the journal keeps it: its decimal text. */
 void v16_tx_text(int tx, char out[CP_TX_ID_MAX + 1]);
 /* The 1.6 transactionId of a session: 0 until StartTransaction.conf. */

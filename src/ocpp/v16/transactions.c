@@ -46,11 +46,11 @@ void v16_enqueue(ocpp16_station *o, int64_t session_id, const char *action, json
 }
 
 /* A queued message's payload: the one kept at its push when the journal hands
- * the text it was queued as (the same text parses to that same value), else
- * parsed from the text. The caller owns it. */
-static json_t *queued_payload(ocpp16_station *o, const char *text) {
-  bool kept;
-  return ocpp_pushed_take(&o->pushed, text, &kept);
+ * the text it was queued as (the same text parses to that same value; *kept
+ * set: `text` is json_dumps of it), else parsed from the text. The caller
+ * owns it. */
+static json_t *queued_payload(ocpp16_station *o, const char *text, bool *kept) {
+  return ocpp_pushed_take(&o->pushed, text, kept);
 }
 
 static void stop_for_invalid_tag(ocpp16_station *o, int64_t session_id, const json_t *info) {
@@ -183,6 +183,12 @@ void v16_pump(ocpp16_station *o) {
   if (o->pump_in_flight || !online(o) || o->closing) return;
   cp_journal_entry m;
   json_t *payload = NULL;
+  /* the journal's text when the payload is the very value it was written
+   * from and stays so (kept at the push, its transactionId already the
+   * back end's): the frame carries that text instead of the payload written
+   * again (ocpp_link_call_text; a StopTransaction's signed meter values are
+   * most of a cycle's JSON) */
+  char *text = NULL;
   for (;;) {
     if (cp_journal_peek(o->journal, now_of(o), &m) != 0) {
       v16_arm_tick(o); /* nothing due now: maybe later (retry interval) */
@@ -190,7 +196,8 @@ void v16_pump(ocpp16_station *o) {
     }
     char tx[CP_TX_ID_MAX + 1];
     cp_journal_tx_id(o->journal, m.session_id, tx);
-    json_t *raw = queued_payload(o, m.payload);
+    bool kept = false;
+    json_t *raw = queued_payload(o, m.payload, &kept);
     if (raw && m.session_id < 0 && ocpp_reencode_words_of(m.kind, raw) == OCPP_WORDS_V201) {
       /* a transaction only 2.0.1 knows (begun at the plug or at a badge
        * before any session: its journal key is below 0): 1.6 never numbered
@@ -219,8 +226,12 @@ void v16_pump(ocpp16_station *o) {
       continue;
     }
     /* with the back end's transactionId; takes `raw` */
-    payload = v16_event_payload_of(raw, m.kind, tx);
-    free(m.payload);
+    bool unchanged = false;
+    payload = v16_event_payload_of(raw, m.kind, tx, &unchanged);
+    if (payload && kept && unchanged)
+      text = m.payload;
+    else
+      free(m.payload);
     if (payload) break;
     /* cannot happen unless the file was edited: do not block the queue */
     log_error(MOD, "dropping queued %s %lld: unreadable payload", v16_event_action(m.kind),
@@ -229,6 +240,11 @@ void v16_pump(ocpp16_station *o) {
   }
   const char *action = v16_event_action(m.kind);
   pump_ctx *p = calloc(1, sizeof *p);
+  if (!p) {
+    json_decref(payload);
+    free(text);
+    return;
+  }
   p->o = o;
   p->msg_id = m.id;
   p->session_id = m.session_id;
@@ -236,7 +252,7 @@ void v16_pump(ocpp16_station *o) {
   const char *tag = json_string_value(json_object_get(payload, "idTag"));
   snprintf(p->id_tag, sizeof p->id_tag, "%s", tag ? tag : "");
   o->pump_in_flight = m.id;
-  if (ocpp_link_call(o->link, action, payload, pump_answer, p) != 0) {
+  if (ocpp_link_call_text(o->link, action, payload, text, pump_answer, p) != 0) {
     o->pump_in_flight = 0;
     free(p);
   }
