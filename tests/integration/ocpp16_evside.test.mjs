@@ -8,30 +8,12 @@
 // ocpp16_evside_ws_io.test.mjs runs the same against ocpp-ws-io strict.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startBorned } from './lib/borne.mjs';
-import { startCsms } from './lib/csms.mjs';
-import { startCsmsWsIo } from './lib/csms_ws_io.mjs';
-
-const startPeer = process.env.BORNE_OCPP_PEER === 'ocpp-ws-io' ? startCsmsWsIo : startCsms;
+import { ocpp16Down, ocpp16Up } from './lib/ocpp16.mjs';
 
 let csms, st;
 
-before(async () => {
-  csms = await startPeer({ tags: { GOOD1: 'Accepted', GOOD2: 'Accepted' }, bootInterval: 60 });
-  st = await startBorned({
-    connectors: 1, auth: 'ocpp', speed: 20,
-    args: ['--csms', csms.url],
-    set: { 'station.id': 'cp-evside-16', 'ocpp.MinimumStatusDuration': '0' },
-  });
-  await csms.connected();
-  await csms.waitCall('StatusNotification', { match: (p) => p.connectorId === 1 && p.status === 'Available' });
-});
-
-after(async () => {
-  await st?.stop();
-  st?.cleanup();
-  await csms?.close();
-});
+before(async () => ({ csms, st } = await ocpp16Up('cp-evside-16', { tags: { GOOD1: 'Accepted', GOOD2: 'Accepted' } })));
+after(() => ocpp16Down(st, csms));
 
 const statuses = (from) => csms.calls.slice(from).filter((x) => x.action === 'StatusNotification' && x.params.connectorId === 1).map((x) => x.params.status);
 

@@ -6,7 +6,7 @@
 // ocpp201_evside_ws_io.test.mjs runs the same against npm ocpp-ws-io strict.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ocpp201Rig } from './lib/ocpp201.mjs';
+import { getVariable, ocpp201Rig, setVariable } from './lib/ocpp201.mjs';
 
 const TAGS = { GOOD1: 'Accepted' };
 // connector 2 has a fixed cable (TC_E_27_CS)
@@ -16,10 +16,8 @@ let csms, st;
 before(async () => ({ csms, st } = await rig.up()));
 after(() => rig.down(st, csms));
 
-const setVar = async (component, variable, attributeValue) =>
-  (await csms.call('SetVariables', { setVariableData: [{ component: { name: component }, variable: { name: variable }, attributeValue }] })).setVariableResult[0].attributeStatus;
-const getVar = async (component, variable) =>
-  (await csms.call('GetVariables', { getVariableData: [{ component: { name: component }, variable: { name: variable } }] })).getVariableResult[0].attributeValue;
+const setVar = (component, variable, value) => setVariable(csms, component, variable, value);
+const getVar = (component, variable) => getVariable(csms, component, variable);
 
 async function configure(stopTx, unlock, stopPoint) {
   assert.equal(await setVar('TxCtrlr', 'StopTxOnEVSideDisconnect', String(stopTx)), 'Accepted');
