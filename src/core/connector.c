@@ -85,6 +85,7 @@ static void end_session(connector_sm *sm, stop_reason reason, cs_notes *n) {
   /* what held this session back is over with it: the next one is offered current */
   limits_clear(&sm->limits, LIMIT_TRANSACTION);
   limits_clear(&sm->limits, LIMIT_RESUMED);
+  limits_clear(&sm->limits, LIMIT_DEAUTHORIZED);
   /* the user still has to take the car or the cable away (OCPP 1.6 4.9) */
   sm->finishing = plugged_cp(sm->cp) || cable_in_socket(sm);
   note(n, CS_NOTE_SESSION_STOP, sm->status, reason, ERR_NONE);

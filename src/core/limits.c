@@ -45,9 +45,9 @@ double limits_offered(const limit_set *l, double fallback, limit_source *by) {
 }
 
 const char *limit_source_name(limit_source src) {
-  static const char *const names[] = {"cable",           "selector",    "installation", "thermal",
-                                      "load_management", "schedule",    "ocpp_profile", "api",
-                                      "modbus",          "mqtt",        "solar",        "site",
-                                      "failsafe",        "transaction", "resumed"};
+  static const char *const names[] = {
+      "cable",        "selector",    "installation", "thermal",     "load_management", "schedule",
+      "ocpp_profile", "api",         "modbus",       "mqtt",        "solar",           "site",
+      "failsafe",     "transaction", "resumed",      "deauthorized"};
   return (unsigned)src < LIMIT_COUNT ? names[src] : "none";
 }

@@ -28,6 +28,9 @@ typedef enum {
                           * session */
   LIMIT_RESUMED,         /* 0 A: a session resumed after a restart, its energy not allowed to
                           * flow again (yet): session.resume_energy_transfer, E17; ends with it */
+  LIMIT_DEAUTHORIZED,    /* 0 A: the back end refused its identifier after the start and
+                          * StopTransactionOnInvalidId is false (OCPP 1.6 3.5): the transaction
+                          * goes on without energy; ends with it */
   LIMIT_COUNT,
 } limit_source;
 
@@ -44,7 +47,8 @@ void limits_clear(limit_set *l, limit_source src);
 double limits_offered(const limit_set *l, double fallback, limit_source *by);
 /* Stable names used in the API's `limited_by`: "cable", "selector", "installation",
  * "thermal", "load_management", "schedule", "ocpp_profile", "api",
- * "modbus", "mqtt", "solar", "site", "failsafe", "transaction", "resumed". */
+ * "modbus", "mqtt", "solar", "site", "failsafe", "transaction", "resumed",
+ * "deauthorized". */
 const char *limit_source_name(limit_source src);
 
 #endif

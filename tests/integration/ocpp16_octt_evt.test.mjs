@@ -117,3 +117,33 @@ test('AuthorizeRemoteTxRequests (5.11, TC_007_2_CS, TC_023_5_CS): a cached idTag
     assert.equal((await csms.call('ChangeConfiguration', { key, value })).status, 'Accepted');
   csms.assertNoViolations();
 });
+
+// OCPP 1.6 3.5 (errata 4.0): a StartTransaction.conf that refuses the idTag while the
+// transaction goes on, StopTransactionOnInvalidId false: "only stop energy delivery to the
+// vehicle" — SuspendedEVSE, no StopTransaction, until the badge stops it (EVtivity's third-party
+// TC_037_2_CS expects the same SuspendedEVSE). The idTag is accepted by the local list under
+// LocalPreAuthorize, the central system does not know it.
+test('StopTransactionOnInvalidId false (3.5, TC_037_2_CS): an idTag the StartTransaction.conf refuses stops the energy, not the transaction; its badge ends it', async () => {
+  for (const [key, value] of [['LocalAuthListEnabled', 'true'], ['LocalPreAuthorize', 'true'], ['StopTransactionOnInvalidId', 'false']])
+    assert.equal((await csms.call('ChangeConfiguration', { key, value })).status, 'Accepted');
+  assert.equal((await csms.call('SendLocalList', { listVersion: 37, updateType: 'Full', localAuthorizationList: [{ idTag: 'LOCALONLY', idTagInfo: { status: 'Accepted' } }] })).status, 'Accepted');
+  const from = csms.calls.length;
+  assert.equal(st.ctl('plug', '1').code, 0);
+  assert.equal(st.ctl('tap', 'LOCALONLY').code, 0);
+  const start = await csms.waitCall('StartTransaction', { from, match: (p) => p.idTag === 'LOCALONLY' });
+  assert.equal(start.params.connectorId, 1);
+  await csms.waitCall('StatusNotification', { from, match: (p) => p.connectorId === 1 && p.status === 'SuspendedEVSE' });
+  const held = await st.waitFor((x) => x.connectors[0].limited_by === 'deauthorized', { what: 'energy held by the refusal' });
+  assert.equal(held.connectors[0].offered_a, 0);
+  assert.notEqual(held.connectors[0].session, null, 'the transaction goes on');
+  assert.equal(csms.calls.slice(from).filter((c) => c.action === 'StopTransaction').length, 0);
+  assert.equal(st.ctl('tap', 'LOCALONLY').code, 0);
+  const stop = await csms.waitCall('StopTransaction', { from });
+  assert.notEqual(stop.params.reason, 'DeAuthorized');
+  assert.equal(st.ctl('unplug', '1').code, 0);
+  await st.waitStatus(1, 'Available');
+  assert.equal((await st.connector(1)).limited_by === 'deauthorized', false, 'ends with the session');
+  for (const [key, value] of [['StopTransactionOnInvalidId', 'true'], ['LocalPreAuthorize', 'false']])
+    assert.equal((await csms.call('ChangeConfiguration', { key, value })).status, 'Accepted');
+  csms.assertNoViolations();
+});

@@ -173,6 +173,7 @@ static void limits_take_the_minimum_and_name_it(void **state) {
   assert_string_equal(limit_source_name(LIMIT_FAILSAFE), "failsafe");
   assert_string_equal(limit_source_name(LIMIT_TRANSACTION), "transaction");
   assert_string_equal(limit_source_name(LIMIT_RESUMED), "resumed");
+  assert_string_equal(limit_source_name(LIMIT_DEAUTHORIZED), "deauthorized");
   assert_string_equal(limit_source_name(LIMIT_COUNT), "none");
 }
 

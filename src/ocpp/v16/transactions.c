@@ -57,7 +57,16 @@ static void stop_for_invalid_tag(ocpp16_station *o, int64_t session_id, const js
   const char *status = json_string_value(json_object_get(info, "status"));
   if (!status || strcmp(status, "Accepted") == 0) return;
   int c = connector_of_session(o, session_id);
-  if (!c || !key_bool(o, "StopTransactionOnInvalidId")) return;
+  if (!c) return;
+  if (!key_bool(o, "StopTransactionOnInvalidId")) {
+    /* 3.5 (errata 4.0): "only stop energy delivery to the vehicle"; the
+     * transaction goes on (SuspendedEVSE) until its badge, a remote stop or
+     * the car ends it (MaxEnergyOnInvalidId is not implemented) */
+    log_warn(MOD, "connector %d: back end says the badge is %s: energy stopped", c, status);
+    station_event(o->st, c, "ocpp_deauthorized", "%s, energy stopped", status);
+    station_set_limit(o->st, c, LIMIT_DEAUTHORIZED, 0);
+    return;
+  }
   log_warn(MOD, "connector %d: back end says the badge is %s: stopping", c, status);
   station_event(o->st, c, "ocpp_deauthorized", "%s", status);
   station_connector_event(o->st, c, &(cs_event){.type = CS_EV_STOP, .reason = STOP_DEAUTHORIZED});
