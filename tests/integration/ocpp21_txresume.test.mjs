@@ -82,16 +82,8 @@ test('E17: after a kill -9 with the car plugged in, the resumed transaction\'s U
   assert.ok(after.slice(0, at).every((e) => e.eventType === 'Updated' && e.offline === true), 'queued offline before the crash');
   assert.equal(after[at].offline, true, 'queued before the CSMS was there again');
   assert.equal(sent.filter((e) => e.triggerReason === 'TxResumed').length, 1, 'said once');
-  // then the transaction goes on as any other: the car leaves, the Ended
-  const end = csms.calls.length;
-  assert.equal(st.ctl('unplug', '1').code, 0);
-  const ended = await csms.waitCall('TransactionEvent', { from: end, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
-  assert.equal(ended.params.triggerReason, 'EVCommunicationLost');
-  assert.equal(ended.params.transactionInfo.stoppedReason, 'EVDisconnected');
-  await st.waitStatus(1, 'Available');
-  await flushed();
-  const all = [...before, ...eventsOf(tx, csms.calls)];
-  assert.deepEqual(all.map((e) => e.seqNo), all.map((_, i) => i), 'the Ended counts on');
+  // then the transaction goes on as any other: the car leaves, the Ended counts on
+  const all = await unplugEnded(tx, 0, before);
   assert.equal(all.at(-1).eventType, 'Ended');
   csms.assertNoViolations();
 });
@@ -130,7 +122,10 @@ async function chargeThenCrash() {
   return { tx, from, resumed: resumed.params };
 }
 
-async function unplugEnded(tx, from) {
+/* the car leaves: the usual Ended (EVCommunicationLost, EVDisconnected), Available, the queue
+ * flushed; the transaction's events since call `from` after `earlier` (those a previous CSMS got),
+ * seqNo from 0 without a gap: returned */
+async function unplugEnded(tx, from, earlier = []) {
   const end = csms.calls.length;
   assert.equal(st.ctl('unplug', '1').code, 0);
   const ended = await csms.waitCall('TransactionEvent', { from: end, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
@@ -138,8 +133,9 @@ async function unplugEnded(tx, from) {
   assert.equal(ended.params.transactionInfo.stoppedReason, 'EVDisconnected');
   await st.waitStatus(1, 'Available');
   await flushed();
-  const sent = eventsOf(tx, csms.calls.slice(from));
+  const sent = [...earlier, ...eventsOf(tx, csms.calls.slice(from))];
   assert.deepEqual(sent.map((e) => e.seqNo), sent.map((_, i) => i), 'seqNo from 0 without a gap');
+  return sent;
 }
 
 test('E17: TxCtrlr.AllowEnergyTransferResumption false — the resumed transaction is held without energy (Updated TxResumed SuspendedEVSE, limited_by resumed) until it ends', async () => {
@@ -212,13 +208,7 @@ test('B13: Reset ImmediateAndResume — Rejected for one EVSE or with TxCtrlr.Re
   assert.equal(resumed.params.transactionInfo.chargingState, 'Charging'); // TC_B_103's reading
   await st.waitFor((x) => x.connectors[0].session?.id === session, { what: 'the session resumed' });
   await st.waitStatus(1, 'Charging');
-  const end = csms.calls.length;
-  assert.equal(st.ctl('unplug', '1').code, 0);
-  const ended = await csms.waitCall('TransactionEvent', { from: end, match: (p) => p.eventType === 'Ended' && p.transactionInfo.transactionId === tx });
-  assert.equal(ended.params.triggerReason, 'EVCommunicationLost');
-  await flushed();
-  const sent = eventsOf(tx, csms.calls.slice(from));
-  assert.deepEqual(sent.map((e) => e.seqNo), sent.map((_, i) => i), 'seqNo from 0 without a gap');
+  const sent = await unplugEnded(tx, from);
   assert.equal(sent.filter((e) => e.eventType === 'Ended').length, 1, 'one Ended, at the unplug');
   assert.equal(sent.filter((e) => e.triggerReason === 'TxResumed').length, 1, 'said once');
   // the next start is an ordinary one again: no car, a PowerUp
